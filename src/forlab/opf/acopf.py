@@ -127,13 +127,15 @@ class ACOPF:
         sym = Symbols(va, vm, pg, qg, pd_, qd_, ex, ep)
         self.sym = sym
 
-        gp, gq = m.balance(va, vm, pg, qg, pd_, qd_)
+        flows = m.branch_flows(va, vm)
+        self.flows = flows
+        gp, gq = m.balance(va, vm, pg, qg, pd_, qd_, flows=flows)
         g = [gp, gq]
         lbg = [np.zeros(nb), np.zeros(nb)]
         ubg = [np.zeros(nb), np.zeros(nb)]
         self._n_balance = 2 * nb
         if branch_limits and len(m.limited):
-            s2, lim2 = m.branch_limits(va, vm)
+            s2, lim2 = m.branch_limits(va, vm, flows=flows)
             g.append(s2)
             lbg.append(np.full(len(lim2), -np.inf))
             ubg.append(lim2)
@@ -274,14 +276,18 @@ class ACOPF:
         *,
         x0: np.ndarray | OPFResult | None = None,
         init: str = "pf",
+        lbx: np.ndarray | None = None,
+        ubx: np.ndarray | None = None,
         **extra_params,
     ) -> OPFResult:
         """Solve for the given demand (p.u., model bus order) and extra parameters.
 
         x0: a start vector or a previous `OPFResult` (warm start with its multipliers); else `initial_point(init)`.
+        lbx, ubx: variable bounds replacing the model's for this solve (e.g. to fix a PCC operating point).
         """
         p = self.parameter_vector(pd_, qd_, **extra_params)
-        args = dict(p=p, lbx=self.lbx, ubx=self.ubx, lbg=self.lbg, ubg=self.ubg)
+        args = dict(p=p, lbx=self.lbx if lbx is None else lbx, ubx=self.ubx if ubx is None else ubx,
+                    lbg=self.lbg, ubg=self.ubg)
         if isinstance(x0, OPFResult):
             args.update(x0=x0.x, lam_g0=x0.lam_g, lam_x0=x0.lam_x)
         elif x0 is not None:
@@ -296,7 +302,9 @@ class ACOPF:
         sol = self.solver(**args)
         dt = time.perf_counter() - t0
         stats = self.solver.stats()
-        return self._result(sol, stats, dt, p)
+        res = self._result(sol, stats, dt, p)
+        res.extra["max_violation"] = self.max_violation(res, p, args["lbx"], args["ubx"])
+        return res
 
     def _result(self, sol, stats, dt, p) -> OPFResult:
         m = self.model
@@ -342,11 +350,13 @@ class ACOPF:
             res_branch=res_branch, x=x, lam_g=lam_g, lam_x=lam_x, extra=extra,
         )
 
-    def max_violation(self, result: OPFResult, p: np.ndarray | None = None) -> float:
+    def max_violation(self, result: OPFResult, p=None, lbx=None, ubx=None) -> float:
         """Largest constraint or bound violation of a result (p.u. / chart units)."""
         p = self.parameter_vector() if p is None else p
+        lbx = self.lbx if lbx is None else lbx
+        ubx = self.ubx if ubx is None else ubx
         g = np.asarray(self._g_fn(result.x, p)).ravel()
-        v = np.concatenate([self.lbg - g, g - self.ubg, self.lbx - result.x, result.x - self.ubx])
+        v = np.concatenate([self.lbg - g, g - self.ubg, lbx - result.x, result.x - ubx])
         v = v[np.isfinite(v)]
         return float(max(0.0, v.max())) if len(v) else 0.0
 
@@ -374,3 +384,30 @@ def apply_dispatch(net, result: OPFResult) -> None:
         elif r.et == "sgen":
             net.sgen.at[r.element, "p_mw"] = float(r.p_mw)
             net.sgen.at[r.element, "q_mvar"] = float(r.q_mvar)
+
+
+def power_flow_check(net, result: OPFResult) -> dict:
+    """Check an OPF solution against pandapower's Newton-Raphson power flow.
+
+    The dispatch is written into a copy of ``net`` (`apply_dispatch`) and ``runpp`` solved with the same branch
+    model as the OPF (pi transformers). Returns the power flow's convergence and the largest differences in voltage
+    magnitude (p.u.) and angle (degrees) between the two, and in slack active power (MW).
+    """
+    import pandapower as pp
+
+    net = copy.deepcopy(net)
+    apply_dispatch(net, result)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="results" if len(net.res_bus) else "dc",
+                     tolerance_mva=1e-10, numba=True)
+        except Exception:  # noqa: BLE001 - retry from a DC start
+            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-10, numba=True)
+    buses = result.res_bus.index
+    dvm = np.abs(net.res_bus.loc[buses, "vm_pu"].to_numpy() - result.res_bus["vm_pu"].to_numpy())
+    dva = np.abs(net.res_bus.loc[buses, "va_degree"].to_numpy() - result.res_bus["va_degree"].to_numpy())
+    ext = result.res_units[result.res_units.et == "ext_grid"]
+    dp = float(np.max(np.abs(net.res_ext_grid.loc[ext.element, "p_mw"].to_numpy() - ext.p_mw.to_numpy()))) if len(ext) else 0.0
+    return {"converged": bool(net.converged), "max_dvm_pu": float(dvm.max()), "max_dva_degree": float(dva.max()),
+            "max_dp_slack_mw": dp}

@@ -121,19 +121,22 @@ class NetworkModel:
         )
         return _dm(cg)
 
-    def balance(self, va, vm, pg, qg, pd, qd):
-        """Nodal power balance mismatch (p.u.): network withdrawal + demand - unit injection, = 0 at a solution."""
+    def balance(self, va, vm, pg, qg, pd, qd, flows=None):
+        """Nodal power balance mismatch (p.u.): network withdrawal + demand - unit injection, = 0 at a solution.
+
+        flows: the result of `branch_flows` when already computed (shares the expression graph).
+        """
         cf, ct = self.incidence()
         cg = self.unit_incidence()
-        pf, qf, pt, qt = self.branch_flows(va, vm)
+        pf, qf, pt, qt = self.branch_flows(va, vm) if flows is None else flows
         gp = ca.mtimes(cf, pf) + ca.mtimes(ct, pt) + self.gsh * vm**2 + pd - ca.mtimes(cg, pg)
         gq = ca.mtimes(cf, qf) + ca.mtimes(ct, qt) - self.bsh * vm**2 + qd - ca.mtimes(cg, qg)
         return gp, gq
 
-    def branch_limits(self, va, vm):
+    def branch_limits(self, va, vm, flows=None):
         """Squared apparent power at both ends of the limited branches and their squared limits (p.u.)."""
         idx = self.limited
-        pf, qf, pt, qt = self.branch_flows(va, vm)
+        pf, qf, pt, qt = self.branch_flows(va, vm) if flows is None else flows
         sf2 = pf[idx] ** 2 + qf[idx] ** 2
         st2 = pt[idx] ** 2 + qt[idx] ** 2
         return ca.vertcat(sf2, st2), np.concatenate([self.rate[idx] ** 2] * 2)
