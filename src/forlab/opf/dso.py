@@ -1,0 +1,258 @@
+"""The distribution system's OPF family at its point of common coupling (PCC).
+
+A DS net alone has its root bus as slack (``ext_grid``): that unit's injection is the import from the TS, so
+x = (P, Q, V) = (ext_grid p_mw, ext_grid q_mvar, vm_pu at the root). `DSOModel` builds one CasADi/Ipopt NLP per DS,
+with the objective switched by parameters, and solves three kinds of problems on it (METHODS.md, "The DS AC-OPF"):
+
+* support point in direction d:   max d . x~
+* projection of a target t:       min ||x~ - t~||^2
+* cost at a fixed PCC point:      min sum of FPU costs with x fixed (bounds), falling back to the nearest feasible
+                                  point when x is not feasible for the grid
+
+x~ = (x - c) / h is x normalised to the box with centre c and half-width h (the box is [-1, 1]^3), so that MW, Mvar and
+p.u. weigh alike. Every solve returns a `Sample`; a failed solve is a sample with ``success=False``, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import casadi as ca
+import numpy as np
+
+from forlab.opf.acopf import ACOPF, OPFResult
+
+STAGES = ("box", "projection", "fibonacci", "cost")
+
+
+@dataclass
+class Sample:
+    """One solved DS OPF. PCC import in MW/Mvar, voltage in p.u., normal in box-normalised coordinates."""
+
+    stage: str
+    p_mw: float
+    q_mvar: float
+    vm_pu: float
+    normal: tuple[float, float, float]
+    target: tuple[float, float, float]
+    objective: float
+    fpu_cost: float
+    success: bool
+    status: str
+    iterations: int
+    solve_time_s: float
+    fpu_p_mw: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    fpu_q_mvar: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    x: np.ndarray | None = field(repr=False, default=None)
+
+    @property
+    def point(self) -> np.ndarray:
+        return np.array([self.p_mw, self.q_mvar, self.vm_pu])
+
+    def record(self) -> dict:
+        """Flat dict of the scalar fields (for tables and stores)."""
+        d = asdict(self)
+        for k in ("fpu_p_mw", "fpu_q_mvar", "x"):
+            d.pop(k)
+        d["normal_p"], d["normal_q"], d["normal_v"] = self.normal
+        d["target_p"], d["target_q"], d["target_v"] = self.target
+        d.pop("normal")
+        d.pop("target")
+        return d
+
+
+@dataclass(frozen=True)
+class Box:
+    """The bounding box of the FOR: lower and upper corner (MW, Mvar, p.u.)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def center(self) -> np.ndarray:
+        return 0.5 * (np.asarray(self.lo) + np.asarray(self.hi))
+
+    @property
+    def half(self) -> np.ndarray:
+        h = 0.5 * (np.asarray(self.hi) - np.asarray(self.lo))
+        return np.where(h > 1e-9, h, 1.0)
+
+    def normalise(self, x) -> np.ndarray:
+        return (np.asarray(x, float) - self.center) / self.half
+
+    def denormalise(self, xt) -> np.ndarray:
+        return self.center + np.asarray(xt, float) * self.half
+
+
+UNIT_BOX = Box(np.array([-1.0, -1.0, -1.0]), np.array([1.0, 1.0, 1.0]))
+
+
+class DSOModel:
+    """OPF family of one DS at its PCC (see module docstring), built once.
+
+    ds_net: pandapower net of the DS alone with exactly one in-service ext_grid (the PCC); FPUs are controllable
+    sgens (with a ``chart``). vm_limits overrides the bus voltage limits (p.u.).
+    """
+
+    def __init__(self, ds_net, *, vm_limits: tuple[float, float] | None = None, ipopt: dict | None = None):
+        eg = ds_net.ext_grid[ds_net.ext_grid.in_service.astype(bool)]
+        if len(eg) != 1:
+            raise ValueError(f"a DS net needs exactly one in-service ext_grid as its PCC, found {len(eg)}")
+        self.pcc_bus = int(eg.bus.iloc[0])
+
+        def objective(m, s):
+            w, d, t, c, h = (s.extra_p[k] for k in ("w", "d", "t", "c", "h"))
+            k = self.k_pcc
+            x = ca.vertcat(s.pg[k] * m.base_mva, s.qg[k] * m.base_mva, s.vm[self.root])
+            xt = (x - c) / h
+            fpu_cost = ca.dot(self._fpu_mask, self._unit_cost_vec(m, s))
+            return -w[0] * ca.dot(d, xt) + w[1] * ca.sumsqr(xt - t) + w[2] * fpu_cost
+
+        # the model needs k_pcc/root before the objective is evaluated: read the network first
+        from forlab.opf.network import build_network
+
+        m0 = build_network(ds_net, vm_limits=vm_limits)
+        units = m0.units
+        k = np.flatnonzero((units.et == "ext_grid").to_numpy())
+        self.k_pcc = int(k[0])
+        self.root = int(m0.bus_lookup[self.pcc_bus])
+        self._fpu_mask = (units.et != "ext_grid").to_numpy(float)
+        opts = {"tol": 1e-7, "acceptable_tol": 1e-5}
+        opts.update(ipopt or {})
+        self.opf = ACOPF(
+            ds_net, vm_limits=vm_limits, objective=objective, ipopt=opts,
+            extra_parameters={"w": 3, "d": 3, "t": 3, "c": 3, "h": 3},
+        )
+        self.model = self.opf.model
+        self.fpu_index = np.flatnonzero(self._fpu_mask)
+        self._x_start = self.opf.initial_point("pf")
+
+    @staticmethod
+    def _unit_cost_vec(m, s):
+        u = m.units
+        p = s.pg * m.base_mva
+        q = s.qg * m.base_mva
+        return (u["cp2"].to_numpy() * p**2 + u["cp1"].to_numpy() * p + u["cq2"].to_numpy() * q**2
+                + u["cq1"].to_numpy() * q)
+
+    # ------------------------------------------------------------------ solves
+    def _solve(self, stage, w, d, t, box: Box, x0=None, lbx=None, ubx=None) -> tuple[Sample, OPFResult]:
+        start = self._x_start if x0 is None else x0
+        res = self.opf.solve(
+            x0=start, lbx=lbx, ubx=ubx, w=w, d=np.asarray(d, float), t=np.asarray(t, float), c=box.center,
+            h=box.half,
+        )
+        return self._sample(stage, res, d, t, box), res
+
+    def _sample(self, stage, res: OPFResult, d, t, box: Box) -> Sample:
+        u = res.res_units
+        pcc = u.iloc[self.k_pcc]
+        x = np.array([pcc.p_mw, pcc.q_mvar, res.res_bus.vm_pu[self.pcc_bus]])
+        if stage in ("fibonacci", "box"):
+            normal = np.asarray(d, float)
+        elif stage == "projection":
+            diff = np.asarray(t, float) - box.normalise(x)
+            nrm = np.linalg.norm(diff)
+            normal = diff / nrm if nrm > 1e-6 else np.zeros(3)
+        else:
+            normal = np.zeros(3)
+        fpus = u.iloc[self.fpu_index]
+        return Sample(
+            stage=stage, p_mw=float(x[0]), q_mvar=float(x[1]), vm_pu=float(x[2]), normal=tuple(map(float, normal)),
+            target=tuple(map(float, np.asarray(t, float))), objective=res.objective,
+            fpu_cost=float(fpus.cost.sum()), success=res.success, status=res.status, iterations=res.iterations,
+            solve_time_s=res.solve_time_s, fpu_p_mw=fpus.p_mw.to_numpy(), fpu_q_mvar=fpus.q_mvar.to_numpy(), x=res.x,
+        )
+
+    def support(self, d, box: Box = UNIT_BOX, x0=None, stage: str = "fibonacci") -> Sample:
+        """Boundary point maximising d . x~ (d in box-normalised coordinates)."""
+        return self._solve(stage, [1.0, 0.0, 0.0], d, np.zeros(3), box, x0)[0]
+
+    def project(self, target, box: Box, x0=None) -> Sample:
+        """Feasible point nearest to the target (normalised coordinates) and its outward normal."""
+        return self._solve("projection", [0.0, 1.0, 0.0], np.zeros(3), target, box, x0)[0]
+
+    def bounding_box(self) -> tuple[Box, list[Sample]]:
+        """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box")."""
+        samples = []
+        for axis in range(3):
+            for sign in (-1.0, 1.0):
+                d = np.zeros(3)
+                d[axis] = sign
+                samples.append(self.support(d, UNIT_BOX, stage="box"))
+        bad = [s for s in samples if not s.success]
+        if bad:
+            raise RuntimeError(
+                f"bounding-box OPF failed ({[s.status for s in bad]}): the DS has no feasible operating point with "
+                f"these limits; widen the voltage limits or check the FPUs"
+            )
+        pts = np.array([s.point for s in samples])
+        lo = np.array([pts[0, 0], pts[2, 1], pts[4, 2]])
+        hi = np.array([pts[1, 0], pts[3, 1], pts[5, 2]])
+        return Box(lo, hi), samples
+
+    def fix_bounds(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """Variable bounds with the PCC import and voltage fixed at x = (MW, Mvar, p.u.)."""
+        lbx, ubx = self.opf.lbx.copy(), self.opf.ubx.copy()
+        base = self.model.base_mva
+        i_p = self.opf.slices["pg"].start + self.k_pcc
+        i_q = self.opf.slices["qg"].start + self.k_pcc
+        i_v = self.opf.slices["vm"].start + self.root
+        lbx[i_p] = ubx[i_p] = x[0] / base
+        lbx[i_q] = ubx[i_q] = x[1] / base
+        lbx[i_v] = ubx[i_v] = x[2]
+        return lbx, ubx
+
+    def cost_at(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float]:
+        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.).
+
+        When x is not feasible for the grid, the nearest feasible PCC point (projection in box coordinates) is used
+        instead. Returns the sample (stage "cost") and the PCC mismatch ||x_used - x|| in box-normalised units.
+        """
+        lbx, ubx = self.fix_bounds(x)
+        s, _ = self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, x0, lbx, ubx)
+        if s.success:
+            return s, 0.0
+        near = self.project(box.normalise(x), box, x0)
+        if not near.success:
+            return s, float("nan")
+        lbx, ubx = self.fix_bounds(near.point)
+        s2, _ = self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, near.x, lbx, ubx)
+        return s2, float(np.linalg.norm(box.normalise(near.point) - box.normalise(x)))
+
+
+def fibonacci_directions(n: int) -> np.ndarray:
+    """n near-uniform unit vectors on the sphere (METHODS.md): z_i = 1 - (2i+1)/n, phi_i = i pi (3 - sqrt 5)."""
+    if n < 1:
+        raise ValueError(f"the number of directions must be positive, got {n}")
+    i = np.arange(n)
+    z = 1 - (2 * i + 1) / n
+    r = np.sqrt(1 - z**2)
+    phi = i * np.pi * (3 - np.sqrt(5))
+    return np.column_stack([r * np.cos(phi), r * np.sin(phi), z])
+
+
+def face_targets(n: int, overshoot: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """An n x n grid of targets on each of the six faces of the normalised box [-1, 1]^3.
+
+    Returns (targets (6 n^2 x 3), face index). Grid points sit at cell centres so that no target is on an edge;
+    ``overshoot`` > 1 pushes the face outwards.
+    """
+    if n < 1:
+        raise ValueError(f"the face grid size must be positive, got {n}")
+    g = -1 + (2 * np.arange(n) + 1) / n
+    a, b = np.meshgrid(g, g, indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    out, face = [], []
+    k = 0
+    for axis in range(3):
+        others = [j for j in range(3) if j != axis]
+        for sign in (-1.0, 1.0):
+            t = np.zeros((n * n, 3))
+            t[:, axis] = sign * overshoot
+            t[:, others[0]] = a
+            t[:, others[1]] = b
+            out.append(t)
+            face += [k] * (n * n)
+            k += 1
+    return np.vstack(out), np.array(face)

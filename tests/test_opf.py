@@ -1,0 +1,120 @@
+"""The AC-OPF engine against references nobody here wrote: MATPOWER's optima and pandapower's power flow."""
+
+import warnings
+
+import numpy as np
+import pandapower.networks as pn
+import pytest
+
+from forlab import cases, opf
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+MATPOWER_OPTIMA = {"case9": 5296.69, "case14": 8081.53, "case30": 576.89, "case118": 129660.69}
+
+
+@pytest.mark.parametrize("name", sorted(MATPOWER_OPTIMA))
+def test_matpower_optimum(name):
+    net = cases.load(name)
+    res = opf.solve(net)
+    assert res.success, res.status
+    ref = MATPOWER_OPTIMA[name]
+    assert cases.PUBLISHED_OPF_COST[name].value == ref
+    assert abs(res.objective - ref) / ref < 1e-4, (res.objective, ref)
+    assert res.unit_cost == pytest.approx(res.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["case57", "case300"])
+def test_converges_where_runopp_fails(name):
+    """pandapower's runopp does not converge on these; forlab must, and its point must be a power-flow solution."""
+    net = cases.load(name)
+    res = opf.solve(net)
+    assert res.success, res.status
+    chk = opf.power_flow_check(net, res)
+    assert chk["converged"] and chk["max_dvm_pu"] < 1e-4
+
+
+@pytest.mark.parametrize("name", ["case9", "case30", "case118"])
+def test_opf_solution_is_a_power_flow_solution(name):
+    net = cases.load(name)
+    res = opf.solve(net)
+    chk = opf.power_flow_check(net, res)
+    assert chk["converged"]
+    assert chk["max_dvm_pu"] < 1e-4
+    assert chk["max_dp_slack_mw"] < 1e-2
+
+
+def test_limits_hold_at_the_optimum():
+    net = cases.load("case30")
+    m = opf.ACOPF(net)
+    res = m.solve()
+    assert res.extra["max_violation"] < 1e-6
+    vm = res.res_bus.vm_pu
+    assert (vm <= net.bus.loc[vm.index, "max_vm_pu"] + 1e-6).all()
+    assert (vm >= net.bus.loc[vm.index, "min_vm_pu"] - 1e-6).all()
+    lim = res.res_branch.loading_percent.dropna()
+    assert len(lim) and (lim <= 100 + 1e-4).all()
+
+
+def test_prices_are_marginal_costs():
+    """The bus price dual equals the finite-difference change of the optimum with that bus's demand ($/MWh)."""
+    net = cases.load("case9")
+    m = opf.ACOPF(net)
+    base = m.solve()
+    bus = 4
+    k = m.model.bus_lookup[bus]
+    pd_ = m.model.pd.copy()
+    d = 1.0 / m.model.base_mva  # 1 MW
+    pd_[k] += d
+    up = m.solve(pd_, x0=base)
+    fd = (up.objective - base.objective) / 1.0
+    assert base.res_bus.lam_p[bus] == pytest.approx(fd, rel=2e-2)
+
+
+def test_resolve_with_new_load_and_warm_start():
+    net = cases.load("case118")
+    m = opf.ACOPF(net)
+    r1 = m.solve()
+    r2 = m.solve(m.model.pd * 0.9, m.model.qd * 0.9, x0=r1)
+    assert r2.success and r2.objective < r1.objective
+    # the same model solved cold at 90 % load agrees
+    net90 = cases.load("case118")
+    net90.load["p_mw"] *= 0.9
+    net90.load["q_mvar"] *= 0.9
+    r3 = opf.solve(net90)
+    assert r3.objective == pytest.approx(r2.objective, rel=1e-6)
+    assert r2.iterations <= r3.iterations + 2
+
+
+def test_infeasible_is_a_result_not_an_exception():
+    net = cases.load("case9")
+    m = opf.ACOPF(net)
+    res = m.solve(m.model.pd * 5, m.model.qd * 5)
+    assert not res.success
+    assert res.status in {"Infeasible_Problem_Detected", "Maximum_Iterations_Exceeded", "Restoration_Failed",
+                          "Local_Infeasibility", "Error_In_Step_Computation"}
+
+
+def test_slack_voltage_is_free_within_limits():
+    """As in MATPOWER, the reference bus voltage is a decision variable, not the ext_grid set-point."""
+    net = pn.case9()
+    net.ext_grid.vm_pu = 1.0
+    res = opf.solve(net)
+    slack = net.ext_grid.bus.iloc[0]
+    assert abs(res.res_bus.vm_pu[slack] - 1.0) > 1e-3
+    assert res.objective == pytest.approx(5296.69, rel=1e-4)
+
+
+def test_unsupported_elements_are_rejected_clearly():
+    import pandapower as pp
+
+    net = pn.case9()
+    pp.create_ward(net, 4, ps_mw=1, qs_mvar=1, pz_mw=0, qz_mvar=0)
+    with pytest.raises(ValueError, match="ward"):
+        opf.ACOPF(net)
+
+
+def test_bad_parameter_is_rejected():
+    m = opf.ACOPF(pn.case9())
+    with pytest.raises(ValueError, match="unknown parameters"):
+        m.solve(foo=np.ones(3))
