@@ -251,7 +251,9 @@ class ACOPF:
         net = copy.deepcopy(self.net)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pp.runpp(net, init="dc", calculate_voltage_angles=True, numba=True, trafo_model="pi", max_iteration=30)
+            # numba compiles for ~3.5 s on first use in a process: worth it only for large nets
+            pp.runpp(net, init="dc", calculate_voltage_angles=True, numba=m.nb > 1000, trafo_model="pi",
+                     max_iteration=30)
         va = np.deg2rad(net.res_bus.loc[m.bus_pd, "va_degree"].to_numpy(float))
         vm = net.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy(float)
         pg = np.zeros(m.ng)
@@ -401,9 +403,9 @@ def power_flow_check(net, result: OPFResult) -> dict:
         warnings.simplefilter("ignore")
         try:
             pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="results" if len(net.res_bus) else "dc",
-                     tolerance_mva=1e-10, numba=True)
+                     tolerance_mva=1e-10, numba=len(net.bus) > 1000)
         except Exception:  # noqa: BLE001 - retry from a DC start
-            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-10, numba=True)
+            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-10, numba=len(net.bus) > 1000)
     buses = result.res_bus.index
     dvm = np.abs(net.res_bus.loc[buses, "vm_pu"].to_numpy() - result.res_bus["vm_pu"].to_numpy())
     dva = np.abs(net.res_bus.loc[buses, "va_degree"].to_numpy() - result.res_bus["va_degree"].to_numpy())

@@ -1,0 +1,1 @@
+"""P1: the PQV feasible operating region of a DS (sampling, representation, coordination)."""
