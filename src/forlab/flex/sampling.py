@@ -45,10 +45,63 @@ def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple[int
     for idx, kind, vec, k in tasks:
         if kind == "projection":
             s = m.project(vec, box, x0=starts[k])
-        else:
+        elif kind == "cost":
+            s, mismatch = m.cost_at(box.denormalise(vec), box, x0=starts[k])
+        elif kind == "fibonacci":
             s = m.support(vec, box, x0=starts[k])
-        out.append((idx, s.record(), s.fpu_p_mw, s.fpu_q_mvar))
+        else:
+            raise ValueError(f"unknown task kind {kind!r}")
+        rec = s.record()
+        rec["mismatch"] = mismatch if kind == "cost" else 0.0
+        out.append((idx, rec, s.fpu_p_mw, s.fpu_q_mvar))
     return out
+
+
+def nearest_start(t: np.ndarray) -> int:
+    """Index of the box sample (-P, +P, -Q, +Q, -V, +V) nearest to a normalised point: its dominant axis and sign."""
+    axis = int(np.argmax(np.abs(t)))
+    return 2 * axis + int(t[axis] > 0)
+
+
+def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=None, n_workers: int | None = 0,
+              address: str | None = None, chunk_size: int = 8, progress: bool = True, desc: str = "DS OPFs",
+              local: DSOModel | None = None) -> tuple[list, int]:
+    """Solve tasks (index, kind, normalised vector, start index) in fixed-size chunks, in-process or on Dask.
+
+    Returns the results sorted by task index and the number of Dask workers used (0: in-process).
+    """
+    from tqdm.auto import tqdm
+
+    from forlab import parallel
+
+    chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+    token = _token(ds_net, vm_limits)
+    results: list = []
+    bar = tqdm(total=len(tasks), desc=desc, disable=not progress)
+    with parallel.client(address, n_workers) as c:
+        if c is None:
+            if local is not None:
+                _MODELS.clear()
+                _MODELS[token] = local
+            for ch in chunks:
+                results += _solve_chunk(token, ds_net, vm_limits, box.lo, box.hi, starts, ch)
+                bar.update(len(ch))
+            workers = 0
+        else:
+            from distributed import as_completed
+
+            workers = len(c.scheduler_info()["workers"])
+            net_f = c.scatter(ds_net, broadcast=True)
+            starts_f = c.scatter(starts, broadcast=True)
+            futs = [c.submit(_solve_chunk, token, net_f, vm_limits, box.lo, box.hi, starts_f, ch, pure=False)
+                    for ch in chunks]
+            for fut in as_completed(futs):
+                part = fut.result()
+                results += part
+                bar.update(len(part))
+    bar.close()
+    results.sort(key=lambda r: r[0])
+    return results, workers
 
 
 def plan(n_directions: int, face_grid: int) -> list[tuple[int, str, np.ndarray, int]]:
@@ -65,8 +118,7 @@ def plan(n_directions: int, face_grid: int) -> list[tuple[int, str, np.ndarray, 
             tasks.append((len(tasks), "projection", t, int(f)))
     if n_directions > 0:
         for d in fibonacci_directions(n_directions):
-            axis = int(np.argmax(np.abs(d)))
-            tasks.append((len(tasks), "fibonacci", d, 2 * axis + int(d[axis] > 0)))
+            tasks.append((len(tasks), "fibonacci", d, nearest_start(d)))
     return tasks
 
 
@@ -91,10 +143,6 @@ def sample_for(
     success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
     wall times.
     """
-    from tqdm.auto import tqdm
-
-    from forlab import parallel
-
     if not isinstance(n_directions, (int, np.integer)) or n_directions < 0:
         raise ValueError(f"n_directions must be a non-negative integer, got {n_directions!r}")
     if not isinstance(face_grid, (int, np.integer)) or face_grid < 0:
@@ -105,34 +153,13 @@ def sample_for(
     t_box = time.perf_counter() - t_start
     starts = np.array([s.x for s in box_samples])
     tasks = plan(n_directions, face_grid)
-    chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
-    token = _token(ds_net, vm_limits)
-    results: list = []
-    bar = tqdm(total=len(tasks), desc=f"FOR samples {name or ds_net.name or ''}".strip(), disable=not progress)
     t_par = time.perf_counter()
-    with parallel.client(address, n_workers) as c:
-        if c is None:
-            _MODELS[token] = local
-            for ch in chunks:
-                results += _solve_chunk(token, ds_net, vm_limits, box.lo, box.hi, starts, ch)
-                bar.update(len(ch))
-            workers = 0
-        else:
-            from distributed import as_completed
-
-            workers = len(c.scheduler_info()["workers"])
-            net_f = c.scatter(ds_net, broadcast=True)
-            starts_f = c.scatter(starts, broadcast=True)
-            futs = [c.submit(_solve_chunk, token, net_f, vm_limits, box.lo, box.hi, starts_f, ch, pure=False)
-                    for ch in chunks]
-            for fut in as_completed(futs):
-                part = fut.result()
-                results += part
-                bar.update(len(part))
-    bar.close()
+    results, workers = run_tasks(
+        ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
+        chunk_size=chunk_size, progress=progress, desc=f"FOR samples {name or ds_net.name or ''}".strip(), local=local,
+    )
     t_parallel = time.perf_counter() - t_par
-    results.sort(key=lambda r: r[0])
-    all_samples = [(s.record(), s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples] + [r[1:] for r in results]
+    all_samples = [({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples] + [r[1:] for r in results]
     ds = _to_dataset(all_samples, box, local)
     ds.attrs.update({
         "ds_name": str(name or ds_net.name or ""), "n_directions": int(n_directions), "face_grid": int(face_grid),
@@ -162,7 +189,7 @@ def _to_dataset(rows, box: Box, model: DSOModel) -> xr.Dataset:
             "stage": ("sample", col("stage", str)), "status": ("sample", col("status", str)),
             "success": ("sample", col("success", bool)), "objective": ("sample", col("objective")),
             "fpu_cost": ("sample", col("fpu_cost")), "iterations": ("sample", col("iterations", int)),
-            "solve_time_s": ("sample", col("solve_time_s")),
+            "solve_time_s": ("sample", col("solve_time_s")), "mismatch": ("sample", col("mismatch")),
             "fpu_p_mw": (("sample", "fpu"), fpu_p), "fpu_q_mvar": (("sample", "fpu"), fpu_q),
             "box_lo": ("axis", np.asarray(box.lo, float)), "box_hi": ("axis", np.asarray(box.hi, float)),
         },

@@ -1,0 +1,221 @@
+"""P1: an implicit polynomial f(x~) <= 0 describing the sampled FOR, fitted with cvxpy.
+
+x~ is the PCC point (P, Q, V) normalised to the FOR's bounding box ([-1, 1]^3). f is a polynomial of degree 2, 4 or
+6 (10, 35 or 84 coefficients) fitted "3L style" (Blane et al.): f = 0 on the boundary samples, f = +e and -e at
+offsets e along their outward normals, Tikhonov regularisation of the coefficients, and sign constraints on labelled
+interior (f <= -delta) and exterior (f >= +delta) points. Optionally f is SOS-convex (its Hessian form y'H(x)y is a
+sum of squares, certified by a positive semidefinite Gram matrix), so that {f <= 0} is convex; and a conservative
+margin m shrinks the region to {f + m <= 0}.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DEGREES = (2, 4, 6)
+
+
+def exponents(degree: int) -> np.ndarray:
+    """All exponent triples (a, b, c) with a + b + c <= degree, graded order (constant first)."""
+    if int(degree) != degree or degree < 1:
+        raise ValueError(f"degree must be a positive integer, got {degree!r}")
+    out = [e for tot in range(degree + 1) for e in itertools.product(range(tot + 1), repeat=3) if sum(e) == tot]
+    out = sorted(out, key=lambda e: (sum(e), tuple(-x for x in e)))
+    return np.array(out, dtype=int)
+
+
+def monomials(x: np.ndarray, exps: np.ndarray) -> np.ndarray:
+    """Matrix of monomials x^alpha (rows: points, columns: exponents)."""
+    x = np.atleast_2d(np.asarray(x, float))
+    return np.prod(x[:, None, :] ** exps[None, :, :], axis=2)
+
+
+def monomial_gradients(x: np.ndarray, exps: np.ndarray) -> np.ndarray:
+    """d(x^alpha)/dx: array (points, exponents, 3)."""
+    x = np.atleast_2d(np.asarray(x, float))
+    out = np.zeros((len(x), len(exps), 3))
+    for k in range(3):
+        e = exps.copy()
+        coef = e[:, k].astype(float)
+        e[:, k] = np.maximum(e[:, k] - 1, 0)
+        out[:, :, k] = coef[None, :] * monomials(x, e)
+    return out
+
+
+@dataclass
+class ImplicitPolynomial:
+    """f(x~) = sum_alpha coef_alpha x~^alpha in box-normalised coordinates; the region is f(x~) + margin <= 0."""
+
+    degree: int
+    coef: np.ndarray
+    margin: float = 0.0
+    convex: bool = False
+    exps: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.exps = exponents(self.degree)
+        self.coef = np.asarray(self.coef, float)
+        if self.coef.shape != (len(self.exps),):
+            raise ValueError(f"degree {self.degree} needs {len(self.exps)} coefficients, got {self.coef.shape}")
+
+    def __call__(self, xt) -> np.ndarray:
+        """f(x~) + margin for points in normalised coordinates (n x 3)."""
+        return monomials(xt, self.exps) @ self.coef + self.margin
+
+    def gradient(self, xt) -> np.ndarray:
+        return np.einsum("nkj,k->nj", monomial_gradients(xt, self.exps), self.coef)
+
+    def casadi(self, xt):
+        """CasADi expression of f(x~) + margin for a 3-vector symbol in normalised coordinates."""
+        import casadi as ca
+
+        terms = [float(c) * ca.power(xt[0], int(a)) * ca.power(xt[1], int(b)) * ca.power(xt[2], int(g))
+                 for c, (a, b, g) in zip(self.coef, self.exps) if c != 0.0]
+        return ca.sum1(ca.vertcat(*terms)) + self.margin if terms else ca.SX(self.margin)
+
+    def to_dict(self) -> dict:
+        return {"degree": int(self.degree), "exponents": self.exps.tolist(), "coef": self.coef.tolist(),
+                "margin": float(self.margin), "convex": bool(self.convex)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ImplicitPolynomial":
+        p = cls(int(d["degree"]), np.asarray(d["coef"], float), float(d.get("margin", 0.0)), bool(d.get("convex")))
+        if "exponents" in d and not np.array_equal(np.asarray(d["exponents"], int), p.exps):
+            raise ValueError("exponent order in the file differs from this forlab version's")
+        return p
+
+
+def _sos_convex_constraints(c, exps, degree):
+    """cvxpy constraints making y'H(x)y a sum of squares: a PSD Gram matrix over the basis y_i x^alpha."""
+    import cvxpy as cp
+
+    half = (degree - 2) // 2
+    base = exponents(half) if half > 0 else np.zeros((1, 3), dtype=int)
+    z = [(i, tuple(a)) for i in range(3) for a in base]  # basis element y_i * x^a
+    n = len(z)
+    Q = cp.Variable((n, n), PSD=True)
+    index = {tuple(e): k for k, e in enumerate(exps)}
+    # coefficient of x^beta y_i y_j (i <= j) in y'H(x)y, linear in c
+    poly: dict = {}
+    for k, e in enumerate(exps):
+        e = np.array(e)
+        for i in range(3):
+            for j in range(i, 3):
+                ee = e.copy()
+                if i == j:
+                    if ee[i] < 2:
+                        continue
+                    fac = ee[i] * (ee[i] - 1)
+                    ee[i] -= 2
+                    mult = 1.0
+                else:
+                    if ee[i] < 1 or ee[j] < 1:
+                        continue
+                    fac = ee[i] * ee[j]
+                    ee[i] -= 1
+                    ee[j] -= 1
+                    mult = 2.0
+                key = (tuple(ee), i, j)
+                poly.setdefault(key, []).append((k, mult * fac))
+    gram: dict = {}
+    for a in range(n):
+        for b in range(n):
+            i, j = z[a][0], z[b][0]
+            beta = tuple(np.add(z[a][1], z[b][1]))
+            key = (beta, min(i, j), max(i, j))
+            gram.setdefault(key, []).append((a, b))
+    cons = []
+    for key in set(poly) | set(gram):
+        lhs = sum(w * c[k] for k, w in poly.get(key, [])) if key in poly else 0
+        rhs = sum(Q[a, b] for a, b in gram.get(key, [])) if key in gram else 0
+        cons.append(lhs == rhs)
+    del index
+    return cons
+
+
+@dataclass
+class FitData:
+    """Training data for the polynomial, all in normalised coordinates."""
+
+    boundary: np.ndarray
+    normals: np.ndarray
+    interior: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    exterior: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+
+
+def fit(
+    data: FitData,
+    degree: int = 4,
+    *,
+    offset: float = 0.05,
+    reg: float = 1e-4,
+    delta: float = 1e-3,
+    sign_weight: float = 10.0,
+    hard_signs: bool = False,
+    convex: bool = False,
+    solver: str | None = None,
+) -> ImplicitPolynomial:
+    """Fit f by convex least squares (cvxpy).
+
+    offset: e, the normal offset in normalised units; reg: Tikhonov weight lambda; delta: required sign margin on
+    labelled points; sign_weight: weight of the hinge penalty for soft sign constraints (hard_signs=True makes them
+    constraints); convex: SOS-convexity. Raises ValueError on bad input and RuntimeError when the solver fails.
+    """
+    import cvxpy as cp
+
+    if degree not in DEGREES:
+        raise ValueError(f"degree must be one of {DEGREES}, got {degree!r}")
+    b = np.asarray(data.boundary, float)
+    nrm = np.asarray(data.normals, float)
+    if b.ndim != 2 or b.shape[1] != 3 or len(b) < 3 or nrm.shape != b.shape:
+        raise ValueError("boundary points and normals must be (n x 3) arrays with n >= 3")
+    lens = np.linalg.norm(nrm, axis=1)
+    keep = lens > 1e-9
+    b, nrm = b[keep], nrm[keep] / lens[keep, None]
+    exps = exponents(degree)
+    c = cp.Variable(len(exps))
+    M0 = monomials(b, exps)
+    Mp = monomials(b + offset * nrm, exps)
+    Mm = monomials(b - offset * nrm, exps)
+    # scale: the offset targets are +-offset, so residuals are relative to it
+    res = cp.hstack([M0 @ c, Mp @ c - offset, Mm @ c + offset]) / offset
+    obj = cp.sum_squares(res) / (3 * len(b)) + reg * cp.sum_squares(c)
+    cons = []
+    for pts, sign in ((data.interior, -1.0), (data.exterior, 1.0)):
+        pts = np.asarray(pts, float).reshape(-1, 3)
+        if len(pts):
+            val = sign * (monomials(pts, exps) @ c) / offset  # must be >= delta/offset
+            if hard_signs:
+                cons.append(val >= delta / offset)
+            else:
+                obj = obj + sign_weight * cp.sum(cp.pos(delta / offset - val)) / len(pts)
+    if convex:
+        cons += _sos_convex_constraints(c, exps, degree)
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    solvers = [solver] if solver else ["CLARABEL", "SCS"]
+    last = None
+    for s in solvers:
+        try:
+            prob.solve(solver=s)
+        except Exception as err:  # noqa: BLE001 - try the fallback solver
+            last = err
+            continue
+        if prob.status in ("optimal", "optimal_inaccurate") and c.value is not None:
+            return ImplicitPolynomial(degree, np.asarray(c.value, float), 0.0, convex)
+        last = prob.status
+    raise RuntimeError(f"polynomial fit (degree {degree}, convex={convex}) failed: {last}")
+
+
+def calibrate_margin(poly: ImplicitPolynomial, exterior: np.ndarray, target_rate: float = 0.0) -> float:
+    """Smallest margin m >= 0 such that at most ``target_rate`` of the exterior points satisfy f + m <= 0."""
+    ext = np.asarray(exterior, float).reshape(-1, 3)
+    if not len(ext):
+        return 0.0
+    vals = np.sort(poly(ext) - poly.margin)
+    k = int(np.floor(target_rate * len(vals)))
+    # points with f <= -m are false-feasible: need -m < vals[k] (the k-th smallest), i.e. m > -vals[k]
+    m = -vals[k] + 1e-9 if k < len(vals) else 0.0
+    return float(max(0.0, m))
