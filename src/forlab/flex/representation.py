@@ -12,6 +12,7 @@ the dangerous error, reported against the infeasible points so that it is not di
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -110,7 +111,7 @@ def build_offer(
     n_cost: int = 120,
     tol: float = 1e-3,
     offset: float = 0.05,
-    reg: float = 1e-4,
+    regs=(1e-3, 1e-5, 1e-7),
     target_false_feasible: float = 0.0,
     use_margin: bool = True,
     seed: int = 0,
@@ -155,21 +156,21 @@ def build_offer(
     rows = []
     best, best_score = None, np.inf
     t_fit = time.perf_counter()
-    for deg in degrees:
-        for cvx in convex_options:
+    for deg, cvx, reg in itertools.product(degrees, convex_options, regs):
+        if True:
             try:
                 poly = fit(data, deg, offset=offset, reg=reg, convex=cvx)
             except RuntimeError as err:
-                rows.append({"degree": deg, "convex": cvx, "status": str(err)})
+                rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": str(err)})
                 continue
             ev = classification_errors(poly, pts[va], feas[va])
             bd = float(np.mean(boundary_distance(poly, bpts[b_test])))
             score = (1 - ev["accuracy"]) + ev["false_feasible_rate"] + bd
-            rows.append({"degree": deg, "convex": cvx, "status": "optimal", "val_accuracy": ev["accuracy"],
+            rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": "optimal", "val_accuracy": ev["accuracy"],
                          "val_false_feasible": ev["false_feasible_rate"], "val_boundary_distance": bd, "score": score,
                          "poly": poly})
             if score < best_score:
-                best, best_score = poly, score
+                best, best_score, best_reg = poly, score, reg
     if best is None:
         raise RuntimeError(f"no polynomial candidate could be fitted: {[r['status'] for r in rows]}")
     margin = 0.0
@@ -219,18 +220,19 @@ def build_offer(
         "test_boundary_distance_mean": float(test_bd.mean()), "test_boundary_distance_max": float(test_bd.max()),
         "cost_r2": float(r2), "cost_rel_error_mean": float(rel.mean()), "cost_rel_error_max": float(rel.max()),
         "n_boundary": int(len(bpts)), "n_labelled": int(good.sum()), "n_cost_points": int(cok.sum()),
-        "tol": tol, "offset": offset, "reg": reg,
+        "tol": tol, "offset": offset, "reg": best_reg,
     }
     offer = Offer(box, chosen, cost, pcc=dict(pcc or {}), base={"sn_mva": float(ds_net.sn_mva)}, info=info)
 
     cand_rows = [{k: v for k, v in r.items() if k != "poly"} for r in rows]
-    keys = sorted({k for r in cand_rows for k in r if k not in ("degree", "convex")})
+    keys = sorted({k for r in cand_rows for k in r if k not in ("degree", "convex", "reg")})
     rep = xr.Dataset(
         {k: ("candidate", np.array([r.get(k, np.nan if k != "status" else "") for r in cand_rows],
                                    dtype=str if k == "status" else float)) for k in keys},
         coords={"candidate": np.arange(len(cand_rows)),
                 "degree": ("candidate", [r["degree"] for r in cand_rows]),
-                "convex": ("candidate", [bool(r["convex"]) for r in cand_rows])},
+                "convex": ("candidate", [bool(r["convex"]) for r in cand_rows]),
+                "reg": ("candidate", [float(r["reg"]) for r in cand_rows])},
     )
     rep["labelled_point"] = (("point", "axis"), pts)
     rep["labelled_distance"] = ("point", lab["distance"])

@@ -96,6 +96,8 @@ class ACOPF:
         extra_variables: name -> (size, lb, ub) of additional decision variables (``sym.extra_x[name]``).
         extra_parameters: name -> size of additional parameters (``sym.extra_p[name]``).
         constraints: ``g(model, sym) -> list[(expr, lb, ub)]`` of additional constraints.
+        extra_demand: ``h(model, sym) -> (dp, dq)``: expressions (p.u., length nb) added to the bus demand, e.g. the
+            import of a DS represented by decision variables at its PCC bus.
         ipopt: Ipopt options overriding `DEFAULT_IPOPT`.
         branch_limits: impose branch apparent-power limits (both ends).
     """
@@ -109,6 +111,7 @@ class ACOPF:
         extra_variables: dict | None = None,
         extra_parameters: dict | None = None,
         constraints: Callable | None = None,
+        extra_demand: Callable | None = None,
         ipopt: dict | None = None,
         branch_limits: bool = True,
     ):
@@ -129,7 +132,11 @@ class ACOPF:
 
         flows = m.branch_flows(va, vm)
         self.flows = flows
-        gp, gq = m.balance(va, vm, pg, qg, pd_, qd_, flows=flows)
+        if extra_demand is not None:
+            dp, dq = extra_demand(m, sym)
+            gp, gq = m.balance(va, vm, pg, qg, pd_ + dp, qd_ + dq, flows=flows)
+        else:
+            gp, gq = m.balance(va, vm, pg, qg, pd_, qd_, flows=flows)
         g = [gp, gq]
         lbg = [np.zeros(nb), np.zeros(nb)]
         ubg = [np.zeros(nb), np.zeros(nb)]

@@ -1,0 +1,114 @@
+"""The single judge of all three methods: a power flow of the whole T+D system at a proposed dispatch.
+
+Every method ends with set-points for the TS generators and the DS flexibility-providing units (FPUs). `judge` writes
+them into the integrated net, runs pandapower's Newton-Raphson power flow (the slack absorbs the mismatch), and reports
+what really happens: convergence, voltage and branch-limit violations (apparent power at both ends, as the OPF
+models them), generator limit violations and the true total cost (currency per hour). `deviation` compares that cost
+with the integrated AC-OPF optimum. The comparison chapter trusts its numbers because every method goes through here.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from forlab.opf.network import build_network
+
+V_TOL = 1e-4  # p.u.
+LOADING_TOL = 1.0  # percent
+
+
+def set_dispatch(net, dispatch: pd.DataFrame) -> None:
+    """Write set-points into ``net`` in place.
+
+    dispatch: rows with columns et ("ext_grid" | "gen" | "sgen"), element (index in ``net``), and any of p_mw,
+    q_mvar (sgen), vm_pu (gen and ext_grid voltage set-point), va_degree (ext_grid).
+    """
+    for _, r in dispatch.iterrows():
+        et, el = r["et"], int(r["element"])
+        if et not in ("ext_grid", "gen", "sgen"):
+            raise ValueError(f"dispatch element type must be ext_grid, gen or sgen, got {et!r}")
+        tab = net[et]
+        if el not in tab.index:
+            raise ValueError(f"{et} {el} does not exist in net '{net.name}'")
+        for col in ("p_mw", "q_mvar", "vm_pu", "va_degree"):
+            if col in r and pd.notna(r[col]) and col in tab.columns:
+                if et == "ext_grid" and col in ("p_mw", "q_mvar"):
+                    continue  # the slack's power is a result of the power flow
+                if et == "gen" and col == "q_mvar":
+                    continue  # a PV generator's reactive power is a result too
+                tab.at[el, col] = float(r[col])
+
+
+def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
+    """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
+
+    Keys: converged, total_cost (units' poly_cost at the power-flow operating point, slack included), ts_cost,
+    fpu_cost, max_vm_violation_pu, max_loading_percent (of the apparent-power limits), n_vm_violations,
+    n_branch_violations, n_gen_violations (P/Q outside limits by more than 1e-3 MW/Mvar), max_gen_violation_mw,
+    feasible (no violation above the tolerances), and vm_min/vm_max over all buses.
+    """
+    import pandapower as pp
+
+    n = copy.deepcopy(net)
+    set_dispatch(n, dispatch)
+    out = {"converged": False, "total_cost": np.nan, "ts_cost": np.nan, "fpu_cost": np.nan,
+           "max_vm_violation_pu": np.nan, "max_loading_percent": np.nan, "n_vm_violations": -1,
+           "n_branch_violations": -1, "n_gen_violations": -1, "max_gen_violation_mw": np.nan, "feasible": False,
+           "vm_min": np.nan, "vm_max": np.nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-9,
+                     max_iteration=50, numba=len(n.bus) > 1000)
+        except Exception:  # noqa: BLE001 - a diverged power flow is an outcome, reported as not converged
+            return out
+    if not n.converged:
+        return out
+    m = build_network(n)
+    vm = n.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy()
+    va = np.deg2rad(n.res_bus.loc[m.bus_pd, "va_degree"].to_numpy())
+    vviol = np.maximum(np.maximum(m.vmin - vm, vm - m.vmax), 0.0)
+    pf, qf, pt, qt = m.branch_flows(va, vm)
+    s = np.maximum(np.hypot(pf, qf), np.hypot(pt, qt))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loading = np.where(np.isfinite(m.rate), 100 * s / m.rate, 0.0)
+    # unit outputs and costs at the power-flow point
+    costs, gviol, fpu_cost = [], [], 0.0
+    for _, u in m.units.iterrows():
+        res = n[f"res_{u.et}"].loc[u.element]
+        p, q = float(res.p_mw), float(res.q_mvar)
+        c = u.cp2 * p**2 + u.cp1 * p + u.cp0 + u.cq2 * q**2 + u.cq1 * q + u.cq0
+        costs.append(c)
+        if u.fpu:
+            fpu_cost += c
+        b = m.base_mva
+        gviol.append(max(u.pmin * b - p, p - u.pmax * b, u.qmin * b - q, q - u.qmax * b, 0.0))
+    gviol = np.array(gviol)
+    total = float(np.sum(costs))
+    out.update({
+        "converged": True, "total_cost": total, "fpu_cost": float(fpu_cost), "ts_cost": total - float(fpu_cost),
+        "max_vm_violation_pu": float(vviol.max()), "max_loading_percent": float(loading.max()) if len(loading) else 0.0,
+        "n_vm_violations": int((vviol > v_tol).sum()), "n_branch_violations": int((loading > 100 + loading_tol).sum()),
+        "n_gen_violations": int((gviol > 1e-3).sum()), "max_gen_violation_mw": float(gviol.max()) if len(gviol) else 0.0,
+        "vm_min": float(vm.min()), "vm_max": float(vm.max()),
+    })
+    out["feasible"] = bool(out["n_vm_violations"] == 0 and out["n_branch_violations"] == 0
+                           and out["n_gen_violations"] == 0)
+    return out
+
+
+def dispatch_from_result(result) -> pd.DataFrame:
+    """The set-points of an `OPFResult` (units with their voltage) as a dispatch table for `judge`."""
+    u = result.res_units.copy()
+    u["vm_pu"] = result.res_bus.vm_pu.reindex(u.bus).to_numpy()
+    u["va_degree"] = result.res_bus.va_degree.reindex(u.bus).to_numpy()
+    return u[["et", "element", "p_mw", "q_mvar", "vm_pu", "va_degree"]].reset_index(drop=True)
+
+
+def deviation(cost: float, optimum: float) -> float:
+    """Cost deviation in percent of the integrated optimum."""
+    return 100.0 * (cost - optimum) / abs(optimum)
