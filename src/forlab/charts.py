@@ -1,0 +1,502 @@
+"""PQ charts of flexibility-providing units (floor 1).
+
+A PQ chart is the set of (P, Q) set-points a unit can hold, in MW and Mvar (generator convention: P > 0 injects).
+One immutable class per shape, all sharing the `PQChart` faces:
+
+* `contains(p, q)`: vectorised membership test;
+* `bounds()`: bounding box (p_min, p_max, q_min, q_max);
+* `sample(n, rng)`: n points inside the chart, Latin Hypercube over the bounding box then rejection;
+* `casadi_constraints(p, q)`: ``[(expr, lb, ub), ...]`` rows for any CasADi NLP (smooth);
+* `linear_rows()`: ``(A, b)`` with ``A @ [p, q] <= b`` where the chart is a polyhedron;
+* `to_dict()/from_dict()`, `to_json()/from_json()` tagged by ``kind``; `vertices_for_plot()`.
+
+Shapes: `Rectangle`, `Circle` (inverter: p^2 + q^2 <= s^2 with p_min <= p <= p_max), `PowerFactorCone`
+(|q| <= tan(acos(pf_min)) p with p_min <= p <= p_max) and convex `Polygon`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.stats import qmc
+
+__all__ = ["Circle", "PQChart", "Polygon", "PowerFactorCone", "Rectangle", "as_chart"]
+
+_REGISTRY: dict[str, type[PQChart]] = {}
+
+
+def _finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+class PQChart(ABC):
+    """Base class of the PQ charts. Quantities in MW (p) and Mvar (q)."""
+
+    kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            _REGISTRY[cls.kind] = cls
+
+    # -- geometry ---------------------------------------------------------------------------------------------------
+    @abstractmethod
+    def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
+        """Element-wise membership of the points (p, q) (MW, Mvar, broadcastable arrays), with tolerance ``tol``."""
+
+    @abstractmethod
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Bounding box (p_min, p_max, q_min, q_max) in MW and Mvar."""
+
+    @abstractmethod
+    def casadi_constraints(self, p, q) -> list[tuple[Any, float, float]]:
+        """Chart as smooth CasADi rows ``lb <= expr <= ub`` in the unit's p (MW) and q (Mvar) symbols."""
+
+    @abstractmethod
+    def vertices_for_plot(self, n: int = 200) -> np.ndarray:
+        """Closed outline (k, 2) of the chart in (MW, Mvar), first point repeated at the end."""
+
+    @abstractmethod
+    def scaled(self, factor: float) -> PQChart:
+        """The same shape with every MW/Mvar quantity multiplied by ``factor`` > 0."""
+
+    @abstractmethod
+    def _params(self) -> dict:
+        """Constructor arguments as plain floats/lists."""
+
+    def linear_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(A, b) with ``A @ [p, q] <= b`` describing the chart; ValueError for a non-polyhedral chart."""
+        raise ValueError(f"a {self.kind} chart is not a polyhedron")
+
+    def center(self) -> tuple[float, float]:
+        """A point well inside the chart (MW, Mvar): the centroid of its outline."""
+        v = self.vertices_for_plot(400)[:-1]
+        return _centroid(v)
+
+    def nearest(self, p: float = 0.0, q: float = 0.0) -> tuple[float, float]:
+        """The point of the chart closest to (p, q) (MW, Mvar); (p, q) itself if it lies inside."""
+        if bool(self.contains(p, q)):
+            return float(p), float(q)
+        return _nearest_on_outline(self.vertices_for_plot(), p, q)
+
+    def sample(self, n: int, rng=None, *, max_rounds: int = 50) -> np.ndarray:
+        """n points (n, 2) inside the chart: a Latin Hypercube over the bounding box, points outside rejected.
+
+        Every round draws one Latin Hypercube design sized by the expected acceptance rate (chart area over box
+        area, then the observed rate); the accepted points of all rounds are pooled and n of them taken at random,
+        so the result is exactly n points inside the chart. For a rectangle it is a plain n-point Latin Hypercube.
+        ``rng``: a numpy Generator, a seed or None.
+        """
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        if n == 0:
+            return np.zeros((0, 2))
+        gen = _rng(rng)
+        p0, p1, q0, q1 = self.bounds()
+        lo, hi = np.array([p0, q0]), np.array([p1, q1])
+        box = (p1 - p0) * (q1 - q0)
+        # expected acceptance: chart area over box area (1 for a rectangle, whose sample is then a plain LHS)
+        rate = min(1.0, self.area() / box) if box > 0 else 1.0
+        accepted: list[np.ndarray] = []
+        have = 0
+        for k in range(max_rounds):
+            need = n - have
+            m = need if rate >= 1.0 else max(math.ceil((1.1 if k == 0 else 1.5) * need / max(rate, 1e-3)), 2)
+            u = qmc.LatinHypercube(d=2, rng=gen).random(m)
+            pts = lo + u * (hi - lo)
+            ok = self.contains(pts[:, 0], pts[:, 1])
+            rate = min(rate, max(ok.mean(), 1e-3)) if k == 0 else max(ok.mean(), 1e-3)
+            accepted.append(pts[ok])
+            have += int(ok.sum())
+            if have >= n:
+                break
+        else:
+            raise RuntimeError(f"{self!r}: only {have} of {n} samples inside after {max_rounds} rounds")
+        pool = np.concatenate(accepted)
+        if len(pool) == n:
+            return pool
+        return pool[np.sort(gen.choice(len(pool), size=n, replace=False))]
+
+    def area(self) -> float:
+        """Area of the chart (MW x Mvar), from its outline."""
+        v = self.vertices_for_plot(2000)[:-1]
+        x, y = v[:, 0], v[:, 1]
+        return float(abs(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) / 2)
+
+    # -- serialisation ----------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain dict tagged by ``kind`` (MW/Mvar numbers), inverse of `from_dict`."""
+        return {"kind": self.kind, **self._params()}
+
+    def to_json(self) -> str:
+        """Compact JSON of `to_dict`, the form stored in ``net.sgen["chart"]``."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PQChart:
+        """Chart from a dict of `to_dict`; called on `PQChart` it dispatches on ``kind``."""
+        data = dict(data)
+        kind = data.pop("kind", None)
+        target = _REGISTRY.get(kind)
+        if target is None:
+            raise ValueError(f"unknown chart kind {kind!r}; known: {sorted(_REGISTRY)}")
+        if cls is not PQChart and target is not cls:
+            raise ValueError(f"{cls.__name__}.from_dict got a chart of kind {kind!r}")
+        return target(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> PQChart:
+        """Chart from the JSON of `to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+def as_chart(spec) -> PQChart:
+    """A `PQChart` from a chart, its dict or its JSON."""
+    if isinstance(spec, PQChart):
+        return spec
+    if isinstance(spec, dict):
+        return PQChart.from_dict(spec)
+    if isinstance(spec, str):
+        return PQChart.from_json(spec)
+    raise TypeError(f"cannot make a PQ chart from {type(spec).__name__}")
+
+
+def _nearest_on_outline(outline: np.ndarray, p: float, q: float) -> tuple[float, float]:
+    a, b = outline[:-1], outline[1:]
+    d = b - a
+    len2 = np.einsum("ij,ij->i", d, d)
+    t = np.where(
+        len2 > 0, np.einsum("ij,ij->i", np.array([p, q]) - a, d) / np.where(len2 > 0, len2, 1.0), 0.0
+    )
+    c = a + np.clip(t, 0.0, 1.0)[:, None] * d
+    k = int(np.argmin(np.hypot(c[:, 0] - p, c[:, 1] - q)))
+    return float(c[k, 0]), float(c[k, 1])
+
+
+def _centroid(v: np.ndarray) -> tuple[float, float]:
+    x, y = v[:, 0], v[:, 1]
+    xs, ys = np.roll(x, -1), np.roll(y, -1)
+    cross = x * ys - xs * y
+    area = cross.sum() / 2
+    if abs(area) < 1e-12 * max(1.0, np.ptp(x) * np.ptp(y)):
+        return float(x.mean()), float(y.mean())
+    return float(((x + xs) * cross).sum() / (6 * area)), float(((y + ys) * cross).sum() / (6 * area))
+
+
+@dataclass(frozen=True)
+class Rectangle(PQChart):
+    """Box p_min <= p <= p_max (MW), q_min <= q <= q_max (Mvar)."""
+
+    p_min: float
+    p_max: float
+    q_min: float
+    q_max: float
+    kind: ClassVar[str] = "rectangle"
+
+    def __post_init__(self):
+        for name in ("p_min", "p_max", "q_min", "q_max"):
+            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+        if self.p_max < self.p_min:
+            raise ValueError(f"empty rectangle: p_max {self.p_max} < p_min {self.p_min}")
+        if self.q_max < self.q_min:
+            raise ValueError(f"empty rectangle: q_max {self.q_max} < q_min {self.q_min}")
+
+    def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
+        p, q = np.asarray(p, float), np.asarray(q, float)
+        return (
+            (p >= self.p_min - tol)
+            & (p <= self.p_max + tol)
+            & (q >= self.q_min - tol)
+            & (q <= self.q_max + tol)
+        )
+
+    def bounds(self):
+        return self.p_min, self.p_max, self.q_min, self.q_max
+
+    def casadi_constraints(self, p, q):
+        return [(p, self.p_min, self.p_max), (q, self.q_min, self.q_max)]
+
+    def linear_rows(self):
+        a = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        return a, np.array([self.p_max, -self.p_min, self.q_max, -self.q_min])
+
+    def vertices_for_plot(self, n: int = 200) -> np.ndarray:
+        return np.array(
+            [
+                [self.p_min, self.q_min],
+                [self.p_max, self.q_min],
+                [self.p_max, self.q_max],
+                [self.p_min, self.q_max],
+                [self.p_min, self.q_min],
+            ]
+        )
+
+    def center(self):
+        return (self.p_min + self.p_max) / 2, (self.q_min + self.q_max) / 2
+
+    def nearest(self, p: float = 0.0, q: float = 0.0):
+        return float(np.clip(p, self.p_min, self.p_max)), float(np.clip(q, self.q_min, self.q_max))
+
+    def scaled(self, factor: float) -> Rectangle:
+        k = _positive("factor", factor)
+        return Rectangle(self.p_min * k, self.p_max * k, self.q_min * k, self.q_max * k)
+
+    def _params(self):
+        return {"p_min": self.p_min, "p_max": self.p_max, "q_min": self.q_min, "q_max": self.q_max}
+
+
+def _positive(name: str, value: float) -> float:
+    value = _finite(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Circle(PQChart):
+    """Inverter chart: p^2 + q^2 <= s_mva^2 and p_min <= p <= p_max (MW, Mvar, MVA)."""
+
+    s_mva: float
+    p_max: float
+    p_min: float = 0.0
+    kind: ClassVar[str] = "circle"
+
+    def __post_init__(self):
+        object.__setattr__(self, "s_mva", _positive("s_mva", self.s_mva))
+        object.__setattr__(self, "p_max", _finite("p_max", self.p_max))
+        object.__setattr__(self, "p_min", _finite("p_min", self.p_min))
+        if self.p_max < self.p_min:
+            raise ValueError(f"p_max {self.p_max} < p_min {self.p_min}")
+        if self.p_max > self.s_mva:
+            raise ValueError(f"p_max {self.p_max} exceeds the apparent-power rating s_mva {self.s_mva}")
+        if self.p_min < -self.s_mva:
+            raise ValueError(f"p_min {self.p_min} is below -s_mva {-self.s_mva}")
+
+    def _q_half_width(self) -> float:
+        p_near = 0.0 if self.p_min <= 0.0 <= self.p_max else min(abs(self.p_min), abs(self.p_max))
+        return math.sqrt(max(self.s_mva**2 - p_near**2, 0.0))
+
+    def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
+        p, q = np.asarray(p, float), np.asarray(q, float)
+        return (np.hypot(p, q) <= self.s_mva + tol) & (p >= self.p_min - tol) & (p <= self.p_max + tol)
+
+    def bounds(self):
+        w = self._q_half_width()
+        return self.p_min, self.p_max, -w, w
+
+    def casadi_constraints(self, p, q):
+        return [(p**2 + q**2, -math.inf, self.s_mva**2), (p, self.p_min, self.p_max)]
+
+    def linear_rows(self, n_facets: int | None = None):
+        """Outer polygon: ``n_facets`` tangents of the circle plus the p bounds. Without n_facets: ValueError."""
+        if n_facets is None:
+            raise ValueError("a circle chart is not a polyhedron: pass n_facets for an outer approximation")
+        if n_facets < 3:
+            raise ValueError(f"n_facets must be >= 3, got {n_facets}")
+        ang = 2 * np.pi * np.arange(n_facets) / n_facets
+        a = np.vstack([np.c_[np.cos(ang), np.sin(ang)], [[1.0, 0.0], [-1.0, 0.0]]])
+        b = np.r_[np.full(n_facets, self.s_mva), self.p_max, -self.p_min]
+        return a, b
+
+    def vertices_for_plot(self, n: int = 200) -> np.ndarray:
+        a0 = math.acos(max(-1.0, min(1.0, self.p_max / self.s_mva)))
+        a1 = math.acos(max(-1.0, min(1.0, self.p_min / self.s_mva)))
+        # upper arc from p_max to p_min, then the lower arc back: angle a measured from the +p axis
+        up = np.linspace(a0, a1, max(n // 2, 2))
+        pts = np.r_[
+            np.c_[self.s_mva * np.cos(up), self.s_mva * np.sin(up)],
+            np.c_[self.s_mva * np.cos(up[::-1]), -self.s_mva * np.sin(up[::-1])],
+        ]
+        return np.vstack([pts, pts[:1]])
+
+    def nearest(self, p: float = 0.0, q: float = 0.0):
+        if bool(self.contains(p, q)):
+            return float(p), float(q)
+        # candidates: radial projection onto the circle, clipping onto the p strip, and the strip's corners
+        r = math.hypot(p, q)
+        cands = []
+        if r > 0:
+            cands.append((p * self.s_mva / r, q * self.s_mva / r))
+        cands.append((float(np.clip(p, self.p_min, self.p_max)), q))
+        for pe in (self.p_min, self.p_max):
+            w = math.sqrt(max(self.s_mva**2 - pe**2, 0.0))
+            cands.append((pe, float(np.clip(q, -w, w))))
+        ok = [c for c in cands if bool(self.contains(*c, tol=1e-9 * max(1.0, self.s_mva)))]
+        return min(ok, key=lambda c: math.hypot(c[0] - p, c[1] - q))
+
+    def scaled(self, factor: float) -> Circle:
+        k = _positive("factor", factor)
+        return Circle(self.s_mva * k, self.p_max * k, self.p_min * k)
+
+    def _params(self):
+        return {"s_mva": self.s_mva, "p_max": self.p_max, "p_min": self.p_min}
+
+
+@dataclass(frozen=True)
+class PowerFactorCone(PQChart):
+    """Power-factor cone: |q| <= tan(acos(pf_min)) p with p_min <= p <= p_max (MW, Mvar; pf_min in (0, 1])."""
+
+    p_max: float
+    pf_min: float
+    p_min: float = 0.0
+    kind: ClassVar[str] = "cone"
+
+    def __post_init__(self):
+        for name in ("p_max", "pf_min", "p_min"):
+            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+        if not 0.0 < self.pf_min <= 1.0:
+            raise ValueError(f"pf_min must lie in (0, 1], got {self.pf_min}")
+        if self.p_min < 0:
+            raise ValueError(f"p_min {self.p_min} < 0: the cone |q| <= tan(phi) p is empty for p < 0")
+        if self.p_max <= 0:
+            raise ValueError(f"p_max must be > 0, got {self.p_max}")
+        if self.p_max < self.p_min:
+            raise ValueError(f"p_max {self.p_max} < p_min {self.p_min}")
+
+    @property
+    def tan_phi(self) -> float:
+        """Largest |q|/p (Mvar per MW)."""
+        return math.tan(math.acos(self.pf_min))
+
+    def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
+        p, q = np.asarray(p, float), np.asarray(q, float)
+        k = self.tan_phi
+        return (np.abs(q) <= k * p + tol) & (p >= self.p_min - tol) & (p <= self.p_max + tol)
+
+    def bounds(self):
+        w = self.tan_phi * self.p_max
+        return self.p_min, self.p_max, -w, w
+
+    def casadi_constraints(self, p, q):
+        k = self.tan_phi
+        return [(q - k * p, -math.inf, 0.0), (q + k * p, 0.0, math.inf), (p, self.p_min, self.p_max)]
+
+    def linear_rows(self):
+        k = self.tan_phi
+        a = np.array([[-k, 1.0], [-k, -1.0], [1.0, 0.0], [-1.0, 0.0]])
+        return a, np.array([0.0, 0.0, self.p_max, -self.p_min])
+
+    def vertices_for_plot(self, n: int = 200) -> np.ndarray:
+        k = self.tan_phi
+        v = [
+            [self.p_min, -k * self.p_min],
+            [self.p_max, -k * self.p_max],
+            [self.p_max, k * self.p_max],
+            [self.p_min, k * self.p_min],
+        ]
+        return np.array(v + [v[0]])
+
+    def center(self):
+        # centroid of the trapezoid between p_min and p_max (q = 0 by symmetry)
+        a, b = self.p_min, self.p_max
+        if b - a < 1e-12:
+            return a, 0.0
+        return (2 / 3) * (b**3 - a**3) / (b**2 - a**2), 0.0
+
+    def scaled(self, factor: float) -> PowerFactorCone:
+        k = _positive("factor", factor)
+        return PowerFactorCone(self.p_max * k, self.pf_min, self.p_min * k)
+
+    def _params(self):
+        return {"p_max": self.p_max, "pf_min": self.pf_min, "p_min": self.p_min}
+
+
+@dataclass(frozen=True)
+class Polygon(PQChart):
+    """Convex polygon given by its vertices ((p, q), ...) in MW/Mvar, either orientation; stored counter-clockwise.
+
+    ``A @ [p, q] <= b`` (one row per edge, unit-norm rows) is computed from the vertices. ValueError for fewer than
+    three vertices, repeated or collinear consecutive vertices, zero area, a non-convex or self-intersecting order.
+    """
+
+    vertices: tuple[tuple[float, float], ...]
+    kind: ClassVar[str] = "polygon"
+    _a: np.ndarray = field(init=False, repr=False, compare=False)
+    _b: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        try:
+            v = np.array(self.vertices, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"polygon vertices must be (p, q) pairs: {err}") from err
+        if v.ndim != 2 or v.shape[1] != 2:
+            raise ValueError(f"polygon vertices must be (p, q) pairs, got shape {v.shape}")
+        if len(v) > 1 and np.allclose(v[0], v[-1]):
+            v = v[:-1]  # a closed outline: drop the repeated first vertex
+        if len(v) < 3:
+            raise ValueError(f"a polygon needs at least 3 vertices, got {len(v)}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError("polygon vertices must be finite")
+        scale = max(float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1])), 1e-300)
+        edges = np.roll(v, -1, axis=0) - v
+        lengths = np.hypot(edges[:, 0], edges[:, 1])
+        if np.any(lengths <= 1e-12 * scale):
+            k = int(np.argmin(lengths))
+            raise ValueError(f"degenerate polygon: vertices {k} and {(k + 1) % len(v)} coincide")
+        area = 0.5 * float(np.sum(v[:, 0] * np.roll(v[:, 1], -1) - np.roll(v[:, 0], -1) * v[:, 1]))
+        if abs(area) <= 1e-12 * scale**2:
+            if np.linalg.matrix_rank(v - v[0], tol=1e-12 * scale) < 2:
+                raise ValueError("degenerate polygon: all vertices are collinear (zero area)")
+            raise ValueError("polygon is not convex: its outline intersects itself (zero signed area)")
+        if area < 0:
+            v = v[::-1]
+            edges = np.roll(v, -1, axis=0) - v
+        cross = edges[:, 0] * np.roll(edges[:, 1], -1) - edges[:, 1] * np.roll(edges[:, 0], -1)
+        tol = 1e-12 * scale**2
+        if np.any(np.abs(cross) <= tol):
+            k = int(np.argmin(np.abs(cross)))
+            raise ValueError(
+                f"degenerate polygon: vertex {(k + 1) % len(v)} is collinear with its neighbours"
+            )
+        if np.any(cross < 0):
+            k = int(np.argmin(cross))
+            raise ValueError(f"polygon is not convex: it turns the wrong way at vertex {(k + 1) % len(v)}")
+        turning = np.sum(np.arctan2(cross, np.sum(edges * np.roll(edges, -1, axis=0), axis=1)))
+        if not math.isclose(turning, 2 * math.pi, rel_tol=1e-9):
+            raise ValueError("polygon is not convex: its outline intersects itself")
+        normals = np.c_[edges[:, 1], -edges[:, 0]] / np.hypot(edges[:, 0], edges[:, 1])[:, None]
+        object.__setattr__(self, "vertices", tuple((float(p), float(q)) for p, q in v))
+        object.__setattr__(self, "_a", normals)
+        object.__setattr__(self, "_b", np.einsum("ij,ij->i", normals, v))
+
+    def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
+        p, q = np.asarray(p, float), np.asarray(q, float)
+        pts = np.stack(np.broadcast_arrays(p, q), axis=-1)
+        return np.all(pts @ self._a.T <= self._b + tol, axis=-1)
+
+    def bounds(self):
+        v = np.array(self.vertices)
+        return float(v[:, 0].min()), float(v[:, 0].max()), float(v[:, 1].min()), float(v[:, 1].max())
+
+    def casadi_constraints(self, p, q):
+        return [(a0 * p + a1 * q, -math.inf, float(bi)) for (a0, a1), bi in zip(self._a, self._b)]
+
+    def linear_rows(self):
+        return self._a.copy(), self._b.copy()
+
+    def vertices_for_plot(self, n: int = 200) -> np.ndarray:
+        v = np.array(self.vertices)
+        return np.vstack([v, v[:1]])
+
+    def center(self):
+        return _centroid(np.array(self.vertices))
+
+    def scaled(self, factor: float) -> Polygon:
+        k = _positive("factor", factor)
+        return Polygon(tuple((p * k, q * k) for p, q in self.vertices))
+
+    def _params(self):
+        return {"vertices": [list(v) for v in self.vertices]}

@@ -1,0 +1,210 @@
+"""Grid loaders: every grid loads, counts match the .m files, power flows reproduce published losses and an
+independent MATPOWER-style Newton-Raphson, ties behave."""
+
+import re
+import warnings
+
+import numpy as np
+import pandapower as pp
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spl
+
+from forlab import cases
+
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+TIES = {
+    "case33bw": 5,
+    "case69": 5,
+    "case85": 0,
+    "case118zh": 15,
+    "case136ma": 21,
+    "case141": 0,
+    "case533mt_hi": 45,
+    "case533mt_lo": 45,
+}
+
+
+def _rows(text: str, key: str) -> int:
+    """Rows of an mpc matrix counted without forlab's parser: non-empty data lines between '[' and '];'."""
+    body = re.search(rf"mpc\.{key}\s*=\s*\[(.*?)\];", text, re.DOTALL).group(1)
+    return sum(1 for line in body.splitlines() if line.split("%")[0].strip().strip(";").strip())
+
+
+def _newton_raphson(mpc: dict) -> tuple[np.ndarray, np.ndarray]:
+    """MATPOWER's polar Newton-Raphson power flow on MATPOWER data (bus numbers, voltage magnitudes, angles in deg)."""
+    bus, br, gen, base = mpc["bus"], mpc["branch"], mpc["gen"], mpc["baseMVA"]
+    ids = bus[:, 0].astype(int)
+    pos = {b: i for i, b in enumerate(ids)}
+    n = len(ids)
+    br = br[br[:, 10] > 0]
+    f = np.array([pos[int(x)] for x in br[:, 0]])
+    t = np.array([pos[int(x)] for x in br[:, 1]])
+    ys = 1 / (br[:, 2] + 1j * br[:, 3])
+    tap = np.where(br[:, 8] == 0, 1.0, br[:, 8]) * np.exp(1j * np.deg2rad(br[:, 9]))
+    ytt = ys + 1j * br[:, 4] / 2
+    data = np.r_[ytt / (tap * np.conj(tap)), -ys / np.conj(tap), -ys / tap, ytt]
+    y = sp.csr_matrix((data, (np.r_[f, f, t, t], np.r_[f, t, f, t])), shape=(n, n))
+    y = y + sp.diags((bus[:, 4] + 1j * bus[:, 5]) / base)
+    on = gen[gen[:, 7] > 0]
+    gb = np.array([pos[int(x)] for x in on[:, 0]])
+    kind = bus[:, 1].astype(int)
+    ref = np.flatnonzero(kind == 3)
+    pv = np.intersect1d(np.setdiff1d(np.flatnonzero(kind == 2), ref), gb)
+    pq = np.setdiff1d(np.arange(n), np.r_[ref, pv])
+    v = np.ones(n, complex)
+    v[gb] = on[:, 5]
+    sg = np.zeros(n, complex)
+    np.add.at(sg, gb, (on[:, 1] + 1j * on[:, 2]) / base)
+    sbus = sg - (bus[:, 2] + 1j * bus[:, 3]) / base
+    pvpq = np.r_[pv, pq]
+    for _ in range(30):
+        mis = v * np.conj(y @ v) - sbus
+        fvec = np.r_[mis[pvpq].real, mis[pq].imag]
+        if np.abs(fvec).max() < 1e-11:
+            break
+        ib = y @ v
+        dv, di, vn = sp.diags(v), sp.diags(ib), sp.diags(v / np.abs(v))
+        ds_dvm = dv @ np.conj(y @ vn) + np.conj(di) @ vn
+        ds_dva = 1j * dv @ np.conj(di - y @ dv)
+        jac = sp.vstack(
+            [
+                sp.hstack([ds_dva[pvpq][:, pvpq].real, ds_dvm[pvpq][:, pq].real]),
+                sp.hstack([ds_dva[pq][:, pvpq].imag, ds_dvm[pq][:, pq].imag]),
+            ]
+        ).tocsc()
+        dx = -spl.spsolve(jac, fvec)
+        va, vm = np.angle(v), np.abs(v)
+        va[pvpq] += dx[: len(pvpq)]
+        vm[pq] += dx[len(pvpq) :]
+        v = vm * np.exp(1j * va)
+    return ids, np.abs(v), np.rad2deg(np.angle(v))
+
+
+@pytest.mark.parametrize("name", cases.available())
+def test_grid_loads_with_counts_of_the_file(name):
+    net = cases.load(name)
+    text = cases.matpower_file(name).read_text()
+    added = 5 if name == "case69" else 0
+    assert len(net.bus) == _rows(text, "bus")
+    assert len(net.line) + len(net.trafo) + len(net.impedance) == _rows(text, "branch") + added
+    assert len(net.ext_grid) + len(net.gen) == _rows(text, "gen")
+    assert net.name == name
+    assert net["kind"] == ("transmission" if name in cases.TRANSMISSION else "distribution")
+    assert net["source_file"].startswith(f"{name}.m") and cases.matpower_version() in net["source_file"]
+    assert net.line["is_tie"].dtype == bool
+    assert len(net.sgen) == 0  # negative demand is kept as loads; every sgen is a unit forlab places
+
+
+@pytest.mark.parametrize("name", cases.DISTRIBUTION)
+def test_distribution_power_flow_and_published_losses(name):
+    net = cases.load(name)
+    pp.runpp(net)
+    assert net.converged
+    loss_kw = 1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum())
+    assert loss_kw > 0
+    if name in cases.PUBLISHED_LOSSES_KW:
+        ref = cases.PUBLISHED_LOSSES_KW[name]
+        assert loss_kw == pytest.approx(ref.value, rel=0.01), ref.source
+        assert ref.source
+
+
+@pytest.mark.parametrize("name", ["case14", "case118", "case300", "case33bw", "case141", "case533mt_hi"])
+def test_pandapower_net_reproduces_newton_raphson_on_the_matpower_data(name):
+    """The converted net solves like MATPOWER's equations on the (unit-converted) data: trafo taps, charging,
+    bases and per-phase conversion all land where they should."""
+    mpc, _ = cases._read_mpc(name)
+    ids, vm, va = _newton_raphson(mpc)
+    net = cases.load(name)
+    pp.runpp(net, init="dc" if name in cases.TRANSMISSION else "auto", tolerance_mva=1e-9)
+    res = net.res_bus.loc[ids - 1]
+    assert np.abs(res.vm_pu.to_numpy() - vm).max() < 1e-7
+    dva = (res.va_degree.to_numpy() - res.va_degree.iloc[0]) - (va - va[0])
+    assert np.abs(dva).max() < 1e-5
+
+
+def test_unit_conversions_by_numbers():
+    # case33bw.m lines 114-125: r, x in ohm on 12.66 kV / 10 MVA, loads in kW -> total 3715 kW, 2300 kvar
+    s = cases.summary("case33bw")
+    assert s["p_load_mw"] == pytest.approx(3.715) and s["q_load_mvar"] == pytest.approx(2.3)
+    net = cases.load("case33bw")
+    assert net.line.r_ohm_per_km[0] == pytest.approx(0.0922)  # first branch 1-2: 0.0922 ohm as written
+    # case141.m lines 366-368: loads in kVA at power factor 0.85
+    net = cases.load("case141")
+    p, q = net.load.p_mw.to_numpy(), net.load.q_mvar.to_numpy()
+    assert np.allclose(q / p, np.tan(np.arccos(0.85)))
+    # case533mt: per-phase file -> three phase (total net load of the maximum hour about 45 MW, 135/12 kV)
+    s = cases.summary("case533mt_hi")
+    assert s["p_load_mw"] == pytest.approx(44.62, abs=0.01)
+    assert s["vn_kv"] == pytest.approx([12.0, 135.0])
+    assert s["trafos"] == 2
+
+
+def test_parser_evaluates_expressions_and_rejects_unknown_code():
+    assert cases._eval_number("135/sqrt(3)") == pytest.approx(135 / 3**0.5)
+    assert cases._eval_number("50/3") == pytest.approx(50 / 3)
+    with pytest.raises(ValueError):
+        cases._eval_number("__import__('os')")
+    text = cases.matpower_file("case85").read_text()
+    _, statements = cases.parse_m(text)
+    assert any("Vbase^2 / Sbase" in s for s in statements)
+    with pytest.raises(ValueError, match="statements"):
+        cases._read_mpc("case85", text + "\nmpc.bus(:, PD) = 2 * mpc.bus(:, PD);\n")
+    with pytest.raises(ValueError, match="statements"):
+        cases._read_mpc("case9", text)  # a transmission case must not carry conversion code
+
+
+@pytest.mark.parametrize("name, n", sorted(TIES.items()))
+def test_tie_counts(name, n):
+    net = cases.load(name)
+    ties = cases.tie_lines(net)
+    assert len(ties) == n == cases.summary(name)["ties"]
+    assert not net.line.in_service[ties].any()
+
+
+def test_closing_ties_changes_in_service_lines():
+    base = cases.load("case33bw")
+    n0 = int(base.line.in_service.sum())
+    assert int(cases.load("case33bw", ties="all").line.in_service.sum()) == n0 + 5
+    two = cases.load("case33bw", ties=[0, 2])
+    assert int(two.line.in_service.sum()) == n0 + 2
+    assert two["ties_closed"] == [int(cases.tie_lines(base)[0]), int(cases.tie_lines(base)[2])]
+    meshed = cases.load("case69", ties="all")
+    pp.runpp(meshed)
+    assert meshed.converged and int(meshed.line.in_service.sum()) == 73
+
+
+@pytest.mark.parametrize("ties", ["some", [5], [-1], [0, 0], [0.5], 3])
+def test_invalid_ties_raise(ties):
+    with pytest.raises(ValueError):
+        cases.load("case33bw", ties=ties)
+
+
+def test_ties_on_grid_without_ties():
+    assert cases.load("case85", ties="all")["ties_closed"] == []
+    with pytest.raises(ValueError, match="0 ties"):
+        cases.load("case85", ties=[0])
+
+
+def test_unknown_name_lists_available_and_suggests():
+    with pytest.raises(ValueError) as err:
+        cases.load("case33")
+    msg = str(err.value)
+    assert "case33bw" in msg and "case1354pegase" in msg and "Did you mean" in msg
+
+
+def test_loads_are_independent_copies():
+    a = cases.load("case9")
+    a.load.p_mw *= 2
+    assert cases.load("case9").load.p_mw.sum() == pytest.approx(315.0)
+
+
+def test_summary_and_references():
+    s = cases.summary("case118zh")
+    assert {"buses", "lines", "trafos", "ties", "p_load_mw", "q_load_mvar", "kind", "source_file"} <= set(s)
+    assert s["buses"] == 118 and s["kind"] == "distribution"
+    for ref in (*cases.PUBLISHED_LOSSES_KW.values(), *cases.PUBLISHED_OPF_COST.values()):
+        assert ref.value > 0 and ref.source
+    assert cases.PUBLISHED_OPF_COST["case9"].value == pytest.approx(5296.69)

@@ -1,0 +1,188 @@
+"""PQ charts: membership, sampling, CasADi rows, linear rows and serialisation agree with each other."""
+
+import casadi as ca
+import numpy as np
+import pytest
+
+from forlab.charts import Circle, Polygon, PowerFactorCone, PQChart, Rectangle, as_chart
+
+CHARTS = {
+    "rectangle": Rectangle(0.0, 2.0, -1.0, 0.5),
+    "circle": Circle(2.0, 1.8, 0.2),
+    "circle_full": Circle(1.0, 1.0, -1.0),
+    "cone": PowerFactorCone(3.0, 0.9, 0.5),
+    "cone_apex": PowerFactorCone(1.0, 0.8),
+    "polygon": Polygon([(0.0, -0.3), (0.8, -0.45), (1.0, -0.2), (1.0, 0.3), (0.7, 0.55), (0.0, 0.45)]),
+}
+
+
+def _grid_points(chart, n=3000, seed=0):
+    p0, p1, q0, q1 = chart.bounds()
+    w, h = max(p1 - p0, 1e-3), max(q1 - q0, 1e-3)
+    return np.random.default_rng(seed).uniform(
+        [p0 - 0.3 * w, q0 - 0.3 * h], [p1 + 0.3 * w, q1 + 0.3 * h], (n, 2)
+    )
+
+
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_samples_are_inside_and_exactly_n(key):
+    chart = CHARTS[key]
+    pts = chart.sample(300, rng=1)
+    assert pts.shape == (300, 2)
+    assert chart.contains(pts[:, 0], pts[:, 1]).all()
+    assert np.array_equal(pts, chart.sample(300, rng=1))  # deterministic for a seed
+    assert not np.array_equal(pts, chart.sample(300, rng=2))
+
+
+def test_rectangle_sample_is_a_latin_hypercube():
+    chart = CHARTS["rectangle"]
+    n = 50
+    pts = chart.sample(n, rng=np.random.default_rng(3))
+    p0, p1, q0, q1 = chart.bounds()
+    for x, lo, hi in ((pts[:, 0], p0, p1), (pts[:, 1], q0, q1)):
+        strata = np.floor((x - lo) / (hi - lo) * n).astype(int)
+        assert sorted(strata) == list(range(n))  # one point in each of the n strata of both coordinates
+
+
+@pytest.mark.parametrize("key", ["circle", "cone", "polygon"])
+def test_samples_cover_the_chart(key):
+    chart = CHARTS[key]
+    pts = chart.sample(400, rng=0)
+    p0, p1, _, _ = chart.bounds()
+    bins = np.floor((pts[:, 0] - p0) / (p1 - p0) * 10).clip(0, 9).astype(int)
+    assert set(bins) == set(range(10))  # every tenth of the P range is visited
+    assert pts[:, 1].max() > 0 > pts[:, 1].min()
+    ref = _grid_points(chart, 20000, seed=5)
+    inside = ref[chart.contains(ref[:, 0], ref[:, 1])]
+    # the samples' mean matches the chart's centroid (uniform coverage, not only the box)
+    assert np.allclose(pts.mean(axis=0), inside.mean(axis=0), atol=0.05 * (p1 - p0))
+
+
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_casadi_constraints_agree_with_contains(key):
+    chart = CHARTS[key]
+    for sym in (ca.SX, ca.MX):
+        p, q = sym.sym("p"), sym.sym("q")
+        rows = chart.casadi_constraints(p, q)
+        f = ca.Function("g", [p, q], [ca.vertcat(*[r[0] for r in rows])])
+        lb = np.array([r[1] for r in rows])[:, None]
+        ub = np.array([r[2] for r in rows])[:, None]
+        pts = _grid_points(chart)
+        vals = np.array(f.map(len(pts))(pts[:, 0], pts[:, 1]))
+        ok = np.all((vals >= lb - 1e-9) & (vals <= ub + 1e-9), axis=0)
+        assert np.array_equal(ok, chart.contains(pts[:, 0], pts[:, 1]))
+        assert 0.05 < ok.mean() < 0.95
+
+
+@pytest.mark.parametrize("key", ["rectangle", "cone", "cone_apex", "polygon"])
+def test_linear_rows_agree_with_contains(key):
+    chart = CHARTS[key]
+    a, b = chart.linear_rows()
+    pts = _grid_points(chart)
+    ok = np.all(pts @ a.T <= b + 1e-9, axis=1)
+    assert np.array_equal(ok, chart.contains(pts[:, 0], pts[:, 1]))
+
+
+def test_circle_linear_rows_need_facets_and_are_outer():
+    chart = CHARTS["circle"]
+    with pytest.raises(ValueError, match="not a polyhedron"):
+        chart.linear_rows()
+    a, b = chart.linear_rows(n_facets=16)
+    pts = chart.sample(500, rng=0)
+    assert np.all(pts @ a.T <= b + 1e-9)
+
+
+def test_contains_is_vectorised_and_broadcasts():
+    chart = CHARTS["polygon"]
+    p = np.linspace(0, 1, 5)[:, None]
+    q = np.linspace(-0.2, 0.2, 3)[None, :]
+    assert chart.contains(p, q).shape == (5, 3)
+    assert chart.contains(0.5, 0.0).shape == ()
+    assert bool(chart.contains(1.0 + 1e-12, 0.0))  # tolerance on the boundary
+    assert not bool(chart.contains(1.0 + 1e-6, 0.0))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Rectangle(1.0, 0.0, 0.0, 1.0), "empty rectangle"),
+        (lambda: Rectangle(0.0, 1.0, 1.0, 0.0), "empty rectangle"),
+        (lambda: Rectangle(0.0, float("nan"), 0.0, 1.0), "finite"),
+        (lambda: Circle(0.0, 0.0), "s_mva must be > 0"),
+        (lambda: Circle(-1.0, 0.5), "s_mva must be > 0"),
+        (lambda: Circle(1.0, 0.2, 0.5), "p_max 0.2 < p_min 0.5"),
+        (lambda: Circle(1.0, 1.5), "exceeds"),
+        (lambda: PowerFactorCone(1.0, 0.0), r"\(0, 1\]"),
+        (lambda: PowerFactorCone(1.0, 1.1), r"\(0, 1\]"),
+        (lambda: PowerFactorCone(1.0, 0.9, -0.1), "empty for p < 0"),
+        (lambda: PowerFactorCone(0.5, 0.9, 1.0), "p_max 0.5 < p_min 1.0"),
+        (lambda: Polygon([(0, 0), (1, 1)]), "at least 3"),
+        (lambda: Polygon([(0, 0), (1, 0), (2, 0)]), "collinear"),
+        (lambda: Polygon([(0, 0), (1, 0), (1, 0), (0, 1)]), "coincide"),
+        (lambda: Polygon([(0, 0), (2, 0), (1, 0.2), (1, 2)]), "not convex"),
+        (lambda: Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]), "intersects itself"),
+        (lambda: Polygon([(0, 0), (1, 0), (2, 0), (1, 1)]), "collinear"),
+        (
+            lambda: Polygon([(np.cos(a), np.sin(a)) for a in np.arange(5) * 4 * np.pi / 5]),
+            "intersects itself",
+        ),
+    ],
+)
+def test_invalid_charts_raise(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_json_and_dict_round_trip(key):
+    chart = CHARTS[key]
+    assert PQChart.from_json(chart.to_json()) == chart
+    assert type(chart).from_dict(chart.to_dict()) == chart
+    assert as_chart(chart.to_json()) == as_chart(chart.to_dict()) == chart
+    assert chart.to_dict()["kind"] == chart.kind
+
+
+def test_from_dict_errors():
+    with pytest.raises(ValueError, match="unknown chart kind"):
+        PQChart.from_dict({"kind": "ellipse"})
+    with pytest.raises(ValueError, match="kind 'circle'"):
+        Rectangle.from_dict(CHARTS["circle"].to_dict())
+    with pytest.raises(TypeError):
+        as_chart(3.0)
+
+
+def test_polygon_orientation_and_closed_outline():
+    cw = Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])
+    ccw = Polygon([(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)])
+    assert cw.contains(0.5, 0.5) and ccw.contains(0.5, 0.5)
+    a, _ = cw.linear_rows()
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0)
+    assert cw.bounds() == (0.0, 1.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_geometry_helpers(key):
+    chart = CHARTS[key]
+    out = chart.vertices_for_plot()
+    assert np.allclose(out[0], out[-1])
+    assert chart.contains(out[:, 0], out[:, 1], tol=1e-9).all()
+    p0, p1, q0, q1 = chart.bounds()
+    assert np.isclose(out[:, 0].min(), p0) and np.isclose(out[:, 0].max(), p1)
+    assert np.isclose(out[:, 1].min(), q0, atol=1e-3 * (q1 - q0)) and np.isclose(
+        out[:, 1].max(), q1, atol=1e-3 * (q1 - q0)
+    )
+    assert chart.contains(*chart.center())
+    for target in [(0.0, 0.0), (10.0, 10.0), (-5.0, 1.0), (0.5 * (p0 + p1), 3 * q1 + 1)]:
+        pn, qn = chart.nearest(*target)
+        assert chart.contains(pn, qn, tol=1e-7)
+        inside = chart.sample(300, rng=0)
+        # no sampled point of the chart is closer to the target than the nearest point
+        assert (
+            np.hypot(inside[:, 0] - target[0], inside[:, 1] - target[1]).min()
+            >= np.hypot(pn - target[0], qn - target[1]) - 1e-9
+        )
+    pc, qc = chart.center()
+    assert chart.nearest(pc, qc) == (pc, qc)
+    big = chart.scaled(2.0)
+    assert np.allclose(big.bounds(), 2 * np.array(chart.bounds()))
+    assert type(big) is type(chart)
