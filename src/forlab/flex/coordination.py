@@ -1,0 +1,207 @@
+"""P1, single-round TSO-DSO coordination with FOR offers, and its benchmark against the integrated AC-OPF.
+
+1. Offline, every DSO samples its FOR and fits its offer (`forlab.flex.sampling`, `forlab.flex.representation`).
+2. The TSO solves its AC-OPF with each DS replaced by its offer: the PCC import (P_j, Q_j) is a decision variable
+   drawn at the PCC bus, V_j is that bus's voltage magnitude, f_j(x~_j) <= 0 and C_j(x~_j) joins the objective.
+3. Every DSO solves its local cost OPF with its PCC point fixed at the TSO's choice (nearest feasible point when the
+   choice is not feasible for the real grid: reported as PCC mismatch) and dispatches its FPUs.
+4. `forlab.opf.evaluate.judge` runs the power flow of the whole T+D system at the TS dispatch and the DSOs' FPU
+   dispatch: violations and the true total cost, compared with the integrated AC-OPF optimum.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import casadi as ca
+import numpy as np
+import pandas as pd
+
+from forlab.flex.offer import Offer
+from forlab.opf.acopf import ACOPF, OPFResult
+from forlab.opf.dso import DSOModel
+from forlab.opf.evaluate import deviation, dispatch_from_result, judge
+
+
+def scale_loads(net, level: float):
+    """A copy of ``net`` with every load (P and Q) multiplied by ``level``."""
+    if not np.isfinite(level) or level <= 0:
+        raise ValueError(f"load level must be a positive number, got {level!r}")
+    n = copy.deepcopy(net)
+    n.load[["p_mw", "q_mvar"]] = n.load[["p_mw", "q_mvar"]] * float(level)
+    return n
+
+
+def single_pcc(system) -> None:
+    """P1 attaches each DS at one PCC: raise a clear error for systems with a DS tied to two TS buses."""
+    counts = system.pcc.groupby("ds").size()
+    multi = counts[counts > 1]
+    if len(multi):
+        raise ValueError(
+            f"system {system.name!r} ties DS {list(multi.index)} to several TS buses; the FOR method (P1) offers one "
+            f"PQV region per PCC and is run here on single-PCC systems only (see the ML surrogate chapter for "
+            f"multiple PCCs)"
+        )
+
+
+class TSOForOPF:
+    """The TSO's AC-OPF with every DS replaced by its offer, built once.
+
+    ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
+    removed here; offers: DS name -> (Offer, TS bus of its PCC).
+    """
+
+    def __init__(self, ts_net, offers: dict[str, tuple[Offer, int]], ipopt: dict | None = None):
+        net = copy.deepcopy(ts_net)
+        if "ds_import" in net.load.columns:
+            net.load = net.load[net.load["ds_import"].isna()]
+        self.names = list(offers)
+        self.offers = offers
+        n = len(self.names)
+        lo = np.concatenate([[offers[k][0].box.lo[0], offers[k][0].box.lo[1]] for k in self.names]) if n else []
+        hi = np.concatenate([[offers[k][0].box.hi[0], offers[k][0].box.hi[1]] for k in self.names]) if n else []
+
+        def buses(m):
+            return [int(m.bus_lookup[int(offers[k][1])]) for k in self.names]
+
+        def demand(m, s):
+            x = s.extra_x["pcc"]
+            dp = ca.SX.zeros(m.nb)
+            dq = ca.SX.zeros(m.nb)
+            for j, b in enumerate(buses(m)):
+                dp[b] += x[2 * j] / m.base_mva
+                dq[b] += x[2 * j + 1] / m.base_mva
+            return dp, dq
+
+        def cons(m, s):
+            x = s.extra_x["pcc"]
+            out = []
+            for j, (k, b) in enumerate(zip(self.names, buses(m))):
+                offer = offers[k][0]
+                f, _ = offer.casadi(x[2 * j], x[2 * j + 1], s.vm[b])
+                out.append((f, -np.inf, 0.0))
+                out.append((s.vm[b], offer.box.lo[2], offer.box.hi[2]))
+            return out
+
+        def objective(m, s):
+            x = s.extra_x["pcc"]
+            total = m.unit_cost(s.pg, s.qg)
+            for j, (k, b) in enumerate(zip(self.names, buses(m))):
+                _, c = offers[k][0].casadi(x[2 * j], x[2 * j + 1], s.vm[b])
+                total = total + c
+            return total
+
+        self.opf = ACOPF(net, extra_variables={"pcc": (2 * n, lo, hi)}, extra_demand=demand, constraints=cons,
+                         objective=objective, ipopt=ipopt)
+        self.net = net
+
+    def initial_point(self) -> np.ndarray:
+        """Power-flow start of the TS; each PCC import starts at the centre of its offer's box."""
+        x0 = self.opf.initial_point("pf")
+        sl = self.opf.slices["pcc"]
+        x0[sl] = np.concatenate([self.offers[k][0].box.center[:2] for k in self.names])
+        return x0
+
+    def solve(self) -> tuple[OPFResult, pd.DataFrame]:
+        """Solve; returns the OPF result and the chosen PCC points (ds, p_mw, q_mvar, vm_pu, offered cost, f)."""
+        res = self.opf.solve(x0=self.initial_point())
+        x = res.extra["pcc"]
+        rows = []
+        for j, k in enumerate(self.names):
+            offer, bus = self.offers[k]
+            v = float(res.res_bus.vm_pu[bus])
+            rows.append({"ds": k, "ts_bus": bus, "p_mw": float(x[2 * j]), "q_mvar": float(x[2 * j + 1]), "vm_pu": v,
+                         "offer_cost": float(offer.cost_of(x[2 * j], x[2 * j + 1], v)[0]),
+                         "f": float(offer.f(x[2 * j], x[2 * j + 1], v)[0])})
+        return res, pd.DataFrame(rows)
+
+
+def dso_dispatch(ds_net, x_pcc, *, vm_limits=None, model: DSOModel | None = None):
+    """The DSO's cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.) and its PCC mismatch.
+
+    Returns (sample, mismatch, time_s); mismatch is the distance (MW/Mvar/p.u. vector norm, in physical units) from
+    the requested point to the point actually used (0 when the request is feasible).
+    """
+    t0 = time.perf_counter()
+    m = model or DSOModel(ds_net, vm_limits=vm_limits)
+    s, _ = m.cost_at(np.asarray(x_pcc, float))
+    mismatch = float(np.linalg.norm(s.point - np.asarray(x_pcc, float)))
+    return s, mismatch, time.perf_counter() - t0
+
+
+def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame:
+    """The DS FPU set-points of a DSO sample as rows of the integrated net's sgen table."""
+    sg = integrated.sgen
+    rows = []
+    dsn = system.ds[ds_name]
+    fp = dsn.sgen.index[dsn.sgen.get("controllable", pd.Series(False, index=dsn.sgen.index)).astype(bool)]
+    for k, (p, q) in zip(fp, zip(sample.fpu_p_mw, sample.fpu_q_mvar)):
+        idx = sg.index[(sg.zone == ds_name) & (sg.orig_index == k)]
+        if len(idx) != 1:
+            raise RuntimeError(f"FPU {k} of DS {ds_name!r} not found once in the integrated net")
+        rows.append({"et": "sgen", "element": int(idx[0]), "p_mw": float(p), "q_mvar": float(q)})
+    return pd.DataFrame(rows)
+
+
+def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limits=None,
+               integrated_result: OPFResult | None = None) -> dict:
+    """One case study: integrated AC-OPF vs single-round FOR coordination at a load level.
+
+    offers: DS name -> its offer (built on the DS at this load level). Returns a flat dict with the integrated
+    optimum and time, the TSO and DSO times, the true cost after the T+D power flow, the cost deviation (%), the
+    time reduction (%), the PCC mismatches and the violations.
+    """
+    single_pcc(system)
+    integrated = scale_loads(system.integrated(), level)
+    if integrated_result is None:
+        t0 = time.perf_counter()
+        integ_model = ACOPF(integrated)
+        integrated_result = integ_model.solve()
+        integ_build = time.perf_counter() - t0 - integrated_result.solve_time_s
+    else:
+        integ_build = integrated_result.build_time_s
+    ts = scale_loads(system.ts, level)
+    pcc = system.pcc.set_index("ds")
+    t0 = time.perf_counter()
+    tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds})
+    tso_build = time.perf_counter() - t0
+    tso_res, points = tso.solve()
+    dso_rows, dispatch = [], [dispatch_from_result(tso_res)]
+    for _, pt in points.iterrows():
+        dsn = scale_loads(system.ds[pt.ds], level)
+        t0 = time.perf_counter()
+        model = DSOModel(dsn, vm_limits=vm_limits)
+        build = time.perf_counter() - t0
+        s, mismatch, _ = dso_dispatch(dsn, [pt.p_mw, pt.q_mvar, pt.vm_pu], model=model)
+        dso_rows.append({"ds": pt.ds, "success": s.success, "status": s.status, "solve_s": s.solve_time_s,
+                         "build_s": build, "mismatch": mismatch, "fpu_cost": s.fpu_cost})
+        dispatch.append(fpu_dispatch_table(system, pt.ds, s, integrated))
+    disp = pd.concat(dispatch, ignore_index=True)
+    verdict = judge(integrated, disp)
+    dso = pd.DataFrame(dso_rows)
+    t_int = integrated_result.solve_time_s
+    t_prop_par = tso_res.solve_time_s + (dso.solve_s.max() if len(dso) else 0.0)
+    t_prop_sum = tso_res.solve_time_s + dso.solve_s.sum()
+    return {
+        "system": system.name, "level": float(level),
+        "integrated_success": integrated_result.success, "integrated_status": integrated_result.status,
+        "integrated_cost": integrated_result.objective, "integrated_time_s": t_int,
+        "integrated_build_s": float(integ_build),
+        "tso_success": tso_res.success, "tso_status": tso_res.status, "tso_time_s": tso_res.solve_time_s,
+        "tso_build_s": tso_build, "tso_objective": tso_res.objective,
+        "dso_success": bool(dso.success.all()), "dso_time_max_s": float(dso.solve_s.max()),
+        "dso_time_sum_s": float(dso.solve_s.sum()),
+        "proposed_time_parallel_s": t_prop_par, "proposed_time_sum_s": t_prop_sum,
+        "time_reduction_parallel_pct": 100 * (1 - t_prop_par / t_int),
+        "time_reduction_sum_pct": 100 * (1 - t_prop_sum / t_int),
+        "proposed_cost": verdict["total_cost"],
+        "cost_deviation_pct": deviation(verdict["total_cost"], integrated_result.objective)
+        if verdict["converged"] else np.nan,
+        "pcc_mismatch_max": float(dso.mismatch.max()),
+        "pf_converged": verdict["converged"], "feasible": verdict["feasible"],
+        "max_vm_violation_pu": verdict["max_vm_violation_pu"], "max_loading_percent": verdict["max_loading_percent"],
+        "n_vm_violations": verdict["n_vm_violations"], "n_branch_violations": verdict["n_branch_violations"],
+        "n_gen_violations": verdict["n_gen_violations"], "max_gen_violation_mw": verdict["max_gen_violation_mw"],
+        "points": points, "dso": dso,
+    }
