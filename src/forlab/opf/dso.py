@@ -22,7 +22,7 @@ import numpy as np
 
 from forlab.opf.acopf import ACOPF, OPFResult
 
-STAGES = ("box", "projection", "fibonacci", "cost")
+STAGES = ("box", "projection", "fibonacci", "cost", "slice")
 
 
 @dataclass
@@ -148,7 +148,7 @@ class DSOModel:
         u = res.res_units
         pcc = u.iloc[self.k_pcc]
         x = np.array([pcc.p_mw, pcc.q_mvar, res.res_bus.vm_pu[self.pcc_bus]])
-        if stage in ("fibonacci", "box"):
+        if stage in ("fibonacci", "box", "slice"):
             normal = np.asarray(d, float)
         elif stage == "projection":
             diff = np.asarray(t, float) - box.normalise(x)
@@ -190,6 +190,18 @@ class DSOModel:
         lo = np.array([pts[0, 0], pts[2, 1], pts[4, 2]])
         hi = np.array([pts[1, 0], pts[3, 1], pts[5, 2]])
         return Box(lo, hi), samples
+
+    def pq_slice(self, vm_pu: float, n: int, box: Box, x0=None) -> list[Sample]:
+        """Boundary of the PQ region at a fixed PCC voltage: support points of n directions in the PQ plane."""
+        lbx, ubx = self.opf.lbx.copy(), self.opf.ubx.copy()
+        i_v = self.opf.slices["vm"].start + self.root
+        lbx[i_v] = ubx[i_v] = float(vm_pu)
+        out = []
+        for a in np.linspace(0, 2 * np.pi, n, endpoint=False):
+            d = np.array([np.cos(a), np.sin(a), 0.0])
+            s, _ = self._solve("slice", [1.0, 0.0, 0.0], d, np.zeros(3), box, x0, lbx, ubx)
+            out.append(s)
+        return out
 
     def fix_bounds(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Variable bounds with the PCC import and voltage fixed at x = (MW, Mvar, p.u.)."""

@@ -1,0 +1,103 @@
+"""Figures of the FOR chapters, drawn from stores (xarray Datasets) only. Units: MW, Mvar, p.u."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.spatial import ConvexHull
+
+AXIS_LABELS = {"p_mw": "P import (MW)", "q_mvar": "Q import (Mvar)", "vm_pu": "V at PCC (p.u.)"}
+
+
+def _region_points(st, region):
+    sel = (st.region == region) & st.success
+    return np.column_stack([st.p_mw.values[sel], st.q_mvar.values[sel], st.vm_pu.values[sel]]), st.stage.values[sel]
+
+
+def for_regions_3d(st, regions, views=((25, -60), (10, 20), (70, -120))):
+    """One row per region, one column per view: samples coloured by stage and their convex hull (translucent)."""
+    fig = plt.figure(figsize=(4.2 * len(views), 3.8 * len(regions)))
+    for r, region in enumerate(regions):
+        pts, stage = _region_points(st, region)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        hull = ConvexHull((pts - lo) / span) if len(pts) >= 4 else None
+        for c, (elev, azim) in enumerate(views):
+            ax = fig.add_subplot(len(regions), len(views), r * len(views) + c + 1, projection="3d")
+            if hull is not None:
+                ax.plot_trisurf(pts[:, 0], pts[:, 1], pts[:, 2], triangles=hull.simplices, alpha=0.15,
+                                color="tab:blue", linewidth=0.2, edgecolor="tab:blue")
+            for name, marker, color in (("fibonacci", "o", "tab:blue"), ("projection", "^", "tab:orange"),
+                                        ("box", "s", "black")):
+                m = stage == name
+                ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=8, marker=marker, color=color, label=name)
+            ax.view_init(elev=elev, azim=azim)
+            ax.set_xlabel("P (MW)", fontsize=8)
+            ax.set_ylabel("Q (Mvar)", fontsize=8)
+            ax.set_zlabel("V (p.u.)", fontsize=8)
+            ax.tick_params(labelsize=7)
+            if c == 0:
+                ax.set_title(region, fontsize=9)
+            if r == 0 and c == len(views) - 1:
+                ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def _outline(p, q):
+    pts = np.column_stack([p, q])
+    if len(pts) < 3:
+        return pts
+    try:
+        h = ConvexHull(pts)
+    except Exception:  # noqa: BLE001 - degenerate (collinear) sets are drawn as they are
+        return pts
+    v = pts[h.vertices]
+    return np.vstack([v, v[:1]])
+
+
+def pq_slices(st, regions):
+    """PQ outlines at the slice voltages (variables slice_*), one panel per region."""
+    fig, axes = plt.subplots(1, len(regions), figsize=(4.2 * len(regions), 3.6), squeeze=False)
+    for ax, region in zip(axes[0], regions):
+        for v in np.unique(st.slice_vm_pu.values):
+            m = (st.slice_vm_pu.values == v) & (st.slice_region.values == region) & st.slice_success.values
+            o = _outline(st.slice_p_mw.values[m], st.slice_q_mvar.values[m])
+            ax.plot(o[:, 0], o[:, 1], "-", label=f"V = {v:.2f} p.u.")
+        ax.set_title(region, fontsize=9)
+        ax.set_xlabel(AXIS_LABELS["p_mw"])
+        ax.set_ylabel(AXIS_LABELS["q_mvar"])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def variant_outlines(st):
+    """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for v in dict.fromkeys(st.variant.values):
+        m = (st.variant.values == v) & st.variant_success.values
+        o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
+        ax.plot(o[:, 0], o[:, 1], "-", label=v)
+    ax.set_xlabel(AXIS_LABELS["p_mw"])
+    ax.set_ylabel(AXIS_LABELS["q_mvar"])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def slice_areas(st):
+    """Area (MW x Mvar) of every PQ slice (convex hull of its support points), regions as rows."""
+    import pandas as pd
+
+    rows = []
+    for region in dict.fromkeys(st.slice_region.values):
+        for v in np.unique(st.slice_vm_pu.values[st.slice_region.values == region]):
+            m = (st.slice_vm_pu.values == v) & (st.slice_region.values == region) & st.slice_success.values
+            pts = np.column_stack([st.slice_p_mw.values[m], st.slice_q_mvar.values[m]])
+            area = ConvexHull(pts).volume if len(pts) >= 3 else np.nan
+            rows.append({"region": region, "V (p.u.)": round(float(v), 4), "area (MW Mvar)": area,
+                         "converged": f"{int(m.sum())}/{int(((st.slice_vm_pu.values == v) & (st.slice_region.values == region)).sum())}"})
+    return pd.DataFrame(rows).set_index(["region", "V (p.u.)"])
