@@ -205,3 +205,49 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
         "n_gen_violations": verdict["n_gen_violations"], "max_gen_violation_mw": verdict["max_gen_violation_mw"],
         "points": points, "dso": dso,
     }
+
+
+def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0, address=None,
+               progress: bool = False, pcc: dict | None = None, **fit_options):
+    """Offline work of one DSO: sample the FOR and fit its offer. Returns (offer, samples, report, seconds)."""
+    from forlab.flex.representation import build_offer
+    from forlab.flex.sampling import sample_for
+
+    t0 = time.perf_counter()
+    samples = sample_for(ds_net, n_directions, face_grid, n_workers=n_workers, address=address, progress=progress)
+    offer, report = build_offer(ds_net, samples, n_workers=n_workers, address=address, progress=progress, pcc=pcc,
+                                **fit_options)
+    return offer, samples, report, time.perf_counter() - t0
+
+
+def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
+               address=None, fit_options: dict | None = None, progress: bool = True, system_options=None):
+    """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
+
+    Returns (rows, offers): one flat dict per level (see `coordinate`, plus offline time and offer quality) and the
+    offers by (level, DS name).
+    """
+    from tqdm.auto import tqdm
+
+    from forlab import systems
+
+    system = systems.load_system(system_name, **(system_options or {}))
+    single_pcc(system)
+    rows, offers_all = [], {}
+    for level in tqdm(list(levels), desc=system_name, disable=not progress):
+        offers, offline, quality = {}, {}, {}
+        for name, dsn in system.ds.items():
+            pcc_row = system.pcc[system.pcc.ds == name].iloc[0]
+            offer, _, report, dt = make_offer(
+                scale_loads(dsn, level), n_directions=n_directions, face_grid=face_grid, n_workers=n_workers,
+                address=address, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus), "system": system_name,
+                                      "load_level": float(level)}, **(fit_options or {}))
+            offers[name], offline[name], quality[name] = offer, dt, report.attrs
+            offers_all[(float(level), name)] = offer
+        r = coordinate(system, offers, level)
+        r["offline_time_s"] = float(sum(offline.values()))
+        r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
+        r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
+        r["n_ds"] = len(system.ds)
+        rows.append(r)
+    return rows, offers_all
