@@ -114,6 +114,7 @@ def build_offer(
     regs=(1e-3, 1e-5, 1e-7),
     target_false_feasible: float = 0.0,
     use_margin: bool = True,
+    margin_offsets=(0.05,),
     seed: int = 0,
     vm_limits=None,
     n_workers: int | None = 0,
@@ -153,33 +154,36 @@ def build_offer(
     tr, va, te = tr[good[tr]], va[good[va]], te[good[te]]
 
     data = FitData(bpts[b_train], bnorm[b_train], interior=pts[tr][feas[tr]], exterior=pts[tr][~feas[tr]])
+    # exterior points for the margin: labelled ones outside the test set, and points beyond the boundary samples
+    # along their normals, infeasible by construction (support point: d . x exceeds the support value; projection:
+    # the point lies between the target and its nearest feasible point)
+    beyond = [bpts[b_train] + eps * bnorm[b_train] for eps in margin_offsets]
+    ext_train = np.vstack([pts[tr][~feas[tr]], *beyond]) if use_margin else np.zeros((0, 3))
     rows = []
-    best, best_score = None, np.inf
+    best, best_score, best_reg = None, np.inf, None
     t_fit = time.perf_counter()
     for deg, cvx, reg in itertools.product(degrees, convex_options, regs):
-        if True:
-            try:
-                poly = fit(data, deg, offset=offset, reg=reg, convex=cvx)
-            except RuntimeError as err:
-                rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": str(err)})
-                continue
-            ev = classification_errors(poly, pts[va], feas[va])
-            bd = float(np.mean(boundary_distance(poly, bpts[b_test])))
-            score = (1 - ev["accuracy"]) + ev["false_feasible_rate"] + bd
-            rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": "optimal", "val_accuracy": ev["accuracy"],
-                         "val_false_feasible": ev["false_feasible_rate"], "val_boundary_distance": bd, "score": score,
-                         "poly": poly})
-            if score < best_score:
-                best, best_score, best_reg = poly, score, reg
+        try:
+            poly = fit(data, deg, offset=offset, reg=reg, convex=cvx)
+        except RuntimeError as err:
+            rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": str(err)})
+            continue
+        # each candidate is judged with the margin it would need (calibrated on training data only)
+        m = calibrate_margin(poly, ext_train, target_false_feasible) if use_margin else 0.0
+        with_m = ImplicitPolynomial(poly.degree, poly.coef, m, poly.convex)
+        ev = classification_errors(with_m, pts[va], feas[va])
+        bd = float(np.mean(boundary_distance(poly, bpts[b_test])))
+        score = (1 - ev["accuracy"]) + 10 * ev["false_feasible_rate"] + bd
+        rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": "optimal", "val_accuracy": ev["accuracy"],
+                     "val_false_feasible": ev["false_feasible_rate"], "val_boundary_distance": bd,
+                     "val_margin": m, "score": score, "poly": poly})
+        if score < best_score:
+            best, best_score, best_reg = poly, score, reg
     if best is None:
         raise RuntimeError(f"no polynomial candidate could be fitted: {[r['status'] for r in rows]}")
     margin = 0.0
     if use_margin:
-        # exterior points for the margin: labelled ones outside the test set, and points just beyond the boundary
-        # samples along their normals, which are infeasible by construction (support: d . x exceeds the support
-        # value; projection: they lie between the target and its nearest feasible point)
-        beyond = np.vstack([bpts + eps * bnorm for eps in (0.03, 0.1)])
-        ext = np.vstack([pts[tr][~feas[tr]], pts[va][~feas[va]], beyond])
+        ext = np.vstack([pts[tr][~feas[tr]], pts[va][~feas[va]], *[bpts + eps * bnorm for eps in margin_offsets]])
         margin = calibrate_margin(best, ext, target_false_feasible)
     chosen = ImplicitPolynomial(best.degree, best.coef, margin, best.convex)
     t_fit = time.perf_counter() - t_fit
