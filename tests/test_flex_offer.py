@@ -1,0 +1,152 @@
+"""Implicit polynomial, quadratic cost and the offer: fits, exports and the file round trip."""
+
+import json
+import warnings
+
+import casadi as ca
+import numpy as np
+import pytest
+
+from forlab import systems
+from forlab.flex.offer import Offer, QuadraticCost
+from forlab.flex.polynomial import FitData, ImplicitPolynomial, exponents, fit
+from forlab.flex.representation import build_offer, fit_cost
+from forlab.flex.sampling import sample_for
+from forlab.opf.dso import Box
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def sphere_data(n=200, r=0.7, seed=0):
+    """Boundary points and normals of a sphere, labelled interior/exterior points."""
+    rng = np.random.default_rng(seed)
+    d = rng.normal(size=(n, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    pts = rng.uniform(-1, 1, size=(400, 3))
+    inside = np.linalg.norm(pts, axis=1) < r
+    return FitData(r * d, d, interior=pts[inside], exterior=pts[~inside]), pts, inside
+
+
+def test_exponent_counts():
+    assert [len(exponents(d)) for d in (2, 4, 6)] == [10, 35, 84]
+
+
+@pytest.mark.parametrize("degree,convex", [(2, False), (4, True), (6, False)])
+def test_fit_recovers_a_sphere(degree, convex):
+    data, pts, inside = sphere_data()
+    poly = fit(data, degree, convex=convex)
+    pred = poly(pts) <= 0
+    assert (pred == inside).mean() > 0.97
+    assert np.abs(poly(data.boundary)).max() < 0.02
+
+
+def test_sos_convex_fit_is_convex():
+    rng = np.random.default_rng(1)
+    # a non-convex (dumbbell) boundary: the SOS-convex fit must still be convex
+    d = rng.normal(size=(300, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    b = d * (0.4 + 0.3 * np.abs(d[:, :1]))
+    poly = fit(FitData(b, d), 4, convex=True)
+    x = ca.SX.sym("x", 3)
+    hess = ca.Function("h", [x], [ca.hessian(poly.casadi(x), x)[0]])
+    for p in rng.uniform(-1, 1, size=(200, 3)):
+        assert np.linalg.eigvalsh(np.array(hess(p))).min() > -1e-6
+
+
+def test_bad_fit_input():
+    with pytest.raises(ValueError, match="degree"):
+        fit(sphere_data()[0], 3)
+    with pytest.raises(ValueError, match="n x 3"):
+        fit(FitData(np.zeros((5, 2)), np.zeros((5, 2))), 2)
+
+
+def test_quadratic_cost_fit_is_psd_and_exact_on_a_quadratic():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, size=(80, 3))
+    A = rng.normal(size=(3, 3))
+    H = A @ A.T
+    y = 0.5 * np.einsum("ni,ij,nj->n", x, H, x) + x @ np.array([1.0, -2.0, 0.5]) + 3.0
+    c = fit_cost(x, y, reg=0.0)
+    assert np.linalg.eigvalsh(c.H).min() >= -1e-9
+    assert np.allclose(c(x), y, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def offer():
+    net = systems.load_system("case9+case33bw").ds["case33bw"]
+    s = sample_for(net, 30, 2, progress=False)
+    o, rep = build_offer(net, s, degrees=(4,), convex_options=(False,), regs=(1e-5,), n_labelled=160, n_cost=50,
+                         progress=False, pcc={"ds": "case33bw", "ts_bus": 4})
+    return o, rep
+
+
+def test_offer_round_trips_bit_for_bit(offer, tmp_path):
+    o, _ = offer
+    path = o.save(tmp_path / "offer.json")
+    o2 = Offer.load(path)
+    assert o2.to_dict() == o.to_dict()
+    assert path.read_bytes() == o2.save(tmp_path / "again.json").read_bytes()
+    assert np.array_equal(o2.polynomial.coef, o.polynomial.coef)
+
+
+def test_offer_reveals_no_topology(offer):
+    d = offer[0].to_dict()
+    assert d["pcc"] == {"ds": "case33bw", "ts_bus": 4}  # the TS bus is the TSO's own information
+    d.pop("pcc")
+    text = json.dumps(d)
+    for word in ("line", "bus", "r_ohm", "x_ohm", "impedance", "load", "sgen"):
+        assert word not in text
+
+
+def test_offer_errors_are_reported(offer):
+    _, rep = offer
+    for key in ("test_false_feasible_rate", "test_accuracy", "cost_r2", "cost_rel_error_max"):
+        assert np.isfinite(rep.attrs[key])
+
+
+def test_casadi_and_pyomo_agree_with_numpy(offer):
+    import pyomo.environ as pyo
+
+    o, _ = offer
+    rng = np.random.default_rng(3)
+    xt = rng.uniform(-1, 1, size=(200, 3))
+    x = o.box.denormalise(xt)
+    p, q, v = ca.SX.sym("p"), ca.SX.sym("q"), ca.SX.sym("v")
+    f_ca, c_ca = o.casadi(p, q, v)
+    fun = ca.Function("fc", [p, q, v], [f_ca, c_ca])
+    model = pyo.ConcreteModel()
+    blk = o.pyomo_block(model, "offer")
+    f_np = o.f(x[:, 0], x[:, 1], x[:, 2])
+    c_np = o.cost_of(x[:, 0], x[:, 1], x[:, 2])
+    for k in range(len(x)):
+        fv, cv = fun(*x[k])
+        assert float(fv) == pytest.approx(f_np[k], rel=1e-9, abs=1e-9)
+        assert float(cv) == pytest.approx(c_np[k], rel=1e-9, abs=1e-9)
+        blk.p_mw.set_value(x[k, 0], skip_validation=True)
+        blk.q_mvar.set_value(x[k, 1], skip_validation=True)
+        blk.vm_pu.set_value(x[k, 2], skip_validation=True)
+        assert pyo.value(blk.f) == pytest.approx(f_np[k], rel=1e-9, abs=1e-9)
+        assert pyo.value(blk.cost) == pytest.approx(c_np[k], rel=1e-9, abs=1e-9)
+
+
+def test_offer_file_format_is_checked(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="not a forlab offer"):
+        Offer.load(bad)
+
+
+def test_gradients_match_finite_differences():
+    poly = ImplicitPolynomial(4, np.linspace(-1, 1, 35))
+    cost = QuadraticCost(np.eye(3), np.array([1.0, 2.0, 3.0]), 4.0)
+    o = Offer(Box(np.array([0.0, -1.0, 0.95]), np.array([2.0, 1.0, 1.05])), poly, cost)
+    x = np.array([1.2, 0.3, 1.01])
+    gf, gc = o.gradients(*x)
+    h = 1e-6
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = h
+        fd = (o.f(*(x + e)) - o.f(*(x - e))) / (2 * h)
+        cd = (o.cost_of(*(x + e)) - o.cost_of(*(x - e))) / (2 * h)
+        assert gf[0, i] == pytest.approx(fd[0], rel=1e-5, abs=1e-6)
+        assert gc[0, i] == pytest.approx(cd[0], rel=1e-5, abs=1e-6)
