@@ -204,3 +204,32 @@ def succeeded(status: xr.DataArray | str) -> xr.DataArray | bool:
     if isinstance(status, str):
         return status in OK_STATUSES
     return xr.apply_ufunc(np.isin, status, list(OK_STATUSES))
+
+
+ARCHIVE = "archive"
+"""Committed stores of long runs (paper profiles), laid out like ``results/``: ``archive/<chapter>/<hash>.nc``."""
+
+
+def profile_params(chapter: str, profile: str) -> dict[str, Any]:
+    """The full parameter set of a chapter's named profile (defaults overridden by the profile's values)."""
+    from forlab import runner
+
+    root = runner.find_root()
+    nb = runner.notebook_path(root, chapter)
+    return runner.resolve_parameters(runner.declared_parameters(nb), {}, profile, runner.profiles(nb), chapter)
+
+
+def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | None:
+    """The store of a chapter's profile run: from ``results/`` when it was run here, else from the committed
+    ``archive/``; None when neither exists (the chapter then says how to produce it)."""
+    from forlab import runner
+
+    params = profile_params(chapter, profile)
+    for root in (results_root(), runner.find_root() / ARCHIVE):
+        path = path_for(chapter, params, root)
+        if path.exists():
+            with xr.open_dataset(path, engine=ENGINE) as ds:
+                out = ds.load()
+            out.attrs["store_path"] = str(path)
+            return out
+    return None
