@@ -1,0 +1,111 @@
+"""Chapter 02's tools: the shared plotting module, runopp from another start, and the benchmark script's report."""
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forlab import cases, plots, systems
+from forlab.opf import bench
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def small_system():
+    return systems.load_system("case9+case33bw")
+
+
+def test_axis_label_carries_units():
+    assert plots.axis_label("voltage magnitude", "p.u.") == "voltage magnitude (p.u.)"
+    assert plots.axis_label("buses") == "buses"
+    assert plots.axis_label("speed-up", "1") == "speed-up"
+    da = xr.DataArray([1.0], dims="x", attrs={"long_name": "losses", "units": "kW"})
+    assert plots.label_of(da) == "losses (kW)"
+
+
+def test_layout_of_a_plain_feeder_covers_every_bus():
+    net = cases.load("case33bw")
+    layout = plots.bus_layout(net)
+    assert list(layout.index) == list(net.bus.index)
+    assert np.isfinite(layout[["x", "y"]].to_numpy()).all()
+    assert len(layout[["x", "y"]].drop_duplicates()) == len(net.bus)
+
+
+def test_system_tables_round_trip_through_a_store_and_draw(small_system, tmp_path):
+    net = small_system.integrated()
+    buses, branches = plots.system_tables(net)
+    assert set(buses.zone) == {"TS", "case33bw"}
+    assert (branches.kind == "pcc").sum() == len(small_system.pcc)
+    assert (branches.kind == "tie").sum() == 5 and branches[branches.kind == "tie"].in_service.all()
+    assert sorted(buses.fpu[buses.fpu != ""]) == sorted(systems.fpus(net).kind)
+    ts, ds = buses[buses.zone == "TS"], buses[buses.zone != "TS"]
+    ts_radius = np.hypot(ts.x - ts.x.mean(), ts.y - ts.y.mean()).max()
+    assert np.hypot(ds.x - ts.x.mean(), ds.y - ts.y.mean()).min() > ts_radius  # the DS sits outside the TS
+
+    path = tmp_path / "drawing.nc"
+    plots.tables_to_dataset(buses, branches).to_netcdf(path, engine="h5netcdf")
+    with xr.open_dataset(path, engine="h5netcdf") as stored:
+        b2, br2 = plots.tables_from_dataset(stored.load())
+    pd.testing.assert_frame_equal(b2[buses.columns], buses, check_dtype=False)
+    pd.testing.assert_frame_equal(br2[branches.columns], branches, check_dtype=False)
+
+    ax = plots.draw_system((b2, br2), title="t")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "PCC transformer" in labels and "case33bw feeder" in labels and "closed tie" in labels
+    assert {f"FPU, {k} chart" for k in systems.fpus(net).kind} <= set(labels)
+    plt.close("all")
+
+
+def test_draw_chart_labels_axes_with_units():
+    from forlab.charts import Circle
+
+    ax = plots.draw_chart(Circle(1.0, 0.9, 0.0), label="circle")
+    assert ax.get_xlabel() == "active power P (MW)" and ax.get_ylabel() == "reactive power Q (Mvar)"
+    plt.close("all")
+
+
+def test_runopp_start_reports_an_outcome_not_an_exception():
+    out = bench.runopp_start(cases.load("case9"), "flat")
+    assert set(out) == {"runopp_flat_success", "runopp_flat_status", "runopp_flat_objective", "runopp_flat_s"}
+    assert out["runopp_flat_s"] > 0
+    if out["runopp_flat_success"]:
+        # runopp holds the slack voltage: its optimum is at least MATPOWER's
+        assert out["runopp_flat_objective"] >= cases.PUBLISHED_OPF_COST["case9"].value - 0.01
+    else:
+        assert np.isnan(out["runopp_flat_objective"])
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("bench_opf", ROOT / "scripts" / "bench_opf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_script_reports_from_a_store(tmp_path):
+    rows = bench.compare({"case9": cases.load("case9")}, repeats=1, runopp=False, progress=False)
+    rows["runopp_flat_status"] = "not run"
+    rows["published_objective"] = cases.PUBLISHED_OPF_COST["case9"].value
+    frame = rows.rename(columns=lambda c: f"net_{c}")
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype(str)
+    ds = xr.Dataset.from_dataframe(frame)
+    ds.attrs.update(parameters="{}", git_commit="test")
+    path = tmp_path / "store.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    text = _script().report(path)
+    assert "case9" in text and "validation against MATPOWER" in text and "Solve_Succeeded" in text
