@@ -143,6 +143,7 @@ def save(
         out.to_netcdf(tmp, engine=ENGINE)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a store is a shareable result
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
