@@ -43,6 +43,6 @@ def client(address: str | None = None, n_workers: int | None = None) -> Iterator
     if n < 1:
         raise ValueError(f"n_workers must be >= 0, got {n_workers}")
     with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=40) as cluster, Client(cluster) as c:
             yield c
