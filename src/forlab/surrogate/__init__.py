@@ -1,0 +1,8 @@
+"""P2: machine-learned surrogate of a distribution system (floor 4).
+
+`dataset`: input spaces (FPU set-points in their PQ charts, PCC voltages, load factor), Latin Hypercube and
+boundary sampling, batched Newton-Raphson power flows, labels. `polytope`: the max-affine feasibility classifier.
+`regressors`: quadratic models of the PCC import. `model`: the `DSSurrogate` a DSO hands over, and its fitting.
+`refine`: vertex refinement and certification of the polytope. `tso`: the TSO AC-OPF with surrogates, validation
+by power flow, benchmark against the integrated AC-OPF. `study`: the chapter's steps and its store.
+"""

@@ -1,0 +1,170 @@
+"""P2, the ML surrogate: batched power flow against pandapower, reproducible polytope training on a known set,
+exact quadratic regression, and a surrogate TSO dispatch that the T+D power flow finds feasible."""
+
+import copy
+import warnings
+
+import casadi as ca
+import numpy as np
+import pandapower as pp
+import pytest
+
+from forlab.surrogate import dataset, model, polytope, regressors, tso
+from forlab.systems import load_system
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@pytest.fixture(scope="module")
+def case9():
+    return load_system("case9+case33bw")
+
+
+@pytest.fixture(scope="module")
+def two_pcc():
+    return load_system("case30+case33bw-2pcc")
+
+
+def _pandapower_flow(net, space, pcc_buses, u):
+    """pandapower's runpp of the DS alone at the inputs u (one row): PCC import (MW, Mvar) and bus voltages."""
+    c = space.columns(u[None, :])
+    n = copy.deepcopy(net)
+    n.sgen.loc[space.fpus.index, "p_mw"] = c["p_mw"][0]
+    n.sgen.loc[space.fpus.index, "q_mvar"] = c["q_mvar"][0]
+    eg = [int(n.ext_grid.index[n.ext_grid.bus == b][0]) for b in pcc_buses]
+    for k, e in enumerate(eg):
+        n.ext_grid.loc[e, ["vm_pu", "va_degree"]] = [c["vm_pu"][0, k], c["va_degree"][0, k]]
+    n.load[["p_mw", "q_mvar"]] *= c["load_scale"][0]
+    pp.runpp(n, trafo_model="pi", tolerance_mva=1e-10, calculate_voltage_angles=True)
+    return n.res_ext_grid.loc[eg, "p_mw"].to_numpy(), n.res_ext_grid.loc[eg, "q_mvar"].to_numpy(), n.res_bus.vm_pu
+
+
+@pytest.mark.parametrize("method", ["dense", "sparse"])
+@pytest.mark.parametrize("which", ["case9", "two_pcc"])
+def test_batched_power_flow_matches_pandapower(which, method, request):
+    system = request.getfixturevalue(which)
+    ds = next(iter(system.ds))
+    net = system.ds[ds]
+    pcc = system.pcc[system.pcc.ds == ds]
+    space = dataset.input_space(net, ds, len(pcc))
+    flow = dataset.DSFlow(net, list(pcc.ds_bus), method=method)
+    u = space.sample(40, 3)
+    out = flow.run_inputs(space, u)
+    assert out["converged"].all()
+    for k in (0, 17, 39):
+        p, q, vm = _pandapower_flow(net, space, list(pcc.ds_bus), u[k])
+        np.testing.assert_allclose(out["p_mw"][k], p, atol=1e-7)
+        np.testing.assert_allclose(out["q_mvar"][k], q, atol=1e-7)
+        mine = out["vm_pu_bus"][k][flow.model.bus_lookup[vm.index].to_numpy()]
+        np.testing.assert_allclose(mine, vm.to_numpy(), atol=1e-9)
+
+
+def test_non_converged_flows_are_kept_and_infeasible(case9):
+    net = case9.ds["case33bw"]
+    space = dataset.input_space(net, "case33bw", 1, load_range=(0.6, 12.0))
+    flow = dataset.DSFlow(net)
+    data = dataset.generate(flow, space, 200, seed=1)
+    conv = data.converged.values
+    assert data.sizes["sample"] == 200 and (~conv).any() and conv.any()
+    assert not data.feasible.values[~conv].any()
+    assert np.isnan(data.p_mw.values[~conv]).all()
+    assert set(data.input.values) == set(space.names)
+    assert space.inside(data.u.values).all()
+
+
+def test_input_space_and_surrogate_round_trip(case9):
+    net = case9.ds["case33bw"]
+    space = dataset.input_space(net, "case33bw", 1)
+    again = dataset.InputSpace.from_dict(space.to_dict())
+    assert again.names == space.names
+    np.testing.assert_array_equal(again.sample(10, 5), space.sample(10, 5))
+
+
+def _diamond(n, seed):
+    """Points in [-1, 1]^2, feasible inside the diamond |x| + |y| <= 0.6 (four facets)."""
+    u = np.random.default_rng(seed).uniform(-1, 1, (n, 2))
+    return u, np.abs(u).sum(axis=1) <= 0.6
+
+
+def test_polytope_training_is_reproducible_and_separates_a_known_set():
+    u, feas = _diamond(3000, 0)
+    opts = polytope.PolytopeOptions(facets=4, margin=0.0, ff_weight=1.0, max_iter=300)
+    a, hist_a = polytope.train_polytope(u, feas, opts)
+    b, hist_b = polytope.train_polytope(u, feas, opts)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    np.testing.assert_array_equal(a.bias, b.bias)
+    assert hist_a.loss.tolist() == hist_b.loss.tolist()
+    ut, ft = _diamond(4000, 1)
+    sc = polytope.scores(a, ut, ft)
+    assert sc["accuracy"] > 0.98, sc
+    # a conservative calibration accepts no infeasible training point
+    c = polytope.calibrate(a, u, feas, 0.0)
+    assert polytope.scores(c, u, feas)["false_feasible_rate"] == 0.0
+    assert c.info["offset"] >= 0.0
+
+
+def test_polytope_faces_agree():
+    u, feas = _diamond(1500, 2)
+    poly, _ = polytope.train_polytope(u, feas, polytope.PolytopeOptions(facets=5, max_iter=50))
+    a, c = poly.linear_constraints()
+    x = np.random.default_rng(3).uniform(-1, 1, (200, 2))
+    np.testing.assert_allclose((x @ a.T + c).max(axis=1), poly.g(x), atol=1e-12)
+    sym = ca.SX.sym("u", 2)
+    f = ca.Function("f", [sym], [poly.casadi(sym)])
+    np.testing.assert_allclose(np.asarray(f(x[7])).ravel(), x[7] @ a.T + c, atol=1e-12)
+    again = polytope.Polytope.from_dict(poly.to_dict())
+    np.testing.assert_array_equal(again.g(x), poly.g(x))
+
+
+def test_quadratic_regressor_recovers_a_quadratic():
+    rng = np.random.default_rng(0)
+    u = rng.uniform([0, -5, 0.95], [10, 5, 1.05], (400, 3))
+    y = 3.0 + 0.5 * u[:, 0] - 2 * u[:, 1] + 0.1 * u[:, 0] * u[:, 2] + 0.03 * u[:, 1] ** 2
+    reg = regressors.fit_quadratic(u, y, ridge=0.0)
+    np.testing.assert_allclose(reg.predict(u), y, atol=1e-9)
+    sym = ca.SX.sym("u", 3)
+    f = ca.Function("f", [sym], [reg.casadi(sym)])
+    assert float(f(u[5])) == pytest.approx(y[5], abs=1e-9)
+    again = regressors.QuadraticRegressor.from_dict(reg.to_dict())
+    np.testing.assert_array_equal(again.predict(u), reg.predict(u))
+
+
+def test_surrogate_tso_dispatch_is_feasible(case9):
+    net = case9.ds["case33bw"]
+    space = dataset.input_space(net, "case33bw", 1)
+    flow = dataset.DSFlow(net)
+    data = dataset.generate(flow, space, 2500, seed=0)
+    train, test = model.split(2500, 0.2, 0)
+    sur, _ = model.fit_surrogate(data, space, model.SurrogateOptions(), train, test)
+    sur = model.DSSurrogate.from_json(sur.to_json())
+    sc = model.evaluate_surrogate(sur, data, test)
+    assert sc["accuracy"] > 0.85 and sc["false_feasible_rate"] < 0.02, sc
+    assert sc["p_mw_rmse"] < 0.05, sc
+    top = tso.SurrogateTSO(case9, {"case33bw": sur})
+    integ = tso.IntegratedOPF(case9)
+    scen = tso.scenarios(case9, 2, (0.6, 1.0), seed=4)
+    for s in scen:
+        res = top.solve(s)
+        assert res.success, res.opf.status
+        assert res.g["case33bw"] <= 1e-6
+        check = tso.validate(top, res, {"case33bw": flow}, integ, s)
+        assert check["converged"] and check["feasible"], check
+        assert check["case33bw:vm_slack_pu"] > -1e-6
+        assert check["case33bw:p_error_mw"] < 0.1
+        opt = integ.solve(s)
+        assert opt.success
+        assert abs(check["total_cost"] - opt.objective) / opt.objective < 0.01
+
+
+def test_boundary_samples_and_projection_stay_in_the_domain(two_pcc):
+    net = two_pcc.ds["case33bw"]
+    space = dataset.input_space(net, "case33bw", 2)
+    u = space.sample_boundary(300, 1)
+    assert space.inside(u).all()
+    vm = u[:, space.index("pcc0_vm_pu")]
+    assert np.isclose(vm, space.vm_range[0]).any() and np.isclose(vm, space.vm_range[1]).any()
+    outside = u.copy()
+    outside[:, space.index("fpu0_p_mw")] -= 1.0
+    outside[:, space.index("pcc1_dva_degree")] = 5.0
+    assert not space.inside(outside).any()
+    assert space.inside(space.project(outside)).all()
