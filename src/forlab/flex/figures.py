@@ -133,3 +133,17 @@ def coordination_summary(per_sys) -> str:
         f"average and {r.red_max:.1f} % at best (paper: up to 58.11 %), {r.viol} load level(s) with violations "
         f"after the T+D power flow."
         for s, r in per_sys.iterrows())
+
+
+def coordination_targets(per_sys) -> str:
+    """One sentence per target of the coordination issue, with the measured numbers."""
+    dev_ok = per_sys.dev <= 0.058
+    largest = per_sys.index[-1]
+    return (
+        f"Cost deviation at most 0.058 % on average: met on {int(dev_ok.sum())} of {len(per_sys)} systems"
+        + (f" (missed on {', '.join(per_sys.index[~dev_ok])})" if (~dev_ok).any() else "")
+        + f". Time reduction on the largest system ({largest}): {per_sys.red.iloc[-1]:.1f} % on average, "
+        f"{per_sys.red_max.iloc[-1]:.1f} % at best (target: at least 58 %, "
+        f"{'met' if per_sys.red_max.iloc[-1] >= 58 else 'missed'}). Load levels with violations after the T+D power "
+        f"flow: {int(per_sys.viol.sum())}."
+    )
