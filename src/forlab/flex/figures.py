@@ -130,7 +130,7 @@ def coordination_summary(per_sys) -> str:
     """Markdown bullet list of the per-system means against the paper's claims."""
     return "\n".join(
         f"- **{s}**: mean cost deviation {r.dev:.4f} % (paper: at most 0.058 %), time reduction {r.red:.1f} % on "
-        f"average and {r.red_max:.1f} % at best (paper: up to 58.11 %), {r.viol} load level(s) with violations "
+        f"average and {r.red_max:.1f} % at best (paper: up to 58.11 %), {int(r.viol)} load level(s) with violations "
         f"after the T+D power flow."
         for s, r in per_sys.iterrows())
 
