@@ -18,8 +18,9 @@ its units) and never sees another region's grid. It answers two kinds of request
 ``f_i`` is the region's unit cost (currency per hour) times ``cost_scale`` (dimensionless), so that gradients with
 respect to p.u. powers are of order one and the coordinator's QP is well conditioned; costs are reported unscaled.
 The local constraints are those of `forlab.opf.network.NetworkModel`: nodal balance at the core buses, apparent-power
-limits of the limited branches the region owns, PQ charts of its flexibility-providing units; bounds on voltage
-magnitudes (cores and copies), unit powers, and the global slack angle when the region holds the slack.
+limits of the limited branches the region owns, PQ charts of its flexibility-providing units; bounds on the voltage
+magnitudes of its core buses, unit powers, and the global slack angle when the region holds the slack. Copy buses are
+bounded by their owner only (`Region.bounds` hands their limits to the coordinator's QP).
 
 In the Dask modes a `Region` is an actor living on a worker, built there from its `RegionData`.
 """
@@ -34,7 +35,7 @@ import scipy.sparse as sp
 
 from forlab.aladin.partition import RegionData
 
-# Ipopt options of the local NLPs (overridable through `RegionOptions.ipopt`).
+# Ipopt options of the local NLPs (overridable through `forlab.aladin.run.ALADINOptions.ipopt`).
 LOCAL_IPOPT = {
     "tol": 1e-10,
     "acceptable_tol": 1e-8,

@@ -11,8 +11,9 @@ Store layout (dimensions and their variables):
 
 * ``system``: ``sys_spec``, ``sys_buses``, ``sys_regions``, ``sys_cut_branches``, ``sys_central_objective`` (per hour),
   ``sys_central_time_s`` (Ipopt solve of the centralized AC-OPF, s), ``sys_central_status``;
-* ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``core_buses``,
-  ``copy_buses``, ``branches``, ``cut_branches_owned``, ``units``, ``variables``, ``consensus_rows``;
+* ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
+  ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
+  ``area_consensus_rows``;
 * ``run``: one ALADIN or ADMM run: ``run_system``, ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form,
   "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_status``, ``run_iterations``,
   ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``, ``run_total_s``, ``run_setup_s``,
@@ -41,12 +42,12 @@ from forlab.aladin.run import ITERATION_LOG, ALADINOptions, ALADINResult, run_al
 ANCHORS = {
     "powermodelsada_admm_case300": {
         "iterations": 66, "time_s": 21.5, "cores": 16,
-        "source": "PowerModelsADA (Alkhraijah & Molzahn), ADMM on PGLib case300 in 4 areas, 16 cores",
+        "source": "PowerModelsADA's ADMM (Alkhraijah & Molzahn) on PGLib case300 in 4 areas",
     },
     "rapidpf_aladin_steps": {
         "steps": "5-7", "largest_buses": 4662,
-        "source": "rapidPF+ (Dai, Cai, Jiang, Hagenmeyer, arXiv:2203.16335): least-squares ALADIN for distributed "
-                  "power flow",
+        "source": "rapidPF+'s least-squares ALADIN for distributed power flow (Dai, Cai, Jiang, Hagenmeyer, "
+                  "arXiv:2203.16335)",
     },
 }
 
@@ -171,8 +172,7 @@ def _to_store(sysrows, arearows, results, max_iter, admm_max_iter) -> xr.Dataset
     areadf = pd.DataFrame(arearows)
     n_it = max(res.iterations for *_, res in results)
     data = {f"sys_{c}": ("system", sysdf[c].to_numpy()) for c in sysdf.columns}
-    data.update({(f"area_{c}" if c in ("system", "region") else c): ("area", areadf[c].to_numpy())
-                 for c in areadf.columns})
+    data.update({f"area_{c}": ("area", areadf[c].to_numpy()) for c in areadf.columns})
     runrows, msgrows = [], []
     logs = {c: np.full((len(results), n_it), np.nan) for c in LOG_COLUMNS}
     seen = set()
