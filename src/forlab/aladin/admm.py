@@ -186,11 +186,11 @@ def _iterate_admm(net, part, options, session, ref, setup_s, mode, callback, sca
         ys = [y + rho * (xc - nz) for y, xc, nz in zip(ys, xcs, new_zs)]
         zs = new_zs
         qp_s = time.perf_counter() - t_avg
-        cons = _consensus(part, groups, xcs)
+        cons, power = _consensus(part, groups, xcs)
         obj = float(sum(a["cost"] for a in answers))
         compute = [a["compute_s"] for a in answers]
         comm = round_s - (sum(compute) if agents.mode == "inprocess" else max(compute))
-        row = {"iteration": it, "consensus": cons, "step": dual, "objective": obj, "gap": abs(obj - ref) / abs(ref),
+        row = {"iteration": it, "consensus": cons, "power_mismatch": power, "step": dual, "objective": obj, "gap": abs(obj - ref) / abs(ref),
                    "rho": rho, "mu": np.nan, "local_s": max(compute), "nlp_s": max(a["nlp_s"] for a in answers),
                    "local_sum_s": sum(compute), "qp_s": qp_s, "comm_s": max(comm, 0.0),
                    "bytes_down": sum(nbytes(r) for r in requests), "bytes_up": sum(nbytes(a) for a in answers),
@@ -219,11 +219,12 @@ def _iterate_admm(net, part, options, session, ref, setup_s, mode, callback, sca
     )
 
 
-def _consensus(part: Partition, groups, xcs: list[np.ndarray]) -> float:
-    """max|sum_i A_i x_i| from the coupled variables alone (the other variables do not enter A)."""
+def _consensus(part: Partition, groups, xcs: list[np.ndarray]) -> tuple[float, float]:
+    """max|sum_i A_i x_i| and the power mismatch (`Partition.power_mismatch`) from the coupled variables alone
+    (the other variables do not enter A)."""
     xs = []
     for reg, (c, _g), xc in zip(part.regions, groups, xcs):
         x = np.zeros(reg.n_x)
         x[c] = xc
         xs.append(x)
-    return coord.consensus_violation([r.A for r in part.regions], xs)
+    return coord.consensus_violation([r.A for r in part.regions], xs), part.power_mismatch(xs)

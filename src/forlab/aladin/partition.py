@@ -105,7 +105,9 @@ class Partition:
         core_region: region index of each global model bus.
         cut_branches: global indices of branches whose ends lie in different regions.
         consensus: one row per consensus equation: region and local index of the copy variable, region and local
-            index of the core variable, the quantity ("va"/"vm") and the global bus.
+            index of the core variable, the quantity ("va"/"vm"), the global bus and ``tie_admittance``, the largest
+            series admittance |y_ft| (p.u.) of the ties that bring the copy into its region: a residual r on the
+            row leaves about ``tie_admittance * r`` p.u. of power unaccounted (see `Partition.power_mismatch`).
         method: how the core sets were chosen ("zone" or "spectral").
     """
 
@@ -135,6 +137,13 @@ class Partition:
         for reg, x in zip(self.regions, xs):
             r += reg.A @ x
         return r
+
+    def power_mismatch(self, xs: list[np.ndarray]) -> float:
+        """Largest consensus residual weighted by its tie admittance (p.u. of power, on the network base): the
+        power a copy-core mismatch hides from the balance of the bus across the tie."""
+        if not self.n_cons:
+            return 0.0
+        return float(np.max(np.abs(self.residual(xs)) * self.consensus.tie_admittance.to_numpy()))
 
     def split(self, va: np.ndarray, vm: np.ndarray, pg: np.ndarray, qg: np.ndarray) -> list[np.ndarray]:
         """Local vectors of every region from global values (rad, p.u.; global model order)."""
@@ -388,12 +397,14 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
         for b in copies:
             owner = int(area[b])
             nb_o = len(parts[owner][2])
+            ties = cut[((model.f[cut] == b) & (ta[cut] == k)) | ((model.t[cut] == b) & (fa[cut] == k))]
+            y = float(np.abs(model.yft[ties]).max()) if len(ties) else 0.0
             for q, off_k, off_o in (("va", 0, 0), ("vm", nb_k, nb_o)):
                 rows.append({"copy_region": k, "copy_index": off_k + pos[k][int(b)], "core_region": owner,
-                                 "core_index": off_o + pos[owner][int(b)], "quantity": q, "bus": int(b),
-                                 "bus_pd": int(model.bus_pd[b])})
+                             "core_index": off_o + pos[owner][int(b)], "quantity": q, "bus": int(b),
+                             "bus_pd": int(model.bus_pd[b]), "tie_admittance": y})
     cons = pd.DataFrame(rows, columns=["copy_region", "copy_index", "core_region", "core_index", "quantity", "bus",
-                                       "bus_pd"])
+                                       "bus_pd", "tie_admittance"])
     n_cons = len(cons)
 
     regions = []

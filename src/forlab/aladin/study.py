@@ -51,7 +51,7 @@ ANCHORS = {
     },
 }
 
-LOG_COLUMNS = ("consensus", "step", "objective", "gap", "rho", "local_s", "nlp_s", "local_sum_s", "qp_s", "comm_s",
+LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho", "local_s", "nlp_s", "local_sum_s", "qp_s", "comm_s",
                "iter_s", "bytes_down", "bytes_up", "n_active", "nlp_iterations")
 
 
@@ -97,7 +97,7 @@ def run_study(
     systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
         "address": an existing scheduler at ``address``).
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
-    kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process.
+    kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
     admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most).
     n_workers: workers of the local Dask cluster of the Dask modes.
     extended_max_iter: when > max_iter, every system whose in-process ALADIN run did not converge within
@@ -130,6 +130,8 @@ def run_study(
         if "inprocess" in modes:
             record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
     for spec in kkt_systems:
+        if spec not in systems or "inprocess" not in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
         opts = ALADINOptions(max_iter=max_iter, qp="kkt")
         record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
     if extended_max_iter > max_iter:
