@@ -65,10 +65,7 @@ def pq_slices(st, regions):
             o = _outline(st.slice_p_mw.values[m], st.slice_q_mvar.values[m])
             ax.plot(o[:, 0], o[:, 1], "-", label=f"V = {v:.2f} p.u.")
         ax.set_title(region, fontsize=9)
-        ax.set_xlabel(AXIS_LABELS["p_mw"])
-        ax.set_ylabel(AXIS_LABELS["q_mvar"])
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        _pq_axes(ax)
     fig.tight_layout()
     return fig
 
@@ -80,12 +77,17 @@ def variant_outlines(st):
         m = (st.variant.values == v) & st.variant_success.values
         o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
         ax.plot(o[:, 0], o[:, 1], "-", label=v)
+    _pq_axes(ax)
+    fig.tight_layout()
+    return fig
+
+
+def _pq_axes(ax):
+    """Labels (MW, Mvar), grid and legend of a PQ-plane panel."""
     ax.set_xlabel(AXIS_LABELS["p_mw"])
     ax.set_ylabel(AXIS_LABELS["q_mvar"])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def slice_areas(st):
