@@ -86,7 +86,9 @@ def fit_case(case: DSCase, options: SurrogateOptions, refine_rounds: int = 0, re
     """Refine the dataset at the polytope's vertices (``refine_rounds`` x ``refine_samples`` power flows), fit the
     final surrogate on all training samples (validation curves on the test samples), certify its polytope
     (``certify_rounds`` rounds of ``vertex_samples`` vertices), and score it on the test samples and on
-    ``vertex_samples`` fresh vertices (`vertex_check`). Results are stored on the case (returned)."""
+    ``vertex_samples`` fresh vertices (`vertex_check`). Results are stored on the case (returned); the wall time of
+    refinement, fit and certification (the DSO's offline work after the dataset) goes to ``info["fit_time_s"]``."""
+    t0 = time.perf_counter()
     if refine_rounds > 0 and refine_samples > 0:
         case.data, case.train, case.refine_log = refine(case.flow, case.space, case.data, case.train, options,
                                                         refine_rounds, refine_samples, seed, client=client)
@@ -100,6 +102,7 @@ def fit_case(case: DSCase, options: SurrogateOptions, refine_rounds: int = 0, re
     else:
         case.certify_log = pd.DataFrame(columns=["round", "n_vertices", "failing_share", "offset_added"])
     case.surrogate, case.history = sur, hist
+    case.info["fit_time_s"] = time.perf_counter() - t0
     case.scores = evaluate_surrogate(sur, case.data, case.test, options)
     case.scores.update(vertex_check(sur.polytope, case.flow, case.space, vertex_samples, seed + 7919))
     return case
@@ -196,6 +199,7 @@ def benchmark_system(system, cases: list[DSCase], n_scenarios: int, load_range: 
     flows = {c.ds: c.flow for c in cases}
     scs = scenarios(system, n_scenarios, load_range, seed)
     table, inputs = benchmark(system, surs, scs, flows, ipopt=ipopt)
+    build = dict(table.attrs)
     dss = list(surs)
     table["system"] = system.name
     agg = {"p_error_mw": max, "q_error_mvar": max, "vm_slack_pu": min, "max_loading_percent": max, "g": max}
@@ -203,6 +207,8 @@ def benchmark_system(system, cases: list[DSCase], n_scenarios: int, load_range: 
         cols = [f"{d}:{col}" for d in dss if f"{d}:{col}" in table.columns]
         table[f"ds_{col}"] = table[cols].agg(fn.__name__, axis=1) if cols else np.nan
     table["ds_load_mean"] = table[[f"{d}:load_scale" for d in dss]].mean(axis=1)
+    for col in ("tso_build_time_s", "integrated_build_time_s"):
+        table[col] = build[col]
     first = inputs[0] if inputs else None
     u_peak = {f"{system.name}/{d}": first[d] for d in dss} if first else {}
     return table, u_peak
@@ -219,6 +225,8 @@ _BENCH_COLUMNS = {
     "judged_cost": ("true cost of the TSO dispatch (T+D power flow)", "$/h"),
     "deviation_percent": ("cost deviation from the integrated optimum", "%"),
     "time_ratio": ("TSO / integrated solve time", "1"),
+    "tso_build_time_s": ("surrogate TSO OPF build time (once per system)", "s"),
+    "integrated_build_time_s": ("integrated AC-OPF build time (once per system)", "s"),
     "max_vm_violation_pu": ("largest voltage violation (T+D power flow)", "p.u."),
     "max_loading_percent": ("largest branch loading (T+D power flow)", "%"),
     "max_gen_violation_mw": ("largest generator limit violation", "MW"),
@@ -243,34 +251,40 @@ def _pad(arrs: list[np.ndarray], fill=np.nan) -> np.ndarray:
 
 def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[str, list[dict]],
              bench: pd.DataFrame, u_peak: dict[str, np.ndarray], attrs: dict,
-             slice_refs: dict[str, np.ndarray] | None = None) -> xr.Dataset:
+             slice_refs: dict[str, np.ndarray] | None = None, store_samples: int = 0) -> xr.Dataset:
     """Everything the chapter draws, as one Dataset: dims dsid (one per DS case), sample, input, pcc, fpu,
     iteration (training history), facets x n_train (sweep), slice x sx x sy, run (benchmark rows). u_peak: the
     TSO's inputs per DS key in the peak scenario (``tso_u_peak``); slice_refs: the point each DS's slices pass
-    through (``slice_u_ref``)."""
+    through (``slice_u_ref``). store_samples > 0 keeps, of the per-sample variables, only the first store_samples
+    samples of each origin (lhs, boundary, refine<r>) per DS, to keep a large run's store small; every count, share
+    and score is computed on all samples before that cut (attrs ``store_samples``). Large arrays are compressed."""
     slice_refs = slice_refs or {}
     keys = [c.key for c in cases]
-    n_samp = max(c.data.sizes["sample"] for c in cases)
+    kept = [_kept_samples(c.data, store_samples) for c in cases]
+    datas = [c.data.isel(sample=k) for c, k in zip(cases, kept)]
+    n_samp = max(d.sizes["sample"] for d in datas)
     v: dict = {}
-    v["u"] = (("dsid", "sample", "input"), _pad([c.data["u"].values for c in cases]))
+    v["sample_index"] = (("dsid", "sample"), _pad([k.astype(float) for k in kept]),
+                         {"long_name": "index of the sample in the DS's full dataset (NaN: padding)"})
+    v["u"] = (("dsid", "sample", "input"), _pad([d["u"].values for d in datas]))
     v["input_name"] = (("dsid", "input"), _pad([np.array(c.space.names) for c in cases], ""))
     v["input_units"] = (("dsid", "input"), _pad([np.array(c.space.units) for c in cases], ""))
-    v["p_mw"] = (("dsid", "sample", "pcc"), _pad([c.data["p_mw"].values for c in cases]),
+    v["p_mw"] = (("dsid", "sample", "pcc"), _pad([d["p_mw"].values for d in datas]),
                  {"long_name": "PCC import (TS -> DS)", "units": "MW"})
-    v["q_mvar"] = (("dsid", "sample", "pcc"), _pad([c.data["q_mvar"].values for c in cases]),
+    v["q_mvar"] = (("dsid", "sample", "pcc"), _pad([d["q_mvar"].values for d in datas]),
                    {"long_name": "PCC import (TS -> DS)", "units": "Mvar"})
     for name in ("vm_slack_pu", "max_loading_percent", "p_loss_mw"):
-        v[name] = (("dsid", "sample"), _pad([c.data[name].values for c in cases]), dict(cases[0].data[name].attrs))
+        v[name] = (("dsid", "sample"), _pad([d[name].values for d in datas]), dict(cases[0].data[name].attrs))
     for name in ("feasible", "converged"):
-        v[name] = (("dsid", "sample"), _pad([c.data[name].values.astype(float) for c in cases]),
+        v[name] = (("dsid", "sample"), _pad([d[name].values.astype(float) for d in datas]),
                    {"long_name": f"{name} (1/0; NaN: padding)"})
     is_test = []
-    for c in cases:
+    for c, k in zip(cases, kept):
         t = np.zeros(c.data.sizes["sample"])
         t[c.test] = 1.0
-        is_test.append(t)
+        is_test.append(t[k])
     v["is_test"] = (("dsid", "sample"), _pad(is_test), {"long_name": "held-out test sample (1/0)"})
-    v["origin"] = (("dsid", "sample"), _pad([c.data["origin"].values.astype(str) for c in cases], ""),
+    v["origin"] = (("dsid", "sample"), _pad([d["origin"].values.astype(str) for d in datas], ""),
                    {"long_name": "how the sample was drawn: lhs, boundary or refine<round>"})
     for col in ("n_vertices", "infeasible_share", "margin_infeasible_share"):
         v[f"refine_{col}"] = (("dsid", "refine_round"),
@@ -296,6 +310,7 @@ def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[
         "n_facets": [c.surrogate.polytope.n_facets for c in cases],
         "polytope_offset": [c.surrogate.polytope.info["offset"] for c in cases],
         "train_time_s": [c.surrogate.polytope.info["train_time_s"] for c in cases],
+        "fit_time_s": [c.info.get("fit_time_s", np.nan) for c in cases],
         "payload_bytes": [c.surrogate.payload_bytes() for c in cases],
         "surrogate_json": [c.surrogate.to_json() for c in cases],
     }
@@ -374,4 +389,21 @@ def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[
                                "refine_round": np.arange(1, max(len(c.refine_log) for c in cases) + 1),
                                "certify_round": np.arange(1, max(len(c.certify_log) for c in cases) + 1)})
     ds.attrs.update({k: (json.dumps(val) if isinstance(val, (dict, list, tuple)) else val) for k, val in attrs.items()})
+    ds.attrs["store_samples"] = int(store_samples)
+    for name, var in ds.data_vars.items():
+        if var.dtype.kind == "f" and var.size >= 10000:
+            var.encoding.update(zlib=True, complevel=4)
     return ds
+
+
+def _kept_samples(data: xr.Dataset, store_samples: int) -> np.ndarray:
+    """Indices of the samples `to_store` keeps: all for store_samples <= 0, else the first store_samples of each
+    origin, in dataset order."""
+    n = data.sizes["sample"]
+    if store_samples <= 0:
+        return np.arange(n)
+    origin = data["origin"].values.astype(str)
+    keep = np.zeros(n, bool)
+    for o in np.unique(origin):
+        keep[np.flatnonzero(origin == o)[:store_samples]] = True
+    return np.flatnonzero(keep)
