@@ -42,3 +42,37 @@ def test_two_pcc_systems_are_refused_with_a_clear_error():
 def test_bad_load_level():
     with pytest.raises(ValueError, match="load level"):
         scale_loads(systems.load_system("case9+case33bw").ts, -1)
+
+
+@pytest.fixture(scope="module")
+def agent_case():
+    from forlab.flex.coordination import DSOAgent
+    from forlab.flex.sampling import sample_for
+
+    dsn = systems.load_system("case9+case33bw").ds["case33bw"]
+    s = sample_for(dsn, 12, 1, progress=False)
+    box = __import__("forlab.flex.sampling", fromlist=["box_of"]).box_of(s)
+    rng = np.random.default_rng(1)
+    lib = 0.4 * rng.uniform(-1, 1, (12, 3))
+    return DSOAgent(dsn, box, lib), box, rng
+
+
+def test_dso_agent_warm_dispatch_matches_the_cold_optimum(agent_case):
+    agent, box, rng = agent_case
+    assert len(agent.library) >= 6  # interior points of the box are mostly feasible
+    for t in 0.3 * rng.uniform(-1, 1, (4, 3)):
+        x = box.denormalise(t)
+        warm, cold = agent.dispatch(x), agent.dispatch(x, warm=False)
+        if not cold["sample"].success:
+            continue
+        assert warm["start"] == "warm" and cold["start"] == "cold"
+        assert warm["sample"].success and warm["mismatch"] < 1e-6
+        assert warm["sample"].fpu_cost == pytest.approx(cold["sample"].fpu_cost, rel=1e-5, abs=1e-6)
+
+
+def test_dso_agent_infeasible_request_returns_nearest_point(agent_case):
+    agent, box, _ = agent_case
+    x = box.denormalise([1.6, 1.6, 1.6])  # outside the box: no grid state delivers it
+    out = agent.dispatch(x)
+    assert out["start"] == "nearest"
+    assert out["sample"].success and out["mismatch"] > 1e-3

@@ -117,11 +117,82 @@ class TSOForOPF:
         return res, pd.DataFrame(rows)
 
 
+class DSOAgent:
+    """What a DSO keeps from its offline work for the online step: its DS model, built once, and a library of its
+    own cost-OPF solutions (primal and dual) at feasible PCC points of its FOR.
+
+    Online, `dispatch` starts the cost OPF at the TSO's PCC point from the nearest library solution (a primal-dual
+    warm start, `forlab.opf.acopf.WARM_START_IPOPT`) and falls back to a cold solve, and to the nearest feasible PCC
+    point, when that fails. Nothing in the library leaves the DSO.
+
+    ds_net: the DS (at the load level of the offer); box: the offer's bounding box; library_points: normalised PCC
+    points (rows of x~) at which to solve the cost OPF offline, e.g. the cost-fit points of the offer; the
+    successful ones form the library.
+    """
+
+    def __init__(self, ds_net, box, library_points=(), *, vm_limits=None, model: DSOModel | None = None):
+        t0 = time.perf_counter()
+        self.model = model or DSOModel(ds_net, vm_limits=vm_limits)
+        self.build_time_s = time.perf_counter() - t0
+        self.box = box
+        pts, results = [], []
+        t0 = time.perf_counter()
+        for t in np.asarray(library_points, float).reshape(-1, 3):
+            s, res = self.model.cost_solve(box.denormalise(t), box)
+            if s.success:
+                pts.append(box.normalise(s.point))
+                results.append(res)
+        self.library_time_s = time.perf_counter() - t0
+        self.library_points = np.array(pts).reshape(-1, 3)
+        self.library = results
+
+    def dispatch(self, x_pcc, warm: bool = True) -> dict:
+        """The cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.); warm=False ignores the library.
+
+        Returns a dict: sample (stage "cost"), mismatch (physical-unit norm from the requested to the delivered PCC
+        point; 0 when the request is feasible), solve_s (Ipopt time of every solve this took), iterations,
+        start ("warm" from the library, "cold", or "nearest" when the request was infeasible) and start_distance
+        (normalised distance to the library point used).
+        """
+        x = np.asarray(x_pcc, float)
+        xt = self.box.normalise(x)
+        solve_s, iterations, start, dist = 0.0, 0, "cold", float("nan")
+        s = None
+        if warm and len(self.library):
+            d = np.linalg.norm(self.library_points - xt, axis=1)
+            k = int(np.argmin(d))
+            dist = float(d[k])
+            s, _ = self.model.cost_solve(x, self.box, start=self.library[k])
+            solve_s += s.solve_time_s
+            iterations += s.iterations
+            start = "warm"
+        if s is None or not s.success:
+            s, _ = self.model.cost_solve(x, self.box)
+            solve_s += s.solve_time_s
+            iterations += s.iterations
+            start = "cold"
+        if not s.success:
+            # the request is not feasible for the real grid: the nearest feasible PCC point and its cost
+            near = self.model.project(xt, self.box)
+            solve_s += near.solve_time_s
+            iterations += near.iterations
+            if near.success:
+                s2, _ = self.model.cost_solve(near.point, self.box, start=near.x)
+                solve_s += s2.solve_time_s
+                iterations += s2.iterations
+                s = s2
+            start = "nearest"
+        mismatch = float(np.linalg.norm(s.point - x)) if s.success else float("nan")
+        return {"sample": s, "mismatch": mismatch, "solve_s": solve_s, "iterations": iterations, "start": start,
+                "start_distance": dist}
+
+
 def dso_dispatch(ds_net, x_pcc, *, vm_limits=None, model: DSOModel | None = None):
-    """The DSO's cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.) and its PCC mismatch.
+    """The DSO's cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.) and its PCC mismatch, from a cold start.
 
     Returns (sample, mismatch, time_s); mismatch is the distance (MW/Mvar/p.u. vector norm, in physical units) from
-    the requested point to the point actually used (0 when the request is feasible).
+    the requested point to the point actually used (0 when the request is feasible). See `DSOAgent` for the warm
+    start a DSO gets from its offline work.
     """
     t0 = time.perf_counter()
     m = model or DSOModel(ds_net, vm_limits=vm_limits)
@@ -144,57 +215,89 @@ def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def _fastest(solve, repeats: int):
+    """Run ``solve()`` ``repeats`` times; return the first result and the smallest Ipopt solve time seen.
+
+    The minimum over repeats is the usual benchmark estimate on a machine shared with other work: noise only ever
+    adds time.
+    """
+    first = solve()
+    best = first.solve_time_s
+    for _ in range(max(int(repeats), 1) - 1):
+        best = min(best, solve().solve_time_s)
+    return first, best
+
+
 def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limits=None,
-               integrated_result: OPFResult | None = None) -> dict:
+               integrated_result: OPFResult | None = None, agents: dict[str, DSOAgent] | None = None,
+               repeats: int = 3) -> dict:
     """One case study: integrated AC-OPF vs single-round FOR coordination at a load level.
 
-    offers: DS name -> its offer (built on the DS at this load level). Returns a flat dict with the integrated
-    optimum and time, the TSO and DSO times, the true cost after the T+D power flow, the cost deviation (%), the
-    time reduction (%), the PCC mismatches and the violations.
+    offers: DS name -> its offer (built on the DS at this load level); agents: DS name -> the DSO's `DSOAgent` from
+    its offline work (without one, the DSO solves cold). Every solve is timed ``repeats`` times with the same start
+    and the fastest counts (integrated, TSO and DSO alike). Returns a flat dict with the integrated optimum and time,
+    the TSO and DSO times (DSOs also from a cold start, for comparison), the true cost after the T+D power flow, the
+    cost deviation (%), the time reduction (%), the PCC mismatches and the violations.
     """
     single_pcc(system)
     integrated = scale_loads(system.integrated(), level)
     if integrated_result is None:
         t0 = time.perf_counter()
         integ_model = ACOPF(integrated)
-        integrated_result = integ_model.solve()
-        integ_build = time.perf_counter() - t0 - integrated_result.solve_time_s
+        integ_build = time.perf_counter() - t0
+        integrated_result, t_int = _fastest(integ_model.solve, repeats)
     else:
         integ_build = integrated_result.build_time_s
+        t_int = integrated_result.solve_time_s
     ts = scale_loads(system.ts, level)
     pcc = system.pcc.set_index("ds")
     t0 = time.perf_counter()
     tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds})
     tso_build = time.perf_counter() - t0
     tso_res, points = tso.solve()
+    t_tso = tso_res.solve_time_s
+    for _ in range(max(int(repeats), 1) - 1):
+        t_tso = min(t_tso, tso.solve()[0].solve_time_s)  # same start each time (its power flow)
+    agents = dict(agents or {})
     dso_rows, dispatch = [], [dispatch_from_result(tso_res)]
     for _, pt in points.iterrows():
-        dsn = scale_loads(system.ds[pt.ds], level)
-        t0 = time.perf_counter()
-        model = DSOModel(dsn, vm_limits=vm_limits)
-        build = time.perf_counter() - t0
-        s, mismatch, _ = dso_dispatch(dsn, [pt.p_mw, pt.q_mvar, pt.vm_pu], model=model)
-        dso_rows.append({"ds": pt.ds, "success": s.success, "status": s.status, "solve_s": s.solve_time_s,
-                         "build_s": build, "mismatch": mismatch, "fpu_cost": s.fpu_cost})
+        agent = agents.get(pt.ds)
+        if agent is None:
+            agent = DSOAgent(scale_loads(system.ds[pt.ds], level), offers[pt.ds].box, vm_limits=vm_limits)
+        x = [pt.p_mw, pt.q_mvar, pt.vm_pu]
+        n_rep = max(int(repeats), 1) - 1
+        out = agent.dispatch(x)
+        solve_s = min([out["solve_s"]] + [agent.dispatch(x)["solve_s"] for _ in range(n_rep)])
+        cold_out = agent.dispatch(x, warm=False)  # the same DSO without its library, for comparison
+        cold_s = min([cold_out["solve_s"]] + [agent.dispatch(x, warm=False)["solve_s"] for _ in range(n_rep)])
+        s = out["sample"]
+        dso_rows.append({"ds": pt.ds, "success": s.success, "status": s.status, "solve_s": solve_s,
+                         "iterations": out["iterations"], "start": out["start"],
+                         "start_distance": out["start_distance"], "library_size": len(agent.library),
+                         "cold_solve_s": cold_s, "cold_iterations": cold_out["iterations"],
+                         "build_s": agent.build_time_s, "library_s": getattr(agent, "library_time_s", 0.0),
+                         "mismatch": out["mismatch"], "fpu_cost": s.fpu_cost})
         dispatch.append(fpu_dispatch_table(system, pt.ds, s, integrated))
     disp = pd.concat(dispatch, ignore_index=True)
     verdict = judge(integrated, disp)
     dso = pd.DataFrame(dso_rows)
-    t_int = integrated_result.solve_time_s
-    t_prop_par = tso_res.solve_time_s + (dso.solve_s.max() if len(dso) else 0.0)
-    t_prop_sum = tso_res.solve_time_s + dso.solve_s.sum()
+    t_prop_par = t_tso + (dso.solve_s.max() if len(dso) else 0.0)
+    t_prop_sum = t_tso + dso.solve_s.sum()
+    t_cold_par = t_tso + (dso.cold_solve_s.max() if len(dso) else 0.0)
     return {
         "system": system.name, "level": float(level),
         "integrated_success": integrated_result.success, "integrated_status": integrated_result.status,
         "integrated_cost": integrated_result.objective, "integrated_time_s": t_int,
-        "integrated_build_s": float(integ_build),
-        "tso_success": tso_res.success, "tso_status": tso_res.status, "tso_time_s": tso_res.solve_time_s,
-        "tso_build_s": tso_build, "tso_objective": tso_res.objective,
+        "integrated_iterations": integrated_result.iterations, "integrated_build_s": float(integ_build),
+        "tso_success": tso_res.success, "tso_status": tso_res.status, "tso_time_s": t_tso,
+        "tso_iterations": tso_res.iterations, "tso_build_s": tso_build, "tso_objective": tso_res.objective,
         "dso_success": bool(dso.success.all()), "dso_time_max_s": float(dso.solve_s.max()),
-        "dso_time_sum_s": float(dso.solve_s.sum()),
+        "dso_time_sum_s": float(dso.solve_s.sum()), "dso_cold_time_max_s": float(dso.cold_solve_s.max()),
         "proposed_time_parallel_s": t_prop_par, "proposed_time_sum_s": t_prop_sum,
         "time_reduction_parallel_pct": 100 * (1 - t_prop_par / t_int),
         "time_reduction_sum_pct": 100 * (1 - t_prop_sum / t_int),
+        "time_reduction_cold_pct": 100 * (1 - t_cold_par / t_int),
+        "timing_repeats": int(max(int(repeats), 1)),
         "proposed_cost": verdict["total_cost"],
         "cost_deviation_pct": deviation(verdict["total_cost"], integrated_result.objective)
         if verdict["converged"] else np.nan,
@@ -221,11 +324,14 @@ def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers:
 
 
 def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
-               address=None, fit_options: dict | None = None, progress: bool = True, system_options=None):
+               address=None, fit_options: dict | None = None, progress: bool = True, system_options=None,
+               warm_library: bool = True, repeats: int = 3):
     """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
 
-    Returns (rows, offers): one flat dict per level (see `coordinate`, plus offline time and offer quality) and the
-    offers by (level, DS name).
+    warm_library: every DSO keeps its cost-OPF solutions at the offer's cost-fit points as warm starts for the
+    online step (`DSOAgent`; the time to solve them is part of the offline time). repeats: timing repeats (see
+    `coordinate`). Returns (rows, offers): one flat dict per level (see `coordinate`, plus offline time and offer
+    quality) and the offers by (level, DS name).
     """
     from tqdm.auto import tqdm
 
@@ -235,16 +341,20 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
     single_pcc(system)
     rows, offers_all = [], {}
     for level in tqdm(list(levels), desc=system_name, disable=not progress):
-        offers, offline, quality = {}, {}, {}
+        offers, offline, quality, agents = {}, {}, {}, {}
         for name, dsn in system.ds.items():
             pcc_row = system.pcc[system.pcc.ds == name].iloc[0]
+            dsn_level = scale_loads(dsn, level)
             offer, _, report, dt = make_offer(
-                scale_loads(dsn, level), n_directions=n_directions, face_grid=face_grid, n_workers=n_workers,
+                dsn_level, n_directions=n_directions, face_grid=face_grid, n_workers=n_workers,
                 address=address, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus), "system": system_name,
                                       "load_level": float(level)}, **(fit_options or {}))
-            offers[name], offline[name], quality[name] = offer, dt, report.attrs
+            lib = report.cost_point.values[report.cost_success.values.astype(bool)] if warm_library else ()
+            agents[name] = DSOAgent(dsn_level, offer.box, lib)
+            offers[name], quality[name] = offer, report.attrs
+            offline[name] = dt + agents[name].build_time_s + agents[name].library_time_s
             offers_all[(float(level), name)] = offer
-        r = coordinate(system, offers, level)
+        r = coordinate(system, offers, level, agents=agents, repeats=repeats)
         r["offline_time_s"] = float(sum(offline.values()))
         r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
         r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))

@@ -23,6 +23,18 @@ import pandas as pd
 
 from forlab.opf.network import NetworkModel, build_network
 
+# Ipopt options of a primal-dual warm start: keep the start point and its multipliers where they are and begin with a
+# small barrier parameter, so that a start near the solution is not pushed back into the interior.
+WARM_START_IPOPT = {
+    "warm_start_init_point": "yes",
+    "warm_start_bound_push": 1e-9,
+    "warm_start_bound_frac": 1e-9,
+    "warm_start_slack_bound_push": 1e-9,
+    "warm_start_slack_bound_frac": 1e-9,
+    "warm_start_mult_bound_push": 1e-9,
+    "mu_init": 1e-6,
+}
+
 DEFAULT_IPOPT = {
     "tol": 1e-8,
     "acceptable_tol": 1e-6,
@@ -186,9 +198,11 @@ class ACOPF:
         opts = dict(DEFAULT_IPOPT)
         opts.update(ipopt or {})
         nlp = {"x": x, "p": p, "f": obj, "g": ca.vertcat(*g)}
+        self._nlp, self._ipopt_opts = nlp, opts
         self.solver = ca.nlpsol(
             "acopf", "ipopt", nlp, {"ipopt": opts, "print_time": False, "error_on_fail": False}
         )
+        self._warm_solver = None
         self.slices = self._slices()
         self.build_time_s = time.perf_counter() - t0
         self._pd0, self._qd0 = m.pd.copy(), m.qd.copy()
@@ -292,8 +306,15 @@ class ACOPF:
         """Solve for the given demand (p.u., model bus order) and extra parameters.
 
         x0: a start vector or a previous `OPFResult` (warm start with its multipliers); else `initial_point(init)`.
+        init: "pf", "flat" or, with an `OPFResult` as x0, "warm": a primal-dual warm start (`WARM_START_IPOPT`: the
+            start is kept, the barrier starts small), worth it when x0 solved a nearby problem of this model.
         lbx, ubx: variable bounds replacing the model's for this solve (e.g. to fix a PCC operating point).
         """
+        solver = self.solver
+        if init == "warm":
+            if not isinstance(x0, OPFResult):
+                raise ValueError("init='warm' needs a previous OPFResult of this model as x0 (primal and dual start)")
+            solver = self.warm_solver()
         p = self.parameter_vector(pd_, qd_, **extra_params)
         args = dict(p=p, lbx=self.lbx if lbx is None else lbx, ubx=self.ubx if ubx is None else ubx,
                     lbg=self.lbg, ubg=self.ubg)
@@ -308,12 +329,21 @@ class ACOPF:
                 self._x_init[init] = self.initial_point(init)
             args["x0"] = self._x_init[init]
         t0 = time.perf_counter()
-        sol = self.solver(**args)
+        sol = solver(**args)
         dt = time.perf_counter() - t0
-        stats = self.solver.stats()
+        stats = solver.stats()
         res = self._result(sol, stats, dt, p)
         res.extra["max_violation"] = self.max_violation(res, p, args["lbx"], args["ubx"])
         return res
+
+    def warm_solver(self):
+        """The same NLP with Ipopt's primal-dual warm-start options (built on first use, then cached)."""
+        if self._warm_solver is None:
+            opts = {**self._ipopt_opts, **WARM_START_IPOPT}
+            self._warm_solver = ca.nlpsol(
+                "acopf_warm", "ipopt", self._nlp, {"ipopt": opts, "print_time": False, "error_on_fail": False}
+            )
+        return self._warm_solver
 
     def _result(self, sol, stats, dt, p) -> OPFResult:
         m = self.model

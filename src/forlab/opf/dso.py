@@ -138,9 +138,11 @@ class DSOModel:
     # ------------------------------------------------------------------ solves
     def _solve(self, stage, w, d, t, box: Box, x0=None, lbx=None, ubx=None) -> tuple[Sample, OPFResult]:
         start = self._x_start if x0 is None else x0
+        # a previous result of this model is a primal-dual warm start; a plain vector only a primal one
+        init = "warm" if isinstance(start, OPFResult) else "pf"
         res = self.opf.solve(
-            x0=start, lbx=lbx, ubx=ubx, w=w, d=np.asarray(d, float), t=np.asarray(t, float), c=box.center,
-            h=box.half,
+            x0=start, init=init, lbx=lbx, ubx=ubx, w=w, d=np.asarray(d, float), t=np.asarray(t, float),
+            c=box.center, h=box.half,
         )
         return self._sample(stage, res, d, t, box), res
 
@@ -214,6 +216,17 @@ class DSOModel:
         lbx[i_q] = ubx[i_q] = x[1] / base
         lbx[i_v] = ubx[i_v] = x[2]
         return lbx, ubx
+
+    def cost_solve(self, x, box: Box = UNIT_BOX, start: OPFResult | np.ndarray | None = None
+                   ) -> tuple[Sample, OPFResult]:
+        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.), without fallback.
+
+        start: a previous `OPFResult` of this model (primal-dual warm start, e.g. a cost OPF at a nearby PCC point)
+        or a start vector. Returns the sample (stage "cost"; ``success=False`` when x is not feasible) and the raw
+        result, which can serve as the warm start of a later solve.
+        """
+        lbx, ubx = self.fix_bounds(x)
+        return self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, start, lbx, ubx)
 
     def cost_at(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float]:
         """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.).
