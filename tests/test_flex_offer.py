@@ -10,7 +10,15 @@ import pytest
 from forlab import systems
 from forlab.flex.offer import Offer, QuadraticCost
 from forlab.flex.polynomial import FitData, ImplicitPolynomial, exponents, fit
-from forlab.flex.representation import build_offer, fit_cost
+from forlab.flex.representation import (
+    build_offer,
+    classification_errors,
+    clopper_pearson_upper,
+    fit_cost,
+    pull_inside,
+    shell_points,
+    volume_kept,
+)
 from forlab.flex.sampling import sample_for
 from forlab.opf.dso import Box
 
@@ -100,8 +108,75 @@ def test_offer_reveals_no_topology(offer):
 
 def test_offer_errors_are_reported(offer):
     _, rep = offer
-    for key in ("test_false_feasible_rate", "test_accuracy", "cost_r2", "cost_rel_error_max"):
+    for key in ("test_false_feasible_rate", "test_false_feasible_upper", "test_false_infeasible_rate",
+                "test_accuracy", "test_volume_kept", "hull_volume_kept", "cost_r2", "cost_rel_error_max"):
         assert np.isfinite(rep.attrs[key])
+    assert rep.attrs["test_n_infeasible"] > 0 and rep.attrs["test_n_feasible"] > 0
+
+
+def test_reported_test_errors_match_the_stored_points(offer):
+    """The offer's test errors are recomputed from the stored labelled points and the offer itself."""
+    o, rep = offer
+    test = rep.labelled_split.values == "test"
+    assert test.sum() > 0 and not np.any(test & ~rep.labelled_success.values.astype(bool))
+    x = o.box.denormalise(rep.labelled_point.values[test])
+    said = o.feasible(x[:, 0], x[:, 1], x[:, 2])
+    truth = rep.labelled_distance.values[test] < o.info["tol"]
+    n_ff = int((said & ~truth).sum())
+    assert o.info["test_n_infeasible"] == int((~truth).sum())
+    assert o.info["test_n_false_feasible"] == n_ff
+    assert o.info["test_false_feasible_rate"] == pytest.approx(n_ff / (~truth).sum())
+    assert o.info["test_false_infeasible_rate"] == pytest.approx((~said & truth).sum() / truth.sum())
+    # shell and uniform points were both drawn, and the three sets do not overlap
+    assert set(rep.labelled_kind.values.astype(str)) == {"shell", "uniform"}
+    assert set(rep.labelled_split.values.astype(str)) <= {"train", "validation", "test", "failed"}
+
+
+def test_clopper_pearson_upper_bound():
+    # no event in n trials: the bound solves (1 - p)^n = 0.05
+    assert clopper_pearson_upper(0, 300) == pytest.approx(1 - 0.05 ** (1 / 300), rel=1e-9)
+    assert clopper_pearson_upper(0, 300) < 0.01 < clopper_pearson_upper(0, 250)
+    assert clopper_pearson_upper(1, 100) > clopper_pearson_upper(0, 100) > 0
+    assert clopper_pearson_upper(5, 5) == 1.0 and clopper_pearson_upper(0, 0) == 1.0
+
+
+def test_classification_counts_and_box():
+    ball = ImplicitPolynomial(2, np.array([-0.25, 0, 0, 0, 1, 0, 0, 1, 0, 1]))  # |x|^2 - 0.25, exponents graded
+    assert np.allclose(ball(np.array([[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]])), 0)
+    pts = np.array([[0.0, 0, 0], [0.4, 0, 0], [0.6, 0, 0], [0.1, 0.1, 0.1], [0.9, 0.9, 0.9]])
+    truth = np.array([True, False, False, True, False])
+    ev = classification_errors(ball, pts, truth)
+    assert (ev["n_infeasible"], ev["n_false_feasible"], ev["n_feasible"], ev["n_false_infeasible"]) == (3, 1, 2, 0)
+    assert ev["false_feasible_rate"] == pytest.approx(1 / 3) and ev["accuracy"] == pytest.approx(0.8)
+    # outside the box the offer declares nothing feasible, whatever f says
+    wide = ImplicitPolynomial(2, np.array([-100.0, 0, 0, 0, 1, 0, 0, 1, 0, 1]))
+    assert classification_errors(wide, np.array([[1.5, 0, 0]]), np.array([False]))["n_false_feasible"] == 0
+    assert classification_errors(ball, pts[truth], truth[truth])["false_feasible_rate"] is None
+
+
+def test_shell_points_straddle_the_boundary():
+    rng = np.random.default_rng(4)
+    d = rng.normal(size=(300, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    pts = shell_points(0.6 * d, d, 2000, rng, offsets=(0.01, 0.2), outward=0.7, jitter=0.02)
+    assert pts.shape == (2000, 3) and np.all(np.abs(pts) <= 1)
+    r = np.linalg.norm(pts, axis=1)
+    assert np.all(np.abs(r - 0.6) < 0.2 + 0.1)
+    assert 0.6 < np.mean(r > 0.6) < 0.8  # mostly outwards, as asked
+
+
+def test_volume_kept_and_pull_inside():
+    rng = np.random.default_rng(5)
+    d = rng.normal(size=(800, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    ball = ImplicitPolynomial(2, np.array([-0.36, 0, 0, 0, 1, 0, 0, 1, 0, 1]))  # radius 0.6
+    assert volume_kept(ball, 0.6 * d, rng)["hull_volume_kept"] == pytest.approx(1.0, abs=0.01)
+    shrunk = ImplicitPolynomial(2, ball.coef, 0.36 - 0.25, False)  # radius 0.5
+    v = volume_kept(shrunk, 0.6 * d, rng)
+    assert v["hull_volume_kept"] == pytest.approx((0.5 / 0.6) ** 3, abs=0.03) and v["outside_hull"] == 0
+    inside = pull_inside(shrunk, 0.6 * d[:50], d[:50])
+    assert len(inside) == 50 and np.all(shrunk(inside) <= 0)
+    assert np.allclose(np.linalg.norm(inside, axis=1), 0.5, atol=0.01)
 
 
 def test_casadi_and_pyomo_agree_with_numpy(offer):

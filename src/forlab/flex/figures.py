@@ -149,3 +149,78 @@ def coordination_targets(per_sys) -> str:
         f"{'met' if per_sys.red_max.iloc[-1] >= 58 else 'missed'}). Load levels with violations after the T+D power "
         f"flow: {int(per_sys.viol.sum())}."
     )
+
+
+# --------------------------------------------------------------------------- chapter 04: the offers
+OFFER_COLUMNS = {
+    "degree": "degree", "convex": "SOS-convex", "margin": "margin",
+    "test_accuracy": "accuracy", "test_false_feasible_rate": "false-feasible",
+    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": "false-feasible, 95 % upper bound",
+    "test_false_infeasible_rate": "false-infeasible", "test_volume_kept": "FOR volume kept",
+    "hull_volume_kept": "hull volume kept", "test_boundary_distance_mean": "boundary distance (mean)",
+    "cost_r2": "cost R^2", "cost_rel_error_mean": "cost error (mean)", "cost_rel_error_max": "cost error (max)",
+}
+
+
+def offer_info(st):
+    """One row per region: the `info` of the offer stored as JSON in ``offer_json`` (chosen fit, test errors)."""
+    import json
+
+    import pandas as pd
+
+    return pd.DataFrame([dict(region=str(r), **json.loads(str(st.offer_json.sel(region=r).values))["info"])
+                         for r in st.region.values]).set_index("region")
+
+
+def offer_table(info):
+    """The chosen offers' held-out errors as a table (rates as fractions; cost errors relative to the mean DS cost)."""
+    cols = [c for c in OFFER_COLUMNS if c in info.columns]
+    out = info[cols].rename(columns=OFFER_COLUMNS)
+    for c in ("degree", "infeasible test points"):
+        if c in out:
+            out[c] = out[c].astype(int)
+    return out
+
+
+def offer_lines(info, target: float = 0.01) -> str:
+    """Markdown bullets: per region the false-feasible rate with its count and upper bound, the volume kept and the
+    cost errors, against the < ``target`` false-feasible target."""
+    def pct(x):
+        return np.nan if x is None else 100 * float(x)
+
+    lines = []
+    for r, c in info.iterrows():
+        ff = pct(c.test_false_feasible_rate)
+        met = bool(np.isfinite(ff) and ff < 100 * target)
+        lines.append(
+            f"- **{r}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}; "
+            f"false-feasible {int(c.test_n_false_feasible)} of {int(c.test_n_infeasible)} infeasible test points = "
+            f"{ff:.2f} % (95 % upper bound {pct(c.test_false_feasible_upper):.2f} %; target below "
+            f"{100 * target:.0f} %: {'met' if met else 'missed'}), false-infeasible {pct(c.test_false_infeasible_rate):.1f} % "
+            f"of {int(c.test_n_feasible)} feasible test points, FOR volume kept {pct(c.test_volume_kept):.1f} %; cost "
+            f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
+            f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({c.cost_mean:.2f} $/h)."
+        )
+    return "\n".join(lines)
+
+
+def cost_check(st, regions):
+    """Held-out cost points: offered price against the DS cost OPF, one panel per region."""
+    fig, axes = plt.subplots(1, len(regions), figsize=(4.2 * len(regions), 3.8), squeeze=False)
+    for ax, r in zip(axes[0], regions):
+        rs = st.sel(region=r)
+        split = rs.cost_split.values.astype(str)
+        for name, color in (("train", "tab:gray"), ("test", "tab:red")):
+            m = split == name
+            ax.scatter(rs.cost_value.values[m], rs.cost_predicted.values[m], s=10, color=color,
+                       label=f"{name} points")
+        ok = np.isin(split, ("train", "test"))
+        lo, hi = float(np.nanmin(rs.cost_value.values[ok])), float(np.nanmax(rs.cost_value.values[ok]))
+        ax.plot([lo, hi], [lo, hi], "k--", linewidth=0.8)
+        ax.set_title(str(r), fontsize=9)
+        ax.set_xlabel("DS cost OPF ($/h)")
+        ax.set_ylabel("offered price ($/h)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
