@@ -336,37 +336,51 @@ def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], int
     return out
 
 
+def _fastest(solve, repeats: int, seconds):
+    """Run ``solve()`` ``repeats`` times (same start every time); return the first result and the smallest solve
+    time ``seconds(result)`` seen. On a machine shared with other work, noise only ever adds time, so the minimum is
+    the usual benchmark estimate (as in `forlab.flex.coordination`)."""
+    first = solve()
+    best = seconds(first)
+    for _ in range(max(int(repeats), 1) - 1):
+        best = min(best, seconds(solve()))
+    return first, best
+
+
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
-              flows: dict[str, DSFlow], ipopt: dict | None = None) -> tuple[pd.DataFrame, list]:
+              flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3) -> tuple[pd.DataFrame, list]:
     """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario.
 
     Columns: scenario, ts_load_mean, integrated_status/cost/time_s, tso_status/cost/time_s, judged_cost (true total
     cost of the TSO dispatch by T+D power flow, $/h), deviation_percent (judged vs integrated optimum), time_ratio
     (TSO / integrated solve time), feasible and the violation counts of `judge`, per-DS checks of `validate`, and
-    the DS load factors (``<ds>:load_scale``); attrs: build times (s). Also returns, per scenario, the TSO's inputs
-    u per DS (None where the TSO failed).
+    the DS load factors (``<ds>:load_scale``); attrs: build times (s) and timing_repeats. Both OPFs are solved
+    ``repeats`` times per scenario from the same start, one after the other, and timed by the fastest Ipopt solve;
+    the results are those of the first solve. Also returns, per scenario, the TSO's inputs u per DS (None where the
+    TSO failed).
     """
     tso = SurrogateTSO(system, surrogates, ipopt=ipopt)
     integ = IntegratedOPF(system, ipopt=ipopt)
     rows, inputs = [], []
     for sc in scenario_list:
-        ires = integ.solve(sc)
-        tres = tso.solve(sc)
+        ires, t_int = _fastest(lambda sc=sc: integ.solve(sc), repeats, lambda r: r.solve_time_s)
+        tres, t_tso = _fastest(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
         row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,
                **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
                "integrated_status": ires.status, "integrated_success": ires.success,
-               "integrated_cost": ires.objective, "integrated_time_s": ires.solve_time_s,
+               "integrated_cost": ires.objective, "integrated_time_s": t_int,
                "tso_status": tres.opf.status, "tso_success": tres.success, "tso_cost": tres.cost,
-               "tso_time_s": tres.opf.solve_time_s}
+               "tso_time_s": t_tso}
         if tres.success:
             row.update(validate(tso, tres, flows, integ, sc))
             row["judged_cost"] = row["total_cost"]
             row["deviation_percent"] = deviation(row["total_cost"], ires.objective) if ires.success else np.nan
         else:
             row.update(feasible=False, converged=False, judged_cost=np.nan, deviation_percent=np.nan)
-        row["time_ratio"] = tres.opf.solve_time_s / ires.solve_time_s
+        row["time_ratio"] = t_tso / t_int
         rows.append(row)
         inputs.append(tres.u if tres.success else None)
     out = pd.DataFrame(rows)
-    out.attrs.update(tso_build_time_s=tso.build_time_s, integrated_build_time_s=integ.build_time_s)
+    out.attrs.update(tso_build_time_s=tso.build_time_s, integrated_build_time_s=integ.build_time_s,
+                     timing_repeats=max(int(repeats), 1))
     return out, inputs
