@@ -168,3 +168,91 @@ def test_boundary_samples_and_projection_stay_in_the_domain(two_pcc):
     outside[:, space.index("pcc1_dva_degree")] = 5.0
     assert not space.inside(outside).any()
     assert space.inside(space.project(outside)).all()
+
+
+def _chart_store(chart, pts):
+    """A one-DS, one-FPU store in the layout of `study.to_store` with Latin Hypercube set-points ``pts`` (n, 2)."""
+    import xarray as xr
+
+    n = len(pts)
+    u = np.column_stack([pts, np.ones(n)])
+    return xr.Dataset({
+        "u": (("dsid", "sample", "input"), u[None]),
+        "input_name": (("dsid", "input"), np.array([["fpu0_p_mw", "fpu0_q_mvar", "pcc0_vm_pu"]])),
+        "origin": (("dsid", "sample"), np.full((1, n), "lhs")),
+        "feasible": (("dsid", "sample"), np.ones((1, n))),
+        "fpu_kind": (("dsid", "fpu"), np.array([[chart.kind]])),
+        "fpu_chart": (("dsid", "fpu"), np.array([[chart.to_json()]])),
+    }, coords={"dsid": ["sys/ds"]})
+
+
+def test_chart_coverage_tells_uniform_from_crowded_samples():
+    from forlab.charts import Circle
+    from forlab.surrogate import figures
+
+    chart = Circle(s_mva=1.0, p_max=0.9)
+    uniform = figures.coverage_table(_chart_store(chart, chart.sample(4000, 0))).iloc[0]
+    assert uniform["inside chart (%)"] == 100.0
+    assert uniform["cells hit (%)"] == 100.0
+    assert 0.95 < uniform["density ratio"] < 1.05, uniform
+    # the same number of points pulled towards the outline: interior cells get too few
+    rim = chart.vertices_for_plot(4000)[:4000] * 0.999
+    crowded = figures.coverage_table(_chart_store(chart, rim)).iloc[0]
+    assert crowded["density ratio"] < 0.5 and crowded["cells hit (%)"] < 50, crowded
+
+
+def test_benchmark_table_counts_feasibility_and_names_failures():
+    import xarray as xr
+
+    from forlab.surrogate import figures
+
+    n = 4
+    runs = {"system": ["a", "a", "b", "b"], "scenario": ["peak", "s1", "peak", "s1"],
+            "ts_load_mean": [1.0, 0.8, 1.0, 0.7], "ds_load_mean": [1.0, 0.9, 1.0, 0.6],
+            "integrated_cost": [100.0, 80.0, 50.0, 40.0], "integrated_time_s": [0.2, 0.2, 0.4, 0.4],
+            "judged_cost": [100.1, 80.0, 50.5, np.nan], "deviation_percent": [0.1, 0.0, 1.0, np.nan],
+            "tso_time_s": [0.1, 0.1, 0.1, 0.2], "time_ratio": [0.5, 0.5, 0.25, 0.5],
+            "ds_p_error_mw": [0.01, 0.02, 0.03, np.nan], "ds_q_error_mvar": [0.0, 0.0, 0.01, np.nan],
+            "ds_vm_slack_pu": [0.01, 0.01, -0.002, np.nan], "ds_max_loading_percent": [50.0, 50.0, 90.0, np.nan],
+            "ds_g": [-0.1, -0.1, 0.0, np.nan], "max_vm_violation_pu": [0.0, 0.0, 0.002, np.nan],
+            "max_loading_percent": [60.0, 60.0, 90.0, np.nan], "max_gen_violation_mw": [0.0, 0.0, 0.0, np.nan],
+            "n_vm_violations": [0, 0, 1, -1], "n_branch_violations": [0, 0, 0, -1], "n_gen_violations": [0, 0, 0, -1],
+            "tso_success": [1, 1, 1, 0], "converged": [1, 1, 1, 0], "feasible": [1, 1, 0, 0],
+            "tso_status": ["Solve_Succeeded"] * 3 + ["Infeasible_Problem_Detected"]}
+    st = xr.Dataset({f"bench_{k}": ("run", np.asarray(v)) for k, v in runs.items()}, coords={"run": np.arange(n)})
+    per_ds = {"system": ["a", "b"], "n_bus": [33, 533], "dataset_time_s": [1.0, 10.0], "fit_time_s": [2.0, 20.0]}
+    for k, v in per_ds.items():
+        st[k] = ("dsid", np.asarray(v))
+    st = st.assign_coords(dsid=["a/x", "b/y"])
+    t, table, per_sys = figures.benchmark_table(st)
+    assert per_sys.feasibility_ratio_pct.tolist() == [100.0, 0.0]
+    assert per_sys.offline_s.tolist() == [3.0, 30.0]
+    assert per_sys.time_ratio_total["b"] == pytest.approx(0.3 / 0.8)
+    assert table.loc[("b", "s1"), "violations"] == -1
+    text = figures.benchmark_targets(per_sys)
+    assert "met on 1 of 2 systems (missed on b; 2 infeasible" in text and "b 0.38" in text
+    fail = figures.failures(t)
+    assert "did not converge (Ipopt status 'Infeasible_Problem_Detected')" in fail
+    assert "violates a DS voltage limit by 2.00e-03 p.u." in fail
+
+
+def test_store_cut_keeps_the_first_samples_of_each_origin():
+    import xarray as xr
+
+    from forlab.surrogate.study import _kept_samples
+
+    data = xr.Dataset({"origin": ("sample", np.array(["lhs"] * 5 + ["boundary"] * 3 + ["refine1"] * 4))})
+    np.testing.assert_array_equal(_kept_samples(data, 2), [0, 1, 5, 6, 8, 9])
+    np.testing.assert_array_equal(_kept_samples(data, 0), np.arange(12))
+
+
+def test_fastest_of_repeats_times_the_minimum_and_keeps_the_first_result():
+    times = iter([0.5, 0.2, 0.3])
+    results = []
+
+    def solve():
+        results.append(next(times))
+        return results[-1]
+
+    first, best = tso._fastest(solve, 3, lambda r: r)
+    assert (first, best, len(results)) == (0.5, 0.2, 3)
