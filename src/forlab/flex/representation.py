@@ -227,7 +227,8 @@ def build_offer(
     regs=(1e-3, 1e-5, 1e-7),
     target_false_feasible: float = 0.0,
     use_margin: bool = True,
-    margin_offsets=(0.05,),
+    margin_offsets=(0.02, 0.05),
+    segment_fractions=(0.25, 0.5),
     boundary_fraction: float = 0.75,
     shell_offsets=(0.005, 0.25),
     shell_outward: float = 0.7,
@@ -248,8 +249,10 @@ def build_offer(
     boundary (`shell_points` with ``shell_offsets``, ``shell_outward``, ``shell_jitter``), the rest uniform in the
     box; ``split``: training / validation / test shares. Every candidate (degree, convexity, regularisation) is
     fitted on the training data, gets the margin that keeps at most ``target_false_feasible`` of the training and
-    validation exterior points (plus points ``margin_offsets`` beyond every boundary sample) inside, and is scored
-    on the validation set by its false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
+    validation exterior points inside (plus points ``margin_offsets`` beyond every boundary sample along its normal,
+    and points at ``segment_fractions`` of the way from the projection of every infeasible training or validation
+    point to the point: infeasible by construction), and is scored on the validation set by its
+    false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
     at points of the offered region, ``cost_boundary_fraction`` of them on its surface (boundary samples pulled
     inside), the rest uniform inside; 80 % fit the price, 20 % measure it.
 
@@ -302,12 +305,18 @@ def build_offer(
     extra_n = (pts[far] - extra_b) / dist[far, None]
     data = FitData(np.vstack([bpts[b_train], extra_b]), np.vstack([bnorm[b_train], extra_n]),
                    interior=pts[tr][feas[tr]], exterior=pts[tr][~feas[tr]])
-    # exterior points for the margin: labelled ones outside the test set, and points beyond the boundary samples
-    # along their normals, infeasible by construction (support point: d . x exceeds the support value; projection:
-    # the point lies between the target and its nearest feasible point)
+    # exterior points for the margin: labelled ones outside the test set, points beyond the boundary samples
+    # along their normals, infeasible by construction
+    # (support point: d . x exceeds the support value; projection: the point lies between the target and its
+    # nearest feasible point), and points between each infeasible labelled point and its projection, for the same
+    # reason: these crowd the boundary, where the margin is decided
     beyond = [bpts + eps * bnorm for eps in margin_offsets]
     trva = np.concatenate([tr, va])
-    ext_cal = np.vstack([pts[trva][~feas[trva]], *beyond]) if use_margin else np.zeros((0, 3))
+    out_trva = trva[dist[trva] > 2 * tol]
+    between = [lab["projection"][out_trva] + frac * (pts[out_trva] - lab["projection"][out_trva])
+               for frac in segment_fractions]
+    between = [b[frac * dist[out_trva] > tol] for b, frac in zip(between, segment_fractions)]
+    ext_cal = np.vstack([pts[trva][~feas[trva]], *beyond, *between]) if use_margin else np.zeros((0, 3))
     rows = []
     best, best_key, best_reg, best_margin = None, None, None, 0.0
     t_fit = time.perf_counter()
@@ -401,7 +410,7 @@ def build_offer(
         "n_boundary": len(bpts), "n_boundary_fit": len(data.boundary), "n_labelled": int(good.sum()),
         "n_labelled_failed": int((~good).sum()), "n_cost_points": int(cok.sum()),
         "tol": tol, "offset": offset, "reg": float(best_reg), "confidence": float(confidence),
-        "target_false_feasible": float(target_false_feasible),
+        "target_false_feasible": float(target_false_feasible), "n_margin_points": len(ext_cal),
     }
     offer = Offer(box, chosen, cost, pcc=dict(pcc or {}), base={"sn_mva": float(ds_net.sn_mva)}, info=info)
 
