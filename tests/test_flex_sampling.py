@@ -3,13 +3,12 @@
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from forlab import systems
+from forlab.flex import checks
 from forlab.flex.sampling import box_of, coverage, sample_for
 from forlab.opf.dso import DSOModel, face_targets, fibonacci_directions
-from forlab.opf.evaluate import judge
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -22,42 +21,6 @@ def ds_net():
 @pytest.fixture(scope="module")
 def samples(ds_net):
     return sample_for(ds_net, n_directions=24, face_grid=2, n_workers=0, progress=False)
-
-
-def _fpu_table(net):
-    return net.sgen[net.sgen.controllable.astype(bool)]
-
-
-def _random_operating_points(net, n, seed=0):
-    """Random FPU set-points inside their charts and random PCC voltages whose power flow respects all limits."""
-    rng = np.random.default_rng(seed)
-    fpu = _fpu_table(net)
-    eg = net.ext_grid.index[0]
-    out = []
-    for _ in range(n):
-        rows = [{"et": "ext_grid", "element": eg, "vm_pu": rng.uniform(0.95, 1.05), "va_degree": 0.0}]
-        for k in fpu.index:
-            p, q = systems.chart_of(net, k).sample(1, rng)[0]
-            rows.append({"et": "sgen", "element": k, "p_mw": p, "q_mvar": q})
-        disp = pd.DataFrame(rows)
-        verdict = judge(net, disp)
-        if verdict["feasible"]:
-            out.append((disp, verdict))
-    return out
-
-
-def _pcc_point(net, disp):
-    import copy
-
-    import pandapower as pp
-
-    from forlab.opf.evaluate import set_dispatch
-
-    n = copy.deepcopy(net)
-    set_dispatch(n, disp)
-    pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi")
-    eg = n.ext_grid.index[0]
-    return np.array([n.res_ext_grid.p_mw[eg], n.res_ext_grid.q_mvar[eg], n.res_bus.vm_pu[n.ext_grid.bus[eg]]])
 
 
 def test_directions_and_faces():
@@ -77,37 +40,29 @@ def test_every_sample_recorded_with_status(samples):
 
 
 def test_no_feasible_point_lies_beyond_a_support_point(ds_net, samples):
+    r = checks.support_bound(ds_net, samples, n_points=40)
+    assert r["n_feasible"] >= 10, "too few random operating points respect the limits to test anything"
+    assert r["max_excess"] <= 1e-6, r
+
+
+def test_support_check_detects_a_point_beyond_a_support_plane(ds_net, samples):
+    # shrink the support values: the same random points must now be caught beyond the planes
+    shrunk = samples.copy(deep=True)
+    sup = (shrunk.stage != "projection").values
     box = box_of(samples)
-    sup = samples.where((samples.stage != "projection") & samples.success, drop=True)
-    d = sup.normal.values
-    pts = box.normalise(np.column_stack([sup.p_mw.values, sup.q_mvar.values, sup.vm_pu.values]))
-    support_value = np.einsum("ij,ij->i", d, pts)
-    ops = _random_operating_points(ds_net, 40)
-    assert len(ops) >= 10, "too few random operating points respect the limits to test anything"
-    for disp, _ in ops:
-        x = box.normalise(_pcc_point(ds_net, disp))
-        assert np.all(d @ x <= support_value + 1e-6)
+    pts = np.column_stack([shrunk.p_mw.values, shrunk.q_mvar.values, shrunk.vm_pu.values])
+    inner = box.denormalise(0.2 * box.normalise(pts))
+    for j, v in enumerate(("p_mw", "q_mvar", "vm_pu")):
+        shrunk[v].values[sup] = inner[sup, j]
+    assert checks.support_bound(ds_net, shrunk, n_points=40)["max_excess"] > 1e-3
 
 
 def test_projection_points_are_feasible_and_on_the_boundary(ds_net, samples):
-    box = box_of(samples)
-    proj = samples.where(samples.stage == "projection", drop=True)
-    eg = ds_net.ext_grid.index[0]
-    fpu = _fpu_table(ds_net).index
-    for i in range(proj.sizes["sample"]):
-        s = proj.isel(sample=i)
-        rows = [{"et": "ext_grid", "element": eg, "vm_pu": float(s.vm_pu), "va_degree": 0.0}]
-        rows += [{"et": "sgen", "element": k, "p_mw": float(p), "q_mvar": float(q)}
-                 for k, p, q in zip(fpu, s.fpu_p_mw.values, s.fpu_q_mvar.values)]
-        disp = pd.DataFrame(rows)
-        verdict = judge(ds_net, disp)
-        assert verdict["feasible"], verdict
-        x = _pcc_point(ds_net, disp)
-        assert np.allclose(x, [float(s.p_mw), float(s.q_mvar), float(s.vm_pu)], atol=1e-4)
-        # the target lies outside (the box faces bound the region), so its nearest feasible point is on the boundary
-        gap = np.linalg.norm(s.target.values - box.normalise(x))
-        assert gap > 1e-6 or np.isclose(np.abs(box.normalise(x)).max(), 1, atol=1e-5)
-        assert np.isclose(np.linalg.norm(s.normal.values), 1) or gap <= 1e-6
+    r = checks.projections(ds_net, samples)
+    assert r["n_projections"] == 6 * 2 * 2
+    assert r["n_feasible"] == r["n_projections"], r
+    assert r["max_pcc_error"] < 1e-4, r
+    assert r["n_on_boundary"] == r["n_projections"], r
 
 
 def test_results_do_not_depend_on_worker_count(ds_net, samples):
