@@ -256,3 +256,18 @@ def test_fastest_of_repeats_times_the_minimum_and_keeps_the_first_result():
 
     first, best = tso._fastest(solve, 3, lambda r: r)
     assert (first, best, len(results)) == (0.5, 0.2, 3)
+
+
+def test_polytope_loss_gradient_matches_finite_differences():
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((60, 3))
+    y = np.where(rng.uniform(size=60) < 0.5, -1.0, 1.0)
+    c = rng.uniform(0.5, 2.0, 60)
+    k = 4
+    theta = rng.standard_normal(k * 3 + k)
+    _, grad = polytope._loss_and_grad(theta, z, y, c, k, 0.1, 0.05)
+    step = 1e-6
+    fd = np.array([(polytope._loss_and_grad(theta + step * e, z, y, c, k, 0.1, 0.05)[0]
+                    - polytope._loss_and_grad(theta - step * e, z, y, c, k, 0.1, 0.05)[0]) / (2 * step)
+                   for e in np.eye(len(theta))])
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
