@@ -12,6 +12,7 @@ from scipy.sparse.csgraph import connected_components
 from forlab import cases, opf
 from forlab.aladin import ADMMOptions, ALADINOptions, RegionFailed, partition, run_admm, run_aladin
 from forlab.aladin.partition import bus_graph
+from forlab.aladin.run import consensus_weights, proximal_weights
 from forlab.parallel import client as dask_client
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -57,6 +58,57 @@ def test_partition_properties(name, k):
     # the consensus holds at the centralized optimum
     res = opf.solve(net)
     assert abs(part.residual(_centralized_split(part, res))).max() < 1e-12
+
+
+def test_every_branch_end_is_limited_by_exactly_one_region():
+    net = cases.load("case118")
+    part = partition(net, "spectral", 3)
+    m = part.model
+    count_f, count_t = np.zeros(m.nl, int), np.zeros(m.nl, int)
+    for r in part.regions:
+        np.add.at(count_f, r.branch_global, r.limit_from)
+        np.add.at(count_t, r.branch_global, r.limit_to)
+        # a region limits only the ends at its own core buses
+        core = set(r.bus_global[:r.n_core])
+        assert all(m.f[b] in core for b in r.branch_global[r.limit_from])
+        assert all(m.t[b] in core for b in r.branch_global[r.limit_to])
+    limited = np.isfinite(m.rate)
+    assert np.array_equal(count_f, limited.astype(int)) and np.array_equal(count_t, limited.astype(int))
+
+
+def test_consensus_weights_follow_the_power_a_residual_hides():
+    from forlab import systems
+
+    net = systems.load_system("case9+case33bw").integrated()
+    part = partition(net, "zone")
+    w = consensus_weights(part, "admittance")
+    y_typ = np.median(np.abs(part.model.yft))
+    y = part.consensus.tie_admittance.to_numpy()
+    np.testing.assert_allclose(w, np.maximum(1.0, y / y_typ))
+    assert w.min() > 1.0  # a DS feeder scaled to its TS bus is stiffer than the median branch
+    assert np.all(consensus_weights(part, "none") == 1.0)
+    sig = proximal_weights(part, w)
+    for r, (s,) in zip(part.regions, sig):
+        assert s.shape == (r.n_x,)
+        assert np.all(s[r.coupled] > 1.0) and np.all(np.delete(s, r.coupled) == 1.0)
+    tx = partition(cases.load("case9"), "spectral", 3)
+    assert consensus_weights(tx, "admittance").max() < 10.0
+
+
+def test_aladin_converges_on_a_t_and_d_system():
+    from forlab import systems
+
+    net = systems.load_system("case9+case33bw").integrated()
+    ref = opf.solve(net).objective
+    r = run_aladin(net, partition(net, "zone"), reference=ref)
+    assert r.converged, r.status
+    ok = r.log[(r.log.consensus <= 1e-6) & (r.log.gap <= 1e-4)]
+    assert len(ok) and ok.index[0] <= 30
+    assert r.gap < 1e-4 and r.consensus < 1e-6
+    # ALADIN-alpha's unscaled consensus (Sigma = I, one mu) does not get there within 15 iterations
+    plain = run_aladin(net, partition(net, "zone"), ALADINOptions(max_iter=15, consensus_weight="none",
+                                                                   sigma="none"), reference=ref)
+    assert ok.index[0] < plain.iterations or not plain.converged
 
 
 def test_aladin_converges_case9(case9):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,14 +32,10 @@ from forlab.aladin.region import flat_start
 from forlab.aladin.run import (
     OK_STATUSES,
     ALADINResult,
-    _Session,
-    blas_threads,
-    check_mode,
     message_table,
     nbytes,
     power_flow_start,
-    prepare,
-    reference_objective,
+    run_distributed,
 )
 
 
@@ -121,38 +116,15 @@ def balance_residuals(rho: float, primal: float, dual: float, options: ADMMOptio
     return rho
 
 
-def run_admm(
-    net,
-    partition: Partition | None = None,
-    options: ADMMOptions | None = None,
-    *,
-    mode: str = "inprocess",
-    client=None,
-    address: str | None = None,
-    n_workers: int | None = None,
-    latency_ms: float = 0.0,
-    reference: float | None = None,
-    method: str = "spectral",
-    n_regions: int = 3,
-    callback: Callable | None = None,
-) -> ALADINResult:
-    """Solve the AC-OPF of ``net`` by ADMM over ``partition``; arguments as `forlab.aladin.run.run_aladin`.
+def run_admm(net, partition: Partition | None = None, options: ADMMOptions | None = None,
+             **execution) -> ALADINResult:
+    """Solve the AC-OPF of ``net`` by ADMM over ``partition``; ``execution`` as for `forlab.aladin.run.run_aladin`
+    (the keyword arguments of `forlab.aladin.run.run_distributed`).
 
     The result's log has the columns of ALADIN's (``step`` holds the dual residual, ``qp_s`` the averaging time).
     """
     options = options or ADMMOptions()
-    check_mode(mode, latency_ms)
-    part, scale = prepare(net, partition, options, method, n_regions)
-    ref = reference_objective(net) if reference is None else float(reference)
-    region_kwargs = {"cost_scale": scale, "ipopt": options.ipopt}
-    t0 = time.perf_counter()
-    session = _Session(part, region_kwargs, mode, client, address, n_workers, options.timeout_s, latency_ms / 1e3)
-    setup_s = time.perf_counter() - t0
-    try:
-        with blas_threads(1):
-            return _iterate_admm(net, part, options, session, ref, setup_s, mode, callback, scale)
-    finally:
-        session.close()
+    return run_distributed(_iterate_admm, net, partition, options, {"ipopt": options.ipopt}, **execution)
 
 
 def _iterate_admm(net, part, options, session, ref, setup_s, mode, callback, scale) -> ALADINResult:

@@ -52,7 +52,7 @@ def step_size(xs: list[np.ndarray], zs: list[np.ndarray]) -> float:
 
 # ---------------------------------------------------------------------------------------------------- "kkt"
 def create_coupled_qp(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray], lam: np.ndarray,
-                      mu: float) -> tuple[sp.csc_matrix, np.ndarray, dict]:
+                      mu: float | np.ndarray) -> tuple[sp.csc_matrix, np.ndarray, dict]:
     """ALADIN step 3a (ALADIN-alpha): the sparse KKT matrix and right-hand side of the coupled QP.
 
     sens: per region the dict with ``hess`` (n_i x n_i), ``grad`` (n_i) and ``jac`` (sparse m_i x n_i).
@@ -69,7 +69,7 @@ def create_coupled_qp(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarra
     mc = C.shape[0]
     kkt = sp.bmat([
         [H, Aall.T, C.T],
-        [Aall, -sp.identity(nc) / mu, None],
+        [Aall, -sp.diags(1.0 / np.broadcast_to(mu, nc)), None],
         [C, None, sp.csr_matrix((mc, mc))],
     ], format="csc")
     rhs = np.concatenate([-g, -(Aall @ x) - lam / mu, np.zeros(mc)])
@@ -108,16 +108,18 @@ def null_space_basis(c: sp.spmatrix) -> np.ndarray:
     return q[:, rank:]
 
 
-def reduced_hessian(sens: list[dict], A: list[sp.spmatrix], mu: float,
+def reduced_hessian(sens: list[dict], A: list[sp.spmatrix], mu: float | np.ndarray,
                     zs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The coupled reduced Hessian ``M = Z' H Z + mu (A Z)' (A Z)`` and ``A Z`` (dense)."""
+    """The coupled reduced Hessian ``M = Z' H Z + (A Z)' diag(mu) (A Z)`` and ``A Z`` (dense); ``mu`` is one
+    penalty or one per consensus row."""
     hr = sla.block_diag(*[z.T @ (s["hess"] @ z) for z, s in zip(zs, sens)])
     az = np.hstack([a @ z for a, z in zip(A, zs)])
-    m = hr + mu * az.T @ az
+    m = hr + az.T @ (np.broadcast_to(mu, az.shape[0])[:, None] * az)
     return 0.5 * (m + m.T), az
 
 
-def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray], lam: np.ndarray, mu: float,
+def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray], lam: np.ndarray,
+                    mu: float | np.ndarray,
                     bounds: list[tuple[np.ndarray, np.ndarray]], reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 in the null space of the equality constraints, keeping bounds and linearised inequalities.
 

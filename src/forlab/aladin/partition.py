@@ -58,6 +58,8 @@ class RegionData:
         unit_global: global unit index (row of the global ``units`` table) of each region unit.
         A: sparse consensus matrix (n_cons x n_x) of this region: ``sum_i A_i x_i = 0``.
         rows: consensus rows in which this region appears (the only multipliers it needs).
+        limit_from, limit_to: per region branch, whether the region imposes the branch's apparent-power limit at
+            its from / to end (see `partition`, ``tie_limits``).
     """
 
     name: str
@@ -69,6 +71,8 @@ class RegionData:
     unit_global: np.ndarray
     A: sp.csr_matrix
     rows: np.ndarray
+    limit_from: np.ndarray | None = None
+    limit_to: np.ndarray | None = None
 
     @property
     def n_bus(self) -> int:
@@ -327,7 +331,7 @@ def _sub_model(model: NetworkModel, buses: np.ndarray, n_core: int, branches: np
     ut["bus"] = local[ut["bus"].to_numpy(int)] if len(ut) else ut.get("bus", [])
     charts = {k: model.charts[int(u)] for k, u in enumerate(units) if int(u) in model.charts}
     ref_mask = np.isin(model.ref, buses[:n_core])
-    rate = np.where(owned, model.rate[branches], np.inf)
+    rate = np.where(owned.any(axis=1), model.rate[branches], np.inf)
     return dataclasses.replace(
         model, net_name=f"{model.net_name}:{name}", bus_pd=core_pd, bus_lookup=lookup,
         f=local[model.f[branches]], t=local[model.t[branches]], yff=model.yff[branches], yft=model.yft[branches],
@@ -363,8 +367,14 @@ def merge_stiff_ties(model: NetworkModel, area: np.ndarray, merge_admittance: fl
 
 
 def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = None,
-               method: str = "") -> Partition:
-    """Build the regions and consensus matrices of a given core assignment (area index per model bus)."""
+               method: str = "", tie_limits: str = "ends") -> Partition:
+    """Build the regions and consensus matrices of a given core assignment (area index per model bus).
+
+    tie_limits: who imposes the apparent-power limit of a cut branch: "ends" (each region the end at its own core
+        bus, i.e. the flow it uses in its own balance) or "owner" (the region of the from bus, at both ends).
+    """
+    if tie_limits not in ("ends", "owner"):
+        raise ValueError(f"tie_limits must be 'ends' or 'owner', not {tie_limits!r}")
     area = np.asarray(area, dtype=int)
     n_regions = int(area.max()) + 1
     names = names or [f"area{k + 1}" for k in range(n_regions)]
@@ -385,7 +395,10 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
         ends = np.unique(np.concatenate([model.f[br], model.t[br]]))
         copies = ends[area[ends] != k]
         buses = np.concatenate([core, copies])
-        owned = fa[br] == k
+        if tie_limits == "owner":
+            owned = np.column_stack([fa[br] == k, fa[br] == k])
+        else:
+            owned = np.column_stack([fa[br] == k, ta[br] == k])
         units = np.flatnonzero(area[unit_bus] == k) if model.ng else np.zeros(0, int)
         parts.append((core, copies, buses, br, owned, units))
 
@@ -417,28 +430,31 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
         c = np.concatenate([cons.copy_index.to_numpy()[as_copy], cons.core_index.to_numpy()[as_core]])
         v = np.concatenate([np.ones(len(as_copy)), -np.ones(len(as_core))])
         a = sp.csr_matrix((v, (r, c)), shape=(n_cons, n_x))
+        finite = np.isfinite(model.rate[br])
         regions.append(RegionData(name=names[k], index=k, model=sub, n_core=len(core), bus_global=buses,
-                                  branch_global=br, unit_global=units, A=a, rows=np.unique(r)))
+                                  branch_global=br, unit_global=units, A=a, rows=np.unique(r),
+                                  limit_from=owned[:, 0] & finite, limit_to=owned[:, 1] & finite))
     return Partition(model=model, regions=regions, core_region=area, cut_branches=cut, consensus=cons,
-                     method=method)
+                     method=method, info={"tie_limits": tie_limits})
 
 
 def partition(net, method: str = "spectral", n_regions: int = 3, zone_column: str = "zone",
               model: NetworkModel | None = None, imbalance: float = 0.1,
-              merge_admittance: float = 1e3) -> Partition:
+              merge_admittance: float = 1e3, tie_limits: str = "ends") -> Partition:
     """Partition a pandapower net into regions (see the module docstring).
 
     method: "zone" (regions = values of ``net.bus[zone_column]``, the slack's zone first) or "spectral"
         (``n_regions`` connected areas of the bus graph, none larger than ``1 + imbalance`` times the mean).
     merge_admittance: see `merge_stiff_ties` (p.u.).
+    tie_limits: who limits a cut branch, "ends" (default) or "owner" (see `from_areas`).
     model: the net's `NetworkModel` when already built (else built here with the net's own limits).
     """
     model = build_network(net) if model is None else model
     if method == "zone":
         area, names = zone_areas(net, model, zone_column)
         area = merge_stiff_ties(model, area, merge_admittance)
-        return from_areas(model, area, names, method="zone")
+        return from_areas(model, area, names, method="zone", tie_limits=tie_limits)
     if method == "spectral":
         area = merge_stiff_ties(model, spectral_areas(model, int(n_regions), imbalance), merge_admittance)
-        return from_areas(model, area, method="spectral")
+        return from_areas(model, area, method="spectral", tie_limits=tie_limits)
     raise ValueError(f"method must be 'zone' or 'spectral', not {method!r}")

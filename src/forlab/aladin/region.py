@@ -95,6 +95,7 @@ class Region:
         self.reg = float(reg)
         self._build(ipopt)
         self.x = flat_start(data)
+        self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
         self.build_time_s = time.perf_counter() - t0
@@ -115,8 +116,8 @@ class Region:
         g = [gp[:nc], gq[:nc]]
         lbg = [np.zeros(nc), np.zeros(nc)]
         ubg = [np.zeros(nc), np.zeros(nc)]
-        if len(m.limited):
-            s2, lim2 = m.branch_limits(va, vm, flows=flows)
+        s2, lim2 = self._branch_limits(flows)
+        if len(lim2):
             g.append(s2)
             lbg.append(np.full(len(lim2), -np.inf))
             ubg.append(lim2)
@@ -154,6 +155,18 @@ class Region:
         ubx[1] = np.where(np.arange(nb) < nc, m.vmax, np.inf)
         self.lbx = np.concatenate([np.asarray(a, float) for a in lbx])
         self.ubx = np.concatenate([np.asarray(a, float) for a in ubx])
+
+    def _branch_limits(self, flows) -> tuple:
+        """Squared apparent power at the branch ends this region limits (`RegionData.limit_from`/``limit_to``;
+        all finite limits at both ends when not given) and the squared limits (p.u.)."""
+        d, m = self.data, self.data.model
+        finite = np.isfinite(m.rate)
+        lf = finite if d.limit_from is None else d.limit_from & finite
+        lt = finite if d.limit_to is None else d.limit_to & finite
+        pf, qf, pt, qt = flows
+        i_f, i_t = np.flatnonzero(lf), np.flatnonzero(lt)
+        s2 = ca.vertcat(pf[i_f] ** 2 + qf[i_f] ** 2, pt[i_t] ** 2 + qt[i_t] ** 2)
+        return s2, np.concatenate([m.rate[i_f] ** 2, m.rate[i_t] ** 2])
 
     def cost(self, x: np.ndarray) -> float:
         """Unit cost of the region at local vector ``x`` (currency per hour, unscaled)."""
@@ -236,7 +249,7 @@ class Region:
         """
         t0 = time.perf_counter()
         lin = self.data.A[self.data.rows].T @ np.asarray(lam, float)
-        out = self.solve_local_nlp(lin, np.asarray(z, float), np.ones(self.n_x), float(rho))
+        out = self.solve_local_nlp(lin, np.asarray(z, float), self.sigma, float(rho))
         out.update(self.sensitivities(qp))
         out["x"] = self.x.copy()
         out["compute_s"] = time.perf_counter() - t0
@@ -266,6 +279,10 @@ class Region:
         self.x = np.asarray(x, float).copy()
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
+
+    def set_sigma(self, sigma: np.ndarray) -> None:
+        """Set the diagonal of the proximal scaling Sigma of ALADIN's local NLP (dimensionless, local layout)."""
+        self.sigma = np.asarray(sigma, float).copy()
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds of the local variables for the coordinator's QP (rad / p.u.; +-inf where unbounded): those of the

@@ -84,6 +84,15 @@ class ALADINOptions:
             Hessian regularised as a whole (eigenvalue floor ``reg``), variable bounds and linearised inequality
             constraints kept, solved by Clarabel. "kkt": ALADIN-alpha's QP, local Hessians regularised by each
             region, active constraints as equalities, one sparse KKT solve. The chapter compares the two.
+        consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
+            (`consensus_weights`): "admittance" (default, forlab's choice) weighs a row by the tie admittance
+            behind it relative to the network's median branch, so that mu prices the power a residual hides;
+            "none": ALADIN-alpha's scalar mu.
+        sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" (default, forlab's
+            choice) ``w_r**2`` on the variables of consensus row r, 1 elsewhere; "none": Sigma = I
+            (ALADIN-alpha's default). Measured in chapter 07: on T+D systems, whose DS feeders are tens to
+            hundreds of times stiffer than the median branch, the unscaled form stalls for tens of iterations at
+            a point whose angle residual of 1e-4 rad hides MW of power.
         timeout_s: longest wait for one region's answer before the run fails (s). Default 600.
         ipopt: Ipopt options of the local NLPs overriding `forlab.aladin.region.LOCAL_IPOPT`.
     """
@@ -103,6 +112,8 @@ class ALADINOptions:
     cost_scale: float | None = None
     init: str = "flat"
     qp: str = "reduced"
+    consensus_weight: str = "admittance"
+    sigma: str = "admittance"
     timeout_s: float = 600.0
     ipopt: dict = field(default_factory=dict)
 
@@ -321,6 +332,35 @@ ITERATION_LOG = {
 OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
 
 
+def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
+    """Weight of every consensus row (dimensionless): the QP's slack penalty of row r is ``mu * weight_r**2`` and
+    the proximal weight (Sigma) of the variables in row r is ``weight_r**2`` (`proximal_weights`).
+
+    "admittance": ``max(1, tie_admittance_r / y_typ)`` with ``y_typ`` the median series admittance |y_ft| of the
+    network's branches: a row whose residual hides more power than a typical branch would (a DS feeder scaled
+    to a TS bus: tens to hundreds of times the median) is penalised in proportion to that power; rows across
+    ordinary ties keep weight 1. "none": 1 for every row (ALADIN-alpha's Sigma = I and scalar mu).
+    """
+    if kind == "none":
+        return np.ones(partition.n_cons)
+    if kind == "admittance":
+        y_typ = float(np.median(np.abs(partition.model.yft)))
+        return np.maximum(1.0, partition.consensus.tie_admittance.to_numpy(float) / y_typ)
+    raise ValueError(f"consensus_weight must be 'admittance' or 'none', not {kind!r}")
+
+
+def proximal_weights(partition: Partition, weight: np.ndarray) -> list[tuple[np.ndarray]]:
+    """Per region, the diagonal of Sigma: ``weight_r**2`` on every variable of consensus row r (the largest over
+    its rows), 1 elsewhere; as one-element argument tuples for `Region.set_sigma`."""
+    out = []
+    for reg in partition.regions:
+        s = np.ones(reg.n_x)
+        a = reg.A.tocoo()
+        np.maximum.at(s, a.col, weight[a.row] ** 2)
+        out.append((s,))
+    return out
+
+
 def reference_objective(net) -> float:
     """Optimum of the centralized AC-OPF (`forlab.opf.solve`), nan when it fails: used only to report gaps."""
     from forlab import opf
@@ -457,10 +497,12 @@ def parallel_step(agents, lam: np.ndarray, zs: list[np.ndarray], rho: float, par
     return answers, requests, time.perf_counter() - t0
 
 
-def run_aladin(
+def run_distributed(
+    iterate: Callable,
     net,
-    partition: Partition | None = None,
-    options: ALADINOptions | None = None,
+    partition: Partition | None,
+    options,
+    region_kwargs: dict,
     *,
     mode: str = "inprocess",
     client=None,
@@ -472,8 +514,11 @@ def run_aladin(
     n_regions: int = 3,
     callback: Callable | None = None,
 ) -> ALADINResult:
-    """Solve the AC-OPF of ``net`` by ALADIN over ``partition`` (module docstring).
+    """What every distributed run shares (ALADIN and ADMM): partition, cost scale, reference, regions, clean-up.
 
+    iterate: ``f(net, partition, options, session, reference, setup_s, mode, callback, cost_scale)``, the
+        algorithm's loop. options: its options (with ``cost_scale`` and ``timeout_s``). region_kwargs: arguments
+        of `Region` besides its data and the cost scale.
     partition: regions (default: ``method``/``n_regions`` partition of the net).
     mode: "inprocess", "dask", "address" or "wan"; client: an existing Dask client for the Dask modes (else one is
         made with ``n_workers`` workers, default min(regions, cores), or connected to ``address``).
@@ -482,20 +527,30 @@ def run_aladin(
         for reporting only, never for initialisation.
     callback: ``f(iteration, row)`` called after every iteration with the log row (e.g. for progress or tests).
     """
-    options = options or ALADINOptions()
     check_mode(mode, latency_ms)
     part, scale = prepare(net, partition, options, method, n_regions)
     ref = reference_objective(net) if reference is None else float(reference)
-    region_kwargs = {"cost_scale": scale, "active_margin": options.active_margin, "reg": options.reg,
-                     "ipopt": options.ipopt}
     t0 = time.perf_counter()
-    session = _Session(part, region_kwargs, mode, client, address, n_workers, options.timeout_s, latency_ms / 1e3)
+    session = _Session(part, {"cost_scale": scale, **region_kwargs}, mode, client, address, n_workers,
+                       options.timeout_s, latency_ms / 1e3)
     setup_s = time.perf_counter() - t0
     try:
         with blas_threads(1):
-            return _iterate_aladin(net, part, options, session, ref, setup_s, mode, callback, scale)
+            return iterate(net, part, options, session, ref, setup_s, mode, callback, scale)
     finally:
         session.close()
+
+
+def run_aladin(net, partition: Partition | None = None, options: ALADINOptions | None = None,
+               **execution) -> ALADINResult:
+    """Solve the AC-OPF of ``net`` by ALADIN over ``partition`` (module docstring).
+
+    execution: the keyword arguments of `run_distributed` (mode, client, address, n_workers, latency_ms,
+    reference, method, n_regions, callback).
+    """
+    options = options or ALADINOptions()
+    region_kwargs = {"active_margin": options.active_margin, "reg": options.reg, "ipopt": options.ipopt}
+    return run_distributed(_iterate_aladin, net, partition, options, region_kwargs, **execution)
 
 
 def _iterate_aladin(net, part, options, session, ref, setup_s, mode, callback, scale) -> ALADINResult:
@@ -512,6 +567,11 @@ def _iterate_aladin(net, part, options, session, ref, setup_s, mode, callback, s
         raise ValueError(f"init must be 'flat' or 'pf', not {options.init!r}")
     lam = np.zeros(part.n_cons)
     rho, mu = options.rho0, options.mu0
+    weight = consensus_weights(part, options.consensus_weight)
+    if options.sigma not in ("admittance", "none"):
+        raise ValueError(f"sigma must be 'admittance' or 'none', not {options.sigma!r}")
+    if options.sigma == "admittance":
+        agents.call("set_sigma", proximal_weights(part, weight))
     rows, messages = [], pd.DataFrame()
     converged, status = False, "max_iter"
     if options.qp not in ("reduced", "kkt"):
@@ -552,10 +612,11 @@ def _iterate_aladin(net, part, options, session, ref, setup_s, mode, callback, s
         t_qp = time.perf_counter()
         try:
             if options.qp == "kkt":
-                kkt, rhs, sizes = coord.create_coupled_qp(answers, A, xs, lam, mu)
+                kkt, rhs, sizes = coord.create_coupled_qp(answers, A, xs, lam, mu * weight**2)
                 dxs, lam_qp = coord.split_qp_solution(coord.solve_qp(kkt, rhs), sizes)
             else:
-                dxs, lam_qp, diag = coord.reduced_qp_step(answers, A, xs, lam, mu, bounds, options.reg)
+                dxs, lam_qp, diag = coord.reduced_qp_step(answers, A, xs, lam, mu * weight**2, bounds,
+                                                            options.reg)
                 row["lambda_min"], row["newton"] = diag["lambda_min"], diag["newton"]
         except RuntimeError as err:
             status = f"qp_failed: {err}"

@@ -268,3 +268,87 @@ def message_summary(ds: xr.Dataset) -> pd.DataFrame:
 def quiet():
     """Silence the FutureWarnings of pandapower that would clutter a chapter."""
     warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+# ---------------------------------------------------------------------------------------------------- summaries
+TARGET_CONSENSUS, TARGET_GAP = 1e-6, 1e-4
+
+
+def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Per system, the in-process ALADIN run with the default QP and ``max_iter`` iterations: the first iteration
+    with consensus <= 1e-6 and gap <= 1e-4 (``it_target``), whether that is within ``max_iter`` (``met``), the
+    final gap and consensus, the status, and the iterations and final values of the longer run where there is one
+    (``ext_*``)."""
+    red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
+    rows = []
+    for system, g in red.groupby("system", sort=False):
+        first = g[g.max_iter == max_iter]
+        if first.empty:
+            continue
+        r = first.iloc[0]
+        ext = g[g.max_iter > max_iter]
+        e = ext.iloc[0] if len(ext) else None
+        rows.append({"system": system, "it_target": r.it_target, "met": bool(r.it_target <= max_iter),
+                     "iterations": int(r.iterations), "gap": r.gap, "consensus": r.consensus, "status": r.status,
+                     "total_s": r.total_s,
+                     "ext_max_iter": np.nan if e is None else e.max_iter,
+                     "ext_it_target": np.nan if e is None else e.it_target,
+                     "ext_gap": np.nan if e is None else e.gap, "ext_status": "" if e is None else e.status})
+    return pd.DataFrame(rows)
+
+
+def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
+    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` iterations."""
+    ok, bad = tg[tg.met], tg[~tg.met]
+    lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus $\\le 10^{{-6}}$ and gap "
+             f"$\\le 10^{{-4}}$ within {max_iter} iterations"
+             + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
+                if len(ok) else "") + "."]
+    for r in bad.itertuples():
+        more = ""
+        if not np.isnan(r.ext_max_iter):
+            more = (f" Allowed {r.ext_max_iter:.0f} iterations, it "
+                    + (f"reaches the target after {r.ext_it_target:.0f}." if not np.isnan(r.ext_it_target)
+                       else f"ends with gap {r.ext_gap:.1e} ({r.ext_status})."))
+        lines.append(f"{r.system} does not: after {r.iterations} iterations ({r.status}) its gap is {r.gap:.1e} and "
+                     f"its consensus {r.consensus:.1e}.{more}")
+    return "\n\n".join(lines)
+
+
+def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Time per iteration of every Dask run (no emulated latency) against the in-process run of the same system:
+    ``ratio`` = Dask / in-process (dimensionless)."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
+    inproc = sub[sub["mode"] == "inprocess"].drop_duplicates("system").set_index("system")
+    rows = []
+    for r in sub[(sub["mode"] != "inprocess") & (sub.latency_ms == 0)].itertuples():
+        if r.system not in inproc.index:
+            continue
+        base = inproc.loc[r.system]
+        rows.append({"system": r.system, "mode": r.mode, "in-process (ms/it)": 1e3 * base.time_per_iter_s,
+                     "Dask (ms/it)": 1e3 * r.time_per_iter_s, "ratio": r.time_per_iter_s / base.time_per_iter_s,
+                     "same iterations": r.iterations == base.iterations})
+    return pd.DataFrame(rows)
+
+
+def latency_sweep(table: pd.DataFrame, system: str) -> pd.DataFrame:
+    """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), and
+    the slowdown against the zero-latency run."""
+    lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
+                & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
+    out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].reset_index(drop=True)
+    base = out[out.latency_ms == 0]
+    out["slowdown"] = out.total_s / (base.total_s.iloc[0] if len(base) else np.nan)
+    return out
+
+
+def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
+    """ALADIN (default QP) and ADMM in-process on ``system``: one row per algorithm."""
+    sel = table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(max_iters))
+                & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
+    return sel.drop_duplicates("algorithm").set_index("algorithm")
+
+
+def fmt_iteration(v: float) -> str:
+    """'after N' or 'never' for an iteration count that may be NaN."""
+    return "never" if np.isnan(v) else f"after {v:.0f}"
