@@ -7,10 +7,11 @@ needs the voltage at the far end: the far bus enters the region as a *copy* bus 
 balance equation, no units). The consensus constraint ``sum_i A_i x_i = 0`` equates every copy with its original:
 two rows (angle, magnitude) per (region, copy bus), ``+1`` on the copy variable, ``-1`` on the core variable.
 
-Ownership of a cut branch (the choice the book makes): the branch **belongs to the region of its from bus**. Only
-its owner imposes the branch's apparent-power limit (at both ends); the other region uses the branch only to compute
-the flow at its own core end. A limit imposed by two regions would give the coordinator two copies of one active
-constraint. The tie branch's admittance is therefore known to both neighbours, as a jointly operated tie line is.
+Limits of a cut branch (the choice the book makes, ``tie_limits="ends"``): each region imposes the branch's
+apparent-power limit at **its own end**, the flow it uses in its own balance, so that every branch end is limited by
+exactly one region (a limit imposed by two regions would give the coordinator two copies of one active constraint).
+``tie_limits="owner"`` gives both ends to the region of the from bus. The tie branch's admittance is known to both
+neighbours, as a jointly operated tie line is.
 
 Angle reference: only the global slack (the net's reference buses) fixes an angle; every other region's angles float
 and are pinned through the consensus with its neighbours.
@@ -50,8 +51,8 @@ class RegionData:
         name: region name (a zone name or ``area<k>``).
         index: position of the region in the partition.
         model: the region's `NetworkModel`: its core and copy buses (cores first), the branches touching a core bus,
-            the units at core buses. Copy buses carry no demand or shunt; branches the region does not own carry no
-            limit (``rate = inf``).
+            the units at core buses. Copy buses carry no demand or shunt; a branch the region limits at neither end
+            carries no limit (``rate = inf``).
         n_core: number of core buses (the first ``n_core`` buses of ``model``).
         bus_global: global model index of each region bus (core then copy).
         branch_global: global branch index of each region branch.
@@ -170,11 +171,12 @@ class Partition:
         return va, vm, pg, qg
 
     def summary(self) -> pd.DataFrame:
-        """One row per region: core, copy buses, branches (owned cut branches), units, local variables."""
+        """One row per region: core, copy buses, branches (cut branches it limits at one end at least), units,
+        local variables."""
         rows = []
         for reg in self.regions:
-            owned_cut = np.isin(reg.branch_global, self.cut_branches) & (
-                self.core_region[self.model.f[reg.branch_global]] == reg.index)
+            lim = (reg.limit_from | reg.limit_to) if reg.limit_from is not None else np.isfinite(reg.model.rate)
+            owned_cut = np.isin(reg.branch_global, self.cut_branches) & lim
             rows.append({"region": reg.name, "core_buses": reg.n_core, "copy_buses": reg.n_bus - reg.n_core,
                              "branches": len(reg.branch_global), "cut_branches_owned": int(owned_cut.sum()),
                              "units": reg.n_unit, "variables": reg.n_x, "consensus_rows": len(reg.rows)})
