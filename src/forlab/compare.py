@@ -492,8 +492,8 @@ def _span(values, fmt: str, unit: str = "") -> str:
     v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
     if v.empty:
         return "n/a"
-    lo, hi = v.min(), v.max()
-    return f"{lo:{fmt}}{unit}" if np.isclose(lo, hi, rtol=1e-9, atol=0) else f"{lo:{fmt}} to {hi:{fmt}}{unit}"
+    lo, hi = f"{v.min():{fmt}}", f"{v.max():{fmt}}"
+    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
 
 
 def findings(table: pd.DataFrame) -> str:
@@ -504,11 +504,11 @@ def findings(table: pd.DataFrame) -> str:
     for kind in [k for k in KINDS if k in set(table.variant_kind)]:
         sub = table[table.variant_kind == kind]
         labels = ", ".join(dict.fromkeys(sub.sort_values("variant_value").variant_label))
-        lines.append(f"**{KINDS[kind].capitalize()}** ({labels}):")
+        lines.append(f"**{KINDS[kind][0].upper() + KINDS[kind][1:]}** ({labels}):")
         for method, g in sub.groupby("method", sort=True):
             ok = g[g.error == ""]
             lines.append(
-                f"- {method} {METHODS.get(method, '')}: deviation {_span(ok.deviation_pct, '.4f', ' %')}, "
+                f"- {method} {METHODS.get(method, '')}: deviation {_span(ok.deviation_pct, '.3g', ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
                 f"{_span(ok.time_ratio, '.2f')} x the integrated AC-OPF ({_span(ok.online_ms, '.0f', ' ms')} "
                 f"against {_span(ok.integrated_ms, '.0f', ' ms')}), offline {_span(ok.offline_s, '.1f', ' s')}, "
