@@ -271,3 +271,16 @@ def test_polytope_loss_gradient_matches_finite_differences():
                     - polytope._loss_and_grad(theta - step * e, z, y, c, k, 0.1, 0.05)[0]) / (2 * step)
                    for e in np.eye(len(theta))])
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_sweep_records_an_unfittable_regressor_instead_of_failing(case9):
+    from forlab.surrogate import study
+
+    case = study.build_cases(case9, 800, seed=0)[0]
+    d = case.space.dim
+    small = (d + 1) * (d + 2) // 2 // 2  # fewer samples than a full quadratic's coefficients
+    opts = model.SurrogateOptions(polytope=polytope.PolytopeOptions(facets=2, max_iter=20))
+    rows = study.sweep(case, opts, [2], [small, 600], vertex_samples=5).set_index("n_train")
+    assert rows.loc[small, "regression_samples"] < (d + 1) * (d + 2) // 2
+    assert np.isnan(rows.loc[small, "p_mw_rmse"]) and np.isfinite(rows.loc[small, "accuracy"])
+    assert np.isfinite(rows.loc[600, "p_mw_rmse"]) and rows.loc[600, "regression_samples"] > 0

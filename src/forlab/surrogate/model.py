@@ -26,7 +26,8 @@ from forlab.surrogate.dataset import InputSpace, label
 from forlab.surrogate.polytope import Polytope, PolytopeOptions, calibrate, scores, train_polytope
 from forlab.surrogate.regressors import QuadraticRegressor, errors, fit_quadratic
 
-__all__ = ["DSSurrogate", "SurrogateOptions", "evaluate_surrogate", "fit_surrogate", "split"]
+__all__ = ["DSSurrogate", "SurrogateOptions", "evaluate_polytope", "evaluate_regressors", "evaluate_surrogate",
+           "fit_polytope", "fit_regressors", "fit_surrogate", "regression_samples", "split"]
 
 
 @dataclass
@@ -138,14 +139,11 @@ def split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarr
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
 
 
-def fit_surrogate(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
-                  train: np.ndarray | None = None, validation: np.ndarray | None = None) -> \
-        tuple[DSSurrogate, pd.DataFrame]:
-    """Fit the polytope (on margin labels, then calibrated) and the regressors on the ``train`` samples of ``data``.
-
-    Returns the surrogate and the polytope's training history (`train_polytope`; validation columns from the
-    ``validation`` samples, labelled with the same margins).
-    """
+def fit_polytope(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
+                 train: np.ndarray | None = None, validation: np.ndarray | None = None) -> \
+        tuple[Polytope, pd.DataFrame]:
+    """The polytope of `fit_surrogate` alone: trained on the margin labels of the ``train`` samples, then calibrated.
+    Returns it and its training history (validation columns from the ``validation`` samples)."""
     idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
     u_all = data["u"].values
     lab = label(data, options.vm_margin_pu, options.loading_margin_percent)
@@ -154,37 +152,79 @@ def fit_surrogate(data: xr.Dataset, space: InputSpace, options: SurrogateOptions
     poly, hist = train_polytope(u, y, options.polytope, space.names, **val)
     poly = calibrate(poly, u, y, options.max_false_feasible)
     poly.info.update({f"calibrated_train_{k}": v for k, v in scores(poly, u, y).items()})
-    fit_mask = data["feasible"].values[idx] if options.regress_on == "feasible" else data["converged"].values[idx]
+    return poly, hist
+
+
+def regression_samples(data: xr.Dataset, options: SurrogateOptions, train: np.ndarray | None = None) -> np.ndarray:
+    """The ``train`` samples the regressors are fitted on (``options.regress_on``)."""
+    idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
+    mask = data["feasible"].values[idx] if options.regress_on == "feasible" else data["converged"].values[idx]
+    return idx[mask.astype(bool)]
+
+
+def fit_regressors(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
+                   train: np.ndarray | None = None) -> list[dict[str, QuadraticRegressor]]:
+    """One pair of quadratic regressors (P in MW, Q in Mvar) per PCC, fitted on `regression_samples`. ValueError when
+    they are fewer than a full quadratic's coefficients, (d + 1)(d + 2) / 2 for d inputs."""
+    idx = regression_samples(data, options, train)
+    u = data["u"].values[idx]
     regs = []
     for k in range(space.n_pcc):
         pair = {}
         for var, unit in (("p_mw", "MW"), ("q_mvar", "Mvar")):
-            yk = data[var].values[idx, k]
-            pair[var] = fit_quadratic(u[fit_mask], yk[fit_mask], options.ridge, space.names,
-                                      f"{var}[pcc{k}]", unit)
+            pair[var] = fit_quadratic(u, data[var].values[idx, k], options.ridge, space.names, f"{var}[pcc{k}]", unit)
         regs.append(pair)
+    return regs
+
+
+def fit_surrogate(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
+                  train: np.ndarray | None = None, validation: np.ndarray | None = None) -> \
+        tuple[DSSurrogate, pd.DataFrame]:
+    """Fit the polytope (on margin labels, then calibrated: `fit_polytope`) and the regressors (`fit_regressors`) on
+    the ``train`` samples of ``data``.
+
+    Returns the surrogate and the polytope's training history (`train_polytope`; validation columns from the
+    ``validation`` samples, labelled with the same margins).
+    """
+    idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
+    poly, hist = fit_polytope(data, space, options, idx, validation)
+    regs = fit_regressors(data, space, options, idx)
     info = {"options": options.to_dict(), "n_train": len(idx), "dataset_seed": int(data.attrs.get("seed", -1))}
     return DSSurrogate(space, poly, regs, info), hist
 
 
-def evaluate_surrogate(sur: DSSurrogate, data: xr.Dataset, samples: np.ndarray | None = None,
-                       options: SurrogateOptions | None = None) -> dict:
-    """Held-out scores of a surrogate on ``samples`` of ``data``.
+def evaluate_polytope(poly: Polytope, data: xr.Dataset, samples: np.ndarray | None = None,
+                      options: SurrogateOptions | None = None) -> dict:
+    """Classifier scores of ``poly`` on ``samples`` of ``data`` against the true labels (no margin): accuracy,
+    false_feasible_rate, false_infeasible_rate; and, with ``options``, against the margin labels it was trained on
+    (prefix ``margin_``)."""
+    idx = np.arange(data.sizes["sample"]) if samples is None else np.asarray(samples)
+    u = data["u"].values[idx]
+    out = scores(poly, u, data["feasible"].values[idx].astype(bool))
+    if options is not None:
+        lab = label(data, options.vm_margin_pu, options.loading_margin_percent)[idx]
+        out.update({f"margin_{k}": v for k, v in scores(poly, u, lab).items()})
+    return out
 
-    Classifier against the true labels (no margin): accuracy, false_feasible_rate, false_infeasible_rate; and, with
-    ``options``, against the margin labels it was trained on (prefix ``margin_``). Regressors on the feasible
-    samples: rmse / max_abs_error of P (MW) and Q (Mvar), worst PCC.
-    """
+
+def evaluate_regressors(regressors: list[dict[str, QuadraticRegressor]], data: xr.Dataset,
+                        samples: np.ndarray | None = None) -> dict:
+    """Regressor errors on the feasible ``samples`` of ``data``: rmse / max_abs_error of P (MW) and Q (Mvar) and
+    r2, worst PCC."""
     idx = np.arange(data.sizes["sample"]) if samples is None else np.asarray(samples)
     u = data["u"].values[idx]
     feas = data["feasible"].values[idx].astype(bool)
-    out = scores(sur.polytope, u, feas)
-    if options is not None:
-        lab = label(data, options.vm_margin_pu, options.loading_margin_percent)[idx]
-        out.update({f"margin_{k}": v for k, v in scores(sur.polytope, u, lab).items()})
+    out = {}
     for var in ("p_mw", "q_mvar"):
-        errs = [errors(pair[var], u[feas], data[var].values[idx, k][feas]) for k, pair in enumerate(sur.regressors)]
+        errs = [errors(pair[var], u[feas], data[var].values[idx, k][feas]) for k, pair in enumerate(regressors)]
         out[f"{var}_rmse"] = max(e["rmse"] for e in errs)
         out[f"{var}_max_abs_error"] = max(e["max_abs_error"] for e in errs)
         out[f"{var}_r2"] = min(e["r2"] for e in errs)
     return out
+
+
+def evaluate_surrogate(sur: DSSurrogate, data: xr.Dataset, samples: np.ndarray | None = None,
+                       options: SurrogateOptions | None = None) -> dict:
+    """Held-out scores of a surrogate on ``samples`` of ``data``: `evaluate_polytope` and `evaluate_regressors`."""
+    return {**evaluate_polytope(sur.polytope, data, samples, options),
+            **evaluate_regressors(sur.regressors, data, samples)}

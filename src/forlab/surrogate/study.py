@@ -19,7 +19,18 @@ import pandas as pd
 import xarray as xr
 
 from forlab.surrogate.dataset import DSFlow, InputSpace, concat, evaluate, generate, input_space
-from forlab.surrogate.model import DSSurrogate, SurrogateOptions, evaluate_surrogate, fit_surrogate, split
+from forlab.surrogate.model import (
+    DSSurrogate,
+    SurrogateOptions,
+    evaluate_polytope,
+    evaluate_regressors,
+    evaluate_surrogate,
+    fit_polytope,
+    fit_regressors,
+    fit_surrogate,
+    regression_samples,
+    split,
+)
 from forlab.surrogate.refine import centre, certify, refine, vertex_check
 from forlab.surrogate.regressors import errors
 from forlab.surrogate.tso import benchmark, scenarios
@@ -112,19 +123,26 @@ def sweep(case: DSCase, options: SurrogateOptions, facets: list[int], sizes: lis
           vertex_samples: int = 100) -> pd.DataFrame:
     """Held-out scores of surrogates fitted, without refinement, with each K in ``facets`` on the first n of a seeded
     permutation of the Latin Hypercube training samples, for each n in ``sizes`` (cut to the training set), and the
-    share of infeasible points among ``vertex_samples`` vertices of each polytope. One row per (K, n)."""
+    share of infeasible points among ``vertex_samples`` vertices of each polytope. One row per (K, n). The regressors
+    are fitted once per n; with fewer regression samples (column ``regression_samples``) than a full quadratic's
+    coefficients their errors are NaN."""
     lhs = case.train if case.lhs_train is None else case.lhs_train
     order = np.random.default_rng(int(case.data.attrs.get("seed", 0))).permutation(lhs)
     rows = []
     for n in sizes:
         sub = np.sort(order[: min(int(n), len(order))])
+        try:  # the regressors do not depend on K
+            regs = evaluate_regressors(fit_regressors(case.data, case.space, options, sub), case.data, case.test)
+        except ValueError:  # fewer samples than a full quadratic's coefficients: recorded as not fitted (NaN)
+            regs = {f"{v}_{e}": np.nan for v in ("p_mw", "q_mvar") for e in ("rmse", "max_abs_error", "r2")}
         for k in facets:
             opt = dataclasses.replace(options, polytope=dataclasses.replace(options.polytope, facets=int(k)))
             t0 = time.perf_counter()
-            sur, _ = fit_surrogate(case.data, case.space, opt, sub)
+            poly, _ = fit_polytope(case.data, case.space, opt, sub)
             dt = time.perf_counter() - t0
-            sc = evaluate_surrogate(sur, case.data, case.test, opt)
-            sc.update(vertex_check(sur.polytope, case.flow, case.space, vertex_samples, int(n) + 31 * int(k)))
+            sc = evaluate_polytope(poly, case.data, case.test, opt)
+            sc.update(vertex_check(poly, case.flow, case.space, vertex_samples, int(n) + 31 * int(k)))
+            sc.update(regression_samples=len(regression_samples(case.data, opt, sub)), **regs)
             rows.append({"facets": int(k), "n_train": int(n), "fit_time_s": dt, **sc})
     return pd.DataFrame(rows)
 
@@ -339,7 +357,7 @@ def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[
     ns = sorted({int(n) for s in sweeps.values() for n in s.n_train})
     sweep_cols = ["accuracy", "false_feasible_rate", "false_infeasible_rate", "margin_accuracy",
                   "margin_false_feasible_rate", "p_mw_rmse", "q_mvar_rmse", "p_mw_max_abs_error",
-                  "q_mvar_max_abs_error", "fit_time_s", "vertex_infeasible_share"]
+                  "q_mvar_max_abs_error", "fit_time_s", "vertex_infeasible_share", "regression_samples"]
     for col in sweep_cols:
         arr = np.full((len(keys), len(fac), len(ns)), np.nan)
         for i, key in enumerate(keys):
