@@ -193,11 +193,11 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
     failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
     sends back to each DSO. system: the variants' `StudySystem` if already built (for its size only; case_study
     builds its own from the name and options)."""
-    from forlab import systems
-    from forlab.flex.coordination import case_study
-
     levels = sorted({v.level for v in group})
     try:
+        from forlab import systems
+        from forlab.flex.coordination import case_study
+
         rows, offers = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
                                   n_workers=n_workers, fit_options=fit_options or {}, progress=False,
                                   system_options=group[0].system_options, repeats=repeats)
@@ -241,12 +241,12 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
     every TS and DS load at the variant's level. ``load_range`` is the DS load factor range the surrogate is
     trained on; it must hold every level. Bytes: the surrogate as JSON per DS, plus the DS load factor (float64).
     system: the variants' `StudySystem` if already built. Returns one row per variant (`COLUMNS`)."""
-    from forlab import systems
-    from forlab.surrogate import study
-    from forlab.surrogate.model import SurrogateOptions
-
     lo, hi = (float(x) for x in load_range)
     try:
+        from forlab import systems
+        from forlab.surrogate import study
+        from forlab.surrogate.model import SurrogateOptions
+
         bad = [v.level for v in group if not lo <= v.level <= hi]
         if bad:
             raise ValueError(f"load levels {bad} lie outside the surrogate's load_range {load_range}")
@@ -303,13 +303,13 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
     net of one variant, partitioned into its zones (TS and one region per DS), in-process; its last local solutions
     go through the T+D power flow. system: the variant's `StudySystem` if already built. Returns one row
     (`COLUMNS`)."""
-    from forlab import systems
-    from forlab.aladin import ALADINOptions, partition, run_aladin
-    from forlab.flex.coordination import scale_loads
-    from forlab.opf import ACOPF
-    from forlab.opf.evaluate import deviation, judge
-
     try:
+        from forlab import systems
+        from forlab.aladin import ALADINOptions, partition, run_aladin
+        from forlab.flex.coordination import scale_loads
+        from forlab.opf import ACOPF
+        from forlab.opf.evaluate import deviation, judge
+
         system = system or systems.load_system(system_name, **v.system_options)
         net = scale_loads(system.integrated(), v.level)
         opf = ACOPF(net)
