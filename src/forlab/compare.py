@@ -475,6 +475,9 @@ def figure(table: pd.DataFrame):
             for a in axes[:, j]:
                 a.set_xticks([0, 1], ["radial", "meshed"])
                 a.set_xlim(-0.5, 1.5)
+        else:
+            for a in axes[:, j]:
+                a.set_xticks(np.unique(_x(kind, sub)))
     axes[0, 0].set_ylabel("cost deviation (%)")
     axes[1, 0].set_ylabel("online / integrated time")
     axes[1, 0].set_yscale("log")
