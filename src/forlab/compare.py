@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["COLUMNS", "METHODS", "Variant", "aladin_dispatch", "run_p1", "run_p2", "run_p3", "run_sensitivity",
-           "frame", "summary", "to_store", "variants"]
+__all__ = ["COLUMNS", "FLAGS", "KINDS", "METHODS", "TEXT", "Variant", "aladin_dispatch", "figure", "findings",
+           "frame", "run_p1", "run_p2", "run_p3", "run_sensitivity", "summary", "to_store", "variants"]
 
 METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
 """Method codes and their short names (as in the method chapters)."""
