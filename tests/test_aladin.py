@@ -91,8 +91,10 @@ def test_consensus_weights_follow_the_power_a_residual_hides():
     for r, (s,) in zip(part.regions, sig):
         assert s.shape == (r.n_x,)
         assert np.all(s[r.coupled] > 1.0) and np.all(np.delete(s, r.coupled) == 1.0)
+    assert np.array_equal(consensus_weights(part, "auto"), w)  # "auto" scales a T+D zone partition
     tx = partition(cases.load("case9"), "spectral", 3)
     assert consensus_weights(tx, "admittance").max() < 10.0
+    assert np.all(consensus_weights(tx, "auto") == 1.0)  # and leaves transmission areas unscaled
 
 
 def test_aladin_converges_on_a_t_and_d_system():

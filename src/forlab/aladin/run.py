@@ -85,14 +85,17 @@ class ALADINOptions:
             constraints kept, solved by Clarabel. "kkt": ALADIN-alpha's QP, local Hessians regularised by each
             region, active constraints as equalities, one sparse KKT solve. The chapter compares the two.
         consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
-            (`consensus_weights`): "admittance" (default, forlab's choice) weighs a row by the tie admittance
-            behind it relative to the network's median branch, so that mu prices the power a residual hides;
-            "none": ALADIN-alpha's scalar mu.
-        sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" (default, forlab's
-            choice) ``w_r**2`` on the variables of consensus row r, 1 elsewhere; "none": Sigma = I
-            (ALADIN-alpha's default). Measured in chapter 07: on T+D systems, whose DS feeders are tens to
+            (`consensus_weights`): "admittance" weighs a row by the tie admittance behind it relative to the
+            network's median branch, so that mu prices the power a residual hides; "none": ALADIN-alpha's scalar
+            mu; "auto" (default, forlab's choice): "admittance" on zone partitions of T+D systems, "none" on
+            area partitions of transmission grids.
+        sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" ``w_r**2`` on the
+            variables of consensus row r, 1 elsewhere; "none": Sigma = I (ALADIN-alpha's default); "auto"
+            (default) as ``consensus_weight``. Measured (chapter 07): on T+D systems, whose DS feeders are tens to
             hundreds of times stiffer than the median branch, the unscaled form stalls for tens of iterations at
-            a point whose angle residual of 1e-4 rad hides MW of power.
+            a point whose angle residual of 1e-4 rad hides MW of power (case30+case69+case33bw: target after 38
+            iterations unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median
+            branch, the scaled form is slower (target after 13 iterations unscaled, not within 30 scaled).
         timeout_s: longest wait for one region's answer before the run fails (s). Default 600.
         ipopt: Ipopt options of the local NLPs overriding `forlab.aladin.region.LOCAL_IPOPT`.
     """
@@ -112,8 +115,8 @@ class ALADINOptions:
     cost_scale: float | None = None
     init: str = "flat"
     qp: str = "reduced"
-    consensus_weight: str = "admittance"
-    sigma: str = "admittance"
+    consensus_weight: str = "auto"
+    sigma: str = "auto"
     timeout_s: float = 600.0
     ipopt: dict = field(default_factory=dict)
 
@@ -332,6 +335,14 @@ ITERATION_LOG = {
 OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
 
 
+def auto_scaling(partition: Partition, kind: str) -> str:
+    """The scaling "auto" stands for: "admittance" on a zone partition (a T+D system cut into TS and DSs, whose ties
+    are DS feeders far stiffer than the median branch), "none" otherwise; other values are returned as given."""
+    if kind != "auto":
+        return kind
+    return "admittance" if partition.method == "zone" else "none"
+
+
 def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
     """Weight of every consensus row (dimensionless): the QP's slack penalty of row r is ``mu * weight_r**2`` and
     the proximal weight (Sigma) of the variables in row r is ``weight_r**2`` (`proximal_weights`).
@@ -339,14 +350,16 @@ def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
     "admittance": ``max(1, tie_admittance_r / y_typ)`` with ``y_typ`` the median series admittance |y_ft| of the
     network's branches: a row whose residual hides more power than a typical branch would (a DS feeder scaled
     to a TS bus: tens to hundreds of times the median) is penalised in proportion to that power; rows across
-    ordinary ties keep weight 1. "none": 1 for every row (ALADIN-alpha's Sigma = I and scalar mu).
+    ordinary ties keep weight 1. "none": 1 for every row (ALADIN-alpha's Sigma = I and scalar mu). "auto": see
+    `auto_scaling`.
     """
+    kind = auto_scaling(partition, kind)
     if kind == "none":
         return np.ones(partition.n_cons)
     if kind == "admittance":
         y_typ = float(np.median(np.abs(partition.model.yft)))
         return np.maximum(1.0, partition.consensus.tie_admittance.to_numpy(float) / y_typ)
-    raise ValueError(f"consensus_weight must be 'admittance' or 'none', not {kind!r}")
+    raise ValueError(f"consensus_weight must be 'auto', 'admittance' or 'none', not {kind!r}")
 
 
 def proximal_weights(partition: Partition, weight: np.ndarray) -> list[tuple[np.ndarray]]:
@@ -568,10 +581,11 @@ def _iterate_aladin(net, part, options, session, ref, setup_s, mode, callback, s
     lam = np.zeros(part.n_cons)
     rho, mu = options.rho0, options.mu0
     weight = consensus_weights(part, options.consensus_weight)
-    if options.sigma not in ("admittance", "none"):
-        raise ValueError(f"sigma must be 'admittance' or 'none', not {options.sigma!r}")
-    if options.sigma == "admittance":
-        agents.call("set_sigma", proximal_weights(part, weight))
+    sigma = auto_scaling(part, options.sigma)
+    if sigma not in ("admittance", "none"):
+        raise ValueError(f"sigma must be 'auto', 'admittance' or 'none', not {options.sigma!r}")
+    if sigma == "admittance":
+        agents.call("set_sigma", proximal_weights(part, consensus_weights(part, "admittance")))
     rows, messages = [], pd.DataFrame()
     converged, status = False, "max_iter"
     if options.qp not in ("reduced", "kkt"):
