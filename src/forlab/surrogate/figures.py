@@ -286,3 +286,36 @@ def failures(t) -> str:
                      f"{r.max_loading_percent:.1f} %), {int(r.n_gen_violations)} generator limit violation(s) "
                      f"(largest {r.max_gen_violation_mw:.3g} MW); " + cause + ".")
     return "\n".join(lines)
+
+
+def safety_summary(st) -> str:
+    """Markdown, one bullet per DS: the calibration offset of its polytope, whether certification ended with no
+    failing sampled vertex, the held-out accuracy and false-infeasible rate (the price of the safety), and the fresh
+    vertex check; then the DSs whose fresh vertices still fail, if any."""
+    c = cases(st)
+    cert = st.certify_failing_share.values if "certify_failing_share" in st else np.full((len(c), 0), np.nan)
+    lines = []
+    for i, key in enumerate(c.index):
+        done = cert[i][np.isfinite(cert[i])]
+        if not len(done):
+            status = "no certification round"
+        elif done[-1] == 0:
+            status = f"certified: no sampled vertex failed the margin labels in round {len(done)}"
+        else:
+            status = (f"not certified: {100 * done[-1]:.1f} % of the vertices sampled in the last of its {len(done)} "
+                      "rounds still failed the margin labels")
+        r = c.loc[key]
+        lines.append(f"- **{key}**: calibration offset {r.polytope_offset:.3f} (whitened units); {status}; held-out "
+                     f"accuracy {100 * r.test_accuracy:.1f} %, false-feasible {100 * r.test_false_feasible_rate:.2f} "
+                     f"%, false-infeasible {100 * r.test_false_infeasible_rate:.1f} %; fresh vertices infeasible "
+                     f"{100 * r.test_vertex_infeasible_share:.1f} % (smallest voltage distance to a limit "
+                     f"{r.test_vertex_min_vm_slack_pu:.4f} p.u., largest loading {r.test_vertex_max_loading_percent:.1f} "
+                     "%).")
+    bad = c.index[c.test_vertex_infeasible_share > 0]
+    if len(bad):
+        lines.append("")
+        lines.append(f"Fresh vertices of {', '.join(bad)} still fail the power flow: a TSO whose prices drive it to "
+                     "such a vertex would get an infeasible dispatch, whether or not one of the benchmark's scenarios "
+                     "does. Further certification rounds (`certify_rounds`) would push the facets at those vertices "
+                     "inwards, at the price of a more conservative polytope.")
+    return "\n".join(lines)
