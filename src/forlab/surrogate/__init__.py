@@ -4,5 +4,6 @@
 boundary sampling, batched Newton-Raphson power flows, labels. `polytope`: the max-affine feasibility classifier.
 `regressors`: quadratic models of the PCC import. `model`: the `DSSurrogate` a DSO hands over, and its fitting.
 `refine`: vertex refinement and certification of the polytope. `tso`: the TSO AC-OPF with surrogates, validation
-by power flow, benchmark against the integrated AC-OPF. `study`: the chapter's steps and its store.
+by power flow, benchmark against the integrated AC-OPF. `study`: the chapter's steps and its store. `figures`: the chapter's tables
+and figures, drawn from a store.
 """
