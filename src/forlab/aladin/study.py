@@ -331,15 +331,22 @@ def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def latency_sweep(table: pd.DataFrame, system: str) -> pd.DataFrame:
-    """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), and
-    the slowdown against the zero-latency run."""
+def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), the
+    slowdown against the zero-latency run and, given the per-iteration logs ``its`` (`iterations`), the mean
+    communication and QP time per iteration (ms) with the communication the emulation predicts (zero-latency
+    communication + 2 x latency, ms)."""
     lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
                 & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
-    out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].reset_index(drop=True)
+    out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].copy()
     base = out[out.latency_ms == 0]
     out["slowdown"] = out.total_s / (base.total_s.iloc[0] if len(base) else np.nan)
-    return out
+    if its is not None:
+        out["comm_ms"] = [1e3 * its[its.run == k].comm_s.mean() for k in lat.index]
+        out["qp_ms"] = [1e3 * its[its.run == k].qp_s.mean() for k in lat.index]
+        c0 = out.comm_ms[out.latency_ms == 0]
+        out["comm_predicted_ms"] = (c0.iloc[0] if len(c0) else np.nan) + 2 * out.latency_ms
+    return out.reset_index(drop=True)
 
 
 def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
