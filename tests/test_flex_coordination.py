@@ -50,7 +50,7 @@ def agent_case():
     from forlab.flex.sampling import sample_for
 
     dsn = systems.load_system("case9+case33bw").ds["case33bw"]
-    s = sample_for(dsn, 12, 1, progress=False)
+    s = sample_for(dsn, 12, 1, n_workers=0, progress=False)
     box = __import__("forlab.flex.sampling", fromlist=["box_of"]).box_of(s)
     rng = np.random.default_rng(1)
     lib = 0.4 * rng.uniform(-1, 1, (12, 3))

@@ -82,7 +82,7 @@ def test_quadratic_cost_fit_is_psd_and_exact_on_a_quadratic():
 @pytest.fixture(scope="module")
 def offer():
     net = systems.load_system("case9+case33bw").ds["case33bw"]
-    s = sample_for(net, 30, 2, progress=False)
+    s = sample_for(net, 30, 2, n_workers=0, progress=False)
     o, rep = build_offer(net, s, degrees=(4,), convex_options=(False,), regs=(1e-5,), n_labelled=160, n_cost=50,
                          progress=False, pcc={"ds": "case33bw", "ts_bus": 4})
     return o, rep

@@ -89,3 +89,11 @@ def test_bad_parameters_are_rejected(ds_net):
 def test_infeasible_voltage_limits_give_a_clear_error(ds_net):
     with pytest.raises(RuntimeError, match="no feasible operating point"):
         DSOModel(ds_net, vm_limits=(1.2, 1.21)).bounding_box()
+
+
+def test_default_is_a_local_dask_cluster_with_one_worker_per_core(ds_net, samples):
+    from forlab.parallel import default_workers
+
+    s = sample_for(ds_net, n_directions=24, face_grid=2, progress=False)
+    assert s.attrs["n_workers"] == default_workers()
+    assert np.array_equal(s.p_mw.values, samples.p_mw.values)

@@ -128,7 +128,7 @@ def sample_for(
     face_grid: int = 3,
     *,
     vm_limits: tuple[float, float] | None = None,
-    n_workers: int | None = 0,
+    n_workers: int | None = None,
     address: str | None = None,
     chunk_size: int = 8,
     progress: bool = True,
@@ -137,8 +137,8 @@ def sample_for(
     """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
 
     n_directions: N Fibonacci directions (stage 2); face_grid: n of the n x n target grid per box face (stage 1);
-    vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes (0: in-process,
-    None: one per core) or address: an existing Dask scheduler. Failed OPFs stay in the dataset with their status.
+    vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local
+    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler. Failed OPFs stay in the dataset with their status.
     Variables: p_mw, q_mvar, vm_pu (PCC import and voltage), normal (outward normal, normalised coordinates), stage,
     success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
     wall times.
