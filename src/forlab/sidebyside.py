@@ -44,11 +44,16 @@ def _case_frame(st: xr.Dataset, dim: str, prefix: str = "") -> pd.DataFrame:
 
 
 def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
-    """Size (bytes, UTF-8 JSON) of each DS's offer in a `04_for_representation` store, by DS name."""
+    """Size (bytes, UTF-8 JSON) of each DS's offer in a `04_for_representation` store, by region
+    ("<system>/<DS>") and, for a DS the store holds in one system only or last seen, by DS name."""
     if offers is None or "offer_json" not in offers:
         return {}
-    return {str(r).split("/")[-1]: len(str(offers.offer_json.sel(region=r).values).encode())
-            for r in offers.region.values}
+    out = {}
+    for r in offers.region.values:
+        n = len(str(offers.offer_json.sel(region=r).values).encode())
+        out[str(r)] = n
+        out[str(r).split("/")[-1]] = n
+    return out
 
 
 def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
@@ -59,7 +64,7 @@ def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
     rows = []
     for _, r in t.iterrows():
         ds_names = d[(d.system == r.system) & (d.level == r.level)].ds
-        b = sum(size.get(str(n), np.nan) for n in ds_names) + 24 * len(ds_names)
+        b = sum(size.get(f"{r.system}/{n}", size.get(str(n), np.nan)) for n in ds_names) + 24 * len(ds_names)
         online = r.tso_time_s + r.dso_time_max_s
         rows.append({
             "system": r.system, "method": "P1 FOR offer", "cases": 1, "load_min": r.level, "load_max": r.level,
