@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.store import table
+
 ROW = ["system", "method", "cases", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
        "feasible_pct", "tso_ms", "dso_ms", "online_ms", "integrated_ms", "time_ratio", "offline_s", "rounds",
        "bytes"]
@@ -36,11 +38,6 @@ REVEALS = {
                  "Jacobians; many rounds",
 }
 """What each method's messages reveal about a DS."""
-
-
-def _case_frame(st: xr.Dataset, dim: str, prefix: str = "") -> pd.DataFrame:
-    return pd.DataFrame({k[len(prefix):]: st[k].values for k in st.data_vars
-                         if st[k].dims == (dim,) and k.startswith(prefix)})
 
 
 def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
@@ -58,8 +55,8 @@ def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
 
 def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
     """Per (system, load level) of a `05_coordination` store, in `ROW` columns (method "P1 FOR offer")."""
-    t = _case_frame(st, "case")
-    d = _case_frame(st, "dso_row", "dso_")
+    t = table(st, "case")
+    d = table(st, "dso_row", "dso_")
     size = offer_bytes(offers)
     rows = []
     for _, r in t.iterrows():
@@ -84,8 +81,8 @@ def _fit_time(ds: pd.DataFrame) -> pd.Series:
 
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate")."""
-    b = _case_frame(st, "run", "bench_")
-    d = _case_frame(st, "dsid")
+    b = table(st, "run", "bench_")
+    d = table(st, "dsid")
     rows = []
     for _, r in b.iterrows():
         ds = d[d.system == r.system]
@@ -168,8 +165,7 @@ def to_store(table: pd.DataFrame, dim: str) -> xr.Dataset:
 
 def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
     """Inverse of `to_store`."""
-    return pd.DataFrame({k[len(dim) + 1:]: st[k].values for k in st.data_vars if st[k].dims == (dim,)
-                         and k.startswith(dim + "_")})
+    return table(st, dim, dim + "_")
 
 
 def sources(**stores: xr.Dataset | None) -> str:

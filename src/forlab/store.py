@@ -211,6 +211,15 @@ ARCHIVE = "archive"
 """Committed stores of long runs (paper profiles), laid out like ``results/``: ``archive/<chapter>/<hash>.nc``."""
 
 
+def table(ds: xr.Dataset, dim: str, prefix: str = ""):
+    """The one-dimensional variables of ``ds`` over ``dim`` whose names start with ``prefix``, as a pandas
+    DataFrame with the prefix removed from the column names (a store's table, e.g. its ``case`` rows)."""
+    import pandas as pd
+
+    return pd.DataFrame({k[len(prefix):]: ds[k].values for k in ds.data_vars
+                         if ds[k].dims == (dim,) and k.startswith(prefix)})
+
+
 def profile_params(chapter: str, profile: str) -> dict[str, Any]:
     """The full parameter set of a chapter's named profile (defaults overridden by the profile's values)."""
     from forlab import runner

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy.spatial import ConvexHull
 
+from forlab.store import table
+
 AXIS_LABELS = {"p_mw": "P import (MW)", "q_mvar": "Q import (Mvar)", "vm_pu": "V at PCC (p.u.)"}
 
 
@@ -113,7 +115,7 @@ def coordination_table(st):
     """
     import pandas as pd
 
-    t = pd.DataFrame({k: st[k].values for k in st.data_vars if st[k].dims == ("case",)})
+    t = table(st, "case")
     cols = {
         "system": t.system, "load (%)": (100 * t.level).round(0).astype(int),
         "integrated cost ($/h)": t.integrated_cost.round(2), "integrated (ms)": (1e3 * t.integrated_time_s).round(1),
@@ -133,12 +135,12 @@ def coordination_table(st):
         "violations": (t.n_vm_violations + t.n_branch_violations + t.n_gen_violations).astype(int),
         "offline (s)": t.offline_time_s.round(1),
     })
-    table = pd.DataFrame(cols).set_index(["system", "load (%)"])
+    printed = pd.DataFrame(cols).set_index(["system", "load (%)"])
     per_sys = t.groupby("system", sort=False).agg(
         dev=("cost_deviation_pct", "mean"), red=("time_reduction_parallel_pct", "mean"),
         red_max=("time_reduction_parallel_pct", "max"), viol=("feasible", lambda s: int((~s.astype(bool)).sum())))
     per_sys["viol"] = per_sys["viol"].astype(int)
-    return t, table, per_sys
+    return t, printed, per_sys
 
 
 def coordination_summary(per_sys) -> str:
@@ -169,8 +171,8 @@ def coordination_iterations(st):
     DSO (warm start from its library and cold), with the per-iteration time (ms); None for stores without them."""
     import pandas as pd
 
-    t = pd.DataFrame({k: st[k].values for k in st.data_vars if st[k].dims == ("case",)})
-    d = pd.DataFrame({k[4:]: st[k].values for k in st.data_vars if st[k].dims == ("dso_row",)})
+    t = table(st, "case")
+    d = table(st, "dso_row", "dso_")
     if "integrated_iterations" not in t or "iterations" not in d:
         return None
     slow = d.loc[d.groupby(["system", "level"]).solve_s.idxmax()].set_index(["system", "level"])
@@ -178,7 +180,7 @@ def coordination_iterations(st):
     for _, r in t.iterrows():
         s = slow.loc[(r.system, r.level)]
         rows.append({
-            "system": r.system, "load (%)": int(round(100 * r.level)),
+            "system": r.system, "load (%)": int(np.rint(100 * r.level)),
             "integrated: iterations": int(r.integrated_iterations),
             "integrated: ms/iteration": 1e3 * r.integrated_time_s / max(int(r.integrated_iterations), 1),
             "TSO: iterations": int(r.tso_iterations), "slowest DSO": s.ds,
@@ -210,11 +212,10 @@ def coordination_time_note(it) -> str:
 def coordination_misses(st, target_pct: float = 0.058) -> str:
     """Markdown: every case with a violation or a PCC mismatch, and every system whose mean deviation exceeds the
     target, each with the store's numbers that explain it (offered vs true DS cost at the chosen PCC point)."""
-    import pandas as pd
 
     t, _, per_sys = coordination_table(st)
-    pcc = pd.DataFrame({k[3:]: st[k].values for k in st.data_vars if st[k].dims == ("pcc_row",)})
-    dso = pd.DataFrame({k[4:]: st[k].values for k in st.data_vars if st[k].dims == ("dso_row",)})
+    pcc = table(st, "pcc_row", "pt_")
+    dso = table(st, "dso_row", "dso_")
     pts = pcc.merge(dso[["system", "level", "ds", "mismatch", "fpu_cost", "start"]], on=["system", "level", "ds"])
     lines = []
     for _, r in t[(~t.feasible.astype(bool)) | (t.pcc_mismatch_max > 1e-6)].iterrows():

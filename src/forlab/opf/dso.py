@@ -234,16 +234,20 @@ class DSOModel:
         When x is not feasible for the grid, the nearest feasible PCC point (projection in box coordinates) is used
         instead. Returns the sample (stage "cost") and the PCC mismatch ||x_used - x|| in box-normalised units.
         """
-        lbx, ubx = self.fix_bounds(x)
-        s, _ = self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, x0, lbx, ubx)
+        s, mismatch, _ = self.cost_with_fallback(x, box, x0)
+        return s, mismatch
+
+    def cost_with_fallback(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float, list[Sample]]:
+        """`cost_at` that also returns every sample it solved on the way (cost OPF at x, then, when x is not
+        feasible, the projection and the cost OPF at the nearest feasible point), e.g. to add up their times."""
+        s, _ = self.cost_solve(x, box, x0)
         if s.success:
-            return s, 0.0
+            return s, 0.0, [s]
         near = self.project(box.normalise(x), box, x0)
         if not near.success:
-            return s, float("nan")
-        lbx, ubx = self.fix_bounds(near.point)
-        s2, _ = self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, near.x, lbx, ubx)
-        return s2, float(np.linalg.norm(box.normalise(near.point) - box.normalise(x)))
+            return s, float("nan"), [s, near]
+        s2, _ = self.cost_solve(near.point, box, near.x)
+        return s2, float(np.linalg.norm(box.normalise(near.point) - box.normalise(x))), [s, near, s2]
 
 
 def fibonacci_directions(n: int) -> np.ndarray:
