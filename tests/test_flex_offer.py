@@ -14,6 +14,7 @@ from forlab.flex.representation import (
     build_offer,
     classification_errors,
     clopper_pearson_upper,
+    cost_points,
     fit_cost,
     pull_inside,
     shell_points,
@@ -79,6 +80,49 @@ def test_quadratic_cost_fit_is_psd_and_exact_on_a_quadratic():
     assert np.allclose(c(x), y, atol=1e-4)
 
 
+def test_quadratic_cost_fit_uses_the_slopes():
+    """Points on the plane x~_V = 0 cannot show the cost's slope in V; the slopes (cost OPF multipliers) do."""
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.uniform(-1, 1, size=(40, 2)), np.zeros(40)])
+    H = np.diag([2.0, 1.0, 0.5])
+    g = np.array([1.0, -2.0, 1.5])
+    y = 0.5 * np.einsum("ni,ij,nj->n", x, H, x) + x @ g + 3.0
+    grad = x @ H + g
+    plain = fit_cost(x, y, reg=0.0)
+    assert abs(plain.g[2]) < 1e-3  # nothing in the values says V matters
+    both = fit_cost(x, y, reg=0.0, gradients=grad)
+    # H_VV stays unseen (every x~_V is 0); the rest of H and g is determined
+    assert np.allclose(both.g, g, atol=1e-4) and np.allclose(both.H[:, :2], H[:, :2], atol=1e-4)
+    assert np.allclose(both(x), y, atol=1e-4)
+    # points without a slope (NaN rows) are left out of the slope term only
+    grad_nan = grad.copy()
+    grad_nan[::2] = np.nan
+    assert np.allclose(fit_cost(x, y, reg=0.0, gradients=grad_nan).g, g, atol=1e-4)
+    assert abs(fit_cost(x, y, reg=0.0, gradients=grad, gradient_weight=0.0).g[2]) < 1e-3
+    # a few huge slopes (multipliers at the edge of the FOR) do not decide the fit (Huber loss); squared, they do
+    wild = grad.copy()
+    wild[:3] = [[0.0, 0.0, 500.0]] * 3
+    assert np.allclose(fit_cost(x, y, reg=0.0, gradients=wild).g, g, atol=0.1)
+    assert abs(fit_cost(x, y, reg=0.0, gradients=wild, gradient_huber=None).g[2] - g[2]) > 1.0
+    with pytest.raises(ValueError, match="gradients"):
+        fit_cost(x, y, gradients=grad[:5])
+
+
+def test_quadratic_cost_fit_with_slopes_sees_a_small_slope_next_to_a_kink():
+    """The case9+case33bw diagnosis: a DS cost that falls steeply in P while the FPUs must produce and is flat once
+    they idle, plus a small slope in V (losses), over a region where V and P are correlated. The quadratic cannot
+    follow the kink; fitted on values only, its residual leaks into the V slope, which the TSO's choice of the PCC
+    voltage depends on. Fitted on values and slopes, the V slope is kept."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(200, 3))
+    x[:, 2] = 0.6 * x[:, 0] + 0.4 * x[:, 2]
+    y = 100 * np.maximum(0.6 - x[:, 0], 0) + 5 * x[:, 1] ** 2 - 3 * x[:, 2]
+    grad = np.column_stack([-100.0 * (x[:, 0] < 0.6), 10 * x[:, 1], np.full(len(x), -3.0)])
+    plain = np.abs(fit_cost(x, y).gradient(x)[:, 2] + 3).mean()
+    both = np.abs(fit_cost(x, y, gradients=grad).gradient(x)[:, 2] + 3).mean()
+    assert both < 0.5 * plain
+
+
 @pytest.fixture(scope="module")
 def offer():
     net = systems.load_system("case9+case33bw").ds["case33bw"]
@@ -109,8 +153,12 @@ def test_offer_reveals_no_topology(offer):
 def test_offer_errors_are_reported(offer):
     _, rep = offer
     for key in ("test_false_feasible_rate", "test_false_feasible_upper", "test_false_infeasible_rate",
-                "test_accuracy", "test_volume_kept", "hull_volume_kept", "cost_r2", "cost_rel_error_max"):
+                "test_accuracy", "test_volume_kept", "hull_volume_kept", "cost_r2", "cost_rel_error_max",
+                "cost_gradient_rel_error_mean", "cost_gradient_rel_error_max"):
         assert np.isfinite(rep.attrs[key])
+    assert rep.cost_gradient.shape == rep.cost_point.shape
+    ok = rep.cost_success.values.astype(bool)
+    assert np.isfinite(rep.cost_gradient.values[ok]).all()
     assert rep.attrs["test_n_infeasible"] > 0 and rep.attrs["test_n_feasible"] > 0
 
 
@@ -225,3 +273,18 @@ def test_gradients_match_finite_differences():
         cd = (o.cost_of(*(x + e)) - o.cost_of(*(x - e))) / (2 * h)
         assert gf[0, i] == pytest.approx(fd[0], rel=1e-5, abs=1e-6)
         assert gc[0, i] == pytest.approx(cd[0], rel=1e-5, abs=1e-6)
+
+
+def test_cost_gradients_match_finite_differences(offer):
+    """The slopes from the cost OPF multipliers are the derivatives of the DS cost at the PCC point."""
+    _, rep = offer
+    net = systems.load_system("case9+case33bw").ds["case33bw"]
+    ok = rep.cost_success.values.astype(bool) & (rep.cost_kind.values == "inside")
+    pts = rep.cost_point.values[ok][:2]
+    h = 1e-3
+    shifted = np.vstack([p + s * h * e for p in pts for e in np.eye(3) for s in (1.0, -1.0)])
+    res = cost_points(net, np.vstack([pts, shifted]), progress=False)
+    assert res["success"].all()
+    fd = (res["cost"][2::2] - res["cost"][3::2]).reshape(2, 3) / (2 * h)
+    assert np.allclose(res["gradient"][:2], fd, rtol=1e-3, atol=1e-2 * (1 + np.abs(fd).max()))
+    assert np.abs(fd).max() > 1.0  # the DS cost does depend on the PCC point

@@ -60,18 +60,39 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
 
 def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
                 n_workers: int | None = 0, address=None, progress: bool = True) -> dict:
-    """DS cost OPF (cheapest FPU dispatch) with the PCC fixed at each normalised point."""
+    """DS cost OPF (cheapest FPU dispatch) with the PCC fixed at each normalised point.
+
+    Returns cost, success, mismatch (normalised distance to the point used; the nearest feasible point when the
+    requested one is not feasible), status and ``gradient``: dC/dx~ at each point from the multipliers of the fixed
+    PCC point (`forlab.opf.dso.DSOModel.cost_gradient`; NaN where the point itself was not feasible).
+    """
     if local is None:
         local, box, starts = _prepare(ds_net, vm_limits)
     tasks = [(i, "cost", t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
     res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
                        progress=progress, desc="cost OPFs", local=local)
     return {"cost": np.array([r[1]["fpu_cost"] for r in res]), "success": np.array([r[1]["success"] for r in res]),
-            "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res])}
+            "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res]),
+            "gradient": np.array([[r[1]["grad_p"], r[1]["grad_q"], r[1]["grad_v"]] for r in res]).reshape(-1, 3)}
 
 
-def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6) -> QuadraticCost:
-    """Least-squares quadratic C(x~) = 1/2 x~'H x~ + g'x~ + c0 with H PSD (cvxpy, Clarabel)."""
+def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradients: np.ndarray | None = None,
+             gradient_weight: float = 1.0, gradient_huber: float | None = 0.2) -> QuadraticCost:
+    """Least-squares quadratic C(x~) = 1/2 x~'H x~ + g'x~ + c0 with H PSD (cvxpy, Clarabel).
+
+    gradients: dC/dx~ at the points (n x 3, rows with NaN left out), e.g. from the cost OPFs' multipliers
+    (`cost_gradient`). With them the fit matches values and slopes (a first-order, "Sobolev" least squares):
+    mean squared value error + ``gradient_weight`` x mean squared gradient error (both in normalised
+    coordinates, where a slope is the cost change over half the box). What the TSO's optimum depends on is the
+    offer's slope where it lands (it trades the DS's marginal cost against its own). A value-only fit of a kinked
+    DS cost (steep where the FPUs must produce, flat where they idle) buys small value errors with slope errors:
+    on case9+case33bw its P slope on the high-import surface, where the TSO lands, was about 40 % too steep
+    (15 % with the slopes), and its V slope, small against the value residuals, had the wrong sign at one level.
+    Slope residuals enter through a Huber loss, quadratic up to ``gradient_huber`` times the median slope norm
+    and linear beyond (None: squares throughout): near the edge of the FOR the multipliers grow without bound
+    (a limit is about to bind; on case69 one V slope was 4e4 times the median), and squared, a few such points
+    would decide the fit.
+    """
     import cvxpy as cp
 
     x = np.asarray(points_t, float)
@@ -85,7 +106,23 @@ def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6) -> Qua
     # x'Hx is linear in H: sum_ij H_ij x_i x_j
     outer = np.einsum("ni,nj->nij", x, x).reshape(len(x), 9)
     pred = 0.5 * (outer @ cp.vec(H, order="C")) + x @ g + c0
-    prob = cp.Problem(cp.Minimize(cp.sum_squares((pred - y) / scale) / len(x) + reg * cp.sum_squares(H)))
+    loss = cp.sum_squares((pred - y) / scale) / len(x)
+    if gradients is not None and gradient_weight > 0:
+        G = np.asarray(gradients, float).reshape(-1, 3)
+        if len(G) != len(x):
+            raise ValueError(f"{len(G)} gradients for {len(x)} cost points")
+        has = np.all(np.isfinite(G), axis=1)
+        if has.any():
+            # the gradient of the quadratic is H x~ + g (H symmetric)
+            gpred = x[has] @ H + np.ones((int(has.sum()), 1)) @ cp.reshape(g, (1, 3), order="C")
+            r = (gpred - G[has]) / scale
+            if gradient_huber is None:
+                term = cp.sum_squares(r)
+            else:
+                m = gradient_huber * max(float(np.median(np.linalg.norm(G[has], axis=1))), 1e-9) / scale
+                term = cp.sum(cp.huber(r, m))
+            loss = loss + gradient_weight * term / int(has.sum())
+    prob = cp.Problem(cp.Minimize(loss + reg * cp.sum_squares(H)))
     for solver in ("CLARABEL", "SCS"):
         try:
             prob.solve(solver=solver)
@@ -235,6 +272,8 @@ def build_offer(
     shell_jitter: float = 0.05,
     split=(0.3, 0.3, 0.4),
     cost_boundary_fraction: float = 0.5,
+    cost_gradient_weight: float = 1.0,
+    cost_gradient_huber: float | None = 0.2,
     confidence: float = 0.95,
     seed: int = 0,
     vm_limits=None,
@@ -254,7 +293,9 @@ def build_offer(
     point to the point: infeasible by construction), and is scored on the validation set by its
     false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
     at points of the offered region, ``cost_boundary_fraction`` of them on its surface (boundary samples pulled
-    inside), the rest uniform inside; 80 % fit the price, 20 % measure it.
+    inside), the rest uniform inside; 80 % fit the price, 20 % measure it. The price fits the costs and their
+    slopes (dC/dx~ from the cost OPFs' multipliers, weighted by ``cost_gradient_weight``, Huber threshold
+    ``cost_gradient_huber``; weight 0: values only, see `fit_cost`).
 
     Returns the offer and a report Dataset: per candidate the validation and test errors, the selected
     candidate's test errors (rates with their counts and Clopper-Pearson upper bound at ``confidence``), volume
@@ -380,7 +421,8 @@ def build_offer(
     cperm = rng.permutation(np.flatnonzero(cok))
     n_ct = max(1, len(cperm) // 5)
     c_test, c_train = cperm[:n_ct], cperm[n_ct:]
-    cost = fit_cost(cpts[c_train], cres["cost"][c_train])
+    cost = fit_cost(cpts[c_train], cres["cost"][c_train], gradients=cres["gradient"][c_train],
+                    gradient_weight=cost_gradient_weight, gradient_huber=cost_gradient_huber)
     t_cost = time.perf_counter() - t_cost
     y, yhat = cres["cost"][c_test], cost(cpts[c_test])
     # relative to the mean absolute cost of the DS's cost points: FPU costs can be zero (units idle), where a
@@ -388,6 +430,13 @@ def build_offer(
     denom = max(float(np.mean(np.abs(cres["cost"][cok]))), 1e-9)
     rel = np.abs(yhat - y) / denom
     r2 = 1 - np.sum((yhat - y) ** 2) / max(np.sum((y - y.mean()) ** 2), 1e-12)
+    # slopes on the test points: error norm relative to the mean norm of the DS's slopes at its cost points
+    G, Ghat = cres["gradient"][c_test], cost.gradient(cpts[c_test])
+    has = np.all(np.isfinite(G), axis=1)
+    allg = cres["gradient"][cok]
+    allg = allg[np.all(np.isfinite(allg), axis=1)]
+    g_norm = max(float(np.mean(np.linalg.norm(allg, axis=1))), 1e-9) if len(allg) else 1e-9
+    g_rel = np.linalg.norm(Ghat[has] - G[has], axis=1) / g_norm
 
     info = {
         "degree": int(chosen.degree), "convex": bool(chosen.convex), "margin": float(margin),
@@ -407,6 +456,10 @@ def build_offer(
         "n_test_boundary": len(b_held),
         "cost_r2": float(r2), "cost_rel_error_mean": float(rel.mean()), "cost_rel_error_max": float(rel.max()),
         "cost_abs_error_max": float(np.abs(yhat - y).max()), "cost_mean": denom, "n_cost_test": len(c_test),
+        "cost_gradient_rel_error_mean": float(g_rel.mean()) if len(g_rel) else None,
+        "cost_gradient_rel_error_max": float(g_rel.max()) if len(g_rel) else None,
+        "cost_gradient_weight": float(cost_gradient_weight),
+        "cost_gradient_huber": None if cost_gradient_huber is None else float(cost_gradient_huber),
         "n_boundary": len(bpts), "n_boundary_fit": len(data.boundary), "n_labelled": int(good.sum()),
         "n_labelled_failed": int((~good).sum()), "n_cost_points": int(cok.sum()),
         "tol": tol, "offset": offset, "reg": float(best_reg), "confidence": float(confidence),
@@ -444,6 +497,7 @@ def build_offer(
     rep["cost_value"] = ("cpoint", cres["cost"])
     rep["cost_success"] = ("cpoint", cok)
     rep["cost_predicted"] = ("cpoint", cost(cpts))
+    rep["cost_gradient"] = (("cpoint", "axis"), cres["gradient"])
     csplit = np.full(len(cpts), "failed", dtype=object)
     csplit[c_train], csplit[c_test] = "train", "test"
     rep["cost_split"] = ("cpoint", csplit.astype(str))

@@ -53,6 +53,10 @@ def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple[int
             raise ValueError(f"unknown task kind {kind!r}")
         rec = s.record()
         rec["mismatch"] = mismatch if kind == "cost" else 0.0
+        if kind == "cost":
+            # the cost's slope at the requested point (none when the nearest feasible point had to stand in)
+            grad = s.gradient if (mismatch == 0.0 and s.gradient is not None) else np.full(3, np.nan)
+            rec["grad_p"], rec["grad_q"], rec["grad_v"] = (float(v) for v in grad)
         out.append((idx, rec, s.fpu_p_mw, s.fpu_q_mvar))
     return out
 

@@ -44,6 +44,8 @@ class Sample:
     fpu_p_mw: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     fpu_q_mvar: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     x: np.ndarray | None = field(repr=False, default=None)
+    #: cost OPFs only: dC/dx~, the slope of the FPU cost in the PCC point (`DSOModel.cost_gradient`)
+    gradient: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def point(self) -> np.ndarray:
@@ -52,7 +54,7 @@ class Sample:
     def record(self) -> dict:
         """Flat dict of the scalar fields (for tables and stores)."""
         d = asdict(self)
-        for k in ("fpu_p_mw", "fpu_q_mvar", "x"):
+        for k in ("fpu_p_mw", "fpu_q_mvar", "x", "gradient"):
             d.pop(k)
         d["normal_p"], d["normal_q"], d["normal_v"] = self.normal
         d["target_p"], d["target_q"], d["target_v"] = self.target
@@ -226,7 +228,25 @@ class DSOModel:
         result, which can serve as the warm start of a later solve.
         """
         lbx, ubx = self.fix_bounds(x)
-        return self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, start, lbx, ubx)
+        s, res = self._solve("cost", [0.0, 0.0, 1.0], np.zeros(3), np.zeros(3), box, start, lbx, ubx)
+        if s.success:
+            s.gradient = self.cost_gradient(res, box)
+        return s, res
+
+    def cost_gradient(self, result: OPFResult, box: Box = UNIT_BOX) -> np.ndarray:
+        """Slope dC/dx~ of the cheapest FPU cost in the normalised PCC point, at a solved cost OPF (`cost_solve`).
+
+        The PCC import (P, Q) and voltage are fixed by equal bounds in the cost OPF, so the multipliers of those
+        bounds are the sensitivities of the optimal cost to the PCC point: dC/dx = -lambda_x (CasADi's sign
+        convention: objective gradient + lambda_x = 0 at a fixed variable), per p.u. of power on the DS base and
+        per p.u. of voltage; times the base and the box half-widths it is dC/dx~. A by-product of the solve.
+        """
+        lam = np.asarray(result.lam_x, float)
+        sl = self.opf.slices
+        base = float(self.model.base_mva)
+        d_phys = -np.array([lam[sl["pg"].start + self.k_pcc] / base, lam[sl["qg"].start + self.k_pcc] / base,
+                            lam[sl["vm"].start + self.root]])
+        return d_phys * np.asarray(box.half, float)
 
     def cost_at(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float]:
         """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.).
