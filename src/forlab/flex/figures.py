@@ -209,10 +209,14 @@ def coordination_time_note(it) -> str:
     budget = 0.42 * t_int - last["TSO: ms"]
     need = budget / last["DSO: ms/iteration"]
     target = (f"\n\nFor a 58 % reduction on {g.index[-1]}, the TSO and the slowest DSO together would have to finish "
-              f"within 42 % of the integrated AC-OPF's {t_int:.0f} ms; after the TSO's {last['TSO: ms']:.0f} ms that "
-              f"leaves the DSO {budget:.0f} ms, about {max(need, 0):.0f} iterations at its "
-              f"{last['DSO: ms/iteration']:.1f} ms per iteration, against the {last['DSO warm: iterations']:.0f} it "
-              f"needs from its library (means over the load levels).")
+              f"within 42 % of the integrated AC-OPF's {t_int:.0f} ms; ")
+    if budget > 0:
+        target += (f"after the TSO's {last['TSO: ms']:.0f} ms that leaves the DSO {budget:.0f} ms, about {need:.0f} "
+                   f"iterations at its {last['DSO: ms/iteration']:.1f} ms per iteration, against the "
+                   f"{last['DSO warm: iterations']:.0f} it needs from its library (means over the load levels).")
+    else:
+        target += (f"the TSO alone takes {last['TSO: ms']:.0f} ms, which leaves the DSO no time at all (means over the "
+                   f"load levels).")
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
             f"Over all {len(it)} cases the library start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
             f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
