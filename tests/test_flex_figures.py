@@ -12,7 +12,7 @@ def _coordination_store(int_its=20, int_s=0.100, tso_its=15, tso_s=0.015, dso_it
             "integrated_time_s": [0.01, int_s], "tso_iterations": [8, tso_its], "tso_time_s": [0.005, tso_s]}
     dso = {"system": ["small", "large"], "level": [1.0, 1.0], "ds": ["a", "b"], "solve_s": [0.004, dso_s],
            "iterations": [4, dso_its], "start": ["warm", "warm"], "start_distance": [0.1, 0.2],
-           "cold_iterations": [30, 60]}
+           "cold_iterations": [30, 60], "fpu_cost": [1.0, 20.0], "cold_fpu_cost": [1.0, 20.0 - 3e-6]}
     st = xr.Dataset({k: ("case", np.asarray(v)) for k, v in case.items()})
     for k, v in dso.items():
         st[f"dso_{k}"] = ("dso_row", np.asarray(v))
@@ -28,6 +28,7 @@ def test_time_note_computes_what_the_target_asks_of_the_dso():
     assert "within 42 % of the integrated AC-OPF's 100 ms" in note
     assert "leaves the DSO 27 ms, about 5 iterations at its 5.0 ms per iteration, against the 10" in note
     assert "on large" in note  # the last system of the store is taken as the largest
+    assert "every DSO reaches the same cost, within 3.0e-06 per hour" in note
     # a TSO slower than the whole budget leaves no iterations, never a negative count
     slow = figures.coordination_time_note(figures.coordination_iterations(_coordination_store(tso_s=0.060)))
     assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow

@@ -259,6 +259,7 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
                          "iterations": out["iterations"], "start": out["start"],
                          "start_distance": out["start_distance"], "library_size": len(agent.library),
                          "cold_solve_s": cold_s, "cold_iterations": cold_out["iterations"],
+                         "cold_fpu_cost": cold_out["sample"].fpu_cost,
                          "build_s": agent.build_time_s, "library_s": agent.library_time_s,
                          "mismatch": out["mismatch"], "fpu_cost": s.fpu_cost})
         dispatch.append(fpu_dispatch_table(system, pt.ds, s, integrated))

@@ -187,8 +187,10 @@ def coordination_iterations(st):
             "DSO warm: iterations": int(s.iterations), "DSO start": s.start,
             "DSO start distance": s.start_distance, "DSO cold: iterations": int(s.cold_iterations),
             "DSO: ms/iteration": 1e3 * s.solve_s / max(int(s.iterations), 1),
+            **({"DSO warm - cold cost": s.fpu_cost - s.cold_fpu_cost} if "cold_fpu_cost" in s else {}),
         })
-    return pd.DataFrame(rows).set_index(["system", "load (%)"]).round(2)
+    out = pd.DataFrame(rows).set_index(["system", "load (%)"])
+    return out.round({c: 2 for c in out.columns if c != "DSO warm - cold cost"})
 
 
 def coordination_time_note(it) -> str:
@@ -203,6 +205,10 @@ def coordination_time_note(it) -> str:
         for s, r in g.iterrows()]
     warm, cold = it["DSO warm: iterations"].to_numpy(float), it["DSO cold: iterations"].to_numpy(float)
     nearest = int((it["DSO start"] == "nearest").sum())
+    same = ""
+    if "DSO warm - cold cost" in it:
+        same = (f" Started from its library or cold, every DSO reaches the same cost, within "
+                f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} per hour (largest difference).")
     # what the 58 % target asks of the DSO on the last (largest) system: its time budget after the TSO's solve
     last = g.iloc[-1]
     t_int = last["integrated: iterations"] * last["integrated: ms/iteration"]
@@ -220,7 +226,7 @@ def coordination_time_note(it) -> str:
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
             f"Over all {len(it)} cases the library start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
             f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
-            f"it first fails, then solves the projection and the cost OPF at the nearest point." + target)
+            f"it first fails, then solves the projection and the cost OPF at the nearest point." + same + target)
 
 
 def coordination_misses(st, target_pct: float = 0.058) -> str:
