@@ -37,6 +37,7 @@ import xarray as xr
 from forlab.aladin.admm import ADMMOptions, run_admm
 from forlab.aladin.partition import Partition, partition
 from forlab.aladin.run import ITERATION_LOG, ALADINOptions, ALADINResult, run_aladin
+from forlab.store import table
 
 # Published anchors the chapter compares with (not computed here).
 ANCHORS = {
@@ -212,11 +213,13 @@ def _to_store(sysrows, arearows, results, max_iter, admm_max_iter) -> xr.Dataset
 
 
 # ---------------------------------------------------------------------------------------------------- readers
+#: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
+TABLE_DIMS = {"sys": "system"}
+
+
 def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
-    """The variables ``<prefix>_*`` of a store as a DataFrame (prefix removed)."""
-    cols = {k[len(prefix) + 1:]: ds[k].values for k in ds.data_vars if k.startswith(prefix + "_")
-            and ds[k].ndim == 1}
-    return pd.DataFrame(cols)
+    """The table ``<prefix>_*`` of a store as a DataFrame (prefix removed): `forlab.store.table` over its dimension."""
+    return table(ds, TABLE_DIMS.get(prefix, prefix), prefix + "_")
 
 
 def runs(ds: xr.Dataset) -> pd.DataFrame:

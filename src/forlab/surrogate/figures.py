@@ -13,6 +13,7 @@ from matplotlib.ticker import NullLocator
 
 from forlab.charts import as_chart
 from forlab.opf.evaluate import LOADING_TOL
+from forlab.store import table
 
 __all__ = ["benchmark_summary", "benchmark_table", "benchmark_targets", "cases", "coverage_figure",
            "coverage_table", "dataset_table", "failures", "runs", "scores_table", "sweep_figure"]
@@ -30,7 +31,7 @@ def span(values, fmt: str = ".1f", unit: str = "") -> str:
 
 def runs(st) -> pd.DataFrame:
     """One row per benchmark run (system x load scenario): the ``bench_*`` variables, prefix removed."""
-    return pd.DataFrame({k[6:]: st[k].values for k in st.data_vars if st[k].dims == ("run",)})
+    return table(st, "run", "bench_")
 
 
 def cases(st) -> pd.DataFrame:
