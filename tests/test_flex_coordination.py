@@ -76,3 +76,20 @@ def test_dso_agent_infeasible_request_returns_nearest_point(agent_case):
     out = agent.dispatch(x)
     assert out["start"] == "nearest"
     assert out["sample"].success and out["mismatch"] > 1e-3
+
+
+def test_dso_rows_carry_the_offered_and_the_true_marginal_price(outcome):
+    """The DSO's true slope at the TSO's point (cost OPF multipliers) is the derivative of its cost there, and the
+    offered slope is the offer's; the misses text of chapter 05 prints both."""
+    from forlab.opf.dso import DSOModel
+
+    d = outcome["dso"].iloc[0]
+    pt = outcome["points"].iloc[0]
+    assert d.mismatch < 1e-9 and d.start != "nearest"
+    assert np.isfinite([d.true_slope_p, d.true_slope_q, d.true_slope_v, d.offer_slope_p]).all()
+    model = DSOModel(systems.load_system("case9+case33bw").ds["case33bw"])
+    h = 0.05  # MW
+    up, _ = model.cost_at(np.array([pt.p_mw + h, pt.q_mvar, pt.vm_pu]))
+    down, _ = model.cost_at(np.array([pt.p_mw - h, pt.q_mvar, pt.vm_pu]))
+    fd = (up.fpu_cost - down.fpu_cost) / (2 * h)
+    assert d.true_slope_p == pytest.approx(fd, rel=0.05, abs=0.05)

@@ -255,13 +255,20 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
         # the same DSO without its library, for comparison
         cold_out, cold_s = _fastest(partial(agent.dispatch, x, warm=False), repeats, itemgetter("solve_s"))
         s = out["sample"]
+        # marginal prices at the chosen point (per MW, per Mvar, per p.u.): the offer's and the DSO's true one (the
+        # cost OPF's multipliers; none when the DSO had to deliver another point)
+        offered = offers[pt.ds].gradients(*x)[1][0]
+        true = (s.gradient / agent.box.half if s.gradient is not None and out["start"] != "nearest"
+                else np.full(3, np.nan))
         dso_rows.append({"ds": pt.ds, "success": s.success, "status": s.status, "solve_s": solve_s,
                          "iterations": out["iterations"], "start": out["start"],
                          "start_distance": out["start_distance"], "library_size": len(agent.library),
                          "cold_solve_s": cold_s, "cold_iterations": cold_out["iterations"],
                          "cold_fpu_cost": cold_out["sample"].fpu_cost,
                          "build_s": agent.build_time_s, "library_s": agent.library_time_s,
-                         "mismatch": out["mismatch"], "fpu_cost": s.fpu_cost})
+                         "mismatch": out["mismatch"], "fpu_cost": s.fpu_cost,
+                         **{f"offer_slope_{a}": float(v) for a, v in zip("pqv", offered)},
+                         **{f"true_slope_{a}": float(v) for a, v in zip("pqv", true)}})
         dispatch.append(fpu_dispatch_table(system, pt.ds, s, integrated))
     disp = pd.concat(dispatch, ignore_index=True)
     verdict = judge(integrated, disp)

@@ -253,15 +253,24 @@ def coordination_misses(st, target_pct: float = 0.058) -> str:
         g = pts[pts.system == s_name]
         errs = ", ".join(f"{100 * lv:.0f} %: offered {oc:.1f} against true {tc:.1f}"
                          for lv, oc, tc in zip(g.level, g.offer_cost, g.fpu_cost))
+        slopes = ""
+        if "true_slope_p" in dso:  # stores from before the slopes were recorded lack them
+            gs = g.merge(dso[["system", "level", "ds", "offer_slope_p", "true_slope_p"]], on=["system", "level", "ds"])
+            slopes = (" Its marginal price of import there, the slope the TSO trades against, is "
+                      + ", ".join(f"{100 * lv:.0f} %: offered {-o:.1f} against true {-tr:.1f}"
+                                  for lv, o, tr in zip(gs.level, gs.offer_slope_p, gs.true_slope_p))
+                      + " per MWh (what one more MW imported saves the DSO).")
         dev = t[t.system == s_name].set_index("level").cost_deviation_pct
         lines.append(
             f"- {s_name}: mean deviation {r.dev:.4f} % (per load level "
             + ", ".join(f"{100 * lv:.0f} %: {v:.4f} %" for lv, v in dev.items())
             + f") against the target of {target_pct} %. The offered quadratic price at the point the TSO chose "
-            f"differs from the DSO's true cost there ({errs}, in the TS case's currency per hour): the TSO trades "
-            f"DS flexibility against its own generators at the wrong rate. A convex quadratic over (P, Q, V) cannot "
-            f"follow the DS cost where FPUs reach their limits (kinks), and the TSO's optimum tends to sit on the "
-            f"region's surface, where the fit is worst.")
+            f"differs from the DSO's true cost there ({errs}, in the TS case's currency per hour).{slopes} When the "
+            f"offered slope is off, the TSO trades DS flexibility against its own generators at the wrong rate. A "
+            f"convex quadratic over (P, Q, V) cannot follow the DS cost where FPUs reach their limits (kinks), and "
+            f"the TSO's optimum tends to sit on the region's surface, where the fit is worst. Where the slopes agree, "
+            f"the rest can come from the region itself: the offer is shrunk by a safety margin (chapter 04), and the "
+            f"integrated optimum may lie in the part of the FOR it gives up.")
     return "\n".join(lines) if lines else "Every case is feasible, and every system meets the deviation target."
 
 
