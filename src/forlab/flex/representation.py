@@ -81,7 +81,7 @@ def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradie
     """Least-squares quadratic C(x~) = 1/2 x~'H x~ + g'x~ + c0 with H PSD (cvxpy, Clarabel).
 
     gradients: dC/dx~ at the points (n x 3, rows with NaN left out), e.g. from the cost OPFs' multipliers
-    (`cost_gradient`). With them the fit matches values and slopes (a first-order, "Sobolev" least squares):
+    (`forlab.opf.dso.DSOModel.cost_gradient`, returned by `cost_points`). With them the fit matches values and slopes (a first-order, "Sobolev" least squares):
     mean squared value error + ``gradient_weight`` x mean squared gradient error (both in normalised
     coordinates, where a slope is the cost change over half the box). What the TSO's optimum depends on is the
     offer's slope where it lands (it trades the DS's marginal cost against its own). A value-only fit of a kinked

@@ -198,7 +198,7 @@ class DSOModel:
     def pq_slice(self, vm_pu: float, n: int, box: Box, x0=None) -> list[Sample]:
         """Boundary of the PQ region at a fixed PCC voltage: support points of n directions in the PQ plane."""
         lbx, ubx = self.opf.lbx.copy(), self.opf.ubx.copy()
-        i_v = self.opf.slices["vm"].start + self.root
+        i_v = self.pcc_indices[2]
         lbx[i_v] = ubx[i_v] = float(vm_pu)
         out = []
         for a in np.linspace(0, 2 * np.pi, n, endpoint=False):
@@ -207,13 +207,17 @@ class DSOModel:
             out.append(s)
         return out
 
+    @property
+    def pcc_indices(self) -> tuple[int, int, int]:
+        """Positions of the PCC import P, Q (p.u.) and voltage in the NLP's variable vector."""
+        sl = self.opf.slices
+        return sl["pg"].start + self.k_pcc, sl["qg"].start + self.k_pcc, sl["vm"].start + self.root
+
     def fix_bounds(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Variable bounds with the PCC import and voltage fixed at x = (MW, Mvar, p.u.)."""
         lbx, ubx = self.opf.lbx.copy(), self.opf.ubx.copy()
         base = self.model.base_mva
-        i_p = self.opf.slices["pg"].start + self.k_pcc
-        i_q = self.opf.slices["qg"].start + self.k_pcc
-        i_v = self.opf.slices["vm"].start + self.root
+        i_p, i_q, i_v = self.pcc_indices
         lbx[i_p] = ubx[i_p] = x[0] / base
         lbx[i_q] = ubx[i_q] = x[1] / base
         lbx[i_v] = ubx[i_v] = x[2]
@@ -241,11 +245,8 @@ class DSOModel:
         convention: objective gradient + lambda_x = 0 at a fixed variable), per p.u. of power on the DS base and
         per p.u. of voltage; times the base and the box half-widths it is dC/dx~. A by-product of the solve.
         """
-        lam = np.asarray(result.lam_x, float)
-        sl = self.opf.slices
         base = float(self.model.base_mva)
-        d_phys = -np.array([lam[sl["pg"].start + self.k_pcc] / base, lam[sl["qg"].start + self.k_pcc] / base,
-                            lam[sl["vm"].start + self.root]])
+        d_phys = -np.asarray(result.lam_x, float)[list(self.pcc_indices)] / np.array([base, base, 1.0])
         return d_phys * np.asarray(box.half, float)
 
     def cost_at(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float]:
