@@ -14,4 +14,4 @@ def pytest_configure(config):
     os.environ["FORLAB_RESULTS"] = tempfile.mkdtemp(prefix="forlab-test-results-")
     bindir = str(Path(sys.executable).parent)
     os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see forlab.runner._kernel_environment
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see forlab.book.runner._kernel_environment

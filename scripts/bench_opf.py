@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from forlab import runner, store
+from forlab.book import runner, store
 
 CHAPTER = "02_grids_and_acopf"
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-from forlab import cases, opf
-from forlab.aladin import ADMMOptions, ALADINOptions, RegionFailed, partition, run_admm, run_aladin
-from forlab.aladin.partition import bus_graph
-from forlab.aladin.run import consensus_weights, proximal_weights
-from forlab.parallel import client as dask_client
+from forlab import opf
+from forlab.book.parallel import client as dask_client
+from forlab.grid import cases
+from forlab.p3_aladin import ADMMOptions, ALADINOptions, RegionFailed, partition, run_admm, run_aladin
+from forlab.p3_aladin.partition import bus_graph
+from forlab.p3_aladin.run import consensus_weights, proximal_weights
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -77,9 +78,9 @@ def test_every_branch_end_is_limited_by_exactly_one_region():
 
 
 def test_consensus_weights_follow_the_power_a_residual_hides():
-    from forlab import systems
+    from forlab.grid import td
 
-    net = systems.load_system("case9+case33bw").integrated()
+    net = td.load_system("case9+case33bw").integrated()
     part = partition(net, "zone")
     w = consensus_weights(part, "admittance")
     y_typ = np.median(np.abs(part.model.yft))
@@ -98,9 +99,9 @@ def test_consensus_weights_follow_the_power_a_residual_hides():
 
 
 def test_aladin_converges_on_a_t_and_d_system():
-    from forlab import systems
+    from forlab.grid import td
 
-    net = systems.load_system("case9+case33bw").integrated()
+    net = td.load_system("case9+case33bw").integrated()
     ref = opf.solve(net).objective
     r = run_aladin(net, partition(net, "zone"), reference=ref)
     assert r.converged, r.status

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forlab import cases, plots, systems
+from forlab.book import plots
+from forlab.grid import cases, td
 from forlab.opf import bench
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def small_system():
-    return systems.load_system("case9+case33bw")
+    return td.load_system("case9+case33bw")
 
 
 def test_axis_label_carries_units():
@@ -50,7 +51,7 @@ def test_system_tables_round_trip_through_a_store_and_draw(small_system, tmp_pat
     assert set(buses.zone) == {"TS", "case33bw"}
     assert (branches.kind == "pcc").sum() == len(small_system.pcc)
     assert (branches.kind == "tie").sum() == 5 and branches[branches.kind == "tie"].in_service.all()
-    assert sorted(buses.fpu[buses.fpu != ""]) == sorted(systems.fpus(net).kind)
+    assert sorted(buses.fpu[buses.fpu != ""]) == sorted(td.fpus(net).kind)
     ts, ds = buses[buses.zone == "TS"], buses[buses.zone != "TS"]
     ts_radius = np.hypot(ts.x - ts.x.mean(), ts.y - ts.y.mean()).max()
     assert np.hypot(ds.x - ts.x.mean(), ds.y - ts.y.mean()).min() > ts_radius  # the DS sits outside the TS
@@ -65,12 +66,12 @@ def test_system_tables_round_trip_through_a_store_and_draw(small_system, tmp_pat
     ax = plots.draw_system((b2, br2), title="t")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "PCC transformer" in labels and "case33bw feeder" in labels and "closed tie" in labels
-    assert {f"FPU, {k} chart" for k in systems.fpus(net).kind} <= set(labels)
+    assert {f"FPU, {k} chart" for k in td.fpus(net).kind} <= set(labels)
     plt.close("all")
 
 
 def test_draw_chart_labels_axes_with_units():
-    from forlab.charts import Circle
+    from forlab.grid.capability import Circle
 
     ax = plots.draw_chart(Circle(1.0, 0.9, 0.0), label="circle")
     assert ax.get_xlabel() == "active power P (MW)" and ax.get_ylabel() == "reactive power Q (Mvar)"

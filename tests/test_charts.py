@@ -4,7 +4,7 @@ import casadi as ca
 import numpy as np
 import pytest
 
-from forlab.charts import Circle, Polygon, PowerFactorCone, PQChart, Rectangle, as_chart
+from forlab.grid.capability import Circle, Polygon, PowerFactorCone, PQChart, Rectangle, as_chart
 
 CHARTS = {
     "rectangle": Rectangle(0.0, 2.0, -1.0, 0.5),

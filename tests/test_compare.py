@@ -1,4 +1,4 @@
-"""forlab.compare: the sensitivity design, ALADIN's iterate as a judged dispatch, failures as rows, the store."""
+"""forlab.studies.ch08_sensitivity: the sensitivity design, ALADIN's iterate as a judged dispatch, failures as rows, the store."""
 
 import warnings
 
@@ -6,15 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forlab import cases, compare, opf
-from forlab.aladin import partition
-from forlab.opf.evaluate import judge
+from forlab import opf
+from forlab.grid import cases
+from forlab.opf.judge import judge
+from forlab.p3_aladin import partition
+from forlab.studies import ch08_sensitivity
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 def test_variants_one_factor_at_a_time():
-    design = compare.variants([0.6, 1.0], [2, 4, 8], ["none", "all"], base_level=1.0, base_fpus=4)
+    design = ch08_sensitivity.variants([0.6, 1.0], [2, 4, 8], ["none", "all"], base_level=1.0, base_fpus=4)
     assert [v.kind for v in design] == ["load"] * 2 + ["fpus"] * 3 + ["meshing"] * 2
     # every variant differs from the base case in its own factor only
     for v in design:
@@ -28,7 +30,7 @@ def test_variants_one_factor_at_a_time():
     assert {v.label for v in design if v.kind == "meshing"} == {"radial", "meshed"}
     assert design[0].system_options == {"ties": "all", "n_fpus": 4}
     with pytest.raises(ValueError, match="meshing"):
-        compare.variants([1.0], [4], ["some"])
+        ch08_sensitivity.variants([1.0], [4], ["some"])
 
 
 def test_aladin_dispatch_of_the_optimum_is_judged_at_the_optimum():
@@ -45,7 +47,7 @@ def test_aladin_dispatch_of_the_optimum_is_judged_at_the_optimum():
     keys = list(zip(m.units.et, m.units.element))
     pg = units.loc[keys, "p_mw"].to_numpy() / m.base_mva
     qg = units.loc[keys, "q_mvar"].to_numpy() / m.base_mva
-    disp = compare.aladin_dispatch(part, part.split(va, vm, pg, qg))
+    disp = ch08_sensitivity.aladin_dispatch(part, part.split(va, vm, pg, qg))
     assert len(disp) == m.ng and set(disp.et) == set(m.units.et)
     np.testing.assert_allclose(disp.p_mw.to_numpy(), units.loc[keys, "p_mw"].to_numpy(), atol=1e-9)
     verdict = judge(net, disp)
@@ -54,26 +56,26 @@ def test_aladin_dispatch_of_the_optimum_is_judged_at_the_optimum():
 
 
 def test_a_failure_is_a_row_not_a_crash():
-    v = compare.variants([1.0], [4], ["all"])[0]
-    row = compare.run_p3("no-such-system", v)
+    v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
+    row = ch08_sensitivity.run_p3("no-such-system", v)
     assert row["method_status"] == "error"
     assert "unknown study system" in row["error"]
     assert np.isnan(row["deviation_pct"]) and not row["feasible"] and row["n_vm_violations"] == -1
-    rows = compare.run_p2("no-such-system", [v])
+    rows = ch08_sensitivity.run_p2("no-such-system", [v])
     assert len(rows) == 1 and rows[0]["method_status"] == "error"
     with pytest.raises(ValueError, match="unknown methods"):
-        compare.run_sensitivity("case9+case33bw", [v], ["P4"])
+        ch08_sensitivity.run_sensitivity("case9+case33bw", [v], ["P4"])
 
 
 def _table():
-    design = compare.variants([0.8, 1.0], [4], ["all"])
+    design = ch08_sensitivity.variants([0.8, 1.0], [4], ["all"])
     rows = []
     for k, v in enumerate(design):
-        r = compare._row("sys", "P2", v, integrated_ms=50.0, online_ms=25.0 * (k + 1), deviation_pct=0.01 * k,
+        r = ch08_sensitivity._row("sys", "P2", v, integrated_ms=50.0, online_ms=25.0 * (k + 1), deviation_pct=0.01 * k,
                          feasible=True, rounds=1, bytes=1000.0, offline_s=3.0)
         r.update(variant_value=v.value, wall_s=1.0)
         rows.append(r)
-    bad = compare._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
+    bad = ch08_sensitivity._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
     bad.update(variant_value=design[0].value, wall_s=0.5)
     rows.append(bad)
     return pd.DataFrame(rows)
@@ -82,27 +84,27 @@ def _table():
 def test_store_round_trip_and_prose():
     table = _table()
     assert table.time_ratio.iloc[:3].tolist() == pytest.approx([0.5, 1.0, 1.5])
-    st = compare.to_store(table, attrs={"note": [1, 2]})
+    st = ch08_sensitivity.to_store(table, attrs={"note": [1, 2]})
     assert set(st.dims) == {"run"} and st.sizes["run"] == len(table)
     assert st.deviation_pct.attrs["units"] == "%" and st.online_ms.attrs["units"] == "ms"
     assert st.feasible.dtype.kind == "i" and st.method.dtype.kind == "U"
-    back = compare.frame(st)
+    back = ch08_sensitivity.frame(st)
     assert back.feasible.dtype == bool
     assert back.method.tolist() == table.method.tolist()
     np.testing.assert_allclose(back.deviation_pct, table.deviation_pct.astype(float))
-    text = compare.findings(back)
+    text = ch08_sensitivity.findings(back)
     assert "solver exploded" in text and "P1, load 80 %" in text
     assert "feasible after the T+D power flow in 2 of 2 cases" in text  # P2 over the load factor
-    summ = compare.summary(back)
+    summ = ch08_sensitivity.summary(back)
     assert summ.loc[("load", "load 80 %", "P2"), "online / integrated"] == pytest.approx(0.5)
 
 
 def test_run_sensitivity_runs_a_shared_case_once():
     """P3 on one small variant: the base case shared by three factors is solved once, converges to the integrated
     optimum and is feasible in the T+D power flow."""
-    design = compare.variants([1.0], [4], ["all"])
+    design = ch08_sensitivity.variants([1.0], [4], ["all"])
     calls = []
-    table = compare.run_sensitivity("case9+case33bw", design, ["P3"], repeats=1, progress=calls.append)
+    table = ch08_sensitivity.run_sensitivity("case9+case33bw", design, ["P3"], repeats=1, progress=calls.append)
     assert len(calls) == 1  # one system group, one method
     assert len(table) == 3 and set(table.variant_kind) == {"load", "fpus", "meshing"} and table.is_base.all()
     r = table.iloc[0]

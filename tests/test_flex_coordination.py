@@ -5,15 +5,16 @@ import warnings
 import numpy as np
 import pytest
 
-from forlab import systems
-from forlab.flex.coordination import coordinate, make_offer, scale_loads, single_pcc
+from forlab.grid import td
+from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
+from forlab.p1_for.representation import make_offer
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 @pytest.fixture(scope="module")
 def outcome():
-    system = systems.load_system("case9+case33bw")
+    system = td.load_system("case9+case33bw")
     offer, _, _, _ = make_offer(system.ds["case33bw"], n_directions=30, face_grid=2, n_labelled=160, n_cost=50,
                                 degrees=(4,), convex_options=(False,), regs=(1e-5,))
     return coordinate(system, {"case33bw": offer}, 1.0)
@@ -36,22 +37,22 @@ def test_tso_point_respects_the_offer(outcome):
 
 def test_two_pcc_systems_are_refused_with_a_clear_error():
     with pytest.raises(ValueError, match="several TS buses"):
-        single_pcc(systems.load_system("case30+case33bw-2pcc"))
+        single_pcc(td.load_system("case30+case33bw-2pcc"))
 
 
 def test_bad_load_level():
     with pytest.raises(ValueError, match="load level"):
-        scale_loads(systems.load_system("case9+case33bw").ts, -1)
+        scale_loads(td.load_system("case9+case33bw").ts, -1)
 
 
 @pytest.fixture(scope="module")
 def agent_case():
-    from forlab.flex.coordination import DSOAgent
-    from forlab.flex.sampling import sample_for
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.sampling import sample_for
 
-    dsn = systems.load_system("case9+case33bw").ds["case33bw"]
+    dsn = td.load_system("case9+case33bw").ds["case33bw"]
     s = sample_for(dsn, 12, 1, n_workers=0, progress=False)
-    box = __import__("forlab.flex.sampling", fromlist=["box_of"]).box_of(s)
+    box = __import__("forlab.p1_for.sampling", fromlist=["box_of"]).box_of(s)
     rng = np.random.default_rng(1)
     lib = 0.4 * rng.uniform(-1, 1, (12, 3))
     return DSOAgent(dsn, box, lib), box, rng
@@ -81,13 +82,13 @@ def test_dso_agent_infeasible_request_returns_nearest_point(agent_case):
 def test_dso_rows_carry_the_offered_and_the_true_marginal_price(outcome):
     """The DSO's true slope at the TSO's point (cost OPF multipliers) is the derivative of its cost there, and the
     offered slope is the offer's; the misses text of chapter 05 prints both."""
-    from forlab.opf.dso import DSOModel
+    from forlab.p1_for.dso_opf import DSOModel
 
     d = outcome["dso"].iloc[0]
     pt = outcome["points"].iloc[0]
     assert d.mismatch < 1e-9 and d.start != "nearest"
     assert np.isfinite([d.true_slope_p, d.true_slope_q, d.true_slope_v, d.offer_slope_p]).all()
-    model = DSOModel(systems.load_system("case9+case33bw").ds["case33bw"])
+    model = DSOModel(td.load_system("case9+case33bw").ds["case33bw"])
     h = 0.05  # MW
     up, _ = model.cost_at(np.array([pt.p_mw + h, pt.q_mvar, pt.vm_pu]))
     down, _ = model.cost_at(np.array([pt.p_mw - h, pt.q_mvar, pt.vm_pu]))

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.flex import figures
+from forlab.studies import p1_figures
 
 
 def _coordination_store(int_its=20, int_s=0.100, tso_its=15, tso_s=0.015, dso_its=10, dso_s=0.050):
@@ -20,17 +20,17 @@ def _coordination_store(int_its=20, int_s=0.100, tso_its=15, tso_s=0.015, dso_it
 
 
 def test_time_note_computes_what_the_target_asks_of_the_dso():
-    it = figures.coordination_iterations(_coordination_store())
+    it = p1_figures.coordination_iterations(_coordination_store())
     assert it.loc[("large", 100), "TSO: ms"] == 15.0
     assert it.loc[("large", 100), "DSO: ms/iteration"] == 5.0
-    note = figures.coordination_time_note(it)
+    note = p1_figures.coordination_time_note(it)
     # 42 % of 100 ms, minus the TSO's 15 ms, leaves 27 ms: about 5 iterations at 5 ms each, against 10 warm
     assert "within 42 % of the integrated AC-OPF's 100 ms" in note
     assert "leaves the DSO 27 ms, about 5 iterations at its 5.0 ms per iteration, against the 10" in note
     assert "on large" in note  # the last system of the store is taken as the largest
     assert "every DSO reaches the same cost, within 3.0e-06 per hour" in note
     # a TSO slower than the whole budget leaves no iterations, never a negative count
-    slow = figures.coordination_time_note(figures.coordination_iterations(_coordination_store(tso_s=0.060)))
+    slow = p1_figures.coordination_time_note(p1_figures.coordination_iterations(_coordination_store(tso_s=0.060)))
     assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow
 
 
@@ -40,7 +40,7 @@ def test_offer_lines_report_the_slope_error_when_the_store_has_it():
            "test_n_feasible": 100, "test_volume_kept": 0.8, "cost_r2": 0.999, "cost_rel_error_mean": 0.01,
            "cost_rel_error_max": 0.03, "cost_mean": 12.0}
     old = pd.DataFrame([row], index=["sys/ds"])
-    assert "slope error" not in figures.offer_lines(old)
+    assert "slope error" not in p1_figures.offer_lines(old)
     new = pd.DataFrame([{**row, "cost_gradient_rel_error_mean": 0.123}], index=["sys/ds"])
-    assert "slope error 12 % of the mean slope" in figures.offer_lines(new)
-    assert "slope error (mean)" in figures.offer_table(new).columns
+    assert "slope error 12 % of the mean slope" in p1_figures.offer_lines(new)
+    assert "slope error (mean)" in p1_figures.offer_table(new).columns

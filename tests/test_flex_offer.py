@@ -7,10 +7,11 @@ import casadi as ca
 import numpy as np
 import pytest
 
-from forlab import systems
-from forlab.flex.offer import Offer, QuadraticCost
-from forlab.flex.polynomial import FitData, ImplicitPolynomial, exponents, fit
-from forlab.flex.representation import (
+from forlab.grid import td
+from forlab.p1_for.dso_opf import Box
+from forlab.p1_for.offer import Offer, QuadraticCost
+from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, exponents, fit
+from forlab.p1_for.representation import (
     build_offer,
     classification_errors,
     clopper_pearson_upper,
@@ -20,8 +21,7 @@ from forlab.flex.representation import (
     shell_points,
     volume_kept,
 )
-from forlab.flex.sampling import sample_for
-from forlab.opf.dso import Box
+from forlab.p1_for.sampling import sample_for
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -125,7 +125,7 @@ def test_quadratic_cost_fit_with_slopes_sees_a_small_slope_next_to_a_kink():
 
 @pytest.fixture(scope="module")
 def offer():
-    net = systems.load_system("case9+case33bw").ds["case33bw"]
+    net = td.load_system("case9+case33bw").ds["case33bw"]
     s = sample_for(net, 30, 2, n_workers=0, progress=False)
     o, rep = build_offer(net, s, degrees=(4,), convex_options=(False,), regs=(1e-5,), n_labelled=160, n_cost=50,
                          progress=False, pcc={"ds": "case33bw", "ts_bus": 4})
@@ -278,7 +278,7 @@ def test_gradients_match_finite_differences():
 def test_cost_gradients_match_finite_differences(offer):
     """The slopes from the cost OPF multipliers are the derivatives of the DS cost at the PCC point."""
     _, rep = offer
-    net = systems.load_system("case9+case33bw").ds["case33bw"]
+    net = td.load_system("case9+case33bw").ds["case33bw"]
     ok = rep.cost_success.values.astype(bool) & (rep.cost_kind.values == "inside")
     pts = rep.cost_point.values[ok][:2]
     h = 1e-3

@@ -5,17 +5,17 @@ import warnings
 import numpy as np
 import pytest
 
-from forlab import systems
-from forlab.flex import checks
-from forlab.flex.sampling import box_of, coverage, sample_for
-from forlab.opf.dso import DSOModel, face_targets, fibonacci_directions
+from forlab.grid import td
+from forlab.p1_for import checks
+from forlab.p1_for.dso_opf import DSOModel, face_targets, fibonacci_directions
+from forlab.p1_for.sampling import box_of, coverage, sample_for
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 @pytest.fixture(scope="module")
 def ds_net():
-    return systems.load_system("case9+case33bw").ds["case33bw"]
+    return td.load_system("case9+case33bw").ds["case33bw"]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_infeasible_voltage_limits_give_a_clear_error(ds_net):
 
 
 def test_default_is_a_local_dask_cluster_with_one_worker_per_core(ds_net, samples):
-    from forlab.parallel import default_workers
+    from forlab.book.parallel import default_workers
 
     s = sample_for(ds_net, n_directions=24, face_grid=2, progress=False)
     assert s.attrs["n_workers"] == default_workers()

@@ -6,7 +6,8 @@ import numpy as np
 import pandapower.networks as pn
 import pytest
 
-from forlab import cases, opf
+from forlab import opf
+from forlab.grid import cases
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 

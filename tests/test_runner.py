@@ -1,4 +1,4 @@
-"""forlab.runner and the forlab CLI: parameters, coercion, the chapter convention, caching, a real papermill run."""
+"""forlab.book.runner and the forlab CLI: parameters, coercion, the chapter convention, caching, a real papermill run."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from forlab import cli, runner, store
+from forlab.book import cli, runner, store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -15,14 +15,14 @@ TINY_PARAMETERS = 'n = 2\nscale = 1.5\nlabel = "x"\nflags = [1, 2]\nverbose = Fa
 TINY_BODY = """
 import numpy as np
 import xarray as xr
-import forlab.store
+import forlab.book.store
 
 CHAPTER = "{chapter}"
 PARAMS = {{"n": n, "scale": scale, "label": label, "flags": flags, "verbose": verbose}}
 if n < 0:
     raise ValueError("n must be >= 0")
-ds = xr.Dataset({{"y": ("i", scale * np.arange(n)), "y_status": forlab.store.solver_status(["converged"] * n, "i")}})
-print(forlab.store.save(ds, CHAPTER, PARAMS))
+ds = xr.Dataset({{"y": ("i", scale * np.arange(n)), "y_status": forlab.book.store.solver_status(["converged"] * n, "i")}})
+print(forlab.book.store.save(ds, CHAPTER, PARAMS))
 """
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from forlab import sidebyside
+from forlab.studies import ch09_comparison
 
 
 @pytest.fixture()
@@ -29,18 +29,18 @@ def offers():
 
 
 def test_p1_rows_carry_the_store_numbers(p1_store, offers):
-    r = sidebyside.p1_rows(p1_store, offers)
-    assert list(r.columns) == sidebyside.ROW
+    r = ch09_comparison.p1_rows(p1_store, offers)
+    assert list(r.columns) == ch09_comparison.ROW
     assert r.deviation_mean_pct.tolist() == [0.1, 0.3, 0.02]
     assert r.online_ms.tolist() == pytest.approx([40.0, 40.0, 150.0])
     assert r.time_ratio.tolist() == pytest.approx([2.0, 1.0, 0.5])
-    size = sidebyside.offer_bytes(offers)
+    size = ch09_comparison.offer_bytes(offers)
     # system B has two DSs: both offers plus one PCC point (3 floats) each
     assert r.bytes.iloc[2] == size["d2"] + size["d3"] + 2 * 24
 
 
 def test_per_system_means_and_feasible_share(p1_store, offers):
-    s = sidebyside.per_system(sidebyside.p1_rows(p1_store, offers)).set_index("system")
+    s = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers)).set_index("system")
     assert s.loc["A", "cases"] == 2
     assert s.loc["A", "deviation_mean_pct"] == pytest.approx(0.2)
     assert s.loc["A", "deviation_max_pct"] == pytest.approx(0.3)
@@ -49,8 +49,8 @@ def test_per_system_means_and_feasible_share(p1_store, offers):
 
 
 def test_store_round_trip(p1_store, offers):
-    t = sidebyside.per_system(sidebyside.p1_rows(p1_store, offers))
-    back = sidebyside.from_store(sidebyside.to_store(t, "sys"), "sys")
+    t = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers))
+    back = ch09_comparison.from_store(ch09_comparison.to_store(t, "sys"), "sys")
     assert back.equals(t) or np.allclose(back.select_dtypes("number"), t.select_dtypes("number"), equal_nan=True)
-    printed = sidebyside.printed(back)
+    printed = ch09_comparison.printed(back)
     assert printed.loc[("A", "P1 FOR offer"), "load (%)"] == "80-100"

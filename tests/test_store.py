@@ -1,4 +1,4 @@
-"""forlab.store: round trips, provenance attributes, atomic writes."""
+"""forlab.book.store: round trips, provenance attributes, atomic writes."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from forlab import store
+from forlab.book import store
 
 PARAMS = {"grid": "case33bw", "load_scale": 0.8, "meshed": True, "ties": [1, 2]}
 

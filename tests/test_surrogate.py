@@ -9,8 +9,8 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from forlab.surrogate import dataset, model, polytope, regressors, tso
-from forlab.systems import load_system
+from forlab.grid.td import load_system
+from forlab.p2_surrogate import dataset, model, polytope, regressors, tso
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -171,7 +171,7 @@ def test_boundary_samples_and_projection_stay_in_the_domain(two_pcc):
 
 
 def _chart_store(chart, pts):
-    """A one-DS, one-FPU store in the layout of `study.to_store` with Latin Hypercube set-points ``pts`` (n, 2)."""
+    """A one-DS, one-FPU store in the layout of `ch06_ml_surrogate.to_store` with Latin Hypercube set-points ``pts`` (n, 2)."""
     import xarray as xr
 
     n = len(pts)
@@ -187,24 +187,24 @@ def _chart_store(chart, pts):
 
 
 def test_chart_coverage_tells_uniform_from_crowded_samples():
-    from forlab.charts import Circle
-    from forlab.surrogate import figures
+    from forlab.grid.capability import Circle
+    from forlab.studies import ch06_figures
 
     chart = Circle(s_mva=1.0, p_max=0.9)
-    uniform = figures.coverage_table(_chart_store(chart, chart.sample(4000, 0))).iloc[0]
+    uniform = ch06_figures.coverage_table(_chart_store(chart, chart.sample(4000, 0))).iloc[0]
     assert uniform["inside chart (%)"] == 100.0
     assert uniform["cells hit (%)"] == 100.0
     assert 0.95 < uniform["density ratio"] < 1.05, uniform
     # the same number of points pulled towards the outline: interior cells get too few
     rim = chart.vertices_for_plot(4000)[:4000] * 0.999
-    crowded = figures.coverage_table(_chart_store(chart, rim)).iloc[0]
+    crowded = ch06_figures.coverage_table(_chart_store(chart, rim)).iloc[0]
     assert crowded["density ratio"] < 0.5 and crowded["cells hit (%)"] < 50, crowded
 
 
 def test_benchmark_table_counts_feasibility_and_names_failures():
     import xarray as xr
 
-    from forlab.surrogate import figures
+    from forlab.studies import ch06_figures
 
     n = 4
     runs = {"system": ["a", "a", "b", "b"], "scenario": ["peak", "s1", "peak", "s1"],
@@ -224,14 +224,14 @@ def test_benchmark_table_counts_feasibility_and_names_failures():
     for k, v in per_ds.items():
         st[k] = ("dsid", np.asarray(v))
     st = st.assign_coords(dsid=["a/x", "b/y"])
-    t, table, per_sys = figures.benchmark_table(st)
+    t, table, per_sys = ch06_figures.benchmark_table(st)
     assert per_sys.feasibility_ratio_pct.tolist() == [100.0, 0.0]
     assert per_sys.offline_s.tolist() == [3.0, 30.0]
     assert per_sys.time_ratio_total["b"] == pytest.approx(0.3 / 0.8)
     assert table.loc[("b", "s1"), "violations"] == -1
-    text = figures.benchmark_targets(per_sys)
+    text = ch06_figures.benchmark_targets(per_sys)
     assert "met on 1 of 2 systems (missed on b; 2 infeasible" in text and "b 0.38" in text
-    fail = figures.failures(t)
+    fail = ch06_figures.failures(t)
     assert "did not converge (Ipopt status 'Infeasible_Problem_Detected')" in fail
     assert "violates a DS voltage limit by 2.00e-03 p.u." in fail
 
@@ -239,23 +239,11 @@ def test_benchmark_table_counts_feasibility_and_names_failures():
 def test_store_cut_keeps_the_first_samples_of_each_origin():
     import xarray as xr
 
-    from forlab.surrogate.study import _kept_samples
+    from forlab.studies.ch06_ml_surrogate import _kept_samples
 
     data = xr.Dataset({"origin": ("sample", np.array(["lhs"] * 5 + ["boundary"] * 3 + ["refine1"] * 4))})
     np.testing.assert_array_equal(_kept_samples(data, 2), [0, 1, 5, 6, 8, 9])
     np.testing.assert_array_equal(_kept_samples(data, 0), np.arange(12))
-
-
-def test_fastest_of_repeats_times_the_minimum_and_keeps_the_first_result():
-    times = iter([0.5, 0.2, 0.3])
-    results = []
-
-    def solve():
-        results.append(next(times))
-        return results[-1]
-
-    first, best = tso._fastest(solve, 3, lambda r: r)
-    assert (first, best, len(results)) == (0.5, 0.2, 3)
 
 
 def test_polytope_loss_gradient_matches_finite_differences():
@@ -274,13 +262,13 @@ def test_polytope_loss_gradient_matches_finite_differences():
 
 
 def test_sweep_records_an_unfittable_regressor_instead_of_failing(case9):
-    from forlab.surrogate import study
+    from forlab.studies import ch06_ml_surrogate
 
-    case = study.build_cases(case9, 800, seed=0)[0]
+    case = ch06_ml_surrogate.build_cases(case9, 800, seed=0)[0]
     d = case.space.dim
     small = (d + 1) * (d + 2) // 2 // 2  # fewer samples than a full quadratic's coefficients
     opts = model.SurrogateOptions(polytope=polytope.PolytopeOptions(facets=2, max_iter=20))
-    rows = study.sweep(case, opts, [2], [small, 600], vertex_samples=5).set_index("n_train")
+    rows = ch06_ml_surrogate.sweep(case, opts, [2], [small, 600], vertex_samples=5).set_index("n_train")
     assert rows.loc[small, "regression_samples"] < (d + 1) * (d + 2) // 2
     assert np.isnan(rows.loc[small, "p_mw_rmse"]) and np.isfinite(rows.loc[small, "accuracy"])
     assert np.isfinite(rows.loc[600, "p_mw_rmse"]) and rows.loc[600, "regression_samples"] > 0

@@ -6,8 +6,8 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from forlab import cases, systems
-from forlab.charts import Circle, PowerFactorCone, Rectangle
+from forlab.grid import cases, td
+from forlab.grid.capability import Circle, PowerFactorCone, Rectangle
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -15,34 +15,34 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 @pytest.fixture(scope="module")
 def small():
-    return systems.load_system("case9+case33bw")
+    return td.load_system("case9+case33bw")
 
 
 @pytest.fixture(scope="module")
 def two_pcc():
-    return systems.load_system("case30+case33bw-2pcc")
+    return td.load_system("case30+case33bw-2pcc")
 
 
 def test_add_fpu_writes_chart_cost_and_bounds():
     net = cases.load("case33bw")
     other = pp.create_sgen(net, 5, p_mw=0.1)
     chart = Circle(0.5, 0.4, 0.0)
-    idx = systems.add_fpu(net, 17, chart, cost_a=0.3, cost_b=25.0, name="pv")
+    idx = td.add_fpu(net, 17, chart, cost_a=0.3, cost_b=25.0, name="pv")
     row = net.sgen.loc[idx]
     assert bool(row.controllable) and row.bus == 17 and row["name"] == "pv"
-    assert systems.chart_of(net, idx) == chart
+    assert td.chart_of(net, idx) == chart
     assert (row.min_p_mw, row.max_p_mw, row.min_q_mvar, row.max_q_mvar) == pytest.approx(chart.bounds())
     assert chart.contains(row.p_mw, row.q_mvar)
     assert net.sgen.at[other, "chart"] is None
     cost = net.poly_cost[(net.poly_cost.et == "sgen") & (net.poly_cost.element == idx)]
     assert len(cost) == 1
     assert cost.cp1_eur_per_mw.iloc[0] == 25.0 and cost.cp2_eur_per_mw2.iloc[0] == 0.3
-    table = systems.fpus(net)
+    table = td.fpus(net)
     assert list(table.index) == [idx] and table.kind.iloc[0] == "circle"
     with pytest.raises(ValueError, match="no PQ chart"):
-        systems.chart_of(net, other)
+        td.chart_of(net, other)
     with pytest.raises(ValueError, match="outside the chart"):
-        systems.add_fpu(net, 3, Rectangle(0, 1, -1, 1), 0.0, 10.0, p_mw=2.0)
+        td.add_fpu(net, 3, Rectangle(0, 1, -1, 1), 0.0, 10.0, p_mw=2.0)
     # an FPU at its initial set-point leaves the power flow unchanged when the chart contains zero output
     pp.runpp(net)
     assert net.res_sgen.p_mw[idx] == 0.0
@@ -50,18 +50,18 @@ def test_add_fpu_writes_chart_cost_and_bounds():
 
 def test_add_fpu_default_set_point_is_nearest_to_zero():
     net = cases.load("case33bw")
-    idx = systems.add_fpu(net, 10, PowerFactorCone(1.0, 0.9, p_min=0.2), 0.0, 20.0)
+    idx = td.add_fpu(net, 10, PowerFactorCone(1.0, 0.9, p_min=0.2), 0.0, 20.0)
     assert (net.sgen.p_mw[idx], net.sgen.q_mvar[idx]) == pytest.approx((0.2, 0.0))
 
 
 def test_add_default_fpus_mixed_sized_deterministic():
     def build(seed):
         net = cases.load("case69")
-        idx = systems.add_default_fpus(net, 6, share=0.5, seed=seed, cost_b=(10.0, 40.0))
-        return net, systems.fpus(net).loc[idx]
+        idx = td.add_default_fpus(net, 6, share=0.5, seed=seed, cost_b=(10.0, 40.0))
+        return net, td.fpus(net).loc[idx]
 
     net, table = build(0)
-    assert len(table) == 6 and set(table.kind) == set(systems.DEFAULT_KINDS)
+    assert len(table) == 6 and set(table.kind) == set(td.DEFAULT_KINDS)
     assert table.p_max_mw.sum() == pytest.approx(0.5 * net.load.p_mw.sum())
     assert table.bus.is_unique and table.bus.isin(net.load.bus[net.load.p_mw > 0]).all()
     assert table.cost_b.min() < 25.0 < table.cost_b.max()
@@ -73,9 +73,9 @@ def test_add_default_fpus_mixed_sized_deterministic():
 
 def test_derive_branch_limits():
     net = cases.load("case33bw", ties="all")
-    changed = systems.derive_branch_limits(net, margin=1.5, floor=0.2)
+    changed = td.derive_branch_limits(net, margin=1.5, floor=0.2)
     assert len(changed) == len(net.line)
-    assert (net.line.max_i_ka < systems.UNLIMITED_KA).all()
+    assert (net.line.max_i_ka < td.UNLIMITED_KA).all()
     pp.runpp(net)
     assert net.res_line.loading_percent.max() == pytest.approx(100 / 1.5)
     assert "1.5" in net["branch_limit_rule"]
@@ -96,7 +96,7 @@ def test_scale_factor_makes_base_import_match(small):
 
 
 def test_loads_scaling_mode():
-    sy = systems.load_system("case30+case69+case33bw")
+    sy = td.load_system("case30+case69+case33bw")
     assert set(sy.pcc.scaling) == {"loads"}
     for _, row in sy.pcc.iterrows():
         assert row.p_mw == pytest.approx(row.ts_load_p_mw, rel=0.01)
@@ -115,9 +115,9 @@ def test_integrated_power_flow_and_zones(small):
     assert trafo.hv_bus == small.pcc.ts_bus.iloc[0] and net.bus.zone[trafo.lv_bus] == "case33bw"
     assert trafo.vk_percent == pytest.approx(0.01) and trafo.vkr_percent == 0.0
     # FPUs keep chart and cost; every sgen cost row points at an existing sgen
-    fp = systems.fpus(net)
+    fp = td.fpus(net)
     assert (
-        len(fp) == len(systems.fpus(small.ds["case33bw"])) and (net.sgen.zone[fp.index] == "case33bw").all()
+        len(fp) == len(td.fpus(small.ds["case33bw"])) and (net.sgen.zone[fp.index] == "case33bw").all()
     )
     sg = net.poly_cost[net.poly_cost.et == "sgen"]
     assert sg.element.isin(net.sgen.index).all() and len(sg) == len(fp)
@@ -131,9 +131,9 @@ def test_integrated_power_flow_and_zones(small):
 def test_ds_alone_has_limits_and_fpus(small):
     ds = small.ds["case33bw"]
     assert (ds.bus.min_vm_pu == 0.95).all() and (ds.bus.max_vm_pu == 1.05).all()
-    assert (ds.line.max_i_ka < systems.UNLIMITED_KA).all() and "branch_limit_rule" in ds
+    assert (ds.line.max_i_ka < td.UNLIMITED_KA).all() and "branch_limit_rule" in ds
     assert ds.line.in_service.all()  # ties closed
-    assert len(systems.fpus(ds)) == 4
+    assert len(td.fpus(ds)) == 4
     assert (ds.ext_grid.max_p_mw >= 10 * ds.load.p_mw.sum()).all()
     assert not (ds.poly_cost.et == "ext_grid").any()
 
@@ -155,6 +155,6 @@ def test_two_pcc_variant(two_pcc):
 
 def test_unknown_system():
     with pytest.raises(ValueError) as err:
-        systems.load_system("case9+case34")
+        td.load_system("case9+case34")
     assert "case9+case33bw" in str(err.value) and "case118+case533mt_hi" in str(err.value)
-    assert "case30+case33bw-2pcc" in systems.available_systems()
+    assert "case30+case33bw-2pcc" in td.available_systems()

@@ -3,7 +3,7 @@
 `NetworkModel` reads a pandapower net (transmission, distribution or integrated T+D) into per-unit arrays:
 buses, branch admittances (from pandapower's own branch model, so that transformers, taps, phase shifts and line
 charging agree with `runpp`), bus shunts, fixed injections and the controllable units with their limits, costs and
-PQ charts. Its methods return CasADi expressions for branch flows, nodal balance and limits; `forlab.opf.acopf`
+PQ capability. Its methods return CasADi expressions for branch flows, nodal balance and limits; `forlab.opf.acopf`
 and every later optimisation problem (DSO OPFs, the TSO problems, ALADIN regions) assemble their NLPs from them.
 
 Conventions: all electrical quantities inside the model are per unit on ``net.sn_mva``; angles in radians; unit
@@ -179,11 +179,11 @@ def _chart_of(row) -> object | None:
     spec = row.get("chart") if hasattr(row, "get") else None
     if spec is None or (isinstance(spec, float) and np.isnan(spec)) or spec == "":
         return None
-    from forlab import charts
+    from forlab.grid import capability
 
     if isinstance(spec, str):
         spec = json.loads(spec)
-    return charts.PQChart.from_dict(spec)
+    return capability.PQChart.from_dict(spec)
 
 
 def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model: str = "pi") -> NetworkModel:

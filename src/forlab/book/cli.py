@@ -1,0 +1,91 @@
+"""The ``forlab`` command: run a chapter, rebuild the book, list chapters and their parameters.
+
+Exit status: 0 success, 1 a chapter failed or the book build reported warnings/errors, 2 bad usage
+(unknown chapter, parameter or profile, or a value that does not fit the parameter's type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from forlab.book import runner, store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute one chapter with papermill and write its store")
+    run.add_argument("chapter", help="chapter id: a notebook stem in notebooks/, e.g. 01_first_power_flow")
+    run.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="override a declared parameter (repeatable); VALUE is converted to the default's type",
+    )  # fmt: skip
+    run.add_argument("--profile", help="a named parameter set from the notebook's metadata.forlab.profiles")
+    run.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
+
+    book = sub.add_parser(
+        "book", help="re-run changed chapters with their defaults, then build the HTML book"
+    )
+    book.add_argument("--force", action="store_true", help="re-run every chapter, changed or not")
+
+    sub.add_parser("list", help="chapters with their parameters, defaults, profiles and stores")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    root = runner.find_root()
+    result = runner.run_chapter(
+        root,
+        args.chapter,
+        [tuple(p) for p in args.parameter],
+        args.profile,
+        progress_bar=not args.no_progress,
+    )
+    kind = "default parameters" if result.default else f"parameters {store.canonical_json(result.parameters)}"
+    print(f"{result.chapter} ran with {kind}")
+    for label, path in (("store", result.store), ("notebook", result.notebook)):
+        print(f"{label + ':':9} {path.relative_to(root) if path.is_relative_to(root) else path}")
+    return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    root = runner.find_root()
+    ran = runner.run_stale(root, force=args.force)
+    print(f"re-ran {len(ran)} chapter(s): {', '.join(ran) or 'none, all up to date'}")
+    status = runner.build_html(root)
+    if status == 0:
+        print(f"book: {root / '_build' / 'html' / 'index.html'}")
+    return 1 if status else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    root = runner.find_root()
+    in_book = runner.toc_chapters(root)
+    for chapter in runner.chapters(root):
+        nb_path = runner.notebook_path(root, chapter)
+        note = "" if chapter in in_book else "  (not in _toc.yml)"
+        print(f"{chapter}{note}  [{len(store.list_stores(chapter, root / store.results_root()))} store(s)]")
+        print(runner.describe_parameters(runner.declared_parameters(nb_path)))
+        for name, values in runner.profiles(nb_path).items():
+            print(f"  profile {name}: {json.dumps(values, sort_keys=True)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``forlab`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return {"run": _run, "book": _book, "list": _list}[args.command](args)
+    except runner.ParameterError as err:
+        print(f"forlab {args.command}: {err}", file=sys.stderr)
+        return 2
+    except (runner.ChapterFailed, FileNotFoundError) as err:
+        print(f"forlab {args.command}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

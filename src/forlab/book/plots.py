@@ -1,0 +1,541 @@
+"""Figures shared by the chapters: one style, units in every label, PQ charts and drawings of T+D systems.
+
+* `STYLE`, `style()`, `use_style()`: matplotlib settings every figure of the book uses (size, fonts, grid).
+* `axis_label(name, units)` and `label_of(da)`: "name (units)" labels, from text or from an xarray variable's
+  ``long_name``/``units`` attributes, so a label says what the store says.
+* `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
+  the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
+* `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
+* `system_tables(net)`, `draw_system(tables_or_net, ax)`: a grid drawing. `system_tables` lays the buses out and
+  returns two plain tables (buses, branches); `tables_to_dataset` / `tables_from_dataset` put them into a store and
+  read them back, so a chapter draws its grid from the store alone.
+
+Layout (`bus_layout`): pandapower geodata (``net.bus["geo"]``, GeoJSON points) where every bus has them. Otherwise
+the TS zone (``net.bus["zone"] == "TS"``, or the whole net when there is no zone column) by networkx's Kamada-Kawai
+layout (spring layout above `KAMADA_KAWAI_MAX_BUSES`), and each other zone, a distribution feeder, as a tidy tree:
+depth from its root (the low-voltage bus of its first PCC transformer, else its ext_grid) along the direction away
+from the TS centre, leaves spread across it. Closed ties are chords of that tree and drawn dashed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+
+__all__ = [
+    "CHART_MARKERS",
+    "KAMADA_KAWAI_MAX_BUSES",
+    "STYLE",
+    "TS_ZONE",
+    "ZONE_COLORS",
+    "axis_label",
+    "bus_layout",
+    "draw_chart",
+    "draw_system",
+    "label_of",
+    "style",
+    "system_tables",
+    "tables_from_dataset",
+    "tables_to_dataset",
+    "use_style",
+    "zone_color",
+]
+
+STYLE: dict = {
+    "figure.figsize": (8.0, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8.5,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.markersize": 5,
+}
+"""matplotlib rcParams of the book's figures."""
+
+TS_ZONE = "TS"
+"""Zone name of transmission buses and branches (``net.bus["zone"]`` of `forlab.grid.td.StudySystem.integrated`)."""
+
+ZONE_COLORS: tuple[str, ...] = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2")
+"""Colours of the DS zones in order of appearance; the TS is `TS_COLOR`, PCC transformers `PCC_COLOR`."""
+TS_COLOR = "#404040"
+PCC_COLOR = "#d62728"
+
+CHART_MARKERS: dict[str, str] = {"rectangle": "s", "circle": "o", "cone": "^", "polygon": "p"}
+"""Marker of an FPU by the kind of its PQ chart (`forlab.grid.capability`); other kinds get "D"."""
+
+KAMADA_KAWAI_MAX_BUSES = 400
+"""Largest TS drawn with the Kamada-Kawai layout (its cost grows with the square of the bus count)."""
+
+
+# ---------------------------------------------------------------------------------------------------- style, labels
+
+
+def use_style() -> None:
+    """Apply `STYLE` to every later figure of this process (a chapter's first cell calls it)."""
+    mpl.rcParams.update(STYLE)
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """`STYLE` for the figures made inside the ``with`` block only."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def axis_label(name: str, units: str | None = None) -> str:
+    """``"name (units)"``; just ``name`` without units or for dimensionless quantities ("1", "-", "")."""
+    if units in (None, "", "1", "-"):
+        return name
+    return f"{name} ({units})"
+
+
+def label_of(da, name: str | None = None) -> str:
+    """Axis label of an xarray variable from its ``long_name`` (else ``name`` or its variable name) and ``units``."""
+    attrs = getattr(da, "attrs", {})
+    return axis_label(name or attrs.get("long_name") or str(getattr(da, "name", "")), attrs.get("units"))
+
+
+def zone_color(zone: str, zones: list[str] | tuple[str, ...]) -> str:
+    """Colour of ``zone``: `TS_COLOR` for the TS, `PCC_COLOR` for "PCC", else the DS's position in ``zones``."""
+    if zone == TS_ZONE:
+        return TS_COLOR
+    if zone == "PCC":
+        return PCC_COLOR
+    ds = [z for z in zones if z not in (TS_ZONE, "PCC")]
+    return ZONE_COLORS[ds.index(zone) % len(ZONE_COLORS)] if zone in ds else "#7f7f7f"
+
+
+def draw_chart(chart, ax=None, *, label: str | None = None, fill: bool = True, **kwargs):
+    """Draw the outline of a PQ chart (P in MW on x, Q in Mvar on y) into ``ax``; returns ``ax``."""
+    ax = plt.gca() if ax is None else ax
+    v = np.asarray(chart.vertices_for_plot())
+    (line,) = ax.plot(v[:, 0], v[:, 1], label=label, **kwargs)
+    if fill:
+        ax.fill(v[:, 0], v[:, 1], color=line.get_color(), alpha=0.15, linewidth=0)
+    ax.set_xlabel(axis_label("active power P", "MW"))
+    ax.set_ylabel(axis_label("reactive power Q", "Mvar"))
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------- layout
+
+
+def _zone_names(values) -> np.ndarray:
+    """Zone names as strings; a missing zone (pandapower's default None) is the TS."""
+    return np.array(
+        [TS_ZONE if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values],
+        dtype=object,
+    )
+
+
+def _zones(net) -> pd.Series:
+    if "zone" in net.bus.columns:
+        return pd.Series(_zone_names(net.bus["zone"]), index=net.bus.index)
+    return pd.Series(TS_ZONE, index=net.bus.index, dtype=object)
+
+
+def _branches(net) -> pd.DataFrame:
+    """Every branch of the net: element, index, from/to bus, zone, kind (line | trafo | impedance | pcc | tie)."""
+    rows = []
+    specs = (
+        ("line", "from_bus", "to_bus"),
+        ("trafo", "hv_bus", "lv_bus"),
+        ("impedance", "from_bus", "to_bus"),
+    )
+    for element, a, b in specs:
+        tab = net.get(element)
+        if tab is None or not len(tab):
+            continue
+        zone = _zone_names(tab["zone"]) if "zone" in tab else TS_ZONE
+        frame = pd.DataFrame(
+            {
+                "element": element,
+                "index": tab.index.to_numpy(),
+                "from_bus": tab[a].to_numpy(int),
+                "to_bus": tab[b].to_numpy(int),
+                "zone": zone,
+                "in_service": tab["in_service"].astype(bool).to_numpy(),
+            }
+        )
+        kind = np.full(len(tab), element, dtype=object)
+        if element == "line" and "is_tie" in tab:
+            kind[tab["is_tie"].fillna(False).astype(bool).to_numpy()] = "tie"
+        if element == "trafo":
+            kind[(frame["zone"] == "PCC").to_numpy()] = "pcc"
+        frame["kind"] = kind
+        rows.append(frame)
+    cols = ["element", "index", "from_bus", "to_bus", "zone", "in_service", "kind"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
+
+
+def _geodata(net) -> pd.DataFrame | None:
+    """Bus coordinates from pandapower's GeoJSON ``net.bus["geo"]`` when every bus has a point, else None."""
+    if "geo" not in net.bus.columns or net.bus["geo"].isna().any():
+        return None
+    xy = []
+    for text in net.bus["geo"]:
+        geo = json.loads(text) if isinstance(text, str) else text
+        if not isinstance(geo, dict) or geo.get("type") != "Point":
+            return None
+        xy.append(geo["coordinates"][:2])
+    return pd.DataFrame(np.asarray(xy, float), index=net.bus.index, columns=["x", "y"])
+
+
+def _graph(buses, branches: pd.DataFrame, kinds=None) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(int(b) for b in buses)
+    sel = branches if kinds is None else branches[branches.kind.isin(kinds)]
+    for f, t in zip(sel.from_bus, sel.to_bus):
+        if f in g and t in g and f != t:
+            g.add_edge(int(f), int(t))
+    return g
+
+
+def _normalised(pos: dict) -> dict:
+    """Positions shifted and scaled into [-1, 1] along their larger extent."""
+    xy = np.array(list(pos.values()), float)
+    centre = (xy.max(0) + xy.min(0)) / 2
+    span = float(np.max(xy.max(0) - xy.min(0))) or 1.0
+    return {k: (np.asarray(v) - centre) / (span / 2) for k, v in pos.items()}
+
+
+def _ts_positions(g: nx.Graph, seed: int) -> dict:
+    if g.number_of_nodes() == 1:
+        return {next(iter(g.nodes)): np.zeros(2)}
+    pos = {}
+    # components side by side, each laid out on its own
+    comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c)))
+    x0 = 0.0
+    for comp in comps:
+        sub = g.subgraph(comp)
+        if len(comp) == 1:
+            p = {next(iter(comp)): np.zeros(2)}
+        elif len(comp) <= KAMADA_KAWAI_MAX_BUSES:
+            p = nx.kamada_kawai_layout(sub, pos=nx.circular_layout(sorted(sub.nodes)))
+        else:
+            p = nx.spring_layout(sub, seed=seed)
+        p = _normalised(p) if len(comp) > 1 else p
+        for k, v in p.items():
+            pos[k] = np.asarray(v) + np.array([x0, 0.0])
+        x0 += 2.5
+    return pos
+
+
+def _tree_positions(g: nx.Graph, root: int) -> dict:
+    """Tidy tree: x = depth (hops from root), y = leaf order (parents centred over their children)."""
+    tree = nx.bfs_tree(g, root, sort_neighbors=sorted)
+    pos: dict = {}
+    next_leaf = [0.0]
+
+    def place(node: int, depth: int) -> float:
+        children = list(tree.successors(node))
+        if not children:
+            y = next_leaf[0]
+            next_leaf[0] += 1.0
+        else:
+            ys = [place(c, depth + 1) for c in children]
+            y = (min(ys) + max(ys)) / 2
+        pos[node] = np.array([float(depth), y])
+        return y
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * g.number_of_nodes() + 100))
+    try:
+        place(root, 0)
+    finally:
+        sys.setrecursionlimit(limit)
+    return pos
+
+
+def bus_layout(net, *, ds_size: float = 0.9, ds_gap: float = 0.3, seed: int = 0) -> pd.DataFrame:
+    """x, y of every bus (index: pandapower bus) and its zone; see the module docstring for the rules.
+
+    ds_size: length of a DS tree along its depth axis, in units of the TS radius (the TS fills about [-1, 1]).
+    ds_gap: distance between the TS's outermost bus and a DS root, same unit: a DS sits outside the TS, in the
+    direction of its PCC bus seen from the TS centre. seed: spring layout of very large TSs.
+    """
+    zones = _zones(net)
+    geo = _geodata(net)
+    if geo is not None:
+        return geo.assign(zone=zones)
+    branches = _branches(net)
+    ts_buses = zones.index[zones == TS_ZONE]
+    if not len(ts_buses):
+        ts_buses = net.bus.index
+    non_tie = ("line", "trafo", "impedance")
+    pos = _ts_positions(_graph(ts_buses, branches[branches.zone == TS_ZONE], non_tie), seed)
+    ts_xy = np.array([pos[int(b)] for b in ts_buses])
+    centre = ts_xy.mean(axis=0)
+    radius = float(np.max(np.hypot(*(ts_xy - centre).T))) if len(ts_xy) > 1 else 0.0
+    pcc = branches[branches.kind == "pcc"].sort_values("index")
+    for zone in dict.fromkeys(z for z in zones if z != TS_ZONE):
+        buses = zones.index[zones == zone]
+        g = _graph(buses, branches[branches.zone == zone], non_tie)
+        links = pcc[pcc.to_bus.isin(buses)]
+        if len(links):
+            root, anchor = int(links.to_bus.iloc[0]), pos.get(int(links.from_bus.iloc[0]), centre)
+        else:
+            eg = net.ext_grid.bus[net.ext_grid.bus.isin(buses)] if len(net.ext_grid) else []
+            root, anchor = (int(eg.iloc[0]) if len(eg) else int(buses.min())), centre
+        direction = np.asarray(anchor, float) - centre
+        norm = float(np.hypot(*direction))
+        direction = direction / norm if norm > 1e-9 else np.array([1.0, 0.0])
+        normal = np.array([-direction[1], direction[0]])
+        tree = {}
+        for comp in nx.connected_components(g):
+            start = root if root in comp else min(comp)
+            part = _tree_positions(g.subgraph(comp), start)
+            if tree:  # islands without a path to the root: beyond the deepest bus so far
+                shift = max(p[0] for p in tree.values()) + 1.0
+                part = {k: v + np.array([shift, 0.0]) for k, v in part.items()}
+            tree.update(part)
+        depth = max(max(p[0] for p in tree.values()), 1.0)
+        width = max(max(p[1] for p in tree.values()), 1.0)
+        y_root = tree[root][1]
+        start = centre + (radius + ds_gap) * direction
+        for bus, (d, y) in tree.items():
+            along = ds_size * d / depth
+            across = 0.6 * ds_size * (y - y_root) / width
+            pos[bus] = start + along * direction + across * normal
+    xy = np.array([pos[int(b)] for b in net.bus.index])
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "zone": zones.to_numpy()}, index=net.bus.index)
+
+
+# ---------------------------------------------------------------------------------------------------- drawing
+
+
+def _fpu_kinds(net) -> pd.Series:
+    """Chart kind of the FPU(s) at each bus (the first FPU's, in sgen order), from ``net.sgen["chart"]``."""
+    from forlab.grid.capability import PQChart
+
+    if "chart" not in net.sgen.columns or not len(net.sgen):
+        return pd.Series(dtype=object)
+    kinds = {}
+    for _, row in net.sgen[net.sgen["in_service"].astype(bool)].iterrows():
+        spec = row["chart"]
+        if isinstance(spec, str) and spec and int(row.bus) not in kinds:
+            kinds[int(row.bus)] = PQChart.from_json(spec).kind
+    return pd.Series(kinds, dtype=object)
+
+
+def system_tables(net, **layout_options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables `draw_system` draws, plain enough for a netCDF store.
+
+    buses (index ``bus``): x, y (layout units), zone, role ("slack" for ext_grid buses, "generator" for gen buses,
+    else "bus"), fpu ("" or the chart kind of the bus's FPU). branches (index ``branch``): element, from_bus, to_bus,
+    x0, y0, x1, y1, zone, kind (line | trafo | impedance | pcc | tie), in_service. Options go to `bus_layout`.
+    """
+    layout = bus_layout(net, **layout_options)
+    role = pd.Series("bus", index=net.bus.index, dtype=object)
+    if len(net.gen):
+        role[net.gen.bus[net.gen.in_service.astype(bool)].to_numpy()] = "generator"
+    if len(net.ext_grid):
+        role[net.ext_grid.bus[net.ext_grid.in_service.astype(bool)].to_numpy()] = "slack"
+    fpu = _fpu_kinds(net).reindex(net.bus.index).fillna("").astype(str)
+    buses = layout.assign(role=role.astype(str), fpu=fpu)
+    buses.index.name = "bus"
+    br = _branches(net)
+    br = br.assign(
+        x0=layout.x.reindex(br.from_bus).to_numpy(),
+        y0=layout.y.reindex(br.from_bus).to_numpy(),
+        x1=layout.x.reindex(br.to_bus).to_numpy(),
+        y1=layout.y.reindex(br.to_bus).to_numpy(),
+    ).drop(columns="index")
+    br.index.name = "branch"
+    return buses, br
+
+
+def tables_to_dataset(buses: pd.DataFrame, branches: pd.DataFrame, prefix: str = "draw"):
+    """The tables of `system_tables` as an xarray Dataset: variables ``<prefix>_bus_<column>`` over the dimension
+    ``<prefix>_bus`` (coordinate: pandapower bus index) and ``<prefix>_branch_<column>`` over ``<prefix>_branch``."""
+    import xarray as xr
+
+    parts = []
+    for name, frame in (("bus", buses), ("branch", branches)):
+        dim = f"{prefix}_{name}"
+        out = frame.copy()
+        for col in out.columns:
+            if out[col].dtype == object:
+                out[col] = out[col].astype(str)
+        out = out.rename(columns=lambda c, n=name: f"{prefix}_{n}_{c}").rename_axis(dim)
+        parts.append(xr.Dataset.from_dataframe(out))
+    ds = xr.merge(parts)
+    for axis in ("x", "y"):
+        ds[f"{prefix}_bus_{axis}"].attrs.update(long_name=f"drawing {axis} position", units="1")
+    return ds
+
+
+def tables_from_dataset(ds, prefix: str = "draw") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``(buses, branches)`` tables that `tables_to_dataset` stored, ready for `draw_system`."""
+    tables = []
+    for name in ("bus", "branch"):
+        dim, head = f"{prefix}_{name}", f"{prefix}_{name}_"
+        names = [v for v in ds.data_vars if v.startswith(head) and ds[v].dims == (dim,)]
+        frame = ds[names].to_dataframe().rename(columns=lambda c, h=head: c[len(h) :])
+        frame.index.name = name
+        tables.append(frame)
+    buses, branches = tables
+    branches["in_service"] = branches["in_service"].astype(bool)
+    return buses, branches
+
+
+def _segments(frame: pd.DataFrame) -> np.ndarray:
+    return frame[["x0", "y0", "x1", "y1"]].to_numpy(float).reshape(-1, 2, 2)
+
+
+def draw_system(
+    system,
+    ax=None,
+    *,
+    title: str | None = None,
+    legend: bool = True,
+    bus_size: float | None = None,
+    ts_bus_size: float | None = None,
+    fpu_size: float = 60.0,
+    **layout_options,
+):
+    """Draw a grid, typically an integrated T+D system: TS buses and branches, PCC transformers, DS feeders by zone,
+    closed ties dashed (open ties dotted), slack and generator buses, FPUs by PQ-chart kind, and a legend.
+
+    system: a pandapower net or the ``(buses, branches)`` tables of `system_tables` (e.g. read back from a store).
+    bus_size, ts_bus_size: marker areas of DS and TS buses (default: smaller for larger grids). Returns ``ax``.
+    """
+    buses, branches = system if isinstance(system, tuple) else system_tables(system, **layout_options)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.0, 6.5))
+    zones = list(dict.fromkeys(buses.zone))
+    handles: list = []
+    ds_buses = buses[buses.zone != TS_ZONE]
+    if bus_size is None:
+        bus_size = float(np.clip(600.0 / max(len(ds_buses), 1), 2.0, 14.0))
+    if ts_bus_size is None:
+        ts_bus_size = float(np.clip(1000.0 / max(len(buses) - len(ds_buses), 1), 6.0, 28.0))
+
+    def add(handle):
+        handles.append(handle)
+
+    in_service = branches.in_service.astype(bool)
+    for zone in zones:
+        color = zone_color(zone, zones)
+        sel = branches[(branches.zone == zone) & in_service & (branches.kind != "tie")]
+        if len(sel):
+            lw = 1.3 if zone == TS_ZONE else 0.9
+            ax.add_collection(LineCollection(_segments(sel), colors=color, linewidths=lw, zorder=1))
+            label = "TS branch" if zone == TS_ZONE else f"{zone} feeder"
+            add(Line2D([], [], color=color, linewidth=lw, label=label))
+    ties = branches[branches.kind == "tie"]
+    for closed, ls, label in ((True, "--", "closed tie"), (False, ":", "open tie")):
+        sel = ties[ties.in_service.astype(bool) == closed]
+        if len(sel):
+            colors = [zone_color(z, zones) for z in sel.zone]
+            ax.add_collection(
+                LineCollection(
+                    _segments(sel),
+                    colors=colors,
+                    linewidths=0.9,
+                    linestyles=ls,
+                    alpha=0.9 if closed else 0.5,
+                    zorder=1,
+                )
+            )
+            add(Line2D([], [], color="#7f7f7f", linewidth=0.9, linestyle=ls, label=label))
+    pcc = branches[branches.kind == "pcc"]
+    if len(pcc):
+        ax.add_collection(LineCollection(_segments(pcc), colors=PCC_COLOR, linewidths=2.6, zorder=2))
+        add(Line2D([], [], color=PCC_COLOR, linewidth=2.6, label="PCC transformer"))
+
+    ts = buses[buses.zone == TS_ZONE]
+    if len(ts):
+        ax.scatter(ts.x, ts.y, s=ts_bus_size, color=TS_COLOR, zorder=3)
+        add(Line2D([], [], marker="o", color=TS_COLOR, linestyle="", markersize=5, label="TS bus"))
+    for zone in zones:
+        if zone == TS_ZONE:
+            continue
+        sel = buses[buses.zone == zone]
+        ax.scatter(sel.x, sel.y, s=bus_size, color=zone_color(zone, zones), zorder=3)
+    for role, marker, label in (("slack", "s", "slack (ext_grid)"), ("generator", "D", "generator")):
+        sel = buses[buses.role == role]
+        if len(sel):
+            ax.scatter(
+                sel.x,
+                sel.y,
+                s=3 * ts_bus_size,
+                marker=marker,
+                facecolor="white",
+                edgecolor="black",
+                linewidth=1.3,
+                zorder=4,
+            )
+            add(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    markerfacecolor="white",
+                    markeredgecolor="black",
+                    linestyle="",
+                    markersize=7,
+                    label=label,
+                )
+            )
+    fpus = buses[buses.fpu != ""]
+    order = list(CHART_MARKERS)
+    for kind in sorted(
+        dict.fromkeys(fpus.fpu), key=lambda k: (order.index(k) if k in order else len(order), k)
+    ):
+        sel = fpus[fpus.fpu == kind]
+        marker = CHART_MARKERS.get(kind, "D")
+        ax.scatter(
+            sel.x,
+            sel.y,
+            s=fpu_size,
+            marker=marker,
+            facecolor="#ff7f0e",
+            edgecolor="black",
+            linewidth=0.7,
+            zorder=5,
+        )
+        add(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                markerfacecolor="#ff7f0e",
+                markeredgecolor="black",
+                linestyle="",
+                markersize=8,
+                label=f"FPU, {kind} chart",
+            )
+        )
+
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.margins(0.05)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title)
+    if legend and handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return ax

@@ -1,0 +1,30 @@
+"""The one converter between a store's tables and pandas: a table is a set of one-dimensional variables that share
+a dimension (``case``, ``dso_row``, ...), optionally with a common name prefix (``pt_p_mw`` is column ``p_mw`` of
+table ``pt_``).
+
+Every chapter writes its tables with :func:`to_dataset` and reads them with :func:`table`, so that the column names
+in code, in the store and in the printed table are the same.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+
+def table(ds: xr.Dataset, dim: str, prefix: str = "") -> pd.DataFrame:
+    """The one-dimensional variables of ``ds`` over ``dim`` whose names start with ``prefix``, as a DataFrame with
+    the prefix removed from the column names."""
+    return pd.DataFrame({k[len(prefix):]: ds[k].values for k in ds.data_vars
+                         if ds[k].dims == (dim,) and k.startswith(prefix)})
+
+
+def to_dataset(frame: pd.DataFrame, dim: str, prefix: str = "", units: dict[str, str] | None = None) -> xr.Dataset:
+    """``frame``'s columns as one-dimensional variables ``<prefix><column>`` over ``dim`` (its index is dropped);
+    ``units`` maps a column to the ``units`` attribute of its variable."""
+    units = units or {}
+    out = xr.Dataset({f"{prefix}{c}": (dim, frame[c].to_numpy()) for c in frame.columns})
+    for c, u in units.items():
+        if f"{prefix}{c}" in out:
+            out[f"{prefix}{c}"].attrs["units"] = u
+    return out

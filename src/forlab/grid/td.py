@@ -1,0 +1,776 @@
+"""Flexibility-providing units and integrated T+D study systems (floor 2).
+
+* `add_fpu`, `add_default_fpus`, `fpus`, `chart_of`: distributed generators with a PQ chart (`forlab.grid.capability`) as
+  controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
+* `derive_branch_limits`: current limits for distribution grids that have none in their data.
+* `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
+  attached at TS load buses through points of common coupling (PCC), as METHODS.md describes.
+
+Units: MW, Mvar, MVA, kV, kA, p.u.; costs in the TS case's currency per hour (MATPOWER: $/h), so an FPU cost
+``c(p) = a p^2 + b p`` has b in $/MWh and a in $/(MW^2 h).
+
+How a DS is attached (defaults in brackets, all parameters of `load_system`):
+
+1. The DS is loaded with its ties closed ["all"]. Its root (the ext_grid bus of the MATPOWER case) becomes the PCC,
+   an ext_grid held at the TS bus's base-case voltage magnitude; DS angles are referenced to the PCC angle. The
+   MATPOWER cost of the DS's slack is dropped: the price of imported energy is the TS's business.
+2. The TS load bus k it replaces is the unused non-slack load bus that best fits the DS (smallest
+   |log(P_k / P_DS)| + |Q_k/P_k - Q_DS/P_DS|), unless given.
+3. The DS is scaled by s so that its base-case import equals the TS load P at k. When P_k / P_DS lies within
+   ``load_scaling_range`` [0.8, 1.25] only the loads are scaled (iterated to 1e-9 relative error, since losses change
+   with the loads). Otherwise the DS is scaled as s identical feeders in parallel: loads and every branch
+   admittance and rating times s, which keeps its per-unit voltages and loadings as published (e.g. case33bw,
+   3.9 MW, at a 90 MW case9 bus: s = 23.5). s, the mode and the reactive mismatch Q_DS - Q_k are recorded per PCC:
+   the TS bus then carries the DS's Q, not its own.
+4. FPUs of mixed chart types are placed at spread-out DS load buses (`add_default_fpus`), sized against the scaled
+   load, with linear costs spread around the TS marginal cost; their initial set-point is the chart point closest to
+   zero output, so they leave the base case unchanged.
+5. A DS with a second PCC gets a second ext_grid at its electrically farthest bus from the root, coupled to the free
+   TS load bus closest in voltage angle to the first PCC bus; that bus keeps its own load and additionally carries
+   the DS's import there. The DS's total import matches the load it replaces at the first PCC.
+6. The TS alone carries each DS import as a load; TS and DS power flows are iterated until they agree at the PCCs
+   (voltage magnitude, angle difference between PCCs, import) to 1e-8.
+7. Branch limits are derived from this base case where the data have none (`derive_branch_limits`), and DS bus
+   voltage limits set to ``vm_limits`` [0.95, 1.05] p.u.
+
+In the integrated net each PCC is a near-ideal transformer (hv = TS bus, lv = DS bus, 100 MVA, vk 0.01 %, no losses,
+no tap): TS and DS voltage levels differ, and pandapower converts line ohms with the from-bus voltage, so the buses
+are not merged.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandapower as pp
+import pandapower.topology as top
+import pandas as pd
+
+from forlab.grid import cases
+from forlab.grid.capability import Circle, Polygon, PowerFactorCone, PQChart, Rectangle, as_chart
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "SYSTEMS",
+    "StudySystem",
+    "add_default_fpus",
+    "add_fpu",
+    "available_systems",
+    "chart_of",
+    "default_chart",
+    "derive_branch_limits",
+    "fpus",
+    "load_system",
+    "ts_marginal_cost",
+]
+
+DEFAULT_KINDS: tuple[str, ...] = ("rectangle", "circle", "cone", "polygon")
+UNLIMITED_KA = 9999.0
+"""A line current limit at or above this (kA) means "no limit" (from_ppc writes 99999 for MATPOWER's rateA = 0)."""
+
+PCC_TRAFO = {"sn_mva": 100.0, "vk_percent": 0.01, "vkr_percent": 0.0, "pfe_kw": 0.0, "i0_percent": 0.0}
+"""Parameters of the near-ideal PCC transformer: 0.01 % short-circuit voltage on 100 MVA, lossless, no tap."""
+
+_POLYGON_UNIT = ((0.0, -0.3), (0.8, -0.45), (1.0, -0.2), (1.0, 0.3), (0.7, 0.55), (0.0, 0.45))
+"""Default polygon chart per MW of rated P: a capability curve with a lower Q limit when leading."""
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# flexibility-providing units
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def add_fpu(
+    net, bus: int, chart, cost_a: float, cost_b: float, name: str | None = None, p_mw=None, q_mvar=None
+) -> int:
+    """Add a flexibility-providing unit: a controllable sgen with a PQ chart and a quadratic cost; returns its index.
+
+    chart: a `PQChart` (or its dict/JSON), in MW/Mvar. Cost c(p) = cost_a p^2 + cost_b p with p in MW, stored in
+    ``net.poly_cost`` (et "sgen", cp2_eur_per_mw2 = cost_a, cp1_eur_per_mw = cost_b; currency per hour).
+    ``net.sgen["chart"]`` holds ``chart.to_json()`` (None for other sgens); ``min/max_p_mw``, ``min/max_q_mvar`` are
+    the chart's bounding box. The initial set-point (p_mw, q_mvar) defaults to the chart point closest to (0, 0) and
+    must lie inside the chart.
+    """
+    chart = as_chart(chart)
+    if bus not in net.bus.index:
+        raise ValueError(f"bus {bus} is not in the net")
+    for label, value in (("cost_a", cost_a), ("cost_b", cost_b)):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{label} must be finite, got {value}")
+    p0, q0 = chart.nearest(0.0, 0.0)
+    p0 = p0 if p_mw is None else float(p_mw)
+    q0 = q0 if q_mvar is None else float(q_mvar)
+    if not bool(chart.contains(p0, q0, tol=1e-9 * max(1.0, abs(p0), abs(q0)))):
+        raise ValueError(f"initial set-point ({p0}, {q0}) lies outside the chart {chart!r}")
+    p_min, p_max, q_min, q_max = chart.bounds()
+    if "chart" not in net.sgen.columns:
+        net.sgen["chart"] = pd.Series([None] * len(net.sgen), index=net.sgen.index, dtype=object)
+    idx = pp.create_sgen(
+        net,
+        bus,
+        p_mw=p0,
+        q_mvar=q0,
+        sn_mva=math.hypot(max(abs(p_min), abs(p_max)), max(abs(q_min), abs(q_max))),
+        name=name,
+        type="FPU",
+        controllable=True,
+        min_p_mw=p_min,
+        max_p_mw=p_max,
+        min_q_mvar=q_min,
+        max_q_mvar=q_max,
+    )
+    net.sgen["chart"] = net.sgen["chart"].astype(object)
+    net.sgen.at[idx, "chart"] = chart.to_json()
+    pp.create_poly_cost(net, idx, "sgen", cp1_eur_per_mw=float(cost_b), cp2_eur_per_mw2=float(cost_a))
+    return int(idx)
+
+
+def _is_fpu(net) -> pd.Series:
+    if "chart" not in net.sgen.columns or not len(net.sgen):
+        return pd.Series(False, index=net.sgen.index)
+    return net.sgen["chart"].map(lambda c: isinstance(c, str) and bool(c))
+
+
+def fpus(net) -> pd.DataFrame:
+    """One row per FPU (index: sgen index): bus, name, kind, chart bounds (MW/Mvar), set-point, cost_a, cost_b, chart."""
+    sel = net.sgen[_is_fpu(net)]
+    rows = []
+    for idx, row in sel.iterrows():
+        chart = PQChart.from_json(row["chart"])
+        cost = net.poly_cost[(net.poly_cost.et == "sgen") & (net.poly_cost.element == idx)]
+        p0, p1, q0, q1 = chart.bounds()
+        rows.append(
+            {
+                "sgen": idx,
+                "bus": int(row.bus),
+                "name": row["name"],
+                "kind": chart.kind,
+                "p_min_mw": p0,
+                "p_max_mw": p1,
+                "q_min_mvar": q0,
+                "q_max_mvar": q1,
+                "p_mw": float(row.p_mw),
+                "q_mvar": float(row.q_mvar),
+                "cost_a": float(cost.cp2_eur_per_mw2.iloc[0]) if len(cost) else 0.0,
+                "cost_b": float(cost.cp1_eur_per_mw.iloc[0]) if len(cost) else 0.0,
+                "chart": row["chart"],
+            }
+        )
+    cols = [
+        "sgen",
+        "bus",
+        "name",
+        "kind",
+        "p_min_mw",
+        "p_max_mw",
+        "q_min_mvar",
+        "q_max_mvar",
+        "p_mw",
+        "q_mvar",
+        "cost_a",
+        "cost_b",
+        "chart",
+    ]
+    return pd.DataFrame(rows, columns=cols).set_index("sgen")
+
+
+def chart_of(net, sgen_idx: int) -> PQChart:
+    """The PQ chart of FPU ``sgen_idx``; ValueError for an sgen without a chart."""
+    spec = net.sgen.at[sgen_idx, "chart"] if "chart" in net.sgen.columns else None
+    if not isinstance(spec, str) or not spec:
+        raise ValueError(f"sgen {sgen_idx} has no PQ chart")
+    return PQChart.from_json(spec)
+
+
+def default_chart(kind: str, p_rated_mw: float) -> PQChart:
+    """The default chart of each kind for a unit of rated active power ``p_rated_mw`` (MW):
+    rectangle 0..P x +-0.5 P; circle s = P/0.9 with 0 <= p <= P; cone pf >= 0.9 up to P; polygon `_POLYGON_UNIT` x P.
+    """
+    p = float(p_rated_mw)
+    if kind == "rectangle":
+        return Rectangle(0.0, p, -0.5 * p, 0.5 * p)
+    if kind == "circle":
+        return Circle(p / 0.9, p, 0.0)
+    if kind == "cone":
+        return PowerFactorCone(p, 0.9, 0.0)
+    if kind == "polygon":
+        return Polygon(tuple((a * p, b * p) for a, b in _POLYGON_UNIT))
+    raise ValueError(f"unknown chart kind {kind!r}; choose from {DEFAULT_KINDS}")
+
+
+def _graph_distance(net, source: int) -> pd.Series:
+    """Electrical distance (sum of |z| in ohm along the shortest path, in-service branches) from ``source``."""
+    g = top.create_nxgraph(net, calc_branch_impedances=True, branch_impedance_unit="ohm", multi=False)
+    dist = nx.single_source_dijkstra_path_length(g, source, weight="z_ohm")
+    return pd.Series(dist).sort_index()
+
+
+def _root_buses(net) -> list[int]:
+    return [int(b) for b in net.ext_grid.bus[net.ext_grid.in_service.astype(bool)]]
+
+
+def _spread_buses(net, candidates: Sequence[int], n: int, anchors: Sequence[int]) -> list[int]:
+    """n buses of ``candidates`` spread out by farthest-point selection on electrical distance, starting away from
+    the ``anchors`` (e.g. the root); deterministic."""
+    cand = [int(b) for b in candidates]
+    if n > len(cand):
+        raise ValueError(f"{n} FPUs requested but only {len(cand)} candidate buses")
+    dist = {int(b): _graph_distance(net, int(b)) for b in set(cand) | set(anchors)}
+    nearest = pd.Series(np.inf, index=cand)
+    for a in anchors:
+        nearest = np.minimum(nearest, dist[int(a)].reindex(cand).fillna(np.inf))
+    chosen: list[int] = []
+    for _ in range(n):
+        score = nearest.drop(chosen)
+        pick = int(score.sort_index().idxmax())
+        chosen.append(pick)
+        nearest = np.minimum(nearest, dist[pick].reindex(cand).fillna(np.inf))
+    return chosen
+
+
+def add_default_fpus(
+    ds_net,
+    n: int,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    share: float = 0.4,
+    seed: int = 0,
+    cost_b: tuple[float, float] = (10.0, 40.0),
+    cost_slope: float = 0.2,
+) -> list[int]:
+    """Place n FPUs of mixed chart types at spread-out load buses of a DS; returns their sgen indices.
+
+    share: total rated P of the FPUs as a fraction of the DS's total load P (sizes vary by a factor 0.5..1.5 drawn
+    with ``seed``). kinds: chart kinds, assigned in turn (`default_chart`). cost_b: range of the linear cost b
+    ($/MWh); the n values are spread evenly over it (then shuffled), so some units are cheaper and some dearer
+    than the TS's marginal cost. cost_slope: the quadratic term raises the marginal cost at rated output by this
+    fraction of b (a = cost_slope * b / (2 P)). Buses: farthest-point selection on electrical distance (|z| in ohm)
+    among buses with a positive load, away from the root.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if not 0 < share:
+        raise ValueError(f"share must be > 0, got {share}")
+    lo, hi = (float(c) for c in cost_b)
+    if hi < lo:
+        raise ValueError(f"cost_b range ({lo}, {hi}) is empty")
+    for k in kinds:
+        default_chart(k, 1.0)
+    rng = np.random.default_rng(seed)
+    load_p = ds_net.load[ds_net.load.in_service.astype(bool)].groupby("bus").p_mw.sum()
+    total = float(load_p.sum())
+    if total <= 0:
+        raise ValueError(f"DS {ds_net.name!r} has no positive load to size FPUs against")
+    buses = _spread_buses(ds_net, load_p.index[load_p > 0], n, _root_buses(ds_net))
+    w = rng.uniform(0.5, 1.5, size=n)
+    sizes = share * total * w / w.sum()
+    bs = lo + (hi - lo) * (np.arange(n) + 0.5) / n
+    bs = rng.permutation(bs)
+    out = []
+    for i, (bus, p_rated, b) in enumerate(zip(buses, sizes, bs)):
+        kind = kinds[i % len(kinds)]
+        a = cost_slope * b / (2 * p_rated)
+        out.append(add_fpu(ds_net, bus, default_chart(kind, p_rated), a, b, name=f"FPU {i} ({kind})"))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# branch limits
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def derive_branch_limits(net, margin: float = 1.5, floor: float = 0.2, run: bool = True) -> pd.Index:
+    """Current limits for the lines that have none (``max_i_ka`` >= `UNLIMITED_KA`), from the base-case power flow.
+
+    limit = margin * max(I_base, floor * I_base_max) in kA, where I_base is the line's base-case current and
+    I_base_max the largest one in the net: lightly loaded lines and open ties get floor * margin * I_base_max.
+    Writes ``max_i_ka`` and ``max_loading_percent`` = 100, records the rule in ``net["branch_limit_rule"]`` and
+    returns the lines changed. ``run=False`` uses the power flow results already in ``net.res_line``.
+    """
+    if margin <= 0 or floor < 0:
+        raise ValueError(f"margin must be > 0 and floor >= 0, got {margin}, {floor}")
+    if run:
+        pp.runpp(net)
+    i_ka = net.res_line.i_ka.reindex(net.line.index).fillna(0.0)
+    i_ka[~net.line.in_service.astype(bool)] = 0.0
+    i_max = float(i_ka.max())
+    if i_max <= 0:
+        raise ValueError(f"net {net.name!r}: no line carries current in the base case")
+    missing = net.line.index[net.line.max_i_ka >= UNLIMITED_KA]
+    net.line.loc[missing, "max_i_ka"] = margin * np.maximum(i_ka[missing], floor * i_max)
+    net.line["max_loading_percent"] = 100.0
+    net["branch_limit_rule"] = (
+        f"lines without a rating in the data ({len(missing)} of {len(net.line)}): max_i_ka = {margin} x "
+        f"max(base-case current, {floor} x largest base-case current {i_max:.4g} kA); base case = loads as scaled, "
+        f"ties as in the net, FPUs at their initial set-point"
+    )
+    return missing
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# study systems
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DSSpec:
+    """A DS of a study system: case name, optional TS bus, and whether it has a second PCC."""
+
+    case: str
+    ts_bus: int | None = None
+    second_pcc: bool = False
+    ts_bus2: int | None = None
+    ds_bus2: int | None = None
+
+
+SYSTEMS: dict[str, tuple[str, tuple[DSSpec, ...]]] = {
+    "case9+case33bw": ("case9", (DSSpec("case33bw"),)),
+    "case30+case69+case33bw": ("case30", (DSSpec("case69"), DSSpec("case33bw"))),
+    "case39+case118zh": ("case39", (DSSpec("case118zh"),)),
+    "case118+case136ma+case141": ("case118", (DSSpec("case136ma"), DSSpec("case141"))),
+    "case118+case533mt_hi": ("case118", (DSSpec("case533mt_hi"),)),
+    "case30+case33bw-2pcc": ("case30", (DSSpec("case33bw", second_pcc=True),)),
+}
+"""Named study systems: TS case and its DSs."""
+
+
+def available_systems() -> list[str]:
+    """Names accepted by `load_system`."""
+    return list(SYSTEMS)
+
+
+@dataclass
+class StudySystem:
+    """A TS with DSs attached at PCCs.
+
+    ts: the TS alone; each PCC bus carries a load ``"DS <name> import"`` (flag column ``net.load["ds_import"]`` =
+    DS name) equal to the DS's base-case import, so the TS solves on its own.
+    ds: each DS alone (name -> net): PCC buses as ext_grids (wide P/Q limits, no cost), loads scaled, FPUs,
+    branch limits, bus voltage limits ``vm_limits``.
+    pcc: one row per PCC: ds, ts_bus, ds_bus (in the DS net), trafo (index in `integrated()`), scale, scaling,
+    p_mw / q_mvar (base-case import, TS -> DS), vm_pu / va_degree (TS base case), ts_load_p_mw / ts_load_q_mvar
+    (the TS load replaced; 0 at a second PCC), q_mismatch_mvar (DS import Q - replaced TS load Q).
+    params: the parameters used to build the system.
+    """
+
+    name: str
+    ts: object
+    ds: dict[str, object]
+    pcc: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+    def integrated(self):
+        """The whole T+D net: TS + every DS + PCC transformers; DS ext_grids and the TS import loads removed.
+
+        ``net.bus["zone"]`` is "TS" or the DS name (lines, trafos, loads, sgens, shunts likewise; PCC trafos "PCC");
+        ``orig_index`` (``net.bus["orig_bus"]`` for buses) is the index in its own net. FPUs keep their chart and
+        poly_cost. DS indices are offset to the next multiple of 1000 per DS (case9+case33bw: DS bus 17 -> 1017).
+        """
+        net, trafo_of = _build_integrated(self)
+        if "trafo" in self.pcc.columns:
+            recorded = {(ds, int(k)): int(t) for ds, k, t in zip(self.pcc.ds, self.pcc.index, self.pcc.trafo)}
+            if recorded != trafo_of:
+                raise RuntimeError("PCC transformer indices differ from those recorded in StudySystem.pcc")
+        return net
+
+    def summary(self) -> pd.DataFrame:
+        """One row per DS: buses, lines (in service), ties closed, FPUs, load (MW), scale, base import (MW, Mvar)."""
+        rows = []
+        for ds_name, dsn in self.ds.items():
+            pc = self.pcc[self.pcc.ds == ds_name]
+            rows.append(
+                {
+                    "ds": ds_name,
+                    "buses": len(dsn.bus),
+                    "lines_in_service": int(dsn.line.in_service.sum()),
+                    "ties_closed": len(dsn.get("ties_closed", [])),
+                    "fpus": int(_is_fpu(dsn).sum()),
+                    "load_mw": float(dsn.load.p_mw.sum()),
+                    "fpu_p_max_mw": float(fpus(dsn).p_max_mw.sum()),
+                    "scale": float(pc.scale.iloc[0]),
+                    "scaling": pc.scaling.iloc[0],
+                    "pccs": len(pc),
+                    "import_p_mw": float(pc.p_mw.sum()),
+                    "import_q_mvar": float(pc.q_mvar.sum()),
+                }
+            )
+        return pd.DataFrame(rows).set_index("ds")
+
+
+_TABLES = ("bus", "line", "trafo", "load", "sgen", "shunt", "impedance")
+_BUS_COLUMNS = {
+    "line": ("from_bus", "to_bus"),
+    "trafo": ("hv_bus", "lv_bus"),
+    "impedance": ("from_bus", "to_bus"),
+    "load": ("bus",),
+    "sgen": ("bus",),
+    "shunt": ("bus",),
+}
+
+
+def _offset(index: pd.Index) -> int:
+    return (int(index.max()) // 1000 + 1) * 1000 if len(index) else 0
+
+
+def _append_ds(net, dsn, ds_name: str) -> dict[int, int]:
+    """Append DS ``dsn`` (without its ext_grids) to ``net`` in place; returns the DS -> integrated bus map."""
+    for elm in ("gen", "switch", "ward", "xward", "dcline", "storage", "trafo3w", "pwl_cost"):
+        if elm in dsn and len(dsn[elm]):
+            raise ValueError(f"DS {ds_name!r} has '{elm}' elements, which study systems do not merge")
+    b0 = _offset(net.bus.index)
+    bus_map = {int(b): b0 + int(b) for b in dsn.bus.index}
+    offsets = {}
+    for tab in _TABLES:
+        src = dsn[tab]
+        if not len(src):
+            continue
+        off = b0 if tab == "bus" else _offset(net[tab].index)
+        offsets[tab] = off
+        add = src.copy()
+        add["zone"] = ds_name
+        add["orig_index"] = add.index
+        if tab == "bus":
+            add["orig_bus"] = add.index
+        for col in _BUS_COLUMNS.get(tab, ()):
+            add[col] = add[col].map(bus_map).astype(np.int64)
+        add.index = add.index + off
+        net[tab] = pd.concat([net[tab], add], axis=0) if len(net[tab]) else add
+    if "chart" in net.sgen.columns:
+        net.sgen["chart"] = net.sgen["chart"].astype(object).where(net.sgen["chart"].notna(), None)
+    for col, dtype in (("in_service", bool), ("controllable", bool)):
+        for tab in _TABLES:
+            if col in net[tab].columns:
+                net[tab][col] = net[tab][col].fillna(col == "in_service").astype(dtype)
+    if "is_tie" in net.line.columns:
+        net.line["is_tie"] = net.line["is_tie"].fillna(False).astype(bool)
+    costs = dsn.poly_cost[dsn.poly_cost.et == "sgen"].copy()
+    if len(costs):
+        costs["element"] = costs["element"] + offsets.get("sgen", 0)
+        costs.index = costs.index + _offset(net.poly_cost.index)
+        net.poly_cost = pd.concat([net.poly_cost, costs], axis=0)
+    return bus_map
+
+
+def _build_integrated(system: StudySystem):
+    net = copy.deepcopy(system.ts)
+    net.name = system.name
+    flag = net.load["ds_import"].notna()
+    net.load = net.load[~flag].drop(columns="ds_import")
+    for tab in (*_TABLES, "ext_grid", "gen"):
+        if len(net[tab]):
+            net[tab]["zone"] = "TS"
+            net[tab]["orig_index"] = net[tab].index
+    net.bus["orig_bus"] = net.bus.index
+    trafo_of: dict[tuple[str, int], int] = {}
+    for ds_name, dsn in system.ds.items():
+        bus_map = _append_ds(net, dsn, ds_name)
+        for k, row in system.pcc[system.pcc.ds == ds_name].iterrows():
+            lv = bus_map[int(row.ds_bus)]
+            tid = pp.create_transformer_from_parameters(
+                net,
+                hv_bus=int(row.ts_bus),
+                lv_bus=lv,
+                vn_hv_kv=float(net.bus.vn_kv[int(row.ts_bus)]),
+                vn_lv_kv=float(net.bus.vn_kv[lv]),
+                shift_degree=0.0,
+                name=f"PCC {ds_name} {k}",
+                max_loading_percent=1e4,
+                **PCC_TRAFO,
+            )
+            net.trafo.loc[tid, ["zone", "orig_index"]] = ["PCC", tid]
+            trafo_of[(ds_name, int(k))] = int(tid)
+    for tab in (*_TABLES, "ext_grid", "gen"):
+        if "zone" in net[tab].columns:
+            net[tab]["zone"] = net[tab]["zone"].astype(object)
+    return net, trafo_of
+
+
+def _import(net) -> tuple[np.ndarray, np.ndarray]:
+    eg = net.ext_grid.index[net.ext_grid.in_service.astype(bool)]
+    return net.res_ext_grid.p_mw[eg].to_numpy(), net.res_ext_grid.q_mvar[eg].to_numpy()
+
+
+def _scale_feeders(net, s: float) -> None:
+    """Scale a grid as s identical copies in parallel: loads, sgens and branch admittances/ratings times s."""
+    net.load[["p_mw", "q_mvar"]] *= s
+    if len(net.sgen):
+        net.sgen[["p_mw", "q_mvar"]] *= s
+    net.line[["r_ohm_per_km", "x_ohm_per_km"]] /= s
+    net.line[["c_nf_per_km", "g_us_per_km"]] *= s
+    lim = net.line.max_i_ka < UNLIMITED_KA
+    net.line.loc[lim, "max_i_ka"] *= s
+    if len(net.trafo):
+        net.trafo[["sn_mva", "pfe_kw"]] *= s
+    if len(net.impedance):
+        net.impedance["sn_mva"] *= s
+    if len(net.shunt):
+        net.shunt[["p_mw", "q_mvar"]] *= s
+
+
+def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float]) -> tuple[float, str]:
+    """Scale the DS in place so its total base-case import is ``target_p`` (MW); returns (scale, scaling mode)."""
+    pp.runpp(dsn)
+    p0 = float(_import(dsn)[0].sum())
+    if p0 <= 0:
+        raise ValueError(f"DS {dsn.name!r} exports in its base case ({p0:.3f} MW): cannot replace a TS load")
+    s = target_p / p0
+    if mode == "auto":
+        mode = "loads" if load_range[0] <= s <= load_range[1] else "feeders"
+    if mode == "feeders":
+        _scale_feeders(dsn, s)
+        pp.runpp(dsn)
+        return s, mode
+    if mode != "loads":
+        raise ValueError(f"scaling must be 'auto', 'loads' or 'feeders', not {mode!r}")
+    base = dsn.load[["p_mw", "q_mvar"]].copy()
+    for _ in range(30):
+        dsn.load[["p_mw", "q_mvar"]] = base * s
+        pp.runpp(dsn)
+        p = float(_import(dsn)[0].sum())
+        if abs(p - target_p) <= 1e-9 * abs(target_p):
+            break
+        s *= target_p / p
+    else:
+        raise RuntimeError(f"load scaling of {dsn.name!r} did not reach the target import {target_p} MW")
+    return s, mode
+
+
+def ts_marginal_cost(ts) -> float:
+    """Median marginal cost ($/MWh) of the TS units with a cost, at their base-case power flow output."""
+    pp.runpp(ts)
+    mcs = []
+    for _, c in ts.poly_cost.iterrows():
+        res = ts[f"res_{c.et}"]
+        if c.element in res.index:
+            p = float(res.p_mw[c.element])
+            mcs.append(2 * float(c.cp2_eur_per_mw2) * p + float(c.cp1_eur_per_mw))
+    if not mcs:
+        raise ValueError(f"TS {ts.name!r} has no generator costs")
+    return float(np.median(mcs))
+
+
+def _choose_ts_bus(ts, p_ds: float, q_ds: float, used: set[int]) -> int:
+    loads = ts.load[ts.load.in_service.astype(bool)].groupby("bus")[["p_mw", "q_mvar"]].sum()
+    slack = set(_root_buses(ts))
+    cand = loads[(loads.p_mw > 0) & ~loads.index.isin(list(used | slack))]
+    if not len(cand):
+        raise ValueError(f"TS {ts.name!r} has no free load bus for another DS")
+    fit = np.abs(np.log(cand.p_mw / p_ds)) + np.abs(cand.q_mvar / cand.p_mw - q_ds / p_ds)
+    return int(fit.sort_index().idxmin())
+
+
+def _farthest_bus(dsn) -> int:
+    d = _graph_distance(dsn, _root_buses(dsn)[0])
+    return int(d.idxmax())
+
+
+def load_system(
+    name: str,
+    *,
+    ties: str | Sequence[int] = "all",
+    vm_limits: tuple[float, float] = (0.95, 1.05),
+    n_fpus: int | dict[str, int] | None = None,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    share: float = 0.4,
+    cost_b_factors: tuple[float, float] = (0.5, 1.5),
+    cost_slope: float = 0.2,
+    branch_margin: float = 1.5,
+    branch_floor: float = 0.2,
+    scaling: str = "auto",
+    load_scaling_range: tuple[float, float] = (0.8, 1.25),
+    ts_buses: dict[str, int] | None = None,
+    seed: int = 0,
+) -> StudySystem:
+    """Build a named study system (see `available_systems`).
+
+    ties: which DS ties to close (as `forlab.grid.cases.load`). vm_limits: DS bus voltage limits (p.u.).
+    n_fpus: FPUs per DS (int, or dict per DS name); default clip(round(buses / 15), 4, 12).
+    kinds, share, cost_slope: as `add_default_fpus`; FPU linear costs b are spread over cost_b_factors x the TS
+    marginal cost (`ts_marginal_cost`). branch_margin, branch_floor: `derive_branch_limits`.
+    scaling: "auto" | "loads" | "feeders" (module docstring); load_scaling_range: the "auto" band for "loads".
+    ts_buses: TS bus (pandapower index) per DS name instead of the automatic choice. seed: FPU sizes and cost
+    order (DS j uses seed + j). ValueError for an unknown name, listing the available ones.
+    """
+    if name not in SYSTEMS:
+        close = difflib.get_close_matches(str(name), list(SYSTEMS), n=3, cutoff=0.4)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown study system {name!r}.{hint} Available: {', '.join(SYSTEMS)}")
+    lo_v, hi_v = vm_limits
+    if not 0 < lo_v < hi_v:
+        raise ValueError(f"vm_limits must satisfy 0 < min < max, got {vm_limits}")
+    ts_name, specs = SYSTEMS[name]
+    ts_buses = dict(ts_buses or {})
+    ts = cases.load(ts_name)
+    pp.runpp(ts)
+    vm0, va0 = ts.res_bus.vm_pu.copy(), ts.res_bus.va_degree.copy()
+    mc = ts_marginal_cost(ts)
+    loads = ts.load.groupby("bus")[["p_mw", "q_mvar"]].sum()
+
+    used: set[int] = set()
+    ds_nets: dict[str, object] = {}
+    rows = []
+    for j, spec in enumerate(specs):
+        ds_name = spec.case
+        dsn = cases.load(ds_name, ties=ties)
+        dsn.name = ds_name
+        if len(dsn.ext_grid) != 1:
+            raise ValueError(
+                f"DS {ds_name!r} must have exactly one ext_grid (its root), has {len(dsn.ext_grid)}"
+            )
+        root = int(dsn.ext_grid.bus.iloc[0])
+        dsn.poly_cost = dsn.poly_cost[dsn.poly_cost.et != "ext_grid"]
+        pp.runpp(dsn)
+        p_ds, q_ds = float(_import(dsn)[0].sum()), float(_import(dsn)[1].sum())
+        k1 = ts_buses.get(ds_name, spec.ts_bus)
+        k1 = _choose_ts_bus(ts, p_ds, q_ds, used) if k1 is None else int(k1)
+        if k1 not in loads.index or loads.p_mw[k1] <= 0:
+            raise ValueError(f"TS bus {k1} has no positive load for DS {ds_name!r} to replace")
+        if k1 in used:
+            raise ValueError(f"TS bus {k1} is used by two DSs")
+        used.add(k1)
+        dsn.ext_grid.loc[:, ["vm_pu", "va_degree"]] = [float(vm0[k1]), 0.0]
+        pcc_buses = [(k1, root)]
+        if spec.second_pcc:
+            k2 = spec.ts_bus2
+            if k2 is None:
+                cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(ts))))]
+                k2 = int(pd.Series(np.abs(va0[cand] - va0[k1]), index=cand).sort_index().idxmin())
+            used.add(int(k2))
+            far = spec.ds_bus2 if spec.ds_bus2 is not None else _farthest_bus(dsn)
+            pp.create_ext_grid(
+                dsn, bus=int(far), vm_pu=float(vm0[k2]), va_degree=float(va0[k2] - va0[k1]), name="PCC 2"
+            )
+            pcc_buses.append((int(k2), int(far)))
+        scale, mode = _fit_scale(dsn, float(loads.p_mw[k1]), scaling, load_scaling_range)
+        dsn.bus["min_vm_pu"], dsn.bus["max_vm_pu"] = float(lo_v), float(hi_v)
+        p_imp, q_imp = _import(dsn)
+        total_load = float(dsn.load.p_mw.sum())
+        wide = max(100.0, 10 * abs(total_load))
+        dsn.ext_grid[["min_p_mw", "max_p_mw", "min_q_mvar", "max_q_mvar"]] = [-wide, wide, -wide, wide]
+        n = n_fpus.get(ds_name) if isinstance(n_fpus, dict) else n_fpus
+        n = int(np.clip(round(len(dsn.bus) / 15), 4, 12)) if n is None else int(n)
+        add_default_fpus(
+            dsn,
+            n,
+            kinds=kinds,
+            share=share,
+            seed=seed + j,
+            cost_b=(cost_b_factors[0] * mc, cost_b_factors[1] * mc),
+            cost_slope=cost_slope,
+        )
+        pp.runpp(dsn)
+        if not np.allclose(_import(dsn)[0], p_imp, rtol=1e-6, atol=1e-9):
+            raise RuntimeError(
+                f"FPUs of {ds_name!r} changed the base-case import: initial set-points not zero"
+            )
+        ds_nets[ds_name] = dsn
+        eg_of = dict(zip(dsn.ext_grid.bus.astype(int), range(len(dsn.ext_grid))))
+        for i, (kb, db) in enumerate(pcc_buses):
+            e = eg_of[int(db)]
+            ts_p = float(loads.p_mw[kb]) if i == 0 else 0.0
+            ts_q = float(loads.q_mvar[kb]) if i == 0 else 0.0
+            rows.append(
+                {
+                    "ds": ds_name,
+                    "ts_bus": int(kb),
+                    "ds_bus": int(db),
+                    "scale": scale,
+                    "scaling": mode,
+                    "p_mw": float(p_imp[e]),
+                    "q_mvar": float(q_imp[e]),
+                    "vm_pu": float(vm0[kb]),
+                    "va_degree": float(va0[kb]),
+                    "ts_load_p_mw": ts_p,
+                    "ts_load_q_mvar": ts_q,
+                    "q_mismatch_mvar": float(q_imp[e]) - ts_q if i == 0 else float(q_imp[e]),
+                }
+            )
+    pcc = pd.DataFrame(rows)
+    ts_alone = _ts_with_imports(ts, pcc)
+    _reconcile(ts_alone, ds_nets, pcc)
+    for dsn in ds_nets.values():
+        derive_branch_limits(dsn, margin=branch_margin, floor=branch_floor)
+    system = StudySystem(
+        name=name,
+        ts=ts_alone,
+        ds=ds_nets,
+        pcc=pcc,
+        params={
+            "ties": ties,
+            "vm_limits": tuple(vm_limits),
+            "n_fpus": n_fpus,
+            "kinds": tuple(kinds),
+            "share": share,
+            "cost_b_factors": tuple(cost_b_factors),
+            "cost_slope": cost_slope,
+            "ts_marginal_cost": mc,
+            "branch_margin": branch_margin,
+            "branch_floor": branch_floor,
+            "scaling": scaling,
+            "load_scaling_range": tuple(load_scaling_range),
+            "seed": seed,
+        },
+    )
+    _, trafo_of = _build_integrated(system)
+    system.pcc["trafo"] = [trafo_of[(ds, int(k))] for ds, k in zip(system.pcc.ds, system.pcc.index)]
+    return system
+
+
+def _reconcile(ts_alone, ds_nets: dict, pcc: pd.DataFrame, tol: float = 1e-8, max_iter: int = 100) -> None:
+    """Make the TS alone and the DSs alone agree at the PCCs: the DS ext_grids take the TS power-flow voltages
+    (magnitude; angle relative to the first PCC) and the TS import loads the DS imports, until nothing changes."""
+    for _ in range(max_iter):
+        pp.runpp(ts_alone)
+        vm, va = ts_alone.res_bus.vm_pu, ts_alone.res_bus.va_degree
+        change = 0.0
+        for ds_name, dsn in ds_nets.items():
+            rows = pcc[pcc.ds == ds_name]
+            ref = int(rows.ts_bus.iloc[0])
+            for k, row in rows.iterrows():
+                e = dsn.ext_grid.index[dsn.ext_grid.bus == row.ds_bus][0]
+                new = (float(vm[row.ts_bus]), float(va[row.ts_bus] - va[ref]))
+                change = max(
+                    change,
+                    abs(new[0] - dsn.ext_grid.vm_pu[e]),
+                    abs(np.deg2rad(new[1] - dsn.ext_grid.va_degree[e])),
+                )
+                dsn.ext_grid.loc[e, ["vm_pu", "va_degree"]] = new
+                pcc.loc[k, ["vm_pu", "va_degree"]] = [new[0], float(va[row.ts_bus])]
+            pp.runpp(dsn)
+            for k, row in rows.iterrows():
+                e = dsn.ext_grid.index[dsn.ext_grid.bus == row.ds_bus][0]
+                p, q = float(dsn.res_ext_grid.p_mw[e]), float(dsn.res_ext_grid.q_mvar[e])
+                change = max(
+                    change,
+                    abs(p - row.p_mw) / max(1.0, abs(row.p_mw)),
+                    abs(q - row.q_mvar) / max(1.0, abs(row.q_mvar)),
+                )
+                pcc.loc[k, ["p_mw", "q_mvar", "q_mismatch_mvar"]] = [p, q, q - row.ts_load_q_mvar]
+                flag = (ts_alone.load.ds_import == ds_name) & (ts_alone.load.bus == row.ts_bus)
+                ts_alone.load.loc[flag, ["p_mw", "q_mvar"]] = [p, q]
+        if change <= tol:
+            return
+    raise RuntimeError(f"TS and DS power flows did not agree at the PCCs within {max_iter} iterations")
+
+
+def _ts_with_imports(ts, pcc: pd.DataFrame):
+    """The TS alone: the load at each first PCC bus replaced by the DS import, the import at a second PCC added."""
+    net = copy.deepcopy(ts)
+    net.load["ds_import"] = pd.Series([None] * len(net.load), index=net.load.index, dtype=object)
+    for _, row in pcc.iterrows():
+        if row.ts_load_p_mw > 0:
+            net.load = net.load[net.load.bus != row.ts_bus]
+        idx = pp.create_load(
+            net,
+            bus=int(row.ts_bus),
+            p_mw=float(row.p_mw),
+            q_mvar=float(row.q_mvar),
+            name=f"DS {row.ds} import",
+        )
+        net.load.at[idx, "ds_import"] = row.ds
+    return net

@@ -1,0 +1,238 @@
+"""P1, stages 1 and 2: sample the PQV feasible operating region (FOR) of a DS at its PCC.
+
+Stage 0 solves the six bounding-box OPFs in this process. Stage 1 projects an n x n grid of targets on each box face
+onto the FOR, stage 2 finds the support points of N Fibonacci directions (both in box-normalised coordinates). Stages
+1 and 2 run as fixed-size chunks on Dask workers (or in-process); each worker builds the DS model once and caches it.
+
+Every task is warm-started from one of the six box solutions chosen by the task alone (the face of a projection
+target, the box axis closest to a direction), never from whatever another task solved before it on the same worker:
+the result therefore does not depend on the number of workers or on scheduling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import time
+
+import numpy as np
+import xarray as xr
+
+from forlab.p1_for.dso_opf import Box, DSOModel, Sample, face_targets, fibonacci_directions
+
+_MODELS: dict[str, DSOModel] = {}
+
+
+def _model(token: str, net, vm_limits) -> DSOModel:
+    """The worker's cached DS model (built once per process and DS)."""
+    m = _MODELS.get(token)
+    if m is None:
+        m = DSOModel(net, vm_limits=vm_limits)
+        _MODELS.clear()  # one DS per worker at a time keeps memory flat
+        _MODELS[token] = m
+    return m
+
+
+def _token(net, vm_limits) -> str:
+    return hashlib.sha256(pickle.dumps((net, vm_limits))).hexdigest()[:16]
+
+
+def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple[int, dict, np.ndarray, np.ndarray]]:
+    """Solve one chunk of tasks (index, kind, vector, start index) on the worker's cached model."""
+    m = _model(token, net, vm_limits)
+    box = Box(np.asarray(lo), np.asarray(hi))
+    out = []
+    for idx, kind, vec, k in tasks:
+        if kind == "projection":
+            s = m.project(vec, box, x0=starts[k])
+        elif kind == "cost":
+            s, mismatch = m.cost_at(box.denormalise(vec), box, x0=starts[k])
+        elif kind == "fibonacci":
+            s = m.support(vec, box, x0=starts[k])
+        else:
+            raise ValueError(f"unknown task kind {kind!r}")
+        rec = s.record()
+        rec["mismatch"] = mismatch if kind == "cost" else 0.0
+        if kind == "cost":
+            # the cost's slope at the requested point (none when the nearest feasible point had to stand in)
+            grad = s.gradient if (mismatch == 0.0 and s.gradient is not None) else np.full(3, np.nan)
+            rec["grad_p"], rec["grad_q"], rec["grad_v"] = (float(v) for v in grad)
+        out.append((idx, rec, s.fpu_p_mw, s.fpu_q_mvar))
+    return out
+
+
+def nearest_start(t: np.ndarray) -> int:
+    """Index of the box sample (-P, +P, -Q, +Q, -V, +V) nearest to a normalised point: its dominant axis and sign."""
+    axis = int(np.argmax(np.abs(t)))
+    return 2 * axis + int(t[axis] > 0)
+
+
+def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=None, n_workers: int | None = 0,
+              address: str | None = None, chunk_size: int = 8, progress: bool = True, desc: str = "DS OPFs",
+              local: DSOModel | None = None) -> tuple[list, int]:
+    """Solve tasks (index, kind, normalised vector, start index) in fixed-size chunks, in-process or on Dask.
+
+    Returns the results sorted by task index and the number of Dask workers used (0: in-process).
+    """
+    from tqdm.auto import tqdm
+
+    from forlab.book import parallel
+
+    chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+    token = _token(ds_net, vm_limits)
+    results: list = []
+    bar = tqdm(total=len(tasks), desc=desc, disable=not progress)
+    with parallel.client(address, n_workers) as c:
+        if c is None:
+            if local is not None:
+                _MODELS.clear()
+                _MODELS[token] = local
+            for ch in chunks:
+                results += _solve_chunk(token, ds_net, vm_limits, box.lo, box.hi, starts, ch)
+                bar.update(len(ch))
+            workers = 0
+        else:
+            from distributed import as_completed
+
+            workers = len(c.scheduler_info()["workers"])
+            net_f = c.scatter(ds_net, broadcast=True)
+            starts_f = c.scatter(starts, broadcast=True)
+            futs = [c.submit(_solve_chunk, token, net_f, vm_limits, box.lo, box.hi, starts_f, ch, pure=False)
+                    for ch in chunks]
+            for fut in as_completed(futs):
+                part = fut.result()
+                results += part
+                bar.update(len(part))
+    bar.close()
+    results.sort(key=lambda r: r[0])
+    return results, workers
+
+
+def plan(n_directions: int, face_grid: int) -> list[tuple[int, str, np.ndarray, int]]:
+    """The task list: projections of the face targets, then support points of the Fibonacci directions.
+
+    Each task carries the index of the box sample it starts from: the face's own extreme for a projection, the
+    extreme of the axis most aligned with the direction for a support point (box samples are ordered -P, +P, -Q,
+    +Q, -V, +V).
+    """
+    tasks = []
+    if face_grid > 0:
+        targets, faces = face_targets(face_grid)
+        for t, f in zip(targets, faces):
+            tasks.append((len(tasks), "projection", t, int(f)))
+    if n_directions > 0:
+        for d in fibonacci_directions(n_directions):
+            tasks.append((len(tasks), "fibonacci", d, nearest_start(d)))
+    return tasks
+
+
+def sample_for(
+    ds_net,
+    n_directions: int = 50,
+    face_grid: int = 3,
+    *,
+    vm_limits: tuple[float, float] | None = None,
+    n_workers: int | None = None,
+    address: str | None = None,
+    chunk_size: int = 8,
+    progress: bool = True,
+    name: str | None = None,
+) -> xr.Dataset:
+    """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
+
+    n_directions: N Fibonacci directions (stage 2); face_grid: n of the n x n target grid per box face (stage 1);
+    vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local
+    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler. Failed OPFs stay in the dataset with their status.
+    Variables: p_mw, q_mvar, vm_pu (PCC import and voltage), normal (outward normal, normalised coordinates), stage,
+    success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
+    wall times.
+    """
+    if not isinstance(n_directions, (int, np.integer)) or n_directions < 0:
+        raise ValueError(f"n_directions must be a non-negative integer, got {n_directions!r}")
+    if not isinstance(face_grid, (int, np.integer)) or face_grid < 0:
+        raise ValueError(f"face_grid must be a non-negative integer, got {face_grid!r}")
+    t_start = time.perf_counter()
+    local = DSOModel(ds_net, vm_limits=vm_limits)
+    box, box_samples = local.bounding_box()
+    t_box = time.perf_counter() - t_start
+    starts = np.array([s.x for s in box_samples])
+    tasks = plan(n_directions, face_grid)
+    t_par = time.perf_counter()
+    results, workers = run_tasks(
+        ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
+        chunk_size=chunk_size, progress=progress, desc=f"FOR samples {name or ds_net.name or ''}".strip(), local=local,
+    )
+    t_parallel = time.perf_counter() - t_par
+    all_samples = [({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples] + [r[1:] for r in results]
+    ds = _to_dataset(all_samples, box, local)
+    ds.attrs.update({
+        "ds_name": str(name or ds_net.name or ""), "n_directions": int(n_directions), "face_grid": int(face_grid),
+        "n_workers": int(workers), "chunk_size": int(chunk_size), "box_time_s": t_box,
+        "parallel_time_s": t_parallel, "wall_time_s": time.perf_counter() - t_start,
+        "model_build_time_s": local.opf.build_time_s, "n_buses": int(local.model.nb),
+        "n_fpus": int(len(local.fpu_index)),
+    })
+    return ds
+
+
+def _to_dataset(rows, box: Box, model: DSOModel) -> xr.Dataset:
+    recs = [r[0] for r in rows]
+    n = len(recs)
+
+    def col(key, dtype=float):
+        return np.array([r[key] for r in recs], dtype=dtype)
+
+    fpu_p = np.array([r[1] for r in rows], dtype=float).reshape(n, -1)
+    fpu_q = np.array([r[2] for r in rows], dtype=float).reshape(n, -1)
+    fpus = model.model.units.iloc[model.fpu_index]
+    ds = xr.Dataset(
+        {
+            "p_mw": ("sample", col("p_mw")), "q_mvar": ("sample", col("q_mvar")), "vm_pu": ("sample", col("vm_pu")),
+            "normal": (("sample", "axis"), np.column_stack([col("normal_p"), col("normal_q"), col("normal_v")])),
+            "target": (("sample", "axis"), np.column_stack([col("target_p"), col("target_q"), col("target_v")])),
+            "stage": ("sample", col("stage", str)), "status": ("sample", col("status", str)),
+            "success": ("sample", col("success", bool)), "objective": ("sample", col("objective")),
+            "fpu_cost": ("sample", col("fpu_cost")), "iterations": ("sample", col("iterations", int)),
+            "solve_time_s": ("sample", col("solve_time_s")), "mismatch": ("sample", col("mismatch")),
+            "fpu_p_mw": (("sample", "fpu"), fpu_p), "fpu_q_mvar": (("sample", "fpu"), fpu_q),
+            "box_lo": ("axis", np.asarray(box.lo, float)), "box_hi": ("axis", np.asarray(box.hi, float)),
+        },
+        coords={"sample": np.arange(n), "axis": ["p_mw", "q_mvar", "vm_pu"],
+                "fpu": fpus["element"].to_numpy(int)},
+    )
+    return ds
+
+
+def box_of(ds: xr.Dataset) -> Box:
+    """The bounding box recorded in a samples dataset."""
+    return Box(ds.box_lo.values, ds.box_hi.values)
+
+
+def boundary_points(ds: xr.Dataset, normalised: bool = True) -> np.ndarray:
+    """The successful samples as an (n x 3) array, in box-normalised coordinates by default."""
+    ok = ds.success.values
+    pts = np.column_stack([ds.p_mw.values, ds.q_mvar.values, ds.vm_pu.values])[ok]
+    return box_of(ds).normalise(pts) if normalised else pts
+
+
+def coverage(ds: xr.Dataset, reference: xr.Dataset) -> dict:
+    """How well the samples cover a denser reference boundary (both in the samples' box coordinates).
+
+    Returns mean and max distance from every reference point to its nearest sample, and the ratio of the convex
+    hull volumes (samples / reference).
+    """
+    from scipy.spatial import ConvexHull, cKDTree
+
+    box = box_of(ds)
+    pts = boundary_points(ds, normalised=False)
+    ref = boundary_points(reference, normalised=False)
+    a, b = box.normalise(pts), box.normalise(ref)
+    dist, _ = cKDTree(a).query(b)
+    try:
+        vol = ConvexHull(a).volume / ConvexHull(b).volume
+    except Exception:  # noqa: BLE001 - a flat point set has no volume
+        vol = float("nan")
+    return {"mean_distance": float(dist.mean()), "max_distance": float(dist.max()), "hull_volume_ratio": float(vol)}
+
+
+__all__ = ["Sample", "boundary_points", "box_of", "coverage", "plan", "sample_for"]

@@ -1,0 +1,376 @@
+"""The TSO's AC-OPF with DS surrogates, its validation by power flow, and the benchmark against the integrated OPF.
+
+`SurrogateTSO` is the TS AC-OPF (`forlab.opf.ACOPF` on the TS alone, the placeholder import loads removed) extended,
+for every DS j, by
+
+* decision variables u_j^FPU = (p, q) of each FPU (MW, Mvar) bounded by its PQ chart;
+* the DS inputs u_j = (u_j^FPU, |V| at its PCC buses, the PCC angle difference in degrees, its load factor as a
+  parameter) and the K facets of its polytope, ``A u_j + c <= 0``, plus the sampled range of the PCC inputs (the
+  surrogate knows nothing outside it);
+* the predicted import P_k(u_j), Q_k(u_j) of each PCC k added to the demand of its TS bus;
+
+with objective TS unit cost + the FPUs' costs a p^2 + b p ($/h). The TSO thus sets the FPU dispatch itself.
+
+`Scenario` scales TS loads one by one and each DS's loads by one factor (the load factor the DSO forecasts and
+sends). `validate` checks a TSO dispatch: a power flow of each DS alone at the chosen u_j (true vs predicted
+import, DS limits) and the T+D power flow of the integrated net (`forlab.opf.judge.judge`); `benchmark` adds
+the integrated AC-OPF (`forlab.opf.ACOPF` on `StudySystem.integrated`) for cost deviation and time ratio.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import casadi as ca
+import numpy as np
+import pandas as pd
+
+from forlab.book.timing import fastest
+from forlab.opf import ACOPF
+from forlab.opf.acopf import OPFResult
+from forlab.opf.judge import deviation, dispatch_from_result, judge
+from forlab.p2_surrogate.dataset import DSFlow
+from forlab.p2_surrogate.model import DSSurrogate
+
+__all__ = ["IntegratedOPF", "Scenario", "SurrogateTSO", "TSOResult", "benchmark", "scenarios", "validate"]
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# load scenarios
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    """Load factors: ts (Series over the TS loads of ``StudySystem.ts`` without the DS placeholders) and ds (DS name
+    -> one factor on all its loads). name labels the scenario."""
+
+    name: str
+    ts: pd.Series
+    ds: dict[str, float]
+
+    @property
+    def ts_mean(self) -> float:
+        return float(self.ts.mean()) if len(self.ts) else 1.0
+
+
+def _ts_loads(system) -> pd.DataFrame:
+    load = system.ts.load
+    return load[load["ds_import"].isna()]
+
+
+def scenarios(system, n: int, load_range: tuple[float, float] = (0.6, 1.0), seed: int = 0,
+              include_peak: bool = True) -> list[Scenario]:
+    """n load scenarios: every TS load and every DS (one factor each) drawn uniformly in ``load_range``; with
+    ``include_peak`` the first, "peak", has every factor at the top of the range (the base case for a range ending
+    at 1)."""
+    lo, hi = (float(v) for v in load_range)
+    if not 0 <= lo <= hi:
+        raise ValueError(f"load_range must satisfy 0 <= lo <= hi, got {load_range}")
+    rng = np.random.default_rng(seed)
+    idx = _ts_loads(system).index
+    out = []
+    if include_peak and n > 0:
+        out.append(Scenario("peak", pd.Series(hi, index=idx), {ds: hi for ds in system.ds}))
+    while len(out) < n:
+        ts = pd.Series(rng.uniform(lo, hi, len(idx)), index=idx)
+        ds = {name: float(rng.uniform(lo, hi)) for name in system.ds}
+        out.append(Scenario(f"s{len(out)}", ts, ds))
+    return out
+
+
+def _demand(model, loads: pd.DataFrame, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bus demand (p.u., model order) of ``model`` with each row of ``loads`` scaled by ``factor``."""
+    pd_, qd_ = model.pd.copy(), model.qd.copy()
+    on = loads.in_service.astype(bool).to_numpy()
+    sc = loads["scaling"].fillna(1.0).to_numpy(float) if "scaling" in loads.columns else np.ones(len(loads))
+    bus = model.bus_lookup[loads.bus[on]].to_numpy(int)
+    extra = (np.asarray(factor, float)[on] - 1.0) * sc[on] / model.base_mva
+    np.add.at(pd_, bus, extra * loads.p_mw.to_numpy(float)[on])
+    np.add.at(qd_, bus, extra * loads.q_mvar.to_numpy(float)[on])
+    return pd_, qd_
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the TSO OPF
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TSOResult:
+    """One solve of `SurrogateTSO`: the OPF result, the inputs u per DS (original units), the predicted PCC import
+    per DS ((n_pcc,) MW and Mvar) and each DS's polytope score g(u) (<= 0 inside)."""
+
+    opf: OPFResult
+    u: dict[str, np.ndarray]
+    p_pred_mw: dict[str, np.ndarray]
+    q_pred_mvar: dict[str, np.ndarray]
+    g: dict[str, float]
+    scenario: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.opf.success
+
+    @property
+    def cost(self) -> float:
+        """The TSO's objective: TS unit cost + FPU costs ($/h)."""
+        return self.opf.objective
+
+
+class SurrogateTSO:
+    """The TSO AC-OPF with the surrogates of its DSs, built once (see module docstring).
+
+    system: the `forlab.grid.td.StudySystem`; surrogates: DS name -> `DSSurrogate` (every DS of the system).
+    enforce_domain: keep the PCC inputs inside the sampled ranges. ipopt: options for `forlab.opf.ACOPF`.
+    """
+
+    def __init__(self, system, surrogates: dict[str, DSSurrogate], *, enforce_domain: bool = True,
+                 ipopt: dict | None = None):
+        missing = set(system.ds) - set(surrogates)
+        if missing:
+            raise ValueError(f"no surrogate for DS {sorted(missing)}")
+        self.system = system
+        self.surrogates = surrogates
+        ts = copy.deepcopy(system.ts)
+        flag = ts.load["ds_import"].notna()
+        ts.load = ts.load[~flag].drop(columns="ds_import")
+        self.net = ts
+        self.pcc_buses = {}
+        for ds, sur in surrogates.items():
+            rows = system.pcc[system.pcc.ds == ds]
+            if len(rows) != sur.space.n_pcc:
+                raise ValueError(f"DS {ds!r}: {len(rows)} PCCs in the system, {sur.space.n_pcc} in its surrogate")
+            self.pcc_buses[ds] = [int(b) for b in rows.ts_bus]
+
+        variables, parameters = {}, {}
+        for ds, sur in surrogates.items():
+            lb, ub = [], []
+            for chart in sur.space.charts:
+                p0, p1, q0, q1 = chart.bounds()
+                lb += [p0, q0]
+                ub += [p1, q1]
+            variables[self._var(ds)] = (2 * sur.space.n_fpu, np.array(lb), np.array(ub))
+            if sur.space.load_is_input:
+                parameters[self._par(ds)] = 1
+
+        def inputs(m, sym, ds):
+            sur = surrogates[ds]
+            b = m.bus_lookup[self.pcc_buses[ds]].to_numpy(int)
+            parts = [sym.extra_x[self._var(ds)], sym.vm[int(b[0])]]
+            if sur.space.n_pcc == 2:
+                parts += [sym.vm[int(b[1])], (sym.va[int(b[1])] - sym.va[int(b[0])]) * (180.0 / math.pi)]
+            if sur.space.load_is_input:
+                parts.append(sym.extra_p[self._par(ds)])
+            return ca.vertcat(*parts)
+
+        def constraints(m, sym):
+            rows = []
+            for ds, sur in surrogates.items():
+                u = inputs(m, sym, ds)
+                x = sym.extra_x[self._var(ds)]
+                for k, chart in enumerate(sur.space.charts):
+                    rows += [(e, lb_, ub_) for e, lb_, ub_ in chart.casadi_constraints(x[2 * k], x[2 * k + 1])]
+                rows.append((sur.polytope.casadi(u), -np.inf, 0.0))
+                if enforce_domain:
+                    a, bvec = sur.space.domain_rows()
+                    var_cols = np.ones(sur.space.dim, bool)
+                    if sur.space.load_is_input:
+                        var_cols[sur.space.index("load_scale")] = False
+                    keep = np.any(a[:, var_cols] != 0, axis=1)
+                    if keep.any():
+                        rows.append((ca.mtimes(ca.DM(a[keep]), u), -np.inf, bvec[keep]))
+            return rows
+
+        def extra_demand(m, sym):
+            dp, dq = ca.SX.zeros(m.nb), ca.SX.zeros(m.nb)
+            for ds, sur in surrogates.items():
+                u = inputs(m, sym, ds)
+                for k, bus in enumerate(m.bus_lookup[self.pcc_buses[ds]].to_numpy(int)):
+                    dp[int(bus)] = dp[int(bus)] + sur.regressors[k]["p_mw"].casadi(u) / m.base_mva
+                    dq[int(bus)] = dq[int(bus)] + sur.regressors[k]["q_mvar"].casadi(u) / m.base_mva
+            return dp, dq
+
+        def objective(m, sym):
+            cost = m.unit_cost(sym.pg, sym.qg)
+            for ds, sur in surrogates.items():
+                x = sym.extra_x[self._var(ds)]
+                a = sur.space.fpus["cost_a"].to_numpy(float)
+                b = sur.space.fpus["cost_b"].to_numpy(float)
+                for k in range(sur.space.n_fpu):
+                    cost = cost + a[k] * x[2 * k] ** 2 + b[k] * x[2 * k]
+            return cost
+
+        self.opf = ACOPF(ts, objective=objective, extra_variables=variables, extra_parameters=parameters,
+                         constraints=constraints, extra_demand=extra_demand, ipopt=ipopt)
+        self.build_time_s = self.opf.build_time_s
+
+    @staticmethod
+    def _var(ds: str) -> str:
+        return f"fpu:{ds}"
+
+    @staticmethod
+    def _par(ds: str) -> str:
+        return f"load:{ds}"
+
+    def demand(self, scenario: Scenario | None) -> tuple[np.ndarray, np.ndarray]:
+        """TS bus demand (p.u.) of a scenario (the net's own demand for None)."""
+        m = self.opf.model
+        if scenario is None:
+            return m.pd.copy(), m.qd.copy()
+        loads = self.net.load
+        return _demand(m, loads, scenario.ts.reindex(loads.index).fillna(1.0).to_numpy())
+
+    def solve(self, scenario: Scenario | None = None, x0=None) -> TSOResult:
+        """Solve for a scenario (None: base loads). A DS load factor outside its surrogate's sampled range raises."""
+        pd_, qd_ = self.demand(scenario)
+        params = {}
+        for ds, sur in self.surrogates.items():
+            lam = 1.0 if scenario is None else float(scenario.ds.get(ds, 1.0))
+            lo, hi = sur.space.load_range
+            if not lo - 1e-12 <= lam <= hi + 1e-12:
+                raise ValueError(f"DS {ds!r}: load factor {lam} outside the surrogate's range {sur.space.load_range}")
+            if sur.space.load_is_input:
+                params[self._par(ds)] = lam
+        res = self.opf.solve(pd_, qd_, x0=x0, **params)
+        return self._result(res, scenario, params)
+
+    def _result(self, res: OPFResult, scenario, params) -> TSOResult:
+        us, pp_, qq, gs = {}, {}, {}, {}
+        vm, va = res.res_bus["vm_pu"], res.res_bus["va_degree"]
+        for ds, sur in self.surrogates.items():
+            b = self.pcc_buses[ds]
+            parts = [res.extra[self._var(ds)], [vm[b[0]]]]
+            if sur.space.n_pcc == 2:
+                parts += [[vm[b[1]]], [va[b[1]] - va[b[0]]]]
+            if sur.space.load_is_input:
+                parts.append([params[self._par(ds)]])
+            u = np.concatenate([np.asarray(p, float) for p in parts])
+            us[ds] = u
+            p, q = sur.predict_import(u)
+            pp_[ds], qq[ds] = p[0], q[0]
+            gs[ds] = float(sur.polytope.g(u)[0])
+        return TSOResult(res, us, pp_, qq, gs, scenario.name if scenario is not None else "base")
+
+    def dispatch(self, result: TSOResult, integrated_net) -> pd.DataFrame:
+        """Set-points for `forlab.opf.judge.judge` on ``integrated_net``: TS units from the OPF, FPUs from u."""
+        base = dispatch_from_result(result.opf)
+        rows = [base[base.et.isin(["ext_grid", "gen"])]]
+        sg = integrated_net.sgen
+        for ds, sur in self.surrogates.items():
+            c = sur.space.columns(result.u[ds])
+            for k, sgen in enumerate(sur.space.fpus.index):
+                idx = sg.index[(sg["zone"] == ds) & (sg["orig_index"] == sgen)]
+                if len(idx) != 1:
+                    raise ValueError(f"FPU sgen {sgen} of {ds!r} not found once in the integrated net")
+                rows.append(pd.DataFrame({"et": ["sgen"], "element": [int(idx[0])], "p_mw": [c["p_mw"][0, k]],
+                                          "q_mvar": [c["q_mvar"][0, k]]}))
+        return pd.concat(rows, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the integrated benchmark
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+class IntegratedOPF:
+    """The integrated T+D AC-OPF of a study system (every TS and DS variable in one NLP), built once."""
+
+    def __init__(self, system, ipopt: dict | None = None):
+        self.system = system
+        self.net = system.integrated()
+        self.opf = ACOPF(self.net, ipopt=ipopt)
+        self.build_time_s = self.opf.build_time_s
+
+    def factors(self, scenario: Scenario | None) -> np.ndarray:
+        """Load factor of every load row of the integrated net."""
+        load = self.net.load
+        if scenario is None:
+            return np.ones(len(load))
+        ts = load["zone"] == "TS"
+        f = np.ones(len(load))
+        f[ts.to_numpy()] = scenario.ts.reindex(load.orig_index[ts]).fillna(1.0).to_numpy()
+        for ds, lam in scenario.ds.items():
+            f[(load["zone"] == ds).to_numpy()] = lam
+        return f
+
+    def scaled_net(self, scenario: Scenario | None):
+        """A copy of the integrated net with the scenario's loads."""
+        net = copy.deepcopy(self.net)
+        net.load["p_mw"] *= self.factors(scenario)
+        net.load["q_mvar"] *= self.factors(scenario)
+        return net
+
+    def solve(self, scenario: Scenario | None = None) -> OPFResult:
+        pd_, qd_ = _demand(self.opf.model, self.net.load, self.factors(scenario))
+        return self.opf.solve(pd_, qd_)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# validation and benchmark
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], integrated: IntegratedOPF,
+             scenario: Scenario | None = None) -> dict:
+    """Check a TSO dispatch by power flow.
+
+    Per DS (prefix ``<ds>:``): a power flow of the DS alone at u (`DSFlow`): the error of the predicted import
+    against the true one (largest over the PCCs, MW / Mvar), the smallest voltage distance to the limits (p.u., < 0 violated)
+    and the largest loading (%). Then `judge` on the integrated net at the dispatch (keys as `judge`).
+    """
+    out: dict = {}
+    for ds, sur in tso.surrogates.items():
+        fl = flows[ds]
+        r = fl.run_inputs(sur.space, result.u[ds][None, :])
+        out[f"{ds}:converged"] = bool(r["converged"][0])
+        out[f"{ds}:p_error_mw"] = float(np.max(np.abs(r["p_mw"][0] - result.p_pred_mw[ds])))
+        out[f"{ds}:q_error_mvar"] = float(np.max(np.abs(r["q_mvar"][0] - result.q_pred_mvar[ds])))
+        out[f"{ds}:vm_slack_pu"] = float(r["vm_slack_pu"][0])
+        out[f"{ds}:max_loading_percent"] = float(r["max_loading_percent"][0])
+        out[f"{ds}:g"] = result.g[ds]
+    net = integrated.scaled_net(scenario)
+    out.update(judge(net, tso.dispatch(result, net)))
+    return out
+
+
+def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
+              flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3) -> tuple[pd.DataFrame, list]:
+    """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario.
+
+    Columns: scenario, ts_load_mean, integrated_status/cost/time_s, tso_status/cost/time_s, judged_cost (true total
+    cost of the TSO dispatch by T+D power flow, $/h), deviation_percent (judged vs integrated optimum), time_ratio
+    (TSO / integrated solve time), feasible and the violation counts of `judge`, per-DS checks of `validate`, and
+    the DS load factors (``<ds>:load_scale``); attrs: build times (s) and timing_repeats. Both OPFs are solved
+    ``repeats`` times per scenario from the same start, one after the other, and timed by the fastest Ipopt solve;
+    the results are those of the first solve. Also returns, per scenario, the TSO's inputs u per DS (None where the
+    TSO failed).
+    """
+    tso = SurrogateTSO(system, surrogates, ipopt=ipopt)
+    integ = IntegratedOPF(system, ipopt=ipopt)
+    rows, inputs = [], []
+    for sc in scenario_list:
+        ires, t_int = fastest(lambda sc=sc: integ.solve(sc), repeats, lambda r: r.solve_time_s)
+        tres, t_tso = fastest(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
+        row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,
+               **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
+               "integrated_status": ires.status, "integrated_success": ires.success,
+               "integrated_cost": ires.objective, "integrated_time_s": t_int,
+               "tso_status": tres.opf.status, "tso_success": tres.success, "tso_cost": tres.cost,
+               "tso_time_s": t_tso}
+        if tres.success:
+            row.update(validate(tso, tres, flows, integ, sc))
+            row["judged_cost"] = row["total_cost"]
+            row["deviation_percent"] = deviation(row["total_cost"], ires.objective) if ires.success else np.nan
+        else:
+            row.update(feasible=False, converged=False, judged_cost=np.nan, deviation_percent=np.nan)
+        row["time_ratio"] = t_tso / t_int
+        rows.append(row)
+        inputs.append(tres.u if tres.success else None)
+    out = pd.DataFrame(rows)
+    out.attrs.update(tso_build_time_s=tso.build_time_s, integrated_build_time_s=integ.build_time_s,
+                     timing_repeats=max(int(repeats), 1))
+    return out, inputs

@@ -1,0 +1,333 @@
+"""One region of a distributed AC-OPF: its own grid data, its local NLP and its sensitivities.
+
+A `Region` is built from a `RegionData` (its sub-network: core and copy buses, the branches touching a core bus,
+its units) and never sees another region's grid. It answers two kinds of requests from a coordinator:
+
+* `Region.aladin_step` (ALADIN steps 1-2): solve the local NLP
+
+      min  f_i(x_i) + lambda' A_i x_i + rho/2 ||x_i - z_i||^2_Sigma   s.t. local AC constraints and bounds
+
+  warm-started from the previous solution, then return the local solution, the gradient of ``f_i``, the Hessian of
+  the local Lagrangian and constraint Jacobians, in one of two forms (`Region.sensitivities`):
+  "kkt" (ALADIN-alpha: eigenvalue-regularised dense Hessian, Jacobian of the active constraints and bounds) or
+  "reduced" (forlab's default: exact sparse Hessian, Jacobian of the equality constraints, and the linearised
+  inequality constraints with their distances to their limits, which the coordinator keeps in its QP);
+* `Region.admm_step`: the same NLP with a per-copy multiplier and a proximal term on the coupled variables only
+  (ADMM's local step), returning only the coupled variables and the cost.
+
+``f_i`` is the region's unit cost (currency per hour) times ``cost_scale`` (dimensionless), so that gradients with
+respect to p.u. powers are of order one and the coordinator's QP is well conditioned; costs are reported unscaled.
+The local constraints are those of `forlab.opf.network.NetworkModel`: nodal balance at the core buses, apparent-power
+limits of the limited branches the region owns, PQ charts of its flexibility-providing units; bounds on the voltage
+magnitudes of its core buses, unit powers, and the global slack angle when the region holds the slack. Copy buses are
+bounded by their owner only (`Region.bounds` hands their limits to the coordinator's QP).
+
+In the Dask modes a `Region` is an actor living on a worker, built there from its `RegionData`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import casadi as ca
+import numpy as np
+import scipy.sparse as sp
+
+from forlab.p3_aladin.partition import RegionData
+
+# Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.run.ALADINOptions.ipopt`).
+LOCAL_IPOPT = {
+    "tol": 1e-10,
+    "acceptable_tol": 1e-8,
+    "max_iter": 1000,
+    "print_level": 0,
+    "sb": "yes",
+    "mu_strategy": "adaptive",
+    "linear_solver": "mumps",
+}
+
+
+def flat_start(data: RegionData) -> np.ndarray:
+    """A flat start of the region's variables: angles 0 rad (the slack's own angle), magnitudes 1 p.u. clipped to
+    their limits, unit powers at the middle of their limits (infinite limits clipped to +-10 p.u.)."""
+    m = data.model
+    va = np.zeros(m.nb)
+    va[m.ref] = m.va_ref
+    vm = np.clip(np.ones(m.nb), m.vmin, m.vmax)
+    if m.ng:
+        u = m.units
+        pg = 0.5 * (np.maximum(u["pmin"].to_numpy(float), -10.0) + np.minimum(u["pmax"].to_numpy(float), 10.0))
+        qg = 0.5 * (np.maximum(u["qmin"].to_numpy(float), -10.0) + np.minimum(u["qmax"].to_numpy(float), 10.0))
+    else:
+        pg = qg = np.zeros(0)
+    return np.concatenate([va, vm, pg, qg])
+
+
+def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
+    """Positive-definite version of a symmetric matrix: eigenvalues flipped to their absolute value and raised to at
+    least ``reg`` (ALADIN-alpha's ``regularizeH``; Nocedal & Wright, section 3.4)."""
+    if h.shape[0] == 0:
+        return h
+    w, v = np.linalg.eigh(0.5 * (h + h.T))
+    w = np.maximum(np.abs(w), reg)
+    return (v * w) @ v.T
+
+
+class Region:
+    """The local agent of one region (see module docstring).
+
+    Parameters:
+        data: the region's `RegionData`.
+        cost_scale: factor applied to the unit cost in the NLP objective (dimensionless).
+        active_margin: a constraint or bound is active when it is within this distance of its limit (p.u. / rad;
+            squared p.u. for branch limits).
+        reg: smallest eigenvalue of the regularised Hessian (scaled cost per p.u.^2).
+        ipopt: Ipopt options overriding `LOCAL_IPOPT`.
+    """
+
+    def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
+                 ipopt: dict | None = None):
+        t0 = time.perf_counter()
+        self.data = data
+        self.name = data.name
+        self.cost_scale = float(cost_scale)
+        self.active_margin = float(active_margin)
+        self.reg = float(reg)
+        self._build(ipopt)
+        self.x = flat_start(data)
+        self.sigma = np.ones(self.n_x)
+        self.lam_g = np.zeros(self.n_g)
+        self.lam_x = np.zeros(self.n_x)
+        self.build_time_s = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ model
+    def _build(self, ipopt: dict | None) -> None:
+        d, m = self.data, self.data.model
+        nb, ng, nc = m.nb, m.ng, d.n_core
+        va, vm = ca.SX.sym("va", nb), ca.SX.sym("vm", nb)
+        pg, qg = ca.SX.sym("pg", ng), ca.SX.sym("qg", ng)
+        x = ca.vertcat(va, vm, pg, qg)
+        n = x.numel()
+        lin, z, w = ca.SX.sym("lin", n), ca.SX.sym("z", n), ca.SX.sym("w", n)
+        rho = ca.SX.sym("rho")
+
+        flows = m.branch_flows(va, vm)
+        gp, gq = m.balance(va, vm, pg, qg, m.pd, m.qd, flows=flows)
+        g = [gp[:nc], gq[:nc]]
+        lbg = [np.zeros(nc), np.zeros(nc)]
+        ubg = [np.zeros(nc), np.zeros(nc)]
+        s2, lim2 = self._branch_limits(flows)
+        if len(lim2):
+            g.append(s2)
+            lbg.append(np.full(len(lim2), -np.inf))
+            ubg.append(lim2)
+        cg, clb, cub = m.chart_constraints(pg, qg)
+        if cg.numel():
+            g.append(cg)
+            lbg.append(clb)
+            ubg.append(cub)
+        gall = ca.vertcat(*g)
+        self.lbg, self.ubg = np.concatenate(lbg), np.concatenate(ubg)
+        self.n_g, self.n_x = gall.numel(), n
+
+        f = self.cost_scale * m.unit_cost(pg, qg) if ng else ca.SX(0)
+        obj = f + ca.dot(lin, x) + 0.5 * rho * ca.dot(w, (x - z) ** 2)
+        p = ca.vertcat(lin, z, w, rho)
+        opts = dict(LOCAL_IPOPT)
+        opts.update(ipopt or {})
+        self.solver = ca.nlpsol(f"region_{d.index}", "ipopt", {"x": x, "p": p, "f": obj, "g": gall},
+                                {"ipopt": opts, "print_time": False, "error_on_fail": False})
+        kappa = ca.SX.sym("kappa", self.n_g)
+        lag = f + ca.dot(kappa, gall)
+        hess, _grad = ca.hessian(lag, x)
+        self._sens = ca.Function("sens", [x, kappa], [ca.gradient(f, x), hess, ca.jacobian(gall, x), gall, f])
+
+        u = m.units
+        lbx = [np.full(nb, -np.inf), m.vmin, u["pmin"].to_numpy(float) if ng else [],
+               u["qmin"].to_numpy(float) if ng else []]
+        ubx = [np.full(nb, np.inf), m.vmax, u["pmax"].to_numpy(float) if ng else [],
+               u["qmax"].to_numpy(float) if ng else []]
+        lbx[0][m.ref] = m.va_ref
+        ubx[0][m.ref] = m.va_ref
+        # copies are bounded by their owner only: one bound on two copies of a variable would make the consensus
+        # multiplier of that variable undetermined whenever the bound is active
+        lbx[1] = np.where(np.arange(nb) < nc, m.vmin, -np.inf)
+        ubx[1] = np.where(np.arange(nb) < nc, m.vmax, np.inf)
+        self.lbx = np.concatenate([np.asarray(a, float) for a in lbx])
+        self.ubx = np.concatenate([np.asarray(a, float) for a in ubx])
+
+    def _branch_limits(self, flows) -> tuple:
+        """Squared apparent power at the branch ends this region limits (`RegionData.limit_from`/``limit_to``;
+        all finite limits at both ends when not given) and the squared limits (p.u.)."""
+        d, m = self.data, self.data.model
+        finite = np.isfinite(m.rate)
+        lf = finite if d.limit_from is None else d.limit_from & finite
+        lt = finite if d.limit_to is None else d.limit_to & finite
+        pf, qf, pt, qt = flows
+        i_f, i_t = np.flatnonzero(lf), np.flatnonzero(lt)
+        s2 = ca.vertcat(pf[i_f] ** 2 + qf[i_f] ** 2, pt[i_t] ** 2 + qt[i_t] ** 2)
+        return s2, np.concatenate([m.rate[i_f] ** 2, m.rate[i_t] ** 2])
+
+    def cost(self, x: np.ndarray) -> float:
+        """Unit cost of the region at local vector ``x`` (currency per hour, unscaled)."""
+        return float(self._sens(x, np.zeros(self.n_g))[4]) / self.cost_scale
+
+    # ------------------------------------------------------------------ steps
+    def solve_local_nlp(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float) -> dict:
+        """ALADIN step 1 / ADMM local step: solve the local NLP warm-started from the previous solution.
+
+        lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
+        (the diagonal of Sigma); rho: penalty. Returns the solution, Ipopt's multipliers, status and timing.
+        """
+        t0 = time.perf_counter()
+        p = np.concatenate([lin, z, w, [rho]])
+        sol = self.solver(x0=self.x, lam_g0=self.lam_g, lam_x0=self.lam_x, p=p, lbx=self.lbx, ubx=self.ubx,
+                          lbg=self.lbg, ubg=self.ubg)
+        stats = self.solver.stats()
+        self.x = np.asarray(sol["x"]).ravel()
+        self.lam_g = np.asarray(sol["lam_g"]).ravel()
+        self.lam_x = np.asarray(sol["lam_x"]).ravel()
+        status = str(stats.get("return_status", "unknown"))
+        return {"status": status, "nlp_iterations": int(stats.get("iter_count", -1)),
+                "nlp_s": time.perf_counter() - t0}
+
+    def active_set(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Active constraint rows (equalities and inequalities within ``active_margin`` of a limit) and active
+        bounds (variables within ``active_margin`` of a bound, fixed variables included)."""
+        mg = self.active_margin
+        eq = self.lbg == self.ubg
+        act_g = eq | (g >= self.ubg - mg) | (g <= self.lbg + mg)
+        act_x = (self.x <= self.lbx + mg) | (self.x >= self.ubx - mg)
+        return np.flatnonzero(act_g), np.flatnonzero(act_x)
+
+    def sensitivities(self, qp: str = "reduced") -> dict:
+        """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp``.
+
+        Always: ``grad`` (gradient of the scaled cost), ``cost`` (unscaled, per hour), ``n_active`` (active
+        inequalities and bounds, margin ``active_margin``).
+        "kkt" (ALADIN-alpha): ``hess``, the Hessian of the Lagrangian with the multipliers of inactive constraints
+        set to zero, eigenvalue-regularised (`regularize_hessian`, dense); ``jac``, the Jacobian of the equality
+        constraints, the active inequalities and the active bounds (independent rows).
+        "reduced": ``hess``, the exact Hessian of the Lagrangian (sparse); ``jac``, the Jacobian of the equality
+        constraints and of the fixed variables (independent rows); ``jac_ineq``, ``ineq_lo``, ``ineq_up``, the
+        Jacobian of the inequality constraints and the room to their lower and upper limits (``lbg - g``,
+        ``ubg - g``), so that the QP keeps the linearised limits.
+        """
+        t0 = time.perf_counter()
+        g_val = np.asarray(self._sens(self.x, self.lam_g)[3]).ravel()
+        act_g, act_x = self.active_set(g_val)
+        eq = self.lbg == self.ubg
+        n_active = int(len(act_g) - np.sum(eq) + len(act_x))
+        if qp == "kkt":
+            kappa = np.zeros(self.n_g)
+            kappa[act_g] = self.lam_g[act_g]
+            grad, hess, jac, _g, f = self._sens(self.x, kappa)
+            jac = _to_scipy(jac)
+            bounds = _rows_of_identity(act_x, self.n_x)
+            out = {"hess": regularize_hessian(np.asarray(ca.densify(hess)), self.reg),
+                   "jac": independent_rows(sp.vstack([jac[act_g], bounds]).tocsr())}
+        elif qp == "reduced":
+            grad, hess, jac, _g, f = self._sens(self.x, self.lam_g)
+            jac = _to_scipy(jac)
+            fixed = _rows_of_identity(np.flatnonzero(self.lbx == self.ubx), self.n_x)
+            ineq = np.flatnonzero(~eq)
+            out = {"hess": _to_scipy(hess), "jac": independent_rows(sp.vstack([jac[eq], fixed]).tocsr()),
+                   "jac_ineq": jac[ineq], "ineq_lo": self.lbg[ineq] - g_val[ineq],
+                   "ineq_up": self.ubg[ineq] - g_val[ineq]}
+        else:
+            raise ValueError(f"qp must be 'reduced' or 'kkt', not {qp!r}")
+        out.update(grad=np.asarray(grad).ravel(), cost=float(f) / self.cost_scale, n_active=n_active,
+                   sens_s=time.perf_counter() - t0)
+        return out
+
+    def aladin_step(self, lam: np.ndarray, z: np.ndarray, rho: float, qp: str = "reduced") -> dict:
+        """ALADIN steps 1 and 2 for this region.
+
+        lam: multipliers of the consensus rows this region appears in (``data.rows``, scaled cost per rad or p.u.);
+        z: the region's primal iterate (local layout); rho: penalty; qp: the coordinator's QP form (see
+        `sensitivities`). Returns the local solution ``x``, the sensitivities, the Ipopt status and timings (s).
+        """
+        t0 = time.perf_counter()
+        lin = self.data.A[self.data.rows].T @ np.asarray(lam, float)
+        out = self.solve_local_nlp(lin, np.asarray(z, float), self.sigma, float(rho))
+        out.update(self.sensitivities(qp))
+        out["x"] = self.x.copy()
+        out["compute_s"] = time.perf_counter() - t0
+        return out
+
+    def admm_step(self, lam: np.ndarray, z: np.ndarray, rho: float) -> dict:
+        """ADMM local step: ``min f_i + lam' x_c + rho/2 ||x_c - z||^2`` over the local NLP, where ``x_c`` are the
+        coupled variables (`RegionData.coupled`) and ``lam``, ``z`` are given on them. Returns the coupled
+        variables ``x_c``, the unscaled ``cost`` and timings (s)."""
+        t0 = time.perf_counter()
+        c = self.data.coupled
+        lin = np.zeros(self.n_x)
+        lin[c] = lam
+        zz = self.x.copy()
+        zz[c] = z
+        w = np.zeros(self.n_x)
+        w[c] = 1.0
+        out = self.solve_local_nlp(lin, zz, w, float(rho))
+        out["cost"] = self.cost(self.x)
+        out["x_c"] = self.x[c].copy()
+        out["compute_s"] = time.perf_counter() - t0
+        return out
+
+    # ------------------------------------------------------------------ helpers
+    def set_start(self, x: np.ndarray) -> None:
+        """Replace the warm start (local layout) and forget the multipliers."""
+        self.x = np.asarray(x, float).copy()
+        self.lam_g = np.zeros(self.n_g)
+        self.lam_x = np.zeros(self.n_x)
+
+    def set_sigma(self, sigma: np.ndarray) -> None:
+        """Set the diagonal of the proximal scaling Sigma of ALADIN's local NLP (dimensionless, local layout)."""
+        self.sigma = np.asarray(sigma, float).copy()
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of the local variables for the coordinator's QP (rad / p.u.; +-inf where unbounded): those of the
+        local NLP, plus the voltage limits of the copy buses (left out of the NLP, see `_build`)."""
+        lb, ub = self.lbx.copy(), self.ubx.copy()
+        sl = self.data.slices["vm"]
+        lb[sl] = self.data.model.vmin
+        ub[sl] = self.data.model.vmax
+        return lb, ub
+
+    def solution(self) -> np.ndarray:
+        """The current local solution (local layout)."""
+        return self.x.copy()
+
+    def info(self) -> dict:
+        """Sizes and build time of the region (what a coordinator may know about it)."""
+        return {"name": self.name, "n_x": self.n_x, "n_g": self.n_g, "build_s": self.build_time_s}
+
+
+def _rows_of_identity(idx: np.ndarray, n: int) -> sp.csr_matrix:
+    """Rows ``idx`` of the n x n identity (the Jacobian of bound constraints on those variables)."""
+    return sp.csr_matrix((np.ones(len(idx)), (np.arange(len(idx)), idx)), shape=(len(idx), n))
+
+
+def independent_rows(c: sp.csr_matrix, tol: float = 1e-9) -> sp.csr_matrix:
+    """The rows of ``c`` that are linearly independent (rank-revealing QR of ``c'``), in their original order.
+
+    A region's active constraints can be dependent although the global problem satisfies LICQ (a region without
+    units whose voltage limits are active, say); a dependent row with zero right-hand side adds nothing to the
+    coupled QP but makes its KKT matrix singular.
+    """
+    if c.shape[0] <= 1:
+        return c
+    import scipy.linalg as sla
+
+    _q, r, perm = sla.qr(c.toarray().T, mode="economic", pivoting=True)
+    d = np.abs(np.diag(r))
+    rank = int(np.sum(d > tol * max(d.max(), 1.0))) if len(d) else 0
+    if rank == c.shape[0]:
+        return c
+    return c[np.sort(perm[:rank])]
+
+
+def _to_scipy(m) -> sp.csr_matrix:
+    """A CasADi DM as a scipy CSR matrix."""
+    m = ca.DM(m)
+    csc = m.sparsity().get_ccs()
+    return sp.csc_matrix((np.asarray(m.nonzeros()), csc[1], csc[0]), shape=m.shape).tocsr()

@@ -1,0 +1,531 @@
+"""The three methods on one footing: one method on one variant of a study system, one uniform row (floor 5).
+
+This module sits above the three method wings (`forlab.p1_for` P1, `forlab.p2_surrogate` P2, `forlab.p3_aladin` P3) and
+calls only their public study entry points; the wings never import it. It adds no algorithm: it builds the
+variants of a sensitivity study, runs each method on them through the wing's own code, and reports every outcome in
+the same columns, judged by the same T+D power flow (`forlab.opf.judge.judge`) against the same integrated
+AC-OPF.
+
+A **variant** changes one thing of the base case of a study system at a time (`Variant`): the load level (every
+TS and DS load times a factor), the number of FPUs per DS (`forlab.grid.td.load_system(n_fpus=...)`) or the meshing
+of the DSs (``ties="all"``: tie lines closed, meshed; ``"none"``: radial).
+
+Units of the row columns (`COLUMNS`): costs in the TS case's currency per hour ($/h for MATPOWER), online times in
+milliseconds (Ipopt solve times, or ALADIN's wall time), offline times in seconds, bytes as serialised (JSON for the
+P1 and P2 offers, pickle for ALADIN's messages), deviation in percent of the integrated optimum.
+
+How each method is timed, in the same run as its own integrated AC-OPF (so that ratios hold on a noisy machine):
+
+* P1 (`forlab.studies.ch05_coordination.case_study`): integrated, TSO and every DSO solve ``repeats`` times from the same
+  start, the fastest counts; ``dso_ms`` is the slowest DSO (DSOs run in parallel); online = TSO + slowest DSO.
+  Offline: FOR sampling, offer fit and the DSO's warm-start library, per DS and load level.
+* P2 (`forlab.studies.ch06_ml_surrogate`): integrated and surrogate TSO ``repeats`` times each, the fastest counts; no online
+  DSO step (the TSO sets the FPUs itself). Offline: dataset power flows, refinement, fit and certification, once
+  per system (the surrogate takes the DS load factor as an input, so it serves every load level of its range).
+* P3 (`forlab.p3_aladin.run_aladin`, zone partition: TS and one region per DS, in-process): online = wall time of all
+  iterations; ``tso_ms`` = the coordinator's QP time summed over iterations, ``dso_ms`` = the slowest region's
+  local time summed over iterations (regions would run in parallel). The integrated AC-OPF is solved ``repeats``
+  times in the same run (fastest counts). No offline work.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = ["COLUMNS", "FLAGS", "KINDS", "METHODS", "TEXT", "Variant", "aladin_dispatch", "figure", "findings",
+           "frame", "run_p1", "run_p2", "run_p3", "run_sensitivity", "summary", "to_store", "variants"]
+
+METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
+"""Method codes and their short names (as in the method chapters)."""
+
+KINDS = {"load": "load level (fraction of nominal)", "fpus": "FPUs per DS", "meshing": "DS meshing"}
+"""The factors a variant can change, with what their value means."""
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "load_level": ("TS and DS load, fraction of nominal", "1"),
+    "n_fpus": ("FPUs per DS", "1"),
+    "meshed": ("DS tie lines closed (1) or open (0)", "1"),
+    "ds_buses": ("DS buses in the system", "1"),
+    "integrated_cost": ("integrated AC-OPF optimum", "$/h"),
+    "integrated_ms": ("integrated AC-OPF solve time, same run", "ms"),
+    "cost": ("true cost of the method's dispatch (T+D power flow)", "$/h"),
+    "deviation_pct": ("cost deviation from the integrated optimum", "%"),
+    "tso_ms": ("TSO / coordinator online time", "ms"),
+    "dso_ms": ("DSO online time, slowest DS / region", "ms"),
+    "online_ms": ("online time of the method", "ms"),
+    "time_ratio": ("online time / integrated AC-OPF time", "1"),
+    "offline_s": ("offline preparation time", "s"),
+    "rounds": ("rounds of communication", "1"),
+    "bytes": ("bytes exchanged, all DSs / regions, both directions", "B"),
+    "max_vm_violation_pu": ("largest voltage violation (T+D power flow)", "p.u."),
+    "max_loading_percent": ("largest branch loading (T+D power flow)", "%"),
+    "n_vm_violations": ("voltage violations (T+D power flow; -1: no dispatch)", "1"),
+    "n_branch_violations": ("branch violations (T+D power flow; -1: no dispatch)", "1"),
+    "n_gen_violations": ("generator limit violations (T+D power flow; -1: no dispatch)", "1"),
+    "method_gap": ("method's own optimality gap (P3: |objective - optimum| / optimum)", "1"),
+    "pcc_error": ("P1: largest PCC mismatch (MW/Mvar/p.u. norm); P2: largest PCC import error (MW)", "mixed"),
+}
+"""Numeric columns of a result row: name -> (long name, units)."""
+
+FLAGS = ("feasible", "pf_converged", "is_base")
+"""Boolean columns (stored as 0/1)."""
+
+TEXT = ("system", "method", "variant_kind", "variant_label", "ties", "integrated_status", "method_status",
+        "dso_status", "error")
+"""String columns; statuses are the solvers' own words ("" when not applicable), error the exception, if any."""
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# variants
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One case of the sensitivity study.
+
+    kind: the factor varied ("load", "fpus" or "meshing"); value: its value (load fraction, FPUs per DS, 1 meshed /
+    0 radial); level: TS and DS load as a fraction of nominal; n_fpus: FPUs per DS (None: `load_system`'s default);
+    ties: DS tie lines closed ("all") or open ("none"); is_base: the base case (shared by every factor).
+    """
+
+    kind: str
+    value: float
+    level: float = 1.0
+    n_fpus: int | None = None
+    ties: str = "all"
+    is_base: bool = False
+
+    @property
+    def system_options(self) -> dict:
+        """Keywords of `forlab.grid.td.load_system` for this variant."""
+        return {"ties": self.ties, "n_fpus": self.n_fpus}
+
+    @property
+    def system_key(self) -> tuple:
+        """Variants with the same key share one study system (and P2's offline surrogate)."""
+        return (self.n_fpus, self.ties)
+
+    @property
+    def case_key(self) -> tuple:
+        """Variants with the same key are the same case (the base case appears once per factor)."""
+        return (self.level, self.n_fpus, self.ties)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "load":
+            return f"load {100 * self.level:.0f} %"
+        if self.kind == "fpus":
+            return f"{self.n_fpus} FPUs per DS"
+        return "meshed" if self.ties == "all" else "radial"
+
+
+def variants(levels: Sequence[float], fpu_counts: Sequence[int], meshings: Sequence[str], *,
+             base_level: float = 1.0, base_fpus: int = 4, base_ties: str = "all") -> list[Variant]:
+    """The one-factor-at-a-time design: every load level at the base FPUs and meshing, every FPU count at the base
+    level and meshing, every meshing ("all" or "none") at the base level and FPUs. The base case is marked
+    ``is_base`` in each factor it appears in."""
+    for m in [*meshings, base_ties]:
+        if m not in ("all", "none"):
+            raise ValueError(f"meshing must be 'all' (ties closed) or 'none' (radial), not {m!r}")
+    out = []
+    for lv in levels:
+        lv = float(lv)
+        out.append(Variant("load", lv, lv, int(base_fpus), base_ties, is_base=lv == float(base_level)))
+    for n in fpu_counts:
+        out.append(Variant("fpus", float(n), float(base_level), int(n), base_ties, is_base=int(n) == int(base_fpus)))
+    for m in meshings:
+        out.append(Variant("meshing", float(m == "all"), float(base_level), int(base_fpus), m,
+                           is_base=m == base_ties))
+    return out
+
+
+def _row(system: str, method: str, v: Variant, **values) -> dict:
+    """A result row with every column present (NaN / "" / False where the method gave nothing)."""
+    row = {c: np.nan for c in COLUMNS}
+    row.update({c: "" for c in TEXT})
+    row.update({c: False for c in FLAGS})
+    row.update(system=system, method=method, variant_kind=v.kind, variant_label=v.label, ties=v.ties,
+               is_base=v.is_base, load_level=v.level, n_fpus=np.nan if v.n_fpus is None else v.n_fpus,
+               meshed=float(v.ties == "all"))
+    for c in ("n_vm_violations", "n_branch_violations", "n_gen_violations"):
+        row[c] = -1
+    row.update(values)
+    if np.isfinite(row["online_ms"]) and np.isfinite(row["integrated_ms"]) and row["integrated_ms"] > 0:
+        row["time_ratio"] = row["online_ms"] / row["integrated_ms"]
+    return row
+
+
+def _failed(system: str, method: str, v: Variant, err: BaseException) -> dict:
+    tb = traceback.extract_tb(err.__traceback__)
+    where = f" ({tb[-1].filename.split('/')[-1]}:{tb[-1].lineno})" if tb else ""
+    return _row(system, method, v, method_status="error", error=f"{type(err).__name__}: {err}{where}"[:500])
+
+
+def _verdict(verdict: dict) -> dict:
+    """The judge's outcome in row columns."""
+    return {"feasible": bool(verdict.get("feasible", False)), "pf_converged": bool(verdict.get("converged", False)),
+            **{c: verdict.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent")},
+            **{c: int(verdict.get(c, -1)) for c in ("n_vm_violations", "n_branch_violations", "n_gen_violations")}}
+
+
+def _ds_buses(system) -> int:
+    return int(sum(len(n.bus) for n in system.ds.values()))
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# P1: FOR offers
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40, face_grid: int = 3,
+           fit_options: dict | None = None, n_workers: int = 0, repeats: int = 3, system=None) -> list[dict]:
+    """P1 on variants that share one study system (same `Variant.system_key`): one
+    `forlab.studies.ch05_coordination.case_study` over their load levels. Returns one row per variant (`COLUMNS`); a
+    failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
+    sends back to each DSO. system: the variants' `StudySystem` if already built (for its size only; case_study
+    builds its own from the name and options)."""
+    levels = sorted({v.level for v in group})
+    try:
+        from forlab.grid import td
+        from forlab.studies.ch05_coordination import case_study
+
+        rows, offers = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
+                                  n_workers=n_workers, fit_options=fit_options or {}, progress=False,
+                                  system_options=group[0].system_options, repeats=repeats)
+        system = system or td.load_system(system_name, **group[0].system_options)
+        n_bus = _ds_buses(system)
+    except Exception as err:  # noqa: BLE001 - a failed case is a recorded row
+        return [_failed(system_name, "P1", v, err) for v in group]
+    by_level = {float(r["level"]): r for r in rows}
+    out = []
+    for v in group:
+        r = by_level[float(v.level)]
+        sent = sum(len(json.dumps(o.to_dict()).encode()) for (lv, _), o in offers.items() if lv == float(v.level))
+        n_ds = int(r["n_ds"])
+        dso = r["dso"]
+        out.append(_row(
+            system_name, "P1", v, ds_buses=n_bus,
+            integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
+            integrated_status=str(r["integrated_status"]), cost=r["proposed_cost"],
+            deviation_pct=r["cost_deviation_pct"], tso_ms=1e3 * r["tso_time_s"], dso_ms=1e3 * r["dso_time_max_s"],
+            online_ms=1e3 * r["proposed_time_parallel_s"], offline_s=r["offline_time_s"], rounds=1,
+            bytes=sent + 3 * 8 * n_ds, method_status=str(r["tso_status"]),
+            dso_status=";".join(sorted(set(map(str, dso.status)))), pcc_error=r["pcc_mismatch_max"],
+            **_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
+                        **{c: r[c] for c in ("max_vm_violation_pu", "max_loading_percent", "n_vm_violations",
+                                              "n_branch_violations", "n_gen_violations")}}),
+        ))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# P2: ML surrogates
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000, options=None,
+           refine_rounds: int = 1, refine_samples: int = 200, certify_rounds: int = 1, vertex_samples: int = 100,
+           boundary_share: float = 0.3, load_range: tuple[float, float] = (0.6, 1.0), seed: int = 0,
+           repeats: int = 3, system=None) -> list[dict]:
+    """P2 on variants that share one study system: datasets and surrogates built once
+    (`forlab.studies.ch06_ml_surrogate.build_cases`, `fit_case`), then `benchmark_system` with one scenario per variant,
+    every TS and DS load at the variant's level. ``load_range`` is the DS load factor range the surrogate is
+    trained on; it must hold every level. Bytes: the surrogate as JSON per DS, plus the DS load factor (float64).
+    system: the variants' `StudySystem` if already built. Returns one row per variant (`COLUMNS`)."""
+    lo, hi = (float(x) for x in load_range)
+    try:
+        from forlab.grid import td
+        from forlab.p2_surrogate.model import SurrogateOptions
+        from forlab.studies import ch06_ml_surrogate
+
+        bad = [v.level for v in group if not lo <= v.level <= hi]
+        if bad:
+            raise ValueError(f"load levels {bad} lie outside the surrogate's load_range {load_range}")
+        system = system or td.load_system(system_name, **group[0].system_options)
+        t0 = time.perf_counter()
+        cases = ch06_ml_surrogate.build_cases(system, n_samples, seed, 0.2, boundary_share, load_range=(lo, hi))
+        for case in cases:
+            ch06_ml_surrogate.fit_case(case, options or SurrogateOptions(), refine_rounds, refine_samples, certify_rounds,
+                           vertex_samples, seed)
+        offline = time.perf_counter() - t0
+        sent = sum(c.surrogate.payload_bytes() + 8 for c in cases)
+    except Exception as err:  # noqa: BLE001
+        return [_failed(system_name, "P2", v, err) for v in group]
+    out = []
+    for v in group:
+        try:
+            table, _ = ch06_ml_surrogate.benchmark_system(system, cases, 1, (v.level, v.level), seed, repeats=repeats)
+            r = table.iloc[0]
+            ok = bool(r["tso_success"])
+            out.append(_row(
+                system_name, "P2", v, ds_buses=_ds_buses(system),
+                integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
+                integrated_status=str(r["integrated_status"]), cost=r.get("judged_cost", np.nan),
+                deviation_pct=r.get("deviation_percent", np.nan), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
+                online_ms=1e3 * r["tso_time_s"], offline_s=offline, rounds=1, bytes=sent,
+                method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
+                **(_verdict(r.to_dict()) if ok else {}),
+            ))
+        except Exception as err:  # noqa: BLE001
+            out.append(_failed(system_name, "P2", v, err))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# P3: ALADIN
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def aladin_dispatch(part, xs: Sequence[np.ndarray]) -> pd.DataFrame:
+    """The set-points of ALADIN's local solutions as a dispatch for `forlab.opf.judge.judge`: every unit's
+    P (MW), Q (Mvar) and the voltage (p.u., degrees) of its bus, from each region's core values (`Partition.merge`)."""
+    va, vm, pg, qg = part.merge(list(xs))
+    m = part.model
+    u = m.units
+    bus = u["bus"].to_numpy(int)
+    return pd.DataFrame({"et": u["et"].to_numpy(), "element": u["element"].to_numpy(int),
+                         "p_mw": pg * m.base_mva, "q_mvar": qg * m.base_mva, "vm_pu": vm[bus],
+                         "va_degree": np.rad2deg(va[bus])})
+
+
+def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3, options: dict | None = None,
+           system=None) -> dict:
+    """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` iterations, plus ``options``) on the integrated
+    net of one variant, partitioned into its zones (TS and one region per DS), in-process; its last local solutions
+    go through the T+D power flow. system: the variant's `StudySystem` if already built. Returns one row
+    (`COLUMNS`)."""
+    try:
+        from forlab.grid import td
+        from forlab.opf import ACOPF
+        from forlab.opf.judge import deviation, judge
+        from forlab.p1_for.coordinate import scale_loads
+        from forlab.p3_aladin import ALADINOptions, partition, run_aladin
+
+        system = system or td.load_system(system_name, **v.system_options)
+        net = scale_loads(system.integrated(), v.level)
+        opf = ACOPF(net)
+        ref = opf.solve()
+        t_int = min([ref.solve_time_s] + [opf.solve().solve_time_s for _ in range(max(int(repeats), 1) - 1)])
+        part = partition(net, "zone")
+        res = run_aladin(net, part, ALADINOptions(max_iter=max_iter, **(options or {})),
+                         reference=ref.objective if ref.success else float("nan"))
+        log = res.log
+        verdict = judge(net, aladin_dispatch(part, res.xs))
+        return _row(
+            system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=ref.objective,
+            integrated_ms=1e3 * t_int, integrated_status=ref.status, cost=verdict["total_cost"],
+            deviation_pct=deviation(verdict["total_cost"], ref.objective) if verdict["converged"] else np.nan,
+            tso_ms=1e3 * float(log.qp_s.sum()), dso_ms=1e3 * float(log.local_s.sum()), online_ms=1e3 * res.total_s,
+            offline_s=0.0, rounds=res.iterations, bytes=float((log.bytes_up + log.bytes_down).sum()),
+            method_status=res.status, method_gap=res.gap,
+            dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
+            **_verdict(verdict),
+        )
+    except Exception as err:  # noqa: BLE001
+        return _failed(system_name, "P3", v, err)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the study and its store
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequence[str] = ("P1", "P2", "P3"), *,
+                    p1: dict | None = None, p2: dict | None = None, p3: dict | None = None, repeats: int = 3,
+                    progress=print) -> pd.DataFrame:
+    """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
+    `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
+    Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_s``, the wall time of the
+    method on the variant's system group (s)."""
+    from forlab.grid import td
+
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
+    unique: dict[tuple, Variant] = {}
+    for v in design:
+        unique.setdefault(v.case_key, v)
+    groups: dict[tuple, list[Variant]] = {}
+    for v in unique.values():
+        groups.setdefault(v.system_key, []).append(v)
+    done: dict[tuple, dict] = {}  # (case_key, method) -> row
+    for key, group in groups.items():
+        try:
+            system = td.load_system(system_name, **group[0].system_options)
+        except Exception as err:  # noqa: BLE001 - a system that cannot be built is a recorded failure per method
+            system = None
+            failure = err
+        for method in methods:
+            t0 = time.perf_counter()
+            if system is None:
+                rows = [_failed(system_name, method, v, failure) for v in group]
+            elif method == "P1":
+                rows = run_p1(system_name, group, repeats=repeats, system=system, **(p1 or {}))
+            elif method == "P2":
+                rows = run_p2(system_name, group, repeats=repeats, system=system, **(p2 or {}))
+            else:
+                rows = [run_p3(system_name, v, repeats=repeats, system=system, **(p3 or {})) for v in group]
+            wall = time.perf_counter() - t0
+            for v, r in zip(group, rows):
+                r["wall_s"] = wall
+                done[(v.case_key, method)] = r
+            if progress:
+                progress(f"{method} n_fpus={key[0]} ties={key[1]}: {len(group)} case(s) in {wall:.1f} s, "
+                         + ", ".join(f"{r['deviation_pct']:.4f} %" if np.isfinite(r["deviation_pct"])
+                                     else r["method_status"] for r in rows))
+    out = []
+    for v in design:
+        for method in methods:
+            r = dict(done[(v.case_key, method)])
+            r.update(variant_kind=v.kind, variant_label=v.label, is_base=v.is_base)
+            r["variant_value"] = v.value
+            out.append(r)
+    return pd.DataFrame(out)
+
+
+def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
+    """The study as a Dataset with one dimension ``run`` (one row per variant and method): the `TEXT` columns as
+    strings, `FLAGS` as 0/1 integers, `COLUMNS` (with long_name and units), ``variant_value`` and ``wall_s``."""
+    t = table.reset_index(drop=True)
+    v = {}
+    for c in TEXT:
+        v[c] = ("run", t[c].astype(str).to_numpy(str))
+    for c in FLAGS:
+        v[c] = ("run", t[c].fillna(False).astype(bool).to_numpy().astype(int))
+    for c, (long_name, units) in COLUMNS.items():
+        v[c] = ("run", pd.to_numeric(t[c], errors="coerce").to_numpy(float), {"long_name": long_name,
+                                                                               "units": units})
+    v["variant_value"] = ("run", t["variant_value"].to_numpy(float),
+                          {"long_name": "value of the varied factor (load fraction, FPUs per DS, 1 meshed / 0 "
+                                        "radial)"})
+    v["wall_s"] = ("run", t["wall_s"].to_numpy(float),
+                   {"long_name": "wall time of the method on the variant's system group", "units": "s"})
+    ds = xr.Dataset(v, coords={"run": np.arange(len(t))})
+    ds.attrs.update({k: json.dumps(val) if isinstance(val, (dict, list, tuple)) else val
+                     for k, val in (attrs or {}).items()})
+    ds.attrs["methods"] = json.dumps(METHODS)
+    ds.attrs["kinds"] = json.dumps(KINDS)
+    return ds
+
+
+def frame(ds: xr.Dataset) -> pd.DataFrame:
+    """A store of `to_store` back as a DataFrame (flags as bool)."""
+    t = ds.to_dataframe().reset_index(drop=True)
+    for c in FLAGS:
+        t[c] = t[c].astype(bool)
+    return t
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per factor, value and method: deviation (%), feasible (bool), online and integrated time (ms), their ratio,
+    offline time (s), rounds, kB exchanged and the method's status; the table of the chapter."""
+    cols = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online_ms": "online (ms)",
+            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated_ms": "integrated (ms)",
+            "time_ratio": "online / integrated", "offline_s": "offline (s)", "rounds": "rounds",
+            "kB": "exchanged (kB)", "method_status": "status"}
+    t = table.assign(kB=table["bytes"] / 1e3)
+    return (t.set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols))
+
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# figures and prose from a store
+# ----------------------------------------------------------------------------------------------------------------------
+
+_STYLE = {"P1": ("tab:blue", "o"), "P2": ("tab:orange", "s"), "P3": ("tab:green", "^")}
+
+
+def _x(kind: str, g: pd.DataFrame) -> np.ndarray:
+    """Abscissa of a factor: load in % of nominal, FPUs per DS, 0 radial / 1 meshed."""
+    return (100 * g.load_level if kind == "load" else g.variant_value).to_numpy(float)
+
+
+def figure(table: pd.DataFrame):
+    """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
+    same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
+    runs are absent. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    kinds = [k for k in KINDS if k in set(table.variant_kind)]
+    fig, axes = plt.subplots(3, len(kinds), figsize=(4.2 * len(kinds), 8.4), squeeze=False, sharey="row")
+    for j, kind in enumerate(kinds):
+        sub = table[table.variant_kind == kind]
+        for method, g in sub.groupby("method", sort=True):
+            g = g.assign(x=_x(kind, g)).sort_values("x")
+            color, marker = _STYLE.get(method, ("k", "o"))
+            label = f"{method} {METHODS.get(method, '')}"
+            for i, col in enumerate(("deviation_pct", "time_ratio", "offline_s")):
+                ok = g[np.isfinite(g[col].astype(float))]
+                axes[i, j].plot(ok.x, ok[col], "-", color=color, alpha=0.6)
+                feas = ok.feasible.astype(bool)
+                axes[i, j].plot(ok.x[feas], ok[col][feas], marker, color=color, label=label)
+                axes[i, j].plot(ok.x[~feas], ok[col][~feas], marker, color=color, mfc="none")
+        axes[0, j].set_title(KINDS[kind])
+        axes[2, j].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": ""}[kind])
+        if kind == "meshing":
+            for a in axes[:, j]:
+                a.set_xticks([0, 1], ["radial", "meshed"])
+                a.set_xlim(-0.5, 1.5)
+        else:
+            for a in axes[:, j]:
+                a.set_xticks(np.unique(_x(kind, sub)))
+    axes[0, 0].set_ylabel("cost deviation (%)")
+    axes[1, 0].set_ylabel("online / integrated time")
+    axes[1, 0].set_yscale("log")
+    axes[2, 0].set_ylabel("offline time (s)")
+    for a in axes.ravel():
+        a.grid(alpha=0.3)
+    for j in range(len(kinds)):
+        axes[1, j].axhline(1.0, color="grey", linestyle=":")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _span(values, fmt: str, unit: str = "") -> str:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    if v.empty:
+        return "n/a"
+    lo, hi = f"{v.min():{fmt}}", f"{v.max():{fmt}}"
+    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
+
+
+def findings(table: pd.DataFrame) -> str:
+    """Markdown: per factor and method, the range of deviation, the feasible share, the range of the online /
+    integrated time ratio and the offline time, then every failed or infeasible run with its status. Every number
+    is computed from ``table`` (a `frame` of a store)."""
+    lines = []
+    for kind in [k for k in KINDS if k in set(table.variant_kind)]:
+        sub = table[table.variant_kind == kind]
+        labels = ", ".join(dict.fromkeys(sub.sort_values("variant_value").variant_label))
+        lines.append(f"**{KINDS[kind][0].upper() + KINDS[kind][1:]}** ({labels}):")
+        for method, g in sub.groupby("method", sort=True):
+            ok = g[g.error == ""]
+            lines.append(
+                f"- {method} {METHODS.get(method, '')}: deviation {_span(ok.deviation_pct, '.3g', ' %')}, "
+                f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
+                f"{_span(ok.time_ratio, '.2f')} x the integrated AC-OPF ({_span(ok.online_ms, '.0f', ' ms')} "
+                f"against {_span(ok.integrated_ms, '.0f', ' ms')}), offline {_span(ok.offline_s, '.1f', ' s')}, "
+                f"rounds {_span(ok.rounds, '.0f')}.")
+        lines.append("")
+    bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
+    if len(bad):
+        lines.append("Runs that failed or whose dispatch violates a limit in the T+D power flow:")
+        for _, r in bad.iterrows():
+            what = (r.error if r.error else
+                    f"status {r.method_status}, {int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} "
+                    f"branch and {int(r.n_gen_violations)} generator violations (largest voltage violation "
+                    f"{r.max_vm_violation_pu:.4f} p.u., largest loading {r.max_loading_percent:.1f} %)")
+            lines.append(f"- {r.method}, {r.variant_label}: {what}")
+    else:
+        lines.append("Every run finished, and every dispatch is feasible in the T+D power flow.")
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""The house rules, checked on the code: every module imports, no import cycle, imports point down the layers.
+
+Layers (an arrow means "may import"):
+
+    studies -> p1_for | p2_surrogate | p3_aladin -> opf -> grid
+    every layer -> book (infrastructure: store, runner, parallel, plots, tables, timing)
+
+The three method packages never import each other, and ``book`` imports no layer above it except ``grid`` (for
+drawing a system). Notebooks sit on top and call ``studies``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import forlab
+
+SRC = Path(forlab.__file__).parent
+METHODS = {"p1_for", "p2_surrogate", "p3_aladin"}
+# package -> the packages (besides itself and book) it may import
+ALLOWED = {
+    "grid": set(),
+    "opf": {"grid"},
+    "p1_for": {"opf", "grid"},
+    "p2_surrogate": {"opf", "grid"},
+    "p3_aladin": {"opf", "grid"},
+    "studies": {"opf", "grid", *METHODS},
+    "book": {"grid"},
+}
+
+
+def modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages([str(SRC)], prefix="forlab."))
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def source_of(module: str) -> Path:
+    path = SRC.joinpath(*module.split(".")[1:])
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+def imports_of(module: str) -> set[str]:
+    """Every forlab module that ``module`` imports, at any depth of its code (lazy imports included)."""
+    tree = ast.parse(source_of(module).read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("forlab")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("forlab"):
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                found.add(sub if source_exists(sub) else node.module)
+    return found
+
+
+def source_exists(module: str) -> bool:
+    path = SRC.joinpath(*module.split(".")[1:])
+    return path.is_dir() or path.with_suffix(".py").exists()
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {m: imports_of(m) for m in modules()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, found by depth-first search (one path per back edge)."""
+    found, state, stack = [], {}, []
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for module, targets in graph.items():
+        here = package_of(module)
+        for target in targets:
+            there = package_of(target)
+            if there in ("", here, "book") or there in ALLOWED.get(here, set()):
+                continue
+            bad.append(f"{module} -> {target}")
+    return sorted(bad)
+
+
+@pytest.mark.parametrize("module", modules())
+def test_every_module_imports(module):
+    importlib.import_module(module)
+
+
+def test_no_import_cycle():
+    assert cycles(import_graph()) == []
+
+
+def test_cycle_check_can_fail():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_layers_point_down():
+    assert layer_violations(import_graph()) == []
+
+
+def test_layer_check_can_fail():
+    graph = {"forlab.grid.td": {"forlab.opf.acopf"}, "forlab.p1_for.offer": {"forlab.p2_surrogate.model"},
+             "forlab.studies.ch05": {"forlab.p1_for.offer"}}
+    assert layer_violations(graph) == ["forlab.grid.td -> forlab.opf.acopf",
+                                       "forlab.p1_for.offer -> forlab.p2_surrogate.model"]
+
+
+def test_every_package_has_a_layer():
+    packages = {package_of(m) for m in modules()} - {""}
+    assert packages <= set(ALLOWED), packages - set(ALLOWED)

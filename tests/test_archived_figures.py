@@ -1,0 +1,77 @@
+"""Every archived store still renders with the same numbers.
+
+``tests/data/archived_figures.json`` holds figures that the chapters printed from the archived paper-scale stores
+before the house issue (commit 85c1b14, written by the readers of that time). Each test here prints the same figure
+with today's readers and compares the numbers in it, in order: labels may be renamed (one name per concept), a number
+may not change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forlab.book import store
+from forlab.studies import ch06_figures, ch07_aladin, ch08_sensitivity, ch09_comparison, p1_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+BEFORE = json.loads((ROOT / "tests" / "data" / "archived_figures.json").read_text())
+ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/27ab8c542f36",
+            "06": "06_ml_surrogate/5874e827fdf1", "07": "07_aladin/ff536387c602", "08": "08_sensitivity/c42632e1be90"}
+NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers of a printed figure, in order (labels and words dropped; digits inside names kept apart)."""
+    return NUMBER.findall(re.sub(r"[A-Za-z_]+\d*", " ", text))
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return {k: store.open_path(ROOT / "archive" / f"{v}.nc") for k, v in ARCHIVED.items()}
+
+
+def printed(archived) -> dict[str, str]:
+    out = {}
+    info = p1_figures.offer_info(archived["04"])
+    out["04.offer_lines"] = p1_figures.offer_lines(info)
+    out["04.offer_table"] = p1_figures.offer_table(info).round(4).to_string()
+    _, table, per = p1_figures.coordination_table(archived["05"])
+    out["05.summary"] = p1_figures.coordination_summary(per)
+    out["05.targets"] = p1_figures.coordination_targets(per)
+    out["05.misses"] = p1_figures.coordination_misses(archived["05"])
+    out["05.table"] = table.to_string()
+    out["05.time_note"] = p1_figures.coordination_time_note(p1_figures.coordination_iterations(archived["05"]))
+    _, t6, p6 = ch06_figures.benchmark_table(archived["06"])
+    out["06.benchmark_table"] = t6.to_string()
+    out["06.benchmark_summary"] = ch06_figures.benchmark_summary(p6)
+    out["06.benchmark_targets"] = ch06_figures.benchmark_targets(p6)
+    out["06.safety"] = ch06_figures.safety_summary(archived["06"])
+    out["06.scores"] = ch06_figures.scores_table(archived["06"]).round(3).to_string()
+    max_iter = json.loads(archived["07"].attrs["parameters"])["max_iter"]
+    conv = ch07_aladin.convergence_table(archived["07"])
+    out["07.targets_text"] = ch07_aladin.targets_text(ch07_aladin.targets(conv, max_iter), max_iter)
+    out["07.convergence"] = conv.round(6).to_string()
+    runs = ch08_sensitivity.frame(archived["08"])
+    out["08.findings"] = ch08_sensitivity.findings(runs)
+    out["08.summary"] = ch08_sensitivity.summary(runs).round(4).to_string()
+    rows = pd.concat([ch09_comparison.p1_rows(archived["05"], archived["04"]), ch09_comparison.p2_rows(archived["06"]),
+                      ch09_comparison.p3_rows(archived["07"])], ignore_index=True)
+    out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(rows)).to_string()
+    return out
+
+
+def test_archived_stores_print_the_same_numbers(archived):
+    now = printed(archived)
+    assert set(now) == set(BEFORE)
+    changed = [k for k in BEFORE if numbers(now[k]) != numbers(BEFORE[k])]
+    assert changed == []
+
+
+def test_numbers_sees_a_changed_figure():
+    assert numbers("deviation 0.0499 % on case9+case33bw") == ["0.0499"]
+    assert numbers("deviation 0.0499 %") != numbers("deviation 0.0500 %")
