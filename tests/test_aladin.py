@@ -1,22 +1,162 @@
-"""P3, ALADIN: partition properties, convergence to the centralized optimum, Dask actors, a dying worker."""
+"""P3, ALADIN: the generic algorithm on a toy consensus problem, partition properties, convergence to the centralized
+optimum, Dask actors, a dying worker."""
 
+import ast
 import os
 import signal
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from forlab import opf
 from forlab.book.parallel import client as dask_client
 from forlab.grid import cases
-from forlab.p3_aladin import ADMMOptions, ALADINOptions, RegionFailed, partition, run_admm, run_aladin
-from forlab.p3_aladin.partition import bus_graph
-from forlab.p3_aladin.run import consensus_weights, proximal_weights
+from forlab.p3_aladin import (
+    ADMMOptions,
+    ALADINOptions,
+    RegionFailed,
+    algorithm,
+    partition,
+    run_admm,
+    run_aladin,
+)
+from forlab.p3_aladin.algorithm.admm import admm, consensus_groups
+from forlab.p3_aladin.algorithm.loop import aladin
+from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
+from forlab.p3_aladin.execution import run
+from forlab.p3_aladin.opf_regions.partition import bus_graph
+from forlab.p3_aladin.opf_regions.problem import consensus_weights, proximal_weights
 
 warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+# ---------------------------------------------------------------------------------------------------- generic ALADIN
+class QuadraticRegion:
+    """min 1/2 (x - c)' Q (x - c) s.t. C x = d, x = (u, s): the local solver of `TwoQuadratics` (exact solves)."""
+
+    def __init__(self, c, q, A, rows, C, d):
+        self.c, self.Q, self.A, self.rows = np.asarray(c, float), np.diag(q), A, rows
+        self.C, self.d = sp.csr_matrix(C), np.asarray(d, float)
+        self.x, self.sigma = np.zeros(len(c)), np.ones(len(c))
+
+    def set_start(self, x):
+        self.x = np.asarray(x, float).copy()
+
+    def set_sigma(self, sigma):
+        self.sigma = np.asarray(sigma, float).copy()
+
+    def bounds(self):
+        n = len(self.c)
+        return np.full(n, -100.0), np.full(n, 100.0)
+
+    def _solve(self, lin, z, w, rho):
+        """The local problem with the linear term ``lin`` and the proximal term rho/2 ||x - z||^2_diag(w)."""
+        n, m = len(self.c), self.C.shape[0]
+        c = self.C.toarray()
+        kkt = np.block([[self.Q + rho * np.diag(w), c.T], [c, np.zeros((m, m))]])
+        self.x = np.linalg.solve(kkt, np.concatenate([self.Q @ self.c - lin + rho * w * z, self.d]))[:n]
+        return float(0.5 * (self.x - self.c) @ self.Q @ (self.x - self.c))
+
+    def aladin_step(self, lam, z, rho, qp="reduced"):
+        t0 = time.perf_counter()
+        cost = self._solve(self.A[self.rows].T @ lam, z, self.sigma, rho)
+        return {"x": self.x.copy(), "cost": cost, "grad": self.Q @ (self.x - self.c), "hess": self.Q.copy(),
+                "jac": self.C, "status": "solved", "n_active": 0, "nlp_iterations": 1,
+                "nlp_s": time.perf_counter() - t0, "compute_s": time.perf_counter() - t0}
+
+    def admm_step(self, lam, z, rho):
+        t0 = time.perf_counter()
+        cpl = np.unique(self.A.indices)
+        lin, zz, w = np.zeros(len(self.c)), self.x.copy(), np.zeros(len(self.c))
+        lin[cpl], zz[cpl], w[cpl] = lam, z, 1.0
+        cost = self._solve(lin, zz, w, rho)
+        return {"x_c": self.x[cpl].copy(), "cost": cost, "status": "solved", "nlp_iterations": 1,
+                "nlp_s": time.perf_counter() - t0, "compute_s": time.perf_counter() - t0}
+
+    def solution(self):
+        return self.x.copy()
+
+
+class TwoQuadratics:
+    """Region 1: 1/2 q1 ||x1 - c1||^2; region 2: the same with u2 + s2 = 1; consensus s1 - s2 = 0."""
+
+    ok_statuses = ("solved",)
+    n_cons = 1
+
+    def __init__(self, c1=(1.0, 2.5), q1=(1.0, 3.0), c2=(0.5, -1.0), q2=(2.0, 1.0)):
+        self.names, self.info = ["left", "right"], {}
+        self.c1, self.q1, self.c2, self.q2 = c1, q1, c2, q2
+        self.A = [sp.csr_matrix([[0.0, 1.0]]), sp.csr_matrix([[0.0, -1.0]])]
+        self.rows = [np.array([0]), np.array([0])]
+        self.reference = self.optimum()[1]
+
+    def optimum(self):
+        """s* minimises 1/2 q1s (s - c1s)^2 + 1/2 q2u (1 - s - c2u)^2 + 1/2 q2s (s - c2s)^2; u1 = c1u, u2 = 1 - s*."""
+        (c1u, c1s), (_q1u, q1s), (c2u, c2s), (q2u, q2s) = self.c1, self.q1, self.c2, self.q2
+        s = (q1s * c1s + q2u * (1 - c2u) + q2s * c2s) / (q1s + q2u + q2s)
+        x1, x2 = np.array([c1u, s]), np.array([1 - s, s])
+        f = 0.5 * q1s * (s - c1s) ** 2 + 0.5 * q2u * (1 - s - c2u) ** 2 + 0.5 * q2s * (s - c2s) ** 2
+        return [x1, x2], f
+
+    def local_solvers(self, settings):
+        return [LocalSolverSpec("left", QuadraticRegion, (self.c1, self.q1, self.A[0], self.rows[0], np.zeros((0, 2)),
+                                                          [])),
+                LocalSolverSpec("right", QuadraticRegion, (self.c2, self.q2, self.A[1], self.rows[1], [[1.0, 1.0]],
+                                                           [1.0]))]
+
+    def start(self, init):
+        return [np.zeros(2), np.zeros(2)]
+
+    def consensus_weights(self, kind):
+        return np.ones(self.n_cons)
+
+    def proximal_weights(self, kind):
+        return None
+
+    def hidden_mismatch(self, xs):
+        return 0.0
+
+
+@pytest.mark.parametrize("qp", ["reduced", "kkt"])
+def test_aladin_loop_solves_a_consensus_problem_without_a_grid(qp):
+    problem = TwoQuadratics()
+    (x1, x2), f_star = problem.optimum()
+    assert f_star > 0 and x1[1] == pytest.approx(1.25)
+    r = run(aladin, problem, ALADINOptions(qp=qp, eps=1e-10))
+    assert r.converged, r.status
+    assert r.iterations <= 10 and r.mode == "inprocess" and r.regions == ["left", "right"]
+    np.testing.assert_allclose(r.xs[0], x1, atol=1e-9)
+    np.testing.assert_allclose(r.xs[1], x2, atol=1e-9)
+    assert r.objective == pytest.approx(f_star, rel=1e-9)
+    assert r.log.consensus.iloc[-1] <= 1e-10 and r.log.power_mismatch.eq(0.0).all()
+
+
+def test_admm_on_a_consensus_problem_without_a_grid():
+    problem = TwoQuadratics()
+    groups = consensus_groups(problem.A)
+    assert [list(c) for c, _g in groups] == [[1], [1]] and [list(g) for _c, g in groups] == [[0], [0]]
+    r = run(admm, problem, ADMMOptions(rho=1.0, eps=1e-8, eps_dual=1e-8, max_iter=500))
+    assert r.converged, r.status
+    (x1, x2), _f_star = problem.optimum()
+    np.testing.assert_allclose(r.xs[0], x1, atol=1e-6)
+    np.testing.assert_allclose(r.xs[1], x2, atol=1e-6)
+    with pytest.raises(ValueError, match="x_a - x_b"):
+        consensus_groups([sp.csr_matrix([[1.0, 1.0]]), sp.csr_matrix([[1.0]])])
+
+
+def test_the_algorithm_knows_no_power_system():
+    """`forlab.p3_aladin.algorithm` imports neither the AC-OPF regions nor any power-system layer."""
+    for path in Path(algorithm.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                assert not any(bad in name for bad in ("opf", "grid", "pandapower", "casadi")), (path.name, name)
 
 
 @pytest.fixture(scope="module")

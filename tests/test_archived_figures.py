@@ -16,7 +16,9 @@ import pandas as pd
 import pytest
 
 from forlab.book import store
-from forlab.studies import ch06_figures, ch07_aladin, ch08_sensitivity, ch09_comparison, p1_figures
+from forlab.studies import ch04_for_representation as ch04
+from forlab.studies import ch05_coordination as ch05
+from forlab.studies import ch06_ml_surrogate, ch07_aladin, ch08_sensitivity, ch09_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = json.loads((ROOT / "tests" / "data" / "archived_figures.json").read_text())
@@ -37,21 +39,21 @@ def archived():
 
 def printed(archived) -> dict[str, str]:
     out = {}
-    info = p1_figures.offer_info(archived["04"])
-    out["04.offer_lines"] = p1_figures.offer_lines(info)
-    out["04.offer_table"] = p1_figures.offer_table(info).round(4).to_string()
-    _, table, per = p1_figures.coordination_table(archived["05"])
-    out["05.summary"] = p1_figures.coordination_summary(per)
-    out["05.targets"] = p1_figures.coordination_targets(per)
-    out["05.misses"] = p1_figures.coordination_misses(archived["05"])
+    info = ch04.offer_info(archived["04"])
+    out["04.offer_lines"] = ch04.offer_lines(info)
+    out["04.offer_table"] = ch04.offer_table(info).round(4).to_string()
+    _, table, per = ch05.coordination_table(archived["05"])
+    out["05.summary"] = ch05.coordination_summary(per)
+    out["05.targets"] = ch05.coordination_targets(per)
+    out["05.misses"] = ch05.coordination_misses(archived["05"])
     out["05.table"] = table.to_string()
-    out["05.time_note"] = p1_figures.coordination_time_note(p1_figures.coordination_iterations(archived["05"]))
-    _, t6, p6 = ch06_figures.benchmark_table(archived["06"])
+    out["05.time_note"] = ch05.coordination_time_note(ch05.coordination_iterations(archived["05"]))
+    _, t6, p6 = ch06_ml_surrogate.benchmark_table(archived["06"])
     out["06.benchmark_table"] = t6.to_string()
-    out["06.benchmark_summary"] = ch06_figures.benchmark_summary(p6)
-    out["06.benchmark_targets"] = ch06_figures.benchmark_targets(p6)
-    out["06.safety"] = ch06_figures.safety_summary(archived["06"])
-    out["06.scores"] = ch06_figures.scores_table(archived["06"]).round(3).to_string()
+    out["06.benchmark_summary"] = ch06_ml_surrogate.benchmark_summary(p6)
+    out["06.benchmark_targets"] = ch06_ml_surrogate.benchmark_targets(p6)
+    out["06.safety"] = ch06_ml_surrogate.safety_summary(archived["06"])
+    out["06.scores"] = ch06_ml_surrogate.scores_table(archived["06"]).round(3).to_string()
     max_iter = json.loads(archived["07"].attrs["parameters"])["max_iter"]
     conv = ch07_aladin.convergence_table(archived["07"])
     out["07.targets_text"] = ch07_aladin.targets_text(ch07_aladin.targets(conv, max_iter), max_iter)

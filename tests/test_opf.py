@@ -119,3 +119,33 @@ def test_bad_parameter_is_rejected():
     m = opf.ACOPF(pn.case9())
     with pytest.raises(ValueError, match="unknown parameters"):
         m.solve(foo=np.ones(3))
+
+
+def test_an_extension_composes_with_the_base_opf():
+    """An extra import y at one bus (a variable added to that bus's demand, fixed by a constraint, priced in the
+    objective) gives the plain OPF with that much more load, plus the price of y."""
+    import casadi as ca
+
+    net = cases.load("case9")
+    plain = opf.ACOPF(net)
+    k = int(plain.model.bus_lookup[4])
+    y_pu, price = 0.2, 7.0
+
+    def demand(m, s):
+        dp = ca.SX.zeros(m.nb)
+        dp[k] = s.extra_x["y"][0]
+        return dp, ca.SX.zeros(m.nb)
+
+    ext = opf.Extension(variables={"y": (1, 0.0, 1.0)}, demand=demand,
+                        constraints=lambda m, s: [(s.extra_x["y"], y_pu, y_pu)],
+                        objective=lambda m, s: [price * s.extra_x["y"][0]])
+    composed = opf.ACOPF(net, extensions=[ext])
+    assert composed.nx == plain.nx + 1 and composed.slices["y"] == slice(plain.nx, plain.nx + 1)
+    res = composed.solve()
+    pd_ = plain.model.pd.copy()
+    pd_[k] += y_pu
+    ref = plain.solve(pd_)
+    assert res.success and res.extra["y"][0] == pytest.approx(y_pu, abs=1e-7)
+    assert res.objective == pytest.approx(ref.objective + price * y_pu, rel=1e-7)
+    with pytest.raises(ValueError, match="declared twice"):
+        opf.ACOPF(net, extensions=[ext, opf.Extension(variables={"y": (1, 0.0, 1.0)})])

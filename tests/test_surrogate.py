@@ -10,7 +10,7 @@ import pandapower as pp
 import pytest
 
 from forlab.grid.td import load_system
-from forlab.p2_surrogate import dataset, model, polytope, regressors, tso
+from forlab.p2_surrogate import dataset, formulations, model, polytope, regressors, tso
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -110,7 +110,7 @@ def test_polytope_faces_agree():
     x = np.random.default_rng(3).uniform(-1, 1, (200, 2))
     np.testing.assert_allclose((x @ a.T + c).max(axis=1), poly.g(x), atol=1e-12)
     sym = ca.SX.sym("u", 2)
-    f = ca.Function("f", [sym], [poly.casadi(sym)])
+    f = ca.Function("f", [sym], [formulations.polytope_rows(poly, sym)])
     np.testing.assert_allclose(np.asarray(f(x[7])).ravel(), x[7] @ a.T + c, atol=1e-12)
     again = polytope.Polytope.from_dict(poly.to_dict())
     np.testing.assert_array_equal(again.g(x), poly.g(x))
@@ -123,7 +123,7 @@ def test_quadratic_regressor_recovers_a_quadratic():
     reg = regressors.fit_quadratic(u, y, ridge=0.0)
     np.testing.assert_allclose(reg.predict(u), y, atol=1e-9)
     sym = ca.SX.sym("u", 3)
-    f = ca.Function("f", [sym], [reg.casadi(sym)])
+    f = ca.Function("f", [sym], [formulations.regressor_expression(reg, sym)])
     assert float(f(u[5])) == pytest.approx(y[5], abs=1e-9)
     again = regressors.QuadraticRegressor.from_dict(reg.to_dict())
     np.testing.assert_array_equal(again.predict(u), reg.predict(u))
@@ -171,46 +171,46 @@ def test_boundary_samples_and_projection_stay_in_the_domain(two_pcc):
 
 
 def _chart_store(chart, pts):
-    """A one-DS, one-FPU store in the layout of `ch06_ml_surrogate.to_store` with Latin Hypercube set-points ``pts`` (n, 2)."""
+    """A one-DS, one-FPU store in the layout of `ch06_ml_surrogate.store.to_store` with Latin Hypercube set-points ``pts`` (n, 2)."""
     import xarray as xr
 
     n = len(pts)
     u = np.column_stack([pts, np.ones(n)])
     return xr.Dataset({
-        "u": (("dsid", "sample", "input"), u[None]),
-        "input_name": (("dsid", "input"), np.array([["fpu0_p_mw", "fpu0_q_mvar", "pcc0_vm_pu"]])),
-        "origin": (("dsid", "sample"), np.full((1, n), "lhs")),
-        "feasible": (("dsid", "sample"), np.ones((1, n))),
-        "fpu_kind": (("dsid", "fpu"), np.array([[chart.kind]])),
-        "fpu_chart": (("dsid", "fpu"), np.array([[chart.to_json()]])),
-    }, coords={"dsid": ["sys/ds"]})
+        "u": (("ds", "sample", "input"), u[None]),
+        "input_name": (("ds", "input"), np.array([["fpu0_p_mw", "fpu0_q_mvar", "pcc0_vm_pu"]])),
+        "origin": (("ds", "sample"), np.full((1, n), "lhs")),
+        "feasible": (("ds", "sample"), np.ones((1, n))),
+        "fpu_kind": (("ds", "fpu"), np.array([[chart.kind]])),
+        "fpu_chart": (("ds", "fpu"), np.array([[chart.to_json()]])),
+    }, coords={"ds": ["sys/ds"]})
 
 
 def test_chart_coverage_tells_uniform_from_crowded_samples():
     from forlab.grid.capability import Circle
-    from forlab.studies import ch06_figures
+    from forlab.studies import ch06_ml_surrogate
 
     chart = Circle(s_mva=1.0, p_max=0.9)
-    uniform = ch06_figures.coverage_table(_chart_store(chart, chart.sample(4000, 0))).iloc[0]
+    uniform = ch06_ml_surrogate.coverage_table(_chart_store(chart, chart.sample(4000, 0))).iloc[0]
     assert uniform["inside chart (%)"] == 100.0
     assert uniform["cells hit (%)"] == 100.0
     assert 0.95 < uniform["density ratio"] < 1.05, uniform
     # the same number of points pulled towards the outline: interior cells get too few
     rim = chart.vertices_for_plot(4000)[:4000] * 0.999
-    crowded = ch06_figures.coverage_table(_chart_store(chart, rim)).iloc[0]
+    crowded = ch06_ml_surrogate.coverage_table(_chart_store(chart, rim)).iloc[0]
     assert crowded["density ratio"] < 0.5 and crowded["cells hit (%)"] < 50, crowded
 
 
 def test_benchmark_table_counts_feasibility_and_names_failures():
     import xarray as xr
 
-    from forlab.studies import ch06_figures
+    from forlab.studies import ch06_ml_surrogate
 
     n = 4
     runs = {"system": ["a", "a", "b", "b"], "scenario": ["peak", "s1", "peak", "s1"],
             "ts_load_mean": [1.0, 0.8, 1.0, 0.7], "ds_load_mean": [1.0, 0.9, 1.0, 0.6],
             "integrated_cost": [100.0, 80.0, 50.0, 40.0], "integrated_time_s": [0.2, 0.2, 0.4, 0.4],
-            "judged_cost": [100.1, 80.0, 50.5, np.nan], "deviation_percent": [0.1, 0.0, 1.0, np.nan],
+            "judged_cost": [100.1, 80.0, 50.5, np.nan], "deviation_pct": [0.1, 0.0, 1.0, np.nan],
             "tso_time_s": [0.1, 0.1, 0.1, 0.2], "time_ratio": [0.5, 0.5, 0.25, 0.5],
             "ds_p_error_mw": [0.01, 0.02, 0.03, np.nan], "ds_q_error_mvar": [0.0, 0.0, 0.01, np.nan],
             "ds_vm_slack_pu": [0.01, 0.01, -0.002, np.nan], "ds_max_loading_percent": [50.0, 50.0, 90.0, np.nan],
@@ -222,16 +222,16 @@ def test_benchmark_table_counts_feasibility_and_names_failures():
     st = xr.Dataset({f"bench_{k}": ("run", np.asarray(v)) for k, v in runs.items()}, coords={"run": np.arange(n)})
     per_ds = {"system": ["a", "b"], "n_bus": [33, 533], "dataset_time_s": [1.0, 10.0], "fit_time_s": [2.0, 20.0]}
     for k, v in per_ds.items():
-        st[k] = ("dsid", np.asarray(v))
-    st = st.assign_coords(dsid=["a/x", "b/y"])
-    t, table, per_sys = ch06_figures.benchmark_table(st)
+        st[k] = ("ds", np.asarray(v))
+    st = st.assign_coords(ds=["a/x", "b/y"])
+    t, table, per_sys = ch06_ml_surrogate.benchmark_table(st)
     assert per_sys.feasibility_ratio_pct.tolist() == [100.0, 0.0]
     assert per_sys.offline_s.tolist() == [3.0, 30.0]
     assert per_sys.time_ratio_total["b"] == pytest.approx(0.3 / 0.8)
     assert table.loc[("b", "s1"), "violations"] == -1
-    text = ch06_figures.benchmark_targets(per_sys)
+    text = ch06_ml_surrogate.benchmark_targets(per_sys)
     assert "met on 1 of 2 systems (missed on b; 2 infeasible" in text and "b 0.38" in text
-    fail = ch06_figures.failures(t)
+    fail = ch06_ml_surrogate.failures(t)
     assert "did not converge (Ipopt status 'Infeasible_Problem_Detected')" in fail
     assert "violates a DS voltage limit by 2.00e-03 p.u." in fail
 
@@ -239,7 +239,7 @@ def test_benchmark_table_counts_feasibility_and_names_failures():
 def test_store_cut_keeps_the_first_samples_of_each_origin():
     import xarray as xr
 
-    from forlab.studies.ch06_ml_surrogate import _kept_samples
+    from forlab.studies.ch06_ml_surrogate.store import _kept_samples
 
     data = xr.Dataset({"origin": ("sample", np.array(["lhs"] * 5 + ["boundary"] * 3 + ["refine1"] * 4))})
     np.testing.assert_array_equal(_kept_samples(data, 2), [0, 1, 5, 6, 8, 9])

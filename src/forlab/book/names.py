@@ -19,25 +19,42 @@ from collections.abc import Mapping
 
 import xarray as xr
 
-# chapter -> {old variable or dimension name: current name}
+# chapter -> {old variable, dimension or attribute name: current name}
 LEGACY: dict[str, dict[str, str]] = {
-    "03_for_sampling": {},
-    "04_for_representation": {},
-    "05_coordination": {},
-    "06_ml_surrogate": {},
+    "02_grids_and_acopf": {"net_forlab_build_s": "net_forlab_build_time_s", "net_forlab_solve_s": "net_forlab_solve_time_s",
+                           "net_forlab_warm_solve_s": "net_forlab_warm_solve_time_s",
+                           "net_runopp_s": "net_runopp_wall_time_s", "net_runopp_flat_s": "net_runopp_flat_wall_time_s",
+                           "warmup_runopp_s": "warmup_runopp_wall_time_s",
+                           "warmup_forlab_build_s": "warmup_forlab_build_time_s"},
+    "03_for_sampling": {"region": "sample_ds", "slice_region": "slice_ds", "check_region": "check_ds",
+                        "ds_region": "ds", "region_row": "ds_row", "mean_solve_s": "mean_solve_time_s",
+                        "t_mean_solve_s": "t_mean_solve_time_s"},
+    "04_for_representation": {"region": "ds"},
+    "05_coordination": {"cost_deviation_pct": "deviation_pct", "dso_solve_s": "dso_solve_time_s",
+                        "dso_cold_solve_s": "dso_cold_solve_time_s"},
+    "06_ml_surrogate": {"ds": "ds_name", "dsid": "ds", "bench_deviation_percent": "bench_deviation_pct"},
     "07_aladin": {},
-    "08_sensitivity": {},
-    "09_comparison": {},
+    "08_sensitivity": {"wall_s": "wall_time_s", "study_wall_s": "study_wall_time_s"},
+    "09_comparison": {"sens_wall_s": "sens_wall_time_s"},
 }
 
 
 def renames(chapter: str, present: Mapping | set) -> dict[str, str]:
-    """The renames of ``chapter``'s legacy names that occur among ``present`` (variables, coordinates and dims)."""
-    return {old: new for old, new in LEGACY.get(chapter, {}).items() if old in present and new not in present}
+    """The renames of ``chapter``'s legacy names that occur among ``present`` (variables, coordinates and dims). A
+    rename onto a name that is present is kept only when that name is itself renamed away (a chain such as
+    ``ds`` -> ``ds_name``, ``dsid`` -> ``ds``, done at once by `upgrade`)."""
+    legacy = LEGACY.get(chapter, {})
+    moved = {old for old in legacy if old in present}
+    return {old: new for old, new in legacy.items() if old in present and (new not in present or new in moved)}
 
 
 def upgrade(ds: xr.Dataset) -> xr.Dataset:
-    """``ds`` with the legacy names of its chapter replaced by the current ones (unchanged when it has none)."""
-    present = set(ds.variables) | set(ds.dims)
-    todo = renames(ds.attrs.get("chapter", ""), present)
-    return ds.rename(todo) if todo else ds
+    """``ds`` with the legacy names of its chapter (variables, dimensions and attributes) replaced by the current
+    ones (unchanged when it has none)."""
+    chapter = ds.attrs.get("chapter", "")
+    todo = renames(chapter, set(ds.variables) | set(ds.dims))
+    out = ds.rename(todo) if todo else ds
+    attrs = renames(chapter, set(out.attrs))
+    if attrs:
+        out.attrs = {attrs.get(k, k): v for k, v in out.attrs.items()}
+    return out

@@ -31,6 +31,8 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from forlab.book.tables import table, to_dataset
+
 __all__ = [
     "CHART_MARKERS",
     "KAMADA_KAWAI_MAX_BUSES",
@@ -265,6 +267,32 @@ def _tree_positions(g: nx.Graph, root: int) -> dict:
     return pos
 
 
+def _ds_positions(g, root: int, direction, centre, distance: float, ds_size: float) -> dict:
+    """A DS's tree drawn outside the TS: its root ``distance`` from the TS centre in ``direction`` (towards its PCC
+    bus), depth growing outwards along it (``ds_size`` long), siblings spread across it."""
+    norm = float(np.hypot(*direction))
+    direction = direction / norm if norm > 1e-9 else np.array([1.0, 0.0])
+    normal = np.array([-direction[1], direction[0]])
+    tree = {}
+    for comp in nx.connected_components(g):
+        start = root if root in comp else min(comp)
+        part = _tree_positions(g.subgraph(comp), start)
+        if tree:  # islands without a path to the root: beyond the deepest bus so far
+            shift = max(p[0] for p in tree.values()) + 1.0
+            part = {k: v + np.array([shift, 0.0]) for k, v in part.items()}
+        tree.update(part)
+    depth = max(max(p[0] for p in tree.values()), 1.0)
+    width = max(max(p[1] for p in tree.values()), 1.0)
+    y_root = tree[root][1]
+    start = centre + distance * direction
+    out = {}
+    for bus, (d, y) in tree.items():
+        along = ds_size * d / depth
+        across = 0.6 * ds_size * (y - y_root) / width
+        out[bus] = start + along * direction + across * normal
+    return out
+
+
 def bus_layout(net, *, ds_size: float = 0.9, ds_gap: float = 0.3, seed: int = 0) -> pd.DataFrame:
     """x, y of every bus (index: pandapower bus) and its zone; see the module docstring for the rules.
 
@@ -295,26 +323,7 @@ def bus_layout(net, *, ds_size: float = 0.9, ds_gap: float = 0.3, seed: int = 0)
         else:
             eg = net.ext_grid.bus[net.ext_grid.bus.isin(buses)] if len(net.ext_grid) else []
             root, anchor = (int(eg.iloc[0]) if len(eg) else int(buses.min())), centre
-        direction = np.asarray(anchor, float) - centre
-        norm = float(np.hypot(*direction))
-        direction = direction / norm if norm > 1e-9 else np.array([1.0, 0.0])
-        normal = np.array([-direction[1], direction[0]])
-        tree = {}
-        for comp in nx.connected_components(g):
-            start = root if root in comp else min(comp)
-            part = _tree_positions(g.subgraph(comp), start)
-            if tree:  # islands without a path to the root: beyond the deepest bus so far
-                shift = max(p[0] for p in tree.values()) + 1.0
-                part = {k: v + np.array([shift, 0.0]) for k, v in part.items()}
-            tree.update(part)
-        depth = max(max(p[0] for p in tree.values()), 1.0)
-        width = max(max(p[1] for p in tree.values()), 1.0)
-        y_root = tree[root][1]
-        start = centre + (radius + ds_gap) * direction
-        for bus, (d, y) in tree.items():
-            along = ds_size * d / depth
-            across = 0.6 * ds_size * (y - y_root) / width
-            pos[bus] = start + along * direction + across * normal
+        pos.update(_ds_positions(g, root, np.asarray(anchor, float) - centre, centre, radius + ds_gap, ds_size))
     xy = np.array([pos[int(b)] for b in net.bus.index])
     return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "zone": zones.to_numpy()}, index=net.bus.index)
 
@@ -370,13 +379,8 @@ def tables_to_dataset(buses: pd.DataFrame, branches: pd.DataFrame, prefix: str =
 
     parts = []
     for name, frame in (("bus", buses), ("branch", branches)):
-        dim = f"{prefix}_{name}"
-        out = frame.copy()
-        for col in out.columns:
-            if out[col].dtype == object:
-                out[col] = out[col].astype(str)
-        out = out.rename(columns=lambda c, n=name: f"{prefix}_{n}_{c}").rename_axis(dim)
-        parts.append(xr.Dataset.from_dataframe(out))
+        text = {c: frame[c].astype(str) for c in frame.columns if frame[c].dtype == object}  # netCDF-safe strings
+        parts.append(to_dataset(frame.assign(**text), f"{prefix}_{name}", f"{prefix}_{name}_", keep_index=True))
     ds = xr.merge(parts)
     for axis in ("x", "y"):
         ds[f"{prefix}_bus_{axis}"].attrs.update(long_name=f"drawing {axis} position", units="1")
@@ -385,20 +389,100 @@ def tables_to_dataset(buses: pd.DataFrame, branches: pd.DataFrame, prefix: str =
 
 def tables_from_dataset(ds, prefix: str = "draw") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``(buses, branches)`` tables that `tables_to_dataset` stored, ready for `draw_system`."""
-    tables = []
-    for name in ("bus", "branch"):
-        dim, head = f"{prefix}_{name}", f"{prefix}_{name}_"
-        names = [v for v in ds.data_vars if v.startswith(head) and ds[v].dims == (dim,)]
-        frame = ds[names].to_dataframe().rename(columns=lambda c, h=head: c[len(h) :])
-        frame.index.name = name
-        tables.append(frame)
-    buses, branches = tables
+    buses, branches = (table(ds, f"{prefix}_{name}", f"{prefix}_{name}_", index=name) for name in ("bus", "branch"))
     branches["in_service"] = branches["in_service"].astype(bool)
     return buses, branches
 
 
 def _segments(frame: pd.DataFrame) -> np.ndarray:
     return frame[["x0", "y0", "x1", "y1"]].to_numpy(float).reshape(-1, 2, 2)
+
+
+def _marker(marker: str, face: str, size: float, label: str) -> Line2D:
+    """A legend entry for a marker (the scatter's own handle would carry its data-dependent size)."""
+    return Line2D([], [], marker=marker, markerfacecolor=face, markeredgecolor="black", linestyle="",
+                  markersize=size, label=label)
+
+
+def _draw_branches(ax, branches: pd.DataFrame, zones: list) -> list:
+    """Branches by zone (in-service, no ties), closed ties dashed and open ties dotted, PCC transformers thick.
+    Returns the legend handles."""
+    handles = []
+    in_service = branches.in_service.astype(bool)
+    for zone in zones:
+        color = zone_color(zone, zones)
+        sel = branches[(branches.zone == zone) & in_service & (branches.kind != "tie")]
+        if len(sel):
+            lw = 1.3 if zone == TS_ZONE else 0.9
+            ax.add_collection(LineCollection(_segments(sel), colors=color, linewidths=lw, zorder=1))
+            label = "TS branch" if zone == TS_ZONE else f"{zone} feeder"
+            handles.append(Line2D([], [], color=color, linewidth=lw, label=label))
+    ties = branches[branches.kind == "tie"]
+    for closed, ls, label in ((True, "--", "closed tie"), (False, ":", "open tie")):
+        sel = ties[ties.in_service.astype(bool) == closed]
+        if len(sel):
+            colors = [zone_color(z, zones) for z in sel.zone]
+            # an open tie is drawn faintly: it is part of the data, not of the operated grid
+            ax.add_collection(LineCollection(_segments(sel), colors=colors, linewidths=0.9, linestyles=ls,
+                                             alpha=0.9 if closed else 0.5, zorder=1))
+            handles.append(Line2D([], [], color="#7f7f7f", linewidth=0.9, linestyle=ls, label=label))
+    pcc = branches[branches.kind == "pcc"]
+    if len(pcc):
+        ax.add_collection(LineCollection(_segments(pcc), colors=PCC_COLOR, linewidths=2.6, zorder=2))
+        handles.append(Line2D([], [], color=PCC_COLOR, linewidth=2.6, label="PCC transformer"))
+    return handles
+
+
+def _draw_buses(ax, buses: pd.DataFrame, zones: list, bus_size: float, ts_bus_size: float) -> list:
+    """TS buses, DS buses in their zone's colour, then slack and generator buses as larger open markers on top.
+    Returns the legend handles (DS buses have none: their feeders name the zone)."""
+    handles = []
+    ts = buses[buses.zone == TS_ZONE]
+    if len(ts):
+        ax.scatter(ts.x, ts.y, s=ts_bus_size, color=TS_COLOR, zorder=3)
+        handles.append(Line2D([], [], marker="o", color=TS_COLOR, linestyle="", markersize=5, label="TS bus"))
+    for zone in zones:
+        if zone == TS_ZONE:
+            continue
+        sel = buses[buses.zone == zone]
+        ax.scatter(sel.x, sel.y, s=bus_size, color=zone_color(zone, zones), zorder=3)
+    for role, marker, label in (("slack", "s", "slack (ext_grid)"), ("generator", "D", "generator")):
+        sel = buses[buses.role == role]
+        if len(sel):
+            ax.scatter(sel.x, sel.y, s=3 * ts_bus_size, marker=marker, facecolor="white", edgecolor="black",
+                       linewidth=1.3, zorder=4)
+            handles.append(_marker(marker, "white", 7, label))
+    return handles
+
+
+def _draw_fpus(ax, buses: pd.DataFrame, fpu_size: float) -> list:
+    """FPU buses, one marker per PQ-chart kind (in `CHART_MARKERS` order), on top of everything. Returns handles."""
+    handles = []
+    fpus = buses[buses.fpu != ""]
+    order = list(CHART_MARKERS)
+    for kind in sorted(dict.fromkeys(fpus.fpu), key=lambda k: (order.index(k) if k in order else len(order), k)):
+        sel = fpus[fpus.fpu == kind]
+        marker = CHART_MARKERS.get(kind, "D")
+        ax.scatter(sel.x, sel.y, s=fpu_size, marker=marker, facecolor="#ff7f0e", edgecolor="black", linewidth=0.7,
+                   zorder=5)
+        handles.append(_marker(marker, "#ff7f0e", 8, f"FPU, {kind} chart"))
+    return handles
+
+
+def _finish_map(ax, title: str | None, handles: list) -> None:
+    """A map, not a chart: equal aspect, no ticks, grid or frame; the legend outside on the right."""
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.margins(0.05)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
 
 
 def draw_system(
@@ -422,120 +506,13 @@ def draw_system(
     if ax is None:
         _, ax = plt.subplots(figsize=(9.0, 6.5))
     zones = list(dict.fromkeys(buses.zone))
-    handles: list = []
-    ds_buses = buses[buses.zone != TS_ZONE]
+    n_ds = int((buses.zone != TS_ZONE).sum())
     if bus_size is None:
-        bus_size = float(np.clip(600.0 / max(len(ds_buses), 1), 2.0, 14.0))
+        bus_size = float(np.clip(600.0 / max(n_ds, 1), 2.0, 14.0))
     if ts_bus_size is None:
-        ts_bus_size = float(np.clip(1000.0 / max(len(buses) - len(ds_buses), 1), 6.0, 28.0))
-
-    def add(handle):
-        handles.append(handle)
-
-    in_service = branches.in_service.astype(bool)
-    for zone in zones:
-        color = zone_color(zone, zones)
-        sel = branches[(branches.zone == zone) & in_service & (branches.kind != "tie")]
-        if len(sel):
-            lw = 1.3 if zone == TS_ZONE else 0.9
-            ax.add_collection(LineCollection(_segments(sel), colors=color, linewidths=lw, zorder=1))
-            label = "TS branch" if zone == TS_ZONE else f"{zone} feeder"
-            add(Line2D([], [], color=color, linewidth=lw, label=label))
-    ties = branches[branches.kind == "tie"]
-    for closed, ls, label in ((True, "--", "closed tie"), (False, ":", "open tie")):
-        sel = ties[ties.in_service.astype(bool) == closed]
-        if len(sel):
-            colors = [zone_color(z, zones) for z in sel.zone]
-            ax.add_collection(
-                LineCollection(
-                    _segments(sel),
-                    colors=colors,
-                    linewidths=0.9,
-                    linestyles=ls,
-                    alpha=0.9 if closed else 0.5,
-                    zorder=1,
-                )
-            )
-            add(Line2D([], [], color="#7f7f7f", linewidth=0.9, linestyle=ls, label=label))
-    pcc = branches[branches.kind == "pcc"]
-    if len(pcc):
-        ax.add_collection(LineCollection(_segments(pcc), colors=PCC_COLOR, linewidths=2.6, zorder=2))
-        add(Line2D([], [], color=PCC_COLOR, linewidth=2.6, label="PCC transformer"))
-
-    ts = buses[buses.zone == TS_ZONE]
-    if len(ts):
-        ax.scatter(ts.x, ts.y, s=ts_bus_size, color=TS_COLOR, zorder=3)
-        add(Line2D([], [], marker="o", color=TS_COLOR, linestyle="", markersize=5, label="TS bus"))
-    for zone in zones:
-        if zone == TS_ZONE:
-            continue
-        sel = buses[buses.zone == zone]
-        ax.scatter(sel.x, sel.y, s=bus_size, color=zone_color(zone, zones), zorder=3)
-    for role, marker, label in (("slack", "s", "slack (ext_grid)"), ("generator", "D", "generator")):
-        sel = buses[buses.role == role]
-        if len(sel):
-            ax.scatter(
-                sel.x,
-                sel.y,
-                s=3 * ts_bus_size,
-                marker=marker,
-                facecolor="white",
-                edgecolor="black",
-                linewidth=1.3,
-                zorder=4,
-            )
-            add(
-                Line2D(
-                    [],
-                    [],
-                    marker=marker,
-                    markerfacecolor="white",
-                    markeredgecolor="black",
-                    linestyle="",
-                    markersize=7,
-                    label=label,
-                )
-            )
-    fpus = buses[buses.fpu != ""]
-    order = list(CHART_MARKERS)
-    for kind in sorted(
-        dict.fromkeys(fpus.fpu), key=lambda k: (order.index(k) if k in order else len(order), k)
-    ):
-        sel = fpus[fpus.fpu == kind]
-        marker = CHART_MARKERS.get(kind, "D")
-        ax.scatter(
-            sel.x,
-            sel.y,
-            s=fpu_size,
-            marker=marker,
-            facecolor="#ff7f0e",
-            edgecolor="black",
-            linewidth=0.7,
-            zorder=5,
-        )
-        add(
-            Line2D(
-                [],
-                [],
-                marker=marker,
-                markerfacecolor="#ff7f0e",
-                markeredgecolor="black",
-                linestyle="",
-                markersize=8,
-                label=f"FPU, {kind} chart",
-            )
-        )
-
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    ax.margins(0.05)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    if title:
-        ax.set_title(title)
-    if legend and handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        ts_bus_size = float(np.clip(1000.0 / max(len(buses) - n_ds, 1), 6.0, 28.0))
+    handles = _draw_branches(ax, branches, zones)
+    handles += _draw_buses(ax, buses, zones, bus_size, ts_bus_size)
+    handles += _draw_fpus(ax, buses, fpu_size)
+    _finish_map(ax, title, handles if legend else [])
     return ax

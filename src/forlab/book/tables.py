@@ -12,18 +12,25 @@ import pandas as pd
 import xarray as xr
 
 
-def table(ds: xr.Dataset, dim: str, prefix: str = "") -> pd.DataFrame:
+def table(ds: xr.Dataset, dim: str, prefix: str = "", index: str | None = None) -> pd.DataFrame:
     """The one-dimensional variables of ``ds`` over ``dim`` whose names start with ``prefix``, as a DataFrame with
-    the prefix removed from the column names."""
-    return pd.DataFrame({k[len(prefix):]: ds[k].values for k in ds.data_vars
-                         if ds[k].dims == (dim,) and k.startswith(prefix)})
+    the prefix removed from the column names; ``index`` names the index taken from the coordinate ``dim`` (the
+    default is a plain range index)."""
+    out = pd.DataFrame({k[len(prefix):]: ds[k].values for k in ds.data_vars
+                        if ds[k].dims == (dim,) and k.startswith(prefix)})
+    if index is not None:
+        out.index = pd.Index(ds[dim].values, name=index)
+    return out
 
 
-def to_dataset(frame: pd.DataFrame, dim: str, prefix: str = "", units: dict[str, str] | None = None) -> xr.Dataset:
-    """``frame``'s columns as one-dimensional variables ``<prefix><column>`` over ``dim`` (its index is dropped);
-    ``units`` maps a column to the ``units`` attribute of its variable."""
+def to_dataset(frame: pd.DataFrame, dim: str, prefix: str = "", units: dict[str, str] | None = None,
+               keep_index: bool = False) -> xr.Dataset:
+    """``frame``'s columns as one-dimensional variables ``<prefix><column>`` over ``dim``; its index is dropped, or
+    kept as the coordinate ``dim`` with ``keep_index``; ``units`` maps a column to the ``units`` attribute of its
+    variable."""
     units = units or {}
-    out = xr.Dataset({f"{prefix}{c}": (dim, frame[c].to_numpy()) for c in frame.columns})
+    coords = {dim: frame.index.to_numpy()} if keep_index else None
+    out = xr.Dataset({f"{prefix}{c}": (dim, frame[c].to_numpy()) for c in frame.columns}, coords=coords)
     for c, u in units.items():
         if f"{prefix}{c}" in out:
             out[f"{prefix}{c}"].attrs["units"] = u

@@ -4,7 +4,8 @@
   controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
 * `derive_branch_limits`: current limits for distribution grids that have none in their data.
 * `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
-  attached at TS load buses through points of common coupling (PCC), as METHODS.md describes.
+  attached at TS load buses through points of common coupling (PCC): the T+D system construction of METHODS.md,
+  "Shared conventions".
 
 Units: MW, Mvar, MVA, kV, kA, p.u.; costs in the TS case's currency per hour (MATPOWER: $/h), so an FPU cost
 ``c(p) = a p^2 + b p`` has b in $/MWh and a in $/(MW^2 h).
@@ -457,6 +458,8 @@ def _append_ds(net, dsn, ds_name: str) -> dict[int, int]:
 
 
 def _build_integrated(system: StudySystem):
+    """The integrated T+D net (METHODS.md "Shared conventions"): the TS without its DS import placeholders, every
+    DS appended and coupled at each PCC by a near-ideal transformer (`PCC_TRAFO`). Returns (net, PCC row -> trafo)."""
     net = copy.deepcopy(system.ts)
     net.name = system.name
     flag = net.load["ds_import"].notna()
@@ -513,7 +516,9 @@ def _scale_feeders(net, s: float) -> None:
 
 
 def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float]) -> tuple[float, str]:
-    """Scale the DS in place so its total base-case import is ``target_p`` (MW); returns (scale, scaling mode)."""
+    """Step 3 (module docstring; METHODS.md "Shared conventions": DS loads scaled so that the base-case import
+    matches the load it replaces): scale the DS in place so its total base-case import is ``target_p`` (MW);
+    returns (scale, scaling mode)."""
     pp.runpp(dsn)
     p0 = float(_import(dsn)[0].sum())
     if p0 <= 0:
@@ -569,6 +574,105 @@ def _farthest_bus(dsn) -> int:
     return int(d.idxmax())
 
 
+@dataclass
+class _TSBase:
+    """The TS case in its base-case power flow: bus voltages, marginal cost ($/MWh) and load per bus (MW/Mvar)."""
+
+    ts: object
+    vm0: pd.Series
+    va0: pd.Series
+    mc: float
+    loads: pd.DataFrame
+
+
+def _ts_base(ts_name: str) -> _TSBase:
+    ts = cases.load(ts_name)
+    pp.runpp(ts)
+    vm0, va0 = ts.res_bus.vm_pu.copy(), ts.res_bus.va_degree.copy()
+    mc = ts_marginal_cost(ts)
+    return _TSBase(ts, vm0, va0, mc, ts.load.groupby("bus")[["p_mw", "q_mvar"]].sum())
+
+
+def _load_ds(ds_name: str, ties):
+    """Step 1 (module docstring): the DS with its ties, its root (the one ext_grid) as PCC, without the slack's
+    MATPOWER cost (the price of imported energy is the TS's business), in its own base-case power flow."""
+    dsn = cases.load(ds_name, ties=ties)
+    dsn.name = ds_name
+    if len(dsn.ext_grid) != 1:
+        raise ValueError(
+            f"DS {ds_name!r} must have exactly one ext_grid (its root), has {len(dsn.ext_grid)}"
+        )
+    root = int(dsn.ext_grid.bus.iloc[0])
+    dsn.poly_cost = dsn.poly_cost[dsn.poly_cost.et != "ext_grid"]
+    pp.runpp(dsn)
+    return dsn, root
+
+
+def _place_pccs(dsn, root: int, spec: DSSpec, base: _TSBase, k1, used: set[int]) -> list[tuple[int, int]]:
+    """Steps 2 and 5: the TS bus the DS replaces (given as k1, else the best-fitting free load bus) and, for a
+    second PCC, a second ext_grid at the DS bus farthest from the root, coupled to the free TS load bus closest in
+    angle. Returns [(TS bus, DS bus)] per PCC and marks the TS buses in ``used``."""
+    loads = base.loads
+    p_ds, q_ds = float(_import(dsn)[0].sum()), float(_import(dsn)[1].sum())
+    k1 = _choose_ts_bus(base.ts, p_ds, q_ds, used) if k1 is None else int(k1)
+    if k1 not in loads.index or loads.p_mw[k1] <= 0:
+        raise ValueError(f"TS bus {k1} has no positive load for DS {dsn.name!r} to replace")
+    if k1 in used:
+        raise ValueError(f"TS bus {k1} is used by two DSs")
+    used.add(k1)
+    # DS angles are referenced to the (first) PCC: its ext_grid sits at the TS bus's voltage magnitude and angle 0
+    dsn.ext_grid.loc[:, ["vm_pu", "va_degree"]] = [float(base.vm0[k1]), 0.0]
+    pcc_buses = [(k1, root)]
+    if spec.second_pcc:
+        k2 = spec.ts_bus2
+        if k2 is None:
+            cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(base.ts))))]
+            k2 = int(pd.Series(np.abs(base.va0[cand] - base.va0[k1]), index=cand).sort_index().idxmin())
+        used.add(int(k2))
+        far = spec.ds_bus2 if spec.ds_bus2 is not None else _farthest_bus(dsn)
+        pp.create_ext_grid(
+            dsn, bus=int(far), vm_pu=float(base.vm0[k2]), va_degree=float(base.va0[k2] - base.va0[k1]), name="PCC 2"
+        )
+        pcc_buses.append((int(k2), int(far)))
+    return pcc_buses
+
+
+def _equip_ds(dsn, n_fpus: int | None, vm_limits, fpu_options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 4 and 7 on a scaled DS: voltage limits, wide PCC limits (the import is the TS's decision, not bounded
+    here) and the FPUs, whose initial set-points must leave the base-case import unchanged. Returns that import."""
+    dsn.bus["min_vm_pu"], dsn.bus["max_vm_pu"] = float(vm_limits[0]), float(vm_limits[1])
+    p_imp, q_imp = _import(dsn)
+    total_load = float(dsn.load.p_mw.sum())
+    wide = max(100.0, 10 * abs(total_load))
+    dsn.ext_grid[["min_p_mw", "max_p_mw", "min_q_mvar", "max_q_mvar"]] = [-wide, wide, -wide, wide]
+    n = int(np.clip(round(len(dsn.bus) / 15), 4, 12)) if n_fpus is None else int(n_fpus)
+    add_default_fpus(dsn, n, **fpu_options)
+    pp.runpp(dsn)
+    if not np.allclose(_import(dsn)[0], p_imp, rtol=1e-6, atol=1e-9):
+        raise RuntimeError(
+            f"FPUs of {dsn.name!r} changed the base-case import: initial set-points not zero"
+        )
+    return p_imp, q_imp
+
+
+def _pcc_rows(dsn, pcc_buses, scale: float, mode: str, p_imp, q_imp, base: _TSBase) -> list[dict]:
+    """One `StudySystem.pcc` row per PCC: buses, scaling, base-case import and the TS load it replaces (the first
+    PCC's; a second PCC replaces none), with the reactive mismatch between the two."""
+    eg_of = dict(zip(dsn.ext_grid.bus.astype(int), range(len(dsn.ext_grid))))
+    rows = []
+    for i, (kb, db) in enumerate(pcc_buses):
+        e = eg_of[int(db)]
+        ts_p = float(base.loads.p_mw[kb]) if i == 0 else 0.0
+        ts_q = float(base.loads.q_mvar[kb]) if i == 0 else 0.0
+        rows.append({
+            "ds": dsn.name, "ts_bus": int(kb), "ds_bus": int(db), "scale": scale, "scaling": mode,
+            "p_mw": float(p_imp[e]), "q_mvar": float(q_imp[e]), "vm_pu": float(base.vm0[kb]),
+            "va_degree": float(base.va0[kb]), "ts_load_p_mw": ts_p, "ts_load_q_mvar": ts_q,
+            "q_mismatch_mvar": float(q_imp[e]) - ts_q if i == 0 else float(q_imp[e]),
+        })
+    return rows
+
+
 def load_system(
     name: str,
     *,
@@ -586,7 +690,8 @@ def load_system(
     ts_buses: dict[str, int] | None = None,
     seed: int = 0,
 ) -> StudySystem:
-    """Build a named study system (see `available_systems`).
+    """Build a named study system (see `available_systems`): the T+D system construction of METHODS.md "Shared
+    conventions", in the steps of the module docstring.
 
     ties: which DS ties to close (as `forlab.grid.cases.load`). vm_limits: DS bus voltage limits (p.u.).
     n_fpus: FPUs per DS (int, or dict per DS name); default clip(round(buses / 15), 4, 12).
@@ -605,124 +710,39 @@ def load_system(
         raise ValueError(f"vm_limits must satisfy 0 < min < max, got {vm_limits}")
     ts_name, specs = SYSTEMS[name]
     ts_buses = dict(ts_buses or {})
-    ts = cases.load(ts_name)
-    pp.runpp(ts)
-    vm0, va0 = ts.res_bus.vm_pu.copy(), ts.res_bus.va_degree.copy()
-    mc = ts_marginal_cost(ts)
-    loads = ts.load.groupby("bus")[["p_mw", "q_mvar"]].sum()
-
+    base = _ts_base(ts_name)
     used: set[int] = set()
     ds_nets: dict[str, object] = {}
     rows = []
     for j, spec in enumerate(specs):
-        ds_name = spec.case
-        dsn = cases.load(ds_name, ties=ties)
-        dsn.name = ds_name
-        if len(dsn.ext_grid) != 1:
-            raise ValueError(
-                f"DS {ds_name!r} must have exactly one ext_grid (its root), has {len(dsn.ext_grid)}"
-            )
-        root = int(dsn.ext_grid.bus.iloc[0])
-        dsn.poly_cost = dsn.poly_cost[dsn.poly_cost.et != "ext_grid"]
-        pp.runpp(dsn)
-        p_ds, q_ds = float(_import(dsn)[0].sum()), float(_import(dsn)[1].sum())
-        k1 = ts_buses.get(ds_name, spec.ts_bus)
-        k1 = _choose_ts_bus(ts, p_ds, q_ds, used) if k1 is None else int(k1)
-        if k1 not in loads.index or loads.p_mw[k1] <= 0:
-            raise ValueError(f"TS bus {k1} has no positive load for DS {ds_name!r} to replace")
-        if k1 in used:
-            raise ValueError(f"TS bus {k1} is used by two DSs")
-        used.add(k1)
-        dsn.ext_grid.loc[:, ["vm_pu", "va_degree"]] = [float(vm0[k1]), 0.0]
-        pcc_buses = [(k1, root)]
-        if spec.second_pcc:
-            k2 = spec.ts_bus2
-            if k2 is None:
-                cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(ts))))]
-                k2 = int(pd.Series(np.abs(va0[cand] - va0[k1]), index=cand).sort_index().idxmin())
-            used.add(int(k2))
-            far = spec.ds_bus2 if spec.ds_bus2 is not None else _farthest_bus(dsn)
-            pp.create_ext_grid(
-                dsn, bus=int(far), vm_pu=float(vm0[k2]), va_degree=float(va0[k2] - va0[k1]), name="PCC 2"
-            )
-            pcc_buses.append((int(k2), int(far)))
-        scale, mode = _fit_scale(dsn, float(loads.p_mw[k1]), scaling, load_scaling_range)
-        dsn.bus["min_vm_pu"], dsn.bus["max_vm_pu"] = float(lo_v), float(hi_v)
-        p_imp, q_imp = _import(dsn)
-        total_load = float(dsn.load.p_mw.sum())
-        wide = max(100.0, 10 * abs(total_load))
-        dsn.ext_grid[["min_p_mw", "max_p_mw", "min_q_mvar", "max_q_mvar"]] = [-wide, wide, -wide, wide]
-        n = n_fpus.get(ds_name) if isinstance(n_fpus, dict) else n_fpus
-        n = int(np.clip(round(len(dsn.bus) / 15), 4, 12)) if n is None else int(n)
-        add_default_fpus(
-            dsn,
-            n,
-            kinds=kinds,
-            share=share,
-            seed=seed + j,
-            cost_b=(cost_b_factors[0] * mc, cost_b_factors[1] * mc),
-            cost_slope=cost_slope,
-        )
-        pp.runpp(dsn)
-        if not np.allclose(_import(dsn)[0], p_imp, rtol=1e-6, atol=1e-9):
-            raise RuntimeError(
-                f"FPUs of {ds_name!r} changed the base-case import: initial set-points not zero"
-            )
-        ds_nets[ds_name] = dsn
-        eg_of = dict(zip(dsn.ext_grid.bus.astype(int), range(len(dsn.ext_grid))))
-        for i, (kb, db) in enumerate(pcc_buses):
-            e = eg_of[int(db)]
-            ts_p = float(loads.p_mw[kb]) if i == 0 else 0.0
-            ts_q = float(loads.q_mvar[kb]) if i == 0 else 0.0
-            rows.append(
-                {
-                    "ds": ds_name,
-                    "ts_bus": int(kb),
-                    "ds_bus": int(db),
-                    "scale": scale,
-                    "scaling": mode,
-                    "p_mw": float(p_imp[e]),
-                    "q_mvar": float(q_imp[e]),
-                    "vm_pu": float(vm0[kb]),
-                    "va_degree": float(va0[kb]),
-                    "ts_load_p_mw": ts_p,
-                    "ts_load_q_mvar": ts_q,
-                    "q_mismatch_mvar": float(q_imp[e]) - ts_q if i == 0 else float(q_imp[e]),
-                }
-            )
+        dsn, root = _load_ds(spec.case, ties)
+        pcc_buses = _place_pccs(dsn, root, spec, base, ts_buses.get(spec.case, spec.ts_bus), used)
+        scale, mode = _fit_scale(dsn, float(base.loads.p_mw[pcc_buses[0][0]]), scaling, load_scaling_range)  # step 3
+        n = n_fpus.get(spec.case) if isinstance(n_fpus, dict) else n_fpus
+        fpu_options = {"kinds": kinds, "share": share, "seed": seed + j, "cost_slope": cost_slope,
+                       "cost_b": (cost_b_factors[0] * base.mc, cost_b_factors[1] * base.mc)}
+        p_imp, q_imp = _equip_ds(dsn, n, (lo_v, hi_v), fpu_options)
+        ds_nets[spec.case] = dsn
+        rows += _pcc_rows(dsn, pcc_buses, scale, mode, p_imp, q_imp, base)
     pcc = pd.DataFrame(rows)
-    ts_alone = _ts_with_imports(ts, pcc)
+    ts_alone = _ts_with_imports(base.ts, pcc)  # step 6
     _reconcile(ts_alone, ds_nets, pcc)
-    for dsn in ds_nets.values():
+    for dsn in ds_nets.values():  # step 7: limits from the reconciled base case
         derive_branch_limits(dsn, margin=branch_margin, floor=branch_floor)
-    system = StudySystem(
-        name=name,
-        ts=ts_alone,
-        ds=ds_nets,
-        pcc=pcc,
-        params={
-            "ties": ties,
-            "vm_limits": tuple(vm_limits),
-            "n_fpus": n_fpus,
-            "kinds": tuple(kinds),
-            "share": share,
-            "cost_b_factors": tuple(cost_b_factors),
-            "cost_slope": cost_slope,
-            "ts_marginal_cost": mc,
-            "branch_margin": branch_margin,
-            "branch_floor": branch_floor,
-            "scaling": scaling,
-            "load_scaling_range": tuple(load_scaling_range),
-            "seed": seed,
-        },
-    )
+    params = {
+        "ties": ties, "vm_limits": tuple(vm_limits), "n_fpus": n_fpus, "kinds": tuple(kinds), "share": share,
+        "cost_b_factors": tuple(cost_b_factors), "cost_slope": cost_slope, "ts_marginal_cost": base.mc,
+        "branch_margin": branch_margin, "branch_floor": branch_floor, "scaling": scaling,
+        "load_scaling_range": tuple(load_scaling_range), "seed": seed,
+    }
+    system = StudySystem(name=name, ts=ts_alone, ds=ds_nets, pcc=pcc, params=params)
     _, trafo_of = _build_integrated(system)
     system.pcc["trafo"] = [trafo_of[(ds, int(k))] for ds, k in zip(system.pcc.ds, system.pcc.index)]
     return system
 
 
 def _reconcile(ts_alone, ds_nets: dict, pcc: pd.DataFrame, tol: float = 1e-8, max_iter: int = 100) -> None:
-    """Make the TS alone and the DSs alone agree at the PCCs: the DS ext_grids take the TS power-flow voltages
+    """Step 6 (module docstring): make the TS alone and the DSs alone agree at the PCCs: the DS ext_grids take the TS power-flow voltages
     (magnitude; angle relative to the first PCC) and the TS import loads the DS imports, until nothing changes."""
     for _ in range(max_iter):
         pp.runpp(ts_alone)
@@ -759,7 +779,7 @@ def _reconcile(ts_alone, ds_nets: dict, pcc: pd.DataFrame, tol: float = 1e-8, ma
 
 
 def _ts_with_imports(ts, pcc: pd.DataFrame):
-    """The TS alone: the load at each first PCC bus replaced by the DS import, the import at a second PCC added."""
+    """Step 6 (module docstring): the TS alone, the load at each first PCC bus replaced by the DS import, the import at a second PCC added."""
     net = copy.deepcopy(ts)
     net.load["ds_import"] = pd.Series([None] * len(net.load), index=net.load.index, dtype=object)
     for _, row in pcc.iterrows():

@@ -1,9 +1,10 @@
 """The AC optimal power flow of a pandapower net with CasADi + Ipopt.
 
 `ACOPF(net)` builds the NLP once (polar voltages, exact second derivatives by automatic differentiation) with the bus
-demand as CasADi parameters, so that a sweep re-solves the same model with new loads and a warm start. Hooks let later
-problems (DSO direction/projection OPFs, the TSO's FOR-based OPF, ALADIN regions) add variables, parameters,
-constraints and objective terms without writing the AC equations again.
+demand as CasADi parameters, so that a sweep re-solves the same model with new loads and a warm start. Later problems
+(the DSO's direction/projection OPFs, the TSO's FOR-based and surrogate-based OPFs) compose it with `Extension`s that add
+variables, parameters, demand, constraints and objective terms, without writing the AC equations again:
+``ACOPF(net, extensions=[Extension(variables=..., constraints=..., objective=...)])``.
 
 `solve(net)` is the one-call form: build, initialise from a pandapower power flow, solve, return an `OPFResult`.
 A failed or infeasible solve is a result with ``success=False`` and Ipopt's status, never an exception.
@@ -14,8 +15,8 @@ from __future__ import annotations
 import copy
 import time
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
 
 import casadi as ca
 import numpy as np
@@ -48,7 +49,8 @@ DEFAULT_IPOPT = {
 
 @dataclass
 class Symbols:
-    """CasADi symbols of one ACOPF, handed to the hooks. Unit set-points pg/qg and demand pd/qd in p.u."""
+    """CasADi symbols of one ACOPF, handed to the extensions. Unit set-points pg/qg and demand pd/qd in p.u.;
+    ``extra_x`` / ``extra_p``: the extensions' variables / parameters by name."""
 
     va: ca.SX
     vm: ca.SX
@@ -58,6 +60,25 @@ class Symbols:
     qd: ca.SX
     extra_x: dict = field(default_factory=dict)
     extra_p: dict = field(default_factory=dict)
+
+
+@dataclass
+class Extension:
+    """What one problem adds to the base AC-OPF. Every callable gets ``(model: NetworkModel, sym: Symbols)``.
+
+    variables: name -> (size, lb, ub) of additional decision variables (``sym.extra_x[name]``; ``res.extra[name]``).
+    parameters: name -> size of additional parameters (``sym.extra_p[name]``; passed by name to `ACOPF.solve`).
+    demand: -> (dp, dq): expressions (p.u., length nb) added to the bus demand, e.g. the import of a DS represented
+        by decision variables at its PCC bus.
+    constraints: -> list of (expr, lb, ub) rows (bounds broadcast to the expression's length).
+    objective: -> iterable of terms added one by one to the objective (after the unit cost, see ``ACOPF(unit_cost=)``).
+    """
+
+    variables: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+    demand: Callable | None = None
+    constraints: Callable | None = None
+    objective: Callable | None = None
 
 
 @dataclass
@@ -97,19 +118,46 @@ class OPFResult:
         )
 
 
+class _Rows:
+    """Constraint rows g(x, p) with their bounds, in the order they are added (that order is the NLP's)."""
+
+    def __init__(self):
+        self.g, self.lb, self.ub = [], [], []
+
+    def add(self, expr, lb, ub) -> None:
+        n = expr.numel()
+        self.g.append(expr)
+        self.lb.append(np.broadcast_to(np.asarray(lb, float), (n,)).copy())
+        self.ub.append(np.broadcast_to(np.asarray(ub, float), (n,)).copy())
+
+
+def _merged(extensions: Sequence[Extension], what: str) -> dict:
+    """The extensions' variables or parameters in one dict (extension order); a name may be declared once."""
+    out: dict = {}
+    for ext in extensions:
+        for name, spec in getattr(ext, what).items():
+            if name in out or name in ("va", "vm", "pg", "qg", "pd", "qd"):
+                raise ValueError(f"{what[:-1]} name {name!r} is declared twice or names a base symbol")
+            out[name] = spec
+    return out
+
+
 class ACOPF:
     """An AC-OPF model of one pandapower net, built once and solved many times.
+
+    The base NLP: min total unit cost per hour over polar bus voltages (va, vm) and unit set-points (pg, qg), s.t.
+    the AC nodal balance, branch apparent-power limits at both ends, the PQ charts of flexibility-providing units
+    and the voltage/unit bounds (`forlab.opf.network` has the AC equations). Variables are ordered
+    x = (va, vm, pg, qg, extension variables), parameters p = (pd, qd, extension parameters), constraint rows
+    g = (P balance, Q balance, branch limits, charts, extension constraints).
 
     Parameters:
         net: pandapower net; ext_grid/gen/controllable sgen are units with P/Q limits and ``poly_cost``; a
             controllable sgen with a ``chart`` column entry is a flexibility-providing unit bound by its PQ chart.
         vm_limits: (min, max) p.u. for every bus instead of the net's own bus limits.
-        objective: ``f(model, sym) -> SX`` replacing the default (total unit cost per hour).
-        extra_variables: name -> (size, lb, ub) of additional decision variables (``sym.extra_x[name]``).
-        extra_parameters: name -> size of additional parameters (``sym.extra_p[name]``).
-        constraints: ``g(model, sym) -> list[(expr, lb, ub)]`` of additional constraints.
-        extra_demand: ``h(model, sym) -> (dp, dq)``: expressions (p.u., length nb) added to the bus demand, e.g. the
-            import of a DS represented by decision variables at its PCC bus.
+        extensions: `Extension`s composed with the base problem, in order.
+        unit_cost: start the objective from the total unit cost per hour; False when the extensions' objective
+            terms are the whole objective (the DSO's direction/projection OPFs).
         ipopt: Ipopt options overriding `DEFAULT_IPOPT`.
         branch_limits: impose branch apparent-power limits (both ends).
     """
@@ -119,93 +167,121 @@ class ACOPF:
         net,
         *,
         vm_limits: tuple[float, float] | None = None,
-        objective: Callable | None = None,
-        extra_variables: dict | None = None,
-        extra_parameters: dict | None = None,
-        constraints: Callable | None = None,
-        extra_demand: Callable | None = None,
+        extensions: Iterable[Extension] = (),
+        unit_cost: bool = True,
         ipopt: dict | None = None,
         branch_limits: bool = True,
     ):
         t0 = time.perf_counter()
         self.net = net
         self.model: NetworkModel = build_network(net, vm_limits=vm_limits)
+        self.extensions = list(extensions)
+        self.extra_variables = _merged(self.extensions, "variables")
+        self.extra_parameters = _merged(self.extensions, "parameters")
+        self.sym = self._symbols()
+        # the branch flows enter both the balance and the limits: one expression graph for both
+        self.flows = self.model.branch_flows(self.sym.va, self.sym.vm)
+        rows = _Rows()
+        self._add_balance(rows)
+        self._add_branch_limits(rows, branch_limits)
+        self._add_charts(rows)
+        self._add_extension_constraints(rows)
+        self.lbg, self.ubg = np.concatenate(rows.lb), np.concatenate(rows.ub)
+        self.lbx, self.ubx = self._bounds()
+        self._build_solver(rows.g, self._objective(unit_cost), ipopt)
+        self.slices = self._slices()
+        self.build_time_s = time.perf_counter() - t0
+        self._pd0, self._qd0 = self.model.pd.copy(), self.model.qd.copy()
+
+    # ------------------------------------------------------------------ the NLP, step by step
+    def _symbols(self) -> Symbols:
+        """Decision variables and parameters; created in NLP order (base, then the extensions')."""
         m = self.model
-        nb, ng = m.nb, m.ng
-        va, vm = ca.SX.sym("va", nb), ca.SX.sym("vm", nb)
-        pg, qg = ca.SX.sym("pg", ng), ca.SX.sym("qg", ng)
-        pd_, qd_ = ca.SX.sym("pd", nb), ca.SX.sym("qd", nb)
-        self.extra_variables = dict(extra_variables or {})
-        self.extra_parameters = dict(extra_parameters or {})
+        va, vm = ca.SX.sym("va", m.nb), ca.SX.sym("vm", m.nb)
+        pg, qg = ca.SX.sym("pg", m.ng), ca.SX.sym("qg", m.ng)
+        pd_, qd_ = ca.SX.sym("pd", m.nb), ca.SX.sym("qd", m.nb)
         ex = {k: ca.SX.sym(k, int(v[0])) for k, v in self.extra_variables.items()}
         ep = {k: ca.SX.sym(k, int(v)) for k, v in self.extra_parameters.items()}
-        sym = Symbols(va, vm, pg, qg, pd_, qd_, ex, ep)
-        self.sym = sym
+        return Symbols(va, vm, pg, qg, pd_, qd_, ex, ep)
 
-        flows = m.branch_flows(va, vm)
-        self.flows = flows
-        if extra_demand is not None:
-            dp, dq = extra_demand(m, sym)
-            gp, gq = m.balance(va, vm, pg, qg, pd_ + dp, qd_ + dq, flows=flows)
-        else:
-            gp, gq = m.balance(va, vm, pg, qg, pd_, qd_, flows=flows)
-        g = [gp, gq]
-        lbg = [np.zeros(nb), np.zeros(nb)]
-        ubg = [np.zeros(nb), np.zeros(nb)]
-        self._n_balance = 2 * nb
-        if branch_limits and len(m.limited):
-            s2, lim2 = m.branch_limits(va, vm, flows=flows)
-            g.append(s2)
-            lbg.append(np.full(len(lim2), -np.inf))
-            ubg.append(lim2)
-        self._n_branch = 2 * len(m.limited) if branch_limits else 0
-        cg, clb, cub = m.chart_constraints(pg, qg)
+    def _add_balance(self, rows: _Rows) -> None:
+        """AC nodal balance (P rows, then Q rows: their multipliers are the nodal prices, see `_result`), with the
+        demand parameters plus whatever the extensions add to the demand."""
+        m, s = self.model, self.sym
+        pd_, qd_ = s.pd, s.qd
+        for ext in self.extensions:
+            if ext.demand is not None:
+                dp, dq = ext.demand(m, s)
+                pd_, qd_ = pd_ + dp, qd_ + dq
+        gp, gq = m.balance(s.va, s.vm, s.pg, s.qg, pd_, qd_, flows=self.flows)
+        rows.add(gp, 0.0, 0.0)
+        rows.add(gq, 0.0, 0.0)
+        self._n_balance = 2 * m.nb
+
+    def _add_branch_limits(self, rows: _Rows, on: bool) -> None:
+        """Squared apparent power at both ends of every limited branch <= its squared rating."""
+        m = self.model
+        if on and len(m.limited):
+            s2, lim2 = m.branch_limits(self.sym.va, self.sym.vm, flows=self.flows)
+            rows.add(s2, -np.inf, lim2)
+        self._n_branch = 2 * len(m.limited) if on else 0
+
+    def _add_charts(self, rows: _Rows) -> None:
+        """The PQ chart of every flexibility-providing unit (MW/Mvar rows of `forlab.grid.capability`)."""
+        cg, clb, cub = self.model.chart_constraints(self.sym.pg, self.sym.qg)
         if cg.numel():
-            g.append(cg)
-            lbg.append(clb)
-            ubg.append(cub)
-        if constraints is not None:
-            for expr, lb, ub in constraints(m, sym):
-                g.append(expr)
-                n = expr.numel()
-                lbg.append(np.broadcast_to(np.asarray(lb, float), (n,)).copy())
-                ubg.append(np.broadcast_to(np.asarray(ub, float), (n,)).copy())
+            rows.add(cg, clb, cub)
 
-        obj = objective(m, sym) if objective is not None else m.unit_cost(pg, qg)
-        self._cost_fn = ca.Function("cost", [pg, qg], [m.unit_cost(pg, qg)])
+    def _add_extension_constraints(self, rows: _Rows) -> None:
+        for ext in self.extensions:
+            if ext.constraints is not None:
+                for expr, lb, ub in ext.constraints(self.model, self.sym):
+                    rows.add(expr, lb, ub)
 
-        x = ca.vertcat(va, vm, pg, qg, *ex.values())
-        p = ca.vertcat(pd_, qd_, *ep.values())
-        self.nx, self.np = x.numel(), p.numel()
-        self.lbg = np.concatenate(lbg)
-        self.ubg = np.concatenate(ubg)
-        self._g_fn = ca.Function("g", [x, p], [ca.vertcat(*g)])
+    def _objective(self, unit_cost: bool):
+        """Unit cost per hour (unless switched off), then each extension's terms, added in order."""
+        m, s = self.model, self.sym
+        terms = [m.unit_cost(s.pg, s.qg)] if unit_cost else []
+        for ext in self.extensions:
+            if ext.objective is not None:
+                terms += list(ext.objective(m, s))
+        if not terms:
+            return ca.SX(0)
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
 
-        lbx = [m.vmin * 0 - np.inf, m.vmin, m.units["pmin"].to_numpy(float) if ng else [],
-               m.units["qmin"].to_numpy(float) if ng else []]
-        ubx = [m.vmin * 0 + np.inf, m.vmax, m.units["pmax"].to_numpy(float) if ng else [],
-               m.units["qmax"].to_numpy(float) if ng else []]
-        lbx[0] = np.full(nb, -np.inf)
-        ubx[0] = np.full(nb, np.inf)
-        lbx[0][m.ref] = m.va_ref
-        ubx[0][m.ref] = m.va_ref
-        for _k, (size, lb, ub) in self.extra_variables.items():
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Variable bounds: angles free but the slack's fixed, voltage limits, unit limits, extension bounds."""
+        m = self.model
+        va_lo, va_hi = np.full(m.nb, -np.inf), np.full(m.nb, np.inf)
+        va_lo[m.ref] = m.va_ref
+        va_hi[m.ref] = m.va_ref
+        u = m.units
+        lbx = [va_lo, m.vmin] + ([u["pmin"].to_numpy(float), u["qmin"].to_numpy(float)] if m.ng else [])
+        ubx = [va_hi, m.vmax] + ([u["pmax"].to_numpy(float), u["qmax"].to_numpy(float)] if m.ng else [])
+        for size, lb, ub in self.extra_variables.values():
             lbx.append(np.broadcast_to(np.asarray(lb, float), (int(size),)))
             ubx.append(np.broadcast_to(np.asarray(ub, float), (int(size),)))
-        self.lbx = np.concatenate([np.asarray(a, float).ravel() for a in lbx])
-        self.ubx = np.concatenate([np.asarray(a, float).ravel() for a in ubx])
+        return (np.concatenate([np.asarray(a, float).ravel() for a in lbx]),
+                np.concatenate([np.asarray(a, float).ravel() for a in ubx]))
 
+    def _build_solver(self, g: list, objective, ipopt: dict | None) -> None:
+        """The CasADi NLP and its Ipopt solver (the warm-start variant is built on first use, `warm_solver`)."""
+        s = self.sym
+        x = ca.vertcat(s.va, s.vm, s.pg, s.qg, *s.extra_x.values())
+        p = ca.vertcat(s.pd, s.qd, *s.extra_p.values())
+        self.nx, self.np = x.numel(), p.numel()
+        self._g_fn = ca.Function("g", [x, p], [ca.vertcat(*g)])
         opts = dict(DEFAULT_IPOPT)
         opts.update(ipopt or {})
-        nlp = {"x": x, "p": p, "f": obj, "g": ca.vertcat(*g)}
+        nlp = {"x": x, "p": p, "f": objective, "g": ca.vertcat(*g)}
         self._nlp, self._ipopt_opts = nlp, opts
         self.solver = ca.nlpsol(
             "acopf", "ipopt", nlp, {"ipopt": opts, "print_time": False, "error_on_fail": False}
         )
         self._warm_solver = None
-        self.slices = self._slices()
-        self.build_time_s = time.perf_counter() - t0
-        self._pd0, self._qd0 = m.pd.copy(), m.qd.copy()
 
     # ------------------------------------------------------------------ layout
     def _slices(self) -> dict:

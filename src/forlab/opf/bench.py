@@ -31,8 +31,8 @@ def time_forlab(net, repeats: int = 3) -> dict:
     chk = power_flow_check(net, res) if res.success else {"max_dvm_pu": np.nan}
     return {
         "forlab_success": bool(res.success), "forlab_status": res.status, "forlab_objective": res.objective,
-        "forlab_iterations": res.iterations, "forlab_build_s": build, "forlab_solve_s": float(np.median(solves)),
-        "forlab_warm_solve_s": warm, "forlab_pf_max_dvm_pu": chk["max_dvm_pu"],
+        "forlab_iterations": res.iterations, "forlab_build_time_s": build, "forlab_solve_time_s": float(np.median(solves)),
+        "forlab_warm_solve_time_s": warm, "forlab_pf_max_dvm_pu": chk["max_dvm_pu"],
     }
 
 
@@ -53,12 +53,12 @@ def time_runopp(net, repeats: int = 1) -> dict:
                 ok, obj, status = False, np.nan, type(err).__name__
         times.append(time.perf_counter() - t0)
     return {"runopp_success": ok, "runopp_status": status, "runopp_objective": obj,
-            "runopp_s": float(np.median(times))}
+            "runopp_wall_time_s": float(np.median(times))}
 
 
 def runopp_start(net, init: str = "flat") -> dict:
     """pandapower's ``runopp`` once from another start than `time_runopp` (which starts from a power flow, "pf");
-    ``init="flat"`` is pandapower's default. Keys ``runopp_<init>_success``, ``_status``, ``_objective`` and ``_s``
+    ``init="flat"`` is pandapower's default. Keys ``runopp_<init>_success``, ``_status``, ``_objective`` and ``_wall_time_s``
     (wall time, seconds); a failure is a result, not an exception."""
     import pandapower as pp
 
@@ -73,7 +73,7 @@ def runopp_start(net, init: str = "flat") -> dict:
             ok, obj, status = False, np.nan, type(err).__name__
     dt = time.perf_counter() - t0
     key = f"runopp_{init}"
-    return {f"{key}_success": ok, f"{key}_status": status, f"{key}_objective": obj, f"{key}_s": dt}
+    return {f"{key}_success": ok, f"{key}_status": status, f"{key}_objective": obj, f"{key}_wall_time_s": dt}
 
 
 def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = True) -> pd.DataFrame:
@@ -93,9 +93,9 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
             row.update(time_runopp(net, 1))
         else:
             row.update({"runopp_success": False, "runopp_status": "skipped", "runopp_objective": np.nan,
-                        "runopp_s": np.nan})
+                        "runopp_wall_time_s": np.nan})
         both = row["forlab_success"] and row["runopp_success"]
-        row["speedup_total"] = row["runopp_s"] / (row["forlab_build_s"] + row["forlab_solve_s"]) if both else np.nan
-        row["speedup_solve"] = row["runopp_s"] / row["forlab_solve_s"] if both else np.nan
+        row["speedup_total"] = row["runopp_wall_time_s"] / (row["forlab_build_time_s"] + row["forlab_solve_time_s"]) if both else np.nan
+        row["speedup_solve"] = row["runopp_wall_time_s"] / row["forlab_solve_time_s"] if both else np.nan
         rows.append(row)
     return pd.DataFrame(rows).set_index("net")

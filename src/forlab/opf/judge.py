@@ -43,40 +43,17 @@ def set_dispatch(net, dispatch: pd.DataFrame) -> None:
                 tab.at[el, col] = float(r[col])
 
 
-def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
-    """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
+def _failed() -> dict:
+    """The outcome of a power flow that did not converge: nothing measured, not feasible."""
+    return {"converged": False, "total_cost": np.nan, "ts_cost": np.nan, "fpu_cost": np.nan,
+            "max_vm_violation_pu": np.nan, "max_loading_percent": np.nan, "n_vm_violations": -1,
+            "n_branch_violations": -1, "n_gen_violations": -1, "max_gen_violation_mw": np.nan, "feasible": False,
+            "vm_min": np.nan, "vm_max": np.nan}
 
-    Keys: converged, total_cost (units' poly_cost at the power-flow operating point, slack included), ts_cost,
-    fpu_cost, max_vm_violation_pu, max_loading_percent (of the apparent-power limits), n_vm_violations,
-    n_branch_violations, n_gen_violations (P/Q outside limits by more than 1e-3 MW/Mvar), max_gen_violation_mw,
-    feasible (no violation above the tolerances), and vm_min/vm_max over all buses.
-    """
-    import pandapower as pp
 
-    n = copy.deepcopy(net)
-    set_dispatch(n, dispatch)
-    out = {"converged": False, "total_cost": np.nan, "ts_cost": np.nan, "fpu_cost": np.nan,
-           "max_vm_violation_pu": np.nan, "max_loading_percent": np.nan, "n_vm_violations": -1,
-           "n_branch_violations": -1, "n_gen_violations": -1, "max_gen_violation_mw": np.nan, "feasible": False,
-           "vm_min": np.nan, "vm_max": np.nan}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-9,
-                     max_iteration=50, numba=len(n.bus) > 1000)
-        except Exception:  # noqa: BLE001 - a diverged power flow is an outcome, reported as not converged
-            return out
-    if not n.converged:
-        return out
-    m = build_network(n)
-    vm = n.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy()
-    va = np.deg2rad(n.res_bus.loc[m.bus_pd, "va_degree"].to_numpy())
-    vviol = np.maximum(np.maximum(m.vmin - vm, vm - m.vmax), 0.0)
-    pf, qf, pt, qt = m.branch_flows(va, vm)
-    s = np.maximum(np.hypot(pf, qf), np.hypot(pt, qt))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loading = np.where(np.isfinite(m.rate), 100 * s / m.rate, 0.0)
-    # unit outputs and costs at the power-flow point
+def _units_at(n, m) -> tuple[float, float, np.ndarray]:
+    """Total cost and FPU cost (currency per hour) of every unit's power-flow output, and each unit's largest P/Q
+    limit violation (MW/Mvar, 0 inside): the slack's cost is the cost of what it really had to supply."""
     costs, gviol, fpu_cost = [], [], 0.0
     for _, u in m.units.iterrows():
         res = n[f"res_{u.et}"].loc[u.element]
@@ -87,10 +64,46 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
             fpu_cost += c
         b = m.base_mva
         gviol.append(max(u.pmin * b - p, p - u.pmax * b, u.qmin * b - q, q - u.qmax * b, 0.0))
-    gviol = np.array(gviol)
-    total = float(np.sum(costs))
+    return float(np.sum(costs)), float(fpu_cost), np.array(gviol)
+
+
+def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
+    """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
+
+    The one yardstick of all methods (METHODS.md, "One yardstick"): the judged dispatch's true cost, feasibility and
+    violations, with the voltage and branch limits read by `forlab.opf.network.build_network` exactly as the OPFs
+    model them (apparent power at both ends).
+
+    Keys: converged, total_cost (units' poly_cost at the power-flow operating point, slack included), ts_cost,
+    fpu_cost, max_vm_violation_pu, max_loading_percent (of the apparent-power limits), n_vm_violations,
+    n_branch_violations, n_gen_violations (P/Q outside limits by more than 1e-3 MW/Mvar), max_gen_violation_mw,
+    feasible (no violation above the tolerances), and vm_min/vm_max over all buses.
+    """
+    import pandapower as pp
+
+    n = copy.deepcopy(net)
+    set_dispatch(n, dispatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-9,
+                     max_iteration=50, numba=len(n.bus) > 1000)
+        except Exception:  # noqa: BLE001 - a diverged power flow is an outcome, reported as not converged
+            return _failed()
+    if not n.converged:
+        return _failed()
+    m = build_network(n)
+    vm = n.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy()
+    va = np.deg2rad(n.res_bus.loc[m.bus_pd, "va_degree"].to_numpy())
+    vviol = np.maximum(np.maximum(m.vmin - vm, vm - m.vmax), 0.0)
+    pf, qf, pt, qt = m.branch_flows(va, vm)
+    s = np.maximum(np.hypot(pf, qf), np.hypot(pt, qt))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loading = np.where(np.isfinite(m.rate), 100 * s / m.rate, 0.0)
+    total, fpu_cost, gviol = _units_at(n, m)
+    out = _failed()  # the same keys in the same order, now measured
     out.update({
-        "converged": True, "total_cost": total, "fpu_cost": float(fpu_cost), "ts_cost": total - float(fpu_cost),
+        "converged": True, "total_cost": total, "fpu_cost": fpu_cost, "ts_cost": total - fpu_cost,
         "max_vm_violation_pu": float(vviol.max()), "max_loading_percent": float(loading.max()) if len(loading) else 0.0,
         "n_vm_violations": int((vviol > v_tol).sum()), "n_branch_violations": int((loading > 100 + loading_tol).sum()),
         "n_gen_violations": int((gviol > 1e-3).sum()), "max_gen_violation_mw": float(gviol.max()) if len(gviol) else 0.0,
@@ -110,5 +123,5 @@ def dispatch_from_result(result) -> pd.DataFrame:
 
 
 def deviation(cost: float, optimum: float) -> float:
-    """Cost deviation in percent of the integrated optimum."""
+    """Signed cost deviation in percent of the integrated optimum (METHODS.md, "One yardstick"): > 0 costs more."""
     return 100.0 * (cost - optimum) / abs(optimum)

@@ -87,7 +87,12 @@ class NetworkModel:
 
     # ------------------------------------------------------------------ expressions
     def branch_flows(self, va, vm):
-        """(pf, qf, pt, qt): branch power injected at the from and to ends (p.u.), CasADi or numpy."""
+        """(pf, qf, pt, qt): branch power injected at the from and to ends (p.u.), CasADi or numpy.
+
+        The AC branch flow equations in polar form, with Y_ff = g_ff + j b_ff etc. the pi-model admittances and
+        d = va_f - va_t:  pf = vf^2 g_ff + vf vt (g_ft cos d + b_ft sin d),  qf = -vf^2 b_ff + vf vt (g_ft sin d -
+        b_ft cos d), and at the to end the same with f <-> t (so d -> -d).
+        """
         lib = ca if isinstance(va, (ca.SX, ca.MX)) else np
         vf, vt = vm[self.f], vm[self.t]
         dft = va[self.f] - va[self.t]
@@ -124,7 +129,9 @@ class NetworkModel:
     def balance(self, va, vm, pg, qg, pd, qd, flows=None):
         """Nodal power balance mismatch (p.u.): network withdrawal + demand - unit injection, = 0 at a solution.
 
-        flows: the result of `branch_flows` when already computed (shares the expression graph).
+        The AC power balance at every bus i: sum of the flows leaving i on its branches + G_sh,i V_i^2 (shunt) + pd_i
+        - sum of its units' pg = 0, and for Q the same with - B_sh,i V_i^2. flows: the result of `branch_flows` when
+        already computed (shares the expression graph).
         """
         cf, ct = self.incidence()
         cg = self.unit_incidence()
@@ -134,7 +141,8 @@ class NetworkModel:
         return gp, gq
 
     def branch_limits(self, va, vm, flows=None):
-        """Squared apparent power at both ends of the limited branches and their squared limits (p.u.)."""
+        """Squared apparent power at both ends of the limited branches and their squared limits (p.u.):
+        pf^2 + qf^2 <= rate^2 and pt^2 + qt^2 <= rate^2 (smooth, unlike |S| <= rate)."""
         idx = self.limited
         pf, qf, pt, qt = self.branch_flows(va, vm) if flows is None else flows
         sf2 = pf[idx] ** 2 + qf[idx] ** 2
@@ -186,18 +194,8 @@ def _chart_of(row) -> object | None:
     return capability.PQChart.from_dict(spec)
 
 
-def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model: str = "pi") -> NetworkModel:
-    """Read a pandapower net into a `NetworkModel`.
-
-    vm_limits: (min, max) p.u. applied to every bus instead of ``net.bus.min_vm_pu/max_vm_pu``.
-    Raises ValueError for elements the engine does not model (listed in UNSUPPORTED_ELEMENTS) or a net without slack.
-    """
-    from pandapower.auxiliary import _add_ppc_options
-    from pandapower.pd2ppc import _pd2ppc
-    from pandapower.pypower.idx_brch import BR_STATUS, F_BUS, RATE_A, T_BUS
-    from pandapower.pypower.idx_bus import BS, BUS_TYPE, GS, NONE
-    from pandapower.pypower.makeYbus import branch_vectors
-
+def _check_supported(net) -> None:
+    """ValueError for elements the engine does not model or a net without an angle reference."""
     for elm in UNSUPPORTED_ELEMENTS:
         if elm in net and len(net[elm]) and net[elm]["in_service"].any():
             raise ValueError(
@@ -208,6 +206,14 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
         "slack" in net.gen and (net.gen.slack & net.gen.in_service).any()
     ):
         raise ValueError(f"net '{net.name}' has no in-service ext_grid or slack gen: add one as angle reference")
+    if "pwl_cost" in net and len(net.pwl_cost):
+        raise ValueError("piecewise-linear costs (net.pwl_cost) are not supported: use net.poly_cost")
+
+
+def _ppc(net, trafo_model: str) -> dict:
+    """pandapower's own internal case of the net (power-flow mode): its branch model is the one `runpp` solves."""
+    from pandapower.auxiliary import _add_ppc_options
+    from pandapower.pd2ppc import _pd2ppc
 
     net["_options"] = {}
     _add_ppc_options(
@@ -216,20 +222,34 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
         enforce_p_lims=False, recycle=None, voltage_depend_loads=False,
     )
     ppc, _ = _pd2ppc(net)
-    base = float(ppc["baseMVA"])
+    return ppc
+
+
+def _bus_maps(net, ppc) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Model buses = the energised ppc buses. Returns (ppc bus -> model bus, -1 if dead; model bus -> a pandapower
+    bus; in-service pandapower bus -> model bus, several pandapower buses sharing one when switches fuse them)."""
+    from pandapower.pypower.idx_bus import BUS_TYPE, NONE
+
     bus_arr = ppc["bus"]
     alive = np.flatnonzero(bus_arr[:, BUS_TYPE] != NONE)
     ppc2model = -np.ones(len(bus_arr), dtype=int)
     ppc2model[alive] = np.arange(len(alive))
-
     lookup_arr = net._pd2ppc_lookups["bus"]
     bus_in = net.bus.index[net.bus.in_service.astype(bool)]
     model_of_pd = pd.Series(ppc2model[lookup_arr[bus_in.to_numpy()]], index=bus_in)
     model_of_pd = model_of_pd[model_of_pd >= 0]
     # a representative pandapower bus for each model bus (the first one that maps to it)
     rep = model_of_pd.reset_index().drop_duplicates(0).set_index(0)["index"].sort_index()
-    bus_pd = rep.to_numpy()
+    return ppc2model, rep.to_numpy(), model_of_pd
 
+
+def _branches(net, ppc, ppc2model: np.ndarray) -> dict:
+    """The in-service branches between model buses: ends, admittances (pandapower's `branch_vectors`), the
+    apparent-power limit (p.u., inf where none) and the pandapower element each one came from."""
+    from pandapower.pypower.idx_brch import BR_STATUS, F_BUS, RATE_A, T_BUS
+    from pandapower.pypower.makeYbus import branch_vectors
+
+    base = float(ppc["baseMVA"])
     br = ppc["branch"]
     # which pandapower element each ppc branch row belongs to
     owners: list[tuple[str, int]] = [("", -1)] * len(br)
@@ -251,11 +271,17 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
         [elm in net and "max_loading_percent" in net[elm].columns for elm, _ in owners_live], dtype=bool
     )
     rate = np.where(has_limit & (rate > 0) & (rate < UNLIMITED_MVA), rate / base, np.inf)
+    return {"f": ppc2model[np.real(brl[:, F_BUS]).astype(int)], "t": ppc2model[np.real(brl[:, T_BUS]).astype(int)],
+            "yff": yff, "yft": yft, "ytf": ytf, "ytt": ytt, "rate": rate, "branch_element": owners_live}
 
-    gsh = np.real(bus_arr[alive, GS]) / base
-    bsh = np.real(bus_arr[alive, BS]) / base
 
-    nb = len(alive)
+def _controllable_sgen(sgen) -> np.ndarray:
+    """Which static generators are units of the OPF (``controllable``); the others are fixed injections."""
+    return _col(sgen, "controllable", 0.0).astype(bool) if len(sgen) else np.zeros(0, bool)
+
+
+def _fixed_demand(net, model_of_pd: pd.Series, nb: int, base: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bus demand (p.u.): in-service loads minus non-controllable sgens, each times its ``scaling``."""
     pdem = np.zeros(nb)
     qdem = np.zeros(nb)
 
@@ -268,10 +294,13 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
         np.add.at(qdem, model_of_pd[on.bus].to_numpy(), sign * on.q_mvar.to_numpy() * scale / base)
 
     _add(net.load, +1.0)
-    sgen = net.sgen
-    ctrl = _col(sgen, "controllable", 0.0).astype(bool) if len(sgen) else np.zeros(0, bool)
-    _add(sgen[~ctrl], -1.0)
+    _add(net.sgen[~_controllable_sgen(net.sgen)], -1.0)
+    return pdem, qdem
 
+
+def _voltage_limits(net, model_of_pd: pd.Series, nb: int, vm_limits) -> tuple[np.ndarray, np.ndarray]:
+    """Bus voltage limits (p.u.): ``vm_limits`` everywhere if given, else the bus table's (0.9/1.1 where missing);
+    a fused model bus takes the limits of its first pandapower bus."""
     vmin = np.full(nb, 0.9)
     vmax = np.full(nb, 1.1)
     first = ~model_of_pd.duplicated()
@@ -283,29 +312,35 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
             vmin[mb.to_numpy()] = net.bus.loc[mb.index, "min_vm_pu"].fillna(0.9).to_numpy()
         if "max_vm_pu" in net.bus:
             vmax[mb.to_numpy()] = net.bus.loc[mb.index, "max_vm_pu"].fillna(1.1).to_numpy()
+    return vmin, vmax
 
-    # controllable units
+
+_NO_COST = {"cp0": 0.0, "cp1": 0.0, "cp2": 0.0, "cq0": 0.0, "cq1": 0.0, "cq2": 0.0}
+
+
+def _poly_cost(costs: pd.DataFrame, et: str, element) -> dict:
+    """The quadratic P and Q cost coefficients of one unit from ``net.poly_cost`` (zero if it has none)."""
+    if not len(costs):
+        return dict(_NO_COST)
+    c = costs[(costs.et == et) & (costs.element == element)]
+    if not len(c):
+        return dict(_NO_COST)
+    c = c.iloc[0]
+    return dict(
+        cp0=float(c.get("cp0_eur", 0.0)), cp1=float(c.get("cp1_eur_per_mw", 0.0)),
+        cp2=float(c.get("cp2_eur_per_mw2", 0.0)), cq0=float(c.get("cq0_eur", 0.0)),
+        cq1=float(c.get("cq1_eur_per_mvar", 0.0)), cq2=float(c.get("cq2_eur_per_mvar2", 0.0)),
+    )
+
+
+def _units(net, model_of_pd: pd.Series, base: float) -> dict:
+    """The controllable units (ext_grid, gen, controllable sgen, in that order) with limits (p.u.; unbounded where the
+    net gives none), costs and charts, and the reference buses (ext_grids and slack gens) with their angles."""
     costs = net.poly_cost if "poly_cost" in net else pd.DataFrame()
-    if "pwl_cost" in net and len(net.pwl_cost):
-        raise ValueError("piecewise-linear costs (net.pwl_cost) are not supported: use net.poly_cost")
-    rows = []
-    charts: dict[int, object] = {}
+    sgen = net.sgen
+    ctrl = _controllable_sgen(sgen)
+    rows, charts, ref, va_ref = [], {}, [], []
     big = 1e9
-
-    def _cost(et, element):
-        if not len(costs):
-            return dict(cp0=0.0, cp1=0.0, cp2=0.0, cq0=0.0, cq1=0.0, cq2=0.0)
-        c = costs[(costs.et == et) & (costs.element == element)]
-        if not len(c):
-            return dict(cp0=0.0, cp1=0.0, cp2=0.0, cq0=0.0, cq1=0.0, cq2=0.0)
-        c = c.iloc[0]
-        return dict(
-            cp0=float(c.get("cp0_eur", 0.0)), cp1=float(c.get("cp1_eur_per_mw", 0.0)),
-            cp2=float(c.get("cp2_eur_per_mw2", 0.0)), cq0=float(c.get("cq0_eur", 0.0)),
-            cq1=float(c.get("cq1_eur_per_mvar", 0.0)), cq2=float(c.get("cq2_eur_per_mvar2", 0.0)),
-        )
-
-    ref, va_ref = [], []
     for et, df in (("ext_grid", net.ext_grid), ("gen", net.gen), ("sgen", sgen[ctrl] if len(sgen) else sgen)):
         if not len(df):
             continue
@@ -317,20 +352,40 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
             rows.append(dict(
                 et=et, element=int(idx), name=row.get("name"), bus=int(model_of_pd[row.bus]), bus_pd=int(row.bus),
                 pmin=pmin[k] / base, pmax=pmax[k] / base, qmin=qmin[k] / base, qmax=qmax[k] / base,
-                fpu=chart is not None, **_cost(et, idx),
+                fpu=chart is not None, **_poly_cost(costs, et, idx),
             ))
             if chart is not None:
                 charts[len(rows) - 1] = chart
             if et == "ext_grid" or (et == "gen" and bool(row.get("slack", False))):
                 ref.append(int(model_of_pd[row.bus]))
                 va_ref.append(np.deg2rad(float(row.get("va_degree", 0.0) or 0.0)))
-    units = pd.DataFrame(rows)
+    # one angle reference per model bus (the first unit's angle where several share a bus)
     ref_arr, first_ref = np.unique(np.array(ref, int), return_index=True)
+    return {"units": pd.DataFrame(rows), "charts": charts, "ref": ref_arr,
+            "va_ref": np.array(va_ref, float)[first_ref]}
 
+
+def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model: str = "pi") -> NetworkModel:
+    """Read a pandapower net into a `NetworkModel`: the data of the AC power-flow equations (bus injection model in
+    polar voltages, pi branches with pandapower's admittances) that `NetworkModel`'s methods write as expressions.
+
+    vm_limits: (min, max) p.u. applied to every bus instead of ``net.bus.min_vm_pu/max_vm_pu``.
+    Raises ValueError for elements the engine does not model (listed in UNSUPPORTED_ELEMENTS), piecewise-linear
+    costs, or a net without slack.
+    """
+    from pandapower.pypower.idx_bus import BS, GS
+
+    _check_supported(net)
+    ppc = _ppc(net, trafo_model)
+    base = float(ppc["baseMVA"])
+    ppc2model, bus_pd, model_of_pd = _bus_maps(net, ppc)
+    alive = ppc2model >= 0
+    nb = int(alive.sum())
+    pdem, qdem = _fixed_demand(net, model_of_pd, nb, base)
+    vmin, vmax = _voltage_limits(net, model_of_pd, nb, vm_limits)
     return NetworkModel(
         net_name=str(net.name or ""), base_mva=base, bus_pd=bus_pd, bus_lookup=model_of_pd,
-        f=ppc2model[np.real(brl[:, F_BUS]).astype(int)], t=ppc2model[np.real(brl[:, T_BUS]).astype(int)],
-        yff=yff, yft=yft, ytf=ytf, ytt=ytt, rate=rate, branch_element=owners_live,
-        gsh=gsh, bsh=bsh, pd=pdem, qd=qdem, vmin=vmin, vmax=vmax,
-        ref=ref_arr, va_ref=np.array(va_ref, float)[first_ref], units=units, charts=charts,
+        **_branches(net, ppc, ppc2model),
+        gsh=np.real(ppc["bus"][alive, GS]) / base, bsh=np.real(ppc["bus"][alive, BS]) / base,
+        pd=pdem, qd=qdem, vmin=vmin, vmax=vmax, **_units(net, model_of_pd, base),
     )

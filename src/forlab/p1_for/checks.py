@@ -62,8 +62,8 @@ def random_operating_points(net, n: int, seed: int = 0, vm_range: tuple[float, f
 
 def support_bound(net, samples: xr.Dataset, n_points: int = 40, seed: int = 0) -> dict:
     """Largest excess of d . x~ over the support value, over random feasible operating points and all support
-    directions (box and Fibonacci samples). Returns n_tried, n_feasible and max_excess (box-normalised units; <= 1e-6
-    means no point lies beyond a support plane)."""
+    directions (box and Fibonacci samples): checks eq. (p1-support). Returns n_tried, n_feasible and max_excess
+    (box-normalised units; <= 1e-6 means no point lies beyond a support plane)."""
     box = box_of(samples)
     sup = samples.where((samples.stage != "projection") & samples.success, drop=True)
     d = sup.normal.values
@@ -76,9 +76,9 @@ def support_bound(net, samples: xr.Dataset, n_points: int = 40, seed: int = 0) -
 
 
 def projections(net, samples: xr.Dataset) -> dict:
-    """Power flow at every successful projection sample's dispatch. Returns n_projections, n_feasible (all limits
-    respected), max_pcc_error (largest |PCC point from the power flow - sampled point|, MW/Mvar/p.u.) and
-    n_on_boundary (target outside the region, or the point on a box face)."""
+    """Power flow at every successful projection sample's dispatch (checks eq. (p1-projection)). Returns
+    n_projections, n_feasible (all limits respected), max_pcc_error (largest |PCC point from the power flow -
+    sampled point|, MW/Mvar/p.u.) and n_on_boundary (target outside the region, or the point on a box face)."""
     box = box_of(samples)
     proj = samples.where((samples.stage == "projection") & samples.success, drop=True)
     eg = net.ext_grid.index[0]

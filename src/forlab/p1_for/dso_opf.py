@@ -4,10 +4,10 @@ A DS net alone has its root bus as slack (``ext_grid``): that unit's injection i
 x = (P, Q, V) = (ext_grid p_mw, ext_grid q_mvar, vm_pu at the root). `DSOModel` builds one CasADi/Ipopt NLP per DS,
 with the objective switched by parameters, and solves three kinds of problems on it (METHODS.md, "The DS AC-OPF"):
 
-* support point in direction d:   max d . x~
-* projection of a target t:       min ||x~ - t~||^2
-* cost at a fixed PCC point:      min sum of FPU costs with x fixed (bounds), falling back to the nearest feasible
-                                  point when x is not feasible for the grid
+* support point in direction d:   max d . x~                       eq. (p1-support), and the six of eq. (p1-box)
+* projection of a target t:       min ||x~ - t~||^2                eq. (p1-projection)
+* cost at a fixed PCC point:      min sum of FPU costs with x fixed (bounds), eq. (p1-dso), falling back to the
+                                  nearest feasible point when x is not feasible for the grid
 
 x~ = (x - c) / h is x normalised to the box with centre c and half-width h (the box is [-1, 1]^3), so that MW, Mvar and
 p.u. weigh alike. Every solve returns a `Sample`; a failed solve is a sample with ``success=False``, never an exception.
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import casadi as ca
 import numpy as np
 
-from forlab.opf.acopf import ACOPF, OPFResult
+from forlab.opf.acopf import ACOPF, Extension, OPFResult
 
 STAGES = ("box", "projection", "fibonacci", "cost", "slice")
 
@@ -102,13 +102,13 @@ class DSOModel:
             raise ValueError(f"a DS net needs exactly one in-service ext_grid as its PCC, found {len(eg)}")
         self.pcc_bus = int(eg.bus.iloc[0])
 
-        def objective(m, s):
+        def objective(m, s):  # the whole objective (no unit cost): one term, switched by the parameters
             w, d, t, c, h = (s.extra_p[k] for k in ("w", "d", "t", "c", "h"))
             k = self.k_pcc
             x = ca.vertcat(s.pg[k] * m.base_mva, s.qg[k] * m.base_mva, s.vm[self.root])
             xt = (x - c) / h
             fpu_cost = ca.dot(self._fpu_mask, self._unit_cost_vec(m, s))
-            return -w[0] * ca.dot(d, xt) + w[1] * ca.sumsqr(xt - t) + w[2] * fpu_cost
+            return [-w[0] * ca.dot(d, xt) + w[1] * ca.sumsqr(xt - t) + w[2] * fpu_cost]
 
         # the model needs k_pcc/root before the objective is evaluated: read the network first
         from forlab.opf.network import build_network
@@ -121,10 +121,8 @@ class DSOModel:
         self._fpu_mask = (units.et != "ext_grid").to_numpy(float)
         opts = {"tol": 1e-7, "acceptable_tol": 1e-5}
         opts.update(ipopt or {})
-        self.opf = ACOPF(
-            ds_net, vm_limits=vm_limits, objective=objective, ipopt=opts,
-            extra_parameters={"w": 3, "d": 3, "t": 3, "c": 3, "h": 3},
-        )
+        switches = Extension(parameters={"w": 3, "d": 3, "t": 3, "c": 3, "h": 3}, objective=objective)
+        self.opf = ACOPF(ds_net, vm_limits=vm_limits, extensions=[switches], unit_cost=False, ipopt=opts)
         self.model = self.opf.model
         self.fpu_index = np.flatnonzero(self._fpu_mask)
         self._x_start = self.opf.initial_point("pf")
@@ -169,15 +167,24 @@ class DSOModel:
         )
 
     def support(self, d, box: Box = UNIT_BOX, x0=None, stage: str = "fibonacci") -> Sample:
-        """Boundary point maximising d . x~ (d in box-normalised coordinates)."""
+        """Boundary point maximising d . x~ (d in box-normalised coordinates).
+
+        Implements eq. (p1-support) (METHODS.md, "P1, stage 2"); with a box axis as d, one OPF of eq. (p1-box).
+        """
         return self._solve(stage, [1.0, 0.0, 0.0], d, np.zeros(3), box, x0)[0]
 
     def project(self, target, box: Box, x0=None) -> Sample:
-        """Feasible point nearest to the target (normalised coordinates) and its outward normal."""
+        """Feasible point nearest to the target (normalised coordinates) and its outward normal.
+
+        Implements eq. (p1-projection) (METHODS.md, "P1, stage 1").
+        """
         return self._solve("projection", [0.0, 1.0, 0.0], np.zeros(3), target, box, x0)[0]
 
     def bounding_box(self) -> tuple[Box, list[Sample]]:
-        """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box")."""
+        """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box").
+
+        Implements eq. (p1-box) (METHODS.md, "P1, stage 1").
+        """
         samples = []
         for axis in range(3):
             for sign in (-1.0, 1.0):
@@ -225,7 +232,7 @@ class DSOModel:
 
     def cost_solve(self, x, box: Box = UNIT_BOX, start: OPFResult | np.ndarray | None = None
                    ) -> tuple[Sample, OPFResult]:
-        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.), without fallback.
+        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.), without fallback: eq. (p1-dso).
 
         start: a previous `OPFResult` of this model (primal-dual warm start, e.g. a cost OPF at a nearby PCC point)
         or a start vector. Returns the sample (stage "cost"; ``success=False`` when x is not feasible) and the raw
@@ -238,7 +245,8 @@ class DSOModel:
         return s, res
 
     def cost_gradient(self, result: OPFResult, box: Box = UNIT_BOX) -> np.ndarray:
-        """Slope dC/dx~ of the cheapest FPU cost in the normalised PCC point, at a solved cost OPF (`cost_solve`).
+        """Slope dC/dx~ of the cheapest FPU cost in the normalised PCC point, at a solved cost OPF (`cost_solve`):
+        the slope eq. (p1-price) is fitted to.
 
         The PCC import (P, Q) and voltage are fixed by equal bounds in the cost OPF, so the multipliers of those
         bounds are the sensitivities of the optimal cost to the PCC point: dC/dx = -lambda_x (CasADi's sign
@@ -250,7 +258,7 @@ class DSOModel:
         return d_phys * np.asarray(box.half, float)
 
     def cost_at(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float]:
-        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.).
+        """Cheapest FPU dispatch with the PCC fixed at x (MW, Mvar, p.u.): eq. (p1-dso), with its fallback.
 
         When x is not feasible for the grid, the nearest feasible PCC point (projection in box coordinates) is used
         instead. Returns the sample (stage "cost") and the PCC mismatch ||x_used - x|| in box-normalised units.
@@ -272,7 +280,10 @@ class DSOModel:
 
 
 def fibonacci_directions(n: int) -> np.ndarray:
-    """n near-uniform unit vectors on the sphere (METHODS.md): z_i = 1 - (2i+1)/n, phi_i = i pi (3 - sqrt 5)."""
+    """n near-uniform unit vectors on the sphere: z_i = 1 - (2i+1)/n, phi_i = i pi (3 - sqrt 5).
+
+    Implements eq. (p1-fibonacci) (METHODS.md, "P1, stage 2").
+    """
     if n < 1:
         raise ValueError(f"the number of directions must be positive, got {n}")
     i = np.arange(n)
@@ -283,7 +294,8 @@ def fibonacci_directions(n: int) -> np.ndarray:
 
 
 def face_targets(n: int, overshoot: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """An n x n grid of targets on each of the six faces of the normalised box [-1, 1]^3.
+    """An n x n grid of targets on each of the six faces of the normalised box [-1, 1]^3, the targets of
+    eq. (p1-projection) (METHODS.md, "P1, stage 1").
 
     Returns (targets (6 n^2 x 3), face index). Grid points sit at cell centres so that no target is on an edge;
     ``overshoot`` > 1 pushes the face outwards.

@@ -1,11 +1,15 @@
-"""P1: an implicit polynomial f(x~) <= 0 describing the sampled FOR, fitted with cvxpy.
+"""P1: an implicit polynomial f(x~) <= 0 describing the sampled FOR, fitted with cvxpy (METHODS.md, "P1: implicit
+polynomial").
 
 x~ is the PCC point (P, Q, V) normalised to the FOR's bounding box ([-1, 1]^3). f is a polynomial of degree 2, 4 or
-6 (10, 35 or 84 coefficients) fitted "3L style" (Blane et al.): f = 0 on the boundary samples, f = +e and -e at
-offsets e along their outward normals, Tikhonov regularisation of the coefficients, and sign constraints on labelled
-interior (f <= -delta) and exterior (f >= +delta) points. Optionally f is SOS-convex (its Hessian form y'H(x)y is a
-sum of squares, certified by a positive semidefinite Gram matrix), so that {f <= 0} is convex; and a conservative
-margin m shrinks the region to {f + m <= 0}.
+6 (10, 35 or 84 coefficients), eq. (p1-polynomial), fitted "3L style" (Blane et al.): f = 0 on the boundary samples,
+f = +e and -e at offsets e along their outward normals, Tikhonov regularisation of the coefficients, and sign
+constraints on labelled interior (f <= -delta) and exterior (f >= +delta) points. Optionally f is SOS-convex
+(eq. (p1-sos): its Hessian form y'H(x)y is a sum of squares, certified by a positive semidefinite Gram matrix), so
+that {f <= 0} is convex; and a conservative margin m (eq. (p1-margin)) shrinks the region to {f + m <= 0}.
+
+`ImplicitPolynomial` is data (numpy evaluation, dict I/O); its CasADi form is
+`forlab.p1_for.formulations.polynomial_casadi`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ DEGREES = (2, 4, 6)
 
 
 def exponents(degree: int) -> np.ndarray:
-    """All exponent triples (a, b, c) with a + b + c <= degree, graded order (constant first)."""
+    """All exponent triples (a, b, c) with a + b + c <= degree, graded order (constant first): the monomials of
+    eq. (p1-polynomial)."""
     if int(degree) != degree or degree < 1:
         raise ValueError(f"degree must be a positive integer, got {degree!r}")
     out = [e for tot in range(degree + 1) for e in itertools.product(range(tot + 1), repeat=3) if sum(e) == tot]
@@ -47,7 +52,11 @@ def monomial_gradients(x: np.ndarray, exps: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ImplicitPolynomial:
-    """f(x~) = sum_alpha coef_alpha x~^alpha in box-normalised coordinates; the region is f(x~) + margin <= 0."""
+    """f(x~) = sum_alpha coef_alpha x~^alpha in box-normalised coordinates; the region is f(x~) + margin <= 0.
+
+    The polynomial of eq. (p1-polynomial) with the margin of eq. (p1-margin); ``convex``: fitted SOS-convex,
+    eq. (p1-sos).
+    """
 
     degree: int
     coef: np.ndarray
@@ -66,22 +75,15 @@ class ImplicitPolynomial:
         return monomials(xt, self.exps) @ self.coef + self.margin
 
     def gradient(self, xt) -> np.ndarray:
+        """df/dx~ at each point (n x 3)."""
         return np.einsum("nkj,k->nj", monomial_gradients(xt, self.exps), self.coef)
-
-    def casadi(self, xt):
-        """CasADi expression of f(x~) + margin for a 3-vector symbol in normalised coordinates."""
-        import casadi as ca
-
-        terms = [float(c) * ca.power(xt[0], int(a)) * ca.power(xt[1], int(b)) * ca.power(xt[2], int(g))
-                 for c, (a, b, g) in zip(self.coef, self.exps) if c != 0.0]
-        return ca.sum1(ca.vertcat(*terms)) + self.margin if terms else ca.SX(self.margin)
 
     def to_dict(self) -> dict:
         return {"degree": int(self.degree), "exponents": self.exps.tolist(), "coef": self.coef.tolist(),
                 "margin": float(self.margin), "convex": bool(self.convex)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ImplicitPolynomial":
+    def from_dict(cls, d: dict) -> ImplicitPolynomial:
         p = cls(int(d["degree"]), np.asarray(d["coef"], float), float(d.get("margin", 0.0)), bool(d.get("convex")))
         if "exponents" in d and not np.array_equal(np.asarray(d["exponents"], int), p.exps):
             raise ValueError("exponent order in the file differs from this forlab version's")
@@ -89,16 +91,30 @@ class ImplicitPolynomial:
 
 
 def _sos_convex_constraints(c, exps, degree):
-    """cvxpy constraints making y'H(x)y a sum of squares: a PSD Gram matrix over the basis y_i x^alpha."""
+    """cvxpy constraints making y'H(x)y a sum of squares: a PSD Gram matrix over the basis y_i x^alpha.
+
+    Implements eq. (p1-sos) (METHODS.md, "P1: implicit polynomial"): every coefficient of y'H(x)y (linear in c)
+    equals the matching sum of Gram matrix entries.
+    """
     import cvxpy as cp
 
     half = (degree - 2) // 2
     base = exponents(half) if half > 0 else np.zeros((1, 3), dtype=int)
     z = [(i, tuple(a)) for i in range(3) for a in base]  # basis element y_i * x^a
-    n = len(z)
-    Q = cp.Variable((n, n), PSD=True)
-    index = {tuple(e): k for k, e in enumerate(exps)}
-    # coefficient of x^beta y_i y_j (i <= j) in y'H(x)y, linear in c
+    Q = cp.Variable((len(z), len(z)), PSD=True)
+    poly = _hessian_form(exps)
+    gram = _gram_form(z)
+    cons = []
+    for key in set(poly) | set(gram):
+        lhs = sum(w * c[k] for k, w in poly.get(key, [])) if key in poly else 0
+        rhs = sum(Q[a, b] for a, b in gram.get(key, [])) if key in gram else 0
+        cons.append(lhs == rhs)
+    return cons
+
+
+def _hessian_form(exps) -> dict:
+    """The coefficient of x^beta y_i y_j (i <= j) in y'H(x)y as (coefficient index, weight) pairs, keyed by
+    (beta, i, j): y'H(x)y is linear in f's coefficients."""
     poly: dict = {}
     for k, e in enumerate(exps):
         e = np.array(e)
@@ -120,25 +136,26 @@ def _sos_convex_constraints(c, exps, degree):
                     mult = 2.0
                 key = (tuple(ee), i, j)
                 poly.setdefault(key, []).append((k, mult * fac))
+    return poly
+
+
+def _gram_form(z: list) -> dict:
+    """The Gram matrix entries (a, b) that multiply x^beta y_i y_j in z'Qz, keyed like `_hessian_form`."""
     gram: dict = {}
+    n = len(z)
     for a in range(n):
         for b in range(n):
             i, j = z[a][0], z[b][0]
             beta = tuple(np.add(z[a][1], z[b][1]))
             key = (beta, min(i, j), max(i, j))
             gram.setdefault(key, []).append((a, b))
-    cons = []
-    for key in set(poly) | set(gram):
-        lhs = sum(w * c[k] for k, w in poly.get(key, [])) if key in poly else 0
-        rhs = sum(Q[a, b] for a, b in gram.get(key, [])) if key in gram else 0
-        cons.append(lhs == rhs)
-    del index
-    return cons
+    return gram
 
 
 @dataclass
 class FitData:
-    """Training data for the polynomial, all in normalised coordinates."""
+    """Training data for the polynomial of eq. (p1-polynomial), all in normalised coordinates: boundary samples
+    with their outward normals, labelled interior and exterior points."""
 
     boundary: np.ndarray
     normals: np.ndarray
@@ -160,29 +177,20 @@ def fit(
 ) -> ImplicitPolynomial:
     """Fit f by convex least squares (cvxpy).
 
-    offset: e, the normal offset in normalised units; reg: Tikhonov weight lambda; delta: required sign margin on
-    labelled points; sign_weight: weight of the hinge penalty for soft sign constraints (hard_signs=True makes them
-    constraints); convex: SOS-convexity. Raises ValueError on bad input and RuntimeError when the solver fails.
+    Implements the 3L fit of eq. (p1-polynomial) and, with convex=True, eq. (p1-sos) (METHODS.md, "P1: implicit
+    polynomial"). offset: e, the normal offset in normalised units; reg: Tikhonov weight lambda; delta: required
+    sign margin on labelled points; sign_weight: weight of the hinge penalty for soft sign constraints
+    (hard_signs=True makes them constraints); convex: SOS-convexity. Raises ValueError on bad input and
+    RuntimeError when the solver fails.
     """
     import cvxpy as cp
 
     if degree not in DEGREES:
         raise ValueError(f"degree must be one of {DEGREES}, got {degree!r}")
-    b = np.asarray(data.boundary, float)
-    nrm = np.asarray(data.normals, float)
-    if b.ndim != 2 or b.shape[1] != 3 or len(b) < 3 or nrm.shape != b.shape:
-        raise ValueError("boundary points and normals must be (n x 3) arrays with n >= 3")
-    lens = np.linalg.norm(nrm, axis=1)
-    keep = lens > 1e-9
-    b, nrm = b[keep], nrm[keep] / lens[keep, None]
+    b, nrm = _unit_normals(data)
     exps = exponents(degree)
     c = cp.Variable(len(exps))
-    M0 = monomials(b, exps)
-    Mp = monomials(b + offset * nrm, exps)
-    Mm = monomials(b - offset * nrm, exps)
-    # scale: the offset targets are +-offset, so residuals are relative to it
-    res = cp.hstack([M0 @ c, Mp @ c - offset, Mm @ c + offset]) / offset
-    obj = cp.sum_squares(res) / (3 * len(b)) + reg * cp.sum_squares(c)
+    obj = _three_level_loss(c, b, nrm, exps, offset, reg)
     cons = []
     for pts, sign in ((data.interior, -1.0), (data.exterior, 1.0)):
         pts = np.asarray(pts, float).reshape(-1, 3)
@@ -209,8 +217,35 @@ def fit(
     raise RuntimeError(f"polynomial fit (degree {degree}, convex={convex}) failed: {last}")
 
 
+def _unit_normals(data: FitData) -> tuple[np.ndarray, np.ndarray]:
+    """The boundary samples with a usable normal and their unit normals; ValueError on malformed input."""
+    b = np.asarray(data.boundary, float)
+    nrm = np.asarray(data.normals, float)
+    if b.ndim != 2 or b.shape[1] != 3 or len(b) < 3 or nrm.shape != b.shape:
+        raise ValueError("boundary points and normals must be (n x 3) arrays with n >= 3")
+    lens = np.linalg.norm(nrm, axis=1)
+    keep = lens > 1e-9
+    return b[keep], nrm[keep] / lens[keep, None]
+
+
+def _three_level_loss(c, b: np.ndarray, nrm: np.ndarray, exps: np.ndarray, offset: float, reg: float):
+    """The 3L least squares of eq. (p1-polynomial): f = 0 on the boundary, +e and -e at offsets e along the
+    normals, plus lambda ||c||^2."""
+    import cvxpy as cp
+
+    M0 = monomials(b, exps)
+    Mp = monomials(b + offset * nrm, exps)
+    Mm = monomials(b - offset * nrm, exps)
+    # scale: the offset targets are +-offset, so residuals are relative to it
+    res = cp.hstack([M0 @ c, Mp @ c - offset, Mm @ c + offset]) / offset
+    return cp.sum_squares(res) / (3 * len(b)) + reg * cp.sum_squares(c)
+
+
 def calibrate_margin(poly: ImplicitPolynomial, exterior: np.ndarray, target_rate: float = 0.0) -> float:
-    """Smallest margin m >= 0 such that at most ``target_rate`` of the exterior points satisfy f + m <= 0."""
+    """Smallest margin m >= 0 such that at most ``target_rate`` of the exterior points satisfy f + m <= 0.
+
+    Implements eq. (p1-margin) (METHODS.md, "P1: implicit polynomial", conservative margin).
+    """
     ext = np.asarray(exterior, float).reshape(-1, 3)
     if not len(ext):
         return 0.0

@@ -13,7 +13,8 @@ into training, validation and test sets (so that the three sets come from the sa
 Training points enter the fit as sign constraints, and the projections of the infeasible ones are extra boundary
 samples (with their normals). The degree, convexity and regularisation are chosen on the validation set; the
 conservative margin is calibrated on the training and validation exterior points (never on test points); every
-reported error is measured on the test set only.
+reported error is measured on the test set only. The polynomial and its margin are eqs. (p1-polynomial), (p1-sos)
+and (p1-margin) (`forlab.p1_for.polynomial`), the price eq. (p1-price) (`forlab.p1_for.price`).
 
 False-feasible rate = (points the offer declares feasible but the grid cannot reach) / (infeasible test points):
 the dangerous error, reported against the infeasible points so that it is not diluted by easy interior points,
@@ -24,13 +25,17 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
-from forlab.p1_for.dso_opf import DSOModel
-from forlab.p1_for.offer import Offer, QuadraticCost
+from forlab.book.tables import to_dataset
+from forlab.p1_for.dso_opf import Box, DSOModel
+from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, fit
+from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.sampling import box_of, nearest_start, run_tasks, sample_for
 
 
@@ -42,7 +47,7 @@ def _prepare(ds_net, vm_limits):
 
 def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
                  n_workers: int | None = 0, address=None, progress: bool = True) -> dict:
-    """Project normalised points onto the FOR.
+    """Project normalised points onto the FOR (eq. (p1-projection)): the ground truth of the offer's errors.
 
     Returns the distance to the FOR (normalised units), success flags, solver statuses and the projections
     (normalised; boundary points of the FOR for the points outside it).
@@ -60,7 +65,8 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
 
 def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
                 n_workers: int | None = 0, address=None, progress: bool = True) -> dict:
-    """DS cost OPF (cheapest FPU dispatch) with the PCC fixed at each normalised point.
+    """DS cost OPF (cheapest FPU dispatch) with the PCC fixed at each normalised point, eq. (p1-dso): the data of
+    the price, eq. (p1-price).
 
     Returns cost, success, mismatch (normalised distance to the point used; the nearest feasible point when the
     requested one is not feasible), status and ``gradient``: dC/dx~ at each point from the multipliers of the fixed
@@ -74,66 +80,6 @@ def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box
     return {"cost": np.array([r[1]["fpu_cost"] for r in res]), "success": np.array([r[1]["success"] for r in res]),
             "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res]),
             "gradient": np.array([[r[1]["grad_p"], r[1]["grad_q"], r[1]["grad_v"]] for r in res]).reshape(-1, 3)}
-
-
-def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradients: np.ndarray | None = None,
-             gradient_weight: float = 1.0, gradient_huber: float | None = 0.2) -> QuadraticCost:
-    """Least-squares quadratic C(x~) = 1/2 x~'H x~ + g'x~ + c0 with H PSD (cvxpy, Clarabel).
-
-    gradients: dC/dx~ at the points (n x 3, rows with NaN left out), e.g. from the cost OPFs' multipliers
-    (`forlab.p1_for.dso_opf.DSOModel.cost_gradient`, returned by `cost_points`). With them the fit matches values and slopes (a first-order, "Sobolev" least squares):
-    mean squared value error + ``gradient_weight`` x mean squared gradient error (both in normalised
-    coordinates, where a slope is the cost change over half the box). What the TSO's optimum depends on is the
-    offer's slope where it lands (it trades the DS's marginal cost against its own). A value-only fit of a kinked
-    DS cost (steep where the FPUs must produce, flat where they idle) buys small value errors with slope errors:
-    on case9+case33bw its P slope on the high-import surface, where the TSO lands, was about 40 % too steep
-    (15 % with the slopes), and its V slope, small against the value residuals, had the wrong sign at one level.
-    Slope residuals enter through a Huber loss, quadratic up to ``gradient_huber`` times the median slope norm
-    and linear beyond (None: squares throughout): near the edge of the FOR the multipliers grow without bound
-    (a limit is about to bind; on case69 one V slope was 4e4 times the median), and squared, a few such points
-    would decide the fit.
-    """
-    import cvxpy as cp
-
-    x = np.asarray(points_t, float)
-    y = np.asarray(values, float)
-    if len(x) < 10:
-        raise ValueError(f"need at least 10 cost points to fit a quadratic over (P, Q, V), got {len(x)}")
-    scale = max(1.0, float(np.std(y)))
-    H = cp.Variable((3, 3), PSD=True)
-    g = cp.Variable(3)
-    c0 = cp.Variable()
-    # x'Hx is linear in H: sum_ij H_ij x_i x_j
-    outer = np.einsum("ni,nj->nij", x, x).reshape(len(x), 9)
-    pred = 0.5 * (outer @ cp.vec(H, order="C")) + x @ g + c0
-    loss = cp.sum_squares((pred - y) / scale) / len(x)
-    if gradients is not None and gradient_weight > 0:
-        G = np.asarray(gradients, float).reshape(-1, 3)
-        if len(G) != len(x):
-            raise ValueError(f"{len(G)} gradients for {len(x)} cost points")
-        has = np.all(np.isfinite(G), axis=1)
-        if has.any():
-            # the gradient of the quadratic is H x~ + g (H symmetric)
-            gpred = x[has] @ H + np.ones((int(has.sum()), 1)) @ cp.reshape(g, (1, 3), order="C")
-            r = (gpred - G[has]) / scale
-            if gradient_huber is None:
-                term = cp.sum_squares(r)
-            else:
-                m = gradient_huber * max(float(np.median(np.linalg.norm(G[has], axis=1))), 1e-9) / scale
-                term = cp.sum(cp.huber(r, m))
-            loss = loss + gradient_weight * term / int(has.sum())
-    prob = cp.Problem(cp.Minimize(loss + reg * cp.sum_squares(H)))
-    for solver in ("CLARABEL", "SCS"):
-        try:
-            prob.solve(solver=solver)
-        except Exception:  # noqa: BLE001 - try the fallback
-            continue
-        if prob.status in ("optimal", "optimal_inaccurate"):
-            Hv = 0.5 * (H.value + H.value.T)
-            w, v = np.linalg.eigh(Hv)
-            Hv = (v * np.maximum(w, 0)) @ v.T  # remove solver round-off below zero
-            return QuadraticCost(Hv, np.asarray(g.value, float), float(c0.value))
-    raise RuntimeError(f"quadratic cost fit failed: {prob.status}")
 
 
 def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
@@ -235,7 +181,8 @@ def volume_kept(poly: ImplicitPolynomial, boundary: np.ndarray, rng, n: int = 20
 def pull_inside(poly: ImplicitPolynomial, points: np.ndarray, normals: np.ndarray, depth: float = 0.5,
                 steps: int = 200) -> np.ndarray:
     """Move each point against its normal to the first point of {f + margin <= 0} (within ``depth``); points
-    that do not reach the region within ``depth`` are dropped. Used to place cost points on the offered surface."""
+    that do not reach the region within ``depth`` are dropped. Used to place cost points on the offered surface
+    (the points of eq. (p1-price))."""
     t = np.linspace(0.0, depth, steps + 1)
     out = []
     for x, nv in zip(np.asarray(points, float), np.asarray(normals, float)):
@@ -249,6 +196,72 @@ def pull_inside(poly: ImplicitPolynomial, points: np.ndarray, normals: np.ndarra
 
 def _rate(x):
     return np.nan if x is None else float(x)
+
+
+@dataclass
+class _GroundTruth:
+    """The DS as the offer's ground truth: its model, box and box solutions (warm starts), and where its OPFs run."""
+
+    net: object
+    model: DSOModel
+    box: Box
+    starts: np.ndarray
+    vm_limits: object = None
+    n_workers: int | None = 0
+    address: object = None
+    progress: bool = True
+
+    def label(self, points_t: np.ndarray) -> dict:
+        """`label_points` on this DS (eq. (p1-projection))."""
+        return label_points(self.net, points_t, vm_limits=self.vm_limits, local=self.model, box=self.box,
+                            starts=self.starts, n_workers=self.n_workers, address=self.address,
+                            progress=self.progress)
+
+    def cost(self, points_t: np.ndarray) -> dict:
+        """`cost_points` on this DS (eq. (p1-dso))."""
+        return cost_points(self.net, points_t, vm_limits=self.vm_limits, local=self.model, box=self.box,
+                           starts=self.starts, n_workers=self.n_workers, address=self.address,
+                           progress=self.progress)
+
+
+@dataclass
+class _Boundary:
+    """The successful boundary samples (normalised) with unit outward normals; ``fit`` and ``held_out`` index them."""
+
+    points: np.ndarray
+    normals: np.ndarray
+    fit: np.ndarray
+    held_out: np.ndarray
+
+
+@dataclass
+class _Labels:
+    """Labelled points of the box (normalised) with their ground truth (`label_points`) and their split."""
+
+    points: np.ndarray
+    kind: np.ndarray  # "shell" or "uniform"
+    distance: np.ndarray  # to the FOR, normalised units
+    success: np.ndarray
+    projection: np.ndarray
+    feasible: np.ndarray
+    train: np.ndarray  # indices of successfully labelled points
+    validation: np.ndarray
+    test: np.ndarray
+    time_s: float
+
+
+@dataclass
+class _Price:
+    """The DS cost OPFs at points of the offered region and the price fitted to them."""
+
+    points: np.ndarray
+    kind: np.ndarray  # "surface" or "inside"
+    result: dict  # `cost_points`
+    ok: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    cost: QuadraticCost
+    time_s: float
 
 
 def build_offer(
@@ -284,6 +297,10 @@ def build_offer(
 ) -> tuple[Offer, xr.Dataset]:
     """Fit the offer of one DS from its FOR samples and measure its errors on held-out points.
 
+    Implements eqs. (p1-polynomial), (p1-sos), (p1-margin) and (p1-price) on the samples of eqs. (p1-box),
+    (p1-projection) and (p1-support) (METHODS.md, "P1: implicit polynomial" and "P1: quadratic cost over PQV"). Steps:
+    `_label`, `_select` (polynomial and margin), `_test_errors`, `_fit_price`, `_offer_info` and `_report`.
+
     n_labelled: points labelled by projection (one DS OPF each), ``boundary_fraction`` of them shell points near the
     boundary (`shell_points` with ``shell_offsets``, ``shell_outward``, ``shell_jitter``), the rest uniform in the
     box; ``split``: training / validation / test shares. Every candidate (degree, convexity, regularisation) is
@@ -295,72 +312,139 @@ def build_offer(
     at points of the offered region, ``cost_boundary_fraction`` of them on its surface (boundary samples pulled
     inside), the rest uniform inside; 80 % fit the price, 20 % measure it. The price fits the costs and their
     slopes (dC/dx~ from the cost OPFs' multipliers, weighted by ``cost_gradient_weight``, Huber threshold
-    ``cost_gradient_huber``; weight 0: values only, see `fit_cost`).
+    ``cost_gradient_huber``; weight 0: values only, see `forlab.p1_for.price.fit_cost`).
 
     Returns the offer and a report Dataset: per candidate the validation and test errors, the selected
     candidate's test errors (rates with their counts and Clopper-Pearson upper bound at ``confidence``), volume
     kept, boundary distances, the cost model's R^2 and relative errors, the labelled points with their ground
     truth, the cost points, and the offline times (labelling, fitting, cost OPFs).
     """
+    # one generator for every random draw, in a fixed order: the offer depends on the seed alone
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
+    split = _shares(boundary_fraction, split)
+    truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress)
+    boundary = _boundary_samples(samples, truth.box, rng)
+    labels = _label(truth, boundary, rng, n_labelled=n_labelled, boundary_fraction=boundary_fraction,
+                    shell_options={"offsets": shell_offsets, "outward": shell_outward, "jitter": shell_jitter},
+                    split=split, tol=tol)
+    data = _fit_data(boundary, labels, tol)
+    ext_cal = _margin_points(boundary, labels, tol, margin_offsets, segment_fractions) if use_margin \
+        else np.zeros((0, 3))
+    t_fit = time.perf_counter()
+    rows, chosen, best_reg = _select(data, ext_cal, labels, boundary, degrees=degrees, convex_options=convex_options,
+                                     regs=regs, offset=offset, use_margin=use_margin,
+                                     target_false_feasible=target_false_feasible, confidence=confidence)
+    t_fit = time.perf_counter() - t_fit
+    test = _test_errors(chosen, rows, labels, boundary, tol, confidence, rng)
+    price = _fit_price(truth, chosen, boundary, rng, n_cost=n_cost, boundary_fraction=cost_boundary_fraction, tol=tol,
+                       gradient_weight=cost_gradient_weight, gradient_huber=cost_gradient_huber)
+    info = _offer_info(chosen, test, price, boundary, data, labels, ext_cal, tol=tol, offset=offset, reg=best_reg,
+                       confidence=confidence, target_false_feasible=target_false_feasible,
+                       cost_gradient_weight=cost_gradient_weight, cost_gradient_huber=cost_gradient_huber)
+    offer = Offer(truth.box, chosen, price.cost, pcc=dict(pcc or {}), base={"sn_mva": float(ds_net.sn_mva)}, info=info)
+    rep = _report(rows, labels, chosen, price, info)
+    rep.attrs.update({"time_label_s": labels.time_s, "time_fit_s": t_fit, "time_cost_s": price.time_s,
+                      "time_total_s": time.perf_counter() - t0})
+    return offer, rep
+
+
+def _shares(boundary_fraction: float, split) -> np.ndarray:
+    """The (train, validation, test) shares normalised to sum 1; ValueError unless three positive numbers (or
+    unless the share of shell points, ``boundary_fraction``, is in [0, 1])."""
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
     split = np.asarray(split, float)
     if split.shape != (3,) or np.any(split <= 0):
         raise ValueError(f"split must be three positive shares (train, validation, test), got {split!r}")
-    split = split / split.sum()
+    return split / split.sum()
+
+
+def _ground_truth(ds_net, samples: xr.Dataset, vm_limits, n_workers, address, progress) -> _GroundTruth:
+    """The DS model the samples came from; ValueError when the samples' box is not this DS's (eq. (p1-box))."""
     box = box_of(samples)
     local, box2, starts = _prepare(ds_net, vm_limits)
     if not (np.allclose(box.lo, box2.lo, rtol=1e-5, atol=1e-6) and np.allclose(box.hi, box2.hi, rtol=1e-5, atol=1e-6)):
         raise ValueError("the samples were taken with another DS net or other voltage limits: their box differs")
+    return _GroundTruth(ds_net, local, box, starts, vm_limits, n_workers, address, progress)
+
+
+def _boundary_samples(samples: xr.Dataset, box: Box, rng) -> _Boundary:
+    """The boundary samples of eqs. (p1-projection) and (p1-support) with a normal, normalised; a fifth of them
+    (at least 3) held out to measure the boundary distance."""
     ok = samples.success.values & (np.linalg.norm(samples.normal.values, axis=1) > 0.5)
     bpts = box.normalise(np.column_stack([samples.p_mw.values, samples.q_mvar.values, samples.vm_pu.values]))[ok]
     bnorm = samples.normal.values[ok]
     bnorm = bnorm / np.linalg.norm(bnorm, axis=1, keepdims=True)
     perm = rng.permutation(len(bpts))
     n_hold = max(3, len(bpts) // 5)
-    b_test, b_train = perm[:n_hold], perm[n_hold:]
+    return _Boundary(bpts, bnorm, fit=perm[n_hold:], held_out=perm[:n_hold])
 
-    # labelled points: shell points near the boundary and uniform points of the box, split at random
+
+def _label(truth: _GroundTruth, boundary: _Boundary, rng, *, n_labelled: int, boundary_fraction: float, shell_options: dict,
+           split: np.ndarray, tol: float) -> _Labels:
+    """Shell points near the boundary and uniform points of the box, labelled by their distance to the FOR (a
+    projection, eq. (p1-projection): feasible when closer than ``tol``) and split at random into training,
+    validation and test points (failed labels left out)."""
     n_shell = round(boundary_fraction * n_labelled)
-    pts = np.vstack([shell_points(bpts, bnorm, n_shell, rng, offsets=shell_offsets, outward=shell_outward,
-                                  jitter=shell_jitter),
+    pts = np.vstack([shell_points(boundary.points, boundary.normals, n_shell, rng, **shell_options),
                      rng.uniform(-1, 1, size=(n_labelled - n_shell, 3))])
     kind = np.array(["shell"] * n_shell + ["uniform"] * (n_labelled - n_shell))
     t_lab = time.perf_counter()
-    lab = label_points(ds_net, pts, vm_limits=vm_limits, local=local, box=box, starts=starts, n_workers=n_workers,
-                       address=address, progress=progress)
+    lab = truth.label(pts)
     t_lab = time.perf_counter() - t_lab
     good = lab["success"]
-    dist = lab["distance"]
-    feas = dist < tol
     idx = rng.permutation(n_labelled)
     cut = np.round(np.cumsum(split)[:2] * n_labelled).astype(int)
     tr, va, te = np.split(idx, cut)
-    tr, va, te = tr[good[tr]], va[good[va]], te[good[te]]
+    return _Labels(pts, kind, lab["distance"], good, lab["projection"], lab["distance"] < tol,
+                   tr[good[tr]], va[good[va]], te[good[te]], t_lab)
 
-    # the projections of infeasible training points are boundary samples too, with normal (point - projection)
+
+def _fit_data(boundary: _Boundary, labels: _Labels, tol: float) -> FitData:
+    """Training data of eq. (p1-polynomial): the boundary samples not held out, the projections of infeasible
+    training points (boundary points too, with normal point - projection) and the training points' signs."""
+    tr, dist, pts = labels.train, labels.distance, labels.points
     far = tr[dist[tr] > 5 * tol]
-    extra_b = lab["projection"][far]
+    extra_b = labels.projection[far]
     extra_n = (pts[far] - extra_b) / dist[far, None]
-    data = FitData(np.vstack([bpts[b_train], extra_b]), np.vstack([bnorm[b_train], extra_n]),
-                   interior=pts[tr][feas[tr]], exterior=pts[tr][~feas[tr]])
-    # exterior points for the margin: labelled ones outside the test set, points beyond the boundary samples
-    # along their normals, infeasible by construction
-    # (support point: d . x exceeds the support value; projection: the point lies between the target and its
-    # nearest feasible point), and points between each infeasible labelled point and its projection, for the same
-    # reason: these crowd the boundary, where the margin is decided
-    beyond = [bpts + eps * bnorm for eps in margin_offsets]
-    trva = np.concatenate([tr, va])
+    return FitData(np.vstack([boundary.points[boundary.fit], extra_b]),
+                   np.vstack([boundary.normals[boundary.fit], extra_n]),
+                   interior=pts[tr][labels.feasible[tr]], exterior=pts[tr][~labels.feasible[tr]])
+
+
+def _margin_points(boundary: _Boundary, labels: _Labels, tol: float, margin_offsets, segment_fractions
+                   ) -> np.ndarray:
+    """Exterior points that calibrate the margin of eq. (p1-margin), never test points.
+
+    The labelled infeasible training and validation points; points ``margin_offsets`` beyond every boundary sample
+    along its normal (infeasible by construction: for a support point d . x exceeds the support value, for a
+    projection the point lies between the target and its nearest feasible point); and points at
+    ``segment_fractions`` of the way from the projection of every infeasible training or validation point to the
+    point, for the same reason. These crowd the boundary, where the margin is decided.
+    """
+    pts, dist, proj, feas = labels.points, labels.distance, labels.projection, labels.feasible
+    beyond = [boundary.points + eps * boundary.normals for eps in margin_offsets]
+    trva = np.concatenate([labels.train, labels.validation])
     out_trva = trva[dist[trva] > 2 * tol]
-    between = [lab["projection"][out_trva] + frac * (pts[out_trva] - lab["projection"][out_trva])
-               for frac in segment_fractions]
+    between = [proj[out_trva] + frac * (pts[out_trva] - proj[out_trva]) for frac in segment_fractions]
     between = [b[frac * dist[out_trva] > tol] for b, frac in zip(between, segment_fractions)]
-    ext_cal = np.vstack([pts[trva][~feas[trva]], *beyond, *between]) if use_margin else np.zeros((0, 3))
+    return np.vstack([pts[trva][~feas[trva]], *beyond, *between])
+
+
+def _select(data: FitData, ext_cal: np.ndarray, labels: _Labels, boundary: _Boundary, *, degrees, convex_options,
+            regs, offset: float, use_margin: bool, target_false_feasible: float, confidence: float
+            ) -> tuple[list[dict], ImplicitPolynomial, float]:
+    """Fit every candidate (degree, convexity, regularisation) of eqs. (p1-polynomial) and (p1-sos), give it its
+    margin (eq. (p1-margin)) and score it on the validation points: false-infeasible rate + 10 x false-feasible
+    rate, ties broken by the distance to the held-out boundary samples.
+
+    Returns the candidates' table rows (with the polynomial under ``poly``), the chosen polynomial with its margin
+    and its regularisation weight. RuntimeError when no candidate could be fitted.
+    """
+    va = labels.validation
     rows = []
     best, best_key, best_reg, best_margin = None, None, None, 0.0
-    t_fit = time.perf_counter()
     for deg, cvx, reg in itertools.product(degrees, convex_options, regs):
         try:
             poly = fit(data, deg, offset=offset, reg=reg, convex=cvx)
@@ -369,8 +453,8 @@ def build_offer(
             continue
         m = calibrate_margin(poly, ext_cal, target_false_feasible) if use_margin else 0.0
         with_m = ImplicitPolynomial(poly.degree, poly.coef, m, poly.convex)
-        ev = classification_errors(with_m, pts[va], feas[va], confidence)
-        bd = float(np.mean(boundary_distance(poly, bpts[b_test])))
+        ev = classification_errors(with_m, labels.points[va], labels.feasible[va], confidence)
+        bd = float(np.mean(boundary_distance(poly, boundary.points[boundary.held_out])))
         score = _rate(ev["false_infeasible_rate"]) + 10 * _rate(ev["false_feasible_rate"])
         rows.append({"degree": deg, "convex": cvx, "reg": reg, "status": "optimal", "val_accuracy": ev["accuracy"],
                      "val_false_feasible": ev["false_feasible_rate"],
@@ -381,65 +465,36 @@ def build_offer(
             best, best_key, best_reg, best_margin = poly, key, reg, m
     if best is None:
         raise RuntimeError(f"no polynomial candidate could be fitted: {[r['status'] for r in rows]}")
-    margin = best_margin
-    chosen = ImplicitPolynomial(best.degree, best.coef, margin, best.convex)
-    t_fit = time.perf_counter() - t_fit
+    return rows, ImplicitPolynomial(best.degree, best.coef, best_margin, best.convex), best_reg
 
-    # test errors of every candidate with its own margin (for the table only) and of the chosen offer
+
+def _test_errors(chosen: ImplicitPolynomial, rows: list[dict], labels: _Labels, boundary: _Boundary, tol: float,
+                 confidence: float, rng) -> dict:
+    """The chosen offer's errors on the test points (the ``test_*`` entries of its info), and every candidate's
+    test errors with its own margin added to its row (for the table only).
+
+    Classification on all, uniform and shell test points; the distance of held-out boundary points (boundary
+    samples left out of the fit and projections of infeasible test points) to {f = 0} and to the offered surface;
+    the volume kept (`volume_kept`).
+    """
+    pts, feas, te, dist = labels.points, labels.feasible, labels.test, labels.distance
     for r in rows:
         if "poly" in r:
             ev = classification_errors(r["poly"], pts[te], feas[te], confidence)
             r.update({f"test_{k}": v for k, v in ev.items()})
     test = classification_errors(chosen, pts[te], feas[te], confidence)
-    te_u = te[kind[te] == "uniform"]
+    te_u = te[labels.kind[te] == "uniform"]
     test_u = classification_errors(chosen, pts[te_u], feas[te_u], confidence)
-    te_s = te[kind[te] == "shell"]
+    te_s = te[labels.kind[te] == "shell"]
     test_s = classification_errors(chosen, pts[te_s], feas[te_s], confidence)
     ff_pts = te[(chosen(pts[te]) <= 0) & ~feas[te]]
-    # held-out boundary points: boundary samples left out of the fit and projections of infeasible test points
     far_te = te[dist[te] > 5 * tol]
-    b_held = np.vstack([bpts[b_test], lab["projection"][far_te]])
+    b_held = np.vstack([boundary.points[boundary.held_out], labels.projection[far_te]])
     bare = ImplicitPolynomial(chosen.degree, chosen.coef, 0.0, chosen.convex)
     test_bd = boundary_distance(bare, b_held)
     test_bd_offered = boundary_distance(chosen, b_held)
-    vol = volume_kept(chosen, bpts, rng)
-
-    # cost: DS cost OPFs at points of the offered region (surface and inside), 80/20 split
-    t_cost = time.perf_counter()
-    n_cb = round(cost_boundary_fraction * n_cost)
-    surf = pull_inside(chosen, bpts, bnorm)
-    surf = surf[rng.permutation(len(surf))[: min(n_cb, len(surf))]]
-    u = rng.uniform(-1, 1, size=(max(50 * n_cost, 1000), 3))
-    inner = u[chosen(u) <= 0][: n_cost - len(surf)]
-    cpts = np.vstack([surf, inner])
-    ckind = np.array(["surface"] * len(surf) + ["inside"] * len(inner))
-    if len(cpts) < 13:
-        raise RuntimeError(f"the offered region is (nearly) empty: only {len(cpts)} cost points found inside it")
-    cres = cost_points(ds_net, cpts, vm_limits=vm_limits, local=local, box=box, starts=starts, n_workers=n_workers,
-                       address=address, progress=progress)
-    cok = cres["success"] & (cres["mismatch"] < tol)
-    cperm = rng.permutation(np.flatnonzero(cok))
-    n_ct = max(1, len(cperm) // 5)
-    c_test, c_train = cperm[:n_ct], cperm[n_ct:]
-    cost = fit_cost(cpts[c_train], cres["cost"][c_train], gradients=cres["gradient"][c_train],
-                    gradient_weight=cost_gradient_weight, gradient_huber=cost_gradient_huber)
-    t_cost = time.perf_counter() - t_cost
-    y, yhat = cres["cost"][c_test], cost(cpts[c_test])
-    # relative to the mean absolute cost of the DS's cost points: FPU costs can be zero (units idle), where a
-    # pointwise relative error is meaningless
-    denom = max(float(np.mean(np.abs(cres["cost"][cok]))), 1e-9)
-    rel = np.abs(yhat - y) / denom
-    r2 = 1 - np.sum((yhat - y) ** 2) / max(np.sum((y - y.mean()) ** 2), 1e-12)
-    # slopes on the test points: error norm relative to the mean norm of the DS's slopes at its cost points
-    G, Ghat = cres["gradient"][c_test], cost.gradient(cpts[c_test])
-    has = np.all(np.isfinite(G), axis=1)
-    allg = cres["gradient"][cok]
-    allg = allg[np.all(np.isfinite(allg), axis=1)]
-    g_norm = max(float(np.mean(np.linalg.norm(allg, axis=1))), 1e-9) if len(allg) else 1e-9
-    g_rel = np.linalg.norm(Ghat[has] - G[has], axis=1) / g_norm
-
-    info = {
-        "degree": int(chosen.degree), "convex": bool(chosen.convex), "margin": float(margin),
+    vol = volume_kept(chosen, boundary.points, rng)
+    return {
         "test_accuracy": test["accuracy"], "test_false_feasible_rate": test["false_feasible_rate"],
         "test_false_feasible_upper": test["false_feasible_upper"], "test_n_infeasible": test["n_infeasible"],
         "test_n_false_feasible": test["n_false_feasible"],
@@ -454,19 +509,80 @@ def build_offer(
         "test_boundary_distance_mean": float(test_bd.mean()), "test_boundary_distance_max": float(test_bd.max()),
         "test_offered_boundary_distance_mean": float(test_bd_offered.mean()),
         "n_test_boundary": len(b_held),
+    }
+
+
+def _fit_price(truth: _GroundTruth, chosen: ImplicitPolynomial, boundary: _Boundary, rng, *, n_cost: int,
+               boundary_fraction: float, tol: float, gradient_weight: float, gradient_huber: float | None) -> _Price:
+    """The DS cost OPF (eq. (p1-dso)) at ``n_cost`` points of the offered region, ``boundary_fraction`` of them on
+    its surface (boundary samples pulled inside) and the rest uniform inside, and the price of eq. (p1-price)
+    fitted to a random 80 % of the successful ones (`forlab.p1_for.price.fit_cost`); the other 20 % measure it."""
+    t_cost = time.perf_counter()
+    n_cb = round(boundary_fraction * n_cost)
+    surf = pull_inside(chosen, boundary.points, boundary.normals)
+    surf = surf[rng.permutation(len(surf))[: min(n_cb, len(surf))]]
+    u = rng.uniform(-1, 1, size=(max(50 * n_cost, 1000), 3))
+    inner = u[chosen(u) <= 0][: n_cost - len(surf)]
+    cpts = np.vstack([surf, inner])
+    ckind = np.array(["surface"] * len(surf) + ["inside"] * len(inner))
+    if len(cpts) < 13:
+        raise RuntimeError(f"the offered region is (nearly) empty: only {len(cpts)} cost points found inside it")
+    cres = truth.cost(cpts)
+    cok = cres["success"] & (cres["mismatch"] < tol)
+    cperm = rng.permutation(np.flatnonzero(cok))
+    n_ct = max(1, len(cperm) // 5)
+    c_test, c_train = cperm[:n_ct], cperm[n_ct:]
+    cost = fit_cost(cpts[c_train], cres["cost"][c_train], gradients=cres["gradient"][c_train],
+                    gradient_weight=gradient_weight, gradient_huber=gradient_huber)
+    return _Price(cpts, ckind, cres, cok, c_train, c_test, cost, time.perf_counter() - t_cost)
+
+
+def _price_errors(price: _Price) -> dict:
+    """The price's errors on its test points (the ``cost_*`` entries of the offer's info, eq. (p1-price)).
+
+    Values: R^2, and errors relative to the mean absolute cost of the DS's cost points (FPU costs can be zero, units
+    idle, where a pointwise relative error is meaningless). Slopes: error norm relative to the mean norm of the DS's
+    slopes at its cost points.
+    """
+    cres, c_test, cok = price.result, price.test, price.ok
+    y, yhat = cres["cost"][c_test], price.cost(price.points[c_test])
+    denom = max(float(np.mean(np.abs(cres["cost"][cok]))), 1e-9)
+    rel = np.abs(yhat - y) / denom
+    r2 = 1 - np.sum((yhat - y) ** 2) / max(np.sum((y - y.mean()) ** 2), 1e-12)
+    G, Ghat = cres["gradient"][c_test], price.cost.gradient(price.points[c_test])
+    has = np.all(np.isfinite(G), axis=1)
+    allg = cres["gradient"][cok]
+    allg = allg[np.all(np.isfinite(allg), axis=1)]
+    g_norm = max(float(np.mean(np.linalg.norm(allg, axis=1))), 1e-9) if len(allg) else 1e-9
+    g_rel = np.linalg.norm(Ghat[has] - G[has], axis=1) / g_norm
+    return {
         "cost_r2": float(r2), "cost_rel_error_mean": float(rel.mean()), "cost_rel_error_max": float(rel.max()),
         "cost_abs_error_max": float(np.abs(yhat - y).max()), "cost_mean": denom, "n_cost_test": len(c_test),
         "cost_gradient_rel_error_mean": float(g_rel.mean()) if len(g_rel) else None,
         "cost_gradient_rel_error_max": float(g_rel.max()) if len(g_rel) else None,
-        "cost_gradient_weight": float(cost_gradient_weight),
-        "cost_gradient_huber": None if cost_gradient_huber is None else float(cost_gradient_huber),
-        "n_boundary": len(bpts), "n_boundary_fit": len(data.boundary), "n_labelled": int(good.sum()),
-        "n_labelled_failed": int((~good).sum()), "n_cost_points": int(cok.sum()),
-        "tol": tol, "offset": offset, "reg": float(best_reg), "confidence": float(confidence),
-        "target_false_feasible": float(target_false_feasible), "n_margin_points": len(ext_cal),
     }
-    offer = Offer(box, chosen, cost, pcc=dict(pcc or {}), base={"sn_mva": float(ds_net.sn_mva)}, info=info)
 
+
+def _offer_info(chosen: ImplicitPolynomial, test: dict, price: _Price, boundary: _Boundary, data: FitData,
+                labels: _Labels, ext_cal: np.ndarray, *, tol: float, offset: float, reg: float, confidence: float,
+                target_false_feasible: float, cost_gradient_weight: float, cost_gradient_huber: float | None) -> dict:
+    """The offer's ``info``: the chosen polynomial, its test errors (`_test_errors`), the price's errors
+    (`_price_errors`), the sizes of the point sets and the fit parameters. Reveals no topology."""
+    return {
+        "degree": int(chosen.degree), "convex": bool(chosen.convex), "margin": float(chosen.margin), **test,
+        **_price_errors(price), "cost_gradient_weight": float(cost_gradient_weight),
+        "cost_gradient_huber": None if cost_gradient_huber is None else float(cost_gradient_huber),
+        "n_boundary": len(boundary.points), "n_boundary_fit": len(data.boundary),
+        "n_labelled": int(labels.success.sum()), "n_labelled_failed": int((~labels.success).sum()),
+        "n_cost_points": int(price.ok.sum()), "tol": tol, "offset": offset, "reg": float(reg),
+        "confidence": float(confidence), "target_false_feasible": float(target_false_feasible),
+        "n_margin_points": len(ext_cal),
+    }
+
+
+def _report(rows: list[dict], labels: _Labels, chosen: ImplicitPolynomial, price: _Price, info: dict) -> xr.Dataset:
+    """The report Dataset of `build_offer`: the candidates' table (dimension ``candidate``), the labelled points
+    (``point``) and the cost points (``cpoint``) with their splits, and the offer's info as attributes."""
     cand_rows = [{k: v for k, v in r.items() if k != "poly"} for r in rows]
     keys = sorted({k for r in cand_rows for k in r if k not in ("degree", "convex", "reg")})
 
@@ -475,42 +591,40 @@ def build_offer(
             return np.array([r.get(k, "") for r in cand_rows], dtype=str)
         return np.array([np.nan if r.get(k) is None else r[k] for r in cand_rows], dtype=float)
 
-    rep = xr.Dataset(
-        {k: ("candidate", column(k)) for k in keys},
-        coords={"candidate": np.arange(len(cand_rows)),
-                "degree": ("candidate", [r["degree"] for r in cand_rows]),
-                "convex": ("candidate", [bool(r["convex"]) for r in cand_rows]),
-                "reg": ("candidate", [float(r["reg"]) for r in cand_rows])},
-    )
+    rep = to_dataset(pd.DataFrame({k: column(k) for k in keys}), "candidate").assign_coords(
+        candidate=np.arange(len(cand_rows)), degree=("candidate", [r["degree"] for r in cand_rows]),
+        convex=("candidate", [bool(r["convex"]) for r in cand_rows]),
+        reg=("candidate", [float(r["reg"]) for r in cand_rows]))
+    pts, good = labels.points, labels.success
     rep["labelled_point"] = (("point", "axis"), pts)
-    rep["labelled_distance"] = ("point", dist)
+    rep["labelled_distance"] = ("point", labels.distance)
     rep["labelled_success"] = ("point", good)
-    rep["labelled_kind"] = ("point", kind)
-    rep["labelled_projection"] = (("point", "axis"), lab["projection"])
+    rep["labelled_kind"] = ("point", labels.kind)
+    rep["labelled_projection"] = (("point", "axis"), labels.projection)
     rep["labelled_f"] = ("point", chosen(pts))
-    split_name = np.full(n_labelled, "train", dtype=object)
-    split_name[va], split_name[te] = "validation", "test"
+    split_name = np.full(len(pts), "train", dtype=object)
+    split_name[labels.validation], split_name[labels.test] = "validation", "test"
     split_name[~good] = "failed"
     rep["labelled_split"] = ("point", split_name.astype(str))
+    cpts, cres = price.points, price.result
     rep["cost_point"] = (("cpoint", "axis"), cpts)
-    rep["cost_kind"] = ("cpoint", ckind)
+    rep["cost_kind"] = ("cpoint", price.kind)
     rep["cost_value"] = ("cpoint", cres["cost"])
-    rep["cost_success"] = ("cpoint", cok)
-    rep["cost_predicted"] = ("cpoint", cost(cpts))
+    rep["cost_success"] = ("cpoint", price.ok)
+    rep["cost_predicted"] = ("cpoint", price.cost(cpts))
     rep["cost_gradient"] = (("cpoint", "axis"), cres["gradient"])
     csplit = np.full(len(cpts), "failed", dtype=object)
-    csplit[c_train], csplit[c_test] = "train", "test"
+    csplit[price.train], csplit[price.test] = "train", "test"
     rep["cost_split"] = ("cpoint", csplit.astype(str))
     rep = rep.assign_coords(axis=["p_mw", "q_mvar", "vm_pu"])
     rep.attrs.update({k: (np.nan if v is None else v) for k, v in info.items()})
-    rep.attrs.update({"time_label_s": t_lab, "time_fit_s": t_fit, "time_cost_s": t_cost,
-                      "time_total_s": time.perf_counter() - t0})
-    return offer, rep
+    return rep
 
 
 def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0, address=None,
                progress: bool = False, pcc: dict | None = None, **fit_options):
-    """Offline work of one DSO: sample the FOR and fit its offer. Returns (offer, samples, report, seconds)."""
+    """Offline work of one DSO: sample the FOR (`forlab.p1_for.sampling.sample_for`) and fit its offer
+    (`build_offer`). Returns (offer, samples, report, seconds)."""
     t0 = time.perf_counter()
     samples = sample_for(ds_net, n_directions, face_grid, n_workers=n_workers, address=address, progress=progress)
     offer, report = build_offer(ds_net, samples, n_workers=n_workers, address=address, progress=progress, pcc=pcc,

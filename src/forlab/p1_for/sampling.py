@@ -1,8 +1,10 @@
-"""P1, stages 1 and 2: sample the PQV feasible operating region (FOR) of a DS at its PCC.
+"""P1, stages 1 and 2: sample the PQV feasible operating region (FOR) of a DS at its PCC (METHODS.md, "P1, stage 1"
+and "P1, stage 2").
 
-Stage 0 solves the six bounding-box OPFs in this process. Stage 1 projects an n x n grid of targets on each box face
-onto the FOR, stage 2 finds the support points of N Fibonacci directions (both in box-normalised coordinates). Stages
-1 and 2 run as fixed-size chunks on Dask workers (or in-process); each worker builds the DS model once and caches it.
+Stage 0 solves the six bounding-box OPFs, eq. (p1-box), in this process. Stage 1 projects an n x n grid of targets on
+each box face onto the FOR, eq. (p1-projection); stage 2 finds the support points, eq. (p1-support), of N Fibonacci
+directions, eq. (p1-fibonacci) (both in box-normalised coordinates). Stages 1 and 2 run as fixed-size chunks on Dask
+workers (or in-process); each worker builds the DS model once and caches it.
 
 Every task is warm-started from one of the six box solutions chosen by the task alone (the face of a projection
 target, the box axis closest to a direction), never from whatever another task solved before it on the same worker:
@@ -109,7 +111,8 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
 
 
 def plan(n_directions: int, face_grid: int) -> list[tuple[int, str, np.ndarray, int]]:
-    """The task list: projections of the face targets, then support points of the Fibonacci directions.
+    """The task list: projections of the face targets (eq. (p1-projection)), then support points (eq. (p1-support))
+    of the Fibonacci directions (eq. (p1-fibonacci)).
 
     Each task carries the index of the box sample it starts from: the face's own extreme for a projection, the
     extreme of the axis most aligned with the direction for a support point (box samples are ordered -P, +P, -Q,
@@ -140,9 +143,13 @@ def sample_for(
 ) -> xr.Dataset:
     """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
 
+    Implements eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support) (METHODS.md, "P1, stage 1" and
+    "P1, stage 2").
+
     n_directions: N Fibonacci directions (stage 2); face_grid: n of the n x n target grid per box face (stage 1);
     vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local
-    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler. Failed OPFs stay in the dataset with their status.
+    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler.
+    Failed OPFs stay in the dataset with their status.
     Variables: p_mw, q_mvar, vm_pu (PCC import and voltage), normal (outward normal, normalised coordinates), stage,
     success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
     wall times.
@@ -163,14 +170,15 @@ def sample_for(
         chunk_size=chunk_size, progress=progress, desc=f"FOR samples {name or ds_net.name or ''}".strip(), local=local,
     )
     t_parallel = time.perf_counter() - t_par
-    all_samples = [({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples] + [r[1:] for r in results]
+    all_samples = ([({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples]
+                   + [r[1:] for r in results])
     ds = _to_dataset(all_samples, box, local)
     ds.attrs.update({
         "ds_name": str(name or ds_net.name or ""), "n_directions": int(n_directions), "face_grid": int(face_grid),
         "n_workers": int(workers), "chunk_size": int(chunk_size), "box_time_s": t_box,
         "parallel_time_s": t_parallel, "wall_time_s": time.perf_counter() - t_start,
         "model_build_time_s": local.opf.build_time_s, "n_buses": int(local.model.nb),
-        "n_fpus": int(len(local.fpu_index)),
+        "n_fpus": len(local.fpu_index),
     })
     return ds
 

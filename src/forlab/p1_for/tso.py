@@ -1,7 +1,9 @@
-"""P1 step 2: the TSO's AC-OPF with every DS replaced by its offer (METHODS.md, "P1: single-round coordination").
+"""P1 step 2: the TSO's AC-OPF with every DS replaced by its offer, eq. (p1-tso) (METHODS.md, "P1: single-round
+coordination").
 
 The PCC import (P_j, Q_j) of DS j is a decision variable drawn at its PCC bus k_j, V_j = |V_kj|, the offer's
-polynomial f_j(x~_j) <= 0 constrains it and its price C_j(x~_j) joins the TS generation cost.
+polynomial f_j(x~_j) <= 0 constrains it and its price C_j(x~_j) joins the TS generation cost (the offer's CasADi
+terms: `forlab.p1_for.formulations.offer_casadi`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
-from forlab.opf.acopf import ACOPF, OPFResult
+from forlab.opf.acopf import ACOPF, Extension, OPFResult
+from forlab.p1_for.formulations import offer_casadi
 from forlab.p1_for.offer import Offer
 
 
 class TSOForOPF:
-    """The TSO's AC-OPF with every DS replaced by its offer, built once.
+    """The TSO's AC-OPF with every DS replaced by its offer, built once: implements eq. (p1-tso) (METHODS.md,
+    "P1: single-round coordination").
 
     ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
     removed here; offers: DS name -> (Offer, TS bus of its PCC).
@@ -50,21 +54,18 @@ class TSOForOPF:
             out = []
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
                 offer = offers[k][0]
-                f, _ = offer.casadi(x[2 * j], x[2 * j + 1], s.vm[b])
+                f, _ = offer_casadi(offer, x[2 * j], x[2 * j + 1], s.vm[b])
                 out.append((f, -np.inf, 0.0))
                 out.append((s.vm[b], offer.box.lo[2], offer.box.hi[2]))
             return out
 
-        def objective(m, s):
+        def prices(m, s):  # objective terms after the TS unit cost: the offered price C_j of every DS
             x = s.extra_x["pcc"]
-            total = m.unit_cost(s.pg, s.qg)
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
-                _, c = offers[k][0].casadi(x[2 * j], x[2 * j + 1], s.vm[b])
-                total = total + c
-            return total
+                yield offer_casadi(offers[k][0], x[2 * j], x[2 * j + 1], s.vm[b])[1]
 
-        self.opf = ACOPF(net, extra_variables={"pcc": (2 * n, lo, hi)}, extra_demand=demand, constraints=cons,
-                         objective=objective, ipopt=ipopt)
+        offers_ext = Extension(variables={"pcc": (2 * n, lo, hi)}, demand=demand, constraints=cons, objective=prices)
+        self.opf = ACOPF(net, extensions=[offers_ext], ipopt=ipopt)
         self.net = net
 
     def initial_point(self) -> np.ndarray:

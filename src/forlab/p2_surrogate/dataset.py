@@ -49,7 +49,8 @@ DENSE_MAX_UNKNOWNS = 80
 
 @dataclass
 class InputSpace:
-    """The inputs u of one DS's surrogate and the domain they are sampled from.
+    """The inputs u of one DS's surrogate and the domain they are sampled from: eq. (p2-inputs), METHODS.md 'P2: ML
+    surrogate of a DS'.
 
     fpus: one row per FPU (index: sgen index in the DS net) with columns name, kind, chart (JSON, MW/Mvar),
         cost_a ($/(MW^2 h)), cost_b ($/MWh): `forlab.grid.td.fpus`.
@@ -286,34 +287,53 @@ class DSFlow:
         self.base_mva = m.base_mva
         self.tol = tolerance_mva / m.base_mva
         self.max_iteration = int(max_iteration)
-        n = m.nb
+        self.pcc_buses = self._pcc_of(net, pcc_buses)
+        self.slack = m.bus_lookup[self.pcc_buses].to_numpy(int)
+        self.pq = np.setdiff1d(np.arange(m.nb), self.slack)
+        self.npq = len(self.pq)
+        rows = np.r_[m.f, m.f, m.t, m.t, np.arange(m.nb)]
+        cols = np.r_[m.f, m.t, m.f, m.t, np.arange(m.nb)]
+        vals = np.r_[m.yff, m.yft, m.ytf, m.ytt, m.gsh + 1j * m.bsh]
+        self.ybus = sp.csr_matrix((vals, (rows, cols)), shape=(m.nb, m.nb))
+        self.ybus.sort_indices()
+        self._jacobian_pattern()
+        if method not in ("auto", "dense", "sparse"):
+            raise ValueError(f"method must be 'auto', 'dense' or 'sparse', not {method!r}")
+        auto = "dense" if 2 * self.npq <= DENSE_MAX_UNKNOWNS else "sparse"
+        self.method = auto if method == "auto" else method
+        self._fixed_injections(net)
+        fpu = m.units[m.units.fpu.astype(bool)]
+        self.fpu_sgen = fpu.element.to_numpy(int)
+        self.fpu_bus = fpu.bus.to_numpy(int)
+        ctl = m.units[(m.units.et == "sgen") & ~m.units.fpu.astype(bool)]
+        if len(ctl):
+            raise ValueError(f"DS {self.name!r} has controllable sgens without a chart: {list(ctl.element)}")
+        self.limited = m.limited
+        self.vmin, self.vmax = m.vmin, m.vmax
+
+    def _pcc_of(self, net, pcc_buses) -> list[int]:
+        """The PCC buses, default the in-service ext_grid buses; they must be exactly those (the slack buses)."""
         eg = net.ext_grid[net.ext_grid.in_service.astype(bool)]
         pcc = list(eg.bus.astype(int)) if pcc_buses is None else [int(b) for b in pcc_buses]
         if sorted(pcc) != sorted(int(b) for b in eg.bus):
             raise ValueError(f"PCC buses {pcc} must be exactly the ext_grid buses {sorted(eg.bus)} of {self.name!r}")
-        self.pcc_buses = pcc
-        self.slack = m.bus_lookup[pcc].to_numpy(int)
-        self.pq = np.setdiff1d(np.arange(n), self.slack)
-        self.npq = len(self.pq)
+        return pcc
 
-        rows = np.r_[m.f, m.f, m.t, m.t, np.arange(n)]
-        cols = np.r_[m.f, m.t, m.f, m.t, np.arange(n)]
-        vals = np.r_[m.yff, m.yft, m.ytf, m.ytt, m.gsh + 1j * m.bsh]
-        self.ybus = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
-        self.ybus.sort_indices()
-
-        # Jacobian pattern: Ybus entries with row and column among the PQ buses, in PQ positions
+    def _jacobian_pattern(self) -> None:
+        """Positions of the Jacobian's values: Ybus entries with row and column among the PQ buses, in PQ positions,
+        for the dense path (`_jr`, `_jc`) and, for the sparse path, in a CSC layout with unknowns (va, vm)
+        interleaved per bus and buses in minimum-degree elimination order, so that a natural-order LU has little
+        fill (none on a radial feeder)."""
+        n, npq = self.model.nb, self.npq
         pos = -np.ones(n, int)
-        pos[self.pq] = np.arange(self.npq)
+        pos[self.pq] = np.arange(npq)
         coo = self.ybus.tocoo()
         keep = (pos[coo.row] >= 0) & (pos[coo.col] >= 0)
         self._r, self._c, self._y = coo.row[keep], coo.col[keep], coo.data[keep]
         self._diag = self._r == self._c
-        ri, ci, npq = pos[self._r], pos[self._c], self.npq
+        ri, ci = pos[self._r], pos[self._c]
         self._jr = np.r_[ri, ri, npq + ri, npq + ri]
         self._jc = np.r_[ci, npq + ci, ci, npq + ci]
-        # sparse path: unknowns (va, vm) interleaved per bus, buses in minimum-degree elimination order, so that a
-        # natural-order LU has little fill (none on a radial feeder)
         rank = np.empty(npq, int)
         rank[_minimum_degree_order(ri, ci, npq)] = np.arange(npq)
         sr = np.r_[2 * rank[ri], 2 * rank[ri], 2 * rank[ri] + 1, 2 * rank[ri] + 1]
@@ -322,14 +342,12 @@ class DSFlow:
         self._csc_order = (one.data - 1).astype(int)  # Jacobian value k goes to CSC data slot where order == k
         self._csc_indices, self._csc_indptr = one.indices, one.indptr
         self._unknown_of = np.r_[2 * rank, 2 * rank + 1]
-        unknowns = 2 * npq
-        if method not in ("auto", "dense", "sparse"):
-            raise ValueError(f"method must be 'auto', 'dense' or 'sparse', not {method!r}")
-        self.method = ("dense" if unknowns <= DENSE_MAX_UNKNOWNS else "sparse") if method == "auto" else method
 
-        # fixed injections (p.u.): loads (scaled per sample) and non-controllable sgens
-        self.s_load = np.zeros(n, complex)
-        self.s_fixed = np.zeros(n, complex)
+    def _fixed_injections(self, net) -> None:
+        """Loads (``s_load``, scaled per sample) and non-controllable sgens (``s_fixed``) per bus, p.u."""
+        m = self.model
+        self.s_load = np.zeros(m.nb, complex)
+        self.s_fixed = np.zeros(m.nb, complex)
         for tab, target, sign in (("load", self.s_load, 1.0), ("sgen", self.s_fixed, 1.0)):
             df = net[tab]
             if not len(df):
@@ -340,14 +358,6 @@ class DSFlow:
             scale = on["scaling"].fillna(1.0).to_numpy(float) if "scaling" in on.columns else 1.0
             s = sign * (on.p_mw.to_numpy(float) + 1j * on.q_mvar.to_numpy(float)) * scale / m.base_mva
             np.add.at(target, m.bus_lookup[on.bus].to_numpy(int), s)
-        fpu = m.units[m.units.fpu.astype(bool)]
-        self.fpu_sgen = fpu.element.to_numpy(int)
-        self.fpu_bus = fpu.bus.to_numpy(int)
-        ctl = m.units[(m.units.et == "sgen") & ~m.units.fpu.astype(bool)]
-        if len(ctl):
-            raise ValueError(f"DS {self.name!r} has controllable sgens without a chart: {list(ctl.element)}")
-        self.limited = m.limited
-        self.vmin, self.vmax = m.vmin, m.vmax
 
     @property
     def n_pcc(self) -> int:
@@ -407,11 +417,19 @@ class DSFlow:
         n = self.model.nb
         sbus = np.tile(self.s_fixed, (nb_s, 1)) - lam[:, None] * self.s_load[None, :]
         np.add.at(sbus.T, self.fpu_bus, ((p + 1j * q) / self.base_mva).T)
-
+        # flat start at PCC 1's voltage, the PCCs at their given voltages
         vmag = np.repeat(vm_pu[:, :1], n, axis=1)
         vang = np.zeros((nb_s, n))
         vmag[:, self.slack] = vm_pu
         vang[:, self.slack] = np.deg2rad(va)
+        v, converged, iters = self._newton(vmag, vang, sbus)
+        return self._outputs(v, sbus, converged, iters)
+
+    def _newton(self, vmag: np.ndarray, vang: np.ndarray, sbus: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Newton-Raphson on the whole batch from (vmag, vang) (updated in place): each iteration steps only the
+        samples still running; a sample stops when its mismatch is below the tolerance (converged), diverges, hits
+        a singular Jacobian or runs out of iterations. Returns the voltages, converged (B,) and iterations (B,)."""
+        nb_s = len(sbus)
         v = vmag * np.exp(1j * vang)
         converged = np.zeros(nb_s, bool)
         failed = np.zeros(nb_s, bool)
@@ -448,7 +466,7 @@ class DSFlow:
             vang[np.ix_(cs, pq)] -= dx[:, :npq]
             vmag[np.ix_(cs, pq)] -= dx[:, npq:]
             v[cs] = vmag[cs] * np.exp(1j * vang[cs])
-        return self._outputs(v, sbus, converged, iters)
+        return v, converged, iters
 
     def _outputs(self, v, sbus, converged, iters) -> dict[str, np.ndarray]:
         m, base = self.model, self.base_mva
@@ -583,7 +601,8 @@ def concat(first: xr.Dataset, second: xr.Dataset) -> xr.Dataset:
 
 def label(data: xr.Dataset, vm_margin_pu: float = 0.0, loading_margin_percent: float = 0.0) -> np.ndarray:
     """Feasible: converged, every bus voltage at least ``vm_margin_pu`` inside its limits and every branch loading at
-    most 100 - ``loading_margin_percent`` percent. Margins > 0 label a conservative region."""
+    most 100 - ``loading_margin_percent`` percent. Margins > 0 label a conservative region. The labels y of eq.
+    (p2-inputs)."""
     conv = data["converged"].values.astype(bool)
     with np.errstate(invalid="ignore"):
         ok = (data["vm_slack_pu"].values >= vm_margin_pu) & (

@@ -180,8 +180,8 @@ def fit_regressors(data: xr.Dataset, space: InputSpace, options: SurrogateOption
 def fit_surrogate(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
                   train: np.ndarray | None = None, validation: np.ndarray | None = None) -> \
         tuple[DSSurrogate, pd.DataFrame]:
-    """Fit the polytope (on margin labels, then calibrated: `fit_polytope`) and the regressors (`fit_regressors`) on
-    the ``train`` samples of ``data``.
+    """Fit the polytope (on margin labels, then calibrated: `fit_polytope`, eq. (p2-training)) and the regressors
+    (`fit_regressors`, eq. (p2-regressors)) on the ``train`` samples of ``data``.
 
     Returns the surrogate and the polytope's training history (`train_polytope`; validation columns from the
     ``validation`` samples, labelled with the same margins).

@@ -22,7 +22,9 @@ facing infeasible samples chosen by seeded farthest-point selection, so training
 smallest offset that meets a false-feasible target on a calibration set.
 
 The trained `Polytope` is a plain data object (JSON round trip, numpy evaluation); `linear_constraints` gives the
-facets in original units, ``A u + c <= 0``, and `casadi` the same rows as CasADi expressions.
+facets in original units, ``A u + c <= 0``; `forlab.p2_surrogate.formulations.polytope_rows` writes the same rows as
+CasADi expressions for the TSO's OPF. The model is eq. (p2-polytope), its training eq. (p2-training), METHODS.md
+'P2: ML surrogate of a DS'.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class Polytope:
         return (np.atleast_2d(np.asarray(u, float)) - self.mean) @ self.transform.T
 
     def g(self, u) -> np.ndarray:
-        """(N,) score max_k (w_k . z + b_k); <= 0 predicts feasible."""
+        """(N,) score max_k (w_k . z + b_k); <= 0 predicts feasible. Implements eq. (p2-polytope)."""
         return self.facets(u).max(axis=1)
 
     def predict(self, u) -> np.ndarray:
@@ -115,13 +117,6 @@ class Polytope:
         """(A, c) with ``A @ u + c <= 0`` the polytope in original input units (rows: one per facet)."""
         a = self.weights @ self.transform
         return a, self.bias - a @ self.mean
-
-    def casadi(self, u):
-        """The K facet expressions ``A u + c`` (<= 0 inside) for a CasADi column ``u`` of the d inputs."""
-        import casadi as ca
-
-        a, c = self.linear_constraints()
-        return ca.mtimes(ca.DM(a), u) + ca.DM(c)
 
     def shifted(self, offset) -> Polytope:
         """The polytope with its facets moved by ``offset`` (whitened units; > 0 shrinks it): a number moves
@@ -250,7 +245,8 @@ def scores(poly: Polytope, u, feasible) -> dict:
 
 def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), input_names=None, u_val=None,
                    feasible_val=None) -> tuple[Polytope, pd.DataFrame]:
-    """Train a `Polytope` on inputs u (N, d) labelled ``feasible`` (N,) bool.
+    """Train a `Polytope` on inputs u (N, d) labelled ``feasible`` (N,) bool: implements eq. (p2-training),
+    METHODS.md 'P2: ML surrogate of a DS' (smooth max, margin, weighted hinge; see the module docstring).
 
     Returns the model and its training history (one row per L-BFGS iteration: stage temperature, loss, and the hard
     max's accuracy and false-feasible rate on the training set and, when given, on (u_val, feasible_val)).

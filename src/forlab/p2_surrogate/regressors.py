@@ -2,8 +2,9 @@
 
 One regressor per PCC and quantity (P in MW, Q in Mvar, import from the TS into the DS). Fitted by ridge least
 squares on the monomials of z up to degree 2 (the intercept is not penalised); a closed form, so reproducible.
-Like `forlab.p2_surrogate.polytope.Polytope`, a `QuadraticRegressor` is a plain data object: JSON round trip, numpy
-`predict`, and `casadi` for an OPF.
+Like `forlab.p2_surrogate.polytope.Polytope`, a `QuadraticRegressor` is a plain data object: JSON round trip and numpy
+`predict`; `forlab.p2_surrogate.formulations.regressor_expression` writes it into an OPF. The model is eq.
+(p2-regressors), METHODS.md 'P2: ML surrogate of a DS'.
 """
 
 from __future__ import annotations
@@ -49,16 +50,9 @@ class QuadraticRegressor:
         return len(self.g)
 
     def predict(self, u) -> np.ndarray:
-        """(N,) predictions for inputs u (N, d) in original units."""
+        """(N,) predictions for inputs u (N, d) in original units: eq. (p2-regressors)."""
         z = (np.atleast_2d(np.asarray(u, float)) - self.mean) / self.scale
         return self.c0 + z @ self.g + 0.5 * np.einsum("ni,ij,nj->n", z, self.h, z)
-
-    def casadi(self, u):
-        """The prediction as a CasADi scalar expression of the column ``u`` (d inputs, original units)."""
-        import casadi as ca
-
-        z = (u - ca.DM(self.mean)) / ca.DM(self.scale)
-        return self.c0 + ca.dot(ca.DM(self.g), z) + 0.5 * ca.dot(z, ca.mtimes(ca.DM(self.h), z))
 
     def to_dict(self) -> dict:
         return {"kind": "quadratic_regressor", "c0": self.c0, "g": self.g.tolist(), "h": self.h.tolist(),
@@ -81,7 +75,8 @@ def _features(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def fit_quadratic(u, y, ridge: float = 1e-6, input_names=None, output: str = "y", units: str = "") -> \
         QuadraticRegressor:
-    """Ridge least-squares fit of a `QuadraticRegressor` to samples (u (N, d), y (N,)).
+    """Ridge least-squares fit of a `QuadraticRegressor` to samples (u (N, d), y (N,)): implements eq.
+    (p2-regressors), METHODS.md 'P2: ML surrogate of a DS'.
 
     ridge: penalty on the linear and quadratic coefficients relative to the mean squared feature (dimensionless).
     """

@@ -11,6 +11,9 @@ for every DS j, by
 
 with objective TS unit cost + the FPUs' costs a p^2 + b p ($/h). The TSO thus sets the FPU dispatch itself.
 
+This is eq. (p2-tso), METHODS.md 'P2: ML surrogate of a DS'; its CasADi terms are
+`forlab.p2_surrogate.formulations.SurrogateTerms`.
+
 `Scenario` scales TS loads one by one and each DS's loads by one factor (the load factor the DSO forecasts and
 sends). `validate` checks a TSO dispatch: a power flow of each DS alone at the chosen u_j (true vs predicted
 import, DS limits) and the T+D power flow of the integrated net (`forlab.opf.judge.judge`); `benchmark` adds
@@ -20,10 +23,8 @@ the integrated AC-OPF (`forlab.opf.ACOPF` on `StudySystem.integrated`) for cost 
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 
-import casadi as ca
 import numpy as np
 import pandas as pd
 
@@ -32,6 +33,7 @@ from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
 from forlab.opf.judge import deviation, dispatch_from_result, judge
 from forlab.p2_surrogate.dataset import DSFlow
+from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_parameter
 from forlab.p2_surrogate.model import DSSurrogate
 
 __all__ = ["IntegratedOPF", "Scenario", "SurrogateTSO", "TSOResult", "benchmark", "scenarios", "validate"]
@@ -121,8 +123,27 @@ class TSOResult:
         return self.opf.objective
 
 
+def _ts_alone(system):
+    """A copy of the study system's TS net without the placeholder loads of its DSs' imports."""
+    ts = copy.deepcopy(system.ts)
+    flag = ts.load["ds_import"].notna()
+    ts.load = ts.load[~flag].drop(columns="ds_import")
+    return ts
+
+
+def _pcc_buses(system, surrogates: dict[str, DSSurrogate]) -> dict[str, list[int]]:
+    """DS name -> its TS PCC buses (PCC order); ValueError when a surrogate's PCC count differs from the system's."""
+    out = {}
+    for ds, sur in surrogates.items():
+        rows = system.pcc[system.pcc.ds == ds]
+        if len(rows) != sur.space.n_pcc:
+            raise ValueError(f"DS {ds!r}: {len(rows)} PCCs in the system, {sur.space.n_pcc} in its surrogate")
+        out[ds] = [int(b) for b in rows.ts_bus]
+    return out
+
+
 class SurrogateTSO:
-    """The TSO AC-OPF with the surrogates of its DSs, built once (see module docstring).
+    """The TSO AC-OPF with the surrogates of its DSs, built once: eq. (p2-tso) (see module docstring).
 
     system: the `forlab.grid.td.StudySystem`; surrogates: DS name -> `DSSurrogate` (every DS of the system).
     enforce_domain: keep the PCC inputs inside the sampled ranges. ipopt: options for `forlab.opf.ACOPF`.
@@ -135,86 +156,11 @@ class SurrogateTSO:
             raise ValueError(f"no surrogate for DS {sorted(missing)}")
         self.system = system
         self.surrogates = surrogates
-        ts = copy.deepcopy(system.ts)
-        flag = ts.load["ds_import"].notna()
-        ts.load = ts.load[~flag].drop(columns="ds_import")
-        self.net = ts
-        self.pcc_buses = {}
-        for ds, sur in surrogates.items():
-            rows = system.pcc[system.pcc.ds == ds]
-            if len(rows) != sur.space.n_pcc:
-                raise ValueError(f"DS {ds!r}: {len(rows)} PCCs in the system, {sur.space.n_pcc} in its surrogate")
-            self.pcc_buses[ds] = [int(b) for b in rows.ts_bus]
-
-        variables, parameters = {}, {}
-        for ds, sur in surrogates.items():
-            lb, ub = [], []
-            for chart in sur.space.charts:
-                p0, p1, q0, q1 = chart.bounds()
-                lb += [p0, q0]
-                ub += [p1, q1]
-            variables[self._var(ds)] = (2 * sur.space.n_fpu, np.array(lb), np.array(ub))
-            if sur.space.load_is_input:
-                parameters[self._par(ds)] = 1
-
-        def inputs(m, sym, ds):
-            sur = surrogates[ds]
-            b = m.bus_lookup[self.pcc_buses[ds]].to_numpy(int)
-            parts = [sym.extra_x[self._var(ds)], sym.vm[int(b[0])]]
-            if sur.space.n_pcc == 2:
-                parts += [sym.vm[int(b[1])], (sym.va[int(b[1])] - sym.va[int(b[0])]) * (180.0 / math.pi)]
-            if sur.space.load_is_input:
-                parts.append(sym.extra_p[self._par(ds)])
-            return ca.vertcat(*parts)
-
-        def constraints(m, sym):
-            rows = []
-            for ds, sur in surrogates.items():
-                u = inputs(m, sym, ds)
-                x = sym.extra_x[self._var(ds)]
-                for k, chart in enumerate(sur.space.charts):
-                    rows += [(e, lb_, ub_) for e, lb_, ub_ in chart.casadi_constraints(x[2 * k], x[2 * k + 1])]
-                rows.append((sur.polytope.casadi(u), -np.inf, 0.0))
-                if enforce_domain:
-                    a, bvec = sur.space.domain_rows()
-                    var_cols = np.ones(sur.space.dim, bool)
-                    if sur.space.load_is_input:
-                        var_cols[sur.space.index("load_scale")] = False
-                    keep = np.any(a[:, var_cols] != 0, axis=1)
-                    if keep.any():
-                        rows.append((ca.mtimes(ca.DM(a[keep]), u), -np.inf, bvec[keep]))
-            return rows
-
-        def extra_demand(m, sym):
-            dp, dq = ca.SX.zeros(m.nb), ca.SX.zeros(m.nb)
-            for ds, sur in surrogates.items():
-                u = inputs(m, sym, ds)
-                for k, bus in enumerate(m.bus_lookup[self.pcc_buses[ds]].to_numpy(int)):
-                    dp[int(bus)] = dp[int(bus)] + sur.regressors[k]["p_mw"].casadi(u) / m.base_mva
-                    dq[int(bus)] = dq[int(bus)] + sur.regressors[k]["q_mvar"].casadi(u) / m.base_mva
-            return dp, dq
-
-        def objective(m, sym):
-            cost = m.unit_cost(sym.pg, sym.qg)
-            for ds, sur in surrogates.items():
-                x = sym.extra_x[self._var(ds)]
-                a = sur.space.fpus["cost_a"].to_numpy(float)
-                b = sur.space.fpus["cost_b"].to_numpy(float)
-                for k in range(sur.space.n_fpu):
-                    cost = cost + a[k] * x[2 * k] ** 2 + b[k] * x[2 * k]
-            return cost
-
-        self.opf = ACOPF(ts, objective=objective, extra_variables=variables, extra_parameters=parameters,
-                         constraints=constraints, extra_demand=extra_demand, ipopt=ipopt)
+        self.net = _ts_alone(system)
+        self.pcc_buses = _pcc_buses(system, surrogates)
+        self.terms = SurrogateTerms(surrogates, self.pcc_buses, enforce_domain)
+        self.opf = ACOPF(self.net, extensions=[self.terms.extension()], ipopt=ipopt)
         self.build_time_s = self.opf.build_time_s
-
-    @staticmethod
-    def _var(ds: str) -> str:
-        return f"fpu:{ds}"
-
-    @staticmethod
-    def _par(ds: str) -> str:
-        return f"load:{ds}"
 
     def demand(self, scenario: Scenario | None) -> tuple[np.ndarray, np.ndarray]:
         """TS bus demand (p.u.) of a scenario (the net's own demand for None)."""
@@ -234,7 +180,7 @@ class SurrogateTSO:
             if not lo - 1e-12 <= lam <= hi + 1e-12:
                 raise ValueError(f"DS {ds!r}: load factor {lam} outside the surrogate's range {sur.space.load_range}")
             if sur.space.load_is_input:
-                params[self._par(ds)] = lam
+                params[load_parameter(ds)] = lam
         res = self.opf.solve(pd_, qd_, x0=x0, **params)
         return self._result(res, scenario, params)
 
@@ -243,11 +189,11 @@ class SurrogateTSO:
         vm, va = res.res_bus["vm_pu"], res.res_bus["va_degree"]
         for ds, sur in self.surrogates.items():
             b = self.pcc_buses[ds]
-            parts = [res.extra[self._var(ds)], [vm[b[0]]]]
+            parts = [res.extra[fpu_variable(ds)], [vm[b[0]]]]
             if sur.space.n_pcc == 2:
                 parts += [[vm[b[1]]], [va[b[1]] - va[b[0]]]]
             if sur.space.load_is_input:
-                parts.append([params[self._par(ds)]])
+                parts.append([params[load_parameter(ds)]])
             u = np.concatenate([np.asarray(p, float) for p in parts])
             us[ds] = u
             p, q = sur.predict_import(u)
@@ -316,7 +262,7 @@ class IntegratedOPF:
 
 def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], integrated: IntegratedOPF,
              scenario: Scenario | None = None) -> dict:
-    """Check a TSO dispatch by power flow.
+    """Check a TSO dispatch by power flow: implements eq. (p2-check), METHODS.md 'P2: ML surrogate of a DS'.
 
     Per DS (prefix ``<ds>:``): a power flow of the DS alone at u (`DSFlow`): the error of the predicted import
     against the true one (largest over the PCCs, MW / Mvar), the smallest voltage distance to the limits (p.u., < 0 violated)
@@ -342,7 +288,7 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario.
 
     Columns: scenario, ts_load_mean, integrated_status/cost/time_s, tso_status/cost/time_s, judged_cost (true total
-    cost of the TSO dispatch by T+D power flow, $/h), deviation_percent (judged vs integrated optimum), time_ratio
+    cost of the TSO dispatch by T+D power flow, $/h), deviation_pct (judged vs integrated optimum), time_ratio
     (TSO / integrated solve time), feasible and the violation counts of `judge`, per-DS checks of `validate`, and
     the DS load factors (``<ds>:load_scale``); attrs: build times (s) and timing_repeats. Both OPFs are solved
     ``repeats`` times per scenario from the same start, one after the other, and timed by the fastest Ipopt solve;
@@ -364,9 +310,9 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
         if tres.success:
             row.update(validate(tso, tres, flows, integ, sc))
             row["judged_cost"] = row["total_cost"]
-            row["deviation_percent"] = deviation(row["total_cost"], ires.objective) if ires.success else np.nan
+            row["deviation_pct"] = deviation(row["total_cost"], ires.objective) if ires.success else np.nan
         else:
-            row.update(feasible=False, converged=False, judged_cost=np.nan, deviation_percent=np.nan)
+            row.update(feasible=False, converged=False, judged_cost=np.nan, deviation_pct=np.nan)
         row["time_ratio"] = t_tso / t_int
         rows.append(row)
         inputs.append(tres.u if tres.success else None)

@@ -1,8 +1,24 @@
 """Chapter 05, single-round coordination: the FOR method's case studies (offers built offline per DS and load
-level, then `forlab.p1_for.coordinate.coordinate`)."""
+level, then `forlab.p1_for.coordinate.coordinate`: the TSO's OPF eq. (p1-tso), the DSOs' eq. (p1-dso) and the judged
+deviation eq. (p1-deviation), METHODS.md "P1: single-round coordination"), read back as the paper's table, the time
+budget and the cases that miss a target.
+
+`run(params)` computes the chapter's store (`to_store`): table ``case`` (one row per system and load level: integrated
+optimum, TSO and DSO times, judged cost and its deviation ``deviation_pct`` (%), violations, offline time), the TSO's
+PCC points (``pcc_row``, prefix ``pt_``) and every DSO's dispatch (``dso_row``, prefix ``dso_``, with its
+``solve_time_s``). The readers and text helpers read a store (the current run's or an archived one opened with
+`forlab.book.store.open_path`). Costs in the TS case's currency per hour ($/h), times in s in the store and ms in
+the tables.
+"""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book.tables import table, to_dataset
 from forlab.grid import td
 from forlab.p1_for.coordinate import DSOAgent, coordinate, scale_loads, single_pcc
 from forlab.p1_for.representation import make_offer
@@ -44,3 +60,289 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
         r["n_ds"] = len(system.ds)
         rows.append(r)
     return rows, offers_all
+
+
+CASE_STUDY_OPTIONS = ("n_directions", "face_grid", "n_workers", "warm_library", "repeats")
+TARGET_DEVIATION_PCT = 0.058
+"""The paper's bound on the mean cost deviation per case (%)."""
+TARGET_REDUCTION_PCT = 58.0
+"""The paper's best time reduction (58.11 %), the target on the largest system (%)."""
+
+
+# --------------------------------------------------------------------------- parameters and the computation
+def check_params(params: dict) -> None:
+    """Type checks of the chapter's parameters (ValueError naming the parameter)."""
+    if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
+                                                                        params["systems_list"]):
+        raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")
+    if not params["levels"] or not all(isinstance(x, (int, float)) and x > 0 for x in params["levels"]):
+        raise ValueError(f"levels must be positive fractions of the nominal load, got {params['levels']!r}")
+    for key in ("n_directions", "face_grid", "n_labelled", "n_cost", "n_workers", "repeats"):
+        if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
+            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    if not isinstance(params["warm_library"], bool):
+        raise TypeError(f"warm_library must be true or false, got {params['warm_library']!r}")
+
+
+def to_store(rows: list[dict]) -> xr.Dataset:
+    """`case_study` rows as the chapter's store: table ``case`` (one row per system and load level), the TSO's PCC
+    points (``pcc_row``, prefix ``pt_``) and the DSOs' dispatches (``dso_row``, prefix ``dso_``)."""
+    scalar = [k for k, v in rows[0].items() if not isinstance(v, pd.DataFrame)]
+    case = pd.DataFrame([{k: r[k] for k in scalar} for r in rows])
+    points = pd.concat([r["points"].assign(system=r["system"], level=r["level"]) for r in rows], ignore_index=True)
+    dso = pd.concat([r["dso"].assign(system=r["system"], level=r["level"]) for r in rows], ignore_index=True)
+    store = to_dataset(case, "case")
+    store.update(to_dataset(points, "pcc_row", "pt_"))
+    # the DSO table's per-DSO ``dso_success`` replaces the case table's (all DSOs of a case succeeded), as in
+    # every store written so far
+    store.update(to_dataset(dso, "dso_row", "dso_"))
+    return store
+
+
+def run(params: dict) -> xr.Dataset:
+    """The chapter's store: `case_study` of every system of ``systems_list`` at every load level (`to_store`)."""
+    check_params(params)
+    rows = []
+    for name in params["systems_list"]:
+        r, _ = case_study(name, params["levels"], **{k: params[k] for k in CASE_STUDY_OPTIONS},
+                          fit_options={"n_labelled": params["n_labelled"], "n_cost": params["n_cost"]})
+        rows += r
+    return to_store(rows)
+
+
+# --------------------------------------------------------------------------- the case-study table
+def coordination_table(st: xr.Dataset):
+    """The case-study table of a coordination store, in the form a paper prints (costs $/h, times ms).
+
+    Returns (all case columns, the printed table, per-system means). Stores written before the DSO warm start was
+    recorded lack the cold-start columns; the table then leaves them out.
+    """
+    t = table(st, "case")
+    cols = {
+        "system": t.system, "load (%)": (100 * t.level).round(0).astype(int),
+        "integrated cost ($/h)": t.integrated_cost.round(2), "integrated (ms)": (1e3 * t.integrated_time_s).round(1),
+        "proposed cost ($/h)": t.proposed_cost.round(2), "deviation (%)": t.deviation_pct.round(4),
+        "TSO (ms)": (1e3 * t.tso_time_s).round(1), "DSO max (ms)": (1e3 * t.dso_time_max_s).round(1),
+    }
+    if "dso_cold_time_max_s" in t:
+        cols["DSO max, cold start (ms)"] = (1e3 * t.dso_cold_time_max_s).round(1)
+    cols.update({
+        "time reduction (%)": t.time_reduction_parallel_pct.round(1),
+        "time reduction, DSOs summed (%)": t.time_reduction_sum_pct.round(1),
+    })
+    if "time_reduction_cold_pct" in t:
+        cols["time reduction, cold DSOs (%)"] = t.time_reduction_cold_pct.round(1)
+    cols.update({
+        "PCC mismatch": t.pcc_mismatch_max.round(4),
+        "violations": (t.n_vm_violations + t.n_branch_violations + t.n_gen_violations).astype(int),
+        "offline (s)": t.offline_time_s.round(1),
+    })
+    printed = pd.DataFrame(cols).set_index(["system", "load (%)"])
+    per_sys = t.groupby("system", sort=False).agg(
+        dev=("deviation_pct", "mean"), red=("time_reduction_parallel_pct", "mean"),
+        red_max=("time_reduction_parallel_pct", "max"), viol=("feasible", lambda s: int((~s.astype(bool)).sum())))
+    per_sys["viol"] = per_sys["viol"].astype(int)
+    return t, printed, per_sys
+
+
+def coordination_summary(per_sys: pd.DataFrame) -> str:
+    """Markdown bullet list of the per-system means against the paper's claims."""
+    return "\n".join(
+        f"- **{s}**: mean cost deviation {r.dev:.4f} % (paper: at most 0.058 %), time reduction {r.red:.1f} % on "
+        f"average and {r.red_max:.1f} % at best (paper: up to 58.11 %), {int(r.viol)} load level(s) with violations "
+        f"after the T+D power flow."
+        for s, r in per_sys.iterrows())
+
+
+def summary_text(per_sys: pd.DataFrame) -> str:
+    """Markdown: `coordination_summary` under its heading sentence."""
+    return "Per system, over the load levels:\n\n" + coordination_summary(per_sys)
+
+
+def coordination_targets(per_sys: pd.DataFrame) -> str:
+    """One sentence per target of the coordination issue, with the measured numbers."""
+    dev_ok = per_sys.dev <= TARGET_DEVIATION_PCT
+    largest = per_sys.index[-1]
+    return (
+        f"Cost deviation at most 0.058 % on average: met on {int(dev_ok.sum())} of {len(per_sys)} systems"
+        + (f" (missed on {', '.join(per_sys.index[~dev_ok])})" if (~dev_ok).any() else "")
+        + f". Time reduction on the largest system ({largest}): {per_sys.red.iloc[-1]:.1f} % on average, "
+        f"{per_sys.red_max.iloc[-1]:.1f} % at best (target: at least 58 %, "
+        f"{'met' if per_sys.red_max.iloc[-1] >= TARGET_REDUCTION_PCT else 'missed'}). Load levels with violations "
+        f"after the T+D power flow: {int(per_sys.viol.sum())}."
+    )
+
+
+def deviation_figure(t: pd.DataFrame):
+    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solve times (ms)
+    of the integrated AC-OPF and of the TSO plus the slowest DSO (``t`` from `coordination_table`)."""
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    for s_name, g in t.groupby("system"):
+        ax[0].plot(100 * g.level, g.deviation_pct, "o-", label=s_name)
+        ax[1].plot(100 * g.level, 1e3 * g.integrated_time_s, "s--", label=f"{s_name}, integrated")
+        ax[1].plot(100 * g.level, 1e3 * g.proposed_time_parallel_s, "o-", label=f"{s_name}, TSO + slowest DSO")
+    ax[0].axhline(TARGET_DEVIATION_PCT, color="grey", linestyle=":", label="paper's bound 0.058 %")
+    ax[0].set_xlabel("load level (% of nominal)")
+    ax[0].set_ylabel("cost deviation (%)")
+    ax[1].set_xlabel("load level (% of nominal)")
+    ax[1].set_ylabel("solve time (ms)")
+    for a in ax:
+        a.grid(alpha=0.3)
+        a.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- where the time goes
+def _iteration_row(r: pd.Series, s: pd.Series) -> dict:
+    """One row of `coordination_iterations`: case ``r`` and its slowest DSO ``s``."""
+    return {
+        "system": r.system, "load (%)": int(np.rint(100 * r.level)),
+        "integrated: iterations": int(r.integrated_iterations),
+        "integrated: ms": 1e3 * r.integrated_time_s,
+        "integrated: ms/iteration": 1e3 * r.integrated_time_s / max(int(r.integrated_iterations), 1),
+        "TSO: iterations": int(r.tso_iterations), "TSO: ms": 1e3 * r.tso_time_s, "slowest DSO": s.ds,
+        "DSO warm: iterations": int(s.iterations), "DSO start": s.start,
+        "DSO start distance": s.start_distance, "DSO cold: iterations": int(s.cold_iterations),
+        "DSO: ms/iteration": 1e3 * s.solve_time_s / max(int(s.iterations), 1),
+        **({"DSO warm - cold cost": s.fpu_cost - s.cold_fpu_cost} if "cold_fpu_cost" in s else {}),
+    }
+
+
+def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
+    """Per case: Ipopt iterations and solve time of the integrated AC-OPF, the TSO's FOR-based OPF and the slowest
+    DSO (warm start from its library and cold), with the per-iteration time (ms); None for stores without them."""
+    t = table(st, "case")
+    d = table(st, "dso_row", "dso_")
+    if "integrated_iterations" not in t or "iterations" not in d:
+        return None
+    slow = d.loc[d.groupby(["system", "level"]).solve_time_s.idxmax()].set_index(["system", "level"])
+    out = pd.DataFrame([_iteration_row(r, slow.loc[(r.system, r.level)]) for _, r in t.iterrows()])
+    out = out.set_index(["system", "load (%)"])
+    return out.round({c: 2 for c in out.columns if c != "DSO warm - cold cost"})
+
+
+def _budget_note(name: str, last: pd.Series) -> str:
+    """What the 58 % target asks of the DSO on system ``name`` (its means ``last``): its time budget after the
+    TSO's solve, in iterations at its own rate."""
+    t_int = last["integrated: ms"]
+    budget = 0.42 * t_int - last["TSO: ms"]  # 42 % = 100 % - the 58 % target
+    out = (f"\n\nFor a 58 % reduction on {name}, the TSO and the slowest DSO together would have to finish "
+           f"within 42 % of the integrated AC-OPF's {t_int:.0f} ms; ")
+    if budget > 0:
+        return out + (
+            f"after the TSO's {last['TSO: ms']:.0f} ms that leaves the DSO {budget:.0f} ms, about "
+            f"{budget / last['DSO: ms/iteration']:.0f} iterations at its {last['DSO: ms/iteration']:.1f} ms per "
+            f"iteration, against the {last['DSO warm: iterations']:.0f} it needs from its library (means over the "
+            f"load levels).")
+    return out + (f"the TSO alone takes {last['TSO: ms']:.0f} ms, which leaves the DSO no time at all (means over the "
+                  f"load levels).")
+
+
+def coordination_time_note(it: pd.DataFrame) -> str:
+    """Markdown: per system, mean iterations and ms/iteration of the integrated AC-OPF and of the slowest DSO (warm
+    and cold), from `coordination_iterations`; the last (largest) system's budget under the 58 % target."""
+    g = it.groupby(level="system", sort=False).mean(numeric_only=True)
+    lines = [
+        f"- **{s}**: integrated {r['integrated: iterations']:.0f} iterations at {r['integrated: ms/iteration']:.1f} "
+        f"ms; slowest DSO {r['DSO warm: iterations']:.0f} iterations from its library "
+        f"({r['DSO cold: iterations']:.0f} cold) at {r['DSO: ms/iteration']:.1f} ms; TSO {r['TSO: iterations']:.0f} "
+        f"iterations."
+        for s, r in g.iterrows()]
+    warm, cold = it["DSO warm: iterations"].to_numpy(float), it["DSO cold: iterations"].to_numpy(float)
+    nearest = int((it["DSO start"] == "nearest").sum())
+    same = ""
+    if "DSO warm - cold cost" in it:
+        same = (f" Started from its library or cold, every DSO reaches the same cost, within "
+                f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} per hour (largest difference).")
+    return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
+            f"Over all {len(it)} cases the library start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
+            f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
+            f"it first fails, then solves the projection and the cost OPF at the nearest point." + same
+            + _budget_note(g.index[-1], g.iloc[-1]))
+
+
+# --------------------------------------------------------------------------- where the PCC points land
+def pcc_points(st: xr.Dataset) -> pd.DataFrame:
+    """Per case and DS: the TSO's PCC point, the offer's f and price there, the DSO's mismatch, true FPU cost and
+    status, and the offered minus the true cost."""
+    pcc = table(st, "pcc_row", "pt_")
+    dso = table(st, "dso_row", "dso_")
+    pcc = pcc.merge(dso[["system", "level", "ds", "mismatch", "fpu_cost", "status"]], on=["system", "level", "ds"])
+    return pcc.assign(offer_vs_true_cost=pcc.offer_cost - pcc.fpu_cost)
+
+
+def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
+    """A case with a violation or a PCC mismatch: which DSs could not deliver, and the power flow's violations."""
+    bad = pts[(pts.system == r.system) & (pts.level == r.level) & (pts.mismatch > 1e-6)]
+    who = ", ".join(f"{b.ds} (f = {b.f:.1e} at the chosen point, mismatch {b.mismatch:.3f})" for _, b in bad.iterrows())
+    return (
+        f"- {r.system} at {100 * r.level:.0f} % load: the TSO's point lies inside the offer but outside the "
+        f"real FOR of {who or 'no DS'}; the DSO delivers the nearest feasible point and the TS slack covers the "
+        f"difference. The T+D power flow then shows {int(r.n_vm_violations)} voltage, "
+        f"{int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} generator violation(s) (largest "
+        f"voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator violation "
+        f"{r.max_gen_violation_mw:.2f} MW): a false-feasible point of the offer, the error chapter 04 measures.")
+
+
+def _slopes(g: pd.DataFrame, dso: pd.DataFrame) -> str:
+    """The offered against the true marginal price of import at the TSO's points ``g`` (empty for stores from before
+    the slopes were recorded)."""
+    if "true_slope_p" not in dso:
+        return ""
+    gs = g.merge(dso[["system", "level", "ds", "offer_slope_p", "true_slope_p"]], on=["system", "level", "ds"])
+    return (" Its marginal price of import there, the slope the TSO trades against, is "
+            + ", ".join(f"{100 * lv:.0f} %: offered {-o:.1f} against true {-tr:.1f}"
+                        for lv, o, tr in zip(gs.level, gs.offer_slope_p, gs.true_slope_p))
+            + " per MWh (what one more MW imported saves the DSO).")
+
+
+def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame, dso: pd.DataFrame,
+                    target_pct: float) -> str:
+    """A system whose mean deviation misses the target: per load level its deviation, offered against true cost
+    and slope, and why a quadratic price misses."""
+    g = pts[pts.system == name]
+    errs = ", ".join(f"{100 * lv:.0f} %: offered {oc:.1f} against true {tc:.1f}"
+                     for lv, oc, tc in zip(g.level, g.offer_cost, g.fpu_cost))
+    dev = t[t.system == name].set_index("level").deviation_pct
+    return (
+        f"- {name}: mean deviation {r.dev:.4f} % (per load level "
+        + ", ".join(f"{100 * lv:.0f} %: {v:.4f} %" for lv, v in dev.items())
+        + f") against the target of {target_pct} %. The offered quadratic price at the point the TSO chose "
+        f"differs from the DSO's true cost there ({errs}, in the TS case's currency per hour).{_slopes(g, dso)} When "
+        f"the offered slope is off, the TSO trades DS flexibility against its own generators at the wrong rate. A "
+        f"convex quadratic over (P, Q, V) cannot follow the DS cost where FPUs reach their limits (kinks), and "
+        f"the TSO's optimum tends to sit on the region's surface, where the fit is worst. Where the slopes agree, "
+        f"the rest can come from the region itself: the offer is shrunk by a safety margin (chapter 04), and the "
+        f"integrated optimum may lie in the part of the FOR it gives up.")
+
+
+def coordination_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> str:
+    """Markdown: every case with a violation or a PCC mismatch, and every system whose mean deviation exceeds the
+    target, each with the store's numbers that explain it (offered vs true DS cost at the chosen PCC point)."""
+    t, _, per_sys = coordination_table(st)
+    pcc = table(st, "pcc_row", "pt_")
+    dso = table(st, "dso_row", "dso_")
+    pts = pcc.merge(dso[["system", "level", "ds", "mismatch", "fpu_cost", "start"]], on=["system", "level", "ds"])
+    lines = [_violation_line(r, pts) for _, r in t[(~t.feasible.astype(bool)) | (t.pcc_mismatch_max > 1e-6)].iterrows()]
+    lines += [_deviation_line(s, r, t, pts, dso, target_pct) for s, r in per_sys[per_sys.dev > target_pct].iterrows()]
+    return "\n".join(lines) if lines else "Every case is feasible, and every system meets the deviation target."
+
+
+# --------------------------------------------------------------------------- paper-scale run
+def no_paper_store_text() -> str:
+    """Markdown shown when the paper profile's store is missing."""
+    return "No paper-scale store yet: run `forlab run 05_coordination --profile paper`."
+
+
+def paper_text(big: xr.Dataset) -> str:
+    """Markdown: where the paper-scale store comes from, its per-system summary and its targets."""
+    _, _, per_sys = coordination_table(big)
+    return (f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created "
+            f"{big.attrs['created_utc']}):\n\n" + coordination_summary(per_sys) + "\n\n"
+            + coordination_targets(per_sys))
+
+
+def paper_misses_text(big: xr.Dataset) -> str:
+    """Markdown: `coordination_misses` of the paper-scale store under its heading sentence."""
+    return "Where the paper-scale run misses a target, and why:\n\n" + coordination_misses(big)

@@ -1,7 +1,8 @@
 """The case study of chapter 07: ALADIN on several systems and execution modes, a latency sweep, ADMM, one store.
 
-`run_study(...)` runs everything the chapter shows and returns one xarray Dataset; the readers below turn the store
-back into the tables the chapter prints, so that the notebook only calls, plots and explains.
+`run(params)` (`run_study(...)`) runs everything the chapter shows and returns one xarray Dataset; the readers below
+turn the store back into the tables the chapter prints, the figure functions draw them and the text helpers write
+the chapter's result sentences, so that the notebook only calls and explains.
 
 System specifications: ``"case118:3"`` is a MATPOWER grid cut into 3 spectral areas (`forlab.grid.cases`),
 ``"case9+case33bw"`` an integrated T+D study system split into its zones, TS and one region per DS
@@ -18,7 +19,7 @@ Store layout (dimensions and their variables):
   "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_status``, ``run_iterations``,
   ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``, ``run_total_s``, ``run_setup_s``,
   ``run_cost_scale``;
-* ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.run.ITERATION_LOG`), prefixed ``it_``,
+* ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.ITERATION_LOG`), prefixed ``it_``,
   NaN after a run's last iteration;
 * ``msg``: what crosses the wire in one iteration of the first in-process run of every system and algorithm:
   ``msg_run``, ``msg_region``, ``msg_direction``, ``msg_field``, ``msg_numbers``, ``msg_bytes``.
@@ -34,10 +35,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import table
-from forlab.p3_aladin.admm import ADMMOptions, run_admm
-from forlab.p3_aladin.partition import Partition, partition
-from forlab.p3_aladin.run import ITERATION_LOG, ALADINOptions, ALADINResult, run_aladin
+from forlab.book.tables import table, to_dataset
+from forlab.p3_aladin import (
+    ITERATION_LOG,
+    ADMMOptions,
+    ALADINOptions,
+    ALADINResult,
+    Partition,
+    partition,
+    run_admm,
+    run_aladin,
+)
 
 # Published anchors the chapter compares with (not computed here).
 ANCHORS = {
@@ -79,6 +87,124 @@ def _central(net) -> tuple[float, float, str]:
     return (float(res.objective) if res.success else float("nan")), float(res.solve_time_s), res.status
 
 
+# ---------------------------------------------------------------------------------------------------- the study
+#: the chapter's parameters and their types (the notebook's ``parameters`` cell)
+PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
+                   "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
+                   "n_workers": int, "address": str}
+
+
+def check_params(params: dict) -> None:
+    """Reject missing parameters, wrong types and unknown execution modes (`TypeError` / `ValueError`)."""
+    for name, kind in PARAMETER_TYPES.items():
+        if name not in params:
+            raise ValueError(f"parameter {name!r} is missing")
+        if not isinstance(params[name], kind) or (kind is int and isinstance(params[name], bool)):
+            raise TypeError(f"parameter {name!r} must be a {kind.__name__}, not {type(params[name]).__name__}")
+    bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "address")]
+    if bad:
+        raise ValueError(f"modes must be 'inprocess', 'dask' or 'address', not {bad}")
+
+
+def run(params: dict, progress=print) -> xr.Dataset:
+    """The chapter's store from its parameters (the notebook's ``PARAMS``): `check_params`, then `run_study`
+    (``address`` "" means a local cluster)."""
+    check_params(params)
+    return run_study(params["systems"], params["modes"], params["latencies_ms"], params["latency_system"],
+                     params["kkt_systems"], params["admm_system"], max_iter=params["max_iter"],
+                     admm_max_iter=params["admm_max_iter"], n_workers=params["n_workers"],
+                     address=params["address"] or None, extended_max_iter=params["extended_max_iter"],
+                     progress=progress)
+
+
+class Recorder:
+    """The runs of the study in the order they were made: (system, mode, one-way latency in ms, result)."""
+
+    def __init__(self, progress=print):
+        self.results: list[tuple[str, str, float, ALADINResult]] = []
+        self.progress = progress
+
+    def __call__(self, spec: str, mode: str, lat: float, res: ALADINResult) -> None:
+        self.results.append((spec, mode, lat, res))
+        self.progress(f"{res.algorithm:6s} {res.options.get('qp', ''):7s} {spec:28s} {mode:9s} {lat:6.1f} ms: "
+                      f"{res.iterations:4d} it, gap {res.gap:.1e}, consensus {res.consensus:.1e}, "
+                      f"{res.total_s:.2f} s, {res.status}")
+
+
+def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, list[dict], list[dict]]:
+    """Nets and partitions of every system, with their ``sys_*`` and ``area_*`` rows (centralized AC-OPF solved
+    once per system, for the gap)."""
+    nets, parts, sysrows, arearows = {}, {}, [], []
+    for spec in specs:
+        net, part = load(spec)
+        obj, t, status = _central(net)
+        nets[spec], parts[spec] = net, part
+        sysrows.append({"spec": spec, "buses": part.model.nb, "regions": part.n_regions,
+                        "cut_branches": len(part.cut_branches), "central_objective": obj, "central_time_s": t,
+                        "central_status": status})
+        for region, row in part.summary().iterrows():
+            arearows.append({"system": spec, "region": region, **row.to_dict()})
+        progress(f"{spec}: {part.model.nb} buses, {part.n_regions} regions, centralized {obj:.2f} ({status})")
+    return nets, parts, sysrows, arearows
+
+
+def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
+                  kkt_systems: list[str], admm_system: str, max_iter: int, admm_max_iter: int,
+                  extended_max_iter: int) -> None:
+    """The in-process runs: ALADIN on every system, ALADIN-alpha's QP on ``kkt_systems``, the longer re-runs of the
+    systems that did not converge, ALADIN and ADMM on ``admm_system``."""
+    aladin = ALADINOptions(max_iter=max_iter)
+    for spec in systems:
+        if "inprocess" in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+    for spec in kkt_systems:
+        if spec not in systems or "inprocess" not in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+        opts = ALADINOptions(max_iter=max_iter, qp="kkt")
+        record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+    if extended_max_iter > max_iter:
+        for spec, mode, _lat, res in record.results[:]:  # a copy: record() appends
+            if res.algorithm == "aladin" and res.options["qp"] == "reduced" and mode == "inprocess" \
+                    and not res.converged:
+                opts = ALADINOptions(max_iter=extended_max_iter)
+                record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+    if admm_system not in systems or "inprocess" not in modes:
+        record(admm_system, "inprocess", 0.0,
+               run_aladin(nets[admm_system], parts[admm_system], aladin, reference=ref[admm_system]))
+    record(admm_system, "inprocess", 0.0, run_admm(nets[admm_system], parts[admm_system],
+                                                   ADMMOptions(max_iter=admm_max_iter), reference=ref[admm_system]))
+
+
+def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
+             latencies_ms: list[float], latency_system: str, max_iter: int, n_workers: int,
+             address: str | None) -> None:
+    """The Dask runs: ALADIN on every system in every Dask mode, and the latency sweep on ``latency_system``
+    (0 ms: plain "dask", > 0: "wan") on the local cluster."""
+    aladin = ALADINOptions(max_iter=max_iter)
+    dask_modes = [m for m in modes if m in ("dask", "address")]
+    if not (dask_modes or latencies_ms):
+        return
+    from forlab.book.parallel import client as dask_client
+
+    for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
+        if mode is None:
+            continue
+        with dask_client(address=address if mode == "address" else None, n_workers=n_workers) as c:
+            if mode in dask_modes:
+                for spec in systems:
+                    record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
+                                                       client=c, mode=mode))
+            if mode != "dask":
+                continue
+            for lat in latencies_ms:
+                if lat == 0 and "dask" in dask_modes and latency_system in systems:
+                    continue
+                m = "wan" if lat > 0 else "dask"
+                record(latency_system, m, float(lat),
+                       run_aladin(nets[latency_system], parts[latency_system], aladin,
+                                  reference=ref[latency_system], client=c, mode=m, latency_ms=float(lat)))
+
+
 def run_study(
     systems: list[str],
     modes: list[str],
@@ -105,101 +231,50 @@ def run_study(
         ``max_iter`` is run again with this limit (to show how many iterations it needs).
     """
     specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, admm_system]))
-    nets, parts, sysrows, arearows = {}, {}, [], []
-    for spec in specs:
-        net, part = load(spec)
-        obj, t, status = _central(net)
-        nets[spec], parts[spec] = net, part
-        sysrows.append({"spec": spec, "buses": part.model.nb, "regions": part.n_regions,
-                        "cut_branches": len(part.cut_branches), "central_objective": obj, "central_time_s": t,
-                        "central_status": status})
-        for region, row in part.summary().iterrows():
-            arearows.append({"system": spec, "region": region, **row.to_dict()})
-        progress(f"{spec}: {part.model.nb} buses, {part.n_regions} regions, centralized {obj:.2f} ({status})")
+    nets, parts, sysrows, arearows = load_systems(specs, progress)
     ref = {r["spec"]: r["central_objective"] for r in sysrows}
-
-    results: list[tuple[str, str, float, ALADINResult]] = []
-
-    def record(spec, mode, lat, res):
-        results.append((spec, mode, lat, res))
-        progress(f"{res.algorithm:6s} {res.options.get('qp', ''):7s} {spec:28s} {mode:9s} {lat:6.1f} ms: "
-                 f"{res.iterations:4d} it, gap {res.gap:.1e}, consensus {res.consensus:.1e}, {res.total_s:.2f} s, "
-                 f"{res.status}")
-
-    aladin = ALADINOptions(max_iter=max_iter)
-    for spec in systems:
-        if "inprocess" in modes:
-            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
-    for spec in kkt_systems:
-        if spec not in systems or "inprocess" not in modes:
-            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
-        opts = ALADINOptions(max_iter=max_iter, qp="kkt")
-        record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
-    if extended_max_iter > max_iter:
-        for spec, mode, _lat, res in results[:]:  # a copy: record() appends
-            if res.algorithm == "aladin" and res.options["qp"] == "reduced" and mode == "inprocess" \
-                    and not res.converged:
-                opts = ALADINOptions(max_iter=extended_max_iter)
-                record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
-    if admm_system not in systems or "inprocess" not in modes:
-        record(admm_system, "inprocess", 0.0,
-               run_aladin(nets[admm_system], parts[admm_system], aladin, reference=ref[admm_system]))
-    record(admm_system, "inprocess", 0.0, run_admm(nets[admm_system], parts[admm_system],
-                                                   ADMMOptions(max_iter=admm_max_iter), reference=ref[admm_system]))
-
-    dask_modes = [m for m in modes if m in ("dask", "address")]
-    if dask_modes or latencies_ms:
-        from forlab.book.parallel import client as dask_client
-
-        for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
-            if mode is None:
-                continue
-            with dask_client(address=address if mode == "address" else None, n_workers=n_workers) as c:
-                if mode in dask_modes:
-                    for spec in systems:
-                        record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
-                                                           client=c, mode=mode))
-                if mode == "dask":
-                    for lat in latencies_ms:
-                        if lat == 0 and "dask" in dask_modes and latency_system in systems:
-                            continue
-                        m = "wan" if lat > 0 else "dask"
-                        record(latency_system, m, float(lat),
-                               run_aladin(nets[latency_system], parts[latency_system], aladin,
-                                          reference=ref[latency_system], client=c, mode=m, latency_ms=float(lat)))
-    return _to_store(sysrows, arearows, results, max_iter, admm_max_iter)
+    record = Recorder(progress)
+    run_inprocess(record, nets, parts, ref, systems, modes, kkt_systems, admm_system, max_iter, admm_max_iter,
+                  extended_max_iter)
+    run_dask(record, nets, parts, ref, systems, modes, latencies_ms, latency_system, max_iter, n_workers, address)
+    return to_store(sysrows, arearows, record.results, max_iter, admm_max_iter)
 
 
-def _to_store(sysrows, arearows, results, max_iter, admm_max_iter) -> xr.Dataset:
-    sysdf = pd.DataFrame(sysrows)
-    areadf = pd.DataFrame(arearows)
-    n_it = max(res.iterations for *_, res in results)
-    data = {f"sys_{c}": ("system", sysdf[c].to_numpy()) for c in sysdf.columns}
-    data.update({f"area_{c}": ("area", areadf[c].to_numpy()) for c in areadf.columns})
-    runrows, msgrows = [], []
-    logs = {c: np.full((len(results), n_it), np.nan) for c in LOG_COLUMNS}
-    seen = set()
-    for k, (spec, mode, lat, res) in enumerate(results):
-        runrows.append({"system": spec, "algorithm": res.algorithm, "qp": res.options.get("qp", ""), "mode": mode,
-                        "max_iter": res.options["max_iter"],
-                        "latency_ms": lat, "converged": bool(res.converged), "status": res.status,
-                        "iterations": res.iterations, "objective": res.objective, "reference": res.reference,
-                        "gap": res.gap, "consensus": res.consensus, "total_s": res.total_s, "setup_s": res.setup_s,
-                        "cost_scale": res.options["cost_scale_used"]})
-        for c in LOG_COLUMNS:
-            logs[c][k, : res.iterations] = res.log[c].to_numpy(float)
+def _run_row(spec: str, mode: str, lat: float, res: ALADINResult) -> dict:
+    """The ``run_*`` row of one run."""
+    return {"system": spec, "algorithm": res.algorithm, "qp": res.options.get("qp", ""), "mode": mode,
+            "max_iter": res.options["max_iter"], "latency_ms": lat, "converged": bool(res.converged),
+            "status": res.status, "iterations": res.iterations, "objective": res.objective,
+            "reference": res.reference, "gap": res.gap, "consensus": res.consensus, "total_s": res.total_s,
+            "setup_s": res.setup_s, "cost_scale": res.options["cost_scale_used"]}
+
+
+def _message_rows(results) -> list[dict]:
+    """The ``msg_*`` rows: the messages of the first in-process run of every (system, algorithm, QP form)."""
+    rows, seen = [], set()
+    for k, (spec, mode, _lat, res) in enumerate(results):
         key = (spec, res.algorithm, res.options.get("qp", ""))
         if mode == "inprocess" and key not in seen:
             seen.add(key)
             for row in res.messages.itertuples():
-                msgrows.append({"run": k, "region": row.region, "direction": row.direction, "field": row.field,
-                                "numbers": row.numbers, "bytes": row.bytes})
-    rundf = pd.DataFrame(runrows)
-    data.update({f"run_{c}": ("run", rundf[c].to_numpy()) for c in rundf.columns})
+                rows.append({"run": k, "region": row.region, "direction": row.direction, "field": row.field,
+                             "numbers": row.numbers, "bytes": row.bytes})
+    return rows
+
+
+def to_store(sysrows, arearows, results, max_iter, admm_max_iter) -> xr.Dataset:
+    """The chapter's store (module docstring) from the system and area rows and the recorded runs."""
+    n_it = max(res.iterations for *_, res in results)
+    logs = {c: np.full((len(results), n_it), np.nan) for c in LOG_COLUMNS}
+    for k, (*_, res) in enumerate(results):
+        for c in LOG_COLUMNS:
+            logs[c][k, : res.iterations] = res.log[c].to_numpy(float)
+    tables = [to_dataset(pd.DataFrame(sysrows), "system", "sys_"), to_dataset(pd.DataFrame(arearows), "area", "area_"),
+              to_dataset(pd.DataFrame([_run_row(*r) for r in results]), "run", "run_")]
+    data = {k: v for t in tables for k, v in t.data_vars.items()}
     data.update({f"it_{c}": (("run", "iteration"), v, {"long_name": ITERATION_LOG[c]}) for c, v in logs.items()})
-    msgdf = pd.DataFrame(msgrows)
-    data.update({f"msg_{c}": ("msg", msgdf[c].to_numpy()) for c in msgdf.columns})
-    ds = xr.Dataset(data, coords={"run": np.arange(len(rundf)), "iteration": np.arange(1, n_it + 1)})
+    data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
+    ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
     for v in ds.data_vars:
         if ds[v].dtype == object:
             ds[v] = ds[v].astype(str)
@@ -362,3 +437,287 @@ def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]
 def fmt_iteration(v: float) -> str:
     """'after N' or 'never' for an iteration count that may be NaN."""
     return "never" if np.isnan(v) else f"after {v:.0f}"
+
+
+def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
+    """Which store the chapter reads: chapter, git commit and number of runs."""
+    return f"chapter {st.attrs['chapter']}, commit {st.attrs['git_commit']}, {len(table)} runs"
+
+
+# ---------------------------------------------------------------------------------------------------- convergence
+def _log_axes(ax, ylabels: tuple[str, str], legend_all: bool = False) -> None:
+    """Labels, grid and legend of a (consensus, gap) pair of axes."""
+    ax[0].set_ylabel(ylabels[0])
+    ax[1].set_ylabel(ylabels[1])
+    for a in ax:
+        a.set_xlabel("iteration")
+        a.grid(alpha=0.3)
+        if legend_all:
+            a.legend()
+    if not legend_all:
+        ax[1].legend(fontsize=7)
+
+
+def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
+    """Consensus violation and gap per iteration of every system in-process with the default QP (the longest run
+    of each system), with the targets (dotted) and ``max_iter`` (vertical line). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
+    longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
+    for k, r in longest.iterrows():
+        g = its[its.run == k]
+        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system)
+        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system)
+    ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
+    ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
+    for a in ax:
+        a.axvline(max_iter, color="grey", linewidth=0.8)
+    _log_axes(ax, ("consensus violation (rad, p.u.)", "optimality gap"))
+    fig.tight_layout()
+    return fig
+
+
+def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.DataFrame:
+    """The in-process ALADIN runs of ``kkt_systems`` with ``max_iter`` iterations, both QP forms."""
+    sel = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin")]
+    return sel[sel.system.isin(kkt_systems) & (sel.max_iter == max_iter)]
+
+
+def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
+    """Consensus and gap per iteration of `kkt_runs`: the default QP solid, ALADIN-alpha's ("kkt") dashed."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.6), sharex=True)
+    colors = dict(zip(kkt_systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    for k, r in kk.iterrows():
+        g = its[its.run == k]
+        style = "--" if r.qp == "kkt" else "-"
+        for a, col in zip(ax, ["consensus", "gap"]):
+            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=1e6), style, marker=".", color=colors[r.system],
+                       label=f"{r.system}, {r.qp}")
+    _log_axes(ax, ("consensus violation (rad, p.u.), clipped at 1e6", "optimality gap"))
+    fig.tight_layout()
+    return fig
+
+
+def kkt_text(kk: pd.DataFrame) -> str:
+    """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
+    return "\n\n".join(
+        f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
+        f"{r.iterations} iterations ({r.status}); the default QP "
+        + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
+           else f"ends with gap {d.gap:.1e}.")
+        for r in kk[kk.qp == "kkt"].itertuples()
+        for d in kk[(kk.qp == "reduced") & (kk.system == r.system)].itertuples())
+
+
+def _sci(frame: pd.DataFrame, columns=("gap", "consensus")) -> pd.DataFrame:
+    """``frame`` with the given columns written as 1.2e-05."""
+    frame = frame.copy()
+    for c in columns:
+        frame[c] = frame[c].map(lambda v: f"{v:.1e}")
+    return frame
+
+
+def convergence_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The convergence table as the chapter prints it (gap and consensus in scientific notation)."""
+    cols = ["system", "algorithm", "qp", "mode", "latency_ms", "iterations", "it_loose", "it_target", "gap",
+            "consensus", "total_s", "time_per_iter_s", "setup_s", "central_time_s", "status"]
+    return _sci(table[cols]).round(4)
+
+
+# ---------------------------------------------------------------------------------------------------- time
+def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Mean time per iteration (s) of every ALADIN run with the default QP and ``max_iter`` iterations, split into
+    the local step (slowest region), the QP and the communication; one row per run."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
+    return pd.DataFrame({
+        "local (slowest region)": [its[its.run == k].local_s.mean() for k in sub.index],
+        "QP": [its[its.run == k].qp_s.mean() for k in sub.index],
+        "communication": [its[its.run == k].comm_s.mean() for k in sub.index],
+    }, index=[f"{r.system}, {r.mode}{f' {r.latency_ms:g} ms' if r.latency_ms else ''}" for r in sub.itertuples()])
+
+
+def time_split_figure(split: pd.DataFrame):
+    """Stacked bars of `time_split` (ms per iteration)."""
+    ax = (1e3 * split).plot.barh(stacked=True, figsize=(9, 0.35 * len(split) + 1.5))
+    ax.set_xlabel("mean time per iteration (ms)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
+    """The range of `dask_overhead` ratios in one sentence (Markdown; empty without Dask runs)."""
+    if not len(over):
+        return ""
+    return (f"Across the systems, a Dask iteration takes {over.ratio.min():.2f} to {over.ratio.max():.2f} times an "
+            f"in-process one on this machine ({n_workers} worker processes on the cores the machine gives; regions "
+            f"beyond the number of workers share a process). The regions' compute runs in parallel there, the "
+            f"messages cost serialisation and a scheduler round trip.")
+
+
+def latency_figure(lat: pd.DataFrame, system: str):
+    """Time per iteration against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
+    2 x latency" (dashed); None without latency runs."""
+    import matplotlib.pyplot as plt
+
+    if not len(lat):
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", label="measured")
+    base = lat[lat.latency_ms == 0]
+    if len(base):
+        ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
+                label="zero-latency run + 2 x latency")
+    ax.set_xlabel("one-way latency (ms)")
+    ax.set_ylabel("time per iteration (ms)")
+    ax.set_title(system)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def latency_text(lat: pd.DataFrame, system: str) -> str:
+    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs)."""
+    if not len(lat):
+        return ""
+    hi = lat.iloc[-1]
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {int(hi.iterations)} iterations and "
+            f"{hi.total_s:.2f} s instead of {lat.iloc[0].total_s:.2f} s: ALADIN's few rounds keep the slowdown to "
+            f"{hi.total_s / lat.iloc[0].total_s:.1f} times, where an algorithm that needs hundreds of rounds would "
+            f"pay the latency hundreds of times (next section).")
+
+
+# ---------------------------------------------------------------------------------------------------- ADMM
+def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
+    """ALADIN (default QP) and ADMM in-process on ``system`` with one of ``max_iters``: every such run."""
+    return table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(list(max_iters)))
+                 & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
+
+
+def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
+    """Consensus and gap per iteration of `admm_runs` (log-log)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+    for k, r in cmp_.iterrows():
+        g = its[its.run == k]
+        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=r.algorithm)
+        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=r.algorithm)
+    _log_axes(ax, ("consensus violation (rad, p.u.)", "optimality gap"), legend_all=True)
+    fig.tight_layout()
+    return fig
+
+
+def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
+    """`admm_runs` as the chapter prints them, one row per algorithm."""
+    return cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
+                 "time_per_iter_s", "bytes_per_iter", "status"]].set_index("algorithm").round(6)
+
+
+def admm_text(cmp_: pd.DataFrame, system: str, anchors: dict) -> str:
+    """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors, in one paragraph (Markdown)."""
+    pm, rp = anchors["powermodelsada_admm_case300"], anchors["rapidpf_aladin_steps"]
+    a_ = cmp_[cmp_.algorithm == "aladin"].iloc[0]
+    d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
+    fmt = fmt_iteration
+    return (
+        f"On {system}, ALADIN reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt(a_.it_loose)} iterations, ADMM "
+        f"{fmt(d_.it_loose)} (of {d_.iterations}); the target $10^{{-6}}$, $10^{{-4}}$: ALADIN {fmt(a_.it_target)}, "
+        f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM iteration is "
+        f"cheaper ({1e3 * d_.time_per_iter_s:.1f} ms against {1e3 * a_.time_per_iter_s:.1f} ms, "
+        f"{d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes), but the rounds dominate. For scale: "
+        f"{pm['source']} needs {pm['iterations']} iterations and {pm['time_s']} s on {pm['cores']} cores at its own "
+        f"tolerances; {rp['source']} needs {rp['steps']} steps up to {rp['largest_buses']} buses, for the easier "
+        f"power-flow problem (a zero-residual least-squares problem, no optimality).")
+
+
+def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
+    """`message_summary` of the given systems, indexed by system, algorithm, direction and field."""
+    msgs = message_summary(st)
+    return msgs[msgs.system.isin(systems)].set_index(["system", "algorithm", "direction", "field"])
+
+
+# ---------------------------------------------------------------------------------------------------- full profile
+def full_profile(big: xr.Dataset) -> dict:
+    """What the chapter shows of a full-profile store: its parameters (``params``), the PowerModelsADA anchor
+    (``anchor``), the convergence table (``table``), `targets` (``targets``), `dask_overhead` (``overhead``),
+    `latency_sweep` (``latency``) and `admm_comparison` (``admm``)."""
+    bp = json.loads(big.attrs["parameters"])
+    bt = convergence_table(big)
+    return {"params": bp, "anchor": json.loads(big.attrs["anchors"])["powermodelsada_admm_case300"], "table": bt,
+            "targets": targets(bt, bp["max_iter"]), "overhead": dask_overhead(bt, bp["max_iter"]),
+            "latency": latency_sweep(bt, bp["latency_system"], iterations(big)),
+            "admm": admm_comparison(bt, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))}
+
+
+def provenance_text(st: xr.Dataset) -> str:
+    """Where a store comes from: its path, git commit and creation time (Markdown)."""
+    return f"From `{st.attrs['store_path']}` (git commit {st.attrs['git_commit']}, created {st.attrs['created_utc']})."
+
+
+def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
+    """`targets` as the chapter prints them."""
+    shown = _sci(tg[["system", "it_target", "met", "iterations", "gap", "consensus", "total_s", "status"]])
+    return shown.set_index("system").round(3)
+
+
+def overhead_range_text(bo: pd.DataFrame) -> str:
+    """The range and median of the Dask / in-process ratios (`dask_overhead`); empty without Dask runs."""
+    if not len(bo):
+        return ""
+    return (f"Dask against in-process, time per iteration: {bo.ratio.min():.2f} to {bo.ratio.max():.2f} "
+            f"times (median {bo.ratio.median():.2f}) over {len(bo)} systems.")
+
+
+def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
+    """Communication time per iteration without and with the largest latency (`latency_sweep` with its per-iteration
+    columns), against the emulation's prediction; empty with fewer than two latencies."""
+    if len(bl) <= 1:
+        return ""
+    hi = bl.iloc[-1]
+    return (f"On {system}, the communication time per iteration is {bl.comm_ms.iloc[0]:.0f} ms "
+            f"without latency and {hi.comm_ms:.0f} ms at {hi.latency_ms:g} ms one way (the emulation "
+            f"predicts {hi.comm_predicted_ms:.0f} ms); the run takes {hi.total_s:.1f} s against "
+            f"{bl.total_s.iloc[0]:.1f} s ({hi.slowdown:.2f} times). The coordinator's QP, "
+            f"{bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across these runs, dominates an "
+            f"iteration and varies with the load of the shared machine by as much as the latency adds, so the "
+            f"wall times of this sweep need not grow with the latency.")
+
+
+def admm_target_text(bc: pd.DataFrame, system: str, anchor: dict) -> str:
+    """ALADIN's target iteration against ADMM's loose and target iterations on ``system`` (`admm_comparison`), with
+    PowerModelsADA's published run; empty unless both algorithms ran."""
+    if not {"aladin", "admm"} <= set(bc.index):
+        return ""
+    a_, d_ = bc.loc["aladin"], bc.loc["admm"]
+    return (f"On {system}, ALADIN reaches the target (consensus $10^{{-6}}$, gap $10^{{-4}}$) "
+            f"{fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on the same "
+            f"partition reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt_iteration(d_.it_loose)} "
+            f"and the target {fmt_iteration(d_.it_target)}; it stops after {d_.iterations} "
+            f"iterations ({d_.status} by its own tolerances, {d_.total_s:.1f} s) with gap {d_.gap:.1e} and "
+            f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs {anchor['iterations']} iterations and "
+            f"{anchor['time_s']} s on {anchor['cores']} cores there, at its own tolerances.")
+
+
+def full_profile_text(fp: dict) -> str:
+    """The full profile's findings in one paragraph (Markdown): Dask overhead, latency, ALADIN against ADMM."""
+    bp = fp["params"]
+    parts = [overhead_range_text(fp["overhead"]), latency_comm_text(fp["latency"], bp["latency_system"]),
+             admm_target_text(fp["admm"], bp["admm_system"], fp["anchor"])]
+    return " ".join(p for p in parts if p)
+
+
+def anchors(st: xr.Dataset) -> dict:
+    """The published anchors a store was compared with (`ANCHORS` when it was written)."""
+    return json.loads(st.attrs["anchors"])
+
+
+def admm_comparison_shown(bc: pd.DataFrame) -> pd.DataFrame:
+    """`admm_comparison` as the chapter prints it."""
+    return bc[["iterations", "it_loose", "it_target", "gap", "consensus", "total_s", "time_per_iter_s", "status"]
+              ].round(6)

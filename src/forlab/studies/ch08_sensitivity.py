@@ -31,6 +31,7 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
 from __future__ import annotations
 
 import json
+import os
 import time
 import traceback
 from collections.abc import Sequence
@@ -40,8 +41,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["COLUMNS", "FLAGS", "KINDS", "METHODS", "TEXT", "Variant", "aladin_dispatch", "figure", "findings",
-           "frame", "run_p1", "run_p2", "run_p3", "run_sensitivity", "summary", "to_store", "variants"]
+__all__ = ["COLUMNS", "FLAGS", "KINDS", "METHODS", "TEXT", "Variant", "aladin_dispatch", "base_case_text",
+           "design_table", "figure", "findings", "frame", "paper_text", "run", "run_p1", "run_p2", "run_p3",
+           "run_sensitivity", "store_text", "study_design", "summary", "to_store", "variants"]
 
 METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
 """Method codes and their short names (as in the method chapters)."""
@@ -216,7 +218,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             system_name, "P1", v, ds_buses=n_bus,
             integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
             integrated_status=str(r["integrated_status"]), cost=r["proposed_cost"],
-            deviation_pct=r["cost_deviation_pct"], tso_ms=1e3 * r["tso_time_s"], dso_ms=1e3 * r["dso_time_max_s"],
+            deviation_pct=r["deviation_pct"], tso_ms=1e3 * r["tso_time_s"], dso_ms=1e3 * r["dso_time_max_s"],
             online_ms=1e3 * r["proposed_time_parallel_s"], offline_s=r["offline_time_s"], rounds=1,
             bytes=sent + 3 * 8 * n_ds, method_status=str(r["tso_status"]),
             dso_status=";".join(sorted(set(map(str, dso.status)))), pcc_error=r["pcc_mismatch_max"],
@@ -270,7 +272,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
                 system_name, "P2", v, ds_buses=_ds_buses(system),
                 integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
                 integrated_status=str(r["integrated_status"]), cost=r.get("judged_cost", np.nan),
-                deviation_pct=r.get("deviation_percent", np.nan), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
+                deviation_pct=r.get("deviation_pct", np.nan), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
                 online_ms=1e3 * r["tso_time_s"], offline_s=offline, rounds=1, bytes=sent,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
                 **(_verdict(r.to_dict()) if ok else {}),
@@ -339,49 +341,66 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequence[str] = ("P1", "P2", "P3"), *,
-                    p1: dict | None = None, p2: dict | None = None, p3: dict | None = None, repeats: int = 3,
-                    progress=print) -> pd.DataFrame:
-    """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
-    `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
-    Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_s``, the wall time of the
-    method on the variant's system group (s)."""
-    from forlab.grid import td
-
-    unknown = set(methods) - set(METHODS)
-    if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
+def _cases(design: Sequence[Variant]) -> dict[tuple, list[Variant]]:
+    """The distinct cases of ``design`` (a case shared by several factors, the base case, once), grouped by the
+    study system they share (`Variant.system_key`): one system build and one P2 surrogate per group."""
     unique: dict[tuple, Variant] = {}
     for v in design:
         unique.setdefault(v.case_key, v)
     groups: dict[tuple, list[Variant]] = {}
     for v in unique.values():
         groups.setdefault(v.system_key, []).append(v)
+    return groups
+
+
+def _run_method(method: str, system_name: str, group: list[Variant], system, failure, repeats: int,
+                options: dict) -> list[dict]:
+    """One method on one group of cases; a system that could not be built (``system`` None) is a failure row per
+    case and method."""
+    if system is None:
+        return [_failed(system_name, method, v, failure) for v in group]
+    if method == "P1":
+        return run_p1(system_name, group, repeats=repeats, system=system, **(options.get("P1") or {}))
+    if method == "P2":
+        return run_p2(system_name, group, repeats=repeats, system=system, **(options.get("P2") or {}))
+    return [run_p3(system_name, v, repeats=repeats, system=system, **(options.get("P3") or {})) for v in group]
+
+
+def _progress_line(method: str, key: tuple, rows: list[dict], wall: float) -> str:
+    return (f"{method} n_fpus={key[0]} ties={key[1]}: {len(rows)} case(s) in {wall:.1f} s, "
+            + ", ".join(f"{r['deviation_pct']:.4f} %" if np.isfinite(r["deviation_pct"]) else r["method_status"]
+                        for r in rows))
+
+
+def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequence[str] = ("P1", "P2", "P3"), *,
+                    p1: dict | None = None, p2: dict | None = None, p3: dict | None = None, repeats: int = 3,
+                    progress=print) -> pd.DataFrame:
+    """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
+    `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
+    Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_time_s``, the wall time of
+    the method on the variant's system group (s)."""
+    from forlab.grid import td
+
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
+    options = {"P1": p1, "P2": p2, "P3": p3}
     done: dict[tuple, dict] = {}  # (case_key, method) -> row
-    for key, group in groups.items():
+    for key, group in _cases(design).items():
+        system, failure = None, None
         try:
             system = td.load_system(system_name, **group[0].system_options)
         except Exception as err:  # noqa: BLE001 - a system that cannot be built is a recorded failure per method
-            system = None
             failure = err
         for method in methods:
             t0 = time.perf_counter()
-            if system is None:
-                rows = [_failed(system_name, method, v, failure) for v in group]
-            elif method == "P1":
-                rows = run_p1(system_name, group, repeats=repeats, system=system, **(p1 or {}))
-            elif method == "P2":
-                rows = run_p2(system_name, group, repeats=repeats, system=system, **(p2 or {}))
-            else:
-                rows = [run_p3(system_name, v, repeats=repeats, system=system, **(p3 or {})) for v in group]
+            rows = _run_method(method, system_name, group, system, failure, repeats, options)
             wall = time.perf_counter() - t0
             for v, r in zip(group, rows):
-                r["wall_s"] = wall
+                r["wall_time_s"] = wall
                 done[(v.case_key, method)] = r
             if progress:
-                progress(f"{method} n_fpus={key[0]} ties={key[1]}: {len(group)} case(s) in {wall:.1f} s, "
-                         + ", ".join(f"{r['deviation_pct']:.4f} %" if np.isfinite(r["deviation_pct"])
-                                     else r["method_status"] for r in rows))
+                progress(_progress_line(method, key, rows, wall))
     out = []
     for v in design:
         for method in methods:
@@ -394,7 +413,8 @@ def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequen
 
 def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
     """The study as a Dataset with one dimension ``run`` (one row per variant and method): the `TEXT` columns as
-    strings, `FLAGS` as 0/1 integers, `COLUMNS` (with long_name and units), ``variant_value`` and ``wall_s``."""
+    strings, `FLAGS` as 0/1 integers, `COLUMNS` (with long_name and units), ``variant_value`` and
+    ``wall_time_s``."""
     t = table.reset_index(drop=True)
     v = {}
     for c in TEXT:
@@ -407,7 +427,7 @@ def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
     v["variant_value"] = ("run", t["variant_value"].to_numpy(float),
                           {"long_name": "value of the varied factor (load fraction, FPUs per DS, 1 meshed / 0 "
                                         "radial)"})
-    v["wall_s"] = ("run", t["wall_s"].to_numpy(float),
+    v["wall_time_s"] = ("run", t["wall_time_s"].to_numpy(float),
                    {"long_name": "wall time of the method on the variant's system group", "units": "s"})
     ds = xr.Dataset(v, coords={"run": np.arange(len(t))})
     ds.attrs.update({k: json.dumps(val) if isinstance(val, (dict, list, tuple)) else val
@@ -449,6 +469,29 @@ def _x(kind: str, g: pd.DataFrame) -> np.ndarray:
     return (100 * g.load_level if kind == "load" else g.variant_value).to_numpy(float)
 
 
+def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
+    """One column of `figure`: the three rows (deviation, time ratio, offline time) of one factor, a line and
+    markers per method (open markers: infeasible in the T+D power flow)."""
+    for method, g in sub.groupby("method", sort=True):
+        g = g.assign(x=_x(kind, g)).sort_values("x")
+        color, marker = _STYLE.get(method, ("k", "o"))
+        label = f"{method} {METHODS.get(method, '')}"
+        for ax, col in zip(column, ("deviation_pct", "time_ratio", "offline_s")):
+            ok = g[np.isfinite(g[col].astype(float))]
+            ax.plot(ok.x, ok[col], "-", color=color, alpha=0.6)
+            feas = ok.feasible.astype(bool)
+            ax.plot(ok.x[feas], ok[col][feas], marker, color=color, label=label)
+            ax.plot(ok.x[~feas], ok[col][~feas], marker, color=color, mfc="none")
+    column[0].set_title(KINDS[kind])
+    column[2].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": ""}[kind])
+    for a in column:
+        if kind == "meshing":
+            a.set_xticks([0, 1], ["radial", "meshed"])
+            a.set_xlim(-0.5, 1.5)
+        else:
+            a.set_xticks(np.unique(_x(kind, sub)))
+
+
 def figure(table: pd.DataFrame):
     """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
     same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
@@ -458,26 +501,7 @@ def figure(table: pd.DataFrame):
     kinds = [k for k in KINDS if k in set(table.variant_kind)]
     fig, axes = plt.subplots(3, len(kinds), figsize=(4.2 * len(kinds), 8.4), squeeze=False, sharey="row")
     for j, kind in enumerate(kinds):
-        sub = table[table.variant_kind == kind]
-        for method, g in sub.groupby("method", sort=True):
-            g = g.assign(x=_x(kind, g)).sort_values("x")
-            color, marker = _STYLE.get(method, ("k", "o"))
-            label = f"{method} {METHODS.get(method, '')}"
-            for i, col in enumerate(("deviation_pct", "time_ratio", "offline_s")):
-                ok = g[np.isfinite(g[col].astype(float))]
-                axes[i, j].plot(ok.x, ok[col], "-", color=color, alpha=0.6)
-                feas = ok.feasible.astype(bool)
-                axes[i, j].plot(ok.x[feas], ok[col][feas], marker, color=color, label=label)
-                axes[i, j].plot(ok.x[~feas], ok[col][~feas], marker, color=color, mfc="none")
-        axes[0, j].set_title(KINDS[kind])
-        axes[2, j].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": ""}[kind])
-        if kind == "meshing":
-            for a in axes[:, j]:
-                a.set_xticks([0, 1], ["radial", "meshed"])
-                a.set_xlim(-0.5, 1.5)
-        else:
-            for a in axes[:, j]:
-                a.set_xticks(np.unique(_x(kind, sub)))
+        _draw_factor(axes[:, j], kind, table[table.variant_kind == kind])
     axes[0, 0].set_ylabel("cost deviation (%)")
     axes[1, 0].set_ylabel("online / integrated time")
     axes[1, 0].set_yscale("log")
@@ -529,3 +553,94 @@ def findings(table: pd.DataFrame) -> str:
     else:
         lines.append("Every run finished, and every dispatch is feasible in the T+D power flow.")
     return "\n".join(lines)
+
+
+def base_case_text(table: pd.DataFrame) -> str:
+    """Markdown: the base case of every method (deviation, online against integrated time, offline time, rounds,
+    kB), then per factor with at least two values the method whose deviation moves most and least between the
+    factor's lowest and highest value. Every number is computed from ``table`` (a `frame` of a store)."""
+    ok = table[(table.error == "")]
+    base = ok[ok.is_base].drop_duplicates("method").set_index("method")
+    lines = []
+    if len(base):
+        lines.append(f"In the base case ({base.variant_label.iloc[0]}, {int(base.n_fpus.iloc[0])} FPUs per DS, "
+                     f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
+        for m, r in base.iterrows():
+            lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:.3g} %, online {r.online_ms:.0f} ms "
+                         f"against {r.integrated_ms:.0f} ms for the integrated AC-OPF (ratio {r.time_ratio:.2f}), "
+                         f"offline {r.offline_s:.1f} s, {r.rounds:.0f} round(s), {r.bytes / 1e3:.1f} kB.")
+    for kind in ("load", "fpus", "meshing"):
+        g = ok[ok.variant_kind == kind]
+        if g.variant_value.nunique() < 2:
+            continue
+        piv = g.pivot_table(index="method", columns="variant_value", values="deviation_pct")
+        lo, hi = piv.columns.min(), piv.columns.max()
+        change = (piv[hi] - piv[lo]).dropna()
+        if len(change):
+            most, least = change.abs().idxmax(), change.abs().idxmin()
+            lab = dict(zip(g.variant_value, g.variant_label))
+            lines.append(f"\nFrom {lab[lo]} to {lab[hi]} the deviation moves most for {most} "
+                         f"({piv.loc[most, lo]:.3g} % to {piv.loc[most, hi]:.3g} %), least for "
+                         f"{least} ({piv.loc[least, lo]:.3g} % to {piv.loc[least, hi]:.3g} %).")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the chapter: design, run, store header
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def study_design(params: dict) -> list[Variant]:
+    """The chapter's one-factor-at-a-time design (`variants`) from its parameters."""
+    return variants(params["levels"], params["fpu_counts"], params["meshings"], base_level=params["base_level"],
+                    base_fpus=params["base_fpus"])
+
+
+def design_table(design: Sequence[Variant]) -> pd.DataFrame:
+    """One row per variant: factor, label, load level, FPUs per DS, DS ties, base case."""
+    return pd.DataFrame([{"factor": v.kind, "variant": v.label, "load level": v.level, "FPUs per DS": v.n_fpus,
+                          "DS ties": v.ties, "base case": v.is_base} for v in design])
+
+
+def run(params: dict, progress=print) -> xr.Dataset:
+    """The chapter's store for ``params`` (the parameters of `notebooks/08_sensitivity.ipynb`): `run_sensitivity`
+    on `study_design`, with the study's wall time, the machine's load average (1 min) before and after, its cores
+    and P2's surrogate options in the attributes."""
+    from forlab.p2_surrogate.model import SurrogateOptions
+    from forlab.p2_surrogate.polytope import PolytopeOptions
+
+    design = study_design(params)
+    load_average_start = os.getloadavg()
+    t0 = time.perf_counter()
+    p2_options = SurrogateOptions(polytope=PolytopeOptions(facets=params["p2_facets"], seed=params["seed"]))
+    table = run_sensitivity(
+        params["system"], design, params["methods"], repeats=params["timing_repeats"],
+        p1={"n_directions": params["p1_n_directions"], "face_grid": params["p1_face_grid"],
+            "fit_options": {"n_labelled": params["p1_n_labelled"], "n_cost": params["p1_n_cost"],
+                            "degrees": tuple(params["p1_degrees"])}},
+        p2={"n_samples": params["p2_n_samples"], "options": p2_options, "refine_rounds": params["p2_refine_rounds"],
+            "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
+            "vertex_samples": params["p2_vertex_samples"], "load_range": tuple(params["p2_load_range"]),
+            "seed": params["seed"]},
+        p3={"max_iter": params["p3_max_iter"]},
+        progress=progress,
+    )
+    return to_store(table, attrs={
+        "title": "Sensitivity of P1, P2, P3 to load, FPUs and meshing", "study_wall_time_s": time.perf_counter() - t0,
+        "load_average_start": load_average_start[0], "load_average_end": os.getloadavg()[0],
+        "cpu_count": os.cpu_count(), "p2_options": p2_options.to_dict()})
+
+
+def store_text(st: xr.Dataset) -> str:
+    """One line on a store: chapter, commit, rows, the study's wall time and the machine's load."""
+    return (f"chapter {st.attrs['chapter']}, commit {st.attrs['git_commit']}, {st.sizes['run']} rows, "
+            f"study {st.attrs['study_wall_time_s']:.0f} s, load average {st.attrs['load_average_start']:.1f} -> "
+            f"{st.attrs['load_average_end']:.1f} (1 min) on {st.attrs['cpu_count']} cores")
+
+
+def paper_text(big: xr.Dataset) -> str:
+    """Markdown: where a paper-scale store comes from, how long its study took and how many rows it has."""
+    return (f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created "
+            f"{big.attrs['created_utc']}; study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average "
+            f"{big.attrs['load_average_start']:.1f} at the start and {big.attrs['load_average_end']:.1f} at the end "
+            f"on {big.attrs['cpu_count']} cores): {big.sizes['run']} rows.")

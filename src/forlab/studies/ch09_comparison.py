@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import table
+from forlab.book import runner
+from forlab.book.store import open_store
+from forlab.book.tables import table, to_dataset
 
 ROW = ["system", "method", "cases", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
        "feasible_pct", "tso_ms", "dso_ms", "online_ms", "integrated_ms", "time_ratio", "offline_s", "rounds",
@@ -46,8 +48,8 @@ def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
     if offers is None or "offer_json" not in offers:
         return {}
     out = {}
-    for r in offers.region.values:
-        n = len(str(offers.offer_json.sel(region=r).values).encode())
+    for r in offers.ds.values:
+        n = len(str(offers.offer_json.sel(ds=r).values).encode())
         out[str(r)] = n
         out[str(r).split("/")[-1]] = n
     return out
@@ -65,7 +67,7 @@ def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
         online = r.tso_time_s + r.dso_time_max_s
         rows.append({
             "system": r.system, "method": "P1 FOR offer", "cases": 1, "load_min": r.level, "load_max": r.level,
-            "deviation_mean_pct": r.cost_deviation_pct, "deviation_max_pct": r.cost_deviation_pct,
+            "deviation_mean_pct": r.deviation_pct, "deviation_max_pct": r.deviation_pct,
             "feasible_pct": 100.0 * bool(r.feasible), "tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s,
             "online_ms": 1e3 * online, "integrated_ms": 1e3 * r.integrated_time_s,
             "time_ratio": online / r.integrated_time_s, "offline_s": r.offline_time_s, "rounds": 1, "bytes": b,
@@ -82,14 +84,14 @@ def _fit_time(ds: pd.DataFrame) -> pd.Series:
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate")."""
     b = table(st, "run", "bench_")
-    d = table(st, "dsid")
+    d = table(st, "ds")
     rows = []
     for _, r in b.iterrows():
         ds = d[d.system == r.system]
         rows.append({
             "system": r.system, "method": "P2 ML surrogate", "cases": 1, "load_min": r.ts_load_mean,
-            "load_max": r.ts_load_mean, "deviation_mean_pct": r.deviation_percent,
-            "deviation_max_pct": r.deviation_percent, "feasible_pct": 100.0 * bool(r.feasible),
+            "load_max": r.ts_load_mean, "deviation_mean_pct": r.deviation_pct,
+            "deviation_max_pct": r.deviation_pct, "feasible_pct": 100.0 * bool(r.feasible),
             "tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * r.tso_time_s,
             "integrated_ms": 1e3 * r.integrated_time_s, "time_ratio": r.tso_time_s / r.integrated_time_s,
             "offline_s": float((ds.dataset_time_s + _fit_time(ds)).sum()), "rounds": 1,
@@ -160,7 +162,7 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
 
 def to_store(table: pd.DataFrame, dim: str) -> xr.Dataset:
     """A per-system or per-case table as variables over one dimension (strings stay strings)."""
-    return xr.Dataset({f"{dim}_{c}": (dim, table[c].to_numpy()) for c in table.columns})
+    return to_dataset(table, dim, f"{dim}_")
 
 
 def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
@@ -178,5 +180,223 @@ def sources(**stores: xr.Dataset | None) -> str:
     return json.dumps(out)
 
 
-__all__ = ["REVEALS", "ROW", "from_store", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "per_system", "printed",
-           "sources", "to_store"]
+# ----------------------------------------------------------------------------------------------------------------------
+# the chapter: its inputs, its store
+# ----------------------------------------------------------------------------------------------------------------------
+
+METHOD_NAMES = ("P1 FOR offer", "P2 ML surrogate", "P3 ALADIN")
+"""The methods as the rows name them."""
+
+PROFILES = {"P1": ("05_coordination", "paper"), "P1 offers": ("04_for_representation", "paper"),
+            "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full")}
+"""The paper-scale stores of the every-system comparison: key -> (chapter, profile)."""
+
+NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: run their `paper` profiles "
+                   "(`forlab run 05_coordination --profile paper`, ...) or keep `archive/`.")
+
+
+def validate(params: dict) -> None:
+    """TypeError unless ``use_profiles`` is a bool."""
+    use_profiles = params["use_profiles"]
+    if not isinstance(use_profiles, bool):
+        raise TypeError(f"use_profiles must be True or False, got {use_profiles!r}")
+
+
+def chapter_store(chapter: str, override: dict) -> xr.Dataset:
+    """The store of a method chapter's run with these parameters (its defaults where not given)."""
+    return open_store(chapter, runner.chapter_params(chapter, override))
+
+
+def profile(chapter: str, name: str, use_profiles: bool = True) -> xr.Dataset | None:
+    """The store of a chapter's profile run (`forlab.book.runner.open_profile_store`); None when there is none or
+    ``use_profiles`` is off."""
+    return runner.open_profile_store(chapter, name) if use_profiles else None
+
+
+def best(t: pd.DataFrame, col: str, fn: str = "idxmin"):
+    """The method with the smallest (``fn="idxmin"``) or largest (``"idxmax"``) ``col`` in ``t``, and the column by
+    method (NaN dropped); (None, empty) when no method has a value."""
+    s = t.set_index("method")[col].dropna()
+    return (getattr(s, fn)(), s) if len(s) else (None, s)
+
+
+def default_rows(p1: xr.Dataset, p2: xr.Dataset, p3: xr.Dataset, offers: xr.Dataset | None,
+                 system: str) -> pd.DataFrame:
+    """The rows of the method chapters' default runs on ``system``; ValueError when a method did not run on it."""
+    rows = pd.concat([p1_rows(p1, offers), p2_rows(p2), p3_rows(p3)], ignore_index=True)
+    rows = rows[rows.system == system]
+    missing = set(METHOD_NAMES) - set(rows.method)
+    if missing:
+        raise ValueError(f"the default runs have no {sorted(missing)} on {system!r}: choose a system all of chapters "
+                         f"05, 06 and 07 ran, or pass their parameters")
+    return rows
+
+
+def profile_rows(big: dict[str, xr.Dataset | None]) -> pd.DataFrame:
+    """The rows of the paper-scale stores (`PROFILES` keys; None: not available) on the study systems: those the
+    one-round methods ran (ALADIN's transmission-area partitions are chapter 07's subject)."""
+    parts = []
+    if big["P1"] is not None:
+        parts.append(p1_rows(big["P1"], big["P1 offers"]))
+    if big["P2"] is not None:
+        parts.append(p2_rows(big["P2"]))
+    if big["P3"] is not None:
+        parts.append(p3_rows(big["P3"]))
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW)
+    td = set(rows[rows.method != "P3 ALADIN"].system)
+    return rows[rows.system.isin(td) | (rows.method != "P3 ALADIN")]
+
+
+def run(params: dict) -> xr.Dataset:
+    """The chapter's store for ``params``: per system and method the default runs on ``system`` (dimension
+    ``default``), the paper-scale rows (``case``) and their per-system means (``sys``), and the sensitivity study's
+    rows (``sens``); ``attrs["sources"]`` says which stores they came from."""
+    from forlab.studies import ch08_sensitivity
+
+    validate(params)
+    p1, p2, p3 = (chapter_store("05_coordination", params["p1_params"]),
+                  chapter_store("06_ml_surrogate", params["p2_params"]),
+                  chapter_store("07_aladin", params["p3_params"]))
+    offers = chapter_store("04_for_representation", {})
+    sens = chapter_store("08_sensitivity", params["sensitivity_params"])
+    dflt = default_rows(p1, p2, p3, offers, params["system"])
+    big = {k: profile(chapter, name, params["use_profiles"]) for k, (chapter, name) in PROFILES.items()}
+    cases = profile_rows(big)
+    out = xr.merge([
+        to_store(per_system(dflt), "default"),
+        to_store(cases, "case"),
+        to_store(per_system(cases), "sys"),
+        to_store(ch08_sensitivity.frame(sens), "sens"),
+    ], combine_attrs="drop")
+    out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, offers=offers, sensitivity=sens,
+                                   **{f"profile {k}": v for k, v in big.items()})
+    return out
+
+
+def profile_text(st: xr.Dataset) -> str:
+    """One line: the path of each paper-scale store the chapter read, or "not available"."""
+    found = json.loads(st.attrs["sources"])
+    paths = {k: found[f"profile {k}"]["store_path"] if f"profile {k}" in found else "not available"
+             for k in PROFILES}
+    return f"profile stores: {paths}"
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# figures and text
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def reveal_table() -> pd.DataFrame:
+    """What the TSO learns about a DS, per method (`REVEALS`)."""
+    return pd.DataFrame({"what the TSO learns about a DS": REVEALS}).rename_axis("method")
+
+
+def default_figure(dflt: pd.DataFrame, system: str):
+    """Bars per method of the default runs: mean cost deviation (%), online time against the integrated AC-OPF's
+    (ms), data exchanged (kB). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(12, 3.4))
+    names = dflt.method.str.replace(" ", "\n", n=1)
+    ax[0].bar(names, dflt.deviation_mean_pct, color="tab:blue")
+    ax[0].set_ylabel("mean cost deviation (%)")
+    ax[1].bar(names, dflt.online_ms, color="tab:orange", label="online (TSO + slowest DSO, or ALADIN run)")
+    ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--",
+              label="integrated AC-OPF, same run")
+    ax[1].set_ylabel("time (ms)")
+    ax[1].legend(fontsize=7)
+    ax[2].bar(names, dflt["bytes"] / 1e3, color="tab:green")
+    ax[2].set_ylabel("data exchanged (kB)")
+    for a in ax:
+        a.grid(alpha=0.3, axis="y")
+        a.tick_params(axis="x", labelsize=8)
+    fig.suptitle(f"{system}: the method chapters' default runs", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def systems_figure(sys_t: pd.DataFrame):
+    """Per study system and method: mean cost deviation (%, log, with P1's paper bound) and online time over the
+    integrated AC-OPF's (log). Returns the Figure; None for an empty table."""
+    import matplotlib.pyplot as plt
+
+    if sys_t.empty:
+        return None
+    order = list(dict.fromkeys(sys_t.system))
+    methods = list(dict.fromkeys(sys_t.method))
+    fig, ax = plt.subplots(1, 2, figsize=(12, 3.8))
+    w = 0.8 / len(methods)
+    for k, m in enumerate(methods):
+        g = sys_t[sys_t.method == m].set_index("system").reindex(order)
+        x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w
+        ax[0].bar(x, g.deviation_mean_pct.clip(lower=1e-6), w, label=m)
+        ax[1].bar(x, g.time_ratio, w, label=m)
+    ax[0].set_yscale("log")
+    ax[0].axhline(0.058, color="grey", linestyle=":", label="P1 paper's bound 0.058 %")
+    ax[0].set_ylabel("mean cost deviation (%)")
+    ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="integrated AC-OPF")
+    ax[1].set_yscale("log")
+    ax[1].set_ylabel("online time / integrated AC-OPF")
+    for a in ax:
+        a.set_xticks(np.arange(len(order)))
+        a.set_xticklabels(order, rotation=20, ha="right", fontsize=8)
+        a.grid(alpha=0.3, axis="y")
+        a.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _robustness(sens_t: pd.DataFrame) -> str:
+    """The robustness statement: the largest change of deviation (percentage points) under one factor."""
+    ok = sens_t[sens_t.error == ""]
+    spread = ok.groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min()).unstack()
+    worst = spread.stack().idxmax()
+    return (f"- **Robustness** ({{doc}}`08_sensitivity`): the largest change of deviation under one factor is "
+            f"{spread.stack().max():.4f} percentage points, for {worst[0]} when the {worst[1]} changes; "
+            + "; ".join(f"{m}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.dropna().items())
+                        for m, r in spread.iterrows()) + " (percentage points of deviation).")
+
+
+def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str) -> str:
+    """Markdown: which method when (cost, online speed, what the DSO reveals, offline preparation, feasibility,
+    robustness), each statement computed from the per-system table of the paper-scale runs (the default runs on
+    ``system`` when there is none) and the sensitivity rows."""
+    src = sys_t if not sys_t.empty else dflt
+    scope = "over the paper-scale runs of every study system" if not sys_t.empty else f"on {system}"
+    mean = src.groupby("method", sort=False).agg(dev=("deviation_mean_pct", "mean"),
+                                                 devmax=("deviation_max_pct", "max"),
+                                                 ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"),
+                                                 offline=("offline_s", "mean"),
+                                                 kb=("bytes", lambda b: b.mean() / 1e3),
+                                                 rounds=("rounds", "mean"), n=("system", "nunique"))
+    wins = src.loc[src.groupby("system").deviation_mean_pct.idxmin()].method.value_counts()
+    acc, fast, lean, prep = mean.dev.idxmin(), mean.ratio.idxmin(), mean.kb.idxmin(), mean.offline.idxmin()
+    lines = [
+        f"- **When cost matters most, and many rounds are acceptable**: {acc}, mean deviation "
+        f"{mean.dev[acc]:.4f} % {scope} (the most accurate on {int(wins.get(acc, 0))} of "
+        f"{src.system.nunique()} systems); the others: "
+        + ", ".join(f"{m} {r.dev:.4f} % (max {r.devmax:.4f} %)" for m, r in mean.drop(acc).iterrows()) + ".",
+        f"- **When the online step must be fast**: {fast}, online time {mean.ratio[fast]:.2f} x the integrated "
+        f"AC-OPF on average; " + ", ".join(f"{m} {r.ratio:.2f} x" for m, r in mean.drop(fast).iterrows())
+        + ". A ratio above 1 means the privacy-preserving step is slower than solving everything centrally.",
+        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {mean.rounds[lean]:.0f} "
+        f"round(s) on average; " + ", ".join(f"{m} {r.kb:.1f} kB in {r.rounds:.0f} round(s)"
+                                             for m, r in mean.drop(lean).iterrows())
+        + ". What each message contains is in the table of the first section.",
+        "- **When the DS changes often** (topology, forecasts): offline preparation per system and case is "
+        + ", ".join(f"{m} {r.offline:.1f} s" for m, r in mean.iterrows())
+        + (f"; {prep} needs none." if mean.offline[prep] == 0 else f"; {prep} needs the least."),
+        "- **Feasibility after the T+D power flow**: "
+        + ", ".join(f"{m} {r:.1f} % of cases" for m, r in mean.feas.dropna().items())
+        + "; ALADIN's iterate is judged by its consensus and gap in its own chapter, and by the T+D power flow in "
+        "the sensitivity study.",
+    ]
+    if not sens_t.empty:
+        lines.append(_robustness(sens_t))
+    return "\n".join(lines)
+
+
+__all__ = ["METHOD_NAMES", "NO_PAPER_STORES", "PROFILES", "REVEALS", "ROW", "best", "chapter_store", "default_figure",
+           "default_rows", "from_store", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "per_system", "printed",
+           "profile", "profile_rows", "profile_text", "reveal_table", "run", "sources", "systems_figure", "to_store",
+           "validate", "which_method_text"]

@@ -33,9 +33,13 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from forlab.p3_aladin.partition import RegionData
+from forlab.p3_aladin.algorithm.qp import regularize_hessian
+from forlab.p3_aladin.opf_regions.partition import RegionData
 
-# Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.run.ALADINOptions.ipopt`).
+# Ipopt statuses that count as a solved local NLP (the log's ``nlp_ok``)
+OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
+
+# Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.algorithm.options.ALADINOptions.ipopt`).
 LOCAL_IPOPT = {
     "tol": 1e-10,
     "acceptable_tol": 1e-8,
@@ -61,16 +65,6 @@ def flat_start(data: RegionData) -> np.ndarray:
     else:
         pg = qg = np.zeros(0)
     return np.concatenate([va, vm, pg, qg])
-
-
-def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
-    """Positive-definite version of a symmetric matrix: eigenvalues flipped to their absolute value and raised to at
-    least ``reg`` (ALADIN-alpha's ``regularizeH``; Nocedal & Wright, section 3.4)."""
-    if h.shape[0] == 0:
-        return h
-    w, v = np.linalg.eigh(0.5 * (h + h.T))
-    w = np.maximum(np.abs(w), reg)
-    return (v * w) @ v.T
 
 
 class Region:
@@ -174,7 +168,8 @@ class Region:
 
     # ------------------------------------------------------------------ steps
     def solve_local_nlp(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float) -> dict:
-        """ALADIN step 1 / ADMM local step: solve the local NLP warm-started from the previous solution.
+        """ALADIN step 1 / ADMM local step: solve the local NLP warm-started from the previous solution
+        (eq. (p3-local-nlp)).
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
         (the diagonal of Sigma); rho: penalty. Returns the solution, Ipopt's multipliers, status and timing.
@@ -201,7 +196,8 @@ class Region:
         return np.flatnonzero(act_g), np.flatnonzero(act_x)
 
     def sensitivities(self, qp: str = "reduced") -> dict:
-        """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp``.
+        """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp`` (the data eq. (p3-qp)
+        needs from this region; METHODS.md 'P3' step (2)).
 
         Always: ``grad`` (gradient of the scaled cost), ``cost`` (unscaled, per hour), ``n_active`` (active
         inequalities and bounds, margin ``active_margin``).
@@ -241,7 +237,7 @@ class Region:
         return out
 
     def aladin_step(self, lam: np.ndarray, z: np.ndarray, rho: float, qp: str = "reduced") -> dict:
-        """ALADIN steps 1 and 2 for this region.
+        """ALADIN steps 1 and 2 for this region: eq. (p3-local-nlp) and the sensitivities of eq. (p3-qp).
 
         lam: multipliers of the consensus rows this region appears in (``data.rows``, scaled cost per rad or p.u.);
         z: the region's primal iterate (local layout); rho: penalty; qp: the coordinator's QP form (see

@@ -1,4 +1,4 @@
-"""Implicit polynomial, quadratic cost and the offer: fits, exports and the file round trip."""
+"""P1's offer: the implicit polynomial, the quadratic price, their formulations (CasADi, Pyomo) and the file."""
 
 import json
 import warnings
@@ -9,14 +9,15 @@ import pytest
 
 from forlab.grid import td
 from forlab.p1_for.dso_opf import Box
-from forlab.p1_for.offer import Offer, QuadraticCost
+from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block, polynomial_casadi
+from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, exponents, fit
+from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.representation import (
     build_offer,
     classification_errors,
     clopper_pearson_upper,
     cost_points,
-    fit_cost,
     pull_inside,
     shell_points,
     volume_kept,
@@ -57,7 +58,7 @@ def test_sos_convex_fit_is_convex():
     b = d * (0.4 + 0.3 * np.abs(d[:, :1]))
     poly = fit(FitData(b, d), 4, convex=True)
     x = ca.SX.sym("x", 3)
-    hess = ca.Function("h", [x], [ca.hessian(poly.casadi(x), x)[0]])
+    hess = ca.Function("h", [x], [ca.hessian(polynomial_casadi(poly, x), x)[0]])
     for p in rng.uniform(-1, 1, size=(200, 3)):
         assert np.linalg.eigvalsh(np.array(hess(p))).min() > -1e-6
 
@@ -235,10 +236,10 @@ def test_casadi_and_pyomo_agree_with_numpy(offer):
     xt = rng.uniform(-1, 1, size=(200, 3))
     x = o.box.denormalise(xt)
     p, q, v = ca.SX.sym("p"), ca.SX.sym("q"), ca.SX.sym("v")
-    f_ca, c_ca = o.casadi(p, q, v)
+    f_ca, c_ca = offer_casadi(o, p, q, v)
     fun = ca.Function("fc", [p, q, v], [f_ca, c_ca])
     model = pyo.ConcreteModel()
-    blk = o.pyomo_block(model, "offer")
+    blk = offer_pyomo_block(o, model, "offer")
     f_np = o.f(x[:, 0], x[:, 1], x[:, 2])
     c_np = o.cost_of(x[:, 0], x[:, 1], x[:, 2])
     for k in range(len(x)):

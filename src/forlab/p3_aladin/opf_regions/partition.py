@@ -387,24 +387,34 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
         raise ValueError(f"regions without buses: {empty}")
     fa, ta = area[model.f], area[model.t]
     cut = np.flatnonzero(fa != ta)
+    parts = [_region_sets(model, area, k, tie_limits) for k in range(n_regions)]
+    cons = _consensus_rows(model, area, cut, parts)
+    regions = [_region_data(model, k, names[k], part, cons) for k, part in enumerate(parts)]
+    return Partition(model=model, regions=regions, core_region=area, cut_branches=cut, consensus=cons,
+                     method=method, info={"tie_limits": tie_limits})
+
+
+def _region_sets(model: NetworkModel, area: np.ndarray, k: int, tie_limits: str) -> tuple:
+    """Buses, branches and units of region ``k``: (core buses, copy buses, buses = cores then copies, branches with
+    an end at a core bus, which of their (from, to) ends the region limits, units at core buses)."""
+    fa, ta = area[model.f], area[model.t]
     unit_bus = model.units["bus"].to_numpy(int) if model.ng else np.zeros(0, int)
+    core = np.flatnonzero(area == k)
+    br = np.flatnonzero((fa == k) | (ta == k))
+    ends = np.unique(np.concatenate([model.f[br], model.t[br]]))
+    copies = ends[area[ends] != k]
+    buses = np.concatenate([core, copies])
+    if tie_limits == "owner":
+        owned = np.column_stack([fa[br] == k, fa[br] == k])
+    else:
+        owned = np.column_stack([fa[br] == k, ta[br] == k])
+    units = np.flatnonzero(area[unit_bus] == k) if model.ng else np.zeros(0, int)
+    return core, copies, buses, br, owned, units
 
-    # buses, branches, units of every region
-    parts = []
-    for k in range(n_regions):
-        core = np.flatnonzero(area == k)
-        br = np.flatnonzero((fa == k) | (ta == k))
-        ends = np.unique(np.concatenate([model.f[br], model.t[br]]))
-        copies = ends[area[ends] != k]
-        buses = np.concatenate([core, copies])
-        if tie_limits == "owner":
-            owned = np.column_stack([fa[br] == k, fa[br] == k])
-        else:
-            owned = np.column_stack([fa[br] == k, ta[br] == k])
-        units = np.flatnonzero(area[unit_bus] == k) if model.ng else np.zeros(0, int)
-        parts.append((core, copies, buses, br, owned, units))
 
-    # consensus rows: for each (region, copy bus) and quantity, copy - core = 0
+def _consensus_rows(model: NetworkModel, area: np.ndarray, cut: np.ndarray, parts: list[tuple]) -> pd.DataFrame:
+    """The consensus table (`Partition.consensus`): for each (region, copy bus) and quantity, copy - core = 0."""
+    fa, ta = area[model.f], area[model.t]
     rows = []
     pos = [{int(b): j for j, b in enumerate(p[2])} for p in parts]
     for k, (_core, copies, buses, *_rest) in enumerate(parts):
@@ -418,27 +428,26 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
                 rows.append({"copy_region": k, "copy_index": off_k + pos[k][int(b)], "core_region": owner,
                              "core_index": off_o + pos[owner][int(b)], "quantity": q, "bus": int(b),
                              "bus_pd": int(model.bus_pd[b]), "tie_admittance": y})
-    cons = pd.DataFrame(rows, columns=["copy_region", "copy_index", "core_region", "core_index", "quantity", "bus",
+    return pd.DataFrame(rows, columns=["copy_region", "copy_index", "core_region", "core_index", "quantity", "bus",
                                        "bus_pd", "tie_admittance"])
-    n_cons = len(cons)
 
-    regions = []
-    for k, (core, _copies, buses, br, owned, units) in enumerate(parts):
-        sub = _sub_model(model, buses, len(core), br, owned, units, names[k])
-        n_x = 2 * len(buses) + 2 * len(units)
-        as_copy = cons.index[cons.copy_region == k].to_numpy()
-        as_core = cons.index[cons.core_region == k].to_numpy()
-        r = np.concatenate([as_copy, as_core])
-        c = np.concatenate([cons.copy_index.to_numpy()[as_copy], cons.core_index.to_numpy()[as_core]])
-        v = np.concatenate([np.ones(len(as_copy)), -np.ones(len(as_core))])
-        a = sp.csr_matrix((v, (r, c)), shape=(n_cons, n_x))
-        finite = np.isfinite(model.rate[br])
-        regions.append(RegionData(name=names[k], index=k, model=sub, n_core=len(core), bus_global=buses,
-                                  branch_global=br, unit_global=units, A=a, rows=np.unique(r),
-                                  limit_from=owned[:, 0] & finite, limit_to=owned[:, 1] & finite))
-    return Partition(model=model, regions=regions, core_region=area, cut_branches=cut, consensus=cons,
-                     method=method, info={"tie_limits": tie_limits})
 
+def _region_data(model: NetworkModel, k: int, name: str, part: tuple, cons: pd.DataFrame) -> RegionData:
+    """The `RegionData` of region ``k``: its sub-network and its consensus matrix (+1 on its copies, -1 on its
+    cores that others copy)."""
+    core, _copies, buses, br, owned, units = part
+    sub = _sub_model(model, buses, len(core), br, owned, units, name)
+    n_x = 2 * len(buses) + 2 * len(units)
+    as_copy = cons.index[cons.copy_region == k].to_numpy()
+    as_core = cons.index[cons.core_region == k].to_numpy()
+    r = np.concatenate([as_copy, as_core])
+    c = np.concatenate([cons.copy_index.to_numpy()[as_copy], cons.core_index.to_numpy()[as_core]])
+    v = np.concatenate([np.ones(len(as_copy)), -np.ones(len(as_core))])
+    a = sp.csr_matrix((v, (r, c)), shape=(len(cons), n_x))
+    finite = np.isfinite(model.rate[br])
+    return RegionData(name=name, index=k, model=sub, n_core=len(core), bus_global=buses, branch_global=br,
+                      unit_global=units, A=a, rows=np.unique(r), limit_from=owned[:, 0] & finite,
+                      limit_to=owned[:, 1] & finite)
 
 def partition(net, method: str = "spectral", n_regions: int = 3, zone_column: str = "zone",
               model: NetworkModel | None = None, imbalance: float = 0.1,

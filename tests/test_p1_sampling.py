@@ -1,4 +1,5 @@
-"""FOR sampling (P1 stages 1 and 2) on a small DS: the checks of the sampling issue, against pandapower's power flow."""
+"""P1's FOR sampling (stages 1 and 2) on a small DS: the checks of the sampling issue, against pandapower's power
+flow."""
 
 import warnings
 

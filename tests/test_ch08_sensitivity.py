@@ -1,12 +1,16 @@
-"""forlab.studies.ch08_sensitivity: the sensitivity design, ALADIN's iterate as a judged dispatch, failures as rows, the store."""
+"""forlab.studies.ch08_sensitivity: the sensitivity design, ALADIN's iterate as a judged dispatch, failures as rows,
+the store, and the chapter's text read from the archived paper-scale store."""
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from forlab import opf
+from forlab.book import store
 from forlab.grid import cases
 from forlab.opf.judge import judge
 from forlab.p3_aladin import partition
@@ -73,10 +77,10 @@ def _table():
     for k, v in enumerate(design):
         r = ch08_sensitivity._row("sys", "P2", v, integrated_ms=50.0, online_ms=25.0 * (k + 1), deviation_pct=0.01 * k,
                          feasible=True, rounds=1, bytes=1000.0, offline_s=3.0)
-        r.update(variant_value=v.value, wall_s=1.0)
+        r.update(variant_value=v.value, wall_time_s=1.0)
         rows.append(r)
     bad = ch08_sensitivity._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
-    bad.update(variant_value=design[0].value, wall_s=0.5)
+    bad.update(variant_value=design[0].value, wall_time_s=0.5)
     rows.append(bad)
     return pd.DataFrame(rows)
 
@@ -114,3 +118,70 @@ def test_run_sensitivity_runs_a_shared_case_once():
     assert r.rounds >= 1 and r.bytes > 0 and r.online_ms > 0 and r.integrated_ms > 0
     assert r.time_ratio == pytest.approx(r.online_ms / r.integrated_ms)
     assert (table.deviation_pct == r.deviation_pct).all()
+
+
+ARCHIVED = Path(__file__).resolve().parents[1] / "archive" / "08_sensitivity" / "c42632e1be90.nc"
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ARCHIVED)
+
+
+def test_archived_store_opens_with_the_current_names(archived):
+    assert "wall_time_s" in archived and "wall_s" not in archived
+    assert archived.wall_time_s.attrs["units"] == "s"
+    back = ch08_sensitivity.to_store(ch08_sensitivity.frame(archived))  # written again: the same variables
+    assert set(back.data_vars) == set(archived.data_vars)
+
+
+def test_design_of_the_chapter(archived):
+    params = json.loads(archived.attrs["parameters"])
+    design = ch08_sensitivity.study_design(params)
+    table = ch08_sensitivity.design_table(design)
+    assert list(table.columns) == ["factor", "variant", "load level", "FPUs per DS", "DS ties", "base case"]
+    assert len(table) == 3 + 3 + 2 and table["base case"].sum() == 3
+    frame = ch08_sensitivity.frame(archived)
+    assert set(zip(frame.variant_kind, frame.variant_label)) == set(zip(table.factor, table.variant))
+
+
+def test_base_case_text_from_the_archived_store(archived):
+    text = ch08_sensitivity.base_case_text(ch08_sensitivity.frame(archived))
+    lines = text.splitlines()
+    assert lines[0] == "In the base case (load 100 %, 4 FPUs per DS, meshed DSs with 33 DS buses):"
+    assert lines[1].startswith("- P1 FOR offer: deviation 0.0706 %, online 9 ms against 11 ms")
+    assert "From load 60 % to load 100 % the deviation moves most for P2 (0.00771 % to 0.018 %)" in text
+    assert "From radial to meshed the deviation moves most for P2" in text
+    # a factor with one value says nothing about its change
+    one_level = _table().assign(ds_buses=33.0).query("variant_kind != 'load'")
+    assert "From" not in ch08_sensitivity.base_case_text(one_level)
+
+
+def test_store_and_paper_text(archived):
+    assert ch08_sensitivity.store_text(archived) == (
+        "chapter 08_sensitivity, commit a65e2536f435f9e2b504b24399633ff497a50a1b, 24 rows, study 108 s, "
+        "load average 0.2 -> 0.9 (1 min) on 2 cores")
+    text = ch08_sensitivity.paper_text(archived)
+    assert text.startswith(f"From `{ARCHIVED}` (git commit a65e2536")
+    assert text.endswith("study 1.8 min, load average 0.2 at the start and 0.9 at the end on 2 cores): 24 rows.")
+
+
+def test_figure_has_one_column_per_factor(archived):
+    fig = ch08_sensitivity.figure(ch08_sensitivity.frame(archived))
+    assert len(fig.axes) == 9
+    assert [fig.axes[j].get_title() for j in range(3)] == list(ch08_sensitivity.KINDS.values())
+
+
+def test_run_writes_the_chapter_store():
+    """`run` on the smallest design with P3 only: one base case, three rows, the attributes the chapter prints."""
+    params = {"system": "case9+case33bw", "levels": [1.0], "fpu_counts": [4], "meshings": ["all"], "base_level": 1.0,
+              "base_fpus": 4, "methods": ["P3"], "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100,
+              "p1_n_cost": 40, "p1_degrees": [2, 4], "p2_n_samples": 1000, "p2_facets": 8, "p2_refine_rounds": 1,
+              "p2_refine_samples": 200, "p2_certify_rounds": 1, "p2_vertex_samples": 100, "p2_load_range": [0.6, 1.0],
+              "p3_max_iter": 30, "timing_repeats": 1, "seed": 0}
+    st = ch08_sensitivity.run(params, progress=None)
+    assert st.sizes["run"] == 3 and set(st.method.values) == {"P3"} and (st.is_base == 1).all()
+    assert st.wall_time_s.attrs["units"] == "s" and st.attrs["study_wall_time_s"] > 0
+    assert json.loads(st.attrs["p2_options"])["polytope"]["facets"] == 8
+    assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x")).startswith(
+        "chapter 08_sensitivity, commit x, 3 rows")

@@ -1,4 +1,5 @@
-"""The ALADIN coordinator: the coupled QP (step 3), the primal-dual update (step 4) and the penalty updates.
+"""The ALADIN coordinator: the coupled QP (step 3, eq. (p3-qp)), the primal-dual update (step 4, eq. (p3-update))
+and the penalty updates.
 
 Given the local solutions ``x_i``, gradients ``g_i``, Hessians ``H_i`` and constraint Jacobians ``C_i`` of all
 regions, the coupled QP is
@@ -7,7 +8,7 @@ regions, the coupled QP is
     s.t.         sum_i A_i (x_i + dx_i) = s      | lambda_QP
                  C_i dx_i = 0                    | nu_i
 
-Two ways to pose and solve it (option ``qp`` of `forlab.p3_aladin.run.ALADINOptions`):
+Two ways to pose and solve it (option ``qp`` of `forlab.p3_aladin.algorithm.options.ALADINOptions`):
 
 * ``"kkt"`` (ALADIN-alpha): ``H_i`` regularised by each region, ``C_i`` = equality constraints, active inequalities
   and active bounds. Eliminating the slack (``s = (lambda_QP - lambda) / mu``) leaves one sparse symmetric KKT system
@@ -36,24 +37,23 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from forlab.p3_aladin.region import regularize_hessian
 
-
-def consensus_violation(A: list[sp.spmatrix], xs: list[np.ndarray]) -> float:
-    """Largest absolute consensus residual ``max |sum_i A_i x_i|`` (rad or p.u.)."""
-    r = sum(a @ x for a, x in zip(A, xs))
-    return float(np.max(np.abs(r))) if np.size(r) else 0.0
-
-
-def step_size(xs: list[np.ndarray], zs: list[np.ndarray]) -> float:
-    """Largest absolute difference between local solutions and the iterates they were centred on, ``||x - z||_inf``."""
-    return float(max(np.max(np.abs(x - z)) if len(x) else 0.0 for x, z in zip(xs, zs)))
+def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
+    """Positive-definite version of a symmetric matrix: eigenvalues flipped to their absolute value and raised to at
+    least ``reg`` (ALADIN-alpha's ``regularizeH``; Nocedal & Wright, section 3.4)."""
+    if h.shape[0] == 0:
+        return h
+    w, v = np.linalg.eigh(0.5 * (h + h.T))
+    w = np.maximum(np.abs(w), reg)
+    return (v * w) @ v.T
 
 
 # ---------------------------------------------------------------------------------------------------- "kkt"
 def create_coupled_qp(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray], lam: np.ndarray,
                       mu: float | np.ndarray) -> tuple[sp.csc_matrix, np.ndarray, dict]:
     """ALADIN step 3a (ALADIN-alpha): the sparse KKT matrix and right-hand side of the coupled QP.
+
+    Implements eq. (p3-qp) in its "kkt" form, METHODS.md 'P3' step (3).
 
     sens: per region the dict with ``hess`` (n_i x n_i), ``grad`` (n_i) and ``jac`` (sparse m_i x n_i).
     Returns the matrix, the right-hand side and the block sizes needed by `split_qp_solution`.
@@ -122,6 +122,8 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
                     mu: float | np.ndarray,
                     bounds: list[tuple[np.ndarray, np.ndarray]], reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 in the null space of the equality constraints, keeping bounds and linearised inequalities.
+
+    Implements eq. (p3-qp) in its "reduced" form (METHODS.md 'ALADIN with local reduction').
 
     bounds: per region (lower, upper) bounds of the local variables (rad / p.u., +-inf where unbounded).
     reg: eigenvalue floor of the regularised coupled reduced Hessian (`regularize_hessian`).
@@ -215,13 +217,15 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
 # ---------------------------------------------------------------------------------------------------- step 4
 def compute_al_step(xs: list[np.ndarray], dxs: list[np.ndarray], lam_qp: np.ndarray,
                     alpha: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
-    """ALADIN step 4: ``z_i = x_i + alpha dx_i`` and ``lambda = lambda_QP`` (full step for ``alpha = 1``)."""
+    """ALADIN step 4: ``z_i = x_i + alpha dx_i`` and ``lambda = lambda_QP`` (full step for ``alpha = 1``).
+
+    Implements eq. (p3-update), METHODS.md 'P3' step (4)."""
     return [x + alpha * dx for x, dx in zip(xs, dxs)], lam_qp.copy()
 
 
 def update_penalties(rho: float, mu: float, options) -> tuple[float, float]:
     """Geometric growth of the penalties: ``rho * rho_update`` up to ``rho_max``, ``mu * mu_update`` up to
-    ``mu_max``."""
+    ``mu_max`` (the last line of eq. (p3-update))."""
     if rho < options.rho_max:
         rho = min(rho * options.rho_update, options.rho_max)
     if mu < options.mu_max:

@@ -1,0 +1,81 @@
+"""P1's offer as optimisation code: the formulations of the data classes, kept apart from the data.
+
+An offer is data (`forlab.p1_for.offer.Offer`: box, polynomial, price; numpy evaluation and a JSON file). What an
+optimiser sees of it is written here, once per modelling language, as a model keeps apart from its formulations:
+
+* CasADi (the TSO's NLP, `forlab.p1_for.tso`): `polynomial_casadi`, `cost_casadi` and `offer_casadi`, which maps
+  the physical PCC symbols (MW, Mvar, p.u.) to the region constraint f + m <= 0 and the price C;
+* Pyomo (for users of other solvers): `offer_pyomo_block`, a Block with the same constraint and price.
+
+Every formulation evaluates to the numpy value of the data class (tests/test_p1_offer.py checks it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forlab.p1_for.offer import Offer
+from forlab.p1_for.polynomial import ImplicitPolynomial
+from forlab.p1_for.price import QuadraticCost
+
+
+def polynomial_casadi(poly: ImplicitPolynomial, xt):
+    """CasADi expression of f(x~) + margin for a 3-vector symbol in normalised coordinates.
+
+    The region of eq. (p1-polynomial) with the margin of eq. (p1-margin).
+    """
+    import casadi as ca
+
+    terms = [float(c) * ca.power(xt[0], int(a)) * ca.power(xt[1], int(b)) * ca.power(xt[2], int(g))
+             for c, (a, b, g) in zip(poly.coef, poly.exps) if c != 0.0]
+    return ca.sum1(ca.vertcat(*terms)) + poly.margin if terms else ca.SX(poly.margin)
+
+
+def cost_casadi(cost: QuadraticCost, xt):
+    """CasADi expression of the price C(x~) = 1/2 x~'H x~ + g'x~ + c0 of eq. (p1-price)."""
+    import casadi as ca
+
+    return 0.5 * ca.bilin(ca.DM(cost.H), xt, xt) + ca.dot(ca.DM(cost.g), xt) + cost.c0
+
+
+def offer_casadi(offer: Offer, p_mw, q_mvar, vm_pu):
+    """(f + margin, cost) as CasADi expressions of physical symbols (MW, Mvar, p.u.).
+
+    The offer's terms in the TSO's FOR-based AC-OPF, eq. (p1-tso): the constraint f_j(x~_j) + m_j <= 0 and the
+    price C_j(x~_j) in its objective, with x~ = (x - c) / h normalised to the offer's box.
+    """
+    import casadi as ca
+
+    x = ca.vertcat(p_mw, q_mvar, vm_pu)
+    xt = (x - ca.DM(offer.box.center)) / ca.DM(offer.box.half)
+    return polynomial_casadi(offer.polynomial, xt), cost_casadi(offer.cost, xt)
+
+
+def offer_pyomo_block(offer: Offer, model=None, name: str = "offer"):
+    """A Pyomo Block with variables p_mw, q_mvar, vm_pu (box bounds), the constraint ``region`` (f + m <= 0)
+    and the expression ``cost``; added to ``model`` under ``name`` when a model is given.
+
+    The same terms as `offer_casadi` (eq. (p1-tso)) for Pyomo models.
+    """
+    import pyomo.environ as pyo
+
+    blk = pyo.Block(concrete=True)
+    box = offer.box
+    lo, hi = np.asarray(box.lo, float), np.asarray(box.hi, float)
+    blk.p_mw = pyo.Var(bounds=(lo[0], hi[0]), initialize=float(box.center[0]))
+    blk.q_mvar = pyo.Var(bounds=(lo[1], hi[1]), initialize=float(box.center[1]))
+    blk.vm_pu = pyo.Var(bounds=(lo[2], hi[2]), initialize=float(box.center[2]))
+    c, h = box.center, box.half
+    xt = [(blk.p_mw - float(c[0])) / float(h[0]), (blk.q_mvar - float(c[1])) / float(h[1]),
+          (blk.vm_pu - float(c[2])) / float(h[2])]
+    poly = offer.polynomial
+    fexpr = sum(float(cf) * xt[0] ** int(a) * xt[1] ** int(b) * xt[2] ** int(g)
+                for cf, (a, b, g) in zip(poly.coef, poly.exps) if cf != 0.0) + float(poly.margin)
+    blk.f = pyo.Expression(expr=fexpr)
+    blk.region = pyo.Constraint(expr=blk.f <= 0)
+    H, g = offer.cost.H, offer.cost.g
+    blk.cost = pyo.Expression(expr=0.5 * sum(float(H[i, j]) * xt[i] * xt[j] for i in range(3) for j in range(3))
+                              + sum(float(g[i]) * xt[i] for i in range(3)) + float(offer.cost.c0))
+    if model is not None:
+        model.add_component(name, blk)
+    return blk

@@ -1,0 +1,130 @@
+"""Options of the distributed algorithms: `ALADINOptions` (defaults of ALADIN-alpha's ``loadDefOpts.m`` unless stated
+otherwise) and `ADMMOptions` (forlab's choices; chapter 07 states them).
+
+``cost_scale``, ``init``, ``consensus_weight``, ``sigma`` and ``ipopt`` are handed to the problem (its start, row
+weights and local solvers); the AC-OPF's meaning of them is in `forlab.p3_aladin.opf_regions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ALADINOptions:
+    """ALADIN options; defaults are ALADIN-alpha's (``loadDefOpts.m``) unless stated otherwise.
+
+    Attributes:
+        rho0: initial penalty of the proximal term of the local NLPs (scaled cost per p.u.^2). Default 1e2.
+        rho_update: factor applied to rho after every iteration. Default 1.1.
+        rho_max: cap of rho. Default 1e8.
+        mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e3.
+        mu_update: factor applied to mu after every iteration. Default 2.
+        mu_max: cap of mu. Default 2e6.
+        max_iter: largest number of iterations (local steps). Default 30.
+        eps: termination tolerance on the consensus violation max|sum A_i x_i| and on max||x_i - z_i||_inf
+            (rad / p.u.). Default 1e-6 (ALADIN-alpha stops on 1e-10 consensus; the book's target is 1e-6).
+        eps_power: termination tolerance on the power mismatch the consensus residual hides (`Partition.
+            power_mismatch`, p.u.; `ConsensusProblem.hidden_mismatch` of a generic problem), eq. (p3-stop);
+            ``None`` to stop on ``eps`` alone. Default 1e-5 (forlab choice: a DS feeder scaled to a TS bus has
+            series admittances of hundreds of p.u., so 1e-6 rad of angle mismatch would leave 1e-4 p.u. of power
+            and a visible cost gap).
+        active_margin: distance to a limit within which a constraint or bound counts as active (p.u., rad,
+            squared p.u. for branch limits). Default 1e-6.
+        reg: lower bound of the eigenvalues of the regularised local Hessians. Default 1e-4.
+        alpha: step length of the primal update z = x + alpha dx. Default 1 (full step).
+        cost_scale: factor on unit costs in every objective; ``None`` = automatic, 1 / (base MVA x mean marginal
+            cost of the units at mid output, per MWh), which makes gradients in p.u. of order one (forlab choice).
+        init: start of the regions: "flat" (angles 0, magnitudes 1 p.u., units mid-range) or "pf" (the base-case
+            power flow of the net, as a state estimate each operator has of its own grid). Default "flat".
+        qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's choice): exact
+            local Hessians, QP in the null space of the local equality constraints with the coupled reduced
+            Hessian regularised as a whole (eigenvalue floor ``reg``), variable bounds and linearised inequality
+            constraints kept, solved by Clarabel. "kkt": ALADIN-alpha's QP, local Hessians regularised by each
+            region, active constraints as equalities, one sparse KKT solve. The chapter compares the two.
+        consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
+            (`consensus_weights`): "admittance" weighs a row by the tie admittance behind it relative to the
+            network's median branch, so that mu prices the power a residual hides; "none": ALADIN-alpha's scalar
+            mu; "auto" (default, forlab's choice): "admittance" on zone partitions of T+D systems, "none" on
+            area partitions of transmission grids.
+        sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" ``w_r**2`` on the
+            variables of consensus row r, 1 elsewhere; "none": Sigma = I (ALADIN-alpha's default); "auto"
+            (default) as ``consensus_weight``. Measured (chapter 07): on T+D systems, whose DS feeders are tens to
+            hundreds of times stiffer than the median branch, the unscaled form stalls for tens of iterations at
+            a point whose angle residual of 1e-4 rad hides MW of power (case30+case69+case33bw: target after 38
+            iterations unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median
+            branch, the scaled form is slower (target after 13 iterations unscaled, not within 30 scaled).
+        timeout_s: longest wait for one region's answer before the run fails (s). Default 600.
+        ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`.
+    """
+
+    rho0: float = 1e2
+    rho_update: float = 1.1
+    rho_max: float = 1e8
+    mu0: float = 1e3
+    mu_update: float = 2.0
+    mu_max: float = 2e6
+    max_iter: int = 30
+    eps: float = 1e-6
+    eps_power: float | None = 1e-5
+    active_margin: float = 1e-6
+    reg: float = 1e-4
+    alpha: float = 1.0
+    cost_scale: float | None = None
+    init: str = "flat"
+    qp: str = "reduced"
+    consensus_weight: str = "auto"
+    sigma: str = "auto"
+    timeout_s: float = 600.0
+    ipopt: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def local_settings(self) -> dict:
+        """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""
+        return {"active_margin": self.active_margin, "reg": self.reg, "ipopt": self.ipopt}
+
+
+@dataclass
+class ADMMOptions:
+    """ADMM options (forlab's choices; the chapter states them).
+
+    Attributes:
+        rho: penalty of the proximal term (scaled cost per p.u.^2, see
+            `forlab.p3_aladin.opf_regions.problem.auto_cost_scale`).
+            Default 1e3 (with residual balancing: the start value).
+        max_iter: largest number of iterations. Default 1000.
+        eps: tolerance on the consensus violation max|sum A_i x_i| (rad / p.u.). Default 1e-4, the tolerance of
+            PowerModelsADA's published runs.
+        eps_dual: tolerance on the dual residual rho max|z - z_previous| (scaled cost per p.u.). Default 1e-2.
+        adaptive: residual balancing (Boyd et al. 2011, section 3.4.1): rho times ``tau`` when the consensus
+            violation exceeds ``ratio`` times the dual residual (divided by rho), rho divided by ``tau`` in the
+            opposite case. Default True (measured on case118 in 3 areas: consensus 1e-4 and gap 1e-3 after 811
+            iterations from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).
+        ratio, tau: parameters of the residual balancing. Defaults 10 and 2.
+        init: "flat" or "pf" start, as for ALADIN. Default "flat".
+        cost_scale: as `ALADINOptions.cost_scale`. Default None (automatic).
+        timeout_s: longest wait for one region's answer (s). Default 600.
+        ipopt: Ipopt options of the local NLPs.
+    """
+
+    rho: float = 1e3
+    max_iter: int = 1000
+    eps: float = 1e-4
+    eps_dual: float = 1e-2
+    adaptive: bool = True
+    ratio: float = 10.0
+    tau: float = 2.0
+    init: str = "flat"
+    cost_scale: float | None = None
+    timeout_s: float = 600.0
+    ipopt: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def local_settings(self) -> dict:
+        """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""
+        return {"ipopt": self.ipopt}

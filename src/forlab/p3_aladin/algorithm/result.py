@@ -1,0 +1,82 @@
+"""The outcome of a distributed run: `ALADINResult` and the columns of its per-iteration log (`ITERATION_LOG`).
+
+Units as the problem gives them; for the AC-OPF: rad / p.u., costs per hour, seconds, bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class ALADINResult:
+    """Outcome of one distributed run (ALADIN or ADMM).
+
+    Attributes:
+        algorithm: "aladin" or "admm". mode: execution mode (`forlab.p3_aladin.execution.MODES`).
+        converged: termination test met (eq. (p3-stop) for ALADIN).
+        iterations: number of local steps done. objective: sum of the regions' unit costs at the last local
+            solutions (per hour). reference: the problem's reference optimum (the centralized AC-OPF, per hour;
+            nan when not available).
+        log: one row per iteration (see `ITERATION_LOG` for the columns).
+        messages: one row per (direction, field): what crosses the wire in one iteration, with its size and bytes.
+        xs: last local solutions (local layouts). regions: region names. workers: where each region ran.
+        setup_s: time to create the regions (s). total_s: wall time of the iterations (s).
+        options: the options used (dict).
+    """
+
+    algorithm: str
+    mode: str
+    converged: bool
+    iterations: int
+    objective: float
+    reference: float
+    log: pd.DataFrame
+    messages: pd.DataFrame
+    xs: list
+    regions: list
+    workers: list
+    setup_s: float
+    total_s: float
+    options: dict
+    status: str = ""
+
+    @property
+    def gap(self) -> float:
+        """Relative optimality gap |objective - reference| / |reference| (dimensionless)."""
+        return abs(self.objective - self.reference) / abs(self.reference)
+
+    @property
+    def consensus(self) -> float:
+        """Final consensus violation max|sum A_i x_i| (rad / p.u.)."""
+        return float(self.log["consensus"].iloc[-1]) if len(self.log) else float("nan")
+
+    def summary(self) -> dict:
+        return {"algorithm": self.algorithm, "mode": self.mode, "converged": self.converged, "iterations": self.iterations,
+                    "objective": self.objective, "reference": self.reference, "gap": self.gap, "consensus": self.consensus,
+                    "total_s": self.total_s, "setup_s": self.setup_s, "status": self.status}
+
+
+ITERATION_LOG = {
+    "consensus": "max |sum_i A_i x_i| of the local solutions (rad / p.u.)",
+    "power_mismatch": "max over consensus rows of |residual| x tie admittance (p.u. of power)",
+    "step": "max_i ||x_i - z_i||_inf (rad / p.u.)",
+    "objective": "sum of the regions' unit costs at the local solutions (per hour)",
+    "gap": "|objective - centralized optimum| / centralized optimum",
+    "rho": "penalty of the local NLPs in this iteration",
+    "mu": "penalty of the QP slack in this iteration",
+    "local_s": "local time (NLP + sensitivities), max over regions (s)",
+    "nlp_s": "local NLP time, max over regions (s)",
+    "local_sum_s": "local time summed over regions (s)",
+    "qp_s": "coordinator time: set up and solve the coupled QP / the averaging step (s)",
+    "comm_s": "round-trip wall time minus local compute (max over regions in Dask modes, sum in-process) (s)",
+    "iter_s": "wall time of the whole iteration (s)",
+    "bytes_down": "pickled bytes sent coordinator -> regions",
+    "bytes_up": "pickled bytes sent regions -> coordinator",
+    "n_active": "active inequality constraints and bounds, all regions",
+    "nlp_iterations": "Ipopt iterations, max over regions",
+    "nlp_ok": "all local NLPs solved (Ipopt success or acceptable)",
+    "lambda_min": "smallest eigenvalue of the coupled reduced Hessian before regularisation (qp='reduced')",
+}

@@ -1,0 +1,294 @@
+"""Where the local solvers run, and what crosses the wire: execution of a distributed run.
+
+Execution modes (``mode``):
+
+* ``"inprocess"``: the local solvers (regions) are plain objects in this process, called one after the other
+  (`InProcessAgents`);
+* ``"dask"``: each local solver is a Dask **actor** created on a worker of a local cluster
+  (`forlab.book.parallel.client`) from its own data (`DaskAgents`); the coordinator keeps only what is exchanged
+  (the consensus matrices, lambda, z and the local solvers' answers);
+* ``"address"``: as ``"dask"`` on an existing scheduler (``address="tcp://host:8786"``);
+* ``"wan"``: as ``"dask"`` with an emulated one-way latency of ``latency_ms`` per message. It is slept by the
+  coordinator: the requests of a round leave ``latency_ms`` after they are ready, the replies are used ``latency_ms``
+  after the last one arrived. All messages of a round travel in parallel, so a round costs two one-way latencies
+  whatever the placement of regions on workers (sleeping inside the actors would serialise the latencies of regions
+  that share a worker process).
+
+A local solver that does not answer within ``options.timeout_s``, or whose worker leaves the cluster, ends the run
+with a `RegionFailed` error naming the region and its worker.
+
+Times are wall-clock seconds; bytes are pickle sizes of what would cross the wire (also in-process): `nbytes`,
+`message_table`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import pickle
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec
+from forlab.p3_aladin.algorithm.result import ALADINResult
+
+MODES = ("inprocess", "dask", "address", "wan")
+
+
+class RegionFailed(RuntimeError):
+    """A region did not answer: its worker died, it timed out, or its step raised."""
+
+
+@contextlib.contextmanager
+def blas_threads(n: int = 1):
+    """Limit the OpenBLAS libraries of numpy and scipy to ``n`` threads for the duration of a ``with`` block.
+
+    Why this hack exists: the coordinator's dense factorisations (null-space bases, eigenvalues, the reduced
+    Hessian) are small, a few hundred rows, and OpenBLAS starts one thread per core for each of them. On a loaded
+    machine (the book's runs share two cores) those threads spend 100x longer waiting for each other than
+    computing (measured: a 250 x 250 ``eigh`` in 1.1 s instead of 7 ms), and the QP time in the log would measure
+    the machine's load, not the algorithm. Dask workers already run with one BLAS thread. There is no portable
+    API for this (threadpoolctl is not a dependency), so the OpenBLAS builds that numpy and scipy load are found
+    in ``/proc/self/maps`` and their ``set_num_threads`` is called through ctypes; libraries other than scipy's
+    OpenBLAS builds, and systems other than Linux, are left alone.
+    """
+    handles = []
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = sorted({line.split()[-1] for line in fh if "openblas" in line.lower() and ".so" in line})
+    except OSError:  # not Linux: leave the BLAS as it is
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                handles.append((put, int(get())))
+                put(int(n))
+                break
+    try:
+        yield
+    finally:
+        for put, old in handles:
+            put(old)
+
+
+# ---------------------------------------------------------------------------------------------------- agents
+class InProcessAgents:
+    """Local solvers (regions) as plain objects in this process, called one after the other.
+
+    An *agents* executor is what the algorithms talk to: ``call(method, args)`` sends one request to every local
+    solver (``args[k]`` to the k-th) and returns their answers in order; ``names``, ``workers`` say who answered
+    where; ``parallel`` says whether the local solvers of a round run at the same time (their slowest compute time
+    is the round's compute time) or one after the other (the sum).
+    """
+
+    mode = "inprocess"
+
+    parallel = False
+
+    def __init__(self, specs: list[LocalSolverSpec], timeout_s: float = 600.0):
+        self.names = [s.name for s in specs]
+        self.regions = [s.factory(*s.args, **s.kwargs) for s in specs]
+        self.workers = ["local"] * len(specs)
+
+    def call(self, method: str, args: list[tuple]) -> list[dict]:
+        out = []
+        for name, reg, a in zip(self.names, self.regions, args):
+            try:
+                out.append(getattr(reg, method)(*a))
+            except Exception as err:
+                raise RegionFailed(f"region {name!r}: {method} raised {type(err).__name__}: {err}") from err
+        return out
+
+    def close(self) -> None:
+        self.regions = []
+
+
+class DaskAgents:
+    """Local solvers (regions) as Dask actors, one per region, placed round-robin on the client's workers;
+    ``latency_s`` (one way) is slept before a round's requests leave and after its last reply arrived (mode "wan")."""
+
+    mode = "dask"
+
+    parallel = True
+
+    def __init__(self, client, specs: list[LocalSolverSpec], timeout_s: float = 600.0, latency_s: float = 0.0):
+        self.client = client
+        self.latency_s = float(latency_s)
+        self.names = [s.name for s in specs]
+        self.timeout_s = float(timeout_s)
+        workers = sorted(client.scheduler_info()["workers"])
+        if not workers:
+            raise RuntimeError("the Dask cluster has no workers")
+        self.workers = [workers[k % len(workers)] for k in range(len(specs))]
+        # each local solver is built on its worker from its own data, which never reaches the coordinator
+        futures = [client.submit(s.factory, *s.args, **s.kwargs, actor=True, workers=[w], pure=False,
+                                 allow_other_workers=False)
+                   for s, w in zip(specs, self.workers)]
+        self._futures = futures
+        self.actors = [self._wait(f, name, w, "build") for f, name, w in zip(futures, self.names, self.workers)]
+
+    def _alive(self, worker: str) -> bool:
+        try:
+            return worker in self.client.scheduler_info()["workers"]
+        except Exception:  # noqa: BLE001 - a scheduler we cannot reach counts as a dead worker
+            return False
+
+    def _wait(self, fut, name: str, worker: str, what: str):
+        """Result of an actor (or actor-creation) future, polling for the worker's death while waiting."""
+        t0 = time.perf_counter()
+        while True:
+            try:
+                return fut.result(timeout=1.0)
+            except TimeoutError:
+                pass
+            except Exception as err:
+                raise RegionFailed(
+                    f"region {name!r} on worker {worker}: {what} failed with {type(err).__name__}: {err}") from err
+            if not self._alive(worker):
+                raise RegionFailed(f"region {name!r}: its worker {worker} left the cluster during {what} "
+                                   f"(worker process died?)")
+            if time.perf_counter() - t0 > self.timeout_s:
+                raise RegionFailed(f"region {name!r} on worker {worker}: no answer to {what} within "
+                                   f"{self.timeout_s:g} s")
+
+    def call(self, method: str, args: list[tuple]) -> list[dict]:
+        if self.latency_s > 0:
+            time.sleep(self.latency_s)
+        futs = []
+        for name, actor, w, a in zip(self.names, self.actors, self.workers, args):
+            try:
+                futs.append(getattr(actor, method)(*a))
+            except Exception as err:
+                raise RegionFailed(f"region {name!r} on worker {w}: cannot send {method}: {err}") from err
+        out = [self._wait(f, name, w, method) for f, name, w in zip(futs, self.names, self.workers)]
+        if self.latency_s > 0:
+            time.sleep(self.latency_s)
+        return out
+
+    def close(self) -> None:
+        self.actors = []
+        self._futures = []
+
+
+def make_agents(specs: list[LocalSolverSpec], mode: str, client=None, timeout_s: float = 600.0,
+                latency_s: float = 0.0):
+    """Create the local solvers for ``mode`` ("inprocess" or a Dask mode with ``client``; ``latency_s`` one-way)."""
+    if mode == "inprocess":
+        return InProcessAgents(specs, timeout_s)
+    if client is None:
+        raise ValueError(f"mode {mode!r} needs a Dask client")
+    return DaskAgents(client, specs, timeout_s, latency_s)
+
+
+class Session:
+    """Agents for a run: makes (and closes) a Dask client when the mode needs one and none is given."""
+
+    def __init__(self, specs: list[LocalSolverSpec], mode: str, client, address: str | None, n_workers: int | None,
+                 timeout_s: float, latency_s: float = 0.0):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self._ctx = None
+        if mode != "inprocess" and client is None:
+            from forlab.book.parallel import client as make_client
+
+            if mode == "address" and address is None:
+                raise ValueError("mode 'address' needs address='tcp://host:port' of a running dask scheduler")
+            n = n_workers if n_workers is not None else min(len(specs), _default_workers())
+            self._ctx = make_client(address=address if mode == "address" else None, n_workers=n)
+            client = self._ctx.__enter__()
+        self.client = client
+        try:
+            self.agents = make_agents(specs, mode, client, timeout_s, latency_s)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        if getattr(self, "agents", None) is not None:
+            self.agents.close()
+        if self._ctx is not None:
+            ctx, self._ctx = self._ctx, None
+            ctx.__exit__(None, None, None)
+
+
+def _default_workers() -> int:
+    from forlab.book.parallel import default_workers
+
+    return default_workers()
+
+
+# ---------------------------------------------------------------------------------------------------- messages
+def nbytes(obj) -> int:
+    """Size of ``obj`` pickled with the highest protocol (bytes): what Dask would put on the wire."""
+    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def message_table(requests: list[tuple], replies: list[dict], names: list[str], request_fields: list[str],
+                  reply_fields: list[str]) -> pd.DataFrame:
+    """What crosses the wire in one iteration: one row per region, direction and field with its size and bytes."""
+    rows = []
+    for name, req, rep in zip(names, requests, replies):
+        for fname, val in zip(request_fields, req):
+            rows.append({"region": name, "direction": "coordinator -> region", "field": fname,
+                             "numbers": _numbers(val), "bytes": nbytes(val)})
+        for fname in reply_fields:
+            if fname in rep:
+                rows.append({"region": name, "direction": "region -> coordinator", "field": fname,
+                                 "numbers": _numbers(rep[fname]), "bytes": nbytes(rep[fname])})
+    return pd.DataFrame(rows)
+
+
+def _numbers(val) -> int:
+    """How many numbers a message field holds (stored non-zeros of a sparse matrix)."""
+    if hasattr(val, "nnz"):
+        return int(val.nnz)
+    return int(np.size(val))
+
+
+# ---------------------------------------------------------------------------------------------------- run
+def check_mode(mode: str, latency_ms: float) -> None:
+    """Validate an execution mode and its latency (ms): a positive latency belongs to mode "wan" and only there."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if mode == "wan" and not latency_ms > 0:
+        raise ValueError("mode 'wan' needs latency_ms > 0 (the emulated one-way latency per message)")
+    if mode != "wan" and latency_ms:
+        raise ValueError(f"latency_ms is emulated in mode 'wan' only, not in {mode!r}")
+
+
+def run(iterate: Callable, problem: ConsensusProblem, options, *, mode: str = "inprocess", client=None,
+        address: str | None = None, n_workers: int | None = None, latency_ms: float = 0.0,
+        callback: Callable | None = None) -> ALADINResult:
+    """Run an algorithm on a consensus problem with its local solvers placed by ``mode``, and clean up.
+
+    iterate: the algorithm, ``f(problem, agents, options, callback) -> ALADINResult`` (`forlab.p3_aladin.algorithm.
+        loop.aladin`, `forlab.p3_aladin.algorithm.admm.admm`). options: its options (``timeout_s`` and
+        ``local_settings()`` are used here).
+    mode: "inprocess", "dask", "address" or "wan"; client: an existing Dask client for the Dask modes (else one is
+        made with ``n_workers`` workers, default min(regions, cores), or connected to ``address``).
+    latency_ms: emulated one-way latency per message (ms), mode "wan" only (where it must be > 0).
+    callback: ``f(iteration, row)`` called after every iteration with the log row (e.g. for progress or tests).
+    Returns the algorithm's result with the requested ``mode`` and the time to build the local solvers
+    (``setup_s``).
+    """
+    check_mode(mode, latency_ms)
+    t0 = time.perf_counter()
+    session = Session(problem.local_solvers(options.local_settings()), mode, client, address, n_workers,
+                      options.timeout_s, latency_ms / 1e3)
+    setup_s = time.perf_counter() - t0
+    try:
+        with blas_threads(1):
+            res = iterate(problem, session.agents, options, callback)
+        return dataclasses.replace(res, mode=mode, setup_s=setup_s)
+    finally:
+        session.close()

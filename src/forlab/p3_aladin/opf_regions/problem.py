@@ -1,0 +1,166 @@
+"""A partitioned AC network as one kind of consensus problem (`forlab.p3_aladin.algorithm.problem.ConsensusProblem`).
+
+`ACOPFProblem` is the glue between an AC-OPF cut into regions (`forlab.p3_aladin.opf_regions.partition`) and the
+generic algorithms: the local solvers are `forlab.p3_aladin.opf_regions.region.Region` objects built from their own
+`RegionData`; the variables are ``x_i = [va, vm, pg, qg]`` of region i (rad, p.u.); the consensus equates copy and
+core buses. What the AC-OPF adds to the generic problem:
+
+* cost scaling (`auto_cost_scale`): unit costs are multiplied by ``cost_scale`` in every objective so that
+  gradients in p.u. are of order one;
+* the start (`ACOPFProblem.start`): the flat start of every region or the base-case power flow (`power_flow_start`);
+* the consensus row weights and the proximal scaling Sigma (`consensus_weights`, `proximal_weights`, with
+  ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it;
+* the hidden mismatch of the stopping rule: the power a consensus residual hides across the ties
+  (`Partition.power_mismatch`);
+* the reference: the centralized AC-OPF's optimum (`reference_objective`), used only to report gaps.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+
+from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
+from forlab.p3_aladin.opf_regions.partition import Partition
+from forlab.p3_aladin.opf_regions.region import OK_STATUSES, Region, flat_start
+
+
+def auto_cost_scale(partition: Partition) -> float:
+    """1 / (base MVA x mean marginal cost at mid output of the units with a cost), in 1 / (currency per hour)."""
+    u = partition.model.units
+    if not len(u):
+        return 1.0
+    base = partition.model.base_mva
+    p_mid = 0.5 * (np.maximum(u["pmin"], -10.0) + np.minimum(u["pmax"], 10.0)).to_numpy(float) * base
+    marg = np.abs(2 * u["cp2"].to_numpy(float) * p_mid + u["cp1"].to_numpy(float))
+    marg = marg[marg > 0]
+    return 1.0 / (base * float(marg.mean())) if len(marg) else 1.0
+
+
+def auto_scaling(partition: Partition, kind: str) -> str:
+    """The scaling "auto" stands for: "admittance" on a zone partition (a T+D system cut into TS and DSs, whose ties
+    are DS feeders far stiffer than the median branch), "none" otherwise; other values are returned as given."""
+    if kind != "auto":
+        return kind
+    return "admittance" if partition.method == "zone" else "none"
+
+
+def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
+    """Weight of every consensus row (dimensionless): the QP's slack penalty of row r is ``mu * weight_r**2`` and
+    the proximal weight (Sigma) of the variables in row r is ``weight_r**2`` (`proximal_weights`).
+
+    "admittance": ``max(1, tie_admittance_r / y_typ)`` with ``y_typ`` the median series admittance |y_ft| of the
+    network's branches: a row whose residual hides more power than a typical branch would (a DS feeder scaled
+    to a TS bus: tens to hundreds of times the median) is penalised in proportion to that power; rows across
+    ordinary ties keep weight 1. "none": 1 for every row (ALADIN-alpha's Sigma = I and scalar mu). "auto": see
+    `auto_scaling`.
+    """
+    kind = auto_scaling(partition, kind)
+    if kind == "none":
+        return np.ones(partition.n_cons)
+    if kind == "admittance":
+        y_typ = float(np.median(np.abs(partition.model.yft)))
+        return np.maximum(1.0, partition.consensus.tie_admittance.to_numpy(float) / y_typ)
+    raise ValueError(f"consensus_weight must be 'auto', 'admittance' or 'none', not {kind!r}")
+
+
+def proximal_weights(partition: Partition, weight: np.ndarray) -> list[tuple[np.ndarray]]:
+    """Per region, the diagonal of Sigma: ``weight_r**2`` on every variable of consensus row r (the largest over
+    its rows), 1 elsewhere; as one-element argument tuples for `Region.set_sigma`."""
+    out = []
+    for reg in partition.regions:
+        s = np.ones(reg.n_x)
+        a = reg.A.tocoo()
+        np.maximum.at(s, a.col, weight[a.row] ** 2)
+        out.append((s,))
+    return out
+
+
+def reference_objective(net) -> float:
+    """Optimum of the centralized AC-OPF (`forlab.opf.solve`), nan when it fails: used only to report gaps."""
+    from forlab import opf
+
+    res = opf.solve(net)
+    if not res.success:
+        warnings.warn(f"centralized AC-OPF of {net.name!r} failed ({res.status}): gaps are not reported",
+                      stacklevel=2)
+        return float("nan")
+    return float(res.objective)
+
+
+def power_flow_start(net, partition: Partition) -> list[np.ndarray]:
+    """Local start vectors from pandapower's power flow of the net as given (angles relative to the slack)."""
+    import pandapower as pp
+
+    m = partition.model
+    net = copy.deepcopy(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.runpp(net, init="dc", calculate_voltage_angles=True, trafo_model="pi", numba=m.nb > 1000)
+    va = np.deg2rad(net.res_bus.loc[m.bus_pd, "va_degree"].to_numpy(float))
+    vm = net.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy(float)
+    pg, qg = np.zeros(m.ng), np.zeros(m.ng)
+    for k, row in m.units.iterrows():
+        res = net[f"res_{row.et}"].loc[row.element]
+        pg[k], qg[k] = res.p_mw / m.base_mva, res.q_mvar / m.base_mva
+    u = m.units
+    pg = np.clip(np.nan_to_num(pg), u["pmin"].to_numpy(float), u["pmax"].to_numpy(float))
+    qg = np.clip(np.nan_to_num(qg), u["qmin"].to_numpy(float), u["qmax"].to_numpy(float))
+    vm = np.clip(vm, m.vmin, m.vmax)
+    return partition.split(va, vm, pg, qg)
+
+
+class ACOPFProblem:
+    """The AC-OPF of a partitioned network as a `ConsensusProblem` (module docstring).
+
+    Parameters:
+        net: the pandapower net (used for the power-flow start only).
+        partition: its regions and consensus.
+        cost_scale: factor on unit costs in every objective (1 / (currency per hour)).
+        reference: the centralized optimum (per hour) the gaps are reported against (nan when unknown).
+    """
+
+    ok_statuses = OK_STATUSES
+
+    def __init__(self, net, partition: Partition, cost_scale: float, reference: float):
+        self.net = net
+        self.partition = partition
+        self.cost_scale = float(cost_scale)
+        self.reference = float(reference)
+        self.names = partition.names
+        self.A = [r.A for r in partition.regions]
+        self.rows = [r.rows for r in partition.regions]
+        self.n_cons = partition.n_cons
+        self.info = {"cost_scale_used": self.cost_scale}
+
+    def local_solvers(self, settings: dict) -> list[LocalSolverSpec]:
+        """One `Region` per region, built from its own `RegionData` with the cost scale and ``settings``."""
+        return [LocalSolverSpec(d.name, Region, (d,), {"cost_scale": self.cost_scale, **settings})
+                for d in self.partition.regions]
+
+    def start(self, init: str) -> list[np.ndarray]:
+        """"flat": `flat_start` of every region; "pf": `power_flow_start` (local layouts)."""
+        if init == "pf":
+            return power_flow_start(self.net, self.partition)
+        if init == "flat":
+            return [flat_start(r) for r in self.partition.regions]
+        raise ValueError(f"init must be 'flat' or 'pf', not {init!r}")
+
+    def consensus_weights(self, kind: str) -> np.ndarray:
+        """`consensus_weights` of the partition."""
+        return consensus_weights(self.partition, kind)
+
+    def proximal_weights(self, kind: str) -> list[np.ndarray] | None:
+        """Sigma_i of every region for ``kind`` ("auto", "admittance", "none"): None for Sigma = I."""
+        kind = auto_scaling(self.partition, kind)
+        if kind not in ("admittance", "none"):
+            raise ValueError(f"sigma must be 'auto', 'admittance' or 'none', not {kind!r}")
+        if kind == "none":
+            return None
+        return [s for (s,) in proximal_weights(self.partition, consensus_weights(self.partition, "admittance"))]
+
+    def hidden_mismatch(self, xs: list[np.ndarray]) -> float:
+        """The power the consensus residual hides across the ties (`Partition.power_mismatch`, p.u.)."""
+        return self.partition.power_mismatch(xs)

@@ -1,0 +1,432 @@
+"""Chapter 03, FOR sampling: the PQV feasible operating region of a DS mapped by bounding-box projections and
+Fibonacci support points (`forlab.p1_for.sampling.sample_for`), its PQ slices, what changes it, how many directions
+are enough, a power-flow check of the samples and the scale run on the 533-bus DS.
+
+The samples are those of eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support) (METHODS.md, "P1, stage 1"
+and "P1, stage 2"), all computed by `forlab.p1_for`; this module runs them, checks them and reads them back.
+
+`run(params)` computes the chapter's store; the readers, figures and text helpers below read a store (the current
+run's or an archived one opened with `forlab.book.store.open_path`). Units: MW, Mvar, p.u., seconds.
+
+Store layout (one table per dimension, `forlab.book.tables`):
+
+* ``sample``: every OPF of every DS (p_mw, q_mvar, vm_pu, normal, stage, status, success, iterations,
+  solve_time_s) and its DS, ``sample_ds``;
+* ``vsample``: the same for the variants of one DS (prefix ``variant_``, and ``variant``);
+* ``slice_point``: support points of the PQ slices at fixed PCC voltage (prefix ``slice_``);
+* ``ds_row``: one row per DS (ds, buses, fpus, samples, failed, wall_time_s, mean_solve_time_s, mean_iterations,
+  and the bounding box ``box_lo`` / ``box_hi`` over ``axis``);
+* ``coverage_row``, ``ref_point``: the coverage study and its reference boundary;
+* ``check_row``: the power-flow checks (prefix ``check_`` for the DS and its size);
+* ``timing_row``: the scale run (prefix ``t_``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.spatial import ConvexHull
+
+from forlab.book.tables import table, to_dataset
+from forlab.grid import td
+from forlab.p1_for import checks, sampling
+from forlab.p1_for.dso_opf import DSOModel
+
+AXES = ("p_mw", "q_mvar", "vm_pu")
+AXIS_LABELS = {"p_mw": "P import (MW)", "q_mvar": "Q import (Mvar)", "vm_pu": "V at PCC (p.u.)"}
+SAMPLE_VARS = ["p_mw", "q_mvar", "vm_pu", "normal", "stage", "status", "success", "iterations", "solve_time_s"]
+"""The variables of `sample_for`'s Dataset the store keeps per OPF."""
+
+VARIANTS = {
+    "meshed, mixed charts, [0.95, 1.05]": {},
+    "radial (ties open)": {"ties": "none"},
+    "rectangles only": {"kinds": ("rectangle",)},
+    "inverter circles only": {"kinds": ("circle",)},
+    "power-factor cones only": {"kinds": ("cone",)},
+    "voltage band [0.90, 1.10]": {"vm_limits": (0.9, 1.1)},
+}
+"""The variants of one DS: one thing changed at a time (keyword arguments of `forlab.grid.td.load_system`)."""
+
+SUMMARY = ["ds", "buses", "fpus", "samples", "failed", "wall_time_s", "mean_solve_time_s", "mean_iterations"]
+TIMING = ["workers", "t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s", "t_buses",
+          "t_fpus", "identical_to_first"]
+COVERAGE = ["n_directions", "cov_samples", "mean_distance", "max_distance", "hull_volume_ratio", "cov_wall_time_s"]
+SUPPORT_TOL = 1e-6
+"""Largest excess of d . x~ over a support value (box-normalised units) that the check accepts."""
+
+
+# --------------------------------------------------------------------------- parameters
+def split(spec) -> list[str]:
+    """``"<system>/<DS>"`` as [system, DS]; anything else is a ValueError that shows the form."""
+    if not isinstance(spec, str) or spec.count("/") != 1:
+        raise ValueError(f"a DS is written '<system>/<DS>', e.g. 'case9+case33bw/case33bw'; got {spec!r}")
+    return spec.split("/")
+
+
+def ds_of(spec: str, **system_options):
+    """The pandapower net of the DS ``spec`` (``"<system>/<DS>"``) inside its study system."""
+    name, ds = split(spec)
+    system = td.load_system(name, **system_options)
+    if ds not in system.ds:
+        raise ValueError(f"system {name!r} has no DS {ds!r}; its DSs are {list(system.ds)}")
+    return system.ds[ds]
+
+
+def check_params(params: dict) -> None:
+    """Type checks of the chapter's parameters (ValueError naming the parameter)."""
+    for key in ("regions", "check_regions"):
+        if not isinstance(params[key], (list, tuple)):
+            raise TypeError(f"{key} must be a list of '<system>/<DS>', got {params[key]!r}")
+        for spec in params[key]:
+            split(spec)
+    split(params["variant_region"])
+    if params["timing_region"]:
+        split(params["timing_region"])
+    for key in ("n_directions", "face_grid", "slice_directions", "reference_n", "variant_n", "timing_n_directions",
+                "timing_face_grid", "timing_n_fpus", "check_n_directions", "check_face_grid", "check_points"):
+        if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
+            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    for key in ("coverage_ns", "timing_workers"):
+        if not all(isinstance(n, (int, np.integer)) and n > 0 for n in params[key]):
+            raise ValueError(f"{key} must be a list of positive integers, got {params[key]!r}")
+    if not all(0 <= float(f) <= 1 for f in params["slice_levels"]):
+        raise ValueError(f"slice_levels are fractions of the PCC-voltage range in [0, 1], got {params['slice_levels']!r}")
+
+
+# --------------------------------------------------------------------------- the computation
+def tagged(samples: xr.Dataset, dim: str, prefix: str = "", **labels) -> xr.Dataset:
+    """The `SAMPLE_VARS` of ``samples`` over dimension ``dim``, named ``prefix + name``, plus constant ``labels``."""
+    out = samples[SAMPLE_VARS].rename({"sample": dim, **{k: prefix + k for k in SAMPLE_VARS}})
+    for k, v in labels.items():
+        out[k] = (dim, np.full(out.sizes[dim], v))
+    return out.drop_vars(dim)
+
+
+def _address(params: dict):
+    return params["scheduler"] or None
+
+
+def slice_rows(net, box, spec: str, slice_levels, slice_directions: int) -> list[dict]:
+    """Support points of the PQ slices of one DS at PCC voltages at ``slice_levels`` of its box's voltage range."""
+    model = DSOModel(net)
+    lo_v, hi_v = box.lo[2], box.hi[2]
+    rows = []
+    for v in [lo_v + f * (hi_v - lo_v) for f in slice_levels]:
+        for smp in model.pq_slice(v, slice_directions, box):
+            rows.append({"slice_ds": spec, "slice_vm_pu": v, "slice_p_mw": smp.p_mw, "slice_q_mvar": smp.q_mvar,
+                         "slice_success": smp.success, "slice_status": smp.status})
+    return rows
+
+
+def sample_dss(params: dict) -> xr.Dataset:
+    """Every DS of ``regions`` sampled (``n_directions``, ``face_grid``), with its PQ slices, one summary row and its
+    bounding box."""
+    parts, boxes, slices, info = [], [], [], []
+    for spec in params["regions"]:
+        net = ds_of(spec)
+        s = sampling.sample_for(net, params["n_directions"], params["face_grid"], n_workers=params["n_workers"],
+                                address=_address(params), name=spec)
+        parts.append(tagged(s, "sample", sample_ds=spec))
+        box = sampling.box_of(s)
+        boxes.append(box)
+        info.append({"ds": spec, "buses": s.attrs["n_buses"], "fpus": s.attrs["n_fpus"], "samples": s.sizes["sample"],
+                     "failed": int((~s.success).sum()), "wall_time_s": s.attrs["wall_time_s"],
+                     "mean_solve_time_s": float(s.solve_time_s.mean()),
+                     "mean_iterations": float(s.iterations.mean())})
+        slices += slice_rows(net, box, spec, params["slice_levels"], params["slice_directions"])
+    return xr.merge([
+        xr.concat(parts, dim="sample"), to_dataset(pd.DataFrame(slices), "slice_point"),
+        to_dataset(pd.DataFrame(info), "ds_row"),
+        xr.Dataset({"box_lo": (("ds_row", "axis"), np.array([b.lo for b in boxes])),
+                    "box_hi": (("ds_row", "axis"), np.array([b.hi for b in boxes]))}),
+    ], compat="override", combine_attrs="drop")
+
+
+def sample_variants(params: dict) -> xr.Dataset:
+    """The DS ``variant_region`` sampled once per `VARIANTS` entry (``variant_n`` directions, no face grid)."""
+    parts = []
+    for label, kw in VARIANTS.items():
+        s = sampling.sample_for(ds_of(params["variant_region"], **kw), params["variant_n"], 0,
+                                n_workers=params["n_workers"], address=_address(params), name=label, progress=False)
+        parts.append(tagged(s, "vsample", prefix="variant_", variant=label))
+    return xr.concat(parts, dim="vsample")
+
+
+def coverage_study(params: dict) -> xr.Dataset:
+    """Coverage of the first DS's samples for each N of ``coverage_ns`` against a reference boundary of
+    ``reference_n`` directions (`forlab.p1_for.sampling.coverage`), and the reference points."""
+    net = ds_of(params["regions"][0])
+    kw = {"n_workers": params["n_workers"], "address": _address(params), "progress": False}
+    reference = sampling.sample_for(net, params["reference_n"], 0, **kw)
+    rows = []
+    for n in params["coverage_ns"]:
+        s = sampling.sample_for(net, n, params["face_grid"], **kw)
+        rows.append({"n_directions": n, "cov_samples": s.sizes["sample"], **sampling.coverage(s, reference),
+                     "cov_wall_time_s": s.attrs["wall_time_s"]})
+    ref = xr.Dataset({f"ref_{a}": ("ref_point", reference[a].values) for a in AXES})
+    return xr.merge([to_dataset(pd.DataFrame(rows), "coverage_row"), ref])
+
+
+def power_flow_checks(params: dict) -> xr.Dataset:
+    """Per DS of ``check_regions``: the support bound and the projections checked by pandapower's power flow
+    (`forlab.p1_for.checks`)."""
+    rows = []
+    for spec in params["check_regions"]:
+        net = ds_of(spec)
+        cs = sampling.sample_for(net, params["check_n_directions"], params["check_face_grid"],
+                                 n_workers=params["n_workers"], address=_address(params), progress=False)
+        sb, pj = checks.support_bound(net, cs, n_points=params["check_points"]), checks.projections(net, cs)
+        rows.append({"check_ds": spec, "check_buses": cs.attrs["n_buses"], "check_samples": cs.sizes["sample"],
+                     "check_failed": int((~cs.success).sum()), "random_points": sb["n_tried"],
+                     "feasible_points": sb["n_feasible"], "max_support_excess": sb["max_excess"],
+                     "projections": pj["n_projections"], "feasible_projections": pj["n_feasible"],
+                     "projections_on_boundary": pj["n_on_boundary"], "max_pcc_error": pj["max_pcc_error"]})
+    return to_dataset(pd.DataFrame(rows), "check_row")
+
+
+def scale_run(params: dict) -> xr.Dataset:
+    """The sampling of ``timing_region`` (with ``timing_n_fpus`` FPUs) once per worker count of ``timing_workers``,
+    one after the other so that their wall times compare; empty when ``timing_region`` is empty."""
+    spec = params["timing_region"]
+    if not spec:
+        return xr.Dataset()
+    net = ds_of(spec, n_fpus={split(spec)[1]: params["timing_n_fpus"]})
+    rows, first = [], None
+    for w in params["timing_workers"]:
+        t0 = time.perf_counter()
+        s = sampling.sample_for(net, params["timing_n_directions"], params["timing_face_grid"], n_workers=w,
+                                address=_address(params), name=f"{spec}, {w} workers")
+        pts = np.column_stack([s.p_mw, s.q_mvar, s.vm_pu])
+        same = bool(first is None or np.array_equal(pts, first))
+        first = pts if first is None else first
+        rows.append({"workers": w, "t_samples": s.sizes["sample"], "t_failed": int((~s.success).sum()),
+                     "t_wall_time_s": time.perf_counter() - t0, "t_sampling_time_s": s.attrs["parallel_time_s"],
+                     "t_box_time_s": s.attrs["box_time_s"], "t_mean_solve_time_s": float(s.solve_time_s.mean()),
+                     "t_buses": s.attrs["n_buses"], "t_fpus": s.attrs["n_fpus"], "identical_to_first": same,
+                     "t_load_average": os.getloadavg()[0]})
+    return to_dataset(pd.DataFrame(rows), "timing_row")
+
+
+def run(params: dict) -> xr.Dataset:
+    """The chapter's store: samples and PQ slices of every DS, the variants, the coverage study, the power-flow
+    checks and the scale run (see the module docstring for the layout)."""
+    check_params(params)
+    store = xr.merge([sample_dss(params), sample_variants(params), coverage_study(params), power_flow_checks(params),
+                      scale_run(params)], compat="override", combine_attrs="drop")
+    return store.assign_coords(axis=list(AXES))
+
+
+# --------------------------------------------------------------------------- tables and text
+def summary_table(st: xr.Dataset) -> pd.DataFrame:
+    """One row per DS: size, number of OPFs, failures, wall time and mean solve time (s), mean Ipopt iterations."""
+    return table(st, "ds_row")[SUMMARY].set_index("ds")
+
+
+def samples_text(summary: pd.DataFrame) -> str:
+    """Markdown: how many OPFs, how many failed, the range of mean solve times and iterations (`summary_table`)."""
+    return (
+        f"{int(summary.samples.sum())} OPFs over {len(summary)} DSs, {int(summary.failed.sum())} of them not "
+        f"converged (kept in the store, marked). The mean Ipopt solve takes {1e3 * summary.mean_solve_time_s.min():.0f} "
+        f"to {1e3 * summary.mean_solve_time_s.max():.0f} ms per sample with {summary.mean_iterations.min():.0f} to "
+        f"{summary.mean_iterations.max():.0f} iterations."
+    )
+
+
+def check_table(st: xr.Dataset) -> pd.DataFrame:
+    """The power-flow checks, one row per DS."""
+    return table(st, "check_row").set_index("check_ds")
+
+
+def check_text(ck: pd.DataFrame) -> str:
+    """Markdown: the largest support excess against `SUPPORT_TOL` and how many projection points the power flow
+    finds feasible and on the boundary (`check_table`)."""
+    ok_support = bool((ck.max_support_excess <= SUPPORT_TOL).all())
+    ok_proj = bool((ck.feasible_projections == ck.projections).all()
+                   and (ck.projections_on_boundary == ck.projections).all())
+    return (
+        f"Over {len(ck)} DSs (up to {int(ck.check_buses.max())} buses), {int(ck.feasible_points.sum())} random feasible "
+        f"operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
+        f"({'within' if ok_support else 'beyond'} the tolerance of 1e-6). {int(ck.feasible_projections.sum())} of "
+        f"{int(ck.projections.sum())} projection points are feasible in the power flow and "
+        f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'}); the power "
+        f"flow reproduces their PCC points within {ck.max_pcc_error.max():.1e}."
+    )
+
+
+def variant_ranges(st: xr.Dataset) -> pd.DataFrame:
+    """Per variant, the range (max - min) of P (MW), Q (Mvar) and V (p.u.) over its samples."""
+    vt = table(st, "vsample").groupby("variant", sort=False)
+    return pd.DataFrame({f"{a} range": vt[f"variant_{a}"].max() - vt[f"variant_{a}"].min() for a in AXES})
+
+
+def coverage_table(st: xr.Dataset, wall_time: bool = True) -> pd.DataFrame:
+    """The coverage study, one row per number of Fibonacci directions N (with the wall time of each sampling, s,
+    unless ``wall_time`` is False)."""
+    cols = COVERAGE if wall_time else [c for c in COVERAGE if c != "cov_wall_time_s"]
+    return table(st, "coverage_row")[cols].set_index("n_directions")
+
+
+def timing_table(st: xr.Dataset) -> pd.DataFrame | None:
+    """The scale run, one row per worker count; None when the store has none."""
+    if "timing_row" not in st.dims:
+        return None
+    return table(st, "timing_row")[TIMING].set_index("workers")
+
+
+def scale_text(tt: pd.DataFrame | None, timing_region: str) -> str:
+    """Markdown: the scale run's wall times against the 90 s target (`timing_table`), or why there is none."""
+    if tt is None:
+        return ("The scale run is off with the default parameters (it takes minutes); "
+                "`forlab run 03_for_sampling --profile paper` runs it on case533mt_hi.")
+    return (
+        f"{timing_region} ({int(tt.t_buses.iloc[0])} buses, {int(tt.t_fpus.iloc[0])} FPUs, {int(tt.t_samples.iloc[0])} "
+        f"samples): {tt.t_wall_time_s.iloc[0]:.1f} s with {tt.index[0]} worker(s), {tt.t_wall_time_s.min():.1f} s at "
+        f"best; the target is under 90 s with 2 workers. Samples identical across worker counts: "
+        f"{bool(tt.identical_to_first.all())}."
+    )
+
+
+def no_paper_store_text() -> str:
+    """Markdown shown when the paper profile's store is missing."""
+    return "No paper-scale store yet: run `forlab run 03_for_sampling --profile paper`."
+
+
+def paper_text(big: xr.Dataset) -> str:
+    """Markdown: the paper-scale run's scale test (one and two workers, the 90 s target, the speed-up, identical
+    samples, load average), from its store."""
+    bt = timing_table(big)
+    two = bt.t_wall_time_s.get(2, float("nan"))
+    one = bt.t_wall_time_s.get(1, float("nan"))
+    return (
+        f"From `{big.attrs['store_path']}` (commit {big.attrs['git_commit']}): {int(bt.t_samples.iloc[0])} samples of "
+        f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs in {one:.1f} s with one worker and "
+        f"{two:.1f} s with two (target: under 90 s with two: {'met' if two < 90 else 'missed'}; speed-up "
+        f"{one / two:.2f}); samples identical across worker counts: {bool(bt.identical_to_first.all())}. Load "
+        f"average during the timed runs: {', '.join(f'{x:.1f}' for x in big.t_load_average.values)}."
+    )
+
+
+# --------------------------------------------------------------------------- figures
+def _ds_points(st: xr.Dataset, ds: str) -> tuple[np.ndarray, np.ndarray]:
+    """The converged samples of DS ``ds`` as (n x 3 array of P, Q, V; their stage)."""
+    sel = (st.sample_ds == ds) & st.success
+    return np.column_stack([st[a].values[sel] for a in AXES]), st.stage.values[sel]
+
+
+def _draw_ds_3d(ax, pts: np.ndarray, stage: np.ndarray, hull) -> None:
+    """One 3-D panel: the hull (translucent) and the samples coloured by stage."""
+    if hull is not None:
+        ax.plot_trisurf(pts[:, 0], pts[:, 1], pts[:, 2], triangles=hull.simplices, alpha=0.15,
+                        color="tab:blue", linewidth=0.2, edgecolor="tab:blue")
+    for name, marker, color in (("fibonacci", "o", "tab:blue"), ("projection", "^", "tab:orange"),
+                                ("box", "s", "black")):
+        m = stage == name
+        ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=8, marker=marker, color=color, label=name)
+    ax.set_xlabel("P (MW)", fontsize=8)
+    ax.set_ylabel("Q (Mvar)", fontsize=8)
+    ax.set_zlabel("V (p.u.)", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def for_regions_3d(st: xr.Dataset, dss, views=((25, -60), (10, 20), (70, -120))):
+    """One row per DS, one column per view: samples coloured by stage and their convex hull (translucent)."""
+    fig = plt.figure(figsize=(4.2 * len(views), 3.8 * len(dss)))
+    for r, ds in enumerate(dss):
+        pts, stage = _ds_points(st, ds)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        hull = ConvexHull((pts - lo) / span) if len(pts) >= 4 else None
+        for c, (elev, azim) in enumerate(views):
+            ax = fig.add_subplot(len(dss), len(views), r * len(views) + c + 1, projection="3d")
+            _draw_ds_3d(ax, pts, stage, hull)
+            ax.view_init(elev=elev, azim=azim)
+            if c == 0:
+                ax.set_title(ds, fontsize=9)
+            if r == 0 and c == len(views) - 1:
+                ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def _outline(p, q) -> np.ndarray:
+    """The closed convex-hull outline of the points (p, q); degenerate (collinear) sets as they are."""
+    pts = np.column_stack([p, q])
+    if len(pts) < 3:
+        return pts
+    try:
+        h = ConvexHull(pts)
+    except Exception:  # noqa: BLE001 - degenerate (collinear) sets are drawn as they are
+        return pts
+    v = pts[h.vertices]
+    return np.vstack([v, v[:1]])
+
+
+def _pq_axes(ax) -> None:
+    """Labels (MW, Mvar), grid and legend of a PQ-plane panel."""
+    ax.set_xlabel(AXIS_LABELS["p_mw"])
+    ax.set_ylabel(AXIS_LABELS["q_mvar"])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def pq_slices(st: xr.Dataset, dss):
+    """PQ outlines at the slice voltages (variables slice_*), one panel per DS."""
+    fig, axes = plt.subplots(1, len(dss), figsize=(4.2 * len(dss), 3.6), squeeze=False)
+    for ax, ds in zip(axes[0], dss):
+        for v in np.unique(st.slice_vm_pu.values):
+            m = (st.slice_vm_pu.values == v) & (st.slice_ds.values == ds) & st.slice_success.values
+            o = _outline(st.slice_p_mw.values[m], st.slice_q_mvar.values[m])
+            ax.plot(o[:, 0], o[:, 1], "-", label=f"V = {v:.2f} p.u.")
+        ax.set_title(ds, fontsize=9)
+        _pq_axes(ax)
+    fig.tight_layout()
+    return fig
+
+
+def slice_areas(st: xr.Dataset) -> pd.DataFrame:
+    """Area (MW x Mvar) of every PQ slice (convex hull of its support points), DSs as rows."""
+    rows = []
+    for ds in dict.fromkeys(st.slice_ds.values):
+        of_ds = st.slice_ds.values == ds
+        for v in np.unique(st.slice_vm_pu.values[of_ds]):
+            at_v = (st.slice_vm_pu.values == v) & of_ds
+            m = at_v & st.slice_success.values
+            pts = np.column_stack([st.slice_p_mw.values[m], st.slice_q_mvar.values[m]])
+            area = ConvexHull(pts).volume if len(pts) >= 3 else np.nan
+            rows.append({"ds": ds, "V (p.u.)": round(float(v), 4), "area (MW Mvar)": area,
+                         "converged": f"{int(m.sum())}/{int(at_v.sum())}"})
+    return pd.DataFrame(rows).set_index(["ds", "V (p.u.)"])
+
+
+def variant_outlines(st: xr.Dataset):
+    """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for v in dict.fromkeys(st.variant.values):
+        m = (st.variant.values == v) & st.variant_success.values
+        o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
+        ax.plot(o[:, 0], o[:, 1], "-", label=v)
+    _pq_axes(ax)
+    fig.tight_layout()
+    return fig
+
+
+def coverage_figure(ct: pd.DataFrame):
+    """Distance to the reference boundary (mean, max) and hull volume ratio against N (`coverage_table`)."""
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax[0].loglog(ct.index, ct.mean_distance, "o-", label="mean")
+    ax[0].loglog(ct.index, ct.max_distance, "s--", label="max")
+    ax[0].set_xlabel("Fibonacci directions N")
+    ax[0].set_ylabel("distance to reference (normalised)")
+    ax[0].legend()
+    ax[1].semilogx(ct.index, ct.hull_volume_ratio, "o-")
+    ax[1].set_xlabel("Fibonacci directions N")
+    ax[1].set_ylabel("hull volume / reference")
+    for a in ax:
+        a.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

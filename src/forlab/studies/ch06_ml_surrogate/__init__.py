@@ -1,0 +1,71 @@
+"""Chapter 06, the ML surrogate (P2): its steps, its store, and the tables, figures and sentences drawn from it.
+
+`steps`: datasets, fits, sweeps, region slices and the benchmark of one study system (`DSCase`, `build_cases`,
+`fit_case`, `sweep`, `region_slice`, `benchmark_system`). `store`: `run(params)`, the whole chapter as one xarray
+Dataset (`to_store`; dimension ``ds``, one per DS as "system/DS"). `readers`: tables from a store. `figures`:
+matplotlib figures from a store. `text`: Markdown sentences from a store or its tables.
+
+Paper step / equation -> function (the chapter's table; METHODS.md 'P2: ML surrogate of a DS'):
+(p2-inputs) `forlab.p2_surrogate.dataset.InputSpace`, `DSFlow`, `label`; (p2-polytope)
+`forlab.p2_surrogate.polytope.Polytope`; (p2-training) `forlab.p2_surrogate.polytope.train_polytope`, `calibrate`,
+`forlab.p2_surrogate.refine`; (p2-regressors) `forlab.p2_surrogate.regressors.fit_quadratic`; (p2-tso)
+`forlab.p2_surrogate.tso.SurrogateTSO`, `forlab.p2_surrogate.formulations.SurrogateTerms`; (p2-check)
+`forlab.p2_surrogate.tso.validate`, `benchmark`.
+"""
+
+from forlab.studies.ch06_ml_surrogate.figures import (
+    coverage_figure,
+    history_figure,
+    scaling_figure,
+    slice_figure,
+    sweep_figure,
+)
+from forlab.studies.ch06_ml_surrogate.readers import (
+    COVERAGE_GRID,
+    benchmark_table,
+    cases,
+    certify_table,
+    coverage_summary,
+    coverage_table,
+    dataset_table,
+    keys,
+    payload_table,
+    per_system,
+    refine_table,
+    runs,
+    scores_table,
+)
+from forlab.studies.ch06_ml_surrogate.steps import (
+    DSCase,
+    benchmark_system,
+    build_cases,
+    default_slices,
+    fit_case,
+    polytope_centre,
+    region_slice,
+    sweep,
+)
+from forlab.studies.ch06_ml_surrogate.store import check_params, options, run, to_store
+from forlab.studies.ch06_ml_surrogate.text import (
+    benchmark_summary,
+    benchmark_targets,
+    benchmark_text,
+    coverage_text,
+    failures,
+    flow_speed_text,
+    offline_text,
+    paper_run_text,
+    provenance_text,
+    safety_summary,
+    scaling_text,
+    span,
+)
+
+__all__ = [
+    "COVERAGE_GRID", "DSCase", "benchmark_summary", "benchmark_system", "benchmark_table", "benchmark_targets",
+    "benchmark_text", "build_cases", "cases", "certify_table", "check_params", "coverage_figure", "coverage_summary",
+    "coverage_table", "coverage_text", "dataset_table", "default_slices", "failures", "fit_case", "flow_speed_text",
+    "history_figure", "keys", "offline_text", "options", "paper_run_text", "payload_table", "per_system",
+    "polytope_centre", "provenance_text", "refine_table", "region_slice", "run", "runs", "safety_summary",
+    "scaling_figure", "scaling_text", "scores_table", "slice_figure", "span", "sweep", "sweep_figure", "to_store",
+]

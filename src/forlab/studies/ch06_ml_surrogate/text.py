@@ -1,0 +1,212 @@
+"""Sentences of the ML-surrogate chapter: Markdown built from its store and tables, so that the notebook only shows
+them and the tests can check them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from forlab.opf.judge import LOADING_TOL
+from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases
+
+__all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "coverage_text", "failures", "flow_speed_text",
+           "offline_text", "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "span"]
+
+ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
+                "generator outside its limits.")
+ALL_FEASIBLE_PAPER = "Every dispatch of the paper-scale run is feasible in the T+D power flow."
+
+
+def span(values, fmt: str = ".1f", unit: str = "") -> str:
+    """"a to b" (smallest to largest of ``values``, formatted with ``fmt``), or "a" when both print the same."""
+    v = np.asarray(values, float)
+    lo, hi = format(np.nanmin(v), fmt), format(np.nanmax(v), fmt)
+    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
+
+
+def provenance_text(st) -> str:
+    """One line each: the store's chapter, parameter hash, git commit and creation time."""
+    return "\n".join(f"{name:15} {st.attrs[name]}" for name in ("chapter", "parameter_hash", "git_commit",
+                                                                 "created_utc"))
+
+
+def flow_speed_text(st) -> str:
+    """The batched power flow's speed range and the total number and time of the flows."""
+    rate = st.flows_per_second.values
+    return (f"The batched power flow ran {rate.min():.0f} to {rate.max():.0f} flows per second here, so "
+            f"{int(st.n_samples.values.sum())} flows took {float(st.dataset_time_s.values.sum()):.1f} s in total.")
+
+
+def coverage_text(cov) -> str:
+    """What a `coverage_table` says: share inside the charts, grid cells hit and density ratio, and whether the
+    sampling is uniform to within 10 % on every chart."""
+    dens = cov["density ratio"]
+    return (
+        f"Over {len(cov)} FPUs with charts of the kinds {', '.join(sorted(set(cov.chart)))}: the share of Latin "
+        f"Hypercube set-points inside their chart is {span(cov['inside chart (%)'], '.1f', ' %')}, "
+        f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} x {COVERAGE_GRID} "
+        f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the rejection "
+        "sampling from the bounding box "
+        + ("covers every chart shape uniformly to within 10 %." if dens.between(0.9, 1.1).all() else
+           "is not uniform to within 10 % on every chart.")
+    )
+
+
+def benchmark_summary(per_sys) -> str:
+    """Markdown bullet list, one per system: feasibility ratio, cost deviation, time ratio, offline time."""
+    return "\n".join(
+        f"- **{s}**: {int(r.feasible)} of {int(r.scenarios)} dispatches feasible in the T+D power flow "
+        f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
+        f"on average and {r.deviation_max_pct:.4f} % at most; TSO solve time / integrated solve time "
+        f"{r.time_ratio_mean:.2f} on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
+        f"{r.time_ratio_max:.2f} at worst; offline work of the DSOs {r.offline_s:.0f} s."
+        for s, r in per_sys.iterrows())
+
+
+def benchmark_targets(per_sys) -> str:
+    """One sentence per target of the ML-surrogate issue, with the measured numbers."""
+    full = per_sys.feasibility_ratio_pct >= 100
+    n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
+    largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
+    on_largest = ", ".join(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
+                           f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
+    return (
+        f"100 % feasibility ratio: met on {int(full.sum())} of {len(per_sys)} systems"
+        + (f" (missed on {', '.join(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
+           if (~full).any() else "")
+        + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
+        f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
+        f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solve time: "
+        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system; on the system(s) with the most DS buses: "
+        f"{on_largest}."
+    )
+
+
+def _failure_cause(r) -> str:
+    """Why a converged, judged dispatch violates a limit: in the DS (the polytope accepted a point outside the true
+    region) or in the T+D operating point (the import error)."""
+    where = []
+    if r.ds_vm_slack_pu < 0:
+        where.append(f"the DS power flow at the TSO's set-points and PCC voltages already violates a DS voltage "
+                     f"limit by {-r.ds_vm_slack_pu:.2e} p.u.")
+    if r.ds_max_loading_percent > 100:
+        where.append(f"the DS power flow loads a DS branch to {r.ds_max_loading_percent:.1f} %")
+    if where:
+        return ("; ".join(where) + ": the polytope accepted a point outside the DS's true region"
+                + (f" (g = {r.ds_g:.3g} at that point)" if np.isfinite(r.ds_g) else ""))
+    return ("the DS power flow at the TSO's set-points is within the DS limits, so the violation is in the T+D "
+            f"operating point itself: the true PCC import differs from the predicted one by up to "
+            f"{r.ds_p_error_mw:.4f} MW and {r.ds_q_error_mvar:.4f} Mvar, which the TS slack and voltages absorb")
+
+
+def failures(t) -> str:
+    """Markdown: every infeasible dispatch of a runs table (`benchmark_table`'s first value) and what the power flows
+    found; empty when there is none. Reads the checks of eq. (p2-check)."""
+    lines = []
+    for _, r in t[~t.feasible.astype(bool)].iterrows():
+        head = f"- {r.system}, scenario {r.scenario}: "
+        if not bool(r.tso_success):
+            lines.append(head + f"the surrogate TSO OPF did not converge (Ipopt status {r.tso_status!r}), so there is "
+                         "no dispatch to check.")
+        elif not bool(r.converged):
+            lines.append(head + "the T+D power flow at the TSO's dispatch did not converge.")
+        else:
+            lines.append(head + f"{int(r.n_vm_violations)} voltage violation(s) (largest {r.max_vm_violation_pu:.2e} "
+                         f"p.u.), {int(r.n_branch_violations)} branch(es) above {100 + LOADING_TOL:g} % (largest "
+                         f"loading {r.max_loading_percent:.1f} %), {int(r.n_gen_violations)} generator limit "
+                         f"violation(s) (largest {r.max_gen_violation_mw:.3g} MW); " + _failure_cause(r) + ".")
+    return "\n".join(lines)
+
+
+def benchmark_text(t, per_sys, paper: bool = False) -> str:
+    """The benchmark in words: per-system bullets (`benchmark_summary`), the targets (`benchmark_targets`) and every
+    infeasible dispatch (`failures`) or the statement that there is none; ``paper`` for the paper-scale run (no
+    heading)."""
+    fail = failures(t)
+    tail = ("Infeasible dispatches, and what the power flows found:\n\n" + fail if fail else
+            (ALL_FEASIBLE_PAPER if paper else ALL_FEASIBLE))
+    head = "" if paper else "Per system:\n\n"
+    return head + benchmark_summary(per_sys) + "\n\n" + benchmark_targets(per_sys) + "\n\n" + tail
+
+
+def _certification_status(done: np.ndarray) -> str:
+    """Whether the certification rounds that ran (failing shares ``done``) ended with no failing sampled vertex."""
+    if not len(done):
+        return "no certification round"
+    if done[-1] == 0:
+        return f"certified: no sampled vertex failed the margin labels in round {len(done)}"
+    return (f"not certified: {100 * done[-1]:.1f} % of the vertices sampled in the last of its {len(done)} "
+            "rounds still failed the margin labels")
+
+
+def safety_summary(st) -> str:
+    """Markdown, one bullet per DS: the calibration offset of its polytope, whether certification ended with no
+    failing sampled vertex, the held-out accuracy and false-infeasible rate (the price of the safety), and the fresh
+    vertex check; then the DSs whose fresh vertices still fail, if any."""
+    c = cases(st)
+    cert = st.certify_failing_share.values if "certify_failing_share" in st else np.full((len(c), 0), np.nan)
+    lines = []
+    for i, key in enumerate(c.index):
+        status = _certification_status(cert[i][np.isfinite(cert[i])])
+        r = c.loc[key]
+        lines.append(f"- **{key}**: calibration offset {r.polytope_offset:.3f} (whitened units); {status}; held-out "
+                     f"accuracy {100 * r.test_accuracy:.1f} %, false-feasible {100 * r.test_false_feasible_rate:.2f} "
+                     f"%, false-infeasible {100 * r.test_false_infeasible_rate:.1f} %; fresh vertices infeasible "
+                     f"{100 * r.test_vertex_infeasible_share:.1f} % (smallest voltage distance to a limit "
+                     f"{r.test_vertex_min_vm_slack_pu:.4f} p.u., largest loading {r.test_vertex_max_loading_percent:.1f} "
+                     "%).")
+    bad = c.index[c.test_vertex_infeasible_share > 0]
+    if len(bad):
+        lines.append("")
+        lines.append(f"Fresh vertices of {', '.join(bad)} still fail the power flow: a TSO whose prices drive it to "
+                     "such a vertex would get an infeasible dispatch, whether or not one of the benchmark's scenarios "
+                     "does. Further certification rounds (`certify_rounds`) would push the facets at those vertices "
+                     "inwards, at the price of a more conservative polytope.")
+    return "\n".join(lines)
+
+
+def offline_text(st) -> str:
+    """Markdown bullets: the DSO's offline price (power flows, refinement + fit + certification) and what refinement
+    and certification buy at the polytope's vertices against the sweep's plain fits on the largest size."""
+    c = cases(st)
+    last = st.n_train.values[-1]
+    plain = st.sweep_vertex_infeasible_share.sel(n_train=last).values
+    return (
+        f"- {span(c.n_samples, '.0f')} power flows per DS ({span(c.dataset_time_s, '.1f', ' s')}), and "
+        f"{span(c.fit_time_s, '.1f', ' s')} for refinement, final fit and certification;\n"
+        f"- what the refinement and certification buy: fitted on {int(last)} Latin Hypercube samples without them, "
+        f"the sweep's polytopes have {span(100 * plain, '.1f', ' %')} infeasible vertices (over the DSs and $K$), the "
+        f"final ones {span(100 * c.test_vertex_infeasible_share, '.1f', ' %')}, while their held-out accuracy is "
+        f"{span(100 * c.test_accuracy, '.1f', ' %')}"
+        + (": accuracy on uniform samples does not tell whether an optimiser is misled, the vertex check does."
+           if np.nanmax(plain) > c.test_vertex_infeasible_share.max() else
+           "; here the plain fits were already no worse at their vertices than the refined ones.")
+    )
+
+
+def paper_run_text(big) -> str:
+    """Where the paper-scale store comes from (path, commit, time, machine load) and its main parameters."""
+    bp = json.loads(big.attrs["parameters"])
+    load = {k: json.loads(big.attrs[f"load_average_{k}"])[0] for k in ("start", "end")}
+    return (
+        f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created {big.attrs['created_utc']}; "
+        f"1-minute load average of the {big.attrs['cpu_count']}-core machine {load['start']:.1f} at the start and "
+        f"{load['end']:.1f} at the end of the run): {len(bp['systems'])} systems, "
+        f"{big.sizes['ds']} DSs, {bp['n_samples']} Latin Hypercube samples per DS, $K$ = {bp['facets']}, "
+        f"{bp['n_scenarios']} load scenarios per system, facet sweep {bp['facet_sweep']}, size sweep "
+        f"{bp['size_sweep']}, refinement {bp['refine_rounds']} x {bp['refine_samples']}, certification "
+        f"{bp['certify_rounds']} x {bp['vertex_samples']} vertices, `store_samples` = {bp['store_samples']}."
+    )
+
+
+def scaling_text(per_sys) -> str:
+    """Mean solve times and time ratio from the system with the fewest DS buses to the one with the most."""
+    r = per_sys.sort_values("ds_buses")
+    return (
+        f"From the smallest system ({r.index[0]}, {int(r.ds_buses.iloc[0])} DS buses) to the largest "
+        f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solve time goes from "
+        f"{r.integrated_ms_mean.iloc[0]:.0f} to {r.integrated_ms_mean.iloc[-1]:.0f} ms, the surrogate TSO's from "
+        f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms, and the mean time ratio from "
+        f"{r.time_ratio_mean.iloc[0]:.2f} to {r.time_ratio_mean.iloc[-1]:.2f}."
+    )

@@ -1,0 +1,57 @@
+"""forlab.studies.ch01_first_power_flow: the store of a first power flow and the text and tables read from it."""
+
+import numpy as np
+import pytest
+
+from forlab.grid import cases
+from forlab.studies import ch01_first_power_flow as ch01
+
+
+@pytest.fixture(scope="module")
+def base():
+    return ch01.run({"grid": "case33bw", "load_scale": 1.0})
+
+
+def test_run_reproduces_the_published_losses(base):
+    assert set(base.dims) == {"bus"} and base.sizes["bus"] == 33
+    assert str(base.pf_status.values) == "converged"
+    assert float(base.losses_kw) == pytest.approx(cases.PUBLISHED_LOSSES_KW["case33bw"].value, rel=1e-3)
+    assert base.vm_pu.attrs["units"] == "p.u." and base.losses_kw.attrs["units"] == "kW"
+    assert ch01.solve_text(base) == f"power flow converged; total losses {float(base.losses_kw):.2f} kW"
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, True, "1"])
+def test_validate_rejects_a_load_scale_that_is_not_positive(bad):
+    with pytest.raises(ValueError, match="load_scale"):
+        ch01.validate({"grid": "case33bw", "load_scale": bad})
+
+
+def test_voltage_text_and_figure(base):
+    text = ch01.voltage_text(base)
+    vmin = float(base.vm_pu.min())
+    n_low = int((base.vm_pu < 0.95).sum())
+    assert text.startswith(f"Lowest voltage: {vmin:.3f} p.u. at bus {int(np.argmin(base.vm_pu.values))}; {n_low} of 33")
+    assert n_low > 0 and "needs support" in text
+    light = base.copy(deep=True)
+    light["vm_pu"][:] = 1.0
+    assert "No bus needs support" in ch01.voltage_text(light)
+    fig = ch01.voltage_figure(base, "case33bw", 1.0)
+    assert fig.axes[0].get_title() == "case33bw, load scale 1, power flow converged"
+
+
+def test_losses_table_and_notes(base):
+    t = ch01.losses_table(base, "case33bw", 1.0)
+    published = cases.PUBLISHED_LOSSES_KW["case33bw"].value
+    assert list(t.index) == ["this run (load scale 1)", "published"]
+    assert t.loc["published", "losses (kW)"] == published
+    np.testing.assert_allclose(t["relative error (%)"].iloc[0],
+                               100 * (float(base.losses_kw) - published) / published)
+    assert ch01.losses_notes("case33bw", 1.0).startswith("published: ")
+    assert "not a validation" in ch01.losses_notes("case33bw", 0.8)
+    assert list(ch01.losses_table(base, "case85", 1.0).columns) == ["losses (kW)"]
+    assert ch01.losses_notes("case85", 1.0).startswith("no published base-case losses for case85")
+
+
+def test_store_header_lists_the_provenance(base):
+    st = base.assign_attrs(chapter="01_first_power_flow", parameters="{}", git_commit="abc", created_utc="now")
+    assert ch01.store_header(st).splitlines()[2] == f"{'git_commit':12} abc"

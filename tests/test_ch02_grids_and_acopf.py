@@ -1,0 +1,109 @@
+"""forlab.studies.ch02_grids_and_acopf: the chapter's store on a few grids, and its tables and sentences read from
+the archived paper-scale store."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forlab.book import store
+from forlab.grid import cases, td
+from forlab.studies import ch02_grids_and_acopf as ch02
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = {"transmission": ["case9", "case14"], "runopp_cases": ["case9"], "repeats": 1,
+          "scaling_systems": ["case9+case33bw"], "draw_system": "case9+case33bw"}
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ROOT / "archive" / "02_grids_and_acopf" / "fb3b6997601a.nc")
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The store of `run` on three grids and one study system (the chapter runs all of them)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cases, "available", lambda: ["case9", "case33bw", "case69"])
+        mp.setattr(td, "available_systems", lambda: ["case9+case33bw"])
+        return ch02.run(PARAMS)
+
+
+@pytest.mark.parametrize("change, match", [({"transmission": ["case9", "nope"]}, "transmission: unknown"),
+                                           ({"runopp_cases": ["case30"]}, "runopp_cases: unknown"),
+                                           ({"scaling_systems": ["x+y"]}, "scaling_systems: unknown"),
+                                           ({"draw_system": "x+y"}, "draw_system: unknown"),
+                                           ({"repeats": 0}, "repeats"), ({"repeats": 1.0}, "repeats")])
+def test_validate(change, match):
+    ch02.validate(PARAMS)
+    with pytest.raises(ValueError, match=match):
+        ch02.validate({**PARAMS, **change})
+
+
+def test_run_writes_the_four_tables(small):
+    assert {"grid", "net", "system_ds", "draw_bus", "draw_branch"} <= set(small.dims)
+    grid_t = ch02.frame(small, "grid")
+    assert list(grid_t.index) == ["case9", "case33bw", "case69"]
+    assert grid_t.losses_kw["case33bw"] == pytest.approx(cases.PUBLISHED_LOSSES_KW["case33bw"].value, rel=1e-3)
+    assert grid_t.pf_ties_closed_status["case9"] == "no ties" and np.isnan(grid_t.losses_ties_closed_kw["case9"])
+    assert grid_t.losses_ties_closed_kw["case69"] < grid_t.losses_kw["case69"]  # meshing lowers the losses
+    assert grid_t.ties_closed_in_systems["case33bw"] == 5 and np.isnan(grid_t.ties_closed_in_systems["case69"])
+    opf_t = ch02.frame(small, "net")
+    assert list(opf_t.index) == ["case9", "case14", "case9+case33bw"]
+    assert list(opf_t.kind) == ["transmission", "transmission", "study system"]
+    assert opf_t.runopp_flat_status.tolist() == ["converged", "not run", "not run"]
+    assert opf_t.forlab_objective["case9"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-5)
+    assert small.net_forlab_solve_time_s.attrs["units"] == "s" and small.grid_losses_kw.attrs["units"] == "kW"
+    assert small.attrs["runopp_slack_voltage_fixed"] == ["case14", "case9"]
+    study_t = ch02.frame(small, "system_ds")
+    assert set(study_t.system) == {"case9+case33bw"} and (study_t.pcc_ts_buses != "").all()
+
+
+def test_readers_on_a_fresh_store(small):
+    st = small.assign_attrs(runopp_slack_voltage_fixed=json.dumps(small.attrs["runopp_slack_voltage_fixed"]))
+    assert ch02.validation_text(st).startswith("All 2 published optima are reproduced")
+    assert "case9" in ch02.speed_table(st).index and "case9+case33bw" not in ch02.speed_table(st).index
+    assert "(1 cases)" in ch02.speed_text(st)
+    assert "The 1 integrated study systems lie on the same trend" in ch02.scaling_text(st)
+    assert ch02.paper_text(st) == ""  # no case1354pegase
+    assert len(ch02.system_figure(st, "case9+case33bw").axes) >= 1
+    assert ch02.scaling_figure(st).axes[0].get_xscale() == "log"
+
+
+def test_branch_losses_count_impedance_branches():
+    import pandapower as pp
+
+    net = cases.load("case33bw")
+    pp.runpp(net)
+    assert ch02.branch_losses_kw(net) == pytest.approx(1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()))
+
+
+def test_as_dataset_prefixes_and_units(small):
+    t = ch02.frame(small, "grid")
+    back = ch02.as_dataset(t, "grid")
+    assert back.grid_losses_kw.attrs == {"long_name": "base-case branch losses, ties as shipped", "units": "kW"}
+    assert ch02.frame(back, "grid").equals(t)
+
+
+def test_archived_tables_and_text(archived):
+    g = ch02.grids(archived)
+    assert len(g) == 16 and g.rel_error_pct.abs().max() < 0.05
+    assert ch02.grids_text(archived).startswith("All sixteen base-case power flows converge. The 4 published loss "
+                                                "figures are reproduced to within 0.041 % (largest: case69, "
+                                                "224.99 kW against 224.9 kW")
+    ties = ch02.ties_table(archived)
+    assert (ties["change (%)"] < 0).all()
+    assert ch02.study_text(archived).startswith("6 study systems with 8 DSs and 55 FPUs in total, from 42 to 651")
+    assert ch02.study_table(archived).index.names == ["system", "ds"]
+    assert list(ch02.validation_table(archived).index) == list(ch02.validation(archived).index)
+    assert ch02.validation_text(archived).startswith("All 5 published optima are reproduced: the largest relative "
+                                                     "error is 4.0e-06")
+    speed = ch02.speed_text(archived)
+    assert "**25x to 106x**" in speed and "**4.6x to 11.5x**" in speed and "fails on case1354pegase;" in speed
+    assert "(in the table: 0.36 s and 0.03 s)" in speed
+    assert ch02.scaling_text(archived).startswith("Over 14 nets from 9 to 1354 buses, the solve time grows roughly "
+                                                  "as buses^1.01")
+    paper = ch02.paper_table(archived)
+    assert paper.gap_to_published_pct.abs().max() < 1e-3
+    assert "case1354pegase solves to 74,069.35 \\$/h (MATPOWER: 74,069.35) in 0.56 s" in ch02.paper_text(archived)

@@ -1,0 +1,146 @@
+"""Chapter 03 study module: parameters, a tiny run, and the readers, text helpers and figures on the archived store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forlab.book import store
+from forlab.studies import ch03_for_sampling as ch03
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = ROOT / "archive" / "03_for_sampling" / "2fa225b30a43.nc"
+DS = "case9+case33bw/case33bw"
+TINY = {
+    "regions": [DS], "n_directions": 4, "face_grid": 1, "n_workers": 0, "scheduler": "", "slice_levels": [0.5],
+    "slice_directions": 4, "coverage_ns": [4], "reference_n": 8, "variant_region": DS, "variant_n": 2,
+    "timing_region": "", "timing_n_directions": 4, "timing_face_grid": 1, "timing_workers": [1],
+    "timing_n_fpus": 4, "check_regions": [DS], "check_n_directions": 2, "check_face_grid": 0, "check_points": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ARCHIVED)
+
+
+
+def test_archived_store_opens_with_the_current_names(archived):
+    assert {"sample_ds", "slice_ds", "ds", "mean_solve_time_s", "t_mean_solve_time_s"} <= set(archived.variables)
+    assert archived.ds.dims == ("ds_row",) and archived.box_lo.dims == ("ds_row", "axis")
+    assert not {"region", "ds_region", "slice_region", "mean_solve_s"} & set(archived.variables)
+
+
+def test_split_and_parameter_checks():
+    assert ch03.split(DS) == ["case9+case33bw", "case33bw"]
+    for bad in ("case33bw", "a/b/c", 3):
+        with pytest.raises(ValueError, match="<system>/<DS>"):
+            ch03.split(bad)
+    ch03.check_params(TINY)
+    with pytest.raises(TypeError, match="regions"):
+        ch03.check_params({**TINY, "regions": DS})
+    with pytest.raises(ValueError, match="n_directions"):
+        ch03.check_params({**TINY, "n_directions": 2.5})
+    with pytest.raises(ValueError, match="coverage_ns"):
+        ch03.check_params({**TINY, "coverage_ns": [0]})
+    with pytest.raises(ValueError, match="slice_levels"):
+        ch03.check_params({**TINY, "slice_levels": [1.5]})
+
+
+def test_ds_of_names_the_dss_of_a_system():
+    with pytest.raises(ValueError, match="its DSs are"):
+        ch03.ds_of("case9+case33bw/case69")
+
+
+def test_tagged_keeps_the_sample_variables_and_adds_labels():
+    n = 3
+    s = xr.Dataset({k: ("sample", np.arange(n)) for k in ch03.SAMPLE_VARS if k != "normal"})
+    s["normal"] = (("sample", "axis"), np.zeros((n, 3)))
+    s["objective"] = ("sample", np.ones(n))
+    s = s.assign_coords(sample=np.arange(n))  # as `sample_for` writes it
+    out = ch03.tagged(s, "vsample", prefix="variant_", variant="radial")
+    assert set(out.data_vars) == {f"variant_{k}" for k in ch03.SAMPLE_VARS} | {"variant"}
+    assert list(out.variant.values) == ["radial"] * n and out.variant_p_mw.dims == ("vsample",)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return ch03.run(TINY)
+
+
+def test_run_writes_every_table_of_the_chapter(tiny):
+    assert tiny.sizes["ds_row"] == 1 and str(tiny.ds.values[0]) == DS
+    assert set(np.unique(tiny.sample_ds.values)) == {DS}
+    assert tiny.sizes["vsample"] > 0 and len(set(tiny.variant.values)) == len(ch03.VARIANTS)
+    assert tiny.sizes["coverage_row"] == 1 and tiny.sizes["check_row"] == 1
+    assert "timing_row" not in tiny.dims  # no scale run without timing_region
+    assert tiny.box_lo.dims == ("ds_row", "axis") and list(tiny.axis.values) == list(ch03.AXES)
+    summary = ch03.summary_table(tiny)
+    assert int(summary.loc[DS, "samples"]) == tiny.sizes["sample"]
+    assert ch03.check_table(tiny).index.tolist() == [DS]
+    assert set(tiny.slice_ds.values) == {DS}
+
+
+def test_summary_and_samples_text(archived):
+    summary = ch03.summary_table(archived)
+    assert summary.index.name == "ds" and len(summary) == 3
+    text = ch03.samples_text(summary)
+    assert text.startswith(f"{int(summary.samples.sum())} OPFs over 3 DSs, {int(summary.failed.sum())} of them")
+    assert f"{1e3 * summary.mean_solve_time_s.min():.0f} to {1e3 * summary.mean_solve_time_s.max():.0f} ms" in text
+
+
+def test_check_text_says_within_or_beyond_the_tolerance():
+    ck = pd.DataFrame({"check_buses": [33, 533], "feasible_points": [10, 5], "max_support_excess": [1e-9, 2e-7],
+                       "projections": [6, 6], "feasible_projections": [6, 6], "projections_on_boundary": [6, 6],
+                       "max_pcc_error": [1e-8, 3e-8]}, index=["a/b", "c/d"])
+    text = ch03.check_text(ck)
+    assert "Over 2 DSs (up to 533 buses), 15 random feasible" in text
+    assert "2.0e-07 (within the tolerance" in text and "12 of 12 projection points" in text
+    assert "(all)" in text and "within 3.0e-08." in text
+    worse = ch03.check_text(ck.assign(max_support_excess=[1e-3, 0.0], projections_on_boundary=[5, 6]))
+    assert "(beyond the tolerance" in worse and "(not all)" in worse
+
+
+def test_tables_of_slices_variants_coverage(archived):
+    areas = ch03.slice_areas(archived)
+    assert areas.index.names == ["ds", "V (p.u.)"] and len(areas) == 9
+    assert (areas["converged"] == "24/24").all()
+    ranges = ch03.variant_ranges(archived)
+    assert len(ranges) == len(ch03.VARIANTS)
+    # widening the voltage band widens the PCC-voltage range
+    assert ranges.loc["voltage band [0.90, 1.10]", "vm_pu range"] > ranges["vm_pu range"].drop(
+        "voltage band [0.90, 1.10]").max()
+    ct = ch03.coverage_table(archived)
+    assert ct.index.tolist() == [10, 20, 40, 80, 160] and "cov_wall_time_s" in ct
+    assert "cov_wall_time_s" not in ch03.coverage_table(archived, wall_time=False)
+
+
+def test_scale_and_paper_text(archived):
+    assert "scale run is off" in ch03.scale_text(None, "")
+    tt = ch03.timing_table(archived)
+    assert tt.index.tolist() == [1, 2]
+    text = ch03.scale_text(tt, "x/y")
+    assert text.startswith(f"x/y (533 buses, 40 FPUs, {int(tt.t_samples.iloc[0])} samples)")
+    paper = ch03.paper_text(archived)
+    one, two = tt.t_wall_time_s.loc[1], tt.t_wall_time_s.loc[2]
+    assert f"in {one:.1f} s with one worker and {two:.1f} s with two" in paper
+    assert f"met; speed-up {one / two:.2f}" in paper  # the archived run met the 90 s target
+    assert ch03.timing_table(archived.drop_dims("timing_row")) is None
+    assert "--profile paper" in ch03.no_paper_store_text()
+
+
+def test_figures(archived):
+    dss = list(archived.ds.values[:1])
+    assert isinstance(ch03.for_regions_3d(archived, dss, views=((25, -60),)), plt.Figure)
+    assert len(ch03.pq_slices(archived, list(archived.ds.values)).axes) == 3
+    assert len(ch03.variant_outlines(archived).axes[0].lines) == len(ch03.VARIANTS)
+    assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2

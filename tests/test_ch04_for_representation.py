@@ -1,0 +1,120 @@
+"""Chapter 04 study module: parameters, the offers' readers and text helpers, and the figures, on the archived store
+(7 DSs) and on tiny tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+
+from forlab.book import store
+from forlab.p1_for.offer import Offer
+from forlab.p1_for.representation import clopper_pearson_upper
+from forlab.studies import ch04_for_representation as ch04
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = ROOT / "archive" / "04_for_representation" / "f825faf9f520.nc"
+PARAMS = {"regions": ["case9+case33bw/case33bw"], "n_directions": 40, "face_grid": 3, "n_labelled": 300,
+          "boundary_fraction": 0.75, "split": [0.3, 0.3, 0.4], "n_cost": 100, "degrees": [2, 4, 6],
+          "convex_options": [True, False], "regs": [1e-05], "target_false_feasible": 0.0, "tol": 0.001, "seed": 0,
+          "n_workers": 0}
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ARCHIVED)
+
+
+
+def test_archived_store_opens_with_ds_as_its_dimension(archived):
+    assert "ds" in archived.dims and "region" not in archived.variables
+    assert str(archived.ds.values[0]) == "case9+case33bw/case33bw"
+
+
+def test_parameter_checks():
+    ch04.check_params(PARAMS)
+    with pytest.raises(ValueError, match="<system>/<DS>"):
+        ch04.check_params({**PARAMS, "regions": ["case33bw"]})
+    with pytest.raises(ValueError, match="split"):
+        ch04.check_params({**PARAMS, "split": [0.5, 0.6, 0.1]})
+    with pytest.raises(ValueError, match="n_cost"):
+        ch04.check_params({**PARAMS, "n_cost": -1})
+    with pytest.raises(ValueError, match="boundary_fraction"):
+        ch04.check_params({**PARAMS, "boundary_fraction": 1.5})
+
+
+def test_offers_round_trip_and_are_saved_next_to_the_store(archived, tmp_path):
+    ds = str(archived.ds.values[0])
+    off = ch04.offer(archived, ds)
+    assert isinstance(off, Offer) and off.to_dict() == json.loads(str(archived.offer_json.sel(ds=ds).values))
+    out = ch04.save_offers(archived, tmp_path / "abc.nc")
+    assert out == tmp_path / "abc-offers"
+    assert sorted(p.name for p in out.iterdir()) == sorted(ch04.offer_file(str(d)) for d in archived.ds.values)
+    assert Offer.load(out / ch04.offer_file(ds)).to_dict() == off.to_dict()
+
+
+def test_offer_contents_text(archived, tmp_path):
+    text = ch04.offer_contents_text(archived, tmp_path)
+    size = len(str(archived.offer_json.values[0]).encode()) / 1024
+    assert f"is {size:.1f} kB of JSON" in text and text.endswith("bit for bit: True.")
+    assert "- polynomial: degree" in text and list(tmp_path.iterdir()) == []  # the check files are removed
+
+
+def test_candidates_and_convexity_text(archived):
+    cand = ch04.candidates(archived)
+    assert set(cand.ds) == {str(d) for d in archived.ds.values}
+    by = ch04.candidate_table(cand)
+    assert by.index.names == ["ds", "degree", "convex"] and list(by.columns) == ch04.CANDIDATE_COLUMNS
+    text = ch04.convexity_text(cand)
+    mean = cand.groupby("convex").val_margin.mean()
+    assert f"SOS-convex candidates get a margin of {mean[True]:.3f}" in text
+    assert f"the unconstrained ones get {mean[False]:.3f}" in text
+    assert ch04.convexity_text(cand[cand.convex.astype(bool)]) == ""
+
+
+def test_offer_lines_report_the_slope_error_when_the_store_has_it():
+    row = {"degree": 4, "convex": False, "margin": 0.05, "test_false_feasible_rate": 0.0, "test_n_false_feasible": 0,
+           "test_n_infeasible": 200, "test_false_feasible_upper": 0.015, "test_false_infeasible_rate": 0.1,
+           "test_n_feasible": 100, "test_volume_kept": 0.8, "cost_r2": 0.999, "cost_rel_error_mean": 0.01,
+           "cost_rel_error_max": 0.03, "cost_mean": 12.0}
+    old = pd.DataFrame([row], index=["sys/ds"])
+    assert "slope error" not in ch04.offer_lines(old)
+    assert "target below 1 %: met" in ch04.offer_lines(old)
+    assert "target below 1 %: missed" in ch04.offer_lines(old.assign(test_false_feasible_rate=0.02))
+    new = pd.DataFrame([{**row, "cost_gradient_rel_error_mean": 0.123}], index=["sys/ds"])
+    assert "slope error 12 % of the mean slope" in ch04.offer_lines(new)
+    assert "slope error (mean)" in ch04.offer_table(new).columns
+
+
+def test_offer_info_and_table(archived):
+    info = ch04.offer_info(archived)
+    assert info.index.name == "ds" and len(info) == archived.sizes["ds"]
+    table = ch04.offer_table(info)
+    assert table["degree"].dtype.kind == "i" and "false-feasible" in table
+
+
+def test_paper_table_and_text(archived):
+    table = ch04.paper_table(archived)
+    assert "offline time (s)" in table
+    info = ch04.offer_info(archived)
+    text = ch04.paper_text(archived)
+    assert text.startswith(ch04.offer_lines(info))
+    n = ch04.bound_needs()
+    assert clopper_pearson_upper(0, n) < 0.01 <= clopper_pearson_upper(0, n - 1)
+    assert f"needs at least {n} infeasible test points" in text
+    assert f"at least {info.cost_r2.min():.4f}" in text
+    assert "--profile paper" in ch04.no_paper_store_text()
+
+
+def test_figures(archived):
+    two = archived.isel(ds=[0, 1])
+    assert len(ch04.level_sets(two, 1e-3).axes) == 2
+    assert len(ch04.price_surface(two).axes) == 4  # two panels, two colour bars
+    assert len(ch04.cost_check(two).axes) == 2
+    assert len(ch04.cost_check(archived, [str(archived.ds.values[-1])]).axes) == 1

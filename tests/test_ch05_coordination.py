@@ -1,0 +1,140 @@
+"""Chapter 05 study module: the store assembly, the case-study table, the time note and the text helpers compute
+what they print from the store they are given (tiny synthetic stores and the archived paper-scale store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forlab.book import store
+from forlab.book.tables import table
+from forlab.studies import ch05_coordination as ch05
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = ROOT / "archive" / "05_coordination" / "27ab8c542f36.nc"
+PARAMS = {"systems_list": ["case9+case33bw"], "levels": [0.8, 1.0], "n_directions": 40, "face_grid": 3,
+          "n_labelled": 300, "n_cost": 100, "n_workers": 0, "warm_library": True, "repeats": 3}
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ARCHIVED)
+
+
+
+def _coordination_store(int_its=20, int_s=0.100, tso_its=15, tso_s=0.015, dso_its=10, dso_s=0.050):
+    case = {"system": ["small", "large"], "level": [1.0, 1.0], "integrated_iterations": [10, int_its],
+            "integrated_time_s": [0.01, int_s], "tso_iterations": [8, tso_its], "tso_time_s": [0.005, tso_s]}
+    dso = {"system": ["small", "large"], "level": [1.0, 1.0], "ds": ["a", "b"], "solve_time_s": [0.004, dso_s],
+           "iterations": [4, dso_its], "start": ["warm", "warm"], "start_distance": [0.1, 0.2],
+           "cold_iterations": [30, 60], "fpu_cost": [1.0, 20.0], "cold_fpu_cost": [1.0, 20.0 - 3e-6]}
+    st = xr.Dataset({k: ("case", np.asarray(v)) for k, v in case.items()})
+    for k, v in dso.items():
+        st[f"dso_{k}"] = ("dso_row", np.asarray(v))
+    return st
+
+
+def test_parameter_checks():
+    ch05.check_params(PARAMS)
+    with pytest.raises(ValueError, match="systems_list"):
+        ch05.check_params({**PARAMS, "systems_list": "case9+case33bw"})
+    with pytest.raises(ValueError, match="levels"):
+        ch05.check_params({**PARAMS, "levels": [0.0]})
+    with pytest.raises(ValueError, match="repeats"):
+        ch05.check_params({**PARAMS, "repeats": 1.5})
+    with pytest.raises(TypeError, match="warm_library"):
+        ch05.check_params({**PARAMS, "warm_library": 1})
+
+
+def test_to_store_writes_the_case_points_and_dso_tables():
+    def row(system, level, n_ds):
+        return {"system": system, "level": level, "deviation_pct": 0.01 * level, "n_ds": n_ds,
+                "points": pd.DataFrame({"ds": [f"d{i}" for i in range(n_ds)], "p_mw": np.arange(n_ds, dtype=float)}),
+                "dso": pd.DataFrame({"ds": [f"d{i}" for i in range(n_ds)], "solve_time_s": np.full(n_ds, 0.1)})}
+
+    st = ch05.to_store([row("s1", 0.8, 1), row("s1", 1.0, 1), row("s2", 1.0, 2)])
+    assert st.sizes == {"case": 3, "pcc_row": 4, "dso_row": 4}
+    case = table(st, "case")
+    assert list(case.columns) == ["system", "level", "deviation_pct", "n_ds"]
+    pts = table(st, "pcc_row", "pt_")
+    assert list(pts.columns) == ["ds", "p_mw", "system", "level"]
+    assert pts.system.tolist() == ["s1", "s1", "s2", "s2"] and pts.level.tolist() == [0.8, 1.0, 1.0, 1.0]
+    assert table(st, "dso_row", "dso_").solve_time_s.tolist() == [0.1] * 4
+
+
+def test_to_store_keeps_the_dso_tables_success_per_dso():
+    row = {"system": "s", "level": 1.0, "dso_success": True,
+           "points": pd.DataFrame({"ds": ["a", "b"]}),
+           "dso": pd.DataFrame({"ds": ["a", "b"], "success": [True, False]})}
+    st = ch05.to_store([row])
+    assert st.dso_success.dims == ("dso_row",) and st.dso_success.values.tolist() == [True, False]
+
+
+def test_time_note_computes_what_the_target_asks_of_the_dso():
+    it = ch05.coordination_iterations(_coordination_store())
+    assert it.loc[("large", 100), "TSO: ms"] == 15.0
+    assert it.loc[("large", 100), "DSO: ms/iteration"] == 5.0
+    note = ch05.coordination_time_note(it)
+    # 42 % of 100 ms, minus the TSO's 15 ms, leaves 27 ms: about 5 iterations at 5 ms each, against 10 warm
+    assert "within 42 % of the integrated AC-OPF's 100 ms" in note
+    assert "leaves the DSO 27 ms, about 5 iterations at its 5.0 ms per iteration, against the 10" in note
+    assert "on large" in note  # the last system of the store is taken as the largest
+    assert "every DSO reaches the same cost, within 3.0e-06 per hour" in note
+    # a TSO slower than the whole budget leaves no iterations, never a negative count
+    slow = ch05.coordination_time_note(ch05.coordination_iterations(_coordination_store(tso_s=0.060)))
+    assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow
+
+
+def test_iterations_need_the_iteration_columns():
+    assert ch05.coordination_iterations(_coordination_store().drop_vars("integrated_iterations")) is None
+
+
+def test_table_summary_and_targets(archived):
+    t, printed, per_sys = ch05.coordination_table(archived)
+    assert printed.index.names == ["system", "load (%)"] and len(printed) == len(t) == 15
+    assert "DSO max, cold start (ms)" in printed and "deviation (%)" in printed
+    assert list(per_sys.index) == list(dict.fromkeys(t.system))
+    summary = ch05.summary_text(per_sys)
+    assert summary.startswith("Per system, over the load levels:\n\n- **case9+case33bw**: mean cost deviation")
+    targets = ch05.coordination_targets(per_sys)
+    assert f"met on {int((per_sys.dev <= 0.058).sum())} of 5 systems" in targets
+    assert f"({per_sys.index[-1]}): {per_sys.red.iloc[-1]:.1f} % on average" in targets
+    assert "(target: at least 58 %, missed)" in targets
+
+
+def test_targets_say_met_and_name_the_misses():
+    per_sys = pd.DataFrame({"dev": [0.01, 0.1], "red": [10.0, 50.0], "red_max": [20.0, 60.0], "viol": [0, 1]},
+                           index=pd.Index(["a", "b"], name="system"))
+    text = ch05.coordination_targets(per_sys)
+    assert "met on 1 of 2 systems (missed on b)" in text and "(target: at least 58 %, met)" in text
+    assert text.endswith("Load levels with violations after the T+D power flow: 1.")
+
+
+def test_points_and_misses(archived):
+    pts = ch05.pcc_points(archived)
+    assert np.allclose(pts.offer_vs_true_cost, pts.offer_cost - pts.fpu_cost)
+    assert len(pts) == archived.sizes["pcc_row"]
+    misses = ch05.coordination_misses(archived)
+    _, _, per_sys = ch05.coordination_table(archived)
+    assert misses.count("- ") >= int((per_sys.dev > 0.058).sum())
+    assert ch05.coordination_misses(archived, target_pct=100.0).startswith("Every case is feasible")
+    assert ch05.paper_misses_text(archived).endswith(misses)
+
+
+def test_paper_text_and_figure(archived):
+    text = ch05.paper_text(archived)
+    assert text.startswith(f"From `{archived.attrs['store_path']}` (git commit {archived.attrs['git_commit']}")
+    _, _, per_sys = ch05.coordination_table(archived)
+    assert text.endswith(ch05.coordination_targets(per_sys))
+    assert "--profile paper" in ch05.no_paper_store_text()
+    t, _, _ = ch05.coordination_table(archived)
+    fig = ch05.deviation_figure(t)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == t.system.nunique() + 1  # one per system + the bound

@@ -1,0 +1,132 @@
+"""Chapter 06 (P2): the study module's run, store, tables, figures and sentences, on a tiny run and on the archived
+paper-scale store (opened under today's names)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from forlab.book import store
+from forlab.studies import ch06_ml_surrogate as ch06
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "5874e827fdf1.nc"
+
+TINY = {
+    "systems": ["case9+case33bw"], "n_samples": 300, "test_fraction": 0.2, "boundary_share": 0.1,
+    "vm_range": [0.95, 1.05], "dvm_range": [-0.02, 0.02], "dva_range_deg": [-1.0, 1.0], "load_range": [0.6, 1.0],
+    "facets": 2, "temperatures": [0.3], "margin": 0.05, "ff_weight": 4.0, "max_iter": 10, "ridge": 1e-6,
+    "vm_margin_pu": 0.002, "loading_margin_percent": 2.0, "max_false_feasible": 0.0, "refine_rounds": 0,
+    "refine_samples": 0, "certify_rounds": 0, "vertex_samples": 5, "facet_sweep": [2], "size_sweep": [150],
+    "n_scenarios": 1, "timing_repeats": 1, "slice_points": 5, "store_samples": 50, "seed": 0, "n_workers": 0,
+    "scheduler_address": "",
+}
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return store.open_path(ARCHIVED)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    lines = []
+    st = ch06.run(TINY, log=lines.append)
+    return st, lines
+
+
+def test_archived_store_opens_under_the_new_names(archived):
+    assert "ds" in archived.dims and "dsid" not in archived.dims
+    assert archived.ds.values[0] == "case9+case33bw/case33bw" and archived.ds_name.values[0] == "case33bw"
+    assert "bench_deviation_pct" in archived and "bench_deviation_percent" not in archived
+
+
+def test_params_are_checked_before_any_work():
+    ch06.check_params(TINY)
+    with pytest.raises(TypeError, match="n_samples"):
+        ch06.check_params({**TINY, "n_samples": 300.0})
+    with pytest.raises(TypeError, match="systems"):
+        ch06.check_params({**TINY, "systems": "case9+case33bw"})
+    with pytest.raises(ValueError, match="vm_range"):
+        ch06.check_params({**TINY, "vm_range": [0.95]})
+    opts = ch06.options(TINY)
+    assert opts.polytope.facets == 2 and opts.polytope.temperatures == (0.3,) and opts.vm_margin_pu == 0.002
+
+
+def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):
+    st, lines = tiny
+    assert list(st.ds.values) == ["case9+case33bw/case33bw"] and st.ds_name.values[0] == "case33bw"
+    assert st.sizes["sample"] <= 2 * TINY["store_samples"]  # lhs and boundary samples, cut per origin
+    assert "bench_deviation_pct" in st and st.sizes["run"] == 1
+    assert lines[0].startswith("case9+case33bw/case33bw") and "feasible dispatches" in lines[-1]
+    t, _, per_sys = ch06.benchmark_table(st)
+    assert per_sys.scenarios.tolist() == [1]
+    text = ch06.benchmark_text(t, per_sys)
+    assert text.startswith("Per system:\n\n- **case9+case33bw**")
+    assert ch06.benchmark_text(t, per_sys, paper=True).startswith("- **case9+case33bw**")
+    assert ch06.payload_table(st)["facets K"].tolist() == [2]
+    assert ch06.certify_table(st) is None and ch06.refine_table(st).shape == (1, 0)
+    assert "- 330 power flows per DS" in ch06.offline_text(st)
+
+
+def test_tiny_run_is_reproducible_in_its_numbers(tiny):
+    st, _ = tiny
+    again = ch06.run(TINY, log=lambda _: None)
+    for k in ("u", "feasible", "test_accuracy", "bench_judged_cost", "slice_g", "sweep_accuracy"):
+        np.testing.assert_array_equal(st[k].values, again[k].values)
+
+
+def test_payload_table_counts_the_numbers_sent(archived):
+    pay = ch06.payload_table(archived)
+    sur = json.loads(str(archived.surrogate_json.values[0]))
+    d, k = len(sur["polytope"]["mean"]), len(sur["polytope"]["bias"])
+    row = pay.iloc[0]
+    assert row["inputs d"] == d and row["facets K"] == k
+    assert row["polytope numbers"] == k * d + k + d + d * d
+    assert row["JSON size (kB)"] == pytest.approx(archived.payload_bytes.values[0] / 1e3)
+
+
+def test_sentences_from_the_archived_store(archived):
+    assert ch06.provenance_text(archived).splitlines()[0].split() == ["chapter", "06_ml_surrogate"]
+    rate = archived.flows_per_second.values
+    assert f"ran {rate.min():.0f} to {rate.max():.0f} flows per second" in ch06.flow_speed_text(archived)
+    cov = ch06.coverage_table(archived)
+    text = ch06.coverage_text(cov)
+    assert text.startswith(f"Over {len(cov)} FPUs") and "12 x 12" in text
+    assert set(ch06.coverage_summary(cov).index) == set(cov.chart)
+    assert "git commit" in ch06.paper_run_text(archived) and "8 DSs" in ch06.paper_run_text(archived)
+    _, _, per_sys = ch06.benchmark_table(archived)
+    r = per_sys.sort_values("ds_buses")
+    assert ch06.scaling_text(per_sys).startswith(f"From the smallest system ({r.index[0]}")
+    assert "certification round" in ch06.safety_summary(archived) or "certified" in ch06.safety_summary(archived)
+
+
+def test_tables_of_the_refinement_and_certification(archived):
+    ref = ch06.refine_table(archived)
+    assert ref.shape == (8, 3) and list(ref.columns) == ["round 1", "round 2", "round 3"]
+    np.testing.assert_allclose(ref.to_numpy(), 100 * archived.refine_infeasible_share.values)
+    cert = ch06.certify_table(archived)
+    assert cert.index.name == "system/DS" and cert.shape == (8, 3)
+
+
+@pytest.mark.parametrize("draw", ["coverage", "history", "sweep", "slice", "scaling"])
+def test_figures_draw_from_a_store(archived, draw):
+    small = archived.isel(ds=[0, 1])
+    if draw == "coverage":
+        fig = ch06.coverage_figure(small, max_points=50)
+    elif draw == "history":
+        fig = ch06.history_figure(small)
+    elif draw == "sweep":
+        fig = ch06.sweep_figure(small)
+    elif draw == "slice":
+        fig = ch06.slice_figure(small)
+    else:
+        t, _, per_sys = ch06.benchmark_table(archived)
+        fig = ch06.scaling_figure(t, per_sys)
+    assert isinstance(fig, Figure) and fig.axes
+    plt.close(fig)

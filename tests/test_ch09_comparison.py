@@ -1,0 +1,169 @@
+"""forlab.studies.ch09_comparison: side-by-side rows from the method chapters' stores (the numbers must be the
+stores' numbers), the chapter's store, figures and the "which method when" text."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from forlab.book import store
+from forlab.studies import ch08_sensitivity, ch09_comparison
+
+
+@pytest.fixture()
+def p1_store():
+    case = {"system": ["A", "A", "B"], "level": [0.8, 1.0, 1.0], "deviation_pct": [0.1, 0.3, 0.02],
+            "feasible": [True, False, True], "tso_time_s": [0.01, 0.02, 0.05], "dso_time_max_s": [0.03, 0.02, 0.1],
+            "integrated_time_s": [0.02, 0.04, 0.3], "offline_time_s": [10.0, 12.0, 50.0]}
+    dso = {"dso_system": ["A", "A", "B", "B"], "dso_level": [0.8, 1.0, 1.0, 1.0], "dso_ds": ["d1", "d1", "d2", "d3"]}
+    ds = xr.Dataset({k: ("case", np.array(v)) for k, v in case.items()})
+    for k, v in dso.items():
+        ds[k] = ("dso_row", np.array(v))
+    return ds
+
+
+@pytest.fixture()
+def offers():
+    regions = ["A/d1", "B/d2", "B/d3"]
+    js = [json.dumps({"c": list(range(n))}) for n in (10, 20, 30)]
+    return xr.Dataset({"offer_json": ("ds", np.array(js))}, coords={"ds": regions})
+
+
+def test_p1_rows_carry_the_store_numbers(p1_store, offers):
+    r = ch09_comparison.p1_rows(p1_store, offers)
+    assert list(r.columns) == ch09_comparison.ROW
+    assert r.deviation_mean_pct.tolist() == [0.1, 0.3, 0.02]
+    assert r.online_ms.tolist() == pytest.approx([40.0, 40.0, 150.0])
+    assert r.time_ratio.tolist() == pytest.approx([2.0, 1.0, 0.5])
+    size = ch09_comparison.offer_bytes(offers)
+    # system B has two DSs: both offers plus one PCC point (3 floats) each
+    assert r.bytes.iloc[2] == size["d2"] + size["d3"] + 2 * 24
+
+
+def test_per_system_means_and_feasible_share(p1_store, offers):
+    s = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers)).set_index("system")
+    assert s.loc["A", "cases"] == 2
+    assert s.loc["A", "deviation_mean_pct"] == pytest.approx(0.2)
+    assert s.loc["A", "deviation_max_pct"] == pytest.approx(0.3)
+    assert s.loc["A", "feasible_pct"] == pytest.approx(50.0)
+    assert (s.loc["A", "load_min"], s.loc["A", "load_max"]) == (0.8, 1.0)
+
+
+def test_store_round_trip(p1_store, offers):
+    t = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers))
+    back = ch09_comparison.from_store(ch09_comparison.to_store(t, "sys"), "sys")
+    assert back.equals(t) or np.allclose(back.select_dtypes("number"), t.select_dtypes("number"), equal_nan=True)
+    printed = ch09_comparison.printed(back)
+    assert printed.loc[("A", "P1 FOR offer"), "load (%)"] == "80-100"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = {"04_for_representation": "f825faf9f520", "05_coordination": "27ab8c542f36",
+            "06_ml_surrogate": "5874e827fdf1", "07_aladin": "ff536387c602", "08_sensitivity": "c42632e1be90"}
+SYSTEM = "case9+case33bw"
+
+
+@pytest.fixture(scope="module")
+def archived():
+    return {k: store.open_path(ROOT / "archive" / k / f"{v}.nc") for k, v in ARCHIVED.items()}
+
+
+@pytest.fixture(scope="module")
+def big(archived):
+    return {"P1": archived["05_coordination"], "P1 offers": archived["04_for_representation"],
+            "P2": archived["06_ml_surrogate"], "P3": archived["07_aladin"]}
+
+
+@pytest.fixture(scope="module")
+def chapter(archived):
+    """The chapter's store built by `run` from the archived stores (standing in for the default runs and the
+    paper-scale runs)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ch09_comparison, "chapter_store", lambda chapter, override: archived[chapter])
+        mp.setattr(ch09_comparison, "profile", lambda chapter, name, use: archived[chapter] if use else None)
+        return ch09_comparison.run({"system": SYSTEM, "p1_params": {}, "p2_params": {}, "p3_params": {},
+                                    "sensitivity_params": {}, "use_profiles": True})
+
+
+def test_validate():
+    ch09_comparison.validate({"use_profiles": False})
+    with pytest.raises(TypeError, match="use_profiles"):
+        ch09_comparison.validate({"use_profiles": 1})
+
+
+def test_best():
+    t = pd.DataFrame({"method": ["a", "b", "c"], "x": [2.0, 1.0, np.nan]})
+    assert ch09_comparison.best(t, "x")[0] == "b" and ch09_comparison.best(t, "x", "idxmax")[0] == "a"
+    assert ch09_comparison.best(t.assign(x=np.nan), "x")[0] is None
+
+
+def test_profile_off_reads_nothing():
+    assert ch09_comparison.profile("05_coordination", "paper", False) is None
+
+
+def test_default_rows_need_every_method(big):
+    rows = ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], big["P1 offers"], SYSTEM)
+    assert set(rows.method) == set(ch09_comparison.METHOD_NAMES) and set(rows.system) == {SYSTEM}
+    with pytest.raises(ValueError, match="no .* on 'nowhere'"):
+        ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], big["P1 offers"], "nowhere")
+
+
+def test_profile_rows(big):
+    none = ch09_comparison.profile_rows(dict.fromkeys(big))
+    assert none.empty and list(none.columns) == ch09_comparison.ROW
+    rows = ch09_comparison.profile_rows(big)
+    one_round = set(rows[rows.method != "P3 ALADIN"].system)
+    assert set(rows[rows.method == "P3 ALADIN"].system) <= one_round  # ALADIN only on the study systems
+
+
+def test_run_assembles_the_store(chapter, archived):
+    assert {"default", "case", "sys", "sens"} <= set(chapter.dims)
+    dflt = ch09_comparison.from_store(chapter, "default")
+    assert list(dflt.method) == list(ch09_comparison.METHOD_NAMES) and set(dflt.system) == {SYSTEM}
+    sens = ch09_comparison.from_store(chapter, "sens")
+    assert len(sens) == archived["08_sensitivity"].sizes["run"] and "wall_time_s" in sens
+    sources = json.loads(chapter.attrs["sources"])
+    assert set(sources) == {"p1", "p2", "p3", "offers", "sensitivity", "profile P1", "profile P1 offers",
+                            "profile P2", "profile P3"}
+    text = ch09_comparison.profile_text(chapter)
+    assert text.startswith("profile stores: {'P1': ") and "05_coordination/27ab8c542f36.nc" in text
+    gone = chapter.assign_attrs(sources=json.dumps({}))
+    assert ch09_comparison.profile_text(gone) == (
+        "profile stores: {'P1': 'not available', 'P1 offers': 'not available', 'P2': 'not available', "
+        "'P3': 'not available'}")
+
+
+def test_figures_and_reveals(chapter):
+    dflt = ch09_comparison.from_store(chapter, "default")
+    fig = ch09_comparison.default_figure(dflt, SYSTEM)
+    assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "data exchanged (kB)"
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    assert len(ch09_comparison.systems_figure(sys_t).axes) == 2
+    assert ch09_comparison.systems_figure(sys_t.iloc[0:0]) is None
+    assert list(ch09_comparison.reveal_table().index) == list(ch09_comparison.REVEALS)
+
+
+def test_which_method_text(chapter):
+    sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
+    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM)
+    lines = text.splitlines()
+    assert len(lines) == 6
+    assert lines[0].startswith("- **When cost matters most, and many rounds are acceptable**: P3 ALADIN, mean "
+                               "deviation 0.0009 % over the paper-scale runs of every study system (the most "
+                               "accurate on 5 of 6 systems)")
+    assert "P2 ML surrogate, online time 0.54 x the integrated AC-OPF" in lines[1]
+    assert "P1 FOR offer, 6.8 kB in 1 round(s)" in lines[2]
+    assert lines[3].endswith("; P3 ALADIN needs none.")
+    assert lines[5].startswith("- **Robustness** ({doc}`08_sensitivity`)")
+    # without paper-scale rows the statements are about the default runs; without the sensitivity study there is
+    # no robustness statement
+    on_default = ch09_comparison.which_method_text(sys_t.iloc[0:0], dflt, sens_t.iloc[0:0], SYSTEM)
+    assert f"on {SYSTEM} (the most accurate on" in on_default and "Robustness" not in on_default
+
+
+def test_sensitivity_rows_read_back_for_the_chapter_08_readers(chapter):
+    sens_t = ch09_comparison.from_store(chapter, "sens")
+    assert "deviation (%)" in ch08_sensitivity.summary(sens_t).columns
