@@ -39,3 +39,26 @@ def test_upgrade_renames_a_chapters_legacy_names_only(monkeypatch):
     assert "deviation_pct" in names.upgrade(old)
     other = xr.Dataset({"cost_deviation_pct": ("case", [0.1])}, attrs={"chapter": "06_ml_surrogate"})
     assert "cost_deviation_pct" in names.upgrade(other)
+
+
+def test_printable_renames_selects_and_marks_missing_values():
+    frame = pd.DataFrame({"deviation_pct": [0.01, np.nan], "system": ["a", "b"], "other": [1, 2]})
+    out = tables.printable(frame, {"system": "system", "deviation_pct": "deviation (%)"})
+    assert list(out.columns) == ["system", "deviation (%)"]
+    assert out["deviation (%)"].tolist() == [0.01, "–"]
+
+
+def test_printable_names_a_missing_column():
+    import pytest
+
+    with pytest.raises(KeyError, match="nope"):
+        tables.printable(pd.DataFrame({"a": [1]}), {"nope": "x"})
+
+
+def test_shown_path_is_relative_to_the_repository():
+    from pathlib import Path
+
+    from forlab.book import store
+
+    root = Path(__file__).resolve().parents[1]
+    assert store.shown_path(root / "archive" / "x.nc") == "archive/x.nc"

@@ -189,8 +189,18 @@ def open_path(path: str | os.PathLike) -> xr.Dataset:
     (`forlab.book.names.upgrade`), and record where it came from in ``attrs["store_path"]``."""
     with xr.open_dataset(path, engine=ENGINE) as ds:
         out = names.upgrade(ds.load())
-    out.attrs["store_path"] = str(path)
+    out.attrs["store_path"] = shown_path(path)
     return out
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """``path`` as a page shows it: relative to the repository (or working directory) it lies in, so that no
+    machine's file system appears in the book."""
+    path = Path(path).resolve()
+    for parent in path.parents:
+        if (parent / ".git").exists() or (parent / "_toc.yml").exists():
+            return path.relative_to(parent).as_posix()
+    return path.name
 
 
 def list_stores(chapter: str, root: str | os.PathLike | None = None) -> list[Path]:

@@ -35,3 +35,13 @@ def to_dataset(frame: pd.DataFrame, dim: str, prefix: str = "", units: dict[str,
         if f"{prefix}{c}" in out:
             out[f"{prefix}{c}"].attrs["units"] = u
     return out
+
+
+def printable(frame: pd.DataFrame, headers: dict[str, str], na: str = "–") -> pd.DataFrame:
+    """``frame`` as a reader sees it: the columns of ``headers`` only, in its order, renamed to words with units
+    (``{"deviation_pct": "deviation (%)"}``), and missing values shown as ``na`` (the text says why one is missing)."""
+    missing = [c for c in headers if c not in frame.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")
+    out = frame[list(headers)].rename(columns=headers)
+    return out.astype(object).where(out.notna(), na)
