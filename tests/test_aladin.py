@@ -310,3 +310,28 @@ def test_modes_are_checked(case9):
         run_aladin(net, reference=res.objective, mode="wan")
     with pytest.raises(ValueError, match="mode must be"):
         run_aladin(net, reference=res.objective, mode="cloud")
+
+
+class FailingRegion(QuadraticRegion):
+    """A local solver that finds the right point but reports its NLP as failed (as Ipopt can, e.g. on NaN data)."""
+
+    def aladin_step(self, lam, z, rho, qp="reduced"):
+        return super().aladin_step(lam, z, rho, qp) | {"status": "Invalid_Number_Detected"}
+
+
+class OneFailing(TwoQuadratics):
+    def local_solvers(self, settings):
+        left, right = super().local_solvers(settings)
+        return [left, LocalSolverSpec("right", FailingRegion, right.args)]
+
+
+def test_aladin_never_converges_on_a_failed_local_nlp():
+    r = run(aladin, OneFailing(), ALADINOptions(eps=1e-10, max_iter=8))
+    assert not r.converged and r.status == "max_iter"
+    assert not r.log.nlp_ok.any() and r.log.consensus.iloc[-1] <= 1e-10  # it would have stopped on consensus alone
+    assert set(r.log.qp_status) == {"solved"}
+
+
+def test_qp_status_is_logged_every_round():
+    r = run(aladin, TwoQuadratics(), ALADINOptions(eps=1e-10))
+    assert r.converged and r.log.qp_status.iloc[-1] == "not run" and set(r.log.qp_status.iloc[:-1]) == {"solved"}

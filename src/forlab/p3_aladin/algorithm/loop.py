@@ -97,13 +97,15 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
             "bytes_up": sum(nbytes(a) for a in answers), "n_active": sum(a["n_active"] for a in answers),
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
-            "newton": float("nan")}
+            "newton": float("nan"), "qp_status": "not run"}
 
 
 def stop(row: dict, options: ALADINOptions) -> bool:
-    """The stopping rule, eq. (p3-stop): consensus and step at most ``eps``, and the problem's hidden mismatch
-    (the AC-OPF: power across the ties) at most ``eps_power`` unless that is None."""
-    return (row["consensus"] <= options.eps and row["step"] <= options.eps
+    """The stopping rule, eq. (p3-stop): every local NLP of this round succeeded, consensus and step are at most
+    ``eps``, and the problem's hidden mismatch (the AC-OPF: power across the ties) is at most ``eps_power`` unless
+    that is None. A failed local solve can leave x_i = z_i (step ~ 0) at a point that is no solution, so it never
+    counts as convergence."""
+    return (bool(row["nlp_ok"]) and row["consensus"] <= options.eps and row["step"] <= options.eps
             and (options.eps_power is None or row["power_mismatch"] <= options.eps_power))
 
 
@@ -153,8 +155,9 @@ def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = No
             t_qp = time.perf_counter()
             try:
                 coordinator_step(answers, problem, state, options, row)
+                row["qp_status"] = "solved"
             except RuntimeError as err:
-                status = f"qp_failed: {err}"
+                status = row["qp_status"] = f"qp_failed: {err}"
             row["qp_s"] = time.perf_counter() - t_qp
         row["iter_s"] = time.perf_counter() - t_it
         rows.append(row)

@@ -78,5 +78,6 @@ ITERATION_LOG = {
     "n_active": "active inequality constraints and bounds, all regions",
     "nlp_iterations": "Ipopt iterations, max over regions",
     "nlp_ok": "all local NLPs solved (Ipopt success or acceptable)",
+    "qp_status": "the coupled QP's outcome: solved, qp_failed: <reason>, or not run (the round stopped the run)",
     "lambda_min": "smallest eigenvalue of the coupled reduced Hessian before regularisation (qp='reduced')",
 }
