@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py book [--force]   # install, run every changed chapter, build _build/html
     python3 scripts/dev.py test             # install, run tests/ and every notebook under nbval
+    python3 scripts/dev.py check-html       # check the built _build/html for what a reader should never see
 
 Each command first makes sure `.venv` exists and holds forlab (editable, with test extras) and a `python3`
 Jupyter kernel that points at the venv's interpreter; it reinstalls when pyproject.toml changed.
@@ -56,6 +57,7 @@ def main(argv: list[str]) -> int:
     jobs = {
         "book": [VENV / "bin" / "forlab", "book"],
         "test": [PYTHON, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "tests", "notebooks"],
+        "check-html": [VENV / "bin" / "forlab", "check-html", "_build/html"],
     }
     if not argv or argv[0] not in jobs:
         print(__doc__)

@@ -64,6 +64,7 @@ def test_readers_on_a_fresh_store(small):
     st = small.assign_attrs(runopp_slack_voltage_fixed=json.dumps(small.attrs["runopp_slack_voltage_fixed"]))
     assert ch02.validation_text(st).startswith("All 2 published optima are reproduced")
     assert "case9" in ch02.speed_table(st).index and "case9+case33bw" not in ch02.speed_table(st).index
+    assert ch02.runopp_table(st).loc["case14", "runopp (flat start)"] == "not run"
     assert "(1 cases)" in ch02.speed_text(st)
     assert "The 1 integrated study systems lie on the same trend" in ch02.scaling_text(st)
     assert ch02.paper_text(st) == ""  # no case1354pegase
@@ -95,7 +96,10 @@ def test_archived_tables_and_text(archived):
     ties = ch02.ties_table(archived)
     assert (ties["change (%)"] < 0).all()
     assert ch02.study_text(archived).startswith("6 study systems with 8 DSs and 55 FPUs in total, from 42 to 651")
-    assert ch02.study_table(archived).index.names == ["system", "ds"]
+    assert ch02.study_table(archived).index.names == ["study system", "DS"]
+    assert list(ch02.pcc_table(archived).columns)[:2] == ["import (MW)", "import (Mvar)"]
+    assert list(ch02.published_losses_table(archived).index) == ["case33bw", "case69", "case118zh", "case136ma"]
+    assert "–" not in ch02.grids_table(archived).to_numpy()
     assert list(ch02.validation_table(archived).index) == list(ch02.validation(archived).index)
     assert ch02.validation_text(archived).startswith("All 5 published optima are reproduced: the largest relative "
                                                      "error is 4.0e-06")
@@ -105,5 +109,9 @@ def test_archived_tables_and_text(archived):
     assert ch02.scaling_text(archived).startswith("Over 14 nets from 9 to 1354 buses, the solve time grows roughly "
                                                   "as buses^1.01")
     paper = ch02.paper_table(archived)
-    assert paper.gap_to_published_pct.abs().max() < 1e-3
+    published = paper[paper["MATPOWER ($/h)"] != "–"]
+    assert published["gap to MATPOWER (%)"].abs().max() < 1e-3 and len(published) == 5
+    assert (paper.loc[paper["MATPOWER ($/h)"] == "–", "gap to MATPOWER (%)"] == "–").all()  # no NaN on the page
+    times = ch02.paper_times_table(archived)
+    assert times.loc["case9+case33bw", "runopp (s)"] == "–" and times.loc["case9", "solve (s)"] == 0.006
     assert "case1354pegase solves to 74,069.35 \\$/h (MATPOWER: 74,069.35) in 0.56 s" in ch02.paper_text(archived)

@@ -112,16 +112,28 @@ def test_check_text_says_within_or_beyond_the_tolerance():
 
 def test_tables_of_slices_variants_coverage(archived):
     areas = ch03.slice_areas(archived)
-    assert areas.index.names == ["ds", "V (p.u.)"] and len(areas) == 9
+    assert areas.index.names == ["DS", "V (p.u.)"] and len(areas) == 9
     assert (areas["converged"] == "24/24").all()
     ranges = ch03.variant_ranges(archived)
     assert len(ranges) == len(ch03.VARIANTS)
     # widening the voltage band widens the PCC-voltage range
-    assert ranges.loc["voltage band [0.90, 1.10]", "vm_pu range"] > ranges["vm_pu range"].drop(
+    assert ranges.loc["voltage band [0.90, 1.10]", "V range (p.u.)"] > ranges["V range (p.u.)"].drop(
         "voltage band [0.90, 1.10]").max()
     ct = ch03.coverage_table(archived)
     assert ct.index.tolist() == [10, 20, 40, 80, 160] and "cov_wall_time_s" in ct
     assert "cov_wall_time_s" not in ch03.coverage_table(archived, wall_time=False)
+    shown = ch03.printed(ct, digits=4)
+    assert shown.columns.name == "directions N" and "hull volume / reference" in shown.columns
+    assert shown.loc[10, "OPFs"] == ct.loc[10, "cov_samples"]
+
+
+def test_printed_tables_have_words_and_no_nan():
+    ck = pd.DataFrame({"check_buses": [33], "max_support_excess": [-1.4e-2], "max_pcc_error": [np.nan]},
+                      index=pd.Index(["a/b"], name="check_ds"))
+    shown = ch03.printed(ck, scientific=["max_support_excess", "max_pcc_error"])
+    assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error"]
+    assert shown.columns.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
+    assert set(ch03.CHECK_SUPPORT + ch03.CHECK_PROJECTIONS + ch03.TIMING_SHOWN) <= set(ch03.HEADERS)
 
 
 def test_scale_and_paper_text(archived):
@@ -140,7 +152,13 @@ def test_scale_and_paper_text(archived):
 
 def test_figures(archived):
     dss = list(archived.ds.values[:1])
-    assert isinstance(ch03.for_regions_3d(archived, dss, views=((25, -60),)), plt.Figure)
+    assert isinstance(ch03.for_regions_3d(archived, dss, view=(25, -60)), plt.Figure)
+    three = ch03.for_regions_3d(archived, list(archived.ds.values))
+    assert len(three.axes) == 3 and len(three.legends) == 1
+    assert len(ch03.pq_slices(archived, list(archived.ds.values)).legends) == 1  # one legend for the figure
+    turn = ch03.for_regions_interactive(archived, list(archived.ds.values))
+    assert len(turn.layout.updatemenus[0].buttons) == 3
+    assert sum(bool(t.visible) for t in turn.data) == 4  # the first DS: hull and three stages
     assert len(ch03.pq_slices(archived, list(archived.ds.values)).axes) == 3
     assert len(ch03.variant_outlines(archived).axes[0].lines) == len(ch03.VARIANTS)
     assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -114,7 +115,53 @@ def test_paper_table_and_text(archived):
 
 def test_figures(archived):
     two = archived.isel(ds=[0, 1])
-    assert len(ch04.level_sets(two, 1e-3).axes) == 2
+    fig = ch04.level_sets(two, 1e-3)
+    assert len(fig.axes) == 2 and len(fig.legends) == 1 and fig.get_figwidth() <= 7.5
     assert len(ch04.price_surface(two).axes) == 4  # two panels, two colour bars
     assert len(ch04.cost_check(two).axes) == 2
     assert len(ch04.cost_check(archived, [str(archived.ds.values[-1])]).axes) == 1
+
+
+def test_printed_tables_fit_the_page(archived):
+    info = ch04.offer_info(archived)
+    cand = ch04.candidate_printable(ch04.candidates(archived), info)
+    assert list(cand.columns) == list(ch04.CANDIDATE_HEADERS.values())
+    labels = cand.index.get_level_values(1)
+    assert sum(lab.endswith(" ✓") for lab in labels) == archived.sizes["ds"]  # one chosen candidate per DS
+    first = cand.index.get_level_values(0)[0]
+    assert first.replace("\u200b", "") == str(archived.ds.values[0])  # the store's order; breakable after + and /
+    assert "+\u200b" in first and cand.index.names == [None, None]
+    region, price = ch04.paper_printables(archived)
+    assert list(region.columns) == list(ch04.REGION_HEADERS.values())
+    assert "cost R²" in price and "offline time (s)" in price
+    assert region.iloc[0]["false-infeasible (%)"] == f"{100 * info.test_false_infeasible_rate.iloc[0]:.1f}"
+    for frame in (cand, region, price):
+        assert not frame.isna().any().any() and not any("_" in c or "^" in c for c in frame.columns)
+
+
+def test_level_set_text_measures_the_cut(archived):
+    text = ch04.level_set_text(archived, 1e-3)
+    assert text.count("\n- **") == archived.sizes["ds"] - 1
+    x = ch04._cut_features(archived, str(archived.ds.values[0]), 1e-3)
+    assert x["loops"] == 0 and x["centre"] < 0 and 0 < x["kept"] < 1
+    assert f"comes within {x['clearance']:.2f} of the box centre" in text
+
+
+def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
+    """A bump of f in the interior (f + m raised near (-0.5, 0)) is a closed loop of f = 0 inside the region."""
+    ds = str(archived.ds.values[0])
+    off = ch04.offer(archived, ds)
+    poly = off.polynomial
+
+    class Bumped:
+        margin = poly.margin
+
+        def __call__(self, x):
+            x = np.atleast_2d(x)
+            return poly(x) + 0.5 * np.exp(-((x[:, 0] + 0.5) ** 2 + x[:, 1] ** 2) / 0.01)
+
+    off.polynomial = Bumped()
+    monkeypatch.setattr(ch04, "offer", lambda st, r: off)
+    x = ch04._cut_features(archived, ds, 1e-3)
+    assert x["loops"] == 1 and x["clearance"] < 0.5
+    assert "f = 0 has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)

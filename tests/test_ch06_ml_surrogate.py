@@ -114,6 +114,47 @@ def test_tables_of_the_refinement_and_certification(archived):
     assert cert.index.name == "system/DS" and cert.shape == (8, 3)
 
 
+def test_tables_as_printed_fit_the_column_in_words(archived):
+    _, table, per_sys = ch06.benchmark_table(archived)
+    shown = [*ch06.dataset_shown(archived), *ch06.scores_shown(archived), *ch06.benchmark_shown(table),
+             ch06.coverage_shown(ch06.coverage_table(archived)), ch06.rounds_shown(ch06.certify_table(archived)),
+             ch06.rounds_shown(ch06.refine_table(archived)), ch06.per_system_shown(per_sys),
+             ch06.payload_shown(archived), ch06.coverage_summary(ch06.coverage_table(archived))]
+    for frame in shown:
+        assert not frame.isna().any().any()
+        assert all("_" not in str(c) and "\\" not in str(c) and "^" not in str(c)  # no snake_case, no LaTeX
+                   for c in [*frame.columns, *frame.index.names])
+        assert len(frame.columns) <= 8
+    assert "–" in ch06.rounds_shown(ch06.certify_table(archived)).to_numpy()  # certified in an earlier round
+    assert ch06.rounds_shown(None) is None
+    assert ch06.per_system_shown(per_sys)["feasible dispatches"].iloc[0] == "25 of 25"
+    # the numbers are the readers' (rounded as printed before)
+    np.testing.assert_array_equal(ch06.benchmark_shown(table)[0]["deviation (%)"].astype(float), table["deviation (%)"])
+    assert ch06.sweep_keys(archived) == ["case9+case33bw/case33bw", "case118+case533mt_hi/case533mt_hi"]
+
+
+def test_labels_and_log_ticks():
+    assert ch06.input_label("fpu1_q_mvar") == "FPU 1 Q (Mvar)"
+    assert ch06.input_label("pcc1_dva_degree") == "PCC 1 angle difference (°)"
+    assert ch06.input_label("load_scale") == "DS load factor" and ch06.input_label("other") == "other"
+    assert ch06.nice_log_ticks([33, 533]) == [50.0, 100.0, 200.0, 500.0]
+    assert ch06.nice_log_ticks([0.18, 3.5]) == [0.2, 0.5, 1.0, 2.0]
+    assert ch06.nice_log_ticks([1, 1e6]) == [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6]
+    assert ch06.nice_log_ticks([]) == []
+
+
+def drawn_for_the_column(fig) -> None:
+    """A figure of the book: at most 7.5 in wide, no text under 9 pt, at most one legend."""
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    assert fig.get_size_inches()[0] <= 7.5
+    small = [t.get_text() for t in fig.findobj(Text) if t.get_text() and t.get_visible() and t.get_fontsize() < 9]
+    assert small == []
+    assert len(fig.findobj(Legend)) <= 1
+
+
 @pytest.mark.parametrize("draw", ["coverage", "history", "sweep", "slice", "scaling"])
 def test_figures_draw_from_a_store(archived, draw):
     small = archived.isel(ds=[0, 1])
@@ -128,5 +169,6 @@ def test_figures_draw_from_a_store(archived, draw):
     else:
         t, _, per_sys = ch06.benchmark_table(archived)
         fig = ch06.scaling_figure(t, per_sys)
-    assert isinstance(fig, Figure) and fig.axes
+    assert isinstance(fig, Figure) and fig.findobj(plt.Axes)
+    drawn_for_the_column(fig)
     plt.close(fig)

@@ -71,9 +71,31 @@ def test_convergence_figures_and_texts(archived):
     assert text.count("ALADIN-$\\alpha$'s QP ends with gap") == len(bp["kkt_systems"])
     first = kk[kk.qp == "kkt"].iloc[0]
     assert text.startswith(f"{first.system}: ALADIN-$\\alpha$'s QP ends with gap {first.gap:.1e}")
-    shown = ch.convergence_shown(table)
-    assert len(shown) == len(table) and re.fullmatch(r"\d\.\de[-+]\d\d", shown.gap.iloc[0])
+    shown, times = ch.convergence_shown(table)
+    assert len(shown) == len(times) == len(table) and re.fullmatch(r"\d\.\d×10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", shown["final gap"].iloc[0])
+    assert not times.isna().any().any() and "centralized Ipopt (ms)" in times.columns
+    assert not shown.isna().any().any() and "–" in set(shown["target at iteration"])  # a kkt run misses it
+    assert any("ALADIN-α's QP" in run for run in shown.index.get_level_values("run"))
+    assert all("_" not in c and "$" not in c for c in shown.columns)
+    regions = ch.regions_shown(st)
+    assert "ties it limits" in regions.columns and len(regions) == st.sizes["area"]
     assert ch.store_text(st, table).endswith(f"{len(table)} runs")
+
+
+def test_figures_are_drawn_for_the_column(archived):
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    _st, bp, table, its = archived
+    kk = ch.kkt_runs(table, bp["kkt_systems"], bp["max_iter"])
+    cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
+    figs = [ch.convergence_figure(table, its, bp["max_iter"]), ch.kkt_figure(kk, its, bp["kkt_systems"]),
+            ch.time_split_figure(ch.time_split(table, its, bp["max_iter"])), ch.admm_figure(cmp_, its),
+            ch.latency_figure(ch.latency_sweep(table, bp["latency_system"]), bp["latency_system"])]
+    for fig in figs:
+        fig.canvas.draw()
+        assert fig.get_size_inches()[0] <= 7.5 and len(fig.findobj(Legend)) <= 1
+        assert [t.get_text() for t in fig.findobj(Text) if t.get_text() and t.get_fontsize() < 9] == []
 
 
 def test_time_latency_and_dask_helpers(archived):
@@ -99,13 +121,14 @@ def test_admm_helpers(archived):
     assert set(cmp_.algorithm) == {"aladin", "admm"}
     assert len(ch.admm_figure(cmp_, its).axes) == 2
     assert list(ch.admm_table(cmp_).index) == list(cmp_.algorithm)
+    assert list(ch.admm_shown(ch.admm_table(cmp_)).columns) == ["ALADIN", "ADMM"]
     text = ch.admm_text(cmp_, bp["admm_system"], ch.anchors(st))
     d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
     assert f"{ch.fmt_iteration(d_.it_loose)} (of {d_.iterations})" in text
     assert "PowerModelsADA" in text and "rapidPF" in text
     msgs = ch.messages_shown(st, [bp["systems"][0], bp["admm_system"]])
     assert set(msgs.index.get_level_values("system")) == {bp["systems"][0], bp["admm_system"]}
-    assert (msgs.bytes > 0).all()
+    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" in msgs.index.get_level_values("field")
 
 
 def test_full_profile_texts(archived):
@@ -118,7 +141,14 @@ def test_full_profile_texts(archived):
     assert text.startswith("Dask against in-process, time per iteration:")
     assert f"On {bp['latency_system']}, the communication time per iteration" in text
     assert f"On {bp['admm_system']}, ALADIN reaches the target" in text
-    assert ch.admm_comparison_shown(fp["admm"]).columns[0] == "iterations"
+    shown = ch.admm_shown(fp["admm"])
+    assert list(shown.columns) == ["ALADIN", "ADMM"] and shown.loc["iterations", "ADMM"] == fp["admm"].loc["admm", "iterations"]
+    assert shown.loc["consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "ADMM"] == "–"
+    lat = ch.latency_shown(fp["latency"])
+    assert list(lat.index) == [f"{v:g}" for v in bp["latencies_ms"]] and not lat.isna().any().any()
+    assert "target at iteration" in ch.targets_shown(fp["targets"]).columns
+    assert [ch.sci_text(v) for v in (4.8e-7, 0.0, 2.3e-3, 12.0)] == ["4.8×10⁻⁷", "0", "2.3×10⁻³", "1.2×10¹"]
+    assert ch.overhead_shown(fp["overhead"]).index.name == "system"
     # parts without their runs say nothing
     assert ch.overhead_range_text(pd.DataFrame()) == ""
     assert ch.latency_comm_text(fp["latency"].iloc[:1], "x") == ""

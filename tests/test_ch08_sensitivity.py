@@ -139,10 +139,13 @@ def test_design_of_the_chapter(archived):
     params = json.loads(archived.attrs["parameters"])
     design = ch08_sensitivity.study_design(params)
     table = ch08_sensitivity.design_table(design)
-    assert list(table.columns) == ["factor", "variant", "load level", "FPUs per DS", "DS ties", "base case"]
-    assert len(table) == 3 + 3 + 2 and table["base case"].sum() == 3
+    assert list(table.columns) == ["factor", "load (% of nominal)", "FPUs per DS", "DS tie lines", "base case"]
+    assert len(table) == 3 + 3 + 2 and (table["base case"] == "yes").sum() == 3
     frame = ch08_sensitivity.frame(archived)
-    assert set(zip(frame.variant_kind, frame.variant_label)) == set(zip(table.factor, table.variant))
+    assert {(ch08_sensitivity.FACTORS[k], v) for k, v in zip(frame.variant_kind, frame.variant_label)} == set(
+        zip(table.factor, table.index))
+    assert table.loc["radial", "DS tie lines"] == "open (radial)"
+    assert table.loc["load 60 %", "load (% of nominal)"] == "60"
 
 
 def test_base_case_text_from_the_archived_store(archived):
@@ -159,17 +162,40 @@ def test_base_case_text_from_the_archived_store(archived):
 
 def test_store_and_paper_text(archived):
     assert ch08_sensitivity.store_text(archived) == (
-        "chapter 08_sensitivity, commit a65e2536f435f9e2b504b24399633ff497a50a1b, 24 rows, study 108 s, "
-        "load average 0.2 -> 0.9 (1 min) on 2 cores")
+        "The store holds 24 rows (chapter 08_sensitivity, commit `a65e253`); the study took 108 s, with a load "
+        "average (1 min) of 0.2 at the start and 0.9 at the end on 2 cores.")
     text = ch08_sensitivity.paper_text(archived)
-    assert text.startswith(f"From `{ARCHIVED}` (git commit a65e2536")
+    # the path relative to the repository, no machine's file system on a page
+    assert text.startswith("From `archive/08_sensitivity/c42632e1be90.nc` (commit `a65e253`, written 2026-11-30 ")
     assert text.endswith("study 1.8 min, load average 0.2 at the start and 0.9 at the end on 2 cores): 24 rows.")
+    assert "forlab run 08_sensitivity --profile paper" in ch08_sensitivity.paper_text(None)
+    empty = ch08_sensitivity.paper_runs(None)
+    assert empty.empty and ch08_sensitivity.findings(empty) == "" and ch08_sensitivity.figure(empty) is None
+
+
+def test_page_tables_show_the_summary_numbers_in_words(archived):
+    runs = ch08_sensitivity.frame(archived)
+    summ = ch08_sensitivity.summary(runs)
+    online, effort = ch08_sensitivity.online_table(runs), ch08_sensitivity.effort_table(runs)
+    assert list(online.columns) == ["deviation (%)", "feasible", "online (ms)", "TSO (ms)", "DSO (ms)",
+                                    "integrated AC-OPF (ms)", "online / integrated"]
+    assert list(effort.columns) == ["offline (s)", "rounds", "exchanged (kB)", "solver status"]
+    assert len(online) == len(effort) == len(summ) and online.index.is_unique
+    row = online.loc[("load 60\u00a0%", "P1")]  # a non-breaking space keeps "load 60 %" on one line
+    assert row["deviation (%)"] == f"{summ['deviation (%)'].iloc[0]:.4f}" and row["feasible"] == "yes"
+    assert float(row["online (ms)"]) == pytest.approx(summ["online (ms)"].iloc[0], abs=0.05)
+    assert online.loc[("2 FPUs per DS", "P3"), "deviation (%)"] == "0.0000"  # a tiny negative gap, not "-0.0000"
+    assert effort.loc[("load 60\u00a0%", "P3"), "rounds"] == "12"
+    # a failed run shows "–", not NaN
+    failed = ch08_sensitivity.online_table(_table())
+    assert (failed.loc[("load 80\u00a0%", "P1")] == "–").all()
 
 
 def test_figure_has_one_column_per_factor(archived):
     fig = ch08_sensitivity.figure(ch08_sensitivity.frame(archived))
     assert len(fig.axes) == 9
-    assert [fig.axes[j].get_title() for j in range(3)] == list(ch08_sensitivity.KINDS.values())
+    assert [fig.axes[j].get_title() for j in range(3)] == list(ch08_sensitivity.FACTORS.values())
+    assert fig.get_figwidth() <= 7.5 and len(fig.legends) == 1 and all(a.get_legend() is None for a in fig.axes)
 
 
 def test_run_writes_the_chapter_store():
@@ -184,4 +210,4 @@ def test_run_writes_the_chapter_store():
     assert st.wall_time_s.attrs["units"] == "s" and st.attrs["study_wall_time_s"] > 0
     assert json.loads(st.attrs["p2_options"])["polytope"]["facets"] == 8
     assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x")).startswith(
-        "chapter 08_sensitivity, commit x, 3 rows")
+        "The store holds 3 rows (chapter 08_sensitivity, commit `x`)")

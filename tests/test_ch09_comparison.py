@@ -128,12 +128,37 @@ def test_run_assembles_the_store(chapter, archived):
     sources = json.loads(chapter.attrs["sources"])
     assert set(sources) == {"p1", "p2", "p3", "offers", "sensitivity", "profile P1", "profile P1 offers",
                             "profile P2", "profile P3"}
-    text = ch09_comparison.profile_text(chapter)
-    assert text.startswith("profile stores: {'P1': ") and "05_coordination/27ab8c542f36.nc" in text
-    gone = chapter.assign_attrs(sources=json.dumps({}))
-    assert ch09_comparison.profile_text(gone) == (
-        "profile stores: {'P1': 'not available', 'P1 offers': 'not available', 'P2': 'not available', "
-        "'P3': 'not available'}")
+    text = ch09_comparison.sources_text(chapter)
+    lines = text.splitlines()
+    assert lines[0] == "The default runs:" and "The paper-scale runs:" in lines
+    # one line per store: what it is, a link to its chapter, the path relative to the repository, commit and date
+    assert lines[2].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/27ab8c542f36.nc`"
+                               ", commit `a65e253`, written 2026-11-30 ")
+    assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/ff536387c602.nc`" in text
+    assert "/work/" not in text and "{'" not in text
+    gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
+    assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES)
+
+
+def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    full = ch09_comparison.printed(sys_t)
+    parts = {k: ch09_comparison.page_table(sys_t, k) for k in ch09_comparison.PAGE_TABLES}
+    # every column of the printed table on exactly one page table, at most five columns each
+    shown = [c for t in parts.values() for c in t.columns]
+    assert sorted(shown) == sorted(ch09_comparison.PAGE_HEADERS.get(c, c) for c in full.columns) and all(len(t.columns) <= 5 for t in parts.values())
+    assert "feasible (%)" in parts["accuracy"] and "exchanged (bytes)" in parts["effort"]
+    time = parts["time"]
+    aladin = time.xs("P3", level="method")
+    assert (aladin["TSO (ms)"] == "–").all() and (aladin["DSO (ms)"] == "–").all()
+    assert not time.isna().any().any() and not parts["accuracy"].isna().any().any()
+    # rows grouped by system, the methods in their order; the numbers those of `printed`
+    first = time.index[:3].tolist()
+    assert [m for _, m in first] == ["P1", "P2", "P3"] and len({s for s, _ in first}) == 1
+    system = first[0][0]
+    assert float(time.loc[first[0], "online (ms)"]) == full.loc[(system, "P1 FOR offer"), "online (ms)"]
+    assert parts["effort"].loc[first[2], "rounds"] == f"{full.loc[(system, 'P3 ALADIN'), 'rounds']:.0f}"
+    assert parts["accuracy"].loc[first[0], "load (%)"] == "60\u2011100"  # a non-breaking hyphen
 
 
 def test_figures_and_reveals(chapter):
@@ -141,9 +166,14 @@ def test_figures_and_reveals(chapter):
     fig = ch09_comparison.default_figure(dflt, SYSTEM)
     assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "data exchanged (kB)"
     sys_t = ch09_comparison.from_store(chapter, "sys")
-    assert len(ch09_comparison.systems_figure(sys_t).axes) == 2
+    both = ch09_comparison.systems_figure(sys_t)
+    assert len(both.axes) == 2
+    for f in (fig, both):  # drawn for the column, one legend per figure
+        assert f.get_figwidth() <= 7.5 and len(f.legends) == 1 and all(a.get_legend() is None for a in f.axes)
     assert ch09_comparison.systems_figure(sys_t.iloc[0:0]) is None
-    assert list(ch09_comparison.reveal_table().index) == list(ch09_comparison.REVEALS)
+    table = ch09_comparison.reveal_text().splitlines()
+    assert table[0] == "| method | what the TSO learns about a DS |" and len(table) == 2 + len(ch09_comparison.REVEALS)
+    assert all(f"| {m} | {what} |" in table for m, what in ch09_comparison.REVEALS.items())  # in full, no "..."
 
 
 def test_which_method_text(chapter):

@@ -140,6 +140,7 @@ def test_offer_round_trips_bit_for_bit(offer, tmp_path):
     assert o2.to_dict() == o.to_dict()
     assert path.read_bytes() == o2.save(tmp_path / "again.json").read_bytes()
     assert np.array_equal(o2.polynomial.coef, o.polynomial.coef)
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by whoever the DSO sends it to
 
 
 def test_offer_reveals_no_topology(offer):

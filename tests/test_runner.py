@@ -220,3 +220,68 @@ def test_failing_cell_is_reported(repo, capsys):
     assert cli.main(["run", "a_first", "-p", "n", "-1", "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert "failed with ValueError: n must be >= 0" in err and "cell" in err
+
+
+def test_book_copy_hides_code_and_plumbing(repo, capfd):
+    """A default run: the copy in book/chapters/ hides every input, removes the parameters and store-path cells,
+    shows paths relative to the repository and no progress bar; notebooks/ keeps its source untouched."""
+    nb_path = write_chapter(repo, "a_first")
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells += [
+        new_code_cell(
+            "import forlab.book.progress\nfor _ in forlab.book.progress.bar(range(3), desc='tinybar'):\n    pass"
+        ),
+        new_code_cell(
+            "import os\nprint('data under', os.path.join(os.getcwd(), 'results', 'x.nc'), 'read twice')"
+        ),
+        new_code_cell("from IPython.display import Markdown\nMarkdown('**a finding**')"),
+    ]
+    nbformat.write(nb, nb_path)
+    source_before = nb_path.read_text()
+    capfd.readouterr()
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+    assert "without encryption" not in capfd.readouterr().err  # the kernel channel is encrypted, no warning
+    assert nb_path.read_text() == source_before
+
+    book = nbformat.read(repo / runner.EXECUTED_DIR / "a_first.ipynb", as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    tags = [c.metadata.get("tags", []) for c in code]
+    assert tags[0] == ["parameters", "remove-cell"]  # parameters
+    assert tags[1] == ["remove-cell"]  # the store path is its only output
+    assert tags[2] == ["remove-cell"]  # the bar went to the terminal: no output
+    assert tags[3] == ["remove-input"] and tags[4] == ["remove-input"]
+    text = "".join(o.get("text", "") for c in code for o in c.outputs)
+    assert "data under results/x.nc read twice" in text and str(repo) not in text
+    assert "tinybar" not in text and "█" not in text
+    assert not any(
+        "remove-input" in c.metadata.get("tags", []) for c in nbformat.read(nb_path, as_version=4).cells
+    )
+
+
+def test_prepare_for_book_on_outputs():
+    root = Path("/srv/repo")
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# prose"),
+            new_code_cell("path", outputs=[{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                            "data": {"text/plain": "PosixPath('results/ch/abc.nc')"}}]),
+            new_code_cell("p", outputs=[{"output_type": "stream", "name": "stdout",
+                                         "text": "store:  /srv/repo/results/ch/abc.nc\noffers: results/ch/abc-offers\n"}]),
+            new_code_cell("w", outputs=[{"output_type": "stream", "name": "stderr", "text": "a warning\n"}]),
+            new_code_cell("t", outputs=[{"output_type": "display_data", "metadata": {},
+                                         "data": {"text/html": "<td>/srv/repo/archive/x.nc</td>", "text/plain": "x"}}]),
+            new_code_cell("s", outputs=[{"output_type": "stream", "name": "stdout", "text": "store: results/a.nc\n42\n"}]),
+        ]
+    )  # fmt: skip
+    runner.prepare_for_book(nb, root)
+    tags = [c.metadata.get("tags") for c in nb.cells]
+    assert tags == [
+        None,
+        ["remove-cell"],
+        ["remove-cell"],
+        ["remove-cell"],
+        ["remove-input"],
+        ["remove-input"],
+    ]
+    assert nb.cells[2].outputs[0]["text"].startswith("store:  results/ch/abc.nc")
+    assert nb.cells[4].outputs[0]["data"]["text/html"] == "<td>archive/x.nc</td>"

@@ -1,7 +1,12 @@
-"""forlab.book.store: round trips, provenance attributes, atomic writes."""
+"""forlab.book.store: round trips, provenance attributes, atomic writes, the store root wherever the kernel starts,
+partial parameters and the errors of a missing store."""
 
 import json
 import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +87,103 @@ def test_open_missing_store_names_the_command(root):
         store.open_store("ch", {"grid": "case33bw", "load_scale": 0.8}, root=root)
 
 
+DEFAULTS = {"grid": "case33bw", "load_scale": 1.0, "regions": ["case9+case33bw/case33bw"], "label": "two words",
+            "meshed": False, "limit": None}
+
+
+def test_partial_parameters_are_filled_from_the_defaults(root):
+    full = DEFAULTS | {"load_scale": 0.8}
+    path = store.save(sample(), "ch", full, root=root)
+    ds = store.open_store("ch", {"load_scale": 0.8}, root=root, defaults=DEFAULTS)
+    assert ds.attrs["parameters"] == store.canonical_json(full) and ds.attrs["store_path"].endswith(path.name)
+    store.save(sample(), "ch", DEFAULTS, root=root)
+    assert json.loads(store.open_store("ch", {}, root=root, defaults=DEFAULTS).attrs["parameters"]) == DEFAULTS
+    # an int for a float default finds the float's store, as `forlab run -p load_scale 1` does
+    assert store.complete_params("ch", {"load_scale": 1}, DEFAULTS)["load_scale"] == 1.0
+    assert store.open_store("ch", {"load_scale": 1}, root=root, defaults=DEFAULTS).attrs["parameter_hash"] == \
+        store.param_hash(DEFAULTS)
+    with pytest.raises(ValueError, match=r"declares no parameter load_scal; it declares: grid = 'case33bw'"):
+        store.open_store("ch", {"load_scal": 0.8}, root=root, defaults=DEFAULTS)
+
+
+def test_missing_store_command_is_quoted_runnable_and_names_what_differs(root):
+    from forlab.book import runner  # the test may use the runner; store itself never does
+
+    asked = {"regions": ["case9+case33bw/case33bw", "case30+case69+case33bw/case69"], "label": "it's mine",
+             "limit": [1, 2], "load_scale": 0.8}
+    store.save(sample(), "ch", DEFAULTS | {"load_scale": 0.8}, root=root)
+    store.save(sample(), "ch", DEFAULTS, root=root)
+    with pytest.raises(FileNotFoundError) as err:
+        store.open_store("ch", asked, root=root, defaults=DEFAULTS)
+    message = str(err.value)
+    command = next(line.strip() for line in message.splitlines() if "forlab run" in line)
+    words = shlex.split(command)
+    assert words[0] == f"FORLAB_RESULTS={root.resolve()}" and words[1:4] == ["forlab", "run", "ch"]
+    pairs = list(zip(words[5::3], words[6::3]))
+    assert words[4::3] == ["-p"] * len(pairs) and sorted(n for n, _ in pairs) == sorted(asked)  # what differs
+    full = runner.resolve_parameters(DEFAULTS, pairs)  # what `forlab run` makes of the command
+    assert store.path_for("ch", full, root) == store.path_for("ch", DEFAULTS | asked, root)
+    # the closest existing store first, with the parameters in which it differs
+    closest = message.splitlines()[message.splitlines().index(
+        "the chapter's 2 existing store(s) differ; the closest:") + 1]
+    assert f"ch/{store.param_hash(DEFAULTS | {'load_scale': 0.8})}.nc: " in closest
+    assert "label = it's mine asked, two words there" in closest and "load_scale" not in closest
+    assert "limit = [1, 2] asked, None there" in closest
+    # without defaults every parameter is in the command, and the default root needs no FORLAB_RESULTS
+    assert store.run_command("ch", {"x": "a b", "y": 2}) == "forlab run ch -p x 'a b' -p y 2"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A repository (``_toc.yml`` at its root) with a ``notebooks/`` folder; no ``$FORLAB_RESULTS``."""
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.delenv("FORLAB_RESULTS", raising=False)
+    return tmp_path
+
+
+def test_a_store_saved_from_notebooks_lands_at_the_repository_root(repo, monkeypatch):
+    monkeypatch.chdir(repo / "notebooks")
+    path = store.save(sample(), "ch", PARAMS)
+    assert path == repo / "results" / "ch" / f"{store.param_hash(PARAMS)}.nc" and path.is_file()
+    assert not (repo / "notebooks" / "results").exists()
+    assert store.open_store("ch", PARAMS).attrs["store_path"] == f"results/ch/{path.name}"
+    monkeypatch.chdir(repo)  # at the root the path stays relative: pages print no machine's file system
+    assert store.results_root() == Path("results") and store.list_stores("ch") == [Path("results/ch") / path.name]
+
+
+def test_root_markers_and_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("FORLAB_RESULTS", raising=False)
+    (tmp_path / "outside").mkdir()
+    monkeypatch.chdir(tmp_path / "outside")
+    assert store.repository_root() is None and store.results_root() == Path("results")
+    (tmp_path / "gitrepo" / ".git").mkdir(parents=True)
+    (tmp_path / "gitrepo" / "a" / "b").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "gitrepo" / "a" / "b")
+    assert store.results_root() == (tmp_path / "gitrepo" / "results").resolve()
+    monkeypatch.setenv("FORLAB_RESULTS", str(tmp_path / "elsewhere"))
+    assert store.results_root() == tmp_path / "elsewhere"
+
+
+def test_chapter_run_in_notebooks_writes_and_reads_the_root_results(repo, monkeypatch):
+    """JupyterLab's case: a chapter executed with its kernel's cwd in notebooks/ (papermill, as a Lab kernel
+    would) writes its store to <root>/results and reads it back from there."""
+    papermill = pytest.importorskip("papermill")
+    source = Path(__file__).resolve().parents[1] / "notebooks" / "01_first_power_flow.ipynb"
+    shutil.copy(source, repo / "notebooks" / source.name)
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    papermill.execute_notebook(str(repo / "notebooks" / source.name), str(repo / "executed.ipynb"),
+                               kernel_name="python3", cwd=str(repo / "notebooks"), progress_bar=False)
+    params = {"grid": "case33bw", "load_scale": 1.0}
+    assert store.list_stores("01_first_power_flow", repo / "results") == [
+        repo / "results" / "01_first_power_flow" / f"{store.param_hash(params)}.nc"]
+    assert not (repo / "notebooks" / "results").exists()
+    executed = json.loads((repo / "executed.ipynb").read_text())
+    shown = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+    assert f"results/01_first_power_flow/{store.param_hash(params)}.nc" in shown  # the store read back
+
+
 def test_list_stores(root):
     assert store.list_stores("ch", root) == []
     a = store.save(sample(), "ch", {"x": 1}, root=root)
@@ -120,4 +222,5 @@ def test_default_root_follows_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FORLAB_RESULTS", str(tmp_path / "elsewhere"))
     assert store.path_for("ch", {}).parent == tmp_path / "elsewhere" / "ch"
     monkeypatch.delenv("FORLAB_RESULTS")
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
     assert store.path_for("ch", {}).parts[0] == "results"

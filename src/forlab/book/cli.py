@@ -1,7 +1,8 @@
-"""The ``forlab`` command: run a chapter, rebuild the book, list chapters and their parameters.
+"""The ``forlab`` command: run a chapter, rebuild the book, list chapters and their parameters, check the HTML.
 
-Exit status: 0 success, 1 a chapter failed or the book build reported warnings/errors, 2 bad usage
-(unknown chapter, parameter or profile, or a value that does not fit the parameter's type).
+Exit status: 0 success, 1 a chapter failed, the book build reported warnings/errors or the built HTML shows what a
+reader should not see (``check-html``), 2 bad usage (unknown chapter, parameter or profile, or a value that does not
+fit the parameter's type).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 
-from forlab.book import runner, store
+from forlab.book import htmlcheck, runner, store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--force", action="store_true", help="re-run every chapter, changed or not")
 
     sub.add_parser("list", help="chapters with their parameters, defaults, profiles and stores")
+
+    check = sub.add_parser(
+        "check-html",
+        help="fail (exit 1) when the built book shows tracebacks, warnings, progress bars, machine paths, "
+        "unrendered math or roles, truncated tables or images wider than the column",
+    )
+    check.add_argument("build_dir", nargs="?", help="the built HTML (default: _build/html of the repository)")
     return parser
 
 
@@ -74,11 +82,21 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_html(args: argparse.Namespace) -> int:
+    build_dir = args.build_dir or runner.find_root() / "_build" / "html"
+    problems = htmlcheck.check(build_dir)
+    for line in problems:
+        print(line)
+    pages = len(htmlcheck.pages(build_dir))
+    print(f"check-html: {len(problems)} problem(s) in {pages} page(s) of {build_dir}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``forlab`` console script."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "book": _book, "list": _list}[args.command](args)
+        return {"run": _run, "book": _book, "list": _list, "check-html": _check_html}[args.command](args)
     except runner.ParameterError as err:
         print(f"forlab {args.command}: {err}", file=sys.stderr)
         return 2

@@ -6,6 +6,10 @@
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
 * `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
+* `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
+  "3x10^1 4x10^1" minor labels).
+* `interactive_html(fig)`: a plotly figure as self-contained HTML for a book page (plotly.js embedded: it works
+  offline); the chapter shows a static matplotlib view next to it for print.
 * `system_tables(net)`, `draw_system(tables_or_net, ax)`: a grid drawing. `system_tables` lays the buses out and
   returns two plain tables (buses, branches); `tables_to_dataset` / `tables_from_dataset` put them into a store and
   read them back, so a chapter draws its grid from the store alone.
@@ -43,7 +47,9 @@ __all__ = [
     "bus_layout",
     "draw_chart",
     "draw_system",
+    "interactive_html",
     "label_of",
+    "log_ticks",
     "style",
     "system_tables",
     "tables_from_dataset",
@@ -142,6 +148,37 @@ def draw_chart(chart, ax=None, *, label: str | None = None, fill: bool = True, *
     ax.set_xlabel(axis_label("active power P", "MW"))
     ax.set_ylabel(axis_label("reactive power Q", "Mvar"))
     return ax
+
+
+def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:
+    """Label a logarithmic ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at ``values`` only (default: 1, 2 and 5 times the
+    powers of ten inside its limits, or matplotlib's major ticks when fewer than two are), as plain numbers formatted with ``fmt``; minor ticks keep their marks but lose their labels, so that
+    labels such as "3x10^1 4x10^1 6x10^1" cannot overlap."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    if values is None:  # 1, 2, 5 times a power of ten inside the axis's limits, when there are at least two
+        lo, hi = sorted(axis.get_view_interval())
+        if lo > 0:
+            decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+            candidates = [m * 10.0**e for e in decades for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
+            values = candidates if len(candidates) >= 2 else None
+    if values is not None:
+        axis.set_major_locator(FixedLocator(list(values)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def interactive_html(fig, *, include_plotlyjs: bool = True, height: int | None = None):
+    """A plotly figure as an HTML output of a notebook cell, self-contained: plotly.js is embedded in the page
+    (``include_plotlyjs=True``, about 3.5 MB; pass False for a second figure on the same page), so the figure turns
+    and zooms without network access. Returns an `IPython.display.HTML` object (display it, or end a cell with it)."""
+    import plotly.io as pio
+    from IPython.display import HTML
+
+    html = pio.to_html(fig, include_plotlyjs=include_plotlyjs, full_html=False, default_width="100%",
+                       default_height=f"{height}px" if height else "100%", config={"displaylogo": False,
+                                                                                     "responsive": True})
+    return HTML(html)
 
 
 # ---------------------------------------------------------------------------------------------------- layout
@@ -513,7 +550,7 @@ def draw_system(
     """
     buses, branches = system if isinstance(system, tuple) else system_tables(system, **layout_options)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9.0, 6.5))
+        _, ax = plt.subplots(figsize=(7.5, 5.5))  # the text column's width
     zones = list(dict.fromkeys(buses.zone))
     n_ds = int((buses.zone != TS_ZONE).sum())
     if bus_size is None:

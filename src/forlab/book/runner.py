@@ -9,7 +9,9 @@ Conventions a chapter ``notebooks/<chapter>.ipynb`` follows (checked by :func:`c
 - optional named parameter sets in ``metadata.forlab.profiles`` (``{"paper": {"load_scale": 1.0}}``).
 
 A run with the default parameters writes its executed copy to ``book/chapters/<chapter>.ipynb`` (what the book
-renders); any other run writes it next to its store, ``results/<chapter>/<hash>.ipynb``.
+renders, prepared by :func:`prepare_for_book`: code hidden, plumbing cells removed, paths relative to the
+repository); any other run writes it next to its store, ``results/<chapter>/<hash>.ipynb``. The source notebook in
+``notebooks/`` is never changed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -30,6 +33,7 @@ import xarray as xr
 import yaml
 
 from forlab.book import store
+from forlab.book.progress import bar as terminal_bar
 
 KERNEL = "python3"
 CACHE_FILE = ".runcache.json"
@@ -296,6 +300,100 @@ def _kernel_environment() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+# ---------------------------------------------------------------- the executed copy the book renders
+
+HIDE_INPUT, REMOVE_CELL = "remove-input", "remove-cell"
+_PATH_VALUE = re.compile(r"^(?:Posix|Windows)?Path\('(?P<path>[^']+)'\)$")
+_LABELLED = re.compile(r"^(?:[\w ()-]+:\s+)?(?P<path>\S+)$")
+_TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def _looks_like_store_path(token: str, root: Path) -> bool:
+    prefixes = ("results/", "archive/", f"{store.results_root().as_posix()}/", f"{root.as_posix()}/")
+    return "/" in token and (token.endswith(store.SUFFIX) or token.startswith(prefixes))
+
+
+def _visible_text(cell: nbformat.NotebookNode) -> list[str] | None:
+    """The texts a page would show for ``cell`` (stderr is removed from pages), or None when it shows anything
+    else (an image, a table, Markdown)."""
+    texts = []
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") != "stderr":
+                texts.append(output.get("text", ""))
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            if set(data) != {"text/plain"}:
+                return None
+            texts.append(data["text/plain"])
+        else:  # an error is something to show
+            return None
+    return texts
+
+
+def is_plumbing(cell: nbformat.NotebookNode, root: Path) -> bool:
+    """A code cell a reader gains nothing from: the parameters (papermill's injected ones too), a cell with no
+    visible output, or one whose only output is where its store was written (``store: results/...``)."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "parameters" in tags or "injected-parameters" in tags:
+        return True
+    texts = _visible_text(cell)
+    if texts is None:
+        return False
+    lines = [line.strip() for text in texts for line in text.splitlines() if line.strip()]
+    for line in lines:
+        value = _PATH_VALUE.match(line) or _LABELLED.match(line)
+        if value is None or not _looks_like_store_path(value["path"], root):
+            return False
+    return True  # no visible line at all, or only store paths
+
+
+def _relative(text: str, prefixes: list[str]) -> str:
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    return text
+
+
+def prepare_for_book(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
+    """The executed copy as the book shows it (changed in place and returned).
+
+    Every code cell is tagged ``remove-input`` (its outputs stay on the page); plumbing cells (:func:`is_plumbing`)
+    are tagged ``remove-cell``. Paths under the repository root in text outputs become relative to it, whatever a
+    chapter printed: the machine that built the book does not appear on its pages.
+    """
+    prefixes = sorted({f"{root}/", f"{Path(root).resolve()}/"}, key=len, reverse=True)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = _relative(output.get("text", ""), prefixes)
+            for mime in _TEXT_MIMES:
+                if isinstance(output.get("data", {}).get(mime), str):
+                    output["data"][mime] = _relative(output["data"][mime], prefixes)
+        tag = REMOVE_CELL if is_plumbing(cell, root) else HIDE_INPUT
+        tags = cell.metadata.get("tags", [])
+        cell.metadata["tags"] = tags if tag in tags else [*tags, tag]
+    return nb
+
+
+def _quiet_kernel_config() -> Any:
+    """nbclient configuration for the kernel papermill starts.
+
+    ipykernel warns "Kernel is running over TCP without encryption" on every start unless the kernel manager
+    provisions CurveZMQ keys. jupyter_client does so with ``transport_encryption="auto"`` when the kernelspec
+    declares ``supported_encryption: curve`` (ipykernel's does) and pyzmq has libsodium: the channel to the local
+    kernel is then encrypted, which is what the warning asks for (rather than hiding the warning).
+    """
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return Config()
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
 def run_chapter(
     root: Path,
     chapter: str,
@@ -325,6 +423,7 @@ def run_chapter(
             kernel_name=KERNEL,
             cwd=str(root),
             progress_bar=progress_bar,
+            config=_quiet_kernel_config(),
         )
     except papermill.PapermillExecutionError as err:
         first_line = (err.source or "").strip().splitlines()[:1]
@@ -337,6 +436,8 @@ def run_chapter(
             f"{chapter} ran but wrote no store at {store_path}: the notebook must call "
             "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
         )
+    if default:
+        nbformat.write(prepare_for_book(nbformat.read(out, as_version=4), root), out)
     return RunResult(chapter, params, default, out, store_path)
 
 
@@ -397,11 +498,9 @@ def run_stale(
     root: Path, force: bool = False, run: Callable[..., Any] = run_chapter, progress: bool = True
 ) -> list[str]:
     """Re-run the stale chapters with their defaults, recording each success in the cache; returns them."""
-    from tqdm import tqdm
-
     stale = stale_chapters(root, force)
     cache = load_cache(root)
-    for chapter in tqdm(stale, desc="chapters", unit="chapter", disable=not progress or not stale):
+    for chapter in terminal_bar(stale, desc="chapters", unit="chapter", disable=not progress or not stale):
         before = content_hash(root, chapter)
         run(root, chapter, progress_bar=False)
         cache[chapter] = before

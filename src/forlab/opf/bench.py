@@ -82,10 +82,10 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
     ``speedup_total`` compares runopp with forlab's build + one solve (both start from the net);
     ``speedup_solve`` with forlab's solve alone (what a sweep pays per point once the model is built).
     """
-    from tqdm.auto import tqdm
+    from forlab.book.progress import bar
 
     rows = []
-    it = tqdm(nets.items(), desc="AC-OPF benchmark", disable=not progress)
+    it = bar(nets.items(), total=len(nets), desc="AC-OPF benchmark", disable=not progress)
     for name, net in it:
         row = {"net": name, "buses": int(len(net.bus)), "branches": int(len(net.line) + len(net.trafo))}
         row.update(time_forlab(net, repeats))

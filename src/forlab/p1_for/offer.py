@@ -97,6 +97,7 @@ class Offer:
                 json.dump(self.to_dict(), fh, indent=1)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; an offer is meant to be sent to the TSO
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):

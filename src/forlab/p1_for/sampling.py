@@ -76,14 +76,13 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
 
     Returns the results sorted by task index and the number of Dask workers used (0: in-process).
     """
-    from tqdm.auto import tqdm
-
     from forlab.book import parallel
+    from forlab.book.progress import bar as progress_bar
 
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
     token = _token(ds_net, vm_limits)
     results: list = []
-    bar = tqdm(total=len(tasks), desc=desc, disable=not progress)
+    bar = progress_bar(total=len(tasks), desc=desc, disable=not progress)
     with parallel.client(address, n_workers) as c:
         if c is None:
             if local is not None:

@@ -8,6 +8,8 @@ voltage profile (`voltage_figure`, `voltage_text`) and the losses against the pu
 
 from __future__ import annotations
 
+import textwrap
+
 import pandapower as pp
 import pandas as pd
 import xarray as xr
@@ -76,24 +78,33 @@ def solve_text(ds: xr.Dataset) -> str:
     return f"power flow {ds.pf_status.values}; total losses {float(ds.losses_kw):.2f} kW"
 
 
+HEADER_WIDTH = 86
+"""Characters per line of `store_header`: a monospace line of the book's text column."""
+
+
 def store_header(stored: xr.Dataset) -> str:
-    """Where a store came from: its chapter, parameters, git commit and creation time, one per line."""
-    return "\n".join(f"{name:12} {stored.attrs[name]}" for name in ("chapter", "parameters", "git_commit",
-                                                                     "created_utc"))
+    """Where a store came from: its chapter, parameters, git commit and creation time, one per line (a long
+    parameter set wraps after its commas, indented, so that the printed block fits the page's column)."""
+    lines = []
+    for name in ("chapter", "parameters", "git_commit", "created_utc"):
+        value = str(stored.attrs[name])
+        value = value.replace(",", ", ") if name == "parameters" else value  # compact JSON: a place to wrap
+        lines += textwrap.wrap(value, HEADER_WIDTH, initial_indent=f"{name:12} ",
+                               subsequent_indent=" " * 13, break_on_hyphens=False) or [f"{name:12}"]
+    return "\n".join(lines)
 
 
 def voltage_figure(stored: xr.Dataset, grid: str, load_scale: float):
     """The voltage magnitude of every bus against its index, with the `LIMIT_PU` line. Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.plot(stored.bus, stored.vm_pu, "o", markersize=4)
-    ax.axhline(LIMIT_PU, color="grey", linestyle="--", linewidth=1, label=f"{LIMIT_PU} p.u.")
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))  # the text column's width (forlab.book.plots.STYLE)
+    ax.plot(stored.bus, stored.vm_pu, "o", label="bus voltage")
+    ax.axhline(LIMIT_PU, color="grey", linestyle="--", linewidth=1, label=f"usual lower limit, {LIMIT_PU} p.u.")
     ax.set_xlabel("bus index")
     ax.set_ylabel("voltage magnitude (p.u.)")
     ax.set_title(f"{grid}, load scale {load_scale:g}, power flow {stored.pf_status.values}")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")  # the feeder's first buses are high: that corner is free
     return fig
 
 
@@ -121,12 +132,12 @@ def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFra
 
 
 def losses_notes(grid: str, load_scale: float) -> str:
-    """The lines printed above the losses table: the published figure's source and, away from the base load, that
-    the comparison is no validation; or that the grid has no published figure."""
+    """Markdown shown above the losses table, one paragraph each: the published figure's source and, away from the
+    base load, that the comparison is no validation; or that the grid has no published figure."""
     published = cases.PUBLISHED_LOSSES_KW.get(grid)
     if published is None:
-        return f"no published base-case losses for {grid} (see forlab.grid.cases.PUBLISHED_LOSSES_KW)"
+        return f"no published base-case losses for {grid} (see `forlab.grid.cases.PUBLISHED_LOSSES_KW`)"
     lines = [f"published: {published.source}"]
     if load_scale != 1:
-        lines.append(f"note: {published.value} kW is for load_scale = 1; the error below is not a validation")
-    return "\n".join(lines)
+        lines.append(f"note: {published.value} kW is for `load_scale = 1`; the error below is not a validation")
+    return "\n\n".join(lines)

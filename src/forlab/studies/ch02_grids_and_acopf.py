@@ -7,7 +7,8 @@ variable is named ``<dim>_<column>``; names and units follow pandapower (MW, Mva
 the solvers' own words.
 
 The readers below turn the store back into the chapter's tables (`grids_table`, `ties_table`, `study_table`,
-`validation_table`, `speed_table`, `paper_table`), its sentences (`grids_text`, `study_text`, `validation_text`,
+`published_losses_table`, `pcc_table`, `validation_table`, `speed_table`, `runopp_table`, `paper_table`,
+`paper_times_table`; headers in words with units, a missing value shown as "–"), its sentences (`grids_text`, `study_text`, `validation_text`,
 `speed_text`, `scaling_text`, `paper_text`) and its figures (`system_figure`, `scaling_figure`).
 """
 
@@ -23,15 +24,16 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import plots
-from forlab.book.tables import table
+from forlab.book.tables import printable, table
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
 
 __all__ = ["UNITS", "as_dataset", "branch_losses_kw", "frame", "grid_rows", "grids", "grids_table", "grids_text",
-           "opf_rows", "paper_table", "paper_text", "quiet", "run", "scaling_figure", "scaling_text", "speed",
-           "speed_table", "speed_text", "store_header", "study_rows", "study_table", "study_text", "system_figure",
-           "ties_table", "validate", "validation", "validation_table", "validation_text"]
+           "opf_rows", "paper_table", "paper_text", "paper_times_table", "pcc_table", "published_losses_table",
+           "quiet", "run", "runopp_table", "scaling_figure", "scaling_text", "speed", "speed_table", "speed_text",
+           "store_header", "study_rows", "study_table", "study_text", "system_figure", "ties_table", "validate",
+           "validation", "validation_table", "validation_text"]
 
 UNITS = {
     "p_load_mw": ("total active load", "MW"),
@@ -91,7 +93,6 @@ def quiet() -> None:
     logging.getLogger("pandapower").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
-    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by bench even without a bar
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -273,18 +274,30 @@ def grids(stored: xr.Dataset) -> pd.DataFrame:
     )
 
 
+def _corner(shown: pd.DataFrame) -> pd.DataFrame:
+    """The index's name moved to the header row's first cell (pandas draws it there when the index has no name),
+    so that a printed table has one header row."""
+    out = shown.copy()
+    out.columns.name, out.index.name = out.index.name, None
+    return out
+
+
 def grids_table(stored: xr.Dataset) -> pd.DataFrame:
-    """The grids as the chapter prints them."""
-    shown = _formatted(grids(stored), {
-        "p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": "{:,.1f}", "published_losses_kw": "{:,.1f}",
-        "rel_error_pct": "{:+.3f}", "ties_closed_in_systems": "{:.0f}",
-    })
-    return shown[["kind", "buses", "branches", "ties", "ties_closed_in_systems", "p_load_mw", "q_load_mvar",
-                  "losses_kw", "published_losses_kw", "rel_error_pct", "file"]].rename(columns={
-        "ties_closed_in_systems": "ties closed in study systems", "p_load_mw": "load (MW)",
-        "q_load_mvar": "load (Mvar)", "losses_kw": "losses (kW)", "published_losses_kw": "published (kW)",
-        "rel_error_pct": "error (%)", "file": "source file",
-    })
+    """The grids as the chapter prints them: kind, size, load and base-case losses (the comparison with the
+    published losses is `published_losses_table`, the ties `ties_table`)."""
+    shown = _formatted(grids(stored), {"p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": "{:,.1f}"})
+    return _corner(printable(shown, {
+        "kind": "kind", "buses": "buses", "branches": "branches", "ties": "tie lines", "p_load_mw": "load (MW)",
+        "q_load_mvar": "load (Mvar)", "losses_kw": "losses (kW)",
+    }))
+
+
+def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
+    """The grids with a published base-case loss figure: computed and published losses (kW), relative error (%)."""
+    checked = grids(stored).dropna(subset=["published_losses_kw"])
+    shown = _formatted(checked, {"losses_kw": "{:,.2f}", "published_losses_kw": "{:,.1f}", "rel_error_pct": "{:+.3f}"})
+    return _corner(printable(shown, {"losses_kw": "losses, this run (kW)", "published_losses_kw": "published (kW)",
+                                     "rel_error_pct": "relative error (%)"}))
 
 
 def grids_text(stored: xr.Dataset) -> str:
@@ -302,32 +315,46 @@ def grids_text(stored: xr.Dataset) -> str:
 
 
 def ties_table(stored: xr.Dataset) -> pd.DataFrame:
-    """Per grid with tie lines: the losses radial and with every tie closed, and their change (%)."""
+    """Per grid with tie lines: how many, how many the study systems close ("–": the grid is in none), the losses
+    radial and with every tie closed (kW), their change (%) and the status of the meshed power flow."""
     g = grids(stored)
     tied = g[g.ties > 0]
-    return pd.DataFrame({
+    return _corner(printable(pd.DataFrame({
         "ties": tied.ties,
-        "losses radial (kW)": tied.losses_kw,
-        "losses all ties closed (kW)": tied.losses_ties_closed_kw,
-        "change (%)": 100 * (tied.losses_ties_closed_kw - tied.losses_kw) / tied.losses_kw,
-        "power flow": tied.pf_ties_closed_status,
-    }).round(2)
+        "closed": [np.nan if pd.isna(v) else f"{v:.0f}" for v in tied.ties_closed_in_systems],
+        "radial": tied.losses_kw,
+        "meshed": tied.losses_ties_closed_kw,
+        "change": 100 * (tied.losses_ties_closed_kw - tied.losses_kw) / tied.losses_kw,
+        "status": tied.pf_ties_closed_status,
+    }).round(2), {"ties": "tie lines", "closed": "closed in study systems", "radial": "losses, radial (kW)",
+                  "meshed": "losses, all ties closed (kW)", "change": "change (%)", "status": "power flow"}))
 
 
-def study_table(stored: xr.Dataset) -> pd.DataFrame:
-    """The study systems' DSs as the chapter prints them (index system, DS)."""
+def _study_formatted(stored: xr.Dataset) -> pd.DataFrame:
     s = _formatted(frame(stored, "system_ds"), {
         "scale": "{:.3f}", "load_mw": "{:.1f}", "fpu_p_max_mw": "{:.1f}", "import_p_mw": "{:.2f}",
         "import_q_mvar": "{:.2f}", "q_mismatch_mvar": "{:+.2f}",
     })
-    return s.set_index(["system", "ds"])[[
-        "system_buses", "buses", "ties_closed", "fpus", "fpu_p_max_mw", "scale", "scaling", "import_p_mw",
-        "import_q_mvar", "q_mismatch_mvar", "pccs", "pcc_ts_buses", "pcc_ds_buses",
-    ]].rename(columns={
-        "system_buses": "buses (system)", "buses": "buses (DS)", "ties_closed": "ties closed",
-        "fpu_p_max_mw": "FPU P max (MW)", "scaling": "scaling mode", "import_p_mw": "import (MW)",
-        "import_q_mvar": "import (Mvar)", "q_mismatch_mvar": "Q mismatch (Mvar)", "pcc_ts_buses": "PCC TS bus",
-        "pcc_ds_buses": "PCC DS bus",
+    # a zero-width space after each "+" lets a long system name wrap in a narrow column of the page
+    s["system"] = s["system"].str.replace("+", "+\u200b")
+    return s.rename(columns={"system": "study system", "ds": "DS"}).set_index(["study system", "DS"])
+
+
+def study_table(stored: xr.Dataset) -> pd.DataFrame:
+    """The study systems' DSs as the chapter prints them (index study system, DS): sizes, FPUs and scaling (the
+    ties each DS closes are in `ties_table`, its PCCs in `pcc_table`)."""
+    return printable(_study_formatted(stored), {
+        "system_buses": "buses (system)", "buses": "buses (DS)", "fpus": "FPUs", "fpu_p_max_mw": "FPU P max (MW)",
+        "scale": "scale", "scaling": "scaling",
+    })
+
+
+def pcc_table(stored: xr.Dataset) -> pd.DataFrame:
+    """The study systems' DSs at their PCCs (index study system, DS): base-case import, its reactive mismatch to
+    the replaced TS load, and the PCC buses on either side."""
+    return printable(_study_formatted(stored), {
+        "import_p_mw": "import (MW)", "import_q_mvar": "import (Mvar)", "q_mismatch_mvar": "Q mismatch (Mvar)",
+        "pccs": "PCCs", "pcc_ts_buses": "PCC TS bus", "pcc_ds_buses": "PCC DS bus",
     })
 
 
@@ -347,7 +374,7 @@ def system_figure(stored: xr.Dataset, draw_system: str):
     import matplotlib.pyplot as plt
 
     buses, branches = plots.tables_from_dataset(stored)
-    fig, ax = plt.subplots(figsize=(9, 6.5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.0))  # the text column's width; the legend sits right of the map
     plots.draw_system((buses, branches), ax=ax, title=f"study system {draw_system}")
     return fig
 
@@ -369,11 +396,11 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     """forlab's optimum against MATPOWER's, as the chapter prints it."""
     v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                         "rel_error": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
-    return v[["buses", "forlab_objective", "published_objective", "rel_error", "forlab_status", "forlab_iterations",
-              "forlab_pf_max_dvm_pu"]].rename(columns={
-        "forlab_objective": "forlab ($/h)", "published_objective": "MATPOWER ($/h)", "rel_error": "relative error",
-        "forlab_status": "Ipopt status", "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
-    })
+    return _corner(printable(v, {
+        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": "MATPOWER ($/h)",
+        "rel_error": "relative error", "forlab_status": "Ipopt status", "forlab_iterations": "iterations",
+        "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
+    }))
 
 
 def validation_text(stored: xr.Dataset) -> str:
@@ -400,22 +427,31 @@ def speed(stored: xr.Dataset) -> pd.DataFrame:
     return sp
 
 
-def speed_table(stored: xr.Dataset) -> pd.DataFrame:
-    """forlab's build and solve times against runopp's, as the chapter prints them."""
-    t = _formatted(speed(stored), {
+def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
+    return _formatted(speed(stored), {
         "forlab_build_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}", "forlab_warm_solve_time_s": "{:.3f}",
         "forlab_objective": "{:,.2f}", "runopp_objective": "{:,.2f}", "objective_gap_pct": "{:+.3f}",
         "runopp_wall_time_s": "{:.2f}", "speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x",
     })
-    return t[["buses", "forlab_build_time_s", "forlab_solve_time_s", "forlab_warm_solve_time_s", "forlab_objective", "runopp_status",
-              "runopp_objective", "objective_gap_pct", "runopp_wall_time_s", "runopp_flat_status", "speedup_total",
-              "speedup_solve"]].rename(columns={
-        "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)", "forlab_warm_solve_time_s": "warm re-solve (s)",
-        "forlab_objective": "forlab ($/h)", "runopp_status": "runopp (pf start)", "runopp_objective": "runopp ($/h)",
-        "objective_gap_pct": "runopp - forlab (%)", "runopp_wall_time_s": "runopp (s)",
-        "runopp_flat_status": "runopp (flat start)", "speedup_total": "speed-up build+solve",
-        "speedup_solve": "speed-up solve",
-    })
+
+
+def speed_table(stored: xr.Dataset) -> pd.DataFrame:
+    """forlab's side of the benchmark, as the chapter prints it: build, cold-solve and warm re-solve times (s) and
+    the objective; runopp's side is `runopp_table`."""
+    return _corner(printable(_speed_formatted(stored), {
+        "buses": "buses", "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
+        "forlab_warm_solve_time_s": "warm re-solve (s)", "forlab_objective": "forlab ($/h)",
+    }))
+
+
+def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
+    """runopp against forlab, as the chapter prints it: runopp's status (power-flow start), time, speed-ups,
+    objective and its gap to forlab's (%), and its status from the flat start ("–": runopp not run or failed)."""
+    return _corner(printable(_speed_formatted(stored), {
+        "runopp_status": "runopp (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
+        "speedup_total": "speed-up build+solve", "runopp_objective": "runopp ($/h)",
+        "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp (flat start)",
+    }))
 
 
 def _speed_sentence(both: pd.DataFrame) -> str:
@@ -481,20 +517,24 @@ def scaling_figure(stored: xr.Dataset):
     import matplotlib.pyplot as plt
 
     opf_t = frame(stored, "net")
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))  # the text column's width (forlab.book.plots.STYLE)
     for kind, marker in (("transmission", "o"), ("study system", "s")):
         sel = opf_t[opf_t.kind == kind]
         ax.loglog(sel.buses, sel.forlab_solve_time_s, marker, color="C0", label=f"forlab solve, {kind}")
         ax.loglog(sel.buses, sel.forlab_build_time_s, marker, color="C1", mfc="none", label=f"forlab build, {kind}")
-        for name, row in sel.iterrows():
-            ax.annotate(name, (row.buses, row.forlab_solve_time_s), textcoords="offset points", xytext=(4, -10),
-                        fontsize=7, color="#404040")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
     ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (converged)")
+    # the transmission cases by name under their solve time; the study systems are named in the text
+    for name, row in opf_t[opf_t.kind == "transmission"].iterrows():
+        ax.annotate(name.removeprefix("case"), (row.buses, row.forlab_solve_time_s), textcoords="offset points",
+                    xytext=(0, -13), ha="center", fontsize=9, color="#404040")
+    plots.log_ticks(ax.xaxis, [v for v in (10, 20, 50, 100, 200, 500, 1000, 2000)
+                               if opf_t.buses.min() / 1.5 <= v <= opf_t.buses.max() * 1.5])
+    ax.set_ylim(bottom=ax.get_ylim()[0] / 1.6)  # room for the names under the lowest points
+    plots.log_ticks(ax.yaxis)
     ax.set_xlabel(plots.axis_label("buses"))
     ax.set_ylabel(plots.axis_label("wall-clock time", "s"))
-    ax.set_title("forlab AC-OPF: build once, solve many times")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     return fig
 
 
@@ -541,11 +581,23 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
 
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
-    """The OPF benchmark of a paper-scale store: outcome, gap to MATPOWER, times and speed-ups, rounded to 4
-    decimals."""
-    return _paper_nets(big)[["buses", "forlab_status", "forlab_objective", "published_objective",
-                             "gap_to_published_pct", "forlab_build_time_s", "forlab_solve_time_s", "forlab_warm_solve_time_s",
-                             "runopp_status", "runopp_wall_time_s", "speedup_solve", "speedup_total"]].round(4)
+    """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
+    one and the gap (%), rounded to 4 decimals ("–": MATPOWER publishes no optimum for the net); the times are
+    `paper_times_table`."""
+    return _corner(printable(_paper_nets(big).round(4), {
+        "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
+        "published_objective": "MATPOWER ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
+    }))
+
+
+def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
+    """The times of a paper-scale store's OPF benchmark (s) and the speed-ups over runopp, rounded to 4 decimals
+    ("–": runopp skipped, as on the study systems, or not converged)."""
+    return _corner(printable(_paper_nets(big).round(4), {
+        "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
+        "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status", "runopp_wall_time_s":
+        "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve",
+    }))
 
 
 def paper_text(big: xr.Dataset) -> str:

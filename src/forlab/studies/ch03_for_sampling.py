@@ -32,7 +32,8 @@ import pandas as pd
 import xarray as xr
 from scipy.spatial import ConvexHull
 
-from forlab.book.tables import table, to_dataset
+from forlab.book import plots
+from forlab.book.tables import printable, table, to_dataset
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -56,6 +57,38 @@ SUMMARY = ["ds", "buses", "fpus", "samples", "failed", "wall_time_s", "mean_solv
 TIMING = ["workers", "t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s", "t_buses",
           "t_fpus", "identical_to_first"]
 COVERAGE = ["n_directions", "cov_samples", "mean_distance", "max_distance", "hull_volume_ratio", "cov_wall_time_s"]
+HEADERS = {
+    # summary_table
+    "buses": "buses", "fpus": "FPUs", "samples": "OPFs", "failed": "not converged", "wall_time_s": "wall time (s)",
+    "mean_solve_time_s": "mean solve time (s)", "mean_iterations": "mean Ipopt iterations",
+    # check_table
+    "check_buses": "buses", "check_samples": "OPFs", "check_failed": "not converged",
+    "random_points": "random points", "feasible_points": "feasible points",
+    "max_support_excess": "largest support excess", "projections": "projection points",
+    "feasible_projections": "feasible", "projections_on_boundary": "on the boundary",
+    "max_pcc_error": "largest PCC error",
+    # coverage_table
+    "cov_samples": "OPFs", "mean_distance": "mean distance", "max_distance": "largest distance",
+    "hull_volume_ratio": "hull volume / reference", "cov_wall_time_s": "wall time (s)",
+    # timing_table
+    "t_samples": "OPFs", "t_failed": "not converged", "t_wall_time_s": "wall time (s)",
+    "t_sampling_time_s": "sampling time (s)", "t_mean_solve_time_s": "mean solve time (s)", "t_buses": "buses",
+    "t_fpus": "FPUs", "identical_to_first": "samples as with the first worker count",
+}
+"""Column of a store table -> its header on the page (`printed`); distances in box-normalised units."""
+INDEX_NAMES = {"ds": "DS", "check_ds": "DS", "n_directions": "directions N", "workers": "workers"}
+CHECK_SUPPORT = ["check_buses", "check_samples", "check_failed", "random_points", "feasible_points"]
+"""The columns of `check_table` about the samples checked and the random operating points (the first of its two
+printed parts)."""
+CHECK_PROJECTIONS = ["max_support_excess", "projections", "feasible_projections", "projections_on_boundary",
+                     "max_pcc_error"]
+"""The columns of `check_table` with the two checks' outcomes: the support bound and the projection points (the
+second part)."""
+TIMING_SHOWN = ["t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s",
+                "identical_to_first"]
+"""The columns of `timing_table` a page prints (the DS's buses and FPUs are in `scale_text` and `paper_text`)."""
+STAGE_LABELS = {"fibonacci": "support point (stage 2)", "projection": "projection (stage 1)", "box": "box extreme"}
+"""Legend names of the sample stages in the figures."""
 SUPPORT_TOL = 1e-6
 """Largest excess of d . x~ over a support value (box-normalised units) that the check accepts."""
 
@@ -258,10 +291,15 @@ def check_text(ck: pd.DataFrame) -> str:
     )
 
 
+RANGE_HEADERS = {"p_mw": "P range (MW)", "q_mvar": "Q range (Mvar)", "vm_pu": "V range (p.u.)"}
+
+
 def variant_ranges(st: xr.Dataset) -> pd.DataFrame:
     """Per variant, the range (max - min) of P (MW), Q (Mvar) and V (p.u.) over its samples."""
     vt = table(st, "vsample").groupby("variant", sort=False)
-    return pd.DataFrame({f"{a} range": vt[f"variant_{a}"].max() - vt[f"variant_{a}"].min() for a in AXES})
+    out = pd.DataFrame({RANGE_HEADERS[a]: vt[f"variant_{a}"].max() - vt[f"variant_{a}"].min() for a in AXES})
+    out.columns.name, out.index.name = "variant", None
+    return out
 
 
 def coverage_table(st: xr.Dataset, wall_time: bool = True) -> pd.DataFrame:
@@ -276,6 +314,22 @@ def timing_table(st: xr.Dataset) -> pd.DataFrame | None:
     if "timing_row" not in st.dims:
         return None
     return table(st, "timing_row")[TIMING].set_index("workers")
+
+
+def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientific=()) -> pd.DataFrame:
+    """A table of this chapter as a page shows it: ``columns`` (default: all) rounded to ``digits``, the columns
+    of ``scientific`` as 1.2e-06, headers in words (`HEADERS`, `INDEX_NAMES`: the index's name in the header row's
+    first cell) and a missing value as "–"."""
+    columns = list(frame.columns if columns is None else columns)
+    shown = frame[columns].round(digits) if digits is not None else frame[columns].copy()
+    for col in scientific:
+        shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
+    out = printable(shown, {c: HEADERS.get(c, c) for c in columns})
+    out.columns.name = INDEX_NAMES.get(frame.index.name, frame.index.name)
+    out.index.name = None
+    if out.index.dtype == object:  # a zero-width space after "+" and "/" lets a long DS name wrap on the page
+        out.index = [str(v).replace("+", "+\u200b").replace("/", "/\u200b") for v in out.index]
+    return out
 
 
 def scale_text(tt: pd.DataFrame | None, timing_region: str) -> str:
@@ -318,38 +372,105 @@ def _ds_points(st: xr.Dataset, ds: str) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([st[a].values[sel] for a in AXES]), st.stage.values[sel]
 
 
+def _hull(pts: np.ndarray):
+    """The convex hull of the points, computed in box-normalised coordinates (P, Q and V have different units);
+    None for fewer than four points."""
+    if len(pts) < 4:
+        return None
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return ConvexHull((pts - lo) / np.where(hi - lo > 0, hi - lo, 1.0))
+
+
+def _short(ds: str) -> str:
+    """The DS's own name from ``"<system>/<DS>"``, for panel titles (the tables give the full name)."""
+    return ds.split("/")[-1]
+
+
 def _draw_ds_3d(ax, pts: np.ndarray, stage: np.ndarray, hull) -> None:
-    """One 3-D panel: the hull (translucent) and the samples coloured by stage."""
+    """One 3-D panel: the hull (translucent) and the samples coloured by stage; few ticks, so labels stay apart."""
+    from matplotlib.ticker import MaxNLocator
+
     if hull is not None:
         ax.plot_trisurf(pts[:, 0], pts[:, 1], pts[:, 2], triangles=hull.simplices, alpha=0.15,
                         color="tab:blue", linewidth=0.2, edgecolor="tab:blue")
     for name, marker, color in (("fibonacci", "o", "tab:blue"), ("projection", "^", "tab:orange"),
                                 ("box", "s", "black")):
         m = stage == name
-        ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=8, marker=marker, color=color, label=name)
-    ax.set_xlabel("P (MW)", fontsize=8)
-    ax.set_ylabel("Q (Mvar)", fontsize=8)
-    ax.set_zlabel("V (p.u.)", fontsize=8)
-    ax.tick_params(labelsize=7)
+        ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=10, marker=marker, color=color, label=STAGE_LABELS[name])
+    for axis, label in ((ax.xaxis, "P (MW)"), (ax.yaxis, "Q (Mvar)"), (ax.zaxis, "V (p.u.)")):
+        axis.set_major_locator(MaxNLocator(4))
+        axis.set_label_text(label, fontsize=9)
+    ax.tick_params(labelsize=9, pad=0)
 
 
-def for_regions_3d(st: xr.Dataset, dss, views=((25, -60), (10, 20), (70, -120))):
-    """One row per DS, one column per view: samples coloured by stage and their convex hull (translucent)."""
-    fig = plt.figure(figsize=(4.2 * len(views), 3.8 * len(dss)))
-    for r, ds in enumerate(dss):
+def for_regions_3d(st: xr.Dataset, dss, view=(25, -60)):
+    """The static view of the regions, for print: one panel per DS (two per row) seen from ``view`` (elevation,
+    azimuth in degrees), samples coloured by stage and their convex hull (translucent), one legend for the figure.
+    `for_regions_interactive` is the same picture to turn."""
+    ncols = min(2, len(dss))
+    nrows = int(np.ceil(len(dss) / ncols))
+    fig = plt.figure(figsize=(7.5, 3.5 * nrows + 0.4))
+    for k, ds in enumerate(dss):
         pts, stage = _ds_points(st, ds)
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        span = np.where(hi - lo > 0, hi - lo, 1.0)
-        hull = ConvexHull((pts - lo) / span) if len(pts) >= 4 else None
-        for c, (elev, azim) in enumerate(views):
-            ax = fig.add_subplot(len(dss), len(views), r * len(views) + c + 1, projection="3d")
-            _draw_ds_3d(ax, pts, stage, hull)
-            ax.view_init(elev=elev, azim=azim)
-            if c == 0:
-                ax.set_title(ds, fontsize=9)
-            if r == 0 and c == len(views) - 1:
-                ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+        ax = fig.add_subplot(nrows, ncols, k + 1, projection="3d")
+        _draw_ds_3d(ax, pts, stage, _hull(pts))
+        ax.view_init(elev=view[0], azim=view[1])
+        ax.set_box_aspect(None, zoom=0.85)
+        ax.set_title(_short(ds), fontsize=10)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    if len(dss) % 2 and len(dss) > 1:  # the empty last cell of the grid holds the legend
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.75, 0.5 / nrows))
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=3)
+    fig.subplots_adjust(left=0.0, right=0.95, bottom=0.06, top=0.95, wspace=0.15, hspace=0.15)
+    return fig
+
+
+def for_regions_interactive(st: xr.Dataset, dss):
+    """The regions as one interactive plotly figure: per DS its samples by stage and their convex hull, one DS at a
+    time (buttons named after the DSs choose it); drag to turn, scroll to zoom, hover for (P, Q, V). Returns a plotly Figure (show it
+    with `forlab.book.plots.interactive_html`, which embeds plotly.js so that it works offline)."""
+    import plotly.graph_objects as go
+
+    colors = {"fibonacci": "#1f77b4", "projection": "#ff7f0e", "box": "#000000"}
+    symbols = {"fibonacci": "circle", "projection": "diamond", "box": "square"}
+    fig, owner, ranges = go.Figure(), [], []
+    for k, ds in enumerate(dss):
+        pts, stage = _ds_points(st, ds)
+        hull = _hull(pts)
+        if hull is not None:
+            i, j, kk = hull.simplices.T
+            fig.add_trace(go.Mesh3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], i=i, j=j, k=kk, color="#1f77b4",
+                                    opacity=0.18, name="convex hull", hoverinfo="skip", showlegend=k == 0,
+                                    visible=k == 0, flatshading=True))
+            owner.append(k)
+        for name in ("fibonacci", "projection", "box"):
+            m = stage == name
+            fig.add_trace(go.Scatter3d(
+                x=pts[m, 0], y=pts[m, 1], z=pts[m, 2], mode="markers", name=STAGE_LABELS[name],
+                marker={"size": 4 if name != "box" else 5, "color": colors[name], "symbol": symbols[name]},
+                hovertemplate="P %{x:.3f} MW<br>Q %{y:.3f} Mvar<br>V %{z:.4f} p.u.<extra></extra>",
+                showlegend=k == 0, legendgroup=name, visible=k == 0))
+            owner.append(k)
+        pad = 0.04 * (pts.max(axis=0) - pts.min(axis=0))
+        ranges.append((pts.min(axis=0) - pad, pts.max(axis=0) + pad))
+
+    def scene(k: int) -> dict:
+        lo, hi = ranges[k]
+        return {f"scene.{a}.range": [float(lo[n]), float(hi[n])] for n, a in enumerate(("xaxis", "yaxis", "zaxis"))}
+
+    buttons = [{"label": _short(ds), "method": "update",
+                "args": [{"visible": [o == k for o in owner]}, scene(k)]}
+               for k, ds in enumerate(dss)]
+    fig.update_layout(
+        height=560, margin={"l": 0, "r": 0, "t": 50, "b": 0}, font={"size": 12},
+        scene={"xaxis_title": "P (MW)", "yaxis_title": "Q (Mvar)", "zaxis_title": "V (p.u.)", "aspectmode": "cube",
+               "camera": {"eye": {"x": 1.6, "y": -1.6, "z": 0.9}}},
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0.0},
+        updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons, "x": 0.5, "xanchor": "center",
+                      "y": 1.0, "yanchor": "bottom", "showactive": True, "pad": {"t": 0, "b": 4}}],
+    )
+    fig.update_layout(**scene(0))
     return fig
 
 
@@ -366,25 +487,49 @@ def _outline(p, q) -> np.ndarray:
     return np.vstack([v, v[:1]])
 
 
-def _pq_axes(ax) -> None:
-    """Labels (MW, Mvar), grid and legend of a PQ-plane panel."""
+def _pq_axes(ax, legend: bool = True) -> None:
+    """Labels (MW, Mvar) of a PQ-plane panel, and its legend unless the figure has one."""
     ax.set_xlabel(AXIS_LABELS["p_mw"])
     ax.set_ylabel(AXIS_LABELS["q_mvar"])
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def _slice_level(st: xr.Dataset, ds: str, v: float) -> float:
+    """Where the slice voltage ``v`` of DS ``ds`` lies in its box's PCC-voltage range (0: lowest, 1: highest), i.e.
+    the ``slice_levels`` entry it was traced at."""
+    row = list(st.ds.values).index(ds)
+    lo, hi = float(st.box_lo.values[row, 2]), float(st.box_hi.values[row, 2])
+    return (v - lo) / (hi - lo) if hi > lo else 0.0
+
+
+SLICE_STYLES = ({"linestyle": "-", "linewidth": 1.5}, {"linestyle": "-", "linewidth": 4.0, "alpha": 0.4},
+                {"linestyle": "--", "linewidth": 1.5})
+"""Line styles of the slice levels in order: a wide translucent line under a dashed one shows where they coincide."""
 
 
 def pq_slices(st: xr.Dataset, dss):
-    """PQ outlines at the slice voltages (variables slice_*), one panel per DS."""
-    fig, axes = plt.subplots(1, len(dss), figsize=(4.2 * len(dss), 3.6), squeeze=False)
+    """PQ outlines at the slice voltages (variables slice_*), one panel per DS, one colour per slice level (the
+    same fraction of each DS's PCC-voltage range) and one legend for the figure; the voltages are in `slice_areas`."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(dss), figsize=(7.5, 3.4), squeeze=False)
     for ax, ds in zip(axes[0], dss):
-        for v in np.unique(st.slice_vm_pu.values):
-            m = (st.slice_vm_pu.values == v) & (st.slice_ds.values == ds) & st.slice_success.values
+        of_ds = st.slice_ds.values == ds
+        for n, v in enumerate(np.unique(st.slice_vm_pu.values[of_ds])):
+            m = (st.slice_vm_pu.values == v) & of_ds & st.slice_success.values
             o = _outline(st.slice_p_mw.values[m], st.slice_q_mvar.values[m])
-            ax.plot(o[:, 0], o[:, 1], "-", label=f"V = {v:.2f} p.u.")
-        ax.set_title(ds, fontsize=9)
-        _pq_axes(ax)
-    fig.tight_layout()
+            style = SLICE_STYLES[n % len(SLICE_STYLES)]  # outlines that coincide stay visible
+            ax.plot(o[:, 0], o[:, 1], color=f"C{n}", **style,
+                    label=f"V at {100 * _slice_level(st, ds, float(v)):.0f} % of the DS's PCC-voltage range")
+        ax.set_title(_short(ds), fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        _pq_axes(ax, legend=False)
+        if ax is not axes[0][0]:
+            ax.set_ylabel("")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=1)
+    fig.tight_layout(rect=(0, 0.07 * len(labels), 1, 1))
     return fig
 
 
@@ -398,14 +543,14 @@ def slice_areas(st: xr.Dataset) -> pd.DataFrame:
             m = at_v & st.slice_success.values
             pts = np.column_stack([st.slice_p_mw.values[m], st.slice_q_mvar.values[m]])
             area = ConvexHull(pts).volume if len(pts) >= 3 else np.nan
-            rows.append({"ds": ds, "V (p.u.)": round(float(v), 4), "area (MW Mvar)": area,
+            rows.append({"DS": ds, "V (p.u.)": round(float(v), 4), "area (MW·Mvar)": area,
                          "converged": f"{int(m.sum())}/{int(at_v.sum())}"})
-    return pd.DataFrame(rows).set_index(["ds", "V (p.u.)"])
+    return pd.DataFrame(rows).set_index(["DS", "V (p.u.)"])
 
 
 def variant_outlines(st: xr.Dataset):
     """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
     for v in dict.fromkeys(st.variant.values):
         m = (st.variant.values == v) & st.variant_success.values
         o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
@@ -416,17 +561,18 @@ def variant_outlines(st: xr.Dataset):
 
 
 def coverage_figure(ct: pd.DataFrame):
-    """Distance to the reference boundary (mean, max) and hull volume ratio against N (`coverage_table`)."""
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
+    """Distance to the reference boundary (mean, max) and hull volume ratio against N (`coverage_table`); the N
+    axis is labelled at the values of N."""
+    fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.2))
     ax[0].loglog(ct.index, ct.mean_distance, "o-", label="mean")
-    ax[0].loglog(ct.index, ct.max_distance, "s--", label="max")
-    ax[0].set_xlabel("Fibonacci directions N")
-    ax[0].set_ylabel("distance to reference (normalised)")
+    ax[0].loglog(ct.index, ct.max_distance, "s--", label="largest")
+    ax[0].set_ylabel("distance to reference\n(box-normalised)")
     ax[0].legend()
+    plots.log_ticks(ax[0].yaxis)
     ax[1].semilogx(ct.index, ct.hull_volume_ratio, "o-")
-    ax[1].set_xlabel("Fibonacci directions N")
     ax[1].set_ylabel("hull volume / reference")
     for a in ax:
-        a.grid(alpha=0.3)
+        a.set_xlabel("Fibonacci directions N")
+        plots.log_ticks(a.xaxis, ct.index)
     fig.tight_layout()
     return fig

@@ -18,7 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.lines import Line2D
+from scipy import ndimage
 
+from forlab.book.tables import printable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -40,6 +43,24 @@ OFFER_COLUMNS = {
     "cost_gradient_rel_error_mean": "slope error (mean)",
 }
 """Offer-info keys and the column names the chapter prints them under."""
+
+CANDIDATE_HEADERS = {
+    "margin": "margin m", "val_false_infeasible": "false-infeasible, validation (%)",
+    "val_false_feasible": "false-feasible, validation (%)", "test_false_feasible_rate": "false-feasible, test (%)",
+    "test_false_infeasible_rate": "false-infeasible, test (%)",
+}
+"""Columns of `candidate_printable`: what decides the choice (validation) and what it would have given (test)."""
+
+REGION_HEADERS = {
+    "polynomial": "polynomial", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
+    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": "false-feasible, 95 % bound (%)",
+    "test_false_infeasible_rate": "false-infeasible (%)", "test_volume_kept": "FOR volume kept (%)",
+}
+PRICE_HEADERS = {
+    "cost_r2": "cost R²", "cost_rel_error_mean": "cost error, mean (%)", "cost_rel_error_max": "cost error, max (%)",
+    "cost_gradient_rel_error_mean": "slope error, mean (%)", "cost_mean": "mean DS cost ($/h)",
+}
+"""Columns of `offer_printables`: the offered region's and the price's errors on held-out points."""
 
 CUT_BAND = 0.15
 """Half-width (normalised V~) of the voltage band around the central cut whose points the level-set figure shows."""
@@ -138,6 +159,49 @@ def candidate_table(cand: pd.DataFrame) -> pd.DataFrame:
     return cand.groupby(["ds", "degree", "convex"])[CANDIDATE_COLUMNS].mean()
 
 
+def _wrappable(name: str) -> str:
+    """A system or DS name that a page may break after its "+" and "/" (zero-width spaces), so that a table with
+    long names as its index fits the column."""
+    return str(name).replace("+", "+\u200b").replace("/", "/\u200b")
+
+
+def _page_index(*levels) -> pd.MultiIndex | pd.Index:
+    """An index without a name row (one header row on the page): system or DS names made `_wrappable`, load levels
+    (fractions) as "NN %" with a no-break space."""
+    arrays = [[_wrappable(v) if isinstance(v, str) else f"{100 * float(v):.0f}\u00a0%" for v in lv] for lv in levels]
+    return pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)
+
+
+def _fixed(values, decimals: int) -> pd.Series:
+    """Numbers as text with a fixed number of decimals (missing values stay missing, for `printable`)."""
+    v = pd.Series(values, dtype=float)
+    return v.map(lambda x: f"{x:.{decimals}f}").where(v.notna())
+
+
+def _polynomial_label(degree, convex) -> str:
+    return f"degree {int(degree)}" + (", SOS-convex" if bool(convex) else "")
+
+
+def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    """`candidate_table` as the page shows it: one row per DS and candidate polynomial, the margin and the error
+    rates (%) that decide the choice (validation) and that it would have given (test); the candidate chosen
+    (`offer_info`) has a tick after its name. The boundary distances and counts stay in the store (``val_boundary_distance``,
+    ``test_n_false_feasible``)."""
+    by = candidate_table(cand).reset_index()
+    order = {d: i for i, d in enumerate(dict.fromkeys(cand.ds))}  # the store's order of the DSs
+    by = by.sort_values(["ds", "degree", "convex"], key=lambda c: c.map(order) if c.name == "ds" else c)
+    chosen = {(str(r), int(c.degree), bool(c.convex)) for r, c in info.iterrows()}
+    by["chosen"] = ["✓" if (str(r.ds), int(r.degree), bool(r.convex)) in chosen else ""
+                    for r in by.itertuples()]
+    for c in ("val_false_infeasible", "val_false_feasible", "test_false_feasible_rate", "test_false_infeasible_rate"):
+        by[c] = _fixed(100 * by[c], 1)
+    by["margin"] = _fixed(by.val_margin, 3)
+    out = printable(by, CANDIDATE_HEADERS)
+    out.index = _page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
+                                    for d, c, k in zip(by.degree, by.convex, by.chosen)])
+    return out
+
+
 def convexity_text(cand: pd.DataFrame) -> str:
     """Markdown: margin and false-infeasible rate of the SOS-convex against the unconstrained candidates (empty when
     the run fitted only one kind)."""
@@ -167,6 +231,30 @@ def offer_table(info: pd.DataFrame) -> pd.DataFrame:
         if c in out:
             out[c] = out[c].astype(int)
     return out
+
+
+def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chosen offers as the page shows them, in two tables that fit the column: the region (polynomial, margin,
+    test error rates in %, the FOR volume kept) and the price (R², cost and slope errors in % of the mean DS cost and
+    slope, with ``offline_s``, the offline time per DS, when given). Every other measure of `offer_info` is in the
+    offer's ``info`` (variable ``offer_json`` of the store)."""
+    x = info.copy()
+    x["polynomial"] = [_polynomial_label(d, c) for d, c in zip(x.degree, x.convex)]
+    decimals = {"margin": 3, "test_false_feasible_rate": 2, "test_false_feasible_upper": 2,
+                "test_false_infeasible_rate": 1, "test_volume_kept": 1, "cost_r2": 4, "cost_rel_error_mean": 1,
+                "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
+    for c, d in decimals.items():
+        if c in x:
+            x[c] = _fixed(x[c].astype(float) * (1 if c in ("margin", "cost_r2", "cost_mean") else 100), d).values
+    x["test_n_infeasible"] = x.test_n_infeasible.astype(int)
+    price_headers = {k: v for k, v in PRICE_HEADERS.items() if k in x}  # no slopes in stores from before that fit
+    if offline_s is not None:
+        x["offline_s"] = _fixed(offline_s.reindex(x.index), 1).values
+        price_headers["offline_s"] = "offline time (s)"
+    region, price = printable(x, REGION_HEADERS), printable(x, price_headers)
+    for t in (region, price):
+        t.index = _page_index(x.index)
+    return region, price
 
 
 def _pct(x) -> float:
@@ -224,6 +312,13 @@ def no_paper_store_text() -> str:
     return "No paper-scale store yet: run `forlab run 04_for_representation --profile paper`."
 
 
+def paper_printables(big: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`offer_printables` of the paper-scale store, with each DS's offline time (sampling and fit, s) when
+    recorded."""
+    offline = (big.time_total_s + big.time_sampling_s).to_series() if "time_total_s" in big else None
+    return offer_printables(offer_info(big), offline)
+
+
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """`offer_table` of the paper-scale store with each DS's offline time (sampling and fit, s) when recorded."""
     out = offer_table(offer_info(big))
@@ -265,81 +360,170 @@ def _cut_grid(half: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return P, Q, np.column_stack([P.ravel(), Q.ravel(), np.zeros(P.size)])
 
 
+TICKS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+"""Ticks of the normalised axes (five, so that two panels side by side never crowd their labels)."""
+
+
+def _panels(n: int, height: float = 3.6):
+    """A figure for the 7.5-in column with ``n`` panels, two per row; returns (figure, the n axes)."""
+    ncols = min(n, 2)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5 if ncols == 2 else 4.2, height * nrows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.remove()
+    return fig, list(axes.ravel()[:n])
+
+
 def _normalised_axes(ax, title: str) -> None:
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("P~ (normalised)")
-    ax.set_ylabel("Q~ (normalised)")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("normalised P")
+    ax.set_ylabel("normalised Q")
+    ax.set_xticks(TICKS)
+    ax.set_yticks(TICKS)
+
+
+def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
+    """The central cut (V~ = 0) of DS ``ds``'s offer: grid P, Q, f + m there (``g``), the margin, the boundary samples
+    within `CUT_BAND` of the cut and the labelled test points near it (``feasible``: projection distance < tol)."""
+    off = offer(st, ds)
+    P, Q, pts = _cut_grid(half, n)
+    rs = st.sel(ds=ds)
+    b = rs.boundary_point.values
+    b = b[~np.isnan(b).any(axis=1)]
+    lp = rs.labelled_point.values
+    near = (rs.labelled_split.values == "test") & (np.abs(lp[:, 2]) < CUT_BAND)
+    return {"P": P, "Q": Q, "g": off.polynomial(pts).reshape(P.shape), "m": off.polynomial.margin,
+            "boundary": b[np.abs(b[:, 2]) < CUT_BAND], "test": lp[near],
+            "test_distance": rs.labelled_distance.values[near], "offer": off}
 
 
 def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
     """One panel of `level_sets`."""
-    off = offer(st, ds)
-    P, Q, pts = _cut_grid(1.1, 121)
-    F = (off.polynomial(pts) - off.polynomial.margin).reshape(P.shape)
-    ax.contour(P, Q, F, levels=[0], colors="tab:blue")
-    ax.contour(P, Q, F + off.polynomial.margin, levels=[0], colors="tab:blue", linestyles="--")
-    rs = st.sel(ds=ds)
-    b = rs.boundary_point.values
-    b = b[~np.isnan(b).any(axis=1)]
-    near = np.abs(b[:, 2]) < CUT_BAND
-    ax.plot(b[near, 0], b[near, 1], "k.", markersize=4, label=f"boundary samples, |V~| < {CUT_BAND}")
-    lp = rs.labelled_point.values
-    test = (rs.labelled_split.values == "test") & (np.abs(lp[:, 2]) < CUT_BAND)
-    feas = rs.labelled_distance.values < tol
-    ax.scatter(lp[test & feas, 0], lp[test & feas, 1], s=10, c="tab:green", label="test point, feasible")
-    ax.scatter(lp[test & ~feas, 0], lp[test & ~feas, 1], s=10, c="tab:red", marker="x", label="test point, infeasible")
+    c = _cut_of(st, ds, 121, 1.1)
+    P, Q, g, m = c["P"], c["Q"], c["g"], c["m"]
+    ax.contourf(P, Q, g, levels=[g.min() - 1, 0], colors=["tab:blue"], alpha=0.12)
+    ax.contour(P, Q, g - m, levels=[0], colors="tab:blue", linewidths=1.2)
+    ax.contour(P, Q, g, levels=[0], colors="tab:blue", linestyles="--", linewidths=1.2)
+    b = c["boundary"]
+    ax.plot(b[:, 0], b[:, 1], "k.", markersize=5)
+    feas = c["test_distance"] < tol
+    tp = c["test"]
+    ax.scatter(tp[feas, 0], tp[feas, 1], s=14, c="tab:green")
+    ax.scatter(tp[~feas, 0], tp[~feas, 1], s=18, c="tab:red", marker="x")
+    ax.plot([0], [0], "k+", markersize=10, markeredgewidth=1.5)
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_aspect("equal")
     _normalised_axes(ax, ds)
-    ax.legend(fontsize=7, loc="lower left")
-    ax.grid(alpha=0.3)
+
+
+LEVEL_SET_LEGEND = (
+    ({"color": "tab:blue", "linewidth": 1.2}, "f = 0, the fitted zero set"),
+    ({"color": "tab:blue", "linestyle": "--", "linewidth": 1.2}, "f + m = 0, edge of the offered region (shaded)"),
+    ({"color": "k", "marker": ".", "linestyle": "", "markersize": 7}, f"boundary sample, normalised |V| < {CUT_BAND}"),
+    ({"color": "k", "marker": "+", "linestyle": "", "markersize": 10, "markeredgewidth": 1.5},
+     "box centre, the TSO's start"),
+    ({"color": "tab:green", "marker": "o", "linestyle": "", "markersize": 5}, "test point, feasible"),
+    ({"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 6}, "test point, infeasible"),
+)
 
 
 def level_sets(st: xr.Dataset, tol: float):
     """Per DS, the cut at the central PCC voltage: zero level sets of the chosen f (solid) and of f + m (dashed, the
-    offered region), boundary samples and labelled test points near the cut (feasible: projection distance < tol)."""
-    fig, axes = plt.subplots(1, st.sizes["ds"], figsize=(5 * st.sizes["ds"], 4.2), squeeze=False)
-    for ax, r in zip(axes[0], st.ds.values):
+    edge of the offered region, which is shaded), the box centre, boundary samples and labelled test points near the
+    cut (feasible: projection distance < tol); one legend for all panels."""
+    fig, axes = _panels(st.sizes["ds"], 3.9)
+    for ax, r in zip(axes, st.ds.values):
         _level_set_panel(ax, st, str(r), tol)
-    fig.tight_layout()
+    handles = [Line2D([], [], **kw) for kw, _ in LEVEL_SET_LEGEND]
+    fig.legend(handles, [lab for _, lab in LEVEL_SET_LEGEND], loc="lower center", ncol=2, fontsize=9)
+    fig.tight_layout(rect=(0, 0.17 / (1 + (len(axes) > 2)), 1, 1))
     return fig
+
+
+def _cut_features(st: xr.Dataset, ds: str, tol: float) -> dict:
+    """What the level-set figure shows for DS ``ds``, measured on its cut: the share of the box the offer keeps,
+    the closed loops of f = 0 inside the region (components of f > 0 that do not reach the edge of the box), how
+    close to the box centre the excluded set comes, how far the nearest boundary sample near the cut is, f + m at
+    the centre, and the feasible test points near the cut that the offer excludes."""
+    c = _cut_of(st, ds)
+    P, Q, g, m = c["P"], c["Q"], c["g"], c["m"]
+    lab, n = ndimage.label(g - m > 0)
+    edge = set(np.unique(np.r_[lab[0], lab[-1], lab[:, 0], lab[:, -1]])) - {0}
+    excluded = g > 0
+    feas = c["test_distance"] < tol
+    test_g = c["offer"].polynomial(np.column_stack([c["test"][:, :2], np.zeros(len(c["test"]))])) if len(
+        c["test"]) else np.zeros(0)
+    return {
+        "kept": float((~excluded).mean()), "loops": n - len(edge),
+        "clearance": float(np.hypot(P[excluded], Q[excluded]).min()) if excluded.any() else np.nan,
+        "sample_reach": float(np.hypot(*c["boundary"][:, :2].T).min()) if len(c["boundary"]) else np.nan,
+        "centre": float(c["offer"].polynomial(np.zeros((1, 3)))[0]),
+        "n_feasible": int(feas.sum()), "n_feasible_excluded": int((feas & (test_g > 0)).sum()),
+    }
+
+
+def _cut_line(ds: str, x: dict) -> str:
+    loops = {0: "no closed loop", 1: "one closed loop"}.get(x["loops"], f"{x['loops']} closed loops")
+    return (
+        f"- **{ds}**: the offer keeps {100 * x['kept']:.0f} % of the box on this cut; f = 0 has {loops} inside the "
+        f"region; the excluded set comes within {x['clearance']:.2f} of the box centre, while the nearest boundary "
+        f"sample near the cut is {x['sample_reach']:.2f} away; at the centre f + m = {x['centre']:.3f} "
+        f"({'inside' if x['centre'] <= 0 else 'outside'} the offer); the offer excludes {x['n_feasible_excluded']} "
+        f"of the {x['n_feasible']} feasible test points near the cut.")
+
+
+def level_set_text(st: xr.Dataset, tol: float) -> str:
+    """Markdown: per DS, what `level_sets` shows, measured on the cut (`_cut_features`): the share of the box kept,
+    closed loops of f = 0 inside the region, how deep the excluded set reaches towards the box centre (against the
+    nearest boundary sample), f + m at the centre where the TSO's OPF starts, and the feasible test points near the
+    cut the offer excludes."""
+    return "\n".join(_cut_line(str(r), _cut_features(st, str(r), tol)) for r in st.ds.values)
 
 
 def price_surface(st: xr.Dataset):
     """Per DS, the offered cost over (P~, Q~) at the central voltage with the DS cost OPF values it was fitted to
-    (points within |V~| < 0.3)."""
-    fig, axes = plt.subplots(1, st.sizes["ds"], figsize=(5 * st.sizes["ds"], 4.2), squeeze=False)
-    for ax, r in zip(axes[0], st.ds.values):
+    (points within |V~| < 0.3), drawn in the same colours."""
+    fig, axes = _panels(st.sizes["ds"], 3.4)
+    for ax, r in zip(axes, st.ds.values):
         P, Q, pts = _cut_grid(1.0, 61)
         C = offer(st, str(r)).cost(pts).reshape(P.shape)
         cs = ax.contourf(P, Q, C, levels=15, cmap="viridis")
-        fig.colorbar(cs, ax=ax, label="offered cost ($/h)")
+        cb = fig.colorbar(cs, ax=ax, label="offered cost ($/h)")
+        cb.locator = plt.MaxNLocator(5)
+        cb.update_ticks()
         rs = st.sel(ds=r)
         cp = rs.cost_point.values
         ok = rs.cost_success.values.astype(bool) & (np.abs(cp[:, 2]) < 0.3)
         ax.scatter(cp[ok, 0], cp[ok, 1], c=rs.cost_value.values[ok], cmap="viridis", edgecolors="white", s=25,
                    vmin=C.min(), vmax=C.max())
+        ax.set_aspect("equal")
         _normalised_axes(ax, str(r))
+        ax.grid(False)
     fig.tight_layout()
     return fig
 
 
 def cost_check(st: xr.Dataset, dss=None):
-    """Held-out cost points: offered price against the DS cost OPF, one panel per DS (all DSs by default)."""
+    """Held-out cost points: offered price against the DS cost OPF, one panel per DS (all DSs by default), one
+    legend for all panels."""
     dss = list(st.ds.values) if dss is None else list(dss)
-    fig, axes = plt.subplots(1, len(dss), figsize=(4.2 * len(dss), 3.8), squeeze=False)
-    for ax, r in zip(axes[0], dss):
+    fig, axes = _panels(len(dss), 3.3)
+    for ax, r in zip(axes, dss):
         rs = st.sel(ds=r)
         split_ = rs.cost_split.values.astype(str)
         for name, color in (("train", "tab:gray"), ("test", "tab:red")):
             m = split_ == name
-            ax.scatter(rs.cost_value.values[m], rs.cost_predicted.values[m], s=10, color=color,
+            ax.scatter(rs.cost_value.values[m], rs.cost_predicted.values[m], s=12, color=color,
                        label=f"{name} points")
         ok = np.isin(split_, ("train", "test"))
         lo, hi = float(np.nanmin(rs.cost_value.values[ok])), float(np.nanmax(rs.cost_value.values[ok]))
-        ax.plot([lo, hi], [lo, hi], "k--", linewidth=0.8)
-        ax.set_title(str(r), fontsize=9)
+        ax.plot([lo, hi], [lo, hi], "k--", linewidth=0.8, label="offered = true")
+        ax.set_title(str(r), fontsize=10)
         ax.set_xlabel("DS cost OPF ($/h)")
         ax.set_ylabel("offered price ($/h)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+        ax.yaxis.set_major_locator(plt.MaxNLocator(5))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -30,12 +30,13 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import table, to_dataset
+from forlab.book.tables import printable, table, to_dataset
 from forlab.p3_aladin import (
     ITERATION_LOG,
     ADMMOptions,
@@ -126,9 +127,9 @@ class Recorder:
 
     def __call__(self, spec: str, mode: str, lat: float, res: ALADINResult) -> None:
         self.results.append((spec, mode, lat, res))
-        self.progress(f"{res.algorithm:6s} {res.options.get('qp', ''):7s} {spec:28s} {mode:9s} {lat:6.1f} ms: "
-                      f"{res.iterations:4d} it, gap {res.gap:.1e}, consensus {res.consensus:.1e}, "
-                      f"{res.total_s:.2f} s, {res.status}")
+        row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
+        done = "" if res.converged else f" ({STATUS_WORDS.get(res.status, res.status)})"
+        self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
 
 
 def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, list[dict], list[dict]]:
@@ -445,27 +446,29 @@ def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- convergence
-def _log_axes(ax, ylabels: tuple[str, str], legend_all: bool = False) -> None:
-    """Labels, grid and legend of a (consensus, gap) pair of axes."""
+FIGURE_WIDTH = 7.5
+"""Width of the chapter's figures (in): the book's text column (`forlab.book.plots.STYLE`)."""
+
+
+def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
+    """Labels and grid of a (consensus, gap) pair of axes, and the figure's one legend below them (from the left
+    axes' labelled lines)."""
     ax[0].set_ylabel(ylabels[0])
     ax[1].set_ylabel(ylabels[1])
     for a in ax:
         a.set_xlabel("iteration")
         a.grid(alpha=0.3)
-        if legend_all:
-            a.legend()
-    if not legend_all:
-        ax[1].legend(fontsize=7)
+    fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
 
 
 def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
     """Consensus violation and gap per iteration of every system in-process with the default QP (the longest run
-    of each system), with the targets (dotted) and ``max_iter`` (vertical line). Returns the Figure."""
+    of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
     longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
     for k, r in longest.iterrows():
         g = its[its.run == k]
         ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system)
@@ -474,8 +477,7 @@ def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
     ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
     for a in ax:
         a.axvline(max_iter, color="grey", linewidth=0.8)
-    _log_axes(ax, ("consensus violation (rad, p.u.)", "optimality gap"))
-    fig.tight_layout()
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
     return fig
 
 
@@ -486,19 +488,22 @@ def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.D
 
 
 def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
-    """Consensus and gap per iteration of `kkt_runs`: the default QP solid, ALADIN-alpha's ("kkt") dashed."""
+    """Consensus and gap per iteration of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
+    ("kkt") dashed; one legend."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.6), sharex=True)
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
     colors = dict(zip(kkt_systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     for k, r in kk.iterrows():
         g = its[its.run == k]
         style = "--" if r.qp == "kkt" else "-"
         for a, col in zip(ax, ["consensus", "gap"]):
-            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=1e6), style, marker=".", color=colors[r.system],
-                       label=f"{r.system}, {r.qp}")
-    _log_axes(ax, ("consensus violation (rad, p.u.), clipped at 1e6", "optimality gap"))
-    fig.tight_layout()
+            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=1e6), style, marker=".", color=colors[r.system])
+    for s in kkt_systems:
+        ax[0].plot([], [], color=colors[s], label=s)
+    ax[0].plot([], [], "k-", label="default QP")
+    ax[0].plot([], [], "k--", label="ALADIN-α's QP")
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.),\nclipped at 10⁶", "optimality gap"), ncols=4)
     return fig
 
 
@@ -506,26 +511,80 @@ def kkt_text(kk: pd.DataFrame) -> str:
     """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
     return "\n\n".join(
         f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
-        f"{r.iterations} iterations ({r.status}); the default QP "
+        f"{r.iterations} iterations ({STATUS_WORDS.get(r.status, r.status)}); the default QP "
         + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
            else f"ends with gap {d.gap:.1e}.")
         for r in kk[kk.qp == "kkt"].itertuples()
         for d in kk[(kk.qp == "reduced") & (kk.system == r.system)].itertuples())
 
 
-def _sci(frame: pd.DataFrame, columns=("gap", "consensus")) -> pd.DataFrame:
-    """``frame`` with the given columns written as 1.2e-05."""
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci_text(v: float) -> str:
+    """``v`` in scientific notation for a table: "4.8×10⁻⁷" (no break inside, no LaTeX), "0" for zero."""
+    if not np.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", "it_target")) -> pd.DataFrame:
+    """``frame`` with the given columns written as 1.2×10⁻⁵ (`sci_text`), and its iteration ``counts`` (where
+    present) as whole numbers with a missing value where a target was not reached."""
     frame = frame.copy()
     for c in columns:
-        frame[c] = frame[c].map(lambda v: f"{v:.1e}")
+        frame[c] = frame[c].map(sci_text)
+    for c in counts:
+        if c in frame:
+            frame[c] = frame[c].round().astype("Int64")
     return frame
 
 
-def convergence_shown(table: pd.DataFrame) -> pd.DataFrame:
-    """The convergence table as the chapter prints it (gap and consensus in scientific notation)."""
-    cols = ["system", "algorithm", "qp", "mode", "latency_ms", "iterations", "it_loose", "it_target", "gap",
-            "consensus", "total_s", "time_per_iter_s", "setup_s", "central_time_s", "status"]
-    return _sci(table[cols]).round(4)
+MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "address": "Dask (given scheduler)", "wan": "Dask"}
+STATUS_WORDS = {"max_iter": "iteration limit"}
+"""Execution modes and statuses of the store in words (other statuses are shown as they are)."""
+
+
+def run_label(r) -> str:
+    """A run (a row with ``algorithm``, ``qp``, ``mode``, ``latency_ms``) in words: "ALADIN, in-process",
+    "ALADIN-α's QP, in-process", "ADMM, in-process", "ALADIN, Dask, 50 ms latency"."""
+    algo = "ADMM" if r.algorithm == "admm" else ("ALADIN-α's QP" if r.qp == "kkt" else "ALADIN")
+    lat = f", {r.latency_ms:g} ms latency" if r.latency_ms else ""
+    return f"{algo}, {MODE_WORDS.get(r.mode, r.mode)}{lat}"
+
+
+TARGETS_WORDS = {"it_loose": "loose target at iteration", "it_target": "target at iteration"}
+"""The two targets of the tables: loose (consensus ≤ 10⁻⁴, gap ≤ 10⁻³) and target (≤ 10⁻⁶, ≤ 10⁻⁴); "–": not
+reached."""
+
+
+def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The convergence table as the chapter prints it, in two tables that fit the column, one row per system and
+    run (`run_label`; a longer re-run says its iteration limit) each: iterations, the iterations of the two targets
+    ("–": not reached), final gap and consensus (`sci_text`); then the wall time, the time per iteration and the
+    centralized Ipopt solve time."""
+    t = _sci(table)
+    extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
+    t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
+    t["time_per_iter_ms"] = (1e3 * t.time_per_iter_s).round(1)
+    t["central_ms"] = (1e3 * t.central_time_s).round(1)
+    t["total_s"] = t.total_s.round(2)
+    t = t.set_index(["system", "run"])
+    return (printable(t, {"iterations": "iterations", **TARGETS_WORDS, "gap": "final gap",
+                          "consensus": "final consensus"}),
+            printable(t, {"total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)",
+                          "central_ms": "centralized Ipopt (ms)"}))
+
+
+def regions_shown(st: xr.Dataset) -> pd.DataFrame:
+    """The partition table of a store (``area_*``) as the chapter prints it, one row per system and region."""
+    return printable(frame(st, "area").set_index(["system", "region"]), {
+        "core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
+        "cut_branches_owned": "ties it limits", "units": "units", "variables": "variables",
+        "consensus_rows": "consensus rows"})
 
 
 # ---------------------------------------------------------------------------------------------------- time
@@ -537,16 +596,34 @@ def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
         "local (slowest region)": [its[its.run == k].local_s.mean() for k in sub.index],
         "QP": [its[its.run == k].qp_s.mean() for k in sub.index],
         "communication": [its[its.run == k].comm_s.mean() for k in sub.index],
-    }, index=[f"{r.system}, {r.mode}{f' {r.latency_ms:g} ms' if r.latency_ms else ''}" for r in sub.itertuples()])
+    }, index=[f"{r.system}, {MODE_WORDS.get(r.mode, r.mode)}{f', {r.latency_ms:g} ms latency' if r.latency_ms else ''}"
+              for r in sub.itertuples()])
 
 
 def time_split_figure(split: pd.DataFrame):
-    """Stacked bars of `time_split` (ms per iteration)."""
-    ax = (1e3 * split).plot.barh(stacked=True, figsize=(9, 0.35 * len(split) + 1.5))
+    """Stacked bars of `time_split` (ms per iteration), one bar per run, one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.6), layout="constrained")
+    (1e3 * split).plot.barh(stacked=True, ax=ax, legend=False)
+    ax.invert_yaxis()
     ax.set_xlabel("mean time per iteration (ms)")
     ax.grid(alpha=0.3, axis="x")
-    ax.figure.tight_layout()
-    return ax.figure
+    ax.grid(False, axis="y")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    return fig
+
+
+def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
+    """`dask_overhead` as the chapter prints it, one row per system (and Dask mode, when there are several)."""
+    o = over.copy()
+    o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
+    o["same"] = np.where(o["same iterations"].astype(bool), "yes", "no")
+    o = o.round({"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
+    index = ["system", "mode"] if o["mode"].nunique() > 1 else ["system"]
+    return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per iteration)",
+                                          "Dask (ms/it)": "Dask (ms per iteration)", "ratio": "ratio Dask / in-process",
+                                          "same": "same iterations"})
 
 
 def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
@@ -566,19 +643,34 @@ def latency_figure(lat: pd.DataFrame, system: str):
 
     if not len(lat):
         return None
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
     ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", label="measured")
     base = lat[lat.latency_ms == 0]
     if len(base):
         ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
-                label="zero-latency run + 2 x latency")
+                label="zero-latency run + 2 × latency")
     ax.set_xlabel("one-way latency (ms)")
     ax.set_ylabel("time per iteration (ms)")
     ax.set_title(system)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
     return fig
+
+
+def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
+    """`latency_sweep` (with its per-iteration columns) as the chapter prints it, one row per one-way latency:
+    iterations, wall time, slowdown, and the communication (measured and predicted) and QP time per iteration."""
+    out = lat.copy()
+    out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
+    out = out.round({"total_s": 2, "time_per_iter_ms": 0, "slowdown": 2, "comm_ms": 0, "comm_predicted_ms": 0,
+                     "qp_ms": 0})
+    out.index = pd.Index([f"{v:g}" for v in out.latency_ms], name="latency (ms)")
+    for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
+        out[c] = out[c].astype("Int64")
+    return printable(out, {"iterations": "iterations", "total_s": "wall time (s)", "slowdown": "slowdown",
+                           "comm_ms": "communication per iteration (ms)",
+                           "comm_predicted_ms": "predicted communication per iteration (ms)",
+                           "qp_ms": "coordinator's QP per iteration (ms)"})
 
 
 def latency_text(lat: pd.DataFrame, system: str) -> str:
@@ -600,23 +692,43 @@ def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> p
 
 
 def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
-    """Consensus and gap per iteration of `admm_runs` (log-log)."""
+    """Consensus and gap per iteration of `admm_runs` (log-log), one legend."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     for k, r in cmp_.iterrows():
         g = its[its.run == k]
-        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=r.algorithm)
-        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=r.algorithm)
-    _log_axes(ax, ("consensus violation (rad, p.u.)", "optimality gap"), legend_all=True)
-    fig.tight_layout()
+        label = "ADMM" if r.algorithm == "admm" else "ALADIN"
+        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=label)
+        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=label)
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
     return fig
 
 
 def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
-    """`admm_runs` as the chapter prints them, one row per algorithm."""
+    """`admm_runs`, one row per algorithm (the columns `admm_shown` prints)."""
     return cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
-                 "time_per_iter_s", "bytes_per_iter", "status"]].set_index("algorithm").round(6)
+                 "time_per_iter_s", "bytes_per_iter", "status"]].set_index("algorithm")
+
+
+def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (iterations, the
+    iterations of the two targets, "–" where not reached, final gap and consensus, wall time, time per iteration,
+    bytes per iteration where measured, status). ``rows``: `admm_table` or `admm_comparison`."""
+    r = _sci(rows)
+    r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
+    r["total_s"] = r.total_s.round(2)
+    r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
+    words = {"iterations": "iterations", "it_loose": "consensus ≤ 10⁻⁴ and gap ≤ 10⁻³ at iteration",
+             "it_target": "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "gap": "final gap",
+             "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)"}
+    if "bytes_per_iter" in r:
+        r["bytes_per_iter"] = r.bytes_per_iter.round(0).astype(int)
+        words["bytes_per_iter"] = "bytes per iteration"
+    words["status"] = "status"
+    out = printable(r, words).T
+    out.columns = [{"aladin": "ALADIN", "admm": "ADMM"}.get(c, c) for c in out.columns]
+    return out.rename_axis("measure")
 
 
 def admm_text(cmp_: pd.DataFrame, system: str, anchors: dict) -> str:
@@ -636,10 +748,25 @@ def admm_text(cmp_: pd.DataFrame, system: str, anchors: dict) -> str:
         f"power-flow problem (a zero-residual least-squares problem, no optimality).")
 
 
+FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", "rho": "ρ, penalties",
+               "qp": "QP form", "x": "x, local solution", "cost": "local cost", "grad": "cost gradient",
+               "hess": "Hessian of the Lagrangian", "jac": "Jacobian of the equalities",
+               "jac_ineq": "Jacobian of the inequalities", "ineq_lo": "distances to lower limits",
+               "ineq_up": "distances to upper limits", "y": "y, multipliers", "x_c": "x, coupled variables"}
+"""What each message field of `message_summary` holds (ADMM's ``z`` is the average of the coupled variables)."""
+
+
 def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
-    """`message_summary` of the given systems, indexed by system, algorithm, direction and field."""
+    """`message_summary` of the given systems as the chapter prints it, indexed by system, algorithm, direction and
+    field (in words, `FIELD_WORDS`): numbers (non-zeros) and pickled bytes per iteration, summed over regions."""
     msgs = message_summary(st)
-    return msgs[msgs.system.isin(systems)].set_index(["system", "algorithm", "direction", "field"])
+    m = msgs[msgs.system.isin(systems)].copy()
+    m["field"] = [("z, averages of the coupled variables" if a == "admm" and f == "z" else FIELD_WORDS.get(f, f))
+                  for a, f in zip(m.algorithm, m.field)]
+    m["algorithm"] = m.algorithm.str.replace("aladin", "ALADIN").str.replace("admm", "ADMM")
+    m["direction"] = m.direction.str.replace("->", "→")
+    return printable(m.set_index(["system", "algorithm", "direction", "field"]),
+                     {"numbers": "numbers", "bytes": "bytes"})
 
 
 # ---------------------------------------------------------------------------------------------------- full profile
@@ -661,9 +788,13 @@ def provenance_text(st: xr.Dataset) -> str:
 
 
 def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
-    """`targets` as the chapter prints them."""
-    shown = _sci(tg[["system", "it_target", "met", "iterations", "gap", "consensus", "total_s", "status"]])
-    return shown.set_index("system").round(3)
+    """`targets` as the chapter prints them, one row per system: the target's iteration ("–": not reached), the
+    iterations run (the limit, when the run did not stop by itself), final gap and consensus, wall time."""
+    t = _sci(tg)
+    t["total_s"] = t.total_s.round(2)
+    return printable(t.set_index("system"), {"it_target": "target at iteration", "iterations": "iterations",
+                                             "gap": "final gap", "consensus": "final consensus",
+                                             "total_s": "wall time (s)"})
 
 
 def overhead_range_text(bo: pd.DataFrame) -> str:
@@ -715,9 +846,3 @@ def full_profile_text(fp: dict) -> str:
 def anchors(st: xr.Dataset) -> dict:
     """The published anchors a store was compared with (`ANCHORS` when it was written)."""
     return json.loads(st.attrs["anchors"])
-
-
-def admm_comparison_shown(bc: pd.DataFrame) -> pd.DataFrame:
-    """`admm_comparison` as the chapter prints it."""
-    return bc[["iterations", "it_loose", "it_target", "gap", "consensus", "total_s", "time_per_iter_s", "status"]
-              ].round(6)

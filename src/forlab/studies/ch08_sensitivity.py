@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -41,15 +42,45 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["COLUMNS", "FLAGS", "KINDS", "METHODS", "TEXT", "Variant", "aladin_dispatch", "base_case_text",
-           "design_table", "figure", "findings", "frame", "paper_text", "run", "run_p1", "run_p2", "run_p3",
-           "run_sensitivity", "store_text", "study_design", "summary", "to_store", "variants"]
+__all__ = [
+    "COLUMNS",
+    "FACTORS",
+    "FLAGS",
+    "KINDS",
+    "METHODS",
+    "RATIO_TICKS",
+    "TEXT",
+    "Variant",
+    "aladin_dispatch",
+    "base_case_text",
+    "design_table",
+    "effort_table",
+    "figure",
+    "findings",
+    "frame",
+    "online_table",
+    "paper_runs",
+    "paper_text",
+    "run",
+    "run_p1",
+    "run_p2",
+    "run_p3",
+    "run_sensitivity",
+    "store_text",
+    "study_design",
+    "summary",
+    "to_store",
+    "variants",
+]
 
 METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
 """Method codes and their short names (as in the method chapters)."""
 
 KINDS = {"load": "load level (fraction of nominal)", "fpus": "FPUs per DS", "meshing": "DS meshing"}
 """The factors a variant can change, with what their value means."""
+
+FACTORS = {"load": "load level", "fpus": "FPUs per DS", "meshing": "DS meshing"}
+"""Short names of the factors, for table cells and figure titles."""
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "load_level": ("TS and DS load, fraction of nominal", "1"),
@@ -366,6 +397,11 @@ def _run_method(method: str, system_name: str, group: list[Variant], system, fai
     return [run_p3(system_name, v, repeats=repeats, system=system, **(options.get("P3") or {})) for v in group]
 
 
+def _to_terminal(line: str) -> None:
+    """A progress line on stderr: the terminal sees it, a book page does not (``nb_output_stderr: remove``)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _progress_line(method: str, key: tuple, rows: list[dict], wall: float) -> str:
     return (f"{method} n_fpus={key[0]} ties={key[1]}: {len(rows)} case(s) in {wall:.1f} s, "
             + ", ".join(f"{r['deviation_pct']:.4f} %" if np.isfinite(r["deviation_pct"]) else r["method_status"]
@@ -374,7 +410,7 @@ def _progress_line(method: str, key: tuple, rows: list[dict], wall: float) -> st
 
 def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequence[str] = ("P1", "P2", "P3"), *,
                     p1: dict | None = None, p2: dict | None = None, p3: dict | None = None, repeats: int = 3,
-                    progress=print) -> pd.DataFrame:
+                    progress=_to_terminal) -> pd.DataFrame:
     """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
     `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
     Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_time_s``, the wall time of
@@ -457,6 +493,48 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 
+def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a `frame` indexed by variant and method code, in the store's order (the base case once per
+    factor; its labels differ per factor, so the index is unique)."""
+    t = table.assign(kB=table["bytes"] / 1e3, feasible=np.where(table.feasible.astype(bool), "yes", "no"))
+    t.loc[table.error != "", "feasible"] = np.nan  # a failed run has no dispatch to judge
+    labels = t.variant_label.str.replace(" %", "\u00a0%")  # "load 80 %" stays on one line
+    return t.set_index(pd.MultiIndex.from_arrays([labels, t.method], names=["variant", "method"]))
+
+
+def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> pd.DataFrame:
+    """``t`` with the numbers of ``digits`` as fixed-point text (missing values stay missing), headers in words."""
+    from forlab.book.tables import printable
+
+    def text(v: float, d: int) -> str:
+        return f"{abs(v) if round(v, d) == 0 else v:.{d}f}"  # no "-0.0000" for a tiny negative deviation
+
+    out = t.copy()
+    for c, d in digits.items():
+        out[c] = [text(v, d) if np.isfinite(v) else np.nan for v in pd.to_numeric(out[c]).astype(float)]
+    return printable(out, headers)
+
+
+def online_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's first table, one row per variant and method: cost deviation (%), feasibility in the T+D power
+    flow, online time with its TSO and DSO parts, the integrated AC-OPF's time in the same run (ms) and the ratio.
+    The numbers of `summary`, as text with the digits a reader needs; "–": a failed run (see `findings`)."""
+    digits = {"deviation_pct": 4, "online_ms": 1, "tso_ms": 1, "dso_ms": 1, "integrated_ms": 1, "time_ratio": 2}
+    headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online_ms": "online (ms)",
+               "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated_ms": "integrated AC-OPF (ms)",
+               "time_ratio": "online / integrated"}
+    return _shown(_page_frame(table), digits, headers)
+
+
+def effort_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's second table, one row per variant and method: offline time (s), rounds, kB exchanged and the
+    status of the method's own solver; "–": a failed run (its error is in `findings`)."""
+    digits = {"offline_s": 1, "rounds": 0, "kB": 1}
+    headers = {"offline_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)",
+               "method_status": "solver status"}
+    return _shown(_page_frame(table), digits, headers)
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # figures and prose from a store
 # ----------------------------------------------------------------------------------------------------------------------
@@ -482,8 +560,8 @@ def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
             feas = ok.feasible.astype(bool)
             ax.plot(ok.x[feas], ok[col][feas], marker, color=color, label=label)
             ax.plot(ok.x[~feas], ok[col][~feas], marker, color=color, mfc="none")
-    column[0].set_title(KINDS[kind])
-    column[2].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": ""}[kind])
+    column[0].set_title(FACTORS[kind])
+    column[2].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": "DS tie lines"}[kind])
     for a in column:
         if kind == "meshing":
             a.set_xticks([0, 1], ["radial", "meshed"])
@@ -492,26 +570,38 @@ def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
             a.set_xticks(np.unique(_x(kind, sub)))
 
 
+RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
+"""Where a log axis of time ratios is labelled (1, 2 and 5 times the powers of ten; `forlab.book.plots.log_ticks`)."""
+
+
 def figure(table: pd.DataFrame):
     """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
     same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
-    runs are absent. Returns the matplotlib figure."""
+    runs are absent; one legend for the figure. Drawn for the book's column (7.5 in wide). Returns the matplotlib
+    figure; None for an empty table."""
     import matplotlib.pyplot as plt
 
+    from forlab.book import plots
+
+    if table.empty:
+        return None
     kinds = [k for k in KINDS if k in set(table.variant_kind)]
-    fig, axes = plt.subplots(3, len(kinds), figsize=(4.2 * len(kinds), 8.4), squeeze=False, sharey="row")
+    fig, axes = plt.subplots(3, len(kinds), figsize=(7.5, 7.0), squeeze=False, sharey="row", layout="constrained")
     for j, kind in enumerate(kinds):
         _draw_factor(axes[:, j], kind, table[table.variant_kind == kind])
     axes[0, 0].set_ylabel("cost deviation (%)")
     axes[1, 0].set_ylabel("online / integrated time")
     axes[1, 0].set_yscale("log")
+    plots.log_ticks(axes[1, 0].yaxis, RATIO_TICKS)
     axes[2, 0].set_ylabel("offline time (s)")
     for a in axes.ravel():
         a.grid(alpha=0.3)
     for j in range(len(kinds)):
         axes[1, j].axhline(1.0, color="grey", linestyle=":")
-    axes[0, 0].legend(fontsize=8)
-    fig.tight_layout()
+    labels = {}
+    for a in axes[0]:
+        labels.update({lab: h for h, lab in zip(*a.get_legend_handles_labels())})
+    fig.legend(labels.values(), labels.keys(), loc="outside upper center", ncol=len(labels))
     return fig
 
 
@@ -526,7 +616,9 @@ def _span(values, fmt: str, unit: str = "") -> str:
 def findings(table: pd.DataFrame) -> str:
     """Markdown: per factor and method, the range of deviation, the feasible share, the range of the online /
     integrated time ratio and the offline time, then every failed or infeasible run with its status. Every number
-    is computed from ``table`` (a `frame` of a store)."""
+    is computed from ``table`` (a `frame` of a store); an empty table says nothing."""
+    if table.empty:
+        return ""
     lines = []
     for kind in [k for k in KINDS if k in set(table.variant_kind)]:
         sub = table[table.variant_kind == kind]
@@ -597,12 +689,17 @@ def study_design(params: dict) -> list[Variant]:
 
 
 def design_table(design: Sequence[Variant]) -> pd.DataFrame:
-    """One row per variant: factor, label, load level, FPUs per DS, DS ties, base case."""
-    return pd.DataFrame([{"factor": v.kind, "variant": v.label, "load level": v.level, "FPUs per DS": v.n_fpus,
-                          "DS ties": v.ties, "base case": v.is_base} for v in design])
+    """One row per variant (index: its label): factor, load (% of nominal), FPUs per DS, DS tie lines, base case
+    ("yes" or empty), headers in words."""
+    return pd.DataFrame(
+        [{"factor": FACTORS[v.kind], "load (% of nominal)": f"{100 * v.level:.0f}",
+          "FPUs per DS": "–" if v.n_fpus is None else v.n_fpus,
+          "DS tie lines": "closed (meshed)" if v.ties == "all" else "open (radial)",
+          "base case": "yes" if v.is_base else ""} for v in design],
+        index=[v.label for v in design])
 
 
-def run(params: dict, progress=print) -> xr.Dataset:
+def run(params: dict, progress=_to_terminal) -> xr.Dataset:
     """The chapter's store for ``params`` (the parameters of `notebooks/08_sensitivity.ipynb`): `run_sensitivity`
     on `study_design`, with the study's wall time, the machine's load average (1 min) before and after, its cores
     and P2's surrogate options in the attributes."""
@@ -631,16 +728,33 @@ def run(params: dict, progress=print) -> xr.Dataset:
         "cpu_count": os.cpu_count(), "p2_options": p2_options.to_dict()})
 
 
+def _commit(st: xr.Dataset) -> str:
+    """The store's git commit, short (a "-dirty" mark kept)."""
+    commit = str(st.attrs.get("git_commit", ""))
+    head, dirty = commit.removesuffix("-dirty"), commit.endswith("-dirty")
+    return head[:7] + ("-dirty" if dirty else "") if len(head) == 40 else commit
+
+
 def store_text(st: xr.Dataset) -> str:
-    """One line on a store: chapter, commit, rows, the study's wall time and the machine's load."""
-    return (f"chapter {st.attrs['chapter']}, commit {st.attrs['git_commit']}, {st.sizes['run']} rows, "
-            f"study {st.attrs['study_wall_time_s']:.0f} s, load average {st.attrs['load_average_start']:.1f} -> "
-            f"{st.attrs['load_average_end']:.1f} (1 min) on {st.attrs['cpu_count']} cores")
+    """Markdown, one sentence on a store: rows, commit, the study's wall time and the machine's load."""
+    return (f"The store holds {st.sizes['run']} rows (chapter {st.attrs['chapter']}, commit `{_commit(st)}`); the "
+            f"study took {st.attrs['study_wall_time_s']:.0f} s, with a load average (1 min) of "
+            f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
+            f"{st.attrs['cpu_count']} cores.")
 
 
-def paper_text(big: xr.Dataset) -> str:
-    """Markdown: where a paper-scale store comes from, how long its study took and how many rows it has."""
-    return (f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created "
-            f"{big.attrs['created_utc']}; study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average "
-            f"{big.attrs['load_average_start']:.1f} at the start and {big.attrs['load_average_end']:.1f} at the end "
-            f"on {big.attrs['cpu_count']} cores): {big.sizes['run']} rows.")
+def paper_runs(big: xr.Dataset | None) -> pd.DataFrame:
+    """The rows of a paper-scale store (`frame`); an empty table when there is none."""
+    return frame(big) if big is not None else pd.DataFrame(columns=[*TEXT, *FLAGS, *COLUMNS])
+
+
+def paper_text(big: xr.Dataset | None) -> str:
+    """Markdown: where a paper-scale store comes from (path relative to the repository, commit, date), how long its
+    study took and how many rows it has; without a store, how to make one."""
+    if big is None:
+        return "No paper-scale store yet: run `forlab run 08_sensitivity --profile paper`."
+    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
+    return (f"From `{big.attrs['store_path']}` (commit `{_commit(big)}`, written {created} UTC; study "
+            f"{big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f} at "
+            f"the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores): "
+            f"{big.sizes['run']} rows.")

@@ -160,6 +160,47 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
                     "online / integrated": 2, "offline (s)": 1, "rounds": 1, "bytes exchanged": 0})
 
 
+PAGE_TABLES = {
+    "accuracy": {"cases": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4,
+                 "feasible after T+D PF (%)": 1},
+    "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "integrated AC-OPF (ms)": 1, "online / integrated": 2},
+    "effort": {"offline (s)": 1, "rounds": 0, "bytes exchanged": 0},
+}
+"""The three tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that
+none is wider than the book's column."""
+
+PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)", "bytes exchanged": "exchanged (bytes)"}
+"""Headers the page words differently from `printed`."""
+
+
+def page_table(table: pd.DataFrame, part: str) -> pd.DataFrame:
+    """One of the `PAGE_TABLES` (``"accuracy"``, ``"time"``, ``"effort"``) of a per-system table: the columns and
+    numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their codes P1, P2, P3, in
+    `METHOD_NAMES` order), and "–" where a method has no value (ALADIN's rows: chapter 07 neither splits its online
+    time into TSO and DSO parts nor judges its iterate by the T+D power flow). "feasible (%)" is the share of cases
+    whose dispatch is feasible in the T+D power flow."""
+    from forlab.book.tables import printable
+
+    digits = PAGE_TABLES[part]
+    t = printed(table)
+    systems = list(dict.fromkeys(t.index.get_level_values("system")))
+    order = sorted(range(len(t)), key=lambda i: (systems.index(t.index[i][0]),
+                                                  _method_rank(t.index[i][1])))
+    t = t.iloc[order]
+    t.index = pd.MultiIndex.from_tuples([(sys_, m.split(" ")[0]) for sys_, m in t.index], names=t.index.names)
+    t["load (%)"] = t["load (%)"].str.replace("-", "\u2011")  # a non-breaking hyphen: "60-100" stays on one line
+    for c, d in digits.items():
+        if d is not None:
+            # a whole number with 0 digits, else one digit (a mean of rounds may lie between two)
+            t[c] = [np.nan if not np.isfinite(v) else f"{v:.{d if d or v == round(v) else 1}f}"
+                    for v in t[c].astype(float)]
+    return printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
+
+
+def _method_rank(method: str) -> int:
+    return METHOD_NAMES.index(method) if method in METHOD_NAMES else len(METHOD_NAMES)
+
+
 def to_store(table: pd.DataFrame, dim: str) -> xr.Dataset:
     """A per-system or per-case table as variables over one dimension (strings stay strings)."""
     return to_dataset(table, dim, f"{dim}_")
@@ -273,12 +314,37 @@ def run(params: dict) -> xr.Dataset:
     return out
 
 
-def profile_text(st: xr.Dataset) -> str:
-    """One line: the path of each paper-scale store the chapter read, or "not available"."""
+SOURCES = {"offers": "P1 offers, {doc}`04_for_representation`", "p1": "P1 coordination, {doc}`05_coordination`",
+           "p2": "P2 surrogate, {doc}`06_ml_surrogate`", "p3": "P3 ALADIN, {doc}`07_aladin`",
+           "sensitivity": "sensitivity study, {doc}`08_sensitivity`"}
+"""The inputs of the chapter (keys of ``attrs["sources"]``) as a reader names them; the paper-scale stores are
+``"profile <PROFILES key>"``, named after the default run of the same chapter (`PROFILE_SOURCES`)."""
+
+PROFILE_SOURCES = {"P1 offers": "offers", "P1": "p1", "P2": "p2", "P3": "p3"}
+"""`PROFILES` key -> the `SOURCES` key of the same chapter."""
+
+
+def _source_line(what: str, found: dict | None) -> str:
+    if found is None:
+        return f"- {what}: not available"
+    commit = str(found.get("git_commit", ""))
+    head = commit.removesuffix("-dirty")
+    short = head[:7] + ("-dirty" if commit.endswith("-dirty") else "") if len(head) == 40 else commit
+    created = str(found.get("created_utc", ""))[:16].replace("T", " ")
+    return f"- {what}: `{found['store_path']}`, commit `{short}`, written {created} UTC"
+
+
+def sources_text(st: xr.Dataset) -> str:
+    """Markdown: every store the chapter read, as a list: what it is (with a link to its chapter), its path relative
+    to the repository, its commit (short) and when it was written; a paper-scale store that was not found says so."""
     found = json.loads(st.attrs["sources"])
-    paths = {k: found[f"profile {k}"]["store_path"] if f"profile {k}" in found else "not available"
-             for k in PROFILES}
-    return f"profile stores: {paths}"
+    lines = ["The default runs:"]
+    lines += [_source_line(what, found.get(key)) for key, what in SOURCES.items()]
+    lines += ["", "The paper-scale runs:"]
+    for key, source in PROFILE_SOURCES.items():
+        what = f"{SOURCES[source]}, `{PROFILES[key][1]}` profile"
+        lines.append(_source_line(what, found.get(f"profile {key}")))
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -286,73 +352,98 @@ def profile_text(st: xr.Dataset) -> str:
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-def reveal_table() -> pd.DataFrame:
-    """What the TSO learns about a DS, per method (`REVEALS`)."""
-    return pd.DataFrame({"what the TSO learns about a DS": REVEALS}).rename_axis("method")
+def reveal_text() -> str:
+    """Markdown table: what the TSO learns about a DS, per method (`REVEALS`), in full."""
+    rows = [f"| {m} | {what} |" for m, what in REVEALS.items()]
+    return "\n".join(["| method | what the TSO learns about a DS |", "| --- | --- |", *rows])
+
+
+COLORS = {"P1 FOR offer": "tab:blue", "P2 ML surrogate": "tab:orange", "P3 ALADIN": "tab:green"}
+"""One colour per method, as in `forlab.studies.ch08_sensitivity`."""
+
+TIME_TICKS = tuple(m * 10.0**e for e in range(-3, 7) for m in (1, 2, 5))
+"""Where a log axis of times or time ratios is labelled (`forlab.book.plots.log_ticks`)."""
 
 
 def default_figure(dflt: pd.DataFrame, system: str):
     """Bars per method of the default runs: mean cost deviation (%), online time against the integrated AC-OPF's
-    (ms), data exchanged (kB). Returns the Figure."""
+    (ms, log scale), data exchanged (kB); one legend. Drawn for the book's column (7.5 in). Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 3, figsize=(12, 3.4))
-    names = dflt.method.str.replace(" ", "\n", n=1)
-    ax[0].bar(names, dflt.deviation_mean_pct, color="tab:blue")
+    from forlab.book import plots
+
+    fig, ax = plt.subplots(1, 3, figsize=(7.5, 3.3), layout="constrained")
+    names = [m.split(" ")[0] for m in dflt.method]
+    colors = [COLORS.get(m, "tab:grey") for m in dflt.method]
+    ax[0].bar(names, dflt.deviation_mean_pct, color=colors)
     ax[0].set_ylabel("mean cost deviation (%)")
-    ax[1].bar(names, dflt.online_ms, color="tab:orange", label="online (TSO + slowest DSO, or ALADIN run)")
+    ax[1].bar(names, dflt.online_ms, color=colors, label="online: TSO + slowest DSO, or the ALADIN run")
     ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--",
               label="integrated AC-OPF, same run")
+    ax[1].set_yscale("log")
+    plots.log_ticks(ax[1].yaxis, TIME_TICKS)
     ax[1].set_ylabel("time (ms)")
-    ax[1].legend(fontsize=7)
-    ax[2].bar(names, dflt["bytes"] / 1e3, color="tab:green")
+    ax[2].bar(names, dflt["bytes"] / 1e3, color=colors)
     ax[2].set_ylabel("data exchanged (kB)")
     for a in ax:
         a.grid(alpha=0.3, axis="y")
-        a.tick_params(axis="x", labelsize=8)
-    fig.suptitle(f"{system}: the method chapters' default runs", fontsize=10)
-    fig.tight_layout()
+        a.grid(False, axis="x")
+    fig.legend(*ax[1].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     return fig
 
 
 def systems_figure(sys_t: pd.DataFrame):
     """Per study system and method: mean cost deviation (%, log, with P1's paper bound) and online time over the
-    integrated AC-OPF's (log). Returns the Figure; None for an empty table."""
+    integrated AC-OPF's (log), one panel above the other, one legend. Returns the Figure; None for an empty table."""
     import matplotlib.pyplot as plt
+
+    from forlab.book import plots
 
     if sys_t.empty:
         return None
     order = list(dict.fromkeys(sys_t.system))
-    methods = list(dict.fromkeys(sys_t.method))
-    fig, ax = plt.subplots(1, 2, figsize=(12, 3.8))
+    methods = sorted(dict.fromkeys(sys_t.method), key=_method_rank)
+    fig, ax = plt.subplots(2, 1, figsize=(7.5, 5.8), sharex=True, layout="constrained")
     w = 0.8 / len(methods)
     for k, m in enumerate(methods):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
         x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w
-        ax[0].bar(x, g.deviation_mean_pct.clip(lower=1e-6), w, label=m)
-        ax[1].bar(x, g.time_ratio, w, label=m)
+        ax[0].bar(x, g.deviation_mean_pct.clip(lower=1e-6), w, label=m, color=COLORS.get(m))
+        ax[1].bar(x, g.time_ratio, w, color=COLORS.get(m))
     ax[0].set_yscale("log")
-    ax[0].axhline(0.058, color="grey", linestyle=":", label="P1 paper's bound 0.058 %")
+    plots.log_ticks(ax[0].yaxis, [10.0**e for e in range(-6, 3)], "{:.0e}")
+    ax[0].axhline(0.058, color="grey", linestyle=":", label="P1 paper's bound, 0.058 %")
     ax[0].set_ylabel("mean cost deviation (%)")
-    ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="integrated AC-OPF")
+    ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="online time = integrated AC-OPF time")
     ax[1].set_yscale("log")
-    ax[1].set_ylabel("online time / integrated AC-OPF")
+    plots.log_ticks(ax[1].yaxis, [10.0**e for e in range(-2, 5)])
+    ax[1].set_ylabel("online / integrated time")
+    ax[1].set_xticks(np.arange(len(order)))
+    ax[1].set_xticklabels(order, rotation=20, ha="right")
     for a in ax:
-        a.set_xticks(np.arange(len(order)))
-        a.set_xticklabels(order, rotation=20, ha="right", fontsize=8)
         a.grid(alpha=0.3, axis="y")
-        a.legend(fontsize=7)
-    fig.tight_layout()
+        a.grid(False, axis="x")
+    entries = dict(zip(*reversed(ax[0].get_legend_handles_labels())))
+    entries.update(zip(*reversed(ax[1].get_legend_handles_labels())))
+    # three columns filled top to bottom: the methods in the first row, the two reference lines in the second
+    keys = [*methods, "P1 paper's bound, 0.058 %", "online time = integrated AC-OPF time"]
+    keys = [keys[i] for i in (0, 3, 1, 4, 2) if i < len(keys)] if len(methods) == 3 else keys
+    fig.legend([entries[k] for k in keys], keys, loc="outside upper center", ncol=3)
     return fig
 
 
 def _robustness(sens_t: pd.DataFrame) -> str:
-    """The robustness statement: the largest change of deviation (percentage points) under one factor."""
+    """The robustness statement: the largest change of deviation (percentage points) under one factor, the factors
+    named as chapter 08 names them (`forlab.studies.ch08_sensitivity.FACTORS`)."""
+    from forlab.studies.ch08_sensitivity import FACTORS
+
     ok = sens_t[sens_t.error == ""]
     spread = ok.groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min()).unstack()
+    spread = spread.rename(columns=lambda k: FACTORS.get(k, k))
     worst = spread.stack().idxmax()
     return (f"- **Robustness** ({{doc}}`08_sensitivity`): the largest change of deviation under one factor is "
-            f"{spread.stack().max():.4f} percentage points, for {worst[0]} when the {worst[1]} changes; "
+            f"{spread.stack().max():.4f} percentage points, for {worst[0]} when the "
+            f"{'number of ' if worst[1] == FACTORS['fpus'] else ''}{worst[1]} changes; "
             + "; ".join(f"{m}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.dropna().items())
                         for m, r in spread.iterrows()) + " (percentage points of deviation).")
 
@@ -396,7 +487,8 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     return "\n".join(lines)
 
 
-__all__ = ["METHOD_NAMES", "NO_PAPER_STORES", "PROFILES", "REVEALS", "ROW", "best", "chapter_store", "default_figure",
-           "default_rows", "from_store", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "per_system", "printed",
-           "profile", "profile_rows", "profile_text", "reveal_table", "run", "sources", "systems_figure", "to_store",
+__all__ = ["COLORS", "METHOD_NAMES", "NO_PAPER_STORES", "PAGE_HEADERS", "PAGE_TABLES", "PROFILES", "PROFILE_SOURCES",
+           "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
+           "from_store", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
+           "profile", "profile_rows", "reveal_text", "run", "sources", "sources_text", "systems_figure", "to_store",
            "validate", "which_method_text"]

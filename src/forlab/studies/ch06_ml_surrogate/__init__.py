@@ -16,24 +16,35 @@ Paper step / equation -> function (the chapter's table; METHODS.md 'P2: ML surro
 from forlab.studies.ch06_ml_surrogate.figures import (
     coverage_figure,
     history_figure,
+    input_label,
+    nice_log_ticks,
     scaling_figure,
     slice_figure,
     sweep_figure,
 )
 from forlab.studies.ch06_ml_surrogate.readers import (
     COVERAGE_GRID,
+    SYSTEM_DS,
+    benchmark_shown,
     benchmark_table,
     cases,
     certify_table,
+    coverage_shown,
     coverage_summary,
     coverage_table,
+    dataset_shown,
     dataset_table,
     keys,
+    payload_shown,
     payload_table,
     per_system,
+    per_system_shown,
     refine_table,
+    rounds_shown,
     runs,
+    scores_shown,
     scores_table,
+    sweep_keys,
 )
 from forlab.studies.ch06_ml_surrogate.steps import (
     DSCase,
@@ -62,10 +73,12 @@ from forlab.studies.ch06_ml_surrogate.text import (
 )
 
 __all__ = [
-    "COVERAGE_GRID", "DSCase", "benchmark_summary", "benchmark_system", "benchmark_table", "benchmark_targets",
-    "benchmark_text", "build_cases", "cases", "certify_table", "check_params", "coverage_figure", "coverage_summary",
-    "coverage_table", "coverage_text", "dataset_table", "default_slices", "failures", "fit_case", "flow_speed_text",
-    "history_figure", "keys", "offline_text", "options", "paper_run_text", "payload_table", "per_system",
-    "polytope_centre", "provenance_text", "refine_table", "region_slice", "run", "runs", "safety_summary",
-    "scaling_figure", "scaling_text", "scores_table", "slice_figure", "span", "sweep", "sweep_figure", "to_store",
+    "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
+    "benchmark_table", "benchmark_targets", "benchmark_text", "build_cases", "cases", "certify_table", "check_params",
+    "coverage_figure", "coverage_shown", "coverage_summary", "coverage_table", "coverage_text", "dataset_shown",
+    "dataset_table", "default_slices", "failures", "fit_case", "flow_speed_text", "history_figure", "input_label",
+    "keys", "nice_log_ticks", "offline_text", "options", "paper_run_text", "payload_shown", "payload_table",
+    "per_system", "per_system_shown", "polytope_centre", "provenance_text", "refine_table", "region_slice",
+    "rounds_shown", "run", "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table",
+    "slice_figure", "span", "sweep", "sweep_figure", "sweep_keys", "to_store",
 ]

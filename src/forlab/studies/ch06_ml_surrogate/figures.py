@@ -1,24 +1,54 @@
-"""Figures of the ML-surrogate chapter, drawn from its store only; each function returns a matplotlib Figure."""
+"""Figures of the ML-surrogate chapter, drawn from its store only; each function returns a matplotlib Figure.
+
+Every figure is drawn for the book's text column (`forlab.book.plots.STYLE`: at most 7.5 in wide, the style's font
+sizes, one legend per figure, plain tick labels on logarithmic axes); a figure with one block of panels per DS gives
+each DS a row (a subfigure) titled with its "system/DS" key.
+"""
 
 from __future__ import annotations
+
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.ticker import NullLocator
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
+from forlab.book.plots import log_ticks
 from forlab.grid.capability import as_chart
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
-__all__ = ["coverage_figure", "history_figure", "scaling_figure", "slice_figure", "sweep_figure"]
+__all__ = ["coverage_figure", "history_figure", "input_label", "nice_log_ticks", "scaling_figure", "slice_figure", "sweep_figure"]
 
-SWEEP_PANELS = (("sweep_accuracy", "held-out accuracy"), ("sweep_false_feasible_rate", "held-out false-feasible rate"),
-                ("sweep_vertex_infeasible_share", "infeasible share of vertices"))
+WIDTH = 7.5
+"""Width of every figure of the chapter (in): the book's text column."""
+SWEEP_PANELS = (("sweep_accuracy", "held-out\naccuracy (%)"),
+                ("sweep_false_feasible_rate", "held-out false-\nfeasible rate (%)"),
+                ("sweep_vertex_infeasible_share", "infeasible\nvertices (%)"))
 SLICE_COLOURS = ListedColormap(["#f4a6a6", "#a6dba0"])
 """Infeasible (red) and feasible (green) cells of a region slice."""
+INPUT_WORDS = {"p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "|V| (p.u.)", "dva_degree": "angle difference (°)"}
 
 
-def _fpu_panel(ax, st, i: int, k: int, kind: str, title: str, max_points: int) -> None:
+def input_label(name: str) -> str:
+    """An input of the surrogate in words with units: "fpu1_q_mvar" -> "FPU 1 Q (Mvar)", "pcc0_vm_pu" ->
+    "PCC 0 |V| (p.u.)", "pcc1_dva_degree" -> "PCC 1 angle difference (°)", "load_scale" -> "DS load factor"."""
+    if name == "load_scale":
+        return "DS load factor"
+    m = re.fullmatch(r"(fpu|pcc)(\d+)_(\w+)", name)
+    if m is None or m.group(3) not in INPUT_WORDS:
+        return name
+    return f"{m.group(1).upper()} {m.group(2)} {INPUT_WORDS[m.group(3)]}"
+
+
+def _ds_rows(fig, n: int, height_ratios=None):
+    """One subfigure per DS row of ``fig``."""
+    return np.atleast_1d(fig.subfigures(n, 1, height_ratios=height_ratios))
+
+
+def _fpu_panel(ax, st, i: int, k: int, kind: str, max_points: int) -> None:
     """FPU k of DS row i: chart outline, LHS samples (green feasible, red infeasible), other samples as crosses."""
     names = [str(n) for n in st.input_name.values[i] if str(n)]
     origin = st.origin.values[i]
@@ -29,148 +59,208 @@ def _fpu_panel(ax, st, i: int, k: int, kind: str, title: str, max_points: int) -
     show = np.flatnonzero(lhs)[:max_points]
     chart = as_chart(str(st.fpu_chart.values[i, k]))
     p, q = u[:, names.index(f"fpu{k}_p_mw")], u[:, names.index(f"fpu{k}_q_mvar")]
-    ax.scatter(p[show], q[show], c=np.where(feas[show], "tab:green", "tab:red"), s=3, alpha=0.35, lw=0)
-    ax.scatter(p[~lhs], q[~lhs], marker="x", s=8, c="k", alpha=0.4, lw=0.6)
+    # thousands of points: rasterized inside the vector figure, so that the page stays small
+    ax.scatter(p[show], q[show], c=np.where(feas[show], "tab:green", "tab:red"), s=3, alpha=0.35, lw=0,
+               rasterized=True)
+    ax.scatter(p[~lhs], q[~lhs], marker="x", s=8, c="k", alpha=0.4, lw=0.6, rasterized=True)
     outline = chart.vertices_for_plot()
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
-    ax.set_title(f"{title}\nFPU {k} ({kind})", fontsize=8)
-    ax.set_xlabel("p (MW)", fontsize=8)
-    ax.set_ylabel("q (Mvar)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_title(f"FPU {k} ({kind})")
+    ax.set_xlabel("P (MW)")
+    ax.xaxis.set_major_locator(MaxNLocator(3))
+    ax.yaxis.set_major_locator(MaxNLocator(4))
 
 
-def coverage_figure(st, keys=None, max_points: int = 1500):
-    """One row per DS, one panel per FPU: chart outline, LHS samples (green feasible, red infeasible), boundary and
-    refinement samples as crosses."""
+COVERAGE_LEGEND = [
+    Line2D([], [], ls="", marker="o", color="tab:green", label="feasible (Latin Hypercube)"),
+    Line2D([], [], ls="", marker="o", color="tab:red", label="infeasible (Latin Hypercube)"),
+    Line2D([], [], ls="", marker="x", color="k", label="boundary or refinement sample"),
+    Line2D([], [], color="k", label="PQ chart"),
+]
+
+
+def coverage_figure(st, keys=None, max_points: int = 1500, columns: int = 4):
+    """One block per DS, one panel per FPU (``columns`` panels a row): chart outline, LHS samples (green feasible, red
+    infeasible; the first ``max_points``), boundary and refinement samples as crosses; one legend."""
     every = store_keys(st)
     keys = every if keys is None else list(keys)
     rows = [every.index(k) for k in keys]
-    n_fpu = int(max(st.n_fpu.values[rows]))
-    fig, axes = plt.subplots(len(rows), n_fpu, figsize=(3.0 * n_fpu, 2.9 * len(rows)), squeeze=False)
-    for r, i in enumerate(rows):
+    n_fpu = [len([x for x in st.fpu_kind.values[i] if str(x)]) for i in rows]
+    lines = [int(np.ceil(n / columns)) for n in n_fpu]
+    fig = plt.figure(figsize=(WIDTH, 0.5 + sum(2.25 * n for n in lines)), layout="constrained")
+    for sub, i, key, n, n_lines in zip(_ds_rows(fig, len(rows), lines), rows, keys, n_fpu, lines):
         kinds = [str(x) for x in st.fpu_kind.values[i] if str(x)]
-        for k in range(n_fpu):
-            if k >= len(kinds):
-                axes[r, k].axis("off")
+        axes = sub.subplots(n_lines, columns, squeeze=False).ravel()
+        for k, ax in enumerate(axes):
+            if k >= n:
+                ax.axis("off")
                 continue
-            _fpu_panel(axes[r, k], st, i, k, kinds[k], keys[r], max_points)
-    fig.tight_layout()
+            _fpu_panel(ax, st, i, k, kinds[k], max_points)
+        axes[0].set_ylabel("Q (Mvar)")
+        sub.suptitle(key)
+    fig.legend(handles=COVERAGE_LEGEND, loc="outside lower center", ncols=2)
     return fig
 
 
 def history_figure(st):
     """One row per DS: training loss (left) and held-out accuracy and false-feasible rate (right) of the final
-    polytope over its L-BFGS iterations; dotted lines at the temperature steps."""
+    polytope over its L-BFGS iterations; dotted lines at the temperature steps; one legend."""
     every = store_keys(st)
-    fig, axes = plt.subplots(len(every), 2, figsize=(11, 3.0 * len(every)), squeeze=False)
-    for r, key in enumerate(every):
+    fig = plt.figure(figsize=(WIDTH, 0.6 + 2.5 * len(every)), layout="constrained")
+    for sub, (r, key) in zip(_ds_rows(fig, len(every)), enumerate(every)):
         h = st.isel(ds=r)
         ok = np.isfinite(h.history_loss.values)
         it = np.arange(ok.sum())
         temp = h.history_stage_temperature.values[ok]
         steps = np.flatnonzero(np.diff(temp) != 0) + 1
-        axes[r, 0].semilogy(it, h.history_loss.values[ok])
-        axes[r, 1].plot(it, h.history_val_accuracy.values[ok], label="held-out accuracy")
-        axes[r, 1].plot(it, h.history_val_false_feasible_rate.values[ok], label="held-out false-feasible rate")
-        for ax in axes[r]:
+        axes = sub.subplots(1, 2, sharex=True)
+        axes[0].semilogy(it, h.history_loss.values[ok], color="k")
+        axes[1].plot(it, 100 * h.history_val_accuracy.values[ok], color="tab:blue")
+        axes[1].plot(it, 100 * h.history_val_false_feasible_rate.values[ok], color="tab:orange")
+        for ax in axes:
             for s in steps:
                 ax.axvline(s, color="grey", lw=0.8, ls=":")
             ax.set_xlabel("L-BFGS iteration")
-            ax.set_title(key, fontsize=9)
-        axes[r, 0].set_ylabel("training loss")
-        axes[r, 1].set_ylabel("share (margin labels)")
-        axes[r, 1].legend(fontsize=8)
-    fig.tight_layout()
+        axes[0].set_ylabel("training loss")
+        axes[1].set_ylabel("share (%), margin labels")
+        sub.suptitle(key)
+    handles = [Line2D([], [], color="k", label="training loss"),
+               Line2D([], [], color="tab:blue", label="held-out accuracy"),
+               Line2D([], [], color="tab:orange", label="held-out false-feasible rate"),
+               Line2D([], [], color="grey", lw=0.8, ls=":", label="temperature step")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
 
 
 def sweep_figure(st, keys=None):
-    """One row per DS: held-out accuracy, false-feasible rate and infeasible vertex share against the training-set
-    size, one line per K; last panel: the regressors' held-out RMSE of P (kW) and Q (kvar) against the size (they do
-    not depend on K)."""
+    """One column per DS (``keys``, default every DS: pass at most three), one row per measure against the
+    training-set size: held-out accuracy, false-feasible rate and infeasible share of the polytope's vertices, one
+    line per K; last row: the regressors' held-out RMSE of P (kW) and Q (kvar), which do not depend on K. Rows share
+    their y axis, so the DSs compare directly; one legend."""
     keys = store_keys(st) if keys is None else list(keys)
     ns = st.n_train.values
-    fig, axes = plt.subplots(len(keys), 4, figsize=(16, 2.9 * len(keys)), squeeze=False)
-    for r, key in enumerate(keys):
-        for c, (var, label) in enumerate(SWEEP_PANELS):
-            ax = axes[r, c]
-            for k in st.facets.values:
-                ax.plot(ns, st[var].sel(ds=key, facets=k).values, "o-", ms=3, label=f"K = {int(k)}")
-            ax.set_ylabel(label, fontsize=8)
-        ax = axes[r, 3]
+    fig, axes = plt.subplots(4, len(keys), figsize=(WIDTH, 8.0), sharex=True, sharey="row", squeeze=False,
+                             layout="constrained")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for c, key in enumerate(keys):
+        for r, (var, _label) in enumerate(SWEEP_PANELS):
+            for j, k in enumerate(st.facets.values):
+                axes[r, c].plot(ns, 100 * st[var].sel(ds=key, facets=k).values, "o-", ms=3, color=colours[j])
+        ax = axes[3, c]
         k0 = st.facets.values[0]
-        ax.plot(ns, 1e3 * st.sweep_p_mw_rmse.sel(ds=key, facets=k0).values, "o-", ms=3, label="P (kW)")
-        ax.plot(ns, 1e3 * st.sweep_q_mvar_rmse.sel(ds=key, facets=k0).values, "s--", ms=3, label="Q (kvar)")
+        ax.plot(ns, 1e3 * st.sweep_p_mw_rmse.sel(ds=key, facets=k0).values, "o-", ms=3, color="k")
+        ax.plot(ns, 1e3 * st.sweep_q_mvar_rmse.sel(ds=key, facets=k0).values, "s--", ms=3, color="k")
         ax.set_yscale("log")
-        ax.set_ylabel("regressor held-out RMSE", fontsize=8)
-        for ax in axes[r]:
-            ax.set_xscale("log")
-            ax.set_xticks(ns, [str(int(n)) for n in ns])
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xlabel("training samples", fontsize=8)
-            ax.set_title(key, fontsize=8)
-            ax.tick_params(labelsize=7)
-        axes[r, 0].legend(fontsize=7)
-        axes[r, 3].legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_xlabel("training samples")
+        axes[0, c].set_title(key.replace("/", "/\n"))
+        ax.set_xscale("log")
+        log_ticks(ax.xaxis, ns)
+    rmse = [st[v].sel(ds=keys).values for v in ("sweep_p_mw_rmse", "sweep_q_mvar_rmse")]
+    log_ticks(axes[3, 0].yaxis, nice_log_ticks(1e3 * np.concatenate([r.ravel() for r in rmse])))
+    for r, (_var, label) in enumerate(SWEEP_PANELS):
+        axes[r, 0].set_ylabel(label)
+    axes[3, 0].set_ylabel("regressor held-out\nRMSE (kW, kvar)")
+    handles = [Line2D([], [], marker="o", ms=3, color=colours[j], label=f"K = {int(k)}")
+               for j, k in enumerate(st.facets.values)]
+    handles += [Line2D([], [], marker="o", ms=3, color="k", label="P RMSE (kW)"),
+                Line2D([], [], marker="s", ms=3, ls="--", color="k", label="Q RMSE (kvar)")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), columnspacing=1.2,
+               handlelength=1.6)
     return fig
 
 
-def _slice_panel(ax, st, i: int, j: int, key: str) -> None:
+def _slice_panel(ax, st, i: int, j: int) -> None:
     """Slice j of DS row i: the true region (colours), the polytope (hatched, black edge) and the TSO's peak point."""
     names = [str(n) for n in st.input_name.values[i] if str(n)]
     xname, yname = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
-    if not xname:
-        ax.axis("off")
-        return
     xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
-    ax.pcolormesh(xs, ys, st.slice_feasible.values[i, j], cmap=SLICE_COLOURS, vmin=0, vmax=1, shading="nearest")
+    ax.pcolormesh(xs, ys, st.slice_feasible.values[i, j], cmap=SLICE_COLOURS, vmin=0, vmax=1, shading="nearest",
+                  rasterized=True)
     g = st.slice_g.values[i, j]
     if np.isfinite(g).any() and np.nanmin(g) < 0:
-        ax.contourf(xs, ys, g, levels=[np.nanmin(g) - 1.0, 0.0], colors="none", hatches=["///"])
+        ax.contourf(xs, ys, g, levels=[np.nanmin(g) - 1.0, 0.0], colors="none", hatches=["///"], rasterized=True)
     if np.isfinite(g).any() and np.nanmin(g) < 0 < np.nanmax(g):
         ax.contour(xs, ys, g, levels=[0.0], colors="k", linewidths=1.2)
     up = st.tso_u_peak.values[i]
     ax.plot(up[names.index(xname)], up[names.index(yname)], "k*", ms=12)
-    ax.set_xlabel(xname)
-    ax.set_ylabel(yname)
-    ax.set_title(key, fontsize=9)
+    ax.set_xlabel(input_label(xname))
+    ax.set_ylabel(input_label(yname))
+    ax.xaxis.set_major_locator(MaxNLocator(3))
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.grid(False)
+
+
+SLICE_LEGEND = [
+    Patch(facecolor="#a6dba0", label="feasible (power flow)"),
+    Patch(facecolor="#f4a6a6", label="infeasible (power flow)"),
+    Patch(facecolor="white", edgecolor="k", hatch="///", label="polytope g(u) ≤ 0"),
+    Line2D([], [], ls="", marker="*", ms=10, color="k", label="TSO's choice, peak scenario"),
+]
 
 
 def slice_figure(st):
     """One row per DS, one panel per region slice: the truth from power flows (green feasible, red infeasible, white
     outside the sampled domain), the polytope g(u) <= 0 hatched with a black edge, and the TSO's choice of the same
-    two inputs in the peak scenario (star)."""
+    two inputs in the peak scenario (star); one legend."""
     every = store_keys(st)
-    n_sl = st.sizes.get("slice", 0)
-    fig, axes = plt.subplots(len(every), max(n_sl, 1), figsize=(4.2 * max(n_sl, 1), 3.6 * len(every)),
-                             squeeze=False)
-    for i, key in enumerate(every):
-        for j in range(n_sl):
-            _slice_panel(axes[i, j], st, i, j, key)
-    fig.tight_layout()
+    n_sl = max(st.sizes.get("slice", 0), 1)
+    fig = plt.figure(figsize=(WIDTH, 0.7 + 2.6 * len(every)), layout="constrained")
+    for sub, (i, key) in zip(_ds_rows(fig, len(every)), enumerate(every)):
+        axes = sub.subplots(1, n_sl, squeeze=False)[0]
+        for j, ax in enumerate(axes):
+            if j >= st.sizes.get("slice", 0) or not str(st.slice_x_name.values[i, j]):
+                ax.axis("off")
+                continue
+            _slice_panel(ax, st, i, j)
+        sub.suptitle(key)
+    fig.legend(handles=SLICE_LEGEND, loc="outside lower center", ncols=2)
     return fig
 
 
 def scaling_figure(t, per_sys):
     """Cost deviation (left) and time ratio (middle) per scenario against the DS buses of the system, and the solve
-    times themselves (right: integrated as grey squares); ``t`` and ``per_sys`` from `benchmark_table`."""
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
-    for s_name, g in t.groupby("system", sort=False):
+    times themselves (right: integrated AC-OPF as squares, surrogate TSO as circles); ``t`` and ``per_sys`` from
+    `benchmark_table`. One colour per system, one legend."""
+    fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    handles = []
+    for c, (s_name, g) in enumerate(t.groupby("system", sort=False)):
         x = np.full(len(g), per_sys.ds_buses[s_name])
-        ax[0].plot(x, g.deviation_pct, "o", alpha=0.5, label=s_name)
-        ax[1].plot(x, g.time_ratio, "o", alpha=0.5, label=s_name)
-        ax[2].plot(x, 1e3 * g.integrated_time_s, "s", alpha=0.5, color="grey")
-        ax[2].plot(x, 1e3 * g.tso_time_s, "o", alpha=0.5)
+        colour = colours[c % len(colours)]
+        ax[0].plot(x, g.deviation_pct, "o", alpha=0.5, color=colour)
+        ax[1].plot(x, g.time_ratio, "o", alpha=0.5, color=colour)
+        ax[2].plot(x, 1e3 * g.integrated_time_s, "s", alpha=0.5, mfc="none", color=colour)
+        ax[2].plot(x, 1e3 * g.tso_time_s, "o", alpha=0.5, color=colour)
+        handles.append(Line2D([], [], ls="", marker="o", color=colour, label=s_name))
+    handles += [Line2D([], [], ls="", marker="s", mfc="none", color="grey", label="integrated AC-OPF (right)"),
+                Line2D([], [], ls="", marker="o", color="grey", label="surrogate TSO (right)")]
     ax[0].set_ylabel("cost deviation (%)")
-    ax[1].set_ylabel("TSO / integrated solve time")
+    ax[1].set_ylabel("time ratio TSO / integrated")
     ax[1].axhline(1.0, color="grey", ls=":")
-    ax[2].set_ylabel("solve time (ms); grey squares: integrated")
+    ax[2].set_ylabel("solve time (ms)")
     ax[2].set_yscale("log")
+    log_ticks(ax[2].yaxis, nice_log_ticks(1e3 * np.r_[t.integrated_time_s, t.tso_time_s]))
     for a in ax:
-        a.set_xlabel("DS buses in the system")
+        a.set_xlabel("DS buses")
         a.set_xscale("log")
-        a.grid(alpha=0.3)
-    ax[0].legend(fontsize=7)
-    fig.tight_layout()
+        log_ticks(a.xaxis, nice_log_ticks(per_sys.ds_buses))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
+
+
+def nice_log_ticks(values, most: int = 5) -> list[float]:
+    """Tick values for a logarithmic axis over the finite positive ``values``: the numbers 1, 2, 5 x 10^n inside
+    their range (only the powers of ten when that gives more than ``most``; 1 to 9 x 10^n when it gives fewer than
+    two), so that a few plain labels never overlap."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return []
+    lo, hi = v.min() / 1.05, v.max() * 1.05
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    ticks = []
+    for mantissas in ((1, 2, 5), (1,), tuple(range(1, 10))):
+        ticks = [m * 10.0 ** e for e in decades for m in mantissas if lo <= m * 10.0 ** e <= hi]
+        if 2 <= len(ticks) <= most or (mantissas == (1,) and len(ticks) >= 2):
+            return ticks
+    return ticks

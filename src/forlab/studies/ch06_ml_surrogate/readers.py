@@ -11,11 +11,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from forlab.book.tables import table
+from forlab.book.tables import printable, table
 from forlab.grid.capability import as_chart
 
-__all__ = ["COVERAGE_GRID", "benchmark_table", "cases", "certify_table", "coverage_summary", "coverage_table",
-           "dataset_table", "keys", "payload_table", "refine_table", "runs", "scores_table"]
+__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "cases", "certify_table",
+           "coverage_shown", "coverage_summary", "coverage_table", "dataset_shown", "dataset_table", "keys",
+           "payload_shown", "payload_table", "per_system_shown", "refine_table", "rounds_shown", "runs",
+           "scores_shown", "scores_table", "sweep_keys"]
 
 COVERAGE_GRID = 12
 """Cells per axis of the grid over a chart's bounding box on which `coverage_table` counts samples."""
@@ -109,10 +111,13 @@ def coverage_table(st, grid: int = COVERAGE_GRID) -> pd.DataFrame:
 
 
 def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
-    """`coverage_table` per chart kind: FPUs, smallest share inside, smallest share of cells hit, density range."""
-    return cov.groupby("chart").agg(FPUs=("LHS samples", "size"), inside_min_pct=("inside chart (%)", "min"),
-                                    cells_hit_min_pct=("cells hit (%)", "min"),
-                                    density_min=("density ratio", "min"), density_max=("density ratio", "max"))
+    """`coverage_table` per chart kind (index "chart kind"): FPUs, smallest share inside the chart (%), smallest share
+    of grid cells hit (%), smallest and largest density ratio."""
+    return cov.groupby("chart").agg(**{
+        "FPUs": ("LHS samples", "size"), "smallest share inside (%)": ("inside chart (%)", "min"),
+        "smallest share of cells hit (%)": ("cells hit (%)", "min"),
+        "smallest density ratio": ("density ratio", "min"), "largest density ratio": ("density ratio", "max"),
+    }).rename_axis("chart kind")
 
 
 def refine_table(st) -> pd.DataFrame:
@@ -195,3 +200,109 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     out["offline_s"] = offline.reindex(out.index).to_numpy()
     out["ds_buses"] = c.n_bus.groupby(c.system.values, sort=False).sum().reindex(out.index).to_numpy()
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the tables as a reader sees them: headers in words with units, missing values as "–", no wider than the text column
+# ----------------------------------------------------------------------------------------------------------------------
+SYSTEM_DS = "system / DS"
+"""Index name of the per-DS tables on the page."""
+
+
+def _per_ds(frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-DS table with its keys written "system / DS", so that a long key can wrap in a narrow column."""
+    names = [SYSTEM_DS if n == "system/DS" else n for n in frame.index.names]
+    if isinstance(frame.index, pd.MultiIndex):
+        level = frame.index.names.index("system/DS")
+        index = frame.index.set_levels(frame.index.levels[level].str.replace("/", " / "), level=level)
+    else:
+        index = frame.index.str.replace("/", " / ")
+    return frame.set_axis(index.set_names(names))
+
+
+def sweep_keys(st) -> list[str]:
+    """The DSs the chapter draws the accuracy sweep of when a store has more than fits the column: the first DS with
+    the fewest buses and the first with the most (one key when they are the same)."""
+    c = cases(st)
+    return list(dict.fromkeys([c.n_bus.idxmin(), c.n_bus.idxmax()]))
+
+
+def dataset_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`dataset_table` as the chapter prints it, in two tables that fit the column: the datasets (size, inputs,
+    samples of all kinds, feasible share; the Latin Hypercube samples are the parameter ``n_samples``) and the DSO's
+    offline work (power-flow speed, linear solver, times)."""
+    d = _per_ds(dataset_table(st))
+    d["flows/s"] = d["flows/s"].astype(int)
+    sizes = printable(d, {"buses": "buses", "FPUs": "FPUs", "PCCs": "PCCs", "inputs": "inputs d",
+                          "all samples": "samples", "feasible (%)": "feasible (%)"})
+    work = printable(d, {"flows/s": "power flows per second", "linear solver": "linear solver",
+                         "power flows (s)": "power flows (s)",
+                         "refine + fit + certify (s)": "refinement, fit and certification (s)"})
+    return sizes, work
+
+
+def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`scores_table` as the chapter prints it (rounded to 3 decimals), in two tables that fit the column: the
+    polytope on the held-out samples with its training time, then the check at fresh vertices and the regressors'
+    errors."""
+    s = _per_ds(scores_table(st).round(3))
+    held_out = printable(s, {"K": "facets K", "accuracy (%)": "accuracy (%)",
+                             "false-feasible (%)": "false-feasible (%)", "false-infeasible (%)": "false-infeasible (%)",
+                             "train time (s)": "training time (s)"})
+    vertices = printable(s, {"infeasible vertices (%)": "infeasible vertices (%)",
+                             "worst vertex V distance (p.u.)": "smallest vertex voltage margin (p.u.)",
+                             "worst vertex loading (%)": "largest vertex loading (%)", "P RMSE (kW)": "P RMSE (kW)",
+                             "Q RMSE (kvar)": "Q RMSE (kvar)", "P max error (kW)": "largest P error (kW)"})
+    return held_out, vertices
+
+
+def coverage_shown(cov: pd.DataFrame) -> pd.DataFrame:
+    """A `coverage_table` as the chapter prints it (rounded to 3 decimals)."""
+    return printable(_per_ds(cov.round(3)), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
+                                             "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
+                                             "density ratio": "density ratio"})
+
+
+def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A `refine_table` or `certify_table` as the chapter prints it: shares (%) to one decimal, "–" for a round that
+    did not run because the DS was certified earlier (None stays None)."""
+    if rounds is None:
+        return None
+    return printable(_per_ds(rounds.round(1)), {c: f"{c} (%)" for c in rounds.columns})
+
+
+BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed cost ($/h)": "proposed cost ($/h)",
+                   "deviation (%)": "deviation (%)", "PCC import error (MW)": "PCC import error (MW)",
+                   "violations": "violations"}
+BENCHMARK_TIMES = {"TS load (%)": "TS load (%)", "DS load (%)": "DS load (%)",
+                   "integrated (ms)": "integrated AC-OPF (ms)", "TSO (ms)": "surrogate TSO (ms)",
+                   "time ratio": "time ratio", "time reduction (%)": "time reduction (%)"}
+
+
+def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`benchmark_table`'s table as the chapter prints it, in two tables that fit the column: costs (cost, deviation,
+    import error, violations), then the scenario's load and the solve times, one row per system and scenario each."""
+    return printable(table, BENCHMARK_COSTS), printable(table, BENCHMARK_TIMES)
+
+
+PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",
+              "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": "mean time ratio",
+              "import_error_max_mw": "largest import error (MW)", "offline_s": "DSO offline work (s)"}
+
+
+def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
+    """`per_system` as the chapter prints it: feasible dispatches ("25 of 25"), deviation, mean time ratio, import
+    error and offline work per system (the worst time ratio and the mean solve times are in the sentences below it,
+    the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
+    p = per_sys.copy()
+    p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
+    p[["deviation_mean_pct", "deviation_max_pct", "import_error_max_mw"]] = \
+        p[["deviation_mean_pct", "deviation_max_pct", "import_error_max_mw"]].round(4)
+    p[["time_ratio_mean", "time_ratio_max"]] = p[["time_ratio_mean", "time_ratio_max"]].round(2)
+    p["offline_s"] = p.offline_s.round(0).astype(int)
+    return printable(p, PER_SYSTEM)
+
+
+def payload_shown(st) -> pd.DataFrame:
+    """`payload_table` as the chapter prints it (JSON size to 0.1 kB)."""
+    return _per_ds(payload_table(st).round({"JSON size (kB)": 1}))

@@ -105,8 +105,8 @@ def run(params: dict, log=print) -> xr.Dataset:
 def dataset_log(cases: list[DSCase]) -> str:
     """One line per DS case: its flows, their time and speed, the linear solver and the feasible share."""
     return "\n".join(
-        f"{case.key:32s} {case.data.sizes['sample']} flows in {case.data.attrs['elapsed_s']:.2f} s "
-        f"({case.data.attrs['flows_per_second']:.0f} flows/s, {case.data.attrs['method']} LU), "
+        f"{case.key}: {case.data.sizes['sample']} flows, {case.data.attrs['elapsed_s']:.2f} s "
+        f"({case.data.attrs['flows_per_second']:.0f}/s, {case.data.attrs['method']} LU), "
         f"{float(case.data['feasible'].mean()):.1%} feasible"
         for case in cases)
 

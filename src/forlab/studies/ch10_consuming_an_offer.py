@@ -1,0 +1,535 @@
+"""Chapter 10, consuming an offer as a TSO: what the receiver of a P1 offer file (`forlab.p1_for.offer.Offer`, the
+JSON a DSO sends) can do with that file alone, without any data of the DS grid.
+
+`run(params)` reads the offer file (`offer_path`: the parameter ``offer_file``, or a small offer this chapter makes
+first with `forlab.p1_for.representation.make_offer`, `write_small_offer`) and computes the chapter's store: the
+file's checks (table ``check``), the polynomial and the price evaluated with numpy at a few PCC points (table
+``point``, prefix ``pt_``), P-Q slices of the offered region (``slice_f`` over ``vslice``, ``q_mvar``, ``p_mw``), and
+a small TSO model (one TS bus with a generator and the DS import, eq. (p1-tso) in miniature) built in Pyomo
+(`forlab.p1_for.formulations.offer_pyomo_block`) and in CasADi (`forlab.p1_for.formulations.offer_casadi`): the two
+models' structure (table ``item``) and their solutions next to a numpy grid search (table ``solver``, prefix
+``sol_``). Every variable carries ``units`` ("1" for counts, flags, dimensionless values and text). Costs in $/h.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book import store as store_
+from forlab.book.tables import printable, table, to_dataset
+from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
+from forlab.p1_for.offer import Offer
+
+CHAPTER = "10_consuming_an_offer"
+GRID_POINTS = 31
+"""Points per axis of the numpy grid over the offer's box (validation, probe points, grid search)."""
+SLICE_POINTS = 121
+OUTSIDE_SHARE = 0.1
+"""How far beyond the box's upper P bound (share of the P range) the probe point outside the box lies."""
+NO_SOLVER = "no NLP solver"
+USD_H, USD_MWH = r"\$/h", r"\$/MWh"
+"""Currency units in generated Markdown: the dollar escaped, or MyST would read the text between two as math."""
+POINT_LABELS = {"deepest": "deepest offered point", "edge": "edge (+P from the deepest)",
+                "box_only": "in the box, not offered", "outside": "outside the box"}
+POINT_UNITS = {"p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.", "f": "1", "in_box": "1", "feasible": "1",
+               "price": "$/h", "dc_dp": "$/MWh", "dc_dq": "$/Mvarh"}
+POINT_HEADERS = {"label": "PCC point", "p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "V (p.u.)",
+                 "f": "f + m", "in_box": "in the box", "feasible": "offered", "price": "price ($/h)",
+                 "dc_dp": "dC/dP ($/MWh)"}
+SOLUTION_UNITS = {"status": "1", "pg_mw": "MW", "qg_mvar": "Mvar", "p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.",
+                  "gen_cost": "$/h", "price": "$/h", "total": "$/h", "f": "1", "time_s": "s"}
+SOLUTION_HEADERS = {"status": "status", "pg_mw": "generator P (MW)", "p_mw": "DS import P (MW)",
+                    "q_mvar": "DS import Q (Mvar)", "vm_pu": "V (p.u.)", "gen_cost": "generation ($/h)",
+                    "price": "offered price ($/h)", "total": "total ($/h)", "f": "f + m", "time_ms": "time (ms)"}
+STRUCTURE_ROWS = {"variables": "decision variables", "bounded": "variables with bounds",
+                  "equalities": "equality constraints (power balance)", "inequalities": "inequality constraints (region)",
+                  "terms": "terms of the region polynomial", "jacobian_nonzeros": "nonzeros of the constraint Jacobian"}
+PYOMO_COMPONENTS = {
+    "pg": ("Var", "generator active power (MW)"),
+    "qg": ("Var", "generator reactive power (Mvar)"),
+    "ds": ("Block", "the offer (offer_pyomo_block)"),
+    "ds.p_mw": ("Var", "DS import P (MW), within the box"),
+    "ds.q_mvar": ("Var", "DS import Q (Mvar), within the box"),
+    "ds.vm_pu": ("Var", "PCC voltage (p.u.), within the box"),
+    "ds.f": ("Expression", "f(x̃) + m, the region's polynomial"),
+    "ds.region": ("Constraint", "f(x̃) + m ≤ 0: the offered region"),
+    "ds.cost": ("Expression", "C(x̃), the offered price ($/h)"),
+    "p_balance": ("Constraint", "P_g = TS load + DS import P"),
+    "q_balance": ("Constraint", "Q_g = TS load + DS import Q"),
+    "gen_cost": ("Expression", "c₂ P_g² + c₁ P_g ($/h)"),
+    "total_cost": ("Objective", "minimise gen_cost + ds.cost"),
+}
+
+
+# --------------------------------------------------------------------------- the offer file
+def offer_path(params: dict) -> Path:
+    """The offer file the chapter reads: ``params["offer_file"]`` (relative to the repository root, wherever the
+    kernel runs), or, when it is empty, ``<store stem>-offer.json`` next to the chapter's store."""
+    given = params["offer_file"]
+    if given:
+        path = Path(given)
+        root = store_.repository_root()
+        return path if path.is_absolute() or root is None else root / path
+    target = store_.path_for(CHAPTER, params)
+    return target.with_name(f"{target.stem}-offer.json")
+
+
+def write_small_offer(params: dict, path: Path) -> Path:
+    """The DSO's side, done here so that the page has a file to read: sample and fit the offer of DS ``params["ds"]``
+    (``"<study system>/<DS>"``) with the small settings of the parameters, and save it as JSON at ``path``."""
+    from forlab.grid import td
+    from forlab.p1_for.representation import make_offer
+
+    system_name, ds_name = params["ds"].split("/")
+    system = td.load_system(system_name)
+    pcc = system.pcc[system.pcc.ds == ds_name].iloc[0]
+    offer, *_ = make_offer(
+        system.ds[ds_name], n_directions=params["n_directions"], face_grid=params["face_grid"],
+        n_labelled=params["n_labelled"], n_cost=params["n_cost"], degrees=tuple(params["degrees"]), regs=(1e-5,),
+        seed=params["seed"], pcc={"system": system_name, "ds": ds_name, "ts_bus": int(pcc.ts_bus)})
+    return offer.save(path)
+
+
+def validate_params(params: dict) -> None:
+    """ValueError naming the parameter that does not fit."""
+    if not params["offer_file"] and (not isinstance(params["ds"], str) or params["ds"].count("/") != 1):
+        raise ValueError(f"ds is written '<study system>/<DS>', got {params['ds']!r}")
+    if len(params["slice_positions"]) != 2 or not all(0 <= s <= 1 for s in params["slice_positions"]):
+        raise ValueError(f"slice_positions are two shares of the voltage range in [0, 1], got "
+                         f"{params['slice_positions']!r}")
+    for key in ("ts_load_mw", "gen_p_max_mw", "gen_q_max_mvar", "gen_cost_per_mwh", "gen_cost_per_mw2h"):
+        if not isinstance(params[key], (int, float)) or isinstance(params[key], bool) or params[key] < 0:
+            raise ValueError(f"{key} must be a non-negative number, got {params[key]!r}")
+
+
+def box_grid(offer: Offer, n: int = GRID_POINTS) -> np.ndarray:
+    """An n x n x n grid over the offer's box, physical units (n^3 x 3: MW, Mvar, p.u.)."""
+    axes = [np.linspace(lo, hi, n) for lo, hi in zip(offer.box.lo, offer.box.hi)]
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+
+
+def checks(offer: Offer, path: Path) -> pd.DataFrame:
+    """What a TSO can check on the file alone: format, box, polynomial, margin, price convexity, a non-empty region,
+    and an exact round trip. Columns: check, result (text), passed (bool)."""
+    raw = json.loads(Path(path).read_text())
+    box_lo, box_hi = np.asarray(offer.box.lo), np.asarray(offer.box.hi)
+    poly, cost = offer.polynomial, offer.cost
+    eig = np.linalg.eigvalsh(0.5 * (cost.H + cost.H.T))
+    grid = box_grid(offer)
+    share = float(offer.feasible(*grid.T).mean())
+    again = Offer.from_dict(raw).to_dict()
+    rows = [
+        ("format", f"{raw.get('format')!r}", raw.get("format") == "forlab-offer/1"),
+        ("box: lower < upper (MW, Mvar, p.u.)", (f"P {box_lo[0]:.1f}–{box_hi[0]:.1f}, Q {box_lo[1]:.1f}–"
+                                                 f"{box_hi[1]:.1f}, V {box_lo[2]:.3f}–{box_hi[2]:.3f}"),
+         bool(np.all(box_lo < box_hi))),
+        ("polynomial: one finite coefficient per monomial", f"degree {poly.degree}, {len(poly.coef)} coefficients",
+         bool(np.all(np.isfinite(poly.coef)) and len(poly.coef) == len(poly.exps))),
+        ("margin m ≥ 0", f"m = {poly.margin:.4f}", poly.margin >= 0),
+        ("price convex (H symmetric, eigenvalues ≥ 0)", f"eigenvalues {', '.join(f'{e:.3g}' for e in eig)}",
+         bool(np.allclose(cost.H, cost.H.T) and eig.min() >= -1e-9 * max(1.0, abs(eig).max()))),
+        ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered", share > 0),
+        ("read, write, read gives the same offer", "same dictionary" if again == raw else "differs", again == raw),
+    ]
+    return pd.DataFrame(rows, columns=["check", "result", "passed"])
+
+
+def rejection(path: Path) -> str:
+    """The error `Offer.from_dict` raises on the file with its format string changed (what a TSO sees on a file
+    that is not an offer)."""
+    raw = json.loads(Path(path).read_text()) | {"format": "some-other-format/2"}
+    try:
+        Offer.from_dict(raw)
+    except ValueError as err:
+        return f"{type(err).__name__}: {err}"
+    return "accepted"
+
+
+def rejection_text(st: xr.Dataset) -> str:
+    """Markdown: what `Offer.load` says about a file with another format string (stored by `run`)."""
+    return f"`{st.attrs['rejection']}`"
+
+
+# --------------------------------------------------------------------------- numpy evaluation
+def edge_point(offer: Offer, start: np.ndarray, direction=(1.0, 0.0, 0.0), steps: int = 200) -> np.ndarray:
+    """The last offered point on the ray from ``start`` (offered) along ``direction``: where f + m reaches 0
+    (bisection), or the box face when the region reaches it."""
+    d = np.asarray(direction, float)
+    with np.errstate(divide="ignore"):
+        room = np.where(d > 0, (offer.box.hi - start) / d, np.where(d < 0, (offer.box.lo - start) / d, np.inf))
+    ts = np.linspace(0.0, float(room.min()), steps + 1)
+    ok = offer.feasible(*(start + ts[:, None] * d).T)
+    if ok.all():
+        return start + ts[-1] * d
+    lo, hi = ts[np.argmin(ok) - 1], ts[np.argmin(ok)]
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if offer.feasible(*(start + mid * d))[0] else (lo, mid)
+    return start + lo * d
+
+
+def probe_points(offer: Offer) -> pd.DataFrame:
+    """Four PCC points (`POINT_LABELS`) with f + m, box membership, the offered verdict, the price and its slopes."""
+    grid = box_grid(offer)
+    f = offer.f(*grid.T)
+    deepest = grid[np.argmin(f)]
+    outside = deepest.copy()
+    outside[0] = offer.box.hi[0] + OUTSIDE_SHARE * (offer.box.hi[0] - offer.box.lo[0])
+    pts = np.array([deepest, edge_point(offer, deepest), grid[np.argmax(f)], outside])
+    xt = offer.box.normalise(pts)
+    _, dc = offer.gradients(*pts.T)
+    return pd.DataFrame({
+        "label": list(POINT_LABELS.values()), "p_mw": pts[:, 0], "q_mvar": pts[:, 1], "vm_pu": pts[:, 2],
+        "f": offer.f(*pts.T), "in_box": np.all(np.abs(xt) <= 1 + 1e-9, axis=1).astype(int),
+        "feasible": offer.feasible(*pts.T).astype(int), "price": offer.cost_of(*pts.T),
+        "dc_dp": dc[:, 0], "dc_dq": dc[:, 1],
+    }, index=pd.Index(list(POINT_LABELS), name="point"))
+
+
+def slices(offer: Offer, positions, n: int = SLICE_POINTS) -> xr.Dataset:
+    """f + m over P-Q grids (5 % beyond the box) at the voltages ``positions`` (shares of the box's V range)."""
+    lo, hi = np.asarray(offer.box.lo, float), np.asarray(offer.box.hi, float)
+    pad = 0.05 * (hi - lo)
+    p = np.linspace(lo[0] - pad[0], hi[0] + pad[0], n)
+    q = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
+    vms = lo[2] + np.asarray(positions, float) * (hi[2] - lo[2])
+    P, Q = np.meshgrid(p, q)
+    f = np.stack([offer.f(P.ravel(), Q.ravel(), np.full(P.size, v)).reshape(P.shape) for v in vms])
+    return xr.Dataset(
+        {"slice_f": (("vslice", "q_mvar", "p_mw"), f, {"units": "1", "long_name": "f + m (offered where <= 0)"})},
+        coords={"vslice": ("vslice", vms, {"units": "p.u.", "long_name": "PCC voltage of the slice"}),
+                "q_mvar": ("q_mvar", q, {"units": "Mvar"}), "p_mw": ("p_mw", p, {"units": "MW"})})
+
+
+# --------------------------------------------------------------------------- the TSO's model
+def tso_data(params: dict) -> dict:
+    """The TSO's own data for the small model: TS load at the PCC bus, generator limits and cost."""
+    return {"load_mw": float(params["ts_load_mw"]), "load_mvar": float(params["ts_load_mvar"]),
+            "p_max": float(params["gen_p_max_mw"]), "q_max": float(params["gen_q_max_mvar"]),
+            "c1": float(params["gen_cost_per_mwh"]), "c2": float(params["gen_cost_per_mw2h"])}
+
+
+def tso_pyomo(offer: Offer, tso: dict, start: np.ndarray):
+    """The Pyomo model (components: `PYOMO_COMPONENTS`): one TS bus with a generator and the DS import, the offer's
+    block constraining the import, minimising generation cost plus the offered price."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel(name="TSO bus with one DS import")
+    m.pg = pyo.Var(bounds=(0.0, tso["p_max"]), initialize=tso["load_mw"] + float(start[0]))
+    m.qg = pyo.Var(bounds=(-tso["q_max"], tso["q_max"]), initialize=tso["load_mvar"] + float(start[1]))
+    blk = offer_pyomo_block(offer, m, "ds")
+    for var, value in zip((blk.p_mw, blk.q_mvar, blk.vm_pu), start):
+        var.set_value(float(value))
+    m.p_balance = pyo.Constraint(expr=m.pg == tso["load_mw"] + blk.p_mw)
+    m.q_balance = pyo.Constraint(expr=m.qg == tso["load_mvar"] + blk.q_mvar)
+    m.gen_cost = pyo.Expression(expr=tso["c2"] * m.pg ** 2 + tso["c1"] * m.pg)
+    m.total_cost = pyo.Objective(expr=m.gen_cost + blk.cost, sense=pyo.minimize)
+    return m
+
+
+def tso_casadi(offer: Offer, tso: dict) -> tuple[dict, dict]:
+    """The same model for CasADi's ``nlpsol``: x = (P_g, Q_g, P, Q, V), g = (P balance, Q balance, f + m);
+    returns (nlp, bounds)."""
+    import casadi as ca
+
+    x = ca.SX.sym("x", 5)
+    region, price = offer_casadi(offer, x[2], x[3], x[4])
+    gen = tso["c2"] * x[0] ** 2 + tso["c1"] * x[0]
+    g = ca.vertcat(x[0] - tso["load_mw"] - x[2], x[1] - tso["load_mvar"] - x[3], region)
+    bounds = {"lbx": [0.0, -tso["q_max"], *offer.box.lo], "ubx": [tso["p_max"], tso["q_max"], *offer.box.hi],
+              "lbg": [0.0, 0.0, -np.inf], "ubg": [0.0, 0.0, 0.0]}
+    return {"x": x, "f": gen + price, "g": g}, bounds
+
+
+def structure(model, nlp: dict, offer: Offer) -> pd.DataFrame:
+    """The two models' sizes (`STRUCTURE_ROWS`), columns ``pyomo`` and ``casadi``."""
+    import casadi as ca
+    import pyomo.environ as pyo
+    from pyomo.core.expr.visitor import identify_variables
+
+    cons = list(model.component_data_objects(pyo.Constraint, active=True))
+    variables = list(model.component_data_objects(pyo.Var))
+    terms = int(np.count_nonzero(offer.polynomial.coef))
+    pyomo = {"variables": len(variables), "bounded": sum(v.has_lb() or v.has_ub() for v in variables),
+             "equalities": sum(c.equality for c in cons), "inequalities": sum(not c.equality for c in cons),
+             "terms": terms, "jacobian_nonzeros": sum(len(list(identify_variables(c.body))) for c in cons)}
+    casadi = {"variables": int(nlp["x"].numel()), "bounded": int(nlp["x"].numel()), "equalities": 2,
+              "inequalities": int(nlp["g"].numel()) - 2, "terms": terms,
+              "jacobian_nonzeros": int(ca.jacobian(nlp["g"], nlp["x"]).nnz())}
+    return pd.DataFrame({"pyomo": pyomo, "casadi": casadi})
+
+
+def _solution(offer: Offer, tso: dict, x, status: str, seconds: float) -> dict:
+    """One row of `solutions` from x = (P_g, Q_g, P, Q, V)."""
+    pg, qg, p, q, v = (float(a) for a in x)
+    gen, price = tso["c2"] * pg ** 2 + tso["c1"] * pg, float(offer.cost_of(p, q, v)[0])
+    return {"status": status, "pg_mw": pg, "qg_mvar": qg, "p_mw": p, "q_mvar": q, "vm_pu": v, "gen_cost": gen,
+            "price": price, "total": gen + price, "f": float(offer.f(p, q, v)[0]), "time_s": seconds}
+
+
+def pyomo_solver_available(name: str = "ipopt") -> bool:
+    """Whether Pyomo finds the NLP solver ``name`` (an executable on PATH, e.g. conda-forge's ``ipopt``)."""
+    import pyomo.environ as pyo
+
+    with _quiet_pyomo():
+        return bool(pyo.SolverFactory(name).available(exception_flag=False))
+
+
+@contextlib.contextmanager
+def _quiet_pyomo():
+    """Pyomo's warnings about missing executables go to its logger: silenced here, the page says it in words."""
+    logger = logging.getLogger("pyomo")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def solve_pyomo(model, offer: Offer, tso: dict) -> dict:
+    """Solve the Pyomo model with Ipopt when Pyomo finds it; else a row with status `NO_SOLVER`."""
+    import pyomo.environ as pyo
+
+    if not pyomo_solver_available():
+        return {"status": NO_SOLVER}
+    t0 = time.perf_counter()
+    with _quiet_pyomo():
+        res = pyo.SolverFactory("ipopt").solve(model)
+    x = [pyo.value(v) for v in (model.pg, model.qg, model.ds.p_mw, model.ds.q_mvar, model.ds.vm_pu)]
+    return _solution(offer, tso, x, str(res.solver.termination_condition), time.perf_counter() - t0)
+
+
+def solve_casadi(nlp: dict, bounds: dict, offer: Offer, tso: dict, start: np.ndarray) -> dict:
+    """Solve the CasADi model with the Ipopt that ships with CasADi, from ``start`` (the deepest offered point)."""
+    import casadi as ca
+
+    solver = ca.nlpsol("tso", "ipopt", nlp, {"print_time": False, "ipopt.print_level": 0, "ipopt.sb": "yes"})
+    x0 = [tso["load_mw"] + start[0], tso["load_mvar"] + start[1], *start]
+    t0 = time.perf_counter()
+    sol = solver(x0=x0, **bounds)
+    seconds = time.perf_counter() - t0
+    return _solution(offer, tso, np.asarray(sol["x"]).ravel(), solver.stats()["return_status"], seconds)
+
+
+def grid_search(offer: Offer, tso: dict, n: int = GRID_POINTS) -> dict:
+    """The cheapest offered point of an n³ grid over the box (numpy only), the generator within its limits."""
+    t0 = time.perf_counter()
+    pts = box_grid(offer, n)
+    pg, qg = tso["load_mw"] + pts[:, 0], tso["load_mvar"] + pts[:, 1]
+    ok = offer.feasible(*pts.T) & (pg >= 0) & (pg <= tso["p_max"]) & (np.abs(qg) <= tso["q_max"])
+    total = np.where(ok, tso["c2"] * pg ** 2 + tso["c1"] * pg + offer.cost_of(*pts.T), np.inf)
+    k = int(np.argmin(total))
+    status = "optimal" if np.isfinite(total[k]) else "infeasible"
+    return _solution(offer, tso, [pg[k], qg[k], *pts[k]], status, time.perf_counter() - t0)
+
+
+def solutions(offer: Offer, tso: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(solutions, structure): the Pyomo model solved when a Pyomo NLP solver exists, the same model in CasADi, and a
+    numpy grid search, one row each (index ``solver``); and the models' `structure`."""
+    start = probe_points(offer)[["p_mw", "q_mvar", "vm_pu"]].to_numpy()[0]
+    model = tso_pyomo(offer, tso, start)
+    nlp, bounds = tso_casadi(offer, tso)
+    rows = {"Pyomo + Ipopt": solve_pyomo(model, offer, tso),
+            "CasADi + Ipopt": solve_casadi(nlp, bounds, offer, tso, start),
+            f"numpy, grid of {GRID_POINTS}³ points": grid_search(offer, tso)}
+    sol = pd.DataFrame.from_dict(rows, orient="index")
+    sol.index.name = "solver"
+    return sol, structure(model, nlp, offer)
+
+
+# --------------------------------------------------------------------------- the store
+def run(params: dict) -> xr.Dataset:
+    """The chapter's store, computed from the offer file alone (written first when the chapter makes its own)."""
+    validate_params(params)
+    path = offer_path(params)
+    if not params["offer_file"]:
+        write_small_offer(params, path)
+    offer = Offer.load(path)
+    tso = tso_data(params)
+    sol, struct = solutions(offer, tso)
+    chk = checks(offer, path).set_index("check")
+    out = xr.merge([
+        to_dataset(chk.assign(passed=chk.passed.astype(int)), "check", "check_", {"result": "1", "passed": "1"},
+                   keep_index=True),
+        to_dataset(probe_points(offer), "point", "pt_", POINT_UNITS | {"label": "1"}, keep_index=True),
+        slices(offer, params["slice_positions"]),
+        to_dataset(sol, "solver", "sol_", SOLUTION_UNITS, keep_index=True),
+        to_dataset(struct, "item", "struct_", {"pyomo": "1", "casadi": "1"}, keep_index=True),
+    ])
+    out["offer_json"] = ((), path.read_text(), {"units": "1", "long_name": "the offer file as received"})
+    out["margin"] = ((), float(offer.polynomial.margin), {"units": "1", "long_name": "margin m of the region"})
+    out["box"] = (("corner", "axis"), np.array([offer.box.lo, offer.box.hi], float),
+                  {"units": "MW, Mvar, p.u. along axis", "long_name": "the offer's bounding box"})
+    out = out.assign_coords(corner=["lo", "hi"], axis=["p_mw", "q_mvar", "vm_pu"])
+    out.attrs.update({"offer_file": store_.shown_path(path), "offer_bytes": path.stat().st_size,
+                      "rejection": rejection(path), "pyomo_solver": int(pyomo_solver_available())} | tso)
+    return out
+
+
+def offer(st: xr.Dataset) -> Offer:
+    """The offer held in the store (the file's text, ``offer_json``)."""
+    return Offer.from_dict(json.loads(str(st.offer_json.values)))
+
+
+# --------------------------------------------------------------------------- readers, tables and text
+def file_text(st: xr.Dataset) -> str:
+    """Markdown: the file, its size and what it holds (and does not)."""
+    d = json.loads(str(st.offer_json.values))
+    info = ", ".join(f"`{k}`" for k in list(d["info"])[:8])
+    return (
+        f"The file `{st.attrs['offer_file']}` is {int(st.attrs['offer_bytes']) / 1024:.1f} kB of JSON with the keys "
+        f"{', '.join(f'`{k}`' for k in d)}. `pcc` names the coupling point ({', '.join(f'{k} = {v}' for k, v in d['pcc'].items())}), "
+        f"`base` its base values ({', '.join(f'{k} = {v}' for k, v in d['base'].items())}), `box` the bounding box "
+        f"over (P, Q, V), `polynomial` the region's degree-{d['polynomial']['degree']} polynomial with "
+        f"{len(d['polynomial']['coef'])} coefficients and its margin, `cost` the price's $H$, $g$ and $c_0$, and "
+        f"`info` how the DSO fitted them ({info}, ...). Nothing in it names a line, a bus of the DS or a load."
+        + _quality(d["info"])
+    )
+
+
+def _quality(info: dict) -> str:
+    """A sentence on the offer's own test scores, when its ``info`` has them."""
+    if not {"test_false_feasible_rate", "test_volume_kept"} <= set(info):
+        return ""
+    return (
+        f" By the DSO's own held-out test, {100 * info['test_false_feasible_rate']:.1f} % of the infeasible test "
+        f"points fell inside the offered region and the region keeps {100 * info['test_volume_kept']:.0f} % of the "
+        "FOR's volume: the TSO can read how conservative the offer is, not check it."
+    )
+
+
+def checks_table(st: xr.Dataset) -> pd.DataFrame:
+    """The file's checks as the page shows them."""
+    t = table(st, "check", "check_", index="check")
+    t["passed"] = np.where(t.passed.astype(int) == 1, "yes", "no")
+    return printable(t, {"result": "result", "passed": "passed"}).rename_axis(None)
+
+
+def all_checks_pass(st: xr.Dataset) -> bool:
+    return bool((st.check_passed == 1).all())
+
+
+def points_table(st: xr.Dataset) -> pd.DataFrame:
+    """The probe points as the page shows them (flags as yes / no)."""
+    t = table(st, "point", "pt_", index="point")
+    for c in ("in_box", "feasible"):
+        t[c] = np.where(t[c].astype(int) == 1, "yes", "no")
+    digits = {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "price": 2, "dc_dp": 2}
+    t[list(digits)] = t[list(digits)].astype(float).round(digits) + 0.0  # + 0.0: no "-0.0"
+    return printable(t, POINT_HEADERS).set_index("PCC point").T
+
+
+def points_text(st: xr.Dataset) -> str:
+    """Markdown: what the four points show."""
+    t = table(st, "point", "pt_", index="point")
+    out, deep, box_only = t.loc["outside"], t.loc["deepest"], t.loc["box_only"]
+    sign = "negative" if out.f <= 0 else "positive"
+    return (
+        f"At the deepest point $f + m = {deep.f:.3f}$ and the DS asks {deep.price:.2f} {USD_H}; one more MW of "
+        f"import there changes its price by {deep.dc_dp:.2f} {USD_MWH}. On the edge $f + m$ is {t.loc['edge'].f:.1e}, "
+        "zero to the "
+        f"bisection's accuracy. The box point farthest outside has $f + m = {box_only.f:.3f}$. Beyond the box the "
+        f"polynomial is {sign} ({out.f:.3f}) and the price {out.price:.2f} {USD_H}; neither means anything there: the "
+        "DSO fitted both inside the box only, which is why `Offer.feasible` also checks the box, and why a TSO "
+        "model bounds $(P, Q, V)$ by it."
+    )
+
+
+def region_figure(st: xr.Dataset):
+    """The offered region's P-Q slices at the two voltages: offered area filled, its edge f + m = 0 (solid), the
+    polynomial's own zero level f = 0 without the margin (dashed), the bounding box (grey)."""
+    n = st.sizes["vslice"]
+    fig, axes = plt.subplots(1, n, figsize=(7.5, 3.6), sharey=True, squeeze=False)
+    lo, hi = st.box.sel(corner="lo").values, st.box.sel(corner="hi").values
+    margin = float(st.margin)
+    for ax, v in zip(axes[0], st.vslice.values):
+        f = st.slice_f.sel(vslice=v).values
+        P, Q = np.meshgrid(st.p_mw.values, st.q_mvar.values)
+        ax.contourf(P, Q, f, levels=[-np.inf, 0.0], colors=["tab:blue"], alpha=0.25)
+        ax.contour(P, Q, f, levels=[0.0], colors="tab:blue", linewidths=1.5)
+        if margin > 0:
+            ax.contour(P, Q, f, levels=[margin], colors="tab:blue", linestyles="--", linewidths=1.0)
+        ax.plot([lo[0], hi[0], hi[0], lo[0], lo[0]], [lo[1], lo[1], hi[1], hi[1], lo[1]], color="0.5", lw=1)
+        ax.set_title(f"V = {v:.3f} p.u.")
+        ax.set_xlabel("DS import P (MW)")
+    axes[0][0].set_ylabel("DS import Q (Mvar)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.25),
+               plt.Line2D([], [], color="tab:blue", lw=1.5), plt.Line2D([], [], color="tab:blue", ls="--", lw=1.0),
+               plt.Line2D([], [], color="0.5", lw=1)]
+    fig.legend(handles, ["offered (f + m ≤ 0)", "edge f + m = 0", "f = 0 (no margin)", "bounding box"],
+               loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def structure_table(st: xr.Dataset) -> pd.DataFrame:
+    """The two models' sizes, one row per `STRUCTURE_ROWS` item."""
+    t = table(st, "item", "struct_", index="item").astype(int)
+    t.index = [STRUCTURE_ROWS[i] for i in t.index]
+    return t.rename(columns={"pyomo": "Pyomo", "casadi": "CasADi"})
+
+
+def components_table() -> pd.DataFrame:
+    """The Pyomo model's components: name, kind, meaning."""
+    return pd.DataFrame([(kind, what) for kind, what in PYOMO_COMPONENTS.values()], index=list(PYOMO_COMPONENTS),
+                        columns=["kind", "meaning"])
+
+
+def solver_text(st: xr.Dataset) -> str:
+    """Markdown: which solver solved the Pyomo model, or why none did."""
+    if int(st.attrs["pyomo_solver"]):
+        return "Pyomo found an Ipopt executable and solved its model; the CasADi model is solved too, for comparison."
+    return (
+        "**No Pyomo NLP solver is available here.** Pyomo calls Ipopt as an executable (`ipopt` on the `PATH`), "
+        "which conda-forge provides (`environment.yml` installs it) and PyPI does not, so in this pip-installed "
+        "environment the Pyomo model is built and checked but not solved; its row below is empty. The same model "
+        "is solved with CasADi, whose wheel ships Ipopt as a library."
+    )
+
+
+def solution_table(st: xr.Dataset) -> pd.DataFrame:
+    """The solutions as the page shows them (missing values, e.g. of an unsolved model, as –)."""
+    t = table(st, "solver", "sol_", index="solver")
+    t["status"] = t["status"].astype(str)
+    t["time_ms"] = 1000 * t.time_s.astype(float)
+    num = [c for c in SOLUTION_HEADERS if c != "status"]
+    t[num] = t[num].astype(float).round({"pg_mw": 2, "p_mw": 2, "q_mvar": 2, "vm_pu": 4, "gen_cost": 2, "price": 2,
+                                         "total": 2, "f": 4, "time_ms": 1}) + 0.0  # + 0.0: no "-0.0"
+    return printable(t, SOLUTION_HEADERS).T
+
+
+def solution_text(st: xr.Dataset) -> str:
+    """Markdown: the CasADi optimum against the grid search and what binds."""
+    t = table(st, "solver", "sol_", index="solver")
+    cas, grid = t.loc["CasADi + Ipopt"], t.iloc[-1]
+    if not store_.succeeded(str(cas.status)):
+        return f"CasADi's Ipopt stopped with `{cas.status}`: no optimum to compare."
+    pg, p, q, v = float(cas.pg_mw), float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
+    _, dc = offer(st).gradients(p, q, v)
+    marginal = st.attrs["c1"] + 2 * st.attrs["c2"] * pg
+    binds = float(cas.f) > -1e-6
+    gap = float(grid.total) - float(cas.total)
+    return (
+        f"CasADi's Ipopt (`{cas.status}`) buys {p:.2f} MW and {q:.2f} Mvar from the DS at {v:.4f} p.u. for a total "
+        f"of {float(cas.total):.2f} {USD_H}; the grid search's best point costs {gap:.2f} {USD_H} more, so the NLP "
+        "found "
+        f"at least as good a point as the {GRID_POINTS}³ grid. "
+        + (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): one more MW of import would cost the "
+           f"generator {marginal:.2f} {USD_MWH} and change the DS's price by {dc[0, 0]:.2f} {USD_MWH}, a net "
+           f"{marginal + dc[0, 0]:+.2f} {USD_MWH}, so the TSO would move the import further "
+           f"{'down' if marginal + dc[0, 0] > 0 else 'up'}, and the offered region stops it. " if binds else
+           f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}): the optimum is where one more MW of "
+           f"import costs the DS as much as the generator saves, dC/dP = {dc[0, 0]:.2f} {USD_MWH} against a "
+           f"marginal generation cost of {marginal:.2f} {USD_MWH}. ")
+        + "Only the file's numbers entered the model."
+    )

@@ -1,0 +1,155 @@
+"""forlab.studies.ch10_consuming_an_offer: a TSO's use of an offer file, on a hand-made offer whose region is a ball
+(known edge, known optimum) and once on the small offer the chapter makes by default."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forlab.book import store
+from forlab.p1_for.dso_opf import Box
+from forlab.p1_for.offer import Offer
+from forlab.p1_for.polynomial import ImplicitPolynomial, exponents
+from forlab.p1_for.price import QuadraticCost
+from forlab.studies import ch10_consuming_an_offer as ch10
+
+ROOT = Path(__file__).resolve().parents[1]
+RADIUS = 0.8
+PARAMS = {"offer_file": "", "ds": "case9+case33bw/case33bw", "n_directions": 16, "face_grid": 2, "n_labelled": 120,
+          "n_cost": 40, "degrees": [2, 4], "seed": 0, "slice_positions": [0.3, 0.7], "ts_load_mw": 100.0,
+          "ts_load_mvar": 30.0, "gen_p_max_mw": 300.0, "gen_q_max_mvar": 150.0, "gen_cost_per_mwh": 20.0,
+          "gen_cost_per_mw2h": 0.05}
+
+
+def ball_offer(g_p: float = -5.0) -> Offer:
+    """Region: the ball of radius 0.8 around the box centre (normalised); price 1/2 x~'diag(2, 1, 0.1)x~ + g'x~ + 100."""
+    exps = [tuple(e) for e in exponents(2)]
+    coef = np.zeros(len(exps))
+    coef[exps.index((0, 0, 0))] = -RADIUS ** 2
+    for e in [(2, 0, 0), (0, 2, 0), (0, 0, 2)]:
+        coef[exps.index(e)] = 1.0
+    return Offer(Box(np.array([0.0, -5.0, 0.95]), np.array([10.0, 5.0, 1.05])), ImplicitPolynomial(2, coef),
+                 QuadraticCost(np.diag([2.0, 1.0, 0.1]), np.array([g_p, 0.0, 0.0]), 100.0),
+                 pcc={"ds": "ball", "ts_bus": 1}, base={"sn_mva": 10.0})
+
+
+@pytest.fixture(scope="module")
+def ball_file(tmp_path_factory):
+    return ball_offer().save(tmp_path_factory.mktemp("offer") / "ball.json")
+
+
+@pytest.fixture(scope="module")
+def st(ball_file):
+    return ch10.run(PARAMS | {"offer_file": str(ball_file)})
+
+
+def test_every_variable_has_units_and_the_store_round_trips(st, tmp_path):
+    assert all("units" in st[v].attrs for v in st.data_vars)
+    assert st.pt_p_mw.attrs["units"] == "MW" and st.sol_total.attrs["units"] == "$/h"
+    back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))
+    assert ch10.solution_table(back).equals(ch10.solution_table(st))
+    assert ch10.offer(back).to_dict() == ball_offer().to_dict()
+
+
+def test_the_file_passes_its_checks_and_a_foreign_format_is_refused(st):
+    assert ch10.all_checks_pass(st)
+    assert list(ch10.checks_table(st)["passed"]) == ["yes"] * st.sizes["check"]
+    assert "not a forlab offer (format 'some-other-format/2'" in ch10.rejection_text(st)
+    assert "Nothing in it names a line" in ch10.file_text(st) and st.attrs["offer_file"].endswith("ball.json")
+
+
+def test_probe_points_on_the_ball(st):
+    t = ch10.points_table(st)
+    assert list(t.columns) == list(ch10.POINT_LABELS.values())  # one column per point: fits the text column
+    pts = {k: st.sel(point=k) for k in ch10.POINT_LABELS}
+    assert float(pts["deepest"].pt_p_mw) == pytest.approx(5.0) and float(pts["deepest"].pt_f) == pytest.approx(-0.64)
+    assert float(pts["edge"].pt_p_mw) == pytest.approx(5.0 + 5.0 * RADIUS, abs=1e-9)  # x~ = 0.8 along +P
+    assert abs(float(pts["edge"].pt_f)) < 1e-9 and int(pts["edge"].pt_feasible) == 1
+    assert int(pts["box_only"].pt_in_box) == 1 and int(pts["box_only"].pt_feasible) == 0
+    assert int(pts["outside"].pt_in_box) == 0 and int(pts["outside"].pt_feasible) == 0
+    off = ball_offer()
+    np.testing.assert_allclose(st.pt_price.values, off.cost_of(st.pt_p_mw.values, st.pt_q_mvar.values,
+                                                               st.pt_vm_pu.values))
+    assert "$f + m = -0.640$" in ch10.points_text(st) and "means anything" in ch10.points_text(st)
+
+
+def test_slices_cut_the_ball_at_two_voltages(st):
+    assert st.slice_f.dims == ("vslice", "q_mvar", "p_mw") and st.sizes["vslice"] == 2
+    np.testing.assert_allclose(st.vslice.values, [0.95 + 0.3 * 0.1, 0.95 + 0.7 * 0.1])
+    # at V~ = -0.4 the cut is a disc of radius sqrt(0.64 - 0.16) in normalised P~, Q~
+    offered = (st.slice_f.isel(vslice=0) <= 0).values
+    p_t, q_t = np.meshgrid((st.p_mw.values - 5.0) / 5.0, st.q_mvar.values / 5.0)
+    np.testing.assert_array_equal(offered, p_t ** 2 + q_t ** 2 <= 0.48 + 1e-12)
+    fig = ch10.region_figure(st)
+    assert len(fig.axes) == 2 and len(fig.legends) == 1
+    assert fig.axes[0].get_title() == "V = 0.980 p.u."
+
+
+def test_both_models_have_the_same_structure(st):
+    t = ch10.structure_table(st)
+    assert list(t.columns) == ["Pyomo", "CasADi"] and (t.Pyomo == t.CasADi).all()
+    assert t.loc["decision variables"].tolist() == [5, 5]
+    assert t.loc["terms of the region polynomial"].tolist() == [4, 4]  # x², y², z², constant
+    assert t.loc["nonzeros of the constraint Jacobian"].tolist() == [7, 7]
+    assert list(ch10.components_table().index[:3]) == ["pg", "qg", "ds"]
+
+
+def test_solutions_agree_and_the_region_binds(st):
+    sol = st.sel(solver="CasADi + Ipopt")
+    assert store.succeeded(str(sol.sol_status.values))
+    # the generator costs more than the DS's price saves: the import is cut to the ball's lowest P
+    assert float(sol.sol_p_mw) == pytest.approx(5.0 - 5.0 * RADIUS, abs=1e-4)
+    assert float(sol.sol_pg_mw) == pytest.approx(100.0 + float(sol.sol_p_mw))
+    grid = st.isel(solver=-1)
+    assert float(grid.sol_total) >= float(sol.sol_total) - 1e-6
+    pyomo = st.sel(solver="Pyomo + Ipopt")
+    if ch10.pyomo_solver_available():
+        assert float(pyomo.sol_total) == pytest.approx(float(sol.sol_total), rel=1e-6)
+    else:
+        assert str(pyomo.sol_status.values) == ch10.NO_SOLVER and math.isnan(float(pyomo.sol_total))
+        assert "No Pyomo NLP solver is available here" in ch10.solver_text(st)
+        assert list(ch10.solution_table(st)["Pyomo + Ipopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
+    assert "The region constraint binds" in ch10.solution_text(st)
+
+
+def test_an_interior_optimum_balances_the_slopes(tmp_path):
+    path = ball_offer(g_p=-0.5).save(tmp_path / "ball.json")
+    st = ch10.run(PARAMS | {"offer_file": str(path), "gen_cost_per_mwh": 0.0, "gen_cost_per_mw2h": 0.0})
+    sol = st.sel(solver="CasADi + Ipopt")
+    assert float(sol.sol_p_mw) == pytest.approx(5.0 + 5.0 * 0.25, abs=1e-5)  # H x~ + g = 0 at x~ = 0.25
+    assert "does not bind" in ch10.solution_text(st) and r"dC/dP = -0.00 \$/MWh" in ch10.solution_text(st)
+
+
+def test_offer_path_from_anywhere_in_the_repository(monkeypatch):
+    monkeypatch.delenv("FORLAB_RESULTS", raising=False)
+    monkeypatch.chdir(ROOT / "notebooks")
+    given = "results/04_for_representation/x-offers/case9+case33bw__case33bw.json"
+    assert ch10.offer_path(PARAMS | {"offer_file": given}) == ROOT / given
+    own = ch10.offer_path(PARAMS)
+    assert own == ROOT / "results" / ch10.CHAPTER / f"{store.param_hash(PARAMS)}-offer.json"
+
+
+@pytest.mark.parametrize("change", [{"ds": "case33bw"}, {"slice_positions": [0.5]}, {"slice_positions": [0.2, 1.5]},
+                                    {"gen_cost_per_mwh": -1.0}, {"ts_load_mw": True}])
+def test_validate_params_names_the_parameter(change):
+    with pytest.raises(ValueError, match=next(iter(change))):
+        ch10.validate_params(PARAMS | change)
+
+
+def test_a_convexity_or_format_problem_fails_its_check(tmp_path):
+    bad = ball_offer()
+    bad.cost = QuadraticCost(np.diag([-1.0, 1.0, 1.0]), np.zeros(3), 0.0)
+    path = bad.save(tmp_path / "bad.json")
+    t = ch10.checks(bad, path).set_index("check")
+    assert not t.loc["price convex (H symmetric, eigenvalues ≥ 0)", "passed"]
+    assert t.drop(index="price convex (H symmetric, eigenvalues ≥ 0)").passed.all()
+
+
+def test_the_chapter_makes_a_small_offer_when_given_none(tmp_path):
+    path = ch10.write_small_offer(PARAMS, tmp_path / "small.json")  # the notebook's defaults: about 15 s
+    off = Offer.load(path)
+    assert off.pcc["ds"] == "case33bw" and off.polynomial.degree in (2, 4)
+    assert json.loads(path.read_text())["format"] == "forlab-offer/1"
+    assert ch10.checks(off, path).passed.all()

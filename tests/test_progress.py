@@ -1,0 +1,104 @@
+"""forlab.book.progress: bars on the terminal, never in a notebook's outputs."""
+
+import io
+import os
+import sys
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from forlab.book import progress
+
+
+class KernelStream(io.StringIO):
+    """Stands in for ipykernel's OutStream: what is written to it becomes a cell output."""
+
+    def __init__(self, fd=None):
+        super().__init__()
+        self.fd = fd
+
+    def fileno(self):
+        if self.fd is None:
+            raise io.UnsupportedOperation("fileno")
+        return self.fd
+
+
+KernelStream.__module__ = "ipykernel.iostream"
+
+
+def test_plain_process_draws_on_stderr(capsys):
+    assert not progress.in_kernel()
+    for _ in progress.bar(range(3), desc="plainbar"):
+        pass
+    err = capsys.readouterr().err
+    assert "plainbar" in err and "3/3" in err
+
+
+def test_disabled_bar_draws_nothing(capsys):
+    bar = progress.bar(total=4, desc="quietbar", disable=True)
+    bar.update(4)
+    bar.close()
+    assert "quietbar" not in capsys.readouterr().err
+
+
+def test_kernel_bar_goes_to_the_original_stderr_descriptor(monkeypatch):
+    """ipykernel captures descriptor 2 into the cell; the bar writes to the copy of the original descriptor."""
+    read_end, write_end = os.pipe()
+    cell = KernelStream(write_end)
+    monkeypatch.setattr(sys, "stderr", cell)
+    monkeypatch.setattr(sys, "__stderr__", io.StringIO())  # would be captured too: must stay unused
+    try:
+        assert progress.in_kernel()
+        bar = progress.bar(total=2, desc="kernelbar")
+        bar.update(2)
+        bar.close()
+        progress.terminal().flush()
+        os.close(write_end)
+        progress._TERMINALS.pop(write_end, None)
+        with os.fdopen(read_end) as terminal:
+            drawn = terminal.read()
+    finally:
+        monkeypatch.undo()
+    assert "kernelbar" in drawn and "2/2" in drawn
+    assert cell.getvalue() == ""
+
+
+def test_kernel_without_descriptor_capture_uses_the_process_stderr(monkeypatch):
+    cell, process_stderr = KernelStream(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", cell)
+    monkeypatch.setattr(sys, "__stderr__", process_stderr)
+    try:
+        for _ in progress.bar(["a", "b"], desc="fallbackbar"):
+            pass
+    finally:
+        monkeypatch.undo()
+    assert "fallbackbar" in process_stderr.getvalue()
+    assert cell.getvalue() == ""
+
+
+def test_real_kernel_keeps_bars_out_of_the_notebook(tmp_path, monkeypatch, capfd):
+    """papermill runs a cell with a bar: the executed notebook has no bar and no stderr; the terminal has the bar."""
+    import papermill
+
+    # inside pytest ipykernel does not capture descriptor 2; without the variable it does, as under `forlab run`
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    source = (
+        "from forlab.book.progress import bar\n"
+        "for _ in bar(range(5), desc='kernelbar'):\n"
+        "    pass\n"
+        "print('done')\n"
+    )
+    nb = new_notebook(
+        cells=[new_code_cell(source)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    papermill.execute_notebook(
+        str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False
+    )
+    outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "done\n")
+    ]
+    assert "kernelbar" in capfd.readouterr().err
