@@ -1,1 +1,3 @@
-"""book"""
+"""The machinery of the book, used by every layer and importing nothing above `forlab.grid`: result stores
+(`store`, `names`, `tables`), running chapters (`runner`, `cli`, `progress`), timing (`timing`), Dask clients
+(`parallel`), figures (`plots`) and the check of the built pages (`htmlcheck`)."""

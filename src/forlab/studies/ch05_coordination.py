@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.lines import Line2D
-from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
+from forlab.book import plots
 from forlab.book.tables import printable, table, to_dataset
 from forlab.grid import td
 from forlab.p1_for.coordinate import DSOAgent, coordinate, scale_loads, single_pcc
@@ -230,9 +230,8 @@ def deviation_figure(t: pd.DataFrame):
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel("solve time (ms)")
     ax[1].set_yscale("log")
-    ax[1].yaxis.set_major_locator(LogLocator(subs=(1.0,)))
-    ax[1].yaxis.set_major_formatter(ScalarFormatter())
-    ax[1].yaxis.set_minor_formatter(NullFormatter())
+    ax[1].autoscale_view()
+    plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k: a range within one decade still gets two labels
     levels = sorted(set(np.rint(100 * t.level).astype(int)))
     for a_ in ax:
         a_.set_xlabel("load level (% of nominal)")
@@ -273,10 +272,10 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
 
 
 ITERATION_COLUMNS = {
-    "integrated: iterations": "integrated: iterations", "integrated: ms/iteration": "integrated: ms per iteration",
-    "TSO: iterations": "TSO: iterations", "slowest DSO": "slowest DSO", "DSO warm: iterations": "DSO: iterations",
-    "DSO cold: iterations": "DSO: iterations, cold", "DSO: ms/iteration": "DSO: ms per iteration",
-}
+    "integrated: iterations": "integrated: iter.", "integrated: ms/iteration": "integrated: ms/iter.",
+    "TSO: iterations": "TSO: iter.", "slowest DSO": "slowest DSO", "DSO warm: iterations": "DSO: iter. (library)",
+    "DSO cold: iterations": "DSO: iter. (cold)", "DSO: ms/iteration": "DSO: ms/iter.",
+}  # short headers: seven columns and the case index must fit the 772-px column
 """Columns of `iteration_printable`; the DSO's start and its distance are in the store (``dso_start``,
 ``dso_start_distance``), the warm-cold cost difference in the note under the table."""
 
