@@ -113,5 +113,5 @@ def test_archived_tables_and_text(archived):
     assert published["gap to MATPOWER (%)"].abs().max() < 1e-3 and len(published) == 5
     assert (paper.loc[paper["MATPOWER ($/h)"] == "–", "gap to MATPOWER (%)"] == "–").all()  # no NaN on the page
     times = ch02.paper_times_table(archived)
-    assert times.loc["case9+case33bw", "runopp (s)"] == "–" and times.loc["case9", "solve (s)"] == 0.006
+    assert times.loc["case9+\u200bcase33bw", "runopp (s)"] == "–" and times.loc["case9", "solve (s)"] == 0.006
     assert "case1354pegase solves to 74,069.35 \\$/h (MATPOWER: 74,069.35) in 0.56 s" in ch02.paper_text(archived)

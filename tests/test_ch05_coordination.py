@@ -151,11 +151,12 @@ def test_printed_tables_fit_the_page(archived):
     assert list(cost.columns) == list(ch05.COST_COLUMNS) and list(time.columns) == list(ch05.TIME_COLUMNS)
     assert cost.iloc[0]["integrated cost ($/h)"] == "2733.40" and cost.index[0] == ("case9+\u200bcase33bw", "60\u00a0%")
     assert cost.index.names == [None, None]  # one header row on the page
-    it = ch05.iteration_printable(ch05.coordination_iterations(archived))
+    it, per_it = ch05.iteration_printables(ch05.coordination_iterations(archived))
     assert list(it.columns) == list(ch05.ITERATION_COLUMNS.values())
+    assert list(per_it.columns) == list(ch05.PER_ITERATION_COLUMNS.values()) and (per_it.index == it.index).all()
     pts = ch05.pcc_printable(ch05.pcc_points(archived))
     assert list(pts.columns) == list(ch05.PCC_COLUMNS.values()) and len(pts) == archived.sizes["pcc_row"]
-    for frame in (cost, time, it, pts):
+    for frame in (cost, time, it, per_it, pts):
         assert not frame.isna().any().any() and all("_" not in c for c in frame.columns)
 
 

@@ -580,20 +580,30 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
     return bt
 
 
+def _paper_shown(big: xr.Dataset, decimals: dict[str, int]) -> pd.DataFrame:
+    """`_paper_nets` rounded per column for the page, its long system names free to wrap after each "+"."""
+    bt = _paper_nets(big).round(decimals)
+    bt.index = bt.index.str.replace("+", "+\u200b")
+    return bt
+
+
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
-    one and the gap (%), rounded to 4 decimals ("–": MATPOWER publishes no optimum for the net); the times are
+    one ($/h, 2 decimals) and the gap (%, 4 decimals) ("–": MATPOWER publishes no optimum for the net); the times are
     `paper_times_table`."""
-    return _corner(printable(_paper_nets(big).round(4), {
+    shown = _paper_shown(big, {"forlab_objective": 2, "published_objective": 2, "gap_to_published_pct": 4})
+    return _corner(printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": "MATPOWER ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
     }))
 
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
-    """The times of a paper-scale store's OPF benchmark (s) and the speed-ups over runopp, rounded to 4 decimals
+    """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp
     ("–": runopp skipped, as on the study systems, or not converged)."""
-    return _corner(printable(_paper_nets(big).round(4), {
+    shown = _paper_shown(big, {"forlab_build_time_s": 3, "forlab_solve_time_s": 3, "forlab_warm_solve_time_s": 3,
+                               "runopp_wall_time_s": 2, "speedup_solve": 1, "speedup_total": 1})
+    return _corner(printable(shown, {
         "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
         "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status", "runopp_wall_time_s":
         "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve",

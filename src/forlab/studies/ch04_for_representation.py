@@ -257,6 +257,13 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     return region, price
 
 
+def _parameters_text(st: xr.Dataset) -> str:
+    """A store's parameters as "name = value" pairs separated by spaces, so that the line can wrap on the page (its
+    JSON has no space to break at)."""
+    params = json.loads(st.attrs["parameters"])
+    return ", ".join(f"`{k}` = {json.dumps(v)}" for k, v in params.items())
+
+
 def _pct(x) -> float:
     return np.nan if x is None else 100 * float(x)
 
@@ -339,7 +346,7 @@ def paper_text(big: xr.Dataset) -> str:
     info = offer_info(big)
     ff = info.test_false_feasible_rate.astype(float)
     return offer_lines(info) + "\n\n" + (
-        f"From `{big.attrs['store_path']}` (parameters {big.attrs['parameters']}): the false-feasible rate is below "
+        f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the false-feasible rate is below "
         f"1 % on {int((ff < 0.01).sum())} of {len(info)} DSs, the largest is {100 * ff.max():.2f} % with between "
         f"{int(info.test_n_infeasible.min())} and {int(info.test_n_infeasible.max())} infeasible test points per DS; "
         f"the offers keep between {100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} % "

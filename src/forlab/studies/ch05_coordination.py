@@ -272,22 +272,30 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
 
 
 ITERATION_COLUMNS = {
-    "integrated: iterations": "integrated: iter.", "integrated: ms/iteration": "integrated: ms/iter.",
-    "TSO: iterations": "TSO: iter.", "slowest DSO": "slowest DSO", "DSO warm: iterations": "DSO: iter. (library)",
-    "DSO cold: iterations": "DSO: iter. (cold)", "DSO: ms/iteration": "DSO: ms/iter.",
-}  # short headers: seven columns and the case index must fit the 772-px column
-"""Columns of `iteration_printable`; the DSO's start and its distance are in the store (``dso_start``,
-``dso_start_distance``), the warm-cold cost difference in the note under the table."""
+    "integrated: iterations": "integrated AC-OPF", "TSO: iterations": "TSO",
+    "DSO warm: iterations": "slowest DSO, library start", "DSO cold: iterations": "slowest DSO, cold start",
+}
+"""Columns of the first table of `iteration_printables` (Ipopt iterations)."""
+
+PER_ITERATION_COLUMNS = {
+    "slowest DSO": "slowest DSO", "integrated: ms/iteration": "integrated AC-OPF (ms/iteration)",
+    "DSO: ms/iteration": "slowest DSO (ms/iteration)",
+}
+"""Columns of the second table of `iteration_printables`; the DSO's start and its distance are in the store
+(``dso_start``, ``dso_start_distance``), the warm-cold cost difference in the note under the tables."""
 
 
-def iteration_printable(it: pd.DataFrame) -> pd.DataFrame:
-    """`coordination_iterations` as the page shows it: iterations and ms per iteration of the integrated AC-OPF, the
-    TSO and the slowest DSO (from its library, and cold)."""
+def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`coordination_iterations` as the page shows it, in two tables that each fit the column: Ipopt iterations of
+    the integrated AC-OPF, the TSO and the slowest DSO (from its library, and cold); then which DSO was slowest and
+    the time per iteration (ms) of the integrated AC-OPF and of that DSO."""
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
         shown[c] = shown[c].map(lambda x: f"{x:.2f}")
-    out = printable(shown, ITERATION_COLUMNS)
-    out.index = _page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
+    index = _page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
+    out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
+    for frame in out:
+        frame.index = index
     return out
 
 
