@@ -45,3 +45,16 @@ def printable(frame: pd.DataFrame, headers: dict[str, str], na: str = "–") -> 
         raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")
     out = frame[list(headers)].rename(columns=headers)
     return out.astype(object).where(out.notna(), na)
+
+
+def wrappable(name) -> str:
+    """A system or DS name that a page may break after its "+" and "/" (zero-width spaces), so that a table with
+    long names in its index fits the text column."""
+    return str(name).replace("+", "+\u200b").replace("/", "/\u200b")
+
+
+def page_index(*levels) -> pd.MultiIndex | pd.Index:
+    """An index without a name row (one header row on the page): system or DS names made `wrappable`, load levels
+    (fractions) as "NN %" with a no-break space."""
+    arrays = [[wrappable(v) if isinstance(v, str) else f"{100 * float(v):.0f}\u00a0%" for v in lv] for lv in levels]
+    return pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)

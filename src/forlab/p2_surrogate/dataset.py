@@ -128,12 +128,7 @@ class InputSpace:
         lo, hi = self._pcc_box()
         lhs = qmc.LatinHypercube(d=len(lo), rng=gen).random(n) if len(lo) else np.zeros((n, 0))
         x = lo + lhs * (hi - lo)
-        pcc = [x[:, :1]]
-        if self.n_pcc == 2:
-            pcc += [x[:, :1] + x[:, 1:2], x[:, 2:3]]
-        if self.load_is_input:
-            pcc.append(x[:, -1:])
-        return np.hstack(cols + pcc) if cols else np.hstack(pcc)
+        return self._inputs(cols, x)
 
     def sample_boundary(self, n: int, rng=None, p_face: float = 0.5) -> np.ndarray:
         """n inputs (n, dim) on faces of the domain, where an optimiser's solutions lie and Latin Hypercube samples
@@ -150,6 +145,11 @@ class InputSpace:
         x = lo + gen.uniform(size=(n, len(lo))) * (hi - lo)
         ends = np.where(gen.uniform(size=(n, len(lo))) < 0.5, lo, hi)
         x = np.where(gen.uniform(size=(n, len(lo))) < p_face, ends, x)
+        return self._inputs(cols, x)
+
+    def _inputs(self, cols: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+        """The input rows from the FPU columns ``cols`` and the PCC-box draws ``x``: V_1, then for two PCCs
+        V_2 = V_1 + the drawn difference and the angle difference, then the load factor when it is an input."""
         pcc = [x[:, :1]]
         if self.n_pcc == 2:
             pcc += [x[:, :1] + x[:, 1:2], x[:, 2:3]]

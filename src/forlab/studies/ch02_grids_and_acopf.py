@@ -24,7 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import plots
-from forlab.book.tables import printable, table
+from forlab.book.tables import printable, table, wrappable
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
@@ -336,7 +336,7 @@ def _study_formatted(stored: xr.Dataset) -> pd.DataFrame:
         "import_q_mvar": "{:.2f}", "q_mismatch_mvar": "{:+.2f}",
     })
     # a zero-width space after each "+" lets a long system name wrap in a narrow column of the page
-    s["system"] = s["system"].str.replace("+", "+\u200b")
+    s["system"] = s["system"].map(wrappable)
     return s.rename(columns={"system": "study system", "ds": "DS"}).set_index(["study system", "DS"])
 
 
@@ -583,7 +583,7 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
 def _paper_shown(big: xr.Dataset, decimals: dict[str, int]) -> pd.DataFrame:
     """`_paper_nets` rounded per column for the page, its long system names free to wrap after each "+"."""
     bt = _paper_nets(big).round(decimals)
-    bt.index = bt.index.str.replace("+", "+\u200b")
+    bt.index = bt.index.map(wrappable)
     return bt
 
 

@@ -33,7 +33,7 @@ import xarray as xr
 from scipy.spatial import ConvexHull
 
 from forlab.book import plots
-from forlab.book.tables import printable, table, to_dataset
+from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -328,7 +328,7 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
     out.columns.name = INDEX_NAMES.get(frame.index.name, frame.index.name)
     out.index.name = None
     if out.index.dtype == object:  # a zero-width space after "+" and "/" lets a long DS name wrap on the page
-        out.index = [str(v).replace("+", "+\u200b").replace("/", "/\u200b") for v in out.index]
+        out.index = [wrappable(v) for v in out.index]
     return out
 
 

@@ -21,7 +21,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
-from forlab.book.tables import printable
+from forlab.book.tables import page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -159,19 +159,6 @@ def candidate_table(cand: pd.DataFrame) -> pd.DataFrame:
     return cand.groupby(["ds", "degree", "convex"])[CANDIDATE_COLUMNS].mean()
 
 
-def _wrappable(name: str) -> str:
-    """A system or DS name that a page may break after its "+" and "/" (zero-width spaces), so that a table with
-    long names as its index fits the column."""
-    return str(name).replace("+", "+\u200b").replace("/", "/\u200b")
-
-
-def _page_index(*levels) -> pd.MultiIndex | pd.Index:
-    """An index without a name row (one header row on the page): system or DS names made `_wrappable`, load levels
-    (fractions) as "NN %" with a no-break space."""
-    arrays = [[_wrappable(v) if isinstance(v, str) else f"{100 * float(v):.0f}\u00a0%" for v in lv] for lv in levels]
-    return pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)
-
-
 def _fixed(values, decimals: int) -> pd.Series:
     """Numbers as text with a fixed number of decimals (missing values stay missing, for `printable`)."""
     v = pd.Series(values, dtype=float)
@@ -197,7 +184,7 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
         by[c] = _fixed(100 * by[c], 1)
     by["margin"] = _fixed(by.val_margin, 3)
     out = printable(by, CANDIDATE_HEADERS)
-    out.index = _page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
+    out.index = page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
                                     for d, c, k in zip(by.degree, by.convex, by.chosen)])
     return out
 
@@ -253,7 +240,7 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
         price_headers["offline_s"] = "offline time (s)"
     region, price = printable(x, REGION_HEADERS), printable(x, price_headers)
     for t in (region, price):
-        t.index = _page_index(x.index)
+        t.index = page_index(x.index)
     return region, price
 
 

@@ -20,7 +20,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 
 from forlab.book import plots
-from forlab.book.tables import printable, table, to_dataset
+from forlab.book.tables import page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.p1_for.coordinate import DSOAgent, coordinate, scale_loads, single_pcc
 from forlab.p1_for.representation import make_offer
@@ -147,19 +147,6 @@ def coordination_table(st: xr.Dataset):
     return t, printed, per_sys
 
 
-def _wrappable(name: str) -> str:
-    """A system or DS name that a page may break after its "+" and "/" (zero-width spaces), so that a table with
-    long names as its index fits the column."""
-    return str(name).replace("+", "+\u200b").replace("/", "/\u200b")
-
-
-def _page_index(*levels) -> pd.MultiIndex | pd.Index:
-    """An index without a name row (one header row on the page): system or DS names made `_wrappable`, load levels
-    (fractions) as "NN %" with a no-break space."""
-    arrays = [[_wrappable(v) if isinstance(v, str) else f"{100 * float(v):.0f}\u00a0%" for v in lv] for lv in levels]
-    return pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)
-
-
 COST_COLUMNS = ("integrated cost ($/h)", "proposed cost ($/h)", "deviation (%)", "PCC mismatch", "violations")
 TIME_COLUMNS = ("integrated (ms)", "TSO (ms)", "DSO max (ms)", "DSO max, cold start (ms)", "time reduction (%)",
                 "time reduction, DSOs summed (%)", "offline (s)")
@@ -177,7 +164,7 @@ def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             d = 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1
             shown[c] = shown[c].map(lambda x, d=d: f"{x:.{d}f}").where(shown[c].notna())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (COST_COLUMNS, TIME_COLUMNS))
-    index = _page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
+    index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
     for frame in out:
         frame.index = index
     return out
@@ -292,7 +279,7 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
         shown[c] = shown[c].map(lambda x: f"{x:.2f}")
-    index = _page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
+    index = page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
         frame.index = index
@@ -362,7 +349,7 @@ def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
                  ("mismatch", 4)):
         shown[c] = shown[c].map(lambda x, d=d: f"{x:.{d}f}")
     out = printable(shown, PCC_COLUMNS)
-    out.index = _page_index(pts.system, pts.level)
+    out.index = page_index(pts.system, pts.level)
     return out
 
 
