@@ -102,3 +102,11 @@ def test_real_kernel_keeps_bars_out_of_the_notebook(tmp_path, monkeypatch, capfd
         ("stream", "stdout", "done\n")
     ]
     assert "kernelbar" in capfd.readouterr().err
+
+
+def test_a_progress_line_goes_to_the_terminal(capsys):
+    from forlab.book import progress as progress_module
+
+    progress_module.line("P1 n_fpus=4: 2 case(s)")
+    captured = capsys.readouterr()
+    assert captured.err == "P1 n_fpus=4: 2 case(s)\n" and captured.out == ""

@@ -69,3 +69,10 @@ def _isatty(stream: TextIO) -> bool:
 
 
 __all__ = ["bar", "in_kernel", "terminal"]
+
+
+def line(text: str) -> None:
+    """One progress line on the terminal (`terminal`), never on a notebook page; dropped when there is none."""
+    stream = terminal()
+    if stream is not None:
+        print(text, file=stream, flush=True)

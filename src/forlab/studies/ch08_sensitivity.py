@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -41,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from forlab.book.progress import line as terminal_line
 
 __all__ = [
     "COLUMNS",
@@ -397,11 +398,6 @@ def _run_method(method: str, system_name: str, group: list[Variant], system, fai
     return [run_p3(system_name, v, repeats=repeats, system=system, **(options.get("P3") or {})) for v in group]
 
 
-def _to_terminal(line: str) -> None:
-    """A progress line on stderr: the terminal sees it, a book page does not (``nb_output_stderr: remove``)."""
-    print(line, file=sys.stderr, flush=True)
-
-
 def _progress_line(method: str, key: tuple, rows: list[dict], wall: float) -> str:
     return (f"{method} n_fpus={key[0]} ties={key[1]}: {len(rows)} case(s) in {wall:.1f} s, "
             + ", ".join(f"{r['deviation_pct']:.4f} %" if np.isfinite(r["deviation_pct"]) else r["method_status"]
@@ -410,7 +406,7 @@ def _progress_line(method: str, key: tuple, rows: list[dict], wall: float) -> st
 
 def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequence[str] = ("P1", "P2", "P3"), *,
                     p1: dict | None = None, p2: dict | None = None, p3: dict | None = None, repeats: int = 3,
-                    progress=_to_terminal) -> pd.DataFrame:
+                    progress=terminal_line) -> pd.DataFrame:
     """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
     `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
     Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_time_s``, the wall time of
@@ -699,7 +695,7 @@ def design_table(design: Sequence[Variant]) -> pd.DataFrame:
         index=[v.label for v in design])
 
 
-def run(params: dict, progress=_to_terminal) -> xr.Dataset:
+def run(params: dict, progress=terminal_line) -> xr.Dataset:
     """The chapter's store for ``params`` (the parameters of `notebooks/08_sensitivity.ipynb`): `run_sensitivity`
     on `study_design`, with the study's wall time, the machine's load average (1 min) before and after, its cores
     and P2's surrogate options in the attributes."""
