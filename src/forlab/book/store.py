@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from forlab.book import names
+from forlab.book import names, units
 
 ENGINE = "h5netcdf"
 SUFFIX = ".nc"
@@ -165,7 +165,7 @@ def save(
     """
     target = path_for(chapter, params, root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    out = ds.copy()
+    out = units.with_units(ds.copy())  # every variable leaves with its unit, or the save fails naming it
     out.attrs = {k: netcdf_safe(v) for k, v in ds.attrs.items()} | provenance(chapter, params)
     for var in out.variables.values():
         var.attrs = {k: netcdf_safe(v) for k, v in var.attrs.items()}
@@ -322,6 +322,7 @@ def open_path(path: str | os.PathLike) -> xr.Dataset:
     (`forlab.book.names.upgrade`), and record where it came from in ``attrs["store_path"]``."""
     with xr.open_dataset(path, engine=ENGINE) as ds:
         out = names.upgrade(ds.load())
+    out = units.with_units(out, strict=False)  # archives written before every variable carried its unit
     out.attrs["store_path"] = shown_path(path)
     return out
 

@@ -1,0 +1,55 @@
+"""The committed paper-scale stores (`archive/`) are the ones their chapters open, written from clean commits, with
+units on every variable (issue 15: an orphaned or dirty archive is a page that lies about where its numbers came from).
+
+These read the archived files as they are on disk (not through `open_path`, which would fill in legacy names), so a
+store that lacks a unit or was written from an uncommitted tree fails here until its profile is re-run and
+re-archived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+from forlab.book import runner, store
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVED = sorted((ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
+
+
+def profile_hashes(chapter: str) -> dict[str, str]:
+    """Hash -> profile name for every profile the chapter's notebook declares (the names its stores get)."""
+    nb = runner.notebook_path(ROOT, chapter)
+    return {store.param_hash(runner.profile_params(chapter, name)): name for name in runner.profiles(nb)}
+
+
+def test_there_are_archived_stores():
+    assert ARCHIVED, "archive/ holds no stores: the book's paper-scale chapters would show nothing"
+
+
+@pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_archived_store_is_found_by_its_chapter_profile(path: Path):
+    chapter = path.parent.name
+    found = profile_hashes(chapter)
+    assert path.stem in found, (
+        f"{path.relative_to(ROOT)} is orphaned: no profile of {chapter} hashes to {path.stem} (profiles hash to "
+        f"{found or 'nothing'}); re-run the profile (`forlab run {chapter} --profile paper`) and archive that "
+        f"store, or delete this one")
+
+
+@pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_archived_store_was_written_from_a_clean_commit(path: Path):
+    with xr.open_dataset(path) as ds:
+        commit = str(ds.attrs.get("git_commit", ""))
+    assert commit and not commit.endswith("-dirty") and commit != "unknown", (
+        f"{path.relative_to(ROOT)} was written from {commit or 'no recorded commit'}: re-run its profile from a "
+        f"committed tree")
+
+
+@pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_archived_variable_has_units(path: Path):
+    with xr.open_dataset(path) as ds:
+        missing = [str(name) for name in ds.variables if "units" not in ds[name].attrs]
+    assert not missing, f"{path.relative_to(ROOT)}: variables without a units attribute: {', '.join(missing)}"
