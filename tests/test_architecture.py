@@ -31,6 +31,7 @@ ALLOWED = {
     "p3_aladin": {"opf", "grid"},
     "studies": {"opf", "grid", *METHODS},
     "book": {"grid"},
+    "__main__": set(),  # `python -m forlab`: calls the forlab command (book.cli) only
 }
 
 

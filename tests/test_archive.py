@@ -18,6 +18,29 @@ from forlab.book import runner, store
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = sorted((ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
 
+# Archives known to break a rule until their paper profile is re-run (issue 15 keeps this list). Each entry is a
+# strict expected failure: the test fails as soon as the store is fixed, so the entry must then be deleted, and a
+# store that is not listed must pass. Keys: (check, "chapter/hash").
+KNOWN_STALE: dict[tuple[str, str], str] = {
+    ("profile", "02_grids_and_acopf/fb3b6997601a"): "the paper profile gained the PGLib sweep (issue 19)",
+    ("clean", "02_grids_and_acopf/fb3b6997601a"): "written from an uncommitted tree",
+    ("units", "02_grids_and_acopf/fb3b6997601a"): "written before every variable carried units",
+    ("profile", "03_for_sampling/2fa225b30a43"): "the paper profile's parameters changed since",
+    ("clean", "03_for_sampling/2fa225b30a43"): "written from an uncommitted tree",
+    ("units", "03_for_sampling/2fa225b30a43"): "written before every variable carried units",
+    ("units", "05_coordination/27ab8c542f36"): "written before every variable carried units",
+    ("clean", "06_ml_surrogate/5874e827fdf1"): "written from an uncommitted tree",
+    ("units", "06_ml_surrogate/5874e827fdf1"): "written before every variable carried units",
+    ("units", "07_aladin/ff536387c602"): "written before every variable carried units",
+    ("units", "08_sensitivity/c42632e1be90"): "written before every variable carried units",
+}
+
+
+def expect_known(request, check: str, path: Path) -> None:
+    key = (check, f"{path.parent.name}/{path.stem}")
+    if key in KNOWN_STALE:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_STALE[key]))
+
 
 def profile_hashes(chapter: str) -> dict[str, str]:
     """Hash -> profile name for every profile the chapter's notebook declares (the names its stores get)."""
@@ -30,7 +53,8 @@ def test_there_are_archived_stores():
 
 
 @pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_archived_store_is_found_by_its_chapter_profile(path: Path):
+def test_archived_store_is_found_by_its_chapter_profile(request, path: Path):
+    expect_known(request, "profile", path)
     chapter = path.parent.name
     found = profile_hashes(chapter)
     assert path.stem in found, (
@@ -40,7 +64,8 @@ def test_archived_store_is_found_by_its_chapter_profile(path: Path):
 
 
 @pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_archived_store_was_written_from_a_clean_commit(path: Path):
+def test_archived_store_was_written_from_a_clean_commit(request, path: Path):
+    expect_known(request, "clean", path)
     with xr.open_dataset(path) as ds:
         commit = str(ds.attrs.get("git_commit", ""))
     assert commit and not commit.endswith("-dirty") and commit != "unknown", (
@@ -49,7 +74,8 @@ def test_archived_store_was_written_from_a_clean_commit(path: Path):
 
 
 @pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_archived_variable_has_units(path: Path):
+def test_every_archived_variable_has_units(request, path: Path):
+    expect_known(request, "units", path)
     with xr.open_dataset(path) as ds:
         missing = [str(name) for name in ds.variables if "units" not in ds[name].attrs]
     assert not missing, f"{path.relative_to(ROOT)}: variables without a units attribute: {', '.join(missing)}"

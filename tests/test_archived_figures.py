@@ -1,9 +1,13 @@
 """Every archived store still renders with the same numbers.
 
-``tests/data/archived_figures.json`` holds figures that the chapters printed from the archived paper-scale stores
-before the house issue (commit 85c1b14, written by the readers of that time). Each test here prints the same figure
-with today's readers and compares the numbers in it, in order: labels may be renamed (one name per concept), a number
-may not change.
+``tests/data/archived_figures.json`` holds the figures the chapters printed from the archived paper-scale stores
+when they were recorded (first by the readers before the house issue, commit 85c1b14), and which store each was
+printed from (its ``created_utc`` and ``git_commit``). Each test here prints the same figure with today's readers and
+compares the numbers in it, in order: labels may be renamed (one name per concept), a number may not change.
+
+When a store is re-archived, or a reader is changed ON PURPOSE to print other numbers (say why in the commit), the
+figures are re-recorded with ``python scripts/record_archived_figures.py``; the test below tells a re-archived store
+from a changed reader by the recorded store identity.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from forlab.studies import ch05_coordination as ch05
 from forlab.studies import ch06_ml_surrogate, ch07_aladin, ch08_sensitivity, ch09_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
-BEFORE = json.loads((ROOT / "tests" / "data" / "archived_figures.json").read_text())
+RECORD = ROOT / "tests" / "data" / "archived_figures.json"
+RECORDED = json.loads(RECORD.read_text())
+BEFORE = RECORDED["figures"]
 ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/27ab8c542f36",
             "06": "06_ml_surrogate/5874e827fdf1", "07": "07_aladin/ff536387c602", "08": "08_sensitivity/c42632e1be90"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
@@ -65,6 +71,18 @@ def printed(archived) -> dict[str, str]:
                       ch09_comparison.p3_rows(archived["07"])], ignore_index=True)
     out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(rows)).to_string()
     return out
+
+
+def identity(ds) -> dict[str, str]:
+    """What tells one archived store from its re-run: when and from which commit it was written."""
+    return {"created_utc": str(ds.attrs.get("created_utc")), "git_commit": str(ds.attrs.get("git_commit"))}
+
+
+def test_figures_were_recorded_from_the_archived_stores(archived):
+    now = {k: identity(ds) for k, ds in archived.items()}
+    stale = sorted(k for k in now if RECORDED["stores"].get(k) != now[k])
+    assert not stale, (f"archived stores {stale} were re-written since the figures were recorded; check the new "
+                       f"numbers on their pages, then `python scripts/record_archived_figures.py`")
 
 
 def test_archived_stores_print_the_same_numbers(archived):

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from forlab import opf
 from forlab.book import plots
 from forlab.grid import cases, td
 from forlab.opf import bench
@@ -110,3 +111,17 @@ def test_bench_script_reports_from_a_store(tmp_path):
     ds.to_netcdf(path, engine="h5netcdf")
     text = _script().report(path)
     assert "case9" in text and "validation against MATPOWER" in text and "Solve_Succeeded" in text
+
+
+@pytest.mark.parametrize("graph", ["SX", "MX"])
+def test_build_and_solve_times_of_one_net(graph):
+    """Build (net -> Ipopt solver, first-call overhead included) and solve times of one model, with the solve's
+    outcome: MATPOWER's case9 optimum, the same iterations as a plain solve from the power-flow start."""
+    net = cases.load("case9")
+    out = bench.build_and_solve_times(net, repeats=2, graph=graph)
+    assert set(out) >= {"build_s", "solve_time_s", "iterations", "objective", "n_bus", "construct_s", "first_call_s",
+                        "init_s", "graph", "success", "status"}
+    assert out["n_bus"] == 9 and out["graph"] == graph and out["success"]
+    assert out["objective"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-5)
+    assert out["iterations"] == opf.solve(net).iterations
+    assert out["build_s"] >= out["construct_s"] > 0 and out["solve_time_s"] > 0 and out["init_s"] > 0

@@ -62,3 +62,35 @@ def test_shown_path_is_relative_to_the_repository():
 
     root = Path(__file__).resolve().parents[1]
     assert store.shown_path(root / "archive" / "x.nc") == "archive/x.nc"
+
+
+def test_stores_record_python_solvers_libraries_and_the_lock(tmp_path):
+    """Issue 19: a store says which interpreter, CasADi, Ipopt, MUMPS, libraries and lock made it. Ipopt's version
+    is checked against the library's own C entry point (GetIpoptVersion), which provenance does not use."""
+    import ctypes
+    import hashlib
+    import json
+    import os
+    import platform
+    import re
+    from pathlib import Path
+
+    import casadi
+
+    from forlab.book import provenance, store
+
+    path = store.save(xr.Dataset({"x_mw": ("i", [1.0])}), "ch", {"a": 1}, root=tmp_path)
+    attrs = store.open_path(path).attrs
+    assert attrs["python_version"] == platform.python_version() and attrs["python_implementation"] == "CPython"
+    assert attrs["casadi_version"] == casadi.__version__
+    lib = ctypes.CDLL(os.path.join(os.path.dirname(casadi.__file__), "libipopt.so.3"))
+    parts = [ctypes.c_int() for _ in range(3)]
+    lib.GetIpoptVersion(*map(ctypes.byref, parts))
+    assert attrs["ipopt_version"] == ".".join(str(p.value) for p in parts)
+    assert attrs["ipopt_linear_solver"] == "MUMPS" and re.fullmatch(r"\d+\.\d+\.\d+", attrs["mumps_version"])
+    versions = json.loads(attrs["library_versions"])
+    assert {"clarabel", "pyomo", "distributed", "casadi", "numpy"} <= set(versions)
+    lock = Path(__file__).resolve().parents[1] / "requirements.lock"
+    assert attrs["lock_sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest()
+    assert isinstance(json.loads(attrs["lock_mismatches"]), list)
+    assert provenance.lock_sha256(tmp_path / "no.lock") == "absent"

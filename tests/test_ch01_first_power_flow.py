@@ -20,8 +20,8 @@ def test_run_reproduces_the_published_losses(base):
     assert ch01.solve_text(base) == f"power flow converged; total losses {float(base.losses_kw):.2f} kW"
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, True, "1"])
-def test_validate_rejects_a_load_scale_that_is_not_positive(bad):
+@pytest.mark.parametrize("bad", [0, -1.0, True, "1", float("inf"), float("nan")])
+def test_validate_rejects_a_load_scale_that_is_not_positive_and_finite(bad):
     with pytest.raises(ValueError, match="load_scale"):
         ch01.validate({"grid": "case33bw", "load_scale": bad})
 

@@ -164,4 +164,4 @@ def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
     monkeypatch.setattr(ch04, "offer", lambda st, r: off)
     x = ch04._cut_features(archived, ds, 1e-3)
     assert x["loops"] == 1 and x["clearance"] < 0.5
-    assert "f = 0 has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)
+    assert "$f = 0$ has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)

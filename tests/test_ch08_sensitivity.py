@@ -59,6 +59,37 @@ def test_aladin_dispatch_of_the_optimum_is_judged_at_the_optimum():
     assert verdict["total_cost"] == pytest.approx(res.objective, rel=1e-5)
 
 
+def test_parameters_are_checked_before_any_work():
+    """Issue 20: an unknown system, an empty or non-finite load level list are refused at validation."""
+    params = {"system": "case9+case33bw", "levels": [0.8, 1.0], "fpu_counts": [4, 8], "meshings": ["none", "all"],
+              "base_level": 1.0, "base_fpus": 4, "methods": ["P1", "P2", "P3"], "p2_load_range": [0.6, 1.0],
+              "timing_repeats": 5, "p3_max_iter": 30, "p2_n_samples": 1000}
+    ch08_sensitivity.check_params(params)
+    with pytest.raises(ValueError, match=r"system must be one of the study systems \['case9\+case33bw'"):
+        ch08_sensitivity.check_params({**params, "system": "no-such-system"})
+    for bad in ([], [float("inf")], [float("nan")], [0.0]):
+        with pytest.raises(ValueError, match="levels must be a non-empty list of positive, finite numbers"):
+            ch08_sensitivity.check_params({**params, "levels": bad})
+    with pytest.raises(ValueError, match="base_level"):
+        ch08_sensitivity.check_params({**params, "base_level": float("inf")})
+    with pytest.raises(ValueError, match="methods"):
+        ch08_sensitivity.check_params({**params, "methods": ["P4"]})
+    with pytest.raises(ValueError, match="p2_load_range"):
+        ch08_sensitivity.check_params({**params, "p2_load_range": [0.6, float("inf")]})
+
+
+def test_aladin_is_timed_by_the_rule_and_a_failed_run_has_no_deviation():
+    log = pd.DataFrame({"local_s": [0.2, 0.1], "reduction_s": [0.05, 0.05], "coordinator_s": [0.01, 0.02],
+                        "communication_s": [0.3, 0.3]})
+    assert ch08_sensitivity.aladin_seconds(log) == pytest.approx((0.43, 1.03))
+    old = pd.DataFrame({"local_s": [0.2], "qp_s": [0.01], "comm_s": [0.3]})  # a log from before those columns
+    assert ch08_sensitivity.aladin_seconds(old) == pytest.approx((0.21, 0.51))
+    v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
+    row = ch08_sensitivity.run_p3("case9+case33bw", v, max_iter=2, repeats=1)  # stops far from converged
+    assert row["status"].startswith("aladin failed") and np.isnan(row["deviation_pct"]) and not row["feasible"]
+    assert row["error"] == "" and row["rounds"] == 2 and np.isnan(row["solve_time_s"])
+
+
 def test_a_failure_is_a_row_not_a_crash():
     v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
     row = ch08_sensitivity.run_p3("no-such-system", v)
@@ -77,10 +108,10 @@ def _table():
     for k, v in enumerate(design):
         r = ch08_sensitivity._row("sys", "P2", v, integrated_ms=50.0, online_ms=25.0 * (k + 1), deviation_pct=0.01 * k,
                          feasible=True, rounds=1, bytes=1000.0, offline_s=3.0)
-        r.update(variant_value=v.value, wall_time_s=1.0)
+        r.update(variant_value=v.value, group_wall_time_s=1.0)
         rows.append(r)
     bad = ch08_sensitivity._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
-    bad.update(variant_value=design[0].value, wall_time_s=0.5)
+    bad.update(variant_value=design[0].value, group_wall_time_s=0.5)
     rows.append(bad)
     return pd.DataFrame(rows)
 
@@ -129,10 +160,16 @@ def archived():
 
 
 def test_archived_store_opens_with_the_current_names(archived):
-    assert "wall_time_s" in archived and "wall_s" not in archived
-    assert archived.wall_time_s.attrs["units"] == "s"
-    back = ch08_sensitivity.to_store(ch08_sensitivity.frame(archived))  # written again: the same variables
-    assert set(back.data_vars) == set(archived.data_vars)
+    # the group's wall time, once ``wall_s``, is not the outcome record's online ``wall_time_s``
+    assert "group_wall_time_s" in archived and "wall_s" not in archived and "wall_time_s" not in archived
+    assert archived.group_wall_time_s.attrs["units"] == "s"
+    runs = ch08_sensitivity.frame(archived)  # the outcome fields the store predates read as missing
+    assert (runs.status == "not in this archived store").all() and runs.wall_time_s.isna().all()
+    back = ch08_sensitivity.to_store(runs)  # written again: the same variables, plus the record's
+    new = {"status", "max_violation", "solve_time_s", "wall_time_s", "offline_time_s", "bytes_exchanged",
+           "integrated_solve_time_s", "integrated_wall_time_s"}
+    assert set(back.data_vars) == set(archived.data_vars) | new
+    assert all("units" in back[v].attrs for v in back.data_vars)
 
 
 def test_design_of_the_chapter(archived):

@@ -20,19 +20,20 @@ RADIUS = 0.8
 PARAMS = {"offer_file": "", "ds": "case9+case33bw/case33bw", "n_directions": 16, "face_grid": 2, "n_labelled": 120,
           "n_cost": 40, "degrees": [2, 4], "seed": 0, "slice_positions": [0.3, 0.7], "ts_load_mw": 100.0,
           "ts_load_mvar": 30.0, "gen_p_max_mw": 300.0, "gen_q_max_mvar": 150.0, "gen_cost_per_mwh": 20.0,
-          "gen_cost_per_mw2h": 0.05}
+          "gen_cost_per_mw2h": 0.05, "surrogate_samples": 1000, "pyomo_solver": "ripopt", "repeats": 3}
 
 
-def ball_offer(g_p: float = -5.0) -> Offer:
-    """Region: the ball of radius 0.8 around the box centre (normalised); price 1/2 x~'diag(2, 1, 0.1)x~ + g'x~ + 100."""
+def ball_offer(g_p: float = -5.0, box: Box | None = None, pcc: dict | None = None) -> Offer:
+    """Region: the ball of radius 0.8 around the box centre (normalised); price 1/2 x~'diag(2, 1, 0.1)x~ + g'x~ + 100.
+    Default box and PCC: a DS "ball" of no study system."""
     exps = [tuple(e) for e in exponents(2)]
     coef = np.zeros(len(exps))
     coef[exps.index((0, 0, 0))] = -RADIUS ** 2
     for e in [(2, 0, 0), (0, 2, 0), (0, 0, 2)]:
         coef[exps.index(e)] = 1.0
-    return Offer(Box(np.array([0.0, -5.0, 0.95]), np.array([10.0, 5.0, 1.05])), ImplicitPolynomial(2, coef),
-                 QuadraticCost(np.diag([2.0, 1.0, 0.1]), np.array([g_p, 0.0, 0.0]), 100.0),
-                 pcc={"ds": "ball", "ts_bus": 1}, base={"sn_mva": 10.0})
+    box = box or Box(np.array([0.0, -5.0, 0.95]), np.array([10.0, 5.0, 1.05]))
+    return Offer(box, ImplicitPolynomial(2, coef), QuadraticCost(np.diag([2.0, 1.0, 0.1]), np.array([g_p, 0.0, 0.0]), 100.0),
+                 pcc=pcc or {"ds": "ball", "ts_bus": 1}, base={"sn_mva": 10.0})
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +105,13 @@ def test_solutions_agree_and_the_region_binds(st):
     assert float(sol.sol_pg_mw) == pytest.approx(100.0 + float(sol.sol_p_mw))
     grid = st.isel(solver=-1)
     assert float(grid.sol_total) >= float(sol.sol_total) - 1e-6
-    pyomo = st.sel(solver="Pyomo + Ipopt")
-    if ch10.pyomo_solver_available():
+    pyomo = st.sel(solver=ch10.pyomo_label("ripopt"))
+    if ch10.pyomo_solver_available("ripopt"):
         assert float(pyomo.sol_total) == pytest.approx(float(sol.sol_total), rel=1e-6)
     else:
         assert str(pyomo.sol_status.values) == ch10.NO_SOLVER and math.isnan(float(pyomo.sol_total))
-        assert "No Pyomo NLP solver is available here" in ch10.solver_text(st)
-        assert list(ch10.solution_table(st)["Pyomo + Ipopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
+        assert "is not available here" in ch10.solver_text(st)
+        assert list(ch10.solution_table(st)["Pyomo + ripopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
     assert "The region constraint binds" in ch10.solution_text(st)
 
 
@@ -132,7 +133,8 @@ def test_offer_path_from_anywhere_in_the_repository(monkeypatch):
 
 
 @pytest.mark.parametrize("change", [{"ds": "case33bw"}, {"slice_positions": [0.5]}, {"slice_positions": [0.2, 1.5]},
-                                    {"gen_cost_per_mwh": -1.0}, {"ts_load_mw": True}])
+                                    {"gen_cost_per_mwh": -1.0}, {"ts_load_mw": True}, {"pyomo_solver": "gurobi"},
+                                    {"surrogate_samples": 10}, {"repeats": 0}, {"repeats": 2.5}])
 def test_validate_params_names_the_parameter(change):
     with pytest.raises(ValueError, match=next(iter(change))):
         ch10.validate_params(PARAMS | change)
@@ -153,3 +155,48 @@ def test_the_chapter_makes_a_small_offer_when_given_none(tmp_path):
     assert off.pcc["ds"] == "case33bw" and off.polynomial.degree in (2, 4)
     assert json.loads(path.read_text())["format"] == "forlab-offer/1"
     assert ch10.checks(off, path).passed.all()
+
+
+def test_an_offer_of_no_study_system_skips_the_whole_tso(st):
+    assert st.attrs["tso_status"] == "the offer names no DS of a forlab study system" and "tso" not in st.dims
+    assert "not solved on this page" in ch10.tso_text(st) and ch10.tso_table(st).empty and not ch10.tso_agree(st)
+
+
+@pytest.fixture(scope="module")
+def tso_st(tmp_path_factory):
+    """The chapter on a ball offer at the PCC of chapter 10's default study system (around its base-case import)."""
+    from forlab.grid.td import load_system
+
+    pcc = load_system("case9+case33bw").pcc.iloc[0]
+    c, h = np.array([pcc.p_mw, pcc.q_mvar, pcc.vm_pu]), np.array([20.0, 20.0, 0.05])
+    offer = ball_offer(-30.0, Box(c - h, c + h), {"system": "case9+case33bw", "ds": "case33bw", "ts_bus": 4})
+    path = offer.save(tmp_path_factory.mktemp("offer") / "case33bw.json")
+    return ch10.run(PARAMS | {"offer_file": str(path), "surrogate_samples": 600, "repeats": 2})
+
+
+def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tmp_path):
+    st = tso_st
+    assert st.attrs["tso_status"] == "ok" and st.attrs["tso_system"] == "case9+case33bw"
+    assert list(st.tso.values) == ["offer/casadi", "offer/pyomo", "surrogate/casadi", "surrogate/pyomo"]
+    assert (st.tso_success == 1).all() and ch10.tso_agree(st)
+    assert float(st.agree_pcc_diff_pu.max()) <= 1e-4 and float(st.agree_objective_rel_diff.max()) <= 1e-6
+    for rep in ("offer", "surrogate"):
+        cas, pyo_ = st.sel(tso=f"{rep}/casadi"), st.sel(tso=f"{rep}/pyomo")
+        assert float(pyo_.tso_objective) == pytest.approx(float(cas.tso_objective), rel=1e-6)
+        assert abs(float(pyo_.tso_pcc_vm_pu) - float(cas.tso_pcc_vm_pu)) <= 1e-4
+    assert all("units" in st[v].attrs for v in st.data_vars)
+    assert st.tso_objective.attrs["units"] == "$/h" and st.tso_wall_time_s.attrs["units"] == "s"
+    assert st.agree_pcc_diff_pu.attrs["units"] == "p.u." and st.tso_iterations.attrs["units"] == "1"
+    t = ch10.tso_table(st)
+    assert list(t.columns)[:2] == ["engine", "status"] and list(t.engine) == ["CasADi + Ipopt", "Pyomo + ripopt"] * 2
+    assert (t["iterations"].astype(int) > 0).all() and (t["wall time (ms)"].astype(float) > 0).all()
+    text = ch10.tso_text(st)
+    assert text.count("they agree") == 2 and "do not agree" not in text and "fastest of 2" in text
+    back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))
+    assert ch10.tso_table(back).equals(t) and ch10.tso_text(back) == text
+
+
+def test_a_disagreement_is_said(tso_st):
+    st = tso_st.copy()
+    st["agree_agree"] = st.agree_agree.where(st.representation != "surrogate", 0)
+    assert not ch10.tso_agree(st) and "they **do not agree**" in ch10.tso_text(st)

@@ -19,7 +19,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 METHOD_CHAPTERS = ("03_for_sampling", "04_for_representation", "05_coordination", "06_ml_surrogate", "07_aladin")
 # calls that assemble a store or a table out of results: the study module's run() does that
 ASSEMBLY = {"Dataset", "merge", "concat", "DataArray"}
-LABEL = re.compile(r"^\$\$\s*\(([\w-]+)\)\s*$", re.M)
+LABEL = re.compile(r"^\$\$\s*\(([\w-]+)\)\s*$", re.MULTILINE)
 
 
 def cells(nb_path: Path, kind: str) -> list[str]:
@@ -58,7 +58,7 @@ def test_the_check_sees_what_it_forbids():
 @pytest.mark.parametrize("chapter", METHOD_CHAPTERS)
 def test_method_chapter_maps_paper_steps_to_functions(chapter):
     text = "\n".join(cells(ROOT / "notebooks" / f"{chapter}.ipynb", "markdown"))
-    assert re.search(r"^\|\s*paper step", text, re.M | re.I), "no 'paper step | ... | forlab function' table"
+    assert re.search(r"^\|\s*paper step", text, re.MULTILINE | re.IGNORECASE), "no 'paper step | ... | forlab function' table"
     assert LABEL.search(text), "no labelled equation ($$ ... $$ (label))"
 
 

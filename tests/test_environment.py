@@ -1,13 +1,21 @@
-"""environment.yml (conda) and pyproject.toml (pip) must name the same packages with the same version ranges."""
+"""The environment the book is made in: pyproject.toml (ranges), requirements.lock (exact versions with hashes, made
+by `python3 scripts/dev.py lock`), environment.yml (conda, pinned to the lock) and the installed venv agree."""
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
+
+from forlab.book import provenance
 
 REPO = Path(__file__).resolve().parents[1]
+LOCK = REPO / "requirements.lock"
 CONDA_ONLY = {"python", "pip", "ipopt"}  # the interpreter, the installer, and the NLP solver PyPI cannot give
+LOCKED_EXTRAS = ("test",)  # pyproject extras the lock covers (besides the runtime dependencies)
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*?)\s*$")
 
 
@@ -20,14 +28,16 @@ def normalise(requirement: str) -> tuple[str, str]:
     return re.sub(r"[-_.]+", "-", name).lower(), spec
 
 
-def pyproject_requirements() -> dict[str, str]:
+def pyproject_requirements(extras: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Name -> range of the runtime dependencies and of ``extras`` (None: every extra)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
-    return dict(normalise(r) for r in requirements)
+    optional = project["optional-dependencies"]
+    chosen = optional if extras is None else {name: optional[name] for name in extras}
+    return dict(normalise(r) for r in [*project["dependencies"], *(r for e in chosen.values() for r in e)])
 
 
-def environment_requirements() -> dict[str, str]:
-    env = yaml.safe_load((REPO / "environment.yml").read_text())
+def environment_requirements(path: Path = REPO / "environment.yml") -> dict[str, str]:
+    env = yaml.safe_load(path.read_text())
     entries = []
     for dep in env["dependencies"]:
         entries.extend(dep["pip"] if isinstance(dep, dict) else [dep])
@@ -41,9 +51,46 @@ def test_same_packages():
     assert sorted(set(conda) - set(pip)) == [], "in environment.yml but not in pyproject.toml"
 
 
-def test_same_version_ranges():
-    pip, conda = pyproject_requirements(), environment_requirements()
-    assert {n: s for n, s in conda.items() if n in pip} == pip
+def test_lock_covers_every_dependency_within_its_range():
+    locked = provenance.locked_versions(LOCK.read_text())
+    wanted = pyproject_requirements(LOCKED_EXTRAS)
+    assert sorted(set(wanted) - set(locked)) == [], "in pyproject.toml but not in the lock: python3 scripts/dev.py lock"
+    outside = {n: (locked[n], spec) for n, spec in wanted.items() if locked[n] not in SpecifierSet(spec)}
+    assert outside == {}, "locked versions outside pyproject's ranges: python3 scripts/dev.py lock"
+
+
+def test_every_locked_package_has_a_hash():
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text().split("\n", 2)[2])
+    unhashed = [b.split()[0] for b in blocks if "==" in b.split()[0] and "--hash=sha256:" not in b]
+    assert unhashed == [] and len(blocks) == len(provenance.locked_versions(LOCK.read_text()))
+
+
+def test_environment_pins_the_locked_versions():
+    locked, conda = provenance.locked_versions(LOCK.read_text()), environment_requirements()
+    pinned = {n: conda[n] for n in pyproject_requirements(LOCKED_EXTRAS)}
+    assert pinned == {n: f"=={locked[n]}" for n in pinned}, "environment.yml is stale: python3 scripts/dev.py lock"
+    unlocked = set(pyproject_requirements()) - set(pyproject_requirements(LOCKED_EXTRAS))  # the lab extra
+    assert {n: conda[n] for n in unlocked} == {n: s for n, s in pyproject_requirements().items() if n in unlocked}
+
+
+def test_pin_check_fails_on_a_stale_environment(tmp_path):
+    stale = tmp_path / "environment.yml"
+    stale.write_text((REPO / "environment.yml").read_text().replace("numpy==", "numpy==0.0.1; was "))
+    assert environment_requirements(stale)["numpy"] != f"=={provenance.locked_versions(LOCK.read_text())['numpy']}"
+
+
+def test_installed_versions_are_the_locked_ones():
+    """The venv the tests run in is the lock (scripts/dev.py installs it with --require-hashes)."""
+    assert provenance.lock_mismatches() == (), (
+        "reinstall: .venv/bin/python -m pip install --require-hashes -r requirements.lock"
+    )
+
+
+def test_lock_mismatch_is_reported(tmp_path):
+    fake = tmp_path / "requirements.lock"
+    fake.write_text(f"numpy==0.0.1 \\\n    --hash=sha256:{'0' * 64}\nnot-installed-pkg==1.0 \\\n")
+    assert provenance.lock_mismatches(fake) == (
+        "not-installed-pkg not installed, 1.0 locked", f"numpy {metadata.version('numpy')} installed, 0.0.1 locked")
 
 
 def test_conda_environment_adds_python_311_and_ipopt():
@@ -55,3 +102,13 @@ def test_normalise():
     assert normalise("Jupyter_Book >=1.0, <2") == ("jupyter-book", ">=1.0,<2")
     assert normalise("python=3.11") == ("python", "==3.11")
     assert normalise("nbval[x]>=0.11") == ("nbval", ">=0.11")
+
+
+@pytest.mark.parametrize("words", [["-m", "forlab", "--help"], ["-m", "forlab", "list"]])
+def test_python_m_forlab_is_the_forlab_command(words):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, *words], check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert ("usage: forlab" in done.stdout) if "--help" in words else ("01_first_power_flow" in done.stdout)

@@ -149,3 +149,102 @@ def test_an_extension_composes_with_the_base_opf():
     assert res.objective == pytest.approx(ref.objective + price * y_pu, rel=1e-7)
     with pytest.raises(ValueError, match="declared twice"):
         opf.ACOPF(net, extensions=[ext, opf.Extension(variables={"y": (1, 0.0, 1.0)})])
+
+
+def test_model_branches_follow_pandapower_elements():
+    """Lines then trafos in pandapower's ppc order, each from its from/hv bus to its to/lv bus (case14 has both)."""
+    net = cases.load("case14")
+    m = opf.build_network(net)
+    assert m.nl == len(net.line) + len(net.trafo) and len(net.trafo)
+    ends = {"line": ("from_bus", "to_bus"), "trafo": ("hv_bus", "lv_bus")}
+    for k, (elm, idx) in enumerate(m.branch_element):
+        a, b = ends[elm]
+        assert (m.f[k], m.t[k]) == (m.bus_lookup[net[elm].at[idx, a]], m.bus_lookup[net[elm].at[idx, b]])
+
+
+def test_angle_limits_nan_or_360_are_no_limit():
+    net = cases.load("case14")
+    plain = opf.solve(net)
+    net.line["min_angle_degree"], net.line["max_angle_degree"] = np.nan, 360.0
+    net.trafo["min_angle_degree"], net.trafo["max_angle_degree"] = -360.0, np.nan
+    m = opf.ACOPF(net)
+    assert not m.model.angle_limited.any() and np.isneginf(m.model.angle_min).all()
+    res = m.solve()
+    assert res.objective == pytest.approx(plain.objective, rel=1e-10) and res.iterations == plain.iterations
+
+
+def test_a_tight_angle_limit_binds_and_costs():
+    """A 5-degree limit on a line that carries 7.4 degrees at the optimum (and one on a trafo) binds, raises the cost,
+    and its row's multiplier is non-zero; va_f - va_t is read in the element's own direction."""
+    net = cases.load("case14")
+    plain = opf.solve(net)
+    m0 = opf.build_network(net)
+    k_line = m0.branch_element.index(("line", 1))
+    va0 = np.deg2rad(plain.res_bus.va_degree.loc[m0.bus_pd].to_numpy())
+    assert np.rad2deg(va0[m0.f[k_line]] - va0[m0.t[k_line]]) > 7.0
+    net.line.loc[1, "max_angle_degree"] = 5.0
+    net.trafo.loc[0, ["min_angle_degree", "max_angle_degree"]] = [-30.0, 1.0]
+    m = opf.ACOPF(net)
+    mm = m.model
+    assert mm.angle_limited.sum() == 2 and np.rad2deg(mm.angle_max[mm.angle_limited]) == pytest.approx([5.0, 1.0])
+    res = m.solve()
+    assert res.success and res.objective > plain.objective * 1.01
+    va = np.deg2rad(res.res_bus.va_degree.loc[mm.bus_pd].to_numpy())
+    diff = np.rad2deg(mm.angle_differences(va))
+    assert diff[0] == pytest.approx(5.0, abs=1e-5) and -30.0 - 1e-6 <= diff[1] <= 1.0 + 1e-6
+    rows = 2 * mm.nb + 2 * len(mm.limited)
+    assert abs(res.lam_g[rows]) > 1e-3
+    assert res.extra["max_violation"] < 1e-6
+
+
+@pytest.mark.parametrize("graph", ["SX", "MX"])
+def test_sx_and_mx_graphs_solve_the_same_nlp(graph):
+    """The MX graph (large nets) and the SX graph (small ones) are one NLP: same rows, iterations and optimum, also
+    with an extension (its SX expressions called from the MX graph) and an angle-difference limit."""
+    import casadi as ca
+
+    net = cases.load("case30")
+    net.line["max_angle_degree"] = np.nan
+    net.line.loc[0, "max_angle_degree"] = 2.0
+    ext = opf.Extension(variables={"y": (1, 0.0, 1.0)}, parameters={"price": 1},
+                        demand=lambda m, s: (ca.vertcat(s.extra_x["y"], ca.SX(m.nb - 1, 1)), ca.SX(m.nb, 1)),
+                        objective=lambda m, s: [s.extra_p["price"][0] * (s.extra_x["y"][0] - 0.3) ** 2])
+    ref = opf.ACOPF(net, extensions=[ext], graph="SX").solve(price=1e4)
+    m = opf.ACOPF(net, extensions=[ext], graph=graph)
+    assert m.graph == graph and m._n_angle == 1
+    res = m.solve(price=1e4)
+    assert res.success and res.iterations == ref.iterations
+    assert res.objective == pytest.approx(ref.objective, rel=1e-10)
+    assert np.allclose(res.x, ref.x, atol=1e-9) and np.allclose(res.lam_g, ref.lam_g, rtol=1e-6, atol=1e-6)
+    assert 0 < res.extra["y"][0] < 1
+
+
+def test_graph_choice_is_checked():
+    assert opf.ACOPF(cases.load("case9")).graph == ("MX" if 9 >= opf.acopf.MX_FROM_BUSES else "SX")
+    with pytest.raises(ValueError, match="graph must be"):
+        opf.ACOPF(cases.load("case9"), graph="sx")
+
+
+def test_a_sub_model_must_carry_its_branches_angle_limits():
+    import dataclasses
+
+    m = opf.build_network(cases.load("case9"))
+    with pytest.raises(ValueError, match="angle_min"):
+        dataclasses.replace(m, f=m.f[:2], t=m.t[:2])
+    sub = dataclasses.replace(m, f=m.f[:2], t=m.t[:2], angle_min=m.angle_min[:2], angle_max=m.angle_max[:2])
+    assert sub.angle_limited.shape == (2,)
+
+
+def test_power_flow_check_reports_a_power_flow_that_does_not_converge(monkeypatch):
+    """A check whose power flow fails from both starts is a row saying so (a PGLib sweep keeps the case), not a crash."""
+    import pandapower as pp
+
+    net = cases.load("case9")
+    res = opf.ACOPF(net).solve()
+
+    def diverges(*args, **kwargs):
+        raise pp.powerflow.LoadflowNotConverged("did not converge")
+
+    monkeypatch.setattr(pp, "runpp", diverges)
+    chk = opf.power_flow_check(net, res)
+    assert chk["converged"] is False and np.isnan(chk["max_dvm_pu"])

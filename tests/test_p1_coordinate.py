@@ -14,10 +14,7 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 @pytest.fixture(scope="module")
 def outcome():
-    system = td.load_system("case9+case33bw")
-    offer, _, _, _ = make_offer(system.ds["case33bw"], n_directions=30, face_grid=2, n_labelled=160, n_cost=50,
-                                degrees=(4,), convex_options=(False,), regs=(1e-5,))
-    return coordinate(system, {"case33bw": offer}, 1.0)
+    return coordinate(td.load_system("case9+case33bw"), {"case33bw": _offer()}, 1.0)
 
 
 def test_coordination_outcome_is_feasible_and_near_the_optimum(outcome):
@@ -103,3 +100,80 @@ def test_coordination_records_use_the_book_names(outcome):
     assert {"ds", "solve_time_s", "cold_solve_time_s"} <= set(dso.columns)
     assert not {"solve_s", "cold_solve_s"} & set(dso.columns)
     assert outcome["dso_time_max_s"] == dso.solve_time_s.max()
+
+
+def test_the_case_is_one_outcome_record(outcome):
+    """The yardstick's record: status, online time by the rule (TSO, then the slowest DSO), bytes of what was sent,
+    the judged dispatch's largest violation in p.u."""
+    from forlab.opf.outcome import OUTCOME
+    from forlab.p1_for.coordinate import offer_bytes
+
+    r = outcome
+    assert set(OUTCOME) <= set(r) and r["status"] == "ok" and r["rounds"] == 1
+    assert r["solve_time_s"] == pytest.approx(r["tso_time_s"] + r["dso"].solve_time_s.max())
+    assert r["wall_time_s"] == pytest.approx(r["tso_wall_time_s"] + r["dso"].wall_time_s.max())
+    assert r["wall_time_s"] >= r["solve_time_s"] > 0  # the wall clock sees the solver and what surrounds it
+    assert r["integrated_wall_time_s"] >= r["integrated_solve_time_s"] > 0
+    assert r["bytes_exchanged"] == offer_bytes({"case33bw": _offer()}) > 24
+    assert 0 <= r["max_violation"] < 1e-3
+    # one PCC mismatch, box-normalised, with its components in MW, Mvar and p.u.
+    assert r["pcc_mismatch"] < 1e-9 and abs(r["pcc_mismatch_mw"]) < 1e-6 and abs(r["pcc_mismatch_pu"]) < 1e-8
+
+
+def _offer():
+    from forlab.p1_for.offer import Offer
+
+    global _OFFER
+    if "_OFFER" not in globals():
+        system = td.load_system("case9+case33bw")
+        _OFFER = make_offer(system.ds["case33bw"], n_directions=30, face_grid=2, n_labelled=160, n_cost=50,
+                            degrees=(4,), convex_options=(False,), regs=(1e-5,))[0]
+    assert isinstance(_OFFER, Offer)
+    return _OFFER
+
+
+def test_a_failed_tso_ends_the_case_as_failed():
+    """An offer the TS cannot meet (its PCC voltage far above the TS bus's limit): the TSO's OPF fails, no DSO is
+    asked, nothing is judged, the deviation is NaN and the status names the TSO and its solver's words."""
+    import dataclasses
+
+    from forlab.p1_for.dso_opf import Box
+
+    offer = _offer()
+    lo, hi = np.array(offer.box.lo, float), np.array(offer.box.hi, float)
+    moved = dataclasses.replace(offer, box=Box(np.r_[lo[:2], 1.5], np.r_[hi[:2], 1.6]))
+    r = coordinate(td.load_system("case9+case33bw"), {"case33bw": moved}, 1.0, repeats=1)
+    assert not r["tso_success"] and r["status"].startswith("tso failed: ") and r["tso_status"] in r["status"]
+    assert np.isnan(r["deviation_pct"]) and not r["feasible"] and np.isnan(r["solve_time_s"])
+    assert r["dso"].empty and not r["pf_converged"] and r["n_vm_violations"] == -1
+    assert r["integrated_success"] and np.isfinite(r["integrated_cost"])
+
+
+def test_a_failed_integrated_solve_ends_the_case_before_the_tso():
+    from forlab.opf.outcome import Baseline
+
+    class Failed:
+        success, status, objective, iterations = False, "Infeasible_Problem_Detected", 1.0, 7
+
+    r = coordinate(td.load_system("case9+case33bw"), {"case33bw": _offer()}, 1.0,
+                   baseline=Baseline(Failed(), 0.1, 0.2), repeats=1)
+    assert r["status"] == "integrated failed: Infeasible_Problem_Detected" and r["tso_status"] == "not run"
+    assert np.isnan(r["deviation_pct"]) and np.isnan(r["integrated_cost"]) and not r["feasible"]
+
+
+def test_the_boundary_check_fails_on_an_interior_point(agent_case):
+    """`checks.on_boundary` is true for a real projection (next test file: every projection of a sample set) and
+    false for a feasible interior point whose target sits on a box face: the check can fail."""
+    from forlab.p1_for import checks
+
+    agent, box, _ = agent_case
+    dsn = td.load_system("case9+case33bw").ds["case33bw"]
+    (_, x), *_ = checks.random_operating_points(dsn, 10, seed=1)
+    z = box.normalise(x)
+    assert np.abs(z).max() < 0.9  # an interior point ...
+    target = np.r_[1.0, z[1:]]  # ... whose target sits on the box face P = max
+    assert not checks.on_boundary(agent.model, box, x, target)
+    assert not checks.on_boundary(agent.model, box, x, z)  # its own target, on no face: interior
+    # the same check on a point of the region's surface: a step beyond the box in P leaves the region
+    face = box.denormalise(np.r_[1.0, 0.0, 0.0])
+    assert checks.on_boundary(agent.model, box, face, np.r_[1.5, 0.0, 0.0])

@@ -1,6 +1,7 @@
 """P1's offer: the implicit polynomial, the quadratic price, their formulations (CasADi, Pyomo) and the file."""
 
 import json
+import time
 import warnings
 
 import casadi as ca
@@ -290,3 +291,88 @@ def test_cost_gradients_match_finite_differences(offer):
     fd = (res["cost"][2::2] - res["cost"][3::2]).reshape(2, 3) / (2 * h)
     assert np.allclose(res["gradient"][:2], fd, rtol=1e-3, atol=1e-2 * (1 + np.abs(fd).max()))
     assert np.abs(fd).max() > 1.0  # the DS cost does depend on the PCC point
+
+
+# ---------------------------------------------------------------- offer files from another party (issue 20)
+def _good_dict():
+    poly = ImplicitPolynomial(2, np.array([-0.5, 0, 0, 0, 1.0, 0, 0, 1.0, 0, 1.0]))
+    cost = QuadraticCost(np.diag([2.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.0]), 3.0)
+    box = Box(np.array([2.0, -1.0, 0.95]), np.array([6.0, 1.0, 1.05]))
+    return Offer(box, poly, cost, pcc={"ds": "x", "ts_bus": 1}, base={"sn_mva": 10.0}).to_dict()
+
+
+def _edited(edit):
+    d = json.loads(json.dumps(_good_dict()))
+    edit(d)
+    return d
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda d: d["polynomial"]["coef"].__setitem__(3, float("nan")), r"polynomial\.coef.*NaN or infinite"),
+    (lambda d: d["cost"].__setitem__("c0", float("inf")), r"cost\.c0.*NaN or infinite"),
+    (lambda d: d["polynomial"].__setitem__("margin", float("nan")), r"polynomial\.margin"),
+    (lambda d: d["cost"].__setitem__("H", [[-1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]), "negative eigenvalue"),
+    (lambda d: d["cost"].__setitem__("H", [[1.0, 0.5, 0], [0, 1.0, 0], [0, 0, 1.0]]), "not symmetric"),
+    (lambda d: d["box"].__setitem__("hi", [2.0, 1.0, 1.05]), r"box p_mw: lo 2\.0 >= hi 2\.0"),
+    (lambda d: d["box"].__setitem__("lo", [2.0, 3.0, 0.95]), r"box q_mvar: lo 3\.0 >= hi 1\.0"),
+    (lambda d: d["box"].update(lo=[-1000.0, -1000.0, 0.95], hi=[1000.0, 1000.0, 1.05]), "above max_mva"),
+    (lambda d: d["box"].update(lo=[2.0, -1.0, 95.0], hi=[6.0, 1.0, 105.0]), r"vm_pu .* leaves"),
+    (lambda d: d["polynomial"].__setitem__("degree", 150), r"degree must be an integer from 1 to 6"),
+    (lambda d: d["polynomial"].__setitem__("degree", True), r"degree must be an integer"),
+    (lambda d: d["polynomial"].__setitem__("degree", 4),
+     r"polynomial\.coef \(degree 4\) must be numbers of shape \(35,\)"),
+    (lambda d: d["cost"].__setitem__("H", [[1.0, 0], [0, 1.0]]), r"cost\.H must be numbers of shape \(3, 3\)"),
+    (lambda d: d["box"].__setitem__("lo", ["2", "-1", "0.95"]), r"box\.lo must be numbers"),
+    (lambda d: d["box"].__setitem__("lo", [2.0, -1.0]), r"box\.lo must be numbers of shape \(3,\)"),
+    (lambda d: d.pop("cost"), "section 'cost' is missing"),
+    (lambda d: d.__setitem__("base", {"sn_mva": 0.0}), r"base\.sn_mva must be positive"),
+    (lambda d: d["box"].__setitem__("axes", ["q_mvar", "p_mw", "vm_pu"]), "box axes must be"),
+])
+def test_bad_offer_file_is_refused_with_what_to_change(tmp_path, edit, match):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_edited(edit)))  # json writes NaN/Infinity tokens, and json.load reads them back
+    with pytest.raises(ValueError, match=match) as err:
+        Offer.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_good_offer_file_loads_and_a_large_ds_can_raise_the_bound(tmp_path):
+    Offer.from_dict(_good_dict())
+    big = _edited(lambda d: d["box"].update(lo=[800.0, -900.0, 0.95], hi=[1200.0, 900.0, 1.05]))
+    with pytest.raises(ValueError, match="max_mva"):
+        Offer.from_dict(big)
+    assert Offer.from_dict(big, max_mva=5000.0).box.hi[0] == 1200.0
+
+
+def test_huge_degree_is_refused_before_the_monomials_are_built(monkeypatch):
+    """A degree of 150 took 17.6 s to refuse (the exponent list grows as degree^4); now nothing is built."""
+    from forlab.p1_for import polynomial
+
+    def refuse(degree):
+        raise AssertionError(f"exponents({degree}) built before the degree was checked")
+
+    d = _edited(lambda d: d["polynomial"].update(degree=150, coef=[0.0] * 585276))
+    monkeypatch.setattr(polynomial, "exponents", refuse)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="degree"):
+        Offer.from_dict(d)
+    assert time.perf_counter() - t0 < 0.5
+
+
+def test_oversized_or_non_json_file_is_refused_before_parsing(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_text(" " * 1_000_001)
+    with pytest.raises(ValueError, match="bytes is not an offer"):
+        Offer.load(big)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "forlab-offer/1", "box": ')
+    with pytest.raises(ValueError, match="not JSON"):
+        Offer.load(bad)
+
+
+def test_semantic_checks_can_be_left_to_a_report():
+    """A tool that reports on a bad file itself (chapter 10's checks table) reads it with check=False."""
+    d = _edited(lambda d: d["cost"].__setitem__("H", [[-1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]))
+    assert Offer.from_dict(d, check=False).cost.H[0, 0] == -1.0
+    with pytest.raises(ValueError, match="degree"):  # the safety checks stay
+        Offer.from_dict(_edited(lambda d: d["polynomial"].__setitem__("degree", 150)), check=False)

@@ -98,3 +98,123 @@ def test_default_is_a_local_dask_cluster_with_one_worker_per_core(ds_net, sample
     s = sample_for(ds_net, n_directions=24, face_grid=2, progress=False)
     assert s.attrs["n_workers"] == default_workers()
     assert np.array_equal(s.p_mw.values, samples.p_mw.values)
+
+
+# ---------------------------------------------------------------- Dask waits end, TLS (issue 20)
+@pytest.fixture(scope="module")
+def cluster():
+    """A local cluster of two worker processes reached by its address, as a shared cluster would be."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=40) as cl:
+            yield cl
+
+
+def test_a_stopped_worker_is_named_within_the_timeout(ds_net, cluster):
+    """A SIGSTOPped worker hung FOR sampling for more than 480 s; now the run fails within the timeout, naming it."""
+    import os
+    import signal
+    import time
+
+    from forlab.book import parallel
+
+    with parallel.client(cluster.scheduler_address) as c:
+        worker, pid = min(c.run(os.getpid).items())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(TimeoutError, match=f"{worker}.*did not run a no-op within 5 s"):
+            sample_for(ds_net, n_directions=4, face_grid=0, address=cluster.scheduler_address, progress=False,
+                       task_timeout_s=5)
+        assert time.perf_counter() - t0 < 60  # bounding box (in-process) + 5 s
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_worker_that_stops_mid_run_is_named(cluster):
+    """A chunk that never finishes (a worker hung in the middle of a run) ends the wait, naming the worker."""
+    import time
+
+    from forlab.book import parallel
+
+    with parallel.client(cluster.scheduler_address) as c:
+        worker = parallel.check_workers(c)[0]
+        quick = c.submit(sum, [1, 2], pure=False)
+        stuck = c.submit(time.sleep, 120, workers=[worker], allow_other_workers=False, pure=False)
+        seen = []
+        with pytest.raises(TimeoutError, match=rf"no chunk finished within 3 s: 1 still pending on worker\(s\) "
+                                               rf"{worker}"):
+            for fut in parallel.wait_each(c, [quick, stuck], 3, what="chunk"):
+                seen.append(fut.result())
+        assert seen == [3] and stuck.status == "cancelled"
+    with pytest.raises(ValueError, match="task_timeout_s"):
+        sample_for(td.load_system("case9+case33bw").ds["case33bw"], task_timeout_s=0)
+
+
+def test_a_silent_peer_at_the_scheduler_address_fails_within_the_connect_timeout():
+    """A peer that accepts the connection and never answers hung the client for more than 150 s."""
+    import socket
+    import time
+
+    from forlab.book import parallel
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)  # the kernel completes the TCP handshake; nobody ever answers
+        address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+        t0 = time.perf_counter()
+        with pytest.raises(TimeoutError, match=f"no Dask scheduler answered at {address} within 2 s"):
+            with parallel.client(address, timeout_s=2):
+                pass
+        assert time.perf_counter() - t0 < 10
+
+
+def test_sampling_over_tls_with_certificates(ds_net, tmp_path):
+    """The scheduler-address mode over TLS: a Security object or the certificate files; same samples as in-process."""
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    from forlab.book import parallel
+
+    sec = Security.temporary()  # a self-signed certificate (needs the cryptography package)
+    paths = {"ca_file": tmp_path / "ca.pem", "cert_file": tmp_path / "cert.pem", "key_file": tmp_path / "key.pem"}
+    paths["ca_file"].write_text(sec.tls_ca_file)
+    paths["cert_file"].write_text(sec.tls_client_cert)
+    paths["key_file"].write_text(sec.tls_client_key)
+    ref = sample_for(ds_net, n_directions=6, face_grid=0, n_workers=0, progress=False)
+    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          silence_logs=40, security=sec, protocol="tls://") as cl:
+            assert cl.scheduler_address.startswith("tls://")
+            for security in (sec, {k: str(v) for k, v in paths.items()}):
+                s = sample_for(ds_net, n_directions=6, face_grid=0, address=cl.scheduler_address, security=security,
+                               progress=False)
+                assert s.attrs["n_workers"] == 1 and np.array_equal(s.p_mw.values, ref.p_mw.values)
+            with pytest.raises(ValueError, match="must start with 'tls://'"):
+                with parallel.client(cl.scheduler_address.replace("tls://", "tcp://"), security=sec):
+                    pass
+    with pytest.raises(TypeError, match="security must be"):
+        parallel.security_of({"cert": "x"})
+    with pytest.raises(ValueError, match="no such file"):
+        parallel.security_of({"ca_file": str(tmp_path / "missing.pem"), "cert_file": str(paths["cert_file"])})
+
+
+def test_the_scheduler_probe_works_inside_a_running_event_loop():
+    """A Jupyter kernel runs an event loop: the probe must not need this thread's."""
+    import asyncio
+    import socket
+
+    from forlab.book import parallel
+
+    async def inside():
+        with socket.socket() as srv:
+            srv.bind(("127.0.0.1", 0))
+            srv.listen(4)
+            with pytest.raises(TimeoutError, match="no Dask scheduler answered"):
+                parallel.probe_scheduler(f"tcp://127.0.0.1:{srv.getsockname()[1]}", timeout_s=1)
+
+    asyncio.run(inside())

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import xarray as xr
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from forlab.book import cli, runner, store
@@ -21,7 +22,7 @@ CHAPTER = "{chapter}"
 PARAMS = {{"n": n, "scale": scale, "label": label, "flags": flags, "verbose": verbose}}
 if n < 0:
     raise ValueError("n must be >= 0")
-ds = xr.Dataset({{"y": ("i", scale * np.arange(n)), "y_status": forlab.book.store.solver_status(["converged"] * n, "i")}})
+ds = xr.Dataset({{"y": ("i", scale * np.arange(n), {{"units": "1"}}), "y_status": forlab.book.store.solver_status(["converged"] * n, "i")}})
 print(forlab.book.store.save(ds, CHAPTER, PARAMS))
 """
 
@@ -285,3 +286,191 @@ def test_prepare_for_book_on_outputs():
     ]
     assert nb.cells[2].outputs[0]["text"].startswith("store:  results/ch/abc.nc")
     assert nb.cells[4].outputs[0]["data"]["text/html"] == "<td>archive/x.nc</td>"
+
+
+# ---------------------------------------------------------------- hardening (issue 20) and stale pages (issue 15)
+
+FLAKY_BODY = TINY_BODY + """
+import os, time
+if os.environ.get("FORLAB_TEST_FAIL"):
+    raise RuntimeError("asked to fail")
+time.sleep(float(os.environ.get("FORLAB_TEST_SLEEP", "0")))
+"""
+
+
+def test_failed_default_run_keeps_the_page_and_the_chapter_stale(repo, monkeypatch, capsys):
+    """A failed default run used to replace book/chapters/<chapter>.ipynb with the error notebook while the cache
+    still called it up to date; now the page changes only after a complete run."""
+    write_chapter(repo, "a_first", body=FLAKY_BODY)
+    page = repo / runner.EXECUTED_DIR / "a_first.ipynb"
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+    good = page.read_bytes()
+    assert "a_first" not in runner.stale_chapters(repo)  # a successful default run is recorded
+    monkeypatch.setenv("FORLAB_TEST_FAIL", "1")
+    assert cli.main(["run", "a_first", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    failed = store.path_for("a_first", runner.declared_parameters(repo / "notebooks" / "a_first.ipynb"))
+    failed = failed.with_suffix(".failed.ipynb")
+    assert f"executed notebook with the full traceback: {repo / failed}" in err and (repo / failed).is_file()
+    assert page.read_bytes() == good and "a_first" in runner.stale_chapters(repo)
+    assert sorted(p.name for p in page.parent.iterdir()) == ["a_first.ipynb"]  # no temporary file left
+
+
+def test_interrupted_run_keeps_the_page(repo, monkeypatch):
+    import papermill
+
+    page = repo / runner.EXECUTED_DIR / "a_first.ipynb"
+    page.parent.mkdir(parents=True)
+    page.write_text("the previous, complete page")
+
+    def interrupted(source, out, **kwargs):
+        Path(out).write_text('{"cells": "half"}')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_chapter(repo, "a_first", progress_bar=False)
+    assert page.read_text() == "the previous, complete page"
+    assert sorted(p.name for p in page.parent.iterdir()) == ["a_first.ipynb"]
+    assert "a_first" in runner.stale_chapters(repo)
+
+
+def test_sigkilled_run_keeps_the_page_and_its_temp_is_cleaned(repo, monkeypatch):
+    """`forlab run` killed with SIGKILL mid-run: the page stays, the chapter stays stale, and the next run removes
+    the killed run's temporary notebook."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    page = repo / runner.EXECUTED_DIR / "a_first.ipynb"
+    page.parent.mkdir(parents=True)
+    page.write_text("the previous, complete page")
+    runner.record_run(repo, "a_first", runner.content_hash(repo, "a_first"))
+    write_chapter(repo, "a_first", body=FLAKY_BODY)
+    monkeypatch.setenv("FORLAB_TEST_SLEEP", "30")
+    proc = subprocess.Popen([sys.executable, "-m", "forlab", "run", "a_first", "--no-progress"], cwd=repo,
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not list(page.parent.glob(".a_first.*.tmp.ipynb")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # papermill has started the cells
+    finally:
+        kernels = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == proc.pid]
+        os.killpg(proc.pid, signal.SIGKILL)  # the run: the process group this test started
+        for kernel in kernels:  # its kernel, in a session of its own
+            os.killpg(kernel, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert [p.name for p in page.parent.glob(".a_first.*.tmp.ipynb")] != []
+    assert page.read_text() == "the previous, complete page" and "a_first" in runner.stale_chapters(repo)
+    monkeypatch.setenv("FORLAB_TEST_SLEEP", "0")
+    runner.run_chapter(repo, "a_first", progress_bar=False)
+    assert sorted(p.name for p in page.parent.iterdir()) == ["a_first.ipynb"]
+    assert "a_first" not in runner.stale_chapters(repo)
+
+
+def _parent(proc_dir: Path) -> int | None:
+    """The parent pid of the process of ``/proc/<pid>`` (None when it is gone)."""
+    try:
+        return int(proc_dir.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("name", ["{repo}/notebooks/a_first", "../notebooks/a_first", "notebooks/a_first.ipynb",
+                                  "a_first.ipynb", "/etc/passwd", "a_first/../b_second", ""])
+def test_a_chapter_is_a_name_never_a_path(repo, capsys, name):
+    before = (repo / "notebooks" / "a_first.ipynb").read_bytes()
+    assert cli.main(["run", name.format(repo=repo), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "a chapter is a name, not a path" in err and "chapters: a_first, b_second" in err
+    assert ("did you mean a_first?" in err) == ("a_first" in name and "b_second" not in name)
+    assert (repo / "notebooks" / "a_first.ipynb").read_bytes() == before
+    assert not (repo / runner.EXECUTED_DIR).exists() and not (repo / "book" / "notebooks").exists()
+
+
+def test_concurrent_cache_writers_do_not_collide(repo):
+    """Two `forlab book` at once crashed on the fixed temporary name `.runcache.tmp`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(i):
+        for j in range(150):
+            runner._write_cache(repo, {f"chapter{i}": str(j)})
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert runner.load_cache(repo)  # valid JSON; entries may be lost to the race, never the file
+    assert [p.name for p in (repo / "results").iterdir()] == [".runcache.json"]
+
+
+def fake_run(root, chapter, progress_bar=False):
+    """Writes a page and a store with new content, as a real default run would."""
+    import time
+
+    params = runner.declared_parameters(runner.notebook_path(root, chapter))
+    out = root / runner.EXECUTED_DIR / f"{chapter}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("{}")
+    target = store.path_for(chapter, params)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"{chapter} {time.time_ns()}")
+
+
+def test_book_reruns_a_chapter_when_a_store_it_reads_changes(repo, monkeypatch):
+    monkeypatch.setitem(runner.READS, "a_first", (("b_second", None), ("b_second", "big")))
+    assert runner.run_stale(repo, run=fake_run, progress=False) == ["b_second", "a_first"]
+    assert runner.stale_chapters(repo) == []
+    fake_run(repo, "b_second")  # b_second's store re-made outside the book (forlab run b_second)
+    assert runner.stale_chapters(repo) == ["a_first"]
+    assert runner.run_stale(repo, run=fake_run, progress=False) == ["a_first"]
+    big = runner.resolve_parameters(runner.declared_parameters(repo / "notebooks" / "b_second.ipynb"), {}, "big",
+                                    runner.profiles(repo / "notebooks" / "b_second.ipynb"))
+    archived = store.path_for("b_second", big, repo / "archive")
+    archived.parent.mkdir(parents=True)
+    archived.write_text("a profile run archived")  # a newly committed archive store
+    assert runner.stale_chapters(repo) == ["b_second", "a_first"]  # b_second shows its own profile run too
+    runner.run_stale(repo, run=fake_run, progress=False)
+    own = store.path_for("a_first", big, repo / "results")  # a_first's own profile run
+    own.write_text("a_first's paper-scale run")
+    assert runner.stale_chapters(repo) == ["a_first"]
+    runner.run_stale(repo, run=fake_run, progress=False)
+    (repo / "notebooks" / "b_second.ipynb").write_text(
+        (repo / "notebooks" / "b_second.ipynb").read_text().replace("# b_second", "# b_second, edited"))
+    assert runner.stale_chapters(repo) == ["b_second", "a_first"]  # a_first follows the chapter it reads
+
+
+def test_an_undeclared_read_fails_the_default_run(repo, monkeypatch, capsys):
+    """The declaration cannot fall behind the code: a default run that opens another chapter's store not in
+    READS fails before its page is replaced."""
+    reader = TINY_BODY + '\nother = forlab.book.store.open_store("b_second", PARAMS)\n'
+    write_chapter(repo, "a_first", body=reader)
+    assert cli.main(["run", "b_second", "--no-progress"]) == 0
+    assert cli.main(["run", "a_first", "--no-progress"]) == 1
+    assert "read store(s)" in capsys.readouterr().err and not (repo / runner.EXECUTED_DIR / "a_first.ipynb").exists()
+    monkeypatch.setitem(runner.READS, "a_first", (("b_second", None),))
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+
+
+def test_list_reports_a_corrupt_notebook_in_one_line_and_goes_on(repo, capsys):
+    (repo / "notebooks" / "c_broken.ipynb").write_text('{"cells": [')
+    (repo / "notebooks" / "d_bad_params.ipynb").write_text(
+        json.dumps({"cells": [{"id": "p", "cell_type": "code", "source": "n = (", "metadata": {"tags": ["parameters"]},
+                               "outputs": [], "execution_count": None}], "metadata": {}, "nbformat": 4,
+                    "nbformat_minor": 5}))
+    assert cli.main(["list"]) == 1
+    out, err = capsys.readouterr()
+    assert "a_first" in out and "b_second" in out and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "notebooks/c_broken.ipynb is not a readable notebook" in lines[0]
+    assert "notebooks/d_bad_params.ipynb" in lines[1]
+
+
+def test_corrupt_profile_store_names_the_profile_command(repo):
+    params = runner.profile_params("a_first", "big")
+    path = store.save(xr.Dataset({"y": ("i", [1.0], {"units": "1"})}), "a_first", params)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(store.StoreError, match=r"a_first/[0-9a-f]{12}\.nc is unreadable .* re-run with "
+                                               r"`forlab run a_first --profile big`"):
+        runner.open_profile_store("a_first", "big")

@@ -224,3 +224,113 @@ def test_default_root_follows_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("FORLAB_RESULTS")
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     assert store.path_for("ch", {}).parts[0] == "results"
+
+
+# ---------------------------------------------------------------- hardening (issue 20): temps, corrupt stores, sizes
+
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from forlab.book import store
+
+def slow(tmp):
+    tmp.write_bytes(b"half a netCDF file")
+    print("writing", flush=True)
+    time.sleep(60)
+
+store.atomic_write(Path(sys.argv[1]), slow)
+"""
+
+
+def test_a_killed_writers_temp_file_is_removed_at_the_next_save(root):
+    """SIGKILL in the middle of a store write leaves its temporary file; the next save in that folder removes it
+    (its writer's pid is gone), and the store itself was never touched."""
+    import signal
+    import subprocess
+
+    path = store.save(sample(), "ch", PARAMS, root=root)
+    before = path.read_bytes()
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "writing"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    left = [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp.nc")]
+    assert len(left) == 1 and f".{writer.pid}." in left[0] and path.read_bytes() == before
+    store.save(sample(), "ch", {"x": 1}, root=root)
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_stale_temps_by_pid_reuse_and_age_live_writers_kept(tmp_path):
+    import time
+
+    live = store.temp_path(tmp_path / "a.nc")  # this process is writing it right now
+    reused = tmp_path / f".b.{os.getpid()}.{'0' * 12}.tmp.nc"  # our pid, but written before we started
+    legacy_old, legacy_new = tmp_path / ".c.k3j4_x9q.tmp", tmp_path / ".runcache.tmp"  # names without a pid
+    for path in (live, reused, legacy_old, legacy_new):
+        path.write_bytes(b"x")
+    an_hour_ago = time.time() - 2 * store.LEGACY_TEMP_AGE_S
+    os.utime(reused, (an_hour_ago, an_hour_ago))
+    os.utime(legacy_old, (an_hour_ago, an_hour_ago))
+    (tmp_path / ".keep.tmpl").write_bytes(b"not a temporary file")
+    assert sorted(p.name for p in store.clean_stale_temps(tmp_path)) == sorted([reused.name, legacy_old.name])
+    assert live.exists() and legacy_new.exists() and (tmp_path / ".keep.tmpl").exists()
+
+
+def test_temporary_names_never_collide_between_writers(tmp_path):
+    """Two `forlab book` at once crashed on the fixed `.runcache.tmp`; unique names let threads and processes
+    replace the same file concurrently."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = {store.temp_path(tmp_path / "x.json").name for _ in range(1000)}
+    assert len(names) == 1000
+    target = tmp_path / ".runcache.json"
+
+    def write(i):
+        for j in range(100):
+            store.atomic_write(target, lambda tmp, k=f"{i}-{j}": tmp.write_text(k))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))  # raises if any writer lost its temporary file to another
+    assert target.read_text().count("-") == 1 and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_truncated_store_names_its_path_and_the_command_that_remakes_it(root):
+    path = store.save(sample(), "ch", PARAMS, root=root)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(store.StoreError) as err:
+        store.open_store("ch", PARAMS, root=root)
+    message = str(err.value)
+    assert path.name in message and "unreadable" in message and "re-run with `" in message
+    assert "forlab run ch -p grid case33bw" in message and len(message.splitlines()) == 1
+    path.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)  # a header and nothing else
+    with pytest.raises(store.StoreError, match="unreadable"):
+        store.open_path(path)
+
+
+def test_a_store_is_checked_against_the_chapter_and_parameters_it_is_opened_for(root):
+    other = store.save(sample(), "ch", PARAMS | {"load_scale": 0.5}, root=root)
+    target = store.path_for("ch", PARAMS, root)
+    shutil.copy(other, target)  # a store copied (or renamed) to another parameter set's name
+    with pytest.raises(store.StoreError, match=r"holds chapter 'ch' with parameter_hash '[0-9a-f]{12}', not 'ch'"):
+        store.open_store("ch", PARAMS, root=root)
+    (root / "other").mkdir()
+    shutil.copy(other, root / "other" / other.name)
+    with pytest.raises(store.StoreError, match="holds chapter 'ch'.* not 'other'"):
+        store.open_store("other", PARAMS | {"load_scale": 0.5}, root=root)
+    assert store.open_store("ch", PARAMS | {"load_scale": 0.5}, root=root).attrs["chapter"] == "ch"
+
+
+def test_a_store_too_large_in_memory_is_refused_before_loading(root, monkeypatch):
+    """A small file that expands to far more in memory (compressed zeros here) is refused from its metadata."""
+    bomb = xr.Dataset({"x_mw": (("a", "b"), np.zeros((1000, 1000)), {"units": "MW"})})  # 8 MB of zeros
+    path = store.save(bomb, "ch", PARAMS, root=root)
+    bomb.encoding = {}
+    compressed = root / "ch" / "bomb.nc"
+    bomb.to_netcdf(compressed, engine=store.ENGINE, encoding={"x_mw": {"zlib": True, "complevel": 9}})
+    assert compressed.stat().st_size < 100_000
+    shutil.copy(compressed, path)
+    monkeypatch.setattr(xr.Dataset, "load", lambda self, **kw: pytest.fail("loaded before the size check"))
+    with pytest.raises(store.StoreError, match=r"expands to 8 MiB in memory, above max_bytes = 1,048,576"):
+        store.open_path(path, max_bytes=2**20)
+    assert store.MAX_STORE_BYTES >= 2**30  # the default leaves room for every real store (largest ~13 MB)

@@ -70,16 +70,27 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    """Every chapter with its parameters and profiles; a notebook that cannot be read gets one line on stderr
+    (and exit status 1) and the listing goes on."""
     root = runner.find_root()
     in_book = runner.toc_chapters(root)
+    broken = 0
     for chapter in runner.chapters(root):
         nb_path = runner.notebook_path(root, chapter)
+        try:
+            declared, named = runner.declared_parameters(nb_path), runner.profiles(nb_path)
+        except (ValueError, SyntaxError, KeyError, AttributeError, OSError) as err:
+            broken += 1
+            why = " ".join(str(err).split())[:200]
+            print(f"forlab list: {nb_path.relative_to(root)} is not a readable notebook ({type(err).__name__}: "
+                  f"{why}); fix or restore it (git checkout -- {nb_path.relative_to(root)})", file=sys.stderr)
+            continue
         note = "" if chapter in in_book else "  (not in _toc.yml)"
         print(f"{chapter}{note}  [{len(store.list_stores(chapter, root / store.results_root()))} store(s)]")
-        print(runner.describe_parameters(runner.declared_parameters(nb_path)))
-        for name, values in runner.profiles(nb_path).items():
+        print(runner.describe_parameters(declared))
+        for name, values in named.items():
             print(f"  profile {name}: {json.dumps(values, sort_keys=True)}")
-    return 0
+    return 1 if broken else 0
 
 
 def _check_html(args: argparse.Namespace) -> int:
@@ -100,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except runner.ParameterError as err:
         print(f"forlab {args.command}: {err}", file=sys.stderr)
         return 2
-    except (runner.ChapterFailed, FileNotFoundError) as err:
+    except (runner.ChapterFailed, FileNotFoundError, store.StoreError) as err:
         print(f"forlab {args.command}: {err}", file=sys.stderr)
         return 1
 

@@ -31,11 +31,14 @@ LEGACY: dict[str, dict[str, str]] = {
                         "t_mean_solve_s": "t_mean_solve_time_s"},
     "04_for_representation": {"region": "ds"},
     "05_coordination": {"cost_deviation_pct": "deviation_pct", "dso_solve_s": "dso_solve_time_s",
-                        "dso_cold_solve_s": "dso_cold_solve_time_s"},
-    "06_ml_surrogate": {"ds": "ds_name", "dsid": "ds", "bench_deviation_percent": "bench_deviation_pct"},
+                        "dso_cold_solve_s": "dso_cold_solve_time_s", "integrated_time_s": "integrated_solve_time_s",
+                        "proposed_cost": "cost", "proposed_time_parallel_s": "solve_time_s"},
+    "06_ml_surrogate": {"ds": "ds_name", "dsid": "ds", "bench_deviation_percent": "bench_deviation_pct",
+                        "bench_judged_cost": "bench_cost", "bench_integrated_time_s": "bench_integrated_solve_time_s"},
     "07_aladin": {},
-    "08_sensitivity": {"wall_s": "wall_time_s", "study_wall_s": "study_wall_time_s"},
-    "09_comparison": {"sens_wall_s": "sens_wall_time_s"},
+    "08_sensitivity": {"wall_s": "group_wall_time_s", "wall_time_s": "group_wall_time_s",
+                       "study_wall_s": "study_wall_time_s"},
+    "09_comparison": {"sens_wall_s": "sens_group_wall_time_s", "sens_wall_time_s": "sens_group_wall_time_s"},
 }
 
 

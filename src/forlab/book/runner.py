@@ -11,7 +11,14 @@ Conventions a chapter ``notebooks/<chapter>.ipynb`` follows (checked by :func:`c
 A run with the default parameters writes its executed copy to ``book/chapters/<chapter>.ipynb`` (what the book
 renders, prepared by :func:`prepare_for_book`: code hidden, plumbing cells removed, paths relative to the
 repository); any other run writes it next to its store, ``results/<chapter>/<hash>.ipynb``. The source notebook in
-``notebooks/`` is never changed.
+``notebooks/`` is never changed, and a chapter is named by its notebook's stem only (never a path).
+
+The executed copy replaces the previous one only after a complete, successful run (papermill writes to a temporary
+file beside it, renamed over it at the end); a failed or interrupted run leaves the old page, puts what it executed
+at ``results/<chapter>/<hash>.failed.ipynb`` and forgets the chapter's cache entry, so ``forlab book`` re-runs it.
+
+``forlab book`` re-runs a chapter when its notebook, defaults, ``src/forlab`` or a store it reads changed: the
+stores of its own profiles and those `READS` declares (`content_hash`).
 """
 
 from __future__ import annotations
@@ -67,13 +74,22 @@ def chapters(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "notebooks").glob("*.ipynb"))
 
 
+_CHAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
 def notebook_path(root: Path, chapter: str) -> Path:
-    """The source notebook of ``chapter``; ``ParameterError`` listing the chapters when there is none."""
+    """The source notebook of ``chapter``, a notebook stem in ``notebooks/`` (a name, never a path: an absolute
+    path or ``..`` would put the executed copy over a source notebook or outside the book); ``ParameterError``
+    listing the chapters otherwise."""
+    names = chapters(root)
+    listing = f"chapters: {', '.join(names) or '(none)'}"
+    if not isinstance(chapter, str) or not _CHAPTER_NAME.match(chapter):
+        stem = Path(str(chapter)).name.removesuffix(".ipynb")
+        hint = f" (did you mean {stem}?)" if stem in names else ""
+        raise ParameterError(f"a chapter is a name, not a path: {chapter!r}{hint}; {listing}")
     path = root / "notebooks" / f"{chapter}.ipynb"
-    if not path.is_file():
-        raise ParameterError(
-            f"unknown chapter {chapter!r}; chapters: {', '.join(chapters(root)) or '(none)'}"
-        )
+    if chapter not in names or not path.is_file():
+        raise ParameterError(f"unknown chapter {chapter!r}; {listing}")
     return path
 
 
@@ -401,9 +417,13 @@ def run_chapter(
     profile: str | None = None,
     progress_bar: bool = True,
 ) -> RunResult:
-    """Execute ``notebooks/<chapter>.ipynb`` with papermill (cwd = ``root``) and return where its outputs are."""
-    import papermill
+    """Execute ``notebooks/<chapter>.ipynb`` with papermill (cwd = ``root``) and return where its outputs are.
 
+    The executed copy (`executed_path`) is replaced only when the run completed, wrote its store and, for a default
+    run, read no store its `chapter_inputs` do not declare; otherwise ChapterFailed (or the interrupt) leaves the
+    previous copy and keeps what ran at ``results/<chapter>/<hash>.failed.ipynb``. A default run forgets the
+    chapter's cache entry first and records it on success, so the book never counts a failed run as done.
+    """
     nb_path = notebook_path(root, chapter)
     problems = convention_problems(nb_path)
     if problems:
@@ -414,38 +434,119 @@ def run_chapter(
     out = executed_path(root, chapter, params, default)
     out.parent.mkdir(parents=True, exist_ok=True)
     store_path = root / store.path_for(chapter, params)
-    _kernel_environment()
-    try:
-        papermill.execute_notebook(
-            str(nb_path),
-            str(out),
-            parameters={} if default else params,
-            kernel_name=KERNEL,
-            cwd=str(root),
-            progress_bar=progress_bar,
-            config=_quiet_kernel_config(),
-        )
-    except papermill.PapermillExecutionError as err:
-        first_line = (err.source or "").strip().splitlines()[:1]
-        raise ChapterFailed(
-            f"{chapter}: cell {err.cell_index} (In [{err.exec_count}]: {''.join(first_line)} ...) failed with "
-            f"{err.ename}: {err.evalue}\nexecuted notebook with the full traceback: {out}"
-        ) from err
-    if not store_path.is_file():
-        raise ChapterFailed(
-            f"{chapter} ran but wrote no store at {store_path}: the notebook must call "
-            "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
-        )
+    before = content_hash(root, chapter) if default else ""
     if default:
-        nbformat.write(prepare_for_book(nbformat.read(out, as_version=4), root), out)
+        record_run(root, chapter, None)
+    _kernel_environment()
+    run = _Run(root, chapter, nb_path, {} if default else params, store_path, default, progress_bar)
+    store.atomic_write(out, run.execute)
+    if default:
+        record_run(root, chapter, before)
     return RunResult(chapter, params, default, out, store_path)
+
+
+@dataclass
+class _Run:
+    """One papermill execution into a temporary file, checked before `store.atomic_write` renames it into place."""
+
+    root: Path
+    chapter: str
+    nb_path: Path
+    parameters: dict[str, Any]
+    store_path: Path
+    default: bool
+    progress_bar: bool
+
+    def execute(self, tmp: Path) -> None:
+        """Run the notebook into ``tmp``; on any failure move ``tmp`` to the failed path and raise."""
+        import papermill
+
+        failed = self.store_path.with_suffix(".failed.ipynb")
+        log = store.temp_path(tmp.with_name(f"{self.chapter}.reads"))  # a killed run's log is cleaned like a temp
+        os.environ[store.READS_LOG] = str(log)  # the kernel inherits it: `store.open_path` logs what it opens
+        try:
+            papermill.execute_notebook(
+                str(self.nb_path), str(tmp), parameters=self.parameters, kernel_name=KERNEL, cwd=str(self.root),
+                progress_bar=self.progress_bar, config=_quiet_kernel_config(),
+            )  # fmt: skip
+            self.check(log)
+        except BaseException as err:
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            if tmp.is_file() and tmp.stat().st_size:
+                os.replace(tmp, failed)
+            if isinstance(err, papermill.PapermillExecutionError):
+                first_line = (err.source or "").strip().splitlines()[:1]
+                raise ChapterFailed(
+                    f"{self.chapter}: cell {err.cell_index} (In [{err.exec_count}]: {''.join(first_line)} ...) "
+                    f"failed with {err.ename}: {err.evalue}\nexecuted notebook with the full traceback: {failed}"
+                ) from err
+            raise
+        finally:
+            os.environ.pop(store.READS_LOG, None)
+            log.unlink(missing_ok=True)
+        if self.default:
+            nbformat.write(prepare_for_book(nbformat.read(tmp, as_version=4), self.root), tmp)
+
+    def check(self, log: Path) -> None:
+        """ChapterFailed when the run wrote no store, or (default run) read a store its inputs do not declare."""
+        if not self.store_path.is_file():
+            raise ChapterFailed(
+                f"{self.chapter} ran but wrote no store at {self.store_path}: the notebook must call "
+                "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
+            )
+        read = {Path(line) for line in (log.read_text().splitlines() if log.is_file() else [])}
+        declared = {p.resolve() for p in input_paths(self.root, self.chapter)}
+        undeclared = sorted(str(p) for p in read - declared if p.parent.name != self.chapter)
+        if self.default and undeclared:
+            raise ChapterFailed(
+                f"{self.chapter} read store(s) {', '.join(undeclared)} that forlab.book.runner.READS does not "
+                f"declare for it: add (chapter, profile) pairs to READS[{self.chapter!r}] so that `forlab book` "
+                "re-runs it when they change"
+            )
 
 
 # ---------------------------------------------------------------- the book
 
 
+READS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "09_comparison": (
+        ("04_for_representation", None), ("04_for_representation", "paper"),
+        ("05_coordination", None), ("05_coordination", "paper"),
+        ("06_ml_surrogate", None), ("06_ml_surrogate", "paper"),
+        ("07_aladin", None), ("07_aladin", "full"),
+        ("08_sensitivity", None),
+    ),
+}  # fmt: skip
+"""The other chapters' stores a chapter reads with its default parameters: (chapter, profile), None for that
+chapter's default run (`forlab.studies.ch09_comparison.run` opens them through `store.open_store` and
+`open_profile_store`). Kept here, beside the stale check that uses it, rather than in the notebooks' metadata:
+the reads happen in library code, not in the notebook, and a default run that opens an undeclared store fails
+(`_Run.check`), so the list cannot silently fall behind the code. A chapter's own profile stores count without
+being listed (`chapter_inputs`)."""
+
+
+def chapter_inputs(root: Path, chapter: str) -> list[tuple[str, str | None]]:
+    """(chapter, profile) of every store ``chapter`` reads: its own profiles (a chapter shows its profile run
+    beside its default one) and what `READS` declares."""
+    own = [(chapter, name) for name in profiles(notebook_path(root, chapter))]
+    return own + list(READS.get(chapter, ()))
+
+
+def input_paths(root: Path, chapter: str) -> list[Path]:
+    """Every file a store of `chapter_inputs` may be read from: for a profile both ``results/`` and ``archive/``
+    (`open_profile_store` looks in that order), for a default run ``results/``."""
+    paths = []
+    for source, profile in chapter_inputs(root, chapter):
+        nb = notebook_path(root, source)
+        params = resolve_parameters(declared_parameters(nb), {}, profile, profiles(nb), source)
+        roots = [root / store.results_root()] + ([root / store.ARCHIVE] if profile else [])
+        paths += [store.path_for(source, params, r) for r in roots]
+    return paths
+
+
 def content_hash(root: Path, chapter: str) -> str:
-    """sha256 over the notebook's cell sources, its effective default parameters and every file in src/forlab."""
+    """sha256 over the notebook's cell sources, its effective default parameters, every file in src/forlab and
+    the content (or absence) of every store it reads (`input_paths`)."""
     nb_path = notebook_path(root, chapter)
     nb = nbformat.read(nb_path, as_version=4)
     digest = hashlib.sha256()
@@ -456,6 +557,9 @@ def content_hash(root: Path, chapter: str) -> str:
     for path in sorted(src.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(src).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in input_paths(root, chapter):
+        content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+        digest.update(f"{store.shown_path(path)}\0{content}\0".encode())
     return digest.hexdigest()
 
 
@@ -473,23 +577,38 @@ def load_cache(root: Path) -> dict[str, str]:
 
 
 def _write_cache(root: Path, cache: Mapping[str, str]) -> None:
+    """Write the cache atomically under a temporary name of its own (two ``forlab book`` at once never share one)."""
     path = _cache_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(dict(cache), indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    text = json.dumps(dict(cache), indent=1, sort_keys=True)
+    store.atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def record_run(root: Path, chapter: str, content: str | None) -> None:
+    """Record that ``chapter``'s default run with `content_hash` ``content`` succeeded; None forgets it (a run
+    under way, failed or interrupted: the chapter is stale until one succeeds)."""
+    cache = load_cache(root)
+    if content is None:
+        if chapter not in cache:
+            return
+        cache.pop(chapter)
+    else:
+        cache[chapter] = content
+    _write_cache(root, cache)
 
 
 def stale_chapters(root: Path, force: bool = False) -> list[str]:
-    """Chapters in ``_toc.yml`` order whose notebook, defaults or forlab code changed, or whose outputs are gone."""
+    """Chapters in ``_toc.yml`` order whose notebook, defaults, forlab code or a store they read changed, whose
+    outputs are gone, or that read a chapter which is itself stale (its store will change when it re-runs)."""
     cache = load_cache(root)
-    stale = []
+    stale: list[str] = []
     for chapter in toc_chapters(root):
         params = declared_parameters(notebook_path(root, chapter))
         outputs_exist = (root / EXECUTED_DIR / f"{chapter}.ipynb").is_file() and (
             root / store.path_for(chapter, params)
         ).is_file()
-        if force or not outputs_exist or cache.get(chapter) != content_hash(root, chapter):
+        upstream = any(source in stale for source, _ in READS.get(chapter, ()))
+        if force or upstream or not outputs_exist or cache.get(chapter) != content_hash(root, chapter):
             stale.append(chapter)
     return stale
 
@@ -497,14 +616,13 @@ def stale_chapters(root: Path, force: bool = False) -> list[str]:
 def run_stale(
     root: Path, force: bool = False, run: Callable[..., Any] = run_chapter, progress: bool = True
 ) -> list[str]:
-    """Re-run the stale chapters with their defaults, recording each success in the cache; returns them."""
+    """Re-run the stale chapters with their defaults in ``_toc.yml`` order, recording each success in the cache;
+    returns them. A chapter's hash is taken just before it runs, after the chapters it reads have re-run."""
     stale = stale_chapters(root, force)
-    cache = load_cache(root)
     for chapter in terminal_bar(stale, desc="chapters", unit="chapter", disable=not progress or not stale):
         before = content_hash(root, chapter)
         run(root, chapter, progress_bar=False)
-        cache[chapter] = before
-        _write_cache(root, cache)
+        record_run(root, chapter, before)
     return stale
 
 
@@ -529,10 +647,12 @@ def chapter_params(chapter: str, override: Mapping[str, Any] | None = None) -> d
 
 def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | None:
     """The store of a chapter's profile run: from ``results/`` when it was run here, else from the committed
-    ``archive/``; None when neither exists (the chapter then says how to produce it)."""
+    ``archive/``; None when neither exists (the chapter then says how to produce it). `store.StoreError` naming
+    the file and ``forlab run <chapter> --profile <profile>`` when the file is unreadable or not that profile's."""
     params = profile_params(chapter, profile)
     for root in (store.results_root(), find_root() / store.ARCHIVE):
         path = store.path_for(chapter, params, root)
         if path.exists():
-            return store.open_path(path)
+            rerun = f"forlab run {chapter} --profile {profile}"
+            return store.open_path(path, expect=(chapter, params), rerun=rerun)
     return None

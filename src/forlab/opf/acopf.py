@@ -6,6 +6,9 @@ demand as CasADi parameters, so that a sweep re-solves the same model with new l
 variables, parameters, demand, constraints and objective terms, without writing the AC equations again:
 ``ACOPF(net, extensions=[Extension(variables=..., constraints=..., objective=...)])``.
 
+The AC network equations are written on vectors indexed by the branch ends; from `MX_FROM_BUSES` buses on they form an
+MX graph, whose derivatives CasADi builds far faster than those of the equivalent SX graph (same NLP, same iterates).
+
 `solve(net)` is the one-call form: build, initialise from a pandapower power flow, solve, return an `OPFResult`.
 A failed or infeasible solve is a result with ``success=False`` and Ipopt's status, never an exception.
 """
@@ -131,6 +134,22 @@ class _Rows:
         self.ub.append(np.broadcast_to(np.asarray(ub, float), (n,)).copy())
 
 
+MX_FROM_BUSES = 200
+"""`ACOPF(graph="auto")` writes the AC network equations as an MX graph (a few vector operations; CasADi builds its
+derivatives in a fraction of the time an SX graph with one node per branch operation needs) from this many model
+buses on, below it as SX. Chosen by measurement (`forlab.opf.bench.build_and_solve_times`, graph="SX" vs "MX"): on
+case300 and larger MX builds 3-10x faster and solves as fast; on case9-case118 SX solves faster (MX's per-call
+overhead), which a sweep of many solves of one small model (the DSO's FOR sampling) pays every time."""
+
+
+def _graph_kind(graph: str, nb: int) -> str:
+    if graph == "auto":
+        return "MX" if nb >= MX_FROM_BUSES else "SX"
+    if graph not in ("SX", "MX"):
+        raise ValueError(f"graph must be 'auto', 'SX' or 'MX', not {graph!r}")
+    return graph
+
+
 def _merged(extensions: Sequence[Extension], what: str) -> dict:
     """The extensions' variables or parameters in one dict (extension order); a name may be declared once."""
     out: dict = {}
@@ -146,10 +165,10 @@ class ACOPF:
     """An AC-OPF model of one pandapower net, built once and solved many times.
 
     The base NLP: min total unit cost per hour over polar bus voltages (va, vm) and unit set-points (pg, qg), s.t.
-    the AC nodal balance, branch apparent-power limits at both ends, the PQ charts of flexibility-providing units
-    and the voltage/unit bounds (`forlab.opf.network` has the AC equations). Variables are ordered
-    x = (va, vm, pg, qg, extension variables), parameters p = (pd, qd, extension parameters), constraint rows
-    g = (P balance, Q balance, branch limits, charts, extension constraints).
+    the AC nodal balance, branch apparent-power limits at both ends, branch angle-difference limits, the PQ charts of
+    flexibility-providing units and the voltage/unit bounds (`forlab.opf.network` has the AC equations). Variables
+    are ordered x = (va, vm, pg, qg, extension variables), parameters p = (pd, qd, extension parameters), constraint
+    rows g = (P balance, Q balance, branch limits, angle-difference limits, charts, extension constraints).
 
     Parameters:
         net: pandapower net; ext_grid/gen/controllable sgen are units with P/Q limits and ``poly_cost``; a
@@ -160,6 +179,8 @@ class ACOPF:
             terms are the whole objective (the DSO's direction/projection OPFs).
         ipopt: Ipopt options overriding `DEFAULT_IPOPT`.
         branch_limits: impose branch apparent-power limits (both ends).
+        graph: "SX", "MX" or "auto" (MX from `MX_FROM_BUSES` model buses on): the CasADi expression type of the
+            AC network equations; the extensions always receive SX symbols. Same NLP, same solution either way.
     """
 
     def __init__(
@@ -171,24 +192,25 @@ class ACOPF:
         unit_cost: bool = True,
         ipopt: dict | None = None,
         branch_limits: bool = True,
+        graph: str = "auto",
     ):
         t0 = time.perf_counter()
         self.net = net
         self.model: NetworkModel = build_network(net, vm_limits=vm_limits)
+        self.graph = _graph_kind(graph, self.model.nb)
         self.extensions = list(extensions)
         self.extra_variables = _merged(self.extensions, "variables")
         self.extra_parameters = _merged(self.extensions, "parameters")
         self.sym = self._symbols()
-        # the branch flows enter both the balance and the limits: one expression graph for both
-        self.flows = self.model.branch_flows(self.sym.va, self.sym.vm)
+        x, p, objective, side = self._side_problem(unit_cost)
         rows = _Rows()
-        self._add_balance(rows)
-        self._add_branch_limits(rows, branch_limits)
-        self._add_charts(rows)
-        self._add_extension_constraints(rows)
+        self._add_network_rows(rows, x, side, branch_limits)
+        rows.g.append(side["g"])
+        rows.lb += side["rows"].lb
+        rows.ub += side["rows"].ub
         self.lbg, self.ubg = np.concatenate(rows.lb), np.concatenate(rows.ub)
         self.lbx, self.ubx = self._bounds()
-        self._build_solver(rows.g, self._objective(unit_cost), ipopt)
+        self._build_solver(x, p, rows.g, objective, ipopt)
         self.slices = self._slices()
         self.build_time_s = time.perf_counter() - t0
         self._pd0, self._qd0 = self.model.pd.copy(), self.model.qd.copy()
@@ -204,27 +226,57 @@ class ACOPF:
         ep = {k: ca.SX.sym(k, int(v)) for k, v in self.extra_parameters.items()}
         return Symbols(va, vm, pg, qg, pd_, qd_, ex, ep)
 
-    def _add_balance(self, rows: _Rows) -> None:
-        """AC nodal balance (P rows, then Q rows: their multipliers are the nodal prices, see `_result`), with the
-        demand parameters plus whatever the extensions add to the demand."""
-        m, s = self.model, self.sym
+    def _side_problem(self, unit_cost: bool) -> tuple:
+        """Everything but the AC network equations, in the extensions' SX symbols: the bus demand (parameters plus
+        what the extensions add), the chart and extension rows, the objective. With an MX graph they become one SX
+        function called on the MX variables x and parameters p, so CasADi differentiates them as one small block.
+        Returns (x, p, objective, side) with side = {"pd", "qd", "g" (the side rows' expression), "rows" (bounds)}."""
+        s = self.sym
+        x = ca.vertcat(s.va, s.vm, s.pg, s.qg, *s.extra_x.values())
+        p = ca.vertcat(s.pd, s.qd, *s.extra_p.values())
         pd_, qd_ = s.pd, s.qd
-        for ext in self.extensions:
-            if ext.demand is not None:
-                dp, dq = ext.demand(m, s)
-                pd_, qd_ = pd_ + dp, qd_ + dq
-        gp, gq = m.balance(s.va, s.vm, s.pg, s.qg, pd_, qd_, flows=self.flows)
+        demand = [ext.demand for ext in self.extensions if ext.demand is not None]
+        for add in demand:
+            dp, dq = add(self.model, s)
+            pd_, qd_ = pd_ + dp, qd_ + dq
+        rows = _Rows()
+        self._add_charts(rows)
+        self._add_extension_constraints(rows)
+        g = ca.vertcat(ca.SX(0, 1), *rows.g)
+        objective = self._objective(unit_cost)
+        if self.graph == "SX":
+            return x, p, objective, {"pd": pd_, "qd": qd_, "g": g, "rows": rows}
+        side = ca.Function("side", [x, p], [objective, g, pd_, qd_])
+        xm, pm = ca.MX.sym("x", x.numel()), ca.MX.sym("p", p.numel())
+        f, gm, pdm, qdm = side(xm, pm)
+        if not demand:  # the demand is the parameters themselves: no detour through the side function
+            pdm, qdm = pm[: self.model.nb], pm[self.model.nb : 2 * self.model.nb]
+        return xm, pm, f, {"pd": pdm, "qd": qdm, "g": gm, "rows": rows}
+
+    def _add_network_rows(self, rows: _Rows, x, side: dict, branch_limits: bool) -> None:
+        """The AC network rows on x (va, vm, pg, qg first): nodal balance (P rows, then Q rows: their multipliers
+        are the nodal prices, see `_result`), apparent-power limits at both ends of the limited branches
+        (squared, <= rating^2) when ``branch_limits``, MATPOWER's angle-difference limits ANGMIN <= va_f - va_t <=
+        ANGMAX. The branch flows enter balance and limits: one expression for both (vectors indexed by the branch
+        ends, so an MX graph holds a few vector operations, not one node per branch)."""
+        m = self.model
+        nb, ng = m.nb, m.ng
+        va, vm = x[:nb], x[nb : 2 * nb]
+        pg, qg = x[2 * nb : 2 * nb + ng], x[2 * nb + ng : 2 * nb + 2 * ng]
+        self.flows = m.branch_flows(va, vm)
+        gp, gq = m.balance(va, vm, pg, qg, side["pd"], side["qd"], flows=self.flows)
         rows.add(gp, 0.0, 0.0)
         rows.add(gq, 0.0, 0.0)
-        self._n_balance = 2 * m.nb
-
-    def _add_branch_limits(self, rows: _Rows, on: bool) -> None:
-        """Squared apparent power at both ends of every limited branch <= its squared rating."""
-        m = self.model
-        if on and len(m.limited):
-            s2, lim2 = m.branch_limits(self.sym.va, self.sym.vm, flows=self.flows)
+        self._n_balance = 2 * nb
+        on = branch_limits and len(m.limited)
+        if on:
+            s2, lim2 = m.branch_limits(va, vm, flows=self.flows)
             rows.add(s2, -np.inf, lim2)
         self._n_branch = 2 * len(m.limited) if on else 0
+        lim = m.angle_limited
+        if lim.any():
+            rows.add(m.angle_differences(va), m.angle_min[lim], m.angle_max[lim])
+        self._n_angle = int(lim.sum())
 
     def _add_charts(self, rows: _Rows) -> None:
         """The PQ chart of every flexibility-providing unit (MW/Mvar rows of `forlab.grid.capability`)."""
@@ -267,11 +319,8 @@ class ACOPF:
         return (np.concatenate([np.asarray(a, float).ravel() for a in lbx]),
                 np.concatenate([np.asarray(a, float).ravel() for a in ubx]))
 
-    def _build_solver(self, g: list, objective, ipopt: dict | None) -> None:
+    def _build_solver(self, x, p, g: list, objective, ipopt: dict | None) -> None:
         """The CasADi NLP and its Ipopt solver (the warm-start variant is built on first use, `warm_solver`)."""
-        s = self.sym
-        x = ca.vertcat(s.va, s.vm, s.pg, s.qg, *s.extra_x.values())
-        p = ca.vertcat(s.pd, s.qd, *s.extra_p.values())
         self.nx, self.np = x.numel(), p.numel()
         self._g_fn = ca.Function("g", [x, p], [ca.vertcat(*g)])
         opts = dict(DEFAULT_IPOPT)
@@ -514,11 +563,15 @@ def power_flow_check(net, result: OPFResult) -> dict:
     apply_dispatch(net, result)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="results" if len(net.res_bus) else "dc",
-                     tolerance_mva=1e-10, numba=len(net.bus) > 1000)
-        except Exception:  # noqa: BLE001 - retry from a DC start
-            pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-10, numba=len(net.bus) > 1000)
+        for init in ("results" if len(net.res_bus) else "dc", "dc"):  # the OPF's own point first, then a DC start
+            try:
+                pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init=init, tolerance_mva=1e-10,
+                         max_iteration=30, numba=len(net.bus) > 1000)
+                break
+            except Exception:  # noqa: BLE001 - a power flow that does not converge is a finding, not a crash
+                continue
+        else:
+            return {"converged": False, "max_dvm_pu": np.nan, "max_dva_degree": np.nan, "max_dp_slack_mw": np.nan}
     buses = result.res_bus.index
     dvm = np.abs(net.res_bus.loc[buses, "vm_pu"].to_numpy() - result.res_bus["vm_pu"].to_numpy())
     dva = np.abs(net.res_bus.loc[buses, "va_degree"].to_numpy() - result.res_bus["va_degree"].to_numpy())

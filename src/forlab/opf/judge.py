@@ -19,6 +19,7 @@ from forlab.opf.network import build_network
 
 V_TOL = 1e-4  # p.u.
 LOADING_TOL = 1.0  # percent
+ANGLE_TOL_RAD = 1e-4  # rad (0.006 degree): an angle difference this far beyond its limit counts as a violation
 
 
 def set_dispatch(net, dispatch: pd.DataFrame) -> None:
@@ -48,7 +49,8 @@ def _failed() -> dict:
     return {"converged": False, "total_cost": np.nan, "ts_cost": np.nan, "fpu_cost": np.nan,
             "max_vm_violation_pu": np.nan, "max_loading_percent": np.nan, "n_vm_violations": -1,
             "n_branch_violations": -1, "n_gen_violations": -1, "max_gen_violation_mw": np.nan, "feasible": False,
-            "vm_min": np.nan, "vm_max": np.nan}
+            "vm_min": np.nan, "vm_max": np.nan, "max_violation_pu": np.nan, "n_angle_violations": -1,
+            "max_angle_violation_deg": np.nan}
 
 
 def _units_at(n, m) -> tuple[float, float, np.ndarray]:
@@ -67,6 +69,24 @@ def _units_at(n, m) -> tuple[float, float, np.ndarray]:
     return float(np.sum(costs)), float(fpu_cost), np.array(gviol)
 
 
+def _max_violation_pu(vviol: np.ndarray, s: np.ndarray, m, gviol: np.ndarray) -> float:
+    """The largest limit violation in p.u.: voltages (of nominal), branch apparent power over its rating and unit
+    P/Q outside their limits (``gviol`` in MW/Mvar; both of the system base ``m.base_mva``)."""
+    with np.errstate(invalid="ignore"):
+        over = np.where(np.isfinite(m.rate), np.maximum(s - m.rate, 0.0), 0.0)
+    parts = [vviol, over, np.asarray(gviol, float) / m.base_mva]
+    return float(max((float(p.max()) for p in parts if len(p)), default=0.0))
+
+
+def _angle_violation_rad(m, va: np.ndarray) -> np.ndarray:
+    """Each angle-limited branch's angle difference beyond its limit (rad, 0 inside): MATPOWER's ANGMIN/ANGMAX,
+    which PGLib sets on every branch, bind the OPFs (`NetworkModel.angle_differences`), so the judge holds the
+    power flow to them too."""
+    d = m.angle_differences(va)
+    lim = m.angle_limited
+    return np.maximum(np.maximum(m.angle_min[lim] - d, d - m.angle_max[lim]), 0.0)
+
+
 def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
     """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
 
@@ -77,7 +97,11 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
     Keys: converged, total_cost (units' poly_cost at the power-flow operating point, slack included), ts_cost,
     fpu_cost, max_vm_violation_pu, max_loading_percent (of the apparent-power limits), n_vm_violations,
     n_branch_violations, n_gen_violations (P/Q outside limits by more than 1e-3 MW/Mvar), max_gen_violation_mw,
-    feasible (no violation above the tolerances), and vm_min/vm_max over all buses.
+    n_angle_violations and max_angle_violation_deg (branch angle differences beyond ANGMIN/ANGMAX),
+    feasible (no violation above the tolerances), vm_min/vm_max over all buses, and max_violation_pu: the largest
+    violation of any limit in p.u. (voltage beyond its band, p.u. of nominal voltage; branch apparent power beyond
+    its rating and unit P/Q beyond its limits, p.u. of the system base; 0 when every limit holds), the
+    ``max_violation`` of `forlab.opf.outcome.Outcome`.
     """
     import pandapower as pp
 
@@ -101,6 +125,7 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
     with np.errstate(divide="ignore", invalid="ignore"):
         loading = np.where(np.isfinite(m.rate), 100 * s / m.rate, 0.0)
     total, fpu_cost, gviol = _units_at(n, m)
+    aviol = _angle_violation_rad(m, va)
     out = _failed()  # the same keys in the same order, now measured
     out.update({
         "converged": True, "total_cost": total, "fpu_cost": fpu_cost, "ts_cost": total - fpu_cost,
@@ -108,9 +133,12 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
         "n_vm_violations": int((vviol > v_tol).sum()), "n_branch_violations": int((loading > 100 + loading_tol).sum()),
         "n_gen_violations": int((gviol > 1e-3).sum()), "max_gen_violation_mw": float(gviol.max()) if len(gviol) else 0.0,
         "vm_min": float(vm.min()), "vm_max": float(vm.max()),
+        "max_violation_pu": _max_violation_pu(vviol, s, m, gviol),
+        "n_angle_violations": int((aviol > ANGLE_TOL_RAD).sum()),
+        "max_angle_violation_deg": float(np.rad2deg(aviol.max())) if len(aviol) else 0.0,
     })
     out["feasible"] = bool(out["n_vm_violations"] == 0 and out["n_branch_violations"] == 0
-                           and out["n_gen_violations"] == 0)
+                           and out["n_gen_violations"] == 0 and out["n_angle_violations"] == 0)
     return out
 
 

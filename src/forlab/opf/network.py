@@ -20,6 +20,8 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
+from forlab.grid.validate import check_net
+
 # pandapower marks MATPOWER's "rateA = 0" (no limit) with huge ratings (9900 MVA in its stored networks,
 # 99999 kA from `from_ppc`); a rating at or above this is treated as "no limit", as MATPOWER does.
 UNLIMITED_MVA = 9899.0
@@ -36,6 +38,9 @@ class NetworkModel:
             (fused ones included) to its model bus.
         f, t: from/to model bus of each in-service branch; ``yff, yft, ytf, ytt`` its admittance entries (p.u.).
         rate: branch apparent-power limit at both ends (p.u.), ``inf`` where unlimited.
+        angle_min, angle_max: limits of the branch's angle difference va[f] - va[t] (rad; MATPOWER's ANGMIN/ANGMAX),
+            ``-inf``/``inf`` where unlimited; read from ``min_angle_degree``/``max_angle_degree`` of ``net.line``
+            and ``net.impedance`` (from_bus -> to_bus) and ``net.trafo`` (hv_bus -> lv_bus). None = no limits.
         branch_element: ("line"|"trafo"|..., pandapower index) of each branch.
         gsh, bsh: bus shunt conductance/susceptance (p.u., consumption positive as in MATPOWER GS/BS).
         pd, qd: fixed bus demand (p.u.): loads minus non-controllable static generators.
@@ -67,6 +72,19 @@ class NetworkModel:
     va_ref: np.ndarray
     units: pd.DataFrame
     charts: dict = field(default_factory=dict)
+    angle_min: np.ndarray | None = None
+    angle_max: np.ndarray | None = None
+
+    def __post_init__(self):
+        nl = len(self.f)
+        for name, fill in (("angle_min", -np.inf), ("angle_max", np.inf)):
+            val = getattr(self, name)
+            val = np.full(nl, fill) if val is None else np.asarray(val, float)
+            if val.shape != (nl,):
+                # a sub-model (dataclasses.replace with fewer branches) must subset the angle limits with the branches
+                raise ValueError(f"NetworkModel.{name} has shape {val.shape} for {nl} branches: pass "
+                                 f"{name}=model.{name}[branches] together with f/t")
+            setattr(self, name, val)
 
     @property
     def nb(self) -> int:
@@ -85,7 +103,18 @@ class NetworkModel:
         """Indices of branches with a finite apparent-power limit."""
         return np.flatnonzero(np.isfinite(self.rate))
 
+    @property
+    def angle_limited(self) -> np.ndarray:
+        """Boolean mask of the branches with a finite angle-difference limit on either side."""
+        return np.isfinite(self.angle_min) | np.isfinite(self.angle_max)
+
     # ------------------------------------------------------------------ expressions
+    def angle_differences(self, va):
+        """va[f] - va[t] (rad) of the angle-limited branches, in branch order (CasADi or numpy): the quantity that
+        MATPOWER's ANGMIN <= va_f - va_t <= ANGMAX bounds, with `angle_min`/`angle_max` [angle_limited] as bounds."""
+        idx = np.flatnonzero(self.angle_limited)
+        return va[self.f[idx]] - va[self.t[idx]]
+
     def branch_flows(self, va, vm):
         """(pf, qf, pt, qt): branch power injected at the from and to ends (p.u.), CasADi or numpy.
 
@@ -243,36 +272,62 @@ def _bus_maps(net, ppc) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     return ppc2model, rep.to_numpy(), model_of_pd
 
 
+def _branch_owners(net, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pandapower element type and index of each of the ``n`` ppc branch rows (pandapower writes them in blocks,
+    one per element type: lines, then trafos, ...; ``net._pd2ppc_lookups["branch"]`` has each block's rows)."""
+    elm = np.full(n, "", dtype=object)
+    idx = np.full(n, -1, dtype=int)
+    for name, (start, stop) in net._pd2ppc_lookups.get("branch", {}).items():
+        ids = net[name].index.to_numpy() if name in net else np.arange(stop - start)
+        k = min(stop - start, len(ids))
+        elm[start:stop] = name
+        idx[start : start + k] = ids[:k]
+    return elm, idx
+
+
+def _angle_limits(net, elm: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Angle-difference limits (rad) of the branches owned by (elm, idx): ``min_angle_degree``/``max_angle_degree``
+    of ``net.line``, ``net.trafo`` (and ``net.impedance``, where MATPOWER branches can land too); NaN, a missing column
+    or MATPOWER's +-360 degrees mean no limit (+-inf)."""
+    lo, hi = np.full(len(elm), -np.inf), np.full(len(elm), np.inf)
+    for name in ("line", "trafo", "impedance"):
+        rows = np.flatnonzero(elm == name)
+        if not len(rows) or name not in net:
+            continue
+        for col, out, sign in (("min_angle_degree", lo, -1.0), ("max_angle_degree", hi, 1.0)):
+            if col in net[name].columns:
+                deg = net[name][col].reindex(idx[rows]).to_numpy(float)
+                unlimited = ~np.isfinite(deg) | (sign * deg >= 360.0)
+                out[rows] = np.where(unlimited, sign * np.inf, np.deg2rad(deg))
+    return lo, hi
+
+
 def _branches(net, ppc, ppc2model: np.ndarray) -> dict:
     """The in-service branches between model buses: ends, admittances (pandapower's `branch_vectors`), the
-    apparent-power limit (p.u., inf where none) and the pandapower element each one came from."""
+    apparent-power and angle-difference limits (p.u./rad, inf where none) and the pandapower element of each one."""
     from pandapower.pypower.idx_brch import BR_STATUS, F_BUS, RATE_A, T_BUS
     from pandapower.pypower.makeYbus import branch_vectors
 
     base = float(ppc["baseMVA"])
     br = ppc["branch"]
-    # which pandapower element each ppc branch row belongs to
-    owners: list[tuple[str, int]] = [("", -1)] * len(br)
-    for elm, (start, stop) in net._pd2ppc_lookups.get("branch", {}).items():
-        idx = net[elm].index.to_numpy() if elm in net else np.arange(stop - start)
-        for k in range(start, stop):
-            owners[k] = (elm, int(idx[k - start]) if k - start < len(idx) else -1)
+    elm, idx = _branch_owners(net, len(br))
     fb = np.real(br[:, F_BUS]).astype(int)
     tb = np.real(br[:, T_BUS]).astype(int)
     live = np.flatnonzero(
         (np.real(br[:, BR_STATUS]) > 0) & (ppc2model[fb] >= 0) & (ppc2model[tb] >= 0)
     )
     brl = br[live]
+    elm, idx = elm[live], idx[live]
     ytt, yff, yft, ytf = branch_vectors(brl, len(brl))
     rate = np.real(brl[:, RATE_A]).astype(float)
     # RATE_A is only a limit for elements that carry max_loading_percent; pf-mode writes 100 otherwise
-    owners_live = [owners[k] for k in live]
-    has_limit = np.array(
-        [elm in net and "max_loading_percent" in net[elm].columns for elm, _ in owners_live], dtype=bool
-    )
+    with_limit = [name for name in set(elm) if name in net and "max_loading_percent" in net[name].columns]
+    has_limit = np.isin(elm, with_limit)
     rate = np.where(has_limit & (rate > 0) & (rate < UNLIMITED_MVA), rate / base, np.inf)
-    return {"f": ppc2model[np.real(brl[:, F_BUS]).astype(int)], "t": ppc2model[np.real(brl[:, T_BUS]).astype(int)],
-            "yff": yff, "yft": yft, "ytf": ytf, "ytt": ytt, "rate": rate, "branch_element": owners_live}
+    angle_min, angle_max = _angle_limits(net, elm, idx)
+    return {"f": ppc2model[fb[live]], "t": ppc2model[tb[live]],
+            "yff": yff, "yft": yft, "ytf": ytf, "ytt": ytt, "rate": rate,
+            "branch_element": list(zip(elm.tolist(), idx.tolist())), "angle_min": angle_min, "angle_max": angle_max}
 
 
 def _controllable_sgen(sgen) -> np.ndarray:
@@ -315,54 +370,77 @@ def _voltage_limits(net, model_of_pd: pd.Series, nb: int, vm_limits) -> tuple[np
     return vmin, vmax
 
 
-_NO_COST = {"cp0": 0.0, "cp1": 0.0, "cp2": 0.0, "cq0": 0.0, "cq1": 0.0, "cq2": 0.0}
+_COST_COLUMNS = {"cp0": "cp0_eur", "cp1": "cp1_eur_per_mw", "cp2": "cp2_eur_per_mw2", "cq0": "cq0_eur",
+                 "cq1": "cq1_eur_per_mvar", "cq2": "cq2_eur_per_mvar2"}
 
 
-def _poly_cost(costs: pd.DataFrame, et: str, element) -> dict:
-    """The quadratic P and Q cost coefficients of one unit from ``net.poly_cost`` (zero if it has none)."""
-    if not len(costs):
-        return dict(_NO_COST)
-    c = costs[(costs.et == et) & (costs.element == element)]
-    if not len(c):
-        return dict(_NO_COST)
-    c = c.iloc[0]
-    return dict(
-        cp0=float(c.get("cp0_eur", 0.0)), cp1=float(c.get("cp1_eur_per_mw", 0.0)),
-        cp2=float(c.get("cp2_eur_per_mw2", 0.0)), cq0=float(c.get("cq0_eur", 0.0)),
-        cq1=float(c.get("cq1_eur_per_mvar", 0.0)), cq2=float(c.get("cq2_eur_per_mvar2", 0.0)),
-    )
+def _poly_costs(costs: pd.DataFrame, et: str, elements: np.ndarray) -> dict:
+    """The quadratic P and Q cost coefficients (cp0 ... cq2) of the units ``elements`` of type ``et`` from
+    ``net.poly_cost`` (the first entry where a unit has several, zero where it has none)."""
+    out = {key: np.zeros(len(elements)) for key in _COST_COLUMNS}
+    if not len(costs) or not len(elements):
+        return out
+    mine = costs[(costs.et == et).to_numpy()].drop_duplicates("element")
+    pos = pd.Index(mine["element"].to_numpy()).get_indexer(elements)
+    found = pos >= 0
+    for key, col in _COST_COLUMNS.items():
+        if col in mine.columns:
+            out[key][found] = np.nan_to_num(mine[col].to_numpy(float)[pos[found]])
+    return out
+
+
+def _charts(on: pd.DataFrame) -> dict:
+    """Position (within ``on``) -> PQ chart of the rows whose ``chart`` entry is set (the FPUs)."""
+    if "chart" not in on.columns:
+        return {}
+    spec = on["chart"]
+    has = spec.notna().to_numpy() & (spec.astype(str) != "").to_numpy()
+    return {int(k): _chart_of(on.iloc[k]) for k in np.flatnonzero(has)}
+
+
+def _unit_block(net, et: str, df: pd.DataFrame, model_of_pd: pd.Series, base: float) -> tuple:
+    """The in-service units of one element table ``df`` as rows of `NetworkModel.units`, their charts (by position)
+    and which of them fix the angle (ext_grids, slack gens) with the angle (rad)."""
+    big = 1e9
+    on = df[df.in_service.astype(bool) & df.bus.isin(model_of_pd.index)]
+    costs = net.poly_cost if "poly_cost" in net else pd.DataFrame()
+    charts = _charts(on) if et == "sgen" else {}
+    block = pd.DataFrame({
+        "et": np.full(len(on), et, dtype=object), "element": on.index.to_numpy(int),
+        "name": on["name"].to_numpy(object) if "name" in on.columns else None,
+        "bus": model_of_pd.loc[on.bus].to_numpy(int), "bus_pd": on.bus.to_numpy(int),
+        "pmin": _col(on, "min_p_mw", -big) / base, "pmax": _col(on, "max_p_mw", big) / base,
+        "qmin": _col(on, "min_q_mvar", -big) / base, "qmax": _col(on, "max_q_mvar", big) / base,
+        "fpu": np.isin(np.arange(len(on)), list(charts)), **_poly_costs(costs, et, on.index.to_numpy()),
+    })
+    if et == "ext_grid":
+        is_ref = np.ones(len(on), bool)
+    else:
+        is_ref = _col(on, "slack", 0.0).astype(bool) if et == "gen" else np.zeros(len(on), bool)
+    return block, charts, is_ref, np.deg2rad(_col(on, "va_degree", 0.0))
 
 
 def _units(net, model_of_pd: pd.Series, base: float) -> dict:
     """The controllable units (ext_grid, gen, controllable sgen, in that order) with limits (p.u.; unbounded where the
     net gives none), costs and charts, and the reference buses (ext_grids and slack gens) with their angles."""
-    costs = net.poly_cost if "poly_cost" in net else pd.DataFrame()
     sgen = net.sgen
     ctrl = _controllable_sgen(sgen)
-    rows, charts, ref, va_ref = [], {}, [], []
-    big = 1e9
+    blocks, charts, ref, va_ref = [], {}, [], []
+    n = 0
     for et, df in (("ext_grid", net.ext_grid), ("gen", net.gen), ("sgen", sgen[ctrl] if len(sgen) else sgen)):
         if not len(df):
             continue
-        on = df[df.in_service.astype(bool) & df.bus.isin(model_of_pd.index)]
-        pmin, pmax = _col(on, "min_p_mw", -big), _col(on, "max_p_mw", big)
-        qmin, qmax = _col(on, "min_q_mvar", -big), _col(on, "max_q_mvar", big)
-        for k, (idx, row) in enumerate(on.iterrows()):
-            chart = _chart_of(row) if et == "sgen" else None
-            rows.append(dict(
-                et=et, element=int(idx), name=row.get("name"), bus=int(model_of_pd[row.bus]), bus_pd=int(row.bus),
-                pmin=pmin[k] / base, pmax=pmax[k] / base, qmin=qmin[k] / base, qmax=qmax[k] / base,
-                fpu=chart is not None, **_poly_cost(costs, et, idx),
-            ))
-            if chart is not None:
-                charts[len(rows) - 1] = chart
-            if et == "ext_grid" or (et == "gen" and bool(row.get("slack", False))):
-                ref.append(int(model_of_pd[row.bus]))
-                va_ref.append(np.deg2rad(float(row.get("va_degree", 0.0) or 0.0)))
+        block, block_charts, is_ref, va = _unit_block(net, et, df, model_of_pd, base)
+        blocks.append(block)
+        charts.update({n + k: chart for k, chart in block_charts.items()})
+        ref.append(block["bus"].to_numpy(int)[is_ref])
+        va_ref.append(va[is_ref])
+        n += len(block)
+    units = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     # one angle reference per model bus (the first unit's angle where several share a bus)
-    ref_arr, first_ref = np.unique(np.array(ref, int), return_index=True)
-    return {"units": pd.DataFrame(rows), "charts": charts, "ref": ref_arr,
-            "va_ref": np.array(va_ref, float)[first_ref]}
+    ref_arr, first_ref = np.unique(np.concatenate(ref or [np.zeros(0, int)]), return_index=True)
+    return {"units": units, "charts": charts, "ref": ref_arr,
+            "va_ref": np.concatenate(va_ref or [np.zeros(0)])[first_ref]}
 
 
 def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model: str = "pi") -> NetworkModel:
@@ -370,11 +448,13 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
     polar voltages, pi branches with pandapower's admittances) that `NetworkModel`'s methods write as expressions.
 
     vm_limits: (min, max) p.u. applied to every bus instead of ``net.bus.min_vm_pu/max_vm_pu``.
-    Raises ValueError for elements the engine does not model (listed in UNSUPPORTED_ELEMENTS), piecewise-linear
-    costs, or a net without slack.
+    Raises ValueError for data `forlab.grid.validate.check_net` refuses (islands, NaN/inf data, min > max limits,
+    sn_mva <= 0), elements the engine does not model (listed in UNSUPPORTED_ELEMENTS), piecewise-linear costs, or a
+    net without slack.
     """
     from pandapower.pypower.idx_bus import BS, GS
 
+    check_net(net)
     _check_supported(net)
     ppc = _ppc(net, trafo_model)
     base = float(ppc["baseMVA"])

@@ -5,7 +5,8 @@ Two properties must hold for any DS (the FOR sampling issue):
 * no feasible operating point lies beyond a support point: for random FPU set-points inside their PQ charts and random
   PCC voltages whose power flow respects every limit, d . x~ never exceeds the support value in direction d;
 * every projection point is feasible (its FPU dispatch, put into a power flow, respects all limits and reproduces the
-  sampled PCC point) and lies on the boundary (its target is outside the region, or it sits on a box face).
+  sampled PCC point) and lies on the boundary: a small step out of it, towards its target (or out of the box face it
+  sits on), leaves the region (`on_boundary`; an interior point fails this check).
 
 The tests run them on small DSs; the FOR chapter reports them for every DS it maps, the 533-bus one included.
 """
@@ -21,6 +22,7 @@ import xarray as xr
 
 from forlab.grid import td
 from forlab.opf.judge import judge, set_dispatch
+from forlab.p1_for.dso_opf import DSOModel
 from forlab.p1_for.sampling import box_of
 
 
@@ -75,14 +77,53 @@ def support_bound(net, samples: xr.Dataset, n_points: int = 40, seed: int = 0) -
             "max_excess": max(excess) if excess else float("nan")}
 
 
-def projections(net, samples: xr.Dataset) -> dict:
+BOUNDARY_STEP = 0.01
+"""How far (box-normalised units) `on_boundary` steps out of a point: well above Ipopt's constraint tolerance, small
+against the region."""
+
+
+def on_boundary(model: DSOModel, box, point, target, step: float = BOUNDARY_STEP) -> bool:
+    """Whether the PCC point ``point`` (MW, Mvar, p.u.) lies on the boundary of the DS's FOR (eq. (p1-projection)):
+    a step of ``step`` (box-normalised) out of it leaves the region: the stepped point breaks the PCC's own limits
+    (the PCC bus's voltage band) or the DS cost OPF with the PCC fixed there has no solution (`DSOModel.cost_solve`). "Out" is towards the normalised ``target`` when the target lies
+    elsewhere (a projection moves from its target straight to the region), else out of the box face the point sits
+    on; a point that is its own target and on no box face is interior (False)."""
+    z = box.normalise(np.asarray(point, float))
+    d = np.asarray(target, float) - z
+    if np.linalg.norm(d) > 1e-6:
+        d = d / np.linalg.norm(d)
+    else:
+        k = int(np.argmax(np.abs(z)))
+        if abs(z[k]) < 1 - 1e-5:
+            return False
+        d = np.zeros(3)
+        d[k] = np.sign(z[k])
+    out = box.denormalise(z + step * d)
+    if not _within_pcc_limits(model, out):
+        return True
+    s, _ = model.cost_solve(out, box)
+    return not s.success
+
+
+def _within_pcc_limits(model: DSOModel, x) -> bool:
+    """Whether the PCC point x (MW, Mvar, p.u.) respects the PCC's own limits in the DS OPF (e.g. the PCC bus's
+    voltage band), which `DSOModel.cost_solve` replaces by the fixed point."""
+    i = list(model.pcc_indices)
+    lo, hi = model.opf.lbx[i], model.opf.ubx[i]
+    v = np.asarray(x, float) / np.array([model.model.base_mva, model.model.base_mva, 1.0])
+    return bool(np.all(v >= lo - 1e-9) and np.all(v <= hi + 1e-9))
+
+
+def projections(net, samples: xr.Dataset, step: float = BOUNDARY_STEP) -> dict:
     """Power flow at every successful projection sample's dispatch (checks eq. (p1-projection)). Returns
     n_projections, n_feasible (all limits respected), max_pcc_error (largest |PCC point from the power flow -
-    sampled point|, MW/Mvar/p.u.) and n_on_boundary (target outside the region, or the point on a box face)."""
+    sampled point|, MW/Mvar/p.u.) and n_on_boundary (`on_boundary` at the power flow's PCC point: a step of ``step``
+    out of it leaves the region)."""
     box = box_of(samples)
     proj = samples.where((samples.stage == "projection") & samples.success, drop=True)
     eg = net.ext_grid.index[0]
     fpu = _fpus(net)
+    model = DSOModel(net)
     n_ok, n_boundary, err = 0, 0, 0.0
     for i in range(proj.sizes.get("sample", 0)):
         s = proj.isel(sample=i)
@@ -93,10 +134,9 @@ def projections(net, samples: xr.Dataset) -> dict:
         n_ok += bool(judge(net, disp)["feasible"])
         x = pcc_point(net, disp)
         err = max(err, float(np.max(np.abs(x - [float(s.p_mw), float(s.q_mvar), float(s.vm_pu)]))))
-        gap = np.linalg.norm(s.target.values - box.normalise(x))
-        n_boundary += bool(gap > 1e-6 or np.isclose(np.abs(box.normalise(x)).max(), 1, atol=1e-5))
+        n_boundary += on_boundary(model, box, x, s.target.values, step)
     return {"n_projections": int(proj.sizes.get("sample", 0)), "n_feasible": n_ok, "max_pcc_error": err,
             "n_on_boundary": n_boundary}
 
 
-__all__ = ["pcc_point", "projections", "random_operating_points", "support_bound"]
+__all__ = ["BOUNDARY_STEP", "on_boundary", "pcc_point", "projections", "random_operating_points", "support_bound"]

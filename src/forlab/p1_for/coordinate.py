@@ -17,6 +17,7 @@ The TSO's FOR-based AC-OPF (step 2) is `forlab.p1_for.tso`; this module holds st
 from __future__ import annotations
 
 import copy
+import json
 import time
 from functools import partial
 from operator import itemgetter
@@ -24,9 +25,8 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from forlab.book.timing import fastest
-from forlab.opf.acopf import ACOPF, OPFResult
-from forlab.opf.judge import deviation, dispatch_from_result, judge
+from forlab.opf.judge import dispatch_from_result, judge
+from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
 from forlab.p1_for.dso_opf import DSOModel
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.tso import TSOForOPF
@@ -87,8 +87,8 @@ class DSOAgent:
 
         Implements eq. (p1-dso) (METHODS.md, "P1: single-round coordination").
 
-        Returns a dict: sample (stage "cost"), mismatch (physical-unit norm from the requested to the delivered PCC
-        point; 0 when the request is feasible), solve_time_s (Ipopt time of every solve this took), iterations,
+        Returns a dict: sample (stage "cost"), the PCC mismatch of `pcc_mismatch` (``mismatch`` box-normalised, 0
+        when the request is feasible, and its components), solve_time_s (Ipopt time of every solve this took), iterations,
         start ("warm" from the library, "cold", or "nearest" when the request was infeasible) and start_distance
         (normalised distance to the library point used).
         """
@@ -106,24 +106,22 @@ class DSOAgent:
             s, _, more = self.model.cost_with_fallback(x, self.box)
             solved += more
             start = "cold" if len(more) == 1 else "nearest"
-        mismatch = float(np.linalg.norm(s.point - x)) if s.success else float("nan")
-        return {"sample": s, "mismatch": mismatch, "solve_time_s": sum(r.solve_time_s for r in solved),
+        return {"sample": s, **pcc_mismatch(self.box, x, s), "solve_time_s": sum(r.solve_time_s for r in solved),
                 "iterations": sum(r.iterations for r in solved), "start": start, "start_distance": dist}
 
 
-def dso_dispatch(ds_net, x_pcc, *, vm_limits=None, model: DSOModel | None = None):
-    """The DSO's cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.) and its PCC mismatch, from a cold start
-    (eq. (p1-dso)).
-
-    Returns (sample, mismatch, time_s); mismatch is the distance (MW/Mvar/p.u. vector norm, in physical units) from
-    the requested point to the point actually used (0 when the request is feasible). See `DSOAgent` for the warm
-    start a DSO gets from its offline work.
-    """
-    t0 = time.perf_counter()
-    m = model or DSOModel(ds_net, vm_limits=vm_limits)
-    s, _ = m.cost_at(np.asarray(x_pcc, float))
-    mismatch = float(np.linalg.norm(s.point - np.asarray(x_pcc, float)))
-    return s, mismatch, time.perf_counter() - t0
+def pcc_mismatch(box, requested, sample) -> dict:
+    """The PCC mismatch between the point the TSO requested and the one the DSO delivers (the nearest feasible point
+    when the request is not feasible for the real grid): ``mismatch``, the distance in box-normalised units (the
+    metric of the FOR sampling, `forlab.p1_for.dso_opf.DSOModel.cost_with_fallback`), and its components delivered -
+    requested, ``mismatch_mw`` (MW), ``mismatch_mvar`` (Mvar) and ``mismatch_pu`` (p.u. voltage); NaN when the DSO
+    delivered nothing."""
+    x = np.asarray(requested, float)
+    if not sample.success:
+        return {"mismatch": np.nan, "mismatch_mw": np.nan, "mismatch_mvar": np.nan, "mismatch_pu": np.nan}
+    d = sample.point - x
+    norm = float(np.linalg.norm(box.normalise(sample.point) - box.normalise(x)))
+    return {"mismatch": norm, "mismatch_mw": float(d[0]), "mismatch_mvar": float(d[1]), "mismatch_pu": float(d[2])}
 
 
 def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame:
@@ -141,62 +139,61 @@ def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame
 
 
 def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limits=None,
-               integrated_result: OPFResult | None = None, agents: dict[str, DSOAgent] | None = None,
-               repeats: int = 3) -> dict:
+               baseline: Baseline | None = None, agents: dict[str, DSOAgent] | None = None, repeats: int = 3,
+               offline_time_s: float = float("nan")) -> dict:
     """One case study: integrated AC-OPF vs single-round FOR coordination at a load level.
 
     Implements METHODS.md "P1: single-round coordination": the TSO's FOR-based AC-OPF, eq. (p1-tso) (`_tso_step`),
     every DSO's cost OPF with its PCC point fixed, eq. (p1-dso) (`_dso_step`), the T+D power flow of the resulting
-    dispatch and its cost deviation against the integrated optimum, eq. (p1-deviation) (`_outcome`).
+    dispatch and its cost deviation against the integrated optimum, eq. (p1-deviation), as the one outcome record
+    (`forlab.opf.outcome.judged_outcome`).
 
     offers: DS name -> its offer (built on the DS at this load level); agents: DS name -> the DSO's `DSOAgent` from
-    its offline work (without one, the DSO solves cold). Every solve is timed ``repeats`` times with the same start
-    and the fastest counts (integrated, TSO and DSO alike). Returns a flat dict with the integrated optimum and time,
-    the TSO and DSO times (DSOs also from a cold start, for comparison), the true cost after the T+D power flow, the
-    cost deviation ``deviation_pct`` (%), the time reduction (%), the PCC mismatches and the violations; under
+    its offline work (without one, the DSO solves cold); baseline: the integrated AC-OPF if already solved and timed
+    (`forlab.opf.outcome.integrated_baseline`); offline_time_s: the DSOs' offline time, recorded as it is. Every solve
+    is timed ``repeats`` times from the same start and the fastest counts (solver and wall time). A failed
+    integrated, TSO or DSO solve ends the case there: the record is failed (``status`` names the solve and its
+    solver's words), its deviation NaN, never a number.
+
+    Returns a flat dict: the `forlab.opf.outcome.Outcome` fields (online time = TSO + slowest DSO, bytes = the
+    offers as JSON plus the TSO's PCC points, one round), the integrated, TSO and DSO times and iterations (DSOs also
+    from a cold start), the time reductions (%), the largest PCC mismatch (`pcc_mismatch`) and the violations; under
     ``points`` the TSO's PCC points and under ``dso`` one row per DSO (``solve_time_s``, ``cold_solve_time_s``, ...).
     """
     single_pcc(system)
     integrated = scale_loads(system.integrated(), level)
-    integrated_result, integ_build, t_int = _integrated(integrated, integrated_result, repeats)
-    tso = _tso_step(system, offers, level, repeats)
-    agents = dict(agents or {})
-    dso_rows, dispatch = [], [dispatch_from_result(tso["result"])]
-    for _, pt in tso["points"].iterrows():
-        agent = agents.get(pt.ds)
-        if agent is None:
-            agent = DSOAgent(scale_loads(system.ds[pt.ds], level), offers[pt.ds].box, vm_limits=vm_limits)
-        row, sample = _dso_step(agent, offers[pt.ds], pt, repeats)
-        dso_rows.append(row)
-        dispatch.append(fpu_dispatch_table(system, pt.ds, sample, integrated))
-    verdict = judge(integrated, pd.concat(dispatch, ignore_index=True))
+    base = baseline or integrated_baseline(integrated, repeats)
+    tso = _tso_step(system, offers, level, repeats) if base.success else None
+    dso_rows, verdict = [], None
+    if tso is not None and tso["result"].success:
+        dispatch = [dispatch_from_result(tso["result"])]
+        for _, pt in tso["points"].iterrows():
+            agent = (agents or {}).get(pt.ds) or DSOAgent(scale_loads(system.ds[pt.ds], level), offers[pt.ds].box,
+                                                        vm_limits=vm_limits)
+            row, sample = _dso_step(agent, offers[pt.ds], pt, repeats)
+            dso_rows.append(row)
+            if not row["success"]:
+                break  # a DSO that cannot dispatch ends the case: no judged dispatch, a failed outcome
+            dispatch.append(fpu_dispatch_table(system, pt.ds, sample, integrated))
+        else:
+            verdict = judge(integrated, pd.concat(dispatch, ignore_index=True))
     out = {"system": system.name, "level": float(level)}
-    out.update(_outcome(integrated_result, integ_build, t_int, tso, pd.DataFrame(dso_rows), verdict, repeats))
+    out.update(_record(base, tso, pd.DataFrame(dso_rows), verdict, offers, repeats, offline_time_s))
     return out
 
 
-def _integrated(integrated, result: OPFResult | None, repeats: int) -> tuple[OPFResult, float, float]:
-    """The benchmark: the integrated T+D AC-OPF over all TS and DS variables, solved here unless ``result`` is
-    given. Returns (result, build seconds, fastest solve seconds)."""
-    if result is not None:
-        return result, result.build_time_s, result.solve_time_s
-    t0 = time.perf_counter()
-    model = ACOPF(integrated)
-    build = time.perf_counter() - t0
-    result, t_int = fastest(model.solve, repeats)
-    return result, float(build), t_int
-
-
 def _tso_step(system, offers: dict[str, Offer], level: float, repeats: int) -> dict:
-    """The TSO's FOR-based AC-OPF, eq. (p1-tso), on the TS at the load level: result, PCC points, fastest solve
-    time and build time."""
+    """The TSO's FOR-based AC-OPF, eq. (p1-tso), on the TS at the load level: result, PCC points, fastest solver and
+    wall time, and build time."""
     ts = scale_loads(system.ts, level)
     pcc = system.pcc.set_index("ds")
     t0 = time.perf_counter()
     tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds})
     build = time.perf_counter() - t0
-    (res, points), t_tso = fastest(tso.solve, repeats, lambda r: r[0].solve_time_s)
-    return {"result": res, "points": points, "time_s": t_tso, "build_s": build}
+    t = timed(tso.solve, repeats, lambda r: r[0].solve_time_s)
+    res, points = t.result
+    return {"result": res, "points": points, "time_s": t.solve_time_s, "wall_time_s": t.wall_time_s,
+            "build_s": build}
 
 
 def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, object]:
@@ -208,54 +205,79 @@ def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, ob
     the DSO had to deliver another point).
     """
     x = [pt.p_mw, pt.q_mvar, pt.vm_pu]
-    out, solve_time_s = fastest(partial(agent.dispatch, x), repeats, itemgetter("solve_time_s"))
+    warm = timed(partial(agent.dispatch, x), repeats, itemgetter("solve_time_s"))
     # the same DSO without its library, for comparison
-    cold_out, cold_time_s = fastest(partial(agent.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
+    cold = timed(partial(agent.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
+    out, cold_out = warm.result, cold.result
     s = out["sample"]
     offered = offer.gradients(*x)[1][0]
     true = (s.gradient / agent.box.half if s.gradient is not None and out["start"] != "nearest"
             else np.full(3, np.nan))
-    row = {"ds": pt.ds, "success": s.success, "status": s.status, "solve_time_s": solve_time_s,
-           "iterations": out["iterations"], "start": out["start"],
+    row = {"ds": pt.ds, "success": s.success, "status": s.status, "solve_time_s": warm.solve_time_s,
+           "wall_time_s": warm.wall_time_s, "iterations": out["iterations"], "start": out["start"],
            "start_distance": out["start_distance"], "library_size": len(agent.library),
-           "cold_solve_time_s": cold_time_s, "cold_iterations": cold_out["iterations"],
+           "cold_solve_time_s": cold.solve_time_s, "cold_iterations": cold_out["iterations"],
            "cold_fpu_cost": cold_out["sample"].fpu_cost,
            "build_s": agent.build_time_s, "library_s": agent.library_time_s,
-           "mismatch": out["mismatch"], "fpu_cost": s.fpu_cost,
+           **{k: out[k] for k in ("mismatch", "mismatch_mw", "mismatch_mvar", "mismatch_pu")}, "fpu_cost": s.fpu_cost,
            **{f"offer_slope_{a}": float(v) for a, v in zip("pqv", offered)},
            **{f"true_slope_{a}": float(v) for a, v in zip("pqv", true)}}
     return row, s
 
 
-def _outcome(integrated_result: OPFResult, integ_build: float, t_int: float, tso: dict, dso: pd.DataFrame,
-             verdict: dict, repeats: int) -> dict:
-    """The case's flat record: integrated benchmark, TSO and DSO times and their reduction against the integrated
-    time (DSOs in parallel: the slowest counts; also summed, and cold), the judged cost and its deviation,
-    eq. (p1-deviation), and the violations of the T+D power flow."""
-    tso_res, t_tso = tso["result"], tso["time_s"]
-    t_prop_par = t_tso + (dso.solve_time_s.max() if len(dso) else 0.0)
-    t_prop_sum = t_tso + dso.solve_time_s.sum()
-    t_cold_par = t_tso + (dso.cold_solve_time_s.max() if len(dso) else 0.0)
+def offer_bytes(offers: dict[str, Offer]) -> int:
+    """What P1 sends, in bytes: every offer as UTF-8 JSON (DSO -> TSO) and the TSO's PCC point back to each DSO
+    (three float64)."""
+    return sum(len(json.dumps(o.to_dict()).encode()) for o in offers.values()) + 3 * 8 * len(offers)
+
+
+def _largest(col: pd.Series, key=np.abs) -> float:
+    """The entry of ``col`` largest in ``key`` (signed; NaN for none)."""
+    v = pd.to_numeric(col, errors="coerce").dropna()
+    return float(v.loc[key(v).idxmax()]) if len(v) else float("nan")
+
+
+def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict | None, offers: dict,
+            repeats: int, offline_time_s: float) -> dict:
+    """The case's flat record (see `coordinate`): the outcome by the rule (online = TSO, then the DSOs in parallel,
+    so the slowest DSO counts), the integrated, TSO and DSO times and the reductions against the integrated time
+    (DSOs also summed, and cold), the judged violations and the PCC mismatch."""
+    ran = len(dso) > 0
+    res = tso["result"] if tso is not None else None
+    parts = {} if res is None else {"tso": (res.success, res.status)}
+    parts.update({f"dso {r.ds}": (bool(r.success), str(r.status)) for r in dso.itertuples()})
+    t_tso = tso["time_s"] if tso is not None else np.nan
+    solve = sequential([t_tso, parallel(dso.solve_time_s)]) if ran else t_tso
+    wall = sequential([tso["wall_time_s"], parallel(dso.wall_time_s)]) if ran else np.nan
+    oc = judged_outcome(verdict, base, parts, solve_time_s=solve, wall_time_s=wall, offline_time_s=offline_time_s,
+                        bytes_exchanged=offer_bytes(offers), rounds=1)
+    t_int = base.solve_time_s
+    nan = np.nan
     return {
-        "integrated_success": integrated_result.success, "integrated_status": integrated_result.status,
-        "integrated_cost": integrated_result.objective, "integrated_time_s": t_int,
-        "integrated_iterations": integrated_result.iterations, "integrated_build_s": float(integ_build),
-        "tso_success": tso_res.success, "tso_status": tso_res.status, "tso_time_s": t_tso,
-        "tso_iterations": tso_res.iterations, "tso_build_s": tso["build_s"], "tso_objective": tso_res.objective,
-        "dso_success": bool(dso.success.all()), "dso_time_max_s": float(dso.solve_time_s.max()),
-        "dso_time_sum_s": float(dso.solve_time_s.sum()), "dso_cold_time_max_s": float(dso.cold_solve_time_s.max()),
-        "proposed_time_parallel_s": t_prop_par, "proposed_time_sum_s": t_prop_sum,
-        "time_reduction_parallel_pct": 100 * (1 - t_prop_par / t_int),
-        "time_reduction_sum_pct": 100 * (1 - t_prop_sum / t_int),
-        "time_reduction_cold_pct": 100 * (1 - t_cold_par / t_int),
+        **oc.as_dict(),
+        "integrated_success": base.success, "integrated_status": base.status,
+        "integrated_iterations": base.result.iterations, "integrated_build_s": base.build_time_s,
+        "tso_success": bool(res.success) if res is not None else False,
+        "tso_status": str(res.status) if res is not None else "not run",
+        "tso_time_s": t_tso, "tso_wall_time_s": tso["wall_time_s"] if tso is not None else nan,
+        "tso_iterations": res.iterations if res is not None else -1,
+        "tso_build_s": tso["build_s"] if tso is not None else nan,
+        "tso_objective": res.objective if res is not None else nan,
+        "dso_success": bool(ran and dso.success.all()),
+        "dso_time_max_s": parallel(dso.solve_time_s) if ran else nan,
+        "dso_wall_time_max_s": parallel(dso.wall_time_s) if ran else nan,
+        "dso_time_sum_s": sequential(dso.solve_time_s) if ran else nan,
+        "dso_cold_time_max_s": parallel(dso.cold_solve_time_s) if ran else nan,
+        "time_reduction_parallel_pct": 100 * (1 - solve / t_int),
+        "time_reduction_sum_pct": 100 * (1 - (t_tso + dso.solve_time_s.sum()) / t_int) if ran else nan,
+        "time_reduction_cold_pct": 100 * (1 - (t_tso + dso.cold_solve_time_s.max()) / t_int) if ran else nan,
         "timing_repeats": int(max(int(repeats), 1)),
-        "proposed_cost": verdict["total_cost"],
-        "deviation_pct": deviation(verdict["total_cost"], integrated_result.objective)
-        if verdict["converged"] else np.nan,
-        "pcc_mismatch_max": float(dso.mismatch.max()),
-        "pf_converged": verdict["converged"], "feasible": verdict["feasible"],
-        "max_vm_violation_pu": verdict["max_vm_violation_pu"], "max_loading_percent": verdict["max_loading_percent"],
-        "n_vm_violations": verdict["n_vm_violations"], "n_branch_violations": verdict["n_branch_violations"],
-        "n_gen_violations": verdict["n_gen_violations"], "max_gen_violation_mw": verdict["max_gen_violation_mw"],
-        "points": tso["points"], "dso": dso,
+        "pcc_mismatch": float(dso.mismatch.max()) if ran else nan,
+        **{f"pcc_mismatch_{u}": _largest(dso[f"mismatch_{u}"]) if ran else nan for u in ("mw", "mvar", "pu")},
+        "pf_converged": bool(verdict is not None and verdict["converged"]),
+        **{k: (verdict or {}).get(k, nan) for k in ("max_vm_violation_pu", "max_loading_percent",
+                                                   "max_gen_violation_mw")},
+        **{k: int((verdict or {}).get(k, -1)) for k in ("n_vm_violations", "n_branch_violations",
+                                                        "n_gen_violations")},
+        "points": tso["points"] if tso is not None else pd.DataFrame(), "dso": dso,
     }

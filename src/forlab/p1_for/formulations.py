@@ -5,7 +5,8 @@ optimiser sees of it is written here, once per modelling language, as a model ke
 
 * CasADi (the TSO's NLP, `forlab.p1_for.tso`): `polynomial_casadi`, `cost_casadi` and `offer_casadi`, which maps
   the physical PCC symbols (MW, Mvar, p.u.) to the region constraint f + m <= 0 and the price C;
-* Pyomo (for users of other solvers): `offer_pyomo_block`, a Block with the same constraint and price.
+* Pyomo (for users of other solvers, and the Pyomo TSO of chapter 10 on `forlab.opf.pyomo_acopf`):
+  `offer_pyomo_block`, a Block with the same constraint and price, on its own PCC voltage or the TSO's.
 
 Every formulation evaluates to the numpy value of the data class (tests/test_p1_offer.py checks it).
 """
@@ -51,11 +52,23 @@ def offer_casadi(offer: Offer, p_mw, q_mvar, vm_pu):
     return polynomial_casadi(offer.polynomial, xt), cost_casadi(offer.cost, xt)
 
 
-def offer_pyomo_block(offer: Offer, model=None, name: str = "offer"):
-    """A Pyomo Block with variables p_mw, q_mvar, vm_pu (box bounds), the constraint ``region`` (f + m <= 0)
-    and the expression ``cost``; added to ``model`` under ``name`` when a model is given.
+def _monomial(xt, exps) -> object:
+    """x~0^a x~1^b x~2^g without the factors of power 0 (a Pyomo expression, or 1.0 for the constant)."""
+    out = 1.0
+    for x, e in zip(xt, exps):
+        if int(e) > 0:
+            out = out * (x if int(e) == 1 else x ** int(e))
+    return out
 
-    The same terms as `offer_casadi` (eq. (p1-tso)) for Pyomo models.
+
+def offer_pyomo_block(offer: Offer, model=None, name: str = "offer", vm_pu=None):
+    """A Pyomo Block with variables p_mw, q_mvar (box bounds), the PCC voltage vm_pu, the constraint ``region``
+    (f + m <= 0) and the expression ``cost``; added to ``model`` under ``name`` when a model is given.
+
+    The same terms as `offer_casadi` (eq. (p1-tso)) for Pyomo models. vm_pu: None (the block's own variable
+    ``vm_pu``, bounded by the box) or the TSO's expression of the PCC bus voltage (p.u.), which the block then holds
+    as the Expression ``vm_pu`` and keeps in the box's V range by the constraint ``v_box`` (as `forlab.p1_for.tso`
+    bounds the bus voltage).
     """
     import pyomo.environ as pyo
 
@@ -64,17 +77,21 @@ def offer_pyomo_block(offer: Offer, model=None, name: str = "offer"):
     lo, hi = np.asarray(box.lo, float), np.asarray(box.hi, float)
     blk.p_mw = pyo.Var(bounds=(lo[0], hi[0]), initialize=float(box.center[0]))
     blk.q_mvar = pyo.Var(bounds=(lo[1], hi[1]), initialize=float(box.center[1]))
-    blk.vm_pu = pyo.Var(bounds=(lo[2], hi[2]), initialize=float(box.center[2]))
+    if vm_pu is None:
+        blk.vm_pu = pyo.Var(bounds=(lo[2], hi[2]), initialize=float(box.center[2]))
+    else:
+        blk.vm_pu = pyo.Expression(expr=vm_pu)
+        blk.v_box = pyo.Constraint(expr=(float(lo[2]), blk.vm_pu, float(hi[2])))
     c, h = box.center, box.half
     xt = [(blk.p_mw - float(c[0])) / float(h[0]), (blk.q_mvar - float(c[1])) / float(h[1]),
           (blk.vm_pu - float(c[2])) / float(h[2])]
     poly = offer.polynomial
-    fexpr = sum(float(cf) * xt[0] ** int(a) * xt[1] ** int(b) * xt[2] ** int(g)
-                for cf, (a, b, g) in zip(poly.coef, poly.exps) if cf != 0.0) + float(poly.margin)
-    blk.f = pyo.Expression(expr=fexpr)
+    blk.f = pyo.Expression(expr=sum(float(cf) * _monomial(xt, e) for cf, e in zip(poly.coef, poly.exps) if cf != 0.0)
+                           + float(poly.margin))
     blk.region = pyo.Constraint(expr=blk.f <= 0)
     H, g = offer.cost.H, offer.cost.g
-    blk.cost = pyo.Expression(expr=0.5 * sum(float(H[i, j]) * xt[i] * xt[j] for i in range(3) for j in range(3))
+    blk.cost = pyo.Expression(expr=0.5 * sum(float(H[i, j]) * xt[i] * xt[j] for i in range(3) for j in range(3)
+                                             if H[i, j] != 0.0)
                               + sum(float(g[i]) * xt[i] for i in range(3)) + float(offer.cost.c0))
     if model is not None:
         model.add_component(name, blk)

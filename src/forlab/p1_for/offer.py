@@ -5,6 +5,13 @@ eqs. (p1-polynomial) and (p1-margin)), the quadratic price C(x~) = 1/2 x~'H x~ +
 eq. (p1-price)), the PCC's identity and base values. It is data: it evaluates with numpy and saves to / loads from a
 JSON file bit for bit (floats are written with ``repr``, which round-trips exactly). Its CasADi and Pyomo
 formulations (the TSO's NLP, eq. (p1-tso)) are `forlab.p1_for.formulations`.
+
+A file comes from another party, so reading one checks it before trusting it (`check_offer_dict`, then
+`Offer.check`), cheap checks first: the file's size, its format, shapes and types, the polynomial's degree (at most
+`MAX_DEGREE`, before anything whose cost grows with the degree is built: the monomial list grows as degree^4),
+finite numbers, then a box with positive width on every axis, voltages in `VM_RANGE_PU` and corners within
+`MAX_PCC_MVA`, and a convex price (H symmetric positive semidefinite). Each failure is a ValueError saying what to
+change (``check=False`` skips the semantic ones, box and price, for a tool that reports on a bad file itself).
 """
 
 from __future__ import annotations
@@ -22,6 +29,19 @@ from forlab.p1_for.polynomial import ImplicitPolynomial
 from forlab.p1_for.price import QuadraticCost
 
 FORMAT = "forlab-offer/1"
+AXES = ["p_mw", "q_mvar", "vm_pu"]
+# the largest degree `forlab.p1_for.polynomial.fit` produces (DEGREES = 2, 4, 6); a degree-150 file used to take 17.6 s
+# to be refused because the exponent list is built first (its cost grows with degree^4)
+MAX_DEGREE = 6
+# apparent power at a corner of the box, MVA: a DS is supplied through HV/MV or EHV/HV substations of at most a few
+# hundred MVA (transformer banks up to about 3 x 300 MVA); beyond 1 GVA a "DS" is a transmission corridor or a unit
+# error (kW or W written as MW). Raise it per call (`Offer.load(path, max_mva=...)`) for a larger DS.
+MAX_PCC_MVA = 1000.0
+# PCC voltage magnitude, p.u.: operating voltages lie within +-10 % of nominal; half or 1.5 times nominal is a unit
+# or base error, not a region
+VM_RANGE_PU = (0.5, 1.5)
+# an offer of degree 6 with its provenance is a few kB; a larger file is refused before it is parsed
+MAX_FILE_BYTES = 1_000_000
 
 
 @dataclass
@@ -78,14 +98,44 @@ class Offer:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> Offer:
-        if d.get("format") != FORMAT:
-            raise ValueError(f"not a forlab offer (format {d.get('format')!r}, expected {FORMAT!r})")
-        return cls(
+    def from_dict(cls, d: dict, max_mva: float = MAX_PCC_MVA, *, check: bool = True) -> Offer:
+        """The offer of a dict in the file format, checked (`check_offer_dict`, then `check` unless ``check`` is
+        False); ValueError if bad."""
+        check_offer_dict(d)
+        offer = cls(
             Box(np.asarray(d["box"]["lo"], float), np.asarray(d["box"]["hi"], float)),
             ImplicitPolynomial.from_dict(d["polynomial"]), QuadraticCost.from_dict(d["cost"]),
             dict(d.get("pcc", {})), dict(d.get("base", {})), dict(d.get("info", {})),
         )
+        if check:
+            offer.check(max_mva)
+        return offer
+
+    def check(self, max_mva: float = MAX_PCC_MVA) -> None:
+        """ValueError unless the box has positive width on every axis (lo < hi), its voltages lie in `VM_RANGE_PU`,
+        its corners' apparent power is at most ``max_mva`` and the price is convex (H symmetric PSD)."""
+        lo, hi = np.asarray(self.box.lo, float), np.asarray(self.box.hi, float)
+        for k, axis in enumerate(AXES):
+            if not hi[k] - lo[k] > 1e-9:  # Box.half's threshold: a narrower axis cannot be normalised
+                raise ValueError(f"offer box {axis}: lo {float(lo[k])!r} >= hi {float(hi[k])!r} (zero width or "
+                                 f"swapped): an offer needs lo < hi on every axis; re-fit it from the DS's samples")
+        if lo[2] < VM_RANGE_PU[0] or hi[2] > VM_RANGE_PU[1]:
+            raise ValueError(f"offer box vm_pu [{float(lo[2])!r}, {float(hi[2])!r}] leaves {list(VM_RANGE_PU)} "
+                             f"p.u.: the voltage axis is in per unit of the nominal voltage (check the unit)")
+        s_max = float(np.hypot(max(abs(lo[0]), abs(hi[0])), max(abs(lo[1]), abs(hi[1]))))
+        if s_max > max_mva:
+            raise ValueError(f"offer box reaches {s_max:.6g} MVA at a corner, above max_mva = {max_mva:g} MVA "
+                             f"(forlab.p1_for.offer.MAX_PCC_MVA, a documented bound for a DS's PCC): check the units "
+                             f"(MW, Mvar) or pass a larger max_mva for a DS this large")
+        H = np.asarray(self.cost.H, float)
+        scale = max(1.0, float(np.abs(H).max()))
+        if not np.allclose(H, H.T, rtol=0.0, atol=1e-9 * scale):
+            raise ValueError("offer cost.H is not symmetric: the price 1/2 x'Hx + g'x + c0 needs H = H'")
+        eig = float(np.linalg.eigvalsh(0.5 * (H + H.T)).min())
+        if eig < -1e-9 * scale:
+            raise ValueError(f"offer cost.H has a negative eigenvalue ({eig:.6g}): the price is concave in some "
+                             f"direction, so the TSO's optimum would run to the box edge; re-fit it "
+                             f"(forlab.p1_for.price.fit_cost returns H positive semidefinite)")
 
     def save(self, path) -> Path:
         """Write the offer as JSON, atomically (temporary file in the same directory, then rename)."""
@@ -106,6 +156,71 @@ class Offer:
         return path
 
     @classmethod
-    def load(cls, path) -> Offer:
-        with open(path) as fh:
-            return cls.from_dict(json.load(fh))
+    def load(cls, path, max_mva: float = MAX_PCC_MVA) -> Offer:
+        """Read and check an offer file (see module docstring); ValueError naming the file and what is wrong."""
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"{path}: {size} bytes is not an offer (at most {MAX_FILE_BYTES} bytes; an offer of "
+                             f"degree {MAX_DEGREE} is a few kB)")
+        try:
+            with open(path) as fh:
+                d = json.load(fh)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path}: not a forlab offer (not JSON: {e})") from None
+        try:
+            return cls.from_dict(d, max_mva)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+
+
+def _numbers(value, shape: tuple, what: str) -> np.ndarray:
+    """``value`` as a float array of ``shape`` with finite entries; ValueError naming the field ``what``."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nesting
+        arr = np.asarray([], dtype=object)
+    if arr.dtype.kind not in "iuf" or arr.shape != shape:
+        raise ValueError(f"offer {what} must be numbers of shape {shape}, got {_short(value)}")
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"offer {what} has NaN or infinite entries at {np.argwhere(~np.isfinite(arr)).tolist()[:5]}:"
+                         f" every coefficient must be a finite number")
+    return arr
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_offer_dict(d) -> None:
+    """The cheap checks of an offer in file form, before anything is built from it: format, the sections and their
+    shapes, the polynomial's degree (1..`MAX_DEGREE`; the coefficient count is (d+1)(d+2)(d+3)/6), finite numbers.
+    ValueError saying which field is wrong and what to change."""
+    if not isinstance(d, dict) or d.get("format") != FORMAT:
+        fmt = d.get("format") if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"not a forlab offer (format {fmt!r}, expected {FORMAT!r})")
+    for key in ("box", "polynomial", "cost"):
+        if not isinstance(d.get(key), dict):
+            raise ValueError(f"offer section {key!r} is missing or not an object")
+    for key in ("pcc", "base", "info"):
+        if not isinstance(d.get(key, {}), dict):
+            raise ValueError(f"offer section {key!r} must be an object, got {_short(d[key])}")
+    box, poly, cost = d["box"], d["polynomial"], d["cost"]
+    if box.get("axes", AXES) != AXES:
+        raise ValueError(f"offer box axes must be {AXES}, got {_short(box.get('axes'))}")
+    _numbers(box.get("lo"), (3,), "box.lo")
+    _numbers(box.get("hi"), (3,), "box.hi")
+    deg = poly.get("degree")
+    if isinstance(deg, bool) or not isinstance(deg, int) or not 1 <= deg <= MAX_DEGREE:
+        raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits 2, 4 or 6), "
+                         f"got {_short(deg)}")
+    n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6
+    _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})")
+    _numbers(poly.get("margin", 0.0), (), "polynomial.margin")
+    _numbers(cost.get("H"), (3, 3), "cost.H")
+    _numbers(cost.get("g"), (3,), "cost.g")
+    _numbers(cost.get("c0"), (), "cost.c0")
+    sn = d.get("base", {}).get("sn_mva", 1.0)
+    if _numbers(sn, (), "base.sn_mva") <= 0:
+        raise ValueError(f"offer base.sn_mva must be positive, got {sn!r}")

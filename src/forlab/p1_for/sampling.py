@@ -24,6 +24,12 @@ from forlab.p1_for.dso_opf import Box, DSOModel, Sample, face_targets, fibonacci
 
 _MODELS: dict[str, DSOModel] = {}
 
+# how long a Dask run may go without any chunk finishing before it fails naming the worker(s) that hold the rest:
+# about 25 times the slowest chunk of the book (8 DS OPFs of at most 1.5 s each in chapter 03's archived store), room
+# for a worker that first builds its DS model on an overloaded machine, yet a stopped worker is named within five
+# minutes instead of hanging the run for ever (issue 20)
+TASK_TIMEOUT_S = 300.0
+
 
 def _model(token: str, net, vm_limits) -> DSOModel:
     """The worker's cached DS model (built once per process and DS)."""
@@ -71,19 +77,25 @@ def nearest_start(t: np.ndarray) -> int:
 
 def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=None, n_workers: int | None = 0,
               address: str | None = None, chunk_size: int = 8, progress: bool = True, desc: str = "DS OPFs",
-              local: DSOModel | None = None) -> tuple[list, int]:
+              local: DSOModel | None = None, security=None, task_timeout_s: float = TASK_TIMEOUT_S
+              ) -> tuple[list, int]:
     """Solve tasks (index, kind, normalised vector, start index) in fixed-size chunks, in-process or on Dask.
 
+    security: TLS certificates for the scheduler (`forlab.book.parallel.security_of`); task_timeout_s: the run
+    fails with TimeoutError naming the worker(s) holding the unfinished chunks when no chunk finished for this long
+    (a worker that does not answer at all is named after `forlab.book.parallel.WORKER_TIMEOUT_S`).
     Returns the results sorted by task index and the number of Dask workers used (0: in-process).
     """
     from forlab.book import parallel
     from forlab.book.progress import bar as progress_bar
 
+    if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
+        raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
     token = _token(ds_net, vm_limits)
     results: list = []
     bar = progress_bar(total=len(tasks), desc=desc, disable=not progress)
-    with parallel.client(address, n_workers) as c:
+    with parallel.client(address, n_workers, security=security) as c:
         if c is None:
             if local is not None:
                 _MODELS.clear()
@@ -93,14 +105,14 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
                 bar.update(len(ch))
             workers = 0
         else:
-            from distributed import as_completed
-
-            workers = len(c.scheduler_info()["workers"])
-            net_f = c.scatter(ds_net, broadcast=True)
-            starts_f = c.scatter(starts, broadcast=True)
+            # a broadcast to a stopped worker never returns: only answering workers get the data and the chunks
+            alive = parallel.check_workers(c, min(parallel.WORKER_TIMEOUT_S, task_timeout_s))
+            workers = len(alive)
+            net_f = c.scatter(ds_net, broadcast=True, workers=alive)
+            starts_f = c.scatter(starts, broadcast=True, workers=alive)
             futs = [c.submit(_solve_chunk, token, net_f, vm_limits, box.lo, box.hi, starts_f, ch, pure=False)
                     for ch in chunks]
-            for fut in as_completed(futs):
+            for fut in parallel.wait_each(c, futs, task_timeout_s, what=f"chunk of {desc}"):
                 part = fut.result()
                 results += part
                 bar.update(len(part))
@@ -139,6 +151,8 @@ def sample_for(
     chunk_size: int = 8,
     progress: bool = True,
     name: str | None = None,
+    security=None,
+    task_timeout_s: float = TASK_TIMEOUT_S,
 ) -> xr.Dataset:
     """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
 
@@ -147,8 +161,10 @@ def sample_for(
 
     n_directions: N Fibonacci directions (stage 2); face_grid: n of the n x n target grid per box face (stage 1);
     vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local
-    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler.
-    Failed OPFs stay in the dataset with their status.
+    cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler
+    (``security``: its TLS certificates, see `forlab.book.parallel.security_of`); task_timeout_s: a Dask run fails,
+    naming the worker, when no chunk finished for this long (`TASK_TIMEOUT_S`, see there). Failed OPFs stay in
+    the dataset with their status.
     Variables: p_mw, q_mvar, vm_pu (PCC import and voltage), normal (outward normal, normalised coordinates), stage,
     success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
     wall times.
@@ -157,6 +173,8 @@ def sample_for(
         raise ValueError(f"n_directions must be a non-negative integer, got {n_directions!r}")
     if not isinstance(face_grid, (int, np.integer)) or face_grid < 0:
         raise ValueError(f"face_grid must be a non-negative integer, got {face_grid!r}")
+    if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
+        raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
     t_start = time.perf_counter()
     local = DSOModel(ds_net, vm_limits=vm_limits)
     box, box_samples = local.bounding_box()
@@ -167,6 +185,7 @@ def sample_for(
     results, workers = run_tasks(
         ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
         chunk_size=chunk_size, progress=progress, desc=f"FOR samples {name or ds_net.name or ''}".strip(), local=local,
+        security=security, task_timeout_s=task_timeout_s,
     )
     t_parallel = time.perf_counter() - t_par
     all_samples = ([({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples]

@@ -17,7 +17,8 @@ This is eq. (p2-tso), METHODS.md 'P2: ML surrogate of a DS'; its CasADi terms ar
 `Scenario` scales TS loads one by one and each DS's loads by one factor (the load factor the DSO forecasts and
 sends). `validate` checks a TSO dispatch: a power flow of each DS alone at the chosen u_j (true vs predicted
 import, DS limits) and the T+D power flow of the integrated net (`forlab.opf.judge.judge`); `benchmark` adds
-the integrated AC-OPF (`forlab.opf.ACOPF` on `StudySystem.integrated`) for cost deviation and time ratio.
+the integrated AC-OPF (`forlab.opf.ACOPF` on `StudySystem.integrated`) and fills P2's outcome record
+(`forlab.opf.outcome`: judged signed deviation, feasibility, status, times by the one rule, bytes, rounds).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forlab.book.timing import fastest
 from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
-from forlab.opf.judge import deviation, dispatch_from_result, judge
+from forlab.opf.judge import dispatch_from_result, judge
+from forlab.opf.outcome import integrated_baseline, judged_outcome, timed
 from forlab.p2_surrogate.dataset import DSFlow
 from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_parameter
 from forlab.p2_surrogate.model import DSSurrogate
@@ -285,35 +286,44 @@ def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], int
 
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
               flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3) -> tuple[pd.DataFrame, list]:
-    """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario.
+    """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario, with the outcome
+    record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
 
-    Columns: scenario, ts_load_mean, integrated_status/cost/time_s, tso_status/cost/time_s, judged_cost (true total
-    cost of the TSO dispatch by T+D power flow, $/h), deviation_pct (judged vs integrated optimum), time_ratio
-    (TSO / integrated solve time), feasible and the violation counts of `judge`, per-DS checks of `validate`, and
-    the DS load factors (``<ds>:load_scale``); attrs: build times (s) and timing_repeats. Both OPFs are solved
-    ``repeats`` times per scenario from the same start, one after the other, and timed by the fastest Ipopt solve;
-    the results are those of the first solve. Also returns, per scenario, the TSO's inputs u per DS (None where the
-    TSO failed).
+    Columns: scenario, ts_load_mean, the DS load factors (``<ds>:load_scale``), integrated_status/success, tso_status/
+    success/cost/time_s/wall_time_s, the per-DS checks of `validate` and the judge's keys, time_ratio (TSO /
+    integrated solver time) and the record's fields: deviation_pct (the TSO's dispatch, TS units and the FPU set-points
+    it chose, judged by the T+D power flow, against the integrated optimum; NaN when a solve failed), feasible,
+    max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged (every
+    surrogate as JSON plus the DS load factor, float64, per DS), rounds (1), cost, integrated_cost,
+    integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here). attrs: build
+    times (s) and timing_repeats. Both OPFs run ``repeats`` times per scenario from the same start, timed by
+    `forlab.opf.outcome.timed` (the fastest solver and wall time), one after the other; the results are those of the
+    first solve. Also returns, per scenario, the TSO's inputs u per DS (None where the TSO failed).
     """
     tso = SurrogateTSO(system, surrogates, ipopt=ipopt)
     integ = IntegratedOPF(system, ipopt=ipopt)
+    sent = sum(s.payload_bytes() + 8 for s in surrogates.values())
     rows, inputs = [], []
     for sc in scenario_list:
-        ires, t_int = fastest(lambda sc=sc: integ.solve(sc), repeats, lambda r: r.solve_time_s)
-        tres, t_tso = fastest(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
+        base = integrated_baseline(solve=lambda sc=sc: integ.solve(sc), repeats=repeats,
+                                   build_time_s=integ.build_time_s)
+        t = timed(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
+        tres = t.result
         row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,
                **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
-               "integrated_status": ires.status, "integrated_success": ires.success,
-               "integrated_cost": ires.objective, "integrated_time_s": t_int,
+               "integrated_status": base.status, "integrated_success": base.success,
                "tso_status": tres.opf.status, "tso_success": tres.success, "tso_cost": tres.cost,
-               "tso_time_s": t_tso}
+               "tso_time_s": t.solve_time_s, "tso_wall_time_s": t.wall_time_s}
+        verdict = None
         if tres.success:
             row.update(validate(tso, tres, flows, integ, sc))
-            row["judged_cost"] = row["total_cost"]
-            row["deviation_pct"] = deviation(row["total_cost"], ires.objective) if ires.success else np.nan
+            verdict = {k: row[k] for k in ("converged", "total_cost", "feasible", "max_violation_pu")}
         else:
-            row.update(feasible=False, converged=False, judged_cost=np.nan, deviation_pct=np.nan)
-        row["time_ratio"] = t_tso / t_int
+            row.update(converged=False, n_vm_violations=-1, n_branch_violations=-1, n_gen_violations=-1)
+        oc = judged_outcome(verdict, base, {"tso": (tres.success, str(tres.opf.status))},
+                            solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
+        row.update(oc.as_dict())
+        row["time_ratio"] = t.solve_time_s / base.solve_time_s
         rows.append(row)
         inputs.append(tres.u if tres.success else None)
     out = pd.DataFrame(rows)

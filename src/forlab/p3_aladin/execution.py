@@ -14,8 +14,14 @@ Execution modes (``mode``):
   whatever the placement of regions on workers (sleeping inside the actors would serialise the latencies of regions
   that share a worker process).
 
-A local solver that does not answer within ``options.timeout_s``, or whose worker leaves the cluster, ends the run
-with a `RegionFailed` error naming the region and its worker.
+In the Dask modes every request of a round is sent to all local solvers before the first answer is awaited, so the
+regions' local NLPs and reductions run at the same time on their workers (regions that share a worker take turns:
+a worker runs its actors one call at a time); the round then costs the slowest region plus the messages, which the
+log measures (``local_s``, ``reduction_s``, ``communication_s``, ``round_wall_s``; ``local_sum_s`` is what the same
+round costs in-process, one region after the other).
+
+A local solver that does not answer within ``options.timeout_s`` (in-process: whose request took longer), or whose
+worker leaves the cluster, ends the run with a `RegionFailed` error naming the region (and its worker).
 
 Times are wall-clock seconds; bytes are pickle sizes of what would cross the wire (also in-process): `nbytes`,
 `message_table`.
@@ -95,7 +101,8 @@ class InProcessAgents:
 
     parallel = False
 
-    def __init__(self, specs: list[LocalSolverSpec], timeout_s: float = 600.0):
+    def __init__(self, specs: list[LocalSolverSpec], timeout_s: float = 120.0):
+        self.timeout_s = float(timeout_s)
         self.names = [s.name for s in specs]
         self.regions = [s.factory(*s.args, **s.kwargs) for s in specs]
         self.workers = ["local"] * len(specs)
@@ -103,10 +110,16 @@ class InProcessAgents:
     def call(self, method: str, args: list[tuple]) -> list[dict]:
         out = []
         for name, reg, a in zip(self.names, self.regions, args):
+            t0 = time.perf_counter()
             try:
                 out.append(getattr(reg, method)(*a))
             except Exception as err:
                 raise RegionFailed(f"region {name!r}: {method} raised {type(err).__name__}: {err}") from err
+            # a call in this process cannot be interrupted; one that overran still ends the run, naming the region
+            took = time.perf_counter() - t0
+            if took > self.timeout_s:
+                raise RegionFailed(f"region {name!r}: {method} took {took:.1f} s, longer than timeout_s = "
+                                   f"{self.timeout_s:g} s (raise the option timeout_s if the region is just slow)")
         return out
 
     def close(self) -> None:
@@ -121,7 +134,7 @@ class DaskAgents:
 
     parallel = True
 
-    def __init__(self, client, specs: list[LocalSolverSpec], timeout_s: float = 600.0, latency_s: float = 0.0):
+    def __init__(self, client, specs: list[LocalSolverSpec], timeout_s: float = 120.0, latency_s: float = 0.0):
         self.client = client
         self.latency_s = float(latency_s)
         self.names = [s.name for s in specs]
@@ -159,7 +172,8 @@ class DaskAgents:
                                    f"(worker process died?)")
             if time.perf_counter() - t0 > self.timeout_s:
                 raise RegionFailed(f"region {name!r} on worker {worker}: no answer to {what} within "
-                                   f"{self.timeout_s:g} s")
+                                   f"timeout_s = {self.timeout_s:g} s (raise the option timeout_s if the region "
+                                   f"is just slow)")
 
     def call(self, method: str, args: list[tuple]) -> list[dict]:
         if self.latency_s > 0:
@@ -180,7 +194,7 @@ class DaskAgents:
         self._futures = []
 
 
-def make_agents(specs: list[LocalSolverSpec], mode: str, client=None, timeout_s: float = 600.0,
+def make_agents(specs: list[LocalSolverSpec], mode: str, client=None, timeout_s: float = 120.0,
                 latency_s: float = 0.0):
     """Create the local solvers for ``mode`` ("inprocess" or a Dask mode with ``client``; ``latency_s`` one-way)."""
     if mode == "inprocess":

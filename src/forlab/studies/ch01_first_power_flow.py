@@ -8,6 +8,7 @@ voltage profile (`voltage_figure`, `voltage_text`) and the losses against the pu
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import pandapower as pp
@@ -29,8 +30,8 @@ def validate(params: dict) -> None:
     reported by `forlab.grid.cases.load` with the list of grids."""
     load_scale = params["load_scale"]
     numeric = isinstance(load_scale, (int, float)) and not isinstance(load_scale, bool)
-    if not (numeric and load_scale > 0):
-        raise ValueError(f"load_scale must be a positive number, got {load_scale!r}")
+    if not (numeric and math.isfinite(load_scale) and load_scale > 0):
+        raise ValueError(f"load_scale must be a positive finite number, got {load_scale!r}")
 
 
 def _power_flow(grid: str, load_scale: float):

@@ -274,7 +274,12 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
     )
 
 
-def offer_lines(info: pd.DataFrame, target: float = 0.01) -> str:
+LOW_RATE = 0.01
+"""The false-feasible rate (a share) the chapter holds an offer to: at most one infeasible point in a hundred let
+through. A choice of this book for its tables and text, not a published target."""
+
+
+def offer_lines(info: pd.DataFrame, target: float = LOW_RATE) -> str:
     """Markdown bullets: per DS the false-feasible rate with its count and upper bound, the volume kept and the
     cost errors, against the < ``target`` false-feasible target."""
     return "\n".join(_offer_line(r, c, target) for r, c in info.iterrows())
@@ -321,7 +326,7 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     return out
 
 
-def bound_needs(rate: float = 0.01, confidence: float = 0.95) -> int:
+def bound_needs(rate: float = LOW_RATE, confidence: float = 0.95) -> int:
     """The fewest infeasible test points for which zero false-feasible points give a Clopper-Pearson upper bound
     below ``rate``."""
     return next(n for n in range(1, 100000) if clopper_pearson_upper(0, n, confidence) < rate)
@@ -334,14 +339,15 @@ def paper_text(big: xr.Dataset) -> str:
     ff = info.test_false_feasible_rate.astype(float)
     return offer_lines(info) + "\n\n" + (
         f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the false-feasible rate is below "
-        f"1 % on {int((ff < 0.01).sum())} of {len(info)} DSs, the largest is {100 * ff.max():.2f} % with between "
+        f"{100 * LOW_RATE:g} % on {int((ff < LOW_RATE).sum())} of {len(info)} DSs, the largest is {100 * ff.max():.2f} % with between "
         f"{int(info.test_n_infeasible.min())} and {int(info.test_n_infeasible.max())} infeasible test points per DS; "
         f"the offers keep between {100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} % "
         f"of the FOR's volume. The cost model's $R^2$ is at least {info.cost_r2.min():.4f}; its largest error is "
         f"{100 * info.cost_rel_error_max.max():.1f} % of the mean DS cost, its mean error at most "
         f"{100 * info.cost_rel_error_mean.max():.1f} %. The one-sided 95 % upper bounds of the false-feasible rate "
         f"lie between {100 * info.test_false_feasible_upper.min():.2f} % and "
-        f"{100 * info.test_false_feasible_upper.max():.2f} %: even with no false-feasible point, a bound below 1 % "
+        f"{100 * info.test_false_feasible_upper.max():.2f} %: even with no false-feasible point, a bound below "
+        f"{100 * LOW_RATE:g} % "
         f"needs at least {bound_needs()} infeasible test points."
     )
 
@@ -460,9 +466,9 @@ def _cut_features(st: xr.Dataset, ds: str, tol: float) -> dict:
 def _cut_line(ds: str, x: dict) -> str:
     loops = {0: "no closed loop", 1: "one closed loop"}.get(x["loops"], f"{x['loops']} closed loops")
     return (
-        f"- **{ds}**: the offer keeps {100 * x['kept']:.0f} % of the box on this cut; f = 0 has {loops} inside the "
+        f"- **{ds}**: the offer keeps {100 * x['kept']:.0f} % of the box on this cut; $f = 0$ has {loops} inside the "
         f"region; the excluded set comes within {x['clearance']:.2f} of the box centre, while the nearest boundary "
-        f"sample near the cut is {x['sample_reach']:.2f} away; at the centre f + m = {x['centre']:.3f} "
+        f"sample near the cut is {x['sample_reach']:.2f} away; at the centre $f + m$ = {x['centre']:.3f} "
         f"({'inside' if x['centre'] <= 0 else 'outside'} the offer); the offer excludes {x['n_feasible_excluded']} "
         f"of the {x['n_feasible']} feasible test points near the cut.")
 

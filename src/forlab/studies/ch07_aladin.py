@@ -6,27 +6,40 @@ the chapter's result sentences, so that the notebook only calls and explains.
 
 System specifications: ``"case118:3"`` is a MATPOWER grid cut into 3 spectral areas (`forlab.grid.cases`),
 ``"case9+case33bw"`` an integrated T+D study system split into its zones, TS and one region per DS
-(`forlab.grid.td`).
+(`forlab.grid.td`), ``"53-I"``, ``"418-3"``, ``"118X7"``, ``"1654-5"`` ... a multi-region system of the ALADIN
+authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 
 Store layout (dimensions and their variables):
 
 * ``system``: ``sys_spec``, ``sys_buses``, ``sys_regions``, ``sys_cut_branches``, ``sys_central_objective`` (per hour),
-  ``sys_central_time_s`` (Ipopt solve of the centralized AC-OPF, s), ``sys_central_status``;
+  ``sys_central_time_s`` (Ipopt solve of the centralized AC-OPF, s), ``sys_central_status``, and since issue 17
+  ``sys_consensus_rows`` (coupling rows of the partition), ``sys_central_wall_s`` (build and solve, s); since issue
+  15 the centralized AC-OPF is the integrated baseline of every chapter (`forlab.opf.outcome.integrated_baseline`,
+  fastest of `BASELINE_REPEATS` solves);
 * ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
   ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
   ``area_consensus_rows``;
 * ``run``: one ALADIN or ADMM run: ``run_system``, ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form,
-  "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_status``, ``run_iterations``,
-  ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``, ``run_total_s``, ``run_setup_s``,
-  ``run_cost_scale``;
+  "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_termination`` (the
+  algorithm's own stop), ``run_iterations``, ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``,
+  ``run_total_s``, ``run_setup_s``, ``run_cost_scale``, and the judged outcome record (`forlab.opf.outcome`, issue 15,
+  `judged_run`): ``run_deviation_pct``, ``run_feasible``, ``run_max_violation``, ``run_status`` ("ok" or what
+  failed), ``run_solve_time_s``, ``run_wall_time_s``, ``run_cost``; a store written before it has ALADIN's own stop
+  in ``run_status`` and no judged fields (`termination` reads either);
 * ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.ITERATION_LOG`), prefixed ``it_``,
-  NaN after a run's last iteration;
+  NaN (or "" for text) after a run's last iteration; every column the runs' logs carry is kept, so the per-round
+  timing of issue 17 (``it_local_s``, ``it_reduction_s``, ``it_coordinator_s``, ``it_communication_s``,
+  ``it_round_wall_s``, ``it_nlp_ok``, ``it_qp_status``, ...) is stored where the algorithm logs it (older stores
+  lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``);
 * ``msg``: what crosses the wire in one iteration of the first in-process run of every system and algorithm:
   ``msg_run``, ``msg_region``, ``msg_direction``, ``msg_field``, ``msg_numbers``, ``msg_bytes``.
+
+Every variable carries ``attrs["units"]`` (`UNITS`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import warnings
@@ -36,7 +49,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book import anchors as registry
 from forlab.book.tables import printable, table, to_dataset
+from forlab.opf.outcome import OUTCOME, Baseline, integrated_baseline
 from forlab.p3_aladin import (
     ITERATION_LOG,
     ADMMOptions,
@@ -47,19 +62,27 @@ from forlab.p3_aladin import (
     run_admm,
     run_aladin,
 )
+from forlab.studies.outcomes import aladin_outcome
 
-# Published anchors the chapter compares with (not computed here).
-ANCHORS = {
-    "powermodelsada_admm_case300": {
-        "iterations": 66, "time_s": 21.5, "cores": 16,
-        "source": "PowerModelsADA's ADMM (Alkhraijah & Molzahn) on PGLib case300 in 4 areas",
-    },
-    "rapidpf_aladin_steps": {
-        "steps": "5-7", "largest_buses": 4662,
-        "source": "rapidPF+'s least-squares ALADIN for distributed power flow (Dai, Cai, Jiang, Hagenmeyer, "
-                  "arXiv:2203.16335)",
-    },
+ANCHOR_KEYS = ["powermodelsada_admm_case300_iterations", "powermodelsada_admm_case300_s",
+               "powermodelsada_admm_case300_cores", "rapidpf_aladin_max_steps", "rapidpf_largest_buses", "aladin_coordinator_ms", "aladin_coordinator_slope", "aladin_slowdown",
+               "aladin_max_rounds", "aladin_gap", "aladin_consensus"]
+"""The published anchors (other groups' figures) and issue 17's targets the chapter compares with, from the
+registry `forlab.book.anchors`; the store keeps them (``attrs["anchors"]``)."""
+
+ISSUE17_TARGETS = {
+    "coordinator_ms": {"value": registry.value("aladin_coordinator_ms"), "system": "case118+case533mt_hi",
+                       "what": "coordinator time per round (ms) at most"},
+    "coordinator_slope": {"value": registry.value("aladin_coordinator_slope"),
+                          "what": "growth of the coordinator time with the coupling rows (log-log slope) at most"},
+    "wall_ratio": {"value": registry.value("aladin_slowdown"), "systems": ["case300:4", "1654-5"],
+                   "what": "whole-run wall time with parallel regions / centralized AC-OPF at most"},
+    "rounds": {"value": registry.value("aladin_max_rounds"), "gap": registry.value("aladin_gap"),
+               "consensus": registry.value("aladin_consensus"),
+               "what": "rounds to the gap and consensus targets at most, every local solve succeeded"},
+    "source": "forlab issue 17 (ALADIN that scales), section Targets",
 }
+"""The targets of issue 17 the chapter checks (set by the project, not published elsewhere)."""
 
 LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho", "local_s", "nlp_s", "local_sum_s", "qp_s", "comm_s",
                "iter_s", "bytes_down", "bytes_up", "n_active", "nlp_iterations")
@@ -67,6 +90,11 @@ LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho",
 
 def load(spec: str) -> tuple[object, Partition]:
     """The pandapower net and the partition of a system specification (module docstring)."""
+    from forlab.grid import multiregion
+
+    if spec in multiregion.SYSTEMS:
+        net = multiregion.load(spec)
+        return net, partition(net, "zone")
     if "+" in spec:
         from forlab.grid import td
 
@@ -81,14 +109,31 @@ def load(spec: str) -> tuple[object, Partition]:
     return net, partition(net, "spectral", int(k))
 
 
-def _central(net) -> tuple[float, float, str]:
-    from forlab import opf
+def check_spec(spec, what: str = "systems") -> None:
+    """ValueError unless ``spec`` names a system (module docstring), without building it."""
+    from forlab.grid import cases, multiregion, td
 
-    res = opf.solve(net)
-    return (float(res.objective) if res.success else float("nan")), float(res.solve_time_s), res.status
+    if not isinstance(spec, str):
+        raise TypeError(f"{what} holds system names (str), not {type(spec).__name__}")
+    if spec in multiregion.SYSTEMS or spec in td.available_systems():
+        return
+    name, _, k = spec.partition(":")
+    if name in cases.available() and k.isdigit() and int(k) >= 1:
+        return
+    raise ValueError(f"{what}: unknown system {spec!r}; use 'case118:3' (a MATPOWER case in k areas, cases "
+                     f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}) or a "
+                     f"multi-region system ({', '.join(multiregion.available())})")
+
+
+BASELINE_REPEATS = 3
+"""Solves of the centralized AC-OPF per system; the fastest counts (`forlab.opf.outcome.integrated_baseline`, the
+rule of every chapter)."""
 
 
 # ---------------------------------------------------------------------------------------------------- the study
+ADMM_ALL = "all"
+"""``admm_system`` value that runs ADMM on every system of ``systems`` (same partitions as ALADIN)."""
+
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell)
 PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
                    "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
@@ -96,15 +141,35 @@ PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latenc
 
 
 def check_params(params: dict) -> None:
-    """Reject missing parameters, wrong types and unknown execution modes (`TypeError` / `ValueError`)."""
+    """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, empty system lists
+    and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it accepts)."""
     for name, kind in PARAMETER_TYPES.items():
         if name not in params:
             raise ValueError(f"parameter {name!r} is missing")
         if not isinstance(params[name], kind) or (kind is int and isinstance(params[name], bool)):
             raise TypeError(f"parameter {name!r} must be a {kind.__name__}, not {type(params[name]).__name__}")
+    extra = sorted(set(params) - set(PARAMETER_TYPES))
+    if extra:
+        raise ValueError(f"unknown parameters {extra}; the chapter takes {sorted(PARAMETER_TYPES)}")
     bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "address")]
     if bad:
         raise ValueError(f"modes must be 'inprocess', 'dask' or 'address', not {bad}")
+    if "address" in params["modes"] and not params["address"]:
+        raise ValueError("modes contains 'address' but address is empty: give the scheduler address")
+    if not params["systems"]:
+        raise ValueError("systems is empty: name at least one system, e.g. ['53-I']")
+    for name, low in (("max_iter", 1), ("admm_max_iter", 1), ("n_workers", 1), ("extended_max_iter", 0)):
+        if params[name] < low:
+            raise ValueError(f"{name} must be >= {low}, not {params[name]}")
+    lat = params["latencies_ms"]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf") for v in lat):
+        raise ValueError(f"latencies_ms must hold finite numbers >= 0 (ms), not {lat}")
+    for name in ("systems", "kkt_systems"):
+        for spec in params[name]:
+            check_spec(spec, name)
+    check_spec(params["latency_system"], "latency_system")
+    if params["admm_system"] != ADMM_ALL:
+        check_spec(params["admm_system"], "admm_system")
 
 
 def run(params: dict, progress=print) -> xr.Dataset:
@@ -132,21 +197,24 @@ class Recorder:
         self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
 
 
-def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, list[dict], list[dict]]:
-    """Nets and partitions of every system, with their ``sys_*`` and ``area_*`` rows (centralized AC-OPF solved
-    once per system, for the gap)."""
-    nets, parts, sysrows, arearows = {}, {}, [], []
+def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, dict, list[dict], list[dict]]:
+    """Nets, partitions and integrated baselines of every system (`forlab.opf.outcome.integrated_baseline`, fastest
+    of `BASELINE_REPEATS`), with their ``sys_*`` and ``area_*`` rows: ``central_time_s`` is the baseline's solver
+    time, ``central_wall_s`` its build plus its fastest wall time."""
+    nets, parts, bases, sysrows, arearows = {}, {}, {}, [], []
     for spec in specs:
         net, part = load(spec)
-        obj, t, status = _central(net)
-        nets[spec], parts[spec] = net, part
+        base = integrated_baseline(net, BASELINE_REPEATS)
+        obj, status = base.objective, base.status
+        nets[spec], parts[spec], bases[spec] = net, part, base
         sysrows.append({"spec": spec, "buses": part.model.nb, "regions": part.n_regions,
-                        "cut_branches": len(part.cut_branches), "central_objective": obj, "central_time_s": t,
-                        "central_status": status})
+                        "cut_branches": len(part.cut_branches), "central_objective": obj,
+                        "central_time_s": base.solve_time_s, "central_status": status, "consensus_rows": part.n_cons,
+                        "central_wall_s": base.build_time_s + base.wall_time_s})
         for region, row in part.summary().iterrows():
             arearows.append({"system": spec, "region": region, **row.to_dict()})
         progress(f"{spec}: {part.model.nb} buses, {part.n_regions} regions, centralized {obj:.2f} ({status})")
-    return nets, parts, sysrows, arearows
+    return nets, parts, bases, sysrows, arearows
 
 
 def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
@@ -169,11 +237,11 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
                     and not res.converged:
                 opts = ALADINOptions(max_iter=extended_max_iter)
                 record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
-    if admm_system not in systems or "inprocess" not in modes:
-        record(admm_system, "inprocess", 0.0,
-               run_aladin(nets[admm_system], parts[admm_system], aladin, reference=ref[admm_system]))
-    record(admm_system, "inprocess", 0.0, run_admm(nets[admm_system], parts[admm_system],
-                                                   ADMMOptions(max_iter=admm_max_iter), reference=ref[admm_system]))
+    for spec in (systems if admm_system == ADMM_ALL else [admm_system]):
+        if spec not in systems or "inprocess" not in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+        record(spec, "inprocess", 0.0, run_admm(nets[spec], parts[spec], ADMMOptions(max_iter=admm_max_iter),
+                                                reference=ref[spec]))
 
 
 def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
@@ -226,28 +294,50 @@ def run_study(
         "address": an existing scheduler at ``address``).
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
-    admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most).
+    admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);
+        ``"all"``: every system of ``systems``.
     n_workers: workers of the local Dask cluster of the Dask modes.
     extended_max_iter: when > max_iter, every system whose in-process ALADIN run did not converge within
         ``max_iter`` is run again with this limit (to show how many iterations it needs).
     """
-    specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, admm_system]))
-    nets, parts, sysrows, arearows = load_systems(specs, progress)
+    admm = [] if admm_system == ADMM_ALL else [admm_system]
+    specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, *admm]))
+    nets, parts, bases, sysrows, arearows = load_systems(specs, progress)
     ref = {r["spec"]: r["central_objective"] for r in sysrows}
     record = Recorder(progress)
     run_inprocess(record, nets, parts, ref, systems, modes, kkt_systems, admm_system, max_iter, admm_max_iter,
                   extended_max_iter)
     run_dask(record, nets, parts, ref, systems, modes, latencies_ms, latency_system, max_iter, n_workers, address)
-    return to_store(sysrows, arearows, record.results, max_iter, admm_max_iter)
+    judged = [judged_run(nets[spec], parts[spec], res, bases[spec]) for spec, _m, _l, res in record.results]
+    return to_store(sysrows, arearows, record.results, max_iter, admm_max_iter, judged)
 
 
-def _run_row(spec: str, mode: str, lat: float, res: ALADINResult) -> dict:
-    """The ``run_*`` row of one run."""
+def judged_run(net, part, res: ALADINResult, base: Baseline) -> dict:
+    """One run's outcome record (`forlab.studies.outcomes.aladin_outcome`, the adapter chapter 08 uses): its last
+    local solutions judged by the T+D power flow against the integrated ``base``, every solve's status, online time
+    by the rule from its per-round log (one run: N = 1). A judge that cannot run is the run's status, never a
+    crash of the study."""
+    try:
+        oc, _ = aladin_outcome(net, part, [res], base)
+    except Exception as err:  # noqa: BLE001 - a run that cannot be judged is a failed case, shown as such
+        nan = float("nan")
+        return {"deviation_pct": nan, "feasible": False, "max_violation": nan, "solve_time_s": nan,
+                "wall_time_s": nan, "cost": nan, "status": f"judge failed: {type(err).__name__}: {err}"[:300]}
+    return {k: getattr(oc, k) for k in JUDGED}
+
+
+JUDGED = ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s", "cost")
+"""The outcome fields (`forlab.opf.outcome.OUTCOME`) stored per run, as ``run_<field>``."""
+
+
+def _run_row(spec: str, mode: str, lat: float, res: ALADINResult, judged: dict) -> dict:
+    """The ``run_*`` row of one run: the algorithm's own result (``termination``: its stop, "converged",
+    "max_iter", ...) and its judged outcome (``judged``, `judged_run`; ``status`` "ok" or what failed)."""
     return {"system": spec, "algorithm": res.algorithm, "qp": res.options.get("qp", ""), "mode": mode,
             "max_iter": res.options["max_iter"], "latency_ms": lat, "converged": bool(res.converged),
-            "status": res.status, "iterations": res.iterations, "objective": res.objective,
+            "termination": res.status, "iterations": res.iterations, "objective": res.objective,
             "reference": res.reference, "gap": res.gap, "consensus": res.consensus, "total_s": res.total_s,
-            "setup_s": res.setup_s, "cost_scale": res.options["cost_scale_used"]}
+            "setup_s": res.setup_s, "cost_scale": res.options["cost_scale_used"], **judged}
 
 
 def _message_rows(results) -> list[dict]:
@@ -263,26 +353,68 @@ def _message_rows(results) -> list[dict]:
     return rows
 
 
-def to_store(sysrows, arearows, results, max_iter, admm_max_iter) -> xr.Dataset:
-    """The chapter's store (module docstring) from the system and area rows and the recorded runs."""
+def _logs(results) -> dict[str, np.ndarray]:
+    """The per-iteration logs of all runs as (run x iteration) arrays, one per column any run's log carries
+    (`LOG_COLUMNS` first, in their order): NaN after a run's last iteration and where a run's log lacks the column;
+    text columns (``qp_status``) as str, "" there."""
     n_it = max(res.iterations for *_, res in results)
-    logs = {c: np.full((len(results), n_it), np.nan) for c in LOG_COLUMNS}
-    for k, (*_, res) in enumerate(results):
-        for c in LOG_COLUMNS:
-            logs[c][k, : res.iterations] = res.log[c].to_numpy(float)
+    present = [c for c in dict.fromkeys([*LOG_COLUMNS, *ITERATION_LOG]) if any(c in r.log for *_, r in results)]
+    out = {}
+    for c in present:
+        text = any(c in r.log and r.log[c].dtype == object for *_, r in results)
+        arr = np.full((len(results), n_it), "" if text else np.nan, dtype=object if text else float)
+        for k, (*_, res) in enumerate(results):
+            if c in res.log:
+                col = res.log[c].iloc[: res.iterations]
+                arr[k, : len(col)] = col.astype(str).to_numpy() if text else col.to_numpy(float)
+        out[c] = arr.astype(str) if text else arr
+    return out
+
+
+UNITS = {
+    "sys_spec": "-", "sys_central_objective": "$/h", "sys_central_time_s": "s", "sys_central_wall_s": "s",
+    "sys_central_status": "-", "area_system": "-", "area_region": "-", "run_system": "-", "run_algorithm": "-",
+    "run_qp": "-", "run_mode": "-", "run_status": "-", "run_latency_ms": "ms", "run_objective": "$/h",
+    "run_reference": "$/h", "run_gap": "1", "run_consensus": "rad, p.u.", "run_total_s": "s", "run_setup_s": "s",
+    "run_cost_scale": "1", "msg_region": "-", "msg_direction": "-", "msg_field": "-", "msg_bytes": "bytes",
+    "it_consensus": "rad, p.u.", "it_power_mismatch": "p.u.", "it_step": "rad, p.u.", "it_objective": "$/h",
+    "it_qp_status": "-", "it_bytes_down": "bytes", "it_bytes_up": "bytes", "run_termination": "-",
+    **{f"run_{k}": OUTCOME[k][1] for k in JUDGED},
+}
+"""Units of the store's variables (``attrs["units"]``): costs of the MATPOWER cases in $/h, angles rad, magnitudes
+and powers p.u.; ``it_*_s`` seconds; every other variable a count, flag or ratio ("1")."""
+
+
+def units_of(name: str) -> str:
+    """The units of store variable ``name`` (`UNITS`; "s" for times, "1" otherwise)."""
+    if name in UNITS:
+        return UNITS[name]
+    return "s" if name.endswith("_s") else "1"
+
+
+def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[dict]) -> xr.Dataset:
+    """The chapter's store (module docstring) from the system and area rows, the recorded runs and their judged
+    outcomes (`judged_run`, one per run)."""
+    logs = _logs(results)
+    n_it = next(iter(logs.values())).shape[1]
+    rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])
+    rows["feasible"] = rows.feasible.astype(int)  # 1/0, as every outcome store
     tables = [to_dataset(pd.DataFrame(sysrows), "system", "sys_"), to_dataset(pd.DataFrame(arearows), "area", "area_"),
-              to_dataset(pd.DataFrame([_run_row(*r) for r in results]), "run", "run_")]
+              to_dataset(rows, "run", "run_")]
     data = {k: v for t in tables for k, v in t.data_vars.items()}
-    data.update({f"it_{c}": (("run", "iteration"), v, {"long_name": ITERATION_LOG[c]}) for c, v in logs.items()})
+    data.update({f"it_{c}": (("run", "iteration"), v, {"long_name": ITERATION_LOG.get(c, c)})
+                 for c, v in logs.items()})
     data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
     ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
     for v in ds.data_vars:
         if ds[v].dtype == object:
             ds[v] = ds[v].astype(str)
+        ds[v].attrs["units"] = units_of(v)
     ds.attrs.update({
         "aladin_options": json.dumps(ALADINOptions(max_iter=max_iter).to_dict()),
         "admm_options": json.dumps(ADMMOptions(max_iter=admm_max_iter).to_dict()),
-        "anchors": json.dumps(ANCHORS),
+        "anchors": registry.as_attr(ANCHOR_KEYS),
+        "issue17_targets": json.dumps(ISSUE17_TARGETS),
         "created_s": time.time(),
     })
     return ds
@@ -368,11 +500,11 @@ def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
         ext = g[g.max_iter > max_iter]
         e = ext.iloc[0] if len(ext) else None
         rows.append({"system": system, "it_target": r.it_target, "met": bool(r.it_target <= max_iter),
-                     "iterations": int(r.iterations), "gap": r.gap, "consensus": r.consensus, "status": r.status,
+                     "iterations": int(r.iterations), "gap": r.gap, "consensus": r.consensus, "status": termination(r),
                      "total_s": r.total_s,
                      "ext_max_iter": np.nan if e is None else e.max_iter,
                      "ext_it_target": np.nan if e is None else e.it_target,
-                     "ext_gap": np.nan if e is None else e.gap, "ext_status": "" if e is None else e.status})
+                     "ext_gap": np.nan if e is None else e.gap, "ext_status": "" if e is None else termination(e)})
     return pd.DataFrame(rows)
 
 
@@ -511,7 +643,7 @@ def kkt_text(kk: pd.DataFrame) -> str:
     """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
     return "\n\n".join(
         f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
-        f"{r.iterations} iterations ({STATUS_WORDS.get(r.status, r.status)}); the default QP "
+        f"{r.iterations} iterations ({STATUS_WORDS.get(termination(r), termination(r))}); the default QP "
         + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
            else f"ends with gap {d.gap:.1e}.")
         for r in kk[kk.qp == "kkt"].itertuples()
@@ -546,6 +678,12 @@ def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", 
 MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "address": "Dask (given scheduler)", "wan": "Dask"}
 STATUS_WORDS = {"max_iter": "iteration limit"}
 """Execution modes and statuses of the store in words (other statuses are shown as they are)."""
+
+
+def termination(r) -> str:
+    """How a run (a row of `runs`) stopped by the algorithm's own test ("converged", "max_iter", ...):
+    ``termination``; a store written before the judged outcome record kept it in ``status``."""
+    return str(getattr(r, "termination", None) or r.status)
 
 
 def run_label(r) -> str:
@@ -588,30 +726,266 @@ def regions_shown(st: xr.Dataset) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------- time
+SPLIT = {"local NLP (slowest region)": ("local_s", "local_s"), "reduction (slowest region)": ("reduction_s", None),
+         "coordinator": ("coordinator_s", "qp_s"), "communication": ("communication_s", "comm_s")}
+"""The parts of a round (issue 17's names) and the log column each is read from: (since issue 17, before). Stores
+written before issue 17 hold the NLP and the sensitivities together in ``local_s`` and no reduction time."""
+
+
+def _mean_of(g: pd.DataFrame, new: str, old: str | None) -> float:
+    """Mean per round of log column ``new`` where the run logged it, else of ``old`` (NaN if neither)."""
+    if new in g and g[new].notna().any():
+        return float(g[new].mean())
+    return float(g[old].mean()) if old and old in g and g[old].notna().any() else float("nan")
+
+
+def _run_index_label(r) -> str:
+    return f"{r.system}, {MODE_WORDS.get(r.mode, r.mode)}{f', {r.latency_ms:g} ms latency' if r.latency_ms else ''}"
+
+
 def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
-    """Mean time per iteration (s) of every ALADIN run with the default QP and ``max_iter`` iterations, split into
-    the local step (slowest region), the QP and the communication; one row per run."""
+    """Mean time per round (s) of every ALADIN run with the default QP and ``max_iter`` iterations, split into the
+    parts of `SPLIT` (local NLP and local reduction of the slowest region, coordinator, communication); one row per
+    run. A part an older store did not measure is NaN."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
-    return pd.DataFrame({
-        "local (slowest region)": [its[its.run == k].local_s.mean() for k in sub.index],
-        "QP": [its[its.run == k].qp_s.mean() for k in sub.index],
-        "communication": [its[its.run == k].comm_s.mean() for k in sub.index],
-    }, index=[f"{r.system}, {MODE_WORDS.get(r.mode, r.mode)}{f', {r.latency_ms:g} ms latency' if r.latency_ms else ''}"
-              for r in sub.itertuples()])
+    rows = [{part: _mean_of(its[its.run == k], new, old) for part, (new, old) in SPLIT.items()} for k in sub.index]
+    return pd.DataFrame(rows, index=[_run_index_label(r) for r in sub.itertuples()], columns=list(SPLIT))
 
 
 def time_split_figure(split: pd.DataFrame):
-    """Stacked bars of `time_split` (ms per iteration), one bar per run, one legend."""
+    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), one legend."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.6), layout="constrained")
-    (1e3 * split).plot.barh(stacked=True, ax=ax, legend=False)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.8), layout="constrained")
+    (1e3 * split.fillna(0.0)).plot.barh(stacked=True, ax=ax, legend=False)
     ax.invert_yaxis()
-    ax.set_xlabel("mean time per iteration (ms)")
+    ax.set_xlabel("mean time per round (ms)")
     ax.grid(alpha=0.3, axis="x")
     ax.grid(False, axis="y")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------- scaling
+def _first_inprocess(table: pd.DataFrame, algorithm: str) -> pd.DataFrame:
+    """Per system, the in-process run of ``algorithm`` (ALADIN: default QP) with the smallest iteration limit."""
+    sel = table[(table["mode"] == "inprocess") & (table.algorithm == algorithm)]
+    if algorithm == "aladin":
+        sel = sel[sel.qp == "reduced"]
+    return sel.sort_values("max_iter", kind="stable").drop_duplicates("system")
+
+
+def coupling_rows(st: xr.Dataset) -> pd.Series:
+    """Coupling (consensus) rows per system: ``sys_consensus_rows``, or in older stores half the sum of the regions'
+    rows (every row joins a copy and its original)."""
+    s = frame(st, "sys").set_index("spec")
+    if "consensus_rows" in s:
+        return s.consensus_rows.astype(float)
+    a = frame(st, "area")
+    return (a.groupby("system").consensus_rows.sum() / 2).reindex(s.index).astype(float)
+
+
+def coordinator_growth(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
+    """Per system (in-process ALADIN, default QP): buses, coupling rows and the mean coordinator time per round
+    (ms; ``it_coordinator_s``, in older stores the QP time ``it_qp_s``)."""
+    rows = coupling_rows(st)
+    s = frame(st, "sys").set_index("spec")
+    out = []
+    for k, r in _first_inprocess(table, "aladin").iterrows():
+        g = its[its.run == k]
+        out.append({"system": r.system, "buses": int(s.buses[r.system]), "coupling_rows": rows[r.system],
+                    "coordinator_ms": 1e3 * _mean_of(g, "coordinator_s", "qp_s")})
+    return pd.DataFrame(out, columns=["system", "buses", "coupling_rows", "coordinator_ms"])
+
+
+def growth_fit(growth: pd.DataFrame) -> tuple[float, float]:
+    """Least-squares line through log10(coordinator ms) against log10(coupling rows): (slope, intercept); NaN with
+    fewer than two usable systems. A slope of 1 is linear growth."""
+    ok = growth[(growth.coupling_rows > 0) & (growth.coordinator_ms > 0)]
+    if ok.coupling_rows.nunique() < 2:
+        return float("nan"), float("nan")
+    slope, icpt = np.polyfit(np.log10(ok.coupling_rows), np.log10(ok.coordinator_ms), 1)
+    return float(slope), float(icpt)
+
+
+def growth_figure(growth: pd.DataFrame):
+    """Coordinator time per round against coupling rows (log-log), each system labelled, with the fitted line
+    (`growth_fit`). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8), layout="constrained")
+    ax.loglog(growth.coupling_rows, growth.coordinator_ms, "o")
+    for r in growth.itertuples():
+        ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
+                    fontsize=9)
+    slope, icpt = growth_fit(growth)
+    if np.isfinite(slope):
+        x = np.geomspace(growth.coupling_rows.min(), growth.coupling_rows.max(), 20)
+        ax.loglog(x, 10**icpt * x**slope, "k--", label=f"fit, slope {slope:.2f}")
+        ax.legend()
+    ax.set_xlabel("coupling rows")
+    ax.set_ylabel("coordinator time per round (ms)")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def _nlp_all_ok(its: pd.DataFrame, k: int) -> float:
+    """1 if every round of run ``k`` had all its local NLPs succeed, 0 if not, NaN where the store has no
+    ``it_nlp_ok``."""
+    g = its[its.run == k]
+    if "nlp_ok" not in g or g.nlp_ok.isna().all():
+        return float("nan")
+    return float((g.nlp_ok.dropna() == 1).all())
+
+
+def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
+    """Per system, in-process: ALADIN's (default QP) and ADMM's rounds, the round of the stopping target
+    (consensus <= 1e-6, gap <= 1e-4; NaN: not reached), whether the run stopped by its own test, and whether every
+    local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged)."""
+    out = {}
+    for algo in ("aladin", "admm"):
+        for k, r in _first_inprocess(table, algo).iterrows():
+            row = out.setdefault(r.system, {"system": r.system})
+            row.update({f"{algo}_rounds": r.iterations, f"{algo}_target": r.it_target,
+                        f"{algo}_converged": bool(r.converged)})
+            if algo == "aladin":
+                row["aladin_nlp_ok"] = _nlp_all_ok(its, k)
+    cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "admm_rounds",
+            "admm_target", "admm_converged"]
+    return pd.DataFrame(list(out.values())).reindex(columns=cols)
+
+
+def wall_times(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Per system: the centralized AC-OPF's Ipopt time and ALADIN's (default QP, ``max_iter``) whole-run wall time
+    in-process (sequential regions) and on Dask (parallel regions, no emulated latency), in s, and each against
+    the centralized time (``*_ratio``, dimensionless); NaN where a mode was not run."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)
+                & (table.latency_ms == 0)]
+    rows = []
+    for system, g in sub.groupby("system", sort=False):
+        row = {"system": system, "central_s": float(g.central_time_s.iloc[0])}
+        for mode in ("inprocess", "dask"):
+            m = g[g["mode"] == mode]
+            row[f"{mode}_s"] = float(m.total_s.iloc[0]) if len(m) else float("nan")
+            row[f"{mode}_ratio"] = row[f"{mode}_s"] / row["central_s"]
+            row[f"{mode}_target"] = float(m.it_target.iloc[0]) if len(m) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def wall_time_figure(wt: pd.DataFrame):
+    """Whole-run wall time per system (log scale): the centralized AC-OPF, ALADIN in-process (sequential regions)
+    and on Dask (parallel regions), as grouped horizontal bars; one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.45 * len(wt) + 1.8), layout="constrained")
+    shown = wt.set_index("system")[["central_s", "inprocess_s", "dask_s"]].rename(columns={
+        "central_s": "centralized AC-OPF (Ipopt)", "inprocess_s": "ALADIN, in-process", "dask_s": "ALADIN, Dask"})
+    shown.plot.barh(ax=ax, logx=True, legend=False)
+    ax.invert_yaxis()
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel("")
+    ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
+
+
+def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Issue 17's targets (`ISSUE17_TARGETS`, or the store's copy) against the store: one row per target and system
+    with the measured ``value``, the ``limit`` and ``met`` (True/False; None when the store has no such run)."""
+    tg = json.loads(st.attrs["issue17_targets"]) if "issue17_targets" in st.attrs else ISSUE17_TARGETS
+    growth = coordinator_growth(st, table, its).set_index("system")
+    wt = wall_times(table, max_iter).set_index("system")
+    rows = []
+    c = tg["coordinator_ms"]
+    v = growth.coordinator_ms.get(c["system"], np.nan)
+    rows.append({"target": "coordinator_ms", "system": c["system"], "value": v, "limit": c["value"]})
+    rows.append({"target": "coordinator_slope", "system": "all", "value": growth_fit(growth.reset_index())[0],
+                 "limit": tg["coordinator_slope"]["value"]})
+    rt = rounds_table(table, its).set_index("system")
+    for system in tg["wall_ratio"]["systems"]:
+        rows.append({"target": "wall_ratio", "system": system, "limit": tg["wall_ratio"]["value"],
+                     "value": wt.dask_ratio.get(system, np.nan)})
+        ok = rt.aladin_nlp_ok.get(system, np.nan)
+        rounds = rt.aladin_target.get(system, np.nan) if ok != 0 else np.inf
+        rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
+                     "nlp_ok": ok})
+    out = pd.DataFrame(rows)
+    out["met"] = [None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)]
+    return out
+
+
+TARGET_WORDS = {
+    "coordinator_ms": "coordinator time per round on {system}: {value:.1f} ms against at most {limit:g} ms",
+    "coordinator_slope": "growth of the coordinator time with the coupling rows: log-log slope {value:.2f} "
+                         "against at most {limit:g} (linear)",
+    "wall_ratio": "whole-run wall time with parallel regions (Dask) on {system}: {value:.1f} times the "
+                  "centralized AC-OPF against at most {limit:g} times",
+    "rounds": "rounds to gap $\\le 10^{{-4}}$ and consensus $\\le 10^{{-6}}$ on {system}: {value:.0f} against at "
+              "most {limit:g}, every local solve succeeded",
+}
+"""How `targets17_text` says each target (Markdown templates)."""
+
+
+def targets17_text(t17: pd.DataFrame) -> str:
+    """One Markdown bullet per row of `targets17`: met / missed with the measured number, or not run."""
+    lines = []
+    for r in t17.itertuples():
+        if r.met is None:
+            lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
+            continue
+        if r.target == "rounds" and not np.isfinite(r.value):
+            lines.append(f"- **missed**: rounds on {r.system}: a local NLP failed in some round")
+            continue
+        lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
+            system=r.system, value=r.value, limit=r.limit))
+    return "\n".join(lines)
+
+
+def growth_text(growth: pd.DataFrame) -> str:
+    """The fitted growth of the coordinator time in one sentence (Markdown; empty with fewer than two systems)."""
+    slope, _ = growth_fit(growth)
+    if not np.isfinite(slope):
+        return ""
+    lo, hi = growth.loc[growth.coupling_rows.idxmin()], growth.loc[growth.coupling_rows.idxmax()]
+    return (f"From {lo.system} ({lo.coupling_rows:.0f} coupling rows, {lo.coordinator_ms:.1f} ms per round) to "
+            f"{hi.system} ({hi.coupling_rows:.0f} rows, {hi.coordinator_ms:.1f} ms), the coordinator time grows "
+            f"with slope {slope:.2f} on the log-log scale over {len(growth)} systems (1: linear in the coupling "
+            f"rows).")
+
+
+def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
+    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run)."""
+    t = rt.set_index("system").copy()
+    for c in ("aladin_rounds", "aladin_target", "admm_rounds", "admm_target"):
+        t[c] = t[c].round().astype("Int64")
+    for c in ("aladin_converged", "admm_converged"):
+        t[c] = t[c].map({True: "yes", False: "no"})
+    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
+    return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
+                         "aladin_converged": "ALADIN stopped by its test", "aladin_nlp_ok": "every local NLP solved",
+                         "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
+                         "admm_converged": "ADMM stopped by its test"})
+
+
+def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
+    """`wall_times` as the chapter prints it, one row per system: the three times (s) and the two ratios."""
+    t = wt.set_index("system").round({"central_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
+                                      "dask_ratio": 1})
+    return printable(t, {"central_s": "centralized (s)", "inprocess_s": "in-process (s)",
+                         "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)",
+                         "dask_ratio": "Dask / centralized"})
+
+
+def scaling_report(st: xr.Dataset) -> dict:
+    """Everything the chapter shows of issue 17 from one store: its ``max_iter``, the per-round ``split``
+    (`time_split`), the coordinator ``growth`` (`coordinator_growth`), the ``rounds`` (`rounds_table`), the
+    ``wall`` times (`wall_times`) and the ``targets`` (`targets17`)."""
+    max_iter = json.loads(st.attrs["parameters"])["max_iter"]
+    table, its = convergence_table(st), iterations(st)
+    return {"max_iter": max_iter, "split": time_split(table, its, max_iter),
+            "growth": coordinator_growth(st, table, its), "rounds": rounds_table(table, its),
+            "wall": wall_times(table, max_iter), "targets": targets17(st, table, its, max_iter)}
 
 
 def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
@@ -707,8 +1081,10 @@ def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
 
 def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
     """`admm_runs`, one row per algorithm (the columns `admm_shown` prints)."""
-    return cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
-                 "time_per_iter_s", "bytes_per_iter", "status"]].set_index("algorithm")
+    out = cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
+                "time_per_iter_s", "bytes_per_iter"]].copy()
+    out["status"] = [termination(r) for r in cmp_.itertuples()]
+    return out.set_index("algorithm")
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
@@ -731,21 +1107,30 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("measure")
 
 
-def admm_text(cmp_: pd.DataFrame, system: str, anchors: dict) -> str:
-    """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors, in one paragraph (Markdown)."""
-    pm, rp = anchors["powermodelsada_admm_case300"], anchors["rapidpf_aladin_steps"]
+def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
+    """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors (`anchors`), in one paragraph
+    (Markdown)."""
     a_ = cmp_[cmp_.algorithm == "aladin"].iloc[0]
     d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
     fmt = fmt_iteration
+    cheaper = "cheaper" if d_.time_per_iter_s < a_.time_per_iter_s else "not cheaper here"
+    rounds = ", but the rounds dominate" if d_.time_per_iter_s < a_.time_per_iter_s else ""
     return (
         f"On {system}, ALADIN reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt(a_.it_loose)} iterations, ADMM "
         f"{fmt(d_.it_loose)} (of {d_.iterations}); the target $10^{{-6}}$, $10^{{-4}}$: ALADIN {fmt(a_.it_target)}, "
         f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM iteration is "
-        f"cheaper ({1e3 * d_.time_per_iter_s:.1f} ms against {1e3 * a_.time_per_iter_s:.1f} ms, "
-        f"{d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes), but the rounds dominate. For scale: "
-        f"{pm['source']} needs {pm['iterations']} iterations and {pm['time_s']} s on {pm['cores']} cores at its own "
-        f"tolerances; {rp['source']} needs {rp['steps']} steps up to {rp['largest_buses']} buses, for the easier "
-        f"power-flow problem (a zero-residual least-squares problem, no optimality).")
+        f"{cheaper} ({1e3 * d_.time_per_iter_s:.1f} ms against {1e3 * a_.time_per_iter_s:.1f} ms, "
+        f"{d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes){rounds}. For scale: " + published_text(published))
+
+
+def published_text(published: dict) -> str:
+    """The other groups' published runs (`anchors`) in one sentence (Markdown)."""
+    p = {k: a.show() for k, a in published.items()}
+    return (f"PowerModelsADA's ADMM needs {p['powermodelsada_admm_case300_iterations']} and "
+            f"{p['powermodelsada_admm_case300_s']} on {p['powermodelsada_admm_case300_cores']} on PGLib case300 "
+            f"in 4 areas at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
+            f"{p['rapidpf_aladin_max_steps']} up to {p['rapidpf_largest_buses']}, for the easier power-flow problem "
+            "(a zero-residual least-squares problem, no optimality).")
 
 
 FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", "rho": "ρ, penalties",
@@ -776,7 +1161,7 @@ def full_profile(big: xr.Dataset) -> dict:
     `latency_sweep` (``latency``) and `admm_comparison` (``admm``)."""
     bp = json.loads(big.attrs["parameters"])
     bt = convergence_table(big)
-    return {"params": bp, "anchor": json.loads(big.attrs["anchors"])["powermodelsada_admm_case300"], "table": bt,
+    return {"params": bp, "anchor": anchors(big), "table": bt,
             "targets": targets(bt, bp["max_iter"]), "overhead": dask_overhead(bt, bp["max_iter"]),
             "latency": latency_sweep(bt, bp["latency_system"], iterations(big)),
             "admm": admm_comparison(bt, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))}
@@ -820,7 +1205,7 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
             f"wall times of this sweep need not grow with the latency.")
 
 
-def admm_target_text(bc: pd.DataFrame, system: str, anchor: dict) -> str:
+def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     """ALADIN's target iteration against ADMM's loose and target iterations on ``system`` (`admm_comparison`), with
     PowerModelsADA's published run; empty unless both algorithms ran."""
     if not {"aladin", "admm"} <= set(bc.index):
@@ -830,9 +1215,11 @@ def admm_target_text(bc: pd.DataFrame, system: str, anchor: dict) -> str:
             f"{fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on the same "
             f"partition reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt_iteration(d_.it_loose)} "
             f"and the target {fmt_iteration(d_.it_target)}; it stops after {d_.iterations} "
-            f"iterations ({d_.status} by its own tolerances, {d_.total_s:.1f} s) with gap {d_.gap:.1e} and "
-            f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs {anchor['iterations']} iterations and "
-            f"{anchor['time_s']} s on {anchor['cores']} cores there, at its own tolerances.")
+            f"iterations ({termination(d_)} by its own tolerances, {d_.total_s:.1f} s) with gap {d_.gap:.1e} and "
+            f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
+            f"{published['powermodelsada_admm_case300_iterations'].show()} and "
+            f"{published['powermodelsada_admm_case300_s'].show()} on "
+            f"{published['powermodelsada_admm_case300_cores'].show()} there, at its own tolerances.")
 
 
 def full_profile_text(fp: dict) -> str:
@@ -843,6 +1230,24 @@ def full_profile_text(fp: dict) -> str:
     return " ".join(p for p in parts if p)
 
 
+_OLD_ANCHORS = {("powermodelsada_admm_case300", "iterations"): "powermodelsada_admm_case300_iterations",
+                ("powermodelsada_admm_case300", "time_s"): "powermodelsada_admm_case300_s",
+                ("powermodelsada_admm_case300", "cores"): "powermodelsada_admm_case300_cores",
+                ("rapidpf_aladin_steps", "steps"): "rapidpf_aladin_max_steps",
+                ("rapidpf_aladin_steps", "largest_buses"): "rapidpf_largest_buses"}
+"""Where the figures of a store written before the registry (its own ``anchors`` JSON) sit in the registry."""
+
+
 def anchors(st: xr.Dataset) -> dict:
-    """The published anchors a store was compared with (`ANCHORS` when it was written)."""
-    return json.loads(st.attrs["anchors"])
+    """The published anchors a store was compared with, key -> `forlab.book.anchors.Anchor`: the registry's copy it
+    keeps (``attrs["anchors"]``, `forlab.book.anchors.as_attr`), or, in a store written before the registry, its
+    own figures read into the registry's anchors (a range "5-7" by its upper end)."""
+    raw = json.loads(st.attrs["anchors"])
+    if all(isinstance(v, dict) and "key" in v for v in raw.values()):
+        return registry.from_attr(st.attrs["anchors"])
+    out = {}
+    for (group, field), key in _OLD_ANCHORS.items():
+        if field in raw.get(group, {}):
+            figure = str(raw[group][field]).split("-")[-1]
+            out[key] = dataclasses.replace(registry.anchor(key), value=float(figure))
+    return out

@@ -22,10 +22,15 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
 * P2 (`forlab.studies.ch06_ml_surrogate`): integrated and surrogate TSO ``repeats`` times each, the fastest counts; no online
   DSO step (the TSO sets the FPUs itself). Offline: dataset power flows, refinement, fit and certification, once
   per system (the surrogate takes the DS load factor as an input, so it serves every load level of its range).
-* P3 (`forlab.p3_aladin.run_aladin`, zone partition: TS and one region per DS, in-process): online = wall time of all
-  iterations; ``tso_ms`` = the coordinator's QP time summed over iterations, ``dso_ms`` = the slowest region's
-  local time summed over iterations (regions would run in parallel). The integrated AC-OPF is solved ``repeats``
-  times in the same run (fastest counts). No offline work.
+* P3 (`forlab.p3_aladin.run_aladin`, zone partition: TS and one region per DS, in-process, ``repeats`` runs): online
+  by the one rule (`aladin_seconds`): per round the slowest region and the coordinator (plus the communication for
+  the wall time), rounds added, the fastest run; ``tso_ms`` = the coordinator's time summed over rounds, ``dso_ms``
+  = the slowest region's local time summed over rounds. A run that does not converge is a failed case. No offline
+  work.
+
+Every row carries the outcome record of `forlab.opf.outcome` (``status``, ``solve_time_s``, ``wall_time_s``,
+``max_violation``, ...); ``online_ms`` is its ``solve_time_s`` in ms, and the integrated baseline of every method is
+`forlab.opf.outcome.integrated_baseline`.
 """
 
 from __future__ import annotations
@@ -42,6 +47,12 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, integrated_baseline
+from forlab.studies.outcomes import (  # P3's adapter, shared with 07
+    aladin_dispatch,
+    aladin_outcome,
+    aladin_seconds,
+)
 
 __all__ = [
     "COLUMNS",
@@ -53,7 +64,10 @@ __all__ = [
     "TEXT",
     "Variant",
     "aladin_dispatch",
+    "aladin_outcome",
+    "aladin_seconds",
     "base_case_text",
+    "check_params",
     "design_table",
     "effort_table",
     "figure",
@@ -105,7 +119,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n_branch_violations": ("branch violations (T+D power flow; -1: no dispatch)", "1"),
     "n_gen_violations": ("generator limit violations (T+D power flow; -1: no dispatch)", "1"),
     "method_gap": ("method's own optimality gap (P3: |objective - optimum| / optimum)", "1"),
-    "pcc_error": ("P1: largest PCC mismatch (MW/Mvar/p.u. norm); P2: largest PCC import error (MW)", "mixed"),
+    "pcc_error": ("P1: largest PCC mismatch (box-normalised); P2: largest PCC import error (MW)", "mixed"),
+    **{k: v for k, v in OUTCOME.items() if k not in ("deviation_pct", "feasible", "status", "cost",
+                                                        "integrated_cost", "rounds")},
 }
 """Numeric columns of a result row: name -> (long name, units)."""
 
@@ -113,7 +129,7 @@ FLAGS = ("feasible", "pf_converged", "is_base")
 """Boolean columns (stored as 0/1)."""
 
 TEXT = ("system", "method", "variant_kind", "variant_label", "ties", "integrated_status", "method_status",
-        "dso_status", "error")
+        "dso_status", "error", "status")
 """String columns; statuses are the solvers' own words ("" when not applicable), error the exception, if any."""
 
 
@@ -186,6 +202,7 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
     """A result row with every column present (NaN / "" / False where the method gave nothing)."""
     row = {c: np.nan for c in COLUMNS}
     row.update({c: "" for c in TEXT})
+    row["status"] = "not run"
     row.update({c: False for c in FLAGS})
     row.update(system=system, method=method, variant_kind=v.kind, variant_label=v.label, ties=v.ties,
                is_base=v.is_base, load_level=v.level, n_fpus=np.nan if v.n_fpus is None else v.n_fpus,
@@ -201,7 +218,14 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
 def _failed(system: str, method: str, v: Variant, err: BaseException) -> dict:
     tb = traceback.extract_tb(err.__traceback__)
     where = f" ({tb[-1].filename.split('/')[-1]}:{tb[-1].lineno})" if tb else ""
-    return _row(system, method, v, method_status="error", error=f"{type(err).__name__}: {err}{where}"[:500])
+    error = f"{type(err).__name__}: {err}{where}"[:500]
+    return _row(system, method, v, method_status="error", error=error, status=f"error: {error}")
+
+
+def _record(r) -> dict:
+    """The outcome record's fields (`forlab.opf.outcome.OUTCOME`) of a method's own row ``r`` (a dict or Series),
+    in this chapter's columns."""
+    return {k: r[k] for k in OUTCOME if k in r and k != "integrated_cost"}
 
 
 def _verdict(verdict: dict) -> dict:
@@ -232,7 +256,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
         from forlab.grid import td
         from forlab.studies.ch05_coordination import case_study
 
-        rows, offers = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
+        rows, _ = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
                                   n_workers=n_workers, fit_options=fit_options or {}, progress=False,
                                   system_options=group[0].system_options, repeats=repeats)
         system = system or td.load_system(system_name, **group[0].system_options)
@@ -243,20 +267,21 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
     out = []
     for v in group:
         r = by_level[float(v.level)]
-        sent = sum(len(json.dumps(o.to_dict()).encode()) for (lv, _), o in offers.items() if lv == float(v.level))
-        n_ds = int(r["n_ds"])
         dso = r["dso"]
         out.append(_row(
             system_name, "P1", v, ds_buses=n_bus,
-            integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
-            integrated_status=str(r["integrated_status"]), cost=r["proposed_cost"],
-            deviation_pct=r["deviation_pct"], tso_ms=1e3 * r["tso_time_s"], dso_ms=1e3 * r["dso_time_max_s"],
-            online_ms=1e3 * r["proposed_time_parallel_s"], offline_s=r["offline_time_s"], rounds=1,
-            bytes=sent + 3 * 8 * n_ds, method_status=str(r["tso_status"]),
-            dso_status=";".join(sorted(set(map(str, dso.status)))), pcc_error=r["pcc_mismatch_max"],
-            **_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
-                        **{c: r[c] for c in ("max_vm_violation_pu", "max_loading_percent", "n_vm_violations",
-                                              "n_branch_violations", "n_gen_violations")}}),
+            integrated_cost=r.get("integrated_cost", np.nan),
+            integrated_ms=1e3 * r.get("integrated_solve_time_s", np.nan),
+            integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
+            dso_ms=1e3 * r.get("dso_time_max_s", np.nan), online_ms=1e3 * r.get("solve_time_s", np.nan),
+            offline_s=r.get("offline_time_s", np.nan), bytes=r.get("bytes_exchanged", np.nan),
+            method_status=str(r.get("tso_status", "")),
+            dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
+            pcc_error=r.get("pcc_mismatch", np.nan),
+            **{**_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
+                           **{c: r.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent",
+                                                            "n_vm_violations", "n_branch_violations",
+                                                            "n_gen_violations")}}), **_record(r)},
         ))
     return out
 
@@ -302,12 +327,12 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
             ok = bool(r["tso_success"])
             out.append(_row(
                 system_name, "P2", v, ds_buses=_ds_buses(system),
-                integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_time_s"],
-                integrated_status=str(r["integrated_status"]), cost=r.get("judged_cost", np.nan),
-                deviation_pct=r.get("deviation_pct", np.nan), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
-                online_ms=1e3 * r["tso_time_s"], offline_s=offline, rounds=1, bytes=sent,
+                integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_solve_time_s"],
+                integrated_status=str(r["integrated_status"]), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
+                online_ms=1e3 * r["solve_time_s"], offline_s=offline, bytes=sent,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
-                **(_verdict(r.to_dict()) if ok else {}),
+                **{**(_verdict(r.to_dict()) if ok else {}), **_record(r.to_dict()), "offline_time_s": offline,
+                   "bytes_exchanged": float(sent)},
             ))
         except Exception as err:  # noqa: BLE001
             out.append(_failed(system_name, "P2", v, err))
@@ -319,50 +344,34 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-def aladin_dispatch(part, xs: Sequence[np.ndarray]) -> pd.DataFrame:
-    """The set-points of ALADIN's local solutions as a dispatch for `forlab.opf.judge.judge`: every unit's
-    P (MW), Q (Mvar) and the voltage (p.u., degrees) of its bus, from each region's core values (`Partition.merge`)."""
-    va, vm, pg, qg = part.merge(list(xs))
-    m = part.model
-    u = m.units
-    bus = u["bus"].to_numpy(int)
-    return pd.DataFrame({"et": u["et"].to_numpy(), "element": u["element"].to_numpy(int),
-                         "p_mw": pg * m.base_mva, "q_mvar": qg * m.base_mva, "vm_pu": vm[bus],
-                         "va_degree": np.rad2deg(va[bus])})
-
-
 def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3, options: dict | None = None,
            system=None) -> dict:
     """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` iterations, plus ``options``) on the integrated
-    net of one variant, partitioned into its zones (TS and one region per DS), in-process; its last local solutions
-    go through the T+D power flow. system: the variant's `StudySystem` if already built. Returns one row
-    (`COLUMNS`)."""
+    net of one variant, partitioned into its zones (TS and one region per DS), in-process, ``repeats`` times from the
+    same start; its outcome record (`aladin_outcome`) against the integrated baseline timed by the same rule
+    (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built. Returns one
+    row (`COLUMNS`); ``tso_ms`` is the coordinator's time and ``dso_ms`` the slowest region's, summed over rounds."""
     try:
         from forlab.grid import td
-        from forlab.opf import ACOPF
-        from forlab.opf.judge import deviation, judge
         from forlab.p1_for.coordinate import scale_loads
         from forlab.p3_aladin import ALADINOptions, partition, run_aladin
 
         system = system or td.load_system(system_name, **v.system_options)
         net = scale_loads(system.integrated(), v.level)
-        opf = ACOPF(net)
-        ref = opf.solve()
-        t_int = min([ref.solve_time_s] + [opf.solve().solve_time_s for _ in range(max(int(repeats), 1) - 1)])
+        base = integrated_baseline(net, repeats)
         part = partition(net, "zone")
-        res = run_aladin(net, part, ALADINOptions(max_iter=max_iter, **(options or {})),
-                         reference=ref.objective if ref.success else float("nan"))
-        log = res.log
-        verdict = judge(net, aladin_dispatch(part, res.xs))
+        opts = ALADINOptions(max_iter=max_iter, **(options or {}))
+        runs = [run_aladin(net, part, opts, reference=base.objective) for _ in range(max(int(repeats), 1))]
+        res, log = runs[0], runs[0].log
+        oc, verdict = aladin_outcome(net, part, runs, base)
+        coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
         return _row(
-            system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=ref.objective,
-            integrated_ms=1e3 * t_int, integrated_status=ref.status, cost=verdict["total_cost"],
-            deviation_pct=deviation(verdict["total_cost"], ref.objective) if verdict["converged"] else np.nan,
-            tso_ms=1e3 * float(log.qp_s.sum()), dso_ms=1e3 * float(log.local_s.sum()), online_ms=1e3 * res.total_s,
-            offline_s=0.0, rounds=res.iterations, bytes=float((log.bytes_up + log.bytes_down).sum()),
-            method_status=res.status, method_gap=res.gap,
-            dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
-            **_verdict(verdict),
+            system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=base.objective,
+            integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status,
+            tso_ms=1e3 * float(coordinator.sum()), dso_ms=1e3 * float(log.local_s.sum()),
+            online_ms=1e3 * oc.solve_time_s, offline_s=0.0, bytes=oc.bytes_exchanged, method_status=res.status,
+            method_gap=res.gap, dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
+            **{**_verdict(verdict), **_record(oc.as_dict())},
         )
     except Exception as err:  # noqa: BLE001
         return _failed(system_name, "P3", v, err)
@@ -409,8 +418,9 @@ def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequen
                     progress=terminal_line) -> pd.DataFrame:
     """Every method on every variant of ``design`` (`variants`); p1, p2, p3: keywords of `run_p1`, `run_p2`,
     `run_p3`. A case shared by several factors (the base case) is run once and its rows repeated per factor.
-    Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``wall_time_s``, the wall time of
-    the method on the variant's system group (s)."""
+    Returns one row per (variant, method) in `COLUMNS` / `FLAGS` / `TEXT`, with ``group_wall_time_s``, the wall
+    time of the method on the variant's whole system group (s; offline work included, unlike the record's online
+    ``wall_time_s``)."""
     from forlab.grid import td
 
     unknown = set(methods) - set(METHODS)
@@ -429,7 +439,7 @@ def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequen
             rows = _run_method(method, system_name, group, system, failure, repeats, options)
             wall = time.perf_counter() - t0
             for v, r in zip(group, rows):
-                r["wall_time_s"] = wall
+                r["group_wall_time_s"] = wall
                 done[(v.case_key, method)] = r
             if progress:
                 progress(_progress_line(method, key, rows, wall))
@@ -445,22 +455,23 @@ def run_sensitivity(system_name: str, design: Sequence[Variant], methods: Sequen
 
 def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
     """The study as a Dataset with one dimension ``run`` (one row per variant and method): the `TEXT` columns as
-    strings, `FLAGS` as 0/1 integers, `COLUMNS` (with long_name and units), ``variant_value`` and
-    ``wall_time_s``."""
+    strings, `FLAGS` as 0/1 integers, `COLUMNS` (with long_name and units; the outcome record's fields among them),
+    ``variant_value`` and ``group_wall_time_s``."""
     t = table.reset_index(drop=True)
     v = {}
     for c in TEXT:
-        v[c] = ("run", t[c].astype(str).to_numpy(str))
+        v[c] = ("run", t[c].astype(str).to_numpy(str), {"units": "-"})
     for c in FLAGS:
-        v[c] = ("run", t[c].fillna(False).astype(bool).to_numpy().astype(int))
+        v[c] = ("run", t[c].fillna(False).astype(bool).to_numpy().astype(int), {"units": "1"})
     for c, (long_name, units) in COLUMNS.items():
-        v[c] = ("run", pd.to_numeric(t[c], errors="coerce").to_numpy(float), {"long_name": long_name,
-                                                                               "units": units})
+        col = t[c] if c in t else pd.Series(np.nan, index=t.index)
+        v[c] = ("run", pd.to_numeric(col, errors="coerce").to_numpy(float), {"long_name": long_name,
+                                                                              "units": units})
     v["variant_value"] = ("run", t["variant_value"].to_numpy(float),
                           {"long_name": "value of the varied factor (load fraction, FPUs per DS, 1 meshed / 0 "
-                                        "radial)"})
-    v["wall_time_s"] = ("run", t["wall_time_s"].to_numpy(float),
-                   {"long_name": "wall time of the method on the variant's system group", "units": "s"})
+                                        "radial)", "units": "1"})
+    v["group_wall_time_s"] = ("run", t["group_wall_time_s"].to_numpy(float),
+                              {"long_name": "wall time of the method on the variant's system group", "units": "s"})
     ds = xr.Dataset(v, coords={"run": np.arange(len(t))})
     ds.attrs.update({k: json.dumps(val) if isinstance(val, (dict, list, tuple)) else val
                      for k, val in (attrs or {}).items()})
@@ -470,10 +481,17 @@ def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
 
 
 def frame(ds: xr.Dataset) -> pd.DataFrame:
-    """A store of `to_store` back as a DataFrame (flags as bool)."""
+    """A store of `to_store` back as a DataFrame (flags as bool). A store written before the outcome record
+    (`forlab.opf.outcome.OUTCOME`) lacks some of its fields: they read NaN, and ``status``
+    `forlab.opf.outcome.NOT_IN_STORE`."""
     t = ds.to_dataframe().reset_index(drop=True)
     for c in FLAGS:
         t[c] = t[c].astype(bool)
+    for c in COLUMNS:
+        if c not in t:
+            t[c] = np.nan
+    if "status" not in t:
+        t["status"] = NOT_IN_STORE
     return t
 
 
@@ -633,7 +651,8 @@ def findings(table: pd.DataFrame) -> str:
     if len(bad):
         lines.append("Runs that failed or whose dispatch violates a limit in the T+D power flow:")
         for _, r in bad.iterrows():
-            what = (r.error if r.error else
+            failed = str(r.get("status", "ok")) not in ("ok", "", NOT_IN_STORE)
+            what = (r.error if r.error else f"failed ({r.status})" if failed else
                     f"status {r.method_status}, {int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} "
                     f"branch and {int(r.n_gen_violations)} generator violations (largest voltage violation "
                     f"{r.max_vm_violation_pu:.4f} p.u., largest loading {r.max_loading_percent:.1f} %)")
@@ -678,6 +697,41 @@ def base_case_text(table: pd.DataFrame) -> str:
 # ----------------------------------------------------------------------------------------------------------------------
 
 
+def _positive(name: str, values, integer: bool = False) -> None:
+    """ValueError unless ``values`` is a non-empty list of finite positive numbers (integers with ``integer``)."""
+    ok = isinstance(values, (list, tuple)) and len(values) > 0 and all(
+        isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and np.isfinite(x) and x > 0
+        and (not integer or float(x) == int(x)) for x in values)
+    if not ok:
+        kind = "positive integers" if integer else "positive, finite numbers"
+        raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
+
+
+def check_params(params: dict) -> None:
+    """Reject the chapter's parameters before any work (ValueError / TypeError naming the parameter and what it
+    accepts): an unknown study ``system``, empty or non-finite ``levels`` (inf as nan), ``base_level``, FPU counts,
+    meshings, methods and the P2 load range."""
+    from forlab.grid import td
+
+    if params["system"] not in td.available_systems():
+        raise ValueError(f"system must be one of the study systems {td.available_systems()}, got "
+                         f"{params['system']!r}")
+    _positive("levels", params["levels"])
+    _positive("base_level", [params["base_level"]])
+    _positive("fpu_counts", params["fpu_counts"], integer=True)
+    _positive("base_fpus", [params["base_fpus"]], integer=True)
+    bad = [m for m in params["meshings"] if m not in ("all", "none")] if isinstance(params["meshings"], list) else [0]
+    if bad or not params["meshings"]:
+        raise ValueError(f"meshings must be a non-empty list of 'all' (ties closed) and 'none' (radial), got "
+                         f"{params['meshings']!r}")
+    unknown = set(params["methods"]) - set(METHODS)
+    if unknown or not params["methods"]:
+        raise ValueError(f"methods must be a non-empty list of {list(METHODS)}, got {params['methods']!r}")
+    _positive("p2_load_range", params["p2_load_range"])
+    for key in ("timing_repeats", "p3_max_iter", "p2_n_samples"):
+        _positive(key, [params[key]], integer=True)
+
+
 def study_design(params: dict) -> list[Variant]:
     """The chapter's one-factor-at-a-time design (`variants`) from its parameters."""
     return variants(params["levels"], params["fpu_counts"], params["meshings"], base_level=params["base_level"],
@@ -702,6 +756,7 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
     from forlab.p2_surrogate.model import SurrogateOptions
     from forlab.p2_surrogate.polytope import PolytopeOptions
 
+    check_params(params)
     design = study_design(params)
     load_average_start = os.getloadavg()
     t0 = time.perf_counter()

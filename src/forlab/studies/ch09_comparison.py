@@ -1,17 +1,20 @@
 """The three methods side by side, read from the stores the method chapters wrote (floor 5, beside `forlab.studies.ch08_sensitivity`).
 
-Nothing here solves anything: each function turns one method chapter's store into rows of the same columns, so that
-the comparison chapter's numbers are the method chapters' numbers. Units: costs in the TS case's currency per hour,
-deviations in % of the integrated AC-OPF optimum, online times in ms (Ipopt solve times, ALADIN's wall time),
-offline times in s, bytes as serialised.
+Nothing here solves anything: each function turns one method chapter's store into rows of the same columns, the
+outcome record of `forlab.opf.outcome` (one yardstick), so that the comparison chapter's numbers are the method
+chapters' numbers. Units: costs in the TS case's currency per hour, deviations in % of the integrated AC-OPF
+optimum (signed, of the dispatch judged by the T+D power flow), online times in ms by the one rule (solver time and
+wall time; parallel parts their slowest branch, sequential parts added), offline times in s, bytes as serialised.
+A failed case keeps its status and has no deviation; a field a store predates reads as missing and `missing_text`
+says so (`forlab.opf.outcome.NOT_IN_STORE`).
 
-* P1 (`05_coordination`): one row per system and load level; the offer size is that of the DS's offer file in
-  `04_for_representation` (JSON), plus the TSO's answer (three floats per PCC).
-* P2 (`06_ml_surrogate`): one row per system and load scenario; the payload is each DS's surrogate file (JSON)
-  plus the FPU charts and costs the TSO receives with it; offline = dataset power flows + refinement, fit and
-  certification, per system.
-* P3 (`07_aladin`): one row per system (in-process ALADIN); deviation is the final optimality gap, bytes all
-  messages over all iterations.
+* P1 (`05_coordination`): one row per system and load level; bytes the record's, or for an older store the DS's
+  offer file in `04_for_representation` (JSON) plus the TSO's answer (three floats per PCC).
+* P2 (`06_ml_surrogate`): one row per system and load scenario; bytes each DS's surrogate file (JSON) plus its
+  load factor; offline = dataset power flows + refinement, fit and certification, per system.
+* P3 (`07_aladin`): one row per system (in-process ALADIN); online times by the rule from the stored per-round log,
+  bytes all messages over all rounds; the judged deviation and feasibility only where the store has them (ALADIN's
+  own optimality gap is not the judged deviation).
 """
 
 from __future__ import annotations
@@ -22,14 +25,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book import runner
+from forlab.book import anchors, runner
 from forlab.book.store import open_store
 from forlab.book.tables import table, to_dataset
+from forlab.opf.outcome import NOT_IN_STORE
 
-ROW = ["system", "method", "cases", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
-       "feasible_pct", "tso_ms", "dso_ms", "online_ms", "integrated_ms", "time_ratio", "offline_s", "rounds",
-       "bytes"]
-"""Columns of a side-by-side row (see the module docstring for units); time_ratio = online / integrated."""
+ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
+       "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
+       "offline_s", "rounds", "bytes", "status"]
+"""Columns of a side-by-side row (see the module docstring for units): the outcome record of
+`forlab.opf.outcome` in the units of a table. ``deviation_*`` is the signed deviation of the judged dispatch (NaN for
+a failed case, or where the store holds none); ``abs_deviation_pct`` its absolute value for a feasible, finished
+case only (what "most accurate" ranks); ``online_ms`` the online solver time and ``wall_ms`` the online wall time by
+the one rule; time_ratio = online_ms / integrated_ms; ``status`` "ok" or what failed; ``failed`` counts the cases
+whose status is not "ok"."""
 
 REVEALS = {
     "P1 FOR offer": "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
@@ -55,23 +64,56 @@ def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
     return out
 
 
+def _col(t: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
+    """Column ``name`` of ``t``, or ``default`` where an archived store does not have it."""
+    return t[name] if name in t else pd.Series(default, index=t.index)
+
+
+def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
+    """The outcome ``status`` of each case; a store written before it existed: "ok" unless one of its success
+    ``flags`` says a solve failed."""
+    if "status" in t:
+        return t.status.astype(str)
+    ok = pd.Series(True, index=t.index)
+    for f in flags:
+        if f in t:
+            ok &= t[f].astype(bool)
+    return pd.Series(np.where(ok, "ok", "failed (" + " or ".join(flags) + " false)"), index=t.index)
+
+
+def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
+         offline: float, rounds: float, size: float) -> dict:
+    """One `ROW` of one case: a failed case keeps its status and no deviation; the absolute deviation only for a
+    feasible, finished case."""
+    ok = status == "ok"
+    dev = float(deviation) if ok else np.nan
+    good = ok and np.isfinite(feasible) and bool(feasible)
+    return {"system": system, "method": method, "cases": 1, "failed": int(not ok), "load_min": level,
+            "load_max": level, "deviation_mean_pct": dev, "deviation_max_pct": dev,
+            "abs_deviation_pct": abs(dev) if good else np.nan, "feasible_pct": 100.0 * feasible, **times,
+            "time_ratio": times["online_ms"] / times["integrated_ms"], "offline_s": offline, "rounds": rounds,
+            "bytes": size, "status": status}
+
+
 def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
-    """Per (system, load level) of a `05_coordination` store, in `ROW` columns (method "P1 FOR offer")."""
+    """Per (system, load level) of a `05_coordination` store, in `ROW` columns (method "P1 FOR offer"): online =
+    TSO + slowest DSO (solver and wall time, the record's ``solve_time_s`` and ``wall_time_s``). Bytes: the record's
+    ``bytes_exchanged``; a store without it: the DS's offer in `04_for_representation` (JSON) plus the TSO's answer
+    (three float64 per PCC)."""
     t = table(st, "case")
     d = table(st, "dso_row", "dso_")
     size = offer_bytes(offers)
+    status = _status(t, ("integrated_success", "tso_success"))
+    online = t.solve_time_s if "solve_time_s" in t else t.tso_time_s + t.dso_time_max_s
     rows = []
-    for _, r in t.iterrows():
+    for i, r in t.iterrows():
         ds_names = d[(d.system == r.system) & (d.level == r.level)].ds
-        b = sum(size.get(f"{r.system}/{n}", size.get(str(n), np.nan)) for n in ds_names) + 24 * len(ds_names)
-        online = r.tso_time_s + r.dso_time_max_s
-        rows.append({
-            "system": r.system, "method": "P1 FOR offer", "cases": 1, "load_min": r.level, "load_max": r.level,
-            "deviation_mean_pct": r.deviation_pct, "deviation_max_pct": r.deviation_pct,
-            "feasible_pct": 100.0 * bool(r.feasible), "tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s,
-            "online_ms": 1e3 * online, "integrated_ms": 1e3 * r.integrated_time_s,
-            "time_ratio": online / r.integrated_time_s, "offline_s": r.offline_time_s, "rounds": 1, "bytes": b,
-        })
+        b = (r.bytes_exchanged if "bytes_exchanged" in t else
+             sum(size.get(f"{r.system}/{n}", size.get(str(n), np.nan)) for n in ds_names) + 24 * len(ds_names))
+        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s, "online_ms": 1e3 * online[i],
+                 "wall_ms": 1e3 * _col(t, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
+        rows.append(_row(r.system, "P1 FOR offer", r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
+                         times, r.offline_time_s, 1, b))
     return pd.DataFrame(rows, columns=ROW)
 
 
@@ -82,31 +124,52 @@ def _fit_time(ds: pd.DataFrame) -> pd.Series:
 
 
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
-    """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate")."""
+    """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate"): online =
+    the TSO's solve (no online DSO step). Offline and bytes from the record; a store without them: the DSOs' dataset
+    power flows + refinement, fit and certification, and the surrogates' payloads, per system."""
     b = table(st, "run", "bench_")
     d = table(st, "ds")
+    status = _status(b, ("integrated_success", "tso_success"))
+    online = b.solve_time_s if "solve_time_s" in b else b.tso_time_s
     rows = []
-    for _, r in b.iterrows():
+    for i, r in b.iterrows():
         ds = d[d.system == r.system]
-        rows.append({
-            "system": r.system, "method": "P2 ML surrogate", "cases": 1, "load_min": r.ts_load_mean,
-            "load_max": r.ts_load_mean, "deviation_mean_pct": r.deviation_pct,
-            "deviation_max_pct": r.deviation_pct, "feasible_pct": 100.0 * bool(r.feasible),
-            "tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * r.tso_time_s,
-            "integrated_ms": 1e3 * r.integrated_time_s, "time_ratio": r.tso_time_s / r.integrated_time_s,
-            "offline_s": float((ds.dataset_time_s + _fit_time(ds)).sum()), "rounds": 1,
-            "bytes": float(ds.payload_bytes.sum()),
-        })
+        offline = r.offline_time_s if "offline_time_s" in b else float((ds.dataset_time_s + _fit_time(ds)).sum())
+        size = r.bytes_exchanged if "bytes_exchanged" in b else float(ds.payload_bytes.sum())
+        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
+                 "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
+        rows.append(_row(r.system, "P2 ML surrogate", r.ts_load_mean, status[i], r.deviation_pct,
+                         float(bool(r.feasible)), times, offline, 1, size))
     return pd.DataFrame(rows, columns=ROW)
+
+
+def _aladin_log(st: xr.Dataset, run: int, iterations: int) -> pd.DataFrame:
+    """The per-round log of one run of a `07_aladin` store (its ``it_*`` variables, first ``iterations`` rounds)."""
+    cols = {k[3:]: st[k].sel(run=run).values[:iterations] for k in st.data_vars
+            if k.startswith("it_") and st[k].dims == ("run", "iteration")}
+    return pd.DataFrame(cols)
+
+
+def _p3_status(x: pd.Series) -> str:
+    """A chapter 07 run's outcome status: the judged record's (``status`` next to ``deviation_pct``: "ok" or every
+    solve that failed); a store written before it: "ok" when ALADIN stopped by its own test, else its stop."""
+    if "deviation_pct" in x:
+        return str(x.status)
+    return "ok" if bool(x.converged) else f"aladin failed: {x.status or 'not converged'}"
 
 
 def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per system of a `07_aladin` store (in-process ALADIN runs), in `ROW` columns (method "P3 ALADIN").
 
-    Feasibility is not judged by the T+D power flow in that chapter: the column is NaN; deviation is the final
-    relative optimality gap to the centralized optimum (absolute value, %). Only the book's ALADIN counts (reduced
+    Online times by the one rule from the stored per-round log (`forlab.studies.outcomes.aladin_seconds`:
+    per round the slowest region, then the coordinator, and for the wall time the communication; rounds add up),
+    ``tso_ms`` the coordinator's and ``dso_ms`` the slowest region's time summed over rounds. The deviation and
+    feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
+    ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
+    is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
     coupled QP, no added latency, the chapter's iteration limit), one run per system."""
     from forlab.studies import ch07_aladin
+    from forlab.studies.outcomes import aladin_seconds
 
     r = ch07_aladin.runs(st)
     r = r[(r.algorithm == "aladin") & (r["mode"] == "inprocess") & (r.latency_ms == 0)]
@@ -116,69 +179,84 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     r = r.sort_values("max_iter").drop_duplicates("system", keep="first")
     central = ch07_aladin.frame(st, "sys").set_index("spec")
     rows = []
-    for _, x in r.iterrows():
+    for k, x in r.iterrows():
+        log = _aladin_log(st, k, int(x.iterations))
+        solve, wall = aladin_seconds(log)
+        coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
         t_int = float(central.loc[x.system, "central_time_s"]) if x.system in central.index else np.nan
-        rows.append({
-            "system": x.system, "method": "P3 ALADIN", "cases": 1, "load_min": 1.0, "load_max": 1.0,
-            "deviation_mean_pct": 100 * abs(x.gap), "deviation_max_pct": 100 * abs(x.gap), "feasible_pct": np.nan,
-            "tso_ms": np.nan, "dso_ms": np.nan, "online_ms": 1e3 * x.total_s, "integrated_ms": 1e3 * t_int,
-            "time_ratio": x.total_s / t_int, "offline_s": 0.0, "rounds": int(x.iterations),
-            "bytes": float(x.bytes_per_iter * x.iterations),
-        })
+        status = _p3_status(x)
+        times = {"tso_ms": 1e3 * float(coordinator.sum()), "dso_ms": 1e3 * float(log["local_s"].sum()),
+                 "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
+        feasible = float(bool(x.feasible)) if "feasible" in x else np.nan
+        rows.append(_row(x.system, "P3 ALADIN", 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
+                         int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
     return pd.DataFrame(rows, columns=ROW)
 
 
 def per_system(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows of `p1_rows`/`p2_rows`/`p3_rows` aggregated per (system, method): means, the largest deviation, the
-    feasible share over all cases, the load range, and the number of cases."""
+    """Rows of `p1_rows`/`p2_rows`/`p3_rows` aggregated per (system, method): the cases and how many failed, the
+    signed deviation's mean and largest value over the finished cases, the mean absolute deviation over the feasible
+    finished ones, the feasible share over all cases, mean times, the load range; ``status`` "ok" or "<n> failed"."""
     g = rows.groupby(["system", "method"], sort=False)
-    out = g.agg(cases=("cases", "sum"), load_min=("load_min", "min"), load_max=("load_max", "max"),
-                deviation_mean_pct=("deviation_mean_pct", "mean"), deviation_max_pct=("deviation_max_pct", "max"),
+    out = g.agg(cases=("cases", "sum"), failed=("failed", "sum"), load_min=("load_min", "min"),
+                load_max=("load_max", "max"), deviation_mean_pct=("deviation_mean_pct", "mean"),
+                deviation_max_pct=("deviation_max_pct", "max"), abs_deviation_pct=("abs_deviation_pct", "mean"),
                 feasible_pct=("feasible_pct", "mean"), tso_ms=("tso_ms", "mean"), dso_ms=("dso_ms", "mean"),
-                online_ms=("online_ms", "mean"), integrated_ms=("integrated_ms", "mean"),
+                online_ms=("online_ms", "mean"), wall_ms=("wall_ms", "mean"), integrated_ms=("integrated_ms", "mean"),
                 time_ratio=("time_ratio", "mean"), offline_s=("offline_s", "mean"), rounds=("rounds", "mean"),
                 bytes=("bytes", "mean"))
+    out["status"] = ["ok" if n == 0 else f"{int(n)} of {int(c)} failed" for n, c in zip(out.failed, out.cases)]
     return out.reset_index()
 
 
+PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
+           "abs_deviation_pct": "|deviation|, feasible (%)", "feasible_pct": "feasible after T+D PF (%)",
+           "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "online_ms": "online (ms)", "wall_ms": "online wall (ms)",
+           "integrated_ms": "integrated AC-OPF (ms)", "time_ratio": "online / integrated", "offline_s": "offline (s)",
+           "bytes": "bytes exchanged"}
+"""Columns of `printed`: the row's name -> the header a paper prints."""
+
+
 def printed(table: pd.DataFrame) -> pd.DataFrame:
-    """A per-system table with the column names and rounding a paper prints."""
+    """A per-system table with the column names and rounding a paper prints; a table stored before a column existed
+    shows it as missing (its status `forlab.opf.outcome.NOT_IN_STORE`)."""
     t = table.copy()
+    for c in ROW:
+        if c not in t:
+            t[c] = NOT_IN_STORE if c == "status" else np.nan
     t["load (%)"] = [f"{100 * a:.0f}" if abs(a - b) < 1e-9 else f"{100 * a:.0f}-{100 * b:.0f}"
                      for a, b in zip(t.load_min, t.load_max)]
-    t = t.rename(columns={
-        "deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
-        "feasible_pct": "feasible after T+D PF (%)", "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)",
-        "online_ms": "online (ms)", "integrated_ms": "integrated AC-OPF (ms)", "time_ratio": "online / integrated",
-        "offline_s": "offline (s)", "bytes": "bytes exchanged"})
-    cols = ["system", "method", "cases", "load (%)", "deviation, mean (%)", "deviation, max (%)",
-            "feasible after T+D PF (%)", "TSO (ms)", "DSO (ms)", "online (ms)", "integrated AC-OPF (ms)",
-            "online / integrated", "offline (s)", "rounds", "bytes exchanged"]
+    t = t.rename(columns=PRINTED)
+    cols = ["system", "method", "cases", "status", "load (%)", *[PRINTED[c] for c in PRINTED if c != "bytes"],
+            "rounds", "bytes exchanged"]
     t = t[cols].set_index(["system", "method"])
-    return t.round({"deviation, mean (%)": 4, "deviation, max (%)": 4, "feasible after T+D PF (%)": 1,
-                    "TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "integrated AC-OPF (ms)": 1,
-                    "online / integrated": 2, "offline (s)": 1, "rounds": 1, "bytes exchanged": 0})
+    digits = {"deviation, mean (%)": 4, "deviation, max (%)": 4, "|deviation|, feasible (%)": 4,
+              "feasible after T+D PF (%)": 1, "TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1,
+              "integrated AC-OPF (ms)": 1, "online / integrated": 2, "offline (s)": 1, "rounds": 1,
+              "bytes exchanged": 0}
+    return t.round(digits)
 
 
 PAGE_TABLES = {
-    "accuracy": {"cases": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4,
-                 "feasible after T+D PF (%)": 1},
-    "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "integrated AC-OPF (ms)": 1, "online / integrated": 2},
-    "effort": {"offline (s)": 1, "rounds": 0, "bytes exchanged": 0},
+    "accuracy": {"cases": None, "status": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4},
+    "feasibility": {"|deviation|, feasible (%)": 4, "feasible after T+D PF (%)": 1},
+    "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1, "integrated AC-OPF (ms)": 1},
+    "effort": {"online / integrated": 2, "offline (s)": 1, "rounds": 0, "bytes exchanged": 0},
 }
-"""The three tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that
-none is wider than the book's column."""
+"""The tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that none
+is wider than the book's column."""
 
-PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)", "bytes exchanged": "exchanged (bytes)"}
+PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)", "bytes exchanged": "exchanged (bytes)",
+                "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)"}
 """Headers the page words differently from `printed`."""
 
 
 def page_table(table: pd.DataFrame, part: str) -> pd.DataFrame:
-    """One of the `PAGE_TABLES` (``"accuracy"``, ``"time"``, ``"effort"``) of a per-system table: the columns and
-    numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their codes P1, P2, P3, in
-    `METHOD_NAMES` order), and "–" where a method has no value (ALADIN's rows: chapter 07 neither splits its online
-    time into TSO and DSO parts nor judges its iterate by the T+D power flow). "feasible (%)" is the share of cases
-    whose dispatch is feasible in the T+D power flow."""
+    """One of the `PAGE_TABLES` (``"accuracy"``, ``"feasibility"``, ``"time"``, ``"effort"``) of a per-system table:
+    the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their codes
+    P1, P2, P3, in `METHOD_NAMES` order), and "–" where a method has no value (a failed case's deviation, or a field
+    the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases whose
+    dispatch is feasible in the T+D power flow."""
     from forlab.book.tables import printable
 
     digits = PAGE_TABLES[part]
@@ -197,13 +275,49 @@ def page_table(table: pd.DataFrame, part: str) -> pd.DataFrame:
     return printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
 
 
+MISSING = {"deviation_mean_pct": "judged deviation", "feasible_pct": "T+D power-flow feasibility",
+           "wall_ms": "online wall time", "online_ms": "online solver time"}
+"""Outcome fields `missing_text` looks for, as it names them."""
+
+
+def missing_text(table: pd.DataFrame) -> str:
+    """Markdown: per method, the outcome fields that no row of ``table`` (per case or per system) holds because the
+    store it came from was written before the outcome record (`forlab.opf.outcome.NOT_IN_STORE`), and the failed
+    cases; empty when nothing is missing or failed."""
+    lines = []
+    for m in sorted(dict.fromkeys(table.method), key=_method_rank):
+        g = table[table.method == m]
+        gone = [what for c, what in MISSING.items() if c in g and g[c].isna().all() and not (g.failed == g.cases).all()]
+        if gone:
+            lines.append(f"- {m}: {', '.join(gone)}: {NOT_IN_STORE} (written before the outcome record).")
+        if g.failed.sum():
+            lines.append(f"- {m}: {int(g.failed.sum())} of {int(g.cases.sum())} case(s) failed; a failed case has no "
+                         "deviation and counts as infeasible.")
+    return "\n".join(lines)
+
+
 def _method_rank(method: str) -> int:
     return METHOD_NAMES.index(method) if method in METHOD_NAMES else len(METHOD_NAMES)
 
 
+ROW_UNITS = {"system": "-", "method": "-", "cases": "1", "failed": "1", "load_min": "1", "load_max": "1",
+             "deviation_mean_pct": "%", "deviation_max_pct": "%", "abs_deviation_pct": "%", "feasible_pct": "%",
+             "tso_ms": "ms", "dso_ms": "ms", "online_ms": "ms", "wall_ms": "ms", "integrated_ms": "ms",
+             "time_ratio": "1", "offline_s": "s", "rounds": "1", "bytes": "bytes", "status": "-"}
+"""Units of the `ROW` columns in the chapter's store."""
+
+
+def _units() -> dict[str, str]:
+    """Units of every column the chapter stores: `ROW_UNITS` and chapter 08's rows (``sens``)."""
+    from forlab.studies import ch08_sensitivity as ch08
+
+    return {**{c: u for c, (_, u) in ch08.COLUMNS.items()}, **{c: "1" for c in ch08.FLAGS},
+            **{c: "-" for c in ch08.TEXT}, "variant_value": "1", "group_wall_time_s": "s", **ROW_UNITS}
+
+
 def to_store(table: pd.DataFrame, dim: str) -> xr.Dataset:
-    """A per-system or per-case table as variables over one dimension (strings stay strings)."""
-    return to_dataset(table, dim, f"{dim}_")
+    """A per-system or per-case table as variables over one dimension (strings stay strings), with units."""
+    return to_dataset(table, dim, f"{dim}_", units=_units())
 
 
 def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
@@ -288,6 +402,12 @@ def profile_rows(big: dict[str, xr.Dataset | None]) -> pd.DataFrame:
     return rows[rows.system.isin(td) | (rows.method != "P3 ALADIN")]
 
 
+ANCHOR_KEYS = ["p1_deviation_pct"]
+"""The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
+P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
+"""The legend entry of the P1 paper's deviation bound in the overview figure."""
+
+
 def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params``: per system and method the default runs on ``system`` (dimension
     ``default``), the paper-scale rows (``case``) and their per-system means (``sys``), and the sensitivity study's
@@ -308,9 +428,10 @@ def run(params: dict) -> xr.Dataset:
         to_store(cases, "case"),
         to_store(per_system(cases), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
-    ], combine_attrs="drop")
+    ], combine_attrs="drop_conflicts")  # keeps every variable's units
     out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, offers=offers, sensitivity=sens,
                                    **{f"profile {k}": v for k, v in big.items()})
+    out.attrs["anchors"] = anchors.as_attr(ANCHOR_KEYS)
     return out
 
 
@@ -377,7 +498,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
     colors = [COLORS.get(m, "tab:grey") for m in dflt.method]
     ax[0].bar(names, dflt.deviation_mean_pct, color=colors)
     ax[0].set_ylabel("mean cost deviation (%)")
-    ax[1].bar(names, dflt.online_ms, color=colors, label="online: TSO + slowest DSO, or the ALADIN run")
+    ax[1].bar(names, dflt.online_ms, color=colors, label="online solver time (slowest branch of parallel parts)")
     ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--",
               label="integrated AC-OPF, same run")
     ax[1].set_yscale("log")
@@ -393,8 +514,9 @@ def default_figure(dflt: pd.DataFrame, system: str):
 
 
 def systems_figure(sys_t: pd.DataFrame):
-    """Per study system and method: mean cost deviation (%, log, with P1's paper bound) and online time over the
-    integrated AC-OPF's (log), one panel above the other, one legend. Returns the Figure; None for an empty table."""
+    """Per study system and method: mean absolute cost deviation of the feasible, finished cases (%, log, with P1's
+    paper bound; a method without judged cases has no bar) and online time over the integrated AC-OPF's (log), one
+    panel above the other, one legend. Returns the Figure; None for an empty table."""
     import matplotlib.pyplot as plt
 
     from forlab.book import plots
@@ -408,12 +530,12 @@ def systems_figure(sys_t: pd.DataFrame):
     for k, m in enumerate(methods):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
         x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w
-        ax[0].bar(x, g.deviation_mean_pct.clip(lower=1e-6), w, label=m, color=COLORS.get(m))
+        ax[0].bar(x, g.abs_deviation_pct.clip(lower=1e-6), w, label=m, color=COLORS.get(m))
         ax[1].bar(x, g.time_ratio, w, color=COLORS.get(m))
     ax[0].set_yscale("log")
     plots.log_ticks(ax[0].yaxis, [10.0**e for e in range(-6, 3)], "{:.0e}")
-    ax[0].axhline(0.058, color="grey", linestyle=":", label="P1 paper's bound, 0.058 %")
-    ax[0].set_ylabel("mean cost deviation (%)")
+    ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":", label=P1_BOUND)
+    ax[0].set_ylabel("mean |cost deviation| (%)")
     ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="online time = integrated AC-OPF time")
     ax[1].set_yscale("log")
     plots.log_ticks(ax[1].yaxis, [10.0**e for e in range(-2, 5)])
@@ -426,7 +548,7 @@ def systems_figure(sys_t: pd.DataFrame):
     entries = dict(zip(*reversed(ax[0].get_legend_handles_labels())))
     entries.update(zip(*reversed(ax[1].get_legend_handles_labels())))
     # three columns filled top to bottom: the methods in the first row, the two reference lines in the second
-    keys = [*methods, "P1 paper's bound, 0.058 %", "online time = integrated AC-OPF time"]
+    keys = [*methods, P1_BOUND, "online time = integrated AC-OPF time"]
     keys = [keys[i] for i in (0, 3, 1, 4, 2) if i < len(keys)] if len(methods) == 3 else keys
     fig.legend([entries[k] for k in keys], keys, loc="outside upper center", ncol=3)
     return fig
@@ -437,7 +559,7 @@ def _robustness(sens_t: pd.DataFrame) -> str:
     named as chapter 08 names them (`forlab.studies.ch08_sensitivity.FACTORS`)."""
     from forlab.studies.ch08_sensitivity import FACTORS
 
-    ok = sens_t[sens_t.error == ""]
+    ok = sens_t[(sens_t.error == "") & sens_t.get("status", "ok").isin(["ok", NOT_IN_STORE])]
     spread = ok.groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min()).unstack()
     spread = spread.rename(columns=lambda k: FACTORS.get(k, k))
     worst = spread.stack().idxmax()
@@ -448,28 +570,57 @@ def _robustness(sens_t: pd.DataFrame) -> str:
                         for m, r in spread.iterrows()) + " (percentage points of deviation).")
 
 
+def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
+    """Per method, from judged and comparable columns only: the mean absolute deviation over the feasible, finished
+    cases (``acc``), the mean and largest signed deviation, the online time ratio by the one rule (``ratio``), the
+    feasible share, offline time, kB, rounds, systems and failed cases."""
+    return src.groupby("method", sort=False).agg(
+        acc=("abs_deviation_pct", "mean"), dev=("deviation_mean_pct", "mean"), devmax=("deviation_max_pct", "max"),
+        ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"), offline=("offline_s", "mean"),
+        kb=("bytes", lambda b: b.mean() / 1e3), rounds=("rounds", "mean"), n=("system", "nunique"),
+        failed=("failed", "sum"), cases=("cases", "sum"))
+
+
+def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
+    """The "most accurate" statement: ranked by mean |deviation| over feasible, finished cases judged by the T+D power
+    flow; a negative deviation of an infeasible outcome never wins, and a method without judged cases is not ranked."""
+    judged = mean.acc.dropna()
+    if judged.empty:
+        return ("- **When cost matters most**: no method has a feasible case judged by the T+D power flow "
+                f"{scope}, so none is ranked.")
+    acc = judged.idxmin()
+    per = src.dropna(subset=["abs_deviation_pct"])
+    wins = per.loc[per.groupby("system").abs_deviation_pct.idxmin()].method.value_counts()
+    unranked = [m for m in mean.index if m not in judged.index]
+    others = ", ".join(f"{m} {judged[m]:.4f} % (signed mean {mean.dev[m]:.4f} %, max {mean.devmax[m]:.4f} %)"
+                       for m in judged.index if m != acc)
+    return (f"- **When cost matters most, and many rounds are acceptable**: {acc}, mean |deviation| "
+            f"{judged[acc]:.4f} % {scope} (signed mean {mean.dev[acc]:.4f} %; the most accurate on "
+            f"{int(wins.get(acc, 0))} of {per.system.nunique()} systems with judged cases), ranked by the absolute "
+            "cost deviation of the feasible cases only, judged by the T+D power flow"
+            + (f"; the others: {others}" if others else "")
+            + (f"; not ranked, no judged feasible case in these stores: {', '.join(unranked)}" if unranked else "")
+            + ".")
+
+
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str) -> str:
     """Markdown: which method when (cost, online speed, what the DSO reveals, offline preparation, feasibility,
-    robustness), each statement computed from the per-system table of the paper-scale runs (the default runs on
-    ``system`` when there is none) and the sensitivity rows."""
+    robustness), each statement computed from judged, comparable columns of the per-system table of the paper-scale
+    runs (the default runs on ``system`` when there is none) and the sensitivity rows: accuracy by the mean absolute
+    deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver time over the integrated
+    AC-OPF's, both timed by the one rule."""
     src = sys_t if not sys_t.empty else dflt
     scope = "over the paper-scale runs of every study system" if not sys_t.empty else f"on {system}"
-    mean = src.groupby("method", sort=False).agg(dev=("deviation_mean_pct", "mean"),
-                                                 devmax=("deviation_max_pct", "max"),
-                                                 ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"),
-                                                 offline=("offline_s", "mean"),
-                                                 kb=("bytes", lambda b: b.mean() / 1e3),
-                                                 rounds=("rounds", "mean"), n=("system", "nunique"))
-    wins = src.loc[src.groupby("system").deviation_mean_pct.idxmin()].method.value_counts()
-    acc, fast, lean, prep = mean.dev.idxmin(), mean.ratio.idxmin(), mean.kb.idxmin(), mean.offline.idxmin()
+    mean = _verdicts(src)
+    timed = mean.ratio.dropna()
+    fast, lean, prep = timed.idxmin(), mean.kb.idxmin(), mean.offline.idxmin()
     lines = [
-        f"- **When cost matters most, and many rounds are acceptable**: {acc}, mean deviation "
-        f"{mean.dev[acc]:.4f} % {scope} (the most accurate on {int(wins.get(acc, 0))} of "
-        f"{src.system.nunique()} systems); the others: "
-        + ", ".join(f"{m} {r.dev:.4f} % (max {r.devmax:.4f} %)" for m, r in mean.drop(acc).iterrows()) + ".",
-        f"- **When the online step must be fast**: {fast}, online time {mean.ratio[fast]:.2f} x the integrated "
-        f"AC-OPF on average; " + ", ".join(f"{m} {r.ratio:.2f} x" for m, r in mean.drop(fast).iterrows())
-        + ". A ratio above 1 means the privacy-preserving step is slower than solving everything centrally.",
+        _accuracy_line(src, mean, scope),
+        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f} x the integrated "
+        f"AC-OPF on average; " + ", ".join(f"{m} {r:.2f} x" for m, r in timed.drop(fast).items())
+        + ". Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
+        "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
+        "everything centrally.",
         f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {mean.rounds[lean]:.0f} "
         f"round(s) on average; " + ", ".join(f"{m} {r.kb:.1f} kB in {r.rounds:.0f} round(s)"
                                              for m, r in mean.drop(lean).iterrows())
@@ -478,17 +629,18 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
         + ", ".join(f"{m} {r.offline:.1f} s" for m, r in mean.iterrows())
         + (f"; {prep} needs none." if mean.offline[prep] == 0 else f"; {prep} needs the least."),
         "- **Feasibility after the T+D power flow**: "
-        + ", ".join(f"{m} {r:.1f} % of cases" for m, r in mean.feas.dropna().items())
-        + "; ALADIN's iterate is judged by its consensus and gap in its own chapter, and by the T+D power flow in "
-        "the sensitivity study.",
+        + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
+                    .iterrows())
+        + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + ".",
     ]
     if not sens_t.empty:
         lines.append(_robustness(sens_t))
     return "\n".join(lines)
 
 
-__all__ = ["COLORS", "METHOD_NAMES", "NO_PAPER_STORES", "PAGE_HEADERS", "PAGE_TABLES", "PROFILES", "PROFILE_SOURCES",
+__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "PAGE_HEADERS", "PAGE_TABLES", "PRINTED", "PROFILES",
+           "PROFILE_SOURCES",
            "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
-           "from_store", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
+           "from_store", "missing_text", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
            "profile", "profile_rows", "reveal_text", "run", "sources", "sources_text", "systems_figure", "to_store",
            "validate", "which_method_text"]

@@ -8,12 +8,23 @@ file's checks (table ``check``), the polynomial and the price evaluated with num
 a small TSO model (one TS bus with a generator and the DS import, eq. (p1-tso) in miniature) built in Pyomo
 (`forlab.p1_for.formulations.offer_pyomo_block`) and in CasADi (`forlab.p1_for.formulations.offer_casadi`): the two
 models' structure (table ``item``) and their solutions next to a numpy grid search (table ``solver``, prefix
-``sol_``). Every variable carries ``units`` ("1" for counts, flags, dimensionless values and text). Costs in $/h.
+``sol_``).
+
+Then the TSO's whole AC-OPF on the offer's study system (`tso_runs`): the DS once as the offer (eq. (p1-tso)) and once
+as a small P2 surrogate fitted here (eq. (p2-tso)), each in forlab's CasADi TSOs (`forlab.p1_for.tso.TSOForOPF`,
+`forlab.p2_surrogate.tso.SurrogateTSO`) and in Pyomo (`pyomo_tso`: `forlab.opf.pyomo_acopf.PyomoACOPF` with the DS
+blocks of `offer_pyomo_block` / `forlab.p2_surrogate.formulations.surrogate_pyomo_block`, solved by ripopt or an
+ipopt executable), from the same start and timed by the fastest of ``repeats`` solves (table ``tso``, prefix
+``tso_``), and whether the two engines agree within `PCC_TOL_PU` and `OBJECTIVE_TOL_REL` (table ``representation``,
+prefix ``agree_``). Every variable carries ``units`` ("1" for counts, flags, dimensionless values and text). Costs
+in $/h.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import json
 import logging
 import time
@@ -26,6 +37,7 @@ import xarray as xr
 
 from forlab.book import store as store_
 from forlab.book.tables import printable, table, to_dataset
+from forlab.book.timing import fastest
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import Offer
 
@@ -36,6 +48,16 @@ SLICE_POINTS = 121
 OUTSIDE_SHARE = 0.1
 """How far beyond the box's upper P bound (share of the P range) the probe point outside the box lies."""
 NO_SOLVER = "no NLP solver"
+PCC_TOL_PU = 1e-4
+"""Pyomo and CasADi TSOs agree when their PCC points differ by at most this (P and Q over the base MVA, V; p.u.)..."""
+OBJECTIVE_TOL_REL = 1e-6
+"""... and their objectives by at most this share of the CasADi objective (issue 19)."""
+ENGINES = {"casadi": "CasADi + Ipopt", "pyomo": "Pyomo + {solver}"}
+REPRESENTATIONS = {"offer": "P1 offer", "surrogate": "P2 surrogate"}
+TSO_UNITS = {"representation": "1", "engine": "1", "status": "1", "success": "1", "objective": "$/h",
+             "pcc_p_mw": "MW", "pcc_q_mvar": "Mvar", "pcc_vm_pu": "p.u.", "solve_time_s": "s", "wall_time_s": "s",
+             "build_time_s": "s", "iterations": "1"}
+AGREE_UNITS = {"pcc_diff_pu": "p.u.", "objective_rel_diff": "1", "agree": "1"}
 USD_H, USD_MWH = r"\$/h", r"\$/MWh"
 """Currency units in generated Markdown: the dollar escaped, or MyST would read the text between two as math."""
 POINT_LABELS = {"deepest": "deepest offered point", "edge": "edge (+P from the deepest)",
@@ -109,6 +131,13 @@ def validate_params(params: dict) -> None:
     for key in ("ts_load_mw", "gen_p_max_mw", "gen_q_max_mvar", "gen_cost_per_mwh", "gen_cost_per_mw2h"):
         if not isinstance(params[key], (int, float)) or isinstance(params[key], bool) or params[key] < 0:
             raise ValueError(f"{key} must be a non-negative number, got {params[key]!r}")
+    from forlab.opf.pyomo_acopf import SOLVERS
+
+    if params["pyomo_solver"] not in SOLVERS:
+        raise ValueError(f"pyomo_solver must be one of {SOLVERS}, got {params['pyomo_solver']!r}")
+    for key, least in (("surrogate_samples", 100), ("repeats", 1)):
+        if not isinstance(params[key], int) or isinstance(params[key], bool) or params[key] < least:
+            raise ValueError(f"{key} must be an integer >= {least}, got {params[key]!r}")
 
 
 def box_grid(offer: Offer, n: int = GRID_POINTS) -> np.ndarray:
@@ -126,7 +155,7 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
     eig = np.linalg.eigvalsh(0.5 * (cost.H + cost.H.T))
     grid = box_grid(offer)
     share = float(offer.feasible(*grid.T).mean())
-    again = Offer.from_dict(raw).to_dict()
+    again = Offer.from_dict(raw, check=False).to_dict()  # the rows above report the semantic checks
     rows = [
         ("format", f"{raw.get('format')!r}", raw.get("format") == "forlab-offer/1"),
         ("box: lower < upper (MW, Mvar, p.u.)", (f"P {box_lo[0]:.1f}–{box_hi[0]:.1f}, Q {box_lo[1]:.1f}–"
@@ -276,12 +305,13 @@ def _solution(offer: Offer, tso: dict, x, status: str, seconds: float) -> dict:
             "price": price, "total": gen + price, "f": float(offer.f(p, q, v)[0]), "time_s": seconds}
 
 
-def pyomo_solver_available(name: str = "ipopt") -> bool:
-    """Whether Pyomo finds the NLP solver ``name`` (an executable on PATH, e.g. conda-forge's ``ipopt``)."""
-    import pyomo.environ as pyo
+def pyomo_solver_available(name: str = "ripopt") -> bool:
+    """Whether Pyomo finds the NLP solver ``name`` ("ripopt": the pyomo-ripopt wheel; "ipopt": an executable on
+    PATH, e.g. conda-forge's), `forlab.opf.pyomo_acopf.solver_available`."""
+    from forlab.opf.pyomo_acopf import solver_available
 
     with _quiet_pyomo():
-        return bool(pyo.SolverFactory(name).available(exception_flag=False))
+        return solver_available(name)
 
 
 @contextlib.contextmanager
@@ -296,17 +326,24 @@ def _quiet_pyomo():
         logger.setLevel(level)
 
 
-def solve_pyomo(model, offer: Offer, tso: dict) -> dict:
-    """Solve the Pyomo model with Ipopt when Pyomo finds it; else a row with status `NO_SOLVER`."""
+def solve_pyomo(model, offer: Offer, tso: dict, solver: str = "ripopt") -> dict:
+    """Solve the Pyomo model with ``solver`` when Pyomo finds it; else a row with status `NO_SOLVER`."""
     import pyomo.environ as pyo
 
-    if not pyomo_solver_available():
+    from forlab.opf.pyomo_acopf import solver_factory
+
+    if not pyomo_solver_available(solver):
         return {"status": NO_SOLVER}
     t0 = time.perf_counter()
     with _quiet_pyomo():
-        res = pyo.SolverFactory("ipopt").solve(model)
+        res = solver_factory(solver).solve(model)
     x = [pyo.value(v) for v in (model.pg, model.qg, model.ds.p_mw, model.ds.q_mvar, model.ds.vm_pu)]
     return _solution(offer, tso, x, str(res.solver.termination_condition), time.perf_counter() - t0)
+
+
+def pyomo_label(solver: str) -> str:
+    """The row / engine name of a Pyomo model solved by ``solver``."""
+    return ENGINES["pyomo"].format(solver=solver)
 
 
 def solve_casadi(nlp: dict, bounds: dict, offer: Offer, tso: dict, start: np.ndarray) -> dict:
@@ -333,18 +370,236 @@ def grid_search(offer: Offer, tso: dict, n: int = GRID_POINTS) -> dict:
     return _solution(offer, tso, [pg[k], qg[k], *pts[k]], status, time.perf_counter() - t0)
 
 
-def solutions(offer: Offer, tso: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(solutions, structure): the Pyomo model solved when a Pyomo NLP solver exists, the same model in CasADi, and a
-    numpy grid search, one row each (index ``solver``); and the models' `structure`."""
+def solutions(offer: Offer, tso: dict, solver: str = "ripopt") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(solutions, structure): the Pyomo model solved by ``solver`` when Pyomo finds it, the same model in CasADi,
+    and a numpy grid search, one row each (index ``solver``); and the models' `structure`."""
     start = probe_points(offer)[["p_mw", "q_mvar", "vm_pu"]].to_numpy()[0]
     model = tso_pyomo(offer, tso, start)
     nlp, bounds = tso_casadi(offer, tso)
-    rows = {"Pyomo + Ipopt": solve_pyomo(model, offer, tso),
+    rows = {pyomo_label(solver): solve_pyomo(model, offer, tso, solver),
             "CasADi + Ipopt": solve_casadi(nlp, bounds, offer, tso, start),
             f"numpy, grid of {GRID_POINTS}³ points": grid_search(offer, tso)}
     sol = pd.DataFrame.from_dict(rows, orient="index")
     sol.index.name = "solver"
     return sol, structure(model, nlp, offer)
+
+
+# --------------------------------------------------------------------------- the TSO's whole AC-OPF, Pyomo beside CasADi
+def offer_system(offer: Offer) -> tuple[str, str, int] | None:
+    """(study system, DS, TS bus of its PCC) named by the offer's ``pcc`` when it is a DS of a forlab study system
+    (the offers of chapters 04 and 10 are); None for any other offer."""
+    from forlab.grid import td
+
+    pcc = offer.pcc
+    if pcc.get("system") not in td.available_systems() or "ds" not in pcc or "ts_bus" not in pcc:
+        return None
+    return str(pcc["system"]), str(pcc["ds"]), int(pcc["ts_bus"])
+
+
+def one_ds_system(system, ds: str):
+    """The study system with DS ``ds`` alone: the other DSs' imports stay in the TS as the fixed loads of their
+    base case (their placeholder loads lose the ``ds_import`` flag), so both TSOs replace only ``ds``."""
+    ts = copy.deepcopy(system.ts)
+    other = ts.load["ds_import"].notna() & (ts.load["ds_import"] != ds)
+    ts.load["ds_import"] = ts.load["ds_import"].where(~other, None)
+    return dataclasses.replace(system, ts=ts, ds={ds: system.ds[ds]}, pcc=system.pcc[system.pcc.ds == ds].copy())
+
+
+def small_surrogate(system, ds: str, n_samples: int, seed: int):
+    """P2's DS side for the TSO section: a surrogate of DS ``ds`` (polytope + quadratic regressors, chapter 06's
+    default options) fitted on ``n_samples`` power flows of the DS alone (`forlab.p2_surrogate.model`)."""
+    from forlab.p2_surrogate import dataset, model
+
+    pcc = system.pcc[system.pcc.ds == ds]
+    space = dataset.input_space(system.ds[ds], ds, len(pcc))
+    data = dataset.generate(dataset.DSFlow(system.ds[ds], list(pcc.ds_bus)), space, n_samples, seed=seed)
+    train, test = model.split(n_samples, 0.2, seed)
+    sur, _ = model.fit_surrogate(data, space, model.SurrogateOptions(), train, test)
+    return sur
+
+
+def offer_extension(ds: str, offer: Offer, ts_bus: int):
+    """DS ``ds`` as its offer in the Pyomo TSO, eq. (p1-tso): `offer_pyomo_block` on the voltage of TS bus
+    ``ts_bus`` (pandapower index), its import (P, Q) added to that bus's demand, its price to the objective."""
+    from forlab.opf.pyomo_acopf import PyomoExtension
+
+    def block(mod, m):
+        return offer_pyomo_block(offer, vm_pu=m.vm[int(mod.bus_lookup[ts_bus])])
+
+    def demand(mod, m, blk):
+        return [(int(mod.bus_lookup[ts_bus]), blk.p_mw / mod.base_mva, blk.q_mvar / mod.base_mva)]
+
+    return PyomoExtension(f"offer_{ds}", block, demand, lambda mod, m, blk: [blk.cost])
+
+
+def surrogate_extension(ds: str, sur, ts_buses: list[int]):
+    """DS ``ds`` as its P2 surrogate in the Pyomo TSO, eq. (p2-tso): `surrogate_pyomo_block` on the voltages of
+    its PCC buses ``ts_buses`` (PCC order), the predicted import of each PCC added to its bus's demand, the FPUs'
+    cost to the objective."""
+    from forlab.opf.pyomo_acopf import PyomoExtension
+    from forlab.p2_surrogate.formulations import surrogate_pyomo_block
+
+    def block(mod, m):
+        b = mod.bus_lookup[ts_buses].to_numpy(int)
+        return surrogate_pyomo_block(sur, [m.vm[int(k)] for k in b], [m.va[int(k)] for k in b])
+
+    def demand(mod, m, blk):
+        b = mod.bus_lookup[ts_buses].to_numpy(int)
+        return [(int(k), blk.p_mw[i] / mod.base_mva, blk.q_mvar[i] / mod.base_mva) for i, k in enumerate(b)]
+
+    return PyomoExtension(f"surrogate_{ds}", block, demand, lambda mod, m, blk: [blk.cost])
+
+
+def pyomo_tso(system, offers: dict | None = None, surrogates: dict | None = None, solver: str = "ripopt"):
+    """The TSO's AC-OPF in Pyomo (`forlab.opf.pyomo_acopf.PyomoACOPF`) on the TS of ``system`` with every DS as its
+    offer (``offers``: DS -> Offer, eq. (p1-tso)) or its surrogate (``surrogates``: DS -> DSSurrogate, eq.
+    (p2-tso)); the placeholder loads of exactly those DSs are removed, as the CasADi TSOs do. solver: "ripopt" or
+    "ipopt"."""
+    from forlab.opf.pyomo_acopf import PyomoACOPF
+
+    offers, surrogates = offers or {}, surrogates or {}
+    if set(offers) & set(surrogates) or not set(offers) | set(surrogates) <= set(system.ds):
+        raise ValueError(f"offers and surrogates must name distinct DSs of {system.name} ({list(system.ds)}), got "
+                         f"{list(offers)} and {list(surrogates)}")
+    net = copy.deepcopy(system.ts)
+    net.load = net.load[~net.load["ds_import"].isin([*offers, *surrogates])]
+    pcc = system.pcc
+    ext = [offer_extension(ds, o, int(pcc[pcc.ds == ds].ts_bus.iloc[0])) for ds, o in offers.items()]
+    ext += [surrogate_extension(ds, s, [int(b) for b in pcc[pcc.ds == ds].ts_bus]) for ds, s in surrogates.items()]
+    return PyomoACOPF(net, extensions=ext, solver=solver)
+
+
+def _measure(solve, seconds, repeats: int) -> tuple[object, float, float]:
+    """The first result of ``repeats`` solves from the same start, the fastest solver time (`fastest`, by
+    ``seconds(result)``) and the fastest wall time of the solve call."""
+    walls = []
+
+    def once():
+        t0 = time.perf_counter()
+        out = solve()
+        walls.append(time.perf_counter() - t0)
+        return out
+
+    first, best = fastest(once, repeats, seconds)
+    return first, best, min(walls)
+
+
+def _row(status: str, success: bool, objective: float, iterations: int, points: list, times: tuple) -> dict:
+    """One row of the TSO table: the first PCC's point (MW, Mvar, p.u.) and every PCC's under ``points``."""
+    p, q, v = points[0] if points else (np.nan,) * 3
+    return {"status": str(status), "success": int(bool(success)), "objective": float(objective), "pcc_p_mw": p,
+            "pcc_q_mvar": q, "pcc_vm_pu": v, "solve_time_s": times[0], "wall_time_s": times[1],
+            "build_time_s": times[2], "iterations": int(iterations), "points": np.asarray(points, float)}
+
+
+def casadi_offer_tso(view, ds: str, offer: Offer, ts_bus: int, repeats: int) -> tuple[dict, list]:
+    """forlab's CasADi TSO with the offer (`forlab.p1_for.tso.TSOForOPF`), solved ``repeats`` times from its own
+    start: its table row and that start as (va, vm, pg, qg) for the Pyomo model."""
+    from forlab.p1_for.tso import TSOForOPF
+
+    t0 = time.perf_counter()
+    tso = TSOForOPF(view.ts, {ds: (offer, ts_bus)})
+    build = time.perf_counter() - t0
+    x0 = tso.initial_point()
+    res, solve_s, wall_s = _measure(lambda: tso.opf.solve(x0=x0), lambda r: r.solve_time_s, repeats)
+    x = res.extra["pcc"]
+    row = _row(res.status, res.success, res.objective, res.iterations,
+               [(float(x[0]), float(x[1]), float(res.res_bus.vm_pu[ts_bus]))], (solve_s, wall_s, build))
+    return row, [x0[tso.opf.slices[k]] for k in ("va", "vm", "pg", "qg")]
+
+
+def casadi_surrogate_tso(view, ds: str, sur, repeats: int) -> tuple[dict, list]:
+    """forlab's CasADi TSO with the surrogate (`forlab.p2_surrogate.tso.SurrogateTSO`, base loads), solved
+    ``repeats`` times from its own start: its table row and that start as (va, vm, pg, qg)."""
+    from forlab.p2_surrogate.tso import SurrogateTSO
+
+    t0 = time.perf_counter()
+    tso = SurrogateTSO(view, {ds: sur})
+    build = time.perf_counter() - t0
+    res, solve_s, wall_s = _measure(tso.solve, lambda r: r.opf.solve_time_s, repeats)
+    buses = [int(b) for b in view.pcc.ts_bus]
+    points = [(float(res.p_pred_mw[ds][k]), float(res.q_pred_mvar[ds][k]), float(res.opf.res_bus.vm_pu[b]))
+              for k, b in enumerate(buses)]
+    row = _row(res.opf.status, res.success, res.cost, res.opf.iterations, points, (solve_s, wall_s, build))
+    x0 = tso.opf.initial_point("pf")
+    return row, [x0[tso.opf.slices[k]] for k in ("va", "vm", "pg", "qg")]
+
+
+def pyomo_points(opf, view, ds: str) -> list:
+    """The PCC points (MW, Mvar, p.u.) of DS ``ds`` in a solved `pyomo_tso`, from its offer or surrogate block."""
+    import pyomo.environ as pyo
+
+    buses = [int(b) for b in view.pcc.ts_bus]
+    vm = [pyo.value(opf.m.vm[int(opf.model.bus_lookup[b])]) for b in buses]
+    blk = opf.m.component(f"offer_{ds}")
+    if blk is not None:
+        return [(pyo.value(blk.p_mw), pyo.value(blk.q_mvar), vm[0])]
+    blk = opf.m.component(f"surrogate_{ds}")
+    return [(pyo.value(blk.p_mw[k]), pyo.value(blk.q_mvar[k]), vm[k]) for k in range(len(buses))]
+
+
+def pyomo_row(view, ds: str, start: list, solver: str, repeats: int, **reps) -> dict:
+    """The Pyomo TSO (`pyomo_tso` with ``reps``: offers= or surrogates=) from the CasADi TSO's ``start``, solved
+    ``repeats`` times: its table row; status `NO_SOLVER` when the solver is not installed."""
+    from forlab.opf.pyomo_acopf import solver_available
+
+    if not solver_available(solver):
+        return _row(NO_SOLVER, False, np.nan, -1, [], (np.nan, np.nan, np.nan))
+    t0 = time.perf_counter()
+    opf = pyomo_tso(view, solver=solver, **reps)
+    build = time.perf_counter() - t0
+    opf.set_start(*start)
+    res, solve_s, wall_s = _measure(opf.solve, lambda r: r.solve_time_s, repeats)
+    return _row(res.status, res.success, res.objective, res.iterations, pyomo_points(opf, view, ds),
+                (solve_s, wall_s, build))
+
+
+def tso_runs(offer: Offer, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The TSO with the offer and with a small surrogate of the same DS, each in CasADi (forlab's TSOs) and in
+    Pyomo (`pyomo_tso`, ``params["pyomo_solver"]``), on the offer's study system with the other DSs held at their
+    base case. Returns the runs (index ``tso``: representation/engine), their `agreement` and facts for the
+    store's attrs; an offer of no study system gives empty tables and the reason."""
+    from forlab.grid import td
+
+    found = offer_system(offer)
+    if found is None:
+        return pd.DataFrame(), pd.DataFrame(), {"tso_status": "the offer names no DS of a forlab study system"}
+    system_name, ds, ts_bus = found
+    view = one_ds_system(td.load_system(system_name), ds)
+    t0 = time.perf_counter()
+    sur = small_surrogate(view, ds, int(params["surrogate_samples"]), int(params["seed"]))
+    fit_s = time.perf_counter() - t0
+    solver, n = params["pyomo_solver"], int(params["repeats"])
+    rows = {}
+    rows["offer/casadi"], start = casadi_offer_tso(view, ds, offer, ts_bus, n)
+    rows["offer/pyomo"] = pyomo_row(view, ds, start, solver, n, offers={ds: offer})
+    rows["surrogate/casadi"], start = casadi_surrogate_tso(view, ds, sur, n)
+    rows["surrogate/pyomo"] = pyomo_row(view, ds, start, solver, n, surrogates={ds: sur})
+    runs = pd.DataFrame.from_dict(rows, orient="index")
+    runs.index.name = "tso"
+    runs.insert(0, "representation", [k.split("/")[0] for k in runs.index])
+    runs.insert(1, "engine", [ENGINES[k.split("/")[1]].format(solver=solver) for k in runs.index])
+    facts = {"tso_status": "ok", "tso_system": system_name, "tso_ds": ds, "tso_base_mva": float(view.ts.sn_mva),
+             "surrogate_fit_s": fit_s, "pyomo_engine": solver}
+    return runs, agreement(runs, float(view.ts.sn_mva)), facts
+
+
+def agreement(runs: pd.DataFrame, base_mva: float) -> pd.DataFrame:
+    """Per representation, Pyomo against CasADi: the largest PCC difference (P and Q over ``base_mva``, V; p.u.),
+    the objective's relative difference, and whether both solved and lie within `PCC_TOL_PU` and
+    `OBJECTIVE_TOL_REL`."""
+    out = {}
+    for rep in dict.fromkeys(runs.representation):
+        cas, pyo_ = runs.loc[f"{rep}/casadi"], runs.loc[f"{rep}/pyomo"]
+        a, b = np.atleast_2d(cas.points), np.atleast_2d(pyo_.points)
+        scale = np.array([base_mva, base_mva, 1.0])
+        diff = float(np.max(np.abs(a - b) / scale)) if a.shape == b.shape and a.size else np.nan
+        rel = abs(pyo_.objective - cas.objective) / abs(cas.objective)
+        ok = bool(cas.success and pyo_.success and diff <= PCC_TOL_PU and rel <= OBJECTIVE_TOL_REL)
+        out[rep] = {"pcc_diff_pu": diff, "objective_rel_diff": float(rel), "agree": int(ok)}
+    frame = pd.DataFrame.from_dict(out, orient="index")
+    frame.index.name = "representation"
+    return frame
 
 
 # --------------------------------------------------------------------------- the store
@@ -356,8 +611,9 @@ def run(params: dict) -> xr.Dataset:
         write_small_offer(params, path)
     offer = Offer.load(path)
     tso = tso_data(params)
-    sol, struct = solutions(offer, tso)
+    sol, struct = solutions(offer, tso, params["pyomo_solver"])
     chk = checks(offer, path).set_index("check")
+    runs, agree, facts = tso_runs(offer, params)
     out = xr.merge([
         to_dataset(chk.assign(passed=chk.passed.astype(int)), "check", "check_", {"result": "1", "passed": "1"},
                    keep_index=True),
@@ -365,6 +621,7 @@ def run(params: dict) -> xr.Dataset:
         slices(offer, params["slice_positions"]),
         to_dataset(sol, "solver", "sol_", SOLUTION_UNITS, keep_index=True),
         to_dataset(struct, "item", "struct_", {"pyomo": "1", "casadi": "1"}, keep_index=True),
+        *_tso_datasets(runs, agree),
     ])
     out["offer_json"] = ((), path.read_text(), {"units": "1", "long_name": "the offer file as received"})
     out["margin"] = ((), float(offer.polynomial.margin), {"units": "1", "long_name": "margin m of the region"})
@@ -372,8 +629,22 @@ def run(params: dict) -> xr.Dataset:
                   {"units": "MW, Mvar, p.u. along axis", "long_name": "the offer's bounding box"})
     out = out.assign_coords(corner=["lo", "hi"], axis=["p_mw", "q_mvar", "vm_pu"])
     out.attrs.update({"offer_file": store_.shown_path(path), "offer_bytes": path.stat().st_size,
-                      "rejection": rejection(path), "pyomo_solver": int(pyomo_solver_available())} | tso)
+                      "rejection": rejection(path), "pyomo_solver": int(pyomo_solver_available(params["pyomo_solver"])),
+                      "pyomo_solver_name": params["pyomo_solver"], "timing_repeats": int(params["repeats"])}
+                     | tso | facts)
     return out
+
+
+def _tso_datasets(runs: pd.DataFrame, agree: pd.DataFrame) -> list[xr.Dataset]:
+    """The TSO runs (table ``tso_``) and their agreement (``agree_``) as store variables with units, plus the
+    tolerances; nothing when the offer names no study system."""
+    if runs.empty:
+        return []
+    tol = xr.Dataset({"pcc_tol_pu": ((), PCC_TOL_PU, {"units": "p.u.", "long_name": "PCC agreement tolerance"}),
+                      "objective_tol_rel": ((), OBJECTIVE_TOL_REL, {"units": "1",
+                                                                     "long_name": "objective agreement tolerance"})})
+    return [to_dataset(runs.drop(columns="points"), "tso", "tso_", TSO_UNITS, keep_index=True),
+            to_dataset(agree, "representation", "agree_", AGREE_UNITS, keep_index=True), tol]
 
 
 def offer(st: xr.Dataset) -> Offer:
@@ -487,14 +758,15 @@ def components_table() -> pd.DataFrame:
 
 def solver_text(st: xr.Dataset) -> str:
     """Markdown: which solver solved the Pyomo model, or why none did."""
+    name = st.attrs["pyomo_solver_name"]
     if int(st.attrs["pyomo_solver"]):
-        return "Pyomo found an Ipopt executable and solved its model; the CasADi model is solved too, for comparison."
-    return (
-        "**No Pyomo NLP solver is available here.** Pyomo calls Ipopt as an executable (`ipopt` on the `PATH`), "
-        "which conda-forge provides (`environment.yml` installs it) and PyPI does not, so in this pip-installed "
-        "environment the Pyomo model is built and checked but not solved; its row below is empty. The same model "
-        "is solved with CasADi, whose wheel ships Ipopt as a library."
-    )
+        return (f"Pyomo solved its model with `{name}`, called as an AMPL-NL executable; the CasADi model is solved "
+                "with the Ipopt that ships with CasADi, for comparison.")
+    how = ("the `pyomo-ripopt` package, which bundles it (`pip install pyomo-ripopt`)" if name == "ripopt" else
+           "an `ipopt` executable on the `PATH`, which conda-forge provides and PyPI does not")
+    return (f"**Pyomo's NLP solver `{name}` is not available here.** It needs {how}, so the Pyomo model is built "
+            "and checked but not solved; its row below is empty. The same model is solved with CasADi, whose wheel "
+            "ships Ipopt as a library.")
 
 
 def solution_table(st: xr.Dataset) -> pd.DataFrame:
@@ -532,4 +804,58 @@ def solution_text(st: xr.Dataset) -> str:
            f"import costs the DS as much as the generator saves, dC/dP = {dc[0, 0]:.2f} {USD_MWH} against a "
            f"marginal generation cost of {marginal:.2f} {USD_MWH}. ")
         + "Only the file's numbers entered the model."
+    )
+
+
+TSO_HEADERS = {"representation": "DS as", "engine": "engine", "status": "status", "objective": "objective ($/h)",
+               "pcc_p_mw": "PCC P (MW)", "pcc_q_mvar": "PCC Q (Mvar)", "pcc_vm_pu": "PCC V (p.u.)",
+               "solve_ms": "solver time (ms)", "wall_ms": "wall time (ms)", "iterations": "iterations"}
+
+
+def tso_table(st: xr.Dataset) -> pd.DataFrame:
+    """The TSO runs as the page shows them: one row per representation and engine (empty without runs)."""
+    if "tso" not in st.dims:
+        return pd.DataFrame(columns=list(TSO_HEADERS.values()))
+    t = table(st, "tso", "tso_", index="tso")
+    t["representation"] = [REPRESENTATIONS[str(r)] for r in t.representation]
+    t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
+    t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
+    t = t.round({"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1})
+    return printable(t, TSO_HEADERS).set_index("DS as").rename_axis(None)
+
+
+def tso_agree(st: xr.Dataset) -> bool:
+    """Whether the Pyomo and CasADi TSOs agree within the tolerances for every representation (False without
+    runs)."""
+    return "representation" in st.dims and bool((st.agree_agree == 1).all())
+
+
+def tso_text(st: xr.Dataset) -> str:
+    """Markdown: whether the Pyomo TSO agrees with forlab's CasADi TSO (from the store's ``agree_`` table), and their
+    times."""
+    if st.attrs["tso_status"] != "ok":
+        return f"The TSO's whole AC-OPF is not solved on this page: {st.attrs['tso_status']}."
+    solver, n = st.attrs["pyomo_engine"], int(st.attrs["timing_repeats"])
+    if (st.tso_status == NO_SOLVER).any():
+        return (f"Pyomo's solver `{solver}` is not available here (see above), so only forlab's CasADi TSOs were "
+                "solved; the Pyomo rows are empty.")
+    parts = []
+    for rep in st.representation.values:
+        a = st.sel(representation=rep)
+        verdict = "agree" if int(a.agree_agree) else "**do not agree**"
+        parts.append(f"with the {REPRESENTATIONS[str(rep)].split(' ', 1)[1]} they {verdict}: the PCC points differ "
+                     f"by {float(a.agree_pcc_diff_pu):.1e} p.u. and the objectives by "
+                     f"{float(a.agree_objective_rel_diff):.1e} of the objective")
+    t = table(st, "tso", "tso_", index="tso")
+    ms = {k: (1000 * float(t.solve_time_s[k]), 1000 * float(t.wall_time_s[k])) for k in t.index}
+    return (
+        f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or its surrogate (the other DSs, if "
+        f"any, at their base-case import), the Pyomo TSO solved by {solver} and forlab's CasADi TSO solved by Ipopt "
+        f"were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
+        f"{float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". "
+        f"With the offer, {solver} reports {ms['offer/pyomo'][0]:.0f} ms of its own time against Ipopt's "
+        f"{ms['offer/casadi'][0]:.0f} ms, and the whole solve call takes {ms['offer/pyomo'][1]:.0f} ms against "
+        f"{ms['offer/casadi'][1]:.0f} ms: the Pyomo call writes the model to an NL file, starts the solver as a "
+        f"process and reads its solution back, which CasADi does in memory (the fastest of {n} solves from the same "
+        "start each)."
     )

@@ -106,20 +106,21 @@ def admm_round(agents, groups, ys: list[np.ndarray], zs: list[np.ndarray], rho: 
 
 def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, requests, rho: float, dual: float,
              round_s: float, qp_s: float) -> dict:
-    """The log row of one ADMM iteration, in ALADIN's columns (``step``: the dual residual, ``qp_s``: the
-    averaging time); ``iter_s`` is filled in by the caller."""
+    """The log row of one ADMM iteration, in ALADIN's columns (``step``: the dual residual, ``coordinator_s``: the
+    averaging time, ``qp_status``: "averaged"); ``iter_s`` is filled in by the caller."""
     cons, power = coupled_residuals(problem, groups, [a["x_c"] for a in answers])
     obj, ref = float(sum(a["cost"] for a in answers)), problem.reference
     compute = [a["compute_s"] for a in answers]
     comm = round_s - (max(compute) if agents.parallel else sum(compute))
     return {"iteration": it, "consensus": cons, "power_mismatch": power, "step": dual, "objective": obj,
-            "gap": abs(obj - ref) / abs(ref), "rho": rho, "mu": np.nan, "local_s": max(compute),
-            "nlp_s": max(a["nlp_s"] for a in answers), "local_sum_s": sum(compute), "qp_s": qp_s,
-            "comm_s": max(comm, 0.0), "bytes_down": sum(nbytes(r) for r in requests),
+            "gap": abs(obj - ref) / abs(ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
+            "nlp_s": max(a["nlp_s"] for a in answers), "reduction_s": 0.0, "local_sum_s": sum(compute),
+            "coordinator_s": qp_s, "qp_s": qp_s, "communication_s": max(comm, 0.0), "comm_s": max(comm, 0.0),
+            "round_wall_s": round_s + qp_s, "bytes_down": sum(nbytes(r) for r in requests),
             "bytes_up": sum(nbytes(a) for a in answers), "n_active": 0,
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": np.nan,
-            "newton": np.nan}
+            "newton": np.nan, "qp_status": "averaged"}
 
 
 def admm(problem: ConsensusProblem, agents, options: ADMMOptions | None = None,

@@ -4,16 +4,32 @@ Houska, Frasch & Diehl (2016); the AC-OPF form of Engelmann et al. (2019), as in
 
     z = start of every local problem, lambda = 0, rho = rho0, mu = mu0
     repeat
-        1-2. every local solver: local NLP around z_i with lambda, rho -> x_i, gradient, Hessian, Jacobian
+        1-2. every local solver: local NLP around z_i with lambda, rho -> x_i, and its reduction (reduced Hessian,
+             gradient and coupling block; or, for the comparison forms, gradient, Hessian, Jacobian)
              (eq. (p3-local-nlp))
              stop if max |sum_i A_i x_i| <= eps, max_i ||x_i - z_i||_inf <= eps and the problem's hidden mismatch
              <= eps_power (eq. (p3-stop))
-        3.   coordinator: coupled QP with slack -> dx, lambda_QP (eq. (p3-qp), `forlab.p3_aladin.algorithm.qp`)
-        4.   z = x + alpha dx, lambda = lambda_QP; rho, mu grow (eq. (p3-update))
+        3.   coordinator: coupled QP with slack -> dx (for the default form the reduced steps dv_i), lambda_QP
+             (eq. (p3-qp), `forlab.p3_aladin.algorithm.qp`)
+        4.   z = x + alpha dx, lambda = lambda_QP; rho, mu grow (eq. (p3-update)). With the default QP form
+             ("reduced") every local solver takes its own step z_i = x_i + alpha Z_i dv_i on its next request.
 
 The loop talks to the local solvers only through an *agents* executor (`forlab.p3_aladin.execution`): it sends each
-one its multipliers, its iterate, rho and the QP form, and gets back the answers `ConsensusProblem` describes. It
-knows nothing about what the variables mean.
+one its multipliers, rho, the QP form and its iterate (default form: its reduced step), and gets back the answers
+`ConsensusProblem` describes. With the default form it never sees a local solution, only the coupled variables
+(``x_c``, the columns of ``A_i``) until the run ends. It knows nothing about what the variables mean.
+
+What crosses the wire per round and region (default form; d_i free directions, r_i consensus rows, c_i coupled
+variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``bytes_up`` per round):
+
+* coordinator -> region: ``lambda`` (r_i numbers: the prices of its own consensus rows), ``dv`` (d_i: its step in
+  its own reduced coordinates), ``rho``, the QP form;
+* region -> coordinator: ``x_c`` (c_i: the voltages at its own boundary buses and its copies of its neighbours'),
+  ``cost`` (1), ``step`` (1, max|x_i - z_i|), ``hess_r`` (d_i (d_i + 1) / 2), ``grad_r`` (d_i), ``AZ`` (r_i d_i), ``G_r``,
+  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds): the region's cost curvature and
+  gradient in an unnamed basis of its free directions, how those directions move its boundary voltages, and which
+  combinations of them would hit a limit soon. No network data, no Jacobian or Hessian of its equations, no limit
+  far from binding and no dispatch leaves the region during the iterations (the solution is handed in at the end).
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
@@ -31,34 +48,41 @@ from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_viola
 from forlab.p3_aladin.algorithm.result import ALADINResult
 from forlab.p3_aladin.execution import message_table, nbytes
 
-REQUEST_FIELDS = ["lambda", "z", "rho", "qp"]
-REPLY_FIELDS = ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"]
+REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp"], "coupled": ["lambda", "z", "rho", "qp"],
+                  "kkt": ["lambda", "z", "rho", "qp"]}
+REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "hess_r", "grad_r", "AZ", "G_r", "lo_r", "up_r"],
+                "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
+                "kkt": ["x", "cost", "grad", "hess", "jac"]}
+QP_FORMS = tuple(REPLY_FIELDS)
 
 
 @dataclass
 class Iterate:
-    """The coordinator's state between iterations: the iterates ``z_i`` it sends, the consensus multipliers, the
-    penalties, and the last local solutions ``x_i``; plus what stays fixed during a run (row weights ``w``,
-    variable bounds for the reduced QP)."""
+    """The coordinator's state between iterations: what it sends each local solver besides the multipliers (the
+    iterate ``z_i`` for the comparison QP forms; for "reduced" the reduced step ``dv_i``, None in the first
+    round: each region keeps its own iterate), the consensus multipliers, the penalties, and the last local
+    solutions ``x_i`` (for "reduced" only their coupled variables, zeros elsewhere); plus what stays fixed during a
+    run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of every ``A_i``)."""
 
-    zs: list[np.ndarray]
+    zs: list[np.ndarray | None]
     lam: np.ndarray
     rho: float
     mu: float
     xs: list[np.ndarray]
     weight: np.ndarray
     bounds: list | None
+    coupled: list[np.ndarray]
 
 
 def check_options(options: ALADINOptions) -> None:
     """Reject a QP form the coordinator does not know (before any local solve)."""
-    if options.qp not in ("reduced", "kkt"):
-        raise ValueError(f"qp must be 'reduced' or 'kkt', not {options.qp!r}")
+    if options.qp not in QP_FORMS:
+        raise ValueError(f"qp must be one of {QP_FORMS}, not {options.qp!r}")
 
 
 def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Iterate:
     """Start every local solver at the problem's start, set the proximal scaling Sigma_i and the row weights, fetch
-    the variable bounds the reduced QP keeps; lambda = 0, rho = rho0, mu = mu0."""
+    the variable bounds the "coupled" QP keeps; lambda = 0, rho = rho0, mu = mu0."""
     check_options(options)
     zs = problem.start(options.init)
     agents.call("set_start", [(z,) for z in zs])
@@ -66,38 +90,58 @@ def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Ite
     sigma = problem.proximal_weights(options.sigma)
     if sigma is not None:
         agents.call("set_sigma", [(s,) for s in sigma])
-    bounds = agents.call("bounds", [() for _ in problem.names]) if options.qp == "reduced" else None
-    return Iterate(zs=zs, lam=np.zeros(problem.n_cons), rho=options.rho0, mu=options.mu0, xs=zs, weight=weight,
-                   bounds=bounds)
+    bounds = agents.call("bounds", [() for _ in problem.names]) if options.qp == "coupled" else None
+    coupled = [np.unique(sp.csr_matrix(a).indices) for a in problem.A]
+    return Iterate(zs=[None] * len(zs) if options.qp == "reduced" else zs, lam=np.zeros(problem.n_cons), rho=options.rho0,
+                   mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled)
 
 
-def parallel_step(agents, lam: np.ndarray, zs: list[np.ndarray], rho: float, rows: list[np.ndarray],
-                  qp_form: str = "reduced") -> tuple:
+def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced") -> tuple:
     """ALADIN steps 1-2 on every local solver (eq. (p3-local-nlp)): each gets the multipliers of its own consensus
-    rows, its iterate, rho and the QP form. Returns the answers, the requests sent and the round's wall time (s)."""
-    requests = [(lam[r], zs[k], rho, qp_form) for k, r in enumerate(rows)]
+    rows, its iterate (for "reduced": its reduced step, from which it takes its iterate itself), rho and the QP
+    form. Returns the answers, the requests sent and the round's wall time (s)."""
+    requests = [(state.lam[r], state.zs[k], state.rho, qp_form) for k, r in enumerate(rows)]
     t0 = time.perf_counter()
     answers = agents.call("aladin_step", requests)
     return answers, requests, time.perf_counter() - t0
 
 
+def local_solutions(answers: list[dict], problem: ConsensusProblem, state: Iterate) -> list[np.ndarray]:
+    """The local solutions as far as the coordinator knows them: ``x`` (comparison forms) or the coupled variables
+    ``x_c`` in place and zeros elsewhere ("reduced"; enough for ``A_i x_i``)."""
+    if "x" in answers[0]:
+        return [a["x"] for a in answers]
+    xs = []
+    for a, cols, ai in zip(answers, state.coupled, problem.A):
+        x = np.zeros(ai.shape[1])
+        x[cols] = a["x_c"]
+        xs.append(x)
+    return xs
+
+
 def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], requests: list[tuple],
             round_s: float, state: Iterate) -> dict:
     """The log row of one iteration (`forlab.p3_aladin.algorithm.result.ITERATION_LOG`) at the new local
-    solutions ``state.xs``; ``qp_s``, ``lambda_min``, ``newton`` and ``iter_s`` are filled in later."""
+    solutions ``state.xs``; the coordinator's columns, ``lambda_min``, ``newton`` and ``iter_s`` are filled in
+    later."""
     xs, ref = state.xs, problem.reference
     obj = float(sum(a["cost"] for a in answers))
     compute = [a["compute_s"] for a in answers]
-    comm = round_s - (max(compute) if agents.parallel else sum(compute))
+    comm = max(round_s - (max(compute) if agents.parallel else sum(compute)), 0.0)
+    step = max(a["step"] for a in answers) if "step" in answers[0] else step_size(xs, state.zs)
     return {"iteration": it, "consensus": consensus_violation(problem.A, xs),
-            "power_mismatch": problem.hidden_mismatch(xs), "step": step_size(xs, state.zs), "objective": obj,
-            "gap": abs(obj - ref) / abs(ref), "rho": state.rho, "mu": state.mu, "local_s": max(compute),
-            "nlp_s": max(a["nlp_s"] for a in answers), "local_sum_s": sum(compute), "qp_s": 0.0,
-            "comm_s": max(comm, 0.0), "bytes_down": sum(nbytes(r) for r in requests),
-            "bytes_up": sum(nbytes(a) for a in answers), "n_active": sum(a["n_active"] for a in answers),
+            "power_mismatch": problem.hidden_mismatch(xs), "step": step, "objective": obj,
+            "gap": abs(obj - ref) / abs(ref), "rho": state.rho, "mu": state.mu,
+            "local_s": max(a["nlp_s"] for a in answers), "nlp_s": max(a["nlp_s"] for a in answers),
+            "reduction_s": max(a.get("reduction_s", 0.0) for a in answers), "local_sum_s": sum(compute),
+            "coordinator_s": 0.0, "qp_s": 0.0, "communication_s": comm, "comm_s": comm, "round_wall_s": round_s,
+            "bytes_down": sum(nbytes(r) for r in requests), "bytes_up": sum(nbytes(a) for a in answers),
+            "n_active": sum(a["n_active"] for a in answers),
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
-            "newton": float("nan"), "qp_status": "not run"}
+            "newton": float("nan"), "step_fraction": min(a.get("step_fraction", 1.0) for a in answers),
+            "reduced_dim": sum(int(a.get("reduced_dim", 0)) for a in answers), "qp_rows": float("nan"),
+            "qp_status": "not run"}
 
 
 def stop(row: dict, options: ALADINOptions) -> bool:
@@ -109,11 +153,15 @@ def stop(row: dict, options: ALADINOptions) -> bool:
             and (options.eps_power is None or row["power_mismatch"] <= options.eps_power))
 
 
-def coupled_qp(answers: list[dict], A: list, state: Iterate, options: ALADINOptions) -> tuple:
-    """ALADIN step 3, eq. (p3-qp), in the form ``options.qp``: the steps ``dx_i``, ``lambda_QP`` and the reduced
-    QP's diagnostics (empty for "kkt"); the slack penalty of row r is ``mu * w_r**2``. Raises `RuntimeError` when
-    the QP cannot be solved."""
+def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions) -> tuple:
+    """ALADIN step 3, eq. (p3-qp), in the form ``options.qp``: the steps ``dx_i`` (for "reduced" the reduced
+    steps ``dv_i``: the regions expand their own), ``lambda_QP`` and diagnostics; the slack penalty of row r is ``mu * w_r**2``. Raises
+    `RuntimeError` when the QP cannot be solved."""
+    A = problem.A
     mu_rows = state.mu * state.weight**2
+    if options.qp == "reduced":
+        ax = sum(a @ x for a, x in zip(A, state.xs))
+        return qp.condensed_qp(answers, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg)
     if options.qp == "kkt":
         kkt, rhs, sizes = qp.create_coupled_qp(answers, A, state.xs, state.lam, mu_rows)
         dxs, lam_qp = qp.split_qp_solution(qp.solve_qp(kkt, rhs), sizes)
@@ -123,13 +171,39 @@ def coupled_qp(answers: list[dict], A: list, state: Iterate, options: ALADINOpti
 
 def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions,
                      row: dict) -> None:
-    """ALADIN steps 3-4 (eqs. (p3-qp), (p3-update)): the coupled QP, then ``z = x + alpha dx``,
-    ``lambda = lambda_QP`` and the penalty growth, in ``state``; the QP's diagnostics go into ``row``."""
-    dxs, lam_qp, diag = coupled_qp(answers, problem.A, state, options)
-    if diag:
-        row["lambda_min"], row["newton"] = diag["lambda_min"], diag["newton"]
-    state.zs, state.lam = qp.compute_al_step(state.xs, dxs, lam_qp, options.alpha)
+    """ALADIN steps 3-4 (eqs. (p3-qp), (p3-update)): the coupled QP, then ``z = x + alpha dx`` (comparison forms;
+    "reduced": each region on its next request), ``lambda = lambda_QP`` and the penalty growth, in ``state``; the
+    QP's diagnostics go into ``row``."""
+    dxs, lam_qp, diag = coupled_qp(answers, problem, state, options)
+    row["lambda_min"] = diag.get("lambda_min", float("nan"))
+    row["newton"] = diag.get("newton", float("nan"))
+    row["qp_rows"] = diag.get("qp_rows", float("nan"))
+    if options.qp == "reduced":
+        state.zs, state.lam = dxs, lam_qp.copy()
+    else:
+        state.zs, state.lam = qp.compute_al_step(state.xs, dxs, lam_qp, options.alpha)
     state.rho, state.mu = qp.update_penalties(state.rho, state.mu, options)
+
+
+def one_round(it: int, problem: ConsensusProblem, agents, state: Iterate, options: ALADINOptions) -> tuple:
+    """One ALADIN iteration: local steps, log row, stopping test and (unless it stops) the coordinator's step.
+    Returns the row, the requests, the answers and whether the run stops here."""
+    t_it = time.perf_counter()
+    answers, requests, round_s = parallel_step(agents, state, problem.rows, options.qp)
+    state.xs = local_solutions(answers, problem, state)
+    row = log_row(it, problem, agents, answers, requests, round_s, state)
+    done = stop(row, options)
+    if not done:
+        t_qp = time.perf_counter()
+        try:
+            coordinator_step(answers, problem, state, options, row)
+            row["qp_status"] = "solved"
+        except RuntimeError as err:
+            row["qp_status"] = f"qp_failed: {err}"
+        row["coordinator_s"] = row["qp_s"] = time.perf_counter() - t_qp
+    row["round_wall_s"] = round_s + row["coordinator_s"]
+    row["iter_s"] = time.perf_counter() - t_it
+    return row, requests, answers, done
 
 
 def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = None,
@@ -144,24 +218,13 @@ def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = No
     rows, messages, status = [], pd.DataFrame(), "max_iter"
     t_run = time.perf_counter()
     for it in range(1, options.max_iter + 1):
-        t_it = time.perf_counter()
-        answers, requests, round_s = parallel_step(agents, state.lam, state.zs, state.rho, problem.rows, options.qp)
-        state.xs = [a["x"] for a in answers]
-        row = log_row(it, problem, agents, answers, requests, round_s, state)
-        done = stop(row, options)
-        if it == 1 or done or it == options.max_iter:
-            messages = message_table(requests, answers, problem.names, REQUEST_FIELDS, REPLY_FIELDS)
-        if not done:
-            t_qp = time.perf_counter()
-            try:
-                coordinator_step(answers, problem, state, options, row)
-                row["qp_status"] = "solved"
-            except RuntimeError as err:
-                status = row["qp_status"] = f"qp_failed: {err}"
-            row["qp_s"] = time.perf_counter() - t_qp
-        row["iter_s"] = time.perf_counter() - t_it
+        row, requests, answers, done = one_round(it, problem, agents, state, options)
         rows.append(row)
-        if status.startswith("qp_failed"):
+        if it == 1 or done or it == options.max_iter or row["qp_status"].startswith("qp_failed"):
+            messages = message_table(requests, answers, problem.names, REQUEST_FIELDS[options.qp],
+                                     REPLY_FIELDS[options.qp])
+        if row["qp_status"].startswith("qp_failed"):
+            status = row["qp_status"]
             break  # no callback: the iteration did not end normally
         if callback:
             callback(it, row)
@@ -170,9 +233,11 @@ def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = No
             break
     total_s = time.perf_counter() - t_run
     log = pd.DataFrame(rows).set_index("iteration")
+    # "reduced": the coordinator knew only the coupled variables; the regions hand in their solutions at the end
+    xs = agents.call("solution", [() for _ in problem.names]) if options.qp == "reduced" else state.xs
     return ALADINResult(
         algorithm="aladin", mode=agents.mode, converged=status == "converged", iterations=len(rows),
         objective=float(log.objective.iloc[-1]), reference=problem.reference, log=log, messages=messages,
-        xs=state.xs, regions=list(problem.names), workers=list(agents.workers), setup_s=0.0,
+        xs=xs, regions=list(problem.names), workers=list(agents.workers), setup_s=0.0,
         total_s=total_s, options=options.to_dict() | problem.info, status=status,
     )

@@ -8,6 +8,7 @@ weights and local solvers); the AC-OPF's meaning of them is in `forlab.p3_aladin
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 
@@ -38,11 +39,15 @@ class ALADINOptions:
             cost of the units at mid output, per MWh), which makes gradients in p.u. of order one (forlab choice).
         init: start of the regions: "flat" (angles 0, magnitudes 1 p.u., units mid-range) or "pf" (the base-case
             power flow of the net, as a state estimate each operator has of its own grid). Default "flat".
-        qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's choice): exact
-            local Hessians, QP in the null space of the local equality constraints with the coupled reduced
-            Hessian regularised as a whole (eigenvalue floor ``reg``), variable bounds and linearised inequality
-            constraints kept, solved by Clarabel. "kkt": ALADIN-alpha's QP, local Hessians regularised by each
-            region, active constraints as equalities, one sparse KKT solve. The chapter compares the two.
+        qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's
+            choice): every region reduces its QP to the null space of its active constraints where its data lives
+            (reduced Hessian regularised by the region, eigenvalue floor ``reg``) and sends only the reduced
+            quantities; the coordinator solves the Schur complement in the space of the consensus rows (sparse LU)
+            and every region expands its own step, truncated at its linearised inactive limits. "coupled" (the
+            earlier default, for comparison): exact local Hessians and Jacobians sent whole, one dense QP in the
+            null space of the equality constraints with the coupled reduced Hessian regularised as a whole and
+            every variable bound and linearised inequality kept, solved by Clarabel. "kkt": ALADIN-alpha's QP,
+            local Hessians regularised by each region, active constraints as equalities, one sparse KKT solve.
         consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
             (`consensus_weights`): "admittance" weighs a row by the tie admittance behind it relative to the
             network's median branch, so that mu prices the power a residual hides; "none": ALADIN-alpha's scalar
@@ -55,7 +60,10 @@ class ALADINOptions:
             a point whose angle residual of 1e-4 rad hides MW of power (case30+case69+case33bw: target after 38
             iterations unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median
             branch, the scaled form is slower (target after 13 iterations unscaled, not within 30 scaled).
-        timeout_s: longest wait for one region's answer before the run fails (s). Default 600.
+        timeout_s: longest wait for one region's answer to one request before the run fails with a
+            `forlab.p3_aladin.execution.RegionFailed` naming the region (s); in-process it is also Ipopt's
+            ``max_wall_time`` of the local NLPs. Default 120 (forlab choice: a local NLP of a 1354-bus region takes
+            seconds, so two minutes means a hung or lost worker, not a slow one).
         ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`.
     """
 
@@ -76,15 +84,32 @@ class ALADINOptions:
     qp: str = "reduced"
     consensus_weight: str = "auto"
     sigma: str = "auto"
-    timeout_s: float = 600.0
+    timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "alpha", "timeout_s"))
+        check_positive(self, ("rho_update", "mu_update"), low=1.0, strict=False)
+        check_positive(self, ("active_margin",), low=0.0, strict=False)
+        check_count(self, "max_iter")
+        if self.eps_power is not None:
+            check_positive(self, ("eps_power",))
+        if self.alpha > 1.0:
+            raise ValueError(f"alpha must be in (0, 1], not {self.alpha!r}")
+        if self.cost_scale is not None:
+            check_positive(self, ("cost_scale",))
+        check_choice(self, "qp", ("reduced", "coupled", "kkt"))
+        check_choice(self, "init", ("flat", "pf"))
+        check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
+        check_choice(self, "sigma", ("auto", "admittance", "none"))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def local_settings(self) -> dict:
         """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""
-        return {"active_margin": self.active_margin, "reg": self.reg, "ipopt": self.ipopt}
+        return {"active_margin": self.active_margin, "reg": self.reg, "alpha": self.alpha,
+                "ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
 
 
 @dataclass
@@ -106,7 +131,7 @@ class ADMMOptions:
         ratio, tau: parameters of the residual balancing. Defaults 10 and 2.
         init: "flat" or "pf" start, as for ALADIN. Default "flat".
         cost_scale: as `ALADINOptions.cost_scale`. Default None (automatic).
-        timeout_s: longest wait for one region's answer (s). Default 600.
+        timeout_s: longest wait for one region's answer (s), as for ALADIN. Default 120.
         ipopt: Ipopt options of the local NLPs.
     """
 
@@ -119,12 +144,48 @@ class ADMMOptions:
     tau: float = 2.0
     init: str = "flat"
     cost_scale: float | None = None
-    timeout_s: float = 600.0
+    timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_positive(self, ("rho", "eps", "eps_dual", "timeout_s"))
+        check_positive(self, ("ratio", "tau"), low=1.0, strict=False)
+        check_count(self, "max_iter")
+        if self.cost_scale is not None:
+            check_positive(self, ("cost_scale",))
+        check_choice(self, "init", ("flat", "pf"))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def local_settings(self) -> dict:
         """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""
-        return {"ipopt": self.ipopt}
+        return {"ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
+
+
+# ---------------------------------------------------------------------------------------------------- checks
+def check_positive(options, names: tuple[str, ...], low: float = 0.0, strict: bool = True) -> None:
+    """``ValueError`` naming the option unless each of ``names`` is a finite number above ``low`` (at least ``low``
+    when not ``strict``); NaN and infinity are rejected (a NaN penalty would end a run "converged" after one
+    round)."""
+    for name in names:
+        val = getattr(options, name)
+        ok = isinstance(val, (int, float)) and not isinstance(val, bool) and math.isfinite(val) \
+            and (val > low if strict else val >= low)
+        if not ok:
+            rel = ">" if strict else ">="
+            raise ValueError(f"{type(options).__name__}.{name} must be a finite number {rel} {low:g}, not {val!r}")
+
+
+def check_count(options, name: str) -> None:
+    """``ValueError`` unless the option ``name`` is an integer >= 1."""
+    val = getattr(options, name)
+    if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+        raise ValueError(f"{type(options).__name__}.{name} must be an integer >= 1, not {val!r}")
+
+
+def check_choice(options, name: str, allowed: tuple[str, ...]) -> None:
+    """``ValueError`` unless the option ``name`` is one of ``allowed``."""
+    val = getattr(options, name)
+    if val not in allowed:
+        raise ValueError(f"{type(options).__name__}.{name} must be one of {allowed}, not {val!r}")

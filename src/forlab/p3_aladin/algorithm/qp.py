@@ -4,27 +4,40 @@ and the penalty updates.
 Given the local solutions ``x_i``, gradients ``g_i``, Hessians ``H_i`` and constraint Jacobians ``C_i`` of all
 regions, the coupled QP is
 
-    min_{dx, s}  sum_i 1/2 dx_i' H_i dx_i + g_i' dx_i + lambda' s + mu/2 ||s||^2
+    min_{dx, s}  sum_i 1/2 dx_i' H_i dx_i + g_i' dx_i + lambda' s + 1/2 s' D s
     s.t.         sum_i A_i (x_i + dx_i) = s      | lambda_QP
                  C_i dx_i = 0                    | nu_i
 
-Two ways to pose and solve it (option ``qp`` of `forlab.p3_aladin.algorithm.options.ALADINOptions`):
+with ``D = diag(mu_r)`` (one slack penalty per consensus row). Three ways to pose and solve it (option ``qp`` of
+`forlab.p3_aladin.algorithm.options.ALADINOptions`):
 
+* ``"reduced"`` (forlab's default): reduced where the data lives. ``C_i`` = the region's equality constraints
+  (and fixed variables); every region computes the null-space basis ``Z_i`` itself and sends only its exact reduced
+  Hessian ``Hr_i = Z_i' H_i Z_i``, reduced gradient ``Z_i' g_i``, coupling block ``B_i = A_i Z_i`` and, in reduced
+  coordinates, the linearised limits (bounds and inequality constraints) that lie within a band of the local
+  solution (`forlab.p3_aladin.algorithm.reduction`). With ``dx_i = Z_i dv_i`` and the slack eliminated, the QP in
+  ``dv`` has the Hessian ``M = Hr + B' D B``, which is regularised *as a whole* when it is not positive definite
+  (the coupled problem is convex near a solution even where single regions are not: the two ends of a tie line
+  curve in opposite directions), and is solved with the near limits as a least-distance problem by non-negative
+  least squares (Clarabel as the fallback), then refined by the exact Newton step on the face of the active ones
+  (`newton_on_face`): `condensed_qp`. ``lambda_QP = lambda + D (A x + B dv)``;
+  each region gets its ``dv_i`` back and takes its step ``z_i = x_i + Z_i dv_i`` itself, capped at its far limits.
+  Why not a pure Schur complement in the consensus rows, with the active constraints held as equalities and every
+  region's Hessian regularised on its own (ALADIN-alpha's ``condenseLocally.m``)? Tried while building this: it
+  cycles between active sets on case9+case33bw, as the "kkt" form below does; the limits must stay inequalities.
+  The coordinator's work grows with the free directions and the near limits, not with the network.
+* ``"coupled"`` (forlab's earlier default, kept for comparison): ``H_i`` exact and ``C_i`` (equalities only) sent
+  whole; the coordinator computes every ``Z_i`` by a dense QR, forms the dense coupled reduced Hessian
+  ``M = Z' H Z + (A Z)' D (A Z)``, regularises it as a whole and solves a dense QP with every variable bound and
+  linearised inequality by Clarabel: `reduced_qp_step`.
 * ``"kkt"`` (ALADIN-alpha): ``H_i`` regularised by each region, ``C_i`` = equality constraints, active inequalities
-  and active bounds. Eliminating the slack (``s = (lambda_QP - lambda) / mu``) leaves one sparse symmetric KKT system
+  and active bounds sent whole; one sparse KKT system
 
       [ H   A'      C' ] [dx       ]   [ -g                   ]
-      [ A  -I/mu    0  ] [lambda_QP] = [ -A x - lambda / mu   ]
+      [ A  -D^-1    0  ] [lambda_QP] = [ -A x - D^-1 lambda   ]
       [ C   0       0  ] [nu       ]   [ 0                    ]
 
   solved by a sparse LU factorisation (`scipy.sparse.linalg.splu`): `create_coupled_qp`, `solve_qp`.
-* ``"reduced"`` (forlab's default): ``H_i`` exact, ``C_i`` = equality constraints only. Every step is written as
-  ``dx_i = Z_i dv_i`` with ``Z_i`` a basis of the null space of ``C_i``; the slack is eliminated, so the QP in
-  ``dv`` has the Hessian ``M = Z' H Z + mu (A Z)' (A Z)``, which is regularised *as a whole* (the coupled problem is
-  convex near a solution even where single regions are not: the two ends of a tie line curve in opposite
-  directions), and keeps the variable bounds and the linearised inequality constraints of every region:
-  ``lb - x <= Z dv <= ub - x``, ``lbg - g <= J Z dv <= ubg - g``. It is solved by Clarabel, and
-  ``lambda_QP = lambda + mu * sum_i A_i (x_i + dx_i)``: `reduced_qp_step`.
 
 The step is the full ALADIN step ``z = x + dx``, ``lambda = lambda_QP``; rho and mu then grow geometrically up to
 their caps.
@@ -37,15 +50,142 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from forlab.p3_aladin.algorithm.reduction import regularize, unpack_symmetric
+
 
 def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
-    """Positive-definite version of a symmetric matrix: eigenvalues flipped to their absolute value and raised to at
-    least ``reg`` (ALADIN-alpha's ``regularizeH``; Nocedal & Wright, section 3.4)."""
-    if h.shape[0] == 0:
-        return h
-    w, v = np.linalg.eigh(0.5 * (h + h.T))
-    w = np.maximum(np.abs(w), reg)
-    return (v * w) @ v.T
+    """Positive-definite version of a symmetric matrix (`forlab.p3_aladin.algorithm.reduction.regularize`)."""
+    return regularize(h, reg)[0]
+
+
+# ---------------------------------------------------------------------------------------------------- "reduced"
+def reduced_blocks(replies: list[dict], rows: list[np.ndarray], n_cons: int) -> tuple:
+    """The coupling ``B = [A_1 Z_1, ..., A_N Z_N]`` (sparse, n_cons x d), the block-diagonal exact reduced Hessian
+    (dense d x d, from the packed triangles), the reduced gradient and the near limits ``G dv <= h`` (sparse, both sides as rows; the room is
+    clipped at 0: the local solution satisfies its limits up to the local solver's tolerance) from the regions'
+    messages; plus the offsets of every region's block."""
+    dims = [len(rep["grad_r"]) for rep in replies]
+    offs = np.cumsum([0, *dims])
+    ii, jj, vv, g_blocks, h = [], [], [], [], []
+    for rep, r, o in zip(replies, rows, offs):
+        b = np.asarray(rep["AZ"])
+        rr, cc = np.nonzero(b)
+        ii.append(np.asarray(r)[rr])
+        jj.append(o + cc)
+        vv.append(b[rr, cc])
+        g, lo, up = np.asarray(rep["G_r"]), rep["lo_r"], rep["up_r"]
+        keep = np.abs(g).sum(axis=1) > 1e-12  # a limit the equalities hold fixed anyway (a fixed variable)
+        iu, il = np.flatnonzero(keep & np.isfinite(up)), np.flatnonzero(keep & np.isfinite(lo))
+        g_blocks.append(sp.csr_matrix(np.vstack([g[iu], -g[il]])))
+        h += [np.maximum(up[iu], 0.0), np.maximum(-lo[il], 0.0)]
+    B = sp.csr_matrix((np.concatenate(vv), (np.concatenate(ii), np.concatenate(jj))), shape=(n_cons, offs[-1]))
+    H = sla.block_diag(*[unpack_symmetric(rep["hess_r"], n) for rep, n in zip(replies, dims)]) if offs[-1] \
+        else np.zeros((0, 0))
+    G = sp.block_diag(g_blocks, format="csr") if g_blocks else sp.csr_matrix((0, offs[-1]))
+    g = np.concatenate([rep["grad_r"] for rep in replies])
+    return B, H, g, G, np.concatenate(h), offs
+
+
+def clarabel_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndarray) -> tuple[np.ndarray, str]:
+    """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` by Clarabel (``m`` positive definite); the step and the
+    solver's status. Raises `RuntimeError` unless the step is solved, or finite and feasible (Clarabel stops short
+    of its tolerances, "AlmostSolved" / "InsufficientProgress", when the step is already tiny near convergence).
+
+    Solved in the variables ``u = L' dv`` (``m = L L'``, a dense Cholesky factor of the small reduced Hessian):
+    the objective becomes ``1/2 |u|^2 + (L^-1 q)' u``, so Clarabel's KKT matrix has an identity block and its
+    factorisation works on the limits only."""
+    import clarabel
+
+    factor = sla.cholesky(m, lower=True)
+    gt = sla.solve_triangular(factor, np.asarray(G.todense()).T, lower=True).T if G.shape[0] else np.zeros((0, len(q)))
+    qt = sla.solve_triangular(factor, q, lower=True)
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    solver = clarabel.DefaultSolver(sp.identity(len(q), format="csc"), qt, sp.csc_matrix(gt), h,
+                                    [clarabel.NonnegativeConeT(G.shape[0])], settings)
+    sol = solver.solve()
+    status, u = str(sol.status), np.asarray(sol.x)
+    dv = sla.solve_triangular(factor.T, u, lower=False) if u.shape == q.shape else u
+    usable = dv.shape == q.shape and np.all(np.isfinite(dv)) and np.all(G @ dv <= h + 1e-6)
+    if status != "Solved" and not usable:
+        raise RuntimeError(f"coupled QP ({m.shape[0]} variables, {G.shape[0]} inequalities): {status}")
+    return dv, status
+
+
+def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndarray,
+                      max_passes: int = 30) -> np.ndarray | None:
+    """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` (``m`` positive definite) as a least-distance problem solved
+    by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: LDP via NNLS);
+    None when the limits are found infeasible or the passes run out.
+
+    With ``m = L L'`` and ``u = L' dv + L^-1 q`` the problem is ``min |u|`` s.t. ``E u >= f`` with
+    ``E = -G L^-T``, ``f = -h - G L^-T L^-1 q``; NNLS of ``[E'; f'] y ~ e_last`` gives ``u = -r[:-1] / r[-1]``
+    from its residual r. Limits enter by constraint generation: first those at their bound, then, pass by pass, the
+    ones the step would violate; the QP of a subset whose step keeps every limit is the QP's. An exact active-set
+    method, far faster than an interior point when few of the limits bind (``tests/test_aladin.py`` compares the
+    two steps)."""
+    factor = sla.cholesky(m, lower=True)
+    qt = sla.solve_triangular(factor, q, lower=True)
+    work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
+    dv = sla.solve_triangular(factor.T, -qt, lower=False)
+    for _ in range(max_passes):
+        viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
+        if not len(viol):
+            return dv
+        work = np.union1d(work, viol)
+        dv = _ldp(factor, qt, G[work].toarray(), h[work])
+        if dv is None:
+            return None
+    return None
+
+
+def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np.ndarray | None:
+    """One least-distance solve of `least_distance_qp` on the limits ``g dv <= h`` (dense rows)."""
+    from scipy.optimize import nnls
+
+    gt = sla.solve_triangular(factor, g.T, lower=True).T
+    mat = np.vstack([-gt.T, (-h - gt @ qt)[None, :]])
+    target = np.zeros(mat.shape[0])
+    target[-1] = 1.0
+    try:
+        y, _norm = nnls(mat, target, maxiter=50 * max(mat.shape[1], 1))
+    except RuntimeError:  # too many iterations
+        return None
+    r = mat @ y - target
+    if abs(r[-1]) < 1e-12:  # |r| = 0: the limits are incompatible
+        return None
+    return sla.solve_triangular(factor.T, -r[:-1] / r[-1] - qt, lower=False)
+
+
+def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
+                 mu: float | np.ndarray, reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
+    """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
+    (one per region, sent back to it), ``lambda_QP`` and diagnostics.
+
+    Implements eq. (p3-qp) in the reduced space (METHODS.md 'ALADIN with local reduction'): with the slack
+    eliminated the QP in ``dv`` has the Hessian ``M = Hr + B' D B`` (``Hr`` block-diagonal, ``B`` the coupling
+    blocks), which is regularised as a whole only when it is not positive definite (eigenvalue floor ``reg``), and
+    keeps the near limits the regions sent (`least_distance_qp`, `clarabel_qp` as fallback, `newton_on_face`). ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``.
+    """
+    B, hr, g, G, h, offs = reduced_blocks(replies, rows, n_cons)
+    d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
+    bd = B.toarray()  # n_cons x d: the consensus rows by the free directions, small and dense
+    m_exact = hr + bd.T @ (d[:, None] * bd)
+    m_exact = 0.5 * (m_exact + m_exact.T)
+    q = g + B.T @ (lam + d * ax)
+    lmin = float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(q) else float("inf")
+    m = m_exact if lmin >= reg else regularize(m_exact, reg)[0]
+    if G.shape[0]:
+        dv, status = least_distance_qp(m, q, G, h), "Solved"
+        if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
+            dv, status = clarabel_qp(m, q, G, h)  # the interior point as a fallback, with its status
+        dv, newton = newton_on_face(m_exact, q, G.toarray(), h, dv, reg)
+    else:  # no limit near: the unconstrained step, one Cholesky solve
+        dv, status, newton = sla.cho_solve(sla.cho_factor(m), -q), "Solved", float("nan")
+    lam_qp = lam + d * (ax + B @ dv)
+    dvs = [dv[offs[k]:offs[k + 1]] for k in range(len(replies))]
+    return dvs, lam_qp, {"lambda_min": lmin, "reduced_dim": len(q), "qp_status": status, "newton": newton,
+                         "qp_rows": int(G.shape[0])}
 
 
 # ---------------------------------------------------------------------------------------------------- "kkt"
@@ -96,7 +236,7 @@ def split_qp_solution(sol: np.ndarray, sizes: dict) -> tuple[list[np.ndarray], n
     return dxs, lam
 
 
-# ---------------------------------------------------------------------------------------------------- "reduced"
+# ---------------------------------------------------------------------------------------------------- "coupled"
 def null_space_basis(c: sp.spmatrix) -> np.ndarray:
     """Orthonormal basis of the null space of a (sparse) Jacobian, by a rank-revealing QR of its transpose."""
     n = c.shape[1]
@@ -123,15 +263,13 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
                     bounds: list[tuple[np.ndarray, np.ndarray]], reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 in the null space of the equality constraints, keeping bounds and linearised inequalities.
 
-    Implements eq. (p3-qp) in its "reduced" form (METHODS.md 'ALADIN with local reduction').
+    Implements eq. (p3-qp) in its "coupled" form (METHODS.md 'ALADIN with local reduction').
 
     bounds: per region (lower, upper) bounds of the local variables (rad / p.u., +-inf where unbounded).
     reg: eigenvalue floor of the regularised coupled reduced Hessian (`regularize_hessian`).
     Returns the steps ``dx_i``, ``lambda_QP`` and diagnostics (smallest eigenvalue of ``M`` before regularisation,
     reduced dimension, solver status); raises `RuntimeError` when the QP solver fails.
     """
-    import clarabel
-
     zs = [null_space_basis(s["jac"]) for s in sens]
     m, az = reduced_hessian(sens, A, mu, zs)
     ax = sum(a @ x for a, x in zip(A, xs))
@@ -155,18 +293,7 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
     q = np.concatenate([z.T @ s["grad"] for z, s in zip(zs, sens)]) + az.T @ (lam + mu * ax)
     G = np.vstack(rows) if rows else np.zeros((0, m.shape[0]))
     h = np.concatenate(rhs) if rhs else np.zeros(0)
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    solver = clarabel.DefaultSolver(sp.csc_matrix(np.triu(m)), q, sp.csc_matrix(G), h,
-                                    [clarabel.NonnegativeConeT(G.shape[0])], settings)
-    sol = solver.solve()
-    status = str(sol.status)
-    dv = np.asarray(sol.x)
-    # Clarabel stops short of its tolerances ("InsufficientProgress", "AlmostSolved") when the step is already
-    # tiny, i.e. near convergence; such a step is used when it is finite and feasible
-    usable = dv.shape == (m.shape[0],) and np.all(np.isfinite(dv)) and np.all(G @ dv <= h + 1e-6)
-    if status != "Solved" and not usable:
-        raise RuntimeError(f"coupled QP (reduced, {m.shape[0]} variables, {G.shape[0]} inequalities): {status}")
+    dv, status = clarabel_qp(m, q, sp.csr_matrix(G), h)
     dv, newton = newton_on_face(m_exact, q, G, h, dv, reg)
     dxs, off = [], 0
     for z in zs:
@@ -178,40 +305,59 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
 
 
 def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray, reg: float,
-                   tol: float = 1e-9) -> tuple[np.ndarray, float]:
+                   tol: float = 1e-9, max_add: int = 8) -> tuple[np.ndarray, float]:
     """Refine the convex QP's step by the exact Newton step on the face of the inequalities it found active.
 
     The regularised Hessian makes the QP convex and its step safe, but it also changes the curvature along
     directions that the active inequalities block anyway, which would slow the convergence near a solution to a
     linear rate. On the face ``G_W dv = h_W`` of the active rows, the exact reduced Hessian ``m`` is used when it is
-    positive definite there (eigenvalues >= ``reg``); the Newton step is then taken as far towards it as the other
-    inequalities allow. Returns the step and the fraction of the Newton step taken (0 when not applicable).
+    positive definite there (eigenvalues >= ``reg``). When another inequality blocks the way to that Newton step
+    (a limit the interior-point solution left a hair short of its bound), it joins the face and the Newton step is
+    recomputed, up to ``max_add`` times, as long as the face's multipliers stay non-negative (a primal active-set
+    step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns the step
+    and the fraction of the Newton step taken (0 when not applicable).
     """
     active = G @ dv >= h - 1e-7 * np.maximum(1.0, np.abs(h))
-    W, hw = G[active], h[active]
+    first = None
+    for _ in range(max_add + 1):
+        new = face_newton(m, q, G[active], h[active], reg)
+        if new is None:
+            break
+        d = new - dv
+        gd, slack = G @ d, h - G @ dv
+        grow = (gd > tol) & ~active
+        ratios = np.maximum(slack[grow], 0.0) / gd[grow]
+        alpha = min(1.0, float(ratios.min())) if len(ratios) else 1.0
+        first = first or (dv + alpha * d, alpha)
+        if alpha >= 1.0:
+            return new, 1.0
+        active[np.flatnonzero(grow)[np.argmin(ratios)]] = True
+    return first if first is not None else (dv, 0.0)
+
+
+def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg: float) -> np.ndarray | None:
+    """The minimiser of ``1/2 dv' m dv + q' dv`` on the face ``W dv = hw`` (independent rows of ``W`` by a
+    rank-revealing QR), or None when ``m`` is not positive definite on the face, the system is singular or a
+    multiplier of the face is negative (the face is not the QP's)."""
     if W.shape[0]:
         q_, r, perm = sla.qr(W.T, pivoting=True)
         d = np.abs(np.diag(r))
         rank = int(np.sum(d > 1e-10 * max(d.max(), 1.0)))
         basis = q_[:, rank:]
-        W, hw = W[np.sort(perm[:rank])], hw[np.sort(perm[:rank])]
+        keep = np.sort(perm[:rank])
+        W, hw = W[keep], hw[keep]
     else:
-        basis = np.eye(len(dv))
+        basis = np.eye(len(q))
     if basis.shape[1] and np.linalg.eigvalsh(basis.T @ m @ basis)[0] < reg:
-        return dv, 0.0
+        return None
     k = W.shape[0]
-    kkt = np.block([[m, W.T], [W, np.zeros((k, k))]])
     try:
-        sol = np.linalg.solve(kkt, np.concatenate([-q, hw]))
+        sol = np.linalg.solve(np.block([[m, W.T], [W, np.zeros((k, k))]]), np.concatenate([-q, hw]))
     except np.linalg.LinAlgError:
-        return dv, 0.0
-    d = sol[: len(dv)] - dv
-    # the largest fraction of the way from dv to the Newton step that keeps G dv <= h
-    gd = G @ d
-    slack = h - G @ dv
-    grow = gd > tol
-    alpha = min(1.0, float(np.min(np.maximum(slack[grow], 0.0) / gd[grow]))) if np.any(grow) else 1.0
-    return dv + alpha * d, alpha
+        return None
+    if k and sol[len(q):].min() < -1e-8 * max(1.0, np.abs(sol[len(q):]).max()):
+        return None
+    return sol[: len(q)]
 
 
 # ---------------------------------------------------------------------------------------------------- step 4

@@ -114,6 +114,8 @@ class Partition:
             series admittance |y_ft| (p.u.) of the ties that bring the copy into its region: a residual r on the
             row leaves about ``tie_admittance * r`` p.u. of power unaccounted (see `Partition.power_mismatch`).
         method: how the core sets were chosen ("zone" or "spectral").
+        fingerprint: `net_fingerprint` of the net the partition was made from ("" when made from a model alone):
+            a solve checks it, so that a net edited behind an existing partition is not solved with stale data.
     """
 
     model: NetworkModel
@@ -123,6 +125,14 @@ class Partition:
     consensus: pd.DataFrame
     method: str = ""
     info: dict = field(default_factory=dict)
+    fingerprint: str = ""
+
+    def check_net(self, net) -> None:
+        """``ValueError`` when ``net`` is not the net this partition was made from (its data changed since)."""
+        if self.fingerprint and net_fingerprint(net) != self.fingerprint:
+            raise ValueError(f"the net {getattr(net, 'name', '')!r} changed after it was partitioned (its element "
+                             f"tables differ from the partition's fingerprint): make a new partition with "
+                             f"partition(net, ...) after editing the net")
 
     @property
     def n_regions(self) -> int:
@@ -334,6 +344,8 @@ def _sub_model(model: NetworkModel, buses: np.ndarray, n_core: int, branches: np
     charts = {k: model.charts[int(u)] for k, u in enumerate(units) if int(u) in model.charts}
     ref_mask = np.isin(model.ref, buses[:n_core])
     rate = np.where(owned.any(axis=1), model.rate[branches], np.inf)
+    # an angle-difference limit is one constraint per branch: the region of the from bus imposes it
+    from_core = is_core[local[model.f[branches]]]
     return dataclasses.replace(
         model, net_name=f"{model.net_name}:{name}", bus_pd=core_pd, bus_lookup=lookup,
         f=local[model.f[branches]], t=local[model.t[branches]], yff=model.yff[branches], yft=model.yft[branches],
@@ -343,6 +355,8 @@ def _sub_model(model: NetworkModel, buses: np.ndarray, n_core: int, branches: np
         pd=np.where(is_core, model.pd[buses], 0.0), qd=np.where(is_core, model.qd[buses], 0.0),
         vmin=model.vmin[buses], vmax=model.vmax[buses], ref=local[model.ref[ref_mask]],
         va_ref=model.va_ref[ref_mask], units=ut, charts=charts,
+        angle_min=np.where(from_core, model.angle_min[branches], -np.inf),
+        angle_max=np.where(from_core, model.angle_max[branches], np.inf),
     )
 
 
@@ -460,12 +474,34 @@ def partition(net, method: str = "spectral", n_regions: int = 3, zone_column: st
     tie_limits: who limits a cut branch, "ends" (default) or "owner" (see `from_areas`).
     model: the net's `NetworkModel` when already built (else built here with the net's own limits).
     """
+    if method not in ("zone", "spectral"):
+        raise ValueError(f"method must be 'zone' or 'spectral', not {method!r}")
     model = build_network(net) if model is None else model
     if method == "zone":
         area, names = zone_areas(net, model, zone_column)
         area = merge_stiff_ties(model, area, merge_admittance)
-        return from_areas(model, area, names, method="zone", tie_limits=tie_limits)
-    if method == "spectral":
+        part = from_areas(model, area, names, method="zone", tie_limits=tie_limits)
+    else:
         area = merge_stiff_ties(model, spectral_areas(model, int(n_regions), imbalance), merge_admittance)
-        return from_areas(model, area, method="spectral", tie_limits=tie_limits)
-    raise ValueError(f"method must be 'zone' or 'spectral', not {method!r}")
+        part = from_areas(model, area, method="spectral", tie_limits=tie_limits)
+    return dataclasses.replace(part, fingerprint=net_fingerprint(net))
+
+
+def net_fingerprint(net) -> str:
+    """A hash of a pandapower net's element tables (every DataFrame but results, geodata and internal ones):
+    changes when any bus, branch, load, unit, cost or limit of the net changes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for key in sorted(k for k in net if isinstance(net[k], pd.DataFrame)):
+        if key.startswith(("res_", "_")) or "geodata" in key:
+            continue
+        df = net[key]
+        h.update(f"{key}:{list(df.columns)}:{df.shape}".encode())
+        if len(df):
+            # object columns may hold lists or dicts (unhashable): those are hashed by their text
+            plain = df.copy()
+            for col in plain.columns[plain.dtypes == object]:
+                plain[col] = plain[col].map(repr)
+            h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
+    return h.hexdigest()[:16]

@@ -7,18 +7,23 @@ its units) and never sees another region's grid. It answers two kinds of request
 
       min  f_i(x_i) + lambda' A_i x_i + rho/2 ||x_i - z_i||^2_Sigma   s.t. local AC constraints and bounds
 
-  warm-started from the previous solution, then return the local solution, the gradient of ``f_i``, the Hessian of
-  the local Lagrangian and constraint Jacobians, in one of two forms (`Region.sensitivities`):
-  "kkt" (ALADIN-alpha: eigenvalue-regularised dense Hessian, Jacobian of the active constraints and bounds) or
-  "reduced" (forlab's default: exact sparse Hessian, Jacobian of the equality constraints, and the linearised
-  inequality constraints with their distances to their limits, which the coordinator keeps in its QP);
+  warm-started from the previous solution (and centred on ``z_i``, which with the default QP form the region
+  expands itself from the coordinator's multipliers), then reduce or report its sensitivities for the
+  coordinator's QP form (`Region.sensitivities`): "reduced" (forlab's default: the null space of the equality
+  constraints, reduced Hessian, reduced gradient, coupling block and the limits near their bounds in reduced
+  coordinates, computed here; `forlab.p3_aladin.algorithm.reduction`), "coupled" (the earlier default, for comparison: exact sparse Hessian,
+  Jacobian of the equality constraints, and the linearised inequality constraints with their distances to their
+  limits) or "kkt" (ALADIN-alpha: eigenvalue-regularised dense Hessian, Jacobian of the active constraints and
+  bounds);
 * `Region.admm_step`: the same NLP with a per-copy multiplier and a proximal term on the coupled variables only
   (ADMM's local step), returning only the coupled variables and the cost.
 
 ``f_i`` is the region's unit cost (currency per hour) times ``cost_scale`` (dimensionless), so that gradients with
 respect to p.u. powers are of order one and the coordinator's QP is well conditioned; costs are reported unscaled.
 The local constraints are those of `forlab.opf.network.NetworkModel`: nodal balance at the core buses, apparent-power
-limits of the limited branches the region owns, PQ charts of its flexibility-providing units; bounds on the voltage
+limits of the limited branches the region owns, angle-difference limits of the angle-limited branches whose from
+bus is one of its core buses (`NetworkModel.angle_limited`; a tie branch is limited by one region only), PQ charts
+of its flexibility-providing units; bounds on the voltage
 magnitudes of its core buses, unit powers, and the global slack angle when the region holds the slack. Copy buses are
 bounded by their owner only (`Region.bounds` hands their limits to the coordinator's QP).
 
@@ -34,6 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
+from forlab.p3_aladin.algorithm.reduction import LocalReduction
+from forlab.p3_aladin.algorithm.reduction import independent_rows as matched_rows
 from forlab.p3_aladin.opf_regions.partition import RegionData
 
 # Ipopt statuses that count as a solved local NLP (the log's ``nlp_ok``)
@@ -77,10 +84,11 @@ class Region:
             squared p.u. for branch limits).
         reg: smallest eigenvalue of the regularised Hessian (scaled cost per p.u.^2).
         ipopt: Ipopt options overriding `LOCAL_IPOPT`.
+        alpha: step length of ``z = x + alpha dx`` (QP form "reduced", where the region takes the step itself).
     """
 
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
-                 ipopt: dict | None = None):
+                 ipopt: dict | None = None, alpha: float = 1.0):
         t0 = time.perf_counter()
         self.data = data
         self.name = data.name
@@ -89,6 +97,8 @@ class Region:
         self.reg = float(reg)
         self._build(ipopt)
         self.x = flat_start(data)
+        self.z = self.x.copy()
+        self.reduction = LocalReduction(data.A[data.rows], alpha)
         self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
@@ -115,6 +125,11 @@ class Region:
             g.append(s2)
             lbg.append(np.full(len(lim2), -np.inf))
             ubg.append(lim2)
+        ang = np.flatnonzero(m.angle_limited)
+        if len(ang):
+            g.append(m.angle_differences(va))
+            lbg.append(m.angle_min[ang])
+            ubg.append(m.angle_max[ang])
         cg, clb, cub = m.chart_constraints(pg, qg)
         if cg.numel():
             g.append(cg)
@@ -197,57 +212,93 @@ class Region:
 
     def sensitivities(self, qp: str = "reduced") -> dict:
         """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp`` (the data eq. (p3-qp)
-        needs from this region; METHODS.md 'P3' step (2)).
+        needs from this region; METHODS.md 'P3' step (2) and 'ALADIN with local reduction').
 
-        Always: ``grad`` (gradient of the scaled cost), ``cost`` (unscaled, per hour), ``n_active`` (active
-        inequalities and bounds, margin ``active_margin``).
+        Always: ``grad`` or ``grad_r``, ``cost`` (unscaled, per hour), ``n_active`` (active inequalities and bounds,
+        margin ``active_margin``), ``reduction_s`` (s).
+        "reduced": `reduce` (``hess_r``, ``grad_r``, ``AZ``, the near limits ``G_r``, ``lo_r``, ``up_r`` and
+        diagnostics); nothing else leaves the region.
+        "coupled": ``hess``, the exact Hessian of the Lagrangian (sparse); ``jac``, the Jacobian of the equality
+        constraints and of the fixed variables (independent rows); ``jac_ineq``, ``ineq_lo``, ``ineq_up``, the
+        Jacobian of the inequality constraints and the room to their lower and upper limits.
         "kkt" (ALADIN-alpha): ``hess``, the Hessian of the Lagrangian with the multipliers of inactive constraints
         set to zero, eigenvalue-regularised (`regularize_hessian`, dense); ``jac``, the Jacobian of the equality
         constraints, the active inequalities and the active bounds (independent rows).
-        "reduced": ``hess``, the exact Hessian of the Lagrangian (sparse); ``jac``, the Jacobian of the equality
-        constraints and of the fixed variables (independent rows); ``jac_ineq``, ``ineq_lo``, ``ineq_up``, the
-        Jacobian of the inequality constraints and the room to their lower and upper limits (``lbg - g``,
-        ``ubg - g``), so that the QP keeps the linearised limits.
         """
         t0 = time.perf_counter()
         g_val = np.asarray(self._sens(self.x, self.lam_g)[3]).ravel()
         act_g, act_x = self.active_set(g_val)
         eq = self.lbg == self.ubg
         n_active = int(len(act_g) - np.sum(eq) + len(act_x))
-        if qp == "kkt":
+        if qp == "reduced":
+            out = self.reduce(g_val)
+        elif qp == "kkt":
             kappa = np.zeros(self.n_g)
             kappa[act_g] = self.lam_g[act_g]
             grad, hess, jac, _g, f = self._sens(self.x, kappa)
-            jac = _to_scipy(jac)
-            bounds = _rows_of_identity(act_x, self.n_x)
-            out = {"hess": regularize_hessian(np.asarray(ca.densify(hess)), self.reg),
-                   "jac": independent_rows(sp.vstack([jac[act_g], bounds]).tocsr())}
-        elif qp == "reduced":
+            c = sp.vstack([_to_scipy(jac)[act_g], _rows_of_identity(act_x, self.n_x)]).tocsr()
+            out = {"hess": regularize_hessian(np.asarray(ca.densify(hess)), self.reg), "jac": independent_rows(c),
+                   "grad": np.asarray(grad).ravel(), "cost": float(f) / self.cost_scale}
+        elif qp == "coupled":
             grad, hess, jac, _g, f = self._sens(self.x, self.lam_g)
             jac = _to_scipy(jac)
             fixed = _rows_of_identity(np.flatnonzero(self.lbx == self.ubx), self.n_x)
             ineq = np.flatnonzero(~eq)
             out = {"hess": _to_scipy(hess), "jac": independent_rows(sp.vstack([jac[eq], fixed]).tocsr()),
                    "jac_ineq": jac[ineq], "ineq_lo": self.lbg[ineq] - g_val[ineq],
-                   "ineq_up": self.ubg[ineq] - g_val[ineq]}
+                   "ineq_up": self.ubg[ineq] - g_val[ineq], "grad": np.asarray(grad).ravel(),
+                   "cost": float(f) / self.cost_scale}
         else:
-            raise ValueError(f"qp must be 'reduced' or 'kkt', not {qp!r}")
-        out.update(grad=np.asarray(grad).ravel(), cost=float(f) / self.cost_scale, n_active=n_active,
-                   sens_s=time.perf_counter() - t0)
+            raise ValueError(f"qp must be 'reduced', 'coupled' or 'kkt', not {qp!r}")
+        out.update(n_active=n_active, reduction_s=time.perf_counter() - t0)
         return out
 
-    def aladin_step(self, lam: np.ndarray, z: np.ndarray, rho: float, qp: str = "reduced") -> dict:
+    def reduce(self, g_val: np.ndarray) -> dict:
+        """The region's reduced message (`forlab.p3_aladin.algorithm.reduction.LocalReduction.reduce`) at its local
+        solution: null space of its equality constraints and fixed variables, exact Hessian of its Lagrangian, and
+        its linearised limits (branch, angle and chart constraints; variable bounds, copies bounded by their
+        owners' voltage limits as in `bounds`), of which only those near their bounds leave the region."""
+        grad, hess, jac, _g, f = self._sens(self.x, self.lam_g)
+        jac = _to_scipy(jac)
+        eq = self.lbg == self.ubg
+        fixed = _rows_of_identity(np.flatnonzero(self.lbx == self.ubx), self.n_x)
+        ineq = np.flatnonzero(~eq)
+        lb, ub = self.bounds()
+        bounded = np.flatnonzero((np.isfinite(lb) | np.isfinite(ub)) & (lb < ub))
+        limits = (sp.vstack([jac[ineq], _rows_of_identity(bounded, self.n_x)]).tocsr(),
+                  np.concatenate([self.lbg[ineq] - g_val[ineq], lb[bounded] - self.x[bounded]]),
+                  np.concatenate([self.ubg[ineq] - g_val[ineq], ub[bounded] - self.x[bounded]]))
+        out = self.reduction.reduce(self.x, np.asarray(grad).ravel(), _to_scipy(hess),
+                                    sp.vstack([jac[eq], fixed]).tocsr(), limits)
+        out.update(cost=float(f) / self.cost_scale)
+        return out
+
+    def aladin_step(self, lam: np.ndarray, z: np.ndarray | None, rho: float, qp: str = "reduced") -> dict:
         """ALADIN steps 1 and 2 for this region: eq. (p3-local-nlp) and the sensitivities of eq. (p3-qp).
 
         lam: multipliers of the consensus rows this region appears in (``data.rows``, scaled cost per rad or p.u.);
-        z: the region's primal iterate (local layout); rho: penalty; qp: the coordinator's QP form (see
-        `sensitivities`). Returns the local solution ``x``, the sensitivities, the Ipopt status and timings (s).
+        z: the region's primal iterate (comparison forms) or, for ``qp="reduced"``, its reduced step ``dv`` from
+        the coordinator (None in the first round), from which it takes its iterate ``z = x + alpha t Z dv`` itself
+        (`LocalReduction.expand`); rho: penalty; qp: the coordinator's QP form (see `sensitivities`).
+        Returns the sensitivities, the Ipopt status and timings (s), and the local solution ``x`` (comparison forms)
+        or its coupled variables ``x_c``, ``step`` = max|x - z| and ``step_fraction`` t ("reduced").
         """
         t0 = time.perf_counter()
-        lin = self.data.A[self.data.rows].T @ np.asarray(lam, float)
-        out = self.solve_local_nlp(lin, np.asarray(z, float), self.sigma, float(rho))
+        lam = np.asarray(lam, float)
+        fraction = 1.0
+        if qp == "reduced":
+            if z is not None and self.reduction.kept is not None:
+                self.z, fraction = self.reduction.expand(z)
+        else:
+            self.z = np.asarray(z, float).copy()
+        lin = self.data.A[self.data.rows].T @ lam
+        out = self.solve_local_nlp(lin, self.z, self.sigma, float(rho))
         out.update(self.sensitivities(qp))
-        out["x"] = self.x.copy()
+        if qp == "reduced":
+            out.update(x_c=self.x[self.data.coupled].copy(), step=float(np.max(np.abs(self.x - self.z), initial=0.0)),
+                       step_fraction=fraction)
+        else:
+            out["x"] = self.x.copy()
         out["compute_s"] = time.perf_counter() - t0
         return out
 
@@ -273,6 +324,8 @@ class Region:
     def set_start(self, x: np.ndarray) -> None:
         """Replace the warm start (local layout) and forget the multipliers."""
         self.x = np.asarray(x, float).copy()
+        self.z = self.x.copy()
+        self.reduction.reset()
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
 
@@ -303,8 +356,10 @@ def _rows_of_identity(idx: np.ndarray, n: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(idx)), (np.arange(len(idx)), idx)), shape=(len(idx), n))
 
 
-def independent_rows(c: sp.csr_matrix, tol: float = 1e-9) -> sp.csr_matrix:
-    """The rows of ``c`` that are linearly independent (rank-revealing QR of ``c'``), in their original order.
+def independent_rows(c: sp.csr_matrix) -> sp.csr_matrix:
+    """The rows of ``c`` that are linearly independent, in their original order: those a weighted matching of rows
+    to columns serves, when the matched block has a sparse LU (`forlab.p3_aladin.algorithm.reduction.
+    independent_rows`); else those a dense rank-revealing QR keeps (the fallback for numerically dependent rows).
 
     A region's active constraints can be dependent although the global problem satisfies LICQ (a region without
     units whose voltage limits are active, say); a dependent row with zero right-hand side adds nothing to the
@@ -312,13 +367,15 @@ def independent_rows(c: sp.csr_matrix, tol: float = 1e-9) -> sp.csr_matrix:
     """
     if c.shape[0] <= 1:
         return c
+    rows, _basic, lu = matched_rows(c)
+    if lu is not None or not len(rows):
+        return c[np.sort(rows)]
     import scipy.linalg as sla
 
+    # the fallback for numerically dependent rows: the pivots of a rank-revealing QR of c'
     _q, r, perm = sla.qr(c.toarray().T, mode="economic", pivoting=True)
     d = np.abs(np.diag(r))
-    rank = int(np.sum(d > tol * max(d.max(), 1.0))) if len(d) else 0
-    if rank == c.shape[0]:
-        return c
+    rank = int(np.sum(d > 1e-9 * max(d.max(), 1.0))) if len(d) else 0
     return c[np.sort(perm[:rank])]
 
 

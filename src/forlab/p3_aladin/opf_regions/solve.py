@@ -23,7 +23,10 @@ def acopf_problem(net, partition: Partition | None, options, *, reference: float
                   method: str = "spectral", n_regions: int = 3) -> ACOPFProblem:
     """The consensus problem of ``net``'s AC-OPF over ``partition`` (default: ``method``/``n_regions`` partition
     of the net), with the cost scale of ``options`` (automatic when None: `auto_cost_scale`) and the reference
-    optimum (computed with `forlab.opf.solve` when None; used for reporting only, never for initialisation)."""
+    optimum (computed with `forlab.opf.solve` when None; used for reporting only, never for initialisation).
+    Raises `ValueError` when ``net`` was edited after ``partition`` was made from it (`Partition.check_net`)."""
+    if partition is not None:
+        partition.check_net(net)
     part = make_partition(net, method=method, n_regions=n_regions) if partition is None else partition
     scale = options.cost_scale if options.cost_scale is not None else auto_cost_scale(part)
     ref = reference_objective(net) if reference is None else float(reference)

@@ -229,7 +229,7 @@ def scaling_figure(t, per_sys):
         colour = colours[c % len(colours)]
         ax[0].plot(x, g.deviation_pct, "o", alpha=0.5, color=colour)
         ax[1].plot(x, g.time_ratio, "o", alpha=0.5, color=colour)
-        ax[2].plot(x, 1e3 * g.integrated_time_s, "s", alpha=0.5, mfc="none", color=colour)
+        ax[2].plot(x, 1e3 * g.integrated_solve_time_s, "s", alpha=0.5, mfc="none", color=colour)
         ax[2].plot(x, 1e3 * g.tso_time_s, "o", alpha=0.5, color=colour)
         handles.append(Line2D([], [], ls="", marker="o", color=colour, label=s_name))
     handles += [Line2D([], [], ls="", marker="s", mfc="none", color="grey", label="integrated AC-OPF (right)"),
@@ -239,7 +239,7 @@ def scaling_figure(t, per_sys):
     ax[1].axhline(1.0, color="grey", ls=":")
     ax[2].set_ylabel("solve time (ms)")
     ax[2].set_yscale("log")
-    log_ticks(ax[2].yaxis, nice_log_ticks(1e3 * np.r_[t.integrated_time_s, t.tso_time_s]))
+    log_ticks(ax[2].yaxis, nice_log_ticks(1e3 * np.r_[t.integrated_solve_time_s, t.tso_time_s]))
     for a in ax:
         a.set_xlabel("DS buses")
         a.set_xscale("log")

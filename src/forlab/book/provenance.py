@@ -1,0 +1,134 @@
+"""What a store was made with: interpreter, solvers (CasADi's Ipopt and its MUMPS), libraries and the lock.
+
+`store.save` writes :func:`environment` into every store's attributes, so a result can be regenerated with the exact
+versions it was made with: ``requirements.lock`` (made by ``python3 scripts/dev.py lock``) pins every package, and
+``lock_sha256`` / ``lock_mismatches`` say which lock it was and whether the installed packages were that lock.
+
+Ipopt and MUMPS are compiled into CasADi's wheel and have no Python version attribute: :func:`solver_versions` asks
+Ipopt itself, which writes "This is Ipopt version X, running with linear solver MUMPS Y." into its output file
+(``output_file`` at ``file_print_level`` 5) on a one-variable problem stopped at iteration 0 (about 10 ms, once per
+process); nothing reaches the terminal or a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import platform
+import re
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+LOCK_NAME = "requirements.lock"
+LIBRARIES = (
+    "numpy", "scipy", "pandas", "pandapower", "casadi", "cvxpy", "clarabel", "pyomo", "pyomo-ripopt", "highspy",
+    "xarray", "h5netcdf", "h5py", "dask", "distributed", "papermill", "matplotlib",
+)  # fmt: skip
+_BANNER = re.compile(r"Ipopt version (?P<ipopt>\S+?),? running with linear solver (?P<linear>\S+)(?: (?P<lv>\d+(?:\.\d+)*))?")
+
+
+def lock_path() -> Path:
+    """``requirements.lock`` at the root of the source tree forlab is imported from (an editable install)."""
+    return Path(__file__).resolve().parents[3] / LOCK_NAME
+
+
+def lock_sha256(path: Path | None = None) -> str:
+    """sha256 of the lock file; ``absent`` when forlab does not run from a checkout that has one."""
+    path = lock_path() if path is None else path
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def locked_versions(text: str) -> dict[str, str]:
+    """PEP 503 name -> pinned version of every ``name==version`` line of a lock."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text, flags=re.MULTILINE)
+    return {_normalise(name): version for name, version in pins}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@functools.cache
+def lock_mismatches(path: Path | None = None) -> tuple[str, ...]:
+    """``"name installed, locked"`` for every locked package whose installed version differs (empty: the venv is
+    the lock; also empty without a lock file, whose absence ``lock_sha256`` records). Read once per process:
+    about 0.2 s for the ~160 locked packages."""
+    path = lock_path() if path is None else path
+    try:
+        pins = locked_versions(path.read_text())
+    except OSError:
+        return ()
+    found = []
+    for name, version in sorted(pins.items()):
+        try:
+            installed = f"{metadata.version(name)} installed"
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != f"{version} installed":
+            found.append(f"{name} {installed}, {version} locked")
+    return tuple(found)
+
+
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    """Installed versions of the libraries results depend on (those not installed are left out)."""
+    versions = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+@functools.cache
+def solver_versions() -> dict[str, str]:
+    """``{"ipopt": ..., "linear_solver": "MUMPS", "mumps": ...}`` as CasADi's Ipopt reports them; ``unknown``
+    for what it could not tell (no CasADi, no Ipopt plugin)."""
+    found = {"ipopt": "unknown", "linear_solver": "unknown", "mumps": "unknown"}
+    try:
+        import casadi
+
+        x = casadi.MX.sym("x")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "ipopt.out"
+            options = {"print_level": 0, "sb": "yes", "output_file": str(out), "file_print_level": 5, "max_iter": 0}
+            casadi.nlpsol("version_probe", "ipopt", {"x": x, "f": x**2}, {"print_time": False, "ipopt": options})(x0=1)
+            match = _BANNER.search(out.read_text())
+    except Exception:  # noqa: BLE001 - a missing solver is recorded as unknown, never fails a save
+        return found
+    if match:
+        found["ipopt"], found["linear_solver"] = match["ipopt"], match["linear"]
+        if match["linear"].upper() == "MUMPS" and match["lv"]:
+            found["mumps"] = match["lv"]
+    return found
+
+
+def casadi_version() -> str:
+    """CasADi's own version (``casadi.CasadiMeta.version()``), ``unknown`` without CasADi."""
+    try:
+        import casadi
+
+        return casadi.CasadiMeta.version()
+    except ImportError:
+        return "unknown"
+
+
+def environment() -> dict[str, str]:
+    """The attributes `forlab.book.store.save` adds about the environment (all strings)."""
+    solvers = solver_versions()
+    return {
+        "python_version": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+        "casadi_version": casadi_version(),
+        "ipopt_version": solvers["ipopt"],
+        "ipopt_linear_solver": solvers["linear_solver"],
+        "mumps_version": solvers["mumps"],
+        "library_versions": json.dumps(library_versions(), sort_keys=True),
+        "lock_sha256": lock_sha256(),
+        "lock_mismatches": json.dumps(lock_mismatches()),
+    }

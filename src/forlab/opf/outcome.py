@@ -1,0 +1,237 @@
+"""One outcome record for every method and case, and the one timing rule (METHODS.md, "One yardstick").
+
+Every case of every method (P1 FOR offers, P2 ML surrogates, P3 ALADIN) ends in an `Outcome`:
+
+* the dispatch it proposes, judged by the T+D power flow of `forlab.opf.judge.judge`; its true cost and the signed
+  cost deviation ``deviation_pct`` (%) against the integrated AC-OPF optimum (> 0 costs more);
+* ``feasible`` (1/0 after the judge) and ``max_violation`` (p.u., `forlab.opf.judge.judge`'s ``max_violation_pu``);
+* ``status``: "ok", or every solve that failed with its solver's own words ("tso failed: Infeasible_Problem_Detected;
+  ..."); any failure makes the deviation NaN and the outcome infeasible: a failed case is never a number;
+* online time by one rule (`timed`, `parallel`, `sequential`): each solve runs N times from the same start and the
+  fastest counts, both its solver time (``solve_time_s``) and its wall time (``wall_time_s``); parts that run in
+  parallel (the DSOs, ALADIN's regions) count their slowest branch, sequential parts add up;
+* offline time (s), bytes exchanged and rounds of communication.
+
+The integrated baseline is timed by the same rule, by one function (`integrated_baseline`). The adapters that turn a
+method's own result into an `Outcome` live with the method (`forlab.p1_for.coordinate`, `forlab.p2_surrogate.tso`)
+or, for ALADIN, in the study that runs it (`forlab.studies.outcomes.aladin_outcome`): this module only holds
+the record, the rule and the judge's verdict in its terms.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forlab.book.timing import solver_seconds
+from forlab.opf.judge import deviation
+
+__all__ = ["NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status", "integrated_baseline",
+           "judged_outcome", "missing_outcome_columns", "outcome_variables", "parallel", "sequential", "timed"]
+
+NOT_IN_STORE = "not in this archived store"
+"""What a reader shows for an outcome column an old store does not carry."""
+
+OUTCOME: dict[str, tuple[str, str]] = {
+    "deviation_pct": ("signed cost deviation of the judged dispatch from the integrated optimum (NaN: failed)", "%"),
+    "feasible": ("dispatch feasible in the T+D power flow and every solve succeeded (1/0)", "1"),
+    "max_violation": ("largest limit violation in the T+D power flow (voltage, branch, unit; system base)", "p.u."),
+    "status": ("ok, or which solve failed and its solver status", "-"),
+    "solve_time_s": ("online solver time: fastest of N; parallel parts their slowest, sequential parts added", "s"),
+    "wall_time_s": ("online wall time: fastest of N; parallel parts their slowest, sequential parts added", "s"),
+    "offline_time_s": ("offline preparation time", "s"),
+    "bytes_exchanged": ("bytes exchanged between the parties, both directions, all rounds", "bytes"),
+    "rounds": ("rounds of communication", "1"),
+    "cost": ("true cost of the judged dispatch (T+D power flow)", "$/h"),
+    "integrated_cost": ("integrated AC-OPF optimum", "$/h"),
+    "integrated_solve_time_s": ("integrated AC-OPF solver time, fastest of N", "s"),
+    "integrated_wall_time_s": ("integrated AC-OPF wall time, fastest of N", "s"),
+}
+"""The outcome record's fields: name -> (long name, units). Every store that carries them uses these names."""
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the timing rule
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A solve timed by the rule: its first result, the smallest solver time and the smallest wall time (s) over the
+    repeats."""
+
+    result: Any
+    solve_time_s: float
+    wall_time_s: float
+
+
+def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float] = solver_seconds) -> Timed:
+    """Run ``solve()`` ``repeats`` times (at least once) from the same start; the first result, and the fastest
+    solver time (``seconds(result)``) and wall time seen. Noise on a shared machine only adds time, so the minimum is
+    the estimate."""
+    t0 = time.perf_counter()
+    first = solve()
+    wall = time.perf_counter() - t0
+    best = float(seconds(first))
+    for _ in range(max(int(repeats), 1) - 1):
+        t0 = time.perf_counter()
+        r = solve()
+        wall = min(wall, time.perf_counter() - t0)
+        best = min(best, float(seconds(r)))
+    return Timed(first, best, float(wall))
+
+
+def parallel(times) -> float:
+    """Parts that run at the same time (DSOs, ALADIN's regions) count their slowest branch (0 for none)."""
+    t = [float(x) for x in times]
+    return max(t) if t else 0.0
+
+
+def sequential(times) -> float:
+    """Parts that run one after the other add up."""
+    return float(sum(float(x) for x in times))
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the integrated baseline
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The integrated T+D AC-OPF over all TS and DS variables, timed by the rule: its result (an `OPFResult`), solver
+    and wall time (s, fastest of N) and the model's build time (s)."""
+
+    result: Any
+    solve_time_s: float
+    wall_time_s: float
+    build_time_s: float = float("nan")
+
+    @property
+    def success(self) -> bool:
+        return bool(self.result.success)
+
+    @property
+    def status(self) -> str:
+        return str(self.result.status)
+
+    @property
+    def objective(self) -> float:
+        return float(self.result.objective) if self.success else float("nan")
+
+
+def integrated_baseline(net=None, repeats: int = 3, *, solve: Callable[[], Any] | None = None,
+                        build_time_s: float = float("nan")) -> Baseline:
+    """The benchmark every method is compared with, timed by `timed`: the integrated AC-OPF of ``net`` (built here),
+    or ``solve()`` of a model built by the caller (e.g. one with scenario loads; pass its ``build_time_s``)."""
+    if solve is None:
+        from forlab.opf.acopf import ACOPF
+
+        t0 = time.perf_counter()
+        model = ACOPF(net)
+        build_time_s = time.perf_counter() - t0
+        solve = model.solve
+    t = timed(solve, repeats)
+    return Baseline(t.result, t.solve_time_s, t.wall_time_s, float(build_time_s))
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the record
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One case of one method (module docstring; units in `OUTCOME`)."""
+
+    deviation_pct: float
+    feasible: bool
+    max_violation: float
+    status: str
+    solve_time_s: float
+    wall_time_s: float
+    offline_time_s: float
+    bytes_exchanged: float
+    rounds: int
+    cost: float
+    integrated_cost: float
+    integrated_solve_time_s: float
+    integrated_wall_time_s: float
+
+    @property
+    def ok(self) -> bool:
+        """Every solve succeeded and the T+D power flow converged."""
+        return self.status == "ok"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def failed_status(parts: Mapping[str, tuple[bool, str]]) -> str:
+    """"ok" when every part succeeded, else "<part> failed: <its status>" for each failed part, joined by "; "."""
+    bad = [f"{name} failed: {status}" for name, (success, status) in parts.items() if not bool(success)]
+    return "; ".join(bad) if bad else "ok"
+
+
+def judged_outcome(verdict: dict | None, baseline: Baseline, parts: Mapping[str, tuple[bool, str]], *,
+                   solve_time_s: float, wall_time_s: float, offline_time_s: float = float("nan"),
+                   bytes_exchanged: float = float("nan"), rounds: int = 1) -> Outcome:
+    """The outcome of a method's judged dispatch: ``verdict`` from `forlab.opf.judge.judge` (None: no dispatch to
+    judge, because a solve failed before it), the integrated ``baseline``, and ``parts``: every solve of the method,
+    name -> (success, solver status). The integrated solve and the power flow join the parts; any failure makes the
+    deviation NaN and the outcome infeasible (the status names it); a failure of the method itself also leaves its
+    online times NaN (a failed case has no time). Times by the rule (`timed`, `parallel`, `sequential`) as the caller
+    computed them."""
+    every = {"integrated": (baseline.success, baseline.status), **parts}
+    if verdict is not None:
+        every["T+D power flow"] = (bool(verdict["converged"]), "did not converge")
+    elif failed_status(every) == "ok":  # nothing failed, yet there is no dispatch: say so
+        every["T+D power flow"] = (False, "no dispatch to judge")
+    status = failed_status(every)
+    method_ok = failed_status({k: v for k, v in every.items() if k != "integrated"}) == "ok"
+    cost = float(verdict["total_cost"]) if verdict is not None and verdict["converged"] else float("nan")
+    nan = float("nan")
+    return Outcome(
+        deviation_pct=deviation(cost, baseline.objective) if status == "ok" else nan,
+        feasible=bool(method_ok and verdict is not None and verdict["feasible"]),
+        max_violation=float(verdict.get("max_violation_pu", np.nan)) if verdict is not None else nan,
+        status=status, solve_time_s=float(solve_time_s) if method_ok else nan,
+        wall_time_s=float(wall_time_s) if method_ok else nan,
+        offline_time_s=float(offline_time_s), bytes_exchanged=float(bytes_exchanged), rounds=int(rounds),
+        cost=cost, integrated_cost=baseline.objective, integrated_solve_time_s=baseline.solve_time_s,
+        integrated_wall_time_s=baseline.wall_time_s)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# in stores and tables
+# ----------------------------------------------------------------------------------------------------------------------
+
+
+def outcome_variables(table: pd.DataFrame, dim: str, prefix: str = "") -> dict:
+    """The outcome columns of ``table`` (one row per case) as xarray variables over ``dim`` named ``prefix + name``,
+    each with its long name and units (`OUTCOME`); ``feasible`` as 0/1, ``status`` as text. Columns the table lacks
+    are left out."""
+    out = {}
+    for name, (long_name, units) in OUTCOME.items():
+        if name not in table:
+            continue
+        col = table[name]
+        if name == "status":
+            values = col.astype(str).to_numpy(str)
+        elif name in ("feasible", "rounds"):
+            values = pd.to_numeric(col, errors="coerce").fillna(0).astype(int).to_numpy()
+        else:
+            values = pd.to_numeric(col, errors="coerce").to_numpy(float)
+        out[prefix + name] = (dim, values, {"long_name": long_name, "units": units})
+    return out
+
+
+def missing_outcome_columns(table) -> list[str]:
+    """The `OUTCOME` fields ``table`` lacks (an archived store written before the record existed)."""
+    return [name for name in OUTCOME if name not in table]
+

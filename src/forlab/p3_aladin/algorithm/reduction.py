@@ -1,0 +1,208 @@
+"""Local reduction of ALADIN's coupled QP: what a local solver computes where its data lives (METHODS.md 'ALADIN
+with local reduction'; cf. the condensing of ALADIN-alpha, ``alexe15/ALADIN.m`` ``src/extensions/condenseLocally.m``
+and ``expandLocally.m``, and Engelmann et al. 2019).
+
+At its local solution ``x_i`` a local solver knows its gradient ``g_i``, the Hessian of its Lagrangian ``H_i``, the
+Jacobian ``C_i`` of its equality constraints (and fixed variables) and its limits (variable bounds, inequality
+constraints). Every step that keeps the linearised equalities is ``dx_i = Z_i dv_i`` with ``Z_i`` an orthonormal
+basis of the null space of ``C_i`` (`null_space`). The region sends (`LocalReduction.reduce`)
+
+* ``hess_r``: the exact reduced Hessian ``Z_i' H_i Z_i`` (its upper triangle, d_i (d_i + 1) / 2 numbers; the coordinator regularises the *coupled*
+  reduced Hessian, which is convex near a solution where a single region's need not be);
+* ``grad_r``: the reduced gradient ``Z_i' g_i`` (d_i);
+* ``AZ``: the coupling block ``A_i Z_i`` on the consensus rows the region appears in (r_i x d_i);
+* ``G_r``, ``lo_r``, ``up_r``: its linearised limits near their bounds, in reduced coordinates
+  (``lo_r <= G_r dv <= up_r``, k_i x d_i and 2 k_i numbers): those within ``band`` of a bound or within ``reach``
+  times what the last step moved them (all of them in the first round);
+
+and keeps ``Z_i`` and its far limits. ``d_i`` = local variables - independent equalities, the degrees of freedom
+left (for the AC-OPF about two per unit and per copy bus). Neither ``Z_i`` nor ``H_i``, ``C_i``, the network data
+or the far limits leave it: the coordinator sees the region's curvature and gradient in an unnamed basis of its free
+directions, how those directions move the coupled variables, and which combinations of them would soon hit a limit.
+The coordinator answers with the region's reduced step ``dv_i`` (`forlab.p3_aladin.algorithm.qp.condensed_qp`) and
+the region takes it itself (`LocalReduction.expand`): ``z_i = x_i + alpha t_i Z_i dv_i`` with ``t_i <= 1`` the largest
+fraction that keeps its far limits, so that together with the near limits in the QP the new iterate never leaves
+the linearised feasible set, as with the earlier coupled QP that kept every limit.
+
+Sparse linear algebra throughout: the basis comes from a weighted bipartite matching of the constraints to variables
+(the largest entries, as MC64 does), which also drops structurally dependent rows, and a sparse LU of the matched
+square block, ``Z = [-B^-1 N; I]`` (permuted), then orthonormalised (a thin QR of the n_i x d_i basis); a dense
+rank-revealing QR of the Jacobian is the fallback only when the matched block is numerically singular.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
+
+
+def regularize(h: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
+    """Positive-definite version of a symmetric matrix (eigenvalues flipped to their absolute value and raised to at
+    least ``reg``: ALADIN-alpha's ``regularizeH``; Nocedal & Wright, section 3.4) and its smallest eigenvalue before
+    (inf for an empty matrix)."""
+    if h.shape[0] == 0:
+        return h, float("inf")
+    w, v = np.linalg.eigh(0.5 * (h + h.T))
+    return (v * np.maximum(np.abs(w), reg)) @ v.T, float(w[0])
+
+
+def _matching(c: sp.csr_matrix) -> np.ndarray:
+    """Column matched to every row of ``c`` (-1 for rows that no full matching can serve: structurally dependent),
+    preferring large entries: minimum total weight ``1 + log(max|c|) - log|c_rc|`` over the non-zeros."""
+    w = c.copy().tocsr()
+    w.data = 1.0 + np.log(np.abs(w.data).max()) - np.log(np.abs(w.data))
+    try:
+        rows, cols = min_weight_full_bipartite_matching(w)
+        match = -np.ones(c.shape[0], int)
+        match[rows] = cols
+        return match
+    except ValueError:  # no full matching: drop the rows a maximum matching leaves out, then weigh the rest
+        structural = maximum_bipartite_matching(c.tocsr(), perm_type="column")
+        keep = np.flatnonzero(structural >= 0)
+        match = -np.ones(c.shape[0], int)
+        if len(keep):
+            match[keep] = _matching(c[keep])
+        return match
+
+
+def independent_rows(c: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, spla.SuperLU | None]:
+    """Rows of ``c`` kept, their matched (basic) columns and the sparse LU of ``c[rows][:, basic]``; None for the LU
+    when that block is singular (the caller falls back to a rank-revealing QR)."""
+    c = sp.csr_matrix(c)
+    c.eliminate_zeros()
+    nonzero = np.flatnonzero(np.diff(c.indptr) > 0)
+    match = -np.ones(c.shape[0], int)
+    if len(nonzero):
+        match[nonzero] = _matching(c[nonzero])
+    rows = np.flatnonzero(match >= 0)
+    basic = match[rows]
+    if not len(rows):
+        return rows, basic, None
+    try:
+        lu = spla.splu(c[rows][:, basic].tocsc())
+    except RuntimeError:  # "Factor is exactly singular": numerically dependent despite the matching
+        return rows, basic, None
+    return rows, basic, lu
+
+
+def _qr_null_space(c: sp.spmatrix) -> np.ndarray:
+    """Orthonormal null-space basis by a rank-revealing QR of the dense ``c'`` (fallback of `null_space`)."""
+    q, r, _perm = sla.qr(c.toarray().T, pivoting=True)
+    d = np.abs(np.diag(r))
+    rank = int(np.sum(d > 1e-10 * max(d.max(), 1.0))) if len(d) else 0
+    return q[:, rank:]
+
+
+def null_space(c: sp.spmatrix) -> tuple[np.ndarray, str]:
+    """Orthonormal basis ``Z`` (n x d) of the null space of a sparse Jacobian ``c`` (m x n) and how it was found:
+    "lu" (matching + sparse LU of the matched block, `independent_rows`) or "qr" (dense fallback)."""
+    n = c.shape[1]
+    if c.shape[0] == 0:
+        return np.eye(n), "lu"
+    c = sp.csr_matrix(c)
+    rows, basic, lu = independent_rows(c)
+    if lu is None and len(rows):
+        return _qr_null_space(c), "qr"
+    free = np.setdiff1d(np.arange(n), basic)
+    z = np.zeros((n, len(free)))
+    z[free, np.arange(len(free))] = 1.0
+    if len(rows) and len(free):
+        z[basic] = -lu.solve(c[rows][:, free].toarray())
+    # a nearly singular matched block gives a basis that does not annihilate c: use the robust QR then
+    scale = max(float(np.abs(c.data).max()), 1.0) if c.nnz else 1.0
+    if len(free) and np.abs(c @ z).max() > 1e-8 * scale * max(1.0, np.abs(z).max()):
+        return _qr_null_space(c), "qr"
+    # orthonormal columns: the eigenvalue floor of `regularize` then means the same in every basis
+    q, _r = np.linalg.qr(z)
+    return q, "lu"
+
+
+class LocalReduction:
+    """One local solver's side of the coupled step (module docstring): `reduce` at its local solution, `expand`
+    when the coordinator's reduced step arrives. What it keeps (``Z``, its far limits) never leaves it.
+
+    Parameters:
+        a_rows: the local solver's coupling matrix on its own consensus rows (``A_i[rows_i]``, sparse).
+        alpha: step length of ``z = x + alpha t dx`` (ALADIN's step 4).
+        band: which linearised limits go to the coordinator's QP (in reduced coordinates): those whose room at
+            ``x`` is at most ``band`` (in the limit's unit) or at most ``reach`` times what the region's last step
+            moved them (all of them in the first round, before any step); the others stay here and cap the step
+            (`largest_fraction`). A limit the QP does not see can only shorten a step, never be crossed.
+    """
+
+    def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 30.0):
+        self.a_rows = sp.csr_matrix(a_rows)
+        self.alpha, self.band, self.reach = float(alpha), float(band), float(reach)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the last reduction and step (a new start)."""
+        self.kept = None
+        self.last_dx = None
+
+    def reduce(self, x: np.ndarray, grad: np.ndarray, hess: sp.spmatrix, equalities: sp.spmatrix,
+               limits: tuple | None = None) -> dict:
+        """The message of one local solver at its local solution ``x`` (module docstring): ``hess_r`` (exact
+        ``Z' H Z``, its upper triangle row by row: `pack_symmetric`), ``grad_r``, ``AZ``, the near limits in reduced coordinates ``G_r``, ``lo_r``,
+        ``up_r`` (``lo_r <= G_r dv <= up_r``), and the diagnostics ``reduced_dim`` and ``null_space``.
+
+        equalities: Jacobian of the equality constraints (sparse). limits: the linearised limits
+        ``(G, lo, up)``, ``lo <= G dx <= up`` with the room to each limit at ``x`` (bounds are rows of the
+        identity), or None."""
+        z, how = null_space(equalities)
+        hr = z.T @ (sp.csr_matrix(hess) @ z)
+        out = {"hess_r": pack_symmetric(0.5 * (hr + hr.T)), "grad_r": z.T @ np.asarray(grad, float),
+               "AZ": self.a_rows @ z,
+               "reduced_dim": int(z.shape[1]), "null_space": how}
+        near, far = np.zeros(0, int), None
+        if limits is not None:
+            g, lo, up = sp.csr_matrix(limits[0]), np.asarray(limits[1], float), np.asarray(limits[2], float)
+            moved = np.abs(g @ self.last_dx) if self.last_dx is not None else np.full(len(lo), np.inf)
+            close = np.minimum(up, -lo) <= np.maximum(self.band, self.reach * moved)
+            near = np.flatnonzero(close & (np.isfinite(lo) | np.isfinite(up)))
+            rest = np.flatnonzero(~close)
+            far = (g[rest], lo[rest], up[rest])
+            out.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near])
+        else:
+            out.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0))
+        self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far}
+        return out
+
+    def expand(self, dv: np.ndarray) -> tuple[np.ndarray, float]:
+        """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's reduced step ``dv``, and
+        the fraction ``t`` of the step that keeps the far limits (1 when the whole step is inside them)."""
+        k = self.kept
+        dx = k["Z"] @ np.asarray(dv, float)
+        t = 1.0 if k["far"] is None else largest_fraction(dx, *k["far"])
+        self.last_dx = dx
+        return k["x"] + self.alpha * t * dx, t
+
+
+def pack_symmetric(m: np.ndarray) -> np.ndarray:
+    """The upper triangle of a symmetric matrix, row by row (what crosses the wire: half the numbers)."""
+    return m[np.triu_indices(m.shape[0])]
+
+
+def unpack_symmetric(v: np.ndarray, n: int) -> np.ndarray:
+    """The symmetric n x n matrix whose upper triangle `pack_symmetric` gave."""
+    m = np.zeros((n, n))
+    m[np.triu_indices(n)] = v
+    return m + np.triu(m, 1).T
+
+
+def largest_fraction(dx: np.ndarray, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray, tol: float = 1e-12) -> float:
+    """Largest ``t`` in [0, 1] with ``lo <= t G dx <= up`` (``lo <= 0 <= up`` up to the local solver's tolerance:
+    rows already past a limit count as at the limit)."""
+    gd = g @ dx
+    t = 1.0
+    hi, low = gd > tol, gd < -tol
+    if np.any(hi & np.isfinite(up)):
+        sel = hi & np.isfinite(up)
+        t = min(t, float(np.min(np.maximum(up[sel], 0.0) / gd[sel])))
+    if np.any(low & np.isfinite(lo)):
+        sel = low & np.isfinite(lo)
+        t = min(t, float(np.min(np.minimum(lo[sel], 0.0) / gd[sel])))
+    return max(t, 0.0)

@@ -1,0 +1,74 @@
+"""P3's adapter to the one outcome record (issue 15): an ALADIN (or ADMM) run judged like P1 and P2.
+
+`forlab.opf.outcome` holds the record and the timing rule; P1 and P2 fill it in their own packages
+(`forlab.p1_for.coordinate`, `forlab.p2_surrogate.tso`). ALADIN's result knows nothing of the T+D power flow, so
+the studies that run it (chapters 07 and 08) turn a run into an `Outcome` here, one way for both: the regions' last
+local solutions merged into one dispatch and judged by `forlab.opf.judge.judge`, the signed deviation of that judged
+dispatch against the integrated optimum, every solve's status, and the online time by the rule (per round the
+slowest region and the coordinator, plus the communication for the wall time; rounds add up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forlab.opf.judge import judge
+from forlab.opf.outcome import Outcome, judged_outcome, sequential
+
+__all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds"]
+
+
+def aladin_dispatch(part, xs: Sequence[np.ndarray]) -> pd.DataFrame:
+    """The set-points of ALADIN's local solutions as a dispatch for `forlab.opf.judge.judge`: every unit's
+    P (MW), Q (Mvar) and the voltage (p.u., degrees) of its bus, from each region's core values (`Partition.merge`)."""
+    va, vm, pg, qg = part.merge(list(xs))
+    m = part.model
+    u = m.units
+    bus = u["bus"].to_numpy(int)
+    return pd.DataFrame({"et": u["et"].to_numpy(), "element": u["element"].to_numpy(int),
+                         "p_mw": pg * m.base_mva, "q_mvar": qg * m.base_mva, "vm_pu": vm[bus],
+                         "va_degree": np.rad2deg(va[bus])})
+
+
+def aladin_seconds(log: pd.DataFrame) -> tuple[float, float]:
+    """Online (solver, wall) seconds of one ALADIN run by the one rule (`forlab.opf.outcome`): per round the regions
+    run in parallel, so the slowest region's local NLP and local reduction count (``local_s``, ``reduction_s``),
+    then the coordinator (``coordinator_s``) and, for the wall time, the communication (``communication_s``); the
+    rounds add up. A log written before those columns existed has ``local_s`` (NLP and reduction), ``qp_s`` and
+    ``comm_s`` for the same parts."""
+    local = log["local_s"] + log.get("reduction_s", 0.0)
+    coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
+    comm = log["communication_s"] if "communication_s" in log else log["comm_s"]
+    solve = sequential(local + coordinator)
+    return solve, solve + sequential(comm)
+
+
+def aladin_parts(res) -> dict[str, tuple[bool, str]]:
+    """Every solve of an ALADIN (or ADMM) run, as `forlab.opf.outcome.judged_outcome` parts: the run's own
+    termination, every round's local NLPs and coupled QP (a log without ``nlp_ok`` / ``qp_status`` has nothing to
+    say about them)."""
+    log = res.log
+    qp = log["qp_status"].astype(str) if "qp_status" in log else pd.Series([], dtype=str)
+    bad_qp = qp[qp.str.startswith("qp_failed")]
+    nlp_ok = bool(log["nlp_ok"].astype(bool).all()) if "nlp_ok" in log else True
+    return {getattr(res, "algorithm", "") or "aladin": (bool(res.converged), str(res.status or "not converged")),
+            "local NLPs": (nlp_ok, "a local NLP failed"),
+            "coordinator QP": (bad_qp.empty, bad_qp.iloc[0] if len(bad_qp) else "")}
+
+
+def aladin_outcome(net, part, runs: Sequence, baseline) -> tuple[Outcome, dict]:
+    """P3's outcome record and the judge's verdict: the first of ``runs`` (the same run repeated from the same
+    start; one run is N = 1) judged by the T+D power flow at its last local solutions (`aladin_dispatch`), its
+    solver and wall time by the rule (`aladin_seconds`, the fastest run), bytes of all messages, rounds =
+    iterations, no offline work; ``baseline`` the integrated AC-OPF (`forlab.opf.outcome.integrated_baseline`)."""
+    res = runs[0]
+    times = [aladin_seconds(r.log) for r in runs]
+    verdict = judge(net, aladin_dispatch(part, res.xs))
+    oc = judged_outcome(verdict, baseline, aladin_parts(res), solve_time_s=min(t[0] for t in times),
+                        wall_time_s=min(t[1] for t in times), offline_time_s=0.0,
+                        bytes_exchanged=float((res.log.bytes_up + res.log.bytes_down).sum()),
+                        rounds=int(res.iterations))
+    return oc, verdict

@@ -1,0 +1,70 @@
+"""Chapter 11: the hostile probes run in their own processes and are classified; the store and its readers."""
+
+import time
+
+import matplotlib
+import pytest
+
+from forlab.studies import ch11_reliability as ch11
+
+matplotlib.use("Agg")
+
+SRC = ch11.FORLAB_SRC + "/grid/cases.py"
+
+
+def test_classify_outcomes():
+    raised = {"kind": "raised", "type": "ValueError", "message": "unknown grid 'x'", "origin": SRC}
+    assert ch11.classify(raised, False) == ("handled", "ValueError: unknown grid 'x'")
+    assert ch11.classify({**raised, "type": "KeyError"}, False)[0] == "crash"  # a lookup error is a bug
+    assert ch11.classify({**raised, "origin": "/x/site-packages/casadi/casadi.py"}, False)[0] == "crash"
+    assert ch11.classify({**raised, "message": "line one\nline two"}, False)[0] == "crash"
+    assert ch11.classify(None, True) == ("hang", "no answer within the timeout")
+    assert ch11.classify(None, False, "Segmentation fault\n")[0] == "crash"
+    assert ch11.classify({"kind": "returned", "verdict": "data_lost", "detail": "gone"}, False) == ("data_lost", "gone")
+    assert ch11.classify({"kind": "returned", "verdict": "nonsense", "detail": ""}, False)[0] == "silent"
+
+
+def test_parameters_are_checked():
+    ok = {"probes": "quick", "timeout_s": 10.0, "jobs": 1}
+    ch11.validate(ok)
+    for bad, match in [({"probes": "some"}, "probes must be"), ({"probes": ["nope"]}, "unknown or empty"),
+                       ({"probes": []}, "unknown or empty"), ({"timeout_s": 0}, "timeout_s"),
+                       ({"timeout_s": float("inf")}, "timeout_s"), ({"jobs": 0}, "jobs"), ({"jobs": True}, "jobs")]:
+        with pytest.raises(ValueError, match=match):
+            ch11.validate(ok | bad)
+    assert {p.name for p in ch11.selected("quick")} < {p.name for p in ch11.selected("all")}
+    assert [p.name for p in ch11.selected(["offer_nan_coef"])] == ["offer_nan_coef"]
+    assert len({p.name for p in ch11.PROBES}) == len(ch11.PROBES)
+
+
+def test_a_hanging_probe_is_killed_with_its_children():
+    probe = ch11.Probe("sleeper", "test", "sleeps", "p = subprocess.Popen(['sleep', '300'])\ntime.sleep(300)")
+    t0 = time.perf_counter()
+    row = ch11.run_probe(probe, timeout_s=4)
+    assert row["outcome"] == "hang" and time.perf_counter() - t0 < 30
+
+
+def test_a_library_error_is_a_crash_and_an_accepted_input_is_silent():
+    crash = ch11.run_probe(ch11.Probe("c", "test", "", "{}['missing']"), timeout_s=60)
+    assert crash["outcome"] == "crash" and "KeyError" in crash["detail"]
+    silent = ch11.run_probe(ch11.Probe("s", "test", "", "x = 1"), timeout_s=60)
+    assert silent["outcome"] == "silent"
+
+
+def test_run_store_and_readers():
+    st = ch11.run({"probes": ["offer_degree_150", "dask_bad_address"], "timeout_s": 120.0, "jobs": 2},
+                  progress=False)
+    assert list(st.outcome.values) == ["handled", "handled"], st.detail.values
+    assert "from 1 to 6" in str(st.detail.sel(probe="offer_degree_150").values)
+    assert "/tmp/" not in "".join(map(str, st.detail.values))  # the scratch folder is not named on the page
+    assert int(st["count"].sel(result="handled")) == 2 and int(st["count"].sum()) == 2
+    assert all("units" in st[v].attrs for v in st.data_vars)
+    assert ch11.summary_text(st).startswith("2 probes ran: 2 handled, 0 crash")
+    assert ch11.counts_table(st).loc["all", "handled"] == 2
+    md = ch11.probes_markdown(st)
+    assert md.count("\n") == 3 and "`dask_bad_address`" in md
+    ch11.outcome_figure(st)
+
+
+def test_markdown_cells_are_escaped():
+    assert ch11._cell("a | b <scratch>\nc") == "a \\| b &lt;scratch&gt; c"

@@ -1,0 +1,122 @@
+"""The one yardstick (`forlab.opf.outcome`): the timing rule, the record every method fills, and what a failure does
+to it."""
+
+import copy
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forlab import opf
+from forlab.grid import cases
+from forlab.opf import outcome
+from forlab.opf.judge import dispatch_from_result, judge
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+class _Result:
+    def __init__(self, success=True, status="Solve_Succeeded", objective=100.0, solve_time_s=0.5):
+        self.success, self.status, self.objective, self.solve_time_s = success, status, objective, solve_time_s
+
+
+def test_timed_keeps_the_first_result_and_the_fastest_solver_and_wall_time():
+    times = iter([0.3, 0.1, 0.2])
+    calls = itertools.count()
+
+    def solve():
+        return _Result(solve_time_s=next(times), objective=float(next(calls)))
+
+    t = outcome.timed(solve, 3)
+    assert t.result.objective == 0.0 and t.solve_time_s == 0.1 and 0 < t.wall_time_s < 1.0
+    assert outcome.timed(lambda: _Result(), 0).solve_time_s == 0.5  # at least once
+
+
+def test_parallel_parts_count_their_slowest_branch_and_sequential_parts_add():
+    assert outcome.parallel([0.1, 0.4, 0.2]) == 0.4 and outcome.parallel([]) == 0.0
+    assert outcome.sequential([0.1, 0.4, 0.2]) == pytest.approx(0.7)
+
+
+def test_the_integrated_baseline_is_timed_by_the_same_rule():
+    net = cases.load("case9")
+    base = outcome.integrated_baseline(net, repeats=2)
+    assert base.success and base.objective == pytest.approx(5296.686, rel=1e-4)  # MATPOWER's case9 optimum
+    assert base.wall_time_s >= base.solve_time_s > 0 and base.build_time_s > 0
+    failed = outcome.Baseline(_Result(success=False, status="Infeasible_Problem_Detected"), 0.1, 0.2)
+    assert np.isnan(failed.objective) and failed.status == "Infeasible_Problem_Detected"
+
+
+VERDICT = {"converged": True, "total_cost": 101.0, "feasible": True, "max_violation_pu": 2e-5}
+
+
+def _judged(verdict=VERDICT, base_ok=True, parts=None):
+    base = outcome.Baseline(_Result(success=base_ok, status="ok" if base_ok else "Infeasible_Problem_Detected"),
+                            0.4, 0.5)
+    return outcome.judged_outcome(verdict, base, parts or {"tso": (True, "Solve_Succeeded")}, solve_time_s=0.2,
+                                  wall_time_s=0.3, offline_time_s=5.0, bytes_exchanged=1000, rounds=1)
+
+
+def test_a_judged_dispatch_gives_the_signed_deviation():
+    oc = _judged()
+    assert oc.ok and oc.status == "ok" and oc.deviation_pct == pytest.approx(1.0) and oc.feasible
+    assert (oc.solve_time_s, oc.wall_time_s, oc.offline_time_s, oc.bytes_exchanged) == (0.2, 0.3, 5.0, 1000.0)
+    assert oc.integrated_solve_time_s == 0.4 and oc.max_violation == 2e-5
+    cheaper = _judged({**VERDICT, "total_cost": 99.0, "feasible": False})
+    assert cheaper.deviation_pct == pytest.approx(-1.0) and not cheaper.feasible  # signed, and judged infeasible
+
+
+@pytest.mark.parametrize("case, status", [
+    ({"parts": {"tso": (False, "Infeasible_Problem_Detected")}, "verdict": None},
+     "tso failed: Infeasible_Problem_Detected"),
+    ({"parts": {"tso": (True, "ok"), "dso d1": (False, "Maximum_Iterations_Exceeded")}, "verdict": None},
+     "dso d1 failed: Maximum_Iterations_Exceeded"),
+    ({"verdict": {**VERDICT, "converged": False}}, "T+D power flow failed: did not converge"),
+    ({"verdict": None}, "T+D power flow failed: no dispatch to judge"),
+])
+def test_any_failure_is_a_failed_outcome_never_a_number(case, status):
+    oc = _judged(case.get("verdict", VERDICT), parts=case.get("parts"))
+    assert oc.status == status and not oc.ok
+    assert np.isnan(oc.deviation_pct) and not oc.feasible and np.isnan(oc.solve_time_s) and np.isnan(oc.wall_time_s)
+
+
+def test_a_failed_baseline_leaves_the_deviation_out_but_keeps_the_methods_own_verdict():
+    oc = _judged(base_ok=False)
+    assert oc.status == "integrated failed: Infeasible_Problem_Detected"
+    assert np.isnan(oc.deviation_pct) and np.isnan(oc.integrated_cost)
+    assert oc.feasible and oc.solve_time_s == 0.2  # the method's own dispatch and time are still measured
+
+
+def test_outcome_variables_carry_units():
+    rows = pd.DataFrame([_judged().as_dict(), _judged(None).as_dict()])
+    v = outcome.outcome_variables(rows, "case", "x_")
+    assert set(v) == {f"x_{k}" for k in outcome.OUTCOME}
+    assert all("units" in attrs for _, _, attrs in v.values())
+    assert v["x_deviation_pct"][2]["units"] == "%" and v["x_bytes_exchanged"][2]["units"] == "bytes"
+    assert v["x_feasible"][1].tolist() == [1, 0] and v["x_status"][1][1].startswith("T+D power flow failed")
+    assert outcome.missing_outcome_columns(rows.drop(columns=["wall_time_s"])) == ["wall_time_s"]
+    assert set(outcome.OUTCOME) == set(outcome.Outcome.__dataclass_fields__)
+
+
+def test_the_judge_reports_the_largest_violation_in_pu():
+    net = cases.load("case9")
+    res = opf.ACOPF(net).solve()
+    disp = dispatch_from_result(res)
+    ok = judge(net, disp)
+    assert ok["feasible"] and 0 <= ok["max_violation_pu"] < 1e-4
+    high = disp.copy()
+    high.loc[high.et == "gen", "vm_pu"] = 1.2  # every PV voltage 0.1 p.u. above the band
+    bad = judge(net, high)
+    assert not bad["feasible"] and bad["max_violation_pu"] >= bad["max_vm_violation_pu"] > 0.05
+
+
+def test_the_judge_holds_the_power_flow_to_angle_difference_limits():
+    net = cases.load("case9")
+    disp = dispatch_from_result(opf.ACOPF(net).solve())
+    free = judge(net, disp)
+    assert free["feasible"] and free["n_angle_violations"] == 0 and free["max_angle_violation_deg"] == 0.0
+    tight = copy.deepcopy(net)  # a 1-degree limit on every line: the unconstrained optimum's flows break it
+    tight.line["min_angle_degree"], tight.line["max_angle_degree"] = -1.0, 1.0
+    bad = judge(tight, disp)
+    assert not bad["feasible"] and bad["n_angle_violations"] > 0 and bad["max_angle_violation_deg"] > 0.5

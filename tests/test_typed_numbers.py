@@ -1,0 +1,162 @@
+"""No typed numbers (issue 15): a figure in a chapter's prose comes from a store or from the registry of published
+anchors (`forlab.book.anchors`), never from the keyboard.
+
+Two scans, each failing on a digit it cannot account for:
+- the Markdown cells of every notebook and the book's own pages;
+- the literal parts of the f-strings that build sentences in `forlab.studies` (the numbers they print must be
+  interpolated from a store or an anchor, not typed between the braces).
+
+What may stay: math, code, labels, citations and links; years; "chapter 05", "eq. 3", "issue #4", ordinals; numbered
+lists and step markers; grid names and sizes ("case118", "a 33-bus feeder": facts of the data); parameter
+documentation lines; and the few phrases in ALLOWED, each with the reason it is not a result.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from forlab.book import anchors
+from forlab.grid import multiregion
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PAGES = sorted((ROOT / "book").glob("*.md"))
+STUDIES = sorted((ROOT / "src" / "forlab" / "studies").rglob("*.py"))
+
+# What is not prose: math, code, MyST roles and labels, links, comments, fenced blocks and directives.
+_NOT_PROSE = [r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"^\s*(```|~~~).*?^\s*(```|~~~)", r"^:::.*?^:::", r"`[^`\n]*`",
+              r"\{[a-z:-]+\}`[^`]*`", r"\]\([^)]*\)", r"<!--.*?-->", r"^\(.*?\)=\s*$", r"https?://\S+"]
+# Digits that are not measurements.
+_NOT_FIGURES = [
+    r"\b(19|20)\d\d[ab]?\b",  # years, author-year citations
+    r"(?i)\b(chapters?|sections?|eqs?\.|equations?|issues?|tables?|figures?|steps?|stages?|parts?) #?\d+(\.\d+)?"
+    r"((, | and | to )\d+)*",
+    r"(?i)\b\d+(st|nd|rd|th)\b",  # ordinals
+    r"^\s*\d+\.\s", r"\(\d\)",  # numbered lists, step markers
+    r"\b\d+-bus\b",  # the size of a named grid is a fact of its data file
+    r"\bN\s*=\s*\d+",  # a named sweep point
+]
+# The rapidPF multi-region systems are named by their sizes and variants ("53-I", "418-3", "1654-5"): names, not
+# figures (only the registered names, so "5-7" or "0-17" stay caught).
+_SYSTEM_NAMES = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(multiregion.available(), key=len,
+                                                                                 reverse=True))) + r")(?![\w-])")
+# Parameter documentation ("- `name`: ... (0: in-process)", with its indented continuation lines) defines what a
+# value means; it reports no result.
+_PARAMETER_DOC = re.compile(r"^- `[a-z_]+`(, `[a-z_]+`)*\s*:.*(\n  .*)*", re.MULTILINE)
+_NUMBER = re.compile(r"(?<![\w.#{-])[-+]?\d[\d,.]*(?![\w}])")
+
+# Phrases that hold a digit but state a definition or a design choice, with why; nothing measured may go here.
+ALLOWED: dict[str, str] = {
+    "[0.95, 1.05]": "the book's voltage band (METHODS.md), a modelling choice",
+    "[0.90, 1.10]": "the widened voltage band of chapter 03's variant, a parameter",
+    "95 %": "the confidence level of the Clopper-Pearson bound, a choice",
+    "(0: lowest, 1: highest)": "definition of a share of the voltage range",
+    "0: its": "definition of a share of the voltage range",
+    "1: its highest": "definition of a share of the voltage range",
+    "(10, 35, 84 coefficients)": "the number of coefficients of a trivariate polynomial of degree 2, 3, 4 (arithmetic)",
+    "(84 coefficients)": "the number of coefficients of a trivariate polynomial of degree 6 (arithmetic)",
+    "80 % fit, 20 % test": "the price fit's split, a parameter default",
+    "101 %": "the judge's branch-loading tolerance (forlab.opf.judge.LOADING_TOL)",
+    "1e-4": "a tolerance",
+    "0.1 p.u. apart": "the P2 sampler's design (its parameter)",
+    "which is 1 for": "definition of the coverage ratio",
+    "below 1 if": "definition of the coverage ratio",
+    "-1: no dispatch": "definition of a code in a table",
+    "0 workers": "definition: no Dask",
+    "0 is plain Dask": "definition of a latency of zero",
+    "(0: never)": "definition of a parameter value",
+    "(0: all)": "definition of a parameter value",
+    "(0: in-process)": "definition of a parameter value",
+    "(0 runs in-process)": "definition of a parameter value",
+    "1e2, 1.1, 1e8": "ALADIN's default penalty schedule (forlab.p3_aladin.algorithm.options)",
+    "1e3, 2, 2e6": "ALADIN's default slack penalty schedule (forlab.p3_aladin.algorithm.options)",
+    "30, 1e-6": "ALADIN's default iteration limit and tolerance (forlab.p3_aladin.algorithm.options)",
+    "in 3 spectral areas": "a partition parameter",
+    "in 3 and case300 in 4 spectral areas": "partition parameters",
+    "in 4 areas": "a partition parameter (PowerModelsADA's published partition)",
+    "60, 80 and 100 %": "the load levels of the paper profile (its parameters)",
+    "60 to 100 %": "the load levels of the paper profiles (their parameters)",
+    "load 100 %, 4 FPUs per DS": "the base case of chapter 08 (its parameters)",
+    "(1 is the nominal case)": "definition of the load scale",
+    "first 12 hex characters": "the store-name convention (forlab.book.store.HASH_LENGTH)",
+    "ISO 8601": "a standard's name",
+    "05, 06, 07": "chapter numbers",
+    "06, 07": "chapter numbers",
+    "with 1 and 2 workers": "the worker counts of chapter 03's scale test (its parameter)",
+    "300 directions, 5 x 5 per face, 40 FPUs": "chapter 03's paper profile (its parameters)",
+    "40 inverters": "chapter 03's paper profile (its parameter)",
+    "shares of the offer's voltage range (0: lowest, 1: highest)": "definition",
+    "12.66 kV": "data of case33bw (its nominal voltage, Baran and Wu's feeder)",
+    "(buses 0-17)": "data of case33bw (the buses of its main feeder)",
+    "1-minute load average": "the name of a quantity (the operating system's load average over one minute)",
+    "load average (1 min)": "the name of a quantity (the operating system's load average over one minute)",
+    "(1/0; NaN: padding)": "definition of a flag's values in a store variable's long name",
+    "(1: linear in the coupling rows)": "definition of a log-log slope of one",
+    "×10": "scientific notation (mantissa ×10 to a power), no figure",
+}
+
+
+def _strip(text: str) -> str:
+    text = _PARAMETER_DOC.sub(" ", text)
+    text = _SYSTEM_NAMES.sub(" ", text)
+    for pattern in _NOT_PROSE:
+        text = re.sub(pattern, " ", text, flags=re.DOTALL | re.MULTILINE)
+    for phrase in sorted(ALLOWED, key=len, reverse=True):
+        text = text.replace(phrase, " ")
+    for pattern in _NOT_FIGURES:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    return text
+
+
+def typed_numbers(text: str) -> list[str]:
+    """The lines of Markdown ``text`` that still hold a digit after everything that is not a figure is taken out."""
+    out = []
+    for line in _strip(text).splitlines():
+        if _NUMBER.search(line):
+            out.append(line.strip())
+    return out
+
+
+def _markdown(path: Path) -> str:
+    if path.suffix == ".md":
+        return path.read_text()
+    cells = json.loads(path.read_text())["cells"]
+    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def _fstring_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of the literal parts of the f-strings of a study module that build text (an error message, which
+    states what a parameter must be, and a format spec are not figures)."""
+    found, tree = [], ast.parse(path.read_text())
+    skip = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
+    skip |= {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}  # error messages
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and id(node) not in skip:  # a format spec ("{x:.3f}") is no figure
+            found += [(v.lineno, v.value) for v in node.values if isinstance(v, ast.Constant)]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + PAGES, ids=lambda p: p.name)
+def test_prose_types_no_figures(path: Path):
+    lines = typed_numbers(_markdown(path))
+    assert not lines, (f"{path.relative_to(ROOT)} types figures in its prose; print them from the store (a text helper"
+                       f" in forlab.studies) or from forlab.book.anchors: {lines}")
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: str(p.relative_to(ROOT / "src")))
+def test_sentence_builders_type_no_figures(path: Path):
+    bad = [f"line {n}: {text.strip()!r}" for n, text in _fstring_literals(path) if typed_numbers(text)]
+    assert not bad, f"{path.relative_to(ROOT)}: digits typed in f-strings (interpolate them): {bad}"
+
+
+def test_the_scan_catches_a_typed_figure():
+    assert typed_numbers("The TSO's OPF takes 2.3 s on case118.") == ["The TSO's OPF takes 2.3 s on case118."]
+    assert typed_numbers(f"paper: at most {anchors.show('p1_deviation_pct')}")  # an anchor typed, not interpolated
+    assert not typed_numbers("See chapter 05, eq. 3 and {cite:t}`dindar2025pqv` (2025); a 533-bus DS; $x^2 + 1$.")
+    assert not typed_numbers("The rapidPF systems 53-I, 418-3 and 1654-5.")  # names of systems
+    assert typed_numbers("rapidPF+ needs 5-7 steps.") and typed_numbers("buses 0-18 of the feeder")
