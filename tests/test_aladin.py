@@ -68,7 +68,7 @@ class QuadraticRegion:
         self.x = np.linalg.solve(kkt, np.concatenate([self.Q @ self.c - lin + rho * w * z, self.d]))[:n]
         return float(0.5 * (self.x - self.c) @ self.Q @ (self.x - self.c))
 
-    def aladin_step(self, lam, z, rho, qp="reduced"):
+    def aladin_step(self, lam, z, rho, qp="reduced", penalty=None):
         t0 = time.perf_counter()
         if qp != "reduced":
             self.z = np.asarray(z, float)
@@ -79,7 +79,7 @@ class QuadraticRegion:
         if qp == "reduced":
             lb, ub = self.bounds()
             limits = (sp.eye(len(self.c), format="csr"), lb - self.x, ub - self.x)
-            out |= self.reduction.reduce(self.x, self.Q @ (self.x - self.c), self.Q, self.C, limits)
+            out |= self.reduction.reduce(self.x, self.Q @ (self.x - self.c), self.Q, self.C, limits, penalty)
             out |= {"x_c": self.x[np.unique(self.A.indices)], "step": float(np.max(np.abs(self.x - self.z)))}
         else:
             out |= {"x": self.x.copy(), "grad": self.Q @ (self.x - self.c), "hess": self.Q.copy(), "jac": self.C}
@@ -93,6 +93,9 @@ class QuadraticRegion:
         cost = self._solve(lin, zz, w, rho)
         return {"x_c": self.x[cpl].copy(), "cost": cost, "status": "solved", "nlp_iterations": 1,
                 "nlp_s": time.perf_counter() - t0, "compute_s": time.perf_counter() - t0}
+
+    def reduced_message(self):
+        return self.reduction.reduced_message()
 
     def solution(self):
         return self.x.copy()
@@ -150,6 +153,48 @@ def test_aladin_loop_solves_a_consensus_problem_without_a_grid(qp):
     np.testing.assert_allclose(r.xs[1], x2, atol=1e-9)
     assert r.objective == pytest.approx(f_star, rel=1e-9)
     assert r.log.consensus.iloc[-1] <= 1e-10 and r.log.power_mismatch.eq(0.0).all()
+
+
+def test_condensing_regions_solve_the_consensus_problem():
+    """The condensed coordinator (regions eliminate their own reduced variables) reaches the same optimum, and the
+    coordinator then sees only the condensed fields, never a reduced Hessian or coupling block."""
+    problem = TwoQuadratics()
+    (x1, x2), f_star = problem.optimum()
+    r = run(aladin, problem, ALADINOptions(eps=1e-10, condense=True))
+    assert r.converged, r.status
+    np.testing.assert_allclose(r.xs[0], x1, atol=1e-9)
+    np.testing.assert_allclose(r.xs[1], x2, atol=1e-9)
+    assert set(r.log.qp_path.iloc[:-1]) == {"condensed"}
+    assert {"S", "e", "V", "W", "f", "h", "mu"} <= set(r.messages.field)
+    assert not {"hess_r", "AZ", "grad_r"} & set(r.messages.field)
+
+
+def test_condensed_step_is_the_dense_reduced_qp():
+    """With positive definite reduced Hessians the step from the regions' condensed messages (Woodbury in the
+    consensus rows, the near limits by their dual) equals the dense reduced QP's, active limits included."""
+    from forlab.p3_aladin.algorithm import qp as coordinator
+
+    rng = np.random.default_rng(0)
+    n_cons, rows = 4, [np.array([0, 1, 2]), np.array([0, 1, 3]), np.array([2, 3])]
+    mu = rng.uniform(10.0, 100.0, n_cons)
+    dense, condensed, local = [], [], []
+    for r in rows:
+        a_rows = sp.csr_matrix(rng.normal(size=(len(r), 7)) * (rng.uniform(size=(len(r), 7)) < 0.6))
+        h = rng.normal(size=(7, 7))
+        args = (rng.normal(size=7), rng.normal(size=7), h @ h.T + 0.5 * np.eye(7), sp.csr_matrix(rng.normal(size=(2, 7))),
+                (sp.csr_matrix(rng.normal(size=(3, 7))), -rng.uniform(0, 0.05, 3), rng.uniform(0, 0.05, 3)))
+        dense.append(LocalReduction(a_rows).reduce(*args))
+        local.append(LocalReduction(a_rows))
+        condensed.append(local[-1].reduce(*args, penalty=mu[r]))
+    ax, lam = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons)
+    dvs, lam_dense, diag = coordinator.condensed_qp(dense, rows, n_cons, ax, lam, mu, 1e-4)
+    steps, lam_cond, cdiag = coordinator.condensed_step(condensed, rows, n_cons, ax, lam, mu)
+    assert diag["newton"] == 1.0 and cdiag["qp_rows"] == diag["qp_rows"] > 0
+    np.testing.assert_allclose(lam_cond, lam_dense, atol=1e-8)
+    for red, dv, step in zip(local, dvs, steps):
+        assert np.any(step["y"] > 0)  # some limit is active in every region here
+        z, _t = red.expand(step)
+        np.testing.assert_allclose(z, red.kept["x"] + red.kept["Z"] @ dv, atol=1e-9)
 
 
 def test_admm_on_a_consensus_problem_without_a_grid():
@@ -341,8 +386,8 @@ def test_modes_are_checked(case9):
 class FailingRegion(QuadraticRegion):
     """A local solver that finds the right point but reports its NLP as failed (as Ipopt can, e.g. on NaN data)."""
 
-    def aladin_step(self, lam, z, rho, qp="reduced"):
-        return super().aladin_step(lam, z, rho, qp) | {"status": "Invalid_Number_Detected"}
+    def aladin_step(self, lam, z, rho, qp="reduced", penalty=None):
+        return super().aladin_step(lam, z, rho, qp, penalty) | {"status": "Invalid_Number_Detected"}
 
 
 class OneFailing(TwoQuadratics):
@@ -443,9 +488,9 @@ def test_a_net_edited_behind_its_partition_is_refused(case9):
 
 
 class SlowRegion(QuadraticRegion):
-    def aladin_step(self, lam, z, rho, qp="reduced"):
+    def aladin_step(self, lam, z, rho, qp="reduced", penalty=None):
         time.sleep(0.3)
-        return super().aladin_step(lam, z, rho, qp)
+        return super().aladin_step(lam, z, rho, qp, penalty)
 
 
 class OneSlow(TwoQuadratics):

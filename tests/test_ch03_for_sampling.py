@@ -131,7 +131,7 @@ def test_printed_tables_have_words_and_no_nan():
     ck = pd.DataFrame({"check_buses": [33], "max_support_excess": [-1.4e-2], "max_pcc_error": [np.nan]},
                       index=pd.Index(["a/b"], name="check_ds"))
     shown = ch03.printed(ck, scientific=["max_support_excess", "max_pcc_error"])
-    assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error"]
+    assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error (box-normalised)"]
     assert shown.columns.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
     assert set(ch03.CHECK_SUPPORT + ch03.CHECK_PROJECTIONS + ch03.TIMING_SHOWN) <= set(ch03.HEADERS)
 

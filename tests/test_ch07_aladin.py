@@ -127,6 +127,19 @@ def test_scaling_report_of_a_fresh_store(tiny, tmp_path):
     assert ch.wall_time_figure(rep["wall"]).axes and ch.rounds_shown(rep["rounds"]).shape[0] == 1
 
 
+def test_admm_is_capped_on_large_systems_only(tiny, archived):
+    """ADMM's cap above `ch.ADMM_LARGE_BUSES` buses (issue 17, the paper profile's cost): it never binds on the
+    systems of the default and full profiles, so their stores say nothing about it; a capped run is named."""
+    assert ch.admm_max_iter_for(ch.ADMM_LARGE_BUSES, 1000) == 1000
+    assert ch.admm_max_iter_for(ch.ADMM_LARGE_BUSES + 1, 1000) == ch.ADMM_LARGE_MAX_ITER < 1000
+    assert ch.admm_max_iter_for(ch.ADMM_LARGE_BUSES + 1, 5) == 5
+    assert ch.admm_cap_text(tiny) == "" and ch.admm_cap_text(archived[0]) == ""
+    ds = tiny.copy()
+    ds["run_max_iter"] = ds.run_max_iter.copy(data=[4, 3])  # as if 53-I were above the threshold
+    text = ch.admm_cap_text(ds)
+    assert text.startswith("ADMM runs at most 3 iterations") and "53-I (not converged after" in text
+
+
 def test_convergence_figures_and_texts(archived):
     st, bp, table, its = archived
     fig = ch.convergence_figure(table, its, bp["max_iter"])

@@ -600,7 +600,9 @@ def _impedances_to_trafos(net, ppc: dict, lookup: pd.DataFrame) -> None:
         f, t = int(br[F_BUS]), int(br[T_BUS])
         hv, lv = (f, t) if net.bus.vn_kv[f] >= net.bus.vn_kv[t] else (t, f)
         sn = br[RATE_A] if br[RATE_A] > 0 else 99999.0  # rateA 0: no limit, as from_ppc writes it
-        z = math.hypot(br[BR_R], br[BR_X])
+        # the sign of x travels with vk_percent (pandapower: x = sign(vk) sqrt(vk^2 - vkr^2)): series-capacitor-like
+        # branches with x < 0 (pglib_opf_case1888_rte: 36, case588_sdet: 3) would otherwise become inductive
+        z = math.copysign(math.hypot(br[BR_R], br[BR_X]), br[BR_X])
         tid = pp.create_transformer_from_parameters(
             net,
             hv_bus=hv,

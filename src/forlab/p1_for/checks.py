@@ -117,7 +117,7 @@ def _within_pcc_limits(model: DSOModel, x) -> bool:
 def projections(net, samples: xr.Dataset, step: float = BOUNDARY_STEP) -> dict:
     """Power flow at every successful projection sample's dispatch (checks eq. (p1-projection)). Returns
     n_projections, n_feasible (all limits respected), max_pcc_error (largest |PCC point from the power flow -
-    sampled point|, MW/Mvar/p.u.) and n_on_boundary (`on_boundary` at the power flow's PCC point: a step of ``step``
+    sampled point| on any axis, box-normalised like ``pcc_mismatch``: 1 is half the box's width) and n_on_boundary (`on_boundary` at the power flow's PCC point: a step of ``step``
     out of it leaves the region)."""
     box = box_of(samples)
     proj = samples.where((samples.stage == "projection") & samples.success, drop=True)
@@ -133,7 +133,8 @@ def projections(net, samples: xr.Dataset, step: float = BOUNDARY_STEP) -> dict:
         disp = pd.DataFrame(rows)
         n_ok += bool(judge(net, disp)["feasible"])
         x = pcc_point(net, disp)
-        err = max(err, float(np.max(np.abs(x - [float(s.p_mw), float(s.q_mvar), float(s.vm_pu)]))))
+        sampled = [float(s.p_mw), float(s.q_mvar), float(s.vm_pu)]
+        err = max(err, float(np.max(np.abs(box.normalise(x) - box.normalise(sampled)))))  # one unit for all axes
         n_boundary += on_boundary(model, box, x, s.target.values, step)
     return {"n_projections": int(proj.sizes.get("sample", 0)), "n_feasible": n_ok, "max_pcc_error": err,
             "n_on_boundary": n_boundary}

@@ -266,6 +266,8 @@ def _numbers(val) -> int:
     """How many numbers a message field holds (stored non-zeros of a sparse matrix)."""
     if hasattr(val, "nnz"):
         return int(val.nnz)
+    if isinstance(val, dict):  # the condensed coordinator's answer to a region: xi and y
+        return sum(_numbers(v) for v in val.values())
     return int(np.size(val))
 
 

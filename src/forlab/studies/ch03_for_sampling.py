@@ -66,7 +66,7 @@ HEADERS = {
     "random_points": "random points", "feasible_points": "feasible points",
     "max_support_excess": "largest support excess", "projections": "projection points",
     "feasible_projections": "feasible", "projections_on_boundary": "on the boundary",
-    "max_pcc_error": "largest PCC error",
+    "max_pcc_error": "largest PCC error (box-normalised)",
     # coverage_table
     "cov_samples": "OPFs", "mean_distance": "mean distance", "max_distance": "largest distance",
     "hull_volume_ratio": "hull volume / reference", "cov_wall_time_s": "wall time (s)",

@@ -131,6 +131,22 @@ rule of every chapter)."""
 
 
 # ---------------------------------------------------------------------------------------------------- the study
+ADMM_LARGE_BUSES = 1000
+"""Systems with more buses than this run ADMM with at most `ADMM_LARGE_MAX_ITER` iterations (forlab's choice, issue
+17: ADMM's local NLPs on 1654-5 take seconds per iteration, so 1000 of them would take most of an hour; that it has
+not converged there within the cap is then the recorded result). No system of the default or ``full`` profile is
+that large."""
+
+ADMM_LARGE_MAX_ITER = 100
+"""ADMM's iteration cap on the systems above `ADMM_LARGE_BUSES` buses (or ``admm_max_iter`` when smaller)."""
+
+
+def admm_max_iter_for(buses: int, admm_max_iter: int) -> int:
+    """ADMM's iteration cap on a system of ``buses`` buses: ``admm_max_iter``, at most `ADMM_LARGE_MAX_ITER` above
+    `ADMM_LARGE_BUSES` buses."""
+    return admm_max_iter if buses <= ADMM_LARGE_BUSES else min(admm_max_iter, ADMM_LARGE_MAX_ITER)
+
+
 ADMM_ALL = "all"
 """``admm_system`` value that runs ADMM on every system of ``systems`` (same partitions as ALADIN)."""
 
@@ -221,7 +237,7 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
                   kkt_systems: list[str], admm_system: str, max_iter: int, admm_max_iter: int,
                   extended_max_iter: int) -> None:
     """The in-process runs: ALADIN on every system, ALADIN-alpha's QP on ``kkt_systems``, the longer re-runs of the
-    systems that did not converge, ALADIN and ADMM on ``admm_system``."""
+    systems that did not converge, ALADIN and ADMM on ``admm_system`` (ADMM capped by `admm_max_iter_for`)."""
     aladin = ALADINOptions(max_iter=max_iter)
     for spec in systems:
         if "inprocess" in modes:
@@ -240,7 +256,8 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
     for spec in (systems if admm_system == ADMM_ALL else [admm_system]):
         if spec not in systems or "inprocess" not in modes:
             record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
-        record(spec, "inprocess", 0.0, run_admm(nets[spec], parts[spec], ADMMOptions(max_iter=admm_max_iter),
+        cap = admm_max_iter_for(parts[spec].model.nb, admm_max_iter)
+        record(spec, "inprocess", 0.0, run_admm(nets[spec], parts[spec], ADMMOptions(max_iter=cap),
                                                 reference=ref[spec]))
 
 
@@ -378,7 +395,7 @@ UNITS = {
     "run_reference": "$/h", "run_gap": "1", "run_consensus": "rad, p.u.", "run_total_s": "s", "run_setup_s": "s",
     "run_cost_scale": "1", "msg_region": "-", "msg_direction": "-", "msg_field": "-", "msg_bytes": "bytes",
     "it_consensus": "rad, p.u.", "it_power_mismatch": "p.u.", "it_step": "rad, p.u.", "it_objective": "$/h",
-    "it_qp_status": "-", "it_bytes_down": "bytes", "it_bytes_up": "bytes", "run_termination": "-",
+    "it_qp_status": "-", "it_qp_path": "-", "it_bytes_down": "bytes", "it_bytes_up": "bytes", "run_termination": "-",
     **{f"run_{k}": OUTCOME[k][1] for k in JUDGED},
 }
 """Units of the store's variables (``attrs["units"]``): costs of the MATPOWER cases in $/h, angles rad, magnitudes
@@ -415,6 +432,7 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
         "admm_options": json.dumps(ADMMOptions(max_iter=admm_max_iter).to_dict()),
         "anchors": registry.as_attr(ANCHOR_KEYS),
         "issue17_targets": json.dumps(ISSUE17_TARGETS),
+        "admm_large_buses": ADMM_LARGE_BUSES, "admm_large_max_iter": ADMM_LARGE_MAX_ITER,
         "created_s": time.time(),
     })
     return ds
@@ -986,6 +1004,23 @@ def scaling_report(st: xr.Dataset) -> dict:
     return {"max_iter": max_iter, "split": time_split(table, its, max_iter),
             "growth": coordinator_growth(st, table, its), "rounds": rounds_table(table, its),
             "wall": wall_times(table, max_iter), "targets": targets17(st, table, its, max_iter)}
+
+
+def admm_cap_text(st: xr.Dataset) -> str:
+    """Which systems ran ADMM with a lower iteration cap than ``admm_max_iter`` (`admm_max_iter_for`) and whether it
+    stopped by its own test there (Markdown); "" when none did (and for stores written before the cap)."""
+    if "admm_large_buses" not in st.attrs:
+        return ""
+    table = runs(st)
+    full = json.loads(st.attrs["admm_options"])["max_iter"]
+    capped = table[(table.algorithm == "admm") & (table.max_iter < full)]
+    if capped.empty:
+        return ""
+    words = [f"{r.system} ({'stopped by its test' if r.converged else 'not converged'} after {r.iterations})"
+             for r in capped.itertuples()]
+    return (f"ADMM runs at most {int(capped.max_iter.max())} iterations on the systems above "
+            f"{int(st.attrs['admm_large_buses'])} buses instead of {full} (a cost limit of this profile, not a "
+            f"tuning): {', '.join(words)}.")
 
 
 def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:

@@ -216,7 +216,7 @@ PROBES: tuple[Probe, ...] = (
        "from forlab.studies import ch05_coordination as ch\n"
        "ds = ch.run(chapter('05_coordination', levels=[1.0, 10.0], n_directions=8, face_grid=0, n_labelled=40,"
        " n_cost=12, repeats=1))\n"
-       "kept = [float(v) for v in ds['level'].values] if 'level' in ds.coords else []\n"
+       "kept = sorted({float(v) for v in ds['level'].values}) if 'level' in ds.variables else []\n"
        "verdict = 'handled' if 1.0 in kept and 10.0 in kept else 'data_lost'\n"
        "detail = f'store written with levels {kept}'"),
     _P("ch07_unknown_mode", "parameters", "chapter 07 with modes = ['nope']",

@@ -48,9 +48,10 @@ from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_viola
 from forlab.p3_aladin.algorithm.result import ALADINResult
 from forlab.p3_aladin.execution import message_table, nbytes
 
-REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp"], "coupled": ["lambda", "z", "rho", "qp"],
+REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
-REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "hess_r", "grad_r", "AZ", "G_r", "lo_r", "up_r"],
+REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
+                             "AZ", "G_r", "lo_r", "up_r"],
                 "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
                 "kkt": ["x", "cost", "grad", "hess", "jac"]}
 QP_FORMS = tuple(REPLY_FIELDS)
@@ -96,11 +97,16 @@ def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Ite
                    mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled)
 
 
-def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced") -> tuple:
+def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced",
+                  condense: bool = False) -> tuple:
     """ALADIN steps 1-2 on every local solver (eq. (p3-local-nlp)): each gets the multipliers of its own consensus
     rows, its iterate (for "reduced": its reduced step, from which it takes its iterate itself), rho and the QP
     form. Returns the answers, the requests sent and the round's wall time (s)."""
-    requests = [(state.lam[r], state.zs[k], state.rho, qp_form) for k, r in enumerate(rows)]
+    if qp_form == "reduced" and condense:  # the slack penalties of its own rows: the region condenses with them
+        mu_rows = state.mu * state.weight**2
+        requests = [(state.lam[r], state.zs[k], state.rho, qp_form, mu_rows[r]) for k, r in enumerate(rows)]
+    else:
+        requests = [(state.lam[r], state.zs[k], state.rho, qp_form) for k, r in enumerate(rows)]
     t0 = time.perf_counter()
     answers = agents.call("aladin_step", requests)
     return answers, requests, time.perf_counter() - t0
@@ -141,7 +147,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
             "newton": float("nan"), "step_fraction": min(a.get("step_fraction", 1.0) for a in answers),
             "reduced_dim": sum(int(a.get("reduced_dim", 0)) for a in answers), "qp_rows": float("nan"),
-            "qp_status": "not run"}
+            "qp_status": "not run", "qp_path": ""}
 
 
 def stop(row: dict, options: ALADINOptions) -> bool:
@@ -153,7 +159,8 @@ def stop(row: dict, options: ALADINOptions) -> bool:
             and (options.eps_power is None or row["power_mismatch"] <= options.eps_power))
 
 
-def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions) -> tuple:
+def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions,
+               agents=None) -> tuple:
     """ALADIN step 3, eq. (p3-qp), in the form ``options.qp``: the steps ``dx_i`` (for "reduced" the reduced
     steps ``dv_i``: the regions expand their own), ``lambda_QP`` and diagnostics; the slack penalty of row r is ``mu * w_r**2``. Raises
     `RuntimeError` when the QP cannot be solved."""
@@ -161,7 +168,16 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
     mu_rows = state.mu * state.weight**2
     if options.qp == "reduced":
         ax = sum(a @ x for a, x in zip(A, state.xs))
-        return qp.condensed_qp(answers, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg)
+        if all(a.get("condensed") for a in answers):
+            out = qp.condensed_step(answers, problem.rows, problem.n_cons, ax, state.lam, mu_rows)
+            if out is not None:
+                return out
+        # a region's condensed Hessian or the coupled one is not positive definite: the dense reduced QP, which
+        # regularises the coupled reduced Hessian as a whole, from the regions' reduced messages
+        reduced = answers if "hess_r" in answers[0] else agents.call("reduced_message", [() for _ in answers])
+        dvs, lam_qp, diag = qp.condensed_qp(reduced, problem.rows, problem.n_cons, ax, state.lam, mu_rows,
+                                            options.reg)
+        return dvs, lam_qp, diag | {"qp_path": "dense"}
     if options.qp == "kkt":
         kkt, rhs, sizes = qp.create_coupled_qp(answers, A, state.xs, state.lam, mu_rows)
         dxs, lam_qp = qp.split_qp_solution(qp.solve_qp(kkt, rhs), sizes)
@@ -170,14 +186,15 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
 
 
 def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions,
-                     row: dict) -> None:
+                     row: dict, agents=None) -> None:
     """ALADIN steps 3-4 (eqs. (p3-qp), (p3-update)): the coupled QP, then ``z = x + alpha dx`` (comparison forms;
     "reduced": each region on its next request), ``lambda = lambda_QP`` and the penalty growth, in ``state``; the
     QP's diagnostics go into ``row``."""
-    dxs, lam_qp, diag = coupled_qp(answers, problem, state, options)
+    dxs, lam_qp, diag = coupled_qp(answers, problem, state, options, agents)
     row["lambda_min"] = diag.get("lambda_min", float("nan"))
     row["newton"] = diag.get("newton", float("nan"))
     row["qp_rows"] = diag.get("qp_rows", float("nan"))
+    row["qp_path"] = diag.get("qp_path", options.qp)
     if options.qp == "reduced":
         state.zs, state.lam = dxs, lam_qp.copy()
     else:
@@ -189,14 +206,14 @@ def one_round(it: int, problem: ConsensusProblem, agents, state: Iterate, option
     """One ALADIN iteration: local steps, log row, stopping test and (unless it stops) the coordinator's step.
     Returns the row, the requests, the answers and whether the run stops here."""
     t_it = time.perf_counter()
-    answers, requests, round_s = parallel_step(agents, state, problem.rows, options.qp)
+    answers, requests, round_s = parallel_step(agents, state, problem.rows, options.qp, options.condense)
     state.xs = local_solutions(answers, problem, state)
     row = log_row(it, problem, agents, answers, requests, round_s, state)
     done = stop(row, options)
     if not done:
         t_qp = time.perf_counter()
         try:
-            coordinator_step(answers, problem, state, options, row)
+            coordinator_step(answers, problem, state, options, row, agents)
             row["qp_status"] = "solved"
         except RuntimeError as err:
             row["qp_status"] = f"qp_failed: {err}"

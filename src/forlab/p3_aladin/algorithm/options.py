@@ -65,6 +65,12 @@ class ALADINOptions:
             ``max_wall_time`` of the local NLPs. Default 120 (forlab choice: a local NLP of a 1354-bus region takes
             seconds, so two minutes means a hung or lost worker, not a slow one).
         ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`.
+        condense: with ``qp="reduced"``, every region also eliminates its own reduced variables (regularising its
+            reduced Hessian on its own, `forlab.p3_aladin.algorithm.reduction.LocalReduction.condense`) and the
+            coordinator solves the QP in the consensus rows and near limits only
+            (`forlab.p3_aladin.algorithm.qp.condensed_step`), falling back to the dense reduced QP when that
+            system is singular. Default False (measured, issue 17: more rounds than the dense coordinator, which
+            regularises the coupled reduced Hessian as a whole, and frequent fallbacks on T+D systems).
     """
 
     rho0: float = 1e2
@@ -86,6 +92,7 @@ class ALADINOptions:
     sigma: str = "auto"
     timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
+    condense: bool = False
 
     def __post_init__(self):
         check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "alpha", "timeout_s"))
@@ -99,6 +106,8 @@ class ALADINOptions:
         if self.cost_scale is not None:
             check_positive(self, ("cost_scale",))
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
+        if not isinstance(self.condense, bool):
+            raise TypeError(f"condense must be True or False, not {self.condense!r}")
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))

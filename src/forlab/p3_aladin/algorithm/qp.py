@@ -50,7 +50,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from forlab.p3_aladin.algorithm.reduction import regularize, unpack_symmetric
+from forlab.p3_aladin.algorithm.reduction import CONDENSE_SHARE, one_sided_limits, regularize, unpack_symmetric
 
 
 def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
@@ -73,11 +73,9 @@ def reduced_blocks(replies: list[dict], rows: list[np.ndarray], n_cons: int) -> 
         ii.append(np.asarray(r)[rr])
         jj.append(o + cc)
         vv.append(b[rr, cc])
-        g, lo, up = np.asarray(rep["G_r"]), rep["lo_r"], rep["up_r"]
-        keep = np.abs(g).sum(axis=1) > 1e-12  # a limit the equalities hold fixed anyway (a fixed variable)
-        iu, il = np.flatnonzero(keep & np.isfinite(up)), np.flatnonzero(keep & np.isfinite(lo))
-        g_blocks.append(sp.csr_matrix(np.vstack([g[iu], -g[il]])))
-        h += [np.maximum(up[iu], 0.0), np.maximum(-lo[il], 0.0)]
+        g_one, h_one = one_sided_limits(rep["G_r"], rep["lo_r"], rep["up_r"])
+        g_blocks.append(sp.csr_matrix(g_one))
+        h.append(h_one)
     B = sp.csr_matrix((np.concatenate(vv), (np.concatenate(ii), np.concatenate(jj))), shape=(n_cons, offs[-1]))
     H = sla.block_diag(*[unpack_symmetric(rep["hess_r"], n) for rep, n in zip(replies, dims)]) if offs[-1] \
         else np.zeros((0, 0))
@@ -186,6 +184,137 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     dvs = [dv[offs[k]:offs[k + 1]] for k in range(len(replies))]
     return dvs, lam_qp, {"lambda_min": lmin, "reduced_dim": len(q), "qp_status": status, "newton": newton,
                          "qp_rows": int(G.shape[0])}
+
+
+# ---------------------------------------------------------------------------------------------------- condensed
+def condensed_step(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
+                   mu: float | np.ndarray) -> tuple[list[dict], np.ndarray, dict] | None:
+    """ALADIN step 3 from the regions' condensed messages (`forlab.p3_aladin.algorithm.reduction.LocalReduction.
+    condense`): the same QP as `condensed_qp` (eq. (p3-qp) in reduced coordinates, the near limits kept as
+    inequalities), solved in the space of the regions' consensus rows and near limits only; None when the coupled
+    reduced Hessian ``M`` is not positive definite (the caller falls back to `condensed_qp`).
+
+    Stack every region's copy of its consensus rows (T = sum_i r_i; ``E`` = blkdiag(A_i Z_i), ``B = P E`` with
+    ``P`` summing the copies of a row). ``M = Hr + B' D B = Ht + E' K E`` with ``Ht`` the regions' own
+    ``Hr_i + s E_i' D_i E_i`` (``s`` = `CONDENSE_SHARE`) and ``K = P' D P - s D_T``, so by the Woodbury identity
+    ``M^-1 = F - F E' C^-1 E F`` with ``C = K^-1 + blkdiag(S_i)``, T x T. ``M`` is positive definite exactly when
+    ``C`` has as many positive eigenvalues as ``K`` (Haynsworth inertia of ``[Ht E'; E -K^-1]``, ``Ht`` positive
+    definite). The near limits' multipliers ``y`` solve ``min 1/2 y' Q y + c' y, y >= 0`` with
+    ``Q = W - V' C^-1 V``: by non-negative least squares on a working set grown by the limits the step would
+    violate (`_dual_limits`). Each region gets ``xi_i`` and ``y_i`` back and takes ``dv_i = -Ht_i^-1 (g_r + E_i'
+    xi_i + G_i' y_i)`` itself; ``lambda_QP = lambda + D (A x + B dv)``."""
+    d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
+    trows = np.concatenate([np.asarray(r, int) for r in rows])
+    offs = np.cumsum([0, *[len(r) for r in rows]])
+    koffs = np.cumsum([0, *[len(rep["h"]) for rep in replies]])
+    s_blk = sla.block_diag(*[unpack_symmetric(rep["S"], len(r)) for rep, r in zip(replies, rows)])
+    found = convex_coupling(trows, d, s_blk)
+    if found is None:
+        return None
+    c_inv, tau = found
+    v_blk = sp.block_diag([sp.csr_matrix(np.asarray(rep["V"])) for rep in replies],
+                          format="csr") if koffs[-1] else sp.csr_matrix((len(trows), 0))
+    w_t = (lam + d * ax)[trows]
+    a = np.concatenate([rep["e"] for rep in replies]) + s_blk @ w_t
+    xi0 = w_t - c_inv @ a
+    h = np.concatenate([rep["h"] for rep in replies])
+    c_vec = h + np.concatenate([rep["f"] for rep in replies]) + v_blk.T @ xi0
+    civ = np.asarray((v_blk.T @ c_inv).T)  # C^-1 V, T x k
+    w_blk = [unpack_symmetric(rep["W"], len(rep["h"])) for rep in replies]
+    y = _dual_limits(w_blk, koffs, v_blk, civ, c_vec, h)
+    if y is None:
+        return None
+    b = a + v_blk @ y
+    e_dv = -(b - s_blk @ (c_inv @ b))
+    lam_qp = lam + d * (ax + np.bincount(trows, weights=e_dv, minlength=n_cons))
+    xi = xi0 - civ @ y
+    steps = [{"xi": xi[offs[k]:offs[k + 1]], "y": y[koffs[k]:koffs[k + 1]]} for k in range(len(replies))]
+    return steps, lam_qp, {"lambda_min": min(rep["lambda_min"] for rep in replies), "qp_rows": int(koffs[-1]),
+                           "qp_status": "Solved", "qp_path": "condensed" if tau == 0 else "condensed, shifted",
+                           "condensed_dim": len(trows), "shift": tau}
+
+
+def convex_coupling(trows: np.ndarray, d: np.ndarray, s_blk: np.ndarray,
+                    steps: int = 40) -> tuple[np.ndarray, float] | None:
+    """``C^-1`` of `condensed_step` and the shift ``tau`` that made the coupled reduced Hessian positive definite:
+    0 when ``M`` is; else the smallest ``tau`` (bisection on a log scale over [1e-12, 1)) for which
+    ``M + tau s E' D_T E`` is, i.e. the coordinator keeps ``(1 - tau)`` of its share ``-s D_T`` (curvature added
+    only along the directions that move a region's coupled variables, where the two ends of a tie line curve in
+    opposite directions; the dense coordinator flips the eigenvalues of ``M`` instead). None when even the largest
+    shift leaves ``C`` singular."""
+    def attempt(tau: float):
+        c_mat = coupling_inverse(trows, d, CONDENSE_SHARE * (1.0 - tau)) + s_blk
+        sc = np.sqrt(d[trows])  # D^1/2 C D^1/2 has entries of order one; the inertia is the same
+        ev, evec = np.linalg.eigh(0.5 * (c_mat + c_mat.T) * sc[:, None] * sc[None, :])
+        if np.min(np.abs(ev)) < 1e-10 * max(np.max(np.abs(ev)), 1.0):
+            return None, False
+        return (evec / ev) @ evec.T * sc[:, None] * sc[None, :], int(np.sum(ev > 0)) == n_rows
+
+    n_rows = len(np.unique(trows))  # K has one positive eigenvalue per row: M is positive definite iff C has as many
+    c_inv, ok = attempt(0.0)
+    if ok:
+        return c_inv, 0.0
+    taus = np.logspace(-12, np.log10(1.0 - 1e-6), steps)
+    lo, hi = -1, len(taus) - 1
+    best, ok = attempt(taus[hi])
+    if not ok:
+        return None
+    while hi - lo > 1:  # the smallest tau of the grid that convexifies
+        mid = (lo + hi) // 2
+        c_mid, ok = attempt(taus[mid])
+        if ok:
+            hi, best = mid, c_mid
+        else:
+            lo = mid
+    return best, float(taus[hi])
+
+
+def coupling_inverse(trows: np.ndarray, d: np.ndarray, s: float = CONDENSE_SHARE) -> np.ndarray:
+    """``K^-1`` of `condensed_step` (T x T, dense): for the m copies of row r, ``K_r = d_r (1 1' - s I)`` and
+    ``K_r^-1 = (-I / s + 1 1' / (s (m - s))) / d_r`` (``s``: the regions' share, `CONDENSE_SHARE`)."""
+    m = np.bincount(trows)[trows]
+    same = trows[:, None] == trows[None, :]
+    k_inv = same / (s * (m[:, None] - s) * d[trows][:, None])
+    k_inv[np.diag_indices_from(k_inv)] -= 1.0 / (s * d[trows])
+    return k_inv
+
+
+def _dual_limits(w_blk: list[np.ndarray], koffs: np.ndarray, v_blk: sp.csr_matrix, civ: np.ndarray,
+                 c_vec: np.ndarray, h: np.ndarray, max_passes: int = 30) -> np.ndarray | None:
+    """Multipliers ``y >= 0`` of the near limits in `condensed_step`: ``min 1/2 y' Q y + c' y`` over ``y >= 0``,
+    ``Q = blkdiag(W_i) - V' C^-1 V``, by constraint generation (as `least_distance_qp`): the limits whose slack
+    ``Q y + c`` (= ``h - G dv``) is negative join the working set, whose problem is solved exactly by NNLS on
+    ``Q_WW = R' R``; None when the passes run out."""
+    from scipy.optimize import nnls
+
+    k = len(c_vec)
+    y = np.zeros(k)
+    work = np.zeros(0, int)
+    tol = 1e-10 * np.maximum(1.0, np.abs(h))
+    for _ in range(max_passes):
+        viol = np.flatnonzero(_q_columns(w_blk, koffs, v_blk, civ, work) @ y[work] + c_vec < -tol)
+        if not len(viol):
+            return y
+        work = np.union1d(work, viol)
+        q_ww = _q_columns(w_blk, koffs, v_blk, civ, work)[work]
+        q_ww = 0.5 * (q_ww + q_ww.T) + 1e-12 * max(float(np.max(np.abs(np.diag(q_ww)))), 1e-300) * np.eye(len(work))
+        try:
+            r = sla.cholesky(q_ww)
+        except sla.LinAlgError:
+            return None
+        y = np.zeros(k)
+        y[work], _res = nnls(r, -sla.solve_triangular(r, c_vec[work], trans="T"), maxiter=50 * max(len(work), 1))
+    return None
+
+
+def _q_columns(w_blk: list[np.ndarray], koffs: np.ndarray, v_blk: sp.csr_matrix, civ: np.ndarray,
+               cols: np.ndarray) -> np.ndarray:
+    """Columns ``cols`` of ``Q = blkdiag(W_i) - V' C^-1 V`` (k x len(cols))."""
+    out = -np.asarray(v_blk.T @ civ[:, cols])
+    for j, c in enumerate(cols):
+        blk = np.searchsorted(koffs, c, side="right") - 1
+        out[koffs[blk]:koffs[blk + 1], j] += w_blk[blk][:, c - koffs[blk]]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- "kkt"

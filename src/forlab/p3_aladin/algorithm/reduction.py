@@ -133,8 +133,10 @@ class LocalReduction:
             (`largest_fraction`). A limit the QP does not see can only shorten a step, never be crossed.
     """
 
-    def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 30.0):
+    def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 30.0,
+                 reg: float = 1e-4):
         self.a_rows = sp.csr_matrix(a_rows)
+        self.reg = float(reg)
         self.alpha, self.band, self.reach = float(alpha), float(band), float(reach)
         self.reset()
 
@@ -144,20 +146,24 @@ class LocalReduction:
         self.last_dx = None
 
     def reduce(self, x: np.ndarray, grad: np.ndarray, hess: sp.spmatrix, equalities: sp.spmatrix,
-               limits: tuple | None = None) -> dict:
-        """The message of one local solver at its local solution ``x`` (module docstring): ``hess_r`` (exact
-        ``Z' H Z``, its upper triangle row by row: `pack_symmetric`), ``grad_r``, ``AZ``, the near limits in reduced coordinates ``G_r``, ``lo_r``,
-        ``up_r`` (``lo_r <= G_r dv <= up_r``), and the diagnostics ``reduced_dim`` and ``null_space``.
+               limits: tuple | None = None, penalty: np.ndarray | None = None) -> dict:
+        """The message of one local solver at its local solution ``x`` (module docstring).
+
+        Without ``penalty``: the reduced message ``hess_r`` (exact ``Z' H Z``, its upper triangle row by row:
+        `pack_symmetric`), ``grad_r``, ``AZ``, the near limits in reduced coordinates ``G_r``, ``lo_r``, ``up_r``
+        (``lo_r <= G_r dv <= up_r``). With ``penalty`` (the slack penalties of the solver's own consensus rows, this
+        round's): the condensed message of `condense` instead, or only ``condensed`` = False when the locally
+        condensed Hessian is not positive definite (the coordinator then asks for the reduced message,
+        `reduced_message`). Always the diagnostics ``reduced_dim`` and ``null_space``.
 
         equalities: Jacobian of the equality constraints (sparse). limits: the linearised limits
         ``(G, lo, up)``, ``lo <= G dx <= up`` with the room to each limit at ``x`` (bounds are rows of the
         identity), or None."""
         z, how = null_space(equalities)
         hr = z.T @ (sp.csr_matrix(hess) @ z)
-        out = {"hess_r": pack_symmetric(0.5 * (hr + hr.T)), "grad_r": z.T @ np.asarray(grad, float),
-               "AZ": self.a_rows @ z,
-               "reduced_dim": int(z.shape[1]), "null_space": how}
-        near, far = np.zeros(0, int), None
+        msg = {"hess_r": pack_symmetric(0.5 * (hr + hr.T)), "grad_r": z.T @ np.asarray(grad, float),
+               "AZ": self.a_rows @ z}
+        far = None
         if limits is not None:
             g, lo, up = sp.csr_matrix(limits[0]), np.asarray(limits[1], float), np.asarray(limits[2], float)
             moved = np.abs(g @ self.last_dx) if self.last_dx is not None else np.full(len(lo), np.inf)
@@ -165,20 +171,87 @@ class LocalReduction:
             near = np.flatnonzero(close & (np.isfinite(lo) | np.isfinite(up)))
             rest = np.flatnonzero(~close)
             far = (g[rest], lo[rest], up[rest])
-            out.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near])
+            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near])
         else:
-            out.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0))
-        self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far}
-        return out
+            msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0))
+        self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far, "message": msg, "factor": None}
+        diag = {"reduced_dim": int(z.shape[1]), "null_space": how}
+        if penalty is None:
+            return msg | diag
+        return self.condense(hr, msg, np.asarray(penalty, float)) | diag
 
-    def expand(self, dv: np.ndarray) -> tuple[np.ndarray, float]:
-        """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's reduced step ``dv``, and
-        the fraction ``t`` of the step that keeps the far limits (1 when the whole step is inside them)."""
+    def condense(self, hr: np.ndarray, msg: dict, penalty: np.ndarray) -> dict:
+        """Eliminate the solver's own reduced variables (its block of the coupled QP, METHODS.md 'ALADIN with
+        local reduction'; the Schur complement of ALADIN-alpha's ``condenseLocally.m``, here with the limits kept
+        as inequalities): with ``E = A_i Z_i`` (its consensus rows), ``D_i`` = ``penalty`` and the near limits as
+        one-sided rows ``G dv <= h`` (`one_sided_limits`), factor ``Ht = Hr + CONDENSE_SHARE E' D_i E`` (Cholesky,
+        ``F = Ht^-1``) and send
+
+        * ``S`` = E F E' (upper triangle, r_i (r_i + 1) / 2 numbers), ``e`` = E F g_r (r_i);
+        * ``V`` = E F G' (r_i x k_i), ``W`` = G F G' (upper triangle), ``f`` = G F g_r, ``h`` (k_i): the near
+          limits, seen through the same inverse;
+        * ``lambda_min``: the smallest eigenvalue of ``Ht`` (before regularisation).
+
+        ``Ht`` is regularised here (eigenvalue floor ``reg``, `regularize`) when its smallest eigenvalue is below
+        ``reg`` (rare: the penalty share curves the coupled directions); whether the coupled ``M`` is positive
+        definite the coordinator finds out (`forlab.p3_aladin.algorithm.qp.condensed_step`). Sizes: the consensus
+        rows and near limits of the region, not its free directions.
+        Returns only ``condensed`` = False and ``lambda_min`` when ``Ht`` is not positive definite."""
+        e_mat = np.asarray(msg["AZ"])
+        ht = hr + CONDENSE_SHARE * e_mat.T @ (penalty[:, None] * e_mat)
+        ht = 0.5 * (ht + ht.T)
+        lmin = float(sla.eigvalsh(ht, subset_by_index=[0, 0])[0]) if ht.shape[0] else float("inf")
+        if lmin < self.reg:  # the region's own directions curve downwards: regularise them here
+            ht = regularize(ht, self.reg)[0]
+        try:
+            factor = sla.cho_factor(ht)
+        except sla.LinAlgError:
+            return {"condensed": False, "lambda_min": lmin}
+        g, h = one_sided_limits(np.asarray(msg["G_r"]), msg["lo_r"], msg["up_r"])
+        u = sla.cho_solve(factor, msg["grad_r"])
+        fe, fg = sla.cho_solve(factor, e_mat.T), sla.cho_solve(factor, g.T)
+        self.kept.update(factor=factor, E=e_mat, G=g, grad_r=msg["grad_r"])
+        return {"condensed": True, "S": pack_symmetric(e_mat @ fe), "e": e_mat @ u, "V": e_mat @ fg,
+                "W": pack_symmetric(g @ fg), "f": g @ u, "h": h, "lambda_min": lmin}
+
+    def reduced_message(self) -> dict:
+        """The reduced message of the last `reduce` (the coordinator's dense fallback)."""
+        return dict(self.kept["message"])
+
+    def expand(self, step) -> tuple[np.ndarray, float]:
+        """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's answer ``step`` and the
+        fraction ``t`` of the step that keeps the far limits (1 when the whole step is inside them).
+
+        ``step`` is the reduced step ``dv`` (dense coordinator) or, after `condense`, a dict with ``xi`` (r_i: the
+        prices of its consensus rows in the condensed system) and ``y`` (k_i: the multipliers of its near limits),
+        from which ``dv = -Ht^-1 (g_r + E' xi + G' y)``."""
         k = self.kept
-        dx = k["Z"] @ np.asarray(dv, float)
+        if isinstance(step, dict):
+            dv = -sla.cho_solve(k["factor"], k["grad_r"] + k["E"].T @ step["xi"] + k["G"].T @ step["y"])
+        else:
+            dv = np.asarray(step, float)
+        dx = k["Z"] @ dv
         t = 1.0 if k["far"] is None else largest_fraction(dx, *k["far"])
         self.last_dx = dx
         return k["x"] + self.alpha * t * dx, t
+
+
+CONDENSE_SHARE = 0.5
+"""Share of its rows' slack penalty a region adds to its own reduced Hessian before it condenses (`LocalReduction.
+condense`); the rest stays with the coordinator (`forlab.p3_aladin.algorithm.qp.condensed_step`). Any share makes
+the algebra exact; 1/2 keeps the coordinator's part ``K`` invertible for a row shared by any number of regions
+(its eigenvalues are ``(m - 1/2) d`` and ``-d/2``) while giving a region the curvature that its coupled directions
+(a copy bus's voltage, curved by the tie line's two ends in opposite directions) lack on their own."""
+
+
+def one_sided_limits(g: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Limits ``lo <= g dv <= up`` as rows ``G dv <= h``: upper rows, then negated lower rows; the room is clipped
+    at 0 (the local solution satisfies its limits up to the local solver's tolerance) and a row that is zero in
+    reduced coordinates (a limit the equalities hold fixed anyway, a fixed variable) is left out."""
+    g, lo, up = np.asarray(g, float), np.asarray(lo, float), np.asarray(up, float)
+    keep = np.abs(g).sum(axis=1) > 1e-12 if g.shape[0] else np.zeros(0, bool)
+    iu, il = np.flatnonzero(keep & np.isfinite(up)), np.flatnonzero(keep & np.isfinite(lo))
+    return np.vstack([g[iu], -g[il]]), np.concatenate([np.maximum(up[iu], 0.0), np.maximum(-lo[il], 0.0)])
 
 
 def pack_symmetric(m: np.ndarray) -> np.ndarray:

@@ -84,8 +84,11 @@ ITERATION_LOG = {
     "nlp_iterations": "Ipopt iterations, max over regions",
     "nlp_ok": "all local NLPs solved (Ipopt success or acceptable), 1/0",
     "qp_status": "the coupled QP's outcome: solved, qp_failed: <reason>, or not run (the round stopped the run)",
-    "lambda_min": "smallest eigenvalue before regularisation: of the regions' reduced Hessians (qp='reduced') or "
-                  "of the coupled reduced Hessian (qp='coupled'); nan for 'kkt'",
+    "qp_path": "how the coordinator solved the 'reduced' QP: condensed (in the consensus rows and near limits, "
+               "from the regions' condensed messages) or dense (the coupled reduced Hessian, the fallback)",
+    "lambda_min": "smallest eigenvalue before regularisation: of the regions' locally condensed reduced Hessians "
+                  "(qp='reduced', condensed path), of the coupled reduced Hessian (qp='reduced', dense path, and "
+                  "qp='coupled'); nan for 'kkt'",
     "newton": "fraction of the exact Newton step on the active face taken (qp='coupled'), else nan",
     "step_fraction": "smallest fraction of its step a region took to keep its linearised limits (qp='reduced'), 1",
     "reduced_dim": "free directions of all regions: the number of variables of the coupled QP (qp='reduced')",

@@ -38,6 +38,7 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
+from forlab.opf.acopf import MX_FROM_BUSES
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
 from forlab.p3_aladin.algorithm.reduction import independent_rows as matched_rows
@@ -98,7 +99,7 @@ class Region:
         self._build(ipopt)
         self.x = flat_start(data)
         self.z = self.x.copy()
-        self.reduction = LocalReduction(data.A[data.rows], alpha)
+        self.reduction = LocalReduction(data.A[data.rows], alpha, reg=self.reg)
         self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
@@ -106,14 +107,18 @@ class Region:
 
     # ------------------------------------------------------------------ model
     def _build(self, ipopt: dict | None) -> None:
+        """The local NLP and the sensitivity function; an MX graph from `MX_FROM_BUSES` model buses on (as
+        `forlab.opf.acopf.ACOPF(graph="auto")`: CasADi builds the derivatives of the vectorised AC equations far
+        faster than those of the SX graph with one node per branch operation; same NLP)."""
         d, m = self.data, self.data.model
         nb, ng, nc = m.nb, m.ng, d.n_core
-        va, vm = ca.SX.sym("va", nb), ca.SX.sym("vm", nb)
-        pg, qg = ca.SX.sym("pg", ng), ca.SX.sym("qg", ng)
-        x = ca.vertcat(va, vm, pg, qg)
-        n = x.numel()
-        lin, z, w = ca.SX.sym("lin", n), ca.SX.sym("z", n), ca.SX.sym("w", n)
-        rho = ca.SX.sym("rho")
+        sym = ca.MX if nb >= MX_FROM_BUSES else ca.SX
+        self.graph = sym.__name__
+        n = 2 * nb + 2 * ng
+        x = sym.sym("x", n)
+        va, vm, pg, qg = x[:nb], x[nb:2 * nb], x[2 * nb:2 * nb + ng], x[2 * nb + ng:]
+        lin, z, w = sym.sym("lin", n), sym.sym("z", n), sym.sym("w", n)
+        rho = sym.sym("rho")
 
         flows = m.branch_flows(va, vm)
         gp, gq = m.balance(va, vm, pg, qg, m.pd, m.qd, flows=flows)
@@ -139,18 +144,24 @@ class Region:
         self.lbg, self.ubg = np.concatenate(lbg), np.concatenate(ubg)
         self.n_g, self.n_x = gall.numel(), n
 
-        f = self.cost_scale * m.unit_cost(pg, qg) if ng else ca.SX(0)
+        f = self.cost_scale * m.unit_cost(pg, qg) if ng else sym(0)
         obj = f + ca.dot(lin, x) + 0.5 * rho * ca.dot(w, (x - z) ** 2)
         p = ca.vertcat(lin, z, w, rho)
         opts = dict(LOCAL_IPOPT)
         opts.update(ipopt or {})
         self.solver = ca.nlpsol(f"region_{d.index}", "ipopt", {"x": x, "p": p, "f": obj, "g": gall},
                                 {"ipopt": opts, "print_time": False, "error_on_fail": False})
-        kappa = ca.SX.sym("kappa", self.n_g)
+        kappa = sym.sym("kappa", self.n_g)
         lag = f + ca.dot(kappa, gall)
         hess, _grad = ca.hessian(lag, x)
         self._sens = ca.Function("sens", [x, kappa], [ca.gradient(f, x), hess, ca.jacobian(gall, x), gall, f])
 
+        self.lbx, self.ubx = self._variable_bounds()
+
+    def _variable_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of the local NLP's variables: voltage magnitudes of the core buses, unit powers, the slack angle."""
+        d, m = self.data, self.data.model
+        nb, ng, nc = m.nb, m.ng, d.n_core
         u = m.units
         lbx = [np.full(nb, -np.inf), m.vmin, u["pmin"].to_numpy(float) if ng else [],
                u["qmin"].to_numpy(float) if ng else []]
@@ -162,8 +173,8 @@ class Region:
         # multiplier of that variable undetermined whenever the bound is active
         lbx[1] = np.where(np.arange(nb) < nc, m.vmin, -np.inf)
         ubx[1] = np.where(np.arange(nb) < nc, m.vmax, np.inf)
-        self.lbx = np.concatenate([np.asarray(a, float) for a in lbx])
-        self.ubx = np.concatenate([np.asarray(a, float) for a in ubx])
+        return (np.concatenate([np.asarray(a, float) for a in lbx]),
+                np.concatenate([np.asarray(a, float) for a in ubx]))
 
     def _branch_limits(self, flows) -> tuple:
         """Squared apparent power at the branch ends this region limits (`RegionData.limit_from`/``limit_to``;
@@ -210,7 +221,7 @@ class Region:
         act_x = (self.x <= self.lbx + mg) | (self.x >= self.ubx - mg)
         return np.flatnonzero(act_g), np.flatnonzero(act_x)
 
-    def sensitivities(self, qp: str = "reduced") -> dict:
+    def sensitivities(self, qp: str = "reduced", penalty: np.ndarray | None = None) -> dict:
         """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp`` (the data eq. (p3-qp)
         needs from this region; METHODS.md 'P3' step (2) and 'ALADIN with local reduction').
 
@@ -231,7 +242,7 @@ class Region:
         eq = self.lbg == self.ubg
         n_active = int(len(act_g) - np.sum(eq) + len(act_x))
         if qp == "reduced":
-            out = self.reduce(g_val)
+            out = self.reduce(g_val, penalty)
         elif qp == "kkt":
             kappa = np.zeros(self.n_g)
             kappa[act_g] = self.lam_g[act_g]
@@ -253,7 +264,7 @@ class Region:
         out.update(n_active=n_active, reduction_s=time.perf_counter() - t0)
         return out
 
-    def reduce(self, g_val: np.ndarray) -> dict:
+    def reduce(self, g_val: np.ndarray, penalty: np.ndarray | None = None) -> dict:
         """The region's reduced message (`forlab.p3_aladin.algorithm.reduction.LocalReduction.reduce`) at its local
         solution: null space of its equality constraints and fixed variables, exact Hessian of its Lagrangian, and
         its linearised limits (branch, angle and chart constraints; variable bounds, copies bounded by their
@@ -269,17 +280,20 @@ class Region:
                   np.concatenate([self.lbg[ineq] - g_val[ineq], lb[bounded] - self.x[bounded]]),
                   np.concatenate([self.ubg[ineq] - g_val[ineq], ub[bounded] - self.x[bounded]]))
         out = self.reduction.reduce(self.x, np.asarray(grad).ravel(), _to_scipy(hess),
-                                    sp.vstack([jac[eq], fixed]).tocsr(), limits)
+                                    sp.vstack([jac[eq], fixed]).tocsr(), limits, penalty)
         out.update(cost=float(f) / self.cost_scale)
         return out
 
-    def aladin_step(self, lam: np.ndarray, z: np.ndarray | None, rho: float, qp: str = "reduced") -> dict:
+    def aladin_step(self, lam: np.ndarray, z: np.ndarray | None, rho: float, qp: str = "reduced",
+                    penalty: np.ndarray | None = None) -> dict:
         """ALADIN steps 1 and 2 for this region: eq. (p3-local-nlp) and the sensitivities of eq. (p3-qp).
 
         lam: multipliers of the consensus rows this region appears in (``data.rows``, scaled cost per rad or p.u.);
         z: the region's primal iterate (comparison forms) or, for ``qp="reduced"``, its reduced step ``dv`` from
         the coordinator (None in the first round), from which it takes its iterate ``z = x + alpha t Z dv`` itself
-        (`LocalReduction.expand`); rho: penalty; qp: the coordinator's QP form (see `sensitivities`).
+        (`LocalReduction.expand`); rho: penalty; qp: the coordinator's QP form (see `sensitivities`); penalty: the
+        slack penalties of its consensus rows this round ("reduced": the region condenses with them,
+        `LocalReduction.condense`; None: it sends the reduced message).
         Returns the sensitivities, the Ipopt status and timings (s), and the local solution ``x`` (comparison forms)
         or its coupled variables ``x_c``, ``step`` = max|x - z| and ``step_fraction`` t ("reduced").
         """
@@ -293,7 +307,7 @@ class Region:
             self.z = np.asarray(z, float).copy()
         lin = self.data.A[self.data.rows].T @ lam
         out = self.solve_local_nlp(lin, self.z, self.sigma, float(rho))
-        out.update(self.sensitivities(qp))
+        out.update(self.sensitivities(qp, penalty))
         if qp == "reduced":
             out.update(x_c=self.x[self.data.coupled].copy(), step=float(np.max(np.abs(self.x - self.z), initial=0.0)),
                        step_fraction=fraction)
@@ -341,6 +355,11 @@ class Region:
         lb[sl] = self.data.model.vmin
         ub[sl] = self.data.model.vmax
         return lb, ub
+
+    def reduced_message(self) -> dict:
+        """The reduced message of the last step (`LocalReduction.reduced_message`): what the coordinator asks for
+        when it cannot use the condensed one."""
+        return self.reduction.reduced_message()
 
     def solution(self) -> np.ndarray:
         """The current local solution (local layout)."""
