@@ -22,17 +22,9 @@ ARCHIVED = sorted((ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
 # strict expected failure: the test fails as soon as the store is fixed, so the entry must then be deleted, and a
 # store that is not listed must pass. Keys: (check, "chapter/hash").
 KNOWN_STALE: dict[tuple[str, str], str] = {
-    ("profile", "02_grids_and_acopf/fb3b6997601a"): "the paper profile gained the PGLib sweep (issue 19)",
-    ("clean", "02_grids_and_acopf/fb3b6997601a"): "written from an uncommitted tree",
-    ("units", "02_grids_and_acopf/fb3b6997601a"): "written before every variable carried units",
-    ("profile", "03_for_sampling/2fa225b30a43"): "the paper profile's parameters changed since",
-    ("clean", "03_for_sampling/2fa225b30a43"): "written from an uncommitted tree",
-    ("units", "03_for_sampling/2fa225b30a43"): "written before every variable carried units",
     ("units", "05_coordination/27ab8c542f36"): "written before every variable carried units",
     ("clean", "06_ml_surrogate/5874e827fdf1"): "written from an uncommitted tree",
     ("units", "06_ml_surrogate/5874e827fdf1"): "written before every variable carried units",
-    ("units", "07_aladin/ff536387c602"): "written before every variable carried units",
-    ("units", "08_sensitivity/c42632e1be90"): "written before every variable carried units",
 }
 
 

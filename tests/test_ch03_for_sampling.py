@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forlab.book import store
+from forlab.book import anchors, store
 from forlab.studies import ch03_for_sampling as ch03
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVED = ROOT / "archive" / "03_for_sampling" / "2fa225b30a43.nc"
+ARCHIVED = ROOT / "archive" / "03_for_sampling" / "9981222d8a79.nc"
 DS = "case9+case33bw/case33bw"
 TINY = {
     "regions": [DS], "n_directions": 4, "face_grid": 1, "n_workers": 0, "scheduler": "", "slice_levels": [0.5],
@@ -145,7 +145,8 @@ def test_scale_and_paper_text(archived):
     paper = ch03.paper_text(archived)
     one, two = tt.t_wall_time_s.loc[1], tt.t_wall_time_s.loc[2]
     assert f"in {one:.1f} s with one worker and {two:.1f} s with two" in paper
-    assert f"met; speed-up {one / two:.2f}" in paper  # the archived run met the 90 s target
+    verdict = "met" if two <= anchors.value("for_sampling_wall_s") else "missed"  # the archived run's own verdict
+    assert f"{verdict}; speed-up {one / two:.2f}" in paper
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
     assert "--profile paper" in ch03.no_paper_store_text()
 
