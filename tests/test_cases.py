@@ -34,12 +34,11 @@ def _rows(text: str, key: str) -> int:
     return sum(1 for line in body.splitlines() if line.split("%")[0].strip().strip(";").strip())
 
 
-def _newton_raphson(mpc: dict) -> tuple[np.ndarray, np.ndarray]:
-    """MATPOWER's polar Newton-Raphson power flow on MATPOWER data (bus numbers, voltage magnitudes, angles in deg)."""
-    bus, br, gen, base = mpc["bus"], mpc["branch"], mpc["gen"], mpc["baseMVA"]
-    ids = bus[:, 0].astype(int)
-    pos = {b: i for i, b in enumerate(ids)}
-    n = len(ids)
+def _ybus(mpc: dict) -> sp.csr_matrix:
+    """MATPOWER's bus admittance matrix (makeYbus.m) of the in-service branches and bus shunts, file bus order (p.u.)."""
+    bus, br, base = mpc["bus"], mpc["branch"], mpc["baseMVA"]
+    pos = {b: i for i, b in enumerate(bus[:, 0].astype(int))}
+    n = len(pos)
     br = br[br[:, 10] > 0]
     f = np.array([pos[int(x)] for x in br[:, 0]])
     t = np.array([pos[int(x)] for x in br[:, 1]])
@@ -48,7 +47,16 @@ def _newton_raphson(mpc: dict) -> tuple[np.ndarray, np.ndarray]:
     ytt = ys + 1j * br[:, 4] / 2
     data = np.r_[ytt / (tap * np.conj(tap)), -ys / np.conj(tap), -ys / tap, ytt]
     y = sp.csr_matrix((data, (np.r_[f, f, t, t], np.r_[f, t, f, t])), shape=(n, n))
-    y = y + sp.diags((bus[:, 4] + 1j * bus[:, 5]) / base)
+    return y + sp.diags((bus[:, 4] + 1j * bus[:, 5]) / base)
+
+
+def _newton_raphson(mpc: dict) -> tuple[np.ndarray, np.ndarray]:
+    """MATPOWER's polar Newton-Raphson power flow on MATPOWER data (bus numbers, voltage magnitudes, angles in deg)."""
+    bus, gen, base = mpc["bus"], mpc["gen"], mpc["baseMVA"]
+    ids = bus[:, 0].astype(int)
+    pos = {b: i for i, b in enumerate(ids)}
+    n = len(ids)
+    y = _ybus(mpc)
     on = gen[gen[:, 7] > 0]
     gb = np.array([pos[int(x)] for x in on[:, 0]])
     kind = bus[:, 1].astype(int)
@@ -343,3 +351,37 @@ def test_charged_branches_between_voltage_levels_become_rated_trafos():
     mpc, _ = cases.parse_m(file.read_text())
     assert len(net.line) + len(net.trafo) == len(mpc["branch"])
     assert np.isfinite(net.trafo.sn_mva).all() and (net.trafo.sn_mva < 99999).all()
+
+
+def _model_ybus(net, ids: np.ndarray) -> sp.csr_matrix:
+    """The bus admittance matrix of forlab's AC equations (`forlab.opf.network.build_network`: branch admittances and
+    bus shunts) in the order of the file's bus numbers ``ids`` (net bus = number - 1)."""
+    from forlab.opf.network import build_network
+
+    m = build_network(net)
+    y = sp.csr_matrix((np.r_[m.yff, m.yft, m.ytf, m.ytt], (np.r_[m.f, m.f, m.t, m.t], np.r_[m.f, m.t, m.f, m.t])),
+                      shape=(m.nb, m.nb)) + sp.diags(m.gsh + 1j * m.bsh)
+    rows = m.bus_lookup.loc[ids - 1].to_numpy()
+    return y[rows][:, rows]
+
+
+NEGATIVE_X = THREE_BUS.replace("1\t3\t0.02\t0.2\t0.0", "1\t3\t0.02\t-0.2\t0.0")
+"""THREE_BUS with a negative series reactance (a series-compensated branch) on the nominal-ratio branch 1-3 between
+138 and 345 kV, which becomes a transformer (`cases._impedances_to_trafos`)."""
+
+
+@pytest.mark.parametrize("source", ["negative_x", "pglib_opf_case588_sdet"])
+def test_ac_equations_have_matpowers_admittances(source, tmp_path):
+    """Branch by branch, forlab's AC equations carry MATPOWER's admittances, negative reactances included
+    (pglib_opf_case1888_rte has 36 such nominal-ratio branches between voltage levels, case588_sdet 3): a
+    transformer made from one had x > 0 (vk_percent from |z|), a different network than the file's."""
+    if source == "negative_x":
+        file = tmp_path / "negative_x.m"
+        file.write_text(NEGATIVE_X)
+    else:
+        file = PGLIB / f"{source}.m"
+    mpc, _ = cases.parse_m(file.read_text())
+    assert (mpc["branch"][:, 3] < 0).any()
+    ids = mpc["bus"][:, 0].astype(int)
+    diff = _model_ybus(cases.load(file), ids) - _ybus(mpc)
+    assert abs(diff).max() < 1e-9 * abs(_ybus(mpc)).max()

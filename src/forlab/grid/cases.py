@@ -34,7 +34,7 @@ MATPOWER's published AC-OPF optima (tests/test_cases.py, tests/test_opf.py):
   magnetising current;
 * nominal-ratio branches between voltage levels (case533mt, case118, case300, PGLib cases) become transformers
   instead of `impedance` elements (which carry no thermal limit into the OPF), their line charging moved to bus
-  shunts;
+  shunts, a negative series reactance (series compensation; pglib_opf_case1888_rte, case588_sdet) keeping its sign;
 * negative bus demand stays a load with negative P instead of a fixed sgen, so every sgen is a unit forlab placed;
 * case14 and case57 give no base voltage: every bus gets `DEFAULT_BASE_KV` (p.u. data are unchanged);
 * every net uses f_hz = 50 (line charging is stored as a capacitance; one frequency keeps merged nets consistent).
