@@ -182,7 +182,7 @@ def test_time_latency_and_dask_helpers(archived):
     _st, bp, table, its = archived
     split = ch.time_split(table, its, bp["max_iter"])
     assert list(split.columns) == list(ch.SPLIT) and (split.drop(columns=list(ch.SPLIT)[1]) >= 0).all().all()
-    assert split[list(ch.SPLIT)[1]].isna().all()  # the archived store has no separate reduction time
+    assert (split[list(ch.SPLIT)[1]] > 0).all()  # the archived store (regions reduce locally) times the reduction
     assert ch.time_split_figure(split).axes
     over = ch.dask_overhead(table, bp["max_iter"])
     assert f"{over.ratio.min():.2f} to {over.ratio.max():.2f} times" in ch.dask_overhead_text(over, 2)
@@ -209,7 +209,8 @@ def test_admm_helpers(archived):
     assert "PowerModelsADA" in text and "rapidPF" in text
     msgs = ch.messages_shown(st, [bp["systems"][0], bp["admm_system"]])
     assert set(msgs.index.get_level_values("system")) == {bp["systems"][0], bp["admm_system"]}
-    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" in msgs.index.get_level_values("field")
+    fields = set(msgs.index.get_level_values("field"))
+    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" not in fields and "dv" in fields
 
 
 def test_full_profile_texts(archived):
@@ -243,10 +244,10 @@ def test_scaling_report_of_the_archived_store(archived):
     assert len(g) == len(set(table.system)) and (g.coordinator_ms > 0).all()
     slope, _ = ch.growth_fit(g)
     assert 0 < slope < 3 and f"slope {slope:.2f}" in ch.growth_text(g)
-    # the archived coordinator is the old dense QP: issue 17's first target is missed there, with its number
+    # the archived coordinator is the reduced QP: issue 17's first target is judged there, with its number
     t = rep["targets"].set_index(["target", "system"])
     row = t.loc[("coordinator_ms", "case118+case533mt_hi")]
-    assert row.met is False or row.met == False
+    assert bool(row.met) == (row.value <= 50)
     assert f"{row.value:.1f} ms against at most 50 ms" in ch.targets17_text(rep["targets"])
     wt = rep["wall"].set_index("system")
     assert np.allclose(wt.dask_ratio, wt.dask_s / wt.central_s, equal_nan=True)

@@ -137,7 +137,7 @@ ADMM_LARGE_BUSES = 1000
 not converged there within the cap is then the recorded result). No system of the default or ``full`` profile is
 that large."""
 
-ADMM_LARGE_MAX_ITER = 100
+ADMM_LARGE_MAX_ITER = 50
 """ADMM's iteration cap on the systems above `ADMM_LARGE_BUSES` buses (or ``admm_max_iter`` when smaller)."""
 
 

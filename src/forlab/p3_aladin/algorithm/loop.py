@@ -30,6 +30,14 @@ variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``byte
   gradient in an unnamed basis of its free directions, how those directions move its boundary voltages, and which
   combinations of them would hit a limit soon. No network data, no Jacobian or Hessian of its equations, no limit
   far from binding and no dispatch leaves the region during the iterations (the solution is handed in at the end).
+
+With ``ALADINOptions.condense`` the request also carries ``mu`` (r_i: the slack penalties of its rows) and the
+region answers with its condensed message instead of ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``:
+``S`` (r_i (r_i + 1) / 2), ``e`` (r_i), ``V`` (r_i k_i), ``W`` (k_i (k_i + 1) / 2), ``f``, ``h`` (k_i) and
+``lambda_min`` (`forlab.p3_aladin.algorithm.reduction.LocalReduction.condense`): sizes set by its consensus rows
+and near limits, no longer by its free directions; ``dv`` is then its rows' prices ``xi`` and its limits'
+multipliers ``y``. When the coordinator falls back to the dense form it asks every region for its reduced message
+(``reduced_message``, counted in ``coordinator_s``).
 """
 
 from __future__ import annotations
