@@ -334,3 +334,15 @@ def test_a_store_too_large_in_memory_is_refused_before_loading(root, monkeypatch
     with pytest.raises(store.StoreError, match=r"expands to 8 MiB in memory, above max_bytes = 1,048,576"):
         store.open_path(path, max_bytes=2**20)
     assert store.MAX_STORE_BYTES >= 2**30  # the default leaves room for every real store (largest ~13 MB)
+
+
+def test_units_of_named_variables_the_convention_cannot_carry():
+    """Every entry of the units table is reachable (a stray comment once swallowed half of them)."""
+    import numpy as np
+    import xarray as xr
+
+    from forlab.book import units
+
+    for name, unit in units._NAMED.items():
+        assert units.unit_of(name, xr.DataArray(np.zeros(2))) == unit, name
+    assert units.unit_of("slice_g", xr.DataArray(np.zeros(2))) == units.ONE

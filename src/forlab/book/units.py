@@ -24,7 +24,8 @@ _NAMED: dict[str, str] = {
     "box_lo": BY_AXIS, "box_hi": BY_AXIS, "labelled_point": BY_AXIS, "labelled_projection": BY_AXIS,
     "boundary_point": BY_AXIS, "cost_point": BY_AXIS, "cost_gradient": "$/h per axis unit",
     "flows_per_second": "1/s", "it_power_mismatch": "p.u.", "t_load_average": ONE, "reg": ONE,
-    "variant_value": ONE, "max_pcc_error": ONE, "max_support_excess": ONE,  # box-normalised (P1 checks) "slice_g": ONE, "slice_u_ref": ONE, "tso_u_peak": ONE, "polytope_offset": ONE,
+    "variant_value": ONE, "slice_g": ONE, "slice_u_ref": ONE, "tso_u_peak": ONE, "polytope_offset": ONE,
+    "max_pcc_error": ONE, "max_support_excess": ONE,  # box-normalised, like pcc_mismatch (P1 checks)
 }
 
 # (suffix or whole-name pattern, unit); first match wins, so the longer suffix comes first
