@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forlab.book import store
+from forlab.book import anchors, store
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
@@ -177,6 +177,9 @@ def test_archived_store_holds_the_pglib_run(archived):
     assert text.startswith(f"PGLib-OPF {pglib.version()}")
     assert f"{len(pglib.case_names())} cases from 3 to 2869 buses" in text
     assert "**met**" in ch02.build_text(archived)
+    # what it was: issue 19's own measurement before the vectorised build, from the registry of anchors
+    assert ch02.build_text(archived).endswith(f"case2869pegase: build {anchors.show('build_before_case2869pegase_s')}, "
+                                              f"solve {anchors.show('solve_before_case2869pegase_s')}.")
 
 
 def test_paper_profile_solves_every_pglib_case():

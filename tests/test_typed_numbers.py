@@ -160,3 +160,10 @@ def test_the_scan_catches_a_typed_figure():
     assert not typed_numbers("See chapter 05, eq. 3 and {cite:t}`dindar2025pqv` (2025); a 533-bus DS; $x^2 + 1$.")
     assert not typed_numbers("The rapidPF systems 53-I, 418-3 and 1654-5.")  # names of systems
     assert typed_numbers("rapidPF+ needs 5-7 steps.") and typed_numbers("buses 0-18 of the feeder")
+
+
+def test_an_anchor_is_met_by_its_relation_and_never_by_a_failed_run():
+    bound = anchors.anchor("p1_deviation_pct")  # an upper bound: 0.058 %
+    assert bound.met(bound.value) and not bound.met(2 * bound.value) and not bound.met(float("nan"))
+    assert anchors.anchor("p1_time_reduction_pct").met(60.0) and not anchors.anchor("p1_time_reduction_pct").met(10.0)
+    assert bound.show() == "0.058 %" and anchors.show("aladin_gap") == "1e-04"

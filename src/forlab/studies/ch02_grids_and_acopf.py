@@ -905,7 +905,17 @@ def build_text(stored: xr.Dataset) -> str:
                      for n, r in b.iterrows())
     met = bool((b[build] < b[solve]).all())
     return (f"**Build against solve.** {each}. Target (building the model takes less time than solving it, on "
-            f"every net): {'**met**' if met else '**missed**'}.")
+            f"every net): {'**met**' if met else '**missed**'}.{_build_before(b.index)}")
+
+
+def _build_before(nets) -> str:
+    """What issue 19 measured before the model build was vectorised, for the nets it names (`forlab.book.anchors`)."""
+    known = [n for n in nets if f"build_before_{n}_s" in anchors.ANCHORS]
+    if not known:
+        return ""
+    was = "; ".join(f"{n}: build {anchors.show(f'build_before_{n}_s')}, solve {anchors.show(f'solve_before_{n}_s')}"
+                    for n in known)
+    return f" Before the vectorised, sparse construction (measured in issue #19, on a loaded machine): {was}."
 
 
 # ----------------------------------------------------------------------------------------------------------------------
