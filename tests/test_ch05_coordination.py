@@ -23,7 +23,7 @@ DEV, RED = anchors.show("p1_deviation_pct"), anchors.show("p1_time_reduction_pct
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "05_coordination" / "27ab8c542f36.nc"
 PARAMS = {"systems_list": ["case9+case33bw"], "levels": [0.8, 1.0], "n_directions": 40, "face_grid": 3,
-          "n_labelled": 300, "n_cost": 100, "n_workers": 0, "warm_library": True, "repeats": 3}
+          "n_labelled": 300, "n_cost": 100, "n_workers": 0, "warm_library": True, "repeats": 3, "scheduler": ""}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,8 @@ def test_parameter_checks():
         ch05.check_params({**PARAMS, "repeats": 1.5})
     with pytest.raises(TypeError, match="warm_library"):
         ch05.check_params({**PARAMS, "warm_library": 1})
+    with pytest.raises(TypeError, match="scheduler"):
+        ch05.check_params({**PARAMS, "scheduler": None})
 
 
 def test_to_store_writes_the_case_points_and_dso_tables():

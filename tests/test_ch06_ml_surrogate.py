@@ -24,7 +24,7 @@ TINY = {
     "vm_margin_pu": 0.002, "loading_margin_percent": 2.0, "max_false_feasible": 0.0, "refine_rounds": 0,
     "refine_samples": 0, "certify_rounds": 0, "vertex_samples": 5, "facet_sweep": [2], "size_sweep": [150],
     "n_scenarios": 1, "timing_repeats": 1, "slice_points": 5, "store_samples": 50, "seed": 0, "n_workers": 0,
-    "scheduler_address": "",
+    "scheduler": "",
 }
 
 

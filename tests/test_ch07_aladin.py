@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "07_aladin" / "ff536387c602.nc"
 TINY = {"systems": ["53-I"], "modes": ["inprocess"], "latencies_ms": [], "latency_system": "53-I",
         "kkt_systems": [], "admm_system": "53-I", "admm_max_iter": 5, "max_iter": 4, "extended_max_iter": 0,
-        "n_workers": 1, "address": ""}
+        "n_workers": 1, "scheduler": ""}
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +40,14 @@ def test_parameters_are_checked():
     with pytest.raises(ValueError, match="modes"):
         ch.check_params(TINY | {"modes": ["cloud"]})
     with pytest.raises(ValueError, match="missing"):
-        ch.check_params({k: v for k, v in TINY.items() if k != "address"})
+        ch.check_params({k: v for k, v in TINY.items() if k != "scheduler"})
     # issue 20: bad values say which parameter and what it takes
     for bad, match in [({"max_iter": 0}, "max_iter must be >= 1"), ({"systems": []}, "systems is empty"),
                        ({"admm_max_iter": 0}, "admm_max_iter must be >= 1"), ({"n_workers": 0}, "n_workers"),
                        ({"systems": ["case9:0"]}, "unknown system 'case9:0'"),
                        ({"systems": ["53-III"]}, "multi-region system"), ({"kkt_systems": ["case99:2"]}, "kkt_systems"),
                        ({"admm_system": "x"}, "admm_system"), ({"latencies_ms": [-1.0]}, "latencies_ms"),
-                       ({"modes": ["address"]}, "address is empty"), ({"levels": []}, "unknown parameters")]:
+                       ({"modes": ["scheduler"]}, "scheduler is empty"), ({"levels": []}, "unknown parameters")]:
         with pytest.raises(ValueError, match=match):
             ch.check_params(TINY | bad)
     ch.check_params(TINY | {"admm_system": "all", "systems": ["418-3", "case118+case533mt_hi", "case300:4"]})

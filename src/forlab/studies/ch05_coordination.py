@@ -114,6 +114,8 @@ def check_params(params: dict) -> None:
     for key in ("n_directions", "face_grid", "n_labelled", "n_cost", "n_workers", "repeats"):
         if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
             raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    if not isinstance(params["scheduler"], str):
+        raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     if not isinstance(params["warm_library"], bool):
         raise TypeError(f"warm_library must be true or false, got {params['warm_library']!r}")
 
@@ -169,6 +171,7 @@ def run(params: dict) -> xr.Dataset:
     rows = []
     for name in params["systems_list"]:
         r, _ = case_study(name, params["levels"], **{k: params[k] for k in CASE_STUDY_OPTIONS},
+                          address=params["scheduler"] or None,
                           fit_options={"n_labelled": params["n_labelled"], "n_cost": params["n_cost"]})
         rows += r
     return to_store(rows)

@@ -153,7 +153,7 @@ ADMM_ALL = "all"
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell)
 PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
                    "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
-                   "n_workers": int, "address": str}
+                   "n_workers": int, "scheduler": str}
 
 
 def check_params(params: dict) -> None:
@@ -167,11 +167,11 @@ def check_params(params: dict) -> None:
     extra = sorted(set(params) - set(PARAMETER_TYPES))
     if extra:
         raise ValueError(f"unknown parameters {extra}; the chapter takes {sorted(PARAMETER_TYPES)}")
-    bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "address")]
+    bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "scheduler")]
     if bad:
-        raise ValueError(f"modes must be 'inprocess', 'dask' or 'address', not {bad}")
-    if "address" in params["modes"] and not params["address"]:
-        raise ValueError("modes contains 'address' but address is empty: give the scheduler address")
+        raise ValueError(f"modes must be 'inprocess', 'dask' or 'scheduler', not {bad}")
+    if "scheduler" in params["modes"] and not params["scheduler"]:
+        raise ValueError("modes contains 'scheduler' but the parameter scheduler is empty: give the Dask scheduler's address")
     if not params["systems"]:
         raise ValueError("systems is empty: name at least one system, e.g. ['53-I']")
     for name, low in (("max_iter", 1), ("admm_max_iter", 1), ("n_workers", 1), ("extended_max_iter", 0)):
@@ -190,12 +190,12 @@ def check_params(params: dict) -> None:
 
 def run(params: dict, progress=print) -> xr.Dataset:
     """The chapter's store from its parameters (the notebook's ``PARAMS``): `check_params`, then `run_study`
-    (``address`` "" means a local cluster)."""
+    (``scheduler`` "" means a local cluster)."""
     check_params(params)
     return run_study(params["systems"], params["modes"], params["latencies_ms"], params["latency_system"],
                      params["kkt_systems"], params["admm_system"], max_iter=params["max_iter"],
                      admm_max_iter=params["admm_max_iter"], n_workers=params["n_workers"],
-                     address=params["address"] or None, extended_max_iter=params["extended_max_iter"],
+                     address=params["scheduler"] or None, extended_max_iter=params["extended_max_iter"],
                      progress=progress)
 
 
@@ -267,7 +267,7 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
     """The Dask runs: ALADIN on every system in every Dask mode, and the latency sweep on ``latency_system``
     (0 ms: plain "dask", > 0: "wan") on the local cluster."""
     aladin = ALADINOptions(max_iter=max_iter)
-    dask_modes = [m for m in modes if m in ("dask", "address")]
+    dask_modes = [m for m in modes if m in ("dask", "scheduler")]
     if not (dask_modes or latencies_ms):
         return
     from forlab.book.parallel import client as dask_client
@@ -275,7 +275,7 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
     for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
         if mode is None:
             continue
-        with dask_client(address=address if mode == "address" else None, n_workers=n_workers) as c:
+        with dask_client(address=address if mode == "scheduler" else None, n_workers=n_workers) as c:
             if mode in dask_modes:
                 for spec in systems:
                     record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
@@ -308,7 +308,7 @@ def run_study(
     """Run the chapter's case study and return its store (module docstring).
 
     systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
-        "address": an existing scheduler at ``address``).
+        "scheduler": an existing scheduler at ``address``).
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
     admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);
@@ -693,7 +693,7 @@ def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", 
     return frame
 
 
-MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "address": "Dask (given scheduler)", "wan": "Dask"}
+MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "scheduler": "Dask (given scheduler)", "wan": "Dask"}
 STATUS_WORDS = {"max_iter": "iteration limit"}
 """Execution modes and statuses of the store in words (other statuses are shown as they are)."""
 

@@ -85,13 +85,13 @@ def run(params: dict, log=print) -> xr.Dataset:
     systems = {name: load_system(name) for name in params["systems"]}
     ranges = {k: tuple(params[k]) for k in _RANGES}
     cases = []
-    with parallel.client(params["scheduler_address"] or None, params["n_workers"]) as client:
+    with parallel.client(params["scheduler"] or None, params["n_workers"]) as client:
         for system in systems.values():
             cases += build_cases(system, params["n_samples"], params["seed"], params["test_fraction"],
                                  params["boundary_share"], client=client, **ranges)
     log(dataset_log(cases))
     t0 = time.perf_counter()
-    with parallel.client(params["scheduler_address"] or None, params["n_workers"]) as client:
+    with parallel.client(params["scheduler"] or None, params["n_workers"]) as client:
         for case in cases:
             fit_case(case, opts, params["refine_rounds"], params["refine_samples"], params["certify_rounds"],
                      params["vertex_samples"], params["seed"], client=client)
