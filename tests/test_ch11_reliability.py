@@ -68,3 +68,11 @@ def test_run_store_and_readers():
 
 def test_markdown_cells_are_escaped():
     assert ch11._cell("a | b <scratch>\nc") == "a \\| b &lt;scratch&gt; c"
+
+
+def test_long_words_in_the_probe_table_can_break():
+    """A path or identifier longer than LONG_TOKEN gets break opportunities, or the table overflows the page."""
+    long = "results/11_reliability/0123456789ab.failed.ipynb"
+    cell = ch11._cell(f"wrote {long}")
+    assert "\u200b" in cell and cell.replace("\u200b", "") == f"wrote {long}"
+    assert ch11._cell("short words stay") == "short words stay"
