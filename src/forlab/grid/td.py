@@ -6,6 +6,18 @@
 * `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
   attached at TS load buses through points of common coupling (PCC): the T+D system construction of METHODS.md,
   "Shared conventions".
+* `parse_system`, `many_ds_name`, `ts_capacity`: study-system names, below.
+
+System names. `load_system` takes a named system of `SYSTEMS` (`available_systems`) or a composite name
+``"<ts>+<ds>[*<n>]+<ds>[*<n>]..."`` (`SYSTEM_GRAMMAR`): a transmission case of `forlab.grid.cases`, then
+distribution cases, each attached n >= 1 times (default 1), e.g. ``"case118+case33bw*8"``,
+``"case300+case33bw*4+case69*4"``, ``"case1354pegase+case141*64"``. A name in `SYSTEMS` takes that definition
+(``"case30+case33bw-2pcc"`` keeps its second PCC); any other name is parsed (`parse_system`, which also validates a
+name without building it); `many_ds_name` draws N DSs from a pool of cases with a seed. Each DS is one DSO with its
+own name: its case when the case is used once in the system, ``"<case>#1"`` ... ``"<case>#k"`` when it is used
+k > 1 times. That name keys `StudySystem.ds`, the pcc table's ``ds``, the TS's ``ds_import`` loads, the ``ts_buses``
+and ``n_fpus`` dicts of `load_system`, and is the DS's zone in `StudySystem.integrated`. A TS takes as many PCCs as
+it has non-slack buses with a positive load (`ts_capacity`); DSs are attached in the order of the name.
 
 Units: MW, Mvar, MVA, kV, kA, p.u.; costs in the TS case's currency per hour (MATPOWER: $/h), so an FPU cost
 ``c(p) = a p^2 + b p`` has b in $/MWh and a in $/(MW^2 h).
@@ -44,6 +56,8 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,6 +73,8 @@ from forlab.grid.capability import Circle, Polygon, PowerFactorCone, PQChart, Re
 __all__ = [
     "DEFAULT_KINDS",
     "SYSTEMS",
+    "SYSTEM_GRAMMAR",
+    "DSSpec",
     "StudySystem",
     "add_default_fpus",
     "add_fpu",
@@ -68,6 +84,9 @@ __all__ = [
     "derive_branch_limits",
     "fpus",
     "load_system",
+    "many_ds_name",
+    "parse_system",
+    "ts_capacity",
     "ts_marginal_cost",
 ]
 
@@ -130,6 +149,19 @@ def add_fpu(
     net.sgen.at[idx, "chart"] = chart.to_json()
     pp.create_poly_cost(net, idx, "sgen", cp1_eur_per_mw=float(cost_b), cp2_eur_per_mw2=float(cost_a))
     return int(idx)
+
+
+def _runpp(net) -> None:
+    """``pp.runpp(net)`` with the start voltage that its ``init="auto"`` computes (the mean set-point of the
+    in-service ext_grids and gens, summed in pandapower's order) given directly: pandapower computes it with six
+    ``DataFrame.query`` calls that cost about as much as the power flow of a DS, and a T+D system runs hundreds of
+    those. Same start, same results; nets with VSCs (a third term) take the plain call."""
+    if "vsc" in net and len(net.vsc):
+        pp.runpp(net)
+        return
+    eg = net.ext_grid.vm_pu.to_numpy()[net.ext_grid.in_service.to_numpy(dtype=bool)]
+    gen = net.gen.vm_pu.to_numpy()[net.gen.in_service.to_numpy(dtype=bool)]
+    pp.runpp(net, init_vm_pu=(eg.sum() + gen.sum()) / (len(eg) + len(gen)))
 
 
 def _is_fpu(net) -> pd.Series:
@@ -205,9 +237,15 @@ def default_chart(kind: str, p_rated_mw: float) -> PQChart:
     raise ValueError(f"unknown chart kind {kind!r}; choose from {DEFAULT_KINDS}")
 
 
-def _graph_distance(net, source: int) -> pd.Series:
-    """Electrical distance (sum of |z| in ohm along the shortest path, in-service branches) from ``source``."""
-    g = top.create_nxgraph(net, calc_branch_impedances=True, branch_impedance_unit="ohm", multi=False)
+def _impedance_graph(net) -> nx.Graph:
+    """The in-service branches of ``net`` as a graph weighted by |z| in ohm ("z_ohm")."""
+    return top.create_nxgraph(net, calc_branch_impedances=True, branch_impedance_unit="ohm", multi=False)
+
+
+def _graph_distance(net, source: int, graph: nx.Graph | None = None) -> pd.Series:
+    """Electrical distance (sum of |z| in ohm along the shortest path, in-service branches) from ``source``;
+    ``graph``: `_impedance_graph` of ``net`` when already built."""
+    g = _impedance_graph(net) if graph is None else graph
     dist = nx.single_source_dijkstra_path_length(g, source, weight="z_ohm")
     return pd.Series(dist).sort_index()
 
@@ -222,16 +260,21 @@ def _spread_buses(net, candidates: Sequence[int], n: int, anchors: Sequence[int]
     cand = [int(b) for b in candidates]
     if n > len(cand):
         raise ValueError(f"{n} FPUs requested but only {len(cand)} candidate buses")
-    dist = {int(b): _graph_distance(net, int(b)) for b in set(cand) | set(anchors)}
+    # one graph, and distances only from the anchors and the picks: n + 1 Dijkstra runs, not one per candidate
+    graph = _impedance_graph(net)
+
+    def dist(bus: int) -> pd.Series:
+        return _graph_distance(net, int(bus), graph).reindex(cand).fillna(np.inf)
+
     nearest = pd.Series(np.inf, index=cand)
     for a in anchors:
-        nearest = np.minimum(nearest, dist[int(a)].reindex(cand).fillna(np.inf))
+        nearest = np.minimum(nearest, dist(a))
     chosen: list[int] = []
     for _ in range(n):
         score = nearest.drop(chosen)
         pick = int(score.sort_index().idxmax())
         chosen.append(pick)
-        nearest = np.minimum(nearest, dist[pick].reindex(cand).fillna(np.inf))
+        nearest = np.minimum(nearest, dist(pick))
     return chosen
 
 
@@ -296,7 +339,7 @@ def derive_branch_limits(net, margin: float = 1.5, floor: float = 0.2, run: bool
     if margin <= 0 or floor < 0:
         raise ValueError(f"margin must be > 0 and floor >= 0, got {margin}, {floor}")
     if run:
-        pp.runpp(net)
+        _runpp(net)
     i_ka = net.res_line.i_ka.reindex(net.line.index).fillna(0.0)
     i_ka[~net.line.in_service.astype(bool)] = 0.0
     i_max = float(i_ka.max())
@@ -320,13 +363,22 @@ def derive_branch_limits(net, margin: float = 1.5, floor: float = 0.2, run: bool
 
 @dataclass(frozen=True)
 class DSSpec:
-    """A DS of a study system: case name, optional TS bus, and whether it has a second PCC."""
+    """A DS of a study system: case name, optional TS bus, whether it has a second PCC, and its name.
+
+    Each DS is one DSO; ``name`` identifies it everywhere (`StudySystem.ds`, the pcc table, zones) and defaults to
+    the case.
+    """
 
     case: str
     ts_bus: int | None = None
     second_pcc: bool = False
     ts_bus2: int | None = None
     ds_bus2: int | None = None
+    name: str = ""
+
+    def __post_init__(self):
+        if not self.name:
+            object.__setattr__(self, "name", self.case)
 
 
 SYSTEMS: dict[str, tuple[str, tuple[DSSpec, ...]]] = {
@@ -340,9 +392,130 @@ SYSTEMS: dict[str, tuple[str, tuple[DSSpec, ...]]] = {
 """Named study systems: TS case and its DSs."""
 
 
+SYSTEM_GRAMMAR = '"<ts>+<ds>[*<n>]+<ds>[*<n>]...", e.g. "case118+case33bw*8+case69*2"'
+"""Composite study-system names (module docstring): a transmission case, then DS cases, each n >= 1 times."""
+
+_COUNT = re.compile(r"[0-9]+")
+
+
 def available_systems() -> list[str]:
-    """Names accepted by `load_system`."""
+    """The named study systems (`SYSTEMS`). `load_system` also accepts every composite name of `SYSTEM_GRAMMAR`
+    (`parse_system` validates one, `many_ds_name` draws one)."""
     return list(SYSTEMS)
+
+
+def _name_error(name, problem: str) -> ValueError:
+    return ValueError(
+        f"study system {name!r}: {problem}. Use a named system ({', '.join(SYSTEMS)}) or a composite name "
+        f"{SYSTEM_GRAMMAR}, where <ts> is a transmission case ({', '.join(cases.TRANSMISSION)}), <ds> a "
+        f"distribution case ({', '.join(cases.DISTRIBUTION)}) and n >= 1 its number of copies"
+    )
+
+
+def _case_error(name, case: str, role: str) -> ValueError:
+    """The part ``case`` of ``name`` is not a case of its role: "TS" (a transmission case) or "DS" (distribution)."""
+    kind, pool = ("transmission", cases.TRANSMISSION) if role == "TS" else ("distribution", cases.DISTRIBUTION)
+    if case in cases.available():
+        what = f"a {cases.kind_of(case)} case, not a {kind} case"
+    elif role == "TS" and "*" in case:
+        what = "not a case: the TS takes no multiplier"
+    else:
+        close = difflib.get_close_matches(case, list(pool), n=3, cutoff=0.5)
+        what = "not a registered case" + (f" (did you mean {', '.join(close)}?)" if close else "")
+    return _name_error(name, f"{role} {case!r} is {what}")
+
+
+def _parse_part(name: str, part: str) -> tuple[str, int]:
+    """One DS part ``<ds>[*<n>]`` of a composite name: (case, copies)."""
+    case, star, count = part.partition("*")
+    if not case:
+        raise _name_error(name, "a '+' without a DS after it" if not part else f"DS part {part!r} has no case")
+    if case not in cases.DISTRIBUTION:
+        raise _case_error(name, case, "DS")
+    if star and not (_COUNT.fullmatch(count) and int(count) >= 1):
+        raise _name_error(name, f"the multiplier in {part!r} must be a whole number >= 1, not {count!r}")
+    return case, int(count) if star else 1
+
+
+def parse_system(name: str) -> tuple[str, tuple[DSSpec, ...]]:
+    """(TS case, DSs) of a study system name, without building it.
+
+    A name of `SYSTEMS` takes its definition; any other name is read as a composite name (`SYSTEM_GRAMMAR`): a
+    case used once gives one DS named after the case, a case used k > 1 times (over all parts) the DSs
+    "<case>#1" ... "<case>#k" in order of appearance, each one DSO with one PCC. ValueError saying what is wrong
+    (listing the grammar and the cases), also when the TS has fewer free load buses than DSs (`ts_capacity`).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a study system name is a str, not {type(name).__name__}")
+    if name in SYSTEMS:
+        return SYSTEMS[name]
+    ts, *parts = name.split("+")
+    if not ts:
+        raise _name_error(name, "empty TS part")
+    if ts not in cases.TRANSMISSION:
+        raise _case_error(name, ts, "TS")
+    if not parts:
+        raise _name_error(name, "no DS: join the TS and its DSs with '+'")
+    drawn = [_parse_part(name, part) for part in parts]
+    totals = Counter()
+    for case, k in drawn:
+        totals[case] += k
+    capacity = ts_capacity(ts)  # checked before the DSs are listed: "*1000000000" is a valid multiplier
+    if sum(totals.values()) > capacity:
+        raise _capacity_error(ts, capacity, f"{name!r} attaches {sum(totals.values())}")
+    seen = Counter()
+    specs = []
+    for case, k in drawn:
+        for _ in range(k):
+            seen[case] += 1
+            specs.append(DSSpec(case, name=case if totals[case] == 1 else f"{case}#{seen[case]}"))
+    return ts, tuple(specs)
+
+
+def _free_load_buses(ts, used: set[int]) -> pd.DataFrame:
+    """Load (MW, Mvar) per TS bus that can take a PCC: in-service positive load, not a slack bus, not in ``used``."""
+    loads = ts.load[ts.load.in_service.astype(bool)].groupby("bus")[["p_mw", "q_mvar"]].sum()
+    taken = used | set(_root_buses(ts))
+    return loads[(loads.p_mw > 0) & ~loads.index.isin(list(taken))]
+
+
+def ts_capacity(ts_name: str) -> int:
+    """How many PCCs (one per DS; two for a DS with a second PCC) a TS case can take: its non-slack buses with a
+    positive load."""
+    return len(_free_load_buses(cases.load(ts_name), set()))
+
+
+def _capacity_error(ts_name: str, capacity: int, what: str) -> ValueError:
+    """Too many DSs for the TS ``ts_name``: say how many it takes and which larger TS cases take more."""
+    larger = [(c, ts_capacity(c)) for c in cases.TRANSMISSION if c != ts_name]
+    larger = [f"{c} ({n})" for c, n in larger if n > capacity]
+    hint = f"use a larger TS: {', '.join(larger)}" if larger else "no registered TS case takes more"
+    return ValueError(
+        f"TS {ts_name!r} can take {capacity} DSs (its non-slack buses with a positive load, one per PCC), but "
+        f"{what}: attach fewer DSs or {hint}"
+    )
+
+
+def many_ds_name(ts: str, n: int, pool: Sequence[str] = ("case33bw",), seed: int = 0) -> str:
+    """The composite name of a TS with n DSs drawn from the DS cases ``pool`` with ``seed`` (uniformly, with
+    replacement, `numpy.random.default_rng`): counts per case in pool order, e.g. "case118+case33bw*3+case69*5"
+    (a count of 1 without "*1"). ValueError for n < 1, an empty or repeated pool, or a case that is not a
+    registered TS / DS case."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of DSs >= 1, got {n!r}")
+    pool = [pool] if isinstance(pool, str) else list(pool)  # one case given as a str: a pool of one
+    if not pool or len(set(pool)) != len(pool):
+        raise ValueError(f"pool must list distinct DS cases, got {pool}; e.g. ('case33bw', 'case69')")
+    if ts not in cases.TRANSMISSION:
+        raise _case_error(f"{ts}+...", ts, "TS")
+    for case in pool:
+        if case not in cases.DISTRIBUTION:
+            raise _case_error(f"{ts}+{case}", case, "DS")
+    counts = np.bincount(np.random.default_rng(seed).integers(len(pool), size=int(n)), minlength=len(pool))
+    parts = [case if k == 1 else f"{case}*{k}" for case, k in zip(pool, counts) if k > 0]
+    name = "+".join([ts, *parts])
+    parse_system(name)  # the TS must take n DSs
+    return name
 
 
 @dataclass
@@ -415,51 +588,71 @@ _BUS_COLUMNS = {
 
 
 def _offset(index: pd.Index) -> int:
-    return (int(index.max()) // 1000 + 1) * 1000 if len(index) else 0
+    return _offset_after(int(index.max()) if len(index) else None)
 
 
-def _append_ds(net, dsn, ds_name: str) -> dict[int, int]:
-    """Append DS ``dsn`` (without its ext_grids) to ``net`` in place; returns the DS -> integrated bus map."""
+def _offset_after(top: int | None) -> int:
+    """The index offset of the next DS's rows in a table whose largest index is ``top`` (None: empty table): the
+    next multiple of 1000, so indices stay unique however many DSs join."""
+    return (top // 1000 + 1) * 1000 if top is not None else 0
+
+
+def _ds_tables(dsn, ds_name: str, top: dict) -> tuple[dict[str, pd.DataFrame], dict[int, int]]:
+    """The rows DS ``dsn`` (without its ext_grids) adds to the integrated net, per table (and "poly_cost" for its
+    FPUs), with zone, orig_index and buses renumbered; returns them and the DS -> integrated bus map. Indices are
+    offset past ``top`` (largest index so far per table, None if empty; updated), except the trafo rows: their
+    offset depends on the PCC trafos created between DSs (`_build_integrated`)."""
     for elm in ("gen", "switch", "ward", "xward", "dcline", "storage", "trafo3w", "pwl_cost"):
         if elm in dsn and len(dsn[elm]):
             raise ValueError(f"DS {ds_name!r} has '{elm}' elements, which study systems do not merge")
-    b0 = _offset(net.bus.index)
+    b0 = _offset_after(top["bus"])
     bus_map = {int(b): b0 + int(b) for b in dsn.bus.index}
+    rows: dict[str, pd.DataFrame] = {}
     offsets = {}
     for tab in _TABLES:
-        src = dsn[tab]
-        if not len(src):
+        add = dsn[tab].copy()
+        if not len(add):
             continue
-        off = b0 if tab == "bus" else _offset(net[tab].index)
-        offsets[tab] = off
-        add = src.copy()
         add["zone"] = ds_name
         add["orig_index"] = add.index
         if tab == "bus":
             add["orig_bus"] = add.index
         for col in _BUS_COLUMNS.get(tab, ()):
             add[col] = add[col].map(bus_map).astype(np.int64)
-        add.index = add.index + off
-        net[tab] = pd.concat([net[tab], add], axis=0) if len(net[tab]) else add
-    if "chart" in net.sgen.columns:
-        net.sgen["chart"] = net.sgen["chart"].astype(object).where(net.sgen["chart"].notna(), None)
-    for col, dtype in (("in_service", bool), ("controllable", bool)):
-        for tab in _TABLES:
-            if col in net[tab].columns:
-                net[tab][col] = net[tab][col].fillna(col == "in_service").astype(dtype)
-    if "is_tie" in net.line.columns:
-        net.line["is_tie"] = net.line["is_tie"].fillna(False).astype(bool)
+        if tab != "trafo":
+            offsets[tab] = b0 if tab == "bus" else _offset_after(top[tab])
+            add.index = add.index + offsets[tab]
+            top[tab] = int(add.index.max())
+        rows[tab] = add
     costs = dsn.poly_cost[dsn.poly_cost.et == "sgen"].copy()
     if len(costs):
         costs["element"] = costs["element"] + offsets.get("sgen", 0)
-        costs.index = costs.index + _offset(net.poly_cost.index)
-        net.poly_cost = pd.concat([net.poly_cost, costs], axis=0)
-    return bus_map
+        costs.index = costs.index + _offset_after(top["poly_cost"])
+        top["poly_cost"] = int(costs.index.max())
+        rows["poly_cost"] = costs
+    return rows, bus_map
+
+
+def _fix_dtypes(net, tables: Sequence[str]) -> None:
+    """Flags that a concatenation left as objects with NaN (a column one side lacks) back to bool, FPU charts to
+    None where missing."""
+    for col in ("in_service", "controllable"):
+        for tab in tables:
+            if col in net[tab].columns:
+                net[tab][col] = net[tab][col].fillna(col == "in_service").astype(bool)
+    if "sgen" in tables and "chart" in net.sgen.columns:
+        net.sgen["chart"] = net.sgen["chart"].astype(object).where(net.sgen["chart"].notna(), None)
+    if "line" in tables and "is_tie" in net.line.columns:
+        net.line["is_tie"] = net.line["is_tie"].fillna(False).astype(bool)
 
 
 def _build_integrated(system: StudySystem):
     """The integrated T+D net (METHODS.md "Shared conventions"): the TS without its DS import placeholders, every
-    DS appended and coupled at each PCC by a near-ideal transformer (`PCC_TRAFO`). Returns (net, PCC row -> trafo)."""
+    DS appended and coupled at each PCC by a near-ideal transformer (`PCC_TRAFO`). Returns (net, PCC row -> trafo).
+
+    Each table is concatenated once over all DSs (appending DS by DS copies the growing tables N times). The trafo
+    table alone is built DS by DS, since each DS's PCC trafos take the next free indices before the next DS's trafos.
+    """
     net = copy.deepcopy(system.ts)
     net.name = system.name
     flag = net.load["ds_import"].notna()
@@ -469,28 +662,54 @@ def _build_integrated(system: StudySystem):
             net[tab]["zone"] = "TS"
             net[tab]["orig_index"] = net[tab].index
     net.bus["orig_bus"] = net.bus.index
-    trafo_of: dict[tuple[str, int], int] = {}
+    tables = [tab for tab in _TABLES if tab != "trafo"] + ["poly_cost"]
+    top = {tab: int(net[tab].index.max()) if len(net[tab]) else None for tab in tables}
+    parts = {tab: [net[tab]] if len(net[tab]) else [] for tab in tables}
+    ds_rows, bus_maps = {}, {}
     for ds_name, dsn in system.ds.items():
-        bus_map = _append_ds(net, dsn, ds_name)
-        for k, row in system.pcc[system.pcc.ds == ds_name].iterrows():
-            lv = bus_map[int(row.ds_bus)]
-            tid = pp.create_transformer_from_parameters(
-                net,
-                hv_bus=int(row.ts_bus),
-                lv_bus=lv,
-                vn_hv_kv=float(net.bus.vn_kv[int(row.ts_bus)]),
-                vn_lv_kv=float(net.bus.vn_kv[lv]),
-                shift_degree=0.0,
-                name=f"PCC {ds_name} {k}",
-                max_loading_percent=1e4,
-                **PCC_TRAFO,
-            )
-            net.trafo.loc[tid, ["zone", "orig_index"]] = ["PCC", tid]
-            trafo_of[(ds_name, int(k))] = int(tid)
+        ds_rows[ds_name], bus_maps[ds_name] = _ds_tables(dsn, ds_name, top)
+        for tab in tables:
+            if tab in ds_rows[ds_name]:
+                parts[tab].append(ds_rows[ds_name][tab])
+    for tab in tables:
+        if len(parts[tab]) > 1:
+            net[tab] = pd.concat(parts[tab], axis=0)
+        elif parts[tab]:
+            net[tab] = parts[tab][0]
+    _fix_dtypes(net, tables)
+    trafo_of: dict[tuple[str, int], int] = {}
+    for ds_name in system.ds:
+        if "trafo" in ds_rows[ds_name]:
+            add = ds_rows[ds_name]["trafo"]
+            add.index = add.index + _offset(net.trafo.index)
+            net.trafo = pd.concat([net.trafo, add], axis=0) if len(net.trafo) else add
+        _fix_dtypes(net, ("trafo",))
+        trafo_of.update(_pcc_trafos(net, system.pcc[system.pcc.ds == ds_name], bus_maps[ds_name]))
     for tab in (*_TABLES, "ext_grid", "gen"):
         if "zone" in net[tab].columns:
             net[tab]["zone"] = net[tab]["zone"].astype(object)
     return net, trafo_of
+
+
+def _pcc_trafos(net, rows: pd.DataFrame, bus_map: dict[int, int]) -> dict[tuple[str, int], int]:
+    """The near-ideal PCC transformers of one DS (its pcc ``rows``), zone "PCC"; returns PCC row -> trafo."""
+    trafo_of = {}
+    for k, row in rows.iterrows():
+        lv = bus_map[int(row.ds_bus)]
+        tid = pp.create_transformer_from_parameters(
+            net,
+            hv_bus=int(row.ts_bus),
+            lv_bus=lv,
+            vn_hv_kv=float(net.bus.vn_kv[int(row.ts_bus)]),
+            vn_lv_kv=float(net.bus.vn_kv[lv]),
+            shift_degree=0.0,
+            name=f"PCC {row.ds} {k}",
+            max_loading_percent=1e4,
+            **PCC_TRAFO,
+        )
+        net.trafo.loc[tid, ["zone", "orig_index"]] = ["PCC", tid]
+        trafo_of[(row.ds, int(k))] = int(tid)
+    return trafo_of
 
 
 def _import(net) -> tuple[np.ndarray, np.ndarray]:
@@ -519,7 +738,7 @@ def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float])
     """Step 3 (module docstring; METHODS.md "Shared conventions": DS loads scaled so that the base-case import
     matches the load it replaces): scale the DS in place so its total base-case import is ``target_p`` (MW);
     returns (scale, scaling mode)."""
-    pp.runpp(dsn)
+    _runpp(dsn)
     p0 = float(_import(dsn)[0].sum())
     if p0 <= 0:
         raise ValueError(f"DS {dsn.name!r} exports in its base case ({p0:.3f} MW): cannot replace a TS load")
@@ -528,14 +747,14 @@ def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float])
         mode = "loads" if load_range[0] <= s <= load_range[1] else "feeders"
     if mode == "feeders":
         _scale_feeders(dsn, s)
-        pp.runpp(dsn)
+        _runpp(dsn)
         return s, mode
     if mode != "loads":
         raise ValueError(f"scaling must be 'auto', 'loads' or 'feeders', not {mode!r}")
     base = dsn.load[["p_mw", "q_mvar"]].copy()
     for _ in range(30):
         dsn.load[["p_mw", "q_mvar"]] = base * s
-        pp.runpp(dsn)
+        _runpp(dsn)
         p = float(_import(dsn)[0].sum())
         if abs(p - target_p) <= 1e-9 * abs(target_p):
             break
@@ -547,7 +766,7 @@ def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float])
 
 def ts_marginal_cost(ts) -> float:
     """Median marginal cost ($/MWh) of the TS units with a cost, at their base-case power flow output."""
-    pp.runpp(ts)
+    _runpp(ts)
     mcs = []
     for _, c in ts.poly_cost.iterrows():
         res = ts[f"res_{c.et}"]
@@ -559,12 +778,10 @@ def ts_marginal_cost(ts) -> float:
     return float(np.median(mcs))
 
 
-def _choose_ts_bus(ts, p_ds: float, q_ds: float, used: set[int]) -> int:
-    loads = ts.load[ts.load.in_service.astype(bool)].groupby("bus")[["p_mw", "q_mvar"]].sum()
-    slack = set(_root_buses(ts))
-    cand = loads[(loads.p_mw > 0) & ~loads.index.isin(list(used | slack))]
+def _choose_ts_bus(ts, p_ds: float, q_ds: float, used: set[int], ds_name: str) -> int:
+    cand = _free_load_buses(ts, used)
     if not len(cand):
-        raise ValueError(f"TS {ts.name!r} has no free load bus for another DS")
+        raise _capacity_error(ts.name, ts_capacity(ts.name), f"no load bus is left for DS {ds_name!r}")
     fit = np.abs(np.log(cand.p_mw / p_ds)) + np.abs(cand.q_mvar / cand.p_mw - q_ds / p_ds)
     return int(fit.sort_index().idxmin())
 
@@ -587,24 +804,26 @@ class _TSBase:
 
 def _ts_base(ts_name: str) -> _TSBase:
     ts = cases.load(ts_name)
-    pp.runpp(ts)
+    _runpp(ts)
     vm0, va0 = ts.res_bus.vm_pu.copy(), ts.res_bus.va_degree.copy()
     mc = ts_marginal_cost(ts)
     return _TSBase(ts, vm0, va0, mc, ts.load.groupby("bus")[["p_mw", "q_mvar"]].sum())
 
 
-def _load_ds(ds_name: str, ties):
-    """Step 1 (module docstring): the DS with its ties, its root (the one ext_grid) as PCC, without the slack's
-    MATPOWER cost (the price of imported energy is the TS's business), in its own base-case power flow."""
-    dsn = cases.load(ds_name, ties=ties)
-    dsn.name = ds_name
+def _load_ds(spec: DSSpec, ties):
+    """Step 1 (module docstring): the DS with its ties, named ``spec.name``, its root (the one ext_grid) as PCC,
+    without the slack's MATPOWER cost (the price of imported energy is the TS's business), in its own base-case
+    power flow."""
+    dsn = cases.load(spec.case, ties=ties)
+    dsn.name = spec.name
     if len(dsn.ext_grid) != 1:
         raise ValueError(
-            f"DS {ds_name!r} must have exactly one ext_grid (its root), has {len(dsn.ext_grid)}"
+            f"DS {spec.name!r} (case {spec.case!r}) must have exactly one ext_grid (its root), has "
+            f"{len(dsn.ext_grid)}"
         )
     root = int(dsn.ext_grid.bus.iloc[0])
     dsn.poly_cost = dsn.poly_cost[dsn.poly_cost.et != "ext_grid"]
-    pp.runpp(dsn)
+    _runpp(dsn)
     return dsn, root
 
 
@@ -614,7 +833,7 @@ def _place_pccs(dsn, root: int, spec: DSSpec, base: _TSBase, k1, used: set[int])
     angle. Returns [(TS bus, DS bus)] per PCC and marks the TS buses in ``used``."""
     loads = base.loads
     p_ds, q_ds = float(_import(dsn)[0].sum()), float(_import(dsn)[1].sum())
-    k1 = _choose_ts_bus(base.ts, p_ds, q_ds, used) if k1 is None else int(k1)
+    k1 = _choose_ts_bus(base.ts, p_ds, q_ds, used, dsn.name) if k1 is None else int(k1)
     if k1 not in loads.index or loads.p_mw[k1] <= 0:
         raise ValueError(f"TS bus {k1} has no positive load for DS {dsn.name!r} to replace")
     if k1 in used:
@@ -627,6 +846,9 @@ def _place_pccs(dsn, root: int, spec: DSSpec, base: _TSBase, k1, used: set[int])
         k2 = spec.ts_bus2
         if k2 is None:
             cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(base.ts))))]
+            if not len(cand):
+                what = f"no load bus is left for the second PCC of DS {dsn.name!r}"
+                raise _capacity_error(base.ts.name, ts_capacity(base.ts.name), what)
             k2 = int(pd.Series(np.abs(base.va0[cand] - base.va0[k1]), index=cand).sort_index().idxmin())
         used.add(int(k2))
         far = spec.ds_bus2 if spec.ds_bus2 is not None else _farthest_bus(dsn)
@@ -647,7 +869,7 @@ def _equip_ds(dsn, n_fpus: int | None, vm_limits, fpu_options: dict) -> tuple[np
     dsn.ext_grid[["min_p_mw", "max_p_mw", "min_q_mvar", "max_q_mvar"]] = [-wide, wide, -wide, wide]
     n = int(np.clip(round(len(dsn.bus) / 15), 4, 12)) if n_fpus is None else int(n_fpus)
     add_default_fpus(dsn, n, **fpu_options)
-    pp.runpp(dsn)
+    _runpp(dsn)
     if not np.allclose(_import(dsn)[0], p_imp, rtol=1e-6, atol=1e-9):
         raise RuntimeError(
             f"FPUs of {dsn.name!r} changed the base-case import: initial set-points not zero"
@@ -690,45 +912,42 @@ def load_system(
     ts_buses: dict[str, int] | None = None,
     seed: int = 0,
 ) -> StudySystem:
-    """Build a named study system (see `available_systems`): the T+D system construction of METHODS.md "Shared
-    conventions", in the steps of the module docstring.
+    """Build a study system, named (`available_systems`) or composite (`SYSTEM_GRAMMAR`, read by `parse_system`):
+    the T+D system construction of METHODS.md "Shared conventions", in the steps of the module docstring.
 
     ties: which DS ties to close (as `forlab.grid.cases.load`). vm_limits: DS bus voltage limits (p.u.).
-    n_fpus: FPUs per DS (int, or dict per DS name); default clip(round(buses / 15), 4, 12).
+    n_fpus: FPUs per DS (int, or dict per DS name, e.g. "case33bw#2"); default clip(round(buses / 15), 4, 12).
     kinds, share, cost_slope: as `add_default_fpus`; FPU linear costs b are spread over cost_b_factors x the TS
     marginal cost (`ts_marginal_cost`). branch_margin, branch_floor: `derive_branch_limits`.
     scaling: "auto" | "loads" | "feeders" (module docstring); load_scaling_range: the "auto" band for "loads".
     ts_buses: TS bus (pandapower index) per DS name instead of the automatic choice. seed: FPU sizes and cost
-    order (DS j uses seed + j). ValueError for an unknown name, listing the available ones.
+    order (DS j uses seed + j). ValueError for a name `parse_system` rejects, or dict keys that are no DS name.
     """
-    if name not in SYSTEMS:
-        close = difflib.get_close_matches(str(name), list(SYSTEMS), n=3, cutoff=0.4)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown study system {name!r}.{hint} Available: {', '.join(SYSTEMS)}")
+    ts_name, specs = parse_system(name)
     lo_v, hi_v = vm_limits
     if not 0 < lo_v < hi_v:
         raise ValueError(f"vm_limits must satisfy 0 < min < max, got {vm_limits}")
-    ts_name, specs = SYSTEMS[name]
     ts_buses = dict(ts_buses or {})
+    _check_ds_names(name, specs, ts_buses=ts_buses, n_fpus=n_fpus if isinstance(n_fpus, dict) else {})
     base = _ts_base(ts_name)
     used: set[int] = set()
     ds_nets: dict[str, object] = {}
     rows = []
     for j, spec in enumerate(specs):
-        dsn, root = _load_ds(spec.case, ties)
-        pcc_buses = _place_pccs(dsn, root, spec, base, ts_buses.get(spec.case, spec.ts_bus), used)
+        dsn, root = _load_ds(spec, ties)
+        pcc_buses = _place_pccs(dsn, root, spec, base, ts_buses.get(spec.name, spec.ts_bus), used)
         scale, mode = _fit_scale(dsn, float(base.loads.p_mw[pcc_buses[0][0]]), scaling, load_scaling_range)  # step 3
-        n = n_fpus.get(spec.case) if isinstance(n_fpus, dict) else n_fpus
+        n = n_fpus.get(spec.name) if isinstance(n_fpus, dict) else n_fpus
         fpu_options = {"kinds": kinds, "share": share, "seed": seed + j, "cost_slope": cost_slope,
                        "cost_b": (cost_b_factors[0] * base.mc, cost_b_factors[1] * base.mc)}
         p_imp, q_imp = _equip_ds(dsn, n, (lo_v, hi_v), fpu_options)
-        ds_nets[spec.case] = dsn
+        ds_nets[spec.name] = dsn
         rows += _pcc_rows(dsn, pcc_buses, scale, mode, p_imp, q_imp, base)
     pcc = pd.DataFrame(rows)
     ts_alone = _ts_with_imports(base.ts, pcc)  # step 6
     _reconcile(ts_alone, ds_nets, pcc)
-    for dsn in ds_nets.values():  # step 7: limits from the reconciled base case
-        derive_branch_limits(dsn, margin=branch_margin, floor=branch_floor)
+    for dsn in ds_nets.values():  # step 7: limits from the reconciled base case, which _reconcile's last pass ran
+        derive_branch_limits(dsn, margin=branch_margin, floor=branch_floor, run=False)
     params = {
         "ties": ties, "vm_limits": tuple(vm_limits), "n_fpus": n_fpus, "kinds": tuple(kinds), "share": share,
         "cost_b_factors": tuple(cost_b_factors), "cost_slope": cost_slope, "ts_marginal_cost": base.mc,
@@ -741,38 +960,62 @@ def load_system(
     return system
 
 
+def _check_ds_names(name: str, specs: Sequence[DSSpec], **per_ds: dict) -> None:
+    """ValueError for two DSs of one name (each DS is one DSO) or a per-DS dict (``ts_buses``, ``n_fpus``) with a
+    key that names no DS of the system: a copied case is keyed "<case>#<i>", not by its case."""
+    names = [spec.name for spec in specs]
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
+    if twice:
+        raise ValueError(f"study system {name!r} names two DSs {twice}: give each DSSpec its own name")
+    for label, values in per_ds.items():
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ValueError(f"{label} of {name!r}: {unknown} name no DS; its DSs are {', '.join(names)}")
+
+
 def _reconcile(ts_alone, ds_nets: dict, pcc: pd.DataFrame, tol: float = 1e-8, max_iter: int = 100) -> None:
-    """Step 6 (module docstring): make the TS alone and the DSs alone agree at the PCCs: the DS ext_grids take the TS power-flow voltages
-    (magnitude; angle relative to the first PCC) and the TS import loads the DS imports, until nothing changes."""
+    """Step 6 (module docstring): make the TS alone and the DSs alone agree at the PCCs: the DS ext_grids take the
+    TS power-flow voltages (magnitude; angle relative to the first PCC) and the TS import loads the DS imports,
+    until nothing changes. Each iteration runs the TS and every DS once; the bookkeeping is on arrays over the PCC
+    rows (not per-row pandas), which keeps it small next to the power flows at 64 DSs."""
+    ts_bus = pcc.ts_bus.to_numpy()
+    ref_bus = pcc.groupby("ds", sort=False).ts_bus.transform("first").to_numpy()  # a DS's angles: to its first PCC
+    rows = {ds_name: np.flatnonzero(pcc.ds.to_numpy() == ds_name) for ds_name in ds_nets}
+    eg = np.empty(len(pcc), dtype=np.int64)  # each PCC row's ext_grid in its DS
+    for ds_name, dsn in ds_nets.items():
+        eg_of = pd.Series(dsn.ext_grid.index, index=dsn.ext_grid.bus.to_numpy())
+        eg[rows[ds_name]] = eg_of[pcc.ds_bus.to_numpy()[rows[ds_name]]].to_numpy()
+    imports = ts_alone.load[ts_alone.load.ds_import.notna()]
+    load_of = pd.Series(imports.index, index=pd.MultiIndex.from_arrays([imports.ds_import, imports.bus]))
+    ts_load = load_of[pd.MultiIndex.from_arrays([pcc.ds, pcc.ts_bus])].to_numpy()  # each row's import load
+    p, q = pcc.p_mw.to_numpy(dtype=float, copy=True), pcc.q_mvar.to_numpy(dtype=float, copy=True)
     for _ in range(max_iter):
-        pp.runpp(ts_alone)
-        vm, va = ts_alone.res_bus.vm_pu, ts_alone.res_bus.va_degree
+        _runpp(ts_alone)
+        vm = ts_alone.res_bus.vm_pu[ts_bus].to_numpy()
+        va = ts_alone.res_bus.va_degree[ts_bus].to_numpy()
+        va_rel = va - ts_alone.res_bus.va_degree[ref_bus].to_numpy()
         change = 0.0
         for ds_name, dsn in ds_nets.items():
-            rows = pcc[pcc.ds == ds_name]
-            ref = int(rows.ts_bus.iloc[0])
-            for k, row in rows.iterrows():
-                e = dsn.ext_grid.index[dsn.ext_grid.bus == row.ds_bus][0]
-                new = (float(vm[row.ts_bus]), float(va[row.ts_bus] - va[ref]))
-                change = max(
-                    change,
-                    abs(new[0] - dsn.ext_grid.vm_pu[e]),
-                    abs(np.deg2rad(new[1] - dsn.ext_grid.va_degree[e])),
-                )
-                dsn.ext_grid.loc[e, ["vm_pu", "va_degree"]] = new
-                pcc.loc[k, ["vm_pu", "va_degree"]] = [new[0], float(va[row.ts_bus])]
-            pp.runpp(dsn)
-            for k, row in rows.iterrows():
-                e = dsn.ext_grid.index[dsn.ext_grid.bus == row.ds_bus][0]
-                p, q = float(dsn.res_ext_grid.p_mw[e]), float(dsn.res_ext_grid.q_mvar[e])
-                change = max(
-                    change,
-                    abs(p - row.p_mw) / max(1.0, abs(row.p_mw)),
-                    abs(q - row.q_mvar) / max(1.0, abs(row.q_mvar)),
-                )
-                pcc.loc[k, ["p_mw", "q_mvar", "q_mismatch_mvar"]] = [p, q, q - row.ts_load_q_mvar]
-                flag = (ts_alone.load.ds_import == ds_name) & (ts_alone.load.bus == row.ts_bus)
-                ts_alone.load.loc[flag, ["p_mw", "q_mvar"]] = [p, q]
+            r, e = rows[ds_name], eg[rows[ds_name]]
+            change = max(
+                change,
+                float(np.abs(vm[r] - dsn.ext_grid.vm_pu[e].to_numpy()).max()),
+                float(np.abs(np.deg2rad(va_rel[r] - dsn.ext_grid.va_degree[e].to_numpy())).max()),
+            )
+            dsn.ext_grid.loc[e, "vm_pu"] = vm[r]
+            dsn.ext_grid.loc[e, "va_degree"] = va_rel[r]
+            _runpp(dsn)
+            p_new, q_new = dsn.res_ext_grid.p_mw[e].to_numpy(), dsn.res_ext_grid.q_mvar[e].to_numpy()
+            change = max(
+                change,
+                float((np.abs(p_new - p[r]) / np.maximum(1.0, np.abs(p[r]))).max()),
+                float((np.abs(q_new - q[r]) / np.maximum(1.0, np.abs(q[r]))).max()),
+            )
+            p[r], q[r] = p_new, q_new
+        ts_alone.load.loc[ts_load, "p_mw"] = p
+        ts_alone.load.loc[ts_load, "q_mvar"] = q
+        pcc["vm_pu"], pcc["va_degree"], pcc["p_mw"], pcc["q_mvar"] = vm, va, p.copy(), q.copy()
+        pcc["q_mismatch_mvar"] = q - pcc.ts_load_q_mvar.to_numpy()
         if change <= tol:
             return
     raise RuntimeError(f"TS and DS power flows did not agree at the PCCs within {max_iter} iterations")

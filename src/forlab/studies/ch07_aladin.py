@@ -115,14 +115,20 @@ def check_spec(spec, what: str = "systems") -> None:
 
     if not isinstance(spec, str):
         raise TypeError(f"{what} holds system names (str), not {type(spec).__name__}")
-    if spec in multiregion.SYSTEMS or spec in td.available_systems():
+    if spec in multiregion.SYSTEMS:
+        return
+    if "+" in spec:  # a T+D system, as `load` reads it: named or composite (td.parse_system says what is wrong)
+        try:
+            td.parse_system(spec)
+        except ValueError as err:
+            raise ValueError(f"{what}: {err}") from None
         return
     name, _, k = spec.partition(":")
     if name in cases.available() and k.isdigit() and int(k) >= 1:
         return
     raise ValueError(f"{what}: unknown system {spec!r}; use 'case118:3' (a MATPOWER case in k areas, cases "
-                     f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}) or a "
-                     f"multi-region system ({', '.join(multiregion.available())})")
+                     f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}, or "
+                     f"composite: {td.SYSTEM_GRAMMAR}) or a multi-region system ({', '.join(multiregion.available())})")
 
 
 BASELINE_REPEATS = 3

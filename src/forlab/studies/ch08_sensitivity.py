@@ -120,6 +120,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n_gen_violations": ("generator limit violations (T+D power flow; -1: no dispatch)", "1"),
     "method_gap": ("method's own optimality gap (P3: |objective - optimum| / optimum)", "1"),
     "pcc_error": ("P1: largest PCC mismatch (box-normalised); P2: largest PCC import error (MW)", "mixed"),
+    "tso_iterations": ("P1: Ipopt iterations of the TSO's FOR-based OPF", "1"),
+    "integrated_iterations": ("P1: Ipopt iterations of the integrated AC-OPF, same run", "1"),
     **{k: v for k, v in OUTCOME.items() if k not in ("deviation_pct", "feasible", "status", "cost",
                                                         "integrated_cost", "rounds")},
 }
@@ -277,7 +279,8 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             offline_s=r.get("offline_time_s", np.nan), bytes=r.get("bytes_exchanged", np.nan),
             method_status=str(r.get("tso_status", "")),
             dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
-            pcc_error=r.get("pcc_mismatch", np.nan),
+            pcc_error=r.get("pcc_mismatch", np.nan), tso_iterations=r.get("tso_iterations", np.nan),
+            integrated_iterations=r.get("integrated_iterations", np.nan),
             **{**_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
                            **{c: r.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent",
                                                             "n_vm_violations", "n_branch_violations",
@@ -713,9 +716,9 @@ def check_params(params: dict) -> None:
     meshings, methods and the P2 load range."""
     from forlab.grid import td
 
-    if params["system"] not in td.available_systems():
-        raise ValueError(f"system must be one of the study systems {td.available_systems()}, got "
-                         f"{params['system']!r}")
+    if not isinstance(params["system"], str):
+        raise TypeError(f"system must be a study-system name (str), got {params['system']!r}")
+    td.parse_system(params["system"])  # ValueError with the grammar and the named systems
     _positive("levels", params["levels"])
     _positive("base_level", [params["base_level"]])
     _positive("fpu_counts", params["fpu_counts"], integer=True)

@@ -1,0 +1,440 @@
+"""Chapter 12, many DSOs under one TSO (issue 16): the three methods and the integrated AC-OPF as the number of
+distribution systems (DSs) grows.
+
+For every N of ``n_ds`` the study system `forlab.grid.td.many_ds_name` ``(ts, N, pool, seed)`` (N DSs drawn from
+``pool``, each attached at its own TS load bus and each its own DSO) is built once. On it, at nominal load, run
+
+* the integrated AC-OPF (`integrated_row`): the baseline, timed by the one rule and judged by the same T+D power
+  flow as the methods, with an Ipopt wall-time limit (a baseline that hits it is a failed row, a result too);
+* P1, P2, P3 through the study entries chapter 08 already uses for the three wings
+  (`forlab.studies.ch08_sensitivity.run_p1`, `run_p2`, `run_p3`), so every row is the one outcome record
+  (`forlab.opf.outcome.OUTCOME`) in chapter 08's columns, and a failure is a row with its status, never a number.
+
+This module adds no algorithm. It adds the sweep over N, the size of each system, the peak memory of each size
+(`forlab.book.memory.PeakMemory`: this process and its Dask workers), the growth of each cost with N (log-log slopes,
+`growth`), the verdicts per N computed from judged comparable columns only (`winners`), and issue 16's targets
+(`targets`, values from the anchor registry).
+
+Store: dimension ``run`` (one row per N and method, method "integrated" for the baseline; chapter 08's `COLUMNS`,
+`FLAGS`, `TEXT`, plus ``n_ds`` and ``group_wall_time_s``: the method's whole time on that system, offline work
+included) and dimension ``size`` (one row per N, prefix ``size_``: system name, buses, DS buses, build time, peak
+memory, the TS-only AC-OPF's Ipopt iterations and the size's wall time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book import anchors
+from forlab.book.memory import PeakMemory
+from forlab.book.progress import line as terminal_line
+from forlab.book.tables import printable, table, to_dataset
+from forlab.studies import ch08_sensitivity as ch08
+
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "frame", "growth", "integrated_row", "run",
+           "sizes", "system_names", "targets", "winners"]
+
+METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
+"""Row methods: the baseline and the three methods (chapter 08's codes)."""
+
+ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "scaleout_p2_time_reduction_pct",
+               "scaleout_p2_feasibility_pct", "scaleout_min_ds", "scaleout_sweep_min", "scaleout_sweep_buses",
+               "scaleout_p1_extra_iterations_pct"]
+"""Issue 16's targets (`forlab.book.anchors`), kept in the store."""
+
+SIZE_UNITS = {"n_ds": "1", "system": "-", "buses": "1", "ds_buses": "1", "build_s": "s", "peak_mib": "MiB",
+              "ts_iterations": "1", "wall_s": "s"}
+"""Units of the ``size`` table (prefix ``size_``)."""
+
+BASE = ch08.Variant("load", 1.0, 1.0, None, "all", is_base=True)
+"""Every size runs at nominal load, with `forlab.grid.td.load_system`'s default FPUs and meshed DSs."""
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# parameters
+# ----------------------------------------------------------------------------------------------------------------------
+def check_params(params: dict) -> None:
+    """Reject bad parameters before any work (ValueError / TypeError naming the parameter): an unknown TS or pool
+    case, N that are not distinct positive integers, unknown methods, non-positive counts or limits."""
+    from forlab.grid import cases
+
+    if params["ts"] not in cases.available():
+        raise ValueError(f"ts must be a registered transmission case {cases.available()}, got {params['ts']!r}")
+    pool = params["pool"]
+    if not isinstance(pool, list) or not pool or any(p not in cases.available() for p in pool):
+        raise ValueError(f"pool must be a non-empty list of registered distribution cases (e.g. ['case33bw', "
+                         f"'case69']), got {pool!r}")
+    ch08._positive("n_ds", params["n_ds"], integer=True)
+    if len(set(params["n_ds"])) != len(params["n_ds"]):
+        raise ValueError(f"n_ds must not repeat a size, got {params['n_ds']!r}")
+    unknown = set(params["methods"]) - set(ch08.METHODS)
+    if unknown or not isinstance(params["methods"], list):
+        raise ValueError(f"methods must be a list of {list(ch08.METHODS)}, got {params['methods']!r}")
+    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p3_max_iter"):
+        ch08._positive(key, [params[key]], integer=True)
+    ch08._positive("time_limit_s", [params["time_limit_s"]])
+    if not isinstance(params["scheduler"], str):
+        raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
+    system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
+
+
+def system_names(params: dict) -> list[str]:
+    """The study system of every N (`forlab.grid.td.many_ds_name`), in the order of ``n_ds``."""
+    from forlab.grid import td
+
+    return [td.many_ds_name(params["ts"], int(n), params["pool"], params["seed"]) for n in params["n_ds"]]
+
+
+def _method_options(params: dict) -> dict:
+    """Keywords of chapter 08's `run_p1`, `run_p2`, `run_p3` from this chapter's parameters."""
+    from forlab.p2_surrogate.model import SurrogateOptions
+    from forlab.p2_surrogate.polytope import PolytopeOptions
+
+    p2 = SurrogateOptions(polytope=PolytopeOptions(facets=params["p2_facets"], seed=params["seed"]))
+    return {
+        "P1": {"n_directions": params["p1_n_directions"], "face_grid": params["p1_face_grid"],
+               "n_workers": params["n_workers"],
+               "fit_options": {"n_labelled": params["p1_n_labelled"], "n_cost": params["p1_n_cost"]}},
+        "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
+               "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
+               "vertex_samples": params["p2_vertex_samples"], "load_range": (0.6, 1.0), "seed": params["seed"]},
+        "P3": {"max_iter": params["p3_max_iter"]},
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# one size
+# ----------------------------------------------------------------------------------------------------------------------
+def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> dict:
+    """The integrated AC-OPF of ``system`` as a row of the table: timed by the rule
+    (`forlab.opf.outcome.integrated_baseline`), Ipopt stopped after ``time_limit_s`` of wall time (then a failed
+    row), and its own dispatch judged by the T+D power flow like every method's."""
+    from forlab.opf.acopf import ACOPF
+    from forlab.opf.judge import dispatch_from_result, judge
+    from forlab.opf.outcome import integrated_baseline, judged_outcome
+
+    try:
+        net = system.integrated()
+        t0 = time.perf_counter()
+        model = ACOPF(net, ipopt={"max_wall_time": float(time_limit_s)})
+        base = integrated_baseline(solve=model.solve, repeats=repeats, build_time_s=time.perf_counter() - t0)
+        verdict = judge(net, dispatch_from_result(base.result)) if base.success else None
+        oc = judged_outcome(verdict, base, {}, solve_time_s=base.solve_time_s, wall_time_s=base.wall_time_s,
+                            offline_time_s=0.0, rounds=0)
+    except Exception as err:  # noqa: BLE001 - a baseline that cannot run is a recorded failure
+        return ch08._failed(name, "integrated", BASE, err)
+    return ch08._row(
+        name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
+        integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status, online_ms=1e3 * base.solve_time_s,
+        offline_s=0.0, method_status=base.status, integrated_iterations=base.result.iterations,
+        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())})
+
+
+def _ts_iterations(system) -> float:
+    """Ipopt iterations of the TS-only AC-OPF (the DSs as their base-case import loads): what the TSO's FOR-based
+    OPF is held against (issue 16). NaN when it fails."""
+    from forlab.opf.acopf import ACOPF
+
+    res = ACOPF(system.ts).solve()
+    return float(res.iterations) if res.success else float("nan")
+
+
+def _one_size(n: int, name: str, params: dict, options: dict, progress) -> tuple[list[dict], dict]:
+    """Every method on the system of one N: its rows and its ``size`` row."""
+    from forlab.grid import td
+
+    t_size = time.perf_counter()
+    rows = []
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        system = td.load_system(name)
+        build = time.perf_counter() - t0
+        buses = len(system.ts.bus) + ch08._ds_buses(system)
+        progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
+        runners = {"integrated": lambda: [integrated_row(name, system, params["repeats"], params["time_limit_s"])],
+                   "P1": lambda: ch08.run_p1(name, [BASE], repeats=params["repeats"], system=system,
+                                             **options["P1"]),
+                   "P2": lambda: ch08.run_p2(name, [BASE], repeats=params["repeats"], system=system,
+                                             **options["P2"]),
+                   "P3": lambda: [ch08.run_p3(name, BASE, repeats=params["repeats"], system=system,
+                                              **options["P3"])]}
+        for method in ["integrated", *params["methods"]]:
+            t0 = time.perf_counter()
+            row = runners[method]()[0]
+            row.update(n_ds=n, group_wall_time_s=time.perf_counter() - t0)
+            rows.append(row)
+            progress(_progress_text(n, method, row))
+        ts_its = _ts_iterations(system)
+    size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": ch08._ds_buses(system), "build_s": build,
+            "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "wall_s": time.perf_counter() - t_size}
+    return rows, size
+
+
+def _progress_text(n: int, method: str, row: dict) -> str:
+    dev = row["deviation_pct"]
+    said = f"{dev:+.4f} %" if np.isfinite(dev) else row["status"][:80]
+    return f"N = {n} {method}: {said}, online {row['online_ms']:.1f} ms, whole {row['group_wall_time_s']:.1f} s"
+
+
+def run(params: dict, progress=terminal_line) -> xr.Dataset:
+    """The chapter's store (module docstring) for the notebook's ``PARAMS``: every size in the order of ``n_ds``,
+    with the sweep's wall time, the load average before and after and the machine's cores in the attributes."""
+    check_params(params)
+    names = system_names(params)
+    options = _method_options(params)
+    load_start = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    rows, size_rows = [], []
+    for n, name in zip(params["n_ds"], names):
+        r, s = _one_size(int(n), name, params, options, progress)
+        rows += r
+        size_rows.append(s)
+    return to_store(pd.DataFrame(rows), pd.DataFrame(size_rows), {
+        "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0,
+        "load_average_start": load_start, "load_average_end": os.getloadavg()[0], "cpu_count": os.cpu_count(),
+        "anchors": anchors.as_attr(ANCHOR_KEYS)})
+
+
+def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dataset:
+    """Rows in chapter 08's layout (dimension ``run``, plus ``n_ds``) and the ``size`` table, with units."""
+    st = ch08.to_store(rows.assign(variant_value=1.0), attrs=attrs)
+    st["n_ds"] = ("run", rows["n_ds"].to_numpy(int), {"long_name": "number of DSs", "units": "1"})
+    st.update(to_dataset(size_rows, "size", "size_", units=SIZE_UNITS))
+    st.attrs["methods"] = json.dumps(METHODS)
+    return st
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# readers: everything below reads a store
+# ----------------------------------------------------------------------------------------------------------------------
+def frame(st: xr.Dataset) -> pd.DataFrame:
+    """The ``run`` rows with ``n_ds``, the size's ``buses`` and ``time_reduction_pct`` (online solver time against
+    the integrated AC-OPF of the same method's run, %)."""
+    t = ch08.frame(st.drop_dims("size"))
+    t["n_ds"] = t["n_ds"].astype(int)
+    t = t.merge(sizes(st)[["n_ds", "buses"]], on="n_ds", how="left")
+    t["time_ratio"] = t["solve_time_s"] / t["integrated_solve_time_s"]
+    t["time_reduction_pct"] = 100 * (1 - t["time_ratio"])
+    t.loc[t.method == "integrated", ["time_ratio", "time_reduction_pct"]] = np.nan  # the yardstick itself
+    return t
+
+
+def sizes(st: xr.Dataset) -> pd.DataFrame:
+    """The ``size`` table (one row per N)."""
+    return table(st, "size", "size_")
+
+
+def _ok(t: pd.DataFrame) -> pd.Series:
+    """Rows whose every solve succeeded and whose dispatch the T+D power flow found feasible: the only rows a
+    verdict may compare."""
+    return (t.status == "ok") & t.feasible.astype(bool)
+
+
+def outcome_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's table: per N and method, judged deviation (%), feasibility, online solver and wall time (ms),
+    the reduction against the integrated AC-OPF (%), offline time (s), rounds and kB; "–" where a run failed (its
+    status is in `failures_text`)."""
+    t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
+                 feasible=np.where(t.feasible.astype(bool), "yes", "no"))
+    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "time_reduction_pct"]] = np.nan
+    t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
+    digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "time_reduction_pct": 1, "offline_time_s": 1,
+              "rounds": 0, "kB": 1}
+    headers = {"buses": "buses", "deviation_pct": "deviation (%)", "feasible": "feasible",
+               "online": "online solver (ms)", "wall_ms": "online wall (ms)",
+               "time_reduction_pct": "reduction (%)", "offline_time_s": "offline (s)", "rounds": "rounds",
+               "kB": "exchanged (kB)"}
+    out = t[list(headers)].copy()
+    for c, d in digits.items():
+        out[c] = [_fixed(v, d) for v in pd.to_numeric(out[c]).astype(float)]
+    return printable(out, headers)
+
+
+def _fixed(v: float, digits: int):
+    """``v`` as fixed-point text (no "-0.0000" for a tiny negative number); NaN stays missing."""
+    if not np.isfinite(v):
+        return np.nan
+    return f"{abs(v) if round(v, digits) == 0 else v:.{digits}f}"
+
+
+def _ds(n: int) -> str:
+    return f"{n} DS" if n == 1 else f"{n} DSs"
+
+
+def size_table(st: xr.Dataset) -> pd.DataFrame:
+    """One row per N: the system, its buses, build time (s), peak memory (MiB) and the size's wall time (s)."""
+    s = sizes(st).set_index("n_ds")
+    out = pd.DataFrame({"system": s.system, "buses": s.buses, "DS buses": s.ds_buses,
+                        "build (s)": s.build_s.map("{:.1f}".format), "peak memory (MiB)": s.peak_mib.map("{:.0f}".format),
+                        "wall time (s)": s.wall_s.map("{:.0f}".format)})
+    out.index.name = "DSs"
+    return out
+
+
+def growth(t: pd.DataFrame, column: str) -> pd.Series:
+    """Per method: the log-log slope of ``column`` against N over its successful rows (d log y / d log N; 1 is
+    linear growth); NaN with fewer than two sizes."""
+    out = {}
+    for method, g in t[t.status == "ok"].groupby("method"):
+        g = g[np.isfinite(g[column]) & (g[column] > 0)]
+        out[method] = (np.polyfit(np.log(g.n_ds), np.log(g[column]), 1)[0]
+                       if g.n_ds.nunique() >= 2 else np.nan)
+    return pd.Series(out, name=column)
+
+
+def winners(t: pd.DataFrame) -> pd.DataFrame:
+    """Per N, from judged comparable rows only (`_ok`: every solve succeeded and feasible in the T+D power flow;
+    the integrated AC-OPF is the yardstick, not a contestant): the fastest method online (solver time), the most
+    accurate one (smallest |deviation|), and how many methods qualified."""
+    rows = []
+    for n, g in t[t.method != "integrated"].groupby("n_ds"):
+        good = g[_ok(g)]
+        fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
+        acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
+        rows.append({"n_ds": n, "ran": len(g), "qualified": len(good),
+                     "fastest": fast.method if fast is not None else "none",
+                     "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
+                     "most_accurate": acc.method if acc is not None else "none",
+                     "most_accurate_deviation_pct": acc.deviation_pct if acc is not None else np.nan})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# issue 16's targets, the figure and the sentences
+# ----------------------------------------------------------------------------------------------------------------------
+def _large(t: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The method's rows at the sizes the targets apply to (N at least `scaleout_min_ds`)."""
+    return t[(t.method == method) & (t.n_ds >= anchors.value("scaleout_min_ds"))]
+
+
+def _worst_reduction(g: pd.DataFrame) -> float:
+    """The smallest time reduction (%) over ``g``; NaN when a row failed (a failed case meets no target)."""
+    return float(g.time_reduction_pct.min()) if len(g) and (g.status == "ok").all() else float("nan")
+
+
+def targets(st: xr.Dataset) -> pd.DataFrame:
+    """Issue 16's targets against the store: one row each with the anchor as printed, what was measured and
+    whether it is met ("not measured" when the store has no size the target applies to)."""
+    t, s = frame(st), sizes(st)
+    p1, p2 = _large(t, "P1"), _large(t, "P2")
+    extra = 100 * (t[t.method == "P1"].set_index("n_ds").tso_iterations / s.set_index("n_ds").ts_iterations - 1)
+    measured = {
+        "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1)),
+        "scaleout_p1_deviation_pct": (float(p1.deviation_pct.mean()) if (p1.status == "ok").all() else np.nan,
+                                      len(p1)),
+        "scaleout_p2_time_reduction_pct": (_worst_reduction(p2), len(p2)),
+        "scaleout_p2_feasibility_pct": (100 * float(p2.feasible.mean()) if len(p2) else np.nan, len(p2)),
+        "scaleout_p1_extra_iterations_pct": (float(extra.max()), int(extra.notna().sum())),
+        # the time limit is for the full sweep: judged only on a store that reaches the bus count asked for
+        "scaleout_sweep_min": (st.attrs["sweep_wall_time_s"] / 60,
+                               int(s.buses.max() >= anchors.value("scaleout_sweep_buses"))),
+        "scaleout_sweep_buses": (float(s.buses.max()), len(s)),
+    }
+    rows = []
+    for key, (value, n) in measured.items():
+        a = anchors.anchor(key)
+        verdict = "not measured" if n == 0 else ("met" if a.met(value) else "missed")
+        rows.append({"target": a.measures, "bound": f"{a.relation} {a.show()}",
+                     "measured": _measured(value, n, a.digits),
+                     "verdict": verdict})
+    return pd.DataFrame(rows).set_index("target")
+
+
+def _measured(value: float, n: int, digits: int) -> str:
+    """A measured target figure as text: "–" when nothing was measured, "failed" for NaN, a count without
+    decimals, anything else with two more decimals than the anchor shows."""
+    if n == 0:
+        return "–"
+    if not np.isfinite(value):
+        return "failed"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.{digits + 2}f}"
+
+
+_STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
+
+
+def figure(t: pd.DataFrame):
+    """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
+    exchanged, one line per method (integrated AC-OPF in black), its fitted slope in the legend; only successful
+    runs are drawn (a failed run has no number)."""
+    import matplotlib.pyplot as plt
+
+    panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
+              ("offline_time_s", "offline time (s)"), ("bytes_exchanged", "bytes exchanged")]
+    t = t.assign(abs_deviation_pct=t.deviation_pct.abs())
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), constrained_layout=True)
+    for ax, (col, label) in zip(axes.flat, panels):
+        slopes = growth(t, col)
+        for method, g in t[t.status == "ok"].groupby("method", sort=False):
+            g = g[np.isfinite(g[col]) & (g[col] > 0)].sort_values("n_ds")
+            if not len(g):
+                continue
+            colour, marker = _STYLE[method]
+            k = slopes.get(method, np.nan)
+            name = METHODS[method] + (f" (slope {k:.2f})" if np.isfinite(k) else "")
+            ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("DSs under the TSO")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=7)
+    return fig
+
+
+def winners_text(t: pd.DataFrame) -> str:
+    """Markdown: per N, which method was fastest online and which most accurate, among the judged, feasible runs."""
+    out = []
+    for r in winners(t).itertuples():
+        if r.qualified == 0:
+            out.append(f"- **{_ds(r.n_ds)}**: no method finished with a feasible dispatch.")
+            continue
+        out.append(f"- **{_ds(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
+                   f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
+                   f"({_fixed(r.most_accurate_deviation_pct, 4)} %); {r.qualified} of {r.ran} method(s) finished "
+                   f"with a feasible dispatch.")
+    return "\n".join(out)
+
+
+def growth_text(t: pd.DataFrame) -> str:
+    """Markdown: how online and offline time grow with N per method (log-log slopes)."""
+    on, off = growth(t, "solve_time_s"), growth(t, "offline_time_s")
+    parts = [f"{METHODS[m]} {on[m]:.2f}" for m in on.index if np.isfinite(on[m])]
+    offs = [f"{METHODS[m]} {off[m]:.2f}" for m in off.index if np.isfinite(off[m]) and m != "integrated"]
+    if not parts:
+        return "Fewer than two sizes finished: no growth rate to fit."
+    return (f"Online solver time grows with the number of DSs as N to the power {', '.join(parts)} (log-log slope "
+            f"over the sizes that finished; 1 is linear)." + (f" Offline time: {', '.join(offs)}." if offs else ""))
+
+
+def failures_text(t: pd.DataFrame) -> str:
+    """Markdown: every run that failed or whose dispatch is infeasible, with its status; or that none did."""
+    bad = t[~_ok(t)]
+    if not len(bad):
+        return "Every run finished, and every dispatch is feasible in the T+D power flow."
+    return "\n".join(f"- {_ds(r.n_ds)}, {METHODS[r.method]}: "
+                     f"{r.status if r.status != 'ok' else 'infeasible in the T+D power flow'}"
+                     for r in bad.itertuples())
+
+
+def store_text(st: xr.Dataset) -> str:
+    """Markdown, one sentence on a store: sizes, commit, the sweep's wall time and the machine's load."""
+    s = sizes(st)
+    return (f"The store holds {len(s)} sizes from {int(s.n_ds.min())} to {int(s.n_ds.max())} DSs "
+            f"({int(s.buses.min())} to {int(s.buses.max())} buses; commit `{ch08._commit(st)}`); the sweep took "
+            f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
+            f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
+            f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB.")
+
+
+def paper_text(big: xr.Dataset | None) -> str:
+    """Markdown: where the paper-scale store comes from, or how to make one."""
+    if big is None:
+        return "No paper-scale store yet: run `forlab run 12_many_dsos --profile paper`."
+    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
+    return f"From `{big.attrs['store_path']}` (written {created} UTC). {store_text(big)}"

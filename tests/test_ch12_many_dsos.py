@@ -1,0 +1,116 @@
+"""Chapter 12 (many DSOs): parameter checks, the store's layout and units, and the readers that turn a store into
+verdicts (winners only among judged feasible runs, slopes, issue 16's targets met / missed / not measured)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forlab.book import anchors, units
+from forlab.studies import ch08_sensitivity as ch08
+from forlab.studies import ch12_many_dsos as ch12
+
+PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
+          "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p2_n_samples": 1000,
+          "p2_facets": 8, "p2_refine_rounds": 1, "p2_refine_samples": 200, "p2_certify_rounds": 1,
+          "p2_vertex_samples": 100, "p3_max_iter": 30, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
+          "scheduler": ""}
+
+
+def test_parameter_checks_name_the_parameter():
+    ch12.check_params(PARAMS)
+    for change, match in [({"ts": "case_nope"}, "ts must be"), ({"pool": ["case_nope"]}, "pool must be"),
+                          ({"pool": "case33bw"}, "pool must be"), ({"n_ds": [1, 1]}, "must not repeat"),
+                          ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
+                          ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats")]:
+        with pytest.raises(ValueError, match=match):
+            ch12.check_params({**PARAMS, **change})
+    with pytest.raises(TypeError, match="scheduler"):
+        ch12.check_params({**PARAMS, "scheduler": None})
+
+
+def _row(n, method, dev, solve, integ=1.0, status="ok", feasible=True, offline=1.0, tso_its=np.nan):
+    r = ch08._row(f"sys{n}", method, ch12.BASE, deviation_pct=dev, solve_time_s=solve, wall_time_s=solve,
+                  integrated_solve_time_s=integ, integrated_wall_time_s=integ, offline_time_s=offline,
+                  bytes_exchanged=1e3 * n, rounds=1, status=status, feasible=feasible, online_ms=1e3 * solve,
+                  tso_iterations=tso_its)
+    r.update(n_ds=n, group_wall_time_s=solve + offline)
+    return r
+
+
+def _store(rows, sweep_s=600.0, buses=(200, 400, 12000), ts_its=(20, 20, 20)):
+    sizes = pd.DataFrame({"n_ds": sorted({r["n_ds"] for r in rows}), "system": "s", "buses": list(buses),
+                          "ds_buses": 1, "build_s": 1.0, "peak_mib": 500.0, "ts_iterations": list(ts_its),
+                          "wall_s": 10.0})
+    st = ch12.to_store(pd.DataFrame(rows), sizes, {"sweep_wall_time_s": sweep_s, "load_average_start": 1.0,
+                                                   "load_average_end": 1.0, "cpu_count": 2})
+    st.attrs.update(chapter="12_many_dsos", git_commit="x" * 40)
+    return st
+
+
+def test_every_variable_of_the_store_has_units():
+    st = _store([_row(n, m, 0.01, 0.1) for n in (1, 2, 8) for m in ("integrated", "P1")])
+    units.with_units(st, strict=True)  # raises on a variable it cannot place
+    assert st["size_peak_mib"].attrs["units"] == "MiB" and st["n_ds"].attrs["units"] == "1"
+
+
+def test_winners_compare_only_judged_feasible_runs():
+    rows = [_row(4, "integrated", 0.0, 1.0), _row(4, "P1", -0.5, 0.01, feasible=False),  # cheaper but infeasible
+            _row(4, "P2", np.nan, np.nan, status="tso failed: Infeasible_Problem_Detected", feasible=False),
+            _row(4, "P3", 0.001, 5.0)]
+    t = ch12.frame(_store(rows, buses=(500,), ts_its=(20,)))
+    w = ch12.winners(t).iloc[0]
+    assert (w.fastest, w.most_accurate, w.qualified) == ("P3", "P3", 1)
+    assert "P2" not in set(ch12.winners(t).fastest)
+    text = ch12.failures_text(t)
+    assert "Infeasible_Problem_Detected" in text and "infeasible in the T+D power flow" in text
+
+
+def test_growth_recovers_a_power_law():
+    rows = [_row(n, "P3", 0.0, 0.02 * n**1.5) for n in (1, 2, 4, 8)]
+    rows += [_row(n, "integrated", 0.0, 0.05 * n) for n in (1, 2, 4, 8)]
+    t = ch12.frame(_store(rows, buses=(1, 2, 3, 4), ts_its=(1, 1, 1, 1)))
+    g = ch12.growth(t, "solve_time_s")
+    assert g["P3"] == pytest.approx(1.5) and g["integrated"] == pytest.approx(1.0)
+
+
+def test_targets_met_missed_and_not_measured():
+    big = anchors.value("scaleout_min_ds")
+    n_small, n_big = 2, int(big)
+    good = [_row(n, "integrated", 0.0, 1.0) for n in (n_small, n_big)]
+    good += [_row(n, "P1", 0.001, 0.1, tso_its=22) for n in (n_small, n_big)]  # 90 % below, 10 % more iterations
+    good += [_row(n, "P2", 0.01, 0.2) for n in (n_small, n_big)]  # 80 % below: misses the 90 % target
+    t = ch12.targets(_store(good, buses=(300, 12000), ts_its=(20, 20)))
+    verdict = t.verdict.to_dict()
+    by_key = {anchors.anchor(k).measures: k for k in ch12.ANCHOR_KEYS}
+    named = {by_key[m]: v for m, v in verdict.items()}
+    assert named["scaleout_p1_time_reduction_pct"] == "met"
+    assert named["scaleout_p2_time_reduction_pct"] == "missed"
+    assert named["scaleout_p1_extra_iterations_pct"] == "met"
+    assert named["scaleout_sweep_buses"] == "met"
+    # without a size of at least scaleout_min_ds DSs the N >= 8 targets are not measured
+    small = [r for r in good if r["n_ds"] == n_small]
+    t = ch12.targets(_store(small, buses=(300,), ts_its=(20,)))
+    named = {by_key[m]: v for m, v in t.verdict.to_dict().items()}
+    assert named["scaleout_p1_time_reduction_pct"] == "not measured"
+    # a failed P1 row at a large size is a failed target, never a number
+    failed = [r for r in good if not (r["method"] == "P1" and r["n_ds"] == n_big)]
+    failed.append(_row(n_big, "P1", np.nan, np.nan, status="dso case33bw#2 failed: x", feasible=False))
+    t = ch12.targets(_store(failed, buses=(300, 12000), ts_its=(20, 20)))
+    row = t.loc[anchors.anchor("scaleout_p1_time_reduction_pct").measures]
+    assert (row.measured, row.verdict) == ("failed", "missed")
+
+
+def test_outcome_table_shows_a_failed_run_without_numbers():
+    rows = [_row(1, "integrated", 0.0, 1.0), _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)]
+    shown = ch12.outcome_table(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
+    p1 = shown.xs("FOR offer", level="method").iloc[0]
+    assert (p1[["deviation (%)", "online solver (ms)", "feasible"]] == "–").all()
+
+
+def test_a_ts_too_small_for_the_sweep_fails_before_any_work():
+    with pytest.raises(ValueError, match="case9"):
+        ch12.check_params({**PARAMS, "ts": "case9", "n_ds": [1, 8]})
+    with pytest.raises(ValueError):
+        ch12.check_params({**PARAMS, "pool": ["case118"]})  # a transmission case is no DS
