@@ -22,7 +22,6 @@ ARCHIVED = sorted((ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
 # strict expected failure: the test fails as soon as the store is fixed, so the entry must then be deleted, and a
 # store that is not listed must pass. Keys: (check, "chapter/hash").
 KNOWN_STALE: dict[tuple[str, str], str] = {
-    ("units", "05_coordination/27ab8c542f36"): "written before every variable carried units",
     ("clean", "06_ml_surrogate/5874e827fdf1"): "written from an uncommitted tree",
     ("units", "06_ml_surrogate/5874e827fdf1"): "written before every variable carried units",
 }

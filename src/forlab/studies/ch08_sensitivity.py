@@ -297,12 +297,13 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
 def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000, options=None,
            refine_rounds: int = 1, refine_samples: int = 200, certify_rounds: int = 1, vertex_samples: int = 100,
            boundary_share: float = 0.3, load_range: tuple[float, float] = (0.6, 1.0), seed: int = 0,
-           repeats: int = 3, system=None) -> list[dict]:
+           repeats: int = 3, system=None, client=None) -> list[dict]:
     """P2 on variants that share one study system: datasets and surrogates built once
     (`forlab.studies.ch06_ml_surrogate.build_cases`, `fit_case`), then `benchmark_system` with one scenario per variant,
     every TS and DS load at the variant's level. ``load_range`` is the DS load factor range the surrogate is
     trained on; it must hold every level. Bytes: the surrogate as JSON per DS, plus the DS load factor (float64).
-    system: the variants' `StudySystem` if already built. Returns one row per variant (`COLUMNS`)."""
+    system: the variants' `StudySystem` if already built; client: a Dask client for the datasets' power flows
+    (None: in this process). Returns one row per variant (`COLUMNS`)."""
     lo, hi = (float(x) for x in load_range)
     try:
         from forlab.grid import td
@@ -314,10 +315,11 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
             raise ValueError(f"load levels {bad} lie outside the surrogate's load_range {load_range}")
         system = system or td.load_system(system_name, **group[0].system_options)
         t0 = time.perf_counter()
-        cases = ch06_ml_surrogate.build_cases(system, n_samples, seed, 0.2, boundary_share, load_range=(lo, hi))
+        cases = ch06_ml_surrogate.build_cases(system, n_samples, seed, 0.2, boundary_share, client=client,
+                                              load_range=(lo, hi))
         for case in cases:
-            ch06_ml_surrogate.fit_case(case, options or SurrogateOptions(), refine_rounds, refine_samples, certify_rounds,
-                           vertex_samples, seed)
+            ch06_ml_surrogate.fit_case(case, options or SurrogateOptions(), refine_rounds, refine_samples,
+                                       certify_rounds, vertex_samples, seed, client=client)
         offline = time.perf_counter() - t0
         sent = sum(c.surrogate.payload_bytes() + 8 for c in cases)
     except Exception as err:  # noqa: BLE001
@@ -348,12 +350,13 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
 
 
 def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3, options: dict | None = None,
-           system=None) -> dict:
+           system=None, client=None) -> dict:
     """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` iterations, plus ``options``) on the integrated
     net of one variant, partitioned into its zones (TS and one region per DS), in-process, ``repeats`` times from the
     same start; its outcome record (`aladin_outcome`) against the integrated baseline timed by the same rule
-    (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built. Returns one
-    row (`COLUMNS`); ``tso_ms`` is the coordinator's time and ``dso_ms`` the slowest region's, summed over rounds."""
+    (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built; client: a
+    Dask client whose workers hold the regions as actors (mode "dask"; None: in this process). Returns one row
+    (`COLUMNS`); ``tso_ms`` is the coordinator's time and ``dso_ms`` the slowest region's, summed over rounds."""
     try:
         from forlab.grid import td
         from forlab.p1_for.coordinate import scale_loads
@@ -364,7 +367,8 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
         base = integrated_baseline(net, repeats)
         part = partition(net, "zone")
         opts = ALADINOptions(max_iter=max_iter, **(options or {}))
-        runs = [run_aladin(net, part, opts, reference=base.objective) for _ in range(max(int(repeats), 1))]
+        where = {"client": client, "mode": "dask"} if client is not None else {}
+        runs = [run_aladin(net, part, opts, reference=base.objective, **where) for _ in range(max(int(repeats), 1))]
         res, log = runs[0], runs[0].log
         oc, verdict = aladin_outcome(net, part, runs, base)
         coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]

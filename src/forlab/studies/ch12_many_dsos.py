@@ -145,8 +145,9 @@ def _ts_iterations(system) -> float:
     return float(res.iterations) if res.success else float("nan")
 
 
-def _one_size(n: int, name: str, params: dict, options: dict, progress) -> tuple[list[dict], dict]:
-    """Every method on the system of one N: its rows and its ``size`` row."""
+def _one_size(n: int, name: str, params: dict, options: dict, progress, client=None) -> tuple[list[dict], dict]:
+    """Every method on the system of one N: its rows and its ``size`` row. client: the sweep's Dask client (P2's
+    power flows, P3's regions as actors), or None."""
     from forlab.grid import td
 
     t_size = time.perf_counter()
@@ -161,9 +162,9 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress) -> tuple
                    "P1": lambda: ch08.run_p1(name, [BASE], repeats=params["repeats"], system=system,
                                              **options["P1"]),
                    "P2": lambda: ch08.run_p2(name, [BASE], repeats=params["repeats"], system=system,
-                                             **options["P2"]),
+                                             client=client, **options["P2"]),
                    "P3": lambda: [ch08.run_p3(name, BASE, repeats=params["repeats"], system=system,
-                                              **options["P3"])]}
+                                              client=client, **options["P3"])]}
         for method in ["integrated", *params["methods"]]:
             t0 = time.perf_counter()
             row = runners[method]()[0]
@@ -191,14 +192,23 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
     load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     rows, size_rows = [], []
-    for n, name in zip(params["n_ds"], names):
-        r, s = _one_size(int(n), name, params, options, progress)
-        rows += r
-        size_rows.append(s)
+    with _client(params) as client:
+        for n, name in zip(params["n_ds"], names):
+            r, s = _one_size(int(n), name, params, options, progress, client)
+            rows += r
+            size_rows.append(s)
     return to_store(pd.DataFrame(rows), pd.DataFrame(size_rows), {
         "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0,
         "load_average_start": load_start, "load_average_end": os.getloadavg()[0], "cpu_count": os.cpu_count(),
         "anchors": anchors.as_attr(ANCHOR_KEYS)})
+
+
+def _client(params: dict):
+    """One Dask client for the whole sweep (issue 16: no cluster per call), on the given scheduler or a local
+    cluster of ``n_workers``; without either it yields None (everything in this process)."""
+    from forlab.book import parallel
+
+    return parallel.client(params["scheduler"] or None, params["n_workers"])
 
 
 def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dataset:
