@@ -120,3 +120,13 @@ def test_the_judge_holds_the_power_flow_to_angle_difference_limits():
     tight.line["min_angle_degree"], tight.line["max_angle_degree"] = -1.0, 1.0
     bad = judge(tight, disp)
     assert not bad["feasible"] and bad["n_angle_violations"] > 0 and bad["max_angle_violation_deg"] > 0.5
+
+
+def test_the_judge_prices_a_generator_with_unlimited_reactive_power():
+    """case1354pegase has a generator with infinite Q limits; pandapower's share of a PV bus's Q among its
+    generators is then NaN, which made the judged cost NaN (a feasible dispatch without a deviation)."""
+    net = cases.load("case9")
+    net.gen.loc[net.gen.index[0], ["min_q_mvar", "max_q_mvar"]] = [-np.inf, np.inf]
+    res = opf.ACOPF(net).solve()
+    v = judge(net, dispatch_from_result(res))
+    assert v["feasible"] and v["total_cost"] == pytest.approx(res.objective, rel=1e-8)

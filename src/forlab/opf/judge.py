@@ -87,6 +87,21 @@ def _angle_violation_rad(m, va: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(m.angle_min[lim] - d, d - m.angle_max[lim]), 0.0)
 
 
+Q_LIMIT_STANDIN_MVAR = 1e6
+"""What an infinite reactive limit of a generator becomes in the judge's power flow (Mvar): pandapower shares a
+PV bus's reactive output among its generators in proportion to their Q ranges, and an infinite range makes that
+share NaN (case1354pegase has such a generator). Far above any real output, so the share and the limit checks are
+those of an unlimited unit."""
+
+
+def _finite_q_limits(n) -> None:
+    """Infinite generator Q limits of ``n`` to +-`Q_LIMIT_STANDIN_MVAR` (see there)."""
+    for col, sign in (("min_q_mvar", -1.0), ("max_q_mvar", 1.0)):
+        if col in n.gen:
+            q = n.gen[col].astype(float)
+            n.gen[col] = q.where(np.isfinite(q), sign * Q_LIMIT_STANDIN_MVAR)
+
+
 def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
     """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
 
@@ -107,6 +122,7 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
 
     n = copy.deepcopy(net)
     set_dispatch(n, dispatch)
+    _finite_q_limits(n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
