@@ -21,10 +21,7 @@ ARCHIVED = sorted((ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
 # Archives known to break a rule until their paper profile is re-run (issue 15 keeps this list). Each entry is a
 # strict expected failure: the test fails as soon as the store is fixed, so the entry must then be deleted, and a
 # store that is not listed must pass. Keys: (check, "chapter/hash").
-KNOWN_STALE: dict[tuple[str, str], str] = {
-    ("clean", "06_ml_surrogate/5874e827fdf1"): "written from an uncommitted tree",
-    ("units", "06_ml_surrogate/5874e827fdf1"): "written before every variable carried units",
-}
+KNOWN_STALE: dict[tuple[str, str], str] = {}  # every archived store passes every rule today
 
 
 def expect_known(request, check: str, path: Path) -> None:

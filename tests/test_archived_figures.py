@@ -29,7 +29,7 @@ RECORD = ROOT / "tests" / "data" / "archived_figures.json"
 RECORDED = json.loads(RECORD.read_text())
 BEFORE = RECORDED["figures"]
 ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
-            "06": "06_ml_surrogate/5874e827fdf1", "07": "07_aladin/ff536387c602", "08": "08_sensitivity/c42632e1be90"}
+            "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/375206d480fe", "08": "08_sensitivity/c42632e1be90"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 

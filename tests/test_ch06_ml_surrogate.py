@@ -15,7 +15,7 @@ from forlab.book import store
 from forlab.studies import ch06_ml_surrogate as ch06
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "5874e827fdf1.nc"
+ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
 
 TINY = {
     "systems": ["case9+case33bw"], "n_samples": 300, "test_fraction": 0.2, "boundary_share": 0.1,

@@ -18,7 +18,7 @@ from forlab.book import store
 from forlab.studies import ch07_aladin as ch
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVED = ROOT / "archive" / "07_aladin" / "ff536387c602.nc"
+ARCHIVED = ROOT / "archive" / "07_aladin" / "375206d480fe.nc"
 TINY = {"systems": ["53-I"], "modes": ["inprocess"], "latencies_ms": [], "latency_system": "53-I",
         "kkt_systems": [], "admm_system": "53-I", "admm_max_iter": 5, "max_iter": 4, "extended_max_iter": 0,
         "n_workers": 1, "scheduler": ""}

@@ -62,7 +62,7 @@ def test_store_round_trip(p1_store, offers):
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = {"04_for_representation": "f825faf9f520", "05_coordination": "bc6afb1b33bf",
-            "06_ml_surrogate": "5874e827fdf1", "07_aladin": "ff536387c602", "08_sensitivity": "c42632e1be90"}
+            "06_ml_surrogate": "eb5188640d37", "07_aladin": "375206d480fe", "08_sensitivity": "c42632e1be90"}
 SYSTEM = "case9+case33bw"
 
 
@@ -135,7 +135,7 @@ def test_run_assembles_the_store(chapter, archived):
     # one line per store: what it is, a link to its chapter, the path relative to the repository, commit and date
     assert lines[2].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
                                ", commit `92a6307`, written 2026-11-30 ")
-    assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/ff536387c602.nc`" in text
+    assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/375206d480fe.nc`" in text
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES)
@@ -240,7 +240,7 @@ def test_which_method_text(chapter):
                                "|deviation| 0.0000 % over the paper-scale runs of every study system")
     assert lines[0].endswith("P1 FOR offer 0.0173 % (signed mean 0.0173 %, max 0.0662 %), P2 ML surrogate 0.0175 % "
                              "(signed mean 0.0175 %, max 0.2538 %).")
-    assert "P2 ML surrogate, online solver time 0.54 x the integrated AC-OPF" in lines[1]
+    assert "P2 ML surrogate, online solver time 0.50 x the integrated AC-OPF" in lines[1]
     assert "P1 FOR offer, 6.9 kB in 1 round(s)" in lines[2]
     assert lines[3].endswith("; P3 ALADIN needs none.")
     assert lines[4].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
