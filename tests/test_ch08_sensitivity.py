@@ -94,7 +94,7 @@ def test_a_failure_is_a_row_not_a_crash():
     v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
     row = ch08_sensitivity.run_p3("no-such-system", v)
     assert row["method_status"] == "error"
-    assert "unknown study system" in row["error"]
+    assert "study system 'no-such-system'" in row["error"]
     assert np.isnan(row["deviation_pct"]) and not row["feasible"] and row["n_vm_violations"] == -1
     rows = ch08_sensitivity.run_p2("no-such-system", [v])
     assert len(rows) == 1 and rows[0]["method_status"] == "error"
@@ -169,7 +169,9 @@ def test_archived_store_carries_the_outcome_record(archived):
     runs = ch08_sensitivity.frame(archived)
     assert (runs.status == "ok").all() and runs.wall_time_s.notna().all()
     back = ch08_sensitivity.to_store(runs)
-    assert set(back.data_vars) == set(archived.data_vars)
+    # the round trip keeps every variable; columns added since the store was written come back empty
+    assert set(archived.data_vars) <= set(back.data_vars)
+    assert set(back.data_vars) - set(archived.data_vars) <= {"tso_iterations", "integrated_iterations"}
 
 
 def test_design_of_the_chapter(archived):

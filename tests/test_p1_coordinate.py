@@ -177,3 +177,139 @@ def test_the_boundary_check_fails_on_an_interior_point(agent_case):
     # the same check on a point of the region's surface: a step beyond the box in P leaves the region
     face = box.denormalise(np.r_[1.0, 0.0, 0.0])
     assert checks.on_boundary(agent.model, box, face, np.r_[1.5, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------- offline work that scales (issue 16)
+@pytest.fixture(scope="module")
+def kept():
+    """A small offer of case9+case33bw with the price fit's cost OPFs kept as the DSO's library."""
+    dsn = td.load_system("case9+case33bw").ds["case33bw"]
+    offer, _, report, _, library = make_offer(dsn, n_directions=20, face_grid=2, n_labelled=100, n_cost=30,
+                                              degrees=(4,), convex_options=(False,), regs=(1e-5,),
+                                              return_library=True)
+    return dsn, offer, report, library
+
+
+def test_the_agent_takes_the_price_fits_solutions_without_solving_them_again(kept, monkeypatch):
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.dso_opf import DSOModel
+
+    dsn, offer, report, library = kept
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the library was solved again")
+
+    monkeypatch.setattr(DSOModel, "cost_solve", refuse)
+    monkeypatch.setattr(DSOModel, "__init__", refuse)
+    agent = DSOAgent(dsn, offer.box, library=library, start="warm")
+    assert agent.model is library.model and len(agent.library) == len(library) > 10
+    assert all(a is b for a, b in zip(agent.library, library.starts))
+    ok = report.cost_success.values.astype(bool)
+    assert np.allclose(agent.library_points, report.cost_point.values[ok], atol=offer.info["tol"])
+    with pytest.raises(ValueError, match="another DS model"):
+        DSOAgent(dsn, offer.box, library=library, model=object())
+
+
+def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
+    """`_offline` gives the agent the library `make_offer` kept (same model, same solutions), nothing solved again
+    but the start's trials."""
+    from forlab.studies import ch05_coordination as ch05
+
+    seen = {}
+
+    def keep(*args, **kwargs):
+        out = make_offer(*args, **kwargs)
+        seen["library"] = out[4]
+        return out
+
+    monkeypatch.setattr(ch05, "make_offer", keep)
+    system = td.load_system("case9+case33bw")
+    options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None,
+               "n_labelled": 100, "n_cost": 30, "degrees": (4,), "convex_options": (False,), "regs": (1e-5,)}
+    _, _, agent, _ = ch05._offline(system, system.name, "case33bw", system.ds["case33bw"], 1.0, True, options)
+    lib = seen["library"]
+    assert agent.model is lib.model and all(a is b for a, b in zip(agent.library, lib.starts))
+    assert agent.start_evidence["start_rule"] == "measured"
+
+
+def test_the_start_follows_the_measured_evidence(kept):
+    """start="auto" times both starts at held-out library points and keeps the faster; online, the agent starts
+    that way."""
+    from forlab.p1_for.coordinate import DSOAgent
+
+    dsn, offer, _, library = kept
+    agent = DSOAgent(dsn, offer.box, library=library, start="auto", trials=3)
+    ev = agent.start_evidence
+    assert ev["start_rule"] == "measured" and ev["start_trials"] == 3
+    assert agent.start == ("warm" if ev["start_trial_warm_s"] < ev["start_trial_cold_s"] else "cold")
+    assert ev["start_trial_warm_iterations"] > 0 and ev["start_trial_cold_iterations"] > 0
+    out = agent.dispatch(offer.box.denormalise(library.points[1]))
+    assert out["start"] == agent.start and out["mismatch"] < 1e-6
+
+
+def test_a_library_of_bad_starts_loses_to_the_cold_start(kept):
+    """Warm starts that are far from every request (one far solution, zero multipliers) are slower than a cold
+    start, and the measured choice says so."""
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.dso_opf import CostLibrary
+
+    dsn, offer, _, library = kept
+    far = library.starts[int(np.argmax(np.linalg.norm(library.points, axis=1)))]
+    bad = [library.model.warm_start(far.x, np.zeros_like(far.lam_g), np.zeros_like(far.lam_x))
+           for _ in library.starts]
+    agent = DSOAgent(dsn, offer.box, library=CostLibrary(library.model, library.box, library.points, bad),
+                     start="auto", trials=3)
+    ev = agent.start_evidence
+    assert agent.start == "cold", ev
+    assert ev["start_trial_warm_iterations"] > ev["start_trial_cold_iterations"]
+
+
+def test_an_agent_without_a_library_starts_cold(outcome):
+    d = outcome["dso"].iloc[0]
+    assert d.start == "cold" and d.start_choice == "cold" and d.start_rule == "no library"
+
+
+def test_a_run_keeps_one_dask_client(monkeypatch):
+    """`case_study` opens one client for the run and every DSO's offline work of every level uses it."""
+    import contextlib
+
+    from forlab.book import parallel
+    from forlab.studies import ch05_coordination as ch05
+
+    opened, used = [], []
+    token = object()
+
+    @contextlib.contextmanager
+    def client(*args, **kwargs):
+        opened.append(args)
+        yield token
+
+    def offline(system, system_name, name, dsn, level, warm_library, options):
+        used.append(options["client"])
+        raise RuntimeError("stop after the offline step")
+
+    monkeypatch.setattr(parallel, "client", client)
+    monkeypatch.setattr(ch05, "_offline", offline)
+    rows, _ = ch05.case_study("case9+case33bw", [0.8, 1.0], n_workers=2, progress=False)
+    assert len(opened) == 1 and used == [token, token] and all("stop after" in r["status"] for r in rows)
+
+
+def test_the_tso_needs_at_most_the_ts_iterations_plus_30_percent():
+    """Issue 16's case118 + one case33bw (chapter 12's P1 sampling): the FOR-based TSO needed 24 Ipopt iterations
+    where the TS alone needs 13; on the normalised offer variables from a start inside the region it stays within
+    30 % of the TS-only AC-OPF, and starts inside the offer."""
+    from forlab.opf.acopf import ACOPF
+    from forlab.p1_for.tso import TSOForOPF
+
+    system = td.load_system("case118+case33bw")
+    offer = make_offer(system.ds["case33bw"], n_directions=30, face_grid=2, n_labelled=100, n_cost=40)[0]
+    tso = TSOForOPF(system.ts, {"case33bw": (offer, int(system.pcc.ts_bus.iloc[0]))})
+    x0 = tso.initial_point()
+    p, q = x0[tso.opf.slices["pcc"]]
+    assert offer.polynomial(x0[tso.opf.slices["pcc_t"]][None])[0] <= 0
+    assert np.allclose(offer.box.normalise([p, q, 1.0])[:2], x0[tso.opf.slices["pcc_t"]][:2])
+    res, pts = tso.solve()
+    ts_only = ACOPF(system.ts).solve()
+    assert res.success and ts_only.success
+    assert res.iterations <= 1.3 * ts_only.iterations, (res.iterations, ts_only.iterations)
+    assert pts.f.iloc[0] <= 1e-6

@@ -125,12 +125,20 @@ def test_quadratic_cost_fit_with_slopes_sees_a_small_slope_next_to_a_kink():
     assert both < 0.5 * plain
 
 
+OFFER_OPTIONS = {"degrees": (4,), "convex_options": (False,), "regs": (1e-5,), "n_labelled": 160, "n_cost": 50,
+                 "progress": False, "pcc": {"ds": "case33bw", "ts_bus": 4}}
+
+
 @pytest.fixture(scope="module")
-def offer():
+def sampled():
     net = td.load_system("case9+case33bw").ds["case33bw"]
-    s = sample_for(net, 30, 2, n_workers=0, progress=False)
-    o, rep = build_offer(net, s, degrees=(4,), convex_options=(False,), regs=(1e-5,), n_labelled=160, n_cost=50,
-                         progress=False, pcc={"ds": "case33bw", "ts_bus": 4})
+    return net, sample_for(net, 30, 2, n_workers=0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def offer(sampled):
+    net, s = sampled
+    o, rep = build_offer(net, s, **OFFER_OPTIONS)
     return o, rep
 
 
@@ -376,3 +384,48 @@ def test_semantic_checks_can_be_left_to_a_report():
     assert Offer.from_dict(d, check=False).cost.H[0, 0] == -1.0
     with pytest.raises(ValueError, match="degree"):  # the safety checks stay
         Offer.from_dict(_edited(lambda d: d["polynomial"].__setitem__("degree", 150)), check=False)
+
+
+# ---------------------------------------------------------------- the DSO's library and the TSO's start (issue 16)
+def test_the_price_fit_keeps_its_cost_opfs_as_the_dsos_library(sampled, offer):
+    """The cost OPFs of the price fit are kept, primal and dual, for the DSO's online warm starts: the same offer,
+    one library entry per successful cost point, at that point, and each entry a solution of its cost OPF (a warm
+    solve from it ends at once, at the reported cost)."""
+    from forlab.p1_for.dso_opf import CostLibrary, DSOModel
+
+    net, s = sampled
+    model = DSOModel(net)
+    o, rep, lib = build_offer(net, s, model=model, return_library=True, **OFFER_OPTIONS)
+    assert o.to_dict() == offer[0].to_dict()  # keeping the solutions changes nothing in the offer
+    ok = rep.cost_success.values.astype(bool)
+    assert isinstance(lib, CostLibrary) and lib.model is model and len(lib) == ok.sum() >= 20
+    assert np.allclose(lib.points, rep.cost_point.values[ok], atol=o.info["tol"])
+    for k in (0, len(lib) // 2, len(lib) - 1):
+        s_k, _ = model.cost_solve(o.box.denormalise(lib.points[k]), o.box, start=lib.starts[k])
+        assert s_k.success and s_k.iterations <= 3
+        assert s_k.fpu_cost == pytest.approx(rep.cost_value.values[ok][k], rel=1e-6, abs=1e-6)
+
+
+def test_a_warm_start_of_another_ds_is_refused():
+    from forlab.p1_for.dso_opf import DSOModel
+
+    model = DSOModel(td.load_system("case9+case33bw").ds["case33bw"])
+    n = model.opf.nx
+    with pytest.raises(ValueError, match="solved on another DS"):
+        model.warm_start(np.zeros(n + 1), np.zeros(len(model.opf.lbg)), np.zeros(n + 1))
+
+
+def test_the_central_point_lies_in_the_largest_part_of_the_region():
+    """A region of two parts, f < 0 inside exactly one of a flat ellipsoid A and a smaller ball B: the start is A's
+    centre, not the box centre (outside both) nor B, where f is smallest."""
+    from forlab.p1_for.polynomial import central_point, monomials
+
+    a, b, e = np.array([0.3, 0.3, 0.3]), np.array([-0.7, -0.7, -0.7]), np.array([0.5, 0.5, 0.1])
+
+    def f(x):
+        return (np.sum(((x - a) / e) ** 2, axis=1) - 1) * (np.sum((x - b) ** 2, axis=1) - 0.2**2)
+
+    x = np.random.default_rng(0).uniform(-1, 1, (400, 3))
+    poly = ImplicitPolynomial(4, np.linalg.lstsq(monomials(x, exponents(4)), f(x), rcond=None)[0])  # exact: degree 4
+    assert poly(np.zeros((1, 3)))[0] > 0 and poly(b[None])[0] < poly(a[None])[0] < 0
+    assert np.linalg.norm(central_point(poly) - a) <= 0.1 + 1e-9  # within the grid's spacing

@@ -113,6 +113,23 @@ def cluster():
             yield cl
 
 
+def test_a_client_given_is_used_and_none_is_started(ds_net, samples, cluster, monkeypatch):
+    """A run keeps one Dask client (issue 16): sampling and the offer's OPFs take the caller's client instead of
+    starting a cluster per call, with the same samples as in-process."""
+    from forlab.book import parallel
+    from forlab.p1_for.representation import cost_points
+
+    with parallel.client(cluster.scheduler_address) as c:
+        def refuse(*args, **kwargs):
+            raise AssertionError("a Dask client was started although one was given")
+
+        monkeypatch.setattr(parallel, "client", refuse)
+        s = sample_for(ds_net, n_directions=24, face_grid=2, client=c, progress=False)
+        costs = cost_points(ds_net, np.zeros((2, 3)), client=c, progress=False)
+    assert s.attrs["n_workers"] == 2 and np.array_equal(s.p_mw.values, samples.p_mw.values)
+    assert costs["success"].all() and all(sol is not None for sol in costs["solution"])
+
+
 def test_a_stopped_worker_is_named_within_the_timeout(ds_net, cluster):
     """A SIGSTOPped worker hung FOR sampling for more than 480 s; now the run fails within the timeout, naming it."""
     import os

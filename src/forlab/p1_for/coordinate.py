@@ -27,7 +27,7 @@ import pandas as pd
 
 from forlab.opf.judge import dispatch_from_result, judge
 from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
-from forlab.p1_for.dso_opf import DSOModel
+from forlab.p1_for.dso_opf import CostLibrary, DSOModel
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.tso import TSOForOPF
 
@@ -53,37 +53,104 @@ def single_pcc(system) -> None:
         )
 
 
+START_TRIALS = 4
+"""Held-out library points at which a DSO times its two starts offline (`DSOAgent`, ``start="auto"``)."""
+
+
 class DSOAgent:
-    """What a DSO keeps from its offline work for the online step: its DS model, built once, and a library of its
-    own cost-OPF solutions (primal and dual) at feasible PCC points of its FOR.
+    """What a DSO keeps from its offline work for the online step: its DS model, built once, a library of its own
+    cost-OPF solutions (primal and dual) at feasible PCC points of its FOR, and the start its online cost OPF
+    takes.
 
-    Online, `dispatch` starts the cost OPF at the TSO's PCC point from the nearest library solution (a primal-dual
-    warm start, `forlab.opf.acopf.WARM_START_IPOPT`) and falls back to a cold solve, and to the nearest feasible PCC
-    point, when that fails. Nothing in the library leaves the DSO.
+    Online, `dispatch` solves the cost OPF at the TSO's PCC point from its start: the nearest library solution (a
+    primal-dual warm start, `forlab.opf.acopf.WARM_START_IPOPT`) or a cold start (the DS's power flow); a failed
+    warm start falls back to a cold solve, and a request that is not feasible to the nearest feasible PCC point.
+    Nothing in the library leaves the DSO.
 
-    ds_net: the DS (at the load level of the offer); box: the offer's bounding box; library_points: normalised PCC
-    points (rows of x~) at which to solve the cost OPF offline, e.g. the cost-fit points of the offer; the
-    successful ones form the library.
+    ds_net: the DS (at the load level of the offer); box: the offer's bounding box. The library is either
+    ``library``, a `forlab.p1_for.dso_opf.CostLibrary` (the price fit's own cost OPFs, `make_offer`'s
+    ``return_library``: taken as it is, nothing solved again, on its model) or solved here at ``library_points``
+    (normalised PCC points, e.g. the cost-fit points of the offer; the successful ones form the library). model: a
+    DS model already built (else the library's, else built here).
+
+    start: "warm" (the library), "cold", or "auto": chosen by evidence, offline (`choose_start`): at ``trials``
+    held-out library points, each start is timed (fastest of ``repeats``) and the faster in total is kept. A
+    library start is not always the faster one: a warm start keeps Ipopt near a solution whose active set may
+    differ from the one at the new point, and it can then need more iterations than a cold start. Without a library
+    the start is cold. ``start_evidence`` records the choice and its numbers (`choose_start`).
     """
 
-    def __init__(self, ds_net, box, library_points=(), *, vm_limits=None, model: DSOModel | None = None):
+    def __init__(self, ds_net, box, library_points=(), *, vm_limits=None, model: DSOModel | None = None,
+                 library: CostLibrary | None = None, start: str = "warm", trials: int = START_TRIALS,
+                 repeats: int = 2):
+        if start not in ("warm", "cold", "auto"):
+            raise ValueError(f"start must be 'warm', 'cold' or 'auto' (chosen by timing both), got {start!r}")
         t0 = time.perf_counter()
-        self.model = model or DSOModel(ds_net, vm_limits=vm_limits)
+        self.model = model or (library.model if library is not None else DSOModel(ds_net, vm_limits=vm_limits))
         self.build_time_s = time.perf_counter() - t0
         self.box = box
-        pts, results = [], []
         t0 = time.perf_counter()
-        for t in np.asarray(library_points, float).reshape(-1, 3):
-            s, res = self.model.cost_solve(box.denormalise(t), box)
-            if s.success:
-                pts.append(box.normalise(s.point))
-                results.append(res)
+        self.library_points, self.library = (self._kept(library) if library is not None
+                                             else self._solved(library_points))
         self.library_time_s = time.perf_counter() - t0
-        self.library_points = np.array(pts).reshape(-1, 3)
-        self.library = results
+        t0 = time.perf_counter()
+        self.start_evidence = self.choose_start(start, trials, repeats)
+        self.start = self.start_evidence["start_choice"]
+        self.start_time_s = time.perf_counter() - t0
 
-    def dispatch(self, x_pcc, warm: bool = True) -> dict:
-        """The cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.); warm=False ignores the library.
+    def _kept(self, library: CostLibrary) -> tuple[np.ndarray, list]:
+        """The library as the price fit left it; ValueError when it belongs to another model or box."""
+        if library.model is not self.model:
+            raise ValueError("the cost library was solved on another DS model: its warm starts fit that model's "
+                             "variables only; pass model=library.model (or no model)")
+        if not (np.allclose(library.box.lo, self.box.lo) and np.allclose(library.box.hi, self.box.hi)):
+            raise ValueError("the cost library's box differs from the offer's: it comes from another offer")
+        return library.points, list(library.starts)
+
+    def _solved(self, library_points) -> tuple[np.ndarray, list]:
+        """The cost OPF at each normalised point; the successful ones (at the points they deliver)."""
+        pts, results = [], []
+        for t in np.asarray(library_points, float).reshape(-1, 3):
+            s, res = self.model.cost_solve(self.box.denormalise(t), self.box)
+            if s.success:
+                pts.append(self.box.normalise(s.point))
+                results.append(res)
+        return np.array(pts).reshape(-1, 3), results
+
+    def choose_start(self, start: str = "auto", trials: int = START_TRIALS, repeats: int = 2) -> dict:
+        """The online start and why: ``start_choice`` ("warm" or "cold"), ``start_rule`` ("measured", "fixed" by
+        the caller, or "no library") and, when measured, at ``start_trials`` library points (spread over the
+        library) the Ipopt seconds and iterations of each start summed over them: ``start_trial_warm_s``,
+        ``start_trial_cold_s``, ``start_trial_warm_iterations``, ``start_trial_cold_iterations``.
+
+        A trial point is held out of its own warm start (it starts from the nearest other library point, as an
+        online request would), each start's time is the fastest of ``repeats`` solves (noise only adds time), and a
+        failed warm start counts with the cold solve it falls back to, as `dispatch` does. The faster total wins.
+        """
+        nan = float("nan")
+        out = {"start_choice": start, "start_rule": "fixed", "start_trials": 0, "start_trial_warm_s": nan,
+               "start_trial_cold_s": nan, "start_trial_warm_iterations": nan, "start_trial_cold_iterations": nan}
+        if len(self.library) == 0:
+            return {**out, "start_choice": "cold", "start_rule": "no library"}
+        if start != "auto":
+            return out
+        if len(self.library) < 2:  # no held-out point with another library point to start from
+            return {**out, "start_choice": "cold", "start_rule": "no library"}
+        picks = np.unique(np.linspace(0, len(self.library) - 1, min(int(trials), len(self.library))).round())
+        warm_s = cold_s = warm_it = cold_it = 0.0
+        for i in picks.astype(int):
+            x = self.box.denormalise(self.library_points[i])
+            w = timed(partial(self._dispatch, x, True, i), repeats, itemgetter("solve_time_s"))
+            c = timed(partial(self._dispatch, x, False), repeats, itemgetter("solve_time_s"))
+            warm_s, warm_it = warm_s + w.solve_time_s, warm_it + w.result["iterations"]
+            cold_s, cold_it = cold_s + c.solve_time_s, cold_it + c.result["iterations"]
+        return {"start_choice": "warm" if warm_s < cold_s else "cold", "start_rule": "measured",
+                "start_trials": len(picks), "start_trial_warm_s": warm_s, "start_trial_cold_s": cold_s,
+                "start_trial_warm_iterations": warm_it, "start_trial_cold_iterations": cold_it}
+
+    def dispatch(self, x_pcc, warm: bool | None = None) -> dict:
+        """The cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.), from the agent's start (``warm=None``),
+        from the library (True) or cold (False).
 
         Implements eq. (p1-dso) (METHODS.md, "P1: single-round coordination").
 
@@ -92,10 +159,16 @@ class DSOAgent:
         start ("warm" from the library, "cold", or "nearest" when the request was infeasible) and start_distance
         (normalised distance to the library point used).
         """
-        x = np.asarray(x_pcc, float)
+        return self._dispatch(np.asarray(x_pcc, float), self.start == "warm" if warm is None else bool(warm))
+
+    def _dispatch(self, x: np.ndarray, warm: bool, held_out: int | None = None) -> dict:
+        """`dispatch` with the library start or not; ``held_out``: a library point not to start from."""
         solved, start, dist = [], "cold", float("nan")
-        if warm and len(self.library):
+        usable = len(self.library) - (held_out is not None)
+        if warm and usable > 0:
             d = np.linalg.norm(self.library_points - self.box.normalise(x), axis=1)
+            if held_out is not None:
+                d[held_out] = np.inf
             k = int(np.argmin(d))
             dist = float(d[k])
             s, _ = self.model.cost_solve(x, self.box, start=self.library[k])
@@ -200,12 +273,14 @@ def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, ob
     """One DSO's cost OPF with its PCC point fixed at the TSO's choice, eq. (p1-dso): its row of the ``dso`` table
     and the sample whose FPU dispatch it returns.
 
-    Timed warm (library start) and cold, for comparison; the row also carries the marginal prices at the chosen
-    point (per MW, per Mvar, per p.u.): the offer's and the DSO's true one (the cost OPF's multipliers; none when
-    the DSO had to deliver another point).
+    Timed from the agent's start (``start``: "warm" from its library, "cold", or "nearest") and cold, for
+    comparison; the row also carries the offline choice of that start and its evidence (`DSOAgent.choose_start`,
+    ``start_s``: the seconds the choice took), and the marginal prices at the chosen point (per MW, per Mvar, per
+    p.u.): the offer's and the DSO's true one (the cost OPF's multipliers; none when the DSO had to deliver another
+    point).
     """
     x = [pt.p_mw, pt.q_mvar, pt.vm_pu]
-    warm = timed(partial(agent.dispatch, x), repeats, itemgetter("solve_time_s"))
+    warm = timed(partial(agent.dispatch, x), repeats, itemgetter("solve_time_s"))  # from the agent's start
     # the same DSO without its library, for comparison
     cold = timed(partial(agent.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
     out, cold_out = warm.result, cold.result
@@ -218,7 +293,8 @@ def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, ob
            "start_distance": out["start_distance"], "library_size": len(agent.library),
            "cold_solve_time_s": cold.solve_time_s, "cold_iterations": cold_out["iterations"],
            "cold_fpu_cost": cold_out["sample"].fpu_cost,
-           "build_s": agent.build_time_s, "library_s": agent.library_time_s,
+           "build_s": agent.build_time_s, "library_s": agent.library_time_s, "start_s": agent.start_time_s,
+           **agent.start_evidence,
            **{k: out[k] for k in ("mismatch", "mismatch_mw", "mismatch_mvar", "mismatch_pu")}, "fpu_cost": s.fpu_cost,
            **{f"offer_slope_{a}": float(v) for a, v in zip("pqv", offered)},
            **{f"true_slope_{a}": float(v) for a, v in zip("pqv", true)}}

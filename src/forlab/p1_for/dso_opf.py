@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import casadi as ca
 import numpy as np
+import pandas as pd
 
 from forlab.opf.acopf import ACOPF, Extension, OPFResult
 
@@ -44,6 +45,10 @@ class Sample:
     fpu_p_mw: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     fpu_q_mvar: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     x: np.ndarray | None = field(repr=False, default=None)
+    #: the solve's multipliers (constraint rows, variable bounds): with ``x`` a primal-dual warm start of a later
+    #: solve of the same model (`DSOModel.warm_start`)
+    lam_g: np.ndarray | None = field(repr=False, default=None)
+    lam_x: np.ndarray | None = field(repr=False, default=None)
     #: cost OPFs only: dC/dx~, the slope of the FPU cost in the PCC point (`DSOModel.cost_gradient`)
     gradient: np.ndarray | None = field(repr=False, default=None)
 
@@ -54,7 +59,7 @@ class Sample:
     def record(self) -> dict:
         """Flat dict of the scalar fields (for tables and stores)."""
         d = asdict(self)
-        for k in ("fpu_p_mw", "fpu_q_mvar", "x", "gradient"):
+        for k in ("fpu_p_mw", "fpu_q_mvar", "x", "lam_g", "lam_x", "gradient"):
             d.pop(k)
         d["normal_p"], d["normal_q"], d["normal_v"] = self.normal
         d["target_p"], d["target_q"], d["target_v"] = self.target
@@ -126,6 +131,7 @@ class DSOModel:
         self.model = self.opf.model
         self.fpu_index = np.flatnonzero(self._fpu_mask)
         self._x_start = self.opf.initial_point("pf")
+        self._box = None
 
     @staticmethod
     def _unit_cost_vec(m, s):
@@ -164,6 +170,7 @@ class DSOModel:
             target=tuple(map(float, np.asarray(t, float))), objective=res.objective,
             fpu_cost=float(fpus.cost.sum()), success=res.success, status=res.status, iterations=res.iterations,
             solve_time_s=res.solve_time_s, fpu_p_mw=fpus.p_mw.to_numpy(), fpu_q_mvar=fpus.q_mvar.to_numpy(), x=res.x,
+            lam_g=res.lam_g, lam_x=res.lam_x,
         )
 
     def support(self, d, box: Box = UNIT_BOX, x0=None, stage: str = "fibonacci") -> Sample:
@@ -183,8 +190,15 @@ class DSOModel:
     def bounding_box(self) -> tuple[Box, list[Sample]]:
         """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box").
 
-        Implements eq. (p1-box) (METHODS.md, "P1, stage 1").
+        Implements eq. (p1-box) (METHODS.md, "P1, stage 1"). Solved once per model: the box depends on the DS and its
+        loads alone, both fixed when the model is built, so the sampling and the offer's fit of one DSO share it.
         """
+        if self._box is None:
+            self._box = self._solve_box()
+        box, samples = self._box
+        return box, list(samples)
+
+    def _solve_box(self) -> tuple[Box, list[Sample]]:
         samples = []
         for axis in range(3):
             for sign in (-1.0, 1.0):
@@ -244,6 +258,19 @@ class DSOModel:
             s.gradient = self.cost_gradient(res, box)
         return s, res
 
+    def warm_start(self, x, lam_g, lam_x) -> OPFResult:
+        """A primal-dual start for `cost_solve` (``start=``) from a solution of this model kept as arrays (e.g. a
+        `Sample`'s ``x``, ``lam_g``, ``lam_x``, solved on a Dask worker on a model of the same DS)."""
+        x, lam_g, lam_x = (np.asarray(a, float).ravel() for a in (x, lam_g, lam_x))
+        if x.shape != (self.opf.nx,) or lam_x.shape != (self.opf.nx,) or lam_g.shape != self.opf.lbg.shape:
+            raise ValueError(f"a warm start of this DS model needs x and lam_x of length {self.opf.nx} and lam_g of "
+                             f"length {len(self.opf.lbg)}, got {x.shape}, {lam_x.shape}, {lam_g.shape}: it was "
+                             f"solved on another DS")
+        empty = pd.DataFrame()
+        return OPFResult(success=True, status="kept solution", objective=float("nan"), iterations=0, solve_time_s=0.0,
+                         build_time_s=float("nan"), res_bus=empty, res_units=empty, res_branch=empty, x=x,
+                         lam_g=lam_g, lam_x=lam_x)
+
     def cost_gradient(self, result: OPFResult, box: Box = UNIT_BOX) -> np.ndarray:
         """Slope dC/dx~ of the cheapest FPU cost in the normalised PCC point, at a solved cost OPF (`cost_solve`):
         the slope eq. (p1-price) is fitted to.
@@ -277,6 +304,32 @@ class DSOModel:
             return s, float("nan"), [s, near]
         s2, _ = self.cost_solve(near.point, box, near.x)
         return s2, float(np.linalg.norm(box.normalise(near.point) - box.normalise(x))), [s, near, s2]
+
+
+@dataclass
+class CostLibrary:
+    """A DSO's own cost-OPF solutions, eq. (p1-dso), primal and dual, at feasible PCC points of its FOR: kept from
+    the offer's price fit (`forlab.p1_for.representation.make_offer`) as warm starts of its online cost OPF
+    (`forlab.p1_for.coordinate.DSOAgent`). It stays with the DSO: nothing in it is sent.
+
+    model: the DS model they solved (a warm start fits this model's variables and rows only); box: the offer's box;
+    points: the PCC points they deliver (box-normalised, n x 3); starts: one `OPFResult` per point
+    (`DSOModel.warm_start`).
+    """
+
+    model: DSOModel
+    box: Box
+    points: np.ndarray
+    starts: list
+
+    def __post_init__(self):
+        self.points = np.asarray(self.points, float).reshape(-1, 3)
+        if len(self.points) != len(self.starts):
+            raise ValueError(f"a cost library needs one start per point, got {len(self.points)} points and "
+                             f"{len(self.starts)} starts")
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 def fibonacci_directions(n: int) -> np.ndarray:

@@ -3,8 +3,9 @@
 An offer is data (`forlab.p1_for.offer.Offer`: box, polynomial, price; numpy evaluation and a JSON file). What an
 optimiser sees of it is written here, once per modelling language, as a model keeps apart from its formulations:
 
-* CasADi (the TSO's NLP, `forlab.p1_for.tso`): `polynomial_casadi`, `cost_casadi` and `offer_casadi`, which maps
-  the physical PCC symbols (MW, Mvar, p.u.) to the region constraint f + m <= 0 and the price C;
+* CasADi: `polynomial_casadi` and `cost_casadi` on normalised symbols (the TSO's NLP, `forlab.p1_for.tso`, holds
+  the normalised PCC point as variables of its own), and `offer_casadi`, which maps the physical PCC symbols (MW,
+  Mvar, p.u.) to the region constraint f + m <= 0 and the price C;
 * Pyomo (for users of other solvers, and the Pyomo TSO of chapter 10 on `forlab.opf.pyomo_acopf`):
   `offer_pyomo_block`, a Block with the same constraint and price, on its own PCC voltage or the TSO's.
 

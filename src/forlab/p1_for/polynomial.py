@@ -90,6 +90,40 @@ class ImplicitPolynomial:
         return p
 
 
+def on_grid(poly: ImplicitPolynomial, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """f + margin on the n x n x n grid of the box [-1, 1]^3 (the grid's axis values, and the values as an
+    (n, n, n) array), computed per axis: each monomial is a product of one power of each coordinate, so the grid
+    costs n^3 times the number of coefficients multiplications, not the powers of every grid point."""
+    if int(n) != n or n < 2:
+        raise ValueError(f"the grid needs at least 2 points per axis, got {n!r}")
+    g = np.linspace(-1.0, 1.0, int(n))
+    powers = g[:, None] ** np.arange(poly.degree + 1)[None, :]  # (n, degree + 1)
+    a, b, c = poly.exps.T
+    values = np.einsum("ik,jk,lk->ijl", powers[:, a] * poly.coef, powers[:, b], powers[:, c]) + poly.margin
+    return g, values
+
+
+def central_point(poly: ImplicitPolynomial, n: int = 21) -> np.ndarray:
+    """A point well inside the region {f + margin <= 0} (normalised coordinates): the point of an n^3 grid of the
+    box nearest the centroid of the region's largest connected part on that grid (the point with the smallest f
+    when no grid point is inside).
+
+    A start for a solver that must stay in the region: a polynomial region need be neither convex nor connected (a
+    degree-6 fit can close small islands in the corners of the box), so neither the box centre (it can lie
+    outside) nor the point of smallest f (it can lie in an island) is one.
+    """
+    from scipy import ndimage
+
+    g, f = on_grid(poly, n)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
+    parts, count = ndimage.label(f <= 0)  # face-connected parts of the region on the grid
+    parts = parts.ravel()
+    if count == 0:
+        return grid[int(np.argmin(f))]
+    largest = grid[parts == 1 + int(np.argmax(np.bincount(parts)[1:]))]
+    return largest[int(np.argmin(np.linalg.norm(largest - largest.mean(axis=0), axis=1)))]
+
+
 def _sos_convex_constraints(c, exps, degree):
     """cvxpy constraints making y'H(x)y a sum of squares: a PSD Gram matrix over the basis y_i x^alpha.
 

@@ -32,21 +32,22 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.tables import to_dataset
-from forlab.p1_for.dso_opf import Box, DSOModel
+from forlab.p1_for.dso_opf import Box, CostLibrary, DSOModel
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, fit
 from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.sampling import box_of, nearest_start, run_tasks, sample_for
 
 
-def _prepare(ds_net, vm_limits):
-    local = DSOModel(ds_net, vm_limits=vm_limits)
+def _prepare(ds_net, vm_limits, model: DSOModel | None = None):
+    """The DS model (``model`` when given, else built), its bounding box and the box solutions (the tasks' starts)."""
+    local = model or DSOModel(ds_net, vm_limits=vm_limits)
     box, box_samples = local.bounding_box()
     return local, box, np.array([s.x for s in box_samples])
 
 
 def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
-                 n_workers: int | None = 0, address=None, progress: bool = True) -> dict:
+                 n_workers: int | None = 0, address=None, progress: bool = True, client=None) -> dict:
     """Project normalised points onto the FOR (eq. (p1-projection)): the ground truth of the offer's errors.
 
     Returns the distance to the FOR (normalised units), success flags, solver statuses and the projections
@@ -56,7 +57,7 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
         local, box, starts = _prepare(ds_net, vm_limits)
     tasks = [(i, "projection", t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
     res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
-                       progress=progress, desc="labelling points", local=local)
+                       progress=progress, desc="labelling points", local=local, client=client)
     proj = box.normalise(np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3))
     dist = np.linalg.norm(proj - np.asarray(points_t, float), axis=1)
     return {"distance": dist, "success": np.array([r[1]["success"] for r in res]),
@@ -64,22 +65,26 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
 
 
 def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
-                n_workers: int | None = 0, address=None, progress: bool = True) -> dict:
+                n_workers: int | None = 0, address=None, progress: bool = True, client=None) -> dict:
     """DS cost OPF (cheapest FPU dispatch) with the PCC fixed at each normalised point, eq. (p1-dso): the data of
     the price, eq. (p1-price).
 
     Returns cost, success, mismatch (normalised distance to the point used; the nearest feasible point when the
-    requested one is not feasible), status and ``gradient``: dC/dx~ at each point from the multipliers of the fixed
-    PCC point (`forlab.p1_for.dso_opf.DSOModel.cost_gradient`; NaN where the point itself was not feasible).
+    requested one is not feasible), status, ``gradient``: dC/dx~ at each point from the multipliers of the fixed
+    PCC point (`forlab.p1_for.dso_opf.DSOModel.cost_gradient`; NaN where the point itself was not feasible),
+    ``point``: the PCC point used (normalised) and ``solution``: per point the solve's (x, lam_g, lam_x), None when
+    it failed (a primal-dual warm start of later cost OPFs, `forlab.p1_for.dso_opf.DSOModel.warm_start`).
     """
     if local is None:
         local, box, starts = _prepare(ds_net, vm_limits)
     tasks = [(i, "cost", t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
     res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
-                       progress=progress, desc="cost OPFs", local=local)
+                       progress=progress, desc="cost OPFs", local=local, client=client)
+    used = np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3)
     return {"cost": np.array([r[1]["fpu_cost"] for r in res]), "success": np.array([r[1]["success"] for r in res]),
             "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res]),
-            "gradient": np.array([[r[1]["grad_p"], r[1]["grad_q"], r[1]["grad_v"]] for r in res]).reshape(-1, 3)}
+            "gradient": np.array([[r[1]["grad_p"], r[1]["grad_q"], r[1]["grad_v"]] for r in res]).reshape(-1, 3),
+            "point": box.normalise(used), "solution": [r[4] for r in res]}
 
 
 def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
@@ -210,18 +215,19 @@ class _GroundTruth:
     n_workers: int | None = 0
     address: object = None
     progress: bool = True
+    client: object = None
 
     def label(self, points_t: np.ndarray) -> dict:
         """`label_points` on this DS (eq. (p1-projection))."""
         return label_points(self.net, points_t, vm_limits=self.vm_limits, local=self.model, box=self.box,
                             starts=self.starts, n_workers=self.n_workers, address=self.address,
-                            progress=self.progress)
+                            progress=self.progress, client=self.client)
 
     def cost(self, points_t: np.ndarray) -> dict:
         """`cost_points` on this DS (eq. (p1-dso))."""
         return cost_points(self.net, points_t, vm_limits=self.vm_limits, local=self.model, box=self.box,
                            starts=self.starts, n_workers=self.n_workers, address=self.address,
-                           progress=self.progress)
+                           progress=self.progress, client=self.client)
 
 
 @dataclass
@@ -294,7 +300,10 @@ def build_offer(
     address=None,
     progress: bool = True,
     pcc: dict | None = None,
-) -> tuple[Offer, xr.Dataset]:
+    model: DSOModel | None = None,
+    client=None,
+    return_library: bool = False,
+) -> tuple[Offer, xr.Dataset] | tuple[Offer, xr.Dataset, CostLibrary]:
     """Fit the offer of one DS from its FOR samples and measure its errors on held-out points.
 
     Implements eqs. (p1-polynomial), (p1-sos), (p1-margin) and (p1-price) on the samples of eqs. (p1-box),
@@ -314,16 +323,22 @@ def build_offer(
     slopes (dC/dx~ from the cost OPFs' multipliers, weighted by ``cost_gradient_weight``, Huber threshold
     ``cost_gradient_huber``; weight 0: values only, see `forlab.p1_for.price.fit_cost`).
 
+    model: this DS's `forlab.p1_for.dso_opf.DSOModel` (built on ``ds_net`` with ``vm_limits``, e.g. the one that
+    sampled it) for the in-process solves, instead of building another; client: a Dask client kept open by the
+    caller (`forlab.p1_for.sampling.run_tasks`).
+
     Returns the offer and a report Dataset: per candidate the validation and test errors, the selected
     candidate's test errors (rates with their counts and Clopper-Pearson upper bound at ``confidence``), volume
     kept, boundary distances, the cost model's R^2 and relative errors, the labelled points with their ground
-    truth, the cost points, and the offline times (labelling, fitting, cost OPFs).
+    truth, the cost points, and the offline times (labelling, fitting, cost OPFs). With ``return_library`` also the
+    DSO's `forlab.p1_for.dso_opf.CostLibrary`: the price's cost OPFs (those it fits and tests), primal and dual, kept
+    as the warm starts of the DSO's online cost OPF instead of being solved again.
     """
     # one generator for every random draw, in a fixed order: the offer depends on the seed alone
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     split = _shares(boundary_fraction, split)
-    truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress)
+    truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress, model, client)
     boundary = _boundary_samples(samples, truth.box, rng)
     labels = _label(truth, boundary, rng, n_labelled=n_labelled, boundary_fraction=boundary_fraction,
                     shell_options={"offsets": shell_offsets, "outward": shell_outward, "jitter": shell_jitter},
@@ -346,7 +361,15 @@ def build_offer(
     rep = _report(rows, labels, chosen, price, info)
     rep.attrs.update({"time_label_s": labels.time_s, "time_fit_s": t_fit, "time_cost_s": price.time_s,
                       "time_total_s": time.perf_counter() - t0})
-    return offer, rep
+    return (offer, rep, _library(truth, price)) if return_library else (offer, rep)
+
+
+def _library(truth: _GroundTruth, price: _Price) -> CostLibrary:
+    """The price's successful cost OPFs (the points it fits and tests) as the DSO's warm-start library."""
+    cres = price.result
+    keep = [i for i in np.flatnonzero(price.ok) if cres["solution"][i] is not None]
+    return CostLibrary(truth.model, truth.box, cres["point"][keep],
+                       [truth.model.warm_start(*cres["solution"][i]) for i in keep])
 
 
 def _shares(boundary_fraction: float, split) -> np.ndarray:
@@ -360,13 +383,14 @@ def _shares(boundary_fraction: float, split) -> np.ndarray:
     return split / split.sum()
 
 
-def _ground_truth(ds_net, samples: xr.Dataset, vm_limits, n_workers, address, progress) -> _GroundTruth:
+def _ground_truth(ds_net, samples: xr.Dataset, vm_limits, n_workers, address, progress, model=None,
+                  client=None) -> _GroundTruth:
     """The DS model the samples came from; ValueError when the samples' box is not this DS's (eq. (p1-box))."""
     box = box_of(samples)
-    local, box2, starts = _prepare(ds_net, vm_limits)
+    local, box2, starts = _prepare(ds_net, vm_limits, model)
     if not (np.allclose(box.lo, box2.lo, rtol=1e-5, atol=1e-6) and np.allclose(box.hi, box2.hi, rtol=1e-5, atol=1e-6)):
         raise ValueError("the samples were taken with another DS net or other voltage limits: their box differs")
-    return _GroundTruth(ds_net, local, box, starts, vm_limits, n_workers, address, progress)
+    return _GroundTruth(ds_net, local, box, starts, vm_limits, n_workers, address, progress, client)
 
 
 def _boundary_samples(samples: xr.Dataset, box: Box, rng) -> _Boundary:
@@ -622,11 +646,18 @@ def _report(rows: list[dict], labels: _Labels, chosen: ImplicitPolynomial, price
 
 
 def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0, address=None,
-               progress: bool = False, pcc: dict | None = None, **fit_options):
+               progress: bool = False, pcc: dict | None = None, client=None, return_library: bool = False,
+               **fit_options):
     """Offline work of one DSO: sample the FOR (`forlab.p1_for.sampling.sample_for`) and fit its offer
-    (`build_offer`). Returns (offer, samples, report, seconds)."""
+    (`build_offer`), on one DS model built here (and, with ``client``, on the caller's Dask client).
+
+    Returns (offer, samples, report, seconds), and with ``return_library`` also the DSO's
+    `forlab.p1_for.dso_opf.CostLibrary` (the price fit's cost OPFs, primal and dual, on that model)."""
     t0 = time.perf_counter()
-    samples = sample_for(ds_net, n_directions, face_grid, n_workers=n_workers, address=address, progress=progress)
-    offer, report = build_offer(ds_net, samples, n_workers=n_workers, address=address, progress=progress, pcc=pcc,
-                                **fit_options)
-    return offer, samples, report, time.perf_counter() - t0
+    vm_limits = fit_options.pop("vm_limits", None)
+    model = DSOModel(ds_net, vm_limits=vm_limits)
+    samples = sample_for(ds_net, n_directions, face_grid, vm_limits=vm_limits, n_workers=n_workers, address=address,
+                         progress=progress, client=client, model=model)
+    out = build_offer(ds_net, samples, vm_limits=vm_limits, n_workers=n_workers, address=address, progress=progress,
+                      pcc=pcc, model=model, client=client, return_library=return_library, **fit_options)
+    return (out[0], samples, out[1], time.perf_counter() - t0, *out[2:])

@@ -13,6 +13,7 @@ the result therefore does not depend on the number of workers or on scheduling.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 import time
@@ -45,8 +46,10 @@ def _token(net, vm_limits) -> str:
     return hashlib.sha256(pickle.dumps((net, vm_limits))).hexdigest()[:16]
 
 
-def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple[int, dict, np.ndarray, np.ndarray]]:
-    """Solve one chunk of tasks (index, kind, vector, start index) on the worker's cached model."""
+def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple]:
+    """Solve one chunk of tasks (index, kind, vector, start index) on the worker's cached model. Each result is
+    (index, record, FPU P, FPU Q, solution); the solution (x, lam_g, lam_x) of a successful cost OPF is kept, the
+    primal-dual warm start of the DSO's later cost OPFs (`forlab.p1_for.dso_opf.CostLibrary`), else it is None."""
     m = _model(token, net, vm_limits)
     box = Box(np.asarray(lo), np.asarray(hi))
     out = []
@@ -61,11 +64,13 @@ def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple[int
             raise ValueError(f"unknown task kind {kind!r}")
         rec = s.record()
         rec["mismatch"] = mismatch if kind == "cost" else 0.0
+        solution = None
         if kind == "cost":
             # the cost's slope at the requested point (none when the nearest feasible point had to stand in)
             grad = s.gradient if (mismatch == 0.0 and s.gradient is not None) else np.full(3, np.nan)
             rec["grad_p"], rec["grad_q"], rec["grad_v"] = (float(v) for v in grad)
-        out.append((idx, rec, s.fpu_p_mw, s.fpu_q_mvar))
+            solution = (s.x, s.lam_g, s.lam_x) if s.success else None
+        out.append((idx, rec, s.fpu_p_mw, s.fpu_q_mvar, solution))
     return out
 
 
@@ -77,10 +82,13 @@ def nearest_start(t: np.ndarray) -> int:
 
 def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=None, n_workers: int | None = 0,
               address: str | None = None, chunk_size: int = 8, progress: bool = True, desc: str = "DS OPFs",
-              local: DSOModel | None = None, security=None, task_timeout_s: float = TASK_TIMEOUT_S
+              local: DSOModel | None = None, security=None, task_timeout_s: float = TASK_TIMEOUT_S, client=None
               ) -> tuple[list, int]:
     """Solve tasks (index, kind, normalised vector, start index) in fixed-size chunks, in-process or on Dask.
 
+    client: a Dask client the caller keeps open for a whole run (`forlab.book.parallel.client`), used instead of
+    one started here from ``address`` and ``n_workers`` (starting a local cluster takes seconds, and an offer
+    runs its tasks three times: sampling, labelling, cost OPFs); None: as ``address`` / ``n_workers`` say.
     security: TLS certificates for the scheduler (`forlab.book.parallel.security_of`); task_timeout_s: the run
     fails with TimeoutError naming the worker(s) holding the unfinished chunks when no chunk finished for this long
     (a worker that does not answer at all is named after `forlab.book.parallel.WORKER_TIMEOUT_S`).
@@ -95,7 +103,8 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
     token = _token(ds_net, vm_limits)
     results: list = []
     bar = progress_bar(total=len(tasks), desc=desc, disable=not progress)
-    with parallel.client(address, n_workers, security=security) as c:
+    own = parallel.client(address, n_workers, security=security) if client is None else contextlib.nullcontext(client)
+    with own as c:
         if c is None:
             if local is not None:
                 _MODELS.clear()
@@ -153,6 +162,8 @@ def sample_for(
     name: str | None = None,
     security=None,
     task_timeout_s: float = TASK_TIMEOUT_S,
+    client=None,
+    model: DSOModel | None = None,
 ) -> xr.Dataset:
     """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
 
@@ -163,7 +174,10 @@ def sample_for(
     vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local
     cluster (None, the default: one per core; 0: in-process, no Dask) or address: an existing Dask scheduler
     (``security``: its TLS certificates, see `forlab.book.parallel.security_of`); task_timeout_s: a Dask run fails,
-    naming the worker, when no chunk finished for this long (`TASK_TIMEOUT_S`, see there). Failed OPFs stay in
+    naming the worker, when no chunk finished for this long (`TASK_TIMEOUT_S`, see there); client: a Dask client
+    kept open by the caller (`run_tasks`), used instead of ``address`` / ``n_workers``; model: this DS's
+    `forlab.p1_for.dso_opf.DSOModel` (built on ``ds_net`` with ``vm_limits``) when the caller has one, used for the
+    in-process solves instead of building another (its bounding box is solved once per model). Failed OPFs stay in
     the dataset with their status.
     Variables: p_mw, q_mvar, vm_pu (PCC import and voltage), normal (outward normal, normalised coordinates), stage,
     success, status, objective, iterations, solve_time_s, fpu_p_mw/fpu_q_mvar (dispatch). Attributes: box corners,
@@ -176,7 +190,7 @@ def sample_for(
     if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
         raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
     t_start = time.perf_counter()
-    local = DSOModel(ds_net, vm_limits=vm_limits)
+    local = model or DSOModel(ds_net, vm_limits=vm_limits)
     box, box_samples = local.bounding_box()
     t_box = time.perf_counter() - t_start
     starts = np.array([s.x for s in box_samples])
@@ -185,11 +199,11 @@ def sample_for(
     results, workers = run_tasks(
         ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
         chunk_size=chunk_size, progress=progress, desc=f"FOR samples {name or ds_net.name or ''}".strip(), local=local,
-        security=security, task_timeout_s=task_timeout_s,
+        security=security, task_timeout_s=task_timeout_s, client=client,
     )
     t_parallel = time.perf_counter() - t_par
     all_samples = ([({**s.record(), "mismatch": 0.0}, s.fpu_p_mw, s.fpu_q_mvar) for s in box_samples]
-                   + [r[1:] for r in results])
+                   + [r[1:4] for r in results])
     ds = _to_dataset(all_samples, box, local)
     ds.attrs.update({
         "ds_name": str(name or ds_net.name or ""), "n_directions": int(n_directions), "face_grid": int(face_grid),

@@ -2,8 +2,15 @@
 coordination").
 
 The PCC import (P_j, Q_j) of DS j is a decision variable drawn at its PCC bus k_j, V_j = |V_kj|, the offer's
-polynomial f_j(x~_j) <= 0 constrains it and its price C_j(x~_j) joins the TS generation cost (the offer's CasADi
-terms: `forlab.p1_for.formulations.offer_casadi`).
+polynomial f_j(x~_j) <= 0 constrains it and its price C_j(x~_j) joins the TS generation cost.
+
+The offer's terms are written on variables of their own, the normalised PCC point x~_j in [-1, 1]^3, tied to the
+physical import and bus voltage by linear equalities (P_j, Q_j, V_j) = c_j + h_j x~_j (box centre and half-widths).
+The same NLP, better conditioned: in the physical variables a degree-d polynomial carries derivatives amplified by
+1/h^k, and the PCC voltage's box is a few hundredths of a p.u. wide (its curvature was hundreds of times the TS's
+own); on x~ they are of order one. The PCC point starts inside the offered region, at the centre of its largest
+connected part (`forlab.p1_for.polynomial.central_point`), not at the box centre, which a non-convex region may not
+contain.
 """
 
 from __future__ import annotations
@@ -15,16 +22,18 @@ import numpy as np
 import pandas as pd
 
 from forlab.opf.acopf import ACOPF, Extension, OPFResult
-from forlab.p1_for.formulations import offer_casadi
+from forlab.p1_for.formulations import cost_casadi, polynomial_casadi
 from forlab.p1_for.offer import Offer
+from forlab.p1_for.polynomial import central_point
 
 
 class TSOForOPF:
     """The TSO's AC-OPF with every DS replaced by its offer, built once: implements eq. (p1-tso) (METHODS.md,
-    "P1: single-round coordination").
+    "P1: single-round coordination"), in the form of the module docstring.
 
     ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
-    removed here; offers: DS name -> (Offer, TS bus of its PCC).
+    removed here; offers: DS name -> (Offer, TS bus of its PCC). Variables added to the TS's: ``pcc`` (P_j MW, Q_j
+    Mvar per DS, in the box) and ``pcc_t`` (x~_j per DS, normalised to the box).
     """
 
     def __init__(self, ts_net, offers: dict[str, tuple[Offer, int]], ipopt: dict | None = None):
@@ -33,9 +42,13 @@ class TSOForOPF:
             net.load = net.load[net.load["ds_import"].isna()]
         self.names = list(offers)
         self.offers = offers
-        n = len(self.names)
-        lo = np.concatenate([[offers[k][0].box.lo[0], offers[k][0].box.lo[1]] for k in self.names]) if n else []
-        hi = np.concatenate([[offers[k][0].box.hi[0], offers[k][0].box.hi[1]] for k in self.names]) if n else []
+        boxes = [offers[k][0].box for k in self.names]
+        lo = np.concatenate([b.lo[:2] for b in boxes]) if boxes else []
+        hi = np.concatenate([b.hi[:2] for b in boxes]) if boxes else []
+        # x~ of the box corners: [-1, 1], or 0 on an axis of zero width (`Box.half`), which then stays fixed
+        lo_t = np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
+        hi_t = np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
+        self.starts = {k: central_point(offers[k][0].polynomial) for k in self.names}
 
         def buses(m):
             return [int(m.bus_lookup[int(offers[k][1])]) for k in self.names]
@@ -50,29 +63,33 @@ class TSOForOPF:
             return dp, dq
 
         def cons(m, s):
-            x = s.extra_x["pcc"]
+            x, xt = s.extra_x["pcc"], s.extra_x["pcc_t"]
             out = []
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
-                offer = offers[k][0]
-                f, _ = offer_casadi(offer, x[2 * j], x[2 * j + 1], s.vm[b])
-                out.append((f, -np.inf, 0.0))
-                out.append((s.vm[b], offer.box.lo[2], offer.box.hi[2]))
+                box, xt_j = offers[k][0].box, xt[3 * j : 3 * j + 3]
+                physical = ca.vertcat(x[2 * j], x[2 * j + 1], s.vm[b])
+                out.append((physical - ca.DM(box.center) - ca.DM(box.half) * xt_j, 0.0, 0.0))
+                out.append((polynomial_casadi(offers[k][0].polynomial, xt_j), -np.inf, 0.0))
             return out
 
         def prices(m, s):  # objective terms after the TS unit cost: the offered price C_j of every DS
-            x = s.extra_x["pcc"]
-            for j, (k, b) in enumerate(zip(self.names, buses(m))):
-                yield offer_casadi(offers[k][0], x[2 * j], x[2 * j + 1], s.vm[b])[1]
+            xt = s.extra_x["pcc_t"]
+            for j, k in enumerate(self.names):
+                yield cost_casadi(offers[k][0].cost, xt[3 * j : 3 * j + 3])
 
-        offers_ext = Extension(variables={"pcc": (2 * n, lo, hi)}, demand=demand, constraints=cons, objective=prices)
+        n = len(self.names)
+        offers_ext = Extension(variables={"pcc": (2 * n, lo, hi), "pcc_t": (3 * n, lo_t, hi_t)}, demand=demand,
+                               constraints=cons, objective=prices)
         self.opf = ACOPF(net, extensions=[offers_ext], ipopt=ipopt)
         self.net = net
 
     def initial_point(self) -> np.ndarray:
-        """Power-flow start of the TS; each PCC import starts at the centre of its offer's box."""
+        """Power-flow start of the TS; each PCC point starts inside its offer's region (`central_point`), its
+        import (P, Q) at that point."""
         x0 = self.opf.initial_point("pf")
-        sl = self.opf.slices["pcc"]
-        x0[sl] = np.concatenate([self.offers[k][0].box.center[:2] for k in self.names])
+        x0[self.opf.slices["pcc_t"]] = np.concatenate([self.starts[k] for k in self.names])
+        x0[self.opf.slices["pcc"]] = np.concatenate(
+            [self.offers[k][0].box.denormalise(self.starts[k])[:2] for k in self.names])
         return x0
 
     def solve(self) -> tuple[OPFResult, pd.DataFrame]:

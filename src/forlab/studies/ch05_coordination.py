@@ -13,6 +13,8 @@ the tables.
 
 from __future__ import annotations
 
+import contextlib
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -29,54 +31,65 @@ from forlab.p1_for.representation import make_offer
 
 def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
                address=None, fit_options: dict | None = None, progress: bool = True, system_options=None,
-               warm_library: bool = True, repeats: int = 3):
+               warm_library: bool = True, repeats: int = 3, client=None):
     """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
 
-    warm_library: every DSO keeps its cost-OPF solutions at the offer's cost-fit points as warm starts for the
-    online step (`DSOAgent`; the time to solve them is part of the offline time). repeats: timing repeats (see
-    `coordinate`). Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer quality) and the
-    offers by (level, DS name). A level whose offline work or coordination raises is a failed row (`failed_case`:
-    its status names the level and the DS) and the sweep goes on with the next level.
+    warm_library: every DSO keeps the cost-OPF solutions of its offer's price fit as warm starts for the online
+    step and chooses, offline, between them and a cold start by timing both (`DSOAgent`, ``start="auto"``; the
+    time of the choice is part of the offline time); False: every DSO starts cold. n_workers / address: the Dask
+    workers of the DSOs' offline OPFs (0 and None: in-process), one client for the whole run; client: a Dask
+    client to use instead (then n_workers and address are not used). repeats: timing
+    repeats (see `coordinate`). Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer
+    quality) and the offers by (level, DS name). A level whose offline work or coordination raises is a failed row
+    (`failed_case`: its status names the level and the DS) and the sweep goes on with the next level.
     """
+    from forlab.book import parallel
     from forlab.book.progress import bar
 
     system = td.load_system(system_name, **(system_options or {}))
     single_pcc(system)
     rows, offers_all = [], {}
-    for level in bar(list(levels), desc=system_name, disable=not progress):
-        where = "coordination"
-        try:
-            offers, quality, agents, offline = {}, {}, {}, 0.0
-            for name, dsn in system.ds.items():
-                where = f"the offer of DS {name}"
-                offers[name], quality[name], agents[name], dt = _offline(
-                    system, system_name, name, dsn, level, warm_library,
-                    {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers,
-                     "address": address, **(fit_options or {})})
-                offline += dt
+    # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
+    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as client:
+        options = {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers, "address": address,
+                   "client": client, **(fit_options or {})}
+        for level in bar(list(levels), desc=system_name, disable=not progress):
             where = "coordination"
-            r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline)
-        except Exception as err:  # noqa: BLE001 - a failed level is a recorded case; the sweep keeps the others
-            rows.append(failed_case(system_name, level, where, err, len(system.ds)))
-            continue
-        offers_all.update({(float(level), k): o for k, o in offers.items()})
-        r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
-        r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
-        r["n_ds"] = len(system.ds)
-        rows.append(r)
+            try:
+                offers, quality, agents, offline = {}, {}, {}, 0.0
+                for name, dsn in system.ds.items():
+                    where = f"the offer of DS {name}"
+                    offers[name], quality[name], agents[name], dt = _offline(
+                        system, system_name, name, dsn, level, warm_library, options)
+                    offline += dt
+                where = "coordination"
+                r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline)
+            except Exception as err:  # noqa: BLE001 - a failed level is a recorded case; the sweep keeps the others
+                rows.append(failed_case(system_name, level, where, err, len(system.ds)))
+                continue
+            offers_all.update({(float(level), k): o for k, o in offers.items()})
+            r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
+            r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
+            r["n_ds"] = len(system.ds)
+            rows.append(r)
     return rows, offers_all
 
 
 def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict):
-    """One DSO's offline work at a load level: its offer (`make_offer`) and its `DSOAgent` (model and warm-start
-    library). Returns (offer, offer quality, agent, offline seconds)."""
+    """One DSO's offline work at a load level: its offer (`make_offer`) and its `DSOAgent` on the offer's own DS
+    model, with the price fit's cost OPFs as its warm-start library (nothing solved again) and its start chosen by
+    timing (``warm_library``; else no library, a cold start). Returns (offer, offer quality, agent, offline
+    seconds: the offer, then the agent's build, library and start choice, each ~0 when there was nothing to do)."""
     pcc_row = system.pcc[system.pcc.ds == name].iloc[0]
     dsn_level = scale_loads(dsn, level)
-    offer, _, report, dt = make_offer(dsn_level, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus),
-                                                      "system": system_name, "load_level": float(level)}, **options)
-    lib = report.cost_point.values[report.cost_success.values.astype(bool)] if warm_library else ()
-    agent = DSOAgent(dsn_level, offer.box, lib)
-    return offer, report.attrs, agent, dt + agent.build_time_s + agent.library_time_s
+    offer, _, report, dt, library = make_offer(
+        dsn_level, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus), "system": system_name, "load_level": float(level)},
+        return_library=True, **options)
+    if warm_library:
+        agent = DSOAgent(dsn_level, offer.box, library=library, start="auto")
+    else:
+        agent = DSOAgent(dsn_level, offer.box, model=library.model, start="cold")
+    return offer, report.attrs, agent, dt + agent.build_time_s + agent.library_time_s + agent.start_time_s
 
 
 def failed_case(system_name: str, level: float, where: str, err: BaseException, n_ds: int) -> dict:
@@ -140,6 +153,8 @@ DSO_UNITS = {"solve_time_s": "s", "wall_time_s": "s", "iterations": "1", "start_
              "cold_solve_time_s": "s", "cold_iterations": "1", "cold_fpu_cost": "$/h", "build_s": "s",
              "library_s": "s", "mismatch": "1", "mismatch_mw": "MW", "mismatch_mvar": "Mvar", "mismatch_pu": "p.u.",
              "fpu_cost": "$/h", "success": "1", "level": "1", "ds": "-", "status": "-", "start": "-", "system": "-",
+             "start_s": "s", "start_choice": "-", "start_rule": "-", "start_trials": "1", "start_trial_warm_s": "s",
+             "start_trial_cold_s": "s", "start_trial_warm_iterations": "1", "start_trial_cold_iterations": "1",
              **{f"{w}_slope_{a}": u for w in ("offer", "true") for a, u in zip("pqv", ("USD/MWh", "USD/Mvarh",
                                                                                         "$/h per p.u."))}}
 """Units of the TSO's PCC points (``pt_``) and the DSOs' rows (``dso_``)."""
@@ -344,7 +359,8 @@ def _iteration_row(r: pd.Series, s: pd.Series) -> dict:
 
 def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
     """Per case: Ipopt iterations and solve time of the integrated AC-OPF, the TSO's FOR-based OPF and the slowest
-    DSO (warm start from its library and cold), with the per-iteration time (ms); None for stores without them."""
+    DSO (from the start it chose offline, library or cold, and from a cold start), with the per-iteration time
+    (ms); None for stores without them."""
     t = table(st, "case")
     d = table(st, "dso_row", "dso_")
     if "integrated_iterations" not in t or "iterations" not in d:
@@ -358,7 +374,7 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
 
 ITERATION_COLUMNS = {
     "integrated: iterations": "integrated AC-OPF", "TSO: iterations": "TSO",
-    "DSO warm: iterations": "slowest DSO, library start", "DSO cold: iterations": "slowest DSO, cold start",
+    "DSO warm: iterations": "slowest DSO, chosen start", "DSO cold: iterations": "slowest DSO, cold start",
 }
 """Columns of the first table of `iteration_printables` (Ipopt iterations)."""
 
@@ -372,7 +388,7 @@ PER_ITERATION_COLUMNS = {
 
 def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`coordination_iterations` as the page shows it, in two tables that each fit the column: Ipopt iterations of
-    the integrated AC-OPF, the TSO and the slowest DSO (from its library, and cold); then which DSO was slowest and
+    the integrated AC-OPF, the TSO and the slowest DSO (from its chosen start, and cold); then which DSO was slowest and
     the time per iteration (ms) of the integrated AC-OPF and of that DSO."""
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
@@ -396,7 +412,7 @@ def _budget_note(name: str, last: pd.Series) -> str:
         return out + (
             f"after the TSO's {last['TSO: ms']:.0f} ms that leaves the DSO {budget:.0f} ms, about "
             f"{budget / last['DSO: ms/iteration']:.0f} iterations at its {last['DSO: ms/iteration']:.1f} ms per "
-            f"iteration, against the {last['DSO warm: iterations']:.0f} it needs from its library (means over the "
+            f"iteration, against the {last['DSO warm: iterations']:.0f} it needs from its chosen start (means over the "
             f"load levels).")
     return out + (f"the TSO alone takes {last['TSO: ms']:.0f} ms, which leaves the DSO no time at all (means over the "
                   f"load levels).")
@@ -408,7 +424,7 @@ def coordination_time_note(it: pd.DataFrame) -> str:
     g = it.groupby(level="system", sort=False).mean(numeric_only=True)
     lines = [
         f"- **{s}**: integrated {r['integrated: iterations']:.0f} iterations at {r['integrated: ms/iteration']:.1f} "
-        f"ms; slowest DSO {r['DSO warm: iterations']:.0f} iterations from its library "
+        f"ms; slowest DSO {r['DSO warm: iterations']:.0f} iterations from its chosen start "
         f"({r['DSO cold: iterations']:.0f} cold) at {r['DSO: ms/iteration']:.1f} ms; TSO {r['TSO: iterations']:.0f} "
         f"iterations."
         for s, r in g.iterrows()]
@@ -416,10 +432,10 @@ def coordination_time_note(it: pd.DataFrame) -> str:
     nearest = int((it["DSO start"] == "nearest").sum())
     same = ""
     if "DSO warm - cold cost" in it:
-        same = (f" Started from its library or cold, every DSO reaches the same cost, within "
+        same = (f" From its chosen start or cold, every DSO reaches the same cost, within "
                 f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} per hour (largest difference).")
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
-            f"Over all {len(it)} cases the library start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
+            f"Over all {len(it)} cases the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
             f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
             f"it first fails, then solves the projection and the cost OPF at the nearest point." + same
             + _budget_note(g.index[-1], g.iloc[-1]))
@@ -528,7 +544,7 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     if it is None:
         return out + "."
     r = it.loc[name].mean(numeric_only=True)
-    return out + (f": the DSO's cost OPF needs {r['DSO warm: iterations']:.0f} iterations from its library at "
+    return out + (f": the DSO's cost OPF needs {r['DSO warm: iterations']:.0f} iterations from its chosen start at "
                   f"{r['DSO: ms/iteration']:.1f} ms each, the integrated AC-OPF {r['integrated: iterations']:.0f} at "
                   f"{r['integrated: ms/iteration']:.1f} ms (the note under the iteration table computes the budget "
                   f"the target leaves the DSO).")

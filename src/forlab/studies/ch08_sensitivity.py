@@ -247,12 +247,13 @@ def _ds_buses(system) -> int:
 
 
 def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40, face_grid: int = 3,
-           fit_options: dict | None = None, n_workers: int = 0, repeats: int = 3, system=None) -> list[dict]:
+           fit_options: dict | None = None, n_workers: int = 0, repeats: int = 3, system=None,
+           client=None) -> list[dict]:
     """P1 on variants that share one study system (same `Variant.system_key`): one
     `forlab.studies.ch05_coordination.case_study` over their load levels. Returns one row per variant (`COLUMNS`); a
     failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
     sends back to each DSO. system: the variants' `StudySystem` if already built (for its size only; case_study
-    builds its own from the name and options)."""
+    builds its own from the name and options); client: a Dask client for the offline OPFs (None: n_workers)."""
     levels = sorted({v.level for v in group})
     try:
         from forlab.grid import td
@@ -260,7 +261,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
 
         rows, _ = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
                                   n_workers=n_workers, fit_options=fit_options or {}, progress=False,
-                                  system_options=group[0].system_options, repeats=repeats)
+                                  system_options=group[0].system_options, repeats=repeats, client=client)
         system = system or td.load_system(system_name, **group[0].system_options)
         n_bus = _ds_buses(system)
     except Exception as err:  # noqa: BLE001 - a failed case is a recorded row

@@ -99,7 +99,6 @@ def _method_options(params: dict) -> dict:
     p2 = SurrogateOptions(polytope=PolytopeOptions(facets=params["p2_facets"], seed=params["seed"]))
     return {
         "P1": {"n_directions": params["p1_n_directions"], "face_grid": params["p1_face_grid"],
-               "n_workers": params["n_workers"],
                "fit_options": {"n_labelled": params["p1_n_labelled"], "n_cost": params["p1_n_cost"]}},
         "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
                "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
@@ -146,8 +145,8 @@ def _ts_iterations(system) -> float:
 
 
 def _one_size(n: int, name: str, params: dict, options: dict, progress, client=None) -> tuple[list[dict], dict]:
-    """Every method on the system of one N: its rows and its ``size`` row. client: the sweep's Dask client (P2's
-    power flows, P3's regions as actors), or None."""
+    """Every method on the system of one N: its rows and its ``size`` row. client: the sweep's Dask client (P1's
+    offline OPFs, P2's power flows, P3's regions as actors), or None."""
     from forlab.grid import td
 
     t_size = time.perf_counter()
@@ -160,7 +159,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
         runners = {"integrated": lambda: [integrated_row(name, system, params["repeats"], params["time_limit_s"])],
                    "P1": lambda: ch08.run_p1(name, [BASE], repeats=params["repeats"], system=system,
-                                             **options["P1"]),
+                                             client=client, **options["P1"]),
                    "P2": lambda: ch08.run_p2(name, [BASE], repeats=params["repeats"], system=system,
                                              client=client, **options["P2"]),
                    "P3": lambda: [ch08.run_p3(name, BASE, repeats=params["repeats"], system=system,
@@ -288,8 +287,8 @@ def size_table(st: xr.Dataset) -> pd.DataFrame:
 
 
 def growth(t: pd.DataFrame, column: str) -> pd.Series:
-    """Per method: the log-log slope of ``column`` against N over its successful rows (d log y / d log N; 1 is
-    linear growth); NaN with fewer than two sizes."""
+    """Per method: the log-log slope of ``column`` against N over its successful rows (d log y / d log N; one
+    is linear growth); NaN with fewer than two sizes."""
     out = {}
     for method, g in t[t.status == "ok"].groupby("method"):
         g = g[np.isfinite(g[column]) & (g[column] > 0)]
@@ -419,7 +418,7 @@ def growth_text(t: pd.DataFrame) -> str:
     if not parts:
         return "Fewer than two sizes finished: no growth rate to fit."
     return (f"Online solver time grows with the number of DSs as N to the power {', '.join(parts)} (log-log slope "
-            f"over the sizes that finished; 1 is linear)." + (f" Offline time: {', '.join(offs)}." if offs else ""))
+            f"over the sizes that finished; an exponent of one is linear)." + (f" Offline time: {', '.join(offs)}." if offs else ""))
 
 
 def failures_text(t: pd.DataFrame) -> str:
