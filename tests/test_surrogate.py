@@ -285,3 +285,21 @@ def test_sweep_records_an_unfittable_regressor_instead_of_failing(case9):
     assert rows.loc[small, "regression_samples"] < (d + 1) * (d + 2) // 2
     assert np.isnan(rows.loc[small, "p_mw_rmse"]) and np.isfinite(rows.loc[small, "accuracy"])
     assert np.isfinite(rows.loc[600, "p_mw_rmse"]) and rows.loc[600, "regression_samples"] > 0
+
+
+def test_datasets_on_a_dask_client_repeat_the_in_process_flows(case9):
+    """The same flow scattered twice on one client (Latin Hypercube samples, then boundary samples: chapter 12 hit
+    this) must not reuse a released key ("lost dependencies"), and the flows equal the in-process ones."""
+    from distributed import Client, LocalCluster
+
+    net = case9.ds["case33bw"]
+    space = dataset.input_space(net, "case33bw", 1)
+    flow = dataset.DSFlow(net)
+    u = space.sample(60, 5)
+    here = dataset.evaluate(flow, space, u, chunk=20)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        first = dataset.evaluate(flow, space, u, chunk=20, client=client)
+        del first  # its scattered flow is released, as between build_cases' two calls
+        again = dataset.evaluate(flow, space, u, chunk=20, client=client)
+    np.testing.assert_allclose(again.p_mw.values, here.p_mw.values, atol=1e-9)

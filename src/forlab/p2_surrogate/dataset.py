@@ -561,7 +561,10 @@ def evaluate(flow: DSFlow, space: InputSpace, u: np.ndarray, *, origin: str = "g
     if client is None:
         outs = [_run_chunk(flow, space, part) for part in parts]
     else:
-        f_flow, f_space = client.scatter(flow, broadcast=True), client.scatter(space, broadcast=True)
+        # hash=False: a second scatter of the same flow (the boundary samples after the Latin Hypercube ones) would
+        # otherwise reuse the key of the first, already released, and its tasks fail with "lost dependencies"
+        f_flow = client.scatter(flow, broadcast=True, hash=False)
+        f_space = client.scatter(space, broadcast=True, hash=False)
         outs = client.gather(client.map(_run_chunk, [f_flow] * len(parts), [f_space] * len(parts), parts,
                                         pure=False))
     elapsed = time.perf_counter() - t0
