@@ -14,7 +14,7 @@ from forlab.studies import ch12_many_dsos as ch12
 PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
           "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p2_n_samples": 1000,
           "p2_facets": 8, "p2_refine_rounds": 1, "p2_refine_samples": 200, "p2_certify_rounds": 1,
-          "p2_vertex_samples": 100, "p3_max_iter": 30, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
+          "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
           "scheduler": ""}
 
 
@@ -23,7 +23,8 @@ def test_parameter_checks_name_the_parameter():
     for change, match in [({"ts": "case_nope"}, "ts must be"), ({"pool": ["case_nope"]}, "pool must be"),
                           ({"pool": "case33bw"}, "pool must be"), ({"n_ds": [1, 1]}, "must not repeat"),
                           ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
-                          ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats")]:
+                          ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats"),
+                          ({"p3_max_ds": -1}, "p3_max_ds")]:
         with pytest.raises(ValueError, match=match):
             ch12.check_params({**PARAMS, **change})
     with pytest.raises(TypeError, match="scheduler"):
@@ -114,3 +115,11 @@ def test_a_ts_too_small_for_the_sweep_fails_before_any_work():
         ch12.check_params({**PARAMS, "ts": "case9", "n_ds": [1, 8]})
     with pytest.raises(ValueError):
         ch12.check_params({**PARAMS, "pool": ["case118"]})  # a transmission case is no DS
+
+
+def test_p3_above_its_size_limit_is_a_row_that_says_why():
+    row = ch12._not_run("s", 48, 16)
+    row.update(n_ds=48, group_wall_time_s=0.0)
+    assert row["status"].startswith("not run: 48 DSs is above p3_max_ds = 16") and np.isnan(row["deviation_pct"])
+    t = ch12.frame(_store([_row(48, "integrated", 0.0, 1.0), row], buses=(9000,), ts_its=(20,)))
+    assert "not run: 48 DSs" in ch12.failures_text(t) and ch12.winners(t).qualified.iloc[0] == 0

@@ -79,6 +79,8 @@ def check_params(params: dict) -> None:
     for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p3_max_iter"):
         ch08._positive(key, [params[key]], integer=True)
     ch08._positive("time_limit_s", [params["time_limit_s"]])
+    if not isinstance(params["p3_max_ds"], int) or isinstance(params["p3_max_ds"], bool) or params["p3_max_ds"] < 0:
+        raise ValueError(f"p3_max_ds must be a non-negative integer (0: all sizes), got {params['p3_max_ds']!r}")
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
@@ -166,7 +168,8 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
                                               client=client, **options["P3"])]}
         for method in ["integrated", *params["methods"]]:
             t0 = time.perf_counter()
-            row = runners[method]()[0]
+            row = _not_run(name, n, params["p3_max_ds"]) if method == "P3" and 0 < params["p3_max_ds"] < n \
+                else runners[method]()[0]
             row.update(n_ds=n, group_wall_time_s=time.perf_counter() - t0)
             rows.append(row)
             progress(_progress_text(n, method, row))
@@ -174,6 +177,14 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
     size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": ch08._ds_buses(system), "build_s": build,
             "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "wall_s": time.perf_counter() - t_size}
     return rows, size
+
+
+def _not_run(name: str, n: int, limit: int) -> dict:
+    """P3's row on a size above ``p3_max_ds``: not run, and why (a row, never a silent gap)."""
+    row = ch08._row(name, "P3", BASE)
+    row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit} (ALADIN's in-process regions made the run too "
+                     f"long for the sweep's time budget; see chapter 07)")
+    return row
 
 
 def _progress_text(n: int, method: str, row: dict) -> str:
