@@ -460,11 +460,15 @@ def paper_text(big: xr.Dataset | None) -> str:
     return f"From `{big.attrs['store_path']}` (written {created} UTC). {store_text(big)}"
 
 
+def systems_text(params: dict) -> str:
+    """Markdown: the study system of every size of ``params``, one bullet each."""
+    return "\n".join(f"- `{name}`" for name in system_names(params))
+
+
 def profile_text(params: dict) -> str:
     """Markdown: what a profile sweeps (its parameters), the study system of every size and the bus count the
     scale-out issue asks for (`forlab.book.anchors`)."""
-    names = system_names(params)
     return (f"Sizes {', '.join(map(str, params['n_ds']))} DSs under {params['ts']}, drawn from "
             f"{', '.join(params['pool'])} with seed {params['seed']}, on {params['n_workers']} Dask worker(s); the "
             f"issue asks for at least {anchors.show('scaleout_sweep_buses')} in total:\n\n"
-            + "\n".join(f"- `{name}`" for name in names))
+            + systems_text(params))
