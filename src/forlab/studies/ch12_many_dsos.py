@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book import anchors
+from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.tables import printable, table, to_dataset
@@ -401,6 +401,7 @@ def figure(t: pd.DataFrame):
             ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=name)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        plots.log_ticks(ax.xaxis, sorted(t.n_ds.unique()))  # the sizes run, as plain numbers
         ax.set_xlabel("DSs under the TSO")
         ax.set_ylabel(label)
         ax.legend(fontsize=7)
