@@ -123,3 +123,10 @@ def test_p3_above_its_size_limit_is_a_row_that_says_why():
     assert row["status"].startswith("not run: 48 DSs is above p3_max_ds = 16") and np.isnan(row["deviation_pct"])
     t = ch12.frame(_store([_row(48, "integrated", 0.0, 1.0), row], buses=(9000,), ts_its=(20,)))
     assert "not run: 48 DSs" in ch12.failures_text(t) and ch12.winners(t).qualified.iloc[0] == 0
+
+
+def test_the_figure_fits_the_text_column():
+    rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1", "P2", "P3")]
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    assert fig.get_figwidth() <= 7.5 and len(fig.axes) == 4
+    assert all(len(ax.lines) == 4 for ax in fig.axes[:1])  # the integrated AC-OPF and the three methods

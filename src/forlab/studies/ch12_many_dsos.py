@@ -388,7 +388,7 @@ def figure(t: pd.DataFrame):
     panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
               ("offline_time_s", "offline time (s)"), ("bytes_exchanged", "bytes exchanged")]
     t = t.assign(abs_deviation_pct=t.deviation_pct.abs())
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), constrained_layout=True)
+    fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.0), constrained_layout=True)  # the text column's width
     for ax, (col, label) in zip(axes.flat, panels):
         slopes = growth(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
