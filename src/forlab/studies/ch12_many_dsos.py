@@ -37,8 +37,8 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.tables import printable, table, to_dataset
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "frame", "growth", "integrated_row", "run",
-           "sizes", "system_names", "targets", "winners"]
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "frame", "growth", "integrated_row",
+           "outcome_tables", "run", "sizes", "system_names", "targets", "winners"]
 
 METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
 """Row methods: the baseline and the three methods (chapter 08's codes)."""
@@ -256,24 +256,25 @@ def _ok(t: pd.DataFrame) -> pd.Series:
     return (t.status == "ok") & t.feasible.astype(bool)
 
 
-def outcome_table(t: pd.DataFrame) -> pd.DataFrame:
-    """The chapter's table: per N and method, judged deviation (%), feasibility, online solver and wall time (ms),
-    the reduction against the integrated AC-OPF (%), offline time (s), rounds and kB; "–" where a run failed (its
-    status is in `failures_text`)."""
+ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
+                  "wall_ms": "online wall (ms)", "time_reduction_pct": "reduction (%)"}
+EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
+"""The columns of the chapter's two tables (`outcome_tables`), each narrow enough for the text column."""
+
+
+def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chapter's two tables, per N and method: what the TSO gets and how fast (judged deviation (%),
+    feasibility, online solver and wall time (ms), reduction against the integrated AC-OPF (%)), and what it costs
+    besides (buses, offline time (s), rounds, kB). "–" where a run failed (its status is in `failures_text`)."""
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
                  feasible=np.where(t.feasible.astype(bool), "yes", "no"))
     t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "time_reduction_pct"]] = np.nan
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "time_reduction_pct": 1, "offline_time_s": 1,
               "rounds": 0, "kB": 1}
-    headers = {"buses": "buses", "deviation_pct": "deviation (%)", "feasible": "feasible",
-               "online": "online solver (ms)", "wall_ms": "online wall (ms)",
-               "time_reduction_pct": "reduction (%)", "offline_time_s": "offline (s)", "rounds": "rounds",
-               "kB": "exchanged (kB)"}
-    out = t[list(headers)].copy()
     for c, d in digits.items():
-        out[c] = [_fixed(v, d) for v in pd.to_numeric(out[c]).astype(float)]
-    return printable(out, headers)
+        t[c] = [_fixed(v, d) for v in pd.to_numeric(t[c]).astype(float)]
+    return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
 def _fixed(v: float, digits: int):
