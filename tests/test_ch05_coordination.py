@@ -205,3 +205,17 @@ def test_paper_text_and_figure(archived):
     fig = ch05.deviation_figure(t)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == t.system.nunique() + 1  # one per system + the bound
     assert len(fig.legends) == 1 and fig.get_figwidth() <= 7.5  # one legend for both panels, drawn for the column
+
+
+def test_case_study_refuses_a_system_of_another_name_and_bad_baselines():
+    """The chapter-12 keywords fail clearly before any work: a built system must be the named one, baselines a
+    dict of load level -> Baseline."""
+    from forlab.grid import td
+
+    system = td.load_system("case9+case33bw")
+    with pytest.raises(ValueError, match="system= is the study system 'case9\\+case33bw', not 'case30"):
+        ch05.case_study("case30+case33bw", [1.0], system=system, progress=False)
+    with pytest.raises(TypeError, match="Baseline"):
+        ch05.case_study("case9+case33bw", [1.0], system=system, baselines={1.0: 12.5}, progress=False)
+    with pytest.raises(TypeError, match="dict load level"):
+        ch05.case_study("case9+case33bw", [1.0], system=system, baselines=[1.0], progress=False)

@@ -131,3 +131,25 @@ def test_the_figure_fits_the_text_column():
     fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
     assert fig.get_figwidth() <= 7.5 and len(fig.axes) == 4
     assert all(len(ax.lines) == 4 for ax in fig.axes[:1])  # the integrated AC-OPF and the three methods
+
+
+def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):
+    """The integrated row's baseline is the one every method is held against: on the largest systems the AC-OPF
+    takes minutes, so a method that solved it again would double the sweep (issue 16)."""
+    from forlab.opf import outcome
+
+    calls = []
+    real = outcome.integrated_baseline
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outcome, "integrated_baseline", counted)
+    monkeypatch.setattr(ch08, "integrated_baseline", counted)
+    params = {**PARAMS, "n_ds": [1], "methods": ["P3"], "p3_max_iter": 2, "repeats": 1}
+    st = ch12.run(params, progress=lambda _: None)
+    t = ch12.frame(st)
+    assert len(calls) == 1
+    p3, base = t[t.method == "P3"].iloc[0], t[t.method == "integrated"].iloc[0]
+    assert p3.integrated_solve_time_s == base.solve_time_s  # held against the very baseline of the row

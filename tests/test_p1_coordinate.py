@@ -313,3 +313,108 @@ def test_the_tso_needs_at_most_the_ts_iterations_plus_30_percent():
     assert res.success and ts_only.success
     assert res.iterations <= 1.3 * ts_only.iterations, (res.iterations, ts_only.iterations)
     assert pts.f.iloc[0] <= 1e-6
+
+
+# ---------------------------------------------------------------- the DSOs on Dask workers (issue 16)
+@pytest.fixture(scope="module")
+def two_ds():
+    """case118 with two case33bw DSOs, each with a small offer and an agent on the price fit's library (start
+    measured), and the integrated AC-OPF solved once."""
+    from forlab.opf.outcome import integrated_baseline
+    from forlab.p1_for.coordinate import DSOAgent
+
+    system = td.load_system("case118+case33bw*2")
+    offers, agents = {}, {}
+    for name, dsn in system.ds.items():
+        offer, _, _, _, library = make_offer(dsn, n_directions=20, face_grid=2, n_labelled=100, n_cost=30,
+                                             degrees=(4,), convex_options=(False,), regs=(1e-5,),
+                                             return_library=True)
+        offers[name], agents[name] = offer, DSOAgent(dsn, offer.box, library=library, start="auto", trials=2)
+    return system, offers, agents, integrated_baseline(system.integrated(), 1)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    from forlab.book import parallel
+
+    with parallel.client(None, 2) as c:
+        yield c
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("called in this process although it belongs elsewhere")
+
+
+def test_dsos_on_dask_workers_dispatch_as_in_process(two_ds, dask_client, monkeypatch):
+    """With a client every DSO is held on a worker: the judged dispatch is the in-process one, the rule's online
+    time is unchanged, and the record adds the parallel wall time measured on the machine."""
+    from forlab.p1_for import coordinate as co
+
+    system, offers, agents, base = two_ds
+    judged = []
+
+    def judge(net, dispatch, real=co.judge):
+        judged.append(dispatch)
+        return real(net, dispatch)
+
+    monkeypatch.setattr(co, "judge", judge)
+    monkeypatch.setattr(co, "integrated_baseline", _refuse)  # the baseline passed in is used, not solved again
+    here = coordinate(system, offers, 1.0, agents=agents, repeats=2, baseline=base)
+    # the DSOs of the Dask run solve on the workers, never here (a worker imports the class afresh)
+    monkeypatch.setattr(co.DSOAgent, "step", _refuse)
+    monkeypatch.setattr(co.DSOAgent, "dispatch", _refuse)
+    there = coordinate(system, offers, 1.0, agents=agents, repeats=2, baseline=base, client=dask_client)
+    assert here["status"] == there["status"] == "ok"
+    a, b = judged
+    assert a[["et", "element"]].equals(b[["et", "element"]]) and len(a) > 2 * 4
+    np.testing.assert_allclose(b[["p_mw", "q_mvar"]].to_numpy(), a[["p_mw", "q_mvar"]].to_numpy(), rtol=0, atol=1e-9)
+    assert there["deviation_pct"] == pytest.approx(here["deviation_pct"], abs=1e-9)
+    for col in ("ds", "start", "iterations", "cold_iterations", "start_choice"):
+        assert here["dso"][col].tolist() == there["dso"][col].tolist(), col
+    np.testing.assert_allclose(there["dso"].fpu_cost, here["dso"].fpu_cost, rtol=0, atol=1e-9)
+    assert there["integrated_solve_time_s"] == here["integrated_solve_time_s"] == base.solve_time_s
+    # the one rule stays the online time: TSO, then the slowest DSO
+    assert there["solve_time_s"] == pytest.approx(there["tso_time_s"] + there["dso"].solve_time_s.max())
+    assert there["dso_workers"] == 2 and 0 < there["dso_parallel_wall_s"] < 60 and there["dso_setup_s"] > 0
+    assert np.isnan(here["dso_parallel_wall_s"]) and here["dso_workers"] == 0 and np.isnan(here["dso_setup_s"])
+
+
+def test_a_dso_model_pickles_as_its_recipe(kept):
+    """CasADi's SX graphs do not pickle: a DS model (and so an agent) travels as its net, limits and options and its
+    solved box, and is built again on arrival, with the same solutions."""
+    import pickle
+
+    from forlab.p1_for.coordinate import DSOAgent
+
+    dsn, offer, _, library = kept
+    agent = DSOAgent(dsn, offer.box, library=library, start="warm")
+    agent.model.bounding_box()
+    copy = pickle.loads(pickle.dumps(agent))
+    assert copy.model is not agent.model and copy.model._box is not None
+    assert np.array_equal(copy.model.bounding_box()[0].lo, agent.model.bounding_box()[0].lo)
+    x = offer.box.denormalise(0.8 * library.points[2])
+    for warm in (True, False):
+        mine, theirs = agent.dispatch(x, warm=warm), copy.dispatch(x, warm=warm)
+        assert theirs["start"] == mine["start"] and theirs["iterations"] == mine["iterations"]
+        assert np.array_equal(theirs["sample"].fpu_p_mw, mine["sample"].fpu_p_mw)
+
+
+def test_chapter_05_takes_a_built_system_its_baselines_and_its_client(dask_client, monkeypatch):
+    """`case_study` with ``system=`` builds no system, with ``baselines=`` solves no integrated AC-OPF at that
+    level, and hands its client to `coordinate` (the DSOs dispatch on the workers)."""
+    from forlab.opf.outcome import integrated_baseline
+    from forlab.p1_for import coordinate as co
+    from forlab.studies import ch05_coordination as ch05
+
+    system = td.load_system("case9+case33bw")
+    base = integrated_baseline(system.integrated(), 1)
+    monkeypatch.setattr(td, "load_system", _refuse)
+    monkeypatch.setattr(co, "integrated_baseline", _refuse)
+    rows, _ = ch05.case_study("case9+case33bw", [1.0], n_directions=20, face_grid=2, progress=False, repeats=1,
+                              fit_options={"n_labelled": 100, "n_cost": 30}, client=dask_client, system=system,
+                              baselines={1: base})
+    (r,) = rows
+    assert r["status"] == "ok", r["status"]
+    assert r["integrated_solve_time_s"] == base.solve_time_s and r["integrated_cost"] == base.objective
+    assert r["dso_workers"] == 1 and np.isfinite(r["dso_parallel_wall_s"])
+    assert "dso_parallel_wall_s" in ch05.to_store(rows)

@@ -8,7 +8,8 @@ The TSO's FOR-based AC-OPF (step 2) is `forlab.p1_for.tso`; this module holds st
    decision variable drawn at the PCC bus, V_j is that bus's voltage magnitude, f_j(x~_j) <= 0 and C_j(x~_j) joins
    the objective.
 3. Every DSO solves its local cost OPF with its PCC point fixed at the TSO's choice, eq. (p1-dso) (nearest feasible
-   point when the choice is not feasible for the real grid: reported as PCC mismatch) and dispatches its FPUs.
+   point when the choice is not feasible for the real grid: reported as PCC mismatch) and dispatches its FPUs; in
+   this process one after the other, or at the same time, each DSO held on a Dask worker (`coordinate`'s client).
 4. `forlab.opf.judge.judge` runs the power flow of the whole T+D system at the TS dispatch and the DSOs' FPU
    dispatch: violations and the true total cost, whose deviation from the integrated AC-OPF optimum is
    eq. (p1-deviation).
@@ -148,6 +149,22 @@ class DSOAgent:
                 "start_trials": len(picks), "start_trial_warm_s": warm_s, "start_trial_cold_s": cold_s,
                 "start_trial_warm_iterations": warm_it, "start_trial_cold_iterations": cold_it}
 
+    def step(self, x_pcc, repeats: int) -> dict:
+        """The DSO's online step, eq. (p1-dso), timed by the rule (`forlab.opf.outcome.timed`, fastest of
+        ``repeats``): ``warm``, the dispatch from the agent's start (its first result is the one sent on), and
+        ``cold``, the same request from a cold start for comparison; ``true_slope``, the DSO's marginal price at the
+        point (per MW, per Mvar, per p.u.; NaN when it had to deliver another point), and the agent's offline facts.
+        Everything in it pickles: it is what a DSO held on a Dask worker answers (`coordinate`)."""
+        x = np.asarray(x_pcc, float)
+        warm = timed(partial(self.dispatch, x), repeats, itemgetter("solve_time_s"))
+        cold = timed(partial(self.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
+        s = warm.result["sample"]
+        true = (s.gradient / self.box.half if s.gradient is not None and warm.result["start"] != "nearest"
+                else np.full(3, np.nan))
+        return {"warm": warm, "cold": cold, "true_slope": true, "library_size": len(self.library),
+                "build_s": self.build_time_s, "library_s": self.library_time_s, "start_s": self.start_time_s,
+                "start_evidence": dict(self.start_evidence)}
+
     def dispatch(self, x_pcc, warm: bool | None = None) -> dict:
         """The cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.), from the agent's start (``warm=None``),
         from the library (True) or cold (False).
@@ -211,13 +228,18 @@ def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+DSO_TIMEOUT_S = 600.0
+"""Seconds a DSO held on a Dask worker may take to be placed or to answer one request; then the case ends with an
+error naming the DSO and its worker (the worker died, hangs or is overloaded)."""
+
+
 def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limits=None,
                baseline: Baseline | None = None, agents: dict[str, DSOAgent] | None = None, repeats: int = 3,
-               offline_time_s: float = float("nan")) -> dict:
+               offline_time_s: float = float("nan"), client=None) -> dict:
     """One case study: integrated AC-OPF vs single-round FOR coordination at a load level.
 
     Implements METHODS.md "P1: single-round coordination": the TSO's FOR-based AC-OPF, eq. (p1-tso) (`_tso_step`),
-    every DSO's cost OPF with its PCC point fixed, eq. (p1-dso) (`_dso_step`), the T+D power flow of the resulting
+    every DSO's cost OPF with its PCC point fixed, eq. (p1-dso) (`DSOAgent.step`), the T+D power flow of the resulting
     dispatch and its cost deviation against the integrated optimum, eq. (p1-deviation), as the one outcome record
     (`forlab.opf.outcome.judged_outcome`).
 
@@ -228,22 +250,39 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
     integrated, TSO or DSO solve ends the case there: the record is failed (``status`` names the solve and its
     solver's words), its deviation NaN, never a number.
 
+    client: a Dask client: every DSO is then held on a worker for the case (`_on_workers`: a Dask actor, placed
+    round-robin; its agent is shipped once and its DS model built there once). Their solves are those of the
+    in-process run, so the judged dispatch and the ``dso`` rows are the same (the rows' times measured on the
+    workers, each DSO alone); the Dask run adds a measurement on the real machine: ``dso_parallel_wall_s``, the wall
+    time from sending the N requests at once (each DSO's dispatch from its start) to having every answer back,
+    fastest of ``repeats`` rounds, with the messages, the DSOs that share a worker taking turns and the machine's load
+    in it; ``dso_workers``, the workers holding the DSOs; ``dso_setup_s``, the time to place them. Without a client
+    the DSOs run here one after the other and nothing runs in parallel: these are NaN (``dso_workers`` 0). Either way
+    the online time is the rule's, TSO plus slowest DSO (the ideal parallel time; ``dso_wall_time_max_s`` its wall
+    time).
+
     Returns a flat dict: the `forlab.opf.outcome.Outcome` fields (online time = TSO + slowest DSO, bytes = the
     offers as JSON plus the TSO's PCC points, one round), the integrated, TSO and DSO times and iterations (DSOs also
-    from a cold start), the time reductions (%), the largest PCC mismatch (`pcc_mismatch`) and the violations; under
-    ``points`` the TSO's PCC points and under ``dso`` one row per DSO (``solve_time_s``, ``cold_solve_time_s``, ...).
+    from a cold start), the time reductions (%), the largest PCC mismatch (`pcc_mismatch`), the violations and the
+    measurement above; under ``points`` the TSO's PCC points and under ``dso`` one row per DSO (``solve_time_s``,
+    ``cold_solve_time_s``, ...).
     """
     single_pcc(system)
     integrated = scale_loads(system.integrated(), level)
     base = baseline or integrated_baseline(integrated, repeats)
     tso = _tso_step(system, offers, level, repeats) if base.success else None
-    dso_rows, verdict = [], None
+    dso_rows, verdict, measured = [], None, dict(NOT_MEASURED)
     if tso is not None and tso["result"].success:
+        pts = list(tso["points"].itertuples())
+        makers = [_maker(system, offers, level, agents, vm_limits, pt.ds) for pt in pts]
+        xs = [[pt.p_mw, pt.q_mvar, pt.vm_pu] for pt in pts]
+        if client is None:  # lazily, one after the other: a DSO after a failed one is not asked
+            replies = (f(*a, **kw).step(x, repeats) for (f, a, kw), x in zip(makers, xs))
+        else:  # every DSO is asked; the rows after a failed one are dropped below, as in-process
+            replies, measured = _on_workers(client, [pt.ds for pt in pts], makers, xs, repeats)
         dispatch = [dispatch_from_result(tso["result"])]
-        for _, pt in tso["points"].iterrows():
-            agent = (agents or {}).get(pt.ds) or DSOAgent(scale_loads(system.ds[pt.ds], level), offers[pt.ds].box,
-                                                        vm_limits=vm_limits)
-            row, sample = _dso_step(agent, offers[pt.ds], pt, repeats)
+        for pt, reply in zip(pts, replies):
+            row, sample = _dso_row(pt, offers[pt.ds], reply)
             dso_rows.append(row)
             if not row["success"]:
                 break  # a DSO that cannot dispatch ends the case: no judged dispatch, a failed outcome
@@ -252,6 +291,78 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
             verdict = judge(integrated, pd.concat(dispatch, ignore_index=True))
     out = {"system": system.name, "level": float(level)}
     out.update(_record(base, tso, pd.DataFrame(dso_rows), verdict, offers, repeats, offline_time_s))
+    out.update(measured)
+    return out
+
+
+NOT_MEASURED = {"dso_parallel_wall_s": float("nan"), "dso_workers": 0, "dso_setup_s": float("nan")}
+"""The Dask measurement of `coordinate` when the DSOs ran in-process (or not at all)."""
+
+
+def _held(agent: DSOAgent) -> DSOAgent:
+    """The agent as it arrives: on a Dask worker, unpickled there once (its DS model built there,
+    `forlab.p1_for.dso_opf.DSOModel.__reduce__`) and kept as the worker's actor. A warm-starting agent's model also
+    builds its warm-start solver now, as the start's trials did offline, so that no online request pays for it."""
+    if agent.start == "warm" and len(agent.library):
+        agent.model.opf.warm_solver()
+    return agent
+
+
+def _maker(system, offers: dict[str, Offer], level: float, agents: dict | None, vm_limits, ds: str) -> tuple:
+    """How DSO ``ds``'s agent is made, as (factory, args, kwargs): its offline agent as it is, or, without one, a
+    cold-start agent built on the DS at the load level (here, or on the worker that holds it)."""
+    agent = (agents or {}).get(ds)
+    if agent is not None:
+        return _held, (agent,), {}
+    return DSOAgent, (scale_loads(system.ds[ds], level), offers[ds].box), {"vm_limits": vm_limits}
+
+
+def _on_workers(client, names: list[str], makers: list[tuple], xs: list, repeats: int) -> tuple[list[dict], dict]:
+    """The DSOs of one case as Dask actors, one per DSO, round-robin over the client's workers (the pattern of
+    `forlab.p3_aladin.execution.DaskAgents`). Their timed steps (`DSOAgent.step`) run one DSO at a time, so that
+    each DSO's time is its own, as the ideal rule (slowest DSO) assumes, not inflated by DSOs that share its cores;
+    then ``repeats`` rounds of the N dispatches sent all at once measure the real parallel wall time. Returns the
+    replies in order and the measurement (see `coordinate`); the actors are released at the end."""
+    workers = sorted(client.scheduler_info()["workers"])
+    if not workers:
+        raise RuntimeError("the Dask cluster has no worker: start one (dask worker <scheduler address>) or pass "
+                           "client=None to dispatch the DSOs in-process")
+    where = [workers[k % len(workers)] for k in range(len(names))]
+    t0 = time.perf_counter()
+    futures = [client.submit(f, *a, **kw, actor=True, workers=[w], allow_other_workers=False, pure=False)
+               for (f, a, kw), w in zip(makers, where)]
+    try:
+        actors = _answers(futures, names, where, "placing its agent")
+        setup = time.perf_counter() - t0
+        replies = [_answers([a.step(x, repeats)], [name], [w], "its step")[0]
+                   for a, x, name, w in zip(actors, xs, names, where)]
+        wall = min(_parallel_round(actors, xs, names, where) for _ in range(max(int(repeats), 1)))
+    finally:
+        for f in futures:
+            f.release()
+    return replies, {"dso_parallel_wall_s": wall, "dso_workers": len(set(where)), "dso_setup_s": setup}
+
+
+def _parallel_round(actors: list, xs: list, names: list[str], where: list[str]) -> float:
+    """Seconds from sending every DSO its dispatch request to having every answer back."""
+    t0 = time.perf_counter()
+    _answers([a.dispatch(x) for a, x in zip(actors, xs)], names, where, "its dispatch")
+    return time.perf_counter() - t0
+
+
+def _answers(futures: list, names: list[str], where: list[str], what: str) -> list:
+    """The results of the DSOs' futures in order; RuntimeError naming the DSO and its worker when one raised or did
+    not answer within `DSO_TIMEOUT_S`."""
+    out = []
+    for f, name, w in zip(futures, names, where):
+        try:
+            out.append(f.result(timeout=DSO_TIMEOUT_S))
+        except TimeoutError:
+            raise RuntimeError(f"DSO {name!r} on Dask worker {w}: no answer to {what} within {DSO_TIMEOUT_S:g} s "
+                               f"(worker dead, hung or overloaded)") from None
+        except Exception as err:
+            raise RuntimeError(f"DSO {name!r} on Dask worker {w}: {what} failed with {type(err).__name__}: "
+                               f"{err}") from err
     return out
 
 
@@ -269,9 +380,9 @@ def _tso_step(system, offers: dict[str, Offer], level: float, repeats: int) -> d
             "build_s": build}
 
 
-def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, object]:
-    """One DSO's cost OPF with its PCC point fixed at the TSO's choice, eq. (p1-dso): its row of the ``dso`` table
-    and the sample whose FPU dispatch it returns.
+def _dso_row(pt, offer: Offer, reply: dict) -> tuple[dict, object]:
+    """One DSO's row of the ``dso`` table from its timed step (`DSOAgent.step`, eq. (p1-dso)) at the TSO's point
+    ``pt``, and the sample whose FPU dispatch it returns.
 
     Timed from the agent's start (``start``: "warm" from its library, "cold", or "nearest") and cold, for
     comparison; the row also carries the offline choice of that start and its evidence (`DSOAgent.choose_start`,
@@ -279,25 +390,20 @@ def _dso_step(agent: DSOAgent, offer: Offer, pt, repeats: int) -> tuple[dict, ob
     p.u.): the offer's and the DSO's true one (the cost OPF's multipliers; none when the DSO had to deliver another
     point).
     """
-    x = [pt.p_mw, pt.q_mvar, pt.vm_pu]
-    warm = timed(partial(agent.dispatch, x), repeats, itemgetter("solve_time_s"))  # from the agent's start
-    # the same DSO without its library, for comparison
-    cold = timed(partial(agent.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
+    warm, cold = reply["warm"], reply["cold"]
     out, cold_out = warm.result, cold.result
     s = out["sample"]
-    offered = offer.gradients(*x)[1][0]
-    true = (s.gradient / agent.box.half if s.gradient is not None and out["start"] != "nearest"
-            else np.full(3, np.nan))
+    offered = offer.gradients(pt.p_mw, pt.q_mvar, pt.vm_pu)[1][0]
     row = {"ds": pt.ds, "success": s.success, "status": s.status, "solve_time_s": warm.solve_time_s,
            "wall_time_s": warm.wall_time_s, "iterations": out["iterations"], "start": out["start"],
-           "start_distance": out["start_distance"], "library_size": len(agent.library),
+           "start_distance": out["start_distance"], "library_size": reply["library_size"],
            "cold_solve_time_s": cold.solve_time_s, "cold_iterations": cold_out["iterations"],
            "cold_fpu_cost": cold_out["sample"].fpu_cost,
-           "build_s": agent.build_time_s, "library_s": agent.library_time_s, "start_s": agent.start_time_s,
-           **agent.start_evidence,
+           "build_s": reply["build_s"], "library_s": reply["library_s"], "start_s": reply["start_s"],
+           **reply["start_evidence"],
            **{k: out[k] for k in ("mismatch", "mismatch_mw", "mismatch_mvar", "mismatch_pu")}, "fpu_cost": s.fpu_cost,
            **{f"offer_slope_{a}": float(v) for a, v in zip("pqv", offered)},
-           **{f"true_slope_{a}": float(v) for a, v in zip("pqv", true)}}
+           **{f"true_slope_{a}": float(v) for a, v in zip("pqv", reply["true_slope"])}}
     return row, s
 
 

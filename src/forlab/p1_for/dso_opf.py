@@ -99,9 +99,14 @@ class DSOModel:
 
     ds_net: pandapower net of the DS alone with exactly one in-service ext_grid (the PCC); FPUs are controllable
     sgens (with a ``chart``). vm_limits overrides the bus voltage limits (p.u.).
+
+    A model pickles as what it is built from (the DS net, voltage limits, Ipopt options) and its bounding box once
+    solved, and is built again where it is unpickled (`__reduce__`): CasADi's SX expressions do not pickle. A DSO
+    shipped to a Dask worker thus builds its model there once and keeps it (`forlab.p1_for.coordinate`).
     """
 
     def __init__(self, ds_net, *, vm_limits: tuple[float, float] | None = None, ipopt: dict | None = None):
+        self._recipe = (ds_net, vm_limits, ipopt)
         eg = ds_net.ext_grid[ds_net.ext_grid.in_service.astype(bool)]
         if len(eg) != 1:
             raise ValueError(f"a DS net needs exactly one in-service ext_grid as its PCC, found {len(eg)}")
@@ -132,6 +137,9 @@ class DSOModel:
         self.fpu_index = np.flatnonzero(self._fpu_mask)
         self._x_start = self.opf.initial_point("pf")
         self._box = None
+
+    def __reduce__(self):
+        return _rebuilt_model, (*self._recipe, self._box)
 
     @staticmethod
     def _unit_cost_vec(m, s):
@@ -304,6 +312,13 @@ class DSOModel:
             return s, float("nan"), [s, near]
         s2, _ = self.cost_solve(near.point, box, near.x)
         return s2, float(np.linalg.norm(box.normalise(near.point) - box.normalise(x))), [s, near, s2]
+
+
+def _rebuilt_model(ds_net, vm_limits, ipopt, box) -> DSOModel:
+    """A `DSOModel` built again from its recipe, with the bounding box it had already solved (None: not yet)."""
+    model = DSOModel(ds_net, vm_limits=vm_limits, ipopt=ipopt)
+    model._box = box
+    return model
 
 
 @dataclass

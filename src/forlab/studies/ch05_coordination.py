@@ -14,6 +14,7 @@ the tables.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,35 +25,46 @@ from matplotlib.lines import Line2D
 from forlab.book import anchors, plots
 from forlab.book.tables import page_index, printable, table, to_dataset
 from forlab.grid import td
-from forlab.opf.outcome import NOT_IN_STORE, OUTCOME
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline
 from forlab.p1_for.coordinate import DSOAgent, coordinate, scale_loads, single_pcc
 from forlab.p1_for.representation import make_offer
 
 
 def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
                address=None, fit_options: dict | None = None, progress: bool = True, system_options=None,
-               warm_library: bool = True, repeats: int = 3, client=None):
+               warm_library: bool = True, repeats: int = 3, client=None, system=None,
+               baselines: Mapping[float, Baseline] | None = None):
     """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
 
     warm_library: every DSO keeps the cost-OPF solutions of its offer's price fit as warm starts for the online
     step and chooses, offline, between them and a cold start by timing both (`DSOAgent`, ``start="auto"``; the
     time of the choice is part of the offline time); False: every DSO starts cold. n_workers / address: the Dask
-    workers of the DSOs' offline OPFs (0 and None: in-process), one client for the whole run; client: a Dask
-    client to use instead (then n_workers and address are not used). repeats: timing
-    repeats (see `coordinate`). Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer
-    quality) and the offers by (level, DS name). A level whose offline work or coordination raises is a failed row
-    (`failed_case`: its status names the level and the DS) and the sweep goes on with the next level.
+    workers of the DSOs' offline OPFs and online dispatches (0 and None: in-process), one client for the whole run;
+    client: a Dask client to use instead (then n_workers and address are not used). With a client the DSOs
+    dispatch at the same time on its workers and each row also carries the measured parallel wall time
+    (`coordinate`, ``dso_parallel_wall_s``). repeats: timing repeats (see `coordinate`).
+    system: the `StudySystem` ``system_name`` names, already built (then ``system_options`` are not used);
+    baselines: load level -> the integrated AC-OPF at that level already solved and timed
+    (`forlab.opf.outcome.Baseline`), used instead of solving it again; the other levels solve theirs.
+    Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer quality) and the offers by (level,
+    DS name). A level whose offline work or coordination raises is a failed row (`failed_case`: its status names the
+    level and the DS) and the sweep goes on with the next level.
     """
     from forlab.book import parallel
     from forlab.book.progress import bar
 
-    system = td.load_system(system_name, **(system_options or {}))
+    baselines = _checked_baselines(baselines)
+    if system is None:
+        system = td.load_system(system_name, **(system_options or {}))
+    elif system.name != system_name:
+        raise ValueError(f"system= is the study system {system.name!r}, not {system_name!r}: pass the system that "
+                         f"system_name names (or no system, to build it)")
     single_pcc(system)
     rows, offers_all = [], {}
     # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
-    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as client:
+    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client:
         options = {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers, "address": address,
-                   "client": client, **(fit_options or {})}
+                   "client": run_client, **(fit_options or {})}
         for level in bar(list(levels), desc=system_name, disable=not progress):
             where = "coordination"
             try:
@@ -63,7 +75,8 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
                         system, system_name, name, dsn, level, warm_library, options)
                     offline += dt
                 where = "coordination"
-                r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline)
+                r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
+                               baseline=baselines.get(float(level)), client=run_client)
             except Exception as err:  # noqa: BLE001 - a failed level is a recorded case; the sweep keeps the others
                 rows.append(failed_case(system_name, level, where, err, len(system.ds)))
                 continue
@@ -73,6 +86,20 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
             r["n_ds"] = len(system.ds)
             rows.append(r)
     return rows, offers_all
+
+
+def _checked_baselines(baselines) -> dict[float, Baseline]:
+    """``baselines`` of `case_study` by float load level; TypeError naming what is wrong."""
+    if baselines is None:
+        return {}
+    if not isinstance(baselines, Mapping):
+        raise TypeError(f"baselines must be a dict load level -> forlab.opf.outcome.Baseline, got "
+                        f"{type(baselines).__name__}")
+    bad = {k: type(v).__name__ for k, v in baselines.items() if not isinstance(v, Baseline)}
+    if bad:
+        raise TypeError(f"baselines must map load levels to forlab.opf.outcome.Baseline (integrated_baseline's "
+                        f"result), got {bad}")
+    return {float(k): v for k, v in baselines.items()}
 
 
 def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict):
@@ -142,7 +169,8 @@ CASE_UNITS = {
     "pcc_mismatch_pu": "p.u.", "pf_converged": "1", "max_vm_violation_pu": "p.u.", "max_loading_percent": "%",
     "max_gen_violation_mw": "MW", "n_vm_violations": "1", "n_branch_violations": "1", "n_gen_violations": "1",
     "integrated_success": "1", "tso_success": "1", "false_feasible_max": "1", "cost_rel_error_max": "1",
-    "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-",
+    "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-", "dso_parallel_wall_s": "s",
+    "dso_workers": "1", "dso_setup_s": "s",
 }
 """Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``pcc_mismatch``
 is in box-normalised units (the offer's box scaled to [-1, 1]), its components are delivered - requested."""

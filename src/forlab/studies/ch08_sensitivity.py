@@ -47,7 +47,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
-from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, integrated_baseline
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
     aladin_outcome,
@@ -108,6 +108,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "deviation_pct": ("cost deviation from the integrated optimum", "%"),
     "tso_ms": ("TSO / coordinator online time", "ms"),
     "dso_ms": ("DSO online time, slowest DS / region", "ms"),
+    "dso_parallel_ms": (("P1: every DSO's dispatch sent at once to the Dask workers, measured wall time "
+                         "(NaN: in-process)"), "ms"),
     "online_ms": ("online time of the method", "ms"),
     "time_ratio": ("online time / integrated AC-OPF time", "1"),
     "offline_s": ("offline preparation time", "s"),
@@ -246,23 +248,31 @@ def _ds_buses(system) -> int:
 # ----------------------------------------------------------------------------------------------------------------------
 
 
+def _baselines(baseline: Baseline | None) -> dict[float, Baseline]:
+    """The integrated AC-OPFs already solved and timed, by load level: ``baseline`` is the one at nominal load
+    (level 1; e.g. chapter 12's integrated row, so that no method solves the largest system's AC-OPF again).
+    Variants at other levels solve their own."""
+    return {} if baseline is None else {1.0: baseline}
+
+
 def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40, face_grid: int = 3,
            fit_options: dict | None = None, n_workers: int = 0, repeats: int = 3, system=None,
-           client=None) -> list[dict]:
+           client=None, baseline: Baseline | None = None) -> list[dict]:
     """P1 on variants that share one study system (same `Variant.system_key`): one
     `forlab.studies.ch05_coordination.case_study` over their load levels. Returns one row per variant (`COLUMNS`); a
     failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
-    sends back to each DSO. system: the variants' `StudySystem` if already built (for its size only; case_study
-    builds its own from the name and options); client: a Dask client for the offline OPFs (None: n_workers)."""
+    sends back to each DSO. system: the variants' `StudySystem` if already built; client: a Dask client for the
+    offline OPFs and the DSOs' dispatches (None: n_workers); baseline: see `_baselines`."""
     levels = sorted({v.level for v in group})
     try:
         from forlab.grid import td
         from forlab.studies.ch05_coordination import case_study
 
-        rows, _ = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
-                                  n_workers=n_workers, fit_options=fit_options or {}, progress=False,
-                                  system_options=group[0].system_options, repeats=repeats, client=client)
         system = system or td.load_system(system_name, **group[0].system_options)
+        rows, _ = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
+                             n_workers=n_workers, fit_options=fit_options or {}, progress=False,
+                             system_options=group[0].system_options, repeats=repeats, client=client,
+                             system=system, baselines=_baselines(baseline))
         n_bus = _ds_buses(system)
     except Exception as err:  # noqa: BLE001 - a failed case is a recorded row
         return [_failed(system_name, "P1", v, err) for v in group]
@@ -276,7 +286,8 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             integrated_cost=r.get("integrated_cost", np.nan),
             integrated_ms=1e3 * r.get("integrated_solve_time_s", np.nan),
             integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
-            dso_ms=1e3 * r.get("dso_time_max_s", np.nan), online_ms=1e3 * r.get("solve_time_s", np.nan),
+            dso_ms=1e3 * r.get("dso_time_max_s", np.nan), dso_parallel_ms=1e3 * r.get("dso_parallel_wall_s", np.nan),
+            online_ms=1e3 * r.get("solve_time_s", np.nan),
             offline_s=r.get("offline_time_s", np.nan), bytes=r.get("bytes_exchanged", np.nan),
             method_status=str(r.get("tso_status", "")),
             dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
@@ -351,13 +362,14 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
 
 
 def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3, options: dict | None = None,
-           system=None, client=None) -> dict:
+           system=None, client=None, baseline: Baseline | None = None) -> dict:
     """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` iterations, plus ``options``) on the integrated
     net of one variant, partitioned into its zones (TS and one region per DS), in-process, ``repeats`` times from the
     same start; its outcome record (`aladin_outcome`) against the integrated baseline timed by the same rule
     (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built; client: a
-    Dask client whose workers hold the regions as actors (mode "dask"; None: in this process). Returns one row
-    (`COLUMNS`); ``tso_ms`` is the coordinator's time and ``dso_ms`` the slowest region's, summed over rounds."""
+    Dask client whose workers hold the regions as actors (mode "dask"; None: in this process); baseline: see
+    `_baselines`. Returns one row (`COLUMNS`); ``tso_ms`` is the coordinator's time and ``dso_ms`` the slowest
+    region's, summed over rounds."""
     try:
         from forlab.grid import td
         from forlab.p1_for.coordinate import scale_loads
@@ -365,7 +377,7 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
 
         system = system or td.load_system(system_name, **v.system_options)
         net = scale_loads(system.integrated(), v.level)
-        base = integrated_baseline(net, repeats)
+        base = _baselines(baseline).get(float(v.level)) or integrated_baseline(net, repeats)
         part = partition(net, "zone")
         opts = ALADINOptions(max_iter=max_iter, **(options or {}))
         where = {"client": client, "mode": "dask"} if client is not None else {}

@@ -112,10 +112,12 @@ def _method_options(params: dict) -> dict:
 # ----------------------------------------------------------------------------------------------------------------------
 # one size
 # ----------------------------------------------------------------------------------------------------------------------
-def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> dict:
+def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tuple[dict, object]:
     """The integrated AC-OPF of ``system`` as a row of the table: timed by the rule
     (`forlab.opf.outcome.integrated_baseline`), Ipopt stopped after ``time_limit_s`` of wall time (then a failed
-    row), and its own dispatch judged by the T+D power flow like every method's."""
+    row), and its own dispatch judged by the T+D power flow like every method's. Returns the row and the
+    `forlab.opf.outcome.Baseline` (None when it could not run), which every method of the size is then held
+    against: the largest AC-OPF of the sweep is solved once, not once per method."""
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
     from forlab.opf.outcome import integrated_baseline, judged_outcome
@@ -129,12 +131,12 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> dict
         oc = judged_outcome(verdict, base, {}, solve_time_s=base.solve_time_s, wall_time_s=base.wall_time_s,
                             offline_time_s=0.0, rounds=0)
     except Exception as err:  # noqa: BLE001 - a baseline that cannot run is a recorded failure
-        return ch08._failed(name, "integrated", BASE, err)
+        return ch08._failed(name, "integrated", BASE, err), None
     return ch08._row(
         name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
         integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status, online_ms=1e3 * base.solve_time_s,
         offline_s=0.0, method_status=base.status, integrated_iterations=base.result.iterations,
-        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())})
+        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())}), base
 
 
 def _ts_iterations(system) -> float:
@@ -159,24 +161,29 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         build = time.perf_counter() - t0
         buses = len(system.ts.bus) + ch08._ds_buses(system)
         progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
-        runners = {"integrated": lambda: [integrated_row(name, system, params["repeats"], params["time_limit_s"])],
-                   "P1": lambda: ch08.run_p1(name, [BASE], repeats=params["repeats"], system=system,
-                                             client=client, **options["P1"]),
-                   "P2": lambda: ch08.run_p2(name, [BASE], repeats=params["repeats"], system=system,
-                                             client=client, **options["P2"]),
-                   "P3": lambda: [ch08.run_p3(name, BASE, repeats=params["repeats"], system=system,
-                                              client=client, **options["P3"])]}
-        for method in ["integrated", *params["methods"]]:
+        t0 = time.perf_counter()
+        row, base = integrated_row(name, system, params["repeats"], params["time_limit_s"])
+        _add(rows, row, n, time.perf_counter() - t0, progress)
+        shared = {"repeats": params["repeats"], "system": system, "client": client, "baseline": base}
+        runners = {"P1": lambda: ch08.run_p1(name, [BASE], **shared, **options["P1"]),
+                   "P2": lambda: ch08.run_p2(name, [BASE], **shared, **options["P2"]),
+                   "P3": lambda: [ch08.run_p3(name, BASE, **shared, **options["P3"])]}
+        for method in params["methods"]:
             t0 = time.perf_counter()
             row = _not_run(name, n, params["p3_max_ds"]) if method == "P3" and 0 < params["p3_max_ds"] < n \
                 else runners[method]()[0]
-            row.update(n_ds=n, group_wall_time_s=time.perf_counter() - t0)
-            rows.append(row)
-            progress(_progress_text(n, method, row))
+            _add(rows, row, n, time.perf_counter() - t0, progress)
         ts_its = _ts_iterations(system)
     size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": ch08._ds_buses(system), "build_s": build,
             "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "wall_s": time.perf_counter() - t_size}
     return rows, size
+
+
+def _add(rows: list[dict], row: dict, n: int, wall_s: float, progress) -> None:
+    """Append one method's row of size ``n`` with its whole time (s), and say it on the terminal."""
+    row.update(n_ds=n, group_wall_time_s=wall_s)
+    rows.append(row)
+    progress(_progress_text(n, row))
 
 
 def _not_run(name: str, n: int, limit: int) -> dict:
@@ -187,10 +194,10 @@ def _not_run(name: str, n: int, limit: int) -> dict:
     return row
 
 
-def _progress_text(n: int, method: str, row: dict) -> str:
+def _progress_text(n: int, row: dict) -> str:
     dev = row["deviation_pct"]
     said = f"{dev:+.4f} %" if np.isfinite(dev) else row["status"][:80]
-    return f"N = {n} {method}: {said}, online {row['online_ms']:.1f} ms, whole {row['group_wall_time_s']:.1f} s"
+    return f"N = {n} {row['method']}: {said}, online {row['online_ms']:.1f} ms, whole {row['group_wall_time_s']:.1f} s"
 
 
 def run(params: dict, progress=terminal_line) -> xr.Dataset:
