@@ -32,7 +32,7 @@ import pandas as pd
 from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
 from forlab.opf.judge import dispatch_from_result, judge
-from forlab.opf.outcome import integrated_baseline, judged_outcome, timed
+from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, timed
 from forlab.p2_surrogate.dataset import DSFlow
 from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_parameter
 from forlab.p2_surrogate.model import DSSurrogate
@@ -285,7 +285,8 @@ def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], int
 
 
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
-              flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3) -> tuple[pd.DataFrame, list]:
+              flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3,
+              baseline: Baseline | None = None) -> tuple[pd.DataFrame, list]:
     """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario, with the outcome
     record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
 
@@ -298,15 +299,17 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here). attrs: build
     times (s) and timing_repeats. Both OPFs run ``repeats`` times per scenario from the same start, timed by
     `forlab.opf.outcome.timed` (the fastest solver and wall time), one after the other; the results are those of the
-    first solve. Also returns, per scenario, the TSO's inputs u per DS (None where the TSO failed).
+    first solve. baseline: the integrated AC-OPF of the first scenario if the caller has already solved and timed it
+    (`forlab.opf.outcome.integrated_baseline`); it is then not solved again. Also returns, per scenario, the TSO's
+    inputs u per DS (None where the TSO failed).
     """
     tso = SurrogateTSO(system, surrogates, ipopt=ipopt)
     integ = IntegratedOPF(system, ipopt=ipopt)
     sent = sum(s.payload_bytes() + 8 for s in surrogates.values())
     rows, inputs = [], []
-    for sc in scenario_list:
-        base = integrated_baseline(solve=lambda sc=sc: integ.solve(sc), repeats=repeats,
-                                   build_time_s=integ.build_time_s)
+    for k, sc in enumerate(scenario_list):
+        base = baseline if k == 0 and baseline is not None else integrated_baseline(
+            solve=lambda sc=sc: integ.solve(sc), repeats=repeats, build_time_s=integ.build_time_s)
         t = timed(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
         tres = t.result
         row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,

@@ -309,13 +309,13 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
 def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000, options=None,
            refine_rounds: int = 1, refine_samples: int = 200, certify_rounds: int = 1, vertex_samples: int = 100,
            boundary_share: float = 0.3, load_range: tuple[float, float] = (0.6, 1.0), seed: int = 0,
-           repeats: int = 3, system=None, client=None) -> list[dict]:
+           repeats: int = 3, system=None, client=None, baseline: Baseline | None = None) -> list[dict]:
     """P2 on variants that share one study system: datasets and surrogates built once
     (`forlab.studies.ch06_ml_surrogate.build_cases`, `fit_case`), then `benchmark_system` with one scenario per variant,
     every TS and DS load at the variant's level. ``load_range`` is the DS load factor range the surrogate is
     trained on; it must hold every level. Bytes: the surrogate as JSON per DS, plus the DS load factor (float64).
     system: the variants' `StudySystem` if already built; client: a Dask client for the datasets' power flows
-    (None: in this process). Returns one row per variant (`COLUMNS`)."""
+    (None: in this process); baseline: see `_baselines`. Returns one row per variant (`COLUMNS`)."""
     lo, hi = (float(x) for x in load_range)
     try:
         from forlab.grid import td
@@ -339,7 +339,8 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
     out = []
     for v in group:
         try:
-            table, _ = ch06_ml_surrogate.benchmark_system(system, cases, 1, (v.level, v.level), seed, repeats=repeats)
+            table, _ = ch06_ml_surrogate.benchmark_system(system, cases, 1, (v.level, v.level), seed, repeats=repeats,
+                                                          baseline=_baselines(baseline).get(float(v.level)))
             r = table.iloc[0]
             ok = bool(r["tso_success"])
             out.append(_row(

@@ -208,16 +208,17 @@ def region_slice(case: DSCase, u_ref: np.ndarray, x: str, y: str, n: int = 41) -
 
 
 def benchmark_system(system, cases: list[DSCase], n_scenarios: int, load_range: tuple[float, float],
-                     seed: int = 0, ipopt: dict | None = None, repeats: int = 3) -> tuple[pd.DataFrame, dict]:
+                     seed: int = 0, ipopt: dict | None = None, repeats: int = 3,
+                     baseline=None) -> tuple[pd.DataFrame, dict]:
     """`forlab.p2_surrogate.tso.benchmark` on ``n_scenarios`` load scenarios (the first the base case; ``repeats``
-    timing repeats per solve), with DS-level
+    timing repeats per solve; ``baseline``: the first scenario's integrated AC-OPF if already solved), with DS-level
     columns aggregated over the DSs (largest import error, smallest voltage distance, largest loading); also
     returns the TSO's inputs u per DS key in the first scenario ("peak"; for slices through the operating point;
     empty if that solve failed)."""
     surs = {c.ds: c.surrogate for c in cases}
     flows = {c.ds: c.flow for c in cases}
     scs = scenarios(system, n_scenarios, load_range, seed)
-    table, inputs = benchmark(system, surs, scs, flows, ipopt=ipopt, repeats=repeats)
+    table, inputs = benchmark(system, surs, scs, flows, ipopt=ipopt, repeats=repeats, baseline=baseline)
     build = dict(table.attrs)
     dss = list(surs)
     table["system"] = system.name
