@@ -14,7 +14,7 @@ from forlab.studies import ch12_many_dsos as ch12
 PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
           "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p2_n_samples": 1000,
           "p2_facets": 8, "p2_refine_rounds": 1, "p2_refine_samples": 200, "p2_certify_rounds": 1,
-          "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
+          "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "p3_init": "flat", "p3_repeats": 3, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
           "scheduler": ""}
 
 
@@ -24,7 +24,8 @@ def test_parameter_checks_name_the_parameter():
                           ({"pool": "case33bw"}, "pool must be"), ({"n_ds": [1, 1]}, "must not repeat"),
                           ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
                           ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats"),
-                          ({"p3_max_ds": -1}, "p3_max_ds")]:
+                          ({"p3_max_ds": -1}, "p3_max_ds"), ({"p3_init": "warm"}, "p3_init"),
+                          ({"p3_repeats": 0}, "p3_repeats")]:
         with pytest.raises(ValueError, match=match):
             ch12.check_params({**PARAMS, **change})
     with pytest.raises(TypeError, match="scheduler"):
@@ -148,7 +149,7 @@ def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):
     monkeypatch.setattr(outcome, "integrated_baseline", counted)
     monkeypatch.setattr(ch08, "integrated_baseline", counted)
     monkeypatch.setattr("forlab.p2_surrogate.tso.integrated_baseline", counted)
-    params = {**PARAMS, "n_ds": [1], "methods": ["P2", "P3"], "p3_max_iter": 2, "repeats": 1, "p2_n_samples": 200,
+    params = {**PARAMS, "n_ds": [1], "methods": ["P2", "P3"], "p3_max_iter": 2, "repeats": 1, "p3_repeats": 1, "p2_n_samples": 200,
               "p2_refine_rounds": 0, "p2_certify_rounds": 0}
     st = ch12.run(params, progress=lambda _: None)
     t = ch12.frame(st)
@@ -156,3 +157,14 @@ def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):
     base = t[t.method == "integrated"].iloc[0]
     for method in ("P2", "P3"):  # each held against the very baseline of the row
         assert t[t.method == method].iloc[0].integrated_solve_time_s == base.solve_time_s
+
+
+def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rule_beside_machine():
+    bad = _row(8, "P2", 0.004, 0.5, feasible=False)
+    bad.update(n_gen_violations=1, n_vm_violations=0, n_branch_violations=0)
+    p1 = _row(8, "P1", 0.001, 0.6)
+    p1.update(dso_ms=20.0, dso_parallel_ms=50.0)
+    t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), p1, bad], buses=(500,), ts_its=(20,)))
+    assert "(1 unit limit violation(s))" in ch12.failures_text(t)
+    d = ch12.dispatch_table(t)
+    assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5"]

@@ -37,7 +37,8 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.tables import printable, table, to_dataset
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "frame", "growth", "integrated_row",
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_table", "frame", "growth",
+           "integrated_row",
            "outcome_tables", "run", "sizes", "system_names", "targets", "winners"]
 
 METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
@@ -76,11 +77,14 @@ def check_params(params: dict) -> None:
     unknown = set(params["methods"]) - set(ch08.METHODS)
     if unknown or not isinstance(params["methods"], list):
         raise ValueError(f"methods must be a list of {list(ch08.METHODS)}, got {params['methods']!r}")
-    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p3_max_iter"):
+    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p3_max_iter",
+                "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)
     ch08._positive("time_limit_s", [params["time_limit_s"]])
     if not isinstance(params["p3_max_ds"], int) or isinstance(params["p3_max_ds"], bool) or params["p3_max_ds"] < 0:
         raise ValueError(f"p3_max_ds must be a non-negative integer (0: all sizes), got {params['p3_max_ds']!r}")
+    if params["p3_init"] not in ("flat", "pf"):
+        raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
@@ -105,7 +109,8 @@ def _method_options(params: dict) -> dict:
         "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
                "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
                "vertex_samples": params["p2_vertex_samples"], "load_range": (0.6, 1.0), "seed": params["seed"]},
-        "P3": {"max_iter": params["p3_max_iter"]},
+        "P3": {"max_iter": params["p3_max_iter"], "options": {"init": params["p3_init"]},
+               "repeats": params["p3_repeats"]},
     }
 
 
@@ -167,7 +172,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         shared = {"repeats": params["repeats"], "system": system, "client": client, "baseline": base}
         runners = {"P1": lambda: ch08.run_p1(name, [BASE], **shared, **options["P1"]),
                    "P2": lambda: ch08.run_p2(name, [BASE], **shared, **options["P2"]),
-                   "P3": lambda: [ch08.run_p3(name, BASE, **shared, **options["P3"])]}
+                   "P3": lambda: [ch08.run_p3(name, BASE, **{**shared, **options["P3"]})]}
         for method in params["methods"]:
             t0 = time.perf_counter()
             row = _not_run(name, n, params["p3_max_ds"]) if method == "P3" and 0 < params["p3_max_ds"] < n \
@@ -282,6 +287,23 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c, d in digits.items():
         t[c] = [_fixed(v, d) for v in pd.to_numeric(t[c]).astype(float)]
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
+
+
+DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
+                    "ratio": "ratio"}
+
+
+def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
+    """P1's online DSO step per N: the slowest DSO's solver time (ms), what the one rule counts, beside the wall
+    time of every DSO's dispatch sent at once to the Dask workers and measured on this machine (ms; "–" when the
+    run had no workers), and their ratio."""
+    p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
+    p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms)
+    for c in ("dso_ms", "dso_parallel_ms", "ratio"):
+        p1[c] = [_fixed(v, 1) for v in p1[c].astype(float)]
+    out = printable(p1, DISPATCH_HEADERS)
+    out.index.name = "DSs"
+    return out
 
 
 def _fixed(v: float, digits: int):
@@ -446,9 +468,18 @@ def failures_text(t: pd.DataFrame) -> str:
     bad = t[~_ok(t)]
     if not len(bad):
         return "Every run finished, and every dispatch is feasible in the T+D power flow."
-    return "\n".join(f"- {_ds(r.n_ds)}, {METHODS[r.method]}: "
-                     f"{r.status if r.status != 'ok' else 'infeasible in the T+D power flow'}"
+    return "\n".join(f"- {_ds(r.n_ds)}, {METHODS[r.method]}: {r.status if r.status != 'ok' else _infeasible(r)}"
                      for r in bad.itertuples())
+
+
+VIOLATIONS = {"n_gen_violations": "unit limit", "n_vm_violations": "bus voltage", "n_branch_violations": "branch"}
+"""The judge's violation counts (`forlab.opf.judge`), by what they break."""
+
+
+def _infeasible(r) -> str:
+    """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind."""
+    kinds = [f"{int(getattr(r, c))} {name}" for c, name in VIOLATIONS.items() if getattr(r, c) > 0]
+    return f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit counted'} violation(s))"
 
 
 def store_text(st: xr.Dataset) -> str:
