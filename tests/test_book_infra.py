@@ -94,3 +94,18 @@ def test_stores_record_python_solvers_libraries_and_the_lock(tmp_path):
     assert attrs["lock_sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest()
     assert isinstance(json.loads(attrs["lock_mismatches"]), list)
     assert provenance.lock_sha256(tmp_path / "no.lock") == "absent"
+
+
+def test_fixed_point_text_keeps_missing_values_and_drops_the_sign_of_a_rounded_zero():
+    from forlab.book.tables import fixed
+
+    assert fixed([1.23456, -0.00001, np.nan, np.inf, -2.5], 2).tolist()[:2] == ["1.23", "0.00"]
+    assert fixed([np.nan, np.inf], 1).isna().all() and fixed([-2.5], 1)[0] == "-2.5"
+
+
+def test_wrappable_breaks_only_long_names_at_the_given_characters():
+    from forlab.book.tables import wrappable
+
+    assert wrappable("case118+case33bw") == "case118+\u200bcase33bw"
+    assert wrappable("a/b_c", "/_", longer_than=10) == "a/b_c"
+    assert wrappable("src/forlab/x_y.py", "/_", longer_than=10) == "src/\u200bforlab/\u200bx_\u200by.py"

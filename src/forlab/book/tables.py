@@ -8,6 +8,7 @@ in code, in the store and in the printed table are the same.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -47,10 +48,25 @@ def printable(frame: pd.DataFrame, headers: dict[str, str], na: str = "–") -> 
     return out.astype(object).where(out.notna(), na)
 
 
-def wrappable(name) -> str:
-    """A system or DS name that a page may break after its "+" and "/" (zero-width spaces), so that a table with
-    long names in its index fits the text column."""
-    return str(name).replace("+", "+\u200b").replace("/", "/\u200b")
+def fixed(values, digits: int) -> pd.Series:
+    """Numbers as fixed-point text with ``digits`` decimals, for `printable`: missing and non-finite values stay
+    missing, and a number that rounds to zero prints without its sign (no "-0.0000" for a tiny negative
+    deviation)."""
+    v = pd.Series(values, dtype=float)
+    shown = v.where(v.round(digits) != 0, v.abs())
+    return shown.map(lambda x: f"{x:.{digits}f}").where(np.isfinite(v))
+
+
+def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
+    """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
+    table with long system or DS names in its index then fits the text column); names of at most ``longer_than``
+    characters are left whole."""
+    name = str(name)
+    if len(name) <= longer_than:
+        return name
+    for sep in after:
+        name = name.replace(sep, sep + "\u200b")
+    return name
 
 
 def page_index(*levels) -> pd.MultiIndex | pd.Index:

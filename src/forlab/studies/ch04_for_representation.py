@@ -21,7 +21,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
-from forlab.book.tables import page_index, printable
+from forlab.book.tables import fixed, page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -160,12 +160,6 @@ def candidate_table(cand: pd.DataFrame) -> pd.DataFrame:
     return cand.groupby(["ds", "degree", "convex"])[CANDIDATE_COLUMNS].mean()
 
 
-def _fixed(values, decimals: int) -> pd.Series:
-    """Numbers as text with a fixed number of decimals (missing values stay missing, for `printable`)."""
-    v = pd.Series(values, dtype=float)
-    return v.map(lambda x: f"{x:.{decimals}f}").where(v.notna())
-
-
 def _polynomial_label(degree, convex) -> str:
     return f"degree {int(degree)}" + (", SOS-convex" if bool(convex) else "")
 
@@ -182,8 +176,8 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     by["chosen"] = ["✓" if (str(r.ds), int(r.degree), bool(r.convex)) in chosen else ""
                     for r in by.itertuples()]
     for c in ("val_false_infeasible", "test_false_feasible_rate", "test_false_infeasible_rate"):
-        by[c] = _fixed(100 * by[c], 1)
-    by["margin"] = _fixed(by.val_margin, 3)
+        by[c] = fixed(100 * by[c], 1)
+    by["margin"] = fixed(by.val_margin, 3)
     out = printable(by, CANDIDATE_HEADERS)
     out.index = page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
                                     for d, c, k in zip(by.degree, by.convex, by.chosen)])
@@ -233,11 +227,11 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
                 "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
     for c, d in decimals.items():
         if c in x:
-            x[c] = _fixed(x[c].astype(float) * (1 if c in ("margin", "cost_r2", "cost_mean") else 100), d).values
+            x[c] = fixed(x[c].astype(float) * (1 if c in ("margin", "cost_r2", "cost_mean") else 100), d).values
     x["test_n_infeasible"] = x.test_n_infeasible.astype(int)
     price_headers = {k: v for k, v in PRICE_HEADERS.items() if k in x}  # no slopes in stores from before that fit
     if offline_s is not None:
-        x["offline_s"] = _fixed(offline_s.reindex(x.index), 1).values
+        x["offline_s"] = fixed(offline_s.reindex(x.index), 1).values
         price_headers["offline_s"] = "offline time (s)"
     region, price = printable(x, REGION_HEADERS), printable(x, price_headers)
     for t in (region, price):

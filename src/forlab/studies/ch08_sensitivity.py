@@ -539,14 +539,11 @@ def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> pd.DataFrame:
     """``t`` with the numbers of ``digits`` as fixed-point text (missing values stay missing), headers in words."""
-    from forlab.book.tables import printable
-
-    def text(v: float, d: int) -> str:
-        return f"{abs(v) if round(v, d) == 0 else v:.{d}f}"  # no "-0.0000" for a tiny negative deviation
+    from forlab.book.tables import fixed, printable
 
     out = t.copy()
     for c, d in digits.items():
-        out[c] = [text(v, d) if np.isfinite(v) else np.nan for v in pd.to_numeric(out[c]).astype(float)]
+        out[c] = fixed(pd.to_numeric(out[c]), d).to_numpy()
     return printable(out, headers)
 
 

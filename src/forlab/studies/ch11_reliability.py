@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book.tables import wrappable
+
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
            "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text", "time_text", "validate"]
 
@@ -434,28 +436,22 @@ def probes_table(st: xr.Dataset) -> pd.DataFrame:
 LONG_TOKEN = 24
 """Words longer than this (paths, identifiers, solver messages) get break opportunities, or they widen the table
 past the text column."""
-
-
-def _breakable(word: str) -> str:
-    """``word`` with a zero-width space after each "/", "_", "." and "=" when it is longer than `LONG_TOKEN`."""
-    if len(word) <= LONG_TOKEN:
-        return word
-    for sep in "/_.=":
-        word = word.replace(sep, sep + "\u200b")
-    return word
+BREAK_AFTER = "/_.="
+"""Where such a word may break: after a path separator, an underscore, a dot or an equals sign."""
 
 
 def _cell(text: str) -> str:
-    """Text safe in a Markdown table cell: no pipe, no HTML, no line break; long words breakable (`_breakable`)."""
+    """Text safe in a Markdown table cell: no pipe, no HTML, no line break; long words breakable
+    (`forlab.book.tables.wrappable`)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(_breakable(w) for w in text.split())
+    return " ".join(wrappable(w, BREAK_AFTER, LONG_TOKEN) for w in text.split())
 
 
 def probes_markdown(st: xr.Dataset) -> str:
     """Markdown table of `probes_table` (a Markdown table wraps long messages; a DataFrame would cut them)."""
     t = probes_table(st)
     rows = ["| group | probe | tried | outcome | message or finding |", "|---|---|---|---|---|"]
-    rows += [f"| {_cell(r.group)} | `{_breakable(r.probe)}` | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
+    rows += [f"| {_cell(r.group)} | `{wrappable(r.probe, BREAK_AFTER, LONG_TOKEN)}` | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
              f"{_cell(r['message or finding'])} |" for _, r in t.iterrows()]
     return "\n".join(rows)
 

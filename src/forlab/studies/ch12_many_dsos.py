@@ -34,7 +34,7 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
-from forlab.book.tables import printable, table, to_dataset
+from forlab.book.tables import fixed, printable, table, to_dataset
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_table", "frame", "growth",
@@ -285,7 +285,7 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "time_reduction_pct": 1, "offline_time_s": 1,
               "rounds": 0, "kB": 1}
     for c, d in digits.items():
-        t[c] = [_fixed(v, d) for v in pd.to_numeric(t[c]).astype(float)]
+        t[c] = fixed(pd.to_numeric(t[c]), d).to_numpy()
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
@@ -300,17 +300,10 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
     p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms)
     for c in ("dso_ms", "dso_parallel_ms", "ratio"):
-        p1[c] = [_fixed(v, 1) for v in p1[c].astype(float)]
+        p1[c] = fixed(p1[c], 1).to_numpy()
     out = printable(p1, DISPATCH_HEADERS)
     out.index.name = "DSs"
     return out
-
-
-def _fixed(v: float, digits: int):
-    """``v`` as fixed-point text (no "-0.0000" for a tiny negative number); NaN stays missing."""
-    if not np.isfinite(v):
-        return np.nan
-    return f"{abs(v) if round(v, digits) == 0 else v:.{digits}f}"
 
 
 def _ds(n: int) -> str:
@@ -447,7 +440,7 @@ def winners_text(t: pd.DataFrame) -> str:
             continue
         out.append(f"- **{_ds(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
-                   f"({_fixed(r.most_accurate_deviation_pct, 4)} %); {r.qualified} of {r.ran} method(s) finished "
+                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {r.ran} method(s) finished "
                    f"with a feasible dispatch.")
     return "\n".join(out)
 

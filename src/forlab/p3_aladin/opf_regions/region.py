@@ -48,9 +48,15 @@ from forlab.p3_aladin.opf_regions.partition import RegionData
 OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
 
 # Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.algorithm.options.ALADINOptions.ipopt`).
+# ``acceptable_tol`` is Ipopt's own default: it is the level at which Ipopt stops on round-off, after
+# ``acceptable_iter`` (15) iterates in a row that reach it but not ``tol``. It must lie above the region's round-off
+# floor: the proximal term rho/2 (x - z)' Sigma (x - z) with Sigma up to the squared admittance weight of a DS
+# feeder puts the dual infeasibility of a solved TS region's NLP at a noise floor above 1e-8; with 1e-8 here Ipopt
+# never stops there, its line search fails at the solution and the restoration phase ends far from it
+# ("Restoration_Failed", issue 17: case1354pegase+case141 from a flat start).
 LOCAL_IPOPT = {
     "tol": 1e-10,
-    "acceptable_tol": 1e-8,
+    "acceptable_tol": 1e-6,
     "max_iter": 1000,
     "print_level": 0,
     "sb": "yes",
