@@ -248,3 +248,38 @@ def test_power_flow_check_reports_a_power_flow_that_does_not_converge(monkeypatc
     monkeypatch.setattr(pp, "runpp", diverges)
     chk = opf.power_flow_check(net, res)
     assert chk["converged"] is False and np.isnan(chk["max_dvm_pu"])
+
+
+def _stiff_feeder_above_its_limit():
+    """A 110 kV slack bus at 1.08 p.u. (limits 0.9-1.1) feeding a load bus limited to 1.05 p.u. over a short,
+    stiff line: the power flow puts the load bus near 1.08, so clipping it to 1.05 leaves tens of p.u. of reactive
+    mismatch on the line (as at the PCC transformers of a T+D net whose TS runs above the DS limit)."""
+    import pandapower as pp
+
+    net = pp.create_empty_network()
+    b0 = pp.create_bus(net, 110, min_vm_pu=0.9, max_vm_pu=1.1)
+    b1 = pp.create_bus(net, 110, min_vm_pu=0.95, max_vm_pu=1.05)
+    pp.create_ext_grid(net, b0, vm_pu=1.08, min_p_mw=-100, max_p_mw=100, min_q_mvar=-100, max_q_mvar=100)
+    pp.create_poly_cost(net, 0, "ext_grid", cp1_eur_per_mw=10)
+    pp.create_line_from_parameters(net, b0, b1, length_km=1, r_ohm_per_km=0.01, x_ohm_per_km=0.1, c_nf_per_km=0,
+                                   max_i_ka=1)
+    pp.create_load(net, b1, p_mw=10, q_mvar=2)
+    return net
+
+
+def test_a_power_flow_start_broken_by_clipping_gives_way_to_the_flat_start():
+    m = opf.ACOPF(_stiff_feeder_above_its_limit())
+    pf = m._power_flow_start()
+    assert pf is not None and pf[1][1] > 1.06  # the power flow itself runs: its load bus lies above its limit
+    clipped = m._start_vector(*pf)
+    assert m.start_mismatch(clipped) > 10 * m.start_mismatch(m.initial_point("flat"))
+    np.testing.assert_array_equal(m.initial_point("pf"), m.initial_point("flat"))
+    res = m.solve()
+    assert res.success and res.res_bus.vm_pu.iloc[1] <= 1.05 + 1e-6
+
+
+def test_a_power_flow_start_within_limits_is_kept():
+    m = opf.ACOPF(cases.load("case9"))
+    x = m.initial_point("pf")
+    assert m.start_mismatch(x) < 1e-6 < m.start_mismatch(m.initial_point("flat"))
+    assert not np.array_equal(x, m.initial_point("flat"))

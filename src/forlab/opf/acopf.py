@@ -359,26 +359,47 @@ class ACOPF:
 
     # ------------------------------------------------------------------ initial points
     def initial_point(self, init: str = "pf") -> np.ndarray:
-        """A starting point: "pf" (pandapower power flow of the net as given, falls back to "flat") or "flat"."""
+        """A starting point: "pf" or "flat" (angles 0, voltages 1 p.u., units mid-range in P, 0 in Q).
+
+        "pf": the pandapower power flow of the net as given, with voltages and units clipped to their bounds; the
+        flat point instead when the power flow fails, or when the clipped point has the larger nodal power mismatch
+        (`start_mismatch`). Clipping breaks a power flow whose voltages lie outside the bus limits: DS buses fed
+        above their limit from the TS (a large T+D net) leave a large reactive mismatch across the stiff PCC
+        transformers, from which Ipopt's iterations stall (restoration, heavy regularisation, MUMPS running out of
+        workspace) while the flat start converges as usual.
+        """
+        if init not in ("pf", "flat"):
+            raise ValueError(f"init must be 'pf' or 'flat', not {init!r}")
+        flat = self._start_vector(*self._flat_start())
+        if init == "flat":
+            return flat
+        try:
+            pf = self._power_flow_start()
+        except Exception:  # noqa: BLE001 - any power-flow failure just means: start flat
+            pf = None
+        if pf is None:
+            return flat
+        x_pf = self._start_vector(*pf)
+        return x_pf if self.start_mismatch(x_pf) <= self.start_mismatch(flat) else flat
+
+    def _flat_start(self) -> tuple:
+        """(va, vm, pg, qg) of the flat start: the slack's angle, 1 p.u. within limits, units mid-range (P) / 0 (Q)."""
+        m = self.model
+        va = np.zeros(m.nb)
+        va[m.ref] = m.va_ref
+        vm = np.clip(np.ones(m.nb), m.vmin, m.vmax)
+        if not m.ng:
+            return va, vm, [], []
+        u = m.units
+        pg = 0.5 * (np.maximum(u["pmin"], -10) + np.minimum(u["pmax"], 10)).to_numpy(float)
+        qg = np.clip(np.zeros(m.ng), u["qmin"].to_numpy(float), u["qmax"].to_numpy(float))
+        return va, vm, pg, qg
+
+    def _start_vector(self, va, vm, pg, qg) -> np.ndarray:
+        """The NLP start vector: base variables (voltages clipped to their limits), extension variables mid-range
+        (or at their one finite bound, else 0)."""
         m = self.model
         x0 = np.zeros(self.nx)
-        va = np.zeros(m.nb)
-        vm = np.clip(np.ones(m.nb), m.vmin, m.vmax)
-        pg = np.clip(np.zeros(m.ng), m.units["pmin"].to_numpy(float), m.units["pmax"].to_numpy(float)) if m.ng else []
-        qg = np.clip(np.zeros(m.ng), m.units["qmin"].to_numpy(float), m.units["qmax"].to_numpy(float)) if m.ng else []
-        if m.ng:
-            pmid = 0.5 * (np.maximum(m.units["pmin"], -10) + np.minimum(m.units["pmax"], 10)).to_numpy(float)
-            pg = pmid
-        va[m.ref] = m.va_ref
-        if init == "pf":
-            try:
-                pf = self._power_flow_start()
-            except Exception:  # noqa: BLE001 - any power-flow failure just means: start flat
-                pf = None
-            if pf is not None:
-                va, vm, pg, qg = pf
-        elif init != "flat":
-            raise ValueError(f"init must be 'pf' or 'flat', not {init!r}")
         x0[self.slices["va"]] = va
         x0[self.slices["vm"]] = np.clip(vm, m.vmin, m.vmax)
         if m.ng:
@@ -389,6 +410,13 @@ class ACOPF:
             mid = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi), np.where(np.isfinite(lo), lo, 0.0))
             x0[self.slices[name]] = np.where(np.isfinite(hi) & ~np.isfinite(lo), hi, mid)
         return x0
+
+    def start_mismatch(self, x0: np.ndarray) -> float:
+        """Largest nodal P or Q mismatch (p.u.) of a start vector at the net's own demand (extensions' demand left
+        out: the candidate starts share the extension variables)."""
+        m, sl = self.model, self.slices
+        gp, gq = m.balance(x0[sl["va"]], x0[sl["vm"]], x0[sl["pg"]], x0[sl["qg"]], self._pd0, self._qd0)
+        return float(np.abs(np.concatenate([np.asarray(gp).ravel(), np.asarray(gq).ravel()])).max())
 
     def _power_flow_start(self):
         import pandapower as pp
