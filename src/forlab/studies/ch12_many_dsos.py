@@ -194,8 +194,8 @@ def _add(rows: list[dict], row: dict, n: int, wall_s: float, progress) -> None:
 def _not_run(name: str, n: int, limit: int) -> dict:
     """P3's row on a size above ``p3_max_ds``: not run, and why (a row, never a silent gap)."""
     row = ch08._row(name, "P3", BASE)
-    row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit} (ALADIN's in-process regions made the run too "
-                     f"long for the sweep's time budget; see chapter 07)")
+    row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit}, the largest size the sweep's time budget "
+                     f"gives ALADIN (chapter 07 follows its run time)")
     return row
 
 
