@@ -447,6 +447,68 @@ def test_least_distance_qp_agrees_with_clarabel():
                              np.array([-1.0, -1.0])) is None  # x <= -1 and x >= 1
 
 
+def test_interior_point_qp_agrees_with_clarabel_on_many_dense_limits():
+    """The coordinator's fallback: many more near limits than free directions, dense rows, some at their bound (a
+    region's first message). The least-distance QP gives way to the interior point there, which finds Clarabel's
+    step."""
+    from forlab.p3_aladin.algorithm.qp import clarabel_qp, interior_point_qp, least_distance_qp
+
+    rng = np.random.default_rng(1)
+    n, k = 25, 400
+    a = rng.normal(size=(n, n))
+    m, q = a @ a.T + np.eye(n), rng.normal(size=n) * 10
+    G = sp.csr_matrix(rng.normal(size=(k, n)))
+    h = np.abs(rng.normal(size=k))
+    h[: 2 * n + 1] = 0.0  # more than twice as many limits at their bound as free directions
+    assert least_distance_qp(m, q, G, h) is None
+    dv, status = interior_point_qp(m, q, G, h)
+    ref, ref_status = clarabel_qp(m, q, G, h)
+    assert status == ref_status == "Solved" and np.all(G @ dv <= h + 1e-9)
+    obj = lambda v: 0.5 * v @ m @ v + q @ v
+    assert obj(dv) <= obj(ref) + 1e-8 * abs(obj(ref))
+    np.testing.assert_allclose(dv, ref, atol=1e-5)
+    # where the least-distance QP answers (fewer limits), the interior point gives its step
+    few, h = G[:60], np.abs(rng.normal(size=60))
+    ldp = least_distance_qp(m, q, few, h)
+    assert ldp is not None
+    np.testing.assert_allclose(interior_point_qp(m, q, few, h)[0], ldp, atol=1e-6)
+    with pytest.raises(RuntimeError, match="interior point"):  # x <= -1 and x >= 1
+        interior_point_qp(m, q, sp.csr_matrix(np.array([[1.0] + [0.0] * (n - 1), [-1.0] + [0.0] * (n - 1)])),
+                          np.array([-1.0, -1.0]))
+
+
+def test_a_transmission_region_solves_its_flat_start():
+    """case1354pegase's region in case1354pegase+case141 from the flat start: with the DS feeder's admittance
+    weights in its proximal term, the dual infeasibility of its NLP stalls at a round-off floor above 1e-8 at the
+    solution; Ipopt must stop there (acceptable), not end in a failed restoration phase (issue 17)."""
+    from forlab.grid import td
+    from forlab.p3_aladin.opf_regions.region import OK_STATUSES
+    from forlab.p3_aladin.opf_regions.solve import acopf_problem
+
+    net = td.load_system("case1354pegase+case141").integrated()
+    opts = ALADINOptions()
+    problem = acopf_problem(net, partition(net, "zone"), opts, reference=float("nan"))
+    spec = problem.local_solvers(opts.local_settings())[0]
+    assert spec.name == "TS"
+    region = spec.factory(*spec.args, **spec.kwargs)
+    region.set_sigma(problem.proximal_weights(opts.sigma)[0])
+    out = region.solve_local_nlp(np.zeros(region.n_x), region.z, region.sigma, opts.rho0)
+    assert out["status"] in OK_STATUSES, out
+
+
+@pytest.mark.slow
+def test_aladin_converges_on_case1354pegase_with_a_ds_from_a_flat_start():
+    """Issue 17 at paper scale: every local NLP solved from the first round on (`test_a_transmission_region_solves_
+    its_flat_start`), and the regions take the QP's steps rather than vanishing fractions of them (the reach of
+    their near limits), so that the run converges within ALADIN's default 30 rounds."""
+    from forlab.grid import td
+
+    net = td.load_system("case1354pegase+case141").integrated()
+    r = run_aladin(net, partition(net, "zone"), ALADINOptions(), reference=opf.solve(net).objective)
+    assert r.converged, r.status
+    assert r.log.nlp_ok.all() and r.gap < 1e-4
+
+
 def test_a_region_caps_its_step_at_its_far_limits():
     from forlab.p3_aladin.algorithm.reduction import LocalReduction, largest_fraction
 

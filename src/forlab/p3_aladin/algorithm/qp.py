@@ -19,8 +19,8 @@ with ``D = diag(mu_r)`` (one slack penalty per consensus row). Three ways to pos
   ``dv`` has the Hessian ``M = Hr + B' D B``, which is regularised *as a whole* when it is not positive definite
   (the coupled problem is convex near a solution even where single regions are not: the two ends of a tie line
   curve in opposite directions), and is solved with the near limits as a least-distance problem by non-negative
-  least squares (a dense interior point as the fallback, `interior_point_qp`), then refined by the exact Newton step on the face of the active ones
-  (`newton_on_face`): `condensed_qp`. ``lambda_QP = lambda + D (A x + B dv)``;
+  least squares (a dense interior point as the fallback, `interior_point_qp`), then refined by the exact Newton
+  step on the face of the active ones (`newton_on_face`): `condensed_qp`. ``lambda_QP = lambda + D (A x + B dv)``;
   each region gets its ``dv_i`` back and takes its step ``z_i = x_i + Z_i dv_i`` itself, capped at its far limits.
   Why not a pure Schur complement in the consensus rows, with the active constraints held as equalities and every
   region's Hessian regularised on its own (ALADIN-alpha's ``condenseLocally.m``)? Tried while building this: it
@@ -150,13 +150,14 @@ def interior_point_qp(m: np.ndarray, q: np.ndarray, G: sp.spmatrix | np.ndarray,
             status = "Solved"
             break
         try:
-            factor = _normal_factor(m, G, z / s)
-        except (sla.LinAlgError, ValueError):  # the barrier has made the normal matrix numerically singular
-            break
-        dxa, dsa, dza = _interior_direction(factor, G, s, z, rd, rp, s * z)
-        a = min(_to_boundary(s, dsa), _to_boundary(z, dza))
-        sigma = (float((s + a * dsa) @ (z + a * dza)) / max(k, 1) / mu) ** 3  # Mehrotra's centring
-        dx, ds, dz = _interior_direction(factor, G, s, z, rd, rp, s * z + dsa * dza - sigma * mu)
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                factor = _normal_factor(m, G, z / s)
+                _dxa, dsa, dza = _interior_direction(factor, G, s, z, rd, rp, s * z)
+                a = min(_to_boundary(s, dsa), _to_boundary(z, dza))
+                sigma = (float((s + a * dsa) @ (z + a * dza)) / max(k, 1) / mu) ** 3  # Mehrotra's centring
+                dx, ds, dz = _interior_direction(factor, G, s, z, rd, rp, s * z + dsa * dza - sigma * mu)
+        except (sla.LinAlgError, ValueError, FloatingPointError):
+            break  # the barrier has made the normal matrix numerically singular (limits that cannot all hold)
         a = min(1.0, 0.99 * min(_to_boundary(s, ds, np.inf), _to_boundary(z, dz, np.inf)))
         x, s, z = x + a * dx, s + a * ds, z + a * dz
     usable = bool(np.all(np.isfinite(x)) and np.all(G @ x <= h + 1e-6))
@@ -206,7 +207,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     from its residual r. Limits enter by constraint generation: first those at their bound, then, pass by pass, the
     ones the step would violate; the QP of a subset whose step keeps every limit is the QP's. An exact active-set
     method, far faster than an interior point when few of the limits bind (``tests/test_aladin.py`` compares the
-    two steps); None as well when the working set grows beyond the number of free directions
+    two steps); None as well when the working set grows beyond twice the number of free directions
     (`interior_point_qp` is then faster)."""
     factor = sla.cholesky(m, lower=True)
     qt = sla.solve_triangular(factor, q, lower=True)
@@ -217,10 +218,11 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
         if not len(viol):
             return dv
         work = np.union1d(work, viol)
-        if len(work) > len(q):
-            # more limits in play than free directions: not all of them can be active, the NNLS's dual problem
-            # is degenerate and its passes slow down with every limit (thousands of rows at a poor local solution
-            # took minutes): the caller's interior point is the better method then
+        if len(work) > 2 * len(q):
+            # more than twice as many limits in play as free directions, of which at most as many as free
+            # directions can be active in general: the passes have been collecting limits the step merely crossed,
+            # and every pass's NNLS slows down with them (thousands of rows at a poor local solution took
+            # minutes); the caller's interior point, whose cost grows with the limits through BLAS, takes over
             return None
         dv = _ldp(factor, qt, G[work].toarray(), h[work])
         if dv is None:

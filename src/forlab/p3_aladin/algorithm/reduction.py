@@ -131,9 +131,13 @@ class LocalReduction:
             ``x`` is at most ``band`` (in the limit's unit) or at most ``reach`` times what the region's last step
             moved them (all of them in the first round, before any step); the others stay here and cap the step
             (`largest_fraction`). A limit the QP does not see can only shorten a step, never be crossed.
+            Why ``reach`` is large: a unit with a linear cost gives the reduced Hessian (almost) no curvature along
+            its output, so the QP's step along it is bounded only by the limits it sees, and one unseen limit can
+            cut the whole step to a tiny fraction (issue 17: with a tenth of this reach, case1354pegase+case141
+            took a vanishing fraction of the QP's step in most rounds and stalled; the log's ``step_fraction``).
     """
 
-    def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 30.0,
+    def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 300.0,
                  reg: float = 1e-4):
         self.a_rows = sp.csr_matrix(a_rows)
         self.reg = float(reg)

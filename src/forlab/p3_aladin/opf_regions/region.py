@@ -49,7 +49,7 @@ OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
 
 # Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.algorithm.options.ALADINOptions.ipopt`).
 # ``acceptable_tol`` is Ipopt's own default: it is the level at which Ipopt stops on round-off, after
-# ``acceptable_iter`` (15) iterates in a row that reach it but not ``tol``. It must lie above the region's round-off
+# ``acceptable_iter`` iterates in a row that reach it but not ``tol``. It must lie above the region's round-off
 # floor: the proximal term rho/2 (x - z)' Sigma (x - z) with Sigma up to the squared admittance weight of a DS
 # feeder puts the dual infeasibility of a solved TS region's NLP at a noise floor above 1e-8; with 1e-8 here Ipopt
 # never stops there, its line search fails at the solution and the restoration phase ends far from it
