@@ -168,3 +168,15 @@ def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rul
     assert "(1 unit limit violation(s))" in ch12.failures_text(t)
     d = ch12.dispatch_table(t)
     assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5"]
+
+
+def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
+    bad = _row(8, "P2", 0.004, 0.5, feasible=False)
+    bad.update(n_gen_violations=1, n_vm_violations=0, n_branch_violations=0, max_violation=4e-5, pcc_error=0.0036)
+    t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,)))
+    text = ch12.p2_text(t)
+    assert "(8 DSs)" in text and "0.0036 MW" in text and "slack" in text
+    bad.update(n_vm_violations=2)
+    assert "Bus voltage or branch limits break too" in ch12.p2_text(
+        ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
+    assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == ""

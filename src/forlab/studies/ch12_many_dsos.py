@@ -475,6 +475,29 @@ def _infeasible(r) -> str:
     return f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit counted'} violation(s))"
 
 
+def p2_text(t: pd.DataFrame) -> str:
+    """Markdown: where P2 finished with an infeasible dispatch, what the T+D power flow found broken, with the
+    surrogates' largest import error from the store; and, when only unit limits break, why (the mechanism below was
+    traced on this chapter's case1354pegase systems, issue 16). Empty when P2 has no such run."""
+    p2 = t[(t.method == "P2") & (t.status == "ok") & ~t.feasible.astype(bool)].sort_values("n_ds")
+    if not len(p2):
+        return ""
+    where = ", ".join(map(str, p2.n_ds))
+    said = (f"P2 finished with an infeasible dispatch at {len(p2)} size(s) ({where} DSs); the largest violation is "
+            f"{p2.max_violation.max():.1e} p.u. of the system base, and the largest error of one surrogate's "
+            f"predicted import {p2.pcc_error.max():.4f} MW.")
+    if not ((p2.n_vm_violations == 0) & (p2.n_branch_violations == 0)).all():
+        return said + " Bus voltage or branch limits break too: see the list above."
+    return said + (
+        " Only unit limits break, no bus voltage or branch limit. The cause, traced on case1354pegase with 4 and "
+        "16 DSs: the integrated optimum holds the TS slack unit at its minimum output, and so does the TSO's surrogate OPF, at the DS imports its surrogates "
+        "predict. In the T+D power flow the slack takes up the difference between the predicted and the true "
+        "imports, which mostly has one sign across the DSs and so grows with their number; the slack ends below "
+        "its minimum by about that sum, more than the judge's tolerance on unit limits. None of chapter 06's "
+        "margins addresses it (they shrink each DS's voltage and loading region, not its import error); a reserve "
+        "on the slack's limits of the summed import-error bounds would, and is not built.")
+
+
 def store_text(st: xr.Dataset) -> str:
     """Markdown, one sentence on a store: sizes, commit, the sweep's wall time and the machine's load."""
     s = sizes(st)
