@@ -219,3 +219,33 @@ def test_case_study_refuses_a_system_of_another_name_and_bad_baselines():
         ch05.case_study("case9+case33bw", [1.0], system=system, baselines={1.0: 12.5}, progress=False)
     with pytest.raises(TypeError, match="dict load level"):
         ch05.case_study("case9+case33bw", [1.0], system=system, baselines=[1.0], progress=False)
+
+
+def test_a_sweep_builds_one_model_per_ds_with_the_offers_and_dispatch_of_one_per_level(monkeypatch):
+    """Issue 16: `case_study` builds each DS's model once and re-uses it across the load levels (loads set, not built
+    again), with the offer and the DSO's dispatch of a model built at the level."""
+    from forlab.grid import td
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.dso_opf import DSOModel
+
+    fit = {"n_labelled": 100, "n_cost": 30, "degrees": (4,), "convex_options": (False,), "regs": (1e-5,)}
+    system = td.load_system("case9+case33bw")
+    built = []
+    init = DSOModel.__init__
+
+    def counted(self, ds_net, **kwargs):
+        built.append(ds_net.name)
+        init(self, ds_net, **kwargs)
+
+    monkeypatch.setattr(DSOModel, "__init__", counted)
+    rows, offers = ch05.case_study(system.name, [0.9, 1.0], n_directions=20, face_grid=2, n_workers=0, fit_options=fit,
+                                   progress=False, warm_library=False, repeats=1, system=system)
+    assert len(built) == 1 and all(r["dso_success"] for r in rows), [r["status"] for r in rows]
+    options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None, **fit}
+    dsn = system.ds["case33bw"]
+    offer, _, agent, _ = ch05._offline(system, system.name, "case33bw", dsn, 1.0, False, options)
+    assert len(built) == 2  # without the sweep's models, built at the level
+    assert offer.to_dict() == offers[(1.0, "case33bw")].to_dict()
+    pt = rows[1]["points"].iloc[0]
+    mine = agent.dispatch([pt.p_mw, pt.q_mvar, pt.vm_pu])["sample"]
+    assert isinstance(agent, DSOAgent) and mine.fpu_cost == rows[1]["dso"].fpu_cost.iloc[0]

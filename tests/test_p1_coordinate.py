@@ -284,7 +284,7 @@ def test_a_run_keeps_one_dask_client(monkeypatch):
         opened.append(args)
         yield token
 
-    def offline(system, system_name, name, dsn, level, warm_library, options):
+    def offline(system, system_name, name, dsn, level, warm_library, options, models):
         used.append(options["client"])
         raise RuntimeError("stop after the offline step")
 
@@ -418,3 +418,20 @@ def test_chapter_05_takes_a_built_system_its_baselines_and_its_client(dask_clien
     assert r["integrated_solve_time_s"] == base.solve_time_s and r["integrated_cost"] == base.objective
     assert r["dso_workers"] == 1 and np.isfinite(r["dso_parallel_wall_s"])
     assert "dso_parallel_wall_s" in ch05.to_store(rows)
+
+
+def test_an_agent_refuses_to_dispatch_on_a_model_moved_to_other_loads():
+    """A DS model re-used across load levels (`DSOModel.set_loads`) leaves the agents of earlier levels behind: their
+    box and library hold at their own loads only, so they refuse to dispatch instead of answering for another
+    level."""
+    from forlab.p1_for.coordinate import DSOAgent, scale_loads
+    from forlab.p1_for.dso_opf import DSOModel
+
+    dsn = td.load_system("case9+case33bw").ds["case33bw"]
+    model = DSOModel(scale_loads(dsn, 0.9))
+    box = model.bounding_box()[0]
+    agent = DSOAgent(model.net, box, model=model, start="cold")
+    assert agent.dispatch(box.center)["sample"].success
+    model.set_loads(scale_loads(dsn, 1.0))
+    with pytest.raises(RuntimeError, match="set to other loads"):
+        agent.dispatch(box.center)

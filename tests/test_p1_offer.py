@@ -429,3 +429,18 @@ def test_the_central_point_lies_in_the_largest_part_of_the_region():
     poly = ImplicitPolynomial(4, np.linalg.lstsq(monomials(x, exponents(4)), f(x), rcond=None)[0])  # exact: degree 4
     assert poly(np.zeros((1, 3)))[0] > 0 and poly(b[None])[0] < poly(a[None])[0] < 0
     assert np.linalg.norm(central_point(poly) - a) <= 0.1 + 1e-9  # within the grid's spacing
+
+
+def test_an_offer_on_a_model_of_another_load_level_is_refused_with_other_limits():
+    """`make_offer` re-uses a DS model of another load level (its loads set); one built with other voltage limits
+    than the offer asks for is refused before any work."""
+    from forlab.p1_for.coordinate import scale_loads
+    from forlab.p1_for.dso_opf import DSOModel
+    from forlab.p1_for.representation import make_offer
+
+    dsn = td.load_system("case9+case33bw").ds["case33bw"]
+    model = DSOModel(dsn, vm_limits=(0.9, 1.1))
+    with pytest.raises(ValueError, match="other voltage limits"):
+        make_offer(scale_loads(dsn, 0.9), model=model)
+    with pytest.raises(ValueError, match="other voltage limits"):
+        make_offer(scale_loads(dsn, 0.9), model=model, vm_limits=(0.95, 1.05))

@@ -130,6 +130,33 @@ def test_a_client_given_is_used_and_none_is_started(ds_net, samples, cluster, mo
     assert costs["success"].all() and all(sol is not None for sol in costs["solution"])
 
 
+def test_a_worker_keeps_its_ds_model_across_load_levels(ds_net, cluster):
+    """On Dask, the next load level of a DS runs on the model each worker built for the first, with the samples of
+    an in-process run at that level."""
+    from forlab.book import parallel
+    from forlab.p1_for.coordinate import scale_loads
+    from forlab.p1_for.dso_opf import structure_token
+
+    def models():  # on each worker: its cached DS models by structure token
+        from forlab.p1_for import sampling
+
+        return {t: id(m) for t, m in sampling._MODELS.items()}
+
+    low, high = scale_loads(ds_net, 0.8), scale_loads(ds_net, 1.0)
+    options = {"n_directions": 12, "face_grid": 1, "chunk_size": 2, "progress": False}
+    with parallel.client(cluster.scheduler_address) as c:
+        sample_for(low, client=c, **options)
+        before = c.run(models)
+        s = sample_for(high, client=c, **options)
+        after = c.run(models)
+    token = structure_token(ds_net)
+    held = [w for w, m in before.items() if token in m]
+    assert held and all(after[w][token] == before[w][token] for w in held)
+    here = sample_for(high, n_workers=0, **options)
+    for v in ("p_mw", "q_mvar", "vm_pu", "status"):
+        assert np.array_equal(s[v].values, here[v].values), v
+
+
 def test_a_stopped_worker_is_named_within_the_timeout(ds_net, cluster):
     """A SIGSTOPped worker hung FOR sampling for more than 480 s; now the run fails within the timeout, naming it."""
     import os
@@ -235,3 +262,48 @@ def test_the_scheduler_probe_works_inside_a_running_event_loop():
                 parallel.probe_scheduler(f"tcp://127.0.0.1:{srv.getsockname()[1]}", timeout_s=1)
 
     asyncio.run(inside())
+
+
+# ---------------------------------------------------------------- one model per DS across load levels (issue 16)
+def test_a_model_set_to_other_loads_solves_as_one_built_at_them(ds_net):
+    """The loads are parameters of the DS model: set to another level (`set_loads`), it gives the bounding box and
+    cost OPF of a model built at that level, bit for bit, and refuses a net that differs in more than its loads."""
+    from forlab.p1_for.coordinate import scale_loads
+
+    low, high = scale_loads(ds_net, 0.8), scale_loads(ds_net, 1.0)
+    model = DSOModel(low)
+    box_low = model.bounding_box()[0]
+    assert model.set_loads(high) and not model.set_loads(scale_loads(ds_net, 1.0))
+    built = DSOModel(high)
+    (box, samples), (box_b, samples_b) = model.bounding_box(), built.bounding_box()
+    assert not np.allclose(box.lo, box_low.lo)  # the loads moved the region: the test can tell the levels apart
+    assert np.array_equal(box.lo, box_b.lo) and np.array_equal(box.hi, box_b.hi)
+    assert all(np.array_equal(a.x, b.x) for a, b in zip(samples, samples_b))
+    mine, theirs = model.cost_solve(box.center, box)[0], built.cost_solve(box.center, box)[0]
+    assert mine.success and np.array_equal(mine.x, theirs.x) and mine.fpu_cost == theirs.fpu_cost
+    other = scale_loads(ds_net, 1.0)
+    other.line.loc[other.line.index[0], "r_ohm_per_km"] *= 2
+    with pytest.raises(ValueError, match="differs in more"):
+        model.set_loads(other)
+
+
+def test_a_process_keeps_one_model_per_ds_up_to_a_bound(ds_net, monkeypatch):
+    """The model cache of a process (a Dask worker's): a DS's next load level re-uses its model, loads set; with
+    more DSs than `MODELS_KEPT` the least recently used one goes."""
+    from collections import OrderedDict
+
+    from forlab.p1_for import sampling
+    from forlab.p1_for.coordinate import scale_loads
+    from forlab.p1_for.dso_opf import structure_token
+
+    monkeypatch.setattr(sampling, "_MODELS", OrderedDict())
+    monkeypatch.setattr(sampling, "MODELS_KEPT", 1)
+    low, high = scale_loads(ds_net, 0.8), scale_loads(ds_net, 1.0)
+    token = structure_token(low)
+    first = sampling._model(token, low, None)
+    again = sampling._model(token, high, None)
+    assert again is first and again.net is high
+    wide = structure_token(high, (0.9, 1.1))  # the same net with other limits is another model
+    assert wide != token and sampling._model(wide, high, (0.9, 1.1)) is not first
+    assert list(sampling._MODELS) == [wide]
+

@@ -216,6 +216,16 @@ class ACOPF:
         self._pd0, self._qd0 = self.model.pd.copy(), self.model.qd.copy()
 
     # ------------------------------------------------------------------ the NLP, step by step
+    def set_loads(self, net, vm_limits=None) -> None:
+        """Solve from now on at the loads of ``net``: the same grid as the one built on (the caller checks that),
+        other loads. The bus demand is a parameter of the NLP already; what a solve reads from the net besides is
+        its default demand and the net the power-flow start is computed on, both set here, so that a solve after
+        this is the solve of a model built on ``net`` (a sweep over load levels builds one model per grid)."""
+        demand = build_network(net, vm_limits=vm_limits)
+        self.net = net
+        self._pd0, self._qd0 = demand.pd.copy(), demand.qd.copy()
+        self._x_init = {}  # the cached starts were computed at the old loads
+
     def _symbols(self) -> Symbols:
         """Decision variables and parameters; created in NLP order (base, then the extensions')."""
         m = self.model

@@ -94,6 +94,8 @@ class DSOAgent:
         self.library_points, self.library = (self._kept(library) if library is not None
                                              else self._solved(library_points))
         self.library_time_s = time.perf_counter() - t0
+        # the library's solutions and the box hold at these loads only (a model re-used across load levels moves on)
+        self.loads_key = self.model.loads_key
         t0 = time.perf_counter()
         self.start_evidence = self.choose_start(start, trials, repeats)
         self.start = self.start_evidence["start_choice"]
@@ -176,6 +178,10 @@ class DSOAgent:
         start ("warm" from the library, "cold", or "nearest" when the request was infeasible) and start_distance
         (normalised distance to the library point used).
         """
+        if self.model.loads_key != self.loads_key:
+            raise RuntimeError("this DSO agent's DS model was set to other loads since the agent was made "
+                               "(DSOModel.set_loads, e.g. by the offer of the next load level): its box and library "
+                               "no longer hold; make the agent on a model at its own loads")
         return self._dispatch(np.asarray(x_pcc, float), self.start == "warm" if warm is None else bool(warm))
 
     def _dispatch(self, x: np.ndarray, warm: bool, held_out: int | None = None) -> dict:

@@ -15,6 +15,8 @@ p.u. weigh alike. Every solve returns a `Sample`; a failed solve is a sample wit
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 
 import casadi as ca
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.opf.acopf import ACOPF, Extension, OPFResult
+from forlab.opf.network import build_network
 
 STAGES = ("box", "projection", "fibonacci", "cost", "slice")
 
@@ -94,6 +97,36 @@ class Box:
 UNIT_BOX = Box(np.array([-1.0, -1.0, -1.0]), np.array([1.0, 1.0, 1.0]))
 
 
+def structure_token(ds_net, vm_limits=None) -> str:
+    """A key of everything a `DSOModel` is built from except the loads' P and Q (which are parameters of its NLP,
+    `DSOModel.set_loads`): two nets with the same token differ in their load levels at most. Results (``res_*``)
+    and pandapower's internal caches (``_*``, written into a net by its conversion when a model is built) are not
+    part of the DS."""
+    h = hashlib.sha256(json.dumps(vm_limits, default=repr).encode())
+    for key in sorted(k for k in ds_net if not k.startswith(("_", "res_"))):
+        value = ds_net[key].drop(columns=["p_mw", "q_mvar"]) if key == "load" else ds_net[key]
+        h.update(key.encode() + b"\x00")
+        h.update(_content(value))
+    return h.hexdigest()[:16]
+
+
+def _content(value) -> bytes:
+    """A table or setting as bytes of what it holds (columns, dtypes, index and values), the same for equal
+    contents: not a pickle, whose bytes change with how pandas lays a table out and which strings share memory."""
+    if not isinstance(value, pd.DataFrame):
+        return json.dumps(value, sort_keys=True, default=repr).encode()
+    parts = [json.dumps([list(map(str, value.columns)), [str(t) for t in value.dtypes]]).encode()]
+    for col in (value.index.to_numpy(), *(value[c].to_numpy() for c in value.columns)):
+        data = col.tobytes() if col.dtype.kind in "biufcmM" else repr(col.tolist()).encode()
+        parts.append(b"%d:" % len(data) + data)  # the length keeps the columns apart
+    return b"".join(parts)
+
+
+def _loads_of(ds_net) -> np.ndarray:
+    """The loads' P and Q (MW, Mvar) in table order: what `DSOModel.set_loads` changes."""
+    return np.concatenate([ds_net.load.p_mw.to_numpy(float), ds_net.load.q_mvar.to_numpy(float)])
+
+
 class DSOModel:
     """OPF family of one DS at its PCC (see module docstring), built once.
 
@@ -103,10 +136,15 @@ class DSOModel:
     A model pickles as what it is built from (the DS net, voltage limits, Ipopt options) and its bounding box once
     solved, and is built again where it is unpickled (`__reduce__`): CasADi's SX expressions do not pickle. A DSO
     shipped to a Dask worker thus builds its model there once and keeps it (`forlab.p1_for.coordinate`).
+
+    The loads are parameters of the NLP: `set_loads` moves a model to another load level of the same DS without
+    building it again (a sweep over load levels builds one model per DS), and every solve after it is the solve of
+    a model built on that net.
     """
 
     def __init__(self, ds_net, *, vm_limits: tuple[float, float] | None = None, ipopt: dict | None = None):
         self._recipe = (ds_net, vm_limits, ipopt)
+        self.structure = structure_token(ds_net, vm_limits)
         eg = ds_net.ext_grid[ds_net.ext_grid.in_service.astype(bool)]
         if len(eg) != 1:
             raise ValueError(f"a DS net needs exactly one in-service ext_grid as its PCC, found {len(eg)}")
@@ -121,8 +159,6 @@ class DSOModel:
             return [-w[0] * ca.dot(d, xt) + w[1] * ca.sumsqr(xt - t) + w[2] * fpu_cost]
 
         # the model needs k_pcc/root before the objective is evaluated: read the network first
-        from forlab.opf.network import build_network
-
         m0 = build_network(ds_net, vm_limits=vm_limits)
         units = m0.units
         k = np.flatnonzero((units.et == "ext_grid").to_numpy())
@@ -135,11 +171,54 @@ class DSOModel:
         self.opf = ACOPF(ds_net, vm_limits=vm_limits, extensions=[switches], unit_cost=False, ipopt=opts)
         self.model = self.opf.model
         self.fpu_index = np.flatnonzero(self._fpu_mask)
-        self._x_start = self.opf.initial_point("pf")
+        self._x_start = None  # the power-flow start, computed on first use (`_start`)
         self._box = None
+        self._loads = _loads_of(ds_net)
 
     def __reduce__(self):
         return _rebuilt_model, (*self._recipe, self._box)
+
+    @property
+    def net(self):
+        """The DS net at the load level the model solves at (the one built on, or the last `set_loads`)."""
+        return self._recipe[0]
+
+    @property
+    def vm_limits(self) -> tuple[float, float] | None:
+        """The bus voltage limits (p.u.) the model was built with instead of the net's (None: the net's)."""
+        return self._recipe[1]
+
+    @property
+    def loads_key(self) -> str:
+        """A key of the loads the model solves at: what a solution of this model (a warm start) is valid for."""
+        return hashlib.sha256(self._loads.tobytes()).hexdigest()[:16]
+
+    def set_loads(self, ds_net) -> bool:
+        """Solve at the loads of ``ds_net`` from now on: the same DS (`structure_token`) at another load level.
+
+        The bus demand is a parameter of the NLP, so nothing is built again: the demand, the power-flow start and the
+        net the model pickles as follow ``ds_net``, and the bounding box is solved again on first use (it depends on
+        the loads). Returns whether the loads changed (False: they were these already, nothing done). ValueError when
+        ``ds_net`` is another DS or differs in more than its loads' P and Q: build a model on it instead.
+        """
+        if structure_token(ds_net, self._recipe[1]) != self.structure:
+            raise ValueError("set_loads needs the DS this model was built on, differing in its loads' p_mw/q_mvar "
+                             "only; this net differs in more (another DS, other elements or limits): build a "
+                             "DSOModel on it instead")
+        return self._use_loads(ds_net)
+
+    def _use_loads(self, ds_net) -> bool:
+        """`set_loads` without the structure check, for a caller that has matched `structure_token` already."""
+        loads = _loads_of(ds_net)
+        if np.array_equal(loads, self._loads):
+            return False
+        _, vm_limits, ipopt = self._recipe
+        self.opf.set_loads(ds_net, vm_limits)
+        self._recipe = (ds_net, vm_limits, ipopt)
+        self._loads = loads
+        self._x_start = None
+        self._box = None
+        return True
 
     @staticmethod
     def _unit_cost_vec(m, s):
@@ -150,8 +229,15 @@ class DSOModel:
                 + u["cq1"].to_numpy() * q)
 
     # ------------------------------------------------------------------ solves
+    def _start(self) -> np.ndarray:
+        """The start of a solve given none: the DS's power flow at the model's loads, computed once per load level
+        and only when needed (a Dask worker's tasks all start from box solutions and never need it)."""
+        if self._x_start is None:
+            self._x_start = self.opf.initial_point("pf")
+        return self._x_start
+
     def _solve(self, stage, w, d, t, box: Box, x0=None, lbx=None, ubx=None) -> tuple[Sample, OPFResult]:
-        start = self._x_start if x0 is None else x0
+        start = self._start() if x0 is None else x0
         # a previous result of this model is a primal-dual warm start; a plain vector only a primal one
         init = "warm" if isinstance(start, OPFResult) else "pf"
         res = self.opf.solve(
@@ -198,8 +284,8 @@ class DSOModel:
     def bounding_box(self) -> tuple[Box, list[Sample]]:
         """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box").
 
-        Implements eq. (p1-box) (METHODS.md, "P1, stage 1"). Solved once per model: the box depends on the DS and its
-        loads alone, both fixed when the model is built, so the sampling and the offer's fit of one DSO share it.
+        Implements eq. (p1-box) (METHODS.md, "P1, stage 1"). Solved once per model and load level: the box depends on
+        the DS and its loads alone, so the sampling and the offer's fit of one DSO share it (`set_loads` drops it).
         """
         if self._box is None:
             self._box = self._solve_box()

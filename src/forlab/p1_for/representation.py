@@ -199,6 +199,16 @@ def pull_inside(poly: ImplicitPolynomial, points: np.ndarray, normals: np.ndarra
     return np.array(out).reshape(-1, 3)
 
 
+def _same_limits(model: DSOModel, vm_limits) -> None:
+    """ValueError when a model passed to `make_offer` was built with other voltage limits than it asks for."""
+    def key(v):
+        return None if v is None else tuple(map(float, v))
+
+    if key(model.vm_limits) != key(vm_limits):
+        raise ValueError(f"the DS model passed to make_offer was built with other voltage limits than "
+                         f"vm_limits={vm_limits!r}: pass the same vm_limits or no model")
+
+
 def _rate(x):
     return np.nan if x is None else float(x)
 
@@ -647,15 +657,22 @@ def _report(rows: list[dict], labels: _Labels, chosen: ImplicitPolynomial, price
 
 def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0, address=None,
                progress: bool = False, pcc: dict | None = None, client=None, return_library: bool = False,
-               **fit_options):
+               model: DSOModel | None = None, **fit_options):
     """Offline work of one DSO: sample the FOR (`forlab.p1_for.sampling.sample_for`) and fit its offer
-    (`build_offer`), on one DS model built here (and, with ``client``, on the caller's Dask client).
+    (`build_offer`), on one DS model (and, with ``client``, on the caller's Dask client).
 
+    model: a model of this DS built before, at this or another load level (e.g. the previous level of a sweep):
+    set to the loads of ``ds_net`` (`forlab.p1_for.dso_opf.DSOModel.set_loads`) and used instead of building one;
+    None: built here. Either way the offer is the same.
     Returns (offer, samples, report, seconds), and with ``return_library`` also the DSO's
     `forlab.p1_for.dso_opf.CostLibrary` (the price fit's cost OPFs, primal and dual, on that model)."""
     t0 = time.perf_counter()
     vm_limits = fit_options.pop("vm_limits", None)
-    model = DSOModel(ds_net, vm_limits=vm_limits)
+    if model is None:
+        model = DSOModel(ds_net, vm_limits=vm_limits)
+    else:
+        _same_limits(model, vm_limits)
+        model.set_loads(ds_net)
     samples = sample_for(ds_net, n_directions, face_grid, vm_limits=vm_limits, n_workers=n_workers, address=address,
                          progress=progress, client=client, model=model)
     out = build_offer(ds_net, samples, vm_limits=vm_limits, n_workers=n_workers, address=address, progress=progress,

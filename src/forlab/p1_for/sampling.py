@@ -4,7 +4,8 @@ and "P1, stage 2").
 Stage 0 solves the six bounding-box OPFs, eq. (p1-box), in this process. Stage 1 projects an n x n grid of targets on
 each box face onto the FOR, eq. (p1-projection); stage 2 finds the support points, eq. (p1-support), of N Fibonacci
 directions, eq. (p1-fibonacci) (both in box-normalised coordinates). Stages 1 and 2 run as fixed-size chunks on Dask
-workers (or in-process); each worker builds the DS model once and caches it.
+workers (or in-process); each worker builds the DS model once and caches it, across the load levels of the DS too
+(`forlab.p1_for.dso_opf.DSOModel.set_loads`).
 
 Every task is warm-started from one of the six box solutions chosen by the task alone (the face of a projection
 target, the box axis closest to a direction), never from whatever another task solved before it on the same worker:
@@ -14,16 +15,20 @@ the result therefore does not depend on the number of workers or on scheduling.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import pickle
 import time
+from collections import OrderedDict
 
 import numpy as np
 import xarray as xr
 
-from forlab.p1_for.dso_opf import Box, DSOModel, Sample, face_targets, fibonacci_directions
+from forlab.p1_for.dso_opf import Box, DSOModel, Sample, face_targets, fibonacci_directions, structure_token
 
-_MODELS: dict[str, DSOModel] = {}
+_MODELS: OrderedDict[str, DSOModel] = OrderedDict()
+
+# DS models a process keeps (`_model`), least recently used dropped first: one per DS, so that a DS's model outlives
+# the other DSs' offers of a load level and serves the DS's next level (loads set, not built again), bounded so that
+# memory stays flat with many DSs (beyond this many DSs a worker builds a DS's model once per level again)
+MODELS_KEPT = 16
 
 # how long a Dask run may go without any chunk finishing before it fails naming the worker(s) that hold the rest:
 # about 25 times the slowest chunk of the book (8 DS OPFs of at most 1.5 s each in chapter 03's archived store), room
@@ -33,17 +38,23 @@ TASK_TIMEOUT_S = 300.0
 
 
 def _model(token: str, net, vm_limits) -> DSOModel:
-    """The worker's cached DS model (built once per process and DS)."""
+    """The process's cached model of the DS ``token`` (`structure_token`) at the loads of ``net``: built once per
+    process and DS, its loads set per load level."""
     m = _MODELS.get(token)
     if m is None:
         m = DSOModel(net, vm_limits=vm_limits)
-        _MODELS.clear()  # one DS per worker at a time keeps memory flat
-        _MODELS[token] = m
+    elif m.net is not net:  # the same net object (every chunk of one run) has the same loads: nothing to compare
+        m._use_loads(net)  # the token matched the DS already
+    _keep(token, m)
     return m
 
 
-def _token(net, vm_limits) -> str:
-    return hashlib.sha256(pickle.dumps((net, vm_limits))).hexdigest()[:16]
+def _keep(token: str, model: DSOModel) -> None:
+    """Keep ``model`` as the process's model of DS ``token``, the most recently used; at most `MODELS_KEPT`."""
+    _MODELS[token] = model
+    _MODELS.move_to_end(token)
+    while len(_MODELS) > MODELS_KEPT:
+        _MODELS.popitem(last=False)
 
 
 def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple]:
@@ -100,15 +111,14 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
     if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
         raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
-    token = _token(ds_net, vm_limits)
+    token = structure_token(ds_net, vm_limits)
     results: list = []
     bar = progress_bar(total=len(tasks), desc=desc, disable=not progress)
     own = parallel.client(address, n_workers, security=security) if client is None else contextlib.nullcontext(client)
     with own as c:
         if c is None:
             if local is not None:
-                _MODELS.clear()
-                _MODELS[token] = local
+                _keep(token, local)
             for ch in chunks:
                 results += _solve_chunk(token, ds_net, vm_limits, box.lo, box.hi, starts, ch)
                 bar.update(len(ch))

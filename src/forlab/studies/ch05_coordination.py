@@ -46,6 +46,9 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
     system: the `StudySystem` ``system_name`` names, already built (then ``system_options`` are not used);
     baselines: load level -> the integrated AC-OPF at that level already solved and timed
     (`forlab.opf.outcome.Baseline`), used instead of solving it again; the other levels solve theirs.
+    Each DS's model is built once, at the first level, and re-used at the others with the level's loads set
+    (`forlab.p1_for.dso_opf.DSOModel.set_loads`; the same offers and dispatch as a model built per level): a level's
+    offline time includes a model build only where it built one.
     Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer quality) and the offers by (level,
     DS name). A level whose offline work or coordination raises is a failed row (`failed_case`: its status names the
     level and the DS) and the sweep goes on with the next level.
@@ -60,7 +63,7 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
         raise ValueError(f"system= is the study system {system.name!r}, not {system_name!r}: pass the system that "
                          f"system_name names (or no system, to build it)")
     single_pcc(system)
-    rows, offers_all = [], {}
+    rows, offers_all, models = [], {}, {}
     # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
     with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client:
         options = {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers, "address": address,
@@ -72,7 +75,7 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
                 for name, dsn in system.ds.items():
                     where = f"the offer of DS {name}"
                     offers[name], quality[name], agents[name], dt = _offline(
-                        system, system_name, name, dsn, level, warm_library, options)
+                        system, system_name, name, dsn, level, warm_library, options, models)
                     offline += dt
                 where = "coordination"
                 r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
@@ -102,16 +105,21 @@ def _checked_baselines(baselines) -> dict[float, Baseline]:
     return {float(k): v for k, v in baselines.items()}
 
 
-def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict):
+def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict,
+             models: dict | None = None):
     """One DSO's offline work at a load level: its offer (`make_offer`) and its `DSOAgent` on the offer's own DS
     model, with the price fit's cost OPFs as its warm-start library (nothing solved again) and its start chosen by
-    timing (``warm_library``; else no library, a cold start). Returns (offer, offer quality, agent, offline
-    seconds: the offer, then the agent's build, library and start choice, each ~0 when there was nothing to do)."""
+    timing (``warm_library``; else no library, a cold start). models: DS name -> its DS model from an earlier level,
+    re-used at this level's loads, and where the model built here is kept for the next (None: built here, not
+    kept). Returns (offer, offer quality, agent, offline seconds: the offer, then the agent's build, library and
+    start choice, each ~0 when there was nothing to do)."""
     pcc_row = system.pcc[system.pcc.ds == name].iloc[0]
     dsn_level = scale_loads(dsn, level)
     offer, _, report, dt, library = make_offer(
         dsn_level, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus), "system": system_name, "load_level": float(level)},
-        return_library=True, **options)
+        return_library=True, model=(models or {}).get(name), **options)
+    if models is not None:
+        models[name] = library.model
     if warm_library:
         agent = DSOAgent(dsn_level, offer.box, library=library, start="auto")
     else:
