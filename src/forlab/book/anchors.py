@@ -94,6 +94,8 @@ _ALL = (
     Anchor("scaleout_p1_deviation_pct", 0.02, "%", "<=", "issue #16", "P1 mean judged deviation for N >= 8 DSs", 2),
     Anchor("scaleout_p2_time_reduction_pct", 90, "%", ">=", "issue #16",
            "P2 online time reduction against the integrated AC-OPF for N >= 8 DSs"),
+    Anchor("scaleout_p1_feasibility_pct", 100, "%", ">=", "issue #16",
+           "P1 share of dispatches without violations after the T+D power flow for N >= 8 DSs"),
     Anchor("scaleout_p2_feasibility_pct", 100, "%", ">=", "issue #16", "P2 share of feasible dispatches for N >= 8 DSs"),
     Anchor("scaleout_min_ds", 8, "DSs", "~", "issue #16", "number of DSs from which the scale-out targets apply"),
     Anchor("scaleout_sweep_min", 60, "min", "<=", "issue #16",

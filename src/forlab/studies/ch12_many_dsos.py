@@ -44,7 +44,8 @@ __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_tab
 METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
 """Row methods: the baseline and the three methods (chapter 08's codes)."""
 
-ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "scaleout_p2_time_reduction_pct",
+ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "scaleout_p1_feasibility_pct",
+               "scaleout_p2_time_reduction_pct",
                "scaleout_p2_feasibility_pct", "scaleout_min_ds", "scaleout_sweep_min", "scaleout_sweep_buses",
                "scaleout_p1_extra_iterations_pct"]
 """Issue 16's targets (`forlab.book.anchors`), kept in the store."""
@@ -371,6 +372,7 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
         "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1)),
         "scaleout_p1_deviation_pct": (float(p1.deviation_pct.mean()) if (p1.status == "ok").all() else np.nan,
                                       len(p1)),
+        "scaleout_p1_feasibility_pct": (100 * float(p1.feasible.mean()) if len(p1) else np.nan, len(p1)),
         "scaleout_p2_time_reduction_pct": (_worst_reduction(p2), len(p2)),
         "scaleout_p2_feasibility_pct": (100 * float(p2.feasible.mean()) if len(p2) else np.nan, len(p2)),
         "scaleout_p1_extra_iterations_pct": (float(extra.max()), int(extra.notna().sum())),
