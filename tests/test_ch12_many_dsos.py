@@ -180,3 +180,13 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     assert "Bus voltage or branch limits break too" in ch12.p2_text(
         ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
     assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == ""
+
+
+def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
+    rows = [_row(n, "integrated", 0.0, 1.0) for n in (8, 16)]
+    for n, solve, its in ((8, 0.2, 25), (16, 0.5, 40)):
+        r = _row(n, "P1", 0.001, solve, tso_its=its)
+        r.update(tso_ms=1e3 * solve * 0.9)
+        rows.append(r)
+    text = ch12.missed_text(_store(rows, buses=(500, 900), ts_its=(20, 20)))
+    assert "smallest reduction at 16 DSs (50.0 %)" in text and "90 %" in text and "40 Ipopt iterations against 20" in text

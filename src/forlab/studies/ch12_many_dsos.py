@@ -391,6 +391,29 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("target")
 
 
+def missed_text(st: xr.Dataset) -> str:
+    """Markdown: for the online-time and iteration targets, what the store says about why they are missed: at the
+    size where each method's reduction is smallest, how much of its online time the TSO's OPF takes, and the TSO's
+    Ipopt iterations against the TS-only AC-OPF's."""
+    t, s = frame(st), sizes(st).set_index("n_ds")
+    out = []
+    for method in ("P1", "P2"):
+        g = _large(t, method)
+        g = g[g.status == "ok"]
+        if not len(g):
+            continue
+        r = g.loc[g.time_reduction_pct.idxmin()]
+        line = (f"- {METHODS[method]}, smallest reduction at {_ds(int(r.n_ds))} "
+                f"({r.time_reduction_pct:.1f} %): the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the "
+                f"online solver time ({r.tso_ms:.0f} of {r.online_ms:.0f} ms; the integrated AC-OPF "
+                f"{r.integrated_ms:.0f} ms)")
+        if np.isfinite(r.tso_iterations):
+            line += (f", in {r.tso_iterations:.0f} Ipopt iterations against {s.ts_iterations[r.n_ds]:.0f} of "
+                     f"the TS-only AC-OPF")
+        out.append(line + ".")
+    return "\n".join(out)
+
+
 def _measured(value: float, n: int, digits: int) -> str:
     """A measured target figure as text: "–" when nothing was measured, "failed" for NaN, a count without
     decimals, anything else with two more decimals than the anchor shows."""
