@@ -257,3 +257,12 @@ def test_scaling_report_of_the_archived_store(archived):
         assert fig.get_size_inches()[0] <= 7.5
     assert "ALADIN rounds" in ch.rounds_shown(rep["rounds"]).columns
     assert "Dask / centralized" in ch.wall_times_shown(rep["wall"]).columns
+
+
+def test_admm_focus_shows_one_system_when_admm_ran_on_all():
+    """The paper profile runs ADMM on every system ("all"); the page's default section then shows the latency
+    system (it failed with an IndexError on "all" before)."""
+    base = {"systems": ["53-I", "case300:4"], "latency_system": "case300:4"}
+    assert ch.admm_focus({**base, "admm_system": "53-I"}) == "53-I"
+    assert ch.admm_focus({**base, "admm_system": "all"}) == "case300:4"
+    assert ch.admm_focus({**base, "admm_system": "all", "latency_system": "case118:3"}) == "case300:4"

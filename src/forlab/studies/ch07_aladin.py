@@ -1100,6 +1100,15 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- ADMM
+def admm_focus(params: dict) -> str:
+    """The system this page's ALADIN-against-ADMM section and message table show: ``admm_system``; with "all"
+    (ADMM on every system, the `paper` profile, whose per-system comparison is in its own section) the latency
+    system if ADMM ran on it, else the last system."""
+    if params["admm_system"] != "all":
+        return params["admm_system"]
+    return params["latency_system"] if params["latency_system"] in params["systems"] else params["systems"][-1]
+
+
 def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
     """ALADIN (default QP) and ADMM in-process on ``system`` with one of ``max_iters``: every such run."""
     return table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(list(max_iters)))
