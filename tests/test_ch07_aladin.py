@@ -266,3 +266,14 @@ def test_admm_focus_shows_one_system_when_admm_ran_on_all():
     assert ch.admm_focus({**base, "admm_system": "53-I"}) == "53-I"
     assert ch.admm_focus({**base, "admm_system": "all"}) == "case300:4"
     assert ch.admm_focus({**base, "admm_system": "all", "latency_system": "case118:3"}) == "case300:4"
+
+
+def test_paper_store_reads_a_run_that_missed_its_rounds_as_missed():
+    """On 1654-5 ALADIN ran its 30 rounds without reaching the stopping test: that is a missed target, not "not
+    measured" (the archived paper store, commit d071c24)."""
+    from forlab.book import store
+
+    st = store.open_path(Path(__file__).parents[1] / "archive" / "07_aladin" / "561c88a985da.nc")
+    text = ch.targets17_text(ch.scaling_report(st)["targets"])
+    assert "**missed**: rounds on 1654-5: the stopping test was not reached" in text
+    assert "not measured" not in text

@@ -931,7 +931,9 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
         rows.append({"target": "wall_ratio", "system": system, "limit": tg["wall_ratio"]["value"],
                      "value": wt.dask_ratio.get(system, np.nan)})
         ok = rt.aladin_nlp_ok.get(system, np.nan)
-        rounds = rt.aladin_target.get(system, np.nan) if ok != 0 else np.inf
+        rounds = rt.aladin_target.get(system, np.nan) if system in rt.index else np.nan
+        if system in rt.index and (ok == 0 or not np.isfinite(rounds)):
+            rounds = np.inf  # ran, and a local NLP failed or the stopping test was not reached: missed
         rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
                      "nlp_ok": ok})
     out = pd.DataFrame(rows)
@@ -959,7 +961,8 @@ def targets17_text(t17: pd.DataFrame) -> str:
             lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
             continue
         if r.target == "rounds" and not np.isfinite(r.value):
-            lines.append(f"- **missed**: rounds on {r.system}: a local NLP failed in some round")
+            why = "a local NLP failed in some round" if r.nlp_ok == 0 else "the stopping test was not reached"
+            lines.append(f"- **missed**: rounds on {r.system}: {why}")
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
             system=r.system, value=r.value, limit=r.limit))
