@@ -179,7 +179,8 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     bad.update(n_vm_violations=2)
     assert "Bus voltage or branch limits break too" in ch12.p2_text(
         ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
-    assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == ""
+    assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == (
+        "P2 finished no run with an infeasible dispatch.")
 
 
 def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
@@ -190,3 +191,5 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
         rows.append(r)
     text = ch12.missed_text(_store(rows, buses=(500, 900), ts_its=(20, 20)))
     assert "smallest reduction at 16 DSs (50.0 %)" in text and "90 %" in text and "40 Ipopt iterations against 20" in text
+    small = [_row(n, m, 0.0, 1.0) for n in (1, 2) for m in ("integrated", "P1")]
+    assert "not measured" in ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20)))

@@ -122,6 +122,8 @@ def test_planted_dollar_math_fails(build):
             "pandas truncation",
         ),
         ('<div class="cell_output"><pre>[152 rows x 9 columns]</pre></div>', "pandas truncation"),
+        ('<div class="cell_output"><pre>&lt;IPython.core.display.Markdown object&gt;</pre></div>',
+         "object repr in an output"),
         ('<img src="../_images/wide.png"/>', "image wider than the column"),
         ('<img src="../_images/wide1x.png"/>', "image wider than the column"),
         ('<img src="../_images/wide.svg"/>', "SVG wider than the column"),

@@ -8,6 +8,7 @@ quoting a snippet:
 - an absolute file-system path of the machine that built the book (``/work/``, ``/tmp/``, ``/root/``, ``/home/``);
 - math or MyST that did not render: ``$...$`` or a ``{doc}``/``{numref}``/``{eq}`` role left in the text;
 - a pandas table cut with ``...``;
+- an object's repr instead of its content (``<IPython.core.display.Markdown object>``: an empty Markdown);
 - an image wider than the text column at 1x: a PNG wider than 1544 px at 2x (or than 780 px at 1x or by its
   ``width`` attribute), an SVG wider than 780 px;
 - MathJax loaded from a CDN (formulas would show as raw ``\\(...\\)`` offline).
@@ -56,6 +57,7 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])/(?:work|tmp|root|home)/[^\s'\"<>)]*")
 DOLLAR_MATH = re.compile(r"(?<![\w$\\])\$(?=[^\s$])[^$\n]{1,200}?(?<=[^\s$\\])\$(?![\w$])")
 MYST_ROLE = re.compile(r"\{(?:doc|numref|eq|ref|cite(?::[pt])?|term|math|download)\}")
 PANDAS_TRUNCATED = re.compile(r"\[\d+ rows x \d+ columns\]")
+OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
 CDN_MATHJAX = re.compile(r"^https?://.*mathjax", re.IGNORECASE)
 
 
@@ -259,6 +261,7 @@ def check_page(html_path: Path, page: str) -> list[str]:
         *_find(page, "unrendered math", DOLLAR_MATH, prose),
         *_find(page, "unrendered MyST role", MYST_ROLE, prose),
         *_find(page, "pandas truncation", PANDAS_TRUNCATED, outputs),
+        *_find(page, "object repr in an output", OBJECT_REPR, outputs),
     ]
     if found.truncated_cells:
         problems.append(f"{page}: pandas truncation: {found.truncated_cells} table cell(s) showing '...'")

@@ -34,7 +34,7 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
-from forlab.book.tables import fixed, printable, table, to_dataset
+from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_table", "frame", "growth",
@@ -314,7 +314,7 @@ def _ds(n: int) -> str:
 def size_table(st: xr.Dataset) -> pd.DataFrame:
     """One row per N: the system, its buses, build time (s), peak memory (MiB) and the size's wall time (s)."""
     s = sizes(st).set_index("n_ds")
-    out = pd.DataFrame({"system": s.system, "buses": s.buses, "DS buses": s.ds_buses,
+    out = pd.DataFrame({"system": s.system.map(wrappable), "buses": s.buses, "DS buses": s.ds_buses,
                         "build (s)": s.build_s.map("{:.1f}".format), "peak memory (MiB)": s.peak_mib.map("{:.0f}".format),
                         "wall time (s)": s.wall_s.map("{:.0f}".format)})
     out.index.name = "DSs"
@@ -394,7 +394,7 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
 def missed_text(st: xr.Dataset) -> str:
     """Markdown: for the online-time and iteration targets, what the store says about why they are missed: at the
     size where each method's reduction is smallest, how much of its online time the TSO's OPF takes, and the TSO's
-    Ipopt iterations against the TS-only AC-OPF's."""
+    Ipopt iterations against the TS-only AC-OPF's; or that no size of the store reaches the targets' sizes."""
     t, s = frame(st), sizes(st).set_index("n_ds")
     out = []
     for method in ("P1", "P2"):
@@ -411,7 +411,8 @@ def missed_text(st: xr.Dataset) -> str:
             line += (f", in {r.tso_iterations:.0f} Ipopt iterations against {s.ts_iterations[r.n_ds]:.0f} of "
                      f"the TS-only AC-OPF")
         out.append(line + ".")
-    return "\n".join(out)
+    return "\n".join(out) or (f"No method finished a size of {anchors.show('scaleout_min_ds')} or more in this "
+                               f"run: the online-time targets are not measured.")
 
 
 def _measured(value: float, n: int, digits: int) -> str:
@@ -503,10 +504,10 @@ def _infeasible(r) -> str:
 def p2_text(t: pd.DataFrame) -> str:
     """Markdown: where P2 finished with an infeasible dispatch, what the T+D power flow found broken, with the
     surrogates' largest import error from the store; and, when only unit limits break, why (the mechanism below was
-    traced on this chapter's case1354pegase systems, issue 16). Empty when P2 has no such run."""
+    traced on this chapter's case1354pegase systems, issue 16); or that it has none."""
     p2 = t[(t.method == "P2") & (t.status == "ok") & ~t.feasible.astype(bool)].sort_values("n_ds")
     if not len(p2):
-        return ""
+        return "P2 finished no run with an infeasible dispatch."
     where = ", ".join(map(str, p2.n_ds))
     said = (f"P2 finished with an infeasible dispatch at {len(p2)} size(s) ({where} DSs); the largest violation is "
             f"{p2.max_violation.max():.1e} p.u. of the system base, and the largest error of one surrogate's "
