@@ -496,9 +496,10 @@ VIOLATIONS = {"n_gen_violations": "unit limit", "n_vm_violations": "bus voltage"
 
 
 def _infeasible(r) -> str:
-    """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind."""
+    """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest."""
     kinds = [f"{int(getattr(r, c))} {name}" for c, name in VIOLATIONS.items() if getattr(r, c) > 0]
-    return f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit counted'} violation(s))"
+    return (f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit counted'} violation(s), the "
+            f"largest {r.max_violation:.1e} p.u. of the system base)")
 
 
 def p2_text(t: pd.DataFrame) -> str:
