@@ -428,15 +428,18 @@ def test_sparse_null_space_matches_a_dense_qr():
     assert lu is not None and len(rows) == 31
 
 
+def _random_qp(rng, n: int, k: int) -> tuple:
+    """A positive definite QP in n variables with k dense random limits, all satisfied at zero (drawn from rng)."""
+    a = rng.normal(size=(n, n))
+    return a @ a.T + np.eye(n), rng.normal(size=n) * 10, sp.csr_matrix(rng.normal(size=(k, n))), \
+        np.abs(rng.normal(size=k))
+
+
 def test_least_distance_qp_agrees_with_clarabel():
     from forlab.p3_aladin.algorithm.qp import clarabel_qp, least_distance_qp
 
-    rng = np.random.default_rng(0)
-    n, k = 25, 60
-    a = rng.normal(size=(n, n))
-    m, q = a @ a.T + np.eye(n), rng.normal(size=n) * 10
-    G = sp.csr_matrix(rng.normal(size=(k, n)))
-    h = np.abs(rng.normal(size=k))
+    n = 25
+    m, q, G, h = _random_qp(np.random.default_rng(0), n, 60)
     dv = least_distance_qp(m, q, G, h)
     ref, status = clarabel_qp(m, q, G, h)
     assert status == "Solved" and np.all(G @ dv <= h + 1e-9)
@@ -453,12 +456,9 @@ def test_interior_point_qp_agrees_with_clarabel_on_many_dense_limits():
     step."""
     from forlab.p3_aladin.algorithm.qp import clarabel_qp, interior_point_qp, least_distance_qp
 
+    n = 25
     rng = np.random.default_rng(1)
-    n, k = 25, 400
-    a = rng.normal(size=(n, n))
-    m, q = a @ a.T + np.eye(n), rng.normal(size=n) * 10
-    G = sp.csr_matrix(rng.normal(size=(k, n)))
-    h = np.abs(rng.normal(size=k))
+    m, q, G, h = _random_qp(rng, n, 400)
     h[: 2 * n + 1] = 0.0  # more than twice as many limits at their bound as free directions
     assert least_distance_qp(m, q, G, h) is None
     dv, status = interior_point_qp(m, q, G, h)
