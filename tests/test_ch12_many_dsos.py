@@ -12,7 +12,7 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies import ch12_many_dsos as ch12
 
 PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
-          "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p2_n_samples": 1000,
+          "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p1_dso_services": True, "p2_n_samples": 1000,
           "p2_facets": 8, "p2_refine_rounds": 1, "p2_refine_samples": 200, "p2_certify_rounds": 1,
           "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "p3_init": "flat", "p3_repeats": 3, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
           "scheduler": ""}
@@ -30,6 +30,8 @@ def test_parameter_checks_name_the_parameter():
             ch12.check_params({**PARAMS, **change})
     with pytest.raises(TypeError, match="scheduler"):
         ch12.check_params({**PARAMS, "scheduler": None})
+    with pytest.raises(TypeError, match="p1_dso_services"):
+        ch12.check_params({**PARAMS, "p1_dso_services": "yes"})
 
 
 def _row(n, method, dev, solve, integ=1.0, status="ok", feasible=True, offline=1.0, tso_its=np.nan):

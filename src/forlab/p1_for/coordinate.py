@@ -250,7 +250,8 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
     (`forlab.opf.outcome.judged_outcome`).
 
     offers: DS name -> its offer (built on the DS at this load level); agents: DS name -> the DSO's `DSOAgent` from
-    its offline work (without one, the DSO solves cold); baseline: the integrated AC-OPF if already solved and timed
+    its offline work (without one, the DSO solves cold), or every DSO's `forlab.p1_for.dso_service.DSOService`
+    placed on a Dask worker since its offline work, asked there in place (``dso_setup_s`` 0); baseline: the integrated AC-OPF if already solved and timed
     (`forlab.opf.outcome.integrated_baseline`); offline_time_s: the DSOs' offline time, recorded as it is. Every solve
     is timed ``repeats`` times from the same start and the fastest counts (solver and wall time). A failed
     integrated, TSO or DSO solve ends the case there: the record is failed (``status`` names the solve and its
@@ -280,12 +281,7 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
     dso_rows, verdict, measured = [], None, dict(NOT_MEASURED)
     if tso is not None and tso["result"].success:
         pts = list(tso["points"].itertuples())
-        makers = [_maker(system, offers, level, agents, vm_limits, pt.ds) for pt in pts]
-        xs = [[pt.p_mw, pt.q_mvar, pt.vm_pu] for pt in pts]
-        if client is None:  # lazily, one after the other: a DSO after a failed one is not asked
-            replies = (f(*a, **kw).step(x, repeats) for (f, a, kw), x in zip(makers, xs))
-        else:  # every DSO is asked; the rows after a failed one are dropped below, as in-process
-            replies, measured = _on_workers(client, [pt.ds for pt in pts], makers, xs, repeats)
+        replies, measured = _dso_replies(system, offers, level, agents, vm_limits, pts, client, repeats)
         dispatch = [dispatch_from_result(tso["result"])]
         for pt, reply in zip(pts, replies):
             row, sample = _dso_row(pt, offers[pt.ds], reply)
@@ -305,7 +301,23 @@ NOT_MEASURED = {"dso_parallel_wall_s": float("nan"), "dso_workers": 0, "dso_setu
 """The Dask measurement of `coordinate` when the DSOs ran in-process (or not at all)."""
 
 
-def _held(agent: DSOAgent) -> DSOAgent:
+def _dso_replies(system, offers, level, agents, vm_limits, pts: list, client, repeats: int) -> tuple:
+    """The DSOs' timed steps (`DSOAgent.step`) at the TSO's points ``pts``, in order, and the Dask measurement (see
+    `coordinate`). In-process the replies come lazily, one after the other: a DSO after a failed one is not asked;
+    on Dask every DSO is asked (`coordinate` drops the rows after a failed one, as in-process)."""
+    names = [pt.ds for pt in pts]
+    xs = [[pt.p_mw, pt.q_mvar, pt.vm_pu] for pt in pts]
+    services = _services(agents, names)
+    if services is not None:  # on their workers since their offline work: asked in place, nothing to place
+        replies, measured = _ask(services, names, xs, repeats)
+        return replies, {**measured, "dso_setup_s": 0.0}
+    makers = [_maker(system, offers, level, agents, vm_limits, k) for k in names]
+    if client is None:
+        return (f(*a, **kw).step(x, repeats) for (f, a, kw), x in zip(makers, xs)), dict(NOT_MEASURED)
+    return _on_workers(client, names, makers, xs, repeats)
+
+
+def held(agent: DSOAgent) -> DSOAgent:
     """The agent as it arrives: on a Dask worker, unpickled there once (its DS model built there,
     `forlab.p1_for.dso_opf.DSOModel.__reduce__`) and kept as the worker's actor. A warm-starting agent's model also
     builds its warm-start solver now, as the start's trials did offline, so that no online request pays for it."""
@@ -319,7 +331,10 @@ def _maker(system, offers: dict[str, Offer], level: float, agents: dict | None, 
     cold-start agent built on the DS at the load level (here, or on the worker that holds it)."""
     agent = (agents or {}).get(ds)
     if agent is not None:
-        return _held, (agent,), {}
+        if _is_actor(agent):
+            raise TypeError(f"agents[{ds!r}] is a Dask actor but not every DSO of the case is: pass the DSOs' "
+                            f"services all placed (forlab.p1_for.dso_service.placed) or none")
+        return held, (agent,), {}
     return DSOAgent, (scale_loads(system.ds[ds], level), offers[ds].box), {"vm_limits": vm_limits}
 
 
@@ -338,25 +353,46 @@ def _on_workers(client, names: list[str], makers: list[tuple], xs: list, repeats
     futures = [client.submit(f, *a, **kw, actor=True, workers=[w], allow_other_workers=False, pure=False)
                for (f, a, kw), w in zip(makers, where)]
     try:
-        actors = _answers(futures, names, where, "placing its agent")
+        actors = answers(futures, names, where, "placing its agent")
         setup = time.perf_counter() - t0
-        replies = [_answers([a.step(x, repeats)], [name], [w], "its step")[0]
-                   for a, x, name, w in zip(actors, xs, names, where)]
-        wall = min(_parallel_round(actors, xs, names, where) for _ in range(max(int(repeats), 1)))
+        replies, measured = _ask(actors, names, xs, repeats)
     finally:
         for f in futures:
             f.release()
-    return replies, {"dso_parallel_wall_s": wall, "dso_workers": len(set(where)), "dso_setup_s": setup}
+    return replies, {**measured, "dso_setup_s": setup}
+
+
+def _ask(actors: list, names: list[str], xs: list, repeats: int) -> tuple[list[dict], dict]:
+    """The timed steps of DSOs held as Dask actors, one DSO at a time, then ``repeats`` rounds of the N dispatches
+    sent at once (see `_on_workers`): the replies in order and ``dso_parallel_wall_s``, ``dso_workers``."""
+    where = [getattr(a, "_address", "?") for a in actors]
+    replies = [answers([a.step(x, repeats)], [name], [w], "its step")[0]
+               for a, x, name, w in zip(actors, xs, names, where)]
+    wall = min(_parallel_round(actors, xs, names, where) for _ in range(max(int(repeats), 1)))
+    return replies, {"dso_parallel_wall_s": wall, "dso_workers": len(set(where))}
+
+
+def _is_actor(agent) -> bool:
+    from distributed.actor import Actor  # only a run with Dask has actors; imported when asked
+
+    return isinstance(agent, Actor)
+
+
+def _services(agents: dict | None, names: list[str]) -> list | None:
+    """The DSOs' services as placed on the workers (`forlab.p1_for.dso_service.placed`), in order, when every DSO of
+    the case is one; otherwise None (agents made here or shipped by `_on_workers`)."""
+    found = [(agents or {}).get(k) for k in names]
+    return found if found and all(a is not None and _is_actor(a) for a in found) else None
 
 
 def _parallel_round(actors: list, xs: list, names: list[str], where: list[str]) -> float:
     """Seconds from sending every DSO its dispatch request to having every answer back."""
     t0 = time.perf_counter()
-    _answers([a.dispatch(x) for a, x in zip(actors, xs)], names, where, "its dispatch")
+    answers([a.dispatch(x) for a, x in zip(actors, xs)], names, where, "its dispatch")
     return time.perf_counter() - t0
 
 
-def _answers(futures: list, names: list[str], where: list[str], what: str) -> list:
+def answers(futures: list, names: list[str], where: list[str], what: str) -> list:
     """The results of the DSOs' futures in order; RuntimeError naming the DSO and its worker when one raised or did
     not answer within `DSO_TIMEOUT_S`."""
     out = []

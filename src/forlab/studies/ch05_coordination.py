@@ -26,23 +26,28 @@ from forlab.book import anchors, plots
 from forlab.book.tables import page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline
-from forlab.p1_for.coordinate import DSOAgent, coordinate, scale_loads, single_pcc
-from forlab.p1_for.representation import make_offer
+from forlab.p1_for import dso_service
+from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
 
 
 def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
                address=None, fit_options: dict | None = None, progress: bool = True, system_options=None,
                warm_library: bool = True, repeats: int = 3, client=None, system=None,
-               baselines: Mapping[float, Baseline] | None = None):
+               baselines: Mapping[float, Baseline] | None = None, dso_services: bool = False):
     """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
 
     warm_library: every DSO keeps the cost-OPF solutions of its offer's price fit as warm starts for the online
-    step and chooses, offline, between them and a cold start by timing both (`DSOAgent`, ``start="auto"``; the
+    step and chooses, offline, between them and a cold start by timing both (`forlab.p1_for.coordinate.DSOAgent`, ``start="auto"``; the
     time of the choice is part of the offline time); False: every DSO starts cold. n_workers / address: the Dask
     workers of the DSOs' offline OPFs and online dispatches (0 and None: in-process), one client for the whole run;
     client: a Dask client to use instead (then n_workers and address are not used). With a client the DSOs
     dispatch at the same time on its workers and each row also carries the measured parallel wall time
-    (`coordinate`, ``dso_parallel_wall_s``). repeats: timing repeats (see `coordinate`).
+    (`coordinate`, ``dso_parallel_wall_s``). dso_services (with Dask): every DSO is a service on one worker for the
+    whole run (`forlab.p1_for.dso_service`): each level's offline work is one task per DSO, all DSOs at once, and
+    the DSO dispatches there; a level's offline time is then the wall time of that phase, and ``offline_dso_max_s``
+    the slowest DSO's own (the offline time if every DSO had a computer of its own). False: the DSOs make their
+    offers one after the other, each spreading its OPFs over the workers in chunks. repeats: timing repeats (see
+    `coordinate`).
     system: the `StudySystem` ``system_name`` names, already built (then ``system_options`` are not used);
     baselines: load level -> the integrated AC-OPF at that level already solved and timed
     (`forlab.opf.outcome.Baseline`), used instead of solving it again; the other levels solve theirs.
@@ -65,18 +70,27 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
     single_pcc(system)
     rows, offers_all, models = [], {}, {}
     # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
-    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client:
+    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client, \
+            _services(run_client, system, dso_services) as services:
         options = {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers, "address": address,
                    "client": run_client, **(fit_options or {})}
         for level in bar(list(levels), desc=system_name, disable=not progress):
             where = "coordination"
             try:
-                offers, quality, agents, offline = {}, {}, {}, 0.0
-                for name, dsn in system.ds.items():
-                    where = f"the offer of DS {name}"
-                    offers[name], quality[name], agents[name], dt = _offline(
-                        system, system_name, name, dsn, level, warm_library, options, models)
-                    offline += dt
+                if services is None:
+                    offers, quality, agents, offline = {}, {}, {}, 0.0
+                    for name, dsn in system.ds.items():
+                        where = f"the offer of DS {name}"
+                        offers[name], quality[name], agents[name], dt = _offline(
+                            system, system_name, name, dsn, level, warm_library, options, models)
+                        offline += dt
+                    slowest = max(quality[k]["offline_s"] for k in quality) if quality else np.nan
+                else:
+                    where = "the DSOs' offline work"
+                    agents = services
+                    offers, quality, seconds, offline = dso_service.offline(
+                        services, level, _pcc_ids(system, system_name, level), options, warm_library)
+                    slowest = max(seconds.values())
                 where = "coordination"
                 r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
                                baseline=baselines.get(float(level)), client=run_client)
@@ -87,6 +101,7 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
             r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
             r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
             r["n_ds"] = len(system.ds)
+            r["offline_dso_max_s"] = float(slowest)
             rows.append(r)
     return rows, offers_all
 
@@ -107,24 +122,30 @@ def _checked_baselines(baselines) -> dict[float, Baseline]:
 
 def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict,
              models: dict | None = None):
-    """One DSO's offline work at a load level: its offer (`make_offer`) and its `DSOAgent` on the offer's own DS
-    model, with the price fit's cost OPFs as its warm-start library (nothing solved again) and its start chosen by
-    timing (``warm_library``; else no library, a cold start). models: DS name -> its DS model from an earlier level,
-    re-used at this level's loads, and where the model built here is kept for the next (None: built here, not
-    kept). Returns (offer, offer quality, agent, offline seconds: the offer, then the agent's build, library and
-    start choice, each ~0 when there was nothing to do)."""
-    pcc_row = system.pcc[system.pcc.ds == name].iloc[0]
-    dsn_level = scale_loads(dsn, level)
-    offer, _, report, dt, library = make_offer(
-        dsn_level, pcc={"ds": name, "ts_bus": int(pcc_row.ts_bus), "system": system_name, "load_level": float(level)},
-        return_library=True, model=(models or {}).get(name), **options)
+    """One DSO's offline work at a load level in this process (`forlab.p1_for.dso_service.prepare`: its offer and
+    its agent). models: DS name -> its DS model from an earlier level, re-used at this level's loads, and where the
+    model built here is kept for the next (None: built here, not kept). Returns (offer, offer quality with its
+    ``offline_s``, agent, offline seconds)."""
+    pcc = _pcc_ids(system, system_name, level)[name]
+    offer, quality, agent, dt = dso_service.prepare(scale_loads(dsn, level), pcc, options, warm_library,
+                                                    (models or {}).get(name))
     if models is not None:
-        models[name] = library.model
-    if warm_library:
-        agent = DSOAgent(dsn_level, offer.box, library=library, start="auto")
-    else:
-        agent = DSOAgent(dsn_level, offer.box, model=library.model, start="cold")
-    return offer, report.attrs, agent, dt + agent.build_time_s + agent.library_time_s + agent.start_time_s
+        models[name] = agent.model
+    return offer, {**quality, "offline_s": dt}, agent, dt
+
+
+def _pcc_ids(system, system_name: str, level: float) -> dict[str, dict]:
+    """DS name -> the identity its offer carries: DS, TS bus, system and load level."""
+    return {r.ds: {"ds": r.ds, "ts_bus": int(r.ts_bus), "system": system_name, "load_level": float(level)}
+            for r in system.pcc.itertuples()}
+
+
+def _services(client, system, wanted: bool):
+    """The DSOs as services on the client's workers for the run (`forlab.p1_for.dso_service.placed`) when wanted
+    and there is a client; otherwise a context of None (the DSOs' offline work runs here)."""
+    if not wanted or client is None:
+        return contextlib.nullcontext(None)
+    return dso_service.placed(client, dict(system.ds))
 
 
 def failed_case(system_name: str, level: float, where: str, err: BaseException, n_ds: int) -> dict:
@@ -178,7 +199,7 @@ CASE_UNITS = {
     "max_gen_violation_mw": "MW", "n_vm_violations": "1", "n_branch_violations": "1", "n_gen_violations": "1",
     "integrated_success": "1", "tso_success": "1", "false_feasible_max": "1", "cost_rel_error_max": "1",
     "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-", "dso_parallel_wall_s": "s",
-    "dso_workers": "1", "dso_setup_s": "s",
+    "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s",
 }
 """Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``pcc_mismatch``
 is in box-normalised units (the offer's box scaled to [-1, 1]), its components are delivered - requested."""

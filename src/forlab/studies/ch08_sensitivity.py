@@ -113,6 +113,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "online_ms": ("online time of the method", "ms"),
     "time_ratio": ("online time / integrated AC-OPF time", "1"),
     "offline_s": ("offline preparation time", "s"),
+    "offline_dso_max_s": ("P1: the slowest DSO's own offline time (each DSO on a computer of its own)", "s"),
     "rounds": ("rounds of communication", "1"),
     "bytes": ("bytes exchanged, all DSs / regions, both directions", "B"),
     "max_vm_violation_pu": ("largest voltage violation (T+D power flow)", "p.u."),
@@ -257,12 +258,13 @@ def _baselines(baseline: Baseline | None) -> dict[float, Baseline]:
 
 def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40, face_grid: int = 3,
            fit_options: dict | None = None, n_workers: int = 0, repeats: int = 3, system=None,
-           client=None, baseline: Baseline | None = None) -> list[dict]:
+           client=None, baseline: Baseline | None = None, dso_services: bool = False) -> list[dict]:
     """P1 on variants that share one study system (same `Variant.system_key`): one
     `forlab.studies.ch05_coordination.case_study` over their load levels. Returns one row per variant (`COLUMNS`); a
     failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
     sends back to each DSO. system: the variants' `StudySystem` if already built; client: a Dask client for the
-    offline OPFs and the DSOs' dispatches (None: n_workers); baseline: see `_baselines`."""
+    offline OPFs and the DSOs' dispatches (None: n_workers); baseline: see `_baselines`; dso_services: with Dask,
+    every DSO's offline work is one task on a worker, all at once, and the DSO dispatches there (`case_study`)."""
     levels = sorted({v.level for v in group})
     try:
         from forlab.grid import td
@@ -272,7 +274,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
         rows, _ = case_study(system_name, levels, n_directions=n_directions, face_grid=face_grid,
                              n_workers=n_workers, fit_options=fit_options or {}, progress=False,
                              system_options=group[0].system_options, repeats=repeats, client=client,
-                             system=system, baselines=_baselines(baseline))
+                             system=system, baselines=_baselines(baseline), dso_services=dso_services)
         n_bus = _ds_buses(system)
     except Exception as err:  # noqa: BLE001 - a failed case is a recorded row
         return [_failed(system_name, "P1", v, err) for v in group]
@@ -288,7 +290,8 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
             dso_ms=1e3 * r.get("dso_time_max_s", np.nan), dso_parallel_ms=1e3 * r.get("dso_parallel_wall_s", np.nan),
             online_ms=1e3 * r.get("solve_time_s", np.nan),
-            offline_s=r.get("offline_time_s", np.nan), bytes=r.get("bytes_exchanged", np.nan),
+            offline_s=r.get("offline_time_s", np.nan), offline_dso_max_s=r.get("offline_dso_max_s", np.nan),
+            bytes=r.get("bytes_exchanged", np.nan),
             method_status=str(r.get("tso_status", "")),
             dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
             pcc_error=r.get("pcc_mismatch", np.nan), tso_iterations=r.get("tso_iterations", np.nan),

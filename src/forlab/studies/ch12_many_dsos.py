@@ -88,6 +88,8 @@ def check_params(params: dict) -> None:
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
+    if not isinstance(params["p1_dso_services"], bool):
+        raise TypeError(f"p1_dso_services must be true or false, got {params['p1_dso_services']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
 
 
@@ -106,7 +108,8 @@ def _method_options(params: dict) -> dict:
     p2 = SurrogateOptions(polytope=PolytopeOptions(facets=params["p2_facets"], seed=params["seed"]))
     return {
         "P1": {"n_directions": params["p1_n_directions"], "face_grid": params["p1_face_grid"],
-               "fit_options": {"n_labelled": params["p1_n_labelled"], "n_cost": params["p1_n_cost"]}},
+               "fit_options": {"n_labelled": params["p1_n_labelled"], "n_cost": params["p1_n_cost"]},
+               "dso_services": params["p1_dso_services"]},
         "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
                "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
                "vertex_samples": params["p2_vertex_samples"], "load_range": (0.6, 1.0), "seed": params["seed"]},
