@@ -165,11 +165,11 @@ def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rul
     bad = _row(8, "P2", 0.004, 0.5, feasible=False)
     bad.update(n_gen_violations=1, n_vm_violations=0, n_branch_violations=0, max_violation=1e-4)
     p1 = _row(8, "P1", 0.001, 0.6)
-    p1.update(dso_ms=20.0, dso_parallel_ms=50.0)
+    p1.update(dso_ms=20.0, dso_parallel_ms=50.0, offline_dso_max_s=3.0, offline_s=7.5)
     t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), p1, bad], buses=(500,), ts_its=(20,)))
     assert "(1 unit limit violation(s), the largest 1.0e-04 p.u. of the system base)" in ch12.failures_text(t)
     d = ch12.dispatch_table(t)
-    assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5"]
+    assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5", "3.0", "7.5"]
 
 
 def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():

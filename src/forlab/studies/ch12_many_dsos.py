@@ -294,17 +294,21 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
-                    "ratio": "ratio"}
+                    "ratio": "ratio", "offline_dso_max_s": "offline, slowest DSO (s)",
+                    "offline_s": "offline, all DSOs (s)"}
 
 
 def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
-    """P1's online DSO step per N: the slowest DSO's solver time (ms), what the one rule counts, beside the wall
+    """P1's DSO work per N. Online: the slowest DSO's solver time (ms), what the one rule counts, beside the wall
     time of every DSO's dispatch sent at once to the Dask workers and measured on this machine (ms; "–" when the
-    run had no workers), and their ratio."""
+    run had no workers), and their ratio. Offline: the slowest DSO's own time (s; each DSO with a computer of its
+    own) beside the time of all DSOs' offline work as it ran here (s; "–" in a store written before it was
+    recorded)."""
     p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
-    p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms)
-    for c in ("dso_ms", "dso_parallel_ms", "ratio"):
-        p1[c] = fixed(p1[c], 1).to_numpy()
+    p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms,
+                   offline_dso_max_s=p1.get("offline_dso_max_s", pd.Series(np.nan, index=p1.index)))
+    for c, d in (("dso_ms", 1), ("dso_parallel_ms", 1), ("ratio", 1), ("offline_dso_max_s", 1), ("offline_s", 1)):
+        p1[c] = fixed(pd.to_numeric(p1[c]), d).to_numpy()
     out = printable(p1, DISPATCH_HEADERS)
     out.index.name = "DSs"
     return out
