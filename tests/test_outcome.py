@@ -6,13 +6,14 @@ import itertools
 import warnings
 
 import numpy as np
+import pandapower as pp
 import pandas as pd
 import pytest
 
 from forlab import opf
 from forlab.grid import cases
 from forlab.opf import outcome
-from forlab.opf.judge import dispatch_from_result, judge
+from forlab.opf.judge import GEN_TOL, dispatch_from_result, judge, set_dispatch
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -130,3 +131,30 @@ def test_the_judge_prices_a_generator_with_unlimited_reactive_power():
     res = opf.ACOPF(net).solve()
     v = judge(net, dispatch_from_result(res))
     assert v["feasible"] and v["total_cost"] == pytest.approx(res.objective, rel=1e-8)
+
+
+def test_the_judge_holds_a_pv_generator_to_its_reactive_limit_within_gen_tol():
+    """A PV generator's Q is a power-flow result: reactive power the dispatch leaves unbalanced at its bus (in
+    chapter 12, the PCC transformers' reactive losses that P1's decomposition leaves out) lands on it, and beyond
+    its limit by more than `GEN_TOL` the dispatch is not feasible."""
+    net = cases.load("case9")
+    disp = dispatch_from_result(opf.ACOPF(net).solve())
+    g = net.gen.index[0]
+    at_limit = copy.deepcopy(net)  # the generator's upper Q limit where the OPF's dispatch puts its output
+    q = _judged_q(at_limit, disp, g)
+    at_limit.gen.loc[g, "max_q_mvar"] = q
+    assert judge(at_limit, disp)["n_gen_violations"] == 0
+    for extra, feasible in ((0.5 * GEN_TOL, True), (2.0 * GEN_TOL, False)):
+        loaded = copy.deepcopy(at_limit)  # unbalanced reactive demand at the generator's (voltage-held) bus
+        pp.create_load(loaded, bus=int(net.gen.bus[g]), p_mw=0.0, q_mvar=extra)
+        v = judge(loaded, disp)
+        assert v["feasible"] is feasible and v["n_gen_violations"] == int(not feasible)
+        assert v["max_gen_violation_mw"] == pytest.approx(extra, rel=1e-3)
+
+
+def _judged_q(net, dispatch, g) -> float:
+    """Generator ``g``'s reactive output (Mvar) in the judge's power flow of ``dispatch``."""
+    n = copy.deepcopy(net)
+    set_dispatch(n, dispatch)
+    pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-9)
+    return float(n.res_gen.q_mvar[g])

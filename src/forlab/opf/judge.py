@@ -20,6 +20,8 @@ from forlab.opf.network import build_network
 V_TOL = 1e-4  # p.u.
 LOADING_TOL = 1.0  # percent
 ANGLE_TOL_RAD = 1e-4  # rad (0.006 degree): an angle difference this far beyond its limit counts as a violation
+GEN_TOL = 1e-3  # MW/Mvar: a unit's P or Q this far beyond its limit counts as a violation (the slack's and
+# a PV generator's Q are power-flow results, so any power the dispatch leaves unbalanced lands on them)
 
 
 def set_dispatch(net, dispatch: pd.DataFrame) -> None:
@@ -111,7 +113,7 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
 
     Keys: converged, total_cost (units' poly_cost at the power-flow operating point, slack included), ts_cost,
     fpu_cost, max_vm_violation_pu, max_loading_percent (of the apparent-power limits), n_vm_violations,
-    n_branch_violations, n_gen_violations (P/Q outside limits by more than 1e-3 MW/Mvar), max_gen_violation_mw,
+    n_branch_violations, n_gen_violations (P/Q outside limits by more than `GEN_TOL`), max_gen_violation_mw,
     n_angle_violations and max_angle_violation_deg (branch angle differences beyond ANGMIN/ANGMAX),
     feasible (no violation above the tolerances), vm_min/vm_max over all buses, and max_violation_pu: the largest
     violation of any limit in p.u. (voltage beyond its band, p.u. of nominal voltage; branch apparent power beyond
@@ -147,7 +149,8 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
         "converged": True, "total_cost": total, "fpu_cost": fpu_cost, "ts_cost": total - fpu_cost,
         "max_vm_violation_pu": float(vviol.max()), "max_loading_percent": float(loading.max()) if len(loading) else 0.0,
         "n_vm_violations": int((vviol > v_tol).sum()), "n_branch_violations": int((loading > 100 + loading_tol).sum()),
-        "n_gen_violations": int((gviol > 1e-3).sum()), "max_gen_violation_mw": float(gviol.max()) if len(gviol) else 0.0,
+        "n_gen_violations": int((gviol > GEN_TOL).sum()),
+        "max_gen_violation_mw": float(gviol.max()) if len(gviol) else 0.0,
         "vm_min": float(vm.min()), "vm_max": float(vm.max()),
         "max_violation_pu": _max_violation_pu(vviol, s, m, gviol),
         "n_angle_violations": int((aviol > ANGLE_TOL_RAD).sum()),
