@@ -211,8 +211,9 @@ def test_the_agent_takes_the_price_fits_solutions_without_solving_them_again(kep
 
 
 def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
-    """`_offline` gives the agent the library `make_offer` kept (same model, same solutions), nothing solved again
-    but the start's trials."""
+    """`_offline` (through `forlab.p1_for.dso_service.prepare`) gives the agent the library `make_offer` kept (same
+    model, same solutions), nothing solved again but the start's trials."""
+    from forlab.p1_for import dso_service
     from forlab.studies import ch05_coordination as ch05
 
     seen = {}
@@ -222,7 +223,7 @@ def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
         seen["library"] = out[4]
         return out
 
-    monkeypatch.setattr(ch05, "make_offer", keep)
+    monkeypatch.setattr(dso_service, "make_offer", keep)
     system = td.load_system("case9+case33bw")
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None,
                "n_labelled": 100, "n_cost": 30, "degrees": (4,), "convex_options": (False,), "regs": (1e-5,)}
@@ -306,13 +307,44 @@ def test_the_tso_needs_at_most_the_ts_iterations_plus_30_percent():
     tso = TSOForOPF(system.ts, {"case33bw": (offer, int(system.pcc.ts_bus.iloc[0]))})
     x0 = tso.initial_point()
     p, q = x0[tso.opf.slices["pcc"]]
-    assert offer.polynomial(x0[tso.opf.slices["pcc_t"]][None])[0] <= 0
-    assert np.allclose(offer.box.normalise([p, q, 1.0])[:2], x0[tso.opf.slices["pcc_t"]][:2])
+    assert offer.polynomial(tso.normalised(x0))[0] <= 0
+    assert np.allclose(offer.box.normalise([p, q, 1.0])[:2], tso.normalised(x0)[0, :2])
     res, pts = tso.solve()
     ts_only = ACOPF(system.ts).solve()
     assert res.success and ts_only.success
     assert res.iterations <= 1.3 * ts_only.iterations, (res.iterations, ts_only.iterations)
     assert pts.f.iloc[0] <= 1e-6
+
+
+def test_the_solver_sees_the_offers_curvature_in_a_finer_unit():
+    """A fitted region need not be convex: the offer's curvature on x~ made Ipopt correct the inertia of the whole
+    Hessian (case1354pegase with many DS offers: up to twice the TS-only iterations). The solver's PCC variable is
+    PCC_SCALE x~, so the region constraint's Hessian on it is the offer's divided by PCC_SCALE^2, and the TSO
+    reaches the point it reaches on x~ itself."""
+    import casadi as ca
+
+    from forlab.p1_for.formulations import polynomial_casadi
+    from forlab.p1_for.tso import PCC_SCALE, TSOForOPF
+
+    system = td.load_system("case9+case33bw")
+    offers = {"case33bw": (_offer(), int(system.pcc.ts_bus.iloc[0]))}
+    tso = TSOForOPF(system.ts, offers)
+    assert tso.pcc_scale == PCC_SCALE >= 10
+    opf, x0 = tso.opf, tso.initial_point()
+    sl = opf.slices["pcc_t"]
+    region_row = opf._nlp["g"][-1]  # the last row: the last DS's f + m <= 0
+    hess = ca.Function("h", [opf._nlp["x"], opf._nlp["p"]], [ca.hessian(region_row, opf._nlp["x"])[0]])
+    seen = hess(x0, opf.parameter_vector()).full()[sl, sl]
+    t = ca.SX.sym("t", 3)
+    own = ca.Function("f", [t], [ca.hessian(polynomial_casadi(_offer().polynomial, t), t)[0]])(tso.normalised(x0)[0])
+    assert np.abs(own.full()).max() > 0.1 and np.allclose(seen * PCC_SCALE**2, own.full(), rtol=1e-9, atol=1e-9)
+    res, pts = tso.solve()
+    res_1, pts_1 = TSOForOPF(system.ts, offers, pcc_scale=1.0).solve()
+    assert res.success and res_1.success
+    assert abs(res.objective - res_1.objective) <= 1e-7 * abs(res_1.objective)
+    assert np.allclose(pts[["p_mw", "q_mvar", "vm_pu"]], pts_1[["p_mw", "q_mvar", "vm_pu"]], atol=1e-4)
+    with pytest.raises(ValueError, match="pcc_scale must be a positive"):
+        TSOForOPF(system.ts, offers, pcc_scale=0.0)
 
 
 # ---------------------------------------------------------------- the DSOs on Dask workers (issue 16)

@@ -11,6 +11,13 @@ The same NLP, better conditioned: in the physical variables a degree-d polynomia
 own); on x~ they are of order one. The PCC point starts inside the offered region, at the centre of its largest
 connected part (`forlab.p1_for.polynomial.central_point`), not at the box centre, which a non-convex region may not
 contain.
+
+The solver holds x~_j in a finer unit, as ``pcc_scale`` x~_j (`PCC_SCALE`): a fitted region need not be convex, so
+the offer's terms lambda_j f_j + C_j can give the Lagrangian's Hessian negative curvature on x~_j, and Ipopt then
+adds one inertia correction delta I to the Hessian of every variable, the whole TS's included, which slows the TS's
+own convergence. In the finer unit the offer's curvature, and the delta it needs, shrink by pcc_scale^2. The NLP
+and its KKT points are the same; on a non-convex NLP the solver's path, and so which local optimum it reaches, can
+differ.
 """
 
 from __future__ import annotations
@@ -26,17 +33,27 @@ from forlab.p1_for.formulations import cost_casadi, polynomial_casadi
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import central_point
 
+# The solver's unit of the normalised PCC point, 1/PCC_SCALE of the box's half-width (module docstring): chosen on
+# case1354pegase with tens to a hundred case33bw/case69/case141 offers, where with x~ itself (1) many iterations
+# needed large inertia corrections and the solve took up to twice the TS-only AC-OPF's iterations; 10 to 300 all
+# make the corrections negligible, 30 needed the fewest iterations over the sizes and the control runs.
+PCC_SCALE = 30.0
+
 
 class TSOForOPF:
     """The TSO's AC-OPF with every DS replaced by its offer, built once: implements eq. (p1-tso) (METHODS.md,
     "P1: single-round coordination"), in the form of the module docstring.
 
     ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
-    removed here; offers: DS name -> (Offer, TS bus of its PCC). Variables added to the TS's: ``pcc`` (P_j MW, Q_j
-    Mvar per DS, in the box) and ``pcc_t`` (x~_j per DS, normalised to the box).
+    removed here; offers: DS name -> (Offer, TS bus of its PCC); pcc_scale: the solver's unit of x~ (`PCC_SCALE`,
+    module docstring; 1 holds x~ itself). Variables added to the TS's: ``pcc`` (P_j MW, Q_j Mvar per DS, in the box)
+    and ``pcc_t`` (pcc_scale x~_j per DS, x~_j normalised to the box; `normalised` reads x~ back).
     """
 
-    def __init__(self, ts_net, offers: dict[str, tuple[Offer, int]], ipopt: dict | None = None):
+    def __init__(self, ts_net, offers: dict[str, tuple[Offer, int]], ipopt: dict | None = None,
+                 pcc_scale: float = PCC_SCALE):
+        if not (np.isfinite(pcc_scale) and pcc_scale > 0):
+            raise ValueError(f"pcc_scale must be a positive finite number (default {PCC_SCALE:g}), got {pcc_scale!r}")
         net = copy.deepcopy(ts_net)
         if "ds_import" in net.load.columns:
             net.load = net.load[net.load["ds_import"].isna()]
@@ -45,9 +62,10 @@ class TSOForOPF:
         boxes = [offers[k][0].box for k in self.names]
         lo = np.concatenate([b.lo[:2] for b in boxes]) if boxes else []
         hi = np.concatenate([b.hi[:2] for b in boxes]) if boxes else []
+        self.pcc_scale = s_t = float(pcc_scale)  # the solver's variable is s_t x~
         # x~ of the box corners: [-1, 1], or 0 on an axis of zero width (`Box.half`), which then stays fixed
-        lo_t = np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
-        hi_t = np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
+        lo_t = s_t * np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
+        hi_t = s_t * np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
         self.starts = {k: central_point(offers[k][0].polynomial) for k in self.names}
 
         def buses(m):
@@ -63,7 +81,7 @@ class TSOForOPF:
             return dp, dq
 
         def cons(m, s):
-            x, xt = s.extra_x["pcc"], s.extra_x["pcc_t"]
+            x, xt = s.extra_x["pcc"], s.extra_x["pcc_t"] / s_t
             out = []
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
                 box, xt_j = offers[k][0].box, xt[3 * j : 3 * j + 3]
@@ -73,7 +91,7 @@ class TSOForOPF:
             return out
 
         def prices(m, s):  # objective terms after the TS unit cost: the offered price C_j of every DS
-            xt = s.extra_x["pcc_t"]
+            xt = s.extra_x["pcc_t"] / s_t
             for j, k in enumerate(self.names):
                 yield cost_casadi(offers[k][0].cost, xt[3 * j : 3 * j + 3])
 
@@ -87,10 +105,14 @@ class TSOForOPF:
         """Power-flow start of the TS; each PCC point starts inside its offer's region (`central_point`), its
         import (P, Q) at that point."""
         x0 = self.opf.initial_point("pf")
-        x0[self.opf.slices["pcc_t"]] = np.concatenate([self.starts[k] for k in self.names])
+        x0[self.opf.slices["pcc_t"]] = self.pcc_scale * np.concatenate([self.starts[k] for k in self.names])
         x0[self.opf.slices["pcc"]] = np.concatenate(
             [self.offers[k][0].box.denormalise(self.starts[k])[:2] for k in self.names])
         return x0
+
+    def normalised(self, x: np.ndarray) -> np.ndarray:
+        """The normalised PCC points x~ (one row per DS, in ``names`` order) of an NLP vector (start or solution)."""
+        return np.asarray(x, float)[self.opf.slices["pcc_t"]].reshape(-1, 3) / self.pcc_scale
 
     def solve(self) -> tuple[OPFResult, pd.DataFrame]:
         """Solve; returns the OPF result and the chosen PCC points (ds, p_mw, q_mvar, vm_pu, offered cost, f)."""
