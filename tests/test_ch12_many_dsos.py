@@ -183,6 +183,10 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
         ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
     assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == (
         "P2 finished no run with an infeasible dispatch.")
+    held = _row(8, "P2", 0.0, 0.5)
+    held.update(reserve_mw=0.0113)
+    text = ch12.p2_text(ch12.frame(_store([held], buses=(500,), ts_its=(20,))))
+    assert "0.0113 MW at 8 DSs" in text and text.endswith("P2 finished no run with an infeasible dispatch.")
 
 
 def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():

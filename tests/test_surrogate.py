@@ -10,6 +10,7 @@ import pandapower as pp
 import pytest
 
 from forlab.grid.td import load_system
+from forlab.opf.judge import judge
 from forlab.p2_surrogate import dataset, formulations, model, polytope, regressors, tso
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -129,14 +130,21 @@ def test_quadratic_regressor_recovers_a_quadratic():
     np.testing.assert_array_equal(again.predict(u), reg.predict(u))
 
 
-def test_surrogate_tso_dispatch_is_feasible(case9):
+@pytest.fixture(scope="module")
+def case9_fit(case9):
+    """A surrogate of case9+case33bw's DS fitted on 2000 of 2500 samples, through its JSON (what the TSO gets): the
+    surrogate, the DS's flow, the dataset and the held-out samples."""
     net = case9.ds["case33bw"]
     space = dataset.input_space(net, "case33bw", 1)
     flow = dataset.DSFlow(net)
     data = dataset.generate(flow, space, 2500, seed=0)
     train, test = model.split(2500, 0.2, 0)
     sur, _ = model.fit_surrogate(data, space, model.SurrogateOptions(), train, test)
-    sur = model.DSSurrogate.from_json(sur.to_json())
+    return model.DSSurrogate.from_json(sur.to_json()), flow, data, test
+
+
+def test_surrogate_tso_dispatch_is_feasible(case9, case9_fit):
+    sur, flow, data, test = case9_fit
     sc = model.evaluate_surrogate(sur, data, test)
     assert sc["accuracy"] > 0.85 and sc["false_feasible_rate"] < 0.02, sc
     assert sc["p_mw_rmse"] < 0.05, sc
@@ -167,6 +175,54 @@ def test_surrogate_tso_dispatch_is_feasible(case9):
     r = failed.iloc[0]
     assert r.status == ("integrated failed: Maximum_Iterations_Exceeded; tso failed: Maximum_Iterations_Exceeded")
     assert np.isnan(r.deviation_pct) and not r.feasible and np.isnan(r.solve_time_s) and inputs == [None]
+
+
+def test_reserve_narrows_the_units_that_take_up_the_import_errors(case9, case9_fit):
+    sur = case9_fit[0]
+    pair = sur.regressors[0]
+    p_bound, q_bound = tso.import_error_bound({"case33bw": sur})
+    assert (p_bound, q_bound) == (pair["p_mw"].info["train_max_abs_error"], pair["q_mvar"].info["train_max_abs_error"])
+    assert p_bound > 0 and q_bound > 0
+    base = tso.SurrogateTSO(case9, {"case33bw": sur}, reserve="none")
+    assert (base.reserve_mw, base.reserve_mvar) == (0.0, 0.0)
+    cols = ["min_p_mw", "max_p_mw", "min_q_mvar", "max_q_mvar"]
+    top = tso.SurrogateTSO(case9, {"case33bw": sur})  # the default: "error_bound"
+    r = (1 + tso.LOSS_MARGIN) * p_bound
+    assert (top.reserve_mw, top.reserve_mvar) == pytest.approx((r, q_bound))
+    # the slack's P limits narrow by the P reserve, every voltage-controlling unit's Q limits by the Q bound, the PV
+    # units' P limits not at all
+    eg, eg0 = top.net.ext_grid[cols].to_numpy(), base.net.ext_grid[cols].to_numpy()
+    np.testing.assert_allclose(eg - eg0, np.tile([r, -r, q_bound, -q_bound], (len(eg), 1)))
+    gen, gen0 = top.net.gen[cols].to_numpy(), base.net.gen[cols].to_numpy()
+    np.testing.assert_allclose(gen - gen0, np.tile([0, 0, q_bound, -q_bound], (len(gen), 1)))
+    p_only = tso.SurrogateTSO(case9, {"case33bw": sur}, reserve="slack_p")
+    np.testing.assert_allclose(p_only.net.ext_grid[cols].to_numpy() - eg0, np.tile([r, -r, 0, 0], (len(eg), 1)))
+    with pytest.raises(ValueError, match="reserve must be one of"):
+        tso.SurrogateTSO(case9, {"case33bw": sur}, reserve="slack")
+    net = copy.deepcopy(base.net)
+    with pytest.raises(ValueError, match="narrower than twice the reserve"):
+        tso.reserve_limits(net, 1e3, 0.0)
+
+
+def test_reserve_keeps_a_slack_at_its_limit_feasible(case9, case9_fit):
+    """A surrogate whose P regressor over-predicts the import by 0.05 MW (its error bound grown by as much) on a
+    system whose optimum holds the slack at its minimum P: without a reserve the T+D power flow's slack ends about
+    0.05 MW below its minimum; with the default reserve it stays within."""
+    sur = copy.deepcopy(case9_fit[0])
+    reg = sur.regressors[0]["p_mw"]
+    reg.c0 += 0.05
+    reg.info["train_max_abs_error"] += 0.05
+    system = copy.deepcopy(case9)
+    system.ts.ext_grid["min_p_mw"] = 100.0  # above the slack's unconstrained optimum: the limit binds
+    net = tso.IntegratedOPF(system).scaled_net(None)
+    judged = {}
+    for reserve in ("none", "error_bound"):
+        top = tso.SurrogateTSO(system, {"case33bw": sur}, reserve=reserve)
+        res = top.solve()
+        assert res.success, res.opf.status
+        judged[reserve] = judge(net, top.dispatch(res, net))
+    assert not judged["none"]["feasible"] and judged["none"]["max_gen_violation_mw"] > 0.04
+    assert judged["error_bound"]["feasible"], judged["error_bound"]
 
 
 def test_boundary_samples_and_projection_stay_in_the_domain(two_pcc):

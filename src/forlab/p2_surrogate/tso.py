@@ -11,6 +11,17 @@ for every DS j, by
 
 with objective TS unit cost + the FPUs' costs a p^2 + b p ($/h). The TSO thus sets the FPU dispatch itself.
 
+The predicted imports are off the true ones by the regressors' errors, and the T+D power flow that judges the
+dispatch (`forlab.opf.judge.judge`) balances them: the PV units keep the P the TSO set, so the slack (reference)
+units alone take up the summed P error (and the change of losses it causes), while every voltage-controlling unit
+(slack and PV) shares the Q error to hold its voltage. At an optimum that holds a unit at a limit (case1354pegase's
+slack at its minimum P, PV units at their minimum Q), even small import errors push it past that limit. The TSO
+therefore holds reserves (``reserve`` of `SurrogateTSO`, from the summed error bounds of `import_error_bound`, which
+the surrogates carry): with "error_bound" (the default) each slack unit's P limits move inwards by
+(1 + `LOSS_MARGIN`) x the summed P bound, and every voltage-controlling unit's Q limits by the summed Q bound (the
+full bound on each unit, as the share each takes depends on the network); "slack_p" keeps the P reserve alone, "none"
+neither. While every import error stays within its bound, the units then stay within their true limits.
+
 This is eq. (p2-tso), METHODS.md 'P2: ML surrogate of a DS'; its CasADi terms are
 `forlab.p2_surrogate.formulations.SurrogateTerms`.
 
@@ -37,7 +48,16 @@ from forlab.p2_surrogate.dataset import DSFlow
 from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_parameter
 from forlab.p2_surrogate.model import DSSurrogate
 
-__all__ = ["IntegratedOPF", "Scenario", "SurrogateTSO", "TSOResult", "benchmark", "scenarios", "validate"]
+__all__ = ["LOSS_MARGIN", "RESERVES", "IntegratedOPF", "Scenario", "SurrogateTSO", "TSOResult", "benchmark",
+           "import_error_bound", "reserve_amounts", "reserve_limits", "scenarios", "validate"]
+
+RESERVES = ("error_bound", "slack_p", "none")
+"""The choices of ``reserve`` of `SurrogateTSO` (module docstring)."""
+
+LOSS_MARGIN = 0.1
+"""The slack's P reserve is (1 + LOSS_MARGIN) x the summed P error bound: an import error also changes the TS
+losses, which the slack takes up too; in a transmission grid the marginal losses of an injection are a few percent
+of it (penalty factors near 1)."""
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -143,21 +163,87 @@ def _pcc_buses(system, surrogates: dict[str, DSSurrogate]) -> dict[str, list[int
     return out
 
 
+def import_error_bound(surrogates: dict[str, DSSurrogate]) -> tuple[float, float]:
+    """The summed bounds of the surrogates' import errors, P (MW) and Q (Mvar): over every DS and PCC, the largest
+    error of its regressor on the samples it was fitted on (``info["train_max_abs_error"]``, which the DSO sends with
+    the surrogate; those samples include the domain's faces and the refinement vertices, where a TSO optimum lies).
+    ValueError when a regressor lacks it."""
+    total = {"p_mw": 0.0, "q_mvar": 0.0}
+    for ds, sur in surrogates.items():
+        for k, pair in enumerate(sur.regressors):
+            for var in total:
+                err = pair[var].info.get("train_max_abs_error")
+                if err is None or not np.isfinite(err):
+                    raise ValueError(f"DS {ds!r}, PCC {k}: the {var} regressor carries no finite train_max_abs_error "
+                                     "in its info; fit it with forlab.p2_surrogate.regressors.fit_quadratic, or use "
+                                     "reserve='none'")
+                total[var] += float(err)
+    return total["p_mw"], total["q_mvar"]
+
+
+def reserve_amounts(surrogates: dict[str, DSSurrogate], reserve: str) -> tuple[float, float]:
+    """(P reserve on each slack unit in MW, Q reserve on each voltage-controlling unit in Mvar) for ``reserve`` (one
+    of `RESERVES`, module docstring): "error_bound" both, "slack_p" the P reserve alone, "none" neither."""
+    if reserve not in RESERVES:
+        raise ValueError(f"reserve must be one of {RESERVES}, not {reserve!r}")
+    if reserve == "none":
+        return 0.0, 0.0
+    p, q = import_error_bound(surrogates)
+    return (1.0 + LOSS_MARGIN) * p, (q if reserve == "error_bound" else 0.0)
+
+
+def _narrow(tab, el, lo_col: str, hi_col: str, amount: float, unit: str, what: str) -> None:
+    """Move the finite limits ``lo_col``/``hi_col`` of row ``el`` of an element table (``what``) inwards by
+    ``amount`` (``unit``)."""
+    lo, hi = (float(tab.at[el, c]) if c in tab.columns else np.nan for c in (lo_col, hi_col))
+    if np.isfinite(lo) and np.isfinite(hi) and hi - lo < 2 * amount:
+        raise ValueError(f"{what}: range [{lo}, {hi}] {unit} is narrower than twice the reserve {amount} {unit}; "
+                         "use reserve='none' or more accurate surrogates")
+    if np.isfinite(lo):
+        tab.at[el, lo_col] = lo + amount
+    if np.isfinite(hi):
+        tab.at[el, hi_col] = hi - amount
+
+
+def reserve_limits(net, p_mw: float, q_mvar: float) -> None:
+    """Narrow, in place and in both directions, the finite P limits of every in-service slack unit of ``net``
+    (ext_grids, gens flagged slack) by ``p_mw`` and the finite Q limits of every in-service voltage-controlling unit
+    (ext_grids, gens) by ``q_mvar``: the units that take up a mismatch in a power flow (module docstring).
+    ValueError when a unit's range is narrower than twice its reserve."""
+    for et in ("ext_grid", "gen"):
+        tab = net[et]
+        if not len(tab):
+            continue
+        on = tab.in_service.astype(bool)
+        slack = on.copy()
+        if et == "gen":  # a gen is a reference only when flagged so; without the column none is
+            slack &= tab["slack"].fillna(False).astype(bool) if "slack" in tab.columns else False
+        for el in tab.index[slack] if p_mw > 0 else []:
+            _narrow(tab, el, "min_p_mw", "max_p_mw", p_mw, "MW", f"{et} {el}")
+        for el in tab.index[on] if q_mvar > 0 else []:
+            _narrow(tab, el, "min_q_mvar", "max_q_mvar", q_mvar, "Mvar", f"{et} {el}")
+
+
 class SurrogateTSO:
     """The TSO AC-OPF with the surrogates of its DSs, built once: eq. (p2-tso) (see module docstring).
 
     system: the `forlab.grid.td.StudySystem`; surrogates: DS name -> `DSSurrogate` (every DS of the system).
     enforce_domain: keep the PCC inputs inside the sampled ranges. ipopt: options for `forlab.opf.ACOPF`.
+    reserve: the reserves held on the units that take up the import errors in the T+D power flow (module
+    docstring; `reserve_amounts`, `reserve_limits`): "error_bound" (the default), "slack_p" or "none";
+    ``reserve_mw`` (on each slack unit's P) and ``reserve_mvar`` (on each voltage-controlling unit's Q) hold them.
     """
 
     def __init__(self, system, surrogates: dict[str, DSSurrogate], *, enforce_domain: bool = True,
-                 ipopt: dict | None = None):
+                 ipopt: dict | None = None, reserve: str = "error_bound"):
         missing = set(system.ds) - set(surrogates)
         if missing:
             raise ValueError(f"no surrogate for DS {sorted(missing)}")
         self.system = system
         self.surrogates = surrogates
         self.net = _ts_alone(system)
+        self.reserve_mw, self.reserve_mvar = reserve_amounts(surrogates, reserve)
+        reserve_limits(self.net, self.reserve_mw, self.reserve_mvar)
         self.pcc_buses = _pcc_buses(system, surrogates)
         self.terms = SurrogateTerms(surrogates, self.pcc_buses, enforce_domain)
         self.opf = ACOPF(self.net, extensions=[self.terms.extension()], ipopt=ipopt)
@@ -286,7 +372,8 @@ def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], int
 
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
               flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3,
-              baseline: Baseline | None = None) -> tuple[pd.DataFrame, list]:
+              baseline: Baseline | None = None, reserve: str = "error_bound") -> \
+        tuple[pd.DataFrame, list]:
     """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario, with the outcome
     record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
 
@@ -296,14 +383,15 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     it chose, judged by the T+D power flow, against the integrated optimum; NaN when a solve failed), feasible,
     max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged (every
     surrogate as JSON plus the DS load factor, float64, per DS), rounds (1), cost, integrated_cost,
-    integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here). attrs: build
-    times (s) and timing_repeats. Both OPFs run ``repeats`` times per scenario from the same start, timed by
+    integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here); reserve_mw and
+    reserve_mvar (the reserves the TSO held, ``reserve`` of `SurrogateTSO`). attrs: build times (s), timing_repeats,
+    reserve_mw and reserve_mvar. Both OPFs run ``repeats`` times per scenario from the same start, timed by
     `forlab.opf.outcome.timed` (the fastest solver and wall time), one after the other; the results are those of the
     first solve. baseline: the integrated AC-OPF of the first scenario if the caller has already solved and timed it
     (`forlab.opf.outcome.integrated_baseline`); it is then not solved again. Also returns, per scenario, the TSO's
     inputs u per DS (None where the TSO failed).
     """
-    tso = SurrogateTSO(system, surrogates, ipopt=ipopt)
+    tso = SurrogateTSO(system, surrogates, ipopt=ipopt, reserve=reserve)
     integ = IntegratedOPF(system, ipopt=ipopt)
     sent = sum(s.payload_bytes() + 8 for s in surrogates.values())
     rows, inputs = [], []
@@ -327,9 +415,11 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
                             solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
         row.update(oc.as_dict())
         row["time_ratio"] = t.solve_time_s / base.solve_time_s
+        row.update(reserve_mw=tso.reserve_mw, reserve_mvar=tso.reserve_mvar)
         rows.append(row)
         inputs.append(tres.u if tres.success else None)
     out = pd.DataFrame(rows)
     out.attrs.update(tso_build_time_s=tso.build_time_s, integrated_build_time_s=integ.build_time_s,
-                     timing_repeats=max(int(repeats), 1))
+                     timing_repeats=max(int(repeats), 1), reserve_mw=tso.reserve_mw,
+                     reserve_mvar=tso.reserve_mvar)
     return out, inputs

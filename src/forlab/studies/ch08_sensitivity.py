@@ -125,6 +125,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pcc_error": ("P1: largest PCC mismatch (box-normalised); P2: largest PCC import error (MW)", "mixed"),
     "tso_iterations": ("P1: Ipopt iterations of the TSO's FOR-based OPF", "1"),
     "integrated_iterations": ("P1: Ipopt iterations of the integrated AC-OPF, same run", "1"),
+    "reserve_mw": ("P2: P reserve the TSO held on each slack unit (the surrogates' summed import-error bound)",
+                   "MW"),
     **{k: v for k, v in OUTCOME.items() if k not in ("deviation_pct", "feasible", "status", "cost",
                                                         "integrated_cost", "rounds")},
 }
@@ -352,6 +354,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
                 integrated_status=str(r["integrated_status"]), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
                 online_ms=1e3 * r["solve_time_s"], offline_s=offline, bytes=sent,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
+                reserve_mw=r.get("reserve_mw", np.nan),
                 **{**(_verdict(r.to_dict()) if ok else {}), **_record(r.to_dict()), "offline_time_s": offline,
                    "bytes_exchanged": float(sent)},
             ))

@@ -509,12 +509,13 @@ def casadi_offer_tso(view, ds: str, offer: Offer, ts_bus: int, repeats: int) -> 
 
 
 def casadi_surrogate_tso(view, ds: str, sur, repeats: int) -> tuple[dict, list]:
-    """forlab's CasADi TSO with the surrogate (`forlab.p2_surrogate.tso.SurrogateTSO`, base loads), solved
-    ``repeats`` times from its own start: its table row and that start as (va, vm, pg, qg)."""
+    """forlab's CasADi TSO with the surrogate (`forlab.p2_surrogate.tso.SurrogateTSO`, base loads, no reserve: the
+    NLP the Pyomo TSO builds, so that the two engines solve the same problem), solved ``repeats`` times from its own
+    start: its table row and that start as (va, vm, pg, qg)."""
     from forlab.p2_surrogate.tso import SurrogateTSO
 
     t0 = time.perf_counter()
-    tso = SurrogateTSO(view, {ds: sur})
+    tso = SurrogateTSO(view, {ds: sur}, reserve="none")
     build = time.perf_counter() - t0
     res, solve_s, wall_s = _measure(tso.solve, lambda r: r.opf.solve_time_s, repeats)
     buses = [int(b) for b in view.pcc.ts_bus]

@@ -510,26 +510,30 @@ def _infeasible(r) -> str:
 
 
 def p2_text(t: pd.DataFrame) -> str:
-    """Markdown: where P2 finished with an infeasible dispatch, what the T+D power flow found broken, with the
-    surrogates' largest import error from the store; and, when only unit limits break, why (the mechanism below was
-    traced on this chapter's case1354pegase systems, issue 16); or that it has none."""
-    p2 = t[(t.method == "P2") & (t.status == "ok") & ~t.feasible.astype(bool)].sort_values("n_ds")
-    if not len(p2):
-        return "P2 finished no run with an infeasible dispatch."
-    where = ", ".join(map(str, p2.n_ds))
-    said = (f"P2 finished with an infeasible dispatch at {len(p2)} size(s) ({where} DSs); the largest violation is "
-            f"{p2.max_violation.max():.1e} p.u. of the system base, and the largest error of one surrogate's "
-            f"predicted import {p2.pcc_error.max():.4f} MW.")
-    if not ((p2.n_vm_violations == 0) & (p2.n_branch_violations == 0)).all():
+    """Markdown: the reserve P2's TSO held per size (`forlab.p2_surrogate.tso`, ``reserve``), and where P2 finished
+    with an infeasible dispatch, what the T+D power flow found broken, with the surrogates' largest import error
+    from the store; or that it has none."""
+    p2 = t[t.method == "P2"].sort_values("n_ds")
+    held = p2.dropna(subset=["reserve_mw"]) if "reserve_mw" in p2 else p2.iloc[:0]
+    said = ("" if not len(held) else
+            "P2's TSO held a reserve of the surrogates' summed import-error bounds on the units that take up import "
+            f"errors in the T+D power flow: {', '.join(f'{r.reserve_mw:.4f} MW at {_ds(int(r.n_ds))}' for r in held.itertuples())}"
+            " on each slack unit's P (and the Q bound on every voltage-controlling unit). ")
+    bad = p2[(p2.status == "ok") & ~p2.feasible.astype(bool)]
+    if not len(bad):
+        return said + "P2 finished no run with an infeasible dispatch."
+    where = ", ".join(map(str, bad.n_ds))
+    said += (f"P2 finished with an infeasible dispatch at {len(bad)} size(s) ({where} DSs); the largest violation is "
+             f"{bad.max_violation.max():.1e} p.u. of the system base, and the largest error of one surrogate's "
+             f"predicted import {bad.pcc_error.max():.4f} MW.")
+    if not ((bad.n_vm_violations == 0) & (bad.n_branch_violations == 0)).all():
         return said + " Bus voltage or branch limits break too: see the list above."
     return said + (
-        " Only unit limits break, no bus voltage or branch limit. The cause, traced on case1354pegase with 4 and "
-        "16 DSs: the integrated optimum holds the TS slack unit at its minimum output, and so does the TSO's surrogate OPF, at the DS imports its surrogates "
-        "predict. In the T+D power flow the slack takes up the difference between the predicted and the true "
-        "imports, which mostly has one sign across the DSs and so grows with their number; the slack ends below "
-        "its minimum by about that sum, more than the judge's tolerance on unit limits. None of chapter 06's "
-        "margins addresses it (they shrink each DS's voltage and loading region, not its import error); a reserve "
-        "on the slack's limits of the summed import-error bounds would, and is not built.")
+        " Only unit limits break, no bus voltage or branch limit: in the T+D power flow the slack unit takes up the "
+        "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
+        "one), which mostly has one sign across the DSs and so grows with their number. Where the optimum holds a "
+        "unit at a limit, that sum pushes it past the limit unless the TSO holds a reserve of the summed error "
+        "bounds (`reserve=\"error_bound\"`, the default); a store without the reserve column ran without it.")
 
 
 def store_text(st: xr.Dataset) -> str:
