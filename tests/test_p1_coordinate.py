@@ -467,3 +467,27 @@ def test_an_agent_refuses_to_dispatch_on_a_model_moved_to_other_loads():
     model.set_loads(scale_loads(dsn, 1.0))
     with pytest.raises(RuntimeError, match="set to other loads"):
         agent.dispatch(box.center)
+
+
+def test_the_tso_models_the_coupling_transformer_of_each_ds():
+    """The TSO's PCC transformer reactances are those of the integrated net's PCC transformers; with one, the DSO is
+    asked for the voltage behind the transformer, V - x Q / V, and the TS bus draws the transformer's reactive loss
+    (the TSO's objective moves with it)."""
+    from forlab.p1_for.tso import TSOForOPF
+
+    system = td.load_system("case9+case33bw")
+    net = system.integrated()
+    pcc_trafo = net.trafo[net.trafo.zone == "PCC"]
+    expected = pcc_trafo.vk_percent / 100 * net.sn_mva / pcc_trafo.sn_mva
+    assert td.pcc_reactance_pu(system) == pytest.approx({"case33bw": float(expected.iloc[0])})
+    bus = int(system.pcc.ts_bus.iloc[0])
+    offers = {"case33bw": (_offer(), bus)}
+    x = 0.05  # exaggerated, so that the transformer's effect is far above the solver's tolerance
+    plain, _ = TSOForOPF(system.ts, offers).solve()
+    res, pts = TSOForOPF(system.ts, offers, pcc_x_pu={"case33bw": x}).solve()
+    assert plain.success and res.success
+    v_ts, q = float(res.res_bus.vm_pu[bus]), float(pts.q_mvar.iloc[0])
+    assert pts.vm_pu.iloc[0] == pytest.approx(v_ts - x * (q / 100.0) / v_ts, abs=1e-12)
+    assert abs(res.objective - plain.objective) > 1e-6
+    with pytest.raises(ValueError, match="pcc_x_pu"):
+        TSOForOPF(system.ts, offers, pcc_x_pu={"case33bw": -1.0})

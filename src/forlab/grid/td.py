@@ -97,6 +97,14 @@ UNLIMITED_KA = 9999.0
 PCC_TRAFO = {"sn_mva": 100.0, "vk_percent": 0.01, "vkr_percent": 0.0, "pfe_kw": 0.0, "i0_percent": 0.0}
 """Parameters of the near-ideal PCC transformer: 0.01 % short-circuit voltage on 100 MVA, lossless, no tap."""
 
+
+def pcc_reactance_pu(system) -> dict[str, float]:
+    """DS name -> the series reactance of its PCC transformer (`PCC_TRAFO`), p.u. on the TS's base power: what a TSO
+    that models its coupling transformers needs (`forlab.p1_for.tso.TSOForOPF`'s ``pcc_x_pu``). Lossless (no series
+    resistance), so the reactance is the short-circuit voltage."""
+    x = PCC_TRAFO["vk_percent"] / 100.0 * float(system.ts.sn_mva) / PCC_TRAFO["sn_mva"]
+    return {str(ds): x for ds in system.pcc.ds.unique()}
+
 _POLYGON_UNIT = ((0.0, -0.3), (0.8, -0.45), (1.0, -0.2), (1.0, 0.3), (0.7, 0.55), (0.0, 0.45))
 """Default polygon chart per MW of rated P: a capability curve with a lower Q limit when leading."""
 

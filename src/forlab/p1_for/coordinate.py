@@ -26,6 +26,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
+from forlab.grid import td
 from forlab.opf.judge import dispatch_from_result, judge
 from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
 from forlab.p1_for.dso_opf import CostLibrary, DSOModel
@@ -414,7 +415,7 @@ def _tso_step(system, offers: dict[str, Offer], level: float, repeats: int) -> d
     ts = scale_loads(system.ts, level)
     pcc = system.pcc.set_index("ds")
     t0 = time.perf_counter()
-    tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds})
+    tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds}, pcc_x_pu=td.pcc_reactance_pu(system))
     build = time.perf_counter() - t0
     t = timed(tso.solve, repeats, lambda r: r[0].solve_time_s)
     res, points = t.result

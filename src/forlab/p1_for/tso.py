@@ -18,11 +18,19 @@ adds one inertia correction delta I to the Hessian of every variable, the whole 
 own convergence. In the finer unit the offer's curvature, and the delta it needs, shrink by pcc_scale^2. The NLP
 and its KKT points are the same; on a non-convex NLP the solver's path, and so which local optimum it reaches, can
 differ.
+
+The TSO also models the transformer that couples each DS to its TS bus, which the DS's offer leaves out (the offer
+is the DS seen from its own side, V_j its root bus's voltage): with a series reactance x_j (p.u., ``pcc_x_pu``) the
+TS bus draws the import plus the transformer's reactive loss x_j |S_j|^2 / V^2, and the DS side sits at
+V - x_j Q_j / V (first order in x_j, which is 1e-4 p.u. for the book's PCC transformers). Without it the losses of
+N transformers land, in the T+D power flow, on TS units the TSO held at a reactive limit. The coupling transformer
+is the TSO's equipment, not the DS's private model.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import casadi as ca
 import numpy as np
@@ -46,12 +54,14 @@ class TSOForOPF:
 
     ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
     removed here; offers: DS name -> (Offer, TS bus of its PCC); pcc_scale: the solver's unit of x~ (`PCC_SCALE`,
-    module docstring; 1 holds x~ itself). Variables added to the TS's: ``pcc`` (P_j MW, Q_j Mvar per DS, in the box)
+    module docstring; 1 holds x~ itself); pcc_x_pu: DS name -> the series reactance of its coupling transformer,
+    p.u. on the TS base (`forlab.grid.td.pcc_reactance_pu`; module docstring), None or a DS not in it: none (the
+    offer's voltage is the TS bus's). Variables added to the TS's: ``pcc`` (P_j MW, Q_j Mvar per DS, in the box)
     and ``pcc_t`` (pcc_scale x~_j per DS, x~_j normalised to the box; `normalised` reads x~ back).
     """
 
     def __init__(self, ts_net, offers: dict[str, tuple[Offer, int]], ipopt: dict | None = None,
-                 pcc_scale: float = PCC_SCALE):
+                 pcc_scale: float = PCC_SCALE, pcc_x_pu: Mapping[str, float] | None = None):
         if not (np.isfinite(pcc_scale) and pcc_scale > 0):
             raise ValueError(f"pcc_scale must be a positive finite number (default {PCC_SCALE:g}), got {pcc_scale!r}")
         net = copy.deepcopy(ts_net)
@@ -63,6 +73,9 @@ class TSOForOPF:
         lo = np.concatenate([b.lo[:2] for b in boxes]) if boxes else []
         hi = np.concatenate([b.hi[:2] for b in boxes]) if boxes else []
         self.pcc_scale = s_t = float(pcc_scale)  # the solver's variable is s_t x~
+        self.pcc_x = xs = np.array([float((pcc_x_pu or {}).get(k, 0.0)) for k in self.names])
+        if np.any(~np.isfinite(xs) | (xs < 0)):
+            raise ValueError(f"pcc_x_pu must map DS names to non-negative reactances (p.u.), got {pcc_x_pu!r}")
         # x~ of the box corners: [-1, 1], or 0 on an axis of zero width (`Box.half`), which then stays fixed
         lo_t = s_t * np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
         hi_t = s_t * np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
@@ -76,8 +89,9 @@ class TSOForOPF:
             dp = ca.SX.zeros(m.nb)
             dq = ca.SX.zeros(m.nb)
             for j, b in enumerate(buses(m)):
-                dp[b] += x[2 * j] / m.base_mva
-                dq[b] += x[2 * j + 1] / m.base_mva
+                p, q = x[2 * j] / m.base_mva, x[2 * j + 1] / m.base_mva
+                dp[b] += p
+                dq[b] += q + xs[j] * (p**2 + q**2) / s.vm[b] ** 2  # the transformer's reactive loss
             return dp, dq
 
         def cons(m, s):
@@ -85,7 +99,8 @@ class TSOForOPF:
             out = []
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
                 box, xt_j = offers[k][0].box, xt[3 * j : 3 * j + 3]
-                physical = ca.vertcat(x[2 * j], x[2 * j + 1], s.vm[b])
+                v_ds = s.vm[b] - xs[j] * (x[2 * j + 1] / m.base_mva) / s.vm[b]  # behind the transformer
+                physical = ca.vertcat(x[2 * j], x[2 * j + 1], v_ds)
                 out.append((physical - ca.DM(box.center) - ca.DM(box.half) * xt_j, 0.0, 0.0))
                 out.append((polynomial_casadi(offers[k][0].polynomial, xt_j), -np.inf, 0.0))
             return out
@@ -115,13 +130,15 @@ class TSOForOPF:
         return np.asarray(x, float)[self.opf.slices["pcc_t"]].reshape(-1, 3) / self.pcc_scale
 
     def solve(self) -> tuple[OPFResult, pd.DataFrame]:
-        """Solve; returns the OPF result and the chosen PCC points (ds, p_mw, q_mvar, vm_pu, offered cost, f)."""
+        """Solve; returns the OPF result and the chosen PCC points (ds, p_mw, q_mvar, vm_pu on the DS's side of its
+        coupling transformer, offered cost, f)."""
         res = self.opf.solve(x0=self.initial_point())
         x = res.extra["pcc"]
         rows = []
         for j, k in enumerate(self.names):
             offer, bus = self.offers[k]
-            v = float(res.res_bus.vm_pu[bus])
+            v_ts = float(res.res_bus.vm_pu[bus])
+            v = v_ts - self.pcc_x[j] * (float(x[2 * j + 1]) / self.opf.model.base_mva) / v_ts
             rows.append({"ds": k, "ts_bus": bus, "p_mw": float(x[2 * j]), "q_mvar": float(x[2 * j + 1]), "vm_pu": v,
                          "offer_cost": float(offer.cost_of(x[2 * j], x[2 * j + 1], v)[0]),
                          "f": float(offer.f(x[2 * j], x[2 * j + 1], v)[0])})
