@@ -159,7 +159,7 @@ def test_condensing_regions_solve_the_consensus_problem():
     """The condensed coordinator (regions eliminate their own reduced variables) reaches the same optimum, and the
     coordinator then sees only the condensed fields, never a reduced Hessian or coupling block."""
     problem = TwoQuadratics()
-    (x1, x2), f_star = problem.optimum()
+    (x1, x2), _f_star = problem.optimum()
     r = run(aladin, problem, ALADINOptions(eps=1e-10, condense=True))
     assert r.converged, r.status
     np.testing.assert_allclose(r.xs[0], x1, atol=1e-9)
@@ -507,6 +507,29 @@ def test_aladin_converges_on_case1354pegase_with_a_ds_from_a_flat_start():
     r = run_aladin(net, partition(net, "zone"), ALADINOptions(), reference=opf.solve(net).objective)
     assert r.converged, r.status
     assert r.log.nlp_ok.all() and r.gap < 1e-4
+
+
+def test_a_region_starts_flat_when_its_power_flow_point_breaks_its_balance(case9, monkeypatch):
+    """The 'pf' start keeps a region's power-flow point only when it violates the region's own nodal balance less
+    than its flat start (a clipped power flow with tens of p.u. of mismatch made the TS's local NLP stall for
+    minutes, case1354pegase with two DSs)."""
+    from forlab.p3_aladin.opf_regions import problem as glue
+    from forlab.p3_aladin.opf_regions.region import flat_start, start_mismatch
+    from forlab.p3_aladin.opf_regions.solve import acopf_problem
+
+    net, res = case9
+    part = partition(net, method="spectral", n_regions=3)
+    prob = acopf_problem(net, part, ALADINOptions(), reference=res.objective)
+    good = _centralized_split(part, res)  # the optimum: balanced to Ipopt's tolerance
+    assert all(start_mismatch(r, x) < 1e-6 < start_mismatch(r, flat_start(r)) for r, x in zip(part.regions, good))
+    broken = [x.copy() for x in good]
+    broken[1][: part.regions[1].n_core] += np.linspace(0.0, 1.0, part.regions[1].n_core)  # angles up to 1 rad off
+    assert start_mismatch(part.regions[1], broken[1]) > start_mismatch(part.regions[1], flat_start(part.regions[1]))
+    monkeypatch.setattr(glue, "power_flow_start", lambda _net, _part: [x.copy() for x in broken])
+    start = prob.start("pf")
+    np.testing.assert_array_equal(start[1], flat_start(part.regions[1]))
+    for k in (0, 2):
+        np.testing.assert_array_equal(start[k], good[k])
 
 
 def test_a_region_caps_its_step_at_its_far_limits():

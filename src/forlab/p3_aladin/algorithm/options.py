@@ -38,7 +38,9 @@ class ALADINOptions:
         cost_scale: factor on unit costs in every objective; ``None`` = automatic, 1 / (base MVA x mean marginal
             cost of the units at mid output, per MWh), which makes gradients in p.u. of order one (forlab choice).
         init: start of the regions: "flat" (angles 0, magnitudes 1 p.u., units mid-range) or "pf" (the base-case
-            power flow of the net, as a state estimate each operator has of its own grid). Default "flat".
+            power flow of the net, as a state estimate each operator has of its own grid; a region whose clipped
+            power-flow point violates its nodal balance more than its flat start starts flat,
+            `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
         qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's
             choice): every region reduces its QP to the null space of its active constraints where its data lives
             (reduced Hessian regularised by the region, eigenvalue floor ``reg``) and sends only the reduced

@@ -7,7 +7,8 @@ core buses. What the AC-OPF adds to the generic problem:
 
 * cost scaling (`auto_cost_scale`): unit costs are multiplied by ``cost_scale`` in every objective so that
   gradients in p.u. are of order one;
-* the start (`ACOPFProblem.start`): the flat start of every region or the base-case power flow (`power_flow_start`);
+* the start (`ACOPFProblem.start`): the flat start of every region or the base-case power flow (`power_flow_start`),
+  per region the one with the smaller nodal mismatch;
 * the consensus row weights and the proximal scaling Sigma (`consensus_weights`, `proximal_weights`, with
   ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it;
 * the hidden mismatch of the stopping rule: the power a consensus residual hides across the ties
@@ -24,7 +25,7 @@ import numpy as np
 
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.opf_regions.partition import Partition
-from forlab.p3_aladin.opf_regions.region import OK_STATUSES, Region, flat_start
+from forlab.p3_aladin.opf_regions.region import OK_STATUSES, Region, flat_start, start_mismatch
 
 
 def auto_cost_scale(partition: Partition) -> float:
@@ -141,9 +142,20 @@ class ACOPFProblem:
                 for d in self.partition.regions]
 
     def start(self, init: str) -> list[np.ndarray]:
-        """"flat": `flat_start` of every region; "pf": `power_flow_start` (local layouts)."""
+        """"flat": `flat_start` of every region; "pf": `power_flow_start`, except for a region whose power-flow
+        point has the larger nodal mismatch at its core buses (`start_mismatch`), which starts flat (local
+        layouts).
+
+        Why the check: the power flow ignores voltage and reactive limits, and clipping it to them breaks its
+        balance. When DS buses are fed above their voltage limit from the TS (several DSs under case1354pegase),
+        the clipped point leaves a large reactive mismatch at the TS's own buses; from there the TS's local NLP
+        regularises its Hessian ever harder and MUMPS keeps enlarging its workspace, far longer than a solve from
+        the flat start takes. As `forlab.opf.acopf.ACOPF.initial_point`,
+        each region keeps the candidate that violates its own balance less (its own data only)."""
         if init == "pf":
-            return power_flow_start(self.net, self.partition)
+            pf = power_flow_start(self.net, self.partition)
+            return [x if start_mismatch(r, x) <= start_mismatch(r, flat_start(r)) else flat_start(r)
+                    for r, x in zip(self.partition.regions, pf)]
         if init == "flat":
             return [flat_start(r) for r in self.partition.regions]
         raise ValueError(f"init must be 'flat' or 'pf', not {init!r}")

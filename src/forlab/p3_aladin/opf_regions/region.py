@@ -81,6 +81,17 @@ def flat_start(data: RegionData) -> np.ndarray:
     return np.concatenate([va, vm, pg, qg])
 
 
+def start_mismatch(data: RegionData, x: np.ndarray) -> float:
+    """Largest nodal P or Q mismatch (p.u.) at the region's core buses of a start ``x`` (local layout): the
+    infeasibility of its local NLP's balance constraints there, from the region's own data only."""
+    m = data.model
+    nb, ng, nc = m.nb, m.ng, data.n_core
+    x = np.asarray(x, float)
+    gp, gq = m.balance(x[:nb], x[nb:2 * nb], x[2 * nb:2 * nb + ng], x[2 * nb + ng:], m.pd, m.qd)
+    mis = np.concatenate([np.asarray(gp).ravel()[:nc], np.asarray(gq).ravel()[:nc]])
+    return float(np.abs(mis).max(initial=0.0))
+
+
 class Region:
     """The local agent of one region (see module docstring).
 
