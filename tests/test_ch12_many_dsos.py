@@ -197,5 +197,6 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
         rows.append(r)
     text = ch12.missed_text(_store(rows, buses=(500, 900), ts_its=(20, 20)))
     assert "smallest reduction at 16 DSs (50.0 %)" in text and "90 %" in text and "40 Ipopt iterations against 20" in text
+    assert "the TS alone holds 899 of the system's 900 buses" in text
     small = [_row(n, m, 0.0, 1.0) for n in (1, 2) for m in ("integrated", "P1")]
     assert "not measured" in ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20)))
