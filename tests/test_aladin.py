@@ -30,7 +30,7 @@ from forlab.p3_aladin.algorithm.admm import admm, consensus_groups
 from forlab.p3_aladin.algorithm.loop import aladin
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
-from forlab.p3_aladin.execution import run
+from forlab.p3_aladin.execution import busiest_worker, run
 from forlab.p3_aladin.opf_regions.partition import bus_graph
 from forlab.p3_aladin.opf_regions.problem import consensus_weights, proximal_weights
 
@@ -348,6 +348,27 @@ def test_dask_actors_give_the_inprocess_iterates(case9):
     for a, b in zip(local.xs, remote.xs):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(local.log.consensus.to_numpy(), remote.log.consensus.to_numpy())
+
+
+def test_dask_agents_give_the_largest_solver_a_worker_of_its_own():
+    """Solvers are placed by their size, largest first, each on the least loaded worker (not round-robin, which
+    would put the largest and the third on one worker)."""
+    from forlab.p3_aladin.execution import DaskAgents
+
+    specs = [LocalSolverSpec(name, dict, (), {}, size=size) for name, size in [("big", 5.0), ("a", 3.0), ("b", 3.0)]]
+    with dask_client(n_workers=2) as c:
+        agents = DaskAgents(c, specs)
+        try:
+            assert agents.workers[1] == agents.workers[2] != agents.workers[0]
+        finally:
+            agents.close()
+
+
+def test_a_round_costs_its_busiest_worker():
+    """Regions that share a worker run one after the other: the round's compute time is that worker's sum."""
+    assert busiest_worker([0.1, 0.2, 0.4], ["w1", "w1", "w2"]) == pytest.approx(0.4)
+    assert busiest_worker([0.3, 0.2, 0.4], ["w1", "w1", "w2"]) == pytest.approx(0.5)
+    assert busiest_worker([0.3, 0.2], ["local", "local"]) == pytest.approx(0.5)  # in-process: the sum
 
 
 def test_killed_worker_ends_the_run_with_the_region_named(case9):

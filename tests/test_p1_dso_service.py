@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
+from forlab.book import parallel
 from forlab.grid import td
 from forlab.p1_for import dso_service
 
@@ -20,9 +21,14 @@ def _refuse(*args, **kwargs):
 
 
 def test_the_largest_dss_are_spread_first():
-    where = dso_service.assign({"a": 33, "b": 141, "c": 69, "d": 33}, ["w1", "w2"])
+    where = parallel.assign({"a": 33, "b": 141, "c": 69, "d": 33}, ["w1", "w2"])
     assert where["b"] == "w1"  # the largest first, to the emptiest worker
     assert {where[k] for k in "acd"} == {"w2"}  # 135 buses against 141
+
+
+def test_placement_needs_a_worker():
+    with pytest.raises(ValueError, match="no worker"):
+        parallel.assign({"a": 1}, [])
 
 
 def test_a_service_without_an_offer_refuses_to_dispatch():

@@ -45,6 +45,21 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def assign(sizes: Mapping[str, float], workers: list[str]) -> dict[str, str]:
+    """Name -> worker for tasks that live on a worker for a whole run (Dask actors): the largest (``sizes``: the
+    work each one brings, e.g. buses or variables) first, each to the worker with the least work so far (longest
+    processing time first), so that the workers finish a round at about the same time. A worker runs its actors
+    one call at a time, so a round lasts as long as its busiest worker."""
+    if not workers:
+        raise ValueError("no worker to place tasks on: start the cluster's workers first")
+    load = dict.fromkeys(workers, 0.0)
+    where = {}
+    for name in sorted(sizes, key=lambda k: -sizes[k]):
+        where[name] = min(workers, key=load.get)
+        load[where[name]] += sizes[name]
+    return where
+
+
 def security_of(security) -> object | None:
     """A `distributed.security.Security` from ``security``: None (plain TCP), a Security, or a mapping of paths
     ``{"ca_file": ..., "cert_file": ..., "key_file": ...}`` (key_file optional when the certificate file holds the

@@ -18,6 +18,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 
+from forlab.book.parallel import assign
 from forlab.p1_for.coordinate import DSOAgent, answers, held, scale_loads
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.representation import make_offer
@@ -96,17 +97,6 @@ def placed(client, nets: dict) -> Iterator[dict]:
     finally:
         for f in futures:
             f.release()
-
-
-def assign(sizes: dict[str, int], workers: list[str]) -> dict[str, str]:
-    """DS name -> worker: the largest DSs (``sizes``: buses) first, each to the worker with the fewest buses so far
-    (a DSO's offline work grows with its grid, so the workers finish at about the same time)."""
-    load = dict.fromkeys(workers, 0)
-    where = {}
-    for name in sorted(sizes, key=lambda k: -sizes[k]):
-        where[name] = min(workers, key=load.get)
-        load[where[name]] += sizes[name]
-    return where
 
 
 def offline(services: dict, level: float, pcc: dict[str, dict], options: dict, warm_library: bool

@@ -16,8 +16,8 @@ Execution modes (``mode``):
 
 In the Dask modes every request of a round is sent to all local solvers before the first answer is awaited, so the
 regions' local NLPs and reductions run at the same time on their workers (regions that share a worker take turns:
-a worker runs its actors one call at a time); the round then costs the slowest region plus the messages, which the
-log measures (``local_s``, ``reduction_s``, ``communication_s``, ``round_wall_s``; ``local_sum_s`` is what the same
+a worker runs its actors one call at a time, so the largest regions are spread first); the round then costs the
+busiest worker plus the messages, which the log measures (``local_s``, ``reduction_s``, ``communication_s``, ``round_wall_s``; ``local_sum_s`` is what the same
 round costs in-process, one region after the other).
 
 A local solver that does not answer within ``options.timeout_s`` (in-process: whose request took longer), or whose
@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from forlab.book.parallel import assign
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec
 from forlab.p3_aladin.algorithm.result import ALADINResult
 
@@ -93,13 +94,11 @@ class InProcessAgents:
 
     An *agents* executor is what the algorithms talk to: ``call(method, args)`` sends one request to every local
     solver (``args[k]`` to the k-th) and returns their answers in order; ``names``, ``workers`` say who answered
-    where; ``parallel`` says whether the local solvers of a round run at the same time (their slowest compute time
-    is the round's compute time) or one after the other (the sum).
+    where (local solvers on one worker run one after the other, those on different workers at the same time:
+    `busiest_worker`; in-process every local solver is on the one worker "local").
     """
 
     mode = "inprocess"
-
-    parallel = False
 
     def __init__(self, specs: list[LocalSolverSpec], timeout_s: float = 120.0):
         self.timeout_s = float(timeout_s)
@@ -127,12 +126,11 @@ class InProcessAgents:
 
 
 class DaskAgents:
-    """Local solvers (regions) as Dask actors, one per region, placed round-robin on the client's workers;
+    """Local solvers (regions) as Dask actors, one per region, the largest first, each on the worker with the least
+    work so far (`forlab.book.parallel.assign` by the specs' sizes: a worker runs its actors one call at a time);
     ``latency_s`` (one way) is slept before a round's requests leave and after its last reply arrived (mode "wan")."""
 
     mode = "dask"
-
-    parallel = True
 
     def __init__(self, client, specs: list[LocalSolverSpec], timeout_s: float = 120.0, latency_s: float = 0.0):
         self.client = client
@@ -142,7 +140,8 @@ class DaskAgents:
         workers = sorted(client.scheduler_info()["workers"])
         if not workers:
             raise RuntimeError("the Dask cluster has no workers")
-        self.workers = [workers[k % len(workers)] for k in range(len(specs))]
+        where = assign({k: s.size for k, s in enumerate(specs)}, workers)
+        self.workers = [where[k] for k in range(len(specs))]
         # each local solver is built on its worker from its own data, which never reaches the coordinator
         futures = [client.submit(s.factory, *s.args, **s.kwargs, actor=True, workers=[w], pure=False,
                                  allow_other_workers=False)
@@ -239,6 +238,15 @@ def _default_workers() -> int:
     from forlab.book.parallel import default_workers
 
     return default_workers()
+
+
+def busiest_worker(compute_s: list[float], workers: list[str]) -> float:
+    """A round's compute time (s): the busiest worker's, the local solvers' times summed per worker (a worker runs
+    its local solvers one call at a time; in-process all of them share the one "worker", this process)."""
+    per_worker: dict[str, float] = {}
+    for t, w in zip(compute_s, workers):
+        per_worker[w] = per_worker.get(w, 0.0) + t
+    return max(per_worker.values(), default=0.0)
 
 
 # ---------------------------------------------------------------------------------------------------- messages

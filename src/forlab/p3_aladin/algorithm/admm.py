@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from forlab.p3_aladin.algorithm.options import ADMMOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation
 from forlab.p3_aladin.algorithm.result import ALADINResult
-from forlab.p3_aladin.execution import message_table, nbytes
+from forlab.p3_aladin.execution import busiest_worker, message_table, nbytes
 
 
 def consensus_groups(A: list[sp.spmatrix]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -111,7 +111,7 @@ def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, reques
     cons, power = coupled_residuals(problem, groups, [a["x_c"] for a in answers])
     obj, ref = float(sum(a["cost"] for a in answers)), problem.reference
     compute = [a["compute_s"] for a in answers]
-    comm = round_s - (max(compute) if agents.parallel else sum(compute))
+    comm = round_s - busiest_worker(compute, agents.workers)
     return {"iteration": it, "consensus": cons, "power_mismatch": power, "step": dual, "objective": obj,
             "gap": abs(obj - ref) / abs(ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
             "nlp_s": max(a["nlp_s"] for a in answers), "reduction_s": 0.0, "local_sum_s": sum(compute),

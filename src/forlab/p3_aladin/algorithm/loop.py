@@ -54,7 +54,7 @@ from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation, step_size
 from forlab.p3_aladin.algorithm.result import ALADINResult
-from forlab.p3_aladin.execution import message_table, nbytes
+from forlab.p3_aladin.execution import busiest_worker, message_table, nbytes
 
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
@@ -141,7 +141,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
     xs, ref = state.xs, problem.reference
     obj = float(sum(a["cost"] for a in answers))
     compute = [a["compute_s"] for a in answers]
-    comm = max(round_s - (max(compute) if agents.parallel else sum(compute)), 0.0)
+    comm = max(round_s - busiest_worker(compute, agents.workers), 0.0)
     step = max(a["step"] for a in answers) if "step" in answers[0] else step_size(xs, state.zs)
     return {"iteration": it, "consensus": consensus_violation(problem.A, xs),
             "power_mismatch": problem.hidden_mismatch(xs), "step": step, "objective": obj,

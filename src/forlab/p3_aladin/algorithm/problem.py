@@ -47,12 +47,15 @@ import scipy.sparse as sp
 @dataclass
 class LocalSolverSpec:
     """How to build one local solver: ``factory(*args, **kwargs)``, in this process or on a Dask worker (then
-    ``factory`` and its arguments are pickled and shipped once to the worker that owns the local problem)."""
+    ``factory`` and its arguments are pickled and shipped once to the worker that owns the local problem); ``size``
+    is the work it brings per round in any unit common to the problem's solvers (the AC-OPF: its variables), by
+    which the Dask modes spread the solvers over the workers (`forlab.book.parallel.assign`)."""
 
     name: str
     factory: Callable
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    size: float = 1.0
 
 
 class ConsensusProblem(Protocol):

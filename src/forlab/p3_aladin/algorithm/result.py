@@ -73,7 +73,7 @@ ITERATION_LOG = {
     "local_sum_s": "local time (NLP + reduction) summed over regions: the round's in-process sequential time (s)",
     "coordinator_s": "coordinator time: set up and solve the coupled QP / the averaging step (s)",
     "qp_s": "the same as coordinator_s (kept for older readers) (s)",
-    "communication_s": "round-trip wall time minus local compute (max over regions in Dask modes, sum in-process) (s)",
+    "communication_s": "round-trip wall time minus local compute (the busiest worker's: its regions' compute summed; in-process the sum over regions) (s)",
     "comm_s": "the same as communication_s (kept for older readers) (s)",
     "round_wall_s": "wall time of the round: local steps of all regions as run (requests out, replies in) plus the "
                     "coordinator (s)",

@@ -137,9 +137,10 @@ class ACOPFProblem:
         self.info = {"cost_scale_used": self.cost_scale}
 
     def local_solvers(self, settings: dict) -> list[LocalSolverSpec]:
-        """One `Region` per region, built from its own `RegionData` with the cost scale and ``settings``."""
-        return [LocalSolverSpec(d.name, Region, (d,), {"cost_scale": self.cost_scale, **settings})
-                for d in self.partition.regions]
+        """One `Region` per region, built from its own `RegionData` with the cost scale and ``settings``; its size is
+        its number of variables (its local NLP's work grows with them)."""
+        return [LocalSolverSpec(d.name, Region, (d,), {"cost_scale": self.cost_scale, **settings},
+                                size=d.n_x) for d in self.partition.regions]
 
     def start(self, init: str) -> list[np.ndarray]:
         """"flat": `flat_start` of every region; "pf": `power_flow_start`, except for a region whose power-flow
