@@ -1,0 +1,158 @@
+"""Figures of chapter 07, drawn from the tables of `forlab.studies.ch07_aladin.readers`; each function returns
+a matplotlib Figure (`latency_figure`: None without latency runs).
+
+Every figure but `latency_figure` is as wide as the book's text column (`FIGURE_WIDTH`), and every figure has
+at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, growth_fit
+
+__all__ = ["FIGURE_WIDTH", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
+           "latency_figure", "time_split_figure", "wall_time_figure"]
+
+
+FIGURE_WIDTH = 7.5
+"""Width of the chapter's figures (in): the book's text column (`forlab.book.plots.STYLE`)."""
+
+
+def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
+    """Labels and grid of a (consensus, gap) pair of axes, and the figure's one legend below them (from the left
+    axes' labelled lines)."""
+    ax[0].set_ylabel(ylabels[0])
+    ax[1].set_ylabel(ylabels[1])
+    for a in ax:
+        a.set_xlabel("iteration")
+        a.grid(alpha=0.3)
+    fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
+
+
+def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
+    """Consensus violation and gap per iteration of every system in-process with the default QP (the longest run
+    of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
+    longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
+    for k, r in longest.iterrows():
+        g = its[its.run == k]
+        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system)
+        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system)
+    ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
+    ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
+    for a in ax:
+        a.axvline(max_iter, color="grey", linewidth=0.8)
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
+    return fig
+
+
+def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
+    """Consensus and gap per iteration of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
+    ("kkt") dashed; one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
+    colors = dict(zip(kkt_systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    for k, r in kk.iterrows():
+        g = its[its.run == k]
+        style = "--" if r.qp == "kkt" else "-"
+        for a, col in zip(ax, ["consensus", "gap"]):
+            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=1e6), style, marker=".", color=colors[r.system])
+    for s in kkt_systems:
+        ax[0].plot([], [], color=colors[s], label=s)
+    ax[0].plot([], [], "k-", label="default QP")
+    ax[0].plot([], [], "k--", label="ALADIN-α's QP")
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.),\nclipped at 10⁶", "optimality gap"), ncols=4)
+    return fig
+
+
+def time_split_figure(split: pd.DataFrame):
+    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.8), layout="constrained")
+    (1e3 * split.fillna(0.0)).plot.barh(stacked=True, ax=ax, legend=False)
+    ax.invert_yaxis()
+    ax.set_xlabel("mean time per round (ms)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.grid(False, axis="y")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    return fig
+
+
+def growth_figure(growth: pd.DataFrame):
+    """Coordinator time per round against coupling rows (log-log), each system labelled, with the fitted line
+    (`growth_fit`). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8), layout="constrained")
+    ax.loglog(growth.coupling_rows, growth.coordinator_ms, "o")
+    for r in growth.itertuples():
+        ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
+                    fontsize=9)
+    slope, icpt = growth_fit(growth)
+    if np.isfinite(slope):
+        x = np.geomspace(growth.coupling_rows.min(), growth.coupling_rows.max(), 20)
+        ax.loglog(x, 10**icpt * x**slope, "k--", label=f"fit, slope {slope:.2f}")
+        ax.legend()
+    ax.set_xlabel("coupling rows")
+    ax.set_ylabel("coordinator time per round (ms)")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def wall_time_figure(wt: pd.DataFrame):
+    """Whole-run wall time per system (log scale): the centralized AC-OPF, ALADIN in-process (sequential regions)
+    and on Dask (parallel regions), as grouped horizontal bars; one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.45 * len(wt) + 1.8), layout="constrained")
+    shown = wt.set_index("system")[["central_s", "inprocess_s", "dask_s"]].rename(columns={
+        "central_s": "centralized AC-OPF (Ipopt)", "inprocess_s": "ALADIN, in-process", "dask_s": "ALADIN, Dask"})
+    shown.plot.barh(ax=ax, logx=True, legend=False)
+    ax.invert_yaxis()
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel("")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    return fig
+
+
+def latency_figure(lat: pd.DataFrame, system: str):
+    """Time per iteration against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
+    2 x latency" (dashed); None without latency runs."""
+    import matplotlib.pyplot as plt
+
+    if not len(lat):
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+    ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", label="measured")
+    base = lat[lat.latency_ms == 0]
+    if len(base):
+        ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
+                label="zero-latency run + 2 × latency")
+    ax.set_xlabel("one-way latency (ms)")
+    ax.set_ylabel("time per iteration (ms)")
+    ax.set_title(system)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
+    """Consensus and gap per iteration of `admm_runs` (log-log), one legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
+    for k, r in cmp_.iterrows():
+        g = its[its.run == k]
+        label = "ADMM" if r.algorithm == "admm" else "ALADIN"
+        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=label)
+        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=label)
+    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
+    return fig

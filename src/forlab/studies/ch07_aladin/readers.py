@@ -1,0 +1,388 @@
+"""Tables of chapter 07, read from its store (`forlab.studies.ch07_aladin.store`) only.
+
+The store's own tables (`frame`, `runs`, `iterations`, `message_summary`) and the convergence table
+(`convergence_table`); what the chapter reads from them: the targets (`targets`), the Dask overhead, the
+latency sweep, ALADIN against ADMM, ALADIN-alpha's QP (`kkt_runs`); issue 17's per-round time split,
+coordinator growth, rounds, wall times and targets (`scaling_report`); a full-profile store (`full_profile`)
+and the published anchors a store was compared with (`anchors`). A run in words (`run_label`, `termination`)
+is here too, as the readers and the progress lines of the study share it. The same functions serve the
+chapter's own run, the archived `paper`-profile run and stores written before the judged outcome record or
+issue 17's timing (they fall back to the older variables). Units: $/h, s; per-iteration and per-round times in
+ms where a column says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book import anchors as registry
+from forlab.book.tables import table
+from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
+
+__all__ = ["MODE_WORDS", "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP",
+           "admm_comparison", "admm_focus", "admm_runs", "admm_table", "anchors", "convergence_table",
+           "coordinator_growth", "coupling_rows", "dask_overhead", "first_iteration", "frame", "full_profile",
+           "growth_fit", "iterations", "kkt_runs", "latency_sweep", "message_summary", "rounds_table",
+           "run_label", "runs", "scaling_report", "targets", "targets17", "termination", "time_split",
+           "wall_times"]
+
+
+#: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
+TABLE_DIMS = {"sys": "system"}
+
+
+def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
+    """The table ``<prefix>_*`` of a store as a DataFrame (prefix removed): `forlab.book.tables.table` over its dimension."""
+    return table(ds, TABLE_DIMS.get(prefix, prefix), prefix + "_")
+
+
+def runs(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per run, with the run's time per iteration (s) and bytes per iteration."""
+    r = frame(ds, "run")
+    r["time_per_iter_s"] = r.total_s / r.iterations
+    r["bytes_per_iter"] = (ds.it_bytes_up + ds.it_bytes_down).mean("iteration").values
+    return r
+
+
+def iterations(ds: xr.Dataset) -> pd.DataFrame:
+    """The per-iteration logs in long form: one row per (run, iteration)."""
+    logs = {k[3:]: ds[k] for k in ds.data_vars if k.startswith("it_")}
+    df = xr.Dataset(logs).to_dataframe().reset_index().dropna(subset=["consensus"])
+    return df.merge(runs(ds)[["system", "algorithm", "qp", "mode", "latency_ms"]], left_on="run", right_index=True)
+
+
+def first_iteration(log: pd.DataFrame, consensus: float, gap: float) -> float:
+    """The first iteration whose consensus violation and gap are both at most the given values (nan if none)."""
+    ok = log[(log.consensus <= consensus) & (log.gap <= gap)]
+    return float(ok.iteration.iloc[0]) if len(ok) else float("nan")
+
+
+def convergence_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per run: iterations, time, final gap and consensus, centralized objective and time, and the iterations at
+    which (consensus <= 1e-4, gap <= 1e-3) and (consensus <= 1e-6, gap <= 1e-4) were first reached."""
+    r = runs(ds)
+    s = frame(ds, "sys").set_index("spec")
+    it = iterations(ds)
+    r["central_objective"] = s.loc[r.system, "central_objective"].to_numpy()
+    r["central_time_s"] = s.loc[r.system, "central_time_s"].to_numpy()
+    r["it_loose"] = [first_iteration(it[it.run == k], 1e-4, 1e-3) for k in r.index]
+    r["it_target"] = [first_iteration(it[it.run == k], 1e-6, 1e-4) for k in r.index]
+    return r
+
+
+def message_summary(ds: xr.Dataset) -> pd.DataFrame:
+    """What crosses the wire per iteration: per run, direction and field, the numbers and bytes summed over
+    regions."""
+    m = frame(ds, "msg")
+    r = runs(ds)
+    m["system"] = r.loc[m.run, "system"].to_numpy()
+    m["algorithm"] = r.loc[m.run, "algorithm"].to_numpy() + np.where(r.loc[m.run, "qp"].to_numpy() == "kkt",
+                                                                     " (kkt)", "")
+    return (m.groupby(["system", "algorithm", "direction", "field"], sort=False)[["numbers", "bytes"]].sum()
+            .reset_index())
+
+
+TARGET_CONSENSUS, TARGET_GAP = 1e-6, 1e-4
+
+
+def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Per system, the in-process ALADIN run with the default QP and ``max_iter`` iterations: the first iteration
+    with consensus <= 1e-6 and gap <= 1e-4 (``it_target``), whether that is within ``max_iter`` (``met``), the
+    final gap and consensus, the status, and the iterations and final values of the longer run where there is one
+    (``ext_*``)."""
+    red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
+    rows = []
+    for system, g in red.groupby("system", sort=False):
+        first = g[g.max_iter == max_iter]
+        if first.empty:
+            continue
+        r = first.iloc[0]
+        ext = g[g.max_iter > max_iter]
+        e = ext.iloc[0] if len(ext) else None
+        rows.append({"system": system, "it_target": r.it_target, "met": bool(r.it_target <= max_iter),
+                     "iterations": int(r.iterations), "gap": r.gap, "consensus": r.consensus, "status": termination(r),
+                     "total_s": r.total_s,
+                     "ext_max_iter": np.nan if e is None else e.max_iter,
+                     "ext_it_target": np.nan if e is None else e.it_target,
+                     "ext_gap": np.nan if e is None else e.gap, "ext_status": "" if e is None else termination(e)})
+    return pd.DataFrame(rows)
+
+
+def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Time per iteration of every Dask run (no emulated latency) against the in-process run of the same system:
+    ``ratio`` = Dask / in-process (dimensionless)."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
+    inproc = sub[sub["mode"] == "inprocess"].drop_duplicates("system").set_index("system")
+    rows = []
+    for r in sub[(sub["mode"] != "inprocess") & (sub.latency_ms == 0)].itertuples():
+        if r.system not in inproc.index:
+            continue
+        base = inproc.loc[r.system]
+        rows.append({"system": r.system, "mode": r.mode, "in-process (ms/it)": 1e3 * base.time_per_iter_s,
+                     "Dask (ms/it)": 1e3 * r.time_per_iter_s, "ratio": r.time_per_iter_s / base.time_per_iter_s,
+                     "same iterations": r.iterations == base.iterations})
+    return pd.DataFrame(rows)
+
+
+def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), the
+    slowdown against the zero-latency run and, given the per-iteration logs ``its`` (`iterations`), the mean
+    communication and QP time per iteration (ms) with the communication the emulation predicts (zero-latency
+    communication + 2 x latency, ms)."""
+    lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
+                & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
+    out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].copy()
+    base = out[out.latency_ms == 0]
+    out["slowdown"] = out.total_s / (base.total_s.iloc[0] if len(base) else np.nan)
+    if its is not None:
+        out["comm_ms"] = [1e3 * its[its.run == k].comm_s.mean() for k in lat.index]
+        out["qp_ms"] = [1e3 * its[its.run == k].qp_s.mean() for k in lat.index]
+        c0 = out.comm_ms[out.latency_ms == 0]
+        out["comm_predicted_ms"] = (c0.iloc[0] if len(c0) else np.nan) + 2 * out.latency_ms
+    return out.reset_index(drop=True)
+
+
+def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
+    """ALADIN (default QP) and ADMM in-process on ``system``: one row per algorithm."""
+    sel = table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(max_iters))
+                & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
+    return sel.drop_duplicates("algorithm").set_index("algorithm")
+
+
+def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.DataFrame:
+    """The in-process ALADIN runs of ``kkt_systems`` with ``max_iter`` iterations, both QP forms."""
+    sel = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin")]
+    return sel[sel.system.isin(kkt_systems) & (sel.max_iter == max_iter)]
+
+
+MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "scheduler": "Dask (given scheduler)", "wan": "Dask"}
+
+
+STATUS_WORDS = {"max_iter": "iteration limit"}
+"""Execution modes and statuses of the store in words (other statuses are shown as they are)."""
+
+
+def termination(r) -> str:
+    """How a run (a row of `runs`) stopped by the algorithm's own test ("converged", "max_iter", ...):
+    ``termination``; a store written before the judged outcome record kept it in ``status``."""
+    return str(getattr(r, "termination", None) or r.status)
+
+
+def run_label(r) -> str:
+    """A run (a row with ``algorithm``, ``qp``, ``mode``, ``latency_ms``) in words: "ALADIN, in-process",
+    "ALADIN-α's QP, in-process", "ADMM, in-process", "ALADIN, Dask, 50 ms latency"."""
+    algo = "ADMM" if r.algorithm == "admm" else ("ALADIN-α's QP" if r.qp == "kkt" else "ALADIN")
+    lat = f", {r.latency_ms:g} ms latency" if r.latency_ms else ""
+    return f"{algo}, {MODE_WORDS.get(r.mode, r.mode)}{lat}"
+
+
+SPLIT = {"local NLP (slowest region)": ("local_s", "local_s"), "reduction (slowest region)": ("reduction_s", None),
+         "coordinator": ("coordinator_s", "qp_s"), "communication": ("communication_s", "comm_s")}
+"""The parts of a round (issue 17's names) and the log column each is read from: (since issue 17, before). Stores
+written before issue 17 hold the NLP and the sensitivities together in ``local_s`` and no reduction time."""
+
+
+def _mean_of(g: pd.DataFrame, new: str, old: str | None) -> float:
+    """Mean per round of log column ``new`` where the run logged it, else of ``old`` (NaN if neither)."""
+    if new in g and g[new].notna().any():
+        return float(g[new].mean())
+    return float(g[old].mean()) if old and old in g and g[old].notna().any() else float("nan")
+
+
+def _run_index_label(r) -> str:
+    return f"{r.system}, {MODE_WORDS.get(r.mode, r.mode)}{f', {r.latency_ms:g} ms latency' if r.latency_ms else ''}"
+
+
+def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Mean time per round (s) of every ALADIN run with the default QP and ``max_iter`` iterations, split into the
+    parts of `SPLIT` (local NLP and local reduction of the slowest region, coordinator, communication); one row per
+    run. A part an older store did not measure is NaN."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
+    rows = [{part: _mean_of(its[its.run == k], new, old) for part, (new, old) in SPLIT.items()} for k in sub.index]
+    return pd.DataFrame(rows, index=[_run_index_label(r) for r in sub.itertuples()], columns=list(SPLIT))
+
+
+def _first_inprocess(table: pd.DataFrame, algorithm: str) -> pd.DataFrame:
+    """Per system, the in-process run of ``algorithm`` (ALADIN: default QP) with the smallest iteration limit."""
+    sel = table[(table["mode"] == "inprocess") & (table.algorithm == algorithm)]
+    if algorithm == "aladin":
+        sel = sel[sel.qp == "reduced"]
+    return sel.sort_values("max_iter", kind="stable").drop_duplicates("system")
+
+
+def coupling_rows(st: xr.Dataset) -> pd.Series:
+    """Coupling (consensus) rows per system: ``sys_consensus_rows``, or in older stores half the sum of the regions'
+    rows (every row joins a copy and its original)."""
+    s = frame(st, "sys").set_index("spec")
+    if "consensus_rows" in s:
+        return s.consensus_rows.astype(float)
+    a = frame(st, "area")
+    return (a.groupby("system").consensus_rows.sum() / 2).reindex(s.index).astype(float)
+
+
+def coordinator_growth(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
+    """Per system (in-process ALADIN, default QP): buses, coupling rows and the mean coordinator time per round
+    (ms; ``it_coordinator_s``, in older stores the QP time ``it_qp_s``)."""
+    rows = coupling_rows(st)
+    s = frame(st, "sys").set_index("spec")
+    out = []
+    for k, r in _first_inprocess(table, "aladin").iterrows():
+        g = its[its.run == k]
+        out.append({"system": r.system, "buses": int(s.buses[r.system]), "coupling_rows": rows[r.system],
+                    "coordinator_ms": 1e3 * _mean_of(g, "coordinator_s", "qp_s")})
+    return pd.DataFrame(out, columns=["system", "buses", "coupling_rows", "coordinator_ms"])
+
+
+def growth_fit(growth: pd.DataFrame) -> tuple[float, float]:
+    """Least-squares line through log10(coordinator ms) against log10(coupling rows): (slope, intercept); NaN with
+    fewer than two usable systems. A slope of 1 is linear growth."""
+    ok = growth[(growth.coupling_rows > 0) & (growth.coordinator_ms > 0)]
+    if ok.coupling_rows.nunique() < 2:
+        return float("nan"), float("nan")
+    slope, icpt = np.polyfit(np.log10(ok.coupling_rows), np.log10(ok.coordinator_ms), 1)
+    return float(slope), float(icpt)
+
+
+def _nlp_all_ok(its: pd.DataFrame, k: int) -> float:
+    """1 if every round of run ``k`` had all its local NLPs succeed, 0 if not, NaN where the store has no
+    ``it_nlp_ok``."""
+    g = its[its.run == k]
+    if "nlp_ok" not in g or g.nlp_ok.isna().all():
+        return float("nan")
+    return float((g.nlp_ok.dropna() == 1).all())
+
+
+def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
+    """Per system, in-process: ALADIN's (default QP) and ADMM's rounds, the round of the stopping target
+    (consensus <= 1e-6, gap <= 1e-4; NaN: not reached), whether the run stopped by its own test, and whether every
+    local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged)."""
+    out = {}
+    for algo in ("aladin", "admm"):
+        for k, r in _first_inprocess(table, algo).iterrows():
+            row = out.setdefault(r.system, {"system": r.system})
+            row.update({f"{algo}_rounds": r.iterations, f"{algo}_target": r.it_target,
+                        f"{algo}_converged": bool(r.converged)})
+            if algo == "aladin":
+                row["aladin_nlp_ok"] = _nlp_all_ok(its, k)
+    cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "admm_rounds",
+            "admm_target", "admm_converged"]
+    return pd.DataFrame(list(out.values())).reindex(columns=cols)
+
+
+def wall_times(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Per system: the centralized AC-OPF's Ipopt time and ALADIN's (default QP, ``max_iter``) whole-run wall time
+    in-process (sequential regions) and on Dask (parallel regions, no emulated latency), in s, and each against
+    the centralized time (``*_ratio``, dimensionless); NaN where a mode was not run."""
+    sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)
+                & (table.latency_ms == 0)]
+    rows = []
+    for system, g in sub.groupby("system", sort=False):
+        row = {"system": system, "central_s": float(g.central_time_s.iloc[0])}
+        for mode in ("inprocess", "dask"):
+            m = g[g["mode"] == mode]
+            row[f"{mode}_s"] = float(m.total_s.iloc[0]) if len(m) else float("nan")
+            row[f"{mode}_ratio"] = row[f"{mode}_s"] / row["central_s"]
+            row[f"{mode}_target"] = float(m.it_target.iloc[0]) if len(m) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
+    """Issue 17's targets (`ISSUE17_TARGETS`, or the store's copy) against the store: one row per target and system
+    with the measured ``value``, the ``limit`` and ``met`` (True/False; None when the store has no such run)."""
+    tg = json.loads(st.attrs["issue17_targets"]) if "issue17_targets" in st.attrs else ISSUE17_TARGETS
+    growth = coordinator_growth(st, table, its).set_index("system")
+    wt = wall_times(table, max_iter).set_index("system")
+    rows = []
+    c = tg["coordinator_ms"]
+    v = growth.coordinator_ms.get(c["system"], np.nan)
+    rows.append({"target": "coordinator_ms", "system": c["system"], "value": v, "limit": c["value"]})
+    rows.append({"target": "coordinator_slope", "system": "all", "value": growth_fit(growth.reset_index())[0],
+                 "limit": tg["coordinator_slope"]["value"]})
+    rt = rounds_table(table, its).set_index("system")
+    for system in tg["wall_ratio"]["systems"]:
+        rows.append({"target": "wall_ratio", "system": system, "limit": tg["wall_ratio"]["value"],
+                     "value": wt.dask_ratio.get(system, np.nan)})
+        ok = rt.aladin_nlp_ok.get(system, np.nan)
+        rounds = rt.aladin_target.get(system, np.nan) if system in rt.index else np.nan
+        if system in rt.index and (ok == 0 or not np.isfinite(rounds)):
+            rounds = np.inf  # ran, and a local NLP failed or the stopping test was not reached: missed
+        rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
+                     "nlp_ok": ok})
+    out = pd.DataFrame(rows)
+    out["met"] = [None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)]
+    return out
+
+
+def scaling_report(st: xr.Dataset) -> dict:
+    """Everything the chapter shows of issue 17 from one store: its ``max_iter``, the per-round ``split``
+    (`time_split`), the coordinator ``growth`` (`coordinator_growth`), the ``rounds`` (`rounds_table`), the
+    ``wall`` times (`wall_times`) and the ``targets`` (`targets17`)."""
+    max_iter = json.loads(st.attrs["parameters"])["max_iter"]
+    table, its = convergence_table(st), iterations(st)
+    return {"max_iter": max_iter, "split": time_split(table, its, max_iter),
+            "growth": coordinator_growth(st, table, its), "rounds": rounds_table(table, its),
+            "wall": wall_times(table, max_iter), "targets": targets17(st, table, its, max_iter)}
+
+
+def admm_focus(params: dict) -> str:
+    """The system this page's ALADIN-against-ADMM section and message table show: ``admm_system``; with "all"
+    (ADMM on every system, the `paper` profile, whose per-system comparison is in its own section) the latency
+    system if ADMM ran on it, else the last system."""
+    if params["admm_system"] != "all":
+        return params["admm_system"]
+    return params["latency_system"] if params["latency_system"] in params["systems"] else params["systems"][-1]
+
+
+def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
+    """ALADIN (default QP) and ADMM in-process on ``system`` with one of ``max_iters``: every such run."""
+    return table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(list(max_iters)))
+                 & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
+
+
+def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
+    """`admm_runs`, one row per algorithm (the columns `admm_shown` prints)."""
+    out = cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
+                "time_per_iter_s", "bytes_per_iter"]].copy()
+    out["status"] = [termination(r) for r in cmp_.itertuples()]
+    return out.set_index("algorithm")
+
+
+def full_profile(big: xr.Dataset) -> dict:
+    """What the chapter shows of a full-profile store: its parameters (``params``), the PowerModelsADA anchor
+    (``anchor``), the convergence table (``table``), `targets` (``targets``), `dask_overhead` (``overhead``),
+    `latency_sweep` (``latency``) and `admm_comparison` (``admm``)."""
+    bp = json.loads(big.attrs["parameters"])
+    bt = convergence_table(big)
+    return {"params": bp, "anchor": anchors(big), "table": bt,
+            "targets": targets(bt, bp["max_iter"]), "overhead": dask_overhead(bt, bp["max_iter"]),
+            "latency": latency_sweep(bt, bp["latency_system"], iterations(big)),
+            "admm": admm_comparison(bt, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))}
+
+
+_OLD_ANCHORS = {("powermodelsada_admm_case300", "iterations"): "powermodelsada_admm_case300_iterations",
+                ("powermodelsada_admm_case300", "time_s"): "powermodelsada_admm_case300_s",
+                ("powermodelsada_admm_case300", "cores"): "powermodelsada_admm_case300_cores",
+                ("rapidpf_aladin_steps", "steps"): "rapidpf_aladin_max_steps",
+                ("rapidpf_aladin_steps", "largest_buses"): "rapidpf_largest_buses"}
+"""Where the figures of a store written before the registry (its own ``anchors`` JSON) sit in the registry."""
+
+
+def anchors(st: xr.Dataset) -> dict:
+    """The published anchors a store was compared with, key -> `forlab.book.anchors.Anchor`: the registry's copy it
+    keeps (``attrs["anchors"]``, `forlab.book.anchors.as_attr`), or, in a store written before the registry, its
+    own figures read into the registry's anchors (a range "5-7" by its upper end)."""
+    raw = json.loads(st.attrs["anchors"])
+    if all(isinstance(v, dict) and "key" in v for v in raw.values()):
+        return registry.from_attr(st.attrs["anchors"])
+    out = {}
+    for (group, field), key in _OLD_ANCHORS.items():
+        if field in raw.get(group, {}):
+            figure = str(raw[group][field]).split("-")[-1]
+            out[key] = dataclasses.replace(registry.anchor(key), value=float(figure))
+    return out

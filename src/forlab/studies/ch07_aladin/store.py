@@ -1,0 +1,169 @@
+"""The store of chapter 07: `to_store` turns the systems, their partitions, the recorded runs and their judged
+outcomes into one xarray Dataset; it keeps the published anchors (`ANCHOR_KEYS`) and issue 17's targets
+(`ISSUE17_TARGETS`) in its attributes.
+
+Store layout (dimensions and their variables):
+
+* ``system``: ``sys_spec``, ``sys_buses``, ``sys_regions``, ``sys_cut_branches``, ``sys_central_objective`` (per hour),
+  ``sys_central_time_s`` (Ipopt solve of the centralized AC-OPF, s), ``sys_central_status``, and since issue 17
+  ``sys_consensus_rows`` (coupling rows of the partition), ``sys_central_wall_s`` (build and solve, s); since issue
+  15 the centralized AC-OPF is the integrated baseline of every chapter (`forlab.opf.outcome.integrated_baseline`,
+  fastest of `BASELINE_REPEATS` solves);
+* ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
+  ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
+  ``area_consensus_rows``;
+* ``run``: one ALADIN or ADMM run: ``run_system``, ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form,
+  "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_termination`` (the
+  algorithm's own stop), ``run_iterations``, ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``,
+  ``run_total_s``, ``run_setup_s``, ``run_cost_scale``, and the judged outcome record (`forlab.opf.outcome`, issue 15,
+  `judged_run`): ``run_deviation_pct``, ``run_feasible``, ``run_max_violation``, ``run_status`` ("ok" or what
+  failed), ``run_solve_time_s``, ``run_wall_time_s``, ``run_cost``; a store written before it has ALADIN's own stop
+  in ``run_status`` and no judged fields (`termination` reads either);
+* ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.ITERATION_LOG`), prefixed ``it_``,
+  NaN (or "" for text) after a run's last iteration; every column the runs' logs carry is kept, so the per-round
+  timing of issue 17 (``it_local_s``, ``it_reduction_s``, ``it_coordinator_s``, ``it_communication_s``,
+  ``it_round_wall_s``, ``it_nlp_ok``, ``it_qp_status``, ...) is stored where the algorithm logs it (older stores
+  lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``);
+* ``msg``: what crosses the wire in one iteration of the first in-process run of every system and algorithm:
+  ``msg_run``, ``msg_region``, ``msg_direction``, ``msg_field``, ``msg_numbers``, ``msg_bytes``.
+
+Every variable carries ``attrs["units"]`` (`UNITS`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book import anchors as registry
+from forlab.book.tables import to_dataset
+from forlab.opf.outcome import OUTCOME
+from forlab.p3_aladin import ITERATION_LOG, ADMMOptions, ALADINOptions, ALADINResult
+from forlab.studies.ch07_aladin.systems import ADMM_LARGE_BUSES, ADMM_LARGE_MAX_ITER
+
+__all__ = ["ANCHOR_KEYS", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "UNITS", "to_store", "units_of"]
+
+
+ANCHOR_KEYS = ["powermodelsada_admm_case300_iterations", "powermodelsada_admm_case300_s",
+               "powermodelsada_admm_case300_cores", "rapidpf_aladin_max_steps", "rapidpf_largest_buses", "aladin_coordinator_ms", "aladin_coordinator_slope", "aladin_slowdown",
+               "aladin_max_rounds", "aladin_gap", "aladin_consensus"]
+"""The published anchors (other groups' figures) and issue 17's targets the chapter compares with, from the
+registry `forlab.book.anchors`; the store keeps them (``attrs["anchors"]``)."""
+
+
+ISSUE17_TARGETS = {
+    "coordinator_ms": {"value": registry.value("aladin_coordinator_ms"), "system": "case118+case533mt_hi",
+                       "what": "coordinator time per round (ms) at most"},
+    "coordinator_slope": {"value": registry.value("aladin_coordinator_slope"),
+                          "what": "growth of the coordinator time with the coupling rows (log-log slope) at most"},
+    "wall_ratio": {"value": registry.value("aladin_slowdown"), "systems": ["case300:4", "1654-5"],
+                   "what": "whole-run wall time with parallel regions / centralized AC-OPF at most"},
+    "rounds": {"value": registry.value("aladin_max_rounds"), "gap": registry.value("aladin_gap"),
+               "consensus": registry.value("aladin_consensus"),
+               "what": "rounds to the gap and consensus targets at most, every local solve succeeded"},
+    "source": "forlab issue 17 (ALADIN that scales), section Targets",
+}
+"""The targets of issue 17 the chapter checks (set by the project, not published elsewhere)."""
+
+
+LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho", "local_s", "nlp_s", "local_sum_s", "qp_s", "comm_s",
+               "iter_s", "bytes_down", "bytes_up", "n_active", "nlp_iterations")
+
+
+JUDGED = ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s", "cost")
+"""The outcome fields (`forlab.opf.outcome.OUTCOME`) stored per run, as ``run_<field>``."""
+
+
+def _run_row(spec: str, mode: str, lat: float, res: ALADINResult, judged: dict) -> dict:
+    """The ``run_*`` row of one run: the algorithm's own result (``termination``: its stop, "converged",
+    "max_iter", ...) and its judged outcome (``judged``, `judged_run`; ``status`` "ok" or what failed)."""
+    return {"system": spec, "algorithm": res.algorithm, "qp": res.options.get("qp", ""), "mode": mode,
+            "max_iter": res.options["max_iter"], "latency_ms": lat, "converged": bool(res.converged),
+            "termination": res.status, "iterations": res.iterations, "objective": res.objective,
+            "reference": res.reference, "gap": res.gap, "consensus": res.consensus, "total_s": res.total_s,
+            "setup_s": res.setup_s, "cost_scale": res.options["cost_scale_used"], **judged}
+
+
+def _message_rows(results) -> list[dict]:
+    """The ``msg_*`` rows: the messages of the first in-process run of every (system, algorithm, QP form)."""
+    rows, seen = [], set()
+    for k, (spec, mode, _lat, res) in enumerate(results):
+        key = (spec, res.algorithm, res.options.get("qp", ""))
+        if mode == "inprocess" and key not in seen:
+            seen.add(key)
+            for row in res.messages.itertuples():
+                rows.append({"run": k, "region": row.region, "direction": row.direction, "field": row.field,
+                             "numbers": row.numbers, "bytes": row.bytes})
+    return rows
+
+
+def _logs(results) -> dict[str, np.ndarray]:
+    """The per-iteration logs of all runs as (run x iteration) arrays, one per column any run's log carries
+    (`LOG_COLUMNS` first, in their order): NaN after a run's last iteration and where a run's log lacks the column;
+    text columns (``qp_status``) as str, "" there."""
+    n_it = max(res.iterations for *_, res in results)
+    present = [c for c in dict.fromkeys([*LOG_COLUMNS, *ITERATION_LOG]) if any(c in r.log for *_, r in results)]
+    out = {}
+    for c in present:
+        text = any(c in r.log and r.log[c].dtype == object for *_, r in results)
+        arr = np.full((len(results), n_it), "" if text else np.nan, dtype=object if text else float)
+        for k, (*_, res) in enumerate(results):
+            if c in res.log:
+                col = res.log[c].iloc[: res.iterations]
+                arr[k, : len(col)] = col.astype(str).to_numpy() if text else col.to_numpy(float)
+        out[c] = arr.astype(str) if text else arr
+    return out
+
+
+UNITS = {
+    "sys_spec": "-", "sys_central_objective": "$/h", "sys_central_time_s": "s", "sys_central_wall_s": "s",
+    "sys_central_status": "-", "area_system": "-", "area_region": "-", "run_system": "-", "run_algorithm": "-",
+    "run_qp": "-", "run_mode": "-", "run_status": "-", "run_latency_ms": "ms", "run_objective": "$/h",
+    "run_reference": "$/h", "run_gap": "1", "run_consensus": "rad, p.u.", "run_total_s": "s", "run_setup_s": "s",
+    "run_cost_scale": "1", "msg_region": "-", "msg_direction": "-", "msg_field": "-", "msg_bytes": "bytes",
+    "it_consensus": "rad, p.u.", "it_power_mismatch": "p.u.", "it_step": "rad, p.u.", "it_objective": "$/h",
+    "it_qp_status": "-", "it_qp_path": "-", "it_bytes_down": "bytes", "it_bytes_up": "bytes", "run_termination": "-",
+    **{f"run_{k}": OUTCOME[k][1] for k in JUDGED},
+}
+"""Units of the store's variables (``attrs["units"]``): costs of the MATPOWER cases in $/h, angles rad, magnitudes
+and powers p.u.; ``it_*_s`` seconds; every other variable a count, flag or ratio ("1")."""
+
+
+def units_of(name: str) -> str:
+    """The units of store variable ``name`` (`UNITS`; "s" for times, "1" otherwise)."""
+    if name in UNITS:
+        return UNITS[name]
+    return "s" if name.endswith("_s") else "1"
+
+
+def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[dict]) -> xr.Dataset:
+    """The chapter's store (module docstring) from the system and area rows, the recorded runs and their judged
+    outcomes (`judged_run`, one per run)."""
+    logs = _logs(results)
+    n_it = next(iter(logs.values())).shape[1]
+    rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])
+    rows["feasible"] = rows.feasible.astype(int)  # 1/0, as every outcome store
+    tables = [to_dataset(pd.DataFrame(sysrows), "system", "sys_"), to_dataset(pd.DataFrame(arearows), "area", "area_"),
+              to_dataset(rows, "run", "run_")]
+    data = {k: v for t in tables for k, v in t.data_vars.items()}
+    data.update({f"it_{c}": (("run", "iteration"), v, {"long_name": ITERATION_LOG.get(c, c)})
+                 for c, v in logs.items()})
+    data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
+    ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
+    for v in ds.data_vars:
+        if ds[v].dtype == object:
+            ds[v] = ds[v].astype(str)
+        ds[v].attrs["units"] = units_of(v)
+    ds.attrs.update({
+        "aladin_options": json.dumps(ALADINOptions(max_iter=max_iter).to_dict()),
+        "admm_options": json.dumps(ADMMOptions(max_iter=admm_max_iter).to_dict()),
+        "anchors": registry.as_attr(ANCHOR_KEYS),
+        "issue17_targets": json.dumps(ISSUE17_TARGETS),
+        "admm_large_buses": ADMM_LARGE_BUSES, "admm_large_max_iter": ADMM_LARGE_MAX_ITER,
+        "created_s": time.time(),
+    })
+    return ds

@@ -1,0 +1,197 @@
+"""The runs of chapter 07's case study: ALADIN on several systems and execution modes, a latency sweep, ADMM.
+
+`run(params)` checks the notebook's parameters (`check_params`) and calls `run_study`, which loads the systems
+(`forlab.studies.ch07_aladin.systems.load_systems`), makes the in-process runs (`run_inprocess`) and the Dask
+runs with the latency sweep (`run_dask`), judges every run against the integrated baseline (`judged_run`) and
+returns the chapter's store (`forlab.studies.ch07_aladin.store.to_store`; its layout is in that module's
+docstring). `Recorder` keeps the runs in the order they were made and reports each.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import xarray as xr
+
+from forlab.opf.outcome import Baseline
+from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
+from forlab.studies.ch07_aladin.readers import STATUS_WORDS, run_label
+from forlab.studies.ch07_aladin.store import JUDGED, to_store
+from forlab.studies.ch07_aladin.systems import ADMM_ALL, admm_max_iter_for, check_spec, load_systems
+from forlab.studies.outcomes import aladin_outcome
+
+__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "judged_run", "run", "run_dask", "run_inprocess",
+           "run_study"]
+
+
+#: the chapter's parameters and their types (the notebook's ``parameters`` cell)
+PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
+                   "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
+                   "n_workers": int, "scheduler": str}
+
+
+def check_params(params: dict) -> None:
+    """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, empty system lists
+    and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it accepts)."""
+    for name, kind in PARAMETER_TYPES.items():
+        if name not in params:
+            raise ValueError(f"parameter {name!r} is missing")
+        if not isinstance(params[name], kind) or (kind is int and isinstance(params[name], bool)):
+            raise TypeError(f"parameter {name!r} must be a {kind.__name__}, not {type(params[name]).__name__}")
+    extra = sorted(set(params) - set(PARAMETER_TYPES))
+    if extra:
+        raise ValueError(f"unknown parameters {extra}; the chapter takes {sorted(PARAMETER_TYPES)}")
+    bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "scheduler")]
+    if bad:
+        raise ValueError(f"modes must be 'inprocess', 'dask' or 'scheduler', not {bad}")
+    if "scheduler" in params["modes"] and not params["scheduler"]:
+        raise ValueError("modes contains 'scheduler' but the parameter scheduler is empty: give the Dask scheduler's address")
+    if not params["systems"]:
+        raise ValueError("systems is empty: name at least one system, e.g. ['53-I']")
+    for name, low in (("max_iter", 1), ("admm_max_iter", 1), ("n_workers", 1), ("extended_max_iter", 0)):
+        if params[name] < low:
+            raise ValueError(f"{name} must be >= {low}, not {params[name]}")
+    lat = params["latencies_ms"]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf") for v in lat):
+        raise ValueError(f"latencies_ms must hold finite numbers >= 0 (ms), not {lat}")
+    for name in ("systems", "kkt_systems"):
+        for spec in params[name]:
+            check_spec(spec, name)
+    check_spec(params["latency_system"], "latency_system")
+    if params["admm_system"] != ADMM_ALL:
+        check_spec(params["admm_system"], "admm_system")
+
+
+def run(params: dict, progress=print) -> xr.Dataset:
+    """The chapter's store from its parameters (the notebook's ``PARAMS``): `check_params`, then `run_study`
+    (``scheduler`` "" means a local cluster)."""
+    check_params(params)
+    return run_study(params["systems"], params["modes"], params["latencies_ms"], params["latency_system"],
+                     params["kkt_systems"], params["admm_system"], max_iter=params["max_iter"],
+                     admm_max_iter=params["admm_max_iter"], n_workers=params["n_workers"],
+                     address=params["scheduler"] or None, extended_max_iter=params["extended_max_iter"],
+                     progress=progress)
+
+
+class Recorder:
+    """The runs of the study in the order they were made: (system, mode, one-way latency in ms, result)."""
+
+    def __init__(self, progress=print):
+        self.results: list[tuple[str, str, float, ALADINResult]] = []
+        self.progress = progress
+
+    def __call__(self, spec: str, mode: str, lat: float, res: ALADINResult) -> None:
+        self.results.append((spec, mode, lat, res))
+        row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
+        done = "" if res.converged else f" ({STATUS_WORDS.get(res.status, res.status)})"
+        self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
+
+
+def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
+                  kkt_systems: list[str], admm_system: str, max_iter: int, admm_max_iter: int,
+                  extended_max_iter: int) -> None:
+    """The in-process runs: ALADIN on every system, ALADIN-alpha's QP on ``kkt_systems``, the longer re-runs of the
+    systems that did not converge, ALADIN and ADMM on ``admm_system`` (ADMM capped by `admm_max_iter_for`)."""
+    aladin = ALADINOptions(max_iter=max_iter)
+    for spec in systems:
+        if "inprocess" in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+    for spec in kkt_systems:
+        if spec not in systems or "inprocess" not in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+        opts = ALADINOptions(max_iter=max_iter, qp="kkt")
+        record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+    if extended_max_iter > max_iter:
+        for spec, mode, _lat, res in record.results[:]:  # a copy: record() appends
+            if res.algorithm == "aladin" and res.options["qp"] == "reduced" and mode == "inprocess" \
+                    and not res.converged:
+                opts = ALADINOptions(max_iter=extended_max_iter)
+                record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+    for spec in (systems if admm_system == ADMM_ALL else [admm_system]):
+        if spec not in systems or "inprocess" not in modes:
+            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+        cap = admm_max_iter_for(parts[spec].model.nb, admm_max_iter)
+        record(spec, "inprocess", 0.0, run_admm(nets[spec], parts[spec], ADMMOptions(max_iter=cap),
+                                                reference=ref[spec]))
+
+
+def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
+             latencies_ms: list[float], latency_system: str, max_iter: int, n_workers: int,
+             address: str | None) -> None:
+    """The Dask runs: ALADIN on every system in every Dask mode, and the latency sweep on ``latency_system``
+    (0 ms: plain "dask", > 0: "wan") on the local cluster."""
+    aladin = ALADINOptions(max_iter=max_iter)
+    dask_modes = [m for m in modes if m in ("dask", "scheduler")]
+    if not (dask_modes or latencies_ms):
+        return
+    from forlab.book.parallel import client as dask_client
+
+    for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
+        if mode is None:
+            continue
+        with dask_client(address=address if mode == "scheduler" else None, n_workers=n_workers) as c:
+            if mode in dask_modes:
+                for spec in systems:
+                    record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
+                                                       client=c, mode=mode))
+            if mode != "dask":
+                continue
+            for lat in latencies_ms:
+                if lat == 0 and "dask" in dask_modes and latency_system in systems:
+                    continue
+                m = "wan" if lat > 0 else "dask"
+                record(latency_system, m, float(lat),
+                       run_aladin(nets[latency_system], parts[latency_system], aladin,
+                                  reference=ref[latency_system], client=c, mode=m, latency_ms=float(lat)))
+
+
+def run_study(
+    systems: list[str],
+    modes: list[str],
+    latencies_ms: list[float],
+    latency_system: str,
+    kkt_systems: list[str],
+    admm_system: str,
+    max_iter: int = 30,
+    admm_max_iter: int = 1000,
+    n_workers: int = 2,
+    address: str | None = None,
+    extended_max_iter: int = 0,
+    progress=print,
+) -> xr.Dataset:
+    """Run the chapter's case study and return its store (module docstring).
+
+    systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
+        "scheduler": an existing scheduler at ``address``).
+    latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
+    kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
+    admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);
+        ``"all"``: every system of ``systems``.
+    n_workers: workers of the local Dask cluster of the Dask modes.
+    extended_max_iter: when > max_iter, every system whose in-process ALADIN run did not converge within
+        ``max_iter`` is run again with this limit (to show how many iterations it needs).
+    """
+    admm = [] if admm_system == ADMM_ALL else [admm_system]
+    specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, *admm]))
+    nets, parts, bases, sysrows, arearows = load_systems(specs, progress)
+    ref = {r["spec"]: r["central_objective"] for r in sysrows}
+    record = Recorder(progress)
+    run_inprocess(record, nets, parts, ref, systems, modes, kkt_systems, admm_system, max_iter, admm_max_iter,
+                  extended_max_iter)
+    run_dask(record, nets, parts, ref, systems, modes, latencies_ms, latency_system, max_iter, n_workers, address)
+    judged = [judged_run(nets[spec], parts[spec], res, bases[spec]) for spec, _m, _l, res in record.results]
+    return to_store(sysrows, arearows, record.results, max_iter, admm_max_iter, judged)
+
+
+def judged_run(net, part, res: ALADINResult, base: Baseline) -> dict:
+    """One run's outcome record (`forlab.studies.outcomes.aladin_outcome`, the adapter chapter 08 uses): its last
+    local solutions judged by the T+D power flow against the integrated ``base``, every solve's status, online time
+    by the rule from its per-round log (one run: N = 1). A judge that cannot run is the run's status, never a
+    crash of the study."""
+    try:
+        oc, _ = aladin_outcome(net, part, [res], base)
+    except Exception as err:  # noqa: BLE001 - a run that cannot be judged is a failed case, shown as such
+        nan = float("nan")
+        return {"deviation_pct": nan, "feasible": False, "max_violation": nan, "solve_time_s": nan,
+                "wall_time_s": nan, "cost": nan, "status": f"judge failed: {type(err).__name__}: {err}"[:300]}
+    return {k: getattr(oc, k) for k in JUDGED}

@@ -1,0 +1,117 @@
+"""The systems of chapter 07 by name: nets, partitions, centralized baselines, and ADMM's iteration caps.
+
+System specifications: ``"case118:3"`` is a MATPOWER grid cut into 3 spectral areas (`forlab.grid.cases`),
+``"case9+case33bw"`` an integrated T+D study system split into its zones, TS and one region per DS
+(`forlab.grid.td`), ``"53-I"``, ``"418-3"``, ``"118X7"``, ``"1654-5"`` ... a multi-region system of the ALADIN
+authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
+
+`load` builds one system, `check_spec` checks a name without building it, `load_systems` builds every system
+of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
+`BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
+(`forlab.studies.ch07_aladin.store`). `admm_max_iter_for` caps ADMM's iterations on the largest systems;
+`quiet` silences pandapower's FutureWarnings in a chapter.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from forlab.opf.outcome import integrated_baseline
+from forlab.p3_aladin import Partition, partition
+
+__all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPEATS", "admm_max_iter_for",
+           "check_spec", "load", "load_systems", "quiet"]
+
+
+def load(spec: str) -> tuple[object, Partition]:
+    """The pandapower net and the partition of a system specification (module docstring)."""
+    from forlab.grid import multiregion
+
+    if spec in multiregion.SYSTEMS:
+        net = multiregion.load(spec)
+        return net, partition(net, "zone")
+    if "+" in spec:
+        from forlab.grid import td
+
+        net = td.load_system(spec).integrated()
+        return net, partition(net, "zone")
+    name, _, k = spec.partition(":")
+    if not k:
+        raise ValueError(f"a transmission grid needs its number of areas, e.g. '{name}:3', not {spec!r}")
+    from forlab.grid import cases
+
+    net = cases.load(name)
+    return net, partition(net, "spectral", int(k))
+
+
+def check_spec(spec, what: str = "systems") -> None:
+    """ValueError unless ``spec`` names a system (module docstring), without building it."""
+    from forlab.grid import cases, multiregion, td
+
+    if not isinstance(spec, str):
+        raise TypeError(f"{what} holds system names (str), not {type(spec).__name__}")
+    if spec in multiregion.SYSTEMS:
+        return
+    if "+" in spec:  # a T+D system, as `load` reads it: named or composite (td.parse_system says what is wrong)
+        try:
+            td.parse_system(spec)
+        except ValueError as err:
+            raise ValueError(f"{what}: {err}") from None
+        return
+    name, _, k = spec.partition(":")
+    if name in cases.available() and k.isdigit() and int(k) >= 1:
+        return
+    raise ValueError(f"{what}: unknown system {spec!r}; use 'case118:3' (a MATPOWER case in k areas, cases "
+                     f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}, or "
+                     f"composite: {td.SYSTEM_GRAMMAR}) or a multi-region system ({', '.join(multiregion.available())})")
+
+
+BASELINE_REPEATS = 3
+"""Solves of the centralized AC-OPF per system; the fastest counts (`forlab.opf.outcome.integrated_baseline`, the
+rule of every chapter)."""
+
+
+ADMM_LARGE_BUSES = 1000
+"""Systems with more buses than this run ADMM with at most `ADMM_LARGE_MAX_ITER` iterations (forlab's choice, issue
+17: ADMM's local NLPs on 1654-5 take seconds per iteration, so 1000 of them would take most of an hour; that it has
+not converged there within the cap is then the recorded result). No system of the default or ``full`` profile is
+that large."""
+
+
+ADMM_LARGE_MAX_ITER = 50
+"""ADMM's iteration cap on the systems above `ADMM_LARGE_BUSES` buses (or ``admm_max_iter`` when smaller)."""
+
+
+def admm_max_iter_for(buses: int, admm_max_iter: int) -> int:
+    """ADMM's iteration cap on a system of ``buses`` buses: ``admm_max_iter``, at most `ADMM_LARGE_MAX_ITER` above
+    `ADMM_LARGE_BUSES` buses."""
+    return admm_max_iter if buses <= ADMM_LARGE_BUSES else min(admm_max_iter, ADMM_LARGE_MAX_ITER)
+
+
+ADMM_ALL = "all"
+"""``admm_system`` value that runs ADMM on every system of ``systems`` (same partitions as ALADIN)."""
+
+
+def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, dict, list[dict], list[dict]]:
+    """Nets, partitions and integrated baselines of every system (`forlab.opf.outcome.integrated_baseline`, fastest
+    of `BASELINE_REPEATS`), with their ``sys_*`` and ``area_*`` rows: ``central_time_s`` is the baseline's solver
+    time, ``central_wall_s`` its build plus its fastest wall time."""
+    nets, parts, bases, sysrows, arearows = {}, {}, {}, [], []
+    for spec in specs:
+        net, part = load(spec)
+        base = integrated_baseline(net, BASELINE_REPEATS)
+        obj, status = base.objective, base.status
+        nets[spec], parts[spec], bases[spec] = net, part, base
+        sysrows.append({"spec": spec, "buses": part.model.nb, "regions": part.n_regions,
+                        "cut_branches": len(part.cut_branches), "central_objective": obj,
+                        "central_time_s": base.solve_time_s, "central_status": status, "consensus_rows": part.n_cons,
+                        "central_wall_s": base.build_time_s + base.wall_time_s})
+        for region, row in part.summary().iterrows():
+            arearows.append({"system": spec, "region": region, **row.to_dict()})
+        progress(f"{spec}: {part.model.nb} buses, {part.n_regions} regions, centralized {obj:.2f} ({status})")
+    return nets, parts, bases, sysrows, arearows
+
+
+def quiet():
+    """Silence the FutureWarnings of pandapower that would clutter a chapter."""
+    warnings.filterwarnings("ignore", category=FutureWarning)

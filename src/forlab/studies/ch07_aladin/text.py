@@ -1,0 +1,386 @@
+"""Sentences and printed tables of chapter 07: every ``*_text`` writes the chapter's result sentences
+(Markdown) from a store or the tables of `forlab.studies.ch07_aladin.readers`, every ``*_shown`` formats such
+a table as the chapter prints it (columns in words, small numbers as 1.2×10⁻⁵ by `sci_text`, "–" where a
+target was not reached).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forlab.book.tables import printable
+from forlab.studies.ch07_aladin.readers import (
+    MODE_WORDS,
+    STATUS_WORDS,
+    frame,
+    growth_fit,
+    message_summary,
+    run_label,
+    runs,
+    termination,
+)
+
+__all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
+           "admm_target_text", "admm_text", "convergence_shown", "dask_overhead_text", "fmt_iteration",
+           "full_profile_text", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
+           "latency_text", "messages_shown", "overhead_range_text", "overhead_shown", "provenance_text",
+           "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text", "targets17_text",
+           "targets_shown", "targets_text", "wall_times_shown"]
+
+
+def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
+    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` iterations."""
+    ok, bad = tg[tg.met], tg[~tg.met]
+    lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus $\\le 10^{{-6}}$ and gap "
+             f"$\\le 10^{{-4}}$ within {max_iter} iterations"
+             + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
+                if len(ok) else "") + "."]
+    for r in bad.itertuples():
+        more = ""
+        if not np.isnan(r.ext_max_iter):
+            more = (f" Allowed {r.ext_max_iter:.0f} iterations, it "
+                    + (f"reaches the target after {r.ext_it_target:.0f}." if not np.isnan(r.ext_it_target)
+                       else f"ends with gap {r.ext_gap:.1e} ({r.ext_status})."))
+        lines.append(f"{r.system} does not: after {r.iterations} iterations ({r.status}) its gap is {r.gap:.1e} and "
+                     f"its consensus {r.consensus:.1e}.{more}")
+    return "\n\n".join(lines)
+
+
+def fmt_iteration(v: float) -> str:
+    """'after N' or 'never' for an iteration count that may be NaN."""
+    return "never" if np.isnan(v) else f"after {v:.0f}"
+
+
+def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
+    """Which store the chapter reads: chapter, git commit and number of runs."""
+    return f"chapter {st.attrs['chapter']}, commit {st.attrs['git_commit']}, {len(table)} runs"
+
+
+def kkt_text(kk: pd.DataFrame) -> str:
+    """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
+    return "\n\n".join(
+        f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
+        f"{r.iterations} iterations ({STATUS_WORDS.get(termination(r), termination(r))}); the default QP "
+        + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
+           else f"ends with gap {d.gap:.1e}.")
+        for r in kk[kk.qp == "kkt"].itertuples()
+        for d in kk[(kk.qp == "reduced") & (kk.system == r.system)].itertuples())
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci_text(v: float) -> str:
+    """``v`` in scientific notation for a table: "4.8×10⁻⁷" (no break inside, no LaTeX), "0" for zero."""
+    if not np.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", "it_target")) -> pd.DataFrame:
+    """``frame`` with the given columns written as 1.2×10⁻⁵ (`sci_text`), and its iteration ``counts`` (where
+    present) as whole numbers with a missing value where a target was not reached."""
+    frame = frame.copy()
+    for c in columns:
+        frame[c] = frame[c].map(sci_text)
+    for c in counts:
+        if c in frame:
+            frame[c] = frame[c].round().astype("Int64")
+    return frame
+
+
+TARGETS_WORDS = {"it_loose": "loose target at iteration", "it_target": "target at iteration"}
+"""The two targets of the tables: loose (consensus ≤ 10⁻⁴, gap ≤ 10⁻³) and target (≤ 10⁻⁶, ≤ 10⁻⁴); "–": not
+reached."""
+
+
+def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The convergence table as the chapter prints it, in two tables that fit the column, one row per system and
+    run (`run_label`; a longer re-run says its iteration limit) each: iterations, the iterations of the two targets
+    ("–": not reached), final gap and consensus (`sci_text`); then the wall time, the time per iteration and the
+    centralized Ipopt solve time."""
+    t = _sci(table)
+    extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
+    t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
+    t["time_per_iter_ms"] = (1e3 * t.time_per_iter_s).round(1)
+    t["central_ms"] = (1e3 * t.central_time_s).round(1)
+    t["total_s"] = t.total_s.round(2)
+    t = t.set_index(["system", "run"])
+    return (printable(t, {"iterations": "iterations", **TARGETS_WORDS, "gap": "final gap",
+                          "consensus": "final consensus"}),
+            printable(t, {"total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)",
+                          "central_ms": "centralized Ipopt (ms)"}))
+
+
+def regions_shown(st: xr.Dataset) -> pd.DataFrame:
+    """The partition table of a store (``area_*``) as the chapter prints it, one row per system and region."""
+    return printable(frame(st, "area").set_index(["system", "region"]), {
+        "core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
+        "cut_branches_owned": "ties it limits", "units": "units", "variables": "variables",
+        "consensus_rows": "consensus rows"})
+
+
+TARGET_WORDS = {
+    "coordinator_ms": "coordinator time per round on {system}: {value:.1f} ms against at most {limit:g} ms",
+    "coordinator_slope": "growth of the coordinator time with the coupling rows: log-log slope {value:.2f} "
+                         "against at most {limit:g} (linear)",
+    "wall_ratio": "whole-run wall time with parallel regions (Dask) on {system}: {value:.1f} times the "
+                  "centralized AC-OPF against at most {limit:g} times",
+    "rounds": "rounds to gap $\\le 10^{{-4}}$ and consensus $\\le 10^{{-6}}$ on {system}: {value:.0f} against at "
+              "most {limit:g}, every local solve succeeded",
+}
+"""How `targets17_text` says each target (Markdown templates)."""
+
+
+def targets17_text(t17: pd.DataFrame) -> str:
+    """One Markdown bullet per row of `targets17`: met / missed with the measured number, or not run."""
+    lines = []
+    for r in t17.itertuples():
+        if r.met is None:
+            lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
+            continue
+        if r.target == "rounds" and not np.isfinite(r.value):
+            why = "a local NLP failed in some round" if r.nlp_ok == 0 else "the stopping test was not reached"
+            lines.append(f"- **missed**: rounds on {r.system}: {why}")
+            continue
+        lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
+            system=r.system, value=r.value, limit=r.limit))
+    return "\n".join(lines)
+
+
+def growth_text(growth: pd.DataFrame) -> str:
+    """The fitted growth of the coordinator time in one sentence (Markdown; empty with fewer than two systems)."""
+    slope, _ = growth_fit(growth)
+    if not np.isfinite(slope):
+        return ""
+    lo, hi = growth.loc[growth.coupling_rows.idxmin()], growth.loc[growth.coupling_rows.idxmax()]
+    return (f"From {lo.system} ({lo.coupling_rows:.0f} coupling rows, {lo.coordinator_ms:.1f} ms per round) to "
+            f"{hi.system} ({hi.coupling_rows:.0f} rows, {hi.coordinator_ms:.1f} ms), the coordinator time grows "
+            f"with slope {slope:.2f} on the log-log scale over {len(growth)} systems (1: linear in the coupling "
+            f"rows).")
+
+
+def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
+    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run)."""
+    t = rt.set_index("system").copy()
+    for c in ("aladin_rounds", "aladin_target", "admm_rounds", "admm_target"):
+        t[c] = t[c].round().astype("Int64")
+    for c in ("aladin_converged", "admm_converged"):
+        t[c] = t[c].map({True: "yes", False: "no"})
+    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
+    return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
+                         "aladin_converged": "ALADIN stopped by its test", "aladin_nlp_ok": "every local NLP solved",
+                         "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
+                         "admm_converged": "ADMM stopped by its test"})
+
+
+def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
+    """`wall_times` as the chapter prints it, one row per system: the three times (s) and the two ratios."""
+    t = wt.set_index("system").round({"central_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
+                                      "dask_ratio": 1})
+    return printable(t, {"central_s": "centralized (s)", "inprocess_s": "in-process (s)",
+                         "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)",
+                         "dask_ratio": "Dask / centralized"})
+
+
+def admm_cap_text(st: xr.Dataset) -> str:
+    """Which systems ran ADMM with a lower iteration cap than ``admm_max_iter`` (`admm_max_iter_for`) and whether it
+    stopped by its own test there (Markdown); "" when none did (and for stores written before the cap)."""
+    if "admm_large_buses" not in st.attrs:
+        return ""
+    table = runs(st)
+    full = json.loads(st.attrs["admm_options"])["max_iter"]
+    capped = table[(table.algorithm == "admm") & (table.max_iter < full)]
+    if capped.empty:
+        return ""
+    words = [f"{r.system} ({'stopped by its test' if r.converged else 'not converged'} after {r.iterations})"
+             for r in capped.itertuples()]
+    return (f"ADMM runs at most {int(capped.max_iter.max())} iterations on the systems above "
+            f"{int(st.attrs['admm_large_buses'])} buses instead of {full} (a cost limit of this profile, not a "
+            f"tuning): {', '.join(words)}.")
+
+
+def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
+    """`dask_overhead` as the chapter prints it, one row per system (and Dask mode, when there are several)."""
+    o = over.copy()
+    o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
+    o["same"] = np.where(o["same iterations"].astype(bool), "yes", "no")
+    o = o.round({"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
+    index = ["system", "mode"] if o["mode"].nunique() > 1 else ["system"]
+    return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per iteration)",
+                                          "Dask (ms/it)": "Dask (ms per iteration)", "ratio": "ratio Dask / in-process",
+                                          "same": "same iterations"})
+
+
+def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
+    """The range of `dask_overhead` ratios in one sentence (Markdown; empty without Dask runs)."""
+    if not len(over):
+        return ""
+    return (f"Across the systems, a Dask iteration takes {over.ratio.min():.2f} to {over.ratio.max():.2f} times an "
+            f"in-process one on this machine ({n_workers} worker processes on the cores the machine gives; regions "
+            f"beyond the number of workers share a process). The regions' compute runs in parallel there, the "
+            f"messages cost serialisation and a scheduler round trip.")
+
+
+def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
+    """`latency_sweep` (with its per-iteration columns) as the chapter prints it, one row per one-way latency:
+    iterations, wall time, slowdown, and the communication (measured and predicted) and QP time per iteration."""
+    out = lat.copy()
+    out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
+    out = out.round({"total_s": 2, "time_per_iter_ms": 0, "slowdown": 2, "comm_ms": 0, "comm_predicted_ms": 0,
+                     "qp_ms": 0})
+    out.index = pd.Index([f"{v:g}" for v in out.latency_ms], name="latency (ms)")
+    for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
+        out[c] = out[c].astype("Int64")
+    return printable(out, {"iterations": "iterations", "total_s": "wall time (s)", "slowdown": "slowdown",
+                           "comm_ms": "communication per iteration (ms)",
+                           "comm_predicted_ms": "predicted communication per iteration (ms)",
+                           "qp_ms": "coordinator's QP per iteration (ms)"})
+
+
+def latency_text(lat: pd.DataFrame, system: str) -> str:
+    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs)."""
+    if not len(lat):
+        return ""
+    hi = lat.iloc[-1]
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {int(hi.iterations)} iterations and "
+            f"{hi.total_s:.2f} s instead of {lat.iloc[0].total_s:.2f} s: ALADIN's few rounds keep the slowdown to "
+            f"{hi.total_s / lat.iloc[0].total_s:.1f} times, where an algorithm that needs hundreds of rounds would "
+            f"pay the latency hundreds of times (next section).")
+
+
+def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (iterations, the
+    iterations of the two targets, "–" where not reached, final gap and consensus, wall time, time per iteration,
+    bytes per iteration where measured, status). ``rows``: `admm_table` or `admm_comparison`."""
+    r = _sci(rows)
+    r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
+    r["total_s"] = r.total_s.round(2)
+    r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
+    words = {"iterations": "iterations", "it_loose": "consensus ≤ 10⁻⁴ and gap ≤ 10⁻³ at iteration",
+             "it_target": "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "gap": "final gap",
+             "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)"}
+    if "bytes_per_iter" in r:
+        r["bytes_per_iter"] = r.bytes_per_iter.round(0).astype(int)
+        words["bytes_per_iter"] = "bytes per iteration"
+    words["status"] = "status"
+    out = printable(r, words).T
+    out.columns = [{"aladin": "ALADIN", "admm": "ADMM"}.get(c, c) for c in out.columns]
+    return out.rename_axis("measure")
+
+
+def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
+    """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors (`anchors`), in one paragraph
+    (Markdown)."""
+    a_ = cmp_[cmp_.algorithm == "aladin"].iloc[0]
+    d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
+    fmt = fmt_iteration
+    cheaper = "cheaper" if d_.time_per_iter_s < a_.time_per_iter_s else "not cheaper here"
+    rounds = ", but the rounds dominate" if d_.time_per_iter_s < a_.time_per_iter_s else ""
+    return (
+        f"On {system}, ALADIN reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt(a_.it_loose)} iterations, ADMM "
+        f"{fmt(d_.it_loose)} (of {d_.iterations}); the target $10^{{-6}}$, $10^{{-4}}$: ALADIN {fmt(a_.it_target)}, "
+        f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM iteration is "
+        f"{cheaper} ({1e3 * d_.time_per_iter_s:.1f} ms against {1e3 * a_.time_per_iter_s:.1f} ms, "
+        f"{d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes){rounds}. For scale: " + published_text(published))
+
+
+def published_text(published: dict) -> str:
+    """The other groups' published runs (`anchors`) in one sentence (Markdown)."""
+    p = {k: a.show() for k, a in published.items()}
+    return (f"PowerModelsADA's ADMM needs {p['powermodelsada_admm_case300_iterations']} and "
+            f"{p['powermodelsada_admm_case300_s']} on {p['powermodelsada_admm_case300_cores']} on PGLib case300 "
+            f"in 4 areas at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
+            f"{p['rapidpf_aladin_max_steps']} up to {p['rapidpf_largest_buses']}, for the easier power-flow problem "
+            "(a zero-residual least-squares problem, no optimality).")
+
+
+FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", "rho": "ρ, penalties",
+               "qp": "QP form", "x": "x, local solution", "cost": "local cost", "grad": "cost gradient",
+               "hess": "Hessian of the Lagrangian", "jac": "Jacobian of the equalities",
+               "jac_ineq": "Jacobian of the inequalities", "ineq_lo": "distances to lower limits",
+               "ineq_up": "distances to upper limits", "y": "y, multipliers", "x_c": "x, coupled variables"}
+"""What each message field of `message_summary` holds (ADMM's ``z`` is the average of the coupled variables)."""
+
+
+def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
+    """`message_summary` of the given systems as the chapter prints it, indexed by system, algorithm, direction and
+    field (in words, `FIELD_WORDS`): numbers (non-zeros) and pickled bytes per iteration, summed over regions."""
+    msgs = message_summary(st)
+    m = msgs[msgs.system.isin(systems)].copy()
+    m["field"] = [("z, averages of the coupled variables" if a == "admm" and f == "z" else FIELD_WORDS.get(f, f))
+                  for a, f in zip(m.algorithm, m.field)]
+    m["algorithm"] = m.algorithm.str.replace("aladin", "ALADIN").str.replace("admm", "ADMM")
+    m["direction"] = m.direction.str.replace("->", "→")
+    return printable(m.set_index(["system", "algorithm", "direction", "field"]),
+                     {"numbers": "numbers", "bytes": "bytes"})
+
+
+def provenance_text(st: xr.Dataset) -> str:
+    """Where a store comes from: its path, git commit and creation time (Markdown)."""
+    return f"From `{st.attrs['store_path']}` (git commit {st.attrs['git_commit']}, created {st.attrs['created_utc']})."
+
+
+def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
+    """`targets` as the chapter prints them, one row per system: the target's iteration ("–": not reached), the
+    iterations run (the limit, when the run did not stop by itself), final gap and consensus, wall time."""
+    t = _sci(tg)
+    t["total_s"] = t.total_s.round(2)
+    return printable(t.set_index("system"), {"it_target": "target at iteration", "iterations": "iterations",
+                                             "gap": "final gap", "consensus": "final consensus",
+                                             "total_s": "wall time (s)"})
+
+
+def overhead_range_text(bo: pd.DataFrame) -> str:
+    """The range and median of the Dask / in-process ratios (`dask_overhead`); empty without Dask runs."""
+    if not len(bo):
+        return ""
+    return (f"Dask against in-process, time per iteration: {bo.ratio.min():.2f} to {bo.ratio.max():.2f} "
+            f"times (median {bo.ratio.median():.2f}) over {len(bo)} systems.")
+
+
+def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
+    """Communication time per iteration without and with the largest latency (`latency_sweep` with its per-iteration
+    columns), against the emulation's prediction; empty with fewer than two latencies."""
+    if len(bl) <= 1:
+        return ""
+    hi = bl.iloc[-1]
+    return (f"On {system}, the communication time per iteration is {bl.comm_ms.iloc[0]:.0f} ms "
+            f"without latency and {hi.comm_ms:.0f} ms at {hi.latency_ms:g} ms one way (the emulation "
+            f"predicts {hi.comm_predicted_ms:.0f} ms); the run takes {hi.total_s:.1f} s against "
+            f"{bl.total_s.iloc[0]:.1f} s ({hi.slowdown:.2f} times). The coordinator's QP, "
+            f"{bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across these runs, dominates an "
+            f"iteration and varies with the load of the shared machine by as much as the latency adds, so the "
+            f"wall times of this sweep need not grow with the latency.")
+
+
+def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
+    """ALADIN's target iteration against ADMM's loose and target iterations on ``system`` (`admm_comparison`), with
+    PowerModelsADA's published run; empty unless both algorithms ran."""
+    if not {"aladin", "admm"} <= set(bc.index):
+        return ""
+    a_, d_ = bc.loc["aladin"], bc.loc["admm"]
+    return (f"On {system}, ALADIN reaches the target (consensus $10^{{-6}}$, gap $10^{{-4}}$) "
+            f"{fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on the same "
+            f"partition reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt_iteration(d_.it_loose)} "
+            f"and the target {fmt_iteration(d_.it_target)}; it stops after {d_.iterations} "
+            f"iterations ({termination(d_)} by its own tolerances, {d_.total_s:.1f} s) with gap {d_.gap:.1e} and "
+            f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
+            f"{published['powermodelsada_admm_case300_iterations'].show()} and "
+            f"{published['powermodelsada_admm_case300_s'].show()} on "
+            f"{published['powermodelsada_admm_case300_cores'].show()} there, at its own tolerances.")
+
+
+def full_profile_text(fp: dict) -> str:
+    """The full profile's findings in one paragraph (Markdown): Dask overhead, latency, ALADIN against ADMM."""
+    bp = fp["params"]
+    parts = [overhead_range_text(fp["overhead"]), latency_comm_text(fp["latency"], bp["latency_system"]),
+             admm_target_text(fp["admm"], bp["admm_system"], fp["anchor"])]
+    return " ".join(p for p in parts if p)
