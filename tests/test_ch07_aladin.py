@@ -242,8 +242,16 @@ def test_scaling_report_of_the_archived_store(archived):
     rep = ch.scaling_report(st)
     g = rep["growth"]
     assert len(g) == len(set(table.system)) and (g.coordinator_ms > 0).all()
-    slope, _ = ch.growth_fit(g)
+    slope, _, r2 = ch.growth_fit(g)
     assert 0 < slope < 3 and f"slope {slope:.2f}" in ch.growth_text(g)
+    # the archived coordinator times scatter around the coupling-rows line: a slope below 1 from a fit that explains
+    # little of them is not linear growth; the QP's own size explains them
+    assert r2 < ch.FIT_R2_MIN and "not what drives the time" in ch.growth_text(g)
+    w_slope, _, w_r2 = ch.growth_fit(g, "qp_work")
+    assert w_r2 > ch.FIT_R2_MIN and f"slope is {w_slope:.2f}" in ch.growth_text(g)
+    row = rep["targets"].set_index(["target", "system"]).loc[("coordinator_slope", "all")]
+    assert row.value <= row.limit and not row.met  # within the slope limit, judged missed by its fit
+    assert f"explains a share {r2:.2f}" in ch.targets17_text(rep["targets"])
     # the archived coordinator is the reduced QP: issue 17's first target is judged there, with its number
     t = rep["targets"].set_index(["target", "system"])
     row = t.loc[("coordinator_ms", "case118+case533mt_hi")]
@@ -277,3 +285,11 @@ def test_paper_store_reads_a_run_that_missed_its_rounds_as_missed():
     text = ch.targets17_text(ch.scaling_report(st)["targets"])
     assert "**missed**: rounds on 1654-5: the stopping test was not reached" in text
     assert "not measured" not in text
+
+
+def test_a_growth_fit_reports_how_much_it_explains():
+    line = pd.DataFrame({"coupling_rows": [4.0, 8.0, 16.0], "coordinator_ms": [1.0, 2.0, 4.0]})
+    slope, _, r2 = ch.growth_fit(line)
+    assert slope == pytest.approx(1.0) and r2 == pytest.approx(1.0)
+    scatter = pd.DataFrame({"coupling_rows": [4.0, 8.0, 16.0, 32.0], "coordinator_ms": [10.0, 1.0, 10.0, 1.5]})
+    assert ch.growth_fit(scatter)[2] < ch.FIT_R2_MIN

@@ -29,6 +29,7 @@ from forlab.studies.ch07_aladin.figures import (
     wall_time_figure,
 )
 from forlab.studies.ch07_aladin.readers import (
+    FIT_R2_MIN,
     MODE_WORDS,
     SPLIT,
     STATUS_WORDS,
@@ -127,7 +128,7 @@ from forlab.studies.ch07_aladin.text import (
 
 __all__ = [
     "ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "ANCHOR_KEYS", "BASELINE_REPEATS", "FIELD_WORDS",
-    "FIGURE_WIDTH", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "MODE_WORDS", "PARAMETER_TYPES", "SPLIT",
+    "FIGURE_WIDTH", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "FIT_R2_MIN", "MODE_WORDS", "PARAMETER_TYPES", "SPLIT",
     "STATUS_WORDS", "SUPERSCRIPT", "TABLE_DIMS", "TARGETS_WORDS", "TARGET_CONSENSUS", "TARGET_GAP",
     "TARGET_WORDS", "UNITS", "Recorder", "admm_cap_text", "admm_comparison", "admm_figure", "admm_focus",
     "admm_max_iter_for", "admm_runs", "admm_shown", "admm_table", "admm_target_text", "admm_text", "anchors",

@@ -95,10 +95,10 @@ def growth_figure(growth: pd.DataFrame):
     for r in growth.itertuples():
         ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
                     fontsize=9)
-    slope, icpt = growth_fit(growth)
+    slope, icpt, r2 = growth_fit(growth)
     if np.isfinite(slope):
         x = np.geomspace(growth.coupling_rows.min(), growth.coupling_rows.max(), 20)
-        ax.loglog(x, 10**icpt * x**slope, "k--", label=f"fit, slope {slope:.2f}")
+        ax.loglog(x, 10**icpt * x**slope, "k--", label=f"fit, slope {slope:.2f}, $R^2$ {r2:.2f}")
         ax.legend()
     ax.set_xlabel("coupling rows")
     ax.set_ylabel("coordinator time per round (ms)")
