@@ -64,6 +64,33 @@ LOCAL_IPOPT = {
     "linear_solver": "mumps",
 }
 
+# Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`): from round 2 on the
+# NLP differs from the last one only by its linear term, proximal centre and penalty, so its last solution and
+# multipliers are a good start. Without ``warm_start_init_point`` Ipopt ignores the multipliers, pushes the start
+# 1e-2 into the interior of its bounds and starts its barrier from scratch, which costs as many iterations as a
+# cold solve. The pushes are tiny so that a variable or limit active at the last solution starts at it (issue 17:
+# with larger pushes and no `WARM_DISTANCE`, ALADIN's step test stayed just above its tolerance for extra rounds on
+# some chapter-07 systems). With ``mu_strategy`` "adaptive" Ipopt takes its first barrier parameter from the
+# start's complementarity, so a warm start also starts its barrier small. The warm solve is capped at ``max_iter``
+# iterations: one that needs more has lost its way and the cold solve, which is what every round did before,
+# decides instead (`Region.solve_local_nlp`).
+WARM_IPOPT = {
+    "warm_start_init_point": "yes",
+    "warm_start_bound_push": 1e-9,
+    "warm_start_bound_frac": 1e-9,
+    "warm_start_slack_bound_push": 1e-9,
+    "warm_start_slack_bound_frac": 1e-9,
+    "warm_start_mult_bound_push": 1e-9,
+    "max_iter": 30,
+}
+
+# A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
+# `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
+# their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
+# accurate as the cold ones but not equal, changed the rounds of the most sensitive systems; with this value every
+# chapter-07 system and chapter 12's one-DS system kept its rounds.
+WARM_DISTANCE = 1e-2
+
 
 def flat_start(data: RegionData) -> np.ndarray:
     """A flat start of the region's variables: angles 0 rad (the slack's own angle), magnitudes 1 p.u. clipped to
@@ -120,6 +147,8 @@ class Region:
         self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
+        self.warm = False  # True after a converged local solve: its solution and multipliers start the next one
+        self._last = None  # the arguments of the last local NLP (`_warm_distance`)
         self.build_time_s = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ model
@@ -164,16 +193,24 @@ class Region:
         f = self.cost_scale * m.unit_cost(pg, qg) if ng else sym(0)
         obj = f + ca.dot(lin, x) + 0.5 * rho * ca.dot(w, (x - z) ** 2)
         p = ca.vertcat(lin, z, w, rho)
-        opts = dict(LOCAL_IPOPT)
-        opts.update(ipopt or {})
-        self.solver = ca.nlpsol(f"region_{d.index}", "ipopt", {"x": x, "p": p, "f": obj, "g": gall},
-                                {"ipopt": opts, "print_time": False, "error_on_fail": False})
+        self.solver, self.warm_solver = self._solvers({"x": x, "p": p, "f": obj, "g": gall}, ipopt or {})
         kappa = sym.sym("kappa", self.n_g)
         lag = f + ca.dot(kappa, gall)
         hess, _grad = ca.hessian(lag, x)
         self._sens = ca.Function("sens", [x, kappa], [ca.gradient(f, x), hess, ca.jacobian(gall, x), gall, f])
 
         self.lbx, self.ubx = self._variable_bounds()
+
+    def _solvers(self, nlp: dict, ipopt: dict) -> tuple:
+        """The cold-start Ipopt solver of the local NLP (`LOCAL_IPOPT` with ``ipopt`` over it) and the warm-start
+        one (`WARM_IPOPT` over both; None when ``ipopt`` sets ``warm_start_init_point`` to "no", which gives every
+        solve the cold start)."""
+        name = f"region_{self.data.index}"
+        common = {"print_time": False, "error_on_fail": False}
+        cold = ca.nlpsol(name, "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt, **common})
+        if ipopt.get("warm_start_init_point") == "no":
+            return cold, None
+        return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **common})
 
     def _variable_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds of the local NLP's variables: voltage magnitudes of the core buses, unit powers, the slack angle."""
@@ -211,23 +248,55 @@ class Region:
 
     # ------------------------------------------------------------------ steps
     def solve_local_nlp(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float) -> dict:
-        """ALADIN step 1 / ADMM local step: solve the local NLP warm-started from the previous solution
-        (eq. (p3-local-nlp)).
+        """ALADIN step 1 / ADMM local step: solve the local NLP (eq. (p3-local-nlp)) from the previous solution.
+
+        After a converged solve (``Solve_Succeeded``), when the new NLP moves its solution less than
+        `WARM_DISTANCE` (`_warm_distance`), Ipopt starts warm from that solution and its multipliers (`WARM_IPOPT`).
+        Every other solve starts cold (`LOCAL_IPOPT`, as every solve did before): the first, one after `set_start`,
+        one after a solve that did not converge fully, one after a far move, and one whose warm attempt did not
+        converge fully; so every solution that leaves the region meets `LOCAL_IPOPT`'s tolerance as a cold one's.
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
-        (the diagonal of Sigma); rho: penalty. Returns the solution, Ipopt's multipliers, status and timing.
+        (the diagonal of Sigma); rho: penalty. Returns Ipopt's status, its iterations (warm and cold attempts
+        together), ``nlp_start`` ("cold", "warm" or "warm, then cold") and the time (s); the solution and
+        multipliers stay in the region.
         """
         t0 = time.perf_counter()
         p = np.concatenate([lin, z, w, [rho]])
-        sol = self.solver(x0=self.x, lam_g0=self.lam_g, lam_x0=self.lam_x, p=p, lbx=self.lbx, ubx=self.ubx,
-                          lbg=self.lbg, ubg=self.ubg)
-        stats = self.solver.stats()
+        iterations, start = 0, "cold"
+        if self.warm and self.warm_solver is not None and self._warm_distance(lin, z, w, rho) <= WARM_DISTANCE:
+            sol, status, iterations = self._ipopt(self.warm_solver, p)
+            start = "warm"
+        if start == "cold" or status != "Solve_Succeeded":
+            # a warm solve that failed, stopped at the acceptable level or hit its cap leaves the round to the
+            # cold start: only a fully converged warm solve is as good as the cold one
+            sol, status, cold_iterations = self._ipopt(self.solver, p)
+            iterations += cold_iterations
+            start = "cold" if start == "cold" else "warm, then cold"
         self.x = np.asarray(sol["x"]).ravel()
         self.lam_g = np.asarray(sol["lam_g"]).ravel()
         self.lam_x = np.asarray(sol["lam_x"]).ravel()
-        status = str(stats.get("return_status", "unknown"))
-        return {"status": status, "nlp_iterations": int(stats.get("iter_count", -1)),
+        self.warm = status == "Solve_Succeeded"
+        self._last = (np.array(lin, float), np.array(z, float), np.array(w, float), float(rho))
+        return {"status": status, "nlp_iterations": iterations, "nlp_start": start,
                 "nlp_s": time.perf_counter() - t0}
+
+    def _warm_distance(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float) -> float:
+        """How far (rad / p.u.) the new local NLP moves the last solution: the stationarity error of the last
+        solution and multipliers in the new NLP (its constraints are the last one's, so only the gradient of the
+        linear and proximal terms changed), divided by the new proximal curvature rho w."""
+        lin0, z0, w0, rho0 = self._last
+        change = (lin - lin0) + rho * w * (self.x - z) - rho0 * w0 * (self.x - z0)
+        # a variable without proximal term (ADMM's uncoupled ones) counts as moved far when its gradient changed
+        return float(np.max(np.abs(change) / np.maximum(rho * w, 1e-300), initial=0.0))
+
+    def _ipopt(self, solver, p: np.ndarray) -> tuple[dict, str, int]:
+        """One Ipopt solve of the local NLP with parameters ``p`` from the current start (primal and multipliers):
+        the solution, Ipopt's return status and its iteration count."""
+        sol = solver(x0=self.x, lam_g0=self.lam_g, lam_x0=self.lam_x, p=p, lbx=self.lbx, ubx=self.ubx,
+                     lbg=self.lbg, ubg=self.ubg)
+        stats = solver.stats()
+        return sol, str(stats.get("return_status", "unknown")), int(stats.get("iter_count", -1))
 
     def active_set(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Active constraint rows (equalities and inequalities within ``active_margin`` of a limit) and active
@@ -353,8 +422,9 @@ class Region:
 
     # ------------------------------------------------------------------ helpers
     def set_start(self, x: np.ndarray) -> None:
-        """Replace the warm start (local layout) and forget the multipliers."""
+        """Replace the warm start (local layout) and forget the multipliers: the next local NLP starts cold."""
         self.x = np.asarray(x, float).copy()
+        self.warm = False
         self.z = self.x.copy()
         self.reduction.reset()
         self.lam_g = np.zeros(self.n_g)

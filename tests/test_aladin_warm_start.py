@@ -1,0 +1,90 @@
+"""P3, ALADIN: the regions' local NLPs start warm from their last solution and multipliers, reach the solution of a
+cold start in fewer Ipopt iterations, and fall back to the cold start when the warm one does not converge."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from forlab import opf
+from forlab.grid import cases
+from forlab.p3_aladin import ALADINOptions, partition, run_aladin
+from forlab.p3_aladin.opf_regions import region as region_module
+from forlab.p3_aladin.opf_regions.region import Region
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+COLD = {"warm_start_init_point": "no"}  # every local NLP from Ipopt's cold start, as before the warm start
+
+
+@pytest.fixture(scope="module")
+def case118():
+    net = cases.load("case118")
+    return net, partition(net, "spectral", 3), opf.solve(net).objective
+
+
+def _next_round(reg: Region, rng: np.random.Generator, move: float = 1e-4) -> tuple:
+    """The arguments of a local NLP after a coordinator step: the proximal centre moved off the last solution by up
+    to ``move`` (rad / p.u.) and a linear term that moves it as far (scaled cost per p.u.)."""
+    z = reg.solution() + move * rng.uniform(-1.0, 1.0, reg.n_x)
+    lin = 1e2 * move * rng.uniform(-1.0, 1.0, reg.n_x)
+    return lin, z, np.ones(reg.n_x), 1e2
+
+
+def _solved_pair(case118) -> tuple[Region, Region]:
+    """The same region twice, warm-starting and cold, each after a solved local NLP from the flat start (centred
+    there) and one centred near its solution: both cold, as the second moved the first solution far."""
+    _net, part, _ref = case118
+    warm, cold = Region(part.regions[0]), Region(part.regions[0], ipopt=COLD)
+    for reg in (warm, cold):
+        first = reg.solve_local_nlp(np.zeros(reg.n_x), reg.z, np.ones(reg.n_x), 1e2)
+        second = reg.solve_local_nlp(*_next_round(reg, np.random.default_rng(99)))
+        assert first["status"] == second["status"] == "Solve_Succeeded"
+        assert first["nlp_start"] == second["nlp_start"] == "cold"
+    np.testing.assert_array_equal(warm.solution(), cold.solution())
+    return warm, cold
+
+
+def test_a_warm_local_nlp_reaches_the_cold_solution_in_fewer_iterations(case118):
+    warm, cold = _solved_pair(case118)
+    args = _next_round(warm, np.random.default_rng(0))
+    a, b = warm.solve_local_nlp(*args), cold.solve_local_nlp(*args)
+    assert a["status"] == b["status"] == "Solve_Succeeded"
+    assert (a["nlp_start"], b["nlp_start"]) == ("warm", "cold")
+    assert a["nlp_iterations"] < b["nlp_iterations"]
+    # Ipopt's tol bounds the scaled KKT error; the two solutions of the same NLP differ by what that leaves in x
+    # (orders below ALADIN's consensus tolerance)
+    np.testing.assert_allclose(warm.solution(), cold.solution(), atol=1e-6)
+    np.testing.assert_allclose(warm.lam_g, cold.lam_g, atol=1e-4)
+
+
+def test_a_warm_local_nlp_that_does_not_converge_is_solved_cold(case118, monkeypatch):
+    monkeypatch.setitem(region_module.WARM_IPOPT, "max_iter", 1)  # no warm solve converges in one iteration
+    capped, cold = _solved_pair(case118)
+    args = _next_round(capped, np.random.default_rng(1))
+    a, b = capped.solve_local_nlp(*args), cold.solve_local_nlp(*args)
+    assert a["status"] == b["status"] == "Solve_Succeeded"
+    assert a["nlp_start"] == "warm, then cold" and a["nlp_iterations"] == b["nlp_iterations"] + 1
+    np.testing.assert_array_equal(capped.solution(), cold.solution())
+
+
+def test_a_new_start_or_a_far_move_makes_the_next_local_nlp_cold(case118):
+    warm, _cold = _solved_pair(case118)
+    far = _next_round(warm, np.random.default_rng(2), move=10 * region_module.WARM_DISTANCE)
+    assert warm.solve_local_nlp(*far)["nlp_start"] == "cold"
+    warm.set_start(warm.solution())
+    assert warm.solve_local_nlp(*_next_round(warm, np.random.default_rng(4)))["nlp_start"] == "cold"
+
+
+def test_aladin_with_warm_local_nlps_takes_the_cold_path_in_fewer_iterations(case118):
+    """Same rounds, same solution, fewer Ipopt iterations over the run."""
+    net, part, ref = case118
+    warm = run_aladin(net, part, ALADINOptions(), reference=ref)
+    cold = run_aladin(net, part, ALADINOptions(ipopt=COLD), reference=ref)
+    assert warm.converged and cold.converged and warm.iterations == cold.iterations
+    assert warm.log.nlp_ok.all()
+    # round by round the same consensus residual, down to the local solutions' own accuracy (see above)
+    np.testing.assert_allclose(warm.log.consensus, cold.log.consensus, rtol=1e-3, atol=1e-6)
+    for a, b in zip(warm.xs, cold.xs):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert warm.log.nlp_iterations.sum() < cold.log.nlp_iterations.sum()
