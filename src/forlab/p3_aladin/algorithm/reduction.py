@@ -116,8 +116,27 @@ def null_space(c: sp.spmatrix) -> tuple[np.ndarray, str]:
     if len(free) and np.abs(c @ z).max() > 1e-8 * scale * max(1.0, np.abs(z).max()):
         return _qr_null_space(c), "qr"
     # orthonormal columns: the eigenvalue floor of `regularize` then means the same in every basis
-    q, _r = np.linalg.qr(z)
-    return q, "lu"
+    return orthonormal_columns(z), "lu"
+
+
+def orthonormal_columns(z: np.ndarray, max_cond2: float = 1e6) -> np.ndarray:
+    """Orthonormal basis of the columns of a basis ``Z = [-B^-1 N; I]`` (permuted; `null_space`), the ``Q`` of its
+    thin QR with a positive diagonal of ``R``: by Cholesky QR (``Z' Z = R' R``, ``Q = Z R^-1``; two BLAS-3 products
+    instead of a Householder QR, a few times faster on a region's tall basis), by Householder QR when ``Z`` is too
+    ill-conditioned for it (Cholesky QR loses orthogonality like ``cond(Z)^2``, and ``cond(Z)^2`` is at most the
+    largest row sum of ``|Z' Z|`` because the identity rows keep ``Z' Z >= I``: ``max_cond2`` bounds the loss near
+    1e-10)."""
+    if z.shape[1] == 0:
+        return z
+    gram = sla.blas.dsyrk(1.0, z, trans=1, lower=0)  # upper triangle of Z' Z
+    gram = np.triu(gram) + np.triu(gram, 1).T
+    if np.abs(gram).sum(axis=1).max() <= max_cond2:
+        try:
+            r = sla.cholesky(gram, lower=False)
+            return sla.solve_triangular(r, z.T, trans="T", lower=False).T
+        except sla.LinAlgError:
+            pass
+    return np.linalg.qr(z)[0]
 
 
 class LocalReduction:

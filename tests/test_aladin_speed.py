@@ -1,0 +1,118 @@
+"""The coordinator's and the regions' faster linear algebra (issue 17): same answers as the dense forms they replace."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from forlab.p3_aladin.algorithm import qp
+from forlab.p3_aladin.algorithm.reduction import null_space, orthonormal_columns
+
+
+def _block_limits(rng, dims, rows):
+    """Near limits of several regions in reduced coordinates: a dense block per region on its own free directions,
+    the rows of the regions interleaved (as the coordinator may receive them); the rows of each region."""
+    blocks = [rng.normal(size=(k, d)) for k, d in zip(rows, dims)]
+    g = sp.block_diag(blocks, format="csr")
+    order = rng.permutation(g.shape[0])
+    region = np.repeat(np.arange(len(dims)), rows)[order]
+    return g[order], region
+
+
+def test_column_blocks_find_the_regions_of_interleaved_rows():
+    rng = np.random.default_rng(0)
+    dims, rows = [7, 3, 5], [20, 9, 14]
+    g, region = _block_limits(rng, dims, rows)
+    found = qp.column_blocks(g)
+    offs = np.cumsum([0, *dims])
+    assert [(c.start, c.stop) for _r, c in found] == list(itertools.pairwise(offs))
+    for k, (r, _c) in enumerate(found):
+        np.testing.assert_array_equal(r, np.flatnonzero(region == k))
+    # rows that bridge two ranges merge them; a dense matrix is one block
+    bridged = sp.vstack([g, sp.csr_matrix(np.eye(1, sum(dims), 6) + np.eye(1, sum(dims), 8))]).tocsr()
+    assert [(c.start, c.stop) for _r, c in qp.column_blocks(bridged)] == [(0, 10), (10, 15)]
+    assert len(qp.column_blocks(sp.csr_matrix(rng.normal(size=(4, 6))))) == 1
+
+
+def test_block_normal_matrix_is_the_dense_one():
+    """The interior point's normal matrix ``m + G' W G`` formed region by region equals the dense product."""
+    rng = np.random.default_rng(1)
+    g, _region = _block_limits(rng, [6, 4, 5], [12, 8, 10])
+    m = np.eye(15) * 3.0
+    w = rng.uniform(0.1, 10.0, size=g.shape[0])
+    dense = g.toarray()
+    rows = qp._BlockRows(dense, qp.column_blocks(g))
+    factor = qp._normal_factor(m, rows, w)
+    lower = np.tril(factor[0])
+    np.testing.assert_allclose(lower @ lower.T, m + dense.T @ (w[:, None] * dense), rtol=1e-12, atol=1e-12)
+
+
+def test_interior_point_on_region_blocks_gives_the_single_block_step(monkeypatch):
+    """Same QP step as the earlier single dense block (and as Clarabel) on limits of three regions coupled only
+    through the Hessian."""
+    rng = np.random.default_rng(2)
+    g, _region = _block_limits(rng, [8, 5, 6], [60, 40, 50])
+    n = g.shape[1]
+    a = rng.normal(size=(n, n))
+    m, q, h = a @ a.T + np.eye(n), rng.normal(size=n) * 10, np.abs(rng.normal(size=g.shape[0]))
+    h[:10] = 0.0
+    dv, status = qp.interior_point_qp(m, q, g, h)
+    ref, ref_status = qp.clarabel_qp(m, q, g, h)
+    assert status == ref_status == "Solved" and np.all(g @ dv <= h + 1e-9)
+    np.testing.assert_allclose(dv, ref, atol=1e-6)
+    monkeypatch.setattr(qp, "column_blocks", lambda gg: [(np.arange(gg.shape[0]), slice(0, gg.shape[1]))])
+    one, _ = qp.interior_point_qp(m, q, g, h)
+    np.testing.assert_allclose(dv, one, atol=1e-9)
+
+
+def _basis(rng, n, d, scale):
+    """A basis ``[-B^-1 N; I]`` with its rows permuted (as `null_space` builds it before orthonormalising)."""
+    z = np.vstack([rng.normal(size=(n - d, d)) * scale, np.eye(d)])
+    return z[rng.permutation(n)]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e4])
+def test_orthonormal_columns_is_the_householder_q(scale):
+    """Cholesky QR gives the thin QR's Q (up to the sign of each column); an ill-conditioned basis (scale 1e4, cond^2
+    beyond the bound) is left to Householder QR and stays orthonormal too."""
+    rng = np.random.default_rng(3)
+    z = _basis(rng, 60, 15, scale)
+    q = orthonormal_columns(z)
+    ref = np.linalg.qr(z)[0]
+    np.testing.assert_allclose(q.T @ q, np.eye(15), atol=1e-12)
+    np.testing.assert_allclose(np.abs(q.T @ ref), np.eye(15), atol=1e-10)
+    np.testing.assert_allclose(q @ (q.T @ z), z, atol=1e-9 * scale)
+
+
+def test_null_space_is_still_an_orthonormal_basis():
+    c = sp.random(12, 30, density=0.3, random_state=5, format="csr") + sp.hstack(
+        [sp.identity(12), sp.csr_matrix((12, 18))])
+    z, how = null_space(c)
+    assert how == "lu" and z.shape == (30, 18)
+    np.testing.assert_allclose(z.T @ z, np.eye(18), atol=1e-12)
+    assert np.abs(c @ z).max() < 1e-12
+
+
+def test_above_is_the_eigenvalue_test():
+    """The Cholesky test that replaces the smallest eigenvalue in `condensed_qp` and `face_newton`."""
+    rng = np.random.default_rng(6)
+    for shift in [-1.0, -1e-3, 1e-6, 1e-3, 1.0]:
+        a = rng.normal(size=(20, 20))
+        m = a @ a.T
+        m += (shift - sla.eigvalsh(m, subset_by_index=[0, 0])[0] + 1e-4) * np.eye(20)  # smallest eigenvalue 1e-4 + shift
+        assert qp._above(m, 1e-4) == (sla.eigvalsh(m, subset_by_index=[0, 0])[0] > 1e-4)
+    assert qp._above(np.zeros((0, 0)), 1e-4)
+
+
+def test_dense_blocks_csr_is_the_block_diagonal():
+    """The coordinator's near limits assembled from the regions' dense blocks, without the search for non-zeros."""
+    rng = np.random.default_rng(7)
+    blocks = [rng.normal(size=(5, 3)), np.zeros((0, 2)), rng.normal(size=(4, 4))]
+    blocks[0][1] = 0.0  # a stored zero row changes nothing
+    offs = np.cumsum([0, 3, 2, 4])
+    g = qp.dense_blocks_csr(blocks, offs)
+    np.testing.assert_array_equal(g.toarray(), sp.block_diag([sp.csr_matrix(b) for b in blocks]).toarray())
+    assert [(c.start, c.stop) for _r, c in qp.column_blocks(g)] == [(0, 3), (5, 9)]
+    assert qp.dense_blocks_csr([np.zeros((0, 3))], np.array([0, 3])).shape == (0, 3)
