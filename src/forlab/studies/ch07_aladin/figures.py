@@ -39,10 +39,12 @@ def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
     longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
-    for k, r in longest.iterrows():
+    # one colour per system: past ten systems the default cycle repeats its colours, so a larger palette is used
+    colors = plt.get_cmap("tab10" if len(longest) <= 10 else "tab20").colors
+    for (k, r), color in zip(longest.iterrows(), colors):
         g = its[its.run == k]
-        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system)
-        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system)
+        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system, color=color)
+        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system, color=color)
     ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
     ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
     for a in ax:
