@@ -278,7 +278,7 @@ def test_admm_focus_shows_one_system_when_admm_ran_on_all():
 
 def test_paper_store_reads_a_run_that_missed_its_rounds_as_missed():
     """On 1654-5 ALADIN ran its 30 rounds without reaching the stopping test: that is a missed target, not "not
-    measured" (the archived paper store, commit d071c24)."""
+    measured" (the archived paper store)."""
     from forlab.book import store
 
     st = store.open_path(Path(__file__).parents[1] / "archive" / "07_aladin" / "561c88a985da.nc")
