@@ -243,7 +243,8 @@ def test_a_sweep_builds_one_model_per_ds_with_the_offers_and_dispatch_of_one_per
     assert len(built) == 1 and all(r["dso_success"] for r in rows), [r["status"] for r in rows]
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None, **fit}
     dsn = system.ds["case33bw"]
-    offer, _, agent, _ = ch05._offline(system, system.name, "case33bw", dsn, 1.0, False, options)
+    offer, _, agent, _ = ch05._offline(ch05._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw", dsn, 1.0, False,
+                                      options)
     assert len(built) == 2  # without the sweep's models, built at the level
     assert offer.to_dict() == offers[(1.0, "case33bw")].to_dict()
     pt = rows[1]["points"].iloc[0]

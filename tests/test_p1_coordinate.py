@@ -227,7 +227,8 @@ def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
     system = td.load_system("case9+case33bw")
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None,
                "n_labelled": 100, "n_cost": 30, "degrees": (4,), "convex_options": (False,), "regs": (1e-5,)}
-    _, _, agent, _ = ch05._offline(system, system.name, "case33bw", system.ds["case33bw"], 1.0, True, options)
+    _, _, agent, _ = ch05._offline(ch05._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw",
+                                   system.ds["case33bw"], 1.0, True, options)
     lib = seen["library"]
     assert agent.model is lib.model and all(a is b for a, b in zip(agent.library, lib.starts))
     assert agent.start_evidence["start_rule"] == "measured"
@@ -285,7 +286,7 @@ def test_a_run_keeps_one_dask_client(monkeypatch):
         opened.append(args)
         yield token
 
-    def offline(system, system_name, name, dsn, level, warm_library, options, models):
+    def offline(pcc, name, dsn, level, warm_library, options, models):
         used.append(options["client"])
         raise RuntimeError("stop after the offline step")
 

@@ -77,18 +77,19 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
         for level in bar(list(levels), desc=system_name, disable=not progress):
             where = "coordination"
             try:
+                pcc = _pcc_ids(system, system_name, level)
                 if services is None:  # one DSO after the other: the phase takes the sum of their times
                     offers, quality, agents, seconds = {}, {}, {}, {}
                     for name, dsn in system.ds.items():
                         where = f"the offer of DS {name}"
                         offers[name], quality[name], agents[name], seconds[name] = _offline(
-                            system, system_name, name, dsn, level, warm_library, options, models)
+                            pcc[name], name, dsn, level, warm_library, options, models)
                     offline = sum(seconds.values())
                 else:
                     where = "the DSOs' offline work"
                     agents = services
-                    offers, quality, seconds, offline = dso_service.offline(
-                        services, level, _pcc_ids(system, system_name, level), options, warm_library)
+                    offers, quality, seconds, offline = dso_service.offline(services, level, pcc, options,
+                                                                            warm_library)
                 slowest = max(seconds.values(), default=np.nan)
                 where = "coordination"
                 r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
@@ -119,13 +120,12 @@ def _checked_baselines(baselines) -> dict[float, Baseline]:
     return {float(k): v for k, v in baselines.items()}
 
 
-def _offline(system, system_name: str, name: str, dsn, level: float, warm_library: bool, options: dict,
+def _offline(pcc: dict, name: str, dsn, level: float, warm_library: bool, options: dict,
              models: dict | None = None):
     """One DSO's offline work at a load level in this process (`forlab.p1_for.dso_service.prepare`: its offer and
-    its agent). models: DS name -> its DS model from an earlier level, re-used at this level's loads, and where the
+    its agent); pcc: the identity its offer carries (`_pcc_ids`). models: DS name -> its DS model from an earlier level, re-used at this level's loads, and where the
     model built here is kept for the next (None: built here, not kept). Returns (offer, offer quality, agent,
     offline seconds)."""
-    pcc = _pcc_ids(system, system_name, level)[name]
     offer, quality, agent, dt = dso_service.prepare(scale_loads(dsn, level), pcc, options, warm_library,
                                                     (models or {}).get(name))
     if models is not None:

@@ -153,12 +153,13 @@ class ACOPFProblem:
         regularises its Hessian ever harder and MUMPS keeps enlarging its workspace, far longer than a solve from
         the flat start takes. As `forlab.opf.acopf.ACOPF.initial_point`,
         each region keeps the candidate that violates its own balance less (its own data only)."""
+        flat = [flat_start(r) for r in self.partition.regions]
         if init == "pf":
             pf = power_flow_start(self.net, self.partition)
-            return [x if start_mismatch(r, x) <= start_mismatch(r, flat_start(r)) else flat_start(r)
-                    for r, x in zip(self.partition.regions, pf)]
+            return [x if start_mismatch(r, x) <= start_mismatch(r, f) else f
+                    for r, x, f in zip(self.partition.regions, pf, flat)]
         if init == "flat":
-            return [flat_start(r) for r in self.partition.regions]
+            return flat
         raise ValueError(f"init must be 'flat' or 'pf', not {init!r}")
 
     def consensus_weights(self, kind: str) -> np.ndarray:

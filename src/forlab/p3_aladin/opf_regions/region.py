@@ -38,7 +38,7 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from forlab.opf.acopf import MX_FROM_BUSES
+from forlab.opf.acopf import MX_FROM_BUSES, WARM_START_IPOPT
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
 from forlab.p3_aladin.algorithm.reduction import independent_rows as matched_rows
@@ -74,15 +74,9 @@ LOCAL_IPOPT = {
 # start's complementarity, so a warm start also starts its barrier small. The warm solve is capped at ``max_iter``
 # iterations: one that needs more has lost its way and the cold solve, which is what every round did before,
 # decides instead (`Region.solve_local_nlp`).
-WARM_IPOPT = {
-    "warm_start_init_point": "yes",
-    "warm_start_bound_push": 1e-9,
-    "warm_start_bound_frac": 1e-9,
-    "warm_start_slack_bound_push": 1e-9,
-    "warm_start_slack_bound_frac": 1e-9,
-    "warm_start_mult_bound_push": 1e-9,
-    "max_iter": 30,
-}
+# The pushes are `forlab.opf.acopf.WARM_START_IPOPT`'s; its small ``mu_init`` is left out (measured, issue 17: no
+# fewer iterations here than the adaptive strategy's own first barrier parameter).
+WARM_IPOPT = {k: v for k, v in WARM_START_IPOPT.items() if k != "mu_init"} | {"max_iter": 30}
 
 # A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
 # `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
