@@ -571,9 +571,70 @@ def test_a_region_caps_its_step_at_its_far_limits():
     assert t == 0.5 and np.allclose(z, [10.0, 0.0])  # and the far limit x0 <= 10 caps the step
 
 
+def test_a_region_reports_the_far_limits_a_step_would_cross():
+    """A tentative step past a far limit brings that limit back in reduced coordinates, once; the step that keeps
+    it is then taken whole."""
+    g = sp.eye(2, format="csr")
+    red = LocalReduction(sp.csr_matrix([[1.0, 0.0]]), band=1e-3, reach=3.0)
+    limits = (g, np.array([-5.0, -np.inf]), np.array([10.0, 1e-4]))  # x0 <= 10 far, x1 <= 1e-4 near
+    red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    red.expand(np.array([1.0, 0.0]))
+    red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    assert len(red.crossed_limits(np.array([9.0, 0.0]))["lo_r"]) == 0  # inside every far limit: nothing to say
+    crossed = red.crossed_limits(np.array([20.0, 0.0]))
+    np.testing.assert_allclose(crossed["G_r"], [[1.0, 0.0]])
+    assert crossed["up_r"].tolist() == [10.0] and crossed["lo_r"].tolist() == [-5.0]
+    assert len(red.crossed_limits(np.array([20.0, 0.0]))["lo_r"]) == 0  # reported once: now a near limit
+    z, t = red.expand(np.array([10.0, 0.0]))  # the QP's step with it kept: taken whole
+    assert t == 1.0 and np.allclose(z, [10.0, 0.0])
+
+
+def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
+    """`keep_crossed_limits`: a region's far limit u <= 1 joins the QP after the first solve steps to 2, the second
+    solve keeps it, and the passes stop when nobody reports a limit; with no pass allowed nobody is asked."""
+    from forlab.p3_aladin.algorithm.loop import keep_crossed_limits
+
+    def solve(replies):  # min (u - 2)^2 s.t. the limits sent: u = 2, or 1 when u <= 1 is among them
+        u = 1.0 if len(replies[0]["up_r"]) else 2.0
+        return [np.array([u])], np.zeros(1), {"qp_rows": len(replies[0]["up_r"])}
+
+    class Agents:
+        def __init__(self):
+            self.calls = []
+
+        def call(self, method, args):
+            self.calls.append(args[0][0][0])
+            over = args[0][0][0] > 1.0
+            return [{"G_r": np.ones((int(over), 1)), "lo_r": np.full(int(over), -np.inf), "up_r": np.ones(int(over))}]
+
+    start = [{"G_r": np.zeros((0, 1)), "lo_r": np.zeros(0), "up_r": np.zeros(0)}]
+    agents = Agents()
+    dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=5)
+    assert dvs[0].tolist() == [1.0] and diag["limit_passes"] == 1 and diag["qp_rows"] == 1
+    assert agents.calls == [2.0, 1.0] and all(b > 0 for b in diag["limit_bytes"])
+    agents = Agents()
+    dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=0)
+    assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
+
+
+def test_aladin_with_limit_passes_takes_every_step_whole():
+    """On case118 in 3 areas a far limit cuts some region's step short in the default run; with the coordinator
+    re-solving for the far limits its steps cross, no region cuts a step, and the run reaches the same optimum."""
+    net = cases.load("case118")
+    part = partition(net, "spectral", 3)
+    ref = opf.solve(net).objective
+    base = run_aladin(net, part, reference=ref)
+    r = run_aladin(net, part, ALADINOptions(limit_passes=10), reference=ref)
+    assert base.converged and r.converged and r.gap < 1e-4, r.status
+    assert base.log.step_fraction.min() < 0.5 and base.log.limit_passes.eq(0).all()
+    assert (r.log.step_fraction == 1.0).all() and r.log.limit_passes.sum() > 0
+    assert r.objective == pytest.approx(base.objective, rel=1e-6)
+
+
 def test_options_are_checked():
     for bad in ({"rho0": float("nan")}, {"rho0": 0.0}, {"mu0": -1.0}, {"max_iter": 0}, {"eps": float("inf")},
-                {"timeout_s": 0}, {"alpha": 1.5}, {"rho_update": 0.5}):
+                {"timeout_s": 0}, {"alpha": 1.5}, {"rho_update": 0.5}, {"limit_passes": -1},
+                {"limit_passes": 1.5}):
         name = next(iter(bad))
         with pytest.raises(ValueError, match=name):
             ALADINOptions(**bad)

@@ -142,12 +142,12 @@ def client(address: str | None = None, n_workers: int | None = None, *, security
         return
     n = default_workers() if n_workers is None else int(n_workers)
     if n < 1:
-        raise ValueError(f"n_workers must be >= 0, got {n_workers}")
+        raise ValueError(f"n_workers must be >= 1, got {n_workers}")
     kw = {"security": sec, "protocol": "tls://"} if sec is not None else {}
-    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=40, **kw) as cluster, Client(cluster) as c:  # takes the cluster's security
-            yield c
+    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}), \
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40,
+                         **kw) as cluster, Client(cluster) as c:  # the client takes the cluster's security
+        yield c
 
 
 def _worker_names(c) -> dict[str, str]:

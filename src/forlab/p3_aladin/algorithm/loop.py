@@ -31,6 +31,10 @@ variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``byte
   combinations of them would hit a limit soon. No network data, no Jacobian or Hessian of its equations, no limit
   far from binding and no dispatch leaves the region during the iterations (the solution is handed in at the end).
 
+With ``ALADINOptions.limit_passes`` > 0 the coordinator also sends each region its tentative ``dv`` after every QP
+solve and the region answers with the far limits that step would cross (``G_r``, ``lo_r``, ``up_r`` of those
+only, `keep_crossed_limits`); counted in the round's bytes and in ``coordinator_s``.
+
 With ``ALADINOptions.condense`` the request also carries ``mu`` (r_i: the slack penalties of its rows) and the
 region answers with its condensed message instead of ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``:
 ``S`` (r_i (r_i + 1) / 2), ``e`` (r_i), ``V`` (r_i k_i), ``W`` (k_i (k_i + 1) / 2), ``f``, ``h`` (k_i) and
@@ -155,7 +159,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
             "newton": float("nan"), "step_fraction": min(a.get("step_fraction", 1.0) for a in answers),
             "reduced_dim": sum(int(a.get("reduced_dim", 0)) for a in answers), "qp_rows": float("nan"),
-            "qp_status": "not run", "qp_path": ""}
+            "qp_status": "not run", "qp_path": "", "limit_passes": 0}
 
 
 def stop(row: dict, options: ALADINOptions) -> bool:
@@ -183,14 +187,38 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
         # a region's condensed Hessian or the coupled one is not positive definite: the dense reduced QP, which
         # regularises the coupled reduced Hessian as a whole, from the regions' reduced messages
         reduced = answers if "hess_r" in answers[0] else agents.call("reduced_message", [() for _ in answers])
-        dvs, lam_qp, diag = qp.condensed_qp(reduced, problem.rows, problem.n_cons, ax, state.lam, mu_rows,
-                                            options.reg)
+
+        def solve(replies):
+            return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg)
+
+        dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
         return dvs, lam_qp, diag | {"qp_path": "dense"}
     if options.qp == "kkt":
         kkt, rhs, sizes = qp.create_coupled_qp(answers, A, state.xs, state.lam, mu_rows)
         dxs, lam_qp = qp.split_qp_solution(qp.solve_qp(kkt, rhs), sizes)
         return dxs, lam_qp, {}
     return qp.reduced_qp_step(answers, A, state.xs, state.lam, mu_rows, state.bounds, options.reg)
+
+
+def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: int) -> tuple:
+    """The reduced QP ``solve(replies)`` with the regions' far limits that its step would cross added, for at most
+    ``passes`` more solves: after each solve every region is sent its tentative step ``dv_i`` and answers with the
+    limits it would cross (`forlab.p3_aladin.algorithm.reduction.LocalReduction.crossed_limits`), which join its
+    near limits in the next solve. Stops when no region reports one. Returns ``solve``'s answer with ``limit_passes``
+    (the extra solves) and ``limit_bytes`` (what the passes' messages weigh, down and up) in its diagnostics."""
+    dvs, lam_qp, diag = solve(replies)
+    done, down, up = 0, 0, 0
+    while done < passes:
+        requests = [(dv,) for dv in dvs]
+        crossed = agents.call("crossed_limits", requests)
+        down, up = down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
+        if not any(len(c["lo_r"]) for c in crossed):
+            break
+        replies = [r | {"G_r": np.vstack([r["G_r"], c["G_r"]]), "lo_r": np.concatenate([r["lo_r"], c["lo_r"]]),
+                        "up_r": np.concatenate([r["up_r"], c["up_r"]])} for r, c in zip(replies, crossed)]
+        dvs, lam_qp, diag = solve(replies)
+        done += 1
+    return dvs, lam_qp, diag | {"limit_passes": done, "limit_bytes": (down, up)}
 
 
 def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions,
@@ -203,6 +231,9 @@ def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iter
     row["newton"] = diag.get("newton", float("nan"))
     row["qp_rows"] = diag.get("qp_rows", float("nan"))
     row["qp_path"] = diag.get("qp_path", options.qp)
+    row["limit_passes"] = diag.get("limit_passes", 0)
+    down, up = diag.get("limit_bytes", (0, 0))
+    row["bytes_down"], row["bytes_up"] = row["bytes_down"] + down, row["bytes_up"] + up
     if options.qp == "reduced":
         state.zs, state.lam = dxs, lam_qp.copy()
     else:

@@ -73,6 +73,14 @@ class ALADINOptions:
             (`forlab.p3_aladin.algorithm.qp.condensed_step`), falling back to the dense reduced QP when that
             system is singular. Default False (measured, issue 17: more rounds than the dense coordinator, which
             regularises the coupled reduced Hessian as a whole, and frequent fallbacks on T+D systems).
+        limit_passes: with ``qp="reduced"`` (dense coordinator), how many times at most the coordinator re-solves
+            its QP with the far limits its step would cross, which the regions report on being sent the tentative
+            step (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`); 0 = never: a region then cuts its whole
+            step short at the first far limit it crosses (`forlab.p3_aladin.algorithm.reduction.LocalReduction.
+            expand`). Default 0 (forlab's choice, measured in-process, issue 17: with 5 passes every step was taken
+            whole and case300 in 4 areas converged in 15 rounds instead of 17, but case118+case533mt_hi took 15
+            instead of 10, and 1654-5 still swung between near-consensus and whole-per-unit steps, not converged
+            in 30).
     """
 
     rho0: float = 1e2
@@ -95,6 +103,7 @@ class ALADINOptions:
     timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
     condense: bool = False
+    limit_passes: int = 0
 
     def __post_init__(self):
         check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "alpha", "timeout_s"))
@@ -110,6 +119,8 @@ class ALADINOptions:
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
         if not isinstance(self.condense, bool):
             raise TypeError(f"condense must be True or False, not {self.condense!r}")
+        if isinstance(self.limit_passes, bool) or not isinstance(self.limit_passes, int) or self.limit_passes < 0:
+            raise ValueError(f"ALADINOptions.limit_passes must be an integer >= 0, not {self.limit_passes!r}")
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))

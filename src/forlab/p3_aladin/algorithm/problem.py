@@ -28,6 +28,8 @@ A local solver answers these requests (the method names are what the algorithms 
   inequality constraints and the room to their limits); always the bookkeeping: ``status`` (the local solver's,
   `ConsensusProblem.ok_statuses` are successes), ``n_active``, ``nlp_iterations``, ``nlp_s`` (local solve time,
   s), optionally ``reduction_s`` (the sensitivities / reduction, s), and ``compute_s`` (the whole request, s);
+* ``crossed_limits(dv) -> dict`` (``qp="reduced"`` with ``ALADINOptions.limit_passes`` > 0): the far limits a
+  tentative reduced step would cross (`LocalReduction.crossed_limits`);
 * ``admm_step(lam, z, rho) -> dict`` (ADMM only): the same local problem with ``lam`` and ``z`` given on the
   coupled variables only (the columns of ``A_i`` that are not zero); answers ``x_c``, ``cost`` and the bookkeeping;
 * ``set_start(x)``, ``set_sigma(sigma)`` (the diagonal of Sigma_i), ``bounds() -> (lb, ub)`` (for the "coupled" QP),

@@ -241,6 +241,30 @@ class LocalReduction:
         """The reduced message of the last `reduce` (the coordinator's dense fallback)."""
         return dict(self.kept["message"])
 
+    def crossed_limits(self, dv: np.ndarray, tol: float = 1e-9) -> dict:
+        """The far limits that the coordinator's tentative reduced step ``dv`` would cross, in reduced coordinates
+        (``G_r``, ``lo_r``, ``up_r`` as in `reduce`); they count as near from now on, so a later `expand` is no
+        longer cut short by them. Empty when the whole step keeps every far limit (``tol`` in the limit's unit).
+
+        Why: a unit with a (nearly) linear cost gives the reduced Hessian no curvature along its output, so the
+        QP's step along it is bounded only by the limits it sees; one unseen far limit then cuts the *whole* step
+        of the region (`expand`), its coupled directions too, and the consensus jumps (issue 17: case300 in 4
+        areas took under 1 % of its step in 6 of its 16 coordinator rounds). Asking for exactly the limits a step
+        crosses keeps what leaves the region to limits that matter (`forlab.p3_aladin.algorithm.loop.
+        keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
+        k = self.kept
+        empty = {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0)}
+        if k["far"] is None or not len(k["far"][1]):
+            return empty
+        g, lo, up = k["far"]
+        gd = g @ (k["Z"] @ np.asarray(dv, float))
+        out = (gd > np.maximum(up, 0.0) + tol) | (gd < np.minimum(lo, 0.0) - tol)
+        if not out.any():
+            return empty
+        crossed, rest = np.flatnonzero(out), np.flatnonzero(~out)
+        k["far"] = (g[rest], lo[rest], up[rest])
+        return {"G_r": np.asarray(g[crossed] @ k["Z"]), "lo_r": lo[crossed], "up_r": up[crossed]}
+
     def expand(self, step) -> tuple[np.ndarray, float]:
         """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's answer ``step`` and the
         fraction ``t`` of the step that keeps the far limits (1 when the whole step is inside them).

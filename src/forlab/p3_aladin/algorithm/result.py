@@ -92,5 +92,8 @@ ITERATION_LOG = {
     "newton": "fraction of the exact Newton step on the active face taken (qp='coupled'), else nan",
     "step_fraction": "smallest fraction of its step a region took to keep its linearised limits (qp='reduced'), 1",
     "reduced_dim": "free directions of all regions: the number of variables of the coupled QP (qp='reduced')",
-    "qp_rows": "limits the regions sent to the coupled QP (qp='reduced'; nan when no QP was solved)",
+    "qp_rows": "limits the regions sent to the coupled QP, those its step would cross included (qp='reduced'; nan "
+               "when no QP was solved)",
+    "limit_passes": "re-solves of the coupled QP with the far limits its step would cross (qp='reduced', "
+                    "`keep_crossed_limits`), 0 when none was needed",
 }

@@ -437,6 +437,11 @@ class Region:
         ub[sl] = self.data.model.vmax
         return lb, ub
 
+    def crossed_limits(self, dv: np.ndarray) -> dict:
+        """The region's far limits that the coordinator's tentative reduced step ``dv`` would cross
+        (`LocalReduction.crossed_limits`)."""
+        return self.reduction.crossed_limits(dv)
+
     def reduced_message(self) -> dict:
         """The reduced message of the last step (`LocalReduction.reduced_message`): what the coordinator asks for
         when it cannot use the condensed one."""
