@@ -119,8 +119,7 @@ class ALADINOptions:
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
         if not isinstance(self.condense, bool):
             raise TypeError(f"condense must be True or False, not {self.condense!r}")
-        if isinstance(self.limit_passes, bool) or not isinstance(self.limit_passes, int) or self.limit_passes < 0:
-            raise ValueError(f"ALADINOptions.limit_passes must be an integer >= 0, not {self.limit_passes!r}")
+        check_count(self, "limit_passes", low=0)
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))
@@ -199,11 +198,11 @@ def check_positive(options, names: tuple[str, ...], low: float = 0.0, strict: bo
             raise ValueError(f"{type(options).__name__}.{name} must be a finite number {rel} {low:g}, not {val!r}")
 
 
-def check_count(options, name: str) -> None:
-    """``ValueError`` unless the option ``name`` is an integer >= 1."""
+def check_count(options, name: str, low: int = 1) -> None:
+    """``ValueError`` unless the option ``name`` is an integer >= ``low``."""
     val = getattr(options, name)
-    if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-        raise ValueError(f"{type(options).__name__}.{name} must be an integer >= 1, not {val!r}")
+    if isinstance(val, bool) or not isinstance(val, int) or val < low:
+        raise ValueError(f"{type(options).__name__}.{name} must be an integer >= {low}, not {val!r}")
 
 
 def check_choice(options, name: str, allowed: tuple[str, ...]) -> None:
