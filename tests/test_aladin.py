@@ -429,6 +429,28 @@ def test_qp_status_is_logged_every_round():
     assert r.converged and r.log.qp_status.iloc[-1] == "not run" and set(r.log.qp_status.iloc[:-1]) == {"solved"}
 
 
+def test_a_coordinator_that_cannot_factor_its_qp_ends_the_run_as_a_result(monkeypatch):
+    """A linear-algebra failure in the coordinator is the run's recorded status, not a crash; a region that fails to
+    answer the coordinator still ends the run with its name."""
+    from forlab.p3_aladin.algorithm import qp as coordinator
+    from forlab.p3_aladin.execution import RegionFailed
+
+    def not_positive_definite(*args):
+        raise np.linalg.LinAlgError("2-th leading minor of the array is not positive definite")
+
+    monkeypatch.setattr(coordinator, "condensed_qp", not_positive_definite)
+    r = run(aladin, TwoQuadratics(), ALADINOptions(eps=1e-10))
+    assert not r.converged and r.status.startswith("qp_failed") and "positive definite" in r.status
+
+    def region_lost(*args):
+        raise RegionFailed("region 'left': crossed_limits raised KilledWorker")
+
+    monkeypatch.setattr(coordinator, "condensed_qp", region_lost)
+    with pytest.raises(RegionFailed, match="left"):
+        run(aladin, TwoQuadratics(), ALADINOptions(eps=1e-10))
+    assert coordinator.least_distance_qp(-np.eye(2), np.ones(2), sp.csr_matrix(np.eye(2)), np.ones(2)) is None
+
+
 def test_sparse_null_space_matches_a_dense_qr():
     """The matching + sparse LU basis spans the null space a rank-revealing QR finds; structurally dependent rows
     (one variable fixed twice) are dropped by the matching, numerically dependent ones (a row that is the sum of

@@ -58,7 +58,7 @@ from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation, step_size
 from forlab.p3_aladin.algorithm.result import ALADINResult
-from forlab.p3_aladin.execution import busiest_worker, message_table, nbytes
+from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table, nbytes
 
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
@@ -254,7 +254,9 @@ def one_round(it: int, problem: ConsensusProblem, agents, state: Iterate, option
         try:
             coordinator_step(answers, problem, state, options, row, agents)
             row["qp_status"] = "solved"
-        except RuntimeError as err:
+        except RegionFailed:  # a region that did not answer the coordinator's question ends the run, named
+            raise
+        except (RuntimeError, np.linalg.LinAlgError) as err:  # a QP that cannot be solved is a result of the run
             row["qp_status"] = f"qp_failed: {err}"
         row["coordinator_s"] = row["qp_s"] = time.perf_counter() - t_qp
     row["round_wall_s"] = round_s + row["coordinator_s"]

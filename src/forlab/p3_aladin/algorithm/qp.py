@@ -271,8 +271,12 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     ones the step would violate; the QP of a subset whose step keeps every limit is the QP's. An exact active-set
     method, far faster than an interior point when few of the limits bind (``tests/test_aladin.py`` compares the
     two steps); None as well when the working set grows beyond twice the number of free directions
-    (`interior_point_qp` is then faster)."""
-    factor = sla.cholesky(m, lower=True)
+    (`interior_point_qp` is then faster), and when ``m`` is not positive definite in floating point (a regularised
+    matrix whose largest eigenvalues dwarf its floor)."""
+    try:
+        factor = sla.cholesky(m, lower=True)
+    except sla.LinAlgError:
+        return None
     qt = sla.solve_triangular(factor, q, lower=True)
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
     dv = sla.solve_triangular(factor.T, -qt, lower=False)
