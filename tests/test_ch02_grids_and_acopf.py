@@ -212,7 +212,7 @@ def test_forlab_is_timed_by_the_rule_of_every_chapter(monkeypatch):
         def __init__(self, net):
             self.times = iter([3.0, 1.0, 2.0, 0.5])
 
-        def solve(self, x0=None):
+        def solve(self, x0=None, init="pf"):
             return SimpleNamespace(success=False, status="Infeasible_Problem_Detected", objective=np.nan,
                                    iterations=7, solve_time_s=next(self.times))
 

@@ -283,3 +283,18 @@ def test_a_power_flow_start_within_limits_is_kept():
     x = m.initial_point("pf")
     assert m.start_mismatch(x) < 1e-6 < m.start_mismatch(m.initial_point("flat"))
     assert not np.array_equal(x, m.initial_point("flat"))
+
+
+def test_the_powermodels_start_puts_every_unit_at_zero_within_its_limits():
+    """PowerModels.jl's default start (`INITS`): flat voltages as the flat start, every unit's output 0 moved into its
+    limits (the flat start has them mid-range); an unknown start is refused with the known ones named."""
+    m = opf.ACOPF(cases.load("case9"))
+    x, flat = m.initial_point("powermodels"), m.initial_point("flat")
+    pg, lo, hi = x[m.slices["pg"]], m.lbx[m.slices["pg"]], m.ubx[m.slices["pg"]]
+    np.testing.assert_array_equal(pg, np.clip(0.0, lo, hi))
+    assert not np.array_equal(pg, flat[m.slices["pg"]])
+    for name in ("va", "vm", "qg"):
+        np.testing.assert_array_equal(x[m.slices[name]], flat[m.slices[name]])
+    assert m.solve(init="powermodels").success
+    with pytest.raises(ValueError, match="powermodels"):
+        m.initial_point("zero")

@@ -134,6 +134,10 @@ class _Rows:
         self.ub.append(np.broadcast_to(np.asarray(ub, float), (n,)).copy())
 
 
+INITS = ("pf", "flat", "powermodels")
+"""The cold starts of `ACOPF.initial_point`: the power flow of the net (the book's default), flat, or PowerModels.jl's
+default start (the one PGLib-OPF's published baseline solves from, so that a comparison with it starts alike)."""
+
 MX_FROM_BUSES = 200
 """`ACOPF(graph="auto")` writes the AC network equations as an MX graph (a few vector operations; CasADi builds its
 derivatives in a fraction of the time an SX graph with one node per branch operation needs) from this many model
@@ -369,7 +373,9 @@ class ACOPF:
 
     # ------------------------------------------------------------------ initial points
     def initial_point(self, init: str = "pf") -> np.ndarray:
-        """A starting point: "pf" or "flat" (angles 0, voltages 1 p.u., units mid-range in P, 0 in Q).
+        """A starting point: "pf", "flat" (angles 0, voltages 1 p.u., units mid-range in P, 0 in Q) or
+        "powermodels" (the flat voltages, every unit at zero output moved into its limits, in P and Q: the default
+        start of PowerModels.jl, which PGLib-OPF's baseline solves from, `INITS`).
 
         "pf": the pandapower power flow of the net as given, with voltages and units clipped to their bounds; the
         flat point instead when the power flow fails, or when the clipped point has the larger nodal power mismatch
@@ -378,8 +384,10 @@ class ACOPF:
         transformers, from which Ipopt's iterations stall (restoration, heavy regularisation, MUMPS running out of
         workspace) while the flat start converges as usual.
         """
-        if init not in ("pf", "flat"):
-            raise ValueError(f"init must be 'pf' or 'flat', not {init!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, not {init!r}")
+        if init == "powermodels":
+            return self._start_vector(*self._powermodels_start())
         flat = self._start_vector(*self._flat_start())
         if init == "flat":
             return flat
@@ -404,6 +412,15 @@ class ACOPF:
         pg = 0.5 * (np.maximum(u["pmin"], -10) + np.minimum(u["pmax"], 10)).to_numpy(float)
         qg = np.clip(np.zeros(m.ng), u["qmin"].to_numpy(float), u["qmax"].to_numpy(float))
         return va, vm, pg, qg
+
+    def _powermodels_start(self) -> tuple:
+        """(va, vm, pg, qg) of PowerModels.jl's default start: the flat voltages, units at zero output clipped to
+        their limits (its ``pg_start`` and ``qg_start`` default to 0; Ipopt then pushes the point inside)."""
+        va, vm, _pg, qg = self._flat_start()
+        if not self.model.ng:
+            return va, vm, [], []
+        u = self.model.units
+        return va, vm, np.clip(np.zeros(self.model.ng), u["pmin"].to_numpy(float), u["pmax"].to_numpy(float)), qg
 
     def _start_vector(self, va, vm, pg, qg) -> np.ndarray:
         """The NLP start vector: base variables (voltages clipped to their limits), extension variables mid-range
@@ -469,7 +486,7 @@ class ACOPF:
         """Solve for the given demand (p.u., model bus order) and extra parameters.
 
         x0: a start vector or a previous `OPFResult` (warm start with its multipliers); else `initial_point(init)`.
-        init: "pf", "flat" or, with an `OPFResult` as x0, "warm": a primal-dual warm start (`WARM_START_IPOPT`: the
+        init: one of `INITS` or, with an `OPFResult` as x0, "warm": a primal-dual warm start (`WARM_START_IPOPT`: the
             start is kept, the barrier starts small), worth it when x0 solved a nearby problem of this model.
         lbx, ubx: variable bounds replacing the model's for this solve (e.g. to fix a PCC operating point).
         """

@@ -17,17 +17,17 @@ from forlab.book.timing import fastest
 from forlab.opf.acopf import ACOPF
 
 
-def time_forlab(net, repeats: int = 3) -> dict:
+def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     """forlab's AC-OPF on ``net`` timed by the book's one rule (`forlab.opf.outcome.timed`: ``repeats`` cold solves
-    from the same power-flow start, the fastest counts), with its build time, one warm re-solve from its own solution
-    and the power-flow check of the optimum (seconds)."""
+    from the same start, ``init`` of `forlab.opf.acopf.INITS`, the fastest counts), with its build time, one warm
+    re-solve from its own solution and the power-flow check of the optimum (seconds)."""
     from forlab.opf import acopf
     from forlab.opf.outcome import timed
 
     t0 = time.perf_counter()
     model = acopf.ACOPF(net)
     build = time.perf_counter() - t0
-    t = timed(model.solve, repeats)
+    t = timed(lambda: model.solve(init=init), repeats)
     res = t.result
     t0 = time.perf_counter()
     model.solve(x0=res)
