@@ -493,6 +493,29 @@ def test_least_distance_qp_agrees_with_clarabel():
                              np.array([-1.0, -1.0])) is None  # x <= -1 and x >= 1
 
 
+def test_least_distance_qp_stops_when_only_its_working_set_is_violated_by_a_hair(monkeypatch):
+    """The NNLS sub-solve holds its working set's rows only up to its accuracy; when nothing outside the set is
+    violated, solving the same set again cannot help: the step is returned after one solve (issue 17: 29 more
+    solves of 0.2 s each on case1354pegase+case300, then None), and the caller's feasibility check judges it."""
+    from forlab.p3_aladin.algorithm import qp
+
+    exact, calls = qp._ldp, []
+
+    def hair(*args):
+        calls.append(1)
+        return exact(*args) + np.array([1e-9, 0.0])  # x = 1 + 1e-9 on the limit x <= 1
+
+    monkeypatch.setattr(qp, "_ldp", hair)
+    dv = qp.least_distance_qp(np.eye(2), np.array([-2.0, 0.0]), sp.csr_matrix(np.array([[1.0, 0.0]])), np.ones(1))
+    assert len(calls) == 1 and dv is not None
+    np.testing.assert_allclose(dv, [1.0, 0.0], atol=1e-8)
+    # a limit at its bound from the start joins the working set and is solved with, not returned unsolved
+    calls.clear()
+    dv = qp.least_distance_qp(np.eye(2), np.array([-2.0, 0.0]), sp.csr_matrix(np.array([[1.0, 0.0]])), np.zeros(1))
+    assert len(calls) == 1
+    np.testing.assert_allclose(dv, [0.0, 0.0], atol=1e-8)
+
+
 def test_interior_point_qp_agrees_with_clarabel_on_many_dense_limits():
     """The coordinator's fallback: many more near limits than free directions, dense rows, some at their bound (a
     region's first message). The least-distance QP gives way to the interior point there, which finds Clarabel's

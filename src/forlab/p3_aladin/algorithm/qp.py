@@ -279,10 +279,14 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
         return None
     qt = sla.solve_triangular(factor, q, lower=True)
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
-    dv = sla.solve_triangular(factor.T, -qt, lower=False)
+    dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
     for _ in range(max_passes):
         viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
-        if not len(viol):
+        if not len(viol) or (solved and not len(np.setdiff1d(viol, work))):
+            # nothing outside the working set is violated: this is the working set's step, whose own rows hold up
+            # to the NNLS solve's accuracy; solving the same set again gives the same step (issue 17: a hair of
+            # 5e-10 on rows already in the set made case1354pegase+case300's coordinator repeat a 0.2 s solve
+            # until the passes ran out, then hand over to the interior point), so the caller judges its feasibility
             return dv
         work = np.union1d(work, viol)
         if len(work) > 2 * len(q):
@@ -291,7 +295,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
             # and every pass's NNLS slows down with them (thousands of rows at a poor local solution took
             # minutes); the caller's interior point, whose cost grows with the limits through BLAS, takes over
             return None
-        dv = _ldp(factor, qt, G[work].toarray(), h[work])
+        dv, solved = _ldp(factor, qt, G[work].toarray(), h[work]), True
         if dv is None:
             return None
     return None
