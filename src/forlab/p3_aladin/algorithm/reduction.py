@@ -150,10 +150,12 @@ class LocalReduction:
             ``x`` is at most ``band`` (in the limit's unit) or at most ``reach`` times what the region's last step
             moved them (all of them in the first round, before any step); the others stay here and cap the step
             (`largest_fraction`). A limit the QP does not see can only shorten a step, never be crossed.
-            Why ``reach`` is large: a unit with a linear cost gives the reduced Hessian (almost) no curvature along
+            Why ``reach`` matters: a unit with a linear cost gives the reduced Hessian (almost) no curvature along
             its output, so the QP's step along it is bounded only by the limits it sees, and one unseen limit can
-            cut the whole step to a tiny fraction (issue 17: with a tenth of this reach, case1354pegase+case141
-            took a vanishing fraction of the QP's step in most rounds and stalled; the log's ``step_fraction``).
+            cut the whole step to a tiny fraction (issue 17: with a tenth of this reach and no `crossed_limits`
+            passes, case1354pegase+case141 took a vanishing fraction of the QP's step in most rounds and stalled;
+            the log's ``step_fraction``). With the coordinator's passes (``ALADINOptions.limit_passes``) a limit a
+            step would cross joins the QP anyway, and the reach can be small (``ALADINOptions.limit_reach``).
     """
 
     def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 300.0,

@@ -124,10 +124,12 @@ class Region:
         reg: smallest eigenvalue of the regularised Hessian (scaled cost per p.u.^2).
         ipopt: Ipopt options overriding `LOCAL_IPOPT`.
         alpha: step length of ``z = x + alpha dx`` (QP form "reduced", where the region takes the step itself).
+        limit_reach: which of its linearised limits the region sends to the coordinator's QP (QP form "reduced",
+            `forlab.p3_aladin.algorithm.reduction.LocalReduction`'s ``reach``).
     """
 
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
-                 ipopt: dict | None = None, alpha: float = 1.0):
+                 ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0):
         t0 = time.perf_counter()
         self.data = data
         self.name = data.name
@@ -137,7 +139,7 @@ class Region:
         self._build(ipopt)
         self.x = flat_start(data)
         self.z = self.x.copy()
-        self.reduction = LocalReduction(data.A[data.rows], alpha, reg=self.reg)
+        self.reduction = LocalReduction(data.A[data.rows], alpha, reach=limit_reach, reg=self.reg)
         self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
