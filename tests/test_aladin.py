@@ -557,7 +557,7 @@ def test_a_transmission_region_solves_its_flat_start():
     net = td.load_system("case1354pegase+case141").integrated()
     opts = ALADINOptions()
     problem = acopf_problem(net, partition(net, "zone"), opts, reference=float("nan"))
-    spec = problem.local_solvers(opts.local_settings())[0]
+    spec = problem.local_solvers(opts.resolved(problem.auto_options()).local_settings())[0]
     assert spec.name == "TS"
     region = spec.factory(*spec.args, **spec.kwargs)
     region.set_sigma(problem.proximal_weights(opts.sigma)[0])
@@ -666,25 +666,50 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
 
 
 def test_aladin_with_limit_passes_takes_every_step_whole():
-    """On case118 in 3 areas a far limit cuts some region's step short in the default run; with the coordinator
-    re-solving for the far limits its steps cross, no region cuts a step, and the run reaches the same optimum, also
-    when the regions send only the limits within a small reach up front."""
+    """On case118 in 3 areas a far limit cuts some region's step short without passes (and every limit within 300
+    times the last move sent); with the coordinator re-solving for the far limits its steps cross (the default on an
+    area partition, `auto_limits`), no region cuts a step, fewer limits are sent, and the run reaches the same
+    optimum."""
     net = cases.load("case118")
     part = partition(net, "spectral", 3)
     ref = opf.solve(net).objective
-    base = run_aladin(net, part, reference=ref)
-    r = run_aladin(net, part, ALADINOptions(limit_passes=10, limit_reach=10.0), reference=ref)
+    base = run_aladin(net, part, ALADINOptions(limit_passes=0, limit_reach=300.0), reference=ref)
+    r = run_aladin(net, part, reference=ref)  # "auto": passes and a small reach on an area partition
     assert base.converged and r.converged and r.gap < 1e-4, r.status
     assert base.log.step_fraction.min() < 0.5 and base.log.limit_passes.eq(0).all()
     assert (r.log.step_fraction == 1.0).all() and r.log.limit_passes.sum() > 0
     assert r.objective == pytest.approx(base.objective, rel=1e-6)
+    assert r.options["limit_passes"] == 10 and base.options["limit_passes"] == 0
     assert r.log.qp_rows.iloc[1:].mean() < base.log.qp_rows.iloc[1:].mean()  # fewer limits sent after the first round
+
+
+def test_auto_limits_are_the_problems_choice():
+    """"auto" step settings: the AC-OPF's by partition kind (passes and a small reach on an area partition, none and
+    300 on a zone partition of a T+D system), the generic fallback for a problem that makes no choice, explicit
+    values kept; local settings refuse an unresolved "auto"."""
+    from forlab.grid import td
+    from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
+    from forlab.p3_aladin.opf_regions.problem import auto_limits
+
+    area = partition(cases.load("case9"), "spectral", 3)
+    zone = partition(td.load_system("case9+case33bw").integrated(), "zone")
+    assert auto_limits(area) == {"limit_passes": 10, "limit_reach": 10.0}
+    assert auto_limits(zone) == AUTO_GENERIC == {"limit_passes": 0, "limit_reach": 300.0}
+    opts = ALADINOptions()
+    assert opts.limit_passes == opts.limit_reach == "auto"
+    assert opts.resolved({}).limit_passes == 0 and opts.resolved({}).limit_reach == 300.0
+    assert ALADINOptions(limit_passes=3).resolved(auto_limits(area)).limit_passes == 3
+    assert ALADINOptions(limit_passes=3).resolved(auto_limits(area)).limit_reach == 10.0
+    with pytest.raises(ValueError, match="resolve"):
+        opts.local_settings()
+    assert opts.resolved({}).local_settings()["limit_reach"] == 300.0
 
 
 def test_options_are_checked():
     for bad in ({"rho0": float("nan")}, {"rho0": 0.0}, {"mu0": -1.0}, {"max_iter": 0}, {"eps": float("inf")},
                 {"timeout_s": 0}, {"alpha": 1.5}, {"rho_update": 0.5}, {"limit_passes": -1},
-                {"limit_passes": 1.5}, {"limit_reach": -1.0}, {"limit_reach": float("nan")}):
+                {"limit_passes": 1.5}, {"limit_passes": "often"}, {"limit_reach": -1.0}, {"limit_reach": float("nan")},
+                {"limit_reach": "far"}):
         name = next(iter(bad))
         with pytest.raises(ValueError, match=name):
             ALADINOptions(**bad)
@@ -692,7 +717,8 @@ def test_options_are_checked():
         ALADINOptions(qp="dense")
     with pytest.raises(ValueError, match="rho"):
         ADMMOptions(rho=float("nan"))
-    assert ALADINOptions().timeout_s < 600 and ALADINOptions().local_settings()["ipopt"]["max_wall_time"] > 0
+    settings = ALADINOptions().resolved({}).local_settings()
+    assert ALADINOptions().timeout_s < 600 and settings["ipopt"]["max_wall_time"] > 0
 
 
 def test_a_net_edited_behind_its_partition_is_refused(case9):

@@ -77,10 +77,14 @@ def test_a_new_start_or_a_far_move_makes_the_next_local_nlp_cold(case118):
 
 
 def test_aladin_with_warm_local_nlps_takes_the_cold_path_in_fewer_iterations(case118):
-    """Same rounds, same solution, fewer Ipopt iterations over the run."""
+    """Same rounds, same solution, fewer Ipopt iterations over the run. Without the coordinator's limit passes:
+    with them, which far limits a step crosses can turn on the last digits of the local solutions, and the warm and
+    cold runs then take different, equally valid steps near the stopping test (measured: 2.2e-6 against 6.7e-7 of
+    consensus in round 11, same rounds and solution)."""
     net, part, ref = case118
-    warm = run_aladin(net, part, ALADINOptions(), reference=ref)
-    cold = run_aladin(net, part, ALADINOptions(ipopt=COLD), reference=ref)
+    no_passes = {"limit_passes": 0, "limit_reach": 300.0}
+    warm = run_aladin(net, part, ALADINOptions(**no_passes), reference=ref)
+    cold = run_aladin(net, part, ALADINOptions(ipopt=COLD, **no_passes), reference=ref)
     assert warm.converged and cold.converged and warm.iterations == cold.iterations
     assert warm.log.nlp_ok.all()
     # round by round the same consensus residual, down to the local solutions' own accuracy (see above)

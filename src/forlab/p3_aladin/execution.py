@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.book.parallel import assign
-from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec
+from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec, auto_options
 from forlab.p3_aladin.algorithm.result import ALADINResult
 
 MODES = ("inprocess", "dask", "address", "wan")
@@ -297,7 +297,8 @@ def run(iterate: Callable, problem: ConsensusProblem, options, *, mode: str = "i
 
     iterate: the algorithm, ``f(problem, agents, options, callback) -> ALADINResult`` (`forlab.p3_aladin.algorithm.
         loop.aladin`, `forlab.p3_aladin.algorithm.admm.admm`). options: its options (``timeout_s`` and
-        ``local_settings()`` are used here).
+        ``local_settings()`` are used here), their "auto" settings resolved for the problem first
+        (``options.resolved``, `forlab.p3_aladin.algorithm.problem.auto_options`).
     mode: "inprocess", "dask", "address" or "wan"; client: an existing Dask client for the Dask modes (else one is
         made with ``n_workers`` workers, default min(regions, cores), or connected to ``address``).
     latency_ms: emulated one-way latency per message (ms), mode "wan" only (where it must be > 0).
@@ -306,6 +307,7 @@ def run(iterate: Callable, problem: ConsensusProblem, options, *, mode: str = "i
     (``setup_s``).
     """
     check_mode(mode, latency_ms)
+    options = options.resolved(auto_options(problem))
     t0 = time.perf_counter()
     session = Session(problem.local_solvers(options.local_settings()), mode, client, address, n_workers,
                       options.timeout_s, latency_ms / 1e3)

@@ -56,7 +56,7 @@ import scipy.sparse as sp
 
 from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
-from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation, step_size
+from forlab.p3_aladin.algorithm.problem import ConsensusProblem, auto_options, consensus_violation, step_size
 from forlab.p3_aladin.algorithm.result import ALADINResult
 from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table, nbytes
 
@@ -271,7 +271,7 @@ def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = No
     callback: ``f(iteration, row)`` after every iteration that ends normally. The result's ``mode`` is the agents'
     and its ``setup_s`` 0: `forlab.p3_aladin.execution.run` fills in both.
     """
-    options = options or ALADINOptions()
+    options = (options or ALADINOptions()).resolved(auto_options(problem))
     state = initialise(problem, agents, options)
     rows, messages, status = [], pd.DataFrame(), "max_iter"
     t_run = time.perf_counter()

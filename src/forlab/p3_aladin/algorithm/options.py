@@ -77,21 +77,13 @@ class ALADINOptions:
             its QP with the far limits its step would cross, which the regions report on being sent the tentative
             step (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`); 0 = never: a region then cuts its whole
             step short at the first far limit it crosses (`forlab.p3_aladin.algorithm.reduction.LocalReduction.
-            expand`). Default 0 (forlab's choice; measured in-process, issue 17, with ``limit_reach`` 10: 1654-5
-            converged in 25 rounds, which it does not within 30 without passes, and every other chapter-07 system
-            converged too (case300 in 4 areas in 15 rounds instead of 17, case118 in 3 areas 12 instead of 14,
-            418-3 12 instead of 13, case118+case533mt_hi 15 instead of 10, 118X7 13 instead of 12, the other T+D
-            systems and 53-I the same); but on case1354pegase+case141 (zone partition), which converges without
-            passes, every step was taken whole and the run cycled at a consensus violation near 1e-2 for 30 rounds,
-            with reach 10, 30 and 300 alike; with 5 passes 1654-5 did not converge either. Whole steps help one
-            system and hurt another: the step needs a globalisation, which forlab has not built).
+            expand`). "auto" (default): the problem's choice (`resolved`; the AC-OPF's:
+            `forlab.p3_aladin.opf_regions.problem.auto_limits`), 0 for a problem that makes none.
         limit_reach: with ``qp="reduced"``, a region sends the coordinator those of its linearised limits whose room
             is at most ``limit_reach`` times what its last step moved them (`forlab.p3_aladin.algorithm.reduction.
-            LocalReduction`'s ``reach``; all of them in the first round); the others stay with it and cap its step.
-            Default 300 (forlab's choice: a unit with a linear cost has almost no curvature along its output, and
-            with a reach of 30 and no passes case1354pegase+case141 took vanishing fractions of its steps and
-            stalled). With ``limit_passes``, which brings in the far limits a step would cross, it can be small:
-            1654-5 converged with reach 10 (25 rounds) and 30 (26), not with 100 (issue 17).
+            LocalReduction`'s ``reach``; all of them in the first round); the others stay with it and cap its step,
+            unless a pass brings them in. "auto" (default): as ``limit_passes``, 300 for a problem that makes no
+            choice.
     """
 
     rho0: float = 1e2
@@ -114,8 +106,8 @@ class ALADINOptions:
     timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
     condense: bool = False
-    limit_passes: int = 0
-    limit_reach: float = 300.0
+    limit_passes: int | str = "auto"
+    limit_reach: float | str = "auto"
 
     def __post_init__(self):
         check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "alpha", "timeout_s"))
@@ -131,8 +123,10 @@ class ALADINOptions:
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
         if not isinstance(self.condense, bool):
             raise TypeError(f"condense must be True or False, not {self.condense!r}")
-        check_count(self, "limit_passes", low=0)
-        check_positive(self, ("limit_reach",), low=0.0, strict=False)
+        if self.limit_passes != "auto":
+            check_count(self, "limit_passes", low=0)
+        if self.limit_reach != "auto":
+            check_positive(self, ("limit_reach",), low=0.0, strict=False)
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))
@@ -140,10 +134,28 @@ class ALADINOptions:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def resolved(self, auto: dict) -> ALADINOptions:
+        """These options with every "auto" among `AUTO_FIELDS` replaced by the problem's choice ``auto``
+        (`ConsensusProblem.auto_options`) or, where it makes none, by `AUTO_GENERIC`; checked again."""
+        chosen = {k: auto.get(k, AUTO_GENERIC[k]) for k in AUTO_FIELDS if getattr(self, k) == "auto"}
+        return dataclasses.replace(self, **chosen)
+
     def local_settings(self) -> dict:
-        """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""
+        """What the local solvers are built with (`ConsensusProblem.local_solvers`; "auto" settings resolved
+        first, `resolved`)."""
+        if self.limit_reach == "auto":
+            raise ValueError("ALADINOptions.limit_reach is 'auto': resolve the options for the problem first "
+                             "(ALADINOptions.resolved)")
         return {"active_margin": self.active_margin, "reg": self.reg, "alpha": self.alpha,
                 "limit_reach": self.limit_reach, "ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
+
+
+AUTO_FIELDS = ("limit_passes", "limit_reach")
+"""The `ALADINOptions` whose default "auto" the problem chooses (`ALADINOptions.resolved`)."""
+
+AUTO_GENERIC = {"limit_passes": 0, "limit_reach": 300.0}
+"""What "auto" means for a problem that makes no choice: no passes, the regions send every limit within 300 times
+their last move (forlab's earlier fixed behaviour)."""
 
 
 @dataclass
@@ -191,6 +203,10 @@ class ADMMOptions:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def resolved(self, auto: dict) -> ADMMOptions:
+        """These options (ADMM has no "auto" option; as `ALADINOptions.resolved`)."""
+        return self
 
     def local_settings(self) -> dict:
         """What the local solvers are built with (`ConsensusProblem.local_solvers`)."""

@@ -97,6 +97,14 @@ class ConsensusProblem(Protocol):
         """The problem's own measure of what a consensus residual hides (the stopping rule's ``eps_power``; the
         AC-OPF: power across the ties, p.u.); 0 when the consensus residual says it all."""
 
+    # optional: ``auto_options() -> dict``, the problem's values of the options left "auto"
+    # (`forlab.p3_aladin.algorithm.options.AUTO_FIELDS`; `auto_options` below)
+
+
+def auto_options(problem) -> dict:
+    """The problem's choice for the options left "auto" (its ``auto_options()``), {} when it makes none."""
+    return problem.auto_options() if hasattr(problem, "auto_options") else {}
+
 
 def consensus_violation(A: list[sp.spmatrix], xs: list[np.ndarray]) -> float:
     """Largest absolute consensus residual ``max |sum_i A_i x_i|`` (eq. (p3-stop))."""

@@ -11,6 +11,8 @@ core buses. What the AC-OPF adds to the generic problem:
   per region the one with the smaller nodal mismatch;
 * the consensus row weights and the proximal scaling Sigma (`consensus_weights`, `proximal_weights`, with
   ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it;
+* the "auto" step settings of ALADIN (`auto_limits`): whether the coordinator re-solves for the far limits a step
+  would cross, and how many limits a region sends up front, by the kind of partition;
 * the hidden mismatch of the stopping rule: the power a consensus residual hides across the ties
   (`Partition.power_mismatch`);
 * the reference: the centralized AC-OPF's optimum (`reference_objective`), used only to report gaps.
@@ -23,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.opf_regions.partition import Partition
 from forlab.p3_aladin.opf_regions.region import OK_STATUSES, Region, flat_start, start_mismatch
@@ -46,6 +49,26 @@ def auto_scaling(partition: Partition, kind: str) -> str:
     if kind != "auto":
         return kind
     return "admittance" if partition.method == "zone" else "none"
+
+
+def auto_limits(partition: Partition) -> dict:
+    """The AC-OPF's choice for `ALADINOptions`' "auto" ``limit_passes`` and ``limit_reach``: 10 passes and a reach of
+    10 on an area partition of a transmission grid, none and 300 (`forlab.p3_aladin.algorithm.options.AUTO_GENERIC`)
+    on a zone partition (a T+D system cut into TS and DSs), as `auto_scaling` divides them.
+
+    Measured in-process, issue 17 (rounds to the stopping test within 30; "nc": not converged). Area partitions,
+    without passes / with: case118 in 3 areas 14 / 12, case300 in 4 areas 16 / 15, 53-I 6 / 6, 418-3 13 / 12,
+    118X7 12 / 13, 1654-5 nc / 25 (without passes a far limit cut the steps of case1354pegase's region to vanishing
+    fractions, round after round). Zone partitions: case9+case33bw 8 / 8, case30+case69+case33bw 9 / 9,
+    case39+case118zh 9 / 9, case118+case136ma+case141 12 / 12, case118+case533mt_hi 10 / 15, and
+    case1354pegase+case141 15 / nc (with every step whole it cycled at a consensus violation near 1e-2, with a
+    reach of 10, 30 or 300 alike, and with the rows unweighted too). Passes help where a step crosses far limits
+    along the cheap units of a meshed grid and hurt where the cut steps of a stiff DS feeder were what damped the
+    iteration: a step good for both needs a globalisation, which forlab has not built. With passes a small reach
+    sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100)."""
+    if partition.method == "zone":
+        return dict(AUTO_GENERIC)
+    return {"limit_passes": 10, "limit_reach": 10.0}
 
 
 def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
@@ -135,6 +158,10 @@ class ACOPFProblem:
         self.rows = [r.rows for r in partition.regions]
         self.n_cons = partition.n_cons
         self.info = {"cost_scale_used": self.cost_scale}
+
+    def auto_options(self) -> dict:
+        """The values of `ALADINOptions`' "auto" step settings for this partition (`auto_limits`)."""
+        return auto_limits(self.partition)
 
     def local_solvers(self, settings: dict) -> list[LocalSolverSpec]:
         """One `Region` per region, built from its own `RegionData` with the cost scale and ``settings``; its size is
