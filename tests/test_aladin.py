@@ -684,16 +684,17 @@ def test_aladin_with_limit_passes_takes_every_step_whole():
 
 
 def test_auto_limits_are_the_problems_choice():
-    """"auto" step settings: the AC-OPF's by partition kind (passes and a small reach on an area partition, none and
-    300 on a zone partition of a T+D system), the generic fallback for a problem that makes no choice, explicit
+    """"auto" step settings: the AC-OPF's by system (none and 300 on the zone partition of a T+D system, passes and a
+    small reach on the areas or zones of transmission grids), the generic fallback for a problem that makes no choice, explicit
     values kept; local settings refuse an unresolved "auto"."""
-    from forlab.grid import td
+    from forlab.grid import multiregion, td
     from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
     from forlab.p3_aladin.opf_regions.problem import auto_limits
 
     area = partition(cases.load("case9"), "spectral", 3)
     zone = partition(td.load_system("case9+case33bw").integrated(), "zone")
-    assert auto_limits(area) == {"limit_passes": 10, "limit_reach": 10.0}
+    transmission_zones = partition(multiregion.load("53-I"), "zone")
+    assert auto_limits(area) == auto_limits(transmission_zones) == {"limit_passes": 10, "limit_reach": 10.0}
     assert auto_limits(zone) == AUTO_GENERIC == {"limit_passes": 0, "limit_reach": 300.0}
     opts = ALADINOptions()
     assert opts.limit_passes == opts.limit_reach == "auto"

@@ -36,6 +36,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from forlab.book.tables import table, to_dataset
+from forlab.grid.td import TS_ZONE
 
 __all__ = [
     "CHART_MARKERS",
@@ -77,8 +78,6 @@ STYLE: dict = {
 }
 """matplotlib rcParams of the book's figures."""
 
-TS_ZONE = "TS"
-"""Zone name of transmission buses and branches (``net.bus["zone"]`` of `forlab.grid.td.StudySystem.integrated`)."""
 
 ZONE_COLORS: tuple[str, ...] = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2")
 """Colours of the DS zones in order of appearance; the TS is `TS_COLOR`, PCC transformers `PCC_COLOR`."""

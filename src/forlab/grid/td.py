@@ -70,6 +70,10 @@ import pandas as pd
 from forlab.grid import cases
 from forlab.grid.capability import Circle, Polygon, PowerFactorCone, PQChart, Rectangle, as_chart
 
+TS_ZONE = "TS"
+"""Zone name of the transmission buses and branches of an integrated T+D net (``net.bus["zone"]`` of
+`StudySystem.integrated`; a DS's zone is its name)."""
+
 __all__ = [
     "DEFAULT_KINDS",
     "SYSTEMS",
@@ -667,7 +671,7 @@ def _build_integrated(system: StudySystem):
     net.load = net.load[~flag].drop(columns="ds_import")
     for tab in (*_TABLES, "ext_grid", "gen"):
         if len(net[tab]):
-            net[tab]["zone"] = "TS"
+            net[tab]["zone"] = TS_ZONE
             net[tab]["orig_index"] = net[tab].index
     net.bus["orig_bus"] = net.bus.index
     tables = [tab for tab in _TABLES if tab != "trafo"] + ["poly_cost"]

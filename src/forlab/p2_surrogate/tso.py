@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forlab.grid.td import TS_ZONE
 from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
 from forlab.opf.judge import dispatch_from_result, judge
@@ -323,7 +324,7 @@ class IntegratedOPF:
         load = self.net.load
         if scenario is None:
             return np.ones(len(load))
-        ts = load["zone"] == "TS"
+        ts = load["zone"] == TS_ZONE
         f = np.ones(len(load))
         f[ts.to_numpy()] = scenario.ts.reindex(load.orig_index[ts]).fillna(1.0).to_numpy()
         for ds, lam in scenario.ds.items():

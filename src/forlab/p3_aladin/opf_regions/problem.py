@@ -12,7 +12,7 @@ core buses. What the AC-OPF adds to the generic problem:
 * the consensus row weights and the proximal scaling Sigma (`consensus_weights`, `proximal_weights`, with
   ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it;
 * the "auto" step settings of ALADIN (`auto_limits`): whether the coordinator re-solves for the far limits a step
-  would cross, and how many limits a region sends up front, by the kind of partition;
+  would cross, and how many limits a region sends up front: on transmission grids, not on T+D systems;
 * the hidden mismatch of the stopping rule: the power a consensus residual hides across the ties
   (`Partition.power_mismatch`);
 * the reference: the centralized AC-OPF's optimum (`reference_objective`), used only to report gaps.
@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from forlab.grid.td import TS_ZONE
 from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.opf_regions.partition import Partition
@@ -52,23 +53,30 @@ def auto_scaling(partition: Partition, kind: str) -> str:
 
 
 def auto_limits(partition: Partition) -> dict:
-    """The AC-OPF's choice for `ALADINOptions`' "auto" ``limit_passes`` and ``limit_reach``: 10 passes and a reach of
-    10 on an area partition of a transmission grid, none and 300 (`forlab.p3_aladin.algorithm.options.AUTO_GENERIC`)
-    on a zone partition (a T+D system cut into TS and DSs), as `auto_scaling` divides them.
+    """The AC-OPF's choice for `ALADINOptions`' "auto" ``limit_passes`` and ``limit_reach``: none and 300
+    (`forlab.p3_aladin.algorithm.options.AUTO_GENERIC`) on the zone partition of a T+D system (its TS region and one
+    region per DS below it, `is_td_partition`), 10 passes and a reach of 10 on every other partition (areas of a
+    transmission grid, the rapidPF multi-region systems).
 
-    Measured in-process, issue 17 (rounds to the stopping test within 30; "nc": not converged). Area partitions,
-    without passes / with: case118 in 3 areas 14 / 12, case300 in 4 areas 16 / 15, 53-I 6 / 6, 418-3 13 / 12,
+    Measured in-process, issue 17 (rounds to the stopping test within 30, without passes / with; "nc": not
+    converged). Transmission: case118 in 3 areas 14 / 12, case300 in 4 areas 16 / 15, 53-I 6 / 6, 418-3 13 / 12,
     118X7 12 / 13, 1654-5 nc / 25 (without passes a far limit cut the steps of case1354pegase's region to vanishing
-    fractions, round after round). Zone partitions: case9+case33bw 8 / 8, case30+case69+case33bw 9 / 9,
-    case39+case118zh 9 / 9, case118+case136ma+case141 12 / 12, case118+case533mt_hi 10 / 15, and
-    case1354pegase+case141 15 / nc (with every step whole it cycled at a consensus violation near 1e-2, with a
-    reach of 10, 30 or 300 alike, and with the rows unweighted too). Passes help where a step crosses far limits
-    along the cheap units of a meshed grid and hurt where the cut steps of a stiff DS feeder were what damped the
-    iteration: a step good for both needs a globalisation, which forlab has not built. With passes a small reach
-    sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100)."""
-    if partition.method == "zone":
+    fractions, round after round). T+D: case9+case33bw 8 / 8, case30+case69+case33bw 9 / 9, case39+case118zh 9 / 9,
+    case118+case136ma+case141 12 / 12, case118+case533mt_hi 10 / 15, and case1354pegase+case141 15 / nc (with every
+    step whole it cycled at a consensus violation near 1e-2, with a reach of 10, 30 or 300 alike, and with the rows
+    unweighted too). The split is by what was measured, not by a theory: passes help where a step crosses far
+    limits along the cheap units of meshed transmission grids, and hurt on the T+D systems, where the cut steps were
+    what damped the iteration; a step good for both needs a globalisation, which forlab has not built. With passes
+    a small reach sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100)."""
+    if is_td_partition(partition):
         return dict(AUTO_GENERIC)
     return {"limit_passes": 10, "limit_reach": 10.0}
+
+
+def is_td_partition(partition: Partition) -> bool:
+    """Whether ``partition`` is the zone partition of an integrated T+D system: a region named
+    `forlab.grid.td.TS_ZONE` (the rapidPF systems name theirs ``R<k>-<case>``, `forlab.grid.multiregion`)."""
+    return partition.method == "zone" and TS_ZONE in partition.names
 
 
 def consensus_weights(partition: Partition, kind: str) -> np.ndarray:
