@@ -78,7 +78,6 @@ STYLE: dict = {
 }
 """matplotlib rcParams of the book's figures."""
 
-
 ZONE_COLORS: tuple[str, ...] = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2")
 """Colours of the DS zones in order of appearance; the TS is `TS_COLOR`, PCC transformers `PCC_COLOR`."""
 TS_COLOR = "#404040"
