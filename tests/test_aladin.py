@@ -667,14 +667,14 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
 
 def test_aladin_with_limit_passes_takes_every_step_whole():
     """On case118 in 3 areas a far limit cuts some region's step short without passes (and every limit within 300
-    times the last move sent); with the coordinator re-solving for the far limits its steps cross (the default on an
-    area partition, `auto_limits`), no region cuts a step, fewer limits are sent, and the run reaches the same
+    times the last move sent); with the coordinator re-solving for the far limits its steps cross (the default on a
+    transmission grid, `auto_limits`), no region cuts a step, fewer limits are sent, and the run reaches the same
     optimum."""
     net = cases.load("case118")
     part = partition(net, "spectral", 3)
     ref = opf.solve(net).objective
     base = run_aladin(net, part, ALADINOptions(limit_passes=0, limit_reach=300.0), reference=ref)
-    r = run_aladin(net, part, reference=ref)  # "auto": passes and a small reach on an area partition
+    r = run_aladin(net, part, reference=ref)  # "auto": passes and a small reach on a transmission grid
     assert base.converged and r.converged and r.gap < 1e-4, r.status
     assert base.log.step_fraction.min() < 0.5 and base.log.limit_passes.eq(0).all()
     assert (r.log.step_fraction == 1.0).all() and r.log.limit_passes.sum() > 0
@@ -685,8 +685,8 @@ def test_aladin_with_limit_passes_takes_every_step_whole():
 
 def test_auto_limits_are_the_problems_choice():
     """"auto" step settings: the AC-OPF's by system (none and 300 on the zone partition of a T+D system, passes and a
-    small reach on the areas or zones of transmission grids), the generic fallback for a problem that makes no choice, explicit
-    values kept; local settings refuse an unresolved "auto"."""
+    small reach on the areas or zones of transmission grids), the generic fallback for a problem that makes no
+    choice, explicit values kept; local settings refuse an unresolved "auto"."""
     from forlab.grid import multiregion, td
     from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
     from forlab.p3_aladin.opf_regions.problem import auto_limits
