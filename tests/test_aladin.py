@@ -519,6 +519,23 @@ def test_least_distance_qp_stops_when_only_its_working_set_is_violated_by_a_hair
     np.testing.assert_allclose(dv, [0.0, 0.0], atol=1e-8)
 
 
+def test_least_distance_qp_from_a_previous_step_finds_the_same_step():
+    """A limit pass adds limits to a QP already solved: seeded with that step's binding limits, the least-distance
+    QP finds the step it finds from scratch (and the interior point's), on a QP whose unconstrained step crosses
+    more limits than twice its free directions, where from scratch it gives way to the interior point."""
+    from forlab.p3_aladin.algorithm.qp import interior_point_qp, least_distance_qp
+
+    n = 25
+    m, q, G, h = _random_qp(np.random.default_rng(3), n, 400)
+    assert np.sum(G @ np.linalg.solve(m, -q) > h) > 2 * n  # the unconstrained step crosses many limits
+    first = interior_point_qp(m, q, G[:380], h[:380])[0]  # the QP before the pass brought in the last 20 rows
+    assert np.any(G @ first > h + 1e-6)  # which that step crosses
+    assert least_distance_qp(m, q, G, h) is None
+    seeded = least_distance_qp(m, q, G, h, start=first)
+    assert seeded is not None and np.all(G @ seeded <= h + 1e-9)
+    np.testing.assert_allclose(seeded, interior_point_qp(m, q, G, h)[0], atol=1e-6)
+
+
 def test_interior_point_qp_agrees_with_clarabel_on_many_dense_limits():
     """The coordinator's fallback: many more near limits than free directions, dense rows, some at their bound (a
     region's first message). The least-distance QP gives way to the interior point there, which finds Clarabel's
@@ -642,7 +659,10 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     solve keeps it, and the passes stop when nobody reports a limit; with no pass allowed nobody is asked."""
     from forlab.p3_aladin.algorithm.loop import keep_crossed_limits
 
-    def solve(replies):  # min (u - 2)^2 s.t. the limits sent: u = 2, or 1 when u <= 1 is among them
+    starts = []
+
+    def solve(replies, start=None):  # min (u - 2)^2 s.t. the limits sent: u = 2, or 1 when u <= 1 is among them
+        starts.append(None if start is None else start[0].tolist())
         u = 1.0 if len(replies[0]["up_r"]) else 2.0
         return [np.array([u])], np.zeros(1), {"qp_rows": len(replies[0]["up_r"])}
 
@@ -660,6 +680,7 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=5)
     assert dvs[0].tolist() == [1.0] and diag["limit_passes"] == 1 and diag["qp_rows"] == 1
     assert agents.calls == [2.0, 1.0] and all(b > 0 for b in diag["limit_bytes"])
+    assert starts == [None, [2.0]]  # the pass's solve starts from the step it corrects
     agents = Agents()
     dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=0)
     assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []

@@ -188,8 +188,9 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
         # regularises the coupled reduced Hessian as a whole, from the regions' reduced messages
         reduced = answers if "hess_r" in answers[0] else agents.call("reduced_message", [() for _ in answers])
 
-        def solve(replies):
-            return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg)
+        def solve(replies, start=None):
+            return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg,
+                                   start)
 
         dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
         return dvs, lam_qp, diag | {"qp_path": "dense"}
@@ -204,8 +205,10 @@ def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: in
     """The reduced QP ``solve(replies)`` with the regions' far limits that its step would cross added, for at most
     ``passes`` more solves: after each solve every region is sent its tentative step ``dv_i`` and answers with the
     limits it would cross (`forlab.p3_aladin.algorithm.reduction.LocalReduction.crossed_limits`), which join its
-    near limits in the next solve. Stops when no region reports one. Returns ``solve``'s answer with ``limit_passes``
-    (the extra solves) and ``limit_bytes`` (what the passes' messages weigh, down and up) in its diagnostics."""
+    near limits in the next solve, ``solve(replies, start)`` with the last steps as ``start`` (a pass only adds
+    limits, so the last step's binding limits seed the next solve). Stops when no region reports one. Returns
+    ``solve``'s answer with ``limit_passes`` (the extra solves) and ``limit_bytes`` (what the passes' messages
+    weigh, down and up) in its diagnostics."""
     dvs, lam_qp, diag = solve(replies)
     done, down, up = 0, 0, 0
     while done < passes:
@@ -216,7 +219,7 @@ def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: in
             break
         replies = [r | {"G_r": np.vstack([r["G_r"], c["G_r"]]), "lo_r": np.concatenate([r["lo_r"], c["lo_r"]]),
                         "up_r": np.concatenate([r["up_r"], c["up_r"]])} for r, c in zip(replies, crossed)]
-        dvs, lam_qp, diag = solve(replies)
+        dvs, lam_qp, diag = solve(replies, dvs)
         done += 1
     return dvs, lam_qp, diag | {"limit_passes": done, "limit_bytes": (down, up)}
 

@@ -260,7 +260,7 @@ def _to_boundary(v: np.ndarray, dv: np.ndarray, cap: float = 1.0) -> float:
 
 
 def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndarray,
-                      max_passes: int = 30) -> np.ndarray | None:
+                      max_passes: int = 30, start: np.ndarray | None = None) -> np.ndarray | None:
     """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` (``m`` positive definite) as a least-distance problem solved
     by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: LDP via NNLS);
     None when the limits are found infeasible or the passes run out.
@@ -272,7 +272,13 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     method, far faster than an interior point when few of the limits bind (``tests/test_aladin.py`` compares the
     two steps); None as well when the working set grows beyond twice the number of free directions
     (`interior_point_qp` is then faster), and when ``m`` is not positive definite in floating point (a regularised
-    matrix whose largest eigenvalues dwarf its floor)."""
+    matrix whose largest eigenvalues dwarf its floor).
+
+    ``start``: the step of the same QP with fewer limits (the coordinator's previous pass, `forlab.p3_aladin.
+    algorithm.loop.keep_crossed_limits`); the limits at their bound there join the first working set, which is
+    solved before any check. Without it the first check is made at the unconstrained step, whose long moves along
+    flat directions cross so many limits that the working set outgrows the free directions at once (issue 17:
+    1654-5, whose passes then each went to the interior point)."""
     try:
         factor = sla.cholesky(m, lower=True)
     except sla.LinAlgError:
@@ -280,6 +286,14 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     qt = sla.solve_triangular(factor, q, lower=True)
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
     dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
+    if start is not None:
+        tight = np.flatnonzero(G @ start >= h - 1e-7 * np.maximum(1.0, np.abs(h)))
+        work = np.union1d(work, tight)
+        if len(work) > 2 * len(q):
+            return None
+        dv, solved = _ldp(factor, qt, G[work].toarray(), h[work]), True
+        if dv is None:
+            return None
     for _ in range(max_passes):
         viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
         if not len(viol) or (solved and not len(np.setdiff1d(viol, work))):
@@ -320,7 +334,8 @@ def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np
 
 
 def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
-                 mu: float | np.ndarray, reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                 mu: float | np.ndarray, reg: float, start: list[np.ndarray] | None = None,
+                 ) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
@@ -328,7 +343,8 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     eliminated the QP in ``dv`` has the Hessian ``M = Hr + B' D B`` (``Hr`` block-diagonal, ``B`` the coupling
     blocks), which is regularised as a whole only when it is not positive definite (eigenvalue floor ``reg``), and
     keeps the near limits the regions sent (`least_distance_qp`, `interior_point_qp` as fallback,
-    `newton_on_face`). ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``.
+    `newton_on_face`). ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``. ``start``: the regions' steps of the
+    same QP with fewer limits (a limit pass), which seed the least-distance QP's working set.
     """
     B, hr, g, G, h, offs = reduced_blocks(replies, rows, n_cons)
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
@@ -341,7 +357,8 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     else:  # the eigenvalue flip, which finds the smallest eigenvalue anyway
         m, lmin = regularize(m_exact, reg)
     if G.shape[0]:
-        dv, status = least_distance_qp(m, q, G, h), "Solved"
+        seed = None if start is None else np.concatenate(start)
+        dv, status = least_distance_qp(m, q, G, h, start=seed), "Solved"
         if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
         dv, newton = newton_on_face(m_exact, q, G.toarray(), h, dv, reg)
