@@ -286,23 +286,18 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     qt = sla.solve_triangular(factor, q, lower=True)
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
     dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
-    if start is not None:
-        tight = np.flatnonzero(G @ start >= h - 1e-7 * np.maximum(1.0, np.abs(h)))
-        work = np.union1d(work, tight)
-        if len(work) > 2 * len(q):
-            return None
-        dv, solved = _ldp(factor, qt, G[work].toarray(), h[work]), True
-        if dv is None:
-            return None
+    if start is not None:  # solve the seeded working set before the first check
+        work = np.union1d(work, np.flatnonzero(G @ start >= h - 1e-7 * np.maximum(1.0, np.abs(h))))
     for _ in range(max_passes):
-        viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
-        if not len(viol) or (solved and not len(np.setdiff1d(viol, work))):
-            # nothing outside the working set is violated: this is the working set's step, whose own rows hold up
-            # to the NNLS solve's accuracy; solving the same set again gives the same step (issue 17: a hair of
-            # 5e-10 on rows already in the set made case1354pegase+case300's coordinator repeat a 0.2 s solve
-            # until the passes ran out, then hand over to the interior point), so the caller judges its feasibility
-            return dv
-        work = np.union1d(work, viol)
+        if solved or start is None:
+            viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
+            if not len(viol) or (solved and not len(np.setdiff1d(viol, work))):
+                # nothing outside the working set is violated: this is the working set's step, whose own rows hold
+                # up to the NNLS solve's accuracy; solving the same set again gives the same step (issue 17: a hair
+                # of 5e-10 on rows already in the set made case1354pegase+case300's coordinator repeat a 0.2 s solve
+                # until the passes ran out, then hand over to the interior point), so the caller judges it
+                return dv
+            work = np.union1d(work, viol)
         if len(work) > 2 * len(q):
             # more than twice as many limits in play as free directions, of which at most as many as free
             # directions can be active in general: the passes have been collecting limits the step merely crossed,
