@@ -307,3 +307,30 @@ def test_a_process_keeps_one_model_per_ds_up_to_a_bound(ds_net, monkeypatch):
     assert wide != token and sampling._model(wide, high, (0.9, 1.1)) is not first
     assert list(sampling._MODELS) == [wide]
 
+
+
+class _StaleClient:
+    """A client whose cached scheduler answer lists no worker until it is asked again (``wait_for_workers``)."""
+
+    def __init__(self, workers_after_wait):
+        self.after, self.workers, self.waits = workers_after_wait, {}, 0
+
+    def scheduler_info(self):
+        return {"workers": self.workers}
+
+    def wait_for_workers(self, n, timeout):
+        self.waits += 1
+        if not self.after:
+            raise TimeoutError(f"no {n} worker within {timeout}")
+        self.workers = {w: {} for w in self.after}
+
+
+def test_an_empty_worker_list_is_asked_again_before_it_counts():
+    """A stale empty answer of the scheduler is not an empty cluster; a cluster that stays empty is named as such,
+    saying what to start."""
+    from forlab.book import parallel
+
+    c = _StaleClient(["tcp://b:2", "tcp://a:1"])
+    assert parallel.workers_of(c, timeout_s=1) == ["tcp://a:1", "tcp://b:2"] and c.waits == 1
+    with pytest.raises(RuntimeError, match="no worker to place the regions on after 1 s: start one"):
+        parallel.workers_of(_StaleClient([]), timeout_s=1, what="place the regions")

@@ -150,6 +150,25 @@ def client(address: str | None = None, n_workers: int | None = None, *, security
         yield c
 
 
+def workers_of(c, timeout_s: float = WORKER_TIMEOUT_S, what: str = "run") -> list[str]:
+    """The addresses of the client's workers, sorted; RuntimeError saying what to start when there is none.
+
+    ``Client.scheduler_info`` keeps its last answer when asking the scheduler fails with an OSError, and the answer
+    it cached at connection lists no worker: a busy scheduler can thus read as an empty cluster (a CI run of chapter
+    07 once stopped with "no workers" on a local cluster of two). An empty answer is therefore asked again, through
+    ``wait_for_workers`` (which does not swallow errors), for up to ``timeout_s`` before it counts."""
+    workers = sorted(c.scheduler_info()["workers"])
+    if workers:
+        return workers
+    with contextlib.suppress(TimeoutError, OSError):
+        c.wait_for_workers(1, timeout=timeout_s)
+        workers = sorted(c.scheduler_info()["workers"])
+    if not workers:
+        raise RuntimeError(f"the Dask cluster has no worker to {what} on after {timeout_s:g} s: start one (dask "
+                           f"worker <scheduler address>), or run in-process (no client)")
+    return workers
+
+
 def _worker_names(c) -> dict[str, str]:
     """Worker address -> "address (name ...)" for messages."""
     info = c.scheduler_info().get("workers", {})

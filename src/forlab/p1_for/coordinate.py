@@ -26,6 +26,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
+from forlab.book.parallel import workers_of
 from forlab.grid import td
 from forlab.opf.judge import dispatch_from_result, judge
 from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
@@ -345,10 +346,7 @@ def _on_workers(client, names: list[str], makers: list[tuple], xs: list, repeats
     each DSO's time is its own, as the ideal rule (slowest DSO) assumes, not inflated by DSOs that share its cores;
     then ``repeats`` rounds of the N dispatches sent all at once measure the real parallel wall time. Returns the
     replies in order and the measurement (see `coordinate`); the actors are released at the end."""
-    workers = sorted(client.scheduler_info()["workers"])
-    if not workers:
-        raise RuntimeError("the Dask cluster has no worker: start one (dask worker <scheduler address>) or pass "
-                           "client=None to dispatch the DSOs in-process")
+    workers = workers_of(client, what="dispatch the DSOs (client=None dispatches them in-process)")
     where = [workers[k % len(workers)] for k in range(len(names))]
     t0 = time.perf_counter()
     futures = [client.submit(f, *a, **kw, actor=True, workers=[w], allow_other_workers=False, pure=False)

@@ -18,7 +18,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 
-from forlab.book.parallel import assign
+from forlab.book.parallel import assign, workers_of
 from forlab.p1_for.coordinate import DSOAgent, answers, held, scale_loads
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.representation import make_offer
@@ -83,10 +83,7 @@ def placed(client, nets: dict) -> Iterator[dict]:
     """One `DSOService` per DS of ``nets`` (name -> DS net) on the client's workers for the duration of a ``with``
     block: name -> Dask actor. The largest DSs are placed first, each on the worker with the fewest buses so far, so
     that the workers' offline work is about even; the actors are released at the end."""
-    workers = sorted(client.scheduler_info()["workers"])
-    if not workers:
-        raise RuntimeError("the Dask cluster has no worker: start one (dask worker <scheduler address>) or run the "
-                           "DSOs in-process (no client)")
+    workers = workers_of(client, what="place the DSOs")
     where = assign({k: len(n.bus) for k, n in nets.items()}, workers)
     names = list(nets)
     futures = [client.submit(DSOService, nets[k], actor=True, workers=[where[k]], allow_other_workers=False,

@@ -39,7 +39,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from forlab.book.parallel import assign
+from forlab.book.parallel import assign, workers_of
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec, auto_options
 from forlab.p3_aladin.algorithm.result import ALADINResult
 
@@ -137,9 +137,7 @@ class DaskAgents:
         self.latency_s = float(latency_s)
         self.names = [s.name for s in specs]
         self.timeout_s = float(timeout_s)
-        workers = sorted(client.scheduler_info()["workers"])
-        if not workers:
-            raise RuntimeError("the Dask cluster has no workers")
+        workers = workers_of(client, what="place the regions")
         where = assign({k: s.size for k, s in enumerate(specs)}, workers)
         self.workers = [where[k] for k in range(len(specs))]
         # each local solver is built on its worker from its own data, which never reaches the coordinator
@@ -151,9 +149,12 @@ class DaskAgents:
 
     def _alive(self, worker: str) -> bool:
         try:
-            return worker in self.client.scheduler_info()["workers"]
+            workers = self.client.scheduler_info()["workers"]
         except Exception:  # noqa: BLE001 - a scheduler we cannot reach counts as a dead worker
             return False
+        # an empty list can be a stale answer (`forlab.book.parallel.workers_of`): only a worker missing from a
+        # list that names others has surely left; a lone dead worker is caught by timeout_s instead
+        return not workers or worker in workers
 
     def _wait(self, fut, name: str, worker: str, what: str):
         """Result of an actor (or actor-creation) future, polling for the worker's death while waiting."""
