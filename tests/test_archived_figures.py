@@ -29,7 +29,8 @@ RECORD = ROOT / "tests" / "data" / "archived_figures.json"
 RECORDED = json.loads(RECORD.read_text())
 BEFORE = RECORDED["figures"]
 ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
-            "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/375206d480fe", "08": "08_sensitivity/c42632e1be90"}
+            "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/375206d480fe",
+            "07p": "07_aladin/561c88a985da", "08": "08_sensitivity/c42632e1be90"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 
@@ -64,6 +65,9 @@ def printed(archived) -> dict[str, str]:
     conv = ch07_aladin.convergence_table(archived["07"])
     out["07.targets_text"] = ch07_aladin.targets_text(ch07_aladin.targets(conv, max_iter), max_iter)
     out["07.convergence"] = conv.round(6).to_string()
+    paper = ch07_aladin.scaling_report(archived["07p"])
+    out["07.paper_wall"] = ch07_aladin.wall_times_shown(paper["wall"]).to_string()
+    out["07.paper_targets"] = ch07_aladin.targets17_text(paper["targets"])
     runs = ch08_sensitivity.frame(archived["08"])
     out["08.findings"] = ch08_sensitivity.findings(runs)
     out["08.summary"] = ch08_sensitivity.summary(runs).round(4).to_string()
