@@ -92,3 +92,32 @@ def test_aladin_with_warm_local_nlps_takes_the_cold_path_in_fewer_iterations(cas
     for a, b in zip(warm.xs, cold.xs):
         np.testing.assert_allclose(a, b, atol=1e-6)
     assert warm.log.nlp_iterations.sum() < cold.log.nlp_iterations.sum()
+
+
+def test_a_region_differentiates_its_nlp_once_and_its_derivatives_are_right(case118):
+    """The warm solver and the sensitivities use the cold solver's derivative functions (`region.DERIVATIVES`); the
+    Hessian they give is checked against central differences of the Lagrangian's gradient (grad f + J' kappa), the
+    gradient against differences of the cost, at the solution of a local NLP with the multipliers found there."""
+    _net, part, _ref = case118
+    reg = Region(part.regions[0])
+    for option, function in region_module.DERIVATIVES.items():
+        # the same CasADi function object (its hash is its address), not one built again
+        assert hash(reg.warm_solver.get_function(function)) == hash(reg.solver.get_function(function)), option
+    reg.solve_local_nlp(np.zeros(reg.n_x), reg.z, np.ones(reg.n_x), 1e2)
+    x, kappa = reg.solution(), reg.lam_g
+
+    def lag_grad(y):
+        grad, _h, jac, _g, _f = reg._sens(y, kappa)
+        return np.asarray(grad).ravel() + np.asarray(jac.T @ kappa).ravel()
+
+    grad, hess, _jac, _g, f = reg._sens(x, kappa)
+    hess, h = np.asarray(hess), 1e-6
+    cols = np.random.default_rng(1).choice(reg.n_x, 12, replace=False)
+    for j in cols:
+        e = np.zeros(reg.n_x)
+        e[j] = h
+        np.testing.assert_allclose(hess[:, j], (lag_grad(x + e) - lag_grad(x - e)) / (2 * h), atol=1e-4, rtol=1e-4)
+        df = (float(reg._sens(x + e, kappa)[4]) - float(reg._sens(x - e, kappa)[4])) / (2 * h)
+        assert np.asarray(grad).ravel()[j] == pytest.approx(df, rel=1e-5, abs=1e-6)
+    np.testing.assert_allclose(hess, hess.T)
+    assert float(f) / reg.cost_scale == pytest.approx(reg.cost(x))

@@ -78,6 +78,11 @@ LOCAL_IPOPT = {
 # fewer iterations here than the adaptive strategy's own first barrier parameter).
 WARM_IPOPT = {k: v for k, v in WARM_START_IPOPT.items() if k != "mu_init"} | {"max_iter": 30}
 
+# The derivative functions of an Ipopt solver that another solver of the same NLP can be handed (CasADi nlpsol
+# option -> the function the first solver built: gradient of the objective, Jacobian of the constraints, upper
+# triangle of the Hessian of the Lagrangian), so that a region differentiates its NLP once (`Region._solvers`).
+DERIVATIVES = {"grad_f": "nlp_grad_f", "jac_g": "nlp_jac_g", "hess_lag": "nlp_hess_l"}
+
 # A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
 # `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
 # their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
@@ -190,23 +195,35 @@ class Region:
         obj = f + ca.dot(lin, x) + 0.5 * rho * ca.dot(w, (x - z) ** 2)
         p = ca.vertcat(lin, z, w, rho)
         self.solver, self.warm_solver = self._solvers({"x": x, "p": p, "f": obj, "g": gall}, ipopt or {})
-        kappa = sym.sym("kappa", self.n_g)
-        lag = f + ca.dot(kappa, gall)
-        hess, _grad = ca.hessian(lag, x)
-        self._sens = ca.Function("sens", [x, kappa], [ca.gradient(f, x), hess, ca.jacobian(gall, x), gall, f])
+        self._sens = self._sensitivity_function(sym, p.numel())
 
         self.lbx, self.ubx = self._variable_bounds()
 
     def _solvers(self, nlp: dict, ipopt: dict) -> tuple:
         """The cold-start Ipopt solver of the local NLP (`LOCAL_IPOPT` with ``ipopt`` over it) and the warm-start
         one (`WARM_IPOPT` over both; None when ``ipopt`` sets ``warm_start_init_point`` to "no", which gives every
-        solve the cold start)."""
+        solve the cold start). The warm one is handed the cold one's derivative functions (`DERIVATIVES`): building
+        them is most of a solver's construction, and both solve the same NLP."""
         name = f"region_{self.data.index}"
         common = {"print_time": False, "error_on_fail": False}
         cold = ca.nlpsol(name, "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt, **common})
         if ipopt.get("warm_start_init_point") == "no":
             return cold, None
-        return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **common})
+        shared = {option: cold.get_function(function) for option, function in DERIVATIVES.items()}
+        return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp,
+                               {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **common, **shared})
+
+    def _sensitivity_function(self, sym, n_p: int) -> ca.Function:
+        """(x, kappa) -> gradient of the unit cost, Hessian of its Lagrangian with multipliers kappa, Jacobian of the
+        constraints, the constraints and the unit cost: from the cold solver's own derivative functions at the
+        parameters that zero the ALADIN terms (linear term, proximal weights and rho all 0, which leaves the scaled
+        unit cost as the objective), so that the region differentiates its NLP once."""
+        x, kappa = sym.sym("x", self.n_x), sym.sym("kappa", self.n_g)
+        p0 = ca.DM.zeros(n_p)
+        f, grad = self.solver.get_function("nlp_grad_f")(x, p0)
+        hess = ca.triu2symm(self.solver.get_function("nlp_hess_l")(x, p0, 1.0, kappa))
+        g, jac = self.solver.get_function("nlp_jac_g")(x, p0)
+        return ca.Function("sens", [x, kappa], [grad, hess, jac, g, f])
 
     def _variable_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Bounds of the local NLP's variables: voltage magnitudes of the core buses, unit powers, the slack angle."""
