@@ -200,6 +200,39 @@ def test_condensed_step_is_the_dense_reduced_qp():
         np.testing.assert_allclose(z, red.kept["x"] + red.kept["Z"] @ dv, atol=1e-9)
 
 
+def test_the_limit_passes_of_a_round_regularise_its_hessian_once(monkeypatch):
+    """A pass adds limits to a QP already solved: with the round's ``memo`` the coupled reduced Hessian (here with a
+    negative eigenvalue, so the eigenvalue flip runs) is regularised by the first solve only, and every solve gives
+    the step it gives without the memo."""
+    from forlab.p3_aladin.algorithm import qp as coordinator
+
+    rng = np.random.default_rng(3)
+    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
+    replies = []
+    for _ in rows:
+        h = rng.normal(size=(5, 5))
+        args = (rng.normal(size=5), rng.normal(size=5), 0.5 * (h + h.T) - 3.0 * np.eye(5),
+                sp.csr_matrix(rng.normal(size=(1, 5))),
+                (sp.csr_matrix(rng.normal(size=(3, 5))), -rng.uniform(0, 0.05, 3), rng.uniform(0, 0.05, 3)))
+        replies.append(LocalReduction(sp.csr_matrix(rng.normal(size=(2, 5)))).reduce(*args))
+    more = [r | {"G_r": np.vstack([r["G_r"], rng.normal(size=(2, r["G_r"].shape[1]))]),
+                 "lo_r": np.concatenate([r["lo_r"], [-0.01, -0.01]]), "up_r": np.concatenate([r["up_r"], [0.01, 0.01]])}
+            for r in replies]
+    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
+    flips = []
+    flip = coordinator.regularize
+    monkeypatch.setattr(coordinator, "regularize", lambda m, reg: flips.append(1) or flip(m, reg))
+    alone = [coordinator.condensed_qp(r, rows, n_cons, ax, lam, mu, 1e-4) for r in (replies, more)]
+    assert len(flips) == 2 and all(a[2]["lambda_min"] < 0 for a in alone)
+    memo = {}
+    shared = [coordinator.condensed_qp(r, rows, n_cons, ax, lam, mu, 1e-4, memo=memo) for r in (replies, more)]
+    assert len(flips) == 3
+    for (dvs, lam_qp, _d), (dvs_m, lam_m, _dm) in zip(alone, shared):
+        np.testing.assert_array_equal(lam_m, lam_qp)
+        for dv, dv_m in zip(dvs, dvs_m):
+            np.testing.assert_array_equal(dv_m, dv)
+
+
 def test_admm_on_a_consensus_problem_without_a_grid():
     problem = TwoQuadratics()
     groups = consensus_groups(problem.A)

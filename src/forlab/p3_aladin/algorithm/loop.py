@@ -188,9 +188,11 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
         # regularises the coupled reduced Hessian as a whole, from the regions' reduced messages
         reduced = answers if "hess_r" in answers[0] else agents.call("reduced_message", [() for _ in answers])
 
+        memo = {}  # the passes of this round share the regularised Hessian: only their limits differ
+
         def solve(replies, start=None):
             return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg,
-                                   start)
+                                   start, memo)
 
         dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
         return dvs, lam_qp, diag | {"qp_path": "dense"}

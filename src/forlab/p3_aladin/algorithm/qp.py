@@ -330,7 +330,7 @@ def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np
 
 def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
                  mu: float | np.ndarray, reg: float, start: list[np.ndarray] | None = None,
-                 ) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                 memo: dict | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
@@ -339,7 +339,9 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     blocks), which is regularised as a whole only when it is not positive definite (eigenvalue floor ``reg``), and
     keeps the near limits the regions sent (`least_distance_qp`, `interior_point_qp` as fallback,
     `newton_on_face`). ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``. ``start``: the regions' steps of the
-    same QP with fewer limits (a limit pass), which seed the least-distance QP's working set.
+    same QP with fewer limits (a limit pass), which seed the least-distance QP's working set. ``memo``: a dict
+    shared by the solves of one round, which differ only in their limits (the passes): the Hessian is regularised
+    once, by the first of them (its eigenvalues are most of a pass's cost besides the limits themselves).
     """
     B, hr, g, G, h, offs = reduced_blocks(replies, rows, n_cons)
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
@@ -347,10 +349,10 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     m_exact = hr + bd.T @ (d[:, None] * bd)
     m_exact = 0.5 * (m_exact + m_exact.T)
     q = g + B.T @ (lam + d * ax)
-    if _above(m_exact, reg):  # one Cholesky factorisation decides; the smallest eigenvalue is only logged then
-        m, lmin = m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(q) else float("inf")
-    else:  # the eigenvalue flip, which finds the smallest eigenvalue anyway
-        m, lmin = regularize(m_exact, reg)
+    memo = {} if memo is None else memo
+    if "m" not in memo:
+        memo["m"] = _regularized(m_exact, reg)
+    m, lmin = memo["m"]
     if G.shape[0]:
         seed = None if start is None else np.concatenate(start)
         dv, status = least_distance_qp(m, q, G, h, start=seed), "Solved"
@@ -363,6 +365,15 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     dvs = [dv[offs[k]:offs[k + 1]] for k in range(len(replies))]
     return dvs, lam_qp, {"lambda_min": lmin, "reduced_dim": len(q), "qp_status": status, "newton": newton,
                          "qp_rows": int(G.shape[0])}
+
+
+def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
+    """The coupled reduced Hessian as the QP uses it and its smallest eigenvalue: itself when all its eigenvalues are
+    above ``reg`` (one Cholesky factorisation decides; the smallest eigenvalue is only logged then), else the
+    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway."""
+    if _above(m_exact, reg):
+        return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
+    return regularize(m_exact, reg)
 
 
 def _above(m: np.ndarray, reg: float) -> bool:
