@@ -334,3 +334,14 @@ def test_an_empty_worker_list_is_asked_again_before_it_counts():
     assert parallel.workers_of(c, timeout_s=1) == ["tcp://a:1", "tcp://b:2"] and c.waits == 1
     with pytest.raises(RuntimeError, match="no worker to place the regions on after 1 s: start one"):
         parallel.workers_of(_StaleClient([]), timeout_s=1, what="place the regions")
+
+
+def test_preload_imports_a_module_on_every_worker(cluster):
+    """`parallel.preload`: a timed run on the cluster then finds the module imported on every worker."""
+    from forlab.book import parallel
+
+    module = "forlab.p3_aladin.opf_regions.region"
+    with parallel.client(cluster.scheduler_address) as c:
+        parallel.preload(c, module)
+        seen = c.run(eval, f"{module!r} in __import__('sys').modules")
+    assert len(seen) == 2 and all(seen.values())

@@ -15,6 +15,7 @@ import xarray as xr
 
 from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
+from forlab.p3_aladin.opf_regions import region
 from forlab.studies.ch07_aladin.readers import STATUS_WORDS, run_label
 from forlab.studies.ch07_aladin.store import JUDGED, to_store
 from forlab.studies.ch07_aladin.systems import ADMM_ALL, admm_max_iter_for, check_spec, load_systems
@@ -125,11 +126,13 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
     if not (dask_modes or latencies_ms):
         return
     from forlab.book.parallel import client as dask_client
+    from forlab.book.parallel import preload
 
     for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
         if mode is None:
             continue
         with dask_client(address=address if mode == "scheduler" else None, n_workers=n_workers) as c:
+            preload(c, region.__name__)  # the regions' set-up is then timed as the centralized build: imports paid
             if mode in dask_modes:
                 for spec in systems:
                     record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
