@@ -262,6 +262,22 @@ def case9():
     return net, opf.solve(net)
 
 
+def test_a_spectral_partition_does_not_hang_on_rounding(monkeypatch):
+    """case300 in 4 areas splits through buses that share one Fiedler value: with noise at the last digits of the
+    eigenvectors (what another BLAS thread count gives) the areas stay the same, and tied buses go by bus number."""
+    from forlab.p3_aladin.opf_regions import partition as module
+
+    assert module._fiedler_order(np.array([0.5, 0.1, 0.5, 0.5]), np.array([9, 3, 2, 4])).tolist() == [1, 2, 3, 0]
+    net = cases.load("case300")
+    model = partition(net, "spectral", 4).model
+    clean = module.spectral_areas(model, 4)
+    exact = module._fiedler
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(module, "_fiedler", lambda adj: (v := exact(adj)) * (1.0 + 1e-14 * rng.standard_normal(len(v))))
+    for _ in range(3):
+        np.testing.assert_array_equal(module.spectral_areas(model, 4), clean)
+
+
 def _centralized_split(part, res):
     m = part.model
     va = np.deg2rad(res.res_bus.loc[m.bus_pd, "va_degree"].to_numpy())
