@@ -233,6 +233,19 @@ def test_the_limit_passes_of_a_round_regularise_its_hessian_once(monkeypatch):
             np.testing.assert_array_equal(dv_m, dv)
 
 
+def test_admm_residual_balancing_stops_at_rho_max():
+    """rho doubles while the consensus violation dominates, up to ``rho_max`` and no further (without the cap it
+    reached 1e30 on case300 in 4 areas, where every local NLP then failed); it halves in the opposite case."""
+    from forlab.p3_aladin.algorithm.admm import balance_residuals
+
+    opts = ADMMOptions(rho=1e3, rho_max=4e3)
+    rho = opts.rho
+    for _ in range(5):
+        rho = balance_residuals(rho, primal=1.0, dual=0.0, options=opts)
+    assert rho == 4e3
+    assert balance_residuals(4e3, primal=0.0, dual=1.0, options=opts) == 2e3
+
+
 def test_admm_on_a_consensus_problem_without_a_grid():
     problem = TwoQuadratics()
     groups = consensus_groups(problem.A)
@@ -788,6 +801,8 @@ def test_options_are_checked():
         ALADINOptions(qp="dense")
     with pytest.raises(ValueError, match="rho"):
         ADMMOptions(rho=float("nan"))
+    with pytest.raises(ValueError, match="rho_max .* must be at least rho"):
+        ADMMOptions(rho=1e4, rho_max=1e3)
     settings = ALADINOptions().resolved({}).local_settings()
     assert ALADINOptions().timeout_s < 600 and settings["ipopt"]["max_wall_time"] > 0
 

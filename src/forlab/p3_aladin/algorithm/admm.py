@@ -68,9 +68,10 @@ def average_step(groups, xcs: list[np.ndarray], ys: list[np.ndarray], rho: float
 
 
 def balance_residuals(rho: float, primal: float, dual: float, options: ADMMOptions) -> float:
-    """Residual balancing: the new rho (primal residual in rad / p.u., dual residual in scaled cost per p.u.)."""
+    """Residual balancing: the new rho (primal residual in rad / p.u., dual residual in scaled cost per p.u.), at
+    most ``options.rho_max``."""
     if primal > options.ratio * dual / rho:
-        return rho * options.tau
+        return min(rho * options.tau, options.rho_max)
     if dual / rho > options.ratio * primal:
         return rho / options.tau
     return rho

@@ -175,6 +175,10 @@ class ADMMOptions:
             opposite case. Default True (measured on case118 in 3 areas: consensus 1e-4 and gap 1e-3 after 811
             iterations from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).
         ratio, tau: parameters of the residual balancing. Defaults 10 and 2.
+        rho_max: the largest rho the balancing may reach. Default 1e8, ALADIN's ``rho_max``. Without a cap, on
+            case300 in 4 areas (its tie-broken partition, issue 17) rho doubled to 1e30 while the consensus
+            stalled, every local NLP failed from there on (Ipopt's 1000 iterations each) and the 1000 rounds would
+            have taken hours; the archived runs before the cap never went above 1e5.
         init: "flat" or "pf" start, as for ALADIN. Default "flat".
         cost_scale: as `ALADINOptions.cost_scale`. Default None (automatic).
         timeout_s: longest wait for one region's answer (s), as for ALADIN. Default 120.
@@ -188,14 +192,17 @@ class ADMMOptions:
     adaptive: bool = True
     ratio: float = 10.0
     tau: float = 2.0
+    rho_max: float = 1e8
     init: str = "flat"
     cost_scale: float | None = None
     timeout_s: float = 120.0
     ipopt: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        check_positive(self, ("rho", "eps", "eps_dual", "timeout_s"))
+        check_positive(self, ("rho", "rho_max", "eps", "eps_dual", "timeout_s"))
         check_positive(self, ("ratio", "tau"), low=1.0, strict=False)
+        if self.rho_max < self.rho:
+            raise ValueError(f"ADMMOptions.rho_max ({self.rho_max:g}) must be at least rho ({self.rho:g})")
         check_count(self, "max_iter")
         if self.cost_scale is not None:
             check_positive(self, ("cost_scale",))
