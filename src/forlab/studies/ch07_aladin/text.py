@@ -203,7 +203,7 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     centralized one, and the Dask run's floor (its regions' own work alone against the centralized whole run)."""
     t = wt.set_index("system").round({"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
                                       "dask_ratio": 1, "dask_floor_ratio": 1})
-    return printable(t, {"central_wall_s": "centralized (s)", "inprocess_s": "in-process (s)",
+    return printable(t, {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
                          "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)",
                          "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"})
 
