@@ -83,6 +83,11 @@ WARM_IPOPT = {k: v for k, v in WARM_START_IPOPT.items() if k != "mu_init"} | {"m
 # triangle of the Hessian of the Lagrangian), so that a region differentiates its NLP once (`Region._solvers`).
 DERIVATIVES = {"grad_f": "nlp_grad_f", "jac_g": "nlp_jac_g", "hess_lag": "nlp_hess_l"}
 
+
+def derivatives(solver: ca.Function) -> dict[str, ca.Function]:
+    """An Ipopt solver's derivative functions, by the nlpsol option that hands them to another (`DERIVATIVES`)."""
+    return {option: solver.get_function(function) for option, function in DERIVATIVES.items()}
+
 # A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
 # `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
 # their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
@@ -209,9 +214,8 @@ class Region:
         cold = ca.nlpsol(name, "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt, **common})
         if ipopt.get("warm_start_init_point") == "no":
             return cold, None
-        shared = {option: cold.get_function(function) for option, function in DERIVATIVES.items()}
         return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp,
-                               {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **common, **shared})
+                               {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **common, **derivatives(cold)})
 
     def _sensitivity_function(self, sym, n_p: int) -> ca.Function:
         """(x, kappa) -> gradient of the unit cost, Hessian of its Lagrangian with multipliers kappa, Jacobian of the
@@ -220,9 +224,10 @@ class Region:
         unit cost as the objective), so that the region differentiates its NLP once."""
         x, kappa = sym.sym("x", self.n_x), sym.sym("kappa", self.n_g)
         p0 = ca.DM.zeros(n_p)
-        f, grad = self.solver.get_function("nlp_grad_f")(x, p0)
-        hess = ca.triu2symm(self.solver.get_function("nlp_hess_l")(x, p0, 1.0, kappa))
-        g, jac = self.solver.get_function("nlp_jac_g")(x, p0)
+        d = derivatives(self.solver)
+        f, grad = d["grad_f"](x, p0)
+        hess = ca.triu2symm(d["hess_lag"](x, p0, 1.0, kappa))
+        g, jac = d["jac_g"](x, p0)
         return ca.Function("sens", [x, kappa], [grad, hess, jac, g, f])
 
     def _variable_bounds(self) -> tuple[np.ndarray, np.ndarray]:
