@@ -125,7 +125,8 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
     dask_modes = [m for m in modes if m in ("dask", "scheduler")]
     if not (dask_modes or latencies_ms):
         return
-    from forlab.book.parallel import client as dask_client, preload
+    from forlab.book.parallel import client as dask_client
+    from forlab.book.parallel import preload
 
     for mode in dict.fromkeys(["dask" if latencies_ms else None, *dask_modes]):
         if mode is None:
