@@ -121,3 +121,34 @@ def test_a_region_differentiates_its_nlp_once_and_its_derivatives_are_right(case
         assert np.asarray(grad).ravel()[j] == pytest.approx(df, rel=1e-5, abs=1e-6)
     np.testing.assert_allclose(hess, hess.T)
     assert float(f) / reg.cost_scale == pytest.approx(reg.cost(x))
+
+
+def test_local_nlps_started_from_the_iterate_take_the_same_rounds_in_fewer_iterations(case118):
+    """ALADIN's default start of a local NLP is the region's iterate z_i (the coupled QP's prediction of its next
+    solution), warm whatever the move: the same rounds and solution as from the last local solution (warm only after
+    a small move), in fewer Ipopt iterations over the run (measured on case118 in 3 areas: 126 against 154)."""
+    net, part, ref = case118
+    iterate = run_aladin(net, part, ALADINOptions(), reference=ref)
+    last = run_aladin(net, part, ALADINOptions(local_start="last"), reference=ref)
+    assert iterate.converged and last.converged and iterate.iterations == last.iterations
+    assert iterate.log.nlp_ok.all() and last.log.nlp_ok.all()
+    assert iterate.objective == pytest.approx(last.objective, rel=1e-8)
+    for a, b in zip(iterate.xs, last.xs):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert iterate.log.nlp_iterations.sum() < last.log.nlp_iterations.sum()
+
+
+def test_a_local_nlp_given_a_start_begins_there_and_warm(case118):
+    """With a start ``x0`` the local NLP starts warm after a converged solve, however far the new NLP moved the last
+    solution (without one that move makes it cold): given the cold start's own answer it needs only a few Ipopt
+    iterations to confirm it."""
+    warm, cold = _solved_pair(case118)
+    args = _next_round(warm, np.random.default_rng(5), move=10 * region_module.WARM_DISTANCE)
+    b = cold.solve_local_nlp(*args)
+    a = warm.solve_local_nlp(*args, x0=cold.solution())
+    assert (a["nlp_start"], b["nlp_start"]) == ("warm", "cold")
+    assert a["status"] == b["status"] == "Solve_Succeeded"
+    assert a["nlp_iterations"] < b["nlp_iterations"] / 2
+    np.testing.assert_allclose(warm.solution(), cold.solution(), atol=1e-6)
+    with pytest.raises(ValueError, match="local_start"):
+        Region(case118[1].regions[0], local_start="nearby")

@@ -12,6 +12,10 @@ import math
 from dataclasses import dataclass, field
 
 
+LOCAL_STARTS = ("iterate", "last")
+"""Where a local solver starts its problem after the first round (`ALADINOptions.local_start`)."""
+
+
 @dataclass
 class ALADINOptions:
     """ALADIN options; defaults are ALADIN-alpha's (``loadDefOpts.m``) unless stated otherwise.
@@ -84,6 +88,10 @@ class ALADINOptions:
             LocalReduction`'s ``reach``; all of them in the first round); the others stay with it and cap its step,
             unless a pass brings them in. "auto" (default): as ``limit_passes``, 300 for a problem that makes no
             choice.
+        local_start: where Ipopt starts every local NLP after the first: "iterate" (default, forlab's choice) the
+            region's iterate ``z_i``, the coupled QP's prediction of its next solution, warm with the last
+            multipliers; "last" the last local solution, warm only after a small move (forlab's earlier start).
+            Measured: `forlab.p3_aladin.opf_regions.region.LOCAL_STARTS`.
     """
 
     rho0: float = 1e2
@@ -108,6 +116,7 @@ class ALADINOptions:
     condense: bool = False
     limit_passes: int | str = "auto"
     limit_reach: float | str = "auto"
+    local_start: str = "iterate"
 
     def __post_init__(self):
         check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "alpha", "timeout_s"))
@@ -130,6 +139,7 @@ class ALADINOptions:
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))
+        check_choice(self, "local_start", LOCAL_STARTS)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -147,7 +157,8 @@ class ALADINOptions:
             raise ValueError("ALADINOptions.limit_reach is 'auto': resolve the options for the problem first "
                              "(ALADINOptions.resolved)")
         return {"active_margin": self.active_margin, "reg": self.reg, "alpha": self.alpha,
-                "limit_reach": self.limit_reach, "ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
+                "limit_reach": self.limit_reach, "local_start": self.local_start,
+                "ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
 
 
 AUTO_FIELDS = ("limit_passes", "limit_reach")

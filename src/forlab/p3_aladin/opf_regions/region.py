@@ -7,8 +7,9 @@ its units) and never sees another region's grid. It answers two kinds of request
 
       min  f_i(x_i) + lambda' A_i x_i + rho/2 ||x_i - z_i||^2_Sigma   s.t. local AC constraints and bounds
 
-  warm-started from the previous solution (and centred on ``z_i``, which with the default QP form the region
-  expands itself from the coordinator's multipliers), then reduce or report its sensitivities for the
+  started from ``z_i`` (the coordinator's prediction of its next solution; with the default QP form the region
+  expands it itself from the coordinator's reduced step) with the last solution's multipliers, and centred on
+  it, then reduce or report its sensitivities for the
   coordinator's QP form (`Region.sensitivities`): "reduced" (forlab's default: the null space of the equality
   constraints, reduced Hessian, reduced gradient, coupling block and the limits near their bounds in reduced
   coordinates, computed here; `forlab.p3_aladin.algorithm.reduction`), "coupled" (the earlier default, for comparison: exact sparse Hessian,
@@ -39,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from forlab.opf.acopf import MX_FROM_BUSES, WARM_START_IPOPT
+from forlab.p3_aladin.algorithm.options import LOCAL_STARTS
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
 from forlab.p3_aladin.algorithm.reduction import independent_rows as matched_rows
@@ -95,6 +97,15 @@ def derivatives(solver: ca.Function) -> dict[str, ca.Function]:
 # chapter-07 system and chapter 12's one-DS system kept its rounds.
 WARM_DISTANCE = 1e-2
 
+# Where Ipopt starts ALADIN's local NLP (`Region.aladin_step`, `ALADINOptions.local_start`, one of `LOCAL_STARTS`):
+# "iterate", the region's iterate z_i = x_i + Z_i dv_i (clipped into its bounds), which the coupled QP predicts to be
+# close to the next local solution, warm with the last solution's multipliers whenever that solve converged; "last",
+# the last local solution, warm only within `WARM_DISTANCE` of it (forlab's earlier start). Measured in-process
+# (issue 17, chapter 07's eleven systems, `ALADINOptions()`, `OPENBLAS_NUM_THREADS=1`): the same rounds to the
+# stopping target on every system but case118+case533mt_hi (a round earlier, and its own test a round later), and
+# 7 to 44 % less local NLP time summed over the regions (1654-5 7 %, case300 in 4 areas 15 %, 118X7 12 %,
+# case118+case533mt_hi 44 %).
+
 
 def flat_start(data: RegionData) -> np.ndarray:
     """A flat start of the region's variables: angles 0 rad (the slack's own angle), magnitudes 1 p.u. clipped to
@@ -136,11 +147,16 @@ class Region:
         alpha: step length of ``z = x + alpha dx`` (QP form "reduced", where the region takes the step itself).
         limit_reach: which of its linearised limits the region sends to the coordinator's QP (QP form "reduced",
             `forlab.p3_aladin.algorithm.reduction.LocalReduction`'s ``reach``).
+        local_start: where Ipopt starts ALADIN's local NLP (`LOCAL_STARTS`): "iterate" (default) or "last".
     """
 
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
-                 ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0):
+                 ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0,
+                 local_start: str = "iterate"):
         t0 = time.perf_counter()
+        if local_start not in LOCAL_STARTS:
+            raise ValueError(f"local_start must be one of {LOCAL_STARTS}, not {local_start!r}")
+        self.local_start = local_start
         self.data = data
         self.name = data.name
         self.cost_scale = float(cost_scale)
@@ -265,24 +281,30 @@ class Region:
         return float(self._sens(x, np.zeros(self.n_g))[4]) / self.cost_scale
 
     # ------------------------------------------------------------------ steps
-    def solve_local_nlp(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float) -> dict:
-        """ALADIN step 1 / ADMM local step: solve the local NLP (eq. (p3-local-nlp)) from the previous solution.
+    def solve_local_nlp(self, lin: np.ndarray, z: np.ndarray, w: np.ndarray, rho: float,
+                        x0: np.ndarray | None = None) -> dict:
+        """ALADIN step 1 / ADMM local step: solve the local NLP (eq. (p3-local-nlp)) from ``x0`` (clipped into the
+        bounds) or, when None, from the previous solution.
 
-        After a converged solve (``Solve_Succeeded``), when the new NLP moves its solution less than
-        `WARM_DISTANCE` (`_warm_distance`), Ipopt starts warm from that solution and its multipliers (`WARM_IPOPT`).
-        Every other solve starts cold (`LOCAL_IPOPT`, as every solve did before): the first, one after `set_start`,
-        one after a solve that did not converge fully, one after a far move, and one whose warm attempt did not
-        converge fully; so every solution that leaves the region meets `LOCAL_IPOPT`'s tolerance as a cold one's.
+        After a converged solve (``Solve_Succeeded``) Ipopt starts warm with that solution's multipliers
+        (`WARM_IPOPT`): from ``x0`` whenever one is given, from the previous solution only when the new NLP moves it
+        less than `WARM_DISTANCE` (`_warm_distance`). Every other solve starts cold (`LOCAL_IPOPT`, as every solve did
+        before): the first, one after `set_start`, one after a solve that did not converge fully, one after a far
+        move, and one whose warm attempt did not converge fully; so every solution that leaves the region meets
+        `LOCAL_IPOPT`'s tolerance as a cold one's.
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
-        (the diagonal of Sigma); rho: penalty. Returns Ipopt's status, its iterations (warm and cold attempts
-        together), ``nlp_start`` ("cold", "warm" or "warm, then cold") and the time (s); the solution and
-        multipliers stay in the region.
+        (the diagonal of Sigma); rho: penalty; x0: the primal start (`LOCAL_STARTS`). Returns Ipopt's status, its
+        iterations (warm and cold attempts together), ``nlp_start`` ("cold", "warm" or "warm, then cold") and the
+        time (s); the solution and multipliers stay in the region.
         """
         t0 = time.perf_counter()
         p = np.concatenate([lin, z, w, [rho]])
         iterations, start = 0, "cold"
-        if self.warm and self.warm_solver is not None and self._warm_distance(lin, z, w, rho) <= WARM_DISTANCE:
+        near = x0 is not None or (self.warm and self._warm_distance(lin, z, w, rho) <= WARM_DISTANCE)
+        if x0 is not None:
+            self.x = np.clip(x0, self.lbx, self.ubx)
+        if self.warm and self.warm_solver is not None and near:
             sol, status, iterations = self._ipopt(self.warm_solver, p)
             start = "warm"
         if start == "cold" or status != "Solve_Succeeded":
@@ -410,7 +432,8 @@ class Region:
         else:
             self.z = np.asarray(z, float).copy()
         lin = self.data.A[self.data.rows].T @ lam
-        out = self.solve_local_nlp(lin, self.z, self.sigma, float(rho))
+        out = self.solve_local_nlp(lin, self.z, self.sigma, float(rho),
+                                   self.z if self.local_start == "iterate" else None)
         out.update(self.sensitivities(qp, penalty))
         if qp == "reduced":
             out.update(x_c=self.x[self.data.coupled].copy(), step=float(np.max(np.abs(self.x - self.z), initial=0.0)),
