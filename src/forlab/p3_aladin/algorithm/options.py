@@ -11,7 +11,6 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-
 LOCAL_STARTS = ("iterate", "last")
 """Where a local solver starts its problem after the first round (`ALADINOptions.local_start`)."""
 
