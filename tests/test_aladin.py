@@ -447,7 +447,7 @@ def test_killed_worker_ends_the_run_with_the_region_named(case9):
                 os.kill(pids[min(pids)], signal.SIGKILL)
 
         t0 = time.perf_counter()
-        with pytest.raises(RegionFailed, match=r"region 'area\d'.*worker"):
+        with pytest.raises(RegionFailed, match=r"regions? 'area\d'.*worker"):
             run_aladin(net, part, ALADINOptions(timeout_s=60), reference=res.objective, client=c, mode="dask",
                        callback=kill_after_first)
         assert time.perf_counter() - t0 < 60

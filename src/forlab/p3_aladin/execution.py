@@ -4,9 +4,9 @@ Execution modes (``mode``):
 
 * ``"inprocess"``: the local solvers (regions) are plain objects in this process, called one after the other
   (`InProcessAgents`);
-* ``"dask"``: each local solver is a Dask **actor** created on a worker of a local cluster
-  (`forlab.book.parallel.client`) from its own data (`DaskAgents`); the coordinator keeps only what is exchanged
-  (the consensus matrices, lambda, z and the local solvers' answers);
+* ``"dask"``: each local solver is created on a worker of a local cluster (`forlab.book.parallel.client`) from its
+  own data, the ones of a worker together in one Dask **actor** there (`DaskAgents`); the coordinator keeps only
+  what is exchanged (the consensus matrices, lambda, z and the local solvers' answers);
 * ``"address"``: as ``"dask"`` on an existing scheduler (``address="tcp://host:8786"``);
 * ``"wan"``: as ``"dask"`` with an emulated one-way latency of ``latency_ms`` per message. It is slept by the
   coordinator: the requests of a round leave ``latency_ms`` after they are ready, the replies are used ``latency_ms``
@@ -14,9 +14,10 @@ Execution modes (``mode``):
   whatever the placement of regions on workers (sleeping inside the actors would serialise the latencies of regions
   that share a worker process).
 
-In the Dask modes every request of a round is sent to all local solvers before the first answer is awaited, so the
-regions' local NLPs and reductions run at the same time on their workers (regions that share a worker take turns:
-a worker runs its actors one call at a time, so the largest regions are spread first); the round then costs the
+In the Dask modes every request of a round is sent to all workers before the first answer is awaited, so the
+regions' local NLPs and reductions run at the same time on their workers (regions that share a worker take turns,
+so the largest regions are spread first; the requests to a worker's regions travel as one message, and their
+answers as one); the round then costs the
 busiest worker plus the messages, which the log measures (``local_s``, ``reduction_s``, ``communication_s``, ``round_wall_s``; ``local_sum_s`` is what the same
 round costs in-process, one region after the other).
 
@@ -126,9 +127,12 @@ class InProcessAgents:
 
 
 class DaskAgents:
-    """Local solvers (regions) as Dask actors, one per region, the largest first, each on the worker with the least
-    work so far (`forlab.book.parallel.assign` by the specs' sizes: a worker runs its actors one call at a time);
-    ``latency_s`` (one way) is slept before a round's requests leave and after its last reply arrived (mode "wan")."""
+    """Local solvers (regions) on the workers of a Dask cluster, the largest first, each on the worker with the least
+    work so far (`forlab.book.parallel.assign` by the specs' sizes); the solvers of one worker form one actor there,
+    an `InProcessAgents` of them, which answers a round's requests to all of them in one message (a worker ran its
+    actors one call at a time anyway; one message per worker instead of one per region saves a round trip's
+    overhead per extra region, measured on two workers: about 1.4 ms per round for four regions). ``latency_s``
+    (one way) is slept before a round's requests leave and after its last reply arrived (mode "wan")."""
 
     mode = "dask"
 
@@ -140,12 +144,19 @@ class DaskAgents:
         workers = workers_of(client, what="place the regions")
         where = assign({k: s.size for k, s in enumerate(specs)}, workers)
         self.workers = [where[k] for k in range(len(specs))]
+        # which solvers each worker holds, in the specs' order: a request list is split and the answers merged by it
+        self._members = {w: [k for k in range(len(specs)) if self.workers[k] == w]
+                         for w in dict.fromkeys(self.workers)}
         # each local solver is built on its worker from its own data, which never reaches the coordinator
-        futures = [client.submit(s.factory, *s.args, **s.kwargs, actor=True, workers=[w], pure=False,
-                                 allow_other_workers=False)
-                   for s, w in zip(specs, self.workers)]
-        self._futures = futures
-        self.actors = [self._wait(f, name, w, "build") for f, name, w in zip(futures, self.names, self.workers)]
+        self._futures = {w: client.submit(InProcessAgents, [specs[k] for k in ks], self.timeout_s, actor=True,
+                                          workers=[w], pure=False, allow_other_workers=False)
+                         for w, ks in self._members.items()}
+        self.hosts = {w: self._wait(f, w, "build") for w, f in self._futures.items()}
+
+    def _held(self, worker: str) -> str:
+        """The regions a worker holds, for messages: "region 'a'" or "regions 'a', 'b'"."""
+        names = [repr(self.names[k]) for k in self._members[worker]]
+        return f"region {names[0]}" if len(names) == 1 else f"regions {', '.join(names)}"
 
     def _alive(self, worker: str) -> bool:
         try:
@@ -156,7 +167,7 @@ class DaskAgents:
         # list that names others has surely left; a lone dead worker is caught by timeout_s instead
         return not workers or worker in workers
 
-    def _wait(self, fut, name: str, worker: str, what: str):
+    def _wait(self, fut, worker: str, what: str):
         """Result of an actor (or actor-creation) future, polling for the worker's death while waiting."""
         t0 = time.perf_counter()
         while True:
@@ -164,34 +175,39 @@ class DaskAgents:
                 return fut.result(timeout=1.0)
             except TimeoutError:
                 pass
+            except RegionFailed as err:  # one region's step raised there: it is named already
+                raise RegionFailed(f"{err} (on worker {worker})") from err
             except Exception as err:
-                raise RegionFailed(
-                    f"region {name!r} on worker {worker}: {what} failed with {type(err).__name__}: {err}") from err
+                raise RegionFailed(f"{self._held(worker)} on worker {worker}: {what} failed with "
+                                   f"{type(err).__name__}: {err}") from err
             if not self._alive(worker):
-                raise RegionFailed(f"region {name!r}: its worker {worker} left the cluster during {what} "
-                                   f"(worker process died?)")
+                raise RegionFailed(f"{self._held(worker)} on worker {worker}: the worker left the cluster during "
+                                   f"{what} (worker process died?)")
             if time.perf_counter() - t0 > self.timeout_s:
-                raise RegionFailed(f"region {name!r} on worker {worker}: no answer to {what} within "
+                raise RegionFailed(f"{self._held(worker)} on worker {worker}: no answer to {what} within "
                                    f"timeout_s = {self.timeout_s:g} s (raise the option timeout_s if the region "
                                    f"is just slow)")
 
     def call(self, method: str, args: list[tuple]) -> list[dict]:
         if self.latency_s > 0:
             time.sleep(self.latency_s)
-        futs = []
-        for name, actor, w, a in zip(self.names, self.actors, self.workers, args):
+        futs = {}
+        for w, host in self.hosts.items():
             try:
-                futs.append(getattr(actor, method)(*a))
+                futs[w] = host.call(method, [args[k] for k in self._members[w]])
             except Exception as err:
-                raise RegionFailed(f"region {name!r} on worker {w}: cannot send {method}: {err}") from err
-        out = [self._wait(f, name, w, method) for f, name, w in zip(futs, self.names, self.workers)]
+                raise RegionFailed(f"{self._held(w)} on worker {w}: cannot send {method}: {err}") from err
+        out = [None] * len(args)
+        for w, fut in futs.items():
+            for k, answer in zip(self._members[w], self._wait(fut, w, method)):
+                out[k] = answer
         if self.latency_s > 0:
             time.sleep(self.latency_s)
         return out
 
     def close(self) -> None:
-        self.actors = []
-        self._futures = []
+        self.hosts = {}
+        self._futures = {}
 
 
 def make_agents(specs: list[LocalSolverSpec], mode: str, client=None, timeout_s: float = 120.0,
