@@ -219,6 +219,7 @@ class Region:
         self._sens = self._sensitivity_function(sym, p.numel())
 
         self.lbx, self.ubx = self._variable_bounds()
+        self._stacks = None  # `_reduction_stacks`, on the first reduction
 
     def _solvers(self, nlp: dict, ipopt: dict) -> tuple:
         """The cold-start Ipopt solver of the local NLP (`LOCAL_IPOPT` with ``ipopt`` over it) and the warm-start
@@ -396,19 +397,31 @@ class Region:
         its linearised limits (branch, angle and chart constraints; variable bounds, copies bounded by their
         owners' voltage limits as in `bounds`), of which only those near their bounds leave the region."""
         grad, hess, jac, _g, f = self._sens(self.x, self.lam_g)
-        jac = _to_scipy(jac)
+        if self._stacks is None:
+            self._stacks = self._reduction_stacks()
+        equalities, limit_rows, hessian, ineq, bounded = self._stacks
+        lb, ub = self.bounds()
+        jac = np.asarray(jac.nonzeros())
+        limits = (limit_rows(jac),
+                  np.concatenate([self.lbg[ineq] - g_val[ineq], lb[bounded] - self.x[bounded]]),
+                  np.concatenate([self.ubg[ineq] - g_val[ineq], ub[bounded] - self.x[bounded]]))
+        out = self.reduction.reduce(self.x, np.asarray(grad).ravel(), hessian(np.asarray(hess.nonzeros())),
+                                    equalities(jac), limits, penalty)
+        out.update(cost=float(f) / self.cost_scale)
+        return out
+
+    def _reduction_stacks(self) -> tuple:
+        """What `reduce` assembles from the sensitivity function's Jacobian and Hessian, whose sparsity never changes:
+        the equality rows over the fixed variables' identity rows, the inequality rows over the bounded variables'
+        identity rows and the Hessian, each a `SparseStack`; and the inequality rows and bounded variables."""
         eq = self.lbg == self.ubg
-        fixed = _rows_of_identity(np.flatnonzero(self.lbx == self.ubx), self.n_x)
         ineq = np.flatnonzero(~eq)
         lb, ub = self.bounds()
         bounded = np.flatnonzero((np.isfinite(lb) | np.isfinite(ub)) & (lb < ub))
-        limits = (sp.vstack([jac[ineq], _rows_of_identity(bounded, self.n_x)]).tocsr(),
-                  np.concatenate([self.lbg[ineq] - g_val[ineq], lb[bounded] - self.x[bounded]]),
-                  np.concatenate([self.ubg[ineq] - g_val[ineq], ub[bounded] - self.x[bounded]]))
-        out = self.reduction.reduce(self.x, np.asarray(grad).ravel(), _to_scipy(hess),
-                                    sp.vstack([jac[eq], fixed]).tocsr(), limits, penalty)
-        out.update(cost=float(f) / self.cost_scale)
-        return out
+        jac, hess = self._sens.sparsity_out(2), self._sens.sparsity_out(1)
+        return (SparseStack(jac, np.flatnonzero(eq), np.flatnonzero(self.lbx == self.ubx)),
+                SparseStack(jac, ineq, bounded), SparseStack(hess, np.arange(self.n_x), np.zeros(0, int)),
+                ineq, bounded)
 
     def aladin_step(self, lam: np.ndarray, z: np.ndarray | None, rho: float, qp: str = "reduced",
                     penalty: np.ndarray | None = None) -> dict:
@@ -529,6 +542,29 @@ def independent_rows(c: sp.csr_matrix) -> sp.csr_matrix:
     d = np.abs(np.diag(r))
     rank = int(np.sum(d > 1e-9 * max(d.max(), 1.0))) if len(d) else 0
     return c[np.sort(perm[:rank])]
+
+
+class SparseStack:
+    """Rows of a CasADi matrix of fixed sparsity stacked over rows of the identity, as a SciPy CSR matrix built from
+    the matrix's non-zeros alone: the structure (which non-zero goes where) is found once, from the sparsity.
+
+    Why: a region's Jacobian and Hessian keep their sparsity from round to round, and slicing and stacking them
+    anew every round cost more than the reduction's algebra on a small region (issue 17: about a third of a
+    case300 area's reduction)."""
+
+    def __init__(self, sparsity: ca.Sparsity, rows: np.ndarray, eye_cols: np.ndarray):
+        colind, row = sparsity.get_ccs()
+        # each non-zero carries its position + 1, the identity's entries -1: slicing and stacking move them along
+        ids = sp.csc_matrix((np.arange(1.0, sparsity.nnz() + 1.0), row, colind), shape=sparsity.shape).tocsr()
+        eye = _rows_of_identity(eye_cols, sparsity.shape[1])
+        stacked = sp.vstack([ids[rows], -eye]).tocsr()
+        self.indices, self.indptr, self.shape = stacked.indices, stacked.indptr, stacked.shape
+        self.source = stacked.data.astype(int) - 1
+        self.one = self.source < 0
+
+    def __call__(self, nonzeros: np.ndarray) -> sp.csr_matrix:
+        data = np.where(self.one, 1.0, nonzeros[np.maximum(self.source, 0)])
+        return sp.csr_matrix((data, self.indices.copy(), self.indptr.copy()), shape=self.shape)
 
 
 def _to_scipy(m) -> sp.csr_matrix:
