@@ -116,3 +116,54 @@ def test_dense_blocks_csr_is_the_block_diagonal():
     np.testing.assert_array_equal(g.toarray(), sp.block_diag([sp.csr_matrix(b) for b in blocks]).toarray())
     assert [(c.start, c.stop) for _r, c in qp.column_blocks(g)] == [(0, 3), (5, 9)]
     assert qp.dense_blocks_csr([np.zeros((0, 3))], np.array([0, 3])).shape == (0, 3)
+
+
+def test_an_exact_hessian_step_skips_the_face_newton_refinement(monkeypatch):
+    """When the coupled reduced Hessian needs no regularisation the least-distance QP's step is already the exact
+    Newton step on the face of its active limits: `condensed_qp` returns it without refining it (``newton`` 1), and
+    the refinement would give the same step."""
+    from forlab.p3_aladin.algorithm.reduction import LocalReduction
+
+    rng = np.random.default_rng(5)
+    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
+    replies = []
+    for _ in rows:
+        h = rng.normal(size=(6, 6))
+        args = (rng.normal(size=6), rng.normal(size=6), h @ h.T + np.eye(6), sp.csr_matrix(rng.normal(size=(1, 6))),
+                (sp.csr_matrix(rng.normal(size=(4, 6))), -rng.uniform(0, 0.01, 4), rng.uniform(0, 0.01, 4)))
+        replies.append(LocalReduction(sp.csr_matrix(rng.normal(size=(2, 6)))).reduce(*args))
+    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
+    refined = []
+    monkeypatch.setattr(qp, "newton_on_face", lambda *a, **k: refined.append(a) or (a[4], 1.0))
+    dvs, _lam_qp, diag = qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
+    assert diag["lambda_min"] > 1e-4 and diag["newton"] == 1.0 and not refined
+    monkeypatch.undo()
+    B, hr, g, offs = qp.coupling_blocks(replies, rows, n_cons)
+    G, hl = qp.limit_blocks(replies, offs)
+    dv = np.concatenate(dvs)
+    assert np.sum(G @ dv >= hl - 1e-9) > 0  # some limit binds the step
+    m = hr + (B.T @ (mu[:, None] * B.toarray()))
+    again, fraction = qp.newton_on_face(m, g + B.T @ (lam + mu * ax), G.toarray(), hl, dv, 1e-4)
+    assert fraction == 1.0
+    np.testing.assert_allclose(again, dv, atol=1e-9)
+
+
+def test_a_sparse_stack_is_the_sliced_and_stacked_matrix():
+    """`SparseStack` places a region's Jacobian non-zeros into the structure of its rows stacked over identity rows,
+    found once: the matrix that slicing and stacking the Jacobian gives, on a region of case118 in 3 areas."""
+    import casadi as ca
+
+    from forlab.grid import cases
+    from forlab.p3_aladin import partition
+    from forlab.p3_aladin.opf_regions.region import Region, SparseStack, _rows_of_identity, _to_scipy
+
+    net = cases.load("case118")
+    reg = Region(partition(net, "spectral", 3).regions[1])
+    jac = reg._sens(reg.x, np.ones(reg.n_g))[2]
+    rows = np.flatnonzero(reg.lbg == reg.ubg)
+    eye = np.flatnonzero(np.isfinite(reg.ubx))[::3]
+    stack = SparseStack(reg._sens.sparsity_out(2), rows, eye)
+    built = stack(np.asarray(ca.DM(jac).nonzeros()))
+    direct = sp.vstack([_to_scipy(jac)[rows], _rows_of_identity(eye, reg.n_x)]).tocsr()
+    assert built.shape == direct.shape and built.nnz == direct.nnz
+    np.testing.assert_array_equal(built.toarray(), direct.toarray())

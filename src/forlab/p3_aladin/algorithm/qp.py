@@ -78,29 +78,30 @@ def regularize_hessian(h: np.ndarray, reg: float) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------------- "reduced"
-def reduced_blocks(replies: list[dict], rows: list[np.ndarray], n_cons: int) -> tuple:
-    """The coupling ``B = [A_1 Z_1, ..., A_N Z_N]`` (sparse, n_cons x d), the block-diagonal exact reduced Hessian
-    (dense d x d, from the packed triangles), the reduced gradient and the near limits ``G dv <= h`` (sparse, both sides as rows; the room is
-    clipped at 0: the local solution satisfies its limits up to the local solver's tolerance) from the regions'
-    messages; plus the offsets of every region's block."""
+def coupling_blocks(replies: list[dict], rows: list[np.ndarray], n_cons: int) -> tuple:
+    """From the regions' reduced messages: the coupling ``B = [A_1 Z_1, ..., A_N Z_N]`` (sparse, n_cons x d), the
+    block-diagonal exact reduced Hessian (dense d x d, from the packed triangles), the reduced gradient and the
+    offsets of every region's block."""
     dims = [len(rep["grad_r"]) for rep in replies]
     offs = np.cumsum([0, *dims])
-    ii, jj, vv, g_blocks, h = [], [], [], [], []
+    ii, jj, vv = [], [], []
     for rep, r, o in zip(replies, rows, offs):
         b = np.asarray(rep["AZ"])
         rr, cc = np.nonzero(b)
         ii.append(np.asarray(r)[rr])
         jj.append(o + cc)
         vv.append(b[rr, cc])
-        g_one, h_one = one_sided_limits(rep["G_r"], rep["lo_r"], rep["up_r"])
-        g_blocks.append(g_one)
-        h.append(h_one)
     B = sp.csr_matrix((np.concatenate(vv), (np.concatenate(ii), np.concatenate(jj))), shape=(n_cons, offs[-1]))
     H = sla.block_diag(*[unpack_symmetric(rep["hess_r"], n) for rep, n in zip(replies, dims)]) if offs[-1] \
         else np.zeros((0, 0))
-    G = dense_blocks_csr(g_blocks, offs)
-    g = np.concatenate([rep["grad_r"] for rep in replies])
-    return B, H, g, G, np.concatenate(h), offs
+    return B, H, np.concatenate([rep["grad_r"] for rep in replies]), offs
+
+
+def limit_blocks(replies: list[dict], offs: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The regions' near limits as ``G dv <= h`` (sparse, block ``i`` on the columns of region ``i``, both sides as
+    rows; the room is clipped at 0: the local solution satisfies its limits up to the local solver's tolerance)."""
+    g_blocks, h = zip(*[one_sided_limits(rep["G_r"], rep["lo_r"], rep["up_r"]) for rep in replies])
+    return dense_blocks_csr(list(g_blocks), offs), np.concatenate(h)
 
 
 def dense_blocks_csr(blocks: list[np.ndarray], offs: np.ndarray) -> sp.csr_matrix:
@@ -260,7 +261,8 @@ def _to_boundary(v: np.ndarray, dv: np.ndarray, cap: float = 1.0) -> float:
 
 
 def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndarray,
-                      max_passes: int = 30, start: np.ndarray | None = None) -> np.ndarray | None:
+                      max_passes: int = 30, start: np.ndarray | None = None,
+                      factor: np.ndarray | None = None) -> np.ndarray | None:
     """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` (``m`` positive definite) as a least-distance problem solved
     by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: LDP via NNLS);
     None when the limits are found infeasible or the passes run out.
@@ -278,11 +280,14 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     algorithm.loop.keep_crossed_limits`); the limits at their bound there join the first working set, which is
     solved before any check. Without it the first check is made at the unconstrained step, whose long moves along
     flat directions cross so many limits that the working set outgrows the free directions at once (issue 17:
-    1654-5, whose passes then each went to the interior point)."""
-    try:
-        factor = sla.cholesky(m, lower=True)
-    except sla.LinAlgError:
-        return None
+    1654-5, whose passes then each went to the interior point).
+
+    ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it)."""
+    if factor is None:
+        try:
+            factor = sla.cholesky(m, lower=True)
+        except sla.LinAlgError:
+            return None
     qt = sla.solve_triangular(factor, q, lower=True)
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
     dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
@@ -340,25 +345,34 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     keeps the near limits the regions sent (`least_distance_qp`, `interior_point_qp` as fallback,
     `newton_on_face`). ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``. ``start``: the regions' steps of the
     same QP with fewer limits (a limit pass), which seed the least-distance QP's working set. ``memo``: a dict
-    shared by the solves of one round, which differ only in their limits (the passes): the Hessian is regularised
-    once, by the first of them (its eigenvalues are most of a pass's cost besides the limits themselves).
-    """
-    B, hr, g, G, h, offs = reduced_blocks(replies, rows, n_cons)
+    shared by the solves of one round, which differ only in their limits (the passes): the coupling, the Hessian
+    (regularised), its Cholesky factor and the linear term are formed once, by the first of them (the eigenvalues
+    are most of a pass's cost besides the limits themselves)."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
-    bd = B.toarray()  # n_cons x d: the consensus rows by the free directions, small and dense
-    m_exact = hr + bd.T @ (d[:, None] * bd)
-    m_exact = 0.5 * (m_exact + m_exact.T)
-    q = g + B.T @ (lam + d * ax)
     memo = {} if memo is None else memo
     if "m" not in memo:
-        memo["m"] = _regularized(m_exact, reg)
-    m, lmin = memo["m"]
+        B, hr, g, offs = coupling_blocks(replies, rows, n_cons)
+        bd = B.toarray()  # n_cons x d: the consensus rows by the free directions, small and dense
+        m_exact = hr + bd.T @ (d[:, None] * bd)
+        m_exact = 0.5 * (m_exact + m_exact.T)
+        m, lmin = _regularized(m_exact, reg)
+        try:
+            factor = sla.cholesky(m, lower=True)
+        except sla.LinAlgError:  # not positive definite in floating point: the least-distance QP declines
+            factor = None
+        memo.update(m=(m, lmin), base=(B, offs, m_exact, g + B.T @ (lam + d * ax)), factor=factor)
+    (m, lmin), (B, offs, m_exact, q) = memo["m"], memo["base"]
+    G, h = limit_blocks(replies, offs)
     if G.shape[0]:
         seed = None if start is None else np.concatenate(start)
-        dv, status = least_distance_qp(m, q, G, h, start=seed), "Solved"
+        dv, status = least_distance_qp(m, q, G, h, start=seed, factor=memo["factor"]), "Solved"
         if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
-        dv, newton = newton_on_face(m_exact, q, G.toarray(), h, dv, reg)
+            newton = None
+        else:  # an exact active-set step of the QP with m: with the exact Hessian it is the Newton step on its face
+            newton = 1.0 if m is m_exact else None
+        if newton is None:
+            dv, newton = newton_on_face(m_exact, q, G.toarray(), h, dv, reg)
     else:  # no limit near: the unconstrained step, one Cholesky solve
         dv, status, newton = sla.cho_solve(sla.cho_factor(m), -q), "Solved", float("nan")
     lam_qp = lam + d * (ax + B @ dv)
