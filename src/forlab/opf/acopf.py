@@ -146,7 +146,9 @@ case300 and larger MX builds 3-10x faster and solves as fast; on case9-case118 S
 overhead), which a sweep of many solves of one small model (the DSO's FOR sampling) pays every time."""
 
 
-def _graph_kind(graph: str, nb: int) -> str:
+def graph_kind(graph: str, nb: int) -> str:
+    """The CasADi expression type ("SX" or "MX") of an NLP over ``nb`` model buses for the choice ``graph``: "SX",
+    "MX" or "auto" (`MX_FROM_BUSES`)."""
     if graph == "auto":
         return "MX" if nb >= MX_FROM_BUSES else "SX"
     if graph not in ("SX", "MX"):
@@ -201,7 +203,7 @@ class ACOPF:
         t0 = time.perf_counter()
         self.net = net
         self.model: NetworkModel = build_network(net, vm_limits=vm_limits)
-        self.graph = _graph_kind(graph, self.model.nb)
+        self.graph = graph_kind(graph, self.model.nb)
         self.extensions = list(extensions)
         self.extra_variables = _merged(self.extensions, "variables")
         self.extra_parameters = _merged(self.extensions, "parameters")

@@ -341,8 +341,8 @@ def _maker(system, offers: dict[str, Offer], level: float, agents: dict | None, 
 
 
 def _on_workers(client, names: list[str], makers: list[tuple], xs: list, repeats: int) -> tuple[list[dict], dict]:
-    """The DSOs of one case as Dask actors, one per DSO, round-robin over the client's workers (the pattern of
-    `forlab.p3_aladin.execution.DaskAgents`). Their timed steps (`DSOAgent.step`) run one DSO at a time, so that
+    """The DSOs of one case as Dask actors, one per DSO, round-robin over the client's workers (one actor per DSO,
+    where `forlab.p3_aladin.execution.DaskAgents` joins a worker's regions in one). Their timed steps (`DSOAgent.step`) run one DSO at a time, so that
     each DSO's time is its own, as the ideal rule (slowest DSO) assumes, not inflated by DSOs that share its cores;
     then ``repeats`` rounds of the N dispatches sent all at once measure the real parallel wall time. Returns the
     replies in order and the measurement (see `coordinate`); the actors are released at the end."""

@@ -39,7 +39,7 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from forlab.opf.acopf import MX_FROM_BUSES, WARM_START_IPOPT
+from forlab.opf.acopf import WARM_START_IPOPT, graph_kind
 from forlab.p3_aladin.algorithm.options import LOCAL_STARTS
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
@@ -148,11 +148,13 @@ class Region:
         limit_reach: which of its linearised limits the region sends to the coordinator's QP (QP form "reduced",
             `forlab.p3_aladin.algorithm.reduction.LocalReduction`'s ``reach``).
         local_start: where Ipopt starts ALADIN's local NLP (`LOCAL_STARTS`): "iterate" (default) or "last".
+        graph: CasADi expression type of the local NLP, "SX", "MX" or "auto" (as `forlab.opf.acopf.ACOPF`'s: MX from
+            `forlab.opf.acopf.MX_FROM_BUSES` model buses on).
     """
 
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
                  ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0,
-                 local_start: str = "iterate"):
+                 local_start: str = "iterate", graph: str = "auto"):
         t0 = time.perf_counter()
         if local_start not in LOCAL_STARTS:
             raise ValueError(f"local_start must be one of {LOCAL_STARTS}, not {local_start!r}")
@@ -162,7 +164,7 @@ class Region:
         self.cost_scale = float(cost_scale)
         self.active_margin = float(active_margin)
         self.reg = float(reg)
-        self._build(ipopt)
+        self._build(ipopt, graph)
         self.x = flat_start(data)
         self.z = self.x.copy()
         self.reduction = LocalReduction(data.A[data.rows], alpha, reach=limit_reach, reg=self.reg)
@@ -174,13 +176,13 @@ class Region:
         self.build_time_s = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ model
-    def _build(self, ipopt: dict | None) -> None:
-        """The local NLP and the sensitivity function; an MX graph from `MX_FROM_BUSES` model buses on (as
-        `forlab.opf.acopf.ACOPF(graph="auto")`: CasADi builds the derivatives of the vectorised AC equations far
-        faster than those of the SX graph with one node per branch operation; same NLP)."""
+    def _build(self, ipopt: dict | None, graph: str = "auto") -> None:
+        """The local NLP and the sensitivity function, as an SX or MX graph (``graph``, `forlab.opf.acopf.graph_kind`:
+        CasADi builds the derivatives of the vectorised AC equations of an MX graph far faster than those of the SX
+        graph with one node per branch operation, and evaluates the SX graph faster; same NLP)."""
         d, m = self.data, self.data.model
         nb, ng, nc = m.nb, m.ng, d.n_core
-        sym = ca.MX if nb >= MX_FROM_BUSES else ca.SX
+        sym = ca.MX if graph_kind(graph, nb) == "MX" else ca.SX
         self.graph = sym.__name__
         n = 2 * nb + 2 * ng
         x = sym.sym("x", n)
