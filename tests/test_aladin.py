@@ -393,7 +393,7 @@ def test_aladin_converges_case9(case9):
     assert (log.bytes_up > 0).all() and log.nlp_ok.all() and log.lambda_min.iloc[:-1].notna().all()
     # what crosses the wire: reduced quantities only, never a local solution, Hessian or Jacobian
     assert set(r.messages.field) == {"lambda", "dv", "rho", "qp", "x_c", "cost", "step", "hess_r", "grad_r", "AZ",
-                                     "G_r", "lo_r", "up_r"}
+                                     "G_r", "lo_r", "up_r", "far_radius"}
     # the earlier coupled QP (Jacobians sent whole) reaches the same solution
     old = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(qp="coupled"), reference=res.objective)
     assert old.converged and {"hess", "jac", "x"} <= set(old.messages.field)
@@ -716,6 +716,28 @@ def test_a_region_reports_the_far_limits_a_step_would_cross():
     assert t == 1.0 and np.allclose(z, [10.0, 0.0])
 
 
+def test_a_step_shorter_than_the_far_radius_crosses_no_far_limit():
+    """`far_radius`: the ball of reduced steps inside every far limit, sent with the reduced message and with every
+    answer to `crossed_limits`; a step inside it crosses nothing, one past it crosses the nearest far limit, and once
+    that limit has been reported the radius grows to the next one."""
+    from forlab.p3_aladin.algorithm.reduction import far_radius
+
+    # x = (0, 0), no equality (Z = I): 3 x0 + 4 x1 <= 10 and -1.5 <= x1 <= 8 far, x0 <= 1e-4 near
+    g = sp.csr_matrix(np.array([[3.0, 4.0], [0.0, 1.0], [1.0, 0.0]]))
+    limits = (g, np.array([-np.inf, -1.5, -np.inf]), np.array([10.0, 8.0, 1e-4]))
+    assert far_radius(np.eye(2), g[:2], limits[1][:2], limits[2][:2]) == pytest.approx(1.5)  # min(10 / 5, 1.5 / 1)
+    assert far_radius(np.eye(2), g[:0], np.zeros(0), np.zeros(0)) == np.inf
+    red = LocalReduction(sp.csr_matrix([[1.0, 0.0]]), band=1e-3, reach=3.0)
+    red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    red.expand(np.array([1e-6, 0.0]))  # a short last step: the first two limits are far now
+    msg = red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
+    assert msg["up_r"].tolist() == [1e-4] and msg["far_radius"] == pytest.approx(1.5)
+    inside = red.crossed_limits(np.array([0.0, -1.499]))
+    assert len(inside["lo_r"]) == 0 and inside["far_radius"] == pytest.approx(1.5)
+    past = red.crossed_limits(np.array([0.0, -1.6]))
+    assert past["lo_r"].tolist() == [-1.5] and past["far_radius"] == pytest.approx(2.0)  # now 10 / |(3, 4)|
+
+
 def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     """`keep_crossed_limits`: a region's far limit u <= 1 joins the QP after the first solve steps to 2, the second
     solve keeps it, and the passes stop when nobody reports a limit; with no pass allowed nobody is asked."""
@@ -746,6 +768,13 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     agents = Agents()
     dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=0)
     assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
+    # a region whose far limits are all farther than its step (far_radius) is not asked: its answer would be empty
+    agents = Agents()
+    dvs, _lam, diag = keep_crossed_limits([start[0] | {"far_radius": 2.5}], solve, agents, passes=5)
+    assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
+    agents = Agents()
+    keep_crossed_limits([start[0] | {"far_radius": 1.5}], solve, agents, passes=5)
+    assert agents.calls == [2.0, 1.0]
 
 
 def test_aladin_with_limit_passes_takes_every_step_whole():

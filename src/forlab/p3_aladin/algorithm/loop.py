@@ -26,14 +26,16 @@ variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``byte
   its own reduced coordinates), ``rho``, the QP form;
 * region -> coordinator: ``x_c`` (c_i: the voltages at its own boundary buses and its copies of its neighbours'),
   ``cost`` (1), ``step`` (1, max|x_i - z_i|), ``hess_r`` (d_i (d_i + 1) / 2), ``grad_r`` (d_i), ``AZ`` (r_i d_i), ``G_r``,
-  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds): the region's cost curvature and
-  gradient in an unnamed basis of its free directions, how those directions move its boundary voltages, and which
-  combinations of them would hit a limit soon. No network data, no Jacobian or Hessian of its equations, no limit
-  far from binding and no dispatch leaves the region during the iterations (the solution is handed in at the end).
+  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds), ``far_radius`` (1): the region's
+  cost curvature and gradient in an unnamed basis of its free directions, how those directions move its boundary
+  voltages, which combinations of them would hit a limit soon, and how long a step keeps clear of every other
+  limit. No network data, no Jacobian or Hessian of its equations, no limit far from binding and no dispatch leaves
+  the region during the iterations (the solution is handed in at the end).
 
 With ``ALADINOptions.limit_passes`` > 0 the coordinator also sends each region its tentative ``dv`` after every QP
-solve and the region answers with the far limits that step would cross (``G_r``, ``lo_r``, ``up_r`` of those
-only, `keep_crossed_limits`); counted in the round's bytes and in ``coordinator_s``.
+solve, unless every step is shorter than its region's ``far_radius``, and the region answers with the far limits
+that step would cross (``G_r``, ``lo_r``, ``up_r`` of those only, and its new ``far_radius``,
+`keep_crossed_limits`); counted in the round's bytes and in ``coordinator_s``.
 
 With ``ALADINOptions.condense`` the request also carries ``mu`` (r_i: the slack penalties of its rows) and the
 region answers with its condensed message instead of ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``:
@@ -63,7 +65,7 @@ from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_tab
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
 REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
-                             "AZ", "G_r", "lo_r", "up_r"],
+                             "AZ", "G_r", "lo_r", "up_r", "far_radius"],
                 "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
                 "kkt": ["x", "cost", "grad", "hess", "jac"]}
 QP_FORMS = tuple(REPLY_FIELDS)
@@ -208,15 +210,21 @@ def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: in
     ``passes`` more solves: after each solve every region is sent its tentative step ``dv_i`` and answers with the
     limits it would cross (`forlab.p3_aladin.algorithm.reduction.LocalReduction.crossed_limits`), which join its
     near limits in the next solve, ``solve(replies, start)`` with the last steps as ``start`` (a pass only adds
-    limits, so the last step's binding limits seed the next solve). Stops when no region reports one. Returns
+    limits, so the last step's binding limits seed the next solve). Stops when no region reports one, or without
+    asking when every step is no longer than its region's ``far_radius`` (sent with its reduced message and with
+    every answer: `forlab.p3_aladin.algorithm.reduction.far_radius`), whose ball no far limit reaches. Returns
     ``solve``'s answer with ``limit_passes`` (the extra solves) and ``limit_bytes`` (what the passes' messages
     weigh, down and up) in its diagnostics."""
     dvs, lam_qp, diag = solve(replies)
+    radius = [r.get("far_radius", 0.0) for r in replies]
     done, down, up = 0, 0, 0
     while done < passes:
+        if all(np.linalg.norm(dv) <= r for dv, r in zip(dvs, radius)):
+            break  # every step stays inside its region's ball free of far limits: every answer would be empty
         requests = [(dv,) for dv in dvs]
         crossed = agents.call("crossed_limits", requests)
         down, up = down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
+        radius = [c.get("far_radius", 0.0) for c in crossed]
         if not any(len(c["lo_r"]) for c in crossed):
             break
         replies = [r | {"G_r": np.vstack([r["G_r"], c["G_r"]]), "lo_r": np.concatenate([r["lo_r"], c["lo_r"]]),

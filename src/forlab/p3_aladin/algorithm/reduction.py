@@ -196,9 +196,9 @@ class LocalReduction:
             near = np.flatnonzero(close & (np.isfinite(lo) | np.isfinite(up)))
             rest = np.flatnonzero(~close)
             far = (g[rest], lo[rest], up[rest])
-            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near])
+            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near], far_radius=far_radius(z, *far))
         else:
-            msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0))
+            msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0), far_radius=np.inf)
         self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far, "message": msg, "factor": None}
         diag = {"reduced_dim": int(z.shape[1]), "null_space": how}
         if penalty is None:
@@ -255,7 +255,8 @@ class LocalReduction:
         crosses keeps what leaves the region to limits that matter (`forlab.p3_aladin.algorithm.loop.
         keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
         k = self.kept
-        empty = {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0)}
+        empty = {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
+                 "far_radius": k["message"].get("far_radius", np.inf)}
         if k["far"] is None or not len(k["far"][1]):
             return empty
         g, lo, up = k["far"]
@@ -265,7 +266,9 @@ class LocalReduction:
             return empty
         crossed, rest = np.flatnonzero(out), np.flatnonzero(~out)
         k["far"] = (g[rest], lo[rest], up[rest])
-        return {"G_r": np.asarray(g[crossed] @ k["Z"]), "lo_r": lo[crossed], "up_r": up[crossed]}
+        k["message"]["far_radius"] = far_radius(k["Z"], *k["far"])
+        return {"G_r": np.asarray(g[crossed] @ k["Z"]), "lo_r": lo[crossed], "up_r": up[crossed],
+                "far_radius": k["message"]["far_radius"]}
 
     def expand(self, step) -> tuple[np.ndarray, float]:
         """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's answer ``step`` and the
@@ -283,6 +286,21 @@ class LocalReduction:
         t = 1.0 if k["far"] is None else largest_fraction(dx, *k["far"])
         self.last_dx = dx
         return k["x"] + self.alpha * t * dx, t
+
+
+def far_radius(z: np.ndarray, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray) -> float:
+    """The radius (Euclidean, in reduced coordinates) of the ball of steps ``dv`` that keep every far limit
+    ``lo <= g Z dv <= up``: ``min_j room_j / |g_j Z|`` with ``room_j`` the smaller of the row's two rooms (inf
+    without far limits). A step no longer than it crosses none of them (``|g_j Z dv| <= |g_j Z| |dv|``), so the
+    coordinator need not ask (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`): one number per region and
+    round, which says how far the nearest far limit is and nothing about which one it is."""
+    if not len(lo):
+        return float("inf")
+    norms = np.linalg.norm(np.asarray(sp.csr_matrix(g) @ z), axis=1)
+    room = np.minimum(np.where(np.isfinite(up), np.maximum(up, 0.0), np.inf),
+                      np.where(np.isfinite(lo), np.maximum(-lo, 0.0), np.inf))
+    moving = norms > 0
+    return float(np.min(room[moving] / norms[moving], initial=np.inf))
 
 
 CONDENSE_SHARE = 0.5
