@@ -312,3 +312,23 @@ def test_a_growth_fit_reports_how_much_it_explains():
     assert slope == pytest.approx(1.0) and r2 == pytest.approx(1.0)
     scatter = pd.DataFrame({"coupling_rows": [4.0, 8.0, 16.0, 32.0], "coordinator_ms": [10.0, 1.0, 10.0, 1.5]})
     assert ch.growth_fit(scatter)[2] < ch.FIT_R2_MIN
+
+
+def test_aladin_runs_are_timed_by_the_centralized_rule():
+    """`fastest_run`: the run with the shortest set-up plus rounds among those that end as the first one (the
+    centralized AC-OPF's rule, fastest of `BASELINE_REPEATS`); a repeat that ends otherwise does not count, and the
+    study's store says how many runs each default run is the fastest of."""
+    from types import SimpleNamespace
+
+    from forlab.studies.ch07_aladin.study import fastest_run
+
+    runs = iter([SimpleNamespace(iterations=9, status="converged", setup_s=0.2, total_s=1.0),
+                 SimpleNamespace(iterations=9, status="converged", setup_s=0.1, total_s=0.8),
+                 SimpleNamespace(iterations=8, status="converged", setup_s=0.0, total_s=0.1)])
+    best = fastest_run(lambda: next(runs), repeats=3)
+    assert (best.setup_s, best.total_s) == (0.1, 0.8)
+    assert fastest_run(lambda: SimpleNamespace(iterations=1, status="x", setup_s=1.0, total_s=1.0), 0).setup_s == 1.0
+
+
+def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
+    assert tiny.attrs["aladin_repeats"] == ch.BASELINE_REPEATS > 1

@@ -12,9 +12,10 @@ Store layout (dimensions and their variables):
 * ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
   ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
   ``area_consensus_rows``;
-* ``run``: one ALADIN or ADMM run: ``run_system``, ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form,
-  "" for ADMM), ``run_mode``, ``run_max_iter``, ``run_latency_ms``, ``run_converged``, ``run_termination`` (the
-  algorithm's own stop), ``run_iterations``, ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``,
+* ``run``: one ALADIN or ADMM run (ALADIN with the default options on every system and mode: the fastest of
+  `BASELINE_REPEATS` identical runs, attribute ``aladin_repeats``; older stores have one run): ``run_system``,
+  ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form, "" for ADMM), ``run_mode``, ``run_max_iter``,
+  ``run_latency_ms``, ``run_converged``, ``run_termination`` (the algorithm's own stop), ``run_iterations``, ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``,
   ``run_total_s``, ``run_setup_s``, ``run_cost_scale``, and the judged outcome record (`forlab.opf.outcome`, issue 15,
   `judged_run`): ``run_deviation_pct``, ``run_feasible``, ``run_max_violation``, ``run_status`` ("ok" or what
   failed), ``run_solve_time_s``, ``run_wall_time_s``, ``run_cost``; a store written before it has ALADIN's own stop
@@ -43,7 +44,7 @@ from forlab.book import anchors as registry
 from forlab.book.tables import to_dataset
 from forlab.opf.outcome import OUTCOME
 from forlab.p3_aladin import ITERATION_LOG, ADMMOptions, ALADINOptions, ALADINResult
-from forlab.studies.ch07_aladin.systems import ADMM_LARGE_BUSES, ADMM_LARGE_MAX_ITER
+from forlab.studies.ch07_aladin.systems import ADMM_LARGE_BUSES, ADMM_LARGE_MAX_ITER, BASELINE_REPEATS
 
 __all__ = ["ANCHOR_KEYS", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "UNITS", "to_store", "units_of"]
 
@@ -164,6 +165,7 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
         "anchors": registry.as_attr(ANCHOR_KEYS),
         "issue17_targets": json.dumps(ISSUE17_TARGETS),
         "admm_large_buses": ADMM_LARGE_BUSES, "admm_large_max_iter": ADMM_LARGE_MAX_ITER,
+        "aladin_repeats": BASELINE_REPEATS,
         "created_s": time.time(),
     })
     return ds

@@ -9,6 +9,7 @@ docstring). `Recorder` keeps the runs in the order they were made and reports ea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import xarray as xr
@@ -18,11 +19,17 @@ from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm,
 from forlab.p3_aladin.opf_regions import region
 from forlab.studies.ch07_aladin.readers import STATUS_WORDS, run_label
 from forlab.studies.ch07_aladin.store import JUDGED, to_store
-from forlab.studies.ch07_aladin.systems import ADMM_ALL, admm_max_iter_for, check_spec, load_systems
+from forlab.studies.ch07_aladin.systems import (
+    ADMM_ALL,
+    BASELINE_REPEATS,
+    admm_max_iter_for,
+    check_spec,
+    load_systems,
+)
 from forlab.studies.outcomes import aladin_outcome
 
-__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "judged_run", "run", "run_dask", "run_inprocess",
-           "run_study"]
+__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "fastest_run", "judged_run", "run", "run_dask",
+           "run_inprocess", "run_study"]
 
 
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell)
@@ -88,6 +95,22 @@ class Recorder:
         self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
 
 
+def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
+    """The fastest whole run (set-up plus rounds) of ``repeats`` calls of ``run_once()`` that end as the first
+    (same iterations and status): the rule the centralized AC-OPF it is set against is timed by (fastest of
+    `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time). The runs start
+    from the same point and take the same iterates, in-process and on Dask alike (``tests/test_aladin.py``), so the
+    one kept differs from the others only in its times."""
+    first = run_once()
+    best = first
+    for _ in range(max(int(repeats), 1) - 1):
+        res = run_once()
+        same = res.iterations == first.iterations and res.status == first.status
+        if same and res.setup_s + res.total_s < best.setup_s + best.total_s:
+            best = res
+    return best
+
+
 def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
                   kkt_systems: list[str], admm_system: str, max_iter: int, admm_max_iter: int,
                   extended_max_iter: int) -> None:
@@ -96,7 +119,8 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
     aladin = ALADINOptions(max_iter=max_iter)
     for spec in systems:
         if "inprocess" in modes:
-            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
+            record(spec, "inprocess", 0.0,
+                   fastest_run(lambda spec=spec: run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec])))
     for spec in kkt_systems:
         if spec not in systems or "inprocess" not in modes:
             record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
@@ -135,8 +159,8 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
             preload(c, region.__name__)  # the regions' set-up is then timed as the centralized build: imports paid
             if mode in dask_modes:
                 for spec in systems:
-                    record(spec, mode, 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec],
-                                                       client=c, mode=mode))
+                    record(spec, mode, 0.0, fastest_run(lambda spec=spec, mode=mode: run_aladin(
+                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode)))
             if mode != "dask":
                 continue
             for lat in latencies_ms:
@@ -165,7 +189,8 @@ def run_study(
     """Run the chapter's case study and return its store (module docstring).
 
     systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
-        "scheduler": an existing scheduler at ``address``).
+        "scheduler": an existing scheduler at ``address``), the fastest of `BASELINE_REPEATS` runs each
+        (`fastest_run`, the centralized AC-OPF's rule).
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
     admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);

@@ -67,8 +67,9 @@ def check_spec(spec, what: str = "systems") -> None:
 
 
 BASELINE_REPEATS = 3
-"""Solves of the centralized AC-OPF per system; the fastest counts (`forlab.opf.outcome.integrated_baseline`, the
-rule of every chapter)."""
+"""Solves of the centralized AC-OPF per system, the fastest counting (`forlab.opf.outcome.integrated_baseline`, the
+rule of every chapter); ALADIN's runs with the default options are timed by the same rule (fastest of this many,
+`forlab.studies.ch07_aladin.study.fastest_run`)."""
 
 
 ADMM_LARGE_BUSES = 1000
