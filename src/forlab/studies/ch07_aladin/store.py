@@ -12,8 +12,8 @@ Store layout (dimensions and their variables):
 * ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
   ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
   ``area_consensus_rows``;
-* ``run``: one ALADIN or ADMM run (ALADIN with the default options on every system and mode: the fastest of
-  `BASELINE_REPEATS` identical runs, attribute ``aladin_repeats``; older stores have one run): ``run_system``,
+* ``run``: one ALADIN or ADMM run (the fastest of `BASELINE_REPEATS` identical runs, attribute
+  ``aladin_repeats``; older stores have one run each): ``run_system``,
   ``run_algorithm`` ("aladin"/"admm"), ``run_qp`` (ALADIN's QP form, "" for ADMM), ``run_mode``, ``run_max_iter``,
   ``run_latency_ms``, ``run_converged``, ``run_termination`` (the algorithm's own stop), ``run_iterations``, ``run_objective``, ``run_reference``, ``run_gap``, ``run_consensus``,
   ``run_total_s``, ``run_setup_s``, ``run_cost_scale``, and the judged outcome record (`forlab.opf.outcome`, issue 15,

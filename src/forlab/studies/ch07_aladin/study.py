@@ -82,13 +82,15 @@ def run(params: dict, progress=print) -> xr.Dataset:
 
 
 class Recorder:
-    """The runs of the study in the order they were made: (system, mode, one-way latency in ms, result)."""
+    """The runs of the study in the order they were made: (system, mode, one-way latency in ms, result). Every run
+    is timed by the rule the centralized AC-OPF is timed by (`fastest_run`)."""
 
     def __init__(self, progress=print):
         self.results: list[tuple[str, str, float, ALADINResult]] = []
         self.progress = progress
 
-    def __call__(self, spec: str, mode: str, lat: float, res: ALADINResult) -> None:
+    def __call__(self, spec: str, mode: str, lat: float, run_once: Callable[[], ALADINResult]) -> None:
+        res = fastest_run(run_once)
         self.results.append((spec, mode, lat, res))
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
         done = "" if res.converged else f" ({STATUS_WORDS.get(res.status, res.status)})"
@@ -98,9 +100,9 @@ class Recorder:
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
     """The fastest whole run (set-up plus rounds) of ``repeats`` calls of ``run_once()`` that end as the first
     (same iterations and status): the rule the centralized AC-OPF it is set against is timed by (fastest of
-    `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time). The runs start
-    from the same point and take the same iterates, in-process and on Dask alike (``tests/test_aladin.py``), so the
-    one kept differs from the others only in its times."""
+    `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time). ALADIN's and
+    ADMM's runs start from the same point and take the same iterates, in-process and on Dask alike
+    (``tests/test_aladin.py``), so the one kept differs from the others only in its times."""
     first = run_once()
     best = first
     for _ in range(max(int(repeats), 1) - 1):
@@ -117,27 +119,28 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
     """The in-process runs: ALADIN on every system, ALADIN-alpha's QP on ``kkt_systems``, the longer re-runs of the
     systems that did not converge, ALADIN and ADMM on ``admm_system`` (ADMM capped by `admm_max_iter_for`)."""
     aladin = ALADINOptions(max_iter=max_iter)
+
+    def local(spec: str, opts: ALADINOptions):
+        return lambda: run_aladin(nets[spec], parts[spec], opts, reference=ref[spec])
+
     for spec in systems:
         if "inprocess" in modes:
-            record(spec, "inprocess", 0.0,
-                   fastest_run(lambda spec=spec: run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec])))
+            record(spec, "inprocess", 0.0, local(spec, aladin))
     for spec in kkt_systems:
         if spec not in systems or "inprocess" not in modes:
-            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
-        opts = ALADINOptions(max_iter=max_iter, qp="kkt")
-        record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+            record(spec, "inprocess", 0.0, local(spec, aladin))
+        record(spec, "inprocess", 0.0, local(spec, ALADINOptions(max_iter=max_iter, qp="kkt")))
     if extended_max_iter > max_iter:
         for spec, mode, _lat, res in record.results[:]:  # a copy: record() appends
             if res.algorithm == "aladin" and res.options["qp"] == "reduced" and mode == "inprocess" \
                     and not res.converged:
-                opts = ALADINOptions(max_iter=extended_max_iter)
-                record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], opts, reference=ref[spec]))
+                record(spec, "inprocess", 0.0, local(spec, ALADINOptions(max_iter=extended_max_iter)))
     for spec in (systems if admm_system == ADMM_ALL else [admm_system]):
         if spec not in systems or "inprocess" not in modes:
-            record(spec, "inprocess", 0.0, run_aladin(nets[spec], parts[spec], aladin, reference=ref[spec]))
-        cap = admm_max_iter_for(parts[spec].model.nb, admm_max_iter)
-        record(spec, "inprocess", 0.0, run_admm(nets[spec], parts[spec], ADMMOptions(max_iter=cap),
-                                                reference=ref[spec]))
+            record(spec, "inprocess", 0.0, local(spec, aladin))
+        admm = ADMMOptions(max_iter=admm_max_iter_for(parts[spec].model.nb, admm_max_iter))
+        record(spec, "inprocess", 0.0, lambda spec=spec, admm=admm: run_admm(nets[spec], parts[spec], admm,
+                                                                            reference=ref[spec]))
 
 
 def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
@@ -159,17 +162,17 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
             preload(c, region.__name__)  # the regions' set-up is then timed as the centralized build: imports paid
             if mode in dask_modes:
                 for spec in systems:
-                    record(spec, mode, 0.0, fastest_run(lambda spec=spec, mode=mode: run_aladin(
-                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode)))
+                    record(spec, mode, 0.0, lambda spec=spec, mode=mode: run_aladin(
+                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode))
             if mode != "dask":
                 continue
             for lat in latencies_ms:
                 if lat == 0 and "dask" in dask_modes and latency_system in systems:
                     continue
                 m = "wan" if lat > 0 else "dask"
-                record(latency_system, m, float(lat),
-                       run_aladin(nets[latency_system], parts[latency_system], aladin,
-                                  reference=ref[latency_system], client=c, mode=m, latency_ms=float(lat)))
+                record(latency_system, m, float(lat), lambda m=m, lat=lat: run_aladin(
+                    nets[latency_system], parts[latency_system], aladin, reference=ref[latency_system], client=c,
+                    mode=m, latency_ms=float(lat)))
 
 
 def run_study(
@@ -189,8 +192,8 @@ def run_study(
     """Run the chapter's case study and return its store (module docstring).
 
     systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
-        "scheduler": an existing scheduler at ``address``), the fastest of `BASELINE_REPEATS` runs each
-        (`fastest_run`, the centralized AC-OPF's rule).
+        "scheduler": an existing scheduler at ``address``). Every run of the study is the fastest of
+        `BASELINE_REPEATS` (`fastest_run`, the centralized AC-OPF's rule).
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
     admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);

@@ -68,7 +68,7 @@ def check_spec(spec, what: str = "systems") -> None:
 
 BASELINE_REPEATS = 3
 """Solves of the centralized AC-OPF per system, the fastest counting (`forlab.opf.outcome.integrated_baseline`, the
-rule of every chapter); ALADIN's runs with the default options are timed by the same rule (fastest of this many,
+rule of every chapter); every ALADIN and ADMM run of the chapter is timed by the same rule (fastest of this many,
 `forlab.studies.ch07_aladin.study.fastest_run`)."""
 
 
