@@ -200,6 +200,18 @@ def test_condensed_step_is_the_dense_reduced_qp():
         np.testing.assert_allclose(z, red.kept["x"] + red.kept["Z"] @ dv, atol=1e-9)
 
 
+def _shared_row_replies(rng: np.random.Generator, n: int, k: int, room: float, hessian) -> list[dict]:
+    """The reduced messages of two regions that share both consensus rows, each with ``n`` variables, one equality,
+    ``k`` limits within ``room`` of their bounds and the Hessian ``hessian(h)`` of a random square ``h``."""
+    replies = []
+    for _ in range(2):
+        h = rng.normal(size=(n, n))
+        args = (rng.normal(size=n), rng.normal(size=n), hessian(h), sp.csr_matrix(rng.normal(size=(1, n))),
+                (sp.csr_matrix(rng.normal(size=(k, n))), -rng.uniform(0, room, k), rng.uniform(0, room, k)))
+        replies.append(LocalReduction(sp.csr_matrix(rng.normal(size=(2, n)))).reduce(*args))
+    return replies
+
+
 def test_the_limit_passes_of_a_round_regularise_its_hessian_once(monkeypatch):
     """A pass adds limits to a QP already solved: with the round's ``memo`` the coupled reduced Hessian (here with a
     negative eigenvalue, so the eigenvalue flip runs) is regularised by the first solve only, and every solve gives
@@ -208,13 +220,7 @@ def test_the_limit_passes_of_a_round_regularise_its_hessian_once(monkeypatch):
 
     rng = np.random.default_rng(3)
     n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
-    replies = []
-    for _ in rows:
-        h = rng.normal(size=(5, 5))
-        args = (rng.normal(size=5), rng.normal(size=5), 0.5 * (h + h.T) - 3.0 * np.eye(5),
-                sp.csr_matrix(rng.normal(size=(1, 5))),
-                (sp.csr_matrix(rng.normal(size=(3, 5))), -rng.uniform(0, 0.05, 3), rng.uniform(0, 0.05, 3)))
-        replies.append(LocalReduction(sp.csr_matrix(rng.normal(size=(2, 5)))).reduce(*args))
+    replies = _shared_row_replies(rng, 5, 3, 0.05, lambda h: 0.5 * (h + h.T) - 3.0 * np.eye(5))
     more = [r | {"G_r": np.vstack([r["G_r"], rng.normal(size=(2, r["G_r"].shape[1]))]),
                  "lo_r": np.concatenate([r["lo_r"], [-0.01, -0.01]]), "up_r": np.concatenate([r["up_r"], [0.01, 0.01]])}
             for r in replies]
@@ -231,6 +237,31 @@ def test_the_limit_passes_of_a_round_regularise_its_hessian_once(monkeypatch):
         np.testing.assert_array_equal(lam_m, lam_qp)
         for dv, dv_m in zip(dvs, dvs_m):
             np.testing.assert_array_equal(dv_m, dv)
+
+
+def test_an_exact_hessian_step_skips_the_face_newton_refinement(monkeypatch):
+    """When the coupled reduced Hessian needs no regularisation the least-distance QP's step is already the exact
+    Newton step on the face of its active limits: `condensed_qp` returns it without refining it (``newton`` 1), and
+    the refinement would give the same step."""
+    from forlab.p3_aladin.algorithm import qp
+
+    rng = np.random.default_rng(5)
+    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
+    replies = _shared_row_replies(rng, 6, 4, 0.01, lambda h: h @ h.T + np.eye(6))
+    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
+    refined = []
+    monkeypatch.setattr(qp, "newton_on_face", lambda *a, **k: refined.append(a) or (a[4], 1.0))
+    dvs, _lam_qp, diag = qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
+    assert diag["lambda_min"] > 1e-4 and diag["newton"] == 1.0 and not refined
+    monkeypatch.undo()
+    B, hr, g, offs = qp.coupling_blocks(replies, rows, n_cons)
+    G, hl = qp.limit_blocks(replies, offs)
+    dv = np.concatenate(dvs)
+    assert np.sum(G @ dv >= hl - 1e-9) > 0  # some limit binds the step
+    m = hr + (B.T @ (mu[:, None] * B.toarray()))
+    again, fraction = qp.newton_on_face(m, g + B.T @ (lam + mu * ax), G.toarray(), hl, dv, 1e-4)
+    assert fraction == 1.0
+    np.testing.assert_allclose(again, dv, atol=1e-9)
 
 
 def test_admm_residual_balancing_stops_at_rho_max():

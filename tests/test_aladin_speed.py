@@ -118,36 +118,6 @@ def test_dense_blocks_csr_is_the_block_diagonal():
     assert qp.dense_blocks_csr([np.zeros((0, 3))], np.array([0, 3])).shape == (0, 3)
 
 
-def test_an_exact_hessian_step_skips_the_face_newton_refinement(monkeypatch):
-    """When the coupled reduced Hessian needs no regularisation the least-distance QP's step is already the exact
-    Newton step on the face of its active limits: `condensed_qp` returns it without refining it (``newton`` 1), and
-    the refinement would give the same step."""
-    from forlab.p3_aladin.algorithm.reduction import LocalReduction
-
-    rng = np.random.default_rng(5)
-    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
-    replies = []
-    for _ in rows:
-        h = rng.normal(size=(6, 6))
-        args = (rng.normal(size=6), rng.normal(size=6), h @ h.T + np.eye(6), sp.csr_matrix(rng.normal(size=(1, 6))),
-                (sp.csr_matrix(rng.normal(size=(4, 6))), -rng.uniform(0, 0.01, 4), rng.uniform(0, 0.01, 4)))
-        replies.append(LocalReduction(sp.csr_matrix(rng.normal(size=(2, 6)))).reduce(*args))
-    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
-    refined = []
-    monkeypatch.setattr(qp, "newton_on_face", lambda *a, **k: refined.append(a) or (a[4], 1.0))
-    dvs, _lam_qp, diag = qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
-    assert diag["lambda_min"] > 1e-4 and diag["newton"] == 1.0 and not refined
-    monkeypatch.undo()
-    B, hr, g, offs = qp.coupling_blocks(replies, rows, n_cons)
-    G, hl = qp.limit_blocks(replies, offs)
-    dv = np.concatenate(dvs)
-    assert np.sum(G @ dv >= hl - 1e-9) > 0  # some limit binds the step
-    m = hr + (B.T @ (mu[:, None] * B.toarray()))
-    again, fraction = qp.newton_on_face(m, g + B.T @ (lam + mu * ax), G.toarray(), hl, dv, 1e-4)
-    assert fraction == 1.0
-    np.testing.assert_allclose(again, dv, atol=1e-9)
-
-
 def test_a_sparse_stack_is_the_sliced_and_stacked_matrix():
     """`SparseStack` places a region's Jacobian non-zeros into the structure of its rows stacked over identity rows,
     found once: the matrix that slicing and stacking the Jacobian gives, on a region of case118 in 3 areas."""

@@ -365,7 +365,9 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     G, h = limit_blocks(replies, offs)
     if G.shape[0]:
         seed = None if start is None else np.concatenate(start)
-        dv, status = least_distance_qp(m, q, G, h, start=seed, factor=memo["factor"]), "Solved"
+        # without a Cholesky factor of m the least-distance QP declines: straight to the interior point
+        dv = None if memo["factor"] is None else least_distance_qp(m, q, G, h, start=seed, factor=memo["factor"])
+        status = "Solved"
         if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
             newton = None
