@@ -45,14 +45,15 @@ class ALADINOptions:
             power-flow point violates its nodal balance more than its flat start starts flat,
             `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
         qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's
-            choice): every region reduces its QP to the null space of its active constraints where its data lives
-            (reduced Hessian regularised by the region, eigenvalue floor ``reg``) and sends only the reduced
-            quantities; the coordinator solves the Schur complement in the space of the consensus rows (sparse LU)
-            and every region expands its own step, truncated at its linearised inactive limits. "coupled" (the
-            earlier default, for comparison): exact local Hessians and Jacobians sent whole, one dense QP in the
-            null space of the equality constraints with the coupled reduced Hessian regularised as a whole and
-            every variable bound and linearised inequality kept, solved by Clarabel. "kkt": ALADIN-alpha's QP,
-            local Hessians regularised by each region, active constraints as equalities, one sparse KKT solve.
+            choice): every region reduces its QP to the null space of its equality constraints where its data lives
+            and sends only its exact reduced Hessian, reduced gradient, coupling block and near linearised limits;
+            the coordinator forms the coupled reduced Hessian (regularised as a whole, eigenvalue floor ``reg``, only
+            when it is not positive definite) and solves the QP with those limits kept as inequalities
+            (`forlab.p3_aladin.algorithm.qp.condensed_qp`); every region expands its own step, capped at its far
+            limits. "coupled" (the earlier default, for comparison): exact local Hessians and Jacobians sent whole,
+            one dense QP in the null space of the equality constraints with every variable bound and linearised
+            inequality kept, solved by Clarabel. "kkt": ALADIN-alpha's QP, local Hessians regularised by each
+            region, active constraints as equalities, one sparse KKT solve.
         consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
             (`consensus_weights`): "admittance" weighs a row by the tie admittance behind it relative to the
             network's median branch, so that mu prices the power a residual hides; "none": ALADIN-alpha's scalar
