@@ -424,7 +424,7 @@ def test_aladin_converges_case9(case9):
     assert (log.bytes_up > 0).all() and log.nlp_ok.all() and log.lambda_min.iloc[:-1].notna().all()
     # what crosses the wire: reduced quantities only, never a local solution, Hessian or Jacobian
     assert set(r.messages.field) == {"lambda", "dv", "rho", "qp", "x_c", "cost", "step", "hess_r", "grad_r", "AZ",
-                                     "G_r", "lo_r", "up_r", "far_radius"}
+                                     "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "far_radius"}
     # the earlier coupled QP (Jacobians sent whole) reaches the same solution
     old = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(qp="coupled"), reference=res.objective)
     assert old.converged and {"hess", "jac", "x"} <= set(old.messages.field)
@@ -793,19 +793,65 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     start = [{"G_r": np.zeros((0, 1)), "lo_r": np.zeros(0), "up_r": np.zeros(0)}]
     agents = Agents()
     dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=5)
-    assert dvs[0].tolist() == [1.0] and diag["limit_passes"] == 1 and diag["qp_rows"] == 1
+    assert dvs[0]["dv"].tolist() == [1.0] and diag["limit_passes"] == 1 and diag["qp_rows"] == 1
     assert agents.calls == [2.0, 1.0] and all(b > 0 for b in diag["limit_bytes"])
     assert starts == [None, [2.0]]  # the pass's solve starts from the step it corrects
     agents = Agents()
     dvs, _lam, diag = keep_crossed_limits(start, solve, agents, passes=0)
-    assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
+    assert dvs[0]["dv"].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
     # a region whose far limits are all farther than its step (far_radius) is not asked: its answer would be empty
     agents = Agents()
     dvs, _lam, diag = keep_crossed_limits([start[0] | {"far_radius": 2.5}], solve, agents, passes=5)
-    assert dvs[0].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
+    assert dvs[0]["dv"].tolist() == [2.0] and diag["limit_passes"] == 0 and agents.calls == []
     agents = Agents()
     keep_crossed_limits([start[0] | {"far_radius": 1.5}], solve, agents, passes=5)
     assert agents.calls == [2.0, 1.0]
+    # the same limit as a watched row: the coordinator finds it crossed itself, nobody is asked, and the region is
+    # told that it joined the QP
+    agents = Agents()
+    watched = start[0] | {"G_w": np.ones((1, 1)), "lo_w": np.full(1, -np.inf), "up_w": np.ones(1), "far_radius": 5.0}
+    dvs, _lam, diag = keep_crossed_limits([watched], solve, agents, passes=5)
+    assert dvs[0]["dv"].tolist() == [1.0] and dvs[0]["joined"].tolist() == [0] and diag["qp_rows"] == 1
+    assert agents.calls == [] and diag["limit_passes"] == 1 and diag["limit_trips"] == 0
+
+
+def test_a_region_watches_the_far_limits_a_step_could_reach():
+    """`FarLimits`: of two far limits, the one within ``watch`` times the last step's length goes to the coordinator
+    as a watched row, the other stays behind the far radius; a region asked about a step past both reports only the
+    unwatched one, and a watched limit the coordinator brought into the QP no longer caps the region's step."""
+    g = sp.eye(3, format="csr")
+    # x = 0, no equality (Z = I): x0 <= 2 and x1 <= 50 far after a last step of length 1, x2 <= 1e-4 near
+    limits = (g, np.full(3, -np.inf), np.array([2.0, 50.0, 1e-4]))
+    red = LocalReduction(sp.csr_matrix([[1.0, 0.0, 0.0]]), band=1e-3, reach=1.0, watch=10.0)
+    red.reduce(np.zeros(3), np.ones(3), sp.eye(3), sp.csr_matrix((0, 3)), limits)
+    red.expand(np.array([1.0, 0.0, 0.0]))
+    msg = red.reduce(np.zeros(3), np.ones(3), sp.eye(3), sp.csr_matrix((0, 3)), limits)
+    np.testing.assert_array_equal(msg["G_w"], [[1.0, 0.0, 0.0]])
+    assert msg["up_w"].tolist() == [2.0] and msg["up_r"].tolist() == [1e-4] and msg["far_radius"] == 50.0
+    crossed = red.crossed_limits(np.array([3.0, 60.0, 0.0]))
+    assert crossed["up_r"].tolist() == [50.0] and crossed["far_radius"] == np.inf
+    z, t = red.expand({"dv": np.array([3.0, 0.0, 0.0]), "joined": np.array([0])})
+    assert t == 1.0 and np.allclose(z, [3.0, 0.0, 0.0])
+    # without the coordinator's word the watched limit is still a far limit, which caps the step
+    red = LocalReduction(sp.csr_matrix([[1.0, 0.0, 0.0]]), band=1e-3, reach=1.0, watch=10.0)
+    red.reduce(np.zeros(3), np.ones(3), sp.eye(3), sp.csr_matrix((0, 3)), limits)
+    red.expand(np.array([1.0, 0.0, 0.0]))
+    red.reduce(np.zeros(3), np.ones(3), sp.eye(3), sp.csr_matrix((0, 3)), limits)
+    _z, t = red.expand({"dv": np.array([4.0, 0.0, 0.0]), "joined": np.zeros(0, int)})
+    assert t == 0.5
+
+
+def test_watched_limits_spare_round_trips_not_steps():
+    """On case118 in 3 areas the watched rows (`ALADINOptions.limit_watch`, default) give the same iterates as
+    asking the regions after every QP solve, bit for bit, with fewer round trips."""
+    net = cases.load("case118")
+    part = partition(net, "spectral", 3)
+    asked = run_aladin(net, part, ALADINOptions(limit_watch=0.0))
+    watched = run_aladin(net, part)
+    assert asked.iterations == watched.iterations and asked.converged
+    assert all(np.array_equal(a, b) for a, b in zip(asked.xs, watched.xs))
+    assert watched.log.limit_passes.sum() == asked.log.limit_passes.sum() > 0
+    assert watched.log.limit_trips.sum() < asked.log.limit_trips.sum()
 
 
 def test_aladin_with_limit_passes_takes_every_step_whole():

@@ -292,7 +292,7 @@ def _numbers(val) -> int:
     """How many numbers a message field holds (stored non-zeros of a sparse matrix)."""
     if hasattr(val, "nnz"):
         return int(val.nnz)
-    if isinstance(val, dict):  # the condensed coordinator's answer to a region: xi and y
+    if isinstance(val, dict):  # a coordinator step: xi and y (condensed), or dv and the watched rows joined (dense)
         return sum(_numbers(v) for v in val.values())
     return int(np.size(val))
 

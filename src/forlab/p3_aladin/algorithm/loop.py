@@ -23,19 +23,22 @@ What crosses the wire per round and region (default form; d_i free directions, r
 variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``bytes_up`` per round):
 
 * coordinator -> region: ``lambda`` (r_i numbers: the prices of its own consensus rows), ``dv`` (d_i: its step in
-  its own reduced coordinates), ``rho``, the QP form;
+  its own reduced coordinates, with the positions of the watched rows that joined the QP), ``rho``, the QP form;
 * region -> coordinator: ``x_c`` (c_i: the voltages at its own boundary buses and its copies of its neighbours'),
   ``cost`` (1), ``step`` (1, max|x_i - z_i|), ``hess_r`` (d_i (d_i + 1) / 2), ``grad_r`` (d_i), ``AZ`` (r_i d_i), ``G_r``,
-  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds), ``far_radius`` (1): the region's
-  cost curvature and gradient in an unnamed basis of its free directions, how those directions move its boundary
-  voltages, which combinations of them would hit a limit soon, and how long a step keeps clear of every other
-  limit. No network data, no Jacobian or Hessian of its equations, no limit far from binding and no dispatch leaves
-  the region during the iterations (the solution is handed in at the end).
+  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds), with limit passes ``G_w``, ``lo_w``,
+  ``up_w`` (w_i d_i + 2 w_i for its w_i watched far limits: those a step ``ALADINOptions.limit_watch`` times its
+  last could reach), ``far_radius`` (1): the region's cost curvature and gradient in an unnamed basis of its free
+  directions, how those directions move its boundary voltages, which combinations of them would hit a limit soon
+  or within a few steps, and how long a step keeps clear of every other limit. No network data, no Jacobian or
+  Hessian of its equations, no limit beyond that reach and no dispatch leaves the region during the iterations
+  (the solution is handed in at the end).
 
-With ``ALADINOptions.limit_passes`` > 0 the coordinator also sends each region its tentative ``dv`` after every QP
-solve, unless every step is shorter than its region's ``far_radius``, and the region answers with the far limits
-that step would cross (``G_r``, ``lo_r``, ``up_r`` of those only, and its new ``far_radius``,
-`keep_crossed_limits`); counted in the round's bytes and in ``coordinator_s``.
+With ``ALADINOptions.limit_passes`` > 0 the coordinator checks every tentative step against the watched rows
+itself and, when some step is longer than its region's ``far_radius`` (the unwatched far limits), also sends each
+region its tentative ``dv``; the region answers with the unwatched far limits that step would cross (``G_r``,
+``lo_r``, ``up_r`` of those only, and its new ``far_radius``, `keep_crossed_limits`); counted in the round's bytes
+and in ``coordinator_s``.
 
 With ``ALADINOptions.condense`` the request also carries ``mu`` (r_i: the slack penalties of its rows) and the
 region answers with its condensed message instead of ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``:
@@ -59,13 +62,14 @@ import scipy.sparse as sp
 from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, auto_options, consensus_violation, step_size
+from forlab.p3_aladin.algorithm.reduction import crossing
 from forlab.p3_aladin.algorithm.result import ALADINResult
 from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table, nbytes
 
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
 REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
-                             "AZ", "G_r", "lo_r", "up_r", "far_radius"],
+                             "AZ", "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "far_radius"],
                 "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
                 "kkt": ["x", "cost", "grad", "hess", "jac"]}
 QP_FORMS = tuple(REPLY_FIELDS)
@@ -161,7 +165,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
             "newton": float("nan"), "step_fraction": min(a.get("step_fraction", 1.0) for a in answers),
             "reduced_dim": sum(int(a.get("reduced_dim", 0)) for a in answers), "qp_rows": float("nan"),
-            "qp_status": "not run", "qp_path": "", "limit_passes": 0}
+            "qp_status": "not run", "qp_path": "", "limit_passes": 0, "limit_trips": 0}
 
 
 def stop(row: dict, options: ALADINOptions) -> bool:
@@ -207,31 +211,64 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
 
 def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: int) -> tuple:
     """The reduced QP ``solve(replies)`` with the regions' far limits that its step would cross added, for at most
-    ``passes`` more solves: after each solve every region is sent its tentative step ``dv_i`` and answers with the
-    limits it would cross (`forlab.p3_aladin.algorithm.reduction.LocalReduction.crossed_limits`), which join its
-    near limits in the next solve, ``solve(replies, start)`` with the last steps as ``start`` (a pass only adds
-    limits, so the last step's binding limits seed the next solve). Stops when no region reports one, or without
-    asking when every step is no longer than its region's ``far_radius`` (sent with its reduced message and with
-    every answer: `forlab.p3_aladin.algorithm.reduction.far_radius`), whose ball no far limit reaches. Returns
-    ``solve``'s answer with ``limit_passes`` (the extra solves) and ``limit_bytes`` (what the passes' messages
-    weigh, down and up) in its diagnostics."""
+    ``passes`` more solves, each ``solve(replies, start)`` with the last steps as ``start`` (a pass only adds
+    limits, so the last step's binding limits seed the next solve). After each solve the coordinator checks every
+    step against its region's watched rows itself (`WatchedLimits`); a region whose step is longer than its
+    ``far_radius`` (the ball free of its unwatched far limits: `forlab.p3_aladin.algorithm.reduction.FarLimits`)
+    is sent its tentative step ``dv_i`` and answers with the unwatched limits it would cross
+    (`forlab.p3_aladin.algorithm.reduction.LocalReduction.crossed_limits`; one request to every region, as a round
+    does). The crossed limits join the region's near limits in the next solve; the passes stop when a step
+    crosses none. Returns every region's step ``{"dv": dv_i, "joined": positions of the watched rows brought into
+    the QP}`` (the region stops capping its step at those), ``lambda_QP`` and ``solve``'s diagnostics with
+    ``limit_passes`` (the extra solves), ``limit_trips`` (the round trips) and ``limit_bytes`` (what the trips'
+    messages weigh, down and up)."""
     dvs, lam_qp, diag = solve(replies)
     radius = [r.get("far_radius", 0.0) for r in replies]
-    done, down, up = 0, 0, 0
+    watched = [WatchedLimits(r) for r in replies]
+    done, trips, down, up = 0, 0, 0, 0
     while done < passes:
-        if all(np.linalg.norm(dv) <= r for dv, r in zip(dvs, radius)):
-            break  # every step stays inside its region's ball free of far limits: every answer would be empty
-        requests = [(dv,) for dv in dvs]
-        crossed = agents.call("crossed_limits", requests)
-        down, up = down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
-        radius = [c.get("far_radius", 0.0) for c in crossed]
-        if not any(len(c["lo_r"]) for c in crossed):
+        new = [w.crossed(dv) for w, dv in zip(watched, dvs)]
+        if any(np.linalg.norm(dv) > r for dv, r in zip(dvs, radius)):
+            requests = [(dv,) for dv in dvs]
+            crossed = agents.call("crossed_limits", requests)
+            trips, down, up = trips + 1, down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
+            radius = [c.get("far_radius", 0.0) for c in crossed]
+            new = [{k: np.concatenate([n[k], c[k]]) for k in LIMIT_FIELDS} for n, c in zip(new, crossed)]
+        if not any(len(n["lo_r"]) for n in new):
             break
-        replies = [r | {"G_r": np.vstack([r["G_r"], c["G_r"]]), "lo_r": np.concatenate([r["lo_r"], c["lo_r"]]),
-                        "up_r": np.concatenate([r["up_r"], c["up_r"]])} for r, c in zip(replies, crossed)]
+        replies = [r | {k: np.concatenate([r[k], n[k]]) for k in LIMIT_FIELDS} for r, n in zip(replies, new)]
         dvs, lam_qp, diag = solve(replies, dvs)
         done += 1
-    return dvs, lam_qp, diag | {"limit_passes": done, "limit_bytes": (down, up)}
+    steps = [{"dv": dv, "joined": w.joined()} for dv, w in zip(dvs, watched)]
+    return steps, lam_qp, diag | {"limit_passes": done, "limit_trips": trips, "limit_bytes": (down, up)}
+
+
+LIMIT_FIELDS = ("G_r", "lo_r", "up_r")
+"""The fields of a region's limits in reduced coordinates (``lo_r <= G_r dv <= up_r``)."""
+
+
+class WatchedLimits:
+    """The coordinator's copy of one region's watched rows (``G_w``, ``lo_w``, ``up_w`` of its reduced message,
+    `forlab.p3_aladin.algorithm.reduction.FarLimits`): far limits it checks a tentative step against itself, by
+    the region's own test (`forlab.p3_aladin.algorithm.reduction.crossing`), so that no round trip is needed for
+    them."""
+
+    def __init__(self, reply: dict):
+        self.g = np.asarray(reply.get("G_w", np.zeros((0, len(reply.get("grad_r", []))))), float)
+        self.lo, self.up = np.asarray(reply.get("lo_w", []), float), np.asarray(reply.get("up_w", []), float)
+        self.inside = np.zeros(len(self.lo), bool)
+
+    def crossed(self, dv: np.ndarray) -> dict:
+        """The watched rows not yet in the QP that the step ``dv`` crosses (``G_r``, ``lo_r``, ``up_r``); from
+        now on they are in it."""
+        cand = np.flatnonzero(~self.inside)
+        out = cand[crossing(self.g[cand] @ dv, self.lo[cand], self.up[cand])] if len(cand) else cand
+        self.inside[out] = True
+        return {"G_r": self.g[out].reshape(len(out), len(dv)), "lo_r": self.lo[out], "up_r": self.up[out]}
+
+    def joined(self) -> np.ndarray:
+        """Positions of the watched rows that joined the QP (sent back with the region's step)."""
+        return np.flatnonzero(self.inside)
 
 
 def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iterate, options: ALADINOptions,
@@ -245,6 +282,7 @@ def coordinator_step(answers: list[dict], problem: ConsensusProblem, state: Iter
     row["qp_rows"] = diag.get("qp_rows", float("nan"))
     row["qp_path"] = diag.get("qp_path", options.qp)
     row["limit_passes"] = diag.get("limit_passes", 0)
+    row["limit_trips"] = diag.get("limit_trips", 0)
     down, up = diag.get("limit_bytes", (0, 0))
     row["bytes_down"], row["bytes_up"] = row["bytes_down"] + down, row["bytes_up"] + up
     if options.qp == "reduced":

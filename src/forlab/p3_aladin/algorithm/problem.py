@@ -13,13 +13,15 @@ A local solver answers these requests (the method names are what the algorithms 
 * ``aladin_step(lam, z, rho, qp) -> dict``, eq. (p3-local-nlp) and the sensitivities of ALADIN's step 2: solve
   ``min f_i(x_i) + lam' A_i[rows] x_i + rho/2 ||x_i - z_i||^2_Sigma_i`` over ``X_i`` (``lam`` given on the rows the
   local problem appears in) and answer. With ``qp="reduced"`` (the default) ``z`` is the local solver's reduced
-  step ``dv`` from the coordinator (None in the first round) and the solver takes its own iterate from it
+  step from the coordinator (None in the first round; ``{"dv": dv, "joined": positions}`` with the watched rows
+  the coordinator brought into the QP) and the solver takes its own iterate from it
   (`forlab.p3_aladin.algorithm.reduction.LocalReduction`, which a local solver can use for all of this); it
   answers with
 
   - ``x_c``: its coupled variables (the non-zero columns of ``A_i``, in column order); ``cost``: ``f_i(x_i)`` in
     the problem's reporting unit; ``step``: max|x_i - z_i|;
-  - ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r`` (`LocalReduction.reduce`);
+  - ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``, ``G_w``, ``lo_w``, ``up_w``, ``far_radius``
+    (`LocalReduction.reduce`);
 
   with the comparison forms ``z`` is the iterate and the answer holds ``x`` (the local solution), ``cost``,
   ``grad`` (gradient of the scaled ``f_i``), ``hess`` (``"kkt"``: positive definite; ``"coupled"``: exact),
@@ -29,7 +31,7 @@ A local solver answers these requests (the method names are what the algorithms 
   `ConsensusProblem.ok_statuses` are successes), ``n_active``, ``nlp_iterations``, ``nlp_s`` (local solve time,
   s), optionally ``reduction_s`` (the sensitivities / reduction, s), and ``compute_s`` (the whole request, s);
 * ``crossed_limits(dv) -> dict`` (``qp="reduced"`` with ``ALADINOptions.limit_passes`` > 0): the far limits a
-  tentative reduced step would cross (`LocalReduction.crossed_limits`);
+  tentative reduced step would cross, of those it did not send as watched rows (`LocalReduction.crossed_limits`);
 * ``admm_step(lam, z, rho) -> dict`` (ADMM only): the same local problem with ``lam`` and ``z`` given on the
   coupled variables only (the columns of ``A_i`` that are not zero); answers ``x_c``, ``cost`` and the bookkeeping;
 * ``set_start(x)``, ``set_sigma(sigma)`` (the diagonal of Sigma_i), ``bounds() -> (lb, ub)`` (for the "coupled" QP),

@@ -156,13 +156,18 @@ class LocalReduction:
             passes, case1354pegase+case141 took a vanishing fraction of the QP's step in most rounds and stalled;
             the log's ``step_fraction``). With the coordinator's passes (``ALADINOptions.limit_passes``) a limit a
             step would cross joins the QP anyway, and the reach can be small (``ALADINOptions.limit_reach``).
+        watch: which far limits the region also sends, as *watched* rows outside the QP: those a step of at most
+            ``watch`` times the length of its last step could reach (`limit_distances`). The coordinator checks
+            its tentative steps against them itself and brings a crossed one into the QP without asking
+            (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`); only a step longer than the ``far_radius`` of
+            the unwatched ones needs a `crossed_limits` round trip. 0: none (``ALADINOptions.limit_watch``).
     """
 
     def __init__(self, a_rows: sp.spmatrix, alpha: float = 1.0, band: float = 1e-4, reach: float = 300.0,
-                 reg: float = 1e-4):
+                 reg: float = 1e-4, watch: float = 0.0):
         self.a_rows = sp.csr_matrix(a_rows)
         self.reg = float(reg)
-        self.alpha, self.band, self.reach = float(alpha), float(band), float(reach)
+        self.alpha, self.band, self.reach, self.watch = float(alpha), float(band), float(reach), float(watch)
         self.reset()
 
     def reset(self) -> None:
@@ -195,8 +200,9 @@ class LocalReduction:
             close = np.minimum(up, -lo) <= np.maximum(self.band, self.reach * moved)
             near = np.flatnonzero(close & (np.isfinite(lo) | np.isfinite(up)))
             rest = np.flatnonzero(~close)
-            far = (g[rest], lo[rest], up[rest])
-            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near], far_radius=far_radius(z, *far))
+            far = FarLimits(g[rest], lo[rest], up[rest], z, self._watch_length())
+            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near], **far.watched_rows(),
+                       far_radius=far.radius())
         else:
             msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0), far_radius=np.inf)
         self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far, "message": msg, "factor": None}
@@ -245,8 +251,9 @@ class LocalReduction:
 
     def crossed_limits(self, dv: np.ndarray, tol: float = 1e-9) -> dict:
         """The far limits that the coordinator's tentative reduced step ``dv`` would cross, in reduced coordinates
-        (``G_r``, ``lo_r``, ``up_r`` as in `reduce`); they count as near from now on, so a later `expand` is no
-        longer cut short by them. Empty when the whole step keeps every far limit (``tol`` in the limit's unit).
+        (``G_r``, ``lo_r``, ``up_r`` as in `reduce`), of those it did not send as watched rows (the coordinator
+        checks those itself); they count as near from now on, so a later `expand` is no longer cut short by them.
+        Empty when the whole step keeps every such limit (``tol`` in the limit's unit, `crossing`).
 
         Why: a unit with a (nearly) linear cost gives the reduced Hessian no curvature along its output, so the
         QP's step along it is bounded only by the limits it sees; one unseen far limit then cuts the *whole* step
@@ -255,52 +262,113 @@ class LocalReduction:
         crosses keeps what leaves the region to limits that matter (`forlab.p3_aladin.algorithm.loop.
         keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
         k = self.kept
-        empty = {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
-                 "far_radius": k["message"].get("far_radius", np.inf)}
-        if k["far"] is None or not len(k["far"][1]):
-            return empty
-        g, lo, up = k["far"]
-        gd = g @ (k["Z"] @ np.asarray(dv, float))
-        out = (gd > np.maximum(up, 0.0) + tol) | (gd < np.minimum(lo, 0.0) - tol)
-        if not out.any():
-            return empty
-        crossed, rest = np.flatnonzero(out), np.flatnonzero(~out)
-        k["far"] = (g[rest], lo[rest], up[rest])
-        k["message"]["far_radius"] = far_radius(k["Z"], *k["far"])
-        return {"G_r": np.asarray(g[crossed] @ k["Z"]), "lo_r": lo[crossed], "up_r": up[crossed],
-                "far_radius": k["message"]["far_radius"]}
+        far = k["far"]
+        crossed = far.crossed(np.asarray(dv, float), tol) if far is not None else np.zeros(0, int)
+        radius = far.radius() if far is not None else k["message"].get("far_radius", np.inf)
+        k["message"]["far_radius"] = radius
+        if not len(crossed):
+            return {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
+                    "far_radius": radius}
+        return {"G_r": far.gz[crossed], "lo_r": far.lo[crossed], "up_r": far.up[crossed], "far_radius": radius}
+
+    def _watch_length(self) -> float:
+        """How far a step may reach for a far limit to be watched: ``watch`` times the last step's length (0
+        before any step; every limit is near then anyway)."""
+        return self.watch * float(np.linalg.norm(self.last_dx)) if self.last_dx is not None else 0.0
 
     def expand(self, step) -> tuple[np.ndarray, float]:
         """ALADIN step 4 for this solver: ``z = x + alpha t Z dv`` for the coordinator's answer ``step`` and the
         fraction ``t`` of the step that keeps the far limits (1 when the whole step is inside them).
 
-        ``step`` is the reduced step ``dv`` (dense coordinator) or, after `condense`, a dict with ``xi`` (r_i: the
-        prices of its consensus rows in the condensed system) and ``y`` (k_i: the multipliers of its near limits),
-        from which ``dv = -Ht^-1 (g_r + E' xi + G' y)``."""
+        ``step`` is the reduced step ``dv``, or a dict with ``dv`` and ``joined`` (dense coordinator: the positions
+        among its watched rows of those the coordinator brought into the QP, which no longer cap the step), or,
+        after `condense`, a dict with ``xi`` (r_i: the prices of its consensus rows in the condensed system) and
+        ``y`` (k_i: the multipliers of its near limits), from which ``dv = -Ht^-1 (g_r + E' xi + G' y)``."""
         k = self.kept
-        if isinstance(step, dict):
+        if isinstance(step, dict) and "xi" in step:
             dv = -sla.cho_solve(k["factor"], k["grad_r"] + k["E"].T @ step["xi"] + k["G"].T @ step["y"])
+        elif isinstance(step, dict):  # the dense coordinator's step and the watched limits it brought in
+            dv = np.asarray(step["dv"], float)
+            if k["far"] is not None:
+                k["far"].join_watched(step.get("joined", ()))
         else:
             dv = np.asarray(step, float)
         dx = k["Z"] @ dv
-        t = 1.0 if k["far"] is None else largest_fraction(dx, *k["far"])
+        t = 1.0 if k["far"] is None else largest_fraction(dx, *k["far"].outside())
         self.last_dx = dx
         return k["x"] + self.alpha * t * dx, t
 
 
 def far_radius(z: np.ndarray, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray) -> float:
     """The radius (Euclidean, in reduced coordinates) of the ball of steps ``dv`` that keep every far limit
-    ``lo <= g Z dv <= up``: ``min_j room_j / |g_j Z|`` with ``room_j`` the smaller of the row's two rooms (inf
-    without far limits). A step no longer than it crosses none of them (``|g_j Z dv| <= |g_j Z| |dv|``), so the
-    coordinator need not ask (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`): one number per region and
-    round, which says how far the nearest far limit is and nothing about which one it is."""
-    if not len(lo):
-        return float("inf")
-    norms = np.linalg.norm(np.asarray(sp.csr_matrix(g) @ z), axis=1)
+    ``lo <= g Z dv <= up``: the smallest of their `limit_distances` (inf without far limits). A step no longer than
+    it crosses none of them (``|g_j Z dv| <= |g_j Z| |dv|``), so the coordinator need not ask
+    (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`): one number per region and round, which says how far
+    the nearest far limit is and nothing about which one it is."""
+    return float(np.min(limit_distances(np.asarray(sp.csr_matrix(g) @ z), lo, up), initial=np.inf))
+
+
+def limit_distances(gz: np.ndarray, lo: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Per limit ``lo_j <= gz_j dv <= up_j`` (rows in reduced coordinates): the length of the shortest reduced step
+    that reaches it, ``room_j / |gz_j|`` with ``room_j`` the smaller of the row's two rooms (inf for a row no step
+    moves)."""
+    norms = np.linalg.norm(gz, axis=1) if len(lo) else np.zeros(0)
     room = np.minimum(np.where(np.isfinite(up), np.maximum(up, 0.0), np.inf),
                       np.where(np.isfinite(lo), np.maximum(-lo, 0.0), np.inf))
+    out = np.full(len(lo), np.inf)
     moving = norms > 0
-    return float(np.min(room[moving] / norms[moving], initial=np.inf))
+    out[moving] = room[moving] / norms[moving]
+    return out
+
+
+def crossing(gd: np.ndarray, lo: np.ndarray, up: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Which limits ``lo <= g dx <= up`` a step that moves them by ``gd`` crosses, by more than ``tol`` (the
+    room clipped at 0, as `one_sided_limits`): the one test of the region's `LocalReduction.crossed_limits` and of
+    the coordinator's check of the watched rows (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`)."""
+    return (gd > np.maximum(up, 0.0) + tol) | (gd < np.minimum(lo, 0.0) - tol)
+
+
+class FarLimits:
+    """A region's far limits of one round (`LocalReduction.reduce`): the linearised limits it keeps out of the QP,
+    in reduced coordinates ``gz`` (the rows of ``G Z``), split into the *watched* ones (those a step of at most
+    ``reach`` could cross, sent to the coordinator) and the rest, and which of them have since joined the QP
+    (`crossed_limits`, `join_watched`)."""
+
+    def __init__(self, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray, z: np.ndarray, reach: float):
+        self.g, self.lo, self.up = sp.csr_matrix(g), lo, up
+        self.gz = np.asarray(self.g @ z)
+        self.distance = limit_distances(self.gz, lo, up)
+        self.watched = np.flatnonzero(self.distance <= reach)
+        self.joined = np.zeros(len(lo), bool)
+        self._unwatched = np.ones(len(lo), bool)
+        self._unwatched[self.watched] = False
+
+    def watched_rows(self) -> dict:
+        """The watched rows as they go to the coordinator: ``G_w``, ``lo_w``, ``up_w``."""
+        w = self.watched
+        return {"G_w": self.gz[w], "lo_w": self.lo[w], "up_w": self.up[w]}
+
+    def radius(self) -> float:
+        """`far_radius` of the unwatched limits not yet in the QP: the coordinator checks the watched ones itself."""
+        return float(np.min(self.distance[self._unwatched & ~self.joined], initial=np.inf))
+
+    def crossed(self, dv: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+        """Positions of the unwatched limits not yet in the QP that the reduced step ``dv`` crosses (`crossing`);
+        they join it."""
+        cand = np.flatnonzero(self._unwatched & ~self.joined)
+        out = cand[crossing(self.gz[cand] @ dv, self.lo[cand], self.up[cand], tol)]
+        self.joined[out] = True
+        return out
+
+    def join_watched(self, positions) -> None:
+        """The watched limits (positions among the watched rows) that the coordinator brought into the QP."""
+        self.joined[self.watched[np.asarray(positions, int)]] = True
+
+    def outside(self) -> tuple:
+        """The far limits still outside the QP, as ``(G, lo, up)`` in the region's variables (they cap its step:
+        `largest_fraction`)."""
+        keep = np.flatnonzero(~self.joined)
+        return self.g[keep], self.lo[keep], self.up[keep]
 
 
 CONDENSE_SHARE = 0.5

@@ -96,4 +96,6 @@ ITERATION_LOG = {
                "when no QP was solved)",
     "limit_passes": "re-solves of the coupled QP with the far limits its step would cross (qp='reduced', "
                     "`keep_crossed_limits`), 0 when none was needed",
+    "limit_trips": "round trips that asked the regions which unwatched far limits a tentative step would cross "
+                   "(qp='reduced', `keep_crossed_limits`)",
 }

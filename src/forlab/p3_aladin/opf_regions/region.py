@@ -147,13 +147,14 @@ class Region:
         alpha: step length of ``z = x + alpha dx`` (QP form "reduced", where the region takes the step itself).
         limit_reach: which of its linearised limits the region sends to the coordinator's QP (QP form "reduced",
             `forlab.p3_aladin.algorithm.reduction.LocalReduction`'s ``reach``).
+        limit_watch: which of its far limits it also sends as watched rows (`LocalReduction`'s ``watch``).
         local_start: where Ipopt starts ALADIN's local NLP (`LOCAL_STARTS`): "iterate" (default) or "last".
         graph: CasADi expression type of the local NLP, "SX", "MX" or "auto" (as `forlab.opf.acopf.ACOPF`'s: MX from
             `forlab.opf.acopf.MX_FROM_BUSES` model buses on).
     """
 
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
-                 ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0,
+                 ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0, limit_watch: float = 0.0,
                  local_start: str = "iterate", graph: str = "auto"):
         t0 = time.perf_counter()
         if local_start not in LOCAL_STARTS:
@@ -167,7 +168,7 @@ class Region:
         self._build(ipopt, graph)
         self.x = flat_start(data)
         self.z = self.x.copy()
-        self.reduction = LocalReduction(data.A[data.rows], alpha, reach=limit_reach, reg=self.reg)
+        self.reduction = LocalReduction(data.A[data.rows], alpha, reach=limit_reach, reg=self.reg, watch=limit_watch)
         self.sigma = np.ones(self.n_x)
         self.lam_g = np.zeros(self.n_g)
         self.lam_x = np.zeros(self.n_x)
