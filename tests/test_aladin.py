@@ -424,7 +424,7 @@ def test_aladin_converges_case9(case9):
     assert (log.bytes_up > 0).all() and log.nlp_ok.all() and log.lambda_min.iloc[:-1].notna().all()
     # what crosses the wire: reduced quantities only, never a local solution, Hessian or Jacobian
     assert set(r.messages.field) == {"lambda", "dv", "rho", "qp", "x_c", "cost", "step", "hess_r", "grad_r", "AZ",
-                                     "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "far_radius"}
+                                     "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"}
     # the earlier coupled QP (Jacobians sent whole) reaches the same solution
     old = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(qp="coupled"), reference=res.objective)
     assert old.converged and {"hess", "jac", "x"} <= set(old.messages.field)
@@ -788,7 +788,8 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
         def call(self, method, args):
             self.calls.append(args[0][0][0])
             over = args[0][0][0] > 1.0
-            return [{"G_r": np.ones((int(over), 1)), "lo_r": np.full(int(over), -np.inf), "up_r": np.ones(int(over))}]
+            return [{"G_r": np.ones((int(over), 1)), "lo_r": np.full(int(over), -np.inf), "up_r": np.ones(int(over)),
+                     "pos": np.zeros(int(over), int)}]
 
     start = [{"G_r": np.zeros((0, 1)), "lo_r": np.zeros(0), "up_r": np.zeros(0)}]
     agents = Agents()
@@ -809,10 +810,28 @@ def test_the_coordinator_re_solves_with_the_limits_its_step_crosses():
     # the same limit as a watched row: the coordinator finds it crossed itself, nobody is asked, and the region is
     # told that it joined the QP
     agents = Agents()
-    watched = start[0] | {"G_w": np.ones((1, 1)), "lo_w": np.full(1, -np.inf), "up_w": np.ones(1), "far_radius": 5.0}
+    watched = start[0] | {"G_w": np.ones((1, 1)), "lo_w": np.full(1, -np.inf), "up_w": np.ones(1),
+                          "pos_w": np.zeros(1, int), "far_radius": 5.0}
     dvs, _lam, diag = keep_crossed_limits([watched], solve, agents, passes=5)
     assert dvs[0]["dv"].tolist() == [1.0] and dvs[0]["joined"].tolist() == [0] and diag["qp_rows"] == 1
     assert agents.calls == [] and diag["limit_passes"] == 1 and diag["limit_trips"] == 0
+
+
+def test_crossed_limits_join_the_qp_in_the_regions_order():
+    """`merge_limits`: the limits the coordinator found among a region's watched rows and those the region reported
+    join the QP in the order of the region's far limits, the order the region alone would have used (the QP's
+    step can depend on the order of its rows)."""
+    from forlab.p3_aladin.algorithm.loop import merge_limits
+
+    def rows(pos):
+        pos = np.asarray(pos, int)
+        return {"G_r": pos[:, None] * np.ones((1, 2)), "lo_r": -pos.astype(float), "up_r": pos.astype(float),
+                "pos": pos}
+
+    merged = merge_limits(rows([3]), rows([1, 5]))
+    assert merged["pos"].tolist() == [1, 3, 5] and merged["up_r"].tolist() == [1.0, 3.0, 5.0]
+    np.testing.assert_array_equal(merged["G_r"][:, 0], [1.0, 3.0, 5.0])
+    assert merge_limits(rows([2]), rows([]))["pos"].tolist() == [2]
 
 
 def test_a_region_watches_the_far_limits_a_step_could_reach():

@@ -69,7 +69,7 @@ from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_tab
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
 REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
-                             "AZ", "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "far_radius"],
+                             "AZ", "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"],
                 "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
                 "kkt": ["x", "cost", "grad", "hess", "jac"]}
 QP_FORMS = tuple(REPLY_FIELDS)
@@ -233,7 +233,7 @@ def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: in
             crossed = agents.call("crossed_limits", requests)
             trips, down, up = trips + 1, down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
             radius = [c.get("far_radius", 0.0) for c in crossed]
-            new = [{k: np.concatenate([n[k], c[k]]) for k in LIMIT_FIELDS} for n, c in zip(new, crossed)]
+            new = [merge_limits(n, c) for n, c in zip(new, crossed)]
         if not any(len(n["lo_r"]) for n in new):
             break
         replies = [r | {k: np.concatenate([r[k], n[k]]) for k in LIMIT_FIELDS} for r, n in zip(replies, new)]
@@ -247,6 +247,16 @@ LIMIT_FIELDS = ("G_r", "lo_r", "up_r")
 """The fields of a region's limits in reduced coordinates (``lo_r <= G_r dv <= up_r``)."""
 
 
+def merge_limits(watched: dict, asked: dict) -> dict:
+    """A region's crossed limits of one check, those found among its watched rows and those it reported, in the
+    order of its far limits (``pos``): the order in which the region alone would have reported them all, so that
+    the QP, and its step, do not depend on who found a limit."""
+    if not len(asked["lo_r"]):
+        return watched
+    order = np.argsort(np.concatenate([watched["pos"], asked["pos"]]), kind="stable")
+    return {k: np.concatenate([watched[k], asked[k]])[order] for k in (*LIMIT_FIELDS, "pos")}
+
+
 class WatchedLimits:
     """The coordinator's copy of one region's watched rows (``G_w``, ``lo_w``, ``up_w`` of its reduced message,
     `forlab.p3_aladin.algorithm.reduction.FarLimits`): far limits it checks a tentative step against itself, by
@@ -256,15 +266,17 @@ class WatchedLimits:
     def __init__(self, reply: dict):
         self.g = np.asarray(reply.get("G_w", np.zeros((0, len(reply.get("grad_r", []))))), float)
         self.lo, self.up = np.asarray(reply.get("lo_w", []), float), np.asarray(reply.get("up_w", []), float)
+        self.pos = np.asarray(reply.get("pos_w", np.zeros(0, int)), int)
         self.inside = np.zeros(len(self.lo), bool)
 
     def crossed(self, dv: np.ndarray) -> dict:
-        """The watched rows not yet in the QP that the step ``dv`` crosses (``G_r``, ``lo_r``, ``up_r``); from
-        now on they are in it."""
-        cand = np.flatnonzero(~self.inside)
-        out = cand[crossing(self.g[cand] @ dv, self.lo[cand], self.up[cand])] if len(cand) else cand
+        """The watched rows not yet in the QP that the step ``dv`` crosses (``G_r``, ``lo_r``, ``up_r``, ``pos``);
+        from now on they are in it."""
+        out = np.flatnonzero(~self.inside & crossing(self.g @ dv, self.lo, self.up)) if len(self.lo) \
+            else np.zeros(0, int)
         self.inside[out] = True
-        return {"G_r": self.g[out].reshape(len(out), len(dv)), "lo_r": self.lo[out], "up_r": self.up[out]}
+        return {"G_r": self.g[out].reshape(len(out), len(dv)), "lo_r": self.lo[out], "up_r": self.up[out],
+                "pos": self.pos[out]}
 
     def joined(self) -> np.ndarray:
         """Positions of the watched rows that joined the QP (sent back with the region's step)."""

@@ -20,8 +20,8 @@ A local solver answers these requests (the method names are what the algorithms 
 
   - ``x_c``: its coupled variables (the non-zero columns of ``A_i``, in column order); ``cost``: ``f_i(x_i)`` in
     the problem's reporting unit; ``step``: max|x_i - z_i|;
-  - ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``, ``G_w``, ``lo_w``, ``up_w``, ``far_radius``
-    (`LocalReduction.reduce`);
+  - ``hess_r``, ``grad_r``, ``AZ``, ``G_r``, ``lo_r``, ``up_r``, ``G_w``, ``lo_w``, ``up_w``, ``pos_w``,
+    ``far_radius`` (`LocalReduction.reduce`);
 
   with the comparison forms ``z`` is the iterate and the answer holds ``x`` (the local solution), ``cost``,
   ``grad`` (gradient of the scaled ``f_i``), ``hess`` (``"kkt"``: positive definite; ``"coupled"``: exact),

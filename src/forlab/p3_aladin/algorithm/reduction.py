@@ -251,7 +251,8 @@ class LocalReduction:
 
     def crossed_limits(self, dv: np.ndarray, tol: float = 1e-9) -> dict:
         """The far limits that the coordinator's tentative reduced step ``dv`` would cross, in reduced coordinates
-        (``G_r``, ``lo_r``, ``up_r`` as in `reduce`), of those it did not send as watched rows (the coordinator
+        (``G_r``, ``lo_r``, ``up_r`` as in `reduce`, ``pos`` their positions among its far limits), of those it
+        did not send as watched rows (the coordinator
         checks those itself); they count as near from now on, so a later `expand` is no longer cut short by them.
         Empty when the whole step keeps every such limit (``tol`` in the limit's unit, `crossing`).
 
@@ -268,8 +269,9 @@ class LocalReduction:
         k["message"]["far_radius"] = radius
         if not len(crossed):
             return {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
-                    "far_radius": radius}
-        return {"G_r": far.gz[crossed], "lo_r": far.lo[crossed], "up_r": far.up[crossed], "far_radius": radius}
+                    "pos": np.zeros(0, int), "far_radius": radius}
+        return {"G_r": far.gz[crossed], "lo_r": far.lo[crossed], "up_r": far.up[crossed], "pos": crossed,
+                "far_radius": radius}
 
     def _watch_length(self) -> float:
         """How far a step may reach for a far limit to be watched: ``watch`` times the last step's length (0
@@ -344,9 +346,11 @@ class FarLimits:
         self._unwatched[self.watched] = False
 
     def watched_rows(self) -> dict:
-        """The watched rows as they go to the coordinator: ``G_w``, ``lo_w``, ``up_w``."""
+        """The watched rows as they go to the coordinator: ``G_w``, ``lo_w``, ``up_w`` and ``pos_w``, their
+        positions among the far limits (by which the coordinator orders the rows it adds to the QP, as the region
+        would: `crossed_limits`)."""
         w = self.watched
-        return {"G_w": self.gz[w], "lo_w": self.lo[w], "up_w": self.up[w]}
+        return {"G_w": self.gz[w], "lo_w": self.lo[w], "up_w": self.up[w], "pos_w": w}
 
     def radius(self) -> float:
         """`far_radius` of the unwatched limits not yet in the QP: the coordinator checks the watched ones itself."""
