@@ -748,16 +748,17 @@ def test_a_region_reports_the_far_limits_a_step_would_cross():
 
 
 def test_a_step_shorter_than_the_far_radius_crosses_no_far_limit():
-    """`far_radius`: the ball of reduced steps inside every far limit, sent with the reduced message and with every
-    answer to `crossed_limits`; a step inside it crosses nothing, one past it crosses the nearest far limit, and once
-    that limit has been reported the radius grows to the next one."""
-    from forlab.p3_aladin.algorithm.reduction import far_radius
+    """``far_radius`` (`FarLimits.radius`): the ball of reduced steps inside every far limit, sent with the reduced
+    message and with every answer to `crossed_limits`; a step inside it crosses nothing, one past it crosses the
+    nearest far limit, and once that limit has been reported the radius grows to the next one."""
+    from forlab.p3_aladin.algorithm.reduction import limit_distances
 
     # x = (0, 0), no equality (Z = I): 3 x0 + 4 x1 <= 10 and -1.5 <= x1 <= 8 far, x0 <= 1e-4 near
     g = sp.csr_matrix(np.array([[3.0, 4.0], [0.0, 1.0], [1.0, 0.0]]))
     limits = (g, np.array([-np.inf, -1.5, -np.inf]), np.array([10.0, 8.0, 1e-4]))
-    assert far_radius(np.eye(2), g[:2], limits[1][:2], limits[2][:2]) == pytest.approx(1.5)  # min(10 / 5, 1.5 / 1)
-    assert far_radius(np.eye(2), g[:0], np.zeros(0), np.zeros(0)) == np.inf
+    dist = limit_distances(g[:2].toarray(), limits[1][:2], limits[2][:2])
+    np.testing.assert_allclose(dist, [2.0, 1.5])  # 10 / |(3, 4)| and 1.5 / 1
+    assert limit_distances(np.zeros((1, 2)), np.array([-1.0]), np.array([1.0])).tolist() == [np.inf]
     red = LocalReduction(sp.csr_matrix([[1.0, 0.0]]), band=1e-3, reach=3.0)
     red.reduce(np.zeros(2), np.ones(2), sp.eye(2), sp.csr_matrix((0, 2)), limits)
     red.expand(np.array([1e-6, 0.0]))  # a short last step: the first two limits are far now

@@ -252,9 +252,9 @@ class LocalReduction:
     def crossed_limits(self, dv: np.ndarray, tol: float = 1e-9) -> dict:
         """The far limits that the coordinator's tentative reduced step ``dv`` would cross, in reduced coordinates
         (``G_r``, ``lo_r``, ``up_r`` as in `reduce`, ``pos`` their positions among its far limits), of those it
-        did not send as watched rows (the coordinator
-        checks those itself); they count as near from now on, so a later `expand` is no longer cut short by them.
-        Empty when the whole step keeps every such limit (``tol`` in the limit's unit, `crossing`).
+        did not send as watched rows (the coordinator checks those itself); they count as near from now on, so a
+        later `expand` is no longer cut short by them. Empty when the whole step keeps every such limit (``tol``
+        in the limit's unit, `crossing`).
 
         Why: a unit with a (nearly) linear cost gives the reduced Hessian no curvature along its output, so the
         QP's step along it is bounded only by the limits it sees; one unseen far limit then cuts the *whole* step
@@ -301,15 +301,6 @@ class LocalReduction:
         return k["x"] + self.alpha * t * dx, t
 
 
-def far_radius(z: np.ndarray, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray) -> float:
-    """The radius (Euclidean, in reduced coordinates) of the ball of steps ``dv`` that keep every far limit
-    ``lo <= g Z dv <= up``: the smallest of their `limit_distances` (inf without far limits). A step no longer than
-    it crosses none of them (``|g_j Z dv| <= |g_j Z| |dv|``), so the coordinator need not ask
-    (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`): one number per region and round, which says how far
-    the nearest far limit is and nothing about which one it is."""
-    return float(np.min(limit_distances(np.asarray(sp.csr_matrix(g) @ z), lo, up), initial=np.inf))
-
-
 def limit_distances(gz: np.ndarray, lo: np.ndarray, up: np.ndarray) -> np.ndarray:
     """Per limit ``lo_j <= gz_j dv <= up_j`` (rows in reduced coordinates): the length of the shortest reduced step
     that reaches it, ``room_j / |gz_j|`` with ``room_j`` the smaller of the row's two rooms (inf for a row no step
@@ -332,15 +323,15 @@ def crossing(gd: np.ndarray, lo: np.ndarray, up: np.ndarray, tol: float = 1e-9) 
 
 class FarLimits:
     """A region's far limits of one round (`LocalReduction.reduce`): the linearised limits it keeps out of the QP,
-    in reduced coordinates ``gz`` (the rows of ``G Z``), split into the *watched* ones (those a step of at most
-    ``reach`` could cross, sent to the coordinator) and the rest, and which of them have since joined the QP
-    (`crossed_limits`, `join_watched`)."""
+    in reduced coordinates ``gz`` (the rows of ``G Z``), split into the *watched* ones (those a step no longer
+    than ``watch_length`` could cross, sent to the coordinator) and the rest, and which of them have since joined
+    the QP (`crossed`, `join_watched`)."""
 
-    def __init__(self, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray, z: np.ndarray, reach: float):
+    def __init__(self, g: sp.spmatrix, lo: np.ndarray, up: np.ndarray, z: np.ndarray, watch_length: float):
         self.g, self.lo, self.up = sp.csr_matrix(g), lo, up
         self.gz = np.asarray(self.g @ z)
         self.distance = limit_distances(self.gz, lo, up)
-        self.watched = np.flatnonzero(self.distance <= reach)
+        self.watched = np.flatnonzero(self.distance <= watch_length)
         self.joined = np.zeros(len(lo), bool)
         self._unwatched = np.ones(len(lo), bool)
         self._unwatched[self.watched] = False
@@ -353,7 +344,11 @@ class FarLimits:
         return {"G_w": self.gz[w], "lo_w": self.lo[w], "up_w": self.up[w], "pos_w": w}
 
     def radius(self) -> float:
-        """`far_radius` of the unwatched limits not yet in the QP: the coordinator checks the watched ones itself."""
+        """The ``far_radius`` a region sends: the radius (Euclidean, in reduced coordinates) of the ball of steps
+        that cross none of its unwatched far limits not yet in the QP, the smallest of their `limit_distances`
+        (``|g_j Z dv| <= |g_j Z| |dv|``; inf without any). Inside it the coordinator need not ask
+        (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`): one number, which says how far the nearest of
+        those limits is and nothing about which one it is. The watched ones the coordinator checks itself."""
         return float(np.min(self.distance[self._unwatched & ~self.joined], initial=np.inf))
 
     def crossed(self, dv: np.ndarray, tol: float = 1e-9) -> np.ndarray:
