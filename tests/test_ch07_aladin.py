@@ -240,7 +240,7 @@ def test_full_profile_texts(archived):
 
 
 def test_scaling_report_of_the_archived_store(archived):
-    st, _params, table, _its = archived
+    st, _params, table, its = archived
     rep = ch.scaling_report(st)
     g = rep["growth"]
     assert len(g) == len(set(table.system)) and (g.coordinator_ms > 0).all()
@@ -274,6 +274,14 @@ def test_scaling_report_of_the_archived_store(archived):
         assert fig.get_size_inches()[0] <= 7.5
     assert "ALADIN rounds" in ch.rounds_shown(rep["rounds"]).columns
     assert "Dask / centralized" in ch.wall_times_shown(rep["wall"]).columns
+    # the coordinator's limit passes and their round trips: the watched rows spare most trips where passes ran
+    rt = rep["rounds"].set_index("system")
+    ran = rt.aladin_passes > 0
+    assert ran.sum() >= 2 and (rt.aladin_trips[ran] < rt.aladin_passes[ran]).all()
+    assert "round trips for limits" in ch.rounds_shown(rep["rounds"]).columns
+    # a store written before the trips were logged says nothing about them
+    old = ch.rounds_table(table, its.drop(columns="limit_trips")).set_index("system")
+    assert old.aladin_trips.isna().all() and old.aladin_passes.equals(rt.aladin_passes)
 
 
 def test_admm_focus_shows_one_system_when_admm_ran_on_all():

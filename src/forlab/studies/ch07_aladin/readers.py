@@ -273,10 +273,19 @@ def _nlp_all_ok(its: pd.DataFrame, k: int) -> float:
     return float((g.nlp_ok.dropna() == 1).all())
 
 
+def _run_sum(its: pd.DataFrame, k: int, column: str) -> float:
+    """Sum of a per-round count over run ``k`` (NaN where the store does not log it)."""
+    g = its[its.run == k]
+    return float(g[column].sum()) if column in g and g[column].notna().any() else float("nan")
+
+
 def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
     """Per system, in-process: ALADIN's (default QP) and ADMM's rounds, the round of the stopping target
-    (consensus <= 1e-6, gap <= 1e-4; NaN: not reached), whether the run stopped by its own test, and whether every
-    local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged)."""
+    (consensus <= 1e-6, gap <= 1e-4; NaN: not reached), whether the run stopped by its own test, whether every
+    local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged), and over ALADIN's run its coordinator's limit
+    passes (re-solves with the far limits a step would cross) and the round trips they took (``aladin_passes``,
+    ``aladin_trips``; NaN where not logged: stores written before the watched rows, `forlab.p3_aladin.algorithm.
+    reduction.FarLimits`, did not log the trips)."""
     out = {}
     for algo in ("aladin", "admm"):
         for k, r in _first_inprocess(table, algo).iterrows():
@@ -285,8 +294,10 @@ def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
                         f"{algo}_converged": bool(r.converged)})
             if algo == "aladin":
                 row["aladin_nlp_ok"] = _nlp_all_ok(its, k)
-    cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "admm_rounds",
-            "admm_target", "admm_converged"]
+                row["aladin_passes"], row["aladin_trips"] = (_run_sum(its, k, c) for c in ("limit_passes",
+                                                                                            "limit_trips"))
+    cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "aladin_passes",
+            "aladin_trips", "admm_rounds", "admm_target", "admm_converged"]
     return pd.DataFrame(list(out.values())).reindex(columns=cols)
 
 

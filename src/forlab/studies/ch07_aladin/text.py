@@ -187,13 +187,15 @@ def growth_text(growth: pd.DataFrame) -> str:
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
     """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run)."""
     t = rt.set_index("system").copy()
-    for c in ("aladin_rounds", "aladin_target", "admm_rounds", "admm_target"):
-        t[c] = t[c].round().astype("Int64")
+    for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
+        if c in t:
+            t[c] = t[c].round().astype("Int64")
     for c in ("aladin_converged", "admm_converged"):
         t[c] = t[c].map({True: "yes", False: "no"})
     t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
     return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
                          "aladin_converged": "ALADIN stopped by its test", "aladin_nlp_ok": "every local NLP solved",
+                         "aladin_passes": "limit passes", "aladin_trips": "round trips for limits",
                          "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
                          "admm_converged": "ADMM stopped by its test"})
 
