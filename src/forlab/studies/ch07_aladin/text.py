@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import printable
+from forlab.book.tables import page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     MODE_WORDS,
@@ -185,8 +185,10 @@ def growth_text(growth: pd.DataFrame) -> str:
 
 
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
-    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run)."""
+    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run; the
+    system names may break after "+", `forlab.book.tables.page_index`, so that ten columns fit the page)."""
     t = rt.set_index("system").copy()
+    t.index = page_index(t.index)
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
         if c in t:
             t[c] = t[c].round().astype("Int64")
@@ -202,9 +204,11 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
 
 def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     """`wall_times` as the chapter prints it, one row per system: the whole runs (s) and their ratios to the
-    centralized one, and the Dask run's floor (its regions' own work alone against the centralized whole run)."""
+    centralized one, and the Dask run's floor (its regions' own work alone against the centralized whole run); the
+    system names may break after "+" (`forlab.book.tables.page_index`)."""
     t = wt.set_index("system").round({"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
                                       "dask_ratio": 1, "dask_floor_ratio": 1})
+    t.index = page_index(t.index)
     return printable(t, {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
                          "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)",
                          "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"})
