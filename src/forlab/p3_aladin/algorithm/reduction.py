@@ -246,8 +246,10 @@ class LocalReduction:
                 "W": pack_symmetric(g @ fg), "f": g @ u, "h": h, "lambda_min": lmin}
 
     def reduced_message(self) -> dict:
-        """The reduced message of the last `reduce` (the coordinator's dense fallback)."""
-        return dict(self.kept["message"])
+        """The reduced message of the last `reduce` (the coordinator's dense fallback), with the far radius of the
+        limits still outside the QP."""
+        far = self.kept["far"]
+        return self.kept["message"] | {"far_radius": far.radius() if far is not None else np.inf}
 
     def crossed_limits(self, dv: np.ndarray, tol: float = 1e-9) -> dict:
         """The far limits that the coordinator's tentative reduced step ``dv`` would cross, in reduced coordinates
@@ -262,16 +264,13 @@ class LocalReduction:
         areas took under 1 % of its step in 6 of its 16 coordinator rounds). Asking for exactly the limits a step
         crosses keeps what leaves the region to limits that matter (`forlab.p3_aladin.algorithm.loop.
         keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
-        k = self.kept
-        far = k["far"]
-        crossed = far.crossed(np.asarray(dv, float), tol) if far is not None else np.zeros(0, int)
-        radius = far.radius() if far is not None else k["message"].get("far_radius", np.inf)
-        k["message"]["far_radius"] = radius
-        if not len(crossed):
-            return {"G_r": np.zeros((0, k["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
-                    "pos": np.zeros(0, int), "far_radius": radius}
+        far = self.kept["far"]
+        if far is None:  # no limits at all
+            return {"G_r": np.zeros((0, self.kept["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
+                    "pos": np.zeros(0, int), "far_radius": np.inf}
+        crossed = far.crossed(np.asarray(dv, float), tol)
         return {"G_r": far.gz[crossed], "lo_r": far.lo[crossed], "up_r": far.up[crossed], "pos": crossed,
-                "far_radius": radius}
+                "far_radius": far.radius()}
 
     def _watch_length(self) -> float:
         """How far a step may reach for a far limit to be watched: ``watch`` times the last step's length (0
@@ -305,7 +304,7 @@ def limit_distances(gz: np.ndarray, lo: np.ndarray, up: np.ndarray) -> np.ndarra
     """Per limit ``lo_j <= gz_j dv <= up_j`` (rows in reduced coordinates): the length of the shortest reduced step
     that reaches it, ``room_j / |gz_j|`` with ``room_j`` the smaller of the row's two rooms (inf for a row no step
     moves)."""
-    norms = np.linalg.norm(gz, axis=1) if len(lo) else np.zeros(0)
+    norms = np.linalg.norm(gz, axis=1)
     room = np.minimum(np.where(np.isfinite(up), np.maximum(up, 0.0), np.inf),
                       np.where(np.isfinite(lo), np.maximum(-lo, 0.0), np.inf))
     out = np.full(len(lo), np.inf)

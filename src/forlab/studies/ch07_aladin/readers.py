@@ -294,8 +294,7 @@ def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
                         f"{algo}_converged": bool(r.converged)})
             if algo == "aladin":
                 row["aladin_nlp_ok"] = _nlp_all_ok(its, k)
-                row["aladin_passes"], row["aladin_trips"] = (_run_sum(its, k, c) for c in ("limit_passes",
-                                                                                            "limit_trips"))
+                row.update({f"aladin_{n}": _run_sum(its, k, f"limit_{n}") for n in ("passes", "trips")})
     cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "aladin_passes",
             "aladin_trips", "admm_rounds", "admm_target", "admm_converged"]
     return pd.DataFrame(list(out.values())).reindex(columns=cols)
