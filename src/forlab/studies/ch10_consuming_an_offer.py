@@ -36,7 +36,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import store as store_
-from forlab.book.tables import printable, table, to_dataset
+from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.book.timing import fastest
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import Offer
@@ -822,6 +822,7 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
     t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
     t = t.round({"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1})
+    t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break: ten columns fit the page
     return printable(t, TSO_HEADERS).set_index("DS as").rename_axis(None)
 
 

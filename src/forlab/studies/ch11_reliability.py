@@ -451,7 +451,9 @@ def probes_markdown(st: xr.Dataset) -> str:
     """Markdown table of `probes_table` (a Markdown table wraps long messages; a DataFrame would cut them)."""
     t = probes_table(st)
     rows = ["| group | probe | tried | outcome | message or finding |", "|---|---|---|---|---|"]
-    rows += [f"| {_cell(r.group)} | `{wrappable(r.probe, BREAK_AFTER, LONG_TOKEN)}` | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
+    # a probe's name as plain text that may break after every underscore: in code font it could not break at all
+    # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
+    rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
              f"{_cell(r['message or finding'])} |" for _, r in t.iterrows()]
     return "\n".join(rows)
 

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from forlab.book.tables import printable, table
+from forlab.book.tables import page_index, printable, table
 from forlab.grid.capability import as_chart
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "cases", "certify_table",
@@ -295,7 +295,10 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         costs["status"] = "status"
     if "TSO wall (ms)" in table:
         times["TSO wall (ms)"] = "surrogate TSO, wall (ms)"
-    return printable(table, costs), printable(table, times)
+    shown = printable(table, costs), printable(table, times)
+    for t in shown:  # system names may break after "+": the times table was 797 px in the 772 px column
+        t.index = page_index(*(t.index.get_level_values(k) for k in range(t.index.nlevels)))
+    return shown
 
 
 PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",
