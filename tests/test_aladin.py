@@ -424,7 +424,7 @@ def test_aladin_converges_case9(case9):
     assert (log.bytes_up > 0).all() and log.nlp_ok.all() and log.lambda_min.iloc[:-1].notna().all()
     # what crosses the wire: reduced quantities only, never a local solution, Hessian or Jacobian
     assert set(r.messages.field) == {"lambda", "dv", "rho", "qp", "x_c", "cost", "step", "hess_r", "grad_r", "AZ",
-                                     "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"}
+                                     "G_r", "lo_r", "up_r", "id_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"}
     # the earlier coupled QP (Jacobians sent whole) reaches the same solution
     old = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(qp="coupled"), reference=res.objective)
     assert old.converged and {"hess", "jac", "x"} <= set(old.messages.field)
@@ -531,14 +531,14 @@ def test_a_coordinator_that_cannot_factor_its_qp_ends_the_run_as_a_result(monkey
     from forlab.p3_aladin.algorithm import qp as coordinator
     from forlab.p3_aladin.execution import RegionFailed
 
-    def not_positive_definite(*args):
+    def not_positive_definite(*args, **kwargs):
         raise np.linalg.LinAlgError("2-th leading minor of the array is not positive definite")
 
     monkeypatch.setattr(coordinator, "condensed_qp", not_positive_definite)
     r = run(aladin, TwoQuadratics(), ALADINOptions(eps=1e-10))
     assert not r.converged and r.status.startswith("qp_failed") and "positive definite" in r.status
 
-    def region_lost(*args):
+    def region_lost(*args, **kwargs):
         raise RegionFailed("region 'left': crossed_limits raised KilledWorker")
 
     monkeypatch.setattr(coordinator, "condensed_qp", region_lost)
@@ -903,10 +903,12 @@ def test_auto_limits_are_the_problems_choice():
     area = partition(cases.load("case9"), "spectral", 3)
     zone = partition(td.load_system("case9+case33bw").integrated(), "zone")
     transmission_zones = partition(multiregion.load("53-I"), "zone")
-    assert auto_limits(area) == auto_limits(transmission_zones) == {"limit_passes": 10, "limit_reach": 10.0}
-    assert auto_limits(zone) == AUTO_GENERIC == {"limit_passes": 0, "limit_reach": 300.0}
+    assert auto_limits(area) == auto_limits(transmission_zones) == {"limit_passes": 10, "limit_reach": 10.0,
+                                                                     "seed_active": True}
+    assert auto_limits(zone) == AUTO_GENERIC == {"limit_passes": 0, "limit_reach": 300.0, "seed_active": False}
     opts = ALADINOptions()
-    assert opts.limit_passes == opts.limit_reach == "auto"
+    assert opts.limit_passes == opts.limit_reach == opts.seed_active == "auto"
+    assert opts.resolved(auto_limits(area)).seed_active is True and opts.resolved({}).seed_active is False
     assert opts.resolved({}).limit_passes == 0 and opts.resolved({}).limit_reach == 300.0
     assert ALADINOptions(limit_passes=3).resolved(auto_limits(area)).limit_passes == 3
     assert ALADINOptions(limit_passes=3).resolved(auto_limits(area)).limit_reach == 10.0
@@ -923,6 +925,8 @@ def test_options_are_checked():
         name = next(iter(bad))
         with pytest.raises(ValueError, match=name):
             ALADINOptions(**bad)
+    with pytest.raises(TypeError, match="seed_active"):
+        ALADINOptions(seed_active="yes")
     with pytest.raises(ValueError, match="qp"):
         ALADINOptions(qp="dense")
     with pytest.raises(ValueError, match="rho"):

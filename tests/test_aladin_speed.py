@@ -162,3 +162,52 @@ def test_regions_built_as_mx_graphs_take_the_sx_path():
     assert "graph" not in ADMMOptions().local_settings()
     with pytest.raises(ValueError, match="local_graph"):
         ALADINOptions(local_graph="sx")
+
+
+def _limited_qp(rng, d=12, k=40):
+    """A strictly convex QP ``min 1/2 v' m v + q' v, G v <= h`` whose unconstrained step crosses many of its limits."""
+    a = rng.normal(size=(d, d))
+    m = a @ a.T + np.eye(d)
+    g = rng.normal(size=(k, d))
+    return m, 10 * rng.normal(size=d), sp.csr_matrix(g), rng.uniform(0.0, 0.5, k)
+
+
+def test_a_seeded_working_set_gives_the_same_step():
+    """Rows that start the least-distance QP's working set (the limits active a round ago, `condensed_qp`'s seed)
+    change its path, not its step: an exact seed, a partial one and one with inactive rows too all give the step of
+    the unseeded QP, which keeps every limit. (A seed of inactive rows only can make the working set outgrow twice
+    the free directions, and the QP then declines, as it does unseeded: its caller falls back to the interior
+    point.)"""
+    rng = np.random.default_rng(11)
+    m, q, G, h = _limited_qp(rng)
+    plain = qp.least_distance_qp(m, q, G, h)
+    assert plain is not None and np.all(G @ plain <= h + 1e-9)
+    active = np.flatnonzero(G @ plain >= h - 1e-7)
+    assert 0 < len(active) < G.shape[0]
+    inactive = np.setdiff1d(np.arange(G.shape[0]), active)[:5]
+    for seed in (active, active[::2], np.union1d(active, inactive)):
+        np.testing.assert_allclose(qp.least_distance_qp(m, q, G, h, work0=seed), plain, atol=1e-9)
+
+
+def test_limit_ids_name_every_one_sided_row_and_seed_the_next_round():
+    """A region's near limits carry their positions among its limits (``id_r``); the coordinator's rows get signed
+    ids in `one_sided_limits`' order (upper rows +(id + 1), lower rows -(id + 1), rows of a limit pass 0), and the
+    ids active at a step, given back as the seed, select exactly those rows again."""
+    from forlab.p3_aladin.algorithm.reduction import LocalReduction, one_sided_limits
+
+    rng = np.random.default_rng(12)
+    n, k = 8, 6
+    lo, up = -rng.uniform(0.0, 1e-5, k), rng.uniform(0.0, 1e-5, k)
+    lo[1], up[4] = -np.inf, np.inf  # one-sided limits
+    limits = (sp.csr_matrix(rng.normal(size=(k, n))), lo, up)
+    msg = LocalReduction(sp.csr_matrix(rng.normal(size=(2, n)))).reduce(
+        rng.normal(size=n), rng.normal(size=n), np.eye(n), sp.csr_matrix(rng.normal(size=(1, n))), limits)
+    assert list(msg["id_r"]) == list(range(k))  # the first round sends every limit
+    crossed = msg | {"G_r": np.vstack([msg["G_r"], msg["G_r"][:1]]), "lo_r": np.append(msg["lo_r"], -1.0),
+                     "up_r": np.append(msg["up_r"], 1.0)}  # a row a limit pass appended
+    ids, = qp.limit_ids([crossed])
+    g1, _h = one_sided_limits(crossed["G_r"], crossed["lo_r"], crossed["up_r"])
+    assert len(ids) == g1.shape[0]
+    assert list(ids) == [1, 2, 3, 4, 6, 0, -1, -3, -4, -5, -6, 0]
+    seeded = qp._seeded_rows([ids], [np.array([3, -5, 0])])
+    assert list(seeded) == [2, 9]

@@ -26,7 +26,9 @@ variables; 8-byte floats plus pickle framing, counted as ``bytes_down`` / ``byte
   its own reduced coordinates, with the positions of the watched rows that joined the QP), ``rho``, the QP form;
 * region -> coordinator: ``x_c`` (c_i: the voltages at its own boundary buses and its copies of its neighbours'),
   ``cost`` (1), ``step`` (1, max|x_i - z_i|), ``hess_r`` (d_i (d_i + 1) / 2), ``grad_r`` (d_i), ``AZ`` (r_i d_i), ``G_r``,
-  ``lo_r``, ``up_r`` (k_i d_i + 2 k_i for its k_i limits near their bounds), with limit passes ``G_w``, ``lo_w``,
+  ``lo_r``, ``up_r``, ``id_r`` (k_i d_i + 3 k_i for its k_i limits near their bounds, ``id_r`` their positions
+  among its limits, by which the coordinator starts the next round's QP from the limits active at this round's
+  step, ``ALADINOptions.seed_active``), with limit passes ``G_w``, ``lo_w``,
   ``up_w`` (w_i d_i + 2 w_i for its w_i watched far limits: those a step ``ALADINOptions.limit_watch`` times its
   last could reach), ``far_radius`` (1): the region's cost curvature and gradient in an unnamed basis of its free
   directions, how those directions move its boundary voltages, which combinations of them would hit a limit soon
@@ -69,7 +71,7 @@ from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_tab
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
 REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
-                             "AZ", "G_r", "lo_r", "up_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"],
+                             "AZ", "G_r", "lo_r", "up_r", "id_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"],
                 "coupled": ["x", "cost", "grad", "hess", "jac", "jac_ineq", "ineq_lo", "ineq_up"],
                 "kkt": ["x", "cost", "grad", "hess", "jac"]}
 QP_FORMS = tuple(REPLY_FIELDS)
@@ -91,6 +93,7 @@ class Iterate:
     weight: np.ndarray
     bounds: list | None
     coupled: list[np.ndarray]
+    active_ids: list[np.ndarray] | None = None
 
 
 def check_options(options: ALADINOptions) -> None:
@@ -196,11 +199,14 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
 
         memo = {}  # the passes of this round share the regularised Hessian: only their limits differ
 
-        def solve(replies, start=None):
+        seed = state.active_ids if options.seed_active else None
+
+        def solve(replies, start=None):  # a round's first solve starts from the limits active a round ago
             return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg,
-                                   start, memo)
+                                   start, memo, seed=seed if start is None else None)
 
         dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
+        state.active_ids = diag.pop("active_ids", None)
         return dvs, lam_qp, diag | {"qp_path": "dense"}
     if options.qp == "kkt":
         kkt, rhs, sizes = qp.create_coupled_qp(answers, A, state.xs, state.lam, mu_rows)

@@ -99,6 +99,17 @@ class ALADINOptions:
             19 to 0 on 118X7 and 85 to 10 on 1654-5, for 14 %, 21 %, 43 %, 66 %, 35 % and 142 % more bytes up;
             case300 in 4 areas on Dask, whole run 0.93 s to 0.87 s (four paired runs). Without passes the regions
             send no watched rows.
+        seed_active: with ``qp="reduced"``, the coordinator starts a round's QP from the limits that were active
+            at the last round's step, which every region's near limits name by their positions among its limits
+            (``id_r``; `forlab.p3_aladin.algorithm.qp.condensed_qp`'s ``seed``). The QP is the same, solved along a
+            shorter path; only where rows are tied at a bound can the face of the exact Newton refinement differ, and
+            with it the rounds. "auto" (default): the problem's choice (`resolved`; the AC-OPF's:
+            `forlab.p3_aladin.opf_regions.problem.auto_limits`: on the partitions where it makes limit passes), False
+            for a problem that makes none. Measured in-process (issue 17, True against False): on the transmission
+            partitions the same rounds, the coordinator's time over a run from 31.1 s to 22.7 s on 1654-5, 5.2 s to
+            3.9 s on 118X7, 0.29 s to 0.24 s on case300 in 4 areas; on the T+D systems the rounds changed, 11 to 10 on
+            case118+case533mt_hi, 12 to 15 on case118+case136ma+case141, and case1354pegase+case141 from a flat start
+            no longer converged within 30 (`tests/test_aladin.py`).
         local_start: where Ipopt starts every local NLP after the first: "iterate" (default, forlab's choice) the
             region's iterate ``z_i``, the coupled QP's prediction of its next solution, warm with the last
             multipliers; "last" the last local solution, warm only after a small move (forlab's earlier start).
@@ -135,6 +146,7 @@ class ALADINOptions:
     limit_passes: int | str = "auto"
     limit_reach: float | str = "auto"
     limit_watch: float = 10.0
+    seed_active: bool | str = "auto"
     local_start: str = "iterate"
     local_graph: str = "MX"
 
@@ -152,6 +164,8 @@ class ALADINOptions:
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
         if not isinstance(self.condense, bool):
             raise TypeError(f"condense must be True or False, not {self.condense!r}")
+        if self.seed_active != "auto" and not isinstance(self.seed_active, bool):
+            raise TypeError(f"seed_active must be True, False or 'auto', not {self.seed_active!r}")
         if self.limit_passes != "auto":
             check_count(self, "limit_passes", low=0)
         if self.limit_reach != "auto":
@@ -185,12 +199,12 @@ class ALADINOptions:
                 "graph": self.local_graph, "ipopt": {"max_wall_time": float(self.timeout_s)} | self.ipopt}
 
 
-AUTO_FIELDS = ("limit_passes", "limit_reach")
+AUTO_FIELDS = ("limit_passes", "limit_reach", "seed_active")
 """The `ALADINOptions` whose default "auto" the problem chooses (`ALADINOptions.resolved`)."""
 
-AUTO_GENERIC = {"limit_passes": 0, "limit_reach": 300.0}
+AUTO_GENERIC = {"limit_passes": 0, "limit_reach": 300.0, "seed_active": False}
 """What "auto" means for a problem that makes no choice: no passes, the regions send every limit within 300 times
-their last move (forlab's earlier fixed behaviour)."""
+their last move, every round's QP starts from scratch (forlab's earlier fixed behaviour)."""
 
 
 @dataclass

@@ -66,6 +66,7 @@ import scipy.sparse.linalg as spla
 
 from forlab.p3_aladin.algorithm.reduction import (
     CONDENSE_SHARE,
+    one_sided_ids,
     one_sided_limits,
     regularize,
     unpack_symmetric,
@@ -102,6 +103,18 @@ def limit_blocks(replies: list[dict], offs: np.ndarray) -> tuple[sp.csr_matrix, 
     rows; the room is clipped at 0: the local solution satisfies its limits up to the local solver's tolerance)."""
     g_blocks, h = zip(*[one_sided_limits(rep["G_r"], rep["lo_r"], rep["up_r"]) for rep in replies])
     return dense_blocks_csr(list(g_blocks), offs), np.concatenate(h)
+
+
+def limit_ids(replies: list[dict]) -> list[np.ndarray]:
+    """Per region, which of its limits and sides the rows of `limit_blocks` are (`forlab.p3_aladin.algorithm.
+    reduction.one_sided_ids`; 0 for a row without an id: one a limit pass appended after the region's ``id_r``,
+    or any row of a region that sends none)."""
+    out = []
+    for rep in replies:
+        ids = np.asarray(rep.get("id_r", []), int)
+        ids = np.concatenate([ids, np.full(len(rep["lo_r"]) - len(ids), -1)])
+        out.append(one_sided_ids(ids, rep["G_r"], rep["lo_r"], rep["up_r"]))
+    return out
 
 
 def dense_blocks_csr(blocks: list[np.ndarray], offs: np.ndarray) -> sp.csr_matrix:
@@ -262,7 +275,7 @@ def _to_boundary(v: np.ndarray, dv: np.ndarray, cap: float = 1.0) -> float:
 
 def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndarray,
                       max_passes: int = 30, start: np.ndarray | None = None,
-                      factor: np.ndarray | None = None) -> np.ndarray | None:
+                      factor: np.ndarray | None = None, work0: np.ndarray | None = None) -> np.ndarray | None:
     """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` (``m`` positive definite) as a least-distance problem solved
     by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: LDP via NNLS);
     None when the limits are found infeasible or the passes run out.
@@ -282,7 +295,10 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     flat directions cross so many limits that the working set outgrows the free directions at once (issue 17:
     1654-5, whose passes then each went to the interior point).
 
-    ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it)."""
+    ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it).
+
+    ``work0``: rows that join the first working set as well, solved before any check like ``start``'s (the
+    coordinator's guess of the active limits: those active at the last round's step, `condensed_qp`'s ``seed``)."""
     if factor is None:
         try:
             factor = sla.cholesky(m, lower=True)
@@ -293,8 +309,11 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
     if start is not None:  # solve the seeded working set before the first check
         work = np.union1d(work, np.flatnonzero(G @ start >= h - 1e-7 * np.maximum(1.0, np.abs(h))))
+    if work0 is not None:
+        work = np.union1d(work, np.asarray(work0, int))
+    seeded = (start is not None or work0 is not None) and len(work) > 0  # (NNLS aborts on an empty matrix)
     for _ in range(max_passes):
-        if solved or start is None:
+        if solved or not seeded:
             viol = np.flatnonzero(G @ dv > h + 1e-10 * np.maximum(1.0, np.abs(h)))
             if not len(viol) or (solved and not len(np.setdiff1d(viol, work))):
                 # nothing outside the working set is violated: this is the working set's step, whose own rows hold
@@ -335,7 +354,8 @@ def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np
 
 def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
                  mu: float | np.ndarray, reg: float, start: list[np.ndarray] | None = None,
-                 memo: dict | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                 memo: dict | None = None,
+                 seed: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
@@ -347,7 +367,10 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     same QP with fewer limits (a limit pass), which seed the least-distance QP's working set. ``memo``: a dict
     shared by the solves of one round, which differ only in their limits (the passes): the coupling, the Hessian
     (regularised), its Cholesky factor and the linear term are formed once, by the first of them (the eigenvalues
-    are most of a pass's cost besides the limits themselves)."""
+    are most of a pass's cost besides the limits themselves). ``seed``: per region, the limits (signed ids,
+    `limit_ids`) active at the last round's step; those still among the near limits start the least-distance QP's
+    working set (`least_distance_qp`'s ``work0``). The diagnostics' ``active_ids`` are this step's, the next
+    round's seed."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
     memo = {} if memo is None else memo
     if "m" not in memo:
@@ -363,10 +386,13 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
         memo.update(m=(m, lmin), base=(B, offs, m_exact, g + B.T @ (lam + d * ax)), factor=factor)
     (m, lmin), (B, offs, m_exact, q) = memo["m"], memo["base"]
     G, h = limit_blocks(replies, offs)
+    ids = limit_ids(replies)
     if G.shape[0]:
-        seed = None if start is None else np.concatenate(start)
+        at = None if start is None else np.concatenate(start)
+        work0 = None if seed is None else _seeded_rows(ids, seed)
         # without a Cholesky factor of m the least-distance QP declines: straight to the interior point
-        dv = None if memo["factor"] is None else least_distance_qp(m, q, G, h, start=seed, factor=memo["factor"])
+        dv = None if memo["factor"] is None else least_distance_qp(m, q, G, h, start=at, factor=memo["factor"],
+                                                                   work0=work0)
         status = "Solved"
         if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
@@ -380,7 +406,21 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     lam_qp = lam + d * (ax + B @ dv)
     dvs = [dv[offs[k]:offs[k + 1]] for k in range(len(replies))]
     return dvs, lam_qp, {"lambda_min": lmin, "reduced_dim": len(q), "qp_status": status, "newton": newton,
-                         "qp_rows": int(G.shape[0])}
+                         "qp_rows": int(G.shape[0]), "active_ids": _active_ids(ids, G, h, dv)}
+
+
+def _seeded_rows(ids: list[np.ndarray], seed: list[np.ndarray]) -> np.ndarray:
+    """The rows of `limit_blocks` whose limit and side (`limit_ids`) are in the region's ``seed``."""
+    hits = [np.isin(i, s[s != 0]) for i, s in zip(ids, seed)]
+    return np.flatnonzero(np.concatenate(hits)) if hits else np.zeros(0, int)
+
+
+def _active_ids(ids: list[np.ndarray], G: sp.csr_matrix, h: np.ndarray, dv: np.ndarray) -> list[np.ndarray]:
+    """Per region, the signed ids (`limit_ids`) of the rows active at the step ``dv`` (within the tolerance with
+    which `least_distance_qp` seeds a working set from a step); rows without an id are left out."""
+    active = G @ dv >= h - 1e-7 * np.maximum(1.0, np.abs(h)) if G.shape[0] else np.zeros(0, bool)
+    offs = np.cumsum([0, *[len(i) for i in ids]])
+    return [i[active[a:b] & (i != 0)] for i, a, b in zip(ids, offs[:-1], offs[1:])]
 
 
 def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:

@@ -13,7 +13,9 @@ basis of the null space of ``C_i`` (`null_space`). The region sends (`LocalReduc
 * ``AZ``: the coupling block ``A_i Z_i`` on the consensus rows the region appears in (r_i x d_i);
 * ``G_r``, ``lo_r``, ``up_r``: its linearised limits near their bounds, in reduced coordinates
   (``lo_r <= G_r dv <= up_r``, k_i x d_i and 2 k_i numbers): those within ``band`` of a bound or within ``reach``
-  times what the last step moved them (all of them in the first round);
+  times what the last step moved them (all of them in the first round); ``id_r`` (k_i integers): their positions
+  among the region's limits, so that the coordinator can tell a limit of this round from the same one of the last
+  (`forlab.p3_aladin.algorithm.qp.condensed_qp`'s ``seed``);
 
 and keeps ``Z_i`` and its far limits. ``d_i`` = local variables - independent equalities, the degrees of freedom
 left (for the AC-OPF about two per unit and per copy bus). Neither ``Z_i`` nor ``H_i``, ``C_i``, the network data
@@ -201,10 +203,11 @@ class LocalReduction:
             near = np.flatnonzero(close & (np.isfinite(lo) | np.isfinite(up)))
             rest = np.flatnonzero(~close)
             far = FarLimits(g[rest], lo[rest], up[rest], z, self._watch_length())
-            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near], **far.watched_rows(),
+            msg.update(G_r=g[near] @ z, lo_r=lo[near], up_r=up[near], id_r=near, **far.watched_rows(),
                        far_radius=far.radius())
         else:
-            msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0), far_radius=np.inf)
+            msg.update(G_r=np.zeros((0, z.shape[1])), lo_r=np.zeros(0), up_r=np.zeros(0), id_r=np.zeros(0, int),
+                       far_radius=np.inf)
         self.kept = {"x": np.asarray(x, float).copy(), "Z": z, "far": far, "message": msg, "factor": None}
         diag = {"reduced_dim": int(z.shape[1]), "null_space": how}
         if penalty is None:
@@ -382,9 +385,24 @@ def one_sided_limits(g: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.
     at 0 (the local solution satisfies its limits up to the local solver's tolerance) and a row that is zero in
     reduced coordinates (a limit the equalities hold fixed anyway, a fixed variable) is left out."""
     g, lo, up = np.asarray(g, float), np.asarray(lo, float), np.asarray(up, float)
-    keep = np.abs(g).sum(axis=1) > 1e-12 if g.shape[0] else np.zeros(0, bool)
-    iu, il = np.flatnonzero(keep & np.isfinite(up)), np.flatnonzero(keep & np.isfinite(lo))
+    iu, il = _one_sided_rows(g, lo, up)
     return np.vstack([g[iu], -g[il]]), np.concatenate([np.maximum(up[iu], 0.0), np.maximum(-lo[il], 0.0)])
+
+
+def one_sided_ids(ids: np.ndarray, g: np.ndarray, lo: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Which limit and side every row of `one_sided_limits` is, as one signed number: ``id + 1`` for the upper side
+    of the region's limit ``id`` (its position among all its limits, ``id_r``), ``-(id + 1)`` for the lower side;
+    0 for a row whose limit has no id (one a limit pass brought in)."""
+    iu, il = _one_sided_rows(np.asarray(g, float), np.asarray(lo, float), np.asarray(up, float))
+    ids = np.asarray(ids, int)
+    return np.concatenate([ids[iu] + 1, -(ids[il] + 1)])
+
+
+def _one_sided_rows(g: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The limits with an upper and those with a lower row in `one_sided_limits` (non-zero in reduced
+    coordinates, finite bound)."""
+    keep = np.abs(g).sum(axis=1) > 1e-12 if g.shape[0] else np.zeros(0, bool)
+    return np.flatnonzero(keep & np.isfinite(up)), np.flatnonzero(keep & np.isfinite(lo))
 
 
 def pack_symmetric(m: np.ndarray) -> np.ndarray:

@@ -70,10 +70,12 @@ def auto_limits(partition: Partition) -> dict:
     unweighted too). The split is by what was measured, not by a theory: passes help where a step crosses far
     limits along the cheap units of meshed transmission grids, and hurt on the T+D systems, where the cut steps were
     what damped the iteration; a step good for both needs a globalisation, which forlab has not built. With passes
-    a small reach sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100)."""
+    a small reach sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100). ``seed_active``
+    follows the passes: on where they are (`forlab.p3_aladin.algorithm.options.ALADINOptions.seed_active` lists
+    what it changed on which systems)."""
     if is_td_partition(partition):
         return dict(AUTO_GENERIC)
-    return {"limit_passes": 10, "limit_reach": 10.0}
+    return {"limit_passes": 10, "limit_reach": 10.0, "seed_active": True}
 
 
 def is_td_partition(partition: Partition) -> bool:
