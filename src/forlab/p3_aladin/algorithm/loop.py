@@ -82,8 +82,10 @@ class Iterate:
     """The coordinator's state between iterations: what it sends each local solver besides the multipliers (the
     iterate ``z_i`` for the comparison QP forms; for "reduced" the reduced step ``dv_i``, None in the first
     round: each region keeps its own iterate), the consensus multipliers, the penalties, and the last local
-    solutions ``x_i`` (for "reduced" only their coupled variables, zeros elsewhere); plus what stays fixed during a
-    run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of every ``A_i``)."""
+    solutions ``x_i`` (for "reduced" only their coupled variables, zeros elsewhere), and which of every region's
+    limits were active at the last QP step (``active_ids``, the next round's seed, `ALADINOptions.seed_active`);
+    plus what stays fixed during a run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of
+    every ``A_i``)."""
 
     zs: list[np.ndarray | None]
     lam: np.ndarray
