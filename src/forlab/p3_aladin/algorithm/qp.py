@@ -267,6 +267,13 @@ def _interior_direction(factor: tuple, G: np.ndarray, s: np.ndarray, z: np.ndarr
     return dx, ds, (-rc - z * ds) / s
 
 
+def at_bound(G, h: np.ndarray, dv: np.ndarray) -> np.ndarray:
+    """Which limits ``G dv <= h`` the step ``dv`` holds at their bound (within 1e-7, relative to ``|h|`` above one):
+    the one test of a step's active rows, for a working set's seed (`least_distance_qp`, `condensed_qp`'s
+    ``active_ids``) and for the face of the Newton refinement (`newton_on_face`)."""
+    return G @ dv >= h - 1e-7 * np.maximum(1.0, np.abs(h))
+
+
 def _to_boundary(v: np.ndarray, dv: np.ndarray, cap: float = 1.0) -> float:
     """The largest step ``a <= cap`` with ``v + a dv >= 0`` (``v > 0``)."""
     neg = dv < 0
@@ -308,7 +315,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     work = np.flatnonzero(h <= 1e-6 * np.maximum(1.0, np.abs(h)))
     dv, solved = sla.solve_triangular(factor.T, -qt, lower=False), False
     if start is not None:  # solve the seeded working set before the first check
-        work = np.union1d(work, np.flatnonzero(G @ start >= h - 1e-7 * np.maximum(1.0, np.abs(h))))
+        work = np.union1d(work, np.flatnonzero(at_bound(G, h, start)))
     if work0 is not None:
         work = np.union1d(work, np.asarray(work0, int))
     seeded = (start is not None or work0 is not None) and len(work) > 0  # (NNLS aborts on an empty matrix)
@@ -416,9 +423,9 @@ def _seeded_rows(ids: list[np.ndarray], seed: list[np.ndarray]) -> np.ndarray:
 
 
 def _active_ids(ids: list[np.ndarray], G: sp.csr_matrix, h: np.ndarray, dv: np.ndarray) -> list[np.ndarray]:
-    """Per region, the signed ids (`limit_ids`) of the rows active at the step ``dv`` (within the tolerance with
-    which `least_distance_qp` seeds a working set from a step); rows without an id are left out."""
-    active = G @ dv >= h - 1e-7 * np.maximum(1.0, np.abs(h)) if G.shape[0] else np.zeros(0, bool)
+    """Per region, the signed ids (`limit_ids`) of the rows active at the step ``dv`` (`at_bound`); rows without an
+    id are left out."""
+    active = at_bound(G, h, dv)
     offs = np.cumsum([0, *[len(i) for i in ids]])
     return [i[active[a:b] & (i != 0)] for i, a, b in zip(ids, offs[:-1], offs[1:])]
 
@@ -717,7 +724,7 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns the step
     and the fraction of the Newton step taken (0 when not applicable).
     """
-    active = G @ dv >= h - 1e-7 * np.maximum(1.0, np.abs(h))
+    active = at_bound(G, h, dv)
     first = None
     for _ in range(max_add + 1):
         new = face_newton(m, q, G[active], h[active], reg)
