@@ -340,3 +340,65 @@ def test_aladin_runs_are_timed_by_the_centralized_rule():
 
 def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
     assert tiny.attrs["aladin_repeats"] == ch.BASELINE_REPEATS > 1
+
+
+def _run_notebook_cells(params: dict) -> None:
+    """Chapter 07's notebook with ``params``: every code cell but the parameters and the profile stores'."""
+    nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    env = dict(params)
+    for src in cells[1:]:
+        if "open_profile_store" not in src:
+            exec(src, env)  # noqa: S102 - the notebook's own code
+
+
+def test_a_run_that_raises_is_a_failed_run_and_the_study_goes_on(monkeypatch, tmp_path):
+    """The brief: a solver that fails is a result, never the end of a sweep. A region that times out on ALADIN's
+    run (`RegionFailed`) leaves a failed run in the store, with the error as its status and no number, and the
+    study still makes its other runs (ADMM here); every cell of the chapter runs on that store."""
+    from forlab.p3_aladin import RegionFailed
+    from forlab.studies.ch07_aladin import study
+
+    def region_times_out(*args, **kwargs):
+        raise RegionFailed("region 'R2-case30' on worker tcp://x: no answer to aladin_step within timeout_s = 1 s")
+
+    monkeypatch.setattr(study, "run_aladin", region_times_out)
+    monkeypatch.setenv("FORLAB_RESULTS", str(tmp_path))
+    _run_notebook_cells(TINY)
+    st = store.open_store("07_aladin", TINY, root=tmp_path)
+    r = ch.runs(st)
+    assert list(r.algorithm) == ["aladin", "admm"]
+    bad, admm = r.iloc[0], r.iloc[1]
+    assert bad.status.startswith("error: RegionFailed: region 'R2-case30'") and bad.termination == bad.status
+    assert not bad.converged and bad.iterations == 0 and bad.feasible == 0
+    assert np.isnan([bad.deviation_pct, bad.solve_time_s, bad.wall_time_s, bad.objective, bad.total_s]).all()
+    assert admm.iterations > 0 and np.isfinite(admm.total_s)  # the study went on
+    assert all("units" in st[v].attrs for v in st.data_vars)
+    table = ch.convergence_table(st)
+    assert "53-I does not: its run failed (error: RegionFailed" in ch.targets_text(ch.targets(table, 4), 4)
+    # issue 17's targets on a system whose run raised: missed, saying why, never "not measured"
+    tg = json.loads(st.attrs["issue17_targets"])
+    tg["wall_ratio"]["systems"] = ["53-I"]
+    st.attrs.update(issue17_targets=json.dumps(tg), parameters=json.dumps(TINY))
+    t17 = ch.scaling_report(st)["targets"].set_index(["target", "system"])
+    assert t17.loc[("rounds", "53-I"), "met"] is False and np.isinf(t17.loc[("rounds", "53-I"), "value"])
+    assert "- **missed**: rounds on 53-I: the run failed (error: RegionFailed" in ch.targets17_text(t17.reset_index())
+
+
+def test_a_repeat_that_raises_is_left_out_of_the_timing():
+    from types import SimpleNamespace
+
+    from forlab.studies.ch07_aladin.study import fastest_run
+
+    calls = iter([SimpleNamespace(iterations=9, status="converged", setup_s=0.2, total_s=1.0), None,
+                  SimpleNamespace(iterations=9, status="converged", setup_s=0.1, total_s=0.5)])
+
+    def run_once():
+        res = next(calls)
+        if res is None:
+            raise TimeoutError("a region's answer came too late")
+        return res
+
+    assert fastest_run(run_once, repeats=3).total_s == 0.5
+    with pytest.raises(TimeoutError):
+        fastest_run(lambda: (_ for _ in ()).throw(TimeoutError("first")), repeats=3)

@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +51,7 @@ from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
     aladin_outcome,
     aladin_seconds,
+    error_text,
 )
 
 __all__ = [
@@ -223,9 +223,7 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
 
 
 def _failed(system: str, method: str, v: Variant, err: BaseException) -> dict:
-    tb = traceback.extract_tb(err.__traceback__)
-    where = f" ({tb[-1].filename.split('/')[-1]}:{tb[-1].lineno})" if tb else ""
-    error = f"{type(err).__name__}: {err}{where}"[:500]
+    error = error_text(err)
     return _row(system, method, v, method_status="error", error=error, status=f"error: {error}")
 
 

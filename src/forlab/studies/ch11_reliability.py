@@ -62,8 +62,8 @@ except BaseException as e:
     frames = traceback.extract_tb(e.__traceback__)
     out = {"kind": "raised", "type": type(e).__name__, "message": str(e),
            "origin": frames[-1].filename if frames else ""}
-print(%r + json.dumps(out), flush=True)
-""" % MARK
+print(MARK_REPR + json.dumps(out), flush=True)
+""".replace("MARK_REPR", repr(MARK))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ slowest region and the coordinator, plus the communication for the wall time; ro
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,7 +19,15 @@ import pandas as pd
 from forlab.opf.judge import judge
 from forlab.opf.outcome import Outcome, judged_outcome, sequential
 
-__all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds"]
+__all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds", "error_text"]
+
+
+def error_text(err: BaseException, limit: int = 500) -> str:
+    """A raised error as a study records it in place of a result: "<type>: <message> (<file>:<line>)" where it
+    was raised, cut to ``limit`` characters (a store's status column, never a traceback)."""
+    tb = traceback.extract_tb(err.__traceback__)
+    where = f" ({tb[-1].filename.split('/')[-1]}:{tb[-1].lineno})" if tb else ""
+    return f"{type(err).__name__}: {err}{where}"[:limit]
 
 
 def aladin_dispatch(part, xs: Sequence[np.ndarray]) -> pd.DataFrame:

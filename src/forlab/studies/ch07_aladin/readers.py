@@ -127,7 +127,8 @@ def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
         rows.append({"system": r.system, "mode": r.mode, "in-process (ms/it)": 1e3 * base.time_per_iter_s,
                      "Dask (ms/it)": 1e3 * r.time_per_iter_s, "ratio": r.time_per_iter_s / base.time_per_iter_s,
                      "same iterations": r.iterations == base.iterations})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["system", "mode", "in-process (ms/it)", "Dask (ms/it)", "ratio",
+                                       "same iterations"])  # the columns without Dask runs too (modes in-process)
 
 
 def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -357,11 +358,22 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
         rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
                      "nlp_ok": ok})
     out = pd.DataFrame(rows)
+    out["error"] = [_raised(table, r.system, "dask" if r.target == "wall_ratio" else "inprocess")
+                    for r in out.itertuples()]
+    out.loc[out.error != "", "value"] = np.inf  # the run raised: failed, never a number
     out["met"] = [None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)]
     # a slope from a fit that does not explain the times does not show the growth the target asks for
     weak = (out.target == "coordinator_slope") & out.met.notna() & ~(out.fit_r2 >= FIT_R2_MIN)
     out.loc[weak, "met"] = False
     return out
+
+
+def _raised(table: pd.DataFrame, system: str, mode: str) -> str:
+    """The error status of ``system``'s ALADIN run (default QP) in ``mode`` when that run raised
+    (`forlab.studies.ch07_aladin.study.failed_run`), else ""."""
+    sel = table[(table.system == system) & (table["mode"] == mode) & (table.algorithm == "aladin")
+                & (table.qp == "reduced") & table.termination.astype(str).str.startswith("error:")]
+    return str(sel.termination.iloc[0]) if len(sel) else ""
 
 
 def scaling_report(st: xr.Dataset) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import SimpleNamespace
 
+import pandas as pd
 import xarray as xr
 
 from forlab.opf.outcome import Baseline
@@ -26,9 +27,9 @@ from forlab.studies.ch07_aladin.systems import (
     check_spec,
     load_systems,
 )
-from forlab.studies.outcomes import aladin_outcome
+from forlab.studies.outcomes import aladin_outcome, error_text
 
-__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "fastest_run", "judged_run", "run", "run_dask",
+__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest_run", "judged_run", "run", "run_dask",
            "run_inprocess", "run_study"]
 
 
@@ -83,18 +84,36 @@ def run(params: dict, progress=print) -> xr.Dataset:
 
 class Recorder:
     """The runs of the study in the order they were made: (system, mode, one-way latency in ms, result). Every run
-    is timed by the rule the centralized AC-OPF is timed by (`fastest_run`)."""
+    is timed by the rule the centralized AC-OPF is timed by (`fastest_run`). A run that raises (a region that fails
+    or times out, `forlab.p3_aladin.RegionFailed`, or any other error) is recorded as a failed run (`failed_run`)
+    and the study goes on: a failure is a result, never the end of the sweep."""
 
-    def __init__(self, progress=print):
+    def __init__(self, reference: dict[str, float], progress=print):
         self.results: list[tuple[str, str, float, ALADINResult]] = []
+        self.reference = reference
         self.progress = progress
 
-    def __call__(self, spec: str, mode: str, lat: float, run_once: Callable[[], ALADINResult]) -> None:
-        res = fastest_run(run_once)
+    def __call__(self, spec: str, mode: str, lat: float, run_once: Callable[[], ALADINResult],
+                 options: ALADINOptions | ADMMOptions) -> None:
+        try:
+            res = fastest_run(run_once)
+        except Exception as err:  # noqa: BLE001 - a run that raises is a failed run, recorded as such
+            res = failed_run(options, mode, self.reference[spec], err)
         self.results.append((spec, mode, lat, res))
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
         done = "" if res.converged else f" ({STATUS_WORDS.get(res.status, res.status)})"
         self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
+
+
+def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float, err: BaseException) -> ALADINResult:
+    """The result of a run that raised ``err``: not converged, no iterations, no objective, an empty log, its status
+    "error: <type>: <message> (<file>:<line>)" (`forlab.studies.outcomes.error_text`, as chapters 08 and 12 record
+    a method that raised); `judged_run` makes it a failed case."""
+    nan = float("nan")
+    return ALADINResult(algorithm="admm" if isinstance(options, ADMMOptions) else "aladin", mode=mode,
+                        converged=False, iterations=0, objective=nan, reference=reference, log=pd.DataFrame(),
+                        messages=pd.DataFrame(), xs=[], regions=[], workers=[], setup_s=nan, total_s=nan,
+                        options=options.to_dict() | {"cost_scale_used": nan}, status=f"error: {error_text(err)}")
 
 
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
@@ -102,11 +121,16 @@ def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     (same iterations and status): the rule the centralized AC-OPF it is set against is timed by (fastest of
     `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time). ALADIN's and
     ADMM's runs start from the same point and take the same iterates, in-process and on Dask alike
-    (``tests/test_aladin.py``), so the one kept differs from the others only in its times."""
+    (``tests/test_aladin.py``), so the one kept differs from the others only in its times. A first run that
+    raises, raises; a repeat that raises (a region's timeout on a loaded machine) did not end as the first and is
+    left out."""
     first = run_once()
     best = first
     for _ in range(max(int(repeats), 1) - 1):
-        res = run_once()
+        try:
+            res = run_once()
+        except Exception:  # noqa: BLE001, S112 - not a run that ended as the first
+            continue
         same = res.iterations == first.iterations and res.status == first.status
         if same and res.setup_s + res.total_s < best.setup_s + best.total_s:
             best = res
@@ -121,26 +145,26 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
     aladin = ALADINOptions(max_iter=max_iter)
 
     def local(spec: str, opts: ALADINOptions):
-        return lambda: run_aladin(nets[spec], parts[spec], opts, reference=ref[spec])
+        return (lambda: run_aladin(nets[spec], parts[spec], opts, reference=ref[spec])), opts  # as `Recorder` takes
 
     for spec in systems:
         if "inprocess" in modes:
-            record(spec, "inprocess", 0.0, local(spec, aladin))
+            record(spec, "inprocess", 0.0, *local(spec, aladin))
     for spec in kkt_systems:
         if spec not in systems or "inprocess" not in modes:
-            record(spec, "inprocess", 0.0, local(spec, aladin))
-        record(spec, "inprocess", 0.0, local(spec, ALADINOptions(max_iter=max_iter, qp="kkt")))
+            record(spec, "inprocess", 0.0, *local(spec, aladin))
+        record(spec, "inprocess", 0.0, *local(spec, ALADINOptions(max_iter=max_iter, qp="kkt")))
     if extended_max_iter > max_iter:
         for spec, mode, _lat, res in record.results[:]:  # a copy: record() appends
             if res.algorithm == "aladin" and res.options["qp"] == "reduced" and mode == "inprocess" \
                     and not res.converged:
-                record(spec, "inprocess", 0.0, local(spec, ALADINOptions(max_iter=extended_max_iter)))
+                record(spec, "inprocess", 0.0, *local(spec, ALADINOptions(max_iter=extended_max_iter)))
     for spec in (systems if admm_system == ADMM_ALL else [admm_system]):
         if spec not in systems or "inprocess" not in modes:
-            record(spec, "inprocess", 0.0, local(spec, aladin))
+            record(spec, "inprocess", 0.0, *local(spec, aladin))
         admm = ADMMOptions(max_iter=admm_max_iter_for(parts[spec].model.nb, admm_max_iter))
         record(spec, "inprocess", 0.0, lambda spec=spec, admm=admm: run_admm(nets[spec], parts[spec], admm,
-                                                                            reference=ref[spec]))
+                                                                            reference=ref[spec]), admm)
 
 
 def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
@@ -163,7 +187,7 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
             if mode in dask_modes:
                 for spec in systems:
                     record(spec, mode, 0.0, lambda spec=spec, mode=mode: run_aladin(
-                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode))
+                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode), aladin)
             if mode != "dask":
                 continue
             for lat in latencies_ms:
@@ -172,7 +196,7 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
                 m = "wan" if lat > 0 else "dask"
                 record(latency_system, m, float(lat), lambda m=m, lat=lat: run_aladin(
                     nets[latency_system], parts[latency_system], aladin, reference=ref[latency_system], client=c,
-                    mode=m, latency_ms=float(lat)))
+                    mode=m, latency_ms=float(lat)), aladin)
 
 
 def run_study(
@@ -206,7 +230,7 @@ def run_study(
     specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, *admm]))
     nets, parts, bases, sysrows, arearows = load_systems(specs, progress)
     ref = {r["spec"]: r["central_objective"] for r in sysrows}
-    record = Recorder(progress)
+    record = Recorder(ref, progress)
     run_inprocess(record, nets, parts, ref, systems, modes, kkt_systems, admm_system, max_iter, admm_max_iter,
                   extended_max_iter)
     run_dask(record, nets, parts, ref, systems, modes, latencies_ms, latency_system, max_iter, n_workers, address)
@@ -217,12 +241,19 @@ def run_study(
 def judged_run(net, part, res: ALADINResult, base: Baseline) -> dict:
     """One run's outcome record (`forlab.studies.outcomes.aladin_outcome`, the adapter chapter 08 uses): its last
     local solutions judged by the T+D power flow against the integrated ``base``, every solve's status, online time
-    by the rule from its per-round log (one run: N = 1). A judge that cannot run is the run's status, never a
-    crash of the study."""
+    by the rule from its per-round log (one run: N = 1). A run that raised (`failed_run`) is a failed case with its
+    error as the status; a judge that cannot run is the run's status, never a crash of the study."""
+    if res.status.startswith("error:"):
+        return _failed_case(res.status)
     try:
         oc, _ = aladin_outcome(net, part, [res], base)
     except Exception as err:  # noqa: BLE001 - a run that cannot be judged is a failed case, shown as such
-        nan = float("nan")
-        return {"deviation_pct": nan, "feasible": False, "max_violation": nan, "solve_time_s": nan,
-                "wall_time_s": nan, "cost": nan, "status": f"judge failed: {type(err).__name__}: {err}"[:300]}
+        return _failed_case(f"judge failed: {type(err).__name__}: {err}"[:300])
     return {k: getattr(oc, k) for k in JUDGED}
+
+
+def _failed_case(status: str) -> dict:
+    """The judged fields of a failed case: no deviation, not feasible, no times, the ``status`` saying why."""
+    nan = float("nan")
+    return {"deviation_pct": nan, "feasible": False, "max_violation": nan, "solve_time_s": nan,
+            "wall_time_s": nan, "cost": nan, "status": status}

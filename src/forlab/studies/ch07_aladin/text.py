@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import page_index, printable
+from forlab.book.tables import fixed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     MODE_WORDS,
@@ -41,6 +41,9 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
              + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
                 if len(ok) else "") + "."]
     for r in bad.itertuples():
+        if str(r.status).startswith("error:"):
+            lines.append(f"{r.system} does not: its run failed ({r.status}).")
+            continue
         more = ""
         if not np.isnan(r.ext_max_iter):
             more = (f" Allowed {r.ext_max_iter:.0f} iterations, it "
@@ -149,6 +152,9 @@ def targets17_text(t17: pd.DataFrame) -> str:
     for r in t17.itertuples():
         if r.met is None:
             lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
+            continue
+        if getattr(r, "error", ""):
+            lines.append(f"- **missed**: {r.target} on {r.system}: the run failed ({r.error})")
             continue
         if r.target == "rounds" and not np.isfinite(r.value):
             why = "a local NLP failed in some round" if r.nlp_ok == 0 else "the stopping test was not reached"
@@ -292,7 +298,7 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
              "it_target": "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "gap": "final gap",
              "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)"}
     if "bytes_per_iter" in r:
-        r["bytes_per_iter"] = r.bytes_per_iter.round(0).astype(int)
+        r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
         words["bytes_per_iter"] = "bytes per iteration"
     words["status"] = "status"
     out = printable(r, words).T
