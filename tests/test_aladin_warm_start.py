@@ -68,6 +68,21 @@ def test_a_warm_local_nlp_that_does_not_converge_is_solved_cold(case118, monkeyp
     np.testing.assert_array_equal(capped.solution(), cold.solution())
 
 
+def test_a_cold_local_nlp_that_loses_its_way_is_solved_again_with_the_monotone_barrier(case118, monkeypatch):
+    """A cold solve not done within `COLD_MAX_ITER` adaptive iterations is made again from the same start with the
+    monotone strategy (`RESCUE_IPOPT`): the same NLP's solution, the iterations of both attempts counted."""
+    _net, part, _ref = case118
+    reference = Region(part.regions[0], ipopt=COLD)
+    monkeypatch.setattr(region_module, "COLD_MAX_ITER", 3)  # no cold solve of this region converges in three
+    capped = Region(part.regions[0], ipopt=COLD)
+    args = (np.zeros(reference.n_x), reference.z, np.ones(reference.n_x), 1e2)
+    a, b = capped.solve_local_nlp(*args), reference.solve_local_nlp(*args)
+    assert b["nlp_start"] == "cold" and b["nlp_iterations"] > 3
+    assert a["nlp_start"] == "cold, then monotone" and a["status"] == "Solve_Succeeded"
+    assert a["nlp_iterations"] > 3
+    np.testing.assert_allclose(capped.solution(), reference.solution(), atol=1e-6)
+
+
 def test_a_new_start_or_a_far_move_makes_the_next_local_nlp_cold(case118):
     warm, _cold = _solved_pair(case118)
     far = _next_round(warm, np.random.default_rng(2), move=10 * region_module.WARM_DISTANCE)
