@@ -69,8 +69,9 @@ def test_a_warm_local_nlp_that_does_not_converge_is_solved_cold(case118, monkeyp
 
 
 def test_a_cold_local_nlp_that_loses_its_way_is_solved_again_with_the_monotone_barrier(case118, monkeypatch):
-    """A cold solve not done within `COLD_MAX_ITER` adaptive iterations is made again from the same start with the
-    monotone strategy (`RESCUE_IPOPT`): the same NLP's solution, the iterations of both attempts counted."""
+    """A first cold solve not done within `COLD_MAX_ITER` adaptive iterations is made again from the same start
+    with the monotone strategy (`MONOTONE_IPOPT`): the same NLP's solution, the iterations of both attempts
+    counted."""
     _net, part, _ref = case118
     reference = Region(part.regions[0], ipopt=COLD)
     monkeypatch.setattr(region_module, "COLD_MAX_ITER", 3)  # no cold solve of this region converges in three
@@ -81,6 +82,19 @@ def test_a_cold_local_nlp_that_loses_its_way_is_solved_again_with_the_monotone_b
     assert a["nlp_start"] == "cold, then monotone" and a["status"] == "Solve_Succeeded"
     assert a["nlp_iterations"] > 3
     np.testing.assert_allclose(capped.solution(), reference.solution(), atol=1e-6)
+
+
+def test_a_later_cold_local_nlp_takes_the_monotone_barrier(case118):
+    """Only the first local NLP takes the adaptive strategy; a later cold one (here after a far move) the monotone
+    one, which is built then."""
+    _net, part, _ref = case118
+    reg = Region(part.regions[0])
+    first = reg.solve_local_nlp(np.zeros(reg.n_x), reg.z, np.ones(reg.n_x), 1e2)
+    assert first["nlp_start"] == "cold" and reg._monotone_solver is None
+    far = _next_round(reg, np.random.default_rng(5), move=10 * region_module.WARM_DISTANCE)
+    later = reg.solve_local_nlp(*far)
+    assert later["nlp_start"] == "cold" and later["status"] == "Solve_Succeeded"
+    assert reg._monotone_solver is not None and reg._monotone_solver.stats()["iter_count"] == later["nlp_iterations"]
 
 
 def test_a_new_start_or_a_far_move_makes_the_next_local_nlp_cold(case118):

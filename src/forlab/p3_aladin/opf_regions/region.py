@@ -66,17 +66,20 @@ LOCAL_IPOPT = {
     "linear_solver": "mumps",
 }
 
-# A cold local solve that has not converged after ``COLD_MAX_ITER`` iterations of the adaptive barrier strategy, or
-# that failed, is made again from the same start with the monotone (Fiacco-McCormick) strategy (`RESCUE_IPOPT`,
-# `Region.solve_local_nlp`). Measured (issue 17, chapter 12's case1354pegase with case69 and case141): the TS
-# region's round-2 solve from the QP's iterate, whose nodal balance the step broke by several p.u., took 165
-# adaptive iterations and 270 s (the barrier parameter stayed near 0.2 while the Hessian's inertia correction grew
-# to 1e11 and MUMPS reallocated its workspace three times); the monotone strategy solved the same NLP in 54
-# iterations, 0.5 s, and capping the adaptive one at 60 iterations costs 4.7 s before the hand-over. The largest
-# local solve of chapter 07's systems takes fewer iterations than the cap, warm and cold together (67 on 1654-5), so
-# their runs are unchanged; monotone everywhere instead moved 1654-5's target from round 19 to 23.
+# Which barrier strategy a cold local solve takes (`Region.solve_local_nlp`). The first local NLP, from the
+# region's start, takes `LOCAL_IPOPT`'s adaptive strategy, capped at ``COLD_MAX_ITER`` iterations; every later cold
+# solve, and a first one that failed or hit the cap, takes the monotone (Fiacco-McCormick) strategy
+# (``MONOTONE_IPOPT``). A later cold solve starts from the QP's iterate after a warm attempt failed: a point whose
+# nodal balance the step may have broken by several p.u., where the adaptive strategy can lose its way. Measured
+# (issue 17, chapter 12's case1354pegase with DSs, zone partition): with two DSs the TS region's round-2 solve took
+# 165 adaptive iterations and 270 s (barrier parameter stuck near 0.2, inertia correction up to 1e11, three MUMPS
+# workspace reallocations: the archived run's 120 s timeout), monotone 54 iterations and 0.5 s; with sixteen DSs a
+# round-5 solve spent minutes inside its first 60 adaptive iterations, and with monotone later solves that run
+# converged in 31 rounds, 71 s. On chapter 07's eleven systems two local solves are later cold ones (on
+# case118+case136ma+case141 and on 1654-5): same rounds and target rounds, objectives equal to 1e-10 relative,
+# one more limit pass on 1654-5; monotone for the first solves too moved 1654-5's target round from 19 to 23.
 COLD_MAX_ITER = 60
-RESCUE_IPOPT = {"mu_strategy": "monotone"}
+MONOTONE_IPOPT = {"mu_strategy": "monotone"}
 
 # Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`): from round 2 on the
 # NLP differs from the last one only by its linear term, proximal centre and penalty, so its last solution and
@@ -239,25 +242,26 @@ class Region:
     def _solvers(self, nlp: dict, ipopt: dict) -> tuple:
         """The cold-start Ipopt solver of the local NLP (`LOCAL_IPOPT`, capped at `COLD_MAX_ITER`, with ``ipopt``
         over it) and the warm-start one (`WARM_IPOPT` over both; None when ``ipopt`` sets ``warm_start_init_point``
-        to "no", which gives every solve the cold start); the monotone one (`_rescue`) is built when first needed.
+        to "no", which gives every solve the cold start); the monotone one (`_monotone`, `MONOTONE_IPOPT`) is built
+        when first needed.
         The others are handed the cold one's derivative functions (`DERIVATIVES`): building them is most of a
         solver's construction, and all solve the same NLP."""
         name = f"region_{self.data.index}"
         common = {"print_time": False, "error_on_fail": False}
         cold = ca.nlpsol(name, "ipopt", nlp, {"ipopt": LOCAL_IPOPT | {"max_iter": COLD_MAX_ITER} | ipopt, **common})
         shared = {**common, **derivatives(cold)}
-        # built when first needed (`_rescue`): most runs never need it, and a region's set-up counts in its run time
-        self._rescue_args, self._rescue_solver = (f"{name}_rescue", "ipopt", nlp,
-                                                  {"ipopt": LOCAL_IPOPT | ipopt | RESCUE_IPOPT, **shared}), None
+        # built when first needed (`_monotone`): most runs never need it, and a region's set-up counts in its run time
+        self._monotone_args = (f"{name}_monotone", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | MONOTONE_IPOPT, **shared})
+        self._monotone_solver = None
         if ipopt.get("warm_start_init_point") == "no":
             return cold, None
         return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **shared})
 
-    def _rescue(self) -> ca.Function:
-        """The monotone-barrier solver of the local NLP (`RESCUE_IPOPT`), built on first use."""
-        if self._rescue_solver is None:
-            self._rescue_solver = ca.nlpsol(*self._rescue_args)
-        return self._rescue_solver
+    def _monotone(self) -> ca.Function:
+        """The monotone-barrier solver of the local NLP (`MONOTONE_IPOPT`), built on first use."""
+        if self._monotone_solver is None:
+            self._monotone_solver = ca.nlpsol(*self._monotone_args)
+        return self._monotone_solver
 
     def _sensitivity_function(self, sym, n_p: int) -> ca.Function:
         """(x, kappa) -> gradient of the unit cost, Hessian of its Lagrangian with multipliers kappa, Jacobian of the
@@ -317,8 +321,9 @@ class Region:
         less than `WARM_DISTANCE` (`_warm_distance`). Every other solve starts cold (`LOCAL_IPOPT`, as every solve did
         before): the first, one after `set_start`, one after a solve that did not converge fully, one after a far
         move, and one whose warm attempt did not converge fully; so every solution that leaves the region meets
-        `LOCAL_IPOPT`'s tolerance as a cold one's. A cold solve that is not done within `COLD_MAX_ITER` iterations,
-        or failed, is made again from the same start with the monotone barrier strategy (`RESCUE_IPOPT`).
+        `LOCAL_IPOPT`'s tolerance as a cold one's. The first solve takes the adaptive barrier strategy and, when it
+        is not done within `COLD_MAX_ITER` iterations or failed, is made again with the monotone one
+        (`MONOTONE_IPOPT`); every later cold solve takes the monotone one.
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
         (the diagonal of Sigma); rho: penalty; x0: the primal start (`LOCAL_STARTS`). Returns Ipopt's status, its
@@ -337,11 +342,12 @@ class Region:
         if start == "cold" or status != "Solve_Succeeded":
             # a warm solve that failed, stopped at the acceptable level or hit its cap leaves the round to the
             # cold start: only a fully converged warm solve is as good as the cold one
-            sol, status, cold_iterations = self._ipopt(self.solver, p)
+            first = self._last is None  # the region's first local NLP (`COLD_MAX_ITER`)
+            sol, status, cold_iterations = self._ipopt(self.solver if first else self._monotone(), p)
             iterations += cold_iterations
             start = "cold" if start == "cold" else "warm, then cold"
-            if status not in OK_STATUSES:  # lost its way (`COLD_MAX_ITER`) or failed: the monotone strategy
-                sol, status, more = self._ipopt(self._rescue(), p)
+            if first and status not in OK_STATUSES:  # lost its way or failed: the monotone strategy
+                sol, status, more = self._ipopt(self._monotone(), p)
                 iterations += more
                 start += ", then monotone"
         self.x = np.asarray(sol["x"]).ravel()
