@@ -69,8 +69,9 @@ LOCAL_IPOPT = {
 # Which barrier strategy a cold local solve takes (`Region.solve_local_nlp`). The first local NLP, from the
 # region's start, takes `LOCAL_IPOPT`'s adaptive strategy, capped at ``COLD_MAX_ITER`` iterations; every later cold
 # solve, and a first one that failed or hit the cap, takes the monotone (Fiacco-McCormick) strategy
-# (``MONOTONE_IPOPT``). A later cold solve starts from the QP's iterate after a warm attempt failed: a point whose
-# nodal balance the step may have broken by several p.u., where the adaptive strategy can lose its way. Measured
+# (``MONOTONE_IPOPT``). A later cold solve follows a warm attempt that failed, a far move or a failed solve (ADMM's
+# local steps included), and ALADIN's starts from the QP's iterate: a point whose nodal balance the step may have
+# broken by several p.u., where the adaptive strategy can lose its way. Measured
 # (issue 17, chapter 12's case1354pegase with DSs, zone partition): with two DSs the TS region's round-2 solve took
 # 165 adaptive iterations and 270 s (barrier parameter stuck near 0.2, inertia correction up to 1e11, three MUMPS
 # workspace reallocations: the archived run's 120 s timeout), monotone 54 iterations and 0.5 s; with sixteen DSs a
@@ -251,7 +252,8 @@ class Region:
         cold = ca.nlpsol(name, "ipopt", nlp, {"ipopt": LOCAL_IPOPT | {"max_iter": COLD_MAX_ITER} | ipopt, **common})
         shared = {**common, **derivatives(cold)}
         # built when first needed (`_monotone`): most runs never need it, and a region's set-up counts in its run time
-        self._monotone_args = (f"{name}_monotone", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | MONOTONE_IPOPT, **shared})
+        monotone = {"ipopt": LOCAL_IPOPT | ipopt | MONOTONE_IPOPT, **shared}
+        self._monotone_args = (f"{name}_monotone", "ipopt", nlp, monotone)
         self._monotone_solver = None
         if ipopt.get("warm_start_init_point") == "no":
             return cold, None
@@ -327,8 +329,8 @@ class Region:
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
         (the diagonal of Sigma); rho: penalty; x0: the primal start (`LOCAL_STARTS`). Returns Ipopt's status, its
-        iterations (every attempt together), ``nlp_start`` ("cold", "warm" or "warm, then cold", either followed by
-        ", then monotone") and the time (s); the solution and multipliers stay in the region.
+        iterations (every attempt together), ``nlp_start`` ("cold", "cold, then monotone" for a first solve handed
+        over, "warm" or "warm, then cold") and the time (s); the solution and multipliers stay in the region.
         """
         t0 = time.perf_counter()
         p = np.concatenate([lin, z, w, [rho]])
