@@ -24,10 +24,10 @@ from forlab.book import anchors as registry
 from forlab.book.tables import table
 from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
 
-__all__ = ["FIT_R2_MIN", "MODE_WORDS", "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP",
+__all__ = ["FIT_R2_MIN", "MODE_WORDS", "RAISED", "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP",
            "admm_comparison", "admm_focus", "admm_runs", "admm_table", "anchors", "convergence_table",
            "coordinator_growth", "coupling_rows", "dask_overhead", "first_iteration", "frame", "full_profile",
-           "growth_fit", "iterations", "kkt_runs", "latency_sweep", "message_summary", "rounds_table",
+           "growth_fit", "iterations", "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table",
            "run_label", "runs", "scaling_report", "targets", "targets17", "termination", "time_split",
            "wall_times"]
 
@@ -167,6 +167,14 @@ MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "scheduler": "Dask (giv
 
 STATUS_WORDS = {"max_iter": "iteration limit"}
 """Execution modes and statuses of the store in words (other statuses are shown as they are)."""
+
+RAISED = "error: "
+"""How the status of a run that raised begins (`forlab.studies.ch07_aladin.study.failed_run`)."""
+
+
+def raised(status) -> bool:
+    """Whether a run's status (``termination``) is that of a run that raised."""
+    return str(status).startswith(RAISED)
 
 
 def termination(r) -> str:
@@ -372,7 +380,7 @@ def _raised(table: pd.DataFrame, system: str, mode: str) -> str:
     """The error status of ``system``'s ALADIN run (default QP) in ``mode`` when that run raised
     (`forlab.studies.ch07_aladin.study.failed_run`), else ""."""
     sel = table[(table.system == system) & (table["mode"] == mode) & (table.algorithm == "aladin")
-                & (table.qp == "reduced") & table.termination.astype(str).str.startswith("error:")]
+                & (table.qp == "reduced") & table.termination.map(raised)]
     return str(sel.termination.iloc[0]) if len(sel) else ""
 
 

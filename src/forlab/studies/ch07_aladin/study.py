@@ -18,7 +18,7 @@ import xarray as xr
 from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
 from forlab.p3_aladin.opf_regions import region
-from forlab.studies.ch07_aladin.readers import STATUS_WORDS, run_label
+from forlab.studies.ch07_aladin.readers import RAISED, STATUS_WORDS, raised, run_label
 from forlab.studies.ch07_aladin.store import JUDGED, to_store
 from forlab.studies.ch07_aladin.systems import (
     ADMM_ALL,
@@ -113,7 +113,7 @@ def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float
     return ALADINResult(algorithm="admm" if isinstance(options, ADMMOptions) else "aladin", mode=mode,
                         converged=False, iterations=0, objective=nan, reference=reference, log=pd.DataFrame(),
                         messages=pd.DataFrame(), xs=[], regions=[], workers=[], setup_s=nan, total_s=nan,
-                        options=options.to_dict() | {"cost_scale_used": nan}, status=f"error: {error_text(err)}")
+                        options=options.to_dict() | {"cost_scale_used": nan}, status=RAISED + error_text(err))
 
 
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
@@ -243,7 +243,7 @@ def judged_run(net, part, res: ALADINResult, base: Baseline) -> dict:
     local solutions judged by the T+D power flow against the integrated ``base``, every solve's status, online time
     by the rule from its per-round log (one run: N = 1). A run that raised (`failed_run`) is a failed case with its
     error as the status; a judge that cannot run is the run's status, never a crash of the study."""
-    if res.status.startswith("error:"):
+    if raised(res.status):
         return _failed_case(res.status)
     try:
         oc, _ = aladin_outcome(net, part, [res], base)

@@ -20,6 +20,7 @@ from forlab.studies.ch07_aladin.readers import (
     frame,
     growth_fit,
     message_summary,
+    raised,
     run_label,
     runs,
     termination,
@@ -41,7 +42,7 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
              + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
                 if len(ok) else "") + "."]
     for r in bad.itertuples():
-        if str(r.status).startswith("error:"):
+        if raised(r.status):
             lines.append(f"{r.system} does not: its run failed ({r.status}).")
             continue
         more = ""
