@@ -19,7 +19,7 @@ from forlab.studies import ch07_aladin as ch
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "07_aladin" / "375206d480fe.nc"
-TINY = {"systems": ["53-I"], "modes": ["inprocess"], "latencies_ms": [], "latency_system": "53-I",
+TINY = {"systems": ["53-I"], "growth_systems": [], "modes": ["inprocess"], "latencies_ms": [], "latency_system": "53-I",
         "kkt_systems": [], "admm_system": "53-I", "admm_max_iter": 5, "max_iter": 4, "extended_max_iter": 0,
         "n_workers": 1, "scheduler": ""}
 
@@ -37,6 +37,8 @@ def test_parameters_are_checked():
         ch.check_params(TINY | {"max_iter": 4.0})
     with pytest.raises(TypeError, match="systems"):
         ch.check_params(TINY | {"systems": "case9:3"})
+    with pytest.raises(TypeError, match="growth_systems"):
+        ch.check_params(TINY | {"growth_systems": "418-5"})
     with pytest.raises(ValueError, match="modes"):
         ch.check_params(TINY | {"modes": ["cloud"]})
     with pytest.raises(ValueError, match="missing"):
@@ -46,6 +48,7 @@ def test_parameters_are_checked():
                        ({"admm_max_iter": 0}, "admm_max_iter must be >= 1"), ({"n_workers": 0}, "n_workers"),
                        ({"systems": ["case9:0"]}, "unknown system 'case9:0'"),
                        ({"systems": ["53-III"]}, "multi-region system"), ({"kkt_systems": ["case99:2"]}, "kkt_systems"),
+                       ({"growth_systems": ["418-4"]}, "growth_systems"),
                        ({"admm_system": "x"}, "admm_system"), ({"latencies_ms": [-1.0]}, "latencies_ms"),
                        ({"modes": ["scheduler"]}, "scheduler is empty"), ({"levels": []}, "unknown parameters")]:
         with pytest.raises(ValueError, match=match):
@@ -252,8 +255,14 @@ def test_scaling_report_of_the_archived_store(archived):
     w_slope, _, w_r2 = ch.growth_fit(g, "qp_work")
     assert w_r2 > ch.FIT_R2_MIN and f"slope is {w_slope:.2f}" in ch.growth_text(g)
     row = rep["targets"].set_index(["target", "system"]).loc[("coordinator_slope", "all")]
-    assert row.value <= row.limit and not row.met  # within the slope limit, judged missed by its fit
-    assert f"explains a share {r2:.2f}" in ch.targets17_text(rep["targets"])
+    # a slope within the limit from a fit that explains little of the times: its upper bound is far above it
+    assert row.value <= row.limit < row.upper and not row.met
+    assert f"slope {row.value:.2f}, at most {row.upper:.2f} at 95% confidence" in ch.targets17_text(rep["targets"])
+    # every family of at least FAMILY_MIN systems has its own fit, judged by its own bound
+    fits = ch.family_fits(g).set_index("family")
+    slopes = rep["targets"][rep["targets"].target == "coordinator_slope"].set_index("system")
+    assert list(slopes.index) == list(fits.index) and (fits.systems >= ch.FAMILY_MIN).all()
+    assert (slopes.met[slopes.upper.notna()] == (slopes.upper <= slopes.limit)[slopes.upper.notna()]).all()
     # the archived coordinator is the reduced QP: issue 17's first target is judged there, with its number
     t = rep["targets"].set_index(["target", "system"])
     row = t.loc[("coordinator_ms", "case118+case533mt_hi")]
@@ -402,3 +411,32 @@ def test_a_repeat_that_raises_is_left_out_of_the_timing():
     assert fastest_run(run_once, repeats=3).total_s == 0.5
     with pytest.raises(TimeoutError):
         fastest_run(lambda: (_ for _ in ()).throw(TimeoutError("first")), repeats=3)
+
+
+def test_growth_is_judged_by_the_upper_bound_of_its_slope():
+    rows = np.array([4.0, 8, 16, 32, 64])
+    line = pd.DataFrame({"system": [f"418-{k}" for k in range(5)], "coupling_rows": rows, "coordinator_ms": rows**2})
+    assert np.isclose(ch.growth_bound(line), 2.0) and np.isclose(ch.growth_fit(line)[0], 2.0)  # no scatter: slope
+    rng = np.random.default_rng(1)
+    flat = line.assign(coordinator_ms=20 * np.exp(0.2 * rng.standard_normal(5)))
+    slope, _, r2 = ch.growth_fit(flat)
+    upper = ch.growth_bound(flat)
+    # a flat family with scatter: a fit that explains little, and a bound well below linear growth
+    assert abs(slope) < 0.3 and r2 < ch.FIT_R2_MIN and slope < upper < 1
+    assert np.isnan(ch.growth_bound(line.iloc[:2]))  # two systems leave no residual to bound the slope by
+    both = pd.concat([flat, line.assign(system=[f"118X{k}" for k in range(5)])], ignore_index=True)
+    fits = ch.family_fits(both).set_index("family")
+    assert list(fits.index) == ["all", "418-k", "118Xn"] and list(fits.kind) == ["", "tie", "copy"]
+    assert np.isclose(fits.upper["418-k"], upper) and np.isclose(fits.slope["118Xn"], 2.0)
+    assert list(ch.family_fits(both.iloc[:7]).family) == ["all", "418-k"]  # 118Xn: fewer than FAMILY_MIN
+    text = ch.growth_text(both)
+    assert f"Within the family 418-k ({ch.FAMILY_WORDS['tie']}; 5 systems, 4 to 64 coupling rows)" in text
+    row = {"target": "coordinator_slope", "system": "118Xn", "kind": "copy", "systems": 2, "value": 2.0,
+           "upper": np.nan, "limit": 1.0, "met": None}
+    assert "not judged: the coordinator's growth within the family 118Xn" in ch.targets17_text(pd.DataFrame([row]))
+
+
+def test_systems_have_families():
+    assert ch.family("418-3") == ("418-k", "tie") and ch.family("1654-5") == ("1654-k", "tie")
+    assert ch.family("118X10") == ("118Xn", "copy") and ch.family("case300:4") == ("case300:k", "area")
+    assert ch.family("case9+case33bw") is None and ch.family("53-I") is None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, growth_fit
+from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits
+from forlab.studies.ch07_aladin.systems import family
 
 __all__ = ["FIGURE_WIDTH", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
            "latency_figure", "time_split_figure", "wall_time_figure"]
@@ -88,20 +89,31 @@ def time_split_figure(split: pd.DataFrame):
 
 
 def growth_figure(growth: pd.DataFrame):
-    """Coordinator time per round against coupling rows (log-log), each system labelled, with the fitted line
-    (`growth_fit`). Returns the Figure."""
+    """Coordinator time per round against coupling rows (log-log), each system labelled, with the line fitted over
+    all systems (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no
+    family grey). Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8), layout="constrained")
-    ax.loglog(growth.coupling_rows, growth.coordinator_ms, "o")
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
+    fits = family_fits(growth)
+    fam = [family(s) for s in growth.system]
+    ax.loglog(growth.coupling_rows, growth.coordinator_ms, "o", color="0.6")
     for r in growth.itertuples():
         ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
-                    fontsize=9)
-    slope, icpt, r2 = growth_fit(growth)
-    if np.isfinite(slope):
-        x = np.geomspace(growth.coupling_rows.min(), growth.coupling_rows.max(), 20)
-        ax.loglog(x, 10**icpt * x**slope, "k--", label=f"fit, slope {slope:.2f}, $R^2$ {r2:.2f}")
-        ax.legend()
+                    fontsize=8)
+    for f in fits.itertuples():
+        pts = growth if f.family == "all" else growth[[g == (f.family, f.kind) for g in fam]]
+        if not np.isfinite(f.slope):
+            continue
+        x = np.geomspace(pts.coupling_rows.min(), pts.coupling_rows.max(), 20)
+        style = {"color": "k", "ls": "--"} if f.family == "all" else {}
+        bound = f" (at most {f.upper:.2f})" if np.isfinite(f.upper) else ""
+        (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=f"{f.family}: slope {f.slope:.2f}{bound}, "
+                            f"$R^2$ {f.r2:.2f}", **style)
+        if f.family != "all":
+            ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
+    if len(fits.dropna(subset=["slope"])):
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
     ax.set_xlabel("coupling rows")
     ax.set_ylabel("coordinator time per round (ms)")
     ax.grid(alpha=0.3, which="both")

@@ -34,7 +34,7 @@ __all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest
 
 
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell)
-PARAMETER_TYPES = {"systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
+PARAMETER_TYPES = {"systems": list, "growth_systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
                    "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
                    "n_workers": int, "scheduler": str}
 
@@ -63,7 +63,7 @@ def check_params(params: dict) -> None:
     lat = params["latencies_ms"]
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf") for v in lat):
         raise ValueError(f"latencies_ms must hold finite numbers >= 0 (ms), not {lat}")
-    for name in ("systems", "kkt_systems"):
+    for name in ("systems", "growth_systems", "kkt_systems"):
         for spec in params[name]:
             check_spec(spec, name)
     check_spec(params["latency_system"], "latency_system")
@@ -76,7 +76,8 @@ def run(params: dict, progress=print) -> xr.Dataset:
     (``scheduler`` "" means a local cluster)."""
     check_params(params)
     return run_study(params["systems"], params["modes"], params["latencies_ms"], params["latency_system"],
-                     params["kkt_systems"], params["admm_system"], max_iter=params["max_iter"],
+                     params["kkt_systems"], params["admm_system"], growth_systems=params["growth_systems"],
+                     max_iter=params["max_iter"],
                      admm_max_iter=params["admm_max_iter"], n_workers=params["n_workers"],
                      address=params["scheduler"] or None, extended_max_iter=params["extended_max_iter"],
                      progress=progress)
@@ -139,9 +140,10 @@ def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
 
 def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
                   kkt_systems: list[str], admm_system: str, max_iter: int, admm_max_iter: int,
-                  extended_max_iter: int) -> None:
-    """The in-process runs: ALADIN on every system, ALADIN-alpha's QP on ``kkt_systems``, the longer re-runs of the
-    systems that did not converge, ALADIN and ADMM on ``admm_system`` (ADMM capped by `admm_max_iter_for`)."""
+                  extended_max_iter: int, growth_systems: tuple[str, ...] = ()) -> None:
+    """The in-process runs: ALADIN on every system and every growth system, ALADIN-alpha's QP on ``kkt_systems``,
+    the longer re-runs of the systems that did not converge, ALADIN and ADMM on ``admm_system`` (ADMM capped by
+    `admm_max_iter_for`)."""
     aladin = ALADINOptions(max_iter=max_iter)
 
     def local(spec: str, opts: ALADINOptions):
@@ -149,6 +151,9 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
 
     for spec in systems:
         if "inprocess" in modes:
+            record(spec, "inprocess", 0.0, *local(spec, aladin))
+    for spec in growth_systems:
+        if spec not in systems or "inprocess" not in modes:
             record(spec, "inprocess", 0.0, *local(spec, aladin))
     for spec in kkt_systems:
         if spec not in systems or "inprocess" not in modes:
@@ -206,6 +211,7 @@ def run_study(
     latency_system: str,
     kkt_systems: list[str],
     admm_system: str,
+    growth_systems: tuple[str, ...] = (),
     max_iter: int = 30,
     admm_max_iter: int = 1000,
     n_workers: int = 2,
@@ -218,6 +224,8 @@ def run_study(
     systems x modes: ALADIN (default options, ``max_iter``) on every system in every mode ("inprocess", "dask",
         "scheduler": an existing scheduler at ``address``). Every run of the study is the fastest of
         `BASELINE_REPEATS` (`fastest_run`, the centralized AC-OPF's rule).
+    growth_systems: systems run in-process only, ALADIN with the default options: more members of the systems'
+        families (`forlab.studies.ch07_aladin.systems.family`), within which the coordinator's growth is fitted.
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
     admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);
@@ -227,12 +235,12 @@ def run_study(
         ``max_iter`` is run again with this limit (to show how many iterations it needs).
     """
     admm = [] if admm_system == ADMM_ALL else [admm_system]
-    specs = list(dict.fromkeys([*systems, latency_system, *kkt_systems, *admm]))
+    specs = list(dict.fromkeys([*systems, *growth_systems, latency_system, *kkt_systems, *admm]))
     nets, parts, bases, sysrows, arearows = load_systems(specs, progress)
     ref = {r["spec"]: r["central_objective"] for r in sysrows}
     record = Recorder(ref, progress)
     run_inprocess(record, nets, parts, ref, systems, modes, kkt_systems, admm_system, max_iter, admm_max_iter,
-                  extended_max_iter)
+                  extended_max_iter, growth_systems)
     run_dask(record, nets, parts, ref, systems, modes, latencies_ms, latency_system, max_iter, n_workers, address)
     judged = [judged_run(nets[spec], parts[spec], res, bases[spec]) for spec, _m, _l, res in record.results]
     return to_store(sysrows, arearows, record.results, max_iter, admm_max_iter, judged)

@@ -9,18 +9,20 @@ authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
 `BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
 (`forlab.studies.ch07_aladin.store`). `admm_max_iter_for` caps ADMM's iterations on the largest systems;
+`family` names the family of systems a system belongs to (the coordinator's growth is fitted within each);
 `quiet` silences pandapower's FutureWarnings in a chapter.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from forlab.opf.outcome import integrated_baseline
 from forlab.p3_aladin import Partition, partition
 
-__all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPEATS", "admm_max_iter_for",
-           "check_spec", "load", "load_systems", "quiet"]
+__all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPEATS", "FAMILY_WORDS",
+           "admm_max_iter_for", "check_spec", "family", "load", "load_systems", "quiet"]
 
 
 def load(spec: str) -> tuple[object, Partition]:
@@ -64,6 +66,29 @@ def check_spec(spec, what: str = "systems") -> None:
     raise ValueError(f"{what}: unknown system {spec!r}; use 'case118:3' (a MATPOWER case in k areas, cases "
                      f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}, or "
                      f"composite: {td.SYSTEM_GRAMMAR}) or a multi-region system ({', '.join(multiregion.available())})")
+
+
+FAMILY_WORDS = {
+    "tie": "one network, more ties between its regions",
+    "area": "one network cut into more areas",
+    "copy": "more copies of one network, tied to one another",
+}
+"""What varies along each kind of family (`family`): the coordinator's growth is fitted within a family, where the
+coupling rows change and little else does ("tie", "area") or the system grows with them ("copy")."""
+
+
+def family(spec: str) -> tuple[str, str] | None:
+    """The family of a system and what varies along it (a key of `FAMILY_WORDS`), or None for a system of no family:
+    ``"418-3"`` is of ``("418-k", "tie")`` (case300 and case118 with k of rapidPF's ties; ``"1654-k"`` and
+    ``"2708-k"`` alike), ``"118X7"`` of ``("118Xn", "copy")``, ``"case300:4"`` of ``("case300:k", "area")``; the
+    T+D systems and 53-I/53-II are of none."""
+    if m := re.fullmatch(r"(\d+)-\d+", spec):
+        return f"{m[1]}-k", "tie"
+    if m := re.fullmatch(r"(\d+)X\d+", spec):
+        return f"{m[1]}Xn", "copy"
+    if m := re.fullmatch(r"(case\w+):\d+", spec):
+        return f"{m[1]}:k", "area"
+    return None
 
 
 BASELINE_REPEATS = 3

@@ -16,7 +16,9 @@ from forlab.book.tables import fixed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     MODE_WORDS,
+    SLOPE_CONFIDENCE,
     STATUS_WORDS,
+    family_fits,
     frame,
     growth_fit,
     message_summary,
@@ -25,6 +27,7 @@ from forlab.studies.ch07_aladin.readers import (
     runs,
     termination,
 )
+from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
            "admm_target_text", "admm_text", "convergence_shown", "dask_overhead_text", "fmt_iteration",
@@ -134,9 +137,9 @@ def regions_shown(st: xr.Dataset) -> pd.DataFrame:
 
 TARGET_WORDS = {
     "coordinator_ms": "coordinator time per round on {system}: {value:.1f} ms against at most {limit:g} ms",
-    "coordinator_slope": "growth of the coordinator time with the coupling rows: log-log slope {value:.2f} "
-                         "against at most {limit:g} (linear), from a fit that explains a share {fit_r2:.2f} of "
-                         "the variance of the log times against at least {r2_min:g}",
+    "coordinator_slope": "growth of the coordinator time with the coupling rows {scope}: log-log slope "
+                         "{value:.2f}, at most {upper:.2f} at {level:.0%} confidence, against at most {limit:g} "
+                         "(linear)",
     "wall_ratio": "whole-run wall time with parallel regions (Dask: the regions' set-up and the rounds) on "
                   "{system}: {value:.1f} times the centralized AC-OPF's (model build and solve) against at most "
                   "{limit:g} times; the regions' own work alone (set-up, and the slowest region's NLP and "
@@ -151,6 +154,9 @@ def targets17_text(t17: pd.DataFrame) -> str:
     """One Markdown bullet per row of `targets17`: met / missed with the measured number, or not run."""
     lines = []
     for r in t17.itertuples():
+        if r.met is None and r.target == "coordinator_slope":
+            lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, too few systems to bound its slope")
+            continue
         if r.met is None:
             lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
             continue
@@ -162,26 +168,42 @@ def targets17_text(t17: pd.DataFrame) -> str:
             lines.append(f"- **missed**: rounds on {r.system}: {why}")
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
-            system=r.system, value=r.value, limit=r.limit, fit_r2=getattr(r, "fit_r2", np.nan), r2_min=FIT_R2_MIN,
-            floor=getattr(r, "floor", np.nan)))
+            system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
+            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)))
     return "\n".join(lines)
+
+
+def _fit_scope(r) -> str:
+    """Which systems a growth fit of `targets17` is over, in words ("" for a row that is not a fit)."""
+    if r.target != "coordinator_slope":
+        return ""
+    if r.system == "all":
+        return f"over all {r.systems:.0f} systems"
+    return f"within the family {r.system} ({FAMILY_WORDS[r.kind]}, {r.systems:.0f} systems)"
 
 
 def growth_text(growth: pd.DataFrame) -> str:
     """The fitted growth of the coordinator time (Markdown; empty with fewer than two systems): against the coupling
-    rows, with the share of the variance the fit explains, and, where the store logs the QP's size, against the
-    work of the dense QP (k d^2) that the coordinator solves."""
-    slope, _, r2 = growth_fit(growth)
+    rows over all systems, with the slope's upper bound (`growth_bound`) and the share of the variance the fit
+    explains, then within every family (`family_fits`), and, where the store logs the QP's size, against the work
+    of the dense QP (k d^2) that the coordinator solves."""
+    fits = family_fits(growth).set_index("family")
+    slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
         return ""
     lo, hi = growth.loc[growth.coupling_rows.idxmin()], growth.loc[growth.coupling_rows.idxmax()]
     text = (f"From {lo.system} ({lo.coupling_rows:.0f} coupling rows, {lo.coordinator_ms:.1f} ms per round) to "
             f"{hi.system} ({hi.coupling_rows:.0f} rows, {hi.coordinator_ms:.1f} ms), the coordinator time grows "
             f"with slope {slope:.2f} on the log-log scale over {len(growth)} systems (1: linear in the coupling "
-            f"rows); the line explains a share {r2:.2f} of the variance of the log times ($R^2$).")
+            f"rows){_bound_words(fits.upper['all'])}; the line explains a share {r2:.2f} of the variance of the log "
+            f"times ($R^2$).")
     if r2 < FIT_R2_MIN:
-        text += (f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time, and the slope does not "
-                 f"show linear growth.")
+        text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
+    for name, f in fits.drop("all").iterrows():
+        members = growth[[family(s) == (name, f.kind) for s in growth.system]]
+        text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
+                 f"{members.coupling_rows.min():.0f} to {members.coupling_rows.max():.0f} coupling rows) the slope is "
+                 f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
         text += (f" Against the work of the dense QP the coordinator solves, k d² for d free directions and k near "
@@ -189,6 +211,11 @@ def growth_text(growth: pd.DataFrame) -> str:
         text += (": the coordinator's time follows the regions' free directions and near limits, which grow with "
                  "the regions' networks, not with their ties." if w_r2 >= FIT_R2_MIN and w_r2 > r2 else ".")
     return text
+
+
+def _bound_words(upper: float) -> str:
+    """", at most 1.23 at 95 % confidence" for a finite upper bound of a slope, else ""."""
+    return f", at most {upper:.2f} at {SLOPE_CONFIDENCE:.0%} confidence" if np.isfinite(upper) else ""
 
 
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
