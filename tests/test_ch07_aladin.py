@@ -431,6 +431,12 @@ def test_growth_is_judged_by_the_upper_bound_of_its_slope():
     assert list(ch.family_fits(both.iloc[:7]).family) == ["all", "418-k"]  # 118Xn: fewer than FAMILY_MIN
     text = ch.growth_text(both)
     assert f"Within the family 418-k ({ch.FAMILY_WORDS['tie']}; 5 systems, 4 to 64 coupling rows)" in text
+    # a run that did not converge is no point of the curve: left out of every fit, named in the text
+    stalled = pd.concat([both.assign(converged=True), pd.DataFrame(
+        [{"system": "418-9", "coupling_rows": 36.0, "coordinator_ms": 1e4, "converged": False}])], ignore_index=True)
+    pd.testing.assert_frame_equal(ch.family_fits(stalled), fits.reset_index())
+    assert "did not converge within the round limit (their rounds are not those of a run to a solution): 418-9" \
+        in ch.growth_text(stalled)
     row = {"target": "coordinator_slope", "system": "118Xn", "kind": "copy", "systems": 2, "value": 2.0,
            "upper": np.nan, "limit": 1.0, "met": None}
     assert "not judged: the coordinator's growth within the family 118Xn" in ch.targets17_text(pd.DataFrame([row]))

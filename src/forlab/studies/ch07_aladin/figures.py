@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits
+from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits, fitted
 from forlab.studies.ch07_aladin.systems import family
 
 __all__ = ["FIGURE_WIDTH", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
@@ -90,19 +90,25 @@ def time_split_figure(split: pd.DataFrame):
 
 def growth_figure(growth: pd.DataFrame):
     """Coordinator time per round against coupling rows (log-log), each system labelled, with the line fitted over
-    all systems (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no
-    family grey). Returns the Figure."""
+    all converged systems (dashed) and one per family (`family_fits`, solid, the family's points in its colour;
+    systems of no family grey; runs that did not converge hollow, left out of the fits, `fitted`). Returns the
+    Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
     fits = family_fits(growth)
-    fam = [family(s) for s in growth.system]
-    ax.loglog(growth.coupling_rows, growth.coordinator_ms, "o", color="0.6")
+    ok = fitted(growth)
+    fam = [family(s) for s in ok.system]
+    ax.loglog(ok.coupling_rows, ok.coordinator_ms, "o", color="0.6")
+    left = growth[~growth.system.isin(ok.system)]
+    if len(left):
+        ax.loglog(left.coupling_rows, left.coordinator_ms, "o", mfc="none", color="0.4",
+                  label="not converged (left out of the fits)")
     for r in growth.itertuples():
         ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
                     fontsize=8)
     for f in fits.itertuples():
-        pts = growth if f.family == "all" else growth[[g == (f.family, f.kind) for g in fam]]
+        pts = ok if f.family == "all" else ok[[g == (f.family, f.kind) for g in fam]]
         if not np.isfinite(f.slope):
             continue
         x = np.geomspace(pts.coupling_rows.min(), pts.coupling_rows.max(), 20)
@@ -112,7 +118,7 @@ def growth_figure(growth: pd.DataFrame):
                             f"$R^2$ {f.r2:.2f}", **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
-    if len(fits.dropna(subset=["slope"])):
+    if ax.get_legend_handles_labels()[0]:
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
     ax.set_xlabel("coupling rows")
     ax.set_ylabel("coordinator time per round (ms)")

@@ -28,9 +28,9 @@ from forlab.studies.ch07_aladin.systems import family
 __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE", "SPLIT", "STATUS_WORDS",
            "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
-           "family_fits", "first_iteration", "frame", "full_profile", "growth_bound", "growth_fit", "iterations",
-           "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table", "run_label", "runs",
-           "scaling_report", "targets", "targets17", "termination", "time_split", "wall_times"]
+           "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
+           "iterations", "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table", "run_label",
+           "runs", "scaling_report", "targets", "targets17", "termination", "time_split", "wall_times"]
 
 
 #: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
@@ -240,7 +240,8 @@ def coordinator_growth(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame) -
     """Per system (in-process ALADIN, default QP): buses, coupling rows, the mean coordinator time per round (ms;
     ``it_coordinator_s``, in older stores the QP time ``it_qp_s``) and the mean size of the QP it solved: free
     directions ``d`` (``it_reduced_dim``), near-limit rows ``k`` (``it_qp_rows``) and ``qp_work`` = k d^2 (the
-    flops of forming the dense QP's normal matrix once); NaN where the store has no such column."""
+    flops of forming the dense QP's normal matrix once); NaN where the store has no such column; and whether the
+    run converged (the fits take only those that did, `fitted`)."""
     rows = coupling_rows(st)
     s = frame(st, "sys").set_index("spec")
     out = []
@@ -249,9 +250,9 @@ def coordinator_growth(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame) -
         d, lim = (float(g[c].mean()) if c in g else float("nan") for c in ("reduced_dim", "qp_rows"))
         out.append({"system": r.system, "buses": int(s.buses[r.system]), "coupling_rows": rows[r.system],
                     "coordinator_ms": 1e3 * _mean_of(g, "coordinator_s", "qp_s"), "free_directions": d,
-                    "limit_rows": lim, "qp_work": lim * d**2})
+                    "limit_rows": lim, "qp_work": lim * d**2, "converged": bool(r.converged)})
     return pd.DataFrame(out, columns=["system", "buses", "coupling_rows", "coordinator_ms", "free_directions",
-                                      "limit_rows", "qp_work"])
+                                      "limit_rows", "qp_work", "converged"])
 
 
 FIT_R2_MIN = 0.5
@@ -291,8 +292,17 @@ def growth_bound(growth: pd.DataFrame, by: str = "coupling_rows", level: float =
     return float(fit.slope + stats.t.ppf(level, len(x) - 2) * fit.stderr)
 
 
+def fitted(growth: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `coordinator_growth` a fit takes: the runs that converged (all rows of a table without the
+    column). Why: a run that stalls or diverges spends its rounds on QPs unlike those of a run to a solution (a
+    plateau's settled active set solves fast, a diverging run's limits pile up), so its mean time per round is
+    not a point of the same curve; the figure shows it apart."""
+    return growth[growth.converged.astype(bool)] if "converged" in growth else growth
+
+
 def _log_points(growth: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
-    """log10 of ``by`` and of the coordinator ms over the systems where both are positive."""
+    """log10 of ``by`` and of the coordinator ms over the fitted systems (`fitted`) where both are positive."""
+    growth = fitted(growth)
     ok = growth[(growth[by] > 0) & (growth.coordinator_ms > 0)]
     return np.log10(ok[by].to_numpy(float)), np.log10(ok.coordinator_ms.to_numpy(float))
 
@@ -302,9 +312,10 @@ FAMILY_MIN = 3
 
 
 def family_fits(growth: pd.DataFrame) -> pd.DataFrame:
-    """The coordinator's growth with the coupling rows, fitted over all systems (family "all") and within every
-    family of at least `FAMILY_MIN` systems: its kind (what varies along it, `FAMILY_WORDS`), systems, slope,
+    """The coordinator's growth with the coupling rows, fitted over all converged systems (family "all", `fitted`)
+    and within every family of at least `FAMILY_MIN` of them: its kind (what varies along it, `FAMILY_WORDS`), systems, slope,
     upper bound of the slope (`growth_bound`), intercept and R^2 (`growth_fit`)."""
+    growth = fitted(growth)
     fam = [family(s) for s in growth.system]
     groups = [("all", "", growth)]
     for name, kind in dict.fromkeys(f for f in fam if f):

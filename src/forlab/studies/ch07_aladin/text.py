@@ -19,6 +19,7 @@ from forlab.studies.ch07_aladin.readers import (
     SLOPE_CONFIDENCE,
     STATUS_WORDS,
     family_fits,
+    fitted,
     frame,
     growth_fit,
     message_summary,
@@ -191,16 +192,21 @@ def growth_text(growth: pd.DataFrame) -> str:
     slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
         return ""
-    lo, hi = growth.loc[growth.coupling_rows.idxmin()], growth.loc[growth.coupling_rows.idxmax()]
+    ok = fitted(growth)
+    lo, hi = ok.loc[ok.coupling_rows.idxmin()], ok.loc[ok.coupling_rows.idxmax()]
     text = (f"From {lo.system} ({lo.coupling_rows:.0f} coupling rows, {lo.coordinator_ms:.1f} ms per round) to "
             f"{hi.system} ({hi.coupling_rows:.0f} rows, {hi.coordinator_ms:.1f} ms), the coordinator time grows "
-            f"with slope {slope:.2f} on the log-log scale over {len(growth)} systems (1: linear in the coupling "
+            f"with slope {slope:.2f} on the log-log scale over {len(ok)} converged systems (1: linear in the coupling "
             f"rows){_bound_words(fits.upper['all'])}; the line explains a share {r2:.2f} of the variance of the log "
             f"times ($R^2$).")
+    left = growth.system[~growth.system.isin(ok.system)]
+    if len(left):
+        text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
+                 f"not those of a run to a solution): {', '.join(left)}.")
     if r2 < FIT_R2_MIN:
         text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
     for name, f in fits.drop("all").iterrows():
-        members = growth[[family(s) == (name, f.kind) for s in growth.system]]
+        members = ok[[family(s) == (name, f.kind) for s in ok.system]]
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
                  f"{members.coupling_rows.min():.0f} to {members.coupling_rows.max():.0f} coupling rows) the slope is "
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
