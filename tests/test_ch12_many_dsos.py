@@ -134,6 +134,10 @@ def test_the_figure_fits_the_text_column():
     fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
     assert fig.get_figwidth() <= 7.5 and len(fig.axes) == 4
     assert all(len(ax.lines) == 4 for ax in fig.axes[:1])  # the integrated AC-OPF and the three methods
+    # one legend, below the panels (one inside a panel covered ALADIN's line), and every line's slope at its end
+    assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+    slopes = ch12.growth(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))), "solve_time_s")
+    assert sorted(a.get_text() for a in fig.axes[0].texts) == sorted(f"{k:.2f}" for k in slopes.dropna())
 
 
 def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):

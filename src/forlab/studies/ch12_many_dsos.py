@@ -440,14 +440,16 @@ _STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
 
 def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
-    exchanged, one line per method (integrated AC-OPF in black), its fitted slope in the legend; only successful
-    runs are drawn (a failed run has no number)."""
+    exchanged, one line per method (integrated AC-OPF in black), its fitted slope written at its last point; one
+    legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
+    has no number)."""
     import matplotlib.pyplot as plt
 
     panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
               ("offline_time_s", "offline time (s)"), ("bytes_exchanged", "bytes exchanged")]
     t = t.assign(abs_deviation_pct=t.deviation_pct.abs())
-    fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.0), constrained_layout=True)  # the text column's width
+    fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
+    handles = {}
     for ax, (col, label) in zip(axes.flat, panels):
         slopes = growth(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
@@ -455,15 +457,20 @@ def figure(t: pd.DataFrame):
             if not len(g):
                 continue
             colour, marker = _STYLE[method]
+            (handles[method],) = ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=METHODS[method])
             k = slopes.get(method, np.nan)
-            name = METHODS[method] + (f" (slope {k:.2f})" if np.isfinite(k) else "")
-            ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=name)
+            if np.isfinite(k):  # the slope beside the line's last point, in its colour
+                ax.annotate(f"{k:.2f}", (g.n_ds.iloc[-1], g[col].iloc[-1]), xytext=(5, -3),
+                            textcoords="offset points", fontsize=7, color=colour)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ax.margins(x=0.15, y=0.06)  # room for the slopes at the right
         plots.log_ticks(ax.xaxis, sorted(t.n_ds.unique()))  # the sizes run, as plain numbers
         ax.set_xlabel("DSs under the TSO")
         ax.set_ylabel(label)
-        ax.legend(fontsize=7)
+    if handles:
+        fig.legend(list(handles.values()), list(map(METHODS.get, handles)), loc="outside lower center",
+                   ncols=len(handles), fontsize=8)
     return fig
 
 
