@@ -42,10 +42,14 @@ def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
     # one colour per system: past ten systems the default cycle repeats its colours, so a larger palette is used
     colors = plt.get_cmap("tab10" if len(longest) <= 10 else "tab20").colors
-    for (k, r), color in zip(longest.iterrows(), colors):
+    for i, (k, r) in enumerate(longest.iterrows()):
         g = its[its.run == k]
-        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system, color=color)
-        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system, color=color)
+        if g.empty:  # a run that raised has no rounds to draw (its failure is in the tables)
+            continue
+        # past the palette, the colours repeat with another line style rather than a system being left out
+        style = {"color": colors[i % len(colors)], "linestyle": ("-", "--", ":")[i // len(colors) % 3]}
+        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system, **style)
+        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system, **style)
     ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
     ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
     for a in ax:

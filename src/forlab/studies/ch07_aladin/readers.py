@@ -29,8 +29,9 @@ __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE
            "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
            "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
-           "iterations", "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table", "run_label",
-           "runs", "scaling_report", "targets", "targets17", "termination", "time_split", "wall_times"]
+           "growth_only", "iterations", "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table",
+           "run_label", "runs", "scaling_report", "study_table", "targets", "targets17", "termination", "time_split",
+           "wall_times"]
 
 
 #: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
@@ -439,15 +440,31 @@ def _raised(table: pd.DataFrame, system: str, mode: str) -> str:
     return str(sel.termination.iloc[0]) if len(sel) else ""
 
 
+def growth_only(st: xr.Dataset) -> list[str]:
+    """The systems a store ran for the coordinator's growth only: its ``growth_systems`` that are not among its
+    ``systems`` (none in a store written before the parameter)."""
+    params = json.loads(st.attrs["parameters"])
+    return [s for s in params.get("growth_systems", []) if s not in params["systems"]]
+
+
+def study_table(st: xr.Dataset) -> pd.DataFrame:
+    """`convergence_table` of the study's own systems: without the runs of `growth_only` systems, which only the
+    coordinator's growth reads (the chapter's other tables and figures would otherwise list every family member)."""
+    table = convergence_table(st)
+    return table[~table.system.isin(growth_only(st))]
+
+
 def scaling_report(st: xr.Dataset) -> dict:
     """Everything the chapter shows of issue 17 from one store: its ``max_iter``, the per-round ``split``
-    (`time_split`), the coordinator ``growth`` (`coordinator_growth`), the ``rounds`` (`rounds_table`), the
-    ``wall`` times (`wall_times`) and the ``targets`` (`targets17`)."""
+    (`time_split`), the ``rounds`` (`rounds_table`) and the ``wall`` times (`wall_times`) of the study's systems
+    (`study_table`), the coordinator ``growth`` (`coordinator_growth`) of every system, growth systems too, and
+    the ``targets`` (`targets17`)."""
     max_iter = json.loads(st.attrs["parameters"])["max_iter"]
     table, its = convergence_table(st), iterations(st)
-    return {"max_iter": max_iter, "split": time_split(table, its, max_iter),
-            "growth": coordinator_growth(st, table, its), "rounds": rounds_table(table, its),
-            "wall": wall_times(table, its, max_iter), "targets": targets17(st, table, its, max_iter)}
+    study = table[~table.system.isin(growth_only(st))]
+    return {"max_iter": max_iter, "split": time_split(study, its, max_iter),
+            "growth": coordinator_growth(st, table, its), "rounds": rounds_table(study, its),
+            "wall": wall_times(study, its, max_iter), "targets": targets17(st, table, its, max_iter)}
 
 
 def admm_focus(params: dict) -> str:
