@@ -295,6 +295,8 @@ def test_scaling_report_of_the_archived_store(archived):
         fig.canvas.draw()
         assert fig.get_size_inches()[0] <= 7.5
     assert "ALADIN rounds" in ch.rounds_shown(rep["rounds"]).columns
+    shown = ch.growth_shown(g)  # every system of the growth, its family or "–", its time as the figure draws it
+    assert len(shown) == len(g) and set(shown.family) >= {"–"} and "coordinator (ms per round)" in shown.columns
     assert "Dask / centralized" in ch.wall_times_shown(rep["wall"]).columns
     # the coordinator's limit passes and their round trips: the watched rows spare most trips where passes ran
     rt = rep["rounds"].set_index("system")

@@ -32,7 +32,7 @@ from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
            "admm_target_text", "admm_text", "convergence_shown", "dask_overhead_text", "fmt_iteration",
-           "full_profile_text", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
+           "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
            "latency_text", "messages_shown", "overhead_range_text", "overhead_shown", "provenance_text",
            "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text", "targets17_text",
            "targets_shown", "targets_text", "wall_times_shown"]
@@ -222,6 +222,23 @@ def growth_text(growth: pd.DataFrame) -> str:
 def _bound_words(upper: float) -> str:
     """", at most 1.23 at 95 % confidence" for a finite upper bound of a slope, else ""."""
     return f", at most {upper:.2f} at {SLOPE_CONFIDENCE:.0%} confidence" if np.isfinite(upper) else ""
+
+
+def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
+    """`coordinator_growth` as the chapter prints it, one row per system in family order (`family`; "–" for a
+    system of none): coupling rows, the coordinator QP's mean size (free directions, near limits), its mean time
+    per round (ms) and whether the run converged (only those are fitted, `fitted`)."""
+    t = growth.assign(family=[(family(s) or ("–",))[0] for s in growth.system])
+    t = t.sort_values(["family", "coupling_rows"], kind="stable").set_index("system")
+    t.index = page_index(t.index)
+    for c in ("coupling_rows", "free_directions", "limit_rows"):
+        t[c] = t[c].round().astype("Int64")
+    t["coordinator_ms"] = fixed(t.coordinator_ms, 1).to_numpy()
+    if "converged" in t:
+        t["converged"] = t.converged.map({True: "yes", False: "no"})
+    return printable(t, {"family": "family", "coupling_rows": "coupling rows", "free_directions": "free directions",
+                         "limit_rows": "near limits", "coordinator_ms": "coordinator (ms per round)",
+                         **({"converged": "converged"} if "converged" in t else {})})
 
 
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
