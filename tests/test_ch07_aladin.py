@@ -249,7 +249,8 @@ def test_growth_systems_feed_only_the_growth(tiny):
     ds.attrs["parameters"] = json.dumps(TINY | {"systems": ["case9+case33bw"], "growth_systems": ["53-I"]})
     assert ch.growth_only(ds) == ["53-I"] and ch.study_table(ds).empty
     rep = ch.scaling_report(ds)
-    assert list(rep["growth"].system) == ["53-I"] and bool(rep["growth"].converged.iloc[0]) == bool(tiny.run_converged[0])
+    growth = rep["growth"]
+    assert list(growth.system) == ["53-I"] and bool(growth.converged.iloc[0]) == bool(tiny.run_converged[0])
     assert rep["rounds"].empty and rep["wall"].empty and rep["split"].empty
     ds.attrs["parameters"] = json.dumps({k: v for k, v in TINY.items() if k != "growth_systems"})  # older store
     assert ch.growth_only(ds) == [] and len(ch.study_table(ds)) == len(ch.convergence_table(ds))

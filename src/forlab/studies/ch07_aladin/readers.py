@@ -313,9 +313,9 @@ FAMILY_MIN = 3
 
 
 def family_fits(growth: pd.DataFrame) -> pd.DataFrame:
-    """The coordinator's growth with the coupling rows, fitted over all converged systems (family "all", `fitted`)
-    and within every family of at least `FAMILY_MIN` of them: its kind (what varies along it, `FAMILY_WORDS`), systems, slope,
-    upper bound of the slope (`growth_bound`), intercept and R^2 (`growth_fit`)."""
+    """The coordinator's growth with the coupling rows, fitted over all converged systems (family "all",
+    `fitted`) and within every family of at least `FAMILY_MIN` of them: its kind (what varies along it,
+    `FAMILY_WORDS`), systems, slope, upper bound of the slope (`growth_bound`), intercept and R^2 (`growth_fit`)."""
     growth = fitted(growth)
     fam = [family(s) for s in growth.system]
     groups = [("all", "", growth)]

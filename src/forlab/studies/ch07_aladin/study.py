@@ -34,9 +34,9 @@ __all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest
 
 
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell)
-PARAMETER_TYPES = {"systems": list, "growth_systems": list, "modes": list, "latencies_ms": list, "latency_system": str, "kkt_systems": list,
-                   "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
-                   "n_workers": int, "scheduler": str}
+PARAMETER_TYPES = {"systems": list, "growth_systems": list, "modes": list, "latencies_ms": list,
+                   "latency_system": str, "kkt_systems": list, "admm_system": str, "admm_max_iter": int,
+                   "max_iter": int, "extended_max_iter": int, "n_workers": int, "scheduler": str}
 
 
 def check_params(params: dict) -> None:
