@@ -62,7 +62,7 @@ def test_store_round_trip(p1_store, offers):
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = {"04_for_representation": "f825faf9f520", "05_coordination": "bc6afb1b33bf",
-            "06_ml_surrogate": "eb5188640d37", "07_aladin": "375206d480fe", "08_sensitivity": "c42632e1be90"}
+            "06_ml_surrogate": "eb5188640d37", "07_aladin": "9c43f9097d47", "08_sensitivity": "c42632e1be90"}
 SYSTEM = "case9+case33bw"
 
 
@@ -135,7 +135,7 @@ def test_run_assembles_the_store(chapter, archived):
     # one line per store: what it is, a link to its chapter, the path relative to the repository, commit and date
     assert lines[2].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
                                ", commit `92a6307`, written 2026-11-30 ")
-    assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/375206d480fe.nc`" in text
+    assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES)
