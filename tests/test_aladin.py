@@ -984,3 +984,29 @@ def test_angle_difference_limits_are_kept_by_the_regions():
     r = run_aladin(net, part, reference=ref.objective)
     assert r.converged, r.status
     assert r.gap < 1e-4
+
+
+def test_a_copy_at_its_voltage_bound_leaves_the_qp_once_its_region_is_near_a_solution():
+    """A copy bus's voltage bound goes to the coordinator's QP (its owner holds it in the NLP) until the region's
+    local NLP lands within `COPY_RELEASE_STEP` of its iterate; then a copy at or past the bound passes it no more
+    (two held ends of one consensus pair froze its multiplier: case300 in 8 areas did not converge within 30
+    rounds)."""
+    from forlab.grid import cases
+    from forlab.p3_aladin.opf_regions import region as region_module
+    from forlab.p3_aladin.opf_regions.region import Region
+
+    part = partition(cases.load("case300"), "spectral", 8)
+    reg = Region(part.regions[1])
+    vm = np.arange(reg.n_x)[reg.data.slices["vm"]]
+    core_bus, copy_bus = vm[0], vm[reg.data.n_core]  # the first core and the first copy bus
+    lb, ub = reg.bounds()
+    reg.x = np.clip(reg.x, lb, ub)
+    reg.x[[core_bus, copy_bus]] = ub[[core_bus, copy_bus]]  # both at their upper voltage bound
+    reg.z = reg.x + 0.5 * region_module.COPY_RELEASE_STEP  # near a solution
+    lo, up = reg._qp_bounds()
+    assert up[copy_bus] == np.inf and up[core_bus] == ub[core_bus] and lo[copy_bus] == lb[copy_bus]
+    reg.z = reg.x + 2.0 * region_module.COPY_RELEASE_STEP  # far from one: every bound stays
+    np.testing.assert_array_equal(reg._qp_bounds()[1], ub)
+    net = cases.load("case300")
+    r = run_aladin(net, partition(net, "spectral", 8), ALADINOptions(), reference=opf.solve(net).objective)
+    assert r.converged and r.iterations <= 15 and r.gap < 1e-4, r.status
