@@ -179,7 +179,7 @@ def _fit_scope(r) -> str:
     if r.target != "coordinator_slope":
         return ""
     if r.system == "all":
-        return f"over all {r.systems:.0f} systems"
+        return f"over all {r.systems:.0f} converged systems"
     return f"within the family {r.system} ({FAMILY_WORDS[r.kind]}, {r.systems:.0f} systems)"
 
 
@@ -199,12 +199,12 @@ def growth_text(growth: pd.DataFrame) -> str:
             f"with slope {slope:.2f} on the log-log scale over {len(ok)} converged systems (1: linear in the coupling "
             f"rows){_bound_words(fits.upper['all'])}; the line explains a share {r2:.2f} of the variance of the log "
             f"times ($R^2$).")
+    if r2 < FIT_R2_MIN:
+        text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
     left = growth.system[~growth.system.isin(ok.system)]
     if len(left):
         text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
                  f"not those of a run to a solution): {', '.join(left)}.")
-    if r2 < FIT_R2_MIN:
-        text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
     for name, f in fits.drop("all").iterrows():
         members = ok[[family(s) == (name, f.kind) for s in ok.system]]
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
