@@ -315,7 +315,8 @@ FAMILY_MIN = 3
 def family_fits(growth: pd.DataFrame) -> pd.DataFrame:
     """The coordinator's growth with the coupling rows, fitted over all converged systems (family "all",
     `fitted`) and within every family of at least `FAMILY_MIN` of them: its kind (what varies along it,
-    `FAMILY_WORDS`), systems, slope, upper bound of the slope (`growth_bound`), intercept and R^2 (`growth_fit`)."""
+    `FAMILY_WORDS`), systems, their fewest and most coupling rows, slope, upper bound of the slope
+    (`growth_bound`), intercept and R^2 (`growth_fit`)."""
     growth = fitted(growth)
     fam = [family(s) for s in growth.system]
     groups = [("all", "", growth)]
@@ -323,9 +324,11 @@ def family_fits(growth: pd.DataFrame) -> pd.DataFrame:
         members = growth[[f == (name, kind) for f in fam]]
         if len(members) >= FAMILY_MIN:
             groups.append((name, kind, members))
-    rows = [{"family": name, "kind": kind, "systems": len(g), "slope": slope, "upper": growth_bound(g),
-             "intercept": icpt, "r2": r2} for name, kind, g in groups for slope, icpt, r2 in [growth_fit(g)]]
-    return pd.DataFrame(rows, columns=["family", "kind", "systems", "slope", "upper", "intercept", "r2"])
+    rows = [{"family": name, "kind": kind, "systems": len(g), "rows_min": g.coupling_rows.min(),
+             "rows_max": g.coupling_rows.max(), "slope": slope, "upper": growth_bound(g), "intercept": icpt,
+             "r2": r2} for name, kind, g in groups for slope, icpt, r2 in [growth_fit(g)]]
+    return pd.DataFrame(rows, columns=["family", "kind", "systems", "rows_min", "rows_max", "slope", "upper",
+                                       "intercept", "r2"])
 
 
 def _nlp_all_ok(its: pd.DataFrame, k: int) -> float:
@@ -447,10 +450,11 @@ def growth_only(st: xr.Dataset) -> list[str]:
     return [s for s in params.get("growth_systems", []) if s not in params["systems"]]
 
 
-def study_table(st: xr.Dataset) -> pd.DataFrame:
-    """`convergence_table` of the study's own systems: without the runs of `growth_only` systems, which only the
-    coordinator's growth reads (the chapter's other tables and figures would otherwise list every family member)."""
-    table = convergence_table(st)
+def study_table(st: xr.Dataset, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`convergence_table` (or the given ``table`` of the store) of the study's own systems: without the runs of
+    `growth_only` systems, which only the coordinator's growth reads (the chapter's other tables and figures would
+    otherwise list every family member)."""
+    table = convergence_table(st) if table is None else table
     return table[~table.system.isin(growth_only(st))]
 
 
@@ -461,7 +465,7 @@ def scaling_report(st: xr.Dataset) -> dict:
     the ``targets`` (`targets17`)."""
     max_iter = json.loads(st.attrs["parameters"])["max_iter"]
     table, its = convergence_table(st), iterations(st)
-    study = table[~table.system.isin(growth_only(st))]
+    study = study_table(st, table)
     return {"max_iter": max_iter, "split": time_split(study, its, max_iter),
             "growth": coordinator_growth(st, table, its), "rounds": rounds_table(study, its),
             "wall": wall_times(study, its, max_iter), "targets": targets17(st, table, its, max_iter)}

@@ -206,9 +206,8 @@ def growth_text(growth: pd.DataFrame) -> str:
         text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
                  f"not those of a run to a solution): {', '.join(left)}.")
     for name, f in fits.drop("all").iterrows():
-        members = ok[[family(s) == (name, f.kind) for s in ok.system]]
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
-                 f"{members.coupling_rows.min():.0f} to {members.coupling_rows.max():.0f} coupling rows) the slope is "
+                 f"{f.rows_min:.0f} to {f.rows_max:.0f} coupling rows) the slope is "
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
