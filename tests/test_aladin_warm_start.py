@@ -90,11 +90,32 @@ def test_a_later_cold_local_nlp_takes_the_monotone_barrier(case118):
     _net, part, _ref = case118
     reg = Region(part.regions[0])
     first = reg.solve_local_nlp(np.zeros(reg.n_x), reg.z, np.ones(reg.n_x), 1e2)
-    assert first["nlp_start"] == "cold" and reg._monotone_solver is None
+    assert first["nlp_start"] == "cold" and not reg._monotone_solvers
     far = _next_round(reg, np.random.default_rng(5), move=10 * region_module.WARM_DISTANCE)
     later = reg.solve_local_nlp(*far)
     assert later["nlp_start"] == "cold" and later["status"] == "Solve_Succeeded"
-    assert reg._monotone_solver is not None and reg._monotone_solver.stats()["iter_count"] == later["nlp_iterations"]
+    assert list(reg._monotone_solvers) == [True]  # capped at COLD_MAX_ITER, and enough here
+    assert reg._monotone_solvers[True].stats()["iter_count"] == later["nlp_iterations"]
+
+
+def test_a_later_cold_local_nlp_that_loses_its_way_starts_again_from_the_last_solution(case118, monkeypatch):
+    """A later cold solve not done within `COLD_MAX_ITER` monotone iterations from the QP's iterate is made again,
+    uncapped, from the region's last local solution (chapter 12: from the iterate the TS region's barrier could
+    spend minutes with its inertia correction near 1e11): the same NLP's solution, both attempts counted."""
+    _net, part, _ref = case118
+    reference = Region(part.regions[0], ipopt=COLD)
+    monkeypatch.setattr(region_module, "COLD_MAX_ITER", 3)  # no cold solve of this region converges in three
+    capped = Region(part.regions[0], ipopt=COLD)
+    first = (np.zeros(reference.n_x), reference.z, np.ones(reference.n_x), 1e2)
+    for reg in (reference, capped):
+        reg.solve_local_nlp(*first)
+    lin, z, w, rho = _next_round(reference, np.random.default_rng(7), move=10 * region_module.WARM_DISTANCE)
+    x0 = z + 1e-2  # ALADIN's start: the QP's iterate
+    a, b = capped.solve_local_nlp(lin, z, w, rho, x0), reference.solve_local_nlp(lin, z, w, rho, x0)
+    assert b["nlp_start"] == "cold" and b["nlp_iterations"] > 3 and b["status"] == "Solve_Succeeded"
+    assert a["nlp_start"] == "cold, then monotone from the last solution" and a["status"] == "Solve_Succeeded"
+    assert a["nlp_iterations"] > 3 and set(capped._monotone_solvers) == {False, True}
+    np.testing.assert_allclose(capped.solution(), reference.solution(), atol=1e-6)
 
 
 def test_a_new_start_or_a_far_move_makes_the_next_local_nlp_cold(case118):

@@ -79,6 +79,15 @@ LOCAL_IPOPT = {
 # converged in 31 rounds, 71 s. On chapter 07's eleven systems two local solves are later cold ones (on
 # case118+case136ma+case141 and on 1654-5): same rounds and target rounds, objectives equal to 1e-10 relative,
 # one more limit pass on 1654-5; monotone for the first solves too moved 1654-5's target round from 19 to 23.
+# The monotone strategy loses its way too, from an iterate far enough off the region's nodal balance: with sixteen
+# DSs (chapter 12's paper run, after `COPY_RELEASE_STEP` changed its path) a round-11 TS solve from an iterate
+# whose constraint violation was 10 (Ipopt's inf_pr) kept its barrier parameter at 0.1 with the inertia correction
+# at 1e10-1e12 and ran for minutes (the 120 s timeout). So a later cold solve is capped at ``COLD_MAX_ITER``
+# monotone iterations too, then made again, uncapped, from the region's last local solution (measured on that NLP:
+# from the last solution 48 iterations, 0.6 s; adaptive from the iterate 49, 0.9 s; monotone with mu_init 1e-3
+# from the iterate 43, 0.7 s, but that one ran into the timeout in another round with 32 DSs). With the cap and
+# the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each);
+# on chapter 07's eleven systems no solve takes it (same rounds and target rounds).
 COLD_MAX_ITER = 60
 MONOTONE_IPOPT = {"mu_strategy": "monotone"}
 
@@ -273,17 +282,20 @@ class Region:
         shared = {**common, **derivatives(cold)}
         # built when first needed (`_monotone`): most runs never need it, and a region's set-up counts in its run time
         monotone = {"ipopt": LOCAL_IPOPT | ipopt | MONOTONE_IPOPT, **shared}
-        self._monotone_args = (f"{name}_monotone", "ipopt", nlp, monotone)
-        self._monotone_solver = None
+        capped = {**monotone, "ipopt": monotone["ipopt"] | {"max_iter": COLD_MAX_ITER}}
+        self._monotone_args = {False: (f"{name}_monotone", "ipopt", nlp, monotone),
+                               True: (f"{name}_monotone_capped", "ipopt", nlp, capped)}
+        self._monotone_solvers = {}
         if ipopt.get("warm_start_init_point") == "no":
             return cold, None
         return cold, ca.nlpsol(f"{name}_warm", "ipopt", nlp, {"ipopt": LOCAL_IPOPT | ipopt | WARM_IPOPT, **shared})
 
-    def _monotone(self) -> ca.Function:
-        """The monotone-barrier solver of the local NLP (`MONOTONE_IPOPT`), built on first use."""
-        if self._monotone_solver is None:
-            self._monotone_solver = ca.nlpsol(*self._monotone_args)
-        return self._monotone_solver
+    def _monotone(self, capped: bool = False) -> ca.Function:
+        """The monotone-barrier solver of the local NLP (`MONOTONE_IPOPT`; ``capped``: at `COLD_MAX_ITER`
+        iterations), built on first use."""
+        if capped not in self._monotone_solvers:
+            self._monotone_solvers[capped] = ca.nlpsol(*self._monotone_args[capped])
+        return self._monotone_solvers[capped]
 
     def _sensitivity_function(self, sym, n_p: int) -> ca.Function:
         """(x, kappa) -> gradient of the unit cost, Hessian of its Lagrangian with multipliers kappa, Jacobian of the
@@ -345,16 +357,19 @@ class Region:
         move, and one whose warm attempt did not converge fully; so every solution that leaves the region meets
         `LOCAL_IPOPT`'s tolerance as a cold one's. The first solve takes the adaptive barrier strategy and, when it
         is not done within `COLD_MAX_ITER` iterations or failed, is made again with the monotone one
-        (`MONOTONE_IPOPT`); every later cold solve takes the monotone one.
+        (`MONOTONE_IPOPT`); every later cold solve takes the monotone one, capped at `COLD_MAX_ITER` iterations
+        too, and when it is not done then or failed it is made again, uncapped, from the region's last local
+        solution.
 
         lin: linear term on the local variables (``A_i' lambda`` for ALADIN); z: proximal centre; w: proximal weights
         (the diagonal of Sigma); rho: penalty; x0: the primal start (`LOCAL_STARTS`). Returns Ipopt's status, its
         iterations (every attempt together), ``nlp_start`` ("cold", "cold, then monotone" for a first solve handed
-        over, "warm" or "warm, then cold") and the time (s); the solution and multipliers stay in the region.
+        over, "warm" or "warm, then cold"; a later cold solve handed over adds ", then monotone from the last
+        solution") and the time (s); the solution and multipliers stay in the region.
         """
         t0 = time.perf_counter()
         p = np.concatenate([lin, z, w, [rho]])
-        iterations, start = 0, "cold"
+        iterations, start, x_last = 0, "cold", self.x.copy()
         near = x0 is not None or (self.warm and self._warm_distance(lin, z, w, rho) <= WARM_DISTANCE)
         if x0 is not None:
             self.x = np.clip(x0, self.lbx, self.ubx)
@@ -365,13 +380,15 @@ class Region:
             # a warm solve that failed, stopped at the acceptable level or hit its cap leaves the round to the
             # cold start: only a fully converged warm solve is as good as the cold one
             first = self._last is None  # the region's first local NLP (`COLD_MAX_ITER`)
-            sol, status, cold_iterations = self._ipopt(self.solver if first else self._monotone(), p)
+            sol, status, cold_iterations = self._ipopt(self.solver if first else self._monotone(capped=True), p)
             iterations += cold_iterations
             start = "cold" if start == "cold" else "warm, then cold"
-            if first and status not in OK_STATUSES:  # lost its way or failed: the monotone strategy
+            if status not in OK_STATUSES:  # lost its way or failed: the monotone strategy, uncapped
+                if not first:  # from the last local solution rather than the QP's iterate (`COLD_MAX_ITER`)
+                    self.x = x_last
                 sol, status, more = self._ipopt(self._monotone(), p)
                 iterations += more
-                start += ", then monotone"
+                start += ", then monotone" if first else ", then monotone from the last solution"
         self.x = np.asarray(sol["x"]).ravel()
         self.lam_g = np.asarray(sol["lam_g"]).ravel()
         self.lam_x = np.asarray(sol["lam_x"]).ravel()
