@@ -101,7 +101,7 @@ def test_a_later_cold_local_nlp_takes_the_monotone_barrier(case118):
 def test_a_later_cold_local_nlp_that_loses_its_way_starts_again_from_the_last_solution(case118, monkeypatch):
     """A later cold solve not done within `COLD_MAX_ITER` monotone iterations from the QP's iterate is made again,
     uncapped, from the region's last local solution (chapter 12: from the iterate the TS region's barrier could
-    spend minutes with its inertia correction near 1e11): the same NLP's solution, both attempts counted."""
+    spend minutes with its inertia correction at 1e10-1e12): the same NLP's solution, both attempts counted."""
     _net, part, _ref = case118
     reference = Region(part.regions[0], ipopt=COLD)
     monkeypatch.setattr(region_module, "COLD_MAX_ITER", 3)  # no cold solve of this region converges in three
