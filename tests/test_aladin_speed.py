@@ -8,7 +8,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from forlab.p3_aladin.algorithm import qp
-from forlab.p3_aladin.algorithm.reduction import null_space, orthonormal_columns
+from forlab.p3_aladin.algorithm.reduction import null_space, orthonormal_columns, regularize
 
 
 def _block_limits(rng, dims, rows):
@@ -105,6 +105,21 @@ def test_above_is_the_eigenvalue_test():
         assert qp._above(m, 1e-4) == (sla.eigvalsh(m, subset_by_index=[0, 0])[0] > 1e-4)
     assert qp._above(np.zeros((0, 0)), 1e-4)
 
+
+
+@pytest.mark.parametrize("low", [0, 1, 7, 30])
+def test_the_low_rank_flip_is_the_whole_eigenvalue_flip(low):
+    """`regularize` computes only the eigenpairs below the floor and updates the matrix by them: the same matrix as
+    flipping every eigenvalue of the whole (``V max(|w|, reg) V'``), with the same smallest eigenvalue before."""
+    rng = np.random.default_rng(low)
+    q = np.linalg.qr(rng.normal(size=(40, 40)))[0]
+    w = np.concatenate([rng.uniform(-2.0, 1e-4, low), np.logspace(-3, 6, 40 - low)])  # `low` of them below 1e-4
+    h = (q * w) @ q.T
+    flipped, lmin = regularize(h, 1e-4)
+    ww, vv = np.linalg.eigh(0.5 * (h + h.T))
+    assert np.allclose(flipped, (vv * np.maximum(np.abs(ww), 1e-4)) @ vv.T, rtol=0, atol=1e-8 * np.abs(w).max())
+    assert lmin == pytest.approx(w.min(), abs=1e-9 * np.abs(w).max())
+    assert sla.eigvalsh(flipped, subset_by_index=[0, 0])[0] >= 1e-4 * (1 - 1e-6)
 
 def test_dense_blocks_csr_is_the_block_diagonal():
     """The coordinator's near limits assembled from the regions' dense blocks, without the search for non-zeros."""
