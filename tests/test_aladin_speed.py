@@ -106,7 +106,6 @@ def test_above_is_the_eigenvalue_test():
     assert qp._above(np.zeros((0, 0)), 1e-4)
 
 
-
 @pytest.mark.parametrize("low", [0, 1, 7, 30])
 def test_the_low_rank_flip_is_the_whole_eigenvalue_flip(low):
     """`regularize` computes only the eigenpairs below the floor and updates the matrix by them: the same matrix as
@@ -120,6 +119,7 @@ def test_the_low_rank_flip_is_the_whole_eigenvalue_flip(low):
     assert np.allclose(flipped, (vv * np.maximum(np.abs(ww), 1e-4)) @ vv.T, rtol=0, atol=1e-8 * np.abs(w).max())
     assert lmin == pytest.approx(w.min(), abs=1e-9 * np.abs(w).max())
     assert sla.eigvalsh(flipped, subset_by_index=[0, 0])[0] >= 1e-4 * (1 - 1e-6)
+
 
 def test_dense_blocks_csr_is_the_block_diagonal():
     """The coordinator's near limits assembled from the regions' dense blocks, without the search for non-zeros."""
