@@ -198,8 +198,8 @@ def _add(rows: list[dict], row: dict, n: int, wall_s: float, progress) -> None:
 def _not_run(name: str, n: int, limit: int) -> dict:
     """P3's row on a size above ``p3_max_ds``: not run, and why (a row, never a silent gap)."""
     row = ch08._row(name, "P3", BASE)
-    row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit}, the largest size the sweep's time budget "
-                     f"gives ALADIN (chapter 07 follows its run time)")
+    row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit}, the largest size this sweep runs ALADIN on "
+                     f"(the chapter says why it stops there)")
     return row
 
 
