@@ -264,6 +264,39 @@ def test_an_exact_hessian_step_skips_the_face_newton_refinement(monkeypatch):
     np.testing.assert_allclose(again, dv, atol=1e-9)
 
 
+def test_a_least_distance_step_off_its_face_by_a_hair_is_polished_not_handed_to_the_interior_point(monkeypatch):
+    """NNLS leaves some active limits violated by a few 1e-8 on large transmission regions (issue 17: 1654-5): the
+    coordinator then solves the same QP on the face of the step's active limits (`polished_on_face`), which is the
+    QP's exact step, instead of the interior point; a step whose face is not the QP's still goes to the interior
+    point."""
+    from forlab.p3_aladin.algorithm import qp
+
+    rng = np.random.default_rng(5)
+    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
+    replies = _shared_row_replies(rng, 6, 4, 0.01, lambda h: h @ h.T + np.eye(6))
+    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
+    exact = np.concatenate(qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)[0])
+    offs = qp.coupling_blocks(replies, rows, n_cons)[3]
+    G, hl = qp.limit_blocks(replies, offs)
+    active = G @ exact >= hl - 1e-9
+    assert active.any()
+    hair = 3e-8 * G.toarray()[active].sum(axis=0)  # pushes the active limits past their bound
+    assert np.max(G @ (exact + hair) - hl) > 1e-8
+    ldp, interior = qp._ldp, []
+    monkeypatch.setattr(qp, "_ldp", lambda *a: ldp(*a) + hair)
+    monkeypatch.setattr(qp, "interior_point_qp", lambda *a, **k: interior.append(1) or (exact, "Solved"))
+    dvs, _lam_qp, diag = qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
+    assert not interior and diag["qp_status"] == "Solved" and diag["newton"] == 1.0
+    np.testing.assert_allclose(np.concatenate(dvs), exact, atol=1e-12)
+    assert np.all(G @ np.concatenate(dvs) <= hl + 1e-12)
+    # min |dv|^2 / 2 + (-2, 1)' dv s.t. x <= 1, y <= 0 has its step at (1, -1); a step at (1 + 3e-8, 0) holds y <= 0
+    # at its bound too, whose multiplier on that face is negative: not the QP's face, so no polished step
+    G2, h2 = np.eye(2), np.array([1.0, 0.0])
+    assert qp.polished_on_face(np.eye(2), np.array([-2.0, 1.0]), G2, h2, np.array([1.0 + 3e-8, 0.0]), 1e-4) is None
+    np.testing.assert_allclose(qp.polished_on_face(np.eye(2), np.array([-2.0, 1.0]), G2, h2,
+                                                   np.array([1.0 + 3e-8, -1.0]), 1e-4), [1.0, -1.0], atol=1e-15)
+
+
 def test_admm_residual_balancing_stops_at_rho_max():
     """rho doubles while the consensus violation dominates, up to ``rho_max`` and no further (without the cap it
     reached 1e30 on case300 in 4 areas, where every local NLP then failed); it halves in the opposite case."""
