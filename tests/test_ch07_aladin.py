@@ -462,3 +462,28 @@ def test_systems_have_families():
     assert ch.family("418-3") == ("418-k", "tie") and ch.family("1654-5") == ("1654-k", "tie")
     assert ch.family("118X10") == ("118Xn", "copy") and ch.family("case300:4") == ("case300:k", "area")
     assert ch.family("case9+case33bw") is None and ch.family("53-I") is None
+
+
+def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_round(monkeypatch):
+    """The cycle at the end of a run (1654-5's last rounds in the paper store): from the round where the consensus
+    violation starts to rise in every other round to the last round, and whether any step there was the exact Newton
+    step; nothing for a run that does not end so, or a system the store does not hold."""
+    from forlab.studies.ch07_aladin import text
+
+    consensus = [1.0, 0.5, 0.2, 0.1, 0.05, 0.01, 0.05, 0.005, 0.03, 0.001, 0.02, 1e-4]
+    newton = [0.0] * 11 + [np.nan]
+
+    def log(values, exact):
+        return pd.DataFrame({"run": 0, "iteration": np.arange(1, len(values) + 1), "consensus": values,
+                             "newton": exact, "system": "1654-5", "algorithm": "aladin", "qp": "reduced",
+                             "mode": "inprocess", "latency_ms": 0.0})
+
+    monkeypatch.setattr(text, "iterations", lambda st: log(consensus, newton))
+    assert text.alternation_text(None, "1654-5") == (
+        "On 1654-5, from round 5 to its last, round 12, the consensus violation rose again in every other round; "
+        "none of the coordinator's steps in those rounds was the exact Newton step on the face of its active limits.")
+    assert text.alternation_text(None, "118X7") == ""
+    monkeypatch.setattr(text, "iterations", lambda st: log(consensus, [0.0] * 9 + [1.0, 0.0, np.nan]))
+    assert "; some of the coordinator's steps" in text.alternation_text(None, "1654-5")
+    monkeypatch.setattr(text, "iterations", lambda st: log(sorted(consensus, reverse=True), newton))
+    assert text.alternation_text(None, "1654-5") == ""

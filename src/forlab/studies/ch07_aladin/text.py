@@ -22,6 +22,7 @@ from forlab.studies.ch07_aladin.readers import (
     fitted,
     frame,
     growth_fit,
+    iterations,
     message_summary,
     raised,
     run_label,
@@ -31,8 +32,8 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
-           "admm_target_text", "admm_text", "convergence_shown", "dask_overhead_text", "fmt_iteration",
-           "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
+           "admm_target_text", "admm_text", "alternation_text", "convergence_shown", "dask_overhead_text",
+           "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
            "latency_text", "messages_shown", "overhead_range_text", "overhead_shown", "provenance_text",
            "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text", "targets17_text",
            "targets_shown", "targets_text", "wall_times_shown"]
@@ -172,6 +173,31 @@ def targets17_text(t17: pd.DataFrame) -> str:
             system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
             level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)))
     return "\n".join(lines)
+
+
+def alternation_text(st: xr.Dataset, system: str, min_rounds: int = 6) -> str:
+    """Markdown: the rounds at the end of ``system``'s in-process ALADIN run (default QP) in which its consensus
+    violation rose again in every other round (a cycle between two kinds of step, which only the rounds that fall
+    bring closer), and whether any of their steps was the exact Newton step on its face; "" when fewer than
+    ``min_rounds`` rounds at the end alternate so, or the store has no such run."""
+    it = iterations(st)
+    log = it[(it.system == system) & (it.algorithm == "aladin") & (it.qp == "reduced")
+             & (it["mode"] == "inprocess") & (it.latency_ms == 0)]
+    if log.empty:
+        return ""
+    log = log[log.run == log.run.iloc[0]].sort_values("iteration")
+    rises = np.diff(np.log(log.consensus.to_numpy())) > 0  # rises[j]: round j + 1 against round j (0-based)
+    k = len(rises) - 1
+    while k > 0 and rises[k] != rises[k - 1]:
+        k -= 1
+    if len(rises) - k < min_rounds:
+        return ""
+    rounds = log.iteration.to_numpy()
+    newton = log.newton.to_numpy()[k:-1]  # the steps taken in those rounds (the last round takes none)
+    exact = "none" if np.nanmax(newton, initial=0.0) == 0 else "some"
+    return (f"On {system}, from round {rounds[k]:.0f} to its last, round {rounds[-1]:.0f}, the consensus violation "
+            f"rose again in every other round; {exact} of the coordinator's steps in those rounds was the exact "
+            f"Newton step on the face of its active limits.")
 
 
 def _fit_scope(r) -> str:
