@@ -33,10 +33,10 @@ from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
            "admm_target_text", "admm_text", "alternation_text", "convergence_shown", "dask_overhead_text",
-           "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text", "latency_shown",
-           "latency_text", "messages_shown", "overhead_range_text", "overhead_shown", "provenance_text",
-           "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text", "targets17_text",
-           "targets_shown", "targets_text", "wall_times_shown"]
+           "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text",
+           "latency_shown", "latency_text", "messages_shown", "overhead_range_text", "overhead_shown",
+           "provenance_text", "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text",
+           "targets17_text", "targets_shown", "targets_text", "wall_times_shown"]
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
@@ -186,7 +186,7 @@ def alternation_text(st: xr.Dataset, system: str, min_rounds: int = 6) -> str:
     if log.empty:
         return ""
     log = log[log.run == log.run.iloc[0]].sort_values("iteration")
-    rises = np.diff(np.log(log.consensus.to_numpy())) > 0  # rises[j]: round j + 1 against round j (0-based)
+    rises = np.diff(log.consensus.to_numpy()) > 0  # rises[j]: round j + 1 against round j (0-based rows)
     k = len(rises) - 1
     while k > 0 and rises[k] != rises[k - 1]:
         k -= 1
