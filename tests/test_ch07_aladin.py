@@ -464,7 +464,7 @@ def test_systems_have_families():
     assert ch.family("case9+case33bw") is None and ch.family("53-I") is None
 
 
-def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_round(monkeypatch):
+def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_round():
     """The cycle at the end of a run (1654-5's last rounds in the paper store): from the round where the consensus
     violation starts to rise in every other round to the last round, and whether any step there was the exact Newton
     step; nothing for a run that does not end so, or a system the store does not hold."""
@@ -478,12 +478,10 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
                              "newton": exact, "system": "1654-5", "algorithm": "aladin", "qp": "reduced",
                              "mode": "inprocess", "latency_ms": 0.0})
 
-    monkeypatch.setattr(text, "iterations", lambda st: log(consensus, newton))
-    assert text.alternation_text(None, "1654-5") == (
+    assert text.alternation_text(log(consensus, newton), "1654-5") == (
         "On 1654-5, from round 5 to its last, round 12, the consensus violation rose again in every other round; "
         "none of the coordinator's steps in those rounds was the exact Newton step on the face of its active limits.")
-    assert text.alternation_text(None, "118X7") == ""
-    monkeypatch.setattr(text, "iterations", lambda st: log(consensus, [0.0] * 9 + [1.0, 0.0, np.nan]))
-    assert "; some of the coordinator's steps" in text.alternation_text(None, "1654-5")
-    monkeypatch.setattr(text, "iterations", lambda st: log(sorted(consensus, reverse=True), newton))
-    assert text.alternation_text(None, "1654-5") == ""
+    assert text.alternation_text(log(consensus, newton), "118X7") == ""
+    assert "; some of the coordinator's steps" in text.alternation_text(log(consensus, [0.0] * 9 + [1.0, 0.0, np.nan]),
+                                                                       "1654-5")
+    assert text.alternation_text(log(sorted(consensus, reverse=True), newton), "1654-5") == ""

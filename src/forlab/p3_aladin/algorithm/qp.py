@@ -402,22 +402,29 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
         # without a Cholesky factor of m the least-distance QP declines: straight to the interior point
         dv = None if memo["factor"] is None else least_distance_qp(m, q, G, h, start=at, factor=memo["factor"],
                                                                    work0=work0)
-        status = "Solved"
-        if dv is not None and np.all(np.isfinite(dv)) and np.any(G @ dv > h + 1e-8):
-            dv = polished_on_face(m, q, G.toarray(), h, dv, reg)
-        if dv is None or not np.all(np.isfinite(dv)) or np.any(G @ dv > h + 1e-8):
+        status, dense = "Solved", None  # the limits as a dense array, made once when a face solve needs them
+        if dv is not None and np.all(np.isfinite(dv)) and not _within(G, h, dv):
+            dense = G.toarray()
+            dv = polished_on_face(m, q, dense, h, dv, reg)
+        if dv is None or not np.all(np.isfinite(dv)) or not _within(G, h, dv):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
             newton = None
         else:  # an exact active-set step of the QP with m: with the exact Hessian it is the Newton step on its face
             newton = 1.0 if m is m_exact else None
         if newton is None:
-            dv, newton = newton_on_face(m_exact, q, G.toarray(), h, dv, reg)
+            dense = G.toarray() if dense is None else dense
+            dv, newton = newton_on_face(m_exact, q, dense, h, dv, reg)
     else:  # no limit near: the unconstrained step, one Cholesky solve
         dv, status, newton = sla.cho_solve(sla.cho_factor(m), -q), "Solved", float("nan")
     lam_qp = lam + d * (ax + B @ dv)
     dvs = [dv[offs[k]:offs[k + 1]] for k in range(len(replies))]
     return dvs, lam_qp, {"lambda_min": lmin, "reduced_dim": len(q), "qp_status": status, "newton": newton,
                          "qp_rows": int(G.shape[0]), "active_ids": _active_ids(ids, G, h, dv)}
+
+
+def _within(G, h: np.ndarray, dv: np.ndarray) -> bool:
+    """Whether the step ``dv`` keeps every limit ``G dv <= h`` up to the coordinator's tolerance of 1e-8."""
+    return not np.any(G @ dv > h + 1e-8)
 
 
 def polished_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray,

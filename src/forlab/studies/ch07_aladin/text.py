@@ -22,7 +22,6 @@ from forlab.studies.ch07_aladin.readers import (
     fitted,
     frame,
     growth_fit,
-    iterations,
     message_summary,
     raised,
     run_label,
@@ -175,12 +174,12 @@ def targets17_text(t17: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def alternation_text(st: xr.Dataset, system: str, min_rounds: int = 6) -> str:
+def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     """Markdown: the rounds at the end of ``system``'s in-process ALADIN run (default QP) in which its consensus
     violation rose again in every other round (a cycle between two kinds of step, which only the rounds that fall
     bring closer), and whether any of their steps was the exact Newton step on its face; "" when fewer than
-    ``min_rounds`` rounds at the end alternate so, or the store has no such run."""
-    it = iterations(st)
+    ``min_rounds`` rounds at the end alternate so, or the store has no such run. ``it``: the store's per-round logs
+    (`forlab.studies.ch07_aladin.readers.iterations`)."""
     log = it[(it.system == system) & (it.algorithm == "aladin") & (it.qp == "reduced")
              & (it["mode"] == "inprocess") & (it.latency_ms == 0)]
     if log.empty:
