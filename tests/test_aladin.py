@@ -264,6 +264,35 @@ def test_an_exact_hessian_step_skips_the_face_newton_refinement(monkeypatch):
     np.testing.assert_allclose(again, dv, atol=1e-9)
 
 
+def test_the_newton_refinement_takes_a_face_that_is_positive_definite_below_the_regularisation_floor(monkeypatch):
+    """Near a solution the faces of large transmission regions are positive definite but nearly flat (issue 17:
+    least eigenvalues of 2e-6 to 9e-5 on 1654-5 and 118X10): the exact Newton step on such a face is taken with the
+    face floor ``face_reg`` and refused with the regularisation's floor ``reg``; `condensed_qp` hands the refinement
+    ``face_reg`` (``reg`` when it has none)."""
+    from forlab.p3_aladin.algorithm import qp
+
+    # min 1/2 dv' m dv + q' dv s.t. dv_0 <= 0.1, m = diag(-1, 1e-5, 2): the negative curvature is blocked by the
+    # limit; on its face the Hessian is diag(1e-5, 2), whose Newton step is (0.1, -0.1, 0.5)
+    m, q = np.diag([-1.0, 1e-5, 2.0]), np.array([-1.0, 1e-6, -1.0])
+    G, h, dv = np.array([[1.0, 0.0, 0.0]]), np.array([0.1]), np.array([0.1, 0.0, 0.4])
+    assert qp.newton_on_face(m, q, G, h, dv, 1e-4) == (dv, 0.0)
+    step, fraction = qp.newton_on_face(m, q, G, h, dv, 1e-6)
+    assert fraction == 1.0
+    np.testing.assert_allclose(step, [0.1, -0.1, 0.5], atol=1e-12)
+    assert ALADINOptions().face_reg < ALADINOptions().reg
+    with pytest.raises(ValueError, match="face_reg"):
+        ALADINOptions(face_reg=0.0)
+    rng = np.random.default_rng(3)
+    n_cons, rows = 2, [np.array([0, 1]), np.array([0, 1])]
+    replies = _shared_row_replies(rng, 5, 3, 0.05, lambda h: 0.5 * (h + h.T) - 3.0 * np.eye(5))
+    ax, lam, mu = 0.1 * rng.normal(size=n_cons), rng.normal(size=n_cons), np.full(n_cons, 50.0)
+    floors = []
+    monkeypatch.setattr(qp, "newton_on_face", lambda m, q, G, h, dv, reg: floors.append(reg) or (dv, 0.0))
+    qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4, face_reg=1e-6)
+    qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
+    assert floors == [1e-6, 1e-4]
+
+
 def test_a_least_distance_step_off_its_face_by_a_hair_is_polished_not_handed_to_the_interior_point(monkeypatch):
     """NNLS leaves some active limits violated by a few 1e-8 on large transmission regions (issue 17: 1654-5): the
     coordinator then solves the same QP on the face of the step's active limits (`polished_on_face`), which is the

@@ -205,7 +205,7 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
 
         def solve(replies, start=None):  # a round's first solve starts from the limits active a round ago
             return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg,
-                                   start, memo, seed=seed if start is None else None)
+                                   start, memo, seed=seed if start is None else None, face_reg=options.face_reg)
 
         dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
         state.active_ids = diag.pop("active_ids", None)
@@ -214,7 +214,7 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
         kkt, rhs, sizes = qp.create_coupled_qp(answers, A, state.xs, state.lam, mu_rows)
         dxs, lam_qp = qp.split_qp_solution(qp.solve_qp(kkt, rhs), sizes)
         return dxs, lam_qp, {}
-    return qp.reduced_qp_step(answers, A, state.xs, state.lam, mu_rows, state.bounds, options.reg)
+    return qp.reduced_qp_step(answers, A, state.xs, state.lam, mu_rows, state.bounds, options.reg, options.face_reg)
 
 
 def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: int) -> tuple:

@@ -362,8 +362,8 @@ def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np
 
 def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
                  mu: float | np.ndarray, reg: float, start: list[np.ndarray] | None = None,
-                 memo: dict | None = None,
-                 seed: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                 memo: dict | None = None, seed: list[np.ndarray] | None = None,
+                 face_reg: float | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
@@ -379,8 +379,10 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     are most of a pass's cost besides the limits themselves). ``seed``: per region, the limits (signed ids,
     `limit_ids`) active at the last round's step; those still among the near limits start the least-distance QP's
     working set (`least_distance_qp`'s ``work0``). The diagnostics' ``active_ids`` are this step's, the next
-    round's seed."""
+    round's seed. ``face_reg``: the least eigenvalue the face solves (the polish and the Newton refinement) ask of
+    their matrix on the face (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`; ``reg`` when None)."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
+    floor = reg if face_reg is None else face_reg
     memo = {} if memo is None else memo
     if "m" not in memo:
         B, hr, g, offs = coupling_blocks(replies, rows, n_cons)
@@ -405,7 +407,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
         status, dense = "Solved", None  # the limits as a dense array, made once when a face solve needs them
         if dv is not None and np.all(np.isfinite(dv)) and not _within(G, h, dv):
             dense = G.toarray()
-            dv = polished_on_face(m, q, dense, h, dv, reg)
+            dv = polished_on_face(m, q, dense, h, dv, floor)
         if dv is None or not np.all(np.isfinite(dv)) or not _within(G, h, dv):
             dv, status = interior_point_qp(m, q, G, h)  # the interior point as a fallback, with its status
             newton = None
@@ -413,7 +415,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
             newton = 1.0 if m is m_exact else None
         if newton is None:
             dense = G.toarray() if dense is None else dense
-            dv, newton = newton_on_face(m_exact, q, dense, h, dv, reg)
+            dv, newton = newton_on_face(m_exact, q, dense, h, dv, floor)
     else:  # no limit near: the unconstrained step, one Cholesky solve
         dv, status, newton = sla.cho_solve(sla.cho_factor(m), -q), "Solved", float("nan")
     lam_qp = lam + d * (ax + B @ dv)
@@ -437,7 +439,8 @@ def polished_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray,
     with hundreds of active limits its step leaves some of them violated by 1e-8 to 6e-8 (measured, issue 17:
     1654-5, limit rows of norm up to 24 and steps up to 46), just above the check that sends the QP to the interior
     point, which took 0.46 s a time there (eleven times a run) against tens of milliseconds for the face's
-    solve."""
+    solve. ``reg``: the face floor (`ALADINOptions.face_reg`), not the regularisation's: a regularised ``m`` has its
+    flipped eigenvalues at exactly that floor, so asking it of ``m`` on a face turns round-off into a refusal."""
     new, fraction = newton_on_face(m, q, G, h, dv, reg)
     return new if fraction >= 1.0 else None
 
@@ -693,13 +696,15 @@ def reduced_hessian(sens: list[dict], A: list[sp.spmatrix], mu: float | np.ndarr
 
 def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray], lam: np.ndarray,
                     mu: float | np.ndarray,
-                    bounds: list[tuple[np.ndarray, np.ndarray]], reg: float) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                    bounds: list[tuple[np.ndarray, np.ndarray]], reg: float,
+                    face_reg: float | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 in the null space of the equality constraints, keeping bounds and linearised inequalities.
 
     Implements eq. (p3-qp) in its "coupled" form (METHODS.md 'ALADIN with local reduction').
 
     bounds: per region (lower, upper) bounds of the local variables (rad / p.u., +-inf where unbounded).
     reg: eigenvalue floor of the regularised coupled reduced Hessian (`regularize_hessian`).
+    face_reg: the least eigenvalue of the exact one on the face for the Newton refinement (``reg`` when None).
     Returns the steps ``dx_i``, ``lambda_QP`` and diagnostics (smallest eigenvalue of ``M`` before regularisation,
     reduced dimension, solver status); raises `RuntimeError` when the QP solver fails.
     """
@@ -727,7 +732,7 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
     G = np.vstack(rows) if rows else np.zeros((0, m.shape[0]))
     h = np.concatenate(rhs) if rhs else np.zeros(0)
     dv, status = clarabel_qp(m, q, sp.csr_matrix(G), h)
-    dv, newton = newton_on_face(m_exact, q, G, h, dv, reg)
+    dv, newton = newton_on_face(m_exact, q, G, h, dv, reg if face_reg is None else face_reg)
     dxs, off = [], 0
     for z in zs:
         dxs.append(z @ dv[off:off + z.shape[1]])
@@ -744,7 +749,9 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     The regularised Hessian makes the QP convex and its step safe, but it also changes the curvature along
     directions that the active inequalities block anyway, which would slow the convergence near a solution to a
     linear rate. On the face ``G_W dv = h_W`` of the active rows, the exact reduced Hessian ``m`` is used when it is
-    positive definite there (eigenvalues >= ``reg``). When another inequality blocks the way to that Newton step
+    positive definite there (eigenvalues >= ``reg``, the caller's face floor: `forlab.p3_aladin.algorithm.options.
+    ALADINOptions.face_reg`, far below the regularisation's floor, since near a solution the faces of large
+    transmission regions are positive definite but nearly flat). When another inequality blocks the way to that Newton step
     (a limit the interior-point solution left a hair short of its bound), it joins the face and the Newton step is
     recomputed, up to ``max_add`` times, as long as the face's multipliers stay non-negative (a primal active-set
     step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns the step
