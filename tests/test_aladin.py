@@ -293,6 +293,33 @@ def test_the_newton_refinement_takes_a_face_that_is_positive_definite_below_the_
     assert floors == [1e-6, 1e-4]
 
 
+def test_the_face_solve_region_by_region_is_the_minimiser_on_the_face():
+    """`face_newton` works block by block (a region's limits move only its own free directions; one block has no
+    limit at all): on a face built with a known minimiser and positive multipliers it returns that minimiser, the
+    solution of the face's whole KKT system; with one multiplier made negative, or a Hessian that is not positive
+    definite on the face, it returns None."""
+    from forlab.p3_aladin.algorithm import qp
+
+    rng = np.random.default_rng(11)
+    sizes, counts = [6, 9, 5, 7], [3, 5, 0, 2]  # free directions and limits of four regions
+    offs, n = np.cumsum([0, *sizes]), sum(sizes)
+    W = np.zeros((sum(counts), n))
+    for b, (first, k) in enumerate(zip(np.cumsum([0, *counts]), counts)):
+        W[first:first + k, offs[b]:offs[b + 1]] = rng.normal(size=(k, sizes[b]))
+    W = W[rng.permutation(len(W))]
+    a = rng.normal(size=(n, n))
+    m = a @ a.T / n + 0.1 * np.eye(n)
+    x, nu = rng.normal(size=n), rng.uniform(0.5, 1.0, len(W))
+    q, hw = -(m @ x + W.T @ nu), W @ x
+    k = len(W)
+    kkt = np.linalg.solve(np.block([[m, W.T], [W, np.zeros((k, k))]]), np.concatenate([-q, hw]))
+    np.testing.assert_allclose(kkt[n:], nu, atol=1e-9)
+    np.testing.assert_allclose(qp.face_newton(m, q, W, hw, 1e-6), x, atol=1e-9)
+    nu[0] = -0.5
+    assert qp.face_newton(m, -(m @ x + W.T @ nu), W, hw, 1e-6) is None
+    assert qp.face_newton(m - 10.0 * np.eye(n), q, W, hw, 1e-6) is None
+
+
 def test_a_least_distance_step_off_its_face_by_a_hair_is_polished_not_handed_to_the_interior_point(monkeypatch):
     """NNLS leaves some active limits violated by a few 1e-8 on large transmission regions (issue 17: 1654-5): the
     coordinator then solves the same QP on the face of the step's active limits (`polished_on_face`), which is the
