@@ -751,11 +751,11 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     linear rate. On the face ``G_W dv = h_W`` of the active rows, the exact reduced Hessian ``m`` is used when it is
     positive definite there (eigenvalues >= ``reg``, the caller's face floor: `forlab.p3_aladin.algorithm.options.
     ALADINOptions.face_reg`, far below the regularisation's floor, since near a solution the faces of large
-    transmission regions are positive definite but nearly flat). When another inequality blocks the way to that Newton step
-    (a limit the interior-point solution left a hair short of its bound), it joins the face and the Newton step is
-    recomputed, up to ``max_add`` times, as long as the face's multipliers stay non-negative (a primal active-set
-    step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns the step
-    and the fraction of the Newton step taken (0 when not applicable).
+    transmission regions are positive definite but nearly flat). When another inequality blocks the way to that
+    Newton step (a limit the interior-point solution left a hair short of its bound), it joins the face and the
+    Newton step is recomputed, up to ``max_add`` times, as long as the face's multipliers stay non-negative (a primal
+    active-set step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns
+    the step and the fraction of the Newton step taken (0 when not applicable).
     """
     active = at_bound(G, h, dv)
     first = None
@@ -788,7 +788,7 @@ def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg
     whole, this function was a third of the coordinator's time on 118X10 (measured, issue 17); block by block, its
     products with ``m`` cost about d^2 times the free directions of one region instead of d^3."""
     faces, dv = _face_blocks(W, hw, len(q))
-    z_parts = [(cols, z) for cols, _rows, _y, z, _r in faces if z.shape[1]]
+    z_parts = [(cols, z) for cols, _y, z, _r in faces if z.shape[1]]
     if z_parts:
         mz = np.hstack([m[:, cols] @ z for cols, z in z_parts])
         hz = np.vstack([z.T @ mz[cols] for cols, z in z_parts])
@@ -801,7 +801,7 @@ def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg
         for (cols, z), a, e in zip(z_parts, offs[:-1], offs[1:]):
             dv[cols] += z @ b[a:e]
     grad = m @ dv + q
-    for cols, _rows, y, _z, r in faces:
+    for cols, y, _z, r in faces:
         if r.shape[0]:
             nu = -sla.solve_triangular(r, y.T @ grad[cols])
             if nu.min() < -1e-8 * max(1.0, np.abs(nu).max()):
@@ -811,9 +811,9 @@ def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg
 
 def _face_blocks(W: np.ndarray, hw: np.ndarray, n: int) -> tuple[list[tuple], np.ndarray]:
     """Per block of the face's rows (`column_blocks`; the free directions no row moves form one more block without
-    rows): its columns, its independent rows, ``Y_b``, ``Z_b`` and ``R_b`` of a rank-revealing QR of its rows
-    (rank relative to the largest row of ``W``, as one QR of the whole would judge it); and the step's component
-    ``sum_b Y_b a_b`` that meets the face."""
+    rows): its columns, and ``Y_b``, ``Z_b`` and ``R_b`` of a rank-revealing QR of its rows (rank relative to the
+    largest row of ``W``, as one QR of the whole would judge it); and the step's component ``sum_b Y_b a_b`` that
+    meets the face."""
     dv = np.zeros(n)
     blocks = column_blocks(sp.csr_matrix(W)) if W.shape[0] else []
     # the largest row norm is the first pivot a rank-revealing QR of the whole W' would take
@@ -825,12 +825,11 @@ def _face_blocks(W: np.ndarray, hw: np.ndarray, n: int) -> tuple[list[tuple], np
         qmat, r, perm = sla.qr(W[np.ix_(rows, cols)].T, pivoting=True)
         rank = int(np.sum(np.abs(np.diag(r)) > tol))
         y, rr = qmat[:, :rank], r[:rank, :rank]
-        keep = rows[perm[:rank]]
-        dv[cols] = y @ sla.solve_triangular(rr, hw[keep], trans="T")
-        faces.append((cols, keep, y, qmat[:, rank:], rr))
+        dv[cols] = y @ sla.solve_triangular(rr, hw[rows[perm[:rank]]], trans="T")
+        faces.append((cols, y, qmat[:, rank:], rr))
     free = np.flatnonzero(~used)
     if len(free):
-        faces.append((free, free[:0], np.zeros((len(free), 0)), np.eye(len(free)), np.zeros((0, 0))))
+        faces.append((free, np.zeros((len(free), 0)), np.eye(len(free)), np.zeros((0, 0))))
     return faces, dv
 
 
