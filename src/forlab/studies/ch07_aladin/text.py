@@ -177,9 +177,9 @@ def targets17_text(t17: pd.DataFrame) -> str:
 def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     """Markdown: the rounds at the end of ``system``'s in-process ALADIN run (default QP) in which its consensus
     violation rose again in every other round (a cycle between two kinds of step, which only the rounds that fall
-    bring closer), and whether any of their steps was the exact Newton step on its face; "" when fewer than
-    ``min_rounds`` rounds at the end alternate so, or the store has no such run. ``it``: the store's per-round logs
-    (`forlab.studies.ch07_aladin.readers.iterations`)."""
+    bring closer), and in which of them the coordinator's step was the exact Newton step on its face (the log's
+    ``newton`` 1; a fraction of it is not); "" when fewer than ``min_rounds`` rounds at the end alternate so, or the
+    store has no such run. ``it``: the store's per-round logs (`forlab.studies.ch07_aladin.readers.iterations`)."""
     log = it[(it.system == system) & (it.algorithm == "aladin") & (it.qp == "reduced")
              & (it["mode"] == "inprocess") & (it.latency_ms == 0)]
     if log.empty:
@@ -192,11 +192,18 @@ def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     if len(rises) - k < min_rounds:
         return ""
     rounds = log.iteration.to_numpy()
-    newton = log.newton.to_numpy()[k:-1]  # the steps taken in those rounds (the last round takes none)
-    exact = "none" if np.nanmax(newton, initial=0.0) == 0 else "some"
+    # the steps taken in those rounds (the last round takes none)
+    exact = rounds[k:-1][np.nan_to_num(log.newton.to_numpy()[k:-1]) >= 1.0]
+    steps = ("none of the coordinator's steps in those rounds was" if not len(exact) else
+             f"in {_rounds_words(exact)} the coordinator's step was")
     return (f"On {system}, from round {rounds[k]:.0f} to its last, round {rounds[-1]:.0f}, the consensus violation "
-            f"rose again in every other round; {exact} of the coordinator's steps in those rounds was the exact "
-            f"Newton step on the face of its active limits.")
+            f"rose again in every other round; {steps} the exact Newton step on the face of its active limits.")
+
+
+def _rounds_words(rounds) -> str:
+    """"round 4", "rounds 4 and 6", "rounds 4, 6 and 8"."""
+    names = [f"{r:.0f}" for r in rounds]
+    return f"round {names[0]}" if len(names) == 1 else f"rounds {', '.join(names[:-1])} and {names[-1]}"
 
 
 def _fit_scope(r) -> str:
