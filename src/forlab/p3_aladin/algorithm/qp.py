@@ -430,7 +430,7 @@ def _within(G, h: np.ndarray, dv: np.ndarray) -> bool:
 
 
 def polished_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray,
-                     reg: float) -> np.ndarray | None:
+                     floor: float) -> np.ndarray | None:
     """The least-distance QP's step made exact: the minimiser of the same QP (``m`` as the least-distance QP used
     it) on the face of the limits ``dv`` holds at their bound (`newton_on_face` with ``m``), when that face is the
     QP's (non-negative multipliers, no other limit in the way); else None.
@@ -439,9 +439,10 @@ def polished_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray,
     with hundreds of active limits its step leaves some of them violated by 1e-8 to 6e-8 (measured, issue 17:
     1654-5, limit rows of norm up to 24 and steps up to 46), just above the check that sends the QP to the interior
     point, which took 0.46 s a time there (eleven times a run) against tens of milliseconds for the face's
-    solve. ``reg``: the face floor (`ALADINOptions.face_reg`), not the regularisation's: a regularised ``m`` has its
-    flipped eigenvalues at exactly that floor, so asking it of ``m`` on a face turns round-off into a refusal."""
-    new, fraction = newton_on_face(m, q, G, h, dv, reg)
+    solve. ``floor``: the face floor (`ALADINOptions.face_reg`), not the regularisation's: a regularised ``m`` has
+    its flipped eigenvalues at exactly that floor, so asking it of ``m`` on a face turns round-off into a
+    refusal."""
+    new, fraction = newton_on_face(m, q, G, h, dv, floor)
     return new if fraction >= 1.0 else None
 
 
@@ -732,7 +733,7 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
     G = np.vstack(rows) if rows else np.zeros((0, m.shape[0]))
     h = np.concatenate(rhs) if rhs else np.zeros(0)
     dv, status = clarabel_qp(m, q, sp.csr_matrix(G), h)
-    dv, newton = newton_on_face(m_exact, q, G, h, dv, reg if face_reg is None else face_reg)
+    dv, newton = newton_on_face(m_exact, q, G, h, dv, reg if face_reg is None else face_reg)  # the face floor
     dxs, off = [], 0
     for z in zs:
         dxs.append(z @ dv[off:off + z.shape[1]])
@@ -742,14 +743,14 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
                          "newton": newton}
 
 
-def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray, reg: float,
+def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray, floor: float,
                    tol: float = 1e-9, max_add: int = 8) -> tuple[np.ndarray, float]:
     """Refine the convex QP's step by the exact Newton step on the face of the inequalities it found active.
 
     The regularised Hessian makes the QP convex and its step safe, but it also changes the curvature along
     directions that the active inequalities block anyway, which would slow the convergence near a solution to a
     linear rate. On the face ``G_W dv = h_W`` of the active rows, the exact reduced Hessian ``m`` is used when it is
-    positive definite there (eigenvalues >= ``reg``, the caller's face floor: `forlab.p3_aladin.algorithm.options.
+    positive definite there (eigenvalues >= ``floor``, the caller's face floor: `forlab.p3_aladin.algorithm.options.
     ALADINOptions.face_reg`, far below the regularisation's floor, since near a solution the faces of large
     transmission regions are positive definite but nearly flat). When another inequality blocks the way to that
     Newton step (a limit the interior-point solution left a hair short of its bound), it joins the face and the
@@ -760,7 +761,7 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     active = at_bound(G, h, dv)
     first = None
     for _ in range(max_add + 1):
-        new = face_newton(m, q, G[active], h[active], reg)
+        new = face_newton(m, q, G[active], h[active], floor)
         if new is None:
             break
         d = new - dv
@@ -775,10 +776,10 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     return first if first is not None else (dv, 0.0)
 
 
-def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg: float) -> np.ndarray | None:
+def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, floor: float) -> np.ndarray | None:
     """The minimiser of ``1/2 dv' m dv + q' dv`` on the face ``W dv = hw``, or None when ``m`` is not positive
-    definite on the face (an eigenvalue below ``reg``), or a multiplier of the face is negative (the face is not the
-    QP's).
+    definite on the face (an eigenvalue below ``floor``), or a multiplier of the face is negative (the face is not
+    the QP's).
 
     By the null-space method (Nocedal & Wright, section 16.2), region by region: a region's limits move only its
     own free directions (`column_blocks`), so the face's null space is block-diagonal. Every block's rank-revealing
@@ -793,7 +794,7 @@ def face_newton(m: np.ndarray, q: np.ndarray, W: np.ndarray, hw: np.ndarray, reg
         mz = np.hstack([m[:, cols] @ z for cols, z in z_parts])
         hz = np.vstack([z.T @ mz[cols] for cols, z in z_parts])
         hz = 0.5 * (hz + hz.T)
-        if not _above(hz, reg):
+        if not _above(hz, floor):
             return None
         grad = q + m @ dv
         b = sla.cho_solve(sla.cho_factor(hz), -np.concatenate([z.T @ grad[cols] for cols, z in z_parts]))
