@@ -458,6 +458,28 @@ def test_growth_is_judged_by_the_upper_bound_of_its_slope():
     assert "not judged: the coordinator's growth within the family 118Xn" in ch.targets17_text(pd.DataFrame([row]))
 
 
+def test_nonconvergence_text_says_whether_a_run_diverged_or_stalled_and_when_its_local_nlps_failed():
+    """How a run that did not converge ended, from its per-round log (case118 in two areas in the paper store):
+    diverged (its consensus violation passed ten times its first round's) or stalled (the range over its last half),
+    and from which round a local NLP failed; nothing for a system the store does not hold."""
+    from forlab.studies.ch07_aladin import text
+
+    def log(consensus, ok):
+        return pd.DataFrame({"run": 0, "iteration": np.arange(1, len(consensus) + 1), "consensus": consensus,
+                             "nlp_ok": ok, "system": "case118:2", "algorithm": "aladin", "qp": "reduced",
+                             "mode": "inprocess", "latency_ms": 0.0})
+
+    diverged = log([1.1, 1.0, 1.6, 12.0, 300.0, 7.3e6], [1, 1, 1, 1, 0, 0])
+    assert text.nonconvergence_text(diverged, ["case118:2"]) == (
+        "On case118:2 the run diverged: its consensus violation, 1.1 in round 1, passed 10 times that in round 4 "
+        "and was 7.3×10⁶ in its last round, 6; from round 5 on, a local NLP failed in every round.")
+    stalled = log([0.5, 0.1, 0.03, 0.02, 0.04, 0.02], [1, 0, 1, 1, 1, 1])
+    assert text.nonconvergence_text(stalled, ["case118:2"]) == (
+        "On case118:2 the run stalled: from round 4 to its last, round 6, its consensus violation stayed between "
+        "0.02 and 0.04; a local NLP failed in 1 of its rounds, the first in round 2.")
+    assert text.nonconvergence_text(stalled, ["418-3"]) == "" and text.nonconvergence_text(stalled, []) == ""
+
+
 def test_systems_have_families():
     assert ch.family("418-3") == ("418-k", "tie") and ch.family("1654-5") == ("1654-k", "tie")
     assert ch.family("118X10") == ("118Xn", "copy") and ch.family("case300:4") == ("case300:k", "area")

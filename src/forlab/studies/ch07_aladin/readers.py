@@ -29,9 +29,9 @@ __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE
            "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
            "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
-           "growth_only", "iterations", "kkt_runs", "latency_sweep", "message_summary", "raised", "rounds_table",
-           "run_label", "runs", "scaling_report", "study_table", "targets", "targets17", "termination", "time_split",
-           "wall_times"]
+           "growth_only", "iterations", "kkt_runs", "latency_sweep", "left_out", "message_summary", "raised",
+           "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
+           "termination", "time_split", "wall_times"]
 
 
 #: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
@@ -299,6 +299,12 @@ def fitted(growth: pd.DataFrame) -> pd.DataFrame:
     plateau's settled active set solves fast, a diverging run's limits pile up), so its mean time per round is
     not a point of the same curve; the figure shows it apart."""
     return growth[growth.converged.astype(bool)] if "converged" in growth else growth
+
+
+def left_out(growth: pd.DataFrame) -> list[str]:
+    """The systems of `coordinator_growth` that the fits leave out (`fitted`): runs that did not converge within
+    the round limit."""
+    return growth.system[~growth.system.isin(fitted(growth).system)].tolist()
 
 
 def _log_points(growth: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from forlab.studies.ch07_aladin.readers import (
     fitted,
     frame,
     growth_fit,
+    left_out,
     message_summary,
     raised,
     run_label,
@@ -30,12 +31,13 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text", "admm_shown",
-           "admm_target_text", "admm_text", "alternation_text", "convergence_shown", "dask_overhead_text",
-           "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text", "latency_comm_text",
-           "latency_shown", "latency_text", "messages_shown", "overhead_range_text", "overhead_shown",
-           "provenance_text", "published_text", "regions_shown", "rounds_shown", "sci_text", "store_text",
-           "targets17_text", "targets_shown", "targets_text", "wall_times_shown"]
+__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text",
+           "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
+           "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
+           "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
+           "overhead_range_text", "overhead_shown", "provenance_text", "published_text", "regions_shown",
+           "rounds_shown", "sci_text", "store_text", "targets17_text", "targets_shown", "targets_text",
+           "wall_times_shown"]
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
@@ -180,11 +182,9 @@ def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     bring closer), and in which of them the coordinator's step was the exact Newton step on its face (the log's
     ``newton`` 1; a fraction of it is not); "" when fewer than ``min_rounds`` rounds at the end alternate so, or the
     store has no such run. ``it``: the store's per-round logs (`forlab.studies.ch07_aladin.readers.iterations`)."""
-    log = it[(it.system == system) & (it.algorithm == "aladin") & (it.qp == "reduced")
-             & (it["mode"] == "inprocess") & (it.latency_ms == 0)]
+    log = _inprocess_log(it, system)
     if log.empty:
         return ""
-    log = log[log.run == log.run.iloc[0]].sort_values("iteration")
     rises = np.diff(log.consensus.to_numpy()) > 0  # rises[j]: round j + 1 against round j (0-based rows)
     k = len(rises) - 1
     while k > 0 and rises[k] != rises[k - 1]:
@@ -198,6 +198,60 @@ def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
              f"in {_rounds_words(exact)} the coordinator's step was")
     return (f"On {system}, from round {rounds[k]:.0f} to its last, round {rounds[-1]:.0f}, the consensus violation "
             f"rose again in every other round; {steps} the exact Newton step on the face of its active limits.")
+
+
+def _inprocess_log(it: pd.DataFrame, system: str) -> pd.DataFrame:
+    """The per-round log of ``system``'s first in-process ALADIN run with the default QP and no latency, in round
+    order (empty when the store holds none). ``it``: `forlab.studies.ch07_aladin.readers.iterations`."""
+    log = it[(it.system == system) & (it.algorithm == "aladin") & (it.qp == "reduced")
+             & (it["mode"] == "inprocess") & (it.latency_ms == 0)]
+    return log[log.run == log.run.iloc[0]].sort_values("iteration") if len(log) else log
+
+
+DIVERGENCE_FACTOR = 10.0
+"""A run whose consensus violation passes this many times its first round's is said to diverge (dimensionless):
+its iterates moved away from a solution, where a stalled run's stay near one level."""
+
+
+def nonconvergence_text(it: pd.DataFrame, systems) -> str:
+    """Markdown: how the in-process ALADIN run (default QP) of each of ``systems`` (runs that did not converge
+    within the round limit) ended, from its per-round log: diverged (its consensus violation passed
+    `DIVERGENCE_FACTOR` times its first round's: in which round, and where it ended) or stalled (the range of its
+    consensus violation over its last half), and from which round a local NLP failed; "" for none."""
+    sentences = []
+    for system in systems:
+        log = _inprocess_log(it, system)
+        if log.empty:
+            continue
+        c, rounds = log.consensus.to_numpy(), log.iteration.to_numpy()
+        grown = np.flatnonzero(c > DIVERGENCE_FACTOR * c[0])
+        if len(grown):
+            text = (f"On {system} the run diverged: its consensus violation, {_level_text(c[0])} in round "
+                    f"{rounds[0]:.0f}, passed {DIVERGENCE_FACTOR:g} times that in round {rounds[grown[0]]:.0f} and "
+                    f"was {_level_text(c[-1])} in its last round, {rounds[-1]:.0f}")
+        else:
+            tail = c[len(c) // 2:]
+            text = (f"On {system} the run stalled: from round {rounds[len(c) // 2]:.0f} to its last, round "
+                    f"{rounds[-1]:.0f}, its consensus violation stayed between {_level_text(tail.min())} and "
+                    f"{_level_text(tail.max())}")
+        sentences.append(text + _failed_words(log) + ".")
+    return " ".join(sentences)
+
+
+def _level_text(v: float) -> str:
+    """A consensus violation in prose: two significant digits from 0.01 to 9999 ("1.1"), else `sci_text`."""
+    return f"{v:.2g}" if 1e-2 <= abs(v) < 1e4 else sci_text(v)
+
+
+def _failed_words(log: pd.DataFrame) -> str:
+    """"; from round 6 on, a local NLP failed in every round" (or in how many rounds, from which) for a run's log
+    with rounds whose local NLPs did not all succeed (the log's ``nlp_ok`` 0), else ""."""
+    failed = log.iteration.to_numpy()[log.nlp_ok.to_numpy() == 0]
+    if not len(failed):
+        return ""
+    if failed[-1] - failed[0] + 1 == len(failed) and failed[-1] == log.iteration.max():
+        return f"; from round {failed[0]:.0f} on, a local NLP failed in every round"
+    return f"; a local NLP failed in {len(failed)} of its rounds, the first in round {failed[0]:.0f}"
 
 
 def _rounds_words(rounds) -> str:
@@ -233,7 +287,7 @@ def growth_text(growth: pd.DataFrame) -> str:
             f"times ($R^2$).")
     if r2 < FIT_R2_MIN:
         text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
-    left = growth.system[~growth.system.isin(ok.system)]
+    left = left_out(growth)
     if len(left):
         text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
                  f"not those of a run to a solution): {', '.join(left)}.")
