@@ -69,10 +69,15 @@ def auto_limits(partition: Partition) -> dict:
     step whole it cycled at a consensus violation near 1e-2, with a reach of 10, 30 or 300 alike, and with the rows
     unweighted too). The split is by what was measured, not by a theory: passes help where a step crosses far
     limits along the cheap units of meshed transmission grids, and hurt on the T+D systems, where the cut steps were
-    what damped the iteration; a step good for both needs a globalisation, which forlab has not built. With passes
-    a small reach sends fewer rows (1654-5: 25 rounds with reach 10, 26 with 30, nc with 100). ``seed_active``
-    follows the passes: on where they are (`forlab.p3_aladin.algorithm.options.ALADINOptions.seed_active` lists
-    what it changed on which systems)."""
+    what damped the iteration; a step good for both needs a globalisation, which forlab has not built. One was tried
+    (issue 17, not kept): a backtracking of the coordinator's step on an L1 exact-penalty merit (cost plus weighted
+    violations of the regions' constraints and the consensus rows, each region evaluating its own part at a few step
+    lengths): every system tried but case118 in 3 areas (11 rounds both ways) took more rounds
+    (case1354pegase+case141 from a power-flow start 35 against chapter 12's 23, case300 in 4 areas 16 against 13,
+    53-I 8 against 6), case118 in two areas still diverged, and without the far limits' cut case1354pegase+case141
+    did not converge within 50 rounds. With passes a small reach sends fewer rows (1654-5: 25 rounds with reach 10,
+    26 with 30, nc with 100). ``seed_active`` follows the passes: on where they are
+    (`forlab.p3_aladin.algorithm.options.ALADINOptions.seed_active` lists what it changed on which systems)."""
     if is_td_partition(partition):
         return dict(AUTO_GENERIC)
     return {"limit_passes": 10, "limit_reach": 10.0, "seed_active": True}
