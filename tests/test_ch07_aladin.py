@@ -453,6 +453,13 @@ def test_growth_is_judged_by_the_upper_bound_of_its_slope():
     pd.testing.assert_frame_equal(ch.family_fits(stalled), fits.reset_index())
     assert "did not converge within the round limit (their rounds are not those of a run to a solution): 418-9" \
         in ch.growth_text(stalled)
+    assert ch.left_out(stalled) == ["418-9"]
+    # with the store's per-round logs, how the left-out run ended follows its name (`nonconvergence_text`)
+    its = pd.DataFrame({"run": 0, "iteration": [1, 2, 3, 4], "consensus": [0.1, 0.5, 2.0, 30.0], "nlp_ok": 1,
+                        "system": "418-9", "algorithm": "aladin", "qp": "reduced", "mode": "inprocess",
+                        "latency_ms": 0.0})
+    assert ("418-9. On 418-9 the run diverged: its consensus violation, 0.1 in round 1, passed 10 times that in round 3"
+            in ch.growth_text(stalled, its))
     row = {"target": "coordinator_slope", "system": "118Xn", "kind": "copy", "systems": 2, "value": 2.0,
            "upper": np.nan, "limit": 1.0, "met": None}
     assert "not judged: the coordinator's growth within the family 118Xn" in ch.targets17_text(pd.DataFrame([row]))

@@ -269,11 +269,12 @@ def _fit_scope(r) -> str:
     return f"within the family {r.system} ({FAMILY_WORDS[r.kind]}, {r.systems:.0f} systems)"
 
 
-def growth_text(growth: pd.DataFrame) -> str:
+def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
     """The fitted growth of the coordinator time (Markdown; empty with fewer than two systems): against the coupling
     rows over all systems, with the slope's upper bound (`growth_bound`) and the share of the variance the fit
-    explains, then within every family (`family_fits`), and, where the store logs the QP's size, against the work
-    of the dense QP (k d^2) that the coordinator solves."""
+    explains, and the systems left out, with how their runs ended when the store's per-round logs ``its`` are
+    given (`nonconvergence_text`); then within every family (`family_fits`), and, where the store logs the QP's
+    size, against the work of the dense QP (k d^2) that the coordinator solves."""
     fits = family_fits(growth).set_index("family")
     slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
@@ -291,6 +292,8 @@ def growth_text(growth: pd.DataFrame) -> str:
     if len(left):
         text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
                  f"not those of a run to a solution): {', '.join(left)}.")
+        if its is not None:
+            text += " " + nonconvergence_text(its, left)
     for name, f in fits.drop("all").iterrows():
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
                  f"{f.rows_min:.0f} to {f.rows_max:.0f} coupling rows) the slope is "
