@@ -485,6 +485,8 @@ def test_nonconvergence_text_says_whether_a_run_diverged_or_stalled_and_when_its
         "On case118:2 the run stalled: from round 4 to its last, round 6, its consensus violation stayed between "
         "0.02 and 0.04; a local NLP failed in 1 of its rounds, the first in round 2.")
     assert text.nonconvergence_text(stalled, ["418-3"]) == "" and text.nonconvergence_text(stalled, []) == ""
+    assert "stayed between 42 and 3.0×10²;" in text.nonconvergence_text(log([100, 50, 42, 300], [1, 1, 1, 0]),
+                                                                       ["case118:2"])
 
 
 def test_systems_have_families():

@@ -239,8 +239,9 @@ def nonconvergence_text(it: pd.DataFrame, systems) -> str:
 
 
 def _level_text(v: float) -> str:
-    """A consensus violation in prose: two significant digits from 0.01 to 9999 ("1.1"), else `sci_text`."""
-    return f"{v:.2g}" if 1e-2 <= abs(v) < 1e4 else sci_text(v)
+    """A consensus violation in prose: two significant digits from 0.01 to 99 ("1.1", "42"; Python writes 300 with
+    two of them as "3e+02"), else `sci_text`."""
+    return f"{v:.2g}" if 1e-2 <= abs(v) < 100 else sci_text(v)
 
 
 def _failed_words(log: pd.DataFrame) -> str:
