@@ -24,17 +24,18 @@ class ALADINOptions:
         rho_update: factor applied to rho after every iteration. Default 1.1.
         rho_max: cap of rho. Default 1e8.
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e3.
-            Measured (issue 17, in-process, chapter 07's 28 paper-profile systems, rounds to the stopping test): with
-            the default, case118 in two areas diverges (chapter 07 says how): its coupled QP left a slack of a fifth
-            to a third of the consensus violation in its first three rounds (as on systems that converge), its
-            multipliers, which move by mu times that slack, grew from 2e2 to 5e6 by round 5 while mu doubled, and
-            from round 6 its local NLPs failed. With mu0 = 1e2 it converges in 11 rounds and so do the other 27, but
-            16 of them take more rounds (53-I 10 against 6, case118 in 3 to 10 areas 1 to 4 more, 1654-5 28 against
-            23), 8 fewer (418-8 10 against 14) and 3 the same; with mu held at 1e3 (``mu_update`` 1) case118 in two
-            areas converges in 15. On chapter 12's systems (case1354pegase and 1 to 16 DSs, power-flow start, 50
-            rounds at most) mu0 = 1e2 took 19, 36, 36, 29 and 32 rounds with 1, 2, 4, 8 and 16 DSs, against 23, 35,
-            36, 28 and not converged in that chapter's store. The default is kept until every chapter that runs
-            ALADIN is archived again with another (a change of every store's rounds).
+            Measured (issue 17, in-process, chapter 07's 28 paper-profile systems, rounds to the stopping test;
+            ``scripts/aladin_options.py --options '{"mu0": 100}'`` repeats it): with the default, case118 in two
+            areas diverges (chapter 07 says how): its coupled QP left a slack of a fifth to a third of the consensus
+            violation in its first three rounds (as on systems that converge), its multipliers, which move by mu
+            times that slack, grew from 2e2 to 5e6 by round 5 while mu doubled, and from round 6 its local NLPs
+            failed. With mu0 = 1e2 it converges in 11 rounds and so do the other 27, but 16 of them take more rounds
+            (53-I 10 against 6, case118 in 3 to 10 areas 1 to 4 more, 1654-5 28 against 23), 8 fewer (418-8 10
+            against 14) and 3 the same; with mu held at 1e3 (``mu_update`` 1) case118 in two areas converges in 15,
+            but 13 of the other 27 no longer converge within 30. On chapter 12's systems (case1354pegase and 1 to 16
+            DSs, power-flow start, 50 rounds at most) mu0 = 1e2 took 19, 36, 36, 29 and 32 rounds with 1, 2, 4, 8 and
+            16 DSs, against 23, 35, 36, 28 and not converged in that chapter's store. The default is kept until every
+            chapter that runs ALADIN is archived again with another (a change of every store's rounds).
         mu_update: factor applied to mu after every iteration. Default 2.
         mu_max: cap of mu. Default 2e6.
         max_iter: largest number of iterations (local steps). Default 30.

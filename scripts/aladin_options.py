@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""ALADIN's rounds with other options than the default, system by system, against the default (issue 17).
+
+    .venv/bin/python scripts/aladin_options.py --options '{"mu0": 100}'                # chapter 07's paper systems
+    .venv/bin/python scripts/aladin_options.py --options '{"mu0": 100}' '{"mu_update": 1}' --systems case118:2 53-I
+
+Every system (a chapter-07 system name, `forlab.studies.ch07_aladin.systems.load`; default: the systems and growth
+systems of chapter 07's paper profile) is solved in-process by ALADIN with the default options and with each option
+set given, from the same start; the table gives per run whether it stopped by its test, its rounds and the first
+round at the chapter's target (consensus and gap, `forlab.studies.ch07_aladin.readers.TARGET_CONSENSUS` and
+``TARGET_GAP``), then per option set how many systems took more, fewer or the same rounds than with the default.
+A run that raises is a row with its error, never the end of the sweep. Rounds, not times, are what this compares:
+run it on an idle machine all the same, since a few systems' rounds are sensitive to round-off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+import pandas as pd
+
+from forlab.book import progress, runner
+from forlab.p3_aladin import ALADINOptions, run_aladin
+from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP
+from forlab.studies.ch07_aladin.systems import check_spec, load
+
+CHAPTER = "07_aladin"
+
+
+def paper_systems() -> list[str]:
+    """The systems and growth systems of chapter 07's paper profile, in that order."""
+    params = runner.profile_params(CHAPTER, "paper")
+    return list(dict.fromkeys([*params["systems"], *params["growth_systems"]]))
+
+
+def option_sets(texts: list[str]) -> list[dict]:
+    """The option sets of the command line (JSON objects), each checked by `ALADINOptions` (ValueError naming the
+    set that is not one)."""
+    sets = []
+    for text in texts:
+        try:
+            opts = json.loads(text)
+            ALADINOptions(**opts)
+        except (json.JSONDecodeError, TypeError, ValueError) as err:
+            raise ValueError(f"--options {text!r} is not a JSON object of ALADINOptions fields: {err}") from err
+        sets.append(opts)
+    return sets
+
+
+def one_run(system: str, options: dict) -> dict:
+    """One in-process ALADIN run of ``system`` with ``options`` over the defaults, as a row of the table."""
+    row = {"system": system, "options": json.dumps(options) if options else "default"}
+    try:
+        net, part = load(system)
+        res = run_aladin(net, part, ALADINOptions(**options))
+    except Exception as err:  # noqa: BLE001 - a run that raises is a row of the table, not the end of the sweep
+        return row | {"converged": False, "rounds": float("nan"), "target_round": float("nan"), "error": str(err)}
+    log = res.log
+    hit = log.index[(log.consensus <= TARGET_CONSENSUS) & (log.gap <= TARGET_GAP)]
+    return row | {"converged": res.converged, "rounds": res.iterations,
+                  "target_round": float(hit.min()) if len(hit) else float("nan"), "error": ""}
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per option set, against the default over the systems both runs converged on: how many took more, fewer and
+    the same rounds, and how many converged at all."""
+    rounds = table.pivot(index="system", columns="options", values="rounds")
+    done = table.pivot(index="system", columns="options", values="converged").astype(bool)
+    rows = []
+    for name in [c for c in rounds.columns if c != "default"]:
+        both = done["default"] & done[name]
+        diff = rounds[name][both] - rounds["default"][both]
+        rows.append({"options": name, "converged": int(done[name].sum()),
+                     "default converged": int(done["default"].sum()), "more rounds": int((diff > 0).sum()),
+                     "fewer rounds": int((diff < 0).sum()), "same rounds": int((diff == 0).sum())})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--options", nargs="+", required=True, help="JSON objects of ALADINOptions fields")
+    parser.add_argument("--systems", nargs="+", help="chapter-07 system names (default: its paper profile's)")
+    args = parser.parse_args(argv)
+    sets = option_sets(args.options)
+    systems = args.systems or paper_systems()
+    for spec in systems:
+        check_spec(spec)
+    warnings.filterwarnings("ignore", category=FutureWarning)  # pandapower's, once per system
+    runs = [(s, o) for s in systems for o in [{}, *sets]]
+    table = pd.DataFrame([one_run(s, o) for s, o in progress.bar(runs, desc="ALADIN runs", unit="run")])
+    with pd.option_context("display.width", 200, "display.max_rows", None):
+        print(table.to_string(index=False))
+        print(summary(table).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
