@@ -9,8 +9,8 @@ systems of chapter 07's paper profile) is solved in-process by ALADIN with the d
 set given, from the same start; the table gives per run whether it stopped by its test, its rounds and the first
 round at the chapter's target (consensus and gap, `forlab.studies.ch07_aladin.readers.TARGET_CONSENSUS` and
 ``TARGET_GAP``), then per option set how many systems took more, fewer or the same rounds than with the default.
-A run that raises is a row with its error, never the end of the sweep. Rounds, not times, are what this compares:
-run it on an idle machine all the same, since a few systems' rounds are sensitive to round-off.
+A run that raises is a row with its error, never the end of the sweep. Rounds, not times, are what this compares;
+a few systems' rounds depend on the machine's round-off (chapter 07), so compare runs made on one machine.
 """
 
 from __future__ import annotations
