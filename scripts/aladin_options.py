@@ -50,18 +50,37 @@ def option_sets(texts: list[str]) -> list[dict]:
     return sets
 
 
-def one_run(system: str, options: dict) -> dict:
-    """One in-process ALADIN run of ``system`` with ``options`` over the defaults, as a row of the table."""
-    row = {"system": system, "options": json.dumps(options) if options else "default"}
+def system_runs(system: str, sets: list[dict]) -> list[dict]:
+    """In-process ALADIN runs of ``system`` (built once) with each option set over the defaults, as rows of the
+    table; a system that cannot be built gives a row with its error for every set."""
     try:
         net, part = load(system)
+    except Exception as err:  # noqa: BLE001 - a system that cannot be built is rows of the table, not the end
+        return [_failed_row(system, o, err) for o in sets]
+    return [_run_row(system, o, net, part) for o in sets]
+
+
+def _run_row(system: str, options: dict, net, part) -> dict:
+    """One run of ``system``'s net and partition with ``options``: stopped by its test, rounds, first round at the
+    chapter's target."""
+    try:
         res = run_aladin(net, part, ALADINOptions(**options))
     except Exception as err:  # noqa: BLE001 - a run that raises is a row of the table, not the end of the sweep
-        return row | {"converged": False, "rounds": float("nan"), "target_round": float("nan"), "error": str(err)}
+        return _failed_row(system, options, err)
     log = res.log
     hit = log.index[(log.consensus <= TARGET_CONSENSUS) & (log.gap <= TARGET_GAP)]
-    return row | {"converged": res.converged, "rounds": res.iterations,
-                  "target_round": float(hit.min()) if len(hit) else float("nan"), "error": ""}
+    return {"system": system, "options": _label(options), "converged": res.converged, "rounds": res.iterations,
+            "target_round": float(hit.min()) if len(hit) else float("nan"), "error": ""}
+
+
+def _failed_row(system: str, options: dict, err: BaseException) -> dict:
+    return {"system": system, "options": _label(options), "converged": False, "rounds": float("nan"),
+            "target_round": float("nan"), "error": str(err)}
+
+
+def _label(options: dict) -> str:
+    """How an option set is named in the table: its JSON, "default" for none."""
+    return json.dumps(options) if options else "default"
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -89,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     for spec in systems:
         check_spec(spec)
     warnings.filterwarnings("ignore", category=FutureWarning)  # pandapower's, once per system
-    runs = [(s, o) for s in systems for o in [{}, *sets]]
-    table = pd.DataFrame([one_run(s, o) for s, o in progress.bar(runs, desc="ALADIN runs", unit="run")])
+    rows = [row for s in progress.bar(systems, desc="ALADIN systems", unit="system")
+            for row in system_runs(s, [{}, *sets])]
+    table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_rows", None):
         print(table.to_string(index=False))
         print(summary(table).to_string(index=False))

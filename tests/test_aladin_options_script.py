@@ -1,23 +1,11 @@
 """scripts/aladin_options.py: ALADIN's rounds with other options than the default, against the default (issue 17)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("aladin_options", ROOT / "scripts" / "aladin_options.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_option_sets_must_be_json_objects_of_aladin_options():
-    script = _script()
+def test_option_sets_must_be_json_objects_of_aladin_options(script):
+    script = script("aladin_options")
     assert script.option_sets(['{"mu0": 100}']) == [{"mu0": 100}]
     with pytest.raises(ValueError, match="not a JSON object of ALADINOptions fields"):
         script.option_sets(["mu0=100"])
@@ -25,7 +13,7 @@ def test_option_sets_must_be_json_objects_of_aladin_options():
         script.option_sets(['{"mu_zero": 100}'])
 
 
-def test_summary_counts_rounds_against_the_default_where_both_converged():
+def test_summary_counts_rounds_against_the_default_where_both_converged(script):
     table = pd.DataFrame([
         {"system": "a", "options": "default", "converged": True, "rounds": 6},
         {"system": "a", "options": "x", "converged": True, "rounds": 10},
@@ -34,19 +22,19 @@ def test_summary_counts_rounds_against_the_default_where_both_converged():
         {"system": "c", "options": "default", "converged": True, "rounds": 9},
         {"system": "c", "options": "x", "converged": True, "rounds": 9},
     ])
-    row = _script().summary(table).iloc[0]
+    row = script("aladin_options").summary(table).iloc[0]
     assert (row["converged"], row["default converged"]) == (3, 2)
     assert (row["more rounds"], row["fewer rounds"], row["same rounds"]) == (1, 0, 1)
 
 
-def test_the_script_runs_aladin_with_and_without_the_options(capsys):
+def test_the_script_runs_aladin_with_and_without_the_options(capsys, script):
     """A real run on the smallest T+D system: the default and a held slack penalty both converge; a system name the
     chapter does not know is rejected before any run."""
-    script = _script()
+    script = script("aladin_options")
     assert script.main(["--options", '{"mu_update": 1}', "--systems", "case9+case33bw"]) == 0
     out = capsys.readouterr().out
     assert "case9+case33bw" in out and '{"mu_update": 1}' in out and "more rounds" in out
-    row = script.one_run("case9+case33bw", {})
+    row = script.system_runs("case9+case33bw", [{}])[0]
     assert row["converged"] and row["target_round"] <= row["rounds"] and row["error"] == ""
     with pytest.raises(ValueError):
         script.main(["--options", "{}", "--systems", "case9:0x"])

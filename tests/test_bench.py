@@ -1,8 +1,6 @@
 """Chapter 02's tools: the shared plotting module, runopp from another start, and the benchmark script's report."""
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -21,8 +19,6 @@ from forlab.opf import bench
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 warnings.filterwarnings("ignore", category=RuntimeWarning)
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +86,7 @@ def test_runopp_start_reports_an_outcome_not_an_exception():
         assert np.isnan(out["runopp_flat_objective"])
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("bench_opf", ROOT / "scripts" / "bench_opf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bench_script_reports_from_a_store(tmp_path):
+def test_bench_script_reports_from_a_store(tmp_path, script):
     rows = bench.compare({"case9": cases.load("case9")}, repeats=1, runopp=False, progress=False)
     rows["runopp_flat_status"] = "not run"
     rows["published_objective"] = cases.PUBLISHED_OPF_COST["case9"].value
@@ -109,7 +98,7 @@ def test_bench_script_reports_from_a_store(tmp_path):
     ds.attrs.update(parameters="{}", git_commit="test")
     path = tmp_path / "store.nc"
     ds.to_netcdf(path, engine="h5netcdf")
-    text = _script().report(path)
+    text = script("bench_opf").report(path)
     assert "case9" in text and "validation against MATPOWER" in text and "Solve_Succeeded" in text
 
 

@@ -382,7 +382,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     round's seed. ``face_reg``: the least eigenvalue the face solves (the polish and the Newton refinement) ask of
     their matrix on the face (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`; ``reg`` when None)."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
-    floor = reg if face_reg is None else face_reg
+    floor = face_floor(reg, face_reg)
     memo = {} if memo is None else memo
     if "m" not in memo:
         B, hr, g, offs = coupling_blocks(replies, rows, n_cons)
@@ -733,7 +733,7 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
     G = np.vstack(rows) if rows else np.zeros((0, m.shape[0]))
     h = np.concatenate(rhs) if rhs else np.zeros(0)
     dv, status = clarabel_qp(m, q, sp.csr_matrix(G), h)
-    dv, newton = newton_on_face(m_exact, q, G, h, dv, reg if face_reg is None else face_reg)  # the face floor
+    dv, newton = newton_on_face(m_exact, q, G, h, dv, face_floor(reg, face_reg))
     dxs, off = [], 0
     for z in zs:
         dxs.append(z @ dv[off:off + z.shape[1]])
@@ -741,6 +741,13 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
     lam_qp = lam + mu * (ax + sum(a @ d for a, d in zip(A, dxs)))
     return dxs, lam_qp, {"lambda_min": lmin, "reduced_dim": int(m.shape[0]), "qp_status": status,
                          "newton": newton}
+
+
+def face_floor(reg: float, face_reg: float | None) -> float:
+    """The least eigenvalue a face solve asks of its matrix on the face: ``face_reg``
+    (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`), or the regularisation's ``reg`` for a caller
+    that gives none (the floor both used before ``face_reg`` existed)."""
+    return reg if face_reg is None else face_reg
 
 
 def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, dv: np.ndarray, floor: float,
