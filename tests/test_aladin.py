@@ -1098,4 +1098,4 @@ def test_a_copy_at_its_voltage_bound_leaves_the_qp_once_its_region_is_near_a_sol
     np.testing.assert_array_equal(reg._qp_bounds()[1], ub)
     net = cases.load("case300")
     r = run_aladin(net, partition(net, "spectral", 8), ALADINOptions(), reference=opf.solve(net).objective)
-    assert r.converged and r.iterations <= 15 and r.gap < 1e-4, r.status
+    assert r.converged and r.iterations <= 20 and r.gap < 1e-4, r.status

@@ -23,19 +23,21 @@ class ALADINOptions:
         rho0: initial penalty of the proximal term of the local NLPs (scaled cost per p.u.^2). Default 1e2.
         rho_update: factor applied to rho after every iteration. Default 1.1.
         rho_max: cap of rho. Default 1e8.
-        mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e3.
-            Measured (issue 17, in-process, chapter 07's 28 paper-profile systems, rounds to the stopping test;
-            ``scripts/aladin_options.py --options '{"mu0": 100}'`` repeats it): with the default, case118 in two
-            areas diverges (chapter 07 says how): its coupled QP left a slack of a fifth to a third of the consensus
-            violation in its first three rounds (as on systems that converge), its multipliers, which move by mu
-            times that slack, grew from 2e2 to 5e6 by round 5 while mu doubled, and from round 6 its local NLPs
-            failed. With mu0 = 1e2 it converges in 11 rounds and so do the other 27, but 16 of them take more rounds
-            (53-I 10 against 6, case118 in 3 to 10 areas 1 to 4 more, 1654-5 28 against 23), 8 fewer (418-8 10
-            against 14) and 3 the same; with mu held at 1e3 (``mu_update`` 1) case118 in two areas converges in 15,
-            but 13 of the other 27 no longer converge within 30. On chapter 12's systems (case1354pegase and 1 to 16
-            DSs, power-flow start, 50 rounds at most) mu0 = 1e2 took 19, 36, 36, 29 and 32 rounds with 1, 2, 4, 8 and
-            16 DSs, against 23, 35, 36, 28 and not converged in that chapter's store. The default is kept until every
-            chapter that runs ALADIN is archived again with another (a change of every store's rounds).
+        mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
+            (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
+            they say otherwise). Measured (issue 17, in-process, rounds to the stopping test): with 1e3, case118 in
+            two areas diverges: its coupled QP left a slack of a fifth to a third of the consensus violation in its
+            first three rounds (as on systems that converge), its multipliers, which move by mu times that slack,
+            grew from 2e2 to 5e6 by round 5 while mu doubled, and from round 6 its local NLPs failed. Of the values
+            tried, 1e2 is the one with which every system converged: chapter 07's 28 paper-profile systems
+            (``scripts/aladin_options.py --options '{"mu0": 1000}'`` and so on repeats it against the default;
+            against 1e3, 16 take more rounds, 53-I 10 against 6 and 1654-5 28 against 23, 8 fewer, 418-8 10
+            against 14, and 3 the same) and chapter 12's (case1354pegase and 1, 2, 4, 8 and 16 DSs, power-flow
+            start, 50 rounds at most: 19, 36, 36, 29 and 32 rounds, where 1e3 took 23, 35, 36, 28 and did not
+            converge). With 2e2 1654-5 did not converge within 30 rounds; 3e2 and 5e2 converged on all 28 of
+            chapter 07 (with more rounds on 16 and 11 of them), but with 3e2 the TS region's local NLP ran past its
+            timeout with 16 DSs, and with 5e2 one DS did not converge within 50 rounds. Held at 1e3 (``mu_update``
+            1), case118 in two areas converges in 15, but 13 of the other 27 no longer converge within 30.
         mu_update: factor applied to mu after every iteration. Default 2.
         mu_max: cap of mu. Default 2e6.
         max_iter: largest number of iterations (local steps). Default 30.
@@ -149,7 +151,7 @@ class ALADINOptions:
     rho0: float = 1e2
     rho_update: float = 1.1
     rho_max: float = 1e8
-    mu0: float = 1e3
+    mu0: float = 1e2
     mu_update: float = 2.0
     mu_max: float = 2e6
     max_iter: int = 30
