@@ -496,10 +496,10 @@ def test_systems_have_families():
 
 
 def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_round():
-    """The cycle at the end of a run (1654-5's last rounds in the paper store): from the round where the consensus
-    violation starts to rise in every other round to the last round, and in which of those rounds the step was the
-    exact Newton step (a fraction of it is not); nothing for a run that does not end so, or a system the store does
-    not hold."""
+    """The last cycle of a run (1654-5's rounds in the paper store): from the round where the consensus violation
+    starts to rise in every other round to the last round of that stretch, and in which of those rounds the step was
+    the exact Newton step (a fraction of it is not); nothing for a run without such a stretch, or a system the store
+    does not hold."""
     from forlab.studies.ch07_aladin import text
 
     consensus = [1.0, 0.5, 0.2, 0.1, 0.05, 0.01, 0.05, 0.005, 0.03, 0.001, 0.02, 1e-4]
@@ -518,3 +518,7 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
     assert text.alternation_text(log(consensus, exact), "1654-5").endswith(
         "; in rounds 8 and 10 the coordinator's step was the exact Newton step on the face of its active limits.")
     assert text.alternation_text(log(sorted(consensus, reverse=True), newton), "1654-5") == ""
+    # two falls in a row after the cycle, then a cycle too short to count: the stretch before them is named
+    interrupted = consensus[:-1] + [1e-5, 1e-6, 1e-5, 1e-7, 1e-6, 1e-8]
+    assert text.alternation_text(log(interrupted, [0.0] * 16 + [np.nan]), "1654-5").startswith(
+        "On 1654-5, from round 5 to round 12 (of its 17), the consensus violation rose again in every other round;")

@@ -177,27 +177,42 @@ def targets17_text(t17: pd.DataFrame) -> str:
 
 
 def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
-    """Markdown: the rounds at the end of ``system``'s in-process ALADIN run (default QP) in which its consensus
-    violation rose again in every other round (a cycle between two kinds of step, which only the rounds that fall
-    bring closer), and in which of them the coordinator's step was the exact Newton step on its face (the log's
-    ``newton`` 1; a fraction of it is not); "" when fewer than ``min_rounds`` rounds at the end alternate so, or the
-    store has no such run. ``it``: the store's per-round logs (`forlab.studies.ch07_aladin.readers.iterations`)."""
+    """Markdown: the last stretch of ``system``'s in-process ALADIN run (default QP) in which its consensus violation
+    rose again in every other round (a cycle between two kinds of step, which only the rounds that fall bring
+    closer), and in which of its rounds the coordinator's step was the exact Newton step on its face (the log's
+    ``newton`` 1; a fraction of it is not); "" when no stretch alternates for ``min_rounds`` rounds, or the store has
+    no such run. ``it``: the store's per-round logs (`forlab.studies.ch07_aladin.readers.iterations`)."""
     log = _inprocess_log(it, system)
     if log.empty:
         return ""
-    rises = np.diff(log.consensus.to_numpy()) > 0  # rises[j]: round j + 1 against round j (0-based rows)
-    k = len(rises) - 1
-    while k > 0 and rises[k] != rises[k - 1]:
-        k -= 1
-    if len(rises) - k < min_rounds:
+    rises = np.diff(log.consensus.to_numpy()) > 0  # rises[j]: row j + 1 against row j
+    stretch = _last_alternation(rises, min_rounds)
+    if stretch is None:
         return ""
+    k, e = stretch
     rounds = log.iteration.to_numpy()
-    # the steps taken in those rounds (the last round takes none)
-    exact = rounds[k:-1][np.nan_to_num(log.newton.to_numpy()[k:-1]) >= 1.0]
+    # the steps taken in those rounds: row j's step led to row j + 1
+    exact = rounds[k:e + 1][np.nan_to_num(log.newton.to_numpy()[k:e + 1]) >= 1.0]
     steps = ("none of the coordinator's steps in those rounds was" if not len(exact) else
              f"in {_rounds_words(exact)} the coordinator's step was")
-    return (f"On {system}, from round {rounds[k]:.0f} to its last, round {rounds[-1]:.0f}, the consensus violation "
-            f"rose again in every other round; {steps} the exact Newton step on the face of its active limits.")
+    until = (f"to its last, round {rounds[-1]:.0f}" if e + 1 == len(rounds) - 1 else
+             f"to round {rounds[e + 1]:.0f} (of its {rounds[-1]:.0f})")
+    return (f"On {system}, from round {rounds[k]:.0f} {until}, the consensus violation rose again in every other "
+            f"round; {steps} the exact Newton step on the face of its active limits.")
+
+
+def _last_alternation(rises: np.ndarray, min_rounds: int) -> tuple[int, int] | None:
+    """The last stretch ``(k, e)`` of at least ``min_rounds`` entries of ``rises`` in which every entry differs from
+    the one before (rises and falls in turn), ``e`` inclusive; None when there is none."""
+    e = len(rises) - 1
+    while e >= 0:
+        k = e
+        while k > 0 and rises[k] != rises[k - 1]:
+            k -= 1
+        if e - k + 1 >= min_rounds:
+            return k, e
+        e = k - 1
+    return None
 
 
 def _inprocess_log(it: pd.DataFrame, system: str) -> pd.DataFrame:
