@@ -74,7 +74,7 @@ ALLOWED: dict[str, str] = {
     "(0: in-process)": "definition of a parameter value",
     "(0 runs in-process)": "definition of a parameter value",
     "1e2, 1.1, 1e8": "ALADIN's default penalty schedule (forlab.p3_aladin.algorithm.options)",
-    "1e3, 2, 2e6": "ALADIN's default slack penalty schedule (forlab.p3_aladin.algorithm.options)",
+    "1e2, 2, 2e6": "ALADIN's default slack penalty schedule (forlab.p3_aladin.algorithm.options)",
     "30, 1e-6": "ALADIN's default iteration limit and tolerance (forlab.p3_aladin.algorithm.options)",
     "in 3 spectral areas": "a partition parameter",
     "in 3 and case300 in 4 spectral areas": "partition parameters",
