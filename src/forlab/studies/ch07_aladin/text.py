@@ -195,7 +195,7 @@ def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     exact = rounds[k:e + 1][np.nan_to_num(log.newton.to_numpy()[k:e + 1]) >= 1.0]
     steps = ("none of the coordinator's steps in those rounds was" if not len(exact) else
              f"in {_rounds_words(exact)} the coordinator's step was")
-    until = (f"to its last, round {rounds[-1]:.0f}" if e + 1 == len(rounds) - 1 else
+    until = (f"to its last, round {rounds[-1]:.0f}" if e == len(rises) - 1 else
              f"to round {rounds[e + 1]:.0f} (of its {rounds[-1]:.0f})")
     return (f"On {system}, from round {rounds[k]:.0f} {until}, the consensus violation rose again in every other "
             f"round; {steps} the exact Newton step on the face of its active limits.")
