@@ -522,3 +522,25 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
     interrupted = consensus[:-1] + [1e-5, 1e-6, 1e-5, 1e-7, 1e-6, 1e-8]
     assert text.alternation_text(log(interrupted, [0.0] * 16 + [np.nan]), "1654-5").startswith(
         "On 1654-5, from round 5 to round 12 (of its 17), the consensus violation rose again in every other round;")
+
+
+def test_the_options_table_gives_the_defaults_of_aladin_options():
+    """Chapter 07's options table types ALADIN's defaults (the typed-numbers test allows those rows as definitions):
+    every value in a row that names `ALADINOptions` fields is that field's default, so the table cannot drift from
+    the code when a default moves (``mu0`` moved from 1e3 to 1e2 in session 23, by hand in both places)."""
+    from forlab.p3_aladin import ALADINOptions
+
+    nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    defaults, checked = ALADINOptions(), []
+    for names, values in re.findall(r"^\| ((?:`\w+`(?:, )?)+) \| ([^|]+) \|", prose, re.MULTILINE):
+        fields = re.findall(r"`(\w+)`", names)
+        numbers = [v.strip() for v in values.split(",")]
+        if not all(re.fullmatch(r"[-+\d.e]+", n) for n in numbers):  # a word or a string option, not a number
+            continue
+        assert len(numbers) == len(fields) and all(hasattr(defaults, f) for f in fields), (names, values)
+        for field, number in zip(fields, numbers):
+            assert float(number) == pytest.approx(getattr(defaults, field)), f"{field}: table {number}"
+            checked.append(field)
+    assert {"rho0", "rho_update", "rho_max", "mu0", "mu_update", "mu_max", "max_iter", "eps", "eps_power",
+            "active_margin", "reg", "face_reg"} <= set(checked)
