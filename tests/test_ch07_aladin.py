@@ -527,7 +527,7 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
 def test_the_options_table_gives_the_defaults_of_aladin_options():
     """Chapter 07's options table types ALADIN's defaults (the typed-numbers test allows those rows as definitions):
     every value in a row that names `ALADINOptions` fields is that field's default, so the table cannot drift from
-    the code when a default moves (``mu0`` moved from 1e3 to 1e2 in session 23, by hand in both places)."""
+    the code when a default moves (issue 17: ``mu0`` moved from 1e3 to 1e2, by hand in both places)."""
     from forlab.p3_aladin import ALADINOptions
 
     nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())

@@ -305,6 +305,11 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
 
     ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it).
 
+    Why Lawson & Hanson's NNLS and not block principal pivoting on the same problem (Judice & Pires 1994, Kim & Park
+    2011; a few passive-set solves instead of one pass per limit)? Tried on the 40 NNLS problems of 1654-5's first
+    six rounds (issue 17): it cycled until its iteration limit on 16 and was slower on the other 24 (1.2 to 112
+    times; the near limits of a transmission region are degenerate, many of them at once at their bound).
+
     ``work0``: rows that join the first working set as well, solved before any check like ``start``'s (the
     coordinator's guess of the active limits: those active at the last round's step, `condensed_qp`'s ``seed``)."""
     if factor is None:
@@ -463,7 +468,17 @@ def _active_ids(ids: list[np.ndarray], G: sp.csr_matrix, h: np.ndarray, dv: np.n
 def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
     """The coupled reduced Hessian as the QP uses it and its smallest eigenvalue: itself when all its eigenvalues are
     above ``reg`` (one Cholesky factorisation decides; the smallest eigenvalue is only logged then), else the
-    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway."""
+    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway.
+
+    Why as a whole, although its eigenvalues cost d^3 and are part of what makes the coordinator's time grow faster
+    than the coupling rows on 118Xn (regions' blocks regularised on their own would let a coordinator solve by blocks,
+    linear in the regions)? Measured (issue 17, in-process, the default options, rounds against the coupled flip's):
+    flipping every region's ``Hr_i`` on its own and then adding ``B' D B`` (positive definite by construction) took
+    27 rounds on case118 in 3 areas (13), 28 on case300 in 4 areas (15), 27 on 418-3 (12), 15 on 118X7 (12) and 16
+    on case39+case118zh (13); one round fewer on case9+case33bw, case118+case136ma+case141 and case118+case533mt_hi,
+    three fewer on 53-I, the same on case30+case69+case33bw. Flipping every
+    region's block of ``M`` (its own rows' penalty included) left ``M`` indefinite in most rounds (10 of 12 on
+    case118 in 3 areas, 12 of 14 on case300 in 4 areas, 7 of 12 on 118X10), so it cannot stand in for the flip."""
     if _above(m_exact, reg):
         return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
     return regularize(m_exact, reg)
