@@ -429,6 +429,18 @@ def test_a_repeat_that_raises_is_left_out_of_the_timing():
         fastest_run(lambda: (_ for _ in ()).throw(TimeoutError("first")), repeats=3)
 
 
+def test_a_wall_time_missed_by_the_regions_alone_says_its_floor_is_above_the_target():
+    """The wall-time bullet says that the floor (the regions' own work: set-up and slowest region per round) is
+    above the target, and the set-up's share of it, only when it is."""
+    def bullet(floor):
+        row = {"target": "wall_ratio", "system": "1654-5", "value": 60.0, "limit": 10.0, "floor": floor,
+               "setup": 0.4, "met": False, "error": ""}
+        return ch.targets17_text(pd.DataFrame([row]))
+
+    assert bullet(26.0).endswith("took 26.0 times, of which the set-up 0.4 times: the floor itself is above the "
+                                 "target")
+    assert bullet(6.0).endswith("took 6.0 times")  # within reach: the coordinator and the messages made the miss
+
 def test_growth_is_judged_by_the_upper_bound_of_its_slope():
     rows = np.array([4.0, 8, 16, 32, 64])
     line = pd.DataFrame({"system": [f"418-{k}" for k in range(5)], "coupling_rows": rows, "coordinator_ms": rows**2})

@@ -172,8 +172,17 @@ def targets17_text(t17: pd.DataFrame) -> str:
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
             system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
-            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)))
+            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r))
     return "\n".join(lines)
+
+
+def _beyond_floor(r) -> str:
+    """For a wall-time target that the regions' own work alone (the floor) already misses: the set-up's share of the
+    floor and that the floor is above the target (the chapter's prose says what that rules out); "" otherwise."""
+    floor = getattr(r, "floor", np.nan)
+    if r.target != "wall_ratio" or not floor > r.limit:
+        return ""
+    return f", of which the set-up {getattr(r, 'setup', np.nan):.1f} times: the floor itself is above the target"
 
 
 def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
