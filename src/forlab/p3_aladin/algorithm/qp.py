@@ -477,10 +477,10 @@ def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
     27 rounds on case118 in 3 areas (13), 28 on case300 in 4 areas (15), 27 on 418-3 (12), 15 on 118X7 (12) and 16
     on case39+case118zh (13); one round fewer on case9+case33bw, case118+case136ma+case141 and case118+case533mt_hi,
     three fewer on 53-I, the same on case30+case69+case33bw. Flipping every region's block of ``M`` (its own rows'
-    penalty included) left ``M`` not positive definite in most rounds (10 of 12 on case118 in 3 areas, 12 of 14 on case300 in 4
-    areas, 7 of 12 on 118X10), so it cannot stand in for the flip. Nor can a flip that stays inside the regions: on
-    118X10 the eigenvectors below ``reg`` spread over several regions (in late rounds the median one has about a
-    third of its weight in its largest region)."""
+    penalty included) left ``M`` not positive definite in most rounds (10 of 12 on case118 in 3 areas, 12 of 14 on
+    case300 in 4 areas, 7 of 12 on 118X10), so it cannot stand in for the flip. Nor can a flip that stays inside the
+    regions: on 118X10 the eigenvectors below ``reg`` spread over several regions (in late rounds the median one has
+    about a third of its weight in its largest region)."""
     if _above(m_exact, reg):
         return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
     return regularize(m_exact, reg)
