@@ -107,10 +107,10 @@ def cluster():
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=40) as cl:
-            yield cl
+    with (dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}),
+          LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                       silence_logs=40) as cl):
+        yield cl
 
 
 def test_a_client_given_is_used_and_none_is_started(ds_net, samples, cluster, monkeypatch):
@@ -210,9 +210,9 @@ def test_a_silent_peer_at_the_scheduler_address_fails_within_the_connect_timeout
         srv.listen(4)  # the kernel completes the TCP handshake; nobody ever answers
         address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
         t0 = time.perf_counter()
-        with pytest.raises(TimeoutError, match=f"no Dask scheduler answered at {address} within 2 s"):
-            with parallel.client(address, timeout_s=2):
-                pass
+        with (pytest.raises(TimeoutError, match=f"no Dask scheduler answered at {address} within 2 s"),
+              parallel.client(address, timeout_s=2)):
+            pass
         assert time.perf_counter() - t0 < 10
 
 
@@ -230,17 +230,17 @@ def test_sampling_over_tls_with_certificates(ds_net, tmp_path):
     paths["cert_file"].write_text(sec.tls_client_cert)
     paths["key_file"].write_text(sec.tls_client_key)
     ref = sample_for(ds_net, n_directions=6, face_grid=0, n_workers=0, progress=False)
-    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
-        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=40, security=sec, protocol="tls://") as cl:
-            assert cl.scheduler_address.startswith("tls://")
-            for security in (sec, {k: str(v) for k, v in paths.items()}):
-                s = sample_for(ds_net, n_directions=6, face_grid=0, address=cl.scheduler_address, security=security,
-                               progress=False)
-                assert s.attrs["n_workers"] == 1 and np.array_equal(s.p_mw.values, ref.p_mw.values)
-            with pytest.raises(ValueError, match="must start with 'tls://'"):
-                with parallel.client(cl.scheduler_address.replace("tls://", "tcp://"), security=sec):
-                    pass
+    with (dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}),
+          LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                       silence_logs=40, security=sec, protocol="tls://") as cl):
+        assert cl.scheduler_address.startswith("tls://")
+        for security in (sec, {k: str(v) for k, v in paths.items()}):
+            s = sample_for(ds_net, n_directions=6, face_grid=0, address=cl.scheduler_address, security=security,
+                           progress=False)
+            assert s.attrs["n_workers"] == 1 and np.array_equal(s.p_mw.values, ref.p_mw.values)
+        with (pytest.raises(ValueError, match="must start with 'tls://'"),
+              parallel.client(cl.scheduler_address.replace("tls://", "tcp://"), security=sec)):
+            pass
     with pytest.raises(TypeError, match="security must be"):
         parallel.security_of({"cert": "x"})
     with pytest.raises(ValueError, match="no such file"):

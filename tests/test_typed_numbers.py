@@ -34,8 +34,8 @@ _NOT_PROSE = [r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"^\s*(```|~~~).*?^\s*(```|~~~)", 
 # Digits that are not measurements.
 _NOT_FIGURES = [
     r"\b(19|20)\d\d[ab]?\b",  # years, author-year citations
-    r"(?i)\b(chapters?|sections?|eqs?\.|equations?|issues?|tables?|figures?|steps?|stages?|parts?) #?\d+(\.\d+)?"
-    r"((, | and | to )\d+)*",
+    (r"(?i)\b(chapters?|sections?|eqs?\.|equations?|issues?|tables?|figures?|steps?|stages?|parts?) #?\d+(\.\d+)?"
+     r"((, | and | to )\d+)*"),
     r"(?i)\b\d+(st|nd|rd|th)\b",  # ordinals
     r"^\s*\d+\.\s", r"\(\d\)",  # numbered lists, step markers
     r"\b\d+-bus\b",  # the size of a named grid is a fact of its data file

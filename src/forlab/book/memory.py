@@ -10,6 +10,7 @@ its memory for longer than ``interval_s``.
 from __future__ import annotations
 
 import threading
+from typing import Self
 
 import psutil
 
@@ -48,7 +49,7 @@ class PeakMemory:
         while not self._stop.wait(self.interval_s):
             self._sample()
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> Self:
         self._sample()
         self._thread = threading.Thread(target=self._watch, name="forlab-peak-memory", daemon=True)
         self._thread.start()

@@ -45,10 +45,10 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"_pct$|_percent$|_percent_|loading", "%"),
     (r"bytes", "bytes"),
     (r"cost|objective|price|_reference$", "$/h"),
-    (r"(^|_)(n|count|iterations?|rounds|samples|steps|workers|cores|repeats|buses|branches|fpus|pccs|facets|"
-     r"vertices|regions|variables|rows|degree|level|index|seed|numbers|candidate|directions)(_|$)", ONE),
-    (r"(share|rate|ratio|accuracy|_r2|score|fraction|scale|scaling|factor|gap|consensus|distance|step|mu|rho|"
-     r"lambda|temperature|loss|volume|weight|margin|normal|upper|_f$|^f$|^u$|axis|_x\d?$|_y\d?$|_x_|_y_)", ONE),
+    ((r"(^|_)(n|count|iterations?|rounds|samples|steps|workers|cores|repeats|buses|branches|fpus|pccs|facets|"
+      r"vertices|regions|variables|rows|degree|level|index|seed|numbers|candidate|directions)(_|$)"), ONE),
+    ((r"(share|rate|ratio|accuracy|_r2|score|fraction|scale|scaling|factor|gap|consensus|distance|step|mu|rho|"
+      r"lambda|temperature|loss|volume|weight|margin|normal|upper|_f$|^f$|^u$|axis|_x\d?$|_y\d?$|_x_|_y_)"), ONE),
 )
 
 

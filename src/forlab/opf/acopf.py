@@ -115,10 +115,8 @@ class OPFResult:
         return float(self.res_units["cost"].sum())
 
     def summary(self) -> dict:
-        return dict(
-            success=self.success, status=self.status, objective=self.objective, iterations=self.iterations,
-            solve_time_s=self.solve_time_s,
-        )
+        return {"success": self.success, "status": self.status, "objective": self.objective,
+                "iterations": self.iterations, "solve_time_s": self.solve_time_s}
 
 
 class _Rows:
@@ -498,8 +496,8 @@ class ACOPF:
                 raise ValueError("init='warm' needs a previous OPFResult of this model as x0 (primal and dual start)")
             solver = self.warm_solver()
         p = self.parameter_vector(pd_, qd_, **extra_params)
-        args = dict(p=p, lbx=self.lbx if lbx is None else lbx, ubx=self.ubx if ubx is None else ubx,
-                    lbg=self.lbg, ubg=self.ubg)
+        args = {"p": p, "lbx": self.lbx if lbx is None else lbx, "ubx": self.ubx if ubx is None else ubx,
+                "lbg": self.lbg, "ubg": self.ubg}
         if isinstance(x0, OPFResult):
             args.update(x0=x0.x, lam_g0=x0.lam_g, lam_x0=x0.lam_x)
         elif x0 is not None:
@@ -625,7 +623,7 @@ def power_flow_check(net, result: OPFResult) -> dict:
                 pp.runpp(net, calculate_voltage_angles=True, trafo_model="pi", init=init, tolerance_mva=1e-10,
                          max_iteration=30, numba=len(net.bus) > 1000)
                 break
-            except Exception:  # noqa: BLE001 - a power flow that does not converge is a finding, not a crash
+            except Exception:  # noqa: BLE001, S112 - a power flow that does not converge is a finding, not a crash
                 continue
         else:
             return {"converged": False, "max_dvm_pu": np.nan, "max_dva_degree": np.nan, "max_dp_slack_mw": np.nan}

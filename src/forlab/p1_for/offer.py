@@ -202,10 +202,11 @@ def check_offer_dict(d) -> None:
         raise ValueError(f"not a forlab offer (format {fmt!r}, expected {FORMAT!r})")
     for key in ("box", "polynomial", "cost"):
         if not isinstance(d.get(key), dict):
-            raise ValueError(f"offer section {key!r} is missing or not an object")
+            # a malformed file is a ValueError whatever is wrong in it: one error for callers to catch
+            raise ValueError(f"offer section {key!r} is missing or not an object")  # noqa: TRY004
     for key in ("pcc", "base", "info"):
         if not isinstance(d.get(key, {}), dict):
-            raise ValueError(f"offer section {key!r} must be an object, got {_short(d[key])}")
+            raise ValueError(f"offer section {key!r} must be an object, got {_short(d[key])}")  # noqa: TRY004
     box, poly, cost = d["box"], d["polynomial"], d["cost"]
     if box.get("axes", AXES) != AXES:
         raise ValueError(f"offer box axes must be {AXES}, got {_short(box.get('axes'))}")
