@@ -441,6 +441,7 @@ def test_a_wall_time_missed_by_the_regions_alone_says_its_floor_is_above_the_tar
                                  "target")
     assert bullet(6.0).endswith("took 6.0 times")  # within reach: the coordinator and the messages made the miss
 
+
 def test_growth_is_judged_by_the_upper_bound_of_its_slope():
     rows = np.array([4.0, 8, 16, 32, 64])
     line = pd.DataFrame({"system": [f"418-{k}" for k in range(5)], "coupling_rows": rows, "coordinator_ms": rows**2})

@@ -380,8 +380,8 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     (``{mode}_s``), and each against the centralized whole run (``{mode}_ratio``, dimensionless). Two more readings
     of the Dask run: ``dask_floor_ratio``, its set-up and its slowest region's local NLP and reduction summed over the
     rounds (the run with a coordinator and communication that cost nothing), of which ``dask_setup_ratio`` is the
-    set-up, and ``dask_solve_ratio``, its rounds
-    alone against Ipopt's solve alone (the chapter's earlier reading, which set a wall time against a solver time).
+    set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
+    which set a wall time against a solver time).
     NaN where a mode was not run or the store has no build time."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)
                 & (table.latency_ms == 0)]
