@@ -398,8 +398,9 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
         if len(dask):
             log = its[its.run == dask.index[0]]
             local = float(log.local_s.sum() + (log.reduction_s.sum() if "reduction_s" in log else 0.0))
-            row["dask_floor_ratio"] = (float(dask.setup_s.iloc[0]) + local) / row["central_wall_s"]
-            row["dask_setup_ratio"] = float(dask.setup_s.iloc[0]) / row["central_wall_s"]
+            setup = float(dask.setup_s.iloc[0])
+            row["dask_floor_ratio"] = (setup + local) / row["central_wall_s"]
+            row["dask_setup_ratio"] = setup / row["central_wall_s"]
             row["dask_solve_ratio"] = float(dask.total_s.iloc[0]) / row["central_s"]
         rows.append(row)
     cols = ["system", "central_s", "central_wall_s", *(f"{m}_{c}" for m in ("inprocess", "dask")
