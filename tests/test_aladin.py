@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -291,6 +292,51 @@ def test_the_newton_refinement_takes_a_face_that_is_positive_definite_below_the_
     qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4, face_reg=1e-6)
     qp.condensed_qp(replies, rows, n_cons, ax, lam, mu, 1e-4)
     assert floors == [1e-6, 1e-4]
+
+
+def test_the_flip_by_regions_flips_every_region_alone_and_leaves_the_coupling():
+    """`ALADINOptions.region_flip`: where more than that share of the free directions lie below ``reg``, the
+    coordinator flips every region's exact reduced Hessian on its own and keeps the coupling ``B' D B`` as it is
+    (positive definite by construction); at or below the share, and with the default share 1, it flips the coupled
+    matrix as a whole."""
+    from forlab.p3_aladin.algorithm import qp
+    from forlab.p3_aladin.algorithm.reduction import regularize
+
+    rng = np.random.default_rng(7)
+    dims, reg = [4, 5, 3], 1e-4
+    offs = np.cumsum([0, *dims])
+    blocks = [0.5 * (a + a.T) for a in (rng.normal(size=(n, n)) for n in dims)]  # indefinite
+    hr = sla.block_diag(*blocks)
+    b = rng.normal(size=(2, offs[-1]))
+    m_exact = hr + b.T @ (30.0 * b)
+    below = int(np.sum(np.linalg.eigvalsh(m_exact) < reg))
+    assert 0 < below < offs[-1]
+    m, lmin = qp._regularized(m_exact, reg, (hr, offs, 0.0))
+    assert lmin == pytest.approx(np.linalg.eigvalsh(m_exact)[0])
+    assert np.linalg.eigvalsh(m).min() > 0
+    np.testing.assert_allclose(m - b.T @ (30.0 * b), sla.block_diag(*[regularize(k, reg)[0] for k in blocks]),
+                               atol=1e-10)
+    share = below / offs[-1]
+    for coupled in (qp._regularized(m_exact, reg, (hr, offs, share)), qp._regularized(m_exact, reg, (hr, offs, 1.0)),
+                    qp._regularized(m_exact, reg)):
+        np.testing.assert_allclose(coupled[0], regularize(m_exact, reg)[0], atol=1e-12)
+    assert ALADINOptions().region_flip == 1.0
+
+
+def test_aladin_with_the_flip_by_regions_in_its_first_rounds_converges_case118(monkeypatch):
+    """With ``region_flip=0.1`` the coordinator flips region by region while many directions lie below ``reg``
+    (the first rounds) and as a whole after; case118 in 3 areas still converges to the centralized optimum."""
+    from forlab.p3_aladin.algorithm import qp
+
+    net = cases.load("case118")
+    used = []
+    flip = qp._flipped_by_regions
+    monkeypatch.setattr(qp, "_flipped_by_regions", lambda *a: used.append(1) or flip(*a))
+    r = run_aladin(net, partition(net, "spectral", 3), ALADINOptions(region_flip=0.1),
+                   reference=opf.solve(net).objective)
+    assert r.converged, r.status
+    assert r.gap < 1e-4 and r.consensus < 1e-6
+    assert 0 < len(used) < r.iterations - 1  # both flips were used
 
 
 def test_the_face_solve_region_by_region_is_the_minimiser_on_the_face():
@@ -1010,7 +1056,7 @@ def test_options_are_checked():
     for bad in ({"rho0": float("nan")}, {"rho0": 0.0}, {"mu0": -1.0}, {"max_iter": 0}, {"eps": float("inf")},
                 {"timeout_s": 0}, {"alpha": 1.5}, {"rho_update": 0.5}, {"limit_passes": -1},
                 {"limit_passes": 1.5}, {"limit_passes": "often"}, {"limit_reach": -1.0}, {"limit_reach": float("nan")},
-                {"limit_reach": "far"}):
+                {"limit_reach": "far"}, {"region_flip": -0.1}, {"region_flip": 1.5}, {"region_flip": "most"}):
         name = next(iter(bad))
         with pytest.raises(ValueError, match=name):
             ALADINOptions(**bad)

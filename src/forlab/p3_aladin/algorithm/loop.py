@@ -205,7 +205,8 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
 
         def solve(replies, start=None):  # a round's first solve starts from the limits active a round ago
             return qp.condensed_qp(replies, problem.rows, problem.n_cons, ax, state.lam, mu_rows, options.reg,
-                                   start, memo, seed=seed if start is None else None, face_reg=options.face_reg)
+                                   start, memo, seed=seed if start is None else None, face_reg=options.face_reg,
+                                   region_flip=options.region_flip)
 
         dvs, lam_qp, diag = keep_crossed_limits(reduced, solve, agents, options.limit_passes)
         state.active_ids = diag.pop("active_ids", None)

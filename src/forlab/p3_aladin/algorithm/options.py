@@ -62,6 +62,13 @@ class ALADINOptions:
             machine). With 1e-6, 1654-5 converges in 23 rounds and 118X3 takes one round more (11); the other
             systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all of them, 1e-10 on the five
             transmission systems it was tried on.
+        region_flip: with ``qp="reduced"`` (dense coordinator), the share of the free directions whose eigenvalues of
+            the coupled reduced Hessian must lie below ``reg`` before the coordinator regularises it region by region
+            (every region's exact reduced Hessian flipped on its own, then the coupling added) instead of as a whole
+            (`forlab.p3_aladin.algorithm.qp.condensed_qp`). Default 1: always as a whole. Measured (issue 17, the 28
+            systems of chapter 07's paper profile): 0.1 stays within one round of the default, or takes fewer, on
+            23 of them, 118Xn included, takes two to five more on four and leaves 1654-5 unconverged; a step towards
+            a coordinator by blocks (`forlab.p3_aladin.algorithm.qp._regularized` has the numbers).
         alpha: step length of the primal update z = x + alpha dx. Default 1 (full step).
         cost_scale: factor on unit costs in every objective; ``None`` = automatic, 1 / (base MVA x mean marginal
             cost of the units at mid output, per MWh), which makes gradients in p.u. of order one (forlab choice).
@@ -160,6 +167,7 @@ class ALADINOptions:
     active_margin: float = 1e-6
     reg: float = 1e-4
     face_reg: float = 1e-6
+    region_flip: float = 1.0
     alpha: float = 1.0
     cost_scale: float | None = None
     init: str = "flat"
@@ -183,6 +191,10 @@ class ALADINOptions:
         check_count(self, "max_iter")
         if self.eps_power is not None:
             check_positive(self, ("eps_power",))
+        check_positive(self, ("region_flip",), low=0.0, strict=False)
+        if self.region_flip > 1.0:
+            raise ValueError(f"ALADINOptions.region_flip is a share of the free directions, in [0, 1], "
+                             f"not {self.region_flip!r}")
         if self.alpha > 1.0:
             raise ValueError(f"alpha must be in (0, 1], not {self.alpha!r}")
         if self.cost_scale is not None:

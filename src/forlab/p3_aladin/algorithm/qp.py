@@ -308,7 +308,13 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     Why Lawson & Hanson's NNLS and not block principal pivoting on the same problem (Judice & Pires 1994, Kim & Park
     2011; a few passive-set solves instead of one pass per limit)? Tried on the 40 NNLS problems of 1654-5's first
     six rounds (issue 17): it cycled until its iteration limit on 16 and was slower on the other 24 (1.2 to 112
-    times; the near limits of a transmission region are degenerate, many of them at once at their bound).
+    times; the near limits of a transmission region are degenerate, many of them at once at their bound). Nor by
+    blocks (prototypes on 118Xn's QPs, issue 17): a primal active-set method from ``dv = 0`` cycled on those
+    degenerate limits (no end within 2000 face solves in any of 118X3's nine rounds), and a Mehrotra interior point
+    on the sparse KKT system ``[Hr + G'WG, B'; B, -D^-1]`` (one LU per iteration, 10 to 12 iterations) grew with
+    about the power 1.7 of the coupling rows from 118X7 to 118X10 (medians of rounds 2 to 9; the dense
+    coordinator's whole round, 2.2), took 360 to 630 ms per QP on 118X10, about as long as that whole round (300 to
+    900 ms, the same loaded machine), and missed its tolerance within 60 iterations in the last three rounds.
 
     ``work0``: rows that join the first working set as well, solved before any check like ``start``'s (the
     coordinator's guess of the active limits: those active at the last round's step, `condensed_qp`'s ``seed``)."""
@@ -367,8 +373,8 @@ def _ldp(factor: np.ndarray, qt: np.ndarray, g: np.ndarray, h: np.ndarray) -> np
 
 def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
                  mu: float | np.ndarray, reg: float, start: list[np.ndarray] | None = None,
-                 memo: dict | None = None, seed: list[np.ndarray] | None = None,
-                 face_reg: float | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
+                 memo: dict | None = None, seed: list[np.ndarray] | None = None, face_reg: float | None = None,
+                 region_flip: float = 1.0) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
@@ -385,7 +391,9 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     `limit_ids`) active at the last round's step; those still among the near limits start the least-distance QP's
     working set (`least_distance_qp`'s ``work0``). The diagnostics' ``active_ids`` are this step's, the next
     round's seed. ``face_reg``: the least eigenvalue the face solves (the polish and the Newton refinement) ask of
-    their matrix on the face (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`; ``reg`` when None)."""
+    their matrix on the face (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`; ``reg`` when None).
+    ``region_flip``: the share of the free directions below ``reg`` above which the Hessian is regularised region
+    by region (`ALADINOptions.region_flip`, `_regularized`)."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
     floor = face_floor(reg, face_reg)
     memo = {} if memo is None else memo
@@ -394,7 +402,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
         bd = B.toarray()  # n_cons x d: the consensus rows by the free directions, small and dense
         m_exact = hr + bd.T @ (d[:, None] * bd)
         m_exact = 0.5 * (m_exact + m_exact.T)
-        m, lmin = _regularized(m_exact, reg)
+        m, lmin = _regularized(m_exact, reg, (hr, offs, region_flip))
         try:
             factor = sla.cholesky(m, lower=True)
         except sla.LinAlgError:  # not positive definite in floating point: the least-distance QP declines
@@ -465,10 +473,12 @@ def _active_ids(ids: list[np.ndarray], G: sp.csr_matrix, h: np.ndarray, dv: np.n
     return [i[active[a:b] & (i != 0)] for i, a, b in zip(ids, offs[:-1], offs[1:])]
 
 
-def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
+def _regularized(m_exact: np.ndarray, reg: float, regions: tuple | None = None) -> tuple[np.ndarray, float]:
     """The coupled reduced Hessian as the QP uses it and its smallest eigenvalue: itself when all its eigenvalues are
     above ``reg`` (one Cholesky factorisation decides; the smallest eigenvalue is only logged then), else the
-    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway.
+    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway. ``regions``: the exact
+    block-diagonal ``Hr``, the offsets of its blocks and the share ``region_flip``; where more than that share of
+    the free directions lie below ``reg``, the flip is `_flipped_by_regions` instead.
 
     Why as a whole, although its eigenvalues cost d^3 and are part of what makes the coordinator's time grow faster
     than the coupling rows on 118Xn (regions' blocks regularised on their own would let a coordinator solve by blocks,
@@ -482,12 +492,14 @@ def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
     regions: on 118X10 the eigenvectors below ``reg`` spread over several regions (in late rounds the median one has
     about a third of its weight in its largest region).
 
-    Where the coupled flip matters (measured, issue 17, the same 28 systems): the flip by regions in the rounds with
-    more than a tenth of the directions below ``reg`` and the coupled flip in the others stayed within one round of
-    the coupled flip's rounds on 24 of them (118X10 13 against 13, 118X7 12 against 12), but took 17 on case300 in
-    3 areas (15), 20 in 6 areas (15) and 19 on 418-1 (17), and left 1654-5 unconverged after 30 (28): a tenth of its
-    677 directions or more lie below ``reg`` in most of its rounds. The flip by regions only in the other rounds lost
-    them (8 of the systems: 25 on case118 in 3 areas against 13, 22 on 118X10 against 13). A coordinator by blocks
+    Where the coupled flip matters (measured, issue 17, the 28 systems of chapter 07's paper profile, `scripts/
+    aladin_options.py --options '{"region_flip": 0.1}'`): the flip by regions in the rounds with more than a tenth
+    of the directions below ``reg`` and the coupled flip in the others (`ALADINOptions.region_flip` 0.1) stayed
+    within one round of the default's rounds, or took fewer, on 23 of them (118X3, 118X7, 118X8 and 118X10 10, 12,
+    12 and 13, as the default), but took 13 on case118+case533mt_hi (10), 17 on case300 in 3 areas (15), 20 in 6
+    areas (15) and 19 on 418-1 (17), and left 1654-5 unconverged after 30 (28): a tenth of its 677 directions or
+    more lie below ``reg`` in most of its rounds. The flip by regions only in the other rounds (monkeypatched, 8 of
+    the systems) lost them: 25 on case118 in 3 areas against 13, 22 on 118X10 against 13. A coordinator by blocks
     on 118Xn would need the coupled flip in its late rounds, and there it can have it by structure (a prototype on
     118X3's and 118X10's QPs): the count below ``reg`` exactly by Haynsworth's inertia from the regions' block
     eigenvalues and an n_cons x n_cons Schur complement (9 to 15 ms on 118X10, right in all 21 rounds), the
@@ -497,7 +509,21 @@ def _regularized(m_exact: np.ndarray, reg: float) -> tuple[np.ndarray, float]:
     need a second shift below the spectrum and up to 3200 solves (655 ms)."""
     if _above(m_exact, reg):
         return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
+    if regions is not None and regions[2] < 1.0:
+        below = sla.eigvalsh(0.5 * (m_exact + m_exact.T), subset_by_value=(-np.inf, reg), driver="evr")
+        if len(below) > regions[2] * len(m_exact):
+            return _flipped_by_regions(m_exact, regions[0], regions[1], reg), float(below[0])
     return regularize(m_exact, reg)
+
+
+def _flipped_by_regions(m_exact: np.ndarray, hr: np.ndarray, offs: np.ndarray, reg: float) -> np.ndarray:
+    """``M = Hr + B' D B`` with every region's block of the exact ``Hr`` flipped on its own (`regularize`):
+    positive definite, as ``B' D B`` is positive semidefinite, and each flip costs only its region's d_i^3."""
+    m = m_exact.copy()
+    for a, b in itertools.pairwise(offs):
+        block = hr[a:b, a:b]
+        m[a:b, a:b] += regularize(block, reg)[0] - 0.5 * (block + block.T)
+    return 0.5 * (m + m.T)
 
 
 def _above(m: np.ndarray, reg: float) -> bool:
