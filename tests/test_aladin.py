@@ -311,13 +311,13 @@ def test_the_flip_by_regions_flips_every_region_alone_and_leaves_the_coupling():
     m_exact = hr + b.T @ (30.0 * b)
     below = int(np.sum(np.linalg.eigvalsh(m_exact) < reg))
     assert 0 < below < offs[-1]
-    m, lmin = qp._regularized(m_exact, reg, (hr, offs, 0.0))
+    m, lmin = qp._regularized(m_exact, reg, hr, offs, 0.0)
     assert lmin == pytest.approx(np.linalg.eigvalsh(m_exact)[0])
     assert np.linalg.eigvalsh(m).min() > 0
     np.testing.assert_allclose(m - b.T @ (30.0 * b), sla.block_diag(*[regularize(k, reg)[0] for k in blocks]),
                                atol=1e-10)
     share = below / offs[-1]
-    for coupled in (qp._regularized(m_exact, reg, (hr, offs, share)), qp._regularized(m_exact, reg, (hr, offs, 1.0)),
+    for coupled in (qp._regularized(m_exact, reg, hr, offs, share), qp._regularized(m_exact, reg, hr, offs),
                     qp._regularized(m_exact, reg)):
         np.testing.assert_allclose(coupled[0], regularize(m_exact, reg)[0], atol=1e-12)
     assert ALADINOptions().region_flip == 1.0

@@ -402,7 +402,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
         bd = B.toarray()  # n_cons x d: the consensus rows by the free directions, small and dense
         m_exact = hr + bd.T @ (d[:, None] * bd)
         m_exact = 0.5 * (m_exact + m_exact.T)
-        m, lmin = _regularized(m_exact, reg, (hr, offs, region_flip))
+        m, lmin = _regularized(m_exact, reg, hr, offs, region_flip)
         try:
             factor = sla.cholesky(m, lower=True)
         except sla.LinAlgError:  # not positive definite in floating point: the least-distance QP declines
@@ -473,12 +473,13 @@ def _active_ids(ids: list[np.ndarray], G: sp.csr_matrix, h: np.ndarray, dv: np.n
     return [i[active[a:b] & (i != 0)] for i, a, b in zip(ids, offs[:-1], offs[1:])]
 
 
-def _regularized(m_exact: np.ndarray, reg: float, regions: tuple | None = None) -> tuple[np.ndarray, float]:
+def _regularized(m_exact: np.ndarray, reg: float, hr: np.ndarray | None = None, offs: np.ndarray | None = None,
+                 region_flip: float = 1.0) -> tuple[np.ndarray, float]:
     """The coupled reduced Hessian as the QP uses it and its smallest eigenvalue: itself when all its eigenvalues are
     above ``reg`` (one Cholesky factorisation decides; the smallest eigenvalue is only logged then), else the
-    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway. ``regions``: the exact
-    block-diagonal ``Hr``, the offsets of its blocks and the share ``region_flip``; where more than that share of
-    the free directions lie below ``reg``, the flip is `_flipped_by_regions` instead.
+    eigenvalue flip (`regularize`), which finds the smallest eigenvalue anyway. Where more than the share
+    ``region_flip`` of the free directions lie below ``reg``, the flip is `_flipped_by_regions` of the exact
+    block-diagonal ``hr`` (its blocks at ``offs``) instead (`ALADINOptions.region_flip`).
 
     Why as a whole, although its eigenvalues cost d^3 and are part of what makes the coordinator's time grow faster
     than the coupling rows on 118Xn (regions' blocks regularised on their own would let a coordinator solve by blocks,
@@ -509,10 +510,11 @@ def _regularized(m_exact: np.ndarray, reg: float, regions: tuple | None = None) 
     need a second shift below the spectrum and up to 3200 solves (655 ms)."""
     if _above(m_exact, reg):
         return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
-    if regions is not None and regions[2] < 1.0:
+    if hr is not None and region_flip < 1.0:
+        # counted densely here (d^3, as the flip itself); a coordinator by blocks would count by inertia (above)
         below = sla.eigvalsh(0.5 * (m_exact + m_exact.T), subset_by_value=(-np.inf, reg), driver="evr")
-        if len(below) > regions[2] * len(m_exact):
-            return _flipped_by_regions(m_exact, regions[0], regions[1], reg), float(below[0])
+        if len(below) > region_flip * len(m_exact):
+            return _flipped_by_regions(m_exact, hr, offs, reg), float(below[0])
     return regularize(m_exact, reg)
 
 
