@@ -519,12 +519,12 @@ def _regularized(m_exact: np.ndarray, reg: float, hr: np.ndarray | None = None, 
 
 
 def _flipped_by_regions(m_exact: np.ndarray, hr: np.ndarray, offs: np.ndarray, reg: float) -> np.ndarray:
-    """``M = Hr + B' D B`` with every region's block of the exact ``Hr`` flipped on its own (`regularize`):
+    """``M = Hr + B' D B`` with every region's block of the exact ``Hr`` flipped on its own (`regularize_hessian`):
     positive definite, as ``B' D B`` is positive semidefinite, and each flip costs only its region's d_i^3."""
     m = m_exact.copy()
     for a, b in itertools.pairwise(offs):
         block = hr[a:b, a:b]
-        m[a:b, a:b] += regularize(block, reg)[0] - 0.5 * (block + block.T)
+        m[a:b, a:b] += regularize_hessian(block, reg) - 0.5 * (block + block.T)
     return 0.5 * (m + m.T)
 
 
