@@ -204,3 +204,23 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
     assert "the TS alone holds 899 of the system's 900 buses" in text
     small = [_row(n, m, 0.0, 1.0) for n in (1, 2) for m in ("integrated", "P1")]
     assert "not measured" in ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20)))
+
+
+def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of_the_deviation_panel():
+    rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 4))
+            for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    hollow = [ln for ln in fig.axes[0].lines if ln.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [4]  # the infeasible P3 run, drawn hollow
+    colours = {ln.get_color() for ln in fig.axes[1].lines}  # |deviation|: the methods only
+    assert ch12._STYLE["integrated"][0] not in colours and len(fig.axes[1].lines) == 3
+
+
+def test_the_dispatch_note_speaks_only_where_the_wall_time_fell_below_the_solver_time():
+    rows = [_row(n, "P1", 0.001, 0.01 * n) for n in (1, 2)]
+    for r, (solver, wall) in zip(rows, ((100.0, 80.0), (50.0, 70.0))):
+        r.update(dso_ms=solver, dso_parallel_ms=wall)
+    t = ch12.frame(_store(rows, buses=(150, 180), ts_its=(20, 20)))
+    note = ch12.dispatch_note(t)
+    assert "1 DS (80 against 100 ms)" in note and "2 DSs" not in note
+    assert ch12.dispatch_note(t.assign(dso_parallel_ms=t.dso_ms + 1)) == ""

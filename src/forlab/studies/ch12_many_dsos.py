@@ -37,7 +37,7 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_table", "frame", "growth",
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_note", "dispatch_table", "frame", "growth",
            "integrated_row",
            "outcome_tables", "run", "sizes", "system_names", "targets", "winners"]
 
@@ -314,6 +314,22 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def dispatch_note(t: pd.DataFrame) -> str:
+    """Markdown: the sizes where `dispatch_table`'s wall time of all DSOs came out below the slowest DSO's own
+    solver time, and why that can happen (empty when it did not): the two are separate runs of the same dispatches,
+    the timed steps first, one DSO at a time, then the rounds sent at once, each the fastest of its repeats."""
+    p1 = t[(t.method == "P1") & (t.status == "ok")]
+    below = p1[p1.dso_parallel_ms < p1.dso_ms].sort_values("n_ds")
+    if not len(below):
+        return ""
+    sizes = ", ".join(f"{_ds(int(r.n_ds))} ({r.dso_parallel_ms:.0f} against {r.dso_ms:.0f} ms)"
+                      for r in below.itertuples())
+    return (f"Wall time below the slowest DSO's solver time at {sizes}: the two columns are separate runs of the "
+            f"same dispatches (first each DSO's timed step, one DSO at a time, then the rounds sent at once, each "
+            f"the fastest of its repeats), so the machine's load can make the first the slower; a ratio below one "
+            f"is timing noise, not a gain from running the DSOs together.")
+
+
 def _ds(n: int) -> str:
     return f"{n} DS" if n == 1 else f"{n} DSs"
 
@@ -393,7 +409,7 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
         a = anchors.anchor(key)
         verdict = "not measured" if n == 0 else ("met" if a.met(value) else "missed")
         rows.append({"target": a.measures, "bound": f"{a.relation} {a.show()}",
-                     "measured": _measured(value, n, a.digits),
+                     "measured": _measured(value, n, a.digits, a.unit),
                      "verdict": verdict})
     return pd.DataFrame(rows).set_index("target")
 
@@ -425,14 +441,15 @@ def missed_text(st: xr.Dataset) -> str:
                                f"run: the online-time targets are not measured.")
 
 
-def _measured(value: float, n: int, digits: int) -> str:
-    """A measured target figure as text: "–" when nothing was measured, "failed" for NaN, a count without
-    decimals, anything else with two more decimals than the anchor shows."""
+def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
+    """A measured target figure as text, in the anchor's ``unit``: "–" when nothing was measured, "failed" for
+    NaN, a count without decimals, anything else with two more decimals than the anchor shows."""
     if n == 0:
         return "–"
     if not np.isfinite(value):
         return "failed"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.{digits + 2}f}"
+    num = f"{value:.0f}" if float(value).is_integer() else f"{value:.{digits + 2}f}"
+    return f"{num}x" if unit == "x" else f"{num} {unit}".strip()
 
 
 _STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
@@ -442,7 +459,8 @@ def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
     exchanged, one line per method (integrated AC-OPF in black), its fitted slope written at its last point; one
     legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
-    has no number)."""
+    has no number), those whose dispatch the T+D power flow found infeasible with a hollow marker; the integrated
+    AC-OPF is left out of the deviation panel (its deviation from itself is zero)."""
     import matplotlib.pyplot as plt
 
     panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
@@ -454,10 +472,13 @@ def figure(t: pd.DataFrame):
         slopes = growth(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
             g = g[np.isfinite(g[col]) & (g[col] > 0)].sort_values("n_ds")
-            if not len(g):
+            if not len(g) or (method == "integrated" and col == "abs_deviation_pct"):
                 continue
             colour, marker = _STYLE[method]
             (handles[method],) = ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=METHODS[method])
+            bad = g[~g.feasible.astype(bool)]  # judged infeasible: measured, but not a dispatch a TSO could use
+            if len(bad):
+                ax.plot(bad.n_ds, bad[col], linestyle="none", marker=marker, color=colour, markerfacecolor="white")
             k = slopes.get(method, np.nan)
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
                 ax.annotate(f"{k:.2f}", (g.n_ds.iloc[-1], g[col].iloc[-1]), xytext=(5, -3),
