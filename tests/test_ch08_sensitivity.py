@@ -84,10 +84,22 @@ def test_aladin_is_timed_by_the_rule_and_a_failed_run_has_no_deviation():
     assert ch08_sensitivity.aladin_seconds(log) == pytest.approx((0.43, 1.03))
     old = pd.DataFrame({"local_s": [0.2], "qp_s": [0.01], "comm_s": [0.3]})  # a log from before those columns
     assert ch08_sensitivity.aladin_seconds(old) == pytest.approx((0.21, 0.51))
+    # the TSO and DSO columns split the solver time by the same rule: coordinator, regions (NLP and reduction)
+    assert ch08_sensitivity.aladin_split(log) == pytest.approx((0.03, 0.4))
+    assert ch08_sensitivity.aladin_split(old) == pytest.approx((0.01, 0.2))
     v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
     row = ch08_sensitivity.run_p3("case9+case33bw", v, max_iter=2, repeats=1)  # stops far from converged
     assert row["status"].startswith("aladin failed") and np.isnan(row["deviation_pct"]) and not row["feasible"]
     assert row["error"] == "" and row["rounds"] == 2 and np.isnan(row["solve_time_s"])
+
+
+def test_aladin_columns_add_up_to_its_online_time():
+    """TSO + DSO is the online time, all three from the same (fastest) of the repeated runs."""
+    v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
+    row = ch08_sensitivity.run_p3("case9+case33bw", v, repeats=3)
+    assert row["status"] == "ok"
+    assert row["tso_ms"] + row["dso_ms"] == pytest.approx(row["online_ms"])
+    assert row["online_ms"] == pytest.approx(1e3 * row["solve_time_s"])
 
 
 def test_a_failure_is_a_row_not_a_crash():

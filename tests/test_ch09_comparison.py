@@ -176,6 +176,8 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     # per round the slowest region's local NLP and reduction plus the coordinator, rounds added; wall adds messages
     assert r.online_ms == pytest.approx(1e3 * float((log.local_s + log.reduction_s + log.coordinator_s).sum()))
     assert r.wall_ms == pytest.approx(r.online_ms + 1e3 * float(log.communication_s.sum()))
+    # the TSO (coordinator) and DSO (regions: NLP and reduction) columns split the online time by the same rule
+    assert r.tso_ms + r.dso_ms == pytest.approx(r.online_ms)
     assert abs(r.deviation_mean_pct) < 1e-4 and r.feasible_pct == 100 and r.status == "ok"
     # a run that stops at its iteration limit is a failed case, shown as failed, with no deviation
     st_bad = st.copy()
@@ -208,10 +210,10 @@ def test_most_accurate_ranks_feasible_judged_cases_by_absolute_deviation():
          "deviation_max_pct": np.nan, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "online_ms": np.nan,
          "time_ratio": np.nan, "status": "aladin failed: max_iter"}])
     text = ch09_comparison.which_method_text(rows.iloc[0:0], rows, pd.DataFrame(), "S")
-    first = text.splitlines()[0]
+    first = text.splitlines()[1]
     assert ": P2 ML surrogate, mean |deviation| 0.2000 % on S (signed mean" in first and "feasible cases only" in first
     assert "not ranked, no judged feasible case in these stores: P1 FOR offer, P3 ALADIN" in first
-    assert "P1 FOR offer, online solver time 0.50 x" in text.splitlines()[1]
+    assert "P1 FOR offer, online solver time 0.50 x" in text.splitlines()[2]
     assert "P3 ALADIN 0.0 % of cases (1 failed)" in text
 
 
@@ -225,6 +227,10 @@ def test_figures_and_reveals(chapter):
     for f in (fig, both):  # drawn for the column, one legend per figure
         assert f.get_figwidth() <= 7.5 and len(f.legends) == 1 and all(a.get_legend() is None for a in f.axes)
     assert ch09_comparison.systems_figure(sys_t.iloc[0:0]) is None
+    # the time ratios below 1 (P1, P2) lie between labelled ticks (1, 2, 5 per decade), not on a bare stretch
+    lo, hi = both.axes[1].get_ylim()
+    labelled = [t for t in both.axes[1].yaxis.get_majorticklocs() if lo <= t <= hi]
+    assert any(0.1 < t < 1 for t in labelled) and 2 in labelled
     table = ch09_comparison.reveal_text().splitlines()
     assert table[0] == "| method | what the TSO learns about a DS |" and len(table) == 2 + len(ch09_comparison.REVEALS)
     assert all(f"| {m} | {what} |" in table for m, what in ch09_comparison.REVEALS.items())  # in full, no "..."
@@ -234,21 +240,38 @@ def test_which_method_text(chapter):
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
     text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM)
     lines = text.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 7
+    # only the systems every method ran are compared: P2's two-PCC system is named and left out
+    assert lines[0].startswith("- **Systems compared**: the 5 study systems every method ran in the paper-scale runs")
+    assert "left out: case30+case33bw-2pcc (not run by P1 FOR offer and P3 ALADIN)" in lines[0]
     # ranked by |deviation| of feasible, judged cases: ALADIN converges to the centralized optimum
-    assert lines[0].startswith("- **When cost matters most, and many rounds are acceptable**: P3 ALADIN, mean "
-                               "|deviation| 0.0000 % over the paper-scale runs of every study system")
-    assert lines[0].endswith("P1 FOR offer 0.0173 % (signed mean 0.0173 %, max 0.0662 %), P2 ML surrogate 0.0175 % "
-                             "(signed mean 0.0175 %, max 0.2538 %).")
-    assert "P2 ML surrogate, online solver time 0.50 x the integrated AC-OPF" in lines[1]
-    assert "P1 FOR offer, 6.9 kB in 1 round(s)" in lines[2]
-    assert lines[3].endswith("; P3 ALADIN needs none.")
-    assert lines[4].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
-    assert lines[5].startswith("- **Robustness** ({doc}`08_sensitivity`)")
+    assert lines[1].startswith("- **When cost matters most, and many rounds are acceptable**: P3 ALADIN, mean "
+                               "|deviation| 0.0000 % over these 5 systems")
+    assert "the most accurate on 5 of 5 systems" in lines[1]
+    assert lines[1].endswith("P1 FOR offer 0.0173 % (signed mean 0.0173 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
+                             "(signed mean 0.0079 %, max 0.0258 %).")
+    assert "P2 ML surrogate, online solver time 0.42 x the integrated AC-OPF" in lines[2]
+    assert "P1 FOR offer, 6.9 kB in 1 round(s)" in lines[3] and "P2 ML surrogate 41.4 kB" in lines[3]
+    assert "P1 FOR offer 165.0 s per load level" in lines[4] and "P2 ML surrogate 53.6 s per system" in lines[4]
+    assert lines[4].endswith("; P3 ALADIN needs none.")
+    assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
+    assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
     # without paper-scale rows the statements are about the default runs; without the sensitivity study there is
     # no robustness statement
     on_default = ch09_comparison.which_method_text(sys_t.iloc[0:0], dflt, sens_t.iloc[0:0], SYSTEM)
     assert f"on {SYSTEM} (signed mean" in on_default and "Robustness" not in on_default
+
+
+def test_verdicts_compare_only_systems_every_method_ran():
+    rows = pd.DataFrame({"system": ["A", "A", "B"], "method": ["P1 FOR offer", "P2 ML surrogate", "P2 ML surrogate"],
+                         "x": [1.0, 2.0, 3.0]})
+    src, shared, left = ch09_comparison._shared(rows)
+    assert shared == ["A"] and list(src.x) == [1.0, 2.0] and left == {"B": ["P1 FOR offer"]}
+
+
+def test_time_ratio_header_says_it_is_the_mean_of_per_case_ratios(chapter):
+    effort = ch09_comparison.page_table(ch09_comparison.from_store(chapter, "default"), "effort")
+    assert "online / integrated, mean of per-case ratios" in effort.columns
 
 
 def test_sensitivity_rows_read_back_for_the_chapter_08_readers(chapter):

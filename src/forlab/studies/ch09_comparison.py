@@ -163,13 +163,15 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
 
     Online times by the one rule from the stored per-round log (`forlab.studies.outcomes.aladin_seconds`:
     per round the slowest region, then the coordinator, and for the wall time the communication; rounds add up),
-    ``tso_ms`` the coordinator's and ``dso_ms`` the slowest region's time summed over rounds. The deviation and
+    split by the same rule (`forlab.studies.outcomes.aladin_split`): ``tso_ms`` the coordinator's time,
+    ``dso_ms`` per round the slowest local NLP and the slowest local reduction, each summed over rounds, so that
+    ``tso_ms + dso_ms = online_ms``. The deviation and
     feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
     ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
     is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
     coupled QP, no added latency, the chapter's iteration limit), one run per system."""
     from forlab.studies import ch07_aladin
-    from forlab.studies.outcomes import aladin_seconds
+    from forlab.studies.outcomes import aladin_seconds, aladin_split
 
     r = ch07_aladin.runs(st)
     r = r[(r.algorithm == "aladin") & (r["mode"] == "inprocess") & (r.latency_ms == 0)]
@@ -182,10 +184,10 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     for k, x in r.iterrows():
         log = _aladin_log(st, k, int(x.iterations))
         solve, wall = aladin_seconds(log)
-        coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
+        coordinator, regions = aladin_split(log)
         t_int = float(central.loc[x.system, "central_time_s"]) if x.system in central.index else np.nan
         status = _p3_status(x)
-        times = {"tso_ms": 1e3 * float(coordinator.sum()), "dso_ms": 1e3 * float(log["local_s"].sum()),
+        times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
                  "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
         feasible = float(bool(x.feasible)) if "feasible" in x else np.nan
         rows.append(_row(x.system, "P3 ALADIN", 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
@@ -247,8 +249,11 @@ PAGE_TABLES = {
 is wider than the book's column."""
 
 PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)", "bytes exchanged": "exchanged (bytes)",
-                "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)"}
-"""Headers the page words differently from `printed`."""
+                "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)",
+                "online / integrated": "online / integrated, mean of per-case ratios"}
+"""Headers the page words differently from `printed`. The time ratio is the mean of each case's ratio (online time
+over the integrated AC-OPF's of the same run, the pair a noisy machine times alike), not the ratio of the mean times
+of the time table, which a single slow case would tilt."""
 
 
 def page_table(table: pd.DataFrame, part: str) -> pd.DataFrame:
@@ -538,7 +543,7 @@ def systems_figure(sys_t: pd.DataFrame):
     ax[0].set_ylabel("mean |cost deviation| (%)")
     ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="online time = integrated AC-OPF time")
     ax[1].set_yscale("log")
-    plots.log_ticks(ax[1].yaxis, [10.0**e for e in range(-2, 5)])
+    plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' bars lie below 1
     ax[1].set_ylabel("online / integrated time")
     ax[1].set_xticks(np.arange(len(order)))
     ax[1].set_xticklabels(order, rotation=20, ha="right")
@@ -573,12 +578,40 @@ def _robustness(sens_t: pd.DataFrame) -> str:
 def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
     """Per method, from judged and comparable columns only: the mean absolute deviation over the feasible, finished
     cases (``acc``), the mean and largest signed deviation, the online time ratio by the one rule (``ratio``), the
-    feasible share, offline time, kB, rounds, systems and failed cases."""
+    feasible share, offline time, kB, rounds, systems and failed cases. Means are over the rows of ``src`` (one per
+    system in a per-system table): give it the systems every method ran (`_shared`), or it compares unlike sets."""
     return src.groupby("method", sort=False).agg(
         acc=("abs_deviation_pct", "mean"), dev=("deviation_mean_pct", "mean"), devmax=("deviation_max_pct", "max"),
         ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"), offline=("offline_s", "mean"),
         kb=("bytes", lambda b: b.mean() / 1e3), rounds=("rounds", "mean"), n=("system", "nunique"),
         failed=("failed", "sum"), cases=("cases", "sum"))
+
+
+def _shared(src: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
+    """The rows of ``src`` on the systems every one of its methods ran, those systems (in table order), and every
+    other system with the methods that did not run it. A mean over the systems a method happened to run would set
+    one method's easy systems against another's hard ones."""
+    methods = sorted(dict.fromkeys(src.method), key=_method_rank)
+    ran = src.groupby("system", sort=False).method.agg(set)
+    shared = [sys_ for sys_, m in ran.items() if set(methods) <= m]
+    left = {sys_: [x for x in methods if x not in m] for sys_, m in ran.items() if sys_ not in shared}
+    return src[src.system.isin(shared)], shared, left
+
+
+def _scope_line(shared: list[str], left: dict[str, list[str]], runs: str) -> str:
+    """The statement of which systems the verdicts below average over, and which are left out and why."""
+    if not shared:
+        return f"- **Systems compared**: no study system was run by every method in {runs}, so no method is ranked."
+    if len(shared) == 1:
+        out = f"- **Systems compared**: {shared[0]}, the study system every method ran in {runs}"
+        over = "each a method's mean over its cases on it"
+    else:
+        out = f"- **Systems compared**: the {len(shared)} study systems every method ran in {runs} ({', '.join(shared)})"
+        over = ("each a mean over these systems, every system counted once (its value the mean over its cases), so "
+                "that every method is averaged over the same systems")
+    if left:
+        out += "; left out: " + ", ".join(f"{sys_} (not run by {' and '.join(m)})" for sys_, m in left.items())
+    return f"{out}. The figures on cost, speed, data, offline work and feasibility below are {over}."
 
 
 def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
@@ -603,42 +636,64 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
             + ".")
 
 
+OFFLINE_UNIT = {"P1 FOR offer": "per load level (every DSO's offer for that level; a new level needs new offers)",
+                "P2 ML surrogate": "per system (every DSO's surrogate, once; it serves every load scenario)",
+                "P3 ALADIN": "(no offline model)"}
+"""What one offline time of a method pays for (the chapters record P1's per load level, P2's per system)."""
+
+
+def _offline_line(mean: pd.DataFrame) -> str:
+    """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`); a method that needs none is
+    named, otherwise none is ranked, as the units differ."""
+    prep = mean.offline.idxmin()
+    return ("- **When the DS changes often** (topology, forecasts): offline preparation "
+            + ", ".join(f"{m} {r.offline:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip() for m, r in mean.iterrows())
+            + (f"; {prep} needs none." if mean.offline[prep] == 0 else
+               "; none is ranked, as the times pay for different units of work."))
+
+
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str) -> str:
     """Markdown: which method when (cost, online speed, what the DSO reveals, offline preparation, feasibility,
     robustness), each statement computed from judged, comparable columns of the per-system table of the paper-scale
-    runs (the default runs on ``system`` when there is none) and the sensitivity rows: accuracy by the mean absolute
-    deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver time over the integrated
-    AC-OPF's, both timed by the one rule."""
-    src = sys_t if not sys_t.empty else dflt
-    scope = "over the paper-scale runs of every study system" if not sys_t.empty else f"on {system}"
-    mean = _verdicts(src)
-    timed = mean.ratio.dropna()
-    fast, lean, prep = timed.idxmin(), mean.kb.idxmin(), mean.offline.idxmin()
-    lines = [
-        _accuracy_line(src, mean, scope),
-        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f} x the integrated "
-        f"AC-OPF on average; " + ", ".join(f"{m} {r:.2f} x" for m, r in timed.drop(fast).items())
-        + ". Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
-        "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
-        "everything centrally.",
-        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {mean.rounds[lean]:.0f} "
-        f"round(s) on average; " + ", ".join(f"{m} {r.kb:.1f} kB in {r.rounds:.0f} round(s)"
-                                             for m, r in mean.drop(lean).iterrows())
-        + ". What each message contains is in the table of the first section.",
-        "- **When the DS changes often** (topology, forecasts): offline preparation per system and case is "
-        + ", ".join(f"{m} {r.offline:.1f} s" for m, r in mean.iterrows())
-        + (f"; {prep} needs none." if mean.offline[prep] == 0 else f"; {prep} needs the least."),
-        "- **Feasibility after the T+D power flow**: "
-        + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
-                    .iterrows())
-        + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + ".",
-    ]
+    runs (the default runs on ``system`` when there is none), over the systems every method ran (`_shared`, named in
+    the first line), and the sensitivity rows: accuracy by the mean absolute deviation of feasible, finished cases
+    (`_accuracy_line`), speed by the online solver time over the integrated AC-OPF's, both timed by the one rule."""
+    paper = not sys_t.empty
+    src, shared, left = _shared(sys_t if paper else dflt)
+    lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
+    if shared:
+        lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}")
     if not sens_t.empty:
         lines.append(_robustness(sens_t))
     return "\n".join(lines)
 
 
-__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "PAGE_HEADERS", "PAGE_TABLES", "PRINTED", "PROFILES",
+def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
+    """The statements of `which_method_text` on rows that every method shares (`_shared`)."""
+    mean = _verdicts(src)
+    timed = mean.ratio.dropna()
+    fast, lean = timed.idxmin(), mean.kb.idxmin()
+    return [
+        _accuracy_line(src, mean, scope),
+        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f} x the integrated "
+        f"AC-OPF; " + ", ".join(f"{m} {r:.2f} x" for m, r in timed.drop(fast).items())
+        + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
+        "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
+        "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
+        "everything centrally.",
+        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {mean.rounds[lean]:.0f} "
+        f"round(s) per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {r.rounds:.0f} round(s)"
+                                           for m, r in mean.drop(lean).iterrows())
+        + ". What each message contains is in the table of the first section.",
+        _offline_line(mean),
+        "- **Feasibility after the T+D power flow**: "
+        + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
+                    .iterrows())
+        + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + ".",
+    ]
+
+
+__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "OFFLINE_UNIT", "PAGE_HEADERS", "PAGE_TABLES", "PRINTED", "PROFILES",
            "PROFILE_SOURCES",
            "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
            "from_store", "missing_text", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",

@@ -19,7 +19,7 @@ import pandas as pd
 from forlab.opf.judge import judge
 from forlab.opf.outcome import Outcome, judged_outcome, sequential
 
-__all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds", "error_text"]
+__all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds", "aladin_split", "error_text"]
 
 
 def error_text(err: BaseException, limit: int = 500) -> str:
@@ -48,11 +48,18 @@ def aladin_seconds(log: pd.DataFrame) -> tuple[float, float]:
     then the coordinator (``coordinator_s``) and, for the wall time, the communication (``communication_s``); the
     rounds add up. A log written before those columns existed has ``local_s`` (NLP and reduction), ``qp_s`` and
     ``comm_s`` for the same parts."""
-    local = log["local_s"] + log.get("reduction_s", 0.0)
-    coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
+    coordinator, regions = aladin_split(log)
     comm = log["communication_s"] if "communication_s" in log else log["comm_s"]
-    solve = sequential(local + coordinator)
+    solve = coordinator + regions
     return solve, solve + sequential(comm)
+
+
+def aladin_split(log: pd.DataFrame) -> tuple[float, float]:
+    """`aladin_seconds`' solver time in its two parts, seconds: the coordinator's (its QP and step; a chapter's TSO
+    column) and the regions' (per round the slowest local NLP and the slowest local reduction; the DSO column),
+    each summed over the rounds, so that the two add up to it."""
+    coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
+    return sequential(coordinator), sequential(log["local_s"] + log.get("reduction_s", 0.0))
 
 
 def aladin_parts(res) -> dict[str, tuple[bool, str]]:
