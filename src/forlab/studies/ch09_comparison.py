@@ -45,8 +45,9 @@ REVEALS = {
                     "PCC point",
     "P2 ML surrogate": "FPU charts and costs, a K-facet polytope over FPU set-points and PCC voltage(s), quadratic "
                        "PCC-power regressors; the TSO sets the FPU dispatch itself",
-    "P3 ALADIN": "per iteration: each region's boundary voltages, gradient, regularised Hessian, constraint "
-                 "Jacobians; many rounds",
+    "P3 ALADIN": "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
+                 "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
+                 "limits near (or within reach of) their bounds; many rounds",
 }
 """What each method's messages reveal about a DS."""
 
