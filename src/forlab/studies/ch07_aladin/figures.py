@@ -7,6 +7,8 @@ at most one legend; the consensus and gap figures share their axes' labels and l
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -78,39 +80,62 @@ def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
     return fig
 
 
+SPLIT_GAP = 4.0
+"""Factor between the time per round of two runs (next to each other in time order) from which `time_split_figure`
+draws the longer runs in a panel of their own: on one axis the shorter runs' bars would be a few pixels long."""
+
+
 def time_split_figure(split: pd.DataFrame):
-    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), one legend."""
+    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), one legend; where the longest
+    runs take `SPLIT_GAP` times or more the time of the others, they are drawn in a panel of their own below, on
+    their own scale (`_split_panels`)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.8), layout="constrained")
-    (1e3 * split.fillna(0.0)).plot.barh(stacked=True, ax=ax, legend=False)
-    ax.invert_yaxis()
-    ax.set_xlabel("mean time per round (ms)")
-    ax.grid(alpha=0.3, axis="x")
-    ax.grid(False, axis="y")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    ms = 1e3 * split.fillna(0.0)
+    panels = _split_panels(ms.sum(axis=1))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.8 + 0.6 * (len(panels) - 1)),
+                             height_ratios=[max(len(p), 1) for p in panels], layout="constrained", squeeze=False)
+    for ax, rows in zip(axes[:, 0], panels):
+        ms.loc[rows].plot.barh(stacked=True, ax=ax, legend=False)
+        ax.set_xlabel("mean time per round (ms)")
+        ax.invert_yaxis()
+        ax.grid(alpha=0.3, axis="x")
+        ax.grid(False, axis="y")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return fig
 
 
+def _split_panels(totals: pd.Series) -> list[pd.Index]:
+    """The runs of `time_split_figure` in one panel, or in two where the largest factor between two runs next to
+    each other in time order reaches `SPLIT_GAP`: the runs below it, then those above it, each in the table's
+    order."""
+    t = totals.sort_values(ascending=False).to_numpy()
+    factors = t[:-1] / np.maximum(t[1:], 1e-9)  # a run without a time (it raised) draws no bar
+    if not len(factors) or factors.max() < SPLIT_GAP:
+        return [totals.index]
+    longer = totals >= t[int(np.argmax(factors))]
+    return [totals.index[~longer], totals.index[longer]]
+
+
 def growth_figure(growth: pd.DataFrame):
-    """Coordinator time per round against coupling rows (log-log), each system labelled, with the line fitted over
-    all converged systems (dashed) and one per family (`family_fits`, solid, the family's points in its colour;
-    systems of no family grey; runs that did not converge hollow, left out of the fits, `fitted`). Returns the
-    Figure."""
+    """Coordinator time per round against coupling rows (log-log), with the line fitted over all converged systems
+    (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no family grey;
+    runs that did not converge hollow, left out of the fits, `fitted`). Every system is labelled but the members of
+    a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
+    the family, the growth table every member), each label placed clear of the others (`_label_points`). Returns
+    the Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
     fits = family_fits(growth)
     ok = fitted(growth)
     fam = [family(s) for s in ok.system]
+    inner = set()  # members of a drawn family between its ends: not labelled
     ax.loglog(ok.coupling_rows, ok.coordinator_ms, "o", color="0.6")
     left = growth[~growth.system.isin(ok.system)]
     if len(left):
         ax.loglog(left.coupling_rows, left.coordinator_ms, "o", mfc="none", color="0.4",
                   label="not converged (left out of the fits)")
-    for r in growth.itertuples():
-        ax.annotate(r.system, (r.coupling_rows, r.coordinator_ms), xytext=(4, 3), textcoords="offset points",
-                    fontsize=8)
     for f in fits.itertuples():
         pts = ok if f.family == "all" else ok[[g == (f.family, f.kind) for g in fam]]
         if not np.isfinite(f.slope):
@@ -122,12 +147,99 @@ def growth_figure(growth: pd.DataFrame):
                             f"$R^2$ {f.r2:.2f}", **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
+            inner |= set(pts.system) - {pts.system[pts.coupling_rows.idxmin()], pts.system[pts.coupling_rows.idxmax()]}
     if ax.get_legend_handles_labels()[0]:
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
     ax.set_xlabel("coupling rows")
     ax.set_ylabel("coordinator time per round (ms)")
     ax.grid(alpha=0.3, which="both")
+    ax.set_xlim(right=LABEL_ROOM * growth.coupling_rows.max())  # room for the right-most points' labels
+    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.yaxis)
+    named = ~growth.system.isin(inner)
+    _label_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system), named.to_numpy())
     return fig
+
+
+LABEL_ROOM = 1.8
+"""How far `growth_figure`'s x axis reaches past its most coupling rows (a factor; the axis is logarithmic): room
+for the label of the right-most points on their right."""
+
+LABEL_OFFSETS = ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 11), (4, -18), (-4, 11), (-4, -18))
+"""Offsets (points) of a point's label that `_label_points` tries in turn: right of the point above and below it,
+left of it, then a little further up and down."""
+
+
+def _label_points(ax, points: list[tuple[float, float]], names: list[str], named, fontsize: float = 8) -> None:
+    """Label the points of ``ax`` where ``named`` is true with their names, each at the first offset of
+    `LABEL_OFFSETS` whose text overlaps no label placed before, no point (labelled or not) and does not leave the
+    axes (else where it overlaps least): next to one another, the points' names would otherwise print over each
+    other. The labels are placed in display space after the figure's layout is settled, and left out of it, so that
+    they do not move the axes they were placed in."""
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame_ = ax.get_window_extent(renderer)
+    shown = np.array([ax.transData.transform(p) for p in points])
+    marker = 3.5 * fig.dpi / 72  # half a marker (6 points wide), in pixels
+    lines = _line_samples(ax)
+    placed = []
+    for i, ((x, y), name) in enumerate(zip(points, names)):
+        if not named[i]:
+            continue
+        others = [Bbox.from_extents(*(q - marker), *(q + marker)) for j, q in enumerate(shown) if j != i]
+        best = None
+        for dx, dy in LABEL_OFFSETS:
+            label = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                                ha="left" if dx >= 0 else "right")
+            label.set_in_layout(False)
+            box = label.get_window_extent(renderer)
+            # labels printed over each other cannot be read: ten times the cost, with a point of room between them
+            cost = (_label_cost(box, others, lines, frame_)
+                    + 10 * sum(_overlap(box.padded(fig.dpi / 72), b) for b in placed))
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, label, box)
+            else:
+                label.remove()
+            if cost == 0:
+                break
+        placed.append(best[2])
+
+
+def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
+    """How badly a label's display box sits (pixels squared): the area it shares with the ``taken`` boxes (the
+    other points), plus one per sample of ``lines`` it covers (a label across a line reads worse,
+    but can be read: a small cost), plus ten times its area outside the axes ``frame_`` (a label cut off)."""
+    crossed = np.count_nonzero((lines[:, 0] > box.x0) & (lines[:, 0] < box.x1) & (lines[:, 1] > box.y0)
+                               & (lines[:, 1] < box.y1))
+    return (sum(_overlap(box, b) for b in taken) + crossed
+            + 10 * (box.width * box.height - _overlap(box, frame_)))
+
+
+def _line_samples(ax) -> np.ndarray:
+    """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
+    cross a line (`_label_points`)."""
+    out = [np.empty((0, 2))]
+    for line in ax.get_lines():
+        xy = ax.transData.transform(line.get_xydata())
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if line.get_linestyle() in ("None", "") or len(xy) < 2:
+            continue  # markers only: the points are obstacles of their own
+        for p, q in itertools.pairwise(xy):
+            n = int(np.hypot(*(q - p))) + 2
+            out.append(p + np.linspace(0.0, 1.0, n)[:, None] * (q - p))
+    return np.concatenate(out)
+
+
+def _overlap(a, b) -> float:
+    """The area two display boxes share (pixels squared)."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
 
 
 def wall_time_figure(wt: pd.DataFrame):
@@ -140,12 +252,24 @@ def wall_time_figure(wt: pd.DataFrame):
     shown = wt.set_index("system")[["central_wall_s", "inprocess_s", "dask_s"]].rename(columns={
         "central_wall_s": "centralized AC-OPF", "inprocess_s": "ALADIN, in-process", "dask_s": "ALADIN, Dask"})
     shown.plot.barh(ax=ax, logx=True, legend=False)
+    _plain_log_ticks(ax.xaxis)
     ax.invert_yaxis()
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel("")
     ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
+
+
+def _plain_log_ticks(axis) -> None:
+    """Label a logarithmic ``axis`` at 1, 2 and 5 times the powers of ten, as plain numbers ("0.05", "20"), and
+    leave its minor ticks unlabelled: matplotlib labels the minor ticks of an axis that spans less than a decade or
+    two ("3×10⁻²"), and on a narrow figure those labels run into one another."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def latency_figure(lat: pd.DataFrame, system: str):

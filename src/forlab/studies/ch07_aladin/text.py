@@ -31,12 +31,12 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_WORDS", "admm_cap_text",
+__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "provenance_text", "published_text", "regions_shown",
-           "rounds_shown", "sci_text", "store_text", "targets17_text", "targets_shown", "targets_text",
+           "rounds_shown", "sci_text", "stop_text", "store_text", "targets17_text", "targets_shown", "targets_text",
            "wall_times_shown"]
 
 
@@ -138,40 +138,47 @@ def regions_shown(st: xr.Dataset) -> pd.DataFrame:
         "consensus_rows": "consensus rows"})
 
 
-TARGET_WORDS = {
-    "coordinator_ms": "coordinator time per round on {system}: {value:.1f} ms against at most {limit:g} ms",
-    "coordinator_slope": "growth of the coordinator time with the coupling rows {scope}: log-log slope "
-                         "{value:.2f}, at most {upper:.2f} at {level:.0%} confidence, against at most {limit:g} "
-                         "(linear)",
-    "wall_ratio": "whole-run wall time with parallel regions (Dask: the regions' set-up and the rounds) on "
-                  "{system}: {value:.1f} times the centralized AC-OPF's (model build and solve) against at most "
-                  "{limit:g} times; the regions' own work alone (set-up, and the slowest region's NLP and "
-                  "reduction in every round) took {floor:.1f} times",
-    "rounds": "rounds to gap $\\le 10^{{-4}}$ and consensus $\\le 10^{{-6}}$ on {system}: {value:.0f} against at "
-              "most {limit:g}, every local solve succeeded",
+TARGET_NAMES = {
+    "coordinator_ms": "coordinator time per round",
+    "coordinator_slope": "growth of the coordinator time with the coupling rows",
+    "wall_ratio": "whole-run wall time with parallel regions (Dask: the regions' set-up and the rounds)",
+    "rounds": "rounds to gap $\\le 10^{-4}$ and consensus $\\le 10^{-6}$",
 }
-"""How `targets17_text` says each target (Markdown templates)."""
+"""What each target of `targets17` measures, in words (the ``{name}`` of `TARGET_WORDS`)."""
+
+TARGET_WORDS = {
+    "coordinator_ms": "{name} on {system}: {value:.1f} ms against at most {limit:g} ms",
+    "coordinator_slope": "{name} {scope}: log-log slope {value:.2f}, at most {upper:.2f} at {level:.0%} confidence, "
+                         "against at most {limit:g} (linear)",
+    "wall_ratio": "{name} on {system}: {value:.1f} times the centralized AC-OPF's (model build and solve) against at "
+                  "most {limit:g} times; the regions' own work alone (set-up, and the slowest region's NLP and "
+                  "reduction in every round) took {floor:.1f} times",
+    "rounds": "{name} on {system}: {value:.0f} against at most {limit:g}, every local solve succeeded",
+}
+"""How `targets17_text` says each measured target (Markdown templates)."""
 
 
 def targets17_text(t17: pd.DataFrame) -> str:
-    """One Markdown bullet per row of `targets17`: met / missed with the measured number, or not run."""
+    """One Markdown bullet per row of `targets17`: met / missed with the measured number, or not run; every target
+    named in words (`TARGET_NAMES`)."""
     lines = []
     for r in t17.itertuples():
+        name = TARGET_NAMES[r.target]
         if r.met is None and r.target == "coordinator_slope":
             lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, too few systems to bound its slope")
             continue
         if r.met is None:
-            lines.append(f"- not measured here: {r.target} on {r.system} (no such run in this store)")
+            lines.append(f"- not measured here: {name} on {r.system} (no such run in this store)")
             continue
         if getattr(r, "error", ""):
-            lines.append(f"- **missed**: {r.target} on {r.system}: the run failed ({r.error})")
+            lines.append(f"- **missed**: {name} on {r.system}: the run failed ({r.error})")
             continue
         if r.target == "rounds" and not np.isfinite(r.value):
             why = "a local NLP failed in some round" if r.nlp_ok == 0 else "the stopping test was not reached"
-            lines.append(f"- **missed**: rounds on {r.system}: {why}")
+            lines.append(f"- **missed**: {name} on {r.system}: {why}")
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
-            system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
+            name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
             level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r))
     return "\n".join(lines)
 
@@ -183,6 +190,28 @@ def _beyond_floor(r) -> str:
     if r.target != "wall_ratio" or not floor > r.limit:
         return ""
     return f", of which the set-up {getattr(r, 'setup', np.nan):.1f} times: the floor itself is above the target"
+
+
+def stop_text(rt: pd.DataFrame, system: str) -> str:
+    """Markdown: how ALADIN's in-process run (default QP) on ``system`` ended, from `rounds_table` ``rt``: stopped by
+    its test or not within its rounds, the round of the target (gap and consensus) or that it never reached it,
+    whether a local NLP failed, and its coordinator's limit passes with the round trips they took (where logged);
+    "" when ``rt`` has no ALADIN run of ``system``."""
+    row = rt[rt.system == system]
+    if row.empty or not np.isfinite(row.aladin_rounds.iloc[0]):
+        return ""
+    r = row.iloc[0]
+    text = (f"On {system}, ALADIN stopped by its test after {r.aladin_rounds:.0f} rounds" if r.aladin_converged else
+            f"On {system}, ALADIN did not stop by its test within its {r.aladin_rounds:.0f} rounds")
+    text += (f", having reached gap $\\le 10^{{-4}}$ and consensus $\\le 10^{{-6}}$ in round {r.aladin_target:.0f}"
+             if np.isfinite(r.aladin_target) else ", and did not reach gap $\\le 10^{-4}$ and consensus $\\le 10^{-6}$")
+    if r.aladin_nlp_ok == 0:
+        text += "; a local NLP failed in some round"
+    if not r.aladin_passes > 0:
+        return text + "."
+    trips = f" and asked the regions in {r.aladin_trips:.0f} round trips" if np.isfinite(r.aladin_trips) else ""
+    return (text + f". Its coordinator re-solved its QP {r.aladin_passes:.0f} times for the limits its steps would "
+            f"cross (limit passes){trips}; every pass is one more QP solve, which shows in its coordinator time.")
 
 
 def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
@@ -312,7 +341,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
             f"rows){_bound_words(fits.upper['all'])}; the line explains a share {r2:.2f} of the variance of the log "
             f"times ($R^2$).")
     if r2 < FIT_R2_MIN:
-        text += f" Below {FIT_R2_MIN:g} the coupling rows are not what drives the time."
+        text += f" With $R^2$ below {FIT_R2_MIN:g}, the coupling rows are not what drives the time."
     left = left_out(growth)
     if len(left):
         text += (f" Left out of every fit, as their runs did not converge within the round limit (their rounds are "
@@ -542,17 +571,37 @@ def overhead_range_text(bo: pd.DataFrame) -> str:
 
 def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     """Communication time per iteration without and with the largest latency (`latency_sweep` with its per-iteration
-    columns), against the emulation's prediction; empty with fewer than two latencies."""
+    columns), against the emulation's prediction; which of the communication and the coordinator's QP is the larger
+    part of an iteration at either end of the sweep; and, only where the wall times do not grow with the latency,
+    that the QP's time (it varies with the load of the shared machine) outweighs what the latency adds. Empty with
+    fewer than two latencies."""
     if len(bl) <= 1:
         return ""
-    hi = bl.iloc[-1]
-    return (f"On {system}, the communication time per iteration is {bl.comm_ms.iloc[0]:.0f} ms "
-            f"without latency and {hi.comm_ms:.0f} ms at {hi.latency_ms:g} ms one way (the emulation "
-            f"predicts {hi.comm_predicted_ms:.0f} ms); the run takes {hi.total_s:.1f} s against "
-            f"{bl.total_s.iloc[0]:.1f} s ({hi.slowdown:.2f} times). The coordinator's QP, "
-            f"{bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across these runs, dominates an "
-            f"iteration and varies with the load of the shared machine by as much as the latency adds, so the "
-            f"wall times of this sweep need not grow with the latency.")
+    lo, hi = bl.iloc[0], bl.iloc[-1]
+    text = (f"On {system}, the communication time per iteration is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
+            f"{hi.comm_ms:.0f} ms {_latency_words(hi)} (the emulation predicts {hi.comm_predicted_ms:.0f} ms); the run "
+            f"takes {hi.total_s:.1f} s against {lo.total_s:.1f} s ({hi.slowdown:.2f} times). "
+            f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}")
+    if bl.total_s.is_monotonic_increasing:
+        return text + "; the wall times grow with every step of the latency."
+    return (text + f". The coordinator's QP, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across "
+            "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
+            "wall times of this sweep do not grow with every step of the latency.")
+
+
+def _latency_words(r) -> str:
+    """"without latency" or "at 100 ms one way" for a row of `latency_sweep`."""
+    return "without latency" if r.latency_ms == 0 else f"at {r.latency_ms:g} ms one way"
+
+
+def _larger_part(r) -> str:
+    """Which of the communication and the coordinator's QP takes more of an iteration in a row of `latency_sweep`,
+    with both times (ms)."""
+    if r.qp_ms >= r.comm_ms:
+        return (f"the coordinator's QP is the larger part of an iteration ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms "
+                f"of communication)")
+    return (f"the communication is the larger part of an iteration ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms for "
+            f"the coordinator's QP)")
 
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
@@ -569,7 +618,8 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
             f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
             f"{published['powermodelsada_admm_case300_iterations'].show()} and "
             f"{published['powermodelsada_admm_case300_s'].show()} on "
-            f"{published['powermodelsada_admm_case300_cores'].show()} there, at its own tolerances.")
+            f"{published['powermodelsada_admm_case300_cores'].show()} on PGLib's case300 in areas of its own, at its "
+            f"own tolerances.")
 
 
 def full_profile_text(fp: dict) -> str:
