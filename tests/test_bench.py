@@ -114,3 +114,19 @@ def test_build_and_solve_times_of_one_net(graph):
     assert out["objective"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-5)
     assert out["iterations"] == opf.solve(net).iterations
     assert out["build_s"] >= out["construct_s"] > 0 and out["solve_time_s"] > 0 and out["init_s"] > 0
+
+
+def test_log_ticks_label_a_short_axis_inside_its_limits():
+    """An axis from 11 to 18 holds none of 1, 2, 5 x 10^k twice: it still gets at least two labels inside its
+    limits, and its minor ticks stay unlabelled (no overlapping "1.2x10^1" labels)."""
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [11, 18])
+    ax.set_yscale("log")
+    ax.set_ylim(11, 18)
+    plots.log_ticks(ax.yaxis)
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    labelled = [t for t in ax.yaxis.get_majorticklabels() if t.get_text() and lo <= t.get_position()[1] <= hi]
+    assert len(labelled) >= 2
+    assert not any(t.get_text() for t in ax.yaxis.get_minorticklabels())
+    plt.close(fig)

@@ -116,7 +116,7 @@ def test_time_note_computes_what_the_target_asks_of_the_dso():
     assert f"within {left:.2f} % of the integrated AC-OPF's 100 ms" in note
     assert "leaves the DSO 27 ms, about 5 iterations at its 5.0 ms per iteration, against the 10" in note
     assert "on large" in note  # the last system of the store is taken as the largest
-    assert "every DSO reaches the same cost, within 3.0e-06 per hour" in note
+    assert "every DSO reaches the same cost, within 3.0e-06 \\$/h" in note
     # a TSO slower than the whole budget leaves no iterations, never a negative count
     slow = ch05.coordination_time_note(ch05.coordination_iterations(_coordination_store(tso_s=0.060)))
     assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow

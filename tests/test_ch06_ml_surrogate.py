@@ -98,6 +98,9 @@ def test_payload_table_counts_the_numbers_sent(archived):
     row = pay.iloc[0]
     assert row["inputs d"] == d and row["facets K"] == k
     assert row["polytope numbers"] == k * d + k + d + d * d
+    # per quadratic: c0, g, the full d x d H and the input mean and scale; P and Q per PCC
+    assert row["regressor numbers"] == 2 * len(sur["regressors"]) * (1 + d + d * d + 2 * d)
+    assert "full H" in " ".join(ch06.payload_shown(archived).columns)
     assert row["JSON size (kB)"] == pytest.approx(archived.payload_bytes.values[0] / 1e3)
 
 
@@ -182,3 +185,31 @@ def test_figures_draw_from_a_store(archived, draw):
     assert isinstance(fig, Figure) and fig.findobj(plt.Axes)
     drawn_for_the_column(fig)
     plt.close(fig)
+
+
+def test_every_star_of_the_slice_figure_lies_inside_its_panel(archived):
+    """The TSO's choice can lie beyond a slice's sampled range (its other inputs differ): the panel widens its
+    limits so that the star is drawn whole, not cut at the border."""
+    fig = ch06.slice_figure(archived)
+    stars = [(ax, line) for ax in fig.findobj(plt.Axes) for line in ax.get_lines() if line.get_marker() == "*"]
+    assert len(stars) == int((archived.slice_x_name.values != "").sum())
+    for ax, line in stars:
+        (x,), (y,) = line.get_xdata(), line.get_ydata()
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        assert x0 < x < x1 and y0 < y < y1
+    plt.close(fig)
+
+
+def test_sentences_on_the_stars_and_on_the_price_of_safety(archived):
+    stars = ch06.slice_star_text(archived)
+    assert "for 5 of 8 DSs" in stars and "12 of 17 stars fall inside the slice's polytope" in stars
+    assert "5 beyond the slice's sampled range" in stars
+    price = ch06.conservatism_text(archived)
+    assert "up to 98.4 % on case118+case533mt_hi/case533mt_hi (held-out accuracy 49.2 %)" in price
+    assert "case30+case33bw-2pcc/case33bw, case118+case533mt_hi/case533mt_hi reject more than half" in price
+    assert "No polytope" in ch06.conservatism_text(archived.isel(ds=[0, 2]))
+
+
+def test_the_run_log_says_its_flows_are_the_first_dataset(tiny):
+    _, lines = tiny
+    assert "first dataset (Latin Hypercube + boundary samples, before refinement)" in lines[0]

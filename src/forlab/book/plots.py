@@ -149,21 +149,42 @@ def draw_chart(chart, ax=None, *, label: str | None = None, fill: bool = True, *
 
 
 def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:
-    """Label a logarithmic ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at ``values`` only (default: 1, 2 and 5 times the
-    powers of ten inside its limits, or matplotlib's major ticks when fewer than two are), as plain numbers formatted with ``fmt``; minor ticks keep their marks but lose their labels, so that
-    labels such as "3x10^1 4x10^1 6x10^1" cannot overlap."""
+    """Label a logarithmic ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at ``values`` only, as plain numbers formatted
+    with ``fmt``; minor ticks keep their marks but lose their labels, so that labels such as "3x10^1 4x10^1 6x10^1"
+    cannot overlap. By default (`_default_log_ticks`) the values are 1, 2 and 5 times the powers of ten inside the
+    axis's limits, or a few evenly spaced round numbers inside them when those are fewer than two."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    if values is None:  # 1, 2, 5 times a power of ten inside the axis's limits, when there are at least two
-        lo, hi = sorted(axis.get_view_interval())
-        if lo > 0:
-            decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
-            candidates = [m * 10.0**e for e in decades for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
-            values = candidates if len(candidates) >= 2 else None
+    if values is None:
+        values = _default_log_ticks(*axis.get_view_interval())
     if values is not None:
         axis.set_major_locator(FixedLocator(list(values)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format(v)))
     axis.set_minor_formatter(NullFormatter())
+
+
+def _default_log_ticks(lo: float, hi: float, most: int = 4) -> list[float] | None:
+    """At least two tick values inside [lo, hi] for a logarithmic axis: 1, 2 and 5 times the powers of ten when two
+    of them lie inside; otherwise (a short axis, less than a factor of five, such as 11 to 18) up to ``most``
+    evenly spaced round numbers inside it (12, 14, 16, 18), which are far enough apart on such an axis; the limits
+    themselves if not even two round numbers fit. None when the limits are not positive (matplotlib's own ticks are
+    kept)."""
+    from matplotlib.ticker import MaxNLocator
+
+    lo, hi = sorted((lo, hi))
+    if not lo > 0:
+        return None
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    ticks = [m * 10.0**e for e in decades for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
+    if len(ticks) >= 2:
+        return ticks
+    # Round numbers on a linear grid: on an axis spanning less than a factor of five they are near-evenly spaced.
+    for bins in range(most, 0, -1):
+        even = [float(f"{v:.12g}") for v in MaxNLocator(nbins=bins, steps=[1, 2, 5, 10]).tick_values(lo, hi)
+                if lo <= v <= hi]  # rounded: 0.6, not 0.6000000000000001
+        if 2 <= len(even) <= most:
+            return even
+    return [lo, hi]
 
 
 def interactive_html(fig, *, include_plotlyjs: bool = True, height: int | None = None):

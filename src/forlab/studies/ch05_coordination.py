@@ -386,7 +386,7 @@ def deviation_figure(t: pd.DataFrame):
     ax[1].set_ylabel("solve time (ms)")
     ax[1].set_yscale("log")
     ax[1].autoscale_view()
-    plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k: a range within one decade still gets two labels
+    plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k, or round numbers such as 12, 14, 16 on a short axis
     levels = sorted(set(np.rint(100 * t.level).astype(int)))
     for a_ in ax:
         a_.set_xlabel("load level (% of nominal)")
@@ -489,7 +489,7 @@ def coordination_time_note(it: pd.DataFrame) -> str:
     same = ""
     if "DSO warm - cold cost" in it:
         same = (f" From its chosen start or cold, every DSO reaches the same cost, within "
-                f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} per hour (largest difference).")
+                f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} \\$/h (largest difference).")
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
             f"Over all {len(it)} cases the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
             f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
@@ -546,7 +546,7 @@ def _slopes(g: pd.DataFrame, dso: pd.DataFrame) -> str:
     return (" Its marginal price of import there, the slope the TSO trades against, is "
             + ", ".join(f"{100 * lv:.0f} %: offered {-o:.1f} against true {-tr:.1f}"
                         for lv, o, tr in zip(gs.level, gs.offer_slope_p, gs.true_slope_p))
-            + " per MWh (what one more MW imported saves the DSO).")
+            + " \\$/MWh (what one more MW imported saves the DSO).")
 
 
 def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame, dso: pd.DataFrame,
@@ -561,7 +561,7 @@ def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame,
         f"- {name}: mean deviation {r.dev:.4f} % (per load level "
         + ", ".join(f"{100 * lv:.0f} %: {v:.4f} %" for lv, v in dev.items())
         + f") against the target of {target_pct} %. The offered quadratic price at the point the TSO chose "
-        f"differs from the DSO's true cost there ({errs}, in the TS case's currency per hour).{_slopes(g, dso)} When "
+        f"differs from the DSO's true cost there ({errs}, in \\$/h).{_slopes(g, dso)} When "
         f"the offered slope is off, the TSO trades DS flexibility against its own generators at the wrong rate. A "
         f"convex quadratic over (P, Q, V) cannot follow the DS cost where FPUs reach their limits (kinks), and "
         f"the TSO's optimum tends to sit on the region's surface, where the fit is worst. Where the slopes agree, "

@@ -61,6 +61,7 @@ from forlab.studies.ch06_ml_surrogate.text import (
     benchmark_summary,
     benchmark_targets,
     benchmark_text,
+    conservatism_text,
     coverage_text,
     failures,
     false_feasible_note,
@@ -70,16 +71,17 @@ from forlab.studies.ch06_ml_surrogate.text import (
     provenance_text,
     safety_summary,
     scaling_text,
+    slice_star_text,
     span,
 )
 
 __all__ = [
     "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
     "benchmark_table", "benchmark_targets", "benchmark_text", "build_cases", "cases", "certify_table", "check_params",
-    "coverage_figure", "coverage_shown", "coverage_summary", "coverage_table", "coverage_text", "dataset_shown",
+    "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary", "coverage_table", "coverage_text", "dataset_shown",
     "dataset_table", "default_slices", "failures", "false_feasible_note", "fit_case", "flow_speed_text", "history_figure", "input_label",
     "keys", "nice_log_ticks", "offline_text", "options", "paper_run_text", "payload_shown", "payload_table",
     "per_system", "per_system_shown", "polytope_centre", "provenance_text", "refine_table", "region_slice",
     "rounds_shown", "run", "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table",
-    "slice_figure", "span", "sweep", "sweep_figure", "sweep_keys", "to_store",
+    "slice_figure", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_keys", "to_store",
 ]

@@ -182,12 +182,30 @@ def _slice_panel(ax, st, i: int, j: int) -> None:
     if np.isfinite(g).any() and np.nanmin(g) < 0 < np.nanmax(g):
         ax.contour(xs, ys, g, levels=[0.0], colors="k", linewidths=1.2)
     up = st.tso_u_peak.values[i]
-    ax.plot(up[names.index(xname)], up[names.index(yname)], "k*", ms=12)
+    star = up[names.index(xname)], up[names.index(yname)]
+    ax.plot(*star, "k*", ms=12)
+    _show_point(ax, *star)
     ax.set_xlabel(input_label(xname))
     ax.set_ylabel(input_label(yname))
     ax.xaxis.set_major_locator(MaxNLocator(3))
     ax.yaxis.set_major_locator(MaxNLocator(4))
     ax.grid(False)
+
+
+STAR_ROOM = 0.06
+"""Share of an axis's span kept free between the TSO's star and the panel's border (half the star's width, about)."""
+
+
+def _show_point(ax, x: float, y: float) -> None:
+    """Widen the limits of ``ax`` so that the point (x, y) lies inside them, `STAR_ROOM` of the span from the border:
+    the TSO's choice can lie beyond the slice's sampled range (its other inputs differ from the slice's), and a
+    star cut by the border would hide where it is."""
+    for get, set_, v in ((ax.get_xlim, ax.set_xlim, x), (ax.get_ylim, ax.set_ylim, y)):
+        if not np.isfinite(v):
+            continue
+        lo, hi = get()
+        room = STAR_ROOM * (max(hi, v) - min(lo, v))
+        set_(min(lo, v - room), max(hi, v + room))
 
 
 SLICE_LEGEND = [

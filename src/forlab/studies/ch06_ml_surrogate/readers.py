@@ -137,7 +137,9 @@ def certify_table(st) -> pd.DataFrame | None:
 
 def payload_table(st) -> pd.DataFrame:
     """Per DS, what its DSO hands over: buses (not sent), inputs d, facets K, the numbers of the polytope and of the
-    regressors, and the size of the JSON (kB)."""
+    regressors as the JSON stores them, and the size of the JSON (kB). The polytope's are its K (d + 1) facet
+    coefficients with the mean (d) and whitening matrix (d x d) of its inputs; a regressor's are c0, g (d), H stored
+    in full (d x d, though symmetric) and the mean and scale of its inputs (2 d), for two regressors per PCC."""
     rows = []
     for r, key in enumerate(keys(st)):
         sur = json.loads(str(st.surrogate_json.values[r]))
@@ -319,6 +321,12 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     return printable(p, PER_SYSTEM)
 
 
+PAYLOAD_SHOWN = {"polytope numbers": "polytope numbers (facets, input mean and whitening)",
+                 "regressor numbers": "regressor numbers (full H, input mean and scale)"}
+"""What `payload_table`'s counts hold, in the printed headers: the numbers as the file stores them, so a symmetric
+H counts d x d and each model's input scaling counts too (`payload_table`)."""
+
+
 def payload_shown(st) -> pd.DataFrame:
-    """`payload_table` as the chapter prints it (JSON size to 0.1 kB)."""
-    return _per_ds(payload_table(st).round({"JSON size (kB)": 1}))
+    """`payload_table` as the chapter prints it (JSON size to 0.1 kB, counts headed by what they hold)."""
+    return _per_ds(payload_table(st).round({"JSON size (kB)": 1}).rename(columns=PAYLOAD_SHOWN))

@@ -9,15 +9,21 @@ import numpy as np
 
 from forlab.book import anchors
 from forlab.opf.judge import LOADING_TOL
-from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases
+from forlab.p2_surrogate.model import DSSurrogate
+from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
 
-__all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "coverage_text", "failures", "false_feasible_note",
-           "flow_speed_text",
-           "offline_text", "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "span"]
+__all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
+           "false_feasible_note", "flow_speed_text", "offline_text", "paper_run_text", "provenance_text",
+           "safety_summary", "scaling_text", "slice_star_text", "span"]
 
 ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
                 "generator outside its limits.")
 ALL_FEASIBLE_PAPER = "Every dispatch of the paper-scale run is feasible in the T+D power flow."
+ON_BOUNDARY = 1e-6
+"""|g(u)| below which the TSO's choice counts as on its polytope's boundary (g is in whitened units; Ipopt's
+tolerance leaves about 1e-8)."""
+MOSTLY_REJECTED = 0.5
+"""False-infeasible rate above which a polytope is said to reject most of its DS's feasible region."""
 
 
 def span(values, fmt: str = ".1f", unit: str = "") -> str:
@@ -236,3 +242,66 @@ def scaling_text(per_sys) -> str:
         f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms, and the mean time ratio from "
         f"{r.time_ratio_mean.iloc[0]:.2f} to {r.time_ratio_mean.iloc[-1]:.2f}."
     )
+
+
+def conservatism_text(st) -> str:
+    """Markdown: the price each DS pays for a safe polytope, its false-infeasible rate on the held-out samples (the
+    feasible inputs it rejects), from the smallest to the largest, and the DSs whose polytope rejects most of their
+    feasible region: their dispatches are feasible because the TSO may use little of their flexibility."""
+    c = cases(st).sort_values("test_false_infeasible_rate")
+    rate = 100 * c.test_false_infeasible_rate
+    most = c.index[c.test_false_infeasible_rate > MOSTLY_REJECTED]
+    head = (f"Feasible dispatches are bought with conservatism, and each DS pays a different price: its polytope "
+            f"rejects {rate.iloc[0]:.1f} % of the feasible held-out samples on {c.index[0]}, and up to "
+            f"{rate.iloc[-1]:.1f} % on {c.index[-1]} (held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %).")
+    if not len(most):
+        return head + " No polytope rejects more than half of its DS's feasible samples."
+    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {', '.join(most)} "
+            f"reject{'' if len(most) > 1 else 's'} more than half of {'their' if len(most) > 1 else 'its'} DS's "
+            "feasible samples: the TSO's dispatches there stay feasible because it may use only a small part of "
+            "that DS's flexibility, a cost that the feasibility ratio does not show and the cost deviation shows "
+            "only where the integrated optimum needs the flexibility given up.")
+
+
+def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool]]]:
+    """DS row i: g at the TSO's peak-scenario choice, and per slice g at the slice's centre with the slice's two
+    inputs set to the choice's (the point the star marks) and whether the star lies inside the slice's drawn
+    range."""
+    names = [str(n) for n in st.input_name.values[i] if str(n)]
+    poly = DSSurrogate.from_json(str(st.surrogate_json.values[i])).polytope
+    peak = st.tso_u_peak.values[i][:len(names)]
+    out = []
+    for j in range(st.sizes.get("slice", 0)):
+        xname, yname = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
+        if not xname:
+            continue
+        u = st.slice_u_ref.values[i][:len(names)].copy()
+        ix, iy = names.index(xname), names.index(yname)
+        u[[ix, iy]] = peak[[ix, iy]]
+        xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
+        inside = bool(np.nanmin(xs) <= peak[ix] <= np.nanmax(xs) and np.nanmin(ys) <= peak[iy] <= np.nanmax(ys))
+        out.append((float(poly.g(u[None])[0]), inside))
+    return float(poly.g(peak[None])[0]), out
+
+
+def slice_star_text(st) -> str:
+    """Markdown: where the TSO's peak-scenario choice (the stars of `slice_figure`) lies. In the full input space:
+    on its polytope's boundary (|g| < `ON_BOUNDARY`) or inside it, per DS. In the slices, whose other inputs are the
+    polytope centre's and not the choice's: how many stars fall inside the slice's polytope, and how many beyond
+    the slice's sampled range (the figure widens its axes to show them)."""
+    on, inner, n_star, in_poly, beyond = [], [], 0, 0, 0
+    for i, key in enumerate(keys(st)):
+        if not np.isfinite(st.tso_u_peak.values[i]).any():
+            continue
+        g, per_slice = _peak_scores(st, i)
+        (on if abs(g) < ON_BOUNDARY else inner).append(key)
+        n_star += len(per_slice)
+        in_poly += sum(gs <= ON_BOUNDARY for gs, _ in per_slice)
+        beyond += sum(not inside for _, inside in per_slice)
+    where = (f"on its polytope's boundary (g within {ON_BOUNDARY:g} of zero) for {len(on)} of {len(on) + len(inner)} DSs"
+             + (f" and strictly inside it for {', '.join(inner)}" if inner else "")
+             + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
+    return (f"In the full input space, the TSO's choice in the peak scenario lies {where} In the slices, whose other "
+            f"inputs are set to the polytope's centre rather than to the choice's, {in_poly} of {n_star} stars fall "
+            f"inside the slice's polytope and {beyond} beyond the slice's sampled range (the axes are widened to "
+            "show them): a star off the hatched area is not a point the polytope rejects.")
