@@ -55,3 +55,22 @@ def test_losses_table_and_notes(base):
 def test_store_header_lists_the_provenance(base):
     st = base.assign_attrs(chapter="01_first_power_flow", parameters="{}", git_commit="abc", created_utc="now")
     assert ch01.store_header(st).splitlines()[2] == f"{'git_commit':12} abc"
+
+
+def test_feeder_sections_follow_the_feeder_tree(base):
+    # case33bw (Baran and Wu): the main feeder 0-17, laterals off buses 1, 2 and 5 (pandapower's numbers)
+    assert int(base.fed_from_bus.sel(bus=0)) == ch01.NO_FEEDER and int(base.fed_from_bus.sel(bus=18)) == 1
+    assert ch01.feeder_sections(base) == [(0, 17, ch01.NO_FEEDER), (18, 21, 1), (22, 24, 2), (25, 32, 5)]
+    text = ch01.feeder_text(base)
+    assert "so bus 17 here (the lowest voltage) is bus 18 there" in text
+    assert text.endswith("buses 0-17 from the slack, then buses 18-21 branching off bus 1; buses 22-24 branching off "
+                         "bus 2; buses 25-32 branching off bus 5.")
+    fig = ch01.voltage_figure(base, "case33bw", 1.0)
+    joined = [line for line in fig.axes[0].lines if line.get_color() == "0.6"]
+    assert len(joined) == 32  # one line per bus that has a feeder: the radial feeder's branches
+
+
+def test_a_feeder_with_many_sections_is_counted_not_listed():
+    ds = ch01.run({"grid": "case533mt_hi", "load_scale": 1.0})
+    n = len(ch01.feeder_sections(ds))
+    assert n > ch01.LISTED_SECTIONS and f"then {n - 1} runs that branch off" in ch01.feeder_text(ds)

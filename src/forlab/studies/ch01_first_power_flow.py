@@ -1,9 +1,10 @@
 """Chapter 01, a first power flow: one distribution feeder, one Newton-Raphson power flow, one store.
 
 `run` scales every load of a feeder and runs pandapower's power flow; the store holds the bus voltages and powers
-(dimension ``bus``), the branch losses and the solver's status. The readers below draw and describe the store: the
-voltage profile (`voltage_figure`, `voltage_text`) and the losses against the published figure of the feeder
-(`losses_table`, `losses_notes`). Units follow pandapower: p.u., degrees, MW, Mvar; losses in kW.
+and the bus each bus is fed from (dimension ``bus``), the branch losses and the solver's status. The readers below
+draw and describe the store: the feeder's sections (`feeder_sections`, `feeder_text`), the voltage profile
+(`voltage_figure`, `voltage_text`) and the losses against the published figure of the feeder (`losses_table`,
+`losses_notes`). Units follow pandapower: p.u., degrees, MW, Mvar; losses in kW.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 import math
 import textwrap
 
+import networkx as nx
 import pandapower as pp
+import pandapower.topology as top
 import pandas as pd
 import xarray as xr
 
 from forlab.book import store as book_store
 from forlab.grid import cases
 
-__all__ = ["LIMIT_PU", "losses_notes", "losses_table", "run", "solve_text", "store_header", "validate",
-           "voltage_figure", "voltage_text"]
+__all__ = ["LIMIT_PU", "feeder_sections", "feeder_text", "losses_notes", "losses_table", "run", "solve_text",
+           "store_header", "validate", "voltage_figure", "voltage_text"]
 
 LIMIT_PU = 0.95
 """The usual lower voltage limit (p.u.) the chapter compares the profile with."""
@@ -51,9 +54,25 @@ def _power_flow(grid: str, load_scale: float):
     return net, status, losses_kw
 
 
+NO_FEEDER = -1
+"""``fed_from_bus`` of the slack bus (and of a bus the slack does not reach): no bus feeds it."""
+
+
+def _fed_from(net) -> pd.Series:
+    """Per bus, the bus one step nearer the slack over the in-service lines and transformers (a breadth-first tree
+    from the external grid's bus; the feeders of this book are radial, so it is the bus that feeds it)."""
+    graph = top.create_nxgraph(net, respect_switches=True, include_out_of_service=False)
+    fed = pd.Series(NO_FEEDER, index=net.bus.index, dtype=int)
+    for slack in net.ext_grid.bus[net.ext_grid.in_service]:
+        for bus, parent in nx.bfs_predecessors(graph, int(slack)):
+            fed[bus] = int(parent)
+    return fed
+
+
 def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params`` (``grid``, ``load_scale``): per bus the voltage magnitude and angle and the
-    demand (pandapower's ``res_bus``), the losses and the power-flow status."""
+    demand (pandapower's ``res_bus``), the bus that feeds it (`NO_FEEDER` at the slack), the losses and the
+    power-flow status."""
     validate(params)
     net, status, losses_kw = _power_flow(params["grid"], params["load_scale"])
     res = net.res_bus.reindex(net.bus.index)
@@ -67,6 +86,8 @@ def run(params: dict) -> xr.Dataset:
             "va_degree": per_bus("va_degree", "voltage angle", "degree"),
             "p_mw": per_bus("p_mw", "active power demand (load > 0)", "MW"),
             "q_mvar": per_bus("q_mvar", "reactive power demand (load > 0)", "Mvar"),
+            "fed_from_bus": ("bus", _fed_from(net).reindex(net.bus.index).to_numpy(),
+                             {"long_name": f"the bus one step nearer the slack ({NO_FEEDER}: none)", "units": "1"}),
             "losses_kw": ((), losses_kw, {"long_name": "line and transformer losses", "units": "kW"}),
             "pf_status": book_store.solver_status(status, solver="pandapower.runpp"),
         },
@@ -95,17 +116,61 @@ def store_header(stored: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def feeder_sections(stored: xr.Dataset) -> list[tuple[int, int, int]]:
+    """The feeder cut where the bus numbering jumps: (first bus, last bus, the bus that feeds the first) of each run
+    of buses in which every bus is fed from the bus numbered just before it, in bus order. The first section starts
+    at the slack (fed from `NO_FEEDER`); on a feeder numbered like case33bw it is the main feeder and each further
+    section a lateral, which starts where its first bus branches off."""
+    buses, fed = stored.bus.values.astype(int), stored.fed_from_bus.values.astype(int)
+    starts = [k for k in range(len(buses)) if k == 0 or fed[k] != buses[k - 1]]
+    ends = [k - 1 for k in starts[1:]] + [len(buses) - 1]
+    return [(int(buses[a]), int(buses[b]), int(fed[a])) for a, b in zip(starts, ends)]
+
+
+def _span(first: int, last: int) -> str:
+    return f"bus {first}" if first == last else f"buses {first}-{last}"
+
+
+LISTED_SECTIONS = 8
+"""`feeder_text` names the sections of a feeder with at most this many (a longer list is no sentence)."""
+
+
+def feeder_text(stored: xr.Dataset) -> str:
+    """Markdown: how the buses are numbered (pandapower's index, one below the MATPOWER case file's) and the feeder's sections
+    (`feeder_sections`): the run that starts at the slack and those that branch off, with the bus each starts from
+    (only their count beyond `LISTED_SECTIONS`)."""
+    sections = feeder_sections(stored)
+    low = int(stored.bus.values[int(stored.vm_pu.values.argmin())])
+    (first, last, _), rest = sections[0], sections[1:]
+    text = (f"Bus numbers are pandapower's indices, starting at {first}; the MATPOWER case file numbers each bus one "
+            f"higher, so bus {low} here (the lowest voltage) is bus {low + 1} there. In this order the feeder falls "
+            f"into runs of buses each fed from the one numbered before it: {_span(first, last)} from the slack")
+    if not rest:
+        return text + "."
+    if len(sections) > LISTED_SECTIONS:
+        return text + f", then {len(rest)} runs that branch off earlier buses (`ch01.feeder_sections` lists them)."
+    return text + ", then " + "; ".join(f"{_span(a, b)} branching off bus {f}" for a, b, f in rest) + "."
+
+
 def voltage_figure(stored: xr.Dataset, grid: str, load_scale: float):
-    """The voltage magnitude of every bus against its index, with the `LIMIT_PU` line. Returns the Figure."""
+    """The voltage magnitude of every bus against its index, each bus joined by a line to the bus that feeds it
+    (so a lateral starts at the bus it branches off, not at the previous index), with the `LIMIT_PU` line.
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))  # the text column's width (forlab.book.plots.STYLE)
-    ax.plot(stored.bus, stored.vm_pu, "o", label="bus voltage")
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))  # the text column's width (forlab.book.plots.STYLE)
+    vm = stored.vm_pu.to_series()
+    feeds = [(int(fed), int(bus)) for bus, fed in zip(stored.bus.values, stored.fed_from_bus.values) if fed >= 0]
+    for k, (fed, bus) in enumerate(feeds):
+        ax.plot([fed, bus], [vm[fed], vm[bus]], color="0.6", linewidth=1, zorder=1,
+                label="line to the bus that feeds it" if k == 0 else None)
+    ax.plot(stored.bus, stored.vm_pu, "o", label="bus voltage", zorder=2)
     ax.axhline(LIMIT_PU, color="grey", linestyle="--", linewidth=1, label=f"usual lower limit, {LIMIT_PU} p.u.")
-    ax.set_xlabel("bus index")
+    ax.set_xlabel("bus index (pandapower's, from 0)")
     ax.set_ylabel("voltage magnitude (p.u.)")
     ax.set_title(f"{grid}, load scale {load_scale:g}, power flow {stored.pf_status.values}")
-    ax.legend(loc="lower left")  # the feeder's first buses are high: that corner is free
+    # below the axes: the laterals' lines cross the plot, no corner is free for every feeder
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
     return fig
 
 

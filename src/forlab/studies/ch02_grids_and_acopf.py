@@ -28,6 +28,7 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 import xarray as xr
+from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
 from forlab.book.tables import printable, table, wrappable
@@ -35,13 +36,14 @@ from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
 
-__all__ = ["PGLIB_TARGET_PCT", "PGLIB_TIME_TARGET_BUSES", "UNITS", "as_dataset", "branch_losses_kw", "build_net",
-           "build_rows", "build_table", "build_text", "frame", "grid_rows", "grids", "grids_table", "grids_text",
-           "has_pglib", "opf_rows", "paper_table", "paper_text", "paper_times_table", "pcc_table", "pglib_figure",
-           "pglib_rows", "pglib_table", "pglib_text", "pglib_validation", "published_losses_table", "quiet", "run",
-           "runopp_table", "scaling_figure", "scaling_text", "speed", "speed_table", "speed_text", "store_header",
-           "study_rows", "study_table", "study_text", "system_figure", "ties_table", "validate", "validation",
-           "validation_table", "validation_text"]
+__all__ = ["PGLIB_TARGET_PCT", "PGLIB_TIME_TARGET_BUSES", "TIME_FORMATS", "UNITS", "as_dataset", "branch_limits",
+           "branch_limits_text", "branch_losses_kw", "build_net", "build_rows", "build_table", "build_text",
+           "fit_ratio", "frame", "grid_rows", "grids", "grids_table", "grids_text", "has_pglib", "opf_rows",
+           "paper_table", "paper_text", "paper_times_table", "pcc_table", "pglib_figure", "pglib_rows", "pglib_table",
+           "pglib_text", "pglib_validation", "published_losses_table", "quiet", "replaced_load_mw", "run",
+           "runopp_table", "scaling_figure", "scaling_text", "solve_time_fit", "speed", "speed_table", "speed_text",
+           "store_header", "study_rows", "study_table", "study_text", "system_figure", "ties_table", "validate",
+           "validation", "validation_table", "validation_text"]
 
 UNITS = {
     "p_load_mw": ("total active load", "MW"),
@@ -481,14 +483,29 @@ def pcc_table(stored: xr.Dataset) -> pd.DataFrame:
     })
 
 
+def replaced_load_mw(study_t: pd.DataFrame) -> pd.Series:
+    """Per DS row of the ``system_ds`` table, the active TS load it replaces (MW): the load of its TS case file at
+    its first PCC bus (`forlab.grid.td`: a second PCC replaces none), read through `forlab.grid.cases`."""
+    ts_loads = {ts: cases.load(ts).load.groupby("bus").p_mw.sum() for ts in study_t.ts.unique()}
+    first_bus = [int(str(b).split(",")[0]) for b in study_t.pcc_ts_buses]
+    return pd.Series([float(ts_loads[ts].get(b, 0.0)) for ts, b in zip(study_t.ts, first_bus)], index=study_t.index)
+
+
 def study_text(stored: xr.Dataset) -> str:
-    """Markdown: how many study systems, DSs and FPUs, their sizes, and why the reactive import differs."""
+    """Markdown: how many study systems, DSs and FPUs, their sizes, the largest gap between a DS's active import and
+    the TS load it replaces (MW and %), and why the reactive import differs."""
     study_t = frame(stored, "system_ds")
+    gap = study_t.import_p_mw - replaced_load_mw(study_t)
+    worst = gap.abs().idxmax()
+    row = study_t.loc[worst]
     return (
         f"{study_t.system.nunique()} study systems with {len(study_t)} DSs and {int(study_t.fpus.sum())} FPUs in "
         f"total, from {int(study_t.system_buses.min())} to {int(study_t.system_buses.max())} buses. The active "
-        "import matches the replaced TS load exactly; the reactive import does not (column *Q mismatch*), because "
-        "a DS's power factor is its own: the TS bus then carries the DS's reactive demand."
+        f"import differs from the replaced TS load by at most {abs(gap[worst]):.2f} MW "
+        f"({100 * abs(gap[worst]) / (row.import_p_mw - gap[worst]):.2f} %, {row.ds} in {row.system}, scaled as "
+        f"*{row.scaling}*): each DS is scaled to that load at the TS bus's base-case voltage; joined to the TS, "
+        "the PCC voltage settles elsewhere and the DS's losses change with it. The reactive import differs more (column "
+        "*Q mismatch*), because a DS's power factor is its own: the TS bus then carries the DS's reactive demand."
     )
 
 
@@ -550,11 +567,14 @@ def speed(stored: xr.Dataset) -> pd.DataFrame:
     return sp
 
 
+TIME_FORMATS = {"forlab_build_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}", "forlab_warm_solve_time_s": "{:.3f}",
+                "runopp_wall_time_s": "{:.2f}", "speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x"}
+"""How the benchmark's times (s) and speed-ups print, in the default run's tables and the paper-scale one's."""
+
+
 def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
     return _formatted(speed(stored), {
-        "forlab_build_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}", "forlab_warm_solve_time_s": "{:.3f}",
-        "forlab_objective": "{:,.2f}", "runopp_objective": "{:,.2f}", "objective_gap_pct": "{:+.3f}",
-        "runopp_wall_time_s": "{:.2f}", "speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x",
+        **TIME_FORMATS, "forlab_objective": "{:,.2f}", "runopp_objective": "{:,.2f}", "objective_gap_pct": "{:+.3f}",
     })
 
 
@@ -638,7 +658,8 @@ def speed_text(stored: xr.Dataset) -> str:
 
 def scaling_figure(stored: xr.Dataset):
     """forlab's build and solve time against the bus count (log-log), transmission cases and integrated study
-    systems, with runopp's time where it converged. Returns the Figure."""
+    systems, the fit of the transmission solves (`solve_time_fit`, dashed) and runopp's time where it converged.
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
     opf_t = frame(stored, "net")
@@ -647,6 +668,9 @@ def scaling_figure(stored: xr.Dataset):
         sel = opf_t[opf_t.kind == kind]
         ax.loglog(sel.buses, sel.forlab_solve_time_s, marker, color="C0", label=f"forlab solve, {kind}")
         ax.loglog(sel.buses, sel.forlab_build_time_s, marker, color="C1", mfc="none", label=f"forlab build, {kind}")
+    exponent, factor = solve_time_fit(opf_t)
+    span = np.geomspace(opf_t.buses.min(), opf_t.buses.max(), 50)
+    ax.loglog(span, factor * span ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
     ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (converged)")
     # the transmission cases by name under their solve time; the study systems are named in the text
@@ -663,18 +687,35 @@ def scaling_figure(stored: xr.Dataset):
     return fig
 
 
+def solve_time_fit(opf_t: pd.DataFrame) -> tuple[float, float]:
+    """(exponent, factor) of the least-squares fit log(solve time) = log(factor) + exponent log(buses) over the
+    transmission cases of the ``net`` table: the yardstick the study systems are compared with, not fitted to."""
+    tr = opf_t[opf_t.kind == "transmission"]
+    exponent, log_factor = np.polyfit(np.log(tr.buses.astype(float)), np.log(tr.forlab_solve_time_s), 1)
+    return float(exponent), float(np.exp(log_factor))
+
+
+def fit_ratio(opf_t: pd.DataFrame) -> pd.Series:
+    """Per net, its solve time over the time `solve_time_fit` predicts for its bus count."""
+    exponent, factor = solve_time_fit(opf_t)
+    return opf_t.forlab_solve_time_s / (factor * opf_t.buses.astype(float) ** exponent)
+
+
 def scaling_text(stored: xr.Dataset) -> str:
-    """Markdown: the exponent of a least-squares fit of log(solve time) on log(buses), the largest net's times,
-    case1354pegase against its target (`forlab.book.anchors`), and the study systems on the trend."""
+    """Markdown: the exponent of the fit of log(solve time) on log(buses) over the transmission cases
+    (`solve_time_fit`), the largest net's times, case1354pegase against its target (`forlab.book.anchors`), and the
+    study systems' solve times against that fit (`fit_ratio`)."""
     opf_t = frame(stored, "net")
-    fit = np.polyfit(np.log(opf_t.buses.astype(float)), np.log(opf_t.forlab_solve_time_s), 1)
+    tr = opf_t[opf_t.kind == "transmission"]
+    exponent = solve_time_fit(opf_t)[0]
     largest = opf_t.buses.astype(int).idxmax()
     sys_t = opf_t[opf_t.kind == "study system"]
     text = (
-        f"Over {len(opf_t)} nets from {int(opf_t.buses.min())} to {int(opf_t.buses.max())} buses, the solve time "
-        f"grows roughly as buses^{fit[0]:.2f} (least-squares fit on the log-log points), "
-        + ("less than proportionally: on small nets fixed costs per solve dominate. " if fit[0] < 1 else
-           "about proportionally, as sparse linear algebra allows. " if fit[0] < 1.5 else
+        f"Over the {len(tr)} transmission cases from {int(tr.buses.min())} to {int(tr.buses.max())} buses, the "
+        f"solve time grows roughly as buses^{exponent:.2f} (least-squares fit on the log-log points, the dashed "
+        "line), "
+        + ("less than proportionally: on small nets fixed costs per solve dominate. " if exponent < 0.9 else
+           "about proportionally, as sparse linear algebra allows. " if exponent < 1.5 else
            "faster than proportionally. ")
         + f"The largest net, {largest}, solves in {opf_t.forlab_solve_time_s[largest]:.2f} s after a "
         f"{opf_t.forlab_build_time_s[largest]:.2f} s build"
@@ -685,12 +726,14 @@ def scaling_text(stored: xr.Dataset) -> str:
         text += (f" (case1354pegase: target at most {anchors.show('acopf_case1354pegase_solve_s')}, "
                  f"{'met' if met else '**missed**'})")
     if len(sys_t):
-        small, big = sys_t.buses.astype(int).idxmin(), sys_t.buses.astype(int).idxmax()
+        ratio = fit_ratio(opf_t)
+        on_sys, on_tr = ratio[sys_t.index], ratio[tr.index]
+        low, high = on_sys.idxmin(), on_sys.idxmax()
         text += (
-            f". The {len(sys_t)} integrated study systems lie on the same trend, from "
-            f"{sys_t.forlab_solve_time_s[small]:.3f} s ({small}, {int(sys_t.buses[small])} buses) to "
-            f"{sys_t.forlab_solve_time_s[big]:.3f} s ({big}, {int(sys_t.buses[big])} buses), although their FPUs add "
-            "PQ-chart constraints"
+            f". The {len(sys_t)} integrated study systems, which add the FPUs' PQ-chart constraints and are not part "
+            f"of the fit, solve in {on_sys[low]:.1f}x ({low}) to {on_sys[high]:.1f}x ({high}) the time the fit "
+            f"predicts for their bus count; the transmission cases themselves lie between {on_tr.min():.1f}x and "
+            f"{on_tr.max():.1f}x of it"
         )
     return text + "."
 
@@ -708,6 +751,51 @@ below PowerModels' published solve time."""
 ANCHOR_KEYS = ["acopf_case1354pegase_solve_s", "acopf_speedup_vs_runopp", "pglib_objective_pct",
                "pglib_faster_above_buses"]
 """The targets the chapter compares with (`forlab.book.anchors`), kept in its store."""
+
+
+def branch_limits(files: dict[str, str]) -> pd.DataFrame:
+    """Per MATPOWER file (name -> file text), its in-service branches, how many carry an apparent-power rating
+    (RATE_A > 0; MATPOWER's 0 is "no limit") and how many an angle-difference limit
+    (`forlab.grid.cases.angle_limits_degree`); index ``case``."""
+    rows = {}
+    for name, text in files.items():
+        branch = cases.parse_m(text)[0]["branch"]
+        on = branch[:, BR_STATUS] != 0
+        lo, hi = cases.angle_limits_degree(branch)
+        rows[name] = {"branches": int(on.sum()), "rated": int((on & (branch[:, RATE_A] > 0)).sum()),
+                      "angle_limited": int((on & ~(np.isnan(lo) & np.isnan(hi))).sum())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("case")
+
+
+def _names_and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _rated_clause(limits: pd.DataFrame) -> str:
+    """Which cases rate all, some and none of their branches, in words."""
+    every = limits.index[limits.rated == limits.branches].tolist()
+    none = limits.index[limits.rated == 0].tolist()
+    some = limits[(limits.rated > 0) & (limits.rated < limits.branches)]
+    parts = ([f"every branch of {_names_and(every)}"] if every else []) + [
+        f"{r.rated:,} of the {r.branches:,} branches of {name}" for name, r in some.iterrows()
+    ] + ([f"no branch of {_names_and(none)}"] if none else [])
+    return _names_and(parts)
+
+
+def branch_limits_text(stored: xr.Dataset) -> str:
+    """Markdown: that every branch of the vendored PGLib-OPF cases carries a rating and an angle-difference limit
+    (or how many cases do), and which of MATPOWER's transmission cases in the store rate their branches and limit
+    their angle differences, read from the case files (`branch_limits`)."""
+    g = grids(stored)
+    matpower = branch_limits({n: cases.matpower_file(n).read_text() for n in g.index[g.kind == "transmission"]})
+    lib = branch_limits({n: pglib.case_path(n).read_text() for n in pglib.case_names()})
+    full = lib[(lib.rated == lib.branches) & (lib.angle_limited == lib.branches)]
+    angled = matpower.index[matpower.angle_limited > 0].tolist()
+    lib_text = (f"Every branch of the {len(lib)} PGLib-OPF cases in the folder carries" if len(full) == len(lib) else
+                f"Every branch of {len(full)} of the {len(lib)} PGLib-OPF cases in the folder carries")
+    return (f"{lib_text} an apparent-power rating and an angle-difference limit. MATPOWER's own transmission cases "
+            f"above limit the angle difference on {'no branch' if not angled else 'branches of ' + _names_and(angled)}"
+            f", and rate {_rated_clause(matpower)}.")
 
 
 def has_pglib(stored: xr.Dataset) -> bool:
@@ -948,18 +1036,20 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
     return bt
 
 
-def _paper_shown(big: xr.Dataset, decimals: dict[str, int]) -> pd.DataFrame:
-    """`_paper_nets` rounded per column for the page, its long system names free to wrap after each "+"."""
-    bt = _paper_nets(big).round(decimals)
+def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
+    """`_paper_nets` as text per column (`_formatted`, as the default run's tables), its long system names free to
+    wrap after each "+"."""
+    bt = _formatted(_paper_nets(big), formats)
     bt.index = bt.index.map(wrappable)
     return bt
 
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
-    one ($/h, 2 decimals) and the gap (%, 4 decimals) ("–": MATPOWER publishes no optimum for the net); the times are
-    `paper_times_table`."""
-    shown = _paper_shown(big, {"forlab_objective": 2, "published_objective": 2, "gap_to_published_pct": 4})
+    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, 4 decimals) ("–": MATPOWER publishes no
+    optimum for the net); the times are `paper_times_table`."""
+    shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
+                               "gap_to_published_pct": "{:+.4f}"})
     return _corner(printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": "MATPOWER ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
@@ -967,10 +1057,10 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
-    """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp
-    ("–": runopp skipped, as on the study systems, or not converged)."""
-    shown = _paper_shown(big, {"forlab_build_time_s": 3, "forlab_solve_time_s": 3, "forlab_warm_solve_time_s": 3,
-                               "runopp_wall_time_s": 2, "speedup_solve": 1, "speedup_total": 1})
+    """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp, printed
+    as the default run's tables (`TIME_FORMATS`; "–": runopp skipped, as on the study systems, or not
+    converged)."""
+    shown = _paper_shown(big, TIME_FORMATS)
     return _corner(printable(shown, {
         "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
         "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status", "runopp_wall_time_s":
