@@ -215,7 +215,8 @@ def test_admm_helpers(archived):
     msgs = ch.messages_shown(st, [bp["systems"][0], bp["admm_system"]])
     assert set(msgs.index.get_level_values("system")) == {bp["systems"][0], bp["admm_system"]}
     fields = set(msgs.index.get_level_values("field"))
-    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" not in fields and "dv" in fields
+    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" not in fields and "reduced step" in fields
+    assert "reduced Hessian (upper triangle)" in fields and not {"hess_r", "dv"} & fields  # every field in words
 
 
 def test_full_profile_texts(archived):

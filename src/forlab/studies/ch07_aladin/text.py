@@ -529,8 +529,16 @@ FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", 
                "qp": "QP form", "x": "x, local solution", "cost": "local cost", "grad": "cost gradient",
                "hess": "Hessian of the Lagrangian", "jac": "Jacobian of the equalities",
                "jac_ineq": "Jacobian of the inequalities", "ineq_lo": "distances to lower limits",
-               "ineq_up": "distances to upper limits", "y": "y, multipliers", "x_c": "x, coupled variables"}
-"""What each message field of `message_summary` holds (ADMM's ``z`` is the average of the coupled variables)."""
+               "ineq_up": "distances to upper limits", "y": "y, multipliers", "x_c": "x, coupled variables",
+               "mu": "μ, consensus slack penalty", "dv": "reduced step", "step": "length of the last local move",
+               "hess_r": "reduced Hessian (upper triangle)", "grad_r": "reduced gradient",
+               "AZ": "coupling block (free directions to coupled variables)", "G_r": "near limits, reduced rows",
+               "lo_r": "near limits, room below", "up_r": "near limits, room above", "id_r": "near limits, positions",
+               "G_w": "watched limits, reduced rows", "lo_w": "watched limits, room below",
+               "up_w": "watched limits, room above", "pos_w": "watched limits, positions",
+               "far_radius": "radius free of other limits"}
+"""What each message field of `message_summary` holds (ADMM's ``z`` is the average of the coupled variables; the
+reduced fields are `forlab.p3_aladin.algorithm.reduction.LocalReduction.reduce`'s)."""
 
 
 def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
