@@ -149,6 +149,31 @@ def test_scale_and_paper_text(archived):
     assert f"{verdict}; speed-up {one / two:.2f}" in paper
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
     assert "--profile paper" in ch03.no_paper_store_text()
+    assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
+
+
+def test_load_text_flags_a_load_above_the_cores(archived):
+    busy = ch03.load_text(archived.assign(t_cores=("timing_row", [2, 2])))  # the archived run: 8.6 and 10.3
+    assert "on 2 cores: above the number of cores" in busy and "unreliable" in busy
+    quiet = ch03.load_text(archived.assign(t_cores=("timing_row", [16, 16])))
+    assert "on 16 cores: at most the number of cores" in quiet
+    assert "predates recording them" in ch03.load_text(archived)  # a store without t_cores says whose cores
+
+
+def test_coverage_text(archived):
+    text = ch03.coverage_text(archived)
+    ct = ch03.coverage_table(archived)
+    assert text.startswith("Coverage of case9+case33bw/case33bw, the first DS of `regions`, for N from 10 to 160")
+    assert f"to {ct.hull_volume_ratio.iloc[-1]:.4f}; it exceeds one at N = 80, 160" in text
+    below = ct.assign(hull_volume_ratio=[0.9, 0.95, 0.97, 0.98, 0.99])
+    assert "exceeds one" not in ch03.coverage_text(archived.assign(
+        hull_volume_ratio=("coverage_row", below.hull_volume_ratio.values)))
+
+
+def test_3d_ticks_keep_clear_of_the_corner_where_p_meets_q():
+    assert ch03._ticks_clear_of(1.987, 3.616, "upper")[-1] < 3.616 - 0.1 * (3.616 - 1.987)  # no "3.6" at the end
+    assert ch03._ticks_clear_of(1.492, 3.443, "lower")[0] > 1.492 + 0.1 * (3.443 - 1.492)  # no "1.5" at the start
+    assert len(ch03._ticks_clear_of(53.0, 91.0, "upper")) >= 2
 
 
 def test_figures(archived):
@@ -161,5 +186,9 @@ def test_figures(archived):
     assert len(turn.layout.updatemenus[0].buttons) == 3
     assert sum(bool(t.visible) for t in turn.data) == 4  # the first DS: hull and three stages
     assert len(ch03.pq_slices(archived, list(archived.ds.values)).axes) == 3
-    assert len(ch03.variant_outlines(archived).axes[0].lines) == len(ch03.VARIANTS)
+    variants = ch03.variant_outlines(archived)
+    assert len(variants.axes[0].lines) == len(ch03.VARIANTS)
+    assert variants.axes[0].get_title() == ch03.parameter(archived, "variant_region")  # the DS is named
+    reference = variants.axes[0].lines[0]  # wide and black, under the variants that run along it
+    assert reference.get_color() == "black" and reference.get_linewidth() > variants.axes[0].lines[1].get_linewidth()
     assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2

@@ -23,6 +23,7 @@ Store layout (one table per dimension, `forlab.book.tables`):
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -32,7 +33,7 @@ import pandas as pd
 import xarray as xr
 from scipy.spatial import ConvexHull
 
-from forlab.book import anchors, plots
+from forlab.book import anchors, parallel, plots
 from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -52,6 +53,8 @@ VARIANTS = {
     "voltage band [0.90, 1.10]": {"vm_limits": (0.9, 1.1)},
 }
 """The variants of one DS: one thing changed at a time (keyword arguments of `forlab.grid.td.load_system`)."""
+REFERENCE_VARIANT = next(iter(VARIANTS))
+"""The variant every other one changes one thing of: the DS as the chapter samples it."""
 
 SUMMARY = ["ds", "buses", "fpus", "samples", "failed", "wall_time_s", "mean_solve_time_s", "mean_iterations"]
 TIMING = ["workers", "t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s", "t_buses",
@@ -244,7 +247,7 @@ def scale_run(params: dict) -> xr.Dataset:
                      "t_wall_time_s": time.perf_counter() - t0, "t_sampling_time_s": s.attrs["parallel_time_s"],
                      "t_box_time_s": s.attrs["box_time_s"], "t_mean_solve_time_s": float(s.solve_time_s.mean()),
                      "t_buses": s.attrs["n_buses"], "t_fpus": s.attrs["n_fpus"], "identical_to_first": same,
-                     "t_load_average": os.getloadavg()[0]})
+                     "t_load_average": os.getloadavg()[0], "t_cores": parallel.default_workers()})
     return to_dataset(pd.DataFrame(rows), "timing_row")
 
 
@@ -259,6 +262,11 @@ def run(params: dict) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- tables and text
+def parameter(st: xr.Dataset, key: str):
+    """The value of the chapter's parameter ``key`` the store was computed with."""
+    return json.loads(st.attrs["parameters"])[key]
+
+
 def summary_table(st: xr.Dataset) -> pd.DataFrame:
     """One row per DS: size, number of OPFs, failures, wall time and mean solve time (s), mean Ipopt iterations."""
     return table(st, "ds_row")[SUMMARY].set_index("ds")
@@ -336,6 +344,25 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
     return out
 
 
+def coverage_text(st: xr.Dataset) -> str:
+    """Markdown: what the coverage study (`coverage_table`) of the first DS of ``regions`` shows as N grows: the mean
+    and the largest distance (the largest is set by the one reference point farthest from every sample, so it falls
+    in steps) and the hull volume ratio, with what a ratio above one means."""
+    ct, ds = coverage_table(st), parameter(st, "regions")[0]
+    n, mean, big, ratio = ct.index, ct.mean_distance, ct.max_distance, ct.hull_volume_ratio
+    steps = int((np.diff(big.values) < 0).sum())
+    above = n[ratio > 1].tolist()
+    return (
+        f"Coverage of {ds}, the first DS of `regions`, for N from {n[0]} to {n[-1]}: the mean distance to the "
+        f"reference goes from {mean.iloc[0]:.3f} to {mean.iloc[-1]:.3f}; the largest, set by the one reference point "
+        f"farthest from every sample, from {big.iloc[0]:.3f} to {big.iloc[-1]:.3f}, falling at {steps} of the "
+        f"{len(n) - 1} steps of N. The hull volume ratio goes from {ratio.iloc[0]:.4f} to {ratio.iloc[-1]:.4f}"
+        + (f"; it exceeds one at N = {', '.join(map(str, above))}: the reference has support points only, and its "
+           "hull cuts the curved boundary between them with flat faces, while the samples' projections and their "
+           "own support directions reach parts of the region those faces cut off." if above else ".")
+    )
+
+
 def scale_text(tt: pd.DataFrame | None, timing_region: str) -> str:
     """Markdown: the scale run's wall times against issue 4's wall-time target (`timing_table`), or why there is
     none."""
@@ -356,19 +383,38 @@ def no_paper_store_text() -> str:
     return "No paper-scale store yet: run `forlab run 03_for_sampling --profile paper`."
 
 
+def load_text(big: xr.Dataset) -> str:
+    """Markdown: the load average recorded at each timed run against the cores of the machine (``t_cores``; a store
+    from before it was recorded is read against the cores of the machine reading it, and says so). A load above the
+    number of cores means other work competed for them: the wall times and their ratio then do not measure the
+    sampling."""
+    load = big.t_load_average.values
+    recorded = "t_cores" in big
+    cores = int(big.t_cores.values[0]) if recorded else parallel.default_workers()
+    busy = bool((load > cores).any())
+    where = "" if recorded else " (the cores of the machine reading this store, which predates recording them)"
+    return (
+        f"Load average during the timed runs: {', '.join(f'{x:.1f}' for x in load)} on {cores} cores{where}: "
+        + ("above the number of cores: other work competed for them, so these wall times, the verdict on the "
+           "target and the speed-up are unreliable." if busy else
+           "at most the number of cores, so the timed runs had the cores to themselves.")
+    )
+
+
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: the paper-scale run's scale test (one and two workers, the wall-time target, the speed-up, identical
-    samples, load average), from its store."""
+    samples), from its store, then `load_text`."""
     bt = timing_table(big)
     two = bt.t_wall_time_s.get(2, float("nan"))
     one = bt.t_wall_time_s.get(1, float("nan"))
     return (
         f"From `{big.attrs['store_path']}` (commit {big.attrs['git_commit']}): {int(bt.t_samples.iloc[0])} samples of "
-        f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs in {one:.1f} s with one worker and "
+        f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
+        f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
         f"{'met' if anchors.anchor('for_sampling_wall_s').met(two) else 'missed'}; speed-up "
-        f"{one / two:.2f}); samples identical across worker counts: {bool(bt.identical_to_first.all())}. Load "
-        f"average during the timed runs: {', '.join(f'{x:.1f}' for x in big.t_load_average.values)}."
+        f"{one / two:.2f}); samples identical across worker counts: {bool(bt.identical_to_first.all())}. "
+        + load_text(big)
     )
 
 
@@ -393,9 +439,20 @@ def _short(ds: str) -> str:
     return ds.split("/")[-1]
 
 
+def _ticks_clear_of(lo: float, hi: float, end: str, most: int = 4, clearance: float = 0.1) -> list[float]:
+    """Up to ``most`` round ticks inside [lo, hi] without one closer than ``clearance`` (a share of the range) to
+    its ``end`` ("lower" or "upper"), where another axis's labels begin."""
+    from matplotlib.ticker import MaxNLocator
+
+    span = hi - lo if hi > lo else 1.0
+    ticks = [t for t in MaxNLocator(most).tick_values(lo, hi) if lo - 1e-9 * span <= t <= hi + 1e-9 * span]
+    corner = lo if end == "lower" else hi
+    return [t for t in ticks if abs(t - corner) >= clearance * span]
+
+
 def _draw_ds_3d(ax, pts: np.ndarray, stage: np.ndarray, hull) -> None:
     """One 3-D panel: the hull (translucent) and the samples coloured by stage; few ticks, so labels stay apart."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     if hull is not None:
         ax.plot_trisurf(pts[:, 0], pts[:, 1], pts[:, 2], triangles=hull.simplices, alpha=0.15,
@@ -404,9 +461,13 @@ def _draw_ds_3d(ax, pts: np.ndarray, stage: np.ndarray, hull) -> None:
                                 ("box", "s", "black")):
         m = stage == name
         ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=10, marker=marker, color=color, label=STAGE_LABELS[name])
-    for axis, label in ((ax.xaxis, "P (MW)"), (ax.yaxis, "Q (Mvar)"), (ax.zaxis, "V (p.u.)")):
-        axis.set_major_locator(MaxNLocator(4))
+    # the P axis ends where the Q axis starts (the corner nearest the viewer): a P tick at the top of its range and
+    # a Q tick at the bottom of its range would put labels such as "3.6" and "1.5" on top of one another
+    for axis, label, col, end in ((ax.xaxis, "P (MW)", 0, "upper"), (ax.yaxis, "Q (Mvar)", 1, "lower")):
+        axis.set_major_locator(FixedLocator(_ticks_clear_of(pts[:, col].min(), pts[:, col].max(), end)))
         axis.set_label_text(label, fontsize=9)
+    ax.zaxis.set_major_locator(MaxNLocator(4))
+    ax.zaxis.set_label_text("V (p.u.)", fontsize=9)
     ax.tick_params(labelsize=9, pad=0)
 
 
@@ -556,12 +617,18 @@ def slice_areas(st: xr.Dataset) -> pd.DataFrame:
 
 
 def variant_outlines(st: xr.Dataset):
-    """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS."""
+    """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS, named
+    in the title. The reference variant is a wide grey-black band under the others (the style of `SLICE_STYLES`):
+    the variants that change little (ties, voltage band) run along it, and a thin line over a wide one keeps both
+    visible where they coincide."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    for v in dict.fromkeys(st.variant.values):
+    for n, v in enumerate(dict.fromkeys(st.variant.values)):
         m = (st.variant.values == v) & st.variant_success.values
         o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
-        ax.plot(o[:, 0], o[:, 1], "-", label=v)
+        style = ({"color": "black", "linewidth": 5.0, "alpha": 0.35, "zorder": 1} if v == REFERENCE_VARIANT
+                 else {"color": f"C{n}", "linewidth": 1.3, "zorder": 2})
+        ax.plot(o[:, 0], o[:, 1], "-", label=v + (" (reference)" if v == REFERENCE_VARIANT else ""), **style)
+    ax.set_title(parameter(st, "variant_region"), fontsize=10)
     _pq_axes(ax)
     fig.tight_layout()
     return fig

@@ -25,7 +25,7 @@ from forlab.book.tables import fixed, page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.representation import build_offer, clopper_pearson_upper
+from forlab.p1_for.representation import build_offer
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
 """The fit's times (s) that `build_offer` reports in its attributes; the store keeps them per DS."""
@@ -56,6 +56,7 @@ REGION_HEADERS = {
     "polynomial": "polynomial", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
     "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": "false-feasible, 95 % bound (%)",
     "test_false_infeasible_rate": "false-infeasible (%)", "test_volume_kept": "FOR volume kept (%)",
+    "hull_volume_kept": "hull volume kept (%)",
 }
 PRICE_HEADERS = {
     "cost_r2": "cost R²", "cost_rel_error_mean": "cost error, mean (%)", "cost_rel_error_max": "cost error, max (%)",
@@ -199,10 +200,23 @@ def convexity_text(cand: pd.DataFrame) -> str:
     )
 
 
+def _uniform_feasible(st: xr.Dataset, ds: str, tol: float) -> int:
+    """The truly feasible (projection distance below ``tol``) uniform test points of DS ``ds``: the points the FOR
+    volume kept (``test_volume_kept``) is counted on."""
+    rs = st.sel(ds=ds)
+    return int(((rs.labelled_split.values == "test") & (rs.labelled_kind.values == "uniform")
+                & (rs.labelled_distance.values < tol)).sum())
+
+
 def offer_info(st: xr.Dataset) -> pd.DataFrame:
-    """One row per DS: the `info` of the offer stored as JSON in ``offer_json`` (chosen fit, test errors)."""
-    return pd.DataFrame([dict(ds=str(r), **json.loads(str(st.offer_json.sel(ds=r).values))["info"])
-                         for r in st.ds.values]).set_index("ds")
+    """One row per DS: the `info` of the offer stored as JSON in ``offer_json`` (chosen fit, test errors), with the
+    number of feasible uniform test points behind the volume kept (``test_uniform_n_feasible``, from the labelled
+    points of the store)."""
+    rows = []
+    for r in st.ds.values:
+        info = json.loads(str(st.offer_json.sel(ds=r).values))["info"]
+        rows.append(dict(ds=str(r), **info, test_uniform_n_feasible=_uniform_feasible(st, str(r), info["tol"])))
+    return pd.DataFrame(rows).set_index("ds")
 
 
 def offer_table(info: pd.DataFrame) -> pd.DataFrame:
@@ -217,14 +231,14 @@ def offer_table(info: pd.DataFrame) -> pd.DataFrame:
 
 def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chosen offers as the page shows them, in two tables that fit the column: the region (polynomial, margin,
-    test error rates in %, the FOR volume kept) and the price (R², cost and slope errors in % of the mean DS cost and
-    slope, with ``offline_s``, the offline time per DS, when given). Every other measure of `offer_info` is in the
-    offer's ``info`` (variable ``offer_json`` of the store)."""
+    test error rates in %, the FOR volume kept and the share of the samples' hull kept) and the price (R², cost and
+    slope errors in % of the mean DS cost and slope, with ``offline_s``, the offline time per DS, when given). Every
+    other measure of `offer_info` is in the offer's ``info`` (variable ``offer_json`` of the store)."""
     x = info.copy()
     x["polynomial"] = [_polynomial_label(d, c) for d, c in zip(x.degree, x.convex)]
     decimals = {"margin": 3, "test_false_feasible_rate": 2, "test_false_feasible_upper": 2,
-                "test_false_infeasible_rate": 1, "test_volume_kept": 1, "cost_r2": 4, "cost_rel_error_mean": 1,
-                "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
+                "test_false_infeasible_rate": 1, "test_volume_kept": 1, "hull_volume_kept": 1, "cost_r2": 4,
+                "cost_rel_error_mean": 1, "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
     for c, d in decimals.items():
         if c in x:
             x[c] = fixed(x[c].astype(float) * (1 if c in ("margin", "cost_r2", "cost_mean") else 100), d).values
@@ -246,8 +260,77 @@ def _parameters_text(st: xr.Dataset) -> str:
     return ", ".join(f"`{k}` = {json.dumps(v)}" for k, v in params.items())
 
 
+def _plain(x: float) -> str:
+    """A normalised coordinate with two decimals, without the sign of a value that rounds to zero ("-0.00")."""
+    return f"{round(float(x), 2) + 0.0:.2f}"
+
+
 def _pct(x) -> float:
     return np.nan if x is None else 100 * float(x)
+
+
+LOW_RATE = 0.01
+"""The false-feasible rate (a share) the chapter holds an offer to: at most one infeasible point in a hundred let
+through. A choice of this book for its tables and text, not a published target (`forlab.book.anchors` has none)."""
+
+CONFIDENCE = 0.95
+"""Confidence level of the chapter's Clopper-Pearson bounds and intervals (the offers' ``info["confidence"]``)."""
+
+
+def points_needed(target: float = LOW_RATE, observed: float = 0.0, confidence: float = CONFIDENCE,
+                  most: int = 100_000) -> int | None:
+    """The fewest infeasible test points at which a false-feasible share ``observed`` gives a one-sided
+    Clopper-Pearson upper bound below ``target``; None when no test of up to ``most`` points would (always when the
+    share itself is at or above the target)."""
+    from scipy.stats import beta
+
+    if observed >= target:
+        return None
+    n = np.arange(1, most + 1)
+    k = np.ceil(observed * n - 1e-9)
+    below = np.flatnonzero(beta.ppf(confidence, k + 1, n - k) < target)
+    return int(n[below[0]]) if len(below) else None
+
+
+def target_verdict(n_false_feasible: int, n_infeasible: int, upper: float, target: float = LOW_RATE) -> str:
+    """Whether the test shows a false-feasible rate below ``target``: "met" only when the one-sided upper bound
+    ``upper`` is below it; "missed" when the observed share itself is not below it; otherwise the test is too
+    small to tell, and the verdict says how many infeasible test points would tell at the observed share
+    (`points_needed`)."""
+    share = n_false_feasible / n_infeasible if n_infeasible else 0.0
+    if upper < target:
+        return "met"
+    need = points_needed(target, share)
+    if need is None:
+        return "missed"
+    return f"not shown with {n_infeasible} infeasible test points, {need} needed at this share"
+
+
+def volume_interval(kept: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Two-sided Clopper-Pearson interval of a share with ``kept`` of ``n`` points ((0, 1) without points)."""
+    from scipy.stats import beta
+
+    a = (1 - confidence) / 2
+    lo = float(beta.ppf(a, kept, n - kept + 1)) if kept > 0 else 0.0
+    hi = float(beta.ppf(1 - a, kept + 1, n - kept)) if kept < n else 1.0
+    return lo, hi
+
+
+def _volume_part(c: pd.Series) -> str:
+    """The FOR volume kept of one offer, with the count of feasible uniform test points it rests on, its interval
+    and the Monte-Carlo share of the samples' hull kept, when the row has them."""
+    text = f"FOR volume kept {_pct(c.test_volume_kept):.1f} %"
+    n = c.get("test_uniform_n_feasible")
+    if n is not None and np.isfinite(n) and c.test_volume_kept is not None:
+        n = int(n)
+        kept = round(float(c.test_volume_kept) * n)
+        lo, hi = volume_interval(kept, n)
+        text += (f" ({kept} of {n} feasible uniform test points; {100 * CONFIDENCE:.0f} % interval "
+                 f"{100 * lo:.0f} to {100 * hi:.0f} %)")
+    hull = c.get("hull_volume_kept")
+    if hull is not None and np.isfinite(hull):
+        text += f"; share of the samples' hull kept (Monte Carlo) {100 * float(hull):.1f} %"
+    return text
 
 
 def _offer_line(ds: str, c: pd.Series, target: float) -> str:
@@ -255,13 +338,14 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
     ff = _pct(c.test_false_feasible_rate)
     slope = c.get("cost_gradient_rel_error_mean")  # absent in stores from before the slope fit
     slope = np.nan if slope is None else float(slope)
-    met = bool(np.isfinite(ff) and ff < 100 * target)
+    verdict = target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
+                             float(c.test_false_feasible_upper), target)
     return (
         f"- **{ds}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}; "
         f"false-feasible {int(c.test_n_false_feasible)} of {int(c.test_n_infeasible)} infeasible test points = "
         f"{ff:.2f} % (95 % upper bound {_pct(c.test_false_feasible_upper):.2f} %; target below "
-        f"{100 * target:.0f} %: {'met' if met else 'missed'}), false-infeasible {_pct(c.test_false_infeasible_rate):.1f} % "
-        f"of {int(c.test_n_feasible)} feasible test points, FOR volume kept {_pct(c.test_volume_kept):.1f} %; cost "
+        f"{100 * target:g} %: {verdict}), false-infeasible {_pct(c.test_false_infeasible_rate):.1f} % "
+        f"of {int(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
         f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
         f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({c.cost_mean:.2f} $/h)"
         + (f"; slope error {100 * slope:.0f} % of the mean slope (mean over test points)." if np.isfinite(slope)
@@ -269,14 +353,9 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
     )
 
 
-LOW_RATE = 0.01
-"""The false-feasible rate (a share) the chapter holds an offer to: at most one infeasible point in a hundred let
-through. A choice of this book for its tables and text, not a published target."""
-
-
 def offer_lines(info: pd.DataFrame, target: float = LOW_RATE) -> str:
-    """Markdown bullets: per DS the false-feasible rate with its count and upper bound, the volume kept and the
-    cost errors, against the < ``target`` false-feasible target."""
+    """Markdown bullets: per DS the false-feasible rate with its count, upper bound and `target_verdict`, the volume
+    kept (`_volume_part`) and the cost errors."""
     return "\n".join(_offer_line(r, c, target) for r, c in info.iterrows())
 
 
@@ -321,29 +400,31 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     return out
 
 
-def bound_needs(rate: float = LOW_RATE, confidence: float = 0.95) -> int:
-    """The fewest infeasible test points for which zero false-feasible points give a Clopper-Pearson upper bound
-    below ``rate``."""
-    return next(n for n in range(1, 100000) if clopper_pearson_upper(0, n, confidence) < rate)
-
-
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: per DS `offer_lines`, then the ranges over all DSs (false-feasible rate, volume kept, cost fit,
-    upper bounds) of the paper-scale store."""
+    """Markdown: per DS `offer_lines`, then the ranges over all DSs (verdicts on the false-feasible target, volume
+    kept, cost fit, upper bounds) of the paper-scale store."""
     info = offer_info(big)
     ff = info.test_false_feasible_rate.astype(float)
+    verdicts = [target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
+                               float(c.test_false_feasible_upper)) for _, c in info.iterrows()]
+    met = sum(v == "met" for v in verdicts)
+    missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + (
-        f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the false-feasible rate is below "
-        f"{100 * LOW_RATE:g} % on {int((ff < LOW_RATE).sum())} of {len(info)} DSs, the largest is {100 * ff.max():.2f} % with between "
-        f"{int(info.test_n_infeasible.min())} and {int(info.test_n_infeasible.max())} infeasible test points per DS; "
-        f"the offers keep between {100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} % "
-        f"of the FOR's volume. The cost model's $R^2$ is at least {info.cost_r2.min():.4f}; its largest error is "
+        f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the largest observed false-feasible "
+        f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
+        f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
+        f"{100 * LOW_RATE:g} % is met (95 % upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
+        f"and not shown on {len(info) - met - missed}: the one-sided 95 % upper bounds lie between "
+        f"{100 * info.test_false_feasible_upper.min():.2f} % and {100 * info.test_false_feasible_upper.max():.2f} %, "
+        f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least {points_needed()} "
+        f"infeasible test points. The offers keep between {100 * info.test_volume_kept.min():.1f} % and "
+        f"{100 * info.test_volume_kept.max():.1f} % of the FOR's volume, counted on "
+        f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible uniform "
+        f"test points per DS (the Monte-Carlo share of the samples' hull kept lies between "
+        f"{100 * info.hull_volume_kept.min():.1f} % and {100 * info.hull_volume_kept.max():.1f} %). The cost "
+        f"model's $R^2$ is at least {info.cost_r2.min():.4f}; its largest error is "
         f"{100 * info.cost_rel_error_max.max():.1f} % of the mean DS cost, its mean error at most "
-        f"{100 * info.cost_rel_error_mean.max():.1f} %. The one-sided 95 % upper bounds of the false-feasible rate "
-        f"lie between {100 * info.test_false_feasible_upper.min():.2f} % and "
-        f"{100 * info.test_false_feasible_upper.max():.2f} %: even with no false-feasible point, a bound below "
-        f"{100 * LOW_RATE:g} % "
-        f"needs at least {bound_needs()} infeasible test points."
+        f"{100 * info.cost_rel_error_mean.max():.1f} %."
     )
 
 
@@ -476,49 +557,128 @@ def level_set_text(st: xr.Dataset, tol: float) -> str:
     return "\n".join(_cut_line(str(r), _cut_features(st, str(r), tol)) for r in st.ds.values)
 
 
+def _price_cut(st: xr.Dataset, ds: str, n: int = 61) -> dict:
+    """The offer of DS ``ds`` on the (P~, Q~) grid at the central voltage: grid P, Q, the offered price C and f + m
+    (``g``, the offered region where it is at most zero), each n x n."""
+    off = offer(st, ds)
+    P, Q, pts = _cut_grid(1.0, n)
+    return {"P": P, "Q": Q, "C": off.cost(pts).reshape(P.shape), "g": off.polynomial(pts).reshape(P.shape)}
+
+
+def _wrapped_title(ds: str) -> str:
+    """A DS name as a panel title in two lines ("<system>/" and "<DS>"), so that it fits over a narrow panel."""
+    system, name = split(ds)
+    return f"{system}/\n{name}"
+
+
 def price_surface(st: xr.Dataset):
-    """Per DS, the offered cost over (P~, Q~) at the central voltage with the DS cost OPF values it was fitted to
-    (points within |V~| < 0.3), drawn in the same colours."""
-    fig, axes = _panels(st.sizes["ds"], 3.4)
+    """Per DS, the offered cost over (P~, Q~) at the central voltage with the edge of the offered region (dashed) and
+    the DS cost OPF values it was fitted to (points within |V~| < 0.3), drawn in the same colours; the colour bar lies
+    under its panel, so that it cannot cover the next panel's title."""
+    fig, axes = _panels(st.sizes["ds"], 4.3)
     for ax, r in zip(axes, st.ds.values):
-        P, Q, pts = _cut_grid(1.0, 61)
-        C = offer(st, str(r)).cost(pts).reshape(P.shape)
-        cs = ax.contourf(P, Q, C, levels=15, cmap="viridis")
-        cb = fig.colorbar(cs, ax=ax, label="offered cost ($/h)")
+        c = _price_cut(st, str(r))
+        cs = ax.contourf(c["P"], c["Q"], c["C"], levels=15, cmap="viridis")
+        ax.contour(c["P"], c["Q"], c["g"], levels=[0], colors="white", linestyles="--", linewidths=1.2)
+        cb = fig.colorbar(cs, ax=ax, orientation="horizontal", location="bottom", pad=0.2, fraction=0.06,
+                          label="offered price ($/h)")
         cb.locator = plt.MaxNLocator(5)
         cb.update_ticks()
         rs = st.sel(ds=r)
         cp = rs.cost_point.values
         ok = rs.cost_success.values.astype(bool) & (np.abs(cp[:, 2]) < 0.3)
         ax.scatter(cp[ok, 0], cp[ok, 1], c=rs.cost_value.values[ok], cmap="viridis", edgecolors="white", s=25,
-                   vmin=C.min(), vmax=C.max())
+                   vmin=c["C"].min(), vmax=c["C"].max())
         ax.set_aspect("equal")
-        _normalised_axes(ax, str(r))
+        _normalised_axes(ax, _wrapped_title(str(r)))
         ax.grid(False)
     fig.tight_layout()
     return fig
 
 
+def _price_line(st: xr.Dataset, ds: str) -> str:
+    """One bullet of `price_surface_text`."""
+    c = _price_cut(st, ds)
+    C, offered = c["C"], c["g"] <= 0
+    rs = st.sel(ds=ds)
+    true = rs.cost_value.values[rs.cost_success.values.astype(bool)]
+    inside = np.where(offered, C, np.inf)
+    k = np.unravel_index(np.argmin(inside), C.shape)
+    if C[k] < 0:
+        low = (f"inside the offered region it goes below zero, lowest {C[k]:.2f} $/h at normalised (P, Q) = "
+               f"({_plain(c['P'][k])}, {_plain(c['Q'][k])})"
+               + (", although no DS cost OPF value is negative: the one quadratic that follows the steep rise at low "
+                  "import undershoots where the true cost flattens out towards zero"
+                  if true.min() >= -1e-6 * np.abs(true).max() else ""))  # a solver's -0.00 is not a negative cost
+    elif C.min() < 0:
+        low = "it goes below zero only outside the offered region, where the TSO cannot operate"
+    else:
+        low = "it stays above zero"
+    return (f"- **{ds}**: the offered price on the cut runs from {C.min():.2f} to {C.max():.2f} $/h "
+            f"({C[k]:.2f} to {C[offered].max():.2f} $/h inside the offered region), the DS cost OPF values from "
+            f"{true.min():.2f} to {true.max():.2f} $/h; {low}.")
+
+
+def price_surface_text(st: xr.Dataset) -> str:
+    """Markdown: per DS, the range of the offered price on the cut of `price_surface` (all of it and inside the
+    offered region) against the range of the DS cost OPF values, and where the price goes below zero when it
+    does."""
+    return "\n".join(_price_line(st, str(r)) for r in st.ds.values)
+
+
+def _cost_residual(rs: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cost points of one DS used by the fit or its test: (normalised P, offered minus true cost in % of the
+    mean DS cost, split name, kind: "surface" of the offered region or "inside" it)."""
+    split_ = rs.cost_split.values.astype(str)
+    ok = np.isin(split_, ("train", "test"))
+    value, predicted = rs.cost_value.values[ok], rs.cost_predicted.values[ok]
+    return (rs.cost_point.values[ok, 0], 100 * (predicted - value) / np.mean(value), split_[ok],
+            rs.cost_kind.values[ok].astype(str))
+
+
 def cost_check(st: xr.Dataset, dss=None):
-    """Held-out cost points: offered price against the DS cost OPF, one panel per DS (all DSs by default), one
-    legend for all panels."""
+    """Where the price misses: per DS (all by default) the offered minus the true cost at the cost points, in % of
+    the mean DS cost, against normalised P; training and held-out test points; one legend for all panels."""
     dss = list(st.ds.values) if dss is None else list(dss)
     fig, axes = _panels(len(dss), 3.3)
     for ax, r in zip(axes, dss):
-        rs = st.sel(ds=r)
-        split_ = rs.cost_split.values.astype(str)
+        p, miss, split_, _ = _cost_residual(st.sel(ds=r))
+        ax.axhline(0.0, color="k", linestyle="--", linewidth=0.8, label="offered = true")
         for name, color in (("train", "tab:gray"), ("test", "tab:red")):
             m = split_ == name
-            ax.scatter(rs.cost_value.values[m], rs.cost_predicted.values[m], s=12, color=color,
-                       label=f"{name} points")
-        ok = np.isin(split_, ("train", "test"))
-        lo, hi = float(np.nanmin(rs.cost_value.values[ok])), float(np.nanmax(rs.cost_value.values[ok]))
-        ax.plot([lo, hi], [lo, hi], "k--", linewidth=0.8, label="offered = true")
+            ax.scatter(p[m], miss[m], s=12, color=color, label=f"{name} points")
         ax.set_title(str(r), fontsize=10)
-        ax.set_xlabel("DS cost OPF ($/h)")
-        ax.set_ylabel("offered price ($/h)")
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+        ax.set_xlabel("normalised P")
+        ax.set_ylabel("offered − true\n(% of mean DS cost)")
+        ax.set_xticks(TICKS)
         ax.yaxis.set_major_locator(plt.MaxNLocator(5))
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+
+P_THIRDS = (-1.0, -1 / 3, 1 / 3, 1.0)
+"""Edges of the thirds of the normalised P range over which `cost_miss_text` averages the signed misses."""
+
+
+def _cost_miss_line(st: xr.Dataset, ds: str) -> str:
+    """One bullet of `cost_miss_text`."""
+    p, miss, split_, kind = _cost_residual(st.sel(ds=ds))
+    third = np.digitize(p, P_THIRDS[1:-1])
+    means = [miss[third == t].mean() if (third == t).any() else np.nan for t in range(3)]
+    largest = np.argsort(-np.abs(miss))[:3]
+    test = np.flatnonzero(split_ == "test")
+    held = (f"; the largest held-out miss is {miss[test].flat[np.argmax(np.abs(miss[test]))]:+.1f} %" if len(test)
+            else "")
+    return (f"- **{ds}**: mean signed miss {means[0]:+.1f} %, {means[1]:+.1f} % and {means[2]:+.1f} % of the mean DS "
+            f"cost over the low, middle and high third of normalised P; the three largest misses, "
+            + ", ".join(f"{miss[k]:+.1f} % at P = {_plain(p[k])} ({split_[k]}, {kind[k]})" for k in largest)
+            + f"{held}.")
+
+
+def cost_miss_text(st: xr.Dataset, dss=None) -> str:
+    """Markdown: per DS (all by default), what `cost_check` shows: the mean signed miss (offered minus true, % of
+    the mean DS cost) over each third of the normalised P range, the three largest misses with where they lie
+    (normalised P, split, on the surface of the offered region or inside it) and the largest held-out miss."""
+    dss = list(st.ds.values) if dss is None else list(dss)
+    return "\n".join(_cost_miss_line(st, str(r)) for r in dss)
