@@ -152,12 +152,16 @@ def test_scale_and_paper_text(archived):
     assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
 
 
-def test_load_text_flags_a_load_above_the_cores(archived):
-    busy = ch03.load_text(archived.assign(t_cores=("timing_row", [2, 2])))  # the archived run: 8.6 and 10.3
-    assert "on 2 cores: above the number of cores" in busy and "unreliable" in busy
-    quiet = ch03.load_text(archived.assign(t_cores=("timing_row", [16, 16])))
-    assert "on 16 cores: at most the number of cores" in quiet
-    assert "predates recording them" in ch03.load_text(archived)  # a store without t_cores says whose cores
+def test_load_text_flags_load_beyond_the_runs_own_workers(archived):
+    def loads(one, two):  # the archived store with other loads at the end of its one- and two-worker runs
+        return archived.assign(t_load_average=("timing_row", [one, two]), t_cores=("timing_row", [2, 2]))
+
+    busy = ch03.load_text(loads(8.6, 10.3))  # an earlier archived run, made while other work ran
+    assert "8.6 with one worker, 10.3 with 2 workers, on 2 cores" in busy and "at most 8.3" in busy
+    assert "unreliable" in busy
+    quiet = ch03.load_text(loads(1.0, 2.3))  # the run's own workers and a little more
+    assert "at most 0.3" in quiet and "had the cores to themselves" in quiet
+    assert "predates recording them" in ch03.load_text(archived.drop_vars("t_cores"))  # says whose cores
 
 
 def test_coverage_text(archived):

@@ -383,22 +383,34 @@ def no_paper_store_text() -> str:
     return "No paper-scale store yet: run `forlab run 03_for_sampling --profile paper`."
 
 
+COMPETING_LOAD = 0.5
+"""Load (in cores) beyond a timed run's own workers above which other work counts as competing for the cores
+(`load_text`): half a core of someone else's work changes a two-core run's wall time by more than its noise."""
+
+
 def load_text(big: xr.Dataset) -> str:
-    """Markdown: the load average recorded at each timed run against the cores of the machine (``t_cores``; a store
-    from before it was recorded is read against the cores of the machine reading it, and says so). A load above the
-    number of cores means other work competed for them: the wall times and their ratio then do not measure the
-    sampling."""
-    load = big.t_load_average.values
+    """Markdown: the load average recorded at the end of each timed run against the run's own workers and the
+    machine's cores (``t_cores``; a store from before it was recorded is read against the cores of the machine
+    reading it, and says so). The one-minute load average counts the run's own busy workers, so only the load
+    beyond them is other work; beyond `COMPETING_LOAD` it competed for the cores, and the wall times and their ratio
+    then do not measure the sampling alone."""
+    tt = table(big, "timing_row").set_index("workers")
+    load, workers = tt.t_load_average, tt.index.to_series()
+    other = float((load - workers).max())
     recorded = "t_cores" in big
     cores = int(big.t_cores.values[0]) if recorded else parallel.default_workers()
-    busy = bool((load > cores).any())
     where = "" if recorded else " (the cores of the machine reading this store, which predates recording them)"
+    loads = ", ".join(f"{x:.1f} with {_workers(w)}" for w, x in load.items())
     return (
-        f"Load average during the timed runs: {', '.join(f'{x:.1f}' for x in load)} on {cores} cores{where}: "
-        + ("above the number of cores: other work competed for them, so these wall times, the verdict on the "
-           "target and the speed-up are unreliable." if busy else
-           "at most the number of cores, so the timed runs had the cores to themselves.")
+        f"Load average at the end of the timed runs: {loads}, on {cores} cores{where}; beyond the run's own "
+        f"workers at most {max(other, 0.0):.1f}: "
+        + ("other work competed for the cores, so these wall times, the verdict on the target and the speed-up are "
+           "unreliable." if other > COMPETING_LOAD else "the timed runs had the cores to themselves.")
     )
+
+
+def _workers(n: int) -> str:
+    return "one worker" if n == 1 else f"{n} workers"
 
 
 def paper_text(big: xr.Dataset) -> str:
