@@ -1021,7 +1021,7 @@ def _build_before(nets) -> str:
         return ""
     was = "; ".join(f"{n}: build {anchors.show(f'build_before_{n}_s')}, solve {anchors.show(f'solve_before_{n}_s')}"
                     for n in known)
-    return f" Before the vectorised, sparse construction (measured in issue #19, on a loaded machine): {was}."
+    return f" Before the vectorised, sparse construction (measured while forlab's model build was being rewritten, on a loaded machine): {was}."
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -595,5 +595,5 @@ def profile_text(params: dict) -> str:
     scale-out issue asks for (`forlab.book.anchors`)."""
     return (f"Sizes {', '.join(map(str, params['n_ds']))} DSs under {params['ts']}, drawn from "
             f"{', '.join(params['pool'])} with seed {params['seed']}, on {params['n_workers']} Dask worker(s); the "
-            f"issue asks for at least {anchors.show('scaleout_sweep_buses')} in total:\n\n"
+            f"scale-out targets ask for at least {anchors.show('scaleout_sweep_buses')} in total:\n\n"
             + systems_text(params))
