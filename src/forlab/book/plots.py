@@ -483,7 +483,8 @@ def _draw_branches(ax, branches: pd.DataFrame, zones: list) -> list:
             label = "TS branch" if zone == TS_ZONE else f"{zone} feeder"
             handles.append(Line2D([], [], color=color, linewidth=lw, label=label))
     ties = branches[branches.kind == "tie"]
-    for closed, ls, label in ((True, "--", "closed tie"), (False, ":", "open tie")):
+    # the key is grey, the ties are drawn in their feeder's colour: the label says so
+    for closed, ls, label in ((True, "--", "closed tie (feeder's colour)"), (False, ":", "open tie (feeder's colour)")):
         sel = ties[ties.in_service.astype(bool) == closed]
         if len(sel):
             colors = [zone_color(z, zones) for z in sel.zone]
