@@ -253,7 +253,7 @@ def test_which_method_text(chapter):
     assert "P2 ML surrogate, online solver time 0.42 x the integrated AC-OPF" in lines[2]
     assert "P1 FOR offer, 6.9 kB in 1 round(s)" in lines[3] and "P2 ML surrogate 41.4 kB" in lines[3]
     assert "P1 FOR offer 165.0 s per load level" in lines[4] and "P2 ML surrogate 53.6 s per system" in lines[4]
-    assert lines[4].endswith("; P3 ALADIN needs none.")
+    assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
     assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
     # without paper-scale rows the statements are about the default runs; without the sensitivity study there is

@@ -639,18 +639,20 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
 
 OFFLINE_UNIT = {"P1 FOR offer": "per load level (every DSO's offer for that level; a new level needs new offers)",
                 "P2 ML surrogate": "per system (every DSO's surrogate, once; it serves every load scenario)",
-                "P3 ALADIN": "(no offline model)"}
+                "P3 ALADIN": "(none: no offline model)"}
 """What one offline time of a method pays for (the chapters record P1's per load level, P2's per system)."""
 
 
 def _offline_line(mean: pd.DataFrame) -> str:
     """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`); a method that needs none is
     named, otherwise none is ranked, as the units differ."""
-    prep = mean.offline.idxmin()
+    def part(m: str, seconds: float) -> str:
+        return f"{m} none" if seconds == 0 else f"{m} {seconds:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip()
+
+    none = mean.offline.eq(0).any()
     return ("- **When the DS changes often** (topology, forecasts): offline preparation "
-            + ", ".join(f"{m} {r.offline:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip() for m, r in mean.iterrows())
-            + (f"; {prep} needs none." if mean.offline[prep] == 0 else
-               "; none is ranked, as the times pay for different units of work."))
+            + ", ".join(part(m, r.offline) for m, r in mean.iterrows())
+            + ("." if none else "; none is ranked, as the times pay for different units of work."))
 
 
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str) -> str:
