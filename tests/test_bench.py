@@ -62,7 +62,7 @@ def test_system_tables_round_trip_through_a_store_and_draw(small_system, tmp_pat
 
     ax = plots.draw_system((b2, br2), title="t")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "PCC transformer" in labels and "case33bw feeder" in labels and "closed tie" in labels
+    assert "PCC transformer" in labels and "case33bw feeder" in labels and "closed tie (feeder's colour)" in labels
     assert {f"FPU, {k} chart" for k in td.fpus(net).kind} <= set(labels)
     plt.close("all")
 
