@@ -16,7 +16,7 @@ import pytest
 
 from forlab.book import store
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.representation import clopper_pearson_upper
+from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
 from forlab.studies import ch04_for_representation as ch04
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,8 +160,8 @@ def test_volume_kept_is_printed_with_its_count_interval_and_hull_share(archived)
     n = int(c.test_uniform_n_feasible)
     kept = round(c.test_volume_kept * n)
     assert kept == pytest.approx(c.test_volume_kept * n)  # the rate is a count over these points
-    lo, hi = ch04.volume_interval(kept, n)
-    assert lo < c.test_volume_kept < hi and ch04.volume_interval(0, 5)[0] == 0 and ch04.volume_interval(5, 5)[1] == 1
+    lo, hi = clopper_pearson_interval(kept, n, ch04.CONFIDENCE)
+    assert lo < c.test_volume_kept < hi and clopper_pearson_interval(0, 5)[0] == 0 and clopper_pearson_interval(5, 5)[1] == 1
     line = ch04.offer_lines(info).splitlines()[0]
     assert f"({kept} of {n} feasible uniform test points; 95 % interval {100 * lo:.0f} to {100 * hi:.0f} %)" in line
     assert f"hull kept (Monte Carlo) {100 * c.hull_volume_kept:.1f} %" in line

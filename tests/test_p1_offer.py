@@ -17,6 +17,7 @@ from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.representation import (
     build_offer,
     classification_errors,
+    clopper_pearson_interval,
     clopper_pearson_upper,
     cost_points,
     pull_inside,
@@ -197,6 +198,18 @@ def test_clopper_pearson_upper_bound():
     assert clopper_pearson_upper(0, 300) < 0.01 < clopper_pearson_upper(0, 250)
     assert clopper_pearson_upper(1, 100) > clopper_pearson_upper(0, 100) > 0
     assert clopper_pearson_upper(5, 5) == 1.0 and clopper_pearson_upper(0, 0) == 1.0
+    # element by element on arrays, the same bounds as one by one
+    k, n = np.array([0, 1, 5, 0]), np.array([300, 100, 5, 0])
+    assert clopper_pearson_upper(k, n) == pytest.approx([clopper_pearson_upper(a, b) for a, b in zip(k, n)])
+
+
+def test_clopper_pearson_interval():
+    # no event in n trials: the upper end solves (1 - p)^n = 0.025; all n: the lower end solves p^n = 0.025
+    assert clopper_pearson_interval(0, 40) == pytest.approx((0.0, 1 - 0.025 ** (1 / 40)), rel=1e-9)
+    assert clopper_pearson_interval(40, 40) == pytest.approx((0.025 ** (1 / 40), 1.0), rel=1e-9)
+    lo, hi = clopper_pearson_interval(7, 40)
+    assert lo < 7 / 40 < hi and (1 - hi, 1 - lo) == pytest.approx(clopper_pearson_interval(33, 40))  # mirrored
+    assert clopper_pearson_interval(0, 0) == (0.0, 1.0)
 
 
 def test_classification_counts_and_box():

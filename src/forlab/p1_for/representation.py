@@ -87,17 +87,30 @@ def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box
             "point": box.normalise(used), "solution": [r[4] for r in res]}
 
 
-def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
-    """One-sided upper confidence bound of a binomial rate with k events in n trials (Clopper-Pearson, exact).
+def clopper_pearson_upper(k, n, confidence: float = 0.95):
+    """One-sided upper confidence bound of a binomial rate with k events in n trials (Clopper-Pearson, exact): a
+    float, or an array when ``k`` or ``n`` is one (element by element).
 
-    1.0 when there are no trials: nothing is known about the rate then.
+    1.0 when there are no trials (nothing is known about the rate then) or every trial is an event.
     """
     from scipy.stats import beta
 
-    k, n = int(k), int(n)
-    if n <= 0 or k >= n:
-        return 1.0
-    return float(beta.ppf(confidence, k + 1, n - k))
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    known = (n > 0) & (k < n)
+    with np.errstate(invalid="ignore"):  # beta's shape n - k is not positive where the bound is 1 anyway
+        upper = np.where(known, beta.ppf(confidence, k + 1, n - k), 1.0)
+    return float(upper) if upper.ndim == 0 else upper
+
+
+def clopper_pearson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Two-sided Clopper-Pearson interval of a binomial rate with k events in n trials ((0, 1) without trials):
+    each side at ``(1 - confidence) / 2``."""
+    from scipy.stats import beta
+
+    k, n, tail = int(k), int(n), (1 - confidence) / 2
+    lo = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    return lo, hi
 
 
 def classification_errors(poly: ImplicitPolynomial, pts_t: np.ndarray, feasible: np.ndarray,

@@ -25,7 +25,7 @@ from forlab.book.tables import fixed, page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.representation import build_offer
+from forlab.p1_for.representation import build_offer, clopper_pearson_interval, clopper_pearson_upper
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
 """The fit's times (s) that `build_offer` reports in its attributes; the store keeps them per DS."""
@@ -282,13 +282,11 @@ def points_needed(target: float = LOW_RATE, observed: float = 0.0, confidence: f
     """The fewest infeasible test points at which a false-feasible share ``observed`` gives a one-sided
     Clopper-Pearson upper bound below ``target``; None when no test of up to ``most`` points would (always when the
     share itself is at or above the target)."""
-    from scipy.stats import beta
-
     if observed >= target:
         return None
     n = np.arange(1, most + 1)
     k = np.ceil(observed * n - 1e-9)
-    below = np.flatnonzero(beta.ppf(confidence, k + 1, n - k) < target)
+    below = np.flatnonzero(clopper_pearson_upper(k, n, confidence) < target)
     return int(n[below[0]]) if len(below) else None
 
 
@@ -306,16 +304,6 @@ def target_verdict(n_false_feasible: int, n_infeasible: int, upper: float, targe
     return f"not shown with {n_infeasible} infeasible test points, {need} needed at this share"
 
 
-def volume_interval(kept: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Two-sided Clopper-Pearson interval of a share with ``kept`` of ``n`` points ((0, 1) without points)."""
-    from scipy.stats import beta
-
-    a = (1 - confidence) / 2
-    lo = float(beta.ppf(a, kept, n - kept + 1)) if kept > 0 else 0.0
-    hi = float(beta.ppf(1 - a, kept + 1, n - kept)) if kept < n else 1.0
-    return lo, hi
-
-
 def _volume_part(c: pd.Series) -> str:
     """The FOR volume kept of one offer, with the count of feasible uniform test points it rests on, its interval
     and the Monte-Carlo share of the samples' hull kept, when the row has them."""
@@ -324,7 +312,7 @@ def _volume_part(c: pd.Series) -> str:
     if n is not None and np.isfinite(n) and c.test_volume_kept is not None:
         n = int(n)
         kept = round(float(c.test_volume_kept) * n)
-        lo, hi = volume_interval(kept, n)
+        lo, hi = clopper_pearson_interval(kept, n, CONFIDENCE)
         text += (f" ({kept} of {n} feasible uniform test points; {100 * CONFIDENCE:.0f} % interval "
                  f"{100 * lo:.0f} to {100 * hi:.0f} %)")
     hull = c.get("hull_volume_kept")

@@ -638,9 +638,9 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
 
 
 OFFLINE_UNIT = {"P1 FOR offer": "per load level (every DSO's offer for that level; a new level needs new offers)",
-                "P2 ML surrogate": "per system (every DSO's surrogate, once; it serves every load scenario)",
-                "P3 ALADIN": "(none: no offline model)"}
-"""What one offline time of a method pays for (the chapters record P1's per load level, P2's per system)."""
+                "P2 ML surrogate": "per system (every DSO's surrogate, once; it serves every load scenario)"}
+"""What one offline time of a method pays for (the chapters record P1's per load level, P2's per system); P3 ALADIN
+builds no offline model, and a method with no offline time is printed as "none" (`_offline_line`)."""
 
 
 def _offline_line(mean: pd.DataFrame) -> str:

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from forlab.book import plots
 from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits, fitted
 from forlab.studies.ch07_aladin.systems import family
 
@@ -154,8 +155,8 @@ def growth_figure(growth: pd.DataFrame):
     ax.set_ylabel("coordinator time per round (ms)")
     ax.grid(alpha=0.3, which="both")
     ax.set_xlim(right=LABEL_ROOM * growth.coupling_rows.max())  # room for the right-most points' labels
-    _plain_log_ticks(ax.xaxis)
-    _plain_log_ticks(ax.yaxis)
+    plots.log_ticks(ax.xaxis)  # after the limits are final: the ticks are chosen inside them
+    plots.log_ticks(ax.yaxis)
     named = ~growth.system.isin(inner)
     _label_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system), named.to_numpy())
     return fig
@@ -252,24 +253,13 @@ def wall_time_figure(wt: pd.DataFrame):
     shown = wt.set_index("system")[["central_wall_s", "inprocess_s", "dask_s"]].rename(columns={
         "central_wall_s": "centralized AC-OPF", "inprocess_s": "ALADIN, in-process", "dask_s": "ALADIN, Dask"})
     shown.plot.barh(ax=ax, logx=True, legend=False)
-    _plain_log_ticks(ax.xaxis)
+    plots.log_ticks(ax.xaxis)
     ax.invert_yaxis()
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel("")
     ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
-
-
-def _plain_log_ticks(axis) -> None:
-    """Label a logarithmic ``axis`` at 1, 2 and 5 times the powers of ten, as plain numbers ("0.05", "20"), and
-    leave its minor ticks unlabelled: matplotlib labels the minor ticks of an axis that spans less than a decade or
-    two ("3×10⁻²"), and on a narrow figure those labels run into one another."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-    axis.set_minor_formatter(NullFormatter())
 
 
 def latency_figure(lat: pd.DataFrame, system: str):
