@@ -621,3 +621,18 @@ def test_paper_store_figures_and_stop_text():
     ax = wall.axes[0]
     assert all(not t.get_text() for t in ax.xaxis.get_minorticklabels())
     assert {"0.1", "1", "10"} <= {t.get_text() for t in ax.xaxis.get_majorticklabels()}
+
+
+def test_the_scheduler_mode_runs_on_an_existing_scheduler():
+    """Mode "scheduler" runs ALADIN on the regions of a Dask scheduler the reader already has (the parameter
+    ``scheduler``): a run that solves, stored under the chapter's own mode name (a wrong mode name for the runner
+    once made every such run a failed one)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cluster:
+        ds = ch.run({**TINY, "modes": ["scheduler"], "scheduler": cluster.scheduler_address, "max_iter": 2},
+                    progress=lambda *_: None)
+    r = ch.runs(ds)
+    run = r[(r["mode"] == "scheduler") & (r.algorithm == "aladin")].iloc[0]
+    assert not run.status.startswith("error") and run.iterations == 2 and np.isfinite(run.total_s)

@@ -172,6 +172,11 @@ def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems:
                                                                             reference=ref[spec]), admm)
 
 
+EXECUTION_MODES = {"dask": "dask", "scheduler": "address"}
+"""The chapter's Dask modes and the `forlab.p3_aladin.execution` mode each runs in: "scheduler" is that module's
+"address" (an existing scheduler; the client made here from the parameter ``scheduler`` is handed to the run)."""
+
+
 def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
              latencies_ms: list[float], latency_system: str, max_iter: int, n_workers: int,
              address: str | None) -> None:
@@ -192,7 +197,8 @@ def run_dask(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list
             if mode in dask_modes:
                 for spec in systems:
                     record(spec, mode, 0.0, lambda spec=spec, mode=mode: run_aladin(
-                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c, mode=mode), aladin)
+                        nets[spec], parts[spec], aladin, reference=ref[spec], client=c,
+                        mode=EXECUTION_MODES[mode]), aladin)
             if mode != "dask":
                 continue
             for lat in latencies_ms:
