@@ -179,12 +179,15 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     # the TSO (coordinator) and DSO (regions: NLP and reduction) columns split the online time by the same rule
     assert r.tso_ms + r.dso_ms == pytest.approx(r.online_ms)
     assert abs(r.deviation_mean_pct) < 1e-4 and r.feasible_pct == 100 and r.status == "ok"
-    # a run that stops at its iteration limit is a failed case, shown as failed, with no deviation
+    # a run that stops at its iteration limit is a failed case, shown as failed, with no deviation and no time
+    # (as P1's and P2's failed records: one rule), although its per-round log still has them
     st_bad = st.copy()
     i = _run_of(st, "case118+case533mt_hi")
     st_bad["run_status"][i] = "aladin failed: max_iter"
     bad = ch09_comparison.p3_rows(st_bad).set_index("system").loc["case118+case533mt_hi"]
     assert bad.status.startswith("aladin failed") and bad.failed == 1 and np.isnan(bad.deviation_mean_pct)
+    assert np.isnan(bad[["tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]].astype(float)).all()
+    assert np.isfinite(bad.integrated_ms)  # the integrated AC-OPF's time is the baseline's, not the failed run's
 
 
 def _run_of(st, system):

@@ -84,10 +84,13 @@ def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
 
 def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
          offline: float, rounds: float, size: float) -> dict:
-    """One `ROW` of one case: a failed case keeps its status and no deviation; the absolute deviation only for a
-    feasible, finished case."""
+    """One `ROW` of one case: a failed case keeps its status and no deviation and no time of its own (the one rule,
+    `forlab.opf.outcome`: a failed outcome is never a number, whichever method's store still has one); the absolute
+    deviation only for a feasible, finished case."""
     ok = status == "ok"
     dev = float(deviation) if ok else np.nan
+    if not ok:
+        times = {**times, **dict.fromkeys(("tso_ms", "dso_ms", "online_ms", "wall_ms"), np.nan)}
     good = ok and np.isfinite(feasible) and bool(feasible)
     return {"system": system, "method": method, "cases": 1, "failed": int(not ok), "load_min": level,
             "load_max": level, "deviation_mean_pct": dev, "deviation_max_pct": dev,
