@@ -74,3 +74,18 @@ def test_a_feeder_with_many_sections_is_counted_not_listed():
     ds = ch01.run({"grid": "case533mt_hi", "load_scale": 1.0})
     n = len(ch01.feeder_sections(ds))
     assert n > ch01.LISTED_SECTIONS and f"then {n - 1} runs that branch off" in ch01.feeder_text(ds)
+
+
+def test_a_power_flow_that_does_not_converge_reads_as_failed_not_as_a_healthy_feeder():
+    """Four times the base load is beyond what case33bw can carry: pandapower's power flow does not converge. The
+    chapter then says so and prints no voltage, no count of buses needing support and no losses (it once said "No
+    bus needs support at this load" from a store of NaN voltages)."""
+    failed = ch01.run({"grid": "case33bw", "load_scale": 4.0})
+    assert not ch01.converged(failed) and np.isnan(failed.vm_pu.values).all()
+    text = ch01.voltage_text(failed)
+    assert text == ch01.failed_text(failed) and "did not converge" in text and "support" not in text
+    assert "no losses" in ch01.solve_text(failed) and "nan" not in ch01.solve_text(failed)
+    t = ch01.losses_table(failed, "case33bw", 4.0)
+    assert list(t.index) == ["published"] and list(t.columns) == ["losses (kW)"]
+    end = ch01.feeder_sections(failed)[0][1]  # the main run's far end stands in for the lowest voltage's bus
+    assert "lowest voltage" not in ch01.feeder_text(failed) and f"bus {end} here is bus {end + 1} there" in ch01.feeder_text(failed)

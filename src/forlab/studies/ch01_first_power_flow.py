@@ -21,7 +21,7 @@ import xarray as xr
 from forlab.book import store as book_store
 from forlab.grid import cases
 
-__all__ = ["LIMIT_PU", "feeder_sections", "feeder_text", "losses_notes", "losses_table", "run", "solve_text",
+__all__ = ["LIMIT_PU", "converged", "failed_text", "feeder_sections", "feeder_text", "losses_notes", "losses_table", "run", "solve_text",
            "store_header", "validate", "voltage_figure", "voltage_text"]
 
 LIMIT_PU = 0.95
@@ -96,7 +96,9 @@ def run(params: dict) -> xr.Dataset:
 
 
 def solve_text(ds: xr.Dataset) -> str:
-    """One line: the power flow's status and the total losses (kW)."""
+    """One line: the power flow's status and the total losses (kW; none when it did not converge)."""
+    if not converged(ds):
+        return f"power flow {ds.pf_status.values}; no losses (the power flow did not converge)"
     return f"power flow {ds.pf_status.values}; total losses {float(ds.losses_kw):.2f} kW"
 
 
@@ -140,10 +142,13 @@ def feeder_text(stored: xr.Dataset) -> str:
     (`feeder_sections`): the run that starts at the slack and those that branch off, with the bus each starts from
     (only their count beyond `LISTED_SECTIONS`)."""
     sections = feeder_sections(stored)
-    low = int(stored.bus.values[int(stored.vm_pu.values.argmin())])
     (first, last, _), rest = sections[0], sections[1:]
+    # the example bus: the lowest voltage's, when the power flow has voltages; else the last bus
+    low = int(stored.bus.values[int(stored.vm_pu.values.argmin())]) if converged(stored) else None
+    example = (f"bus {low} here (the lowest voltage) is bus {low + 1} there" if low is not None
+               else f"bus {last} here is bus {last + 1} there")
     text = (f"Bus numbers are pandapower's indices, starting at {first}; the MATPOWER case file numbers each bus one "
-            f"higher, so bus {low} here (the lowest voltage) is bus {low + 1} there. In this order the feeder falls "
+            f"higher, so {example}. In this order the feeder falls "
             f"into runs of buses each fed from the one numbered before it: {_span(first, last)} from the slack")
     if not rest:
         return text + "."
@@ -174,8 +179,22 @@ def voltage_figure(stored: xr.Dataset, grid: str, load_scale: float):
     return fig
 
 
+def converged(stored: xr.Dataset) -> bool:
+    """Whether the store's power flow converged: only then has it voltages and losses to read."""
+    return str(stored.pf_status.values) == "converged"
+
+
+def failed_text(stored: xr.Dataset) -> str:
+    """The one sentence a store whose power flow did not converge gets instead of voltages and losses."""
+    return (f"The power flow did not converge (status {stored.pf_status.values}): this run has no voltages and no "
+            "losses to read. A lower `load_scale` gives the feeder a state it can reach.")
+
+
 def voltage_text(stored: xr.Dataset) -> str:
-    """Markdown: the lowest voltage, its bus, and how many buses lie below `LIMIT_PU`."""
+    """Markdown: the lowest voltage, its bus, and how many buses lie below `LIMIT_PU` (`failed_text` when the
+    power flow did not converge)."""
+    if not converged(stored):
+        return failed_text(stored)
     vmin = float(stored.vm_pu.min())
     at = int(stored.bus.values[int(stored.vm_pu.values.argmin())])
     n_low = int((stored.vm_pu < LIMIT_PU).sum())
@@ -186,13 +205,14 @@ def voltage_text(stored: xr.Dataset) -> str:
 
 def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFrame:
     """The run's losses (kW) and, for a grid with a published base-case figure
-    (`forlab.grid.cases.PUBLISHED_LOSSES_KW`), that figure and the relative error (%)."""
+    (`forlab.grid.cases.PUBLISHED_LOSSES_KW`), that figure and the relative error (%). A run whose power flow did
+    not converge has no row (and no error): only the published figure is left."""
     published = cases.PUBLISHED_LOSSES_KW.get(grid)
-    rows = {f"this run (load scale {load_scale:g})": float(stored.losses_kw)}
+    rows = {f"this run (load scale {load_scale:g})": float(stored.losses_kw)} if converged(stored) else {}
     if published is not None:
         rows["published"] = published.value
     table = pd.DataFrame({"losses (kW)": list(rows.values())}, index=pd.Index(list(rows), name="source"))
-    if published is not None:
+    if published is not None and converged(stored):
         table["relative error (%)"] = 100 * (table["losses (kW)"] - published.value) / published.value
     return table
 
