@@ -25,9 +25,20 @@ def test_parameter_checks_name_the_parameter():
                           ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
                           ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats"),
                           ({"p3_max_ds": -1}, "p3_max_ds"), ({"p3_init": "warm"}, "p3_init"),
-                          ({"p3_repeats": 0}, "p3_repeats")]:
+                          ({"p3_repeats": 0}, "p3_repeats"), ({"methods": 3}, "methods must be a list"),
+                          ({"methods": None}, "methods must be a list"), ({"seed": "x"}, "seed must be"),
+                          ({"seed": -1}, "seed must be"), ({"p2_facets": "8"}, "p2_facets must be"),
+                          ({"p2_facets": 0}, "p2_facets must be"), ({"p1_face_grid": -1}, "p1_face_grid must be"),
+                          ({"n_workers": "two"}, "n_workers must be"), ({"n_workers": None}, "n_workers must be"),
+                          ({"p2_refine_rounds": -3}, "p2_refine_rounds must be"),
+                          ({"p2_refine_samples": 1.5}, "p2_refine_samples must be"),
+                          ({"p2_certify_rounds": True}, "p2_certify_rounds must be"),
+                          ({"p2_vertex_samples": -1}, "p2_vertex_samples must be")]:
         with pytest.raises(ValueError, match=match):
             ch12.check_params({**PARAMS, **change})
+    for key in ("seed", "p1_face_grid", "p2_refine_rounds", "p2_refine_samples", "p2_certify_rounds",
+                "p2_vertex_samples", "p3_max_ds", "n_workers"):  # 0 is meaningful for these (skip a step, serial)
+        ch12.check_params({**PARAMS, key: 0})
     with pytest.raises(TypeError, match="scheduler"):
         ch12.check_params({**PARAMS, "scheduler": None})
     with pytest.raises(TypeError, match="p1_dso_services"):

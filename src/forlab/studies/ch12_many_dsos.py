@@ -61,9 +61,20 @@ BASE = ch08.Variant("load", 1.0, 1.0, None, "all", is_base=True)
 # ----------------------------------------------------------------------------------------------------------------------
 # parameters
 # ----------------------------------------------------------------------------------------------------------------------
+_ZERO_MEANS = {"p1_face_grid": "no box-face targets", "p2_refine_rounds": "no refinement",
+               "p2_refine_samples": "no refinement", "p2_certify_rounds": "no certification",
+               "p2_vertex_samples": "no certification and no vertex check", "p3_max_ds": "all sizes",
+               "n_workers": "no local cluster, everything in this process"}
+"""Counts for which 0 is meaningful, with what 0 means; checked by `_non_negative` because some callees would read
+a negative count as 0 without a word (chapter 06's `fit_case`, the ``p3_max_ds`` cut) and others fail late."""
+
+
 def check_params(params: dict) -> None:
-    """Reject bad parameters before any work (ValueError / TypeError naming the parameter): an unknown TS or pool
-    case, N that are not distinct positive integers, unknown methods, non-positive counts or limits."""
+    """Reject bad parameters before any work (ValueError / TypeError naming the parameter and what it accepts): an
+    unknown TS or pool case, N that are not distinct positive integers, methods that are not a list of known
+    methods, counts and limits that are not positive (``p2_facets``, repeats, sample sizes, ``time_limit_s``), the
+    seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
+    a scheduler that is not a string and ``p1_dso_services`` that is not a bool."""
     from forlab.grid import cases
 
     if params["ts"] not in cases.available():
@@ -75,15 +86,15 @@ def check_params(params: dict) -> None:
     ch08._positive("n_ds", params["n_ds"], integer=True)
     if len(set(params["n_ds"])) != len(params["n_ds"]):
         raise ValueError(f"n_ds must not repeat a size, got {params['n_ds']!r}")
-    unknown = set(params["methods"]) - set(ch08.METHODS)
-    if unknown or not isinstance(params["methods"], list):
-        raise ValueError(f"methods must be a list of {list(ch08.METHODS)}, got {params['methods']!r}")
-    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p3_max_iter",
-                "p3_repeats"):
+    methods = params["methods"]  # the type first: set() of a non-list fails without naming the parameter
+    if not isinstance(methods, list) or set(methods) - set(ch08.METHODS):
+        raise ValueError(f"methods must be a list of {list(ch08.METHODS)}, got {methods!r}")
+    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p2_facets",
+                "p3_max_iter", "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)
     ch08._positive("time_limit_s", [params["time_limit_s"]])
-    if not isinstance(params["p3_max_ds"], int) or isinstance(params["p3_max_ds"], bool) or params["p3_max_ds"] < 0:
-        raise ValueError(f"p3_max_ds must be a non-negative integer (0: all sizes), got {params['p3_max_ds']!r}")
+    for key in ["seed", *_ZERO_MEANS]:
+        _non_negative(key, params[key])
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
     if not isinstance(params["scheduler"], str):
@@ -91,6 +102,13 @@ def check_params(params: dict) -> None:
     if not isinstance(params["p1_dso_services"], bool):
         raise TypeError(f"p1_dso_services must be true or false, got {params['p1_dso_services']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
+
+
+def _non_negative(name: str, value) -> None:
+    """ValueError naming ``name`` unless ``value`` is an integer >= 0 (a bool is not), with what 0 means."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+        zero = f" (0: {_ZERO_MEANS[name]})" if name in _ZERO_MEANS else ""
+        raise ValueError(f"{name} must be a non-negative integer{zero}, got {value!r}")
 
 
 def system_names(params: dict) -> list[str]:
