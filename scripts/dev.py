@@ -151,6 +151,22 @@ def lock(args: list[str]) -> int:
     return 0
 
 
+VALUE_OPTIONS = {"-k", "-m", "-p", "-o", "-c", "-W", "-n", "-r", "--tb", "--deselect", "--ignore", "--ignore-glob",
+                 "--maxfail", "--durations", "--basetemp", "--rootdir", "--junitxml", "--confcutdir", "--log-level"}
+"""pytest options whose value is the next word: that word is never a path to run (``-k book`` selects tests by
+name; it does not ask for the folder ``book``)."""
+
+
+def named_paths(args: list[str]) -> list[str]:
+    """The words of a test command line that name files or folders of the project to run (``tests/test_opf.py``,
+    ``notebooks``, ``tests/test_opf.py::test_x``): not options, not an option's value."""
+    paths = []
+    for prev, word in zip(["", *args], args):
+        if not word.startswith("-") and prev not in VALUE_OPTIONS and (ROOT / word.split("::")[0]).exists():
+            paths.append(word)
+    return paths
+
+
 def main(argv: list[str]) -> int:
     jobs = {
         "book": [VENV / "bin" / "forlab", "book"],
@@ -164,7 +180,7 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_venv()
     cmd = [*jobs[argv[0]], *argv[1:]]
-    if argv[0] == "test" and any((ROOT / a.split("::")[0]).exists() for a in argv[1:] if not a.startswith("-")):
+    if argv[0] == "test" and named_paths(argv[1:]):
         cmd = [*jobs["test"][:-2], *argv[1:]]  # files or folders named: run those instead of tests/ and notebooks/
     print("+", " ".join(str(c) for c in cmd), flush=True)
     return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False).returncode

@@ -112,3 +112,16 @@ def test_python_m_forlab_is_the_forlab_command(words):
     done = subprocess.run([sys.executable, *words], check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert ("usage: forlab" in done.stdout) if "--help" in words else ("01_first_power_flow" in done.stdout)
+
+
+def test_dev_test_runs_only_the_paths_it_is_given_and_never_an_options_value():
+    """`python3 scripts/dev.py test -k book` filters the whole suite (tests and notebooks) by name; it once took
+    ``book``, the value of ``-k``, for the folder to run, and so left the notebooks out."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev", REPO / "scripts" / "dev.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    assert dev.named_paths(["-k", "book"]) == [] and dev.named_paths(["-m", "data", "-x"]) == []
+    assert dev.named_paths(["tests/test_opf.py", "-k", "notebooks"]) == ["tests/test_opf.py"]
+    assert dev.named_paths(["notebooks", "tests/test_opf.py::test_x"]) == ["notebooks", "tests/test_opf.py::test_x"]

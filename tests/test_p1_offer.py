@@ -1,7 +1,6 @@
 """P1's offer: the implicit polynomial, the quadratic price, their formulations (CasADi, Pyomo) and the file."""
 
 import json
-import time
 import warnings
 
 import casadi as ca
@@ -373,11 +372,9 @@ def test_huge_degree_is_refused_before_the_monomials_are_built(monkeypatch):
         raise AssertionError(f"exponents({degree}) built before the degree was checked")
 
     d = _edited(lambda d: d["polynomial"].update(degree=150, coef=[0.0] * 585276))
-    monkeypatch.setattr(polynomial, "exponents", refuse)
-    t0 = time.perf_counter()
+    monkeypatch.setattr(polynomial, "exponents", refuse)  # nothing is built: the check comes first
     with pytest.raises(ValueError, match="degree"):
         Offer.from_dict(d)
-    assert time.perf_counter() - t0 < 0.5
 
 
 def test_oversized_or_non_json_file_is_refused_before_parsing(tmp_path):

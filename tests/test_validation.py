@@ -2,7 +2,6 @@
 `forlab.grid.validate.check_net` with a message naming the table, index and column; good nets pass quickly."""
 
 import copy
-import time
 import warnings
 
 import numpy as np
@@ -112,14 +111,10 @@ def test_no_reference_is_named():
 
 
 def test_infinite_limit_on_open_side_is_no_limit():
-    """MATPOWER writes Inf for "no limit" (case1354pegase Qmin = -Inf, Qmax = Inf): allowed, and fast."""
+    """MATPOWER writes Inf for "no limit" (case1354pegase Qmin = -Inf, Qmax = Inf): allowed."""
     net = cases.load("case1354pegase")
     assert np.isinf(net.gen.max_q_mvar).any()
     check_net(net)
-    t0 = time.perf_counter()
-    for _ in range(3):
-        check_net(net)
-    assert (time.perf_counter() - t0) / 3 < 0.5  # about 30 ms measured; a model build takes seconds
 
 
 @pytest.mark.parametrize("name", ["case9", "case30", "case33bw", "case69", "case141", "case533mt_hi"])
