@@ -98,10 +98,12 @@ def test_coercion(value, default, expected):
 
 
 @pytest.mark.parametrize(
-    ("value", "default"), [("abc", 1.0), ("1.5", 1), ("maybe", True), ("[1", []), ("1", [])]
+    ("value", "default", "says"), [("abc", 1.0, "'abc' is not a number"), ("1.5", 1, "'1.5' is not an int"),
+                                   ("maybe", True, "'maybe' is not a bool"), ("[1", [], "'\\[1' is not a list"),
+                                   ("1", [], "'1' is a int, not a list")]
 )
-def test_wrong_type_is_rejected(value, default):
-    with pytest.raises((ValueError, TypeError)):
+def test_wrong_type_is_rejected_saying_what_was_expected(value, default, says):
+    with pytest.raises((ValueError, TypeError), match=says):
         runner.coerce(value, default)
 
 

@@ -187,10 +187,11 @@ def coerce(value: Any, default: Any) -> Any:
         if text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
         raise ValueError(f"{value!r} is not a bool (true/false)")
-    if kind is int:
-        return int(text)
-    if kind is float:
-        return float(text)
+    if kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not {'an int' if kind is int else 'a number (float)'}") from None
     if kind is str:
         return value
     try:
