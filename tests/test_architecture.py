@@ -3,7 +3,7 @@
 Layers (an arrow means "may import"):
 
     studies -> p1_for | p2_surrogate | p3_aladin -> opf -> grid
-    every layer -> book (infrastructure: store, runner, parallel, plots, tables, timing)
+    every layer -> book (infrastructure: store, runner, parallel, plots, tables)
 
 The three method packages never import each other, and ``book`` imports no layer above it except ``grid`` (for
 drawing a system). Notebooks sit on top and call ``studies``.

@@ -100,6 +100,13 @@ def test_bench_script_reports_from_a_store(tmp_path, script):
     ds.to_netcdf(path, engine="h5netcdf")
     text = script("bench_opf").report(path)
     assert "case9" in text and "validation against MATPOWER" in text and "Solve_Succeeded" in text
+    # a failed solve's time never meets the case1354pegase target, however short it was
+    failed = ds.assign_coords(net=["case1354pegase"])
+    failed["net_forlab_success"][:] = False
+    failed["net_forlab_status"][:] = "Infeasible_Problem_Detected"
+    failed.to_netcdf(tmp_path / "failed.nc", engine="h5netcdf")
+    text = script("bench_opf").report(tmp_path / "failed.nc")
+    assert "case1354pegase solve nan s (target <= 2 s: MISSED (Infeasible_Problem_Detected))" in text
 
 
 @pytest.mark.parametrize("graph", ["SX", "MX"])
@@ -130,3 +137,19 @@ def test_log_ticks_label_a_short_axis_inside_its_limits():
     assert len(labelled) >= 2
     assert not any(t.get_text() for t in ax.yaxis.get_minorticklabels())
     plt.close(fig)
+
+
+def test_runopp_is_timed_by_the_same_rule_and_repeats_as_forlab(monkeypatch):
+    """The speed-up compares like with like: `compare` runs runopp as often as it solves forlab's model (it once ran
+    runopp once against forlab's fastest of three), each run on its own copy of the net."""
+    nets = []
+    once = bench._runopp_once
+
+    def counted(net, init):
+        nets.append(net)
+        return once(net, init)
+
+    monkeypatch.setattr(bench, "_runopp_once", counted)
+    row = bench.compare({"case9": cases.load("case9")}, repeats=3, runopp=True, progress=False).loc["case9"]
+    assert len(nets) == 3 and len({id(n) for n in nets}) == 3
+    assert row.runopp_success and row.speedup_solve == row.runopp_wall_time_s / row.forlab_solve_time_s

@@ -4,24 +4,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book import names, tables, timing
-
-
-def test_fastest_of_repeats_times_the_minimum_and_keeps_the_first_result():
-    times = iter([0.5, 0.2, 0.3])
-    results = []
-
-    def solve():
-        results.append(next(times))
-        return results[-1]
-
-    first, best = timing.fastest(solve, 3, lambda r: r)
-    assert (first, best, len(results)) == (0.5, 0.2, 3)
-
-
-def test_fastest_runs_at_least_once():
-    first, best = timing.fastest(lambda: 0.7, 0, lambda r: r)
-    assert (first, best) == (0.7, 0.7)
+from forlab.book import names, tables
 
 
 def test_table_round_trip_with_prefix_and_units():

@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from forlab.book.timing import fastest
 from forlab.opf.acopf import ACOPF
+from forlab.opf.outcome import timed
 
 
 def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
@@ -22,7 +22,6 @@ def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     from the same start, ``init`` of `forlab.opf.acopf.INITS`, the fastest counts), with its build time, one warm
     re-solve from its own solution and the power-flow check of the optimum (seconds)."""
     from forlab.opf import acopf
-    from forlab.opf.outcome import timed
 
     t0 = time.perf_counter()
     model = acopf.ACOPF(net)
@@ -40,44 +39,35 @@ def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     }
 
 
-def time_runopp(net, repeats: int = 1) -> dict:
-    """pandapower's ``runopp`` (PIPS interior point) on a copy of the net; median wall time in seconds."""
+def _runopp_once(net, init: str) -> dict:
+    """pandapower's ``runopp`` (PIPS interior point) once on ``net`` (a copy the caller made), from ``init``: its
+    success, status and objective; a failure is a result of the benchmark, not an exception."""
     import pandapower as pp
 
-    times, ok, obj, status = [], False, np.nan, "not run"
-    for _ in range(max(1, repeats)):
-        n = copy.deepcopy(net)
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                pp.runopp(n, calculate_voltage_angles=True, init="pf", numba=True)
-                ok, obj, status = bool(n.OPF_converged), float(n.res_cost), "converged"
-            except Exception as err:  # noqa: BLE001 - a failed solve is a result of the benchmark
-                ok, obj, status = False, np.nan, type(err).__name__
-        times.append(time.perf_counter() - t0)
-    return {"runopp_success": ok, "runopp_status": status, "runopp_objective": obj,
-            "runopp_wall_time_s": float(np.median(times))}
-
-
-def runopp_start(net, init: str = "flat") -> dict:
-    """pandapower's ``runopp`` once from another start than `time_runopp` (which starts from a power flow, "pf");
-    ``init="flat"`` is pandapower's default. Keys ``runopp_<init>_success``, ``_status``, ``_objective`` and ``_wall_time_s``
-    (wall time, seconds); a failure is a result, not an exception."""
-    import pandapower as pp
-
-    n = copy.deepcopy(net)
-    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            pp.runopp(n, calculate_voltage_angles=True, init=init, numba=True)
-            ok, obj, status = bool(n.OPF_converged), float(n.res_cost), "converged"
+            pp.runopp(net, calculate_voltage_angles=True, init=init, numba=True)
+            return {"success": bool(net.OPF_converged), "status": "converged", "objective": float(net.res_cost)}
         except Exception as err:  # noqa: BLE001 - a failed solve is a result of the benchmark
-            ok, obj, status = False, np.nan, type(err).__name__
-    dt = time.perf_counter() - t0
+            return {"success": False, "status": type(err).__name__, "objective": np.nan}
+
+
+def runopp_start(net, init: str = "pf", repeats: int = 1) -> dict:
+    """pandapower's ``runopp`` on copies of ``net`` from ``init`` ("pf": from a power flow; "flat": pandapower's
+    default), timed by the book's one rule as forlab is (`forlab.opf.outcome.timed`: ``repeats`` runs from the same
+    start, the fastest wall time counts; the copies are made before the clock starts). Keys
+    ``runopp_<init>_success``, ``_status``, ``_objective`` and ``_wall_time_s`` (seconds), of the first run."""
+    copies = [copy.deepcopy(net) for _ in range(max(int(repeats), 1))]
+    t = timed(lambda: _runopp_once(copies.pop(), init), repeats, seconds=lambda _r: np.nan)
     key = f"runopp_{init}"
-    return {f"{key}_success": ok, f"{key}_status": status, f"{key}_objective": obj, f"{key}_wall_time_s": dt}
+    return {f"{key}_{k}": v for k, v in t.result.items()} | {f"{key}_wall_time_s": t.wall_time_s}
+
+
+def time_runopp(net, repeats: int = 3) -> dict:
+    """`runopp_start` from a power flow, the start forlab's own benchmark solves from (keys ``runopp_success``,
+    ``runopp_status``, ``runopp_objective``, ``runopp_wall_time_s``)."""
+    return {k.replace("runopp_pf_", "runopp_"): v for k, v in runopp_start(net, "pf", repeats).items()}
 
 
 def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = True) -> pd.DataFrame:
@@ -94,7 +84,7 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
         row = {"net": name, "buses": len(net.bus), "branches": int(len(net.line) + len(net.trafo))}
         row.update(time_forlab(net, repeats))
         if runopp:
-            row.update(time_runopp(net, 1))
+            row.update(time_runopp(net, repeats))  # the same repeats as forlab's: like with like
         else:
             row.update({"runopp_success": False, "runopp_status": "skipped", "runopp_objective": np.nan,
                         "runopp_wall_time_s": np.nan})
@@ -107,7 +97,7 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
 
 def build_and_solve_times(net, repeats: int = 3, **options) -> dict:
     """Model build time against solve time of forlab's AC-OPF on ``net`` (issue 19: build below solve), fastest of
-    ``repeats`` builds and of ``repeats`` solves (`forlab.book.timing.fastest`), seconds.
+    ``repeats`` builds and of ``repeats`` solves (`forlab.opf.outcome.timed`), seconds.
 
     What counts as build (``build_s``): reading the net (`build_network`), writing the NLP, CasADi's construction
     of its functions and derivatives and of the Ipopt solver (``construct_s``, all of ``ACOPF(net)``), plus the first
@@ -125,9 +115,11 @@ def build_and_solve_times(net, repeats: int = 3, **options) -> dict:
         t2 = time.perf_counter()
         return {"model": model, "x0": x0, "construct_s": t1 - t0, "init_s": t2 - t1, "first": model.solve(x0=x0)}
 
-    built, construct_s = fastest(build, repeats, seconds=lambda b: b["construct_s"])
+    builds = timed(build, repeats, seconds=lambda b: b["construct_s"])
+    built, construct_s = builds.result, builds.solve_time_s
     model, x0 = built["model"], built["x0"]
-    res, solve_s = fastest(lambda: model.solve(x0=x0), repeats)
+    solves = timed(lambda: model.solve(x0=x0), repeats)
+    res, solve_s = solves.result, solves.solve_time_s
     first_call = max(0.0, built["first"].solve_time_s - solve_s)
     return {
         "n_bus": int(model.model.nb), "graph": model.graph, "build_s": construct_s + first_call,

@@ -214,7 +214,7 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     if without_runopp:
         parts.append(bench.compare(without_runopp, repeats=repeats, runopp=False))
     flat = pd.DataFrame.from_dict(
-        {n: bench.runopp_start(ts_nets[n], "flat") for n in runopp_cases}, orient="index",
+        {n: bench.runopp_start(ts_nets[n], "flat", repeats) for n in runopp_cases}, orient="index",
     ).reindex(columns=["runopp_flat_success", "runopp_flat_status", "runopp_flat_objective", "runopp_flat_wall_time_s"])
     if system_nets:
         parts.append(bench.compare(system_nets, repeats=repeats, runopp=False))

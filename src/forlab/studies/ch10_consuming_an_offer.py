@@ -37,9 +37,9 @@ import xarray as xr
 
 from forlab.book import store as store_
 from forlab.book.tables import printable, table, to_dataset, wrappable
-from forlab.book.timing import fastest
+from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
-from forlab.p1_for.offer import Offer
+from forlab.p1_for.offer import FORMAT, Offer
 
 CHAPTER = "10_consuming_an_offer"
 GRID_POINTS = 31
@@ -157,7 +157,7 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
     share = float(offer.feasible(*grid.T).mean())
     again = Offer.from_dict(raw, check=False).to_dict()  # the rows above report the semantic checks
     rows = [
-        ("format", f"{raw.get('format')!r}", raw.get("format") == "forlab-offer/1"),
+        ("format", f"{raw.get('format')!r}", raw.get("format") == FORMAT),
         ("box: lower < upper (MW, Mvar, p.u.)", (f"P {box_lo[0]:.1f}–{box_hi[0]:.1f}, Q {box_lo[1]:.1f}–"
                                                  f"{box_hi[1]:.1f}, V {box_lo[2]:.3f}–{box_hi[2]:.3f}"),
          bool(np.all(box_lo < box_hi))),
@@ -469,21 +469,6 @@ def pyomo_tso(system, offers: dict | None = None, surrogates: dict | None = None
     return PyomoACOPF(net, extensions=ext, solver=solver)
 
 
-def _measure(solve, seconds, repeats: int) -> tuple[object, float, float]:
-    """The first result of ``repeats`` solves from the same start, the fastest solver time (`fastest`, by
-    ``seconds(result)``) and the fastest wall time of the solve call."""
-    walls = []
-
-    def once():
-        t0 = time.perf_counter()
-        out = solve()
-        walls.append(time.perf_counter() - t0)
-        return out
-
-    first, best = fastest(once, repeats, seconds)
-    return first, best, min(walls)
-
-
 def _row(status: str, success: bool, objective: float, iterations: int, points: list, times: tuple) -> dict:
     """One row of the TSO table: the first PCC's point (MW, Mvar, p.u.) and every PCC's under ``points``."""
     p, q, v = points[0] if points else (np.nan,) * 3
@@ -501,7 +486,8 @@ def casadi_offer_tso(view, ds: str, offer: Offer, ts_bus: int, repeats: int) -> 
     tso = TSOForOPF(view.ts, {ds: (offer, ts_bus)})
     build = time.perf_counter() - t0
     x0 = tso.initial_point()
-    res, solve_s, wall_s = _measure(lambda: tso.opf.solve(x0=x0), lambda r: r.solve_time_s, repeats)
+    t = timed(lambda: tso.opf.solve(x0=x0), repeats)
+    res, solve_s, wall_s = t.result, t.solve_time_s, t.wall_time_s
     x = res.extra["pcc"]
     row = _row(res.status, res.success, res.objective, res.iterations,
                [(float(x[0]), float(x[1]), float(res.res_bus.vm_pu[ts_bus]))], (solve_s, wall_s, build))
@@ -517,7 +503,8 @@ def casadi_surrogate_tso(view, ds: str, sur, repeats: int) -> tuple[dict, list]:
     t0 = time.perf_counter()
     tso = SurrogateTSO(view, {ds: sur}, reserve="none")
     build = time.perf_counter() - t0
-    res, solve_s, wall_s = _measure(tso.solve, lambda r: r.opf.solve_time_s, repeats)
+    t = timed(tso.solve, repeats, lambda r: r.opf.solve_time_s)
+    res, solve_s, wall_s = t.result, t.solve_time_s, t.wall_time_s
     buses = [int(b) for b in view.pcc.ts_bus]
     points = [(float(res.p_pred_mw[ds][k]), float(res.q_pred_mvar[ds][k]), float(res.opf.res_bus.vm_pu[b]))
               for k, b in enumerate(buses)]
@@ -550,7 +537,8 @@ def pyomo_row(view, ds: str, start: list, solver: str, repeats: int, **reps) -> 
     opf = pyomo_tso(view, solver=solver, **reps)
     build = time.perf_counter() - t0
     opf.set_start(*start)
-    res, solve_s, wall_s = _measure(opf.solve, lambda r: r.solve_time_s, repeats)
+    t = timed(opf.solve, repeats)
+    res, solve_s, wall_s = t.result, t.solve_time_s, t.wall_time_s
     return _row(res.status, res.success, res.objective, res.iterations, pyomo_points(opf, view, ds),
                 (solve_s, wall_s, build))
 
