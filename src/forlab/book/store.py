@@ -47,8 +47,8 @@ beyond 1 GiB is a mistake or a compression bomb, refused before it is loaded (``
 TEMP_SUFFIX = ".tmp"
 LEGACY_TEMP_AGE_S = 3600.0
 """A temporary file whose name carries no writer pid (written before pids were recorded) counts as stale after this."""
-# Statuses that count as a successful solve (pandapower power flow, Ipopt via CasADi, cvxpy).
-OK_STATUSES = frozenset({"converged", "Solve_Succeeded", "Solved_To_Acceptable_Level", "optimal"})
+# Statuses that count as a successful solve (pandapower power flow, Ipopt via CasADi, cvxpy, Pyomo).
+OK_STATUSES = frozenset({"converged", "Solve_Succeeded", "Solved_To_Acceptable_Level", "optimal", "locallyOptimal"})
 
 
 ROOT_MARKERS = ("_toc.yml", ".git")

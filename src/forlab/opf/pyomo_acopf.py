@@ -284,13 +284,6 @@ class PyomoACOPF:
                     var[k].set_value(float(v), skip_validation=True)
         self._keep_start()
 
-    def set_demand(self, pd_: Sequence[float] | None = None, qd_: Sequence[float] | None = None) -> None:
-        """Bus demand (p.u., model order; None: the net's own)."""
-        for par, vals in ((self.m.pd, self.model.pd if pd_ is None else pd_),
-                          (self.m.qd, self.model.qd if qd_ is None else qd_)):
-            for i, v in enumerate(np.asarray(vals, float)):
-                par[i] = float(v)
-
     def solve(self, warm: bool = False, tee: bool = False) -> PyomoResult:
         """Solve with the chosen solver from the start (the build's values or `set_start`'s), or with ``warm`` from
         the variables' current values (e.g. the last solution); returns a `PyomoResult` (the solution is loaded into

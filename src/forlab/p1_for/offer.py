@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from forlab.book.store import atomic_write
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.polynomial import ImplicitPolynomial
 from forlab.p1_for.price import QuadraticCost
@@ -138,22 +138,11 @@ class Offer:
                              f"(forlab.p1_for.price.fit_cost returns H positive semidefinite)")
 
     def save(self, path) -> Path:
-        """Write the offer as JSON, atomically (temporary file in the same directory, then rename)."""
+        """Write the offer as JSON, atomically (`forlab.book.store.atomic_write`: a temporary file in the same
+        folder, fsynced, renamed over ``path``; readable by all, as an offer is meant to be sent to the TSO)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self.to_dict(), fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; an offer is meant to be sent to the TSO
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
-        return path
+        return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(self.to_dict(), indent=1)))
 
     @classmethod
     def load(cls, path, max_mva: float = MAX_PCC_MVA) -> Offer:

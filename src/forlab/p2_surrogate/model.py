@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,15 +77,6 @@ class DSSurrogate:
     @classmethod
     def from_json(cls, text: str) -> DSSurrogate:
         return cls.from_dict(json.loads(text))
-
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(self.to_json())
-        return path
-
-    @classmethod
-    def load(cls, path) -> DSSurrogate:
-        return cls.from_json(Path(path).read_text())
 
     def payload_bytes(self) -> int:
         """Size of the JSON the DSO sends (bytes)."""

@@ -29,10 +29,8 @@ CasADi expressions for the TSO's OPF. The model is eq. (p2-polytope), its traini
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,24 +144,6 @@ class Polytope:
             raise ValueError(f"not a polytope: kind {d.get('kind')!r}")
         return cls(d["weights"], d["bias"], d["mean"], d["transform"], list(d["input_names"]),
                    dict(d.get("info", {})))
-
-    def save(self, path) -> Path:
-        """Write the JSON of `to_dict` to ``path``."""
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), default=_json_default))
-        return path
-
-    @classmethod
-    def load(cls, path) -> Polytope:
-        return cls.from_dict(json.loads(Path(path).read_text()))
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 @dataclass(frozen=True)
