@@ -30,13 +30,18 @@ from forlab.p1_for.representation import build_offer, clopper_pearson_interval, 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
 """The fit's times (s) that `build_offer` reports in its attributes; the store keeps them per DS."""
 
+CONFIDENCE = 0.95
+"""Confidence level of the chapter's Clopper-Pearson bounds and intervals (the offers' ``info["confidence"]``)."""
+CONFIDENCE_TEXT = f"{100 * CONFIDENCE:g} %"
+"""`CONFIDENCE` as the chapter prints it ("95 %")."""
+
 CANDIDATE_COLUMNS = ["val_margin", "val_false_feasible", "val_false_infeasible", "val_boundary_distance",
                      "test_false_feasible_rate", "test_n_false_feasible", "test_false_infeasible_rate"]
 
 OFFER_COLUMNS = {
     "degree": "degree", "convex": "SOS-convex", "margin": "margin",
     "test_accuracy": "accuracy", "test_false_feasible_rate": "false-feasible",
-    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": "false-feasible, 95 % upper bound",
+    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": f"false-feasible, {CONFIDENCE_TEXT} upper bound",
     "test_false_infeasible_rate": "false-infeasible", "test_volume_kept": "FOR volume kept",
     "hull_volume_kept": "hull volume kept", "test_boundary_distance_mean": "boundary distance (mean)",
     "cost_r2": "cost R^2", "cost_rel_error_mean": "cost error (mean)", "cost_rel_error_max": "cost error (max)",
@@ -54,7 +59,7 @@ validation false-feasible rate is not printed: the margin is calibrated on those
 
 REGION_HEADERS = {
     "polynomial": "polynomial", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
-    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": "false-feasible, 95 % bound (%)",
+    "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": f"false-feasible, {CONFIDENCE_TEXT} bound (%)",
     "test_false_infeasible_rate": "false-infeasible (%)", "test_volume_kept": "FOR volume kept (%)",
     "hull_volume_kept": "hull volume kept (%)",
 }
@@ -273,10 +278,6 @@ LOW_RATE = 0.01
 """The false-feasible rate (a share) the chapter holds an offer to: at most one infeasible point in a hundred let
 through. A choice of this book for its tables and text, not a published target (`forlab.book.anchors` has none)."""
 
-CONFIDENCE = 0.95
-"""Confidence level of the chapter's Clopper-Pearson bounds and intervals (the offers' ``info["confidence"]``)."""
-
-
 def points_needed(target: float = LOW_RATE, observed: float = 0.0, confidence: float = CONFIDENCE,
                   most: int = 100_000) -> int | None:
     """The fewest infeasible test points at which a false-feasible share ``observed`` gives a one-sided
@@ -313,7 +314,7 @@ def _volume_part(c: pd.Series) -> str:
         n = int(n)
         kept = round(float(c.test_volume_kept) * n)
         lo, hi = clopper_pearson_interval(kept, n, CONFIDENCE)
-        text += (f" ({kept} of {n} feasible uniform test points; {100 * CONFIDENCE:.0f} % interval "
+        text += (f" ({kept} of {n} feasible uniform test points; {CONFIDENCE_TEXT} interval "
                  f"{100 * lo:.0f} to {100 * hi:.0f} %)")
     hull = c.get("hull_volume_kept")
     if hull is not None and np.isfinite(hull):
@@ -331,7 +332,7 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
     return (
         f"- **{ds}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}; "
         f"false-feasible {int(c.test_n_false_feasible)} of {int(c.test_n_infeasible)} infeasible test points = "
-        f"{ff:.2f} % (95 % upper bound {_pct(c.test_false_feasible_upper):.2f} %; target below "
+        f"{ff:.2f} % ({CONFIDENCE_TEXT} upper bound {_pct(c.test_false_feasible_upper):.2f} %; target below "
         f"{100 * target:g} %: {verdict}), false-infeasible {_pct(c.test_false_infeasible_rate):.1f} % "
         f"of {int(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
         f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
@@ -401,8 +402,8 @@ def paper_text(big: xr.Dataset) -> str:
         f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
         f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
-        f"{100 * LOW_RATE:g} % is met (95 % upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
-        f"and not shown on {len(info) - met - missed}: the one-sided 95 % upper bounds lie between "
+        f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
+        f"and not shown on {len(info) - met - missed}: the one-sided {CONFIDENCE_TEXT} upper bounds lie between "
         f"{100 * info.test_false_feasible_upper.min():.2f} % and {100 * info.test_false_feasible_upper.max():.2f} %, "
         f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least {points_needed()} "
         f"infeasible test points. The offers keep between {100 * info.test_volume_kept.min():.1f} % and "
