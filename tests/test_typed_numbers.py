@@ -3,12 +3,15 @@ anchors (`forlab.book.anchors`), never from the keyboard.
 
 Two scans, each failing on a digit it cannot account for:
 - the Markdown cells of every notebook and the book's own pages;
-- the literal parts of the f-strings that build sentences in `forlab.studies` (the numbers they print must be
-  interpolated from a store or an anchor, not typed between the braces).
+- the strings of `forlab.studies` that can reach the page: the literal parts of the f-strings that build sentences
+  (the numbers they print must be interpolated from a store or an anchor, not typed between the braces) and the
+  plain string constants (labels, legends, table words, long names); not docstrings, error messages or the Python
+  source a module runs.
 
 What may stay: math, code, labels, citations and links; years; "chapter 05", "eq. 3", "issue #4", ordinals; numbered
 lists and step markers; grid names and sizes ("case118", "a 33-bus feeder": facts of the data); parameter
-documentation lines; and the few phrases in ALLOWED, each with the reason it is not a result.
+documentation lines; the few phrases in ALLOWED, each with the reason it is not a result; and, in the study
+modules, the whole strings in NOT_TEXT (units, colours, identifiers), each with its reason.
 """
 
 from __future__ import annotations
@@ -98,6 +101,42 @@ ALLOWED: dict[str, str] = {
     "(1/0; NaN: padding)": "definition of a flag's values in a store variable's long name",
     "(1: linear in the coupling rows)": "definition of a log-log slope of one",
     "×10": "scientific notation (mantissa ×10 to a power), no figure",
+    "(1/0)": "definition of a flag's values in a store variable's long name",
+    "(load fraction, FPUs per DS, 1 meshed / 0 radial)": "definition of the codes of a varied factor",
+    "A ratio above 1 means": "definition of the time ratio",
+    "(pandapower's, from 0)": "definition of how buses are numbered",
+    "(load > 0)": "definition of a sign convention",
+    "R^2": "the name of the coefficient of determination (R squared)",
+    "f + m ≤ 0": "the definition of the offered region (math in a label)",
+    "f + m = 0": "the edge of the offered region (math in a label)",
+    "f(x̃) + m ≤ 0": "the definition of the offered region (math in a label)",
+    "(offered where <= 0)": "the definition of the offered region (math in a long name)",
+    "f = 0 (no margin)": "the fitted zero set (math in a label)",
+    "f = 0, the fitted zero set": "the fitted zero set (math in a label)",
+    "margin m ≥ 0": "a check's definition (math in a table)",
+    "eigenvalues ≥ 0": "a check's definition (math in a table)",
+    "g(u) ≤ 0": "the definition of the polytope (math in a label)",
+    "line 5-6": "a line's name (its end buses), what a reliability probe opens",
+    "sn_mva = 0": "a reliability probe's bad input (what it tried, typed in its code)",
+    "min_vm_pu 1.2 > max_vm_pu": "a reliability probe's bad input (what it tried, typed in its code)",
+    "+-1000 MW box": "a reliability probe's bad input (what it tried, typed in its code)",
+    "declaring degree 150": "a reliability probe's bad input (what it tried, typed in its code)",
+    "a 2 x 2 price matrix": "a reliability probe's bad input (what it tried, typed in its code)",
+    "levels [1.0, 10.0]": "a reliability probe's bad input (what it tried, typed in its code)",
+    "max_iter = 0": "a reliability probe's bad input (what it tried, typed in its code)",
+    "expands to 2 GiB": "a reliability probe's bad input (what it tried, typed in its code)",
+}
+# Whole strings of the study modules that hold a digit but are no text for the reader, with why (matched only as
+# the whole string, so a "1" inside a sentence is still caught).
+NOT_TEXT: dict[str, str] = {
+    "1": "the unit of a count, flag or ratio in a store's attributes (CF's dimensionless unit)",
+    "0.4": "a matplotlib grey level (a colour)",
+    "0.5": "a matplotlib grey level (a colour)",
+    "0.6": "a matplotlib grey level (a colour)",
+    "0": "how `sci_text` prints a value that is exactly zero",
+    "-0123456789": "the digits mapped to superscripts (a translation table)",
+    "case300:4": "a system's name with its partition (case300 in 4 areas), an identifier",
+    "some-other-format/2": "a made-up format name an offer check must reject, an identifier",
 }
 
 
@@ -129,15 +168,34 @@ def _markdown(path: Path) -> str:
     return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
-def _fstring_literals(path: Path) -> list[tuple[int, str]]:
-    """(line, text) of the literal parts of the f-strings of a study module that build text (an error message, which
-    states what a parameter must be, and a format spec are not figures)."""
+def _is_code(text: str) -> bool:
+    """Whether ``text`` is Python source a module runs (a probe's code): it parses and holds a statement, not just an
+    expression (an expression alone, like "1/0" or "x + 1", may be math in a label)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return any(not isinstance(s, ast.Expr) for s in tree.body)
+
+
+def _text_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of the strings of a study module that may reach the page: the literal parts of its f-strings and
+    its plain string constants. Left out: a format spec ("{x:.3f}"), an error message (``raise``, it states what a
+    parameter must be), a string statement (a docstring of a module, class, function or name: it documents and
+    prints nothing), Python source the module runs (`_is_code`) and the whole strings in NOT_TEXT."""
     found, tree = [], ast.parse(path.read_text())
-    skip = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
+    skip = {id(s) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec
+            for s in ast.walk(n.format_spec)}
     skip |= {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}  # error messages
+    skip |= {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr) and id(node) not in skip:  # a format spec ("{x:.3f}") is no figure
             found += [(v.lineno, v.value) for v in node.values if isinstance(v, ast.Constant)]
+            skip |= {id(v) for v in node.values}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+                and node.value not in NOT_TEXT and not _is_code(node.value)):
+            found.append((node.lineno, node.value))
     return found
 
 
@@ -150,8 +208,8 @@ def test_prose_types_no_figures(path: Path):
 
 @pytest.mark.parametrize("path", STUDIES, ids=lambda p: str(p.relative_to(ROOT / "src")))
 def test_sentence_builders_type_no_figures(path: Path):
-    bad = [f"line {n}: {text.strip()!r}" for n, text in _fstring_literals(path) if typed_numbers(text)]
-    assert not bad, f"{path.relative_to(ROOT)}: digits typed in f-strings (interpolate them): {bad}"
+    bad = [f"line {n}: {text.strip()!r}" for n, text in _text_literals(path) if typed_numbers(text)]
+    assert not bad, f"{path.relative_to(ROOT)}: digits typed in text (interpolate them): {bad}"
 
 
 def test_the_scan_catches_a_typed_figure():
@@ -160,6 +218,26 @@ def test_the_scan_catches_a_typed_figure():
     assert not typed_numbers("See chapter 05, eq. 3 and {cite:t}`dindar2025pqv` (2025); a 533-bus DS; $x^2 + 1$.")
     assert not typed_numbers("The rapidPF systems 53-I, 418-3 and 1654-5.")  # names of systems
     assert typed_numbers("rapidPF+ needs 5-7 steps.") and typed_numbers("buses 0-18 of the feeder")
+
+
+def test_the_study_scan_reads_plain_strings_but_not_docs_errors_or_code(tmp_path: Path):
+    module = tmp_path / "study.py"
+    module.write_text('''"""A module docstring with 3 typed digits."""
+LIMIT = 2
+"""A name's docstring: 4 of them."""
+LABEL = "radial case33bw with 12 buses cut off"
+CODE = "x = 5\\nprint(x)"
+UNITS = {"n": "1"}
+
+
+def f(v):
+    """Docstring: 6."""
+    if v > LIMIT:
+        raise ValueError("v must be at most 2")
+    return f"{v:.3f} of {LIMIT} (7 typed)"
+''')
+    flagged = [text for _, text in _text_literals(module) if typed_numbers(text)]
+    assert sorted(flagged) == [" (7 typed)", "radial case33bw with 12 buses cut off"]
 
 
 def test_an_anchor_is_met_by_its_relation_and_never_by_a_failed_run():

@@ -163,11 +163,13 @@ PROBES: tuple[Probe, ...] = (
        "verdict, detail = cli('run', '../notebooks/01_first_power_flow')\n"
        "if (WORK / 'book' / 'notebooks').exists():\n    verdict, detail = 'silent', 'wrote into book/notebooks/'"),
     # ------------------------------------------------------------------ grid data
-    _P("island_open_line", "grid data", "radial case33bw with line 5-6 open (12 buses with load cut off)",
+    _P("island_open_line", "grid data",
+       "radial case33bw with line 5-6 open (the loaded buses beyond it cut off)",
        "from forlab.grid import cases\nfrom forlab.opf.network import build_network\nnet = cases.load('case33bw')\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\nm = build_network(net)\n"
        "verdict, detail = 'silent', f'model built on {m.nb} of {len(net.bus)} buses'", True),
-    _P("island_sampling", "grid data", "FOR sampling of the case9+case33bw DS with line 5-6 open (2 of 4 FPUs cut off)",
+    _P("island_sampling", "grid data",
+       "FOR sampling of the case9+case33bw DS with line 5-6 open (the FPUs beyond it cut off)",
        "from forlab.p1_for.sampling import sample_for\nnet = radial_ds()\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\n"
        "s = sample_for(net, n_directions=4, face_grid=0, n_workers=0, progress=False)\n"
@@ -214,7 +216,8 @@ PROBES: tuple[Probe, ...] = (
     _P("ch05_levels_empty", "parameters", "chapter 05 with levels = []",
        "from forlab.studies import ch05_coordination as ch\n"
        "ch.run(chapter('05_coordination', levels=[], n_directions=6, face_grid=0, n_labelled=30, n_cost=12))"),
-    _P("ch05_infeasible_level", "parameters", "chapter 05 with levels [1.0, 10.0] (10 is infeasible)",
+    _P("ch05_infeasible_level", "parameters",
+       "chapter 05 with levels [1.0, 10.0] (the second meant to be infeasible)",
        "from forlab.studies import ch05_coordination as ch\n"
        "ds = ch.run(chapter('05_coordination', levels=[1.0, 10.0], n_directions=8, face_grid=0, n_labelled=40,"
        " n_cost=12, repeats=1))\n"

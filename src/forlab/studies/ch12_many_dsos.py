@@ -107,8 +107,8 @@ def check_params(params: dict) -> None:
 def _non_negative(name: str, value) -> None:
     """ValueError naming ``name`` unless ``value`` is an integer >= 0 (a bool is not), with what 0 means."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-        zero = f" (0: {_ZERO_MEANS[name]})" if name in _ZERO_MEANS else ""
-        raise ValueError(f"{name} must be a non-negative integer{zero}, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative integer"
+                         + (f" (0: {_ZERO_MEANS[name]})" if name in _ZERO_MEANS else "") + f", got {value!r}")
 
 
 def system_names(params: dict) -> list[str]:

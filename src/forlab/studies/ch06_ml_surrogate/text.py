@@ -24,6 +24,9 @@ ON_BOUNDARY = 1e-6
 tolerance leaves about 1e-8)."""
 MOSTLY_REJECTED = 0.5
 """False-infeasible rate above which a polytope is said to reject most of its DS's feasible region."""
+UNIFORM_TOL = 0.1
+"""Largest relative departure of a chart's density ratio from one for its sampling to count as uniform (forlab's
+choice)."""
 
 
 def span(values, fmt: str = ".1f", unit: str = "") -> str:
@@ -48,16 +51,17 @@ def flow_speed_text(st) -> str:
 
 def coverage_text(cov) -> str:
     """What a `coverage_table` says: share inside the charts, grid cells hit and density ratio, and whether the
-    sampling is uniform to within 10 % on every chart."""
+    sampling is uniform to within `UNIFORM_TOL` on every chart."""
     dens = cov["density ratio"]
+    tol = f"{100 * UNIFORM_TOL:.0f} %"
     return (
         f"Over {len(cov)} FPUs with charts of the kinds {', '.join(sorted(set(cov.chart)))}: the share of Latin "
         f"Hypercube set-points inside their chart is {span(cov['inside chart (%)'], '.1f', ' %')}, "
         f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} x {COVERAGE_GRID} "
         f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the rejection "
         "sampling from the bounding box "
-        + ("covers every chart shape uniformly to within 10 %." if dens.between(0.9, 1.1).all() else
-           "is not uniform to within 10 % on every chart.")
+        + (f"covers every chart shape uniformly to within {tol}."
+           if dens.between(1 - UNIFORM_TOL, 1 + UNIFORM_TOL).all() else f"is not uniform to within {tol} on every chart.")
     )
 
 

@@ -264,7 +264,7 @@ def wall_time_figure(wt: pd.DataFrame):
 
 def latency_figure(lat: pd.DataFrame, system: str):
     """Time per iteration against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
-    2 x latency" (dashed); None without latency runs."""
+    one latency each way" (requests down, replies up; dashed); None without latency runs."""
     import matplotlib.pyplot as plt
 
     if not len(lat):
@@ -273,8 +273,9 @@ def latency_figure(lat: pd.DataFrame, system: str):
     ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", label="measured")
     base = lat[lat.latency_ms == 0]
     if len(base):
+        # a round waits for one latency each way: its requests down, then the replies up
         ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
-                label="zero-latency run + 2 × latency")
+                label="zero-latency run + one latency each way")
     ax.set_xlabel("one-way latency (ms)")
     ax.set_ylabel("time per iteration (ms)")
     ax.set_title(system)
