@@ -97,6 +97,35 @@ def test_a_failed_level_is_a_recorded_case_and_the_others_are_kept():
     assert st.sizes["dso_row"] == 1
 
 
+def _case_store(status=True):
+    """Two cases of one system: a finished one and one whose TSO failed, with the numbers a store written before the
+    fix holds for it (a time reduction from the failed solve's time, -1 violation counts)."""
+    case = {"system": ["s", "s"], "level": [0.8, 1.0], "integrated_cost": [10.0, 12.0],
+            "integrated_solve_time_s": [0.1, 0.1], "cost": [10.0, np.nan], "deviation_pct": [0.0, np.nan],
+            "tso_time_s": [0.01, 0.02], "dso_time_max_s": [0.02, np.nan], "time_reduction_parallel_pct": [70.0, 80.0],
+            "time_reduction_sum_pct": [70.0, np.nan], "pcc_mismatch": [0.0, np.nan], "offline_time_s": [1.0, 1.0],
+            "feasible": [True, False], "n_vm_violations": [0, -1], "n_branch_violations": [1, -1],
+            "n_gen_violations": [0, -1], "status": ["ok", "tso failed: Infeasible_Problem_Detected"]}
+    if not status:
+        del case["status"]
+    return xr.Dataset({k: ("case", np.asarray(v)) for k, v in case.items()})
+
+
+def test_a_failed_case_shows_no_time_reduction_and_no_violation_count():
+    """A failed case is never a number: the table shows no time reduction derived from its failed solve's time and
+    no violation count (never the -3 of its three -1s); the means are over the finished case."""
+    t, printed, per_sys = ch05.coordination_table(_case_store())
+    assert printed["violations"].iloc[0] == 1 and pd.isna(printed["violations"].iloc[1])
+    assert printed["time reduction (%)"].iloc[0] == 70.0 and np.isnan(printed["time reduction (%)"].iloc[1])
+    assert np.isnan(t.time_reduction_parallel_pct.iloc[1]) and per_sys.loc["s", "red_max"] == 70.0
+    assert per_sys.loc["s", "failed"] == 1
+    cost, time = ch05.case_printables(printed)
+    assert cost["violations"].tolist() == [1, "–"] and time["time reduction (%)"].tolist() == ["70.0", "–"]
+    # a store from before the status was recorded: the -1 counts still say nothing was judged
+    _, old, _ = ch05.coordination_table(_case_store(status=False))
+    assert old["violations"].iloc[0] == 1 and pd.isna(old["violations"].iloc[1])
+
+
 def test_to_store_keeps_the_dso_tables_success_per_dso():
     row = {"system": "s", "level": 1.0, "dso_success": True,
            "points": pd.DataFrame({"ds": ["a", "b"]}),

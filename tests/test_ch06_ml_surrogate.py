@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -213,3 +214,29 @@ def test_sentences_on_the_stars_and_on_the_price_of_safety(archived):
 def test_the_run_log_says_its_flows_are_the_first_dataset(tiny):
     _, lines = tiny
     assert "first dataset (Latin Hypercube + boundary samples, before refinement)" in lines[0]
+
+
+def test_a_failed_run_shows_no_time_ratio_and_no_violation_count():
+    """A store written before the fix: the run whose TSO failed still holds a time ratio (from the failed solve's
+    time) and -1 violation counts. The table shows neither (never -3) and the per-system times are over the finished
+    run."""
+    import xarray as xr
+
+    runs = {"system": ["a", "a"], "scenario": ["peak", "s1"], "status": ["ok", "tso failed: Infeasible"],
+            "ts_load_mean": [1.0, 0.8], "ds_load_mean": [1.0, 0.9], "integrated_cost": [100.0, 80.0],
+            "integrated_solve_time_s": [0.2, 0.4], "cost": [100.1, np.nan], "deviation_pct": [0.1, np.nan],
+            "tso_time_s": [0.1, 0.3], "time_ratio": [0.5, 0.75], "ds_p_error_mw": [0.01, np.nan],
+            "n_vm_violations": [0, -1], "n_branch_violations": [2, -1], "n_gen_violations": [0, -1],
+            "tso_success": [1, 0], "feasible": [0, 0]}
+    st = xr.Dataset({f"bench_{k}": ("run", np.asarray(v)) for k, v in runs.items()})
+    st = st.assign({"system": ("ds", np.array(["a"])), "n_bus": ("ds", np.array([33])),
+                    "dataset_time_s": ("ds", np.array([1.0]))}).assign_coords(ds=["a/x"])
+    t, table, per_sys = ch06.benchmark_table(st)
+    assert table.violations.iloc[0] == 2 and pd.isna(table.violations.iloc[1])
+    assert np.isnan(table["time ratio"].iloc[1]) and np.isnan(table["time reduction (%)"].iloc[1])
+    assert np.isnan(t.time_ratio.iloc[1])
+    assert per_sys.time_ratio_mean["a"] == 0.5 and per_sys.time_ratio_total["a"] == pytest.approx(0.5)
+    assert per_sys.tso_ms_mean["a"] == pytest.approx(100.0)
+    costs, times = ch06.benchmark_shown(table)
+    assert costs.violations.tolist() == [2, "–"] and times["time ratio"].iloc[1] == "–"
+    assert costs.status.iloc[1] == "tso failed: Infeasible"

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forlab.grid import td
@@ -159,6 +160,42 @@ def test_a_failed_integrated_solve_ends_the_case_before_the_tso():
                    baseline=Baseline(Failed(), 0.1, 0.2), repeats=1)
     assert r["status"] == "integrated failed: Infeasible_Problem_Detected" and r["tso_status"] == "not run"
     assert np.isnan(r["deviation_pct"]) and np.isnan(r["integrated_cost"]) and not r["feasible"]
+
+
+def _stub_result(success: bool, status: str):
+    class Result:
+        iterations, objective = 7, 1.0
+
+    r = Result()
+    r.success, r.status = success, status
+    return r
+
+
+def test_a_failed_solve_leaves_the_case_without_a_time_reduction():
+    """A failed solve anywhere (the TSO, a DSO, the integrated AC-OPF) makes the case failed: no online time and no
+    time reduction derived from the failed solve's time; a finished case keeps its reductions."""
+    from forlab.opf.outcome import Baseline
+    from forlab.p1_for.coordinate import _record
+
+    def record(tso_ok=True, dso_ok=True, integrated_ok=True):
+        base = Baseline(_stub_result(integrated_ok, "Solve_Succeeded" if integrated_ok else "Infeasible"), 0.1, 0.2)
+        tso = {"result": _stub_result(tso_ok, "Solve_Succeeded" if tso_ok else "Infeasible_Problem_Detected"),
+               "time_s": 0.01, "wall_time_s": 0.02, "build_s": 0.0, "points": pd.DataFrame()}
+        dso = pd.DataFrame({"ds": ["a"], "success": [dso_ok], "status": ["ok" if dso_ok else "Infeasible"],
+                            "solve_time_s": [0.01], "wall_time_s": [0.02], "cold_solve_time_s": [0.03],
+                            **{f"mismatch{u}": [0.0] for u in ("", "_mw", "_mvar", "_pu")}})
+        verdict = {"converged": True, "total_cost": 1.0, "feasible": True, "max_violation_pu": 0.0,
+                   "n_vm_violations": 0, "n_branch_violations": 0, "n_gen_violations": 0}
+        return _record(base, tso, dso if tso_ok else dso.iloc[:0], verdict if tso_ok else None, {}, 1, 0.0)
+
+    reductions = ("time_reduction_parallel_pct", "time_reduction_sum_pct", "time_reduction_cold_pct")
+    done = record()
+    assert done["status"] == "ok" and done["time_reduction_parallel_pct"] == pytest.approx(80.0)
+    assert all(np.isfinite(done[k]) for k in reductions)
+    for failed in (record(tso_ok=False), record(dso_ok=False), record(integrated_ok=False)):
+        assert failed["status"] != "ok", failed["status"]
+        assert all(np.isnan(failed[k]) for k in reductions), (failed["status"], [failed[k] for k in reductions])
+    assert record(tso_ok=False)["n_vm_violations"] == -1  # nothing judged: the store's "no count"
 
 
 def test_the_boundary_check_fails_on_an_interior_point(agent_case):

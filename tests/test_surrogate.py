@@ -7,6 +7,7 @@ import warnings
 import casadi as ca
 import numpy as np
 import pandapower as pp
+import pandas as pd
 import pytest
 
 from forlab.grid.td import load_system
@@ -175,6 +176,43 @@ def test_surrogate_tso_dispatch_is_feasible(case9, case9_fit):
     r = failed.iloc[0]
     assert r.status == ("integrated failed: Maximum_Iterations_Exceeded; tso failed: Maximum_Iterations_Exceeded")
     assert np.isnan(r.deviation_pct) and not r.feasible and np.isnan(r.solve_time_s) and inputs == [None]
+    assert np.isnan(r.time_ratio) and r.n_vm_violations == -1  # no time ratio of a failed case; -1: nothing judged
+
+
+def test_a_failed_tso_has_no_time_ratio(monkeypatch):
+    """The surrogate TSO's OPF fails while the integrated one succeeds: the case is failed, with no online time and
+    no time ratio derived from the failed solve's time."""
+    import types
+
+    def result(success, status):
+        return types.SimpleNamespace(success=success, status=status, objective=100.0, solve_time_s=0.02)
+
+    class Integrated:
+        build_time_s = 0.0
+
+        def __init__(self, system, ipopt=None):
+            pass
+
+        def solve(self, sc):
+            return result(True, "Solve_Succeeded")
+
+    class Failing(Integrated):
+        reserve_mw = reserve_mvar = 0.0
+
+        def __init__(self, system, surrogates, ipopt=None, reserve="error_bound"):
+            pass
+
+        def solve(self, sc):
+            opf = result(False, "Infeasible_Problem_Detected")
+            return types.SimpleNamespace(opf=opf, success=False, cost=np.nan, u=None)
+
+    monkeypatch.setattr(tso, "IntegratedOPF", Integrated)
+    monkeypatch.setattr(tso, "SurrogateTSO", Failing)
+    sc = tso.Scenario("peak", pd.Series(dtype=float), {})
+    table, inputs = tso.benchmark(None, {}, [sc], {}, repeats=1)
+    r = table.iloc[0]
+    assert r.status == "tso failed: Infeasible_Problem_Detected" and inputs == [None]
+    assert np.isnan(r.solve_time_s) and np.isnan(r.time_ratio) and r.tso_time_s == 0.02
 
 
 def test_reserve_narrows_the_units_that_take_up_the_import_errors(case9, case9_fit):
@@ -296,10 +334,12 @@ def test_benchmark_table_counts_feasibility_and_names_failures():
     t, table, per_sys = ch06_ml_surrogate.benchmark_table(st)
     assert per_sys.feasibility_ratio_pct.tolist() == [100.0, 0.0]
     assert per_sys.offline_s.tolist() == [3.0, 30.0]
-    assert per_sys.time_ratio_total["b"] == pytest.approx(0.3 / 0.8)
-    assert table.loc[("b", "s1"), "violations"] == -1
+    # the failed run (b, s1) adds no time and no violation count: its TSO time is no result, its -1s no count
+    assert per_sys.time_ratio_total["b"] == pytest.approx(0.1 / 0.4) and per_sys.time_ratio_mean["b"] == 0.25
+    assert pd.isna(table.loc[("b", "s1"), "violations"]) and np.isnan(table.loc[("b", "s1"), "time ratio"])
+    assert table.loc[("b", "peak"), "violations"] == 1
     text = ch06_ml_surrogate.benchmark_targets(per_sys)
-    assert "met on 1 of 2 systems (missed on b; 2 infeasible" in text and "b 0.38" in text
+    assert "met on 1 of 2 systems (missed on b; 2 infeasible" in text and "b 0.25" in text
     fail = ch06_ml_surrogate.failures(t)
     assert "did not converge (Ipopt status 'Infeasible_Problem_Detected')" in fail
     assert "violates a DS voltage limit by 2.00e-03 p.u." in fail

@@ -46,6 +46,17 @@ def set_dispatch(net, dispatch: pd.DataFrame) -> None:
                 tab.at[el, col] = float(r[col])
 
 
+VIOLATION_COUNTS = ("n_vm_violations", "n_branch_violations", "n_gen_violations")
+"""The judge's violation counts of a dispatch that a table adds up (-1 each when nothing was judged, `_failed`)."""
+
+
+def total_violations(counts: pd.DataFrame, ok: pd.Series) -> pd.Series:
+    """Per row of a table holding `VIOLATION_COUNTS`, the violations of all kinds; missing (``<NA>``) where the row
+    is not ``ok`` or a count is -1 (nothing judged): never a sum of the -1s."""
+    c = counts[list(VIOLATION_COUNTS)]
+    return c.sum(axis=1, min_count=len(VIOLATION_COUNTS)).astype("Int64").mask(~ok | (c < 0).any(axis=1))
+
+
 def _failed() -> dict:
     """The outcome of a power flow that did not converge: nothing measured, not feasible."""
     return {"converged": False, "total_cost": np.nan, "ts_cost": np.nan, "fpu_cost": np.nan,

@@ -31,7 +31,8 @@ import pandas as pd
 from forlab.opf.judge import deviation
 
 __all__ = ["NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status", "integrated_baseline",
-           "judged_outcome", "missing_outcome_columns", "outcome_variables", "parallel", "sequential", "timed"]
+           "judged_outcome", "missing_outcome_columns", "outcome_variables", "parallel", "sequential", "timed",
+           "unmeasured_when_failed"]
 
 NOT_IN_STORE = "not in this archived store"
 """What a reader shows for an outcome column an old store does not carry."""
@@ -88,6 +89,15 @@ def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float
         wall = min(wall, time.perf_counter() - t0)
         best = min(best, float(seconds(r)))
     return Timed(first, best, float(wall))
+
+
+def unmeasured_when_failed(t: pd.DataFrame, columns, ok: pd.Series) -> pd.DataFrame:
+    """``t`` with ``columns`` (the ones present; times or ratios derived from a case's solve) made missing (NaN)
+    where the case is not ``ok``: a store written before its writer left them out still holds numbers there."""
+    for c in columns:
+        if c in t:
+            t[c] = t[c].astype(float).mask(~ok)
+    return t
 
 
 def parallel(times) -> float:

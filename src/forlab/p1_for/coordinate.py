@@ -464,7 +464,8 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
             repeats: int, offline_time_s: float) -> dict:
     """The case's flat record (see `coordinate`): the outcome by the rule (online = TSO, then the DSOs in parallel,
     so the slowest DSO counts), the integrated, TSO and DSO times and the reductions against the integrated time
-    (DSOs also summed, and cold), the judged violations and the PCC mismatch."""
+    (DSOs also summed, and cold; NaN for a failed case), the judged violations (-1: no dispatch judged) and the PCC
+    mismatch."""
     ran = len(dso) > 0
     res = tso["result"] if tso is not None else None
     parts = {} if res is None else {"tso": (res.success, res.status)}
@@ -474,8 +475,9 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
     wall = sequential([tso["wall_time_s"], parallel(dso.wall_time_s)]) if ran else np.nan
     oc = judged_outcome(verdict, base, parts, solve_time_s=solve, wall_time_s=wall, offline_time_s=offline_time_s,
                         bytes_exchanged=offer_bytes(offers), rounds=1)
-    t_int = base.solve_time_s
     nan = np.nan
+    # a failed solve anywhere (the integrated one included) leaves the case without a time reduction
+    t_int = base.solve_time_s if oc.ok else nan
     return {
         **oc.as_dict(),
         "integrated_success": base.success, "integrated_status": base.status,
@@ -491,7 +493,7 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
         "dso_wall_time_max_s": parallel(dso.wall_time_s) if ran else nan,
         "dso_time_sum_s": sequential(dso.solve_time_s) if ran else nan,
         "dso_cold_time_max_s": parallel(dso.cold_solve_time_s) if ran else nan,
-        "time_reduction_parallel_pct": 100 * (1 - solve / t_int),
+        "time_reduction_parallel_pct": 100 * (1 - oc.solve_time_s / t_int),
         "time_reduction_sum_pct": 100 * (1 - (t_tso + dso.solve_time_s.sum()) / t_int) if ran else nan,
         "time_reduction_cold_pct": 100 * (1 - (t_tso + dso.cold_solve_time_s.max()) / t_int) if ran else nan,
         "timing_repeats": int(max(int(repeats), 1)),

@@ -379,8 +379,9 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
 
     Columns: scenario, ts_load_mean, the DS load factors (``<ds>:load_scale``), integrated_status/success, tso_status/
-    success/cost/time_s/wall_time_s, the per-DS checks of `validate` and the judge's keys, time_ratio (TSO /
-    integrated solver time) and the record's fields: deviation_pct (the TSO's dispatch, TS units and the FPU set-points
+    success/cost/time_s/wall_time_s, the per-DS checks of `validate` and the judge's keys (violation counts -1 when
+    there was no dispatch to judge), time_ratio (TSO / integrated solver time; NaN when a solve failed) and the
+    record's fields: deviation_pct (the TSO's dispatch, TS units and the FPU set-points
     it chose, judged by the T+D power flow, against the integrated optimum; NaN when a solve failed), feasible,
     max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged (every
     surrogate as JSON plus the DS load factor, float64, per DS), rounds (1), cost, integrated_cost,
@@ -415,7 +416,8 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
         oc = judged_outcome(verdict, base, {"tso": (tres.success, str(tres.opf.status))},
                             solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
         row.update(oc.as_dict())
-        row["time_ratio"] = t.solve_time_s / base.solve_time_s
+        # a failed solve anywhere (the integrated one included) leaves the case without a time ratio
+        row["time_ratio"] = oc.solve_time_s / base.solve_time_s if oc.ok else np.nan
         row.update(reserve_mw=tso.reserve_mw, reserve_mvar=tso.reserve_mvar)
         rows.append(row)
         inputs.append(tres.u if tres.success else None)

@@ -25,7 +25,8 @@ from matplotlib.lines import Line2D
 from forlab.book import anchors, plots
 from forlab.book.tables import page_index, printable, table, to_dataset
 from forlab.grid import td
-from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline
+from forlab.opf.judge import total_violations
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
 from forlab.p1_for import dso_service
 from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
 
@@ -265,14 +266,20 @@ def _ok(t: pd.DataFrame) -> pd.Series:
     return (t.status == "ok") if "status" in t else pd.Series(True, index=t.index)
 
 
+REDUCTIONS = ("time_reduction_parallel_pct", "time_reduction_sum_pct", "time_reduction_cold_pct")
+"""The case table's time reductions (%): none for a failed case (`forlab.opf.outcome.unmeasured_when_failed`)."""
+
+
 def coordination_table(st: xr.Dataset):
     """The case-study table of a coordination store, in the form a paper prints (costs $/h, times ms).
 
     Returns (all case columns, the printed table, per-system means over the finished cases, with the number of
-    failed ones). A failed case shows its status and no numbers. Stores written before the DSO warm start, the wall
-    time or the status were recorded lack those columns; the table then leaves them out.
+    failed ones). A failed case shows its status and no numbers (`forlab.opf.outcome.unmeasured_when_failed`, `forlab.opf.judge.total_violations`). Stores
+    written before the DSO warm start, the wall time or the status were recorded lack those columns; the table then
+    leaves them out.
     """
     t = table(st, "case")
+    t = unmeasured_when_failed(t, REDUCTIONS, _ok(t))
     t["pcc_mismatch"] = _mismatch(t)
     cols = {
         "system": t.system, "load (%)": (100 * t.level).round(0).astype(int),
@@ -293,7 +300,7 @@ def coordination_table(st: xr.Dataset):
         cols["time reduction, cold DSOs (%)"] = t.time_reduction_cold_pct.round(1)
     cols.update({
         "PCC mismatch": t.pcc_mismatch.round(4),
-        "violations": (t.n_vm_violations + t.n_branch_violations + t.n_gen_violations).astype(int),
+        "violations": total_violations(t, _ok(t)),
         "offline (s)": t.offline_time_s.round(1),
     })
     if "status" in t:
@@ -589,13 +596,13 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     DSO take against the integrated AC-OPF and, when the store has the iteration counts, why."""
     name = per_sys.index[-1]
     t = table(st, "case")
-    g = t[t.system == name]
+    g = t[(t.system == name) & _ok(t)]  # a failed level's solve times are no result
     out = (f"- time on the largest system, {name}: a reduction of {per_sys.red.iloc[-1]:.1f} % on average and "
            f"{per_sys.red_max.iloc[-1]:.1f} % at best, against the target of at least "
            f"{anchors.show('p1_time_reduction_pct')}. "
            f"The TSO takes {1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO {1e3 * g.dso_time_max_s.mean():.0f} "
-           f"ms, where the integrated AC-OPF takes {1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the load "
-           f"levels)")
+           f"ms, where the integrated AC-OPF takes {1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the "
+           f"finished load levels)")
     it = coordination_iterations(st)
     if it is None:
         return out + "."

@@ -13,6 +13,8 @@ import pandas as pd
 
 from forlab.book.tables import page_index, printable, table
 from forlab.grid.capability import as_chart
+from forlab.opf.judge import total_violations
+from forlab.opf.outcome import unmeasured_when_failed
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "cases", "certify_table",
            "coverage_shown", "coverage_summary", "coverage_table", "dataset_shown", "dataset_table", "keys",
@@ -159,6 +161,12 @@ def payload_table(st) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------------------------
 
 
+def _finished(t: pd.DataFrame) -> pd.Series:
+    """Per run: every solve succeeded (``status`` "ok"; a store written before the status was recorded: the TSO's
+    OPF succeeded)."""
+    return (t.status == "ok") if "status" in t else t.tso_success.astype(bool)
+
+
 def benchmark_table(st):
     """(runs, table, per_sys) of a surrogate store.
 
@@ -167,10 +175,11 @@ def benchmark_table(st):
     the surrogate TSO's solve time, the time ratio TSO / integrated and the time reduction, the largest PCC import
     error of the regressors (MW; the surrogate's counterpart of the FOR chapter's PCC mismatch) and the violation
     count of the T+D power flow; stores with the outcome record (`forlab.opf.outcome`) add the TSO's wall time and
-    the status ("ok", or which solve failed). per_sys: `per_system`.
+    the status ("ok", or which solve failed). A failed run has no time ratio and no violation count
+    (`forlab.opf.outcome.unmeasured_when_failed`, `forlab.opf.judge.total_violations`). per_sys: `per_system`.
     """
     t = runs(st)
-    n_viol = t.n_vm_violations + t.n_branch_violations + t.n_gen_violations
+    t = unmeasured_when_failed(t, ["time_ratio"], _finished(t))
     out = pd.DataFrame({
         "system": t.system, "scenario": t.scenario,
         "TS load (%)": (100 * t.ts_load_mean).round(1), "DS load (%)": (100 * t.ds_load_mean).round(1),
@@ -180,7 +189,7 @@ def benchmark_table(st):
         "TSO (ms)": (1e3 * t.tso_time_s).round(1), "time ratio": t.time_ratio.round(3),
         "time reduction (%)": (100 * (1 - t.time_ratio)).round(1),
         "PCC import error (MW)": t.ds_p_error_mw.round(4),
-        "violations": np.where(t.tso_success.astype(bool) & (n_viol >= 0), n_viol, -1).astype(int),
+        "violations": total_violations(t, _finished(t)),
     })
     # the outcome record's wall time and status, in stores written since it exists
     if "wall_time_s" in t:
@@ -194,9 +203,12 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     """Per system of a runs table ``t`` (`runs`) and a cases table ``c`` (`cases`): scenarios, feasible
     dispatches, feasibility ratio (%), mean and largest deviation (%), mean and largest time ratio, the ratio of the
     summed solve times, mean solve times (ms), worst import error (MW), the DSOs' offline time (s: power flows +
-    refinement, fit and certification, summed over the system's DSs) and the number of DS buses."""
+    refinement, fit and certification, summed over the system's DSs) and the number of DS buses. Times and time
+    ratios are over the finished runs (a failed solve's time is no result)."""
     offline = (c.dataset_time_s + c.get("fit_time_s", np.nan)).groupby(c.system.values, sort=False).sum()
-    g = t.assign(feasible=t.feasible.astype(bool)).groupby("system", sort=False)
+    done = _finished(t)
+    timed = {c: t[c].where(done) for c in ("time_ratio", "tso_time_s", "integrated_solve_time_s")}
+    g = t.assign(feasible=t.feasible.astype(bool), **timed).groupby("system", sort=False)
     out = pd.DataFrame({
         "scenarios": g.size(), "feasible": g.feasible.sum().astype(int),
         "deviation_mean_pct": g.deviation_pct.mean(), "deviation_max_pct": g.deviation_pct.max(),
