@@ -151,6 +151,32 @@ def test_from_dict_errors():
         as_chart(3.0)
 
 
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Circle("abc", 0.5), r"Circle chart: s_mva must be a finite number \(MVA\), got 'abc'"),
+        (lambda: Circle("1", 0.5), r"Circle chart: s_mva must be a finite number \(MVA\), got '1'"),  # no text
+        (lambda: Rectangle(None, 1, 0, 1), r"Rectangle chart: p_min must be a finite number \(MW\), got None"),
+        (lambda: Rectangle(0, 1, [0], 1), r"Rectangle chart: q_min must be a finite number \(Mvar\)"),
+        (lambda: Rectangle(0, 1, 0, float("inf")), r"Rectangle chart: q_max must be a finite number \(Mvar\)"),
+        (lambda: PowerFactorCone(1.0, True), r"PowerFactorCone chart: pf_min must be a finite number"),
+        (lambda: Circle(1.0, 0.5).scaled("2"), r"Circle chart: factor must be a finite number"),
+        (lambda: PQChart.from_dict({"kind": "circle", "s_mva": 1}),
+         r"Circle chart \(kind 'circle'\): missing p_max; its fields are s_mva, p_max, p_min"),
+        (lambda: PQChart.from_dict({"kind": "rectangle", "p_min": 0, "p_max": 1, "q_min": 0, "q_max": 1, "s": 1}),
+         r"Rectangle chart \(kind 'rectangle'\): unknown s; its fields are p_min, p_max, q_min, q_max"),
+        (lambda: as_chart('{"kind": "polygon"}'), r"Polygon chart \(kind 'polygon'\): missing vertices"),
+    ],
+)
+def test_wrong_types_and_keys_are_value_errors_naming_chart_and_field(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_numbers_are_accepted():
+    assert Circle(np.float32(1.0), np.int64(1), np.array(0.0)) == Circle(1.0, 1.0, 0.0)
+
+
 def test_polygon_orientation_and_closed_outline():
     cw = Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])
     ccw = Polygon([(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)])

@@ -1,9 +1,11 @@
 """P1's FOR sampling (stages 1 and 2) on a small DS: the checks of the sampling issue, against pandapower's power
 flow."""
 
+import copy
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forlab.grid import td
@@ -64,6 +66,25 @@ def test_projection_points_are_feasible_and_on_the_boundary(ds_net, samples):
     assert r["n_feasible"] == r["n_projections"], r
     assert r["max_pcc_error"] < 1e-4, r
     assert r["n_on_boundary"] == r["n_projections"], r
+
+
+def test_a_diverged_power_flow_is_a_recorded_not_feasible_point(ds_net, samples):
+    """One projection whose dispatch makes the power flow diverge is counted, not feasible, and the check goes on
+    (it used to raise LoadflowNotConverged from pcc_point and end the chapter's check)."""
+    broken = samples.copy(deep=True)
+    k = int(np.flatnonzero((broken.stage == "projection").values)[0])
+    broken.fpu_p_mw.values[k] = -50.0 * ds_net.load.p_mw.sum()  # FPUs absorb far beyond what the feeder can carry
+    r = checks.projections(ds_net, broken)
+    assert r["n_diverged"] == 1, r
+    assert r["n_feasible"] == r["n_on_boundary"] == r["n_projections"] - 1, r
+    assert r["max_pcc_error"] < 1e-4, r
+    heavy = copy.deepcopy(ds_net)
+    heavy.load[["p_mw", "q_mvar"]] *= 8  # the reviewer's case: every power flow diverges
+    r = checks.projections(heavy, samples.isel(sample=slice(0, 12)))
+    assert r["n_diverged"] == r["n_projections"] > 0 and r["n_feasible"] == r["n_on_boundary"] == 0, r
+    assert np.isnan(r["max_pcc_error"]), r
+    assert np.isnan(checks.pcc_point(heavy, pd.DataFrame([{"et": "sgen", "element": 0, "p_mw": 0.0,
+                                                           "q_mvar": 0.0}]))).all()
 
 
 def test_results_do_not_depend_on_worker_count(ds_net, samples):

@@ -346,3 +346,43 @@ def test_units_of_named_variables_the_convention_cannot_carry():
     for name, unit in units._NAMED.items():
         assert units.unit_of(name, xr.DataArray(np.zeros(2))) == unit, name
     assert units.unit_of("slice_g", xr.DataArray(np.zeros(2))) == units.ONE
+
+
+@pytest.mark.parametrize(("name", "unit"), [
+    # a unit suffix wins over a dimensionless word earlier in the name
+    ("pcc_mismatch_mw", "MW"), ("ds_q_mismatch_mvar", "Mvar"), ("pcc_mismatch_pu", "p.u."), ("p_offset_mw", "MW"),
+    ("success_time_s", "s"), ("feasible_p_mw", "MW"), ("converged_ms", "ms"), ("rel_error_pct", "%"),
+    # names without a unit suffix stay dimensionless, and so does a dimensionless suffix after a unit
+    ("pcc_mismatch", "1"), ("mismatch", "1"), ("feasible", "1"), ("converged", "1"), ("success", "1"),
+    ("offset", "1"), ("is_base", "1"), ("aladin_nlp_ok", "1"), ("cost_rel_error_max", "1"), ("load_scale", "1"),
+    ("cost_success", "1"), ("false_feasible_rate", "1"), ("load_average_end", "1"), ("ties_closed_in_systems", "1"),
+    ("test_p_mw_r2", "1"), ("test_q_mvar_r2", "1"), ("run_cost_scale", "1"), ("polytope_offset", "1"),
+])
+def test_unit_suffix_wins_over_dimensionless_words(name, unit):
+    from forlab.book import units
+
+    assert units.unit_of(name, xr.DataArray(np.zeros(2))) == unit
+
+
+# archived variables whose chapter sets a more precise unit than the convention gives (the chapter's unit wins)
+CHAPTER_UNITS = {"bytes": "B", "fpu_cost_b": "$/MWh", "it_consensus": "rad, p.u.", "it_step": "rad, p.u.",
+                 "run_consensus": "rad, p.u."}
+
+
+def test_unit_of_agrees_with_every_archived_store():
+    """Read without its stored unit, every archived variable gets that unit back from the convention, or none (then
+    the chapter set it), or it is one of the few whose chapter names a finer unit."""
+    from forlab.book import units
+
+    archived = sorted((Path(__file__).resolve().parents[1] / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
+    assert archived
+    disagree = []
+    for path in archived:
+        with xr.open_dataset(path, engine=store.ENGINE) as ds:
+            for name in ds.variables:
+                bare = ds[name].copy()
+                bare.attrs = {}
+                given, stored = units.unit_of(str(name), bare), ds[name].attrs.get("units")
+                if given is not None and given != stored and CHAPTER_UNITS.get(str(name)) != stored:
+                    disagree.append(f"{path.parent.name}: {name} convention {given!r}, stored {stored!r}")
+    assert not disagree, "\n".join(disagree)

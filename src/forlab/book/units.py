@@ -28,10 +28,11 @@ _NAMED: dict[str, str] = {
     "max_pcc_error": ONE, "max_support_excess": ONE,  # box-normalised, like pcc_mismatch (P1 checks)
 }
 
-# (suffix or whole-name pattern, unit); first match wins, so the longer suffix comes first
+# (suffix or whole-name pattern, unit); first match wins, so the longer suffix comes first. A unit suffix wins over
+# the dimensionless words after it (pcc_mismatch_mw is in MW, success_time_s in s, pcc_mismatch stays "1"); a
+# dimensionless suffix wins over a unit inside the name (test_p_mw_r2 is an R², "1").
 _RULES: tuple[tuple[str, str], ...] = (
-    (r"_r2$|rel_error|_scale$|mismatch|feasible|converged|success|(^|_)is_|_ok$|offset|load_average|_in_systems$",
-     ONE),
+    (r"_r2$|_scale$|_ok$|_in_systems$", ONE),
     (r"_time_ms$|_ms$", "ms"),
     (r"_s$|_seconds$", "s"),
     (r"_mvar$|_mvar_", "Mvar"),
@@ -42,7 +43,9 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"_pu$|_pu_|^vm$|^va_pu$", "p.u."),
     (r"_deg$|_degree$", "degree"),
     (r"_rad$", "rad"),
-    (r"_pct$|_percent$|_percent_|loading", "%"),
+    (r"_pct$|_percent$|_percent_", "%"),
+    (r"rel_error|mismatch|feasible|converged|success|(^|_)is_|offset|load_average", ONE),
+    (r"loading", "%"),
     (r"bytes", "bytes"),
     (r"cost|objective|price|_reference$", "$/h"),
     ((r"(^|_)(n|count|iterations?|rounds|samples|steps|workers|cores|repeats|buses|branches|fpus|pccs|facets|"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,11 +30,23 @@ __all__ = ["Circle", "PQChart", "Polygon", "PowerFactorCone", "Rectangle", "as_c
 _REGISTRY: dict[str, type[PQChart]] = {}
 
 
-def _finite(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
+# what each chart field holds, for the error that names it
+_FIELD_UNITS = {"p_min": "MW", "p_max": "MW", "q_min": "Mvar", "q_max": "Mvar", "s_mva": "MVA",
+                "pf_min": "a power factor in (0, 1]", "factor": "dimensionless"}
+
+
+def _finite(chart: str, name: str, value: float) -> float:
+    """``value`` as a float; ValueError naming the chart and the field for text, a flag, None or a non-finite number
+    (float("1") would quietly accept a string, so text is refused before the conversion)."""
+    wrong_type = isinstance(value, (str, bytes, bool, np.bool_))
+    try:
+        number = math.nan if wrong_type else float(value)
+    except (TypeError, ValueError):
+        wrong_type = True
+    if wrong_type or not math.isfinite(number):
+        raise ValueError(f"{chart} chart: {name} must be a finite number ({_FIELD_UNITS.get(name, 'MW or Mvar')}), "
+                         f"got {value!r}")
+    return number
 
 
 def _rng(rng) -> np.random.Generator:
@@ -155,12 +167,27 @@ class PQChart(ABC):
             raise ValueError(f"unknown chart kind {kind!r}; known: {sorted(_REGISTRY)}")
         if cls is not PQChart and target is not cls:
             raise ValueError(f"{cls.__name__}.from_dict got a chart of kind {kind!r}")
+        _check_keys(target, data)
         return target(**data)
 
     @classmethod
     def from_json(cls, text: str) -> PQChart:
         """Chart from the JSON of `to_json`."""
         return cls.from_dict(json.loads(text))
+
+
+def _check_keys(target: type[PQChart], data: dict) -> None:
+    """ValueError naming the chart and its fields when ``data`` misses a required field or holds an unknown one
+    (instead of the constructor's TypeError about positional arguments)."""
+    names = [f.name for f in fields(target) if f.init]
+    required = [f.name for f in fields(target) if f.init and f.default is MISSING and f.default_factory is MISSING]
+    missing = [name for name in required if name not in data]
+    unknown = sorted(str(key) for key in data if key not in names)
+    problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+        [f"unknown {', '.join(unknown)}"] if unknown else [])
+    if problems:
+        raise ValueError(f"{target.__name__} chart (kind {target.kind!r}): {'; '.join(problems)}; its fields are "
+                         f"{', '.join(names)} (required: {', '.join(required)})")
 
 
 def as_chart(spec) -> PQChart:
@@ -208,7 +235,7 @@ class Rectangle(PQChart):
 
     def __post_init__(self):
         for name in ("p_min", "p_max", "q_min", "q_max"):
-            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+            object.__setattr__(self, name, _finite("Rectangle", name, getattr(self, name)))
         if self.p_max < self.p_min:
             raise ValueError(f"empty rectangle: p_max {self.p_max} < p_min {self.p_min}")
         if self.q_max < self.q_min:
@@ -251,15 +278,15 @@ class Rectangle(PQChart):
         return float(np.clip(p, self.p_min, self.p_max)), float(np.clip(q, self.q_min, self.q_max))
 
     def scaled(self, factor: float) -> Rectangle:
-        k = _positive("factor", factor)
+        k = _positive("Rectangle", "factor", factor)
         return Rectangle(self.p_min * k, self.p_max * k, self.q_min * k, self.q_max * k)
 
     def _params(self):
         return {"p_min": self.p_min, "p_max": self.p_max, "q_min": self.q_min, "q_max": self.q_max}
 
 
-def _positive(name: str, value: float) -> float:
-    value = _finite(name, value)
+def _positive(chart: str, name: str, value: float) -> float:
+    value = _finite(chart, name, value)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value}")
     return value
@@ -275,9 +302,9 @@ class Circle(PQChart):
     kind: ClassVar[str] = "circle"
 
     def __post_init__(self):
-        object.__setattr__(self, "s_mva", _positive("s_mva", self.s_mva))
-        object.__setattr__(self, "p_max", _finite("p_max", self.p_max))
-        object.__setattr__(self, "p_min", _finite("p_min", self.p_min))
+        object.__setattr__(self, "s_mva", _positive("Circle", "s_mva", self.s_mva))
+        object.__setattr__(self, "p_max", _finite("Circle", "p_max", self.p_max))
+        object.__setattr__(self, "p_min", _finite("Circle", "p_min", self.p_min))
         if self.p_max < self.p_min:
             raise ValueError(f"p_max {self.p_max} < p_min {self.p_min}")
         if self.p_max > self.s_mva:
@@ -338,7 +365,7 @@ class Circle(PQChart):
         return min(ok, key=lambda c: math.hypot(c[0] - p, c[1] - q))
 
     def scaled(self, factor: float) -> Circle:
-        k = _positive("factor", factor)
+        k = _positive("Circle", "factor", factor)
         return Circle(self.s_mva * k, self.p_max * k, self.p_min * k)
 
     def _params(self):
@@ -356,7 +383,7 @@ class PowerFactorCone(PQChart):
 
     def __post_init__(self):
         for name in ("p_max", "pf_min", "p_min"):
-            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+            object.__setattr__(self, name, _finite("PowerFactorCone", name, getattr(self, name)))
         if not 0.0 < self.pf_min <= 1.0:
             raise ValueError(f"pf_min must lie in (0, 1], got {self.pf_min}")
         if self.p_min < 0:
@@ -407,7 +434,7 @@ class PowerFactorCone(PQChart):
         return (2 / 3) * (b**3 - a**3) / (b**2 - a**2), 0.0
 
     def scaled(self, factor: float) -> PowerFactorCone:
-        k = _positive("factor", factor)
+        k = _positive("PowerFactorCone", "factor", factor)
         return PowerFactorCone(self.p_max * k, self.pf_min, self.p_min * k)
 
     def _params(self):
@@ -495,7 +522,7 @@ class Polygon(PQChart):
         return _centroid(np.array(self.vertices))
 
     def scaled(self, factor: float) -> Polygon:
-        k = _positive("factor", factor)
+        k = _positive("Polygon", "factor", factor)
         return Polygon(tuple((p * k, q * k) for p, q in self.vertices))
 
     def _params(self):

@@ -31,14 +31,19 @@ def _fpus(net) -> pd.Index:
 
 
 def pcc_point(net, dispatch: pd.DataFrame) -> np.ndarray:
-    """(P MW, Q Mvar, V p.u.) at the PCC (the DS's ext_grid) from a pandapower power flow at ``dispatch``."""
+    """(P MW, Q Mvar, V p.u.) at the PCC (the DS's ext_grid) from a pandapower power flow at ``dispatch``; NaN on
+    every axis when the power flow diverges (a failed solve has no PCC point, and one such dispatch must not end a
+    whole check)."""
     import pandapower as pp
 
     n = copy.deepcopy(net)
     set_dispatch(n, dispatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi")
+        try:
+            pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi")
+        except pp.LoadflowNotConverged:
+            return np.full(3, np.nan)
     eg = n.ext_grid.index[0]
     return np.array([n.res_ext_grid.p_mw[eg], n.res_ext_grid.q_mvar[eg], n.res_bus.vm_pu[n.ext_grid.bus[eg]]])
 
@@ -57,8 +62,9 @@ def random_operating_points(net, n: int, seed: int = 0, vm_range: tuple[float, f
             p, q = charts[k].sample(1, rng)[0]
             rows.append({"et": "sgen", "element": k, "p_mw": p, "q_mvar": q})
         disp = pd.DataFrame(rows)
-        if judge(net, disp)["feasible"]:
-            out.append((disp, pcc_point(net, disp)))
+        x = pcc_point(net, disp) if judge(net, disp)["feasible"] else None
+        if x is not None and np.all(np.isfinite(x)):  # the judge's power flow and this one both converged
+            out.append((disp, x))
     return out
 
 
@@ -116,28 +122,32 @@ def _within_pcc_limits(model: DSOModel, x) -> bool:
 
 def projections(net, samples: xr.Dataset, step: float = BOUNDARY_STEP) -> dict:
     """Power flow at every successful projection sample's dispatch (checks eq. (p1-projection)). Returns
-    n_projections, n_feasible (all limits respected), max_pcc_error (largest |PCC point from the power flow -
-    sampled point| on any axis, box-normalised like ``pcc_mismatch``: 1 is half the box's width) and n_on_boundary (`on_boundary` at the power flow's PCC point: a step of ``step``
-    out of it leaves the region)."""
+    n_projections, n_feasible (all limits respected), n_diverged (power flow diverged: not feasible, no PCC point),
+    max_pcc_error (largest |PCC point from the power flow - sampled point| on any axis over the converged points,
+    box-normalised like ``pcc_mismatch``: 1 is half the box's width; NaN when none converged) and n_on_boundary
+    (`on_boundary` at the power flow's PCC point: a step of ``step`` out of it leaves the region)."""
     box = box_of(samples)
     proj = samples.where((samples.stage == "projection") & samples.success, drop=True)
     eg = net.ext_grid.index[0]
     fpu = _fpus(net)
     model = DSOModel(net)
-    n_ok, n_boundary, err = 0, 0, 0.0
+    n_ok, n_boundary, n_diverged, errors = 0, 0, 0, []
     for i in range(proj.sizes.get("sample", 0)):
         s = proj.isel(sample=i)
         rows = [{"et": "ext_grid", "element": eg, "vm_pu": float(s.vm_pu), "va_degree": 0.0}]
         rows += [{"et": "sgen", "element": k, "p_mw": float(p), "q_mvar": float(q)}
                  for k, p, q in zip(fpu, s.fpu_p_mw.values, s.fpu_q_mvar.values)]
         disp = pd.DataFrame(rows)
-        n_ok += bool(judge(net, disp)["feasible"])
         x = pcc_point(net, disp)
+        if not np.all(np.isfinite(x)):  # diverged: recorded as a not-feasible point with no error and no boundary
+            n_diverged += 1
+            continue
+        n_ok += bool(judge(net, disp)["feasible"])
         sampled = [float(s.p_mw), float(s.q_mvar), float(s.vm_pu)]
-        err = max(err, float(np.max(np.abs(box.normalise(x) - box.normalise(sampled)))))  # one unit for all axes
+        errors.append(float(np.max(np.abs(box.normalise(x) - box.normalise(sampled)))))  # one unit for all axes
         n_boundary += on_boundary(model, box, x, s.target.values, step)
-    return {"n_projections": int(proj.sizes.get("sample", 0)), "n_feasible": n_ok, "max_pcc_error": err,
-            "n_on_boundary": n_boundary}
+    return {"n_projections": int(proj.sizes.get("sample", 0)), "n_feasible": n_ok, "n_diverged": n_diverged,
+            "max_pcc_error": max(errors) if errors else float("nan"), "n_on_boundary": n_boundary}
 
 
 __all__ = ["BOUNDARY_STEP", "on_boundary", "pcc_point", "projections", "random_operating_points", "support_bound"]
