@@ -636,3 +636,107 @@ def test_the_scheduler_mode_runs_on_an_existing_scheduler():
     r = ch.runs(ds)
     run = r[(r["mode"] == "scheduler") & (r.algorithm == "aladin")].iloc[0]
     assert not run.status.startswith("error") and run.iterations == 2 and np.isfinite(run.total_s)
+
+
+def _raised_runs(table: pd.DataFrame, rows) -> pd.DataFrame:
+    """``table`` with the runs ``rows`` (index labels) as runs that raised (`ch.failed_run`): no iterations, no times,
+    an error status."""
+    t = table.copy()
+    t.loc[rows, "termination"] = "error: RuntimeError: boom (x.py:1)"
+    t.loc[rows, ["iterations"]] = 0
+    t.loc[rows, ["total_s", "time_per_iter_s", "it_target"]] = np.nan
+    return t
+
+
+def test_a_run_that_raised_is_named_and_left_out_of_the_overhead_and_latency_numbers(archived):
+    """Review finding: a Dask or latency run that raised (iterations 0, no time) once printed "nan times" and "0
+    iterations", or hid inside a range of ratios; it is a failed row, named in the text, never a number."""
+    _st, bp, table, its = archived
+    system = bp["latency_system"]
+    dask = table[(table["mode"] == "dask") & (table.algorithm == "aladin") & (table.latency_ms == 0)
+                 & (table.max_iter == bp["max_iter"])]
+    t = _raised_runs(table, [dask.index[0]])
+    over = ch.dask_overhead(t, bp["max_iter"])
+    bad = over[over.system == dask.system.iloc[0]].iloc[0]
+    assert bad.failed.startswith("ALADIN, Dask: error: RuntimeError") and np.isnan(bad.ratio)
+    ok = over[over.failed == ""]
+    for text in (ch.dask_overhead_text(over, 2), ch.overhead_range_text(over)):
+        assert f"{ok.ratio.min():.2f} to {ok.ratio.max():.2f} times" in text and "nan" not in text
+        assert f"left out of these numbers: {bad.system} (ALADIN, Dask: error: RuntimeError: boom" in text
+    assert ch.overhead_shown(over).loc[bad.system].eq("–").sum() == 4  # times, ratio and "same iterations"
+    sweep = table[(table.system == system) & table["mode"].isin(["dask", "wan"]) & (table.algorithm == "aladin")
+                  & (table.qp == "reduced")]
+    lat = ch.latency_sweep(_raised_runs(table, [sweep.index[sweep.latency_ms.argmax()]]), system, its)
+    assert np.isnan(lat.iterations.iloc[-1]) and lat.failed.iloc[-1] != ""
+    text = ch.latency_text(lat, system)
+    hi = lat.iloc[-2]
+    assert text.startswith(f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} iterations")
+    assert "nan" not in text and f"This run failed and is left out of these numbers: at {lat.latency_ms.max():g} ms" in text
+    measured = ch.latency_shown(lat).iloc[-1].drop("predicted communication per iteration (ms)")
+    assert (measured == "–").all()  # every number the failed run would have measured; the prediction stands
+    text = ch.latency_comm_text(lat, system)
+    assert f"the run takes {hi.total_s:.1f} s" in text and "nan" not in text and "left out" in text
+
+
+def test_admm_target_text_says_whether_admm_converged_or_hit_its_limit(archived):
+    """Review finding: the ADMM run of the archived full profile stops at its iteration limit; the sentence said it
+    stopped "by its own tolerances" and printed the raw status ("max_iter")."""
+    fp = ch.full_profile(archived[0])
+    text = ch.admm_target_text(fp["admm"], "x", fp["anchor"])
+    d_ = fp["admm"].loc["admm"]
+    assert not d_.converged and f"it stops at its iteration limit after {d_.iterations} iterations" in text
+    assert "max_iter" not in text and "by its own tolerances" not in text
+    done = fp["admm"].copy()
+    done.loc["admm", "converged"] = True
+    assert "it stops by its own tolerances after" in ch.admm_target_text(done, "x", fp["anchor"])
+
+
+def test_admm_text_says_the_rounds_dominate_only_where_admm_takes_longer(archived):
+    """Review finding: "but the rounds dominate" was printed whenever an ADMM iteration is cheaper, also where
+    ADMM's whole run is the shorter one."""
+    st, bp, table, _its = archived
+    cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
+    a, d = (cmp_.index[cmp_.algorithm == name][0] for name in ("aladin", "admm"))
+    longer = cmp_.copy()
+    longer.loc[[a, d], "total_s"] = [1.0, 2.0]
+    longer.loc[[a, d], "time_per_iter_s"] = [0.2, 0.1]
+    assert ", but the rounds dominate." in ch.admm_text(longer, "x", ch.anchors(st))
+    shorter = longer.copy()
+    shorter.loc[[a, d], "total_s"] = [2.0, 1.0]
+    text = ch.admm_text(shorter, "x", ch.anchors(st))
+    assert "rounds dominate" not in text and ", and so is its whole run." in text
+
+
+def test_published_text_types_no_area_count(archived):
+    """Review finding: the registry's PowerModelsADA anchors carry no area count; the sentence typed "4 areas"."""
+    text = ch.published_text(ch.anchors(archived[0]))
+    assert "4 areas" not in text and "case300 in areas of its own" in text
+
+
+def test_the_stopping_targets_have_one_source(archived, monkeypatch):
+    """Review finding: the targets were typed in the readers, in the prose and in the registry, and `targets17`
+    ignored the store's own ``issue17_targets``: the constants come from the registry, the tables count to them, and
+    issue 17's rounds are counted to the store's targets and printed with them."""
+    from forlab.book import anchors as registry
+    from forlab.studies.ch07_aladin import readers
+    from forlab.studies.ch07_aladin.text import power_text
+
+    st, bp, table, its = archived
+    assert (ch.TARGET_GAP, ch.TARGET_CONSENSUS) == (registry.value("aladin_gap"), registry.value("aladin_consensus"))
+    assert power_text(1e-4) == "10^{-4}" and power_text(2.5e-4, tex=False) == "2.5×10⁻⁴"
+    # a store whose own rounds target is looser: its rounds are counted to it, and the text says which
+    loose = st.copy()
+    tg = json.loads(st.attrs["issue17_targets"])
+    tg["rounds"] |= {"gap": 1e-2, "consensus": 1e-3}
+    loose.attrs["issue17_targets"] = json.dumps(tg)
+    rows = ch.targets17(loose, table, its, bp["max_iter"]).set_index(["target", "system"])
+    row = rows.loc[("rounds", "case300:4")]
+    first = table[(table.system == "case300:4") & (table["mode"] == "inprocess") & (table.algorithm == "aladin")
+                  & (table.qp == "reduced")].sort_values("max_iter").index[0]
+    assert row.value == ch.first_iteration(its[its.run == first], 1e-3, 1e-2) < table.loc[first, "it_target"]
+    assert "rounds to gap $\\le 10^{-2}$ and consensus $\\le 10^{-3}$ on case300:4" in ch.targets17_text(
+        rows.reset_index())
+    # the convergence table counts to the constants
+    monkeypatch.setattr(readers, "TARGET_GAP", 1e-2)
+    monkeypatch.setattr(readers, "TARGET_CONSENSUS", 1e-3)
+    assert ch.convergence_table(st).loc[first, "it_target"] == row.value

@@ -25,10 +25,10 @@ from forlab.book.tables import table
 from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
 from forlab.studies.ch07_aladin.systems import family
 
-__all__ = ["FAMILY_MIN", "FIT_R2_MIN", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE", "SPLIT", "STATUS_WORDS",
-           "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
+__all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE",
+           "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
-           "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
+           "failed_runs", "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
            "growth_only", "iterations", "kkt_runs", "latency_sweep", "left_out", "message_summary", "raised",
            "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
            "termination", "time_split", "wall_times"]
@@ -64,17 +64,27 @@ def first_iteration(log: pd.DataFrame, consensus: float, gap: float) -> float:
     return float(ok.iteration.iloc[0]) if len(ok) else float("nan")
 
 
+TARGET_CONSENSUS, TARGET_GAP = registry.value("aladin_consensus"), registry.value("aladin_gap")
+"""The stopping target of the chapter's tables, consensus violation and relative cost gap at most (issue 17's, from
+the registry `forlab.book.anchors`)."""
+
+LOOSE_CONSENSUS, LOOSE_GAP = 1e-4, 1e-3
+"""A looser target the tables show beside it, consensus violation and gap at most (forlab's choice: where ADMM gets
+to when it misses the stopping target)."""
+
+
 def convergence_table(ds: xr.Dataset) -> pd.DataFrame:
     """Per run: iterations, time, final gap and consensus, centralized objective and time, and the iterations at
-    which (consensus <= 1e-4, gap <= 1e-3) and (consensus <= 1e-6, gap <= 1e-4) were first reached."""
+    which the loose target (`LOOSE_CONSENSUS`, `LOOSE_GAP`: ``it_loose``) and the stopping target
+    (`TARGET_CONSENSUS`, `TARGET_GAP`: ``it_target``) were first reached."""
     r = runs(ds)
     s = frame(ds, "sys").set_index("spec")
     it = iterations(ds)
     r["central_objective"] = s.loc[r.system, "central_objective"].to_numpy()
     r["central_time_s"] = s.loc[r.system, "central_time_s"].to_numpy()
     r["central_wall_s"] = s.loc[r.system, "central_wall_s"].to_numpy() if "central_wall_s" in s else np.nan
-    r["it_loose"] = [first_iteration(it[it.run == k], 1e-4, 1e-3) for k in r.index]
-    r["it_target"] = [first_iteration(it[it.run == k], 1e-6, 1e-4) for k in r.index]
+    r["it_loose"] = [first_iteration(it[it.run == k], LOOSE_CONSENSUS, LOOSE_GAP) for k in r.index]
+    r["it_target"] = [first_iteration(it[it.run == k], TARGET_CONSENSUS, TARGET_GAP) for k in r.index]
     return r
 
 
@@ -90,12 +100,9 @@ def message_summary(ds: xr.Dataset) -> pd.DataFrame:
             .reset_index())
 
 
-TARGET_CONSENSUS, TARGET_GAP = 1e-6, 1e-4
-
-
 def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     """Per system, the in-process ALADIN run with the default QP and ``max_iter`` iterations: the first iteration
-    with consensus <= 1e-6 and gap <= 1e-4 (``it_target``), whether that is within ``max_iter`` (``met``), the
+    with the stopping target (`TARGET_CONSENSUS`, `TARGET_GAP`: ``it_target``), whether that is within ``max_iter`` (``met``), the
     final gap and consensus, the status, and the iterations and final values of the longer run where there is one
     (``ext_*``)."""
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
@@ -116,37 +123,59 @@ def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _failure(r) -> str:
+    """A run (a row of `runs`) that raised, in words: "ALADIN, Dask: error: ..." (`run_label`, its status); "" for a
+    run that did not raise."""
+    return f"{run_label(r)}: {termination(r)}" if raised(termination(r)) else ""
+
+
+def failed_runs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of `dask_overhead` or `latency_sweep` whose runs did not raise, and those whose runs did (column
+    ``failed``; a frame without it has none that raised): the numbers are read from the first only."""
+    bad = frame.failed != "" if "failed" in frame else pd.Series(False, index=frame.index)
+    return frame[~bad], frame[bad]
+
+
 def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     """Time per iteration of every Dask run (no emulated latency) against the in-process run of the same system:
-    ``ratio`` = Dask / in-process (dimensionless)."""
+    ``ratio`` = Dask / in-process (dimensionless); ``failed``: the run that raised, of the two (`_failure`; its
+    row has no numbers), "" where neither did."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
-    inproc = sub[sub["mode"] == "inprocess"].drop_duplicates("system").set_index("system")
+    inproc = {b.system: b for b in sub[sub["mode"] == "inprocess"].drop_duplicates("system").itertuples()}
     rows = []
     for r in sub[(sub["mode"] != "inprocess") & (sub.latency_ms == 0)].itertuples():
-        if r.system not in inproc.index:
+        if r.system not in inproc:
             continue
-        base = inproc.loc[r.system]
-        rows.append({"system": r.system, "mode": r.mode, "in-process (ms/it)": 1e3 * base.time_per_iter_s,
-                     "Dask (ms/it)": 1e3 * r.time_per_iter_s, "ratio": r.time_per_iter_s / base.time_per_iter_s,
-                     "same iterations": r.iterations == base.iterations})
+        base = inproc[r.system]
+        row = {"system": r.system, "mode": r.mode, "in-process (ms/it)": 1e3 * base.time_per_iter_s,
+               "Dask (ms/it)": 1e3 * r.time_per_iter_s, "ratio": r.time_per_iter_s / base.time_per_iter_s,
+               "same iterations": r.iterations == base.iterations, "failed": _failure(r) or _failure(base)}
+        if row["failed"]:  # a failed row, never a number
+            row.update({"in-process (ms/it)": np.nan, "Dask (ms/it)": np.nan, "ratio": np.nan,
+                        "same iterations": None})
+        rows.append(row)
     return pd.DataFrame(rows, columns=["system", "mode", "in-process (ms/it)", "Dask (ms/it)", "ratio",
-                                       "same iterations"])  # the columns without Dask runs too (modes in-process)
+                                       "same iterations", "failed"])  # the columns without Dask runs too
 
 
 def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), the
     slowdown against the zero-latency run and, given the per-iteration logs ``its`` (`iterations`), the mean
     communication and QP time per iteration (ms) with the communication the emulation predicts (zero-latency
-    communication + 2 x latency, ms)."""
+    communication + 2 x latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
     lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
                 & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
     out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].copy()
-    base = out[out.latency_ms == 0]
+    out["failed"] = [_failure(r) for r in lat.itertuples()]
+    numbers = ["iterations", "it_target", "total_s", "time_per_iter_s"]
+    out[numbers] = out[numbers].astype(float).where(out.failed == "")  # a failed row, never a number
+    base = out[(out.latency_ms == 0) & (out.failed == "")]
     out["slowdown"] = out.total_s / (base.total_s.iloc[0] if len(base) else np.nan)
     if its is not None:
-        out["comm_ms"] = [1e3 * its[its.run == k].comm_s.mean() for k in lat.index]
-        out["qp_ms"] = [1e3 * its[its.run == k].qp_s.mean() for k in lat.index]
-        c0 = out.comm_ms[out.latency_ms == 0]
+        ran = out.failed == ""  # a run that raised logged no round (a failed row, never a number)
+        out["comm_ms"] = pd.Series([1e3 * its[its.run == k].comm_s.mean() for k in lat.index], index=out.index)[ran]
+        out["qp_ms"] = pd.Series([1e3 * its[its.run == k].qp_s.mean() for k in lat.index], index=out.index)[ran]
+        c0 = out.comm_ms[(out.latency_ms == 0) & (out.failed == "")]
         out["comm_predicted_ms"] = (c0.iloc[0] if len(c0) else np.nan) + 2 * out.latency_ms
     return out.reset_index(drop=True)
 
@@ -354,7 +383,7 @@ def _run_sum(its: pd.DataFrame, k: int, column: str) -> float:
 
 def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
     """Per system, in-process: ALADIN's (default QP) and ADMM's rounds, the round of the stopping target
-    (consensus <= 1e-6, gap <= 1e-4; NaN: not reached), whether the run stopped by its own test, whether every
+    (`TARGET_CONSENSUS`, `TARGET_GAP`; NaN: not reached), whether the run stopped by its own test, whether every
     local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged), and over ALADIN's run its coordinator's limit
     passes (re-solves with the far limits a step would cross) and the round trips they took (``aladin_passes``,
     ``aladin_trips``; NaN where not logged: stores written before the watched rows, `forlab.p3_aladin.algorithm.
@@ -409,10 +438,21 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
+def _rounds_to(table: pd.DataFrame, its: pd.DataFrame, consensus: float, gap: float) -> pd.Series:
+    """Per system, the first round of its in-process ALADIN run (default QP, `_first_inprocess`) with consensus
+    violation and gap at most the given values (`first_iteration`; NaN: not reached)."""
+    first = _first_inprocess(table, "aladin")
+    return pd.Series([first_iteration(its[its.run == k], consensus, gap) for k in first.index],
+                     index=first.system.to_numpy(), dtype=float)
+
+
 def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
-    """Issue 17's targets (`ISSUE17_TARGETS`, or the store's copy) against the store: one row per target and system
-    with the measured ``value``, the ``limit`` and ``met`` (True/False; None when the store has no such run)."""
+    """Issue 17's targets (the store's copy, else `ISSUE17_TARGETS`) against the store: one row per target and system
+    with the measured ``value``, the ``limit`` and ``met`` (True/False; None when the store has no such run); the
+    rounds are counted to the store's own gap and consensus targets (``gap``, ``consensus`` of their rows)."""
     tg = json.loads(st.attrs["issue17_targets"]) if "issue17_targets" in st.attrs else ISSUE17_TARGETS
+    stop = {"gap": tg["rounds"].get("gap", TARGET_GAP), "consensus": tg["rounds"].get("consensus", TARGET_CONSENSUS)}
+    reached = _rounds_to(table, its, stop["consensus"], stop["gap"])
     growth = coordinator_growth(st, table, its).set_index("system")
     wt = wall_times(table, its, max_iter).set_index("system")
     rows = []
@@ -428,11 +468,11 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
                      "value": wt.dask_ratio.get(system, np.nan), "floor": wt.dask_floor_ratio.get(system, np.nan),
                      "setup": wt.dask_setup_ratio.get(system, np.nan)})
         ok = rt.aladin_nlp_ok.get(system, np.nan)
-        rounds = rt.aladin_target.get(system, np.nan) if system in rt.index else np.nan
+        rounds = reached.get(system, np.nan) if system in rt.index else np.nan
         if system in rt.index and (ok == 0 or not np.isfinite(rounds)):
             rounds = np.inf  # ran, and a local NLP failed or the stopping test was not reached: missed
         rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
-                     "nlp_ok": ok})
+                     "nlp_ok": ok, **stop})
     out = pd.DataFrame(rows)
     out["error"] = [_raised(table, r.system, "dask" if r.target == "wall_ratio" else "inprocess")
                     for r in out.itertuples()]

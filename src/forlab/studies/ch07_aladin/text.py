@@ -15,9 +15,14 @@ import xarray as xr
 from forlab.book.tables import fixed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
+    LOOSE_CONSENSUS,
+    LOOSE_GAP,
     MODE_WORDS,
     SLOPE_CONFIDENCE,
     STATUS_WORDS,
+    TARGET_CONSENSUS,
+    TARGET_GAP,
+    failed_runs,
     family_fits,
     fitted,
     frame,
@@ -35,16 +40,34 @@ __all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
-           "overhead_range_text", "overhead_shown", "provenance_text", "published_text", "regions_shown",
+           "overhead_range_text", "overhead_shown", "power_text", "provenance_text", "published_text", "regions_shown",
            "rounds_shown", "sci_text", "stop_text", "store_text", "targets17_text", "targets_shown", "targets_text",
            "wall_times_shown"]
+
+
+_TEN = 10
+"""The base of the powers `power_text` writes (notation, not a figure)."""
+
+
+def power_text(v: float, tex: bool = True) -> str:
+    """A tolerance as a power of ten: "10^{-4}" (TeX, for prose between $ signs) or "10⁻⁴" (for a table); a mantissa
+    other than one is kept ("2.5\\times 10^{-4}", "2.5×10⁻⁴")."""
+    mantissa, exponent = f"{v:.1e}".split("e")
+    mantissa, exponent = mantissa.removesuffix(".0"), int(exponent)
+    power = f"{_TEN}^{{{exponent}}}" if tex else f"{_TEN}{str(exponent).translate(SUPERSCRIPT)}"
+    return power if mantissa == "1" else mantissa + ("\\times " if tex else "×") + power
+
+
+def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) -> str:
+    """The stopping target in prose: "gap $\\le 10^{-4}$ and consensus $\\le 10^{-6}$"."""
+    return f"gap $\\le {power_text(gap)}$ and consensus $\\le {power_text(consensus)}$"
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
     """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` iterations."""
     ok, bad = tg[tg.met], tg[~tg.met]
-    lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus $\\le 10^{{-6}}$ and gap "
-             f"$\\le 10^{{-4}}$ within {max_iter} iterations"
+    lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
+             f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} iterations"
              + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
                 if len(ok) else "") + "."]
     for r in bad.itertuples():
@@ -108,8 +131,8 @@ def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", 
 
 
 TARGETS_WORDS = {"it_loose": "loose target at iteration", "it_target": "target at iteration"}
-"""The two targets of the tables: loose (consensus ≤ 10⁻⁴, gap ≤ 10⁻³) and target (≤ 10⁻⁶, ≤ 10⁻⁴); "–": not
-reached."""
+"""The two targets of the tables: loose (`LOOSE_CONSENSUS`, `LOOSE_GAP`) and the stopping target
+(`TARGET_CONSENSUS`, `TARGET_GAP`); "–": not reached."""
 
 
 def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -142,9 +165,10 @@ TARGET_NAMES = {
     "coordinator_ms": "coordinator time per round",
     "coordinator_slope": "growth of the coordinator time with the coupling rows",
     "wall_ratio": "whole-run wall time with parallel regions (Dask: the regions' set-up and the rounds)",
-    "rounds": "rounds to gap $\\le 10^{-4}$ and consensus $\\le 10^{-6}$",
+    "rounds": "rounds to {stop}",
 }
-"""What each target of `targets17` measures, in words (the ``{name}`` of `TARGET_WORDS`)."""
+"""What each target of `targets17` measures, in words (the ``{name}`` of `TARGET_WORDS`; ``{stop}``: the row's gap
+and consensus targets, `_target_words`)."""
 
 TARGET_WORDS = {
     "coordinator_ms": "{name} on {system}: {value:.1f} ms against at most {limit:g} ms",
@@ -163,7 +187,7 @@ def targets17_text(t17: pd.DataFrame) -> str:
     named in words (`TARGET_NAMES`)."""
     lines = []
     for r in t17.itertuples():
-        name = TARGET_NAMES[r.target]
+        name = TARGET_NAMES[r.target].format(stop=_stop_words(r))
         if r.met is None and r.target == "coordinator_slope":
             lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, too few systems to bound its slope")
             continue
@@ -181,6 +205,13 @@ def targets17_text(t17: pd.DataFrame) -> str:
             name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
             level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r))
     return "\n".join(lines)
+
+
+def _stop_words(r) -> str:
+    """The gap and consensus targets a row of `targets17` counts rounds to (`_target_words`; the chapter's own where
+    the row has none)."""
+    gap, consensus = getattr(r, "gap", np.nan), getattr(r, "consensus", np.nan)
+    return _target_words(TARGET_CONSENSUS if np.isnan(consensus) else consensus, TARGET_GAP if np.isnan(gap) else gap)
 
 
 def _beyond_floor(r) -> str:
@@ -203,8 +234,8 @@ def stop_text(rt: pd.DataFrame, system: str) -> str:
     r = row.iloc[0]
     text = (f"On {system}, ALADIN stopped by its test after {r.aladin_rounds:.0f} rounds" if r.aladin_converged else
             f"On {system}, ALADIN did not stop by its test within its {r.aladin_rounds:.0f} rounds")
-    text += (f", having reached gap $\\le 10^{{-4}}$ and consensus $\\le 10^{{-6}}$ in round {r.aladin_target:.0f}"
-             if np.isfinite(r.aladin_target) else ", and did not reach gap $\\le 10^{-4}$ and consensus $\\le 10^{-6}$")
+    text += (f", having reached {_target_words()} in round {r.aladin_target:.0f}" if np.isfinite(r.aladin_target)
+             else f", and did not reach {_target_words()}")
     if r.aladin_nlp_ok == 0:
         text += "; a local NLP failed in some round"
     if not r.aladin_passes > 0:
@@ -434,7 +465,7 @@ def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
     """`dask_overhead` as the chapter prints it, one row per system (and Dask mode, when there are several)."""
     o = over.copy()
     o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
-    o["same"] = np.where(o["same iterations"].astype(bool), "yes", "no")
+    o["same"] = o["same iterations"].map({True: "yes", False: "no"})  # none for a failed row
     o = o.round({"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
     index = ["system", "mode"] if o["mode"].nunique() > 1 else ["system"]
     return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per iteration)",
@@ -443,13 +474,26 @@ def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
 
 
 def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
-    """The range of `dask_overhead` ratios in one sentence (Markdown; empty without Dask runs)."""
-    if not len(over):
-        return ""
-    return (f"Across the systems, a Dask iteration takes {over.ratio.min():.2f} to {over.ratio.max():.2f} times an "
+    """The range of `dask_overhead` ratios in one sentence (Markdown; empty without Dask runs), over the systems
+    whose runs did not raise; those that did are named (`_failed_text`)."""
+    ok, bad = failed_runs(over)
+    if not len(ok):
+        return _failed_text(bad)
+    return (f"Across the systems, a Dask iteration takes {ok.ratio.min():.2f} to {ok.ratio.max():.2f} times an "
             f"in-process one on this machine ({n_workers} worker processes on the cores the machine gives; regions "
             f"beyond the number of workers share a process). The regions' compute runs in parallel there, the "
-            f"messages cost serialisation and a scheduler round trip.")
+            f"messages cost serialisation and a scheduler round trip." + _failed_text(bad, " "))
+
+
+def _failed_text(bad: pd.DataFrame, before: str = "") -> str:
+    """The rows of `dask_overhead` or `latency_sweep` whose runs raised (`failed_runs`), named in one sentence with
+    their statuses and left out of the numbers ("" for none), after ``before``."""
+    if not len(bad):
+        return ""
+    where = [r.system if "system" in bad else _latency_words(r) for r in bad.itertuples()]
+    runs_ = "; ".join(f"{w} ({r.failed})" for w, r in zip(where, bad.itertuples()))
+    return (before + f"{'These runs' if len(bad) > 1 else 'This run'} failed and "
+            f"{'are' if len(bad) > 1 else 'is'} left out of these numbers: {runs_}.")
 
 
 def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
@@ -457,6 +501,7 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     iterations, wall time, slowdown, and the communication (measured and predicted) and QP time per iteration."""
     out = lat.copy()
     out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
+    out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
     out = out.round({"total_s": 2, "time_per_iter_ms": 0, "slowdown": 2, "comm_ms": 0, "comm_predicted_ms": 0,
                      "qp_ms": 0})
     out.index = pd.Index([f"{v:g}" for v in out.latency_ms], name="latency (ms)")
@@ -469,14 +514,18 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
 
 
 def latency_text(lat: pd.DataFrame, system: str) -> str:
-    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs)."""
-    if not len(lat):
-        return ""
-    hi = lat.iloc[-1]
-    return (f"At {hi.latency_ms:g} ms one way, {system} needs {int(hi.iterations)} iterations and "
-            f"{hi.total_s:.2f} s instead of {lat.iloc[0].total_s:.2f} s: ALADIN's few rounds keep the slowdown to "
-            f"{hi.total_s / lat.iloc[0].total_s:.1f} times, where an algorithm that needs hundreds of rounds would "
-            f"pay the latency hundreds of times (next section).")
+    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs),
+    over the runs that did not raise; those that did are named (`_failed_text`)."""
+    ok, bad = failed_runs(lat)
+    if len(ok) < 2:
+        return _failed_text(bad)
+    lo, hi = ok.iloc[0], ok.iloc[-1]
+    base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} iterations and "
+            f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base}: ALADIN's few rounds keep the slowdown to "
+            f"{hi.total_s / lo.total_s:.1f} times, where an algorithm that needs hundreds of rounds would pay the "
+            "latency hundreds of times (next section)."
+            + _failed_text(bad, " "))
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
@@ -487,8 +536,8 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
     r["total_s"] = r.total_s.round(2)
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
-    words = {"iterations": "iterations", "it_loose": "consensus ≤ 10⁻⁴ and gap ≤ 10⁻³ at iteration",
-             "it_target": "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "gap": "final gap",
+    words = {"iterations": "iterations", "it_loose": _table_target(LOOSE_CONSENSUS, LOOSE_GAP),
+             "it_target": _table_target(TARGET_CONSENSUS, TARGET_GAP), "gap": "final gap",
              "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)"}
     if "bytes_per_iter" in r:
         r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
@@ -499,20 +548,34 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("measure")
 
 
+def _table_target(consensus: float, gap: float) -> str:
+    """A target as a table's row name: "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration"."""
+    return f"consensus ≤ {power_text(consensus, tex=False)} and gap ≤ {power_text(gap, tex=False)} at iteration"
+
+
 def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
     """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors (`anchors`), in one paragraph
     (Markdown)."""
     a_ = cmp_[cmp_.algorithm == "aladin"].iloc[0]
     d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
     fmt = fmt_iteration
-    cheaper = "cheaper" if d_.time_per_iter_s < a_.time_per_iter_s else "not cheaper here"
-    rounds = ", but the rounds dominate" if d_.time_per_iter_s < a_.time_per_iter_s else ""
+    cheaper = d_.time_per_iter_s < a_.time_per_iter_s
     return (
-        f"On {system}, ALADIN reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt(a_.it_loose)} iterations, ADMM "
-        f"{fmt(d_.it_loose)} (of {d_.iterations}); the target $10^{{-6}}$, $10^{{-4}}$: ALADIN {fmt(a_.it_target)}, "
+        f"On {system}, ALADIN reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$ "
+        f"{fmt(a_.it_loose)} iterations, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
+        f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
         f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM iteration is "
-        f"{cheaper} ({1e3 * d_.time_per_iter_s:.1f} ms against {1e3 * a_.time_per_iter_s:.1f} ms, "
-        f"{d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes){rounds}. For scale: " + published_text(published))
+        f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
+        f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
+        f"{_whole_run_words(a_, d_) if cheaper else ''}. For scale: " + published_text(published))
+
+
+def _whole_run_words(a_, d_) -> str:
+    """What ADMM's cheaper iterations come to over its whole run against ALADIN's: ", but the rounds dominate" where
+    its wall time is the longer, ", and so is its whole run" where it is not longer ("" without both times)."""
+    if d_.total_s > a_.total_s:
+        return ", but the rounds dominate"
+    return ", and so is its whole run" if d_.total_s <= a_.total_s else ""
 
 
 def published_text(published: dict) -> str:
@@ -520,7 +583,7 @@ def published_text(published: dict) -> str:
     p = {k: a.show() for k, a in published.items()}
     return (f"PowerModelsADA's ADMM needs {p['powermodelsada_admm_case300_iterations']} and "
             f"{p['powermodelsada_admm_case300_s']} on {p['powermodelsada_admm_case300_cores']} on PGLib case300 "
-            f"in 4 areas at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
+            f"in areas of its own, at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
             f"{p['rapidpf_aladin_max_steps']} up to {p['rapidpf_largest_buses']}, for the easier power-flow problem "
             "(a zero-residual least-squares problem, no optimality).")
 
@@ -570,11 +633,13 @@ def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
 
 
 def overhead_range_text(bo: pd.DataFrame) -> str:
-    """The range and median of the Dask / in-process ratios (`dask_overhead`); empty without Dask runs."""
-    if not len(bo):
-        return ""
-    return (f"Dask against in-process, time per iteration: {bo.ratio.min():.2f} to {bo.ratio.max():.2f} "
-            f"times (median {bo.ratio.median():.2f}) over {len(bo)} systems.")
+    """The range and median of the Dask / in-process ratios (`dask_overhead`) over the systems whose runs did not
+    raise, and those that did (`_failed_text`); empty without Dask runs."""
+    ok, bad = failed_runs(bo)
+    if not len(ok):
+        return _failed_text(bad)
+    return (f"Dask against in-process, time per iteration: {ok.ratio.min():.2f} to {ok.ratio.max():.2f} "
+            f"times (median {ok.ratio.median():.2f}) over {len(ok)} systems." + _failed_text(bad, " "))
 
 
 def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
@@ -582,19 +647,22 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     columns), against the emulation's prediction; which of the communication and the coordinator's QP is the larger
     part of an iteration at either end of the sweep; and, only where the wall times do not grow with the latency,
     that the QP's time (it varies with the load of the shared machine) outweighs what the latency adds. Empty with
-    fewer than two latencies."""
+    fewer than two latencies whose runs did not raise; those that did are named (`_failed_text`)."""
+    bl, bad = failed_runs(bl)
     if len(bl) <= 1:
-        return ""
+        return _failed_text(bad)
     lo, hi = bl.iloc[0], bl.iloc[-1]
+    predicted = (f" (the emulation predicts {hi.comm_predicted_ms:.0f} ms)" if np.isfinite(hi.comm_predicted_ms)
+                 else "")  # no prediction without the zero-latency run
     text = (f"On {system}, the communication time per iteration is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
-            f"{hi.comm_ms:.0f} ms {_latency_words(hi)} (the emulation predicts {hi.comm_predicted_ms:.0f} ms); the run "
-            f"takes {hi.total_s:.1f} s against {lo.total_s:.1f} s ({hi.slowdown:.2f} times). "
+            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; the run takes {hi.total_s:.1f} s against "
+            f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f} times). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}")
     if bl.total_s.is_monotonic_increasing:
-        return text + "; the wall times grow with every step of the latency."
+        return text + "; the wall times grow with every step of the latency." + _failed_text(bad, " ")
     return (text + f". The coordinator's QP, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across "
             "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
-            "wall times of this sweep do not grow with every step of the latency.")
+            "wall times of this sweep do not grow with every step of the latency." + _failed_text(bad, " "))
 
 
 def _latency_words(r) -> str:
@@ -618,16 +686,25 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     if not {"aladin", "admm"} <= set(bc.index):
         return ""
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
-    return (f"On {system}, ALADIN reaches the target (consensus $10^{{-6}}$, gap $10^{{-4}}$) "
-            f"{fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on the same "
-            f"partition reaches consensus $10^{{-4}}$ and gap $10^{{-3}}$ {fmt_iteration(d_.it_loose)} "
-            f"and the target {fmt_iteration(d_.it_target)}; it stops after {d_.iterations} "
-            f"iterations ({termination(d_)} by its own tolerances, {d_.total_s:.1f} s) with gap {d_.gap:.1e} and "
-            f"consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
+    return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
+            f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on "
+            f"the same partition reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap "
+            f"${power_text(LOOSE_GAP)}$ {fmt_iteration(d_.it_loose)} and the target {fmt_iteration(d_.it_target)}; "
+            f"it stops {_stop_of(d_)} after {d_.iterations} iterations ({d_.total_s:.1f} s) with gap {d_.gap:.1e} "
+            f"and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
             f"{published['powermodelsada_admm_case300_iterations'].show()} and "
             f"{published['powermodelsada_admm_case300_s'].show()} on "
             f"{published['powermodelsada_admm_case300_cores'].show()} on PGLib's case300 in areas of its own, at its "
             f"own tolerances.")
+
+
+def _stop_of(r) -> str:
+    """How a run (a row of `admm_comparison`) stopped, in words: "by its own tolerances" where it converged, "at its
+    iteration limit" (`STATUS_WORDS`) or "with status <status>" otherwise."""
+    if bool(r.converged):
+        return "by its own tolerances"
+    status = termination(r)
+    return f"at its {STATUS_WORDS[status]}" if status in STATUS_WORDS else f"with status {status}"
 
 
 def full_profile_text(fp: dict) -> str:
