@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forlab.book import anchors, store
+from forlab.book import anchors, plots, store
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
@@ -73,7 +73,20 @@ def test_readers_on_a_fresh_store(small):
     assert "The 1 integrated study systems, which add the FPUs' PQ-chart constraints and are not part of the fit, " \
            "solve in" in ch02.scaling_text(st)
     assert ch02.paper_text(st) == ""  # no case1354pegase
-    assert len(ch02.system_figure(st, "case9+case33bw").axes) >= 1
+    fig = ch02.system_figure(st, "case9+case33bw")
+    whole, feeder = fig.axes  # the system, and its one DS enlarged in its own panel, in the map's colour
+    assert feeder.get_title() == "case33bw, enlarged"
+    from matplotlib.collections import LineCollection
+
+    def line_colours(ax):
+        return [tuple(c.get_colors()[0]) for c in ax.collections if isinstance(c, LineCollection)]
+
+    assert line_colours(feeder)[0] in line_colours(whole)[1:]  # a feeder's colour (the TS's comes first)
+    root = feeder.collections[-1].get_offsets()  # the circled bus: the one the PCC transformer feeds
+    buses, branches = plots.tables_from_dataset(st)
+    fed = branches.to_bus[branches.kind == "pcc"].iloc[0]
+    assert np.allclose(root, [[buses.x[fed], buses.y[fed]]])
+    assert "DS bus the PCC transformer feeds" in [t.get_text() for t in fig.legends[0].get_texts()]
     assert ch02.scaling_figure(st).axes[0].get_xscale() == "log"
 
 

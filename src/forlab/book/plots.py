@@ -560,18 +560,21 @@ def draw_system(
     bus_size: float | None = None,
     ts_bus_size: float | None = None,
     fpu_size: float = 60.0,
+    zones: list | None = None,
     **layout_options,
 ):
     """Draw a grid, typically an integrated T+D system: TS buses and branches, PCC transformers, DS feeders by zone,
     closed ties dashed (open ties dotted), slack and generator buses, FPUs by PQ-chart kind, and a legend.
 
     system: a pandapower net or the ``(buses, branches)`` tables of `system_tables` (e.g. read back from a store).
-    bus_size, ts_bus_size: marker areas of DS and TS buses (default: smaller for larger grids). Returns ``ax``.
+    bus_size, ts_bus_size: marker areas of DS and TS buses (default: smaller for larger grids). zones: the order of
+    the zones that fixes their colours (`zone_color`; default: the tables' own), so that part of a system drawn alone
+    keeps its colours. Returns ``ax``.
     """
     buses, branches = system if isinstance(system, tuple) else system_tables(system, **layout_options)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.5))  # the text column's width
-    zones = list(dict.fromkeys(buses.zone))
+    zones = list(dict.fromkeys(buses.zone)) if zones is None else list(zones)
     n_ds = int((buses.zone != TS_ZONE).sum())
     if bus_size is None:
         bus_size = float(np.clip(600.0 / max(n_ds, 1), 2.0, 14.0))

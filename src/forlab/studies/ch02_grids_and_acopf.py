@@ -509,14 +509,44 @@ def study_text(stored: xr.Dataset) -> str:
     )
 
 
+ENLARGED_FEEDERS = 3
+"""`system_figure` draws every DS of the system once more on its own, enlarged, up to this many DSs (beyond, the
+panels would be too narrow to show more than the whole map does)."""
+
+
 def system_figure(stored: xr.Dataset, draw_system: str):
-    """The drawing of the store (`forlab.book.plots.draw_system`). Returns the Figure."""
+    """The drawing of the store (`forlab.book.plots.draw_system`): the whole system, and beside it every DS feeder
+    alone at the scale of its own panel (up to `ENLARGED_FEEDERS`; drawn beside a TS, a feeder of tens of buses is
+    a few millimetres wide), its root, the bus the PCC transformer feeds, circled in the PCC's colour; one legend
+    below the panels. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     buses, branches = plots.tables_from_dataset(stored)
-    fig, ax = plt.subplots(figsize=(7.5, 5.0))  # the text column's width; the legend sits right of the map
-    plots.draw_system((buses, branches), ax=ax, title=f"study system {draw_system}")
+    feeders = [z for z in dict.fromkeys(buses.zone) if z != plots.TS_ZONE]
+    feeders = feeders if len(feeders) <= ENLARGED_FEEDERS else []
+    fig, axes = plt.subplots(1, 1 + len(feeders), figsize=(7.5, 5.0), layout="constrained", squeeze=False)
+    whole, *parts = axes[0]
+    plots.draw_system((buses, branches), ax=whole, title=draw_system if parts else f"study system {draw_system}")
+    legend = whole.get_legend()
+    roots = [_draw_feeder(ax, buses, branches, zone) for ax, zone in zip(parts, feeders)]
+    for ax in axes[0]:
+        ax.title.set_fontsize(9)
+    fig.legend(handles=[*legend.legend_handles, *roots[:1]], loc="outside lower center", ncols=3,
+               frameon=False, fontsize=8)  # the roots' circles alike in every panel: one entry
+    legend.remove()
     return fig
+
+
+def _draw_feeder(ax, buses: pd.DataFrame, branches: pd.DataFrame, zone: str):
+    """One DS of the drawing's tables alone (its buses, and its branches and ties between them), its root (the bus
+    a PCC transformer feeds) circled; returns the circles' artist, for the legend."""
+    own = buses[buses.zone == zone]
+    inside = branches.from_bus.isin(own.index) & branches.to_bus.isin(own.index)
+    plots.draw_system((own, branches[inside & (branches.zone == zone)]), ax=ax, title=f"{zone}, enlarged",
+                      legend=False, bus_size=14.0, zones=list(dict.fromkeys(buses.zone)))  # the map's colours
+    roots = branches.to_bus[(branches.kind == "pcc") & branches.to_bus.isin(own.index)]
+    return ax.scatter(own.x[roots], own.y[roots], s=160, facecolors="none", edgecolors=plots.PCC_COLOR,
+                      linewidths=1.5, zorder=4, label="DS bus the PCC transformer feeds")
 
 
 # ----------------------------------------------------------------------------------------------------------------------
