@@ -16,6 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import anchors, parallel
+from forlab.book.progress import line as terminal_line
 from forlab.opf.outcome import OUTCOME
 from forlab.p2_surrogate.model import SurrogateOptions
 from forlab.p2_surrogate.polytope import PolytopeOptions
@@ -73,7 +74,7 @@ ANCHOR_KEYS = ["p2_feasibility_pct"]
 """The published anchors chapter 06 compares with (`forlab.book.anchors`), kept in its store."""
 
 
-def run(params: dict, log=print) -> xr.Dataset:
+def run(params: dict, log=terminal_line) -> xr.Dataset:
     """The chapter: datasets of every DS of every system, fits (refined, certified), the accuracy sweeps, the
     benchmark against the integrated AC-OPF and the region slices, as one store (`to_store`). ``log`` gets one
     progress line per step (``print`` in the notebook)."""
@@ -134,7 +135,7 @@ def benchmark_all(systems: dict, cases: list[DSCase], params: dict) -> tuple[pd.
     return pd.concat(tables, ignore_index=True), u_peak
 
 
-def slice_all(cases: list[DSCase], n: int, log=print) -> tuple[dict, dict]:
+def slice_all(cases: list[DSCase], n: int, log=terminal_line) -> tuple[dict, dict]:
     """Per DS key: the polytope's centre and the `default_slices` through it (n x n grids). A case whose polytope
     accepts no point of the domain has no centre to slice through: logged, no slices."""
     centres, slices = {}, {}

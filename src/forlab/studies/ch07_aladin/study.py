@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pandas as pd
 import xarray as xr
 
+from forlab.book.progress import line as terminal_line
 from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
 from forlab.p3_aladin.opf_regions import region
@@ -71,7 +72,7 @@ def check_params(params: dict) -> None:
         check_spec(params["admm_system"], "admm_system")
 
 
-def run(params: dict, progress=print) -> xr.Dataset:
+def run(params: dict, progress=terminal_line) -> xr.Dataset:
     """The chapter's store from its parameters (the notebook's ``PARAMS``): `check_params`, then `run_study`
     (``scheduler`` "" means a local cluster)."""
     check_params(params)
@@ -89,7 +90,7 @@ class Recorder:
     or times out, `forlab.p3_aladin.RegionFailed`, or any other error) is recorded as a failed run (`failed_run`)
     and the study goes on: a failure is a result, never the end of the sweep."""
 
-    def __init__(self, reference: dict[str, float], progress=print):
+    def __init__(self, reference: dict[str, float], progress=terminal_line):
         self.results: list[tuple[str, str, float, ALADINResult]] = []
         self.reference = reference
         self.progress = progress
@@ -223,7 +224,7 @@ def run_study(
     n_workers: int = 2,
     address: str | None = None,
     extended_max_iter: int = 0,
-    progress=print,
+    progress=terminal_line,
 ) -> xr.Dataset:
     """Run the chapter's case study and return its store (module docstring).
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import warnings
 
+from forlab.book.progress import line as terminal_line
 from forlab.opf.outcome import integrated_baseline
 from forlab.p3_aladin import Partition, partition
 
@@ -118,7 +119,7 @@ ADMM_ALL = "all"
 """``admm_system`` value that runs ADMM on every system of ``systems`` (same partitions as ALADIN)."""
 
 
-def load_systems(specs: list[str], progress=print) -> tuple[dict, dict, dict, list[dict], list[dict]]:
+def load_systems(specs: list[str], progress=terminal_line) -> tuple[dict, dict, dict, list[dict], list[dict]]:
     """Nets, partitions and integrated baselines of every system (`forlab.opf.outcome.integrated_baseline`, fastest
     of `BASELINE_REPEATS`), with their ``sys_*`` and ``area_*`` rows: ``central_time_s`` is the baseline's solver
     time, ``central_wall_s`` its build plus its fastest wall time."""
