@@ -121,6 +121,11 @@ def test_a_failed_case_shows_no_time_reduction_and_no_violation_count():
     assert per_sys.loc["s", "failed"] == 1
     cost, time = ch05.case_printables(printed)
     assert cost["violations"].tolist() == [1, "–"] and time["time reduction (%)"].tolist() == ["70.0", "–"]
+    assert time["TSO (ms)"].iloc[1] == "–" and time["integrated (ms)"].iloc[1] != "–"  # the baseline's time stays
+    # the largest system with no finished level: a sentence, never "nan ms"
+    all_failed = _case_store().assign(status=("case", ["tso failed: x", "tso failed: y"]))
+    line = ch05._time_line(all_failed, ch05.coordination_table(all_failed)[2])
+    assert "no load level finished" in line and "nan" not in line
     # a store from before the status was recorded: the -1 counts still say nothing was judged
     _, old, _ = ch05.coordination_table(_case_store(status=False))
     assert old["violations"].iloc[0] == 1 and pd.isna(old["violations"].iloc[1])

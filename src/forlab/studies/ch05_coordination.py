@@ -267,19 +267,23 @@ def _ok(t: pd.DataFrame) -> pd.Series:
 
 
 REDUCTIONS = ("time_reduction_parallel_pct", "time_reduction_sum_pct", "time_reduction_cold_pct")
-"""The case table's time reductions (%): none for a failed case (`forlab.opf.outcome.unmeasured_when_failed`)."""
+"""The case table's time reductions (%)."""
+
+MEASURED = (*REDUCTIONS, "tso_time_s", "dso_time_max_s", "dso_cold_time_max_s", "wall_time_s")
+"""The case table's columns a failed case has none of (`forlab.opf.outcome.unmeasured_when_failed`): its online
+times and the reductions made of them (the integrated AC-OPF's time is the baseline's, kept)."""
 
 
 def coordination_table(st: xr.Dataset):
     """The case-study table of a coordination store, in the form a paper prints (costs $/h, times ms).
 
     Returns (all case columns, the printed table, per-system means over the finished cases, with the number of
-    failed ones). A failed case shows its status and no numbers (`forlab.opf.outcome.unmeasured_when_failed`, `forlab.opf.judge.total_violations`). Stores
-    written before the DSO warm start, the wall time or the status were recorded lack those columns; the table then
-    leaves them out.
+    failed ones). A failed case shows its status and no online time, reduction or violation count (`MEASURED`,
+    `forlab.opf.judge.total_violations`). Stores written before the DSO warm start, the wall time or the status were
+    recorded lack those columns; the table then leaves them out.
     """
     t = table(st, "case")
-    t = unmeasured_when_failed(t, REDUCTIONS, _ok(t))
+    t = unmeasured_when_failed(t, MEASURED, _ok(t))
     t["pcc_mismatch"] = _mismatch(t)
     cols = {
         "system": t.system, "load (%)": (100 * t.level).round(0).astype(int),
@@ -597,6 +601,8 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     name = per_sys.index[-1]
     t = table(st, "case")
     g = t[(t.system == name) & _ok(t)]  # a failed level's solve times are no result
+    if g.empty:
+        return f"- time on the largest system, {name}: no load level finished, so there is no time to judge."
     out = (f"- time on the largest system, {name}: a reduction of {per_sys.red.iloc[-1]:.1f} % on average and "
            f"{per_sys.red_max.iloc[-1]:.1f} % at best, against the target of at least "
            f"{anchors.show('p1_time_reduction_pct')}. "
@@ -614,11 +620,11 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
 
 
 def target_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> str:
-    """Markdown: which targets the store meets and which it misses (mean cost deviation per system, the time
-    reduction on the largest system, no violations), then for every miss the store's numbers that explain it
+    """Markdown: which targets the store meets and which it misses (mean cost deviation per system, every level
+    finished; the time reduction on the largest system; no violations), then for every miss the store's numbers that explain it
     (`coordination_misses` for violations, PCC mismatches and deviations, `_time_line` for the time)."""
     _, _, per_sys = coordination_table(st)
-    dev_ok = per_sys.dev <= target_pct
+    dev_ok = (per_sys.dev <= target_pct) & (per_sys.failed == 0)  # a system with a failed level does not meet it
     time_ok = anchors.anchor("p1_time_reduction_pct").met(per_sys.red_max.iloc[-1])
     n_viol = int(per_sys.viol.sum())
     mismatch = bool((_mismatch(table(st, "case")) > 1e-6).any())

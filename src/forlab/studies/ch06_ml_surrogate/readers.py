@@ -175,11 +175,11 @@ def benchmark_table(st):
     the surrogate TSO's solve time, the time ratio TSO / integrated and the time reduction, the largest PCC import
     error of the regressors (MW; the surrogate's counterpart of the FOR chapter's PCC mismatch) and the violation
     count of the T+D power flow; stores with the outcome record (`forlab.opf.outcome`) add the TSO's wall time and
-    the status ("ok", or which solve failed). A failed run has no time ratio and no violation count
+    the status ("ok", or which solve failed). A failed run has no TSO time, time ratio or violation count
     (`forlab.opf.outcome.unmeasured_when_failed`, `forlab.opf.judge.total_violations`). per_sys: `per_system`.
     """
     t = runs(st)
-    t = unmeasured_when_failed(t, ["time_ratio"], _finished(t))
+    t = unmeasured_when_failed(t, ["time_ratio", "tso_time_s"], _finished(t))
     out = pd.DataFrame({
         "system": t.system, "scenario": t.scenario,
         "TS load (%)": (100 * t.ts_load_mean).round(1), "DS load (%)": (100 * t.ds_load_mean).round(1),
