@@ -152,7 +152,8 @@ def lock(args: list[str]) -> int:
 
 
 VALUE_OPTIONS = {"-k", "-m", "-p", "-o", "-c", "-W", "-n", "-r", "--tb", "--deselect", "--ignore", "--ignore-glob",
-                 "--maxfail", "--durations", "--basetemp", "--rootdir", "--junitxml", "--confcutdir", "--log-level"}
+                 "--maxfail", "--durations", "--basetemp", "--rootdir", "--junitxml", "--junit-xml", "--confcutdir",
+                 "--log-level", "--log-file", "--config-file", "--override-ini", "--cov", "--cov-report"}
 """pytest options whose value is the next word: that word is never a path to run (``-k book`` selects tests by
 name; it does not ask for the folder ``book``)."""
 

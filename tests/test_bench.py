@@ -106,7 +106,7 @@ def test_bench_script_reports_from_a_store(tmp_path, script):
     failed["net_forlab_status"][:] = "Infeasible_Problem_Detected"
     failed.to_netcdf(tmp_path / "failed.nc", engine="h5netcdf")
     text = script("bench_opf").report(tmp_path / "failed.nc")
-    assert "case1354pegase solve nan s (target <= 2 s: MISSED (Infeasible_Problem_Detected))" in text
+    assert "case1354pegase solve failed (Infeasible_Problem_Detected; target <= 2 s: MISSED)" in text
 
 
 @pytest.mark.parametrize("graph", ["SX", "MX"])

@@ -85,6 +85,9 @@ def test_a_power_flow_that_does_not_converge_reads_as_failed_not_as_a_healthy_fe
     text = ch01.voltage_text(failed)
     assert text == ch01.failed_text(failed) and "did not converge" in text and "support" not in text
     assert "no losses" in ch01.solve_text(failed) and "nan" not in ch01.solve_text(failed)
+    notes = ch01.losses_notes("case33bw", 4.0, failed)
+    assert "did not converge" in notes and "not a validation" not in notes
+    assert "no voltages" in ch01.voltage_figure(failed, "case33bw", 4.0).axes[0].texts[0].get_text()
     t = ch01.losses_table(failed, "case33bw", 4.0)
     assert list(t.index) == ["published"] and list(t.columns) == ["losses (kW)"]
     end = ch01.feeder_sections(failed)[0][1]  # the main run's far end stands in for the lowest voltage's bus

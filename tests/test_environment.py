@@ -123,5 +123,6 @@ def test_dev_test_runs_only_the_paths_it_is_given_and_never_an_options_value():
     dev = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(dev)
     assert dev.named_paths(["-k", "book"]) == [] and dev.named_paths(["-m", "data", "-x"]) == []
+    assert dev.named_paths(["--config-file", "pyproject.toml", "--log-file", "README.md"]) == []
     assert dev.named_paths(["tests/test_opf.py", "-k", "notebooks"]) == ["tests/test_opf.py"]
     assert dev.named_paths(["notebooks", "tests/test_opf.py::test_x"]) == ["notebooks", "tests/test_opf.py::test_x"]

@@ -288,7 +288,7 @@ class Rectangle(PQChart):
 def _positive(chart: str, name: str, value: float) -> float:
     value = _finite(chart, name, value)
     if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
+        raise ValueError(f"{chart} chart: {name} must be > 0, got {value}")
     return value
 
 

@@ -174,6 +174,8 @@ def voltage_figure(stored: xr.Dataset, grid: str, load_scale: float):
     ax.set_xlabel("bus index (pandapower's, from 0)")
     ax.set_ylabel("voltage magnitude (p.u.)")
     ax.set_title(f"{grid}, load scale {load_scale:g}, power flow {stored.pf_status.values}")
+    if not converged(stored):  # an empty plot would look like a missing figure
+        ax.text(0.5, 0.5, "no voltages: the power flow did not converge", transform=ax.transAxes, ha="center")
     # below the axes: the laterals' lines cross the plot, no corner is free for every feeder
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
     return fig
@@ -217,13 +219,16 @@ def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFra
     return table
 
 
-def losses_notes(grid: str, load_scale: float) -> str:
+def losses_notes(grid: str, load_scale: float, stored: xr.Dataset | None = None) -> str:
     """Markdown shown above the losses table, one paragraph each: the published figure's source and, away from the
-    base load, that the comparison is no validation; or that the grid has no published figure."""
+    base load, that the comparison is no validation; or that the grid has no published figure. With the run's
+    ``stored`` result: when its power flow did not converge, that there is nothing to compare instead."""
     published = cases.PUBLISHED_LOSSES_KW.get(grid)
     if published is None:
         return f"no published base-case losses for {grid} (see `forlab.grid.cases.PUBLISHED_LOSSES_KW`)"
     lines = [f"published: {published.source}"]
-    if load_scale != 1:
+    if stored is not None and not converged(stored):
+        lines.append("this run's power flow did not converge: it has no losses to compare with the published figure")
+    elif load_scale != 1:
         lines.append(f"note: {published.value} kW is for `load_scale = 1`; the error below is not a validation")
     return "\n\n".join(lines)
