@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forlab.book import anchors, store
+from forlab.book import anchors, runner, store
 from forlab.studies import ch03_for_sampling as ch03
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +54,25 @@ def test_split_and_parameter_checks():
         ch03.check_params({**TINY, "coverage_ns": [0]})
     with pytest.raises(ValueError, match="slice_levels"):
         ch03.check_params({**TINY, "slice_levels": [1.5]})
+
+
+NOTEBOOK = ROOT / "notebooks" / "03_for_sampling.ipynb"
+
+
+def test_the_notebook_defaults_and_profiles_pass_the_check():
+    defaults = runner.declared_parameters(NOTEBOOK)
+    assert set(ch03.PARAMETER_TYPES) == set(defaults)
+    ch03.check_params(defaults)
+    for profile in runner.profiles(NOTEBOOK).values():
+        ch03.check_params({**defaults, **profile})
+
+
+@pytest.mark.parametrize(("name", "value"), [("n_workers", "0"), ("scheduler", 7), ("face_grid", 2.0),
+                                             ("timing_workers", [1, "2"]), ("slice_levels", "abc"),
+                                             ("check_points", True), ("timing_region", None)])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
+        ch03.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 def test_ds_of_names_the_dss_of_a_system():

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forlab.book import store
+from forlab.book import runner, store
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
 from forlab.studies import ch04_for_representation as ch04
@@ -48,6 +48,25 @@ def test_parameter_checks():
         ch04.check_params({**PARAMS, "n_cost": -1})
     with pytest.raises(ValueError, match="boundary_fraction"):
         ch04.check_params({**PARAMS, "boundary_fraction": 1.5})
+
+
+NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
+
+
+def test_the_notebook_defaults_and_profiles_pass_the_check():
+    defaults = runner.declared_parameters(NOTEBOOK)
+    assert set(ch04.PARAMETER_TYPES) == set(defaults)
+    ch04.check_params(defaults)
+    for profile in runner.profiles(NOTEBOOK).values():
+        ch04.check_params({**defaults, **profile})
+
+
+@pytest.mark.parametrize(("name", "value"), [("degrees", "abc"), ("convex_options", "abc"), ("regs", "abc"),
+                                             ("tol", "0.001"), ("target_false_feasible", "0.0"),
+                                             ("convex_options", [1, 0]), ("degrees", [2, 4.0]), ("seed", None)])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
+        ch04.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 def test_offers_round_trip_and_are_saved_next_to_the_store(archived, tmp_path):

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from forlab.book import store
+from forlab.book import runner, store
 from forlab.studies import ch06_ml_surrogate as ch06
+from forlab.studies.ch06_ml_surrogate.store import PARAMETER_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
@@ -57,6 +58,25 @@ def test_params_are_checked_before_any_work():
         ch06.check_params({**TINY, "vm_range": [0.95]})
     opts = ch06.options(TINY)
     assert opts.polytope.facets == 2 and opts.polytope.temperatures == (0.3,) and opts.vm_margin_pu == 0.002
+
+
+NOTEBOOK = ROOT / "notebooks" / "06_ml_surrogate.ipynb"
+
+
+def test_the_notebook_defaults_and_profiles_pass_the_check():
+    defaults = runner.declared_parameters(NOTEBOOK)
+    assert set(PARAMETER_TYPES) == set(defaults)
+    ch06.check_params(defaults)
+    for profile in runner.profiles(NOTEBOOK).values():
+        ch06.check_params({**defaults, **profile})
+
+
+@pytest.mark.parametrize(("name", "value"), [("temperatures", "abc"), ("facet_sweep", "abc"), ("size_sweep", "abc"),
+                                             ("scheduler", 7), ("size_sweep", [500, 2000.0]), ("margin", "0.05"),
+                                             ("vm_range", ["0.95", "1.05"]), ("n_workers", "0")])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
+        ch06.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):

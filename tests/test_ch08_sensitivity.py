@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from forlab import opf
-from forlab.book import store
+from forlab.book import runner, store
 from forlab.grid import cases
 from forlab.opf.judge import judge
 from forlab.p3_aladin import partition
@@ -59,11 +59,12 @@ def test_aladin_dispatch_of_the_optimum_is_judged_at_the_optimum():
     assert verdict["total_cost"] == pytest.approx(res.objective, rel=1e-5)
 
 
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "08_sensitivity.ipynb"
+
+
 def test_parameters_are_checked_before_any_work():
     """Issue 20: an unknown system, an empty or non-finite load level list are refused at validation."""
-    params = {"system": "case9+case33bw", "levels": [0.8, 1.0], "fpu_counts": [4, 8], "meshings": ["none", "all"],
-              "base_level": 1.0, "base_fpus": 4, "methods": ["P1", "P2", "P3"], "p2_load_range": [0.6, 1.0],
-              "timing_repeats": 5, "p3_max_iter": 30, "p2_n_samples": 1000}
+    params = runner.declared_parameters(NOTEBOOK)
     ch08_sensitivity.check_params(params)
     with pytest.raises(ValueError, match=r"study system 'no-such-system'.*named system \(case9\+case33bw"):
         ch08_sensitivity.check_params({**params, "system": "no-such-system"})
@@ -76,6 +77,27 @@ def test_parameters_are_checked_before_any_work():
         ch08_sensitivity.check_params({**params, "methods": ["P4"]})
     with pytest.raises(ValueError, match="p2_load_range"):
         ch08_sensitivity.check_params({**params, "p2_load_range": [0.6, float("inf")]})
+    with pytest.raises(ValueError, match="p1_n_directions must be a non-negative integer"):
+        ch08_sensitivity.check_params({**params, "p1_n_directions": -1})
+
+
+def test_the_notebook_defaults_and_profiles_pass_the_check():
+    defaults = runner.declared_parameters(NOTEBOOK)
+    assert set(ch08_sensitivity.PARAMETER_TYPES) == set(defaults)
+    for profile in runner.profiles(NOTEBOOK).values():
+        ch08_sensitivity.check_params({**defaults, **profile})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("p1_n_directions", "30"), ("p1_face_grid", 2.0), ("p1_n_labelled", "100"), ("p1_n_cost", None),
+    ("p1_degrees", "abc"), ("p1_degrees", [2, "4"]), ("p2_facets", "8"), ("p2_refine_rounds", True),
+    ("p2_refine_samples", "200"), ("p2_certify_rounds", 1.5), ("p2_vertex_samples", "100"), ("seed", "0"),
+    ("system", 7), ("fpu_counts", [4.0, 8]),
+])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    """The reviewer's case: p1_n_directions='30' passed the check and P1 was stored as a failed row."""
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
+        ch08_sensitivity.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 def test_aladin_is_timed_by_the_rule_and_a_failed_run_has_no_deviation():

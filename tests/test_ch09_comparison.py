@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forlab.book import store
+from forlab.book import runner, store
 from forlab.studies import ch08_sensitivity, ch09_comparison
 
 
@@ -88,10 +88,25 @@ def chapter(archived):
                                     "sensitivity_params": {}, "use_profiles": True})
 
 
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_comparison.ipynb"
+
+
 def test_validate():
-    ch09_comparison.validate({"use_profiles": False})
+    defaults = runner.declared_parameters(NOTEBOOK)
+    assert set(ch09_comparison.PARAMETER_TYPES) == set(defaults)
+    ch09_comparison.validate(defaults)
+    ch09_comparison.validate({**defaults, "use_profiles": False, "p1_params": {"levels": [1.0]}})
+    for profile in runner.profiles(NOTEBOOK).values():
+        ch09_comparison.validate({**defaults, **profile})
     with pytest.raises(TypeError, match="use_profiles"):
-        ch09_comparison.validate({"use_profiles": 1})
+        ch09_comparison.validate({**defaults, "use_profiles": 1})
+
+
+@pytest.mark.parametrize(("name", "value"), [("system", 7), ("p1_params", "abc"), ("p2_params", None),
+                                             ("sensitivity_params", [("levels", [1.0])]), ("use_profiles", "yes")])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
+        ch09_comparison.validate({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 def test_best():

@@ -107,6 +107,37 @@ def test_wrong_type_is_rejected_saying_what_was_expected(value, default, says):
         runner.coerce(value, default)
 
 
+TYPES = {"n": int, "scale": float, "label": str, "verbose": bool, "extra": dict, "flags": (list, int),
+         "levels": (list, float)}
+GOOD = {"n": 2, "scale": 1.5, "label": "x", "verbose": False, "extra": {}, "flags": [1, 2], "levels": [1, 0.5]}
+
+
+def test_check_types_accepts_an_int_as_a_float_and_a_tuple_as_a_list():
+    runner.check_types(GOOD, TYPES, "tiny")
+    runner.check_types({**GOOD, "scale": 2, "flags": (1, 2), "levels": []}, TYPES, "tiny")
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("n", "30", "must be an integer, got str '30'"), ("n", True, "must be an integer, got bool True"),
+    ("n", 2.0, "must be an integer, got float 2.0"), ("scale", "0.001", "must be a number, got str"),
+    ("scale", False, "must be a number, got bool"), ("label", 7, "must be a string, got int 7"),
+    ("verbose", 1, "must be True or False, got int 1"), ("extra", "abc", "must be a dict, got str 'abc'"),
+    ("flags", "abc", "must be a list of integers, got str 'abc'"),
+    ("flags", [1, "2"], r"must be a list of integers, got \[1, '2'\], holding the str '2'"),
+    ("flags", [True], r"must be a list of integers, got \[True\], holding the bool True"),
+    ("levels", [0.5, None], "must be a list of numbers"),
+])
+def test_check_types_names_the_parameter_its_type_and_what_it_got(name, value, says):
+    with pytest.raises(runner.ParameterTypeError, match=f"chapter tiny: parameter '{name}' {says}") as info:
+        runner.check_types({**GOOD, name: value}, TYPES, "tiny")
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+
+
+def test_check_types_refuses_a_missing_parameter():
+    with pytest.raises(ValueError, match="parameter 'label' is missing"):
+        runner.check_types({k: v for k, v in GOOD.items() if k != "label"}, TYPES, "tiny")
+
+
 def test_unknown_parameter_lists_the_declared_ones():
     declared = {"grid": "case33bw", "load_scale": 1.0}
     with pytest.raises(runner.ParameterError) as info:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import numbers
 import os
 import re
 import subprocess
@@ -49,6 +50,11 @@ EXECUTED_DIR = Path("book") / "chapters"
 
 class ParameterError(ValueError):
     """A ``-p`` name that the chapter does not declare, or a value that does not fit the declared default."""
+
+
+class ParameterTypeError(TypeError, ValueError):
+    """A chapter parameter of the wrong type (`check_types`). Also a ValueError, so that a caller (or a test) that
+    catches a bad parameter value with ``except ValueError`` catches a bad type as well."""
 
 
 class ChapterFailed(RuntimeError):
@@ -206,6 +212,50 @@ def coerce(value: Any, default: Any) -> Any:
     if not isinstance(parsed, kind):
         raise TypeError(f"{value!r} is a {type(parsed).__name__}, not a {kind.__name__}")
     return parsed
+
+
+TypeSpec = type | tuple[type, type]
+"""What `check_types` accepts for a parameter: a type (``int``, ``float``, ``str``, ``bool``, ``dict``, ``list``),
+or ``(list, element type)`` for a list whose every element has that type (``(list, int)``: a list of ints)."""
+
+
+def _fits(value: Any, kind: type) -> bool:
+    """``value`` has type ``kind`` by the rules of chapter parameters: a bool is never a number, an int is a float,
+    NumPy scalars count as their Python types, a tuple is a list (the value papermill gives is always a list)."""
+    if kind in (int, float):
+        number = numbers.Integral if kind is int else numbers.Real
+        return isinstance(value, number) and not isinstance(value, bool)
+    return isinstance(value, list | tuple) if kind is list else isinstance(value, kind)
+
+
+_TYPE_NAMES = {int: ("an integer", "integers"), float: ("a number", "numbers"), str: ("a string", "strings"),
+               bool: ("True or False", "bools"), dict: ("a dict", "dicts"), list: ("a list", "lists")}
+"""How a message names a type: alone, and as the elements of a list."""
+
+
+def _type_name(spec: TypeSpec) -> str:
+    if isinstance(spec, tuple):
+        return f"a list of {_TYPE_NAMES.get(spec[1], (None, spec[1].__name__))[1]}"
+    return _TYPE_NAMES.get(spec, (f"a {spec.__name__}",))[0]
+
+
+def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapter: str) -> None:
+    """Check every parameter named in ``types`` (a chapter's table, one entry per parameter of its notebook's
+    ``parameters`` cell) against its `TypeSpec`: ValueError when one is missing, `ParameterTypeError` (a TypeError
+    and a ValueError) naming the parameter, the type it must have and what it got. Values are the chapter's own
+    business (its check after this one)."""
+    for name, spec in types.items():
+        if name not in params:
+            raise ValueError(f"chapter {chapter}: parameter {name!r} is missing")
+        value = params[name]
+        kind, element = spec if isinstance(spec, tuple) else (spec, None)
+        if not _fits(value, kind):
+            got = f"{type(value).__name__} {value!r}"
+        elif element is not None and (wrong := [x for x in value if not _fits(x, element)]):
+            got = f"{value!r}, holding the {type(wrong[0]).__name__} {wrong[0]!r}"
+        else:
+            continue
+        raise ParameterTypeError(f"chapter {chapter}: parameter {name!r} must be {_type_name(spec)}, got {got}")
 
 
 def resolve_parameters(

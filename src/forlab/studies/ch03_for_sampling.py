@@ -34,6 +34,7 @@ import xarray as xr
 from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
+from forlab.book.runner import check_types
 from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -116,8 +117,20 @@ def ds_of(spec: str, **system_options):
     return system.ds[ds]
 
 
+PARAMETER_TYPES = {
+    "regions": (list, str), "n_directions": int, "face_grid": int, "n_workers": int, "scheduler": str,
+    "slice_levels": (list, float), "slice_directions": int, "coverage_ns": (list, int), "reference_n": int,
+    "variant_region": str, "variant_n": int, "timing_region": str, "timing_n_directions": int,
+    "timing_face_grid": int, "timing_workers": (list, int), "timing_n_fpus": int, "check_regions": (list, str),
+    "check_n_directions": int, "check_face_grid": int, "check_points": int,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
+
+
 def check_params(params: dict) -> None:
-    """Type checks of the chapter's parameters (ValueError naming the parameter)."""
+    """Type and value checks of the chapter's parameters (`forlab.book.runner.check_types`, then ValueError naming
+    the parameter)."""
+    check_types(params, PARAMETER_TYPES, "03_for_sampling")
     for key in ("regions", "check_regions"):
         if not isinstance(params[key], (list, tuple)):
             raise TypeError(f"{key} must be a list of '<system>/<DS>', got {params[key]!r}")
@@ -296,7 +309,7 @@ def check_text(ck: pd.DataFrame) -> str:
     return (
         f"Over {len(ck)} DSs (up to {int(ck.check_buses.max())} buses), {int(ck.feasible_points.sum())} random feasible "
         f"operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
-        f"({'within' if ok_support else 'beyond'} the tolerance of 1e-6). {int(ck.feasible_projections.sum())} of "
+        f"({'within' if ok_support else 'beyond'} the tolerance of {SUPPORT_TOL:g}). {int(ck.feasible_projections.sum())} of "
         f"{int(ck.projections.sum())} projection points are feasible in the power flow and "
         f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'}); the power "
         f"flow reproduces their PCC points within {ck.max_pcc_error.max():.1e}."

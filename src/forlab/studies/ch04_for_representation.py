@@ -21,6 +21,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
+from forlab.book.runner import check_types
 from forlab.book.tables import fixed, page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
@@ -81,8 +82,18 @@ def split(spec) -> list[str]:
     return spec.split("/")
 
 
+PARAMETER_TYPES = {
+    "regions": (list, str), "n_directions": int, "face_grid": int, "n_labelled": int, "boundary_fraction": float,
+    "split": (list, float), "n_cost": int, "degrees": (list, int), "convex_options": (list, bool),
+    "regs": (list, float), "target_false_feasible": float, "tol": float, "seed": int, "n_workers": int,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
+
+
 def check_params(params: dict) -> None:
-    """Type checks of the chapter's parameters (ValueError naming the parameter)."""
+    """Type and value checks of the chapter's parameters (`forlab.book.runner.check_types`, then ValueError naming
+    the parameter)."""
+    check_types(params, PARAMETER_TYPES, "04_for_representation")
     if not isinstance(params["regions"], (list, tuple)) or not params["regions"]:
         raise ValueError(f"regions must be a non-empty list of '<system>/<DS>', got {params['regions']!r}")
     for spec in params["regions"]:

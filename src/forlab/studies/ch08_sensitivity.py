@@ -48,6 +48,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
+from forlab.book.runner import check_types
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -63,6 +64,7 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
+    "PARAMETER_TYPES",
     "RATIO_TICKS",
     "TEXT",
     "Variant",
@@ -735,14 +737,23 @@ def _positive(name: str, values, integer: bool = False) -> None:
         raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
 
 
+PARAMETER_TYPES = {
+    "system": str, "levels": (list, float), "fpu_counts": (list, int), "meshings": (list, str), "base_level": float,
+    "base_fpus": int, "methods": (list, str), "p1_n_directions": int, "p1_face_grid": int, "p1_n_labelled": int,
+    "p1_n_cost": int, "p1_degrees": (list, int), "p2_n_samples": int, "p2_facets": int, "p2_refine_rounds": int,
+    "p2_refine_samples": int, "p2_certify_rounds": int, "p2_vertex_samples": int, "p2_load_range": (list, float),
+    "p3_max_iter": int, "timing_repeats": int, "seed": int,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
+
+
 def check_params(params: dict) -> None:
     """Reject the chapter's parameters before any work (ValueError / TypeError naming the parameter and what it
-    accepts): an unknown study ``system``, empty or non-finite ``levels`` (inf as nan), ``base_level``, FPU counts,
-    meshings, methods and the P2 load range."""
+    accepts): a wrong type (`PARAMETER_TYPES`), an unknown study ``system``, empty or non-finite ``levels`` (inf as
+    nan), ``base_level``, FPU counts, meshings, methods, the P2 load range and negative counts of P1 and P2."""
     from forlab.grid import td
 
-    if not isinstance(params["system"], str):
-        raise TypeError(f"system must be a study-system name (str), got {params['system']!r}")
+    check_types(params, PARAMETER_TYPES, "08_sensitivity")
     td.parse_system(params["system"])  # ValueError with the grammar and the named systems
     _positive("levels", params["levels"])
     _positive("base_level", [params["base_level"]])
@@ -758,6 +769,12 @@ def check_params(params: dict) -> None:
     _positive("p2_load_range", params["p2_load_range"])
     for key in ("timing_repeats", "p3_max_iter", "p2_n_samples"):
         _positive(key, [params[key]], integer=True)
+    _positive("p1_degrees", params["p1_degrees"], integer=True)
+    # a negative count would reach the method and be stored as a failed row instead of stopping the run here
+    for key in ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost", "p2_facets", "p2_refine_rounds",
+                "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples", "seed"):
+        if params[key] < 0:
+            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
 
 
 def study_design(params: dict) -> list[Variant]:

@@ -359,11 +359,16 @@ NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: ru
                    "(`forlab run 05_coordination --profile paper`, ...) or keep `archive/`.")
 
 
+PARAMETER_TYPES = {"system": str, "p1_params": dict, "p2_params": dict, "p3_params": dict,
+                   "sensitivity_params": dict, "use_profiles": bool}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`);
+the ``*_params`` are overrides of the method chapters' parameters, checked by those chapters' runs."""
+
+
 def validate(params: dict) -> None:
-    """TypeError unless ``use_profiles`` is a bool."""
-    use_profiles = params["use_profiles"]
-    if not isinstance(use_profiles, bool):
-        raise TypeError(f"use_profiles must be True or False, got {use_profiles!r}")
+    """TypeError (`forlab.book.runner.check_types`) when a parameter has the wrong type, e.g. ``use_profiles`` not a
+    bool or ``p1_params`` not a dict."""
+    runner.check_types(params, PARAMETER_TYPES, "09_comparison")
 
 
 def chapter_store(chapter: str, override: dict) -> xr.Dataset:
@@ -699,7 +704,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
     ]
 
 
-__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "OFFLINE_UNIT", "PAGE_HEADERS", "PAGE_TABLES", "PRINTED", "PROFILES",
+__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "OFFLINE_UNIT", "PAGE_HEADERS", "PAGE_TABLES",
+           "PARAMETER_TYPES", "PRINTED", "PROFILES",
            "PROFILE_SOURCES",
            "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
            "from_store", "missing_text", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",

@@ -36,6 +36,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import store as store_
+from forlab.book.runner import check_types
 from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
@@ -121,8 +122,19 @@ def write_small_offer(params: dict, path: Path) -> Path:
     return offer.save(path)
 
 
+PARAMETER_TYPES = {
+    "offer_file": str, "ds": str, "n_directions": int, "face_grid": int, "n_labelled": int, "n_cost": int,
+    "degrees": (list, int), "seed": int, "slice_positions": (list, float), "ts_load_mw": float, "ts_load_mvar": float,
+    "gen_p_max_mw": float, "gen_q_max_mvar": float, "gen_cost_per_mwh": float, "gen_cost_per_mw2h": float,
+    "surrogate_samples": int, "pyomo_solver": str, "repeats": int,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
+
+
 def validate_params(params: dict) -> None:
-    """ValueError naming the parameter that does not fit."""
+    """ValueError naming the parameter that does not fit (a wrong type: `forlab.book.runner.ParameterTypeError`,
+    a TypeError and a ValueError)."""
+    check_types(params, PARAMETER_TYPES, CHAPTER)
     if not params["offer_file"] and (not isinstance(params["ds"], str) or params["ds"].count("/") != 1):
         raise ValueError(f"ds is written '<study system>/<DS>', got {params['ds']!r}")
     if len(params["slice_positions"]) != 2 or not all(0 <= s <= 1 for s in params["slice_positions"]):

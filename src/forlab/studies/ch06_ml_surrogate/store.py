@@ -32,25 +32,27 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     sweep,
 )
 
-__all__ = ["check_params", "options", "run", "to_store"]
+__all__ = ["PARAMETER_TYPES", "check_params", "options", "run", "to_store"]
 
-_INTS = ("n_samples", "facets", "max_iter", "refine_rounds", "refine_samples", "certify_rounds", "vertex_samples",
-         "n_scenarios", "timing_repeats", "slice_points", "store_samples", "seed", "n_workers")
-_NUMBERS = ("test_fraction", "boundary_share", "margin", "ff_weight", "ridge", "vm_margin_pu",
-            "loading_margin_percent", "max_false_feasible")
 _RANGES = ("vm_range", "dvm_range", "dva_range_deg", "load_range")
+
+PARAMETER_TYPES = {
+    "systems": (list, str), "n_samples": int, "test_fraction": float, "boundary_share": float,
+    **{name: (list, float) for name in _RANGES}, "facets": int, "temperatures": (list, float), "margin": float,
+    "ff_weight": float, "max_iter": int, "ridge": float, "vm_margin_pu": float, "loading_margin_percent": float,
+    "max_false_feasible": float, "refine_rounds": int, "refine_samples": int, "certify_rounds": int,
+    "vertex_samples": int, "facet_sweep": (list, int), "size_sweep": (list, int), "n_scenarios": int,
+    "timing_repeats": int, "slice_points": int, "store_samples": int, "seed": int, "n_workers": int, "scheduler": str,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
 
 
 def check_params(params: dict) -> None:
-    """TypeError / ValueError when a parameter of the chapter has the wrong type or shape (before any work)."""
-    if not isinstance(params["systems"], list | tuple) or not all(isinstance(s, str) for s in params["systems"]):
-        raise TypeError(f"systems must be a list of study-system names, got {params['systems']!r}")
-    for name in _INTS:
-        if isinstance(params[name], bool) or not isinstance(params[name], int):
-            raise TypeError(f"{name} must be an integer, got {params[name]!r}")
-    for name in _NUMBERS:
-        if isinstance(params[name], bool) or not isinstance(params[name], int | float):
-            raise TypeError(f"{name} must be a number, got {params[name]!r}")
+    """TypeError (`forlab.book.runner.check_types`) / ValueError when a parameter of the chapter has the wrong type
+    or shape (before any work)."""
+    from forlab.book.runner import check_types
+
+    check_types(params, PARAMETER_TYPES, "06_ml_surrogate")
     for name in _RANGES:
         if len(params[name]) != 2:
             raise ValueError(f"{name} must be [low, high], got {params[name]!r}")
