@@ -16,6 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
+from forlab.book.runner import check_types
 from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
 from forlab.p3_aladin.opf_regions import region
@@ -34,20 +35,17 @@ __all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest
            "run_inprocess", "run_study"]
 
 
-#: the chapter's parameters and their types (the notebook's ``parameters`` cell)
-PARAMETER_TYPES = {"systems": list, "growth_systems": list, "modes": list, "latencies_ms": list,
-                   "latency_system": str, "kkt_systems": list, "admm_system": str, "admm_max_iter": int,
-                   "max_iter": int, "extended_max_iter": int, "n_workers": int, "scheduler": str}
+#: the chapter's parameters and their types (the notebook's ``parameters`` cell; `forlab.book.runner.check_types`)
+PARAMETER_TYPES = {"systems": (list, str), "growth_systems": (list, str), "modes": (list, str),
+                   "latencies_ms": (list, float), "latency_system": str, "kkt_systems": (list, str),
+                   "admm_system": str, "admm_max_iter": int, "max_iter": int, "extended_max_iter": int,
+                   "n_workers": int, "scheduler": str}
 
 
 def check_params(params: dict) -> None:
     """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, empty system lists
     and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it accepts)."""
-    for name, kind in PARAMETER_TYPES.items():
-        if name not in params:
-            raise ValueError(f"parameter {name!r} is missing")
-        if not isinstance(params[name], kind) or (kind is int and isinstance(params[name], bool)):
-            raise TypeError(f"parameter {name!r} must be a {kind.__name__}, not {type(params[name]).__name__}")
+    check_types(params, PARAMETER_TYPES, "07_aladin")
     extra = sorted(set(params) - set(PARAMETER_TYPES))
     if extra:
         raise ValueError(f"unknown parameters {extra}; the chapter takes {sorted(PARAMETER_TYPES)}")
