@@ -507,3 +507,12 @@ def test_corrupt_profile_store_names_the_profile_command(repo):
     with pytest.raises(store.StoreError, match=r"a_first/[0-9a-f]{12}\.nc is unreadable .* re-run with "
                                                r"`forlab run a_first --profile big`"):
         runner.open_profile_store("a_first", "big")
+
+
+def test_check_non_negative_names_the_count_and_what_zero_means():
+    runner.check_non_negative({"n": 0, "m": 3}, ["n", "m"])
+    for bad in (-1, 1.5, True, "2", None):
+        with pytest.raises(ValueError, match=r"^k must be a non-negative integer \(0: none\), got "):
+            runner.check_non_negative({"k": bad}, ["k"], {"k": "none"})
+    with pytest.raises(ValueError, match=r"^n must be a non-negative integer, got -2$"):
+        runner.check_non_negative({"n": -2}, ["n"])

@@ -239,6 +239,19 @@ def _type_name(spec: TypeSpec) -> str:
     return _TYPE_NAMES.get(spec, (f"a {spec.__name__}",))[0]
 
 
+def check_non_negative(params: Mapping[str, Any], keys, zero_means: Mapping[str, str] | None = None) -> None:
+    """ValueError naming the first of ``keys`` whose value is not an integer >= 0 (a bool is not), with what 0
+    means where ``zero_means`` says (a count whose 0 switches a step off: "p2_refine_rounds must be a non-negative
+    integer (0: no refinement)"). Why a check of its own: a negative count would reach the method, which reads it
+    as 0 without a word or fails late, and the sweep would store a failed row instead of stopping here."""
+    zero_means = zero_means or {}
+    for key in keys:
+        value = params[key]
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{key} must be a non-negative integer"
+                             + (f" (0: {zero_means[key]})" if key in zero_means else "") + f", got {value!r}")
+
+
 def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapter: str) -> None:
     """Check every parameter named in ``types`` (a chapter's table, one entry per parameter of its notebook's
     ``parameters`` cell) against its `TypeSpec`: ValueError when one is missing, `ParameterTypeError` (a TypeError

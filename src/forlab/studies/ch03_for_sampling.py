@@ -34,7 +34,7 @@ import xarray as xr
 from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
-from forlab.book.runner import check_types
+from forlab.book.runner import check_non_negative, check_types
 from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -141,8 +141,7 @@ def check_params(params: dict) -> None:
         split(params["timing_region"])
     for key in ("n_directions", "face_grid", "slice_directions", "reference_n", "variant_n", "timing_n_directions",
                 "timing_face_grid", "timing_n_fpus", "check_n_directions", "check_face_grid", "check_points"):
-        if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
-            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+        check_non_negative(params, [key])
     for key in ("coverage_ns", "timing_workers"):
         if not all(isinstance(n, (int, np.integer)) and n > 0 for n in params[key]):
             raise ValueError(f"{key} must be a list of positive integers, got {params[key]!r}")

@@ -21,7 +21,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
-from forlab.book.runner import check_types
+from forlab.book.runner import check_non_negative, check_types
 from forlab.book.tables import fixed, page_index, printable
 from forlab.grid import td
 from forlab.p1_for import sampling
@@ -100,9 +100,7 @@ def check_params(params: dict) -> None:
         split(spec)
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
-    for key in ("n_directions", "face_grid", "n_labelled", "n_cost", "seed", "n_workers"):
-        if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
-            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "seed", "n_workers"))
     if not 0 <= params["boundary_fraction"] <= 1:
         raise ValueError(f"boundary_fraction must lie in [0, 1], got {params['boundary_fraction']!r}")
 

@@ -23,6 +23,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
+from forlab.book.runner import check_non_negative
 from forlab.book.tables import page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.judge import total_violations
@@ -180,9 +181,7 @@ def check_params(params: dict) -> None:
             isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in levels):
         raise ValueError(f"levels must be a non-empty list of positive, finite fractions of the nominal load, got "
                          f"{levels!r}")
-    for key in ("n_directions", "face_grid", "n_labelled", "n_cost", "n_workers", "repeats"):
-        if not isinstance(params[key], (int, np.integer)) or isinstance(params[key], bool) or params[key] < 0:
-            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "n_workers", "repeats"))
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     if not isinstance(params["warm_library"], bool):

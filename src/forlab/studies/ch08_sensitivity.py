@@ -48,7 +48,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_types
+from forlab.book.runner import check_non_negative, check_types
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -771,10 +771,9 @@ def check_params(params: dict) -> None:
         _positive(key, [params[key]], integer=True)
     _positive("p1_degrees", params["p1_degrees"], integer=True)
     # a negative count would reach the method and be stored as a failed row instead of stopping the run here
-    for key in ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost", "p2_facets", "p2_refine_rounds",
-                "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples", "seed"):
-        if params[key] < 0:
-            raise ValueError(f"{key} must be a non-negative integer, got {params[key]!r}")
+    check_non_negative(params, ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost", "p2_facets",
+                                "p2_refine_rounds", "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples",
+                                "seed"))
 
 
 def study_design(params: dict) -> list[Variant]:

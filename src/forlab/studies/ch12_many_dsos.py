@@ -34,6 +34,7 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
+from forlab.book.runner import check_non_negative
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
@@ -65,8 +66,7 @@ _ZERO_MEANS = {"p1_face_grid": "no box-face targets", "p2_refine_rounds": "no re
                "p2_refine_samples": "no refinement", "p2_certify_rounds": "no certification",
                "p2_vertex_samples": "no certification and no vertex check", "p3_max_ds": "all sizes",
                "n_workers": "no local cluster, everything in this process"}
-"""Counts for which 0 is meaningful, with what 0 means; checked by `_non_negative` because some callees would read
-a negative count as 0 without a word (chapter 06's `fit_case`, the ``p3_max_ds`` cut) and others fail late."""
+"""Counts for which 0 is meaningful, with what 0 means (`forlab.book.runner.check_non_negative` says it)."""
 
 
 def check_params(params: dict) -> None:
@@ -93,8 +93,7 @@ def check_params(params: dict) -> None:
                 "p3_max_iter", "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)
     ch08._positive("time_limit_s", [params["time_limit_s"]])
-    for key in ["seed", *_ZERO_MEANS]:
-        _non_negative(key, params[key])
+    check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
     if not isinstance(params["scheduler"], str):
@@ -102,13 +101,6 @@ def check_params(params: dict) -> None:
     if not isinstance(params["p1_dso_services"], bool):
         raise TypeError(f"p1_dso_services must be true or false, got {params['p1_dso_services']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here
-
-
-def _non_negative(name: str, value) -> None:
-    """ValueError naming ``name`` unless ``value`` is an integer >= 0 (a bool is not), with what 0 means."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer"
-                         + (f" (0: {_ZERO_MEANS[name]})" if name in _ZERO_MEANS else "") + f", got {value!r}")
 
 
 def system_names(params: dict) -> list[str]:
