@@ -127,6 +127,10 @@ def test_check_text_says_within_or_beyond_the_tolerance():
     assert "(all)" in text and "within 3.0e-08." in text
     worse = ch03.check_text(ck.assign(max_support_excess=[1e-3, 0.0], projections_on_boundary=[5, 6]))
     assert "(beyond the tolerance" in worse and "(not all)" in worse
+    # a projection whose power flow diverged is counted, never a crash; with none converged there is no error to give
+    lost = ch03.check_text(ck.assign(diverged_projections=[6, 6], feasible_projections=[0, 0],
+                                     max_pcc_error=[np.nan, np.nan]))
+    assert lost.endswith("the power flow diverged at 12 of them, counted as not feasible.") and "nan" not in lost
 
 
 def test_tables_of_slices_variants_coverage(archived):

@@ -70,6 +70,7 @@ HEADERS = {
     "random_points": "random points", "feasible_points": "feasible points",
     "max_support_excess": "largest support excess", "projections": "projection points",
     "feasible_projections": "feasible", "projections_on_boundary": "on the boundary",
+    "diverged_projections": "power flow diverged",
     "max_pcc_error": "largest PCC error (box-normalised)",
     # coverage_table
     "cov_samples": "OPFs", "mean_distance": "mean distance", "max_distance": "largest distance",
@@ -88,7 +89,7 @@ CHECK_SUPPORT = ["check_buses", "check_samples", "check_failed", "random_points"
 """The columns of `check_table` about the samples checked and the random operating points (the first of its two
 printed parts)."""
 CHECK_PROJECTIONS = ["max_support_excess", "projections", "feasible_projections", "projections_on_boundary",
-                     "max_pcc_error"]
+                     "diverged_projections", "max_pcc_error"]
 """The columns of `check_table` with the two checks' outcomes: the support bound and the projection points (the
 second part)."""
 TIMING_SHOWN = ["t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s",
@@ -236,7 +237,8 @@ def power_flow_checks(params: dict) -> xr.Dataset:
                      "check_failed": int((~cs.success).sum()), "random_points": sb["n_tried"],
                      "feasible_points": sb["n_feasible"], "max_support_excess": sb["max_excess"],
                      "projections": pj["n_projections"], "feasible_projections": pj["n_feasible"],
-                     "projections_on_boundary": pj["n_on_boundary"], "max_pcc_error": pj["max_pcc_error"]})
+                     "projections_on_boundary": pj["n_on_boundary"], "diverged_projections": pj["n_diverged"],
+                     "max_pcc_error": pj["max_pcc_error"]})
     return to_dataset(pd.DataFrame(rows), "check_row")
 
 
@@ -295,8 +297,10 @@ def samples_text(summary: pd.DataFrame) -> str:
 
 
 def check_table(st: xr.Dataset) -> pd.DataFrame:
-    """The power-flow checks, one row per DS."""
-    return table(st, "check_row").set_index("check_ds")
+    """The power-flow checks, one row per DS. A store written before diverged projections were counted has none:
+    such a projection ended the check then, so a store that has the row saw every power flow converge (0)."""
+    ck = table(st, "check_row").set_index("check_ds")
+    return ck if "diverged_projections" in ck else ck.assign(diverged_projections=0)
 
 
 def check_text(ck: pd.DataFrame) -> str:
@@ -310,9 +314,19 @@ def check_text(ck: pd.DataFrame) -> str:
         f"operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
         f"({'within' if ok_support else 'beyond'} the tolerance of {SUPPORT_TOL:g}). {int(ck.feasible_projections.sum())} of "
         f"{int(ck.projections.sum())} projection points are feasible in the power flow and "
-        f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'}); the power "
-        f"flow reproduces their PCC points within {ck.max_pcc_error.max():.1e}."
+        f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'})"
+        + _pcc_error_text(ck)
     )
+
+
+def _pcc_error_text(ck: pd.DataFrame) -> str:
+    """The end of `check_text`: how closely the power flow reproduces the projections' PCC points, and how many of
+    its runs diverged (those have no PCC point and count as not feasible)."""
+    diverged = int(ck.diverged_projections.sum()) if "diverged_projections" in ck else 0
+    tail = f"; the power flow diverged at {diverged} of them, counted as not feasible" if diverged else ""
+    if ck.max_pcc_error.notna().any():
+        return f"; the power flow reproduces their PCC points within {ck.max_pcc_error.max():.1e}{tail}."
+    return f"{tail}." if diverged else "."
 
 
 RANGE_HEADERS = {"p_mw": "P range (MW)", "q_mvar": "Q range (Mvar)", "vm_pu": "V range (p.u.)"}
