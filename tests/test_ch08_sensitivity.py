@@ -166,6 +166,11 @@ def test_store_round_trip_and_prose():
     assert "feasible after the T+D power flow in 2 of 2 cases" in text  # P2 over the load factor
     summ = ch08_sensitivity.summary(back)
     assert summ.loc[("load", "load 80 %", "P2"), "online / integrated"] == pytest.approx(0.5)
+    # an infeasible row whose T+D power flow did not converge (counts -1, a store without status): said, not "-1"
+    lost = back.drop(columns="status", errors="ignore")
+    lost.loc[0, ["feasible", "n_vm_violations", "n_branch_violations", "n_gen_violations"]] = [False, -1, -1, -1]
+    text = ch08_sensitivity.findings(lost)
+    assert "the T+D power flow did not converge" in text and "-1 voltage" not in text
 
 
 def test_run_sensitivity_runs_a_shared_case_once():

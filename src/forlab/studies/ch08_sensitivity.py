@@ -682,7 +682,9 @@ def findings(table: pd.DataFrame) -> str:
         lines.append("Runs that failed or whose dispatch violates a limit in the T+D power flow:")
         for _, r in bad.iterrows():
             failed = str(r.get("status", "ok")) not in ("ok", "", NOT_IN_STORE)
+            judged = r.n_vm_violations >= 0  # -1: the T+D power flow did not converge, nothing was judged
             what = (r.error if r.error else f"failed ({r.status})" if failed else
+                    f"status {r.method_status}, the T+D power flow did not converge" if not judged else
                     f"status {r.method_status}, {int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} "
                     f"branch and {int(r.n_gen_violations)} generator violations (largest voltage violation "
                     f"{r.max_vm_violation_pu:.4f} p.u., largest loading {r.max_loading_percent:.1f} %)")
