@@ -59,14 +59,6 @@ def test_split_and_parameter_checks():
 NOTEBOOK = ROOT / "notebooks" / "03_for_sampling.ipynb"
 
 
-def test_the_notebook_defaults_and_profiles_pass_the_check():
-    defaults = runner.declared_parameters(NOTEBOOK)
-    assert set(ch03.PARAMETER_TYPES) == set(defaults)
-    ch03.check_params(defaults)
-    for profile in runner.profiles(NOTEBOOK).values():
-        ch03.check_params({**defaults, **profile})
-
-
 @pytest.mark.parametrize(("name", "value"), [("n_workers", "0"), ("scheduler", 7), ("face_grid", 2.0),
                                              ("timing_workers", [1, "2"]), ("slice_levels", "abc"),
                                              ("check_points", True), ("timing_region", None)])

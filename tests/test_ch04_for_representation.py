@@ -53,14 +53,6 @@ def test_parameter_checks():
 NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
 
 
-def test_the_notebook_defaults_and_profiles_pass_the_check():
-    defaults = runner.declared_parameters(NOTEBOOK)
-    assert set(ch04.PARAMETER_TYPES) == set(defaults)
-    ch04.check_params(defaults)
-    for profile in runner.profiles(NOTEBOOK).values():
-        ch04.check_params({**defaults, **profile})
-
-
 @pytest.mark.parametrize(("name", "value"), [("degrees", "abc"), ("convex_options", "abc"), ("regs", "abc"),
                                              ("tol", "0.001"), ("target_false_feasible", "0.0"),
                                              ("convex_options", [1, 0]), ("degrees", [2, 4.0]), ("seed", None)])

@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 
 from forlab.book import runner, store
 from forlab.studies import ch06_ml_surrogate as ch06
-from forlab.studies.ch06_ml_surrogate.store import PARAMETER_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
@@ -61,14 +60,6 @@ def test_params_are_checked_before_any_work():
 
 
 NOTEBOOK = ROOT / "notebooks" / "06_ml_surrogate.ipynb"
-
-
-def test_the_notebook_defaults_and_profiles_pass_the_check():
-    defaults = runner.declared_parameters(NOTEBOOK)
-    assert set(PARAMETER_TYPES) == set(defaults)
-    ch06.check_params(defaults)
-    for profile in runner.profiles(NOTEBOOK).values():
-        ch06.check_params({**defaults, **profile})
 
 
 @pytest.mark.parametrize(("name", "value"), [("temperatures", "abc"), ("facet_sweep", "abc"), ("size_sweep", "abc"),

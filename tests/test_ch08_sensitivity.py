@@ -81,13 +81,6 @@ def test_parameters_are_checked_before_any_work():
         ch08_sensitivity.check_params({**params, "p1_n_directions": -1})
 
 
-def test_the_notebook_defaults_and_profiles_pass_the_check():
-    defaults = runner.declared_parameters(NOTEBOOK)
-    assert set(ch08_sensitivity.PARAMETER_TYPES) == set(defaults)
-    for profile in runner.profiles(NOTEBOOK).values():
-        ch08_sensitivity.check_params({**defaults, **profile})
-
-
 @pytest.mark.parametrize(("name", "value"), [
     ("p1_n_directions", "30"), ("p1_face_grid", 2.0), ("p1_n_labelled", "100"), ("p1_n_cost", None),
     ("p1_degrees", "abc"), ("p1_degrees", [2, "4"]), ("p2_facets", "8"), ("p2_refine_rounds", True),

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forlab.book import runner, store
+from forlab.book import store
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, exponents
@@ -138,17 +138,6 @@ def test_offer_path_from_anywhere_in_the_repository(monkeypatch):
 def test_validate_params_names_the_parameter(change):
     with pytest.raises(ValueError, match=next(iter(change))):
         ch10.validate_params(PARAMS | change)
-
-
-NOTEBOOK = ROOT / "notebooks" / "10_consuming_an_offer.ipynb"
-
-
-def test_the_notebook_defaults_and_profiles_pass_the_check():
-    defaults = runner.declared_parameters(NOTEBOOK)
-    assert set(ch10.PARAMETER_TYPES) == set(defaults)
-    ch10.validate_params(defaults)
-    for profile in runner.profiles(NOTEBOOK).values():
-        ch10.validate_params({**defaults, **profile})
 
 
 @pytest.mark.parametrize(("name", "value"), [("offer_file", 7), ("n_directions", "16"), ("degrees", "abc"),

@@ -516,3 +516,29 @@ def test_check_non_negative_names_the_count_and_what_zero_means():
             runner.check_non_negative({"k": bad}, ["k"], {"k": "none"})
     with pytest.raises(ValueError, match=r"^n must be a non-negative integer, got -2$"):
         runner.check_non_negative({"n": -2}, ["n"])
+
+
+CHECKED_CHAPTERS = {
+    "03_for_sampling": ("ch03_for_sampling", "PARAMETER_TYPES", "check_params"),
+    "04_for_representation": ("ch04_for_representation", "PARAMETER_TYPES", "check_params"),
+    "06_ml_surrogate": ("ch06_ml_surrogate.store", "PARAMETER_TYPES", "check_params"),
+    "07_aladin": ("ch07_aladin.study", "PARAMETER_TYPES", "check_params"),
+    "08_sensitivity": ("ch08_sensitivity", "PARAMETER_TYPES", "check_params"),
+    "09_comparison": ("ch09_comparison", "PARAMETER_TYPES", "validate"),
+    "10_consuming_an_offer": ("ch10_consuming_an_offer", "PARAMETER_TYPES", "validate_params"),
+}
+"""The chapters whose check starts with `runner.check_types`: module (under forlab.studies), type table, check."""
+
+
+@pytest.mark.parametrize("chapter", sorted(CHECKED_CHAPTERS))
+def test_a_chapters_type_table_names_its_parameters_and_its_profiles_pass(chapter):
+    import importlib
+
+    module, table, check = CHECKED_CHAPTERS[chapter]
+    mod = importlib.import_module(f"forlab.studies.{module}")
+    notebook = REPO / "notebooks" / f"{chapter}.ipynb"
+    defaults = runner.declared_parameters(notebook)
+    assert set(getattr(mod, table)) == set(defaults)
+    getattr(mod, check)(defaults)
+    for profile in runner.profiles(notebook).values():
+        getattr(mod, check)({**defaults, **profile})
