@@ -52,10 +52,16 @@ _TEN = 10
 def power_text(v: float, tex: bool = True) -> str:
     """A tolerance as a power of ten: "10^{-4}" (TeX, for prose between $ signs) or "10⁻⁴" (for a table); a mantissa
     other than one is kept ("2.5\\times 10^{-4}", "2.5×10⁻⁴")."""
-    mantissa, exponent = f"{v:.1e}".split("e")
-    mantissa, exponent = mantissa.removesuffix(".0"), int(exponent)
+    mantissa, exponent = _decimal_parts(v)
+    mantissa = mantissa.removesuffix(".0")
     power = f"{_TEN}^{{{exponent}}}" if tex else f"{_TEN}{str(exponent).translate(SUPERSCRIPT)}"
     return power if mantissa == "1" else mantissa + ("\\times " if tex else "×") + power
+
+
+def _decimal_parts(v: float) -> tuple[str, int]:
+    """The mantissa (one decimal, as text) and the exponent of ``v`` in scientific notation: ("4.8", -7)."""
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return mantissa, int(exponent)
 
 
 def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) -> str:
@@ -114,8 +120,8 @@ def sci_text(v: float) -> str:
         return "–"
     if v == 0:
         return "0"
-    mantissa, exponent = f"{v:.1e}".split("e")
-    return f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    mantissa, exponent = _decimal_parts(v)
+    return f"{mantissa}×10{str(exponent).translate(SUPERSCRIPT)}"
 
 
 def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", "it_target")) -> pd.DataFrame:
