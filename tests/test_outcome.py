@@ -158,3 +158,19 @@ def _judged_q(net, dispatch, g) -> float:
     set_dispatch(n, dispatch)
     pp.runpp(n, calculate_voltage_angles=True, trafo_model="pi", init="dc", tolerance_mva=1e-9)
     return float(n.res_gen.q_mvar[g])
+
+
+def test_every_method_counts_its_bytes_by_one_rule():
+    """One rule for the bytes every method exchanges (`forlab.book.parallel.wire_bytes`): messages pickled as Dask
+    sends them, so that a float64 costs 8 bytes in P1's offer, P2's surrogate and ALADIN's messages alike (JSON text
+    would count it as its digits)."""
+    import pickle
+
+    from forlab.book.parallel import wire_bytes
+
+    a, b = {"coefficients": [0.1] * 10, "name": "d1"}, np.arange(3.0)
+    assert wire_bytes(a, b) == wire_bytes(a) + wire_bytes(b) == \
+        len(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL)) + len(pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL))
+    assert 8000 <= wire_bytes(np.zeros(1000)) - wire_bytes(np.zeros(0)) <= 8008  # 8 each, a few of framing
+    assert wire_bytes([1 / 3] * 1000) - wire_bytes([]) < 10 * 1000 < len(str([1 / 3] * 1000))
+    assert wire_bytes() == 0

@@ -10,7 +10,8 @@ Every case of every method (P1 FOR offers, P2 ML surrogates, P3 ALADIN) ends in 
 * online time by one rule (`timed`, `parallel`, `sequential`): each solve runs N times from the same start and the
   fastest counts, both its solver time (``solve_time_s``) and its wall time (``wall_time_s``); parts that run in
   parallel (the DSOs, ALADIN's regions) count their slowest branch, sequential parts add up;
-* offline time (s), bytes exchanged and rounds of communication.
+* offline time (s), bytes exchanged (every message pickled as Dask sends it, one rule for every method:
+  `forlab.book.parallel.wire_bytes`) and rounds of communication.
 
 The integrated baseline is timed by the same rule, by one function (`integrated_baseline`). The adapters that turn a
 method's own result into an `Outcome` live with the method (`forlab.p1_for.coordinate`, `forlab.p2_surrogate.tso`)

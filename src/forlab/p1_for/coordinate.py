@@ -18,7 +18,6 @@ The TSO's FOR-based AC-OPF (step 2) is `forlab.p1_for.tso`; this module holds st
 from __future__ import annotations
 
 import copy
-import json
 import time
 from functools import partial
 from operator import itemgetter
@@ -26,7 +25,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from forlab.book.parallel import workers_of
+from forlab.book.parallel import wire_bytes, workers_of
 from forlab.grid import td
 from forlab.opf.judge import dispatch_from_result, judge
 from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
@@ -448,10 +447,15 @@ def _dso_row(pt, offer: Offer, reply: dict) -> tuple[dict, object]:
     return row, s
 
 
+PCC_POINT = np.zeros(3)
+"""The TSO's answer to each DSO, the PCC point it chose (P in MW, Q in Mvar, |V| in p.u.): the shape `offer_bytes`
+counts."""
+
+
 def offer_bytes(offers: dict[str, Offer]) -> int:
-    """What P1 sends, in bytes: every offer as UTF-8 JSON (DSO -> TSO) and the TSO's PCC point back to each DSO
-    (three float64)."""
-    return sum(len(json.dumps(o.to_dict()).encode()) for o in offers.values()) + 3 * 8 * len(offers)
+    """What P1 exchanges, in bytes by the one rule of every method (`forlab.book.parallel.wire_bytes`): every offer's
+    content (`Offer.to_dict`, DSO -> TSO) and the TSO's PCC point back to each DSO (`PCC_POINT`)."""
+    return sum(wire_bytes(o.to_dict(), PCC_POINT) for o in offers.values())
 
 
 def _largest(col: pd.Series, key=np.abs) -> float:

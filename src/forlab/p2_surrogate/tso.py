@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forlab.book.parallel import wire_bytes
 from forlab.grid.td import TS_ZONE
 from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
@@ -50,7 +51,7 @@ from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_
 from forlab.p2_surrogate.model import DSSurrogate
 
 __all__ = ["LOSS_MARGIN", "RESERVES", "IntegratedOPF", "Scenario", "SurrogateTSO", "TSOResult", "benchmark",
-           "import_error_bound", "reserve_amounts", "reserve_limits", "scenarios", "validate"]
+           "import_error_bound", "reserve_amounts", "reserve_limits", "scenarios", "surrogate_bytes", "validate"]
 
 RESERVES = ("error_bound", "slack_p", "none")
 """The choices of ``reserve`` of `SurrogateTSO` (module docstring)."""
@@ -371,6 +372,13 @@ def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], int
     return out
 
 
+def surrogate_bytes(surrogates: dict[str, DSSurrogate]) -> int:
+    """What P2 exchanges, in bytes by the one rule of every method (`forlab.book.parallel.wire_bytes`): every
+    surrogate's content (`DSSurrogate.to_dict`, DSO -> TSO), the DS's load factor (one float64, DSO -> TSO) and the
+    set-points of its FPUs the TSO chose (P and Q of each, TSO -> DSO)."""
+    return sum(wire_bytes(s.to_dict(), np.zeros(1), np.zeros(2 * s.space.n_fpu)) for s in surrogates.values())
+
+
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
               flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3,
               baseline: Baseline | None = None, reserve: str = "error_bound") -> \
@@ -383,8 +391,8 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     there was no dispatch to judge), time_ratio (TSO / integrated solver time; NaN when a solve failed) and the
     record's fields: deviation_pct (the TSO's dispatch, TS units and the FPU set-points
     it chose, judged by the T+D power flow, against the integrated optimum; NaN when a solve failed), feasible,
-    max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged (every
-    surrogate as JSON plus the DS load factor, float64, per DS), rounds (1), cost, integrated_cost,
+    max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged
+    (`surrogate_bytes`), rounds (1), cost, integrated_cost,
     integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here); reserve_mw and
     reserve_mvar (the reserves the TSO held, ``reserve`` of `SurrogateTSO`). attrs: build times (s), timing_repeats,
     reserve_mw and reserve_mvar. Both OPFs run ``repeats`` times per scenario from the same start, timed by
@@ -395,7 +403,7 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     """
     tso = SurrogateTSO(system, surrogates, ipopt=ipopt, reserve=reserve)
     integ = IntegratedOPF(system, ipopt=ipopt)
-    sent = sum(s.payload_bytes() + 8 for s in surrogates.values())
+    sent = surrogate_bytes(surrogates)
     rows, inputs = [], []
     for k, sc in enumerate(scenario_list):
         base = baseline if k == 0 and baseline is not None else integrated_baseline(

@@ -24,8 +24,8 @@ round costs in-process, one region after the other).
 A local solver that does not answer within ``options.timeout_s`` (in-process: whose request took longer), or whose
 worker leaves the cluster, ends the run with a `RegionFailed` error naming the region (and its worker).
 
-Times are wall-clock seconds; bytes are pickle sizes of what would cross the wire (also in-process): `nbytes`,
-`message_table`.
+Times are wall-clock seconds; bytes are pickle sizes of what would cross the wire (also in-process), by the one rule
+of every method's bytes (`forlab.book.parallel.wire_bytes`): `message_table`.
 """
 
 from __future__ import annotations
@@ -33,14 +33,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-import pickle
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from forlab.book.parallel import assign, workers_of
+from forlab.book.parallel import assign, wire_bytes, workers_of
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, LocalSolverSpec, auto_options
 from forlab.p3_aladin.algorithm.result import ALADINResult
 
@@ -268,11 +267,6 @@ def busiest_worker(compute_s: list[float], workers: list[str]) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------- messages
-def nbytes(obj) -> int:
-    """Size of ``obj`` pickled with the highest protocol (bytes): what Dask would put on the wire."""
-    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-
-
 def message_table(requests: list[tuple], replies: list[dict], names: list[str], request_fields: list[str],
                   reply_fields: list[str]) -> pd.DataFrame:
     """What crosses the wire in one iteration: one row per region, direction and field with its size and bytes."""
@@ -280,11 +274,11 @@ def message_table(requests: list[tuple], replies: list[dict], names: list[str], 
     for name, req, rep in zip(names, requests, replies):
         for fname, val in zip(request_fields, req):
             rows.append({"region": name, "direction": "coordinator -> region", "field": fname,
-                             "numbers": _numbers(val), "bytes": nbytes(val)})
+                             "numbers": _numbers(val), "bytes": wire_bytes(val)})
         for fname in reply_fields:
             if fname in rep:
                 rows.append({"region": name, "direction": "region -> coordinator", "field": fname,
-                                 "numbers": _numbers(rep[fname]), "bytes": nbytes(rep[fname])})
+                                 "numbers": _numbers(rep[fname]), "bytes": wire_bytes(rep[fname])})
     return pd.DataFrame(rows)
 
 

@@ -12,8 +12,8 @@ of the DSs (``ties="all"``: tie lines closed, meshed; ``"none"``: radial).
 
 Units of the row columns (`COLUMNS`): costs in the TS case's currency per hour ($/h for MATPOWER), online times in
 milliseconds (solver times by the one rule, ALADIN's too; the wall times are the record's ``wall_time_s``), offline
-times in seconds, bytes as serialised (JSON for the P1 and P2 offers, pickle for ALADIN's messages), deviation in
-percent of the integrated optimum.
+times in seconds, bytes by the one rule of every method (`forlab.book.parallel.wire_bytes`: pickled, as Dask sends
+them), deviation in percent of the integrated optimum.
 
 How each method is timed, in the same run as its own integrated AC-OPF (so that ratios hold on a noisy machine):
 
@@ -267,8 +267,8 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
            client=None, baseline: Baseline | None = None, dso_services: bool = False) -> list[dict]:
     """P1 on variants that share one study system (same `Variant.system_key`): one
     `forlab.studies.ch05_coordination.case_study` over their load levels. Returns one row per variant (`COLUMNS`); a
-    failure is a row with status "error". Bytes: the offer as JSON per DS, plus the PCC point (3 float64) the TSO
-    sends back to each DSO. system: the variants' `StudySystem` if already built; client: a Dask client for the
+    failure is a row with status "error". Bytes: `forlab.p1_for.coordinate.offer_bytes` (the offers and the PCC
+    points the TSO sends back). system: the variants' `StudySystem` if already built; client: a Dask client for the
     offline OPFs and the DSOs' dispatches (None: n_workers); baseline: see `_baselines`; dso_services: with Dask,
     every DSO's offline work is one task on a worker, all at once, and the DSO dispatches there (`case_study`)."""
     levels = sorted({v.level for v in group})
@@ -322,13 +322,14 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
     """P2 on variants that share one study system: datasets and surrogates built once
     (`forlab.studies.ch06_ml_surrogate.build_cases`, `fit_case`), then `benchmark_system` with one scenario per variant,
     every TS and DS load at the variant's level. ``load_range`` is the DS load factor range the surrogate is
-    trained on; it must hold every level. Bytes: the surrogate as JSON per DS, plus the DS load factor (float64).
+    trained on; it must hold every level. Bytes: `forlab.p2_surrogate.tso.surrogate_bytes`.
     system: the variants' `StudySystem` if already built; client: a Dask client for the datasets' power flows
     (None: in this process); baseline: see `_baselines`. Returns one row per variant (`COLUMNS`)."""
     lo, hi = (float(x) for x in load_range)
     try:
         from forlab.grid import td
         from forlab.p2_surrogate.model import SurrogateOptions
+        from forlab.p2_surrogate.tso import surrogate_bytes
         from forlab.studies import ch06_ml_surrogate
 
         bad = [v.level for v in group if not lo <= v.level <= hi]
@@ -342,7 +343,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
             ch06_ml_surrogate.fit_case(case, options or SurrogateOptions(), refine_rounds, refine_samples,
                                        certify_rounds, vertex_samples, seed, client=client)
         offline = time.perf_counter() - t0
-        sent = sum(c.surrogate.payload_bytes() + 8 for c in cases)
+        sent = surrogate_bytes({c.ds: c.surrogate for c in cases})
     except Exception as err:  # noqa: BLE001
         return [_failed(system_name, "P2", v, err) for v in group]
     out = []

@@ -30,10 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from forlab.book.parallel import wire_bytes
 from forlab.p3_aladin.algorithm.options import ADMMOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation
 from forlab.p3_aladin.algorithm.result import ALADINResult
-from forlab.p3_aladin.execution import busiest_worker, message_table, nbytes
+from forlab.p3_aladin.execution import busiest_worker, message_table
 
 
 def consensus_groups(A: list[sp.spmatrix]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -117,8 +118,8 @@ def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, reques
             "gap": abs(obj - ref) / abs(ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
             "nlp_s": max(a["nlp_s"] for a in answers), "reduction_s": 0.0, "local_sum_s": sum(compute),
             "coordinator_s": qp_s, "qp_s": qp_s, "communication_s": max(comm, 0.0), "comm_s": max(comm, 0.0),
-            "round_wall_s": round_s + qp_s, "bytes_down": sum(nbytes(r) for r in requests),
-            "bytes_up": sum(nbytes(a) for a in answers), "n_active": 0,
+            "round_wall_s": round_s + qp_s, "bytes_down": wire_bytes(*requests),
+            "bytes_up": wire_bytes(*answers), "n_active": 0,
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": np.nan,
             "newton": np.nan, "qp_status": "averaged"}

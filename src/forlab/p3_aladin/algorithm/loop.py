@@ -61,12 +61,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from forlab.book.parallel import wire_bytes
 from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.options import ALADINOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, auto_options, consensus_violation, step_size
 from forlab.p3_aladin.algorithm.reduction import crossing
 from forlab.p3_aladin.algorithm.result import ALADINResult
-from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table, nbytes
+from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table
 
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
@@ -164,7 +165,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
             "local_s": max(a["nlp_s"] for a in answers), "nlp_s": max(a["nlp_s"] for a in answers),
             "reduction_s": max(a.get("reduction_s", 0.0) for a in answers), "local_sum_s": sum(compute),
             "coordinator_s": 0.0, "qp_s": 0.0, "communication_s": comm, "comm_s": comm, "round_wall_s": round_s,
-            "bytes_down": sum(nbytes(r) for r in requests), "bytes_up": sum(nbytes(a) for a in answers),
+            "bytes_down": wire_bytes(*requests), "bytes_up": wire_bytes(*answers),
             "n_active": sum(a["n_active"] for a in answers),
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": float("nan"),
@@ -240,7 +241,7 @@ def keep_crossed_limits(replies: list[dict], solve: Callable, agents, passes: in
         if any(np.linalg.norm(dv) > r for dv, r in zip(dvs, radius)):
             requests = [(dv,) for dv in dvs]
             crossed = agents.call("crossed_limits", requests)
-            trips, down, up = trips + 1, down + sum(nbytes(r) for r in requests), up + sum(nbytes(c) for c in crossed)
+            trips, down, up = trips + 1, down + wire_bytes(*requests), up + wire_bytes(*crossed)
             radius = [c.get("far_radius", 0.0) for c in crossed]
             new = [merge_limits(n, c) for n, c in zip(new, crossed)]
         if not any(len(n["lo_r"]) for n in new):
