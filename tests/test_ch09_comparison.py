@@ -25,26 +25,20 @@ def p1_store():
     return ds
 
 
-@pytest.fixture()
-def offers():
-    regions = ["A/d1", "B/d2", "B/d3"]
-    js = [json.dumps({"c": list(range(n))}) for n in (10, 20, 30)]
-    return xr.Dataset({"offer_json": ("ds", np.array(js))}, coords={"ds": regions})
-
-
-def test_p1_rows_carry_the_store_numbers(p1_store, offers):
-    r = ch09_comparison.p1_rows(p1_store, offers)
+def test_p1_rows_carry_the_store_numbers(p1_store):
+    r = ch09_comparison.p1_rows(p1_store)
     assert list(r.columns) == ch09_comparison.ROW
     assert r.deviation_mean_pct.tolist() == [0.1, 0.3, 0.02]
     assert r.online_ms.tolist() == pytest.approx([40.0, 40.0, 150.0])
     assert r.time_ratio.tolist() == pytest.approx([2.0, 1.0, 0.5])
-    size = ch09_comparison.offer_bytes(offers)
-    # system B has two DSs: both offers plus one PCC point (3 floats) each
-    assert r.bytes.iloc[2] == size["d2"] + size["d3"] + 2 * 24
+    # a store without the record's bytes has none: its JSON sizes were counted by another rule
+    assert r.bytes.isna().all()
+    sent = ch09_comparison.p1_rows(p1_store.assign(bytes_exchanged=("case", np.array([10.0, 20.0, 30.0]))))
+    assert sent.bytes.tolist() == [10.0, 20.0, 30.0]
 
 
-def test_per_system_means_and_feasible_share(p1_store, offers):
-    s = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers)).set_index("system")
+def test_per_system_means_and_feasible_share(p1_store):
+    s = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store)).set_index("system")
     assert s.loc["A", "cases"] == 2
     assert s.loc["A", "deviation_mean_pct"] == pytest.approx(0.2)
     assert s.loc["A", "deviation_max_pct"] == pytest.approx(0.3)
@@ -52,8 +46,8 @@ def test_per_system_means_and_feasible_share(p1_store, offers):
     assert (s.loc["A", "load_min"], s.loc["A", "load_max"]) == (0.8, 1.0)
 
 
-def test_store_round_trip(p1_store, offers):
-    t = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store, offers))
+def test_store_round_trip(p1_store):
+    t = ch09_comparison.per_system(ch09_comparison.p1_rows(p1_store))
     back = ch09_comparison.from_store(ch09_comparison.to_store(t, "sys"), "sys")
     assert back.equals(t) or np.allclose(back.select_dtypes("number"), t.select_dtypes("number"), equal_nan=True)
     printed = ch09_comparison.printed(back)
@@ -61,7 +55,7 @@ def test_store_round_trip(p1_store, offers):
 
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVED = {"04_for_representation": "f825faf9f520", "05_coordination": "bc6afb1b33bf",
+ARCHIVED = {"05_coordination": "bc6afb1b33bf",
             "06_ml_surrogate": "eb5188640d37", "07_aladin": "9c43f9097d47", "08_sensitivity": "c42632e1be90"}
 SYSTEM = "case9+case33bw"
 
@@ -73,8 +67,7 @@ def archived():
 
 @pytest.fixture(scope="module")
 def big(archived):
-    return {"P1": archived["05_coordination"], "P1 offers": archived["04_for_representation"],
-            "P2": archived["06_ml_surrogate"], "P3": archived["07_aladin"]}
+    return {"P1": archived["05_coordination"], "P2": archived["06_ml_surrogate"], "P3": archived["07_aladin"]}
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +109,10 @@ def test_profile_off_reads_nothing():
 
 
 def test_default_rows_need_every_method(big):
-    rows = ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], big["P1 offers"], SYSTEM)
+    rows = ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], SYSTEM)
     assert set(rows.method) == set(ch09_comparison.METHOD_NAMES) and set(rows.system) == {SYSTEM}
     with pytest.raises(ValueError, match="no .* on 'nowhere'"):
-        ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], big["P1 offers"], "nowhere")
+        ch09_comparison.default_rows(big["P1"], big["P2"], big["P3"], "nowhere")
 
 
 def test_profile_rows(big):
@@ -138,13 +131,12 @@ def test_run_assembles_the_store(chapter, archived):
     assert len(sens) == archived["08_sensitivity"].sizes["run"] and "group_wall_time_s" in sens
     assert chapter.case_wall_ms.attrs["units"] == "ms" and chapter.sens_status.attrs["units"] == "-"
     sources = json.loads(chapter.attrs["sources"])
-    assert set(sources) == {"p1", "p2", "p3", "offers", "sensitivity", "profile P1", "profile P1 offers",
-                            "profile P2", "profile P3"}
+    assert set(sources) == {"p1", "p2", "p3", "sensitivity", "profile P1", "profile P2", "profile P3"}
     text = ch09_comparison.sources_text(chapter)
     lines = text.splitlines()
     assert lines[0] == "The default runs:" and "The paper-scale runs:" in lines
     # one line per store: what it is, a link to its chapter, the path relative to the repository, commit and date
-    assert lines[2].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
+    assert lines[1].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
                                ", commit `92a6307`, written 2026-11-30 ")
     assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
     assert "/work/" not in text and "{'" not in text

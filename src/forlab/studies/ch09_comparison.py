@@ -4,14 +4,15 @@ Nothing here solves anything: each function turns one method chapter's store int
 outcome record of `forlab.opf.outcome` (one yardstick), so that the comparison chapter's numbers are the method
 chapters' numbers. Units: costs in the TS case's currency per hour, deviations in % of the integrated AC-OPF
 optimum (signed, of the dispatch judged by the T+D power flow), online times in ms by the one rule (solver time and
-wall time; parallel parts their slowest branch, sequential parts added), offline times in s, bytes as serialised.
+wall time; parallel parts their slowest branch, sequential parts added), offline times in s, bytes by the one rule of
+every method (`forlab.book.parallel.wire_bytes`: every message pickled as Dask sends it).
 A failed case keeps its status and has no deviation; a field a store predates reads as missing and `missing_text`
 says so (`forlab.opf.outcome.NOT_IN_STORE`).
 
-* P1 (`05_coordination`): one row per system and load level; bytes the record's, or for an older store the DS's
-  offer file in `04_for_representation` (JSON) plus the TSO's answer (three floats per PCC).
-* P2 (`06_ml_surrogate`): one row per system and load scenario; bytes each DS's surrogate file (JSON) plus its
-  load factor; offline = dataset power flows + refinement, fit and certification, per system.
+* P1 (`05_coordination`): one row per system and load level; bytes the record's (the offers and the PCC points).
+* P2 (`06_ml_surrogate`): one row per system and load scenario; bytes the record's (the surrogates, the DS load
+  factors and the unit set-points); offline = dataset power flows + refinement, fit and certification, per system.
+* An older store without the record's bytes has none here: its sizes were JSON text, another rule.
 * P3 (`07_aladin`): one row per system (in-process ALADIN); online times by the rule from the stored per-round log,
   bytes all messages over all rounds; the judged deviation and feasibility only where the store has them (ALADIN's
   own optimality gap is not the judged deviation).
@@ -52,19 +53,6 @@ REVEALS = {
 """What each method's messages reveal about a DS."""
 
 
-def offer_bytes(offers: xr.Dataset | None) -> dict[str, int]:
-    """Size (bytes, UTF-8 JSON) of each DS's offer in a `04_for_representation` store, by region
-    ("<system>/<DS>") and, for a DS the store holds in one system only or last seen, by DS name."""
-    if offers is None or "offer_json" not in offers:
-        return {}
-    out = {}
-    for r in offers.ds.values:
-        n = len(str(offers.offer_json.sel(ds=r).values).encode())
-        out[str(r)] = n
-        out[str(r).split("/")[-1]] = n
-    return out
-
-
 def _col(t: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
     """Column ``name`` of ``t``, or ``default`` where an archived store does not have it."""
     return t[name] if name in t else pd.Series(default, index=t.index)
@@ -99,25 +87,20 @@ def _row(system, method: str, level: float, status: str, deviation: float, feasi
             "bytes": size, "status": status}
 
 
-def p1_rows(st: xr.Dataset, offers: xr.Dataset | None = None) -> pd.DataFrame:
+def p1_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, load level) of a `05_coordination` store, in `ROW` columns (method "P1 FOR offer"): online =
     TSO + slowest DSO (solver and wall time, the record's ``solve_time_s`` and ``wall_time_s``). Bytes: the record's
-    ``bytes_exchanged``; a store without it: the DS's offer in `04_for_representation` (JSON) plus the TSO's answer
-    (three float64 per PCC)."""
+    ``bytes_exchanged`` (NaN for a store without it)."""
     t = table(st, "case")
-    d = table(st, "dso_row", "dso_")
-    size = offer_bytes(offers)
     status = _status(t, ("integrated_success", "tso_success"))
     online = t.solve_time_s if "solve_time_s" in t else t.tso_time_s + t.dso_time_max_s
+    sent = _col(t, "bytes_exchanged")
     rows = []
     for i, r in t.iterrows():
-        ds_names = d[(d.system == r.system) & (d.level == r.level)].ds
-        b = (r.bytes_exchanged if "bytes_exchanged" in t else
-             sum(size.get(f"{r.system}/{n}", size.get(str(n), np.nan)) for n in ds_names) + 24 * len(ds_names))
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(t, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, "P1 FOR offer", r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
-                         times, r.offline_time_s, 1, b))
+                         times, r.offline_time_s, 1, sent[i]))
     return pd.DataFrame(rows, columns=ROW)
 
 
@@ -130,20 +113,20 @@ def _fit_time(ds: pd.DataFrame) -> pd.Series:
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate"): online =
     the TSO's solve (no online DSO step). Offline and bytes from the record; a store without them: the DSOs' dataset
-    power flows + refinement, fit and certification, and the surrogates' payloads, per system."""
+    power flows + refinement, fit and certification, per system, and no bytes (NaN)."""
     b = table(st, "run", "bench_")
     d = table(st, "ds")
     status = _status(b, ("integrated_success", "tso_success"))
     online = b.solve_time_s if "solve_time_s" in b else b.tso_time_s
+    sent = _col(b, "bytes_exchanged")
     rows = []
     for i, r in b.iterrows():
         ds = d[d.system == r.system]
         offline = r.offline_time_s if "offline_time_s" in b else float((ds.dataset_time_s + _fit_time(ds)).sum())
-        size = r.bytes_exchanged if "bytes_exchanged" in b else float(ds.payload_bytes.sum())
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, "P2 ML surrogate", r.ts_load_mean, status[i], r.deviation_pct,
-                         float(bool(r.feasible)), times, offline, 1, size))
+                         float(bool(r.feasible)), times, offline, 1, sent[i]))
     return pd.DataFrame(rows, columns=ROW)
 
 
@@ -351,8 +334,7 @@ def sources(**stores: xr.Dataset | None) -> str:
 METHOD_NAMES = ("P1 FOR offer", "P2 ML surrogate", "P3 ALADIN")
 """The methods as the rows name them."""
 
-PROFILES = {"P1": ("05_coordination", "paper"), "P1 offers": ("04_for_representation", "paper"),
-            "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full")}
+PROFILES = {"P1": ("05_coordination", "paper"), "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full")}
 """The paper-scale stores of the every-system comparison: key -> (chapter, profile)."""
 
 NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: run their `paper` profiles "
@@ -389,10 +371,9 @@ def best(t: pd.DataFrame, col: str, fn: str = "idxmin"):
     return (getattr(s, fn)(), s) if len(s) else (None, s)
 
 
-def default_rows(p1: xr.Dataset, p2: xr.Dataset, p3: xr.Dataset, offers: xr.Dataset | None,
-                 system: str) -> pd.DataFrame:
+def default_rows(p1: xr.Dataset, p2: xr.Dataset, p3: xr.Dataset, system: str) -> pd.DataFrame:
     """The rows of the method chapters' default runs on ``system``; ValueError when a method did not run on it."""
-    rows = pd.concat([p1_rows(p1, offers), p2_rows(p2), p3_rows(p3)], ignore_index=True)
+    rows = pd.concat([p1_rows(p1), p2_rows(p2), p3_rows(p3)], ignore_index=True)
     rows = rows[rows.system == system]
     missing = set(METHOD_NAMES) - set(rows.method)
     if missing:
@@ -406,7 +387,7 @@ def profile_rows(big: dict[str, xr.Dataset | None]) -> pd.DataFrame:
     one-round methods ran (ALADIN's transmission-area partitions are chapter 07's subject)."""
     parts = []
     if big["P1"] is not None:
-        parts.append(p1_rows(big["P1"], big["P1 offers"]))
+        parts.append(p1_rows(big["P1"]))
     if big["P2"] is not None:
         parts.append(p2_rows(big["P2"]))
     if big["P3"] is not None:
@@ -432,9 +413,8 @@ def run(params: dict) -> xr.Dataset:
     p1, p2, p3 = (chapter_store("05_coordination", params["p1_params"]),
                   chapter_store("06_ml_surrogate", params["p2_params"]),
                   chapter_store("07_aladin", params["p3_params"]))
-    offers = chapter_store("04_for_representation", {})
     sens = chapter_store("08_sensitivity", params["sensitivity_params"])
-    dflt = default_rows(p1, p2, p3, offers, params["system"])
+    dflt = default_rows(p1, p2, p3, params["system"])
     big = {k: profile(chapter, name, params["use_profiles"]) for k, (chapter, name) in PROFILES.items()}
     cases = profile_rows(big)
     out = xr.merge([
@@ -443,19 +423,19 @@ def run(params: dict) -> xr.Dataset:
         to_store(per_system(cases), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
     ], combine_attrs="drop_conflicts")  # keeps every variable's units
-    out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, offers=offers, sensitivity=sens,
+    out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, sensitivity=sens,
                                    **{f"profile {k}": v for k, v in big.items()})
     out.attrs["anchors"] = anchors.as_attr(ANCHOR_KEYS)
     return out
 
 
-SOURCES = {"offers": "P1 offers, {doc}`04_for_representation`", "p1": "P1 coordination, {doc}`05_coordination`",
+SOURCES = {"p1": "P1 coordination, {doc}`05_coordination`",
            "p2": "P2 surrogate, {doc}`06_ml_surrogate`", "p3": "P3 ALADIN, {doc}`07_aladin`",
            "sensitivity": "sensitivity study, {doc}`08_sensitivity`"}
 """The inputs of the chapter (keys of ``attrs["sources"]``) as a reader names them; the paper-scale stores are
 ``"profile <PROFILES key>"``, named after the default run of the same chapter (`PROFILE_SOURCES`)."""
 
-PROFILE_SOURCES = {"P1 offers": "offers", "P1": "p1", "P2": "p2", "P3": "p3"}
+PROFILE_SOURCES = {"P1": "p1", "P2": "p2", "P3": "p3"}
 """`PROFILES` key -> the `SOURCES` key of the same chapter."""
 
 
@@ -708,6 +688,6 @@ __all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "OFFLINE_UNIT
            "PARAMETER_TYPES", "PRINTED", "PROFILES",
            "PROFILE_SOURCES",
            "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
-           "from_store", "missing_text", "offer_bytes", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
+           "from_store", "missing_text", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
            "profile", "profile_rows", "reveal_text", "run", "sources", "sources_text", "systems_figure", "to_store",
            "validate", "which_method_text"]
