@@ -142,9 +142,14 @@ def lock(args: list[str]) -> int:
     lock's current pins where they still fit (uv prefers them unless ``--upgrade``), then rewrite
     environment.yml to the same versions."""
     extras = [word for extra in LOCK_EXTRAS for word in ("--extra", extra)]
-    sh(ensure_uv(), "pip", "compile", "pyproject.toml", *extras, "--generate-hashes", *TARGET,
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    # the editable install runs without build isolation (`ensure_venv`): the build backend must be locked in its
+    # own right, not only while some dependency happens to need it
+    uv, build = ensure_uv(), TOOLS / "build-system.in"
+    build.write_text("\n".join(pyproject["build-system"]["requires"]) + "\n")
+    sh(uv, "pip", "compile", "pyproject.toml", build.relative_to(ROOT), *extras, "--generate-hashes", *TARGET,
        "--custom-compile-command", "python3 scripts/dev.py lock", "-o", LOCK, *args)  # fmt: skip
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = pyproject["project"]
     text = environment_yml(project, locked_versions((ROOT / LOCK).read_text()))
     (ROOT / ENVIRONMENT).write_text(text)
     print(f"wrote {LOCK} and {ENVIRONMENT}; sha256 of the lock {hashlib.sha256((ROOT / LOCK).read_bytes()).hexdigest()}")

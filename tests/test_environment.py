@@ -59,6 +59,17 @@ def test_lock_covers_every_dependency_within_its_range():
     assert outside == {}, "locked versions outside pyproject's ranges: python3 scripts/dev.py lock"
 
 
+def test_lock_holds_the_build_backend_within_its_range():
+    """The editable install runs without build isolation (scripts/dev.py): setuptools and wheel must be in the lock
+    for themselves, not only while another package happens to depend on them."""
+    locked = provenance.locked_versions(LOCK.read_text())
+    build = dict(normalise(r) for r in tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]["requires"])
+    assert {n: locked.get(n) for n in build if locked.get(n) not in SpecifierSet(build[n])} == {}
+    blocks = {b.split("==")[0]: b for b in re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text())}
+    assert all("build-system.in" in blocks[n] for n in build), \
+        "the build backend is not locked in its own right: python3 scripts/dev.py lock"
+
+
 def test_every_locked_package_has_a_hash():
     blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text().split("\n", 2)[2])
     unhashed = [b.split()[0] for b in blocks if "==" in b.split()[0] and "--hash=sha256:" not in b]
