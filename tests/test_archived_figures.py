@@ -71,7 +71,7 @@ def printed(archived) -> dict[str, str]:
     runs = ch08_sensitivity.frame(archived["08"])
     out["08.findings"] = ch08_sensitivity.findings(runs)
     out["08.summary"] = ch08_sensitivity.summary(runs).round(4).to_string()
-    rows = pd.concat([ch09_comparison.p1_rows(archived["05"], archived["04"]), ch09_comparison.p2_rows(archived["06"]),
+    rows = pd.concat([ch09_comparison.p1_rows(archived["05"]), ch09_comparison.p2_rows(archived["06"]),
                       ch09_comparison.p3_rows(archived["07"])], ignore_index=True)
     out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(rows)).to_string()
     return out

@@ -416,6 +416,21 @@ def test_the_price_fit_keeps_its_cost_opfs_as_the_dsos_library(sampled, offer):
         assert s_k.fpu_cost == pytest.approx(rep.cost_value.values[ok][k], rel=1e-6, abs=1e-6)
 
 
+def test_a_ds_with_a_unit_that_is_no_fpu_is_refused():
+    """P1 reads an FPU's set-point by its position among the DS's units: a unit that is neither the PCC nor an FPU
+    (here a controllable sgen without a PQ chart) would be read as one, so the DSO's model refuses the net."""
+    import copy
+
+    import pandapower as pp
+
+    from forlab.p1_for.dso_opf import DSOModel
+
+    net = copy.deepcopy(td.load_system("case9+case33bw").ds["case33bw"])
+    pp.create_sgen(net, 5, p_mw=0.1, max_p_mw=0.2, min_p_mw=0.0, max_q_mvar=0.1, min_q_mvar=-0.1, controllable=True)
+    with pytest.raises(ValueError, match="PCC's ext_grid and its FPUs"):
+        DSOModel(net)
+
+
 def test_a_warm_start_of_another_ds_is_refused():
     from forlab.p1_for.dso_opf import DSOModel
 

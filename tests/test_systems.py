@@ -39,6 +39,14 @@ def test_add_fpu_writes_chart_cost_and_bounds():
     assert cost.cp1_eur_per_mw.iloc[0] == 25.0 and cost.cp2_eur_per_mw2.iloc[0] == 0.3
     table = td.fpus(net)
     assert list(table.index) == [idx] and table.kind.iloc[0] == "circle"
+    # one test of an FPU everywhere: a charted sgen in service, the same sgens the OPF's units flag
+    from forlab.opf.network import build_network
+
+    units = build_network(net).units
+    assert list(td.fpu_index(net)) == [idx] == units[units.fpu].element.tolist()
+    net.sgen.at[idx, "in_service"] = False
+    assert list(td.fpu_index(net)) == [] and not build_network(net).units.fpu.any()
+    net.sgen.at[idx, "in_service"] = True
     with pytest.raises(ValueError, match="no PQ chart"):
         td.chart_of(net, other)
     with pytest.raises(ValueError, match="outside the chart"):

@@ -398,15 +398,13 @@ def bus_layout(net, *, ds_size: float = 0.9, ds_gap: float = 0.3, seed: int = 0)
 
 def _fpu_kinds(net) -> pd.Series:
     """Chart kind of the FPU(s) at each bus (the first FPU's, in sgen order), from ``net.sgen["chart"]``."""
-    from forlab.grid.capability import PQChart
+    from forlab.grid.capability import as_chart
+    from forlab.grid.td import is_fpu
 
-    if "chart" not in net.sgen.columns or not len(net.sgen):
-        return pd.Series(dtype=object)
     kinds = {}
-    for _, row in net.sgen[net.sgen["in_service"].astype(bool)].iterrows():
-        spec = row["chart"]
-        if isinstance(spec, str) and spec and int(row.bus) not in kinds:
-            kinds[int(row.bus)] = PQChart.from_json(spec).kind
+    for _, row in net.sgen[is_fpu(net)].iterrows():
+        if int(row.bus) not in kinds:
+            kinds[int(row.bus)] = as_chart(row["chart"]).kind
     return pd.Series(kinds, dtype=object)
 
 

@@ -1,6 +1,6 @@
 """Flexibility-providing units and integrated T+D study systems (floor 2).
 
-* `add_fpu`, `add_default_fpus`, `fpus`, `chart_of`: distributed generators with a PQ chart (`forlab.grid.capability`) as
+* `add_fpu`, `add_default_fpus`, `fpus`, `fpu_index`, `chart_of`: distributed generators with a PQ chart (`forlab.grid.capability`) as
   controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
 * `derive_branch_limits`: current limits for distribution grids that have none in their data.
 * `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
@@ -86,7 +86,9 @@ __all__ = [
     "chart_of",
     "default_chart",
     "derive_branch_limits",
+    "fpu_index",
     "fpus",
+    "is_fpu",
     "load_system",
     "many_ds_name",
     "parse_system",
@@ -176,18 +178,27 @@ def _runpp(net) -> None:
     pp.runpp(net, init_vm_pu=(eg.sum() + gen.sum()) / (len(eg) + len(gen)))
 
 
-def _is_fpu(net) -> pd.Series:
+def is_fpu(net) -> pd.Series:
+    """Which static generators of ``net`` are FPUs: those in service with a PQ chart (`add_fpu` gives one to every
+    FPU it adds, and makes it controllable). The one test of the book: the OPF's units flag the same sgens
+    (`forlab.opf.network`, ``units.fpu``), P1's DSO and P2's data set refuse a DS with any other unit."""
     if "chart" not in net.sgen.columns or not len(net.sgen):
         return pd.Series(False, index=net.sgen.index)
-    return net.sgen["chart"].map(lambda c: isinstance(c, str) and bool(c))
+    charted = net.sgen["chart"].map(lambda c: isinstance(c, (str, dict)) and bool(c))  # JSON, or its dict
+    return charted & net.sgen.in_service.astype(bool)
+
+
+def fpu_index(net) -> pd.Index:
+    """The sgen indices of the FPUs of ``net`` (`is_fpu`), in table order: the order of the OPF's units."""
+    return net.sgen.index[is_fpu(net)]
 
 
 def fpus(net) -> pd.DataFrame:
     """One row per FPU (index: sgen index): bus, name, kind, chart bounds (MW/Mvar), set-point, cost_a, cost_b, chart."""
-    sel = net.sgen[_is_fpu(net)]
+    sel = net.sgen[is_fpu(net)]
     rows = []
     for idx, row in sel.iterrows():
-        chart = PQChart.from_json(row["chart"])
+        chart = as_chart(row["chart"])
         cost = net.poly_cost[(net.poly_cost.et == "sgen") & (net.poly_cost.element == idx)]
         p0, p1, q0, q1 = chart.bounds()
         rows.append(
@@ -575,7 +586,7 @@ class StudySystem:
                     "buses": len(dsn.bus),
                     "lines_in_service": int(dsn.line.in_service.sum()),
                     "ties_closed": len(dsn.get("ties_closed", [])),
-                    "fpus": int(_is_fpu(dsn).sum()),
+                    "fpus": int(is_fpu(dsn).sum()),
                     "load_mw": float(dsn.load.p_mw.sum()),
                     "fpu_p_max_mw": float(fpus(dsn).p_max_mw.sum()),
                     "scale": float(pc.scale.iloc[0]),

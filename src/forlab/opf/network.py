@@ -20,6 +20,7 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
+from forlab.grid.td import is_fpu
 from forlab.grid.validate import check_net
 
 # pandapower marks MATPOWER's "rateA = 0" (no limit) with huge ratings (9900 MVA in its stored networks,
@@ -389,13 +390,10 @@ def _poly_costs(costs: pd.DataFrame, et: str, elements: np.ndarray) -> dict:
     return out
 
 
-def _charts(on: pd.DataFrame) -> dict:
-    """Position (within ``on``) -> PQ chart of the rows whose ``chart`` entry is set (the FPUs)."""
-    if "chart" not in on.columns:
-        return {}
-    spec = on["chart"]
-    has = spec.notna().to_numpy() & (spec.astype(str) != "").to_numpy()
-    return {int(k): _chart_of(on.iloc[k]) for k in np.flatnonzero(has)}
+def _charts(net, on: pd.DataFrame) -> dict:
+    """Position (within ``on``, rows of ``net.sgen``) -> PQ chart of the FPUs among them (`forlab.grid.td.is_fpu`)."""
+    fpu = is_fpu(net).reindex(on.index, fill_value=False).to_numpy(bool)
+    return {int(k): _chart_of(on.iloc[k]) for k in np.flatnonzero(fpu)}
 
 
 def _unit_block(net, et: str, df: pd.DataFrame, model_of_pd: pd.Series, base: float) -> tuple:
@@ -404,7 +402,7 @@ def _unit_block(net, et: str, df: pd.DataFrame, model_of_pd: pd.Series, base: fl
     big = 1e9
     on = df[df.in_service.astype(bool) & df.bus.isin(model_of_pd.index)]
     costs = net.poly_cost if "poly_cost" in net else pd.DataFrame()
-    charts = _charts(on) if et == "sgen" else {}
+    charts = _charts(net, on) if et == "sgen" else {}
     block = pd.DataFrame({
         "et": np.full(len(on), et, dtype=object), "element": on.index.to_numpy(int),
         "name": on["name"].to_numpy(object) if "name" in on.columns else None,

@@ -26,10 +26,6 @@ from forlab.p1_for.dso_opf import DSOModel
 from forlab.p1_for.sampling import box_of
 
 
-def _fpus(net) -> pd.Index:
-    return net.sgen.index[net.sgen.get("controllable", pd.Series(False, index=net.sgen.index)).astype(bool)]
-
-
 def pcc_point(net, dispatch: pd.DataFrame) -> np.ndarray:
     """(P MW, Q Mvar, V p.u.) at the PCC (the DS's ext_grid) from a pandapower power flow at ``dispatch``; NaN on
     every axis when the power flow diverges (a failed solve has no PCC point, and one such dispatch must not end a
@@ -52,7 +48,7 @@ def random_operating_points(net, n: int, seed: int = 0, vm_range: tuple[float, f
     """n random FPU set-points inside their charts with a random PCC voltage; those whose power flow respects all
     limits, as (dispatch, PCC point) pairs."""
     rng = np.random.default_rng(seed)
-    fpu = _fpus(net)
+    fpu = td.fpu_index(net)
     charts = {k: td.chart_of(net, k) for k in fpu}
     eg = net.ext_grid.index[0]
     out = []
@@ -129,7 +125,7 @@ def projections(net, samples: xr.Dataset, step: float = BOUNDARY_STEP) -> dict:
     box = box_of(samples)
     proj = samples.where((samples.stage == "projection") & samples.success, drop=True)
     eg = net.ext_grid.index[0]
-    fpu = _fpus(net)
+    fpu = td.fpu_index(net)
     model = DSOModel(net)
     n_ok, n_boundary, n_diverged, errors = 0, 0, 0, []
     for i in range(proj.sizes.get("sample", 0)):

@@ -226,8 +226,7 @@ def fpu_dispatch_table(system, ds_name: str, sample, integrated) -> pd.DataFrame
     sg = integrated.sgen
     rows = []
     dsn = system.ds[ds_name]
-    fp = dsn.sgen.index[dsn.sgen.get("controllable", pd.Series(False, index=dsn.sgen.index)).astype(bool)]
-    for k, (p, q) in zip(fp, zip(sample.fpu_p_mw, sample.fpu_q_mvar)):
+    for k, (p, q) in zip(td.fpu_index(dsn), zip(sample.fpu_p_mw, sample.fpu_q_mvar)):
         idx = sg.index[(sg.zone == ds_name) & (sg.orig_index == k)]
         if len(idx) != 1:
             raise RuntimeError(f"FPU {k} of DS {ds_name!r} not found once in the integrated net")

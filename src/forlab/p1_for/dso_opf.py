@@ -164,7 +164,11 @@ class DSOModel:
         k = np.flatnonzero((units.et == "ext_grid").to_numpy())
         self.k_pcc = int(k[0])
         self.root = int(m0.bus_lookup[self.pcc_bus])
-        self._fpu_mask = (units.et != "ext_grid").to_numpy(float)
+        others = units[(units.et != "ext_grid") & ~units.fpu.astype(bool)]
+        if len(others):  # their dispatch would be counted as an FPU's, by position, everywhere P1 reads one
+            raise ValueError(f"a DS net's units must be its PCC's ext_grid and its FPUs (sgens with a PQ chart, "
+                             f"forlab.grid.td.add_fpu); also found {list(zip(others.et, others.element))}")
+        self._fpu_mask = units.fpu.to_numpy(float)
         opts = {"tol": 1e-7, "acceptable_tol": 1e-5}
         opts.update(ipopt or {})
         switches = Extension(parameters={"w": 3, "d": 3, "t": 3, "c": 3, "h": 3}, objective=objective)
