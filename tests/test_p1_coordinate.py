@@ -529,3 +529,34 @@ def test_the_tso_models_the_coupling_transformer_of_each_ds():
     assert abs(res.objective - plain.objective) > 1e-6
     with pytest.raises(ValueError, match="pcc_x_pu"):
         TSOForOPF(system.ts, offers, pcc_x_pu={"case33bw": -1.0})
+
+
+class _Late:
+    """A DSO's future that is not done for its first ``waits`` waits (each as if the limit passed), then answers;
+    ``after`` makes it done once another future has been waited on that often (it answered meanwhile)."""
+
+    def __init__(self, value, waits=0, after=None):
+        self.value, self.waits, self.after, self.asked = value, waits, after, 0
+
+    def done(self):
+        return self.waits <= 0 or (self.after is not None and self.after[0].asked >= self.after[1])
+
+    def result(self, timeout=None):
+        self.asked += 1
+        if self.waits > 0 and not self.done():
+            self.waits -= 1
+            raise TimeoutError
+        return self.value
+
+
+def test_a_dso_that_waits_behind_others_is_no_stall_but_silence_is():
+    """The DSOs' limit is on progress: a DSO queued behind others on its worker may take longer than the limit while
+    the others answer (chapter 12, 112 DSOs on 2 workers); when nobody answers for the whole limit the case fails,
+    naming the DSO awaited and its worker."""
+    from forlab.p1_for.coordinate import answers
+
+    first = _Late("a", waits=2)
+    second = _Late("b", waits=5, after=(first, 1))  # answers while the first is awaited
+    assert answers([first, second], ["d1", "d2"], ["w1", "w2"], "its offline work") == ["a", "b"]
+    with pytest.raises(RuntimeError, match=r"DSO 'd1' on Dask worker w1: no answer to its offline work .* nor from any"):
+        answers([_Late("a", waits=9), _Late("b", waits=9)], ["d1", "d2"], ["w1", "w2"], "its offline work")
