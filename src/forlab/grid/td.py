@@ -1,7 +1,7 @@
 """Flexibility-providing units and integrated T+D study systems (floor 2).
 
-* `add_fpu`, `add_default_fpus`, `fpus`, `fpu_index`, `chart_of`: distributed generators with a PQ chart (`forlab.grid.capability`) as
-  controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
+* `add_fpu`, `add_default_fpus`, `fpus`, `is_fpu`, `fpu_index`, `chart_of`: distributed generators with a PQ chart
+  (`forlab.grid.capability`) as controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
 * `derive_branch_limits`: current limits for distribution grids that have none in their data.
 * `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
   attached at TS load buses through points of common coupling (PCC): the T+D system construction of METHODS.md,
@@ -181,7 +181,8 @@ def _runpp(net) -> None:
 def is_fpu(net) -> pd.Series:
     """Which static generators of ``net`` are FPUs: those in service with a PQ chart (`add_fpu` gives one to every
     FPU it adds, and makes it controllable). The one test of the book: the OPF's units flag the same sgens
-    (`forlab.opf.network`, ``units.fpu``), P1's DSO and P2's data set refuse a DS with any other unit."""
+    (`forlab.opf.network`, ``units.fpu``); P1's DSO model refuses a DS with any other unit than its PCC and its
+    FPUs, P2's data set one with a controllable sgen that is no FPU."""
     if "chart" not in net.sgen.columns or not len(net.sgen):
         return pd.Series(False, index=net.sgen.index)
     charted = net.sgen["chart"].map(lambda c: isinstance(c, (str, dict)) and bool(c))  # JSON, or its dict
