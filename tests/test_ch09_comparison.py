@@ -55,8 +55,8 @@ def test_store_round_trip(p1_store):
 
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVED = {"05_coordination": "bc6afb1b33bf",
-            "06_ml_surrogate": "eb5188640d37", "07_aladin": "9c43f9097d47", "08_sensitivity": "c42632e1be90"}
+ARCHIVED = {"05_coordination": "bc6afb1b33bf", "06_ml_surrogate": "eb5188640d37", "07_aladin": "9c43f9097d47",
+            "08_sensitivity": "c42632e1be90", "12_many_dsos": "0dab2d2e0abd"}
 SYSTEM = "case9+case33bw"
 
 
@@ -131,7 +131,7 @@ def test_run_assembles_the_store(chapter, archived):
     assert len(sens) == archived["08_sensitivity"].sizes["run"] and "group_wall_time_s" in sens
     assert chapter.case_wall_ms.attrs["units"] == "ms" and chapter.sens_status.attrs["units"] == "-"
     sources = json.loads(chapter.attrs["sources"])
-    assert set(sources) == {"p1", "p2", "p3", "sensitivity", "profile P1", "profile P2", "profile P3"}
+    assert set(sources) == {"p1", "p2", "p3", "sensitivity", "scale", "profile P1", "profile P2", "profile P3"}
     text = ch09_comparison.sources_text(chapter)
     lines = text.splitlines()
     assert lines[0] == "The default runs:" and "The paper-scale runs:" in lines
@@ -141,7 +141,9 @@ def test_run_assembles_the_store(chapter, archived):
     assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
-    assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES)
+    assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES) + 1
+    assert text.splitlines()[-1].startswith("- many DSOs, {doc}`12_many_dsos`, `paper` profile: "
+                                            "`archive/12_many_dsos/0dab2d2e0abd.nc`")
 
 
 def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
@@ -244,9 +246,11 @@ def test_figures_and_reveals(chapter):
 
 def test_which_method_text(chapter):
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
-    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM)
+    scale_t = ch09_comparison.from_store(chapter, "scale")
+    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, scale_t)
     lines = text.splitlines()
-    assert len(lines) == 7
+    assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
+    assert ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines() == lines[:7]
     # only the systems every method ran are compared: P2's two-PCC system is named and left out
     assert lines[0].startswith("- **Systems compared**: the 5 study systems every method ran in the paper-scale runs")
     assert "left out: case30+case33bw-2pcc (not run by P1 FOR offer and P3 ALADIN)" in lines[0]
@@ -291,3 +295,50 @@ def test_the_store_keeps_the_anchors_it_is_compared_with(chapter):
 
     kept = anchors.from_attr(chapter.attrs["anchors"])
     assert set(kept) == set(ch09_comparison.ANCHOR_KEYS) and kept["p1_deviation_pct"] == anchors.anchor("p1_deviation_pct")
+
+
+def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
+    """The scale rows are chapter 12's outcome records (its time ratio: online solver time over the integrated
+    AC-OPF's of the same size), the table shows every method's ratio or why it has none, and the statement ranks
+    judged, feasible runs only."""
+    from forlab.studies import ch12_many_dsos
+
+    scale_t = ch09_comparison.from_store(chapter, "scale")
+    t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
+    assert len(scale_t) == len(t12) and chapter.scale_time_ratio.attrs["units"] == "1"
+    np.testing.assert_allclose(scale_t.time_ratio, t12.time_ratio)
+    assert set(scale_t.method) == set(ch09_comparison.SCALE_METHODS.values())
+    table = ch09_comparison.scale_table(scale_t)
+    assert table.index.names == ["DSs", "buses"] and list(table.index.get_level_values("DSs")) == sorted(set(t12.n_ds))
+    for r in t12[t12.method != "integrated"].itertuples():
+        shown = table.loc[(r.n_ds, r.buses), ("online / integrated", r.method)]
+        if r.status == "ok" and r.feasible:
+            assert shown == f"{r.time_ratio:.2f}"
+        else:  # a run that was not made, failed or is infeasible has no ratio, and says which
+            assert shown in ("not run", "failed", "infeasible") and table.loc[(r.n_ds, r.buses),
+                                                                              ("deviation (%)", r.method)] == "–"
+    text = ch09_comparison.scale_text(scale_t)
+    judged = t12[(t12.method != "integrated") & (t12.status == "ok") & t12.feasible.astype(bool)]
+    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()].method.value_counts()
+    name = ch09_comparison.SCALE_METHODS[fastest.index[0]]
+    assert f"fastest online {name} at {fastest.iloc[0]} of {t12.n_ds.nunique()} sizes" in text
+    assert f"up to {t12.buses.max()} buses" in text
+
+
+def test_without_the_sweep_the_view_says_how_to_make_it(chapter):
+    empty = ch09_comparison.scale_rows(None)
+    assert empty.empty and list(empty.columns) == list(ch09_comparison.SCALE_UNITS)
+    assert "--profile paper" in ch09_comparison.NO_SCALE_STORE
+    sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
+    assert "many DSOs" not in ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, empty)
+
+
+def test_a_sweep_in_which_no_method_finished_ranks_none():
+    rows = pd.DataFrame({"n_ds": [1, 1], "buses": [40, 40], "method": ["integrated AC-OPF", "P1 FOR offer"],
+                         "status": ["ok", "TSO: Infeasible_Problem_Detected"], "feasible": [True, False],
+                         "deviation_pct": [0.0, np.nan], "solve_time_s": [1.0, np.nan],
+                         "time_ratio": [np.nan, np.nan]})
+    text = ch09_comparison.scale_text(rows)
+    assert "fastest online no method at any size" in text and "P1 FOR offer failed" in text
+    assert "at no size did every method finish with a feasible dispatch" in text
+    assert ch09_comparison.scale_table(rows).loc[(1, 40), ("online / integrated", "P1")] == "failed"

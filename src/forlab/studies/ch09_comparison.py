@@ -16,6 +16,9 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
 * P3 (`07_aladin`): one row per system (in-process ALADIN); online times by the rule from the stored per-round log,
   bytes all messages over all rounds; the judged deviation and feasibility only where the store has them (ALADIN's
   own optimality gap is not the judged deviation).
+* Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record
+  as that chapter stores it (`scale_rows`); the sweep is the scale at which the question "which method wins" is
+  asked of a TSO with dozens of DSOs (`scale_text`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import xarray as xr
 
 from forlab.book import anchors, runner
 from forlab.book.store import open_store
-from forlab.book.tables import table, to_dataset
+from forlab.book.tables import fixed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
@@ -341,6 +344,22 @@ NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: ru
                    "(`forlab run 05_coordination --profile paper`, ...) or keep `archive/`.")
 
 
+SCALE = ("12_many_dsos", "paper")
+"""The scale-out sweep of the many-DSOs view: (chapter, profile)."""
+
+SCALE_METHODS = {"integrated": "integrated AC-OPF", "P1": METHOD_NAMES[0], "P2": METHOD_NAMES[1],
+                 "P3": METHOD_NAMES[2]}
+"""Chapter 12's method codes -> this chapter's names (the integrated AC-OPF is the yardstick, not a contestant)."""
+
+SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
+               "solve_time_s": "s", "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
+               "rounds": "1", "bytes_exchanged": "bytes"}
+"""The columns of `scale_rows` and their units in the chapter's store."""
+
+NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
+                  "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
+
+
 PARAMETER_TYPES = {"system": str, "p1_params": dict, "p2_params": dict, "p3_params": dict,
                    "sensitivity_params": dict, "use_profiles": bool}
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`);
@@ -397,6 +416,19 @@ def profile_rows(big: dict[str, xr.Dataset | None]) -> pd.DataFrame:
     return rows[rows.system.isin(td) | (rows.method != "P3 ALADIN")]
 
 
+def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
+    """One row per number of DSs and method of chapter 12's sweep (`SCALE_UNITS` columns, methods named as this
+    chapter names them, the integrated AC-OPF's row included as the yardstick), as that chapter computes them
+    (`forlab.studies.ch12_many_dsos.frame`: the online solver time over the integrated AC-OPF's of the same size);
+    no row without a store."""
+    if st is None:
+        return pd.DataFrame(columns=list(SCALE_UNITS))
+    from forlab.studies import ch12_many_dsos
+
+    t = ch12_many_dsos.frame(st)
+    return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool))[list(SCALE_UNITS)]
+
+
 ANCHOR_KEYS = ["p1_deviation_pct"]
 """The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
 P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
@@ -417,13 +449,15 @@ def run(params: dict) -> xr.Dataset:
     dflt = default_rows(p1, p2, p3, params["system"])
     big = {k: profile(chapter, name, params["use_profiles"]) for k, (chapter, name) in PROFILES.items()}
     cases = profile_rows(big)
+    scale = profile(*SCALE, params["use_profiles"])
     out = xr.merge([
         to_store(per_system(dflt), "default"),
         to_store(cases, "case"),
         to_store(per_system(cases), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
+        to_dataset(scale_rows(scale), "scale", "scale_", units=SCALE_UNITS),
     ], combine_attrs="drop_conflicts")  # keeps every variable's units
-    out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, sensitivity=sens,
+    out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, sensitivity=sens, scale=scale,
                                    **{f"profile {k}": v for k, v in big.items()})
     out.attrs["anchors"] = anchors.as_attr(ANCHOR_KEYS)
     return out
@@ -437,6 +471,9 @@ SOURCES = {"p1": "P1 coordination, {doc}`05_coordination`",
 
 PROFILE_SOURCES = {"P1": "p1", "P2": "p2", "P3": "p3"}
 """`PROFILES` key -> the `SOURCES` key of the same chapter."""
+SCALE_SOURCE = "many DSOs, {doc}`12_many_dsos`"
+"""The scale-out sweep (`SCALE`) as a reader names it; it is read at paper scale only (its default run sweeps
+sizes too small for the question)."""
 
 
 def _source_line(what: str, found: dict | None) -> str:
@@ -459,6 +496,7 @@ def sources_text(st: xr.Dataset) -> str:
     for key, source in PROFILE_SOURCES.items():
         what = f"{SOURCES[source]}, `{PROFILES[key][1]}` profile"
         lines.append(_source_line(what, found.get(f"profile {key}")))
+    lines.append(_source_line(f"{SCALE_SOURCE}, `{SCALE[1]}` profile", found.get("scale")))
     return "\n".join(lines)
 
 
@@ -643,12 +681,14 @@ def _offline_line(mean: pd.DataFrame) -> str:
             + ("." if none else "; none is ranked, as the times pay for different units of work."))
 
 
-def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str) -> str:
+def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
+                      scale_t: pd.DataFrame | None = None) -> str:
     """Markdown: which method when (cost, online speed, what the DSO reveals, offline preparation, feasibility,
-    robustness), each statement computed from judged, comparable columns of the per-system table of the paper-scale
-    runs (the default runs on ``system`` when there is none), over the systems every method ran (`_shared`, named in
-    the first line), and the sensitivity rows: accuracy by the mean absolute deviation of feasible, finished cases
-    (`_accuracy_line`), speed by the online solver time over the integrated AC-OPF's, both timed by the one rule."""
+    robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
+    paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
+    (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
+    accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
+    time over the integrated AC-OPF's, both timed by the one rule."""
     paper = not sys_t.empty
     src, shared, left = _shared(sys_t if paper else dflt)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
@@ -656,7 +696,83 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}")
     if not sens_t.empty:
         lines.append(_robustness(sens_t))
+    if scale_t is not None and not scale_t.empty:
+        lines.append(scale_text(scale_t))
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# many DSOs under one TSO (chapter 12's sweep)
+# ----------------------------------------------------------------------------------------------------------------------
+def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
+    """The contestants' rows a verdict may compare: every solve succeeded and the T+D power flow found the dispatch
+    feasible (the integrated AC-OPF is the yardstick, not a contestant)."""
+    t = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
+    return t[(t.status == "ok") & t.feasible.astype(bool)]
+
+
+def _outcome_word(r) -> str:
+    """A contestant's entry in the scale table: its online time ratio, or why it has none."""
+    if r.status != "ok":
+        return "not run" if str(r.status).startswith("not run") else "failed"
+    return f"{r.time_ratio:.2f}" if r.feasible else "infeasible"
+
+
+def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
+    """The many-DSOs table a paper would print: per number of DSs (and total buses), every method's online solver
+    time over the integrated AC-OPF's of the same size and its judged deviation (%); "not run", "failed" or
+    "infeasible" where a method has no comparable number (chapter 12's `failures_text` says why)."""
+    t = scale_t[scale_t.method != SCALE_METHODS["integrated"]].copy()
+    t["code"] = t.method.str.split(" ").str[0]
+    t["ratio"] = [_outcome_word(r) for r in t.itertuples()]
+    t["dev"] = fixed(t.deviation_pct.where((t.status == "ok") & t.feasible.astype(bool)), 4).to_numpy()
+    wide = t.pivot_table(index=["n_ds", "buses"], columns="code", values=["ratio", "dev"], aggfunc="first")
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["ratio", "dev"], sorted(t.code.unique())]))
+    wide.columns = pd.MultiIndex.from_tuples(
+        [({"ratio": "online / integrated", "dev": "deviation (%)"}[a], b) for a, b in wide.columns])
+    wide.index = wide.index.set_names(["DSs", "buses"])
+    return wide.fillna("–")
+
+
+def scale_text(scale_t: pd.DataFrame) -> str:
+    """The many-DSOs statement of `which_method_text`: the sweep's range, which method was fastest online at how many
+    sizes, every method at the largest size (its time ratio or why it has none), the most accurate there, and the
+    largest size at which every method finished with a feasible dispatch."""
+    sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
+    judged = _judged(scale_t)
+    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()].method.value_counts()
+    n_max = int(sizes.index[-1])
+    last = scale_t[(scale_t.n_ds == n_max) & (scale_t.method != SCALE_METHODS["integrated"])]
+    at_last = ", ".join(_at_largest(r, scale_t) for r in sorted(last.itertuples(), key=lambda r: _method_rank(r.method)))
+    good = judged[judged.n_ds == n_max]
+    acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
+    methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
+    every = judged.groupby("n_ds").method.nunique()
+    every = every[every == methods]
+    lead = (f"{fastest.index[0]} at {int(fastest.iloc[0])} of {len(sizes)} sizes" if len(fastest)
+            else "no method at any size")
+    return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {_ds(sizes.index[0])} to "
+            f"{_ds(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): fastest online {lead}; at {_ds(n_max)} "
+            f"the online solver time over the integrated AC-OPF's is {at_last}"
+            + (f", the most accurate {acc.method} ({abs(acc.deviation_pct):.4f} %)" if acc is not None else "")
+            + (f"; every method finished with a feasible dispatch up to {_ds(int(every.index.max()))}" if len(every)
+               else "; at no size did every method finish with a feasible dispatch")
+            + ".")
+
+
+def _at_largest(r, scale_t: pd.DataFrame) -> str:
+    """A method's entry at the sweep's largest size: its time ratio, or why it has none (for a method the sweep
+    stopped running, the largest size it ran)."""
+    word = _outcome_word(r)
+    if r.status == "ok" and r.feasible:
+        return f"{r.method} {word} x"
+    ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
+    return f"{r.method} {word}" + (f" (the sweep ran it up to {_ds(int(ran.max()))})" if word == "not run" and len(ran)
+                                   else "")
+
+
+def _ds(n: int) -> str:
+    return f"{n} DS" if n == 1 else f"{n} DSs"
 
 
 def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
@@ -684,10 +800,50 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
     ]
 
 
-__all__ = ["COLORS", "METHOD_NAMES", "MISSING", "NO_PAPER_STORES", "OFFLINE_UNIT", "PAGE_HEADERS", "PAGE_TABLES",
-           "PARAMETER_TYPES", "PRINTED", "PROFILES",
-           "PROFILE_SOURCES",
-           "REVEALS", "ROW", "SOURCES", "TIME_TICKS", "best", "chapter_store", "default_figure", "default_rows",
-           "from_store", "missing_text", "p1_rows", "p2_rows", "p3_rows", "page_table", "per_system", "printed",
-           "profile", "profile_rows", "reveal_text", "run", "sources", "sources_text", "systems_figure", "to_store",
-           "validate", "which_method_text"]
+__all__ = [
+    "COLORS",
+    "METHOD_NAMES",
+    "MISSING",
+    "NO_PAPER_STORES",
+    "NO_SCALE_STORE",
+    "OFFLINE_UNIT",
+    "PAGE_HEADERS",
+    "PAGE_TABLES",
+    "PARAMETER_TYPES",
+    "PRINTED",
+    "PROFILES",
+    "PROFILE_SOURCES",
+    "REVEALS",
+    "ROW",
+    "SCALE",
+    "SCALE_METHODS",
+    "SCALE_SOURCE",
+    "SCALE_UNITS",
+    "SOURCES",
+    "TIME_TICKS",
+    "best",
+    "chapter_store",
+    "default_figure",
+    "default_rows",
+    "from_store",
+    "missing_text",
+    "p1_rows",
+    "p2_rows",
+    "p3_rows",
+    "page_table",
+    "per_system",
+    "printed",
+    "profile",
+    "profile_rows",
+    "reveal_text",
+    "run",
+    "scale_rows",
+    "scale_table",
+    "scale_text",
+    "sources",
+    "sources_text",
+    "systems_figure",
+    "to_store",
+    "validate",
+    "which_method_text",
+]
