@@ -574,11 +574,11 @@ class _Run:
 
 READS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "09_comparison": (
-        ("04_for_representation", None), ("04_for_representation", "paper"),
         ("05_coordination", None), ("05_coordination", "paper"),
         ("06_ml_surrogate", None), ("06_ml_surrogate", "paper"),
         ("07_aladin", None), ("07_aladin", "full"),
         ("08_sensitivity", None),
+        ("12_many_dsos", "paper"),
     ),
 }  # fmt: skip
 """The other chapters' stores a chapter reads with its default parameters: (chapter, profile), None for that
