@@ -22,7 +22,7 @@ import pytest
 from forlab.book import store
 from forlab.studies import ch04_for_representation as ch04
 from forlab.studies import ch05_coordination as ch05
-from forlab.studies import ch06_ml_surrogate, ch07_aladin, ch08_sensitivity, ch09_comparison
+from forlab.studies import ch06_ml_surrogate, ch07_aladin, ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "tests" / "data" / "archived_figures.json"
@@ -30,7 +30,7 @@ RECORDED = json.loads(RECORD.read_text())
 BEFORE = RECORDED["figures"]
 ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
             "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/9c43f9097d47",
-            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90"}
+            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90", "12": "12_many_dsos/0dab2d2e0abd"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 
@@ -74,6 +74,16 @@ def printed(archived) -> dict[str, str]:
     rows = pd.concat([ch09_comparison.p1_rows(archived["05"]), ch09_comparison.p2_rows(archived["06"]),
                       ch09_comparison.p3_rows(archived["07"])], ignore_index=True)
     out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(rows)).to_string()
+    t12 = ch12_many_dsos.frame(archived["12"])
+    online, effort = ch12_many_dsos.outcome_tables(t12)
+    out["12.online"], out["12.effort"] = online.to_string(), effort.to_string()
+    out["12.winners"] = ch12_many_dsos.winners_text(t12)
+    out["12.growth"] = ch12_many_dsos.growth_text(t12)
+    out["12.targets"] = ch12_many_dsos.targets(archived["12"]).to_string()
+    out["12.missed"] = ch12_many_dsos.missed_text(archived["12"])
+    scale = ch09_comparison.scale_rows(archived["12"])
+    out["09.scale_table"] = ch09_comparison.scale_table(scale).to_string()
+    out["09.scale_text"] = ch09_comparison.scale_text(scale)
     return out
 
 
