@@ -315,7 +315,7 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
         if r.status == "ok" and r.feasible:
             assert shown == f"{r.time_ratio:.2f}"
         else:  # a run that was not made, failed or is infeasible has no ratio, and says which
-            assert shown in ("not run", "failed", "infeasible") and table.loc[(r.n_ds, r.buses),
+            assert shown in ("not run", "failed", "infeasible", "no yardstick") and table.loc[(r.n_ds, r.buses),
                                                                               ("deviation (%)", r.method)] == "–"
     text = ch09_comparison.scale_text(scale_t)
     judged = t12[(t12.method != "integrated") & (t12.status == "ok") & t12.feasible.astype(bool)]
@@ -334,11 +334,16 @@ def test_without_the_sweep_the_view_says_how_to_make_it(chapter):
 
 
 def test_a_sweep_in_which_no_method_finished_ranks_none():
-    rows = pd.DataFrame({"n_ds": [1, 1], "buses": [40, 40], "method": ["integrated AC-OPF", "P1 FOR offer"],
-                         "status": ["ok", "TSO: Infeasible_Problem_Detected"], "feasible": [True, False],
-                         "deviation_pct": [0.0, np.nan], "solve_time_s": [1.0, np.nan],
-                         "time_ratio": [np.nan, np.nan]})
+    rows = pd.DataFrame({"n_ds": [1, 1, 2, 2], "buses": [40, 40, 80, 80],
+                         "method": ["integrated AC-OPF", "P1 FOR offer"] * 2,
+                         "status": ["ok", "TSO: Infeasible_Problem_Detected", "integrated: time limit", "ok"],
+                         "feasible": [True, False, False, True], "deviation_pct": [0.0, np.nan, np.nan, np.nan],
+                         "solve_time_s": [1.0, np.nan, np.nan, 0.5], "time_ratio": [np.nan] * 4})
     text = ch09_comparison.scale_text(rows)
-    assert "fastest online no method at any size" in text and "P1 FOR offer failed" in text
+    assert "P1 FOR offer no yardstick" in text  # the integrated AC-OPF has no time at the largest size
+    assert "fastest online no method at any size" in text  # a run without its yardstick is not compared
     assert "at no size did every method finish with a feasible dispatch" in text
-    assert ch09_comparison.scale_table(rows).loc[(1, 40), ("online / integrated", "P1")] == "failed"
+    table = ch09_comparison.scale_table(rows)
+    assert table.loc[(1, 40), ("online / integrated", "P1")] == "failed"
+    assert table.loc[(2, 80), ("online / integrated", "P1")] == "no yardstick"
+    assert table.loc[(2, 80), ("deviation (%)", "P1")] == "–"

@@ -705,23 +705,28 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
 # many DSOs under one TSO (chapter 12's sweep)
 # ----------------------------------------------------------------------------------------------------------------------
 def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
-    """The contestants' rows a verdict may compare: every solve succeeded and the T+D power flow found the dispatch
-    feasible (the integrated AC-OPF is the yardstick, not a contestant)."""
+    """The contestants' rows a verdict may compare: every solve succeeded, the T+D power flow found the dispatch
+    feasible and the integrated AC-OPF of the same size, the yardstick (not a contestant), has a time and a cost."""
     t = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
-    return t[(t.status == "ok") & t.feasible.astype(bool)]
+    ok = (t.status == "ok") & t.feasible.astype(bool)
+    return t[ok & np.isfinite(t.time_ratio.astype(float)) & np.isfinite(t.deviation_pct.astype(float))]
 
 
 def _outcome_word(r) -> str:
-    """A contestant's entry in the scale table: its online time ratio, or why it has none."""
+    """A contestant's entry in the scale table: its online time ratio, or why it has none (a ratio without the
+    integrated AC-OPF's time, which failed or hit its limit, is no number either)."""
     if r.status != "ok":
         return "not run" if str(r.status).startswith("not run") else "failed"
-    return f"{r.time_ratio:.2f}" if r.feasible else "infeasible"
+    if not r.feasible:
+        return "infeasible"
+    return f"{r.time_ratio:.2f}" if np.isfinite(r.time_ratio) else "no yardstick"
 
 
 def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
     """The many-DSOs table a paper would print: per number of DSs (and total buses), every method's online solver
-    time over the integrated AC-OPF's of the same size and its judged deviation (%); "not run", "failed" or
-    "infeasible" where a method has no comparable number (chapter 12's `failures_text` says why)."""
+    time over the integrated AC-OPF's of the same size and its judged deviation (%); "not run", "failed",
+    "infeasible" or "no yardstick" (the integrated AC-OPF has no time) where a method has no comparable number
+    (chapter 12's `failures_text` says why)."""
     t = scale_t[scale_t.method != SCALE_METHODS["integrated"]].copy()
     t["code"] = t.method.str.split(" ").str[0]
     t["ratio"] = [_outcome_word(r) for r in t.itertuples()]
@@ -764,7 +769,7 @@ def _at_largest(r, scale_t: pd.DataFrame) -> str:
     """A method's entry at the sweep's largest size: its time ratio, or why it has none (for a method the sweep
     stopped running, the largest size it ran)."""
     word = _outcome_word(r)
-    if r.status == "ok" and r.feasible:
+    if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
         return f"{r.method} {word} x"
     ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
     return f"{r.method} {word}" + (f" (the sweep ran it up to {_ds(int(ran.max()))})" if word == "not run" and len(ran)
