@@ -486,6 +486,18 @@ def test_an_undeclared_read_fails_the_default_run(repo, monkeypatch, capsys):
     assert cli.main(["run", "a_first", "--no-progress"]) == 0
 
 
+def test_a_declared_store_the_run_does_not_read_fails_the_default_run(repo, monkeypatch, capsys):
+    """Nor can it lag behind: a store READS declares, which exists and which the default run did not open, is a
+    declaration the code has left behind (chapter 09 kept chapter 04's after it stopped reading them)."""
+    monkeypatch.setitem(runner.READS, "a_first", (("b_second", None),))
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0  # no such store yet: nothing to read
+    assert cli.main(["run", "b_second", "--no-progress"]) == 0
+    assert cli.main(["run", "a_first", "--no-progress"]) == 1
+    assert "did not read b_second (default run)" in capsys.readouterr().err
+    write_chapter(repo, "a_first", body=TINY_BODY + '\nother = forlab.book.store.open_store("b_second", PARAMS)\n')
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+
+
 def test_list_reports_a_corrupt_notebook_in_one_line_and_goes_on(repo, capsys):
     (repo / "notebooks" / "c_broken.ipynb").write_text('{"cells": [')
     (repo / "notebooks" / "d_bad_params.ipynb").write_text(

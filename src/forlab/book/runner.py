@@ -567,6 +567,23 @@ class _Run:
                 f"declare for it: add (chapter, profile) pairs to READS[{self.chapter!r}] so that `forlab book` "
                 "re-runs it when they change"
             )
+        unread = self.unread(read)
+        if self.default and unread:
+            raise ChapterFailed(
+                f"{self.chapter} did not read {', '.join(unread)}, which forlab.book.runner.READS declares for it "
+                f"and which exist: remove them from READS[{self.chapter!r}] (`forlab book` would re-run it when "
+                "they change, for nothing)"
+            )
+
+    def unread(self, read: set[Path]) -> list[str]:
+        """The (chapter, profile) pairs of `READS` whose store exists but that the run did not read: a declaration
+        the code has left behind (chapter 09 kept chapter 04's stores there after it stopped reading them)."""
+        out = []
+        for source, profile in READS.get(self.chapter, ()):
+            paths = {p.resolve() for p in store_paths(self.root, source, profile)}
+            if any(p.is_file() for p in paths) and not paths & read:
+                out.append(f"{source} ({profile or 'default run'})")
+        return out
 
 
 # ---------------------------------------------------------------- the book
@@ -597,15 +614,18 @@ def chapter_inputs(root: Path, chapter: str) -> list[tuple[str, str | None]]:
 
 
 def input_paths(root: Path, chapter: str) -> list[Path]:
-    """Every file a store of `chapter_inputs` may be read from: for a profile both ``results/`` and ``archive/``
-    (`open_profile_store` looks in that order), for a default run ``results/``."""
-    paths = []
-    for source, profile in chapter_inputs(root, chapter):
-        nb = notebook_path(root, source)
-        params = resolve_parameters(declared_parameters(nb), {}, profile, profiles(nb), source)
-        roots = [root / store.results_root()] + ([root / store.ARCHIVE] if profile else [])
-        paths += [store.path_for(source, params, r) for r in roots]
-    return paths
+    """Every file a store of `chapter_inputs` may be read from (`store_paths`)."""
+    return [p for source, profile in chapter_inputs(root, chapter) for p in store_paths(root, source, profile)]
+
+
+def store_paths(root: Path, chapter: str, profile: str | None) -> list[Path]:
+    """The files the store of ``chapter``'s run (a profile, or None for its default run) may be read from: for a
+    profile both ``results/`` and ``archive/`` (`open_profile_store` looks in that order), for a default run
+    ``results/``."""
+    nb = notebook_path(root, chapter)
+    params = resolve_parameters(declared_parameters(nb), {}, profile, profiles(nb), chapter)
+    roots = [root / store.results_root()] + ([root / store.ARCHIVE] if profile else [])
+    return [store.path_for(chapter, params, r) for r in roots]
 
 
 def content_hash(root: Path, chapter: str) -> str:
