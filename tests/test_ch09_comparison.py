@@ -137,7 +137,7 @@ def test_run_assembles_the_store(chapter, archived):
     assert lines[0] == "The default runs:" and "The paper-scale runs:" in lines
     # one line per store: what it is, a link to its chapter, the path relative to the repository, commit and date
     assert lines[1].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
-                               ", commit `34c39f8`, written 2026-12-03 ")
+                               ", commit `d3b7a70`, written 2026-12-03 ")
     assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
@@ -262,7 +262,7 @@ def test_which_method_text(chapter):
                              "(signed mean 0.0079 %, max 0.0258 %).")
     assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]
     assert "P1 FOR offer, 4.8 kB in 1 round(s)" in lines[3] and "P2 ML surrogate 20.5 kB" in lines[3]
-    assert "P1 FOR offer 217.2 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
+    assert "P1 FOR offer 83.8 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
     assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
