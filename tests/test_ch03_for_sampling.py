@@ -165,7 +165,7 @@ def test_scale_and_paper_text(archived):
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
     assert "--profile paper" in ch03.no_paper_store_text()
     assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
-    assert ", as large as the largest DS of P1's case study (533 buses)" in paper  # the registry's anchor
+    assert "The DS is as large as the largest DS of P1's case study (533 buses). " in paper  # the registry's anchor
     assert "smaller than the largest DS of P1's case study" in ch03._paper_size_words(33)
 
 

@@ -448,12 +448,11 @@ def paper_text(big: xr.Dataset) -> str:
     return (
         f"From `{big.attrs['store_path']}` (commit {big.attrs['git_commit']}): {int(bt.t_samples.iloc[0])} samples of "
         f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
-        f"({', '.join(td.DEFAULT_KINDS)}){_paper_size_words(int(bt.t_buses.iloc[0]))} in {one:.1f} s with one "
-        "worker and "
+        f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
         f"{'met' if anchors.anchor('for_sampling_wall_s').met(two) else 'missed'}; speed-up "
         f"{one / two:.2f}); samples identical across worker counts: {bool(bt.identical_to_first.all())}. "
-        + load_text(big)
+        + _paper_size_words(int(bt.t_buses.iloc[0])) + load_text(big)
     )
 
 
@@ -462,7 +461,7 @@ def _paper_size_words(buses: int) -> str:
     scale run is meant to be the paper's case-study scale, and a reader should see that it is (or that it is not)."""
     paper = anchors.anchor("p1_largest_ds_buses")
     same = "as large as" if buses == paper.value else ("larger than" if buses > paper.value else "smaller than")
-    return f", {same} the largest DS of P1's case study ({paper.show()})"
+    return f"The DS is {same} the largest DS of P1's case study ({paper.show()}). "
 
 
 # --------------------------------------------------------------------------- figures
