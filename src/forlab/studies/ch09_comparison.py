@@ -33,6 +33,8 @@ from forlab.book import anchors, runner
 from forlab.book.store import open_store
 from forlab.book.tables import fixed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
+from forlab.studies import ch12_many_dsos
+from forlab.studies.ch12_many_dsos import ds_count
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
        "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
@@ -423,8 +425,6 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     no row without a store."""
     if st is None:
         return pd.DataFrame(columns=list(SCALE_UNITS))
-    from forlab.studies import ch12_many_dsos
-
     t = ch12_many_dsos.frame(st)
     return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool))[list(SCALE_UNITS)]
 
@@ -756,11 +756,11 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     every = every[every == methods]
     lead = (f"{fastest.index[0]} at {int(fastest.iloc[0])} of {len(sizes)} sizes" if len(fastest)
             else "no method at any size")
-    return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {_ds(sizes.index[0])} to "
-            f"{_ds(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): fastest online {lead}; at {_ds(n_max)} "
+    return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
+            f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): fastest online {lead}; at {ds_count(n_max)} "
             f"the online solver time over the integrated AC-OPF's is {at_last}"
             + (f", the most accurate {acc.method} ({abs(acc.deviation_pct):.4f} %)" if acc is not None else "")
-            + (f"; every method finished with a feasible dispatch up to {_ds(int(every.index.max()))}" if len(every)
+            + (f"; every method finished with a feasible dispatch up to {ds_count(int(every.index.max()))}" if len(every)
                else "; at no size did every method finish with a feasible dispatch")
             + ".")
 
@@ -772,12 +772,9 @@ def _at_largest(r, scale_t: pd.DataFrame) -> str:
     if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
         return f"{r.method} {word} x"
     ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
-    return f"{r.method} {word}" + (f" (the sweep ran it up to {_ds(int(ran.max()))})" if word == "not run" and len(ran)
+    return f"{r.method} {word}" + (f" (the sweep ran it up to {ds_count(int(ran.max()))})" if word == "not run" and len(ran)
                                    else "")
 
-
-def _ds(n: int) -> str:
-    return f"{n} DS" if n == 1 else f"{n} DSs"
 
 
 def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:

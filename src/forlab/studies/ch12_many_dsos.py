@@ -38,7 +38,7 @@ from forlab.book.runner import check_non_negative
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_note", "dispatch_table", "frame", "growth",
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_note", "dispatch_table", "ds_count", "frame", "growth",
            "integrated_row",
            "outcome_tables", "run", "sizes", "system_names", "targets", "winners"]
 
@@ -332,7 +332,7 @@ def dispatch_note(t: pd.DataFrame) -> str:
     below = p1[p1.dso_parallel_ms < p1.dso_ms].sort_values("n_ds")
     if not len(below):
         return ""
-    sizes = ", ".join(f"{_ds(int(r.n_ds))} ({r.dso_parallel_ms:.0f} against {r.dso_ms:.0f} ms)"
+    sizes = ", ".join(f"{ds_count(int(r.n_ds))} ({r.dso_parallel_ms:.0f} against {r.dso_ms:.0f} ms)"
                       for r in below.itertuples())
     return (f"Wall time below the slowest DSO's solver time at {sizes}: the two columns are separate runs of the "
             f"same dispatches (first each DSO's timed step, one DSO at a time, then the rounds sent at once, each "
@@ -340,7 +340,8 @@ def dispatch_note(t: pd.DataFrame) -> str:
             f"is timing noise, not a gain from running the DSOs together.")
 
 
-def _ds(n: int) -> str:
+def ds_count(n: int) -> str:
+    """A number of DSs in words ("1 DS", "8 DSs"), as the scale-out texts name a size (here and chapter 09's)."""
     return f"{n} DS" if n == 1 else f"{n} DSs"
 
 
@@ -436,7 +437,7 @@ def missed_text(st: xr.Dataset) -> str:
         if not len(g):
             continue
         r = g.loc[g.time_reduction_pct.idxmin()]
-        line = (f"- {METHODS[method]}, smallest reduction at {_ds(int(r.n_ds))} "
+        line = (f"- {METHODS[method]}, smallest reduction at {ds_count(int(r.n_ds))} "
                 f"({r.time_reduction_pct:.1f} %): the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the "
                 f"online solver time ({r.tso_ms:.0f} of {r.online_ms:.0f} ms; the integrated AC-OPF "
                 f"{r.integrated_ms:.0f} ms)")
@@ -510,9 +511,9 @@ def winners_text(t: pd.DataFrame) -> str:
     out = []
     for r in winners(t).itertuples():
         if r.qualified == 0:
-            out.append(f"- **{_ds(r.n_ds)}**: no method finished with a feasible dispatch.")
+            out.append(f"- **{ds_count(r.n_ds)}**: no method finished with a feasible dispatch.")
             continue
-        out.append(f"- **{_ds(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
+        out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
                    f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {r.ran} method(s) finished "
                    f"with a feasible dispatch.")
@@ -535,7 +536,7 @@ def failures_text(t: pd.DataFrame) -> str:
     bad = t[~_ok(t)]
     if not len(bad):
         return "Every run finished, and every dispatch is feasible in the T+D power flow."
-    return "\n".join(f"- {_ds(r.n_ds)}, {METHODS[r.method]}: {r.status if r.status != 'ok' else _infeasible(r)}"
+    return "\n".join(f"- {ds_count(r.n_ds)}, {METHODS[r.method]}: {r.status if r.status != 'ok' else _infeasible(r)}"
                      for r in bad.itertuples())
 
 
@@ -558,7 +559,7 @@ def p2_text(t: pd.DataFrame) -> str:
     held = p2.dropna(subset=["reserve_mw"]) if "reserve_mw" in p2 else p2.iloc[:0]
     said = ("" if not len(held) else
             "P2's TSO held a reserve of the surrogates' summed import-error bounds on the units that take up import "
-            f"errors in the T+D power flow: {', '.join(f'{r.reserve_mw:.4f} MW at {_ds(int(r.n_ds))}' for r in held.itertuples())}"
+            f"errors in the T+D power flow: {', '.join(f'{r.reserve_mw:.4f} MW at {ds_count(int(r.n_ds))}' for r in held.itertuples())}"
             " on each slack unit's P (and the Q bound on every voltage-controlling unit). ")
     bad = p2[(p2.status == "ok") & ~p2.feasible.astype(bool)]
     if not len(bad):
