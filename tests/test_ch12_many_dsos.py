@@ -82,6 +82,17 @@ def test_winners_compare_only_judged_feasible_runs():
     assert "Infeasible_Problem_Detected" in text and "infeasible in the T+D power flow" in text
 
 
+def test_a_size_without_its_yardstick_has_no_winner():
+    # the integrated AC-OPF failed: no contestant's ratio or deviation is a number, so none qualifies (chapter 09's
+    # many-DSOs view uses the same rule, `comparable`)
+    rows = [_row(4, "integrated", np.nan, np.nan, integ=np.nan, status="integrated failed: x", feasible=False),
+            _row(4, "P1", np.nan, 0.01, integ=np.nan), _row(4, "P3", np.nan, 5.0, integ=np.nan)]
+    t = ch12.frame(_store(rows, buses=(500,), ts_its=(20,)))
+    w = ch12.winners(t).iloc[0]
+    assert (w.fastest, w.qualified) == ("none", 0)
+    assert not ch12.comparable(t).any()
+
+
 def test_growth_recovers_a_power_law():
     rows = [_row(n, "P3", 0.0, 0.02 * n**1.5) for n in (1, 2, 4, 8)]
     rows += [_row(n, "integrated", 0.0, 0.05 * n) for n in (1, 2, 4, 8)]

@@ -705,11 +705,11 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
 # many DSOs under one TSO (chapter 12's sweep)
 # ----------------------------------------------------------------------------------------------------------------------
 def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
-    """The contestants' rows a verdict may compare: every solve succeeded, the T+D power flow found the dispatch
-    feasible and the integrated AC-OPF of the same size, the yardstick (not a contestant), has a time and a cost."""
+    """The contestants' rows a verdict may compare, by chapter 12's one rule (`ch12_many_dsos.comparable`: every
+    solve succeeded, the dispatch is feasible in the T+D power flow, the integrated AC-OPF of the same size has a
+    time and a cost)."""
     t = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
-    ok = (t.status == "ok") & t.feasible.astype(bool)
-    return t[ok & np.isfinite(t.time_ratio.astype(float)) & np.isfinite(t.deviation_pct.astype(float))]
+    return t[ch12_many_dsos.comparable(t)]
 
 
 def _outcome_word(r) -> str:

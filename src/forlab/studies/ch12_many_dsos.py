@@ -277,9 +277,17 @@ def sizes(st: xr.Dataset) -> pd.DataFrame:
 
 
 def _ok(t: pd.DataFrame) -> pd.Series:
-    """Rows whose every solve succeeded and whose dispatch the T+D power flow found feasible: the only rows a
-    verdict may compare."""
+    """Rows whose every solve succeeded and whose dispatch the T+D power flow found feasible (`failures_text` lists
+    the others)."""
     return (t.status == "ok") & t.feasible.astype(bool)
+
+
+def comparable(t: pd.DataFrame) -> pd.Series:
+    """The rows a verdict may compare, the one rule of this chapter's `winners` and chapter 09's many-DSOs view:
+    `_ok`, and the integrated AC-OPF of the same size, the yardstick, has a time and a cost (the row's time ratio
+    and deviation are numbers)."""
+    judged = np.isfinite(t.time_ratio.astype(float)) & np.isfinite(t.deviation_pct.astype(float))
+    return _ok(t) & judged
 
 
 ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
@@ -367,12 +375,12 @@ def growth(t: pd.DataFrame, column: str) -> pd.Series:
 
 
 def winners(t: pd.DataFrame) -> pd.DataFrame:
-    """Per N, from judged comparable rows only (`_ok`: every solve succeeded and feasible in the T+D power flow;
-    the integrated AC-OPF is the yardstick, not a contestant): the fastest method online (solver time), the most
-    accurate one (smallest |deviation|), and how many methods qualified."""
+    """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
+    contestant): the fastest method online (solver time), the most accurate one (smallest |deviation|), and how
+    many methods qualified."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
-        good = g[_ok(g)]
+        good = g[comparable(g)]
         fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
         acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
         rows.append({"n_ds": n, "ran": len(g), "qualified": len(good),
