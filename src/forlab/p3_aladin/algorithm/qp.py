@@ -315,6 +315,13 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     about the power 1.7 of the coupling rows from 118X7 to 118X10 (medians of rounds 2 to 9; the dense
     coordinator's whole round, 2.2), took 360 to 630 ms per QP on 118X10, about as long as that whole round (300 to
     900 ms, the same loaded machine), and missed its tolerance within 60 iterations in the last three rounds.
+    Nor by a primal-dual active-set iteration (Hintermueller, Ito & Kunisch 2002) from the limits active at
+    ``start`` and ``work0`` (face solves as `face_newton`'s; violated limits join, negative multipliers leave, NNLS
+    when six faces do not settle): on 118X10 it settled in 11 of the 22 QPs that had a guess (one to four faces),
+    and in the others the violations grew from face to face (hundreds, then 600) or a face's own limit broke; the
+    coordinator took longer on every system tried, with the same rounds (in-process, one machine, issue 17: 118X3
+    0.69 s against 0.54 s, case300 in 4 areas 0.84 s against 0.57 s, 118X10 11.8 s against 10.5 s, 1654-5 42.6 s
+    against 35.0 s).
 
     ``work0``: rows that join the first working set as well, solved before any check like ``start``'s (the
     coordinator's guess of the active limits: those active at the last round's step, `condensed_qp`'s ``seed``)."""
