@@ -559,15 +559,17 @@ class _Run:
                 "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
             )
         read = {Path(line) for line in (log.read_text().splitlines() if log.is_file() else [])}
-        declared = {p.resolve() for p in input_paths(self.root, self.chapter)}
-        undeclared = sorted(str(p) for p in read - declared if p.parent.name != self.chapter)
+        # every declared (chapter, profile) pair's files, resolved once for both checks below
+        inputs = {pair: {p.resolve() for p in store_paths(self.root, *pair)}
+                  for pair in chapter_inputs(self.root, self.chapter)}
+        undeclared = sorted(str(p) for p in read - set().union(*inputs.values()) if p.parent.name != self.chapter)
         if self.default and undeclared:
             raise ChapterFailed(
                 f"{self.chapter} read store(s) {', '.join(undeclared)} that forlab.book.runner.READS does not "
                 f"declare for it: add (chapter, profile) pairs to READS[{self.chapter!r}] so that `forlab book` "
                 "re-runs it when they change"
             )
-        unread = self.unread(read)
+        unread = self.unread(inputs, read)
         if self.default and unread:
             raise ChapterFailed(
                 f"{self.chapter} did not read {', '.join(unread)}, which forlab.book.runner.READS declares for it "
@@ -575,12 +577,13 @@ class _Run:
                 "they change, for nothing)"
             )
 
-    def unread(self, read: set[Path]) -> list[str]:
+    def unread(self, inputs: dict[tuple[str, str | None], set[Path]], read: set[Path]) -> list[str]:
         """The (chapter, profile) pairs of `READS` whose store exists but that the run did not read: a declaration
-        the code has left behind (chapter 09 kept chapter 04's stores there after it stopped reading them)."""
+        the code has left behind (chapter 09 kept chapter 04's stores there after it stopped reading them).
+        ``inputs``: the resolved files of every pair of `chapter_inputs` (`store_paths`)."""
         out = []
         for source, profile in READS.get(self.chapter, ()):
-            paths = {p.resolve() for p in store_paths(self.root, source, profile)}
+            paths = inputs[(source, profile)]
             if any(p.is_file() for p in paths) and not paths & read:
                 out.append(f"{source} ({profile or 'default run'})")
         return out
