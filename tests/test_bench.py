@@ -139,6 +139,22 @@ def test_log_ticks_label_a_short_axis_inside_its_limits():
     plt.close(fig)
 
 
+def test_label_points_keeps_labels_of_close_points_apart():
+    """Two lines ending almost on one point (chapter 12's slopes at its largest size): each end gets its label, in
+    its line's colour, and the two labels do not print over each other, as they did at one fixed offset."""
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.plot([1, 10], [1, 10], color="C0")
+    ax.plot([1, 10], [1.2, 10.2], color="C1")
+    plots.label_points(ax, [(10, 10), (10, 10.2)], ["0.21", "0.23"], fontsize=7, colors=["C0", "C1"])
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts]
+    assert [t.get_text() for t in labels] == ["0.21", "0.23"]
+    assert [t.get_color() for t in labels] == ["C0", "C1"]
+    a, b = (t.get_window_extent(renderer) for t in labels)
+    assert not a.overlaps(b)
+    plt.close(fig)
+
+
 def test_runopp_is_timed_by_the_same_rule_and_repeats_as_forlab(monkeypatch):
     """The speed-up compares like with like: `compare` runs runopp as often as it solves forlab's model (it once ran
     runopp once against forlab's fastest of three), each run on its own copy of the net."""

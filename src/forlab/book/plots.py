@@ -8,6 +8,8 @@
 * `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
   "3x10^1 4x10^1" minor labels).
+* `label_points(ax, points, names)`: text beside points, each label where it covers no other label, point or
+  line (system names on a scatter, fitted slopes at the ends of lines).
 * `interactive_html(fig)`: a plotly figure as self-contained HTML for a book page (plotly.js embedded: it works
   offline); the chapter shows a static matplotlib view next to it for print.
 * `system_tables(net)`, `draw_system(tables_or_net, ax)`: a grid drawing. `system_tables` lays the buses out and
@@ -24,6 +26,7 @@ from the TS centre, leaves spread across it. Closed ties are chords of that tree
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -41,6 +44,7 @@ from forlab.grid.td import TS_ZONE
 __all__ = [
     "CHART_MARKERS",
     "KAMADA_KAWAI_MAX_BUSES",
+    "LABEL_OFFSETS",
     "STYLE",
     "TS_ZONE",
     "ZONE_COLORS",
@@ -50,6 +54,7 @@ __all__ = [
     "draw_system",
     "interactive_html",
     "label_of",
+    "label_points",
     "log_ticks",
     "style",
     "system_tables",
@@ -185,6 +190,84 @@ def _default_log_ticks(lo: float, hi: float, most: int = 4) -> list[float] | Non
         if 2 <= len(even) <= most:
             return even
     return [lo, hi]
+
+
+LABEL_OFFSETS = ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 11), (4, -18), (-4, 11), (-4, -18))
+"""Offsets (points) of a point's label that `label_points` tries in turn: right of the point above and below it,
+left of it, then a little further up and down."""
+
+
+def label_points(ax, points: list[tuple[float, float]], names: list[str], named=None, fontsize: float = 8,
+                 colors: list | None = None) -> None:
+    """Label the points of ``ax`` where ``named`` is true (every point when None) with their names (in ``colors``,
+    one per point, else in the text colour), each at the first offset of `LABEL_OFFSETS` whose text overlaps no
+    label placed before, no point (labelled or not) and does not leave the axes (else where it overlaps least): next
+    to one another, the points' names would otherwise print over each other. The labels are placed in display space after the figure's layout is settled, and left out of it, so that
+    they do not move the axes they were placed in."""
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame_ = ax.get_window_extent(renderer)
+    shown = np.array([ax.transData.transform(p) for p in points])
+    marker = 3.5 * fig.dpi / 72  # half a marker (6 points wide), in pixels
+    lines = _line_samples(ax)
+    placed = []
+    for i, ((x, y), name) in enumerate(zip(points, names)):
+        if named is not None and not named[i]:
+            continue
+        others = [Bbox.from_extents(*(q - marker), *(q + marker)) for j, q in enumerate(shown) if j != i]
+        best = None
+        for dx, dy in LABEL_OFFSETS:
+            label = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                                ha="left" if dx >= 0 else "right", **({} if colors is None else {"color": colors[i]}))
+            label.set_in_layout(False)
+            box = label.get_window_extent(renderer)
+            # labels printed over each other cannot be read: ten times the cost, with a point of room between them
+            cost = (_label_cost(box, others, lines, frame_)
+                    + 10 * sum(_overlap(box.padded(fig.dpi / 72), b) for b in placed))
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, label, box)
+            else:
+                label.remove()
+            if cost == 0:
+                break
+        placed.append(best[2])
+
+
+def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
+    """How badly a label's display box sits (pixels squared): the area it shares with the ``taken`` boxes (the
+    other points), plus one per sample of ``lines`` it covers (a label across a line reads worse,
+    but can be read: a small cost), plus ten times its area outside the axes ``frame_`` (a label cut off)."""
+    crossed = np.count_nonzero((lines[:, 0] > box.x0) & (lines[:, 0] < box.x1) & (lines[:, 1] > box.y0)
+                               & (lines[:, 1] < box.y1))
+    return (sum(_overlap(box, b) for b in taken) + crossed
+            + 10 * (box.width * box.height - _overlap(box, frame_)))
+
+
+def _line_samples(ax) -> np.ndarray:
+    """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
+    cross a line (`label_points`)."""
+    out = [np.empty((0, 2))]
+    for line in ax.get_lines():
+        xy = ax.transData.transform(line.get_xydata())
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if line.get_linestyle() in ("None", "") or len(xy) < 2:
+            continue  # markers only: the points are obstacles of their own
+        for p, q in itertools.pairwise(xy):
+            n = int(np.hypot(*(q - p))) + 2
+            out.append(p + np.linspace(0.0, 1.0, n)[:, None] * (q - p))
+    return np.concatenate(out)
+
+
+def _overlap(a, b) -> float:
+    """The area two display boxes share (pixels squared)."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
 
 
 def interactive_html(fig, *, include_plotlyjs: bool = True, height: int | None = None):

@@ -312,7 +312,7 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
-                    "ratio": "ratio", "offline_dso_max_s": "offline, slowest DSO (s)",
+                    "ratio": "wall / slowest DSO", "offline_dso_max_s": "offline, slowest DSO (s)",
                     "offline_s": "offline, all DSOs (s)"}
 
 
@@ -476,7 +476,8 @@ _STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
 
 def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
-    exchanged, one line per method (integrated AC-OPF in black), its fitted slope written at its last point; one
+    exchanged, one line per method (integrated AC-OPF in black), its fitted slope written beside its last point
+    (`forlab.book.plots.label_points`: clear of the other slopes where two lines end close together); one
     legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
     has no number), those whose dispatch the T+D power flow found infeasible with a hollow marker; the integrated
     AC-OPF is left out of the deviation panel (its deviation from itself is zero)."""
@@ -486,7 +487,7 @@ def figure(t: pd.DataFrame):
               ("offline_time_s", "offline time (s)"), ("bytes_exchanged", "bytes exchanged")]
     t = t.assign(abs_deviation_pct=t.deviation_pct.abs())
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
-    handles = {}
+    handles, ends = {}, {ax: [] for ax in axes.flat}
     for ax, (col, label) in zip(axes.flat, panels):
         slopes = growth(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
@@ -500,8 +501,7 @@ def figure(t: pd.DataFrame):
                 ax.plot(bad.n_ds, bad[col], linestyle="none", marker=marker, color=colour, markerfacecolor="white")
             k = slopes.get(method, np.nan)
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
-                ax.annotate(f"{k:.2f}", (g.n_ds.iloc[-1], g[col].iloc[-1]), xytext=(5, -3),
-                            textcoords="offset points", fontsize=7, color=colour)
+                ends[ax].append(((g.n_ds.iloc[-1], g[col].iloc[-1]), f"{k:.2f}", colour))
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.margins(x=0.15, y=0.06)  # room for the slopes at the right
@@ -511,6 +511,10 @@ def figure(t: pd.DataFrame):
     if handles:
         fig.legend(list(handles.values()), list(map(METHODS.get, handles)), loc="outside lower center",
                    ncols=len(handles), fontsize=8)
+    for ax, marks in ends.items():  # once the layout is settled: lines ending close together kept their slopes apart
+        if marks:
+            points, names, colours = zip(*marks)
+            plots.label_points(ax, list(points), list(names), fontsize=7, colors=list(colours))
     return fig
 
 

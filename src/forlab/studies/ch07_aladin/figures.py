@@ -7,8 +7,6 @@ at most one legend; the consensus and gap figures share their axes' labels and l
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
@@ -123,7 +121,7 @@ def growth_figure(growth: pd.DataFrame):
     (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no family grey;
     runs that did not converge hollow, left out of the fits, `fitted`). Every system is labelled but the members of
     a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
-    the family, the growth table every member), each label placed clear of the others (`_label_points`). Returns
+    the family, the growth table every member), each label placed clear of the others (`forlab.book.plots.label_points`). Returns
     the Figure."""
     import matplotlib.pyplot as plt
 
@@ -158,90 +156,14 @@ def growth_figure(growth: pd.DataFrame):
     plots.log_ticks(ax.xaxis)  # after the limits are final: the ticks are chosen inside them
     plots.log_ticks(ax.yaxis)
     named = ~growth.system.isin(inner)
-    _label_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system), named.to_numpy())
+    plots.label_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system),
+                       named.to_numpy())
     return fig
 
 
 LABEL_ROOM = 1.8
 """How far `growth_figure`'s x axis reaches past its most coupling rows (a factor; the axis is logarithmic): room
 for the label of the right-most points on their right."""
-
-LABEL_OFFSETS = ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 11), (4, -18), (-4, 11), (-4, -18))
-"""Offsets (points) of a point's label that `_label_points` tries in turn: right of the point above and below it,
-left of it, then a little further up and down."""
-
-
-def _label_points(ax, points: list[tuple[float, float]], names: list[str], named, fontsize: float = 8) -> None:
-    """Label the points of ``ax`` where ``named`` is true with their names, each at the first offset of
-    `LABEL_OFFSETS` whose text overlaps no label placed before, no point (labelled or not) and does not leave the
-    axes (else where it overlaps least): next to one another, the points' names would otherwise print over each
-    other. The labels are placed in display space after the figure's layout is settled, and left out of it, so that
-    they do not move the axes they were placed in."""
-    from matplotlib.transforms import Bbox
-
-    fig = ax.figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    frame_ = ax.get_window_extent(renderer)
-    shown = np.array([ax.transData.transform(p) for p in points])
-    marker = 3.5 * fig.dpi / 72  # half a marker (6 points wide), in pixels
-    lines = _line_samples(ax)
-    placed = []
-    for i, ((x, y), name) in enumerate(zip(points, names)):
-        if not named[i]:
-            continue
-        others = [Bbox.from_extents(*(q - marker), *(q + marker)) for j, q in enumerate(shown) if j != i]
-        best = None
-        for dx, dy in LABEL_OFFSETS:
-            label = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                                ha="left" if dx >= 0 else "right")
-            label.set_in_layout(False)
-            box = label.get_window_extent(renderer)
-            # labels printed over each other cannot be read: ten times the cost, with a point of room between them
-            cost = (_label_cost(box, others, lines, frame_)
-                    + 10 * sum(_overlap(box.padded(fig.dpi / 72), b) for b in placed))
-            if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, label, box)
-            else:
-                label.remove()
-            if cost == 0:
-                break
-        placed.append(best[2])
-
-
-def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
-    """How badly a label's display box sits (pixels squared): the area it shares with the ``taken`` boxes (the
-    other points), plus one per sample of ``lines`` it covers (a label across a line reads worse,
-    but can be read: a small cost), plus ten times its area outside the axes ``frame_`` (a label cut off)."""
-    crossed = np.count_nonzero((lines[:, 0] > box.x0) & (lines[:, 0] < box.x1) & (lines[:, 1] > box.y0)
-                               & (lines[:, 1] < box.y1))
-    return (sum(_overlap(box, b) for b in taken) + crossed
-            + 10 * (box.width * box.height - _overlap(box, frame_)))
-
-
-def _line_samples(ax) -> np.ndarray:
-    """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
-    cross a line (`_label_points`)."""
-    out = [np.empty((0, 2))]
-    for line in ax.get_lines():
-        xy = ax.transData.transform(line.get_xydata())
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        if line.get_linestyle() in ("None", "") or len(xy) < 2:
-            continue  # markers only: the points are obstacles of their own
-        for p, q in itertools.pairwise(xy):
-            n = int(np.hypot(*(q - p))) + 2
-            out.append(p + np.linspace(0.0, 1.0, n)[:, None] * (q - p))
-    return np.concatenate(out)
-
-
-def _overlap(a, b) -> float:
-    """The area two display boxes share (pixels squared)."""
-    w = min(a.x1, b.x1) - max(a.x0, b.x0)
-    h = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return max(w, 0.0) * max(h, 0.0)
-
 
 def wall_time_figure(wt: pd.DataFrame):
     """Whole-run wall time per system (log scale, `wall_times`): the centralized AC-OPF (model build and solve),
