@@ -202,8 +202,9 @@ def label_points(ax, points: list[tuple[float, float]], names: list[str], named=
     """Label the points of ``ax`` where ``named`` is true (every point when None) with their names (in ``colors``,
     one per point, else in the text colour), each at the first offset of `LABEL_OFFSETS` whose text overlaps no
     label placed before, no point (labelled or not) and does not leave the axes (else where it overlaps least): next
-    to one another, the points' names would otherwise print over each other. The labels are placed in display space after the figure's layout is settled, and left out of it, so that
-    they do not move the axes they were placed in."""
+    to one another, the points' names would otherwise print over each other. The labels are placed in display
+    space after the figure's layout is settled, and left out of it, so that they do not move the axes they were
+    placed in."""
     from matplotlib.transforms import Bbox
 
     fig = ax.figure

@@ -121,8 +121,8 @@ def growth_figure(growth: pd.DataFrame):
     (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no family grey;
     runs that did not converge hollow, left out of the fits, `fitted`). Every system is labelled but the members of
     a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
-    the family, the growth table every member), each label placed clear of the others (`forlab.book.plots.label_points`). Returns
-    the Figure."""
+    the family, the growth table every member), each label placed clear of the others
+    (`forlab.book.plots.label_points`). Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
