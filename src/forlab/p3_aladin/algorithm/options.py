@@ -21,7 +21,11 @@ class ALADINOptions:
 
     Attributes:
         rho0: initial penalty of the proximal term of the local NLPs (scaled cost per p.u.^2). Default 1e2.
-        rho_update: factor applied to rho after every iteration. Default 1.1.
+        rho_update: factor applied to rho after every iteration. Default 1.1. Measured (issue 17, in-process):
+            chapter 12's sixteen-DS run (archived parameters), whose DS regions' active sets cycle for about fifteen
+            rounds before they settle, took 20 rounds with 1.3, 36 with 1.5 and 33 with the default; on the 28
+            systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas 13 to 19, case300
+            in 6 areas 15 to 20), fewer on 2, and left 1654-5 unconverged after 30 (28), `scripts/aladin_options.py`.
         rho_max: cap of rho. Default 1e8.
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
             (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
