@@ -139,15 +139,15 @@ def test_log_ticks_label_a_short_axis_inside_its_limits():
     plt.close(fig)
 
 
-def test_label_points_keeps_labels_of_close_points_apart():
+def test_annotate_points_keeps_labels_of_close_points_apart():
     """Two lines ending almost on one point (chapter 12's slopes at its largest size): each end gets its label, in
     its line's colour, and the two labels do not print over each other, as they did at one fixed offset."""
     fig, ax = plt.subplots(figsize=(3, 3))
     ax.plot([1, 10], [1, 10], color="C0")
     ax.plot([1, 10], [1.2, 10.2], color="C1")
-    plots.label_points(ax, [(10, 10), (10, 10.2)], ["0.21", "0.23"], fontsize=7, colors=["C0", "C1"])
+    plots.annotate_points(ax, [(10, 10), (10, 10.2)], ["0.21", "0.23"], fontsize=7, colors=["C0", "C1"])
     renderer = fig.canvas.get_renderer()
-    labels = [t for t in ax.texts]
+    labels = list(ax.texts)
     assert [t.get_text() for t in labels] == ["0.21", "0.23"]
     assert [t.get_color() for t in labels] == ["C0", "C1"]
     a, b = (t.get_window_extent(renderer) for t in labels)

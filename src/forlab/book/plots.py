@@ -8,7 +8,7 @@
 * `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
   "3x10^1 4x10^1" minor labels).
-* `label_points(ax, points, names)`: text beside points, each label where it covers no other label, point or
+* `annotate_points(ax, points, names)`: text beside points, each label where it covers no other label, point or
   line (system names on a scatter, fitted slopes at the ends of lines).
 * `interactive_html(fig)`: a plotly figure as self-contained HTML for a book page (plotly.js embedded: it works
   offline); the chapter shows a static matplotlib view next to it for print.
@@ -48,14 +48,15 @@ __all__ = [
     "STYLE",
     "TS_ZONE",
     "ZONE_COLORS",
+    "annotate_points",
     "axis_label",
     "bus_layout",
     "draw_chart",
     "draw_system",
     "interactive_html",
     "label_of",
-    "label_points",
     "log_ticks",
+    "settled_renderer",
     "style",
     "system_tables",
     "tables_from_dataset",
@@ -193,23 +194,25 @@ def _default_log_ticks(lo: float, hi: float, most: int = 4) -> list[float] | Non
 
 
 LABEL_OFFSETS = ((4, 3), (4, -10), (-4, 3), (-4, -10), (4, 11), (4, -18), (-4, 11), (-4, -18))
-"""Offsets (points) of a point's label that `label_points` tries in turn: right of the point above and below it,
+"""Offsets (points) of a point's label that `annotate_points` tries in turn: right of the point above and below it,
 left of it, then a little further up and down."""
 
 
-def label_points(ax, points: list[tuple[float, float]], names: list[str], named=None, fontsize: float = 8,
-                 colors: list | None = None) -> None:
+def annotate_points(ax, points: list[tuple[float, float]], names: list[str], named=None, fontsize: float = 8,
+                    colors: list | None = None, renderer=None) -> None:
     """Label the points of ``ax`` where ``named`` is true (every point when None) with their names (in ``colors``,
     one per point, else in the text colour), each at the first offset of `LABEL_OFFSETS` whose text overlaps no
     label placed before, no point (labelled or not) and does not leave the axes (else where it overlaps least): next
     to one another, the points' names would otherwise print over each other. The labels are placed in display
     space after the figure's layout is settled, and left out of it, so that they do not move the axes they were
-    placed in."""
+    placed in.
+
+    ``renderer``: the figure's renderer once its layout is settled (`settled_renderer`), for a caller that annotates
+    several axes of one figure; the figure is drawn here when None."""
     from matplotlib.transforms import Bbox
 
     fig = ax.figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = renderer or settled_renderer(fig)
     frame_ = ax.get_window_extent(renderer)
     shown = np.array([ax.transData.transform(p) for p in points])
     marker = 3.5 * fig.dpi / 72  # half a marker (6 points wide), in pixels
@@ -239,6 +242,12 @@ def label_points(ax, points: list[tuple[float, float]], names: list[str], named=
         placed.append(best[2])
 
 
+def settled_renderer(fig):
+    """``fig`` drawn once, so that its layout is settled and its texts have sizes; returns its renderer."""
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
 def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
     """How badly a label's display box sits (pixels squared): the area it shares with the ``taken`` boxes (the
     other points), plus one per sample of ``lines`` it covers (a label across a line reads worse,
@@ -251,7 +260,7 @@ def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
 
 def _line_samples(ax) -> np.ndarray:
     """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
-    cross a line (`label_points`)."""
+    cross a line (`annotate_points`)."""
     out = [np.empty((0, 2))]
     for line in ax.get_lines():
         xy = ax.transData.transform(line.get_xydata())

@@ -477,7 +477,7 @@ _STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
 def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
     exchanged, one line per method (integrated AC-OPF in black), its fitted slope written beside its last point
-    (`forlab.book.plots.label_points`: clear of the other slopes where two lines end close together); one
+    (`forlab.book.plots.annotate_points`: clear of the other slopes where two lines end close together); one
     legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
     has no number), those whose dispatch the T+D power flow found infeasible with a hollow marker; the integrated
     AC-OPF is left out of the deviation panel (its deviation from itself is zero)."""
@@ -511,10 +511,11 @@ def figure(t: pd.DataFrame):
     if handles:
         fig.legend(list(handles.values()), list(map(METHODS.get, handles)), loc="outside lower center",
                    ncols=len(handles), fontsize=8)
-    for ax, marks in ends.items():  # once the layout is settled: lines ending close together kept their slopes apart
+    renderer = plots.settled_renderer(fig)  # one draw for the four panels: the slopes stay out of the layout
+    for ax, marks in ends.items():  # lines ending close together keep their slopes apart
         if marks:
             points, names, colours = zip(*marks)
-            plots.label_points(ax, list(points), list(names), fontsize=7, colors=list(colours))
+            plots.annotate_points(ax, list(points), list(names), fontsize=7, colors=list(colours), renderer=renderer)
     return fig
 
 

@@ -122,7 +122,7 @@ def growth_figure(growth: pd.DataFrame):
     runs that did not converge hollow, left out of the fits, `fitted`). Every system is labelled but the members of
     a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
     the family, the growth table every member), each label placed clear of the others
-    (`forlab.book.plots.label_points`). Returns the Figure."""
+    (`forlab.book.plots.annotate_points`). Returns the Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
@@ -156,8 +156,8 @@ def growth_figure(growth: pd.DataFrame):
     plots.log_ticks(ax.xaxis)  # after the limits are final: the ticks are chosen inside them
     plots.log_ticks(ax.yaxis)
     named = ~growth.system.isin(inner)
-    plots.label_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system),
-                       named.to_numpy())
+    plots.annotate_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system),
+                          named.to_numpy())
     return fig
 
 
