@@ -1145,3 +1145,60 @@ def test_a_copy_at_its_voltage_bound_leaves_the_qp_once_its_region_is_near_a_sol
     net = cases.load("case300")
     r = run_aladin(net, partition(net, "spectral", 8), ALADINOptions(), reference=opf.solve(net).objective)
     assert r.converged and r.iterations <= 20 and r.gap < 1e-4, r.status
+
+
+# ---------------------------------------------------------------------------------------------------- cycling regions
+def _rounds(damping, counts, signs):
+    """Feed ``damping`` one round per entry: every region's active-limit count and the sign of its one row."""
+    found = []
+    for c, s in zip(counts, signs):
+        found.append(damping.observe(np.array(c), np.array(s, float), [np.array([0]), np.array([1]), np.array([2])]))
+    return found
+
+
+def test_a_region_cycles_only_when_its_limits_and_its_residual_both_alternate():
+    """Region 0 switches limits up and down and its tie's residual flips sign every round: it cycles once both have
+    alternated `CYCLE_ROUNDS` times, and its own rho doubles from then on. Region 1 only switches limits (a
+    transmission region whose active set churns while it converges), region 2 only flips its residual: neither
+    counts, and their rho stays the common one."""
+    from forlab.p3_aladin.algorithm.cycling import CYCLE_ROUNDS, CycleDamping
+
+    d = CycleDamping(2.0, 3, rho_max=1e8)
+    counts = [[5, 5, 4], [7, 9, 4], [5, 5, 4], [7, 9, 4], [5, 5, 4]]
+    signs = [[1, 1, 1], [-1, 1, -1], [1, 1, 1], [-1, 1, -1], [1, 1, 1]]
+    found = _rounds(d, counts, signs)
+    assert [bool(f[0]) for f in found] == [False] * (CYCLE_ROUNDS + 1) + [True] * (len(counts) - CYCLE_ROUNDS - 1)
+    assert not any(f[1] or f[2] for f in found)
+    assert d.rho(100.0).tolist() == [100.0 * 2 ** (len(counts) - CYCLE_ROUNDS - 1), 100.0, 100.0]
+
+
+def test_cycle_damping_off_finds_the_cycling_regions_and_keeps_one_rho():
+    """With the factor 1 (the default) the regions that cycle are still found (the log's ``cycling``), but every
+    region keeps the common rho; a grown rho never passes ``rho_max``."""
+    from forlab.p3_aladin.algorithm.cycling import CycleDamping
+
+    off = CycleDamping(1.0, 3)
+    found = _rounds(off, [[5, 0, 0], [7, 0, 0]] * 3, [[1, 1, 1], [-1, 1, 1]] * 3)
+    assert found[-1].tolist() == [True, False, False] and off.rho(10.0).tolist() == [10.0] * 3
+    on = CycleDamping(1e3, 3, rho_max=1e4)
+    _rounds(on, [[5, 0, 0], [7, 0, 0]] * 3, [[1, 1, 1], [-1, 1, 1]] * 3)
+    assert on.rho(10.0).tolist() == [1e4, 10.0, 10.0]
+    with pytest.raises(ValueError, match="cycle_damping"):
+        ALADINOptions(cycle_damping=0.5)
+
+
+def test_cycle_damping_raises_only_a_cycling_regions_rho_and_keeps_the_optimum(monkeypatch):
+    """case30+case69+case33bw: one DS region cycles in its early rounds (the log's ``cycling``); with the damping on,
+    from the next round that region alone is sent a larger rho than the common one, and the run still stops at the
+    centralized optimum."""
+    from forlab.grid import td
+    from forlab.p3_aladin.algorithm.cycling import CycleDamping
+
+    sent, rho = [], CycleDamping.rho
+    monkeypatch.setattr(CycleDamping, "rho", lambda self, r: sent.append(rho(self, r) / r) or sent[-1] * r)
+    net = td.load_system("case30+case69+case33bw").integrated()
+    r = run_aladin(net, partition(net, "zone"), ALADINOptions(cycle_damping=2.0), reference=opf.solve(net).objective)
+    assert r.converged and r.gap < 1e-4 and r.log.nlp_ok.all()
+    first = int(r.log.index[r.log.cycling > 0][0])  # the round it was found in; its rho grows from the next
+    assert all((f == 1).all() for f in sent[:first])
+    assert all(sorted(f) == [1.0, 1.0, 2.0] for f in sent[first:])

@@ -14,7 +14,7 @@ from forlab.studies import ch12_many_dsos as ch12
 PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
           "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p1_dso_services": True, "p2_n_samples": 1000,
           "p2_facets": 8, "p2_refine_rounds": 1, "p2_refine_samples": 200, "p2_certify_rounds": 1,
-          "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "p3_init": "flat", "p3_repeats": 3, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
+          "p2_vertex_samples": 100, "p3_max_iter": 30, "p3_max_ds": 0, "p3_init": "flat", "p3_repeats": 3, "p3_cycle_damping": 2.0, "repeats": 3, "time_limit_s": 600.0, "n_workers": 0,
           "scheduler": ""}
 
 
@@ -25,7 +25,8 @@ def test_parameter_checks_name_the_parameter():
                           ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
                           ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats"),
                           ({"p3_max_ds": -1}, "p3_max_ds"), ({"p3_init": "warm"}, "p3_init"),
-                          ({"p3_repeats": 0}, "p3_repeats"), ({"methods": 3}, "methods must be a list"),
+                          ({"p3_repeats": 0}, "p3_repeats"), ({"p3_cycle_damping": 0.5}, "p3_cycle_damping"),
+                          ({"p3_cycle_damping": "2"}, "p3_cycle_damping"), ({"methods": 3}, "methods must be a list"),
                           ({"methods": None}, "methods must be a list"), ({"seed": "x"}, "seed must be"),
                           ({"seed": -1}, "seed must be"), ({"p2_facets": "8"}, "p2_facets must be"),
                           ({"p2_facets": 0}, "p2_facets must be"), ({"p1_face_grid": -1}, "p1_face_grid must be"),

@@ -96,6 +96,9 @@ def check_params(params: dict) -> None:
     check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
+    damping = params["p3_cycle_damping"]
+    if isinstance(damping, bool) or not isinstance(damping, (int, float)) or not damping >= 1:
+        raise ValueError(f"p3_cycle_damping must be a number >= 1 (1: off), got {damping!r}")
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     if not isinstance(params["p1_dso_services"], bool):
@@ -123,7 +126,8 @@ def _method_options(params: dict) -> dict:
         "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
                "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
                "vertex_samples": params["p2_vertex_samples"], "load_range": (0.6, 1.0), "seed": params["seed"]},
-        "P3": {"max_iter": params["p3_max_iter"], "options": {"init": params["p3_init"]},
+        "P3": {"max_iter": params["p3_max_iter"],
+               "options": {"init": params["p3_init"], "cycle_damping": float(params["p3_cycle_damping"])},
                "repeats": params["p3_repeats"]},
     }
 

@@ -63,6 +63,7 @@ import scipy.sparse as sp
 
 from forlab.book.parallel import wire_bytes
 from forlab.p3_aladin.algorithm import qp
+from forlab.p3_aladin.algorithm.cycling import CycleDamping
 from forlab.p3_aladin.algorithm.options import ALADINOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, auto_options, consensus_violation, step_size
 from forlab.p3_aladin.algorithm.reduction import crossing
@@ -86,7 +87,7 @@ class Iterate:
     solutions ``x_i`` (for "reduced" only their coupled variables, zeros elsewhere), and which of every region's
     limits were active at the last QP step (``active_ids``, the next round's seed, `ALADINOptions.seed_active`);
     plus what stays fixed during a run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of
-    every ``A_i``)."""
+    every ``A_i``), and every region's factor on rho where its local solution cycles (``damping``)."""
 
     zs: list[np.ndarray | None]
     lam: np.ndarray
@@ -97,6 +98,11 @@ class Iterate:
     bounds: list | None
     coupled: list[np.ndarray]
     active_ids: list[np.ndarray] | None = None
+    damping: CycleDamping | None = None
+
+    def region_rho(self) -> np.ndarray:
+        """Every region's proximal penalty this round: rho, times its own factor where it cycled."""
+        return self.damping.rho(self.rho) if self.damping else np.full(len(self.zs), self.rho)
 
 
 def check_options(options: ALADINOptions) -> None:
@@ -117,20 +123,22 @@ def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Ite
         agents.call("set_sigma", [(s,) for s in sigma])
     bounds = agents.call("bounds", [() for _ in problem.names]) if options.qp == "coupled" else None
     coupled = [np.unique(sp.csr_matrix(a).indices) for a in problem.A]
+    damping = CycleDamping(options.cycle_damping, len(zs), options.rho_max)
     return Iterate(zs=[None] * len(zs) if options.qp == "reduced" else zs, lam=np.zeros(problem.n_cons), rho=options.rho0,
-                   mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled)
+                   mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled, damping=damping)
 
 
 def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced",
                   condense: bool = False) -> tuple:
     """ALADIN steps 1-2 on every local solver (eq. (p3-local-nlp)): each gets the multipliers of its own consensus
-    rows, its iterate (for "reduced": its reduced step, from which it takes its iterate itself), rho and the QP
-    form. Returns the answers, the requests sent and the round's wall time (s)."""
+    rows, its iterate (for "reduced": its reduced step, from which it takes its iterate itself), its rho
+    (`Iterate.region_rho`) and the QP form. Returns the answers, the requests sent and the round's wall time (s)."""
+    rho = state.region_rho()
     if qp_form == "reduced" and condense:  # the slack penalties of its own rows: the region condenses with them
         mu_rows = state.mu * state.weight**2
-        requests = [(state.lam[r], state.zs[k], state.rho, qp_form, mu_rows[r]) for k, r in enumerate(rows)]
+        requests = [(state.lam[r], state.zs[k], float(rho[k]), qp_form, mu_rows[r]) for k, r in enumerate(rows)]
     else:
-        requests = [(state.lam[r], state.zs[k], state.rho, qp_form) for k, r in enumerate(rows)]
+        requests = [(state.lam[r], state.zs[k], float(rho[k]), qp_form) for k, r in enumerate(rows)]
     t0 = time.perf_counter()
     answers = agents.call("aladin_step", requests)
     return answers, requests, time.perf_counter() - t0
@@ -321,6 +329,8 @@ def one_round(it: int, problem: ConsensusProblem, agents, state: Iterate, option
     answers, requests, round_s = parallel_step(agents, state, problem.rows, options.qp, options.condense)
     state.xs = local_solutions(answers, problem, state)
     row = log_row(it, problem, agents, answers, requests, round_s, state)
+    residual = sum(a @ x for a, x in zip(problem.A, state.xs))
+    row["cycling"] = int(state.damping.observe([a["n_active"] for a in answers], residual, problem.rows).sum())
     done = stop(row, options)
     if not done:
         t_qp = time.perf_counter()

@@ -27,6 +27,15 @@ class ALADINOptions:
             systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas 13 to 19, case300
             in 6 areas 15 to 20), fewer on 2, and left 1654-5 unconverged after 30 (28), `scripts/aladin_options.py`.
         rho_max: cap of rho. Default 1e8.
+        cycle_damping: factor by which a region's own rho grows in every round its local solution cycles (its
+            active-limit count and the sign of its largest consensus residual both alternating,
+            `forlab.p3_aladin.algorithm.cycling`); 1 = off. Default 1 (forlab's choice for now; chapter 12 sets 2).
+            Measured (issue 17, in-process, factor 2, the sign test with the count test): chapter 12's runs
+            (archived parameters) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds against 19, 36, 36,
+            29 and 32; on the 28 systems of chapter 07's paper profile 26 took the same rounds, case30+case69+case33bw
+            one more (11), 1654-5 one fewer (27). Off by default only because chapter 07's and 08's archives were
+            made without it; the count test alone, or one alternation instead of two, cost rounds on chapter 07's
+            transmission systems (module docstring of `forlab.p3_aladin.algorithm.cycling`).
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
             (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
             they say otherwise). Measured (issue 17, in-process, rounds to the stopping test): with 1e3, case118 in
@@ -171,6 +180,7 @@ class ALADINOptions:
     rho0: float = 1e2
     rho_update: float = 1.1
     rho_max: float = 1e8
+    cycle_damping: float = 1.0
     mu0: float = 1e2
     mu_update: float = 2.0
     mu_max: float = 2e6
@@ -199,7 +209,7 @@ class ALADINOptions:
 
     def __post_init__(self):
         check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "face_reg", "alpha", "timeout_s"))
-        check_positive(self, ("rho_update", "mu_update"), low=1.0, strict=False)
+        check_positive(self, ("rho_update", "mu_update", "cycle_damping"), low=1.0, strict=False)
         check_positive(self, ("active_margin",), low=0.0, strict=False)
         check_count(self, "max_iter")
         if self.eps_power is not None:

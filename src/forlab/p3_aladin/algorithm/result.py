@@ -65,8 +65,11 @@ ITERATION_LOG = {
     "step": "max_i ||x_i - z_i||_inf (rad / p.u.)",
     "objective": "sum of the regions' unit costs at the local solutions (per hour)",
     "gap": "|objective - centralized optimum| / centralized optimum",
-    "rho": "penalty of the local NLPs in this iteration",
+    "rho": "penalty of the local NLPs in this iteration (a cycling region's own is a multiple of it, `cycling`)",
     "mu": "penalty of the QP slack in this iteration",
+    "cycling": "regions found cycling in this round (their active-limit count and the sign of their largest "
+               "consensus residual alternated in each of the last rounds, `forlab.p3_aladin.algorithm.cycling`); "
+               "with ALADINOptions.cycle_damping above 1 their own rho grows from the next round",
     "local_s": "local NLP time of the slowest region (s)",
     "nlp_s": "local NLP time, max over regions (s; the same as local_s, kept for older readers)",
     "reduction_s": "local reduction / sensitivity time of the slowest region (s)",
