@@ -30,7 +30,7 @@ RECORDED = json.loads(RECORD.read_text())
 BEFORE = RECORDED["figures"]
 ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
             "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/9c43f9097d47",
-            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90", "12": "12_many_dsos/0dab2d2e0abd"}
+            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90", "12": "12_many_dsos/1309e3171cb7"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 

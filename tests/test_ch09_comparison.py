@@ -56,7 +56,7 @@ def test_store_round_trip(p1_store):
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = {"05_coordination": "bc6afb1b33bf", "06_ml_surrogate": "eb5188640d37", "07_aladin": "9c43f9097d47",
-            "08_sensitivity": "c42632e1be90", "12_many_dsos": "0dab2d2e0abd"}
+            "08_sensitivity": "c42632e1be90", "12_many_dsos": "1309e3171cb7"}
 SYSTEM = "case9+case33bw"
 
 
@@ -143,7 +143,7 @@ def test_run_assembles_the_store(chapter, archived):
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES) + 1
     assert text.splitlines()[-1].startswith("- many DSOs, {doc}`12_many_dsos`, `paper` profile: "
-                                            "`archive/12_many_dsos/0dab2d2e0abd.nc`")
+                                            "`archive/12_many_dsos/1309e3171cb7.nc`")
 
 
 def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
