@@ -12,9 +12,11 @@ of the common rho was slower on most of chapter 07's systems, `ALADINOptions.rho
 The test uses only what the coordinator already has: every region's count of active limits (``n_active`` of its
 answer) and the sign of the largest consensus residual on its own rows (``sum_j A_j x_j``). A region *cycles* when,
 over the last `CYCLE_ROUNDS` + 1 rounds, both its count changed with alternating sign every round and its residual
-flipped sign every round; its own penalty factor then grows by ``cycle_damping`` (1 = off). Either signal alone
-fires in transmission regions whose many limits churn while they converge (measured, issue 17: the count alone,
-factor 2, left 1654-5 unconverged after 30 rounds and took case300 in 4 areas from 15 rounds to 30).
+flipped sign every round; its own penalty factor then grows by ``cycle_damping`` (1 = off). The count alone also
+fires in transmission regions whose many limits churn while they converge (measured in-process, issue 17, factor 2,
+chapter 07's 28 paper systems: the count alone with two alternations took more rounds on 11 and left 1654-5
+unconverged after 30 rounds, case300 in 4 areas from 15 rounds to 30; with the sign as well, 26 the same, one more
+and one fewer). The sign alone was not tried.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import numpy as np
 
 CYCLE_ROUNDS = 2
 """Alternations in a row (of the active-limit count and of the residual's sign) before a region counts as cycling:
-one alternation is common while a region's active set is still being found (forlab's choice; with one, factor 2,
-chapter 07's systems took more rounds on 16 of 28)."""
+one alternation is common while a region's active set is still being found (forlab's choice; measured with the
+count alone, factor 2, on chapter 07's 28 paper systems: with one alternation more rounds on 17 and three
+unconverged, with two more on 11 and one unconverged; the combined test was measured with two only)."""
 
 
 @dataclass

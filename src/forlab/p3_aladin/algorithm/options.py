@@ -30,12 +30,13 @@ class ALADINOptions:
         cycle_damping: factor by which a region's own rho grows in every round its local solution cycles (its
             active-limit count and the sign of its largest consensus residual both alternating,
             `forlab.p3_aladin.algorithm.cycling`); 1 = off. Default 1 (forlab's choice for now; chapter 12 sets 2).
-            Measured (issue 17, in-process, factor 2, the sign test with the count test): chapter 12's runs
-            (archived parameters) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds against 19, 36, 36,
-            29 and 32; on the 28 systems of chapter 07's paper profile 26 took the same rounds, case30+case69+case33bw
-            one more (11), 1654-5 one fewer (27). Off by default only because chapter 07's and 08's archives were
-            made without it; the count test alone, or one alternation instead of two, cost rounds on chapter 07's
-            transmission systems (module docstring of `forlab.p3_aladin.algorithm.cycling`).
+            Measured (issue 17, in-process, factor 2): chapter 12's paper-profile systems (power-flow start, 50
+            rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds against 19, 36, 36, 29 and
+            32 without it; on the 28 systems of chapter 07's paper profile 26 took the same rounds,
+            case30+case69+case33bw one more (11), 1654-5 one fewer (27), `scripts/aladin_options.py`. Off by default
+            because chapter 07's and 08's archived runs were made without it and were not redone yet; the count test
+            alone cost rounds on chapter 07's transmission systems (module docstring of
+            `forlab.p3_aladin.algorithm.cycling`).
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
             (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
             they say otherwise). Measured (issue 17, in-process, rounds to the stopping test): with 1e3, case118 in
