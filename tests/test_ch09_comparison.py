@@ -323,6 +323,22 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     name = ch09_comparison.SCALE_METHODS[fastest.index[0]]
     assert f"fastest online {name} at {fastest.iloc[0]} of {t12.n_ds.nunique()} sizes" in text
     assert f"up to {t12.buses.max()} buses" in text
+    methods = t12[t12.method != "integrated"].method.nunique()
+    every = [n for n, g in judged.groupby("n_ds") if g.method.nunique() == methods]
+    named = "every size" if len(every) == t12.n_ds.nunique() else f"{', '.join(map(str, every[:-1]))} and {every[-1]} DSs"
+    assert f"every method finished with a feasible dispatch at {named}" in text  # the sizes, not "up to" the largest
+
+
+def test_the_many_dsos_statement_names_the_sizes_where_every_method_was_feasible():
+    """A method infeasible at a size between others is not hidden behind "up to" the largest feasible size."""
+    rows = pd.DataFrame({"n_ds": [1] * 3 + [2] * 3 + [4] * 3, "buses": [40] * 3 + [80] * 3 + [160] * 3,
+                         "method": ["integrated AC-OPF", "P1 FOR offer", "P3 ALADIN"] * 3, "status": ["ok"] * 9,
+                         "feasible": [True, True, True, True, True, False, True, True, True],
+                         "deviation_pct": [0.0, 0.01, 0.0] * 3, "solve_time_s": [1.0, 0.5, 2.0] * 3,
+                         "time_ratio": [np.nan, 0.5, 2.0] * 3})
+    assert "every method finished with a feasible dispatch at 1 and 4 DSs of the 3 sizes" in ch09_comparison.scale_text(rows)
+    rows.loc[5, "feasible"] = True
+    assert "every method finished with a feasible dispatch at every size" in ch09_comparison.scale_text(rows)
 
 
 def test_without_the_sweep_the_view_says_how_to_make_it(chapter):

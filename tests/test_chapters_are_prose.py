@@ -20,6 +20,7 @@ METHOD_CHAPTERS = ("03_for_sampling", "04_for_representation", "05_coordination"
 # calls that assemble a store or a table out of results: the study module's run() does that
 ASSEMBLY = {"Dataset", "merge", "concat", "DataArray"}
 LABEL = re.compile(r"^\$\$\s*\(([\w-]+)\)\s*$", re.MULTILINE)
+DOC_POSSESSIVE = re.compile(r"\{doc\}`[^`]+`['’]s\b")  # {doc} renders the title: "...grids's systems"
 
 
 def cells(nb_path: Path, kind: str) -> list[str]:
@@ -53,6 +54,8 @@ def test_the_check_sees_what_it_forbids():
     assert problems("ds = xr.Dataset({})") == ["assembles with Dataset()"]
     assert problems('display(Markdown(f"mean {x:.2f}"))') == ["builds a sentence for Markdown()"]
     assert problems("display(Markdown(ch05.summary_text(st)))") == []
+    assert DOC_POSSESSIVE.search("some of {doc}`07_aladin`'s systems")
+    assert not DOC_POSSESSIVE.search("some of the systems of {doc}`07_aladin`")
 
 
 @pytest.mark.parametrize("chapter", METHOD_CHAPTERS)
@@ -68,3 +71,12 @@ def test_equation_labels_are_unique_and_cited_in_code():
     code = "\n".join(p.read_text() for p in (ROOT / "src" / "forlab").rglob("*.py"))
     uncited = [lab for lab in labels if f"({lab})" not in code]
     assert uncited == []
+
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_chapter_link_is_not_made_possessive(nb_path):
+    """{doc} renders the chapter's title, so "{doc}`07_aladin`'s systems" reads "...without sharing grids's systems":
+    write "the systems of {doc}`07_aladin`"."""
+    found = [m.group() for src in cells(nb_path, "markdown") for m in DOC_POSSESSIVE.finditer(src)]
+    assert found == []

@@ -742,7 +742,7 @@ def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
 def scale_text(scale_t: pd.DataFrame) -> str:
     """The many-DSOs statement of `which_method_text`: the sweep's range, which method was fastest online at how many
     sizes, every method at the largest size (its time ratio or why it has none), the most accurate there, and the
-    largest size at which every method finished with a feasible dispatch."""
+    sizes at which every method finished with a feasible dispatch."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     judged = _judged(scale_t)
     fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()].method.value_counts()
@@ -760,9 +760,18 @@ def scale_text(scale_t: pd.DataFrame) -> str:
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): fastest online {lead}; at {ds_count(n_max)} "
             f"the online solver time over the integrated AC-OPF's is {at_last}"
             + (f", the most accurate {acc.method} ({abs(acc.deviation_pct):.4f} %)" if acc is not None else "")
-            + (f"; every method finished with a feasible dispatch up to {ds_count(int(every.index.max()))}" if len(every)
-               else "; at no size did every method finish with a feasible dispatch")
-            + ".")
+            + f"; {_all_feasible(every.index, len(sizes))}.")
+
+
+def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
+    """Where every method finished with a feasible dispatch, by name: the sizes, not the largest of them, since a
+    method can miss at a size between them."""
+    if sizes.empty:
+        return "at no size did every method finish with a feasible dispatch"
+    ns = [str(int(n)) for n in sorted(sizes)]
+    listed = ns[0] if len(ns) == 1 else f"{', '.join(ns[:-1])} and {ns[-1]}"
+    where = "at every size" if len(ns) == n_sizes else f"at {listed} DS{'' if ns == ['1'] else 's'} of the {n_sizes} sizes"
+    return f"every method finished with a feasible dispatch {where}"
 
 
 def _at_largest(r, scale_t: pd.DataFrame) -> str:
