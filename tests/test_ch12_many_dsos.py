@@ -78,6 +78,9 @@ def test_winners_compare_only_judged_feasible_runs():
     t = ch12.frame(_store(rows, buses=(500,), ts_its=(20,)))
     w = ch12.winners(t).iloc[0]
     assert (w.fastest, w.most_accurate, w.qualified) == ("P3", "P3", 1)
+    assert w.left_out == "FOR offer infeasible, ML surrogate failed"  # the others, each with why
+    assert "1 of 3 method(s) finished with a feasible dispatch (FOR offer infeasible, ML surrogate failed)." in \
+        ch12.winners_text(t)
     assert "P2" not in set(ch12.winners(t).fastest)
     text = ch12.failures_text(t)
     assert "Infeasible_Problem_Detected" in text and "infeasible in the T+D power flow" in text
@@ -150,6 +153,7 @@ def test_p3_above_its_size_limit_is_a_row_that_says_why():
     assert row["status"].startswith("not run: 48 DSs is above p3_max_ds = 16") and np.isnan(row["deviation_pct"])
     t = ch12.frame(_store([_row(48, "integrated", 0.0, 1.0), row], buses=(9000,), ts_its=(20,)))
     assert "not run: 48 DSs" in ch12.failures_text(t) and ch12.winners(t).qualified.iloc[0] == 0
+    assert "no method finished with a feasible dispatch (ALADIN not run)." in ch12.winners_text(t)
 
 
 def test_the_figure_fits_the_text_column():

@@ -34,7 +34,7 @@ from forlab.book.store import open_store
 from forlab.book.tables import fixed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
 from forlab.studies import ch12_many_dsos
-from forlab.studies.ch12_many_dsos import ds_count
+from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
        "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
@@ -714,12 +714,10 @@ def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
 
 def _outcome_word(r) -> str:
     """A contestant's entry in the scale table: its online time ratio, or why it has none (a ratio without the
-    integrated AC-OPF's time, which failed or hit its limit, is no number either)."""
-    if r.status != "ok":
-        return "not run" if str(r.status).startswith("not run") else "failed"
-    if not r.feasible:
-        return "infeasible"
-    return f"{r.time_ratio:.2f}" if np.isfinite(r.time_ratio) else "no yardstick"
+    integrated AC-OPF's time, which failed or hit its limit, is no number either: `ch12_many_dsos.why_not_compared`)."""
+    if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
+        return f"{r.time_ratio:.2f}"
+    return why_not_compared(r)
 
 
 def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:

@@ -294,6 +294,15 @@ def comparable(t: pd.DataFrame) -> pd.Series:
     return _ok(t) & judged
 
 
+def why_not_compared(r) -> str:
+    """Why a contestant's row is not `comparable`, in one word as the tables print it: "not run", "failed",
+    "infeasible" (in the T+D power flow) or "no yardstick" (the integrated AC-OPF of its size has no time or cost);
+    `failures_text` gives the details."""
+    if r.status != "ok":
+        return "not run" if str(r.status).startswith("not run") else "failed"
+    return "infeasible" if not r.feasible else "no yardstick"
+
+
 ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
                   "wall_ms": "online wall (ms)", "time_reduction_pct": "reduction (%)"}
 EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
@@ -381,13 +390,14 @@ def growth(t: pd.DataFrame, column: str) -> pd.Series:
 def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
     contestant): the fastest method online (solver time), the most accurate one (smallest |deviation|), and how
-    many methods qualified."""
+    many methods qualified, and why each of the others did not (``left_out``, `why_not_compared`)."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
+        left_out = ", ".join(f"{METHODS[r.method]} {why_not_compared(r)}" for r in g[~comparable(g)].itertuples())
         fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
         acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
-        rows.append({"n_ds": n, "ran": len(g), "qualified": len(good),
+        rows.append({"n_ds": n, "ran": len(g), "qualified": len(good), "left_out": left_out,
                      "fastest": fast.method if fast is not None else "none",
                      "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
                      "most_accurate": acc.method if acc is not None else "none",
@@ -527,13 +537,14 @@ def winners_text(t: pd.DataFrame) -> str:
     """Markdown: per N, which method was fastest online and which most accurate, among the judged, feasible runs."""
     out = []
     for r in winners(t).itertuples():
+        why = f" ({r.left_out})" if r.left_out else ""
         if r.qualified == 0:
-            out.append(f"- **{ds_count(r.n_ds)}**: no method finished with a feasible dispatch.")
+            out.append(f"- **{ds_count(r.n_ds)}**: no method finished with a feasible dispatch{why}.")
             continue
         out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
                    f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {r.ran} method(s) finished "
-                   f"with a feasible dispatch.")
+                   f"with a feasible dispatch{why}.")
     return "\n".join(out)
 
 
