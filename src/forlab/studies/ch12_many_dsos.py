@@ -76,6 +76,7 @@ def check_params(params: dict) -> None:
     seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
     a scheduler that is not a string and ``p1_dso_services`` that is not a bool."""
     from forlab.grid import cases
+    from forlab.p3_aladin import ALADINOptions
 
     if params["ts"] not in cases.available():
         raise ValueError(f"ts must be a registered transmission case {cases.available()}, got {params['ts']!r}")
@@ -96,9 +97,10 @@ def check_params(params: dict) -> None:
     check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
-    damping = params["p3_cycle_damping"]
-    if isinstance(damping, bool) or not isinstance(damping, (int, float)) or not damping >= 1:
-        raise ValueError(f"p3_cycle_damping must be a number >= 1 (1: off), got {damping!r}")
+    try:  # the option's own rule, said in the parameter's name
+        ALADINOptions(cycle_damping=params["p3_cycle_damping"])
+    except ValueError as err:
+        raise ValueError(f"p3_cycle_damping (1: off): {err}") from None
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     if not isinstance(params["p1_dso_services"], bool):

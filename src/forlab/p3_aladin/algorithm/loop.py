@@ -65,7 +65,13 @@ from forlab.book.parallel import wire_bytes
 from forlab.p3_aladin.algorithm import qp
 from forlab.p3_aladin.algorithm.cycling import CycleDamping
 from forlab.p3_aladin.algorithm.options import ALADINOptions
-from forlab.p3_aladin.algorithm.problem import ConsensusProblem, auto_options, consensus_violation, step_size
+from forlab.p3_aladin.algorithm.problem import (
+    ConsensusProblem,
+    auto_options,
+    consensus_residual,
+    consensus_violation,
+    step_size,
+)
 from forlab.p3_aladin.algorithm.reduction import crossing
 from forlab.p3_aladin.algorithm.result import ALADINResult
 from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table
@@ -87,7 +93,9 @@ class Iterate:
     solutions ``x_i`` (for "reduced" only their coupled variables, zeros elsewhere), and which of every region's
     limits were active at the last QP step (``active_ids``, the next round's seed, `ALADINOptions.seed_active`);
     plus what stays fixed during a run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of
-    every ``A_i``), and every region's factor on rho where its local solution cycles (``damping``)."""
+    every ``A_i``), every region's factor on rho where its local solution cycles (``damping``), and the consensus
+    residual ``sum_i A_i x_i`` at the last local solutions (``residual``: computed once a round, read by the log,
+    the cycling test and the coupled QP)."""
 
     zs: list[np.ndarray | None]
     lam: np.ndarray
@@ -97,12 +105,13 @@ class Iterate:
     weight: np.ndarray
     bounds: list | None
     coupled: list[np.ndarray]
+    damping: CycleDamping
     active_ids: list[np.ndarray] | None = None
-    damping: CycleDamping | None = None
+    residual: np.ndarray | None = None
 
     def region_rho(self) -> np.ndarray:
         """Every region's proximal penalty this round: rho, times its own factor where it cycled."""
-        return self.damping.rho(self.rho) if self.damping else np.full(len(self.zs), self.rho)
+        return self.damping.rho(self.rho)
 
 
 def check_options(options: ALADINOptions) -> None:
@@ -167,7 +176,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
     compute = [a["compute_s"] for a in answers]
     comm = max(round_s - busiest_worker(compute, agents.workers), 0.0)
     step = max(a["step"] for a in answers) if "step" in answers[0] else step_size(xs, state.zs)
-    return {"iteration": it, "consensus": consensus_violation(problem.A, xs),
+    return {"iteration": it, "consensus": consensus_violation(problem.A, xs, state.residual),
             "power_mismatch": problem.hidden_mismatch(xs), "step": step, "objective": obj,
             "gap": abs(obj - ref) / abs(ref), "rho": state.rho, "mu": state.mu,
             "local_s": max(a["nlp_s"] for a in answers), "nlp_s": max(a["nlp_s"] for a in answers),
@@ -199,7 +208,7 @@ def coupled_qp(answers: list[dict], problem: ConsensusProblem, state: Iterate, o
     A = problem.A
     mu_rows = state.mu * state.weight**2
     if options.qp == "reduced":
-        ax = sum(a @ x for a, x in zip(A, state.xs))
+        ax = state.residual
         if all(a.get("condensed") for a in answers):
             out = qp.condensed_step(answers, problem.rows, problem.n_cons, ax, state.lam, mu_rows)
             if out is not None:
@@ -328,9 +337,9 @@ def one_round(it: int, problem: ConsensusProblem, agents, state: Iterate, option
     t_it = time.perf_counter()
     answers, requests, round_s = parallel_step(agents, state, problem.rows, options.qp, options.condense)
     state.xs = local_solutions(answers, problem, state)
+    state.residual = consensus_residual(problem.A, state.xs)
     row = log_row(it, problem, agents, answers, requests, round_s, state)
-    residual = sum(a @ x for a, x in zip(problem.A, state.xs))
-    row["cycling"] = int(state.damping.observe([a["n_active"] for a in answers], residual, problem.rows).sum())
+    row["cycling"] = int(state.damping.observe([a["n_active"] for a in answers], state.residual, problem.rows).sum())
     done = stop(row, options)
     if not done:
         t_qp = time.perf_counter()

@@ -108,9 +108,15 @@ def auto_options(problem) -> dict:
     return problem.auto_options() if hasattr(problem, "auto_options") else {}
 
 
-def consensus_violation(A: list[sp.spmatrix], xs: list[np.ndarray]) -> float:
-    """Largest absolute consensus residual ``max |sum_i A_i x_i|`` (eq. (p3-stop))."""
-    r = sum(a @ x for a, x in zip(A, xs))
+def consensus_residual(A: list[sp.spmatrix], xs: list[np.ndarray]) -> np.ndarray:
+    """The consensus residual ``sum_i A_i x_i``, one entry per consensus row."""
+    return sum(a @ x for a, x in zip(A, xs))
+
+
+def consensus_violation(A: list[sp.spmatrix], xs: list[np.ndarray], residual: np.ndarray | None = None) -> float:
+    """Largest absolute consensus residual ``max |sum_i A_i x_i|`` (eq. (p3-stop)); ``residual`` when the caller
+    has it already (`consensus_residual`)."""
+    r = consensus_residual(A, xs) if residual is None else residual
     return float(np.max(np.abs(r))) if np.size(r) else 0.0
 
 
