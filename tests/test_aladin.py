@@ -1173,7 +1173,7 @@ def test_a_region_cycles_only_when_its_limits_and_its_residual_both_alternate():
 
 
 def test_cycle_damping_off_finds_the_cycling_regions_and_keeps_one_rho():
-    """With the factor 1 (the default) the regions that cycle are still found (the log's ``cycling``), but every
+    """With the factor 1 (off) the regions that cycle are still found (the log's ``cycling``), but every
     region keeps the common rho; a grown rho never passes ``rho_max``."""
     from forlab.p3_aladin.algorithm.cycling import CycleDamping
 

@@ -561,7 +561,7 @@ def test_the_options_table_gives_the_defaults_of_aladin_options():
             assert float(number) == pytest.approx(getattr(defaults, field)), f"{field}: table {number}"
             checked.append(field)
     assert {"rho0", "rho_update", "rho_max", "mu0", "mu_update", "mu_max", "max_iter", "eps", "eps_power",
-            "active_margin", "reg", "face_reg"} <= set(checked)
+            "cycle_damping", "active_margin", "reg", "face_reg"} <= set(checked)
 
 
 PAPER = ROOT / "archive" / "07_aladin" / "cda932858838.nc"

@@ -83,6 +83,7 @@ ALLOWED: dict[str, str] = {
     "| 1e-5 |": "ALADIN's default eps_power in chapter 07's options table (a test holds the table to the code)",
     "| 1e-6, 1e-4 |": "ALADIN's default active_margin and reg in the same table",
     "| 1e-6 |": "ALADIN's default face_reg in the same table",
+    "| 2 | factor by which a cycling region": "ALADIN's default cycle_damping in the same table",
     "to 1e-7 MW": "the tests' tolerance against pandapower's power flow (a design choice)",
     "in 3 spectral areas": "a partition parameter",
     "in 3 and case300 in 4 spectral areas": "partition parameters",

@@ -29,13 +29,12 @@ class ALADINOptions:
         rho_max: cap of rho. Default 1e8.
         cycle_damping: factor by which a region's own rho grows in every round its local solution cycles (its
             active-limit count and the sign of its largest consensus residual both alternating,
-            `forlab.p3_aladin.algorithm.cycling`); 1 = off. Default 1 (forlab's choice for now; chapter 12 sets 2).
-            Measured (issue 17, in-process, factor 2): chapter 12's paper-profile systems (power-flow start, 50
-            rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds against 19, 36, 36, 29 and
-            32 without it; on the 28 systems of chapter 07's paper profile 26 took the same rounds,
-            case30+case69+case33bw one more (11), 1654-5 one fewer (27), `scripts/aladin_options.py`. Off by default
-            because chapter 07's and 08's archived runs were made without it and were not redone yet; the count test
-            alone cost rounds on chapter 07's transmission systems (module docstring of
+            `forlab.p3_aladin.algorithm.cycling`); 1 = off. Default 2 (forlab's choice). Measured (issue 17,
+            in-process, factor 2, with the per-tie power stop of the time): chapter 12's paper-profile systems
+            (power-flow start, 50 rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds
+            against 19, 36, 36, 29 and 32 without it; on the 28 systems of chapter 07's paper profile 26 took the
+            same rounds, case30+case69+case33bw one more (11), 1654-5 one fewer (27), `scripts/aladin_options.py`.
+            The count test alone cost rounds on chapter 07's transmission systems (module docstring of
             `forlab.p3_aladin.algorithm.cycling`).
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
             (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
@@ -63,14 +62,15 @@ class ALADINOptions:
             series admittances of hundreds of p.u., so 1e-6 rad of angle mismatch would leave 1e-4 p.u. of power
             and a visible cost gap). The measure is per tie (the largest over the consensus rows), not the sum over
             them, although the T+D power flow puts what all ties hide on the units that balance it and the judge
-            holds each unit to its limits within `forlab.opf.judge.GEN_TOL` (1 kW).
-            Measured (issue 17): chapter 12's archived run with sixteen DSs (84 consensus rows) stopped with a
-            unit 2 kW past its limit; the same run repeated in-process and on two Dask workers (33 rounds each, the
-            archive's 32: the last digits differ) stopped at 0.08 kW, feasible, the ties hiding 3.7e-6 p.u. at the
-            most and 4.3e-5 p.u. in all. A test on the sum, on the 28 systems of chapter 07's paper profile
-            (in-process, default options), stopped one round later on 8 of them (case9+case33bw, 1654-5, case118
-            in 4, 5, 6 and 10 areas, case300 in 8 areas, 118X3) and at the same round on the other 20; changing the
-            rule means new archives of chapters 07, 08 and 12.
+            holds each unit to its limits within `forlab.opf.judge.GEN_TOL` (1 kW, 1e-5 p.u. on a 100 MVA base).
+            Measured (issue 17, in-process): chapter 12's paper-profile system with two DSs (power-flow start,
+            ``cycle_damping`` 2) stopped on the largest tie after 31 rounds with a unit 1.5e-5 p.u. past its limit
+            (judged infeasible, as in its archived store; an earlier store's sixteen-DS run stopped 2 kW past), and on the sum after 32 rounds with 2.7e-7 p.u.
+            (feasible). But on the 28 systems of chapter 07's paper profile the sum stopped one round later on 8
+            of them (case9+case33bw, 1654-5, case118 in 4, 5, 6 and 10 areas, case300 in 8 areas, 118X3; without
+            ``cycle_damping``), and with ``cycle_damping`` 2 it left 1654-5 unstopped after 30 rounds (the
+            chapter's targets on consensus and gap met from round 25; 29 rounds without the damping), so the
+            largest tie stays the measure.
         active_margin: distance to a limit within which a constraint or bound counts as active (p.u., rad,
             squared p.u. for branch limits). Default 1e-6.
         reg: lower bound of the eigenvalues of the regularised local Hessians. Default 1e-4.
@@ -181,7 +181,7 @@ class ALADINOptions:
     rho0: float = 1e2
     rho_update: float = 1.1
     rho_max: float = 1e8
-    cycle_damping: float = 1.0
+    cycle_damping: float = 2.0
     mu0: float = 1e2
     mu_update: float = 2.0
     mu_max: float = 2e6
