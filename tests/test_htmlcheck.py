@@ -125,6 +125,8 @@ def test_planted_dollar_math_fails(build):
         ('<div class="cell_output"><pre>&lt;IPython.core.display.Markdown object&gt;</pre></div>',
          "object repr in an output"),
         ('<img src="../_images/wide.png"/>', "image wider than the column"),
+        ('<p>from 1 <span class="math notranslate nohighlight">\\(/h to 2 \\)</span>/h</p>',
+         "currency unit read as math"),
         ('<img src="../_images/wide1x.png"/>', "image wider than the column"),
         ('<img src="../_images/wide.svg"/>', "SVG wider than the column"),
         ('<img src="../_images/retina.png" width="1000px"/>', "image wider than the column"),

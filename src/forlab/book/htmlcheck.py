@@ -7,6 +7,8 @@ quoting a snippet:
 - a progress bar (block characters, ``it/s``);
 - an absolute file-system path of the machine that built the book (``/work/``, ``/tmp/``, ``/root/``, ``/home/``);
 - math or MyST that did not render: ``$...$`` or a ``{doc}``/``{numref}``/``{eq}`` role left in the text;
+- text that rendered as math by mistake: a currency unit's ``$`` paired with the next ``$`` ("from 1 $/h to 2 $/h"
+  becomes the formula ``/h to 2``);
 - a pandas table cut with ``...``;
 - an object's repr instead of its content (``<IPython.core.display.Markdown object>``: an empty Markdown);
 - an image wider than the text column at 1x: a PNG wider than 1544 px at 2x (or than 780 px at 1x or by its
@@ -59,6 +61,7 @@ MYST_ROLE = re.compile(r"\{(?:doc|numref|eq|ref|cite(?::[pt])?|term|math|downloa
 PANDAS_TRUNCATED = re.compile(r"\[\d+ rows x \d+ columns\]")
 OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
 CDN_MATHJAX = re.compile(r"^https?://.*mathjax", re.IGNORECASE)
+CURRENCY_AS_MATH = re.compile(r"\\\(/(?:h|MWh|MVArh)\b")  # "$/h ... $" read as the formula "\(/h ...\)"
 
 
 @dataclass
@@ -68,6 +71,7 @@ class _Page:
     output_text: list[str] = field(default_factory=list)  # text inside cell outputs
     prose_text: list[str] = field(default_factory=list)  # text outside outputs, code blocks and literals
     all_text: list[str] = field(default_factory=list)  # every visible text (no script/style/cell inputs)
+    math_text: list[str] = field(default_factory=list)  # the TeX source of rendered math, delimiters included
     truncated_cells: int = 0
     images: list[dict[str, str]] = field(default_factory=list)
     inline_svgs: list[dict[str, str]] = field(default_factory=list)
@@ -152,6 +156,8 @@ class _Parser(HTMLParser):
         self.page.all_text.append(data)
         if "output" in flags:
             self.page.output_text.append(data)
+        if "math" in flags:
+            self.page.math_text.append(data)
         if "math" not in flags and ("literal" not in flags or "output" in flags):
             self.page.prose_text.append(data)
 
@@ -260,6 +266,7 @@ def check_page(html_path: Path, page: str) -> list[str]:
         *_find(page, "absolute path", ABSOLUTE_PATH, text + "\n" + "\n".join(found.urls)),
         *_find(page, "unrendered math", DOLLAR_MATH, prose),
         *_find(page, "unrendered MyST role", MYST_ROLE, prose),
+        *_find(page, "currency unit read as math", CURRENCY_AS_MATH, "".join(found.math_text)),
         *_find(page, "pandas truncation", PANDAS_TRUNCATED, outputs),
         *_find(page, "object repr in an output", OBJECT_REPR, outputs),
     ]

@@ -595,7 +595,8 @@ def price_surface(st: xr.Dataset):
 
 
 def _price_line(st: xr.Dataset, ds: str) -> str:
-    """One bullet of `price_surface_text`."""
+    """One bullet of `price_surface_text` (Markdown: the currency's ``$`` escaped, or two of them would pair up as
+    math)."""
     c = _price_cut(st, ds)
     C, offered = c["C"], c["g"] <= 0
     rs = st.sel(ds=ds)
@@ -603,7 +604,7 @@ def _price_line(st: xr.Dataset, ds: str) -> str:
     inside = np.where(offered, C, np.inf)
     k = np.unravel_index(np.argmin(inside), C.shape)
     if C[k] < 0:
-        low = (f"inside the offered region it goes below zero, lowest {C[k]:.2f} $/h at normalised (P, Q) = "
+        low = (f"inside the offered region it goes below zero, lowest {C[k]:.2f} \\$/h at normalised (P, Q) = "
                f"({_plain(c['P'][k])}, {_plain(c['Q'][k])})"
                + (", although no DS cost OPF value is negative: the one quadratic that follows the steep rise at low "
                   "import undershoots where the true cost flattens out towards zero"
@@ -612,9 +613,9 @@ def _price_line(st: xr.Dataset, ds: str) -> str:
         low = "it goes below zero only outside the offered region, where the TSO cannot operate"
     else:
         low = "it stays above zero"
-    return (f"- **{ds}**: the offered price on the cut runs from {C.min():.2f} to {C.max():.2f} $/h "
-            f"({C[k]:.2f} to {C[offered].max():.2f} $/h inside the offered region), the DS cost OPF values from "
-            f"{true.min():.2f} to {true.max():.2f} $/h; {low}.")
+    return (f"- **{ds}**: the offered price on the cut runs from {C.min():.2f} to {C.max():.2f} \\$/h "
+            f"({C[k]:.2f} to {C[offered].max():.2f} \\$/h inside the offered region), the DS cost OPF values from "
+            f"{true.min():.2f} to {true.max():.2f} \\$/h; {low}.")
 
 
 def price_surface_text(st: xr.Dataset) -> str:
