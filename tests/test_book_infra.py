@@ -38,6 +38,17 @@ def test_printable_names_a_missing_column():
         tables.printable(pd.DataFrame({"a": [1]}), {"nope": "x"})
 
 
+def test_a_clipped_message_says_that_it_goes_on():
+    assert tables.clipped("short", 10) == "short"
+    cut = tables.clipped("x" * 20, 10)
+    assert len(cut) == 10 and cut.endswith("...")
+
+
+def test_a_count_takes_the_number_of_its_noun():
+    assert [tables.counted(n, "round") for n in (1, 11, 1.2, 0)] == ["1 round", "11 rounds", "1 round", "0 rounds"]
+    assert tables.counted(np.int64(8), "DS") == "8 DSs"
+
+
 def test_shown_path_is_relative_to_the_repository():
     from pathlib import Path
 

@@ -63,7 +63,7 @@ def test_feeder_sections_follow_the_feeder_tree(base):
     assert ch01.feeder_sections(base) == [(0, 17, ch01.NO_FEEDER), (18, 21, 1), (22, 24, 2), (25, 32, 5)]
     text = ch01.feeder_text(base)
     assert "so bus 17 here (the lowest voltage) is bus 18 there" in text
-    assert text.endswith("buses 0-17 from the slack, then buses 18-21 branching off bus 1; buses 22-24 branching off "
+    assert text.endswith("buses 0-17, starting at the slack, then buses 18-21 branching off bus 1; buses 22-24 branching off "
                          "bus 2; buses 25-32 branching off bus 5.")
     fig = ch01.voltage_figure(base, "case33bw", 1.0)
     joined = [line for line in fig.axes[0].lines if line.get_color() == "0.6"]

@@ -74,7 +74,7 @@ def test_offers_round_trip_and_are_saved_next_to_the_store(archived, tmp_path):
 def test_offer_contents_text(archived, tmp_path):
     text = ch04.offer_contents_text(archived, tmp_path)
     size = len(str(archived.offer_json.values[0]).encode()) / 1024
-    assert f"is {size:.1f} kB of JSON" in text and text.endswith("bit for bit: True.")
+    assert f"is {size:.1f} kB of JSON" in text and text.endswith("gives the same file bit for bit.")
     assert "- polynomial: degree" in text and list(tmp_path.iterdir()) == []  # the check files are removed
 
 

@@ -575,8 +575,9 @@ def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archiv
     text = ch.latency_comm_text(lat, bp["latency_system"])
     lo, hi = lat.iloc[0], lat.iloc[-1]
     for r in (lo, hi):
-        part = "the coordinator's QP" if r.qp_ms >= r.comm_ms else "the communication"
-        assert f"{part} is the larger part of an iteration" in text
+        larger, smaller = ("the coordinator's QP", "the communication") if r.qp_ms >= r.comm_ms else \
+            ("the communication", "the coordinator's QP")
+        assert f"{larger} outweighs {smaller}" in text
     grows = lat.total_s.is_monotonic_increasing
     assert ("the wall times grow with every step of the latency" in text) == grows
     assert ("do not grow with every step" in text) == (not grows)

@@ -224,7 +224,8 @@ def test_base_case_text_from_the_archived_store(archived):
     runs = ch08_sensitivity.frame(archived)
     text = ch08_sensitivity.base_case_text(runs)
     lines = text.splitlines()
-    assert lines[0] == "In the base case (load 100 %, 4 FPUs per DS, meshed DSs with 33 DS buses):"
+    assert lines[0] == "In the base case of case9+case33bw (load 100 %, 4 FPUs per DS, meshed DSs with 33 DS buses):"
+    assert ", 1 round, " in lines[1] and "round(s)" not in text  # P1 answers in one round, said in the singular
     # the deviation is the store's result; the times are the archive run's, read from the store
     p1 = runs[(runs.method == "P1") & (runs.is_base == 1)].iloc[0]
     assert lines[1].startswith(f"- P1 FOR offer: deviation 0.0704 %, online {p1.online_ms:.0f} ms against "

@@ -261,7 +261,7 @@ def test_which_method_text(chapter):
     assert lines[1].endswith("P1 FOR offer 0.0172 % (signed mean 0.0172 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
                              "(signed mean 0.0079 %, max 0.0258 %).")
     assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]
-    assert "P1 FOR offer, 4.8 kB in 1 round(s)" in lines[3] and "P2 ML surrogate 20.5 kB" in lines[3]
+    assert "P1 FOR offer, 4.8 kB in 1 round per case" in lines[3] and "P2 ML surrogate 20.5 kB in 1 round," in lines[3]
     assert "P1 FOR offer 83.8 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")

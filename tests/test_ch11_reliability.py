@@ -61,6 +61,7 @@ def test_run_store_and_readers():
     assert all("units" in st[v].attrs for v in st.data_vars)
     assert ch11.summary_text(st).startswith("2 probes ran: 2 handled, 0 crash")
     assert ch11.counts_table(st).loc["all", "handled"] == 2
+    assert "data lost" in ch11.counts_table(st).columns  # the outcome in words, not its field name
     md = ch11.probes_markdown(st)
     assert md.count("\n") == 3 and "| dask_\u200bbad_\u200baddress |" in md
     ch11.outcome_figure(st)

@@ -112,7 +112,7 @@ def probe_scheduler(address: str, security=None, timeout_s: float = CONNECT_TIME
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, asyncio.wait_for(ask(), timeout_s)).result()
     except TimeoutError:  # asyncio.TimeoutError is TimeoutError since Python 3.11
-        raise TimeoutError(f"no Dask scheduler answered at {address} within {timeout_s:g} s (timeout_s): check the "
+        raise TimeoutError(f"no Dask scheduler answered at {address} within {timeout_s:g} s: check the "
                            f"address and that a scheduler (not another service) listens there") from None
     except OSError as e:
         raise OSError(f"cannot reach a Dask scheduler at {address}: {e}") from None

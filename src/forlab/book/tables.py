@@ -57,6 +57,19 @@ def fixed(values, digits: int) -> pd.Series:
     return shown.map(lambda x: f"{x:.{digits}f}").where(np.isfinite(v))
 
 
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with "..." where it was cut (a message in a store's status or a
+    table cell: a reader sees that it goes on, not a sentence that stops mid-word)."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def counted(n: float, noun: str) -> str:
+    """A count with its noun in the number it takes: "1 round", "11 rounds", "8 DSs" (``n`` rounded to a whole
+    number first: a mean of rounds reads as the whole number it prints)."""
+    whole = round(float(n))
+    return f"{whole} {noun}" if whole == 1 else f"{whole} {noun}s"
+
+
 def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
     """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
     table with long system or DS names in its index then fits the text column); names of at most ``longer_than``

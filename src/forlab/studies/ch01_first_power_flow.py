@@ -149,7 +149,7 @@ def feeder_text(stored: xr.Dataset) -> str:
                else f"bus {last} here is bus {last + 1} there")
     text = (f"Bus numbers are pandapower's indices, starting at {first}; the MATPOWER case file numbers each bus one "
             f"higher, so {example}. In this order the feeder falls "
-            f"into runs of buses each fed from the one numbered before it: {_span(first, last)} from the slack")
+            f"into runs of buses each fed from the one numbered before it: {_span(first, last)}, starting at the slack")
     if not rest:
         return text + "."
     if len(sections) > LISTED_SECTIONS:

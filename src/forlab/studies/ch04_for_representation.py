@@ -370,11 +370,16 @@ def offer_contents_text(st: xr.Dataset, directory: Path) -> str:
         f.unlink()
     return (
         f"- top-level keys: {list(d)}\n- pcc: {d['pcc']}, base: {d['base']}\n"
-        f"- box lo / hi: {d['box']['lo']} / {d['box']['hi']}\n"
+        f"- box lo / hi (MW, Mvar, p.u.): {_rounded(d['box']['lo'])} / {_rounded(d['box']['hi'])}\n"
         f"- polynomial: degree {d['polynomial']['degree']} with {len(d['polynomial']['coef'])} coefficients\n\n"
         f"The offer of {r0} is {len(text.encode()) / 1024:.1f} kB of JSON; writing it, reading it back and "
-        f"writing it again gives the same file bit for bit: {same}."
+        f"writing it again gives {'the same file bit for bit' if same else 'a different file'}."
     )
+
+
+def _rounded(values) -> list[float]:
+    """A box corner as the page shows it: four significant digits (the file keeps every digit)."""
+    return [float(f"{v:.4g}") for v in values]
 
 
 # --------------------------------------------------------------------------- paper-scale run

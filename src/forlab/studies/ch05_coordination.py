@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
-from forlab.book.tables import page_index, printable, table, to_dataset
+from forlab.book.tables import clipped, page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
@@ -153,7 +153,7 @@ def failed_case(system_name: str, level: float, where: str, err: BaseException, 
     """The row of a load level whose offline work or coordination raised: every outcome field present, the status
     naming the level, the part that failed (e.g. "the offer of DS case33bw") and the error; no deviation, not
     feasible, no DSO rows."""
-    status = f"load level {float(level):g}: {where} failed: {type(err).__name__}: {err}"[:500]
+    status = clipped(f"load level {float(level):g}: {where} failed: {type(err).__name__}: {err}", 500)
     return {"system": system_name, "level": float(level), "status": status, "deviation_pct": np.nan,
             "feasible": False, "pf_converged": False, "integrated_status": "", "tso_status": "not run",
             "integrated_success": False, "tso_success": False, "dso_success": False, "n_ds": int(n_ds),

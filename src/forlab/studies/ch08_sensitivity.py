@@ -49,6 +49,7 @@ import xarray as xr
 
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types
+from forlab.book.tables import counted
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -703,12 +704,13 @@ def base_case_text(table: pd.DataFrame) -> str:
     base = ok[ok.is_base].drop_duplicates("method").set_index("method")
     lines = []
     if len(base):
-        lines.append(f"In the base case ({base.variant_label.iloc[0]}, {int(base.n_fpus.iloc[0])} FPUs per DS, "
+        lines.append(f"In the base case of {base.system.iloc[0]} ({base.variant_label.iloc[0]}, "
+                     f"{int(base.n_fpus.iloc[0])} FPUs per DS, "
                      f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
         for m, r in base.iterrows():
             lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:.3g} %, online {r.online_ms:.0f} ms "
                          f"against {r.integrated_ms:.0f} ms for the integrated AC-OPF (ratio {r.time_ratio:.2f}), "
-                         f"offline {r.offline_s:.1f} s, {r.rounds:.0f} round(s), {r.bytes / 1e3:.1f} kB.")
+                         f"offline {r.offline_s:.1f} s, {counted(r.rounds, 'round')}, {r.bytes / 1e3:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):
         g = ok[ok.variant_kind == kind]
         if g.variant_value.nunique() < 2:

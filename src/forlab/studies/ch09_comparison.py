@@ -31,7 +31,7 @@ import xarray as xr
 
 from forlab.book import anchors, runner
 from forlab.book.store import open_store
-from forlab.book.tables import fixed, table, to_dataset
+from forlab.book.tables import counted, fixed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
@@ -797,9 +797,9 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally.",
-        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {mean.rounds[lean]:.0f} "
-        f"round(s) per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {r.rounds:.0f} round(s)"
-                                           for m, r in mean.drop(lean).iterrows())
+        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {counted(mean.rounds[lean], 'round')} "
+        f"per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
+                                  for m, r in mean.drop(lean).iterrows())
         + ". What each message contains is in the table of the first section.",
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "

@@ -675,8 +675,10 @@ def _quality(info: dict) -> str:
         return ""
     return (
         f" By the DSO's own held-out test, {100 * info['test_false_feasible_rate']:.1f} % of the infeasible test "
-        f"points fell inside the offered region and the region keeps {100 * info['test_volume_kept']:.0f} % of the "
-        "FOR's volume: the TSO can read how conservative the offer is, not check it."
+        f"points fell inside the offered region, and it accepts {100 * info['test_volume_kept']:.0f} % of the "
+        "feasible test points drawn uniformly, the DSO's estimate of the share of the FOR's volume it keeps (the file "
+        "does not say from how many points; the share of box points offered, in the checks below, is the TSO's own "
+        "reading): the TSO can read how conservative the offer is, not check it."
     )
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import wrappable
+from forlab.book.tables import clipped, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
            "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text", "time_text", "validate"]
@@ -378,7 +378,7 @@ def _run_in(probe: Probe, timeout_s: float, workdir: Path) -> dict:
     outcome, detail = classify(json.loads(lines[-1]) if lines else None, timed_out, err)
     detail = detail.replace(str(workdir), "<scratch>")  # no machine path on the page
     return {"probe": probe.name, "group": probe.group, "what": probe.what, "outcome": outcome,
-            "detail": detail if len(detail) <= 400 else detail[:397] + "...", "wall_time_s": time.perf_counter() - t0,
+            "detail": clipped(detail, 400), "wall_time_s": time.perf_counter() - t0,
             "quick": int(probe.quick)}
 
 
@@ -476,10 +476,15 @@ def no_paper_store_text() -> str:
             "`python scripts/probes.py --profile paper`).")
 
 
+def outcome_word(outcome: str) -> str:
+    """An outcome as the page names it ("data lost" for ``data_lost``)."""
+    return outcome.replace("_", " ")
+
+
 def counts_table(st: xr.Dataset) -> pd.DataFrame:
-    """Probes per group (rows) and outcome (columns), with totals."""
+    """Probes per group (rows) and outcome (columns, in words: `outcome_word`), with totals."""
     t = pd.crosstab(pd.Series(st.group.values, name="group"), pd.Series(st.outcome.values, name="outcome"))
-    t = t.reindex(columns=list(OUTCOMES), fill_value=0)
+    t = t.reindex(columns=list(OUTCOMES), fill_value=0).rename(columns=outcome_word)
     t.loc["all"] = t.sum()
     return t
 
@@ -492,9 +497,9 @@ def outcome_figure(st: xr.Dataset):
     fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(t) + 1.4))
     left = np.zeros(len(t))
     for outcome in OUTCOMES:
-        vals = t[outcome].to_numpy(float)
+        vals = t[outcome_word(outcome)].to_numpy(float)
         if vals.any():
-            ax.barh(t.index, vals, left=left, color=COLOURS[outcome], label=outcome.replace("_", " "))
+            ax.barh(t.index, vals, left=left, color=COLOURS[outcome], label=outcome_word(outcome))
         left += vals
     ax.set_xlabel("probes")
     ax.invert_yaxis()
@@ -509,7 +514,7 @@ def summary_text(st: xr.Dataset) -> str:
     """Markdown: how many probes ran and how many ended in each outcome, and which did not end cleanly."""
     n = st.sizes["probe"]
     counts = {o: int(st["count"].sel(result=o)) for o in OUTCOMES}
-    parts = ", ".join(f"{counts[o]} {o.replace('_', ' ')}" for o in OUTCOMES)
+    parts = ", ".join(f"{counts[o]} {outcome_word(o)}" for o in OUTCOMES)
     bad = [str(p) for p, o in zip(st.probe.values, st.outcome.values) if o != "handled"]
     tail = (f" Not handled yet: {', '.join(f'`{b}`' for b in bad)}." if bad
             else " Every probe ended with a clear message or a recorded failure.")

@@ -35,7 +35,7 @@ from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative
-from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
+from forlab.book.tables import counted, fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_note", "dispatch_table", "ds_count", "frame", "growth",
@@ -365,7 +365,7 @@ def dispatch_note(t: pd.DataFrame) -> str:
 
 def ds_count(n: int) -> str:
     """A number of DSs in words ("1 DS", "8 DSs"), as the scale-out texts name a size (here and chapter 09's)."""
-    return f"{n} DS" if n == 1 else f"{n} DSs"
+    return counted(n, "DS")
 
 
 def size_table(st: xr.Dataset) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forlab.book.tables import clipped
 from forlab.opf.judge import judge
 from forlab.opf.outcome import Outcome, judged_outcome, sequential
 
@@ -24,10 +25,11 @@ __all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds"
 
 def error_text(err: BaseException, limit: int = 500) -> str:
     """A raised error as a study records it in place of a result: "<type>: <message> (<file>:<line>)" where it
-    was raised, cut to ``limit`` characters (a store's status column, never a traceback)."""
+    was raised, cut to ``limit`` characters (`forlab.book.tables.clipped`: a store's status column, never a
+    traceback)."""
     tb = traceback.extract_tb(err.__traceback__)
     where = f" ({tb[-1].filename.split('/')[-1]}:{tb[-1].lineno})" if tb else ""
-    return f"{type(err).__name__}: {err}{where}"[:limit]
+    return clipped(f"{type(err).__name__}: {err}{where}", limit)
 
 
 def aladin_dispatch(part, xs: Sequence[np.ndarray]) -> pd.DataFrame:

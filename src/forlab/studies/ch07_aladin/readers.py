@@ -181,10 +181,12 @@ def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = N
 
 
 def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
-    """ALADIN (default QP) and ADMM in-process on ``system``: one row per algorithm."""
+    """ALADIN (default QP) and ADMM in-process on ``system``: one row per algorithm, its ``status`` how it stopped
+    (`termination`, as `admm_table`'s; the judged outcome's status stays in the run table)."""
     sel = table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(max_iters))
                 & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
-    return sel.drop_duplicates("algorithm").set_index("algorithm")
+    out = sel.drop_duplicates("algorithm").set_index("algorithm")
+    return out.assign(status=[termination(r) for r in out.itertuples()])
 
 
 def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.DataFrame:

@@ -678,12 +678,10 @@ def _latency_words(r) -> str:
 
 def _larger_part(r) -> str:
     """Which of the communication and the coordinator's QP takes more of an iteration in a row of `latency_sweep`,
-    with both times (ms)."""
+    with both times (ms); the two only, not the local solves, which the round's split shows."""
     if r.qp_ms >= r.comm_ms:
-        return (f"the coordinator's QP is the larger part of an iteration ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms "
-                f"of communication)")
-    return (f"the communication is the larger part of an iteration ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms for "
-            f"the coordinator's QP)")
+        return f"the coordinator's QP outweighs the communication ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms)"
+    return f"the communication outweighs the coordinator's QP ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms)"
 
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
@@ -694,14 +692,21 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
     return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
             f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on "
-            f"the same partition reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap "
-            f"${power_text(LOOSE_GAP)}$ {fmt_iteration(d_.it_loose)} and the target {fmt_iteration(d_.it_target)}; "
+            f"the same partition {_admm_reach(d_)}; "
             f"it stops {_stop_of(d_)} after {d_.iterations} iterations ({d_.total_s:.1f} s) with gap {d_.gap:.1e} "
             f"and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
             f"{published['powermodelsada_admm_case300_iterations'].show()} and "
             f"{published['powermodelsada_admm_case300_s'].show()} on "
             f"{published['powermodelsada_admm_case300_cores'].show()} on PGLib's case300 in areas of its own, at its "
             f"own tolerances.")
+
+
+def _admm_reach(d_) -> str:
+    """When ADMM reaches the loose tolerances and the target, in words that read also when it reaches neither."""
+    loose = f"consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$"
+    if np.isnan(d_.it_loose):
+        return f"reaches neither {loose} nor the target"
+    return f"reaches {loose} {fmt_iteration(d_.it_loose)} and the target {fmt_iteration(d_.it_target)}"
 
 
 def _stop_of(r) -> str:
