@@ -79,7 +79,7 @@ def test_winners_compare_only_judged_feasible_runs():
     w = ch12.winners(t).iloc[0]
     assert (w.fastest, w.most_accurate, w.qualified) == ("P3", "P3", 1)
     assert w.left_out == "FOR offer infeasible, ML surrogate failed"  # the others, each with why
-    assert "1 of 3 method(s) finished with a feasible dispatch (FOR offer infeasible, ML surrogate failed)." in \
+    assert "1 of 3 methods finished with a feasible dispatch (FOR offer infeasible, ML surrogate failed)." in \
         ch12.winners_text(t)
     assert "P2" not in set(ch12.winners(t).fastest)
     text = ch12.failures_text(t)

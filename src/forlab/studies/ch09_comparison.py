@@ -714,7 +714,8 @@ def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
 
 def _outcome_word(r) -> str:
     """A contestant's entry in the scale table: its online time ratio, or why it has none (a ratio without the
-    integrated AC-OPF's time, which failed or hit its limit, is no number either: `ch12_many_dsos.why_not_compared`)."""
+    integrated AC-OPF's time, which failed or hit its limit, is no number either:
+    `ch12_many_dsos.why_not_compared`)."""
     if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
         return f"{r.time_ratio:.2f}"
     return why_not_compared(r)
@@ -768,7 +769,8 @@ def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
         return "at no size did every method finish with a feasible dispatch"
     ns = [str(int(n)) for n in sorted(sizes)]
     listed = ns[0] if len(ns) == 1 else f"{', '.join(ns[:-1])} and {ns[-1]}"
-    where = "at every size" if len(ns) == n_sizes else f"at {listed} DS{'' if ns == ['1'] else 's'} of the {n_sizes} sizes"
+    unit = "DS" if ns == ["1"] else "DSs"
+    where = "at every size" if len(ns) == n_sizes else f"at {listed} {unit} of the {n_sizes} sizes"
     return f"every method finished with a feasible dispatch {where}"
 
 
@@ -797,8 +799,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally.",
-        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in {counted(mean.rounds[lean], 'round')} "
-        f"per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
+        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in "
+        f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
                                   for m, r in mean.drop(lean).iterrows())
         + ". What each message contains is in the table of the first section.",
         _offline_line(mean),

@@ -545,7 +545,7 @@ def winners_text(t: pd.DataFrame) -> str:
             continue
         out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
-                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {r.ran} method(s) finished "
+                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {counted(r.ran, 'method')} finished "
                    f"with a feasible dispatch{why}.")
     return "\n".join(out)
 

@@ -65,8 +65,8 @@ class ALADINOptions:
             holds each unit to its limits within `forlab.opf.judge.GEN_TOL` (1 kW, 1e-5 p.u. on a 100 MVA base).
             Measured (issue 17, in-process): chapter 12's paper-profile system with two DSs (power-flow start,
             ``cycle_damping`` 2) stopped on the largest tie after 31 rounds with a unit 1.5e-5 p.u. past its limit
-            (judged infeasible, as in its archived store; an earlier store's sixteen-DS run stopped 2 kW past), and on the sum after 32 rounds with 2.7e-7 p.u.
-            (feasible). But on the 28 systems of chapter 07's paper profile the sum stopped one round later on 8
+            (judged infeasible, as in its archived store; an earlier store's sixteen-DS run stopped 2 kW past), and
+            on the sum after 32 rounds with 2.7e-7 p.u. (feasible). But on the 28 systems of chapter 07's paper profile the sum stopped one round later on 8
             of them (case9+case33bw, 1654-5, case118 in 4, 5, 6 and 10 areas, case300 in 8 areas, 118X3; without
             ``cycle_damping``), and with ``cycle_damping`` 2 it left 1654-5 unstopped after 30 rounds (the
             chapter's targets on consensus and gap met from round 25; 29 rounds without the damping), so the
