@@ -34,6 +34,9 @@ class ALADINOptions:
             (power-flow start, 50 rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds
             against 19, 36, 36, 29 and 32 without it; on the 28 systems of chapter 07's paper profile 26 took the
             same rounds, case30+case69+case33bw one more (11), 1654-5 one fewer (27), `scripts/aladin_options.py`.
+            Chapter 07's archived paper store before it (written from bb5e03c) against the one after (9180bf5):
+            24 the same, case30+case69+case33bw 10 to 11, case118:8 12 to 13 (the damping never fired: round-off),
+            case118:10 11 to 13 (it fired twice), 1654-5 28 to 27.
             The count test alone cost rounds on chapter 07's transmission systems (module docstring of
             `forlab.p3_aladin.algorithm.cycling`).
         mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
