@@ -370,6 +370,69 @@ def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
     assert tiny.attrs["aladin_repeats"] == ch.BASELINE_REPEATS > 1
 
 
+def test_every_repeat_is_timed_beside_a_centralized_solve():
+    """`paired_runs`: one centralized solve just before every repeat, the pair (centralized, set-up plus rounds)
+    kept per repeat; NaN for a repeat that raised or ended otherwise (it is no time of this run), and the fastest
+    run as `fastest_run` keeps it."""
+    from types import SimpleNamespace
+
+    from forlab.studies.ch07_aladin.study import paired_runs
+
+    order = []
+    central = iter([0.10, 0.20, 0.30, 0.40])
+    runs = iter([SimpleNamespace(iterations=9, status="converged", setup_s=0.2, total_s=1.0), None,
+                 SimpleNamespace(iterations=8, status="converged", setup_s=0.0, total_s=0.1),
+                 SimpleNamespace(iterations=9, status="converged", setup_s=0.1, total_s=0.5)])
+
+    def timer():
+        order.append("central")
+        return next(central)
+
+    def run_once():
+        order.append("run")
+        res = next(runs)
+        if res is None:
+            raise TimeoutError("a region's answer came too late")
+        return res
+
+    best, pairs = paired_runs(run_once, 4, timer)
+    assert order == ["central", "run"] * 4 and best.total_s == 0.5
+    np.testing.assert_allclose(pairs, [[0.1, 1.2], [np.nan, np.nan], [np.nan, np.nan], [0.4, 0.6]])
+    _, alone = paired_runs(lambda: SimpleNamespace(iterations=1, status="x", setup_s=0.5, total_s=1.0), 2)
+    np.testing.assert_allclose(alone, [[np.nan, 1.5], [np.nan, 1.5]])  # no timer: no centralized column
+
+
+def test_the_tiny_store_keeps_every_repeat_paired_with_its_centralized_solve(tiny):
+    """The store holds the pairs in seconds, every repeat of the tiny study timed (none raised), and the reader's
+    ratios lie between the pairs' own."""
+    for v in ("run_repeat_central_wall_s", "run_repeat_wall_s"):
+        assert tiny[v].dims == ("run", "repeat") and tiny[v].attrs["units"] == "s"
+        assert tiny.sizes["repeat"] == ch.BASELINE_REPEATS and np.isfinite(tiny[v].values).all()
+    ratio = (tiny.run_repeat_wall_s / tiny.run_repeat_central_wall_s).values
+    r = ch.runs(tiny)
+    np.testing.assert_allclose(r.paired_low, ratio.min(axis=1))
+    np.testing.assert_allclose(r.paired_high, ratio.max(axis=1))
+
+
+def test_the_wall_time_bullet_says_where_the_paired_repeats_lie():
+    def bullet(low, high):
+        row = {"target": "wall_ratio", "system": "case300:4", "value": 13.5, "limit": 10.0, "floor": 6.0,
+               "setup": 0.9, "met": False, "error": "", "paired_low": low, "paired_high": high}
+        return ch.targets17_text(pd.DataFrame([row]))
+
+    assert bullet(8.6, 12.4).endswith("took 8.6 to 12.4 times that solve, on both sides of the target: the "
+                                      "machine's noise decides this reading")
+    assert bullet(11.0, 14.0).endswith("every one above the target")
+    assert bullet(7.0, 9.5).endswith("every one within the target")
+    assert bullet(np.nan, np.nan).endswith("took 6.0 times")  # a store without pairs says nothing of them
+    shown = ch.wall_times_shown(pd.DataFrame([
+        {"system": "case300:4", "central_wall_s": 0.13, "inprocess_s": 1.5, "inprocess_ratio": 11.5, "dask_s": 1.75,
+         "dask_ratio": 13.5, "dask_floor_ratio": 6.0, "dask_paired_low": 8.64, "dask_paired_high": 12.4},
+        {"system": "53-I", "central_wall_s": 0.1, "inprocess_s": 0.3, "inprocess_ratio": 3.0, "dask_s": 0.4,
+         "dask_ratio": 4.0, "dask_floor_ratio": 2.0, "dask_paired_low": np.nan, "dask_paired_high": np.nan}]))
+    assert list(shown["Dask / centralized, repeats in pairs"]) == ["8.6 to 12.4", "–"]
+
+
 def _run_notebook_cells(params: dict) -> None:
     """Chapter 07's notebook with ``params``: every code cell but the parameters and the profile stores' (the cells
     that draw from those stores see none, as on a machine without them)."""

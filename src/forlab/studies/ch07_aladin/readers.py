@@ -44,10 +44,18 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 
 
 def runs(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per run, with the run's time per iteration (s) and bytes per iteration."""
+    """One row per run, with the run's time per iteration (s), bytes per iteration, and the lowest and highest ratio
+    of its repeats to the centralized solve timed beside each (``paired_low``, ``paired_high``,
+    `forlab.studies.ch07_aladin.study.paired_runs`; NaN in a store without them)."""
     r = frame(ds, "run")
     r["time_per_iter_s"] = r.total_s / r.iterations
     r["bytes_per_iter"] = (ds.it_bytes_up + ds.it_bytes_down).mean("iteration").values
+    r["paired_low"], r["paired_high"] = np.nan, np.nan
+    if "run_repeat_wall_s" in ds:
+        ratio = (ds.run_repeat_wall_s / ds.run_repeat_central_wall_s).values
+        timed = np.isfinite(ratio).any(axis=1)  # a run none of whose repeats was paired keeps NaN, quietly
+        r.loc[timed, "paired_low"] = np.nanmin(ratio[timed], axis=1)
+        r.loc[timed, "paired_high"] = np.nanmax(ratio[timed], axis=1)
     return r
 
 
@@ -412,8 +420,10 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     of the Dask run: ``dask_floor_ratio``, its set-up and its slowest region's local NLP and reduction summed over the
     rounds (the run with a coordinator and communication that cost nothing), of which ``dask_setup_ratio`` is the
     set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
-    which set a wall time against a solver time).
-    NaN where a mode was not run or the store has no build time."""
+    which set a wall time against a solver time). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
+    repeats, each against the centralized solve timed just before it, the lowest and highest ratio (the noise of
+    the machine on the ratio; `forlab.studies.ch07_aladin.study.paired_runs`).
+    NaN where a mode was not run or the store has no build time (or no paired repeats)."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)
                 & (table.latency_ms == 0)]
     rows = []
@@ -433,10 +443,12 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
             row["dask_floor_ratio"] = (setup + local) / row["central_wall_s"]
             row["dask_setup_ratio"] = setup / row["central_wall_s"]
             row["dask_solve_ratio"] = float(dask.total_s.iloc[0]) / row["central_s"]
+            row["dask_paired_low"] = float(dask.paired_low.iloc[0]) if "paired_low" in dask else np.nan
+            row["dask_paired_high"] = float(dask.paired_high.iloc[0]) if "paired_high" in dask else np.nan
         rows.append(row)
     cols = ["system", "central_s", "central_wall_s", *(f"{m}_{c}" for m in ("inprocess", "dask")
                                                       for c in ("s", "ratio", "target")),
-            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio"]
+            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio", "dask_paired_low", "dask_paired_high"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
@@ -468,7 +480,9 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
     for system in tg["wall_ratio"]["systems"]:
         rows.append({"target": "wall_ratio", "system": system, "limit": tg["wall_ratio"]["value"],
                      "value": wt.dask_ratio.get(system, np.nan), "floor": wt.dask_floor_ratio.get(system, np.nan),
-                     "setup": wt.dask_setup_ratio.get(system, np.nan)})
+                     "setup": wt.dask_setup_ratio.get(system, np.nan),
+                     "paired_low": wt.dask_paired_low.get(system, np.nan),
+                     "paired_high": wt.dask_paired_high.get(system, np.nan)})
         ok = rt.aladin_nlp_ok.get(system, np.nan)
         rounds = reached.get(system, np.nan) if system in rt.index else np.nan
         if system in rt.index and (ok == 0 or not np.isfinite(rounds)):

@@ -20,6 +20,10 @@ Store layout (dimensions and their variables):
   `judged_run`): ``run_deviation_pct``, ``run_feasible``, ``run_max_violation``, ``run_status`` ("ok" or what
   failed), ``run_solve_time_s``, ``run_wall_time_s``, ``run_cost``; a store written before it has ALADIN's own stop
   in ``run_status`` and no judged fields (`termination` reads either);
+* ``run`` x ``repeat`` (since the paired timing of issue 17; older stores lack both): every repeat of a run timed
+  beside one centralized build and solve made just before it (`forlab.studies.ch07_aladin.study.paired_runs`):
+  ``run_repeat_central_wall_s`` (s) and ``run_repeat_wall_s`` (the run's set-up plus rounds, s); NaN where a
+  repeat raised or did not end as the first;
 * ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.ITERATION_LOG`), prefixed ``it_``,
   NaN (or "" for text) after a run's last iteration; every column the runs' logs carry is kept, so the per-round
   timing of issue 17 (``it_local_s``, ``it_reduction_s``, ``it_coordinator_s``, ``it_communication_s``,
@@ -141,9 +145,11 @@ def units_of(name: str) -> str:
     return "s" if name.endswith("_s") else "1"
 
 
-def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[dict]) -> xr.Dataset:
-    """The chapter's store (module docstring) from the system and area rows, the recorded runs and their judged
-    outcomes (`judged_run`, one per run)."""
+def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[dict],
+             pairs: list[np.ndarray] | None = None) -> xr.Dataset:
+    """The chapter's store (module docstring) from the system and area rows, the recorded runs, their judged
+    outcomes (`judged_run`, one per run) and their repeats' paired times (`forlab.studies.ch07_aladin.study.
+    paired_runs`, one (repeats x 2) array per run; none: no ``repeat`` variables)."""
     logs = _logs(results)
     n_it = next(iter(logs.values())).shape[1]
     rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])
@@ -154,6 +160,12 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
     data.update({f"it_{c}": (("run", "iteration"), v, {"long_name": ITERATION_LOG.get(c, c)})
                  for c, v in logs.items()})
     data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
+    if pairs is not None:
+        paired = np.stack(pairs)  # run x repeat x (centralized, run)
+        data["run_repeat_central_wall_s"] = (("run", "repeat"), paired[:, :, 0],
+                                             {"long_name": "centralized build and solve just before the repeat"})
+        data["run_repeat_wall_s"] = (("run", "repeat"), paired[:, :, 1],
+                                     {"long_name": "the repeat's set-up plus rounds"})
     ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
     for v in ds.data_vars:
         if ds[v].dtype == object:

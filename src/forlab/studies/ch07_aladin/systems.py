@@ -8,7 +8,8 @@ authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 `load` builds one system, `check_spec` checks a name without building it, `load_systems` builds every system
 of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
 `BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
-(`forlab.studies.ch07_aladin.store`). `admm_max_iter_for` caps ADMM's iterations on the largest systems;
+(`forlab.studies.ch07_aladin.store`), `central_timer` times one more centralized solve beside a run's repeat.
+`admm_max_iter_for` caps ADMM's iterations on the largest systems;
 `family` names the family of systems a system belongs to (the coordinator's growth is fitted within each);
 `quiet` silences pandapower's FutureWarnings in a chapter.
 """
@@ -16,14 +17,16 @@ of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline
 from __future__ import annotations
 
 import re
+import time
 import warnings
+from collections.abc import Callable
 
 from forlab.book.progress import line as terminal_line
 from forlab.opf.outcome import integrated_baseline
 from forlab.p3_aladin import Partition, partition
 
 __all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPEATS", "FAMILY_WORDS",
-           "admm_max_iter_for", "check_spec", "family", "load", "load_systems", "quiet"]
+           "admm_max_iter_for", "central_timer", "check_spec", "family", "load", "load_systems", "quiet"]
 
 
 def load(spec: str) -> tuple[object, Partition]:
@@ -137,6 +140,19 @@ def load_systems(specs: list[str], progress=terminal_line) -> tuple[dict, dict, 
             arearows.append({"system": spec, "region": region, **row.to_dict()})
         progress(f"{spec}: {part.model.nb} buses, {part.n_regions} regions, centralized {obj:.2f} ({status})")
     return nets, parts, bases, sysrows, arearows
+
+
+def central_timer(net) -> Callable[[], float]:
+    """A timer of one centralized AC-OPF of ``net``, built and solved as ``central_wall_s`` is (`load_systems`):
+    each call returns its wall time (s), NaN when the solve failed (a failed solve is never a time)."""
+    from forlab.opf.acopf import ACOPF
+
+    def once() -> float:
+        t0 = time.perf_counter()
+        ok = ACOPF(net).solve().success
+        return time.perf_counter() - t0 if ok else float("nan")
+
+    return once
 
 
 def quiet():

@@ -209,7 +209,8 @@ def targets17_text(t17: pd.DataFrame) -> str:
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
             name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
-            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r))
+            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r)
+            + _paired_words(r))
     return "\n".join(lines)
 
 
@@ -227,6 +228,19 @@ def _beyond_floor(r) -> str:
     if r.target != "wall_ratio" or not floor > r.limit:
         return ""
     return f", of which the set-up {getattr(r, 'setup', np.nan):.1f} times: the floor itself is above the target"
+
+
+def _paired_words(r) -> str:
+    """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
+    range of its repeats' ratios, each to the centralized solve timed just before it, and whether that range lies
+    on one side of the target; "" otherwise (other targets, stores without pairs)."""
+    low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
+    if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
+        return ""
+    side = ("every one within the target" if high <= r.limit else "every one above the target" if low > r.limit
+            else "on both sides of the target: the machine's noise decides this reading")
+    return (f"; its repeats, each timed beside a centralized solve made just before it, took {low:.1f} to "
+            f"{high:.1f} times that solve, {side}")
 
 
 def stop_text(rt: pd.DataFrame, system: str) -> str:
@@ -440,14 +454,20 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
 
 def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     """`wall_times` as the chapter prints it, one row per system: the whole runs (s) and their ratios to the
-    centralized one, and the Dask run's floor (its regions' own work alone against the centralized whole run); the
-    system names may break after "+" (`forlab.book.tables.page_index`)."""
+    centralized one, the Dask run's floor (its regions' own work alone against the centralized whole run) and, in a
+    store with paired repeats, the range of the Dask repeats' ratios each to a centralized solve timed beside it;
+    the system names may break after "+" (`forlab.book.tables.page_index`)."""
     t = wt.set_index("system").round({"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
                                       "dask_ratio": 1, "dask_floor_ratio": 1})
     t.index = page_index(t.index)
-    return printable(t, {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
-                         "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)",
-                         "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"})
+    names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
+             "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)", "dask_ratio": "Dask / centralized",
+             "dask_floor_ratio": "regions alone / centralized"}
+    if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
+        t["dask_paired"] = [f"{lo:.1f} to {hi:.1f}" if np.isfinite(lo) and np.isfinite(hi) else None
+                            for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
+        names["dask_paired"] = "Dask / centralized, repeats in pairs"
+    return printable(t, names)
 
 
 def admm_cap_text(st: xr.Dataset) -> str:
