@@ -76,6 +76,9 @@ def test_offer_contents_text(archived, tmp_path):
     size = len(str(archived.offer_json.values[0]).encode()) / 1024
     assert f"is {size:.1f} kB of JSON" in text and text.endswith("gives the same file bit for bit.")
     assert "- polynomial: degree" in text and list(tmp_path.iterdir()) == []  # the check files are removed
+    d = json.loads(str(archived.offer_json.values[0]))
+    assert f"- top-level keys: `{'`, `'.join(d)}`" in text and "{" not in text  # words, not a Python dict
+    assert f"`ts_bus` {d['pcc']['ts_bus']}" in text and f"`sn_mva` {d['base']['sn_mva']}" in text
 
 
 def test_candidates_and_convexity_text(archived):

@@ -402,6 +402,30 @@ def test_every_repeat_is_timed_beside_a_centralized_solve():
     np.testing.assert_allclose(alone, [[np.nan, 1.5], [np.nan, 1.5]])  # no timer: no centralized column
 
 
+def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monkeypatch):
+    """`central_timer`: a failed or raising centralized solve is NaN, never a time and never an exception that
+    would make the ALADIN run beside it a failed run."""
+    from types import SimpleNamespace
+
+    from forlab.opf import acopf
+    from forlab.studies.ch07_aladin.systems import central_timer
+
+    class Fails:
+        def __init__(self, net):
+            pass
+
+        def initial_point(self, init):
+            return None
+
+        def solve(self, x0):
+            return SimpleNamespace(success=False)
+
+    monkeypatch.setattr(acopf, "ACOPF", Fails)
+    assert np.isnan(central_timer(None)())
+    monkeypatch.setattr(acopf, "ACOPF", lambda net: (_ for _ in ()).throw(MemoryError("no room")))
+    assert np.isnan(central_timer(None)())
+
+
 def test_the_tiny_store_keeps_every_repeat_paired_with_its_centralized_solve(tiny):
     """The store holds the pairs in seconds, every repeat of the tiny study timed (none raised), and the reader's
     ratios lie between the pairs' own."""

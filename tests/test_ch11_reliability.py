@@ -69,6 +69,13 @@ def test_run_store_and_readers():
 
 def test_markdown_cells_are_escaped():
     assert ch11._cell("a | b <scratch>\nc") == "a \\| b &lt;scratch&gt; c"
+    # a system name's grammar: its stars are no emphasis, and no break opportunity precedes its closing quote
+    # (smart quotes would turn that quote into an opening one)
+    from forlab.grid.td import SYSTEM_GRAMMAR
+
+    cell = ch11._cell(f"Use a composite name {SYSTEM_GRAMMAR}")
+    assert "\\*&lt;n&gt;]" in cell and "*" not in cell.replace("\\*", "")
+    assert '\u200b"' not in cell and '..."' in cell.replace("\u200b", "")
 
 
 def test_long_words_in_the_probe_table_can_break():

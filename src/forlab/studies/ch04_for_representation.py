@@ -369,12 +369,18 @@ def offer_contents_text(st: xr.Dataset, directory: Path) -> str:
     for f in (written, again):
         f.unlink()
     return (
-        f"- top-level keys: {list(d)}\n- pcc: {d['pcc']}, base: {d['base']}\n"
+        f"- top-level keys: {', '.join(f'`{k}`' for k in d)}\n"
+        f"- `pcc` (which coupling point): {_fields(d['pcc'])}; `base`: {_fields(d['base'])}\n"
         f"- box lo / hi (MW, Mvar, p.u.): {_rounded(d['box']['lo'])} / {_rounded(d['box']['hi'])}\n"
         f"- polynomial: degree {d['polynomial']['degree']} with {len(d['polynomial']['coef'])} coefficients\n\n"
         f"The offer of {r0} is {len(text.encode()) / 1024:.1f} kB of JSON; writing it, reading it back and "
         f"writing it again gives {'the same file bit for bit' if same else 'a different file'}."
     )
+
+
+def _fields(entries: dict) -> str:
+    """A small dict of the offer file as a reader reads it: each key in code font followed by its value."""
+    return ", ".join(f"`{k}` {v}" for k, v in entries.items()) or "none"
 
 
 def _rounded(values) -> list[float]:

@@ -785,7 +785,6 @@ def _at_largest(r, scale_t: pd.DataFrame) -> str:
                                    else "")
 
 
-
 def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
     """The statements of `which_method_text` on rows that every method shares (`_shared`)."""
     mean = _verdicts(src)

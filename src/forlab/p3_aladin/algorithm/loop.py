@@ -94,8 +94,8 @@ class Iterate:
     limits were active at the last QP step (``active_ids``, the next round's seed, `ALADINOptions.seed_active`);
     plus what stays fixed during a run (row weights ``w``, variable bounds for the "coupled" QP, coupled columns of
     every ``A_i``), every region's factor on rho where its local solution cycles (``damping``), and the consensus
-    residual ``sum_i A_i x_i`` at the last local solutions (``residual``: computed once a round, read by the log,
-    the cycling test and the coupled QP)."""
+    residual ``sum_i A_i x_i`` at the last local solutions (``residual``: the start's until the first round, then
+    computed once a round, read by the log, the cycling test and the coupled QP)."""
 
     zs: list[np.ndarray | None]
     lam: np.ndarray
@@ -106,8 +106,8 @@ class Iterate:
     bounds: list | None
     coupled: list[np.ndarray]
     damping: CycleDamping
+    residual: np.ndarray
     active_ids: list[np.ndarray] | None = None
-    residual: np.ndarray | None = None
 
     def region_rho(self) -> np.ndarray:
         """Every region's proximal penalty this round: rho, times its own factor where it cycled."""
@@ -134,7 +134,8 @@ def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Ite
     coupled = [np.unique(sp.csr_matrix(a).indices) for a in problem.A]
     damping = CycleDamping(options.cycle_damping, len(zs), options.rho_max)
     return Iterate(zs=[None] * len(zs) if options.qp == "reduced" else zs, lam=np.zeros(problem.n_cons), rho=options.rho0,
-                   mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled, damping=damping)
+                   mu=options.mu0, xs=zs, weight=weight, bounds=bounds, coupled=coupled, damping=damping,
+                   residual=consensus_residual(problem.A, zs))
 
 
 def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced",
