@@ -145,8 +145,9 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     Why pairs: the fastest-of-N rule takes the centralized AC-OPF when the study loads its systems and the run
     minutes later, and on a shared machine the speed drifts in between (issue 17, case300 in 4 areas: the same 15
     rounds on Dask took 1.4 to 2.0 s, set-up included, over eight runs within two minutes on an idle machine; its
-    centralized baseline took 0.13 s in one archived store and 0.18 s in the one before). A pair is timed under the same load, so the spread of its ratios over
-    the repeats shows how far that noise moves the ratio the chapter judges."""
+    centralized baseline took 0.13 s in one archived store and 0.18 s in the one before). A pair is timed under
+    the same load, so the spread of its ratios over the repeats shows how far that noise moves the ratio the
+    chapter judges."""
     n = max(int(repeats), 1)
     pairs = np.full((n, 2), np.nan)
     first = best = None
