@@ -323,7 +323,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     0.69 s against 0.54 s, case300 in 4 areas 0.84 s against 0.57 s, 118X10 11.8 s against 10.5 s, 1654-5 42.6 s
     against 35.0 s).
     Two cheaper passes were measured on 1654-5 (issue 17, in-process, one idle machine; NNLS was 18.5 s of its 31 s
-    of coordinator, 318 solves of up to 936 limits by 678 rows, a pass adding a few violated limits to a set of
+    of coordinator, 318 solves of 169 to 1004 limits by 678 rows, a pass adding a few violated limits to a set of
     hundreds): dropping from the working set the rows NNLS left inactive before adding the violated ones (the
     solves then grow with the binding limits only) kept the 27 rounds and the objective to 5e-11 relative and took
     26.8 s of coordinator against 30.2 s, too little to re-archive every chapter's ALADIN runs for; and Lawson &
