@@ -73,13 +73,14 @@ def counted(n: float, noun: str) -> str:
 def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
     """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
     table with long system or DS names in its index then fits the text column); names of at most ``longer_than``
-    characters are left whole."""
+    characters are left whole. Never right before a quote mark: Sphinx's smart quotes read a quote after a break
+    opportunity as an opening one (chapter 11's message ``"<ts>+<ds>[*<n>]..."`` ended in a wrong quote)."""
     name = str(name)
     if len(name) <= longer_than:
         return name
     for sep in after:
         name = name.replace(sep, sep + "\u200b")
-    return name
+    return name.replace("\u200b\"", "\"").replace("\u200b'", "'")
 
 
 def page_index(*levels) -> pd.MultiIndex | pd.Index:

@@ -453,13 +453,10 @@ BREAK_AFTER = "/_.="
 
 
 def _cell(text: str) -> str:
-    """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis, no line break; long words breakable
-    (`forlab.book.tables.wrappable`), but never right before a quote mark: Sphinx's smart quotes read a quote after
-    a break opportunity as an opening one (a message's grammar ``"<ts>+<ds>[*<n>]..."`` ended in a wrong quote, and
-    its stars set half of it in italics)."""
+    """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis (a message's grammar ``[*<n>]`` set half
+    of it in italics), no line break; long words breakable (`forlab.book.tables.wrappable`)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
-    return " ".join(wrappable(w, BREAK_AFTER, LONG_TOKEN).replace("\u200b\"", "\"").replace("\u200b'", "'")
-                    for w in text.split())
+    return " ".join(wrappable(w, BREAK_AFTER, LONG_TOKEN) for w in text.split())
 
 
 def probes_markdown(st: xr.Dataset) -> str:
