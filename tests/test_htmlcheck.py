@@ -130,6 +130,8 @@ def test_planted_dollar_math_fails(build):
         ('<img src="../_images/wide1x.png"/>', "image wider than the column"),
         ('<img src="../_images/wide.svg"/>', "SVG wider than the column"),
         ('<img src="../_images/retina.png" width="1000px"/>', "image wider than the column"),
+        ('<p><a href="#fit">fit</a> to the last digit <a href="http://BASELINE.md">BASELINE.md</a> prints</p>',
+         "file name linked as a web address"),
         (
             '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
             "MathJax from a CDN",

@@ -13,7 +13,9 @@ quoting a snippet:
 - an object's repr instead of its content (``<IPython.core.display.Markdown object>``: an empty Markdown);
 - an image wider than the text column at 1x: a PNG wider than 1544 px at 2x (or than 780 px at 1x or by its
   ``width`` attribute), an SVG wider than 780 px;
-- MathJax loaded from a CDN (formulas would show as raw ``\\(...\\)`` offline).
+- MathJax loaded from a CDN (formulas would show as raw ``\\(...\\)`` offline);
+- a file name that MyST's linkify turned into a web address (``BASELINE.md`` in prose becomes a link to
+  ``http://BASELINE.md``: ``.md`` and ``.py`` are also country domains); quote it as code.
 
 Only standard-library parsing: the check runs wherever the book builds.
 """
@@ -61,6 +63,7 @@ MYST_ROLE = re.compile(r"\{(?:doc|numref|eq|ref|cite(?::[pt])?|term|math|downloa
 PANDAS_TRUNCATED = re.compile(r"\[\d+ rows x \d+ columns\]")
 OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
 CDN_MATHJAX = re.compile(r"^https?://.*mathjax", re.IGNORECASE)
+LINKIFIED_FILE = re.compile(r"^https?://[\w.-]+\.(?:md|py|nc|ipynb|json|ya?ml|toml|csv|txt|m)/?$", re.MULTILINE)
 CURRENCY_AS_MATH = re.compile(r"\\\(/(?:h|MWh|MVArh)\b")  # "$/h ... $" read as the formula "\(/h ...\)"
 
 
@@ -269,6 +272,7 @@ def check_page(html_path: Path, page: str) -> list[str]:
         *_find(page, "currency unit read as math", CURRENCY_AS_MATH, "".join(found.math_text)),
         *_find(page, "pandas truncation", PANDAS_TRUNCATED, outputs),
         *_find(page, "object repr in an output", OBJECT_REPR, outputs),
+        *_find(page, "file name linked as a web address", LINKIFIED_FILE, "\n".join(found.urls)),
     ]
     if found.truncated_cells:
         problems.append(f"{page}: pandas truncation: {found.truncated_cells} table cell(s) showing '...'")

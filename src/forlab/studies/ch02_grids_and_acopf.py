@@ -912,7 +912,7 @@ def _pglib_objective_text(v: pd.DataFrame) -> str:
             "of the baseline objective")
     if worst is not None:
         text += (f" (largest gap {v.gap_to_baseline_pct[worst]:+.4f} %, {worst.removeprefix('pglib_opf_')}); "
-                 f"{int(v.within_rounding.sum())} match it to the last digit BASELINE.md prints (five significant "
+                 f"{int(v.within_rounding.sum())} match it to the last digit `BASELINE.md` prints (five significant "
                  "digits)")
     text += ". "
     if len(missed):
