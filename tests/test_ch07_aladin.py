@@ -460,6 +460,29 @@ def test_the_wall_time_bullet_says_where_the_paired_repeats_lie():
     assert list(shown["paired Dask / centralized"]) == ["8.6 to 12.4", "–"]
 
 
+def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_baseline(tiny):
+    """`paired_text`: the median over the systems of the pairs' centralized halves against the judged ratio's
+    centralized time, beside each mode; the conclusion only where the halves beside Dask ran slower, the cores only
+    where slower than beside the in-process runs."""
+    def text(inprocess, dask):
+        return ch.paired_text(pd.DataFrame({"inprocess_paired_central": inprocess, "dask_paired_central": dask}), 3)
+
+    slower = text([1.0, 1.1, 0.9], [1.2, 1.4, np.nan])
+    assert "the fastest of 3 solves" in slower
+    assert "a median 1.00 times as long beside the in-process runs (0.90 to 1.10 over the systems) and a median " \
+        "1.30 times as long beside the Dask runs (1.20 to 1.40 over the systems)" in slower
+    assert "So the paired Dask ratios read lower than the judged one (more than beside the in-process runs" in slower
+    assert "(more than" not in text([1.2], [1.1]) and "So the paired" in text([1.2], [1.1])
+    assert "So the paired" not in text([1.0], [0.9])
+    assert text([1.0], [np.nan]) == ""  # no Dask pairs: nothing to say
+    # the tiny store (in-process only): the halves' median over the baseline, NaN for the mode not run
+    wall = ch.wall_times(ch.convergence_table(tiny), ch.iterations(tiny), TINY["max_iter"])
+    run = ch.runs(tiny).iloc[0]
+    assert run.paired_central_s == pytest.approx(np.median(tiny.run_repeat_central_wall_s.values[0]))
+    assert wall.inprocess_paired_central.iloc[0] == pytest.approx(run.paired_central_s / wall.central_wall_s.iloc[0])
+    assert np.isnan(wall.dask_paired_central.iloc[0]) and ch.paired_text(wall, 3) == ""
+
+
 def _run_notebook_cells(params: dict) -> None:
     """Chapter 07's notebook with ``params``: every code cell but the parameters and the profile stores' (the cells
     that draw from those stores see none, as on a machine without them)."""
@@ -665,11 +688,15 @@ def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archiv
     text = ch.latency_comm_text(lat, bp["latency_system"])
     lo, hi = lat.iloc[0], lat.iloc[-1]
     for r in (lo, hi):
-        larger, smaller = ("the coordinator's QP", "the communication") if r.qp_ms >= r.comm_ms else \
-            ("the communication", "the coordinator's QP")
+        larger, smaller = ("the coordinator", "the communication") if r.qp_ms >= r.comm_ms else \
+            ("the communication", "the coordinator")
         assert f"{larger} outweighs {smaller}" in text
+    # the coordinator's time holds the limit passes' round trips, which the latency lengthens: said with their rate
+    assert lat.trips.max() > 0 and f"counts the round trips of its limit passes, {lat.trips.iloc[0]:.2f} per " \
+        "iteration in these runs" in text
+    assert "round trips" not in ch.latency_comm_text(lat.assign(trips=0.0), "x")
     grows = lat.total_s.is_monotonic_increasing
-    assert ("the wall times grow with every step of the latency" in text) == grows
+    assert ("The wall times grow with every step of the latency" in text) == grows
     assert ("do not grow with every step" in text) == (not grows)
     dip = lat.assign(total_s=lat.total_s[::-1].to_numpy())  # the same sweep with wall times that fall
     assert "do not grow with every step of the latency" in ch.latency_comm_text(dip, "x")

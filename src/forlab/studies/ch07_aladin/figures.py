@@ -13,8 +13,9 @@ import pandas as pd
 from forlab.book import plots
 from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits, fitted
 from forlab.studies.ch07_aladin.systems import family
+from forlab.studies.ch07_aladin.text import power_text
 
-__all__ = ["FIGURE_WIDTH", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
+__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
            "latency_figure", "time_split_figure", "wall_time_figure"]
 
 
@@ -31,6 +32,12 @@ def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
         a.set_xlabel("iteration")
         a.grid(alpha=0.3)
     fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
+
+
+def _targets(ax) -> None:
+    """The stopping targets on a (consensus, gap) pair of axes, dotted."""
+    ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
+    ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
 
 
 def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
@@ -51,31 +58,40 @@ def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
         style = {"color": colors[i % len(colors)], "linestyle": ("-", "--", ":")[i // len(colors) % 3]}
         ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system, **style)
         ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system, **style)
-    ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
-    ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
+    _targets(ax)
     for a in ax:
         a.axvline(max_iter, color="grey", linewidth=0.8)
     _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
     return fig
 
 
+KKT_CLIP = 1e6
+"""Largest value `kkt_figure` draws (a diverging run is drawn at it)."""
+
+
 def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
     """Consensus and gap per iteration of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
-    ("kkt") dashed; one legend."""
+    ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a diverging run would
+    flatten every other line), and the axis label says so only when a value was."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
     colors = dict(zip(kkt_systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    clipped = False
     for k, r in kk.iterrows():
         g = its[its.run == k]
         style = "--" if r.qp == "kkt" else "-"
         for a, col in zip(ax, ["consensus", "gap"]):
-            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=1e6), style, marker=".", color=colors[r.system])
+            clipped |= bool((g[col] > KKT_CLIP).any())
+            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=KKT_CLIP), style, marker=".",
+                       color=colors[r.system])
     for s in kkt_systems:
         ax[0].plot([], [], color=colors[s], label=s)
     ax[0].plot([], [], "k-", label="default QP")
     ax[0].plot([], [], "k--", label="ALADIN-α's QP")
-    _log_axes(fig, ax, ("consensus violation (rad, p.u.),\nclipped at 10⁶", "optimality gap"), ncols=4)
+    _targets(ax)
+    clip = f",\nclipped at {power_text(KKT_CLIP, tex=False)}" if clipped else ""
+    _log_axes(fig, ax, (f"consensus violation (rad, p.u.){clip}", f"optimality gap{clip}"), ncols=4)
     return fig
 
 
@@ -207,7 +223,7 @@ def latency_figure(lat: pd.DataFrame, system: str):
 
 
 def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
-    """Consensus and gap per iteration of `admm_runs` (log-log), one legend."""
+    """Consensus and gap per iteration of `admm_runs` (log-log), the targets dotted; one legend."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
@@ -216,5 +232,6 @@ def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
         label = "ADMM" if r.algorithm == "admm" else "ALADIN"
         ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=label)
         ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=label)
+    _targets(ax)
     _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
     return fig

@@ -44,18 +44,21 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 
 
 def runs(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per run, with the run's time per iteration (s), bytes per iteration, and the lowest and highest ratio
+    """One row per run, with the run's time per iteration (s), bytes per iteration, the lowest and highest ratio
     of its repeats to the centralized solve timed beside each (``paired_low``, ``paired_high``,
-    `forlab.studies.ch07_aladin.study.paired_runs`; NaN in a store without them)."""
+    `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized solves (``paired_central_s``,
+    s); NaN in a store without them."""
     r = frame(ds, "run")
     r["time_per_iter_s"] = r.total_s / r.iterations
     r["bytes_per_iter"] = (ds.it_bytes_up + ds.it_bytes_down).mean("iteration").values
-    r["paired_low"], r["paired_high"] = np.nan, np.nan
+    r["paired_low"], r["paired_high"], r["paired_central_s"] = np.nan, np.nan, np.nan
     if "run_repeat_wall_s" in ds:
-        ratio = (ds.run_repeat_wall_s / ds.run_repeat_central_wall_s).values
+        central = ds.run_repeat_central_wall_s.values
+        ratio = ds.run_repeat_wall_s.values / central
         timed = np.isfinite(ratio).any(axis=1)  # a run none of whose repeats was paired keeps NaN, quietly
         r.loc[timed, "paired_low"] = np.nanmin(ratio[timed], axis=1)
         r.loc[timed, "paired_high"] = np.nanmax(ratio[timed], axis=1)
+        r.loc[timed, "paired_central_s"] = np.nanmedian(central[timed], axis=1)
     return r
 
 
@@ -169,8 +172,9 @@ def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
 def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), the
     slowdown against the zero-latency run and, given the per-iteration logs ``its`` (`iterations`), the mean
-    communication and QP time per iteration (ms) with the communication the emulation predicts (zero-latency
-    communication + 2 x latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
+    communication and coordinator time per iteration (ms; the coordinator's counts the round trips of its limit
+    passes, ``trips`` per iteration) with the communication the emulation predicts (zero-latency communication + 2 x
+    latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
     lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
                 & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
     out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].copy()
@@ -183,6 +187,8 @@ def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = N
         ran = out.failed == ""  # a run that raised logged no round (a failed row, never a number)
         out["comm_ms"] = pd.Series([1e3 * its[its.run == k].comm_s.mean() for k in lat.index], index=out.index)[ran]
         out["qp_ms"] = pd.Series([1e3 * its[its.run == k].qp_s.mean() for k in lat.index], index=out.index)[ran]
+        trips = [its[its.run == k].limit_trips.mean() if "limit_trips" in its else np.nan for k in lat.index]
+        out["trips"] = pd.Series(trips, index=out.index)[ran]
         c0 = out.comm_ms[(out.latency_ms == 0) & (out.failed == "")]
         out["comm_predicted_ms"] = (c0.iloc[0] if len(c0) else np.nan) + 2 * out.latency_ms
     return out.reset_index(drop=True)
@@ -422,7 +428,9 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
     which set a wall time against a solver time). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
     repeats, each against the centralized solve timed just before it, the lowest and highest ratio (the noise of
-    the machine on the ratio; `forlab.studies.ch07_aladin.study.paired_runs`).
+    the machine on the ratio; `forlab.studies.ch07_aladin.study.paired_runs`); ``{mode}_paired_central``: the
+    median of the centralized solves timed beside that mode's repeats over the centralized whole run the ratios are
+    judged against (how far the pairs' centralized halves stand from the baseline).
     NaN where a mode was not run or the store has no build time (or no paired repeats)."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)
                 & (table.latency_ms == 0)]
@@ -435,6 +443,8 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
             row[f"{mode}_s"] = float(m.setup_s.iloc[0] + m.total_s.iloc[0]) if len(m) else float("nan")
             row[f"{mode}_ratio"] = row[f"{mode}_s"] / row["central_wall_s"]
             row[f"{mode}_target"] = float(m.it_target.iloc[0]) if len(m) else float("nan")
+            central = float(m.paired_central_s.iloc[0]) if len(m) and "paired_central_s" in m else np.nan
+            row[f"{mode}_paired_central"] = central / row["central_wall_s"]
         dask = g[g["mode"] == "dask"]
         if len(dask):
             log = its[its.run == dask.index[0]]
@@ -448,7 +458,8 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
         rows.append(row)
     cols = ["system", "central_s", "central_wall_s", *(f"{m}_{c}" for m in ("inprocess", "dask")
                                                       for c in ("s", "ratio", "target")),
-            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio", "dask_paired_low", "dask_paired_high"]
+            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio", "dask_paired_low", "dask_paired_high",
+            "inprocess_paired_central", "dask_paired_central"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 

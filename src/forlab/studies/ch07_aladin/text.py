@@ -40,7 +40,8 @@ __all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
-           "overhead_range_text", "overhead_shown", "power_text", "provenance_text", "published_text", "regions_shown",
+           "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
+           "regions_shown",
            "rounds_shown", "sci_text", "stop_text", "store_text", "targets17_text", "targets_shown", "targets_text",
            "wall_times_shown"]
 
@@ -164,7 +165,7 @@ def regions_shown(st: xr.Dataset) -> pd.DataFrame:
     return printable(frame(st, "area").set_index(["system", "region"]), {
         "core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
         "cut_branches_owned": "ties it limits", "units": "units", "variables": "variables",
-        "consensus_rows": "consensus rows"})
+        "consensus_rows": "coupling rows"})
 
 
 TARGET_NAMES = {
@@ -379,7 +380,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
     rows over all systems, with the slope's upper bound (`growth_bound`) and the share of the variance the fit
     explains, and the systems left out, with how their runs ended when the store's per-round logs ``its`` are
     given (`nonconvergence_text`); then within every family (`family_fits`), and, where the store logs the QP's
-    size, against the work of the dense QP (k d^2) that the coordinator solves."""
+    size, against the work of the dense QP (m d^2, m near limits, d free directions) that the coordinator solves."""
     fits = family_fits(growth).set_index("family")
     slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
@@ -405,7 +406,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
-        text += (f" Against the work of the dense QP the coordinator solves, k d² for d free directions and k near "
+        text += (f" Against the work of the dense QP the coordinator solves, m d² for d free directions and m near "
                  f"limits, the slope is {w_slope:.2f} with $R^2$ {w_r2:.2f}")
         text += (": the coordinator's time follows the regions' free directions and near limits, which grow with "
                  "the regions' networks, not with their ties." if w_r2 >= FIT_R2_MIN and w_r2 > r2 else ".")
@@ -468,6 +469,31 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
         names["dask_paired"] = "paired Dask / centralized"  # short: a longer header widened the table past the column
     return printable(t, names)
+
+
+def paired_text(wt: pd.DataFrame, repeats: int) -> str:
+    """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
+    is one build and one solve, the judged ratio's centralized time the fastest of ``repeats`` with no cluster up:
+    the median over the systems of those halves against that time beside the in-process and the Dask runs
+    (`wall_times` ``*_paired_central``), and, where the halves beside Dask ran slower, what that does to the paired
+    Dask ratios. "" for a store without pairs."""
+    beside = {mode: wt[f"{mode}_paired_central"].dropna() for mode in ("inprocess", "dask")
+              if f"{mode}_paired_central" in wt}
+    beside = {mode: s for mode, s in beside.items() if len(s)}
+    if "dask" not in beside:
+        return ""
+    words = [f"a median {s.median():.2f} times as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f} "
+             f"to {s.max():.2f} over the systems)" for mode, s in beside.items()]
+    text = (f"Each pair's centralized half is one build and one solve; the centralized time of the judged ratio is "
+            f"the fastest of {repeats} solves, timed when the study loaded its systems, before any cluster was "
+            f"started. Against that time the halves took {' and '.join(words)}.")
+    dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
+    if not dask > 1:
+        return text
+    cores = (" (more than beside the in-process runs: on Dask the cluster's scheduler and workers share the "
+             "machine's cores with the centralized solve)" if dask > inprocess else "")
+    return (f"{text} So the paired Dask ratios read lower than the judged one{cores}; the judged ratio sets ALADIN on "
+            "its cluster against the centralized AC-OPF as it runs alone.")
 
 
 def admm_cap_text(st: xr.Dataset) -> str:
@@ -536,7 +562,7 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     return printable(out, {"iterations": "iterations", "total_s": "wall time (s)", "slowdown": "slowdown",
                            "comm_ms": "communication per iteration (ms)",
                            "comm_predicted_ms": "predicted communication per iteration (ms)",
-                           "qp_ms": "coordinator's QP per iteration (ms)"})
+                           "qp_ms": "coordinator per iteration (ms)"})
 
 
 def latency_text(lat: pd.DataFrame, system: str) -> str:
@@ -683,10 +709,11 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     text = (f"On {system}, the communication time per iteration is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
             f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; the run takes {hi.total_s:.1f} s against "
             f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f} times). "
-            f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}")
+            f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
+            f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
-        return text + "; the wall times grow with every step of the latency." + _failed_text(bad, " ")
-    return (text + f". The coordinator's QP, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across "
+        return text + " The wall times grow with every step of the latency." + _failed_text(bad, " ")
+    return (text + f" The coordinator, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across "
             "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
             "wall times of this sweep do not grow with every step of the latency." + _failed_text(bad, " "))
 
@@ -697,11 +724,22 @@ def _latency_words(r) -> str:
 
 
 def _larger_part(r) -> str:
-    """Which of the communication and the coordinator's QP takes more of an iteration in a row of `latency_sweep`,
+    """Which of the communication and the coordinator takes more of an iteration in a row of `latency_sweep`,
     with both times (ms); the two only, not the local solves, which the round's split shows."""
     if r.qp_ms >= r.comm_ms:
-        return f"the coordinator's QP outweighs the communication ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms)"
-    return f"the communication outweighs the coordinator's QP ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms)"
+        return f"the coordinator outweighs the communication ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms)"
+    return f"the communication outweighs the coordinator ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms)"
+
+
+def _trips_words(bl: pd.DataFrame) -> str:
+    """That the coordinator's time counts the round trips of its limit passes, which the latency lengthens as well
+    (`latency_sweep` ``trips``), with their mean per iteration; "" where the runs took none or the store has none."""
+    trips = bl.trips.dropna() if "trips" in bl else pd.Series(dtype=float)
+    if not len(trips) or not trips.max() > 0:
+        return ""
+    rate = f"{trips.min():.2f}" if trips.min() == trips.max() else f"{trips.min():.2f} to {trips.max():.2f}"
+    return (f" The coordinator's time counts the round trips of its limit passes, {rate} per iteration in these "
+            "runs, and the latency lengthens each of them too.")
 
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
