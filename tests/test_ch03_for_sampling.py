@@ -178,6 +178,8 @@ def test_load_text_flags_load_beyond_the_runs_own_workers(archived):
     assert "unreliable" in busy
     quiet = ch03.load_text(loads(1.0, 2.3))  # the run's own workers and a little more
     assert "at most 0.3" in quiet and "had the cores to themselves" in quiet
+    # the one criterion, its threshold printed from the code (the page once also spoke of "above the cores")
+    assert f"against the threshold `COMPETING_LOAD` of {ch03.COMPETING_LOAD:g}: " in quiet
     assert "predates recording them" in ch03.load_text(archived.drop_vars("t_cores"))  # says whose cores
 
 
@@ -213,3 +215,28 @@ def test_figures(archived):
     reference = variants.axes[0].lines[0]  # wide and black, under the variants that run along it
     assert reference.get_color() == "black" and reference.get_linewidth() > variants.axes[0].lines[1].get_linewidth()
     assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2
+
+
+def test_opf_count_text_adds_up_a_dss_opfs_from_the_parameters(archived):
+    """The reviewer could not reconcile a DS's OPFs with eqs. (p1-box) to (p1-support): the page names the run's
+    parameters (the store header) and adds the OPFs up, stage by stage, from them."""
+    text = ch03.opf_count_text(archived)
+    k, n = ch03.parameter(archived, "face_grid"), ch03.parameter(archived, "n_directions")
+    per_ds = int(ch03.summary_table(archived).samples.iloc[0])
+    assert text.startswith(f"Each DS has 6 box extremes ({{eq}}`p1-box`), {6 * k * k} projections (6 faces")
+    assert f"$n$ = `face_grid` = {k}" in text and f"$N$ = `n_directions` = {n}" in text
+    assert f": {per_ds} OPFs." in text and per_ds == 6 + 6 * k * k + n
+    assert "The PQ slices lie at 10, 50 and 90 % of each DS's PCC-voltage range" in text
+    header = ch03.store_header(archived)
+    assert header.splitlines()[0].endswith("03_for_sampling") and '"face_grid":4' in header
+
+
+def test_the_page_states_one_load_criterion_and_one_symbol_per_quantity():
+    import json
+
+    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    assert "above the number of cores" not in text and text.count("ch03_for_sampling.COMPETING_LOAD") == 2
+    # n is the face grid's size; the projection's outward normal is nu
+    assert "with the outward normal $\\nu$" in text and "\n\\nu = \\frac{\\tilde t" in text
+    assert "\nn = \\frac" not in text

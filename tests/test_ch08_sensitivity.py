@@ -293,3 +293,31 @@ def test_run_writes_the_chapter_store():
     assert json.loads(st.attrs["p2_options"])["polytope"]["facets"] == 8
     assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x")).startswith(
         "The store holds 3 rows (chapter 08_sensitivity, commit `x`)")
+
+
+def test_time_outliers_name_the_slow_run_and_its_slow_part(archived):
+    """The reviewer's case: P1 at load 80 % took 59.1 ms online (its slowest DSO's dispatch 52.5 ms) where P1's other
+    runs took 9.5 to 17.2 ms; it sets the top of P1's online / integrated range, so the page names it."""
+    runs = ch08_sensitivity.frame(archived)
+    text = ch08_sensitivity.time_outliers(runs)
+    slow = runs[(runs.method == "P1") & (runs.variant_label == "load 80 %")].iloc[0]
+    assert text.count("\n- ") == 1 and f"- P1 FOR offer, load 80 %: online {slow.online_ms:.1f} ms" in text
+    assert f"Its DSO part, the slowest DSO's dispatch, took {slow.dso_ms:.1f} ms" in text
+    assert "So the DSO part makes the difference." in text and "within the others' range" in text
+    assert "the base case counted once" in text
+    # without that run, no online time stands out; an empty table says nothing
+    calm = ch08_sensitivity.time_outliers(runs[~((runs.method == "P1") & (runs.variant_label == "load 80 %"))])
+    assert calm.startswith("No run's online time is more than 3 times the median")
+    assert ch08_sensitivity.time_outliers(ch08_sensitivity.paper_runs(None)) == ""
+
+
+def test_the_page_words_aladins_messages_and_links_as_the_book_has_them():
+    """Chapter 07: with the default QP a region sends reduced quantities; only ALADIN-α's QP sends full Hessians and
+    Jacobians. The comparison chapter is not the next one in the table of contents: it is linked, not "that
+    follows"; the failed runs' errors are under "What the numbers say" (there is no "findings" section)."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    assert "reduced Hessian and gradient in its free directions" in text and "only ALADIN-α's QP sends" in text
+    assert "{doc}`09_comparison`" in text and "chapter that follows" not in text
+    assert "under the findings" not in text and 'under "What the numbers say"' in text
+    assert "wing" not in text

@@ -8,9 +8,9 @@ Two scans, each failing on a digit it cannot account for:
   plain string constants (labels, legends, table words, long names); not docstrings, error messages or the Python
   source a module runs.
 
-What may stay: math, code, labels, citations and links; years; "chapter 05", "eq. 3", "issue #4", ordinals; numbered
-lists and step markers; grid names and sizes ("case118", "a 33-bus feeder": facts of the data); parameter
-documentation lines; the few phrases in ALLOWED, each with the reason it is not a result; and, in the study
+What may stay: math, code, labels, citations and links; years; "chapter 05", "eq. 3", "issue #4", ordinals; a
+chapter's number in its title ("# 05 · ..."); numbered lists and step markers; grid names and sizes ("case118", "a
+33-bus feeder": facts of the data); parameter documentation lines; the few phrases in ALLOWED, each with the reason it is not a result; and, in the study
 modules, the whole strings in NOT_TEXT (units, colours, identifiers), each with its reason.
 """
 
@@ -41,6 +41,7 @@ _NOT_FIGURES = [
      r"((, | and | to )\d+)*"),
     r"(?i)\b\d+(st|nd|rd|th)\b",  # ordinals
     r"^\s*\d+\.\s", r"\(\d\)",  # numbered lists, step markers
+    r"^# \d\d · ",  # a chapter's number in its title, the number the other chapters call it by
     r"\b\d+-bus\b",  # the size of a named grid is a fact of its data file
     r"\bN\s*=\s*\d+",  # a named sweep point
 ]

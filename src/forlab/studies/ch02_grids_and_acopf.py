@@ -36,14 +36,61 @@ from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
 
-__all__ = ["PGLIB_TARGET_PCT", "PGLIB_TIME_TARGET_BUSES", "TIME_FORMATS", "UNITS", "as_dataset", "branch_limits",
-           "branch_limits_text", "branch_losses_kw", "build_net", "build_rows", "build_table", "build_text",
-           "fit_ratio", "frame", "grid_rows", "grids", "grids_table", "grids_text", "has_pglib", "opf_rows",
-           "paper_table", "paper_text", "paper_times_table", "pcc_table", "pglib_figure", "pglib_rows", "pglib_table",
-           "pglib_text", "pglib_validation", "published_losses_table", "quiet", "replaced_load_mw", "run",
-           "runopp_table", "scaling_figure", "scaling_text", "solve_time_fit", "speed", "speed_table", "speed_text",
-           "store_header", "study_rows", "study_table", "study_text", "system_figure", "ties_table", "validate",
-           "validation", "validation_table", "validation_text"]
+__all__ = [
+    "ACCEPTABLE",
+    "PGLIB_TARGET_PCT",
+    "PGLIB_TIME_TARGET_BUSES",
+    "TIME_FORMATS",
+    "UNITS",
+    "VALIDATION_TOL",
+    "as_dataset",
+    "branch_limits",
+    "branch_limits_text",
+    "branch_losses_kw",
+    "build_net",
+    "build_rows",
+    "build_table",
+    "build_text",
+    "fit_ratio",
+    "frame",
+    "gap_to_published_pct",
+    "grid_rows",
+    "grids",
+    "grids_table",
+    "grids_text",
+    "has_pglib",
+    "opf_rows",
+    "paper_table",
+    "paper_text",
+    "paper_times_table",
+    "pcc_table",
+    "pglib_figure",
+    "pglib_rows",
+    "pglib_table",
+    "pglib_text",
+    "pglib_validation",
+    "published_losses_table",
+    "quiet",
+    "replaced_load_mw",
+    "run",
+    "runopp_table",
+    "scaling_figure",
+    "scaling_text",
+    "solve_time_fit",
+    "speed",
+    "speed_table",
+    "speed_text",
+    "store_header",
+    "study_rows",
+    "study_table",
+    "study_text",
+    "system_figure",
+    "ties_table",
+    "validate",
+    "validation",
+    "validation_table",
+    "validation_text",
+]
 
 UNITS = {
     "p_load_mw": ("total active load", "MW"),
@@ -555,34 +602,48 @@ def _draw_feeder(ax, buses: pd.DataFrame, branches: pd.DataFrame, zone: str):
 # ----------------------------------------------------------------------------------------------------------------------
 
 
+def gap_to_published_pct(opf_t: pd.DataFrame) -> pd.Series:
+    """forlab's objective against MATPOWER's published one, signed, in % of the published one (NaN where MATPOWER
+    publishes none): the "gap to MATPOWER (%)" of the default run's and the paper-scale run's tables alike."""
+    return 100 * (opf_t.forlab_objective - opf_t.published_objective) / opf_t.published_objective
+
+
+VALIDATION_TOL = 1e-4
+"""Relative tolerance of the validation: forlab's objective within this fraction of MATPOWER's (the gap in % within
+100 times it), and max |dV| below it in p.u."""
+
+
 def validation(stored: xr.Dataset) -> pd.DataFrame:
-    """The nets with a published MATPOWER objective, with forlab's relative error against it."""
+    """The nets with a published MATPOWER objective, with forlab's gap to it (``gap_to_published_pct``, %)."""
     opf_t = frame(stored, "net")
     val = opf_t[opf_t.published_objective.notna()].copy()
-    val["rel_error"] = (val.forlab_objective - val.published_objective) / val.published_objective
+    val["gap_to_published_pct"] = gap_to_published_pct(val)
     return val
 
 
 def validation_table(stored: xr.Dataset) -> pd.DataFrame:
-    """forlab's optimum against MATPOWER's, as the chapter prints it."""
+    """forlab's optimum against MATPOWER's, as the chapter prints it: the gap in % (as the paper-scale table), in
+    scientific notation since it is far below a hundredth of a percent."""
     v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                                        "rel_error": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
+                                        "gap_to_published_pct": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
     return _corner(printable(v, {
         "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": "MATPOWER ($/h)",
-        "rel_error": "relative error", "forlab_status": "Ipopt status", "forlab_iterations": "iterations",
-        "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
+        "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
+        "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
     }))
 
 
 def validation_text(stored: xr.Dataset) -> str:
-    """Markdown: whether every published optimum is reproduced (relative error and power-flow check below 1e-4)."""
+    """Markdown: whether every published optimum is reproduced (gap and power-flow check within `VALIDATION_TOL`)."""
     val = validation(stored)
     opf_t = frame(stored, "net")
-    ok = bool((val.rel_error.abs() < 1e-4).all() and (val.forlab_pf_max_dvm_pu < 1e-4).all())
+    ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
+              and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
     others = opf_t[opf_t.published_objective.isna() & (opf_t.kind == "transmission")]
     return (
-        f"{'All' if ok else 'Not all'} {len(val)} published optima are reproduced: the largest relative error is "
-        f"{val.rel_error.abs().max():.1e} (MATPOWER prints the objective to two decimals), and the largest voltage "
+        f"{'All' if ok else 'Not all'} {len(val)} published optima are reproduced: the largest gap to MATPOWER is "
+        f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
+        "largest voltage "
         f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u. "
         f"The cases without a published value here ({', '.join(others.index) or 'none'}) pass the same power-flow "
         f"check with max |dV| at most {others.forlab_pf_max_dvm_pu.max():.1e} p.u."
@@ -704,10 +765,13 @@ def scaling_figure(stored: xr.Dataset):
     ax.loglog(span, factor * span ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
     ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (converged)")
-    # the transmission cases by name under their solve time; the study systems are named in the text
+    # the transmission cases by name, on the side of their point away from the fit line, which a name on the other
+    # side would cross; the study systems are named in the text
+    above = fit_ratio(opf_t) >= 1
     for name, row in opf_t[opf_t.kind == "transmission"].iterrows():
         ax.annotate(name.removeprefix("case"), (row.buses, row.forlab_solve_time_s), textcoords="offset points",
-                    xytext=(0, -13), ha="center", fontsize=9, color="#404040")
+                    xytext=(0, 5 if above[name] else -5), va="bottom" if above[name] else "top", ha="center",
+                    fontsize=9, color="#404040")
     plots.log_ticks(ax.xaxis, [v for v in (10, 20, 50, 100, 200, 500, 1000, 2000)
                                if opf_t.buses.min() / 1.5 <= v <= opf_t.buses.max() * 1.5])
     ax.set_ylim(bottom=ax.get_ylim()[0] / 1.6)  # room for the names under the lowest points
@@ -743,8 +807,8 @@ def scaling_text(stored: xr.Dataset) -> str:
     sys_t = opf_t[opf_t.kind == "study system"]
     text = (
         f"Over the {len(tr)} transmission cases from {int(tr.buses.min())} to {int(tr.buses.max())} buses, the "
-        f"solve time grows roughly as buses^{exponent:.2f} (least-squares fit on the log-log points, the dashed "
-        "line), "
+        f"solve time $t$ grows roughly as $t \\propto n^{{{exponent:.2f}}}$ in the bus count $n$ (least-squares fit "
+        "on the log-log points, the dashed line), "
         + ("less than proportionally: on small nets fixed costs per solve dominate. " if exponent < 0.9 else
            "about proportionally, as sparse linear algebra allows. " if exponent < 1.5 else
            "faster than proportionally. ")
@@ -914,7 +978,7 @@ def _pglib_objective_text(v: pd.DataFrame) -> str:
         text += (f" (largest gap {v.gap_to_baseline_pct[worst]:+.4f} %, {worst.removeprefix('pglib_opf_')}); "
                  f"{int(v.within_rounding.sum())} match it to the last digit `BASELINE.md` prints (five significant "
                  "digits)")
-    text += ". "
+    text += ". " + _acceptable_text(v)
     if len(missed):
         text += (f"Outside {PGLIB_TARGET_PCT} %: {_names(missed.index)}, of which "
                  f"{_names(unexplained.index)} not explained by the baseline's rounding. ")
@@ -924,6 +988,22 @@ def _pglib_objective_text(v: pd.DataFrame) -> str:
     met = not len(unexplained) and not len(failed)
     return text + (f"Target (every case within {PGLIB_TARGET_PCT} % or explained): "
                    + ("**met**." if met else "**missed**."))
+
+
+ACCEPTABLE = "Solved_To_Acceptable_Level"
+"""Ipopt's status when it stops at its looser "acceptable" tolerances rather than its optimal ones: a solution, but
+not one Ipopt calls optimal, so the page names the cases that end so."""
+
+
+def _acceptable_text(v: pd.DataFrame) -> str:
+    """The sentence of the objective paragraph that names the cases on which Ipopt stopped at its acceptable level
+    (`ACCEPTABLE`), and whether they are within the target all the same; "" when there is none."""
+    acceptable = v[v.forlab_status == ACCEPTABLE]
+    if acceptable.empty:
+        return ""
+    within = "within the target all the same" if acceptable.within_target.all() else "not all within the target"
+    return (f"On {_names(acceptable.index)} Ipopt stopped at its acceptable level (`{ACCEPTABLE}`), not at its "
+            f"optimal tolerance: a solution Ipopt does not call optimal, {within}. ")
 
 
 def _pglib_time_text(v: pd.DataFrame, software: dict) -> str:
@@ -970,8 +1050,7 @@ def pglib_text(stored: xr.Dataset) -> str:
 def pglib_figure(stored: xr.Dataset):
     """Left: forlab's gap to the baseline objective per case (%, against the bus count, log), with the 0.01 %
     target band and the baseline's printed rounding as an error bar; failed cases as crosses on the axis. Right:
-    forlab's fastest solve time against PowerModels' published time (log-log), "<1" bounds as left-pointing
-    triangles, the diagonal where both are equal. Returns the Figure."""
+    forlab's fastest solve time against PowerModels' published time (`_pglib_times_panel`). Returns the Figure."""
     import matplotlib.pyplot as plt
 
     v = pglib_validation(stored)
@@ -989,7 +1068,30 @@ def pglib_figure(stored: xr.Dataset):
     left.set_xlabel(plots.axis_label("buses"))
     left.set_ylabel(plots.axis_label("gap to PGLib baseline", "%"))
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
+    _pglib_times_panel(right, v, ok)
+    fig.tight_layout()
+    return fig
+
+
+def _bounds_note(ax, v: pd.DataFrame, ok: pd.Series) -> None:
+    """The right panel of `pglib_figure` when every published time of a solved case is a bound ("<1"): a log-log
+    plot would stack every point on the bound's one abscissa and compare nothing, so the panel says so instead."""
+    bounds = " or ".join(f"<{t:g} s" for t in sorted(set(v.baseline_time_s[ok])))
+    solve = v.forlab_solve_time_s[ok]
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, f"Every published time in this run\nis a bound ('{bounds}'), not a value:\nno time to compare "
+            f"with.\n\nforlab's solves: {solve.min():.3f} to {solve.max():.3f} s.", transform=ax.transAxes,
+            ha="center", va="center", fontsize=9, color="#404040")
+
+
+def _pglib_times_panel(ax, v: pd.DataFrame, ok: pd.Series) -> None:
+    """The right panel of `pglib_figure`: forlab's fastest solve time against PowerModels' published time (log-log),
+    "<1" bounds as left-pointing triangles, the diagonal where both are equal; `_bounds_note` when every published
+    time is a bound."""
     bound = v.baseline_time_upper_bound.astype(bool)
+    if not (ok & ~bound).any():
+        _bounds_note(ax, v, ok)
+        return
     big = v.buses > PGLIB_TIME_TARGET_BUSES
     bounds = ", ".join(f"<{t:g}" for t in sorted(set(v.baseline_time_s[ok & bound])))  # as BASELINE.md prints them
     series = ((ok & ~bound & ~big, "o", "C0", f"up to {PGLIB_TIME_TARGET_BUSES} buses"),
@@ -997,19 +1099,17 @@ def pglib_figure(stored: xr.Dataset):
               (ok & bound, "<", "C2", f"published '{bounds} s' (a bound)"))
     for sel, marker, color, label in series:
         if sel.any():
-            right.loglog(v.baseline_time_s[sel], v.forlab_solve_time_s[sel], marker, color=color, ms=5, label=label)
+            ax.loglog(v.baseline_time_s[sel], v.forlab_solve_time_s[sel], marker, color=color, ms=5, label=label)
     times = pd.concat([v.baseline_time_s, v.forlab_solve_time_s[ok]]).dropna()
     lo, hi = times.min() / 2, times.max() * 2
-    right.loglog([lo, hi], [lo, hi], "--", color="#7f7f7f", lw=1, label="equal times")
-    right.set_xlim(v.baseline_time_s.min() / 1.6, v.baseline_time_s.max() * 1.6)
-    right.set_ylim(lo, hi)
-    plots.log_ticks(right.xaxis)
-    plots.log_ticks(right.yaxis)
-    right.set_xlabel(plots.axis_label("PowerModels published AC time", "s"))
-    right.set_ylabel(plots.axis_label("forlab solve time", "s"))
-    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
-    fig.tight_layout()
-    return fig
+    ax.loglog([lo, hi], [lo, hi], "--", color="#7f7f7f", lw=1, label="equal times")
+    ax.set_xlim(v.baseline_time_s.min() / 1.6, v.baseline_time_s.max() * 1.6)
+    ax.set_ylim(lo, hi)
+    plots.log_ticks(ax.xaxis)
+    plots.log_ticks(ax.yaxis)
+    ax.set_xlabel(plots.axis_label("PowerModels published AC time", "s"))
+    ax.set_ylabel(plots.axis_label("forlab solve time", "s"))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
 
 
 def _time_columns(b: pd.DataFrame) -> tuple[str, str]:
@@ -1042,12 +1142,12 @@ def build_text(stored: xr.Dataset) -> str:
     each = "; ".join(f"{n} ({int(r.buses)} buses): build {r[build]:.2f} s, solve {r[solve]:.2f} s"
                      for n, r in b.iterrows())
     met = bool((b[build] < b[solve]).all())
-    return (f"**Build against solve.** {each}. Here the build counts the model's construction, the fastest of "
-            f"several, plus its first call's overhead (`forlab.opf.bench.build_and_solve_times`), where the timing "
-            f"table above counts one construction alone: a net in both has two build times. Target (building the "
-            f"model takes less time than solving it, on every net of `build_time_cases`, the large ones where a slow "
-            f"build would dominate; on the small cases above the build may take longer than a solve of a few "
-            f"milliseconds): {'**met**' if met else '**missed**'}."
+    return (f"**Build against solve.** {each}. Here the build time is the fastest of several constructions of the "
+            "model, plus the overhead of its first call (`forlab.opf.bench.build_and_solve_times`). The timing table "
+            "above counts one construction alone, so a net in both tables has two build times. The target is that "
+            "building the model takes less time than solving it, on every net of `build_time_cases`. These are the "
+            "large nets, where a slow build would dominate; on the small cases above, a build may take longer than a "
+            f"solve of a few milliseconds. Target {'**met**' if met else '**missed**'}."
             f"{_build_before(b.index)}")
 
 
@@ -1069,7 +1169,7 @@ def _build_before(nets) -> str:
 def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
     """The ``net`` table of a paper-scale store with the gap to the published objective (%)."""
     bt = frame(big, "net")
-    bt["gap_to_published_pct"] = 100 * (bt.forlab_objective - bt.published_objective) / bt.published_objective
+    bt["gap_to_published_pct"] = gap_to_published_pct(bt)
     return bt
 
 

@@ -39,6 +39,7 @@ from forlab.book.tables import printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
+from forlab.studies.ch01_first_power_flow import store_header  # noqa: F401 - the notebook prints the run's parameters
 
 AXES = ("p_mw", "q_mvar", "vm_pu")
 AXIS_LABELS = {"p_mw": "P import (MW)", "q_mvar": "Q import (Mvar)", "vm_pu": "V at PCC (p.u.)"}
@@ -296,6 +297,34 @@ def samples_text(summary: pd.DataFrame) -> str:
     )
 
 
+def _listed(items: list[str]) -> str:
+    """Items in words: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+BOX_FACES = 2 * len(AXES)
+"""The bounding box's faces, and its OPFs (eq. (p1-box): the minimum and the maximum of P, Q and V)."""
+
+
+def opf_count_text(st: xr.Dataset) -> str:
+    """Markdown: how a DS's OPFs (`summary_table`'s *OPFs*) add up, stage by stage as the store holds them, from the
+    run's parameters (``face_grid``, ``n_directions``), and where the PQ slices lie (``slice_levels``,
+    ``slice_directions``): the figures that tie the table to eqs. (p1-box) to (p1-support)."""
+    stages = pd.crosstab(st.sample_ds.values, st.stage.values)
+    box, proj, fib = (int(stages[c].iloc[0]) if c in stages else 0 for c in ("box", "projection", "fibonacci"))
+    same = "Each DS has" if (stages.nunique() == 1).all() else f"The first DS, {stages.index[0]}, has"
+    k, n = parameter(st, "face_grid"), parameter(st, "n_directions")
+    levels = parameter(st, "slice_levels")
+    return (
+        f"{same} {box} box extremes ({{eq}}`p1-box`), {proj} projections ({BOX_FACES} faces of the box with "
+        f"$n \\times n$ targets each, $n$ = `face_grid` = {k}, {{eq}}`p1-projection`) and {fib} support points "
+        f"($N$ = `n_directions` = {n}, {{eq}}`p1-support`): {box + proj + fib} OPFs. The PQ slices lie at "
+        + _listed([f"{100 * f:.0f}" for f in levels])
+        + f" % of each DS's PCC-voltage range (`slice_levels`), each traced by {parameter(st, 'slice_directions')} "
+        "directions (`slice_directions`)."
+    )
+
+
 def check_table(st: xr.Dataset) -> pd.DataFrame:
     """The power-flow checks, one row per DS. A store written before diverged projections were counted has none:
     such a projection ended the check then, so a store that has the row saw every power flow converge (0)."""
@@ -429,7 +458,7 @@ def load_text(big: xr.Dataset) -> str:
     loads = ", ".join(f"{x:.1f} with {_workers(w)}" for w, x in load.items())
     return (
         f"Load average at the end of the timed runs: {loads}, on {cores} cores{where}; beyond the run's own "
-        f"workers at most {max(other, 0.0):.1f}: "
+        f"workers at most {max(other, 0.0):.1f}, against the threshold `COMPETING_LOAD` of {COMPETING_LOAD:g}: "
         + ("other work competed for the cores, so these wall times, the verdict on the target and the speed-up are "
            "unreliable." if other > COMPETING_LOAD else "the timed runs had the cores to themselves.")
     )

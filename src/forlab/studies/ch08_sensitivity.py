@@ -65,6 +65,7 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
+    "OUTLIER_FACTOR",
     "PARAMETER_TYPES",
     "RATIO_TICKS",
     "TEXT",
@@ -91,6 +92,7 @@ __all__ = [
     "store_text",
     "study_design",
     "summary",
+    "time_outliers",
     "to_store",
     "variants",
 ]
@@ -694,6 +696,69 @@ def findings(table: pd.DataFrame) -> str:
     else:
         lines.append("Every run finished, and every dispatch is feasible in the T+D power flow.")
     return "\n".join(lines)
+
+
+OUTLIER_FACTOR = 3.0
+"""`time_outliers` names a run whose online time is more than this many times the median of its method's other
+runs: the fastest of repeated solves leaves tens of percent between cases of one method, so three times is no
+scatter but one slow part of that run."""
+
+PARTS = {"tso_ms": "TSO", "dso_ms": "DSO"}
+"""The parts of the online time (`online_table`'s TSO and DSO columns) by their header."""
+
+DSO_PART = {"P1": "the slowest DSO's dispatch", "P3": "per round the slowest region's local NLP and reduction"}
+"""What a method's DSO part of the online time is (P2 has none online)."""
+
+
+def _distinct_cases(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``table`` that ran, each case once: the base case, repeated once per factor, counts once (else a
+    run would be compared with copies of itself)."""
+    ok = table[(table.error == "") & np.isfinite(table.online_ms.astype(float))]
+    return ok.drop_duplicates(["method", "load_level", "n_fpus", "ties"])
+
+
+def _part_sentence(r, others: pd.DataFrame) -> str:
+    """Which part of the online time (TSO or DSO) makes an outlier ``r`` slow against ``others``, its method's other
+    runs, with both parts and the integrated AC-OPF's time of the same run beside the others' ranges."""
+    excess = {c: float(r[c]) - float(others[c].median()) for c in PARTS}
+    slow = max(excess, key=excess.get)
+    what = f", {DSO_PART[r.method]}," if slow == "dso_ms" and r.method in DSO_PART else ""
+    fast = next(c for c in PARTS if c != slow)
+    usual = all(others[c].min() <= r[c] <= others[c].max() for c in (fast, "integrated_ms"))
+    return (f"Its {PARTS[slow]} part{what} took {float(r[slow]):.1f} ms ({r.method}'s other runs: "
+            f"{_span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
+            f"({_span(others[fast], '.1f', ' ms')}), and the integrated AC-OPF of the same run "
+            f"{float(r.integrated_ms):.1f} ms ({_span(others.integrated_ms, '.1f', ' ms')})"
+            + (", within the others' range. " if usual else ". ")
+            + f"So the {PARTS[slow]} part makes the difference.")
+
+
+def time_outliers(table: pd.DataFrame) -> str:
+    """Markdown: every run whose online time is more than `OUTLIER_FACTOR` times the median of its method's other
+    runs (the base case counted once), with the part of its time (TSO or DSO) that makes it slow and the integrated
+    AC-OPF's time in the same run; a sentence that none stands out; "" for an empty table. Such a run sets the top
+    of its method's online / integrated range in `findings` and stands out in the figure's middle row. The store
+    keeps each part's time, not why a solve was slow."""
+    runs = _distinct_cases(table)
+    if runs.empty:
+        return ""
+    lines = []
+    for _, r in runs.iterrows():
+        others = runs[(runs.method == r.method) & (runs.index != r.name)]
+        if others.empty or r.online_ms <= OUTLIER_FACTOR * others.online_ms.median():
+            continue
+        lines.append(
+            f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {r.online_ms:.1f} ms "
+            f"({r.time_ratio:.2f} x the integrated AC-OPF), {r.online_ms / others.online_ms.median():.1f} x the "
+            f"median of {r.method}'s other runs ({others.online_ms.median():.1f} ms); in the figure, {r.method}'s "
+            f"marker for {r.variant_label} in the middle row of the {FACTORS[r.variant_kind]} column. "
+            + _part_sentence(r, others))
+    if not lines:
+        return (f"No run's online time is more than {OUTLIER_FACTOR:g} times the median of its method's other runs "
+                "(the base case counted once).")
+    return (f"Online times far above their method's other runs (more than {OUTLIER_FACTOR:g} times their median, "
+            "the base case counted once). The store keeps the time of each part, not why a solve was slow.\n\n"
+            + "\n".join(lines))
 
 
 def base_case_text(table: pd.DataFrame) -> str:
