@@ -205,6 +205,14 @@ def test_printed_tables_fit_the_page(archived):
     assert region.iloc[0]["false-infeasible (%)"] == f"{100 * info.test_false_infeasible_rate.iloc[0]:.1f}"
     for frame in (cand, region, price):
         assert not frame.isna().any().any() and not any("_" in c or "^" in c for c in frame.columns)
+    # the nine-column region table fits its column: its first column is headed by the degree, not by the wider word
+    # "polynomial", and the DS names may also break after "_" ("case533mt_hi")
+    assert region.columns[0] == "degree of f" and set(region["degree of f"]) == {"6"}
+    assert ch04._degree_label(4, True) == "4, SOS-convex"
+    assert region.index[-1] == "case118+\u200bcase533mt_\u200bhi/\u200bcase533mt_\u200bhi"
+    assert [label for label, _ in ch04.paper_tables(archived)] == list(ch04.OFFER_TABLE_LABELS)
+    tables = ch04.offer_tables(info)  # each table under a label line: shown one after the other they render as one
+    assert [label for label, _ in tables] == list(ch04.OFFER_TABLE_LABELS) and tables[0][1].equals(region)
 
 
 def test_level_set_text_measures_the_cut(archived):

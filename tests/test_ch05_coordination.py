@@ -284,3 +284,51 @@ def test_a_sweep_builds_one_model_per_ds_with_the_offers_and_dispatch_of_one_per
     pt = rows[1]["points"].iloc[0]
     mine = agent.dispatch([pt.p_mw, pt.q_mvar, pt.vm_pu])["sample"]
     assert isinstance(agent, DSOAgent) and mine.fpu_cost == rows[1]["dso"].fpu_cost.iloc[0]
+
+
+def _one_system(archived, name="case9+case33bw"):
+    """The archived store cut to one study system (its cases, PCC points and DSO rows)."""
+    return archived.isel(case=archived.system.values == name, pcc_row=archived.pt_system.values == name,
+                         dso_row=archived.dso_system.values == name)
+
+
+def test_counts_read_as_words(archived):
+    """No "(s)" and no "all 2 cases": a count takes its number, none reads "no", two cases read "both"."""
+    per_sys = pd.DataFrame({"dev": [0.01], "red": [10.0], "red_max": [20.0], "viol": [0], "failed": [1]},
+                           index=pd.Index(["a"], name="system"))
+    summary = ch05.coordination_summary(per_sys)
+    assert "no load level with violations" in summary and "; 1 load level failed (no deviation" in summary
+    assert "(s)" not in summary
+    note = ch05.coordination_time_note(ch05.coordination_iterations(_coordination_store()))
+    assert "Over both cases the chosen start" in note and "no case asked the DSO" in note and "(s)" not in note
+    one = _one_system(archived)
+    text = ch05.target_misses(one, target_pct=0.001)
+    assert "(0 of 1 system)" in text and "Met: no violation after the T+D power flow." in text
+    assert "the margin $m$ of {doc}`04_for_representation`" in text and "(chapter 04)" not in text
+    assert "Over all 15 cases" in ch05.coordination_time_note(ch05.coordination_iterations(archived))
+
+
+def test_a_point_on_the_surface_prints_no_negative_zero(archived):
+    pts = ch05.pcc_points(archived)
+    pts["f"] = -1e-9
+    assert set(ch05.pcc_printable(pts)["f + m"]) == {"0.0000"}
+
+
+def test_every_table_has_a_label_line_and_units(archived):
+    """Tables displayed one after the other render as one grid: each gets a label line, and the iteration
+    headers say what they count. The wall clock and model building of both sides are shown beside the online wall
+    time."""
+    tables = ch05.case_tables(archived)
+    assert [label for label, _ in tables] == list(ch05.CASE_TABLE_LABELS)
+    wall = tables[2][1]
+    assert list(wall.columns) == list(ch05.WALL_COLUMNS.values()) and "online wall (ms)" not in tables[1][1]
+    r = table(archived, "case").iloc[0]
+    assert wall.iloc[0]["TSO wall (ms)"] == f"{1e3 * r.tso_wall_time_s:.1f}"
+    assert wall.iloc[0]["online wall (ms)"] == f"{1e3 * r.wall_time_s:.1f}"
+    iterations = ch05.iteration_tables(ch05.coordination_iterations(archived))
+    assert [label for label, _ in iterations] == list(ch05.ITERATION_TABLE_LABELS)
+    assert all(c.endswith("(iterations)") for c in iterations[0][1].columns)
+    assert all(c == "slowest DSO" or c.endswith("(ms/iteration)") for c in iterations[1][1].columns)
+    # a store from before the wall times and builds were recorded shows no empty third table
+    old = archived.drop_vars([v for v in ch05.WALL_COLUMNS if v in archived])
+    assert [label for label, _ in ch05.case_tables(old)] == list(ch05.CASE_TABLE_LABELS[:2])

@@ -76,6 +76,39 @@ def test_probe_points_on_the_ball(st):
     assert "$f + m = -0.640$" in ch10.points_text(st) and "means anything" in ch10.points_text(st)
 
 
+def test_every_row_of_the_points_and_solutions_has_its_own_decimals(st):
+    """A row prints every value with the same decimals ("21.80" beside "366.33", never "21.8"), and a value that
+    rounds to zero without a sign."""
+    def decimals(values):
+        return {len(str(v).split(".")[1]) if "." in str(v) else 0 for v in values if v != "–"}
+
+    points = ch10.points_table(st)
+    for row, header in (("price", "price ($/h)"), ("f", "f + m"), ("vm_pu", "V (p.u.)")):
+        assert decimals(points.loc[header]) == {ch10.POINT_DIGITS[row]}, points.loc[header]
+    assert "-0.0000" not in points.to_string()
+    sol = ch10.solution_table(st)
+    for row, header in (("total", "total ($/h)"), ("price", "offered price ($/h)"), ("time_ms", "time (ms)")):
+        assert decimals(sol.loc[header]) == {ch10.SOLUTION_DIGITS[row]}, sol.loc[header]
+
+
+QUALITY = {"confidence": 0.95, "test_false_feasible_rate": 0.0, "test_false_feasible_upper": 0.1273,
+           "test_n_infeasible": 22, "test_n_false_feasible": 0, "test_n_feasible": 26, "test_volume_kept": 0.375,
+           "hull_volume_kept": 0.6794}
+
+
+def test_the_offers_own_scores_give_counts_the_bound_and_the_hull_share():
+    """Zero false-feasible points of 22 is said with the file's upper bound, not as a bare 0.0 %; the volume kept is
+    the hull share, and the uniform test share (3 of 8 points, say) is not read as a volume."""
+    text = ch10._quality(QUALITY)
+    assert "none of its 22 infeasible test points fell inside the offered region" in text
+    assert "95 % upper bound on that rate (`test_false_feasible_upper`) is still 12.7 %" in text
+    assert "keeps 67.9 % of the convex hull" in text and "`hull_volume_kept`" in text
+    assert "`test_volume_kept`, 37.5 %" in text and "too few to read as a volume" in text
+    assert "accepts 38 %" not in text and "0.0 % of the infeasible" not in text
+    assert "3 of its 22" in ch10._quality(QUALITY | {"test_n_false_feasible": 3})
+    assert ch10._quality({"test_false_feasible_rate": 0.0, "test_volume_kept": 0.5}) == ""  # no counts: no claim
+
+
 def test_slices_cut_the_ball_at_two_voltages(st):
     assert st.slice_f.dims == ("vslice", "q_mvar", "p_mw") and st.sizes["vslice"] == 2
     np.testing.assert_allclose(st.vslice.values, [0.95 + 0.3 * 0.1, 0.95 + 0.7 * 0.1])
@@ -198,6 +231,7 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
     t = ch10.tso_table(st)
     assert list(t.columns)[:2] == ["engine", "status"] and list(t.engine) == ["CasADi + Ipopt", "Pyomo + ripopt"] * 2
     assert (t["iterations"].astype(int) > 0).all() and (t["wall time (ms)"].astype(float) > 0).all()
+    assert all(len(v.split(".")[1]) == ch10.TSO_DIGITS["pcc_vm_pu"] for v in t["PCC V (p.u.)"])  # "1.050000"
     text = ch10.tso_text(st)
     assert text.count("they agree") == 2 and "do not agree" not in text and "fastest of 2" in text
     back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))

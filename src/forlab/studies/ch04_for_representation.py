@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from scipy import ndimage
 
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.tables import fixed, page_index, printable
+from forlab.book.tables import fixed, page_index, printable, wrappable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -59,7 +59,7 @@ validation false-feasible rate is not printed: the margin is calibrated on those
 ``target_false_feasible`` by construction and measures nothing (it stays in the store, ``val_false_feasible``)."""
 
 REGION_HEADERS = {
-    "polynomial": "polynomial", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
+    "polynomial": "degree of f", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
     "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": f"false-feasible, {CONFIDENCE_TEXT} bound (%)",
     "test_false_infeasible_rate": "false-infeasible (%)", "test_volume_kept": "FOR volume kept (%)",
     "hull_volume_kept": "hull volume kept (%)",
@@ -68,7 +68,15 @@ PRICE_HEADERS = {
     "cost_r2": "cost R²", "cost_rel_error_mean": "cost error, mean (%)", "cost_rel_error_max": "cost error, max (%)",
     "cost_gradient_rel_error_mean": "slope error, mean (%)", "cost_mean": "mean DS cost ($/h)",
 }
-"""Columns of `offer_printables`: the offered region's and the price's errors on held-out points."""
+"""Columns of `offer_printables`: the offered region's and the price's errors on held-out points. The region's
+first column is headed by what its cells vary in, the degree ("6, SOS-convex"): the word "polynomial" widened the
+paper-scale table to 813 px in its 772 px column (measured in headless Chromium on the built book)."""
+
+OFFER_TABLE_LABELS = (
+    "**The offered region** on the test points (rates in %):",
+    "**The price** on the held-out cost points (errors in % of the mean DS cost and slope):",
+)
+"""The label line above each table of `offer_tables` (and of `paper_tables`), in their order."""
 
 CUT_BAND = 0.15
 """Half-width (normalised V~) of the voltage band around the central cut whose points the level-set figure shows."""
@@ -176,7 +184,12 @@ def candidate_table(cand: pd.DataFrame) -> pd.DataFrame:
 
 
 def _polynomial_label(degree, convex) -> str:
-    return f"degree {int(degree)}" + (", SOS-convex" if bool(convex) else "")
+    return f"degree {_degree_label(degree, convex)}"
+
+
+def _degree_label(degree, convex) -> str:
+    """A polynomial's degree and convexity in a column headed by its degree: "6", "4, SOS-convex"."""
+    return f"{int(degree)}" + (", SOS-convex" if bool(convex) else "")
 
 
 def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +262,7 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     slope errors in % of the mean DS cost and slope, with ``offline_s``, the offline time per DS, when given). Every
     other measure of `offer_info` is in the offer's ``info`` (variable ``offer_json`` of the store)."""
     x = info.copy()
-    x["polynomial"] = [_polynomial_label(d, c) for d, c in zip(x.degree, x.convex)]
+    x["polynomial"] = [_degree_label(d, c) for d, c in zip(x.degree, x.convex)]
     decimals = {"margin": 3, "test_false_feasible_rate": 2, "test_false_feasible_upper": 2,
                 "test_false_infeasible_rate": 1, "test_volume_kept": 1, "hull_volume_kept": 1, "cost_r2": 4,
                 "cost_rel_error_mean": 1, "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
@@ -263,8 +276,16 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
         price_headers["offline_s"] = "offline time (s)"
     region, price = printable(x, REGION_HEADERS), printable(x, price_headers)
     for t in (region, price):
-        t.index = page_index(x.index)
+        # DS names may also break after "_" ("case533mt_hi/"): with the nine columns of the region the longest
+        # unbreakable piece of a name set the table's width
+        t.index = pd.Index([wrappable(v, "+/_") for v in x.index])
     return region, price
+
+
+def offer_tables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """`offer_printables`, each table under its label line (`OFFER_TABLE_LABELS`): shown one after the other
+    without one, the two render as one grid."""
+    return list(zip(OFFER_TABLE_LABELS, offer_printables(info, offline_s)))
 
 
 def _parameters_text(st: xr.Dataset) -> str:
@@ -399,6 +420,11 @@ def paper_printables(big: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     recorded."""
     offline = (big.time_total_s + big.time_sampling_s).to_series() if "time_total_s" in big else None
     return offer_printables(offer_info(big), offline)
+
+
+def paper_tables(big: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
+    """`paper_printables`, each table under its label line (`OFFER_TABLE_LABELS`)."""
+    return list(zip(OFFER_TABLE_LABELS, paper_printables(big)))
 
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:

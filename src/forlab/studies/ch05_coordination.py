@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
-from forlab.book.tables import clipped, page_index, printable, table, to_dataset
+from forlab.book.tables import clipped, counted, fixed, page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
@@ -320,21 +320,36 @@ def coordination_table(st: xr.Dataset):
 
 
 COST_COLUMNS = ("integrated cost ($/h)", "proposed cost ($/h)", "deviation (%)", "PCC mismatch", "violations")
-TIME_COLUMNS = ("integrated (ms)", "TSO (ms)", "DSO max (ms)", "DSO max, cold start (ms)", "online wall (ms)",
-                "time reduction (%)", "time reduction, DSOs summed (%)", "offline (s)")
-"""The case-study table's columns in the two tables the page shows (`case_printables`); the cold-DSO reduction
-(``time_reduction_cold_pct``) is in the store's table ``case``."""
+TIME_COLUMNS = ("integrated (ms)", "TSO (ms)", "DSO max (ms)", "DSO max, cold start (ms)", "time reduction (%)",
+                "time reduction, DSOs summed (%)", "offline (s)")
+"""The case-study table's columns in the two tables of `case_printables` (costs; solver times); the cold-DSO
+reduction (``time_reduction_cold_pct``) is in the store's table ``case``, the online wall time in `wall_printable`."""
+
+WALL_COLUMNS = {"integrated_wall_time_s": "integrated wall (ms)", "tso_wall_time_s": "TSO wall (ms)",
+                "dso_wall_time_max_s": "DSO max wall (ms)", "wall_time_s": "online wall (ms)",
+                "integrated_build_s": "integrated build (ms)", "tso_build_s": "TSO build (ms)"}
+"""Columns of `wall_printable`: the case table's wall-clock and model-building times (s in the store)."""
+
+CASE_TABLE_LABELS = (
+    "**Costs per case** (\\$/h; deviation in %, PCC mismatch in box-normalised units):",
+    "**Solver times per case** (ms, offline in s; the time reductions in %):",
+    "**Wall clock and model building per case** (ms):",
+)
+"""The label line above each table of `case_tables`, in their order."""
+
+ITERATION_TABLE_LABELS = ("**Ipopt iterations per case:**", "**Time per Ipopt iteration per case** (ms):")
+"""The label line above each table of `iteration_tables`, in their order."""
 
 
 def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case-study table of `coordination_table` in two tables that fit the page: costs (integrated optimum, the
-    coordinated dispatch's true cost, deviation, PCC mismatch, violations) and times (ms; offline in s). Columns a
-    store from before the cold start was recorded lacks are left out."""
+    coordinated dispatch's true cost, deviation, PCC mismatch, violations) and solver times (ms; offline in s; the
+    wall clock is in `wall_printable`). Columns a store from before the cold start was recorded lacks are left out."""
     shown = printed.copy()
     for c in shown.columns:
         if shown[c].dtype.kind == "f":
             d = 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1
-            shown[c] = shown[c].map(lambda x, d=d: f"{x:.{d}f}").where(shown[c].notna())
+            shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000"
     cost_cols = COST_COLUMNS + (("status",) if "status" in shown and (shown.status != "ok").any() else ())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (cost_cols, TIME_COLUMNS))
     index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
@@ -343,14 +358,45 @@ def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out
 
 
+def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
+    """The wall-clock and model-building times of every case (ms; `WALL_COLUMNS` that the store has), from the case
+    columns ``t`` of `coordination_table`, with the index of its ``printed`` table; a failed case shows none."""
+    cols = {c: h for c, h in WALL_COLUMNS.items() if c in t}
+    shown = unmeasured_when_failed(t[list(cols)].copy(), list(cols), _ok(t))
+    for c in cols:
+        shown[c] = fixed(1e3 * shown[c].astype(float), 1).values
+    out = printable(shown, cols)
+    out.index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
+    return out
+
+
+def case_tables(st: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
+    """The case-study tables of a store as the page shows them, each under its label line (`CASE_TABLE_LABELS`):
+    costs, solver times (`case_printables`), and wall clock with model building (`wall_printable`), when the store
+    has those."""
+    t, printed, _ = coordination_table(st)
+    tables = [*case_printables(printed), wall_printable(t, printed)]
+    return [(label, frame) for label, frame in zip(CASE_TABLE_LABELS, tables) if len(frame.columns)]
+
+
+def _no_or_counted(n: float, noun: str) -> str:
+    """A count in a sentence: "no case" for none, else `forlab.book.tables.counted` ("1 case", "3 cases")."""
+    return f"no {noun}" if round(float(n)) == 0 else counted(n, noun)
+
+
+def _over_cases(n: int) -> str:
+    """How a sentence about every case opens: "In the one case", "Over both cases", "Over all 15 cases"."""
+    return {1: "In the one case", 2: "Over both cases"}.get(n, f"Over all {n} cases")
+
+
 def coordination_summary(per_sys: pd.DataFrame) -> str:
     """Markdown bullet list of the per-system means (over the finished cases) against the paper's claims, and the
     failed cases of a system, if any."""
     return "\n".join(
         f"- **{s}**: mean cost deviation {r.dev:.4f} % (paper: at most {anchors.show('p1_deviation_pct')}), time "
         f"reduction {r.red:.1f} % on average and {r.red_max:.1f} % at best (paper: up to "
-        f"{anchors.show('p1_time_reduction_pct')}), {int(r.viol)} load level(s) with violations "
-        f"after the T+D power flow" + (f"; {int(r.failed)} load level(s) failed (no deviation, see the table)."
+        f"{anchors.show('p1_time_reduction_pct')}), {_no_or_counted(r.viol, 'load level')} with violations "
+        f"after the T+D power flow" + (f"; {counted(r.failed, 'load level')} failed (no deviation, see the table)."
                                        if r.get("failed", 0) else ".")
         for s, r in per_sys.iterrows())
 
@@ -439,8 +485,9 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
 
 
 ITERATION_COLUMNS = {
-    "integrated: iterations": "integrated AC-OPF", "TSO: iterations": "TSO",
-    "DSO warm: iterations": "slowest DSO, chosen start", "DSO cold: iterations": "slowest DSO, cold start",
+    "integrated: iterations": "integrated AC-OPF (iterations)", "TSO: iterations": "TSO (iterations)",
+    "DSO warm: iterations": "slowest DSO, chosen start (iterations)",
+    "DSO cold: iterations": "slowest DSO, cold start (iterations)",
 }
 """Columns of the first table of `iteration_printables` (Ipopt iterations)."""
 
@@ -458,12 +505,17 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     the time per iteration (ms) of the integrated AC-OPF and of that DSO."""
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
-        shown[c] = shown[c].map(lambda x: f"{x:.2f}")
+        shown[c] = fixed(shown[c], 2).values
     index = page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
         frame.index = index
     return out
+
+
+def iteration_tables(it: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """`iteration_printables`, each table under its label line (`ITERATION_TABLE_LABELS`)."""
+    return list(zip(ITERATION_TABLE_LABELS, iteration_printables(it)))
 
 
 def _budget_note(name: str, last: pd.Series) -> str:
@@ -501,10 +553,17 @@ def coordination_time_note(it: pd.DataFrame) -> str:
         same = (f" From its chosen start or cold, every DSO reaches the same cost, within "
                 f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} \\$/h (largest difference).")
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
-            f"Over all {len(it)} cases the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
-            f"iterations of a cold start; {nearest} case(s) asked the DSO for a point its grid cannot deliver, where "
-            f"it first fails, then solves the projection and the cost OPF at the nearest point." + same
-            + _budget_note(g.index[-1], g.iloc[-1]))
+            f"{_over_cases(len(it))} the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
+            f"iterations of a cold start; {_nearest_text(nearest)}" + same + _budget_note(g.index[-1], g.iloc[-1]))
+
+
+def _nearest_text(n: int) -> str:
+    """How many cases asked a DSO for a point its grid cannot deliver, and what the DSO does then."""
+    if n == 0:
+        return ("no case asked the DSO for a point its grid cannot deliver (at such a point it would first fail, then "
+                "solve the projection and the cost OPF at the nearest point).")
+    return (f"{counted(n, 'case')} asked the DSO for a point its grid cannot deliver, where it first fails, then "
+            "solves the projection and the cost OPF at the nearest point.")
 
 
 # --------------------------------------------------------------------------- where the PCC points land
@@ -528,7 +587,7 @@ def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
     shown = pts.copy()
     for c, d in (("p_mw", 2), ("q_mvar", 2), ("vm_pu", 4), ("f", 4), ("fpu_cost", 2), ("offer_vs_true_cost", 2),
                  ("mismatch", 4)):
-        shown[c] = shown[c].map(lambda x, d=d: f"{x:.{d}f}")
+        shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000" for a point on the surface
     out = printable(shown, PCC_COLUMNS)
     out.index = page_index(pts.system, pts.level)
     return out
@@ -542,7 +601,7 @@ def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
         f"- {r.system} at {100 * r.level:.0f} % load: the TSO's point lies inside the offer but outside the "
         f"real FOR of {who or 'no DS'}; the DSO delivers the nearest feasible point and the TS slack covers the "
         f"difference. The T+D power flow then shows {int(r.n_vm_violations)} voltage, "
-        f"{int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} generator violation(s) (largest "
+        f"{int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} generator violations (largest "
         f"voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator violation "
         f"{r.max_gen_violation_mw:.2f} MW): a false-feasible point of the offer, the error chapter 04 measures.")
 
@@ -575,7 +634,8 @@ def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame,
         f"the offered slope is off, the TSO trades DS flexibility against its own generators at the wrong rate. A "
         f"convex quadratic over (P, Q, V) cannot follow the DS cost where FPUs reach their limits (kinks), and "
         f"the TSO's optimum tends to sit on the region's surface, where the fit is worst. Where the slopes agree, "
-        f"the rest can come from the region itself: the offer is shrunk by a safety margin (chapter 04), and the "
+        f"the rest can come from the region itself: the offer is shrunk by a safety margin (the margin $m$ of "
+        f"{{doc}}`04_for_representation`), and the "
         f"integrated optimum may lie in the part of the FOR it gives up.")
 
 
@@ -629,11 +689,11 @@ def target_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> s
     mismatch = bool((_mismatch(table(st, "case")) > 1e-6).any())
     met, missed = [], []
     (met if dev_ok.all() else missed).append(
-        f"mean cost deviation at most {target_pct:g} % ({int(dev_ok.sum())} of {len(per_sys)} systems)")
+        f"mean cost deviation at most {target_pct:g} % ({int(dev_ok.sum())} of {counted(len(per_sys), 'system')})")
     (met if time_ok else missed).append(
         f"time reduction of at least {anchors.show('p1_time_reduction_pct')} on the largest system, {per_sys.index[-1]}")
-    (met if n_viol == 0 else missed).append(f"no violation after the T+D power flow ({n_viol} load level(s) with "
-                                            "violations)")
+    (met if n_viol == 0 else missed).append("no violation after the T+D power flow" + (
+        f" ({counted(n_viol, 'load level')} with violations)" if n_viol else ""))
     head = f"Met: {'; '.join(met) if met else 'none'}. Missed: {'; '.join(missed) if missed else 'none'}."
     lines = [coordination_misses(st, target_pct)] if (not dev_ok.all() or n_viol or mismatch) else []
     if not time_ok:

@@ -37,7 +37,7 @@ import xarray as xr
 
 from forlab.book import store as store_
 from forlab.book.runner import check_types
-from forlab.book.tables import printable, table, to_dataset, wrappable
+from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer
@@ -68,11 +68,16 @@ POINT_UNITS = {"p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.", "f": "1", "in_bo
 POINT_HEADERS = {"label": "PCC point", "p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "V (p.u.)",
                  "f": "f + m", "in_box": "in the box", "feasible": "offered", "price": "price ($/h)",
                  "dc_dp": "dC/dP ($/MWh)"}
+POINT_DIGITS = {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "price": 2, "dc_dp": 2}
+"""Decimals of the probe points' rows on the page."""
 SOLUTION_UNITS = {"status": "1", "pg_mw": "MW", "qg_mvar": "Mvar", "p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.",
                   "gen_cost": "$/h", "price": "$/h", "total": "$/h", "f": "1", "time_s": "s"}
 SOLUTION_HEADERS = {"status": "status", "pg_mw": "generator P (MW)", "p_mw": "DS import P (MW)",
                     "q_mvar": "DS import Q (Mvar)", "vm_pu": "V (p.u.)", "gen_cost": "generation ($/h)",
                     "price": "offered price ($/h)", "total": "total ($/h)", "f": "f + m", "time_ms": "time (ms)"}
+SOLUTION_DIGITS = {"pg_mw": 2, "p_mw": 2, "q_mvar": 2, "vm_pu": 4, "gen_cost": 2, "price": 2, "total": 2, "f": 4,
+                   "time_ms": 1}
+"""Decimals of the solutions' rows on the page."""
 STRUCTURE_ROWS = {"variables": "decision variables", "bounded": "variables with bounds",
                   "equalities": "equality constraints (power balance)", "inequalities": "inequality constraints (region)",
                   "terms": "terms of the region polynomial", "jacobian_nonzeros": "nonzeros of the constraint Jacobian"}
@@ -670,16 +675,46 @@ def file_text(st: xr.Dataset) -> str:
 
 
 def _quality(info: dict) -> str:
-    """A sentence on the offer's own test scores, when its ``info`` has them."""
-    if not {"test_false_feasible_rate", "test_volume_kept"} <= set(info):
+    """Sentences on the offer's own test scores, when its ``info`` has the counts: the false-feasible points with
+    the file's upper bound on their rate (`_false_feasible_part`), then the volume kept (`_volume_part`)."""
+    if not {"test_n_false_feasible", "test_n_infeasible", "test_false_feasible_upper"} <= set(info):
         return ""
     return (
-        f" By the DSO's own held-out test, {100 * info['test_false_feasible_rate']:.1f} % of the infeasible test "
-        f"points fell inside the offered region, and it accepts {100 * info['test_volume_kept']:.0f} % of the "
-        "feasible test points drawn uniformly, the DSO's estimate of the share of the FOR's volume it keeps (the file "
-        "does not say from how many points; the share of box points offered, in the checks below, is the TSO's own "
-        "reading): the TSO can read how conservative the offer is, not check it."
+        _false_feasible_part(info) + _volume_part(info)
+        + " The share of box points offered, in the checks below, is the TSO's own reading: the TSO can read how "
+        "conservative the offer is, not check it."
     )
+
+
+def _false_feasible_part(info: dict) -> str:
+    """The false-feasible test points as a count, with the file's one-sided upper bound: a rate of zero on a few
+    dozen points says little by itself."""
+    n_ff, n_inf = int(info["test_n_false_feasible"]), int(info["test_n_infeasible"])
+    confidence = f"{100 * float(info.get('confidence', 0.95)):g} %"
+    return (
+        f" By the DSO's own held-out test, {'none' if n_ff == 0 else n_ff} of its {n_inf} infeasible test points "
+        f"fell inside the offered region; on so few points the file's one-sided {confidence} upper bound on that "
+        f"rate (`test_false_feasible_upper`) is still {100 * float(info['test_false_feasible_upper']):.1f} %."
+    )
+
+
+def _volume_part(info: dict) -> str:
+    """The volume kept: the Monte-Carlo share of the samples' hull (``hull_volume_kept``, many points), and why the
+    uniform test share (``test_volume_kept``) is no volume estimate: the file does not say how few points it
+    counts (a share of 3/8 reads 38 %)."""
+    out = ""
+    hull = info.get("hull_volume_kept")
+    if hull is not None:
+        out += (f" The region keeps {100 * float(hull):.1f} % of the convex hull of the DSO's boundary samples "
+                "(`hull_volume_kept`, by Monte Carlo), the DSO's estimate of the share of the FOR's volume it keeps "
+                "(the hull stands in for the FOR, whose dents lie inside it).")
+    kept = info.get("test_volume_kept")
+    if kept is not None:
+        out += (f" The file's `test_volume_kept`, {100 * float(kept):.1f} %, is the share of the feasible test "
+                "points drawn uniformly in the box that the region accepts; the file does not say how many there "
+                f"were (they are among its {int(info.get('test_n_feasible', 0))} feasible test points), too few to "
+                "read as a volume.")
+    return out
 
 
 def checks_table(st: xr.Dataset) -> pd.DataFrame:
@@ -698,8 +733,8 @@ def points_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "point", "pt_", index="point")
     for c in ("in_box", "feasible"):
         t[c] = np.where(t[c].astype(int) == 1, "yes", "no")
-    digits = {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "price": 2, "dc_dp": 2}
-    t[list(digits)] = t[list(digits)].astype(float).round(digits) + 0.0  # + 0.0: no "-0.0"
+    for c, d in POINT_DIGITS.items():  # fixed decimals per row of the page: "21.80", not "21.8"
+        t[c] = fixed(t[c], d).values
     return printable(t, POINT_HEADERS).set_index("PCC point").T
 
 
@@ -777,9 +812,8 @@ def solution_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "solver", "sol_", index="solver")
     t["status"] = t["status"].astype(str)
     t["time_ms"] = 1000 * t.time_s.astype(float)
-    num = [c for c in SOLUTION_HEADERS if c != "status"]
-    t[num] = t[num].astype(float).round({"pg_mw": 2, "p_mw": 2, "q_mvar": 2, "vm_pu": 4, "gen_cost": 2, "price": 2,
-                                         "total": 2, "f": 4, "time_ms": 1}) + 0.0  # + 0.0: no "-0.0"
+    for c, d in SOLUTION_DIGITS.items():  # fixed decimals per row of the page: "731.10", not "731.1"
+        t[c] = fixed(t[c], d).values
     return printable(t, SOLUTION_HEADERS).T
 
 
@@ -815,6 +849,10 @@ TSO_HEADERS = {"representation": "DS as", "engine": "engine", "status": "status"
                "solve_ms": "solver time (ms)", "wall_ms": "wall time (ms)", "iterations": "iterations"}
 
 
+TSO_DIGITS = {"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1}
+"""Decimals of the TSO runs' columns on the page."""
+
+
 def tso_table(st: xr.Dataset) -> pd.DataFrame:
     """The TSO runs as the page shows them: one row per representation and engine (empty without runs)."""
     if "tso" not in st.dims:
@@ -823,7 +861,8 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     t["representation"] = [REPRESENTATIONS[str(r)] for r in t.representation]
     t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
     t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
-    t = t.round({"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1})
+    for c, d in TSO_DIGITS.items():  # fixed decimals per column: "1.050000", not "1.05"
+        t[c] = fixed(t[c], d).values
     t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break: ten columns fit the page
     return printable(t, TSO_HEADERS).set_index("DS as").rename_axis(None)
 

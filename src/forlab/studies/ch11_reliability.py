@@ -8,8 +8,9 @@ repository is touched), and classifies what happened (`OUTCOMES`):
 
 * ``handled``: a one-line error raised on purpose by forlab (ValueError, TypeError, TimeoutError, StoreError, ...
   from forlab's own code), or a failure the run recorded as a result;
-* ``crash``: a traceback from inside a library or a Python lookup error (KeyError, IndexError, FloatingPointError,
-  ...), or a process that died;
+* ``crash``: a traceback from inside a library, one of Python's own programming errors (`BUG_TYPES`: a failed
+  lookup such as KeyError, an arithmetic error such as ZeroDivisionError, an AttributeError, ...), or a process that
+  died;
 * ``hang``: no answer within the timeout;
 * ``silent``: the bad input was accepted (a result computed from it, nothing said);
 * ``data_lost``: a file that should have survived (a store, a source notebook) was damaged or replaced.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,11 +41,13 @@ import xarray as xr
 from forlab.book.tables import clipped, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
-           "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text", "time_text", "validate"]
+           "probes_markdown", "probes_table", "run", "run_probe", "selected", "shown_detail", "summary_text", "time_text",
+           "validate"]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
 COLOURS = {"handled": "#4c9a2a", "crash": "#c0392b", "hang": "#8e44ad", "silent": "#e67e22", "data_lost": "#2c3e50"}
-# Python's own lookup and arithmetic errors are never a message written for the user
+# Python's own errors of a program (lookup, attribute, name, arithmetic, assertion, recursion, missing code) are never
+# a message written for the user
 BUG_TYPES = frozenset({"KeyError", "IndexError", "AttributeError", "FloatingPointError", "ZeroDivisionError",
                        "NameError", "UnboundLocalError", "AssertionError", "RecursionError", "NotImplementedError"})
 FORLAB_SRC = str(Path(__file__).resolve().parents[1])
@@ -225,7 +229,8 @@ PROBES: tuple[Probe, ...] = (
        "at10 = [str(s) for l, s in zip(ds['level'].values, ds['status'].values) if float(l) == 10.0]\n"
        "failed = bool(at10) and all(s != 'ok' for s in at10)\n"
        "verdict = 'data_lost' if kept != [1.0, 10.0] else ('handled' if failed else 'silent')\n"
-       "detail = f'store written with levels {kept}; level 10: {at10[0][:120] if at10 else \"no row\"}'"),
+       "from forlab.book.tables import clipped\n"
+       "detail = f'store written with levels {kept}; ' + (clipped(at10[0], 120) if at10 else 'no row at level 10')"),
     _P("ch07_unknown_mode", "parameters", "chapter 07 with modes = ['nope']",
        "from forlab.studies import ch07_aladin as ch\n"
        "ch.run(chapter('07_aladin', modes=['nope'], systems=['case9+case33bw'], latencies_ms=[0.0]))"),
@@ -439,10 +444,37 @@ def _dataset(t: pd.DataFrame) -> xr.Dataset:
 
 
 def probes_table(st: xr.Dataset) -> pd.DataFrame:
-    """One row per probe: group, what it tried, outcome and the message (or what was wrong)."""
+    """One row per probe: group, what it tried, outcome and the message (or what was wrong, `shown_detail`)."""
     t = pd.DataFrame({"group": st.group.values, "probe": st.probe.values, "tried": st.what.values,
-                      "outcome": st.outcome.values, "message or finding": st.detail.values})
+                      "outcome": st.outcome.values, "message or finding": [shown_detail(d) for d in st.detail.values]})
     return t.sort_values(["group", "probe"]).reset_index(drop=True)
+
+
+STUTTER = re.compile(r"\blevel (?P<level>\S+): load level (?P=level): ")
+"""The load level named twice, as stores written before the probe ``ch05_infeasible_level`` was mended hold it."""
+
+
+def shown_detail(detail: str) -> str:
+    """A probe's detail as the page shows it, also from a store written before its probe was mended: the load level
+    named once, and a message that was cut with a bare slice, so that a bracket stays open, ends in "..." after its
+    last whole word instead of at an open quote."""
+    text = STUTTER.sub(lambda m: f"load level {m['level']}: ", str(detail))
+    if _cut_open(text):
+        text = text.rstrip(" ,;:'\"([{") + "..."
+    return text
+
+
+QUOTED = re.compile(r"(?<!\w)'[^']*'" + r'|"[^"]*"')
+"""A quoted string in a message ('{not json'): its brackets are text, not structure (an apostrophe is no quote)."""
+
+
+def _cut_open(text: str) -> bool:
+    """Whether ``text`` stops inside a bracket it opened (outside quoted strings), without the "..." of
+    `forlab.book.tables.clipped`."""
+    bare = QUOTED.sub("", text)
+    opened = sum(bare.count(c) for c in "([{")
+    closed = sum(bare.count(c) for c in ")]}")
+    return opened > closed and not text.endswith("...")
 
 
 LONG_TOKEN = 24
