@@ -4,6 +4,7 @@ paper-scale store (opened under today's names)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -62,6 +63,13 @@ def test_params_are_checked_before_any_work():
 
 
 NOTEBOOK = ROOT / "notebooks" / "06_ml_surrogate.ipynb"
+DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+"""A number as a printed table shows it (its decimals counted per column)."""
+
+
+def _cells(kind: str) -> list[str]:
+    """The sources of the chapter notebook's cells of ``kind`` ("markdown", "code")."""
+    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == kind]
 
 
 @pytest.mark.parametrize(("name", "value"), [("temperatures", "abc"), ("facet_sweep", "abc"), ("size_sweep", "abc"),
@@ -86,6 +94,9 @@ def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):
     assert ch06.payload_table(st)["facets K"].tolist() == [2]
     assert ch06.certify_table(st) is None and ch06.refine_table(st).shape == (1, 0)
     assert "- 330 power flows per DS" in ch06.offline_text(st)
+    # no certification rounds: the comparison with the sweep does not claim any
+    assert "0 refinement samples. These additions" in ch06.sweep_final_text(st)
+    assert ch06.history_text(st).count("\n- **") == 1
     # the benchmark is the outcome record: every field there, with units; the training false-feasible rate is
     # zero by construction and said so, the measured one is on the test samples
     for k in ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s",
@@ -150,7 +161,7 @@ def test_tables_as_printed_fit_the_column_in_words(archived):
     shown = [*ch06.dataset_shown(archived), *ch06.scores_shown(archived), *ch06.benchmark_shown(table),
              ch06.coverage_shown(ch06.coverage_table(archived)), ch06.rounds_shown(ch06.certify_table(archived)),
              ch06.rounds_shown(ch06.refine_table(archived)), ch06.per_system_shown(per_sys),
-             ch06.payload_shown(archived), ch06.coverage_summary(ch06.coverage_table(archived))]
+             ch06.payload_shown(archived), ch06.coverage_summary_shown(ch06.coverage_table(archived))]
     for frame in shown:
         assert not frame.isna().any().any()
         assert all("_" not in str(c) and "\\" not in str(c) and "^" not in str(c)  # no snake_case, no LaTeX
@@ -162,14 +173,49 @@ def test_tables_as_printed_fit_the_column_in_words(archived):
     # the numbers are the readers' (rounded as printed before)
     np.testing.assert_array_equal(ch06.benchmark_shown(table)[0]["deviation (%)"].astype(float), table["deviation (%)"])
     assert ch06.sweep_keys(archived) == ["case9+case33bw/case33bw", "case118+case533mt_hi/case533mt_hi"]
+    # every number of a column with as many decimals ("4170.8" stood under "4128.66", "0.0" beside "0.023")
+    for frame in shown:
+        for col in frame.columns:
+            decimals = {len(str(v).partition(".")[2]) for v in frame[col] if DECIMAL.fullmatch(str(v))}
+            assert len(decimals) <= 1, (col, frame[col].tolist())
+    assert ch06.per_system_shown(per_sys)["mean deviation (%)"].tolist()[-1] == "0.0230"
+    assert ch06.scores_shown(archived)[0]["accuracy (%)"].tolist()[:3] == ["90.2", "42.5", "92.0"]
 
 
-def test_labels_and_log_ticks():
-    assert ch06.input_label("fpu1_q_mvar") == "FPU 1 Q (Mvar)"
-    assert ch06.input_label("pcc1_dva_degree") == "PCC 1 angle difference (°)"
+def test_tables_sharing_an_output_have_titles_that_tell_them_apart():
+    """Two tables displayed together render as one grid: each gets its line from TABLE_TITLES above it, and the
+    refinement and certification tables (same headers) are named."""
+    code = "\n".join(_cells("code"))
+    assert "display(*ch06." not in code  # tables unpacked into one display, without titles
+    used = set(re.findall(r'TABLE_TITLES\["(\w+)"\]', code))
+    assert used == set(ch06.TABLE_TITLES)
+    assert "Refinement" in ch06.TABLE_TITLES["refine"] and "Certification" in ch06.TABLE_TITLES["certify"]
+
+
+def test_the_prose_says_what_the_page_shows_in_one_notation():
+    md = "\n".join(_cells("markdown"))
+    store_section = next(t for t in _cells("markdown") if t.startswith("## The store"))
+    assert "It prints" not in store_section and "terminal" in store_section  # the run cell's output is removed
+    assert '"–"' not in md and "“–”" in md  # an opening quote, whatever Sphinx's smart quotes make of a straight one
+    assert "The first is the polytope's on" not in md
+    # z is the polytope's whitened input, g its score, (p_f, q_f) an FPU's set-points, p_g a TS unit's
+    assert "$(p_g, q_g)$" not in md and "(p_f, q_f)" in md
+    assert "g^\\top" not in md and "z^\\top H z" not in md and "\\tilde u^\\top H \\tilde u" in md
+    assert "by rejection" in md  # the sampling the coverage sentence names, introduced with the datasets
+
+
+def test_labels_and_log_ticks(archived):
+    # FPUs and PCCs are numbered from 1, as in the equations (|V_1|, p_1); the input names count from 0
+    assert ch06.input_label("fpu1_q_mvar") == "FPU 2 Q (Mvar)"
+    assert ch06.input_label("pcc0_vm_pu") == "PCC 1 |V| (p.u.)"
+    assert ch06.input_label("pcc1_dva_degree") == "PCC 2 angle difference (°)"
+    assert ch06.coverage_shown(ch06.coverage_table(archived.isel(ds=[0]))).index.get_level_values("FPU").tolist() \
+        == [1, 2, 3, 4]
     assert ch06.input_label("load_scale") == "DS load factor" and ch06.input_label("other") == "other"
     assert ch06.nice_log_ticks([33, 533]) == [50.0, 100.0, 200.0, 500.0]
-    assert ch06.nice_log_ticks([0.18, 3.5]) == [0.2, 0.5, 1.0, 2.0]
+    # data up to 3.5 get a label at 3, not only at 2 (the regressor panels of the sweep)
+    assert ch06.nice_log_ticks([0.18, 3.5]) == [0.2, 0.5, 1.0, 2.0, 3.0]
+    assert ch06.nice_log_ticks([1.0, 3.07]) == [1.0, 2.0, 3.0]
     assert ch06.nice_log_ticks([1, 1e6]) == [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6]
     assert ch06.nice_log_ticks([]) == []
 
@@ -220,12 +266,57 @@ def test_every_star_of_the_slice_figure_lies_inside_its_panel(archived):
 
 def test_sentences_on_the_stars_and_on_the_price_of_safety(archived):
     stars = ch06.slice_star_text(archived)
-    assert "for 5 of 8 DSs" in stars and "12 of 17 stars fall inside the slice's polytope" in stars
-    assert "5 beyond the slice's sampled range" in stars
+    assert "for 5 of 8 DSs and strictly inside it for case30+case69+case33bw/case69, case30+case69+case33bw/" \
+           "case33bw and case118+case136ma+case141/case141" in stars
+    # counted as the figure draws them: a star outside the slice's sampled domain is on white, not on the polytope
+    # (the count said 12 inside the polytope, where the figure hatches 10), and one on a chart's edge to within
+    # Ipopt's tolerance is inside the range (the count said 5 beyond it, where the figure widens no axis)
+    assert ("the 17 stars fall as follows: 10 on the slice's hatched polytope, 3 on its coloured area off the polytope "
+            "and 4 outside its sampled domain (on white)") in stars
     price = ch06.conservatism_text(archived)
     assert "up to 98.4 % on case118+case533mt_hi/case533mt_hi (held-out accuracy 49.2 %)" in price
-    assert "case30+case33bw-2pcc/case33bw, case118+case533mt_hi/case533mt_hi reject more than half" in price
+    assert "case30+case33bw-2pcc/case33bw and case118+case533mt_hi/case533mt_hi reject more than half" in price
     assert "No polytope" in ch06.conservatism_text(archived.isel(ds=[0, 2]))
+
+
+def test_the_largest_system_clause_says_a_tie_or_nothing():
+    """The time ratio on the system with the most DS buses: one system named as the one, a tie said as one, and no
+    clause when every system has as many DS buses (nothing to compare)."""
+    def per_sys(buses):
+        n = len(buses)
+        return pd.DataFrame({"feasibility_ratio_pct": [100.0] * n, "scenarios": [5] * n, "feasible": [5] * n,
+                             "deviation_mean_pct": [0.01] * n, "deviation_max_pct": [0.02] * n,
+                             "time_ratio_mean": [1.03, 0.67, 0.5][:n], "ds_buses": buses},
+                            index=["a", "b", "c"][:n])
+
+    assert "most DS buses" not in ch06.benchmark_targets(per_sys([33, 33]))
+    assert ch06.benchmark_targets(per_sys([33, 69, 69])).endswith(
+        "; on the systems with the most DS buses, which tie: b 0.67 (time reduction 33 %) and c 0.50 (time "
+        "reduction 50 %).")
+    assert ch06.benchmark_targets(per_sys([33, 533])).endswith(
+        "; on the system with the most DS buses: b 0.67 (time reduction 33 %).")
+
+
+def test_sentences_on_the_training_curves_and_the_sweep_against_the_final_fit(archived):
+    """The training curves end before calibration and certification (margin labels), and the final surrogates add
+    boundary and refinement samples to the sweep's: the page says so, with both scores."""
+    history = ch06.history_text(archived)
+    assert ("- **case9+case33bw/case33bw**: 97.9 % at the end of training; after calibration and certification "
+            "93.8 % against the margin labels and 90.2 % against the true labels.") in history
+    final = ch06.sweep_final_text(archived, ch06.sweep_keys(archived))
+    assert "takes 8000 Latin Hypercube training samples per DS" in final
+    assert "all 8000 Latin Hypercube training samples with 3000 boundary and 1500 refinement samples" in final
+    assert ("- **case9+case33bw/case33bw**: accuracy 94.1 % (K = 8) against 90.2 %; P RMSE 2.673 against 3.934 kW; "
+            "Q RMSE 2.021 against 3.012 kvar.") in final
+    assert final.count("\n- **") == 2
+
+
+def test_the_coverage_sentence_gives_the_measured_spread(archived):
+    text = ch06.coverage_text(ch06.coverage_table(archived))
+    assert "with the points outside the chart rejected" in text
+    assert "its density at most 2.9 % from a uniform one (the book counts a chart as uniformly covered within 10 %)" \
+        in text
+    assert "circle, cone, polygon and rectangle" in text
 
 
 def test_the_run_log_says_its_flows_are_the_first_dataset(tiny):

@@ -31,6 +31,7 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     certify_table,
     coverage_shown,
     coverage_summary,
+    coverage_summary_shown,
     coverage_table,
     dataset_shown,
     dataset_table,
@@ -58,6 +59,7 @@ from forlab.studies.ch06_ml_surrogate.steps import (
 )
 from forlab.studies.ch06_ml_surrogate.store import check_params, options, run, to_store
 from forlab.studies.ch06_ml_surrogate.text import (
+    TABLE_TITLES,
     benchmark_summary,
     benchmark_targets,
     benchmark_text,
@@ -66,6 +68,7 @@ from forlab.studies.ch06_ml_surrogate.text import (
     failures,
     false_feasible_note,
     flow_speed_text,
+    history_text,
     offline_text,
     paper_run_text,
     provenance_text,
@@ -73,15 +76,17 @@ from forlab.studies.ch06_ml_surrogate.text import (
     scaling_text,
     slice_star_text,
     span,
+    sweep_final_text,
 )
 
 __all__ = [
-    "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
+    "COVERAGE_GRID", "SYSTEM_DS", "TABLE_TITLES", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
     "benchmark_table", "benchmark_targets", "benchmark_text", "build_cases", "cases", "certify_table", "check_params",
-    "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary", "coverage_table", "coverage_text", "dataset_shown",
-    "dataset_table", "default_slices", "failures", "false_feasible_note", "fit_case", "flow_speed_text", "history_figure", "input_label",
-    "keys", "nice_log_ticks", "offline_text", "options", "paper_run_text", "payload_shown", "payload_table",
-    "per_system", "per_system_shown", "polytope_centre", "provenance_text", "refine_table", "region_slice",
-    "rounds_shown", "run", "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table",
-    "slice_figure", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_keys", "to_store",
+    "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary", "coverage_summary_shown",
+    "coverage_table", "coverage_text", "dataset_shown", "dataset_table", "default_slices", "failures",
+    "false_feasible_note", "fit_case", "flow_speed_text", "history_figure", "history_text", "input_label", "keys",
+    "nice_log_ticks", "offline_text", "options", "paper_run_text", "payload_shown", "payload_table", "per_system",
+    "per_system_shown", "polytope_centre", "provenance_text", "refine_table", "region_slice", "rounds_shown", "run",
+    "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "slice_figure",
+    "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "to_store",
 ]

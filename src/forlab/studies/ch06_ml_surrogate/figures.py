@@ -33,14 +33,15 @@ INPUT_WORDS = {"p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "|V| (p.u.)", "d
 
 
 def input_label(name: str) -> str:
-    """An input of the surrogate in words with units: "fpu1_q_mvar" -> "FPU 1 Q (Mvar)", "pcc0_vm_pu" ->
-    "PCC 0 |V| (p.u.)", "pcc1_dva_degree" -> "PCC 1 angle difference (°)", "load_scale" -> "DS load factor"."""
+    """An input of the surrogate in words with units, its FPU or PCC numbered from 1 as in the chapter's equations
+    (the input names count from 0): "fpu1_q_mvar" -> "FPU 2 Q (Mvar)", "pcc0_vm_pu" -> "PCC 1 |V| (p.u.)",
+    "pcc1_dva_degree" -> "PCC 2 angle difference (°)", "load_scale" -> "DS load factor"."""
     if name == "load_scale":
         return "DS load factor"
     m = re.fullmatch(r"(fpu|pcc)(\d+)_(\w+)", name)
     if m is None or m.group(3) not in INPUT_WORDS:
         return name
-    return f"{m.group(1).upper()} {m.group(2)} {INPUT_WORDS[m.group(3)]}"
+    return f"{m.group(1).upper()} {int(m.group(2)) + 1} {INPUT_WORDS[m.group(3)]}"
 
 
 def _ds_rows(fig, n: int, height_ratios=None):
@@ -65,7 +66,7 @@ def _fpu_panel(ax, st, i: int, k: int, kind: str, max_points: int) -> None:
     ax.scatter(p[~lhs], q[~lhs], marker="x", s=8, c="k", alpha=0.4, lw=0.6, rasterized=True)
     outline = chart.vertices_for_plot()
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
-    ax.set_title(f"FPU {k} ({kind})")
+    ax.set_title(f"FPU {k + 1} ({kind})")  # numbered from 1, as in the equations
     ax.set_xlabel("P (MW)")
     ax.xaxis.set_major_locator(MaxNLocator(3))
     ax.yaxis.set_major_locator(MaxNLocator(4))
@@ -266,10 +267,16 @@ def scaling_figure(t, per_sys):
     return fig
 
 
+END_GAP = 1.5
+"""Factor between the data's end and its nearest tick of 1, 2, 5 x 10^n beyond which `nice_log_ticks` adds a tick
+of 1 to 9 x 10^n there (3 above 2 for data up to 3.7): a reader reads the largest values off a label near them."""
+
+
 def nice_log_ticks(values, most: int = 5) -> list[float]:
     """Tick values for a logarithmic axis over the finite positive ``values``: the numbers 1, 2, 5 x 10^n inside
-    their range (only the powers of ten when that gives more than ``most``; 1 to 9 x 10^n when it gives fewer than
-    two), so that a few plain labels never overlap."""
+    their range, with the nearest 1 to 9 x 10^n inside it added at an end that lies more than `END_GAP` beyond the
+    last of them (only the powers of ten when 1, 2, 5 give more than ``most``; 1 to 9 x 10^n when they give fewer than
+    two), so that a few plain labels never overlap and none of the data is far from a label."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v) & (v > 0)]
     if not len(v):
@@ -279,6 +286,16 @@ def nice_log_ticks(values, most: int = 5) -> list[float]:
     ticks = []
     for mantissas in ((1, 2, 5), (1,), tuple(range(1, 10))):
         ticks = [m * 10.0 ** e for e in decades for m in mantissas if lo <= m * 10.0 ** e <= hi]
-        if 2 <= len(ticks) <= most or (mantissas == (1,) and len(ticks) >= 2):
+        if 2 <= len(ticks) <= most:
+            return _ends_labelled(ticks, lo, hi, decades) if mantissas == (1, 2, 5) else ticks
+        if mantissas == (1,) and len(ticks) >= 2:
             return ticks
     return ticks
+
+
+def _ends_labelled(ticks: list[float], lo: float, hi: float, decades) -> list[float]:
+    """``ticks`` with the largest 1 to 9 x 10^n up to ``hi`` and the smallest from ``lo`` added when they lie at
+    least `END_GAP` beyond the outermost tick."""
+    fine = [m * 10.0 ** e for e in decades for m in range(1, 10) if lo <= m * 10.0 ** e <= hi]
+    top, bottom = fine[-1], fine[0]
+    return ([bottom] if bottom * END_GAP <= ticks[0] else []) + ticks + ([top] if top >= END_GAP * ticks[-1] else [])

@@ -11,15 +11,15 @@ import json
 import numpy as np
 import pandas as pd
 
-from forlab.book.tables import page_index, printable, table
+from forlab.book.tables import fixed, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "cases", "certify_table",
-           "coverage_shown", "coverage_summary", "coverage_table", "dataset_shown", "dataset_table", "keys",
-           "payload_shown", "payload_table", "per_system_shown", "refine_table", "rounds_shown", "runs",
-           "scores_shown", "scores_table", "sweep_keys"]
+           "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_table", "dataset_shown",
+           "dataset_table", "keys", "payload_shown", "payload_table", "per_system_shown", "refine_table",
+           "rounds_shown", "runs", "scores_shown", "scores_table", "sweep_keys"]
 
 COVERAGE_GRID = 12
 """Cells per axis of the grid over a chart's bounding box on which `coverage_table` counts samples."""
@@ -120,6 +120,12 @@ def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
         "smallest share of cells hit (%)": ("cells hit (%)", "min"),
         "smallest density ratio": ("density ratio", "min"), "largest density ratio": ("density ratio", "max"),
     }).rename_axis("chart kind")
+
+
+def coverage_summary_shown(cov: pd.DataFrame) -> pd.DataFrame:
+    """`coverage_summary` as the chapter prints it: shares to 0.1 %, density ratios to 0.001 (as `coverage_shown`)."""
+    return _decimals(coverage_summary(cov), {"smallest share inside (%)": 1, "smallest share of cells hit (%)": 1,
+                                             "smallest density ratio": 3, "largest density ratio": 3})
 
 
 def refine_table(st) -> pd.DataFrame:
@@ -241,6 +247,15 @@ def _per_ds(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(index.set_names(names))
 
 
+def _decimals(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+    """``frame`` with the columns of ``digits`` as fixed-point text (`forlab.book.tables.fixed`): every number of a
+    column with as many decimals, so that "4170.8" does not stand under "4128.66"."""
+    out = frame.copy()
+    for col, n in digits.items():
+        out[col] = fixed(out[col], n)
+    return out
+
+
 def sweep_keys(st) -> list[str]:
     """The DSs the chapter draws the accuracy sweep of when a store has more than fits the column: the first DS with
     the fewest buses and the first with the most (one key when they are the same)."""
@@ -262,11 +277,18 @@ def dataset_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sizes, work
 
 
+SCORE_DECIMALS = {"accuracy (%)": 1, "false-feasible (%)": 2, "false-infeasible (%)": 1, "train time (s)": 2,
+                  "infeasible vertices (%)": 1, "worst vertex V distance (p.u.)": 4, "worst vertex loading (%)": 1,
+                  "P RMSE (kW)": 3, "Q RMSE (kvar)": 3, "P max error (kW)": 3}
+"""Decimals of the printed scores, as the sentences print them (`forlab.studies.ch06_ml_surrogate.text.
+safety_summary`); the regressors' errors to the watt, the smallest DS's being a tenth of a kilowatt."""
+
+
 def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`scores_table` as the chapter prints it (rounded to 3 decimals), in two tables that fit the column: the
+    """`scores_table` as the chapter prints it (`SCORE_DECIMALS` per column), in two tables that fit the column: the
     polytope on the held-out samples with its training time, then the check at fresh vertices and the regressors'
     errors."""
-    s = _per_ds(scores_table(st).round(3))
+    s = _decimals(_per_ds(scores_table(st)), SCORE_DECIMALS)
     held_out = printable(s, {"K": "facets K", "accuracy (%)": "accuracy (%)",
                              "false-feasible (%)": "false-feasible (%)", "false-infeasible (%)": "false-infeasible (%)",
                              "train time (s)": "training time (s)"})
@@ -277,11 +299,22 @@ def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     return held_out, vertices
 
 
+COVERAGE_DECIMALS = {"inside chart (%)": 1, "cells hit (%)": 1, "density ratio": 3}
+"""Decimals of the printed coverage: shares to 0.1 %, the density ratio to 0.001."""
+
+
+def _fpus_from_one(frame: pd.DataFrame) -> pd.DataFrame:
+    """FPUs numbered from 1 on the page, as in the equations and figures (the store counts from 0)."""
+    level = frame.index.names.index("FPU")
+    return frame.set_axis(frame.index.set_levels(frame.index.levels[level] + 1, level=level))
+
+
 def coverage_shown(cov: pd.DataFrame) -> pd.DataFrame:
-    """A `coverage_table` as the chapter prints it (rounded to 3 decimals)."""
-    return printable(_per_ds(cov.round(3)), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
-                                             "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
-                                             "density ratio": "density ratio"})
+    """A `coverage_table` as the chapter prints it (`COVERAGE_DECIMALS`, FPUs numbered from 1)."""
+    shown = _fpus_from_one(_decimals(cov, COVERAGE_DECIMALS))
+    return printable(_per_ds(shown), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
+                                      "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
+                                      "density ratio": "density ratio"})
 
 
 def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -289,7 +322,8 @@ def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:
     did not run because the DS was certified earlier (None stays None)."""
     if rounds is None:
         return None
-    return printable(_per_ds(rounds.round(1)), {c: f"{c} (%)" for c in rounds.columns})
+    shown = _decimals(rounds, dict.fromkeys(rounds.columns, 1))
+    return printable(_per_ds(shown), {c: f"{c} (%)" for c in rounds.columns})
 
 
 BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed cost ($/h)": "proposed cost ($/h)",
@@ -300,10 +334,17 @@ BENCHMARK_TIMES = {"TS load (%)": "TS load (%)", "DS load (%)": "DS load (%)",
                    "time ratio": "time ratio", "time reduction (%)": "time reduction (%)"}
 
 
+BENCHMARK_DECIMALS = {"integrated cost ($/h)": 2, "proposed cost ($/h)": 2, "deviation (%)": 4,
+                      "PCC import error (MW)": 4, "TS load (%)": 1, "DS load (%)": 1, "integrated (ms)": 1,
+                      "TSO (ms)": 1, "time ratio": 3, "time reduction (%)": 1, "TSO wall (ms)": 1}
+"""Decimals of the printed benchmark, those `benchmark_table` rounds to."""
+
+
 def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`benchmark_table`'s table as the chapter prints it, in two tables that fit the column: costs (cost, deviation,
-    import error, violations; the status when a case failed), then the scenario's load and the solve times (and the
-    TSO's wall time, when the store has it), one row per system and scenario each."""
+    """`benchmark_table`'s table as the chapter prints it (`BENCHMARK_DECIMALS`), in two tables that fit the column:
+    costs (cost, deviation, import error, violations; the status when a case failed), then the scenario's load and
+    the solve times (and the TSO's wall time, when the store has it), one row per system and scenario each."""
+    table = _decimals(table, {c: n for c, n in BENCHMARK_DECIMALS.items() if c in table})
     costs, times = dict(BENCHMARK_COSTS), dict(BENCHMARK_TIMES)
     if "status" in table and (table.status != "ok").any():
         costs["status"] = "status"
@@ -324,11 +365,9 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     """`per_system` as the chapter prints it: feasible dispatches ("25 of 25"), deviation, mean time ratio, import
     error and offline work per system (the worst time ratio and the mean solve times are in the sentences below it,
     the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
-    p = per_sys.copy()
+    p = _decimals(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
+                            "time_ratio_mean": 2, "time_ratio_max": 2})
     p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
-    p[["deviation_mean_pct", "deviation_max_pct", "import_error_max_mw"]] = \
-        p[["deviation_mean_pct", "deviation_max_pct", "import_error_max_mw"]].round(4)
-    p[["time_ratio_mean", "time_ratio_max"]] = p[["time_ratio_mean", "time_ratio_max"]].round(2)
     p["offline_s"] = p.offline_s.round(0).astype(int)
     return printable(p, PER_SYSTEM)
 

@@ -12,9 +12,10 @@ from forlab.opf.judge import LOADING_TOL
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
 
-__all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
-           "false_feasible_note", "flow_speed_text", "offline_text", "paper_run_text", "provenance_text",
-           "safety_summary", "scaling_text", "slice_star_text", "span"]
+__all__ = ["TABLE_TITLES", "benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text",
+           "coverage_text", "failures", "false_feasible_note", "flow_speed_text", "history_text", "offline_text",
+           "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
+           "sweep_final_text"]
 
 ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
                 "generator outside its limits.")
@@ -27,6 +28,30 @@ MOSTLY_REJECTED = 0.5
 UNIFORM_TOL = 0.1
 """Largest relative departure of a chart's density ratio from one for its sampling to count as uniform (forlab's
 choice)."""
+IN_DOMAIN_TOL = 1e-7
+"""Tolerance of the sampled domain for the TSO's choice in a slice (`forlab.studies.ch06_ml_surrogate.steps.
+region_slice` draws the slice's domain with the same one; an OPF solution sits on a chart's edge to within Ipopt's
+tolerance)."""
+TABLE_TITLES = {
+    "datasets": "**Datasets**: size, inputs, samples and feasible share per DS.",
+    "offline": "**Offline work**: the batched power flow and the DSO's times per DS.",
+    "held_out": "**Polytope on the held-out samples** (true labels), with its training time.",
+    "vertices": "**Fresh vertices and regressors**: the check at the polytope's vertices and the regressors' errors on "
+                "the feasible held-out samples.",
+    "refine": "**Refinement**: infeasible share (%) of the vertex samples drawn in each round.",
+    "certify": "**Certification**: share (%) of the sampled vertices failing the margin labels in each round.",
+    "costs": "**Costs** per system and load scenario.",
+    "times": "**Loads and solve times** per system and load scenario.",
+    "per_system": "**Per system**, over its load scenarios.",
+}
+"""The line shown above each table of the chapter that shares its output with another one, so that a reader tells
+them apart (keys as in the notebook's ``display`` calls)."""
+
+
+def _listed(names) -> str:
+    """Names as a reader lists them: "a", "a and b", "a, b and c"."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def span(values, fmt: str = ".1f", unit: str = "") -> str:
@@ -54,14 +79,19 @@ def coverage_text(cov) -> str:
     sampling is uniform to within `UNIFORM_TOL` on every chart."""
     dens = cov["density ratio"]
     tol = f"{100 * UNIFORM_TOL:.0f} %"
+    # the measured spread, not only the tolerance: a reader sees how close to uniform the sampling is
+    departure = f"{100 * float(np.nanmax(np.abs(dens - 1))):.1f} %"
+    uniform = bool(dens.between(1 - UNIFORM_TOL, 1 + UNIFORM_TOL).all())
     return (
-        f"Over {len(cov)} FPUs with charts of the kinds {', '.join(sorted(set(cov.chart)))}: the share of Latin "
+        f"Over {len(cov)} FPUs with charts of the kinds {_listed(sorted(set(cov.chart)))}: the share of Latin "
         f"Hypercube set-points inside their chart is {span(cov['inside chart (%)'], '.1f', ' %')}, "
         f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} x {COVERAGE_GRID} "
-        f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the rejection "
-        "sampling from the bounding box "
-        + (f"covers every chart shape uniformly to within {tol}."
-           if dens.between(1 - UNIFORM_TOL, 1 + UNIFORM_TOL).all() else f"is not uniform to within {tol} on every chart.")
+        f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the Latin "
+        "Hypercube over each chart's bounding box, with the points outside the chart rejected, "
+        + (f"covers every chart shape uniformly, its density at most {departure} from a uniform one (the book "
+           f"counts a chart as uniformly covered within {tol})." if uniform else
+           f"is not uniform on every chart: its density departs from a uniform one by up to {departure}, more than "
+           f"the {tol} the book allows.")
     )
 
 
@@ -80,19 +110,28 @@ def benchmark_targets(per_sys) -> str:
     """One sentence per target of the ML-surrogate issue, with the measured numbers."""
     full = per_sys.feasibility_ratio_pct.map(anchors.anchor("p2_feasibility_pct").met)
     n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
-    largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
-    on_largest = ", ".join(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
-                           f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
     return (
         f"{anchors.show('p2_feasibility_pct')} feasibility ratio: met on {int(full.sum())} of {len(per_sys)} systems"
-        + (f" (missed on {', '.join(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
+        + (f" (missed on {_listed(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
            if (~full).any() else "")
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
         f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solve time: "
-        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system; on the system(s) with the most DS buses: "
-        f"{on_largest}."
+        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system{_on_largest(per_sys)}."
     )
+
+
+def _on_largest(per_sys) -> str:
+    """The clause of `benchmark_targets` on the system with the most DS buses, where the time ratio should be
+    smallest: nothing when every system has as many DS buses (no size to compare), and a tie said as one."""
+    largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
+    if len(largest) == len(per_sys):
+        return ""
+    ratios = _listed(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
+                     f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
+    head = "the system with the most DS buses" if len(largest) == 1 else \
+        "the systems with the most DS buses, which tie"
+    return f"; on {head}: {ratios}"
 
 
 def _failure_cause(r) -> str:
@@ -202,6 +241,74 @@ def false_feasible_note(st) -> str:
             "held-out rate is on the same test samples, before calibration.")
 
 
+def history_text(st) -> str:
+    """Markdown, one bullet per DS: the held-out accuracy at the end of the polytope's training (the last point of
+    `history_figure`: margin labels, before calibration and certification), of the finished polytope against the same
+    margin labels, and against the true labels (the scores table's)."""
+    lines = []
+    for i, key in enumerate(keys(st)):
+        h = st.history_val_accuracy.values[i]
+        h = h[np.isfinite(h)]
+        if not len(h):
+            continue
+        lines.append(f"- **{key}**: {100 * h[-1]:.1f} % at the end of training; after calibration and certification "
+                     f"{100 * float(st.test_margin_accuracy.values[i]):.1f} % against the margin labels and "
+                     f"{100 * float(st.test_accuracy.values[i]):.1f} % against the true labels.")
+    return ("Held-out accuracy of each polytope, from the last point of the curves to the finished polytope of the "
+            "scores table below:\n\n" + "\n".join(lines))
+
+
+def _training_sets(st, i: int) -> dict:
+    """DS row i: the final fit's training samples by kind (Latin Hypercube, boundary, refinement; the held-out
+    samples are Latin Hypercube samples too)."""
+    n_train = json.loads(str(st.surrogate_json.values[i]))["info"]["n_train"]
+    n_all, n_lhs = int(st.n_samples.values[i]), int(st.n_lhs.values[i])
+    refined = int(np.nansum(st.refine_n_vertices.values[i])) if "refine_n_vertices" in st else 0
+    return {"lhs": n_lhs - (n_all - n_train), "boundary": n_all - n_lhs - refined, "refine": refined}
+
+
+def _sweep_final_line(st, key: str) -> str:
+    """One DS of `sweep_final_text`: held-out accuracy (at the final K, when the sweep has it) and regressor RMSE at
+    the sweep's largest size against the final surrogate's."""
+    i, last = keys(st).index(key), st.n_train.values[-1]
+    k = int(st.n_facets.values[i])
+    parts = []
+    if k in st.facets.values:
+        acc = 100 * float(st.sweep_accuracy.sel(ds=key, facets=k, n_train=last))
+        parts.append(f"accuracy {acc:.1f} % (K = {k}) against {100 * float(st.test_accuracy.values[i]):.1f} %")
+    for var, name, unit in (("p_mw", "P", "kW"), ("q_mvar", "Q", "kvar")):
+        swept = 1e3 * float(st[f"sweep_{var}_rmse"].sel(ds=key, n_train=last).isel(facets=0))
+        if np.isfinite(swept):
+            parts.append(f"{name} RMSE {swept:.3f} against {1e3 * float(st[f'test_{var}_rmse'].values[i]):.3f} {unit}")
+    return f"- **{key}**: " + "; ".join(parts) + "."
+
+
+def sweep_final_text(st, keys_shown=None) -> str:
+    """Markdown: the sweep's surrogates at its largest size against the final ones of the scores table (DSs
+    ``keys_shown``, default all), and why they differ: the final fit adds the boundary and refinement samples to the
+    same Latin Hypercube training samples and its polytope goes through certification; the regressors, fitted by
+    least squares on the feasible training samples, then also fit those at the faces and vertices of the domain, at
+    the price of a larger error on the uniformly spread held-out samples (the sweep's regressors see Latin Hypercube
+    samples only)."""
+    shown = keys(st) if keys_shown is None else list(keys_shown)
+    sets = [_training_sets(st, keys(st).index(key)) for key in shown]
+    last = int(st.n_train.values[-1])
+    certifying = bool(st.sizes.get("certify_round", 0))
+    return (
+        f"The sweep's largest size takes {span([min(last, s['lhs']) for s in sets], '.0f')} Latin Hypercube training "
+        f"samples per DS. The final surrogates of the scores table are fitted on all "
+        f"{span([s['lhs'] for s in sets], '.0f')} Latin Hypercube training samples with "
+        f"{span([s['boundary'] for s in sets], '.0f')} boundary and {span([s['refine'] for s in sets], '.0f')} "
+        f"refinement samples{', and their polytopes go through the certification rounds' if certifying else ''}. "
+        "These additions serve the faces and vertices of the domain, where an optimiser's choices lie, and on the "
+        "uniformly spread held-out samples they can cost accuracy: the polytope is pushed inwards by the infeasible "
+        f"refinement samples at its vertices{' and by the certification' if certifying else ''}, and the "
+        "least-squares regressors fit the feasible boundary and refinement samples as well as the Latin Hypercube "
+        "ones. Held-out scores, the sweep's at its largest size against the final surrogate's:\n\n"
+        + "\n".join(_sweep_final_line(st, key) for key in shown)
+    )
+
+
 def offline_text(st) -> str:
     """Markdown bullets: the DSO's offline price (power flows, refinement + fit + certification) and what refinement
     and certification buy at the polytope's vertices against the sweep's plain fits on the largest size."""
@@ -260,19 +367,19 @@ def conservatism_text(st) -> str:
             f"{rate.iloc[-1]:.1f} % on {c.index[-1]} (held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %).")
     if not len(most):
         return head + " No polytope rejects more than half of its DS's feasible samples."
-    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {', '.join(most)} "
+    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {_listed(most)} "
             f"reject{'' if len(most) > 1 else 's'} more than half of {'their' if len(most) > 1 else 'its'} DS's "
             "feasible samples: the TSO's dispatches there stay feasible because it may use only a small part of "
             "that DS's flexibility, a cost that the feasibility ratio does not show and the cost deviation shows "
             "only where the integrated optimum needs the flexibility given up.")
 
 
-def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool]]]:
-    """DS row i: g at the TSO's peak-scenario choice, and per slice g at the slice's centre with the slice's two
-    inputs set to the choice's (the point the star marks) and whether the star lies inside the slice's drawn
-    range."""
+def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool, bool]]]:
+    """DS row i: g at the TSO's peak-scenario choice, and per slice, at the slice's centre with the slice's two inputs
+    set to the choice's (the point the star marks): g, whether that point lies in the sampled domain (where the
+    slice shows the truth and the polytope; `IN_DOMAIN_TOL`) and whether it lies within the slice's drawn range."""
     names = [str(n) for n in st.input_name.values[i] if str(n)]
-    poly = DSSurrogate.from_json(str(st.surrogate_json.values[i])).polytope
+    sur = DSSurrogate.from_json(str(st.surrogate_json.values[i]))
     peak = st.tso_u_peak.values[i][:len(names)]
     out = []
     for j in range(st.sizes.get("slice", 0)):
@@ -283,29 +390,60 @@ def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool]]]:
         ix, iy = names.index(xname), names.index(yname)
         u[[ix, iy]] = peak[[ix, iy]]
         xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
-        inside = bool(np.nanmin(xs) <= peak[ix] <= np.nanmax(xs) and np.nanmin(ys) <= peak[iy] <= np.nanmax(ys))
-        out.append((float(poly.g(u[None])[0]), inside))
-    return float(poly.g(peak[None])[0]), out
+        in_range = all(np.nanmin(v) - IN_DOMAIN_TOL <= w <= np.nanmax(v) + IN_DOMAIN_TOL
+                       for v, w in ((xs, peak[ix]), (ys, peak[iy])))
+        in_domain = bool(sur.space.inside(u[None], tol=IN_DOMAIN_TOL)[0])
+        out.append((float(sur.polytope.g(u[None])[0]), in_domain, bool(in_range)))
+    return float(sur.polytope.g(peak[None])[0]), out
+
+
+def _star_places(per_slice) -> tuple[int, int, int, int]:
+    """Of the stars of one DS (`_peak_scores`): on the slice's hatched polytope, on its coloured area off the
+    polytope, outside its sampled domain (white, or beyond its drawn range), and of the latter beyond the range."""
+    hatched = sum(d and g <= ON_BOUNDARY for g, d, _ in per_slice)
+    coloured = sum(d and g > ON_BOUNDARY for g, d, _ in per_slice)
+    outside = sum(not d for _, d, _ in per_slice)
+    return hatched, coloured, outside, sum(not d and not r for _, d, r in per_slice)
 
 
 def slice_star_text(st) -> str:
     """Markdown: where the TSO's peak-scenario choice (the stars of `slice_figure`) lies. In the full input space:
     on its polytope's boundary (|g| < `ON_BOUNDARY`) or inside it, per DS. In the slices, whose other inputs are the
-    polytope centre's and not the choice's: how many stars fall inside the slice's polytope, and how many beyond
-    the slice's sampled range (the figure widens its axes to show them)."""
-    on, inner, n_star, in_poly, beyond = [], [], 0, 0, 0
+    polytope centre's and not the choice's, as the figure shows them: how many stars lie on the slice's hatched
+    polytope, on its coloured area off the polytope, and outside its sampled domain, where the slice draws neither
+    truth nor polytope (white, or beyond the sampled range, where the figure widens its axes)."""
+    on, inner, counts = [], [], np.zeros(4, int)
     for i, key in enumerate(keys(st)):
         if not np.isfinite(st.tso_u_peak.values[i]).any():
             continue
         g, per_slice = _peak_scores(st, i)
         (on if abs(g) < ON_BOUNDARY else inner).append(key)
-        n_star += len(per_slice)
-        in_poly += sum(gs <= ON_BOUNDARY for gs, _ in per_slice)
-        beyond += sum(not inside for _, inside in per_slice)
+        counts += _star_places(per_slice)
+    hatched, coloured, outside, beyond = (int(n) for n in counts)
     where = (f"on its polytope's boundary (g within {ON_BOUNDARY:g} of zero) for {len(on)} of {len(on) + len(inner)} DSs"
-             + (f" and strictly inside it for {', '.join(inner)}" if inner else "")
+             + (f" and strictly inside it for {_listed(inner)}" if inner else "")
              + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
+    n_star = hatched + coloured + outside
+    if not n_star:
+        return f"In the full input space, the TSO's choice in the peak scenario lies {where}"
     return (f"In the full input space, the TSO's choice in the peak scenario lies {where} In the slices, whose other "
-            f"inputs are set to the polytope's centre rather than to the choice's, {in_poly} of {n_star} stars fall "
-            f"inside the slice's polytope and {beyond} beyond the slice's sampled range (the axes are widened to "
-            "show them): a star off the hatched area is not a point the polytope rejects.")
+            f"inputs are set to the polytope's centre rather than to the choice's, the {n_star} stars fall as follows: "
+            f"{hatched} on the slice's hatched polytope, {coloured} on its coloured area off the polytope and "
+            f"{outside} outside its sampled domain{_outside_clause(outside, beyond)}. A star off the hatched area is "
+            "not a point the polytope rejects.")
+
+
+def _outside_clause(outside: int, beyond: int) -> str:
+    """What `slice_star_text` says of the stars outside a slice's sampled domain: where the figure draws them, and
+    why the slice shows nothing there."""
+    if not outside:
+        return ""
+    widened = "beyond the sampled range, where the axes are widened to show them"
+    if not beyond:
+        drawn = "on white"
+    elif beyond == outside:
+        drawn = widened
+    else:
+        drawn = f"{beyond} {widened}, the others on white"
+    return (f" ({drawn}), where the slice shows neither the truth nor the polytope: at the centre's other inputs, the "
+            "choice's two values lie outside an FPU's chart or the sampled range of a PCC input")
