@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from matplotlib import colors as mpl_colors
 
 from forlab.book import runner, store
 from forlab.studies import ch08_sensitivity, ch09_comparison
@@ -139,6 +140,11 @@ def test_run_assembles_the_store(chapter, archived):
     assert lines[1].startswith("- P1 coordination, {doc}`05_coordination`: `archive/05_coordination/bc6afb1b33bf.nc`"
                                ", commit `d3b7a70`, written 2026-12-03 ")
     assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
+    # every source keeps the parameters it was run with (rerun_text sets two runs' offline models side by side)
+    assert sources["p1"]["parameters"] == json.loads(archived["05_coordination"].attrs["parameters"])
+    # the default runs per case, beside their per-system means
+    cases = ch09_comparison.from_store(chapter, "default_case")
+    assert len(cases) == int(dflt.cases.sum()) and set(cases.method) == set(ch09_comparison.METHOD_NAMES)
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES) + 1
@@ -239,6 +245,11 @@ def test_figures_and_reveals(chapter):
     lo, hi = both.axes[1].get_ylim()
     labelled = [t for t in both.axes[1].yaxis.get_majorticklocs() if lo <= t <= hi]
     assert any(0.1 < t < 1 for t in labelled) and 2 in labelled
+    # the online bars have every method's colour: their legend entry has a grey swatch, no method's colour
+    legend = fig.legends[0]
+    swatch = legend.legend_handles[[t.get_text() for t in legend.get_texts()].index(ch09_comparison.ONLINE_LABEL)]
+    colors = {mpl_colors.to_rgba(c) for c in ch09_comparison.COLORS.values()}
+    assert swatch.get_facecolor() == mpl_colors.to_rgba(ch09_comparison.ONLINE_SWATCH) not in colors
     table = ch09_comparison.reveal_text().splitlines()
     assert table[0] == "| method | what the TSO learns about a DS |" and len(table) == 2 + len(ch09_comparison.REVEALS)
     assert all(f"| {m} | {what} |" in table for m, what in ch09_comparison.REVEALS.items())  # in full, no "..."
@@ -251,6 +262,7 @@ def test_which_method_text(chapter):
     lines = text.splitlines()
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
     assert ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines() == lines[:7]
+    assert "Each is one run" not in text  # without the default runs per case nothing qualifies the robustness line
     # only the systems every method ran are compared: P2's two-PCC system is named and left out
     assert lines[0].startswith("- **Systems compared**: the 5 study systems every method ran in the paper-scale runs")
     assert "left out: case30+case33bw-2pcc (not run by P1 FOR offer and P3 ALADIN)" in lines[0]
@@ -261,7 +273,10 @@ def test_which_method_text(chapter):
     assert lines[1].endswith("P1 FOR offer 0.0172 % (signed mean 0.0172 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
                              "(signed mean 0.0079 %, max 0.0258 %).")
     assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]
-    assert "P1 FOR offer, 4.8 kB in 1 round per case" in lines[3] and "P2 ML surrogate 20.5 kB in 1 round," in lines[3]
+    # bytes rank how much the DSO sends, not what it reveals (that is the table of what the TSO learns)
+    assert lines[3].startswith("- **When the DSO must send least**: P1 FOR offer, 4.8 kB in 1 round per case")
+    assert "P2 ML surrogate 20.5 kB in 1 round," in lines[3] and "not what it reveals" in lines[3]
+    assert "reveal least" not in text
     assert "P1 FOR offer 83.8 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
@@ -363,3 +378,75 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
     assert table.loc[(1, 40), ("online / integrated", "P1")] == "failed"
     assert table.loc[(2, 80), ("online / integrated", "P1")] == "no yardstick"
     assert table.loc[(2, 80), ("deviation (%)", "P1")] == "–"
+
+
+def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
+    """The default runs and chapter 08's load variants of the same method, system and load differ: the page says by
+    how much and that the two runs size the offline model otherwise, from both stores' parameters, and the robustness
+    statement is read against that gap."""
+    cases = ch09_comparison.from_store(chapter, "default_case")
+    sens = ch09_comparison.from_store(chapter, "sens")
+    gaps = ch09_comparison.rerun_gaps(cases, sens)
+    p1 = ch09_comparison.p1_rows(archived["05_coordination"])
+    s08 = ch08_sensitivity.frame(archived["08_sensitivity"])
+    for r in gaps[gaps.method == "P1 FOR offer"].itertuples():  # the two stores' own numbers, level by level
+        there = s08[(s08.method == "P1") & (s08.variant_kind == "load") & (s08.variant_label == r.variant_label)]
+        level = float(there.load_level.iloc[0])
+        here = p1[(p1.system == SYSTEM) & np.isclose(p1.load_min, level)].deviation_mean_pct.iloc[0]
+        assert r.default_pct == pytest.approx(here) and r.sensitivity_pct == pytest.approx(there.deviation_pct.iloc[0])
+        assert r.gap_pp == pytest.approx(abs(here - there.deviation_pct.iloc[0]))
+    assert (gaps.method == "P1 FOR offer").sum() == 3  # 60, 80 and 100 % in both archived stores
+    text = ch09_comparison.rerun_text(chapter)
+    p05 = json.loads(archived["05_coordination"].attrs["parameters"])
+    p08 = json.loads(archived["08_sensitivity"].attrs["parameters"])
+    assert (f"P1's offer with `n_directions` {p08['p1_n_directions']} here against {p05['n_directions']} in "
+            "{doc}`05_coordination`") in text
+    assert f"`n_labelled` {p08['p1_n_labelled']} against {p05['n_labelled']}" in text
+    worst = gaps[gaps.method == "P1 FOR offer"].gap_pp.max()
+    assert f"differ by up to {worst:.4f} percentage points for P1 (" in text
+    sys_t, dflt, scale_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "scale"))
+    robust = ch09_comparison.which_method_text(sys_t, dflt, sens, SYSTEM, scale_t, cases).splitlines()[6]
+    assert robust.startswith("- **Robustness**") and f"differs by up to {gaps.gap_pp.max():.4f} percentage points" in robust
+    # a gap within a tenth of the largest change under one factor is of its order: that change is not the factor's alone
+    effect = ch09_comparison._spread(sens).stack().max()
+    assert ("need not come from the factor" in robust) == (gaps.gap_pp.max() >= effect / 10)
+    assert ch09_comparison.rerun_gaps(cases.iloc[0:0], sens).empty
+
+
+def test_a_dash_is_explained_only_where_one_is_shown(chapter):
+    """The legend of "–" names the causes that occur (a failed case, no feasible case, a field the store lacks),
+    and is empty where no table shows a "–"."""
+    assert ch09_comparison.dash_text(ch09_comparison.from_store(chapter, "default")) == ""
+    base = {"system": "S", "cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_ms": 2.0,
+            "integrated_ms": 2.0, "offline_s": 1.0, "rounds": 1, "bytes": 100.0, "online_ms": 1.0, "time_ratio": 0.5,
+            "feasible_pct": 100.0, "status": "ok", "failed": 0, "deviation_mean_pct": 0.1, "deviation_max_pct": 0.1,
+            "abs_deviation_pct": 0.1}
+    rows = pd.DataFrame([{**base, "method": "P1 FOR offer"}, {**base, "method": "P2 ML surrogate"}])
+    assert ch09_comparison.dash_text(rows) == ""
+    infeasible = rows.assign(abs_deviation_pct=[np.nan, 0.1], feasible_pct=[0.0, 100.0])
+    assert ch09_comparison.dash_text(infeasible) == ("A “–” in this section's tables is the mean |deviation| of a method "
+                                                     "without a feasible finished case.")
+    old = rows.assign(wall_ms=[2.0, np.nan])  # a store written before the wall time was recorded
+    assert "does not hold" in ch09_comparison.dash_text(old) and "failed" not in ch09_comparison.dash_text(old)
+    failed = rows.assign(failed=[1, 0], status=["1 of 1 failed", "ok"], deviation_mean_pct=[np.nan, 0.1],
+                         deviation_max_pct=[np.nan, 0.1], abs_deviation_pct=[np.nan, 0.1], online_ms=[np.nan, 1.0])
+    assert ch09_comparison.dash_text(failed) == "A “–” in this section's tables is the value of a failed case."
+
+
+def test_aladin_at_scale_is_held_to_the_sweep(chapter):
+    """The reading of ALADIN with many DSOs says at which sizes of chapter 12's sweep it finished feasible, at which
+    its dispatch is infeasible and at which it was not run, all counted from the store."""
+    scale_t = ch09_comparison.from_store(chapter, "scale")
+    p3 = scale_t[scale_t.method == "P3 ALADIN"]
+    text = ch09_comparison.scale_reliability_text(scale_t)
+    good = p3[(p3.status == "ok") & p3.feasible.astype(bool)].n_ds
+    assert text.startswith("In the sweep of {doc}`12_many_dsos`, P3 ALADIN is not reliable at scale: it finished "
+                           f"with a feasible dispatch at {len(good)} of the {len(p3)} sizes")
+    assert "at 2 DSs its dispatch is infeasible in the T+D power flow" in text
+    not_run = p3[p3.status.str.startswith("not run")].n_ds
+    assert f"at {' and '.join(map(str, not_run))} DSs it was not run" in text
+    assert f"the sweep runs it up to {int(p3[p3.status == 'ok'].n_ds.max())} DSs" in text
+    ok = scale_t[~scale_t.n_ds.isin(not_run.tolist() + [2])]
+    assert ch09_comparison.scale_reliability_text(ok) == ("In the sweep of {doc}`12_many_dsos`, P3 ALADIN finished "
+                                                          f"with a feasible dispatch at every size, up to {good.max()} DSs.")
+    assert ch09_comparison.scale_reliability_text(ch09_comparison.scale_rows(None)) == ""

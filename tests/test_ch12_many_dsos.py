@@ -3,6 +3,9 @@ verdicts (winners only among judged feasible runs, slopes, issue 16's targets me
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,7 +233,17 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
     assert "smallest reduction at 16 DSs (50.0 %)" in text and "90 %" in text and "40 Ipopt iterations against 20" in text
     assert "the TS alone holds 899 of the system's 900 buses" in text
     small = [_row(n, m, 0.0, 1.0) for n in (1, 2) for m in ("integrated", "P1")]
-    assert "not measured" in ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20)))
+    size = anchors.show("scaleout_min_ds")
+    # a run without the targets' sizes failed nothing there: it says it has none
+    assert ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20))) == (
+        f"This run has no size of {size} or more, so the online-time targets are not measured.")
+    n = int(anchors.value("scaleout_min_ds"))
+    failed = [_row(n, "integrated", 0.0, 1.0), _row(n, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)]
+    assert ch12.missed_text(_store(failed, buses=(500,), ts_its=(20,))).startswith(
+        f"Neither P1 nor P2 finished a size of {size} or more")
+    only_p3 = [_row(n, "integrated", 0.0, 1.0), _row(n, "P3", 0.0, 5.0)]
+    assert ch12.missed_text(_store(only_p3, buses=(500,), ts_its=(20,))) == (
+        f"This run has no P1 or P2 run of {size} or more, so the online-time targets are not measured.")
 
 
 def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of_the_deviation_panel():
@@ -251,3 +264,41 @@ def test_the_dispatch_note_speaks_only_where_the_wall_time_fell_below_the_solver
     note = ch12.dispatch_note(t)
     assert "1 DS (80 against 100 ms)" in note and "2 DSs" not in note
     assert ch12.dispatch_note(t.assign(dso_parallel_ms=t.dso_ms + 1)) == ""
+
+
+def test_a_dash_names_only_what_occurs():
+    """The legend of "–" in the outcome tables: a failed run, a method not run at a size (both listed after the
+    tables) and the integrated AC-OPF's values that do not apply, each only where it occurs."""
+    base = _row(1, "integrated", 0.0, 1.0)
+    t = ch12.frame(_store([base, _row(1, "P1", 0.001, 0.5)], buses=(150,), ts_its=(20,)))
+    assert ch12.dash_text(t) == "“–”: a value that does not apply (the integrated AC-OPF's reduction against itself)."
+    row = ch12._not_run("s", 1, 0)
+    row.update(n_ds=1, group_wall_time_s=0.0)
+    rows = [{**base, "bytes_exchanged": np.nan}, _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
+            row]
+    text = ch12.dash_text(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
+    assert text == ("“–”: a failed run or a method not run at that size (each listed with its status after the "
+                    "tables), or a value that does not apply (the integrated AC-OPF's reduction against itself, and "
+                    "the data it exchanges: it sends none).")
+    assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
+
+
+def test_the_size_table_shows_long_system_names_whole():
+    """pandas' HTML cuts a cell of more than ``display.max_colwidth`` characters short ("...+case14..."); the system
+    names are in the index, which it does not cut, with break opportunities after each "+"."""
+    name = "case1354pegase+case33bw*10+case69*10+case141*12"
+    st = _store([_row(32, "integrated", 0.0, 1.0)], buses=(4066,), ts_its=(20,))
+    st["size_system"] = ("size", np.array([name], dtype=object))
+    table = ch12.size_table(st)
+    assert table.index.names == ["DSs", "system"] and "system" not in table.columns
+    html = table._repr_html_()
+    assert name.replace("+", "+\u200b") in html and "..." not in html
+
+
+def test_the_prose_quotes_a_dash_and_places_the_failures_list_right():
+    """A straight quote after "(" renders as a closing one ("(”–”"): the chapter writes “–”; and the list of failed
+    runs comes after the tables, before the paper-scale figure, so no sentence points "below the figure"."""
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb").read_text())
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert '"–"' not in prose and "“–” without workers" in prose
+    assert "below the figure" not in prose

@@ -293,6 +293,34 @@ def missing_text(table: pd.DataFrame) -> str:
     return "\n".join(lines) or "Every method's stores hold every outcome field, and no case failed."
 
 
+DASHES = {"failed": "the value of a failed case", "infeasible": "the mean |deviation| of a method without a feasible "
+          "finished case", "missing": "a value the store it came from does not hold (the list above names it)"}
+"""What a "–" in a `page_table` stands for, by cause (`dash_text` names the causes that occur)."""
+
+
+def _dash_cause(r, header: str) -> str:
+    """Why the per-system row ``r`` shows "–" under ``header`` (a `page_table` header): every case failed, no case
+    was feasible (for the mean |deviation| of the feasible cases), or its store lacks the field."""
+    if r.failed == r.cases:
+        return "failed"
+    feasible_only = header == PAGE_HEADERS["|deviation|, feasible (%)"]
+    return "infeasible" if feasible_only and np.isfinite(r.deviation_mean_pct) else "missing"
+
+
+def dash_text(table: pd.DataFrame) -> str:
+    """Markdown: what a "–" in the `page_table` parts of a per-system ``table`` stands for, naming only the causes
+    that occur (`DASHES`); empty when no table shows one."""
+    rows = {(r.system, r.method.split(" ")[0]): r for r in table.itertuples()}
+    causes = set()
+    for part in PAGE_TABLES:
+        shown = page_table(table, part)
+        for key, line in shown.iterrows():
+            causes |= {_dash_cause(rows[key], h) for h, v in line.items() if v == "–"}
+    if not causes:
+        return ""
+    return f"A “–” in this section's tables is {' or '.join(DASHES[c] for c in DASHES if c in causes)}."
+
+
 def _method_rank(method: str) -> int:
     return METHOD_NAMES.index(method) if method in METHOD_NAMES else len(METHOD_NAMES)
 
@@ -323,12 +351,14 @@ def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
 
 
 def sources(**stores: xr.Dataset | None) -> str:
-    """JSON of where each input store came from (path, parameter hash, git commit), for the store's attrs."""
+    """JSON of where each input store came from (path, parameter hash, git commit, when) and the parameters it was
+    run with (`rerun_text` sets the sizes of two runs' offline models side by side), for the store's attrs."""
     out = {}
     for name, s in stores.items():
         if s is not None:
             out[name] = {k: s.attrs.get(k, "") for k in ("store_path", "parameter_hash", "git_commit",
                                                           "created_utc")}
+            out[name]["parameters"] = json.loads(s.attrs.get("parameters", "{}"))
     return json.dumps(out)
 
 
@@ -437,8 +467,9 @@ P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
 
 def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params``: per system and method the default runs on ``system`` (dimension
-    ``default``), the paper-scale rows (``case``) and their per-system means (``sys``), and the sensitivity study's
-    rows (``sens``); ``attrs["sources"]`` says which stores they came from."""
+    ``default``; their cases, per load level or scenario: ``default_case``), the paper-scale rows (``case``) and their
+    per-system means (``sys``), and the sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores
+    they came from and with which parameters they were run."""
     from forlab.studies import ch08_sensitivity
 
     validate(params)
@@ -452,6 +483,7 @@ def run(params: dict) -> xr.Dataset:
     scale = profile(*SCALE, params["use_profiles"])
     out = xr.merge([
         to_store(per_system(dflt), "default"),
+        to_store(dflt, "default_case"),
         to_store(cases, "case"),
         to_store(per_system(cases), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
@@ -518,10 +550,17 @@ TIME_TICKS = tuple(m * 10.0**e for e in range(-3, 7) for m in (1, 2, 5))
 """Where a log axis of times or time ratios is labelled (`forlab.book.plots.log_ticks`)."""
 
 
+ONLINE_LABEL = "online solver time (slowest branch of parallel parts)"
+"""The legend entry of the default figure's online-time bars."""
+ONLINE_SWATCH = "0.6"
+"""Its swatch: a grey, no method's colour (`COLORS`): the bars above it have the colour of their method."""
+
+
 def default_figure(dflt: pd.DataFrame, system: str):
     """Bars per method of the default runs: mean cost deviation (%), online time against the integrated AC-OPF's
     (ms, log scale), data exchanged (kB); one legend. Drawn for the book's column (7.5 in). Returns the Figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     from forlab.book import plots
 
@@ -530,9 +569,8 @@ def default_figure(dflt: pd.DataFrame, system: str):
     colors = [COLORS.get(m, "tab:grey") for m in dflt.method]
     ax[0].bar(names, dflt.deviation_mean_pct, color=colors)
     ax[0].set_ylabel("mean cost deviation (%)")
-    ax[1].bar(names, dflt.online_ms, color=colors, label="online solver time (slowest branch of parallel parts)")
-    ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--",
-              label="integrated AC-OPF, same run")
+    ax[1].bar(names, dflt.online_ms, color=colors)
+    integrated = ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--")
     ax[1].set_yscale("log")
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)
     ax[1].set_ylabel("time (ms)")
@@ -541,7 +579,9 @@ def default_figure(dflt: pd.DataFrame, system: str):
     for a in ax:
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
-    fig.legend(*ax[1].get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    # the online bars have the methods' colours: a swatch in one of them would read as that method's entry
+    fig.legend([Patch(facecolor=ONLINE_SWATCH), integrated], [ONLINE_LABEL, "integrated AC-OPF, same run"],
+               loc="outside lower center", ncol=2)
     return fig
 
 
@@ -586,20 +626,142 @@ def systems_figure(sys_t: pd.DataFrame):
     return fig
 
 
-def _robustness(sens_t: pd.DataFrame) -> str:
-    """The robustness statement: the largest change of deviation (percentage points) under one factor, the factors
-    named as chapter 08 names them (`forlab.studies.ch08_sensitivity.FACTORS`)."""
+def _sens_ok(sens_t: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity rows that finished (no error, status "ok", or none in a store written before it)."""
+    return sens_t[(sens_t.error == "") & sens_t.get("status", "ok").isin(["ok", NOT_IN_STORE])]
+
+
+def _spread(sens_t: pd.DataFrame) -> pd.DataFrame:
+    """Per method (rows) and factor (columns, named as `forlab.studies.ch08_sensitivity.FACTORS` names them): the
+    change of deviation under that factor alone, its largest minus its smallest value (percentage points)."""
     from forlab.studies.ch08_sensitivity import FACTORS
 
-    ok = sens_t[(sens_t.error == "") & sens_t.get("status", "ok").isin(["ok", NOT_IN_STORE])]
-    spread = ok.groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min()).unstack()
-    spread = spread.rename(columns=lambda k: FACTORS.get(k, k))
+    spread = _sens_ok(sens_t).groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min())
+    return spread.unstack().rename(columns=lambda k: FACTORS.get(k, k))
+
+
+def _robustness(sens_t: pd.DataFrame, gaps: pd.DataFrame) -> str:
+    """The robustness statement: the largest change of deviation (percentage points) under one factor (`_spread`),
+    qualified by ``gaps`` (`rerun_gaps`): where the same method, system and load level differ by as much between two
+    runs whose offline models are sized otherwise, an effect of that size is not the factor's alone."""
+    from forlab.studies.ch08_sensitivity import FACTORS
+
+    spread = _spread(sens_t)
     worst = spread.stack().idxmax()
     return (f"- **Robustness** ({{doc}}`08_sensitivity`): the largest change of deviation under one factor is "
             f"{spread.stack().max():.4f} percentage points, for {worst[0]} when the "
             f"{'number of ' if worst[1] == FACTORS['fpus'] else ''}{worst[1]} changes; "
             + "; ".join(f"{m}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.dropna().items())
-                        for m, r in spread.iterrows()) + " (percentage points of deviation).")
+                        for m, r in spread.iterrows()) + " (percentage points of deviation)."
+            + _rerun_caveat(gaps, spread.stack().max()))
+
+
+def _same_order(gap: float, effect: float) -> bool:
+    """Whether a run-to-run ``gap`` is of the order of a factor's ``effect`` (both in percentage points): within a
+    factor of ten of it."""
+    return gap >= effect / 10
+
+
+def _order(gap: float, effect: float) -> str:
+    """`_same_order` in words."""
+    return "of the same order as" if _same_order(gap, effect) else "well below"
+
+
+def _rerun_caveat(gaps: pd.DataFrame, effect: float) -> str:
+    """The sentence that qualifies the robustness statement by the largest run-to-run gap (`rerun_gaps`) against the
+    largest change under one factor (``effect``); empty without a gap."""
+    if gaps.empty:
+        return ""
+    g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
+    return (f" Each is one run: on the same system and load level, the deviation of {g.method} differs by up to "
+            f"{g.gap_pp:.4f} percentage points between this study and the default run of its chapter, which sizes "
+            f"the offline model otherwise (section Load, flexibility and meshing); that is {_order(g.gap_pp, effect)} "
+            "the largest change above"
+            + (", so a change of that size need not come from the factor." if _same_order(g.gap_pp, effect) else "."))
+
+
+FIT_SIZES = {
+    "P1 FOR offer": {"n_directions": "p1_n_directions", "face_grid": "p1_face_grid", "n_labelled": "p1_n_labelled",
+                     "n_cost": "p1_n_cost"},
+    "P2 ML surrogate": {"n_samples": "p2_n_samples", "facets": "p2_facets", "refine_rounds": "p2_refine_rounds",
+                        "refine_samples": "p2_refine_samples", "certify_rounds": "p2_certify_rounds",
+                        "vertex_samples": "p2_vertex_samples"},
+}
+"""Per method with an offline model: the parameters that size the model in its own chapter's run -> the same
+parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`)."""
+
+FIT_WHAT = {"P1 FOR offer": "offer", "P2 ML surrogate": "surrogate"}
+"""What each method of `FIT_SIZES` fits offline, as `rerun_text` names it."""
+
+GAP_COLUMNS = ["method", "system", "variant_label", "default_pct", "sensitivity_pct", "gap_pp"]
+"""Columns of `rerun_gaps`."""
+
+
+def rerun_gaps(cases: pd.DataFrame, sens_t: pd.DataFrame) -> pd.DataFrame:
+    """Per method of `FIT_SIZES`, system and load level that both the default runs (``cases``, one row per case,
+    dimension ``default_case``) and the sensitivity study's load variants ran: the judged deviation of each (%) and
+    their difference (percentage points, ``gap_pp``). Both are the same method on the same system and load, so the
+    gap is what two runs of it differ by (`GAP_COLUMNS`; empty when no case matches)."""
+    if cases.empty or sens_t.empty:
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    load = _sens_ok(sens_t)
+    load = load[load.variant_kind == "load"]
+    rows = []
+    for r in cases[cases.method.isin(FIT_SIZES) & (cases.status == "ok")].itertuples():
+        same = load[(load.method == r.method.split(" ")[0]) & (load.system == r.system)
+                    & np.isclose(load.load_level.astype(float), r.load_min)]
+        if len(same):
+            there = float(same.deviation_pct.iloc[0])
+            rows.append({"method": r.method, "system": r.system, "variant_label": same.variant_label.iloc[0],
+                         "default_pct": r.deviation_mean_pct, "sensitivity_pct": there,
+                         "gap_pp": abs(r.deviation_mean_pct - there)})
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def _sizes_line(method: str, own: dict, sens: dict) -> str:
+    """One method's offline-model sizes in the sensitivity study against its default run (`FIT_SIZES`), those that
+    differ; or that they are alike, or not in the stores."""
+    code = method.split(" ")[0]
+    where = f"{{doc}}`{PROFILES[code][0]}`"  # the method's own chapter
+    pairs = [(n, own[n], sens[s]) for n, s in FIT_SIZES[method].items() if n in own and s in sens]
+    if not pairs:
+        return f"{code}'s {FIT_WHAT[method]}: its sizes are not in these stores"
+    differ = [(n, a, b) for n, a, b in pairs if a != b]
+    if not differ:
+        return f"{code}'s {FIT_WHAT[method]} sized as in {where}"
+    (n, a, b), rest = differ[0], differ[1:]
+    return (f"{code}'s {FIT_WHAT[method]} with `{n}` {b} here against {a} in {where}"
+            + "".join(f", `{n}` {b} against {a}" for n, a, b in rest))
+
+
+def _gap_clause(code: str, g: pd.DataFrame) -> str:
+    """How far one method's deviations lie apart between the two runs (`rerun_gaps` rows ``g``), level by level."""
+    said = [(" here", " in the default run")] + [("", "")] * (len(g) - 1)  # the first level says which is which
+    levels = [f"{r.variant_label}: {r.sensitivity_pct:.4f} %{here} against {r.default_pct:.4f} %{there}"
+              for r, (here, there) in zip(g.itertuples(), said)]
+    return f"{g.gap_pp.max():.4f} percentage points for {code} ({'; '.join(levels)})"
+
+
+def rerun_text(st: xr.Dataset) -> str:
+    """Markdown: that the sensitivity study's P1 and P2 rows are not the default runs of the first section, from the
+    parameters both stores were run with (`FIT_SIZES`), and by how much the same method, system and load level differ
+    between the two runs (`rerun_gaps`) against the largest change under one factor (`_spread`)."""
+    found = json.loads(st.attrs["sources"])
+    sens = found.get("sensitivity", {}).get("parameters", {})
+    sizes = "; ".join(_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
+                      for m in FIT_SIZES)
+    text = ("The P1 and P2 rows of this table are other runs than those of the first section: "
+            f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes}).")
+    gaps = rerun_gaps(from_store(st, "default_case"), from_store(st, "sens"))
+    if gaps.empty:
+        return text
+    effect = float(_spread(from_store(st, "sens")).stack().max())
+    clauses = [f"{_gap_clause(m.split(' ')[0], g)}, {_order(g.gap_pp.max(), effect)} "
+               + (f"the largest change under one factor in this study ({effect:.4f} percentage points, the "
+                  "Robustness statement below)" if k == 0 else "it")
+               for k, (m, g) in enumerate(gaps.groupby("method", sort=False))]
+    return (f"{text} On the same system and load level, the deviations of the two runs differ by up to "
+            + ", and by up to ".join(clauses) + ".")
 
 
 def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
@@ -682,20 +844,21 @@ def _offline_line(mean: pd.DataFrame) -> str:
 
 
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
-                      scale_t: pd.DataFrame | None = None) -> str:
-    """Markdown: which method when (cost, online speed, what the DSO reveals, offline preparation, feasibility,
+                      scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None) -> str:
+    """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
     robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
     paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
     (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
-    time over the integrated AC-OPF's, both timed by the one rule."""
+    time over the integrated AC-OPF's, both timed by the one rule. ``dflt_cases``, the default runs per case
+    (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`)."""
     paper = not sys_t.empty
     src, shared, left = _shared(sys_t if paper else dflt)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}")
     if not sens_t.empty:
-        lines.append(_robustness(sens_t))
+        lines.append(_robustness(sens_t, rerun_gaps(pd.DataFrame() if dflt_cases is None else dflt_cases, sens_t)))
     if scale_t is not None and not scale_t.empty:
         lines.append(scale_text(scale_t))
     return "\n".join(lines)
@@ -762,16 +925,53 @@ def scale_text(scale_t: pd.DataFrame) -> str:
             + f"; {_all_feasible(every.index, len(sizes))}.")
 
 
+def _listed(sizes) -> str:
+    """Numbers of DSs by name: "1 DS", "2 and 4 DSs", "1, 4, 8 and 16 DSs"."""
+    ns = [str(int(n)) for n in sorted(sizes)]
+    listed = ns[0] if len(ns) == 1 else f"{', '.join(ns[:-1])} and {ns[-1]}"
+    return f"{listed} {'DS' if ns == ['1'] else 'DSs'}"
+
+
 def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
     """Where every method finished with a feasible dispatch, by name: the sizes, not the largest of them, since a
     method can miss at a size between them."""
     if sizes.empty:
         return "at no size did every method finish with a feasible dispatch"
-    ns = [str(int(n)) for n in sorted(sizes)]
-    listed = ns[0] if len(ns) == 1 else f"{', '.join(ns[:-1])} and {ns[-1]}"
-    unit = "DS" if ns == ["1"] else "DSs"
-    where = "at every size" if len(ns) == n_sizes else f"at {listed} {unit} of the {n_sizes} sizes"
+    where = "at every size" if len(sizes) == n_sizes else f"at {_listed(sizes)} of the {n_sizes} sizes"
     return f"every method finished with a feasible dispatch {where}"
+
+
+MISSED = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
+          "not run": "it was not run", "no yardstick": "the integrated AC-OPF has no time to hold it against"}
+"""What a contestant's word in the scale table (`ch12_many_dsos.why_not_compared`) says, as a clause."""
+
+
+NOT_RUN_WHY = "that chapter says why it stops there: with more DSs its TS region's first local NLP failed"
+"""Why chapter 12's sweep stops running ALADIN above its ``p3_max_ds`` (that chapter's paper-scale section): the
+reason is that chapter's finding, not a field of its store."""
+
+
+def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2]) -> str:
+    """Markdown: at which sizes of chapter 12's sweep ``method`` (ALADIN by default) finished with a feasible dispatch
+    and at which not, and why not (`MISSED`; where it was not run, the largest size it was run at): what a statement
+    about the method at scale must be held to. Empty without the sweep or the method in it."""
+    rows = scale_t[scale_t.method == method].sort_values("n_ds") if len(scale_t) else scale_t
+    if rows.empty:
+        return ""
+    judged = _judged(scale_t)
+    good = set(judged.n_ds[judged.method == method])
+    missed = {}
+    for r in rows[~rows.n_ds.isin(good)].itertuples():
+        missed.setdefault(why_not_compared(r), []).append(r.n_ds)
+    head = f"In the sweep of {{doc}}`12_many_dsos`, {method}"
+    if not missed:
+        return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
+    ran = rows[rows.status == "ok"].n_ds
+    why = "; ".join(f"at {_listed(ns)} {MISSED[w]}" for w, ns in missed.items())
+    if "not run" in missed and len(ran):
+        why += f" (the sweep runs it up to {ds_count(int(ran.max()))}; {NOT_RUN_WHY})"
+    done = f"at {len(good)} of the {len(rows)} sizes ({_listed(good)})" if good else "at none of its sizes"
+    return f"{head} is not reliable at scale: it finished with a feasible dispatch {done}; {why}."
 
 
 def _at_largest(r, scale_t: pd.DataFrame) -> str:
@@ -798,10 +998,11 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally.",
-        f"- **When the DSO must reveal least**: {lean}, {mean.kb[lean]:.1f} kB in "
+        f"- **When the DSO must send least**: {lean}, {mean.kb[lean]:.1f} kB in "
         f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
                                   for m, r in mean.drop(lean).iterrows())
-        + ". What each message contains is in the table of the first section.",
+        + ". Bytes measure how much is sent, not what it reveals: what each method's messages tell the TSO about a DS "
+        "is in the table of the first section.",
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
@@ -812,11 +1013,19 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
 
 __all__ = [
     "COLORS",
+    "DASHES",
+    "FIT_SIZES",
+    "FIT_WHAT",
+    "GAP_COLUMNS",
     "METHOD_NAMES",
+    "MISSED",
     "MISSING",
+    "NOT_RUN_WHY",
     "NO_PAPER_STORES",
     "NO_SCALE_STORE",
     "OFFLINE_UNIT",
+    "ONLINE_LABEL",
+    "ONLINE_SWATCH",
     "PAGE_HEADERS",
     "PAGE_TABLES",
     "PARAMETER_TYPES",
@@ -833,6 +1042,7 @@ __all__ = [
     "TIME_TICKS",
     "best",
     "chapter_store",
+    "dash_text",
     "default_figure",
     "default_rows",
     "from_store",
@@ -845,8 +1055,11 @@ __all__ = [
     "printed",
     "profile",
     "profile_rows",
+    "rerun_gaps",
+    "rerun_text",
     "reveal_text",
     "run",
+    "scale_reliability_text",
     "scale_rows",
     "scale_table",
     "scale_text",

@@ -38,9 +38,9 @@ from forlab.book.runner import check_non_negative
 from forlab.book.tables import counted, fixed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dispatch_note", "dispatch_table", "ds_count", "frame", "growth",
-           "integrated_row",
-           "outcome_tables", "run", "sizes", "system_names", "targets", "winners"]
+__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
+           "ds_count", "frame", "growth", "integrated_row", "outcome_tables", "run", "sizes", "system_names", "targets",
+           "winners"]
 
 METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
 """Row methods: the baseline and the three methods (chapter 08's codes)."""
@@ -326,6 +326,22 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
+def dash_text(t: pd.DataFrame) -> str:
+    """Markdown: what a "–" in `outcome_tables` of ``t`` stands for, naming only the causes that occur: a run that
+    failed or was not run (`failures_text` lists each with its status after the tables), or a value of the
+    integrated AC-OPF that does not apply (its reduction against itself; its data exchanged, where it has none);
+    empty when there is none."""
+    not_run = t.status.astype(str).str.startswith("not run")
+    runs = [w for w, occurs in (("a failed run", ((t.status != "ok") & ~not_run).any()),
+                                ("a method not run at that size", not_run.any())) if occurs]
+    said = [f"{' or '.join(runs)} (each listed with its status after the tables)"] if runs else []
+    base = t[t.method == "integrated"]
+    if len(base):
+        kb = ", and the data it exchanges: it sends none" if base.bytes_exchanged.isna().any() else ""
+        said.append(f"a value that does not apply (the integrated AC-OPF's reduction against itself{kb})")
+    return f"“–”: {', or '.join(said)}." if said else ""
+
+
 DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
                     "ratio": "wall / slowest DSO", "offline_dso_max_s": "offline, slowest DSO (s)",
                     "offline_s": "offline, all DSOs (s)"}
@@ -369,12 +385,13 @@ def ds_count(n: int) -> str:
 
 
 def size_table(st: xr.Dataset) -> pd.DataFrame:
-    """One row per N: the system, its buses, build time (s), peak memory (MiB) and the size's wall time (s)."""
-    s = sizes(st).set_index("n_ds")
-    out = pd.DataFrame({"system": s.system.map(wrappable), "buses": s.buses, "DS buses": s.ds_buses,
-                        "build (s)": s.build_s.map("{:.1f}".format), "peak memory (MiB)": s.peak_mib.map("{:.0f}".format),
-                        "wall time (s)": s.wall_s.map("{:.0f}".format)})
-    out.index.name = "DSs"
+    """One row per N and its system (the index: a long system name wraps there, where pandas' HTML would cut a cell
+    of more than ``display.max_colwidth`` characters short): its buses, build time (s), peak memory (MiB) and the
+    size's wall time (s)."""
+    s = sizes(st)
+    out = pd.DataFrame({"buses": s.buses, "DS buses": s.ds_buses, "build (s)": s.build_s.map("{:.1f}".format),
+                        "peak memory (MiB)": s.peak_mib.map("{:.0f}".format), "wall time (s)": s.wall_s.map("{:.0f}".format)})
+    out.index = pd.MultiIndex.from_arrays([s.n_ds, s.system.map(wrappable)], names=["DSs", "system"])
     return out
 
 
@@ -452,7 +469,8 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
 def missed_text(st: xr.Dataset) -> str:
     """Markdown: for the online-time and iteration targets, what the store says about why they are missed: at the
     size where each method's reduction is smallest, how much of its online time the TSO's OPF takes, and the TSO's
-    Ipopt iterations against the TS-only AC-OPF's; or that no size of the store reaches the targets' sizes."""
+    Ipopt iterations against the TS-only AC-OPF's; or that the store has no size the targets apply to, or that no
+    method finished one."""
     t, s = frame(st), sizes(st).set_index("n_ds")
     out = []
     for method in ("P1", "P2"):
@@ -472,8 +490,14 @@ def missed_text(st: xr.Dataset) -> str:
         ts_buses = int(s.buses[r.n_ds] - s.ds_buses[r.n_ds])
         line += f"; the TS alone holds {ts_buses} of the system's {int(s.buses[r.n_ds])} buses"
         out.append(line + ".")
-    return "\n".join(out) or (f"No method finished a size of {anchors.show('scaleout_min_ds')} or more in this "
-                               f"run: the online-time targets are not measured.")
+    if out:
+        return "\n".join(out)
+    size = anchors.show("scaleout_min_ds")
+    if len(_large(t, "P1")) or len(_large(t, "P2")):  # they ran there, and failed
+        return f"Neither P1 nor P2 finished a size of {size} or more in this run, so the online-time targets are missed."
+    if (s.index >= anchors.value("scaleout_min_ds")).any():
+        return f"This run has no P1 or P2 run of {size} or more, so the online-time targets are not measured."
+    return f"This run has no size of {size} or more, so the online-time targets are not measured."
 
 
 def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
