@@ -314,7 +314,8 @@ def coordination_table(st: xr.Dataset):
         dev=("deviation_pct", "mean"), red=("time_reduction_parallel_pct", "mean"),
         red_max=("time_reduction_parallel_pct", "max"), viol=("feasible", lambda s: int((~s.astype(bool)).sum())))
     per_sys = per_sys.reindex(list(dict.fromkeys(t.system)))
-    per_sys["viol"] = per_sys["viol"].fillna(0).astype(int)
+    # a system with no finished case has no count (object NaN after the reindex): none of its cases violated
+    per_sys["viol"] = pd.to_numeric(per_sys["viol"]).fillna(0).astype(int)
     per_sys["failed"] = (~ok).groupby(t.system).sum().reindex(per_sys.index).astype(int)
     return t, printed, per_sys
 
