@@ -49,6 +49,11 @@ def test_a_count_takes_the_number_of_its_noun():
     assert tables.counted(np.int64(8), "DS") == "8 DSs"
 
 
+def test_a_list_reads_as_a_sentence_lists():
+    assert [tables.listed(x) for x in (["a"], ["a", "b"], ["a", "b", "c"], [1, 4, 16])] == \
+        ["a", "a and b", "a, b and c", "1, 4 and 16"]
+
+
 def test_shown_path_is_relative_to_the_repository():
     from pathlib import Path
 

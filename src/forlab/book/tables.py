@@ -70,6 +70,12 @@ def counted(n: float, noun: str) -> str:
     return f"{whole} {noun}" if whole == 1 else f"{whole} {noun}s"
 
 
+def listed(items) -> str:
+    """Items in words, as a sentence lists them: "a", "a and b", "a, b and c" (each item as ``str`` gives it)."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
     """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
     table with long system or DS names in its index then fits the text column); names of at most ``longer_than``

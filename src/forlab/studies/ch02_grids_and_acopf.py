@@ -31,7 +31,7 @@ import xarray as xr
 from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
-from forlab.book.tables import printable, table, wrappable
+from forlab.book.tables import listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
@@ -862,19 +862,15 @@ def branch_limits(files: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("case")
 
 
-def _names_and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def _rated_clause(limits: pd.DataFrame) -> str:
     """Which cases rate all, some and none of their branches, in words."""
     every = limits.index[limits.rated == limits.branches].tolist()
     none = limits.index[limits.rated == 0].tolist()
     some = limits[(limits.rated > 0) & (limits.rated < limits.branches)]
-    parts = ([f"every branch of {_names_and(every)}"] if every else []) + [
+    parts = ([f"every branch of {listed(every)}"] if every else []) + [
         f"{r.rated:,} of the {r.branches:,} branches of {name}" for name, r in some.iterrows()
-    ] + ([f"no branch of {_names_and(none)}"] if none else [])
-    return _names_and(parts)
+    ] + ([f"no branch of {listed(none)}"] if none else [])
+    return listed(parts)
 
 
 def branch_limits_text(stored: xr.Dataset) -> str:
@@ -889,7 +885,7 @@ def branch_limits_text(stored: xr.Dataset) -> str:
     lib_text = (f"Every branch of the {len(lib)} PGLib-OPF cases in the folder carries" if len(full) == len(lib) else
                 f"Every branch of {len(full)} of the {len(lib)} PGLib-OPF cases in the folder carries")
     return (f"{lib_text} an apparent-power rating and an angle-difference limit. MATPOWER's own transmission cases "
-            f"above limit the angle difference on {'no branch' if not angled else 'branches of ' + _names_and(angled)}"
+            f"above limit the angle difference on {'no branch' if not angled else 'branches of ' + listed(angled)}"
             f", and rate {_rated_clause(matpower)}.")
 
 

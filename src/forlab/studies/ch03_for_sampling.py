@@ -35,7 +35,7 @@ from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.tables import printable, table, to_dataset, wrappable
+from forlab.book.tables import listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -297,11 +297,6 @@ def samples_text(summary: pd.DataFrame) -> str:
     )
 
 
-def _listed(items: list[str]) -> str:
-    """Items in words: "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 BOX_FACES = 2 * len(AXES)
 """The bounding box's faces, and its OPFs (eq. (p1-box): the minimum and the maximum of P, Q and V)."""
 
@@ -319,7 +314,7 @@ def opf_count_text(st: xr.Dataset) -> str:
         f"{same} {box} box extremes ({{eq}}`p1-box`), {proj} projections ({BOX_FACES} faces of the box with "
         f"$n \\times n$ targets each, $n$ = `face_grid` = {k}, {{eq}}`p1-projection`) and {fib} support points "
         f"($N$ = `n_directions` = {n}, {{eq}}`p1-support`): {box + proj + fib} OPFs. The PQ slices lie at "
-        + _listed([f"{100 * f:.0f}" for f in levels])
+        + listed([f"{100 * f:.0f}" for f in levels])
         + f" % of each DS's PCC-voltage range (`slice_levels`), each traced by {parameter(st, 'slice_directions')} "
         "directions (`slice_directions`)."
     )

@@ -31,7 +31,7 @@ import xarray as xr
 
 from forlab.book import anchors, runner
 from forlab.book.store import open_store
-from forlab.book.tables import counted, fixed, table, to_dataset
+from forlab.book.tables import counted, fixed, listed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
@@ -927,9 +927,8 @@ def scale_text(scale_t: pd.DataFrame) -> str:
 
 def _listed(sizes) -> str:
     """Numbers of DSs by name: "1 DS", "2 and 4 DSs", "1, 4, 8 and 16 DSs"."""
-    ns = [str(int(n)) for n in sorted(sizes)]
-    listed = ns[0] if len(ns) == 1 else f"{', '.join(ns[:-1])} and {ns[-1]}"
-    return f"{listed} {'DS' if ns == ['1'] else 'DSs'}"
+    ns = [int(n) for n in sorted(sizes)]
+    return f"{listed(ns)} {'DS' if ns == [1] else 'DSs'}"
 
 
 def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:

@@ -8,6 +8,7 @@ import json
 import numpy as np
 
 from forlab.book import anchors
+from forlab.book.tables import listed
 from forlab.opf.judge import LOADING_TOL
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
@@ -48,12 +49,6 @@ TABLE_TITLES = {
 them apart (keys as in the notebook's ``display`` calls)."""
 
 
-def _listed(names) -> str:
-    """Names as a reader lists them: "a", "a and b", "a, b and c"."""
-    names = [str(n) for n in names]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def span(values, fmt: str = ".1f", unit: str = "") -> str:
     """"a to b" (smallest to largest of ``values``, formatted with ``fmt``), or "a" when both print the same."""
     v = np.asarray(values, float)
@@ -83,7 +78,7 @@ def coverage_text(cov) -> str:
     departure = f"{100 * float(np.nanmax(np.abs(dens - 1))):.1f} %"
     uniform = bool(dens.between(1 - UNIFORM_TOL, 1 + UNIFORM_TOL).all())
     return (
-        f"Over {len(cov)} FPUs with charts of the kinds {_listed(sorted(set(cov.chart)))}: the share of Latin "
+        f"Over {len(cov)} FPUs with charts of the kinds {listed(sorted(set(cov.chart)))}: the share of Latin "
         f"Hypercube set-points inside their chart is {span(cov['inside chart (%)'], '.1f', ' %')}, "
         f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} x {COVERAGE_GRID} "
         f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the Latin "
@@ -112,7 +107,7 @@ def benchmark_targets(per_sys) -> str:
     n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
     return (
         f"{anchors.show('p2_feasibility_pct')} feasibility ratio: met on {int(full.sum())} of {len(per_sys)} systems"
-        + (f" (missed on {_listed(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
+        + (f" (missed on {listed(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
            if (~full).any() else "")
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
@@ -127,7 +122,7 @@ def _on_largest(per_sys) -> str:
     largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
     if len(largest) == len(per_sys):
         return ""
-    ratios = _listed(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
+    ratios = listed(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
                      f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
     head = "the system with the most DS buses" if len(largest) == 1 else \
         "the systems with the most DS buses, which tie"
@@ -367,7 +362,7 @@ def conservatism_text(st) -> str:
             f"{rate.iloc[-1]:.1f} % on {c.index[-1]} (held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %).")
     if not len(most):
         return head + " No polytope rejects more than half of its DS's feasible samples."
-    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {_listed(most)} "
+    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {listed(most)} "
             f"reject{'' if len(most) > 1 else 's'} more than half of {'their' if len(most) > 1 else 'its'} DS's "
             "feasible samples: the TSO's dispatches there stay feasible because it may use only a small part of "
             "that DS's flexibility, a cost that the feasibility ratio does not show and the cost deviation shows "
@@ -421,7 +416,7 @@ def slice_star_text(st) -> str:
         counts += _star_places(per_slice)
     hatched, coloured, outside, beyond = (int(n) for n in counts)
     where = (f"on its polytope's boundary (g within {ON_BOUNDARY:g} of zero) for {len(on)} of {len(on) + len(inner)} DSs"
-             + (f" and strictly inside it for {_listed(inner)}" if inner else "")
+             + (f" and strictly inside it for {listed(inner)}" if inner else "")
              + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
     n_star = hatched + coloured + outside
     if not n_star:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import fixed, page_index, printable
+from forlab.book.tables import fixed, listed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     LOOSE_CONSENSUS,
@@ -363,7 +363,7 @@ def _failed_words(log: pd.DataFrame) -> str:
 def _rounds_words(rounds) -> str:
     """"round 4", "rounds 4 and 6", "rounds 4, 6 and 8"."""
     names = [f"{r:.0f}" for r in rounds]
-    return f"round {names[0]}" if len(names) == 1 else f"rounds {', '.join(names[:-1])} and {names[-1]}"
+    return f"{'round' if len(names) == 1 else 'rounds'} {listed(names)}"
 
 
 def _fit_scope(r) -> str:
