@@ -86,22 +86,19 @@ def test_long_words_in_the_probe_table_can_break():
     assert ch11._cell("short words stay") == "short words stay"
 
 
-def test_a_stored_detail_cut_mid_message_reads_whole():
-    """The archived store holds the ch05 probe's detail as its old code wrote it: the load level named twice and cut
-    by a bare slice at an open quote. The page names the level once and marks the cut; the probe now clips with
-    `forlab.book.tables.clipped`."""
+def test_the_archived_probe_detail_is_clipped_by_the_probe():
+    """The archived store holds the ch05 probe's detail as the probe writes it: the load level named once and the
+    solver's message clipped by `forlab.book.tables.clipped` (an earlier probe named the level twice and cut the
+    message with a bare slice at an open quote, which the page had to mend); the table shows it unchanged."""
     from pathlib import Path
 
     from forlab.book import store
 
     st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     stored = str(st.detail.sel(probe="ch05_infeasible_level").values)
-    assert "level 10: load level 10:" in stored and stored.endswith("', '")  # what the old probe wrote
+    assert "; load level 10: the offer of DS case33bw failed" in stored and "level 10: load level" not in stored
+    assert stored.endswith("(['Infeasible_Problem_Detected'...")
     shown = ch11.probes_table(st).set_index("probe").loc["ch05_infeasible_level", "message or finding"]
-    assert "; load level 10: the offer of DS case33bw failed" in shown and "level 10: load level" not in shown
-    assert shown.endswith("(['Infeasible_Problem_Detected...")
-    # a whole message, brackets inside its quotes and an apostrophe included, stays as it is
-    whole = "not readable (NotJSONError: not JSON: '{not json'); the DSO's file (x)"
-    assert ch11.shown_detail(whole) == whole and ch11.shown_detail("cut (here...") == "cut (here..."
+    assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
     assert "clipped(at10[0]" in probe.code and "level 10: {" not in probe.code

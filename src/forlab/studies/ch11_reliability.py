@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -41,7 +40,7 @@ import xarray as xr
 from forlab.book.tables import clipped, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
-           "probes_markdown", "probes_table", "run", "run_probe", "selected", "shown_detail", "summary_text", "time_text",
+           "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text", "time_text",
            "validate"]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
@@ -444,37 +443,11 @@ def _dataset(t: pd.DataFrame) -> xr.Dataset:
 
 
 def probes_table(st: xr.Dataset) -> pd.DataFrame:
-    """One row per probe: group, what it tried, outcome and the message (or what was wrong, `shown_detail`)."""
+    """One row per probe: group, what it tried, outcome and the message (or what was wrong), as the probe wrote it
+    (a long message already clipped by the probe, `forlab.book.tables.clipped`)."""
     t = pd.DataFrame({"group": st.group.values, "probe": st.probe.values, "tried": st.what.values,
-                      "outcome": st.outcome.values, "message or finding": [shown_detail(d) for d in st.detail.values]})
+                      "outcome": st.outcome.values, "message or finding": [str(d) for d in st.detail.values]})
     return t.sort_values(["group", "probe"]).reset_index(drop=True)
-
-
-STUTTER = re.compile(r"\blevel (?P<level>\S+): load level (?P=level): ")
-"""The load level named twice, as stores written before the probe ``ch05_infeasible_level`` was mended hold it."""
-
-
-def shown_detail(detail: str) -> str:
-    """A probe's detail as the page shows it, also from a store written before its probe was mended: the load level
-    named once, and a message that was cut with a bare slice, so that a bracket stays open, ends in "..." after its
-    last whole word instead of at an open quote."""
-    text = STUTTER.sub(lambda m: f"load level {m['level']}: ", str(detail))
-    if _cut_open(text):
-        text = text.rstrip(" ,;:'\"([{") + "..."
-    return text
-
-
-QUOTED = re.compile(r"(?<!\w)'[^']*'" + r'|"[^"]*"')
-"""A quoted string in a message ('{not json'): its brackets are text, not structure (an apostrophe is no quote)."""
-
-
-def _cut_open(text: str) -> bool:
-    """Whether ``text`` stops inside a bracket it opened (outside quoted strings), without the "..." of
-    `forlab.book.tables.clipped`."""
-    bare = QUOTED.sub("", text)
-    opened = sum(bare.count(c) for c in "([{")
-    closed = sum(bare.count(c) for c in ")]}")
-    return opened > closed and not text.endswith("...")
 
 
 LONG_TOKEN = 24
