@@ -846,6 +846,38 @@ def test_a_region_starts_flat_when_its_power_flow_point_breaks_its_balance(case9
         np.testing.assert_array_equal(start[k], good[k])
 
 
+def test_the_regions_start_from_the_centralized_power_flow_point(case9):
+    """ALADIN's 'pf' start and the centralized AC-OPF's are one power flow (`forlab.opf.acopf.power_flow_point`): the
+    regions' starts are the split of the centralized start, so that chapter 07 compares like with like."""
+    from forlab.p3_aladin.opf_regions.problem import power_flow_start
+
+    net, _res = case9
+    part = partition(net, method="spectral", n_regions=3)
+    m = opf.ACOPF(net)
+    x = m.initial_point("pf")
+    assert m.start_mismatch(x) < m.start_mismatch(m.initial_point("flat"))  # the centralized start is the power flow
+    central = part.split(*(x[m.slices[v]] for v in ("va", "vm", "pg", "qg")))
+    for mine, theirs in zip(power_flow_start(net, part), central):
+        np.testing.assert_allclose(mine, theirs, atol=1e-12)
+
+
+def test_a_power_flow_that_fails_starts_every_region_flat(case9):
+    """On a net whose power flow does not converge (case9 at three times its load) the 'pf' start is the flat one,
+    for the centralized AC-OPF and for ALADIN's regions alike (ALADIN's own power flow used to raise there: 118X7's
+    did at pandapower's default 10 iterations)."""
+    from forlab.p3_aladin.opf_regions.region import flat_start
+    from forlab.p3_aladin.opf_regions.solve import acopf_problem
+
+    net = copy.deepcopy(case9[0])
+    net.load[["p_mw", "q_mvar"]] *= 3.0
+    m = opf.ACOPF(net)
+    np.testing.assert_array_equal(m.initial_point("pf"), m.initial_point("flat"))
+    part = partition(net, method="spectral", n_regions=3)
+    prob = acopf_problem(net, part, ALADINOptions(init="pf"), reference=1.0)
+    for start, region in zip(prob.start("pf"), part.regions):
+        np.testing.assert_array_equal(start, flat_start(region))
+
+
 def test_a_region_caps_its_step_at_its_far_limits():
     from forlab.p3_aladin.algorithm.reduction import LocalReduction, largest_fraction
 

@@ -155,6 +155,57 @@ def test_annotate_points_keeps_labels_of_close_points_apart():
     plt.close(fig)
 
 
+
+def _pixel_axes():
+    """Axes whose data units are display pixels and points (72 dpi, axes filling the figure)."""
+    fig = plt.figure(figsize=(4, 4), dpi=72)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 288)
+    ax.set_ylim(0, 288)
+    return fig, ax
+
+
+def _label_box(ax, xy, offset):
+    """The display box `plots.annotate_points` would give the label "name" of ``xy`` at ``offset``."""
+    probe = ax.annotate("name", xy, xytext=offset, textcoords="offset points", fontsize=8,
+                        ha="left" if offset[0] >= 0 else "right")
+    box = probe.get_window_extent(plots.settled_renderer(ax.figure))
+    probe.remove()
+    return box
+
+
+def test_annotate_points_prefers_a_label_nearest_its_own_point():
+    """A point just clear of the first offset's label, but nearer to it than the labelled point: the label moves to
+    where its own point is the nearest (a reader takes a label for the nearest point's name)."""
+    fig, ax = _pixel_axes()
+    box = _label_box(ax, (100, 100), plots.LABEL_OFFSETS[0])
+    other = (box.x0 + box.width / 2, box.y1 + 3.6)  # its marker box (3.5 px each side) stays off the label
+    plots.annotate_points(ax, [(100, 100), other], ["name", "x"], named=[True, False])
+    (label,) = ax.texts
+    placed = label.get_window_extent()
+    assert plots._gap(placed, (100, 100)) < plots._gap(placed, other)
+    plt.close(fig)
+
+
+def test_annotate_points_draws_a_leader_to_a_crowded_point_only():
+    """A point whose every near offset is covered by other points gets its label further off, nearer other points
+    than its own: a thin line in the label's colour leads from the label to its point (Fig. 30 of chapter 07 once
+    named 118X3's point "case118+case136ma+case141"). A label right next to its own point gets none."""
+    fig, ax = _pixel_axes()
+    crowd = []
+    for offset in plots.LABEL_OFFSETS[:4]:  # three points across each near label
+        box = _label_box(ax, (100, 100), offset)
+        crowd += [(box.x0 + k * box.width / 4, (box.y0 + box.y1) / 2) for k in (1, 2, 3)]
+    points = [(100, 100), (220, 220), *crowd]
+    plots.annotate_points(ax, points, ["name", "free", *["x"] * len(crowd)], named=[True, True] + [False] * len(crowd),
+                          colors=["C3", "C0", *["k"] * len(crowd)])
+    fig.canvas.draw()
+    (leader,) = ax.patches  # the free point's label sits next to it: no leader
+    start, *_, end = leader.get_path().vertices  # data units = pixels: from the label to 4 points off its point
+    assert plots._gap(ax.texts[0].get_window_extent(), start) < 2 and np.hypot(*(end - (100, 100))) == pytest.approx(4, abs=0.1)
+    assert matplotlib.colors.same_color(leader.get_edgecolor(), "C3") and leader.get_linewidth() < 1
+    plt.close(fig)
+
 def test_runopp_is_timed_by_the_same_rule_and_repeats_as_forlab(monkeypatch):
     """The speed-up compares like with like: `compare` runs runopp as often as it solves forlab's model (it once ran
     runopp once against forlab's fastest of three), each run on its own copy of the net."""

@@ -205,7 +205,9 @@ def annotate_points(ax, points: list[tuple[float, float]], names: list[str], nam
     label placed before, no point (labelled or not) and does not leave the axes (else where it overlaps least): next
     to one another, the points' names would otherwise print over each other. The labels are placed in display
     space after the figure's layout is settled, and left out of it, so that they do not move the axes they were
-    placed in.
+    placed in. A reader takes a label for the name of the point nearest to it: an offset whose label is nearer
+    another point than its own costs too (`_misread`), and a label that still ends up so, or more than a line of
+    text from its point, gets a thin leader line to its point in its colour (`_leader`).
 
     ``renderer``: the figure's renderer once its layout is settled (`settled_renderer`), for a caller that annotates
     several axes of one figure; the figure is drawn here when None."""
@@ -217,6 +219,7 @@ def annotate_points(ax, points: list[tuple[float, float]], names: list[str], nam
     shown = np.array([ax.transData.transform(p) for p in points])
     marker = 3.5 * fig.dpi / 72  # half a marker (6 points wide), in pixels
     lines = _line_samples(ax)
+    far = fontsize * fig.dpi / 72  # a line of text (pixels): a label further than that from its point is far
     placed = []
     for i, ((x, y), name) in enumerate(zip(points, names)):
         if named is not None and not named[i]:
@@ -228,9 +231,11 @@ def annotate_points(ax, points: list[tuple[float, float]], names: list[str], nam
                                 ha="left" if dx >= 0 else "right", **({} if colors is None else {"color": colors[i]}))
             label.set_in_layout(False)
             box = label.get_window_extent(renderer)
-            # labels printed over each other cannot be read: ten times the cost, with a point of room between them
+            # labels printed over each other cannot be read: ten times the cost, with a point of room between them;
+            # a label nearer another point names the wrong one: as if it covered a strip that much wider
             cost = (_label_cost(box, others, lines, frame_)
-                    + 10 * sum(_overlap(box.padded(fig.dpi / 72), b) for b in placed))
+                    + 10 * sum(_overlap(box.padded(fig.dpi / 72), b) for b in placed)
+                    + box.height * _misread(box, shown, i))
             if best is None or cost < best[0]:
                 if best is not None:
                     best[1].remove()
@@ -240,6 +245,9 @@ def annotate_points(ax, points: list[tuple[float, float]], names: list[str], nam
             if cost == 0:
                 break
         placed.append(best[2])
+        if _misread(best[2], shown, i) > 0 or _gap(best[2], shown[i]) > far:
+            # a leader says whose label it is; later labels keep off it as off any line
+            lines = np.concatenate([lines, _leader(ax, best[2], shown[i], best[1].get_color())])
 
 
 def settled_renderer(fig):
@@ -258,6 +266,46 @@ def _label_cost(box, taken: list, lines: np.ndarray, frame_) -> float:
             + 10 * (box.width * box.height - _overlap(box, frame_)))
 
 
+def _gap(box, q) -> float:
+    """How far (pixels) the display point ``q`` lies from the display box ``box``: 0 inside it."""
+    return float(np.hypot(max(box.x0 - q[0], 0.0, q[0] - box.x1), max(box.y0 - q[1], 0.0, q[1] - box.y1)))
+
+
+def _misread(box, shown: np.ndarray, i: int) -> float:
+    """How much nearer (pixels) a label's ``box`` lies to the nearest other point of ``shown`` than to its own point
+    ``shown[i]``: 0 when its own point is the nearest, a reader's guess at whose name it is."""
+    others = [_gap(box, q) for j, q in enumerate(shown) if j != i]
+    return max(_gap(box, shown[i]) - min(others), 0.0) if others else 0.0
+
+
+def _leader(ax, box, point, color) -> np.ndarray:
+    """A thin line in ``color`` from a label's display ``box`` (its edge nearest the point, a point of room off the
+    text) to its display ``point``, stopped short of the marker; returns samples along it (`_segment_samples`),
+    none when it would be too short to show past the marker (the label touches its point: nothing to link).
+    Why a patch of its own, not the label's ``arrowprops``: the label's window extent stays its text (the
+    placement and the callers' overlap checks measure labels), and `add_artist` keeps it out of the data limits.
+    In data coordinates: the figure scales as a whole with the dpi it is saved at, so the ends stay in place."""
+    from matplotlib.patches import FancyArrowPatch
+
+    pt = ax.figure.dpi / 72
+    pad = box.padded(pt)
+    start = np.array([np.clip(point[0], pad.x0, pad.x1), np.clip(point[1], pad.y0, pad.y1)])
+    shrink = 4.0  # points: the marker's half width (2.5) and room
+    if np.hypot(*(point - start)) < (shrink + 2) * pt:
+        return np.empty((0, 2))
+    to_data = ax.transData.inverted()
+    leader = FancyArrowPatch(to_data.transform(start), to_data.transform(point), arrowstyle="-", color=color,
+                             linewidth=0.6, shrinkA=0, shrinkB=shrink, transform=ax.transData)
+    leader.set_in_layout(False)
+    ax.add_artist(leader)
+    return _segment_samples(start, np.asarray(point, float))
+
+
+def _segment_samples(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Points from ``p`` to ``q`` (display space) about one pixel apart."""
+    return p + np.linspace(0.0, 1.0, int(np.hypot(*(q - p))) + 2)[:, None] * (q - p)
+
+
 def _line_samples(ax) -> np.ndarray:
     """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
     cross a line (`annotate_points`)."""
@@ -267,9 +315,7 @@ def _line_samples(ax) -> np.ndarray:
         xy = xy[np.isfinite(xy).all(axis=1)]
         if line.get_linestyle() in ("None", "") or len(xy) < 2:
             continue  # markers only: the points are obstacles of their own
-        for p, q in itertools.pairwise(xy):
-            n = int(np.hypot(*(q - p))) + 2
-            out.append(p + np.linspace(0.0, 1.0, n)[:, None] * (q - p))
+        out += [_segment_samples(p, q) for p, q in itertools.pairwise(xy)]
     return np.concatenate(out)
 
 

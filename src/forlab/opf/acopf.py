@@ -391,11 +391,8 @@ class ACOPF:
         flat = self._start_vector(*self._flat_start())
         if init == "flat":
             return flat
-        try:
-            pf = self._power_flow_start()
-        except Exception:  # noqa: BLE001 - any power-flow failure just means: start flat
-            pf = None
-        if pf is None:
+        pf = self._power_flow_start()
+        if pf is None:  # the power flow failed: start flat
             return flat
         x_pf = self._start_vector(*pf)
         return x_pf if self.start_mismatch(x_pf) <= self.start_mismatch(flat) else flat
@@ -446,30 +443,8 @@ class ACOPF:
         return float(np.abs(np.concatenate([np.asarray(gp).ravel(), np.asarray(gq).ravel()])).max())
 
     def _power_flow_start(self):
-        import pandapower as pp
-
-        m = self.model
-        net = copy.deepcopy(self.net)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # numba compiles for ~3.5 s on first use in a process: worth it only for large nets
-            pp.runpp(net, init="dc", calculate_voltage_angles=True, numba=m.nb > 1000, trafo_model="pi",
-                     max_iteration=30)
-        va = np.deg2rad(net.res_bus.loc[m.bus_pd, "va_degree"].to_numpy(float))
-        vm = net.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy(float)
-        pg = np.zeros(m.ng)
-        qg = np.zeros(m.ng)
-        for k, row in m.units.iterrows():
-            res = net[f"res_{row.et}"].loc[row.element]
-            pg[k] = res.p_mw / m.base_mva
-            qg[k] = res.q_mvar / m.base_mva
-        if not net.converged or not (np.all(np.isfinite(vm)) and np.all(np.isfinite(va))):
-            return None
-        pg = np.nan_to_num(pg)
-        qg = np.nan_to_num(qg)
-        pg = np.clip(pg, m.units["pmin"].to_numpy(float), m.units["pmax"].to_numpy(float))
-        qg = np.clip(qg, m.units["qmin"].to_numpy(float), m.units["qmax"].to_numpy(float))
-        return va, vm, pg, qg
+        """`power_flow_point` of the model's net."""
+        return power_flow_point(self.net, self.model)
 
     # ------------------------------------------------------------------ solve
     def solve(
@@ -578,6 +553,36 @@ class ACOPF:
         v = np.concatenate([self.lbg - g, g - self.ubg, lbx - result.x, result.x - ubx])
         v = v[np.isfinite(v)]
         return float(max(0.0, v.max())) if len(v) else 0.0
+
+
+def power_flow_point(net, model: NetworkModel) -> tuple | None:
+    """(va, vm, pg, qg) of pandapower's power flow of ``net`` as given, on ``model``'s buses and units (rad, p.u.;
+    units clipped to their limits, voltages not: the caller clips them where it builds its start); None when the power
+    flow fails. The one power-flow start of the book: the centralized AC-OPF's (`ACOPF.initial_point`) and ALADIN's
+    regions' (`forlab.p3_aladin.opf_regions.problem.power_flow_start`), so that both start from the same point."""
+    import pandapower as pp
+
+    net = copy.deepcopy(net)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # numba compiles for ~3.5 s on first use in a process: worth it only for large nets
+            pp.runpp(net, init="dc", calculate_voltage_angles=True, numba=model.nb > 1000, trafo_model="pi",
+                     max_iteration=30)
+    except Exception:  # noqa: BLE001 - pandapower raises on a power flow that does not converge: no point
+        return None
+    va = np.deg2rad(net.res_bus.loc[model.bus_pd, "va_degree"].to_numpy(float))
+    vm = net.res_bus.loc[model.bus_pd, "vm_pu"].to_numpy(float)
+    if not net.converged or not (np.all(np.isfinite(vm)) and np.all(np.isfinite(va))):
+        return None
+    pg, qg = np.zeros(model.ng), np.zeros(model.ng)
+    for k, row in model.units.iterrows():
+        res = net[f"res_{row.et}"].loc[row.element]
+        pg[k], qg[k] = res.p_mw / model.base_mva, res.q_mvar / model.base_mva
+    u = model.units
+    pg = np.clip(np.nan_to_num(pg), u["pmin"].to_numpy(float), u["pmax"].to_numpy(float))
+    qg = np.clip(np.nan_to_num(qg), u["qmin"].to_numpy(float), u["qmax"].to_numpy(float))
+    return va, vm, pg, qg
 
 
 def solve(net, *, init: str = "pf", **options) -> OPFResult:

@@ -20,12 +20,12 @@ core buses. What the AC-OPF adds to the generic problem:
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
 
 from forlab.grid.td import TS_ZONE
+from forlab.opf.acopf import power_flow_point
 from forlab.p3_aladin.algorithm.options import AUTO_GENERIC
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.opf_regions.partition import Partition
@@ -132,26 +132,14 @@ def reference_objective(net) -> float:
     return float(res.objective)
 
 
-def power_flow_start(net, partition: Partition) -> list[np.ndarray]:
-    """Local start vectors from pandapower's power flow of the net as given (angles relative to the slack)."""
-    import pandapower as pp
-
-    m = partition.model
-    net = copy.deepcopy(net)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pp.runpp(net, init="dc", calculate_voltage_angles=True, trafo_model="pi", numba=m.nb > 1000)
-    va = np.deg2rad(net.res_bus.loc[m.bus_pd, "va_degree"].to_numpy(float))
-    vm = net.res_bus.loc[m.bus_pd, "vm_pu"].to_numpy(float)
-    pg, qg = np.zeros(m.ng), np.zeros(m.ng)
-    for k, row in m.units.iterrows():
-        res = net[f"res_{row.et}"].loc[row.element]
-        pg[k], qg[k] = res.p_mw / m.base_mva, res.q_mvar / m.base_mva
-    u = m.units
-    pg = np.clip(np.nan_to_num(pg), u["pmin"].to_numpy(float), u["pmax"].to_numpy(float))
-    qg = np.clip(np.nan_to_num(qg), u["qmin"].to_numpy(float), u["qmax"].to_numpy(float))
-    vm = np.clip(vm, m.vmin, m.vmax)
-    return partition.split(va, vm, pg, qg)
+def power_flow_start(net, partition: Partition) -> list[np.ndarray] | None:
+    """Local start vectors from the power flow of the net as given (`forlab.opf.acopf.power_flow_point`, the
+    centralized AC-OPF's start as well; magnitudes clipped to their limits), None when that power flow fails."""
+    point = power_flow_point(net, partition.model)
+    if point is None:
+        return None
+    va, vm, pg, qg = point
+    return partition.split(va, np.clip(vm, partition.model.vmin, partition.model.vmax), pg, qg)
 
 
 class ACOPFProblem:
@@ -188,9 +176,9 @@ class ACOPFProblem:
                                 size=d.n_x) for d in self.partition.regions]
 
     def start(self, init: str) -> list[np.ndarray]:
-        """"flat": `flat_start` of every region; "pf": `power_flow_start`, except for a region whose power-flow
-        point has the larger nodal mismatch at its core buses (`start_mismatch`), which starts flat (local
-        layouts).
+        """"flat": `flat_start` of every region; "pf": `power_flow_start` (every region flat when the power flow
+        fails), except for a region whose power-flow point has the larger nodal mismatch at its core buses
+        (`start_mismatch`), which starts flat (local layouts).
 
         Why the check: the power flow ignores voltage and reactive limits, and clipping it to them breaks its
         balance. When DS buses are fed above their voltage limit from the TS (several DSs under case1354pegase),
@@ -201,6 +189,8 @@ class ACOPFProblem:
         flat = [flat_start(r) for r in self.partition.regions]
         if init == "pf":
             pf = power_flow_start(self.net, self.partition)
+            if pf is None:  # the power flow failed: every region starts flat, as the centralized AC-OPF then does
+                return flat
             return [x if start_mismatch(r, x) <= start_mismatch(r, f) else f
                     for r, x, f in zip(self.partition.regions, pf, flat)]
         if init == "flat":
