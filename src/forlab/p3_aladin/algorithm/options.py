@@ -100,8 +100,17 @@ class ALADINOptions:
             cost of the units at mid output, per MWh), which makes gradients in p.u. of order one (forlab choice).
         init: start of the regions: "flat" (angles 0, magnitudes 1 p.u., units mid-range) or "pf" (the base-case
             power flow of the net, as a state estimate each operator has of its own grid; a region whose clipped
-            power-flow point violates its nodal balance more than its flat start starts flat,
-            `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
+            power-flow point violates its nodal balance more than its flat start starts flat, and every region
+            when the power flow fails, `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
+            The centralized AC-OPF that chapter 07 times ALADIN against starts from that same power-flow point
+            (`forlab.opf.acopf.power_flow_point`), not timed, so the flat default gives ALADIN no advantage.
+            Measured (issue 17, chapter 07's eleven study systems, in-process, ``scripts/aladin_options.py
+            --options '{"init": "pf"}'``, rounds to the stopping test, "pf" against "flat"): more on four
+            (case9+case33bw 13 against 11, case118+case136ma+case141 13 against 12, case300 in 4 areas 17 against
+            15, 418-3 16 against 12), fewer on four (case39+case118zh 12 against 13, case118+case533mt_hi 8
+            against 10, case118 in 3 areas 12 against 13, 53-I 8 against 10), the same on case30+case69+case33bw
+            and on 118X7 (whose power flow fails: both start flat), and 1654-5 did not stop within 30 rounds (27
+            from flat).
         qp: form of the coupled QP (`forlab.p3_aladin.algorithm.qp`, eq. (p3-qp)). "reduced" (default, forlab's
             choice): every region reduces its QP to the null space of its equality constraints where its data lives
             and sends only its exact reduced Hessian, reduced gradient, coupling block and near linearised limits;
