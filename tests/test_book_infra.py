@@ -2,7 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 import xarray as xr
+from IPython.display import Markdown
 
 from forlab.book import names, tables
 
@@ -52,6 +54,17 @@ def test_a_count_takes_the_number_of_its_noun():
 def test_a_list_reads_as_a_sentence_lists():
     assert [tables.listed(x) for x in (["a"], ["a", "b"], ["a", "b", "c"], [1, 4, 16])] == \
         ["a", "a and b", "a, b and c", "1, 4 and 16"]
+
+
+def test_titled_tables_show_each_title_as_markdown_above_its_table():
+    a, b = pd.DataFrame({"x": [1]}), pd.DataFrame({"y": [2]})
+    shown = tables.titled([("**A** (%):", a), ("**B**.", b)])
+    assert [type(o) for o in shown] == [Markdown, pd.DataFrame, Markdown, pd.DataFrame]
+    assert [shown[0].data, shown[2].data] == ["**A** (%):", "**B**."] and shown[1] is a and shown[3] is b
+    assert tables.titled([]) == []
+    # an empty title would print as "<IPython.core.display.Markdown object>" above its table
+    with pytest.raises(ValueError, match=r"tables \[1\] have no title"):
+        tables.titled([("**A**:", a), (" ", b)])
 
 
 def test_shown_path_is_relative_to_the_repository():

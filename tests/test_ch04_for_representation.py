@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -210,9 +211,9 @@ def test_printed_tables_fit_the_page(archived):
     assert region.columns[0] == "degree of f" and set(region["degree of f"]) == {"6"}
     assert ch04._degree_label(4, True) == "4, SOS-convex"
     assert region.index[-1] == "case118+\u200bcase533mt_\u200bhi/\u200bcase533mt_\u200bhi"
-    assert [label for label, _ in ch04.paper_tables(archived)] == list(ch04.OFFER_TABLE_LABELS)
-    tables = ch04.offer_tables(info)  # each table under a label line: shown one after the other they render as one
-    assert [label for label, _ in tables] == list(ch04.OFFER_TABLE_LABELS) and tables[0][1].equals(region)
+    assert [title for title, _ in ch04.paper_tables(archived)] == list(ch04.OFFER_TABLE_TITLES)
+    tables = ch04.offer_tables(info)  # each table under a title: shown one after the other they render as one
+    assert [title for title, _ in tables] == list(ch04.OFFER_TABLE_TITLES) and tables[0][1].equals(region)
 
 
 def test_level_set_text_measures_the_cut(archived):
@@ -241,3 +242,11 @@ def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
     x = ch04._cut_features(archived, ds, 1e-3)
     assert x["loops"] == 1 and x["clearance"] < 0.5
     assert "$f = 0$ has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)
+
+
+def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
+    """Titled tables go through `forlab.book.tables.titled` as in every chapter, no loop of the notebook's own."""
+    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
+                     if c["cell_type"] == "code")
+    assert re.findall(r"display\(\*tables\.titled\(ch04\.(\w+)\(", code) == ["offer_tables", "paper_tables"]
+    assert "Markdown(label)" not in code and "for label" not in code

@@ -3,6 +3,8 @@ what they print from the store they are given (tiny synthetic stores and the arc
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +24,7 @@ DEV, RED = anchors.show("p1_deviation_pct"), anchors.show("p1_time_reduction_pct
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "05_coordination" / "bc6afb1b33bf.nc"
+NOTEBOOK = ROOT / "notebooks" / "05_coordination.ipynb"
 PARAMS = {"systems_list": ["case9+case33bw"], "levels": [0.8, 1.0], "n_directions": 40, "face_grid": 3,
           "n_labelled": 300, "n_cost": 100, "n_workers": 0, "warm_library": True, "repeats": 3, "scheduler": ""}
 
@@ -314,21 +317,30 @@ def test_a_point_on_the_surface_prints_no_negative_zero(archived):
     assert set(ch05.pcc_printable(pts)["f + m"]) == {"0.0000"}
 
 
-def test_every_table_has_a_label_line_and_units(archived):
-    """Tables displayed one after the other render as one grid: each gets a label line, and the iteration
+def test_every_table_has_a_title_and_units(archived):
+    """Tables displayed one after the other render as one grid: each gets a title, and the iteration
     headers say what they count. The wall clock and model building of both sides are shown beside the online wall
     time."""
     tables = ch05.case_tables(archived)
-    assert [label for label, _ in tables] == list(ch05.CASE_TABLE_LABELS)
+    assert [title for title, _ in tables] == list(ch05.CASE_TABLE_TITLES)
     wall = tables[2][1]
     assert list(wall.columns) == list(ch05.WALL_COLUMNS.values()) and "online wall (ms)" not in tables[1][1]
     r = table(archived, "case").iloc[0]
     assert wall.iloc[0]["TSO wall (ms)"] == f"{1e3 * r.tso_wall_time_s:.1f}"
     assert wall.iloc[0]["online wall (ms)"] == f"{1e3 * r.wall_time_s:.1f}"
     iterations = ch05.iteration_tables(ch05.coordination_iterations(archived))
-    assert [label for label, _ in iterations] == list(ch05.ITERATION_TABLE_LABELS)
+    assert [title for title, _ in iterations] == list(ch05.ITERATION_TABLE_TITLES)
     assert all(c.endswith("(iterations)") for c in iterations[0][1].columns)
     assert all(c == "slowest DSO" or c.endswith("(ms/iteration)") for c in iterations[1][1].columns)
     # a store from before the wall times and builds were recorded shows no empty third table
     old = archived.drop_vars([v for v in ch05.WALL_COLUMNS if v in archived])
-    assert [label for label, _ in ch05.case_tables(old)] == list(ch05.CASE_TABLE_LABELS[:2])
+    assert [title for title, _ in ch05.case_tables(old)] == list(ch05.CASE_TABLE_TITLES[:2])
+
+
+def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
+    """Titled tables go through `forlab.book.tables.titled` as in every chapter, no loop of the notebook's own."""
+    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
+                     if c["cell_type"] == "code")
+    shown = re.findall(r"display\(\*tables\.titled\(ch05\.(\w+)\(", code)
+    assert shown == ["case_tables", "iteration_tables"] * 2  # the chapter's store, then the paper-scale one
+    assert "Markdown(label)" not in code and "for label" not in code

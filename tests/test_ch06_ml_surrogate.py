@@ -17,6 +17,7 @@ from forlab.book import runner, store
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
+from forlab.studies.ch06_ml_surrogate.readers import TABLE_TITLES
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
@@ -182,14 +183,27 @@ def test_tables_as_printed_fit_the_column_in_words(archived):
     assert ch06.scores_shown(archived)[0]["accuracy (%)"].tolist()[:3] == ["90.2", "42.5", "92.0"]
 
 
-def test_tables_sharing_an_output_have_titles_that_tell_them_apart():
-    """Two tables displayed together render as one grid: each gets its line from TABLE_TITLES above it, and the
-    refinement and certification tables (same headers) are named."""
+TITLED = {"dataset_tables": "dataset_shown", "scores_tables": "scores_shown", "rounds_tables": "rounds_shown",
+          "benchmark_tables": "benchmark_shown", "per_system_tables": "per_system_shown"}
+"""The chapter's readers of titled tables, and of the same tables untitled."""
+
+
+def test_tables_sharing_an_output_have_titles_that_tell_them_apart(archived, tiny):
+    """Two tables displayed together render as one grid: the notebook shows every table that shares an output under
+    its title (`forlab.book.tables.titled` of a titled reader, never the untitled one), each title of TABLE_TITLES
+    is a reader's, in the order of the page, and the refinement and certification tables (same headers) are named."""
     code = "\n".join(_cells("code"))
-    assert "display(*ch06." not in code  # tables unpacked into one display, without titles
-    used = set(re.findall(r'TABLE_TITLES\["(\w+)"\]', code))
-    assert used == set(ch06.TABLE_TITLES)
-    assert "Refinement" in ch06.TABLE_TITLES["refine"] and "Certification" in ch06.TABLE_TITLES["certify"]
+    assert "display(*ch06." not in code and "TABLE_TITLES" not in code  # untitled, or titled in the notebook
+    assert set(re.findall(r"display\(\*tables\.titled\(ch06\.(\w+)\(", code)) == set(TITLED)
+    assert not [name for name in TITLED.values() if f"ch06.{name}(" in code]
+    _, table, per_sys = ch06.benchmark_table(archived)
+    titled = [*ch06.dataset_tables(archived), *ch06.scores_tables(archived), *ch06.rounds_tables(archived),
+              *ch06.benchmark_tables(table), *ch06.per_system_tables(per_sys)]
+    assert [title for title, _ in titled] == list(TABLE_TITLES.values())
+    assert titled[0][1].equals(ch06.dataset_shown(archived)[0]) and titled[-1][1].equals(ch06.per_system_shown(per_sys))
+    assert "Refinement" in TABLE_TITLES["refine"] and "Certification" in TABLE_TITLES["certify"]
+    # a store without certification rounds (the tiny run) shows the refinement's table only
+    assert [title for title, _ in ch06.rounds_tables(tiny[0])] == [TABLE_TITLES["refine"]]
 
 
 def test_the_prose_says_what_the_page_shows_in_one_notation():

@@ -76,6 +76,25 @@ def listed(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+TitledTable = tuple[str, pd.DataFrame]
+"""A table as a chapter's reader hands it to the page: its title (a Markdown line, "**Costs** per system ...") and
+the table. Tables displayed one after the other render as one grid, so every table that shares an output with
+another gets one; `titled` turns them into what to display."""
+
+
+def titled(tables: list[TitledTable]) -> list:
+    """What a notebook displays for ``tables`` (`TitledTable` pairs, in their order): each title as Markdown above
+    its table, ``display(*titled(...))``. An empty title is refused: it would show as the object's repr
+    (``<IPython.core.display.Markdown object>``), not as a line."""
+    # imported here: only the notebooks display, the readers and scripts that import this module need no IPython
+    from IPython.display import Markdown
+
+    untitled = [i for i, (title, _) in enumerate(tables) if not str(title).strip()]
+    if untitled:
+        raise ValueError(f"tables {untitled} have no title")
+    return [shown for title, frame in tables for shown in (Markdown(title), frame)]
+
+
 def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
     """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
     table with long system or DS names in its index then fits the text column); names of at most ``longer_than``

@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from scipy import ndimage
 
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.tables import fixed, page_index, printable, wrappable
+from forlab.book.tables import TitledTable, fixed, page_index, printable, wrappable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -72,11 +72,11 @@ PRICE_HEADERS = {
 first column is headed by what its cells vary in, the degree ("6, SOS-convex"): the word "polynomial" widened the
 paper-scale table to 813 px in its 772 px column (measured in headless Chromium on the built book)."""
 
-OFFER_TABLE_LABELS = (
+OFFER_TABLE_TITLES = (
     "**The offered region** on the test points (rates in %):",
     "**The price** on the held-out cost points (errors in % of the mean DS cost and slope):",
 )
-"""The label line above each table of `offer_tables` (and of `paper_tables`), in their order."""
+"""The title of each table of `offer_tables` (and of `paper_tables`), in their order."""
 
 CUT_BAND = 0.15
 """Half-width (normalised V~) of the voltage band around the central cut whose points the level-set figure shows."""
@@ -282,10 +282,10 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     return region, price
 
 
-def offer_tables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> list[tuple[str, pd.DataFrame]]:
-    """`offer_printables`, each table under its label line (`OFFER_TABLE_LABELS`): shown one after the other
-    without one, the two render as one grid."""
-    return list(zip(OFFER_TABLE_LABELS, offer_printables(info, offline_s)))
+def offer_tables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> list[TitledTable]:
+    """`offer_printables`, each under its title (`OFFER_TABLE_TITLES`; displayed with
+    `forlab.book.tables.titled`): shown one after the other without one, the two render as one grid."""
+    return list(zip(OFFER_TABLE_TITLES, offer_printables(info, offline_s)))
 
 
 def _parameters_text(st: xr.Dataset) -> str:
@@ -422,9 +422,9 @@ def paper_printables(big: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     return offer_printables(offer_info(big), offline)
 
 
-def paper_tables(big: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
-    """`paper_printables`, each table under its label line (`OFFER_TABLE_LABELS`)."""
-    return list(zip(OFFER_TABLE_LABELS, paper_printables(big)))
+def paper_tables(big: xr.Dataset) -> list[TitledTable]:
+    """`paper_printables`, each under its title (`OFFER_TABLE_TITLES`)."""
+    return list(zip(OFFER_TABLE_TITLES, paper_printables(big)))
 
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:

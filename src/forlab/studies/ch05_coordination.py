@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
-from forlab.book.tables import clipped, counted, fixed, page_index, printable, table, to_dataset
+from forlab.book.tables import TitledTable, clipped, counted, fixed, page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
@@ -331,15 +331,15 @@ WALL_COLUMNS = {"integrated_wall_time_s": "integrated wall (ms)", "tso_wall_time
                 "integrated_build_s": "integrated build (ms)", "tso_build_s": "TSO build (ms)"}
 """Columns of `wall_printable`: the case table's wall-clock and model-building times (s in the store)."""
 
-CASE_TABLE_LABELS = (
+CASE_TABLE_TITLES = (
     "**Costs per case** (\\$/h; deviation in %, PCC mismatch in box-normalised units):",
     "**Solver times per case** (ms, offline in s; the time reductions in %):",
     "**Wall clock and model building per case** (ms):",
 )
-"""The label line above each table of `case_tables`, in their order."""
+"""The title of each table of `case_tables`, in their order."""
 
-ITERATION_TABLE_LABELS = ("**Ipopt iterations per case:**", "**Time per Ipopt iteration per case** (ms):")
-"""The label line above each table of `iteration_tables`, in their order."""
+ITERATION_TABLE_TITLES = ("**Ipopt iterations per case:**", "**Time per Ipopt iteration per case** (ms):")
+"""The title of each table of `iteration_tables`, in their order."""
 
 
 def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -371,13 +371,13 @@ def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def case_tables(st: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
-    """The case-study tables of a store as the page shows them, each under its label line (`CASE_TABLE_LABELS`):
+def case_tables(st: xr.Dataset) -> list[TitledTable]:
+    """The case-study tables of a store as the page shows them, each under its title (`CASE_TABLE_TITLES`):
     costs, solver times (`case_printables`), and wall clock with model building (`wall_printable`), when the store
     has those."""
     t, printed, _ = coordination_table(st)
     tables = [*case_printables(printed), wall_printable(t, printed)]
-    return [(label, frame) for label, frame in zip(CASE_TABLE_LABELS, tables) if len(frame.columns)]
+    return [(title, frame) for title, frame in zip(CASE_TABLE_TITLES, tables) if len(frame.columns)]
 
 
 def _no_or_counted(n: float, noun: str) -> str:
@@ -514,9 +514,9 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out
 
 
-def iteration_tables(it: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """`iteration_printables`, each table under its label line (`ITERATION_TABLE_LABELS`)."""
-    return list(zip(ITERATION_TABLE_LABELS, iteration_printables(it)))
+def iteration_tables(it: pd.DataFrame) -> list[TitledTable]:
+    """`iteration_printables`, each under its title (`ITERATION_TABLE_TITLES`)."""
+    return list(zip(ITERATION_TABLE_TITLES, iteration_printables(it)))
 
 
 def _budget_note(name: str, last: pd.Series) -> str:

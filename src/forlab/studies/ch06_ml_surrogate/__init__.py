@@ -27,6 +27,7 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     SYSTEM_DS,
     benchmark_shown,
     benchmark_table,
+    benchmark_tables,
     cases,
     certify_table,
     coverage_shown,
@@ -35,16 +36,20 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     coverage_table,
     dataset_shown,
     dataset_table,
+    dataset_tables,
     keys,
     payload_shown,
     payload_table,
     per_system,
     per_system_shown,
+    per_system_tables,
     refine_table,
     rounds_shown,
+    rounds_tables,
     runs,
     scores_shown,
     scores_table,
+    scores_tables,
     sweep_keys,
 )
 from forlab.studies.ch06_ml_surrogate.steps import (
@@ -59,7 +64,6 @@ from forlab.studies.ch06_ml_surrogate.steps import (
 )
 from forlab.studies.ch06_ml_surrogate.store import check_params, options, run, to_store
 from forlab.studies.ch06_ml_surrogate.text import (
-    TABLE_TITLES,
     benchmark_summary,
     benchmark_targets,
     benchmark_text,
@@ -80,13 +84,14 @@ from forlab.studies.ch06_ml_surrogate.text import (
 )
 
 __all__ = [
-    "COVERAGE_GRID", "SYSTEM_DS", "TABLE_TITLES", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
-    "benchmark_table", "benchmark_targets", "benchmark_text", "build_cases", "cases", "certify_table", "check_params",
-    "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary", "coverage_summary_shown",
-    "coverage_table", "coverage_text", "dataset_shown", "dataset_table", "default_slices", "failures",
-    "false_feasible_note", "fit_case", "flow_speed_text", "history_figure", "history_text", "input_label", "keys",
-    "nice_log_ticks", "offline_text", "options", "paper_run_text", "payload_shown", "payload_table", "per_system",
-    "per_system_shown", "polytope_centre", "provenance_text", "refine_table", "region_slice", "rounds_shown", "run",
-    "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "slice_figure",
+    "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
+    "benchmark_table", "benchmark_tables", "benchmark_targets", "benchmark_text", "build_cases", "cases",
+    "certify_table", "check_params", "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary",
+    "coverage_summary_shown", "coverage_table", "coverage_text", "dataset_shown", "dataset_table", "dataset_tables",
+    "default_slices", "failures", "false_feasible_note", "fit_case", "flow_speed_text", "history_figure",
+    "history_text", "input_label", "keys", "nice_log_ticks", "offline_text", "options", "paper_run_text",
+    "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables", "polytope_centre",
+    "provenance_text", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run", "runs", "safety_summary",
+    "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables", "slice_figure",
     "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "to_store",
 ]

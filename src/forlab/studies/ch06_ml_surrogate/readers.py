@@ -11,15 +11,16 @@ import json
 import numpy as np
 import pandas as pd
 
-from forlab.book.tables import fixed, page_index, printable, table
+from forlab.book.tables import TitledTable, fixed, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
 
-__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "cases", "certify_table",
-           "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_table", "dataset_shown",
-           "dataset_table", "keys", "payload_shown", "payload_table", "per_system_shown", "refine_table",
-           "rounds_shown", "runs", "scores_shown", "scores_table", "sweep_keys"]
+__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
+           "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_table",
+           "dataset_shown", "dataset_table", "dataset_tables", "keys", "payload_shown", "payload_table",
+           "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
+           "scores_shown", "scores_table", "scores_tables", "sweep_keys"]
 
 COVERAGE_GRID = 12
 """Cells per axis of the grid over a chart's bounding box on which `coverage_table` counts samples."""
@@ -235,6 +236,21 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
 SYSTEM_DS = "system / DS"
 """Index name of the per-DS tables on the page."""
 
+TABLE_TITLES = {
+    "datasets": "**Datasets**: size, inputs, samples and feasible share per DS.",
+    "offline": "**Offline work**: the batched power flow and the DSO's times per DS.",
+    "held_out": "**Polytope on the held-out samples** (true labels), with its training time.",
+    "vertices": "**Fresh vertices and regressors**: the check at the polytope's vertices and the regressors' errors on "
+                "the feasible held-out samples.",
+    "refine": "**Refinement**: infeasible share (%) of the vertex samples drawn in each round.",
+    "certify": "**Certification**: share (%) of the sampled vertices failing the margin labels in each round.",
+    "costs": "**Costs** per system and load scenario.",
+    "times": "**Loads and solve times** per system and load scenario.",
+    "per_system": "**Per system**, over its load scenarios.",
+}
+"""The title of each table the chapter shows under one (`forlab.book.tables.TitledTable`), so that a reader tells
+apart the tables sharing an output; the ``*_tables`` readers put them above their tables."""
+
 
 def _per_ds(frame: pd.DataFrame) -> pd.DataFrame:
     """A per-DS table with its keys written "system / DS", so that a long key can wrap in a narrow column."""
@@ -277,6 +293,11 @@ def dataset_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sizes, work
 
 
+def dataset_tables(st) -> list[TitledTable]:
+    """`dataset_shown`, each under its title (`TABLE_TITLES`: datasets, offline work)."""
+    return list(zip((TABLE_TITLES["datasets"], TABLE_TITLES["offline"]), dataset_shown(st)))
+
+
 SCORE_DECIMALS = {"accuracy (%)": 1, "false-feasible (%)": 2, "false-infeasible (%)": 1, "train time (s)": 2,
                   "infeasible vertices (%)": 1, "worst vertex V distance (p.u.)": 4, "worst vertex loading (%)": 1,
                   "P RMSE (kW)": 3, "Q RMSE (kvar)": 3, "P max error (kW)": 3}
@@ -297,6 +318,11 @@ def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
                              "worst vertex loading (%)": "largest vertex loading (%)", "P RMSE (kW)": "P RMSE (kW)",
                              "Q RMSE (kvar)": "Q RMSE (kvar)", "P max error (kW)": "largest P error (kW)"})
     return held_out, vertices
+
+
+def scores_tables(st) -> list[TitledTable]:
+    """`scores_shown`, each under its title (`TABLE_TITLES`: held-out samples, fresh vertices and regressors)."""
+    return list(zip((TABLE_TITLES["held_out"], TABLE_TITLES["vertices"]), scores_shown(st)))
 
 
 COVERAGE_DECIMALS = {"inside chart (%)": 1, "cells hit (%)": 1, "density ratio": 3}
@@ -324,6 +350,13 @@ def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:
         return None
     shown = _decimals(rounds, dict.fromkeys(rounds.columns, 1))
     return printable(_per_ds(shown), {c: f"{c} (%)" for c in rounds.columns})
+
+
+def rounds_tables(st) -> list[TitledTable]:
+    """`rounds_shown` of the refinement and of the certification, each under its title (`TABLE_TITLES`; the two have
+    the same headers); a store without certification rounds has the refinement's only."""
+    shown = {"refine": rounds_shown(refine_table(st)), "certify": rounds_shown(certify_table(st))}
+    return [(TABLE_TITLES[k], frame) for k, frame in shown.items() if frame is not None]
 
 
 BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed cost ($/h)": "proposed cost ($/h)",
@@ -356,6 +389,12 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return shown
 
 
+def benchmark_tables(table: pd.DataFrame) -> list[TitledTable]:
+    """`benchmark_shown` of `benchmark_table`'s table, each under its title (`TABLE_TITLES`: costs, loads and solve
+    times)."""
+    return list(zip((TABLE_TITLES["costs"], TABLE_TITLES["times"]), benchmark_shown(table)))
+
+
 PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",
               "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": "mean time ratio",
               "import_error_max_mw": "largest import error (MW)", "offline_s": "DSO offline work (s)"}
@@ -370,6 +409,11 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
     p["offline_s"] = p.offline_s.round(0).astype(int)
     return printable(p, PER_SYSTEM)
+
+
+def per_system_tables(per_sys: pd.DataFrame) -> list[TitledTable]:
+    """`per_system_shown` under its title (`TABLE_TITLES`), as the chapter's other tables: a list of one."""
+    return [(TABLE_TITLES["per_system"], per_system_shown(per_sys))]
 
 
 PAYLOAD_SHOWN = {"polytope numbers": "polytope numbers (facets, input mean and whitening)",

@@ -13,10 +13,9 @@ from forlab.opf.judge import LOADING_TOL
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
 
-__all__ = ["TABLE_TITLES", "benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text",
-           "coverage_text", "failures", "false_feasible_note", "flow_speed_text", "history_text", "offline_text",
-           "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
-           "sweep_final_text"]
+__all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
+           "false_feasible_note", "flow_speed_text", "history_text", "offline_text", "paper_run_text",
+           "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span", "sweep_final_text"]
 
 ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
                 "generator outside its limits.")
@@ -33,20 +32,6 @@ IN_DOMAIN_TOL = 1e-7
 """Tolerance of the sampled domain for the TSO's choice in a slice (`forlab.studies.ch06_ml_surrogate.steps.
 region_slice` draws the slice's domain with the same one; an OPF solution sits on a chart's edge to within Ipopt's
 tolerance)."""
-TABLE_TITLES = {
-    "datasets": "**Datasets**: size, inputs, samples and feasible share per DS.",
-    "offline": "**Offline work**: the batched power flow and the DSO's times per DS.",
-    "held_out": "**Polytope on the held-out samples** (true labels), with its training time.",
-    "vertices": "**Fresh vertices and regressors**: the check at the polytope's vertices and the regressors' errors on "
-                "the feasible held-out samples.",
-    "refine": "**Refinement**: infeasible share (%) of the vertex samples drawn in each round.",
-    "certify": "**Certification**: share (%) of the sampled vertices failing the margin labels in each round.",
-    "costs": "**Costs** per system and load scenario.",
-    "times": "**Loads and solve times** per system and load scenario.",
-    "per_system": "**Per system**, over its load scenarios.",
-}
-"""The line shown above each table of the chapter that shares its output with another one, so that a reader tells
-them apart (keys as in the notebook's ``display`` calls)."""
 
 
 def span(values, fmt: str = ".1f", unit: str = "") -> str:
