@@ -142,7 +142,7 @@ def test_admm_is_capped_on_large_systems_only(tiny, archived):
     ds = tiny.copy()
     ds["run_max_iter"] = ds.run_max_iter.copy(data=[4, 3])  # as if 53-I were above the threshold
     text = ch.admm_cap_text(ds)
-    assert text.startswith("ADMM runs at most 3 iterations") and "53-I (not converged after" in text
+    assert text.startswith("ADMM runs at most 3 rounds") and "53-I (not converged after" in text
 
 
 def test_convergence_figures_and_texts(archived):
@@ -159,7 +159,7 @@ def test_convergence_figures_and_texts(archived):
     shown, times = ch.convergence_shown(table)
     assert len(shown) == len(times) == len(table) and re.fullmatch(r"\d\.\d×10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", shown["final gap"].iloc[0])
     assert not times.isna().any().any() and "centralized Ipopt (ms)" in times.columns
-    assert not shown.isna().any().any() and "–" in set(shown["target at iteration"])  # a kkt run misses it
+    assert not shown.isna().any().any() and "–" in set(shown["target at round"])  # a kkt run misses it
     assert any("ALADIN-α's QP" in run for run in shown.index.get_level_values("run"))
     assert all("_" not in c and "$" not in c for c in shown.columns)
     regions = ch.regions_shown(st)
@@ -197,7 +197,7 @@ def test_time_latency_and_dask_helpers(archived):
     assert ch.latency_figure(lat, bp["latency_system"]) is not None
     assert ch.latency_figure(lat.iloc[:0], bp["latency_system"]) is None
     text = ch.latency_text(lat, bp["latency_system"])
-    assert text.startswith(f"At 100 ms one way, {bp['latency_system']} needs {int(lat.iterations.iloc[-1])} iterations")
+    assert text.startswith(f"At 100 ms one way, {bp['latency_system']} needs {int(lat.iterations.iloc[-1])} rounds")
     assert ch.latency_text(lat.iloc[:0], "x") == ""
 
 
@@ -226,15 +226,16 @@ def test_full_profile_texts(archived):
     assert list(ch.targets_shown(fp["targets"]).index) == list(fp["targets"].system)
     assert ch.provenance_text(st).startswith("From `")
     text = ch.full_profile_text(fp)
-    assert text.startswith("Dask against in-process, time per iteration:")
-    assert f"On {bp['latency_system']}, the communication time per iteration" in text
+    assert text.startswith("Dask against in-process, time per round:")
+    assert f"On {bp['latency_system']}, the communication time per round" in text
     assert f"On {bp['admm_system']}, ALADIN reaches the target" in text
     shown = ch.admm_shown(fp["admm"])
-    assert list(shown.columns) == ["ALADIN", "ADMM"] and shown.loc["iterations", "ADMM"] == fp["admm"].loc["admm", "iterations"]
-    assert shown.loc["consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration", "ADMM"] == "–"
+    assert list(shown.columns) == ["ALADIN", "ADMM"]
+    assert shown.loc["rounds", "ADMM"] == fp["admm"].loc["admm", "iterations"]
+    assert shown.loc["consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at round", "ADMM"] == "–"
     lat = ch.latency_shown(fp["latency"])
     assert list(lat.index) == [f"{v:g}" for v in bp["latencies_ms"]] and not lat.isna().any().any()
-    assert "target at iteration" in ch.targets_shown(fp["targets"]).columns
+    assert "target at round" in ch.targets_shown(fp["targets"]).columns
     assert [ch.sci_text(v) for v in (4.8e-7, 0.0, 2.3e-3, 12.0)] == ["4.8×10⁻⁷", "0", "2.3×10⁻³", "1.2×10¹"]
     assert ch.overhead_shown(fp["overhead"]).index.name == "system"
     # parts without their runs say nothing
@@ -681,7 +682,7 @@ PAPER = ROOT / "archive" / "07_aladin" / "cda932858838.nc"
 
 
 def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archived):
-    """The latency paragraph reads from the sweep which part of an iteration is larger at either end, and says the
+    """The latency paragraph reads from the sweep which part of a round is larger at either end, and says the
     wall times need not grow with the latency only where they do not."""
     _st, bp, _table, _its = archived
     lat = ch.full_profile(archived[0])["latency"]
@@ -693,7 +694,7 @@ def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archiv
         assert f"{larger} outweighs {smaller}" in text
     # the coordinator's time holds the limit passes' round trips, which the latency lengthens: said with their rate
     assert lat.trips.max() > 0 and f"counts the round trips of its limit passes, {lat.trips.iloc[0]:.2f} per " \
-        "iteration in these runs" in text
+        "round in these runs" in text
     assert "round trips" not in ch.latency_comm_text(lat.assign(trips=0.0), "x")
     grows = lat.total_s.is_monotonic_increasing
     assert ("The wall times grow with every step of the latency" in text) == grows
@@ -781,28 +782,28 @@ def test_a_run_that_raised_is_named_and_left_out_of_the_overhead_and_latency_num
     for text in (ch.dask_overhead_text(over, 2), ch.overhead_range_text(over)):
         assert f"{ok.ratio.min():.2f} to {ok.ratio.max():.2f} times" in text and "nan" not in text
         assert f"left out of these numbers: {bad.system} (ALADIN, Dask: error: RuntimeError: boom" in text
-    assert ch.overhead_shown(over).loc[bad.system].eq("–").sum() == 4  # times, ratio and "same iterations"
+    assert ch.overhead_shown(over).loc[bad.system].eq("–").sum() == 4  # times, ratio and "same rounds"
     sweep = table[(table.system == system) & table["mode"].isin(["dask", "wan"]) & (table.algorithm == "aladin")
                   & (table.qp == "reduced")]
     lat = ch.latency_sweep(_raised_runs(table, [sweep.index[sweep.latency_ms.argmax()]]), system, its)
     assert np.isnan(lat.iterations.iloc[-1]) and lat.failed.iloc[-1] != ""
     text = ch.latency_text(lat, system)
     hi = lat.iloc[-2]
-    assert text.startswith(f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} iterations")
+    assert text.startswith(f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds")
     assert "nan" not in text and f"This run failed and is left out of these numbers: at {lat.latency_ms.max():g} ms" in text
-    measured = ch.latency_shown(lat).iloc[-1].drop("predicted communication per iteration (ms)")
+    measured = ch.latency_shown(lat).iloc[-1].drop("predicted communication per round (ms)")
     assert (measured == "–").all()  # every number the failed run would have measured; the prediction stands
     text = ch.latency_comm_text(lat, system)
     assert f"the run takes {hi.total_s:.1f} s" in text and "nan" not in text and "left out" in text
 
 
 def test_admm_target_text_says_whether_admm_converged_or_hit_its_limit(archived):
-    """Review finding: the ADMM run of the archived full profile stops at its iteration limit; the sentence said it
+    """Review finding: the ADMM run of the archived full profile stops at its round limit; the sentence said it
     stopped "by its own tolerances" and printed the raw status ("max_iter")."""
     fp = ch.full_profile(archived[0])
     text = ch.admm_target_text(fp["admm"], "x", fp["anchor"])
     d_ = fp["admm"].loc["admm"]
-    assert not d_.converged and f"it stops at its iteration limit after {d_.iterations} iterations" in text
+    assert not d_.converged and f"it stops at its round limit after {d_.iterations} rounds" in text
     assert "max_iter" not in text and "by its own tolerances" not in text
     done = fp["admm"].copy()
     done.loc["admm", "converged"] = True
@@ -810,7 +811,7 @@ def test_admm_target_text_says_whether_admm_converged_or_hit_its_limit(archived)
 
 
 def test_admm_text_says_the_rounds_dominate_only_where_admm_takes_longer(archived):
-    """Review finding: "but the rounds dominate" was printed whenever an ADMM iteration is cheaper, also where
+    """Review finding: "but the rounds dominate" was printed whenever an ADMM round is cheaper, also where
     ADMM's whole run is the shorter one."""
     st, bp, table, _its = archived
     cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
@@ -858,3 +859,94 @@ def test_the_stopping_targets_have_one_source(archived, monkeypatch):
     monkeypatch.setattr(readers, "TARGET_GAP", 1e-2)
     monkeypatch.setattr(readers, "TARGET_CONSENSUS", 1e-3)
     assert ch.convergence_table(st).loc[first, "it_target"] == row.value
+
+
+SOLVER_WORDS = ("Ipopt", "solver", "NNLS", "interior-point", "active-set", "inner")
+"""Words that name what may call its steps iterations: a solver's inner iterations (glossary, "Round"). ALADIN's and
+ADMM's own iterations are rounds on the page; ``max_iter`` (ALADIN-alpha's option name) is not the word."""
+
+ITERATION = re.compile(r"\biterations?\b", re.IGNORECASE)
+
+
+def called_iterations(text: str) -> list[str]:
+    """The places in ``text`` that say "iteration(s)" without a solver named just before it (`SOLVER_WORDS`, in the
+    40 characters before, within the same clause), with some context."""
+    found = []
+    for m in ITERATION.finditer(text):
+        before = re.split(r"[.;\n]", text[max(0, m.start() - 40):m.start()])[-1].lower()
+        if not any(w.lower() in before for w in SOLVER_WORDS):
+            found.append(text[max(0, m.start() - 40):m.end() + 20])
+    return found
+
+
+def _page_words(st) -> list[str]:
+    """Everything chapter 07 prints in words from store ``st`` as the notebook calls it: its sentences, the headers
+    and row names of its tables, and every text of its figures (labels, titles, legends)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    p = json.loads(st.attrs["parameters"])
+    table, its, focus, max_iter = ch.study_table(st), ch.iterations(st), ch.admm_focus(p), p["max_iter"]
+    rep, fp, tg = ch.scaling_report(st), ch.full_profile(st), ch.targets(table, max_iter)
+    cmp_ = ch.admm_runs(table, focus, (max_iter, p["admm_max_iter"]))
+    kk, over = ch.kkt_runs(table, p["kkt_systems"], max_iter), ch.dask_overhead(table, max_iter)
+    lat = ch.latency_sweep(table, p["latency_system"])
+    words = [ch.targets_text(tg, max_iter), ch.kkt_text(kk), ch.dask_overhead_text(over, p["n_workers"]),
+             ch.latency_text(lat, p["latency_system"]), ch.growth_text(rep["growth"], its),
+             ch.paired_text(rep["wall"], ch.BASELINE_REPEATS), ch.targets17_text(rep["targets"]),
+             ch.alternation_text(its, "1654-5"), ch.admm_cap_text(st), ch.stop_text(rep["rounds"], "1654-5"),
+             ch.full_profile_text(fp), ch.admm_text(cmp_, focus, ch.anchors(st))]
+    tables = [*ch.convergence_shown(table), ch.targets_shown(tg), ch.overhead_shown(over),
+              ch.latency_shown(fp["latency"]), ch.admm_shown(fp["admm"]), ch.admm_shown(ch.admm_table(cmp_)),
+              ch.growth_shown(rep["growth"]), ch.rounds_shown(rep["rounds"]), ch.wall_times_shown(rep["wall"]),
+              ch.messages_shown(st, [p["systems"][0], focus]), ch.regions_shown(st)]
+    words += [" | ".join(map(str, [*t.columns.to_flat_index(), *t.index.to_flat_index()])) for t in tables]
+    figs = [ch.convergence_figure(table, its, max_iter), ch.time_split_figure(ch.time_split(table, its, max_iter)),
+            ch.growth_figure(rep["growth"]), ch.wall_time_figure(rep["wall"]),
+            ch.latency_figure(lat, p["latency_system"]), ch.admm_figure(cmp_, its)]
+    if len(kk):
+        figs.append(ch.kkt_figure(kk, its, p["kkt_systems"]))
+    for fig in figs:
+        words += [t.get_text() for t in fig.findobj(Text)]
+        plt.close(fig)
+    return words
+
+
+@pytest.mark.parametrize("path", [ARCHIVED, PAPER], ids=["full", "paper"])
+def test_the_page_calls_a_round_of_aladin_or_admm_a_round(path):
+    """One name per concept (glossary, "Round"): chapter 07's sentences, table headers and figure labels, read from
+    both archived stores, call an iteration of ALADIN or ADMM a round ("time per round", "round limit", "after 15
+    rounds", the published runs' counts too); "iteration" only for a solver's inner iterations."""
+    words = _page_words(store.open_path(path))
+    assert any("round" in w for w in words)
+    assert [found for w in words for found in called_iterations(w)] == []
+
+
+def test_the_prose_calls_a_round_of_aladin_or_admm_a_round():
+    """The Markdown of the chapters that speak of ALADIN's and ADMM's rounds: "round limit", "per round"; Ipopt's
+    iterations stay iterations, and `max_iter` keeps its name."""
+    prose = {name: "\n".join("".join(c["source"]) for c in json.loads(
+        (ROOT / "notebooks" / f"{name}.ipynb").read_text())["cells"] if c["cell_type"] == "markdown")
+        for name in ("07_aladin", "08_sensitivity", "09_comparison", "12_many_dsos")}
+    assert {name: called_iterations(text) for name, text in prose.items()} == {name: [] for name in prose}
+    assert "`max_iter`: ALADIN's round limit" in prose["07_aladin"]
+
+
+def test_the_round_check_sees_an_iteration_that_is_a_round():
+    for text in ("within 30 iterations", "time per iteration (ms)", "the iteration limit", "An ADMM iteration is",
+                 "PowerModelsADA's ADMM needs 66 iterations"):
+        assert called_iterations(text), text
+    for text in ("in 12 Ipopt iterations", "(Ipopt checks it between iterations)", "`max_iter`: the round limit",
+                 "from the region's iterate", "the solver's inner iterations"):
+        assert called_iterations(text) == [], text
+
+
+def test_a_missed_target_says_its_round_limit_in_words():
+    """A system that misses the target within its rounds: its status in words ("round limit", `STATUS_WORDS`), not
+    the option's name, also for its longer re-run."""
+    row = {"system": "x", "it_target": np.nan, "met": False, "iterations": 30, "gap": 1e-3, "consensus": 1e-5,
+           "status": "max_iter", "total_s": 1.0, "ext_max_iter": 80.0, "ext_it_target": np.nan, "ext_gap": 2e-4,
+           "ext_status": "max_iter"}
+    text = ch.targets_text(pd.DataFrame([row]), 30)
+    assert "within 30 rounds" in text and "x does not: after 30 rounds (round limit) its gap" in text
+    assert "Allowed 80 rounds, it ends with gap 2.0e-04 (round limit)." in text and "max_iter" not in text

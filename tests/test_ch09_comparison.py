@@ -155,7 +155,9 @@ def test_run_assembles_the_store(chapter, archived):
 def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
     sys_t = ch09_comparison.from_store(chapter, "sys")
     full = ch09_comparison.printed(sys_t)
-    parts = {k: ch09_comparison.page_table(sys_t, k) for k in ch09_comparison.PAGE_TABLES}
+    parts = ch09_comparison.page_tables(sys_t)
+    assert list(parts) == list(ch09_comparison.PAGE_TABLES)
+    assert all(parts[k].equals(ch09_comparison.page_table(sys_t, k)) for k in parts)
     # every column of the printed table on exactly one page table, at most five columns each
     shown = [c for t in parts.values() for c in t.columns]
     assert sorted(shown) == sorted(ch09_comparison.PAGE_HEADERS.get(c, c) for c in full.columns) and all(len(t.columns) <= 5 for t in parts.values())
@@ -396,7 +398,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
         assert r.default_pct == pytest.approx(here) and r.sensitivity_pct == pytest.approx(there.deviation_pct.iloc[0])
         assert r.gap_pp == pytest.approx(abs(here - there.deviation_pct.iloc[0]))
     assert (gaps.method == "P1 FOR offer").sum() == 3  # 60, 80 and 100 % in both archived stores
-    text = ch09_comparison.rerun_text(chapter)
+    text = ch09_comparison.rerun_text(chapter, sens)
     p05 = json.loads(archived["05_coordination"].attrs["parameters"])
     p08 = json.loads(archived["08_sensitivity"].attrs["parameters"])
     assert (f"P1's offer with `n_directions` {p08['p1_n_directions']} here against {p05['n_directions']} in "
@@ -413,24 +415,57 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert ch09_comparison.rerun_gaps(cases.iloc[0:0], sens).empty
 
 
+def test_rerun_text_reads_no_sensitivity_rows_of_its_own(chapter, monkeypatch):
+    """The page reads the sensitivity rows once and passes them to `rerun_text` (it read them twice from the store,
+    once for the gaps and once for the largest change); the text is the same."""
+    sens = ch09_comparison.from_store(chapter, "sens")
+    text = ch09_comparison.rerun_text(chapter, sens)
+    read = []
+    real = ch09_comparison.from_store
+    monkeypatch.setattr(ch09_comparison, "from_store", lambda st, dim: read.append(dim) or real(st, dim))
+    assert ch09_comparison.rerun_text(chapter, sens) == text and "sens" not in read
+    assert "the largest change under one factor in this study" in text
+
+
+def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
+    """`dash_text` reads the page tables it is given (`page_tables`, built once for the page), never builds them
+    again; a "–" in them is explained, whatever table it is in."""
+    dflt = ch09_comparison.from_store(chapter, "default")
+    pages = ch09_comparison.page_tables(dflt)
+    monkeypatch.setattr(ch09_comparison, "page_table", lambda *a: pytest.fail("page table rebuilt"))
+    assert ch09_comparison.dash_text(dflt, pages) == ""
+    key, time = pages["time"].index[0], pages["time"].copy()
+    time.loc[key, time.columns[0]] = "–"  # as the time table of a case that failed shows it
+    dashed = {**pages, "time": time}
+    rows = dflt.assign(failed=[c if (s, m.split(" ")[0]) == key else 0
+                               for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
+    assert ch09_comparison.dash_text(rows, dashed) == "A “–” in this section's tables is the value of a failed case."
+
+
 def test_a_dash_is_explained_only_where_one_is_shown(chapter):
     """The legend of "–" names the causes that occur (a failed case, no feasible case, a field the store lacks),
     and is empty where no table shows a "–"."""
-    assert ch09_comparison.dash_text(ch09_comparison.from_store(chapter, "default")) == ""
+    dflt = ch09_comparison.from_store(chapter, "default")
+    assert ch09_comparison.dash_text(dflt, ch09_comparison.page_tables(dflt)) == ""
     base = {"system": "S", "cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_ms": 2.0,
             "integrated_ms": 2.0, "offline_s": 1.0, "rounds": 1, "bytes": 100.0, "online_ms": 1.0, "time_ratio": 0.5,
             "feasible_pct": 100.0, "status": "ok", "failed": 0, "deviation_mean_pct": 0.1, "deviation_max_pct": 0.1,
             "abs_deviation_pct": 0.1}
     rows = pd.DataFrame([{**base, "method": "P1 FOR offer"}, {**base, "method": "P2 ML surrogate"}])
-    assert ch09_comparison.dash_text(rows) == ""
+    assert _dashes(rows) == ""
     infeasible = rows.assign(abs_deviation_pct=[np.nan, 0.1], feasible_pct=[0.0, 100.0])
-    assert ch09_comparison.dash_text(infeasible) == ("A “–” in this section's tables is the mean |deviation| of a method "
+    assert _dashes(infeasible) == ("A “–” in this section's tables is the mean |deviation| of a method "
                                                      "without a feasible finished case.")
     old = rows.assign(wall_ms=[2.0, np.nan])  # a store written before the wall time was recorded
-    assert "does not hold" in ch09_comparison.dash_text(old) and "failed" not in ch09_comparison.dash_text(old)
+    assert "does not hold" in _dashes(old) and "failed" not in _dashes(old)
     failed = rows.assign(failed=[1, 0], status=["1 of 1 failed", "ok"], deviation_mean_pct=[np.nan, 0.1],
                          deviation_max_pct=[np.nan, 0.1], abs_deviation_pct=[np.nan, 0.1], online_ms=[np.nan, 1.0])
-    assert ch09_comparison.dash_text(failed) == "A “–” in this section's tables is the value of a failed case."
+    assert _dashes(failed) == "A “–” in this section's tables is the value of a failed case."
+
+
+def _dashes(rows: pd.DataFrame) -> str:
+    """`dash_text` of per-system ``rows`` over their page tables, as the page calls it."""
+    return ch09_comparison.dash_text(rows, ch09_comparison.page_tables(rows))
 
 
 def test_aladin_at_scale_is_held_to_the_sweep(chapter):

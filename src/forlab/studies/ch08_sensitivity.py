@@ -378,7 +378,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
 
 def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3, options: dict | None = None,
            system=None, client=None, baseline: Baseline | None = None) -> dict:
-    """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` iterations, plus ``options``) on the integrated
+    """ALADIN (default `forlab.p3_aladin.ALADINOptions`, ``max_iter`` rounds, plus ``options``) on the integrated
     net of one variant, partitioned into its zones (TS and one region per DS), in-process, ``repeats`` times from the
     same start; its outcome record (`aladin_outcome`) against the integrated baseline timed by the same rule
     (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built; client: a

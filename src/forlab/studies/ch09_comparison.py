@@ -161,7 +161,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
     ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
     is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
-    coupled QP, no added latency, the chapter's iteration limit), one run per system."""
+    coupled QP, no added latency, the chapter's round limit), one run per system."""
     from forlab.studies import ch07_aladin
     from forlab.studies.outcomes import aladin_seconds, aladin_split
 
@@ -169,7 +169,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     r = r[(r.algorithm == "aladin") & (r["mode"] == "inprocess") & (r.latency_ms == 0)]
     if "qp" in r:  # the book's ALADIN (reduced coupled QP), not ALADIN-alpha's KKT variant run for comparison
         r = r[r.qp != "kkt"]
-    # one run per system: the one with the chapter's iteration limit, not the extended re-run
+    # one run per system: the one with the chapter's round limit, not the extended re-run
     r = r.sort_values("max_iter").drop_duplicates("system", keep="first")
     central = ch07_aladin.frame(st, "sys").set_index("spec")
     rows = []
@@ -307,13 +307,19 @@ def _dash_cause(r, header: str) -> str:
     return "infeasible" if feasible_only and np.isfinite(r.deviation_mean_pct) else "missing"
 
 
-def dash_text(table: pd.DataFrame) -> str:
-    """Markdown: what a "–" in the `page_table` parts of a per-system ``table`` stands for, naming only the causes
-    that occur (`DASHES`); empty when no table shows one."""
+def page_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every `page_table` of a per-system ``table``, by part (`PAGE_TABLES`): built once, shown by the page and
+    read by `dash_text`."""
+    return {part: page_table(table, part) for part in PAGE_TABLES}
+
+
+def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
+    """Markdown: what a "–" in the page tables ``pages`` (`page_tables` of the per-system ``table``) stands for,
+    naming only the causes that occur (`DASHES`); empty when no table shows one. The tables are passed in, not
+    rebuilt: the legend speaks of the tables the page shows."""
     rows = {(r.system, r.method.split(" ")[0]): r for r in table.itertuples()}
     causes = set()
-    for part in PAGE_TABLES:
-        shown = page_table(table, part)
+    for shown in pages.values():
         for key, line in shown.iterrows():
             causes |= {_dash_cause(rows[key], h) for h, v in line.items() if v == "–"}
     if not causes:
@@ -742,20 +748,21 @@ def _gap_clause(code: str, g: pd.DataFrame) -> str:
     return f"{g.gap_pp.max():.4f} percentage points for {code} ({'; '.join(levels)})"
 
 
-def rerun_text(st: xr.Dataset) -> str:
-    """Markdown: that the sensitivity study's P1 and P2 rows are not the default runs of the first section, from the
-    parameters both stores were run with (`FIT_SIZES`), and by how much the same method, system and load level differ
-    between the two runs (`rerun_gaps`) against the largest change under one factor (`_spread`)."""
+def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
+    """Markdown: that the sensitivity study's P1 and P2 rows (``sens_t``, `from_store` of ``st``'s ``sens``, read
+    once by the page) are not the default runs of the first section, from the parameters both stores were run with
+    (`FIT_SIZES`), and by how much the same method, system and load level differ between the two runs
+    (`rerun_gaps`) against the largest change under one factor (`_spread`)."""
     found = json.loads(st.attrs["sources"])
     sens = found.get("sensitivity", {}).get("parameters", {})
     sizes = "; ".join(_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
                       for m in FIT_SIZES)
     text = ("The P1 and P2 rows of this table are other runs than those of the first section: "
             f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes}).")
-    gaps = rerun_gaps(from_store(st, "default_case"), from_store(st, "sens"))
+    gaps = rerun_gaps(from_store(st, "default_case"), sens_t)
     if gaps.empty:
         return text
-    effect = float(_spread(from_store(st, "sens")).stack().max())
+    effect = float(_spread(sens_t).stack().max())
     clauses = [f"{_gap_clause(m.split(' ')[0], g)}, {_order(g.gap_pp.max(), effect)} "
                + (f"the largest change under one factor in this study ({effect:.4f} percentage points, the "
                   "Robustness statement below)" if k == 0 else "it")
@@ -1050,6 +1057,7 @@ __all__ = [
     "p2_rows",
     "p3_rows",
     "page_table",
+    "page_tables",
     "per_system",
     "printed",
     "profile",

@@ -1,7 +1,7 @@
 """Chapter 07, ALADIN (P3): its systems, runs and store, and the tables, figures and sentences drawn from it.
 
 `systems`: the study systems by name (`load`, `check_spec`; the system specifications are in its docstring),
-`load_systems` with their centralized baselines, ADMM's iteration caps. `study`: `run(params)` (`run_study`):
+`load_systems` with their centralized baselines, ADMM's round caps. `study`: `run(params)` (`run_study`):
 ALADIN on several systems and execution modes, a latency sweep, ADMM, every run judged (`judged_run`).
 `store`: the whole chapter as one xarray Dataset (`to_store`; the store layout is in its docstring).
 `readers`: tables from a store. `figures`: matplotlib figures from those tables. `text`: Markdown sentences,
@@ -14,7 +14,7 @@ Hessian, Jacobians `opf_regions.region.Region.sensitivities` (default: reduced i
 `algorithm.reduction.LocalReduction.reduce`); (p3-stop) `algorithm.loop.stop`; (p3-qp) `algorithm.qp.condensed_qp`
 (default, from the regions' reduced messages), `algorithm.qp.reduced_qp_step` ("coupled"),
 `algorithm.qp.create_coupled_qp` and `solve_qp` (ALADIN-alpha's), via `algorithm.loop.coupled_qp`; (p3-update) `algorithm.qp.compute_al_step`, `algorithm.qp.update_penalties`
-(`algorithm.loop.coordinator_step`); the iteration `algorithm.loop.aladin`, on a net `run_aladin`; ADMM
+(`algorithm.loop.coordinator_step`); the rounds `algorithm.loop.aladin`, on a net `run_aladin`; ADMM
 `algorithm.admm.admm`, on a net `run_admm`; regions as Dask actors with emulated latency `execution`.
 """
 

@@ -29,7 +29,7 @@ def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
     ax[0].set_ylabel(ylabels[0])
     ax[1].set_ylabel(ylabels[1])
     for a in ax:
-        a.set_xlabel("iteration")
+        a.set_xlabel("round")
         a.grid(alpha=0.3)
     fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
 
@@ -41,7 +41,7 @@ def _targets(ax) -> None:
 
 
 def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
-    """Consensus violation and gap per iteration of every system in-process with the default QP (the longest run
+    """Consensus violation and gap per round of every system in-process with the default QP (the longest run
     of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Returns the Figure."""
     import matplotlib.pyplot as plt
 
@@ -70,7 +70,7 @@ KKT_CLIP = 1e6
 
 
 def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
-    """Consensus and gap per iteration of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
+    """Consensus and gap per round of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
     ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a diverging run would
     flatten every other line), and the axis label says so only when a value was."""
     import matplotlib.pyplot as plt
@@ -201,7 +201,7 @@ def wall_time_figure(wt: pd.DataFrame):
 
 
 def latency_figure(lat: pd.DataFrame, system: str):
-    """Time per iteration against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
+    """Time per round against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
     one latency each way" (requests down, replies up; dashed); None without latency runs."""
     import matplotlib.pyplot as plt
 
@@ -215,7 +215,7 @@ def latency_figure(lat: pd.DataFrame, system: str):
         ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
                 label="zero-latency run + one latency each way")
     ax.set_xlabel("one-way latency (ms)")
-    ax.set_ylabel("time per iteration (ms)")
+    ax.set_ylabel("time per round (ms)")
     ax.set_title(system)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -223,7 +223,7 @@ def latency_figure(lat: pd.DataFrame, system: str):
 
 
 def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
-    """Consensus and gap per iteration of `admm_runs` (log-log), the targets dotted; one legend."""
+    """Consensus and gap per round of `admm_runs` (log-log), the targets dotted; one legend."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), layout="constrained")

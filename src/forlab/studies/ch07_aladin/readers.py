@@ -7,8 +7,8 @@ coordinator growth, rounds, wall times and targets (`scaling_report`); a full-pr
 and the published anchors a store was compared with (`anchors`). A run in words (`run_label`, `termination`)
 is here too, as the readers and the progress lines of the study share it. The same functions serve the
 chapter's own run, the archived `paper`-profile run and stores written before the judged outcome record or
-issue 17's timing (they fall back to the older variables). Units: $/h, s; per-iteration and per-round times in
-ms where a column says so.
+issue 17's timing (they fall back to the older variables). Units: $/h, s; per-round times in ms where a column
+says so.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 
 
 def runs(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per run, with the run's time per iteration (s), bytes per iteration, the lowest and highest ratio
+    """One row per run, with the run's time per round (s), bytes per round, the lowest and highest ratio
     of its repeats to the centralized solve timed beside each (``paired_low``, ``paired_high``,
     `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized solves (``paired_central_s``,
     s); NaN in a store without them."""
@@ -63,14 +63,15 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def iterations(ds: xr.Dataset) -> pd.DataFrame:
-    """The per-iteration logs in long form: one row per (run, iteration)."""
+    """The per-round logs in long form: one row per (run, round); the store's dimension of the rounds is
+    ``iteration``."""
     logs = {k[3:]: ds[k] for k in ds.data_vars if k.startswith("it_")}
     df = xr.Dataset(logs).to_dataframe().reset_index().dropna(subset=["consensus"])
     return df.merge(runs(ds)[["system", "algorithm", "qp", "mode", "latency_ms"]], left_on="run", right_index=True)
 
 
 def first_iteration(log: pd.DataFrame, consensus: float, gap: float) -> float:
-    """The first iteration whose consensus violation and gap are both at most the given values (nan if none)."""
+    """The first round whose consensus violation and gap are both at most the given values (nan if none)."""
     ok = log[(log.consensus <= consensus) & (log.gap <= gap)]
     return float(ok.iteration.iloc[0]) if len(ok) else float("nan")
 
@@ -85,8 +86,8 @@ to when it misses the stopping target)."""
 
 
 def convergence_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Per run: iterations, time, final gap and consensus, centralized objective and time, and the iterations at
-    which the loose target (`LOOSE_CONSENSUS`, `LOOSE_GAP`: ``it_loose``) and the stopping target
+    """Per run: rounds, time, final gap and consensus, centralized objective and time, and the rounds at which the
+    loose target (`LOOSE_CONSENSUS`, `LOOSE_GAP`: ``it_loose``) and the stopping target
     (`TARGET_CONSENSUS`, `TARGET_GAP`: ``it_target``) were first reached."""
     r = runs(ds)
     s = frame(ds, "sys").set_index("spec")
@@ -100,7 +101,7 @@ def convergence_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def message_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """What crosses the wire per iteration: per run, direction and field, the numbers and bytes summed over
+    """What crosses the wire per round: per run, direction and field, the numbers and bytes summed over
     regions."""
     m = frame(ds, "msg")
     r = runs(ds)
@@ -112,10 +113,10 @@ def message_summary(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def targets(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
-    """Per system, the in-process ALADIN run with the default QP and ``max_iter`` iterations: the first iteration
-    with the stopping target (`TARGET_CONSENSUS`, `TARGET_GAP`: ``it_target``), whether that is within ``max_iter`` (``met``), the
-    final gap and consensus, the status, and the iterations and final values of the longer run where there is one
-    (``ext_*``)."""
+    """Per system, the in-process ALADIN run with the default QP and ``max_iter`` rounds: the first round with the
+    stopping target (`TARGET_CONSENSUS`, `TARGET_GAP`: ``it_target``), whether that is within ``max_iter``
+    (``met``), the final gap and consensus, the status, and the rounds and final values of the longer run where
+    there is one (``ext_*``)."""
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
     rows = []
     for system, g in red.groupby("system", sort=False):
@@ -148,7 +149,7 @@ def failed_runs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
-    """Time per iteration of every Dask run (no emulated latency) against the in-process run of the same system:
+    """Time per round of every Dask run (no emulated latency) against the in-process run of the same system:
     ``ratio`` = Dask / in-process (dimensionless); ``failed``: the run that raised, of the two (`_failure`; its
     row has no numbers), "" where neither did."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
@@ -170,10 +171,10 @@ def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
 
 
 def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The Dask runs of ``system`` by one-way latency (ms): iterations, wall time and time per iteration (s), the
-    slowdown against the zero-latency run and, given the per-iteration logs ``its`` (`iterations`), the mean
-    communication and coordinator time per iteration (ms; the coordinator's counts the round trips of its limit
-    passes, ``trips`` per iteration) with the communication the emulation predicts (zero-latency communication + 2 x
+    """The Dask runs of ``system`` by one-way latency (ms): rounds, wall time and time per round (s), the slowdown
+    against the zero-latency run and, given the per-round logs ``its`` (`iterations`), the mean communication and
+    coordinator time per round (ms; the coordinator's counts the round trips of its limit passes, ``trips`` per
+    round) with the communication the emulation predicts (zero-latency communication + 2 x
     latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
     lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
                 & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
@@ -204,7 +205,7 @@ def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]
 
 
 def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.DataFrame:
-    """The in-process ALADIN runs of ``kkt_systems`` with ``max_iter`` iterations, both QP forms."""
+    """The in-process ALADIN runs of ``kkt_systems`` with ``max_iter`` rounds, both QP forms."""
     sel = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin")]
     return sel[sel.system.isin(kkt_systems) & (sel.max_iter == max_iter)]
 
@@ -212,7 +213,7 @@ def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.D
 MODE_WORDS = {"inprocess": "in-process", "dask": "Dask", "scheduler": "Dask (given scheduler)", "wan": "Dask"}
 
 
-STATUS_WORDS = {"max_iter": "iteration limit"}
+STATUS_WORDS = {"max_iter": "round limit"}
 """Execution modes and statuses of the store in words (other statuses are shown as they are)."""
 
 RAISED = "error: "
@@ -256,7 +257,7 @@ def _run_index_label(r) -> str:
 
 
 def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
-    """Mean time per round (s) of every ALADIN run with the default QP and ``max_iter`` iterations, split into the
+    """Mean time per round (s) of every ALADIN run with the default QP and ``max_iter`` rounds, split into the
     parts of `SPLIT` (local NLP and local reduction of the slowest region, coordinator, communication); one row per
     run. A part an older store did not measure is NaN."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
@@ -265,7 +266,7 @@ def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
 
 
 def _first_inprocess(table: pd.DataFrame, algorithm: str) -> pd.DataFrame:
-    """Per system, the in-process run of ``algorithm`` (ALADIN: default QP) with the smallest iteration limit."""
+    """Per system, the in-process run of ``algorithm`` (ALADIN: default QP) with the smallest round limit."""
     sel = table[(table["mode"] == "inprocess") & (table.algorithm == algorithm)]
     if algorithm == "aladin":
         sel = sel[sel.qp == "reduced"]

@@ -24,12 +24,12 @@ Store layout (dimensions and their variables):
   beside one centralized build and solve made just before it (`forlab.studies.ch07_aladin.study.paired_runs`):
   ``run_repeat_central_wall_s`` (s) and ``run_repeat_wall_s`` (the run's set-up plus rounds, s); NaN where a
   repeat raised or did not end as the first;
-* ``run`` x ``iteration``: the per-iteration log of every run (`forlab.p3_aladin.ITERATION_LOG`), prefixed ``it_``,
-  NaN (or "" for text) after a run's last iteration; every column the runs' logs carry is kept, so the per-round
-  timing of issue 17 (``it_local_s``, ``it_reduction_s``, ``it_coordinator_s``, ``it_communication_s``,
-  ``it_round_wall_s``, ``it_nlp_ok``, ``it_qp_status``, ...) is stored where the algorithm logs it (older stores
-  lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``);
-* ``msg``: what crosses the wire in one iteration of the first in-process run of every system and algorithm:
+* ``run`` x ``iteration``: the per-round log of every run (`forlab.p3_aladin.ITERATION_LOG`; the dimension keeps
+  the algorithm's name for a round), prefixed ``it_``, NaN (or "" for text) after a run's last round; every column
+  the runs' logs carry is kept, so the per-round timing of issue 17 (``it_local_s``, ``it_reduction_s``,
+  ``it_coordinator_s``, ``it_communication_s``, ``it_round_wall_s``, ``it_nlp_ok``, ``it_qp_status``, ...) is stored
+  where the algorithm logs it (older stores lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``);
+* ``msg``: what crosses the wire in one round of the first in-process run of every system and algorithm:
   ``msg_run``, ``msg_region``, ``msg_direction``, ``msg_field``, ``msg_numbers``, ``msg_bytes``.
 
 Every variable carries ``attrs["units"]`` (`UNITS`).

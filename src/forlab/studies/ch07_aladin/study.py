@@ -110,11 +110,12 @@ class Recorder:
         self.pairs.append(pairs)
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
         done = "" if res.converged else f" ({STATUS_WORDS.get(res.status, res.status)})"
-        self.progress(f"{spec}, {run_label(row)}: {res.iterations} it, gap {res.gap:.1e}, {res.total_s:.2f} s{done}")
+        self.progress(f"{spec}, {run_label(row)}: {res.iterations} rounds, gap {res.gap:.1e}, "
+                      f"{res.total_s:.2f} s{done}")
 
 
 def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float, err: BaseException) -> ALADINResult:
-    """The result of a run that raised ``err``: not converged, no iterations, no objective, an empty log, its status
+    """The result of a run that raised ``err``: not converged, no rounds, no objective, an empty log, its status
     "error: <type>: <message> (<file>:<line>)" (`forlab.studies.outcomes.error_text`, as chapters 08 and 12 record
     a method that raised); `judged_run` makes it a failed case."""
     nan = float("nan")
@@ -126,7 +127,7 @@ def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float
 
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
     """The fastest whole run (set-up plus rounds) of ``repeats`` calls of ``run_once()`` that end as the first
-    (same iterations and status): the rule the centralized AC-OPF it is set against is timed by (fastest of
+    (same rounds and status): the rule the centralized AC-OPF it is set against is timed by (fastest of
     `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time). ALADIN's and
     ADMM's runs start from the same point and take the same iterates, in-process and on Dask alike
     (``tests/test_aladin.py``), so the one kept differs from the others only in its times. A first run that
@@ -265,11 +266,11 @@ def run_study(
         families (`forlab.studies.ch07_aladin.systems.family`), within which the coordinator's growth is fitted.
     latencies_ms: one-way latencies of the sweep on ``latency_system`` (0: plain "dask", > 0: "wan").
     kkt_systems: systems also run with ALADIN-alpha's QP (``qp="kkt"``), in-process (and with the default QP).
-    admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` iterations at most);
+    admm_system: the system of the ALADIN-ADMM comparison (ADMM in-process, ``admm_max_iter`` rounds at most);
         ``"all"``: every system of ``systems``.
     n_workers: workers of the local Dask cluster of the Dask modes.
     extended_max_iter: when > max_iter, every system whose in-process ALADIN run did not converge within
-        ``max_iter`` is run again with this limit (to show how many iterations it needs).
+        ``max_iter`` is run again with this limit (to show how many rounds it needs).
     """
     admm = [] if admm_system == ADMM_ALL else [admm_system]
     specs = list(dict.fromkeys([*systems, *growth_systems, latency_system, *kkt_systems, *admm]))

@@ -1,4 +1,4 @@
-"""The systems of chapter 07 by name: nets, partitions, centralized baselines, and ADMM's iteration caps.
+"""The systems of chapter 07 by name: nets, partitions, centralized baselines, and ADMM's round caps.
 
 System specifications: ``"case118:3"`` is a MATPOWER grid cut into 3 spectral areas (`forlab.grid.cases`),
 ``"case9+case33bw"`` an integrated T+D study system split into its zones, TS and one region per DS
@@ -9,7 +9,7 @@ authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
 `BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
 (`forlab.studies.ch07_aladin.store`), `central_timer` times one more centralized solve beside a run's repeat.
-`admm_max_iter_for` caps ADMM's iterations on the largest systems;
+`admm_max_iter_for` caps ADMM's rounds on the largest systems;
 `family` names the family of systems a system belongs to (the coordinator's growth is fitted within each);
 `quiet` silences pandapower's FutureWarnings in a chapter.
 """
@@ -102,18 +102,18 @@ rule of every chapter); every ALADIN and ADMM run of the chapter is timed by the
 
 
 ADMM_LARGE_BUSES = 1000
-"""Systems with more buses than this run ADMM with at most `ADMM_LARGE_MAX_ITER` iterations (forlab's choice, issue
-17: ADMM's local NLPs on 1654-5 take seconds per iteration, so 1000 of them would take most of an hour; that it has
+"""Systems with more buses than this run ADMM with at most `ADMM_LARGE_MAX_ITER` rounds (forlab's choice, issue 17:
+ADMM's local NLPs on 1654-5 take seconds per round, so 1000 of them would take most of an hour; that it has
 not converged there within the cap is then the recorded result). No system of the default or ``full`` profile is
 that large."""
 
 
 ADMM_LARGE_MAX_ITER = 50
-"""ADMM's iteration cap on the systems above `ADMM_LARGE_BUSES` buses (or ``admm_max_iter`` when smaller)."""
+"""ADMM's round cap on the systems above `ADMM_LARGE_BUSES` buses (or ``admm_max_iter`` when smaller)."""
 
 
 def admm_max_iter_for(buses: int, admm_max_iter: int) -> int:
-    """ADMM's iteration cap on a system of ``buses`` buses: ``admm_max_iter``, at most `ADMM_LARGE_MAX_ITER` above
+    """ADMM's round cap on a system of ``buses`` buses: ``admm_max_iter``, at most `ADMM_LARGE_MAX_ITER` above
     `ADMM_LARGE_BUSES` buses."""
     return admm_max_iter if buses <= ADMM_LARGE_BUSES else min(admm_max_iter, ADMM_LARGE_MAX_ITER)
 

@@ -6,6 +6,7 @@ target was not reached).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -36,14 +37,15 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "admm_cap_text",
+__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES",
+           "TARGET_WORDS", "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
            "regions_shown",
-           "rounds_shown", "sci_text", "stop_text", "store_text", "targets17_text", "targets_shown", "targets_text",
-           "wall_times_shown"]
+           "rounds_shown", "sci_text", "shown_anchor", "stop_text", "store_text", "targets17_text", "targets_shown",
+           "targets_text", "wall_times_shown"]
 
 
 _TEN = 10
@@ -71,10 +73,10 @@ def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) 
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
-    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` iterations."""
+    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds."""
     ok, bad = tg[tg.met], tg[~tg.met]
     lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
-             f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} iterations"
+             f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds"
              + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
                 if len(ok) else "") + "."]
     for r in bad.itertuples():
@@ -83,16 +85,21 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
             continue
         more = ""
         if not np.isnan(r.ext_max_iter):
-            more = (f" Allowed {r.ext_max_iter:.0f} iterations, it "
+            more = (f" Allowed {r.ext_max_iter:.0f} rounds, it "
                     + (f"reaches the target after {r.ext_it_target:.0f}." if not np.isnan(r.ext_it_target)
-                       else f"ends with gap {r.ext_gap:.1e} ({r.ext_status})."))
-        lines.append(f"{r.system} does not: after {r.iterations} iterations ({r.status}) its gap is {r.gap:.1e} and "
-                     f"its consensus {r.consensus:.1e}.{more}")
+                       else f"ends with gap {r.ext_gap:.1e} ({_status_words(r.ext_status)})."))
+        lines.append(f"{r.system} does not: after {r.iterations} rounds ({_status_words(r.status)}) its gap is "
+                     f"{r.gap:.1e} and its consensus {r.consensus:.1e}.{more}")
     return "\n\n".join(lines)
 
 
+def _status_words(status: str) -> str:
+    """A run's status in words (`STATUS_WORDS`: "round limit" for ``max_iter``), other statuses as they are."""
+    return STATUS_WORDS.get(status, status)
+
+
 def fmt_iteration(v: float) -> str:
-    """'after N' or 'never' for an iteration count that may be NaN."""
+    """'after N' or 'never' for a count of rounds that may be NaN."""
     return "never" if np.isnan(v) else f"after {v:.0f}"
 
 
@@ -105,7 +112,7 @@ def kkt_text(kk: pd.DataFrame) -> str:
     """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
     return "\n\n".join(
         f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
-        f"{r.iterations} iterations ({STATUS_WORDS.get(termination(r), termination(r))}); the default QP "
+        f"{r.iterations} rounds ({_status_words(termination(r))}); the default QP "
         + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
            else f"ends with gap {d.gap:.1e}.")
         for r in kk[kk.qp == "kkt"].itertuples()
@@ -126,7 +133,7 @@ def sci_text(v: float) -> str:
 
 
 def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", "it_target")) -> pd.DataFrame:
-    """``frame`` with the given columns written as 1.2×10⁻⁵ (`sci_text`), and its iteration ``counts`` (where
+    """``frame`` with the given columns written as 1.2×10⁻⁵ (`sci_text`), and its round ``counts`` (where
     present) as whole numbers with a missing value where a target was not reached."""
     frame = frame.copy()
     for c in columns:
@@ -137,16 +144,16 @@ def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", 
     return frame
 
 
-TARGETS_WORDS = {"it_loose": "loose target at iteration", "it_target": "target at iteration"}
+TARGETS_WORDS = {"it_loose": "loose target at round", "it_target": "target at round"}
 """The two targets of the tables: loose (`LOOSE_CONSENSUS`, `LOOSE_GAP`) and the stopping target
 (`TARGET_CONSENSUS`, `TARGET_GAP`); "–": not reached."""
 
 
 def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The convergence table as the chapter prints it, in two tables that fit the column, one row per system and
-    run (`run_label`; a longer re-run says its iteration limit) each: iterations, the iterations of the two targets
-    ("–": not reached), final gap and consensus (`sci_text`); then the wall time, the time per iteration and the
-    centralized Ipopt solve time."""
+    run (`run_label`; a longer re-run says its round limit) each: rounds, the rounds of the two targets ("–": not
+    reached), final gap and consensus (`sci_text`); then the wall time, the time per round and the centralized Ipopt
+    solve time."""
     t = _sci(table)
     extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
     t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
@@ -154,9 +161,9 @@ def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     t["central_ms"] = (1e3 * t.central_time_s).round(1)
     t["total_s"] = t.total_s.round(2)
     t = t.set_index(["system", "run"])
-    return (printable(t, {"iterations": "iterations", **TARGETS_WORDS, "gap": "final gap",
+    return (printable(t, {"iterations": "rounds", **TARGETS_WORDS, "gap": "final gap",
                           "consensus": "final consensus"}),
-            printable(t, {"total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)",
+            printable(t, {"total_s": "wall time (s)", "time_per_iter_ms": "time per round (ms)",
                           "central_ms": "centralized Ipopt (ms)"}))
 
 
@@ -497,7 +504,7 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
 
 
 def admm_cap_text(st: xr.Dataset) -> str:
-    """Which systems ran ADMM with a lower iteration cap than ``admm_max_iter`` (`admm_max_iter_for`) and whether it
+    """Which systems ran ADMM with a lower round cap than ``admm_max_iter`` (`admm_max_iter_for`) and whether it
     stopped by its own test there (Markdown); "" when none did (and for stores written before the cap)."""
     if "admm_large_buses" not in st.attrs:
         return ""
@@ -508,7 +515,7 @@ def admm_cap_text(st: xr.Dataset) -> str:
         return ""
     words = [f"{r.system} ({'stopped by its test' if r.converged else 'not converged'} after {r.iterations})"
              for r in capped.itertuples()]
-    return (f"ADMM runs at most {int(capped.max_iter.max())} iterations on the systems above "
+    return (f"ADMM runs at most {int(capped.max_iter.max())} rounds on the systems above "
             f"{int(st.attrs['admm_large_buses'])} buses instead of {full} (a cost limit of this profile, not a "
             f"tuning): {', '.join(words)}.")
 
@@ -520,9 +527,9 @@ def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
     o["same"] = o["same iterations"].map({True: "yes", False: "no"})  # none for a failed row
     o = o.round({"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
     index = ["system", "mode"] if o["mode"].nunique() > 1 else ["system"]
-    return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per iteration)",
-                                          "Dask (ms/it)": "Dask (ms per iteration)", "ratio": "ratio Dask / in-process",
-                                          "same": "same iterations"})
+    return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per round)",
+                                          "Dask (ms/it)": "Dask (ms per round)", "ratio": "ratio Dask / in-process",
+                                          "same": "same rounds"})
 
 
 def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
@@ -531,7 +538,7 @@ def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
     ok, bad = failed_runs(over)
     if not len(ok):
         return _failed_text(bad)
-    return (f"Across the systems, a Dask iteration takes {ok.ratio.min():.2f} to {ok.ratio.max():.2f} times an "
+    return (f"Across the systems, a Dask round takes {ok.ratio.min():.2f} to {ok.ratio.max():.2f} times an "
             f"in-process one on this machine ({n_workers} worker processes on the cores the machine gives; regions "
             f"beyond the number of workers share a process). The regions' compute runs in parallel there, the "
             f"messages cost serialisation and a scheduler round trip." + _failed_text(bad, " "))
@@ -549,8 +556,8 @@ def _failed_text(bad: pd.DataFrame, before: str = "") -> str:
 
 
 def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
-    """`latency_sweep` (with its per-iteration columns) as the chapter prints it, one row per one-way latency:
-    iterations, wall time, slowdown, and the communication (measured and predicted) and QP time per iteration."""
+    """`latency_sweep` (with its per-round columns) as the chapter prints it, one row per one-way latency: rounds,
+    wall time, slowdown, and the communication (measured and predicted) and QP time per round."""
     out = lat.copy()
     out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
     out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
@@ -559,10 +566,10 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     out.index = pd.Index([f"{v:g}" for v in out.latency_ms], name="latency (ms)")
     for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
         out[c] = out[c].astype("Int64")
-    return printable(out, {"iterations": "iterations", "total_s": "wall time (s)", "slowdown": "slowdown",
-                           "comm_ms": "communication per iteration (ms)",
-                           "comm_predicted_ms": "predicted communication per iteration (ms)",
-                           "qp_ms": "coordinator per iteration (ms)"})
+    return printable(out, {"iterations": "rounds", "total_s": "wall time (s)", "slowdown": "slowdown",
+                           "comm_ms": "communication per round (ms)",
+                           "comm_predicted_ms": "predicted communication per round (ms)",
+                           "qp_ms": "coordinator per round (ms)"})
 
 
 def latency_text(lat: pd.DataFrame, system: str) -> str:
@@ -573,7 +580,7 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
         return _failed_text(bad)
     lo, hi = ok.iloc[0], ok.iloc[-1]
     base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
-    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} iterations and "
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds and "
             f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base}: ALADIN's few rounds keep the slowdown to "
             f"{hi.total_s / lo.total_s:.1f} times, where an algorithm that needs hundreds of rounds would pay the "
             "latency hundreds of times (next section)."
@@ -581,19 +588,19 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
-    """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (iterations, the
-    iterations of the two targets, "–" where not reached, final gap and consensus, wall time, time per iteration,
-    bytes per iteration where measured, status). ``rows``: `admm_table` or `admm_comparison`."""
+    """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (rounds, the
+    rounds of the two targets, "–" where not reached, final gap and consensus, wall time, time per round, bytes per
+    round where measured, status). ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
     r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
     r["total_s"] = r.total_s.round(2)
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
-    words = {"iterations": "iterations", "it_loose": _table_target(LOOSE_CONSENSUS, LOOSE_GAP),
+    words = {"iterations": "rounds", "it_loose": _table_target(LOOSE_CONSENSUS, LOOSE_GAP),
              "it_target": _table_target(TARGET_CONSENSUS, TARGET_GAP), "gap": "final gap",
-             "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per iteration (ms)"}
+             "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per round (ms)"}
     if "bytes_per_iter" in r:
         r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
-        words["bytes_per_iter"] = "bytes per iteration"
+        words["bytes_per_iter"] = "bytes per round"
     words["status"] = "status"
     out = printable(r, words).T
     out.columns = [{"aladin": "ALADIN", "admm": "ADMM"}.get(c, c) for c in out.columns]
@@ -601,8 +608,8 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table_target(consensus: float, gap: float) -> str:
-    """A target as a table's row name: "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at iteration"."""
-    return f"consensus ≤ {power_text(consensus, tex=False)} and gap ≤ {power_text(gap, tex=False)} at iteration"
+    """A target as a table's row name: "consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at round"."""
+    return f"consensus ≤ {power_text(consensus, tex=False)} and gap ≤ {power_text(gap, tex=False)} at round"
 
 
 def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
@@ -614,25 +621,37 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
     cheaper = d_.time_per_iter_s < a_.time_per_iter_s
     return (
         f"On {system}, ALADIN reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$ "
-        f"{fmt(a_.it_loose)} iterations, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
+        f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
         f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
-        f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM iteration is "
+        f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM round is "
         f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
         f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
         f"{_whole_run_words(a_, d_) if cheaper else ''}. For scale: " + published_text(published))
 
 
 def _whole_run_words(a_, d_) -> str:
-    """What ADMM's cheaper iterations come to over its whole run against ALADIN's: ", but the rounds dominate" where
+    """What ADMM's cheaper rounds come to over its whole run against ALADIN's: ", but the rounds dominate" where
     its wall time is the longer, ", and so is its whole run" where it is not longer ("" without both times)."""
     if d_.total_s > a_.total_s:
         return ", but the rounds dominate"
     return ", and so is its whole run" if d_.total_s <= a_.total_s else ""
 
 
+ROUND_UNITS = ("iterations", "steps")
+"""The units in which the registry of anchors (and a store's copy of it) gives the published counts of ADMM's and
+ALADIN's iterations: the book calls those rounds (glossary, "Round"), so `shown_anchor` prints them as rounds."""
+
+
+def shown_anchor(a) -> str:
+    """A published anchor as `forlab.book.anchors.Anchor.show` prints it, a count in `ROUND_UNITS` as rounds ("66
+    rounds"): the same number under the book's one name."""
+    return (dataclasses.replace(a, unit="rounds") if a.unit in ROUND_UNITS else a).show()
+
+
 def published_text(published: dict) -> str:
-    """The other groups' published runs (`anchors`) in one sentence (Markdown)."""
-    p = {k: a.show() for k, a in published.items()}
+    """The other groups' published runs (`anchors`) in one sentence (Markdown), their rounds named so
+    (`shown_anchor`)."""
+    p = {k: shown_anchor(a) for k, a in published.items()}
     return (f"PowerModelsADA's ADMM needs {p['powermodelsada_admm_case300_iterations']} and "
             f"{p['powermodelsada_admm_case300_s']} on {p['powermodelsada_admm_case300_cores']} on PGLib case300 "
             f"in areas of its own, at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
@@ -658,7 +677,7 @@ reduced fields are `forlab.p3_aladin.algorithm.reduction.LocalReduction.reduce`'
 
 def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
     """`message_summary` of the given systems as the chapter prints it, indexed by system, algorithm, direction and
-    field (in words, `FIELD_WORDS`): numbers (non-zeros) and pickled bytes per iteration, summed over regions."""
+    field (in words, `FIELD_WORDS`): numbers (non-zeros) and pickled bytes per round, summed over regions."""
     msgs = message_summary(st)
     m = msgs[msgs.system.isin(systems)].copy()
     m["field"] = [("z, averages of the coupled variables" if a == "admm" and f == "z" else FIELD_WORDS.get(f, f))
@@ -675,11 +694,11 @@ def provenance_text(st: xr.Dataset) -> str:
 
 
 def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
-    """`targets` as the chapter prints them, one row per system: the target's iteration ("–": not reached), the
-    iterations run (the limit, when the run did not stop by itself), final gap and consensus, wall time."""
+    """`targets` as the chapter prints them, one row per system: the target's round ("–": not reached), the rounds
+    run (the limit, when the run did not stop by itself), final gap and consensus, wall time."""
     t = _sci(tg)
     t["total_s"] = t.total_s.round(2)
-    return printable(t.set_index("system"), {"it_target": "target at iteration", "iterations": "iterations",
+    return printable(t.set_index("system"), {"it_target": "target at round", "iterations": "rounds",
                                              "gap": "final gap", "consensus": "final consensus",
                                              "total_s": "wall time (s)"})
 
@@ -690,14 +709,14 @@ def overhead_range_text(bo: pd.DataFrame) -> str:
     ok, bad = failed_runs(bo)
     if not len(ok):
         return _failed_text(bad)
-    return (f"Dask against in-process, time per iteration: {ok.ratio.min():.2f} to {ok.ratio.max():.2f} "
+    return (f"Dask against in-process, time per round: {ok.ratio.min():.2f} to {ok.ratio.max():.2f} "
             f"times (median {ok.ratio.median():.2f}) over {len(ok)} systems." + _failed_text(bad, " "))
 
 
 def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
-    """Communication time per iteration without and with the largest latency (`latency_sweep` with its per-iteration
+    """Communication time per round without and with the largest latency (`latency_sweep` with its per-round
     columns), against the emulation's prediction; which of the communication and the coordinator's QP is the larger
-    part of an iteration at either end of the sweep; and, only where the wall times do not grow with the latency,
+    part of a round at either end of the sweep; and, only where the wall times do not grow with the latency,
     that the QP's time (it varies with the load of the shared machine) outweighs what the latency adds. Empty with
     fewer than two latencies whose runs did not raise; those that did are named (`_failed_text`)."""
     bl, bad = failed_runs(bl)
@@ -706,14 +725,14 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     lo, hi = bl.iloc[0], bl.iloc[-1]
     predicted = (f" (the emulation predicts {hi.comm_predicted_ms:.0f} ms)" if np.isfinite(hi.comm_predicted_ms)
                  else "")  # no prediction without the zero-latency run
-    text = (f"On {system}, the communication time per iteration is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
+    text = (f"On {system}, the communication time per round is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
             f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; the run takes {hi.total_s:.1f} s against "
             f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f} times). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
             f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
         return text + " The wall times grow with every step of the latency." + _failed_text(bad, " ")
-    return (text + f" The coordinator, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per iteration across "
+    return (text + f" The coordinator, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per round across "
             "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
             "wall times of this sweep do not grow with every step of the latency." + _failed_text(bad, " "))
 
@@ -724,7 +743,7 @@ def _latency_words(r) -> str:
 
 
 def _larger_part(r) -> str:
-    """Which of the communication and the coordinator takes more of an iteration in a row of `latency_sweep`,
+    """Which of the communication and the coordinator takes more of a round in a row of `latency_sweep`,
     with both times (ms); the two only, not the local solves, which the round's split shows."""
     if r.qp_ms >= r.comm_ms:
         return f"the coordinator outweighs the communication ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms)"
@@ -733,30 +752,30 @@ def _larger_part(r) -> str:
 
 def _trips_words(bl: pd.DataFrame) -> str:
     """That the coordinator's time counts the round trips of its limit passes, which the latency lengthens as well
-    (`latency_sweep` ``trips``), with their mean per iteration; "" where the runs took none or the store has none."""
+    (`latency_sweep` ``trips``), with their mean per round; "" where the runs took none or the store has none."""
     trips = bl.trips.dropna() if "trips" in bl else pd.Series(dtype=float)
     if not len(trips) or not trips.max() > 0:
         return ""
     rate = f"{trips.min():.2f}" if trips.min() == trips.max() else f"{trips.min():.2f} to {trips.max():.2f}"
-    return (f" The coordinator's time counts the round trips of its limit passes, {rate} per iteration in these "
+    return (f" The coordinator's time counts the round trips of its limit passes, {rate} per round in these "
             "runs, and the latency lengthens each of them too.")
 
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
-    """ALADIN's target iteration against ADMM's loose and target iterations on ``system`` (`admm_comparison`), with
-    PowerModelsADA's published run; empty unless both algorithms ran."""
+    """ALADIN's target round against ADMM's loose and target rounds on ``system`` (`admm_comparison`), with
+    PowerModelsADA's published run (`shown_anchor`); empty unless both algorithms ran."""
     if not {"aladin", "admm"} <= set(bc.index):
         return ""
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
     return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
-            f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} iterations in {a_.total_s:.1f} s; ADMM on "
+            f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds in {a_.total_s:.1f} s; ADMM on "
             f"the same partition {_admm_reach(d_)}; "
-            f"it stops {_stop_of(d_)} after {d_.iterations} iterations ({d_.total_s:.1f} s) with gap {d_.gap:.1e} "
+            f"it stops {_stop_of(d_)} after {d_.iterations} rounds ({d_.total_s:.1f} s) with gap {d_.gap:.1e} "
             f"and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
-            f"{published['powermodelsada_admm_case300_iterations'].show()} and "
-            f"{published['powermodelsada_admm_case300_s'].show()} on "
-            f"{published['powermodelsada_admm_case300_cores'].show()} on PGLib's case300 in areas of its own, at its "
-            f"own tolerances.")
+            f"{shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
+            f"{shown_anchor(published['powermodelsada_admm_case300_s'])} on "
+            f"{shown_anchor(published['powermodelsada_admm_case300_cores'])} on PGLib's case300 in areas of its own, "
+            "at its own tolerances.")
 
 
 def _admm_reach(d_) -> str:
@@ -769,7 +788,7 @@ def _admm_reach(d_) -> str:
 
 def _stop_of(r) -> str:
     """How a run (a row of `admm_comparison`) stopped, in words: "by its own tolerances" where it converged, "at its
-    iteration limit" (`STATUS_WORDS`) or "with status <status>" otherwise."""
+    round limit" (`STATUS_WORDS`) or "with status <status>" otherwise."""
     if bool(r.converged):
         return "by its own tolerances"
     status = termination(r)
