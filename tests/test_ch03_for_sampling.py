@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -240,3 +243,31 @@ def test_the_page_states_one_load_criterion_and_one_symbol_per_quantity():
     # n is the face grid's size; the projection's outward normal is nu
     assert "with the outward normal $\\nu$" in text and "\n\\nu = \\frac{\\tilde t" in text
     assert "\nn = \\frac" not in text
+
+
+def _tables_back_to_back(cell: str) -> list[tuple[str, str]]:
+    """Display lines of one cell where a table follows a table without a title of its own: in one output the two
+    render as one grid (a table shown under its title comes through `forlab.book.tables.titled`)."""
+    shown = [line.strip() for line in cell.splitlines() if line.strip().startswith("display(")]
+    return [(a, b) for a, b in pairwise(shown) if not a.startswith("display(Markdown(")
+            and not b.startswith(("display(Markdown(", "display(*tables.titled("))]
+
+
+def test_the_checks_are_shown_under_titles_that_tell_them_apart(archived):
+    """Shown in one output, the power-flow checks' two tables read as one grid: the notebook shows them through
+    `forlab.book.tables.titled` of `check_tables`, whose titles are distinct and type no number, and the prose above
+    them no longer says what the titles say."""
+    ck = ch03.check_table(archived)
+    shown = ch03.check_tables(ck)
+    titles = [title for title, _ in shown]
+    assert titles == list(ch03.CHECK_TABLE_TITLES) and len(set(titles)) == 2
+    assert all(t.startswith("**") for t in titles) and not re.search(r"\d", "".join(titles))
+    assert shown[0][1].equals(ch03.printed(ck, ch03.CHECK_SUPPORT))
+    assert list(shown[1][1].columns) == [ch03.HEADERS[c] for c in ch03.CHECK_PROJECTIONS]
+    assert shown[1][1]["largest support excess"].iloc[0] == f"{ck.max_support_excess.iloc[0]:.1e}"
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert re.findall(r"display\(\*tables\.titled\(ch03\.(\w+)\(", "\n".join(code)) == ["check_tables"]
+    assert not [pair for cell in code for pair in _tables_back_to_back(cell)]
+    prose = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("### The power-flow checks"))
+    assert "The first gives" not in prose and "tolerance is $10^{-6}$" in prose

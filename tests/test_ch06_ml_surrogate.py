@@ -18,6 +18,7 @@ from forlab.p2_surrogate.model import DSSurrogate
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
 from forlab.studies.ch06_ml_surrogate.readers import TABLE_TITLES
+from forlab.studies.ch06_ml_surrogate.text import SAFETY_TITLE
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
@@ -204,6 +205,18 @@ def test_tables_sharing_an_output_have_titles_that_tell_them_apart(archived, tin
     assert "Refinement" in TABLE_TITLES["refine"] and "Certification" in TABLE_TITLES["certify"]
     # a store without certification rounds (the tiny run) shows the refinement's table only
     assert [title for title, _ in ch06.rounds_tables(tiny[0])] == [TABLE_TITLES["refine"]]
+
+
+
+def test_the_notebook_types_no_sentence_and_titles_the_safety_bullets(archived):
+    """Text comes from forlab, never typed in a notebook's code: the line that named the safety bullets under the
+    scores' tables is their title (`SAFETY_TITLE`, with the bullets it names), the missing paper store's sentence is
+    the module's, and the paper-scale benchmark keeps no table it does not show."""
+    code = "\n".join(_cells("code"))
+    assert not re.search(r"Markdown\(\s*[\"']", code) and "What made each polytope safe" not in code
+    assert "ch06.safety_summary(stored, titled=True)" in code and "btable" not in code
+    assert ch06.safety_summary(archived, titled=True) == f"{SAFETY_TITLE}\n\n{ch06.safety_summary(archived)}"
+    assert SAFETY_TITLE.startswith("**") and "--profile paper" in ch06.no_paper_store_text()
 
 
 def test_the_prose_says_what_the_page_shows_in_one_notation():

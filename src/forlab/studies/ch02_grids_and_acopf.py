@@ -10,7 +10,8 @@ the solvers' own words.
 
 The readers below turn the store back into the chapter's tables (`grids_table`, `ties_table`, `study_table`,
 `published_losses_table`, `pcc_table`, `validation_table`, `speed_table`, `runopp_table`, `paper_table`,
-`paper_times_table`, `pglib_table`, `build_table`; headers in words with units, a missing value shown as "–"), its
+`paper_times_table`, `pglib_table`, `build_table`; headers in words with units, a missing value shown as "–"; the
+paper-scale run's two under their titles, `paper_tables`), its
 sentences (`grids_text`, `study_text`, `validation_text`, `speed_text`, `scaling_text`, `paper_text`, `pglib_text`,
 `build_text`) and its figures (`system_figure`, `scaling_figure`, `pglib_figure`). A store without the PGLib or
 build-time tables (the archived one, or one whose parameters ask for none) reads as "not run".
@@ -31,7 +32,7 @@ import xarray as xr
 from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
-from forlab.book.tables import listed, printable, table, wrappable
+from forlab.book.tables import TitledTable, listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
@@ -1199,6 +1200,24 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
         "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status", "runopp_wall_time_s":
         "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve",
     }))
+
+
+PAPER_TABLE_TITLES = (
+    "**Optima** per net: forlab's objective against MATPOWER's published optimum, and the gap between them.",
+    "**Times** per net: forlab's build, solve and warm re-solve, `runopp`'s time, and forlab's speed-ups over it.",
+)
+"""The titles of the paper-scale run's two tables (`paper_tables`): shown in one output, they would read as one."""
+
+
+def paper_tables(big: xr.Dataset) -> list[TitledTable]:
+    """`paper_table` and `paper_times_table` of a paper-scale store, each under its title (`PAPER_TABLE_TITLES`;
+    displayed with `forlab.book.tables.titled`)."""
+    return list(zip(PAPER_TABLE_TITLES, (paper_table(big), paper_times_table(big))))
+
+
+def no_paper_store_text() -> str:
+    """Markdown shown when the paper profile's store is missing."""
+    return "No paper-scale store yet: run `forlab run 02_grids_and_acopf --profile paper`."
 
 
 def paper_text(big: xr.Dataset) -> str:

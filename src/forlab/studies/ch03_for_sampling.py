@@ -35,7 +35,7 @@ from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.tables import listed, printable, table, to_dataset, wrappable
+from forlab.book.tables import TitledTable, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -93,6 +93,13 @@ CHECK_PROJECTIONS = ["max_support_excess", "projections", "feasible_projections"
                      "diverged_projections", "max_pcc_error"]
 """The columns of `check_table` with the two checks' outcomes: the support bound and the projection points (the
 second part)."""
+CHECK_TABLE_TITLES = (
+    ("**The sampling checked** per DS: its size, the OPFs of the sampling, and the random operating points that "
+     "pass every limit of the power flow (*feasible points*)."),
+    ("**The outcome of both checks** per DS: the largest excess of $d \\cdot \\tilde x$ over a support value at "
+     "the feasible points, and the projection points the power flow finds feasible and on the boundary."),
+)
+"""The titles of `check_tables`' two tables: shown in one output, they would read as one."""
 TIMING_SHOWN = ["t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "t_mean_solve_time_s",
                 "identical_to_first"]
 """The columns of `timing_table` a page prints (the DS's buses and FPUs are in `scale_text` and `paper_text`)."""
@@ -341,6 +348,15 @@ def check_text(ck: pd.DataFrame) -> str:
         f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'})"
         + _pcc_error_text(ck)
     )
+
+
+def check_tables(ck: pd.DataFrame) -> list[TitledTable]:
+    """A `check_table` as the page shows it, in two tables each under its title (`CHECK_TABLE_TITLES`; displayed
+    with `forlab.book.tables.titled`): the sampling checked (`CHECK_SUPPORT`), then the outcome
+    (`CHECK_PROJECTIONS`, the support excess and the PCC error as 1.2e-06)."""
+    shown = (printed(ck, CHECK_SUPPORT),
+             printed(ck, CHECK_PROJECTIONS, scientific=["max_support_excess", "max_pcc_error"]))
+    return list(zip(CHECK_TABLE_TITLES, shown))
 
 
 def _pcc_error_text(ck: pd.DataFrame) -> str:

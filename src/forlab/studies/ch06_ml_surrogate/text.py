@@ -14,8 +14,9 @@ from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
-           "false_feasible_note", "flow_speed_text", "history_text", "offline_text", "paper_run_text",
-           "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span", "sweep_final_text"]
+           "false_feasible_note", "flow_speed_text", "history_text", "no_paper_store_text", "offline_text",
+           "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
+           "sweep_final_text"]
 
 ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
                 "generator outside its limits.")
@@ -171,13 +172,18 @@ def _certification_status(done: np.ndarray) -> str:
             "rounds still failed the margin labels")
 
 
-def safety_summary(st) -> str:
+SAFETY_TITLE = "**What made each polytope safe**, and what it cost:"
+"""The title of `safety_summary`'s bullets where they follow the scores' tables with no prose between them."""
+
+
+def safety_summary(st, titled: bool = False) -> str:
     """Markdown, one bullet per DS: the calibration offset of its polytope, whether certification ended with no
     failing sampled vertex, the held-out accuracy and false-infeasible rate (the price of the safety), and the fresh
-    vertex check; then the DSs whose fresh vertices still fail, if any."""
+    vertex check; then the DSs whose fresh vertices still fail, if any. With ``titled``, under `SAFETY_TITLE`: the
+    page's title, kept here with the bullets it names (a notebook types no sentence)."""
     c = cases(st)
     cert = st.certify_failing_share.values if "certify_failing_share" in st else np.full((len(c), 0), np.nan)
-    lines = []
+    lines = [SAFETY_TITLE, ""] if titled else []
     for i, key in enumerate(c.index):
         status = _certification_status(cert[i][np.isfinite(cert[i])])
         r = c.loc[key]
@@ -306,6 +312,11 @@ def offline_text(st) -> str:
            if np.nanmax(plain) > c.test_vertex_infeasible_share.max() else
            "; here the plain fits were already no worse at their vertices than the refined ones.")
     )
+
+
+def no_paper_store_text() -> str:
+    """Markdown shown when the paper profile's store is missing."""
+    return "No paper-scale store yet: run `forlab run 06_ml_surrogate --profile paper`."
 
 
 def paper_run_text(big) -> str:
