@@ -172,16 +172,32 @@ def test_table_summary_and_targets(archived):
     assert summary.startswith("Per system, over the load levels:\n\n- **case9+case33bw**: mean cost deviation")
     targets = ch05.coordination_targets(per_sys)
     assert f"met on {int((per_sys.dev <= anchors.value('p1_deviation_pct')).sum())} of 5 systems" in targets
-    assert f"({per_sys.index[-1]}): {per_sys.red.iloc[-1]:.1f} % on average" in targets
-    assert f"(target: at least {RED}, missed)" in targets
+    # the paper's "up to" is its best over its cases: held against the best over all systems and load levels
+    best = per_sys.red_max.idxmax()
+    assert f"Best time reduction over all systems and load levels: {per_sys.red_max.max():.1f} % on {best}" in targets
+    assert f"(target: at least the paper's best, up to {RED}, met)" in targets and "largest" not in targets
 
 
 def test_targets_say_met_and_name_the_misses():
     per_sys = pd.DataFrame({"dev": [0.01, 0.1], "red": [10.0, 50.0], "red_max": [20.0, 60.0], "viol": [0, 1]},
                            index=pd.Index(["a", "b"], name="system"))
     text = ch05.coordination_targets(per_sys)
-    assert "met on 1 of 2 systems (missed on b)" in text and f"(target: at least {RED}, met)" in text
+    assert "met on 1 of 2 systems (missed on b)" in text and f"up to {RED}, met)" in text
     assert text.endswith("Load levels with violations after the T+D power flow: 1.")
+
+
+def test_the_time_target_is_the_best_over_all_systems_like_the_papers_up_to():
+    """The paper's 58.11 % is its best reduction, no system named: a store whose best case reaches it meets the
+    target even when its largest system (the last) does not, and one whose best falls short misses it."""
+    per_sys = pd.DataFrame({"dev": [0.01, 0.01], "red": [40.0, -70.0], "red_max": [60.0, 30.0], "viol": [0, 0],
+                            "failed": [0, 0]}, index=pd.Index(["small", "large"], name="system"))
+    text = ch05.coordination_targets(per_sys)
+    assert "Best time reduction over all systems and load levels: 60.0 % on small" in text and "met)" in text
+    assert "missed" not in text
+    short = ch05.coordination_targets(per_sys.assign(red_max=[50.0, 30.0]))
+    assert "50.0 % on small" in short and short.count("missed)") == 1
+    none = per_sys.assign(red_max=[np.nan, np.nan])
+    assert "no load level finished (target" in ch05.coordination_targets(none)
 
 
 def test_points_and_misses(archived):
@@ -198,13 +214,21 @@ def test_points_and_misses(archived):
 def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     text = ch05.target_misses(archived)
     _, _, per_sys = ch05.coordination_table(archived)
-    assert (per_sys.dev <= anchors.value("p1_deviation_pct")).all() and per_sys.red_max.iloc[-1] < anchors.value("p1_time_reduction_pct")  # the archived store: time missed
-    met, missed = text.split("\n\n")[0].split(" Missed: ")
+    # the archived store: its best case beats the paper's best, its largest system does not
+    assert (per_sys.dev <= anchors.value("p1_deviation_pct")).all()
+    assert per_sys.red_max.iloc[-1] < anchors.value("p1_time_reduction_pct") <= per_sys.red_max.max()
+    met, missed = text.split(" Missed: ")
     assert f"mean cost deviation at most {DEV} (5 of 5 systems)" in met and "no violation" in met
-    assert f"time reduction of at least {RED} on the largest system, case118+case533mt_hi" in missed
-    assert "every system" not in text  # no claim that everything is met next to a miss
-    red, red_max = per_sys.red.iloc[-1], per_sys.red_max.iloc[-1]
-    assert f"a reduction of {red:.1f} % on average and {red_max:.1f} % at best" in text
+    assert (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
+            f"({per_sys.red_max.max():.1f} % on {per_sys.red_max.idxmax()})") in met
+    assert missed == "none." and "largest system" not in text
+    # the same store held to a best it does not reach names the miss and explains it on the largest system
+    lower = per_sys.assign(red_max=per_sys.red_max - 10)  # every best 10 points lower: the best now misses
+    short = ch05._time_line(archived, lower)
+    best, red, red_max = lower.red_max.max(), lower.red.iloc[-1], lower.red_max.iloc[-1]
+    assert f"the best reduction over all systems and load levels is {best:.1f} % on {lower.red_max.idxmax()}" in short
+    assert (f"On the largest system, {per_sys.index[-1]}, the reduction is {red:.1f} % on average and "
+            f"{red_max:.1f} % at best") in short
     # a store that meets the time target and misses the deviation names the deviation and its explanation
     easy = ch05.target_misses(archived, target_pct=0.001)
     assert "Missed: mean cost deviation at most 0.001 % (0 of 5 systems)" in easy
@@ -331,7 +355,10 @@ def test_every_table_has_a_title_and_units(archived):
     iterations = ch05.iteration_tables(ch05.coordination_iterations(archived))
     assert [title for title, _ in iterations] == list(ch05.ITERATION_TABLE_TITLES)
     assert all(c.endswith("(iterations)") for c in iterations[0][1].columns)
-    assert all(c == "slowest DSO" or c.endswith("(ms/iteration)") for c in iterations[1][1].columns)
+    # the name column holds a DS, beside the slowest DSO's time per iteration
+    assert list(iterations[1][1].columns) == ["slowest DS", "integrated AC-OPF (ms/iteration)",
+                                              "slowest DSO (ms/iteration)"]
+    assert iterations[1][1]["slowest DS"].isin(table(archived, "dso_row", "dso_").ds).all()
     # a store from before the wall times and builds were recorded shows no empty third table
     old = archived.drop_vars([v for v in ch05.WALL_COLUMNS if v in archived])
     assert [title for title, _ in ch05.case_tables(old)] == list(ch05.CASE_TABLE_TITLES[:2])
@@ -344,3 +371,42 @@ def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
     shown = re.findall(r"display\(\*tables\.titled\(ch05\.(\w+)\(", code)
     assert shown == ["case_tables", "iteration_tables"] * 2  # the chapter's store, then the paper-scale one
     assert "Markdown(label)" not in code and "for label" not in code
+
+
+def _slope_case(offered=(19.4, 23.4), true=(19.6, 21.9)):
+    """One system, one DS, two load levels missing the deviation target, with the offered and true marginal prices
+    of import (as the store keeps them: negative, what one more MW saves the DSO)."""
+    levels = [0.8, 1.0]
+    t = pd.DataFrame({"system": "s", "level": levels, "deviation_pct": [0.11, 0.06]})
+    pts = pd.DataFrame({"system": "s", "level": levels, "ds": "d", "offer_cost": [165.8, 349.9],
+                        "fpu_cost": [172.7, 348.4]})
+    dso = pd.DataFrame({"system": "s", "level": levels, "ds": "d", "offer_slope_p": -np.asarray(offered),
+                        "true_slope_p": -np.asarray(true)})
+    return t, pts, dso
+
+
+def test_the_deviation_is_put_down_to_the_slope_only_where_the_slope_is_off():
+    """The default run: at 80 % the slope is 1 % off and the deviation largest, so the wrong rate is given as the
+    cause at 100 % only; nothing claims the fit is worst where the TSO lands."""
+    t, pts, dso = _slope_case()
+    line = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.058)
+    assert "80 %: offered 19.4 against true 19.6 (1.0 % off), 100 %: offered 23.4 against true 21.9 (6.8 % off)" in line
+    assert (f"At 100 % load the offered slope is off by more than {ch05.SLOPE_AGREES_PCT:g} %: there the TSO trades DS "
+            "flexibility against its own generators at the wrong rate") in line
+    assert (f"At 80 % load the slopes agree within {ch05.SLOPE_AGREES_PCT:g} %, so the slope does not explain it "
+            "there; the deviation can come from the region itself") in line
+    assert "where the fit is worst" not in line and "When the offered slope is off" not in line
+    agree = ch05._deviation_line("s", pd.Series({"dev": 0.085}), *_slope_case(offered=(19.5, 22.0)), 0.058)
+    assert "wrong rate" not in agree and "At 80 % and 100 % load the slopes agree" in agree
+    # a store from before the slopes were recorded: both causes stay possibilities
+    old = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso.drop(columns="true_slope_p"), 0.058)
+    assert "When the offered slope is off, the TSO trades" in old and "; where it agrees, the deviation can" in old
+
+
+def test_the_tso_equation_defines_its_symbols_and_the_text_points_to_the_paper_scale_run():
+    cells = ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "markdown"]
+    tso = next(c for c in cells if "(p1-tso)" in c)
+    for symbol in ("$x_j = (P_j, Q_j, V_j)$", "$\\tilde x_j$ is the same point normalised", "$f_j$ is its",
+                   "$m_j$ its margin", "$C_j$ its quadratic price"):
+        assert symbol in tso, symbol
+    assert any("case118+case533mt_hi in the paper-scale run below" in c for c in cells)

@@ -102,8 +102,14 @@ def test_the_offers_own_scores_give_counts_the_bound_and_the_hull_share():
     text = ch10._quality(QUALITY)
     assert "none of its 22 infeasible test points fell inside the offered region" in text
     assert "95 % upper bound on that rate (`test_false_feasible_upper`) is still 12.7 %" in text
-    assert "keeps 67.9 % of the convex hull" in text and "`hull_volume_kept`" in text
-    assert "`test_volume_kept`, 37.5 %" in text and "too few to read as a volume" in text
+    # one sentence per share, each with its denominator; the uniform share, of an unknown count, is set against none
+    assert ("`hull_volume_kept`, 67.9 %, is the share of the convex hull of the DSO's boundary samples that the "
+            "region covers") in text
+    assert ("`test_volume_kept`, 37.5 %, is the share of the feasible test points drawn uniformly in the box" in text
+            and "so the TSO cannot use this share as a volume." in text)
+    assert (f"of the {ch10.GRID_POINTS}³ points of a grid over the whole box, those the offer accepts; its "
+            "denominator is the box, not the FOR") in text
+    assert "how conservative the offer is" not in text
     assert "accepts 38 %" not in text and "0.0 % of the infeasible" not in text
     assert "3 of its 22" in ch10._quality(QUALITY | {"test_n_false_feasible": 3})
     assert ch10._quality({"test_false_feasible_rate": 0.0, "test_volume_kept": 0.5}) == ""  # no counts: no claim
@@ -146,6 +152,9 @@ def test_solutions_agree_and_the_region_binds(st):
         assert "is not available here" in ch10.solver_text(st)
         assert list(ch10.solution_table(st)["Pyomo + ripopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
     assert "The region constraint binds" in ch10.solution_text(st)
+    # a grid search has no optimality certificate: its status says what it found
+    assert str(grid.sol_status.values) == ch10.GRID_FOUND == "best grid point"
+    assert ch10.solution_table(st).loc["status"].iloc[-1] == "best grid point"
 
 
 def test_an_interior_optimum_balances_the_slopes(tmp_path):
@@ -234,6 +243,13 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
     assert all(len(v.split(".")[1]) == ch10.TSO_DIGITS["pcc_vm_pu"] for v in t["PCC V (p.u.)"])  # "1.050000"
     text = ch10.tso_text(st)
     assert text.count("they agree") == 2 and "do not agree" not in text and "fastest of 2" in text
+    # one clause per gap: the solver time with both iteration counts, the wall time with what Pyomo adds around it
+    runs = st.sel(tso=["offer/pyomo", "offer/casadi"])
+    its = [int(v) for v in runs.tso_iterations.values]
+    assert text.count("ripopt (an interior-point solver written in Rust, see {doc}`../stack`)") == 1
+    assert "solved by ripopt (an interior-point solver" in text and "ripopt reports" in text
+    assert f"a different solver, which took {its[0]} iterations where Ipopt took {its[1]}. The whole solve call" in text
+    assert "beyond the solver's own time, the Pyomo call writes the model to an NL file" in text
     back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))
     assert ch10.tso_table(back).equals(t) and ch10.tso_text(back) == text
 
@@ -242,3 +258,13 @@ def test_a_disagreement_is_said(tso_st):
     st = tso_st.copy()
     st["agree_agree"] = st.agree_agree.where(st.representation != "surrogate", 0)
     assert not ch10.tso_agree(st) and "they **do not agree**" in ch10.tso_text(st)
+
+
+def test_the_introduction_limits_the_file_alone_to_the_offer():
+    """The P2 comparison of the last section is not computed from the file: the introduction says so."""
+    intro = "".join(json.loads((ROOT / "notebooks" / "10_consuming_an_offer.ipynb").read_text())["cells"][0]["source"])
+    assert "Everything about the offer below is computed from the file alone" in intro
+    assert "Everything below is computed from the file alone" not in intro
+    flat = " ".join(intro.split())
+    assert "for that comparison the chapter plays the DSO again" in flat
+    assert "fits the surrogate on power flows of the DS" in flat

@@ -167,7 +167,11 @@ ANCHOR_KEYS = ["p1_deviation_pct", "p1_time_reduction_pct"]
 TARGET_DEVIATION_PCT = anchors.value("p1_deviation_pct")
 """The paper's bound on the mean cost deviation per case (%), from the registry."""
 TARGET_REDUCTION_PCT = anchors.value("p1_time_reduction_pct")
-"""The paper's best time reduction (%), from the registry: the target on the largest system."""
+"""The paper's best time reduction (%), from the registry: its "up to", the best over its case studies with no
+system named, so the target is held against the best reduction over all systems and load levels (`_best_reduction`)."""
+SLOPE_AGREES_PCT = 5.0
+"""An offered marginal price of import within this share (%) of the true one counts as agreeing, so the slope is not
+given as the cause of a deviation there (a threshold of the text, not of the paper)."""
 
 
 # --------------------------------------------------------------------------- parameters and the computation
@@ -407,18 +411,36 @@ def summary_text(per_sys: pd.DataFrame) -> str:
     return "Per system, over the load levels:\n\n" + coordination_summary(per_sys)
 
 
+def _best_reduction(per_sys: pd.DataFrame) -> tuple[str, float] | None:
+    """The best time reduction (%) over all systems and load levels and the system it was reached on, the figure the
+    paper's "up to" compares with; None when no load level finished."""
+    best = per_sys.red_max.astype(float).dropna()
+    return None if best.empty else (str(best.idxmax()), float(best.max()))
+
+
+def _time_target_met(per_sys: pd.DataFrame) -> bool:
+    """Whether the best reduction over all systems and load levels reaches the paper's best (no finished level: no)."""
+    best = _best_reduction(per_sys)
+    return best is not None and anchors.anchor("p1_time_reduction_pct").met(best[1])
+
+
+def _best_text(per_sys: pd.DataFrame) -> str:
+    """The best time reduction over all systems and load levels, with the system it was reached on."""
+    best = _best_reduction(per_sys)
+    return "no load level finished" if best is None else f"{best[1]:.1f} % on {best[0]}"
+
+
 def coordination_targets(per_sys: pd.DataFrame) -> str:
-    """One sentence per target of the coordination issue, with the measured numbers."""
+    """One sentence per target of the coordination issue, with the measured numbers. The time target compares like
+    with like: the best reduction over all systems and load levels against the paper's best ("up to")."""
     dev_ok = per_sys.dev <= TARGET_DEVIATION_PCT
-    largest = per_sys.index[-1]
     return (
         f"Cost deviation at most {anchors.show('p1_deviation_pct')} on average: met on {int(dev_ok.sum())} of "
         f"{len(per_sys)} systems"
         + (f" (missed on {', '.join(per_sys.index[~dev_ok])})" if (~dev_ok).any() else "")
-        + f". Time reduction on the largest system ({largest}): {per_sys.red.iloc[-1]:.1f} % on average, "
-        f"{per_sys.red_max.iloc[-1]:.1f} % at best (target: at least {anchors.show('p1_time_reduction_pct')}, "
-        f"{'met' if anchors.anchor('p1_time_reduction_pct').met(per_sys.red_max.iloc[-1]) else 'missed'}). Load "
-        "levels with violations "
+        + f". Best time reduction over all systems and load levels: {_best_text(per_sys)} (target: at least the "
+        f"paper's best, up to {anchors.show('p1_time_reduction_pct')}, "
+        f"{'met' if _time_target_met(per_sys) else 'missed'}). Load levels with violations "
         f"after the T+D power flow: {int(per_sys.viol.sum())}."
     )
 
@@ -493,7 +515,7 @@ ITERATION_COLUMNS = {
 """Columns of the first table of `iteration_printables` (Ipopt iterations)."""
 
 PER_ITERATION_COLUMNS = {
-    "slowest DSO": "slowest DSO", "integrated: ms/iteration": "integrated AC-OPF (ms/iteration)",
+    "slowest DSO": "slowest DS", "integrated: ms/iteration": "integrated AC-OPF (ms/iteration)",
     "DSO: ms/iteration": "slowest DSO (ms/iteration)",
 }
 """Columns of the second table of `iteration_printables`; the DSO's start and its distance are in the store
@@ -520,8 +542,8 @@ def iteration_tables(it: pd.DataFrame) -> list[TitledTable]:
 
 
 def _budget_note(name: str, last: pd.Series) -> str:
-    """What the paper's time-reduction target asks of the DSO on system ``name`` (its means ``last``): its time budget after the
-    TSO's solve, in iterations at its own rate."""
+    """What a reduction as large as the paper's best would ask of the DSO on system ``name`` (its means ``last``): its
+    time budget after the TSO's solve, in iterations at its own rate."""
     t_int = last["integrated: ms"]
     left_pct = 100 - TARGET_REDUCTION_PCT  # the share of the integrated time a coordination meeting the target may use
     budget = left_pct / 100 * t_int - last["TSO: ms"]
@@ -539,7 +561,8 @@ def _budget_note(name: str, last: pd.Series) -> str:
 
 def coordination_time_note(it: pd.DataFrame) -> str:
     """Markdown: per system, mean iterations and ms/iteration of the integrated AC-OPF and of the slowest DSO (warm
-    and cold), from `coordination_iterations`; the last (largest) system's budget under the paper's time-reduction target."""
+    and cold), from `coordination_iterations`; the budget a reduction as large as the paper's best would leave the DSO on
+    the last (largest) system."""
     g = it.groupby(level="system", sort=False).mean(numeric_only=True)
     lines = [
         f"- **{s}**: integrated {r['integrated: iterations']:.0f} iterations at {r['integrated: ms/iteration']:.1f} "
@@ -607,37 +630,76 @@ def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
         f"{r.max_gen_violation_mw:.2f} MW): a false-feasible point of the offer, the error chapter 04 measures.")
 
 
-def _slopes(g: pd.DataFrame, dso: pd.DataFrame) -> str:
-    """The offered against the true marginal price of import at the TSO's points ``g`` (empty for stores from before
-    the slopes were recorded)."""
+def _slope_rows(g: pd.DataFrame, dso: pd.DataFrame) -> pd.DataFrame | None:
+    """The TSO's points ``g`` with the offered and the true marginal price of import there and the offered one's
+    error in % of the true one (``slope_err_pct``); None for stores from before the slopes were recorded."""
     if "true_slope_p" not in dso:
-        return ""
+        return None
     gs = g.merge(dso[["system", "level", "ds", "offer_slope_p", "true_slope_p"]], on=["system", "level", "ds"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = 100 * np.abs(gs.offer_slope_p - gs.true_slope_p) / np.abs(gs.true_slope_p)
+    return gs.assign(slope_err_pct=err)
+
+
+def _label(level: float, ds: str, many: bool) -> str:
+    """A TSO point in a sentence: its load level ("80 %"), with its DS when the system has several ("80 % (case69)")."""
+    return f"{100 * level:.0f} %" + (f" ({ds})" if many else "")
+
+
+def _where(rows: pd.DataFrame, many: bool) -> str:
+    """The points of ``rows`` as words: "80 % and 100 % load", or with their DSs "80 % (case69) and 100 % (case69)"."""
+    names = [_label(r.level, r.ds, many) for r in rows.itertuples()]
+    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + ("" if many else " load")
+
+
+def _slopes(gs: pd.DataFrame | None, many: bool) -> str:
+    """The offered against the true marginal price of import at the TSO's points (`_slope_rows`; empty without)."""
+    if gs is None:
+        return ""
     return (" Its marginal price of import there, the slope the TSO trades against, is "
-            + ", ".join(f"{100 * lv:.0f} %: offered {-o:.1f} against true {-tr:.1f}"
-                        for lv, o, tr in zip(gs.level, gs.offer_slope_p, gs.true_slope_p))
+            + ", ".join(f"{_label(r.level, r.ds, many)}: offered {-r.offer_slope_p:.1f} against true "
+                        f"{-r.true_slope_p:.1f} ({r.slope_err_pct:.1f} % off)" for r in gs.itertuples())
             + " \\$/MWh (what one more MW imported saves the DSO).")
+
+
+_REGION_CAUSE = ("the deviation can come from the region itself: the offer is shrunk by a safety margin (the margin $m$ of "
+                 "{doc}`04_for_representation`), and the integrated optimum may lie in the part of the FOR it gives up.")
+_SLOPE_CAUSE = ("the TSO trades DS flexibility against its own generators at the wrong rate (a convex quadratic over "
+                "(P, Q, V) cannot follow the kinks of the DS cost where FPUs reach their limits)")
+
+
+def _causes(gs: pd.DataFrame | None, many: bool) -> str:
+    """Why the deviation, as far as the slopes show it: the wrong rate where the offered slope is off by more than
+    `SLOPE_AGREES_PCT`, the region where it agrees; both as possibilities for a store without slopes."""
+    if gs is None:
+        return (f" When the offered slope is off, {_SLOPE_CAUSE}; where it agrees, {_REGION_CAUSE}")
+    off, agree = gs[gs.slope_err_pct > SLOPE_AGREES_PCT], gs[gs.slope_err_pct <= SLOPE_AGREES_PCT]
+    out = ""
+    if len(off):
+        out += (f" At {_where(off, many)} the offered slope is off by more than {SLOPE_AGREES_PCT:g} %: there "
+                f"{_SLOPE_CAUSE}.")
+    if len(agree):
+        out += (f" At {_where(agree, many)} the slopes agree within {SLOPE_AGREES_PCT:g} %, so the slope does not "
+                f"explain it there; {_REGION_CAUSE}")
+    return out
 
 
 def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame, dso: pd.DataFrame,
                     target_pct: float) -> str:
     """A system whose mean deviation misses the target: per load level its deviation, offered against true cost
-    and slope, and why a quadratic price misses."""
+    and slope, and the cause the slopes point to (`_causes`)."""
     g = pts[pts.system == name]
-    errs = ", ".join(f"{100 * lv:.0f} %: offered {oc:.1f} against true {tc:.1f}"
-                     for lv, oc, tc in zip(g.level, g.offer_cost, g.fpu_cost))
+    many = g.ds.nunique() > 1
+    errs = ", ".join(f"{_label(lv, ds, many)}: offered {oc:.1f} against true {tc:.1f}"
+                     for lv, ds, oc, tc in zip(g.level, g.ds, g.offer_cost, g.fpu_cost))
     dev = t[t.system == name].set_index("level").deviation_pct
+    gs = _slope_rows(g, dso)
     return (
         f"- {name}: mean deviation {r.dev:.4f} % (per load level "
         + ", ".join(f"{100 * lv:.0f} %: {v:.4f} %" for lv, v in dev.items())
         + f") against the target of {target_pct} %. The offered quadratic price at the point the TSO chose "
-        f"differs from the DSO's true cost there ({errs}, in \\$/h).{_slopes(g, dso)} When "
-        f"the offered slope is off, the TSO trades DS flexibility against its own generators at the wrong rate. A "
-        f"convex quadratic over (P, Q, V) cannot follow the DS cost where FPUs reach their limits (kinks), and "
-        f"the TSO's optimum tends to sit on the region's surface, where the fit is worst. Where the slopes agree, "
-        f"the rest can come from the region itself: the offer is shrunk by a safety margin (the margin $m$ of "
-        f"{{doc}}`04_for_representation`), and the "
-        f"integrated optimum may lie in the part of the FOR it gives up.")
+        f"differs from the DSO's true cost there ({errs}, in \\$/h).{_slopes(gs, many)}"
+        + _causes(gs, many))
 
 
 def coordination_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> str:
@@ -656,19 +718,22 @@ def coordination_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT
 
 
 def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
-    """The time target on the largest system: the reductions against the paper's, what the TSO and the slowest
-    DSO take against the integrated AC-OPF and, when the store has the iteration counts, why."""
+    """The missed time target: the best reduction over all systems and load levels against the paper's best, then,
+    on the largest system, what the TSO and the slowest DSO take against the integrated AC-OPF and, when the store
+    has the iteration counts, why."""
+    if _best_reduction(per_sys) is None:
+        return "- time: no load level finished, so there is no time to judge."
     name = per_sys.index[-1]
+    head = (f"- time: the best reduction over all systems and load levels is {_best_text(per_sys)}, against the "
+            f"paper's best of {anchors.show('p1_time_reduction_pct')}. On the largest system, {name}, ")
     t = table(st, "case")
     g = t[(t.system == name) & _ok(t)]  # a failed level's solve times are no result
     if g.empty:
-        return f"- time on the largest system, {name}: no load level finished, so there is no time to judge."
-    out = (f"- time on the largest system, {name}: a reduction of {per_sys.red.iloc[-1]:.1f} % on average and "
-           f"{per_sys.red_max.iloc[-1]:.1f} % at best, against the target of at least "
-           f"{anchors.show('p1_time_reduction_pct')}. "
-           f"The TSO takes {1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO {1e3 * g.dso_time_max_s.mean():.0f} "
-           f"ms, where the integrated AC-OPF takes {1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the "
-           f"finished load levels)")
+        return head + "no load level finished."
+    out = (head + f"the reduction is {per_sys.red.iloc[-1]:.1f} % on average and {per_sys.red_max.iloc[-1]:.1f} % "
+           f"at best. The TSO takes {1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO "
+           f"{1e3 * g.dso_time_max_s.mean():.0f} ms, where the integrated AC-OPF takes "
+           f"{1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the finished load levels)")
     it = coordination_iterations(st)
     if it is None:
         return out + "."
@@ -676,23 +741,25 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     return out + (f": the DSO's cost OPF needs {r['DSO warm: iterations']:.0f} iterations from its chosen start at "
                   f"{r['DSO: ms/iteration']:.1f} ms each, the integrated AC-OPF {r['integrated: iterations']:.0f} at "
                   f"{r['integrated: ms/iteration']:.1f} ms (the note under the iteration table computes the budget "
-                  f"the target leaves the DSO).")
+                  f"a reduction as large as the paper's best would leave the DSO there).")
 
 
 def target_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> str:
     """Markdown: which targets the store meets and which it misses (mean cost deviation per system, every level
-    finished; the time reduction on the largest system; no violations), then for every miss the store's numbers that explain it
-    (`coordination_misses` for violations, PCC mismatches and deviations, `_time_line` for the time)."""
+    finished; the best time reduction over all systems and load levels against the paper's best; no violations),
+    then for every miss the store's numbers that explain it (`coordination_misses` for violations, PCC mismatches and
+    deviations, `_time_line` for the time)."""
     _, _, per_sys = coordination_table(st)
     dev_ok = (per_sys.dev <= target_pct) & (per_sys.failed == 0)  # a system with a failed level does not meet it
-    time_ok = anchors.anchor("p1_time_reduction_pct").met(per_sys.red_max.iloc[-1])
+    time_ok = _time_target_met(per_sys)
     n_viol = int(per_sys.viol.sum())
     mismatch = bool((_mismatch(table(st, "case")) > 1e-6).any())
     met, missed = [], []
     (met if dev_ok.all() else missed).append(
         f"mean cost deviation at most {target_pct:g} % ({int(dev_ok.sum())} of {counted(len(per_sys), 'system')})")
     (met if time_ok else missed).append(
-        f"time reduction of at least {anchors.show('p1_time_reduction_pct')} on the largest system, {per_sys.index[-1]}")
+        f"best time reduction over all systems and load levels at least the paper's best, "
+        f"{anchors.show('p1_time_reduction_pct')} ({_best_text(per_sys)})")
     (met if n_viol == 0 else missed).append("no violation after the T+D power flow" + (
         f" ({counted(n_viol, 'load level')} with violations)" if n_viol else ""))
     head = f"Met: {'; '.join(met) if met else 'none'}. Missed: {'; '.join(missed) if missed else 'none'}."

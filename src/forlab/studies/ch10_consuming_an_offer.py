@@ -375,15 +375,20 @@ def solve_casadi(nlp: dict, bounds: dict, offer: Offer, tso: dict, start: np.nda
     return _solution(offer, tso, np.asarray(sol["x"]).ravel(), solver.stats()["return_status"], seconds)
 
 
+GRID_FOUND, GRID_NONE = "best grid point", "no feasible grid point"
+"""The grid search's statuses: it has no optimality or infeasibility certificate, only its grid."""
+
+
 def grid_search(offer: Offer, tso: dict, n: int = GRID_POINTS) -> dict:
-    """The cheapest offered point of an n³ grid over the box (numpy only), the generator within its limits."""
+    """The cheapest offered point of an n³ grid over the box (numpy only), the generator within its limits; its
+    status says what a grid can tell (`GRID_FOUND`, `GRID_NONE`), never "optimal"."""
     t0 = time.perf_counter()
     pts = box_grid(offer, n)
     pg, qg = tso["load_mw"] + pts[:, 0], tso["load_mvar"] + pts[:, 1]
     ok = offer.feasible(*pts.T) & (pg >= 0) & (pg <= tso["p_max"]) & (np.abs(qg) <= tso["q_max"])
     total = np.where(ok, tso["c2"] * pg ** 2 + tso["c1"] * pg + offer.cost_of(*pts.T), np.inf)
     k = int(np.argmin(total))
-    status = "optimal" if np.isfinite(total[k]) else "infeasible"
+    status = GRID_FOUND if np.isfinite(total[k]) else GRID_NONE
     return _solution(offer, tso, [pg[k], qg[k], *pts[k]], status, time.perf_counter() - t0)
 
 
@@ -681,8 +686,9 @@ def _quality(info: dict) -> str:
         return ""
     return (
         _false_feasible_part(info) + _volume_part(info)
-        + " The share of box points offered, in the checks below, is the TSO's own reading: the TSO can read how "
-        "conservative the offer is, not check it."
+        + f" The check \"region not empty\" below counts a third share, the TSO's own: of the {GRID_POINTS}³ points of "
+        "a grid over the whole box, those the offer accepts; its denominator is the box, not the FOR, so it says how "
+        "much of the box is offered, not how much of the FOR is kept."
     )
 
 
@@ -699,21 +705,23 @@ def _false_feasible_part(info: dict) -> str:
 
 
 def _volume_part(info: dict) -> str:
-    """The volume kept: the Monte-Carlo share of the samples' hull (``hull_volume_kept``, many points), and why the
-    uniform test share (``test_volume_kept``) is no volume estimate: the file does not say how few points it
-    counts (a share of 3/8 reads 38 %)."""
+    """The file's two volume shares, one sentence each with its denominator: the Monte-Carlo share of the samples'
+    hull (``hull_volume_kept``), the DSO's volume estimate; the uniform test share (``test_volume_kept``), whose
+    denominator the file does not give (a share of 3/8 reads 38 %), so it is not usable as a volume and is set
+    against nothing."""
     out = ""
     hull = info.get("hull_volume_kept")
     if hull is not None:
-        out += (f" The region keeps {100 * float(hull):.1f} % of the convex hull of the DSO's boundary samples "
-                "(`hull_volume_kept`, by Monte Carlo), the DSO's estimate of the share of the FOR's volume it keeps "
-                "(the hull stands in for the FOR, whose dents lie inside it).")
+        out += (f" The file's `hull_volume_kept`, {100 * float(hull):.1f} %, is the share of the convex hull of the "
+                "DSO's boundary samples that the region covers, by Monte Carlo: the DSO's estimate of the share of "
+                "the FOR's volume it keeps (the hull stands in for the FOR, whose dents lie inside it), which the TSO "
+                "can read but not check.")
     kept = info.get("test_volume_kept")
     if kept is not None:
         out += (f" The file's `test_volume_kept`, {100 * float(kept):.1f} %, is the share of the feasible test "
-                "points drawn uniformly in the box that the region accepts; the file does not say how many there "
-                f"were (they are among its {int(info.get('test_n_feasible', 0))} feasible test points), too few to "
-                "read as a volume.")
+                "points drawn uniformly in the box that the region accepts; the file does not say how many such "
+                f"points there were (they are among its {int(info.get('test_n_feasible', 0))} feasible test points), "
+                "so the TSO cannot use this share as a volume.")
     return out
 
 
@@ -890,15 +898,35 @@ def tso_text(st: xr.Dataset) -> str:
                      f"by {float(a.agree_pcc_diff_pu):.1e} p.u. and the objectives by "
                      f"{float(a.agree_objective_rel_diff):.1e} of the objective")
     t = table(st, "tso", "tso_", index="tso")
-    ms = {k: (1000 * float(t.solve_time_s[k]), 1000 * float(t.wall_time_s[k])) for k in t.index}
     return (
         f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or its surrogate (the other DSs, if "
-        f"any, at their base-case import), the Pyomo TSO solved by {solver} and forlab's CasADi TSO solved by Ipopt "
-        f"were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
-        f"{float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". "
-        f"With the offer, {solver} reports {ms['offer/pyomo'][0]:.0f} ms of its own time against Ipopt's "
-        f"{ms['offer/casadi'][0]:.0f} ms, and the whole solve call takes {ms['offer/pyomo'][1]:.0f} ms against "
-        f"{ms['offer/casadi'][1]:.0f} ms: the Pyomo call writes the model to an NL file, starts the solver as a "
-        f"process and reads its solution back, which CasADi does in memory (the fastest of {n} solves from the same "
-        "start each)."
+        f"any, at their base-case import), the Pyomo TSO solved by {_glossed(solver)} and forlab's CasADi TSO "
+        f"solved by Ipopt were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
+        f"{float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". " + _times_text(t, solver, n)
+    )
+
+
+SOLVER_GLOSS = {"ripopt": ("ripopt (an interior-point solver written in Rust, see {doc}`../stack`)",
+                           "a different solver")}
+"""Pyomo's solver as the TSO text first names it, and what it is beside CasADi's Ipopt; any other (the `ipopt`
+executable) is another build of Ipopt."""
+
+
+def _glossed(solver: str) -> str:
+    """Pyomo's solver as the TSO text first names it (`SOLVER_GLOSS`)."""
+    return SOLVER_GLOSS.get(solver, (f"the `{solver}` executable", ""))[0]
+
+
+def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
+    """The offer's Pyomo and CasADi times, one clause per gap: the solver's own time with both iteration counts
+    (another solver, or another build of Ipopt, on its own path), the whole call with what Pyomo adds around it."""
+    pyo_, cas = t.loc["offer/pyomo"], t.loc["offer/casadi"]
+    what = SOLVER_GLOSS.get(solver, ("", "another build of Ipopt"))[1]
+    return (
+        f"With the offer, {solver} reports {1e3 * float(pyo_.solve_time_s):.0f} ms of its own time against Ipopt's "
+        f"{1e3 * float(cas.solve_time_s):.0f} ms: {what}, which took {int(pyo_.iterations)} iterations where "
+        f"Ipopt took {int(cas.iterations)}. The whole solve call takes {1e3 * float(pyo_.wall_time_s):.0f} ms against "
+        f"{1e3 * float(cas.wall_time_s):.0f} ms: beyond the solver's own time, the Pyomo call writes the model to an "
+        f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (the "
+        f"fastest of {n} solves from the same start each)."
     )
