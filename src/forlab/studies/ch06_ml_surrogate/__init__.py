@@ -25,6 +25,7 @@ from forlab.studies.ch06_ml_surrogate.figures import (
 from forlab.studies.ch06_ml_surrogate.readers import (
     COVERAGE_GRID,
     SYSTEM_DS,
+    acceptance,
     benchmark_shown,
     benchmark_table,
     benchmark_tables,
@@ -33,6 +34,7 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     coverage_shown,
     coverage_summary,
     coverage_summary_shown,
+    coverage_summary_tables,
     coverage_table,
     dataset_shown,
     dataset_table,
@@ -73,6 +75,7 @@ from forlab.studies.ch06_ml_surrogate.text import (
     false_feasible_note,
     flow_speed_text,
     history_text,
+    little_accepted,
     no_paper_store_text,
     offline_text,
     paper_run_text,
@@ -85,12 +88,12 @@ from forlab.studies.ch06_ml_surrogate.text import (
 )
 
 __all__ = [
-    "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "benchmark_shown", "benchmark_summary", "benchmark_system",
+    "COVERAGE_GRID", "SYSTEM_DS", "DSCase", "acceptance", "benchmark_shown", "benchmark_summary", "benchmark_system",
     "benchmark_table", "benchmark_tables", "benchmark_targets", "benchmark_text", "build_cases", "cases",
     "certify_table", "check_params", "conservatism_text", "coverage_figure", "coverage_shown", "coverage_summary",
-    "coverage_summary_shown", "coverage_table", "coverage_text", "dataset_shown", "dataset_table", "dataset_tables",
+    "coverage_summary_shown", "coverage_summary_tables", "coverage_table", "coverage_text", "dataset_shown", "dataset_table", "dataset_tables",
     "default_slices", "failures", "false_feasible_note", "fit_case", "flow_speed_text", "history_figure",
-    "history_text", "input_label", "keys", "nice_log_ticks", "no_paper_store_text", "offline_text", "options",
+    "history_text", "input_label", "keys", "little_accepted", "nice_log_ticks", "no_paper_store_text", "offline_text", "options",
     "paper_run_text", "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables",
     "polytope_centre", "provenance_text", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
     "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables",

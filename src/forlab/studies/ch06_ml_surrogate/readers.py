@@ -15,9 +15,10 @@ from forlab.book.tables import TitledTable, fixed, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
+from forlab.p2_surrogate.model import split
 
-__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
-           "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_table",
+__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "acceptance", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
+           "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_summary_tables", "coverage_table",
            "dataset_shown", "dataset_table", "dataset_tables", "keys", "payload_shown", "payload_table",
            "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
            "scores_shown", "scores_table", "scores_tables", "sweep_keys"]
@@ -40,6 +41,24 @@ def cases(st) -> pd.DataFrame:
     """One row per DS (index "system/DS"): the per-DS variables of the store (strings, counts, times, scores)."""
     out = table(st, "ds").set_axis(pd.Index(keys(st), name="system/DS"))
     return out.drop(columns=["surrogate_json"], errors="ignore")
+
+
+def _n_test(st, c: pd.DataFrame) -> pd.Series:
+    """Held-out samples per DS: the split of its Latin Hypercube samples by the run's ``test_fraction``
+    (`forlab.p2_surrogate.model.split`); NaN for a store without its parameters (a run not yet saved)."""
+    if "parameters" not in st.attrs:
+        return pd.Series(np.nan, index=c.index)
+    frac = json.loads(st.attrs["parameters"])["test_fraction"]
+    return c.n_lhs.map(lambda n: float(len(split(int(n), frac, 0)[1])))
+
+
+def acceptance(st) -> pd.DataFrame:
+    """Per DS: the share of its feasible held-out samples the polytope accepts (1 - false-infeasible rate), its
+    held-out accuracy and that of a classifier that rejects every point (the infeasible share of the held-out
+    samples, NaN when the store does not say how many there are), all as shares."""
+    c = cases(st)
+    return pd.DataFrame({"accepted": 1 - c.test_false_infeasible_rate, "accuracy": c.test_accuracy,
+                         "reject_all": c.n_test_infeasible / _n_test(st, c), "system": c.system})
 
 
 def dataset_table(st) -> pd.DataFrame:
@@ -247,6 +266,8 @@ TABLE_TITLES = {
     "costs": "**Costs** per system and load scenario.",
     "times": "**Loads and solve times** per system and load scenario.",
     "per_system": "**Per system**, over its load scenarios.",
+    "coverage_summary": "**Coverage of the PQ charts per chart kind**, by the Latin Hypercube samples kept in the "
+                        "store (the first `store_samples` of each DS), not by all of them.",
 }
 """The title of each table the chapter shows under one (`forlab.book.tables.TitledTable`), so that a reader tells
 apart the tables sharing an output; the ``*_tables`` readers put them above their tables."""
@@ -341,6 +362,11 @@ def coverage_shown(cov: pd.DataFrame) -> pd.DataFrame:
     return printable(_per_ds(shown), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
                                       "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
                                       "density ratio": "density ratio"})
+
+
+def coverage_summary_tables(cov: pd.DataFrame) -> list[TitledTable]:
+    """`coverage_summary_shown` under its title (`TABLE_TITLES`: it is computed on the stored samples only)."""
+    return [(TABLE_TITLES["coverage_summary"], coverage_summary_shown(cov))]
 
 
 def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:

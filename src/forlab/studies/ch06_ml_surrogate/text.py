@@ -9,12 +9,12 @@ import numpy as np
 
 from forlab.book import anchors
 from forlab.book.tables import listed
-from forlab.opf.judge import LOADING_TOL
+from forlab.opf.judge import LOADING_TOL, V_TOL
 from forlab.p2_surrogate.model import DSSurrogate
-from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, cases, keys
+from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
-           "false_feasible_note", "flow_speed_text", "history_text", "no_paper_store_text", "offline_text",
+           "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "no_paper_store_text", "offline_text",
            "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
            "sweep_final_text"]
 
@@ -25,7 +25,12 @@ ON_BOUNDARY = 1e-6
 """|g(u)| below which the TSO's choice counts as on its polytope's boundary (g is in whitened units; Ipopt's
 tolerance leaves about 1e-8)."""
 MOSTLY_REJECTED = 0.5
-"""False-infeasible rate above which a polytope is said to reject most of its DS's feasible region."""
+"""False-infeasible rate above which a polytope is said to reject most of its DS's feasible held-out samples."""
+LITTLE_ACCEPTED = 0.05
+"""Share of its DS's feasible held-out samples below which a polytope is said to accept hardly any of them. Why one
+in twenty: with no false-feasible sample, a polytope's held-out accuracy exceeds that of a classifier rejecting every
+point by its accepted share times the feasible share of the held-out samples, so below this share its held-out scores
+hardly tell it from a polytope that accepts nothing (forlab's choice)."""
 UNIFORM_TOL = 0.1
 """Largest relative departure of a chart's density ratio from one for its sampling to count as uniform (forlab's
 choice)."""
@@ -87,8 +92,9 @@ def benchmark_summary(per_sys) -> str:
         for s, r in per_sys.iterrows())
 
 
-def benchmark_targets(per_sys) -> str:
-    """One sentence per target of the ML-surrogate issue, with the measured numbers."""
+def benchmark_targets(per_sys, narrow=None) -> str:
+    """One sentence per target of the ML-surrogate issue, with the measured numbers; ``narrow``: the DSs whose
+    polytope accepts hardly any feasible sample (`little_accepted`), said with the time ratio of their system."""
     full = per_sys.feasibility_ratio_pct.map(anchors.anchor("p2_feasibility_pct").met)
     n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
     return (
@@ -98,13 +104,14 @@ def benchmark_targets(per_sys) -> str:
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
         f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solve time: "
-        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system{_on_largest(per_sys)}."
+        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system{_on_largest(per_sys, narrow)}."
     )
 
 
-def _on_largest(per_sys) -> str:
+def _on_largest(per_sys, narrow=None) -> str:
     """The clause of `benchmark_targets` on the system with the most DS buses, where the time ratio should be
-    smallest: nothing when every system has as many DS buses (no size to compare), and a tie said as one."""
+    smallest: nothing when every system has as many DS buses (no size to compare), and a tie said as one; when a DS
+    of it is in ``narrow`` (`little_accepted`), that its TSO was held to the few inputs that DS's polytope accepts."""
     largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
     if len(largest) == len(per_sys):
         return ""
@@ -112,7 +119,35 @@ def _on_largest(per_sys) -> str:
                      f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
     head = "the system with the most DS buses" if len(largest) == 1 else \
         "the systems with the most DS buses, which tie"
-    return f"; on {head}: {ratios}"
+    held = _held_to(narrow, largest)
+    return f"; on {head}: {ratios}" + (f", measured with a TSO held to {held}" if held else "")
+
+
+def little_accepted(st):
+    """`forlab.studies.ch06_ml_surrogate.readers.acceptance` of the DSs whose polytope accepts less than
+    `LITTLE_ACCEPTED` of their feasible held-out samples."""
+    acc = acceptance(st)
+    return acc[acc.accepted < LITTLE_ACCEPTED]
+
+
+def _held_to(narrow, systems) -> str:
+    """The polytopes a TSO of ``systems`` is held to among the DSs of ``narrow`` (`little_accepted`), each with the
+    share of its feasible held-out samples it accepts, listed; empty when none of them is on those systems."""
+    if narrow is None:
+        return ""
+    rows = narrow[narrow.system.isin(list(systems))]
+    return listed(f"the polytope of {k}, which accepts {100 * r.accepted:.1f} % of its feasible held-out samples"
+                  for k, r in rows.iterrows())
+
+
+def _narrow_feasibility(narrow) -> str:
+    """The sentence after the benchmark's feasibility on the systems of ``narrow`` (`little_accepted`): feasible with
+    a TSO held to hardly any of the DS's region, which does not show the surrogate keeps it feasible over more."""
+    if narrow is None or not len(narrow):
+        return ""
+    systems = list(dict.fromkeys(narrow.system))
+    return (f" On {listed(systems)}, that is the feasibility of a TSO held to {_held_to(narrow, systems)}: it does "
+            "not show that the surrogate keeps a TSO feasible over more of that DS's feasible region.")
 
 
 def _failure_cause(r) -> str:
@@ -151,15 +186,17 @@ def failures(t) -> str:
     return "\n".join(lines)
 
 
-def benchmark_text(t, per_sys, paper: bool = False) -> str:
+def benchmark_text(t, per_sys, paper: bool = False, narrow=None) -> str:
     """The benchmark in words: per-system bullets (`benchmark_summary`), the targets (`benchmark_targets`) and every
     infeasible dispatch (`failures`) or the statement that there is none; ``paper`` for the paper-scale run (no
-    heading)."""
+    heading); ``narrow`` (`little_accepted`): the DSs whose polytope accepts hardly any feasible sample, whose
+    systems' feasibility and time ratio are said to be measured with a TSO held to that little."""
     fail = failures(t)
     tail = ("Infeasible dispatches, and what the power flows found:\n\n" + fail if fail else
             (ALL_FEASIBLE_PAPER if paper else ALL_FEASIBLE))
     head = "" if paper else "Per system:\n\n"
-    return head + benchmark_summary(per_sys) + "\n\n" + benchmark_targets(per_sys) + "\n\n" + tail
+    return (head + benchmark_summary(per_sys) + "\n\n" + benchmark_targets(per_sys, narrow) + "\n\n" + tail
+            + _narrow_feasibility(narrow))
 
 
 def _certification_status(done: np.ndarray) -> str:
@@ -193,14 +230,28 @@ def safety_summary(st, titled: bool = False) -> str:
                      f"{100 * r.test_vertex_infeasible_share:.1f} % (smallest voltage distance to a limit "
                      f"{r.test_vertex_min_vm_slack_pu:.4f} p.u., largest loading {r.test_vertex_max_loading_percent:.1f} "
                      "%).")
-    bad = c.index[c.test_vertex_infeasible_share > 0]
+    bad = c[c.test_vertex_infeasible_share > 0]
     if len(bad):
-        lines.append("")
-        lines.append(f"Fresh vertices of {', '.join(bad)} still fail the power flow: a TSO whose prices drive it to "
-                     "such a vertex would get an infeasible dispatch, whether or not one of the benchmark's scenarios "
-                     "does. Further certification rounds (`certify_rounds`) would push the facets at those vertices "
-                     "inwards, at the price of a more conservative polytope.")
+        lines += ["", _vertex_failures(bad)]
     return "\n".join(lines)
+
+
+def _vertex_failures(bad) -> str:
+    """The DSs of ``bad`` (`cases` rows) whose fresh vertices fail the strict labels (the vertex check's test), and
+    whether their worst vertex also breaks a limit by more than the judge's tolerances (`V_TOL`, `LOADING_TOL`)."""
+    beyond = (bad.test_vertex_min_vm_slack_pu < -V_TOL) | (bad.test_vertex_max_loading_percent > 100 + LOADING_TOL)
+    tol = f"{np.format_float_scientific(V_TOL, trim='-', exp_digits=1)} p.u. of voltage, {100 + LOADING_TOL:g} % loading"
+    out = (f"Fresh vertices of {listed(bad.index)} fail the strict labels: in the DS's own power flow at the vertex, "
+           "a voltage outside its band or a branch above its limit, with no tolerance.")
+    if beyond.any():
+        out += (f" At a vertex of {listed(bad.index[beyond])} a limit is broken by more than the judge's tolerances "
+                f"({tol}): a TSO whose prices drive it to such a vertex would get a dispatch the judge also finds "
+                "infeasible, whether or not one of the benchmark's scenarios does.")
+    if not beyond.all():
+        out += (f" The vertices of {listed(bad.index[~beyond])} stay within the judge's tolerances ({tol}): a "
+                "dispatch there would break a strict label and still pass the judge.")
+    return out + (" Further certification rounds (`certify_rounds`) would push the facets at those vertices inwards, "
+                  "at the price of a more conservative polytope.")
 
 
 def false_feasible_note(st) -> str:
@@ -348,21 +399,47 @@ def scaling_text(per_sys) -> str:
 
 def conservatism_text(st) -> str:
     """Markdown: the price each DS pays for a safe polytope, its false-infeasible rate on the held-out samples (the
-    feasible inputs it rejects), from the smallest to the largest, and the DSs whose polytope rejects most of their
-    feasible region: their dispatches are feasible because the TSO may use little of their flexibility."""
+    feasible inputs it rejects), from the smallest to the largest; the DSs whose polytope rejects most of them
+    (`MOSTLY_REJECTED`), with the share it accepts and its accuracy against a classifier rejecting every point; and
+    those accepting less than `LITTLE_ACCEPTED`, whose systems' feasibility and time ratio say little."""
     c = cases(st).sort_values("test_false_infeasible_rate")
     rate = 100 * c.test_false_infeasible_rate
-    most = c.index[c.test_false_infeasible_rate > MOSTLY_REJECTED]
     head = (f"Feasible dispatches are bought with conservatism, and each DS pays a different price: its polytope "
             f"rejects {rate.iloc[0]:.1f} % of the feasible held-out samples on {c.index[0]}, and up to "
             f"{rate.iloc[-1]:.1f} % on {c.index[-1]} (held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %).")
+    acc = acceptance(st)
+    most = acc.loc[c.index[c.test_false_infeasible_rate > MOSTLY_REJECTED]]
     if not len(most):
         return head + " No polytope rejects more than half of its DS's feasible samples."
-    return (head + f" The polytope{'s' if len(most) > 1 else ''} of {listed(most)} "
-            f"reject{'' if len(most) > 1 else 's'} more than half of {'their' if len(most) > 1 else 'its'} DS's "
-            "feasible samples: the TSO's dispatches there stay feasible because it may use only a small part of "
-            "that DS's flexibility, a cost that the feasibility ratio does not show and the cost deviation shows "
-            "only where the integrated optimum needs the flexibility given up.")
+    return head + _mostly_rejected(most) + _little_accepted_text(little_accepted(st))
+
+
+def _mostly_rejected(most) -> str:
+    """`conservatism_text` on the DSs of ``most`` (`acceptance` rows): what each accepts, and its accuracy against a
+    classifier rejecting every point (left out where the store does not give the held-out size)."""
+    many = len(most) > 1
+    each = "; ".join(f"{k} accepts {100 * r.accepted:.1f} % of them, with a held-out accuracy of {100 * r.accuracy:.1f} %"
+                  + (f" where rejecting every point scores {100 * r.reject_all:.1f} %" if np.isfinite(r.reject_all)
+                     else "") for k, r in most.iterrows())
+    return (f" The polytope{'s' if many else ''} of {listed(most.index)} reject{'' if many else 's'} more than half of "
+            f"{'their' if many else 'its'} DS's feasible held-out samples: {each}. There the TSO may choose only "
+            "among the inputs the polytope accepts, a cost that the feasibility ratio does not show and the cost "
+            "deviation shows only where the integrated optimum needs the inputs given up.")
+
+
+def _little_accepted_text(little) -> str:
+    """`conservatism_text` on the DSs of ``little`` (`little_accepted`): their scores hardly tell them from a polytope
+    accepting nothing, so their systems' feasibility and time ratio are those of a TSO held to that little."""
+    if not len(little):
+        return ""
+    many = len(little) > 1
+    return (f" {'Those' if many else 'That'} of {listed(little.index)} accept{'' if many else 's'} less than "
+            f"{100 * LITTLE_ACCEPTED:.0f} % of {'their' if many else 'its'} DS's feasible held-out samples, so by "
+            f"{'their' if many else 'its'} held-out scores {'they are' if many else 'it is'} hardly told apart from a "
+            f"polytope that accepts nothing (a share of points in the whole input space: it does not say how far one "
+            f"FPU may move alone). On {listed(dict.fromkeys(little.system))}, the feasibility ratio and the time ratio "
+            "are therefore those of a TSO held to that small share of the DS's feasible inputs; they do not show "
+            "that the surrogate lets a TSO use more of that DS's flexibility safely, nor how fast.")
 
 
 def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool, bool]]]:
