@@ -242,14 +242,17 @@ def test_base_case_text_from_the_archived_store(archived):
 def test_store_and_paper_text(archived):
     commit = str(archived.attrs["git_commit"])[:7]
     start, end = (float(archived.attrs[k]) for k in ("load_average_start", "load_average_end"))
+    # 24 rows, one per variant and method, but 18 runs: the base case's run repeats under each of the 3 factors
     assert ch08_sensitivity.store_text(archived).startswith(
-        f"The store holds 24 rows (chapter 08_sensitivity, commit `{commit}`); the study took ")
+        "The store holds 24 rows, one per variant and method: 18 runs, the base case's run repeated under each of "
+        f"the 3 factors (chapter 08_sensitivity, commit `{commit}`); the study took ")
     assert f"load average (1 min) of {start:.1f} at the start and {end:.1f} at the end" in (
         ch08_sensitivity.store_text(archived))
     text = ch08_sensitivity.paper_text(archived)
     # the path relative to the repository, no machine's file system on a page
     assert text.startswith(f"From `archive/08_sensitivity/c42632e1be90.nc` (commit `{commit}`, written {str(archived.attrs['created_utc'])[:10]} ")
-    assert text.endswith(f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores): 24 rows.")
+    assert text.endswith(f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores): 24 rows, one "
+                         "per variant and method: 18 runs, the base case's run repeated under each of the 3 factors.")
     assert "forlab run 08_sensitivity --profile paper" in ch08_sensitivity.paper_text(None)
     empty = ch08_sensitivity.paper_runs(None)
     assert empty.empty and ch08_sensitivity.findings(empty) == "" and ch08_sensitivity.figure(empty) is None
@@ -292,7 +295,8 @@ def test_run_writes_the_chapter_store():
     assert st.wall_time_s.attrs["units"] == "s" and st.attrs["study_wall_time_s"] > 0
     assert json.loads(st.attrs["p2_options"])["polytope"]["facets"] == 8
     assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x")).startswith(
-        "The store holds 3 rows (chapter 08_sensitivity, commit `x`)")
+        "The store holds 3 rows, one per variant and method: 1 run, the base case's run repeated under each of the 3 "
+        "factors (chapter 08_sensitivity, commit `x`)")
 
 
 def test_time_outliers_name_the_slow_run_and_its_slow_part(archived):
@@ -312,12 +316,45 @@ def test_time_outliers_name_the_slow_run_and_its_slow_part(archived):
 
 
 def test_the_page_words_aladins_messages_and_links_as_the_book_has_them():
-    """Chapter 07: with the default QP a region sends reduced quantities; only ALADIN-α's QP sends full Hessians and
-    Jacobians. The comparison chapter is not the next one in the table of contents: it is linked, not "that
-    follows"; the failed runs' errors are under "What the numbers say" (there is no "findings" section)."""
+    """Chapter 07: with the default QP a region sends reduced quantities; ALADIN-α's default (full-space KKT) QP
+    sends full Hessians and Jacobians, and its bi-level variant condenses locally too (alexe15/ALADIN.m,
+    condenseLocally.m), so the reduction is credited, not "only" ALADIN-α's QP set against it. P3's DSO column and
+    bytes are every region's, the TS region's included. The comparison chapter is not the next one in the table of
+    contents: it is linked, not "that follows"; the failed runs' errors are under "What the numbers say" (there is no
+    "findings" section). The base case runs once, its rows repeat under each factor."""
     text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
                      if c["cell_type"] == "markdown")
-    assert "reduced Hessian and gradient in its free directions" in text and "only ALADIN-α's QP sends" in text
+    assert "reduced Hessian and gradient in its free directions" in text and "only ALADIN-α's QP sends" not in text
+    assert "ALADIN-α's default (full-space KKT) QP sends" in text and "{cite:p}`engelmann2022aladinalpha`" in text
+    assert "P3's regions include the TS region" in text and "the TS region's included)" in text
+    assert "is run once, its rows repeated under\n  each factor" in text
     assert "{doc}`09_comparison`" in text and "chapter that follows" not in text
     assert "under the findings" not in text and 'under "What the numbers say"' in text
     assert "wing" not in text
+
+
+def test_p3_dso_part_says_the_ts_region_is_among_the_regions(archived):
+    """ALADIN's DSO column is every region's time (`aladin_split` takes the log's maxima over all regions), the TS
+    region's included: the texts that name it say so, not "the DSOs'"."""
+    assert "the TS region included" in ch08_sensitivity.DSO_PART["P3"]
+    assert "the slowest region's reduction" in ch08_sensitivity.DSO_PART["P3"]
+    assert "the TS region included" in ch08_sensitivity.COLUMNS["dso_ms"][0]
+    assert "the TS region included" in ch08_sensitivity.COLUMNS["bytes"][0]
+    runs = ch08_sensitivity.frame(archived)
+    p3 = runs[runs.method == "P3"].drop_duplicates(["load_level", "n_fpus", "ties"])
+    slow = p3.iloc[0].copy()
+    slow["dso_ms"] = 10 * p3.dso_ms.max()  # a P3 run whose regions' part stands out
+    text = ch08_sensitivity._part_sentence(slow, p3.iloc[1:])
+    assert text.startswith("Its DSO part, per round the slowest region's local NLP and the slowest region's reduction, "
+                           "the TS region included, took ")
+
+
+def test_a_negative_deviation_is_said_once_to_be_within_the_tolerances(archived):
+    text = ch08_sensitivity.negative_text(ch08_sensitivity.frame(archived))
+    # the archived store's only negative deviation: ALADIN with 2 FPUs per DS, printed 0.0000 by the tables
+    assert text.startswith("A negative deviation (P3 ALADIN, 2 FPUs per DS: -1.1e-08 %) means the judged dispatch "
+                           "costs less than the integrated optimum, by less than 0.0001 % of it (the tables' four "
+                           "decimals print it as 0.0000): within the solvers' tolerances")
+    assert ch08_sensitivity.negative_text(ch08_sensitivity.frame(archived).assign(deviation_pct=0.01)) == ""
+    far = ch08_sensitivity.negative_sentence([("P1 FOR offer, load 60 %", -0.01)])
+    assert "more than the solvers' tolerances explain" in far and "print it as" not in far

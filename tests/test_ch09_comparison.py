@@ -275,8 +275,11 @@ def test_which_method_text(chapter):
     assert lines[1].endswith("P1 FOR offer 0.0172 % (signed mean 0.0172 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
                              "(signed mean 0.0079 %, max 0.0258 %).")
     assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]
-    # bytes rank how much the DSO sends, not what it reveals (that is the table of what the TSO learns)
-    assert lines[3].startswith("- **When the DSO must send least**: P1 FOR offer, 4.8 kB in 1 round per case")
+    # bytes rank how much is exchanged, not what it reveals (that is the table of what the TSO learns); ALADIN's
+    # bytes are every region's, the TS region's too, so the line speaks of data exchanged, not of what a DSO sends
+    assert lines[3].startswith("- **When the least data must be exchanged**: P1 FOR offer, 4.8 kB in 1 round per case")
+    assert "P3 ALADIN's are every region's, the TS region's included, not the DSOs' alone." in lines[3]
+    assert "DSO must send" not in text
     assert "P2 ML surrogate 20.5 kB in 1 round," in lines[3] and "not what it reveals" in lines[3]
     assert "reveal least" not in text
     assert "P1 FOR offer 83.8 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
@@ -485,3 +488,50 @@ def test_aladin_at_scale_is_held_to_the_sweep(chapter):
     assert ch09_comparison.scale_reliability_text(ok) == ("In the sweep of {doc}`12_many_dsos`, P3 ALADIN finished "
                                                           f"with a feasible dispatch at every size, up to {good.max()} DSs.")
     assert ch09_comparison.scale_reliability_text(ch09_comparison.scale_rows(None)) == ""
+
+
+def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
+    """Only what a reader needs: no sentence when every field is there and no case failed. ALADIN's tiny negative
+    deviation on case30+case69+case33bw (-1.9e-07 %) prints as 0.0000, not -0.0000, and is said once to be within
+    the solvers' tolerances."""
+    sys_t, dflt = ch09_comparison.from_store(chapter, "sys"), ch09_comparison.from_store(chapter, "default")
+    assert ch09_comparison.missing_text(sys_t) == "" and ch09_comparison.missing_text(dflt) == ""
+    failed = sys_t.assign(failed=np.where(sys_t.method == "P2 ML surrogate", 1, 0))
+    assert ch09_comparison.missing_text(failed).startswith("- P2 ML surrogate: 6 of 150 case(s) failed")
+    full = ch09_comparison.printed(sys_t)
+    row = ("case30+case69+case33bw", "P3 ALADIN")
+    assert sys_t.set_index(["system", "method"]).loc[row, "deviation_mean_pct"] < 0
+    assert not np.signbit(full.loc[row, "deviation, mean (%)"]) and "-0.0" not in full.to_string()
+    acc = ch09_comparison.page_table(sys_t, "accuracy")
+    assert acc.loc[("case30+case69+case33bw", "P3"), "deviation, mean (%)"] == "0.0000"
+    negative = ch09_comparison.negative_text(sys_t)
+    assert negative.startswith("A negative deviation (P3 ALADIN on case30+case69+case33bw: -1.9e-07 %) means the "
+                               "judged dispatch costs less than the integrated optimum, by less than 0.0001 % of it")
+    assert "within the solvers' tolerances" in negative and ch09_comparison.negative_text(dflt) == ""
+
+
+def test_p1_bound_is_the_papers_mean_per_case_and_the_runs_above_it_are_named(chapter):
+    """The P1 paper's anchor bounds its mean cost deviation per case (`forlab.book.anchors`), not its largest: the
+    legend says so, and a sentence names the book's P1 cases above it."""
+    assert ch09_comparison.P1_BOUND == "P1 paper's bound on its mean deviation per case, 0.058 %"
+    text = ch09_comparison.p1_bound_text(chapter)
+    assert text.startswith("P1's paper bounds its mean cost deviation per case at 0.058 % (the dotted line above).")
+    lines = text.splitlines()[2:]
+    assert lines[0] == ("- the default runs: 1 of 3 cases above it, the largest 0.0662 % on case9+case33bw; no "
+                        "system's mean above it")
+    assert lines[1].startswith("- the paper-scale runs: 1 of 15 cases above it")
+    assert lines[2].startswith("- the sensitivity study: 5 of 6 cases above it, the largest 0.3413 %")
+    assert lines[2].endswith("the mean of case9+case33bw (0.1354 %) above it")
+
+
+def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
+    """The opening names chapter 12 beside 05 to 08 (its sweep is read too); the figure's dotted line is the P1
+    paper's bound on its mean deviation per case; ALADIN's DSO column and bytes include the TS region."""
+    nb = json.loads(NOTEBOOK.read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "{doc}`12_many_dsos` for the sweep over the number of DSs), so its numbers are theirs" in text
+    assert "the slowest region's local NLP plus the slowest region's reduction" in text
+    assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
+    captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in nb["cells"] if "mystnb" in c["metadata"]]
+    assert any("dotted: the bound P1's paper gives for its mean cost deviation per case" in c for c in captions)
+    assert not any("the largest deviation P1's paper reports" in c for c in captions)

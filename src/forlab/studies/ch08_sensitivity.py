@@ -27,7 +27,8 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
   by the one rule (`aladin_seconds`): per round the slowest region and the coordinator (plus the communication for
   the wall time), rounds added, the fastest run; ``tso_ms`` and ``dso_ms`` split that same run's online time
   (`aladin_split`): the coordinator's time and the regions' part (per round the slowest local NLP and the slowest
-  local reduction), each summed over rounds, so that ``tso_ms + dso_ms = online_ms``. A run that does not converge
+  local reduction, over every region, the TS region included), each summed over rounds, so that
+  ``tso_ms + dso_ms = online_ms``; its bytes are every region's messages, the TS region's included. A run that does not converge
   is a failed case. No offline work.
 
 Every row carries the outcome record of `forlab.opf.outcome` (``status``, ``solve_time_s``, ``wall_time_s``,
@@ -65,6 +66,7 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
+    "NEGLIGIBLE_PCT",
     "OUTLIER_FACTOR",
     "PARAMETER_TYPES",
     "RATIO_TICKS",
@@ -81,6 +83,8 @@ __all__ = [
     "figure",
     "findings",
     "frame",
+    "negative_sentence",
+    "negative_text",
     "online_table",
     "paper_runs",
     "paper_text",
@@ -116,7 +120,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cost": ("true cost of the method's dispatch (T+D power flow)", "$/h"),
     "deviation_pct": ("cost deviation from the integrated optimum", "%"),
     "tso_ms": ("TSO / coordinator online time", "ms"),
-    "dso_ms": ("DSO online time, slowest DS / region (P3: per round its slowest NLP and reduction)", "ms"),
+    "dso_ms": (("DSO online time, slowest DS (P3: per round the slowest region's NLP and the slowest region's "
+                "reduction, the TS region included)"), "ms"),
     "dso_parallel_ms": (("P1: every DSO's dispatch sent at once to the Dask workers, measured wall time "
                          "(NaN: in-process)"), "ms"),
     "online_ms": ("online time of the method", "ms"),
@@ -124,7 +129,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "offline_s": ("offline preparation time", "s"),
     "offline_dso_max_s": ("P1: the slowest DSO's own offline time (each DSO on a computer of its own)", "s"),
     "rounds": ("rounds of communication", "1"),
-    "bytes": ("bytes exchanged, all DSs / regions, both directions", "B"),
+    "bytes": ("bytes exchanged, all DSs (P3: all regions, the TS region included), both directions", "B"),
     "max_vm_violation_pu": ("largest voltage violation (T+D power flow)", "p.u."),
     "max_loading_percent": ("largest branch loading (T+D power flow)", "%"),
     "n_vm_violations": ("voltage violations (T+D power flow; -1: no dispatch)", "1"),
@@ -698,6 +703,39 @@ def findings(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+NEGLIGIBLE_PCT = 1e-4
+"""A negative judged deviation (%) at most this large in magnitude, a millionth of the optimum's cost, is no cheaper
+dispatch: the integrated AC-OPF and every method's solves stop at Ipopt's tolerance, and the judge
+(`forlab.opf.judge`) accepts a limit exceeded by less than its own tolerances (`negative_sentence`)."""
+
+
+def negative_sentence(items: Sequence[tuple[str, float]]) -> str:
+    """Markdown: what the negative judged deviations ``items`` ((who, deviation %) pairs) mean, said once where they
+    appear: within the solvers' tolerances when none is below -`NEGLIGIBLE_PCT` (and that a table's four decimals
+    show such a value as 0.0000), else that some lie below the optimum by more than the tolerances explain; empty
+    without one."""
+    if not len(items):
+        return ""
+    shown = "; ".join(f"{who}: {value:.2g} %" for who, value in items)
+    head = f"A negative deviation ({shown}) means the judged dispatch costs less than the integrated optimum"
+    if min(v for _, v in items) < -NEGLIGIBLE_PCT:
+        return (f"{head}, by more than {NEGLIGIBLE_PCT:g} % of it: more than the solvers' tolerances explain; such "
+                "a dispatch is cheaper than the integrated optimum the method is judged against.")
+    zero = f" (the tables' four decimals print it as {0:.4f})" if all(round(v, 4) == 0 for _, v in items) else ""
+    return (f"{head}, by less than {NEGLIGIBLE_PCT:g} % of it{zero}: within the solvers' tolerances (every AC-OPF "
+            "stops at Ipopt's tolerance, and the judge accepts a limit exceeded by less than its own), not a cheaper "
+            "dispatch.")
+
+
+def negative_text(table: pd.DataFrame) -> str:
+    """`negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
+    whose judged deviation is negative; empty without one."""
+    runs = _distinct_cases(table)
+    neg = runs[runs.deviation_pct.astype(float) < 0]
+    return negative_sentence([(f"{r.method} {METHODS.get(r.method, '')}, {r.variant_label}", float(r.deviation_pct))
+                              for r in neg.itertuples()])
+
+
 OUTLIER_FACTOR = 3.0
 """`time_outliers` names a run whose online time is more than this many times the median of its method's other
 runs: the fastest of repeated solves leaves tens of percent between cases of one method, so three times is no
@@ -706,8 +744,11 @@ scatter but one slow part of that run."""
 PARTS = {"tso_ms": "TSO", "dso_ms": "DSO"}
 """The parts of the online time (`online_table`'s TSO and DSO columns) by their header."""
 
-DSO_PART = {"P1": "the slowest DSO's dispatch", "P3": "per round the slowest region's local NLP and reduction"}
-"""What a method's DSO part of the online time is (P2 has none online)."""
+DSO_PART = {"P1": "the slowest DSO's dispatch",
+            "P3": ("per round the slowest region's local NLP and the slowest region's reduction, the TS region "
+                   "included")}
+"""What a method's DSO part of the online time is (P2 has none online). P3's is every region's (`aladin_split`): the
+TS region is one of them, so its "DSO" part is not the DSOs' alone."""
 
 
 def _distinct_cases(table: pd.DataFrame) -> pd.DataFrame:
@@ -900,9 +941,20 @@ def _commit(st: xr.Dataset) -> str:
     return head[:7] + ("-dirty" if dirty else "") if len(head) == 40 else commit
 
 
+def _rows_words(st: xr.Dataset) -> str:
+    """How many rows a store holds and what they are: one per variant and method, the base case's run repeated
+    under each factor it belongs to (`run_sensitivity` runs a shared case once), so fewer runs than rows."""
+    t = frame(st)
+    runs = len(t.drop_duplicates(["method", "load_level", "n_fpus", "ties"]))
+    factors = int(t[t.is_base].variant_kind.nunique())
+    base = f", the base case's run repeated under each of the {factors} factors" if factors > 1 else ""
+    return f"{st.sizes['run']} rows, one per variant and method: {counted(runs, 'run')}{base}"
+
+
 def store_text(st: xr.Dataset) -> str:
-    """Markdown, one sentence on a store: rows, commit, the study's wall time and the machine's load."""
-    return (f"The store holds {st.sizes['run']} rows (chapter {st.attrs['chapter']}, commit `{_commit(st)}`); the "
+    """Markdown, one sentence on a store: rows (and runs, `_rows_words`), commit, the study's wall time and the
+    machine's load."""
+    return (f"The store holds {_rows_words(st)} (chapter {st.attrs['chapter']}, commit `{_commit(st)}`); the "
             f"study took {st.attrs['study_wall_time_s']:.0f} s, with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores.")
@@ -922,4 +974,4 @@ def paper_text(big: xr.Dataset | None) -> str:
     return (f"From `{big.attrs['store_path']}` (commit `{_commit(big)}`, written {created} UTC; study "
             f"{big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f} at "
             f"the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores): "
-            f"{big.sizes['run']} rows.")
+            f"{_rows_words(big)}.")

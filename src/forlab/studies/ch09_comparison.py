@@ -156,7 +156,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     Online times by the one rule from the stored per-round log (`forlab.studies.outcomes.aladin_seconds`:
     per round the slowest region, then the coordinator, and for the wall time the communication; rounds add up),
     split by the same rule (`forlab.studies.outcomes.aladin_split`): ``tso_ms`` the coordinator's time,
-    ``dso_ms`` per round the slowest local NLP and the slowest local reduction, each summed over rounds, so that
+    ``dso_ms`` per round the slowest local NLP and the slowest local reduction (over every region, the TS region's
+    included), each summed over rounds, so that
     ``tso_ms + dso_ms = online_ms``. The deviation and
     feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
     ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
@@ -228,7 +229,9 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
               "feasible after T+D PF (%)": 1, "TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1,
               "integrated AC-OPF (ms)": 1, "online / integrated": 2, "offline (s)": 1, "rounds": 1,
               "bytes exchanged": 0}
-    return t.round(digits)
+    t = t.round(digits)
+    # a tiny negative deviation rounds to -0.0, which prints "-0.0000": adding 0.0 drops the sign of a zero
+    return t.assign(**{c: t[c] + 0.0 for c in digits})
 
 
 PAGE_TABLES = {
@@ -280,7 +283,7 @@ MISSING = {"deviation_mean_pct": "judged deviation", "feasible_pct": "T+D power-
 def missing_text(table: pd.DataFrame) -> str:
     """Markdown: per method, the outcome fields that no row of ``table`` (per case or per system) holds because the
     store it came from was written before the outcome record (`forlab.opf.outcome.NOT_IN_STORE`), and the failed
-    cases; or that every field is there and no case failed."""
+    cases; empty when every field is there and no case failed (the tables say that themselves)."""
     lines = []
     for m in sorted(dict.fromkeys(table.method), key=_method_rank):
         g = table[table.method == m]
@@ -290,7 +293,59 @@ def missing_text(table: pd.DataFrame) -> str:
         if g.failed.sum():
             lines.append(f"- {m}: {int(g.failed.sum())} of {int(g.cases.sum())} case(s) failed; a failed case has no "
                          "deviation and counts as infeasible.")
-    return "\n".join(lines) or "Every method's stores hold every outcome field, and no case failed."
+    return "\n".join(lines)
+
+
+def negative_text(table: pd.DataFrame) -> str:
+    """Markdown, said once where a per-system ``table`` shows one: what a negative mean deviation of a method on a
+    system means (`forlab.studies.ch08_sensitivity.negative_sentence`); empty without one."""
+    from forlab.studies.ch08_sensitivity import negative_sentence
+
+    neg = table[table.deviation_mean_pct.astype(float) < 0]
+    return negative_sentence([(f"{r.method} on {r.system}", float(r.deviation_mean_pct)) for r in neg.itertuples()])
+
+
+P1_SOURCES = {"default_case": "the default runs", "case": "the paper-scale runs", "sens": "the sensitivity study"}
+"""The chapter's P1 cases `p1_bound_text` holds against P1's paper: store dimension -> how the text names them."""
+
+
+def _p1_cases(st: xr.Dataset, dim: str) -> pd.DataFrame:
+    """The finished P1 cases of one of `P1_SOURCES` in ``st``: system and judged deviation (%), a shared case of
+    the sensitivity study (its base case) once."""
+    t = from_store(st, dim) if f"{dim}_system" in st else pd.DataFrame()
+    if t.empty:
+        return pd.DataFrame(columns=["system", "deviation"])
+    if dim == "sens":
+        t = _sens_ok(t[t.method == "P1"]).drop_duplicates(["load_level", "n_fpus", "ties"])
+        return pd.DataFrame({"system": t.system, "deviation": t.deviation_pct.astype(float)})
+    t = t[(t.method == METHOD_NAMES[0]) & (t.status == "ok")]
+    return pd.DataFrame({"system": t.system, "deviation": t.deviation_mean_pct.astype(float)})
+
+
+def _p1_above(cases: pd.DataFrame, bound: float) -> str:
+    """How many of ``cases`` (`_p1_cases`) lie above ``bound``, the largest, and the systems whose mean does."""
+    above = cases[cases.deviation > bound]
+    means = cases.groupby("system", sort=False).deviation.mean()
+    high = means[means > bound]
+    worst = (f", the largest {above.deviation.max():.4f} % on {above.system[above.deviation.idxmax()]}"
+             if len(above) else "")
+    per_system = ("the mean of " + ", ".join(f"{sys_} ({v:.4f} %)" for sys_, v in high.items()) + " above it"
+                  if len(high) else "no system's mean above it")
+    return f"{len(above)} of {len(cases)} cases above it{worst}; {per_system}"
+
+
+def p1_bound_text(st: xr.Dataset) -> str:
+    """Markdown: the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``, the dotted line of the systems
+    figure) is on its mean cost deviation per case, and which of the chapter's P1 cases (`P1_SOURCES`) and per-system
+    means lie above it, one line per source; empty without a P1 case."""
+    bound = anchors.value("p1_deviation_pct")
+    parts = [(what, _p1_cases(st, dim)) for dim, what in P1_SOURCES.items()]
+    found = [f"- {what}: {_p1_above(cases, bound)}" for what, cases in parts if len(cases)]
+    if not found:
+        return ""
+    head = (f"P1's paper bounds its mean cost deviation per case at {anchors.show('p1_deviation_pct')} (the dotted "
+            "line above). The book's P1 cases against it:")
+    return "\n".join([head, "", *found])
 
 
 DASHES = {"failed": "the value of a failed case", "infeasible": "the mean |deviation| of a method without a feasible "
@@ -467,8 +522,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
 
 ANCHOR_KEYS = ["p1_deviation_pct"]
 """The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
-P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of the P1 paper's deviation bound in the overview figure."""
+P1_BOUND = f"P1 paper's bound on its mean deviation per case, {anchors.show('p1_deviation_pct')}"
+"""The legend entry of the P1 paper's deviation bound in the overview figure: the anchor bounds P1's mean cost
+deviation per case (`forlab.book.anchors`), not its largest."""
 
 
 def run(params: dict) -> xr.Dataset:
@@ -1004,11 +1060,12 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally.",
-        f"- **When the DSO must send least**: {lean}, {mean.kb[lean]:.1f} kB in "
+        f"- **When the least data must be exchanged**: {lean}, {mean.kb[lean]:.1f} kB in "
         f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
                                   for m, r in mean.drop(lean).iterrows())
-        + ". Bytes measure how much is sent, not what it reveals: what each method's messages tell the TSO about a DS "
-        "is in the table of the first section.",
+        + f". Every message both ways counts; {METHOD_NAMES[2]}'s are every region's, the TS region's included, not "
+        "the DSOs' alone. Bytes measure how much is sent, not what it reveals: what each method's messages tell the "
+        "TSO about a DS is in the table of the first section.",
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
@@ -1032,6 +1089,7 @@ __all__ = [
     "OFFLINE_UNIT",
     "ONLINE_LABEL",
     "ONLINE_SWATCH",
+    "P1_SOURCES",
     "PAGE_HEADERS",
     "PAGE_TABLES",
     "PARAMETER_TYPES",
@@ -1053,6 +1111,8 @@ __all__ = [
     "default_rows",
     "from_store",
     "missing_text",
+    "negative_text",
+    "p1_bound_text",
     "p1_rows",
     "p2_rows",
     "p3_rows",

@@ -59,7 +59,9 @@ def aladin_seconds(log: pd.DataFrame) -> tuple[float, float]:
 def aladin_split(log: pd.DataFrame) -> tuple[float, float]:
     """`aladin_seconds`' solver time in its two parts, seconds: the coordinator's (its QP and step; a chapter's TSO
     column) and the regions' (per round the slowest local NLP and the slowest local reduction; the DSO column),
-    each summed over the rounds, so that the two add up to it."""
+    each summed over the rounds, so that the two add up to it. The regions' part is over every region, the TS region
+    included (the log's ``local_s`` and ``reduction_s`` are maxima over all regions), and the two maxima of a round
+    may come from two regions."""
     coordinator = log["coordinator_s"] if "coordinator_s" in log else log["qp_s"]
     return sequential(coordinator), sequential(log["local_s"] + log.get("reduction_s", 0.0))
 
@@ -80,8 +82,9 @@ def aladin_parts(res) -> dict[str, tuple[bool, str]]:
 def aladin_outcome(net, part, runs: Sequence, baseline) -> tuple[Outcome, dict]:
     """P3's outcome record and the judge's verdict: the first of ``runs`` (the same run repeated from the same
     start; one run is N = 1) judged by the T+D power flow at its last local solutions (`aladin_dispatch`), its
-    solver and wall time by the rule (`aladin_seconds`, the fastest run), bytes of all messages, rounds =
-    iterations, no offline work; ``baseline`` the integrated AC-OPF (`forlab.opf.outcome.integrated_baseline`)."""
+    solver and wall time by the rule (`aladin_seconds`, the fastest run), bytes of every region's messages (the TS
+    region's included), rounds = iterations, no offline work; ``baseline`` the integrated AC-OPF
+    (`forlab.opf.outcome.integrated_baseline`)."""
     res = runs[0]
     times = [aladin_seconds(r.log) for r in runs]
     verdict = judge(net, aladin_dispatch(part, res.xs))
