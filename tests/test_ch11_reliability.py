@@ -102,3 +102,48 @@ def test_the_archived_probe_detail_is_clipped_by_the_probe():
     assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
     assert "clipped(at10[0]" in probe.code and "level 10: {" not in probe.code
+
+def test_a_file_check_that_passed_is_handled_and_the_summary_says_so():
+    """The interrupted write raises nothing: its store's check passing is what `handled` means there, so the
+    summary of an all-handled run names that case beside a message and a recorded failure."""
+    import pandas as pd
+
+    rows = [{"probe": "interrupted_write", "group": "stores", "what": "w", "outcome": "handled",
+             "detail": "store intact: True; temporary files after the kill 1, after the next open 0",
+             "wall_time_s": 1.0, "quick": 1}]
+    text = ch11.summary_text(ch11._dataset(pd.DataFrame(rows)))
+    assert text.endswith("Every probe ended with a clear message, a recorded failure or a check of its files that "
+                         "passed.")
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "11_reliability.ipynb").read_text())
+    rows = [line for c in nb["cells"] for line in "".join(c["source"]).splitlines() if line.startswith("| handled |")]
+    assert len(rows) == 1 and rows[0].endswith("or a check of the files the probe made that passed |")
+
+
+def test_the_island_probes_name_the_line_in_both_numberings():
+    """pandapower counts case33bw's buses from zero: the line the probes open (between its buses 5 and 6) is its
+    line 5, Baran and Wu's buses 6-7; a bare "line 5-6" read as Baran-Wu numbering named the wrong line."""
+    from forlab.grid import cases
+
+    net = cases.load("case33bw")
+    opened = net.line.index[(net.line.from_bus == 5) & (net.line.to_bus == 6)]  # PRELUDE's line(net, 5, 6)
+    assert list(opened) == [5]
+    for name in ("island_open_line", "island_sampling"):
+        probe = next(p for p in ch11.PROBES if p.name == name)
+        assert "line(net, 5, 6)" in probe.code
+        assert "pandapower line `5`" in probe.what and "`6`-`7` in Baran-Wu numbering" in probe.what
+        assert "line 5-6" not in probe.what
+
+
+def test_the_paper_store_names_its_path_commit_and_date():
+    from pathlib import Path
+
+    from forlab.book import store
+
+    st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    commit, created = str(st.attrs["git_commit"])[:7], str(st.attrs["created_utc"])[:16].replace("T", " ")
+    assert ch11.paper_text(st) == (f"From `archive/11_reliability/88dd639b18ec.nc` (commit `{commit}`, written "
+                                   f"{created} UTC).")
+    assert ch11.paper_text(None) == ch11.no_paper_store_text()

@@ -302,3 +302,61 @@ def test_the_prose_quotes_a_dash_and_places_the_failures_list_right():
     prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert '"–"' not in prose and "“–” without workers" in prose
     assert "below the figure" not in prose
+
+
+def test_every_table_shown_next_to_another_has_a_title():
+    """Tables displayed one after the other render as one grid: each reader hands its table with a title (a bold
+    phrase first), and the table is the untitled reader's."""
+    rows = [_row(n, m, 0.001, 0.1) for n in (1, 8) for m in ("integrated", "P1")]
+    for r in rows:
+        r.update(dso_ms=20.0, dso_parallel_ms=50.0)
+    st = _store(rows, buses=(150, 500), ts_its=(20, 20))
+    t = ch12.frame(st)
+    pairs = ch12.size_tables(st) + ch12.run_tables(t) + ch12.dispatch_tables(t) + ch12.target_tables(st)
+    assert len(pairs) == 5 and all(title.startswith("**") for title, _ in pairs)
+    assert len({title for title, _ in pairs}) == 5
+    shown = [ch12.size_table(st), *ch12.outcome_tables(t), ch12.dispatch_table(t), ch12.targets(st)]
+    assert all(a.equals(b) for (_, a), b in zip(pairs, shown))
+
+
+def test_iterations_text_names_the_size_the_target_figure_comes_from():
+    rows = [_row(n, "integrated", 0.0, 1.0) for n in (8, 16)]
+    rows += [_row(8, "P1", 0.001, 0.2, tso_its=25), _row(16, "P1", 0.001, 0.2, tso_its=23)]
+    st = _store(rows, buses=(500, 900), ts_its=(20, 20))
+    text = ch12.iterations_text(st)
+    assert "worst size, 8 DSs" in text and "25 Ipopt iterations against 20" in text and "(25 % more)" in text
+    measured = ch12.targets(st).loc[anchors.anchor("scaleout_p1_extra_iterations_pct").measures, "measured"]
+    assert f"({measured} more)" in text  # the figure of the targets table, at the size named
+    none = _store([_row(8, "integrated", 0.0, 1.0)], buses=(500,), ts_its=(20,))
+    assert ch12.iterations_text(none).startswith("No size has the Ipopt iterations of both OPFs")
+
+
+def test_p3_text_says_what_aladin_did_from_the_store():
+    stopped = [_row(1, "P3", 0.0, 36.0), _row(2, "P3", 0.0, 58.0, feasible=False)]
+    for r, rounds in zip(stopped, (19, 31)):
+        r["rounds"] = rounds
+    row = ch12._not_run("s", 32, 16)
+    row.update(n_ds=32, group_wall_time_s=0.0)
+    t = ch12.frame(_store([*stopped, row], buses=(150, 180, 400), ts_its=(20, 20, 20)))
+    assert ch12.p3_text(t) == (
+        "In this store ALADIN stopped at 1 and 2 DSs, in 19 to 31 rounds, one run taking 36 to 58 s of online wall "
+        "time; its dispatch at 2 DSs is infeasible in the T+D power flow (listed after the tables). It was not run "
+        "at 32 DSs, above `p3_max_ds`.")
+    failed = _row(4, "P3", np.nan, np.nan, status="region ts failed: x", feasible=False)
+    t = ch12.frame(_store([stopped[0], failed], buses=(150, 300), ts_its=(20, 20)))
+    assert ch12.p3_text(t).endswith("the T+D power flow finds every dispatch of it feasible. It failed at 4 DSs "
+                                    "(listed with the status after the tables).")
+
+
+def test_the_paper_scale_prose_is_no_development_log():
+    """The paper-scale section states what the store shows and the remedies by name; durations come from the store,
+    the damping is forlab's, and a DSO's grid on a shared cluster is not called private."""
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb").read_text())
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for gone in ("takes minutes", "taking minutes", "with and\nwithout the damping", "never\n  leaves it",
+                 "one round later", "\nALADIN damps", " ALADIN damps"):
+        assert gone not in prose, gone
+    assert "## Limits of P3 at this scale" in prose and "forlab's ALADIN\n   damps" in prose
+    assert "no privacy boundary (see\n  {doc}`../security`)" in prose
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "ch12.p3_text(bruns)" in code and "ch12.iterations_text(big)" in code

@@ -7,7 +7,8 @@ process with a timeout, inside a scratch folder (its own results root and a copy
 repository is touched), and classifies what happened (`OUTCOMES`):
 
 * ``handled``: a one-line error raised on purpose by forlab (ValueError, TypeError, TimeoutError, StoreError, ...
-  from forlab's own code), or a failure the run recorded as a result;
+  from forlab's own code), a failure the run recorded as a result, or a check of the files the probe made that
+  passed (the interrupted write raises nothing: its store still opens and no temporary file is left);
 * ``crash``: a traceback from inside a library, one of Python's own programming errors (`BUG_TYPES`: a failed
   lookup such as KeyError, an arithmetic error such as ZeroDivisionError, an AttributeError, ...), or a process that
   died;
@@ -40,8 +41,8 @@ import xarray as xr
 from forlab.book.tables import clipped, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
-           "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text", "time_text",
-           "validate"]
+           "paper_text", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
+           "time_text", "validate"]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
 COLOURS = {"handled": "#4c9a2a", "crash": "#c0392b", "hang": "#8e44ad", "silent": "#e67e22", "data_lost": "#2c3e50"}
@@ -167,12 +168,14 @@ PROBES: tuple[Probe, ...] = (
        "if (WORK / 'book' / 'notebooks').exists():\n    verdict, detail = 'silent', 'wrote into book/notebooks/'"),
     # ------------------------------------------------------------------ grid data
     _P("island_open_line", "grid data",
-       "radial case33bw with line 5-6 open (the loaded buses beyond it cut off)",
+       "radial case33bw with pandapower line `5` open (buses `5`-`6` counted from zero, `6`-`7` in Baran-Wu "
+       "numbering): the loaded buses beyond it cut off",
        "from forlab.grid import cases\nfrom forlab.opf.network import build_network\nnet = cases.load('case33bw')\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\nm = build_network(net)\n"
        "verdict, detail = 'silent', f'model built on {m.nb} of {len(net.bus)} buses'", True),
     _P("island_sampling", "grid data",
-       "FOR sampling of the case9+case33bw DS with line 5-6 open (the FPUs beyond it cut off)",
+       "FOR sampling of the case9+case33bw DS with pandapower line `5` open (buses `6`-`7` in Baran-Wu "
+       "numbering): the FPUs beyond it cut off",
        "from forlab.p1_for.sampling import sample_for\nnet = radial_ds()\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\n"
        "s = sample_for(net, n_directions=4, face_grid=0, n_workers=0, progress=False)\n"
@@ -475,6 +478,17 @@ def probes_markdown(st: xr.Dataset) -> str:
     return "\n".join(rows)
 
 
+def paper_text(big: xr.Dataset | None) -> str:
+    """Markdown: where the store of every probe comes from (its path, git commit and when it was written, the way
+    chapter 08 names its paper-scale store), or how to make one (`no_paper_store_text`)."""
+    if big is None:
+        return no_paper_store_text()
+    from forlab.studies.ch08_sensitivity import _commit  # imported here: chapter 08 loads the OPF code
+
+    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
+    return f"From `{big.attrs['store_path']}` (commit `{_commit(big)}`, written {created} UTC)."
+
+
 def no_paper_store_text() -> str:
     """Markdown shown when the paper profile's store (every probe) is missing."""
     return ("No store of every probe yet: run `forlab run 11_reliability --profile paper` (or "
@@ -522,7 +536,7 @@ def summary_text(st: xr.Dataset) -> str:
     parts = ", ".join(f"{counts[o]} {outcome_word(o)}" for o in OUTCOMES)
     bad = [str(p) for p, o in zip(st.probe.values, st.outcome.values) if o != "handled"]
     tail = (f" Not handled yet: {', '.join(f'`{b}`' for b in bad)}." if bad
-            else " Every probe ended with a clear message or a recorded failure.")
+            else " Every probe ended with a clear message, a recorded failure or a check of its files that passed.")
     return f"{n} probes ran: {parts}.{tail}"
 
 

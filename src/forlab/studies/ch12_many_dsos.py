@@ -35,11 +35,12 @@ from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative
-from forlab.book.tables import counted, fixed, printable, table, to_dataset, wrappable
+from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
-           "ds_count", "frame", "growth", "integrated_row", "outcome_tables", "run", "sizes", "system_names", "targets",
+           "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "outcome_tables",
+           "p3_text", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
            "winners"]
 
 METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
@@ -305,6 +306,16 @@ def why_not_compared(r) -> str:
     return "infeasible" if not r.feasible else "no yardstick"
 
 
+SIZE_TITLE = "**The systems** per size: buses, build time (s), peak memory (MiB) and the size's wall time (s):"
+RUN_TITLES = ("**What the TSO gets and how fast**, per size and method:",
+              "**What it costs besides**, per size and method:")
+DISPATCH_TITLE = ("**P1's DSO work** per size, online and offline: the slowest DSO's own time beside all DSOs' work "
+                  "as it ran here:")
+TARGETS_TITLE = "**The scale-out targets** held against this store:"
+"""The titles of the chapter's tables (`size_tables`, `run_tables`, `dispatch_tables`, `target_tables`): tables
+shown one after the other render as one grid without them (`forlab.book.tables.titled`)."""
+
+
 ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
                   "wall_ms": "online wall (ms)", "time_reduction_pct": "reduction (%)"}
 EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
@@ -324,6 +335,11 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c, d in digits.items():
         t[c] = fixed(pd.to_numeric(t[c]), d).to_numpy()
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
+
+
+def run_tables(t: pd.DataFrame) -> list[TitledTable]:
+    """`outcome_tables`, each under its title (`RUN_TITLES`)."""
+    return list(zip(RUN_TITLES, outcome_tables(t)))
 
 
 def dash_text(t: pd.DataFrame) -> str:
@@ -363,6 +379,11 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def dispatch_tables(t: pd.DataFrame) -> list[TitledTable]:
+    """`dispatch_table` under its title (`DISPATCH_TITLE`)."""
+    return [(DISPATCH_TITLE, dispatch_table(t))]
+
+
 def dispatch_note(t: pd.DataFrame) -> str:
     """Markdown: the sizes where `dispatch_table`'s wall time of all DSOs came out below the slowest DSO's own
     solver time, and why that can happen (empty when it did not): the two are separate runs of the same dispatches,
@@ -393,6 +414,11 @@ def size_table(st: xr.Dataset) -> pd.DataFrame:
                         "peak memory (MiB)": s.peak_mib.map("{:.0f}".format), "wall time (s)": s.wall_s.map("{:.0f}".format)})
     out.index = pd.MultiIndex.from_arrays([s.n_ds, s.system.map(wrappable)], names=["DSs", "system"])
     return out
+
+
+def size_tables(st: xr.Dataset) -> list[TitledTable]:
+    """`size_table` under its title (`SIZE_TITLE`)."""
+    return [(SIZE_TITLE, size_table(st))]
 
 
 def growth(t: pd.DataFrame, column: str) -> pd.Series:
@@ -437,12 +463,20 @@ def _worst_reduction(g: pd.DataFrame) -> float:
     return float(g.time_reduction_pct.min()) if len(g) and (g.status == "ok").all() else float("nan")
 
 
+def _extra_iterations(t: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+    """Per N (index): the Ipopt iterations of P1's TSO OPF (``tso``) and of the TS-only AC-OPF (``ts``), and how
+    many more the first took (``extra_pct``, %; NaN where either is missing)."""
+    out = pd.DataFrame({"tso": t[t.method == "P1"].set_index("n_ds").tso_iterations,
+                        "ts": s.set_index("n_ds").ts_iterations})
+    return out.assign(extra_pct=100 * (out.tso / out.ts - 1))
+
+
 def targets(st: xr.Dataset) -> pd.DataFrame:
     """Issue 16's targets against the store: one row each with the anchor as printed, what was measured and
     whether it is met ("not measured" when the store has no size the target applies to)."""
     t, s = frame(st), sizes(st)
     p1, p2 = _large(t, "P1"), _large(t, "P2")
-    extra = 100 * (t[t.method == "P1"].set_index("n_ds").tso_iterations / s.set_index("n_ds").ts_iterations - 1)
+    extra = _extra_iterations(t, s).extra_pct
     measured = {
         "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1)),
         "scaleout_p1_deviation_pct": (float(p1.deviation_pct.mean()) if (p1.status == "ok").all() else np.nan,
@@ -464,6 +498,24 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
                      "measured": _measured(value, n, a.digits, a.unit),
                      "verdict": verdict})
     return pd.DataFrame(rows).set_index("target")
+
+
+def target_tables(st: xr.Dataset) -> list[TitledTable]:
+    """`targets` under its title (`TARGETS_TITLE`)."""
+    return [(TARGETS_TITLE, targets(st))]
+
+
+def iterations_text(st: xr.Dataset) -> str:
+    """Markdown: the size the iteration target's figure comes from (the largest excess of the TSO's Ipopt
+    iterations over the TS-only AC-OPF's, `targets`), with both counts; or that no size has both."""
+    it = _extra_iterations(frame(st), sizes(st)).dropna()
+    if not len(it):
+        return "No size has the Ipopt iterations of both OPFs, so the iteration target is not measured."
+    n = it.extra_pct.idxmax()
+    a, extra = anchors.anchor("scaleout_p1_extra_iterations_pct"), it.extra_pct[n]
+    return (f"The iteration target's figure is its worst size, {ds_count(int(n))}: there the TSO's FOR-based OPF "
+            f"took {it.tso[n]:.0f} Ipopt iterations against {it.ts[n]:.0f} of the TS-only AC-OPF "
+            f"({_measured(abs(extra), 1, a.digits, a.unit)} {'more' if extra >= 0 else 'fewer'}).")
 
 
 def missed_text(st: xr.Dataset) -> str:
@@ -592,6 +644,41 @@ def failures_text(t: pd.DataFrame) -> str:
         return "Every run finished, and every dispatch is feasible in the T+D power flow."
     return "\n".join(f"- {ds_count(r.n_ds)}, {METHODS[r.method]}: {r.status if r.status != 'ok' else _infeasible(r)}"
                      for r in bad.itertuples())
+
+
+def _ds_list(ns) -> str:
+    """Sizes in words, as a sentence lists them: "2 DSs", "1, 4 and 16 DSs"."""
+    ns = [int(n) for n in ns]
+    return listed([*map(str, ns[:-1]), ds_count(ns[-1])])
+
+
+def _span(values, fmt: str, unit: str) -> str:
+    """The range of ``values`` as text ("37 to 68 s"), one value where both ends print alike."""
+    lo, hi = format(min(values), fmt), format(max(values), fmt)
+    return f"{lo} {unit}" if lo == hi else f"{lo} to {hi} {unit}"
+
+
+def p3_text(t: pd.DataFrame) -> str:
+    """Markdown: what ALADIN did in a store, from its rows: the sizes where it stopped, with its rounds and the
+    online wall time of one run, and where the T+D power flow finds its dispatch infeasible; where it failed; where
+    it was not run (above ``p3_max_ds``); or that the store has no ALADIN row."""
+    p3 = t[t.method == "P3"].sort_values("n_ds")
+    if not len(p3):
+        return "This run has no ALADIN row."
+    not_run = p3.status.astype(str).str.startswith("not run")
+    ok, failed = p3[p3.status == "ok"], p3[(p3.status != "ok") & ~not_run]
+    bad = ok[~ok.feasible.astype(bool)]
+    out = []
+    if len(ok):
+        out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {_span(ok.rounds, '.0f', 'rounds')}, "
+                   f"one run taking {_span(ok.wall_time_s, '.0f', 's')} of online wall time; " + (
+                       f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (listed after the "
+                       f"tables)." if len(bad) else "the T+D power flow finds every dispatch of it feasible."))
+    if len(failed):
+        out.append(f"It failed at {_ds_list(failed.n_ds)} (listed with the status after the tables).")
+    if not_run.any():
+        out.append(f"It was not run at {_ds_list(p3[not_run].n_ds)}, above `p3_max_ds`.")
+    return " ".join(out)
 
 
 VIOLATIONS = {"n_gen_violations": "unit limit", "n_vm_violations": "bus voltage", "n_branch_violations": "branch"}
