@@ -510,10 +510,10 @@ def iterations_text(st: xr.Dataset) -> str:
     iterations over the TS-only AC-OPF's, `targets`), with both counts; or that no size has both."""
     it = _extra_iterations(frame(st), sizes(st)).dropna()
     if not len(it):
-        return "No size has the Ipopt iterations of both OPFs, so the iteration target is not measured."
+        return "No size has the Ipopt iterations of both OPFs, so the Ipopt-iteration target is not measured."
     n = it.extra_pct.idxmax()
     a, extra = anchors.anchor("scaleout_p1_extra_iterations_pct"), it.extra_pct[n]
-    return (f"The iteration target's figure is its worst size, {ds_count(int(n))}: there the TSO's FOR-based OPF "
+    return (f"The Ipopt-iteration target's figure is its worst size, {ds_count(int(n))}: there the TSO's FOR-based OPF "
             f"took {it.tso[n]:.0f} Ipopt iterations against {it.ts[n]:.0f} of the TS-only AC-OPF "
             f"({_measured(abs(extra), 1, a.digits, a.unit)} {'more' if extra >= 0 else 'fewer'}).")
 

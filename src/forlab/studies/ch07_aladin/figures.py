@@ -101,9 +101,10 @@ draws the longer runs in a panel of their own: on one axis the shorter runs' bar
 
 
 def time_split_figure(split: pd.DataFrame):
-    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), one legend; where the longest
-    runs take `SPLIT_GAP` times or more the time of the others, they are drawn in a panel of their own below, on
-    their own scale (`_split_panels`)."""
+    """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), each as long as the run's time
+    per round (its last part, `forlab.studies.ch07_aladin.readers.REST`, is what the others leave), one legend;
+    where the longest runs take `SPLIT_GAP` times or more the time of the others, they are drawn in a panel of their
+    own below, on their own scale (`_split_panels`)."""
     import matplotlib.pyplot as plt
 
     ms = 1e3 * split.fillna(0.0)

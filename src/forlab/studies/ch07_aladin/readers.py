@@ -25,7 +25,7 @@ from forlab.book.tables import table
 from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
 from forlab.studies.ch07_aladin.systems import family
 
-__all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WORDS", "RAISED", "SLOPE_CONFIDENCE",
+__all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WORDS", "RAISED", "REST", "SLOPE_CONFIDENCE",
            "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
            "failed_runs", "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
@@ -256,13 +256,27 @@ def _run_index_label(r) -> str:
     return f"{r.system}, {MODE_WORDS.get(r.mode, r.mode)}{f', {r.latency_ms:g} ms latency' if r.latency_ms else ''}"
 
 
+REST = "rest of the round (mostly other regions on the busiest worker)"
+"""The part of a round `time_split` adds to `SPLIT`'s: the time per round the others leave. The log's communication
+is the round trip minus the busiest worker's compute, the sum of the requests of every region on it (a worker runs
+its regions one at a time; in-process one process runs them all), while `SPLIT` counts only the slowest region's NLP
+and reduction: the rest is the other regions on that worker (in-process: every other region) and the rest of their
+requests, and the coordinator's bookkeeping between the steps (the consensus, the log)."""
+
+
 def time_split(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     """Mean time per round (s) of every ALADIN run with the default QP and ``max_iter`` rounds, split into the
-    parts of `SPLIT` (local NLP and local reduction of the slowest region, coordinator, communication); one row per
-    run. A part an older store did not measure is NaN."""
+    parts of `SPLIT` (local NLP and local reduction of the slowest region, coordinator, communication) and `REST`,
+    the run's time per round (``time_per_iter_s``) less those parts, never negative: a row sums to the time per
+    round (more only where the slowest NLP and the slowest reduction were two regions' and the parts overlap). One
+    row per run; a part an older store did not measure is NaN (and counts as none in `REST`)."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)]
     rows = [{part: _mean_of(its[its.run == k], new, old) for part, (new, old) in SPLIT.items()} for k in sub.index]
-    return pd.DataFrame(rows, index=[_run_index_label(r) for r in sub.itertuples()], columns=list(SPLIT))
+    out = pd.DataFrame(rows, index=[_run_index_label(r) for r in sub.itertuples()], columns=list(SPLIT))
+    per_round = sub.time_per_iter_s.to_numpy(float)
+    rest = np.clip(per_round - out.sum(axis=1, min_count=1).to_numpy(float), 0.0, None)
+    out[REST] = np.where(np.isfinite(per_round), rest, np.nan)  # a run that raised has no time per round
+    return out
 
 
 def _first_inprocess(table: pd.DataFrame, algorithm: str) -> pd.DataFrame:
@@ -475,7 +489,9 @@ def _rounds_to(table: pd.DataFrame, its: pd.DataFrame, consensus: float, gap: fl
 def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.DataFrame:
     """Issue 17's targets (the store's copy, else `ISSUE17_TARGETS`) against the store: one row per target and system
     with the measured ``value``, the ``limit`` and ``met`` (True/False; None when the store has no such run); the
-    rounds are counted to the store's own gap and consensus targets (``gap``, ``consensus`` of their rows)."""
+    rounds are counted to the store's own gap and consensus targets (``gap``, ``consensus`` of their rows): the
+    first round that meets them is the ``value`` (the one judged), and ``stopped`` the round in which the run stopped
+    by its test (`_stopped`)."""
     tg = json.loads(st.attrs["issue17_targets"]) if "issue17_targets" in st.attrs else ISSUE17_TARGETS
     stop = {"gap": tg["rounds"].get("gap", TARGET_GAP), "consensus": tg["rounds"].get("consensus", TARGET_CONSENSUS)}
     reached = _rounds_to(table, its, stop["consensus"], stop["gap"])
@@ -500,7 +516,7 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
         if system in rt.index and (ok == 0 or not np.isfinite(rounds)):
             rounds = np.inf  # ran, and a local NLP failed or the stopping test was not reached: missed
         rows.append({"target": "rounds", "system": system, "value": rounds, "limit": tg["rounds"]["value"],
-                     "nlp_ok": ok, **stop})
+                     "nlp_ok": ok, "stopped": _stopped(rt, system), **stop})
     out = pd.DataFrame(rows)
     out["error"] = [_raised(table, r.system, "dask" if r.target == "wall_ratio" else "inprocess")
                     for r in out.itertuples()]
@@ -511,6 +527,16 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
     out.loc[slopes, "met"] = [None if np.isnan(u) else bool(u <= lim)  # too few systems to bound: not judged
                               for u, lim in zip(out.upper[slopes], out.limit[slopes])]
     return out
+
+
+def _stopped(rt: pd.DataFrame, system: str) -> float:
+    """The round in which ``system``'s in-process ALADIN run stopped by its test (``rt``: `rounds_table` indexed by
+    system), NaN where it did not or did not run. A run can meet the gap and consensus targets in one round, be
+    above them again in the next and stop by its test later (its test asks for a small step as well): the rounds
+    target is reported with both rounds."""
+    if system not in rt.index or not rt.aladin_converged.get(system, False):
+        return float("nan")
+    return float(rt.aladin_rounds[system])
 
 
 def _raised(table: pd.DataFrame, system: str, mode: str) -> str:

@@ -27,6 +27,7 @@ from forlab.studies.ch07_aladin.readers import (
     family_fits,
     fitted,
     frame,
+    growth_bound,
     growth_fit,
     left_out,
     message_summary,
@@ -191,7 +192,8 @@ TARGET_WORDS = {
     "wall_ratio": "{name} on {system}: {value:.1f} times the centralized AC-OPF's (model build and solve) against at "
                   "most {limit:g} times; the regions' own work alone (set-up, and the slowest region's NLP and "
                   "reduction in every round) took {floor:.1f} times",
-    "rounds": "{name} on {system}: {value:.0f} against at most {limit:g}, every local solve succeeded",
+    "rounds": "{name} on {system}: first met in round {value:.0f} against at most {limit:g}, every local solve "
+              "succeeded",
 }
 """How `targets17_text` says each measured target (Markdown templates)."""
 
@@ -218,7 +220,7 @@ def targets17_text(t17: pd.DataFrame) -> str:
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
             name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
             level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r)
-            + _paired_words(r))
+            + _paired_words(r) + _stopped_words(r))
     return "\n".join(lines)
 
 
@@ -236,6 +238,21 @@ def _beyond_floor(r) -> str:
     if r.target != "wall_ratio" or not floor > r.limit:
         return ""
     return f", of which the set-up {getattr(r, 'setup', np.nan):.1f} times: the floor itself is above the target"
+
+
+def _stopped_words(r) -> str:
+    """For a rounds target: the round in which the run stopped by its test (`forlab.studies.ch07_aladin.readers.
+    targets17` ``stopped``), which can come after the round that first met the gap and consensus targets (the run's
+    consensus can rise above them again before its test, which asks for a small step as well, passes); "" for other
+    targets and rows without the column."""
+    stopped = getattr(r, "stopped", None)
+    if r.target != "rounds" or stopped is None:
+        return ""
+    if not np.isfinite(stopped):
+        return "; the run did not stop by its test within its rounds"
+    if stopped == r.value:
+        return "; the run stopped by its test in that round"
+    return f"; the run stopped by its test in round {stopped:.0f}"
 
 
 def _paired_words(r) -> str:
@@ -262,7 +279,7 @@ def stop_text(rt: pd.DataFrame, system: str) -> str:
     r = row.iloc[0]
     text = (f"On {system}, ALADIN stopped by its test after {r.aladin_rounds:.0f} rounds" if r.aladin_converged else
             f"On {system}, ALADIN did not stop by its test within its {r.aladin_rounds:.0f} rounds")
-    text += (f", having reached {_target_words()} in round {r.aladin_target:.0f}" if np.isfinite(r.aladin_target)
+    text += (f", having first reached {_target_words()} in round {r.aladin_target:.0f}" if np.isfinite(r.aladin_target)
              else f", and did not reach {_target_words()}")
     if r.aladin_nlp_ok == 0:
         text += "; a local NLP failed in some round"
@@ -415,9 +432,25 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
     if np.isfinite(w_slope):
         text += (f" Against the work of the dense QP the coordinator solves, m d² for d free directions and m near "
                  f"limits, the slope is {w_slope:.2f} with $R^2$ {w_r2:.2f}")
-        text += (": the coordinator's time follows the regions' free directions and near limits, which grow with "
-                 "the regions' networks, not with their ties." if w_r2 >= FIT_R2_MIN and w_r2 > r2 else ".")
+        text += (_work_words(w_slope, growth_bound(growth, "qp_work")) if w_r2 >= FIT_R2_MIN and w_r2 > r2
+                 else ".")
     return text
+
+
+def _work_words(slope: float, upper: float) -> str:
+    """What a fit of the coordinator time against the dense QP's work shows, where it explains more than the fit
+    against the coupling rows: that the time goes with the QP's size (a correlation) and how it grows with that work
+    (the point slope against 1, proportional; below 1 with the slope's upper bound, `growth_bound`, where it has
+    one). Nothing about why the QP has that size: the fit does not test it."""
+    if slope >= 1:
+        how = "at least in proportion to it (a slope of one or more)"
+    elif not np.isfinite(upper):
+        how = "more slowly than in proportion to it (a slope below one)"
+    elif upper < 1:
+        how = f"more slowly than in proportion to it (a slope below one{_bound_words(upper)})"
+    else:
+        how = f"more slowly than in proportion to it in this slope, though one is not ruled out{_bound_words(upper)}"
+    return f": the coordinator's time goes with the size of the QP it solves, and grows {how}."
 
 
 def _bound_words(upper: float) -> str:
@@ -499,8 +532,23 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
         return text
     cores = (" (more than beside the in-process runs: on Dask the cluster's scheduler and workers share the "
              "machine's cores with the centralized solve)" if dask > inprocess else "")
-    return (f"{text} So the paired Dask ratios read lower than the judged one{cores}; the judged ratio sets ALADIN on "
-            "its cluster against the centralized AC-OPF as it runs alone.")
+    return (f"{text} That pulls the paired Dask ratios down against the judged one{cores}{_paired_sides(wt)}; the judged "
+            "ratio sets ALADIN on its cluster against the centralized AC-OPF as it runs alone.")
+
+
+def _paired_sides(wt: pd.DataFrame) -> str:
+    """How the paired Dask ratios of `wall_times` stand to the judged ratio, system by system: ": on every system
+    each one reads lower" or which systems' paired range reaches above the judged ratio (the noise of the machine
+    can outweigh the slower centralized halves); "" without pairs."""
+    columns = ["dask_ratio", "dask_paired_low", "dask_paired_high"]
+    paired = wt.dropna(subset=columns) if set(columns) <= set(wt.columns) else wt.iloc[:0]
+    if paired.empty:
+        return ""
+    above = paired[paired.dask_paired_high > paired.dask_ratio]
+    if above.empty:
+        return f": on every one of the {len(paired)} systems each paired ratio reads lower than the judged one"
+    return (f": on {len(paired) - len(above)} of the {len(paired)} systems each paired ratio reads lower than the "
+            f"judged one, while on {listed(list(above.system))} the paired range reaches above it")
 
 
 def admm_cap_text(st: xr.Dataset) -> str:
@@ -654,9 +702,10 @@ def published_text(published: dict) -> str:
     p = {k: shown_anchor(a) for k, a in published.items()}
     return (f"PowerModelsADA's ADMM needs {p['powermodelsada_admm_case300_iterations']} and "
             f"{p['powermodelsada_admm_case300_s']} on {p['powermodelsada_admm_case300_cores']} on PGLib case300 "
-            f"in areas of its own, at its own tolerances; rapidPF+'s least-squares ALADIN needs at most "
-            f"{p['rapidpf_aladin_max_steps']} up to {p['rapidpf_largest_buses']}, for the easier power-flow problem "
-            "(a zero-residual least-squares problem, no optimality).")
+            f"in areas of its own, at its own tolerances; rapidPF's least-squares ALADIN needs "
+            f"at most {p['rapidpf_aladin_max_steps']} (\"about half a dozen coordinating steps\", its authors write) "
+            f"on systems of up to {p['rapidpf_largest_buses']}, for the easier power-flow problem (a zero-residual "
+            "least-squares problem, no optimality).")
 
 
 FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", "rho": "ρ, penalties",
