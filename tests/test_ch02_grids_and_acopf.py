@@ -3,11 +3,11 @@ the archived paper-scale store."""
 
 import json
 import re
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from notebook_cells import tables_back_to_back
 
 from forlab.book import anchors, plots, store
 from forlab.grid import cases, td
@@ -363,14 +363,6 @@ def _code_cells(path) -> list[str]:
     return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
 
 
-def _tables_back_to_back(cell: str) -> list[tuple[str, str]]:
-    """Display lines of one cell where a table follows a table without a title of its own: in one output the two
-    render as one grid (a table shown under its title comes through `forlab.book.tables.titled`)."""
-    shown = [line.strip() for line in cell.splitlines() if line.strip().startswith("display(")]
-    return [(a, b) for a, b in pairwise(shown) if not a.startswith("display(Markdown(")
-            and not b.startswith(("display(Markdown(", "display(*tables.titled("))]
-
-
 def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(archived):
     """Shown in one output, the paper-scale run's optima and times read as one grid: the notebook shows them through
     `forlab.book.tables.titled` of `paper_tables`, whose titles are distinct and type no number; and it types no
@@ -383,5 +375,5 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
     cells = _code_cells(NOTEBOOK)
     code = "\n".join(cells)
     assert re.findall(r"display\(\*tables\.titled\(ch02\.(\w+)\(", code) == ["paper_tables"]
-    assert not [pair for cell in cells for pair in _tables_back_to_back(cell)]
+    assert not [pair for cell in cells for pair in tables_back_to_back(cell)]
     assert not re.search(r"Markdown\(\s*[\"']", code) and "--profile paper" in ch02.no_paper_store_text()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from notebook_cells import tables_back_to_back
 
 from forlab.book import anchors, runner, store
 from forlab.studies import ch03_for_sampling as ch03
@@ -245,14 +245,6 @@ def test_the_page_states_one_load_criterion_and_one_symbol_per_quantity():
     assert "\nn = \\frac" not in text
 
 
-def _tables_back_to_back(cell: str) -> list[tuple[str, str]]:
-    """Display lines of one cell where a table follows a table without a title of its own: in one output the two
-    render as one grid (a table shown under its title comes through `forlab.book.tables.titled`)."""
-    shown = [line.strip() for line in cell.splitlines() if line.strip().startswith("display(")]
-    return [(a, b) for a, b in pairwise(shown) if not a.startswith("display(Markdown(")
-            and not b.startswith(("display(Markdown(", "display(*tables.titled("))]
-
-
 def test_the_checks_are_shown_under_titles_that_tell_them_apart(archived):
     """Shown in one output, the power-flow checks' two tables read as one grid: the notebook shows them through
     `forlab.book.tables.titled` of `check_tables`, whose titles are distinct and type no number, and the prose above
@@ -268,6 +260,6 @@ def test_the_checks_are_shown_under_titles_that_tell_them_apart(archived):
     cells = json.loads(NOTEBOOK.read_text())["cells"]
     code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     assert re.findall(r"display\(\*tables\.titled\(ch03\.(\w+)\(", "\n".join(code)) == ["check_tables"]
-    assert not [pair for cell in code for pair in _tables_back_to_back(cell)]
+    assert not [pair for cell in code for pair in tables_back_to_back(cell)]
     prose = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("### The power-flow checks"))
     assert "The first gives" not in prose and "tolerance is $10^{-6}$" in prose
