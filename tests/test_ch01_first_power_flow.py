@@ -52,6 +52,15 @@ def test_losses_table_and_notes(base):
     assert ch01.losses_notes("case85", 1.0).startswith("no published base-case losses for case85")
 
 
+def test_losses_printable_prints_the_published_figure_as_published(base):
+    """The page once printed a stray "source" header row and "published | 202.700 | 0.000"."""
+    t = ch01.losses_printable(base, "case33bw", 1.0)
+    published = cases.PUBLISHED_LOSSES_KW["case33bw"].value
+    assert t.index.name is None and "source" not in t.to_html()
+    assert t.loc["published", "losses (kW)"] == f"{published:g}" and t.loc["published", "relative error (%)"] == "–"
+    assert t.iloc[0]["losses (kW)"] == f"{float(base.losses_kw):.3f}"
+
+
 def test_store_header_lists_the_provenance(base):
     st = base.assign_attrs(chapter="01_first_power_flow", parameters="{}", git_commit="abc", created_utc="now")
     assert ch01.store_header(st).splitlines()[2] == f"{'git_commit':12} abc"

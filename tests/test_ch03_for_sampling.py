@@ -263,3 +263,9 @@ def test_the_checks_are_shown_under_titles_that_tell_them_apart(archived):
     assert not [pair for cell in code for pair in tables_back_to_back(cell)]
     prose = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("### The power-flow checks"))
     assert "The first gives" not in prose and "tolerance is $10^{-6}$" in prose
+
+
+def test_the_paper_scale_section_has_no_changelog_aside():
+    """The chart types of the scale test once came with "(not inverters only)", a remark on an earlier run."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"])
+    assert "not inverters only" not in text

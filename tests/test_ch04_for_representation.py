@@ -92,6 +92,8 @@ def test_candidates_and_convexity_text(archived):
     assert f"SOS-convex candidates get a margin of {mean[True]:.3f}" in text
     assert f"the unconstrained ones get {mean[False]:.3f}" in text
     assert ch04.convexity_text(cand[cand.convex.astype(bool)]) == ""
+    # no infeasible labelled point lies inside the samples' hull: the "dents" explanation is not what the data show
+    assert "dents" not in text and "forlab's reading, not a measurement" in text
 
 
 def test_offer_lines_report_the_slope_error_when_the_store_has_it():
@@ -110,7 +112,8 @@ def test_offer_lines_report_the_slope_error_when_the_store_has_it():
                       test_false_feasible_upper=clopper_pearson_upper(4, 200))
     assert "target below 1 %: missed" in ch04.offer_lines(over)
     new = pd.DataFrame([{**row, "cost_gradient_rel_error_mean": 0.123}], index=["sys/ds"])
-    assert "slope error 12 % of the mean slope" in ch04.offer_lines(new)
+    # the precision of the price table's "slope error, mean (%)" column (one decimal), not a rounder figure
+    assert "slope error 12.3 % of the mean slope" in ch04.offer_lines(new)
     assert "slope error (mean)" in ch04.offer_table(new).columns
 
 
@@ -184,6 +187,18 @@ def test_volume_kept_is_printed_with_its_count_interval_and_hull_share(archived)
     assert region.iloc[0]["hull volume kept (%)"] == f"{100 * c.hull_volume_kept:.1f}"
 
 
+def test_the_hull_share_is_set_against_the_fors_on_the_uniform_test_points(archived):
+    """The page once called the samples' hull "not the FOR (its dents are inside the hull)", while the hull share
+    exceeds the counted FOR share on several DSs and, at the test points' resolution, hull and FOR coincide."""
+    info = ch04.offer_info(archived)
+    c = info.loc["case39+case118zh/case118zh"]
+    assert (int(c.test_uniform_hull_disagree), int(c.test_uniform_n)) == (0, 109)
+    assert "(hull and FOR disagree on 0 of 109 uniform test points)" in ch04.offer_lines(info)
+    cells = ["".join(x["source"]) for x in json.loads(NOTEBOOK.read_text())["cells"]]
+    assert not any("dents are inside the hull" in x for x in cells)
+    assert any("is the more\nprecise estimate of the FOR volume kept" in x for x in cells)
+
+
 def test_points_needed():
     assert ch04.points_needed(observed=0.01) is None and ch04.points_needed(observed=0.02) is None
     n = ch04.points_needed(observed=0.002)
@@ -250,3 +265,15 @@ def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
                      if c["cell_type"] == "code")
     assert re.findall(r"display\(\*tables\.titled\(ch04\.(\w+)\(", code) == ["offer_tables", "paper_tables"]
     assert "Markdown(label)" not in code and "for label" not in code
+
+
+def test_the_page_says_what_the_choice_the_formulas_and_the_paper_test_sets_are():
+    """The selection's false-feasible term is idle at a zero target, its rates are shares of one class of points;
+    eqs. (p1-polynomial) and (p1-price) name their symbols (outward normals are chapter 03's nu); the paper
+    profile's test sets are too small to show the target."""
+    cells = ["".join(x["source"]) for x in json.loads(NOTEBOOK.read_text())["cells"]]
+    text = "\n".join(cells)
+    assert "by construction; only the test" not in text and "a share of the feasible validation points" in text
+    assert "term is zero for every candidate" in text
+    assert "e\\, n_b" not in text and "e\\, \\nu_b" in text and "`cost_gradient_weight`" in text and "`reg`" in text
+    assert "well over a hundred infeasible test points" not in text and "too\nsmall to show the false-feasible target" in text

@@ -3,8 +3,10 @@
 PGLib-OPF (IEEE PES task force on benchmarks, https://github.com/power-grid-lib/pglib-opf, CC BY 4.0) ships its
 AC-OPF test cases as MATPOWER ``.m`` files, which `forlab.grid.cases.load` reads from their path, and ``BASELINE.md``,
 the objective values and solve times of PowerModels.jl with Ipopt (linear solver HSL ma27) on every case. The
-repository vendors the v23.07 typical-operating-condition cases up to 2869 buses under ``data/pglib-opf`` (with the
-library's LICENSE, README, VERSION and BASELINE.md), so that a fresh clone validates against them without a download.
+repository vendors a selection of the v23.07 typical-operating-condition cases, from 3 to 2869 buses, under
+``data/pglib-opf`` (with the library's LICENSE, README, VERSION and BASELINE.md), so that a fresh clone validates
+against them without a download. It is not every typical case up to 2869 buses: BASELINE.md lists more, most of them
+larger, some smaller (`case_names` lists the folder's cases, `baseline` the library's).
 
 `baseline` reads one table of ``BASELINE.md`` (default: "Typical Operating Conditions (TYP)"); a time printed as
 ``<1`` is an upper bound, not a value, and stays one (``ac_time_upper_bound``). `software` reads the versions and the

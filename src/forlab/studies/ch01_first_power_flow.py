@@ -21,8 +21,8 @@ import xarray as xr
 from forlab.book import store as book_store
 from forlab.grid import cases
 
-__all__ = ["LIMIT_PU", "converged", "failed_text", "feeder_sections", "feeder_text", "losses_notes", "losses_table", "run", "solve_text",
-           "store_header", "validate", "voltage_figure", "voltage_text"]
+__all__ = ["LIMIT_PU", "converged", "failed_text", "feeder_sections", "feeder_text", "losses_notes", "losses_printable",
+           "losses_table", "run", "solve_text", "store_header", "validate", "voltage_figure", "voltage_text"]
 
 LIMIT_PU = 0.95
 """The usual lower voltage limit (p.u.) the chapter compares the profile with."""
@@ -217,6 +217,19 @@ def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFra
     if published is not None and converged(stored):
         table["relative error (%)"] = 100 * (table["losses (kW)"] - published.value) / published.value
     return table
+
+
+def losses_printable(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFrame:
+    """`losses_table` as the page prints it: the run's losses and error with three decimals, the published figure
+    as published (no padded zeros) with no error of its own ("–"), and no index name (it printed as a header row of
+    its own)."""
+    table = losses_table(stored, grid, load_scale)
+    out = pd.DataFrame(index=list(table.index))
+    out["losses (kW)"] = [f"{v:g}" if r == "published" else f"{v:.3f}" for r, v in table["losses (kW)"].items()]
+    if "relative error (%)" in table:
+        out["relative error (%)"] = ["–" if r == "published" else f"{v:.3f}"
+                                     for r, v in table["relative error (%)"].items()]
+    return out
 
 
 def losses_notes(grid: str, load_scale: float, stored: xr.Dataset | None = None) -> str:

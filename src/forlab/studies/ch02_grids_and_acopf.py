@@ -603,6 +603,11 @@ def _draw_feeder(ax, buses: pd.DataFrame, branches: pd.DataFrame, zone: str):
 # ----------------------------------------------------------------------------------------------------------------------
 
 
+RUNOPF = " ".join(next(iter(cases.PUBLISHED_OPF_COST.values())).source.split()[:2]) + " runopf"
+"""What `forlab.grid.cases.PUBLISHED_OPF_COST` holds: the optima of MATPOWER 8.1's default AC OPF (runopf, MIPS), a
+run of MATPOWER rather than figures MATPOWER publishes; the chapter names them so."""
+
+
 def gap_to_published_pct(opf_t: pd.DataFrame) -> pd.Series:
     """forlab's objective against MATPOWER's published one, signed, in % of the published one (NaN where MATPOWER
     publishes none): the "gap to MATPOWER (%)" of the default run's and the paper-scale run's tables alike."""
@@ -628,7 +633,7 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                         "gap_to_published_pct": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
     return _corner(printable(v, {
-        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": "MATPOWER ($/h)",
+        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{RUNOPF} ($/h)",
         "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
         "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
     }))
@@ -642,11 +647,11 @@ def validation_text(stored: xr.Dataset) -> str:
               and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
     others = opf_t[opf_t.published_objective.isna() & (opf_t.kind == "transmission")]
     return (
-        f"{'All' if ok else 'Not all'} {len(val)} published optima are reproduced: the largest gap to MATPOWER is "
+        f"{'All' if ok else 'Not all'} {len(val)} {RUNOPF} optima are reproduced: the largest gap to MATPOWER is "
         f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
         "largest voltage "
         f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u. "
-        f"The cases without a published value here ({', '.join(others.index) or 'none'}) pass the same power-flow "
+        f"The cases without a {RUNOPF} optimum here ({', '.join(others.index) or 'none'}) pass the same power-flow "
         f"check with max |dV| at most {others.forlab_pf_max_dvm_pu.max():.1e} p.u."
         + ("" if ok else " **A target is missed: see the table.**")
     )
@@ -684,7 +689,7 @@ def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
     """runopp against forlab, as the chapter prints it: runopp's status (power-flow start), time, speed-ups,
     objective and its gap to forlab's (%), and its status from the flat start ("–": runopp not run or failed)."""
     return _corner(printable(_speed_formatted(stored), {
-        "runopp_status": "runopp (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
+        "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
         "speedup_total": "speed-up build+solve", "runopp_objective": "runopp ($/h)",
         "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp (flat start)",
     }))
@@ -1003,6 +1008,11 @@ def _acceptable_text(v: pd.DataFrame) -> str:
             f"optimal tolerance: a solution Ipopt does not call optimal, {within}. ")
 
 
+PGLIB_TIME_CAVEAT = ("The verdict is indicative only: it sets absolute times against each other from different "
+                     "machines and linear solvers (ma27 there, MUMPS here), which `BASELINE.md` itself warns against.")
+"""Why the PGLib time verdict can only indicate: BASELINE.md's times come from another machine and linear solver."""
+
+
 def _pglib_time_text(v: pd.DataFrame, software: dict) -> str:
     """The time paragraph: forlab's solve against PowerModels' published time on the cases above
     `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are."""
@@ -1021,7 +1031,15 @@ def _pglib_time_text(v: pd.DataFrame, software: dict) -> str:
             f"PowerModels' published time on {len(faster)} of {len(big)} (forlab / PowerModels "
             f"{big.time_ratio.min():.2f} to {big.time_ratio.max():.2f}): target "
             + ("**met**" if slower.empty else f"**missed** on {_names(slower)}")
-            + f". Published times: {where}.")
+            + f". Published times: {where}. {PGLIB_TIME_CAVEAT}")
+
+
+def _pglib_coverage_text(n_run: int) -> str:
+    """How many of the library's typical-condition cases (`BASELINE.md`) the folder holds and how many this run
+    solved: the verdicts are on those, not on the library (the folder lacks most large cases, and some smaller)."""
+    n_folder, n_library = len(pglib.case_names()), len(pglib.baseline())
+    return (f"The folder holds {n_folder} of the library's {n_library} typical-condition cases (`BASELINE.md`); "
+            f"this run solved {n_run} of them, and the verdicts below are on those {n_run}, not on the library.")
 
 
 def pglib_text(stored: xr.Dataset) -> str:
@@ -1038,7 +1056,7 @@ def pglib_text(stored: xr.Dataset) -> str:
                   if len(ok) else "")
     return "\n\n".join([
         f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {int(v.buses.min())} to "
-        f"{int(v.buses.max())} buses. " + iterations,
+        f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(len(v)),
         _pglib_objective_text(v),
         _pglib_time_text(v, soft),
     ])
@@ -1180,13 +1198,13 @@ def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
-    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, 4 decimals) ("–": MATPOWER publishes no
+    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, 4 decimals) ("–": no MATPOWER 8.1 runopf
     optimum for the net); the times are `paper_times_table`."""
     shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                "gap_to_published_pct": "{:+.4f}"})
     return _corner(printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
-        "published_objective": "MATPOWER ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
+        "published_objective": f"{RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
     }))
 
 
@@ -1203,7 +1221,8 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
 
 
 PAPER_TABLE_TITLES = (
-    "**Optima** per net: forlab's objective against MATPOWER's published optimum, and the gap between them.",
+    # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than RUNOPF
+    "**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, and the gap between them.",
     "**Times** per net: forlab's build, solve and warm re-solve, `runopp`'s time, and forlab's speed-ups over it.",
 )
 """The titles of the paper-scale run's two tables (`paper_tables`): shown in one output, they would read as one."""
@@ -1221,16 +1240,20 @@ def no_paper_store_text() -> str:
 
 
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase)."""
+    """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase). The
+    store times the benchmark from the power-flow start (`forlab.opf.bench.compare`), the anchor
+    ``acopf_case1354pegase_solve_s`` is for a flat start: the text says so next to its verdict."""
     bt = _paper_nets(big)
     if "case1354pegase" not in bt.index:
         return ""
     pg = bt.loc["case1354pegase"]
     return (
         f"From `{big.attrs['store_path']}`: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
-        f"(MATPOWER: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s after a {pg.forlab_build_time_s:.2f} s "
-        f"build (target: at most {anchors.show('acopf_case1354pegase_solve_s')} for the solve, "
-        f"{'met' if anchors.anchor('acopf_case1354pegase_solve_s').met(pg.forlab_solve_time_s) else 'missed'}); "
-        "a warm-started "
-        f"re-solve takes {pg.forlab_warm_solve_time_s:.2f} s."
+        f"({RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
+        f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
+        f"{pg.forlab_warm_solve_time_s:.2f} s. The target, at most {anchors.show('acopf_case1354pegase_solve_s')} "
+        "for the solve, is set for a flat start, which this store does not time on case1354pegase: against the "
+        "power-flow start's time it would read "
+        f"{'met' if anchors.anchor('acopf_case1354pegase_solve_s').met(pg.forlab_solve_time_s) else 'missed'}, "
+        "a verdict that does not compare like with like."
     )

@@ -55,8 +55,9 @@ CANDIDATE_HEADERS = {
     "test_false_feasible_rate": "false-feasible, test (%)", "test_false_infeasible_rate": "false-infeasible, test (%)",
 }
 """Columns of `candidate_printable`: what decides the choice (validation) and what it would have given (test). The
-validation false-feasible rate is not printed: the margin is calibrated on those very points, so it is at most
-``target_false_feasible`` by construction and measures nothing (it stays in the store, ``val_false_feasible``)."""
+validation false-feasible rate is not printed: the infeasible validation points are calibration points of the margin,
+so the rate measures nothing the margin did not fit (zero when ``target_false_feasible`` is zero; it stays in the
+store, ``val_false_feasible``)."""
 
 REGION_HEADERS = {
     "polynomial": "degree of f", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
@@ -214,7 +215,9 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
 
 def convexity_text(cand: pd.DataFrame) -> str:
     """Markdown: margin and false-infeasible rate of the SOS-convex against the unconstrained candidates (empty when
-    the run fitted only one kind)."""
+    the run fitted only one kind), with forlab's reading of why convexity costs volume, stated as a reading, not a
+    measurement (hardly any infeasible labelled point lies inside the hull of the boundary samples, so "dents" the
+    convex region must keep out are not what the stores show)."""
     by = cand.groupby("convex")[["val_margin", "val_false_infeasible", "test_false_infeasible_rate"]].mean()
     if len(by) != 2:
         return ""
@@ -222,8 +225,10 @@ def convexity_text(cand: pd.DataFrame) -> str:
         f"Averaged over DSs and degrees, the SOS-convex candidates get a margin of {by.val_margin[True]:.3f} and "
         f"declare {100 * by.test_false_infeasible_rate[True]:.0f} % of the feasible test points infeasible; the "
         f"unconstrained ones get {by.val_margin[False]:.3f} and {100 * by.test_false_infeasible_rate[False]:.0f} %. "
-        "A convex polynomial that keeps the exterior points in the FOR's dents out of its region has to cut into the "
-        "region elsewhere too; convexity makes the TSO's problem easier and costs flexibility."
+        "forlab's reading, not a measurement: SOS-convex polynomials of these degrees are a narrow family, which "
+        "follows the FOR's box-like shape, flat faces meeting at edges and corners, less closely than an "
+        "unconstrained polynomial can, so their regions, kept clear of the infeasible points, give up more of the FOR; "
+        "convexity makes the TSO's problem easier and costs flexibility."
     )
 
 
@@ -235,14 +240,31 @@ def _uniform_feasible(st: xr.Dataset, ds: str, tol: float) -> int:
                 & (rs.labelled_distance.values < tol)).sum())
 
 
+def _uniform_hull_disagreement(st: xr.Dataset, ds: str, tol: float) -> tuple[int, int]:
+    """On the uniform test points of DS ``ds``: on how many the convex hull of the stored boundary samples and the
+    FOR (projection distance below ``tol``) disagree, and how many there are. Few disagreements mean that the hull
+    stands for the FOR at the test points' resolution (so `hull_volume_kept` estimates the FOR volume kept)."""
+    from scipy.spatial import Delaunay
+
+    rs = st.sel(ds=ds)
+    uniform = (rs.labelled_split.values == "test") & (rs.labelled_kind.values == "uniform")
+    b = rs.boundary_point.values
+    inside = Delaunay(b[np.isfinite(b).all(axis=1)]).find_simplex(rs.labelled_point.values[uniform]) >= 0
+    feasible = rs.labelled_distance.values[uniform] < tol
+    return int((inside != feasible).sum()), int(uniform.sum())
+
+
 def offer_info(st: xr.Dataset) -> pd.DataFrame:
     """One row per DS: the `info` of the offer stored as JSON in ``offer_json`` (chosen fit, test errors), with the
     number of feasible uniform test points behind the volume kept (``test_uniform_n_feasible``, from the labelled
-    points of the store)."""
+    points of the store) and the uniform test points on which the samples' hull and the FOR disagree
+    (``test_uniform_hull_disagree`` of ``test_uniform_n``, `_uniform_hull_disagreement`)."""
     rows = []
     for r in st.ds.values:
         info = json.loads(str(st.offer_json.sel(ds=r).values))["info"]
-        rows.append(dict(ds=str(r), **info, test_uniform_n_feasible=_uniform_feasible(st, str(r), info["tol"])))
+        disagree, n_uniform = _uniform_hull_disagreement(st, str(r), info["tol"])
+        rows.append(dict(ds=str(r), **info, test_uniform_n_feasible=_uniform_feasible(st, str(r), info["tol"]),
+                         test_uniform_hull_disagree=disagree, test_uniform_n=n_uniform))
     return pd.DataFrame(rows).set_index("ds")
 
 
@@ -337,7 +359,8 @@ def target_verdict(n_false_feasible: int, n_infeasible: int, upper: float, targe
 
 def _volume_part(c: pd.Series) -> str:
     """The FOR volume kept of one offer, with the count of feasible uniform test points it rests on, its interval
-    and the Monte-Carlo share of the samples' hull kept, when the row has them."""
+    and the Monte-Carlo share of the samples' hull kept, with the uniform test points on which the hull and the FOR
+    disagree, when the row has them."""
     text = f"FOR volume kept {_pct(c.test_volume_kept):.1f} %"
     n = c.get("test_uniform_n_feasible")
     if n is not None and np.isfinite(n) and c.test_volume_kept is not None:
@@ -349,6 +372,10 @@ def _volume_part(c: pd.Series) -> str:
     hull = c.get("hull_volume_kept")
     if hull is not None and np.isfinite(hull):
         text += f"; share of the samples' hull kept (Monte Carlo) {100 * float(hull):.1f} %"
+        if c.get("test_uniform_n") is not None and np.isfinite(c.get("test_uniform_n")):
+            # the hull share rests on many more points; it estimates the FOR's share where the two regions agree
+            text += (f" (hull and FOR disagree on {int(c.test_uniform_hull_disagree)} of {int(c.test_uniform_n)} "
+                     "uniform test points)")
     return text
 
 
@@ -367,7 +394,7 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
         f"of {int(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
         f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
         f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({c.cost_mean:.2f} $/h)"
-        + (f"; slope error {100 * slope:.0f} % of the mean slope (mean over test points)." if np.isfinite(slope)
+        + (f"; slope error {100 * slope:.1f} % of the mean slope (mean over test points)." if np.isfinite(slope)
            else ".")
     )
 
