@@ -513,7 +513,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
 def test_p1_bound_is_the_papers_mean_per_case_and_the_runs_above_it_are_named(chapter):
     """The P1 paper's anchor bounds its mean cost deviation per case (`forlab.book.anchors`), not its largest: the
     legend says so, and a sentence names the book's P1 cases above it."""
-    assert ch09_comparison.P1_BOUND == "P1 paper's bound on its mean deviation per case, 0.058 %"
+    assert ch09_comparison.P1_BOUND == "P1 paper's bound on the mean, 0.058 %"
     text = ch09_comparison.p1_bound_text(chapter)
     assert text.startswith("P1's paper bounds its mean cost deviation per case at 0.058 % (the dotted line above).")
     lines = text.splitlines()[2:]
