@@ -1068,3 +1068,18 @@ def test_the_rapidpf_anchors_cite_the_rapidpf_paper():
     assert "rapidPF+" not in text
     assert ("rapidPF's least-squares ALADIN needs at most 7 rounds (\"about half a dozen coordinating steps\", its "
             "authors write) on systems of up to 4 662 buses") in text
+
+
+def test_the_full_profiles_comparison_tables_are_shown_under_titles():
+    """Shown one after another, the full profile's Dask, latency and ADMM tables would read as one grid: the
+    notebook shows them through `forlab.book.tables.titled` of `full_profile_tables`, whose titles are distinct."""
+    from notebook_cells import tables_back_to_back
+
+    big = store.open_path(ROOT / "archive" / "07_aladin" / "9c43f9097d47.nc")
+    shown = ch.full_profile_tables(ch.full_profile(big))
+    titles = [title for title, _ in shown]
+    assert len(set(titles)) == 3 and all(t.startswith("**") for t in titles) and "case300:4" in titles[1]
+    cells = ["".join(c["source"]) for c in json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())["cells"]
+             if c["cell_type"] == "code"]
+    assert any("tables.titled(ch07_aladin.full_profile_tables(fp))" in c for c in cells)
+    assert not [pair for cell in cells for pair in tables_back_to_back(cell)]

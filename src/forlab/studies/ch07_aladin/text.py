@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.tables import fixed, listed, page_index, printable
+from forlab.book.tables import TitledTable, fixed, listed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     LOOSE_CONSENSUS,
@@ -41,7 +41,7 @@ from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 __all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES",
            "TARGET_WORDS", "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
-           "dask_overhead_text", "fmt_iteration", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
+           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
            "regions_shown",
@@ -842,6 +842,24 @@ def _stop_of(r) -> str:
         return "by its own tolerances"
     status = termination(r)
     return f"at its {STATUS_WORDS[status]}" if status in STATUS_WORDS else f"with status {status}"
+
+
+def full_profile_tables(fp: dict) -> list[TitledTable]:
+    """The full profile's comparison tables (`full_profile`) as the page shows them one after another, each under a
+    title that names what it compares (without one they would read as one grid): Dask against in-process, the
+    latency sweep, ALADIN against ADMM."""
+    bp = fp["params"]
+    dask = "**Dask against in-process**: the time per round of the same runs, the regions on Dask workers or in turn."
+    return [(dask, overhead_shown(fp["overhead"])),
+            (f"**Emulated latency** on {bp['latency_system']}: rounds, wall time and the parts of a round.",
+             latency_shown(fp["latency"])),
+            (f"**ALADIN against ADMM** on {bp['admm_system']}, the same partition, each up to its own round limit.",
+             admm_shown(fp["admm"]))]
+
+
+def no_profile_store_text(profile: str) -> str:
+    """What the page says where the ``profile`` store has not been written yet (Markdown)."""
+    return f"No {profile}-profile store yet: run `forlab run 07_aladin --profile {profile}`."
 
 
 def full_profile_text(fp: dict) -> str:
