@@ -190,6 +190,14 @@ def test_real_notebooks_follow_the_convention():
         assert runner.convention_problems(nb) == [], nb.name
 
 
+def test_every_notebook_cell_has_an_id():
+    """nbformat 4.5 cells carry an id; a cell added without one makes nbformat warn in every CI run (and it will
+    become an error), so an edit that writes a notebook as JSON must give its new cells one."""
+    missing = {p.name: [i for i, c in enumerate(json.loads(p.read_text())["cells"]) if "id" not in c]
+               for p in sorted((REPO / "notebooks").glob("*.ipynb"))}
+    assert {name: cells for name, cells in missing.items() if cells} == {}
+
+
 def test_book_cache_reruns_only_what_changed(repo):
     ran = []
 
