@@ -857,11 +857,6 @@ def full_profile_tables(fp: dict) -> list[TitledTable]:
              admm_shown(fp["admm"]))]
 
 
-def no_profile_store_text(profile: str) -> str:
-    """What the page says where the ``profile`` store has not been written yet (Markdown)."""
-    return f"No {profile}-profile store yet: run `forlab run 07_aladin --profile {profile}`."
-
-
 def full_profile_text(fp: dict) -> str:
     """The full profile's findings in one paragraph (Markdown): Dask overhead, latency, ALADIN against ADMM."""
     bp = fp["params"]
