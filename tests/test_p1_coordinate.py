@@ -354,6 +354,26 @@ def test_the_tso_needs_at_most_the_ts_iterations_plus_30_percent():
     assert pts.f.iloc[0] <= 1e-6
 
 
+def test_the_tso_computes_its_start_once_as_the_integrated_acopf_does(monkeypatch):
+    """One yardstick: the integrated AC-OPF computes its power-flow start once and re-uses it over the repeated
+    solves; so does the TSO, whose wall time held a power flow of the TS in every solve before. A second solve
+    computes no power flow and starts from the same point."""
+    from forlab.opf import acopf
+    from forlab.p1_for.tso import TSOForOPF
+
+    system = td.load_system("case9+case33bw")
+    tso = TSOForOPF(system.ts, {"case33bw": (_offer(), int(system.pcc.ts_bus.iloc[0]))})
+    calls = []  # counted from here: making the offer solves DS OPFs from the DS's own power flow
+    flow = acopf.power_flow_point
+    monkeypatch.setattr(acopf, "power_flow_point", lambda *a: calls.append(1) or flow(*a))
+    first = tso.solve()[0]
+    x0 = tso.initial_point()
+    x0[:] = np.nan  # a caller's copy: the kept start is not changed through it
+    second = tso.solve()[0]
+    assert len(calls) == 1
+    assert first.success and second.success and np.allclose(first.x, second.x)
+
+
 def test_the_solver_sees_the_offers_curvature_in_a_finer_unit():
     """A fitted region need not be convex: the offer's curvature on x~ made Ipopt correct the inertia of the whole
     Hessian (case1354pegase with many DS offers: up to twice the TS-only iterations). The solver's PCC variable is
