@@ -388,7 +388,7 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
     code = "\n".join(cells)
     assert re.findall(r"display\(\*tables\.titled\(ch02\.(\w+)\(", code) == ["paper_tables"]
     assert not [pair for cell in cells for pair in tables_back_to_back(cell)]
-    assert not re.search(r"Markdown\(\s*[\"']", code) and "--profile paper" in ch02.no_paper_store_text()
+    assert not re.search(r"Markdown\(\s*[\"']", code) and "missing_profile_text(CHAPTER)" in code
 
 
 def test_the_page_names_the_runopf_optima_and_the_added_ties_without_changelog_asides():

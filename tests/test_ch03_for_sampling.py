@@ -166,7 +166,6 @@ def test_scale_and_paper_text(archived):
     verdict = "met" if two <= anchors.value("for_sampling_wall_s") else "missed"  # the archived run's own verdict
     assert f"{verdict}; speed-up {one / two:.2f}" in paper
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
-    assert "--profile paper" in ch03.no_paper_store_text()
     assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
     assert "The DS is as large as the largest DS of P1's case study (533 buses). " in paper  # the registry's anchor
     assert "smaller than the largest DS of P1's case study" in ch03._paper_size_words(33)

@@ -137,7 +137,6 @@ def test_paper_table_and_text(archived):
     assert (info.test_false_feasible_upper >= ch04.LOW_RATE).all() and ": met" not in text
     assert f"met (95 % upper bound below it) on 0 of {len(info)} DSs, missed on 0 and not shown on {len(info)}" in text
     assert f"at least {info.cost_r2.min():.4f}" in text
-    assert "--profile paper" in ch04.no_paper_store_text()
 
 
 def test_figures(archived):

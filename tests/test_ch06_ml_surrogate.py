@@ -218,7 +218,7 @@ def test_the_notebook_types_no_sentence_and_titles_the_safety_bullets(archived):
     assert not re.search(r"Markdown\(\s*[\"']", code) and "What made each polytope safe" not in code
     assert "ch06.safety_summary(stored, titled=True)" in code and "btable" not in code
     assert ch06.safety_summary(archived, titled=True) == f"{SAFETY_TITLE}\n\n{ch06.safety_summary(archived)}"
-    assert SAFETY_TITLE.startswith("**") and "--profile paper" in ch06.no_paper_store_text()
+    assert SAFETY_TITLE.startswith("**") and "missing_profile_text(CHAPTER)" in code
 
 
 def test_the_prose_says_what_the_page_shows_in_one_notation():

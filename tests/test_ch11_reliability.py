@@ -146,4 +146,5 @@ def test_the_paper_store_names_its_path_commit_and_date():
     commit, created = str(st.attrs["git_commit"])[:7], str(st.attrs["created_utc"])[:16].replace("T", " ")
     assert ch11.paper_text(st) == (f"From `archive/11_reliability/88dd639b18ec.nc` (commit `{commit}`, written "
                                    f"{created} UTC).")
-    assert ch11.paper_text(None) == ch11.no_paper_store_text()
+    assert ch11.paper_text(None) == ("No store of every probe yet: run `forlab run 11_reliability --profile paper` "
+                                     "(or `python scripts/probes.py --profile paper`).")

@@ -1,6 +1,7 @@
 """forlab.book.runner and the forlab CLI: parameters, coercion, the chapter convention, caching, a real papermill run."""
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -527,6 +528,22 @@ def test_corrupt_profile_store_names_the_profile_command(repo):
     with pytest.raises(store.StoreError, match=r"a_first/[0-9a-f]{12}\.nc is unreadable .* re-run with "
                                                r"`forlab run a_first --profile big`"):
         runner.open_profile_store("a_first", "big")
+
+
+def test_a_missing_profile_store_says_which_command_makes_it():
+    """One sentence for every chapter's missing profile store (it was typed in seven places)."""
+    assert runner.missing_profile_text("a_first") == "No paper-scale store yet: run `forlab run a_first --profile paper`."
+    assert runner.missing_profile_text("a_first", "big") == (
+        "No big-profile store yet: run `forlab run a_first --profile big`.")
+    assert runner.missing_profile_text("a_first", what="store of every probe", also="`x.py`") == (
+        "No store of every probe yet: run `forlab run a_first --profile paper` (or `x.py`).")
+
+
+def test_every_chapter_names_a_missing_profile_store_through_the_runner():
+    """No notebook or study module types its own missing-store sentence."""
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text() for p in [*root.glob("notebooks/*.ipynb"), *root.glob("src/forlab/studies/**/*.py")]]
+    assert not [t for t in texts if re.search(r"No [\w-]+ store yet", t)]
 
 
 def test_check_non_negative_names_the_count_and_what_zero_means():

@@ -386,3 +386,14 @@ def test_unit_of_agrees_with_every_archived_store():
                 if given is not None and given != stored and CHAPTER_UNITS.get(str(name)) != stored:
                     disagree.append(f"{path.parent.name}: {name} convention {given!r}, stored {stored!r}")
     assert not disagree, "\n".join(disagree)
+
+
+def test_a_store_says_where_it_comes_from_in_one_form():
+    st = xr.Dataset(attrs={"store_path": "archive/x/abc.nc", "git_commit": "0123456789" * 4,
+                           "created_utc": "2026-12-04T22:15:48.1+00:00"})
+    assert store.origin_text(st) == "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC)"
+    assert store.origin_text(st, "study 2 min") == (
+        "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min)")
+    st.attrs["git_commit"] += "-dirty"
+    assert store.short_commit(st.attrs) == "0123456-dirty"
+    assert store.short_commit({"git_commit": "unknown"}) == "unknown"

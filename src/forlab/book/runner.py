@@ -743,3 +743,15 @@ def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | Non
             rerun = f"forlab run {chapter} --profile {profile}"
             return store.open_path(path, expect=(chapter, params), rerun=rerun)
     return None
+
+
+PROFILE_STORES = {"paper": "paper-scale store"}
+"""How a page names a profile's store (default: "<profile>-profile store")."""
+
+
+def missing_profile_text(chapter: str, profile: str = "paper", *, what: str | None = None, also: str = "") -> str:
+    """Markdown shown where `open_profile_store` found nothing: the command that makes the store. ``what`` names the
+    store as the page does (default `PROFILE_STORES`); ``also``, another command that makes it too."""
+    what = what or PROFILE_STORES.get(profile, f"{profile}-profile store")
+    alternative = f" (or {also})" if also else ""
+    return f"No {what} yet: run `forlab run {chapter} --profile {profile}`{alternative}."

@@ -446,6 +446,26 @@ def _check_store(
                          f"renamed; delete it and re-run with `{hint}`")  # fmt: skip
 
 
+def short_commit(attrs: Mapping[str, Any]) -> str:
+    """A store's git commit (``attrs["git_commit"]``) as a page names it: its first 7 hex digits, a "-dirty" mark
+    kept; anything that is not a full hash as it is."""
+    commit = str(attrs.get("git_commit", ""))
+    head = commit.removesuffix("-dirty")
+    return head[:7] + ("-dirty" if commit.endswith("-dirty") else "") if len(head) == 40 else commit
+
+
+def written_utc(attrs: Mapping[str, Any]) -> str:
+    """When a store was written (``attrs["created_utc"]``), to the minute: "2026-12-04 22:15"."""
+    return str(attrs.get("created_utc", ""))[:16].replace("T", " ")
+
+
+def origin_text(st: xr.Dataset, *details: str) -> str:
+    """Markdown: where a store comes from, as every chapter says it: "From `<store_path>` (commit `abc1234`,
+    written <UTC minute> UTC; <details>...)", without closing punctuation (the page goes on with "." or ":")."""
+    told = "; ".join((f"commit `{short_commit(st.attrs)}`, written {written_utc(st.attrs)} UTC", *details))
+    return f"From `{st.attrs['store_path']}` ({told})"
+
+
 def shown_path(path: str | os.PathLike) -> str:
     """``path`` as a page shows it: relative to the repository (or working directory) it lies in, so that no
     machine's file system appears in the book."""

@@ -1234,11 +1234,6 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     return list(zip(PAPER_TABLE_TITLES, (paper_table(big), paper_times_table(big))))
 
 
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store is missing."""
-    return "No paper-scale store yet: run `forlab run 02_grids_and_acopf --profile paper`."
-
-
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase). The
     store times the benchmark from the power-flow start (`forlab.opf.bench.compare`), the anchor

@@ -444,11 +444,6 @@ def scale_text(tt: pd.DataFrame | None, timing_region: str) -> str:
     )
 
 
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store is missing."""
-    return "No paper-scale store yet: run `forlab run 03_for_sampling --profile paper`."
-
-
 COMPETING_LOAD = 0.5
 """Load (in cores) beyond a timed run's own workers above which other work counts as competing for the cores
 (`load_text`): half a core of someone else's work changes a two-core run's wall time by more than its noise."""

@@ -437,11 +437,6 @@ def _rounded(values) -> list[float]:
 
 
 # --------------------------------------------------------------------------- paper-scale run
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store is missing."""
-    return "No paper-scale store yet: run `forlab run 04_for_representation --profile paper`."
-
-
 def paper_printables(big: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`offer_printables` of the paper-scale store, with each DS's offline time (sampling and fit, s) when
     recorded."""

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
+from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, clipped, counted, fixed, page_index, printable, table, to_dataset
 from forlab.grid import td
 from forlab.opf.judge import total_violations
@@ -770,11 +771,6 @@ def target_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> s
 
 
 # --------------------------------------------------------------------------- paper-scale run
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store is missing."""
-    return "No paper-scale store yet: run `forlab run 05_coordination --profile paper`."
-
-
 def record_note(st: xr.Dataset) -> str:
     """Markdown: the fields of the outcome record (`forlab.opf.outcome.OUTCOME`) a store lacks because it was written
     before they were recorded, and how to get them; empty for a store that has them all."""
@@ -790,8 +786,7 @@ def paper_text(big: xr.Dataset) -> str:
     it lacks (`record_note`)."""
     _, _, per_sys = coordination_table(big)
     note = record_note(big)
-    return (f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created "
-            f"{big.attrs['created_utc']}):\n\n" + coordination_summary(per_sys) + "\n\n"
+    return (f"{origin_text(big)}:\n\n" + coordination_summary(per_sys) + "\n\n"
             + coordination_targets(per_sys) + (f"\n\n{note}" if note else ""))
 
 

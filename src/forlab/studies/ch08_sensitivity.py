@@ -49,7 +49,8 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_non_negative, check_types
+from forlab.book.runner import check_non_negative, check_types, missing_profile_text
+from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import counted
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -934,13 +935,6 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
         "cpu_count": os.cpu_count(), "p2_options": p2_options.to_dict()})
 
 
-def _commit(st: xr.Dataset) -> str:
-    """The store's git commit, short (a "-dirty" mark kept)."""
-    commit = str(st.attrs.get("git_commit", ""))
-    head, dirty = commit.removesuffix("-dirty"), commit.endswith("-dirty")
-    return head[:7] + ("-dirty" if dirty else "") if len(head) == 40 else commit
-
-
 def _rows_words(st: xr.Dataset) -> str:
     """How many rows a store holds and what they are: one per variant and method, the base case's run repeated
     under each factor it belongs to (`run_sensitivity` runs a shared case once), so fewer runs than rows."""
@@ -954,7 +948,7 @@ def _rows_words(st: xr.Dataset) -> str:
 def store_text(st: xr.Dataset) -> str:
     """Markdown, one sentence on a store: rows (and runs, `_rows_words`), commit, the study's wall time and the
     machine's load."""
-    return (f"The store holds {_rows_words(st)} (chapter {st.attrs['chapter']}, commit `{_commit(st)}`); the "
+    return (f"The store holds {_rows_words(st)} (chapter {st.attrs['chapter']}, commit `{short_commit(st.attrs)}`); the "
             f"study took {st.attrs['study_wall_time_s']:.0f} s, with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores.")
@@ -969,9 +963,7 @@ def paper_text(big: xr.Dataset | None) -> str:
     """Markdown: where a paper-scale store comes from (path relative to the repository, commit, date), how long its
     study took and how many rows it has; without a store, how to make one."""
     if big is None:
-        return "No paper-scale store yet: run `forlab run 08_sensitivity --profile paper`."
-    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
-    return (f"From `{big.attrs['store_path']}` (commit `{_commit(big)}`, written {created} UTC; study "
-            f"{big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f} at "
-            f"the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores): "
-            f"{_rows_words(big)}.")
+        return missing_profile_text("08_sensitivity")
+    study = (f"study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f}"
+             f" at the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores")
+    return f"{origin_text(big, study)}: {_rows_words(big)}."

@@ -30,7 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import anchors, runner
-from forlab.book.store import open_store
+from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import counted, fixed, listed, table, to_dataset
 from forlab.opf.outcome import NOT_IN_STORE
 from forlab.studies import ch12_many_dsos
@@ -575,11 +575,7 @@ sizes too small for the question)."""
 def _source_line(what: str, found: dict | None) -> str:
     if found is None:
         return f"- {what}: not available"
-    commit = str(found.get("git_commit", ""))
-    head = commit.removesuffix("-dirty")
-    short = head[:7] + ("-dirty" if commit.endswith("-dirty") else "") if len(head) == 40 else commit
-    created = str(found.get("created_utc", ""))[:16].replace("T", " ")
-    return f"- {what}: `{found['store_path']}`, commit `{short}`, written {created} UTC"
+    return f"- {what}: `{found['store_path']}`, commit `{short_commit(found)}`, written {written_utc(found)} UTC"
 
 
 def sources_text(st: xr.Dataset) -> str:

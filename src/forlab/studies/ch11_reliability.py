@@ -38,9 +38,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book.runner import missing_profile_text
+from forlab.book.store import origin_text
 from forlab.book.tables import clipped, wrappable
 
-__all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "no_paper_store_text", "outcome_figure",
+__all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure",
            "paper_text", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
            "time_text", "validate"]
 
@@ -480,19 +482,11 @@ def probes_markdown(st: xr.Dataset) -> str:
 
 def paper_text(big: xr.Dataset | None) -> str:
     """Markdown: where the store of every probe comes from (its path, git commit and when it was written, the way
-    chapter 08 names its paper-scale store), or how to make one (`no_paper_store_text`)."""
+    every chapter names its stores, `forlab.book.store.origin_text`), or how to make one."""
     if big is None:
-        return no_paper_store_text()
-    from forlab.studies.ch08_sensitivity import _commit  # imported here: chapter 08 loads the OPF code
-
-    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
-    return f"From `{big.attrs['store_path']}` (commit `{_commit(big)}`, written {created} UTC)."
-
-
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store (every probe) is missing."""
-    return ("No store of every probe yet: run `forlab run 11_reliability --profile paper` (or "
-            "`python scripts/probes.py --profile paper`).")
+        return missing_profile_text("11_reliability", what="store of every probe",
+                                    also="`python scripts/probes.py --profile paper`")
+    return f"{origin_text(big)}."
 
 
 def outcome_word(outcome: str) -> str:

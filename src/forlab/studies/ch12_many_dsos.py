@@ -34,7 +34,8 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_non_negative
+from forlab.book.runner import check_non_negative, missing_profile_text
+from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.studies import ch08_sensitivity as ch08
 
@@ -723,7 +724,7 @@ def store_text(st: xr.Dataset) -> str:
     """Markdown, one sentence on a store: sizes, commit, the sweep's wall time and the machine's load."""
     s = sizes(st)
     return (f"The store holds {len(s)} sizes from {int(s.n_ds.min())} to {int(s.n_ds.max())} DSs "
-            f"({int(s.buses.min())} to {int(s.buses.max())} buses; commit `{ch08._commit(st)}`); the sweep took "
+            f"({int(s.buses.min())} to {int(s.buses.max())} buses; commit `{short_commit(st.attrs)}`); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB.")
@@ -732,9 +733,8 @@ def store_text(st: xr.Dataset) -> str:
 def paper_text(big: xr.Dataset | None) -> str:
     """Markdown: where the paper-scale store comes from, or how to make one."""
     if big is None:
-        return "No paper-scale store yet: run `forlab run 12_many_dsos --profile paper`."
-    created = str(big.attrs["created_utc"])[:16].replace("T", " ")
-    return f"From `{big.attrs['store_path']}` (written {created} UTC). {store_text(big)}"
+        return missing_profile_text("12_many_dsos")
+    return f"{origin_text(big)}. {store_text(big)}"
 
 
 def systems_text(params: dict) -> str:

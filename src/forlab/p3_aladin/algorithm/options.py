@@ -85,7 +85,8 @@ class ALADINOptions:
             their solutions the faces of 1654-5 and 118X10 have their least eigenvalue between 2e-6 and 9e-5, which
             the floor ``reg`` refused in every round, so that every step kept the regularised curvature and 1654-5's
             consensus fell only in every other round from round 10 on (not converged within 30 rounds on this
-            machine). With 1e-6, 1654-5 converges in 23 rounds and 118X3 takes one round more (11); the other
+            machine). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in chapter 07's paper store
+            cda932858838, written at a later commit) and 118X3 took one round more (11); the other
             systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all of them, 1e-10 on the five
             transmission systems it was tried on.
         region_flip: with ``qp="reduced"`` (dense coordinator), the share of the free directions whose eigenvalues of

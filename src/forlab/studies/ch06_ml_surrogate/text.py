@@ -8,13 +8,14 @@ import json
 import numpy as np
 
 from forlab.book import anchors
+from forlab.book.store import origin_text
 from forlab.book.tables import listed
 from forlab.opf.judge import LOADING_TOL, V_TOL
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
-           "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "no_paper_store_text", "offline_text",
+           "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "offline_text",
            "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
            "sweep_final_text"]
 
@@ -365,19 +366,14 @@ def offline_text(st) -> str:
     )
 
 
-def no_paper_store_text() -> str:
-    """Markdown shown when the paper profile's store is missing."""
-    return "No paper-scale store yet: run `forlab run 06_ml_surrogate --profile paper`."
-
-
 def paper_run_text(big) -> str:
     """Where the paper-scale store comes from (path, commit, time, machine load) and its main parameters."""
     bp = json.loads(big.attrs["parameters"])
     load = {k: json.loads(big.attrs[f"load_average_{k}"])[0] for k in ("start", "end")}
     return (
-        f"From `{big.attrs['store_path']}` (git commit {big.attrs['git_commit']}, created {big.attrs['created_utc']}; "
-        f"1-minute load average of the {big.attrs['cpu_count']}-core machine {load['start']:.1f} at the start and "
-        f"{load['end']:.1f} at the end of the run): {len(bp['systems'])} systems, "
+        origin_text(big, f"1-minute load average of the {big.attrs['cpu_count']}-core machine {load['start']:.1f} at "
+                         f"the start and {load['end']:.1f} at the end of the run")
+        + f": {len(bp['systems'])} systems, "
         f"{big.sizes['ds']} DSs, {bp['n_samples']} Latin Hypercube samples per DS, $K$ = {bp['facets']}, "
         f"{bp['n_scenarios']} load scenarios per system, facet sweep {bp['facet_sweep']}, size sweep "
         f"{bp['size_sweep']}, refinement {bp['refine_rounds']} x {bp['refine_samples']}, certification "

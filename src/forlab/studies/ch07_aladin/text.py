@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, fixed, listed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
@@ -739,7 +740,7 @@ def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
 
 def provenance_text(st: xr.Dataset) -> str:
     """Where a store comes from: its path, git commit and creation time (Markdown)."""
-    return f"From `{st.attrs['store_path']}` (git commit {st.attrs['git_commit']}, created {st.attrs['created_utc']})."
+    return f"{origin_text(st)}."
 
 
 def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
