@@ -175,7 +175,8 @@ def test_table_summary_and_targets(archived):
     # the paper's "up to" is its best over its cases: held against the best over all systems and load levels
     best = per_sys.red_max.idxmax()
     assert f"Best time reduction over all systems and load levels: {per_sys.red_max.max():.1f} % on {best}" in targets
-    assert f"(target: at least the paper's best, up to {RED}, met)" in targets and "largest" not in targets
+    verdict = "met" if per_sys.red_max.max() >= anchors.value("p1_time_reduction_pct") else "missed"  # the store's
+    assert f"(target: at least the paper's best, up to {RED}, {verdict})" in targets and "largest" not in targets
 
 
 def test_targets_say_met_and_name_the_misses():
@@ -214,14 +215,19 @@ def test_points_and_misses(archived):
 def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     text = ch05.target_misses(archived)
     _, _, per_sys = ch05.coordination_table(archived)
-    # the archived store: its best case beats the paper's best, its largest system does not
+    # the archived store: every system meets the deviation target, its largest system misses the time target
     assert (per_sys.dev <= anchors.value("p1_deviation_pct")).all()
-    assert per_sys.red_max.iloc[-1] < anchors.value("p1_time_reduction_pct") <= per_sys.red_max.max()
+    assert per_sys.red_max.iloc[-1] < anchors.value("p1_time_reduction_pct")
     met, missed = text.split(" Missed: ")
     assert f"mean cost deviation at most {DEV} (5 of 5 systems)" in met and "no violation" in met
-    assert (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
-            f"({per_sys.red_max.max():.1f} % on {per_sys.red_max.idxmax()})") in met
-    assert missed == "none." and "largest system" not in text
+    best_line = (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
+                 f"({per_sys.red_max.max():.1f} % on {per_sys.red_max.idxmax()})")
+    # whether its best beats the paper's best is the store's measurement (re-runs of the same store moved it
+    # across the target: 62.9 % and 55.7 %): the text follows it either way
+    if per_sys.red_max.max() >= anchors.value("p1_time_reduction_pct"):
+        assert best_line in met and missed == "none." and "largest system" not in text
+    else:
+        assert missed.startswith(best_line) and ch05._time_line(archived, per_sys) in missed
     # the same store held to a best it does not reach names the miss and explains it on the largest system
     lower = per_sys.assign(red_max=per_sys.red_max - 10)  # every best 10 points lower: the best now misses
     short = ch05._time_line(archived, lower)
@@ -229,7 +235,7 @@ def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     assert f"the best reduction over all systems and load levels is {best:.1f} % on {lower.red_max.idxmax()}" in short
     assert (f"On the largest system, {per_sys.index[-1]}, the reduction is {red:.1f} % on average and "
             f"{red_max:.1f} % at best") in short
-    # a store that meets the time target and misses the deviation names the deviation and its explanation
+    # a store that misses the deviation names the deviation and its explanation
     easy = ch05.target_misses(archived, target_pct=0.001)
     assert "Missed: mean cost deviation at most 0.001 % (0 of 5 systems)" in easy
     assert easy.count("mean deviation") == 5

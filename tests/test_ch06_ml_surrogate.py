@@ -143,7 +143,7 @@ def test_sentences_from_the_archived_store(archived):
     text = ch06.coverage_text(cov)
     assert text.startswith(f"Over {len(cov)} FPUs") and "12 x 12" in text
     assert set(ch06.coverage_summary(cov).index) == set(cov.chart)
-    assert "git commit" in ch06.paper_run_text(archived) and "8 DSs" in ch06.paper_run_text(archived)
+    assert "(commit `" in ch06.paper_run_text(archived) and "8 DSs" in ch06.paper_run_text(archived)
     _, _, per_sys = ch06.benchmark_table(archived)
     r = per_sys.sort_values("ds_buses")
     assert ch06.scaling_text(per_sys).startswith(f"From the smallest system ({r.index[0]}")
