@@ -360,3 +360,15 @@ def test_the_paper_scale_prose_is_no_development_log():
     assert "no privacy boundary (see\n  {doc}`../security`)" in prose
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert "ch12.p3_text(bruns)" in code and "ch12.iterations_text(big)" in code
+
+
+def test_the_paper_text_names_its_store_commit_once():
+    from pathlib import Path
+
+    from forlab.book import store
+
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "12_many_dsos" / "1309e3171cb7.nc")
+    text = ch12.paper_text(big)
+    assert text.startswith(store.origin_text(big)) and text.count("commit") == 1
+    assert f"commit `{store.short_commit(big.attrs)}`" in ch12.store_text(big)
+

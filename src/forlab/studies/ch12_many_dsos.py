@@ -720,11 +720,13 @@ def p2_text(t: pd.DataFrame) -> str:
         "bounds (`reserve=\"error_bound\"`, the default); a store without the reserve column ran without it.")
 
 
-def store_text(st: xr.Dataset) -> str:
-    """Markdown, one sentence on a store: sizes, commit, the sweep's wall time and the machine's load."""
+def store_text(st: xr.Dataset, commit: bool = True) -> str:
+    """Markdown, one sentence on a store: sizes, commit (False: left to a sentence before it that names it, as
+    `paper_text`'s `origin_text` does), the sweep's wall time and the machine's load."""
     s = sizes(st)
+    named = f"; commit `{short_commit(st.attrs)}`" if commit else ""
     return (f"The store holds {len(s)} sizes from {int(s.n_ds.min())} to {int(s.n_ds.max())} DSs "
-            f"({int(s.buses.min())} to {int(s.buses.max())} buses; commit `{short_commit(st.attrs)}`); the sweep took "
+            f"({int(s.buses.min())} to {int(s.buses.max())} buses{named}); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB.")
@@ -734,7 +736,7 @@ def paper_text(big: xr.Dataset | None) -> str:
     """Markdown: where the paper-scale store comes from, or how to make one."""
     if big is None:
         return missing_profile_text("12_many_dsos")
-    return f"{origin_text(big)}. {store_text(big)}"
+    return f"{origin_text(big)}. {store_text(big, commit=False)}"
 
 
 def systems_text(params: dict) -> str:
