@@ -1,5 +1,6 @@
 """The AC-OPF engine against references nobody here wrote: MATPOWER's optima and pandapower's power flow."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -285,6 +286,27 @@ def test_a_power_flow_start_within_limits_is_kept():
     x = m.initial_point("pf")
     assert m.start_mismatch(x) < 1e-6 < m.start_mismatch(m.initial_point("flat"))
     assert not np.array_equal(x, m.initial_point("flat"))
+
+
+def test_the_power_flow_start_is_computed_once_per_loads(monkeypatch):
+    """`ACOPF.initial_point` is the one cache of the book's starts: repeated solves and calls compute the power flow
+    once, a caller's copy cannot change the kept start, and new loads (`set_loads`) give a new power flow."""
+    from forlab.opf import acopf
+
+    net = cases.load("case9")
+    m = opf.ACOPF(net)
+    calls = []
+    flow = acopf.power_flow_point
+    monkeypatch.setattr(acopf, "power_flow_point", lambda *a: calls.append(1) or flow(*a))
+    first = m.initial_point("pf")
+    first[:] = np.nan
+    assert m.solve().success and m.solve().success
+    assert len(calls) == 1 and np.isfinite(m.initial_point("pf")).all()
+    heavier = copy.deepcopy(net)
+    heavier.load["p_mw"] *= 1.1
+    m.set_loads(heavier)
+    m.initial_point("pf")
+    assert len(calls) == 2
 
 
 def test_the_powermodels_start_puts_every_unit_at_zero_within_its_limits():

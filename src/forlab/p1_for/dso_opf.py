@@ -175,7 +175,6 @@ class DSOModel:
         self.opf = ACOPF(ds_net, vm_limits=vm_limits, extensions=[switches], unit_cost=False, ipopt=opts)
         self.model = self.opf.model
         self.fpu_index = np.flatnonzero(self._fpu_mask)
-        self._x_start = None  # the power-flow start, computed on first use (`_start`)
         self._box = None
         self._loads = _loads_of(ds_net)
 
@@ -220,7 +219,6 @@ class DSOModel:
         self.opf.set_loads(ds_net, vm_limits)
         self._recipe = (ds_net, vm_limits, ipopt)
         self._loads = loads
-        self._x_start = None
         self._box = None
         return True
 
@@ -233,19 +231,13 @@ class DSOModel:
                 + u["cq1"].to_numpy() * q)
 
     # ------------------------------------------------------------------ solves
-    def _start(self) -> np.ndarray:
-        """The start of a solve given none: the DS's power flow at the model's loads, computed once per load level
-        and only when needed (a Dask worker's tasks all start from box solutions and never need it)."""
-        if self._x_start is None:
-            self._x_start = self.opf.initial_point("pf")
-        return self._x_start
-
     def _solve(self, stage, w, d, t, box: Box, x0=None, lbx=None, ubx=None) -> tuple[Sample, OPFResult]:
-        start = self._start() if x0 is None else x0
-        # a previous result of this model is a primal-dual warm start; a plain vector only a primal one
-        init = "warm" if isinstance(start, OPFResult) else "pf"
+        # a previous result of this model is a primal-dual warm start, a plain vector only a primal one; without
+        # either, the DS's power flow at the model's loads (`forlab.opf.acopf.ACOPF.initial_point`: computed once
+        # per load level, and only when needed: a Dask worker's tasks all start from box solutions)
+        init = "warm" if isinstance(x0, OPFResult) else "pf"
         res = self.opf.solve(
-            x0=start, init=init, lbx=lbx, ubx=ubx, w=w, d=np.asarray(d, float), t=np.asarray(t, float),
+            x0=x0, init=init, lbx=lbx, ubx=ubx, w=w, d=np.asarray(d, float), t=np.asarray(t, float),
             c=box.center, h=box.half,
         )
         return self._sample(stage, res, d, t, box), res

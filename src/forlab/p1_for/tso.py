@@ -115,18 +115,12 @@ class TSOForOPF:
                                constraints=cons, objective=prices)
         self.opf = ACOPF(net, extensions=[offers_ext], ipopt=ipopt)
         self.net = net
-        self._start = None  # the power-flow start, computed on first use (`initial_point`)
 
     def initial_point(self) -> np.ndarray:
         """Power-flow start of the TS; each PCC point starts inside its offer's region (`central_point`), its
-        import (P, Q) at that point. Computed once, on first use, and kept: `solve` starts from it every time, as
-        the integrated AC-OPF re-uses its power-flow start (`forlab.opf.acopf.ACOPF.solve`), so that neither side's
-        repeated solves time the start (the start is the operator's state estimate)."""
-        if self._start is None:
-            self._start = self._computed_start()
-        return self._start.copy()
-
-    def _computed_start(self) -> np.ndarray:
+        import (P, Q) at that point. The TS's power flow is the model's, computed once and kept
+        (`forlab.opf.acopf.ACOPF.initial_point`), as the integrated AC-OPF's is: neither side's repeated solves
+        time the start (the start is the operator's state estimate)."""
         x0 = self.opf.initial_point("pf")
         x0[self.opf.slices["pcc_t"]] = self.pcc_scale * np.concatenate([self.starts[k] for k in self.names])
         x0[self.opf.slices["pcc"]] = np.concatenate(
