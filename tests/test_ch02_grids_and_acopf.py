@@ -157,6 +157,32 @@ def test_archived_tables_and_text(archived):
     assert "is set for a flat start" in text and "does not compare like with like" in text
 
 
+def test_case1354pegase_is_judged_from_the_flat_start_its_target_is_set_for():
+    """Issue 3's case1354pegase target is a flat-start time: a store with the flat-start solve is judged on it (like
+    with like), a failed flat-start solve misses it, and a store without it says its verdict is not like with like."""
+    import pandas as pd
+
+    limit = anchors.value("acopf_case1354pegase_solve_s")
+    base = {"forlab_solve_time_s": 0.1 * limit, "forlab_flat_status": "Solve_Succeeded", "forlab_flat_success": True}
+    slow = ch02.pegase_target_text(pd.Series(base | {"forlab_flat_solve_time_s": 1.5 * limit}))
+    assert "from the flat start" in slow and slow.endswith(f"{1.5 * limit:.2f} s: **missed**")
+    fast = ch02.pegase_target_text(pd.Series(base | {"forlab_flat_solve_time_s": 0.5 * limit}))
+    assert fast.endswith(f"{0.5 * limit:.2f} s: met")
+    failed = ch02.pegase_target_text(pd.Series(base | {"forlab_flat_success": False, "forlab_flat_status": "Maximum_Iterations_Exceeded",
+                                                       "forlab_flat_solve_time_s": float("nan")}))
+    assert failed.endswith("fails (Maximum_Iterations_Exceeded): **missed**")
+    older = ch02.pegase_target_text(pd.Series({"forlab_solve_time_s": 0.1 * limit}))
+    assert "does not compare like with like" in older and "would read met" in older
+
+
+def test_the_benchmark_times_forlab_from_the_flat_start_as_runopp():
+    """`bench.forlab_start` keys forlab's flat-start solve as `bench.runopp_start` keys runopp's."""
+    row = bench.forlab_start(cases.load("case9"), "flat", repeats=1)
+    assert set(row) == {f"forlab_flat_{k}" for k in ("success", "status", "objective", "iterations", "solve_time_s")}
+    assert row["forlab_flat_success"] and row["forlab_flat_solve_time_s"] > 0
+    assert row["forlab_flat_objective"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-6)
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # PGLib-OPF and build time (issue 19)
 # ----------------------------------------------------------------------------------------------------------------------
