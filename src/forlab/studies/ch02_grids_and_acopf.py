@@ -860,7 +860,8 @@ def scaling_text(stored: xr.Dataset) -> str:
         f"{opf_t.forlab_build_time_s[largest]:.2f} s build"
     )
     if "case1354pegase" in opf_t.index:
-        text += f" (case1354pegase: {pegase_target_text(opf_t.loc['case1354pegase'])})"
+        subject = "" if largest == "case1354pegase" else "case1354pegase: "
+        text += f" ({subject}{pegase_target_text(opf_t.loc['case1354pegase'])})"
     if len(sys_t):
         ratio = fit_ratio(opf_t)
         on_sys, on_tr = ratio[sys_t.index], ratio[tr.index]
