@@ -29,6 +29,8 @@ SWEEP_PANELS = (("sweep_accuracy", "held-out\naccuracy (%)"),
                 ("sweep_vertex_infeasible_share", "infeasible\nvertices (%)"))
 SLICE_COLOURS = ListedColormap(["#f4a6a6", "#a6dba0"])
 """Infeasible (red) and feasible (green) cells of a region slice."""
+CROSS_COLOUR = "0.55"
+"""Grey of the boundary and refinement samples of `coverage_figure`, below the coloured Latin Hypercube dots."""
 INPUT_WORDS = {"p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "|V| (p.u.)", "dva_degree": "angle difference (°)"}
 
 
@@ -60,10 +62,14 @@ def _fpu_panel(ax, st, i: int, k: int, kind: str, max_points: int) -> None:
     show = np.flatnonzero(lhs)[:max_points]
     chart = as_chart(str(st.fpu_chart.values[i, k]))
     p, q = u[:, names.index(f"fpu{k}_p_mw")], u[:, names.index(f"fpu{k}_q_mvar")]
-    # thousands of points: rasterized inside the vector figure, so that the page stays small
-    ax.scatter(p[show], q[show], c=np.where(feas[show], "tab:green", "tab:red"), s=3, alpha=0.35, lw=0,
-               rasterized=True)
-    ax.scatter(p[~lhs], q[~lhs], marker="x", s=8, c="k", alpha=0.4, lw=0.6, rasterized=True)
+    # thousands of points: rasterized inside the vector figure, so that the page stays small. The crosses go below
+    # the Latin Hypercube dots, in grey: drawn on top in black they hid the dots' colours; the
+    # infeasible dots go last, the minority whose place the panel is read for
+    ax.scatter(p[~lhs], q[~lhs], marker="x", s=7, c=CROSS_COLOUR, alpha=0.6, lw=0.5, rasterized=True, zorder=1)
+    for ok in (True, False):
+        sel = show[feas[show] == ok]
+        ax.scatter(p[sel], q[sel], c="tab:green" if ok else "tab:red", s=5, alpha=0.55, lw=0, rasterized=True,
+                   zorder=2)
     outline = chart.vertices_for_plot()
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     ax.set_title(f"FPU {k + 1} ({kind})")  # numbered from 1, as in the equations
@@ -75,7 +81,7 @@ def _fpu_panel(ax, st, i: int, k: int, kind: str, max_points: int) -> None:
 COVERAGE_LEGEND = [
     Line2D([], [], ls="", marker="o", color="tab:green", label="feasible (Latin Hypercube)"),
     Line2D([], [], ls="", marker="o", color="tab:red", label="infeasible (Latin Hypercube)"),
-    Line2D([], [], ls="", marker="x", color="k", label="boundary or refinement sample"),
+    Line2D([], [], ls="", marker="x", color=CROSS_COLOUR, label="boundary or refinement sample"),
     Line2D([], [], color="k", label="PQ chart"),
 ]
 
