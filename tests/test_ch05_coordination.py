@@ -159,6 +159,26 @@ def test_time_note_computes_what_the_target_asks_of_the_dso():
     assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow
 
 
+def test_the_start_choice_is_read_from_the_dsos_evidence(archived):
+    """Why a DSO dispatched cold: its offline trials, whose totals the sentence prints for every cold choice (in the
+    archived store case69 at 100 % load chose cold on totals 0.4 % apart, then needed 58 iterations online); and
+    where a chosen library start lost online to the cold start timed beside it. A store without the evidence has no
+    sentence."""
+    d = table(archived, "dso_row", "dso_")
+    text = ch05.start_choice_text(archived)
+    cold = d[d.start_choice == "cold"]
+    assert f"{len(cold)} of the {len(d)} (one per DS and load level) kept the cold start" in text
+    r = cold[(cold.ds == "case69") & (cold.level == 1.0)].iloc[0]
+    assert (f"case69 of case30+case69+case33bw at 100 % (library {1e3 * r.start_trial_warm_s:.1f} ms in "
+            f"{r.start_trial_warm_iterations:.0f} iterations, cold {1e3 * r.start_trial_cold_s:.1f} ms in "
+            f"{r.start_trial_cold_iterations:.0f})") in text
+    warm = d[d.start == "warm"]
+    lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
+    worst = lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()]
+    assert f"in {len(lost)} of its {len(warm)} dispatches, most at {worst.ds} of {worst.system}" in text
+    assert ch05.start_choice_text(_coordination_store()) == ""
+
+
 def test_iterations_need_the_iteration_columns():
     assert ch05.coordination_iterations(_coordination_store().drop_vars("integrated_iterations")) is None
 

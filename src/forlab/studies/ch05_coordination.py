@@ -25,7 +25,17 @@ from matplotlib.lines import Line2D
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, clipped, counted, fixed, page_index, printable, table, to_dataset
+from forlab.book.tables import (
+    TitledTable,
+    clipped,
+    counted,
+    fixed,
+    listed,
+    page_index,
+    printable,
+    table,
+    to_dataset,
+)
 from forlab.grid import td
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
@@ -580,6 +590,46 @@ def coordination_time_note(it: pd.DataFrame) -> str:
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
             f"{_over_cases(len(it))} the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
             f"iterations of a cold start; {_nearest_text(nearest)}" + same + _budget_note(g.index[-1], g.iloc[-1]))
+
+
+def start_choice_text(st: xr.Dataset) -> str:
+    """Markdown: how the DSOs chose their online start offline (`forlab.p1_for.coordinate.DSOAgent.choose_start`:
+    both starts timed at held-out library points, the faster in total kept), which kept the cold start, with the
+    trials' totals that decided it, and where a library start that won its trials was slower online than the cold
+    start timed beside it; "" for a store without the evidence (written before it was recorded)."""
+    d = table(st, "dso_row", "dso_")
+    if "start_rule" not in d:
+        return ""
+    measured = d[d.start_rule == "measured"]
+    if measured.empty:
+        return ""
+    cold = measured[measured.start_choice == "cold"]
+    trials = counted(measured.start_trials.max(), "held-out point")
+    text = (f"Each DSO chose its online start offline, timing the library start and the cold start at up to {trials} "
+            f"of its library and keeping the faster in total (`forlab.p1_for.coordinate.DSOAgent.choose_start`): "
+            f"{'none' if cold.empty else len(cold)} of the {len(measured)} (one per DS and load level) kept the cold "
+            "start"
+            + (f", {listed(_choice_item(r) for r in cold.itertuples())}" if len(cold) else "") + ".")
+    warm = measured[measured.start == "warm"]
+    lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
+    if len(lost):
+        text += (" The trials predict a request only on average: the library start, where chosen, was slower online "
+                 f"than the cold start timed beside it in {len(lost)} of its {len(warm)} dispatches, most at "
+                 f"{_online_item(lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()])}.")
+    return text
+
+
+def _choice_item(r) -> str:
+    """One DSO's start choice by its trials' totals, in words (ms and iterations of each start)."""
+    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % (library {1e3 * r.start_trial_warm_s:.1f} ms in "
+            f"{r.start_trial_warm_iterations:.0f} iterations, cold {1e3 * r.start_trial_cold_s:.1f} ms in "
+            f"{r.start_trial_cold_iterations:.0f})")
+
+
+def _online_item(r: pd.Series) -> str:
+    """One DSO's online dispatch from the library start against the cold start, in words."""
+    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % ({1e3 * r.solve_time_s:.1f} ms in {r.iterations:.0f} "
+            f"iterations against {1e3 * r.cold_solve_time_s:.1f} ms in {r.cold_iterations:.0f})")
 
 
 def _nearest_text(n: int) -> str:

@@ -29,7 +29,7 @@ SWEEP_PANELS = (("sweep_accuracy", "held-out\naccuracy (%)"),
                 ("sweep_vertex_infeasible_share", "infeasible\nvertices (%)"))
 SLICE_COLOURS = ListedColormap(["#f4a6a6", "#a6dba0"])
 """Infeasible (red) and feasible (green) cells of a region slice."""
-CROSS_COLOUR = "0.55"
+CROSS_COLOUR = "tab:gray"
 """Grey of the boundary and refinement samples of `coverage_figure`, below the coloured Latin Hypercube dots."""
 INPUT_WORDS = {"p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "|V| (p.u.)", "dva_degree": "angle difference (°)"}
 
