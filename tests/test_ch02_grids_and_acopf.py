@@ -152,6 +152,7 @@ def test_archived_tables_and_text(archived):
     assert times.loc["case9+\u200bcase33bw", "runopp (s)"] == "–" and times.loc["case9", "solve (s)"] == "0.006"
     assert times.loc["case9", "speed-up solve"] == "59x" and times.loc["case9", "speed-up build+solve"] == "7.5x"
     text = ch02.paper_text(archived)
+    assert text.startswith(f"From `{archived.attrs['store_path']}` (commit `cffa4bd`, written ")  # store.origin_text
     assert "case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in 0.45 s from the power-flow start" in text
     # the anchor is a flat-start time: judged on the store's flat-start solve, like with like
     assert text.endswith("From the flat start that its target of at most 2 s is set for, it solves in 0.66 s: met.")

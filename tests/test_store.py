@@ -397,3 +397,15 @@ def test_a_store_says_where_it_comes_from_in_one_form():
     st.attrs["git_commit"] += "-dirty"
     assert store.short_commit(st.attrs) == "0123456-dirty"
     assert store.short_commit({"git_commit": "unknown"}) == "unknown"
+
+
+def test_no_study_module_builds_the_origin_sentence_by_hand():
+    """`store.origin_text` is the one sentence for where a store comes from: no study module writes "From `<store
+    path>`" itself (chapters 02 to 04 did, chapter 03 with the whole commit hash and chapter 02 with none)."""
+    import re
+
+    studies = Path(__file__).resolve().parents[1] / "src" / "forlab" / "studies"
+    by_hand = [f"{path.relative_to(studies)}:{number}" for path in sorted(studies.rglob("*.py"))
+               for number, line in enumerate(path.read_text().splitlines(), 1)
+               if re.search(r"From `\{[^}]*store_path", line)]
+    assert not by_hand, by_hand

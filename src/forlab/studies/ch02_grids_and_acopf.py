@@ -32,6 +32,7 @@ import xarray as xr
 from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
+from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
@@ -1279,7 +1280,7 @@ def paper_text(big: xr.Dataset) -> str:
         return ""
     pg = bt.loc["case1354pegase"]
     return (
-        f"From `{big.attrs['store_path']}`: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
+        f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
         f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}."

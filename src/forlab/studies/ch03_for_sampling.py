@@ -35,6 +35,7 @@ from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
+from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -481,7 +482,7 @@ def paper_text(big: xr.Dataset) -> str:
     two = bt.t_wall_time_s.get(2, float("nan"))
     one = bt.t_wall_time_s.get(1, float("nan"))
     return (
-        f"From `{big.attrs['store_path']}` (commit {big.attrs['git_commit']}): {int(bt.t_samples.iloc[0])} samples of "
+        f"{origin_text(big)}: {int(bt.t_samples.iloc[0])} samples of "
         f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
         f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from scipy import ndimage
 
 from forlab.book.runner import check_non_negative, check_types
+from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, fixed, page_index, printable, wrappable
 from forlab.grid import td
 from forlab.p1_for import sampling
@@ -467,7 +468,7 @@ def paper_text(big: xr.Dataset) -> str:
     met = sum(v == "met" for v in verdicts)
     missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + (
-        f"From `{big.attrs['store_path']}` (parameters {_parameters_text(big)}): the largest observed false-feasible "
+        f"{origin_text(big, f'parameters {_parameters_text(big)}')}: the largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
         f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
