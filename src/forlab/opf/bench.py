@@ -32,21 +32,27 @@ def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     model.solve(x0=res)
     warm = time.perf_counter() - t0
     chk = acopf.power_flow_check(net, res) if res.success else {"max_dvm_pu": np.nan}
-    return {
-        "forlab_success": bool(res.success), "forlab_status": res.status, "forlab_objective": res.objective,
-        "forlab_iterations": res.iterations, "forlab_build_time_s": build, "forlab_solve_time_s": t.solve_time_s,
-        "forlab_warm_solve_time_s": warm, "forlab_pf_max_dvm_pu": chk["max_dvm_pu"],
-    }
+    return _cold_solves("forlab", t) | {"forlab_build_time_s": build, "forlab_warm_solve_time_s": warm,
+                                        "forlab_pf_max_dvm_pu": chk["max_dvm_pu"]}
 
 
 def forlab_start(net, init: str = "flat", repeats: int = 1) -> dict:
-    """`time_forlab` from ``init`` (one of `forlab.opf.acopf.INITS`), keyed as `runopp_start` keys runopp's:
-    ``forlab_<init>_success``, ``_status``, ``_objective``, ``_iterations`` and ``_solve_time_s`` (seconds, the
-    fastest of ``repeats`` cold solves). For a target set for another start than the benchmark's power flow (issue
-    3's case1354pegase time is a flat-start time): the same engine, timed by the same rule, from that start."""
-    row = time_forlab(net, repeats, init)
-    return {f"forlab_{init}_{k}": row[f"forlab_{k}"] for k in ("success", "status", "objective", "iterations",
-                                                                 "solve_time_s")}
+    """forlab's cold solves of ``net`` from ``init`` (one of `forlab.opf.acopf.INITS`) by the rule of `time_forlab`,
+    keyed as `runopp_start` keys runopp's: ``forlab_<init>_success``, ``_status``, ``_objective``, ``_iterations``
+    and ``_solve_time_s`` (seconds, the fastest of ``repeats``). For a target set for another start than the
+    benchmark's power flow (issue 3's case1354pegase time is a flat-start time): the same engine, timed by the same
+    rule, from that start; no warm re-solve and no power-flow check, which `time_forlab` makes already."""
+    model = ACOPF(net)
+    return _cold_solves(f"forlab_{init}", timed(lambda: model.solve(init=init), repeats))
+
+
+def _cold_solves(prefix: str, t) -> dict:
+    """The outcome and time of a `forlab.opf.outcome.timed` series of cold solves under keys ``<prefix>_success``,
+    ``_status``, ``_objective``, ``_iterations`` and ``_solve_time_s``."""
+    res = t.result
+    return {f"{prefix}_success": bool(res.success), f"{prefix}_status": res.status,
+            f"{prefix}_objective": res.objective, f"{prefix}_iterations": res.iterations,
+            f"{prefix}_solve_time_s": t.solve_time_s}
 
 
 def _runopp_once(net, init: str) -> dict:

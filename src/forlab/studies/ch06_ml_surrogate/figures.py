@@ -63,8 +63,8 @@ def _fpu_panel(ax, st, i: int, k: int, kind: str, max_points: int) -> None:
     chart = as_chart(str(st.fpu_chart.values[i, k]))
     p, q = u[:, names.index(f"fpu{k}_p_mw")], u[:, names.index(f"fpu{k}_q_mvar")]
     # thousands of points: rasterized inside the vector figure, so that the page stays small. The crosses go below
-    # the Latin Hypercube dots, in grey: drawn on top in black they hid the dots' colours; the
-    # infeasible dots go last, the minority whose place the panel is read for
+    # the Latin Hypercube dots, in grey: drawn on top in black they hid the dots' colours; the infeasible dots go
+    # last, the minority whose place the panel is read for
     ax.scatter(p[~lhs], q[~lhs], marker="x", s=7, c=CROSS_COLOUR, alpha=0.6, lw=0.5, rasterized=True, zorder=1)
     for ok in (True, False):
         sel = show[feas[show] == ok]
