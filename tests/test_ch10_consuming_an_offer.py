@@ -152,6 +152,9 @@ def test_solutions_agree_and_the_region_binds(st):
         assert "is not available here" in ch10.solver_text(st)
         assert list(ch10.solution_table(st)["Pyomo + ripopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
     assert "The region constraint binds" in ch10.solution_text(st)
+    # the DS's slope in chapter 05's convention: what one more MW imported saves the DS, a positive number
+    dc = ch10.offer(st).gradients(float(sol.sol_p_mw), float(sol.sol_q_mvar), float(sol.sol_vm_pu))[1][0, 0]
+    assert dc < 0 and f"would save the DS {-dc:.2f}" in ch10.solution_text(st)
     # a grid search has no optimality certificate: its status says what it found
     assert str(grid.sol_status.values) == ch10.GRID_FOUND == "best grid point"
     assert ch10.solution_table(st).loc["status"].iloc[-1] == "best grid point"
@@ -162,7 +165,8 @@ def test_an_interior_optimum_balances_the_slopes(tmp_path):
     st = ch10.run(PARAMS | {"offer_file": str(path), "gen_cost_per_mwh": 0.0, "gen_cost_per_mw2h": 0.0})
     sol = st.sel(solver="CasADi + Ipopt")
     assert float(sol.sol_p_mw) == pytest.approx(5.0 + 5.0 * 0.25, abs=1e-5)  # H x~ + g = 0 at x~ = 0.25
-    assert "does not bind" in ch10.solution_text(st) and r"dC/dP = -0.00 \$/MWh" in ch10.solution_text(st)
+    # at an interior optimum the DS's saving per MW imported equals the generator's marginal cost, here zero
+    assert "does not bind" in ch10.solution_text(st) and r"generator: 0.00 against 0.00 \$/MWh" in ch10.solution_text(st)
 
 
 def test_offer_path_from_anywhere_in_the_repository(monkeypatch):

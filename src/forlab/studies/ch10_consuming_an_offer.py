@@ -746,6 +746,14 @@ def points_table(st: xr.Dataset) -> pd.DataFrame:
     return printable(t, POINT_HEADERS).set_index("PCC point").T
 
 
+def _import_worth(dc_dp: float, mood: str = "") -> str:
+    """What one more MW of import does to the DS's price, in chapter 05's convention: what it saves the DS
+    (positive where the price falls), so that both chapters print the same number for the same slope."""
+    if dc_dp <= 0:
+        return f"{mood}save{'' if mood else 's'} the DS {-dc_dp:.2f} {USD_MWH}"
+    return f"{mood}cost{'' if mood else 's'} the DS {dc_dp:.2f} {USD_MWH} more"
+
+
 def points_text(st: xr.Dataset) -> str:
     """Markdown: what the four points show."""
     t = table(st, "point", "pt_", index="point")
@@ -753,8 +761,7 @@ def points_text(st: xr.Dataset) -> str:
     sign = "negative" if out.f <= 0 else "positive"
     return (
         f"At the deepest point $f + m = {deep.f:.3f}$ and the DS asks {deep.price:.2f} {USD_H}; one more MW of "
-        f"import there changes its price by {deep.dc_dp:.2f} {USD_MWH}. On the edge $f + m$ is {t.loc['edge'].f:.1e}, "
-        "zero to the "
+        f"import there {_import_worth(deep.dc_dp)}. On the edge $f + m$ is {t.loc['edge'].f:.1e}, zero to the "
         f"bisection's accuracy. The box point farthest outside has $f + m = {box_only.f:.3f}$. Beyond the box the "
         f"polynomial is {sign} ({out.f:.3f}) and the price {out.price:.2f} {USD_H}; neither means anything there: the "
         "DSO fitted both inside the box only, which is why `Offer.feasible` also checks the box, and why a TSO "
@@ -842,12 +849,12 @@ def solution_text(st: xr.Dataset) -> str:
         "found "
         f"at least as good a point as the {GRID_POINTS}³ grid. "
         + (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): one more MW of import would cost the "
-           f"generator {marginal:.2f} {USD_MWH} and change the DS's price by {dc[0, 0]:.2f} {USD_MWH}, a net "
+           f"generator {marginal:.2f} {USD_MWH} and {_import_worth(dc[0, 0], 'would ')}, a net "
            f"{marginal + dc[0, 0]:+.2f} {USD_MWH}, so the TSO would move the import further "
            f"{'down' if marginal + dc[0, 0] > 0 else 'up'}, and the offered region stops it. " if binds else
            f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}): the optimum is where one more MW of "
-           f"import costs the DS as much as the generator saves, dC/dP = {dc[0, 0]:.2f} {USD_MWH} against a "
-           f"marginal generation cost of {marginal:.2f} {USD_MWH}. ")
+           f"import saves the DS as much as it costs the generator: {-dc[0, 0]:.2f} against {marginal:.2f} "
+           f"{USD_MWH}. ")
         + "Only the file's numbers entered the model."
     )
 
