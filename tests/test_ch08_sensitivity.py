@@ -12,6 +12,7 @@ import pytest
 from forlab import opf
 from forlab.book import runner, store
 from forlab.grid import cases
+from forlab.opf import outcome
 from forlab.opf.judge import judge
 from forlab.p3_aladin import partition
 from forlab.studies import ch08_sensitivity
@@ -356,5 +357,5 @@ def test_a_negative_deviation_is_said_once_to_be_within_the_tolerances(archived)
                            "costs less than the integrated optimum, by less than 0.0001 % of it (the tables' four "
                            "decimals print it as 0.0000): within the solvers' tolerances")
     assert ch08_sensitivity.negative_text(ch08_sensitivity.frame(archived).assign(deviation_pct=0.01)) == ""
-    far = ch08_sensitivity.negative_sentence([("P1 FOR offer, load 60 %", -0.01)])
+    far = outcome.negative_sentence([("P1 FOR offer, load 60 %", -0.01)])
     assert "more than the solvers' tolerances explain" in far and "print it as" not in far

@@ -22,7 +22,7 @@ the record, the rule and the judge's verdict in its terms.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,12 +31,35 @@ import pandas as pd
 
 from forlab.opf.judge import deviation
 
-__all__ = ["NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status", "integrated_baseline",
-           "judged_outcome", "missing_outcome_columns", "outcome_variables", "parallel", "sequential", "timed",
-           "unmeasured_when_failed"]
+__all__ = ["NEGLIGIBLE_PCT", "NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status",
+           "integrated_baseline", "judged_outcome", "missing_outcome_columns", "negative_sentence", "outcome_variables",
+           "parallel", "sequential", "timed", "unmeasured_when_failed"]
 
 NOT_IN_STORE = "not in this archived store"
 """What a reader shows for an outcome column an old store does not carry."""
+
+NEGLIGIBLE_PCT = 1e-4
+"""A negative judged deviation (%) at most this large in magnitude, a millionth of the optimum's cost, is no cheaper
+dispatch: the integrated AC-OPF and every method's solves stop at Ipopt's tolerance, and the judge
+(`forlab.opf.judge.judge`) accepts a limit exceeded by less than its own tolerances (`negative_sentence`)."""
+
+
+def negative_sentence(items: Sequence[tuple[str, float]]) -> str:
+    """Markdown: what the negative judged deviations ``items`` ((who, deviation %) pairs) mean, said once where they
+    appear: within the solvers' tolerances when none is below -`NEGLIGIBLE_PCT` (and that a table's four decimals
+    show such a value as 0.0000), else that some lie below the optimum by more than the tolerances explain; empty
+    without one."""
+    if not len(items):
+        return ""
+    shown = "; ".join(f"{who}: {value:.2g} %" for who, value in items)
+    head = f"A negative deviation ({shown}) means the judged dispatch costs less than the integrated optimum"
+    if min(v for _, v in items) < -NEGLIGIBLE_PCT:
+        return (f"{head}, by more than {NEGLIGIBLE_PCT:g} % of it: more than the solvers' tolerances explain; such "
+                "a dispatch is cheaper than the integrated optimum the method is judged against.")
+    zero = f" (the tables' four decimals print it as {0:.4f})" if all(round(v, 4) == 0 for _, v in items) else ""
+    return (f"{head}, by less than {NEGLIGIBLE_PCT:g} % of it{zero}: within the solvers' tolerances (every AC-OPF "
+            "stops at Ipopt's tolerance, and the judge accepts a limit exceeded by less than its own), not a cheaper "
+            "dispatch.")
 
 OUTCOME: dict[str, tuple[str, str]] = {
     "deviation_pct": ("signed cost deviation of the judged dispatch from the integrated optimum (NaN: failed)", "%"),

@@ -52,7 +52,7 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import counted
-from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
     aladin_outcome,
@@ -67,7 +67,6 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
-    "NEGLIGIBLE_PCT",
     "OUTLIER_FACTOR",
     "PARAMETER_TYPES",
     "RATIO_TICKS",
@@ -84,7 +83,6 @@ __all__ = [
     "figure",
     "findings",
     "frame",
-    "negative_sentence",
     "negative_text",
     "online_table",
     "paper_runs",
@@ -704,32 +702,8 @@ def findings(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-NEGLIGIBLE_PCT = 1e-4
-"""A negative judged deviation (%) at most this large in magnitude, a millionth of the optimum's cost, is no cheaper
-dispatch: the integrated AC-OPF and every method's solves stop at Ipopt's tolerance, and the judge
-(`forlab.opf.judge`) accepts a limit exceeded by less than its own tolerances (`negative_sentence`)."""
-
-
-def negative_sentence(items: Sequence[tuple[str, float]]) -> str:
-    """Markdown: what the negative judged deviations ``items`` ((who, deviation %) pairs) mean, said once where they
-    appear: within the solvers' tolerances when none is below -`NEGLIGIBLE_PCT` (and that a table's four decimals
-    show such a value as 0.0000), else that some lie below the optimum by more than the tolerances explain; empty
-    without one."""
-    if not len(items):
-        return ""
-    shown = "; ".join(f"{who}: {value:.2g} %" for who, value in items)
-    head = f"A negative deviation ({shown}) means the judged dispatch costs less than the integrated optimum"
-    if min(v for _, v in items) < -NEGLIGIBLE_PCT:
-        return (f"{head}, by more than {NEGLIGIBLE_PCT:g} % of it: more than the solvers' tolerances explain; such "
-                "a dispatch is cheaper than the integrated optimum the method is judged against.")
-    zero = f" (the tables' four decimals print it as {0:.4f})" if all(round(v, 4) == 0 for _, v in items) else ""
-    return (f"{head}, by less than {NEGLIGIBLE_PCT:g} % of it{zero}: within the solvers' tolerances (every AC-OPF "
-            "stops at Ipopt's tolerance, and the judge accepts a limit exceeded by less than its own), not a cheaper "
-            "dispatch.")
-
-
 def negative_text(table: pd.DataFrame) -> str:
-    """`negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
+    """`forlab.opf.outcome.negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
     whose judged deviation is negative; empty without one."""
     runs = _distinct_cases(table)
     neg = runs[runs.deviation_pct.astype(float) < 0]

@@ -32,7 +32,7 @@ import xarray as xr
 from forlab.book import anchors, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import counted, fixed, listed, table, to_dataset
-from forlab.opf.outcome import NOT_IN_STORE
+from forlab.opf.outcome import NOT_IN_STORE, negative_sentence
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
@@ -298,9 +298,7 @@ def missing_text(table: pd.DataFrame) -> str:
 
 def negative_text(table: pd.DataFrame) -> str:
     """Markdown, said once where a per-system ``table`` shows one: what a negative mean deviation of a method on a
-    system means (`forlab.studies.ch08_sensitivity.negative_sentence`); empty without one."""
-    from forlab.studies.ch08_sensitivity import negative_sentence
-
+    system means (`forlab.opf.outcome.negative_sentence`); empty without one."""
     neg = table[table.deviation_mean_pct.astype(float) < 0]
     return negative_sentence([(f"{r.method} on {r.system}", float(r.deviation_mean_pct)) for r in neg.itertuples()])
 
