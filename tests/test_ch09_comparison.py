@@ -293,6 +293,28 @@ def test_which_method_text(chapter):
     assert f"on {SYSTEM} (signed mean" in on_default and "Robustness" not in on_default
 
 
+def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapter, archived):
+    """Chapter 06 says that on a system whose DS polytope accepts hardly any feasible input, P2's time ratio is that
+    of a TSO held to that polytope: the speed verdict says so too, with P2's mean over the other systems."""
+    from forlab.studies.ch06_ml_surrogate.text import little_accepted
+
+    narrow = ch09_comparison.from_store(chapter, "narrow")
+    expected = little_accepted(archived["06_ml_surrogate"])
+    assert sorted(narrow.system) == sorted(expected.system) and len(narrow)  # the archived store has one
+    sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
+    fast = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, narrow=narrow).splitlines()[2]
+    p2 = sys_t[sys_t.method == "P2 ML surrogate"]
+    held = p2[p2.system.isin(narrow.system)].iloc[0]
+    share = 100 * expected[expected.system == held.system].accepted.min()
+    assert (f"P2 ML surrogate's ratio on {held.system} ({held.time_ratio:.2f} x; a polytope there accepts "
+            f"{share:.1f} % of its DS's feasible held-out samples)") in fast
+    rest = p2[~p2.system.isin(narrow.system) & p2.system.isin(sys_t[sys_t.method == "P1 FOR offer"].system)]
+    assert f"over the other systems its mean is {rest.time_ratio.mean():.2f} x." in fast
+    # without the narrow polytopes (an older store, or the default runs) the verdict is unqualified
+    assert "held to a polytope" not in ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines()[2]
+    assert ch09_comparison.narrow_polytopes(None).empty
+
+
 def test_verdicts_compare_only_systems_every_method_ran():
     rows = pd.DataFrame({"system": ["A", "A", "B"], "method": ["P1 FOR offer", "P2 ML surrogate", "P2 ML surrogate"],
                          "x": [1.0, 2.0, 3.0]})
@@ -401,6 +423,8 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
         here = p1[(p1.system == SYSTEM) & np.isclose(p1.load_min, level)].deviation_mean_pct.iloc[0]
         assert r.default_pct == pytest.approx(here) and r.sensitivity_pct == pytest.approx(there.deviation_pct.iloc[0])
         assert r.gap_pp == pytest.approx(abs(here - there.deviation_pct.iloc[0]))
+        ratio = p1[(p1.system == SYSTEM) & np.isclose(p1.load_min, level)].time_ratio.iloc[0]
+        assert (r.default_ratio, r.sensitivity_ratio) == pytest.approx((ratio, there.time_ratio.iloc[0]))
     assert (gaps.method == "P1 FOR offer").sum() == 3  # 60, 80 and 100 % in both archived stores
     text = ch09_comparison.rerun_text(chapter, sens)
     p05 = json.loads(archived["05_coordination"].attrs["parameters"])
@@ -410,6 +434,10 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert f"`n_labelled` {p08['p1_n_labelled']} against {p05['n_labelled']}" in text
     worst = gaps[gaps.method == "P1 FOR offer"].gap_pp.max()
     assert f"differ by up to {worst:.4f} percentage points for P1 (" in text
+    # the online times of the two runs are set side by side too
+    r0 = gaps[gaps.method == "P1 FOR offer"].iloc[0]
+    assert f"P1 at {r0.variant_label}: {r0.sensitivity_ratio:.2f} against {r0.default_ratio:.2f}" in text
+    assert "a ratio of this page is its own run's" in text
     sys_t, dflt, scale_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "scale"))
     robust = ch09_comparison.which_method_text(sys_t, dflt, sens, SYSTEM, scale_t, cases).splitlines()[6]
     assert robust.startswith("- **Robustness**") and f"differs by up to {gaps.gap_pp.max():.4f} percentage points" in robust

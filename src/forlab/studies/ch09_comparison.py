@@ -544,6 +544,7 @@ def run(params: dict) -> xr.Dataset:
     cases = profile_rows(big)
     scale = profile(*SCALE, params["use_profiles"])
     out = xr.merge([
+        to_dataset(narrow_polytopes(big["P2"]), "narrow", "narrow_", units={"system": "-", "accepted": "1"}),
         to_store(per_system(dflt), "default"),
         to_store(dflt, "default_case"),
         to_store(cases, "case"),
@@ -555,6 +556,18 @@ def run(params: dict) -> xr.Dataset:
                                    **{f"profile {k}": v for k, v in big.items()})
     out.attrs["anchors"] = anchors.as_attr(ANCHOR_KEYS)
     return out
+
+
+def narrow_polytopes(p2_paper: xr.Dataset | None) -> pd.DataFrame:
+    """Per DS of the P2 paper-scale store whose polytope accepts hardly any of its feasible held-out samples
+    (`forlab.studies.ch06_ml_surrogate.text.little_accepted`): its system and that share (``accepted``, a share);
+    empty without the store. A TSO held to such a polytope solves a smaller problem, so its time ratio is no measure of
+    the surrogate's speed (chapter 06 says so; `_narrow_clause` carries it into the speed verdict)."""
+    if p2_paper is None:
+        return pd.DataFrame(columns=["system", "accepted"])
+    from forlab.studies.ch06_ml_surrogate.text import little_accepted
+
+    return little_accepted(p2_paper)[["system", "accepted"]].rename_axis("ds").reset_index(drop=True)
 
 
 SOURCES = {"p1": "P1 coordination, {doc}`05_coordination`",
@@ -751,15 +764,17 @@ parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`)."""
 FIT_WHAT = {"P1 FOR offer": "offer", "P2 ML surrogate": "surrogate"}
 """What each method of `FIT_SIZES` fits offline, as `rerun_text` names it."""
 
-GAP_COLUMNS = ["method", "system", "variant_label", "default_pct", "sensitivity_pct", "gap_pp"]
+GAP_COLUMNS = ["method", "system", "variant_label", "default_pct", "sensitivity_pct", "gap_pp", "default_ratio",
+               "sensitivity_ratio"]
 """Columns of `rerun_gaps`."""
 
 
 def rerun_gaps(cases: pd.DataFrame, sens_t: pd.DataFrame) -> pd.DataFrame:
     """Per method of `FIT_SIZES`, system and load level that both the default runs (``cases``, one row per case,
-    dimension ``default_case``) and the sensitivity study's load variants ran: the judged deviation of each (%) and
-    their difference (percentage points, ``gap_pp``). Both are the same method on the same system and load, so the
-    gap is what two runs of it differ by (`GAP_COLUMNS`; empty when no case matches)."""
+    dimension ``default_case``) and the sensitivity study's load variants ran: the judged deviation of each (%),
+    their difference (percentage points, ``gap_pp``) and each run's online time over its own integrated AC-OPF
+    (``default_ratio``, ``sensitivity_ratio``). Both are the same method on the same system and load, so the gaps are
+    what two runs of it differ by (`GAP_COLUMNS`; empty when no case matches)."""
     if cases.empty or sens_t.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
     load = _sens_ok(sens_t)
@@ -772,7 +787,8 @@ def rerun_gaps(cases: pd.DataFrame, sens_t: pd.DataFrame) -> pd.DataFrame:
             there = float(same.deviation_pct.iloc[0])
             rows.append({"method": r.method, "system": r.system, "variant_label": same.variant_label.iloc[0],
                          "default_pct": r.deviation_mean_pct, "sensitivity_pct": there,
-                         "gap_pp": abs(r.deviation_mean_pct - there)})
+                         "gap_pp": abs(r.deviation_mean_pct - there), "default_ratio": r.time_ratio,
+                         "sensitivity_ratio": float(same.time_ratio.iloc[0])})
     return pd.DataFrame(rows, columns=GAP_COLUMNS)
 
 
@@ -820,7 +836,20 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
                   "Robustness statement below)" if k == 0 else "it")
                for k, (m, g) in enumerate(gaps.groupby("method", sort=False))]
     return (f"{text} On the same system and load level, the deviations of the two runs differ by up to "
-            + ", and by up to ".join(clauses) + ".")
+            + ", and by up to ".join(clauses) + "." + _ratio_text(gaps))
+
+
+def _ratio_text(gaps: pd.DataFrame) -> str:
+    """Markdown: the two runs' online times over their own integrated AC-OPF, case by case (`rerun_gaps`), and what
+    that spread means for a ratio read off one run."""
+    items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {r.sensitivity_ratio:.2f} against {r.default_ratio:.2f}"
+             for r in gaps.itertuples() if np.isfinite(r.sensitivity_ratio) and np.isfinite(r.default_ratio)]
+    if not items:
+        return ""
+    return (" Their online times over the integrated AC-OPF differ too (here against the default run: "
+            + "; ".join(items) + "): each run solves its own offline model's problem and times solves of "
+            "milliseconds at another moment of a shared machine, so a method's ratio moves by this much from one run "
+            "of it to another; a ratio of this page is its own run's, against the integrated AC-OPF of that run.")
 
 
 def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
@@ -902,20 +931,42 @@ def _offline_line(mean: pd.DataFrame) -> str:
             + ("." if none else "; none is ranked, as the times pay for different units of work."))
 
 
+def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
+    """The speed verdict's caveat for P2 on the systems of ``src`` where a DS's polytope accepts hardly any of its
+    feasible held-out samples (`narrow_polytopes`): that system's ratio is a TSO's held to that polytope, and P2's mean
+    over the other systems; empty where there is none."""
+    if narrow is None or narrow.empty:
+        return ""
+    p2 = src[src.method == METHOD_NAMES[1]]
+    held = p2[p2.system.isin(narrow.system)]
+    if held.empty:
+        return ""
+    named = listed(f"{r.system} ({r.time_ratio:.2f} x; a polytope there accepts "
+                   f"{100 * narrow[narrow.system == r.system].accepted.min():.1f} % of its DS's feasible held-out "
+                   "samples)" for r in held.itertuples())
+    rest = p2[~p2.system.isin(narrow.system)].time_ratio
+    other = f"; over the other systems its mean is {rest.mean():.2f} x" if len(rest) else ""
+    return (f" {METHOD_NAMES[1]}'s ratio on {named} is that of a TSO held to a polytope that accepts hardly any of the "
+            f"DS's feasible inputs, a smaller problem than the DS offers ({{doc}}`06_ml_surrogate`){other}.")
+
+
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
-                      scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None) -> str:
+                      scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None,
+                      narrow: pd.DataFrame | None = None) -> str:
     """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
     robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
     paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
     (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
     time over the integrated AC-OPF's, both timed by the one rule. ``dflt_cases``, the default runs per case
-    (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`)."""
+    (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`);
+    ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems."""
     paper = not sys_t.empty
     src, shared, left = _shared(sys_t if paper else dflt)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
-        lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}")
+        lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
+                                narrow if paper else None)  # the narrow polytopes are the paper store's
     if not sens_t.empty:
         lines.append(_robustness(sens_t, rerun_gaps(pd.DataFrame() if dflt_cases is None else dflt_cases, sens_t)))
     if scale_t is not None and not scale_t.empty:
@@ -1043,8 +1094,9 @@ def _at_largest(r, scale_t: pd.DataFrame) -> str:
                                    else "")
 
 
-def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
-    """The statements of `which_method_text` on rows that every method shares (`_shared`)."""
+def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None) -> list[str]:
+    """The statements of `which_method_text` on rows that every method shares (`_shared`); ``narrow``
+    (`narrow_polytopes`) qualifies P2's speed where its TSO was held to a polytope that accepts hardly anything."""
     mean = _verdicts(src)
     timed = mean.ratio.dropna()
     fast, lean = timed.idxmin(), mean.kb.idxmin()
@@ -1055,7 +1107,7 @@ def _verdict_lines(src: pd.DataFrame, scope: str) -> list[str]:
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
-        "everything centrally.",
+        "everything centrally." + _narrow_clause(src, narrow),
         f"- **When the least data must be exchanged**: {lean}, {mean.kb[lean]:.1f} kB in "
         f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
                                   for m, r in mean.drop(lean).iterrows())
@@ -1107,6 +1159,7 @@ __all__ = [
     "default_rows",
     "from_store",
     "missing_text",
+    "narrow_polytopes",
     "negative_text",
     "p1_bound_text",
     "p1_rows",
