@@ -57,6 +57,7 @@ import copy
 import difflib
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ __all__ = [
     "parse_system",
     "ts_capacity",
     "ts_marginal_cost",
+    "warm_up",
 ]
 
 DEFAULT_KINDS: tuple[str, ...] = ("rectangle", "circle", "cone", "polygon")
@@ -917,6 +919,18 @@ def _pcc_rows(dsn, pcc_buses, scale: float, mode: str, p_imp, q_imp, base: _TSBa
             "q_mismatch_mvar": float(q_imp[e]) - ts_q if i == 0 else float(q_imp[e]),
         })
     return rows
+
+
+def warm_up() -> float:
+    """Pay a process's one-time cost of the power flows that build a T+D system before anything is timed, and return
+    its wall time (s): numba compiles pandapower's Newton-Raphson power flow on its first use in a process, which
+    took seconds, several times the build of a small T+D system, and was charged to the first system a sweep built
+    (measured, chapter 12: case118+case33bw built in about ten times its time when built a second time). One power
+    flow of a transmission case with generators and one of a radial feeder compile what a build uses."""
+    t0 = time.perf_counter()
+    for name in ("case9", "case33bw"):
+        _runpp(cases.load(name))
+    return time.perf_counter() - t0
 
 
 def load_system(

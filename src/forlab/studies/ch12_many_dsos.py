@@ -229,7 +229,10 @@ def _progress_text(n: int, row: dict) -> str:
 
 def run(params: dict, progress=terminal_line) -> xr.Dataset:
     """The chapter's store (module docstring) for the notebook's ``PARAMS``: every size in the order of ``n_ds``,
-    with the sweep's wall time, the load average before and after and the machine's cores in the attributes."""
+    with the sweep's wall time, its warm-up's (`forlab.grid.td.warm_up`), the load average before and after and the
+    machine's cores in the attributes."""
+    from forlab.grid import td
+
     check_params(params)
     names = system_names(params)
     options = _method_options(params)
@@ -237,12 +240,14 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
     t0 = time.perf_counter()
     rows, size_rows = [], []
     with _client(params) as client:
+        warm = td.warm_up()  # the first size's build time would carry the process's one-time compilation
+        progress(f"warmed up in {warm:.1f} s (pandapower's power flow compiled)")
         for n, name in zip(params["n_ds"], names):
             r, s = _one_size(int(n), name, params, options, progress, client)
             rows += r
             size_rows.append(s)
     return to_store(pd.DataFrame(rows), pd.DataFrame(size_rows), {
-        "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0,
+        "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0, "warmup_wall_time_s": warm,
         "load_average_start": load_start, "load_average_end": os.getloadavg()[0], "cpu_count": os.cpu_count(),
         "anchors": anchors.as_attr(ANCHOR_KEYS)})
 
@@ -532,10 +537,12 @@ def missed_text(st: xr.Dataset) -> str:
         if not len(g):
             continue
         r = g.loc[g.time_reduction_pct.idxmin()]
+        # P2 has no online DSO step: its online time is the TSO's OPF, and a share of it would say nothing
+        share = (f"the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the online solver time "
+                 f"({r.tso_ms:.0f} of {r.online_ms:.0f} ms" if method == "P1" else
+                 f"the online solver time is the TSO's OPF alone ({r.online_ms:.0f} ms")
         line = (f"- {METHODS[method]}, smallest reduction at {ds_count(int(r.n_ds))} "
-                f"({r.time_reduction_pct:.1f} %): the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the "
-                f"online solver time ({r.tso_ms:.0f} of {r.online_ms:.0f} ms; the integrated AC-OPF "
-                f"{r.integrated_ms:.0f} ms)")
+                f"({r.time_reduction_pct:.1f} %): {share}; the integrated AC-OPF {r.integrated_ms:.0f} ms)")
         if np.isfinite(r.tso_iterations):
             line += (f", in {r.tso_iterations:.0f} Ipopt iterations against {s.ts_iterations[r.n_ds]:.0f} of "
                      f"the TS-only AC-OPF")
@@ -688,8 +695,8 @@ VIOLATIONS = {"n_gen_violations": "unit limit", "n_vm_violations": "bus voltage"
 
 def _infeasible(r) -> str:
     """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest."""
-    kinds = [f"{int(getattr(r, c))} {name}" for c, name in VIOLATIONS.items() if getattr(r, c) > 0]
-    return (f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit counted'} violation(s), the "
+    kinds = [counted(getattr(r, c), f"{name} violation") for c, name in VIOLATIONS.items() if getattr(r, c) > 0]
+    return (f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit violation counted'}, the "
             f"largest {r.max_violation:.1e} p.u. of the system base)")
 
 
@@ -729,7 +736,20 @@ def store_text(st: xr.Dataset, commit: bool = True) -> str:
             f"({int(s.buses.min())} to {int(s.buses.max())} buses{named}); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
-            f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB.")
+            f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB. "
+            + _warm_up_text(st, s))
+
+
+def _warm_up_text(st: xr.Dataset, s: pd.DataFrame) -> str:
+    """Whether the first size's build time carries the process's one-time compilation of pandapower's power flow
+    (`forlab.grid.td.warm_up`): not in a store whose sweep warmed up first, which says how long that took."""
+    if "warmup_wall_time_s" in st.attrs:
+        return (f"Before the first size the sweep ran two power flows, untimed in the table, which paid the process's "
+                f"one-time compilation of pandapower's power flow ({st.attrs['warmup_wall_time_s']:.1f} s).")
+    first = s.sort_values("n_ds").iloc[0]
+    return (f"This sweep did not warm up first: the build time of its first size ({int(first.n_ds)} "
+            f"DS{'' if int(first.n_ds) == 1 else 's'}, {first.build_s:.1f} s) carries the process's one-time "
+            "compilation of pandapower's power flow (numba), which the later sizes do not pay.")
 
 
 def paper_text(big: xr.Dataset | None) -> str:
@@ -737,6 +757,13 @@ def paper_text(big: xr.Dataset | None) -> str:
     if big is None:
         return missing_profile_text("12_many_dsos")
     return f"{origin_text(big)}. {store_text(big, commit=False)}"
+
+
+def _workers_text(n_workers: int | None) -> str:
+    """Where a profile's DSOs and regions run, as `forlab.book.parallel.client` reads ``n_workers``."""
+    if n_workers is None:
+        return "on as many Dask workers as the machine has cores"
+    return f"on {counted(n_workers, 'Dask worker')}" if n_workers else "in one process, without Dask workers"
 
 
 def systems_text(params: dict) -> str:
@@ -748,6 +775,6 @@ def profile_text(params: dict) -> str:
     """Markdown: what a profile sweeps (its parameters), the study system of every size and the bus count the
     scale-out issue asks for (`forlab.book.anchors`)."""
     return (f"Sizes {', '.join(map(str, params['n_ds']))} DSs under {params['ts']}, drawn from "
-            f"{', '.join(params['pool'])} with seed {params['seed']}, on {params['n_workers']} Dask worker(s); the "
+            f"{', '.join(params['pool'])} with seed {params['seed']}, {_workers_text(params['n_workers'])}; the "
             f"scale-out targets ask for at least {anchors.show('scaleout_sweep_buses')} in total:\n\n"
             + systems_text(params))
