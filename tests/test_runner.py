@@ -289,7 +289,7 @@ def test_book_copy_hides_code_and_plumbing(repo, capfd):
     book = nbformat.read(repo / runner.EXECUTED_DIR / "a_first.ipynb", as_version=4)
     code = [c for c in book.cells if c.cell_type == "code"]
     tags = [c.metadata.get("tags", []) for c in code]
-    assert tags[0] == ["parameters", "remove-cell"]  # parameters
+    assert tags[0] == ["parameters"]  # the parameters the run used: shown as code, the prose names them
     assert tags[1] == ["remove-cell"]  # the store path is its only output
     assert tags[2] == ["remove-cell"]  # the bar went to the terminal: no output
     assert tags[3] == ["remove-input"] and tags[4] == ["remove-input"]
@@ -328,6 +328,19 @@ def test_prepare_for_book_on_outputs():
     ]
     assert nb.cells[2].outputs[0]["text"].startswith("store:  results/ch/abc.nc")
     assert nb.cells[4].outputs[0]["data"]["text/html"] == "<td>archive/x.nc</td>"
+
+
+def test_the_page_shows_the_parameters_the_run_used():
+    """The prose names parameters whose values a reader must see: the page shows the parameters cell as code, and
+    where papermill injected other values, those instead of the defaults."""
+    defaults = new_code_cell("repeats = 3", metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[defaults, new_code_cell("x")])
+    runner.prepare_for_book(nb, Path("/srv/repo"))
+    assert nb.cells[0].metadata["tags"] == ["parameters"] and nb.cells[1].metadata["tags"] == ["remove-cell"]
+    injected = new_code_cell("repeats = 5", metadata={"tags": ["injected-parameters"]})
+    nb = new_notebook(cells=[new_code_cell("repeats = 3", metadata={"tags": ["parameters"]}), injected])
+    runner.prepare_for_book(nb, Path("/srv/repo"))
+    assert [c.metadata["tags"] for c in nb.cells] == [["parameters", "remove-cell"], ["injected-parameters"]]
 
 
 # ---------------------------------------------------------------- hardening (issue 20) and stale pages (issue 15)

@@ -413,8 +413,9 @@ def _visible_text(cell: nbformat.NotebookNode) -> list[str] | None:
 
 
 def is_plumbing(cell: nbformat.NotebookNode, root: Path) -> bool:
-    """A code cell a reader gains nothing from: the parameters (papermill's injected ones too), a cell with no
-    visible output, or one whose only output is where its store was written (``store: results/...``)."""
+    """A code cell a reader gains nothing from: the parameters (papermill's injected ones too; `prepare_for_book`
+    shows the ones the run used apart), a cell with no visible output, or one whose only output is where its store
+    was written (``store: results/...``)."""
     tags = cell.get("metadata", {}).get("tags", [])
     if "parameters" in tags or "injected-parameters" in tags:
         return True
@@ -435,16 +436,29 @@ def _relative(text: str, prefixes: list[str]) -> str:
     return text
 
 
+def _shown_parameters(nb: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    """The parameters cell a page shows with its code: the values the run used, papermill's injected cell when
+    there is one (it overrides the defaults), else the notebook's own ``parameters`` cell; None without either.
+    Why shown: the chapters' prose names parameters (``repeats``, ``n_samples``) whose values a reader otherwise
+    never sees."""
+    for tag in ("injected-parameters", "parameters"):
+        tagged = [c for c in nb.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
+        if tagged:
+            return tagged[-1]
+    return None
+
+
 def prepare_for_book(nb: nbformat.NotebookNode, root: Path) -> nbformat.NotebookNode:
     """The executed copy as the book shows it (changed in place and returned).
 
-    Every code cell is tagged ``remove-input`` (its outputs stay on the page); plumbing cells (:func:`is_plumbing`)
-    are tagged ``remove-cell``. Paths under the repository root in text outputs become relative to it, whatever a
+    Every code cell is tagged ``remove-input`` (its outputs stay on the page), except the parameters the run used
+    (`_shown_parameters`), shown as code; plumbing cells (:func:`is_plumbing`) are tagged ``remove-cell``. Paths under the repository root in text outputs become relative to it, whatever a
     chapter printed: the machine that built the book does not appear on its pages.
     """
     prefixes = sorted({f"{root}/", f"{Path(root).resolve()}/"}, key=len, reverse=True)
+    shown = _shown_parameters(nb)
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or cell is shown:
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
