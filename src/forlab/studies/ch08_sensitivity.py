@@ -103,7 +103,7 @@ __all__ = [
 METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
 """Method codes and their short names (as in the method chapters)."""
 
-KINDS = {"load": "load level (fraction of nominal)", "fpus": "FPUs per DS", "meshing": "DS meshing"}
+KINDS = {"load": "load level (% of nominal)", "fpus": "FPUs per DS", "meshing": "DS meshing"}
 """The factors a variant can change, with what their value means."""
 
 FACTORS = {"load": "load level", "fpus": "FPUs per DS", "meshing": "DS meshing"}
