@@ -94,6 +94,18 @@ def test_readers_on_a_fresh_store(small):
     assert ch02.scaling_figure(st).axes[0].get_xscale() == "log"
 
 
+def test_drawing_text_names_the_system_and_the_panel_limit_by_value(small, monkeypatch):
+    """The reader once met "`draw_system`" and "for up to `ch02.ENLARGED_FEEDERS` DSs" with neither value: the
+    sentence under the drawing names the system and prints the limit, the constant only as a pointer."""
+    text = ch02.drawing_text(small, "case9+case33bw")
+    assert text.startswith("The system drawn is case9+case33bw, with 1 DS (case33bw): the panel on the right draws it")
+    assert (f"up to {ch02.ENLARGED_FEEDERS} DSs (`forlab.studies.ch02_grids_and_acopf.ENLARGED_FEEDERS`)."
+            in text)
+    monkeypatch.setattr(ch02, "ENLARGED_FEEDERS", 0)
+    assert "so it is drawn whole only" in ch02.drawing_text(small, "case9+case33bw")
+    assert len(ch02.system_figure(small, "case9+case33bw").axes) == 1  # the figure follows the same limit
+
+
 def test_branch_losses_count_impedance_branches():
     import pandapower as pp
 

@@ -181,14 +181,17 @@ def test_load_text_flags_load_beyond_the_runs_own_workers(archived):
     quiet = ch03.load_text(loads(1.0, 2.3))  # the run's own workers and a little more
     assert "at most 0.3" in quiet and "had the cores to themselves" in quiet
     # the one criterion, its threshold printed from the code (the page once also spoke of "above the cores")
-    assert f"against the threshold `COMPETING_LOAD` of {ch03.COMPETING_LOAD:g}: " in quiet
+    assert f"against a threshold of {ch03.COMPETING_LOAD:g} for other work: " in quiet
+    assert "`COMPETING_LOAD`" not in quiet  # the value in the sentence, the constant named by the page's prose
     assert "predates recording them" in ch03.load_text(archived.drop_vars("t_cores"))  # says whose cores
 
 
 def test_coverage_text(archived):
     text = ch03.coverage_text(archived)
     ct = ch03.coverage_table(archived)
-    assert text.startswith("Coverage of case9+case33bw/case33bw, the first DS of `regions`, for N from 10 to 160")
+    # the DS named, then where it comes from: "the first DS of regions" read as English is no sentence
+    assert text.startswith("Coverage of case9+case33bw/case33bw (the first DS that the parameter `regions` lists) for "
+                           "N from 10 to 160")
     assert f"to {ct.hull_volume_ratio.iloc[-1]:.4f}; it exceeds one at N = 80, 160" in text
     below = ct.assign(hull_volume_ratio=[0.9, 0.95, 0.97, 0.98, 0.99])
     assert "exceeds one" not in ch03.coverage_text(archived.assign(

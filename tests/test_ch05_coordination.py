@@ -90,7 +90,7 @@ def test_a_failed_level_is_a_recorded_case_and_the_others_are_kept():
           "tso_status": "Solve_Succeeded", "points": pd.DataFrame({"ds": ["d"], "p_mw": [1.0]}),
           "dso": pd.DataFrame({"ds": ["d"], "solve_time_s": [0.1], "success": [True]})}
     bad = ch05.failed_case("s", 10.0, "the offer of DS case33bw", ValueError("empty FOR"), 1)
-    assert bad["status"] == "load level 10: the offer of DS case33bw failed: ValueError: empty FOR"
+    assert bad["status"] == "load level 1000 %: the offer of DS case33bw failed: ValueError: empty FOR"
     assert np.isnan(bad["deviation_pct"]) and not bad["feasible"]
     st = ch05.to_store([ok, bad])
     t = table(st, "case")

@@ -194,6 +194,23 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch10.validate_params(PARAMS | {name: value})
 
 
+def test_the_price_eigenvalues_carry_their_unit_and_a_zero_one_is_said(st, tmp_path):
+    """The reader met "eigenvalues 1.22e-06, 30.9, 175" with no unit and the first not commented: the check prints
+    the unit of H (it acts on the box-normalised point) and the text under the table explains both."""
+    assert ch10.checks_table(st).loc["price convex (H symmetric, eigenvalues ≥ 0)", "result"].endswith(
+        "($/h per unit of x̃²)")
+    text = ch10.price_text(st)  # the ball's H = diag(2, 1, 0.1), box half-widths 5 MW, 5 Mvar, 0.05 p.u.
+    assert r"they are in \$/h per unit of $\tilde x$ squared" in text
+    assert "5.00 MW in P, 5.00 Mvar in Q and 0.0500 p.u. in V" in text
+    assert text.endswith("All three are positive: the price curves along every direction of the box.")
+    flat = ball_offer()
+    flat.cost = QuadraticCost(np.diag([2.0, 1.0, 1e-9]), np.zeros(3), 0.0)  # the fit ended on the PSD bound
+    path = flat.save(tmp_path / "flat.json")
+    text = ch10.price_text(st.assign(offer_json=((), path.read_text())))
+    assert "The smallest, 1e-09 \\$/h, is zero to the fit's precision" in text
+    assert "whose largest component (1.000) is on the V axis, the price has no curvature" in text
+
+
 def test_a_convexity_or_format_problem_fails_its_check(tmp_path):
     bad = ball_offer()
     bad.cost = QuadraticCost(np.diag([-1.0, 1.0, 1.0]), np.zeros(3), 0.0)
@@ -246,7 +263,10 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
     assert (t["iterations"].astype(int) > 0).all() and (t["wall time (ms)"].astype(float) > 0).all()
     assert all(len(v.split(".")[1]) == ch10.TSO_DIGITS["pcc_vm_pu"] for v in t["PCC V (p.u.)"])  # "1.050000"
     text = ch10.tso_text(st)
-    assert text.count("they agree") == 2 and "do not agree" not in text and "fastest of 2" in text
+    assert text.count("they agree") == 2 and "do not agree" not in text
+    # the counts by their values, the parameters named beside them (the page once read "fastest of repeats solves")
+    assert "the fastest of 2 solves from the same start, the parameter `repeats`)." in text
+    assert "as its surrogate fitted on 600 power flows of the DS (the parameter `surrogate_samples`)," in text
     # one clause per gap: the solver time with both iteration counts, the wall time with what Pyomo adds around it
     runs = st.sel(tso=["offer/pyomo", "offer/casadi"])
     its = [int(v) for v in runs.tso_iterations.values]

@@ -101,7 +101,21 @@ def test_the_archived_probe_detail_is_clipped_by_the_probe():
     shown = ch11.probes_table(st).set_index("probe").loc["ch05_infeasible_level", "message or finding"]
     assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
-    assert "clipped(at10[0]" in probe.code and "level 10: {" not in probe.code
+    assert "clipped(at10[0], 120)" in probe.code and "level 10: {" not in probe.code
+
+
+def test_the_ch05_probe_gives_its_load_levels_in_percent():
+    """A reader took "load level 10" for 10 %, where it is ten times the nominal load: the probe names every level
+    in % of the nominal load (1000 %), as chapter 05's status now does, and says what its input levels are."""
+    probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
+    assert "(fractions of the nominal load;" in probe.what
+    status = "load level 1000 %: the offer of DS case33bw failed: RuntimeError: OPF failed (['Infeasible_Problem_Detected'])"
+    tail = probe.code[probe.code.index("from forlab.book.tables import clipped"):]  # the probe's wording
+    g = {"kept": [1.0, 10.0], "at10": [status]}
+    exec(tail, g)  # noqa: S102 - the probe's own code
+    assert g["detail"].startswith("store written with load levels 100 %, 1000 % of the nominal load; load level "
+                                  "1000 %: the offer of DS case33bw failed: RuntimeError")
+
 
 def test_a_file_check_that_passed_is_handled_and_the_summary_says_so():
     """The interrupted write raises nothing: its store's check passing is what `handled` means there, so the

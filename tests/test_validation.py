@@ -31,10 +31,20 @@ def test_open_line_island_with_load_and_fpus_is_refused(radial_ds):
     lost = net.bus.index.difference(energised_buses(net))
     assert len(lost) == 12
     on_lost = net.load[net.load.bus.isin(lost)]
-    with pytest.raises(ValueError, match=r"12 in-service bus\(es\).*cut off.*12 load\(s\).*sgen") as err:
+    with pytest.raises(ValueError, match=r"12 in-service buses .*are cut off.*carry 12 loads.*sgen") as err:
         check_net(net, "case33bw")
-    assert f"{on_lost.p_mw.sum():.6g} MW" in str(err.value)
+    # the loads' sum said as one figure (not "12 load(s) of 24.7 MW", which reads as 24.7 MW each)
+    assert f"12 loads drawing {on_lost.p_mw.sum():.6g} MW in total (load " in str(err.value)
+    assert "(s)" not in str(err.value) and "(es)" not in str(err.value)
     assert on_lost.p_mw.sum() > 20  # the scaled DS: tens of MW lost, not a rounding error
+
+
+def test_one_cut_off_bus_is_said_in_the_singular(radial_ds):
+    net = copy.deepcopy(radial_ds)
+    net.line.loc[_line(net, 16, 17), "in_service"] = False  # the feeder's last bus
+    with pytest.raises(ValueError, match=r"1 in-service bus \(17\) is cut off.*carries 1 load drawing [\d.]+ MW "
+                                         r"\(load 16\); sgen 0: a power flow would drop it without a word"):
+        check_net(net, "case33bw")
 
 
 def test_open_switch_island_is_refused(radial_ds):

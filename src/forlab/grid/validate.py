@@ -205,7 +205,9 @@ def _check_islands(net, label: str) -> None:
     load = load[load["bus"].isin(cut) & ((load["p_mw"] != 0) | (load["q_mvar"] != 0))] if len(load) else load
     found = []
     if len(load):
-        found.append(f"{len(load)} load(s) of {load['p_mw'].sum():.6g} MW (load {_list(load.index)})")
+        # the sum of the loads, said as one: "12 loads of 1.075 MW" read as 1.075 MW each
+        found.append(f"{len(load)} load{'' if len(load) == 1 else 's'} drawing {load['p_mw'].sum():.6g} MW"
+                     f"{' in total' if len(load) > 1 else ''} (load {_list(load.index)})")
     for table in ("gen", "sgen", "storage"):
         df = _live(net, table)
         df = df[df["bus"].isin(cut)] if len(df) else df
@@ -213,11 +215,14 @@ def _check_islands(net, label: str) -> None:
             found.append(f"{table} {_list(df.index)}")
     if not found:
         return  # isolated buses with nothing on them change no result
+    one = len(cut) == 1
     raise ValueError(
-        f"{label}: {len(cut)} in-service bus(es) ({_list(list(cut))}) are cut off from every ext_grid/slack gen "
-        f"(an open line or switch, or an out-of-service branch) and carry {'; '.join(found)}: a power flow would "
-        f"drop them without a word. Close the branch that separates them or take these buses and their elements out "
-        f"of service (cut-off buses with nothing on them may stay)"
+        f"{label}: {len(cut)} in-service {'bus' if one else 'buses'} ({_list(list(cut))}) "
+        f"{'is' if one else 'are'} cut off from every ext_grid/slack gen (an open line or switch, or an out-of-service "
+        f"branch) and {'carries' if one else 'carry'} {'; '.join(found)}: a power flow would drop "
+        f"{'it' if one else 'them'} without a word. Close the branch that separates {'it' if one else 'them'} or take "
+        f"{'this bus and its' if one else 'these buses and their'} elements out of service (cut-off buses with "
+        f"nothing on them may stay)"
     )
 
 

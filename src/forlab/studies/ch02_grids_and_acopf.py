@@ -33,7 +33,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, listed, printable, table, wrappable
+from forlab.book.tables import TitledTable, counted, listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
@@ -53,6 +53,7 @@ __all__ = [
     "build_rows",
     "build_table",
     "build_text",
+    "drawing_text",
     "fit_ratio",
     "frame",
     "gap_to_published_pct",
@@ -580,6 +581,25 @@ ENLARGED_FEEDERS = 3
 panels would be too narrow to show more than the whole map does)."""
 
 
+def _drawn_feeders(stored: xr.Dataset) -> list[str]:
+    """The DSs of the drawing in the store, in the order of its buses."""
+    buses, _ = plots.tables_from_dataset(stored)
+    return [z for z in dict.fromkeys(buses.zone) if z != plots.TS_ZONE]
+
+
+def drawing_text(stored: xr.Dataset, draw_system: str) -> str:
+    """Markdown: the system `system_figure` draws (the parameter ``draw_system``), its DSs, and whether the panels
+    beside the map draw each of them again (a system of up to `ENLARGED_FEEDERS` DSs) or not."""
+    feeders = _drawn_feeders(stored)
+    limit = f"{counted(ENLARGED_FEEDERS, 'DS')} (`forlab.studies.ch02_grids_and_acopf.ENLARGED_FEEDERS`)"
+    head = f"The system drawn is {draw_system}, with {counted(len(feeders), 'DS')} ({listed(feeders)})"
+    if len(feeders) <= ENLARGED_FEEDERS:
+        panels = "the panel on the right draws it" if len(feeders) == 1 else "the panels on the right draw each"
+        return f"{head}: {panels} again on its own, as for any system of up to {limit}."
+    return (f"{head}: more than {limit}, so it is drawn whole only; panels for each DS would be too narrow to show "
+            "more than the map does.")
+
+
 def system_figure(stored: xr.Dataset, draw_system: str):
     """The drawing of the store (`forlab.book.plots.draw_system`): the whole system, and beside it every DS feeder
     alone at the scale of its own panel (up to `ENLARGED_FEEDERS`; drawn beside a TS, a feeder of tens of buses is
@@ -588,7 +608,7 @@ def system_figure(stored: xr.Dataset, draw_system: str):
     import matplotlib.pyplot as plt
 
     buses, branches = plots.tables_from_dataset(stored)
-    feeders = [z for z in dict.fromkeys(buses.zone) if z != plots.TS_ZONE]
+    feeders = _drawn_feeders(stored)
     feeders = feeders if len(feeders) <= ENLARGED_FEEDERS else []
     fig, axes = plt.subplots(1, 1 + len(feeders), figsize=(7.5, 5.0), layout="constrained", squeeze=False)
     whole, *parts = axes[0]

@@ -412,18 +412,18 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
 
 
 def coverage_text(st: xr.Dataset) -> str:
-    """Markdown: what the coverage study (`coverage_table`) of the first DS of ``regions`` shows as N grows: the mean
-    and the largest distance (the largest is set by the one reference point farthest from every sample, so it falls
-    in steps) and the hull volume ratio, with what a ratio above one means."""
+    """Markdown: what the coverage study (`coverage_table`) of the first DS of ``regions`` (named, with the parameter
+    it comes from) shows as N grows: the mean and the largest distance (the largest is set by the one reference point
+    farthest from every sample, so it falls in steps) and the hull volume ratio, with what a ratio above one means."""
     ct, ds = coverage_table(st), parameter(st, "regions")[0]
     n, mean, big, ratio = ct.index, ct.mean_distance, ct.max_distance, ct.hull_volume_ratio
     steps = int((np.diff(big.values) < 0).sum())
     above = n[ratio > 1].tolist()
     return (
-        f"Coverage of {ds}, the first DS of `regions`, for N from {n[0]} to {n[-1]}: the mean distance to the "
-        f"reference goes from {mean.iloc[0]:.3f} to {mean.iloc[-1]:.3f}; the largest, set by the one reference point "
-        f"farthest from every sample, from {big.iloc[0]:.3f} to {big.iloc[-1]:.3f}, falling at {steps} of the "
-        f"{len(n) - 1} steps of N. The hull volume ratio goes from {ratio.iloc[0]:.4f} to {ratio.iloc[-1]:.4f}"
+        f"Coverage of {ds} (the first DS that the parameter `regions` lists) for N from {n[0]} to {n[-1]}: the mean "
+        f"distance to the reference goes from {mean.iloc[0]:.3f} to {mean.iloc[-1]:.3f}; the largest, set by the one "
+        f"reference point farthest from every sample, from {big.iloc[0]:.3f} to {big.iloc[-1]:.3f}, falling at {steps} "
+        f"of the {len(n) - 1} steps of N. The hull volume ratio goes from {ratio.iloc[0]:.4f} to {ratio.iloc[-1]:.4f}"
         + (f"; it exceeds one at N = {', '.join(map(str, above))}: the reference has support points only, and its "
            "hull cuts the curved boundary between them with flat faces, while the samples' projections and their "
            "own support directions reach parts of the region those faces cut off." if above else ".")
@@ -465,7 +465,7 @@ def load_text(big: xr.Dataset) -> str:
     loads = ", ".join(f"{x:.1f} with {_workers(w)}" for w, x in load.items())
     return (
         f"Load average at the end of the timed runs: {loads}, on {cores} cores{where}; beyond the run's own "
-        f"workers at most {max(other, 0.0):.1f}, against the threshold `COMPETING_LOAD` of {COMPETING_LOAD:g}: "
+        f"workers at most {max(other, 0.0):.1f}, against a threshold of {COMPETING_LOAD:g} for other work: "
         + ("other work competed for the cores, so these wall times, the verdict on the target and the speed-up are "
            "unreliable." if other > COMPETING_LOAD else "the timed runs had the cores to themselves.")
     )

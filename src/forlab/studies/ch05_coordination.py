@@ -164,7 +164,8 @@ def failed_case(system_name: str, level: float, where: str, err: BaseException, 
     """The row of a load level whose offline work or coordination raised: every outcome field present, the status
     naming the level, the part that failed (e.g. "the offer of DS case33bw") and the error; no deviation, not
     feasible, no DSO rows."""
-    status = clipped(f"load level {float(level):g}: {where} failed: {type(err).__name__}: {err}", 500)
+    # the level in % of the nominal load, as every page gives it ("load level 10" read as 10 % where it meant ten times)
+    status = clipped(f"load level {100 * float(level):g} %: {where} failed: {type(err).__name__}: {err}", 500)
     return {"system": system_name, "level": float(level), "status": status, "deviation_pct": np.nan,
             "feasible": False, "pf_converged": False, "integrated_status": "", "tso_status": "not run",
             "integrated_success": False, "tso_success": False, "dso_success": False, "n_ds": int(n_ds),

@@ -6,9 +6,9 @@ first with `forlab.p1_for.representation.make_offer`, `write_small_offer`) and c
 file's checks (table ``check``), the polynomial and the price evaluated with numpy at a few PCC points (table
 ``point``, prefix ``pt_``), P-Q slices of the offered region (``slice_f`` over ``vslice``, ``q_mvar``, ``p_mw``), and
 a small TSO model (one TS bus with a generator and the DS import, eq. (p1-tso) in miniature) built in Pyomo
-(`forlab.p1_for.formulations.offer_pyomo_block`) and in CasADi (`forlab.p1_for.formulations.offer_casadi`): the two
-models' structure (table ``item``) and their solutions next to a numpy grid search (table ``solver``, prefix
-``sol_``).
+(`one_bus_pyomo`, with `forlab.p1_for.formulations.offer_pyomo_block`) and in CasADi (`one_bus_casadi`, with
+`forlab.p1_for.formulations.offer_casadi`): the two models' structure (table ``item``) and their solutions next to
+a numpy grid search (table ``solver``, prefix ``sol_``).
 
 Then the TSO's whole AC-OPF on the offer's study system (`tso_runs`): the DS once as the offer (eq. (p1-tso)) and once
 as a small P2 surrogate fitted here (eq. (p2-tso)), each in forlab's CasADi TSOs (`forlab.p1_for.tso.TSOForOPF`,
@@ -181,7 +181,8 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
         ("polynomial: one finite coefficient per monomial", f"degree {poly.degree}, {len(poly.coef)} coefficients",
          bool(np.all(np.isfinite(poly.coef)) and len(poly.coef) == len(poly.exps))),
         ("margin m ≥ 0", f"m = {poly.margin:.4f}", poly.margin >= 0),
-        ("price convex (H symmetric, eigenvalues ≥ 0)", f"eigenvalues {', '.join(f'{e:.3g}' for e in eig)}",
+        ("price convex (H symmetric, eigenvalues ≥ 0)",
+         f"eigenvalues {', '.join(f'{e:.3g}' for e in eig)} ($/h per unit of x̃²)",
          bool(np.allclose(cost.H, cost.H.T) and eig.min() >= -1e-9 * max(1.0, abs(eig).max()))),
         ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered", share > 0),
         ("read, write, read gives the same offer", "same dictionary" if again == raw else "differs", again == raw),
@@ -264,9 +265,10 @@ def tso_data(params: dict) -> dict:
             "c1": float(params["gen_cost_per_mwh"]), "c2": float(params["gen_cost_per_mw2h"])}
 
 
-def tso_pyomo(offer: Offer, tso: dict, start: np.ndarray):
-    """The Pyomo model (components: `PYOMO_COMPONENTS`): one TS bus with a generator and the DS import, the offer's
-    block constraining the import, minimising generation cost plus the offered price."""
+def one_bus_pyomo(offer: Offer, tso: dict, start: np.ndarray):
+    """The small Pyomo model of the section on optimisation (components: `PYOMO_COMPONENTS`): one TS bus with a
+    generator and the DS import, the offer's block constraining the import, minimising generation cost plus the
+    offered price. Not the TSO's whole AC-OPF, which is `pyomo_tso`."""
     import pyomo.environ as pyo
 
     m = pyo.ConcreteModel(name="TSO bus with one DS import")
@@ -282,9 +284,9 @@ def tso_pyomo(offer: Offer, tso: dict, start: np.ndarray):
     return m
 
 
-def tso_casadi(offer: Offer, tso: dict) -> tuple[dict, dict]:
-    """The same model for CasADi's ``nlpsol``: x = (P_g, Q_g, P, Q, V), g = (P balance, Q balance, f + m);
-    returns (nlp, bounds)."""
+def one_bus_casadi(offer: Offer, tso: dict) -> tuple[dict, dict]:
+    """The same one-bus model as `one_bus_pyomo`, for CasADi's ``nlpsol``: x = (P_g, Q_g, P, Q, V), g = (P balance,
+    Q balance, f + m); returns (nlp, bounds)."""
     import casadi as ca
 
     x = ca.SX.sym("x", 5)
@@ -396,8 +398,8 @@ def solutions(offer: Offer, tso: dict, solver: str = "ripopt") -> tuple[pd.DataF
     """(solutions, structure): the Pyomo model solved by ``solver`` when Pyomo finds it, the same model in CasADi,
     and a numpy grid search, one row each (index ``solver``); and the models' `structure`."""
     start = probe_points(offer)[["p_mw", "q_mvar", "vm_pu"]].to_numpy()[0]
-    model = tso_pyomo(offer, tso, start)
-    nlp, bounds = tso_casadi(offer, tso)
+    model = one_bus_pyomo(offer, tso, start)
+    nlp, bounds = one_bus_casadi(offer, tso)
     rows = {pyomo_label(solver): solve_pyomo(model, offer, tso, solver),
             "CasADi + Ipopt": solve_casadi(nlp, bounds, offer, tso, start),
             f"numpy, grid of {GRID_POINTS}³ points": grid_search(offer, tso)}
@@ -473,10 +475,10 @@ def surrogate_extension(ds: str, sur, ts_buses: list[int]):
 
 
 def pyomo_tso(system, offers: dict | None = None, surrogates: dict | None = None, solver: str = "ripopt"):
-    """The TSO's AC-OPF in Pyomo (`forlab.opf.pyomo_acopf.PyomoACOPF`) on the TS of ``system`` with every DS as its
-    offer (``offers``: DS -> Offer, eq. (p1-tso)) or its surrogate (``surrogates``: DS -> DSSurrogate, eq.
-    (p2-tso)); the placeholder loads of exactly those DSs are removed, as the CasADi TSOs do. solver: "ripopt" or
-    "ipopt"."""
+    """The TSO's whole AC-OPF in Pyomo (`forlab.opf.pyomo_acopf.PyomoACOPF`; not the one-bus model of
+    `one_bus_pyomo`) on the TS of ``system`` with every DS as its offer (``offers``: DS -> Offer, eq. (p1-tso)) or its
+    surrogate (``surrogates``: DS -> DSSurrogate, eq. (p2-tso)); the placeholder loads of exactly those DSs are
+    removed, as the CasADi TSOs do. solver: "ripopt" or "ipopt"."""
     from forlab.opf.pyomo_acopf import PyomoACOPF
 
     offers, surrogates = offers or {}, surrogates or {}
@@ -591,7 +593,8 @@ def tso_runs(offer: Offer, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, di
     runs.insert(0, "representation", [k.split("/")[0] for k in runs.index])
     runs.insert(1, "engine", [ENGINES[k.split("/")[1]].format(solver=solver) for k in runs.index])
     facts = {"tso_status": "ok", "tso_system": system_name, "tso_ds": ds, "tso_base_mva": float(view.ts.sn_mva),
-             "surrogate_fit_s": fit_s, "pyomo_engine": solver}
+             "surrogate_fit_s": fit_s, "surrogate_samples": int(params["surrogate_samples"]),
+             "pyomo_engine": solver}
     return runs, agreement(runs, float(view.ts.sn_mva)), facts
 
 
@@ -734,6 +737,40 @@ def checks_table(st: xr.Dataset) -> pd.DataFrame:
 
 def all_checks_pass(st: xr.Dataset) -> bool:
     return bool((st.check_passed == 1).all())
+
+
+FLAT_EIGENVALUE_REL = 1e-6
+"""An eigenvalue of the price's H within this share of its largest one counts as zero (`price_text`): the fit
+(`forlab.p1_for.price.fit_cost`) holds H positive semidefinite, and a fit that ends on that bound leaves a rest of the
+solver's tolerance there, not a curvature."""
+AXES = ("P", "Q", "V")
+
+
+def price_text(st: xr.Dataset) -> str:
+    """Markdown under the checks: what the eigenvalues of the price's H are ($/h per unit of the box-normalised
+    point squared, one unit being the box's half-width on each axis) and, for an eigenvalue that is zero to the fit's
+    precision (`FLAT_EIGENVALUE_REL`), what it means: no curvature along its eigenvector, named by the axis it mostly
+    follows."""
+    off = offer(st)
+    H = np.asarray(off.cost.H, float)
+    eig, vec = np.linalg.eigh(0.5 * (H + H.T))
+    half = np.asarray(off.box.half, float)
+    out = ("The checks' eigenvalues are those of the price's $H$, which acts on the box-normalised point "
+           f"$\\tilde x$: they are in {USD_H} per unit of $\\tilde x$ squared, where one unit is the box's "
+           f"half-width, {half[0]:.2f} MW in P, {half[1]:.2f} Mvar in Q and {half[2]:.4f} p.u. in V. An eigenvalue "
+           "is the price's curvature across that width along its eigenvector, not a curvature per MW.")
+    scale = max(float(np.abs(eig).max()), np.finfo(float).tiny)
+    if eig[0] < -FLAT_EIGENVALUE_REL * scale:
+        return out + f" The smallest, {eig[0]:.3g} {USD_H}, is negative: the price is not convex."
+    if eig[0] > FLAT_EIGENVALUE_REL * scale:
+        return out + " All three are positive: the price curves along every direction of the box."
+    axis = int(np.argmax(np.abs(vec[:, 0])))
+    return out + (
+        f" The smallest, {eig[0]:.3g} {USD_H}, is zero to the fit's precision (below {FLAT_EIGENVALUE_REL:.0e} times "
+        "the largest): the fit holds $H$ positive semidefinite (`forlab.p1_for.price.fit_cost`) and ended on that "
+        f"bound. Along its eigenvector, whose largest component ({abs(vec[axis, 0]):.3f}) is on the {AXES[axis]} "
+        "axis, the price has no curvature: it is linear there."
+    )
 
 
 def points_table(st: xr.Dataset) -> pd.DataFrame:
@@ -905,12 +942,25 @@ def tso_text(st: xr.Dataset) -> str:
                      f"by {float(a.agree_pcc_diff_pu):.1e} p.u. and the objectives by "
                      f"{float(a.agree_objective_rel_diff):.1e} of the objective")
     t = table(st, "tso", "tso_", index="tso")
+    samples = _surrogate_samples(st)
+    fitted = "" if samples is None else (f" fitted on {samples} power flows of the DS (the parameter "
+                                         "`surrogate_samples`),")
     return (
-        f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or its surrogate (the other DSs, if "
-        f"any, at their base-case import), the Pyomo TSO solved by {_glossed(solver)} and forlab's CasADi TSO "
-        f"solved by Ipopt were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
+        f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or as its surrogate{fitted} and the "
+        f"other DSs, if any, at their base-case import, the Pyomo TSO solved by {_glossed(solver)} and forlab's "
+        f"CasADi TSO solved by Ipopt were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
         f"{float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". " + _times_text(t, solver, n)
     )
+
+
+def _surrogate_samples(st: xr.Dataset) -> int | None:
+    """The power flows the chapter's P2 surrogate was fitted on (``surrogate_samples``: the store's attribute, or
+    for a store from before it was recorded the parameters it was saved with); None when neither holds it."""
+    if "surrogate_samples" in st.attrs:
+        return int(st.attrs["surrogate_samples"])
+    if "parameters" in st.attrs:
+        return int(json.loads(st.attrs["parameters"])["surrogate_samples"])
+    return None
 
 
 SOLVER_GLOSS = {"ripopt": ("ripopt (an interior-point solver written in Rust, see {doc}`../stack`)",
@@ -934,6 +984,6 @@ def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
         f"{1e3 * float(cas.solve_time_s):.0f} ms: {what}, which took {int(pyo_.iterations)} iterations where "
         f"Ipopt took {int(cas.iterations)}. The whole solve call takes {1e3 * float(pyo_.wall_time_s):.0f} ms against "
         f"{1e3 * float(cas.wall_time_s):.0f} ms: beyond the solver's own time, the Pyomo call writes the model to an "
-        f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (the "
-        f"fastest of {n} solves from the same start each)."
+        f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (each time "
+        f"the fastest of {n} solves from the same start, the parameter `repeats`)."
     )

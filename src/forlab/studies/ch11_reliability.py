@@ -225,7 +225,7 @@ PROBES: tuple[Probe, ...] = (
        "from forlab.studies import ch05_coordination as ch\n"
        "ch.run(chapter('05_coordination', levels=[], n_directions=6, face_grid=0, n_labelled=30, n_cost=12))"),
     _P("ch05_infeasible_level", "parameters",
-       "chapter 05 with levels [1.0, 10.0] (the second meant to be infeasible)",
+       "chapter 05 with levels [1.0, 10.0] (fractions of the nominal load; the second meant to be infeasible)",
        "from forlab.studies import ch05_coordination as ch\n"
        "ds = ch.run(chapter('05_coordination', levels=[1.0, 10.0], n_directions=8, face_grid=0, n_labelled=40,"
        " n_cost=12, repeats=1))\n"
@@ -234,7 +234,10 @@ PROBES: tuple[Probe, ...] = (
        "failed = bool(at10) and all(s != 'ok' for s in at10)\n"
        "verdict = 'data_lost' if kept != [1.0, 10.0] else ('handled' if failed else 'silent')\n"
        "from forlab.book.tables import clipped\n"
-       "detail = f'store written with levels {kept}; ' + (clipped(at10[0], 120) if at10 else 'no row at level 10')"),
+       "def pct(level):  # a load level in % of the nominal load, as every chapter and chapter 05's status give it\n"
+       "    return f'{100 * float(level):g} %'\n"
+       "detail = (f'store written with load levels {\", \".join(map(pct, kept))} of the nominal load; '\n"
+       "          + (clipped(at10[0], 120) if at10 else f'no row at load level {pct(10.0)}'))"),
     _P("ch07_unknown_mode", "parameters", "chapter 07 with modes = ['nope']",
        "from forlab.studies import ch07_aladin as ch\n"
        "ch.run(chapter('07_aladin', modes=['nope'], systems=['case9+case33bw'], latencies_ms=[0.0]))"),

@@ -84,6 +84,7 @@ from forlab.studies.ch06_ml_surrogate.text import (
     slice_star_text,
     span,
     sweep_final_text,
+    timing_text,
 )
 
 __all__ = [
@@ -96,5 +97,6 @@ __all__ = [
     "paper_run_text", "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables",
     "polytope_centre", "provenance_text", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
     "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables",
-    "slice_figure", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "to_store",
+    "slice_figure", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "timing_text",
+    "to_store",
 ]

@@ -17,7 +17,7 @@ from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
            "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "offline_text",
            "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
-           "sweep_final_text"]
+           "sweep_final_text", "timing_text"]
 
 ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
                 "generator outside its limits.")
@@ -187,17 +187,30 @@ def failures(t) -> str:
     return "\n".join(lines)
 
 
+def timing_text(t) -> str:
+    """The sentence that says how the benchmark's solve times were taken: the fastest of how many solves (the
+    parameter ``timing_repeats``, recorded per run in the runs table ``t`` of `benchmark_table`); empty for a store
+    that predates recording it."""
+    if "timing_repeats" not in t or not t.timing_repeats.notna().any():
+        return ""
+    n = t.timing_repeats.dropna().astype(int).unique()
+    return (f"Every solve time above is the fastest of {' or '.join(map(str, sorted(n)))} solves of its OPF from the "
+            "same start (the parameter `timing_repeats`).")
+
+
 def benchmark_text(t, per_sys, paper: bool = False, narrow=None) -> str:
-    """The benchmark in words: per-system bullets (`benchmark_summary`), the targets (`benchmark_targets`) and every
-    infeasible dispatch (`failures`) or the statement that there is none; ``paper`` for the paper-scale run (no
-    heading); ``narrow`` (`little_accepted`): the DSs whose polytope accepts hardly any feasible sample, whose
-    systems' feasibility and time ratio are said to be measured with a TSO held to that little."""
+    """The benchmark in words: per-system bullets (`benchmark_summary`), how the times were taken (`timing_text`),
+    the targets (`benchmark_targets`) and every infeasible dispatch (`failures`) or the statement that there is none;
+    ``paper`` for the paper-scale run (no heading); ``narrow`` (`little_accepted`): the DSs whose polytope accepts
+    hardly any feasible sample, whose systems' feasibility and time ratio are said to be measured with a TSO held to
+    that little."""
     fail = failures(t)
     tail = ("Infeasible dispatches, and what the power flows found:\n\n" + fail if fail else
             (ALL_FEASIBLE_PAPER if paper else ALL_FEASIBLE))
     head = "" if paper else "Per system:\n\n"
-    return (head + benchmark_summary(per_sys) + "\n\n" + benchmark_targets(per_sys, narrow) + "\n\n" + tail
-            + _narrow_feasibility(narrow))
+    timing = timing_text(t)
+    return (head + benchmark_summary(per_sys) + "\n\n" + (timing + "\n\n" if timing else "")
+            + benchmark_targets(per_sys, narrow) + "\n\n" + tail + _narrow_feasibility(narrow))
 
 
 def _certification_status(done: np.ndarray) -> str:
