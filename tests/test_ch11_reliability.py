@@ -96,8 +96,9 @@ def test_the_archived_probe_detail_is_clipped_by_the_probe():
 
     st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     stored = str(st.detail.sel(probe="ch05_infeasible_level").values)
-    assert "; load level 10: the offer of DS case33bw failed" in stored and "level 10: load level" not in stored
-    assert stored.endswith("(['Infeasible_Problem_Detected'...")
+    assert "; load level 1000 %: the offer of DS case33bw failed" in stored and "level 1000 %: load level" not in stored
+    assert stored.startswith("store written with load levels 100 %, 1000 % of the nominal load;")
+    assert stored.endswith("(['Infeasible_Problem_Detec...")  # clipped by the probe at its 120 characters
     shown = ch11.probes_table(st).set_index("probe").loc["ch05_infeasible_level", "message or finding"]
     assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
