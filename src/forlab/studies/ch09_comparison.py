@@ -564,7 +564,7 @@ def narrow_polytopes(p2_paper: xr.Dataset | None) -> pd.DataFrame:
     empty without the store. A TSO held to such a polytope solves a smaller problem, so its time ratio is no measure of
     the surrogate's speed (chapter 06 says so; `_narrow_clause` carries it into the speed verdict)."""
     if p2_paper is None:
-        return pd.DataFrame(columns=["system", "accepted"])
+        return pd.DataFrame({"system": pd.Series(dtype=str), "accepted": pd.Series(dtype=float)})
     from forlab.studies.ch06_ml_surrogate.text import little_accepted
 
     return little_accepted(p2_paper)[["system", "accepted"]].rename_axis("ds").reset_index(drop=True)
