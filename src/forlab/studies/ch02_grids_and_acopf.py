@@ -688,7 +688,8 @@ def validation_text(stored: xr.Dataset) -> str:
         f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
         "largest voltage "
         f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u. "
-        f"The cases without a {RUNOPF} optimum here ({', '.join(others.index) or 'none'}) pass the same power-flow "
+        f"The cases for which the book records no {RUNOPF} optimum (`forlab.grid.cases.PUBLISHED_OPF_COST`: "
+        f"{', '.join(others.index) or 'none'}) pass the same power-flow "
         f"check with max |dV| at most {others.forlab_pf_max_dvm_pu.max():.1e} p.u."
         + ("" if ok else " **A target is missed: see the table.**")
     )
