@@ -276,6 +276,11 @@ def test_scaling_report_of_the_archived_store(archived):
     # a slope within the limit from a fit that explains little of the times: met only where its upper bound is too
     assert row.value <= row.limit and bool(row.met) == (row.upper <= row.limit) and row.upper > row.value
     assert f"slope {row.value:.2f}, at most {row.upper:.2f} at 95% confidence" in ch.targets17_text(rep["targets"])
+    # and its verdict says what so weak a fit does not show; a family whose fit explains its times does not
+    lines = ch.targets17_text(rep["targets"]).splitlines()
+    weak = f"the fit explains a share {row.fit_r2:.2f} of the variance of log time"
+    assert weak in next(x for x in lines if "over all" in x)
+    assert not any("the fit explains a share" in x for x in lines if "family 118Xn" in x)
     # every family of at least FAMILY_MIN systems has its own fit, judged by its own bound
     fits = ch.family_fits(g).set_index("family")
     slopes = rep["targets"][rep["targets"].target == "coordinator_slope"].set_index("system")

@@ -221,8 +221,19 @@ def targets17_text(t17: pd.DataFrame) -> str:
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
             name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
             level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r)
-            + _paired_words(r) + _stopped_words(r))
+            + _paired_words(r) + _stopped_words(r) + _weak_fit_words(r))
     return "\n".join(lines)
+
+
+def _weak_fit_words(r) -> str:
+    """For a growth target whose fit explains less than `FIT_R2_MIN` of the variance of log time: what its verdict
+    does and does not say (the coupling rows are not what drives the time there; the bound only rules out a steeper
+    growth with them); "" otherwise."""
+    r2 = getattr(r, "fit_r2", np.nan)
+    if r.target != "coordinator_slope" or not r2 < FIT_R2_MIN:
+        return ""
+    return (f"; the fit explains a share {r2:.2f} of the variance of log time, so across these systems the coupling "
+            "rows are not what drives the time: the bound rules out a steeper growth with them, and no more")
 
 
 def _stop_words(r) -> str:
