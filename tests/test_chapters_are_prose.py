@@ -21,6 +21,8 @@ METHOD_CHAPTERS = ("03_for_sampling", "04_for_representation", "05_coordination"
 ASSEMBLY = {"Dataset", "merge", "concat", "DataArray"}
 LABEL = re.compile(r"^\$\$\s*\(([\w-]+)\)\s*$", re.MULTILINE)
 DOC_POSSESSIVE = re.compile(r"\{doc\}`[^`]+`['’]s\b")  # {doc} renders the title: "...grids's systems"
+BARE_CONSTANT = re.compile(r"`[A-Z][A-Z0-9_]{3,}`")  # a module constant named without its module
+NOT_CONSTANTS = {"`PATH`"}  # the environment variable
 
 
 def cells(nb_path: Path, kind: str) -> list[str]:
@@ -79,4 +81,14 @@ def test_a_chapter_link_is_not_made_possessive(nb_path):
     """{doc} renders the chapter's title, so "{doc}`07_aladin`'s systems" reads "...without sharing grids's systems":
     write "the systems of {doc}`07_aladin`"."""
     found = [m.group() for src in cells(nb_path, "markdown") for m in DOC_POSSESSIVE.finditer(src)]
+    assert found == []
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_constant_in_prose_is_named_by_its_full_path(nb_path):
+    """A reader sees neither the code nor a constant's value: "at the confidence `SLOPE_CONFIDENCE`" names nothing
+    findable. Prose names a constant by its dotted path (`forlab.studies.ch07_aladin.readers.SLOPE_CONFIDENCE`), and
+    says its value where it matters, from the store."""
+    found = [m.group() for src in cells(nb_path, "markdown") for m in BARE_CONSTANT.finditer(src)
+             if m.group() not in NOT_CONSTANTS]
     assert found == []
