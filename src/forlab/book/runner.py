@@ -452,8 +452,9 @@ def prepare_for_book(nb: nbformat.NotebookNode, root: Path) -> nbformat.Notebook
     """The executed copy as the book shows it (changed in place and returned).
 
     Every code cell is tagged ``remove-input`` (its outputs stay on the page), except the parameters the run used
-    (`_shown_parameters`), shown as code; plumbing cells (:func:`is_plumbing`) are tagged ``remove-cell``. Paths under the repository root in text outputs become relative to it, whatever a
-    chapter printed: the machine that built the book does not appear on its pages.
+    (`_shown_parameters`), shown as code; plumbing cells (:func:`is_plumbing`) are tagged ``remove-cell``. Paths
+    under the repository root in text outputs become relative to it, whatever a chapter printed: the machine that
+    built the book does not appear on its pages.
     """
     prefixes = sorted({f"{root}/", f"{Path(root).resolve()}/"}, key=len, reverse=True)
     shown = _shown_parameters(nb)
