@@ -427,7 +427,7 @@ def test_the_page_names_its_two_feasibility_tests_and_its_symbols():
     margin elsewhere), delta_S as a share; the changelog asides are gone; the stored-subset coverage is said and
     titled; the paper benchmark gets the DSs whose polytope accepts hardly anything."""
     md, code = "\n".join(_cells("markdown")), "\n".join(_cells("code"))
-    assert "**feasible by the strict label**" in md and "`LOADING_TOL`" in md
+    assert "**feasible by the strict label**" in md and "`forlab.opf.judge.LOADING_TOL`" in md
     assert "$\\delta_S = \\texttt{loading\\_margin\\_percent} / 100$" in md
     assert "margin $\\gamma$ = `margin`" in md and "(\\gamma - y_i s_i)" in md and "(m - y_i s_i)" not in md
     assert "scaled down from a first plan" not in md and "Its progress goes to" not in md
