@@ -1055,7 +1055,7 @@ MISSED = {"infeasible": "its dispatch is infeasible in the T+D power flow", "fai
 """What a contestant's word in the scale table (`ch12_many_dsos.why_not_compared`) says, as a clause."""
 
 
-NOT_RUN_WHY = "that chapter says why it stops there: with more DSs its TS region's first local NLP failed"
+NOT_RUN_WHY = "that chapter says why it stops there: with more DSs its TS region's local NLPs failed"
 """Why chapter 12's sweep stops running ALADIN above its ``p3_max_ds`` (that chapter's paper-scale section): the
 reason is that chapter's finding, not a field of its store."""
 

@@ -783,12 +783,14 @@ def points_table(st: xr.Dataset) -> pd.DataFrame:
     return printable(t, POINT_HEADERS).set_index("PCC point").T
 
 
-def _import_worth(dc_dp: float, mood: str = "") -> str:
+def _import_worth(dc_dp: float, would: bool = False) -> str:
     """What one more MW of import does to the DS's price, in chapter 05's convention: what it saves the DS
-    (positive where the price falls), so that both chapters print the same number for the same slope."""
+    (positive where the price falls), so that both chapters print the same number for the same slope; ``would``:
+    in the conditional ("would save")."""
+    save, cost = ("would save", "would cost") if would else ("saves", "costs")
     if dc_dp <= 0:
-        return f"{mood}save{'' if mood else 's'} the DS {-dc_dp:.2f} {USD_MWH}"
-    return f"{mood}cost{'' if mood else 's'} the DS {dc_dp:.2f} {USD_MWH} more"
+        return f"{save} the DS {-dc_dp:.2f} {USD_MWH}"
+    return f"{cost} the DS {dc_dp:.2f} {USD_MWH} more"
 
 
 def points_text(st: xr.Dataset) -> str:
@@ -886,7 +888,7 @@ def solution_text(st: xr.Dataset) -> str:
         "found "
         f"at least as good a point as the {GRID_POINTS}³ grid. "
         + (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): one more MW of import would cost the "
-           f"generator {marginal:.2f} {USD_MWH} and {_import_worth(dc[0, 0], 'would ')}, a net "
+           f"generator {marginal:.2f} {USD_MWH} and {_import_worth(dc[0, 0], would=True)}, a net "
            f"{marginal + dc[0, 0]:+.2f} {USD_MWH}, so the TSO would move the import further "
            f"{'down' if marginal + dc[0, 0] > 0 else 'up'}, and the offered region stops it. " if binds else
            f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}): the optimum is where one more MW of "

@@ -537,12 +537,8 @@ def missed_text(st: xr.Dataset) -> str:
         if not len(g):
             continue
         r = g.loc[g.time_reduction_pct.idxmin()]
-        # P2 has no online DSO step: its online time is the TSO's OPF, and a share of it would say nothing
-        share = (f"the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the online solver time "
-                 f"({r.tso_ms:.0f} of {r.online_ms:.0f} ms" if method == "P1" else
-                 f"the online solver time is the TSO's OPF alone ({r.online_ms:.0f} ms")
         line = (f"- {METHODS[method]}, smallest reduction at {ds_count(int(r.n_ds))} "
-                f"({r.time_reduction_pct:.1f} %): {share}; the integrated AC-OPF {r.integrated_ms:.0f} ms)")
+                f"({r.time_reduction_pct:.1f} %): {_online_share(r, method)}")
         if np.isfinite(r.tso_iterations):
             line += (f", in {r.tso_iterations:.0f} Ipopt iterations against {s.ts_iterations[r.n_ds]:.0f} of "
                      f"the TS-only AC-OPF")
@@ -558,6 +554,17 @@ def missed_text(st: xr.Dataset) -> str:
     if (s.index >= anchors.value("scaleout_min_ds")).any():
         return f"This run has no P1 or P2 run of {size} or more, so the online-time targets are not measured."
     return f"This run has no size of {size} or more, so the online-time targets are not measured."
+
+
+def _online_share(r, method: str) -> str:
+    """Markdown: how much of a method's online solver time (a row of `frame`) the TSO's OPF takes, beside the
+    integrated AC-OPF's. P2 has no online DSO step: its online time is the TSO's OPF, and a share of it would say
+    nothing."""
+    times = f"the integrated AC-OPF {r.integrated_ms:.0f} ms"
+    if method == "P1":
+        return (f"the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the online solver time "
+                f"({r.tso_ms:.0f} of {r.online_ms:.0f} ms; {times})")
+    return f"the online solver time is the TSO's OPF alone ({r.online_ms:.0f} ms; {times})"
 
 
 def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
