@@ -49,13 +49,13 @@ from forlab.p3_aladin.opf_regions.partition import RegionData
 # Ipopt statuses that count as a solved local NLP (the log's ``nlp_ok``)
 OK_STATUSES = ("Solve_Succeeded", "Solved_To_Acceptable_Level")
 
-# Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.algorithm.options.ALADINOptions.ipopt`).
-# ``acceptable_tol`` is Ipopt's own default: it is the level at which Ipopt stops on round-off, after
-# ``acceptable_iter`` iterates in a row that reach it but not ``tol``. It must lie above the region's round-off
-# floor: the proximal term rho/2 (x - z)' Sigma (x - z) with Sigma up to the squared admittance weight of a DS
-# feeder puts the dual infeasibility of a solved TS region's NLP at a noise floor above 1e-8; with 1e-8 here Ipopt
-# never stops there, its line search fails at the solution and the restoration phase ends far from it
-# ("Restoration_Failed", issue 17: case1354pegase+case141 from a flat start).
+#: Ipopt options of the local NLPs (overridable through `forlab.p3_aladin.algorithm.options.ALADINOptions.ipopt`).
+#: ``acceptable_tol`` is Ipopt's own default: it is the level at which Ipopt stops on round-off, after
+#: ``acceptable_iter`` iterates in a row that reach it but not ``tol``. It must lie above the region's round-off
+#: floor: the proximal term rho/2 (x - z)' Sigma (x - z) with Sigma up to the squared admittance weight of a DS
+#: feeder puts the dual infeasibility of a solved TS region's NLP at a noise floor above 1e-8; with 1e-8 here Ipopt
+#: never stops there, its line search fails at the solution and the restoration phase ends far from it
+#: ("Restoration_Failed", issue 17: case1354pegase+case141 from a flat start).
 LOCAL_IPOPT = {
     "tol": 1e-10,
     "acceptable_tol": 1e-6,
@@ -66,52 +66,52 @@ LOCAL_IPOPT = {
     "linear_solver": "mumps",
 }
 
-# Which barrier strategy a cold local solve takes (`Region.solve_local_nlp`). The first local NLP, from the
-# region's start, takes `LOCAL_IPOPT`'s adaptive strategy, capped at ``COLD_MAX_ITER`` iterations; every later cold
-# solve, and a first one that failed or hit the cap, takes the monotone (Fiacco-McCormick) strategy
-# (``MONOTONE_IPOPT``). A later cold solve follows a warm attempt that failed, a far move or a failed solve (ADMM's
-# local steps included), and ALADIN's starts from the QP's iterate: a point whose nodal balance the step may have
-# broken by several p.u., where the adaptive strategy can lose its way. Measured
-# (issue 17, chapter 12's case1354pegase with DSs, zone partition): with two DSs the TS region's round-2 solve took
-# 165 adaptive iterations and 270 s (barrier parameter stuck near 0.2, inertia correction up to 1e11, three MUMPS
-# workspace reallocations: the archived run's 120 s timeout), monotone 54 iterations and 0.5 s; with sixteen DSs a
-# round-5 solve spent minutes inside its first 60 adaptive iterations, and with monotone later solves that run
-# converged in 31 rounds, 71 s. On chapter 07's eleven systems two local solves are later cold ones (on
-# case118+case136ma+case141 and on 1654-5): same rounds and target rounds, objectives equal to 1e-10 relative,
-# one more limit pass on 1654-5; monotone for the first solves too moved 1654-5's target round from 19 to 23.
-# The monotone strategy loses its way too, from an iterate far enough off the region's nodal balance: with sixteen
-# DSs (chapter 12's paper run, after `COPY_RELEASE_STEP` changed its path) a round-11 TS solve from an iterate
-# whose constraint violation was 10 (Ipopt's inf_pr) kept its barrier parameter at 0.1 with the inertia correction
-# at 1e10-1e12 and ran for minutes (the 120 s timeout). So a later cold solve is capped at ``COLD_MAX_ITER``
-# monotone iterations too, then made again, uncapped, from the region's last local solution (measured on that NLP:
-# from the last solution 48 iterations, 0.6 s; adaptive from the iterate 49, 0.9 s; monotone with mu_init 1e-3
-# from the iterate 43, 0.7 s, but that one ran into the timeout in another round with 32 DSs). With the cap and
-# the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each);
-# on chapter 07's eleven systems no solve takes it (same rounds and target rounds).
-# Tried for 32 DSs and not adopted (issue 17, chapter 12's paper profile, in-process, 50 rounds at most): the TS
-# region's first solve reaches its solution (inf_pr 4e-12 after 43 iterations) but its dual infeasibility stalls at
-# 2e-6 to 6e-6, above ``acceptable_tol``, until the cap; the monotone retry from the start then fails in
-# restoration. With ``acceptable_tol`` 1e-5, ``max_hessian_perturbation`` 1e8 (the slow rounds above are inertia
-# corrections of 1e10 to 1e13; from the round-2 iterate the monotone solve took 36 iterations in 91 s) and the
-# adaptive strategy as a second try of a later cold solve, chapter 07's 28 paper-profile systems kept their rounds
-# (`scripts/aladin_options.py`), the TS region got through its first four rounds (1-5 s each), but from round 5 on
-# it failed in restoration in 8 of 11 rounds, even from its last solution; the consensus grew from 0.43 to 238 and
-# the coordinator's QP failed in round 16. Its local solver, not only its start, is what fails at that size.
+#: Which barrier strategy a cold local solve takes (`Region.solve_local_nlp`). The first local NLP, from the
+#: region's start, takes `LOCAL_IPOPT`'s adaptive strategy, capped at ``COLD_MAX_ITER`` iterations; every later cold
+#: solve, and a first one that failed or hit the cap, takes the monotone (Fiacco-McCormick) strategy
+#: (``MONOTONE_IPOPT``). A later cold solve follows a warm attempt that failed, a far move or a failed solve (ADMM's
+#: local steps included), and ALADIN's starts from the QP's iterate: a point whose nodal balance the step may have
+#: broken by several p.u., where the adaptive strategy can lose its way. Measured
+#: (issue 17, chapter 12's case1354pegase with DSs, zone partition): with two DSs the TS region's round-2 solve took
+#: 165 adaptive iterations and 270 s (barrier parameter stuck near 0.2, inertia correction up to 1e11, three MUMPS
+#: workspace reallocations: the archived run's 120 s timeout), monotone 54 iterations and 0.5 s; with sixteen DSs a
+#: round-5 solve spent minutes inside its first 60 adaptive iterations, and with monotone later solves that run
+#: converged in 31 rounds, 71 s. On chapter 07's eleven systems two local solves are later cold ones (on
+#: case118+case136ma+case141 and on 1654-5): same rounds and target rounds, objectives equal to 1e-10 relative,
+#: one more limit pass on 1654-5; monotone for the first solves too moved 1654-5's target round from 19 to 23.
+#: The monotone strategy loses its way too, from an iterate far enough off the region's nodal balance: with sixteen
+#: DSs (chapter 12's paper run, after `COPY_RELEASE_STEP` changed its path) a round-11 TS solve from an iterate
+#: whose constraint violation was 10 (Ipopt's inf_pr) kept its barrier parameter at 0.1 with the inertia correction
+#: at 1e10-1e12 and ran for minutes (the 120 s timeout). So a later cold solve is capped at ``COLD_MAX_ITER``
+#: monotone iterations too, then made again, uncapped, from the region's last local solution (measured on that NLP:
+#: from the last solution 48 iterations, 0.6 s; adaptive from the iterate 49, 0.9 s; monotone with mu_init 1e-3
+#: from the iterate 43, 0.7 s, but that one ran into the timeout in another round with 32 DSs). With the cap and
+#: the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each);
+#: on chapter 07's eleven systems no solve takes it (same rounds and target rounds).
+#: Tried for 32 DSs and not adopted (issue 17, chapter 12's paper profile, in-process, 50 rounds at most): the TS
+#: region's first solve reaches its solution (inf_pr 4e-12 after 43 iterations) but its dual infeasibility stalls at
+#: 2e-6 to 6e-6, above ``acceptable_tol``, until the cap; the monotone retry from the start then fails in
+#: restoration. With ``acceptable_tol`` 1e-5, ``max_hessian_perturbation`` 1e8 (the slow rounds above are inertia
+#: corrections of 1e10 to 1e13; from the round-2 iterate the monotone solve took 36 iterations in 91 s) and the
+#: adaptive strategy as a second try of a later cold solve, chapter 07's 28 paper-profile systems kept their rounds
+#: (`scripts/aladin_options.py`), the TS region got through its first four rounds (1-5 s each), but from round 5 on
+#: it failed in restoration in 8 of 11 rounds, even from its last solution; the consensus grew from 0.43 to 238 and
+#: the coordinator's QP failed in round 16. Its local solver, not only its start, is what fails at that size.
 COLD_MAX_ITER = 60
 MONOTONE_IPOPT = {"mu_strategy": "monotone"}
 
-# Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`): from round 2 on the
-# NLP differs from the last one only by its linear term, proximal centre and penalty, so its last solution and
-# multipliers are a good start. Without ``warm_start_init_point`` Ipopt ignores the multipliers, pushes the start
-# 1e-2 into the interior of its bounds and starts its barrier from scratch, which costs as many iterations as a
-# cold solve. The pushes are tiny so that a variable or limit active at the last solution starts at it (issue 17:
-# with larger pushes and no `WARM_DISTANCE`, ALADIN's step test stayed just above its tolerance for extra rounds on
-# some chapter-07 systems). With ``mu_strategy`` "adaptive" Ipopt takes its first barrier parameter from the
-# start's complementarity, so a warm start also starts its barrier small. The warm solve is capped at ``max_iter``
-# iterations: one that needs more has lost its way and the cold solve, which is what every round did before,
-# decides instead (`Region.solve_local_nlp`).
-# The pushes are `forlab.opf.acopf.WARM_START_IPOPT`'s; its small ``mu_init`` is left out (measured, issue 17: no
-# fewer iterations here than the adaptive strategy's own first barrier parameter).
+#: Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`): from round 2 on the
+#: NLP differs from the last one only by its linear term, proximal centre and penalty, so its last solution and
+#: multipliers are a good start. Without ``warm_start_init_point`` Ipopt ignores the multipliers, pushes the start
+#: 1e-2 into the interior of its bounds and starts its barrier from scratch, which costs as many iterations as a
+#: cold solve. The pushes are tiny so that a variable or limit active at the last solution starts at it (issue 17:
+#: with larger pushes and no `WARM_DISTANCE`, ALADIN's step test stayed just above its tolerance for extra rounds on
+#: some chapter-07 systems). With ``mu_strategy`` "adaptive" Ipopt takes its first barrier parameter from the
+#: start's complementarity, so a warm start also starts its barrier small. The warm solve is capped at ``max_iter``
+#: iterations: one that needs more has lost its way and the cold solve, which is what every round did before,
+#: decides instead (`Region.solve_local_nlp`).
+#: The pushes are `forlab.opf.acopf.WARM_START_IPOPT`'s; its small ``mu_init`` is left out (measured, issue 17: no
+#: fewer iterations here than the adaptive strategy's own first barrier parameter).
 WARM_IPOPT = {k: v for k, v in WARM_START_IPOPT.items() if k != "mu_init"} | {"max_iter": 30}
 
 # The derivative functions of an Ipopt solver that another solver of the same NLP can be handed (CasADi nlpsol
@@ -124,11 +124,11 @@ def derivatives(solver: ca.Function) -> dict[str, ca.Function]:
     """An Ipopt solver's derivative functions, by the nlpsol option that hands them to another (`DERIVATIVES`)."""
     return {option: solver.get_function(function) for option, function in DERIVATIVES.items()}
 
-# A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
-# `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
-# their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
-# accurate as the cold ones but not equal, changed the rounds of the most sensitive systems; with this value every
-# chapter-07 system and chapter 12's one-DS system kept its rounds.
+#: A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
+#: `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
+#: their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
+#: accurate as the cold ones but not equal, changed the rounds of the most sensitive systems; with this value every
+#: chapter-07 system and chapter 12's one-DS system kept its rounds.
 WARM_DISTANCE = 1e-2
 
 # Where Ipopt starts ALADIN's local NLP (`Region.aladin_step`, `ALADINOptions.local_start`, one of `LOCAL_STARTS`):

@@ -1,0 +1,49 @@
+"""The book's options page (book/options.md) renders the docstrings the chapters send the reader to: every object
+it names imports, every module constant it names carries a doc comment (``#:``, else autodoc prints its value
+alone), and every chapter that refers the reader to a docstring links the page."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "book" / "options.md"
+DIRECTIVE = re.compile(r"^\.\. auto(class|data|function):: ([\w.]+)", re.MULTILINE)
+
+
+def _targets() -> list[tuple[str, str]]:
+    return DIRECTIVE.findall(PAGE.read_text())
+
+
+def _resolve(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return importlib.import_module(module), name
+
+
+def test_the_page_names_objects_that_exist():
+    targets = _targets()
+    assert {kind for kind, _ in targets} == {"class", "data", "function"}
+    for _kind, dotted in targets:
+        module, name = _resolve(dotted)
+        assert hasattr(module, name), f"book/options.md names {dotted}, which does not exist"
+
+
+def test_a_constant_on_the_page_has_a_doc_comment():
+    for kind, dotted in _targets():
+        if kind != "data":
+            continue
+        module, name = _resolve(dotted)
+        lines = Path(module.__file__).read_text().splitlines()
+        at = next(k for k, line in enumerate(lines) if line.startswith(f"{name} = "))
+        assert lines[at - 1].startswith("#:"), f"{dotted} has no '#:' comment above it: the page would show its value only"
+
+
+def test_a_chapter_that_cites_a_docstring_links_the_page():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        if "docstring" in prose:
+            assert "{doc}`../options`" in prose, f"{path.name} refers to docstrings without linking book/options.md"
