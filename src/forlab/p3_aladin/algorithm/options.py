@@ -180,8 +180,12 @@ class ALADINOptions:
             no longer converged within 30 (`tests/test_aladin.py`).
         local_start: where Ipopt starts every local NLP after the first: "iterate" (default, forlab's choice) the
             region's iterate ``z_i``, the coupled QP's prediction of its next solution, warm with the last
-            multipliers; "last" the last local solution, warm only after a small move (forlab's earlier start).
-            Measured: `forlab.p3_aladin.opf_regions.region.LOCAL_STARTS`.
+            multipliers; "last" the last local solution, warm only within
+            `forlab.p3_aladin.opf_regions.region.WARM_DISTANCE` of it (forlab's earlier start). Measured in-process
+            (issue 17, chapter 07's eleven systems, ``OPENBLAS_NUM_THREADS=1``, "iterate" against "last"): the same
+            rounds to the stopping target on every system but case118+case533mt_hi (a round earlier, and its own
+            test a round later), and 7 to 44 % less local NLP time summed over the regions (1654-5 7 %, case300 in
+            4 areas 15 %, 118X7 12 %, case118+case533mt_hi 44 %).
         local_graph: CasADi expression type of the local NLPs where the problem builds them with CasADi (the
             AC-OPF's regions): "SX", "MX" or "auto" (`forlab.opf.acopf.ACOPF`'s ``graph``). "MX" (default,
             forlab's choice): CasADi builds the derivatives of an MX graph several times faster and evaluates them

@@ -98,9 +98,11 @@ LOCAL_IPOPT = {
 #: it failed in restoration in 8 of 11 rounds, even from its last solution; the consensus grew from 0.43 to 238 and
 #: the coordinator's QP failed in round 16. Its local solver, not only its start, is what fails at that size.
 COLD_MAX_ITER = 60
+#: The barrier strategy of every cold local solve after a region's first (`COLD_MAX_ITER` says why and what it
+#: changed).
 MONOTONE_IPOPT = {"mu_strategy": "monotone"}
 
-#: Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`): from round 2 on the
+#: Ipopt options added to `LOCAL_IPOPT` for a warm-started local NLP (`Region.solve_local_nlp`). From round 2 on the
 #: NLP differs from the last one only by its linear term, proximal centre and penalty, so its last solution and
 #: multipliers are a good start. Without ``warm_start_init_point`` Ipopt ignores the multipliers, pushes the start
 #: 1e-2 into the interior of its bounds and starts its barrier from scratch, which costs as many iterations as a
@@ -131,16 +133,6 @@ def derivatives(solver: ca.Function) -> dict[str, ca.Function]:
 #: chapter-07 system and chapter 12's one-DS system kept its rounds.
 WARM_DISTANCE = 1e-2
 
-# Where Ipopt starts ALADIN's local NLP (`Region.aladin_step`, `ALADINOptions.local_start`, one of `LOCAL_STARTS`):
-# "iterate", the region's iterate z_i = x_i + Z_i dv_i (clipped into its bounds), which the coupled QP predicts to be
-# close to the next local solution, warm with the last solution's multipliers whenever that solve converged; "last",
-# the last local solution, warm only within `WARM_DISTANCE` of it (forlab's earlier start). Measured in-process
-# (issue 17, chapter 07's eleven systems, `ALADINOptions()`, `OPENBLAS_NUM_THREADS=1`): the same rounds to the
-# stopping target on every system but case118+case533mt_hi (a round earlier, and its own test a round later), and
-# 7 to 44 % less local NLP time summed over the regions (1654-5 7 %, case300 in 4 areas 15 %, 118X7 12 %,
-# case118+case533mt_hi 44 %).
-
-
 def flat_start(data: RegionData) -> np.ndarray:
     """A flat start of the region's variables: angles 0 rad (the slack's own angle), magnitudes 1 p.u. clipped to
     their limits, unit powers at the middle of their limits (infinite limits clipped to +-10 p.u.)."""
@@ -169,8 +161,8 @@ def start_mismatch(data: RegionData, x: np.ndarray) -> float:
 
 
 COPY_RELEASE_STEP = 1e-3
-"""How close (p.u., rad: the largest entry of ``x - z``) a region's local solution must land to its iterate before
-a copy bus at its voltage bound stops passing that bound to the coordinator's QP (`Region._qp_bounds`).
+"""How close a region's local solution must land to its iterate (p.u. or rad, the largest entry of ``x - z``)
+before a copy bus at its voltage bound stops passing that bound to the coordinator's QP (`Region._qp_bounds`).
 
 Why: the local NLP bounds a copy by nothing (its owner holds the bound, see `Region._variable_bounds`), while the
 QP gets the copy's bound as well (`Region.bounds`), which keeps the early coupled steps within the voltage limits.
