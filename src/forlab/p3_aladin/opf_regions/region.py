@@ -89,14 +89,15 @@ LOCAL_IPOPT = {
 #: the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each);
 #: on chapter 07's eleven systems no solve takes it (same rounds and target rounds).
 #: Tried for 32 DSs and not adopted (issue 17, chapter 12's paper profile, in-process, 50 rounds at most): the TS
-#: region's first solve reaches its solution (inf_pr 4e-12 after 43 iterations) but its dual infeasibility stalls at
-#: 2e-6 to 6e-6, above ``acceptable_tol``, until the cap; the monotone retry from the start then fails in
-#: restoration. With ``acceptable_tol`` 1e-5, ``max_hessian_perturbation`` 1e8 (the slow rounds above are inertia
-#: corrections of 1e10 to 1e13; from the round-2 iterate the monotone solve took 36 iterations in 91 s) and the
-#: adaptive strategy as a second try of a later cold solve, chapter 07's 28 paper-profile systems kept their rounds
-#: (`scripts/aladin_options.py`), the TS region got through its first four rounds (1-5 s each), but from round 5 on
-#: it failed in restoration in 8 of 11 rounds, even from its last solution; the consensus grew from 0.43 to 238 and
-#: the coordinator's QP failed in round 16. Its local solver, not only its start, is what fails at that size.
+#: region's first solve reaches its solution (Ipopt's inf_pr below 1e-11 from iteration 44) but its dual infeasibility
+#: stays between 1.5e-6 and 6.5e-6, above ``acceptable_tol``, until the cap; the monotone retry from the start then
+#: fails in restoration. With ``acceptable_tol`` 1e-5, ``max_hessian_perturbation`` 1e8 (the slow solves above are
+#: inertia corrections: from the round-2 iterate the monotone solve took 36 iterations in 91 s, its correction growing
+#: to 6e13 and MUMPS reallocating its workspace three times) and the adaptive strategy as a second try of a later cold
+#: solve, chapter 07's 28 paper-profile systems kept their rounds (`scripts/aladin_options.py`), the TS region got
+#: through its first four rounds (1-5 s each), but from round 5 on it failed in restoration in 8 of 11 rounds, even from
+#: its last solution; the consensus grew from 0.43 to 238 and the coordinator's QP failed in round 16. Its local solver,
+#: not only its start, is what fails at that size.
 COLD_MAX_ITER = 60
 #: The barrier strategy of every cold local solve after a region's first (`COLD_MAX_ITER` says why and what it
 #: changed).
