@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from notebook_cells import prose_of
 
 from forlab.grid import cases
 from forlab.studies import ch01_first_power_flow as ch01
@@ -106,13 +107,7 @@ def test_a_power_flow_that_does_not_converge_reads_as_failed_not_as_a_healthy_fe
 def test_the_page_cites_baran_and_wu_once_and_says_what_feeds_the_feeder():
     """A textual citation prints the authors ("Baran and Wu {cite:p}" printed them twice); the slack bus feeds the
     whole 12.66 kV feeder (the page once said its "lines carry the rest")."""
-    import json
-    from pathlib import Path
-
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "01_first_power_flow.ipynb"
-    text = " ".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]
-                    if c["cell_type"] == "markdown")
-    text = " ".join(text.split())
+    text = " ".join(prose_of("01_first_power_flow").split())
     assert "radial feeder of {cite:t}`baran1989`" in text and "Baran and Wu {cite:p}" not in text
     assert "carry the rest" not in text and "the whole feeder, a network at 12.66 kV, is fed from it" in text
     assert "A lateral is numbered after the main feeder. Plotted against the bus number" in text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from notebook_cells import tables_back_to_back
+from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, plots, store
 from forlab.grid import cases, td
@@ -393,13 +393,8 @@ def test_scaling_labels_stand_on_the_side_of_their_point_away_from_the_fit(archi
 NOTEBOOK = ROOT / "notebooks" / "02_grids_and_acopf.ipynb"
 
 
-def _markdown(path) -> str:
-    cells = json.loads(path.read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-
-
 def test_the_page_names_every_feeders_source_and_cites_authors_once():
-    text = _markdown(NOTEBOOK)
+    text = prose_of(NOTEBOOK)
     for source in ("85-bus feeder of {cite:t}`das1995`", "533-bus feeder of {cite:t}`malmer2023`",
                    "case533mt_hi holds", "case533mt_lo"):
         assert source in " ".join(text.split())
@@ -411,10 +406,6 @@ def test_the_page_names_every_feeders_source_and_cites_authors_once():
     assert len(headings) == len(set(headings)) and "Building the study systems" in headings
 
 
-def _code_cells(path) -> list[str]:
-    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-
-
 def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(archived):
     """Shown in one output, the paper-scale run's optima and times read as one grid: the notebook shows them through
     `forlab.book.tables.titled` of `paper_tables`, whose titles are distinct and type no number; and it types no
@@ -424,7 +415,7 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
     assert titles == list(ch02.PAPER_TABLE_TITLES) and len(set(titles)) == 2
     assert all(t.startswith("**") for t in titles) and not re.search(r"\d", "".join(titles))
     assert shown[0][1].equals(ch02.paper_table(archived)) and shown[1][1].equals(ch02.paper_times_table(archived))
-    cells = _code_cells(NOTEBOOK)
+    cells = sources(NOTEBOOK, "code")
     code = "\n".join(cells)
     assert re.findall(r"display\(\*tables\.titled\(ch02\.(\w+)\(", code) == ["paper_tables"]
     assert not [pair for cell in cells for pair in tables_back_to_back(cell)]
@@ -434,8 +425,7 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
 def test_the_page_names_the_runopf_optima_and_the_added_ties_without_changelog_asides():
     """The reference optima are MATPOWER runs (not published figures); case69's ties are forlab's additions; the
     paper-scale text once said building "used to take longer than solving"."""
-    cells = ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]]
-    text = "\n".join(cells)
+    text = "\n".join(sources(NOTEBOOK))
     assert "published optimum" not in text and "publishes no optimum" not in text and "used to take" not in text
     assert "CASE69_TIES_OHM" in text and "forlab adds them" in text
     assert "not the whole library" in text  # the PGLib folder is a selection of the library's cases

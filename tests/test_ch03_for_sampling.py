@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from notebook_cells import tables_back_to_back
+from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, runner, store
 from forlab.studies import ch03_for_sampling as ch03
@@ -237,10 +236,7 @@ def test_opf_count_text_adds_up_a_dss_opfs_from_the_parameters(archived):
 
 
 def test_the_page_states_one_load_criterion_and_one_symbol_per_quantity():
-    import json
-
-    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
-                     if c["cell_type"] == "markdown")
+    text = prose_of(NOTEBOOK)
     assert "above the number of cores" not in text and text.count("ch03_for_sampling.COMPETING_LOAD") == 2
     # n is the face grid's size; the projection's outward normal is nu
     assert "with the outward normal $\\nu$" in text and "\n\\nu = \\frac{\\tilde t" in text
@@ -259,15 +255,14 @@ def test_the_checks_are_shown_under_titles_that_tell_them_apart(archived):
     assert shown[0][1].equals(ch03.printed(ck, ch03.CHECK_SUPPORT))
     assert list(shown[1][1].columns) == [ch03.HEADERS[c] for c in ch03.CHECK_PROJECTIONS]
     assert shown[1][1]["largest support excess"].iloc[0] == f"{ck.max_support_excess.iloc[0]:.1e}"
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    code = sources(NOTEBOOK, "code")
     assert re.findall(r"display\(\*tables\.titled\(ch03\.(\w+)\(", "\n".join(code)) == ["check_tables"]
     assert not [pair for cell in code for pair in tables_back_to_back(cell)]
-    prose = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("### The power-flow checks"))
+    prose = next(s for s in sources(NOTEBOOK) if s.startswith("### The power-flow checks"))
     assert "The first gives" not in prose and "tolerance is $10^{-6}$" in prose
 
 
 def test_the_paper_scale_section_has_no_changelog_aside():
     """The chart types of the scale test once came with "(not inverters only)", a remark on an earlier run."""
-    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"])
+    text = "\n".join(sources(NOTEBOOK))
     assert "not inverters only" not in text

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_cells import code_of, sources
 
 from forlab.book import runner, store
 from forlab.p1_for.offer import Offer
@@ -193,7 +194,7 @@ def test_the_hull_share_is_set_against_the_fors_on_the_uniform_test_points(archi
     c = info.loc["case39+case118zh/case118zh"]
     assert (int(c.test_uniform_hull_disagree), int(c.test_uniform_n)) == (0, 109)
     assert "(hull and FOR disagree on 0 of 109 uniform test points)" in ch04.offer_lines(info)
-    cells = ["".join(x["source"]) for x in json.loads(NOTEBOOK.read_text())["cells"]]
+    cells = sources(NOTEBOOK)
     assert not any("dents are inside the hull" in x for x in cells)
     assert any("is the more\nprecise estimate of the FOR volume kept" in x for x in cells)
 
@@ -260,8 +261,7 @@ def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
 
 def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
     """Titled tables go through `forlab.book.tables.titled` as in every chapter, no loop of the notebook's own."""
-    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
-                     if c["cell_type"] == "code")
+    code = code_of(NOTEBOOK)
     assert re.findall(r"display\(\*tables\.titled\(ch04\.(\w+)\(", code) == ["offer_tables", "paper_tables"]
     assert "Markdown(label)" not in code and "for label" not in code
 
@@ -270,8 +270,7 @@ def test_the_page_says_what_the_choice_the_formulas_and_the_paper_test_sets_are(
     """The selection's false-feasible term is idle at a zero target, its rates are shares of one class of points;
     eqs. (p1-polynomial) and (p1-price) name their symbols (outward normals are chapter 03's nu); the paper
     profile's test sets are too small to show the target."""
-    cells = ["".join(x["source"]) for x in json.loads(NOTEBOOK.read_text())["cells"]]
-    text = "\n".join(cells)
+    text = "\n".join(sources(NOTEBOOK))
     assert "by construction; only the test" not in text and "a share of the feasible validation points" in text
     assert "term is zero for every candidate" in text
     assert "e\\, n_b" not in text and "e\\, \\nu_b" in text and "`cost_gradient_weight`" in text and "`reg`" in text

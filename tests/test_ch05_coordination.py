@@ -3,7 +3,6 @@ what they print from the store they are given (tiny synthetic stores and the arc
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from notebook_cells import code_of, sources
 
 from forlab.book import anchors, store
 from forlab.book.tables import table
@@ -395,8 +395,7 @@ def test_every_table_has_a_title_and_units(archived):
 
 def test_the_notebook_shows_its_titled_tables_through_the_books_one_helper():
     """Titled tables go through `forlab.book.tables.titled` as in every chapter, no loop of the notebook's own."""
-    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
-                     if c["cell_type"] == "code")
+    code = code_of(NOTEBOOK)
     shown = re.findall(r"display\(\*tables\.titled\(ch05\.(\w+)\(", code)
     assert shown == ["case_tables", "iteration_tables"] * 2  # the chapter's store, then the paper-scale one
     assert "Markdown(label)" not in code and "for label" not in code
@@ -433,7 +432,7 @@ def test_the_deviation_is_put_down_to_the_slope_only_where_the_slope_is_off():
 
 
 def test_the_tso_equation_defines_its_symbols_and_the_text_points_to_the_paper_scale_run():
-    cells = ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "markdown"]
+    cells = sources(NOTEBOOK, "markdown")
     tso = next(c for c in cells if "(p1-tso)" in c)
     for symbol in ("$x_j = (P_j, Q_j, V_j)$", "$\\tilde x_j$ is the same point normalised", "$f_j$ is its",
                    "$m_j$ its margin", "$C_j$ its quadratic price"):

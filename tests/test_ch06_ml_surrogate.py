@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from notebook_cells import code_of, prose_of, sources
 
 from forlab.book import runner, store
 from forlab.p2_surrogate.model import DSSurrogate
@@ -67,11 +68,6 @@ def test_params_are_checked_before_any_work():
 NOTEBOOK = ROOT / "notebooks" / "06_ml_surrogate.ipynb"
 DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 """A number as a printed table shows it (its decimals counted per column)."""
-
-
-def _cells(kind: str) -> list[str]:
-    """The sources of the chapter notebook's cells of ``kind`` ("markdown", "code")."""
-    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == kind]
 
 
 @pytest.mark.parametrize(("name", "value"), [("temperatures", "abc"), ("facet_sweep", "abc"), ("size_sweep", "abc"),
@@ -194,7 +190,7 @@ def test_tables_sharing_an_output_have_titles_that_tell_them_apart(archived, tin
     """Two tables displayed together render as one grid: the notebook shows every table that shares an output under
     its title (`forlab.book.tables.titled` of a titled reader, never the untitled one), each title of TABLE_TITLES
     is a reader's, in the order of the page, and the refinement and certification tables (same headers) are named."""
-    code = "\n".join(_cells("code"))
+    code = code_of(NOTEBOOK)
     assert "display(*ch06." not in code and "TABLE_TITLES" not in code  # untitled, or titled in the notebook
     assert set(re.findall(r"display\(\*tables\.titled\(ch06\.(\w+)\(", code)) == set(TITLED)
     assert not [name for name in TITLED.values() if f"ch06.{name}(" in code]
@@ -214,7 +210,7 @@ def test_the_notebook_types_no_sentence_and_titles_the_safety_bullets(archived):
     """Text comes from forlab, never typed in a notebook's code: the line that named the safety bullets under the
     scores' tables is their title (`SAFETY_TITLE`, with the bullets it names), the missing paper store's sentence is
     the module's, and the paper-scale benchmark keeps no table it does not show."""
-    code = "\n".join(_cells("code"))
+    code = code_of(NOTEBOOK)
     assert not re.search(r"Markdown\(\s*[\"']", code) and "What made each polytope safe" not in code
     assert "ch06.safety_summary(stored, titled=True)" in code and "btable" not in code
     assert ch06.safety_summary(archived, titled=True) == f"{SAFETY_TITLE}\n\n{ch06.safety_summary(archived)}"
@@ -222,8 +218,8 @@ def test_the_notebook_types_no_sentence_and_titles_the_safety_bullets(archived):
 
 
 def test_the_prose_says_what_the_page_shows_in_one_notation():
-    md = "\n".join(_cells("markdown"))
-    store_section = next(t for t in _cells("markdown") if t.startswith("## The store"))
+    md = prose_of(NOTEBOOK)
+    store_section = next(t for t in sources(NOTEBOOK, "markdown") if t.startswith("## The store"))
     # the run cell's output is removed, and where its progress goes is no matter for the page
     assert "It prints" not in store_section and "terminal" not in store_section
     assert '"–"' not in md and "“–”" in md  # an opening quote, whatever Sphinx's smart quotes make of a straight one
@@ -426,7 +422,7 @@ def test_the_page_names_its_two_feasibility_tests_and_its_symbols():
     """Cell texts: the strict label against the judge's tolerances, the hinge margin gamma (m is the offer's safety
     margin elsewhere), delta_S as a share; the changelog asides are gone; the stored-subset coverage is said and
     titled; the paper benchmark gets the DSs whose polytope accepts hardly anything."""
-    md, code = "\n".join(_cells("markdown")), "\n".join(_cells("code"))
+    md, code = prose_of(NOTEBOOK), code_of(NOTEBOOK)
     assert "**feasible by the strict label**" in md and "`forlab.opf.judge.LOADING_TOL`" in md
     assert "$\\delta_S = \\texttt{loading\\_margin\\_percent} / 100$" in md
     assert "margin $\\gamma$ = `margin`" in md and "(\\gamma - y_i s_i)" in md and "(m - y_i s_i)" not in md

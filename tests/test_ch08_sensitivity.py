@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_cells import prose_of
 
 from forlab import opf
 from forlab.book import runner, store
@@ -323,8 +324,7 @@ def test_the_page_words_aladins_messages_and_links_as_the_book_has_them():
     bytes are every region's, the TS region's included. The comparison chapter is not the next one in the table of
     contents: it is linked, not "that follows"; the failed runs' errors are under "What the numbers say" (there is no
     "findings" section). The base case runs once, its rows repeat under each factor."""
-    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
-                     if c["cell_type"] == "markdown")
+    text = prose_of(NOTEBOOK)
     assert "reduced Hessian and gradient in its free directions" in text and "only ALADIN-α's QP sends" not in text
     assert "ALADIN-α's default (full-space KKT) QP sends" in text and "{cite:p}`engelmann2022aladinalpha`" in text
     assert "P3's regions include the TS region" in text and "the TS region's included)" in text

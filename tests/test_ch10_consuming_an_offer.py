@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from notebook_cells import sources
 
 from forlab.book import store
 from forlab.p1_for.dso_opf import Box
@@ -286,7 +287,7 @@ def test_a_disagreement_is_said(tso_st):
 
 def test_the_introduction_limits_the_file_alone_to_the_offer():
     """The P2 comparison of the last section is not computed from the file: the introduction says so."""
-    intro = "".join(json.loads((ROOT / "notebooks" / "10_consuming_an_offer.ipynb").read_text())["cells"][0]["source"])
+    intro = sources("10_consuming_an_offer")[0]
     assert "Everything about the offer below is computed from the file alone" in intro
     assert "Everything below is computed from the file alone" not in intro
     flat = " ".join(intro.split())

@@ -4,6 +4,7 @@ import time
 
 import matplotlib
 import pytest
+from notebook_cells import sources
 
 from forlab.studies import ch11_reliability as ch11
 
@@ -129,11 +130,7 @@ def test_a_file_check_that_passed_is_handled_and_the_summary_says_so():
     text = ch11.summary_text(ch11._dataset(pd.DataFrame(rows)))
     assert text.endswith("Every probe ended with a clear message, a recorded failure or a check of its files that "
                          "passed.")
-    import json
-    from pathlib import Path
-
-    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "11_reliability.ipynb").read_text())
-    rows = [line for c in nb["cells"] for line in "".join(c["source"]).splitlines() if line.startswith("| handled |")]
+    rows = [line for s in sources("11_reliability") for line in s.splitlines() if line.startswith("| handled |")]
     assert len(rows) == 1 and rows[0].endswith("or a check of the files the probe made that passed |")
 
 

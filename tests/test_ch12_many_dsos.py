@@ -3,12 +3,10 @@ verdicts (winners only among judged feasible runs, slopes, issue 16's targets me
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_cells import code_of, prose_of
 
 from forlab.book import anchors, units
 from forlab.studies import ch08_sensitivity as ch08
@@ -305,8 +303,7 @@ def test_the_size_table_shows_long_system_names_whole():
 def test_the_prose_quotes_a_dash_and_places_the_failures_list_right():
     """A straight quote after "(" renders as a closing one ("(”–”"): the chapter writes “–”; and the list of failed
     runs comes after the tables, before the paper-scale figure, so no sentence points "below the figure"."""
-    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb").read_text())
-    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    prose = prose_of("12_many_dsos")
     assert '"–"' not in prose and "“–” without workers" in prose
     assert "below the figure" not in prose
 
@@ -358,14 +355,13 @@ def test_p3_text_says_what_aladin_did_from_the_store():
 def test_the_paper_scale_prose_is_no_development_log():
     """The paper-scale section states what the store shows and the remedies by name; durations come from the store,
     the damping is forlab's, and a DSO's grid on a shared cluster is not called private."""
-    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb").read_text())
-    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    prose = prose_of("12_many_dsos")
     for gone in ("takes minutes", "taking minutes", "with and\nwithout the damping", "never\n  leaves it",
                  "one round later", "\nALADIN damps", " ALADIN damps"):
         assert gone not in prose, gone
     assert "## Limits of P3 at this scale" in prose and "forlab's ALADIN\n   damps" in prose
     assert "no privacy boundary (see\n  {doc}`../security`)" in prose
-    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    code = code_of("12_many_dsos")
     assert "ch12.p3_text(bruns)" in code and "ch12.iterations_text(big)" in code
 
 

@@ -8,11 +8,11 @@ table from the paper's steps to forlab's functions and label their equations.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
+from notebook_cells import prose_of, sources
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -23,11 +23,6 @@ LABEL = re.compile(r"^\$\$\s*\(([\w-]+)\)\s*$", re.MULTILINE)
 DOC_POSSESSIVE = re.compile(r"\{doc\}`[^`]+`['’]s\b")  # {doc} renders the title: "...grids's systems"
 BARE_CONSTANT = re.compile(r"`[A-Z][A-Z0-9_]{3,}`")  # a module constant named without its module
 NOT_CONSTANTS = {"`PATH`"}  # the environment variable
-
-
-def cells(nb_path: Path, kind: str) -> list[str]:
-    nb = json.loads(nb_path.read_text())
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
 
 
 def problems(source: str) -> list[str]:
@@ -47,7 +42,7 @@ def problems(source: str) -> list[str]:
 
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_code_cells_only_call_and_show(nb_path):
-    bad = {i: p for i, src in enumerate(cells(nb_path, "code")) if (p := problems(src))}
+    bad = {i: p for i, src in enumerate(sources(nb_path, "code")) if (p := problems(src))}
     assert bad == {}
 
 
@@ -62,13 +57,13 @@ def test_the_check_sees_what_it_forbids():
 
 @pytest.mark.parametrize("chapter", METHOD_CHAPTERS)
 def test_method_chapter_maps_paper_steps_to_functions(chapter):
-    text = "\n".join(cells(ROOT / "notebooks" / f"{chapter}.ipynb", "markdown"))
+    text = prose_of(chapter)
     assert re.search(r"^\|\s*paper step", text, re.MULTILINE | re.IGNORECASE), "no 'paper step | ... | forlab function' table"
     assert LABEL.search(text), "no labelled equation ($$ ... $$ (label))"
 
 
 def test_equation_labels_are_unique_and_cited_in_code():
-    labels = [m for nb in NOTEBOOKS for src in cells(nb, "markdown") for m in LABEL.findall(src)]
+    labels = [m for nb in NOTEBOOKS for src in sources(nb, "markdown") for m in LABEL.findall(src)]
     assert len(labels) == len(set(labels)), sorted(lab for lab in labels if labels.count(lab) > 1)
     code = "\n".join(p.read_text() for p in (ROOT / "src" / "forlab").rglob("*.py"))
     uncited = [lab for lab in labels if f"({lab})" not in code]
@@ -80,7 +75,7 @@ def test_equation_labels_are_unique_and_cited_in_code():
 def test_a_chapter_link_is_not_made_possessive(nb_path):
     """{doc} renders the chapter's title, so "{doc}`07_aladin`'s systems" reads "...without sharing grids's systems":
     write "the systems of {doc}`07_aladin`"."""
-    found = [m.group() for src in cells(nb_path, "markdown") for m in DOC_POSSESSIVE.finditer(src)]
+    found = [m.group() for src in sources(nb_path, "markdown") for m in DOC_POSSESSIVE.finditer(src)]
     assert found == []
 
 
@@ -89,6 +84,6 @@ def test_a_constant_in_prose_is_named_by_its_full_path(nb_path):
     """A reader sees neither the code nor a constant's value: "at the confidence `SLOPE_CONFIDENCE`" names nothing
     findable. Prose names a constant by its dotted path (`forlab.studies.ch07_aladin.readers.SLOPE_CONFIDENCE`), and
     says its value where it matters, from the store."""
-    found = [m.group() for src in cells(nb_path, "markdown") for m in BARE_CONSTANT.finditer(src)
+    found = [m.group() for src in sources(nb_path, "markdown") for m in BARE_CONSTANT.finditer(src)
              if m.group() not in NOT_CONSTANTS]
     assert found == []

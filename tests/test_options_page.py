@@ -6,9 +6,10 @@ page."""
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from pathlib import Path
+
+from notebook_cells import prose_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "options.md"
@@ -51,7 +52,6 @@ def test_a_constant_on_the_page_is_documented():
 
 def test_a_chapter_that_cites_a_docstring_links_the_page():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        cells = json.loads(path.read_text())["cells"]
-        prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        prose = prose_of(path)
         if "docstring" in prose:
             assert "{doc}`../options`" in prose, f"{path.name} refers to docstrings without linking book/options.md"

@@ -17,11 +17,11 @@ modules, the whole strings in NOT_TEXT (units, colours, identifiers), each with 
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
+from notebook_cells import sources
 
 from forlab.book import anchors
 from forlab.grid import multiregion
@@ -171,8 +171,7 @@ def typed_numbers(text: str) -> list[str]:
 def _markdown(path: Path) -> str:
     if path.suffix == ".md":
         return path.read_text()
-    cells = json.loads(path.read_text())["cells"]
-    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return "\n\n".join(sources(path, "markdown"))
 
 
 def _is_code(text: str) -> bool:
