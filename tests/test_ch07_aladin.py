@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
 
 from forlab.book import store
 from forlab.studies import ch07_aladin as ch
@@ -164,7 +165,7 @@ def test_convergence_figures_and_texts(archived):
     assert any("ALADIN-α's QP" in run for run in shown.index.get_level_values("run"))
     assert all("_" not in c and "$" not in c for c in shown.columns)
     regions = ch.regions_shown(st)
-    assert "ties it limits" in regions.columns and len(regions) == st.sizes["area"]
+    assert {"rated ties it limits", "consensus rows it is in"} <= set(regions.columns) and len(regions) == st.sizes["area"]
     assert ch.store_text(st, table).endswith(f"{len(table)} runs")
 
 
@@ -494,8 +495,7 @@ def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_ba
 def _run_notebook_cells(params: dict) -> None:
     """Chapter 07's notebook with ``params``: every code cell but the parameters and the profile stores' (the cells
     that draw from those stores see none, as on a machine without them)."""
-    nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    cells = sources("07_aladin", "code")
     env = dict(params) | {"big": None, "paper": None}
     for src in cells[1:]:
         if "open_profile_store" not in src:
@@ -669,8 +669,7 @@ def test_the_options_table_gives_the_defaults_of_aladin_options():
     the code when a default moves (issue 17: ``mu0`` moved from 1e3 to 1e2, by hand in both places)."""
     from forlab.p3_aladin import ALADINOptions
 
-    nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())
-    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    prose = prose_of("07_aladin")
     defaults, checked = ALADINOptions(), []
     for names, values in re.findall(r"^\| ((?:`\w+`(?:, )?)+) \| ([^|]+) \|", prose, re.MULTILINE):
         fields = re.findall(r"`(\w+)`", names)
@@ -693,8 +692,7 @@ def test_what_the_prose_says_of_1654_5s_steps_is_what_the_paper_store_logs():
     of its run was the exact Newton step on its face (`face_reg` notwithstanding): the paper store's log of the
     in-process default-QP run has a negative ``lambda_min`` and a ``newton`` fraction below one in every round that
     made a step."""
-    nb = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())
-    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    prose = prose_of("07_aladin")
     assert "takes the exact step in\nnone of the run's rounds" in prose
     assert "takes the exact Newton step in falling rounds" not in prose
     its = ch.iterations(store.open_path(PAPER))
@@ -944,16 +942,10 @@ def test_the_page_calls_a_round_of_aladin_or_admm_a_round(path):
     assert [found for w in words for found in called_iterations(w)] == []
 
 
-def _prose_and_captions(cells: list[dict]) -> str:
-    """A notebook's Markdown cells and its figures' captions (the cell metadata MyST-NB prints under a figure)."""
-    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
-    return "\n".join(texts + [c["metadata"].get("mystnb", {}).get("figure", {}).get("caption", "") for c in cells])
-
-
 def test_the_prose_calls_a_round_of_aladin_or_admm_a_round():
     """The Markdown and the figure captions of the chapters that speak of ALADIN's and ADMM's rounds: "round limit",
     "per round"; Ipopt's iterations stay iterations, and `max_iter` keeps its name."""
-    prose = {name: _prose_and_captions(json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())["cells"])
+    prose = {name: "\n".join(sources(name, "markdown") + captions_of(name))
              for name in ("07_aladin", "08_sensitivity", "09_comparison", "12_many_dsos")}
     assert {name: called_iterations(text) for name, text in prose.items()} == {name: [] for name in prose}
     assert "`max_iter`: ALADIN's round limit" in prose["07_aladin"]
@@ -1078,13 +1070,10 @@ def test_the_rapidpf_anchors_cite_the_rapidpf_paper():
 def test_the_full_profiles_comparison_tables_are_shown_under_titles():
     """Shown one after another, the full profile's Dask, latency and ADMM tables would read as one grid: the
     notebook shows them through `forlab.book.tables.titled` of `full_profile_tables`, whose titles are distinct."""
-    from notebook_cells import tables_back_to_back
-
     big = store.open_path(ROOT / "archive" / "07_aladin" / "9c43f9097d47.nc")
     shown = ch.full_profile_tables(ch.full_profile(big))
     titles = [title for title, _ in shown]
     assert len(set(titles)) == 3 and all(t.startswith("**") for t in titles) and "case300:4" in titles[1]
-    cells = ["".join(c["source"]) for c in json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())["cells"]
-             if c["cell_type"] == "code"]
+    cells = sources("07_aladin", "code")
     assert any("tables.titled(ch07_aladin.full_profile_tables(fp))" in c for c in cells)
     assert not [pair for cell in cells for pair in tables_back_to_back(cell)]

@@ -88,7 +88,11 @@ class ALADINOptions:
             machine). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in chapter 07's paper store
             cda932858838, written at a later commit) and 118X3 took one round more (11); the other
             systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all of them, 1e-10 on the five
-            transmission systems it was tried on.
+            transmission systems it was tried on. In that paper store no step of 1654-5 is the exact Newton step on
+            its face; measured again at ceed047 (``scripts/aladin_options.py --options '{"face_reg": 1e-4}'
+            --systems 1654-5 118X10 118X3``), the floor ``reg`` in place of 1e-6 took 1654-5 29 rounds against 27
+            (first at the target in round 25 either way), 118X10 and 118X3 the same rounds: there ``face_reg`` acts
+            through the polish of the least-distance step, the other face solve it sets.
         region_flip: with ``qp="reduced"`` (dense coordinator), the share of the free directions whose eigenvalues of
             the coupled reduced Hessian must lie below ``reg`` before the coordinator regularises it region by region
             (every region's exact reduced Hessian flipped on its own, then the coupling added) instead of as a whole
