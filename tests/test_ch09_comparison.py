@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from matplotlib import colors as mpl_colors
+from notebook_cells import captions_of, prose_of
 
 from forlab.book import runner, store
 from forlab.studies import ch08_sensitivity, ch09_comparison
@@ -264,7 +265,10 @@ def test_which_method_text(chapter):
     text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, scale_t)
     lines = text.splitlines()
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
-    assert ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines() == lines[:7]
+    pointer = " With many DSOs under one TS the last statement ranks them again."
+    assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
+    alone = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines()
+    assert alone == [lines[0], lines[1], lines[2].removesuffix(pointer), *lines[3:7]]
     assert "Each is one run" not in text  # without the default runs per case nothing qualifies the robustness line
     # only the systems every method ran are compared: P2's two-PCC system is named and left out
     assert lines[0].startswith("- **Systems compared**: the 5 study systems every method ran in the paper-scale runs")
@@ -362,9 +366,18 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
                                                                               ("deviation (%)", r.method)] == "–"
     text = ch09_comparison.scale_text(scale_t)
     judged = t12[(t12.method != "integrated") & (t12.status == "ok") & t12.feasible.astype(bool)]
-    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()].method.value_counts()
-    name = ch09_comparison.SCALE_METHODS[fastest.index[0]]
-    assert f"fastest online {name} at {fastest.iloc[0]} of {t12.n_ds.nunique()} sizes" in text
+    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()]
+    for method, g in fastest.groupby("method"):  # by size, every method that was the fastest somewhere
+        sizes = sorted(g.n_ds)
+        named = f"{', '.join(map(str, sizes[:-1]))} and {sizes[-1]}" if len(sizes) > 1 else str(sizes[0])
+        assert f"{ch09_comparison.SCALE_METHODS[method]} at {named} DS" in text.split("Fastest online by size: ")[1]
+    # the largest size leads: its fastest and most accurate method, and every method's ratio, time and deviation
+    top = judged[judged.n_ds == t12.n_ds.max()]
+    fast = ch09_comparison.SCALE_METHODS[top.loc[top.solve_time_s.idxmin()].method]
+    assert text.index(f"at {t12.n_ds.max()} DSs, {fast} is") < text.index("Fastest online by size")
+    for r in top.itertuples():
+        shown = f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x ({r.solve_time_s:.2f} s) and "
+        assert shown + f"{abs(r.deviation_pct):.4f} %" in text
     assert f"up to {t12.buses.max()} buses" in text
     methods = t12[t12.method != "integrated"].method.nunique()
     every = [n for n, g in judged.groupby("n_ds") if g.method.nunique() == methods]
@@ -400,7 +413,8 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
                          "solve_time_s": [1.0, np.nan, np.nan, 0.5], "time_ratio": [np.nan] * 4})
     text = ch09_comparison.scale_text(rows)
     assert "P1 FOR offer no yardstick" in text  # the integrated AC-OPF has no time at the largest size
-    assert "fastest online no method at any size" in text  # a run without its yardstick is not compared
+    assert "Fastest online by size: no method at any size" in text  # a run without its yardstick is not compared
+    assert "no method has a result to compare" in text
     assert "at no size did every method finish with a feasible dispatch" in text
     table = ch09_comparison.scale_table(rows)
     assert table.loc[(1, 40), ("online / integrated", "P1")] == "failed"
@@ -507,10 +521,11 @@ def test_aladin_at_scale_is_held_to_the_sweep(chapter):
     p3 = scale_t[scale_t.method == "P3 ALADIN"]
     text = ch09_comparison.scale_reliability_text(scale_t)
     good = p3[(p3.status == "ok") & p3.feasible.astype(bool)].n_ds
-    assert text.startswith("In the sweep of {doc}`12_many_dsos`, P3 ALADIN is not reliable at scale: it finished "
-                           f"with a feasible dispatch at {len(good)} of the {len(p3)} sizes")
-    assert "at 2 DSs its dispatch is infeasible in the T+D power flow" in text
     not_run = p3[p3.status.str.startswith("not run")].n_ds
+    assert text.startswith("In the sweep of {doc}`12_many_dsos`, P3 ALADIN finished with a feasible dispatch at "
+                           f"{len(good)} of the {len(p3) - len(not_run)} sizes it was run at")
+    worst = p3[p3.n_ds == 2].max_violation.iloc[0]
+    assert f"at 2 DSs its dispatch is infeasible in the T+D power flow (the largest violation {worst:.1e} p.u." in text
     assert f"at {' and '.join(map(str, not_run))} DSs it was not run" in text
     assert f"the sweep runs it up to {int(p3[p3.status == 'ok'].n_ds.max())} DSs" in text
     ok = scale_t[~scale_t.n_ds.isin(not_run.tolist() + [2])]
@@ -556,11 +571,10 @@ def test_p1_bound_is_the_papers_mean_per_case_and_the_runs_above_it_are_named(ch
 def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
     """The opening names chapter 12 beside 05 to 08 (its sweep is read too); the figure's dotted line is the P1
     paper's bound on its mean deviation per case; ALADIN's DSO column and bytes include the TS region."""
-    nb = json.loads(NOTEBOOK.read_text())
-    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    text = prose_of(NOTEBOOK)
     assert "{doc}`12_many_dsos` for the sweep over the number of DSs), so its numbers are theirs" in text
     assert "the slowest region's local NLP plus the slowest region's reduction" in text
     assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
-    captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in nb["cells"] if "mystnb" in c["metadata"]]
+    captions = captions_of(NOTEBOOK)
     assert any("dotted: the bound P1's paper gives for its mean cost deviation per case" in c for c in captions)
     assert not any("the largest deviation P1's paper reports" in c for c in captions)

@@ -444,7 +444,7 @@ SCALE_METHODS = {"integrated": "integrated AC-OPF", "P1": METHOD_NAMES[0], "P2":
 
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
                "solve_time_s": "s", "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
-               "rounds": "1", "bytes_exchanged": "bytes"}
+               "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu"}
 """The columns of `scale_rows` and their units in the chapter's store."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
@@ -966,7 +966,8 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
-                                narrow if paper else None)  # the narrow polytopes are the paper store's
+                                narrow if paper else None,  # the narrow polytopes are the paper store's
+                                scale_follows=scale_t is not None and not scale_t.empty)
     if not sens_t.empty:
         lines.append(_robustness(sens_t, rerun_gaps(pd.DataFrame() if dflt_cases is None else dflt_cases, sens_t)))
     if scale_t is not None and not scale_t.empty:
@@ -1012,27 +1013,48 @@ def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
 
 
 def scale_text(scale_t: pd.DataFrame) -> str:
-    """The many-DSOs statement of `which_method_text`: the sweep's range, which method was fastest online at how many
-    sizes, every method at the largest size (its time ratio or why it has none), the most accurate there, and the
-    sizes at which every method finished with a feasible dispatch."""
+    """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
+    is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
+    and every method's time ratio, online time and deviation there (or why it has none); then which method was the
+    fastest online at which sizes, and the sizes at which every method finished with a feasible dispatch."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     judged = _judged(scale_t)
-    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()].method.value_counts()
     n_max = int(sizes.index[-1])
-    last = scale_t[(scale_t.n_ds == n_max) & (scale_t.method != SCALE_METHODS["integrated"])]
-    at_last = ", ".join(_at_largest(r, scale_t) for r in sorted(last.itertuples(), key=lambda r: _method_rank(r.method)))
-    good = judged[judged.n_ds == n_max]
-    acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
+    last = scale_t[scale_t.n_ds == n_max]
+    central = last[last.method == SCALE_METHODS["integrated"]].solve_time_s
+    against = f" ({central.iloc[0]:.2f} s)" if len(central) and np.isfinite(central.iloc[0]) else ""
+    contestants = sorted(last[last.method != SCALE_METHODS["integrated"]].itertuples(), key=lambda r: _method_rank(r.method))
+    at_last = "; ".join(_at_largest(r, scale_t) for r in contestants)
     methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
     every = judged.groupby("n_ds").method.nunique()
     every = every[every == methods]
-    lead = (f"{fastest.index[0]} at {int(fastest.iloc[0])} of {len(sizes)} sizes" if len(fastest)
-            else "no method at any size")
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
-            f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): fastest online {lead}; at {ds_count(n_max)} "
-            f"the online solver time over the integrated AC-OPF's is {at_last}"
-            + (f", the most accurate {acc.method} ({abs(acc.deviation_pct):.4f} %)" if acc is not None else "")
-            + f"; {_all_feasible(every.index, len(sizes))}.")
+            f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
+            f"{_largest_lead(judged[judged.n_ds == n_max])}. There, the online solver time over the integrated "
+            f"AC-OPF's{against} and the absolute deviation: {at_last}. Fastest online by size: "
+            f"{_fastest_by_size(judged)}; {_all_feasible(every.index, len(sizes))}.")
+
+
+def _largest_lead(good: pd.DataFrame) -> str:
+    """Which of the judged rows of one size (``good``) was the fastest online and which the most accurate (smallest
+    absolute deviation), in words."""
+    if good.empty:
+        return "no method has a result to compare"
+    fast = good.loc[good.solve_time_s.idxmin()].method
+    acc = good.loc[good.deviation_pct.abs().idxmin()].method
+    if fast == acc:
+        return f"{fast} is both the fastest online and the most accurate"
+    return f"{fast} is the fastest online and {acc} the most accurate"
+
+
+def _fastest_by_size(judged: pd.DataFrame) -> str:
+    """Which method was the fastest online at which sizes of the sweep, the method fastest at most sizes first:
+    "P2 ML surrogate at 1, 4 and 8 DSs, P1 FOR offer at 2 DSs"; "no method at any size" without judged rows."""
+    if judged.empty:
+        return "no method at any size"
+    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()]
+    order = fastest.method.value_counts().index  # most sizes first (ties: as counted)
+    return ", ".join(f"{m} at {_listed(fastest.n_ds[fastest.method == m])}" for m in order)
 
 
 def _listed(sizes) -> str:
@@ -1076,27 +1098,38 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2])
     if not missed:
         return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
     ran = rows[rows.status == "ok"].n_ds
-    why = "; ".join(f"at {_listed(ns)} {MISSED[w]}" for w, ns in missed.items())
+    why = "; ".join(f"at {_listed(ns)} {MISSED[w]}{_by_how_much(rows, w, ns)}" for w, ns in missed.items())
     if "not run" in missed and len(ran):
         why += f" (the sweep runs it up to {ds_count(int(ran.max()))}; {NOT_RUN_WHY})"
-    done = f"at {len(good)} of the {len(rows)} sizes ({_listed(good)})" if good else "at none of its sizes"
-    return f"{head} is not reliable at scale: it finished with a feasible dispatch {done}; {why}."
+    n_run = len(rows) - len(missed.get("not run", []))
+    done = f"at {len(good)} of the {n_run} sizes it was run at ({_listed(good)})" if good else "at none of its sizes"
+    return f"{head} finished with a feasible dispatch {done}; {why}."
+
+
+def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
+    """For sizes whose dispatch is infeasible, the largest violation the T+D power flow found there; else ""."""
+    if why != "infeasible":
+        return ""
+    worst = rows[rows.n_ds.isin(sizes)].max_violation.max()
+    return f" (the largest violation {worst:.1e} p.u. of the system base)" if np.isfinite(worst) else ""
 
 
 def _at_largest(r, scale_t: pd.DataFrame) -> str:
-    """A method's entry at the sweep's largest size: its time ratio, or why it has none (for a method the sweep
-    stopped running, the largest size it ran)."""
+    """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
+    (for a method the sweep stopped running, the largest size it ran)."""
     word = _outcome_word(r)
     if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
-        return f"{r.method} {word} x"
+        return f"{r.method} {word} x ({r.solve_time_s:.2f} s) and {abs(r.deviation_pct):.4f} %"
     ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
     return f"{r.method} {word}" + (f" (the sweep ran it up to {ds_count(int(ran.max()))})" if word == "not run" and len(ran)
                                    else "")
 
 
-def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None) -> list[str]:
+def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None,
+                   scale_follows: bool = False) -> list[str]:
     """The statements of `which_method_text` on rows that every method shares (`_shared`); ``narrow``
-    (`narrow_polytopes`) qualifies P2's speed where its TSO was held to a polytope that accepts hardly anything."""
+    (`narrow_polytopes`) qualifies P2's speed where its TSO was held to a polytope that accepts hardly anything;
+    ``scale_follows``: the many-DSOs statement (`scale_text`) ends the list, and the speed statement points to it."""
     mean = _verdicts(src)
     timed = mean.ratio.dropna()
     fast, lean = timed.idxmin(), mean.kb.idxmin()
@@ -1107,7 +1140,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
-        "everything centrally." + _narrow_clause(src, narrow),
+        "everything centrally." + _narrow_clause(src, narrow)
+        + (" With many DSOs under one TS the last statement ranks them again." if scale_follows else ""),
         f"- **When the least data must be exchanged**: {lean}, {mean.kb[lean]:.1f} kB in "
         f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
                                   for m, r in mean.drop(lean).iterrows())

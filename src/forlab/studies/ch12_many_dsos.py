@@ -478,32 +478,42 @@ def _extra_iterations(t: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
 
 
 def targets(st: xr.Dataset) -> pd.DataFrame:
-    """Issue 16's targets against the store: one row each with the anchor as printed, what was measured and
+    """Issue 16's targets against the store: one row each with the anchor as printed, what was measured (``over``:
+    over how many sizes, and how: worst, mean or share) and
     whether it is met ("not measured" when the store has no size the target applies to)."""
     t, s = frame(st), sizes(st)
     p1, p2 = _large(t, "P1"), _large(t, "P2")
     extra = _extra_iterations(t, s).extra_pct
+    n_it = int(extra.notna().sum())
+    # per target: the figure, how many sizes it is taken over (0: not measured) and how it summarises them
     measured = {
-        "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1)),
+        "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1), _over("worst of", len(p1))),
         "scaleout_p1_deviation_pct": (float(p1.deviation_pct.mean()) if (p1.status == "ok").all() else np.nan,
-                                      len(p1)),
-        "scaleout_p1_feasibility_pct": (100 * float(p1.feasible.mean()) if len(p1) else np.nan, len(p1)),
-        "scaleout_p2_time_reduction_pct": (_worst_reduction(p2), len(p2)),
-        "scaleout_p2_feasibility_pct": (100 * float(p2.feasible.mean()) if len(p2) else np.nan, len(p2)),
-        "scaleout_p1_extra_iterations_pct": (float(extra.max()), int(extra.notna().sum())),
+                                      len(p1), _over("mean over", len(p1))),
+        "scaleout_p1_feasibility_pct": (100 * float(p1.feasible.mean()) if len(p1) else np.nan, len(p1),
+                                        _over("share of", len(p1))),
+        "scaleout_p2_time_reduction_pct": (_worst_reduction(p2), len(p2), _over("worst of", len(p2))),
+        "scaleout_p2_feasibility_pct": (100 * float(p2.feasible.mean()) if len(p2) else np.nan, len(p2),
+                                        _over("share of", len(p2))),
+        "scaleout_p1_extra_iterations_pct": (float(extra.max()), n_it, _over("worst of", n_it)),
         # the time limit is for the full sweep: judged only on a store that reaches the bus count asked for
         "scaleout_sweep_min": (st.attrs["sweep_wall_time_s"] / 60,
-                               int(s.buses.max() >= anchors.value("scaleout_sweep_buses"))),
-        "scaleout_sweep_buses": (float(s.buses.max()), len(s)),
+                               int(s.buses.max() >= anchors.value("scaleout_sweep_buses")), "the whole sweep"),
+        "scaleout_sweep_buses": (float(s.buses.max()), len(s), "its largest size"),
     }
     rows = []
-    for key, (value, n) in measured.items():
+    for key, (value, n, over) in measured.items():
         a = anchors.anchor(key)
         verdict = "not measured" if n == 0 else ("met" if a.met(value) else "missed")
         rows.append({"target": a.measures, "bound": f"{a.relation} {a.show()}",
-                     "measured": _measured(value, n, a.digits, a.unit),
+                     "measured": _measured(value, n, a.digits, a.unit), "over": over if n else "–",
                      "verdict": verdict})
     return pd.DataFrame(rows).set_index("target")
+
+
+def _over(how: str, n: int) -> str:
+    """How a target's figure summarises its sizes, in words: "worst of 4 sizes", "mean over 1 size"."""
+    return f"{how} {n} size{'s' if n != 1 else ''}"
 
 
 def target_tables(st: xr.Dataset) -> list[TitledTable]:
@@ -642,14 +652,34 @@ def winners_text(t: pd.DataFrame) -> str:
 
 
 def growth_text(t: pd.DataFrame) -> str:
-    """Markdown: how online and offline time grow with N per method (log-log slopes)."""
+    """Markdown: how online and offline time grow with N per method (log-log slopes), each with the sizes it is
+    fitted over; where those differ (a method the sweep stopped running), the online slopes again over the sizes
+    every method finished, since slopes over different ranges do not compare."""
     on, off = growth(t, "solve_time_s"), growth(t, "offline_time_s")
-    parts = [f"{METHODS[m]} {on[m]:.2f}" for m in on.index if np.isfinite(on[m])]
+    spans = fitted_sizes(t, "solve_time_s")
+    parts = [f"{METHODS[m]} {on[m]:.2f} ({_ds_span(spans[m])})" for m in on.index if np.isfinite(on[m])]
     offs = [f"{METHODS[m]} {off[m]:.2f}" for m in off.index if np.isfinite(off[m]) and m != "integrated"]
     if not parts:
         return "Fewer than two sizes finished: no growth rate to fit."
-    return (f"Online solver time grows with the number of DSs as N to the power {', '.join(parts)} (log-log slope "
-            f"over the sizes that finished; an exponent of one is linear)." + (f" Offline time: {', '.join(offs)}." if offs else ""))
+    text = (f"Online solver time grows with the number of DSs as N to the power {', '.join(parts)} (log-log slope "
+            f"over the sizes that finished; an exponent of one is linear).")
+    common = sorted(set.intersection(*map(set, spans.values)))
+    if len({tuple(v) for v in spans.values}) > 1 and len(common) >= 2:
+        same = growth(t[t.n_ds.isin(common)], "solve_time_s")
+        text += (f" Over the sizes every method finished ({_ds_span(common)}): "
+                 + ", ".join(f"{METHODS[m]} {same[m]:.2f}" for m in same.index if np.isfinite(same[m])) + ".")
+    return text + (f" Offline time: {', '.join(offs)}." if offs else "")
+
+
+def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
+    """Per method, the sizes (N) `growth` fits ``column`` over: its successful rows with a positive value."""
+    ok = t[(t.status == "ok") & np.isfinite(t[column]) & (t[column] > 0)]
+    return ok.groupby("method").n_ds.agg(lambda ns: sorted(int(n) for n in ns.unique()))
+
+
+def _ds_span(sizes) -> str:
+    """The sizes a fit covers, by their ends: "1 to 16 DSs"."""
+    return f"{min(sizes)} to {ds_count(max(sizes))}"
 
 
 def failures_text(t: pd.DataFrame) -> str:
