@@ -78,6 +78,7 @@ def printed(archived) -> dict[str, str]:
     online, effort = ch12_many_dsos.outcome_tables(t12)
     out["12.online"], out["12.effort"] = online.to_string(), effort.to_string()
     out["12.winners"] = ch12_many_dsos.winners_text(t12)
+    out["12.largest"] = ch12_many_dsos.largest_size_text(t12)
     out["12.growth"] = ch12_many_dsos.growth_text(t12)
     out["12.targets"] = ch12_many_dsos.targets(archived["12"]).to_string()
     out["12.missed"] = ch12_many_dsos.missed_text(archived["12"])

@@ -3,14 +3,19 @@ verdicts (winners only among judged feasible runs, slopes, issue 16's targets me
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from notebook_cells import code_of, prose_of
 
-from forlab.book import anchors, units
+from forlab.book import anchors, store, units
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies import ch12_many_dsos as ch12
+
+PAPER = Path(__file__).resolve().parents[1] / "archive" / "12_many_dsos" / "1309e3171cb7.nc"
+"""Chapter 12's archived paper-scale store."""
 
 PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "methods": ["P1", "P2", "P3"],
           "p1_n_directions": 30, "p1_face_grid": 2, "p1_n_labelled": 100, "p1_n_cost": 40, "p1_dso_services": True, "p2_n_samples": 1000,
@@ -155,6 +160,24 @@ def test_p3_above_its_size_limit_is_a_row_that_says_why():
     t = ch12.frame(_store([_row(48, "integrated", 0.0, 1.0), row], buses=(9000,), ts_its=(20,)))
     assert "not run: 48 DSs" in ch12.failures_text(t) and ch12.winners(t).qualified.iloc[0] == 0
     assert "no method finished with a feasible dispatch (ALADIN not run)." in ch12.winners_text(t)
+    assert ch12.largest_size_text(t).startswith("At 48 DSs, no method finished with a feasible dispatch")
+
+
+def test_the_answer_at_the_largest_size_says_what_p1s_time_assumes():
+    """The paper-scale answer leads with the largest size: the winners there (`winners`), every method's ratio and
+    deviation, and P1's online time as the rule counts it (slowest DSO) beside the time with all its DSOs' dispatches
+    on the run's workers, computed from the same row."""
+    t = ch12.frame(store.open_path(PAPER))
+    text = ch12.largest_size_text(t)
+    n = t.n_ds.max()
+    w = ch12.winners(t).set_index("n_ds").loc[n]
+    assert text.startswith(f"**At the largest size, {n} DSs**, {ch12.METHODS[w.fastest]} was")
+    p1 = t[(t.n_ds == n) & (t.method == "P1")].iloc[0]
+    central = t[(t.n_ds == n) & (t.method == "integrated")].solve_time_s.iloc[0]
+    as_run = (p1.tso_ms + p1.dso_parallel_ms) / 1e3
+    assert f"{p1.time_ratio:.2f}x ({p1.solve_time_s:.2f} s)" in text
+    assert "as if every DSO had its own machine" in text and f"{as_run / central:.2f}x the integrated" in text
+    assert "ALADIN not run" in text
 
 
 def test_the_figure_fits_the_text_column():
@@ -366,11 +389,7 @@ def test_the_paper_scale_prose_is_no_development_log():
 
 
 def test_the_paper_text_names_its_store_commit_once():
-    from pathlib import Path
-
-    from forlab.book import store
-
-    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "12_many_dsos" / "1309e3171cb7.nc")
+    big = store.open_path(PAPER)
     text = ch12.paper_text(big)
     assert text.startswith(store.origin_text(big)) and text.count("commit") == 1
     assert f"commit `{store.short_commit(big.attrs)}`" in ch12.store_text(big)

@@ -1033,7 +1033,9 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
             f"{_largest_lead(judged[judged.n_ds == n_max])}. There, the online solver time over the integrated "
-            f"AC-OPF's{against} and the absolute deviation: {at_last}. Fastest online by size: "
+            f"AC-OPF's{against} and the absolute deviation: {at_last} (each DSO's step counted as on its own "
+            "machine, the book's one rule for parallel parts; {doc}`12_many_dsos` gives P1's with all its DSOs on "
+            f"that run's workers). Fastest online by size: "
             f"{_fastest_by_size(judged)}; {_all_feasible(every.index, len(sizes))}.")
 
 

@@ -40,7 +40,8 @@ from forlab.book.tables import TitledTable, counted, fixed, listed, printable, t
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
-           "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "outcome_tables",
+           "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "largest_size_text",
+           "outcome_tables",
            "p3_text", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
            "winners"]
 
@@ -636,9 +637,59 @@ def figure(t: pd.DataFrame):
     return fig
 
 
-def winners_text(t: pd.DataFrame) -> str:
-    """Markdown: per N, which method was fastest online and which most accurate, among the judged, feasible runs."""
-    out = []
+def largest_size_text(t: pd.DataFrame) -> str:
+    """Markdown: the chapter's answer at its largest size, the scale the question is about: which method was the
+    fastest online and which the most accurate there (`winners`), every method's online time over the integrated
+    AC-OPF's and its deviation, or why it has none (`why_not_compared`); and what P1's online time assumes, its
+    slowest DSO's dispatch as if every DSO had its own machine, against the wall time of all its DSOs' dispatches on
+    this run's workers, with P1's ratio had that wall time counted instead."""
+    n = int(t.n_ds.max())
+    w = winners(t).set_index("n_ds").loc[n]
+    at = t[t.n_ds == n]
+    central = at[at.method == "integrated"].solve_time_s
+    if w.qualified == 0 or central.empty:
+        return f"At {ds_count(n)}, no method finished with a feasible dispatch beside a solved integrated AC-OPF."
+    both = w.fastest == w.most_accurate
+    lead = (f"{METHODS[w.fastest]} was both the fastest online and the most accurate" if both else
+            f"{METHODS[w.fastest]} was the fastest online and {METHODS[w.most_accurate]} the most accurate")
+    each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
+                     if r.method != "integrated")
+    return (f"**At the largest size, {ds_count(n)}**, {lead}. Online solver time over the integrated AC-OPF's "
+            f"({central.iloc[0]:.2f} s), and judged deviation: {each}." + _p1_machines(at, central.iloc[0]))
+
+
+def _size_entry(r, good: bool) -> str:
+    """One method's entry in `largest_size_text`: its ratio, online time and deviation where its row is
+    `comparable` (``good``), else why it has none."""
+    if not good:
+        return f"{METHODS[r.method]} {why_not_compared(r)}"
+    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({r.solve_time_s:.2f} s), "
+            f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
+
+
+def _p1_machines(at: pd.DataFrame, central_s: float) -> str:
+    """What P1's online time at one size assumes (its slowest DSO's dispatch, one machine per DSO) against the wall
+    time of all its DSOs' dispatches on this run's workers; "" where that wall time was not measured."""
+    p1 = at[(at.method == "P1") & (at.status == "ok")]
+    if p1.empty or not np.isfinite(p1.dso_parallel_ms.iloc[0]):
+        return ""
+    r = p1.iloc[0]
+    as_run = (r.tso_ms + r.dso_parallel_ms) / 1e3
+    return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({r.dso_ms:.0f} ms), as if every DSO had its own "
+            f"machine, which is the book's one rule for parallel parts; all its DSOs' dispatches together on this "
+            f"run's workers took {r.dso_parallel_ms:.0f} ms, and with that in its place P1's online time would be "
+            f"{as_run:.2f} s, {as_run / central_s:.2f}x the integrated AC-OPF's.")
+
+
+WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose every solve succeeded and whose dispatch "
+                 "is feasible in the T+D power flow:")
+"""The title `winners_text` gives its list where the page has no heading of its own above it (the paper-scale run)."""
+
+
+def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
+    """Markdown: per N, which method was fastest online and which most accurate, among the judged, feasible runs;
+    under `WINNERS_TITLE` when ``titled``."""
+    out = [WINNERS_TITLE, ""] if titled else []
     for r in winners(t).itertuples():
         why = f" ({r.left_out})" if r.left_out else ""
         if r.qualified == 0:
