@@ -228,7 +228,8 @@ def benchmark_table(st):
 def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     """Per system of a runs table ``t`` (`runs`) and a cases table ``c`` (`cases`): scenarios, feasible
     dispatches, feasibility ratio (%), mean and largest deviation (%), mean and largest time ratio, the ratio of the
-    summed solve times, mean solve times (ms), worst import error (MW), the DSOs' offline time (s: power flows +
+    summed solve times, mean solve times (ms), worst import error (MW), the reserves the TSO held (MW on each slack
+    unit's P, Mvar on each voltage-controlling unit's Q: `forlab.p2_surrogate.tso.reserve_amounts`), the DSOs' offline time (s: power flows +
     refinement, fit and certification, summed over the system's DSs) and the number of DS buses. Times and time
     ratios are over the finished runs (a failed solve's time is no result)."""
     offline = (c.dataset_time_s + c.get("fit_time_s", np.nan)).groupby(c.system.values, sort=False).sum()
@@ -244,6 +245,8 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
         "import_error_max_mw": g.ds_p_error_mw.max(),
     })
     out["feasibility_ratio_pct"] = 100 * out.feasible / out.scenarios
+    for col in ("reserve_mw", "reserve_mvar"):  # one per system (its surrogates' error bounds); stores before: NaN
+        out[col] = g[col].first() if col in t else np.nan
     out["offline_s"] = offline.reindex(out.index).to_numpy()
     out["ds_buses"] = c.n_bus.groupby(c.system.values, sort=False).sum().reindex(out.index).to_numpy()
     return out
@@ -261,7 +264,7 @@ TABLE_TITLES = {
     "held_out": "**Polytope on the held-out samples** (true labels), with its training time.",
     "vertices": "**Fresh vertices and regressors**: the check at the polytope's vertices and the regressors' errors on "
                 "the feasible held-out samples.",
-    "refine": "**Refinement**: infeasible share (%) of the vertex samples drawn in each round.",
+    "refine": "**Refinement**: infeasible share (%, strict labels) of the vertex samples drawn in each round.",
     "certify": "**Certification**: share (%) of the sampled vertices failing the margin labels in each round.",
     "costs": "**Costs** per system and load scenario.",
     "times": "**Loads and solve times** per system and load scenario.",

@@ -89,8 +89,16 @@ def benchmark_summary(per_sys) -> str:
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
         f"on average and {r.deviation_max_pct:.4f} % at most; TSO solve time / integrated solve time "
         f"{r.time_ratio_mean:.2f} on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
-        f"{r.time_ratio_max:.2f} at worst; offline work of the DSOs {r.offline_s:.0f} s."
+        f"{r.time_ratio_max:.2f} at worst;{_reserve_words(r)} offline work of the DSOs {r.offline_s:.0f} s."
         for s, r in per_sys.iterrows())
+
+
+def _reserve_words(r) -> str:
+    """The reserves the TSO held on a system (a row of `per_system`), as a clause ending in ";"; "" without them."""
+    if not np.isfinite(r.get("reserve_mw", np.nan)):
+        return ""
+    return (f" reserves held by the TSO {r.reserve_mw:.3f} MW on each slack unit's P and {r.reserve_mvar:.3f} Mvar on "
+            "each voltage-controlling unit's Q;")
 
 
 def benchmark_targets(per_sys, narrow=None) -> str:
