@@ -466,6 +466,13 @@ def origin_text(st: xr.Dataset, *details: str) -> str:
     return f"From `{st.attrs['store_path']}` ({told})"
 
 
+def parameters_text(st: xr.Dataset) -> str:
+    """A store's parameters as "`name` = value" pairs joined by ", ", so that the line can wrap on the page (its JSON
+    has no space to break at): what a paper-scale section names beside `origin_text`."""
+    params = json.loads(st.attrs["parameters"])
+    return ", ".join(f"`{k}` = {json.dumps(v)}" for k, v in params.items())
+
+
 def shown_path(path: str | os.PathLike) -> str:
     """``path`` as a page shows it: relative to the repository (or working directory) it lies in, so that no
     machine's file system appears in the book."""

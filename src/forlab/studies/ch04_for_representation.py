@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from scipy import ndimage
 
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.store import origin_text
+from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import TitledTable, fixed, page_index, printable, wrappable
 from forlab.grid import td
 from forlab.p1_for import sampling
@@ -311,13 +311,6 @@ def offer_tables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> list
     return list(zip(OFFER_TABLE_TITLES, offer_printables(info, offline_s)))
 
 
-def _parameters_text(st: xr.Dataset) -> str:
-    """A store's parameters as "name = value" pairs separated by spaces, so that the line can wrap on the page (its
-    JSON has no space to break at)."""
-    params = json.loads(st.attrs["parameters"])
-    return ", ".join(f"`{k}` = {json.dumps(v)}" for k, v in params.items())
-
-
 def _plain(x: float) -> str:
     """A normalised coordinate with two decimals, without the sign of a value that rounds to zero ("-0.00")."""
     return f"{round(float(x), 2) + 0.0:.2f}"
@@ -468,7 +461,7 @@ def paper_text(big: xr.Dataset) -> str:
     met = sum(v == "met" for v in verdicts)
     missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + (
-        f"{origin_text(big, f'parameters {_parameters_text(big)}')}: the largest observed false-feasible "
+        f"{origin_text(big, f'parameters {parameters_text(big)}')}: the largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
         f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
