@@ -50,7 +50,7 @@ import xarray as xr
 
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
-from forlab.book.store import origin_text, short_commit
+from forlab.book.store import origin_text, parameters_text, short_commit
 from forlab.book.tables import counted
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -940,4 +940,4 @@ def paper_text(big: xr.Dataset | None) -> str:
         return missing_profile_text("08_sensitivity")
     study = (f"study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f}"
              f" at the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores")
-    return f"{origin_text(big, study)}: {_rows_words(big)}."
+    return f"{origin_text(big, study, f'parameters {parameters_text(big)}')}: {_rows_words(big)}."

@@ -947,11 +947,13 @@ def tso_text(st: xr.Dataset) -> str:
     samples = _surrogate_samples(st)
     fitted = "" if samples is None else (f" fitted on {samples} power flows of the DS (the parameter "
                                          "`surrogate_samples`),")
+    base = f" on the TS base of {st.attrs['tso_base_mva']:g} MVA" if "tso_base_mva" in st.attrs else ""
     return (
         f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or as its surrogate{fitted} and the "
         f"other DSs, if any, at their base-case import, the Pyomo TSO solved by {_glossed(solver)} and forlab's "
-        f"CasADi TSO solved by Ipopt were compared against the tolerances of {float(st.pcc_tol_pu):.0e} p.u. at the PCC and "
-        f"{float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". " + _times_text(t, solver, n)
+        f"CasADi TSO solved by Ipopt were compared. The tolerances are {float(st.pcc_tol_pu):.0e} p.u.{base} at the "
+        f"PCC and {float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". "
+        + _times_text(t, solver, n)
     )
 
 
