@@ -719,7 +719,7 @@ def growth_text(t: pd.DataFrame) -> str:
         same = growth(t[t.n_ds.isin(common)], "solve_time_s")
         text += (f" Over the sizes every method finished ({_ds_span(common)}): "
                  + ", ".join(f"{METHODS[m]} {same[m]:.2f}" for m in same.index if np.isfinite(same[m])) + ".")
-    return text + (f" Offline time: {', '.join(offs)}." if offs else "")
+    return text + (f" Offline time (all DSOs' work as it ran on this run's machine): {', '.join(offs)}." if offs else "")
 
 
 def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
