@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from notebook_cells import sources
 
@@ -293,3 +294,15 @@ def test_the_introduction_limits_the_file_alone_to_the_offer():
     flat = " ".join(intro.split())
     assert "for that comparison the chapter plays the DSO again" in flat
     assert "fits the surrogate on power flows of the DS" in flat
+
+
+def test_the_offer_is_set_beside_the_surrogate_in_words():
+    """The introduction promises the offer beside the DS's P2 surrogate: the TSO text gives forlab's TSO's PCC point
+    and objective with each, dollars escaped (a bare "$" pair would open MyST math)."""
+    t = pd.DataFrame({"representation": ["offer", "offer", "surrogate"],
+                      "engine": [ch10.ENGINES["casadi"], "Pyomo + ripopt", ch10.ENGINES["casadi"]],
+                      "success": [1, 1, 1], "pcc_p_mw": [70.0, 70.0, 69.0], "pcc_q_mvar": [40.0, 40.0, 42.5],
+                      "pcc_vm_pu": [1.047, 1.047, 1.05], "objective": [5168.62, 5168.62, 5168.27]})
+    text = ch10._offer_against_surrogate(t)
+    assert "with the offer at (70.00 MW, 40.00 Mvar, 1.0470 p.u.) and 5168.62 \\$/h and with the surrogate at" in text
+    assert ch10._offer_against_surrogate(t[t.representation == "offer"]) == ""

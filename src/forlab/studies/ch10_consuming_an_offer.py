@@ -953,8 +953,22 @@ def tso_text(st: xr.Dataset) -> str:
         f"other DSs, if any, at their base-case import, the Pyomo TSO solved by {_glossed(solver)} and forlab's "
         f"CasADi TSO solved by Ipopt were compared. The tolerances are {float(st.pcc_tol_pu):.0e} p.u.{base} at the "
         f"PCC and {float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". "
-        + _times_text(t, solver, n)
+        + _times_text(t, solver, n) + _offer_against_surrogate(t)
     )
+
+
+def _offer_against_surrogate(t: pd.DataFrame) -> str:
+    """The offer and the surrogate set side by side, as forlab's CasADi TSO solved with each (rows of the ``tso``
+    table): its PCC point and objective; "" without both rows."""
+    rows = {r.representation: r for r in t.itertuples() if r.engine == ENGINES["casadi"] and int(r.success)}
+    if not {"offer", "surrogate"} <= set(rows):
+        return ""
+    said = [f"with the {REPRESENTATIONS[k].split(' ', 1)[1]} at ({r.pcc_p_mw:.2f} MW, {r.pcc_q_mvar:.2f} Mvar, "
+            f"{r.pcc_vm_pu:.4f} p.u.) and {r.objective:.2f} \\$/h" for k, r in rows.items() if k in ("offer", "surrogate")]
+    return (f" The offer against the surrogate: forlab's TSO settles {' and '.join(said)}. They are two pictures of the"
+            " same DS, a region and a price at its PCC against its units under a learned polytope, so their optima"
+            " differ; which dispatch costs less once the DS is dispatched and judged is measured by"
+            " {doc}`05_coordination` and {doc}`06_ml_surrogate`, side by side in {doc}`09_comparison`.")
 
 
 def _surrogate_samples(st: xr.Dataset) -> int | None:
