@@ -498,7 +498,7 @@ def _paper_size_words(buses: int) -> str:
     scale run is meant to be the paper's case-study scale, and a reader should see that it is (or that it is not)."""
     paper = anchors.anchor("p1_largest_ds_buses")
     same = "as large as" if buses == paper.value else ("larger than" if buses > paper.value else "smaller than")
-    return f"The DS is {same} the largest DS of P1's case study ({paper.show()}). "
+    return f"The DS is {same} the largest DS in the case study of P1's paper, the FOR method's ({paper.show()}). "
 
 
 # --------------------------------------------------------------------------- figures
