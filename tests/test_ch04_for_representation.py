@@ -189,20 +189,23 @@ def test_volume_kept_is_printed_with_its_count_interval_and_hull_share(archived)
 
 def test_the_hull_share_is_set_against_the_fors_on_the_uniform_test_points(archived):
     """The page once called the samples' hull "not the FOR (its dents are inside the hull)", while the hull share
-    exceeds the counted FOR share on several DSs and, at the test points' resolution, hull and FOR coincide; and it
-    then called the hull share the more precise estimate, while on case39+case118zh it lies outside the counted
-    share's 95 % interval: the page says it has not found why and prefers neither."""
+    exceeds the counted FOR share on several DSs and, at the test points' resolution, hull and FOR coincide. It calls
+    the hull share the more precise estimate, and says why a counted share's interval can miss it on one DS
+    (case39+case118zh in the archived store): over the DSs the two differ in both directions, the test points'
+    noise, not a bias."""
     info = ch04.offer_info(archived)
     c = info.loc["case39+case118zh/case118zh"]
     assert (int(c.test_uniform_hull_disagree), int(c.test_uniform_n)) == (0, 109)
     assert "(hull and FOR disagree on 0 of 109 uniform test points)" in ch04.offer_lines(info)
     cells = sources(NOTEBOOK)
     assert not any("dents are inside the hull" in x for x in cells)
-    assert not any("precise estimate of the FOR volume kept" in x for x in cells)
-    assert any("the book has not found why, so it calls neither\nshare the better estimate" in x for x in cells)
+    assert any("is the more\nprecise estimate of the FOR volume kept" in x for x in cells)
+    assert any("over all DSs the two differ in both directions" in x for x in cells)
     n = int(c.test_uniform_n_feasible)
     lo, hi = clopper_pearson_interval(round(float(c.test_volume_kept) * n), n, ch04.CONFIDENCE)
-    assert not lo <= c.hull_volume_kept <= hi  # the disagreement the page owns up to is in the archived store
+    assert not lo <= c.hull_volume_kept <= hi  # the miss the page speaks of is in the archived store
+    diff = (info.test_volume_kept - info.hull_volume_kept).astype(float)
+    assert (diff > 0).any() and (diff < 0).any()  # both directions: noise, as the page says
 
 
 def test_points_needed():

@@ -367,8 +367,8 @@ def _volume_part(c: pd.Series) -> str:
     if hull is not None and np.isfinite(hull):
         text += f"; share of the samples' hull kept (Monte Carlo) {100 * float(hull):.1f} %"
         if c.get("test_uniform_n") is not None and np.isfinite(c.get("test_uniform_n")):
-            # the hull share rests on many more points; the page does not call it the better estimate (it can leave the
-            # counted share's interval although hull and FOR agree on every test point: not explained)
+            # the hull share rests on many more points; it estimates the FOR's share where the two regions agree (the
+            # counted share misses it on a DS or two, in both directions over the DSs: the test points' noise)
             text += (f" (hull and FOR disagree on {int(c.test_uniform_hull_disagree)} of {int(c.test_uniform_n)} "
                      "uniform test points)")
     return text
