@@ -358,6 +358,11 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.communicate()
 
 
+DETAIL_LIMIT = 1000
+"""The longest message a probe keeps (characters): enough for forlab's messages whole, with the advice that ends them
+(at 400, four of them lost the words that say what to change), while a library's runaway traceback stays short."""
+
+
 def run_probe(probe: Probe, timeout_s: float, root: Path | None = None) -> dict:
     """Run one probe in its own process (group) inside a scratch copy of the repository at ``root`` (`_scratch`,
     removed afterwards); returns name, group, outcome, detail and wall_time_s. The process sees ``FORLAB_RESULTS``
@@ -390,7 +395,7 @@ def _run_in(probe: Probe, timeout_s: float, workdir: Path) -> dict:
     outcome, detail = classify(json.loads(lines[-1]) if lines else None, timed_out, err)
     detail = detail.replace(str(workdir), "<scratch>")  # no machine path on the page
     return {"probe": probe.name, "group": probe.group, "what": probe.what, "outcome": outcome,
-            "detail": clipped(detail, 400), "wall_time_s": time.perf_counter() - t0,
+            "detail": clipped(detail, DETAIL_LIMIT), "wall_time_s": time.perf_counter() - t0,
             "quick": int(probe.quick)}
 
 
