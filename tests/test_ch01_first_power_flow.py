@@ -111,3 +111,12 @@ def test_the_page_cites_baran_and_wu_once_and_says_what_feeds_the_feeder():
     assert "radial feeder of {cite:t}`baran1989`" in text and "Baran and Wu {cite:p}" not in text
     assert "carry the rest" not in text and "the whole feeder, a network at 12.66 kV, is fed from it" in text
     assert "A lateral is numbered after the main feeder. Plotted against the bus number" in text
+
+
+def test_the_profile_is_held_to_the_band_of_the_later_chapters():
+    """The chapter says its limit is the lower end of the band every DS is held to later (`forlab.grid.td`)."""
+    import inspect
+
+    from forlab.grid import td
+
+    assert ch01.LIMIT_PU == inspect.signature(td.load_system).parameters["vm_limits"].default[0]

@@ -25,7 +25,8 @@ __all__ = ["LIMIT_PU", "converged", "failed_text", "feeder_sections", "feeder_te
            "losses_table", "run", "solve_text", "store_header", "validate", "voltage_figure", "voltage_text"]
 
 LIMIT_PU = 0.95
-"""The usual lower voltage limit (p.u.) the chapter compares the profile with."""
+"""The lower voltage limit (p.u.) the chapter compares the profile with: the lower end of the band the later chapters
+hold every DS to (`forlab.grid.td`'s ``vm_limits``), tighter than the case file's own bus limits."""
 
 
 def validate(params: dict) -> None:
