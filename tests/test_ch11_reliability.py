@@ -160,3 +160,18 @@ def test_the_paper_store_names_its_path_commit_and_date():
                                    f"{created} UTC).")
     assert ch11.paper_text(None) == ("No store of every probe yet: run `forlab run 11_reliability --profile paper` "
                                      "(or `python scripts/probes.py --profile paper`).")
+
+
+def test_the_archived_messages_keep_their_advice():
+    """A message is kept up to `DETAIL_LIMIT` characters: in the archived paper store no message forlab raised
+    ("handled") lost its end to the clip, except one that quotes a store's own clipped status."""
+    from pathlib import Path
+
+    import xarray as xr
+
+    from forlab.studies import ch11_reliability as ch11
+
+    st = xr.open_dataset(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    clipped = [str(p) for p, d in zip(st.probe.values, st.detail.values) if str(d).endswith("...")]
+    assert clipped == ["ch05_infeasible_level"]  # its message quotes chapter 05's status, clipped there
+    assert max(len(str(d)) for d in st.detail.values) < ch11.DETAIL_LIMIT
