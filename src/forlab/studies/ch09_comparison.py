@@ -1020,7 +1020,7 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     and every method's time ratio, online time and deviation there (or why it has none); then which method was the
     fastest online at which sizes, and the sizes at which every method finished with a feasible dispatch."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
-    judged = _judged(scale_t)
+    judged, wins = _judged(scale_t), _winners(scale_t)
     n_max = int(sizes.index[-1])
     last = scale_t[scale_t.n_ds == n_max]
     central = last[last.method == SCALE_METHODS["integrated"]].solve_time_s
@@ -1032,33 +1032,40 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     every = every[every == methods]
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
-            f"{_largest_lead(judged[judged.n_ds == n_max])}. There, the online solver time over the integrated "
+            f"{_largest_lead(wins.loc[n_max] if n_max in wins.index else None)}. There, the online solver time over the integrated "
             f"AC-OPF's{against} and the absolute deviation: {at_last} (each DSO's step counted as on its own "
             "machine, the book's one rule for parallel parts; {doc}`12_many_dsos` gives P1's with all its DSOs on "
             f"that run's workers). Fastest online by size: "
-            f"{_fastest_by_size(judged)}; {_all_feasible(every.index, len(sizes))}.")
+            f"{_fastest_by_size(wins)}; {_all_feasible(every.index, len(sizes))}.")
 
 
-def _largest_lead(good: pd.DataFrame) -> str:
-    """Which of the judged rows of one size (``good``) was the fastest online and which the most accurate (smallest
-    absolute deviation), in words."""
-    if good.empty:
+def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
+    """Chapter 12's `winners` (per size the fastest online and the most accurate of the comparable rows) on the scale
+    rows, its methods named as this chapter names them ("none" where no method qualified)."""
+    codes = {name: code for code, name in SCALE_METHODS.items()}
+    w = ch12_many_dsos.winners(scale_t.assign(method=scale_t.method.map(codes)))
+    named = {c: w[c].map(lambda m: SCALE_METHODS.get(m, m)) for c in ("fastest", "most_accurate")}
+    return w.assign(**named).set_index("n_ds")
+
+
+def _largest_lead(w) -> str:
+    """Which method was the fastest online and which the most accurate at one size (a row of `_winners`, None where no
+    contestant has a row there), in words."""
+    if w is None or w.qualified == 0:
         return "no method has a result to compare"
-    fast = good.loc[good.solve_time_s.idxmin()].method
-    acc = good.loc[good.deviation_pct.abs().idxmin()].method
-    if fast == acc:
-        return f"{fast} is both the fastest online and the most accurate"
-    return f"{fast} is the fastest online and {acc} the most accurate"
+    if w.fastest == w.most_accurate:
+        return f"{w.fastest} is both the fastest online and the most accurate"
+    return f"{w.fastest} is the fastest online and {w.most_accurate} the most accurate"
 
 
-def _fastest_by_size(judged: pd.DataFrame) -> str:
-    """Which method was the fastest online at which sizes of the sweep, the method fastest at most sizes first:
-    "P2 ML surrogate at 1, 4 and 8 DSs, P1 FOR offer at 2 DSs"; "no method at any size" without judged rows."""
-    if judged.empty:
+def _fastest_by_size(w: pd.DataFrame) -> str:
+    """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
+    first: "P2 ML surrogate at 1, 4 and 8 DSs, P1 FOR offer at 2 DSs"; "no method at any size" where none qualified."""
+    fastest = w[w.qualified > 0].fastest
+    if fastest.empty:
         return "no method at any size"
-    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()]
-    order = fastest.method.value_counts().index  # most sizes first (ties: as counted)
-    return ", ".join(f"{m} at {_listed(fastest.n_ds[fastest.method == m])}" for m in order)
+    order = fastest.value_counts().index  # most sizes first (ties: as counted)
+    return ", ".join(f"{m} at {_listed(fastest.index[fastest == m])}" for m in order)
 
 
 def _listed(sizes) -> str:
