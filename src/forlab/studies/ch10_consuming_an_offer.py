@@ -964,7 +964,7 @@ def _offer_against_surrogate(t: pd.DataFrame) -> str:
     if not {"offer", "surrogate"} <= set(rows):
         return ""
     said = [f"with the {REPRESENTATIONS[k].split(' ', 1)[1]} at ({r.pcc_p_mw:.2f} MW, {r.pcc_q_mvar:.2f} Mvar, "
-            f"{r.pcc_vm_pu:.4f} p.u.) and {r.objective:.2f} \\$/h" for k, r in rows.items() if k in ("offer", "surrogate")]
+            f"{r.pcc_vm_pu:.4f} p.u.) and {r.objective:.2f} \\$/h" for k, r in rows.items()]
     return (f" The offer against the surrogate: forlab's TSO settles {' and '.join(said)}. They are two pictures of the"
             " same DS, a region and a price at its PCC against its units under a learned polytope, so their optima"
             " differ; which dispatch costs less once the DS is dispatched and judged is measured by"
