@@ -641,8 +641,8 @@ def largest_size_text(t: pd.DataFrame) -> str:
     """Markdown: the chapter's answer at its largest size, the scale the question is about: which method was the
     fastest online and which the most accurate there (`winners`), every method's online time over the integrated
     AC-OPF's and its deviation, or why it has none (`why_not_compared`); and what P1's online time assumes, its
-    slowest DSO's dispatch as if every DSO had its own machine, against the wall time of all its DSOs' dispatches on
-    this run's workers, with P1's ratio had that wall time counted instead."""
+    slowest DSO's dispatch as if every DSO had its own machine, beside the wall time of all its DSOs' dispatches on
+    this run's workers (`_p1_machines`)."""
     n = int(t.n_ds.max())
     w = winners(t).set_index("n_ds").loc[n]
     at = t[t.n_ds == n]
@@ -655,7 +655,7 @@ def largest_size_text(t: pd.DataFrame) -> str:
     each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
                      if r.method != "integrated")
     return (f"**At the largest size, {ds_count(n)}**, {lead}. Online solver time over the integrated AC-OPF's "
-            f"({central.iloc[0]:.2f} s), and judged deviation: {each}." + _p1_machines(at, central.iloc[0]))
+            f"({central.iloc[0]:.2f} s), and judged deviation: {each}." + _p1_machines(at))
 
 
 def _size_entry(r, good: bool) -> str:
@@ -667,18 +667,20 @@ def _size_entry(r, good: bool) -> str:
             f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
 
 
-def _p1_machines(at: pd.DataFrame, central_s: float) -> str:
-    """What P1's online time at one size assumes (its slowest DSO's dispatch, one machine per DSO) against the wall
-    time of all its DSOs' dispatches on this run's workers; "" where that wall time was not measured."""
+def _p1_machines(at: pd.DataFrame) -> str:
+    """What P1's online time at one size assumes (its slowest DSO's dispatch, one machine per DSO), beside the wall
+    time of all its DSOs' dispatches on this run's workers; "" where that wall time was not measured. The two are not
+    combined into a ratio: the wall time holds the workers' turns and Dask's messages, the others' times are solver
+    times (one yardstick)."""
     p1 = at[(at.method == "P1") & (at.status == "ok")]
     if p1.empty or not np.isfinite(p1.dso_parallel_ms.iloc[0]):
         return ""
     r = p1.iloc[0]
-    as_run = (r.tso_ms + r.dso_parallel_ms) / 1e3
-    return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({r.dso_ms:.0f} ms), as if every DSO had its own "
-            f"machine, which is the book's one rule for parallel parts; all its DSOs' dispatches together on this "
-            f"run's workers took {r.dso_parallel_ms:.0f} ms, and with that in its place P1's online time would be "
-            f"{as_run:.2f} s, {as_run / central_s:.2f}x the integrated AC-OPF's.")
+    return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({r.dso_ms:.0f} ms of solver "
+            f"time), as if every DSO had its own machine, the book's one rule for parallel parts. On this run's "
+            f"workers all its DSOs' dispatches together took {r.dso_parallel_ms:.0f} ms by the wall clock, the "
+            "workers' turns and Dask's messages included: a wall time, not a solver time to set beside the other "
+            "methods' (the table of P1's DSO work gives both per size).")
 
 
 WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose every solve succeeded and whose dispatch "
