@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 from forlab import opf
-from forlab.book import plots
+from forlab.book import anchors, plots
 from forlab.grid import cases, td
 from forlab.opf import bench
 
@@ -81,7 +81,7 @@ def test_runopp_start_reports_an_outcome_not_an_exception():
     assert out["runopp_flat_wall_time_s"] > 0
     if out["runopp_flat_success"]:
         # runopp holds the slack voltage: its optimum is at least MATPOWER's
-        assert out["runopp_flat_objective"] >= cases.PUBLISHED_OPF_COST["case9"].value - 0.01
+        assert out["runopp_flat_objective"] >= anchors.value("runopf_case9_usd_h") - 0.01
     else:
         assert np.isnan(out["runopp_flat_objective"])
 
@@ -89,7 +89,7 @@ def test_runopp_start_reports_an_outcome_not_an_exception():
 def test_bench_script_reports_from_a_store(tmp_path, script):
     rows = bench.compare({"case9": cases.load("case9")}, repeats=1, runopp=False, progress=False)
     rows["runopp_flat_status"] = "not run"
-    rows["published_objective"] = cases.PUBLISHED_OPF_COST["case9"].value
+    rows["published_objective"] = anchors.value("runopf_case9_usd_h")
     frame = rows.rename(columns=lambda c: f"net_{c}")
     for col in frame.columns:
         if frame[col].dtype == object:
@@ -118,7 +118,7 @@ def test_build_and_solve_times_of_one_net(graph):
     assert set(out) >= {"build_s", "solve_time_s", "iterations", "objective", "n_bus", "construct_s", "first_call_s",
                         "init_s", "graph", "success", "status"}
     assert out["n_bus"] == 9 and out["graph"] == graph and out["success"]
-    assert out["objective"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-5)
+    assert out["objective"] == pytest.approx(anchors.value("runopf_case9_usd_h"), rel=1e-5)
     assert out["iterations"] == opf.solve(net).iterations
     assert out["build_s"] >= out["construct_s"] > 0 and out["solve_time_s"] > 0 and out["init_s"] > 0
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from notebook_cells import prose_of
 
-from forlab.grid import cases
+from forlab.book import anchors
 from forlab.studies import ch01_first_power_flow as ch01
 
 
@@ -16,7 +16,7 @@ def base():
 def test_run_reproduces_the_published_losses(base):
     assert set(base.dims) == {"bus"} and base.sizes["bus"] == 33
     assert str(base.pf_status.values) == "converged"
-    assert float(base.losses_kw) == pytest.approx(cases.PUBLISHED_LOSSES_KW["case33bw"].value, rel=1e-3)
+    assert float(base.losses_kw) == pytest.approx(anchors.value("losses_case33bw_kw"), rel=1e-3)
     assert base.vm_pu.attrs["units"] == "p.u." and base.losses_kw.attrs["units"] == "kW"
     assert ch01.solve_text(base) == f"power flow converged; total losses {float(base.losses_kw):.2f} kW"
 
@@ -42,7 +42,7 @@ def test_voltage_text_and_figure(base):
 
 def test_losses_table_and_notes(base):
     t = ch01.losses_table(base, "case33bw", 1.0)
-    published = cases.PUBLISHED_LOSSES_KW["case33bw"].value
+    published = anchors.value("losses_case33bw_kw")
     assert list(t.index) == ["this run (load scale 1)", "published"]
     assert t.loc["published", "losses (kW)"] == published
     np.testing.assert_allclose(t["relative error (%)"].iloc[0],
@@ -56,7 +56,7 @@ def test_losses_table_and_notes(base):
 def test_losses_printable_prints_the_published_figure_as_published(base):
     """The page once printed a stray "source" header row and "published | 202.700 | 0.000"."""
     t = ch01.losses_printable(base, "case33bw", 1.0)
-    published = cases.PUBLISHED_LOSSES_KW["case33bw"].value
+    published = anchors.value("losses_case33bw_kw")
     assert t.index.name is None and "source" not in t.to_html()
     assert t.loc["published", "losses (kW)"] == f"{published:g}" and t.loc["published", "relative error (%)"] == "–"
     assert t.iloc[0]["losses (kW)"] == f"{float(base.losses_kw):.3f}"

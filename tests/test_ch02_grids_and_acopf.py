@@ -51,7 +51,7 @@ def test_run_writes_the_four_tables(small):
     assert {"grid", "net", "system_ds", "draw_bus", "draw_branch"} <= set(small.dims)
     grid_t = ch02.frame(small, "grid")
     assert list(grid_t.index) == ["case9", "case33bw", "case69"]
-    assert grid_t.losses_kw["case33bw"] == pytest.approx(cases.PUBLISHED_LOSSES_KW["case33bw"].value, rel=1e-3)
+    assert grid_t.losses_kw["case33bw"] == pytest.approx(anchors.value("losses_case33bw_kw"), rel=1e-3)
     assert grid_t.pf_ties_closed_status["case9"] == "no ties" and np.isnan(grid_t.losses_ties_closed_kw["case9"])
     assert grid_t.losses_ties_closed_kw["case69"] < grid_t.losses_kw["case69"]  # meshing lowers the losses
     assert grid_t.ties_closed_in_systems["case33bw"] == 5 and np.isnan(grid_t.ties_closed_in_systems["case69"])
@@ -59,7 +59,7 @@ def test_run_writes_the_four_tables(small):
     assert list(opf_t.index) == ["case9", "case14", "case9+case33bw"]
     assert list(opf_t.kind) == ["transmission", "transmission", "study system"]
     assert opf_t.runopp_flat_status.tolist() == ["converged", "not run", "not run"]
-    assert opf_t.forlab_objective["case9"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-5)
+    assert opf_t.forlab_objective["case9"] == pytest.approx(anchors.value("runopf_case9_usd_h"), rel=1e-5)
     assert small.net_forlab_solve_time_s.attrs["units"] == "s" and small.grid_losses_kw.attrs["units"] == "kW"
     assert small.attrs["runopp_slack_voltage_fixed"] == ["case14", "case9"]
     study_t = ch02.frame(small, "system_ds")
@@ -68,7 +68,7 @@ def test_run_writes_the_four_tables(small):
 
 def test_readers_on_a_fresh_store(small):
     st = small.assign_attrs(runopp_slack_voltage_fixed=json.dumps(small.attrs["runopp_slack_voltage_fixed"]))
-    # MATPOWER 8.1's own runopf results (cases.PUBLISHED_OPF_COST), not optima MATPOWER publishes
+    # MATPOWER 8.1's own runopf results (`forlab.book.anchors.runopf_optimum`), not optima MATPOWER publishes
     assert ch02.validation_text(st).startswith("All 2 MATPOWER 8.1 runopf optima are reproduced")
     assert "runopp status (pf start)" in ch02.runopp_table(st).columns  # the column holds a status, not a time
     assert "case9" in ch02.speed_table(st).index and "case9+case33bw" not in ch02.speed_table(st).index
@@ -194,7 +194,7 @@ def test_the_benchmark_times_forlab_from_the_flat_start_as_runopp():
     row = bench.forlab_start(cases.load("case9"), "flat", repeats=1)
     assert set(row) == {f"forlab_flat_{k}" for k in ("success", "status", "objective", "iterations", "solve_time_s")}
     assert row["forlab_flat_success"] and row["forlab_flat_solve_time_s"] > 0
-    assert row["forlab_flat_objective"] == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-6)
+    assert row["forlab_flat_objective"] == pytest.approx(anchors.value("runopf_case9_usd_h"), rel=1e-6)
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ import pandapower.networks as pn
 import pytest
 
 from forlab import opf
+from forlab.book import anchors
 from forlab.grid import cases
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 MATPOWER_OPTIMA = {"case9": 5296.69, "case14": 8081.53, "case30": 576.89, "case118": 129660.69}
 """MATPOWER's optima transcribed here a second time, on purpose: `test_matpower_optimum` checks the registry
-(`forlab.grid.cases.PUBLISHED_OPF_COST`) against this independent copy; every other test reads the registry."""
+(`forlab.book.anchors.runopf_optimum`) against this independent copy; every other test reads the registry."""
 
 
 @pytest.mark.parametrize("name", sorted(MATPOWER_OPTIMA))
@@ -23,7 +24,7 @@ def test_matpower_optimum(name):
     res = opf.solve(net)
     assert res.success, res.status
     ref = MATPOWER_OPTIMA[name]
-    assert cases.PUBLISHED_OPF_COST[name].value == ref
+    assert anchors.runopf_optimum(name).value == ref
     assert abs(res.objective - ref) / ref < 1e-4, (res.objective, ref)
     assert res.unit_cost == pytest.approx(res.objective, rel=1e-9)
 
@@ -106,7 +107,7 @@ def test_slack_voltage_is_free_within_limits():
     res = opf.solve(net)
     slack = net.ext_grid.bus.iloc[0]
     assert abs(res.res_bus.vm_pu[slack] - 1.0) > 1e-3
-    assert res.objective == pytest.approx(cases.PUBLISHED_OPF_COST["case9"].value, rel=1e-4)
+    assert res.objective == pytest.approx(anchors.value("runopf_case9_usd_h"), rel=1e-4)
 
 
 def test_unsupported_elements_are_rejected_clearly():

@@ -256,11 +256,13 @@ def test_an_anchor_is_met_by_its_relation_and_never_by_a_failed_run():
 
 def test_every_anchor_is_read_by_a_chapter():
     """The registry holds the figures the book compares with: an anchor that no module or notebook reads by its key
-    (a literal, or a key template such as ``f"build_before_{n}_s"``) is a figure the book claims to hold itself to and
-    never does."""
+    (a literal, or a key template such as ``f"build_before_{n}_s"``, in a chapter or in an accessor of the registry's
+    own) is a figure the book claims to hold itself to and never does."""
     src = Path(anchors.__file__).parents[1]
     readers = [p for p in src.rglob("*.py") if p.name != "anchors.py"] + NOTEBOOKS
-    text = "\n".join(p.read_text() for p in readers).replace('\\"', '"')
+    # the registry's own accessors (`anchors.published_losses`, ...) read keys by template; the figures above them do not
+    own = Path(anchors.__file__).read_text().split("\nANCHORS: dict")[1]
+    text = "\n".join([*(p.read_text() for p in readers), own]).replace('\\"', '"')
     quoted = set(re.findall(r"""["']([a-z0-9_{}]+)["']""", text))
     templates = [re.compile(re.sub(r"\\{[^}]*\\}", "[a-z0-9]+", re.escape(q)) + "$") for q in quoted if "{" in q]
     unread = [k for k in anchors.ANCHORS if k not in quoted and not any(t.match(k) for t in templates)]

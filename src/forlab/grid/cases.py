@@ -27,7 +27,7 @@ Traps of the source files, handled explicitly:
   element (`_carry_angle_limits`).
 
 Further conversion choices, each checked against a MATPOWER-style Newton-Raphson on the (unit-converted) file data and against
-MATPOWER's published AC-OPF optima (tests/test_cases.py, tests/test_opf.py):
+MATPOWER's AC-OPF optima (`forlab.book.anchors.runopf_optimum`; tests/test_cases.py, tests/test_opf.py):
 
 * transformers whose tap sits on the low-voltage side (case300) are reversed exactly, and transformer line charging
   (case300) becomes bus shunts, because `from_ppc` would put the tap on the wrong side and turn the charging into a
@@ -84,10 +84,7 @@ from pandapower.pypower.idx_gen import GEN_BUS, GEN_STATUS, MBASE, PG, PMAX, PMI
 
 __all__ = [
     "DISTRIBUTION",
-    "PUBLISHED_LOSSES_KW",
-    "PUBLISHED_OPF_COST",
     "TRANSMISSION",
-    "Published",
     "angle_limits_degree",
     "available",
     "close_ties",
@@ -120,61 +117,6 @@ DISTRIBUTION: tuple[str, ...] = (
     "case533mt_hi",
     "case533mt_lo",
 )
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published reference number with its source."""
-
-    value: float
-    source: str
-
-
-PUBLISHED_LOSSES_KW: dict[str, Published] = {
-    # Base-case active power losses (kW) of the radial configuration as shipped (ties open).
-    "case33bw": Published(
-        202.7,
-        "M. E. Baran, F. F. Wu, 'Network reconfiguration in distribution systems for loss reduction and load "
-        "balancing', IEEE Trans. Power Delivery 4(2):1401-1407, 1989, doi:10.1109/61.25627 (202.7 kW)",
-    ),
-    "case69": Published(
-        224.9,
-        "M. E. Baran, F. F. Wu, 'Optimal capacitor placement on radial distribution systems', IEEE Trans. Power "
-        "Delivery 4(1):725-734, 1989, doi:10.1109/61.19265; 224.9 kW as reproduced throughout the capacitor/DG "
-        "placement literature for the 69-bus feeder",
-    ),
-    "case118zh": Published(
-        1298.0,
-        "D. Zhang, Z. Fu, L. Zhang, 'An improved TS algorithm for loss-minimum reconfiguration in large-scale "
-        "distribution systems', Electric Power Systems Research 77:685-694, 2007, doi:10.1016/j.epsr.2006.06.005 "
-        "(initial configuration: 1298.09 kW)",
-    ),
-    "case136ma": Published(
-        320.4,
-        "J. R. S. Mantovani, F. Casari, R. A. Romero, 'Reconfiguracao de sistemas de distribuicao radiais utilizando "
-        "o criterio de queda de tensao', Rev. Bras. Controle Automacao SBA 11:150-159, 2000 (initial configuration: "
-        "320.36 kW)",
-    ),
-}
-"""Published base-case losses (kW) of the distribution grids, radial as shipped.
-
-Left out: case85 and case141, because MATPOWER's v2 files change the published data (case85: duplicate load at
-bus 60 removed; case141: load at bus 53 doubled, seven branch end points corrected), so the loss figures of the original
-papers (Das et al. 1995; Khodr et al. 2008) do not describe these files; case533mt_hi/lo, for which forlab found no published
-base-case loss figure.
-"""
-
-PUBLISHED_OPF_COST: dict[str, Published] = {
-    name: Published(value, "MATPOWER 8.1 default AC OPF (runopf, MIPS), objective in $/h")
-    for name, value in {
-        "case9": 5296.69,
-        "case14": 8081.53,
-        "case30": 576.89,
-        "case118": 129660.69,
-        "case1354pegase": 74069.35,
-    }.items()
-}
-"""Optimal AC-OPF objective values ($/h) that MATPOWER reports on its own case files."""
 
 
 # --------------------------------------------------------------------------------------------------------------------

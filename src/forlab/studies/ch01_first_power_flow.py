@@ -18,6 +18,7 @@ import pandapower.topology as top
 import pandas as pd
 import xarray as xr
 
+from forlab.book import anchors
 from forlab.book import store as book_store
 from forlab.grid import cases
 
@@ -208,9 +209,9 @@ def voltage_text(stored: xr.Dataset) -> str:
 
 def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFrame:
     """The run's losses (kW) and, for a grid with a published base-case figure
-    (`forlab.grid.cases.PUBLISHED_LOSSES_KW`), that figure and the relative error (%). A run whose power flow did
+    (`forlab.book.anchors.published_losses`), that figure and the relative error (%). A run whose power flow did
     not converge has no row (and no error): only the published figure is left."""
-    published = cases.PUBLISHED_LOSSES_KW.get(grid)
+    published = anchors.published_losses(grid)
     rows = {f"this run (load scale {load_scale:g})": float(stored.losses_kw)} if converged(stored) else {}
     if published is not None:
         rows["published"] = published.value
@@ -237,10 +238,11 @@ def losses_notes(grid: str, load_scale: float, stored: xr.Dataset | None = None)
     """Markdown shown above the losses table, one paragraph each: the published figure's source and, away from the
     base load, that the comparison is no validation; or that the grid has no published figure. With the run's
     ``stored`` result: when its power flow did not converge, that there is nothing to compare instead."""
-    published = cases.PUBLISHED_LOSSES_KW.get(grid)
+    published = anchors.published_losses(grid)
     if published is None:
-        return f"no published base-case losses for {grid} (see `forlab.grid.cases.PUBLISHED_LOSSES_KW`)"
-    lines = [f"published: {published.source}"]
+        return f"no published base-case losses for {grid} (see `forlab.book.anchors.published_losses`)"
+    source = f"source: `{published.source}` in the book's references"
+    lines = [f"published: {published.show()}, the {published.measures}; {source}"]
     if stored is not None and not converged(stored):
         lines.append("this run's power flow did not converge: it has no losses to compare with the published figure")
     elif load_scale != 1:

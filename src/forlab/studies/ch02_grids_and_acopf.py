@@ -209,7 +209,7 @@ def grid_rows() -> pd.DataFrame:
         n_impedance = len(net.impedance)
         pf_status, losses = _base_case(net)
         tied_status, tied_losses = _base_case(cases.load(name, ties="all")) if info["ties"] else ("no ties", np.nan)
-        published = cases.PUBLISHED_LOSSES_KW.get(name)
+        published = anchors.published_losses(name)
         rows.append({
             "grid": name,
             "kind": info["kind"],
@@ -287,9 +287,7 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     opf = pd.concat(parts).reindex(list(transmission) + list(system_nets)).join(flat)
     opf.index.name = "net"
     opf["kind"] = ["transmission" if n in cases.TRANSMISSION else "study system" for n in opf.index]
-    opf["published_objective"] = [
-        cases.PUBLISHED_OPF_COST[n].value if n in cases.PUBLISHED_OPF_COST else np.nan for n in opf.index
-    ]
+    opf["published_objective"] = [a.value if (a := anchors.runopf_optimum(n)) else np.nan for n in opf.index]
     for engine in ("runopp", "forlab"):
         opf[f"{engine}_flat_status"] = opf[f"{engine}_flat_status"].fillna("not run")
         opf[f"{engine}_flat_success"] = opf[f"{engine}_flat_success"].fillna(False).astype(bool)
@@ -640,11 +638,6 @@ def _draw_feeder(ax, buses: pd.DataFrame, branches: pd.DataFrame, zone: str):
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-RUNOPF = " ".join(next(iter(cases.PUBLISHED_OPF_COST.values())).source.split()[:2]) + " runopf"
-"""What `forlab.grid.cases.PUBLISHED_OPF_COST` holds: the optima of MATPOWER 8.1's default AC OPF (runopf, MIPS), a
-run of MATPOWER rather than figures MATPOWER publishes; the chapter names them so."""
-
-
 def gap_to_published_pct(opf_t: pd.DataFrame) -> pd.Series:
     """forlab's objective against MATPOWER's published one, signed, in % of the published one (NaN where MATPOWER
     publishes none): the "gap to MATPOWER (%)" of the default run's and the paper-scale run's tables alike."""
@@ -670,7 +663,7 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                         "gap_to_published_pct": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
     return _corner(printable(v, {
-        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{RUNOPF} ($/h)",
+        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
         "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
         "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
     }))
@@ -684,11 +677,11 @@ def validation_text(stored: xr.Dataset) -> str:
               and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
     others = opf_t[opf_t.published_objective.isna() & (opf_t.kind == "transmission")]
     return (
-        f"{'All' if ok else 'Not all'} {len(val)} {RUNOPF} optima are reproduced: the largest gap to MATPOWER is "
+        f"{'All' if ok else 'Not all'} {len(val)} {anchors.RUNOPF} optima are reproduced: the largest gap to MATPOWER is "
         f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
         "largest voltage "
         f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u. "
-        f"The cases for which the book records no {RUNOPF} optimum (`forlab.grid.cases.PUBLISHED_OPF_COST`: "
+        f"The cases for which the book records no {anchors.RUNOPF} optimum (`forlab.book.anchors.runopf_optimum`: "
         f"{', '.join(others.index) or 'none'}) pass the same power-flow "
         f"check with max |dV| at most {others.forlab_pf_max_dvm_pu.max():.1e} p.u."
         + ("" if ok else " **A target is missed: see the table.**")
@@ -918,8 +911,9 @@ PGLIB_TIME_TARGET_BUSES = int(anchors.value("pglib_faster_above_buses"))
 """Issue 19's time target holds above this many buses (the registry's ``pglib_faster_above_buses``): forlab's solve
 below PowerModels' published solve time."""
 ANCHOR_KEYS = ["acopf_case1354pegase_solve_s", "acopf_speedup_vs_runopp", "pglib_objective_pct",
-               "pglib_faster_above_buses"]
-"""The targets the chapter compares with (`forlab.book.anchors`), kept in its store."""
+               "pglib_faster_above_buses",
+               *(a.key for n in cases.available() for a in (anchors.published_losses(n), anchors.runopf_optimum(n)) if a)]
+"""The targets and published figures the chapter compares with (`forlab.book.anchors`), kept in its store."""
 
 
 def branch_limits(files: dict[str, str]) -> pd.DataFrame:
@@ -1273,7 +1267,7 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
                                "gap_to_published_pct": "{:+.4f}"})
     return _corner(printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
-        "published_objective": f"{RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
+        "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
     }))
 
 
@@ -1290,7 +1284,7 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
 
 
 PAPER_TABLE_TITLES = (
-    # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than RUNOPF
+    # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than anchors.RUNOPF
     "**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, and the gap between them.",
     "**Times** per net: forlab's build, solve and warm re-solve, `runopp`'s time, and forlab's speed-ups over it.",
 )
@@ -1313,7 +1307,7 @@ def paper_text(big: xr.Dataset) -> str:
     pg = bt.loc["case1354pegase"]
     return (
         f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
-        f"({RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
+        f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
         f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}."
     )
