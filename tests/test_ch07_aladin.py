@@ -274,19 +274,21 @@ def test_scaling_report_of_the_archived_store(archived):
     w_slope, _, w_r2 = ch.growth_fit(g, "qp_work")
     assert w_r2 > ch.FIT_R2_MIN and f"slope is {w_slope:.2f}" in ch.growth_text(g)
     row = rep["targets"].set_index(["target", "system"]).loc[("coordinator_slope", "all")]
-    # a slope within the limit from a fit that explains little of the times: met only where its upper bound is too
-    assert row.value <= row.limit and bool(row.met) == (row.upper <= row.limit) and row.upper > row.value
-    assert f"slope {row.value:.2f}, at most {row.upper:.2f} at 95% confidence" in ch.targets17_text(rep["targets"])
-    # and its verdict says what so weak a fit does not show; a family whose fit explains its times does not
+    # a slope within the limit, with its bound, from a fit that explains little of the times: not judged, and its
+    # line says why; a family whose fit explains its times is judged by its bound
+    assert row.value <= row.limit and row.upper <= row.limit and row.met is None
     lines = ch.targets17_text(rep["targets"]).splitlines()
-    weak = f"the fit explains a share {row.fit_r2:.2f} of the variance of log time"
-    assert weak in next(x for x in lines if "over all" in x)
-    assert not any("the fit explains a share" in x for x in lines if "family 118Xn" in x)
+    pooled = next(x for x in lines if "over all" in x)
+    assert pooled.startswith("- not judged:") and f"slope {row.value:.2f}, at most {row.upper:.2f} at 95% " in pooled
+    assert f"the fit explains a share {row.fit_r2:.2f} of the variance of log time" in pooled
+    families = [x for x in lines if "within the family" in x]
+    assert families and not any("not judged" in x or "the fit explains a share" in x for x in families)
     # every family of at least FAMILY_MIN systems has its own fit, judged by its own bound
     fits = ch.family_fits(g).set_index("family")
     slopes = rep["targets"][rep["targets"].target == "coordinator_slope"].set_index("system")
     assert list(slopes.index) == list(fits.index) and (fits.systems >= ch.FAMILY_MIN).all()
-    assert (slopes.met[slopes.upper.notna()] == (slopes.upper <= slopes.limit)[slopes.upper.notna()]).all()
+    judged = slopes.upper.notna() & (slopes.fit_r2 >= ch.FIT_R2_MIN)
+    assert (slopes.met[judged] == (slopes.upper <= slopes.limit)[judged]).all() and slopes.met[~judged].isna().all()
     # the archived coordinator is the reduced QP: issue 17's first target is judged there, with its number
     t = rep["targets"].set_index(["target", "system"])
     row = t.loc[("coordinator_ms", "case118+case533mt_hi")]
@@ -476,13 +478,14 @@ def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_ba
         return ch.paired_text(pd.DataFrame({"inprocess_paired_central": inprocess, "dask_paired_central": dask}), 3)
 
     slower = text([1.0, 1.1, 0.9], [1.2, 1.4, np.nan])
-    assert "the fastest of 3 solves" in slower
+    assert "the fastest of 3 centralized solves" in slower
     assert "a median 1.00 times as long beside the in-process runs (0.90 to 1.10 over the systems) and a median " \
         "1.30 times as long beside the Dask runs (1.20 to 1.40 over the systems)" in slower
-    assert ("That pulls the paired Dask ratios down against the judged one (more than beside the in-process runs"
-            in slower)
-    assert "(more than" not in text([1.2], [1.1]) and "That pulls the paired" in text([1.2], [1.1])
-    assert "That pulls the paired" not in text([1.0], [0.9])
+    assert "Slower halves (slower beside Dask than beside the in-process runs" in slower
+    assert "would put every paired Dask ratio below the judged one" in slower
+    assert "(slower beside" not in text([1.2], [1.1]) and "Slower halves alone" in text([1.2], [1.1])
+    assert "Slower halves" not in text([1.0], [0.9])
+    assert "The judged ratio (the column Dask / centralized" in slower
     assert text([1.0], [np.nan]) == ""  # no Dask pairs: nothing to say
     # the tiny store (in-process only): the halves' median over the baseline, NaN for the mode not run
     wall = ch.wall_times(ch.convergence_table(tiny), ch.iterations(tiny), TINY["max_iter"])
@@ -1077,3 +1080,16 @@ def test_the_full_profiles_comparison_tables_are_shown_under_titles():
     cells = sources("07_aladin", "code")
     assert any("tables.titled(ch07_aladin.full_profile_tables(fp))" in c for c in cells)
     assert not [pair for cell in cells for pair in tables_back_to_back(cell)]
+
+
+def test_the_pooled_growth_of_a_weak_fit_is_not_judged_and_a_family_that_grows_faster_is_missed():
+    """Review finding: the paper store's growth over all 28 systems read "met" (slope 0.20, at most 0.65) from a fit
+    that explains 0.02 of the variance of log time, beside 118Xn's missed 2.23. A fit below `FIT_R2_MIN` is not
+    judged; the families whose fits explain their times are."""
+    rep = ch.scaling_report(store.open_path(PAPER))
+    t = rep["targets"][rep["targets"].target == "coordinator_slope"].set_index("system")
+    assert t.fit_r2["all"] < ch.FIT_R2_MIN and t.upper["all"] <= t.limit["all"] and t.met["all"] is None
+    assert t.met["118Xn"] is False and t.fit_r2["118Xn"] >= ch.FIT_R2_MIN
+    lines = ch.targets17_text(rep["targets"]).splitlines()
+    assert next(x for x in lines if "over all" in x).startswith("- not judged:")
+    assert next(x for x in lines if "family 118Xn" in x).startswith("- **missed**")

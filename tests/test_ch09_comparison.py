@@ -374,9 +374,13 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     # the largest size leads: its fastest and most accurate method, and every method's ratio, time and deviation
     top = judged[judged.n_ds == t12.n_ds.max()]
     fast = ch09_comparison.SCALE_METHODS[top.loc[top.solve_time_s.idxmin()].method]
-    assert text.index(f"at {t12.n_ds.max()} DSs, {fast} is") < text.index("Fastest online by size")
+    assert text.index(f"at {t12.n_ds.max()} DSs, {fast} was") < text.index("Fastest online by size")
+    # where a method did not qualify there (ALADIN, not run at 112 DSs), the lead says among how many it ranks
+    ran = t12[(t12.n_ds == t12.n_ds.max()) & (t12.method != "integrated")].method.nunique()
+    assert (f"of the {len(top)} methods compared there" in text) == (len(top) < ran)
     for r in top.itertuples():
-        shown = f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x ({r.solve_time_s:.2f} s) and "
+        shown = (f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x "
+                 f"({ch12_many_dsos.duration(r.solve_time_s)}) and ")
         assert shown + f"{abs(r.deviation_pct):.4f} %" in text
     assert f"up to {t12.buses.max()} buses" in text
     methods = t12[t12.method != "integrated"].method.nunique()

@@ -397,3 +397,19 @@ def test_the_paper_text_names_its_store_commit_once():
     assert (f"This sweep did not warm up first: the build time of its first size (1 DS, {first.build_s:.1f} s) "
             "carries the process's one-time compilation") in ch12.store_text(big)
 
+
+
+def test_short_times_print_in_ms_and_a_partial_field_says_among_how_many():
+    """Review finding: the default run's answer printed "0.66x (0.05 s)" beside an integrated time of "0.07 s", from
+    which no reader gets 0.66; and at 112 DSs "the most accurate" ranked two methods while ALADIN was not run."""
+    assert ch12.duration(0.0746) == "74.6 ms" and ch12.duration(2.372) == "2.37 s"
+    names = {"P1": "FOR offer", "P2": "ML surrogate"}
+
+    def words(**row):
+        return ch12.winner_words(pd.Series({"fastest": "P1", "most_accurate": "P1", "qualified": 2, "ran": 3} | row),
+                                 names)
+
+    assert words() == "FOR offer was both the fastest online and the most accurate of the 2 methods compared there"
+    assert words(qualified=3) == "FOR offer was both the fastest online and the most accurate"
+    assert words(qualified=1) == "FOR offer was the only method with a result to compare there"
+    assert words(most_accurate="P2", qualified=3) == "FOR offer was the fastest online and ML surrogate the most accurate"

@@ -1024,7 +1024,7 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     n_max = int(sizes.index[-1])
     last = scale_t[scale_t.n_ds == n_max]
     central = last[last.method == SCALE_METHODS["integrated"]].solve_time_s
-    against = f" ({central.iloc[0]:.2f} s)" if len(central) and np.isfinite(central.iloc[0]) else ""
+    against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
     contestants = sorted(last[last.method != SCALE_METHODS["integrated"]].itertuples(), key=lambda r: _method_rank(r.method))
     at_last = "; ".join(_at_largest(r, scale_t) for r in contestants)
     methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
@@ -1032,10 +1032,10 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     every = every[every == methods]
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
-            f"{_largest_lead(wins.loc[n_max] if n_max in wins.index else None)}. There, the online solver time over the integrated "
-            f"AC-OPF's{against} and the absolute deviation: {at_last} (each DSO's step counted as on its own "
-            "machine, the book's one rule for parallel parts; {doc}`12_many_dsos` gives P1's with all its DSOs on "
-            f"that run's workers). Fastest online by size: "
+            f"{_largest_lead(wins.loc[n_max] if n_max in wins.index else None)}. There, the online solver time over the "
+            f"integrated AC-OPF's{against}, each DSO's step counted as on its own machine (the book's one rule for "
+            "parallel parts; {doc}`12_many_dsos` gives P1's with all its DSOs on that run's workers), and the "
+            f"absolute deviation: {at_last}. Fastest online by size: "
             f"{_fastest_by_size(wins)}; {_all_feasible(every.index, len(sizes))}.")
 
 
@@ -1053,9 +1053,7 @@ def _largest_lead(w) -> str:
     contestant has a row there), in words."""
     if w is None or w.qualified == 0:
         return "no method has a result to compare"
-    if w.fastest == w.most_accurate:
-        return f"{w.fastest} is both the fastest online and the most accurate"
-    return f"{w.fastest} is the fastest online and {w.most_accurate} the most accurate"
+    return ch12_many_dsos.winner_words(w, {m: m for m in (w.fastest, w.most_accurate)})
 
 
 def _fastest_by_size(w: pd.DataFrame) -> str:
@@ -1130,7 +1128,7 @@ def _at_largest(r, scale_t: pd.DataFrame) -> str:
     (for a method the sweep stopped running, the largest size it ran)."""
     word = _outcome_word(r)
     if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
-        return f"{r.method} {word} x ({r.solve_time_s:.2f} s) and {abs(r.deviation_pct):.4f} %"
+        return f"{r.method} {word} x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
     ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
     return f"{r.method} {word}" + (f" (the sweep ran it up to {ds_count(int(ran.max()))})" if word == "not run" and len(ran)
                                    else "")

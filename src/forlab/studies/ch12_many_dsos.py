@@ -649,13 +649,28 @@ def largest_size_text(t: pd.DataFrame) -> str:
     central = at[at.method == "integrated"].solve_time_s
     if w.qualified == 0 or central.empty:
         return f"At {ds_count(n)}, no method finished with a feasible dispatch beside a solved integrated AC-OPF."
-    both = w.fastest == w.most_accurate
-    lead = (f"{METHODS[w.fastest]} was both the fastest online and the most accurate" if both else
-            f"{METHODS[w.fastest]} was the fastest online and {METHODS[w.most_accurate]} the most accurate")
     each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
                      if r.method != "integrated")
-    return (f"**At the largest size, {ds_count(n)}**, {lead}. Online solver time over the integrated AC-OPF's "
-            f"({central.iloc[0]:.2f} s), and judged deviation: {each}." + _p1_machines(at))
+    return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}. Online solver time over the "
+            f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged deviation: {each}." + _p1_machines(at))
+
+
+def winner_words(w, names: dict[str, str]) -> str:
+    """Which method was the fastest online and which the most accurate at one size (a row of `winners`; methods by
+    ``names``), and, where not every method that ran there qualified, among how many: "FOR offer was both the
+    fastest online and the most accurate of the 2 methods compared there"."""
+    if w.qualified == 1 < w.ran:
+        return f"{names[w.fastest]} was the only method with a result to compare there"
+    among = f" of the {w.qualified} methods compared there" if w.qualified < w.ran else ""
+    if w.fastest == w.most_accurate:
+        return f"{names[w.fastest]} was both the fastest online and the most accurate{among}"
+    return f"{names[w.fastest]} was the fastest online and {names[w.most_accurate]} the most accurate{among}"
+
+
+def duration(seconds: float) -> str:
+    """A solver time as the page prints it: in ms with one decimal below a second ("74.6 ms", where two decimals of
+    a second would hide the ratios beside it), else in s with two ("2.37 s")."""
+    return f"{1e3 * seconds:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _size_entry(r, good: bool) -> str:
@@ -663,7 +678,7 @@ def _size_entry(r, good: bool) -> str:
     `comparable` (``good``), else why it has none."""
     if not good:
         return f"{METHODS[r.method]} {why_not_compared(r)}"
-    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({r.solve_time_s:.2f} s), "
+    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({duration(r.solve_time_s)}), "
             f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
 
 

@@ -521,11 +521,14 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
     out["error"] = [_raised(table, r.system, "dask" if r.target == "wall_ratio" else "inprocess")
                     for r in out.itertuples()]
     out.loc[out.error != "", "value"] = np.inf  # the run raised: failed, never a number
-    out["met"] = [None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)]
+    out["met"] = pd.Series([None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)],
+                           index=out.index, dtype=object)
     # growth at most linear where the data rule out a steeper slope: the slope's upper bound is what is judged
+    # not judged: too few systems to bound the slope, or a fit that explains too little of the times (below
+    # FIT_R2_MIN the coupling rows are not what drives them, so a slope against them says nothing of the growth)
     slopes = (out.target == "coordinator_slope") & out.met.notna()
-    out.loc[slopes, "met"] = [None if np.isnan(u) else bool(u <= lim)  # too few systems to bound: not judged
-                              for u, lim in zip(out.upper[slopes], out.limit[slopes])]
+    out.loc[slopes, "met"] = [None if np.isnan(u) or r2 < FIT_R2_MIN else bool(u <= lim)
+                              for u, lim, r2 in zip(out.upper[slopes], out.limit[slopes], out.fit_r2[slopes])]
     return out
 
 

@@ -206,7 +206,10 @@ def targets17_text(t17: pd.DataFrame) -> str:
     for r in t17.itertuples():
         name = TARGET_NAMES[r.target].format(stop=_stop_words(r))
         if r.met is None and r.target == "coordinator_slope":
-            lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, too few systems to bound its slope")
+            lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, " + (
+                "too few systems to bound its slope" if np.isnan(r.upper) else
+                f"log-log slope {r.value:.2f}, at most {r.upper:.2f} at {SLOPE_CONFIDENCE:.0%} confidence"
+                + _weak_fit_words(r)))
             continue
         if r.met is None:
             lines.append(f"- not measured here: {name} on {r.system} (no such run in this store)")
@@ -226,14 +229,14 @@ def targets17_text(t17: pd.DataFrame) -> str:
 
 
 def _weak_fit_words(r) -> str:
-    """For a growth target whose fit explains less than `FIT_R2_MIN` of the variance of log time: what its verdict
-    does and does not say (the coupling rows are not what drives the time there; the bound only rules out a steeper
-    growth with them); "" otherwise."""
+    """For a growth target whose fit explains less than `FIT_R2_MIN` of the variance of log time, why it is not
+    judged (the coupling rows are not what drives the time there); "" otherwise."""
     r2 = getattr(r, "fit_r2", np.nan)
     if r.target != "coordinator_slope" or not r2 < FIT_R2_MIN:
         return ""
     return (f"; the fit explains a share {r2:.2f} of the variance of log time, so across these systems the coupling "
-            "rows are not what drives the time: the bound rules out a steeper growth with them, and no more")
+            "rows are not what drives the time, and a slope against them does not judge its growth (the families' "
+            "fits do, where they explain their times)")
 
 
 def _stop_words(r) -> str:
@@ -536,16 +539,18 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
         return ""
     words = [f"a median {s.median():.2f} times as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f} "
              f"to {s.max():.2f} over the systems)" for mode, s in beside.items()]
-    text = (f"Each pair's centralized half is one build and one solve; the centralized time of the judged ratio is "
-            f"the fastest of {repeats} solves, timed when the study loaded its systems, before any cluster was "
-            f"started. Against that time the halves took {' and '.join(words)}.")
+    text = (f"The judged ratio (the column Dask / centralized, by which the targets are judged) sets the fastest "
+            f"Dask run against the fastest of {repeats} centralized solves, timed when the study loaded its systems, "
+            "before any cluster was started; each pair's centralized half is one build and one solve. Against that "
+            f"time the halves took {' and '.join(words)}.")
     dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
     if not dask > 1:
         return text
-    cores = (" (more than beside the in-process runs: on Dask the cluster's scheduler and workers share the "
-             "machine's cores with the centralized solve)" if dask > inprocess else "")
-    return (f"{text} That pulls the paired Dask ratios down against the judged one{cores}{_paired_sides(wt)}; the judged "
-            "ratio sets ALADIN on its cluster against the centralized AC-OPF as it runs alone.")
+    cores = (" (slower beside Dask than beside the in-process runs: on Dask the cluster's scheduler and workers share "
+             "the machine's cores with the centralized solve)" if dask > inprocess else "")
+    return (f"{text} Slower halves{cores} alone would put every paired Dask ratio below the judged one; the "
+            f"machine's noise can outweigh them{_paired_sides(wt)}. The judged ratio sets ALADIN on its cluster "
+            "against the centralized AC-OPF as it runs alone.")
 
 
 def _paired_sides(wt: pd.DataFrame) -> str:
@@ -659,7 +664,8 @@ def _predicted_text(ok: pd.DataFrame) -> str:
     pairs = listed(f"{1e3 * r.time_per_iter_s:.1f} ms against {t0 + 2 * r.latency_ms:.1f} ms at {r.latency_ms:g} ms"
                    for r in rest.itertuples())
     return (f" Per round, measured against the figure's prediction: {pairs}. The prediction leaves out the round "
-            "trips of the coordinator's limit passes, which pay two latencies each, and the machine's noise.")
+            "trips of the coordinator's limit passes, two latencies each, which would put a measurement above it, and "
+            "the machine's noise, which moves it either way.")
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
