@@ -145,16 +145,23 @@ def test_archived_tables_and_text(archived):
     assert "gap to MATPOWER (%)" in shown.columns and "relative error" not in shown.columns
     assert float(shown.loc["case9", "gap to MATPOWER (%)"]) == pytest.approx(
         100 * (val.forlab_objective["case9"] / val.published_objective["case9"] - 1), rel=0.05)
-    speed = ch02.speed_text(archived)
-    assert "**29x to 109x**" in speed and "**4.5x to 10.8x**" in speed and "fails on case1354pegase;" in speed
-    assert "(in the table: 0.33 s and 0.04 s; in this run the warm-up paid a one-off cost)" in speed
+    # the timings as the store holds them (re-archiving changes them, not what the text must say of them)
+    speed, both = ch02.speed_text(archived), ch02.speed(archived).dropna(subset=["speedup_solve"])
+    solve, total = both.speedup_solve, both.speedup_total
+    assert f"**{solve.min():.0f}x to {solve.max():.0f}x**" in speed
+    assert f"**{total.min():.1f}x to {total.max():.1f}x**" in speed and "fails on case1354pegase;" in speed
+    case9 = ch02.speed(archived).loc["case9"]
+    assert (f"(in the table: {case9.runopp_wall_time_s:.2f} s and {case9.forlab_build_time_s:.2f} s; in this run "
+            "the warm-up paid a one-off cost)") in speed
     scaling = ch02.scaling_text(archived)
     # the fitted power law is math, its exponent printed inside it (no raw caret in the prose)
     assert scaling.startswith("Over the 8 transmission cases from 9 to 1354 buses, the solve time $t$ grows roughly "
-                              "as $t \\propto n^{0.87}$ in the bus count $n$")
-    assert "^0" not in scaling.replace("$t \\propto n^{0.87}$", "")
-    assert ("solve in 1.2x (case118+case533mt_hi) to 2.0x (case118+case136ma+case141) the time the fit predicts "
-            "for their bus count; the transmission cases themselves lie between 0.6x and 1.8x of it.") in scaling
+                              "as $t \\propto n^{0.")
+    power = scaling.split("$t \\propto n^{")[1].split("}$")[0]
+    assert "^0" not in scaling.replace(f"$t \\propto n^{{{power}}}$", "")
+    assert re.search(r"solve in \d\.\dx \(case118\+case\S+\) to \d\.\dx \(case118\+case\S+\) the time the fit predicts "
+                     r"for their bus count; the transmission cases themselves lie between \d\.\dx and \d\.\dx of it\.",
+                     scaling)
     paper = ch02.paper_table(archived)
     published = paper[paper["MATPOWER 8.1 runopf ($/h)"] != "–"]
     assert published["gap to MATPOWER (%)"].astype(float).abs().max() < 1e-3 and len(published) == 5
@@ -162,13 +169,17 @@ def test_archived_tables_and_text(archived):
     assert (paper.loc[paper["MATPOWER 8.1 runopf ($/h)"] == "–", "gap to MATPOWER (%)"] == "–").all()  # no NaN on the page
     times = ch02.paper_times_table(archived)
     assert times.loc["case9+\u200bcase33bw", "runopp (s)"] == "–" and times.loc["case9", "solve (s)"] == "0.006"
-    assert times.loc["case9", "speed-up solve"] == "59x" and times.loc["case9", "speed-up build+solve"] == "7.5x"
+    assert times.loc["case9", "speed-up solve"] == f"{case9.speedup_solve:.0f}x"
+    assert times.loc["case9", "speed-up build+solve"] == f"{case9.speedup_total:.1f}x"
     text = ch02.paper_text(archived)
-    assert text.startswith(f"From `{archived.attrs['store_path']}` (commit `cffa4bd`, written ")  # store.origin_text
-    assert "case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in 0.45 s from the power-flow start" in text
+    commit = archived.attrs["git_commit"][:7]
+    assert text.startswith(f"From `{archived.attrs['store_path']}` (commit `{commit}`, written ")  # store.origin_text
+    pg = ch02.speed(archived).loc["case1354pegase"]
+    assert (f"case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in {pg.forlab_solve_time_s:.2f} s "
+            "from the power-flow start") in text
     # the anchor is a flat-start time: judged on the store's flat-start solve, like with like
-    assert text.endswith("From the flat start that its target of at most 2 s is set for, it solves in 0.66 s: met.")
-    assert "(from the flat start that its target of at most 2 s is set for, it solves in 0.66 s: met)" in scaling
+    flat = f"from the flat start that its target of at most 2 s is set for, it solves in {pg.forlab_flat_solve_time_s:.2f} s"
+    assert pg.forlab_flat_solve_time_s <= 2 and text.endswith(f"F{flat[1:]}: met.") and f"({flat}: met)" in scaling
 
 
 def test_case1354pegase_is_judged_from_the_flat_start_its_target_is_set_for():

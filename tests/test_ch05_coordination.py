@@ -175,7 +175,7 @@ def test_the_start_choice_is_read_from_the_dsos_evidence(archived):
     warm = d[d.start == "warm"]
     lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
     worst = lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()]
-    assert f"in {len(lost)} of its {len(warm)} dispatches, most at {worst.ds} of {worst.system}" in text
+    assert f"in {len(lost)} of its {len(warm)} dispatches, by the most for {worst.ds} of {worst.system}" in text
     assert ch05.start_choice_text(_coordination_store()) == ""
 
 
@@ -421,8 +421,8 @@ def test_the_deviation_is_put_down_to_the_slope_only_where_the_slope_is_off():
     assert "80 %: offered 19.4 against true 19.6 (1.0 % off), 100 %: offered 23.4 against true 21.9 (6.8 % off)" in line
     assert (f"At 100 % load the offered slope is off by more than {ch05.SLOPE_AGREES_PCT:g} %: there the TSO trades DS "
             "flexibility against its own generators at the wrong rate") in line
-    assert (f"At 80 % load the slopes agree within {ch05.SLOPE_AGREES_PCT:g} %, so the slope does not explain it "
-            "there; the deviation can come from the region itself") in line
+    assert (f"At 80 % load the slopes agree within {ch05.SLOPE_AGREES_PCT:g} %, so the slope in P does not explain it "
+            "there (the price's slopes in Q and V are not compared); the deviation can come from the region itself") in line
     assert "where the fit is worst" not in line and "When the offered slope is off" not in line
     agree = ch05._deviation_line("s", pd.Series({"dev": 0.085}), *_slope_case(offered=(19.5, 22.0)), 0.058)
     assert "wrong rate" not in agree and "At 80 % and 100 % load the slopes agree" in agree

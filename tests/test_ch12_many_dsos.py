@@ -382,7 +382,7 @@ def test_the_paper_scale_prose_is_no_development_log():
                  "one round later", "\nALADIN damps", " ALADIN damps"):
         assert gone not in prose, gone
     assert "## Limits of P3 at this scale" in prose and "forlab's ALADIN\n   damps" in prose
-    assert "no privacy boundary (see\n  {doc}`../security`)" in prose
+    assert "On a shared cluster this is no\n  privacy boundary (see {doc}`../security`)" in prose
     code = code_of("12_many_dsos")
     assert "ch12.p3_text(bruns)" in code and "ch12.iterations_text(big)" in code
 

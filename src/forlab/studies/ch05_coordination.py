@@ -522,9 +522,11 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
 ITERATION_COLUMNS = {
     "integrated: iterations": "integrated AC-OPF (iterations)", "TSO: iterations": "TSO (iterations)",
     "DSO warm: iterations": "slowest DSO, chosen start (iterations)",
-    "DSO cold: iterations": "slowest DSO, cold start (iterations)",
+    "DSO cold: iterations": "that DSO, cold start (iterations)",
 }
-"""Columns of the first table of `iteration_printables` (Ipopt iterations)."""
+"""Columns of the first table of `iteration_printables` (Ipopt iterations). "That DSO" is the one slowest from its
+chosen start, whose cold start need not be the slowest (the time table's "DSO max, cold start (ms)" can be another
+DSO's)."""
 
 PER_ITERATION_COLUMNS = {
     "slowest DSO": "slowest DS", "integrated: ms/iteration": "integrated AC-OPF (ms/iteration)",
@@ -615,7 +617,7 @@ def start_choice_text(st: xr.Dataset) -> str:
     lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
     if len(lost):
         text += (" The trials predict a request only on average: the library start, where chosen, was slower online "
-                 f"than the cold start timed beside it in {len(lost)} of its {len(warm)} dispatches, most at "
+                 f"than the cold start timed beside it in {len(lost)} of its {len(warm)} dispatches, by the most for "
                  f"{_online_item(lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()])}.")
     return text
 
@@ -731,8 +733,8 @@ def _causes(gs: pd.DataFrame | None, many: bool) -> str:
         out += (f" At {_where(off, many)} the offered slope is off by more than {SLOPE_AGREES_PCT:g} %: there "
                 f"{_SLOPE_CAUSE}.")
     if len(agree):
-        out += (f" At {_where(agree, many)} the slopes agree within {SLOPE_AGREES_PCT:g} %, so the slope does not "
-                f"explain it there; {_REGION_CAUSE}")
+        out += (f" At {_where(agree, many)} the slopes agree within {SLOPE_AGREES_PCT:g} %, so the slope in P does "
+                f"not explain it there (the price's slopes in Q and V are not compared); {_REGION_CAUSE}")
     return out
 
 

@@ -1058,12 +1058,19 @@ def _largest_lead(w) -> str:
 
 def _fastest_by_size(w: pd.DataFrame) -> str:
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
-    first: "P2 ML surrogate at 1, 4 and 8 DSs, P1 FOR offer at 2 DSs"; "no method at any size" where none qualified."""
+    first, and the range of its lead over the next method (``lead``) over the sizes: "P2 ML surrogate at 1, 4 and 8
+    DSs, P1 FOR offer at 2 DSs (one sweep, its lead ... 0.04 to 0.17 ...)"; "no method at any size" where none
+    qualified."""
     fastest = w[w.qualified > 0].fastest
     if fastest.empty:
         return "no method at any size"
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
-    return ", ".join(f"{m} at {_listed(fastest.index[fastest == m])}" for m in order)
+    by_size = ", ".join(f"{m} at {_listed(fastest.index[fastest == m])}" for m in order)
+    lead = w.lead.dropna() if "lead" in w else pd.Series(dtype=float)
+    if lead.empty:
+        return by_size
+    return (f"{by_size} (one sweep, its lead over the next method {lead.min():.2f} to {lead.max():.2f} of the "
+            "integrated AC-OPF's time by size)")
 
 
 def _listed(sizes) -> str:

@@ -441,17 +441,20 @@ def growth(t: pd.DataFrame, column: str) -> pd.Series:
 
 def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
-    contestant): the fastest method online (solver time), the most accurate one (smallest |deviation|), and how
-    many methods qualified, and why each of the others did not (``left_out``, `why_not_compared`)."""
+    contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
+    time ratios; NaN with one method), the most accurate one (smallest |deviation|), and how many methods qualified,
+    and why each of the others did not (``left_out``, `why_not_compared`)."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
         left_out = ", ".join(f"{METHODS[r.method]} {why_not_compared(r)}" for r in g[~comparable(g)].itertuples())
         fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
         acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
+        ratios = good.time_ratio.sort_values()
         rows.append({"n_ds": n, "ran": len(g), "qualified": len(good), "left_out": left_out,
                      "fastest": fast.method if fast is not None else "none",
                      "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
+                     "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
                      "most_accurate": acc.method if acc is not None else "none",
                      "most_accurate_deviation_pct": acc.deviation_pct if acc is not None else np.nan})
     return pd.DataFrame(rows)
@@ -712,8 +715,9 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
         if r.qualified == 0:
             out.append(f"- **{ds_count(r.n_ds)}**: no method finished with a feasible dispatch{why}.")
             continue
+        ahead = f", {r.lead:.2f} below the next method's" if np.isfinite(r.lead) else ""
         out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
-                   f"integrated AC-OPF's solver time), most accurate {METHODS[r.most_accurate]} "
+                   f"integrated AC-OPF's solver time{ahead}), most accurate {METHODS[r.most_accurate]} "
                    f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {counted(r.ran, 'method')} finished "
                    f"with a feasible dispatch{why}.")
     return "\n".join(out)
