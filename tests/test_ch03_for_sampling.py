@@ -166,8 +166,8 @@ def test_scale_and_paper_text(archived):
     assert f"{verdict}; speed-up {one / two:.2f}" in paper
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
     assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
-    assert "The DS is as large as the largest DS in the case study of P1's paper, the FOR method's (533 buses). " in paper  # the registry's anchor
-    assert "smaller than the largest DS in the case study of P1's paper" in ch03._paper_size_words(33)
+    assert "The DS is as large as the largest DS in the case study of the FOR method's paper, P1 (533 buses). " in paper  # the registry's anchor
+    assert "smaller than the largest DS in the case study of the FOR method's paper" in ch03._paper_size_words(33)
 
 
 def test_load_text_flags_load_beyond_the_runs_own_workers(archived):

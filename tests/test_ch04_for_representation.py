@@ -95,6 +95,10 @@ def test_candidates_and_convexity_text(archived):
     assert ch04.convexity_text(cand[cand.convex.astype(bool)]) == ""
     # no infeasible labelled point lies inside the samples' hull: the "dents" explanation is not what the data show
     assert "dents" not in text and "forlab's reading, not a measurement" in text
+    # review finding: the average hid a pair where convexity keeps more; the text counts the pairs
+    rate = by.test_false_infeasible_rate.unstack("convex").dropna()
+    differ = rate[(rate[True] - rate[False]).abs() > 1e-12]
+    assert f"on {(differ[True] > differ[False]).sum()} of {len(differ)}." in text
 
 
 def test_offer_lines_report_the_slope_error_when_the_store_has_it():

@@ -80,7 +80,7 @@ HEADERS = {
     # timing_table
     "t_samples": "OPFs", "t_failed": "not converged", "t_wall_time_s": "wall time (s)",
     "t_sampling_time_s": "sampling time (s)", "t_mean_solve_time_s": "mean solve time (s)", "t_buses": "buses",
-    "t_fpus": "FPUs", "identical_to_first": "samples as with the first worker count",
+    "t_fpus": "FPUs", "identical_to_first": "same samples as with the first worker count",
 }
 """Column of a store table -> its header on the page (`printed`); distances in box-normalised units."""
 ANCHOR_KEYS = ["for_sampling_wall_s"]
@@ -401,6 +401,8 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
     first cell) and a missing value as "–"."""
     columns = list(frame.columns if columns is None else columns)
     shown = frame[columns].round(digits) if digits is not None else frame[columns].copy()
+    for col in shown.columns[shown.dtypes == bool]:  # a yes/no column reads as words, not as Python's True
+        shown[col] = shown[col].map({True: "yes", False: "no"})
     for col in scientific:
         shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
     out = printable(shown, {c: HEADERS.get(c, c) for c in columns})
@@ -498,7 +500,7 @@ def _paper_size_words(buses: int) -> str:
     scale run is meant to be the paper's case-study scale, and a reader should see that it is (or that it is not)."""
     paper = anchors.anchor("p1_largest_ds_buses")
     same = "as large as" if buses == paper.value else ("larger than" if buses > paper.value else "smaller than")
-    return f"The DS is {same} the largest DS in the case study of P1's paper, the FOR method's ({paper.show()}). "
+    return f"The DS is {same} the largest DS in the case study of the FOR method's paper, P1 ({paper.show()}). "
 
 
 # --------------------------------------------------------------------------- figures
