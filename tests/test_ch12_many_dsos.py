@@ -283,6 +283,20 @@ def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of
     assert ch12._STYLE["integrated"][0] not in colours and len(fig.axes[1].lines) == 3
 
 
+def test_the_deviation_panel_fits_no_slope_to_round_off():
+    """Review finding: the deviation panel printed slopes for ALADIN (0.56, -0.09) on deviations near 1e-7 %, at the
+    solvers' tolerances (`forlab.opf.outcome.NEGLIGIBLE_PCT`); a method there has its line and no slope."""
+    from forlab.opf.outcome import NEGLIGIBLE_PCT
+
+    rows = [_row(n, m, dev, 0.01 * n) for n in (1, 2, 4)
+            for m, dev in (("integrated", 0.0), ("P1", 0.001 * n), ("P3", 1e-3 * NEGLIGIBLE_PCT * n))]
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    deviation = fig.axes[1]
+    colours = {t.get_color() for t in deviation.texts}
+    assert len(deviation.lines) == 2 and colours == {ch12._STYLE["P1"][0]}  # P1's slope only
+    assert ch12._STYLE["P3"][0] in {t.get_color() for t in fig.axes[0].texts}  # P3 keeps its time slope
+
+
 def test_the_dispatch_note_speaks_only_where_the_wall_time_fell_below_the_solver_time():
     rows = [_row(n, "P1", 0.001, 0.01 * n) for n in (1, 2)]
     for r, (solver, wall) in zip(rows, ((100.0, 80.0), (50.0, 70.0))):

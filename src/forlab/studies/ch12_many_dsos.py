@@ -37,6 +37,7 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
+from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
@@ -601,7 +602,8 @@ def figure(t: pd.DataFrame):
     (`forlab.book.plots.annotate_points`: clear of the other slopes where two lines end close together); one
     legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
     has no number), those whose dispatch the T+D power flow found infeasible with a hollow marker; the integrated
-    AC-OPF is left out of the deviation panel (its deviation from itself is zero)."""
+    AC-OPF is left out of the deviation panel (its deviation from itself is zero), and a method whose deviations all
+    lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there."""
     import matplotlib.pyplot as plt
 
     panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
@@ -621,6 +623,8 @@ def figure(t: pd.DataFrame):
             if len(bad):
                 ax.plot(bad.n_ds, bad[col], linestyle="none", marker=marker, color=colour, markerfacecolor="white")
             k = slopes.get(method, np.nan)
+            if col == "abs_deviation_pct" and (g[col] <= NEGLIGIBLE_PCT).all():
+                k = np.nan  # deviations at the solvers' tolerances: a slope of round-off is no growth law
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
                 ends[ax].append(((g.n_ds.iloc[-1], g[col].iloc[-1]), f"{k:.2f}", colour))
         ax.set_xscale("log", base=2)
