@@ -276,7 +276,12 @@ def test_which_method_text(chapter):
     # ranked by |deviation| of feasible, judged cases: ALADIN converges to the centralized optimum
     assert lines[1].startswith("- **When cost matters most, and many rounds are acceptable**: P3 ALADIN, mean "
                                "|deviation| 0.0000 % over these 5 systems")
-    assert "the most accurate on 5 of 5 systems" in lines[1]
+    # review finding: on two systems P2's mean |deviation| is within the solvers' tolerances of ALADIN's: a tie
+    per = sys_t[sys_t.system.isin(sys_t[sys_t.method == "P3 ALADIN"].system)].dropna(subset=["abs_deviation_pct"])
+    alone, tied = ch09_comparison._wins(per, "P3 ALADIN")
+    assert tied >= 1 and alone + tied == per.system.nunique()
+    assert (f"the most accurate on {alone} of 5 systems with judged cases, tied with another method within the "
+            f"solvers' tolerances (0.0001 %) on {tied} more") in lines[1]
     assert lines[1].endswith("P1 FOR offer 0.0173 % (signed mean 0.0173 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
                              "(signed mean 0.0079 %, max 0.0258 %).")
     assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]

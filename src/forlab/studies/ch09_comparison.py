@@ -32,7 +32,7 @@ import xarray as xr
 from forlab.book import anchors, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import counted, fixed, listed, table, to_dataset
-from forlab.opf.outcome import NOT_IN_STORE, negative_sentence
+from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, negative_sentence
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
@@ -902,17 +902,34 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
                 f"{scope}, so none is ranked.")
     acc = judged.idxmin()
     per = src.dropna(subset=["abs_deviation_pct"])
-    wins = per.loc[per.groupby("system").abs_deviation_pct.idxmin()].method.value_counts()
+    alone, tied = _wins(per, acc)
     unranked = [m for m in mean.index if m not in judged.index]
     others = ", ".join(f"{m} {judged[m]:.4f} % (signed mean {mean.dev[m]:.4f} %, max {mean.devmax[m]:.4f} %)"
                        for m in judged.index if m != acc)
     return (f"- **When cost matters most, and many rounds are acceptable**: {acc}, mean |deviation| "
             f"{judged[acc]:.4f} % {scope} (signed mean {mean.dev[acc]:.4f} %; the most accurate on "
-            f"{int(wins.get(acc, 0))} of {per.system.nunique()} systems with judged cases), ranked by the absolute "
+            f"{alone} of {per.system.nunique()} systems with judged cases"
+            + (f", tied with another method within the solvers' tolerances ({NEGLIGIBLE_PCT:g} %) on {tied} more"
+               if tied else "") + "), ranked by the absolute "
             "cost deviation of the feasible cases only, judged by the T+D power flow"
             + (f"; the others: {others}" if others else "")
             + (f"; not ranked, no judged feasible case in these stores: {', '.join(unranked)}" if unranked else "")
             + ".")
+
+
+def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
+    """On how many systems of ``per`` (rows with ``abs_deviation_pct``) ``method`` has the smallest |deviation|
+    alone, and on how many it shares it with another method within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers'
+    tolerances: no method is more accurate than another by less)."""
+    alone = tied = 0
+    for _, g in per.groupby("system"):
+        best = g.abs_deviation_pct.min()
+        mine = g[g.method == method].abs_deviation_pct
+        if mine.empty or mine.min() > best + NEGLIGIBLE_PCT:
+            continue
+        close = (g[g.method != method].abs_deviation_pct <= mine.min() + NEGLIGIBLE_PCT).any()
+        tied, alone = (tied + 1, alone) if close else (tied, alone + 1)
+    return alone, tied
 
 
 OFFLINE_UNIT = {"P1 FOR offer": "per load level (every DSO's offer for that level; a new level needs new offers)",
