@@ -92,7 +92,13 @@ class ALADINOptions:
             its face; measured again at ceed047 (``scripts/aladin_options.py --options '{"face_reg": 1e-4}'
             --systems 1654-5 118X10 118X3``), the floor ``reg`` in place of 1e-6 took 1654-5 29 rounds against 27
             (first at the target in round 25 either way), 118X10 and 118X3 the same rounds: there ``face_reg`` acts
-            through the polish of the least-distance step, the other face solve it sets.
+            through the polish of the least-distance step, the other face solve it sets. Why no step of 1654-5 is
+            the exact one (measured at c3a2369, in-process, every face solve of the refinement's in a run of 27
+            rounds): the exact reduced Hessian is indefinite on the face in every round, its least eigenvalue there
+            between -59 and -1.5e-5 (the first face of a round; the faces a blocking limit adds keep it), so no
+            floor at or above zero would admit it. The "2e-6 to 9e-5" above, measured at an earlier commit, still
+            holds for 118X10 (3.1e-5 to 9.0e-5 in rounds 8 to 12 at c3a2369, each of them an exact step), no longer
+            for 1654-5.
         region_flip: with ``qp="reduced"`` (dense coordinator), the share of the free directions whose eigenvalues of
             the coupled reduced Hessian must lie below ``reg`` before the coordinator regularises it region by region
             (every region's exact reduced Hessian flipped on its own, then the coupling added) instead of as a whole
