@@ -534,8 +534,8 @@ def study_table(stored: xr.Dataset) -> pd.DataFrame:
     """The study systems' DSs as the chapter prints them (index study system, DS): sizes, FPUs and scaling (the
     ties each DS closes are in `ties_table`, its PCCs in `pcc_table`)."""
     return printable(_study_formatted(stored), {
-        "system_buses": "buses (system)", "buses": "buses (DS)", "fpus": "FPUs", "fpu_p_max_mw": "FPU P max, all FPUs (MW)",
-        "scale": "scale", "scaling": "scaling",
+        "system_buses": "buses (system)", "buses": "buses (DS)", "fpus": "FPUs",
+        "fpu_p_max_mw": "FPU P max, all FPUs (MW)", "scale": "scale", "scaling": "scaling",
     })
 
 

@@ -849,8 +849,9 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     eigenvalues below the face floor in each of the first 16 rounds examined (the lowest -6 in round 1, -0.003 to
     -0.08 from round 10 on), so every step kept the regularised curvature (the store's ``it_newton`` is 0 in all
     its rounds); measured again at c3a2369 over a whole run (27 rounds), its least eigenvalue on the face lies
-    between -59 and -1.5e-5 in every round (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`). Flipping those eigenvalues on the face instead of refusing it (a regularised Newton step on the
-    face) gave faces with negative multipliers in most rounds, and the same 27 rounds.
+    between -59 and -1.5e-5 in every round (`forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`). Flipping
+    those eigenvalues on the face instead of refusing it (a regularised Newton step on the face) gave faces with
+    negative multipliers in most rounds, and the same 27 rounds.
     """
     active = at_bound(G, h, dv)
     first = None
