@@ -99,6 +99,7 @@ def test_candidates_and_convexity_text(archived):
     rate = by.test_false_infeasible_rate.unstack("convex").dropna()
     differ = rate[(rate[True] - rate[False]).abs() > 1e-12]
     assert f"on {(differ[True] > differ[False]).sum()} of {len(differ)}." in text
+    assert 0 < (differ[True] > differ[False]).sum() < len(differ)  # the archived store has such a pair
 
 
 def test_offer_lines_report_the_slope_error_when_the_store_has_it():

@@ -427,3 +427,21 @@ def test_short_times_print_in_ms_and_a_partial_field_says_among_how_many():
     assert words(qualified=3) == "FOR offer was both the fastest online and the most accurate"
     assert words(qualified=1) == "FOR offer was the only method with a result to compare there"
     assert words(most_accurate="P2", qualified=3) == "FOR offer was the fastest online and ML surrogate the most accurate"
+    assert words(qualified=1, ran=1) == "FOR offer was the only method run there"  # nothing compared: no ranking
+    # review finding: a deviation within NEGLIGIBLE_PCT of the best is a tie (chapter 09 counts it so too)
+    assert words(qualified=3, tied=("P2",)) == ("FOR offer was both the fastest online and the most accurate (tied "
+                                                "with ML surrogate within the solvers' tolerances)")
+
+
+def test_the_paper_sweeps_accuracy_ties_are_named():
+    """At 1 DS of the paper sweep ALADIN's |deviation| (3e-7 %) and the ML surrogate's (7e-5 %) both lie within
+    `forlab.opf.outcome.NEGLIGIBLE_PCT`: a tie, which the winners' list says."""
+    from forlab.opf.outcome import NEGLIGIBLE_PCT
+
+    t = ch12.frame(store.open_path(PAPER))
+    w = ch12.winners(t).set_index("n_ds")
+    one = t[(t.n_ds == 1) & (t.method.isin(["P2", "P3"]))].deviation_pct.abs()
+    assert (one <= NEGLIGIBLE_PCT).all() and w.most_accurate[1] == "P3" and w.tied[1] == ("P2",)
+    assert "most accurate ALADIN (0.0000 %; tied with ML surrogate within the solvers' tolerances)" in \
+        ch12.winners_text(t).splitlines()[0]
+    assert all(w.tied[n] == () for n in w.index if w.qualified[n] and n != 1)

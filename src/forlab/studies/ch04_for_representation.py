@@ -217,8 +217,9 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
 def convexity_text(cand: pd.DataFrame) -> str:
     """Markdown: margin and false-infeasible rate of the SOS-convex against the unconstrained candidates (empty when
     the run fitted only one kind), with forlab's reading of why convexity costs volume, stated as a reading, not a
-    measurement, and on how many (DS, degree) pairs it does (`_convex_pairs`) (hardly any infeasible labelled point lies inside the hull of the boundary samples, so "dents" the
-    convex region must keep out are not what the stores show)."""
+    measurement (hardly any infeasible labelled point lies inside the hull of the boundary samples, so "dents" the
+    convex region must keep out are not what the stores show), and on how many (DS, degree) pairs it does cost
+    volume (`_convex_pairs`)."""
     by = cand.groupby("convex")[["val_margin", "val_false_infeasible", "test_false_infeasible_rate"]].mean()
     if len(by) != 2:
         return ""

@@ -1062,6 +1062,7 @@ def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
     codes = {name: code for code, name in SCALE_METHODS.items()}
     w = ch12_many_dsos.winners(scale_t.assign(method=scale_t.method.map(codes)))
     named = {c: w[c].map(lambda m: SCALE_METHODS.get(m, m)) for c in ("fastest", "most_accurate")}
+    named["tied"] = w.tied.map(lambda ms: tuple(SCALE_METHODS.get(m, m) for m in ms))
     return w.assign(**named).set_index("n_ds")
 
 
@@ -1070,13 +1071,13 @@ def _largest_lead(w) -> str:
     contestant has a row there), in words."""
     if w is None or w.qualified == 0:
         return "no method has a result to compare"
-    return ch12_many_dsos.winner_words(w, {m: m for m in (w.fastest, w.most_accurate)})
+    return ch12_many_dsos.winner_words(w, {m: m for m in (w.fastest, w.most_accurate, *w.tied)})
 
 
 def _fastest_by_size(w: pd.DataFrame) -> str:
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
     first, and the range of its lead over the next method (``lead``) over the sizes: "P2 ML surrogate at 1, 4 and 8
-    DSs, P1 FOR offer at 2 DSs (one sweep, its lead ... 0.04 to 0.17 ...)"; "no method at any size" where none
+    DSs, P1 FOR offer at 2 DSs (from one sweep; ... lead ... 0.04 to 0.17 ...)"; "no method at any size" where none
     qualified."""
     fastest = w[w.qualified > 0].fastest
     if fastest.empty:
@@ -1086,8 +1087,8 @@ def _fastest_by_size(w: pd.DataFrame) -> str:
     lead = w.lead.dropna() if "lead" in w else pd.Series(dtype=float)
     if lead.empty:
         return by_size
-    return (f"{by_size} (one sweep, its lead over the next method {lead.min():.2f} to {lead.max():.2f} of the "
-            "integrated AC-OPF's time by size)")
+    return (f"{by_size} (from one sweep; at each size the fastest method's lead over the next is {lead.min():.2f} to "
+            f"{lead.max():.2f} of the integrated AC-OPF's time)")
 
 
 def _listed(sizes) -> str:

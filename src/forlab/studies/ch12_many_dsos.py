@@ -443,8 +443,10 @@ def growth(t: pd.DataFrame, column: str) -> pd.Series:
 def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
     contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
-    time ratios; NaN with one method), the most accurate one (smallest |deviation|), and how many methods qualified,
-    and why each of the others did not (``left_out``, `why_not_compared`)."""
+    time ratios; NaN with one method), the most accurate one (smallest |deviation|) and the others within
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``: no method is more accurate than another by less than the
+    solvers' tolerances), and how many methods qualified, and why each of the others did not (``left_out``,
+    `why_not_compared`)."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
@@ -452,11 +454,13 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
         fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
         acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
         ratios = good.time_ratio.sort_values()
+        gap = good.deviation_pct.abs() - (abs(acc.deviation_pct) if acc is not None else np.nan)
+        tied = tuple(good.method[(gap <= NEGLIGIBLE_PCT) & (good.method != getattr(acc, "method", None))])
         rows.append({"n_ds": n, "ran": len(g), "qualified": len(good), "left_out": left_out,
                      "fastest": fast.method if fast is not None else "none",
                      "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
                      "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
-                     "most_accurate": acc.method if acc is not None else "none",
+                     "most_accurate": acc.method if acc is not None else "none", "tied": tied,
                      "most_accurate_deviation_pct": acc.deviation_pct if acc is not None else np.nan})
     return pd.DataFrame(rows)
 
@@ -666,12 +670,25 @@ def winner_words(w, names: dict[str, str]) -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `winners`; methods by
     ``names``), and, where not every method that ran there qualified, among how many: "FOR offer was both the
     fastest online and the most accurate of the 2 methods compared there"."""
-    if w.qualified == 1 < w.ran:
-        return f"{names[w.fastest]} was the only method with a result to compare there"
+    if w.qualified == 1:
+        alone = "with a result to compare there" if w.ran > 1 else "run there"
+        return f"{names[w.fastest]} was the only method {alone}"
     among = f" of the {w.qualified} methods compared there" if w.qualified < w.ran else ""
+    tied = _tied_words(w, names)
     if w.fastest == w.most_accurate:
-        return f"{names[w.fastest]} was both the fastest online and the most accurate{among}"
-    return f"{names[w.fastest]} was the fastest online and {names[w.most_accurate]} the most accurate{among}"
+        return f"{names[w.fastest]} was both the fastest online and the most accurate{tied}{among}"
+    return f"{names[w.fastest]} was the fastest online and {names[w.most_accurate]} the most accurate{tied}{among}"
+
+
+def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
+    """" (tied with ML surrogate within the solvers' tolerances)" where another method's |deviation| is within
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` of the most accurate one's (a row of `winners`), else ""; ``within``: as a
+    clause inside a parenthesis already open ("; tied with ...")."""
+    tied = tuple(getattr(w, "tied", ()) or ())
+    if not tied:
+        return ""
+    words = f"tied with {listed([names[m] for m in tied])} within the solvers' tolerances"
+    return f"; {words}" if within else f" ({words})"
 
 
 def duration(seconds: float) -> str:
@@ -722,7 +739,8 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
         ahead = f", {r.lead:.2f} below the next method's" if np.isfinite(r.lead) else ""
         out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time{ahead}), most accurate {METHODS[r.most_accurate]} "
-                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %); {r.qualified} of {counted(r.ran, 'method')} finished "
+                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %{_tied_words(r, METHODS, within=True)}); "
+                   f"{r.qualified} of {counted(r.ran, 'method')} finished "
                    f"with a feasible dispatch{why}.")
     return "\n".join(out)
 

@@ -524,11 +524,14 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
     out["met"] = pd.Series([None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)],
                            index=out.index, dtype=object)
     # growth at most linear where the data rule out a steeper slope: the slope's upper bound is what is judged
-    # not judged: too few systems to bound the slope, or a fit that explains too little of the times (below
-    # FIT_R2_MIN the coupling rows are not what drives them, so a slope against them says nothing of the growth)
+    # not judged: too few systems to bound the slope, or the fit over all systems where it explains too little of
+    # the times (below FIT_R2_MIN across different networks the coupling rows are not what drives them, so a slope
+    # against them says nothing of the growth). A family holds its network fixed: a weak fit there is a flat family,
+    # judged by its bound like any other
     slopes = (out.target == "coordinator_slope") & out.met.notna()
-    out.loc[slopes, "met"] = [None if np.isnan(u) or r2 < FIT_R2_MIN else bool(u <= lim)
-                              for u, lim, r2 in zip(out.upper[slopes], out.limit[slopes], out.fit_r2[slopes])]
+    pooled_weak = (out.system == "all") & (out.get("fit_r2", pd.Series(np.nan, index=out.index)) < FIT_R2_MIN)
+    out.loc[slopes, "met"] = [None if np.isnan(u) or weak else bool(u <= lim)
+                              for u, lim, weak in zip(out.upper[slopes], out.limit[slopes], pooled_weak[slopes])]
     return out
 
 

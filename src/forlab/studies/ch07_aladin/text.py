@@ -229,10 +229,11 @@ def targets17_text(t17: pd.DataFrame) -> str:
 
 
 def _weak_fit_words(r) -> str:
-    """For a growth target whose fit explains less than `FIT_R2_MIN` of the variance of log time, why it is not
-    judged (the coupling rows are not what drives the time there); "" otherwise."""
+    """For the growth fit over all systems where it explains less than `FIT_R2_MIN` of the variance of log time, why
+    it is not judged (across different networks the coupling rows are not what drives the time); "" otherwise (a
+    family's weak fit is a flat family, judged by its bound)."""
     r2 = getattr(r, "fit_r2", np.nan)
-    if r.target != "coordinator_slope" or not r2 < FIT_R2_MIN:
+    if r.target != "coordinator_slope" or r.system != "all" or not r2 < FIT_R2_MIN:
         return ""
     return (f"; the fit explains a share {r2:.2f} of the variance of log time, so across these systems the coupling "
             "rows are not what drives the time, and a slope against them does not judge its growth (the families' "
