@@ -237,7 +237,7 @@ def _weak_fit_words(r) -> str:
         return ""
     return (f"; the fit explains a share {r2:.2f} of the variance of log time, so across these systems the coupling "
             "rows are not what drives the time, and a slope against them does not judge its growth (the families' "
-            "fits do, where they explain their times)")
+            "fits, each over one network, do)")
 
 
 def _stop_words(r) -> str:
