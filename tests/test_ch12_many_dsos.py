@@ -420,8 +420,8 @@ def test_short_times_print_in_ms_and_a_partial_field_says_among_how_many():
     names = {"P1": "FOR offer", "P2": "ML surrogate"}
 
     def words(**row):
-        return ch12.winner_words(pd.Series({"fastest": "P1", "most_accurate": "P1", "qualified": 2, "ran": 3} | row),
-                                 names)
+        row = {"fastest": "P1", "most_accurate": "P1", "qualified": 2, "ran": 3, "tied": ()} | row
+        return ch12.winner_words(pd.Series(row), names)
 
     assert words() == "FOR offer was both the fastest online and the most accurate of the 2 methods compared there"
     assert words(qualified=3) == "FOR offer was both the fastest online and the most accurate"

@@ -60,6 +60,13 @@ def _judged(verdict=VERDICT, base_ok=True, parts=None):
                                   wall_time_s=0.3, offline_time_s=5.0, bytes_exchanged=1000, rounds=1)
 
 
+def test_the_most_accurate_method_shares_the_lead_within_the_solvers_tolerances():
+    from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
+    tight = {"P1": 0.01, "P2": 3e-7, "P3": 3e-7 + NEGLIGIBLE_PCT / 2}
+    assert most_accurate(tight) == ("P2", ("P3",))
+    assert most_accurate({**tight, "P3": 3e-7 + 2 * NEGLIGIBLE_PCT}) == ("P2", ())
+
+
 def test_a_judged_dispatch_gives_the_signed_deviation():
     oc = _judged()
     assert oc.ok and oc.status == "ok" and oc.deviation_pct == pytest.approx(1.0) and oc.feasible

@@ -32,8 +32,8 @@ import pandas as pd
 from forlab.opf.judge import deviation
 
 __all__ = ["NEGLIGIBLE_PCT", "NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status",
-           "integrated_baseline", "judged_outcome", "missing_outcome_columns", "negative_sentence", "outcome_variables",
-           "parallel", "sequential", "timed", "unmeasured_when_failed"]
+           "integrated_baseline", "judged_outcome", "missing_outcome_columns", "most_accurate", "negative_sentence",
+           "outcome_variables", "parallel", "sequential", "timed", "unmeasured_when_failed"]
 
 NOT_IN_STORE = "not in this archived store"
 """What a reader shows for an outcome column an old store does not carry."""
@@ -60,6 +60,15 @@ def negative_sentence(items: Sequence[tuple[str, float]]) -> str:
     return (f"{head}, by less than {NEGLIGIBLE_PCT:g} % of it{zero}: within the solvers' tolerances (every AC-OPF "
             "stops at Ipopt's tolerance, and the judge accepts a limit exceeded by less than its own), not a cheaper "
             "dispatch.")
+
+def most_accurate(abs_deviation_pct: Mapping[str, float]) -> tuple[str, tuple[str, ...]]:
+    """The method with the smallest |judged deviation| (%) of ``abs_deviation_pct`` (method -> |deviation|, over one
+    system or size) and the others within `NEGLIGIBLE_PCT` of it, tied with it: no method is more accurate than
+    another by less than the solvers' tolerances. The one rule chapters 09 and 12 both count ties by."""
+    best = min(abs_deviation_pct, key=abs_deviation_pct.__getitem__)
+    limit = abs_deviation_pct[best] + NEGLIGIBLE_PCT
+    return best, tuple(m for m, v in abs_deviation_pct.items() if m != best and v <= limit)
+
 
 OUTCOME: dict[str, tuple[str, str]] = {
     "deviation_pct": ("signed cost deviation of the judged dispatch from the integrated optimum (NaN: failed)", "%"),

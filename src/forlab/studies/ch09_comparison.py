@@ -32,7 +32,7 @@ import xarray as xr
 from forlab.book import anchors, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import counted, fixed, listed, table, to_dataset
-from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, negative_sentence
+from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
@@ -918,17 +918,14 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
 
 
 def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
-    """On how many systems of ``per`` (rows with ``abs_deviation_pct``) ``method`` has the smallest |deviation|
-    alone, and on how many it shares it with another method within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers'
-    tolerances: no method is more accurate than another by less)."""
+    """On how many systems of ``per`` (rows with ``abs_deviation_pct``) ``method`` is the most accurate alone, and
+    on how many it shares that with another method within `forlab.opf.outcome.NEGLIGIBLE_PCT`
+    (`forlab.opf.outcome.most_accurate`)."""
     alone = tied = 0
     for _, g in per.groupby("system"):
-        best = g.abs_deviation_pct.min()
-        mine = g[g.method == method].abs_deviation_pct
-        if mine.empty or mine.min() > best + NEGLIGIBLE_PCT:
-            continue
-        close = (g[g.method != method].abs_deviation_pct <= mine.min() + NEGLIGIBLE_PCT).any()
-        tied, alone = (tied + 1, alone) if close else (tied, alone + 1)
+        best, others = most_accurate(g.groupby("method").abs_deviation_pct.min().to_dict())
+        if method == best or method in others:
+            tied, alone = (tied + 1, alone) if others else (tied, alone + 1)
     return alone, tied
 
 
@@ -1084,7 +1081,7 @@ def _fastest_by_size(w: pd.DataFrame) -> str:
         return "no method at any size"
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
     by_size = ", ".join(f"{m} at {_listed(fastest.index[fastest == m])}" for m in order)
-    lead = w.lead.dropna() if "lead" in w else pd.Series(dtype=float)
+    lead = w.lead.dropna()
     if lead.empty:
         return by_size
     return (f"{by_size} (from one sweep; at each size the fastest method's lead over the next is {lead.min():.2f} to "

@@ -37,7 +37,7 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
-from forlab.opf.outcome import NEGLIGIBLE_PCT
+from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 
 __all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
@@ -444,24 +444,22 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
     contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
     time ratios; NaN with one method), the most accurate one (smallest |deviation|) and the others within
-    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``: no method is more accurate than another by less than the
-    solvers' tolerances), and how many methods qualified, and why each of the others did not (``left_out``,
-    `why_not_compared`)."""
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``, `forlab.opf.outcome.most_accurate`), and how many methods
+    qualified, and why each of the others did not (``left_out``, `why_not_compared`)."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
         left_out = ", ".join(f"{METHODS[r.method]} {why_not_compared(r)}" for r in g[~comparable(g)].itertuples())
         fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
-        acc = good.loc[good.deviation_pct.abs().idxmin()] if len(good) else None
+        deviation = good.set_index("method").deviation_pct  # one row per method and size
+        best, tied = most_accurate(deviation.abs().to_dict()) if len(good) else (None, ())
         ratios = good.time_ratio.sort_values()
-        gap = good.deviation_pct.abs() - (abs(acc.deviation_pct) if acc is not None else np.nan)
-        tied = tuple(good.method[(gap <= NEGLIGIBLE_PCT) & (good.method != getattr(acc, "method", None))])
         rows.append({"n_ds": n, "ran": len(g), "qualified": len(good), "left_out": left_out,
                      "fastest": fast.method if fast is not None else "none",
                      "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
                      "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
-                     "most_accurate": acc.method if acc is not None else "none", "tied": tied,
-                     "most_accurate_deviation_pct": acc.deviation_pct if acc is not None else np.nan})
+                     "most_accurate": best or "none", "tied": tied,
+                     "most_accurate_deviation_pct": deviation[best] if best is not None else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -684,10 +682,9 @@ def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
     """" (tied with ML surrogate within the solvers' tolerances)" where another method's |deviation| is within
     `forlab.opf.outcome.NEGLIGIBLE_PCT` of the most accurate one's (a row of `winners`), else ""; ``within``: as a
     clause inside a parenthesis already open ("; tied with ...")."""
-    tied = tuple(getattr(w, "tied", ()) or ())
-    if not tied:
+    if not w.tied:
         return ""
-    words = f"tied with {listed([names[m] for m in tied])} within the solvers' tolerances"
+    words = f"tied with {listed([names[m] for m in w.tied])} within the solvers' tolerances"
     return f"; {words}" if within else f" ({words})"
 
 
