@@ -73,7 +73,9 @@ def printed(archived) -> dict[str, str]:
     out["08.summary"] = ch08_sensitivity.summary(runs).round(4).to_string()
     rows = pd.concat([ch09_comparison.p1_rows(archived["05"]), ch09_comparison.p2_rows(archived["06"]),
                       ch09_comparison.p3_rows(archived["07"])], ignore_index=True)
-    out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(rows)).to_string()
+    same = ch09_comparison.common_load(rows)  # like with like: the load every method ran
+    out["09.per_system"] = ch09_comparison.printed(ch09_comparison.per_system(same)).to_string()
+    out["09.own_loads"] = ch09_comparison.own_loads_table(rows).to_string()
     t12 = ch12_many_dsos.frame(archived["12"])
     online, effort = ch12_many_dsos.outcome_tables(t12)
     out["12.online"], out["12.effort"] = online.to_string(), effort.to_string()

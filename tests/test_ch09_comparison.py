@@ -144,9 +144,11 @@ def test_run_assembles_the_store(chapter, archived):
     assert "- P3 ALADIN, {doc}`07_aladin`, `full` profile: `archive/07_aladin/9c43f9097d47.nc`" in text
     # every source keeps the parameters it was run with (rerun_text sets two runs' offline models side by side)
     assert sources["p1"]["parameters"] == json.loads(archived["05_coordination"].attrs["parameters"])
-    # the default runs per case, beside their per-system means
+    # the default runs per case at every load, beside their per-system means at the load every method ran
     cases = ch09_comparison.from_store(chapter, "default_case")
-    assert len(cases) == int(dflt.cases.sum()) and set(cases.method) == set(ch09_comparison.METHOD_NAMES)
+    same = ch09_comparison.common_load(cases)
+    assert len(same) == int(dflt.cases.sum()) < len(cases) and set(cases.method) == set(ch09_comparison.METHOD_NAMES)
+    assert (same.load_min == 1.0).all()  # the nominal load: the one every method's default run holds
     assert "/work/" not in text and "{'" not in text
     gone = ch09_comparison.sources_text(chapter.assign_attrs(sources=json.dumps({})))
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES) + 1
@@ -180,7 +182,10 @@ def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
     system = first[0][0]
     assert float(time.loc[first[0], "online (ms)"]) == full.loc[(system, "P1 FOR offer"), "online (ms)"]
     assert parts["effort"].loc[first[2], "rounds"] == f"{full.loc[(system, 'P3 ALADIN'), 'rounds']:.0f}"
-    assert parts["accuracy"].loc[first[0], "load (%)"] == "60\u2011100"  # a non-breaking hyphen
+    assert (parts["accuracy"]["load (%)"] == "100").all()  # the load every method ran (`common_load`)
+    own = ch09_comparison.own_loads_table(ch09_comparison.from_store(chapter, "case"))
+    assert own.loc[first[0], "load (%)"] == "60\u2011100" and len(own.columns) <= 5  # a non-breaking hyphen
+    assert "case30+case33bw-2pcc" in own.index.get_level_values("system")  # every system, at every load
 
 
 def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
@@ -261,13 +266,13 @@ def test_figures_and_reveals(chapter):
 
 def test_which_method_text(chapter):
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
-    scale_t = ch09_comparison.from_store(chapter, "scale")
-    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, scale_t)
+    scale_t, case_t = ch09_comparison.from_store(chapter, "scale"), ch09_comparison.from_store(chapter, "case")
+    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, scale_t, case_t=case_t)
     lines = text.splitlines()
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
-    alone = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines()
+    alone = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, case_t=case_t).splitlines()
     assert alone == [lines[0], lines[1], lines[2].removesuffix(pointer), *lines[3:7]]
     assert "Each is one run" not in text  # without the default runs per case nothing qualifies the robustness line
     # only the systems every method ran are compared: P2's two-PCC system is named and left out
@@ -282,9 +287,10 @@ def test_which_method_text(chapter):
     assert tied >= 1 and alone + tied == per.system.nunique()
     assert (f"the most accurate on {alone} of 5 systems with judged cases, tied with another method within the "
             f"solvers' tolerances (0.0001 %) on {tied} more") in lines[1]
-    assert lines[1].endswith("P1 FOR offer 0.0173 % (signed mean 0.0173 %, max 0.0662 %), P2 ML surrogate 0.0079 % "
-                             "(signed mean 0.0079 %, max 0.0258 %).")
-    assert "P2 ML surrogate, online solver time 0.39 x the integrated AC-OPF" in lines[2]
+    # at the nominal load, the one every method ran (`common_load`)
+    assert lines[1].endswith("P1 FOR offer 0.0178 % (signed mean 0.0178 %, max 0.0550 %), P2 ML surrogate 0.0071 % "
+                             "(signed mean 0.0071 %, max 0.0181 %).")
+    assert "P2 ML surrogate, online solver time 0.30 x the integrated AC-OPF" in lines[2]
     # bytes rank how much is exchanged, not what it reveals (that is the table of what the TSO learns); ALADIN's
     # bytes are every region's, the TS region's too, so the line speaks of data exchanged, not of what a DSO sends
     assert lines[3].startswith("- **When the least data must be exchanged**: P1 FOR offer, 4.8 kB in 1 round per case")
@@ -292,7 +298,7 @@ def test_which_method_text(chapter):
     assert "DSO must send" not in text
     assert "P2 ML surrogate 20.5 kB in 1 round," in lines[3] and "not what it reveals" in lines[3]
     assert "reveal least" not in text
-    assert "P1 FOR offer 83.7 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
+    assert "P1 FOR offer 84.0 s per load level" in lines[4] and "P2 ML surrogate 45.8 s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
     assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
@@ -327,8 +333,29 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
 def test_verdicts_compare_only_systems_every_method_ran():
     rows = pd.DataFrame({"system": ["A", "A", "B"], "method": ["P1 FOR offer", "P2 ML surrogate", "P2 ML surrogate"],
                          "x": [1.0, 2.0, 3.0]})
-    src, shared, left = ch09_comparison._shared(rows)
-    assert shared == ["A"] and list(src.x) == [1.0, 2.0] and left == {"B": ["P1 FOR offer"]}
+    src, shared = ch09_comparison._shared(rows)
+    assert shared == ["A"] and list(src.x) == [1.0, 2.0]
+    assert ch09_comparison._left_out(rows, shared) == {"B": "not run by P1 FOR offer"}
+
+
+def test_verdicts_compare_methods_at_the_load_every_method_ran():
+    """Review finding: the verdicts set P1's mean over its load levels against P2's over random scenarios and
+    ALADIN's nominal-load run; they now compare each system at a load every method ran (`common_load`)."""
+    p1 = {"method": "P1 FOR offer", "load_max": np.nan}
+    rows = pd.DataFrame([{"system": "A", "load_min": 0.6, **p1}, {"system": "A", "load_min": 1.0, **p1},
+                         {"system": "A", "method": "P2 ML surrogate", "load_min": 1.0 + 1e-9},  # a mean of factors
+                         {"system": "A", "method": "P2 ML surrogate", "load_min": 0.83},
+                         {"system": "B", "load_min": 0.8, **p1},
+                         {"system": "B", "method": "P2 ML surrogate", "load_min": 0.9},
+                         {"system": "C", "method": "P2 ML surrogate", "load_min": 1.0}])
+    same = ch09_comparison.common_load(rows)
+    assert list(same.index) == [1, 2]  # A at its nominal load only; B shares no load; C not run by P1
+    shared = ch09_comparison._shared(same)[1]
+    assert ch09_comparison._left_out(rows, shared) == {"B": "no load every method ran",
+                                                        "C": "not run by P1 FOR offer"}
+    assert "at 100 % of nominal load" in ch09_comparison.common_load_text(rows)
+    assert ch09_comparison.common_load(rows[rows.system == "B"]).empty
+    assert "share no load" in ch09_comparison.common_load_text(rows[rows.system == "B"])
 
 
 def test_time_ratio_header_says_it_is_the_mean_of_per_case_ratios(chapter):
@@ -550,7 +577,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
     sys_t, dflt = ch09_comparison.from_store(chapter, "sys"), ch09_comparison.from_store(chapter, "default")
     assert ch09_comparison.missing_text(sys_t) == "" and ch09_comparison.missing_text(dflt) == ""
     failed = sys_t.assign(failed=np.where(sys_t.method == "P2 ML surrogate", 1, 0))
-    assert ch09_comparison.missing_text(failed).startswith("- P2 ML surrogate: 6 of 150 case(s) failed")
+    assert ch09_comparison.missing_text(failed).startswith("- P2 ML surrogate: 5 of 5 case(s) failed")
     full = ch09_comparison.printed(sys_t)
     row = ("case30+case69+case33bw", "P3 ALADIN")
     assert sys_t.set_index(["system", "method"]).loc[row, "deviation_mean_pct"] < 0

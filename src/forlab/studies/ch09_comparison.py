@@ -204,6 +204,54 @@ def per_system(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+LOAD_DIGITS = 6
+"""Loads (shares of nominal) equal to this many digits are one load: P2's nominal scenario is a mean of the DSs' load
+factors, 1 to round-off."""
+
+
+def _load(cases: pd.DataFrame) -> pd.Series:
+    """Each case's load (a share of nominal: P1's load level, P2's scenario's mean TS load, ALADIN's nominal load)."""
+    return cases.load_min.astype(float).round(LOAD_DIGITS)
+
+
+def common_load(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases of ``cases`` (one row per case: `p1_rows`, `p2_rows`, `p3_rows`) that compare like with like: on the
+    systems every method ran (`_shared`), those at a load every method ran on that system. The method chapters run
+    different loads (P1 load levels, P2 random load scenarios, ALADIN nominal load only), and a method's mean over
+    its own loads set against another's over other loads would rank the loads as much as the methods; the one load
+    all three share in the book's runs is the nominal one. Empty where the methods share no system or no load."""
+    src, _ = _shared(cases)
+    keep = pd.Series(False, index=src.index)
+    for _, g in src.groupby("system", sort=False):
+        shared = set.intersection(*(set(_load(m)) for _, m in g.groupby("method")))
+        keep[g.index] = _load(g).isin(shared)
+    return src[keep]
+
+
+def _loads_words(cases: pd.DataFrame) -> str:
+    """The loads one method's ``cases`` ran, as a reader reads them: "at 60, 80 and 100 %", or where they are many
+    (random scenarios) "over 25 load scenarios per system, 70 to 100 %"."""
+    load = _load(cases)
+    pct = sorted({round(100 * v) for v in load})
+    if load.nunique() <= 4:
+        return f"at {listed(pct)} %"
+    per = cases.groupby("system").size()
+    n = str(per.iloc[0]) if per.nunique() == 1 else f"{per.min()} to {per.max()}"
+    return f"over {n} load scenarios{' per system' if len(per) > 1 else ''}, {pct[0]} to {pct[-1]} %"
+
+
+def common_load_text(cases: pd.DataFrame) -> str:
+    """Markdown: at which load the tables, figure and verdicts that follow compare the methods (`common_load`) and
+    which loads each method ran (every case of ``cases``), as the own-loads table (`own_loads_table`) shows them."""
+    same = common_load(cases)
+    if same.empty:
+        return "The methods share no load on any system here, so no table below compares them like with like."
+    each = "; ".join(f"{m} {_loads_words(g)}" for m, g in cases.groupby("method", sort=False))
+    return (f"These tables compare every method at the load all of them ran on each system, "
+            f"{_loads_words(same.drop_duplicates('load_min'))} of nominal load (the method chapters ran {each}); "
+            "the table of each method over every load it ran comes after them.")
+
+
 PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
            "abs_deviation_pct": "|deviation|, feasible (%)", "feasible_pct": "feasible after T+D PF (%)",
            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "online_ms": "online (ms)", "wall_ms": "online wall (ms)",
@@ -251,15 +299,16 @@ over the integrated AC-OPF's of the same run, the pair a noisy machine times ali
 of the time table, which a single slow case would tilt."""
 
 
-def page_table(table: pd.DataFrame, part: str) -> pd.DataFrame:
-    """One of the `PAGE_TABLES` (``"accuracy"``, ``"feasibility"``, ``"time"``, ``"effort"``) of a per-system table:
+def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
+    """One of the `PAGE_TABLES` (``"accuracy"``, ``"feasibility"``, ``"time"``, ``"effort"``, or columns and digits
+    given as they are) of a per-system table:
     the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their codes
     P1, P2, P3, in `METHOD_NAMES` order), and "–" where a method has no value (a failed case's deviation, or a field
     the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases whose
     dispatch is feasible in the T+D power flow."""
     from forlab.book.tables import printable
 
-    digits = PAGE_TABLES[part]
+    digits = PAGE_TABLES[part] if isinstance(part, str) else part
     t = printed(table)
     systems = list(dict.fromkeys(t.index.get_level_values("system")))
     order = sorted(range(len(t)), key=lambda i: (systems.index(t.index[i][0]),
@@ -366,6 +415,25 @@ def page_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every `page_table` of a per-system ``table``, by part (`PAGE_TABLES`): built once, shown by the page and
     read by `dash_text`."""
     return {part: page_table(table, part) for part in PAGE_TABLES}
+
+
+OWN_LOADS = {"cases": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4,
+             "feasible after T+D PF (%)": 1}
+"""The columns of `own_loads_table` (`printed` columns -> digits; None: shown as it is), five as every page table
+(`PAGE_TABLES`), so that it fits the book's column: what moves with the load, not the speed, whose verdict is
+taken at the load every method ran."""
+
+
+OWN_LOADS_LEAD = ("Each method over every load its chapter ran, per system; no verdict below ranks the methods by "
+                  "this table, as their loads differ:")
+"""The line above `own_loads_table` on the page."""
+
+
+def own_loads_table(cases: pd.DataFrame) -> pd.DataFrame:
+    """Each method over every load it ran (all of ``cases``, one row per case, per system: `per_system`), beside the
+    tables at the load the methods share (`common_load`): how far a method's deviation and feasibility move with the
+    load. No verdict ranks methods by it, as their loads differ."""
+    return page_table(per_system(cases), OWN_LOADS)
 
 
 def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
@@ -530,9 +598,9 @@ P1_BOUND = f"P1 paper's bound on the mean, {anchors.show('p1_deviation_pct')}"
 
 
 def run(params: dict) -> xr.Dataset:
-    """The chapter's store for ``params``: per system and method the default runs on ``system`` (dimension
-    ``default``; their cases, per load level or scenario: ``default_case``), the paper-scale rows (``case``) and their
-    per-system means (``sys``), and the sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores
+    """The chapter's store for ``params``: per system and method the default runs on ``system`` at the load every
+    method ran (dimension ``default``, `common_load`; all their cases, per load level or scenario: ``default_case``),
+    the paper-scale rows (``case``) and their per-system means at the load every method ran (``sys``), and the sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores
     they came from and with which parameters they were run."""
     from forlab.studies import ch08_sensitivity
 
@@ -547,10 +615,10 @@ def run(params: dict) -> xr.Dataset:
     scale = profile(*SCALE, params["use_profiles"])
     out = xr.merge([
         to_dataset(narrow_polytopes(big["P2"]), "narrow", "narrow_", units={"system": "-", "accepted": "1"}),
-        to_store(per_system(dflt), "default"),
+        to_store(per_system(common_load(dflt)), "default"),  # like with like: the load every method ran
         to_store(dflt, "default_case"),
         to_store(cases, "case"),
-        to_store(per_system(cases), "sys"),
+        to_store(per_system(common_load(cases)), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
         to_dataset(scale_rows(scale), "scale", "scale_", units=SCALE_UNITS),
     ], combine_attrs="drop_conflicts")  # keeps every variable's units
@@ -866,30 +934,38 @@ def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
         failed=("failed", "sum"), cases=("cases", "sum"))
 
 
-def _shared(src: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
-    """The rows of ``src`` on the systems every one of its methods ran, those systems (in table order), and every
-    other system with the methods that did not run it. A mean over the systems a method happened to run would set
-    one method's easy systems against another's hard ones."""
-    methods = sorted(dict.fromkeys(src.method), key=_method_rank)
+def _shared(src: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``src`` on the systems every one of its methods ran and those systems (in table order). A mean
+    over the systems a method happened to run would set one method's easy systems against another's hard ones;
+    `_left_out` names the others."""
+    methods = set(src.method)
     ran = src.groupby("system", sort=False).method.agg(set)
-    shared = [sys_ for sys_, m in ran.items() if set(methods) <= m]
-    left = {sys_: [x for x in methods if x not in m] for sys_, m in ran.items() if sys_ not in shared}
-    return src[src.system.isin(shared)], shared, left
+    shared = [sys_ for sys_, m in ran.items() if methods <= m]
+    return src[src.system.isin(shared)], shared
 
 
-def _scope_line(shared: list[str], left: dict[str, list[str]], runs: str) -> str:
+def _left_out(cases: pd.DataFrame, shared: list[str]) -> dict[str, str]:
+    """The systems of ``cases`` outside ``shared`` (the systems compared) and why: the methods that did not run
+    them, or that the methods ran them at no common load (`common_load`)."""
+    methods = sorted(dict.fromkeys(cases.method), key=_method_rank)
+    ran = cases.groupby("system", sort=False).method.agg(set)
+    return {sys_: (f"not run by {' and '.join(x for x in methods if x not in m)}" if set(methods) - m
+                   else "no load every method ran") for sys_, m in ran.items() if sys_ not in shared}
+
+
+def _scope_line(shared: list[str], left: dict[str, str], runs: str) -> str:
     """The statement of which systems the verdicts below average over, and which are left out and why."""
     if not shared:
         return f"- **Systems compared**: no study system was run by every method in {runs}, so no method is ranked."
     if len(shared) == 1:
         out = f"- **Systems compared**: {shared[0]}, the study system every method ran in {runs}"
-        over = "each a method's mean over its cases on it"
+        over = "each a method's mean over its cases on it at the load every method ran"
     else:
         out = f"- **Systems compared**: the {len(shared)} study systems every method ran in {runs} ({', '.join(shared)})"
-        over = ("each a mean over these systems, every system counted once (its value the mean over its cases), so "
-                "that every method is averaged over the same systems")
+        over = ("each a mean over these systems, every system counted once (its value the mean over its cases at the "
+                "load every method ran there), so that every method is averaged over the same systems and loads")
     if left:
-        out += "; left out: " + ", ".join(f"{sys_} (not run by {' and '.join(m)})" for sys_, m in left.items())
+        out += "; left out: " + ", ".join(f"{sys_} ({why})" for sys_, why in left.items())
     return f"{out}. The figures on cost, speed, data, offline work and feasibility below are {over}."
 
 
@@ -968,7 +1044,7 @@ def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
 
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
                       scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None,
-                      narrow: pd.DataFrame | None = None) -> str:
+                      narrow: pd.DataFrame | None = None, case_t: pd.DataFrame | None = None) -> str:
     """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
     robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
     paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
@@ -976,9 +1052,13 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
     time over the integrated AC-OPF's, both timed by the one rule. ``dflt_cases``, the default runs per case
     (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`);
-    ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems."""
+    ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems. The
+    per-system tables hold the cases at the load every method ran (`common_load`); ``case_t`` and ``dflt_cases``, all
+    the cases they came from, name the systems that leaves out (`_left_out`)."""
     paper = not sys_t.empty
-    src, shared, left = _shared(sys_t if paper else dflt)
+    src, shared = _shared(sys_t if paper else dflt)
+    cases = case_t if paper else dflt_cases
+    left = _left_out(src if cases is None else cases, shared)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
