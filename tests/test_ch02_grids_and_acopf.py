@@ -182,6 +182,19 @@ def test_archived_tables_and_text(archived):
     assert pg.forlab_flat_solve_time_s <= 2 and text.endswith(f"F{flat[1:]}: met.") and f"({flat}: met)" in scaling
 
 
+def test_the_published_losses_are_printed_as_published(archived):
+    """Review finding: the table printed 1,298.09 kW and 320.36 kW as 1,298.1 and 320.4, so its own error column
+    (+0.000 %, +0.001 %) contradicted them; each published figure is printed with the decimals of its anchor."""
+    shown = ch02.published_losses_table(archived)["published (kW)"]
+    for grid, value in shown.items():
+        anchor = anchors.published_losses(grid)
+        assert value == f"{anchor.value:,.{anchor.digits}f}"
+    assert shown["case118zh"] == "1,298.09" and shown["case136ma"] == "320.36" and shown["case69"] == "224.9"
+    bare = archived.copy()
+    bare.attrs = {k: v for k, v in archived.attrs.items() if k != "anchors"}  # a store without its anchors
+    assert ch02.published_losses_table(bare)["published (kW)"].equals(shown)
+
+
 def test_case1354pegase_is_judged_from_the_flat_start_its_target_is_set_for():
     """Issue 3's case1354pegase target is a flat-start time: a store with the flat-start solve is judged on it (like
     with like), a failed flat-start solve misses it, and a store without it says its verdict is not like with like."""

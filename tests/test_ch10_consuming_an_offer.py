@@ -201,6 +201,10 @@ def test_the_price_eigenvalues_carry_their_unit_and_a_zero_one_is_said(st, tmp_p
     the unit of H (it acts on the box-normalised point) and the text under the table explains both."""
     assert ch10.checks_table(st).loc["price convex (H symmetric, eigenvalues ≥ 0)", "result"].endswith(
         "($/h per unit of x̃²)")
+    # review finding: the page cut the cell to "... ($/h per unit ..." (pandas' display.max_colwidth)
+    table = ch10.checks_table(st)
+    assert table.result.str.len().max() <= pd.get_option("display.max_colwidth")
+    assert "($/h per unit of x̃²)</td>" in table._repr_html_()
     text = ch10.price_text(st)  # the ball's H = diag(2, 1, 0.1), box half-widths 5 MW, 5 Mvar, 0.05 p.u.
     assert r"they are in \$/h per unit of $\tilde x$ squared" in text
     assert "5.00 MW in P, 5.00 Mvar in Q and 0.0500 p.u. in V" in text

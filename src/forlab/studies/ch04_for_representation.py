@@ -23,10 +23,11 @@ from scipy import ndimage
 
 from forlab.book.runner import check_non_negative, check_types
 from forlab.book.store import origin_text, parameters_text
-from forlab.book.tables import TitledTable, fixed, page_index, printable, wrappable
+from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, printable, wrappable
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
+from forlab.p1_for.polynomial import central_point
 from forlab.p1_for.representation import build_offer, clopper_pearson_interval, clopper_pearson_upper
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
@@ -363,27 +364,57 @@ def target_verdict(n_false_feasible: int, n_infeasible: int, upper: float, targe
     return f"not shown with {n_infeasible} infeasible test points, {need} needed at this share"
 
 
+def _volume_interval(c: pd.Series) -> tuple[int, int, float, float] | None:
+    """The count behind one offer's FOR volume kept and its Clopper-Pearson interval at `CONFIDENCE`: (feasible
+    uniform test points kept, feasible uniform test points, lower, upper); None when the row lacks the count."""
+    n = c.get("test_uniform_n_feasible")
+    if n is None or not np.isfinite(n) or c.test_volume_kept is None:
+        return None
+    n = int(n)
+    kept = round(float(c.test_volume_kept) * n)
+    lo, hi = clopper_pearson_interval(kept, n, CONFIDENCE)
+    return kept, n, float(lo), float(hi)
+
+
 def _volume_part(c: pd.Series) -> str:
     """The FOR volume kept of one offer, with the count of feasible uniform test points it rests on, its interval
-    and the Monte-Carlo share of the samples' hull kept, with the uniform test points on which the hull and the FOR
-    disagree, when the row has them."""
+    (`_volume_interval`) and the Monte-Carlo share of the samples' hull kept, with the uniform test points on which
+    the hull and the FOR disagree, when the row has them."""
     text = f"FOR volume kept {_pct(c.test_volume_kept):.1f} %"
-    n = c.get("test_uniform_n_feasible")
-    if n is not None and np.isfinite(n) and c.test_volume_kept is not None:
-        n = int(n)
-        kept = round(float(c.test_volume_kept) * n)
-        lo, hi = clopper_pearson_interval(kept, n, CONFIDENCE)
+    interval = _volume_interval(c)
+    if interval is not None:
+        kept, n, lo, hi = interval
         text += (f" ({kept} of {n} feasible uniform test points; {CONFIDENCE_TEXT} interval "
                  f"{100 * lo:.0f} to {100 * hi:.0f} %)")
     hull = c.get("hull_volume_kept")
     if hull is not None and np.isfinite(hull):
         text += f"; share of the samples' hull kept (Monte Carlo) {100 * float(hull):.1f} %"
         if c.get("test_uniform_n") is not None and np.isfinite(c.get("test_uniform_n")):
-            # the hull share rests on many more points; it estimates the FOR's share where the two regions agree (the
-            # counted share misses it on a DS or two, in both directions over the DSs: the test points' noise)
+            # the hull share rests on many more points; it estimates the FOR's share where the two regions agree
+            # (`volume_agreement_text` counts the DSs on which the counted share's interval misses it)
             text += (f" (hull and FOR disagree on {int(c.test_uniform_hull_disagree)} of {int(c.test_uniform_n)} "
                      "uniform test points)")
     return text
+
+
+def volume_agreement_text(info: pd.DataFrame) -> str:
+    """Markdown: over the DSs of ``info`` (`offer_info`) that have both, on how many the interval of the FOR volume
+    kept counted on the test points (`_volume_interval`) misses the Monte-Carlo share of the samples' hull kept, on
+    which, and on how many the counted share lies above and below the hull share; empty when no DS has both."""
+    rows = []
+    for ds, c in info.iterrows():
+        interval, hull = _volume_interval(c), c.get("hull_volume_kept")
+        if interval is None or hull is None or not np.isfinite(hull):
+            continue
+        rows.append((str(ds), interval[2] <= float(hull) <= interval[3], float(c.test_volume_kept) - float(hull)))
+    if not rows:
+        return ""
+    missed = [ds for ds, inside, _ in rows if not inside]
+    above, below = sum(d > 0 for *_, d in rows), sum(d < 0 for *_, d in rows)
+    where = f" ({listed(missed)})" if missed else ""
+    return (f"The {CONFIDENCE_TEXT} interval of the FOR volume kept, counted on the test points, misses the share of "
+            f"the samples' hull kept on {len(missed)} of {counted(len(rows), 'DS')}{where}; the counted share lies "
+            f"above the hull share on {above} and below it on {below}.")
 
 
 def _offer_line(ds: str, c: pd.Series, target: float) -> str:
@@ -465,15 +496,16 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 
 
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: per DS `offer_lines`, then the ranges over all DSs (verdicts on the false-feasible target, volume
-    kept, cost fit, upper bounds) of the paper-scale store."""
+    """Markdown: per DS `offer_lines`, then where the counted volume kept misses the hull share
+    (`volume_agreement_text`) and the ranges over all DSs (verdicts on the false-feasible target, volume kept, cost
+    fit, upper bounds) of the paper-scale store."""
     info = offer_info(big)
     ff = info.test_false_feasible_rate.astype(float)
     verdicts = [target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
                                float(c.test_false_feasible_upper)) for _, c in info.iterrows()]
     met = sum(v == "met" for v in verdicts)
     missed = sum(v == "missed" for v in verdicts)
-    return offer_lines(info) + "\n\n" + (
+    return offer_lines(info) + "\n\n" + volume_agreement_text(info) + "\n\n" + (
         f"{origin_text(big, f'parameters {parameters_text(big)}')}: the largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
         f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
@@ -500,6 +532,49 @@ def _cut_grid(half: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return P, Q, np.column_stack([P.ravel(), Q.ravel(), np.zeros(P.size)])
 
 
+def tso_start(off: Offer) -> np.ndarray:
+    """The normalised PCC point (P~, Q~, V~) at which the TSO's OPF starts with offer ``off``: the point of a grid
+    of the box nearest the centroid of the offered region's largest connected part
+    (`forlab.p1_for.polynomial.central_point`), as `forlab.p1_for.tso.TSOForOPF` starts every PCC point; not the box
+    centre, which a non-convex region may not contain."""
+    return central_point(off.polynomial)
+
+
+START_GRID = 101
+"""Points per axis of the grid of the box [-1, 1]^3 on which `_excluded_near` looks for the excluded point nearest
+the TSO's start (a step of 0.02 in normalised units)."""
+
+
+def _grid_values(poly, n: int) -> np.ndarray:
+    """f + m of the region ``poly`` on the n x n x n grid of the box (axes P~, Q~, V~ in that order), one (P~, Q~)
+    slice at a time: a million points at once would hold every monomial of every point in memory."""
+    g = np.linspace(-1.0, 1.0, n)
+    P, Q = np.meshgrid(g, g, indexing="ij")
+    return np.stack([np.asarray(poly(np.column_stack([P.ravel(), Q.ravel(), np.full(P.size, v)]))).reshape(P.shape)
+                     for v in g], axis=-1)
+
+
+def _excluded_near(poly, start: np.ndarray) -> float:
+    """How close to ``start`` (normalised, inside the region) the excluded set {f + m > 0} of the box comes: the
+    nearest excluded point of the `START_GRID`^3 grid of the box, moved along the segment from the start to the
+    region's edge (bisection), and its distance from the start; zero when the start itself is excluded, NaN when no
+    grid point is. The excluded set comes at least this close (between grid points it may come closer)."""
+    if float(np.ravel(poly(start[None]))[0]) > 0:
+        return 0.0
+    g = np.linspace(-1.0, 1.0, START_GRID)
+    values = _grid_values(poly, START_GRID)
+    idx = np.argwhere(values > 0)
+    if not len(idx):
+        return np.nan
+    points = g[idx]
+    far = points[np.argmin(np.linalg.norm(points - start, axis=1))]
+    lo, hi = 0.0, 1.0  # shares of the segment from the start (offered) to the excluded grid point
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if float(np.ravel(poly((start + mid * (far - start))[None]))[0]) <= 0 else (lo, mid)
+    return float(hi * np.linalg.norm(far - start))
+
+
 TICKS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 """Ticks of the normalised axes (five, so that two panels side by side never crowd their labels)."""
 
@@ -524,7 +599,8 @@ def _normalised_axes(ax, title: str) -> None:
 
 def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
     """The central cut (V~ = 0) of DS ``ds``'s offer: grid P, Q, f + m there (``g``), the margin, the boundary samples
-    within `CUT_BAND` of the cut and the labelled test points near it (``feasible``: projection distance < tol)."""
+    within `CUT_BAND` of the cut and the labelled test points near it (``feasible``: projection distance < tol), and
+    the TSO's start (`tso_start`, ``start``), which need not lie on the cut."""
     off = offer(st, ds)
     P, Q, pts = _cut_grid(half, n)
     rs = st.sel(ds=ds)
@@ -534,7 +610,8 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
     near = (rs.labelled_split.values == "test") & (np.abs(lp[:, 2]) < CUT_BAND)
     return {"P": P, "Q": Q, "g": off.polynomial(pts).reshape(P.shape), "m": off.polynomial.margin,
             "boundary": b[np.abs(b[:, 2]) < CUT_BAND], "test": lp[near],
-            "test_distance": rs.labelled_distance.values[near], "offer": off}
+            "test_distance": rs.labelled_distance.values[near], "offer": off, "start": tso_start(off),
+            "samples": b}
 
 
 def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
@@ -550,7 +627,7 @@ def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
     tp = c["test"]
     ax.scatter(tp[feas, 0], tp[feas, 1], s=14, c="tab:green")
     ax.scatter(tp[~feas, 0], tp[~feas, 1], s=18, c="tab:red", marker="x")
-    ax.plot([0], [0], "k+", markersize=10, markeredgewidth=1.5)
+    ax.plot([c["start"][0]], [c["start"][1]], "k+", markersize=10, markeredgewidth=1.5)
     ax.set_xlim(-1.1, 1.1)
     ax.set_ylim(-1.1, 1.1)
     ax.set_aspect("equal")
@@ -562,7 +639,7 @@ LEVEL_SET_LEGEND = (
     ({"color": "tab:blue", "linestyle": "--", "linewidth": 1.2}, "f + m = 0, edge of the offered region (shaded)"),
     ({"color": "k", "marker": ".", "linestyle": "", "markersize": 7}, f"boundary sample, normalised |V| < {CUT_BAND}"),
     ({"color": "k", "marker": "+", "linestyle": "", "markersize": 10, "markeredgewidth": 1.5},
-     "box centre, the TSO's start"),
+     "the TSO's start (central_point), its P and Q"),
     ({"color": "tab:green", "marker": "o", "linestyle": "", "markersize": 5}, "test point, feasible"),
     ({"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 6}, "test point, infeasible"),
 )
@@ -570,8 +647,8 @@ LEVEL_SET_LEGEND = (
 
 def level_sets(st: xr.Dataset, tol: float):
     """Per DS, the cut at the central PCC voltage: zero level sets of the chosen f (solid) and of f + m (dashed, the
-    edge of the offered region, which is shaded), the box centre, boundary samples and labelled test points near the
-    cut (feasible: projection distance < tol); one legend for all panels."""
+    edge of the offered region, which is shaded), the TSO's start (`tso_start`) at its P~ and Q~, boundary samples
+    and labelled test points near the cut (feasible: projection distance < tol); one legend for all panels."""
     fig, axes = _panels(st.sizes["ds"], 3.9)
     for ax, r in zip(axes, st.ds.values):
         _level_set_panel(ax, st, str(r), tol)
@@ -582,42 +659,44 @@ def level_sets(st: xr.Dataset, tol: float):
 
 
 def _cut_features(st: xr.Dataset, ds: str, tol: float) -> dict:
-    """What the level-set figure shows for DS ``ds``, measured on its cut: the share of the box the offer keeps,
-    the closed loops of f = 0 inside the region (components of f > 0 that do not reach the edge of the box), how
-    close to the box centre the excluded set comes, how far the nearest boundary sample near the cut is, f + m at
-    the centre, and the feasible test points near the cut that the offer excludes."""
+    """What the level-set figure shows for DS ``ds``: the TSO's start (`tso_start`, ``start``) and f + m there,
+    how close to it the excluded set comes (`_excluded_near`) and how far from it the nearest boundary sample is
+    (distances in the normalised box, in three dimensions); and, measured on the central cut, the share of the box
+    the offer keeps, the closed loops of f = 0 inside the region (components of f > 0 that do not reach the edge of
+    the box) and the feasible test points near the cut that the offer excludes."""
     c = _cut_of(st, ds)
-    P, Q, g, m = c["P"], c["Q"], c["g"], c["m"]
+    g, m, s, poly = c["g"], c["m"], c["start"], c["offer"].polynomial
     lab, n = ndimage.label(g - m > 0)
     edge = set(np.unique(np.r_[lab[0], lab[-1], lab[:, 0], lab[:, -1]])) - {0}
     excluded = g > 0
     feas = c["test_distance"] < tol
-    test_g = c["offer"].polynomial(np.column_stack([c["test"][:, :2], np.zeros(len(c["test"]))])) if len(
-        c["test"]) else np.zeros(0)
+    test_g = poly(np.column_stack([c["test"][:, :2], np.zeros(len(c["test"]))])) if len(c["test"]) else np.zeros(0)
+    samples = c["samples"]
     return {
+        "start": s, "at_start": float(np.ravel(poly(s[None]))[0]), "clearance": _excluded_near(poly, s),
+        "sample_reach": float(np.linalg.norm(samples - s, axis=1).min()) if len(samples) else np.nan,
         "kept": float((~excluded).mean()), "loops": n - len(edge),
-        "clearance": float(np.hypot(P[excluded], Q[excluded]).min()) if excluded.any() else np.nan,
-        "sample_reach": float(np.hypot(*c["boundary"][:, :2].T).min()) if len(c["boundary"]) else np.nan,
-        "centre": float(c["offer"].polynomial(np.zeros((1, 3)))[0]),
         "n_feasible": int(feas.sum()), "n_feasible_excluded": int((feas & (test_g > 0)).sum()),
     }
 
 
 def _cut_line(ds: str, x: dict) -> str:
     loops = {0: "no closed loop", 1: "one closed loop"}.get(x["loops"], f"{x['loops']} closed loops")
+    start = ", ".join(_plain(v) for v in x["start"])
     return (
-        f"- **{ds}**: the offer keeps {100 * x['kept']:.0f} % of the box on this cut; $f = 0$ has {loops} inside the "
-        f"region; the excluded set comes within {x['clearance']:.2f} of the box centre, while the nearest boundary "
-        f"sample near the cut is {x['sample_reach']:.2f} away; at the centre $f + m$ = {x['centre']:.3f} "
-        f"({'inside' if x['centre'] <= 0 else 'outside'} the offer); the offer excludes {x['n_feasible_excluded']} "
-        f"of the {x['n_feasible']} feasible test points near the cut.")
+        f"- **{ds}**: the TSO's OPF starts at normalised (P, Q, V) = ({start}), where $f + m$ = "
+        f"{x['at_start']:.3f} ({'inside' if x['at_start'] <= 0 else 'outside'} the offer); the excluded set comes "
+        f"within {x['clearance']:.2f} of the start, while the nearest boundary sample is {x['sample_reach']:.2f} "
+        f"away; on the cut the offer keeps {100 * x['kept']:.0f} % of the box, $f = 0$ has {loops} inside the "
+        f"region, and the offer excludes {x['n_feasible_excluded']} of the {x['n_feasible']} feasible test points "
+        "near the cut.")
 
 
 def level_set_text(st: xr.Dataset, tol: float) -> str:
-    """Markdown: per DS, what `level_sets` shows, measured on the cut (`_cut_features`): the share of the box kept,
-    closed loops of f = 0 inside the region, how deep the excluded set reaches towards the box centre (against the
-    nearest boundary sample), f + m at the centre where the TSO's OPF starts, and the feasible test points near the
-    cut the offer excludes."""
+    """Markdown: per DS, what `level_sets` shows (`_cut_features`): where the TSO's OPF starts and f + m there, how
+    close to the start the excluded set comes (against the nearest boundary sample), and on the cut the share of
+    the box kept, closed loops of f = 0 inside the region and the feasible test points near the cut the offer
+    excludes."""
     return "\n".join(_cut_line(str(r), _cut_features(st, str(r), tol)) for r in st.ds.values)
 
 

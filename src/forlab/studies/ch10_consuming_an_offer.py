@@ -165,7 +165,9 @@ def box_grid(offer: Offer, n: int = GRID_POINTS) -> np.ndarray:
 
 def checks(offer: Offer, path: Path) -> pd.DataFrame:
     """What a TSO can check on the file alone: format, box, polynomial, margin, price convexity, a non-empty region,
-    and an exact round trip. Columns: check, result (text), passed (bool)."""
+    and an exact round trip. Columns: check, result (text), passed (bool). A result is short: the page's table cuts a
+    cell longer than pandas' ``display.max_colwidth`` (50 characters) with "...", so the eigenvalues' row gives the
+    values and their unit, and its check's name says what they are."""
     raw = json.loads(Path(path).read_text())
     box_lo, box_hi = np.asarray(offer.box.lo), np.asarray(offer.box.hi)
     poly, cost = offer.polynomial, offer.cost
@@ -182,7 +184,7 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
          bool(np.all(np.isfinite(poly.coef)) and len(poly.coef) == len(poly.exps))),
         ("margin m ≥ 0", f"m = {poly.margin:.4f}", poly.margin >= 0),
         ("price convex (H symmetric, eigenvalues ≥ 0)",
-         f"eigenvalues {', '.join(f'{e:.3g}' for e in eig)} ($/h per unit of x̃²)",
+         f"{', '.join(f'{e:.3g}' for e in eig)} ($/h per unit of x̃²)",  # the row's name says they are eigenvalues
          bool(np.allclose(cost.H, cost.H.T) and eig.min() >= -1e-9 * max(1.0, abs(eig).max()))),
         ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered", share > 0),
         ("read, write, read gives the same offer", "same dictionary" if again == raw else "differs", again == raw),
