@@ -28,13 +28,19 @@ def test_summary_counts_rounds_against_the_default_where_both_converged(script):
 
 
 def test_the_script_runs_aladin_with_and_without_the_options(capsys, script):
-    """A real run on the smallest T+D system: the default and a held slack penalty both converge; a system name the
-    chapter does not know is rejected before any run."""
+    """A real run on the smallest T+D system: the default and a held slack penalty both converge."""
     script = script("aladin_options")
     assert script.main(["--options", '{"mu_update": 1}', "--systems", "case9+case33bw"]) == 0
     out = capsys.readouterr().out
     assert "case9+case33bw" in out and '{"mu_update": 1}' in out and "more rounds" in out
     row = script.system_runs("case9+case33bw", [{}])[0]
     assert row["converged"] and row["target_round"] <= row["rounds"] and row["error"] == ""
-    with pytest.raises(ValueError):
-        script.main(["--options", "{}", "--systems", "case9:0x"])
+
+
+def test_an_unknown_system_is_rejected_before_any_run(monkeypatch, script):
+    """A system name the chapter does not know fails the command before any system is run, even a known one
+    listed first."""
+    script = script("aladin_options")
+    monkeypatch.setattr(script, "system_runs", lambda *args: pytest.fail("a system ran before the names were checked"))
+    with pytest.raises(ValueError, match=r"systems: unknown system 'case9:0x'; use 'case118:3'"):
+        script.main(["--options", "{}", "--systems", "case9+case33bw", "case9:0x"])

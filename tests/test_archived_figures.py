@@ -20,17 +20,22 @@ import pandas as pd
 import pytest
 
 from forlab.book import store
+from forlab.studies import ch02_grids_and_acopf as ch02
+from forlab.studies import ch03_for_sampling as ch03
 from forlab.studies import ch04_for_representation as ch04
 from forlab.studies import ch05_coordination as ch05
 from forlab.studies import ch06_ml_surrogate, ch07_aladin, ch08_sensitivity, ch09_comparison, ch12_many_dsos
+from forlab.studies import ch11_reliability as ch11
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "tests" / "data" / "archived_figures.json"
 RECORDED = json.loads(RECORD.read_text())
 BEFORE = RECORDED["figures"]
-ARCHIVED = {"04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
+ARCHIVED = {"02": "02_grids_and_acopf/7ccbd865f91c", "03": "03_for_sampling/9981222d8a79",
+            "04": "04_for_representation/f825faf9f520", "05": "05_coordination/bc6afb1b33bf",
             "06": "06_ml_surrogate/eb5188640d37", "07": "07_aladin/9c43f9097d47",
-            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90", "12": "12_many_dsos/1309e3171cb7"}
+            "07p": "07_aladin/cda932858838", "08": "08_sensitivity/c42632e1be90",
+            "11": "11_reliability/88dd639b18ec", "12": "12_many_dsos/1309e3171cb7"}
 NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 
@@ -46,6 +51,26 @@ def archived():
 
 def printed(archived) -> dict[str, str]:
     out = {}
+    # chapters 02, 03 and 11 print these from their paper-scale store (the notebooks' last section)
+    big = archived["02"]
+    for key, (title, shown) in zip(("02.paper_optima", "02.paper_times"), ch02.paper_tables(big), strict=True):
+        out[key] = f"{title}\n{shown.to_string()}"
+    out["02.paper_text"] = ch02.paper_text(big)
+    out["02.pglib_text"] = ch02.pglib_text(big)
+    out["02.pglib_table"] = ch02.pglib_table(big).to_string()
+    out["02.build_text"] = ch02.build_text(big)
+    big = archived["03"]
+    out["03.summary"] = ch03.printed(ch03.summary_table(big)).to_string()
+    out["03.opf_count"] = ch03.opf_count_text(big)
+    out["03.timing"] = ch03.printed(ch03.timing_table(big), ch03.TIMING_SHOWN).to_string()
+    out["03.paper_text"] = ch03.paper_text(big)
+    out["03.coverage"] = ch03.printed(ch03.coverage_table(big, wall_time=False), digits=4).to_string()
+    out["03.coverage_text"] = ch03.coverage_text(big)
+    big = archived["11"]
+    out["11.paper_text"] = ch11.paper_text(big)
+    out["11.summary"] = ch11.summary_text(big)
+    out["11.counts"] = ch11.counts_table(big).to_string()
+    out["11.probes"] = ch11.probes_markdown(big)
     info = ch04.offer_info(archived["04"])
     out["04.offer_lines"] = ch04.offer_lines(info)
     out["04.offer_table"] = ch04.offer_table(info).round(4).to_string()
@@ -100,6 +125,12 @@ def test_figures_were_recorded_from_the_archived_stores(archived):
     stale = sorted(k for k in now if RECORDED["stores"].get(k) != now[k])
     assert not stale, (f"archived stores {stale} were re-written since the figures were recorded; check the new "
                        f"numbers on their pages, then `python scripts/record_archived_figures.py`")
+
+
+def test_every_archived_store_is_recorded():
+    stores = sorted(f"{p.parent.name}/{p.stem}" for p in (ROOT / store.ARCHIVE).glob(f"*/*{store.SUFFIX}"))
+    assert stores and sorted(ARCHIVED.values()) == stores, "add the archived store to ARCHIVED and printed()"
+    assert sorted(RECORDED["stores"]) == sorted(ARCHIVED)
 
 
 def test_archived_stores_print_the_same_numbers(archived):

@@ -195,8 +195,8 @@ def test_table_summary_and_targets(archived):
     # the paper's "up to" is its best over its cases: held against the best over all systems and load levels
     best = per_sys.red_max.idxmax()
     assert f"Best time reduction over all systems and load levels: {per_sys.red_max.max():.1f} % on {best}" in targets
-    verdict = "met" if per_sys.red_max.max() >= anchors.value("p1_time_reduction_pct") else "missed"  # the store's
-    assert f"(target: at least the paper's best reduction, {RED}: {verdict})" in targets and "largest" not in targets
+    # the archived store's best, 55.7 %, misses the paper's best (met: test_targets_say_met_and_name_the_misses)
+    assert f"(target: at least the paper's best reduction, {RED}: missed)" in targets and "largest" not in targets
 
 
 def test_targets_say_met_and_name_the_misses():
@@ -225,10 +225,14 @@ def test_points_and_misses(archived):
     pts = ch05.pcc_points(archived)
     assert np.allclose(pts.offer_vs_true_cost, pts.offer_cost - pts.fpu_cost)
     assert len(pts) == archived.sizes["pcc_row"]
-    misses = ch05.coordination_misses(archived)
-    _, _, per_sys = ch05.coordination_table(archived)
-    assert misses.count("- ") >= int((per_sys.dev > anchors.value("p1_deviation_pct")).sum())
+    # the archived store: no violation, no PCC mismatch, every system within the paper's deviation target
+    assert ch05.coordination_misses(archived).startswith("No case has a violation")
     assert ch05.coordination_misses(archived, target_pct=100.0).startswith("No case has a violation")
+    # held to 0.01 %, the two systems above it (means 0.0498 % and 0.0172 %) are listed, each with its deviation
+    misses = ch05.coordination_misses(archived, target_pct=0.01).splitlines()
+    assert [line.split(" %")[0] for line in misses] == ["- case9+case33bw: mean deviation 0.0498",
+                                                        "- case30+case69+case33bw: mean deviation 0.0172"]
+    assert all("against the target of 0.01 %" in line for line in misses)
     assert ch05.paper_misses_text(archived).endswith(ch05.target_misses(archived))
 
 
@@ -242,12 +246,15 @@ def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     assert f"mean cost deviation at most {DEV} (5 of 5 systems)" in met and "no violation" in met
     best_line = (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
                  f"({per_sys.red_max.max():.1f} % on {per_sys.red_max.idxmax()})")
-    # whether its best beats the paper's best is the store's measurement (re-runs of the same store moved it
-    # across the target: 62.9 % and 55.7 %): the text follows it either way
-    if per_sys.red_max.max() >= anchors.value("p1_time_reduction_pct"):
-        assert best_line in met and missed == "none." and "largest system" not in text
-    else:
-        assert missed.startswith(best_line) and ch05._time_line(archived, per_sys) in missed
+    # its best (55.7 % on case30+case69+case33bw) misses the paper's best: named under Missed and explained
+    assert "55.7 % on case30+case69+case33bw" in best_line and best_line not in met
+    assert missed.startswith(best_line) and ch05._time_line(archived, per_sys) in missed
+    # the same store with every reduction 10 points higher meets it (65.7 %): named under Met, nothing missed
+    faster = archived.assign(time_reduction_parallel_pct=archived.time_reduction_parallel_pct + 10)
+    met_text = ch05.target_misses(faster)
+    assert met_text == (f"Met: mean cost deviation at most {DEV} (5 of 5 systems); best time reduction over all "
+                        f"systems and load levels at least the paper's best, {RED} (65.7 % on case30+case69+"
+                        "case33bw); no violation after the T+D power flow. Missed: none.")
     # the same store held to a best it does not reach names the miss and explains it on the largest system
     lower = per_sys.assign(red_max=per_sys.red_max - 10)  # every best 10 points lower: the best now misses
     short = ch05._time_line(archived, lower)

@@ -149,7 +149,7 @@ def test_outcome_table_shows_a_failed_run_without_numbers():
 def test_a_ts_too_small_for_the_sweep_fails_before_any_work():
     with pytest.raises(ValueError, match="case9"):
         ch12.check_params({**PARAMS, "ts": "case9", "n_ds": [1, 8]})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="DS 'case118' is a transmission case, not a distribution case"):
         ch12.check_params({**PARAMS, "pool": ["case118"]})  # a transmission case is no DS
 
 

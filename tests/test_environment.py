@@ -76,18 +76,29 @@ def test_every_locked_package_has_a_hash():
     assert unhashed == [] and len(blocks) == len(provenance.locked_versions(LOCK.read_text()))
 
 
+def stale_pins(conda: dict[str, str], locked: dict[str, str]) -> dict[str, str | None]:
+    """Name -> environment.yml's spec (None: missing) of every locked dependency it does not pin to the lock."""
+    wanted = pyproject_requirements(LOCKED_EXTRAS)
+    return {n: conda.get(n) for n in wanted if conda.get(n) != f"=={locked[n]}"}
+
+
 def test_environment_pins_the_locked_versions():
     locked, conda = provenance.locked_versions(LOCK.read_text()), environment_requirements()
-    pinned = {n: conda[n] for n in pyproject_requirements(LOCKED_EXTRAS)}
-    assert pinned == {n: f"=={locked[n]}" for n in pinned}, "environment.yml is stale: python3 scripts/dev.py lock"
+    assert stale_pins(conda, locked) == {}, "environment.yml is stale: python3 scripts/dev.py lock"
     unlocked = set(pyproject_requirements()) - set(pyproject_requirements(LOCKED_EXTRAS))  # the lab extra
     assert {n: conda[n] for n in unlocked} == {n: s for n, s in pyproject_requirements().items() if n in unlocked}
 
 
 def test_pin_check_fails_on_a_stale_environment(tmp_path):
+    """The check above names a package environment.yml pins to another version than the lock, or leaves out."""
+    locked = provenance.locked_versions(LOCK.read_text())
+    real = (REPO / "environment.yml").read_text()
+    assert f"- numpy=={locked['numpy']}\n" in real
     stale = tmp_path / "environment.yml"
-    stale.write_text((REPO / "environment.yml").read_text().replace("numpy==", "numpy==0.0.1; was "))
-    assert environment_requirements(stale)["numpy"] != f"=={provenance.locked_versions(LOCK.read_text())['numpy']}"
+    stale.write_text(real.replace(f"- numpy=={locked['numpy']}\n", "- numpy==0.0.1\n"))
+    assert stale_pins(environment_requirements(stale), locked) == {"numpy": "==0.0.1"}
+    stale.write_text("".join(line for line in real.splitlines(True) if "- numpy==" not in line))
+    assert stale_pins(environment_requirements(stale), locked) == {"numpy": None}
 
 
 def test_installed_versions_are_the_locked_ones():
