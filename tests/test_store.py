@@ -340,11 +340,12 @@ def test_a_store_too_large_in_memory_is_refused_before_loading(root, monkeypatch
 # is not the units table itself (a stray comment once swallowed half of its entries, and a check against the table
 # never saw them go)
 BY_AXIS = "MW | Mvar | p.u. (by axis)"
+BY_INPUT = "MW | Mvar | p.u. | 1 (by input, see input_units)"
 NAMED_UNITS = {
-    "box_lo": BY_AXIS, "box_hi": BY_AXIS, "labelled_point": BY_AXIS, "labelled_projection": BY_AXIS,
-    "boundary_point": BY_AXIS, "cost_point": BY_AXIS, "cost_gradient": "$/h per axis unit",
-    "flows_per_second": "1/s", "it_power_mismatch": "p.u.", "t_load_average": "1", "reg": "1", "variant_value": "1",
-    "slice_g": "1", "slice_u_ref": "1", "tso_u_peak": "1", "polytope_offset": "1", "max_pcc_error": "1",
+    "box_lo": BY_AXIS, "box_hi": BY_AXIS, "labelled_point": "1", "labelled_projection": "1", "boundary_point": "1",
+    "cost_point": "1", "cost_gradient": "$/h per box-normalised unit", "flows_per_second": "1/s",
+    "it_power_mismatch": "p.u.", "t_load_average": "1", "reg": "1", "variant_value": "1", "slice_g": "1",
+    "slice_u_ref": BY_INPUT, "tso_u_peak": BY_INPUT, "polytope_offset": "1", "max_pcc_error": "1",
     "max_support_excess": "1",
 }
 

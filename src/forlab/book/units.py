@@ -18,13 +18,17 @@ LABEL = "-"  # text: a name, a status, a kind (no physical unit)
 ONE = "1"  # dimensionless: counts, flags, shares, ratios, scores
 
 BY_AXIS = "MW | Mvar | p.u. (by axis)"  # a (P, Q, V) point at a PCC: each axis in its own unit
+BY_INPUT = "MW | Mvar | p.u. | 1 (by input, see input_units)"  # a surrogate input vector: each entry in its own unit
+NORMALISED = ONE  # a point in the offer's box-normalised coordinates, [-1, 1] on every axis (`forlab.p1_for.offer`)
 
-# names the convention cannot carry (mixed-unit points, normalised metrics)
+# names the convention cannot carry (mixed-unit points, normalised points and metrics)
 _NAMED: dict[str, str] = {
-    "box_lo": BY_AXIS, "box_hi": BY_AXIS, "labelled_point": BY_AXIS, "labelled_projection": BY_AXIS,
-    "boundary_point": BY_AXIS, "cost_point": BY_AXIS, "cost_gradient": "$/h per axis unit",
+    "box_lo": BY_AXIS, "box_hi": BY_AXIS,
+    # chapter 04 keeps its sample points in the box-normalised coordinates the polynomial and the price act on
+    "labelled_point": NORMALISED, "labelled_projection": NORMALISED, "boundary_point": NORMALISED,
+    "cost_point": NORMALISED, "cost_gradient": "$/h per box-normalised unit",
     "flows_per_second": "1/s", "it_power_mismatch": "p.u.", "t_load_average": ONE, "reg": ONE,
-    "variant_value": ONE, "slice_g": ONE, "slice_u_ref": ONE, "tso_u_peak": ONE, "polytope_offset": ONE,
+    "variant_value": ONE, "slice_g": ONE, "slice_u_ref": BY_INPUT, "tso_u_peak": BY_INPUT, "polytope_offset": ONE,
     "max_pcc_error": ONE, "max_support_excess": ONE,  # box-normalised, like pcc_mismatch (P1 checks)
 }
 
