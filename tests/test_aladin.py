@@ -425,6 +425,25 @@ def test_admm_on_a_consensus_problem_without_a_grid():
         consensus_groups([sp.csr_matrix([[1.0, 1.0]]), sp.csr_matrix([[1.0]])])
 
 
+def test_a_reference_optimum_of_zero_gives_no_gap_and_no_crash():
+    """Review finding: a reference of exactly 0 divided the gap by zero inside round 1 (ALADIN and ADMM raised
+    ZeroDivisionError). No reference, nan or 0, is no yardstick for a relative gap: every gap is nan, the run itself
+    is untouched (the gap never enters a step)."""
+    problem = TwoQuadratics(c1=(1.0, 0.5), c2=(0.5, 0.5))
+    assert problem.reference == 0.0
+    for alg, opts in ((aladin, ALADINOptions(eps=1e-10)),
+                      (admm, ADMMOptions(rho=1.0, eps=1e-8, eps_dual=1e-8, max_iter=500))):
+        r = run(alg, problem, opts)
+        assert r.converged, (r.algorithm, r.status)
+        assert r.objective == pytest.approx(0.0, abs=1e-12)
+        assert np.isnan(r.gap) and r.log.gap.isna().all(), r.algorithm
+    # the one rule of the loop, ADMM and the result
+    from forlab.p3_aladin.algorithm.result import relative_gap
+
+    assert np.isnan(relative_gap(1.0, 0.0)) and np.isnan(relative_gap(1.0, float("nan")))
+    assert relative_gap(3.0, -2.0) == 2.5  # any other reference: |objective - reference| / |reference|, as before
+
+
 def test_the_algorithm_knows_no_power_system():
     """`forlab.p3_aladin.algorithm` imports neither the AC-OPF regions nor any power-system layer."""
     for path in Path(algorithm.__file__).parent.glob("*.py"):
@@ -528,6 +547,22 @@ def test_consensus_weights_follow_the_power_a_residual_hides():
     tx = partition(cases.load("case9"), "spectral", 3)
     assert consensus_weights(tx, "admittance").max() < 10.0
     assert np.all(consensus_weights(tx, "auto") == 1.0)  # and leaves transmission areas unscaled
+
+
+def test_auto_row_weights_follow_the_zone_partition_and_the_limit_settings_the_t_and_d_test():
+    """Review finding (documented, not changed: chapter 07's archived runs were made so): "auto" weighs the
+    consensus rows by admittance on every partition by zone, the rapidPF multi-region systems included, while the
+    "auto" limit settings treat those as transmission grids (`is_td_partition`); `auto_scaling`,
+    `ALADINOptions.consensus_weight` and `auto_limits` say so."""
+    from forlab.grid import multiregion
+    from forlab.p3_aladin.opf_regions.problem import auto_limits, auto_scaling, is_td_partition
+
+    rapid = partition(multiregion.load("53-I"), "zone")
+    assert rapid.method == "zone" and not is_td_partition(rapid)
+    assert auto_scaling(rapid, "auto") == "admittance" and auto_limits(rapid)["limit_passes"] == 10
+    w = consensus_weights(rapid, "auto")
+    assert np.array_equal(w, consensus_weights(rapid, "admittance")) and w.min() > 1.0  # about 30 on every row
+    assert auto_scaling(partition(cases.load("case9"), "spectral", 3), "auto") == "none"
 
 
 def test_aladin_converges_on_a_t_and_d_system():

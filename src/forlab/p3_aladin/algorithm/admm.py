@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from forlab.book.parallel import wire_bytes
 from forlab.p3_aladin.algorithm.options import ADMMOptions
 from forlab.p3_aladin.algorithm.problem import ConsensusProblem, consensus_violation
-from forlab.p3_aladin.algorithm.result import ALADINResult
+from forlab.p3_aladin.algorithm.result import ALADINResult, relative_gap
 from forlab.p3_aladin.execution import busiest_worker, message_table
 
 
@@ -108,14 +108,17 @@ def admm_round(agents, groups, ys: list[np.ndarray], zs: list[np.ndarray], rho: 
 
 def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, requests, rho: float, dual: float,
              round_s: float, qp_s: float) -> dict:
-    """The log row of one ADMM iteration, in ALADIN's columns (``step``: the dual residual, ``coordinator_s``: the
-    averaging time, ``qp_status``: "averaged"); ``iter_s`` is filled in by the caller."""
+    """The log row of one ADMM iteration, in those of ALADIN's columns that apply to it
+    (`forlab.p3_aladin.algorithm.result.ITERATION_LOG`; ``step``: the dual residual, in scaled cost per p.u., not
+    ALADIN's step; ``coordinator_s``: the averaging time; ``qp_status``: "averaged"); ALADIN's ``cycling``,
+    ``step_fraction``, ``reduced_dim``, ``qp_rows``, ``qp_path``, ``limit_passes`` and ``limit_trips`` are absent (a
+    store of both fills them with NaN or ""). ``iter_s`` is filled in by the caller."""
     cons, power = coupled_residuals(problem, groups, [a["x_c"] for a in answers])
     obj, ref = float(sum(a["cost"] for a in answers)), problem.reference
     compute = [a["compute_s"] for a in answers]
     comm = round_s - busiest_worker(compute, agents.workers)
     return {"iteration": it, "consensus": cons, "power_mismatch": power, "step": dual, "objective": obj,
-            "gap": abs(obj - ref) / abs(ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
+            "gap": relative_gap(obj, ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
             "nlp_s": max(a["nlp_s"] for a in answers), "reduction_s": 0.0, "local_sum_s": sum(compute),
             "coordinator_s": qp_s, "qp_s": qp_s, "communication_s": max(comm, 0.0), "comm_s": max(comm, 0.0),
             "round_wall_s": round_s + qp_s, "bytes_down": wire_bytes(*requests),
@@ -127,8 +130,9 @@ def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, reques
 
 def admm(problem: ConsensusProblem, agents, options: ADMMOptions | None = None,
          callback: Callable | None = None) -> ALADINResult:
-    """Run ADMM (module docstring) on ``problem`` with its local solvers behind ``agents``; the result's log has the
-    columns of ALADIN's. ``mode`` and ``setup_s`` of the result are filled in by `forlab.p3_aladin.execution.run`."""
+    """Run ADMM (module docstring) on ``problem`` with its local solvers behind ``agents``; the result's log has
+    those of ALADIN's columns that apply to ADMM (`admm_row`). ``mode`` and ``setup_s`` of the result are filled in
+    by `forlab.p3_aladin.execution.run`."""
     options = options or ADMMOptions()
     groups = consensus_groups(problem.A)
     n_groups = int(max((g.max() for _c, g in groups if len(g)), default=-1)) + 1

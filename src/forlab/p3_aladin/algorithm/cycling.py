@@ -10,13 +10,16 @@ swing; the penalty everyone else sees is unchanged, so regions that do not cycle
 of the common rho was slower on most of chapter 07's systems, `ALADINOptions.rho_update`).
 
 The test uses only what the coordinator already has: every region's count of active limits (``n_active`` of its
-answer) and the sign of the largest consensus residual on its own rows (``sum_j A_j x_j``). A region *cycles* when,
-over the last `CYCLE_ROUNDS` + 1 rounds, both its count changed with alternating sign every round and its residual
-flipped sign every round; its own penalty factor then grows by ``cycle_damping`` (1 = off). The count alone also
-fires in transmission regions whose many limits churn while they converge (measured in-process, issue 17, factor 2,
-chapter 07's 28 paper systems: the count alone with two alternations took more rounds on 11 and left 1654-5
-unconverged after 30 rounds, case300 in 4 areas from 15 rounds to 30; with the sign as well, 26 the same, one more
-and one fewer). The sign alone was not tried.
+answer) and the sign of the largest consensus residual on its own rows (``sum_j A_j x_j``). A region *cycles* when
+its count reversed direction `CYCLE_ROUNDS` times in a row (over the last `CYCLE_ROUNDS` + 2 rounds, every change of
+the count opposite to the one before) and its residual's sign alternated over the last `CYCLE_ROUNDS` + 1 rounds
+(`CYCLE_ROUNDS` flips); its own penalty factor then grows by ``cycle_damping`` (1 = off). With `CYCLE_ROUNDS` 2, a
+region whose counts over four rounds are 5, 6, 5, 6 and whose residual's signs over the last three are -, +, -
+cycles in the fourth round; after the first three rounds alone (5, 6, 5 and +, -, +) it does not yet. The count
+alone also fires in transmission regions whose many limits churn while they converge (measured in-process, issue 17,
+factor 2, chapter 07's 28 paper systems: the count alone with two alternations took more rounds on 11 and left
+1654-5 unconverged after 30 rounds, case300 in 4 areas from 15 rounds to 30; with the sign as well, 26 the same, one
+more and one fewer). The sign alone was not tried.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ class CycleDamping:
         return cycling
 
     def cycling(self) -> np.ndarray:
-        """Which regions' count and residual sign both alternated in each of the last `CYCLE_ROUNDS` rounds."""
+        """Which regions cycle (module docstring): the count's last `CYCLE_ROUNDS` + 1 changes each opposite to the
+        one before, and the residual's sign flipped in each of the last `CYCLE_ROUNDS` rounds."""
         if len(self.counts) < CYCLE_ROUNDS + 2:
             return np.zeros(self.n_regions, bool)
         moves = np.diff(np.array(self.counts[-(CYCLE_ROUNDS + 2):]), axis=0)

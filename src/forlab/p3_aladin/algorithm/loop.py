@@ -73,7 +73,7 @@ from forlab.p3_aladin.algorithm.problem import (
     step_size,
 )
 from forlab.p3_aladin.algorithm.reduction import crossing
-from forlab.p3_aladin.algorithm.result import ALADINResult
+from forlab.p3_aladin.algorithm.result import ALADINResult, relative_gap
 from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table
 
 REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
@@ -179,7 +179,7 @@ def log_row(it: int, problem: ConsensusProblem, agents, answers: list[dict], req
     step = max(a["step"] for a in answers) if "step" in answers[0] else step_size(xs, state.zs)
     return {"iteration": it, "consensus": consensus_violation(problem.A, xs, state.residual),
             "power_mismatch": problem.hidden_mismatch(xs), "step": step, "objective": obj,
-            "gap": abs(obj - ref) / abs(ref), "rho": state.rho, "mu": state.mu,
+            "gap": relative_gap(obj, ref), "rho": state.rho, "mu": state.mu,
             "local_s": max(a["nlp_s"] for a in answers), "nlp_s": max(a["nlp_s"] for a in answers),
             "reduction_s": max(a.get("reduction_s", 0.0) for a in answers), "local_sum_s": sum(compute),
             "coordinator_s": 0.0, "qp_s": 0.0, "communication_s": comm, "comm_s": comm, "round_wall_s": round_s,

@@ -21,7 +21,7 @@ class ALADINOptions:
 
     Attributes:
         rho0: initial penalty of the proximal term of the local NLPs (scaled cost per p.u.^2). Default 1e2.
-        rho_update: factor applied to rho after every iteration. Default 1.1. Measured (issue 17, in-process):
+        rho_update: factor applied to rho after every round. Default 1.1. Measured (issue 17, in-process):
             chapter 12's sixteen-DS run (archived parameters), whose DS regions' active sets cycle for about fifteen
             rounds before they settle, took 20 rounds with 1.3, 36 with 1.5 and 33 with the default; on the 28
             systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas 13 to 19, case300
@@ -54,9 +54,9 @@ class ALADINOptions:
             chapter 07 (with more rounds on 16 and 11 of them), but with 3e2 the TS region's local NLP ran past its
             timeout with 16 DSs, and with 5e2 one DS did not converge within 50 rounds. Held at 1e3 (``mu_update``
             1), case118 in two areas converges in 15, but 13 of the other 27 no longer converge within 30.
-        mu_update: factor applied to mu after every iteration. Default 2.
+        mu_update: factor applied to mu after every round. Default 2.
         mu_max: cap of mu. Default 2e6.
-        max_iter: largest number of iterations (local steps). Default 30.
+        max_iter: the round limit, the largest number of rounds (one local step of every region each). Default 30.
         eps: termination tolerance on the consensus violation max|sum A_i x_i| and on max||x_i - z_i||_inf
             (rad / p.u.). Default 1e-6 (ALADIN-alpha stops on 1e-10 consensus; the book's target is 1e-6).
         eps_power: termination tolerance on the power mismatch the consensus residual hides (`Partition.
@@ -126,7 +126,7 @@ class ALADINOptions:
             choice): every region reduces its QP to the null space of its equality constraints where its data lives
             and sends only its exact reduced Hessian, reduced gradient, coupling block and near linearised limits;
             the coordinator forms the coupled reduced Hessian (regularised as a whole, eigenvalue floor ``reg``, only
-            when it is not positive definite) and solves the QP with those limits kept as inequalities
+            when an eigenvalue is at or below ``reg``) and solves the QP with those limits kept as inequalities
             (`forlab.p3_aladin.algorithm.qp.condensed_qp`); every region expands its own step, capped at its far
             limits. "coupled" (the earlier default, for comparison): exact local Hessians and Jacobians sent whole,
             one dense QP in the null space of the equality constraints with every variable bound and linearised
@@ -135,19 +135,25 @@ class ALADINOptions:
         consensus_weight: scaling of the consensus rows in the QP's slack penalty, ``mu * w_r**2`` for row r
             (`consensus_weights`): "admittance" weighs a row by the tie admittance behind it relative to the
             network's median branch, so that mu prices the power a residual hides; "none": ALADIN-alpha's scalar
-            mu; "auto" (default, forlab's choice): "admittance" on zone partitions of T+D systems, "none" on
-            area partitions of transmission grids.
+            mu; "auto" (default, forlab's choice): "admittance" on every partition by zone, "none" on the spectral
+            partitions (areas of a transmission grid), `forlab.p3_aladin.opf_regions.problem.auto_scaling`. The zone
+            partitions are those of the T+D systems (TS and DSs) and also of the rapidPF multi-region systems
+            (53-I, 418-k, 118Xn, 1654-5), which chapter 07 partitions by zone: they get the admittance weights
+            too, although the "auto" limit settings treat them as transmission grids
+            (`forlab.p3_aladin.opf_regions.problem.auto_limits` asks
+            `forlab.p3_aladin.opf_regions.problem.is_td_partition`, which needs a TS region).
         sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" ``w_r**2`` on the
             variables of consensus row r, 1 elsewhere; "none": Sigma = I (ALADIN-alpha's default); "auto"
             (default) as ``consensus_weight``. Measured (chapter 07): on T+D systems, whose DS feeders are tens to
-            hundreds of times stiffer than the median branch, the unscaled form stalls for tens of iterations at
+            hundreds of times stiffer than the median branch, the unscaled form stalls for tens of rounds at
             a point whose angle residual of 1e-4 rad hides MW of power (case30+case69+case33bw: target after 38
-            iterations unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median
-            branch, the scaled form is slower (target after 13 iterations unscaled, not within 30 scaled).
+            rounds unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median
+            branch, the scaled form is slower (target after 13 rounds unscaled, not within 30 scaled).
         timeout_s: longest wait for one region's answer to one request before the run fails with a
-            `forlab.p3_aladin.execution.RegionFailed` naming the region (s); in-process it is also Ipopt's
-            ``max_wall_time`` of the local NLPs. Default 120 (forlab choice: a local NLP of a 1354-bus region takes
-            seconds, so two minutes means a hung or lost worker, not a slow one).
+            `forlab.p3_aladin.execution.RegionFailed` naming the region (s); in every mode, in-process and on Dask
+            alike, it is also Ipopt's ``max_wall_time`` of the local NLPs (`local_settings`). Default 120 (forlab
+            choice: a local NLP of a 1354-bus region takes seconds, so two minutes means a hung or lost worker, not a
+            slow one).
         ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`.
         condense: with ``qp="reduced"``, every region also eliminates its own reduced variables (regularising its
             reduced Hessian on its own, `forlab.p3_aladin.algorithm.reduction.LocalReduction.condense`) and the
@@ -304,14 +310,14 @@ class ADMMOptions:
         rho: penalty of the proximal term (scaled cost per p.u.^2, see
             `forlab.p3_aladin.opf_regions.problem.auto_cost_scale`).
             Default 1e3 (with residual balancing: the start value).
-        max_iter: largest number of iterations. Default 1000.
+        max_iter: the round limit, the largest number of rounds. Default 1000.
         eps: tolerance on the consensus violation max|sum A_i x_i| (rad / p.u.). Default 1e-4, the tolerance of
             PowerModelsADA's published runs.
         eps_dual: tolerance on the dual residual rho max|z - z_previous| (scaled cost per p.u.). Default 1e-2.
         adaptive: residual balancing (Boyd et al. 2011, section 3.4.1): rho times ``tau`` when the consensus
             violation exceeds ``ratio`` times the dual residual (divided by rho), rho divided by ``tau`` in the
             opposite case. Default True (measured on case118 in 3 areas: consensus 1e-4 and gap 1e-3 after 811
-            iterations from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).
+            rounds from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).
         ratio, tau: parameters of the residual balancing. Defaults 10 and 2.
         rho_max: the largest rho the balancing may reach. Default 1e8, ALADIN's ``rho_max``. Without a cap, on
             case300 in 4 areas (its tie-broken partition, issue 17) rho doubled to 1e30 while the consensus

@@ -70,7 +70,8 @@ class ConsensusProblem(Protocol):
         A: the coupling matrices ``A_i`` (sparse, n_cons x n_i).
         rows: per local problem, the consensus rows it appears in (the multipliers it is sent).
         n_cons: number of consensus rows.
-        reference: the optimum used to report gaps (nan when unknown); never used by the algorithms' steps.
+        reference: the optimum used to report gaps (nan when unknown; at nan or 0 every gap is nan,
+            `forlab.p3_aladin.algorithm.result.relative_gap`); never used by the algorithms' steps.
         ok_statuses: local solver statuses that count as solved.
         info: what the problem adds to a result's options (e.g. the cost scale it used).
     """

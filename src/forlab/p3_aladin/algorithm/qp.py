@@ -16,13 +16,13 @@ with ``D = diag(mu_r)`` (one slack penalty per consensus row). Three ways to pos
   Hessian ``Hr_i = Z_i' H_i Z_i``, reduced gradient ``Z_i' g_i``, coupling block ``B_i = A_i Z_i`` and, in reduced
   coordinates, the linearised limits (bounds and inequality constraints) that lie within a band of the local
   solution (`forlab.p3_aladin.algorithm.reduction`). With ``dx_i = Z_i dv_i`` and the slack eliminated, the QP in
-  ``dv`` has the Hessian ``M = Hr + B' D B``, which is regularised *as a whole* when it is not positive definite
-  (the coupled problem is convex near a solution even where single regions are not: the two ends of a tie line
-  curve in opposite directions), and is solved with the near limits as a least-distance problem by non-negative
-  least squares (a step that it leaves a hair past its active limits made exact on their face, `polished_on_face`; a
-  dense interior point as the fallback, `interior_point_qp`), then refined by the exact Newton step on the face of
-  the active ones (`newton_on_face`): `condensed_qp`. ``lambda_QP = lambda + D (A x + B dv)``; each region gets its
-  ``dv_i`` back and takes its step ``z_i = x_i + Z_i dv_i`` itself, capped at its far limits.
+  ``dv`` has the Hessian ``M = Hr + B' D B``, which is regularised *as a whole* when an eigenvalue is at or below
+  the floor ``reg`` (the coupled problem is convex near a solution even where single regions are not: the two ends
+  of a tie line curve in opposite directions), and is solved with the near limits as a least-distance problem by
+  non-negative least squares (a step that it leaves a hair past its active limits made exact on their face,
+  `polished_on_face`; a dense interior point as the fallback, `interior_point_qp`), then refined by the exact Newton
+  step on the face of the active ones (`newton_on_face`): `condensed_qp`. ``lambda_QP = lambda + D (A x + B dv)``;
+  each region gets its ``dv_i`` back and takes its step ``z_i = x_i + Z_i dv_i`` itself, capped at its far limits.
   Why not a pure Schur complement in the consensus rows, with the active constraints held as equalities and every
   region's Hessian regularised on its own (ALADIN-alpha's ``condenseLocally.m``)? Tried while building this: it
   cycles between active sets on case9+case33bw, as the "kkt" form below does; the limits must stay inequalities.
@@ -401,7 +401,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
 
     Implements eq. (p3-qp) in the reduced space (METHODS.md 'ALADIN with local reduction'): with the slack
     eliminated the QP in ``dv`` has the Hessian ``M = Hr + B' D B`` (``Hr`` block-diagonal, ``B`` the coupling
-    blocks), which is regularised as a whole only when it is not positive definite (eigenvalue floor ``reg``), and
+    blocks), which is regularised as a whole only when an eigenvalue is at or below the floor ``reg``, and
     keeps the near limits the regions sent (`least_distance_qp`, its step made exact by `polished_on_face` where it
     is a hair off its face, `interior_point_qp` as fallback, `newton_on_face`).
     ``lambda_QP = lambda + D (sum_i A_i x_i + B dv)``. ``start``: the regions' steps of the same QP with fewer

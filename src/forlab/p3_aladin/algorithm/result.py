@@ -19,7 +19,7 @@ class ALADINResult:
         converged: termination test met (eq. (p3-stop) for ALADIN).
         iterations: number of local steps done. objective: sum of the regions' unit costs at the last local
             solutions (per hour). reference: the problem's reference optimum (the centralized AC-OPF, per hour;
-            nan when not available).
+            nan when not available; every gap is nan where it is nan or 0, `relative_gap`).
         log: one row per iteration (see `ITERATION_LOG` for the columns).
         messages: one row per (direction, field): what crosses the wire in one iteration, with its size and bytes.
         xs: last local solutions (local layouts). regions: region names. workers: where each region ran.
@@ -45,26 +45,32 @@ class ALADINResult:
 
     @property
     def gap(self) -> float:
-        """Relative optimality gap |objective - reference| / |reference| (dimensionless)."""
-        return abs(self.objective - self.reference) / abs(self.reference)
+        """Relative optimality gap |objective - reference| / |reference| (dimensionless; `relative_gap`)."""
+        return relative_gap(self.objective, self.reference)
 
     @property
     def consensus(self) -> float:
         """Final consensus violation max|sum A_i x_i| (rad / p.u.)."""
         return float(self.log["consensus"].iloc[-1]) if len(self.log) else float("nan")
 
-    def summary(self) -> dict:
-        return {"algorithm": self.algorithm, "mode": self.mode, "converged": self.converged, "iterations": self.iterations,
-                    "objective": self.objective, "reference": self.reference, "gap": self.gap, "consensus": self.consensus,
-                    "total_s": self.total_s, "setup_s": self.setup_s, "status": self.status}
+
+def relative_gap(objective: float, reference: float) -> float:
+    """|objective - reference| / |reference| (dimensionless), NaN where the reference is 0 or NaN: a reference
+    optimum of 0 (a problem whose optimum costs nothing) or one that is unknown (a failed centralized solve) is no
+    yardstick for a relative gap, and a gap is never a number without one; the algorithms' steps never use it."""
+    if reference == 0.0:
+        return float("nan")
+    return abs(objective - reference) / abs(reference)
 
 
 ITERATION_LOG = {
     "consensus": "max |sum_i A_i x_i| of the local solutions (rad / p.u.)",
     "power_mismatch": "max over consensus rows of |residual| x tie admittance (p.u. of power)",
-    "step": "max_i ||x_i - z_i||_inf (rad / p.u.)",
+    "step": "ALADIN: max_i ||x_i - z_i||_inf, how far the local solutions landed from their iterates (rad / p.u.); "
+            "ADMM: its dual residual rho max|z - z_previous| (scaled cost per p.u.), which its stopping test uses",
     "objective": "sum of the regions' unit costs at the local solutions (per hour)",
-    "gap": "|objective - centralized optimum| / centralized optimum",
+    "gap": "|objective - centralized optimum| / |centralized optimum|; nan where that optimum is unknown or 0 "
+           "(`relative_gap`)",
     "rho": "penalty of the local NLPs in this iteration (a cycling region's own is a multiple of it, `cycling`)",
     "mu": "penalty of the QP slack in this iteration",
     "cycling": "regions found cycling in this round (their active-limit count and the sign of their largest "
@@ -87,12 +93,19 @@ ITERATION_LOG = {
     "nlp_iterations": "Ipopt iterations, max over regions",
     "nlp_ok": "all local NLPs solved (Ipopt success or acceptable), 1/0",
     "qp_status": "the coupled QP's outcome: solved, qp_failed: <reason>, or not run (the round stopped the run)",
-    "qp_path": "how the coordinator solved the 'reduced' QP: condensed (in the consensus rows and near limits, "
-               "from the regions' condensed messages) or dense (the coupled reduced Hessian, the fallback)",
+    "qp_path": "how the coordinator solved its QP: 'dense' (qp='reduced': the coupled reduced Hessian, the default "
+               "path and the fallback of ALADINOptions.condense), 'condensed' or 'condensed, shifted' (qp='reduced' "
+               "with condense: in the consensus rows and near limits, from the regions' condensed messages; "
+               "'shifted' when the coupled Hessian needed a shift, `forlab.p3_aladin.algorithm.qp.convex_coupling`), "
+               "'coupled' or 'kkt' (those forms), '' where no QP was solved (the round that stopped the run, a QP "
+               "that failed)",
     "lambda_min": "smallest eigenvalue before regularisation: of the regions' locally condensed reduced Hessians "
                   "(qp='reduced', condensed path), of the coupled reduced Hessian (qp='reduced', dense path, and "
                   "qp='coupled'); nan for 'kkt'",
-    "newton": "fraction of the exact Newton step on the active face taken (qp='coupled'), else nan",
+    "newton": "fraction of the exact Newton step on the active face the QP's step took "
+              "(`forlab.p3_aladin.algorithm.qp.newton_on_face`; 1 for an active-set step with the exact Hessian): "
+              "qp='reduced' on the dense path and qp='coupled'; nan on the condensed path, for 'kkt', where no "
+              "limit was near (the unconstrained step) and where no QP was solved",
     "step_fraction": "smallest fraction of its step a region took to keep its linearised limits (qp='reduced'), 1",
     "reduced_dim": "free directions of all regions: the number of variables of the coupled QP (qp='reduced')",
     "qp_rows": "limits the regions sent to the coupled QP, those its step would cross included (qp='reduced'; nan "

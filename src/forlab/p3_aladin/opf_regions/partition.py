@@ -7,11 +7,10 @@ needs the voltage at the far end: the far bus enters the region as a *copy* bus 
 balance equation, no units). The consensus constraint ``sum_i A_i x_i = 0`` equates every copy with its original:
 two rows (angle, magnitude) per (region, copy bus), ``+1`` on the copy variable, ``-1`` on the core variable.
 
-Limits of a cut branch (the choice the book makes, ``tie_limits="ends"``): each region imposes the branch's
-apparent-power limit at **its own end**, the flow it uses in its own balance, so that every branch end is limited by
-exactly one region (a limit imposed by two regions would give the coordinator two copies of one active constraint).
-``tie_limits="owner"`` gives both ends to the region of the from bus. The tie branch's admittance is known to both
-neighbours, as a jointly operated tie line is.
+Limits of a cut branch (the choice the book makes): each region imposes the branch's apparent-power limit at **its
+own end**, the flow it uses in its own balance, so that every branch end is limited by exactly one region (a limit
+imposed by two regions would give the coordinator two copies of one active constraint). The tie branch's admittance
+is known to both neighbours, as a jointly operated tie line is.
 
 Angle reference: only the global slack (the net's reference buses) fixes an angle; every other region's angles float
 and are pinned through the consensus with its neighbours.
@@ -33,7 +32,7 @@ on the network base.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -60,7 +59,7 @@ class RegionData:
         A: sparse consensus matrix (n_cons x n_x) of this region: ``sum_i A_i x_i = 0``.
         rows: consensus rows in which this region appears (the only multipliers it needs).
         limit_from, limit_to: per region branch, whether the region imposes the branch's apparent-power limit at
-            its from / to end (see `partition`, ``tie_limits``).
+            its from / to end: the ends at its own core buses (module docstring).
     """
 
     name: str
@@ -124,7 +123,6 @@ class Partition:
     cut_branches: np.ndarray
     consensus: pd.DataFrame
     method: str = ""
-    info: dict = field(default_factory=dict)
     fingerprint: str = ""
 
     def check_net(self, net) -> None:
@@ -325,7 +323,9 @@ def _rebalance(adj: sp.csr_matrix, area: np.ndarray, n_regions: int, imbalance: 
 
 
 def zone_areas(net, model: NetworkModel, column: str = "zone") -> tuple[np.ndarray, list[str]]:
-    """Area of each model bus from ``net.bus[column]``; areas are numbered in order of first appearance."""
+    """Area of each model bus from ``net.bus[column]`` and the areas' names: numbered in order of first appearance,
+    except that the zone holding the global slack is area 0 (the TS of a T+D system), the others keeping their
+    order."""
     if column not in net.bus.columns:
         raise ValueError(f"net.bus has no column {column!r}: cannot partition by zone")
     zones = net.bus.loc[model.bus_pd, column].astype(str).to_numpy()
@@ -393,14 +393,9 @@ def merge_stiff_ties(model: NetworkModel, area: np.ndarray, merge_admittance: fl
 
 
 def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = None,
-               method: str = "", tie_limits: str = "ends") -> Partition:
-    """Build the regions and consensus matrices of a given core assignment (area index per model bus).
-
-    tie_limits: who imposes the apparent-power limit of a cut branch: "ends" (each region the end at its own core
-        bus, i.e. the flow it uses in its own balance) or "owner" (the region of the from bus, at both ends).
-    """
-    if tie_limits not in ("ends", "owner"):
-        raise ValueError(f"tie_limits must be 'ends' or 'owner', not {tie_limits!r}")
+               method: str = "") -> Partition:
+    """Build the regions and consensus matrices of a given core assignment (area index per model bus); every region
+    limits the ends of its branches at its own core buses (module docstring)."""
     area = np.asarray(area, dtype=int)
     n_regions = int(area.max()) + 1
     names = names or [f"area{k + 1}" for k in range(n_regions)]
@@ -411,16 +406,17 @@ def from_areas(model: NetworkModel, area: np.ndarray, names: list[str] | None = 
         raise ValueError(f"regions without buses: {empty}")
     fa, ta = area[model.f], area[model.t]
     cut = np.flatnonzero(fa != ta)
-    parts = [_region_sets(model, area, k, tie_limits) for k in range(n_regions)]
+    parts = [_region_sets(model, area, k) for k in range(n_regions)]
     cons = _consensus_rows(model, area, cut, parts)
     regions = [_region_data(model, k, names[k], part, cons) for k, part in enumerate(parts)]
     return Partition(model=model, regions=regions, core_region=area, cut_branches=cut, consensus=cons,
-                     method=method, info={"tie_limits": tie_limits})
+                     method=method)
 
 
-def _region_sets(model: NetworkModel, area: np.ndarray, k: int, tie_limits: str) -> tuple:
+def _region_sets(model: NetworkModel, area: np.ndarray, k: int) -> tuple:
     """Buses, branches and units of region ``k``: (core buses, copy buses, buses = cores then copies, branches with
-    an end at a core bus, which of their (from, to) ends the region limits, units at core buses)."""
+    an end at a core bus, which of their (from, to) ends the region limits: those at its core buses, units at core
+    buses)."""
     fa, ta = area[model.f], area[model.t]
     unit_bus = model.units["bus"].to_numpy(int) if model.ng else np.zeros(0, int)
     core = np.flatnonzero(area == k)
@@ -428,10 +424,7 @@ def _region_sets(model: NetworkModel, area: np.ndarray, k: int, tie_limits: str)
     ends = np.unique(np.concatenate([model.f[br], model.t[br]]))
     copies = ends[area[ends] != k]
     buses = np.concatenate([core, copies])
-    if tie_limits == "owner":
-        owned = np.column_stack([fa[br] == k, fa[br] == k])
-    else:
-        owned = np.column_stack([fa[br] == k, ta[br] == k])
+    owned = np.column_stack([fa[br] == k, ta[br] == k])
     units = np.flatnonzero(area[unit_bus] == k) if model.ng else np.zeros(0, int)
     return core, copies, buses, br, owned, units
 
@@ -475,13 +468,12 @@ def _region_data(model: NetworkModel, k: int, name: str, part: tuple, cons: pd.D
 
 def partition(net, method: str = "spectral", n_regions: int = 3, zone_column: str = "zone",
               model: NetworkModel | None = None, imbalance: float = 0.1,
-              merge_admittance: float = 1e3, tie_limits: str = "ends") -> Partition:
+              merge_admittance: float = 1e3) -> Partition:
     """Partition a pandapower net into regions (see the module docstring).
 
     method: "zone" (regions = values of ``net.bus[zone_column]``, the slack's zone first) or "spectral"
         (``n_regions`` connected areas of the bus graph, none larger than ``1 + imbalance`` times the mean).
     merge_admittance: see `merge_stiff_ties` (p.u.).
-    tie_limits: who limits a cut branch, "ends" (default) or "owner" (see `from_areas`).
     model: the net's `NetworkModel` when already built (else built here with the net's own limits).
     """
     if method not in ("zone", "spectral"):
@@ -490,10 +482,10 @@ def partition(net, method: str = "spectral", n_regions: int = 3, zone_column: st
     if method == "zone":
         area, names = zone_areas(net, model, zone_column)
         area = merge_stiff_ties(model, area, merge_admittance)
-        part = from_areas(model, area, names, method="zone", tie_limits=tie_limits)
+        part = from_areas(model, area, names, method="zone")
     else:
         area = merge_stiff_ties(model, spectral_areas(model, int(n_regions), imbalance), merge_admittance)
-        part = from_areas(model, area, method="spectral", tie_limits=tie_limits)
+        part = from_areas(model, area, method="spectral")
     return dataclasses.replace(part, fingerprint=net_fingerprint(net))
 
 

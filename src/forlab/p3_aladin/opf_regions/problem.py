@@ -10,9 +10,11 @@ core buses. What the AC-OPF adds to the generic problem:
 * the start (`ACOPFProblem.start`): the flat start of every region or the base-case power flow (`power_flow_start`),
   per region the one with the smaller nodal mismatch;
 * the consensus row weights and the proximal scaling Sigma (`consensus_weights`, `proximal_weights`, with
-  ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it;
+  ``"auto"`` resolved by `auto_scaling`): a row is weighed by the tie admittance behind it on every partition by
+  zone (the T+D systems and the rapidPF multi-region systems alike), not on the spectral ones;
 * the "auto" step settings of ALADIN (`auto_limits`): whether the coordinator re-solves for the far limits a step
-  would cross, and how many limits a region sends up front: on transmission grids, not on T+D systems;
+  would cross, and how many limits a region sends up front: on transmission grids (the rapidPF systems
+  included), not on T+D systems (`is_td_partition`);
 * the hidden mismatch of the stopping rule: the power a consensus residual hides across the ties
   (`Partition.power_mismatch`);
 * the reference: the centralized AC-OPF's optimum (`reference_objective`), used only to report gaps.
@@ -45,8 +47,15 @@ def auto_cost_scale(partition: Partition) -> float:
 
 
 def auto_scaling(partition: Partition, kind: str) -> str:
-    """The scaling "auto" stands for: "admittance" on a zone partition (a T+D system cut into TS and DSs, whose ties
-    are DS feeders far stiffer than the median branch), "none" otherwise; other values are returned as given."""
+    """The scaling "auto" stands for: "admittance" on every partition by zone, "none" on the spectral ones; other
+    values are returned as given.
+
+    The test is ``partition.method == "zone"`` alone, not `is_td_partition`: a T+D system cut into TS and DSs (whose
+    ties are DS feeders far stiffer than the median branch) gets the admittance weights, and so does every rapidPF
+    multi-region system (53-I, 418-k, 118Xn, 1654-5, `forlab.grid.multiregion`), which chapter 07 partitions by zone
+    too (`forlab.studies.ch07_aladin.systems.load`); on 53-I every row weighs about 30. The "auto" limit settings
+    (`auto_limits`) follow `is_td_partition` instead, so those systems run with admittance weights and the
+    transmission grids' limit passes. Chapter 07's archived runs were made so."""
     if kind != "auto":
         return kind
     return "admittance" if partition.method == "zone" else "none"

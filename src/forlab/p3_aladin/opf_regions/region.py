@@ -127,11 +127,13 @@ def derivatives(solver: ca.Function) -> dict[str, ca.Function]:
     """An Ipopt solver's derivative functions, by the nlpsol option that hands them to another (`DERIVATIVES`)."""
     return {option: solver.get_function(function) for option, function in DERIVATIVES.items()}
 
-#: A local NLP starts warm only when the round moved its last solution less than this (rad / p.u.,
-#: `Region._warm_distance`). Measured (issue 17): warm starts after larger moves save few iterations, often lose
-#: their way (tiny pushes keep a changed active set's variables at their old bounds), and their solutions, as
-#: accurate as the cold ones but not equal, changed the rounds of the most sensitive systems; with this value every
-#: chapter-07 system and chapter 12's one-DS system kept its rounds.
+#: Without a primal start ``x0`` (ADMM's local steps, ALADIN with ``local_start="last"``), a local NLP starts warm
+#: only when the round moved its last solution less than this (rad / p.u., `Region._warm_distance`); with one
+#: (ALADIN's default ``local_start="iterate"``, which starts from the iterate ``z_i``) it starts warm after every
+#: converged solve, whatever the distance (`Region.solve_local_nlp`). Measured (issue 17): warm starts after larger
+#: moves save few iterations, often lose their way (tiny pushes keep a changed active set's variables at their old
+#: bounds), and their solutions, as accurate as the cold ones but not equal, changed the rounds of the most
+#: sensitive systems; with this value every chapter-07 system and chapter 12's one-DS system kept its rounds.
 WARM_DISTANCE = 1e-2
 
 def flat_start(data: RegionData) -> np.ndarray:
@@ -203,7 +205,6 @@ class Region:
     def __init__(self, data: RegionData, cost_scale: float = 1.0, active_margin: float = 1e-6, reg: float = 1e-4,
                  ipopt: dict | None = None, alpha: float = 1.0, limit_reach: float = 300.0, limit_watch: float = 0.0,
                  local_start: str = "iterate", graph: str = "auto"):
-        t0 = time.perf_counter()
         if local_start not in LOCAL_STARTS:
             raise ValueError(f"local_start must be one of {LOCAL_STARTS}, not {local_start!r}")
         self.local_start = local_start
@@ -221,7 +222,6 @@ class Region:
         self.lam_x = np.zeros(self.n_x)
         self.warm = False  # True after a converged local solve: its solution and multipliers start the next one
         self._last = None  # the arguments of the last local NLP (`_warm_distance`)
-        self.build_time_s = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ model
     def _build(self, ipopt: dict | None, graph: str = "auto") -> None:
@@ -599,10 +599,6 @@ class Region:
     def solution(self) -> np.ndarray:
         """The current local solution (local layout)."""
         return self.x.copy()
-
-    def info(self) -> dict:
-        """Sizes and build time of the region (what a coordinator may know about it)."""
-        return {"name": self.name, "n_x": self.n_x, "n_g": self.n_g, "build_s": self.build_time_s}
 
 
 def _rows_of_identity(idx: np.ndarray, n: int) -> sp.csr_matrix:

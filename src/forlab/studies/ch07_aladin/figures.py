@@ -124,9 +124,11 @@ def time_split_figure(split: pd.DataFrame):
 def _split_panels(totals: pd.Series) -> list[pd.Index]:
     """The runs of `time_split_figure` in one panel, or in two where the largest factor between two runs next to
     each other in time order reaches `SPLIT_GAP`: the runs below it, then those above it, each in the table's
-    order."""
-    t = totals.sort_values(ascending=False).to_numpy()
-    factors = t[:-1] / np.maximum(t[1:], 1e-9)  # a run without a time (it raised) draws no bar
+    order. The factors are taken over the runs with a time (a total above 0) only: a run that raised has no time
+    and draws no bar, and set against it the shortest timed run would make a gap of its own; it stays in the first
+    panel, as an empty row."""
+    t = totals[totals > 0].sort_values(ascending=False).to_numpy()
+    factors = t[:-1] / t[1:]
     if not len(factors) or factors.max() < SPLIT_GAP:
         return [totals.index]
     longer = totals >= t[int(np.argmax(factors))]

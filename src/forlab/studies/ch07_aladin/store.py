@@ -107,11 +107,14 @@ def _message_rows(results) -> list[dict]:
 
 
 def _logs(results) -> dict[str, np.ndarray]:
-    """The per-iteration logs of all runs as (run x iteration) arrays, one per column any run's log carries
-    (`LOG_COLUMNS` first, in their order): NaN after a run's last iteration and where a run's log lacks the column;
-    text columns (``qp_status``) as str, "" there."""
-    n_it = max(res.iterations for *_, res in results)
-    present = [c for c in dict.fromkeys([*LOG_COLUMNS, *ITERATION_LOG]) if any(c in r.log for *_, r in results)]
+    """The per-iteration logs of all runs as (run x iteration) arrays, one per column of `LOG_COLUMNS` (first, in
+    their order) and per other column any run's log carries: NaN after a run's last iteration and where a run's log
+    lacks the column; text columns (``qp_status``) as str, "" there. Every run's log carries `LOG_COLUMNS` but that
+    of a run that raised (`forlab.studies.ch07_aladin.study.failed_run`, an empty log), so they are kept even when
+    every run raised: zero rounds, and the readers still find the columns they read."""
+    n_it = _rounds(results)
+    present = [c for c in dict.fromkeys([*LOG_COLUMNS, *ITERATION_LOG])
+               if c in LOG_COLUMNS or any(c in r.log for *_, r in results)]
     out = {}
     for c in present:
         text = any(c in r.log and r.log[c].dtype == object for *_, r in results)
@@ -124,18 +127,26 @@ def _logs(results) -> dict[str, np.ndarray]:
     return out
 
 
+def _rounds(results) -> int:
+    """The store's length along ``iteration``: the most rounds of any run, 0 when every run raised."""
+    return max((res.iterations for *_, res in results), default=0)
+
+
 UNITS = {
     "sys_spec": "-", "sys_central_objective": "$/h", "sys_central_time_s": "s", "sys_central_wall_s": "s",
     "sys_central_status": "-", "area_system": "-", "area_region": "-", "run_system": "-", "run_algorithm": "-",
     "run_qp": "-", "run_mode": "-", "run_status": "-", "run_latency_ms": "ms", "run_objective": "$/h",
     "run_reference": "$/h", "run_gap": "1", "run_consensus": "rad, p.u.", "run_total_s": "s", "run_setup_s": "s",
     "run_cost_scale": "1", "msg_region": "-", "msg_direction": "-", "msg_field": "-", "msg_bytes": "bytes",
-    "it_consensus": "rad, p.u.", "it_power_mismatch": "p.u.", "it_step": "rad, p.u.", "it_objective": "$/h",
+    "it_consensus": "rad, p.u.", "it_power_mismatch": "p.u.",
+    "it_step": "rad, p.u. (ALADIN); scaled cost per p.u. (ADMM, its dual residual)", "it_objective": "$/h",
     "it_qp_status": "-", "it_qp_path": "-", "it_bytes_down": "bytes", "it_bytes_up": "bytes", "run_termination": "-",
     **{f"run_{k}": OUTCOME[k][1] for k in JUDGED},
 }
 """Units of the store's variables (``attrs["units"]``): costs of the MATPOWER cases in $/h, angles rad, magnitudes
-and powers p.u.; ``it_*_s`` seconds; every other variable a count, flag or ratio ("1")."""
+and powers p.u.; ``it_*_s`` seconds; every other variable a count, flag or ratio ("1"). ``it_step`` holds two
+quantities: ALADIN's step in rad and p.u., ADMM's dual residual in scaled cost per p.u.
+(`forlab.p3_aladin.ITERATION_LOG`)."""
 
 
 def units_of(name: str) -> str:
@@ -151,7 +162,7 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
     outcomes (`judged_run`, one per run) and their repeats' paired times (`forlab.studies.ch07_aladin.study.
     paired_runs`, one (repeats x 2) array per run; none: no ``repeat`` variables)."""
     logs = _logs(results)
-    n_it = next(iter(logs.values())).shape[1]
+    n_it = _rounds(results)  # not read off the logs: a store of runs that all raised is written too (`Recorder`)
     rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])
     rows["feasible"] = rows.feasible.astype(int)  # 1/0, as every outcome store
     tables = [to_dataset(pd.DataFrame(sysrows), "system", "sys_"), to_dataset(pd.DataFrame(arearows), "area", "area_"),

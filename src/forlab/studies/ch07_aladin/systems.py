@@ -30,7 +30,10 @@ __all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPE
 
 
 def load(spec: str) -> tuple[object, Partition]:
-    """The pandapower net and the partition of a system specification (module docstring)."""
+    """The pandapower net and the partition of a system specification (module docstring). The rapidPF systems are
+    partitioned by zone, as the T+D systems are, so ALADIN's "auto" row weights are the admittance ones on both
+    (`forlab.p3_aladin.opf_regions.problem.auto_scaling`), while its "auto" limit settings treat the rapidPF systems
+    as transmission grids (`forlab.p3_aladin.opf_regions.problem.auto_limits`)."""
     from forlab.grid import multiregion
 
     if spec in multiregion.SYSTEMS:

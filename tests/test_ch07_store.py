@@ -1,0 +1,49 @@
+"""Chapter 07's store and time-split figure on runs that raised: a store of failed runs only is written, and a run
+without a time gets no panel of its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forlab.book import store
+from forlab.p3_aladin import ADMMOptions, ALADINOptions
+from forlab.studies import ch07_aladin as ch
+from forlab.studies.ch07_aladin.figures import SPLIT_GAP, _split_panels
+from forlab.studies.ch07_aladin.store import LOG_COLUMNS, to_store
+from forlab.studies.ch07_aladin.study import _failed_case, failed_run
+
+SYSROW = {"spec": "x", "buses": 3, "regions": 2, "cut_branches": 1, "central_objective": 100.0,
+          "central_time_s": 0.1, "central_status": "Solve_Succeeded", "consensus_rows": 2, "central_wall_s": 0.2}
+PARAMS = {"systems": ["x"], "max_iter": 30, "admm_max_iter": 1000}
+
+
+def test_a_store_of_runs_that_all_raised_is_written(tmp_path):
+    """Review finding: when every run raised (`failed_run`: an empty log), `to_store` read the rounds off the first
+    log column and raised StopIteration, although `Recorder` promises that a failure is a result, never the end of
+    the sweep. The store is written with zero rounds, the per-round columns the readers read, and every run failed
+    with its error as its status."""
+    results = [("x", "inprocess", 0.0, failed_run(ALADINOptions(), "inprocess", 100.0, RuntimeError("boom"))),
+               ("x", "dask", 0.0, failed_run(ADMMOptions(), "dask", 100.0, RuntimeError("lost")))]
+    judged = [_failed_case(res.status) for *_, res in results]
+    ds = to_store([SYSROW], [{"system": "x", "region": "a"}], results, 30, 1000, judged,
+                  [np.full((3, 2), np.nan)] * 2)
+    assert ds.sizes["run"] == 2 and ds.sizes["iteration"] == 0
+    assert {f"it_{c}" for c in LOG_COLUMNS} <= set(ds.data_vars)
+    st = store.open_path(store.save(ds, "07_aladin", PARAMS, root=tmp_path))
+    table = ch.convergence_table(st)
+    assert list(table.algorithm) == ["aladin", "admm"] and (table.iterations == 0).all()
+    assert list(table.status) == ["error: RuntimeError: boom", "error: RuntimeError: lost"]
+    assert table[["gap", "total_s", "it_target"]].isna().all().all() and len(ch.iterations(st)) == 0
+
+
+def test_a_run_that_raised_gets_no_panel_of_its_own():
+    """Review finding: a run that raised has a total of 0 in the time split, and its factor against the shortest
+    timed run (about 1e10) split the figure into a panel for it alone and one for every other run. The factors are
+    taken over the timed runs; the one without a time stays in the first panel."""
+    panels = _split_panels(pd.Series([120.0, 95.0, 80.0, 0.0], index=["a", "b", "c", "failed"]))
+    assert [list(p) for p in panels] == [["a", "b", "c", "failed"]]
+    long = 2 * SPLIT_GAP * 120.0  # a real gap among the timed runs still splits them, the failed run below it
+    panels = _split_panels(pd.Series([long, 95.0, 80.0, 0.0], index=["a", "b", "c", "failed"]))
+    assert [list(p) for p in panels] == [["b", "c", "failed"], ["a"]]
+    assert [list(p) for p in _split_panels(pd.Series([0.0, 0.0], index=["f", "g"]))] == [["f", "g"]]
