@@ -420,7 +420,8 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
     rows over all systems, with the slope's upper bound (`growth_bound`) and the share of the variance the fit
     explains, and the systems left out, with how their runs ended when the store's per-round logs ``its`` are
     given (`nonconvergence_text`); then within every family (`family_fits`), and, where the store logs the QP's
-    size, against the work of the dense QP (m d^2, m near limits, d free directions) that the coordinator solves."""
+    size, against the work of the dense QP (k d^2, k near limits, d free directions; `coordinator_growth`'s
+    ``qp_work``) that the coordinator solves."""
     fits = family_fits(growth).set_index("family")
     slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
@@ -446,7 +447,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
-        text += (f" Against the work of the dense QP the coordinator solves, m d² for d free directions and m near "
+        text += (f" Against the work of the dense QP the coordinator solves, k d² for d free directions and k near "
                  f"limits, the slope is {w_slope:.2f} with $R^2$ {w_r2:.2f}")
         text += (_work_words(w_slope, growth_bound(growth, "qp_work")) if w_r2 >= FIT_R2_MIN and w_r2 > r2
                  else ".")
@@ -531,8 +532,10 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
     is one build and one solve, the judged ratio's centralized time the fastest of ``repeats`` with no cluster up:
     the median over the systems of those halves against that time beside the in-process and the Dask runs
-    (`wall_times` ``*_paired_central``), and, where the halves beside Dask ran slower, what that does to the paired
-    Dask ratios. "" for a store without pairs."""
+    (`wall_times` ``*_paired_central``), and, where the halves beside Dask ran slower in the median over the systems,
+    what that does to the paired Dask ratios, system by system: a system whose halves (their median) took longer
+    than the baseline has its paired ratios pushed below the judged one, a system whose halves took less, above it
+    (whether each is slower than beside the in-process runs does not matter). "" for a store without pairs."""
     beside = {mode: wt[f"{mode}_paired_central"].dropna() for mode in ("inprocess", "dask")
               if f"{mode}_paired_central" in wt}
     beside = {mode: s for mode, s in beside.items() if len(s)}
@@ -547,11 +550,21 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
     if not dask > 1:
         return text
-    cores = (" (slower beside Dask than beside the in-process runs: on Dask the cluster's scheduler and workers share "
-             "the machine's cores with the centralized solve)" if dask > inprocess else "")
-    return (f"{text} Slower halves{cores} alone would put every paired Dask ratio below the judged one; the "
-            f"machine's noise can outweigh them{_paired_sides(wt)}. The judged ratio sets ALADIN on its cluster "
-            "against the centralized AC-OPF as it runs alone.")
+    halves = beside["dask"]
+    slower, faster = halves[halves > 1], halves[halves <= 1]
+    where = ("on the one system" if len(halves) == 1 else f"on every one of the {len(halves)} systems"
+             if faster.empty else f"on {len(slower)} of the {len(halves)} systems")
+    cores = (" (and, in the median over the systems, longer than beside the in-process runs: on Dask the cluster's "
+             "scheduler and workers share the machine's cores with the centralized solve)" if dask > inprocess else "")
+    others = ""
+    if len(faster):
+        names = (listed(list(wt.system[faster.index])) if "system" in wt
+                 else "one other system" if len(faster) == 1 else f"{len(faster)} other systems")
+        others = f", and those of {names}, where they took less, above it"
+    return (f"{text} Beside Dask, the centralized halves took longer than that time (in each system's median) "
+            f"{where}{cores}: that alone would put those systems' paired Dask ratios below the judged one{others}; "
+            f"the machine's noise can outweigh {'both' if others else 'it'}{_paired_sides(wt)}. The judged ratio "
+            "sets ALADIN on its cluster against the centralized AC-OPF as it runs alone.")
 
 
 def _paired_sides(wt: pd.DataFrame) -> str:
@@ -656,7 +669,10 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
 def _predicted_text(ok: pd.DataFrame) -> str:
     """The measured time per round against the prediction of the latency figure (the zero-latency run plus two
     one-way latencies), at every latency of `latency_sweep`'s runs that did not raise; "" without a zero-latency
-    run."""
+    run. Where the sweep has its per-round columns (`latency_sweep` given the logs), where the difference lies:
+    the communication against the emulation's prediction, the round trips of the coordinator's limit passes (two
+    latencies each, which the prediction leaves out), or that the passes took none, and the rest, in the parts of
+    the round the emulation does not delay, whose cause the chapter does not trace."""
     base = ok[ok.latency_ms == 0]
     rest = ok[ok.latency_ms > 0]
     if base.empty or rest.empty:
@@ -664,9 +680,29 @@ def _predicted_text(ok: pd.DataFrame) -> str:
     t0 = 1e3 * base.time_per_iter_s.iloc[0]
     pairs = listed(f"{1e3 * r.time_per_iter_s:.1f} ms against {t0 + 2 * r.latency_ms:.1f} ms at {r.latency_ms:g} ms"
                    for r in rest.itertuples())
-    return (f" Per round, measured against the figure's prediction: {pairs}. The prediction leaves out the round "
-            "trips of the coordinator's limit passes, two latencies each, which would put a measurement above it, and "
-            "the machine's noise, which moves it either way.")
+    text = f" Per round, measured against the figure's prediction: {pairs}."
+    if not {"comm_ms", "comm_predicted_ms"} <= set(ok) or not np.isfinite(rest.comm_ms).all():
+        return text  # a sweep read without the per-round logs: where the difference lies is not in it
+    comm = listed(f"{r.comm_ms:.1f} ms against {r.comm_predicted_ms:.1f} ms at {r.latency_ms:g} ms"
+                  for r in rest.itertuples())
+    trips = (rest.trips.fillna(0.0) if "trips" in rest else pd.Series(0.0, index=rest.index)).to_numpy(float)
+    trip_ms = 2 * rest.latency_ms.to_numpy(float) * trips
+    other = 1e3 * rest.time_per_iter_s - (t0 + 2 * rest.latency_ms) - (rest.comm_ms - rest.comm_predicted_ms) - trip_ms
+    if trips.max() > 0:
+        rate = f"{trips.min():.2f}" if trips.min() == trips.max() else f"{trips.min():.2f} to {trips.max():.2f}"
+        trip_words = (f"; the coordinator's limit passes asked the regions in {rate} round trips per round, two "
+                      "latencies each, which the prediction leaves out: "
+                      + listed(f"{m:.1f} ms at {r.latency_ms:g} ms" for m, r in zip(trip_ms, rest.itertuples())))
+    else:
+        trip_words = "; the coordinator's limit passes took no round trip to the regions in these runs"
+    same = " (the runs take the same rounds)" if ok.iterations.nunique() == 1 else ""
+    moved = "took longer" if (other > 0).all() else "took less time" if (other < 0).all() else "changed"
+    return (f"{text} The round's communication alone, measured against the emulation's prediction (the "
+            f"zero-latency run's plus two latencies): {comm}{trip_words}. The rest of the difference, "
+            + listed(f"{v:+.1f} ms at {r.latency_ms:g} ms" for v, r in zip(other, rest.itertuples()))
+            + ", lies in the parts of the round the emulation does not delay (the regions' local NLPs and "
+            f"reductions, the coordinator and its bookkeeping), the same work at every latency{same}, timed on a "
+            f"shared machine; why they {moved} beside the latency, the chapter does not trace.")
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
