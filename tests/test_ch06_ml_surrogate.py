@@ -180,8 +180,8 @@ def test_tables_as_printed_fit_the_column_in_words(archived):
         for col in frame.columns:
             decimals = {len(str(v).partition(".")[2]) for v in frame[col] if DECIMAL.fullmatch(str(v))}
             assert len(decimals) <= 1, (col, frame[col].tolist())
-    assert ch06.per_system_shown(per_sys)["mean deviation (%)"].tolist()[-1] == "0.0230"
-    assert ch06.scores_shown(archived)[0]["accuracy (%)"].tolist()[:3] == ["90.2", "42.5", "92.0"]
+    assert ch06.per_system_shown(per_sys)["mean deviation (%)"].tolist()[-1] == "0.0235"
+    assert ch06.scores_shown(archived)[0]["accuracy (%)"].tolist()[:3] == ["90.2", "38.2", "92.0"]
 
 
 TITLED = {"dataset_tables": "dataset_shown", "scores_tables": "scores_shown", "rounds_tables": "rounds_shown",
@@ -304,7 +304,7 @@ def test_sentences_on_the_stars_and_on_the_price_of_safety(archived):
     assert ("the 17 stars fall as follows: 10 on the slice's hatched polytope, 3 on its coloured area off the polytope "
             "and 4 outside its sampled domain (on white)") in stars
     price = ch06.conservatism_text(archived)
-    assert "up to 98.4 % on case118+case533mt_hi/case533mt_hi (held-out accuracy 49.2 %)" in price
+    assert "up to 96.3 % on case118+case533mt_hi/case533mt_hi (held-out accuracy 50.3 %)" in price
     assert "case30+case33bw-2pcc/case33bw and case118+case533mt_hi/case533mt_hi reject more than half" in price
     assert "No polytope" in ch06.conservatism_text(archived.isel(ds=[0, 2]))
 
@@ -336,8 +336,8 @@ def test_sentences_on_the_training_curves_and_the_sweep_against_the_final_fit(ar
     final = ch06.sweep_final_text(archived, ch06.sweep_keys(archived))
     assert "takes 8000 Latin Hypercube training samples per DS" in final
     assert "all 8000 Latin Hypercube training samples with 3000 boundary and 1500 refinement samples" in final
-    assert ("- **case9+case33bw/case33bw**: accuracy 94.1 % (K = 8) against 90.2 %; P RMSE 2.673 against 3.934 kW; "
-            "Q RMSE 2.021 against 3.012 kvar.") in final
+    assert ("- **case9+case33bw/case33bw**: accuracy 94.2 % (K = 8) against 90.2 %; P RMSE 2.673 against 3.933 kW; "
+            "Q RMSE 2.021 against 3.011 kvar.") in final
     assert final.count("\n- **") == 2
 
 
@@ -381,23 +381,23 @@ def test_a_failed_run_shows_no_time_ratio_and_no_violation_count():
 
 
 def test_a_polytope_accepting_hardly_any_feasible_sample_is_named_with_its_baseline(archived):
-    """The 533-bus DS's polytope accepts 16 of its 1032 feasible held-out samples: its accuracy (49.2 %) is barely
+    """The 533-bus DS's polytope accepts 3.7 % of its feasible held-out samples: its accuracy (50.3 %) is barely
     above a reject-all classifier's (968 of 2000 infeasible, 48.4 %). The page gives both, per DS rejecting most, and
     qualifies that system's feasibility and time ratio (they were said as plain results)."""
     acc = ch06.acceptance(archived)
     assert acc.reject_all.round(3).tolist()[1::6] == [0.324, 0.484]
     assert ch06.little_accepted(archived).index.tolist() == ["case118+case533mt_hi/case533mt_hi"]
     price = ch06.conservatism_text(archived)
-    assert ("case30+case33bw-2pcc/case33bw accepts 14.9 % of them, with a held-out accuracy of 42.5 % where rejecting "
-            "every point scores 32.4 %; case118+case533mt_hi/case533mt_hi accepts 1.6 % of them, with a held-out "
-            "accuracy of 49.2 % where rejecting every point scores 48.4 %.") in price
+    assert ("case30+case33bw-2pcc/case33bw accepts 8.6 % of them, with a held-out accuracy of 38.2 % where rejecting "
+            "every point scores 32.4 %; case118+case533mt_hi/case533mt_hi accepts 3.7 % of them, with a held-out "
+            "accuracy of 50.3 % where rejecting every point scores 48.4 %.") in price
     assert "That of case118+case533mt_hi/case533mt_hi accepts less than 5 % of its DS's feasible held-out" in price
     assert "On case118+case533mt_hi, the feasibility ratio and the time ratio are therefore those of a TSO" in price
     assert "stay feasible because" not in price
     bt, _, bsys = ch06.benchmark_table(archived)
     text = ch06.benchmark_text(bt, bsys, paper=True, narrow=ch06.little_accepted(archived))
-    held = "a TSO held to the polytope of case118+case533mt_hi/case533mt_hi, which accepts 1.6 % of its feasible"
-    assert f"(time reduction 87 %), measured with {held}" in text
+    held = "a TSO held to the polytope of case118+case533mt_hi/case533mt_hi, which accepts 3.7 % of its feasible"
+    assert f"(time reduction 85 %), measured with {held}" in text
     assert f"feasible in the T+D power flow. On case118+case533mt_hi, that is the feasibility of {held}" in text
     assert ch06.benchmark_text(bt, bsys, paper=True).endswith("feasible in the T+D power flow.")
     # the repeat count by its value (the page once read "the fastest of timing_repeats solves" and never gave it)
@@ -407,18 +407,23 @@ def test_a_polytope_accepting_hardly_any_feasible_sample_is_named_with_its_basel
 
 
 def test_the_vertex_sentence_says_which_test_fails(archived):
-    """Fresh vertices are checked by the strict labels; the judge allows 1e-4 p.u. and 101 %. The 533-bus DS's worst
-    vertex is 0.0049 p.u. outside a voltage band, beyond the judge's tolerance too; one at 100.5 % loading would not
-    be."""
-    safety = ch06.safety_summary(archived)
-    assert "Fresh vertices of case118+case533mt_hi/case533mt_hi fail the strict labels" in safety
+    """Fresh vertices are checked by the strict labels; the judge allows 1e-4 p.u. and 101 %. A DS whose worst vertex
+    is 0.0049 p.u. outside a voltage band (the 533-bus DS's in an earlier archived run) fails beyond the judge's
+    tolerance too; one at 100.5 % loading would not. The archived run has no failing vertex: it says none."""
+    assert "Fresh vertices of" not in ch06.safety_summary(archived)  # every fresh vertex passes in this store
+    ds = "case118+case533mt_hi/case533mt_hi"
+    bad = archived.copy()
+    bad["test_vertex_infeasible_share"] = bad.test_vertex_infeasible_share.where(bad.ds != ds, 0.02)
+    bad["test_vertex_min_vm_slack_pu"] = bad.test_vertex_min_vm_slack_pu.where(bad.ds != ds, -0.0049)
+    safety = ch06.safety_summary(bad)
+    assert f"Fresh vertices of {ds} fail the strict labels" in safety
     assert "a limit is broken by more than the judge's tolerances (1e-4 p.u. of voltage, 101 % loading)" in safety
     assert "still fail the power flow" not in safety
-    mild = archived.copy()
+    mild = bad.copy()
     mild["test_vertex_min_vm_slack_pu"] = mild.test_vertex_min_vm_slack_pu.clip(min=0.0)
     mild["test_vertex_max_loading_percent"] = mild.test_vertex_max_loading_percent.clip(max=100.5)
     text = ch06.safety_summary(mild)
-    assert "The vertices of case118+case533mt_hi/case533mt_hi stay within the judge's tolerances" in text
+    assert f"The vertices of {ds} stay within the judge's tolerances" in text
     assert "also finds infeasible" not in text
 
 
