@@ -20,6 +20,7 @@ from forlab.book import runner, store
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import central_point
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
+from forlab.p1_for.tso import pcc_start
 from forlab.studies import ch04_for_representation as ch04
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,8 +279,8 @@ def test_the_level_sets_measure_from_where_the_tso_starts(archived):
     starts at `central_point`; the figure, the lines under it and the prose measure from that point."""
     ds = str(archived.ds.values[0])
     off = ch04.offer(archived, ds)
-    start = central_point(off.polynomial)
-    assert np.array_equal(ch04.tso_start(off), start) and not np.allclose(start, 0)  # not the box centre here
+    start = pcc_start(off)  # where forlab.p1_for.tso.TSOForOPF starts the PCC point
+    assert np.array_equal(start, central_point(off.polynomial)) and not np.allclose(start, 0)  # not the box centre
     x = ch04._cut_features(archived, ds, 1e-3)
     assert np.array_equal(x["start"], start) and x["at_start"] == pytest.approx(off.polynomial(start[None])[0])
     b = archived.sel(ds=ds).boundary_point.values
@@ -310,10 +311,10 @@ def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
             x = np.atleast_2d(x)
             return poly(x) + 0.5 * np.exp(-((x[:, 0] + 0.5) ** 2 + x[:, 1] ** 2) / 0.01)
 
-    start = ch04.tso_start(off)
+    start = pcc_start(off)
     off.polynomial = Bumped()
     monkeypatch.setattr(ch04, "offer", lambda st, r: off)
-    monkeypatch.setattr(ch04, "tso_start", lambda o: start)  # central_point reads a fitted polynomial's terms
+    monkeypatch.setattr(ch04, "pcc_start", lambda o: start)  # central_point reads a fitted polynomial's terms
     x = ch04._cut_features(archived, ds, 1e-3)
     assert x["loops"] == 1 and x["clearance"] < 0.5
     assert "$f = 0$ has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)

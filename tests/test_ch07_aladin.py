@@ -795,7 +795,8 @@ def test_the_prose_says_what_auto_scaling_does_on_the_rapidpf_systems():
     assert (consensus_weights(part, "auto") > 1).all()
     prose = prose_of("07_aladin")
     assert "there the option `\"auto\"` keeps" not in prose and "on T+D zone partitions" not in prose
-    assert "the scaling is on for every partition by zones, the T+D\nsystems and rapidPF's multi-region systems" in prose
+    assert ("the scaling is on for every partition by zones, the T+D\nsystems and rapidPF's multi-region systems"
+            in prose)
     assert "`forlab.p3_aladin.opf_regions.problem.auto_scaling`" in prose
 
 

@@ -593,7 +593,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
 def test_p1_bound_is_read_as_a_bound_on_a_systems_mean_and_the_runs_above_it_are_named(chapter):
     """The book reads the P1 paper's anchor (`forlab.book.anchors`) as a bound on the mean over a system's cases, not
     on its largest: the legend and the sentence say so, and the sentence names the book's P1 cases above it."""
-    assert ch09_comparison.P1_BOUND == "P1 paper's bound on the mean, 0.058 %"
+    assert ch09_comparison.P1_BOUND == "P1 paper's bound, 0.058 %"  # the bars are single cases (`common_load`)
     text = ch09_comparison.p1_bound_text(chapter)
     assert text.startswith("P1's paper bounds its cost deviation at 0.058 % (the dotted line above). Its abstract "
                            "does not say over what; the book reads it as a bound on the mean over a system's cases")
@@ -613,6 +613,6 @@ def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
     assert "the slowest region's local NLP plus the slowest region's reduction" in text
     assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
     captions = captions_of(NOTEBOOK)
-    assert any("dotted: the bound P1's paper gives for its cost deviation, read as a bound on a system's mean" in c
-               for c in captions)
+    assert any("dotted: the bound P1's paper gives for its cost deviation, which the book reads as a bound on a "
+               "system's mean over its load levels" in c for c in captions)
     assert not any("the largest deviation P1's paper reports" in c for c in captions)

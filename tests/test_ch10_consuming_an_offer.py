@@ -310,3 +310,27 @@ def test_the_offer_is_set_beside_the_surrogate_in_words():
     text = ch10._offer_against_surrogate(t)
     assert "with the offer at (70.00 MW, 40.00 Mvar, 1.0470 p.u.) and 5168.62 \\$/h and with the surrogate at" in text
     assert ch10._offer_against_surrogate(t[t.representation == "offer"]) == ""
+
+
+def test_the_pages_code_examples_run_on_an_offer():
+    """The page's two examples (a Pyomo and a CasADi model of a one-bus TSO with an offer) are code a reader copies:
+    they run as printed on an offer and reach a point inside its region; the CasADi one starts where the book's TSO
+    does (`forlab.p1_for.tso.pcc_start`), not at the box centre, which a non-convex region need not contain."""
+    import json
+    import re
+
+    cells = json.loads((ROOT / "notebooks" / "10_consuming_an_offer.ipynb").read_text())["cells"]
+    blocks = [b for c in cells if c["cell_type"] == "markdown"
+              for b in re.findall(r"```python\n(.*?)```", "".join(c["source"]), re.DOTALL)]
+    casadi = [b for b in blocks if "ca.nlpsol" in b]
+    pyomo = [b for b in blocks if "offer_pyomo_block" in b]
+    assert len(casadi) == 1 and len(pyomo) == 1 and "pcc_start(offer)" in casadi[0] and "box's centre" not in casadi[0]
+    offer = ball_offer()
+    scope = {"offer": offer}
+    exec(casadi[0], scope)  # noqa: S102 - the page's own example
+    p, q, v = np.asarray(scope["solution"]["x"]).ravel()[2:]
+    assert scope["solver"].stats()["success"] and offer.f(p, q, v)[0] <= 1e-6
+    scope = {"offer": offer}
+    exec(pyomo[0], scope)  # noqa: S102
+    ds = scope["ds"]
+    assert offer.f(ds.p_mw.value, ds.q_mvar.value, ds.vm_pu.value)[0] <= 1e-6

@@ -65,6 +65,9 @@ def test_the_most_accurate_method_shares_the_lead_within_the_solvers_tolerances(
     tight = {"P1": 0.01, "P2": 3e-7, "P3": 3e-7 + NEGLIGIBLE_PCT / 2}
     assert most_accurate(tight) == ("P2", ("P3",))
     assert most_accurate({**tight, "P3": 3e-7 + 2 * NEGLIGIBLE_PCT}) == ("P2", ())
+    assert most_accurate({"P0": float("nan"), **tight}) == ("P2", ("P3",))  # a failed case ranks nowhere
+    with pytest.raises(ValueError, match="no judged deviation"):
+        most_accurate({"P1": float("nan")})
 
 
 def test_a_judged_dispatch_gives_the_signed_deviation():

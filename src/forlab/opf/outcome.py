@@ -64,10 +64,14 @@ def negative_sentence(items: Sequence[tuple[str, float]]) -> str:
 def most_accurate(abs_deviation_pct: Mapping[str, float]) -> tuple[str, tuple[str, ...]]:
     """The method with the smallest |judged deviation| (%) of ``abs_deviation_pct`` (method -> |deviation|, over one
     system or size) and the others within `NEGLIGIBLE_PCT` of it, tied with it: no method is more accurate than
-    another by less than the solvers' tolerances. The one rule chapters 09 and 12 both count ties by."""
-    best = min(abs_deviation_pct, key=abs_deviation_pct.__getitem__)
-    limit = abs_deviation_pct[best] + NEGLIGIBLE_PCT
-    return best, tuple(m for m, v in abs_deviation_pct.items() if m != best and v <= limit)
+    another by less than the solvers' tolerances. The one rule chapters 09 and 12 both count ties by. A NaN (a
+    failed or unjudged case) ranks nowhere; ValueError when no deviation is a number."""
+    judged = {m: v for m, v in abs_deviation_pct.items() if np.isfinite(v)}
+    if not judged:
+        raise ValueError(f"no judged deviation to rank among {list(abs_deviation_pct)}")
+    best = min(judged, key=judged.__getitem__)
+    limit = judged[best] + NEGLIGIBLE_PCT
+    return best, tuple(m for m, v in judged.items() if m != best and v <= limit)
 
 
 OUTCOME: dict[str, tuple[str, str]] = {

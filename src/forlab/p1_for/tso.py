@@ -41,6 +41,14 @@ from forlab.p1_for.formulations import cost_casadi, polynomial_casadi
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import central_point
 
+
+def pcc_start(offer: Offer) -> np.ndarray:
+    """Where the TSO's OPF starts the PCC point of ``offer`` (normalised (P~, Q~, V~)): inside the offered region, at
+    the centre of its largest connected part (`forlab.p1_for.polynomial.central_point`), not at the box centre, which
+    a non-convex region may not contain. `TSOForOPF` starts every PCC point here; chapter 04 measures from it."""
+    return central_point(offer.polynomial)
+
+
 # The solver's unit of the normalised PCC point, 1/PCC_SCALE of the box's half-width (module docstring): chosen on
 # case1354pegase with tens to a hundred case33bw/case69/case141 offers, where with x~ itself (1) many iterations
 # needed large inertia corrections and the solve took up to twice the TS-only AC-OPF's iterations; 10 to 300 all
@@ -79,7 +87,7 @@ class TSOForOPF:
         # x~ of the box corners: [-1, 1], or 0 on an axis of zero width (`Box.half`), which then stays fixed
         lo_t = s_t * np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
         hi_t = s_t * np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
-        self.starts = {k: central_point(offers[k][0].polynomial) for k in self.names}
+        self.starts = {k: pcc_start(offers[k][0]) for k in self.names}
 
         def buses(m):
             return [int(m.bus_lookup[int(offers[k][1])]) for k in self.names]

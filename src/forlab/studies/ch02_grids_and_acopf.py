@@ -482,10 +482,11 @@ def grids_table(stored: xr.Dataset) -> pd.DataFrame:
 
 
 def _published(stored: xr.Dataset, grid: str, kw: float) -> str:
-    """The published base-case losses ``kw`` of ``grid`` as published: with the decimals of its anchor
-    (`forlab.book.anchors.published_losses`, ``digits``), those the store kept with the figure (``attrs["anchors"]``)
-    or else the registry's; two decimals for a figure neither holds. One rounding for every row would misstate a
-    figure published to another precision, and the relative error, computed from the figure itself, with it."""
+    """The published base-case losses ``kw`` of ``grid`` as published: with the decimals of its anchor in the registry
+    (`forlab.book.anchors.published_losses`, ``digits``), those the store kept with it (``attrs["anchors"]``) where
+    it did, else the registry's; two decimals where the registry has no such figure for ``grid``. One rounding for
+    every row would misstate a figure published to another precision, and the relative error, computed from the
+    figure itself, with it."""
     anchor = anchors.published_losses(grid)
     kept = anchors.from_attr(stored.attrs["anchors"]) if anchor and "anchors" in stored.attrs else {}
     digits = kept[anchor.key].digits if anchor and anchor.key in kept else (anchor.digits if anchor else 2)

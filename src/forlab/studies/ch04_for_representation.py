@@ -27,8 +27,8 @@ from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, 
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import central_point
 from forlab.p1_for.representation import build_offer, clopper_pearson_interval, clopper_pearson_upper
+from forlab.p1_for.tso import pcc_start
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
 """The fit's times (s) that `build_offer` reports in its attributes; the store keeps them per DS."""
@@ -532,14 +532,6 @@ def _cut_grid(half: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return P, Q, np.column_stack([P.ravel(), Q.ravel(), np.zeros(P.size)])
 
 
-def tso_start(off: Offer) -> np.ndarray:
-    """The normalised PCC point (P~, Q~, V~) at which the TSO's OPF starts with offer ``off``: the point of a grid
-    of the box nearest the centroid of the offered region's largest connected part
-    (`forlab.p1_for.polynomial.central_point`), as `forlab.p1_for.tso.TSOForOPF` starts every PCC point; not the box
-    centre, which a non-convex region may not contain."""
-    return central_point(off.polynomial)
-
-
 START_GRID = 101
 """Points per axis of the grid of the box [-1, 1]^3 on which `_excluded_near` looks for the excluded point nearest
 the TSO's start (a step of 0.02 in normalised units)."""
@@ -600,7 +592,7 @@ def _normalised_axes(ax, title: str) -> None:
 def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
     """The central cut (V~ = 0) of DS ``ds``'s offer: grid P, Q, f + m there (``g``), the margin, the boundary samples
     within `CUT_BAND` of the cut and the labelled test points near it (``feasible``: projection distance < tol), and
-    the TSO's start (`tso_start`, ``start``), which need not lie on the cut."""
+    the TSO's start (`forlab.p1_for.tso.pcc_start`, ``start``), which need not lie on the cut."""
     off = offer(st, ds)
     P, Q, pts = _cut_grid(half, n)
     rs = st.sel(ds=ds)
@@ -610,7 +602,7 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
     near = (rs.labelled_split.values == "test") & (np.abs(lp[:, 2]) < CUT_BAND)
     return {"P": P, "Q": Q, "g": off.polynomial(pts).reshape(P.shape), "m": off.polynomial.margin,
             "boundary": b[np.abs(b[:, 2]) < CUT_BAND], "test": lp[near],
-            "test_distance": rs.labelled_distance.values[near], "offer": off, "start": tso_start(off),
+            "test_distance": rs.labelled_distance.values[near], "offer": off, "start": pcc_start(off),
             "samples": b}
 
 
@@ -647,8 +639,9 @@ LEVEL_SET_LEGEND = (
 
 def level_sets(st: xr.Dataset, tol: float):
     """Per DS, the cut at the central PCC voltage: zero level sets of the chosen f (solid) and of f + m (dashed, the
-    edge of the offered region, which is shaded), the TSO's start (`tso_start`) at its P~ and Q~, boundary samples
-    and labelled test points near the cut (feasible: projection distance < tol); one legend for all panels."""
+    edge of the offered region, which is shaded), the TSO's start (`forlab.p1_for.tso.pcc_start`) at its P~ and Q~,
+    boundary samples and labelled test points near the cut (feasible: projection distance < tol); one legend for all
+    panels."""
     fig, axes = _panels(st.sizes["ds"], 3.9)
     for ax, r in zip(axes, st.ds.values):
         _level_set_panel(ax, st, str(r), tol)
@@ -659,11 +652,11 @@ def level_sets(st: xr.Dataset, tol: float):
 
 
 def _cut_features(st: xr.Dataset, ds: str, tol: float) -> dict:
-    """What the level-set figure shows for DS ``ds``: the TSO's start (`tso_start`, ``start``) and f + m there,
-    how close to it the excluded set comes (`_excluded_near`) and how far from it the nearest boundary sample is
-    (distances in the normalised box, in three dimensions); and, measured on the central cut, the share of the box
-    the offer keeps, the closed loops of f = 0 inside the region (components of f > 0 that do not reach the edge of
-    the box) and the feasible test points near the cut that the offer excludes."""
+    """What the level-set figure shows for DS ``ds``: the TSO's start (`forlab.p1_for.tso.pcc_start`, ``start``) and
+    f + m there, how close to it the excluded set comes (`_excluded_near`) and how far from it the nearest boundary
+    sample is (distances in the normalised box, in three dimensions); and, measured on the central cut, the share of
+    the box the offer keeps, the closed loops of f = 0 inside the region (components of f > 0 that do not reach the
+    edge of the box) and the feasible test points near the cut that the offer excludes."""
     c = _cut_of(st, ds)
     g, m, s, poly = c["g"], c["m"], c["start"], c["offer"].polynomial
     lab, n = ndimage.label(g - m > 0)

@@ -205,8 +205,8 @@ def per_system(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 LOAD_DIGITS = 6
-"""Loads (shares of nominal) equal to this many digits are one load: P2's nominal scenario is a mean of the DSs' load
-factors, 1 to round-off."""
+"""Loads (shares of nominal) equal to this many digits are one load: the mean TS load of P2's nominal scenario is 1 to
+round-off."""
 
 
 def _load(cases: pd.DataFrame) -> pd.Series:
@@ -419,8 +419,8 @@ def page_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 OWN_LOADS = {"cases": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4,
              "feasible after T+D PF (%)": 1}
-"""The columns of `own_loads_table` (`printed` columns -> digits; None: shown as it is), five as every page table
-(`PAGE_TABLES`), so that it fits the book's column: what moves with the load, not the speed, whose verdict is
+"""The columns of `own_loads_table` (`printed` columns -> digits; None: shown as it is), at most five as every page
+table (`PAGE_TABLES`), so that it fits the book's column: what moves with the load, not the speed, whose verdict is
 taken at the load every method ran."""
 
 
@@ -592,16 +592,18 @@ ANCHOR_KEYS = ["p1_deviation_pct"]
 """The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
 # short: the legend's row sets the figure's width (a longer label made it 820 px, past the 780 px column); the
 # caption says the bound is read as one on a system's mean deviation
-P1_BOUND = f"P1 paper's bound on the mean, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of the P1 paper's deviation bound in the overview figure: the book reads the anchor
-(`forlab.book.anchors`) as a bound on P1's mean cost deviation over a system's cases, not on its largest."""
+P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
+"""The legend entry of the P1 paper's deviation bound in the overview figure, whose bars are the cases at the load every
+method ran (`common_load`): the book reads the anchor (`forlab.book.anchors`) as a bound on P1's mean cost deviation
+over a system's load levels, which `p1_bound_text` sets P1's cases and means against."""
 
 
 def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params``: per system and method the default runs on ``system`` at the load every
     method ran (dimension ``default``, `common_load`; all their cases, per load level or scenario: ``default_case``),
-    the paper-scale rows (``case``) and their per-system means at the load every method ran (``sys``), and the sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores
-    they came from and with which parameters they were run."""
+    the paper-scale rows (``case``) and their per-system means at the load every method ran (``sys``), and the
+    sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores they came from and with which
+    parameters they were run."""
     from forlab.studies import ch08_sensitivity
 
     validate(params)
@@ -748,7 +750,7 @@ def systems_figure(sys_t: pd.DataFrame):
     ax[0].set_yscale("log")
     plots.log_ticks(ax[0].yaxis, [10.0**e for e in range(-6, 3)], "{:.0e}")
     ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":", label=P1_BOUND)
-    ax[0].set_ylabel("mean |cost deviation| (%)")
+    ax[0].set_ylabel("|cost deviation| (%)")
     ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="online time = integrated AC-OPF time")
     ax[1].set_yscale("log")
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' bars lie below 1
@@ -954,9 +956,12 @@ def _left_out(cases: pd.DataFrame, shared: list[str]) -> dict[str, str]:
 
 
 def _scope_line(shared: list[str], left: dict[str, str], runs: str) -> str:
-    """The statement of which systems the verdicts below average over, and which are left out and why."""
+    """The statement of which systems the verdicts below average over, and which are left out and why
+    (`_left_out`)."""
+    why = ", ".join(f"{sys_} ({reason})" for sys_, reason in left.items())
     if not shared:
-        return f"- **Systems compared**: no study system was run by every method in {runs}, so no method is ranked."
+        left_out = f"; left out: {why}" if why else ""
+        return f"- **Systems compared**: none of {runs}, so no method is ranked{left_out}."
     if len(shared) == 1:
         out = f"- **Systems compared**: {shared[0]}, the study system every method ran in {runs}"
         over = "each a method's mean over its cases on it at the load every method ran"
@@ -964,8 +969,8 @@ def _scope_line(shared: list[str], left: dict[str, str], runs: str) -> str:
         out = f"- **Systems compared**: the {len(shared)} study systems every method ran in {runs} ({', '.join(shared)})"
         over = ("each a mean over these systems, every system counted once (its value the mean over its cases at the "
                 "load every method ran there), so that every method is averaged over the same systems and loads")
-    if left:
-        out += "; left out: " + ", ".join(f"{sys_} ({why})" for sys_, why in left.items())
+    if why:
+        out += f"; left out: {why}"
     return f"{out}. The figures on cost, speed, data, offline work and feasibility below are {over}."
 
 
@@ -1055,10 +1060,11 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems. The
     per-system tables hold the cases at the load every method ran (`common_load`); ``case_t`` and ``dflt_cases``, all
     the cases they came from, name the systems that leaves out (`_left_out`)."""
-    paper = not sys_t.empty
-    src, shared = _shared(sys_t if paper else dflt)
+    paper = not sys_t.empty or (case_t is not None and not case_t.empty)  # paper runs, even with no load shared
+    table = sys_t if paper else dflt
+    src, shared = _shared(table)
     cases = case_t if paper else dflt_cases
-    left = _left_out(src if cases is None else cases, shared)
+    left = _left_out(table if cases is None else cases, shared)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
@@ -1273,6 +1279,7 @@ __all__ = [
     "FIT_SIZES",
     "FIT_WHAT",
     "GAP_COLUMNS",
+    "LOAD_DIGITS",
     "METHOD_NAMES",
     "MISSED",
     "MISSING",
@@ -1282,6 +1289,8 @@ __all__ = [
     "OFFLINE_UNIT",
     "ONLINE_LABEL",
     "ONLINE_SWATCH",
+    "OWN_LOADS",
+    "OWN_LOADS_LEAD",
     "P1_SOURCES",
     "PAGE_HEADERS",
     "PAGE_TABLES",
@@ -1299,6 +1308,8 @@ __all__ = [
     "TIME_TICKS",
     "best",
     "chapter_store",
+    "common_load",
+    "common_load_text",
     "dash_text",
     "default_figure",
     "default_rows",
@@ -1306,6 +1317,7 @@ __all__ = [
     "missing_text",
     "narrow_polytopes",
     "negative_text",
+    "own_loads_table",
     "p1_bound_text",
     "p1_rows",
     "p2_rows",

@@ -685,7 +685,9 @@ def _predicted_text(ok: pd.DataFrame) -> str:
         return text  # a sweep read without the per-round logs: where the difference lies is not in it
     comm = listed(f"{r.comm_ms:.1f} ms against {r.comm_predicted_ms:.1f} ms at {r.latency_ms:g} ms"
                   for r in rest.itertuples())
-    trips = (rest.trips.fillna(0.0) if "trips" in rest else pd.Series(0.0, index=rest.index)).to_numpy(float)
+    if "trips" not in rest or not np.isfinite(rest.trips).all():
+        return text  # the limit passes' round trips are not in the sweep: the rest of the difference is not known
+    trips = rest.trips.to_numpy(float)
     trip_ms = 2 * rest.latency_ms.to_numpy(float) * trips
     other = 1e3 * rest.time_per_iter_s - (t0 + 2 * rest.latency_ms) - (rest.comm_ms - rest.comm_predicted_ms) - trip_ms
     if trips.max() > 0:
