@@ -115,6 +115,10 @@ MONOTONE_IPOPT = {"mu_strategy": "monotone"}
 #: decides instead (`Region.solve_local_nlp`).
 #: The pushes are `forlab.opf.acopf.WARM_START_IPOPT`'s; its small ``mu_init`` is left out (measured, issue 17: no
 #: fewer iterations here than the adaptive strategy's own first barrier parameter).
+#: A larger cap is no lever (measured, issue 17, 1654-5 in-process at 63f2741, one idle machine): with 30, 7 of the
+#: case1354pegase region's 27 solves were warm attempts that hit the cap and were made again cold (57 to 75
+#: iterations in all), local NLPs 16.9 s, coordinator 32.9 s; with 60 (or 100) 5 were, but the run took 29 rounds,
+#: local NLPs 15.9 s, coordinator 29.7 s.
 WARM_IPOPT = {k: v for k, v in WARM_START_IPOPT.items() if k != "mu_init"} | {"max_iter": 30}
 
 # The derivative functions of an Ipopt solver that another solver of the same NLP can be handed (CasADi nlpsol
