@@ -18,7 +18,7 @@ from notebook_cells import code_of, sources
 
 from forlab.book import runner, store
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import central_point
+from forlab.p1_for.polynomial import ImplicitPolynomial, central_point
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
 from forlab.p1_for.tso import pcc_start
 from forlab.studies import ch04_for_representation as ch04
@@ -299,22 +299,17 @@ def test_the_level_sets_measure_from_where_the_tso_starts(archived):
 
 
 def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
-    """A bump of f in the interior (f + m raised near (-0.5, 0)) is a closed loop of f = 0 inside the region."""
+    """A bump of f in the interior (f raised by 10 (0.15^2 - (P~ + 0.5)^2 - Q~^2), positive within 0.15 of
+    (-0.5, 0) on the cut and negative further out) is a closed loop of f = 0 inside the region."""
     ds = str(archived.ds.values[0])
     off = ch04.offer(archived, ds)
     poly = off.polynomial
-
-    class Bumped:
-        margin = poly.margin
-
-        def __call__(self, x):
-            x = np.atleast_2d(x)
-            return poly(x) + 0.5 * np.exp(-((x[:, 0] + 0.5) ** 2 + x[:, 1] ** 2) / 0.01)
-
-    start = pcc_start(off)
-    off.polynomial = Bumped()
+    bump = {(0, 0, 0): 10 * (0.15 ** 2 - 0.25), (1, 0, 0): -10, (2, 0, 0): -10, (0, 2, 0): -10}
+    coef = poly.coef.copy()
+    for e, v in bump.items():
+        coef[np.flatnonzero((poly.exps == e).all(axis=1))[0]] += v
+    off.polynomial = ImplicitPolynomial(poly.degree, coef, poly.margin, poly.convex)
     monkeypatch.setattr(ch04, "offer", lambda st, r: off)
-    monkeypatch.setattr(ch04, "pcc_start", lambda o: start)  # central_point reads a fitted polynomial's terms
     x = ch04._cut_features(archived, ds, 1e-3)
     assert x["loops"] == 1 and x["clearance"] < 0.5
     assert "$f = 0$ has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)

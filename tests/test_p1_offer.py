@@ -456,6 +456,19 @@ def test_the_central_point_lies_in_the_largest_part_of_the_region():
     assert np.linalg.norm(central_point(poly) - a) <= 0.1 + 1e-9  # within the grid's spacing
 
 
+def test_the_edge_on_a_segment_is_where_the_ball_ends():
+    """The ball |x| <= 0.5: the segment from its centre to (2, 0, 0) leaves it at a quarter of its length, the
+    share bracketed by an inside and an outside point 2^-steps apart."""
+    from forlab.p1_for.polynomial import edge_on_segment
+
+    def inside(x):
+        return bool(np.linalg.norm(x) <= 0.5)
+
+    lo, hi = edge_on_segment(inside, np.zeros(3), np.array([2.0, 0.0, 0.0]), steps=50)
+    assert hi - lo == pytest.approx(2.0 ** -50) and lo <= 0.25 <= hi and lo == pytest.approx(0.25, abs=1e-14)
+    assert inside(np.array([2.0 * lo, 0, 0])) and not inside(np.array([2.0 * hi, 0, 0]))
+
+
 def test_an_offer_on_a_model_of_another_load_level_is_refused_with_other_limits():
     """`make_offer` re-uses a DS model of another load level (its loads set); one built with other voltage limits
     than the offer asks for is refused before any work."""

@@ -103,6 +103,19 @@ def on_grid(poly: ImplicitPolynomial, n: int) -> tuple[np.ndarray, np.ndarray]:
     return g, values
 
 
+def edge_on_segment(inside, start: np.ndarray, end: np.ndarray, steps: int = 60) -> tuple[float, float]:
+    """Where the segment from ``start`` (inside the region) to ``end`` (outside) leaves the region, by bisection:
+    shares ``(lo, hi)`` of the segment, ``start + lo (end - start)`` inside and ``start + hi (end - start)`` outside,
+    ``hi - lo = 2^-steps``. ``inside(point) -> bool`` is the region's test at one point. Where the segment crosses
+    the edge more than once, one of the crossings."""
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    lo, hi = 0.0, 1.0
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if inside(start + mid * (end - start)) else (lo, mid)
+    return lo, hi
+
+
 def central_point(poly: ImplicitPolynomial, n: int = 21) -> np.ndarray:
     """A point well inside the region {f + margin <= 0} (normalised coordinates): the point of an n^3 grid of the
     box nearest the centroid of the region's largest connected part on that grid (the point with the smallest f

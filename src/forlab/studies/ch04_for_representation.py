@@ -27,6 +27,7 @@ from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, 
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
+from forlab.p1_for.polynomial import edge_on_segment, on_grid
 from forlab.p1_for.representation import build_offer, clopper_pearson_interval, clopper_pearson_upper
 from forlab.p1_for.tso import pcc_start
 
@@ -537,33 +538,21 @@ START_GRID = 101
 the TSO's start (a step of 0.02 in normalised units)."""
 
 
-def _grid_values(poly, n: int) -> np.ndarray:
-    """f + m of the region ``poly`` on the n x n x n grid of the box (axes P~, Q~, V~ in that order), one (P~, Q~)
-    slice at a time: a million points at once would hold every monomial of every point in memory."""
-    g = np.linspace(-1.0, 1.0, n)
-    P, Q = np.meshgrid(g, g, indexing="ij")
-    return np.stack([np.asarray(poly(np.column_stack([P.ravel(), Q.ravel(), np.full(P.size, v)]))).reshape(P.shape)
-                     for v in g], axis=-1)
-
-
 def _excluded_near(poly, start: np.ndarray) -> float:
     """How close to ``start`` (normalised, inside the region) the excluded set {f + m > 0} of the box comes: the
-    nearest excluded point of the `START_GRID`^3 grid of the box, moved along the segment from the start to the
-    region's edge (bisection), and its distance from the start; zero when the start itself is excluded, NaN when no
-    grid point is. The excluded set comes at least this close (between grid points it may come closer)."""
+    nearest excluded point of the `START_GRID`^3 grid of the box (`forlab.p1_for.polynomial.on_grid`), moved
+    along the segment from the start to the region's edge (`forlab.p1_for.polynomial.edge_on_segment`), and its
+    distance from the start; zero when the start itself is excluded, NaN when no grid point is. The excluded set
+    comes at least this close (between grid points it may come closer)."""
     if float(np.ravel(poly(start[None]))[0]) > 0:
         return 0.0
-    g = np.linspace(-1.0, 1.0, START_GRID)
-    values = _grid_values(poly, START_GRID)
+    g, values = on_grid(poly, START_GRID)
     idx = np.argwhere(values > 0)
     if not len(idx):
         return np.nan
     points = g[idx]
     far = points[np.argmin(np.linalg.norm(points - start, axis=1))]
-    lo, hi = 0.0, 1.0  # shares of the segment from the start (offered) to the excluded grid point
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if float(np.ravel(poly((start + mid * (far - start))[None]))[0]) <= 0 else (lo, mid)
+    _, hi = edge_on_segment(lambda x: float(np.ravel(poly(x[None]))[0]) <= 0, start, far)
     return float(hi * np.linalg.norm(far - start))
 
 

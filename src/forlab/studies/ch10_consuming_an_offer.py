@@ -41,6 +41,7 @@ from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer
+from forlab.p1_for.polynomial import edge_on_segment
 
 CHAPTER = "10_consuming_an_offer"
 GRID_POINTS = 31
@@ -211,7 +212,7 @@ def rejection_text(st: xr.Dataset) -> str:
 # --------------------------------------------------------------------------- numpy evaluation
 def edge_point(offer: Offer, start: np.ndarray, direction=(1.0, 0.0, 0.0), steps: int = 200) -> np.ndarray:
     """The last offered point on the ray from ``start`` (offered) along ``direction``: where f + m reaches 0
-    (bisection), or the box face when the region reaches it."""
+    (`forlab.p1_for.polynomial.edge_on_segment`), or the box face when the region reaches it."""
     d = np.asarray(direction, float)
     with np.errstate(divide="ignore"):
         room = np.where(d > 0, (offer.box.hi - start) / d, np.where(d < 0, (offer.box.lo - start) / d, np.inf))
@@ -219,11 +220,9 @@ def edge_point(offer: Offer, start: np.ndarray, direction=(1.0, 0.0, 0.0), steps
     ok = offer.feasible(*(start + ts[:, None] * d).T)
     if ok.all():
         return start + ts[-1] * d
-    lo, hi = ts[np.argmin(ok) - 1], ts[np.argmin(ok)]
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if offer.feasible(*(start + mid * d))[0] else (lo, mid)
-    return start + lo * d
+    a, b = start + ts[np.argmin(ok) - 1] * d, start + ts[np.argmin(ok)] * d  # the first step that leaves
+    lo, _ = edge_on_segment(lambda x: bool(offer.feasible(*x)[0]), a, b)
+    return a + lo * (b - a)
 
 
 def probe_points(offer: Offer) -> pd.DataFrame:
