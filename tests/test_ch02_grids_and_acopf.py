@@ -124,9 +124,15 @@ def test_as_dataset_prefixes_and_units(small):
 def test_archived_tables_and_text(archived):
     g = ch02.grids(archived)
     assert len(g) == 16 and g.rel_error_pct.abs().max() < 0.05
-    assert ch02.grids_text(archived).startswith("All sixteen base-case power flows converge. The 4 published loss "
-                                                "figures are reproduced to within 0.041 % (largest: case69, "
-                                                "224.99 kW against 224.9 kW")
+    assert ch02.grids_text(archived).startswith("All 16 base-case power flows converge (8 transmission grids and 8 "
+                                                "distribution grids). The 4 published loss figures are reproduced "
+                                                "to within 0.041 % (largest: case69, 224.99 kW against 224.9 kW")
+    assert ch02.grids_text(archived).endswith("case85 and case141 have no reference here because MATPOWER's current "
+                                              "case files correct the original data, and no base-case loss figure "
+                                              "was found for case533mt_hi and case533mt_lo.")
+    failed = g.assign(pf_status=g.pf_status.where(g.index != "case9", "diverged"))
+    assert ch02._converged_text(failed) == ("15 of the 16 base-case power flows converge (8 transmission grids and 8 "
+                                            "distribution grids); case9 (diverged) did not.")
     ties = ch02.ties_table(archived)
     assert (ties["change (%)"] < 0).all()
     assert ch02.study_text(archived).startswith("6 study systems with 8 DSs and 55 FPUs in total, from 42 to 651")

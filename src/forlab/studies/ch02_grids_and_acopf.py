@@ -503,19 +503,48 @@ def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
                                      "rel_error_pct": "relative error (%)"}))
 
 
+CORRECTED_FILES = ("case85", "case141")
+"""Distribution grids whose MATPOWER files correct the data their papers published (`forlab.book.anchors`, the
+comment above the published losses), so that no published loss figure describes them."""
+
+
 def grids_text(stored: xr.Dataset) -> str:
-    """Markdown: how closely the published loss figures are reproduced, and by which matpower files."""
-    checked = grids(stored).dropna(subset=["published_losses_kw"])
+    """Markdown: whether the base-case power flows converged, how closely the published loss figures are
+    reproduced, by which matpower files, and which distribution grids have no published figure and why."""
+    g = grids(stored)
+    checked = g.dropna(subset=["published_losses_kw"])
     worst = checked.rel_error_pct.abs().idxmax()
-    version = stored.attrs["matpower_version"]
     return (
-        f"All sixteen base-case power flows converge. The {len(checked)} published loss figures are reproduced to "
+        f"{_converged_text(g)} The {len(checked)} published loss figures are reproduced to "
         f"within {checked.rel_error_pct.abs().max():.3f} % (largest: {worst}, {checked.losses_kw[worst]:.2f} kW "
         f"against {_published(stored, worst, checked.published_losses_kw[worst])} kW, "
         f"{abs(checked.losses_kw[worst] - checked.published_losses_kw[worst]):.2f} kW apart). "
-        f"The files are those of matpower {version}. case85 and case141 have no reference here because MATPOWER's "
-        "current case files correct the original data, and no base-case loss figure was found for case533mt."
+        f"The files are those of the matpower package {stored.attrs['matpower_version']}. {_unreferenced_text(g)}"
     )
+
+
+def _converged_text(g: pd.DataFrame) -> str:
+    """Whether every base-case power flow of `grids` converged, with the grids counted by kind; those that did not,
+    named with their status."""
+    kinds = listed(counted((g.kind == k).sum(), f"{k} grid") for k in g.kind.unique())
+    bad = g[g.pf_status != "converged"]
+    if bad.empty:
+        return f"All {len(g)} base-case power flows converge ({kinds})."
+    return (f"{len(g) - len(bad)} of the {len(g)} base-case power flows converge ({kinds}); "
+            f"{listed(f'{n} ({s})' for n, s in bad.pf_status.items())} did not.")
+
+
+def _unreferenced_text(g: pd.DataFrame) -> str:
+    """The distribution grids of `grids` without a published loss figure, and why: their MATPOWER files correct the
+    published data (`CORRECTED_FILES`), or forlab found none ("" when every one has a figure)."""
+    missing = g[(g.kind == "distribution") & g.published_losses_kw.isna()].index
+    corrected = [n for n in missing if n in CORRECTED_FILES]
+    unfound = [n for n in missing if n not in CORRECTED_FILES]
+    one = len(corrected) == 1
+    because = f"because MATPOWER's current case {'file corrects' if one else 'files correct'} the original data"
+    parts = [f"{listed(corrected)} {'has' if one else 'have'} no reference here {because}"] if corrected else []
+    parts += [f"no base-case loss figure was found for {listed(unfound)}"] if unfound else []
+    return f"{', and '.join(parts)}." if parts else ""
 
 
 def ties_table(stored: xr.Dataset) -> pd.DataFrame:
