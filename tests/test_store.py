@@ -5,6 +5,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from forlab.book import store
+from forlab.book import provenance, store
 
 PARAMS = {"grid": "case33bw", "load_scale": 0.8, "meshed": True, "ties": [1, 2]}
 
@@ -73,6 +74,19 @@ def test_provenance_attributes(root):
     versions = json.loads(ds.attrs["library_versions"])
     assert {"numpy", "xarray", "h5netcdf", "pandapower"} <= set(versions)
     assert ds.attrs["created_utc"].endswith("+00:00")
+    assert ds.attrs["blas_kernel"] == provenance.blas_kernel() != ""
+    assert ds.attrs["cpu_model"] == provenance.cpu_model() != "" and int(ds.attrs["cpu_count"]) >= 1
+
+
+def test_blas_kernel_is_what_openblas_runs():
+    """The kernels a store records are those OpenBLAS runs: in a process told which to run, those."""
+    if provenance.blas_kernel() == "unknown":
+        pytest.skip("numpy's BLAS here is not an OpenBLAS that names its kernels")
+    probe = "from forlab.book.provenance import blas_kernel; print(blas_kernel())"
+    for kernel in ("Haswell", "Sandybridge"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == kernel
 
 
 def test_netcdf_safe():

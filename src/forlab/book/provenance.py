@@ -16,6 +16,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import platform
 import re
 import tempfile
@@ -128,7 +129,54 @@ def environment() -> dict[str, str]:
         "ipopt_version": solvers["ipopt"],
         "ipopt_linear_solver": solvers["linear_solver"],
         "mumps_version": solvers["mumps"],
+        "blas_kernel": blas_kernel(),
+        "cpu_model": cpu_model(),
+        "cpu_count": str(os.cpu_count() or "unknown"),
         "library_versions": json.dumps(library_versions(), sort_keys=True),
         "lock_sha256": lock_sha256(),
         "lock_mismatches": json.dumps(lock_mismatches()),
     }
+
+
+_CORENAME = ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename")
+
+
+@functools.cache
+def blas_kernel() -> str:
+    """The kernels numpy's OpenBLAS runs on this CPU ("Haswell", "SkylakeX", ...: its own ``get_corename``), or
+    "unknown" where numpy's BLAS is not an OpenBLAS loaded from a file this process maps (Linux).
+
+    Why a store records it: OpenBLAS picks its kernels by CPU (``OPENBLAS_CORETYPE`` overrides the pick), and
+    kernels round products differently in the last bits. Chapter 06's paper profile amplifies such bits (a DS's
+    loads scaled in the 14th digit, then feasibility labels flipped on the boundary, other samples, other
+    polytopes): re-run from the same commit on a machine whose OpenBLAS picked "SkylakeX", it wrote a store other
+    than the archived one, and with the kernels pinned to "Haswell" another one again (numpy's SIMD loops and
+    pandapower's numba code also depend on the CPU; which part moved which digit was not isolated). A store
+    therefore names the machine it ran on as well (`cpu_model`)."""
+    import ctypes
+
+    import numpy  # noqa: F401  (loads its OpenBLAS)
+
+    try:
+        maps = Path("/proc/self/maps").read_text().split("\n")
+    except OSError:
+        return "unknown"
+    paths = dict.fromkeys(line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line)
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for name in _CORENAME:
+            if hasattr(lib, name):
+                getter = getattr(lib, name)
+                getter.restype = ctypes.c_char_p
+                return getter().decode().strip()
+    return "unknown"
+
+
+def cpu_model() -> str:
+    """The CPU's model name as Linux reports it (``/proc/cpuinfo``), else `platform.processor`, else "unknown"."""
+    try:
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    return found.group(1).strip() if found else (platform.processor() or "unknown")
+
