@@ -331,3 +331,38 @@ def test_the_page_says_what_the_choice_the_formulas_and_the_paper_test_sets_are(
     assert "term is zero for every candidate" in text
     assert "e\\, n_b" not in text and "e\\, \\nu_b" in text and "`cost_gradient_weight`" in text and "`reg`" in text
     assert "well over a hundred infeasible test points" not in text and "too\nsmall to show the false-feasible target" in text
+
+
+def _candidates(convex_rate: float, free_rate: float) -> pd.DataFrame:
+    """A candidate frame of one DS and degree: an SOS-convex and an unconstrained candidate with the given
+    false-infeasible test rates."""
+    rows = [{"ds": "sys/ds", "degree": 4, "convex": convex, "reg": 1e-5, "val_margin": 0.05, "val_false_feasible": 0.0,
+             "val_false_infeasible": rate, "val_boundary_distance": 0.1, "test_false_feasible_rate": 0.0,
+             "test_n_false_feasible": 0.0, "test_false_infeasible_rate": rate}
+            for convex, rate in ((True, convex_rate), (False, free_rate))]
+    return pd.DataFrame(rows)
+
+
+def test_the_convexity_verdict_follows_the_two_rates(archived):
+    """Review finding: "convexity ... on average, costs flexibility" was typed whatever the rates; it is read from
+    the SOS-convex candidates' mean false-infeasible rate against the unconstrained ones', as the page prints them."""
+    costs = "on average, costs flexibility."
+    assert costs in ch04.convexity_text(ch04.candidates(archived))  # 89 % against 73 %
+    assert costs in ch04.convexity_text(_candidates(0.6, 0.4))
+    cheaper = ch04.convexity_text(_candidates(0.4, 0.6))
+    assert costs not in cheaper and "forlab's reading" not in cheaper
+    assert "on average, here costs no flexibility: the SOS-convex regions declare fewer" in cheaper
+    tie = ch04.convexity_text(_candidates(0.401, 0.402))  # both print as 40 %
+    assert costs not in tie and "the two rates are equal." in tie
+
+
+def test_the_prose_types_no_run_dependent_choice():
+    """Review finding: the pocket paragraph typed the chosen polynomial's degree ("degree-6", its coefficient count)
+    and that the SOS-convex candidates "lost" in the candidate table, both of which depend on the run; the price
+    paragraph said the TSO's optimum "usually" lies on the surface, where chapter 05's archived store has most PCC
+    points inside the offer."""
+    prose = " ".join(" ".join(sources(NOTEBOOK, "markdown")).split())
+    assert "degree-6" not in prose and "(84 coefficients)" not in prose and "which is why they lost" not in prose
+    assert "usually lies on that surface" not in prose
+    assert ("The TSO's optimum lies on that surface where the offer's limit binds and inside it otherwise; "
+            "{doc}`05_coordination` shows which") in prose

@@ -713,7 +713,8 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
 
 
 def validation_text(stored: xr.Dataset) -> str:
-    """Markdown: whether every published optimum is reproduced (gap and power-flow check within `VALIDATION_TOL`)."""
+    """Markdown: whether every published optimum is reproduced (gap and power-flow check within `VALIDATION_TOL`),
+    and whether the other transmission cases pass the power-flow check (`_unrecorded_text`)."""
     val = validation(stored)
     opf_t = frame(stored, "net")
     ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
@@ -723,12 +724,25 @@ def validation_text(stored: xr.Dataset) -> str:
         f"{'All' if ok else 'Not all'} {len(val)} {anchors.RUNOPF} optima are reproduced: the largest gap to MATPOWER is "
         f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
         "largest voltage "
-        f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u. "
-        f"The cases for which the book records no {anchors.RUNOPF} optimum (`forlab.book.anchors.runopf_optimum`: "
-        f"{', '.join(others.index) or 'none'}) pass the same power-flow "
-        f"check with max |dV| at most {others.forlab_pf_max_dvm_pu.max():.1e} p.u."
+        f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u."
+        + _unrecorded_text(others)
         + ("" if ok else " **A target is missed: see the table.**")
     )
+
+
+def _unrecorded_text(others: pd.DataFrame) -> str:
+    """The sentence on the transmission cases without a recorded optimum: which pass the power-flow check (max |dV|
+    below `VALIDATION_TOL`; a failed solve has no |dV| and fails), which do not; "" when there is no such case."""
+    if others.empty:
+        return ""
+    passed = others.forlab_pf_max_dvm_pu < VALIDATION_TOL  # NaN (no solution) compares False: a failure
+    head = (f" Of the cases for which the book records no {anchors.RUNOPF} optimum "
+            f"(`forlab.book.anchors.runopf_optimum`), ")
+    if passed.all():
+        return (head + f"{', '.join(others.index)} pass the same power-flow check (max |dV| at most "
+                f"{others.forlab_pf_max_dvm_pu.max():.1e} p.u., below {VALIDATION_TOL:.0e}).")
+    return (head + f"{', '.join(others.index[passed]) or 'none'} pass the same power-flow check (max |dV| below "
+            f"{VALIDATION_TOL:.0e} p.u.) and **{', '.join(others.index[~passed])} fail it**.")
 
 
 def speed(stored: xr.Dataset) -> pd.DataFrame:
@@ -800,7 +814,6 @@ def speed_text(stored: xr.Dataset) -> str:
     tried_flat = sp[sp.runopp_flat_status != "not run"]
     failed_flat = tried_flat[~tried_flat.runopp_flat_success.astype(bool)].index.tolist()
     fixed = json.loads(stored.attrs["runopp_slack_voltage_fixed"])
-    fixed_text = "in every case here" if set(fixed) >= set(sp.index) else f"here: {', '.join(fixed) or 'none'}"
     case9 = sp.loc["case9"] if "case9" in sp.index and sp.runopp_success.get("case9", False) else None
     forlab_ok = bool(sp.forlab_success.astype(bool).all())
     lines = [
@@ -810,22 +823,77 @@ def speed_text(stored: xr.Dataset) -> str:
          f"a power flow, as in the timings, fails on {', '.join(failed_pf) or 'none of the cases tried'}; from its "
          f"default flat start it fails on {', '.join(failed_flat) or 'none of the cases tried'}."),
         "",
-        "" if both.empty else
-        f"**Objectives.** `runopp`'s optimum is "
-        f"{'slightly higher' if (both.objective_gap_pct > -1e-4).all() else 'different'} "
-        f"({both.objective_gap_pct.min():+.3f} % to {both.objective_gap_pct.max():+.3f} %, column *runopp - "
-        "forlab*): in pandapower an ext_grid that is not `controllable` keeps its voltage set-point in the OPF "
-        f"(pandapower clamps the bus's voltage limits to it, {fixed_text}), whereas MATPOWER and forlab let the "
-        "slack voltage move within the bus limits. forlab's optimum therefore equals MATPOWER's and `runopp`'s is "
-        "that of a slightly more constrained problem.",
+        _objectives_sentence(both, fixed, _validated(stored)),
         "",
         f"*Timing notes.* The discarded warm-up on case9 took {stored.attrs['warmup_runopp_wall_time_s']:.2f} s in `runopp` "
         f"and {stored.attrs['warmup_forlab_build_time_s']:.2f} s to build forlab's model"
         + (_warmup_against(stored, case9) if case9 is not None else "")
-        + ". Times are wall-clock on a shared machine with two cores and vary between runs by tens of percent; the "
+        + f". Times are wall-clock on a shared machine{_cores_text(stored)} and vary between runs by tens of percent; the "
         "ratios are more stable than the times because both engines run in turn in the same process.",
     ]
     return "\n".join(lines)
+
+
+def _validated(stored: xr.Dataset) -> list[str]:
+    """The cases whose optimum is within `VALIDATION_TOL` of a recorded MATPOWER optimum (gap and power-flow check,
+    as `validation_text` judges them): the only ones on which forlab's optimum can be said to equal MATPOWER's."""
+    val = validation(stored)
+    ok = (val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL) & (val.forlab_pf_max_dvm_pu < VALIDATION_TOL)
+    return val.index[ok].tolist()
+
+
+def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[str]) -> str:
+    """The objectives paragraph: where `runopp`'s optimum is above, equal to (within `VALIDATION_TOL`) or below
+    forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) accounts only for an optimum
+    above forlab's on a clamped case, so it is given for those and the rest are named as unexplained; and forlab's
+    optimum equals MATPOWER's only on the ``validated`` cases (`_validated`)."""
+    if both.empty:
+        return ""
+    gap = both.objective_gap_pct
+    above = both.index[gap > 100 * VALIDATION_TOL]
+    text = f"**Objectives.** `runopp`'s optimum is {_gap_parts(gap)} (column *runopp - forlab*)."
+    clamped = [c for c in above if c in fixed]
+    if clamped:
+        where = "in every case here" if set(fixed) >= set(both.index) else "here: " + ", ".join(fixed)
+        which = "its higher optima" if len(clamped) == len(above) else f"its higher optima on {', '.join(clamped)}"
+        text += (" In pandapower an ext_grid that is not `controllable` keeps its voltage set-point in the OPF "
+                 f"(pandapower clamps the bus's voltage limits to it, {where}), whereas MATPOWER and forlab let the "
+                 f"slack voltage move within the bus limits: `runopp` solves a more constrained problem, which "
+                 f"accounts for {which}.")
+    unexplained = [c for c in both.index if c not in clamped and abs(gap[c]) > 100 * VALIDATION_TOL]
+    if unexplained:
+        text += f" The clamped slack voltage does not account for {', '.join(unexplained)}."
+    if validated:
+        text += (f" forlab's optimum equals MATPOWER's where the book records one ({', '.join(validated)}: within "
+                 f"{100 * VALIDATION_TOL:g} %, as validated above).")
+    return text
+
+
+def _gap_parts(gap: pd.Series) -> str:
+    """`runopp`'s optimum against forlab's in words: on which cases above (with the largest gap), equal within
+    `VALIDATION_TOL` and below (with the most negative gap), in %."""
+    tol = 100 * VALIDATION_TOL
+    above, below = gap[gap > tol], gap[gap < -tol]
+    equal = gap.index.difference(above.index.union(below.index), sort=False)
+    parts = ([f"above forlab's on {_count(above.index, gap)}, by at most {above.max():+.3f} %"] if len(above) else []) \
+        + ([f"equal to it within {tol:g} % on {', '.join(equal)}"] if len(equal) else []) \
+        + ([f"**below** it on {', '.join(below.index)} (down to {below.min():+.3f} %)"] if len(below) else [])
+    return "; ".join(parts)
+
+
+def _count(names, of) -> str:
+    """"all 7 cases" or "3 of the 7 cases (case9, ...)": how many of ``of`` are ``names``."""
+    names = list(names)
+    if len(names) == len(of):
+        return f"all {len(of)} cases"
+    return f"{len(names)} of the {len(of)} cases ({', '.join(names)})"
+
+
+def _cores_text(stored: xr.Dataset) -> str:
+    """" with 2 cores" when the store records the machine's core count (``cpu_count``, `forlab.book.provenance`;
+    stores written before it have none), else "": the timing note names no core count the store does not hold."""
+    cores = str(stored.attrs.get("cpu_count", ""))
+    return f" with {counted(int(cores), 'core')}" if cores.isdigit() else ""
 
 
 WARMUP_NOISE = 0.2
@@ -1145,12 +1213,16 @@ def _pglib_time_text(v: pd.DataFrame, software: dict) -> str:
             + f". Published times: {where}. {PGLIB_TIME_CAVEAT}")
 
 
-def _pglib_coverage_text(n_run: int) -> str:
-    """How many of the library's typical-condition cases (`BASELINE.md`) the folder holds and how many this run
-    solved: the verdicts are on those, not on the library (the folder lacks most large cases, and some smaller)."""
+def _pglib_coverage_text(v: pd.DataFrame) -> str:
+    """How many of the library's typical-condition cases (`BASELINE.md`) the folder holds, how many this run ran and
+    how many of those it solved: the verdicts are on those it ran, not on the library (the folder lacks most large
+    cases, and some smaller)."""
     n_folder, n_library = len(pglib.case_names()), len(pglib.baseline())
+    n_run, n_solved = len(v), int(v.forlab_success.astype(bool).sum())
+    done = (f"this run solved {n_run} of them" if n_solved == n_run
+            else f"this run ran {n_run} of them and solved {n_solved}")
     return (f"The folder holds {n_folder} of the library's {n_library} typical-condition cases (`BASELINE.md`); "
-            f"this run solved {n_run} of them, and the verdicts below are on those {n_run}, not on the library.")
+            f"{done}, and the verdicts below are on those {n_run}, not on the library.")
 
 
 def pglib_text(stored: xr.Dataset) -> str:
@@ -1167,7 +1239,7 @@ def pglib_text(stored: xr.Dataset) -> str:
                   if len(ok) else "")
     return "\n\n".join([
         f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {int(v.buses.min())} to "
-        f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(len(v)),
+        f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
         _pglib_objective_text(v),
         _pglib_time_text(v, soft),
     ])

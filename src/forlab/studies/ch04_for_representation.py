@@ -218,10 +218,8 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
 
 def convexity_text(cand: pd.DataFrame) -> str:
     """Markdown: margin and false-infeasible rate of the SOS-convex against the unconstrained candidates (empty when
-    the run fitted only one kind), with forlab's reading of why convexity costs volume, stated as a reading, not a
-    measurement (hardly any infeasible labelled point lies inside the hull of the boundary samples, so "dents" the
-    convex region must keep out are not what the stores show), and on how many (DS, degree) pairs it does cost
-    volume (`_convex_pairs`)."""
+    the run fitted only one kind), whether convexity costs flexibility on average (`_convexity_cost`, read from the
+    two rates), and on how many (DS, degree) pairs it does cost volume (`_convex_pairs`)."""
     by = cand.groupby("convex")[["val_margin", "val_false_infeasible", "test_false_infeasible_rate"]].mean()
     if len(by) != 2:
         return ""
@@ -229,11 +227,28 @@ def convexity_text(cand: pd.DataFrame) -> str:
         f"Averaged over DSs and degrees, the SOS-convex candidates get a margin of {by.val_margin[True]:.3f} and "
         f"declare {100 * by.test_false_infeasible_rate[True]:.0f} % of the feasible test points infeasible; the "
         f"unconstrained ones get {by.val_margin[False]:.3f} and {100 * by.test_false_infeasible_rate[False]:.0f} %. "
-        "forlab's reading, not a measurement: SOS-convex polynomials of these degrees are a narrow family, which "
-        "follows the FOR's box-like shape, flat faces meeting at edges and corners, less closely than an "
-        "unconstrained polynomial can, so their regions, kept clear of the infeasible points, give up more of the FOR; "
-        f"convexity makes the TSO's problem easier and, on average, costs flexibility. {_convex_pairs(cand)}"
+        + _convexity_cost(by.test_false_infeasible_rate[True], by.test_false_infeasible_rate[False])
+        + f" {_convex_pairs(cand)}"
     )
+
+
+def _convexity_cost(convex: float, free: float) -> str:
+    """Whether convexity costs flexibility on average, from the mean false-infeasible rates of the SOS-convex and
+    the unconstrained candidates compared as the page prints them (whole %, so a tie is what the reader sees), with
+    forlab's reading of why (a reading, not a measurement: hardly any infeasible labelled point lies inside the hull
+    of the boundary samples, so "dents" the convex region must keep out are not what the stores show) only where it
+    does cost."""
+    shown_convex, shown_free = round(100 * convex), round(100 * free)
+    if shown_convex > shown_free:
+        return ("forlab's reading, not a measurement: SOS-convex polynomials of these degrees are a narrow family, "
+                "which follows the FOR's box-like shape, flat faces meeting at edges and corners, less closely than "
+                "an unconstrained polynomial can, so their regions, kept clear of the infeasible points, give up "
+                "more of the FOR; convexity makes the TSO's problem easier and, on average, costs flexibility.")
+    if shown_convex < shown_free:
+        return ("Convexity makes the TSO's problem easier and, on average, here costs no flexibility: the "
+                "SOS-convex regions declare fewer of the feasible test points infeasible.")
+    return ("Convexity makes the TSO's problem easier and, on average, costs no flexibility that shows at the "
+            "precision printed: the two rates are equal.")
 
 
 def _convex_pairs(cand: pd.DataFrame) -> str:
