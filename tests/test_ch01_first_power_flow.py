@@ -120,3 +120,13 @@ def test_the_profile_is_held_to_the_band_of_the_later_chapters():
     from forlab.grid import td
 
     assert ch01.LIMIT_PU == inspect.signature(td.load_system).parameters["vm_limits"].default[0]
+
+
+def test_the_losses_sentence_holds_at_any_load_scale():
+    """Review finding: the page said "the table gives the agreement with the published figure at the base load" also
+    when run at another `load_scale` (a profile runs it at 1.2): the sentence says when the comparison checks the
+    power flow and what it measures otherwise."""
+    text = " ".join(prose_of("01_first_power_flow").split())
+    assert "agreement with the published figure at the base load" not in text
+    assert ("its relative error checks the power flow at `load_scale = 1` only, and at any other scale it measures "
+            "how far the scaled case is from the base case") in text

@@ -171,6 +171,60 @@ def test_an_interior_optimum_balances_the_slopes(tmp_path):
     assert "does not bind" in ch10.solution_text(st) and r"generator: 0.00 against 0.00 \$/MWh" in ch10.solution_text(st)
 
 
+def _with(st, var: str, label: str, value):
+    """A copy of the store with one value of ``var`` at the row ``label`` of its table replaced."""
+    out = st.copy(deep=True)
+    dim = out[var].dims[0]
+    out[var].loc[{dim: label}] = value
+    return out
+
+
+def test_the_grid_search_is_set_against_the_nlp_by_the_sign_of_the_difference(st):
+    """Review finding: the page said the grid's best point "costs -13.11 $/h more, so the NLP found at least as good
+    a point" where the grid beat Ipopt (chapter 04's case33bw offer). The sentence follows the sign, says when the
+    grid found no offered point, and prints the grid the store's row names."""
+    grid = str(st.solver.values[-1])
+    total = float(st.sol_total.sel(solver="CasADi + Ipopt"))
+    # the ball's optimum is a grid point: a tie
+    assert "the grid search's best point costs the same, to within 1e-06 of the total" in ch10.solution_text(st)
+    dearer = ch10.solution_text(_with(st, "sol_total", grid, total + 2.5))
+    assert (r"costs 2.50 \$/h more, so the NLP found a better point than any offered point of the "
+            f"{ch10.GRID_POINTS}³ grid") in dearer
+    cheaper = ch10.solution_text(_with(st, "sol_total", grid, total - 13.11))
+    assert r"costs 13.11 \$/h less**: Ipopt stopped at a local optimum or another worse point" in cheaper
+    assert "at least as good" not in cheaper and "more" not in cheaper.split("The region")[0]
+    none = ch10.solution_text(_with(st, "sol_status", grid, ch10.GRID_NONE))
+    assert "found no offered point within the generator's limits on the 31³ grid" in none
+    assert "costs" not in none.split("The region")[0]
+    other = _with(st, "sol_total", grid, total + 2.5)
+    other = other.assign_coords(solver=[*st.solver.values[:-1], "numpy, grid of 11³ points"])
+    assert "any offered point of the 11³ grid" in ch10.solution_text(other)
+
+
+def test_the_edge_point_on_the_box_face_is_not_called_zero(st):
+    """Review finding: `edge_point` returns the box's face when the region reaches it, where f + m is not zero; the
+    page said "zero to the bisection's accuracy" regardless."""
+    assert "zero to the bisection's accuracy" in ch10.points_text(st)  # the ball ends inside the box
+    face = _with(_with(st, "pt_p_mw", "edge", 10.0), "pt_f", "edge", -0.2)
+    text = ch10.points_text(face)
+    assert "the edge point is the box's upper P bound, 10.00 MW, where $f + m = -0.200$" in text
+    assert "zero to the bisection" not in text
+
+
+def test_a_bound_that_holds_the_import_is_named_not_a_balance_of_slopes(st):
+    """Review finding: "the optimum is where one more MW of import saves the DS as much as it costs the generator"
+    holds only where neither the box nor the generator's limit holds P."""
+    loose = _with(st, "sol_f", "CasADi + Ipopt", -0.3)
+    at_box = ch10.solution_text(_with(loose, "sol_p_mw", "CasADi + Ipopt", 0.0))
+    assert "does not bind ($f + m$ = -0.300); the import is held by the box's lower P bound, 0.00 MW" in at_box
+    assert "saves the DS as much" not in at_box
+    at_gen = ch10.solution_text(_with(_with(loose, "sol_p_mw", "CasADi + Ipopt", 5.0), "sol_pg_mw",
+                                      "CasADi + Ipopt", 300.0))
+    assert "held by the generator's upper limit, 300.00 MW" in at_gen and "saves the DS as much" not in at_gen
+    free = ch10.solution_text(_with(loose, "sol_p_mw", "CasADi + Ipopt", 5.0))
+    assert "no bound of the box or the generator holds the import" in free
+
+
 def test_offer_path_from_anywhere_in_the_repository(monkeypatch):
     monkeypatch.delenv("FORLAB_RESULTS", raising=False)
     monkeypatch.chdir(ROOT / "notebooks")

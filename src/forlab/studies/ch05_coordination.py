@@ -81,6 +81,7 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
         raise ValueError(f"system= is the study system {system.name!r}, not {system_name!r}: pass the system that "
                          f"system_name names (or no system, to build it)")
     single_pcc(system)
+    n_bus = system_buses(system)
     rows, offers_all, models = [], {}, {}
     # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
     with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client, \
@@ -108,15 +109,22 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
                 r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
                                baseline=baselines.get(float(level)), client=run_client)
             except Exception as err:  # noqa: BLE001 - a failed level is a recorded case; the sweep keeps the others
-                rows.append(failed_case(system_name, level, where, err, len(system.ds)))
+                rows.append(failed_case(system_name, level, where, err, len(system.ds)) | {"n_bus": n_bus})
                 continue
             offers_all.update({(float(level), k): o for k, o in offers.items()})
             r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
             r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
             r["n_ds"] = len(system.ds)
+            r["n_bus"] = n_bus
             r["offline_dso_max_s"] = float(slowest)
             rows.append(r)
     return rows, offers_all
+
+
+def system_buses(system) -> int:
+    """The buses of a study system, TS and DSs together (as chapter 02's "buses (system)" counts them): the size the
+    readers call a system the largest by (`_focus_system`)."""
+    return len(system.ts.bus) + sum(len(d.bus) for d in system.ds.values())
 
 
 def _checked_baselines(baselines) -> dict[float, Baseline]:
@@ -214,9 +222,10 @@ CASE_UNITS = {
     "max_gen_violation_mw": "MW", "n_vm_violations": "1", "n_branch_violations": "1", "n_gen_violations": "1",
     "integrated_success": "1", "tso_success": "1", "false_feasible_max": "1", "cost_rel_error_max": "1",
     "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-", "dso_parallel_wall_s": "s",
-    "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s",
+    "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s", "n_bus": "1",
 }
-"""Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``pcc_mismatch``
+"""Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``n_bus`` counts
+the system's buses (`system_buses`; stores written before it lack it); ``pcc_mismatch``
 is in box-normalised units (the offer's box scaled to [-1, 1]), its components are delivered - requested."""
 
 POINT_UNITS = {"p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.", "ts_bus": "1", "level": "1", "f": "1",
@@ -501,6 +510,7 @@ def _iteration_row(r: pd.Series, s: pd.Series) -> dict:
         "DSO start distance": s.start_distance, "DSO cold: iterations": int(s.cold_iterations),
         "DSO: ms/iteration": 1e3 * s.solve_time_s / max(int(s.iterations), 1),
         **({"DSO warm - cold cost": s.fpu_cost - s.cold_fpu_cost} if "cold_fpu_cost" in s else {}),
+        **({"buses": r.n_bus} if "n_bus" in r else {}),
     }
 
 
@@ -555,14 +565,36 @@ def iteration_tables(it: pd.DataFrame) -> list[TitledTable]:
     return list(zip(ITERATION_TABLE_TITLES, iteration_printables(it)))
 
 
-def _budget_note(name: str, last: pd.Series) -> str:
-    """What a reduction as large as the paper's best would ask of the DSO on system ``name`` (its means ``last``): its
-    time budget after the TSO's solve, in iterations at its own rate."""
+ONE_SYSTEM = "the one system of this run"
+"""How a sentence calls the system of a run of one (`_focus_system`)."""
+
+
+def _focus_system(names, buses: pd.Series | None) -> tuple[str, str]:
+    """The system a sentence about "the largest system" is about, and how to call it: the one with the most buses
+    when ``buses`` (per system name) has them, else the last of ``names`` ("the last system listed": a store
+    written before the bus counts were recorded cannot tell the largest); a single system is "the one system of
+    this run"."""
+    names = list(names)
+    if len(names) == 1:
+        return names[0], ONE_SYSTEM
+    sizes = None if buses is None else buses.reindex(names).astype(float).dropna()
+    if sizes is None or sizes.empty:
+        return names[-1], "the last system listed"
+    name = str(sizes.idxmax())
+    return name, f"the largest system ({sizes[name]:.0f} buses)"
+
+
+def _budget_note(name: str, which: str, last: pd.Series) -> str:
+    """What a reduction as large as the paper's best would ask of the DSO on system ``name`` (``which``: how the
+    sentence calls it, `_focus_system`; its means ``last``): its time budget after the TSO's solve, in iterations at
+    its own rate."""
     t_int = last["integrated: ms"]
     left_pct = 100 - TARGET_REDUCTION_PCT  # the share of the integrated time a coordination meeting the target may use
     budget = left_pct / 100 * t_int - last["TSO: ms"]
-    out = (f"\n\nFor a {anchors.show('p1_time_reduction_pct')} reduction on {name}, the TSO and the slowest DSO "
-           f"together would have to finish within {left_pct:.2f} % of the integrated AC-OPF's {t_int:.0f} ms; ")
+    where = name if which == ONE_SYSTEM else f"{which}, {name}"
+    out = (f"\n\nFor a {anchors.show('p1_time_reduction_pct')} reduction on {where}, the TSO and the "
+           f"slowest DSO together would have to finish within {left_pct:.2f} % of the integrated AC-OPF's "
+           f"{t_int:.0f} ms; ")
     if budget > 0:
         return out + (
             f"after the TSO's {last['TSO: ms']:.0f} ms that leaves the DSO {budget:.0f} ms, about "
@@ -575,8 +607,9 @@ def _budget_note(name: str, last: pd.Series) -> str:
 
 def coordination_time_note(it: pd.DataFrame) -> str:
     """Markdown: per system, mean iterations and ms/iteration of the integrated AC-OPF and of the slowest DSO (warm
-    and cold), from `coordination_iterations`; the budget a reduction as large as the paper's best would leave the DSO on
-    the last (largest) system."""
+    and cold), from `coordination_iterations`; how far apart the slowest DSOs' costs from the two starts are
+    (`_start_costs`); the budget a reduction as large as the paper's best would leave the DSO on the system with
+    the most buses, or the last listed for a store without bus counts (`_focus_system`)."""
     g = it.groupby(level="system", sort=False).mean(numeric_only=True)
     lines = [
         f"- **{s}**: integrated {r['integrated: iterations']:.0f} iterations at {r['integrated: ms/iteration']:.1f} "
@@ -586,13 +619,21 @@ def coordination_time_note(it: pd.DataFrame) -> str:
         for s, r in g.iterrows()]
     warm, cold = it["DSO warm: iterations"].to_numpy(float), it["DSO cold: iterations"].to_numpy(float)
     nearest = int((it["DSO start"] == "nearest").sum())
-    same = ""
-    if "DSO warm - cold cost" in it:
-        same = (f" From its chosen start or cold, every DSO reaches the same cost, within "
-                f"{np.nanmax(np.abs(it['DSO warm - cold cost'].to_numpy(float))):.1e} \\$/h (largest difference).")
+    name, which = _focus_system(g.index, g.get("buses"))
     return ("Means over the load levels:\n\n" + "\n".join(lines) + "\n\n"
             f"{_over_cases(len(it))} the chosen start needs {warm.sum() / max(cold.sum(), 1):.2f} times the "
-            f"iterations of a cold start; {_nearest_text(nearest)}" + same + _budget_note(g.index[-1], g.iloc[-1]))
+            f"iterations of a cold start; {_nearest_text(nearest)}" + _start_costs(it)
+            + _budget_note(name, which, g.loc[name]))
+
+
+def _start_costs(it: pd.DataFrame) -> str:
+    """The largest difference between the cost the slowest DSO of a case reaches from its chosen start and from a
+    cold start (the rows of `coordination_iterations` hold that DSO only, so the sentence says so); "" without."""
+    diff = np.abs(it["DSO warm - cold cost"].to_numpy(float)) if "DSO warm - cold cost" in it else np.array([])
+    if not np.isfinite(diff).any():
+        return ""
+    return (" The costs the slowest DSO of each case reaches from its chosen start and from a cold start differ by "
+            f"at most {np.nanmax(diff):.1e} \\$/h (the other DSOs' two costs are not compared here).")
 
 
 def start_choice_text(st: xr.Dataset) -> str:
@@ -671,17 +712,58 @@ def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+SURFACE_TOL = 1e-6
+"""A PCC point with |f + m| within this lies on the offered region's surface: the TSO's solver meets the region
+constraint to its tolerance, not exactly (`surface_text`, `_mismatch_cause`)."""
+
+
 def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
-    """A case with a violation or a PCC mismatch: which DSs could not deliver, and the power flow's violations."""
+    """A case with a violation or a PCC mismatch: which DSs could not deliver and where the TSO's point lay
+    (`_mismatch_cause`), and the power flow's violations; with no mismatch, the violations without a cause."""
     bad = pts[(pts.system == r.system) & (pts.level == r.level) & (pts.mismatch > 1e-6)]
-    who = ", ".join(f"{b.ds} (f = {b.f:.1e} at the chosen point, mismatch {b.mismatch:.3f})" for _, b in bad.iterrows())
-    return (
-        f"- {r.system} at {100 * r.level:.0f} % load: the TSO's point lies inside the offer but outside the "
-        f"real FOR of {who or 'no DS'}; the DSO delivers the nearest feasible point and the TS slack covers the "
-        f"difference. The T+D power flow then shows {int(r.n_vm_violations)} voltage, "
-        f"{int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} generator violations (largest "
-        f"voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator violation "
-        f"{r.max_gen_violation_mw:.2f} MW): a false-feasible point of the offer, the error chapter 04 measures.")
+    flows = (f"{int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} "
+             f"generator violations (largest voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator "
+             f"violation {r.max_gen_violation_mw:.2f} MW)")
+    head = f"- {r.system} at {100 * r.level:.0f} % load: "
+    if bad.empty:
+        return (head + f"no DSO reports a PCC mismatch, yet the T+D power flow shows {flows}; the store does not "
+                "say which part of the coordination caused them.")
+    return head + _mismatch_cause(bad) + f" The T+D power flow then shows {flows}."
+
+
+def _mismatch_cause(bad: pd.DataFrame) -> str:
+    """The DSs that could not deliver the TSO's point, by where it lay: inside their offer (f + m at most
+    `SURFACE_TOL`: a false-feasible point of the offer), outside it, or, for a store without f, not said."""
+    def who(rows):
+        return listed(f"{b.ds} (" + (f"f + m = {b.f:.1e} at the chosen point, " if "f" in b else "")
+                      + f"mismatch {b.mismatch:.3f})" for _, b in rows.iterrows())
+
+    parts = []
+    if "f" not in bad:  # a store without f + m cannot tell where the point lay
+        parts.append(f"the DSO of {who(bad)} could not deliver the TSO's point")
+    else:
+        inside, outside = bad[bad.f <= SURFACE_TOL], bad[bad.f > SURFACE_TOL]
+        if len(inside):
+            parts.append(f"the TSO's point lies inside the offer but outside the real FOR of {who(inside)}, a "
+                         "false-feasible point of the offer, the error chapter 04 measures")
+        if len(outside):
+            parts.append(f"the TSO's point lies outside the offer of {who(outside)}, which its solve should not "
+                         "have allowed")
+    return "; ".join(parts) + "; the DSO delivers the nearest feasible point and the TS slack covers the difference."
+
+
+def surface_text(pts: pd.DataFrame) -> str:
+    """Markdown under the PCC table: how many of the TSO's points (`pcc_points`) lie on the offered region's surface
+    (|f + m| at most `SURFACE_TOL`), how many inside it, with their range of f + m, and how many outside."""
+    on, inside, out = (pts[pts.f.abs() <= SURFACE_TOL], pts[pts.f < -SURFACE_TOL], pts[pts.f > SURFACE_TOL])
+    text = (f"Of the {counted(len(pts), 'PCC point')} the TSO chose, {_no_or_counted(len(on), 'point')} "
+            f"{'lies' if len(on) <= 1 else 'lie'} on the offered region's surface ($|f + m|$ at most {SURFACE_TOL:.0e}) "
+            f"and {_no_or_counted(len(inside), 'point')} inside it")
+    if len(inside):
+        text += f" ($f + m$ from {inside.f.min():.3f} to {inside.f.max():.3f})"
+    if len(out):
+        text += f"; {counted(len(out), 'point')} outside it ($f + m$ up to {out.f.max():.1e})"
+    return text + "."
 
 
 def _slope_rows(g: pd.DataFrame, dso: pd.DataFrame) -> pd.DataFrame | None:
@@ -773,20 +855,22 @@ def coordination_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT
 
 def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     """The missed time target: the best reduction over all systems and load levels against the paper's best, then,
-    on the largest system, what the TSO and the slowest DSO take against the integrated AC-OPF and, when the store
-    has the iteration counts, why."""
+    on the system with the most buses (the last listed for a store without bus counts, `_focus_system`), what the
+    TSO and the slowest DSO take against the integrated AC-OPF and, when the store has the iteration counts, why."""
     if _best_reduction(per_sys) is None:
         return "- time: no load level finished, so there is no time to judge."
-    name = per_sys.index[-1]
+    t = table(st, "case")
+    name, which = _focus_system(per_sys.index, t.groupby("system").n_bus.max() if "n_bus" in t else None)
     head = (f"- time: the best reduction over all systems and load levels is {_best_text(per_sys)}, against the "
             f"paper's best of {anchors.show('p1_time_reduction_pct')}. "
-            + (f"On the largest system, {name}, " if len(per_sys) > 1 else f"On {name}, the one system of this run, "))
-    t = table(st, "case")
+            + (f"On {name}, {which}, " if len(per_sys) == 1 else f"On {which}, {name}, "))
     g = t[(t.system == name) & _ok(t)]  # a failed level's solve times are no result
     if g.empty:
         return head + "no load level finished."
-    out = (head + f"the reduction is {per_sys.red.iloc[-1]:.1f} % on average and {per_sys.red_max.iloc[-1]:.1f} % "
-           f"at its best load level{' (negative: slower than the integrated AC-OPF even there)' if per_sys.red_max.iloc[-1] < 0 else ''}. The TSO takes {1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO "
+    red, red_max = per_sys.red[name], per_sys.red_max[name]
+    out = (head + f"the reduction is {red:.1f} % on average and {red_max:.1f} % at its best load level"
+           f"{' (negative: slower than the integrated AC-OPF even there)' if red_max < 0 else ''}. The TSO takes "
+           f"{1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO "
            f"{1e3 * g.dso_time_max_s.mean():.0f} ms, where the integrated AC-OPF takes "
            f"{1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the finished load levels)")
     it = coordination_iterations(st)

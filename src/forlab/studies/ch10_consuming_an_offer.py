@@ -27,6 +27,7 @@ import copy
 import dataclasses
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -801,12 +802,32 @@ def points_text(st: xr.Dataset) -> str:
     sign = "negative" if out.f <= 0 else "positive"
     return (
         f"At the deepest point $f + m = {deep.f:.3f}$ and the DS asks {deep.price:.2f} {USD_H}; one more MW of "
-        f"import there {_import_worth(deep.dc_dp)}. On the edge $f + m$ is {t.loc['edge'].f:.1e}, zero to the "
-        f"bisection's accuracy. The box point farthest outside has $f + m = {box_only.f:.3f}$. Beyond the box the "
+        f"import there {_import_worth(deep.dc_dp)}. {_edge_text(st, t.loc['edge'])} The box point farthest outside "
+        f"has $f + m = {box_only.f:.3f}$. Beyond the box the "
         f"polynomial is {sign} ({out.f:.3f}) and the price {out.price:.2f} {USD_H}; neither means anything there: the "
         "DSO fitted both inside the box only, which is why `Offer.feasible` also checks the box, and why a TSO "
         "model bounds $(P, Q, V)$ by it."
     )
+
+
+AT_BOUND_REL = 1e-5
+"""A value within this share of its range (the box's width, the generator's limit) of a bound is at the bound: the
+solvers meet their bounds to their tolerance, not exactly (`_edge_text`, `_held_by`)."""
+
+
+def _box_p(st: xr.Dataset) -> tuple[float, float]:
+    """The offer's P bounds (MW) from the store's ``box``."""
+    return tuple(float(st.box.sel(corner=c, axis="p_mw")) for c in ("lo", "hi"))
+
+
+def _edge_text(st: xr.Dataset, edge: pd.Series) -> str:
+    """The edge point in words: where the region ends along +P (f + m zero to the bisection's accuracy), or the
+    box's upper P face when the region reaches it (`edge_point`), where f + m is whatever the polynomial gives."""
+    lo, hi = _box_p(st)
+    if float(edge.p_mw) < hi - AT_BOUND_REL * (hi - lo):
+        return f"On the edge $f + m$ is {edge.f:.1e}, zero to the bisection's accuracy."
+    return (f"Along +P the region reaches the box: the edge point is the box's upper P bound, {hi:.2f} MW, where "
+            f"$f + m = {edge.f:.3f}$; there the box, not the polynomial, ends the offer.")
 
 
 def region_figure(st: xr.Dataset):
@@ -872,31 +893,80 @@ def solution_table(st: xr.Dataset) -> pd.DataFrame:
     return printable(t, SOLUTION_HEADERS).T
 
 
+GRID_TIE_REL = 1e-6
+"""The grid search's best total within this share of the NLP's total counts as a tie (`_against_grid`)."""
+
+
 def solution_text(st: xr.Dataset) -> str:
-    """Markdown: the CasADi optimum against the grid search and what binds."""
+    """Markdown: the CasADi optimum against the grid search (`_against_grid`) and what holds it (`_what_holds`)."""
     t = table(st, "solver", "sol_", index="solver")
     cas, grid = t.loc["CasADi + Ipopt"], t.iloc[-1]
     if not store_.succeeded(str(cas.status)):
         return f"CasADi's Ipopt stopped with `{cas.status}`: no optimum to compare."
+    p, q, v = float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
+    return (
+        f"CasADi's Ipopt (`{cas.status}`) buys {p:.2f} MW and {q:.2f} Mvar from the DS at {v:.4f} p.u. for a total "
+        f"of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(t))} "
+        + _what_holds(st, cas) + "Only the file's numbers entered the model."
+    )
+
+
+def _grid_size(t: pd.DataFrame) -> str:
+    """The grid search's grid as its row's label in the store names it ("the 31³ grid"), or "its grid" when the
+    label does not say: the size printed is the one the run used, not this module's `GRID_POINTS`."""
+    found = re.search(r"grid of (\d+)³", str(t.index[-1]))
+    return f"the {found.group(1)}³ grid" if found else "its grid"
+
+
+def _against_grid(grid: pd.Series, total: float, size: str) -> str:
+    """The grid search's best point against the NLP's total, by the sign of the difference: a cheaper NLP point, a
+    tie within `GRID_TIE_REL`, a cheaper grid point (the NLP stopped at a local optimum or a worse point), or no
+    offered grid point at all (`GRID_NONE`: its row then holds a point that is not offered)."""
+    if str(grid.status) == GRID_NONE:
+        return (f"the grid search found no offered point within the generator's limits on {size}, so it "
+                "has nothing to compare with.")
+    gap = float(grid.total) - total
+    if abs(gap) <= GRID_TIE_REL * max(abs(total), 1.0):
+        return f"the grid search's best point costs the same, to within {GRID_TIE_REL:.0e} of the total."
+    if gap > 0:
+        return (f"the grid search's best point costs {gap:.2f} {USD_H} more, so the NLP found a better point than "
+                f"any offered point of {size}.")
+    return (f"**the grid search's best point, at ({float(grid.p_mw):.2f} MW, {float(grid.q_mvar):.2f} Mvar, "
+            f"{float(grid.vm_pu):.4f} p.u.), costs {-gap:.2f} {USD_H} less**: Ipopt stopped at a local optimum or "
+            "another worse point (its status certifies local conditions only), so its point is not the TSO's best "
+            "on this offer.")
+
+
+def _what_holds(st: xr.Dataset, cas: pd.Series) -> str:
+    """What holds the NLP's import where it is: the region constraint when it binds; else a bound of the box or of
+    the generator (`_held_by`); else the balance of the generator's marginal cost against the DS's slope."""
     pg, p, q, v = float(cas.pg_mw), float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
     _, dc = offer(st).gradients(p, q, v)
     marginal = st.attrs["c1"] + 2 * st.attrs["c2"] * pg
-    binds = float(cas.f) > -1e-6
-    gap = float(grid.total) - float(cas.total)
-    return (
-        f"CasADi's Ipopt (`{cas.status}`) buys {p:.2f} MW and {q:.2f} Mvar from the DS at {v:.4f} p.u. for a total "
-        f"of {float(cas.total):.2f} {USD_H}; the grid search's best point costs {gap:.2f} {USD_H} more, so the NLP "
-        "found "
-        f"at least as good a point as the {GRID_POINTS}³ grid. "
-        + (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): one more MW of import would cost the "
-           f"generator {marginal:.2f} {USD_MWH} and {_import_worth(dc[0, 0], would=True)}, a net "
-           f"{marginal + dc[0, 0]:+.2f} {USD_MWH}, so the TSO would move the import further "
-           f"{'down' if marginal + dc[0, 0] > 0 else 'up'}, and the offered region stops it. " if binds else
-           f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}): the optimum is where one more MW of "
-           f"import saves the DS as much as it costs the generator: {-dc[0, 0]:.2f} against {marginal:.2f} "
-           f"{USD_MWH}. ")
-        + "Only the file's numbers entered the model."
-    )
+    slopes = (f"one more MW of import would cost the generator {marginal:.2f} {USD_MWH} and "
+              f"{_import_worth(dc[0, 0], would=True)}")
+    if float(cas.f) > -1e-6:
+        return (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): {slopes}, a net "
+                f"{marginal + dc[0, 0]:+.2f} {USD_MWH}, so the TSO would move the import further "
+                f"{'down' if marginal + dc[0, 0] > 0 else 'up'}, and the offered region stops it. ")
+    bound = _held_by(st, pg, p)
+    if bound:
+        return (f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}); the import is held by {bound}: "
+                f"there {slopes}. ")
+    return (f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}) and no bound of the box or the "
+            "generator holds the import: the optimum is where one more MW of import saves the DS as much as it "
+            f"costs the generator: {-dc[0, 0]:.2f} against {marginal:.2f} {USD_MWH}. ")
+
+
+def _held_by(st: xr.Dataset, pg: float, p: float) -> str:
+    """The bound at which the import P or the generator's P sits (within `AT_BOUND_REL`), in words; "" for none."""
+    lo, hi = _box_p(st)
+    p_max = float(st.attrs["p_max"])
+    bounds = [(p, lo, hi - lo, f"the box's lower P bound, {lo:.2f} MW"),
+              (p, hi, hi - lo, f"the box's upper P bound, {hi:.2f} MW"),
+              (pg, 0.0, p_max, "the generator's lower limit, no output"),
+              (pg, p_max, p_max, f"the generator's upper limit, {p_max:.2f} MW")]
+    return next((words for x, at, width, words in bounds if abs(x - at) <= AT_BOUND_REL * max(width, 1.0)), "")
 
 
 TSO_HEADERS = {"representation": "DS as", "engine": "engine", "status": "status", "objective": "objective ($/h)",
