@@ -444,3 +444,56 @@ def test_the_page_names_its_two_feasibility_tests_and_its_symbols():
 def test_the_coverage_summary_has_a_title_saying_it_reads_the_stored_samples(archived):
     (title, frame), = ch06.coverage_summary_tables(ch06.coverage_table(archived))
     assert "kept in the store" in title and frame.index.name == "chart kind"
+
+
+def test_the_price_of_safety_opens_with_what_the_benchmark_found(archived):
+    """`conservatism_text` once opened "Feasible dispatches are bought with conservatism, and each DS pays a different
+    price" whatever the benchmark found: now the opening holds only where every dispatch is feasible, and one DS or
+    equal rates are said as such."""
+    assert ch06.conservatism_text(archived).startswith("Feasible dispatches are bought with conservatism, and each DS "
+                                                       "pays a different price: its polytope rejects 10.9 %")
+    broken = archived.copy()
+    broken["bench_feasible"] = broken.bench_feasible.where(np.arange(broken.sizes["run"]) >= 2, 0)
+    price = ch06.conservatism_text(broken)
+    assert price.startswith(f"Conservatism did not make every benchmark dispatch feasible (2 of "
+                            f"{broken.sizes['run']} are not, listed with the benchmark)")
+    assert "Feasible dispatches are bought" not in price
+    one = ch06.conservatism_text(archived.isel(ds=[0]))
+    assert "different price" not in one and ": the polytope rejects 14.0 % of the feasible held-out samples on " \
+        "case9+case33bw/case33bw (held-out accuracy 90.2 %)." in one
+    equal = archived.isel(ds=[0, 2]).copy()
+    equal["test_false_infeasible_rate"] = equal.test_false_infeasible_rate * 0 + 0.2
+    same = ch06.conservatism_text(equal)
+    assert "every DS pays the same price: each polytope rejects 20.0 % of its DS's feasible held-out samples" in same
+    assert "different price" not in same and "up to" not in same
+
+
+def test_the_offline_text_cuts_the_sweep_size_as_the_sweep_does(archived):
+    """The sweep fits its largest size cut to each DS's Latin Hypercube training set (`sweep_final_text` says so);
+    `offline_text` once printed the size uncut, and claimed the plain fits "no worse" where no vertex share was
+    measured."""
+    assert "fitted on 8000 Latin Hypercube samples without them" in ch06.offline_text(archived)
+    beyond = archived.assign_coords(n_train=[500, 2000, 20000])
+    text = ch06.offline_text(beyond)
+    assert "fitted on 8000 Latin Hypercube samples without them" in text and "20000" not in text
+    assert "takes 8000 Latin Hypercube training samples per DS" in ch06.sweep_final_text(beyond)
+    beyond["sweep_vertex_infeasible_share"] = beyond.sweep_vertex_infeasible_share * np.nan
+    text = ch06.offline_text(beyond)
+    assert "no worse" not in text and "nan" not in text
+    assert "the sweep's polytopes have no measured share of infeasible vertices, so this store cannot compare" in text
+
+
+def _caption(name: str) -> str:
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    return next(c["metadata"]["mystnb"]["figure"]["caption"] for c in cells
+                if c["metadata"].get("mystnb", {}).get("figure", {}).get("name") == name)
+
+
+def test_the_captions_describe_what_is_drawn_and_leave_verdicts_to_the_text():
+    """A caption is written once for every run; what a run's data say is generated: the sweep's false-feasible rate
+    and vertex share rise with the training set in some panels of the paper sweep, the coverage's evenness is
+    `coverage_text`'s verdict, and no function counts hatched cells on infeasible truth."""
+    assert "fall as the training set grows" not in _caption("fig-06-sweep")
+    assert "fill each chart shape evenly" not in _caption("fig-06-coverage") and "table below the figure" in _caption("fig-06-coverage")
+    assert "stays inside" not in _caption("fig-06-slices")
+    assert "the polytope hatched with a black edge" in _caption("fig-06-slices")

@@ -1201,3 +1201,54 @@ def test_a_flat_family_is_judged_by_its_bound_though_its_fit_is_weak(monkeypatch
     assert row.fit_r2 == 0.1 and row.upper <= row.limit and row.met is True
     line = next(x for x in ch.targets17_text(rep["targets"]).splitlines() if "family 418-k" in x)
     assert line.startswith("- **met**") and "the fit explains a share" not in line
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_prose_says_the_copy_release_was_measured_on_the_paper_profiles_growth_systems():
+    """Review finding: the prose said that without the copy release "two of the growth systems below" (case300 in
+    eight areas, 418-10) end unconverged, while the default `growth_systems` has neither: both are the paper
+    profile's, as the docstring of `COPY_RELEASE_STEP` records."""
+    from forlab.book import runner
+    from forlab.p3_aladin.opf_regions import region
+
+    nb = ROOT / "notebooks" / "07_aladin.ipynb"
+    named = {"case300:8", "418-10"}
+    assert not named & set(runner.declared_parameters(nb)["growth_systems"])
+    assert named <= set(runner.profiles(nb)["paper"]["growth_systems"])
+    # the constant's docstring (a float keeps none at run time: read from its source) names the two
+    assert "With this step as the switch: case300 in 8 areas and 418-10 converged" in _flat(
+        Path(region.__file__).read_text())
+    prose = _flat(prose_of("07_aladin"))
+    assert "two of the growth systems below" not in prose
+    assert ("two of the paper profile's growth systems (case300 in eight areas and rapidPF's `418-10`; the default "
+            "`growth_systems` runs neither)") in prose
+    assert "as the docstring of `forlab.p3_aladin.opf_regions.region.COPY_RELEASE_STEP` records" in prose
+
+
+def test_the_prose_says_the_profiles_run_the_single_pcc_study_systems():
+    """Review finding: "runs every T+D study system", while both profiles leave out case30+case33bw-2pcc (a DS tied to
+    the TS at two PCCs): the T+D systems the profiles run are exactly the single-PCC ones, and the prose says so."""
+    from forlab.book import runner
+    from forlab.grid import td
+
+    single = {n for n, (_, dss) in td.SYSTEMS.items() if not any(d.second_pcc for d in dss)}
+    for params in runner.profiles(ROOT / "notebooks" / "07_aladin.ipynb").values():
+        assert {s for s in params["systems"] if s in td.SYSTEMS} == single
+    prose = _flat(prose_of("07_aladin"))
+    assert "every T+D study system" not in prose and prose.count("every single-PCC T+D study system") == 2
+
+
+def test_the_prose_says_whose_rounds_cycle_damping_changed():
+    """Review finding: "it changed the rounds of two of this chapter's systems ... the rounds of four systems
+    changed": the counts are of the paper profile's systems, which the option's docstring records."""
+    from forlab.p3_aladin.algorithm.options import ALADINOptions
+
+    assert "on the 28 systems of chapter 07's paper profile" in _flat(ALADINOptions.__doc__)
+    prose = _flat(prose_of("07_aladin"))
+    assert "two of this chapter's systems" not in prose
+    assert ("Measured in one process with it on and off on the paper profile's systems, it changed the rounds of two "
+            "of them") in prose
+    assert "as the docstring of `forlab.p3_aladin.algorithm.options.ALADINOptions.cycle_damping` records" in prose

@@ -51,7 +51,7 @@ import xarray as xr
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, parameters_text, short_commit
-from forlab.book.tables import counted
+from forlab.book.tables import counted, listed
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -777,10 +777,37 @@ def time_outliers(table: pd.DataFrame) -> str:
             + "\n".join(lines))
 
 
+def _spread_sentence(kind: str, g: pd.DataFrame) -> str:
+    """The sentence of `base_case_text` for one factor: the methods whose deviation spans the widest and the
+    narrowest range (max - min over every value of the factor, not just its two ends: a deviation need not move
+    monotonically), ties named together; "" unless a method ran on two values of the factor."""
+    piv = g.pivot_table(index="method", columns="variant_value", values="deviation_pct")
+    piv = piv[piv.notna().sum(axis=1) >= 2]
+    if piv.empty:
+        return ""
+    lo, hi, lab = piv.min(axis=1), piv.max(axis=1), dict(zip(g.variant_value, g.variant_label))
+    spread = hi - lo
+    over = f"\nAcross {listed(lab[v] for v in sorted(lab))} ({FACTORS[kind]}) the deviation"
+
+    def spans(methods) -> str:
+        return listed(f"{m} ({lo[m]:.3g} % to {hi[m]:.3g} %)" for m in methods)
+
+    # a tie is a tie to round-off: the ranges are differences of judged costs
+    widest = [m for m in piv.index if np.isclose(spread[m], spread.max(), rtol=1e-9, atol=0.0)]
+    narrowest = [m for m in piv.index if np.isclose(spread[m], spread.min(), rtol=1e-9, atol=0.0)]
+    if len(piv) == 1:
+        m = piv.index[0]
+        return f"{over} of {m} spans {lo[m]:.3g} % to {hi[m]:.3g} % (no other method ran on two of its values)."
+    if len(widest) == len(piv):
+        return f"{over} spans ranges of the same width for {spans(piv.index)}."
+    return f"{over} spans the widest range for {spans(widest)}, the narrowest for {spans(narrowest)}."
+
+
 def base_case_text(table: pd.DataFrame) -> str:
     """Markdown: the base case of every method (deviation, online against integrated time, offline time, rounds,
-    kB), then per factor with at least two values the method whose deviation moves most and least between the
-    factor's lowest and highest value. Every number is computed from ``table`` (a `frame` of a store)."""
+    kB), then per factor with at least two values the method whose deviation spans the widest and the narrowest
+    range over the factor's values (`_spread_sentence`). Every number is computed from ``table`` (a `frame` of a
+    store)."""
     ok = table[(table.error == "")]
     base = ok[ok.is_base].drop_duplicates("method").set_index("method")
     lines = []
@@ -793,18 +820,8 @@ def base_case_text(table: pd.DataFrame) -> str:
                          f"against {r.integrated_ms:.0f} ms for the integrated AC-OPF (ratio {r.time_ratio:.2f}), "
                          f"offline {r.offline_s:.1f} s, {counted(r.rounds, 'round')}, {r.bytes / 1e3:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):
-        g = ok[ok.variant_kind == kind]
-        if g.variant_value.nunique() < 2:
-            continue
-        piv = g.pivot_table(index="method", columns="variant_value", values="deviation_pct")
-        lo, hi = piv.columns.min(), piv.columns.max()
-        change = (piv[hi] - piv[lo]).dropna()
-        if len(change):
-            most, least = change.abs().idxmax(), change.abs().idxmin()
-            lab = dict(zip(g.variant_value, g.variant_label))
-            lines.append(f"\nFrom {lab[lo]} to {lab[hi]} the deviation moves most for {most} "
-                         f"({piv.loc[most, lo]:.3g} % to {piv.loc[most, hi]:.3g} %), least for "
-                         f"{least} ({piv.loc[least, lo]:.3g} % to {piv.loc[least, hi]:.3g} %).")
+        if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
+            lines.append(sentence)
     return "\n".join(lines)
 
 

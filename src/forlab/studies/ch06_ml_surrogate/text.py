@@ -12,7 +12,7 @@ from forlab.book.store import origin_text
 from forlab.book.tables import listed
 from forlab.opf.judge import LOADING_TOL, V_TOL
 from forlab.p2_surrogate.model import DSSurrogate
-from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys
+from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys, runs
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
            "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "offline_text",
@@ -351,10 +351,9 @@ def sweep_final_text(st, keys_shown=None) -> str:
     samples only)."""
     shown = keys(st) if keys_shown is None else list(keys_shown)
     sets = [_training_sets(st, keys(st).index(key)) for key in shown]
-    last = int(st.n_train.values[-1])
     certifying = bool(st.sizes.get("certify_round", 0))
     return (
-        f"The sweep's largest size takes {span([min(last, s['lhs']) for s in sets], '.0f')} Latin Hypercube training "
+        f"The sweep's largest size takes {_sweep_largest(st, shown)} Latin Hypercube training "
         f"samples per DS. The final surrogates of the scores table are fitted on all "
         f"{span([s['lhs'] for s in sets], '.0f')} Latin Hypercube training samples with "
         f"{span([s['boundary'] for s in sets], '.0f')} boundary and {span([s['refine'] for s in sets], '.0f')} "
@@ -368,23 +367,41 @@ def sweep_final_text(st, keys_shown=None) -> str:
     )
 
 
+def _sweep_largest(st, shown) -> str:
+    """The Latin Hypercube training samples the sweep's largest size fits on, over the DSs ``shown``: that size cut to
+    each DS's training set, as `forlab.studies.ch06_ml_surrogate.steps.sweep` cuts it."""
+    last = int(st.n_train.values[-1])
+    return span([min(last, _training_sets(st, keys(st).index(key))["lhs"]) for key in shown], ".0f")
+
+
 def offline_text(st) -> str:
     """Markdown bullets: the DSO's offline price (power flows, refinement + fit + certification) and what refinement
-    and certification buy at the polytope's vertices against the sweep's plain fits on the largest size."""
+    and certification buy at the polytope's vertices against the sweep's plain fits on the largest size
+    (`_refinement_bought`)."""
     c = cases(st)
-    last = st.n_train.values[-1]
-    plain = st.sweep_vertex_infeasible_share.sel(n_train=last).values
     return (
         f"- {span(c.n_samples, '.0f')} power flows per DS ({span(c.dataset_time_s, '.1f', ' s')}), and "
         f"{span(c.fit_time_s, '.1f', ' s')} for refinement, final fit and certification;\n"
-        f"- what the refinement and certification buy: fitted on {int(last)} Latin Hypercube samples without them, "
-        f"the sweep's polytopes have {span(100 * plain, '.1f', ' %')} infeasible vertices (over the DSs and $K$), the "
-        f"final ones {span(100 * c.test_vertex_infeasible_share, '.1f', ' %')}, while their held-out accuracy is "
-        f"{span(100 * c.test_accuracy, '.1f', ' %')}"
-        + (": accuracy on uniform samples does not tell whether an optimiser is misled, the vertex check does."
-           if np.nanmax(plain) > c.test_vertex_infeasible_share.max() else
-           "; here the plain fits were already no worse at their vertices than the refined ones.")
+        f"- what the refinement and certification buy: " + _refinement_bought(st, c)
     )
+
+
+def _refinement_bought(st, c) -> str:
+    """`offline_text`'s second bullet: the infeasible vertex share of the sweep's plain fits at its largest size
+    against the final polytopes'; no comparison where the sweep measured no vertex share (all NaN)."""
+    plain = st.sweep_vertex_infeasible_share.sel(n_train=st.n_train.values[-1]).values
+    final = (f"the final ones {span(100 * c.test_vertex_infeasible_share, '.1f', ' %')}, while their held-out "
+             f"accuracy is {span(100 * c.test_accuracy, '.1f', ' %')}")
+    fitted = f"fitted on {_sweep_largest(st, keys(st))} Latin Hypercube samples without them"
+    if not np.isfinite(plain).any():
+        return (f"{fitted}, the sweep's polytopes have no measured share of infeasible vertices, so this store "
+                f"cannot compare them with the final ones ({span(100 * c.test_vertex_infeasible_share, '.1f', ' %')} "
+                f"infeasible vertices, held-out accuracy {span(100 * c.test_accuracy, '.1f', ' %')}).")
+    return (f"{fitted}, the sweep's polytopes have {span(100 * plain, '.1f', ' %')} infeasible vertices (over the DSs "
+            f"and $K$), {final}"
+            + (": accuracy on uniform samples does not tell whether an optimiser is misled, the vertex check does."
+               if np.nanmax(plain) > c.test_vertex_infeasible_share.max() else
+               "; here the plain fits were already no worse at their vertices than the refined ones."))
 
 
 def paper_run_text(big) -> str:
@@ -423,19 +440,45 @@ def _peak(r) -> str:
 
 def conservatism_text(st) -> str:
     """Markdown: the price each DS pays for a safe polytope, its false-infeasible rate on the held-out samples (the
-    feasible inputs it rejects), from the smallest to the largest; the DSs whose polytope rejects most of them
+    feasible inputs it rejects), from the smallest to the largest (`_price_per_ds`), opened by whether the benchmark's
+    dispatches were all feasible (`_price_lead`); the DSs whose polytope rejects most of them
     (`MOSTLY_REJECTED`), with the share it accepts and its accuracy against a classifier rejecting every point; and
     those accepting less than `LITTLE_ACCEPTED`, whose systems' feasibility and time ratio say little."""
     c = cases(st).sort_values("test_false_infeasible_rate")
-    rate = 100 * c.test_false_infeasible_rate
-    head = (f"Feasible dispatches are bought with conservatism, and each DS pays a different price: its polytope "
-            f"rejects {rate.iloc[0]:.1f} % of the feasible held-out samples on {c.index[0]}, and up to "
-            f"{rate.iloc[-1]:.1f} % on {c.index[-1]} (held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %).")
+    head = _price_lead(st) + _price_per_ds(c)
     acc = acceptance(st)
     most = acc.loc[c.index[c.test_false_infeasible_rate > MOSTLY_REJECTED]]
     if not len(most):
         return head + " No polytope rejects more than half of its DS's feasible samples."
     return head + _mostly_rejected(most) + _little_accepted_text(little_accepted(st))
+
+
+def _price_lead(st) -> str:
+    """The opening clause of `conservatism_text`: what the conservatism bought in the benchmark (`runs`), said only
+    as far as its dispatches were feasible in the T+D power flow (`failures` lists those that were not)."""
+    t = runs(st) if "bench_feasible" in st else None
+    if t is None or not len(t):
+        return "A safe polytope is bought with conservatism"
+    bad = int((~t.feasible.astype(bool)).sum())
+    if not bad:
+        return "Feasible dispatches are bought with conservatism"
+    return (f"Conservatism did not make every benchmark dispatch feasible ({bad} of {len(t)} are not, listed with "
+            "the benchmark), yet it is paid all the same")
+
+
+def _price_per_ds(c) -> str:
+    """The rest of `conservatism_text`'s first sentence: the false-infeasible rate per DS (``c``: `cases` sorted by
+    it), from the smallest to the largest, one DS or equal rates said as such."""
+    rate = [f"{100 * r:.1f}" for r in c.test_false_infeasible_rate]
+    last = f"(held-out accuracy {100 * c.test_accuracy.iloc[-1]:.1f} %)"
+    if len(c) == 1:
+        return f": the polytope rejects {rate[0]} % of the feasible held-out samples on {c.index[0]} {last}."
+    if rate[0] == rate[-1]:  # equal as printed
+        return (f", and every DS pays the same price: each polytope rejects {rate[0]} % of its DS's feasible held-out "
+                f"samples ({listed(c.index)}).")
+    each = "each DS pays a different price" if len(set(rate)) == len(rate) else "the price differs between DSs"
+    return (f", and {each}: its polytope rejects {rate[0]} % of the feasible held-out samples on {c.index[0]}, and "
+            f"up to {rate[-1]} % on {c.index[-1]} {last}.")
 
 
 def _mostly_rejected(most) -> str:
