@@ -4,7 +4,7 @@ import time
 
 import matplotlib
 import pytest
-from notebook_cells import sources
+from notebook_cells import captions_of, sources
 
 from forlab.studies import ch11_reliability as ch11
 
@@ -128,6 +128,7 @@ def test_a_file_check_that_passed_is_handled_and_the_summary_says_so():
              "detail": "store intact: True; temporary files after the kill 1, after the next open 0",
              "wall_time_s": 1.0, "quick": 1}]
     text = ch11.summary_text(ch11._dataset(pd.DataFrame(rows)))
+    assert text.startswith("1 probe ran: 1 handled")  # review finding: "1 probes ran"
     assert text.endswith("Every probe ended with a clear message, a recorded failure or a check of its files that "
                          "passed.")
     rows = [line for s in sources("11_reliability") for line in s.splitlines() if line.startswith("| handled |")]
@@ -177,3 +178,16 @@ def test_the_archived_messages_keep_their_advice():
     clipped = [str(p) for p, d in zip(st.probe.values, st.detail.values) if str(d).endswith("...")]
     assert clipped == ["ch05_infeasible_level"]  # its message quotes chapter 05's status, clipped there
     assert max(len(str(d)) for d in st.detail.values) < ch11.DETAIL_LIMIT
+
+
+def test_the_outcome_caption_names_no_colour_the_figure_may_not_draw():
+    """Review finding: the caption listed all five outcomes' colours, while `outcome_figure` draws (and its legend
+    names) only the outcomes that occur: a run with every probe handled has one colour."""
+    import pandas as pd
+
+    caption = captions_of("11_reliability")[0]
+    assert "only outcomes that occur are drawn" in caption and "handled cleanly, crash" not in caption
+    rows = [{"probe": "p", "group": "g", "what": "w", "outcome": "handled", "detail": "ok", "wall_time_s": 1.0,
+             "quick": 1}]
+    fig = ch11.outcome_figure(ch11._dataset(pd.DataFrame(rows)))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["handled"]

@@ -31,7 +31,7 @@ import xarray as xr
 
 from forlab.book import anchors, runner
 from forlab.book.store import open_store, short_commit, written_utc
-from forlab.book.tables import counted, fixed, listed, table, to_dataset
+from forlab.book.tables import clipped, counted, fixed, listed, table, to_dataset
 from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
 from forlab.studies import ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
@@ -987,7 +987,7 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
     unranked = [m for m in mean.index if m not in judged.index]
     others = ", ".join(f"{m} {judged[m]:.4f} % (signed mean {mean.dev[m]:.4f} %, max {mean.devmax[m]:.4f} %)"
                        for m in judged.index if m != acc)
-    return (f"- **When cost matters most, and many rounds are acceptable**: {acc}, mean |deviation| "
+    return (f"- **{_cost_head(mean.rounds[acc])}**: {acc}, mean |deviation| "
             f"{judged[acc]:.4f} % {scope} (signed mean {mean.dev[acc]:.4f} %; the most accurate on "
             f"{alone} of {per.system.nunique()} systems with judged cases"
             + (f", tied with another method within the solvers' tolerances ({NEGLIGIBLE_PCT:g} %) on {tied} more"
@@ -996,6 +996,13 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
             + (f"; the others: {others}" if others else "")
             + (f"; not ranked, no judged feasible case in these stores: {', '.join(unranked)}" if unranked else "")
             + ".")
+
+
+def _cost_head(rounds: float) -> str:
+    """The accuracy verdict's lead: what choosing its most accurate method costs in rounds (its mean ``rounds`` per
+    case), said only where that is more than one, since the verdict may name a one-round method."""
+    many = np.isfinite(rounds) and round(float(rounds)) > 1
+    return "When cost matters most" + (f", and {counted(rounds, 'round')} per case are acceptable" if many else "")
 
 
 def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
@@ -1049,7 +1056,8 @@ def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
 
 def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
                       scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None,
-                      narrow: pd.DataFrame | None = None, case_t: pd.DataFrame | None = None) -> str:
+                      narrow: pd.DataFrame | None = None, case_t: pd.DataFrame | None = None,
+                      scale_max_ds: int | None = None) -> str:
     """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
     robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
     paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
@@ -1059,7 +1067,8 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`);
     ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems. The
     per-system tables hold the cases at the load every method ran (`common_load`); ``case_t`` and ``dflt_cases``, all
-    the cases they came from, name the systems that leaves out (`_left_out`)."""
+    the cases they came from, name the systems that leaves out (`_left_out`); ``scale_max_ds``, the sweep's
+    ``p3_max_ds`` (`scale_limit`), is where it stops running ALADIN."""
     paper = not sys_t.empty or (case_t is not None and not case_t.empty)  # paper runs, even with no load shared
     table = sys_t if paper else dflt
     src, shared = _shared(table)
@@ -1073,8 +1082,17 @@ def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFr
     if not sens_t.empty:
         lines.append(_robustness(sens_t, rerun_gaps(pd.DataFrame() if dflt_cases is None else dflt_cases, sens_t)))
     if scale_t is not None and not scale_t.empty:
-        lines.append(scale_text(scale_t))
+        lines.append(scale_text(scale_t, scale_max_ds))
     return "\n".join(lines)
+
+
+def scale_limit(st: xr.Dataset) -> int | None:
+    """The ``p3_max_ds`` chapter 12's sweep ran with, from the parameters the chapter's store keeps of it
+    (``attrs["sources"]``, `sources`): the largest size it runs ALADIN at; None where the store does not keep it or
+    the sweep ran ALADIN at every size (0)."""
+    found = json.loads(st.attrs.get("sources", "{}")).get("scale") or {}
+    limit = found.get("parameters", {}).get("p3_max_ds")
+    return int(limit) if limit else None
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -1114,11 +1132,12 @@ def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
     return wide.fillna("–")
 
 
-def scale_text(scale_t: pd.DataFrame) -> str:
+def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
     is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
     and every method's time ratio, online time and deviation there (or why it has none); then which method was the
-    fastest online at which sizes, and the sizes at which every method finished with a feasible dispatch."""
+    fastest online at which sizes, and the sizes at which every method finished with a feasible dispatch. ``max_ds``:
+    the sweep's ``p3_max_ds`` (`scale_limit`; None: not known), for a method it did not run at the largest size."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     judged, wins = _judged(scale_t), _winners(scale_t)
     n_max = int(sizes.index[-1])
@@ -1126,7 +1145,7 @@ def scale_text(scale_t: pd.DataFrame) -> str:
     central = last[last.method == SCALE_METHODS["integrated"]].solve_time_s
     against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
     contestants = sorted(last[last.method != SCALE_METHODS["integrated"]].itertuples(), key=lambda r: _method_rank(r.method))
-    at_last = "; ".join(_at_largest(r, scale_t) for r in contestants)
+    at_last = "; ".join(_at_largest(r, scale_t, max_ds) for r in contestants)
     methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
     every = judged.groupby("n_ds").method.nunique()
     every = every[every == methods]
@@ -1194,14 +1213,10 @@ MISSED = {"infeasible": "its dispatch is infeasible in the T+D power flow", "fai
 """What a contestant's word in the scale table (`ch12_many_dsos.why_not_compared`) says, as a clause."""
 
 
-NOT_RUN_WHY = "that chapter says why it stops there: with more DSs its TS region's local NLPs failed"
-"""Why chapter 12's sweep stops running ALADIN above its ``p3_max_ds`` (that chapter's paper-scale section): the
-reason is that chapter's finding, not a field of its store."""
-
-
-def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2]) -> str:
+def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2], max_ds: int | None = None) -> str:
     """Markdown: at which sizes of chapter 12's sweep ``method`` (ALADIN by default) finished with a feasible dispatch
-    and at which not, and why not (`MISSED`; where it was not run, the largest size it was run at): what a statement
+    and at which not, and why not (`MISSED`; where it was not run, up to which size the sweep runs it and what the
+    stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`): what a statement
     about the method at scale must be held to. Empty without the sweep or the method in it."""
     rows = scale_t[scale_t.method == method].sort_values("n_ds") if len(scale_t) else scale_t
     if rows.empty:
@@ -1214,13 +1229,26 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2])
     head = f"In the sweep of {{doc}}`12_many_dsos`, {method}"
     if not missed:
         return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
-    ran = rows[rows.status == "ok"].n_ds
     why = "; ".join(f"at {_listed(ns)} {MISSED[w]}{_by_how_much(rows, w, ns)}" for w, ns in missed.items())
-    if "not run" in missed and len(ran):
-        why += f" (the sweep runs it up to {ds_count(int(ran.max()))}; {NOT_RUN_WHY})"
+    if said := _not_run_why(rows, max_ds):
+        why += f" ({said}; {{doc}}`12_many_dsos` says why it stops there)"
     n_run = len(rows) - len(missed.get("not run", []))
     done = f"at {len(good)} of the {n_run} sizes it was run at ({_listed(good)})" if good else "at none of its sizes"
     return f"{head} finished with a feasible dispatch {done}; {why}."
+
+
+def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
+    """Where the sweep stops running a method (its rows ``rows``) and why, from the store: up to ``max_ds``, its
+    ``p3_max_ds`` (else the largest size with a run), and what the stored statuses of the rows not run give as the
+    reason; "" where every row ran, or none did."""
+    not_run = rows.status.astype(str).str.startswith("not run")
+    if not not_run.any() or not (max_ds or (~not_run).any()):
+        return ""
+    limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else ds_count(int(rows.n_ds[~not_run].max()))
+    statuses = rows.status[not_run].astype(str)
+    if statuses.str.contains("p3_max_ds").all():  # chapter 12's own wording (`ch12_many_dsos._not_run`)
+        return f"the sweep runs it up to {limit}, and the stored status of each larger size says it is above `p3_max_ds`"
+    return f"the sweep runs it up to {limit}; stored status: {clipped(statuses.iloc[-1], 120)}"
 
 
 def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
@@ -1231,15 +1259,17 @@ def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
     return f" (the largest violation {worst:.1e} p.u. of the system base)" if np.isfinite(worst) else ""
 
 
-def _at_largest(r, scale_t: pd.DataFrame) -> str:
+def _at_largest(r, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
-    (for a method the sweep stopped running, the largest size it ran)."""
+    (for a method the sweep stopped running, up to which size it runs it: ``max_ds``, its ``p3_max_ds``, else the
+    largest size with a run)."""
     word = _outcome_word(r)
     if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
         return f"{r.method} {word} x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
-    ran = scale_t[(scale_t.method == r.method) & (scale_t.status == "ok")].n_ds
-    return f"{r.method} {word}" + (f" (the sweep ran it up to {ds_count(int(ran.max()))})" if word == "not run" and len(ran)
-                                   else "")
+    rows = scale_t[scale_t.method == r.method]
+    ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
+    limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else (ds_count(int(ran.max())) if len(ran) else "")
+    return f"{r.method} {word}" + (f" (the sweep runs it up to {limit})" if word == "not run" and limit else "")
 
 
 def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None,
@@ -1283,7 +1313,6 @@ __all__ = [
     "METHOD_NAMES",
     "MISSED",
     "MISSING",
-    "NOT_RUN_WHY",
     "NO_PAPER_STORES",
     "NO_SCALE_STORE",
     "OFFLINE_UNIT",
@@ -1332,6 +1361,7 @@ __all__ = [
     "rerun_text",
     "reveal_text",
     "run",
+    "scale_limit",
     "scale_reliability_text",
     "scale_rows",
     "scale_table",

@@ -40,7 +40,7 @@ import xarray as xr
 
 from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
-from forlab.book.tables import clipped, wrappable
+from forlab.book.tables import clipped, counted, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure",
            "paper_text", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
@@ -540,7 +540,7 @@ def summary_text(st: xr.Dataset) -> str:
     bad = [str(p) for p, o in zip(st.probe.values, st.outcome.values) if o != "handled"]
     tail = (f" Not handled yet: {', '.join(f'`{b}`' for b in bad)}." if bad
             else " Every probe ended with a clear message, a recorded failure or a check of its files that passed.")
-    return f"{n} probes ran: {parts}.{tail}"
+    return f"{counted(n, 'probe')} ran: {parts}.{tail}"
 
 
 def time_text(st: xr.Dataset) -> str:

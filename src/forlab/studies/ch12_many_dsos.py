@@ -444,8 +444,9 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
     contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
     time ratios; NaN with one method), the most accurate one (smallest |deviation|) and the others within
-    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``, `forlab.opf.outcome.most_accurate`), and how many methods
-    qualified, and why each of the others did not (``left_out``, `why_not_compared`)."""
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``, `forlab.opf.outcome.most_accurate`), how many methods have a
+    row there (``methods``), how many of them ran (``ran``: not above ``p3_max_ds``) and how many qualified
+    (``qualified``), and why each of the others did not (``left_out``, `why_not_compared`)."""
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
@@ -454,7 +455,8 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
         deviation = good.set_index("method").deviation_pct  # one row per method and size
         best, tied = most_accurate(deviation.abs().to_dict()) if len(good) else (None, ())
         ratios = good.time_ratio.sort_values()
-        rows.append({"n_ds": n, "ran": len(g), "qualified": len(good), "left_out": left_out,
+        ran = int((~g.status.astype(str).str.startswith("not run")).sum())  # a row above p3_max_ds is no run
+        rows.append({"n_ds": n, "methods": len(g), "ran": ran, "qualified": len(good), "left_out": left_out,
                      "fastest": fast.method if fast is not None else "none",
                      "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
                      "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
@@ -495,8 +497,7 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
     # per target: the figure, how many sizes it is taken over (0: not measured) and how it summarises them
     measured = {
         "scaleout_p1_time_reduction_pct": (_worst_reduction(p1), len(p1), _over("worst of", len(p1))),
-        "scaleout_p1_deviation_pct": (float(p1.deviation_pct.mean()) if (p1.status == "ok").all() else np.nan,
-                                      len(p1), _over("mean over", len(p1))),
+        "scaleout_p1_deviation_pct": _p1_deviation(p1),
         "scaleout_p1_feasibility_pct": (100 * float(p1.feasible.mean()) if len(p1) else np.nan, len(p1),
                                         _over("share of", len(p1))),
         "scaleout_p2_time_reduction_pct": (_worst_reduction(p2), len(p2), _over("worst of", len(p2))),
@@ -516,6 +517,16 @@ def targets(st: xr.Dataset) -> pd.DataFrame:
                      "measured": _measured(value, n, a.digits, a.unit), "over": over if n else "–",
                      "verdict": verdict})
     return pd.DataFrame(rows).set_index("target")
+
+
+def _p1_deviation(p1: pd.DataFrame) -> tuple[float, int, str]:
+    """The P1 deviation target's figure, sizes and summary (`targets`): the mean |deviation| of P1's `comparable`
+    rows, since a signed mean lets a cheaper-than-optimal deviation cancel a costlier one and an infeasible or
+    unjudged dispatch has no deviation to hold to a bound; NaN (a missed target) when none is comparable."""
+    dev = p1[comparable(p1)].deviation_pct.abs()
+    over = (f"{_over('mean |deviation| over', len(p1))}, all comparable" if len(dev) == len(p1)
+            else f"mean |deviation| over the {len(dev)} comparable of {counted(len(p1), 'size')}")
+    return float(dev.mean()) if len(dev) else np.nan, len(p1), over
 
 
 def _over(how: str, n: int) -> str:
@@ -671,7 +682,7 @@ def winner_words(w, names: dict[str, str]) -> str:
     if w.qualified == 1:
         alone = "with a result to compare there" if w.ran > 1 else "run there"
         return f"{names[w.fastest]} was the only method {alone}"
-    among = f" of the {w.qualified} methods compared there" if w.qualified < w.ran else ""
+    among = f" of the {w.qualified} methods compared there" if w.qualified < w.methods else ""
     tied = _tied_words(w, names)
     if w.fastest == w.most_accurate:
         return f"{names[w.fastest]} was both the fastest online and the most accurate{tied}{among}"
@@ -725,20 +736,21 @@ WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose ever
 
 
 def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
-    """Markdown: per N, which method was fastest online and which most accurate, among the judged, feasible runs;
-    under `WINNERS_TITLE` when ``titled``."""
+    """Markdown: per N, which method was fastest online and which most accurate, among the `comparable` runs, and
+    how many of the methods run there were comparable (a method not run there is named, not counted); under
+    `WINNERS_TITLE` when ``titled``."""
     out = [WINNERS_TITLE, ""] if titled else []
     for r in winners(t).itertuples():
         why = f" ({r.left_out})" if r.left_out else ""
-        if r.qualified == 0:
-            out.append(f"- **{ds_count(r.n_ds)}**: no method finished with a feasible dispatch{why}.")
+        if r.qualified == 0:  # a finished, feasible run without its yardstick is not comparable either
+            out.append(f"- **{ds_count(r.n_ds)}**: no method was comparable{why}.")
             continue
         ahead = f", {r.lead:.2f} below the next method's" if np.isfinite(r.lead) else ""
         out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
                    f"integrated AC-OPF's solver time{ahead}), most accurate {METHODS[r.most_accurate]} "
                    f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %{_tied_words(r, METHODS, within=True)}); "
-                   f"{r.qualified} of {counted(r.ran, 'method')} finished "
-                   f"with a feasible dispatch{why}.")
+                   f"{r.qualified} of the {counted(r.ran, 'method')} run there {'was' if r.qualified == 1 else 'were'} "
+                   f"comparable{why}.")
     return "\n".join(out)
 
 
@@ -748,18 +760,26 @@ def growth_text(t: pd.DataFrame) -> str:
     every method finished, since slopes over different ranges do not compare."""
     on, off = growth(t, "solve_time_s"), growth(t, "offline_time_s")
     spans = fitted_sizes(t, "solve_time_s")
-    parts = [f"{METHODS[m]} {on[m]:.2f} ({_ds_span(spans[m])})" for m in on.index if np.isfinite(on[m])]
-    offs = [f"{METHODS[m]} {off[m]:.2f}" for m in off.index if np.isfinite(off[m]) and m != "integrated"]
+    parts = [f"{METHODS[m]} {_exponent(on[m], _ds_span(spans[m]))}" for m in on.index if np.isfinite(on[m])]
+    offs = [f"{METHODS[m]} {_exponent(off[m])}" for m in off.index if np.isfinite(off[m]) and m != "integrated"]
     if not parts:
         return "Fewer than two sizes finished: no growth rate to fit."
-    text = (f"Online solver time grows with the number of DSs as N to the power {', '.join(parts)} (log-log slope "
-            f"over the sizes that finished; an exponent of one is linear).")
+    text = ("Online solver time changes with the number of DSs $N$ as $N^k$, $k$ the log-log slope over the sizes "
+            f"that finished (one: linear; below zero: a decrease): {', '.join(parts)}.")
     common = sorted(set.intersection(*map(set, spans.values)))
     if len({tuple(v) for v in spans.values}) > 1 and len(common) >= 2:
         same = growth(t[t.n_ds.isin(common)], "solve_time_s")
         text += (f" Over the sizes every method finished ({_ds_span(common)}): "
-                 + ", ".join(f"{METHODS[m]} {same[m]:.2f}" for m in same.index if np.isfinite(same[m])) + ".")
-    return text + (f" Offline time (all DSOs' work as it ran on this run's machine): {', '.join(offs)}." if offs else "")
+                 + ", ".join(f"{METHODS[m]} {_exponent(same[m])}" for m in same.index if np.isfinite(same[m])) + ".")
+    return text + (f" Offline time (all DSOs' work as it ran on this run's machine), $k$: {', '.join(offs)}." if offs
+                   else "")
+
+
+def _exponent(k: float, span: str = "") -> str:
+    """A fitted exponent as `growth_text` prints it, with the sizes it is fitted over (``span``) and, when it is
+    negative, that the time falls with N: "-0.28 (1 to 2 DSs; a decrease)"."""
+    said = [w for w in (span, "a decrease" if k < 0 else "") if w]
+    return f"{k:.2f}" + (f" ({'; '.join(said)})" if said else "")
 
 
 def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
@@ -808,10 +828,11 @@ def p3_text(t: pd.DataFrame) -> str:
     if len(ok):
         out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {_span(ok.rounds, '.0f', 'rounds')}, "
                    f"one run taking {_span(ok.wall_time_s, '.0f', 's')} of online wall time; " + (
-                       f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (listed after the "
-                       f"tables)." if len(bad) else "the T+D power flow finds every dispatch of it feasible."))
-    if len(failed):
-        out.append(f"It failed at {_ds_list(failed.n_ds)} (listed with the status after the tables).")
+                       f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (the list of failed "
+                       "and infeasible runs gives the limits it breaks)." if len(bad)
+                       else "the T+D power flow finds every dispatch of it feasible."))
+    if len(failed):  # no "above" or "below": the page shows this text apart from the list
+        out.append(f"It failed at {_ds_list(failed.n_ds)} (the list of failed and infeasible runs gives its status).")
     if not_run.any():
         out.append(f"It was not run at {_ds_list(p3[not_run].n_ds)}, above `p3_max_ds`.")
     return " ".join(out)
@@ -831,9 +852,9 @@ def _infeasible(r) -> str:
 def p2_text(t: pd.DataFrame) -> str:
     """Markdown: the reserve P2's TSO held per size (`forlab.p2_surrogate.tso`, ``reserve``), and where P2 finished
     with an infeasible dispatch, what the T+D power flow found broken, with the surrogates' largest import error
-    from the store; or that it has none."""
+    from the store (`_unit_break_text`); or that it has none."""
     p2 = t[t.method == "P2"].sort_values("n_ds")
-    held = p2.dropna(subset=["reserve_mw"]) if "reserve_mw" in p2 else p2.iloc[:0]
+    held = p2[_reserve(p2) > 0]
     said = ("" if not len(held) else
             "P2's TSO held a reserve of the surrogates' summed import-error bounds on the units that take up import "
             f"errors in the T+D power flow: {', '.join(f'{r.reserve_mw:.4f} MW at {ds_count(int(r.n_ds))}' for r in held.itertuples())}"
@@ -841,18 +862,34 @@ def p2_text(t: pd.DataFrame) -> str:
     bad = p2[(p2.status == "ok") & ~p2.feasible.astype(bool)]
     if not len(bad):
         return said + "P2 finished no run with an infeasible dispatch."
-    where = ", ".join(map(str, bad.n_ds))
-    said += (f"P2 finished with an infeasible dispatch at {len(bad)} size(s) ({where} DSs); the largest violation is "
-             f"{bad.max_violation.max():.1e} p.u. of the system base, and the largest error of one surrogate's "
-             f"predicted import {bad.pcc_error.max():.4f} MW.")
+    said += (f"P2 finished with an infeasible dispatch at {counted(len(bad), 'size')} ({_ds_list(bad.n_ds)}); the "
+             f"largest violation is {bad.max_violation.max():.1e} p.u. of the system base, and the largest error of "
+             f"one surrogate's predicted import {bad.pcc_error.max():.4f} MW.")
     if not ((bad.n_vm_violations == 0) & (bad.n_branch_violations == 0)).all():
-        return said + " Bus voltage or branch limits break too: see the list above."
-    return said + (
-        " Only unit limits break, no bus voltage or branch limit: in the T+D power flow the slack unit takes up the "
-        "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
-        "one), which mostly has one sign across the DSs and so grows with their number. Where the optimum holds a "
-        "unit at a limit, that sum pushes it past the limit unless the TSO holds a reserve of the summed error "
-        "bounds (`reserve=\"error_bound\"`, the default); a store without the reserve column ran without it.")
+        return said + " Bus voltage or branch limits break too: see the list of failed and infeasible runs."
+    return said + _unit_break_text(bad)
+
+
+def _reserve(p2: pd.DataFrame) -> pd.Series:
+    """The P reserve (MW) P2's TSO held per row: 0 where it held none (``reserve="none"``), NaN where the store does
+    not record it (a store written before the column)."""
+    return p2.reserve_mw.astype(float) if "reserve_mw" in p2 else pd.Series(np.nan, index=p2.index)
+
+
+def _unit_break_text(bad: pd.DataFrame) -> str:
+    """Why only unit limits break in P2's infeasible rows ``bad``, and, per row, whether the TSO held a reserve
+    there, as the store records it (`_reserve`). The store holds no DS's signed import error, so nothing is said of
+    how the errors add up across the DSs."""
+    reserve = _reserve(bad)
+    out = (" Only unit limits break, no bus voltage or branch limit: in the T+D power flow the slack unit takes up the "
+           "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
+           "one), and where the optimum holds a unit at a limit, that difference can push it past the limit.")
+    held = "the TSO held a reserve of the summed error bounds, and a unit limit broke nonetheless"
+    for rows, words in ((bad[reserve > 0], held), (bad[reserve == 0], "the TSO held no reserve"),
+                        (bad[reserve.isna()], "the store does not record whether the TSO held a reserve")):
+        if len(rows):
+            out += f" At {_ds_list(rows.n_ds)} {words}."
+    return out
 
 
 def store_text(st: xr.Dataset, commit: bool = True) -> str:
@@ -860,8 +897,8 @@ def store_text(st: xr.Dataset, commit: bool = True) -> str:
     `paper_text`'s `origin_text` does), the sweep's wall time and the machine's load."""
     s = sizes(st)
     named = f"; commit `{short_commit(st.attrs)}`" if commit else ""
-    return (f"The store holds {len(s)} sizes from {int(s.n_ds.min())} to {int(s.n_ds.max())} DSs "
-            f"({int(s.buses.min())} to {int(s.buses.max())} buses{named}); the sweep took "
+    return (f"The store holds {counted(len(s), 'size')}, {_span(s.n_ds, '.0f', 'DSs' if s.n_ds.max() > 1 else 'DS')} "
+            f"({_span(s.buses, '.0f', 'buses')}{named}); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB. "
