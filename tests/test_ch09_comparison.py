@@ -233,7 +233,7 @@ def test_most_accurate_ranks_feasible_judged_cases_by_absolute_deviation():
         {**base, "system": "S", "method": "P3 ALADIN", "failed": 1, "deviation_mean_pct": np.nan,
          "deviation_max_pct": np.nan, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "online_ms": np.nan,
          "time_ratio": np.nan, "status": "aladin failed: max_iter"}])
-    text = ch09_comparison.which_method_text(rows.iloc[0:0], rows, pd.DataFrame(), "S")
+    text = ch09_comparison.which_method_text(ch09_comparison.Evidence(default=rows), "S")
     first = text.splitlines()[1]
     assert ": P2 ML surrogate, mean |deviation| 0.2000 % on S (signed mean" in first and "feasible cases only" in first
     # review finding: the verdict's lead promised "many rounds" whichever method it named; P2 takes one
@@ -270,12 +270,12 @@ def test_figures_and_reveals(chapter):
 def test_which_method_text(chapter):
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
     scale_t, case_t = ch09_comparison.from_store(chapter, "scale"), ch09_comparison.from_store(chapter, "case")
-    text = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, scale_t, case_t=case_t)
+    text = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, scale_t, case=case_t), SYSTEM)
     lines = text.splitlines()
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
-    alone = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, case_t=case_t).splitlines()
+    alone = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, case=case_t), SYSTEM).splitlines()
     assert alone == [lines[0], lines[1], lines[2].removesuffix(pointer), *lines[3:7]]
     assert "Each is one run" not in text  # without the default runs per case nothing qualifies the robustness line
     # only the systems every method ran are compared: P2's two-PCC system is named and left out
@@ -310,7 +310,7 @@ def test_which_method_text(chapter):
     assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
     # without paper-scale rows the statements are about the default runs; without the sensitivity study there is
     # no robustness statement
-    on_default = ch09_comparison.which_method_text(sys_t.iloc[0:0], dflt, sens_t.iloc[0:0], SYSTEM)
+    on_default = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t.iloc[0:0], sens_t.iloc[0:0]), SYSTEM)
     assert f"on {SYSTEM} (signed mean" in on_default and "Robustness" not in on_default
 
 
@@ -323,7 +323,7 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
     expected = little_accepted(archived["06_ml_surrogate"])
     assert sorted(narrow.system) == sorted(expected.system) and len(narrow)  # the archived store has one
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
-    fast = ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, narrow=narrow).splitlines()[2]
+    fast = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, narrow=narrow), SYSTEM).splitlines()[2]
     p2 = sys_t[sys_t.method == "P2 ML surrogate"]
     held = p2[p2.system.isin(narrow.system)].iloc[0]
     share = 100 * expected[expected.system == held.system].accepted.min()
@@ -332,7 +332,7 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
     rest = p2[~p2.system.isin(narrow.system) & p2.system.isin(sys_t[sys_t.method == "P1 FOR offer"].system)]
     assert f"over the other systems its mean is {rest.time_ratio.mean():.2f} x." in fast
     # without the narrow polytopes (an older store, or the default runs) the verdict is unqualified
-    assert "held to a polytope" not in ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM).splitlines()[2]
+    assert "held to a polytope" not in ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM).splitlines()[2]
     assert ch09_comparison.narrow_polytopes(None).empty
 
 
@@ -444,7 +444,7 @@ def test_without_the_sweep_the_view_says_how_to_make_it(chapter):
     assert empty.empty and list(empty.columns) == list(ch09_comparison.SCALE_UNITS)
     assert "--profile paper" in ch09_comparison.NO_SCALE_STORE
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
-    assert "many DSOs" not in ch09_comparison.which_method_text(sys_t, dflt, sens_t, SYSTEM, empty)
+    assert "many DSOs" not in ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, empty), SYSTEM)
 
 
 def test_a_sweep_in_which_no_method_finished_ranks_none():
@@ -495,7 +495,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert f"P1 at {r0.variant_label}: {r0.sensitivity_ratio:.2f} against {r0.default_ratio:.2f}" in text
     assert "a ratio of this page is its own run's" in text
     sys_t, dflt, scale_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "scale"))
-    robust = ch09_comparison.which_method_text(sys_t, dflt, sens, SYSTEM, scale_t, cases).splitlines()[6]
+    robust = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens, scale_t, cases), SYSTEM).splitlines()[6]
     assert robust.startswith("- **Robustness**") and f"differs by up to {gaps.gap_pp.max():.4f} percentage points" in robust
     # a gap within a tenth of the largest change under one factor is of its order: that change is not the factor's alone
     effect = ch09_comparison._spread(sens).stack().max()

@@ -23,6 +23,7 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -1054,35 +1055,53 @@ def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
             f"DS's feasible inputs, a smaller problem than the DS offers ({{doc}}`06_ml_surrogate`){other}.")
 
 
-def which_method_text(sys_t: pd.DataFrame, dflt: pd.DataFrame, sens_t: pd.DataFrame, system: str,
-                      scale_t: pd.DataFrame | None = None, dflt_cases: pd.DataFrame | None = None,
-                      narrow: pd.DataFrame | None = None, case_t: pd.DataFrame | None = None,
-                      scale_max_ds: int | None = None) -> str:
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """The chapter's tables a verdict of `which_method_text` reads, one per dimension of the chapter's store
+    (`from_store`; empty where the store has none): ``sys`` the paper-scale runs per system at the load every
+    method ran (`common_load`), ``case`` the cases they came from; ``default`` and ``default_case`` the same of the
+    default runs; ``sens`` the sensitivity rows; ``scale`` the scale-out sweep; ``narrow`` P2's polytopes that
+    accept hardly any feasible input (`narrow_polytopes`); ``scale_max_ds`` the sweep's ``p3_max_ds``
+    (`scale_limit`), where it stops running ALADIN."""
+
+    default: pd.DataFrame
+    sys: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sens: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    scale: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    default_case: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    case: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    narrow: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    scale_max_ds: int | None = None
+
+    @classmethod
+    def from_store(cls, st: xr.Dataset) -> Evidence:
+        dims = ("default", "sys", "sens", "scale", "default_case", "case", "narrow")
+        return cls(**{dim: from_store(st, dim) for dim in dims}, scale_max_ds=scale_limit(st))
+
+
+def which_method_text(ev: Evidence, system: str) -> str:
     """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
     robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
-    paper-scale runs (the default runs on ``system`` when there is none), over the systems every method ran
-    (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
+    paper-scale runs (``ev.sys``; the default runs on ``system`` when there is none), over the systems every method
+    ran (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
-    time over the integrated AC-OPF's, both timed by the one rule. ``dflt_cases``, the default runs per case
-    (``default_case``), qualifies the robustness statement by what two runs of a method differ by (`rerun_gaps`);
-    ``narrow`` (`narrow_polytopes`, dimension ``narrow``) qualifies P2's speed on the paper-scale systems. The
-    per-system tables hold the cases at the load every method ran (`common_load`); ``case_t`` and ``dflt_cases``, all
-    the cases they came from, name the systems that leaves out (`_left_out`); ``scale_max_ds``, the sweep's
-    ``p3_max_ds`` (`scale_limit`), is where it stops running ALADIN."""
-    paper = not sys_t.empty or (case_t is not None and not case_t.empty)  # paper runs, even with no load shared
-    table = sys_t if paper else dflt
+    time over the integrated AC-OPF's, both timed by the one rule. The default runs per case qualify the robustness
+    statement by what two runs of a method differ by (`rerun_gaps`); the narrow polytopes qualify P2's speed on the
+    paper-scale systems; the cases name the systems the common load leaves out (`_left_out`)."""
+    paper = not ev.sys.empty or not ev.case.empty  # paper runs, even with no load shared
+    table = ev.sys if paper else ev.default
     src, shared = _shared(table)
-    cases = case_t if paper else dflt_cases
-    left = _left_out(table if cases is None else cases, shared)
+    cases = ev.case if paper else ev.default_case
+    left = _left_out(cases if len(cases) else table, shared)
     lines = [_scope_line(shared, left, "the paper-scale runs" if paper else "the default runs")]
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
-                                narrow if paper else None,  # the narrow polytopes are the paper store's
-                                scale_follows=scale_t is not None and not scale_t.empty)
-    if not sens_t.empty:
-        lines.append(_robustness(sens_t, rerun_gaps(pd.DataFrame() if dflt_cases is None else dflt_cases, sens_t)))
-    if scale_t is not None and not scale_t.empty:
-        lines.append(scale_text(scale_t, scale_max_ds))
+                                ev.narrow if paper else None,  # the narrow polytopes are the paper store's
+                                scale_follows=not ev.scale.empty)
+    if not ev.sens.empty:
+        lines.append(_robustness(ev.sens, rerun_gaps(ev.default_case, ev.sens)))
+    if not ev.scale.empty:
+        lines.append(scale_text(ev.scale, ev.scale_max_ds))
     return "\n".join(lines)
 
 
@@ -1335,6 +1354,7 @@ __all__ = [
     "SCALE_UNITS",
     "SOURCES",
     "TIME_TICKS",
+    "Evidence",
     "best",
     "chapter_store",
     "common_load",
