@@ -666,45 +666,63 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
             + _failed_text(bad, " "))
 
 
-def _predicted_text(ok: pd.DataFrame) -> str:
-    """The measured time per round against the prediction of the latency figure (the zero-latency run plus two
-    one-way latencies), at every latency of `latency_sweep`'s runs that did not raise; "" without a zero-latency
-    run. Where the sweep has its per-round columns (`latency_sweep` given the logs), where the difference lies:
-    the communication against the emulation's prediction, the round trips of the coordinator's limit passes (two
-    latencies each, which the prediction leaves out), or that the passes took none, and the rest, in the parts of
-    the round the emulation does not delay, whose cause the chapter does not trace."""
-    base = ok[ok.latency_ms == 0]
-    rest = ok[ok.latency_ms > 0]
+def _latency_parts(ok: pd.DataFrame) -> pd.DataFrame:
+    """Where a round's time goes at each latency above zero of `latency_sweep`'s runs that did not raise (ms per
+    round): ``measured`` against ``predicted`` (the latency figure's prediction, the zero-latency run plus two one-way
+    latencies); where the sweep has its per-round columns, ``comm`` against ``comm_predicted`` (the emulation's),
+    the limit passes' round ``trips`` per round and their two latencies each (``trip``, which the prediction leaves
+    out), and the ``rest`` of the difference, in the parts of the round the emulation does not delay; NaN where the
+    sweep lacks a column. Empty without a zero-latency run."""
+    base, rest = ok[ok.latency_ms == 0], ok[ok.latency_ms > 0]
     if base.empty or rest.empty:
+        return pd.DataFrame(columns=["latency_ms", "measured", "predicted", "comm", "comm_predicted", "trips", "trip",
+                                     "rest"])
+    out = pd.DataFrame({"latency_ms": rest.latency_ms, "measured": 1e3 * rest.time_per_iter_s,
+                        "predicted": 1e3 * base.time_per_iter_s.iloc[0] + 2 * rest.latency_ms})
+    has_comm = {"comm_ms", "comm_predicted_ms"} <= set(ok) and bool(np.isfinite(rest.comm_ms).all())
+    out["comm"] = rest.comm_ms if has_comm else np.nan
+    out["comm_predicted"] = rest.comm_predicted_ms if has_comm else np.nan
+    # without the communication the rest of the difference is not known, so neither are the trips' part of it
+    out["trips"] = rest.trips if has_comm and "trips" in rest and np.isfinite(rest.trips).all() else np.nan
+    out["trip"] = 2 * out.latency_ms * out.trips
+    out["rest"] = out.measured - out.predicted - (out.comm - out.comm_predicted) - out.trip
+    return out
+
+
+def _predicted_text(ok: pd.DataFrame) -> str:
+    """The measured time per round against the latency figure's prediction at every latency (`_latency_parts`);
+    where the sweep has its per-round columns, where the difference lies: the communication against the emulation's
+    prediction, the round trips of the coordinator's limit passes, or that the passes took none, and the rest, in
+    the parts of the round the emulation does not delay, whose cause the chapter does not trace. "" without a
+    zero-latency run."""
+    parts = _latency_parts(ok)
+    if parts.empty:
         return ""
-    t0 = 1e3 * base.time_per_iter_s.iloc[0]
-    pairs = listed(f"{1e3 * r.time_per_iter_s:.1f} ms against {t0 + 2 * r.latency_ms:.1f} ms at {r.latency_ms:g} ms"
-                   for r in rest.itertuples())
-    text = f" Per round, measured against the figure's prediction: {pairs}."
-    if not {"comm_ms", "comm_predicted_ms"} <= set(ok) or not np.isfinite(rest.comm_ms).all():
-        return text  # a sweep read without the per-round logs: where the difference lies is not in it
-    comm = listed(f"{r.comm_ms:.1f} ms against {r.comm_predicted_ms:.1f} ms at {r.latency_ms:g} ms"
-                  for r in rest.itertuples())
-    if "trips" not in rest or not np.isfinite(rest.trips).all():
-        return text  # the limit passes' round trips are not in the sweep: the rest of the difference is not known
-    trips = rest.trips.to_numpy(float)
-    trip_ms = 2 * rest.latency_ms.to_numpy(float) * trips
-    other = 1e3 * rest.time_per_iter_s - (t0 + 2 * rest.latency_ms) - (rest.comm_ms - rest.comm_predicted_ms) - trip_ms
-    if trips.max() > 0:
-        rate = f"{trips.min():.2f}" if trips.min() == trips.max() else f"{trips.min():.2f} to {trips.max():.2f}"
-        trip_words = (f"; the coordinator's limit passes asked the regions in {rate} round trips per round, two "
-                      "latencies each, which the prediction leaves out: "
-                      + listed(f"{m:.1f} ms at {r.latency_ms:g} ms" for m, r in zip(trip_ms, rest.itertuples())))
-    else:
-        trip_words = "; the coordinator's limit passes took no round trip to the regions in these runs"
+    rows = list(parts.itertuples())
+    text = " Per round, measured against the figure's prediction: " + listed(
+        f"{r.measured:.1f} ms against {r.predicted:.1f} ms at {r.latency_ms:g} ms" for r in rows) + "."
+    if parts.trips.isna().any():
+        return text  # a sweep read without its per-round logs: where the difference lies is not in it
+    comm = listed(f"{r.comm:.1f} ms against {r.comm_predicted:.1f} ms at {r.latency_ms:g} ms" for r in rows)
     same = " (the runs take the same rounds)" if ok.iterations.nunique() == 1 else ""
-    moved = "took longer" if (other > 0).all() else "took less time" if (other < 0).all() else "changed"
+    moved = "took longer" if (parts.rest > 0).all() else "took less time" if (parts.rest < 0).all() else "changed"
     return (f"{text} The round's communication alone, measured against the emulation's prediction (the "
-            f"zero-latency run's plus two latencies): {comm}{trip_words}. The rest of the difference, "
-            + listed(f"{v:+.1f} ms at {r.latency_ms:g} ms" for v, r in zip(other, rest.itertuples()))
+            f"zero-latency run's plus two latencies): {comm}{_trip_words(parts)}. The rest of the difference, "
+            + listed(f"{r.rest:+.1f} ms at {r.latency_ms:g} ms" for r in rows)
             + ", lies in the parts of the round the emulation does not delay (the regions' local NLPs and "
             f"reductions, the coordinator and its bookkeeping), the same work at every latency{same}, timed on a "
             f"shared machine; why they {moved} beside the latency, the chapter does not trace.")
+
+
+def _trip_words(parts: pd.DataFrame) -> str:
+    """The limit passes' round trips of `_latency_parts` in words, or that they took none."""
+    if parts.trips.max() <= 0:
+        return "; the coordinator's limit passes took no round trip to the regions in these runs"
+    lo, hi = parts.trips.min(), parts.trips.max()
+    rate = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
+    return (f"; the coordinator's limit passes asked the regions in {rate} round trips per round, two latencies "
+            "each, which the prediction leaves out: "
+            + listed(f"{r.trip:.1f} ms at {r.latency_ms:g} ms" for r in parts.itertuples()))
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
