@@ -220,3 +220,16 @@ def test_runopp_is_timed_by_the_same_rule_and_repeats_as_forlab(monkeypatch):
     row = bench.compare({"case9": cases.load("case9")}, repeats=3, runopp=True, progress=False).loc["case9"]
     assert len(nets) == 3 and len({id(n) for n in nets}) == 3
     assert row.runopp_success and row.speedup_solve == row.runopp_wall_time_s / row.forlab_solve_time_s
+
+
+def test_a_runopp_run_that_did_not_converge_has_no_objective(monkeypatch):
+    """A failed solve is never a number: runopp ending without convergence (and without raising) kept its cost."""
+    import pandapower as pp
+
+    def unconverged(net, **kwargs):
+        net.OPF_converged, net.res_cost = False, 1234.5
+
+    monkeypatch.setattr(pp, "runopp", unconverged)
+    out = bench.runopp_start(cases.load("case9"), "pf")
+    assert not out["runopp_pf_success"] and out["runopp_pf_status"] == "not converged"
+    assert np.isnan(out["runopp_pf_objective"])

@@ -317,24 +317,55 @@ def test_build_rows_and_text():
 
 def test_forlab_is_timed_by_the_rule_of_every_chapter(monkeypatch):
     """Issue 15: the chapter times forlab's solve like every chapter (`forlab.opf.outcome.timed`: the fastest of
-    ``repeats`` solves from the same start), not by the median; a failed solve keeps its status."""
+    ``repeats`` solves from the same start), not by the median; a failed solve keeps its status and has no
+    objective or time (it once stored both, and the warm re-solve's time, whatever the solve's success)."""
     from types import SimpleNamespace
 
     from forlab.opf import acopf
 
-    class Timed:  # an AC-OPF whose solves take 3, 1 and 2 s from the same start, then a warm re-solve
-        def __init__(self, net):
-            self.times = iter([3.0, 1.0, 2.0, 0.5])
+    def fake(success):
+        class Timed:  # an AC-OPF whose solves take 3, 1 and 2 s from the same start, then a warm re-solve
+            def __init__(self, net):
+                self.times = iter([3.0, 1.0, 2.0, 0.5])
 
-        def solve(self, x0=None, init="pf"):
-            return SimpleNamespace(success=False, status="Infeasible_Problem_Detected", objective=np.nan,
-                                   iterations=7, solve_time_s=next(self.times))
+            def solve(self, x0=None, init="pf"):
+                return SimpleNamespace(success=success, status="Solve_Succeeded" if success else
+                                       "Infeasible_Problem_Detected", objective=5296.7, iterations=7,
+                                       solve_time_s=next(self.times))
+        return Timed
 
-    monkeypatch.setattr(acopf, "ACOPF", Timed)
+    monkeypatch.setattr(acopf, "power_flow_check", lambda net, res: {"max_dvm_pu": 1e-12})
+    monkeypatch.setattr(acopf, "ACOPF", fake(True))
     row = bench.time_forlab(cases.load("case9"), repeats=3)
-    assert row["forlab_solve_time_s"] == 1.0  # the median would be 2
+    assert row["forlab_solve_time_s"] == 1.0 and row["forlab_objective"] == 5296.7  # the median would be 2
+    assert row["forlab_success"] and row["forlab_warm_solve_time_s"] >= 0
+    monkeypatch.setattr(acopf, "ACOPF", fake(False))
+    row = bench.time_forlab(cases.load("case9"), repeats=3)
     assert row["forlab_status"] == "Infeasible_Problem_Detected" and not row["forlab_success"]
-    assert np.isnan(row["forlab_pf_max_dvm_pu"])
+    for key in ("forlab_objective", "forlab_solve_time_s", "forlab_warm_solve_time_s", "forlab_pf_max_dvm_pu"):
+        assert np.isnan(row[key]), key
+    monkeypatch.setattr(bench, "ACOPF", fake(False))
+    flat = bench.forlab_start(cases.load("case9"), "flat", repeats=2)
+    assert np.isnan(flat["forlab_flat_objective"]) and np.isnan(flat["forlab_flat_solve_time_s"])
+
+
+def test_a_failed_solve_in_an_older_store_gives_no_number_to_the_readers(archived):
+    """The readers used forlab's objective and times without looking at ``forlab_success``: a store written before
+    `bench` left them out of a failed case still holds numbers there."""
+    st = _with_net(archived, "forlab_success", case9=False)
+    assert np.isfinite(ch02.frame(st, "net").forlab_objective["case9"])  # the old store's number
+    val = ch02.validation(st)
+    assert np.isnan(val.gap_to_published_pct["case9"]) and np.isfinite(val.gap_to_published_pct["case14"])
+    assert ch02.validation_table(st).loc["case9", "forlab ($/h)"] == "–"
+    assert "Not all" in ch02.validation_text(st)
+    sp = ch02.speed(st)
+    assert sp.loc["case9", ["forlab_objective", "forlab_solve_time_s", "objective_gap_pct"]].isna().all()
+    assert ch02.speed_table(st).loc["case9", "solve (s)"] == "–"
+    exponent, _ = ch02.solve_time_fit(ch02._nets(st))
+    assert np.isfinite(exponent)
+    assert "nan" not in ch02.scaling_text(st) and "nan" not in ch02.speed_text(st)
+    pegase = ch02.paper_text(_with_net(archived, "forlab_success", case1354pegase=False))
+    assert "case1354pegase's solve from the power-flow start fails" in pegase and "nan" not in pegase
 
 
 def test_the_store_keeps_its_targets(small):

@@ -323,3 +323,64 @@ def test_the_powermodels_start_puts_every_unit_at_zero_within_its_limits():
     assert m.solve(init="powermodels").success
     with pytest.raises(ValueError, match="powermodels"):
         m.initial_point("zero")
+
+
+@pytest.mark.parametrize("vm_limits, error, match", [
+    ((1.1, 0.9), ValueError, r"0 < min <= max.*swap the two"),  # was Ipopt's "Ill-posed problem detected"
+    (0.9, TypeError, r"\(min, max\) pair .* got 0.9"),  # was "cannot unpack non-iterable float object"
+    ((0.9, 1.0, 1.1), TypeError, r"\(min, max\) pair"),
+    ((0.0, 1.1), ValueError, "0 < min"),
+])
+def test_bad_voltage_limits_are_refused_at_entry(vm_limits, error, match):
+    with pytest.raises(error, match=match):
+        opf.solve(cases.load("case9"), vm_limits=vm_limits)
+
+
+def test_a_demand_of_the_wrong_length_is_refused_at_entry():
+    """It reached CasADi as a dimension error."""
+    m = opf.ACOPF(cases.load("case9"))
+    with pytest.raises(ValueError, match=r"pd_ has 3 entries; give one per model bus \(9"):
+        m.solve(pd_=np.zeros(3))
+    with pytest.raises(ValueError, match=r"qd_ has 10 entries"):
+        m.solve(m.model.pd, np.zeros(10))
+
+
+def test_set_loads_refuses_another_grid():
+    """Another grid's net met the NLP as a CasADi dimension mismatch at the next solve; the voltage limits are the
+    model's (bounds of the built NLP), so set_loads takes none."""
+    m = opf.ACOPF(cases.load("case9"), vm_limits=(0.9, 1.1))
+    with pytest.raises(ValueError, match=r"grid this model was built on .*9 buses.*build an ACOPF"):
+        m.set_loads(cases.load("case14"))
+    heavier = cases.load("case9")
+    heavier.load["p_mw"] *= 1.05
+    with pytest.raises(TypeError):
+        m.set_loads(heavier, (0.95, 1.05))  # no argument for limits new loads cannot change
+    m.set_loads(heavier)
+    np.testing.assert_allclose(m.parameter_vector()[:9], opf.ACOPF(heavier).model.pd)
+    assert m.solve().success
+
+
+def test_a_result_as_x0_starts_from_its_primal_point_unless_warm():
+    """Ipopt reads an `OPFResult`'s multipliers only with init="warm": without it the solve is the one from the
+    result's primal point alone (the docstring once said "warm start with its multipliers")."""
+    m = opf.ACOPF(cases.load("case9"))
+    r = m.solve()
+    from_result, from_point = m.solve(x0=r), m.solve(x0=r.x)
+    assert from_result.iterations == from_point.iterations
+    assert from_result.objective == pytest.approx(from_point.objective, rel=1e-12)
+    doc = " ".join(opf.ACOPF.solve.__doc__.split())
+    assert "warm start with its multipliers" not in doc and 'Ipopt uses them only with init="warm"' in doc
+
+
+@pytest.mark.parametrize("chart, match", [('{"kind": "circle", "p_max"', "JSON|Expecting"),
+                                          ('{"kind": "hexagon"}', "unknown chart kind"),
+                                          ('{"kind": "circle"}', "missing")])
+def test_a_malformed_chart_names_the_sgen_and_column(chart, match):
+    """A bare JSONDecodeError (or the chart's own error) did not say which sgen's entry to fix."""
+    from forlab.grid import td
+
+    net = copy.deepcopy(td.load_system("case9+case33bw", ties="none").ds["case33bw"])
+    k = int(net.sgen.index[net.sgen.chart.notna()][1])
+    net.sgen.loc[k, "chart"] = chart
+    with pytest.raises(ValueError, match=rf"sgen {k}: its 'chart' column entry is no valid PQ chart .*({match})"):
+        opf.ACOPF(net)

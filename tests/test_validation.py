@@ -92,6 +92,31 @@ def test_bad_data_named(table, index, column, value, match):
         check_net(net)
 
 
+def test_nan_cost_coefficient_is_refused_naming_the_unit_and_column():
+    """A NaN poly_cost coefficient was read as 0: case9 with gen 0's cp2 NaN solved to 2654.8 $/h, not 5296.7."""
+    from forlab import opf
+
+    net = cases.load("case9")
+    row = int(net.poly_cost.index[(net.poly_cost.et == "gen") & (net.poly_cost.element == 0)][0])
+    net.poly_cost.loc[row, "cp2_eur_per_mw2"] = np.nan
+    match = rf"poly_cost\.cp2_eur_per_mw2 is NaN or infinite for gen 0 \(poly_cost index {row}\); give a finite"
+    with pytest.raises(ValueError, match=match):
+        check_net(net)
+    with pytest.raises(ValueError, match=match):
+        opf.solve(net)
+    net.poly_cost.loc[row, "cp2_eur_per_mw2"] = 0.0  # an explicit zero is a cost like any other
+    check_net(net)
+
+
+def test_nan_cost_of_a_unit_the_opf_does_not_use_is_ignored():
+    """Out-of-service units and a cost row of another element type are never read by the OPF."""
+    net = cases.load("case9")
+    net.gen.loc[1, "in_service"] = False
+    row = int(net.poly_cost.index[(net.poly_cost.et == "gen") & (net.poly_cost.element == 1)][0])
+    net.poly_cost.loc[row, "cp1_eur_per_mw"] = np.nan
+    check_net(net)
+
+
 def test_nan_on_out_of_service_element_is_ignored():
     net = cases.load("case9")
     net.line.loc[5, "x_ohm_per_km"] = np.nan

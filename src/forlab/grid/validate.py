@@ -9,7 +9,9 @@
   them changes no result, and MATPOWER cases carry such buses;
 * NaN or infinite data where the engine would otherwise substitute a default (a NaN ``max_p_mw`` became "no limit",
   a NaN ``max_vm_pu`` 1.1 p.u., a NaN ``max_i_ka`` "no limit") or divide by it (NaN reactance, ``sn_mva = 0``);
-* lower limits above upper limits (voltage, unit P and Q, branch angle difference).
+* lower limits above upper limits (voltage, unit P and Q, branch angle difference);
+* NaN or infinite cost coefficients (``net.poly_cost``) of the OPF's units (ext_grids, gens, controllable sgens): a
+  NaN ``cp2_eur_per_mw2`` was read as 0, and case9 solved to 2654.8 $/h instead of 5296.7 $/h.
 
 Every check is vectorised over a table (pandas/numpy), and the islands come from one sparse connected-components
 call, so that the check costs little next to a model build, also for the 1354-bus PEGASE case. Only in-service
@@ -41,6 +43,8 @@ _LIMIT_PAIRS = (("bus", "min_vm_pu", "max_vm_pu"),
                 ("ext_grid", "min_p_mw", "max_p_mw"), ("ext_grid", "min_q_mvar", "max_q_mvar"),
                 ("storage", "min_p_mw", "max_p_mw"), ("storage", "min_q_mvar", "max_q_mvar"),
                 ("line", "min_angle_degree", "max_angle_degree"), ("trafo", "min_angle_degree", "max_angle_degree"))
+COST_COLUMNS = ("cp0_eur", "cp1_eur_per_mw", "cp2_eur_per_mw2", "cq0_eur", "cq1_eur_per_mvar", "cq2_eur_per_mvar2")
+"""poly_cost's coefficients, as the OPF reads them (`forlab.opf.network`); a missing column means a zero cost."""
 _SHOW = 8  # indices named in a message before "..."
 
 
@@ -55,6 +59,7 @@ def check_net(net, name: str = "net") -> None:
     _check_base(net, label)
     _check_finite(net, label)
     _check_limit_order(net, label)
+    _check_costs(net, label)
     _check_islands(net, label)
 
 
@@ -112,16 +117,40 @@ def _check_finite(net, label: str) -> None:
     _bad_rows(_live(net, "impedance"), _IMPEDANCE_COLUMNS, label, "impedance")
     for table in ("load", "sgen", "gen", "storage"):
         _bad_rows(_live(net, table), _INJECTION_COLUMNS, label, table)
-    sgen = _live(net, "sgen")
-    if len(sgen) and "controllable" in sgen:
-        # only a controllable sgen is a unit of the OPF whose limits are used
-        sgen = sgen[sgen["controllable"].fillna(False).astype(bool)]
-    else:
-        sgen = sgen.iloc[:0]
-    for table, df in (("gen", _live(net, "gen")), ("sgen", sgen), ("ext_grid", _live(net, "ext_grid"))):
+    # only a controllable sgen is a unit of the OPF whose limits are used
+    for table, df in _units(net).items():
         _bad_rows(df, _LOWER_LIMITS, label, table, allowed_inf=-np.inf)
         _bad_rows(df, _UPPER_LIMITS, label, table, allowed_inf=np.inf)
     _bad_rows(_live(net, "ext_grid"), ("vm_pu", "va_degree"), label, "ext_grid")
+
+
+def _units(net) -> dict:
+    """The OPF's units by table: in-service ext_grids and gens, and the controllable sgens (the others are fixed
+    injections, whose limits and costs the OPF does not use)."""
+    sgen = _live(net, "sgen")
+    ctrl = sgen["controllable"].fillna(False).astype(bool) if len(sgen) and "controllable" in sgen else None
+    return {"ext_grid": _live(net, "ext_grid"), "gen": _live(net, "gen"),
+            "sgen": sgen[ctrl] if ctrl is not None else sgen.iloc[:0]}
+
+
+def _check_costs(net, label: str) -> None:
+    """NaN or infinite ``poly_cost`` coefficients of the OPF's units (see module docstring), named by unit."""
+    costs = net["poly_cost"] if "poly_cost" in net else pd.DataFrame()
+    if not len(costs) or not {"et", "element"} <= set(costs.columns):
+        return
+    used = np.zeros(len(costs), bool)
+    for et, units in _units(net).items():
+        used |= (costs["et"] == et).to_numpy() & costs["element"].isin(units.index).to_numpy()
+    mine = costs[used]
+    for col in COST_COLUMNS:
+        if col not in mine:
+            continue
+        bad = ~np.isfinite(pd.to_numeric(mine[col], errors="coerce").to_numpy(float))
+        if bad.any():
+            who = [f"{et} {int(el)}" for et, el in zip(mine["et"][bad], mine["element"][bad])]
+            raise ValueError(f"{label}: poly_cost.{col} is NaN or infinite for {_list(who)} (poly_cost index "
+                             f"{_list(mine.index[bad])}); give a finite cost coefficient (0 for no such term): "
+                             f"the OPF would otherwise price that term wrongly")
 
 
 def _check_limit_order(net, label: str) -> None:

@@ -25,7 +25,7 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
-from forlab.opf.network import NetworkModel, build_network
+from forlab.opf.network import NetworkModel, build_network, checked_vm_limits
 
 # Ipopt options of a primal-dual warm start: keep the start point and its multipliers where they are and begin with a
 # small barrier parameter, so that a start near the solution is not pushed back into the interior.
@@ -200,7 +200,8 @@ class ACOPF:
     ):
         t0 = time.perf_counter()
         self.net = net
-        self.model: NetworkModel = build_network(net, vm_limits=vm_limits)
+        self.vm_limits = checked_vm_limits(vm_limits)
+        self.model: NetworkModel = build_network(net, vm_limits=self.vm_limits)
         self.graph = graph_kind(graph, self.model.nb)
         self.extensions = list(extensions)
         self.extra_variables = _merged(self.extensions, "variables")
@@ -221,15 +222,30 @@ class ACOPF:
         self._starts: dict[str, np.ndarray] = {}  # `initial_point`'s, by kind, at these loads
 
     # ------------------------------------------------------------------ the NLP, step by step
-    def set_loads(self, net, vm_limits=None) -> None:
-        """Solve from now on at the loads of ``net``: the same grid as the one built on (the caller checks that),
-        other loads. The bus demand is a parameter of the NLP already; what a solve reads from the net besides is
-        its default demand and the net the power-flow start is computed on, both set here, so that a solve after
-        this is the solve of a model built on ``net`` (a sweep over load levels builds one model per grid)."""
-        demand = build_network(net, vm_limits=vm_limits)
+    def set_loads(self, net) -> None:
+        """Solve from now on at the loads of ``net``: the same grid as the one built on, other loads. The bus demand
+        is a parameter of the NLP already; what a solve reads from the net besides is its default demand and the net
+        the power-flow start is computed on, both set here, so that a solve after this is the solve of a model built
+        on ``net`` (a sweep over load levels builds one model per grid). The voltage limits stay the model's (bounds
+        of the built NLP, which new loads do not change).
+
+        ValueError when ``net`` has other buses or units than the model's grid (build an `ACOPF` on it instead)."""
+        demand = build_network(net)  # the net's fixed demand in the model's per unit, by the model's own rules
+        self._check_same_grid(demand)
         self.net = net
         self._pd0, self._qd0 = demand.pd.copy(), demand.qd.copy()
         self._starts = {}  # computed at the old loads
+
+    def _check_same_grid(self, other: NetworkModel) -> None:
+        """ValueError unless ``other`` has this model's buses and units (another grid would meet the NLP as a
+        dimension mismatch inside CasADi at the next solve)."""
+        m = self.model
+        same = (other.nb == m.nb and other.ng == m.ng and other.bus_lookup.equals(m.bus_lookup)
+                and _unit_keys(other) == _unit_keys(m))
+        if not same:
+            raise ValueError(f"set_loads needs a net of the grid this model was built on ('{m.net_name}': {m.nb} "
+                             f"buses, {m.ng} units); '{other.net_name}' has {other.nb} buses and {other.ng} units "
+                             f"or others: build an ACOPF on it instead")
 
     def _symbols(self) -> Symbols:
         """Decision variables and parameters; created in NLP order (base, then the extensions')."""
@@ -360,9 +376,10 @@ class ACOPF:
         return sl
 
     def parameter_vector(self, pd_: np.ndarray | None = None, qd_: np.ndarray | None = None, **extra) -> np.ndarray:
-        """Stack demand (p.u., model bus order; default: the net's demand) and extra parameters."""
-        parts = [self._pd0 if pd_ is None else np.asarray(pd_, float),
-                 self._qd0 if qd_ is None else np.asarray(qd_, float)]
+        """Stack demand (p.u., model bus order; default: the net's demand) and extra parameters. ValueError for a
+        demand vector of another length than the model's bus count."""
+        parts = [self._pd0 if pd_ is None else self._bus_vector(pd_, "pd_"),
+                 self._qd0 if qd_ is None else self._bus_vector(qd_, "qd_")]
         for name, size in self.extra_parameters.items():
             if name not in extra:
                 raise ValueError(f"parameter '{name}' (size {size}) is required by this model")
@@ -371,6 +388,14 @@ class ACOPF:
         if unknown:
             raise ValueError(f"unknown parameters {sorted(unknown)}; this model declares {list(self.extra_parameters)}")
         return np.concatenate(parts)
+
+    def _bus_vector(self, values, name: str) -> np.ndarray:
+        """``values`` as one float per model bus; ValueError naming ``name`` otherwise."""
+        v = np.asarray(values, float).ravel()
+        if len(v) != self.model.nb:
+            raise ValueError(f"{name} has {len(v)} entries; give one per model bus ({self.model.nb}, p.u., in the "
+                             f"order of model.bus_pd), or None for the net's demand")
+        return v
 
     # ------------------------------------------------------------------ initial points
     def initial_point(self, init: str = "pf") -> np.ndarray:
@@ -472,9 +497,12 @@ class ACOPF:
     ) -> OPFResult:
         """Solve for the given demand (p.u., model bus order) and extra parameters.
 
-        x0: a start vector or a previous `OPFResult` (warm start with its multipliers); else `initial_point(init)`.
+        x0: a start vector or a previous `OPFResult` (its primal point); else `initial_point(init)`. An `OPFResult`'s
+            multipliers are handed to Ipopt too, but Ipopt uses them only with init="warm" (its
+            ``warm_start_init_point``); otherwise it computes its own, so the start is a primal one.
         init: one of `INITS` or, with an `OPFResult` as x0, "warm": a primal-dual warm start (`WARM_START_IPOPT`: the
-            start is kept, the barrier starts small), worth it when x0 solved a nearby problem of this model.
+            start and its multipliers are kept, the barrier starts small), worth it when x0 solved a nearby problem
+            of this model.
         lbx, ubx: variable bounds replacing the model's for this solve (e.g. to fix a PCC operating point).
         """
         solver = self.solver
@@ -561,6 +589,12 @@ class ACOPF:
         v = np.concatenate([self.lbg - g, g - self.ubg, lbx - result.x, result.x - ubx])
         v = v[np.isfinite(v)]
         return float(max(0.0, v.max())) if len(v) else 0.0
+
+
+def _unit_keys(model: NetworkModel) -> list:
+    """(element type, index) of each unit of ``model``, in model order."""
+    u = model.units
+    return list(zip(u["et"], u["element"])) if len(u) else []
 
 
 def power_flow_point(net, model: NetworkModel) -> tuple | None:

@@ -20,7 +20,9 @@ from forlab.opf.outcome import timed
 def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     """forlab's AC-OPF on ``net`` timed by the book's one rule (`forlab.opf.outcome.timed`: ``repeats`` cold solves
     from the same start, ``init`` of `forlab.opf.acopf.INITS`, the fastest counts), with its build time, one warm
-    re-solve from its own solution and the power-flow check of the optimum (seconds)."""
+    re-solve from its own solution (primal start: `forlab.opf.acopf.ACOPF.solve` without init="warm") and the
+    power-flow check of the optimum (seconds). A failed solve has no objective or time (NaN), as
+    `forlab.opf.outcome.Baseline`: the warm re-solve's time is NaN when it or the cold solve failed."""
     from forlab.opf import acopf
 
     t0 = time.perf_counter()
@@ -28,12 +30,18 @@ def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
     build = time.perf_counter() - t0
     t = timed(lambda: model.solve(init=init), repeats)
     res = t.result
-    t0 = time.perf_counter()
-    model.solve(x0=res)
-    warm = time.perf_counter() - t0
+    warm = _warm_seconds(model, res) if res.success else np.nan
     chk = acopf.power_flow_check(net, res) if res.success else {"max_dvm_pu": np.nan}
     return _cold_solves("forlab", t) | {"forlab_build_time_s": build, "forlab_warm_solve_time_s": warm,
                                         "forlab_pf_max_dvm_pu": chk["max_dvm_pu"]}
+
+
+def _warm_seconds(model, res) -> float:
+    """Wall time (s) of one re-solve of ``model`` from the solution ``res``; NaN when the re-solve fails."""
+    t0 = time.perf_counter()
+    warm = model.solve(x0=res)
+    dt = time.perf_counter() - t0
+    return dt if warm.success else np.nan
 
 
 def forlab_start(net, init: str = "flat", repeats: int = 1) -> dict:
@@ -48,23 +56,28 @@ def forlab_start(net, init: str = "flat", repeats: int = 1) -> dict:
 
 def _cold_solves(prefix: str, t) -> dict:
     """The outcome and time of a `forlab.opf.outcome.timed` series of cold solves under keys ``<prefix>_success``,
-    ``_status``, ``_objective``, ``_iterations`` and ``_solve_time_s``."""
+    ``_status``, ``_objective``, ``_iterations`` and ``_solve_time_s``; objective and time NaN when the solve failed
+    (a failed case is never a number, as `forlab.opf.outcome.Baseline.objective`)."""
     res = t.result
-    return {f"{prefix}_success": bool(res.success), f"{prefix}_status": res.status,
-            f"{prefix}_objective": res.objective, f"{prefix}_iterations": res.iterations,
-            f"{prefix}_solve_time_s": t.solve_time_s}
+    ok = bool(res.success)
+    return {f"{prefix}_success": ok, f"{prefix}_status": res.status,
+            f"{prefix}_objective": float(res.objective) if ok else np.nan, f"{prefix}_iterations": res.iterations,
+            f"{prefix}_solve_time_s": float(t.solve_time_s) if ok else np.nan}
 
 
 def _runopp_once(net, init: str) -> dict:
     """pandapower's ``runopp`` (PIPS interior point) once on ``net`` (a copy the caller made), from ``init``: its
-    success, status and objective; a failure is a result of the benchmark, not an exception."""
+    success, status and objective (NaN unless it converged); a failure is a result of the benchmark, not an
+    exception."""
     import pandapower as pp
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             pp.runopp(net, calculate_voltage_angles=True, init=init, numba=True)
-            return {"success": bool(net.OPF_converged), "status": "converged", "objective": float(net.res_cost)}
+            ok = bool(net.OPF_converged)
+            return {"success": ok, "status": "converged" if ok else "not converged",
+                    "objective": float(net.res_cost) if ok else np.nan}
         except Exception as err:  # noqa: BLE001 - a failed solve is a result of the benchmark
             return {"success": False, "status": type(err).__name__, "objective": np.nan}
 

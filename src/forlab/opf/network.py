@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.grid.td import is_fpu
-from forlab.grid.validate import check_net
+from forlab.grid.validate import COST_COLUMNS, check_net
 
 # pandapower marks MATPOWER's "rateA = 0" (no limit) with huge ratings (9900 MVA in its stored networks,
 # 99999 kA from `from_ppc`); a rating at or above this is treated as "no limit", as MATPOWER does.
@@ -214,14 +214,19 @@ def _col(df: pd.DataFrame, name: str, default: float) -> np.ndarray:
 
 
 def _chart_of(row) -> object | None:
+    """The PQ chart in the ``chart`` column of one sgen row (JSON text or a dict of `PQChart.to_dict`; None where
+    empty). ValueError naming the sgen and the column when the entry is no valid chart: a bare JSON or constructor
+    error would not say which of many sgens to fix."""
     spec = row.get("chart") if hasattr(row, "get") else None
     if spec is None or (isinstance(spec, float) and np.isnan(spec)) or spec == "":
         return None
     from forlab.grid import capability
 
-    if isinstance(spec, str):
-        spec = json.loads(spec)
-    return capability.PQChart.from_dict(spec)
+    try:
+        return capability.PQChart.from_dict(json.loads(spec) if isinstance(spec, str) else spec)
+    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        raise ValueError(f"sgen {row.name}: its 'chart' column entry is no valid PQ chart ({err}); give the JSON of "
+                         f"a chart's to_dict (forlab.grid.capability), or leave it empty for no chart") from err
 
 
 def _check_supported(net) -> None:
@@ -354,6 +359,23 @@ def _fixed_demand(net, model_of_pd: pd.Series, nb: int, base: float) -> tuple[np
     return pdem, qdem
 
 
+def checked_vm_limits(vm_limits) -> tuple[float, float] | None:
+    """``vm_limits`` as a (min, max) pair of floats (p.u.), or None (the net's own limits). TypeError for anything
+    but a pair of numbers, ValueError for a pair that is not 0 < min <= max < inf: caught here, not as Ipopt's
+    "Ill-posed problem detected" or a bare unpacking error deep in the build."""
+    if vm_limits is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in vm_limits)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"vm_limits must be a (min, max) pair of bus voltage limits in p.u., e.g. (0.9, 1.1), or "
+                        f"None for the net's own limits; got {vm_limits!r}") from err
+    if not (0 < lo <= hi < np.inf):
+        raise ValueError(f"vm_limits={vm_limits!r} must be (min, max) with 0 < min <= max, finite (p.u.), e.g. "
+                         f"(0.9, 1.1)" + ("; swap the two" if lo > hi > 0 else ""))
+    return lo, hi
+
+
 def _voltage_limits(net, model_of_pd: pd.Series, nb: int, vm_limits) -> tuple[np.ndarray, np.ndarray]:
     """Bus voltage limits (p.u.): ``vm_limits`` everywhere if given, else the bus table's (0.9/1.1 where missing);
     a fused model bus takes the limits of its first pandapower bus."""
@@ -371,13 +393,13 @@ def _voltage_limits(net, model_of_pd: pd.Series, nb: int, vm_limits) -> tuple[np
     return vmin, vmax
 
 
-_COST_COLUMNS = {"cp0": "cp0_eur", "cp1": "cp1_eur_per_mw", "cp2": "cp2_eur_per_mw2", "cq0": "cq0_eur",
-                 "cq1": "cq1_eur_per_mvar", "cq2": "cq2_eur_per_mvar2"}
+_COST_COLUMNS = {col.split("_")[0]: col for col in COST_COLUMNS}  # "cp2" -> "cp2_eur_per_mw2", ...
 
 
 def _poly_costs(costs: pd.DataFrame, et: str, elements: np.ndarray) -> dict:
     """The quadratic P and Q cost coefficients (cp0 ... cq2) of the units ``elements`` of type ``et`` from
-    ``net.poly_cost`` (the first entry where a unit has several, zero where it has none)."""
+    ``net.poly_cost`` (the first entry where a unit has several, zero where it has none). NaN is not read as zero:
+    `forlab.grid.validate.check_net` refuses a NaN coefficient before (a NaN cp2 would drop the quadratic term)."""
     out = {key: np.zeros(len(elements)) for key in _COST_COLUMNS}
     if not len(costs) or not len(elements):
         return out
@@ -386,7 +408,7 @@ def _poly_costs(costs: pd.DataFrame, et: str, elements: np.ndarray) -> dict:
     found = pos >= 0
     for key, col in _COST_COLUMNS.items():
         if col in mine.columns:
-            out[key][found] = np.nan_to_num(mine[col].to_numpy(float)[pos[found]])
+            out[key][found] = mine[col].to_numpy(float)[pos[found]]
     return out
 
 
@@ -446,12 +468,14 @@ def build_network(net, vm_limits: tuple[float, float] | None = None, trafo_model
     polar voltages, pi branches with pandapower's admittances) that `NetworkModel`'s methods write as expressions.
 
     vm_limits: (min, max) p.u. applied to every bus instead of ``net.bus.min_vm_pu/max_vm_pu``.
-    Raises ValueError for data `forlab.grid.validate.check_net` refuses (islands, NaN/inf data, min > max limits,
-    sn_mva <= 0), elements the engine does not model (listed in UNSUPPORTED_ELEMENTS), piecewise-linear costs, or a
+    Raises TypeError/ValueError for ``vm_limits`` that are no (min, max) pair with 0 < min <= max
+    (`checked_vm_limits`), ValueError for data `forlab.grid.validate.check_net` refuses (islands, NaN/inf data or
+    cost coefficients, min > max limits, sn_mva <= 0), elements the engine does not model (listed in UNSUPPORTED_ELEMENTS), piecewise-linear costs, or a
     net without slack.
     """
     from pandapower.pypower.idx_bus import BS, GS
 
+    vm_limits = checked_vm_limits(vm_limits)
     check_net(net)
     _check_supported(net)
     ppc = _ppc(net, trafo_model)

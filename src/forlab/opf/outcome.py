@@ -6,9 +6,11 @@ Every case of every method (P1 FOR offers, P2 ML surrogates, P3 ALADIN) ends in 
   cost deviation ``deviation_pct`` (%) against the integrated AC-OPF optimum (> 0 costs more);
 * ``feasible`` (1/0 after the judge) and ``max_violation`` (p.u., `forlab.opf.judge.judge`'s ``max_violation_pu``);
 * ``status``: "ok", or every solve that failed with its solver's own words ("tso failed: Infeasible_Problem_Detected;
-  ..."); any failure makes the deviation NaN and the outcome infeasible: a failed case is never a number;
+  ..."); any failure makes the deviation NaN: a failed case is never a number. A failed solve of the method (or the
+  T+D power flow) also makes the outcome infeasible and its online times NaN; a failed integrated solve makes the
+  integrated cost and times NaN but leaves the method's own verdict (``feasible``) and times;
 * online time by one rule (`timed`, `parallel`, `sequential`): each solve runs N times from the same start and the
-  fastest counts, both its solver time (``solve_time_s``) and its wall time (``wall_time_s``); parts that run in
+  fastest of the repeats that ended as the first did counts, both its solver time (``solve_time_s``) and its wall time (``wall_time_s``); parts that run in
   parallel (the DSOs, ALADIN's regions) count their slowest branch, sequential parts add up;
 * offline time (s), bytes exchanged (every message pickled as Dask sends it, one rule for every method:
   `forlab.book.parallel.wire_bytes`) and rounds of communication.
@@ -76,7 +78,7 @@ def most_accurate(abs_deviation_pct: Mapping[str, float]) -> tuple[str, tuple[st
 
 OUTCOME: dict[str, tuple[str, str]] = {
     "deviation_pct": ("signed cost deviation of the judged dispatch from the integrated optimum (NaN: failed)", "%"),
-    "feasible": ("dispatch feasible in the T+D power flow and every solve succeeded (1/0)", "1"),
+    "feasible": ("dispatch feasible in the T+D power flow and every solve of the method succeeded (1/0)", "1"),
     "max_violation": ("largest limit violation in the T+D power flow (voltage, branch, unit; system base)", "p.u."),
     "status": ("ok, or which solve failed and its solver status", "-"),
     "solve_time_s": ("online solver time: fastest of N; parallel parts their slowest, sequential parts added", "s"),
@@ -86,8 +88,8 @@ OUTCOME: dict[str, tuple[str, str]] = {
     "rounds": ("rounds of communication", "1"),
     "cost": ("true cost of the judged dispatch (T+D power flow)", "$/h"),
     "integrated_cost": ("integrated AC-OPF optimum", "$/h"),
-    "integrated_solve_time_s": ("integrated AC-OPF solver time, fastest of N", "s"),
-    "integrated_wall_time_s": ("integrated AC-OPF wall time, fastest of N", "s"),
+    "integrated_solve_time_s": ("integrated AC-OPF solver time, fastest of N (NaN: failed)", "s"),
+    "integrated_wall_time_s": ("integrated AC-OPF wall time, fastest of N (NaN: failed)", "s"),
 }
 """The outcome record's fields: name -> (long name, units). Every store that carries them uses these names."""
 
@@ -105,7 +107,7 @@ def solver_seconds(result: Any) -> float:
 @dataclass(frozen=True)
 class Timed:
     """A solve timed by the rule: its first result, the smallest solver time and the smallest wall time (s) over the
-    repeats."""
+    repeats that ended as the first did (`timed`)."""
 
     result: Any
     solve_time_s: float
@@ -115,7 +117,9 @@ class Timed:
 def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float] = solver_seconds) -> Timed:
     """Run ``solve()`` ``repeats`` times (at least once) from the same start; the first result, and the fastest
     solver time (``seconds(result)``) and wall time seen. Noise on a shared machine only adds time, so the minimum is
-    the estimate."""
+    the estimate. Only repeats that ended as the first did count (the same ``success`` and ``status``, attributes or
+    keys, where the result has them, `_ending`): the time is the first result's, and a repeat that failed quickly
+    (e.g. Ipopt giving up early) would otherwise pass its time off as the time of a successful solve."""
     t0 = time.perf_counter()
     first = solve()
     wall = time.perf_counter() - t0
@@ -123,9 +127,17 @@ def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float
     for _ in range(max(int(repeats), 1) - 1):
         t0 = time.perf_counter()
         r = solve()
-        wall = min(wall, time.perf_counter() - t0)
-        best = min(best, float(seconds(r)))
+        dt = time.perf_counter() - t0
+        if _ending(r) == _ending(first):
+            wall, best = min(wall, dt), min(best, float(seconds(r)))
     return Timed(first, best, float(wall))
+
+
+def _ending(result: Any) -> tuple:
+    """How a solve ended: its ``success`` and ``status`` (attributes, or keys of a mapping), None where absent."""
+    if isinstance(result, Mapping):
+        return result.get("success"), result.get("status")
+    return getattr(result, "success", None), getattr(result, "status", None)
 
 
 def unmeasured_when_failed(t: pd.DataFrame, columns, ok: pd.Series) -> pd.DataFrame:
@@ -235,9 +247,10 @@ def judged_outcome(verdict: dict | None, baseline: Baseline, parts: Mapping[str,
     """The outcome of a method's judged dispatch: ``verdict`` from `forlab.opf.judge.judge` (None: no dispatch to
     judge, because a solve failed before it), the integrated ``baseline``, and ``parts``: every solve of the method,
     name -> (success, solver status). The integrated solve and the power flow join the parts; any failure makes the
-    deviation NaN and the outcome infeasible (the status names it); a failure of the method itself also leaves its
-    online times NaN (a failed case has no time). Times by the rule (`timed`, `parallel`, `sequential`) as the caller
-    computed them."""
+    deviation NaN (the status names it). A failure of the method itself (or of the power flow) also makes the
+    outcome infeasible and its online times NaN (a failed case has no time); a failure of the integrated solve makes
+    the integrated cost and times NaN and leaves the method's own verdict and times. Times by the rule (`timed`,
+    `parallel`, `sequential`) as the caller computed them."""
     every = {"integrated": (baseline.success, baseline.status), **parts}
     if verdict is not None:
         every["T+D power flow"] = (bool(verdict["converged"]), "did not converge")
@@ -254,8 +267,9 @@ def judged_outcome(verdict: dict | None, baseline: Baseline, parts: Mapping[str,
         status=status, solve_time_s=float(solve_time_s) if method_ok else nan,
         wall_time_s=float(wall_time_s) if method_ok else nan,
         offline_time_s=float(offline_time_s), bytes_exchanged=float(bytes_exchanged), rounds=int(rounds),
-        cost=cost, integrated_cost=baseline.objective, integrated_solve_time_s=baseline.solve_time_s,
-        integrated_wall_time_s=baseline.wall_time_s)
+        cost=cost, integrated_cost=baseline.objective,
+        integrated_solve_time_s=baseline.solve_time_s if baseline.success else nan,
+        integrated_wall_time_s=baseline.wall_time_s if baseline.success else nan)
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ import pandas as pd
 from forlab.opf.acopf import ACOPF, Extension, OPFResult
 from forlab.opf.network import build_network
 
-STAGES = ("box", "projection", "fibonacci", "cost", "slice")
-
 
 @dataclass
 class Sample:
@@ -216,7 +214,7 @@ class DSOModel:
         if np.array_equal(loads, self._loads):
             return False
         _, vm_limits, ipopt = self._recipe
-        self.opf.set_loads(ds_net, vm_limits)
+        self.opf.set_loads(ds_net)
         self._recipe = (ds_net, vm_limits, ipopt)
         self._loads = loads
         self._box = None

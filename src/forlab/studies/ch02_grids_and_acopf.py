@@ -36,6 +36,7 @@ from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, counted, listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
+from forlab.opf.outcome import unmeasured_when_failed
 from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
 
 __all__ = [
@@ -445,6 +446,22 @@ def frame(stored: xr.Dataset, dim: str) -> pd.DataFrame:
     return table(stored, dim, f"{dim}_").set_axis(pd.Index(stored[dim].values, name=dim))
 
 
+_SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "forlab_warm_solve_time_s"),
+               "forlab_flat_success": ("forlab_flat_objective", "forlab_flat_solve_time_s")}
+"""The ``net`` table's forlab numbers a failed solve has none of, by the success column that says so: `bench` writes
+them NaN, a store written before it numbers (`_nets`)."""
+
+
+def _nets(stored: xr.Dataset) -> pd.DataFrame:
+    """The ``net`` table (`frame`) with forlab's objective and times missing (NaN) where its solve failed
+    (`_SOLVED_ONLY`): every reader of the benchmark reads it through here, so none uses a failed case's numbers."""
+    t = frame(stored, "net")
+    for success, columns in _SOLVED_ONLY.items():
+        if success in t:
+            t = unmeasured_when_failed(t, columns, t[success].fillna(False).astype(bool))
+    return t
+
+
 def _formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
     """Numbers as text with the given format; a missing value as a dash."""
     out = frame.copy()
@@ -683,8 +700,10 @@ def _draw_feeder(ax, buses: pd.DataFrame, branches: pd.DataFrame, zone: str):
 
 def gap_to_published_pct(opf_t: pd.DataFrame) -> pd.Series:
     """forlab's objective against MATPOWER's published one, signed, in % of the published one (NaN where MATPOWER
-    publishes none): the "gap to MATPOWER (%)" of the default run's and the paper-scale run's tables alike."""
-    return 100 * (opf_t.forlab_objective - opf_t.published_objective) / opf_t.published_objective
+    publishes none or forlab's solve failed): the "gap to MATPOWER (%)" of the default run's and the paper-scale
+    run's tables alike."""
+    ok = opf_t.forlab_success.fillna(False).astype(bool) if "forlab_success" in opf_t else True
+    return (100 * (opf_t.forlab_objective - opf_t.published_objective) / opf_t.published_objective).where(ok)
 
 
 VALIDATION_TOL = 1e-4
@@ -694,7 +713,7 @@ VALIDATION_TOL = 1e-4
 
 def validation(stored: xr.Dataset) -> pd.DataFrame:
     """The nets with a published MATPOWER objective, with forlab's gap to it (``gap_to_published_pct``, %)."""
-    opf_t = frame(stored, "net")
+    opf_t = _nets(stored)
     val = opf_t[opf_t.published_objective.notna()].copy()
     val["gap_to_published_pct"] = gap_to_published_pct(val)
     return val
@@ -716,7 +735,7 @@ def validation_text(stored: xr.Dataset) -> str:
     """Markdown: whether every published optimum is reproduced (gap and power-flow check within `VALIDATION_TOL`),
     and whether the other transmission cases pass the power-flow check (`_unrecorded_text`)."""
     val = validation(stored)
-    opf_t = frame(stored, "net")
+    opf_t = _nets(stored)
     ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
               and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
     others = opf_t[opf_t.published_objective.isna() & (opf_t.kind == "transmission")]
@@ -746,8 +765,9 @@ def _unrecorded_text(others: pd.DataFrame) -> str:
 
 
 def speed(stored: xr.Dataset) -> pd.DataFrame:
-    """The transmission cases of the benchmark with runopp's objective gap to forlab's (%)."""
-    opf_t = frame(stored, "net")
+    """The transmission cases of the benchmark with runopp's objective gap to forlab's (%; NaN where either
+    failed: `_nets`, and `bench` writes a failed runopp's objective NaN)."""
+    opf_t = _nets(stored)
     sp = opf_t[opf_t.kind == "transmission"].copy()
     sp["objective_gap_pct"] = 100 * (sp.runopp_objective - sp.forlab_objective) / sp.forlab_objective
     return sp
@@ -918,7 +938,7 @@ def scaling_figure(stored: xr.Dataset):
     Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    opf_t = frame(stored, "net")
+    opf_t = _nets(stored)
     fig, ax = plt.subplots(figsize=(7.5, 4.6))  # the text column's width (forlab.book.plots.STYLE)
     for kind, marker in (("transmission", "o"), ("study system", "s")):
         sel = opf_t[opf_t.kind == kind]
@@ -948,8 +968,9 @@ def scaling_figure(stored: xr.Dataset):
 
 def solve_time_fit(opf_t: pd.DataFrame) -> tuple[float, float]:
     """(exponent, factor) of the least-squares fit log(solve time) = log(factor) + exponent log(buses) over the
-    transmission cases of the ``net`` table: the yardstick the study systems are compared with, not fitted to."""
-    tr = opf_t[opf_t.kind == "transmission"]
+    transmission cases of the ``net`` table: the yardstick the study systems are compared with, not fitted to. A
+    failed solve has no time (NaN, `_nets`) and is left out."""
+    tr = opf_t[(opf_t.kind == "transmission") & np.isfinite(opf_t.forlab_solve_time_s.astype(float))]
     exponent, log_factor = np.polyfit(np.log(tr.buses.astype(float)), np.log(tr.forlab_solve_time_s), 1)
     return float(exponent), float(np.exp(log_factor))
 
@@ -985,11 +1006,13 @@ def _sentence(clause: str) -> str:
 def scaling_text(stored: xr.Dataset) -> str:
     """Markdown: the exponent of the fit of log(solve time) on log(buses) over the transmission cases
     (`solve_time_fit`), the largest net's times, case1354pegase against its target (`forlab.book.anchors`), and the
-    study systems' solve times against that fit (`fit_ratio`)."""
-    opf_t = frame(stored, "net")
+    study systems' solve times against that fit (`fit_ratio`); a failed solve has no time (`_nets`) and is left out."""
+    opf_t = _nets(stored)
     tr = opf_t[opf_t.kind == "transmission"]
     exponent = solve_time_fit(opf_t)[0]
-    largest = opf_t.buses.astype(int).idxmax()
+    solved = opf_t[np.isfinite(opf_t.forlab_solve_time_s.astype(float))]
+    largest = solved.buses.astype(int).idxmax()
+    which = "The largest net" if largest == opf_t.buses.astype(int).idxmax() else "The largest net forlab solves"
     sys_t = opf_t[opf_t.kind == "study system"]
     text = (
         f"Over the {len(tr)} transmission cases from {int(tr.buses.min())} to {int(tr.buses.max())} buses, the "
@@ -998,7 +1021,7 @@ def scaling_text(stored: xr.Dataset) -> str:
         + ("less than proportionally: on small nets fixed costs per solve dominate. " if exponent < 0.9 else
            "about proportionally, as sparse linear algebra allows. " if exponent < 1.5 else
            "faster than proportionally. ")
-        + f"The largest net, {largest}, solves in {opf_t.forlab_solve_time_s[largest]:.2f} s after a "
+        + f"{which}, {largest}, solves in {opf_t.forlab_solve_time_s[largest]:.2f} s after a "
         f"{opf_t.forlab_build_time_s[largest]:.2f} s build"
     )
     if "case1354pegase" in opf_t.index:
@@ -1367,7 +1390,7 @@ def _build_before(nets) -> str:
 
 def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
     """The ``net`` table of a paper-scale store with the gap to the published objective (%)."""
-    bt = frame(big, "net")
+    bt = _nets(big)
     bt["gap_to_published_pct"] = gap_to_published_pct(bt)
     return bt
 
@@ -1426,6 +1449,9 @@ def paper_text(big: xr.Dataset) -> str:
     if "case1354pegase" not in bt.index:
         return ""
     pg = bt.loc["case1354pegase"]
+    if not bool(pg.forlab_success):
+        return (f"{origin_text(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
+                f"{pegase_target_text(pg)}.")
     return (
         f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
