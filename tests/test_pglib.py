@@ -1,6 +1,7 @@
 """forlab.grid.pglib: the vendored PGLib-OPF v23.07 folder, its BASELINE.md, and forlab's AC-OPF against the
 baseline objectives (PowerModels.jl + Ipopt) on small cases."""
 
+import numpy as np
 import pytest
 
 from forlab.grid import cases, pglib
@@ -47,6 +48,19 @@ def test_baseline_other_section_and_errors(tmp_path):
         pglib.baseline(section="Nope")
     with pytest.raises(ValueError, match="has no BASELINE.md"):
         pglib.folder(tmp_path)
+
+
+def test_baseline_reads_inf_as_an_infeasible_objective():
+    sad = pglib.baseline(section="Small Angle Difference Conditions (SAD)")
+    c5 = sad.loc["pglib_opf_case5_pjm__sad"]  # printed "inf.": its DC OPF is infeasible
+    assert c5.dc_objective == float("inf") and c5.ac_objective == 2.6109e04
+    assert np.isnan(pglib._resolution("inf."))  # no digits to resolve
+    assert sad.loc["pglib_opf_case3_lmbd__sad", "dc_objective"] == 5.856e03  # finite ones stay numbers
+
+
+def test_baseline_of_a_heading_without_a_table_names_the_tables():
+    with pytest.raises(ValueError, match=r"'Software Versions' has no table.*Operating Conditions \(TYP\)"):
+        pglib.baseline(section="Software Versions")
 
 
 def test_software_versions():

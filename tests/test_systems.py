@@ -79,6 +79,39 @@ def test_add_default_fpus_mixed_sized_deterministic():
     assert not build(1)[1].p_max_mw.equals(table.p_max_mw)
 
 
+@pytest.mark.parametrize(
+    "options, error, problem",
+    [
+        ({"kinds": ()}, ValueError, r"kinds must be a non-empty sequence of chart kinds from \("),
+        ({"kinds": ("circle", "disc")}, ValueError, r"kinds must be .*got \('circle', 'disc'\)"),
+        ({"kinds": "circle"}, TypeError, r"kinds must be a sequence of chart kinds, e\.g\. \('circle',\)"),
+        ({"cost_slope": -0.5}, ValueError, r"cost_slope must be >= 0"),
+        ({"share": 0.0}, ValueError, r"share must be > 0"),
+    ],
+)
+def test_add_default_fpus_rejects_bad_options(options, error, problem):
+    with pytest.raises(error, match=problem):
+        td.add_default_fpus(cases.load("case33bw"), 4, **options)
+
+
+@pytest.mark.parametrize(
+    "options, error, problem",
+    [
+        ({"kinds": ()}, ValueError, r"kinds must be a non-empty sequence"),
+        ({"cost_slope": -0.5}, ValueError, r"cost_slope must be >= 0"),
+        ({"vm_limits": (0.95,)}, TypeError, r"vm_limits must be two numbers \(lo, hi\), e\.g\. \(0\.95, 1\.05\)"),
+        ({"vm_limits": (1.05, 0.95)}, ValueError, r"vm_limits must be \(min, max\) p\.u\. with 0 < min < max"),
+        ({"load_scaling_range": (1.25, 0.8)}, ValueError, r"load_scaling_range must be \(lo, hi\) with 0 < lo"),
+        ({"load_scaling_range": (-1.0, 2.0)}, ValueError, r"load_scaling_range must be"),
+        ({"load_scaling_range": "0.8"}, TypeError, r"load_scaling_range must be two numbers"),
+    ],
+)
+def test_load_system_rejects_bad_options_before_building(options, error, problem, monkeypatch):
+    monkeypatch.setattr(td, "_ts_base", lambda name: pytest.fail("built the TS before checking the options"))
+    with pytest.raises(error, match=problem):
+        td.load_system("case9+case33bw", **options)
+
+
 def test_derive_branch_limits():
     net = cases.load("case33bw", ties="all")
     changed = td.derive_branch_limits(net, margin=1.5, floor=0.2)

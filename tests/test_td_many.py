@@ -1,5 +1,6 @@
 """T+D study systems with N DSs by composite name (issue 16): parser, DS identities, many_ds_name, capacity."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -28,9 +29,17 @@ def test_parse_composite_names():
     assert ts == "case14"
     assert [s.case for s in specs] == ["case33bw", "case33bw", "case69", "case33bw"]
     assert _names(specs) == ["case33bw#1", "case33bw#2", "case69", "case33bw#3"]
-    assert not any(s.second_pcc or s.ts_bus is not None for s in specs)
+    assert not any(s.second_pcc for s in specs)
     assert _names(td.parse_system("case9+case69*1")[1]) == ["case69"]  # used once: the case names its DS
     assert td.DSSpec("case69").name == "case69" and td.DSSpec("case69", name="north").name == "north"
+
+
+def test_a_ds_spec_names_no_bus():
+    """A DS's TS bus is load_system's ts_buses, its second PCC's buses are chosen: no spec field sets a bus that
+    no check reaches (ts_bus2 and ds_bus2 were used unchecked, and nothing public set them)."""
+    assert [f.name for f in dataclasses.fields(td.DSSpec)] == ["case", "second_pcc", "name"]
+    with pytest.raises(TypeError):
+        td.DSSpec("case33bw", second_pcc=True, ts_bus2=7)
 
 
 def test_named_systems_keep_their_definition(monkeypatch):
@@ -159,7 +168,7 @@ def test_per_ds_options_must_name_a_ds():
 
 
 def test_a_system_cannot_name_two_dss_alike(monkeypatch):
-    twice = ("case30", (td.DSSpec("case33bw"), td.DSSpec("case33bw", ts_bus=7)))
+    twice = ("case30", (td.DSSpec("case33bw"), td.DSSpec("case33bw")))
     monkeypatch.setitem(td.SYSTEMS, "case30+case33bw+case33bw", twice)
     with pytest.raises(ValueError, match=r"names two DSs \['case33bw'\]"):
         td.load_system("case30+case33bw+case33bw")

@@ -85,12 +85,23 @@ def software(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _table_lines(text: str, section: str) -> list[str]:
-    """The Markdown table rows under the heading ``## <section>`` (header first, separator dropped)."""
+    """The Markdown table rows under the heading ``## <section>`` (header first, separator dropped); ValueError for
+    a heading that is missing or has no table, naming the headings that have one."""
     lines = text.splitlines()
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.strip().lstrip("#").strip() == section)
-    except StopIteration:
-        raise ValueError(f"BASELINE.md has no section {section!r}") from None
+    starts = {}
+    for i, ln in enumerate(lines):
+        if ln.startswith("#"):
+            starts.setdefault(ln.lstrip("#").strip(), i)
+    rows = _rows_after(lines, starts[section]) if section in starts else []
+    if not rows:
+        problem = "has no table" if section in starts else "is no section"
+        tabled = [h for h, i in starts.items() if _rows_after(lines, i)]
+        raise ValueError(f"BASELINE.md: {section!r} {problem}; the sections with a table are {tabled}")
+    return rows
+
+
+def _rows_after(lines: list[str], start: int) -> list[str]:
+    """The table rows between heading line ``start`` and the next heading."""
     rows = []
     for ln in lines[start + 1:]:
         if ln.startswith("#"):
@@ -109,7 +120,8 @@ def baseline(path: str | os.PathLike | None = None, section: str = TYPICAL) -> p
     """One table of BASELINE.md, one row per case (index ``case``): ``nodes``, ``edges`` (counts), the DC and AC
     objectives (``dc_objective``, ``ac_objective``: the case's currency per hour, $/h for most), the QC/SOC gaps
     (%), the solve times in seconds (``*_time_s``) and, per time, ``*_time_upper_bound`` (True where the table
-    prints ``<1``: the time is below the value, not equal to it). ``ac_objective_resolution`` is the unit of the
+    prints ``<1``: the time is below the value, not equal to it). An objective printed ``inf.`` (the DC OPF of most
+    SAD cases: infeasible) is read as inf, the optimum of an infeasible minimisation; its resolution is NaN. ``ac_objective_resolution`` is the unit of the
     last printed digit of the AC objective (five significant digits): a rounding of half of it is no difference."""
     rows = _table_lines((folder(path) / "BASELINE.md").read_text(), section)
     header = [_HEADERS.get(c, c) for c in _cells(rows[0])]
@@ -120,7 +132,7 @@ def baseline(path: str | os.PathLike | None = None, section: str = TYPICAL) -> p
         if col.endswith("_time_s"):
             out[f"{col.removesuffix('_s')}_upper_bound"] = values.str.startswith("<").to_numpy()
             values = values.str.lstrip("<")
-        out[col] = pd.to_numeric(values).astype(float)
+        out[col] = pd.to_numeric(values.replace("inf.", "inf")).astype(float)
     out[["nodes", "edges"]] = out[["nodes", "edges"]].astype(int)
     out["ac_objective_resolution"] = [_resolution(v) for v in raw["ac_objective"]]
     return out
@@ -129,5 +141,7 @@ def baseline(path: str | os.PathLike | None = None, section: str = TYPICAL) -> p
 def _resolution(printed: str) -> float:
     """Unit of the last digit of a number printed in scientific notation (``2.1781e+03`` -> 0.1)."""
     mantissa, _, exponent = printed.lower().partition("e")
+    if not np.isfinite(float(printed.rstrip("."))):  # "inf.": no digits to resolve
+        return np.nan
     decimals = len(mantissa.partition(".")[2])
     return float(10.0 ** (int(exponent or 0) - decimals)) if mantissa else np.nan

@@ -304,6 +304,20 @@ def _spread_buses(net, candidates: Sequence[int], n: int, anchors: Sequence[int]
     return chosen
 
 
+def _check_fpu_options(kinds, share: float, cost_slope: float) -> None:
+    """ValueError/TypeError naming the FPU option to change: kinds must be a non-empty sequence of `DEFAULT_KINDS`
+    (a bare str would be read letter by letter), share > 0, cost_slope >= 0 (a negative slope makes the cost
+    concave, so an OPF would no longer be convex)."""
+    if isinstance(kinds, str):
+        raise TypeError(f"kinds must be a sequence of chart kinds, e.g. ({kinds!r},), not the str {kinds!r}")
+    if not len(kinds) or any(k not in DEFAULT_KINDS for k in kinds):
+        raise ValueError(f"kinds must be a non-empty sequence of chart kinds from {DEFAULT_KINDS}, got {kinds!r}")
+    if not share > 0:
+        raise ValueError(f"share must be > 0, got {share}")
+    if not cost_slope >= 0:
+        raise ValueError(f"cost_slope must be >= 0 (0 gives a linear FPU cost), got {cost_slope}")
+
+
 def add_default_fpus(
     ds_net,
     n: int,
@@ -316,21 +330,18 @@ def add_default_fpus(
     """Place n FPUs of mixed chart types at spread-out load buses of a DS; returns their sgen indices.
 
     share: total rated P of the FPUs as a fraction of the DS's total load P (sizes vary by a factor 0.5..1.5 drawn
-    with ``seed``). kinds: chart kinds, assigned in turn (`default_chart`). cost_b: range of the linear cost b
-    ($/MWh); the n values are spread evenly over it (then shuffled), so some units are cheaper and some dearer
-    than the TS's marginal cost. cost_slope: the quadratic term raises the marginal cost at rated output by this
-    fraction of b (a = cost_slope * b / (2 P)). Buses: farthest-point selection on electrical distance (|z| in ohm)
-    among buses with a positive load, away from the root.
+    with ``seed``). kinds: a non-empty sequence of chart kinds, assigned in turn (`default_chart`). cost_b: range of
+    the linear cost b ($/MWh); the n values are spread evenly over it (then shuffled), so some units are cheaper and
+    some dearer than the TS's marginal cost. cost_slope: the quadratic term raises the marginal cost at rated output
+    by this fraction of b (a = cost_slope * b / (2 P)), so cost_slope >= 0 keeps the cost convex. Buses:
+    farthest-point selection on electrical distance (|z| in ohm) among buses with a positive load, away from the root.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    if not 0 < share:
-        raise ValueError(f"share must be > 0, got {share}")
+    _check_fpu_options(kinds, share, cost_slope)
     lo, hi = (float(c) for c in cost_b)
     if hi < lo:
         raise ValueError(f"cost_b range ({lo}, {hi}) is empty")
-    for k in kinds:
-        default_chart(k, 1.0)
     rng = np.random.default_rng(seed)
     load_p = ds_net.load[ds_net.load.in_service.astype(bool)].groupby("bus").p_mw.sum()
     total = float(load_p.sum())
@@ -389,17 +400,15 @@ def derive_branch_limits(net, margin: float = 1.5, floor: float = 0.2, run: bool
 
 @dataclass(frozen=True)
 class DSSpec:
-    """A DS of a study system: case name, optional TS bus, whether it has a second PCC, and its name.
+    """A DS of a study system: case name, whether it has a second PCC, and its name.
 
     Each DS is one DSO; ``name`` identifies it everywhere (`StudySystem.ds`, the pcc table, zones) and defaults to
-    the case.
+    the case. Its TS bus is `load_system`'s ``ts_buses`` (else chosen); the second PCC's buses are always chosen
+    (module docstring, step 5), so no field can name a bus that is never checked.
     """
 
     case: str
-    ts_bus: int | None = None
     second_pcc: bool = False
-    ts_bus2: int | None = None
-    ds_bus2: int | None = None
     name: str = ""
 
     def __post_init__(self):
@@ -869,15 +878,13 @@ def _place_pccs(dsn, root: int, spec: DSSpec, base: _TSBase, k1, used: set[int])
     dsn.ext_grid.loc[:, ["vm_pu", "va_degree"]] = [float(base.vm0[k1]), 0.0]
     pcc_buses = [(k1, root)]
     if spec.second_pcc:
-        k2 = spec.ts_bus2
-        if k2 is None:
-            cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(base.ts))))]
-            if not len(cand):
-                what = f"no load bus is left for the second PCC of DS {dsn.name!r}"
-                raise _capacity_error(base.ts.name, ts_capacity(base.ts.name), what)
-            k2 = int(pd.Series(np.abs(base.va0[cand] - base.va0[k1]), index=cand).sort_index().idxmin())
-        used.add(int(k2))
-        far = spec.ds_bus2 if spec.ds_bus2 is not None else _farthest_bus(dsn)
+        cand = loads.index[(loads.p_mw > 0) & ~loads.index.isin(list(used | set(_root_buses(base.ts))))]
+        if not len(cand):
+            what = f"no load bus is left for the second PCC of DS {dsn.name!r}"
+            raise _capacity_error(base.ts.name, ts_capacity(base.ts.name), what)
+        k2 = int(pd.Series(np.abs(base.va0[cand] - base.va0[k1]), index=cand).sort_index().idxmin())
+        used.add(k2)
+        far = _farthest_bus(dsn)
         pp.create_ext_grid(
             dsn, bus=int(far), vm_pu=float(base.vm0[k2]), va_degree=float(base.va0[k2] - base.va0[k1]), name="PCC 2"
         )
@@ -959,12 +966,20 @@ def load_system(
     marginal cost (`ts_marginal_cost`). branch_margin, branch_floor: `derive_branch_limits`.
     scaling: "auto" | "loads" | "feeders" (module docstring); load_scaling_range: the "auto" band for "loads".
     ts_buses: TS bus (pandapower index) per DS name instead of the automatic choice. seed: FPU sizes and cost
-    order (DS j uses seed + j). ValueError for a name `parse_system` rejects, or dict keys that are no DS name.
+    order (DS j uses seed + j). ValueError for a name `parse_system` rejects, or dict keys that are no DS name;
+    ValueError/TypeError naming the parameter, before anything is built, for vm_limits or load_scaling_range that
+    are not two numbers 0 < lo < hi (lo <= hi for the band), and for kinds, share, cost_slope `add_default_fpus`
+    rejects.
     """
     ts_name, specs = parse_system(name)
-    lo_v, hi_v = vm_limits
+    lo_v, hi_v = _pair("vm_limits", vm_limits, "(0.95, 1.05)")
     if not 0 < lo_v < hi_v:
-        raise ValueError(f"vm_limits must satisfy 0 < min < max, got {vm_limits}")
+        raise ValueError(f"vm_limits must be (min, max) p.u. with 0 < min < max, e.g. (0.95, 1.05), got {vm_limits}")
+    lo_s, hi_s = _pair("load_scaling_range", load_scaling_range, "(0.8, 1.25)")
+    if not 0 < lo_s <= hi_s:  # a reversed band holds no scale: "auto" would silently scale every DS as feeders
+        raise ValueError(f"load_scaling_range must be (lo, hi) with 0 < lo <= hi, e.g. (0.8, 1.25), got "
+                         f"{load_scaling_range}")
+    _check_fpu_options(kinds, share, cost_slope)  # before the TS and DS power flows, not at the first DS's FPUs
     ts_buses = dict(ts_buses or {})
     _check_ds_names(name, specs, ts_buses=ts_buses, n_fpus=n_fpus if isinstance(n_fpus, dict) else {})
     base = _ts_base(ts_name)
@@ -973,8 +988,8 @@ def load_system(
     rows = []
     for j, spec in enumerate(specs):
         dsn, root = _load_ds(spec, ties)
-        pcc_buses = _place_pccs(dsn, root, spec, base, ts_buses.get(spec.name, spec.ts_bus), used)
-        scale, mode = _fit_scale(dsn, float(base.loads.p_mw[pcc_buses[0][0]]), scaling, load_scaling_range)  # step 3
+        pcc_buses = _place_pccs(dsn, root, spec, base, ts_buses.get(spec.name), used)
+        scale, mode = _fit_scale(dsn, float(base.loads.p_mw[pcc_buses[0][0]]), scaling, (lo_s, hi_s))  # step 3
         n = n_fpus.get(spec.name) if isinstance(n_fpus, dict) else n_fpus
         fpu_options = {"kinds": kinds, "share": share, "seed": seed + j, "cost_slope": cost_slope,
                        "cost_b": (cost_b_factors[0] * base.mc, cost_b_factors[1] * base.mc)}
@@ -987,15 +1002,26 @@ def load_system(
     for dsn in ds_nets.values():  # step 7: limits from the reconciled base case, which _reconcile's last pass ran
         derive_branch_limits(dsn, margin=branch_margin, floor=branch_floor, run=False)
     params = {
-        "ties": ties, "vm_limits": tuple(vm_limits), "n_fpus": n_fpus, "kinds": tuple(kinds), "share": share,
+        "ties": ties, "vm_limits": (lo_v, hi_v), "n_fpus": n_fpus, "kinds": tuple(kinds), "share": share,
         "cost_b_factors": tuple(cost_b_factors), "cost_slope": cost_slope, "ts_marginal_cost": base.mc,
         "branch_margin": branch_margin, "branch_floor": branch_floor, "scaling": scaling,
-        "load_scaling_range": tuple(load_scaling_range), "seed": seed,
+        "load_scaling_range": (lo_s, hi_s), "seed": seed,
     }
     system = StudySystem(name=name, ts=ts_alone, ds=ds_nets, pcc=pcc, params=params)
     _, trafo_of = _build_integrated(system)
     system.pcc["trafo"] = [trafo_of[(ds, int(k))] for ds, k in zip(system.pcc.ds, system.pcc.index)]
     return system
+
+
+def _pair(param: str, value, example: str) -> tuple[float, float]:
+    """``value`` as two floats; TypeError naming ``param`` and an example for anything else."""
+    try:
+        if isinstance(value, str):
+            raise TypeError
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{param} must be two numbers (lo, hi), e.g. {example}, got {value!r}") from None
+    return lo, hi
 
 
 def _check_ds_names(name: str, specs: Sequence[DSSpec], **per_ds: dict) -> None:
