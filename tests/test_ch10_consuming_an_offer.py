@@ -280,6 +280,22 @@ def test_a_convexity_or_format_problem_fails_its_check(tmp_path):
     assert t.drop(index="price convex (H symmetric, eigenvalues ≥ 0)").passed.all()
 
 
+@pytest.mark.parametrize(("edit", "row", "refused"), [
+    ({"margin": -3.0}, "margin m ≥ 0", "margin is -3.0"),  # -3 offers the box corners (f = 2.36 there)
+    ({"coef": np.r_[1.0, np.zeros(9)]}, "region not empty", "region is empty"),
+])
+def test_a_negative_margin_or_an_empty_region_fails_its_check_and_the_load(tmp_path, edit, row, refused):
+    """Review finding: the chapter ran these two checks on its own and `Offer.check` accepted both; now the rows
+    take `forlab.p1_for.offer`'s checks, and `Offer.load` refuses the file."""
+    bad = ball_offer()
+    bad.polynomial = ImplicitPolynomial(2, edit.get("coef", bad.polynomial.coef), edit.get("margin", 0.0))
+    path = bad.save(tmp_path / "bad.json")
+    t = ch10.checks(bad, path).set_index("check")
+    assert not t.loc[row, "passed"] and t.drop(index=row).passed.all()
+    with pytest.raises(ValueError, match=refused):
+        Offer.load(path)
+
+
 def test_the_chapter_makes_a_small_offer_when_given_none(tmp_path):
     path = ch10.write_small_offer(PARAMS, tmp_path / "small.json")  # the notebook's defaults: about 15 s
     off = Offer.load(path)

@@ -148,6 +148,10 @@ def test_a_failed_tso_ends_the_case_as_failed():
     assert np.isnan(r["deviation_pct"]) and not r["feasible"] and np.isnan(r["solve_time_s"])
     assert r["dso"].empty and not r["pf_converged"] and r["n_vm_violations"] == -1
     assert r["integrated_success"] and np.isfinite(r["integrated_cost"])
+    # review finding: the failed solve's time, objective and PCC point (its price and f) were recorded as numbers
+    assert all(np.isnan(r[k]) for k in ("tso_time_s", "tso_wall_time_s", "tso_objective"))
+    pts = r["points"]
+    assert len(pts) == 1 and pts[["p_mw", "q_mvar", "vm_pu", "offer_cost", "f"]].isna().all(axis=None)
 
 
 def test_a_failed_integrated_solve_ends_the_case_before_the_tso():
@@ -196,6 +200,26 @@ def test_a_failed_solve_leaves_the_case_without_a_time_reduction():
         assert failed["status"] != "ok", failed["status"]
         assert all(np.isnan(failed[k]) for k in reductions), (failed["status"], [failed[k] for k in reductions])
     assert record(tso_ok=False)["n_vm_violations"] == -1  # nothing judged: the store's "no count"
+    # the failed TSO solve keeps its status, not its time or objective; a DSO's failure leaves the TSO's numbers
+    failed_tso = record(tso_ok=False)
+    assert failed_tso["tso_status"] == "Infeasible_Problem_Detected" and not failed_tso["tso_success"]
+    assert all(np.isnan(failed_tso[k]) for k in ("tso_time_s", "tso_wall_time_s", "tso_objective"))
+    assert record(dso_ok=False)["tso_time_s"] == 0.01 and record(dso_ok=False)["tso_objective"] == 1.0
+
+
+def test_a_pcc_bus_the_ts_lacks_is_refused_naming_the_ds():
+    """Review finding: a PCC bus not in the TS net raised KeyError 999 inside the CasADi build."""
+    from forlab.p1_for.dso_opf import Box
+    from forlab.p1_for.offer import Offer
+    from forlab.p1_for.polynomial import ImplicitPolynomial
+    from forlab.p1_for.price import QuadraticCost
+    from forlab.p1_for.tso import TSOForOPF
+
+    offer = Offer(Box(np.array([0.0, -1.0, 0.95]), np.array([2.0, 1.0, 1.05])),
+                  ImplicitPolynomial(2, np.r_[-0.5, 0, 0, 0, 1.0, 0, 0, 1.0, 0, 1.0]),
+                  QuadraticCost(np.eye(3), np.zeros(3), 0.0))
+    with pytest.raises(ValueError, match=r"DS 'case33bw': PCC bus 999 is not a bus of the TS net \(its buses: 0, "):
+        TSOForOPF(td.load_system("case9+case33bw").ts, {"case33bw": (offer, 999)})
 
 
 def test_the_boundary_check_fails_on_an_interior_point(agent_case):

@@ -11,7 +11,7 @@ from forlab.grid import td
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block, polynomial_casadi
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, exponents, fit
+from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, exponents, fit
 from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.representation import (
     build_offer,
@@ -69,6 +69,47 @@ def test_bad_fit_input():
         fit(sphere_data()[0], 3)
     with pytest.raises(ValueError, match="n x 3"):
         fit(FitData(np.zeros((5, 2)), np.zeros((5, 2))), 2)
+
+
+def test_a_fit_without_three_usable_normals_is_refused():
+    """Review finding: five samples with zero normals passed the count (taken before they were dropped) and the
+    fit returned f = 0, the whole box offered."""
+    b = np.random.default_rng(0).uniform(-1, 1, size=(5, 3))
+    with pytest.raises(ValueError, match="at least 3 boundary samples with a non-zero normal, got 0 of 5"):
+        fit(FitData(b, np.zeros((5, 3))), 2)
+    normals = np.zeros((5, 3))
+    normals[:2] = [1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="got 2 of 5"):
+        fit(FitData(b, normals), 2)
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan"), True])
+def test_a_margin_rate_outside_0_1_is_refused(rate):
+    """Review finding: a negative rate indexed from the end (margin 1.000000001), one above 1 gave no margin."""
+    poly = ImplicitPolynomial(2, np.r_[-1.0, np.zeros(9)])
+    ext = np.random.default_rng(1).uniform(-1, 1, size=(20, 3))
+    with pytest.raises(ValueError, match="target_rate must be a share of the exterior points in \\[0, 1\\]"):
+        calibrate_margin(poly, ext, rate)
+    with pytest.raises(ValueError, match="target_false_feasible must be a share"):  # before any DS OPF
+        build_offer(None, None, target_false_feasible=rate)
+    assert calibrate_margin(poly, ext, 1.0) == 0.0 and calibrate_margin(poly, ext, 0.0) > 0.0
+
+
+def test_bad_cost_points_are_refused_before_the_fit():
+    """Review finding: NaN values gave "quadratic cost fit failed: None", wrong lengths a broadcast error, 1-D
+    points an einsum error."""
+    x = np.random.default_rng(2).uniform(-1, 1, size=(20, 3))
+    y = (x**2).sum(axis=1)
+    with pytest.raises(ValueError, match=r"1 cost points have a NaN or infinite point or value \(first at row 19\)"):
+        fit_cost(x, np.r_[y[:-1], np.nan])
+    bad_x = x.copy()
+    bad_x[3, 1] = np.inf
+    with pytest.raises(ValueError, match="first at row 3"):
+        fit_cost(bad_x, y)
+    with pytest.raises(ValueError, match=r"one cost value per point: 20 points, values of shape \(17,\)"):
+        fit_cost(x, y[:-3])
+    with pytest.raises(ValueError, match=r"\(n x 3\) array of normalised \(P, Q, V\), got shape \(20,\)"):
+        fit_cost(x[:, 0], y)
 
 
 def test_quadratic_cost_fit_is_psd_and_exact_on_a_quadratic():
@@ -347,6 +388,10 @@ def _edited(edit):
     (lambda d: d.pop("cost"), "section 'cost' is missing"),
     (lambda d: d.__setitem__("base", {"sn_mva": 0.0}), r"base\.sn_mva must be positive"),
     (lambda d: d["box"].__setitem__("axes", ["q_mvar", "p_mw", "vm_pu"]), "box axes must be"),
+    # review finding: a negative margin (a box corner then offered) and an empty region (f = 1) were accepted
+    (lambda d: d["polynomial"].__setitem__("margin", -3.0), r"polynomial\.margin is -3\.0: .* must be >= 0"),
+    (lambda d: d["polynomial"].__setitem__("coef", [1.0] + [0.0] * 9), r"region is empty: f \+ m > 0 at all 21³"),
+    (lambda d: d["polynomial"].__setitem__("margin", 5.0), "region is empty"),
 ])
 def test_bad_offer_file_is_refused_with_what_to_change(tmp_path, edit, match):
     path = tmp_path / "bad.json"

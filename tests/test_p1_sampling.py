@@ -11,7 +11,7 @@ import pytest
 from forlab.grid import td
 from forlab.p1_for import checks
 from forlab.p1_for.dso_opf import DSOModel, face_targets, fibonacci_directions
-from forlab.p1_for.sampling import box_of, coverage, sample_for
+from forlab.p1_for.sampling import box_of, coverage, run_tasks, sample_for
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -106,6 +106,15 @@ def test_bad_parameters_are_rejected(ds_net):
         sample_for(ds_net, n_directions=-3)
     with pytest.raises(ValueError, match="face grid|face_grid"):
         sample_for(ds_net, face_grid=2.5)
+
+
+@pytest.mark.parametrize("chunk_size", [-1, 0, 2.5, True])
+def test_a_chunk_size_that_is_no_positive_integer_is_refused(ds_net, chunk_size):
+    """Review finding: chunk_size=-1 returned the six box samples alone, 0 failed inside range()."""
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        sample_for(ds_net, 4, 1, chunk_size=chunk_size, n_workers=0, progress=False)
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        run_tasks(ds_net, None, None, [], chunk_size=chunk_size, n_workers=0, progress=False)
 
 
 def test_infeasible_voltage_limits_give_a_clear_error(ds_net):

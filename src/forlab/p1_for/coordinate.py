@@ -475,13 +475,15 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
             repeats: int, offline_time_s: float) -> dict:
     """The case's flat record (see `coordinate`): the outcome by the rule (online = TSO, then the DSOs in parallel,
     so the slowest DSO counts), the integrated, TSO and DSO times and the reductions against the integrated time
-    (DSOs also summed, and cold; NaN for a failed case), the judged violations (-1: no dispatch judged) and the PCC
-    mismatch."""
+    (DSOs also summed, and cold; NaN for a failed case; the TSO's times and objective NaN when its solve failed,
+    ``tso_status`` says why), the judged violations (-1: no dispatch judged) and the PCC mismatch."""
     ran = len(dso) > 0
     res = tso["result"] if tso is not None else None
     parts = {} if res is None else {"tso": (res.success, res.status)}
     parts.update({f"dso {r.ds}": (bool(r.success), str(r.status)) for r in dso.itertuples()})
-    t_tso = tso["time_s"] if tso is not None else np.nan
+    # a failed TSO solve has no time (its status says what happened): `judged_outcome` does the same for the case
+    solved = res is not None and bool(res.success)
+    t_tso = tso["time_s"] if solved else np.nan
     solve = sequential([t_tso, parallel(dso.solve_time_s)]) if ran else t_tso
     wall = sequential([tso["wall_time_s"], parallel(dso.wall_time_s)]) if ran else np.nan
     oc = judged_outcome(verdict, base, parts, solve_time_s=solve, wall_time_s=wall, offline_time_s=offline_time_s,
@@ -495,10 +497,10 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
         "integrated_iterations": base.result.iterations, "integrated_build_s": base.build_time_s,
         "tso_success": bool(res.success) if res is not None else False,
         "tso_status": str(res.status) if res is not None else "not run",
-        "tso_time_s": t_tso, "tso_wall_time_s": tso["wall_time_s"] if tso is not None else nan,
+        "tso_time_s": t_tso, "tso_wall_time_s": tso["wall_time_s"] if solved else nan,
         "tso_iterations": res.iterations if res is not None else -1,
         "tso_build_s": tso["build_s"] if tso is not None else nan,
-        "tso_objective": res.objective if res is not None else nan,
+        "tso_objective": res.objective if solved else nan,
         "dso_success": bool(ran and dso.success.all()),
         "dso_time_max_s": parallel(dso.solve_time_s) if ran else nan,
         "dso_wall_time_max_s": parallel(dso.wall_time_s) if ran else nan,

@@ -10,7 +10,8 @@ A file comes from another party, so reading one checks it before trusting it (`c
 `Offer.check`), cheap checks first: the file's size, its format, shapes and types, the polynomial's degree (at most
 `MAX_DEGREE`, before anything whose cost grows with the degree is built: the monomial list grows as degree^4),
 finite numbers, then a box with positive width on every axis, voltages in `VM_RANGE_PU` and corners within
-`MAX_PCC_MVA`, and a convex price (H symmetric positive semidefinite). Each failure is a ValueError saying what to
+`MAX_PCC_MVA`, a margin m >= 0 (`check_margin`) and a region that is not empty (`check_region`), and a convex price (H symmetric
+positive semidefinite). Each failure is a ValueError saying what to
 change (``check=False`` skips the semantic ones, box and price, for a tool that reports on a bad file itself).
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from forlab.book.store import atomic_write
 from forlab.p1_for.dso_opf import Box
-from forlab.p1_for.polynomial import ImplicitPolynomial
+from forlab.p1_for.polynomial import CENTRAL_GRID, ImplicitPolynomial, on_grid
 from forlab.p1_for.price import QuadraticCost
 
 FORMAT = "forlab-offer/1"
@@ -113,7 +114,15 @@ class Offer:
 
     def check(self, max_mva: float = MAX_PCC_MVA) -> None:
         """ValueError unless the box has positive width on every axis (lo < hi), its voltages lie in `VM_RANGE_PU`,
-        its corners' apparent power is at most ``max_mva`` and the price is convex (H symmetric PSD)."""
+        its corners' apparent power is at most ``max_mva``, the margin is >= 0 (`check_margin`), the region is
+        not empty (`check_region`) and the price is convex (H symmetric PSD)."""
+        self._check_box(max_mva)
+        check_margin(self.polynomial)
+        check_region(self.polynomial)
+        self._check_price()
+
+    def _check_box(self, max_mva: float) -> None:
+        """ValueError unless lo < hi on every axis, the voltages are per unit and the corners within max_mva."""
         lo, hi = np.asarray(self.box.lo, float), np.asarray(self.box.hi, float)
         for k, axis in enumerate(AXES):
             if not hi[k] - lo[k] > 1e-9:  # Box.half's threshold: a narrower axis cannot be normalised
@@ -127,6 +136,9 @@ class Offer:
             raise ValueError(f"offer box reaches {s_max:.6g} MVA at a corner, above max_mva = {max_mva:g} MVA "
                              f"(forlab.p1_for.offer.MAX_PCC_MVA, a documented bound for a DS's PCC): check the units "
                              f"(MW, Mvar) or pass a larger max_mva for a DS this large")
+
+    def _check_price(self) -> None:
+        """ValueError unless the price's H is symmetric positive semidefinite (a convex price)."""
         H = np.asarray(self.cost.H, float)
         scale = max(1.0, float(np.abs(H).max()))
         if not np.allclose(H, H.T, rtol=0.0, atol=1e-9 * scale):
@@ -160,6 +172,26 @@ class Offer:
             return cls.from_dict(d, max_mva)
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from None
+
+
+def check_margin(poly: ImplicitPolynomial) -> None:
+    """ValueError unless the margin m of the region f + m <= 0 is >= 0 (NaN fails too): a negative margin widens
+    the region beyond the fitted surface, a large enough one to the whole box."""
+    if not float(poly.margin) >= 0:
+        raise ValueError(f"offer polynomial.margin is {float(poly.margin)!r}: the margin shrinks the region "
+                         f"f + m <= 0 and must be >= 0 (a negative one offers points the fit found infeasible); "
+                         f"re-fit the offer (forlab.p1_for.polynomial.calibrate_margin returns m >= 0)")
+
+
+def check_region(poly: ImplicitPolynomial, n: int = CENTRAL_GRID) -> None:
+    """ValueError unless the region f + m <= 0 has a point of the n x n x n grid of the box
+    (`forlab.p1_for.polynomial.on_grid`). The default grid is the one the TSO's start is taken on
+    (`forlab.p1_for.polynomial.central_point`): a region with a point there gives the TSO a start inside it."""
+    _, f = on_grid(poly, n)
+    if not np.any(f <= 0):
+        raise ValueError(f"offer region is empty: f + m > 0 at all {n}³ grid points of the box (smallest "
+                         f"{float(f.min()):.4g}), so the TSO has no point to choose; re-fit the offer (a constant "
+                         f"positive polynomial or too large a margin offers nothing)")
 
 
 def _numbers(value, shape: tuple, what: str) -> np.ndarray:

@@ -62,10 +62,7 @@ def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradie
     """
     import cvxpy as cp
 
-    x = np.asarray(points_t, float)
-    y = np.asarray(values, float)
-    if len(x) < 10:
-        raise ValueError(f"need at least 10 cost points to fit a quadratic over (P, Q, V), got {len(x)}")
+    x, y = _cost_points(points_t, values)
     scale = max(1.0, float(np.std(y)))
     H = cp.Variable((3, 3), PSD=True)
     g = cp.Variable(3)
@@ -87,6 +84,24 @@ def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradie
         if prob.status in ("optimal", "optimal_inaccurate"):
             return QuadraticCost(_psd_part(H.value), np.asarray(g.value, float), float(c0.value))
     raise RuntimeError(f"quadratic cost fit failed: {prob.status}")
+
+
+def _cost_points(points_t, values) -> tuple[np.ndarray, np.ndarray]:
+    """The points (n x 3) and costs (n) as float arrays; ValueError saying what to change on a wrong shape, fewer
+    than 10 points or a NaN or infinite entry (cvxpy would report a failed fit, or numpy a broadcast error)."""
+    x = np.asarray(points_t, float)
+    y = np.asarray(values, float)
+    if x.ndim != 2 or x.shape[1] != 3:
+        raise ValueError(f"cost points must be an (n x 3) array of normalised (P, Q, V), got shape {x.shape}")
+    if y.shape != (len(x),):
+        raise ValueError(f"need one cost value per point: {len(x)} points, values of shape {y.shape}")
+    if len(x) < 10:
+        raise ValueError(f"need at least 10 cost points to fit a quadratic over (P, Q, V), got {len(x)}")
+    bad = ~(np.isfinite(y) & np.all(np.isfinite(x), axis=1))
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} cost points have a NaN or infinite point or value (first at row "
+                         f"{int(np.argmax(bad))}): leave out the failed cost OPFs before the fit")
+    return x, y
 
 
 def _slope_loss(x: np.ndarray, gradients, H, g, scale: float, huber: float | None):

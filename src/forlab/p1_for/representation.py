@@ -12,8 +12,11 @@ into training, validation and test sets (so that the three sets come from the sa
 
 Training points enter the fit as sign constraints, and the projections of the infeasible ones are extra boundary
 samples (with their normals). The degree, convexity and regularisation are chosen on the validation set; the
-conservative margin is calibrated on the training and validation exterior points (never on test points); every
-reported error is measured on the test set only. The polynomial and its margin are eqs. (p1-polynomial), (p1-sos)
+conservative margin is calibrated on the training and validation exterior points (never on test points). Every
+reported classification error is measured on the test points only. The boundary distances are not: the held-out
+boundary samples (a fifth of the boundary samples, left out of the fit) break ties between candidates of equal
+validation score, and the same samples, together with the projections of the infeasible test points, give the
+reported ``test_boundary_distance_*``. The polynomial and its margin are eqs. (p1-polynomial), (p1-sos)
 and (p1-margin) (`forlab.p1_for.polynomial`), the price eq. (p1-price) (`forlab.p1_for.price`).
 
 False-feasible rate = (points the offer declares feasible but the grid cannot reach) / (infeasible test points):
@@ -34,7 +37,7 @@ import xarray as xr
 from forlab.book.tables import to_dataset
 from forlab.p1_for.dso_opf import Box, CostLibrary, DSOModel
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, fit
+from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, check_rate, fit
 from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.sampling import box_of, nearest_start, run_tasks, sample_for
 
@@ -336,11 +339,11 @@ def build_offer(
     n_labelled: points labelled by projection (one DS OPF each), ``boundary_fraction`` of them shell points near the
     boundary (`shell_points` with ``shell_offsets``, ``shell_outward``, ``shell_jitter``), the rest uniform in the
     box; ``split``: training / validation / test shares. Every candidate (degree, convexity, regularisation) is
-    fitted on the training data, gets the margin that keeps at most ``target_false_feasible`` of the training and
-    validation exterior points inside (plus points ``margin_offsets`` beyond every boundary sample along its normal,
-    and points at ``segment_fractions`` of the way from the projection of every infeasible training or validation
-    point to the point: infeasible by construction), and is scored on the validation set by its
-    false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
+    fitted on the training data, gets the margin that keeps at most ``target_false_feasible`` (a share in
+    [0, 1]) of the training and validation exterior points inside (plus points ``margin_offsets`` beyond every
+    boundary sample along its normal, and points at ``segment_fractions`` of the way from the projection of every
+    infeasible training or validation point to the point: infeasible by construction), and is scored on the
+    validation set by its false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
     at points of the offered region, ``cost_boundary_fraction`` of them on its surface (boundary samples pulled
     inside), the rest uniform inside; 80 % fit the price, 20 % measure it. The price fits the costs and their
     slopes (dC/dx~ from the cost OPFs' multipliers, weighted by ``cost_gradient_weight``, Huber threshold
@@ -361,6 +364,7 @@ def build_offer(
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     split = _shares(boundary_fraction, split)
+    check_rate(target_false_feasible, "target_false_feasible")  # before any DS OPF is solved
     truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress, model, client)
     boundary = _boundary_samples(samples, truth.box, rng)
     labels = _label(truth, boundary, rng, n_labelled=n_labelled, boundary_fraction=boundary_fraction,
@@ -418,7 +422,8 @@ def _ground_truth(ds_net, samples: xr.Dataset, vm_limits, n_workers, address, pr
 
 def _boundary_samples(samples: xr.Dataset, box: Box, rng) -> _Boundary:
     """The boundary samples of eqs. (p1-projection) and (p1-support) with a normal, normalised; a fifth of them
-    (at least 3) held out to measure the boundary distance."""
+    (at least 3) held out of the fit: they break ties between candidates (`_select`) and measure the boundary
+    distance (`_test_errors`)."""
     ok = samples.success.values & (np.linalg.norm(samples.normal.values, axis=1) > 0.5)
     bpts = box.normalise(np.column_stack([samples.p_mw.values, samples.q_mvar.values, samples.vm_pu.values]))[ok]
     bnorm = samples.normal.values[ok]
@@ -484,7 +489,8 @@ def _select(data: FitData, ext_cal: np.ndarray, labels: _Labels, boundary: _Boun
             ) -> tuple[list[dict], ImplicitPolynomial, float]:
     """Fit every candidate (degree, convexity, regularisation) of eqs. (p1-polynomial) and (p1-sos), give it its
     margin (eq. (p1-margin)) and score it on the validation points: false-infeasible rate + 10 x false-feasible
-    rate, ties broken by the distance to the held-out boundary samples.
+    rate, ties broken by the mean distance to the held-out boundary samples (``val_boundary_distance``; the same
+    samples enter the reported test boundary distance, `_test_errors`).
 
     Returns the candidates' table rows (with the polynomial under ``poly``), the chosen polynomial with its margin
     and its regularisation weight. RuntimeError when no candidate could be fitted.
@@ -522,7 +528,9 @@ def _test_errors(chosen: ImplicitPolynomial, rows: list[dict], labels: _Labels, 
 
     Classification on all, uniform and shell test points; the distance of held-out boundary points (boundary
     samples left out of the fit and projections of infeasible test points) to {f = 0} and to the offered surface;
-    the volume kept (`volume_kept`).
+    the volume kept (`volume_kept`). The held-out boundary samples are not test points only: `_select` broke ties
+    between candidates on their distance, so the boundary distances reported here are not independent of the
+    choice (the projections of the test points are).
     """
     pts, feas, te, dist = labels.points, labels.feasible, labels.test, labels.distance
     for r in rows:

@@ -72,6 +72,7 @@ class TSOForOPF:
                  pcc_scale: float = PCC_SCALE, pcc_x_pu: Mapping[str, float] | None = None):
         if not (np.isfinite(pcc_scale) and pcc_scale > 0):
             raise ValueError(f"pcc_scale must be a positive finite number (default {PCC_SCALE:g}), got {pcc_scale!r}")
+        _check_buses(ts_net, offers)
         net = copy.deepcopy(ts_net)
         if "ds_import" in net.load.columns:
             net.load = net.load[net.load["ds_import"].isna()]
@@ -141,15 +142,36 @@ class TSOForOPF:
 
     def solve(self) -> tuple[OPFResult, pd.DataFrame]:
         """Solve; returns the OPF result and the chosen PCC points (ds, p_mw, q_mvar, vm_pu on the DS's side of its
-        coupling transformer, offered cost, f)."""
+        coupling transformer, offered cost, f). After a failed solve (``res.success`` False, ``res.status`` says
+        why) every number of a point is NaN: the solver's last iterate is no choice of the TSO."""
         res = self.opf.solve(x0=self.initial_point())
-        x = res.extra["pcc"]
-        rows = []
-        for j, k in enumerate(self.names):
-            offer, bus = self.offers[k]
-            v_ts = float(res.res_bus.vm_pu[bus])
-            v = v_ts - self.pcc_x[j] * (float(x[2 * j + 1]) / self.opf.model.base_mva) / v_ts
-            rows.append({"ds": k, "ts_bus": bus, "p_mw": float(x[2 * j]), "q_mvar": float(x[2 * j + 1]), "vm_pu": v,
-                         "offer_cost": float(offer.cost_of(x[2 * j], x[2 * j + 1], v)[0]),
-                         "f": float(offer.f(x[2 * j], x[2 * j + 1], v)[0])})
+        rows = [self._point(res, j) for j in range(len(self.names))]
+        if not res.success:
+            rows = [r | dict.fromkeys(("p_mw", "q_mvar", "vm_pu", "offer_cost", "f"), np.nan) for r in rows]
         return res, pd.DataFrame(rows)
+
+    def _point(self, res: OPFResult, j: int) -> dict:
+        """The PCC point of the j-th DS in ``res``, V on the DS's side of its coupling transformer."""
+        k = self.names[j]
+        offer, bus = self.offers[k]
+        x = res.extra["pcc"]
+        p, q = float(x[2 * j]), float(x[2 * j + 1])
+        v_ts = float(res.res_bus.vm_pu[bus])
+        v = v_ts - self.pcc_x[j] * (q / self.opf.model.base_mva) / v_ts
+        return {"ds": k, "ts_bus": bus, "p_mw": p, "q_mvar": q, "vm_pu": v,
+                "offer_cost": float(offer.cost_of(p, q, v)[0]), "f": float(offer.f(p, q, v)[0])}
+
+
+def _check_buses(ts_net, offers: Mapping[str, tuple[Offer, int]]) -> None:
+    """ValueError naming the DS unless every offer's PCC bus is a bus of the TS (``ts_net.bus.index``): a missing one
+    used to surface as a KeyError inside the CasADi build."""
+    for k, (_, bus) in offers.items():
+        if bus not in ts_net.bus.index:
+            raise ValueError(f"DS {k!r}: PCC bus {bus!r} is not a bus of the TS net (its buses: "
+                             f"{_short_list(ts_net.bus.index)}); give the TS bus index the DS is coupled at")
+
+
+def _short_list(index) -> str:
+    """The first few entries of an index, for an error message."""
+    items = [str(i) for i in list(index)[:8]]
+    return ", ".join(items) + (", ..." if len(index) > 8 else "")

@@ -41,7 +41,7 @@ from forlab.book.runner import check_types
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
-from forlab.p1_for.offer import FORMAT, Offer
+from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
 
 CHAPTER = "10_consuming_an_offer"
@@ -184,14 +184,26 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
          bool(np.all(box_lo < box_hi))),
         ("polynomial: one finite coefficient per monomial", f"degree {poly.degree}, {len(poly.coef)} coefficients",
          bool(np.all(np.isfinite(poly.coef)) and len(poly.coef) == len(poly.exps))),
-        ("margin m ≥ 0", f"m = {poly.margin:.4f}", poly.margin >= 0),
+        ("margin m ≥ 0", f"m = {poly.margin:.4f}", _passes(check_margin, poly)),
         ("price convex (H symmetric, eigenvalues ≥ 0)",
          f"{', '.join(f'{e:.3g}' for e in eig)} ($/h per unit of x̃²)",  # the row's name says they are eigenvalues
          bool(np.allclose(cost.H, cost.H.T) and eig.min() >= -1e-9 * max(1.0, abs(eig).max()))),
-        ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered", share > 0),
+        # Offer.check's rule on the page's grid, the one the share is counted on
+        ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered",
+         _passes(check_region, poly, GRID_POINTS)),
         ("read, write, read gives the same offer", "same dictionary" if again == raw else "differs", again == raw),
     ]
     return pd.DataFrame(rows, columns=["check", "result", "passed"])
+
+
+def _passes(check, *args) -> bool:
+    """Whether ``check(*args)``, one of `forlab.p1_for.offer`'s checks (which `Offer.check` runs, stopping at the
+    first failure), accepts: the table shows each check's verdict."""
+    try:
+        check(*args)
+    except ValueError:
+        return False
+    return True
 
 
 def rejection(path: Path) -> str:
