@@ -204,7 +204,7 @@ def test_a_failed_tso_has_no_time_ratio(monkeypatch):
 
         def solve(self, sc):
             opf = result(False, "Infeasible_Problem_Detected")
-            return types.SimpleNamespace(opf=opf, success=False, cost=np.nan, u=None)
+            return types.SimpleNamespace(opf=opf, success=False, cost=123.0, u=None)  # a failed solve's objective
 
     monkeypatch.setattr(tso, "IntegratedOPF", Integrated)
     monkeypatch.setattr(tso, "SurrogateTSO", Failing)
@@ -212,7 +212,10 @@ def test_a_failed_tso_has_no_time_ratio(monkeypatch):
     table, inputs = tso.benchmark(None, {}, [sc], {}, repeats=1)
     r = table.iloc[0]
     assert r.status == "tso failed: Infeasible_Problem_Detected" and inputs == [None]
-    assert np.isnan(r.solve_time_s) and np.isnan(r.time_ratio) and r.tso_time_s == 0.02
+    assert np.isnan(r.solve_time_s) and np.isnan(r.time_ratio)
+    # the failed solve's objective and time are no result; its status stays in the record
+    assert np.isnan(r.tso_cost) and np.isnan(r.tso_time_s) and r.tso_status == "Infeasible_Problem_Detected"
+    assert not r.tso_success
 
 
 def test_reserve_narrows_the_units_that_take_up_the_import_errors(case9, case9_fit):
@@ -399,3 +402,110 @@ def test_datasets_on_a_dask_client_repeat_the_in_process_flows(case9):
         del first  # its scattered flow is released, as between build_cases' two calls
         again = dataset.evaluate(flow, space, u, chunk=20, client=client)
     np.testing.assert_allclose(again.p_mw.values, here.p_mw.values, atol=1e-9)
+
+
+def _toy_surrogate_dict() -> dict:
+    """A well-formed surrogate dict: one rectangle FPU, one PCC, the load factor an input (4 inputs), 2 facets."""
+    from forlab.grid.capability import Rectangle
+
+    chart = Rectangle(0.0, 1.0, -0.5, 0.5).to_json()
+    fpus = pd.DataFrame({"name": ["a"], "kind": ["rectangle"], "chart": [chart],
+                         "cost_a": [0.1], "cost_b": [1.0]}, index=pd.Index([7], name="sgen"))
+    space = dataset.InputSpace("toy", fpus, n_pcc=1)
+    names = space.names
+    poly = polytope.Polytope(np.eye(2, 4), [-1.0, -1.0], np.zeros(4), np.eye(4), names)
+    reg = regressors.QuadraticRegressor(0.5, np.ones(4), np.eye(4), np.zeros(4), np.ones(4), names)
+    return model.DSSurrogate(space, poly, [{"p_mw": reg, "q_mvar": reg}]).to_dict()
+
+
+def _drop_last_input(r):
+    """The regressor dict with 3 of its 4 inputs (the load factor dropped)."""
+    r.update(g=r["g"][:-1], h=[row[:-1] for row in r["h"][:-1]], mean=r["mean"][:-1], scale=r["scale"][:-1],
+             input_names=r["input_names"][:-1])
+
+
+def _set(path, value):
+    def edit(d):
+        *head, last = path
+        for key in head:
+            d = d[key]
+        d[last] = value
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda d: d.pop("space"), r"surrogate\.space must be a dict, but is missing"),
+    (lambda d: d["regressors"][0].pop("q_mvar"), r"regressors\[0\] must hold exactly \('p_mw', 'q_mvar'\)"),
+    (lambda d: d["space"]["fpus"].pop("cost_a"), r"space\.fpus\.cost_a must be a list, but is missing"),
+    (lambda d: _drop_last_input(d["regressors"][0]["p_mw"]), r"regressors\[0\]\.p_mw\.g .* shape \(4,\)"),
+    (_set(("polytope", "weights", 1, 2), float("nan")), r"polytope\.weights has NaN .* at \[\[1, 2\]\]"),
+    (_set(("polytope", "bias"), [0.0]), r"polytope\.bias \(one per facet\) must be numbers of shape \(2,\)"),
+    (_set(("regressors", 0, "q_mvar", "scale", 3), 0.0), r"regressors\[0\]\.q_mvar\.scale must be positive"),
+    (_set(("regressors", 0, "p_mw", "c0"), "1.0"), r"regressors\[0\]\.p_mw\.c0 must be numbers"),
+    (_set(("space", "n_pcc"), 3), r"space\.n_pcc must be 1 or 2"),
+    (_set(("space", "fpus", "chart", 0), '{"kind": "rectangle"}'), r"space\.fpus\.chart\[0\]: Rectangle"),
+    (_set(("polytope", "input_names", 0), "fpu9_p_mw"), r"polytope\.input_names must be the input space's 4"),
+    (_set(("regressors",), []), r"regressors has 0 pairs for 1 PCCs"),
+])
+def test_a_malformed_surrogate_file_names_the_field(edit, message):
+    good = _toy_surrogate_dict()
+    assert model.DSSurrogate.from_json(model.DSSurrogate.from_dict(good).to_json()).space.dim == 4
+    bad = copy.deepcopy(good)
+    edit(bad)
+    with pytest.raises(ValueError, match=message):
+        model.DSSurrogate.from_dict(bad)
+
+
+def test_a_surrogate_with_a_regressor_over_fewer_inputs_is_refused():
+    """Built from objects, not a file: a regressor that drops the load factor would make the TSO ignore it."""
+    sur = model.DSSurrogate.from_dict(_toy_surrogate_dict())
+    d = sur.regressors[0]["p_mw"].to_dict()
+    _drop_last_input(d)
+    short = regressors.QuadraticRegressor.from_dict(d)
+    with pytest.raises(ValueError, match="over the input space's inputs"):
+        model.DSSurrogate(sur.space, sur.polytope, [{"p_mw": short, "q_mvar": sur.regressors[0]["q_mvar"]}])
+    with pytest.raises(ValueError, match="is not a quadratic regressor"):
+        regressors.QuadraticRegressor.from_dict({"kind": "polytope"})
+
+
+def test_a_rate_over_no_samples_is_nan_and_calibration_needs_infeasible_samples():
+    u, feas = _diamond(400, 3)
+    poly, _ = polytope.train_polytope(u, feas, polytope.PolytopeOptions(facets=4, max_iter=20))
+    inside = u[feas]
+    sc = polytope.scores(poly, inside, np.ones(len(inside), bool))
+    assert np.isnan(sc["false_feasible_rate"]) and np.isfinite(sc["false_infeasible_rate"])
+    assert np.isnan(polytope.scores(poly, u[~feas], np.zeros((~feas).sum(), bool))["false_infeasible_rate"])
+    with pytest.raises(ValueError, match="calibration needs infeasible samples"):
+        polytope.calibrate(poly, inside, np.ones(len(inside), bool))
+    for rate in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"max_false_feasible must be a rate in \[0, 1\]"):
+            polytope.calibrate(poly, u, feas, rate)
+    with pytest.raises(ValueError, match="max_false_feasible"):
+        model.SurrogateOptions(max_false_feasible=-0.1)
+    assert polytope.calibrate(poly, u, feas, 1.0).info["offset"] == 0.0  # every infeasible sample may pass
+
+
+def test_feasible_set_rows_lets_a_chart_error_through():
+    """Only a circle is linearised by its outer polygon; another chart's error is not taken for "a circle"."""
+    import types
+
+    from forlab.grid.capability import Circle
+    from forlab.p2_surrogate import refine
+
+    class Broken:
+        def linear_rows(self, n_facets=None):
+            if n_facets is None:
+                raise ValueError("degenerate polygon")
+            return np.eye(2), np.ones(2)
+
+        def bounds(self):
+            return 0.0, 1.0, 0.0, 1.0
+
+    poly = polytope.Polytope(np.eye(2), [-1.0, -1.0], np.zeros(2), np.eye(2), ["p", "q"])
+    no_rows = (np.zeros((0, 2)), np.zeros(0))
+    space = types.SimpleNamespace(dim=2, charts=[Broken()], domain_rows=lambda: no_rows)
+    with pytest.raises(ValueError, match="degenerate polygon"):
+        refine.feasible_set_rows(poly, space)
+    space.charts = [Circle(s_mva=1.0, p_max=0.9)]
+    a, b, _ = refine.feasible_set_rows(poly, space)
+    assert a.shape == (2 + refine.CIRCLE_FACETS + 2, 2) and len(b) == len(a)

@@ -35,8 +35,10 @@ from scipy.stats import qmc
 
 from forlab.grid.capability import as_chart
 from forlab.opf.network import build_network
+from forlab.p2_surrogate.checks import numbers, section
 
-__all__ = ["DENSE_MAX_UNKNOWNS", "DSFlow", "InputSpace", "concat", "evaluate", "generate", "input_space", "label"]
+__all__ = ["DENSE_MAX_UNKNOWNS", "DSFlow", "InputSpace", "check_space_dict", "concat", "evaluate", "generate",
+           "input_space", "label"]
 
 DENSE_MAX_UNKNOWNS = 80
 """Batched dense LU (numpy) up to this many unknowns per flow (2 x non-slack buses), block-sparse LU above."""
@@ -239,12 +241,45 @@ class InputSpace:
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpace:
+        """The input space of a `to_dict` dict; ValueError naming a malformed field (`check_space_dict`)."""
+        check_space_dict(d)
         fp = pd.DataFrame(d["fpus"])
         if "sgen" in fp.columns:
             fp = fp.set_index("sgen")
         return cls(ds=d["ds"], fpus=fp, n_pcc=int(d["n_pcc"]), vm_range=tuple(d["vm_range"]),
                    dvm_range=tuple(d["dvm_range"]), dva_range_deg=tuple(d["dva_range_deg"]),
                    load_range=tuple(d["load_range"]))
+
+
+RANGES = ("vm_range", "dvm_range", "dva_range_deg", "load_range")
+"""The sampled ranges of an `InputSpace` (lo, hi)."""
+
+
+def check_space_dict(d, where: str = "space") -> None:
+    """The checks of an input space in dict form (`InputSpace.to_dict`): ds, n_pcc (1 or 2), the ranges (two finite
+    numbers each), the FPU table (columns of one length; chart, cost_a, cost_b required; finite costs; charts that
+    `forlab.grid.capability.as_chart` reads). ValueError naming the field (``where``.field) and what is wrong."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be a dict, got {type(d).__name__}")  # noqa: TRY004 - one error for a bad file
+    section(d, "ds", where, str)
+    n_pcc = numbers(d.get("n_pcc"), (), f"{where}.n_pcc")
+    if n_pcc not in (1, 2):
+        raise ValueError(f"{where}.n_pcc must be 1 or 2, got {d.get('n_pcc')!r}")
+    for name in RANGES:
+        numbers(d.get(name), (2,), f"{where}.{name} (lo, hi)")
+    fp = section(d, "fpus", where)
+    cols = {key: section(fp, key, f"{where}.fpus", list) for key in ("chart", "cost_a", "cost_b")}
+    n = len(cols["chart"])
+    for key in fp:
+        if len(section(fp, key, f"{where}.fpus", list)) != n:
+            raise ValueError(f"{where}.fpus.{key} has {len(fp[key])} entries for {n} FPUs: one per FPU")
+    for key in ("cost_a", "cost_b"):
+        numbers(cols[key], (n,), f"{where}.fpus.{key} (one per FPU)")
+    for k, chart in enumerate(cols["chart"]):
+        try:
+            as_chart(chart)
+        except (ValueError, TypeError) as err:  # re-raised with the field's name, nothing hidden
+            raise ValueError(f"{where}.fpus.chart[{k}]: {err}") from None
 
 
 def _on_outline(outline: np.ndarray, t: np.ndarray) -> np.ndarray:

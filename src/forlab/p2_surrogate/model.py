@@ -21,12 +21,25 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.p2_surrogate.checks import section
 from forlab.p2_surrogate.dataset import InputSpace, label
-from forlab.p2_surrogate.polytope import Polytope, PolytopeOptions, calibrate, scores, train_polytope
-from forlab.p2_surrogate.regressors import QuadraticRegressor, errors, fit_quadratic
+from forlab.p2_surrogate.polytope import (
+    Polytope,
+    PolytopeOptions,
+    calibrate,
+    check_polytope_dict,
+    scores,
+    train_polytope,
+)
+from forlab.p2_surrogate.regressors import QuadraticRegressor, check_regressor_dict, errors, fit_quadratic
 
-__all__ = ["DSSurrogate", "SurrogateOptions", "evaluate_polytope", "evaluate_regressors", "evaluate_surrogate",
-           "fit_polytope", "fit_regressors", "fit_surrogate", "regression_samples", "split"]
+__all__ = ["PAIR", "DSSurrogate", "SurrogateOptions", "check_surrogate_dict", "evaluate_polytope",
+           "evaluate_regressors", "evaluate_surrogate", "fit_polytope", "fit_regressors", "fit_surrogate",
+           "regression_samples", "split"]
+
+
+PAIR = ("p_mw", "q_mvar")
+"""The regressors of one PCC: import P (MW) and Q (Mvar)."""
 
 
 @dataclass
@@ -46,6 +59,10 @@ class DSSurrogate:
             raise ValueError(f"{len(self.regressors)} regressor pairs for {self.space.n_pcc} PCCs")
         if list(self.polytope.input_names) != self.space.names:
             raise ValueError("the polytope's inputs differ from the input space")
+        for k, pair in enumerate(self.regressors):
+            # the TSO's OPF reads exactly these two per PCC, over every input of the space
+            if set(pair) != set(PAIR) or any(list(r.input_names) != self.space.names for r in pair.values()):
+                raise ValueError(f"regressor pair {k} must hold {PAIR} over the input space's inputs")
 
     @property
     def ds(self) -> str:
@@ -65,8 +82,8 @@ class DSSurrogate:
 
     @classmethod
     def from_dict(cls, d: dict) -> DSSurrogate:
-        if d.get("kind") != "ds_surrogate":
-            raise ValueError(f"not a DS surrogate: kind {d.get('kind')!r}")
+        """The surrogate of a `to_dict` dict; ValueError naming a malformed field (`check_surrogate_dict`)."""
+        check_surrogate_dict(d)
         return cls(InputSpace.from_dict(d["space"]), Polytope.from_dict(d["polytope"]),
                    [{k: QuadraticRegressor.from_dict(r) for k, r in pair.items()} for pair in d["regressors"]],
                    dict(d.get("info", {})))
@@ -81,6 +98,29 @@ class DSSurrogate:
     def payload_bytes(self) -> int:
         """Size of the JSON the DSO sends (bytes)."""
         return len(self.to_json().encode())
+
+
+def check_surrogate_dict(d) -> None:
+    """The checks of a surrogate in file form (`DSSurrogate.to_dict`), before anything is built from it: kind, the
+    input space (`forlab.p2_surrogate.dataset.check_space_dict`), the polytope and one pair of regressors per PCC
+    over exactly the space's inputs (`check_polytope_dict`, `check_regressor_dict`: shapes, finite numbers, positive
+    scales). ValueError naming the field and what is wrong."""
+    if not isinstance(d, dict) or d.get("kind") != "ds_surrogate":
+        kind = d.get("kind") if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"not a DS surrogate: kind {kind!r}, expected 'ds_surrogate'")
+    space = InputSpace.from_dict(section(d, "space", "surrogate"))
+    names = space.names
+    check_polytope_dict(section(d, "polytope", "surrogate"), names, "polytope")
+    pairs = section(d, "regressors", "surrogate", list)
+    if len(pairs) != space.n_pcc:
+        raise ValueError(f"regressors has {len(pairs)} pairs for {space.n_pcc} PCCs: one {PAIR} pair per PCC")
+    for k, pair in enumerate(pairs):
+        if not isinstance(pair, dict) or set(pair) != set(PAIR):
+            got = sorted(pair) if isinstance(pair, dict) else type(pair).__name__
+            raise ValueError(f"regressors[{k}] must hold exactly {PAIR}, got {got}")
+        for var in PAIR:
+            check_regressor_dict(pair[var], names, f"regressors[{k}].{var}")
+    section(d, "info", "surrogate", required=False)
 
 
 def _json_default(value):
@@ -111,6 +151,8 @@ class SurrogateOptions:
     regress_on: str = "feasible"
 
     def __post_init__(self):
+        if not 0.0 <= self.max_false_feasible <= 1.0:
+            raise ValueError(f"max_false_feasible must be a rate in [0, 1], got {self.max_false_feasible!r}")
         if self.regress_on not in ("feasible", "converged"):
             raise ValueError(f"regress_on must be 'feasible' or 'converged', not {self.regress_on!r}")
 

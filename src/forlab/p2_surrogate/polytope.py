@@ -37,7 +37,10 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit
 
-__all__ = ["Polytope", "PolytopeOptions", "calibrate", "scores", "standardiser", "train_polytope", "whitener"]
+from forlab.p2_surrogate.checks import names, numbers, section
+
+__all__ = ["Polytope", "PolytopeOptions", "calibrate", "check_polytope_dict", "scores", "standardiser",
+           "train_polytope", "whitener"]
 
 
 def standardiser(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,10 +143,29 @@ class Polytope:
 
     @classmethod
     def from_dict(cls, d: dict) -> Polytope:
-        if d.get("kind") != "max_affine_polytope":
-            raise ValueError(f"not a polytope: kind {d.get('kind')!r}")
+        """The polytope of a `to_dict` dict; ValueError naming a malformed field (`check_polytope_dict`)."""
+        check_polytope_dict(d)
         return cls(d["weights"], d["bias"], d["mean"], d["transform"], list(d["input_names"]),
                    dict(d.get("info", {})))
+
+
+def check_polytope_dict(d, input_names: list[str] | None = None, where: str = "polytope") -> None:
+    """The checks of a polytope in dict form: kind, K >= 1 facets over d inputs (weights (K, d), bias (K,), mean (d,),
+    transform (d, d), all finite) and input names (equal to ``input_names`` when given). ValueError naming the field
+    (``where``.field) and what is wrong."""
+    if not isinstance(d, dict) or d.get("kind") != "max_affine_polytope":
+        kind = d.get("kind") if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"{where} is not a polytope: kind {kind!r}, expected 'max_affine_polytope'")
+    dim = None if input_names is None else len(input_names)
+    w = numbers(d.get("weights"), (None, dim), f"{where}.weights")
+    k, dim = w.shape
+    if k < 1:
+        raise ValueError(f"{where}.weights has no facet: a polytope needs at least one row")
+    numbers(d.get("bias"), (k,), f"{where}.bias (one per facet)")
+    numbers(d.get("mean"), (dim,), f"{where}.mean (one per input)")
+    numbers(d.get("transform"), (dim, dim), f"{where}.transform")
+    names(d.get("input_names"), input_names, f"{where}.input_names")
+    section(d, "info", where, required=False)
 
 
 @dataclass(frozen=True)
@@ -215,12 +237,17 @@ def _initial_facets(z, feas, k, rng) -> tuple[np.ndarray, np.ndarray]:
 
 def scores(poly: Polytope, u, feasible) -> dict:
     """Accuracy, false-feasible rate (accepted among infeasible samples) and false-infeasible rate (rejected among
-    feasible samples) of ``poly`` on (u, feasible)."""
+    feasible samples) of ``poly`` on (u, feasible). A rate over no samples is NaN: with no infeasible sample nothing
+    measures false feasibility, and 0 would read as a target met (as P1's `classification_errors`, which gives None)."""
     feas = np.asarray(feasible, bool)
-    pred = poly.predict(u)
-    n_inf, n_feas = max(int((~feas).sum()), 1), max(int(feas.sum()), 1)
-    return {"accuracy": float((pred == feas).mean()), "false_feasible_rate": float((pred & ~feas).sum() / n_inf),
-            "false_infeasible_rate": float((~pred & feas).sum() / n_feas)}
+    pred = poly.predict(u) if len(feas) else np.zeros(0, bool)
+    return {"accuracy": _share(pred == feas), "false_feasible_rate": _share(pred[~feas]),
+            "false_infeasible_rate": _share(~pred[feas])}
+
+
+def _share(hits: np.ndarray) -> float:
+    """Fraction of True in ``hits``; NaN for no entries."""
+    return float(hits.mean()) if len(hits) else np.nan
 
 
 def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), input_names=None, u_val=None,
@@ -281,8 +308,14 @@ def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), in
 
 def calibrate(poly: Polytope, u, feasible, max_false_feasible: float = 0.0) -> Polytope:
     """``poly`` shifted inwards (never outwards) by the smallest offset whose false-feasible rate on (u, feasible)
-    is at most ``max_false_feasible``; the offset (whitened units) is recorded in ``info["offset"]``."""
+    is at most ``max_false_feasible`` (in [0, 1]); the offset (whitened units) is recorded in ``info["offset"]``.
+    ValueError when the set has no infeasible sample: there is no rate to hold to the target."""
+    if not 0.0 <= max_false_feasible <= 1.0:  # also NaN; a negative rate would index g_inf from its end
+        raise ValueError(f"max_false_feasible must be a rate in [0, 1], got {max_false_feasible!r}")
     feas = np.asarray(feasible, bool)
+    if feas.all():
+        raise ValueError(f"calibration needs infeasible samples: all {len(feas)} are feasible, so no false-feasible "
+                         "rate can be measured; calibrate on a set that contains infeasible samples")
     g_inf = np.sort(poly.g(np.asarray(u, float)[~feas]))
     allowed = int(np.floor(max_false_feasible * len(g_inf)))
     if allowed >= len(g_inf):

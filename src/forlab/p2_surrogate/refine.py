@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 from scipy.optimize import linprog
 
+from forlab.grid.capability import Circle
 from forlab.p2_surrogate.dataset import DSFlow, InputSpace, concat, evaluate
 from forlab.p2_surrogate.model import SurrogateOptions, fit_surrogate
 from forlab.p2_surrogate.polytope import Polytope
@@ -38,10 +39,8 @@ def feasible_set_rows(poly: Polytope, space: InputSpace) -> tuple[np.ndarray, np
     rhs.append(b_d)
     bounds: list = [(None, None)] * space.dim
     for k, chart in enumerate(space.charts):
-        try:
-            a_c, b_c = chart.linear_rows()
-        except (ValueError, TypeError):
-            a_c, b_c = chart.linear_rows(n_facets=CIRCLE_FACETS)
+        # a circle alone has no exact rows: its outer polygon; any other chart's error is a real one and propagates
+        a_c, b_c = chart.linear_rows(n_facets=CIRCLE_FACETS) if isinstance(chart, Circle) else chart.linear_rows()
         full = np.zeros((len(a_c), space.dim))
         full[:, 2 * k : 2 * k + 2] = a_c
         rows.append(full)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from forlab.p2_surrogate.checks import names, numbers, section
 from forlab.p2_surrogate.polytope import standardiser
 
-__all__ = ["QuadraticRegressor", "errors", "fit_quadratic"]
+__all__ = ["QuadraticRegressor", "check_regressor_dict", "errors", "fit_quadratic"]
 
 
 @dataclass
@@ -61,10 +62,31 @@ class QuadraticRegressor:
 
     @classmethod
     def from_dict(cls, d: dict) -> QuadraticRegressor:
-        if d.get("kind") != "quadratic_regressor":
-            raise ValueError(f"not a quadratic regressor: kind {d.get('kind')!r}")
+        """The regressor of a `to_dict` dict; ValueError naming a malformed field (`check_regressor_dict`)."""
+        check_regressor_dict(d)
         return cls(d["c0"], d["g"], d["h"], d["mean"], d["scale"], list(d["input_names"]), d.get("output", "y"),
                    d.get("units", ""), dict(d.get("info", {})))
+
+
+def check_regressor_dict(d, input_names: list[str] | None = None, where: str = "regressor") -> None:
+    """The checks of a regressor in dict form: kind, finite c0, g (d,), h (d, d), mean (d,), positive scale (d,) and
+    input names (equal to ``input_names`` when given, so that no input is dropped). ValueError naming the field
+    (``where``.field) and what is wrong."""
+    if not isinstance(d, dict) or d.get("kind") != "quadratic_regressor":
+        kind = d.get("kind") if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"{where} is not a quadratic regressor: kind {kind!r}, expected 'quadratic_regressor'")
+    dim = None if input_names is None else len(input_names)
+    numbers(d.get("c0"), (), f"{where}.c0")
+    dim = len(numbers(d.get("g"), (dim,), f"{where}.g (one per input)"))
+    numbers(d.get("h"), (dim, dim), f"{where}.h")
+    numbers(d.get("mean"), (dim,), f"{where}.mean (one per input)")
+    scale = numbers(d.get("scale"), (dim,), f"{where}.scale (one per input)")
+    if np.any(scale <= 0):
+        raise ValueError(f"{where}.scale must be positive (z = (u - mean) / scale), got {scale.tolist()}")
+    names(d.get("input_names"), input_names, f"{where}.input_names")
+    for key in ("output", "units"):
+        section(d, key, where, str, required=False)
+    section(d, "info", where, required=False)
 
 
 def _features(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -387,10 +387,11 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
     record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
 
     Columns: scenario, ts_load_mean, the DS load factors (``<ds>:load_scale``), integrated_status/success, tso_status/
-    success/cost/time_s/wall_time_s, the per-DS checks of `validate` and the judge's keys (violation counts -1 when
-    there was no dispatch to judge), time_ratio (TSO / integrated solver time; NaN when a solve failed) and the
-    record's fields: deviation_pct (the TSO's dispatch, TS units and the FPU set-points
-    it chose, judged by the T+D power flow, against the integrated optimum; NaN when a solve failed), feasible,
+    success/cost/time_s/wall_time_s (cost and time_s NaN when the TSO's solve failed: its status says why), the
+    per-DS checks of `validate` and the judge's keys (violation counts -1 when there was no dispatch to judge),
+    time_ratio (TSO / integrated solver time; NaN when a solve failed) and the record's fields: deviation_pct (the
+    TSO's dispatch, TS units and the FPU set-points it chose, judged by the T+D power flow, against the integrated
+    optimum; NaN when a solve failed), feasible,
     max_violation, status, solve_time_s and wall_time_s (the TSO's: P2 has no online DSO step), bytes_exchanged
     (`surrogate_bytes`), rounds (1), cost, integrated_cost,
     integrated_solve_time_s and integrated_wall_time_s; offline_time_s is the caller's (NaN here); reserve_mw and
@@ -413,8 +414,10 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
         row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,
                **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
                "integrated_status": base.status, "integrated_success": base.success,
-               "tso_status": tres.opf.status, "tso_success": tres.success, "tso_cost": tres.cost,
-               "tso_time_s": t.solve_time_s, "tso_wall_time_s": t.wall_time_s}
+               "tso_status": tres.opf.status, "tso_success": tres.success,
+               # a failed solve's objective and time are no result: NaN, with the status saying why
+               "tso_cost": tres.cost if tres.success else np.nan,
+               "tso_time_s": t.solve_time_s if tres.success else np.nan, "tso_wall_time_s": t.wall_time_s}
         verdict = None
         if tres.success:
             row.update(validate(tso, tres, flows, integ, sc))
