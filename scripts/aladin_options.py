@@ -37,17 +37,29 @@ def paper_systems() -> list[str]:
 
 
 def option_sets(texts: list[str]) -> list[dict]:
-    """The option sets of the command line (JSON objects), each checked by `ALADINOptions` (ValueError naming the
-    set that is not one)."""
-    sets = []
+    """The option sets of the command line (JSON objects), each checked by `ALADINOptions`. ValueError naming a set
+    that is not one, is empty or repeats another: the table has one column per set, beside the default's, and a
+    second column of one name stopped the summary only after the whole sweep."""
+    sets, seen = [], set()
     for text in texts:
-        try:
-            opts = json.loads(text)
-            ALADINOptions(**opts)
-        except (json.JSONDecodeError, TypeError, ValueError) as err:
-            raise ValueError(f"--options {text!r} is not a JSON object of ALADINOptions fields: {err}") from err
+        opts = _option_set(text)
+        key = json.dumps(opts, sort_keys=True)
+        if not opts or key in seen:
+            what = "empty (the default run, which the table has already)" if not opts else "given twice"
+            raise ValueError(f"--options {text!r} is {what}: give each set of other options once")
+        seen.add(key)
         sets.append(opts)
     return sets
+
+
+def _option_set(text: str) -> dict:
+    """One ``--options`` word as a dict of `ALADINOptions` fields (ValueError naming it otherwise)."""
+    try:
+        opts = json.loads(text)
+        ALADINOptions(**opts)
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise ValueError(f"--options {text!r} is not a JSON object of ALADINOptions fields: {err}") from err
+    return opts
 
 
 def system_runs(system: str, sets: list[dict]) -> list[dict]:
@@ -98,13 +110,26 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> tuple[list[dict], list[str]]:
+    """The option sets and systems of the command line; a malformed, empty or repeated option set, or a repeated
+    system, ends the command (exit status 2) before anything runs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--options", nargs="+", required=True, help="JSON objects of ALADINOptions fields")
     parser.add_argument("--systems", nargs="+", help="chapter-07 system names (default: its paper profile's)")
     args = parser.parse_args(argv)
-    sets = option_sets(args.options)
+    try:
+        sets = option_sets(args.options)
+    except ValueError as err:
+        parser.error(str(err))
     systems = args.systems or paper_systems()
+    repeated = sorted({s for s in systems if systems.count(s) > 1})
+    if repeated:
+        parser.error(f"--systems names {', '.join(repeated)} more than once: name each system once")
+    return sets, systems
+
+
+def main(argv: list[str] | None = None) -> int:
+    sets, systems = arguments(argv)
     for spec in systems:
         check_spec(spec)
     warnings.filterwarnings("ignore", category=FutureWarning)  # pandapower's, once per system

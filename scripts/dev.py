@@ -24,6 +24,11 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# forlab's own reading of the lock, from the source tree: this runs before .venv exists, and provenance imports only
+# the standard library (CasADi and numpy lazily, inside the functions that use them)
+sys.path.insert(0, str(ROOT / "src"))
+from forlab.book.provenance import locked_versions, normalise
+
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".forlab-installed"
@@ -78,17 +83,6 @@ def ensure_venv() -> None:
 
 
 # ---------------------------------------------------------------- the lock and environment.yml
-
-
-def normalise(name: str) -> str:
-    """PEP 503 name: lower case, runs of ``-_.`` as one ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def locked_versions(text: str) -> dict[str, str]:
-    """PEP 503 name -> pinned version of every ``name==version`` line of a lock."""
-    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text, flags=re.MULTILINE)
-    return {normalise(name): version for name, version in pins}
 
 
 def requirement_name(requirement: str) -> str:

@@ -43,4 +43,24 @@ def test_an_unknown_system_is_rejected_before_any_run(monkeypatch, script):
     script = script("aladin_options")
     monkeypatch.setattr(script, "system_runs", lambda *args: pytest.fail("a system ran before the names were checked"))
     with pytest.raises(ValueError, match=r"systems: unknown system 'case9:0x'; use 'case118:3'"):
-        script.main(["--options", "{}", "--systems", "case9+case33bw", "case9:0x"])
+        script.main(["--options", '{"mu_update": 1}', "--systems", "case9+case33bw", "case9:0x"])
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--options", "{}"], "is empty"),
+    (["--options", '{"mu0": 100}', '{"mu0":100}'], "given twice"),
+    (["--options", '{"mu0": 1, "mu_update": 1}', '{"mu_update": 1, "mu0": 1}'], "given twice"),
+    (["--options", "mu0=100"], "not a JSON object of ALADINOptions fields"),
+    (["--options", "[1]"], "not a JSON object of ALADINOptions fields"),
+    (["--options", '{"mu0": 100}', "--systems", "case9+case33bw", "case9+case33bw"], "more than once"),
+])
+def test_empty_repeated_or_malformed_sets_stop_the_command_before_any_run(monkeypatch, capsys, script, argv, says):
+    """`{}` or a repeated set made the summary's pivot raise "Index contains duplicate entries" after the whole
+    sweep; a malformed set raised an uncaught ValueError."""
+    script = script("aladin_options")
+    monkeypatch.setattr(script, "system_runs", lambda *args: pytest.fail("a system ran before the sets were checked"))
+    if "--systems" not in argv:
+        argv = [*argv, "--systems", "case9+case33bw"]
+    with pytest.raises(SystemExit) as info:
+        script.main(argv)
+    assert info.value.code == 2 and says in capsys.readouterr().err

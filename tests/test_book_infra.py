@@ -121,3 +121,29 @@ def test_wrappable_breaks_only_long_names_at_the_given_characters():
     assert wrappable("case118+case33bw") == "case118+\u200bcase33bw"
     assert wrappable("a/b_c", "/_", longer_than=10) == "a/b_c"
     assert wrappable("src/forlab/x_y.py", "/_", longer_than=10) == "src/\u200bforlab/\u200bx_\u200by.py"
+
+
+def test_plots_has_no_unused_style_context():
+    """`plots.style()` had no caller anywhere (every chapter calls `use_style()`)."""
+    from forlab.book import plots
+
+    assert not hasattr(plots, "style") and "style" not in plots.__all__ and "`style()`" not in plots.__doc__
+
+
+def test_dev_reads_the_lock_with_provenances_functions_and_the_standard_library_only():
+    """scripts/dev.py kept a copy of provenance's `normalise`/`locked_versions`; it imports them, from the source
+    tree, in an interpreter without the venv's packages (``-S``), as on a fresh machine."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import runpy, sys\ndev = runpy.run_path('scripts/dev.py')\n"
+            "from forlab.book import provenance\n"
+            "assert dev['locked_versions'] is provenance.locked_versions, 'a copy'\n"
+            "assert dev['normalise'] is provenance.normalise, 'a copy'\n"
+            "print(dev['requirement_name']('Py_Yaml>=6'), sorted(m for m in sys.modules if m.startswith('numpy')))")
+    done = subprocess.run([sys.executable, "-S", "-c", code], cwd=root, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["py-yaml", "[]"]

@@ -157,3 +157,15 @@ def test_sizes():
 def test_missing_build_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="build it first"):
         htmlcheck.check(tmp_path / "nothing")
+
+
+def test_a_folder_without_pages_is_reported(tmp_path, capsys):
+    """An empty or wrong folder passed as "0 problem(s) in 0 page(s)" with exit status 0."""
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "theme.html").write_text("<html></html>")  # the theme's, not a page
+    with pytest.raises(FileNotFoundError, match="no HTML page in .*: name the folder of the built book"):
+        htmlcheck.check(tmp_path)
+    from forlab.book import cli
+
+    assert cli.main(["check-html", str(tmp_path)]) == 1
+    assert "no HTML page" in capsys.readouterr().err

@@ -592,3 +592,94 @@ def test_a_chapters_type_table_names_its_parameters_and_its_profiles_pass(chapte
     getattr(mod, check)(defaults)
     for profile in runner.profiles(notebook).values():
         getattr(mod, check)({**defaults, **profile})
+
+
+# ---------------------------------------------------------------- review fixes: store check, types, unreadable notebooks, READS
+
+NO_SAVE_BODY = TINY_BODY.replace(
+    "print(forlab.book.store.save(ds, CHAPTER, PARAMS))",
+    'import os\nif not os.environ.get("FORLAB_TEST_NO_SAVE"):\n    print(forlab.book.store.save(ds, CHAPTER, PARAMS))',
+)
+
+
+def test_a_store_left_by_an_earlier_run_is_not_this_runs(repo, monkeypatch, capsys):
+    """The check that a run wrote its store looked only for a file: one left by an earlier run passed."""
+    write_chapter(repo, "a_first", body=NO_SAVE_BODY)
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+    monkeypatch.setenv("FORLAB_TEST_NO_SAVE", "1")
+    assert cli.main(["run", "a_first", "--no-progress"]) == 1
+    assert "wrote no store" in (err := capsys.readouterr().err) and "earlier run's" in err
+    assert "a_first" in runner.stale_chapters(repo)
+
+
+def test_a_store_of_other_parameters_at_the_path_is_not_this_runs(repo):
+    params = runner.declared_parameters(repo / "notebooks" / "a_first.ipynb")
+    other = store.save(xr.Dataset({"y": ("i", [1.0], {"units": "1"})}), "a_first", params | {"n": 9})
+    target = store.path_for("a_first", params)
+    other.replace(target)  # copied over the store's name: a new file, but not this run's parameters
+    run = runner._Run(repo, "a_first", repo / "notebooks" / "a_first.ipynb", {}, target, False, False)
+    with pytest.raises(runner.ChapterFailed, match=f"parameter_hash '{store.param_hash(params | {'n': 9})}'"):
+        run.check(repo / "no.log", None)
+
+
+@pytest.mark.parametrize(("value", "default", "says"), [
+    (["case69"], "case33bw", r"\['case69'\] is a list, not a str"), (True, 1, "True is a bool, not an int"),
+    (False, 1.0, "False is a bool, not a float"), (1, True, "1 is an int, not a bool"), (["a"], {}, "is a list, not a dict"),
+    ([1.5], [1, 2], r"holds the float 1.5: every element must be an int"),
+    ('["a"]', [0.8, 1.0], "holds the str 'a': every element must be a float"),
+    ([1], ["case9"], "every element must be a str"), ("[1, true]", [1], "holds the bool True"),
+])
+def test_a_value_that_does_not_fit_is_a_type_error(value, default, says):
+    """A non-string value went through json.dumps: ["case69"] became the string '["case69"]', True became 1."""
+    with pytest.raises(TypeError, match=says):
+        runner.coerce(value, default)
+
+
+def test_fitting_values_keep_their_hash():
+    """Ints in a float list stay ints (an archived store's parameters hash as they were); a tuple is a list."""
+    assert runner.coerce([0, 10], [0.0, 5.0]) == [0, 10] and type(runner.coerce([0], [0.5])[0]) is int
+    assert runner.coerce((1, 2), [0]) == [1, 2] and runner.coerce([1, 2], (0,)) == (1, 2)
+    assert runner.coerce([], [1.0]) == [] and runner.coerce(["a", 1], []) == ["a", 1]
+    assert runner.coerce([True], None) == [True] and runner.coerce(True, None) is True
+
+
+def test_a_profile_value_of_another_type_stops_with_exit_2(repo, capsys):
+    nb_path = repo / "notebooks" / "a_first.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.metadata["forlab"]["profiles"]["odd"] = {"label": ["case69"], "n": True}
+    nbformat.write(nb, nb_path)
+    assert cli.main(["run", "a_first", "--profile", "odd", "--no-progress"]) == 2
+    assert "profile 'odd': bad value for 'label'" in capsys.readouterr().err
+    assert cli.main(["run", "a_first", "-p", "flags", '["a"]', "--no-progress"]) == 2
+    assert "bad value for 'flags'" in capsys.readouterr().err
+    assert not store.list_stores("a_first")  # nothing ran
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"cells": [', "NotJSONError"),
+    (None, "metadata.forlab.profiles must map each profile name to a dict"),
+])
+def test_run_and_book_report_an_unreadable_notebook_without_a_traceback(repo, capsys, text, says):
+    nb_path = repo / "notebooks" / "a_first.ipynb"
+    if text is None:  # a profile that is not a dict
+        nb = nbformat.read(nb_path, as_version=4)
+        nb.metadata["forlab"]["profiles"] = {"big": [5]}
+        nbformat.write(nb, nb_path)
+    else:
+        nb_path.write_text(text)
+    for argv in (["run", "a_first", "--no-progress"], ["book"]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert "notebooks/a_first.ipynb is not a readable notebook" in err and says in err
+        assert "git checkout -- notebooks/a_first.ipynb" in err
+
+
+def test_a_typo_in_reads_names_the_chapter_and_reads(repo, monkeypatch):
+    monkeypatch.setitem(runner.READS, "a_first", (("b_second", "bigg"),))
+    with pytest.raises(runner.ParameterError, match=r"\('b_second', 'bigg'\), declared in READS\['a_first'\] "
+                                                    r"\(forlab.book.runner\): b_second has no profile 'bigg' "
+                                                    r"\(its profiles: big\)"):
+        runner.content_hash(repo, "a_first")
+    monkeypatch.setitem(runner.READS, "a_first", (("b_secnd", None),))
+    with pytest.raises(runner.ParameterError, match=r"declared in READS\['a_first'\].*unknown chapter 'b_secnd'"):
+        runner.content_hash(repo, "a_first")

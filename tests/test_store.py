@@ -435,3 +435,44 @@ def test_no_study_module_builds_the_origin_sentence_by_hand():
                for number, line in enumerate(path.read_text().splitlines(), 1)
                if re.search(r"From `\{[^}]*store_path", line)]
     assert not by_hand, by_hand
+
+
+def _chapter_notebook(repo, chapter: str, parameters: str) -> None:
+    """``notebooks/<chapter>.ipynb`` in ``repo`` with only a parameters cell."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nbformat.write(new_notebook(cells=[new_code_cell(parameters, metadata={"tags": ["parameters"]})]),
+                   repo / "notebooks" / f"{chapter}.ipynb")
+
+
+def test_a_partial_set_without_defaults_looks_for_the_store_its_command_makes(repo, monkeypatch):
+    """open_store("ch", {"load_scale": 0.8}) hashed the partial set, and its error named a `forlab run` that
+    writes the complete one: the lookup and the command now agree, and a complete set keeps its hash."""
+    from forlab.book import runner
+
+    _chapter_notebook(repo, "ch", 'grid = "case33bw"\nload_scale = 1.0\n')
+    monkeypatch.chdir(repo)
+    with pytest.raises(FileNotFoundError) as err:
+        store.open_store("ch", {"load_scale": 0.8})
+    command = next(line.strip() for line in str(err.value).splitlines() if "forlab run" in line)
+    assert command == "forlab run ch -p load_scale 0.8"
+    words = shlex.split(command)
+    made = runner.resolve_parameters({"grid": "case33bw", "load_scale": 1.0}, list(zip(words[4::3], words[5::3])))
+    assert store.path_for("ch", made).name in str(err.value)
+    store.save(sample(), "ch", made)
+    assert store.open_store("ch", {"load_scale": 0.8}).attrs["parameter_hash"] == store.param_hash(made)
+    store.save(sample(), "ch", {"grid": "case33bw", "load_scale": 1.0})
+    assert store.open_store("ch", {"load_scale": 1}).attrs["parameters"] == '{"grid":"case33bw","load_scale":1.0}'
+    complete = {"grid": "case33bw", "load_scale": 1}  # hashed as given: no existing store changes its name
+    with pytest.raises(FileNotFoundError, match=store.param_hash(complete)):
+        store.open_store("ch", complete)
+    with pytest.raises(ValueError, match="declares no parameter load_scal"):
+        store.open_store("ch", {"load_scal": 0.8})
+
+
+def test_a_value_of_another_type_than_its_default_is_refused():
+    with pytest.raises(TypeError, match="chapter 'ch', parameter 'load_scale': True is a bool, not a float"):
+        store.complete_params("ch", {"load_scale": True}, DEFAULTS)
+    with pytest.raises(TypeError, match="parameter 'regions'.* every element must be a str"):
+        store.complete_params("ch", {"regions": [1]}, DEFAULTS)

@@ -1,8 +1,8 @@
 """The ``forlab`` command: run a chapter, rebuild the book, list chapters and their parameters, check the HTML.
 
 Exit status: 0 success, 1 a chapter failed, the book build reported warnings/errors or the built HTML shows what a
-reader should not see (``check-html``), 2 bad usage (unknown chapter, parameter or profile, or a value that does not
-fit the parameter's type).
+reader should not see (``check-html``), 2 bad usage (unknown chapter, parameter or profile, a value that does not
+fit the parameter's type, or a chapter notebook that cannot be read: `forlab.book.runner.read_chapter`).
 """
 
 from __future__ import annotations
@@ -76,14 +76,11 @@ def _list(args: argparse.Namespace) -> int:
     in_book = runner.toc_chapters(root)
     broken = 0
     for chapter in runner.chapters(root):
-        nb_path = runner.notebook_path(root, chapter)
         try:
-            declared, named = runner.declared_parameters(nb_path), runner.profiles(nb_path)
-        except (ValueError, SyntaxError, KeyError, AttributeError, OSError) as err:
+            declared, named = runner.read_chapter(root, chapter)
+        except runner.ParameterError as err:
             broken += 1
-            why = " ".join(str(err).split())[:200]
-            print(f"forlab list: {nb_path.relative_to(root)} is not a readable notebook ({type(err).__name__}: "
-                  f"{why}); fix or restore it (git checkout -- {nb_path.relative_to(root)})", file=sys.stderr)
+            print(f"forlab list: {err}", file=sys.stderr)
             continue
         note = "" if chapter in in_book else "  (not in _toc.yml)"
         print(f"{chapter}{note}  [{len(store.list_stores(chapter, root / store.results_root()))} store(s)]")

@@ -294,11 +294,16 @@ def pages(build_dir: str | Path) -> list[Path]:
 
 
 def check(build_dir: str | Path) -> list[str]:
-    """Every problem of the built book in ``build_dir`` (``_build/html``), one line each: page, what, snippet."""
+    """Every problem of the built book in ``build_dir`` (``_build/html``), one line each: page, what, snippet.
+    FileNotFoundError when the folder holds no page: a wrong folder or a failed build must not pass the check."""
     build_dir = Path(build_dir)
     if not build_dir.is_dir():
         raise FileNotFoundError(f"no built book at {build_dir}: build it first (python3 scripts/dev.py book)")
+    found = pages(build_dir)
+    if not found:
+        raise FileNotFoundError(f"no HTML page in {build_dir}: name the folder of the built book (_build/html) or "
+                                "build it first (python3 scripts/dev.py book)")
     problems = []
-    for path in pages(build_dir):
+    for path in found:
         problems += check_page(path, path.relative_to(build_dir).as_posix())
     return problems

@@ -1,6 +1,6 @@
 """Figures shared by the chapters: one style, units in every label, PQ charts and drawings of T+D systems.
 
-* `STYLE`, `style()`, `use_style()`: matplotlib settings every figure of the book uses (size, fonts, grid).
+* `STYLE`, `use_style()`: matplotlib settings every figure of the book uses (size, fonts, grid).
 * `axis_label(name, units)` and `label_of(da)`: "name (units)" labels, from text or from an xarray variable's
   ``long_name``/``units`` attributes, so a label says what the store says.
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
@@ -25,10 +25,8 @@ from the TS centre, leaves spread across it. Closed ties are chords of that tree
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-from collections.abc import Iterator
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -57,7 +55,6 @@ __all__ = [
     "label_of",
     "log_ticks",
     "settled_renderer",
-    "style",
     "system_tables",
     "tables_from_dataset",
     "tables_to_dataset",
@@ -110,13 +107,6 @@ def use_style() -> None:
         return
     if get_ipython() is not None:
         set_matplotlib_formats("svg")
-
-
-@contextlib.contextmanager
-def style() -> Iterator[None]:
-    """`STYLE` for the figures made inside the ``with`` block only."""
-    with mpl.rc_context(STYLE):
-        yield
 
 
 def axis_label(name: str, units: str | None = None) -> str:

@@ -48,10 +48,11 @@ def lock_sha256(path: Path | None = None) -> str:
 def locked_versions(text: str) -> dict[str, str]:
     """PEP 503 name -> pinned version of every ``name==version`` line of a lock."""
     pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", text, flags=re.MULTILINE)
-    return {_normalise(name): version for name, version in pins}
+    return {normalise(name): version for name, version in pins}
 
 
-def _normalise(name: str) -> str:
+def normalise(name: str) -> str:
+    """A package name in its PEP 503 normal form (lower case, runs of "-", "_", "." as one "-")."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

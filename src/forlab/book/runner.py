@@ -42,6 +42,7 @@ import yaml
 
 from forlab.book import store
 from forlab.book.progress import bar as terminal_bar
+from forlab.book.store import declared_parameters  # in store: open_store needs it too
 
 KERNEL = "python3"
 CACHE_FILE = ".runcache.json"
@@ -121,42 +122,31 @@ def toc_chapters(root: Path) -> list[str]:
 # ---------------------------------------------------------------- parameters
 
 
-def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            return cell
-    return None
-
-
-def _assignments(source: str) -> list[tuple[str, ast.expr]]:
-    """(name, value node) of every top-level ``name = value`` or ``name: type = value`` in ``source``."""
-    found = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            found.append((node.targets[0].id, node.value))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            found.append((node.target.id, node.value))
-    return found
-
-
-def declared_parameters(nb_path: str | os.PathLike) -> dict[str, Any]:
-    """Name -> default of the literal assignments in the cell tagged ``parameters`` (empty if there is none)."""
-    cell = _parameters_cell(nbformat.read(nb_path, as_version=4))
-    if cell is None:
-        return {}
-    declared = {}
-    for name, value in _assignments(cell.source):
-        try:
-            declared[name] = ast.literal_eval(value)
-        except ValueError:
-            continue  # not a parameter papermill can override: reported by convention_problems
-    return declared
-
-
 def profiles(nb_path: str | os.PathLike) -> dict[str, dict[str, Any]]:
-    """Named parameter sets from ``metadata.forlab.profiles``."""
+    """Named parameter sets from ``metadata.forlab.profiles``; ValueError when that is not a dict of dicts."""
     nb = nbformat.read(nb_path, as_version=4)
-    return dict(nb.metadata.get("forlab", {}).get("profiles", {}))
+    found = nb.metadata.get("forlab", {}).get("profiles", {})
+    if not isinstance(found, dict) or not all(isinstance(v, dict) for v in found.values()):
+        raise ValueError(f"metadata.forlab.profiles must map each profile name to a dict of parameter values, "
+                         f"got {found!r}")
+    return dict(found)
+
+
+UNREADABLE = (ValueError, SyntaxError, KeyError, AttributeError, TypeError, OSError)
+"""What reading a damaged notebook raises (nbformat's NotJSONError is a ValueError)."""
+
+
+def read_chapter(root: Path, chapter: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(`declared_parameters`, `profiles`) of ``chapter``; `ParameterError` naming the notebook and how to restore
+    it when it cannot be read (not JSON, a parameters cell that does not parse, profiles that are not dicts)."""
+    nb_path = notebook_path(root, chapter)
+    try:
+        return declared_parameters(nb_path), profiles(nb_path)
+    except UNREADABLE as err:
+        shown = nb_path.relative_to(root) if nb_path.is_relative_to(root) else nb_path
+        why = " ".join(str(err).split())[:200]
+        raise ParameterError(f"{shown} is not a readable notebook ({type(err).__name__}: {why}); fix or restore it "
+                             f"(git checkout -- {shown})") from err
 
 
 def describe_parameters(declared: Mapping[str, Any]) -> str:
@@ -172,60 +162,56 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 def coerce(value: Any, default: Any) -> Any:
     """``value`` (a string from the command line, or any object) converted to the type of ``default``.
 
-    bool accepts true/false/yes/no/on/off/1/0; float accepts ints; list, tuple and dict parse JSON or a Python
-    literal; a ``None`` default takes any literal (else the string). Raises ``ValueError`` (unparsable) or
-    ``TypeError`` (a literal of another type) when it does not fit.
+    A string is parsed: bool accepts true/false/yes/no/on/off/1/0; int and float their literals; list, tuple and
+    dict JSON or a Python literal; a ``None`` default takes any literal (else the string). Any other value must
+    have the default's type already (`store.fit_value`: an int for a float, a tuple for a list, never a bool for
+    a number). A list's elements must fit those of the default list. Raises ``ValueError`` (unparsable) or
+    ``TypeError`` (another type) when it does not fit.
     """
-    kind = type(default)
-    if not isinstance(value, str):
-        if isinstance(value, kind) or (
-            kind is float and isinstance(value, int) and not isinstance(value, bool)
-        ):
-            return kind(value)
-        value = json.dumps(value)
-    text = value.strip()
+    return store.fit_value(_parse(value, default) if isinstance(value, str) else value, default)
+
+
+def _parse(text: str, default: Any) -> Any:
+    """Command-line ``text`` as a value of ``default``'s type (`coerce`)."""
+    kind, stripped = type(default), text.strip()
+    if kind is str:
+        return text
     if default is None:
         try:
-            return ast.literal_eval(text)
+            return ast.literal_eval(stripped)
         except (ValueError, SyntaxError):
-            return value
+            return text
     if kind is bool:
-        if text.lower() in _TRUE | _FALSE:
-            return text.lower() in _TRUE
-        raise ValueError(f"{value!r} is not a bool (true/false)")
+        if stripped.lower() in _TRUE | _FALSE:
+            return stripped.lower() in _TRUE
+        raise ValueError(f"{text!r} is not a bool (true/false)")
     if kind in (int, float):
         try:
-            return kind(text)
+            return kind(stripped)
         except ValueError:
-            raise ValueError(f"{value!r} is not {'an int' if kind is int else 'a number (float)'}") from None
-    if kind is str:
-        return value
+            raise ValueError(f"{text!r} is not {'an int' if kind is int else 'a number (float)'}") from None
+    return _parse_literal(text, kind)
+
+
+def _parse_literal(text: str, kind: type) -> Any:
+    """``text`` as JSON or a Python literal of type ``kind`` (list, tuple, dict)."""
     try:
         parsed = json.loads(text)
     except json.JSONDecodeError:
         try:
-            parsed = ast.literal_eval(text)
+            parsed = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError) as err:
-            raise ValueError(f"{value!r} is not a {kind.__name__} literal") from err
+            raise ValueError(f"{text!r} is not a {kind.__name__} literal") from err
     if kind is tuple and isinstance(parsed, list):
         parsed = tuple(parsed)
     if not isinstance(parsed, kind):
-        raise TypeError(f"{value!r} is a {type(parsed).__name__}, not a {kind.__name__}")
+        raise TypeError(f"{text!r} is a {type(parsed).__name__}, not a {kind.__name__}")
     return parsed
 
 
 TypeSpec = type | tuple[type, type]
 """What `check_types` accepts for a parameter: a type (``int``, ``float``, ``str``, ``bool``, ``dict``, ``list``),
 or ``(list, element type)`` for a list whose every element has that type (``(list, int)``: a list of ints)."""
-
-
-def _fits(value: Any, kind: type) -> bool:
-    """``value`` has type ``kind`` by the rules of chapter parameters: a bool is never a number, an int is a float,
-    NumPy scalars count as their Python types, a tuple is a list (the value papermill gives is always a list)."""
-    if kind in (int, float):
-        number = numbers.Integral if kind is int else numbers.Real
-        return isinstance(value, number) and not isinstance(value, bool)
-    return isinstance(value, list | tuple) if kind is list else isinstance(value, kind)
 
 
 _TYPE_NAMES = {int: ("an integer", "integers"), float: ("a number", "numbers"), str: ("a string", "strings"),
@@ -262,9 +248,9 @@ def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapte
             raise ValueError(f"chapter {chapter}: parameter {name!r} is missing")
         value = params[name]
         kind, element = spec if isinstance(spec, tuple) else (spec, None)
-        if not _fits(value, kind):
+        if not store.fits(value, kind):
             got = f"{type(value).__name__} {value!r}"
-        elif element is not None and (wrong := [x for x in value if not _fits(x, element)]):
+        elif element is not None and (wrong := [x for x in value if not store.fits(x, element)]):
             got = f"{value!r}, holding the {type(wrong[0]).__name__} {wrong[0]!r}"
         else:
             continue
@@ -308,11 +294,11 @@ def convention_problems(nb_path: str | os.PathLike) -> list[str]:
     nb_path = Path(nb_path)
     nb = nbformat.read(nb_path, as_version=4)
     problems = []
-    cell = _parameters_cell(nb)
+    cell = store.parameters_cell(nb)
     if cell is None:
         problems.append("no code cell tagged 'parameters'")
     else:
-        for name, value in _assignments(cell.source):
+        for name, value in store.assignments(cell.source):
             try:
                 ast.literal_eval(value)
             except ValueError:
@@ -326,7 +312,7 @@ def convention_problems(nb_path: str | os.PathLike) -> list[str]:
         return [*problems, f"code does not parse: {err}"]
     chapter_ok = any(
         name == "CHAPTER" and isinstance(v, ast.Constant) and v.value == nb_path.stem
-        for name, v in _assignments(code)
+        for name, v in store.assignments(code)
     )
     if not chapter_ok:
         problems.append(f'no assignment CHAPTER = "{nb_path.stem}"')
@@ -338,7 +324,7 @@ def convention_problems(nb_path: str | os.PathLike) -> list[str]:
     ]  # fmt: skip
     if not saves:
         problems.append("no call store.save(ds, CHAPTER, PARAMS)")
-    literal = [v for name, v in _assignments(code) if name == "PARAMS" and isinstance(v, ast.Dict)]
+    literal = [v for name, v in store.assignments(code) if name == "PARAMS" and isinstance(v, ast.Dict)]
     if cell is not None and literal:
         keys = {k.value for k in literal[0].keys if isinstance(k, ast.Constant)}
         if keys != set(declared_parameters(nb_path)):
@@ -504,11 +490,11 @@ def run_chapter(
     chapter's cache entry first and records it on success, so the book never counts a failed run as done.
     """
     nb_path = notebook_path(root, chapter)
+    declared, named = read_chapter(root, chapter)
     problems = convention_problems(nb_path)
     if problems:
         raise ChapterFailed(f"{nb_path} breaks the chapter convention: " + "; ".join(problems))
-    declared = declared_parameters(nb_path)
-    params = resolve_parameters(declared, overrides, profile, profiles(nb_path), chapter)
+    params = resolve_parameters(declared, overrides, profile, named, chapter)
     default = params == declared
     out = executed_path(root, chapter, params, default)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -543,12 +529,13 @@ class _Run:
         failed = self.store_path.with_suffix(".failed.ipynb")
         log = store.temp_path(tmp.with_name(f"{self.chapter}.reads"))  # a killed run's log is cleaned like a temp
         os.environ[store.READS_LOG] = str(log)  # the kernel inherits it: `store.open_path` logs what it opens
+        before = file_stamp(self.store_path)
         try:
             papermill.execute_notebook(
                 str(self.nb_path), str(tmp), parameters=self.parameters, kernel_name=KERNEL, cwd=str(self.root),
                 progress_bar=self.progress_bar, config=_quiet_kernel_config(),
             )  # fmt: skip
-            self.check(log)
+            self.check(log, before)
         except BaseException as err:
             failed.parent.mkdir(parents=True, exist_ok=True)
             if tmp.is_file() and tmp.stat().st_size:
@@ -566,13 +553,11 @@ class _Run:
         if self.default:
             nbformat.write(prepare_for_book(nbformat.read(tmp, as_version=4), self.root), tmp)
 
-    def check(self, log: Path) -> None:
-        """ChapterFailed when the run wrote no store, or (default run) read a store its inputs do not declare."""
-        if not self.store_path.is_file():
-            raise ChapterFailed(
-                f"{self.chapter} ran but wrote no store at {self.store_path}: the notebook must call "
-                "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
-            )
+    def check(self, log: Path, before: tuple[int, int] | None = None) -> None:
+        """ChapterFailed when the run wrote no store (the file at the store's path is the one `file_stamp` saw as
+        ``before`` the run, or holds another parameter hash), or (default run) read a store its inputs do not
+        declare."""
+        self.check_store(before)
         read = {Path(line) for line in (log.read_text().splitlines() if log.is_file() else [])}
         # every declared (chapter, profile) pair's files, resolved once for both checks below
         inputs = {pair: {p.resolve() for p in store_paths(self.root, *pair)}
@@ -592,6 +577,21 @@ class _Run:
                 "they change, for nothing)"
             )
 
+    def check_store(self, before: tuple[int, int] | None) -> None:
+        """ChapterFailed unless this run wrote the store: a file left by an earlier run does not count."""
+        if not self.store_path.is_file() or file_stamp(self.store_path) == before:
+            earlier = " (the file there is an earlier run's)" if self.store_path.is_file() else ""
+            raise ChapterFailed(
+                f"{self.chapter} ran but wrote no store at {self.store_path}{earlier}: the notebook must call "
+                "forlab.book.store.save(ds, CHAPTER, PARAMS) with PARAMS holding exactly its parameters"
+            )
+        found = (store.stored_attrs(self.store_path) or {}).get("parameter_hash")
+        if found != self.store_path.stem:
+            raise ChapterFailed(
+                f"{self.chapter} wrote {self.store_path} with parameter_hash {found!r}, not {self.store_path.stem}: "
+                "write it with forlab.book.store.save(ds, CHAPTER, PARAMS), PARAMS holding exactly its parameters"
+            )
+
     def unread(self, inputs: dict[tuple[str, str | None], set[Path]], read: set[Path]) -> list[str]:
         """The (chapter, profile) pairs of `READS` whose store exists but that the run did not read: a declaration
         the code has left behind (chapter 09 kept chapter 04's stores there after it stopped reading them).
@@ -602,6 +602,16 @@ class _Run:
             if any(p.is_file() for p in paths) and not paths & read:
                 out.append(f"{source} ({profile or 'default run'})")
         return out
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime in ns) of ``path``, None when absent: `store.save` renames a new file over a store, so a store
+    written by a run has another stamp than the one before it, on any file system's clock resolution."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 # ---------------------------------------------------------------- the book
@@ -626,9 +636,24 @@ being listed (`chapter_inputs`)."""
 
 def chapter_inputs(root: Path, chapter: str) -> list[tuple[str, str | None]]:
     """(chapter, profile) of every store ``chapter`` reads: its own profiles (a chapter shows its profile run
-    beside its default one) and what `READS` declares."""
-    own = [(chapter, name) for name in profiles(notebook_path(root, chapter))]
-    return own + list(READS.get(chapter, ()))
+    beside its default one) and what `READS` declares (`declared_read`)."""
+    own = [(chapter, name) for name in read_chapter(root, chapter)[1]]
+    return own + [declared_read(root, chapter, pair) for pair in READS.get(chapter, ())]
+
+
+def declared_read(root: Path, chapter: str, pair: tuple[str, str | None]) -> tuple[str, str | None]:
+    """``pair``, one of ``READS[chapter]``; `ParameterError` naming both chapters and READS when its chapter or
+    profile does not exist (a typo there would otherwise read "unknown profile 'fulll'", naming neither)."""
+    source, profile = pair
+    where = f"({source!r}, {profile!r}), declared in READS[{chapter!r}] (forlab.book.runner)"
+    try:
+        named = read_chapter(root, source)[1]
+    except ParameterError as err:
+        raise ParameterError(f"{where}: {err}; fix the pair there") from None
+    if profile is not None and profile not in named:
+        raise ParameterError(f"{where}: {source} has no profile {profile!r} (its profiles: "
+                             f"{', '.join(named) or '(none)'}); fix the pair there")
+    return pair
 
 
 def input_paths(root: Path, chapter: str) -> list[Path]:
@@ -640,8 +665,8 @@ def store_paths(root: Path, chapter: str, profile: str | None) -> list[Path]:
     """The files the store of ``chapter``'s run (a profile, or None for its default run) may be read from: for a
     profile both ``results/`` and ``archive/`` (`open_profile_store` looks in that order), for a default run
     ``results/``."""
-    nb = notebook_path(root, chapter)
-    params = resolve_parameters(declared_parameters(nb), {}, profile, profiles(nb), chapter)
+    declared, named = read_chapter(root, chapter)
+    params = resolve_parameters(declared, {}, profile, named, chapter)
     roots = [root / store.results_root()] + ([root / store.ARCHIVE] if profile else [])
     return [store.path_for(chapter, params, r) for r in roots]
 
@@ -705,7 +730,7 @@ def stale_chapters(root: Path, force: bool = False) -> list[str]:
     cache = load_cache(root)
     stale: list[str] = []
     for chapter in toc_chapters(root):
-        params = declared_parameters(notebook_path(root, chapter))
+        params = read_chapter(root, chapter)[0]
         outputs_exist = (root / EXECUTED_DIR / f"{chapter}.ipynb").is_file() and (
             root / store.path_for(chapter, params)
         ).is_file()
@@ -737,14 +762,14 @@ def build_html(root: Path) -> int:
 
 def profile_params(chapter: str, profile: str) -> dict[str, Any]:
     """The full parameter set of a chapter's named profile (defaults overridden by the profile's values)."""
-    nb = notebook_path(find_root(), chapter)
-    return resolve_parameters(declared_parameters(nb), {}, profile, profiles(nb), chapter)
+    declared, named = read_chapter(find_root(), chapter)
+    return resolve_parameters(declared, {}, profile, named, chapter)
 
 
 def chapter_params(chapter: str, override: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The parameters of a chapter's run: its declared defaults, overridden by ``override``."""
-    nb = notebook_path(find_root(), chapter)
-    return resolve_parameters(declared_parameters(nb), dict(override or {}), None, {}, chapter)
+    declared, named = read_chapter(find_root(), chapter)
+    return resolve_parameters(declared, dict(override or {}), None, named, chapter)
 
 
 def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | None:

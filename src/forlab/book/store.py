@@ -13,15 +13,21 @@ are removed at the next save or open in their folder (`clean_stale_temps`). Read
 unreadable file, a store of another chapter or parameters, or one that expands beyond ``max_bytes`` in memory is a
 `StoreError` naming the file and the command that re-makes it.
 
+A chapter's declared parameters (`declared_parameters`: the literals of its notebook's ``parameters`` cell) and
+the type a value must have for one (`fit_value`) live here too, below the runner that uses them: `open_store`
+completes a partial parameter set with the chapter's defaults.
+
 Solver statuses are stored as string variables (see :func:`solver_status`), never as codes.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as _dt
 import hashlib
 import json
+import numbers
 import os
 import re
 import secrets
@@ -265,14 +271,116 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+# ---------------------------------------------------------------- a chapter's parameters
+# Here rather than in the runner: `open_store` completes a partial parameter set with the chapter's defaults, and
+# this module stays below the runner (which imports it).
+
+
+def parameters_cell(nb: Any) -> Any:
+    """The first code cell of notebook ``nb`` tagged ``parameters`` (None when there is none)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell
+    return None
+
+
+def assignments(source: str) -> list[tuple[str, ast.expr]]:
+    """(name, value node) of every top-level ``name = value`` or ``name: type = value`` in ``source``."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found.append((node.targets[0].id, node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found.append((node.target.id, node.value))
+    return found
+
+
+def declared_parameters(nb_path: str | os.PathLike) -> dict[str, Any]:
+    """Name -> default of the literal assignments in the cell tagged ``parameters`` (empty if there is none)."""
+    import nbformat  # only here: every chapter kernel and worker imports this module, few read a notebook
+
+    cell = parameters_cell(nbformat.read(nb_path, as_version=4))
+    if cell is None:
+        return {}
+    declared = {}
+    for name, value in assignments(cell.source):
+        try:
+            declared[name] = ast.literal_eval(value)
+        except ValueError:
+            continue  # not a parameter papermill can override: reported by runner.convention_problems
+    return declared
+
+
+def fits(value: Any, kind: type) -> bool:
+    """``value`` has type ``kind`` by the rules of chapter parameters: a bool is never a number, an int is a float,
+    NumPy scalars count as their Python types, a tuple is a list (the value papermill gives is always a list)."""
+    if kind in (int, float):
+        number = numbers.Integral if kind is int else numbers.Real
+        return isinstance(value, number) and not isinstance(value, bool)
+    return isinstance(value, list | tuple) if kind is list else isinstance(value, kind)
+
+
+def fit_value(value: Any, default: Any) -> Any:
+    """``value`` (a Python value; `forlab.book.runner.coerce` parses command-line text first) as a parameter whose
+    declared default is ``default`` takes it: an int for a float default becomes a float, a tuple for a list
+    default a list (and back), a list's elements must fit those of the default list (`_element_kind`); a None
+    default takes anything. TypeError saying what it must be otherwise. No conversion changes a hash but int ->
+    float, which `forlab run` makes too."""
+    if default is None:
+        return value
+    kind = type(default)
+    if isinstance(default, list | tuple) and isinstance(value, list | tuple):
+        return kind(_check_elements(value, default))
+    if not fits(value, kind):
+        raise TypeError(f"{value!r} is {_a(type(value))}, not {_a(kind)} like the default {default!r}")
+    return kind(value)
+
+
+def _a(kind: type) -> str:
+    """A type's name with its article: "an int", "a float"."""
+    return f"{'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}"
+
+
+def _element_kind(default: list | tuple) -> type | None:
+    """The type every element of a default list has (float for ints mixed with floats); None when it is empty or
+    mixes types, and then any element goes."""
+    kinds = {type(x) for x in default}
+    if kinds == {int, float}:
+        return float
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _check_elements(value: list | tuple, default: list | tuple) -> list | tuple:
+    """``value`` unchanged (ints stay ints in a float list: the hash of a stored run must not move); TypeError
+    naming the first element that does not fit `_element_kind`."""
+    kind = _element_kind(default)
+    wrong = [x for x in value if kind is not None and not fits(x, kind)]
+    if wrong:
+        raise TypeError(f"{list(value)!r} holds the {type(wrong[0]).__name__} {wrong[0]!r}: every element must be "
+                        f"{_a(kind)}, like those of the default {list(default)!r}")
+    return value
+
+
+def notebook_defaults(chapter: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The declared defaults of ``notebooks/<chapter>.ipynb`` in this repository when ``params`` lacks some of
+    them, else None (no such notebook, or a complete set). Why only a partial set: no run writes a store under
+    one (every run saves all its parameters), while a complete set is hashed as given, so no store changes name."""
+    repo = repository_root()
+    path = None if repo is None else repo / "notebooks" / f"{chapter}.ipynb"
+    if path is None or not path.is_file():
+        return None
+    declared = declared_parameters(path)
+    return declared if set(declared) - set(params) else None
+
+
 def complete_params(
     chapter: str, params: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """``params`` filled up with the chapter's declared ``defaults`` (None: ``params`` as given).
 
-    ValueError for a name the chapter does not declare. An int given for a float default becomes a float, so that
-    ``{"load_scale": 1}`` finds the store of ``load_scale = 1.0`` (the runner coerces the same way; the hash tells
-    ``1`` from ``1.0``).
+    ValueError for a name the chapter does not declare, TypeError for a value that does not fit its default
+    (`fit_value`). An int given for a float default becomes a float, so that ``{"load_scale": 1}`` finds the store
+    of ``load_scale = 1.0`` (the runner coerces the same way; the hash tells ``1`` from ``1.0``).
     """
     if defaults is None:
         return dict(params)
@@ -284,10 +392,10 @@ def complete_params(
         )
     full = dict(defaults)
     for name, value in params.items():
-        default = defaults[name]
-        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        full[name] = value
+        try:
+            full[name] = fit_value(value, defaults[name])
+        except TypeError as err:
+            raise TypeError(f"chapter {chapter!r}, parameter {name!r}: {err}") from None
     return full
 
 
@@ -321,14 +429,22 @@ def run_command(
     return command
 
 
-def stored_parameters(path: str | os.PathLike) -> dict[str, Any] | None:
-    """The parameters recorded in a store's attributes, read without loading its data (None if unreadable)."""
+def stored_attrs(path: str | os.PathLike) -> dict[str, Any] | None:
+    """A store's attributes (`provenance`), read without loading its data (None if unreadable)."""
     import h5netcdf
 
     try:
         with h5netcdf.File(path, "r") as fh:
-            return json.loads(fh.attrs["parameters"])
-    except (OSError, KeyError, ValueError):
+            return dict(fh.attrs)
+    except (OSError, ValueError):
+        return None
+
+
+def stored_parameters(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The parameters recorded in a store's attributes, read without loading its data (None if unreadable)."""
+    try:
+        return json.loads((stored_attrs(path) or {})["parameters"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -375,12 +491,15 @@ def open_store(
 ) -> xr.Dataset:
     """Load the store of ``chapter`` run with ``params`` fully into memory (the file is closed on return).
 
-    ``params`` may be partial when ``defaults`` gives the chapter's declared parameters (`complete_params`); the
-    runner reads them from the notebook: ``defaults=forlab.book.runner.chapter_params(chapter)`` (this module
-    stays below the runner and parses no notebook). FileNotFoundError with `missing_store_message` when there is
-    no such store; `StoreError` (`open_path`) when the file is unreadable, holds another chapter or parameters,
-    or is larger than ``max_bytes`` in memory.
+    ``params`` may be partial (`complete_params`): ``defaults`` gives the chapter's declared parameters, else
+    they come from ``notebooks/<chapter>.ipynb`` of this repository (`notebook_defaults`), so that the store
+    looked for, and the ``forlab run`` command the error names, are those of the complete set. A complete set is
+    hashed as given. FileNotFoundError with `missing_store_message` when there is no such store; `StoreError`
+    (`open_path`) when the file is unreadable, holds another chapter or parameters, or is larger than
+    ``max_bytes`` in memory.
     """
+    if defaults is None:
+        defaults = notebook_defaults(chapter, params)
     full = complete_params(chapter, params, defaults)
     path = path_for(chapter, full, root)
     if not path.exists():
