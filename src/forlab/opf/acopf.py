@@ -25,7 +25,7 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
-from forlab.opf.network import NetworkModel, build_network, checked_vm_limits
+from forlab.opf.network import NetworkModel, build_network, checked_vm_limits, unit_costs
 
 # Ipopt options of a primal-dual warm start: keep the start point and its multipliers where they are and begin with a
 # small barrier parameter, so that a start near the solution is not pushed back into the interior.
@@ -556,7 +556,7 @@ class ACOPF:
         res_bus.index.name = "bus"
         u = m.units
         pmw, qmv = pg * base, qg * base
-        cost = u["cp2"] * pmw**2 + u["cp1"] * pmw + u["cp0"] + u["cq2"] * qmv**2 + u["cq1"] * qmv + u["cq0"]
+        cost = unit_costs(u, pmw, qmv)
         res_units = pd.DataFrame(
             {"et": u["et"], "element": u["element"], "bus": u["bus_pd"], "fpu": u["fpu"], "p_mw": pmw,
              "q_mvar": qmv, "cost": cost}

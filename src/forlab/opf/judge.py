@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from forlab.opf.network import build_network
+from forlab.opf.network import build_network, unit_costs
 
 V_TOL = 1e-4  # p.u.
 LOADING_TOL = 1.0  # percent
@@ -73,7 +73,7 @@ def _units_at(n, m) -> tuple[float, float, np.ndarray]:
     for _, u in m.units.iterrows():
         res = n[f"res_{u.et}"].loc[u.element]
         p, q = float(res.p_mw), float(res.q_mvar)
-        c = u.cp2 * p**2 + u.cp1 * p + u.cp0 + u.cq2 * q**2 + u.cq1 * q + u.cq0
+        c = float(unit_costs(u, p, q))
         costs.append(c)
         if u.fpu:
             fpu_cost += c

@@ -184,10 +184,8 @@ class NetworkModel:
         u = self.units
         p = pg * self.base_mva
         q = qg * self.base_mva
-        return ca.sum1(
-            u["cp2"].to_numpy() * p**2 + u["cp1"].to_numpy() * p + u["cq2"].to_numpy() * q**2
-            + u["cq1"].to_numpy() * q
-        ) + float(u["cp0"].sum() + u["cq0"].sum())
+        coef = {c: u[c].to_numpy() for c in ("cp2", "cp1", "cq2", "cq1")}
+        return ca.sum1(unit_costs(coef, p, q, constant=False)) + float(u["cp0"].sum() + u["cq0"].sum())
 
     def chart_constraints(self, pg, qg):
         """PQ-chart rows of every flexibility-providing unit: (expressions, lower bounds, upper bounds), in MW/Mvar."""
@@ -394,6 +392,19 @@ def _voltage_limits(net, model_of_pd: pd.Series, nb: int, vm_limits) -> tuple[np
 
 
 _COST_COLUMNS = {col.split("_")[0]: col for col in COST_COLUMNS}  # "cp2" -> "cp2_eur_per_mw2", ...
+
+
+def unit_costs(coef, p_mw, q_mvar, constant: bool = True):
+    """Each unit's cost per hour at ``(p_mw, q_mvar)`` (MW, Mvar): cp2 p^2 + cp1 p + cp0 + cq2 q^2 + cq1 q + cq0, the
+    quadratic of pandapower's ``poly_cost`` that every OPF, result and judge of forlab prices units by. ``coef``: the
+    coefficients by name (`NetworkModel.units`' columns, one unit's row, or numbers); ``p_mw``, ``q_mvar``: numpy or
+    CasADi vectors, or one unit's numbers or Pyomo expressions. ``constant=False`` leaves out cp0 and cq0 (an
+    objective term that only moves its value)."""
+    # summed left to right in this order, so that every caller adds the same floating-point numbers the same way
+    if not constant:
+        return coef["cp2"] * p_mw**2 + coef["cp1"] * p_mw + coef["cq2"] * q_mvar**2 + coef["cq1"] * q_mvar
+    return (coef["cp2"] * p_mw**2 + coef["cp1"] * p_mw + coef["cp0"] + coef["cq2"] * q_mvar**2
+            + coef["cq1"] * q_mvar + coef["cq0"])
 
 
 def _poly_costs(costs: pd.DataFrame, et: str, elements: np.ndarray) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forlab.opf.network import NetworkModel, build_network
+from forlab.opf.network import NetworkModel, build_network, unit_costs
 
 SOLVERS = ("ripopt", "ipopt")
 """The AMPL-NL solvers `PyomoACOPF` knows how to call and read."""
@@ -261,9 +261,10 @@ class PyomoACOPF:
 
         mod, u = self.model, self.model.units
         base = mod.base_mva
-        cost = sum(float(u.cp2[k]) * (m.pg[k] * base) ** 2 + float(u.cp1[k]) * m.pg[k] * base
-                   + float(u.cq2[k]) * (m.qg[k] * base) ** 2 + float(u.cq1[k]) * m.qg[k] * base
-                   for k in range(mod.ng)) + (float(u.cp0.sum() + u.cq0.sum()) if mod.ng else 0.0)
+        coef = [{c: float(u[c].iloc[k]) for c in ("cp2", "cp1", "cq2", "cq1")} for k in range(mod.ng)]  # floats:
+        # a numpy number times a Pyomo variable is no Pyomo expression
+        cost = sum(unit_costs(coef[k], m.pg[k] * base, m.qg[k] * base, constant=False) for k in range(mod.ng)) \
+            + (float(u.cp0.sum() + u.cq0.sum()) if mod.ng else 0.0)
         m.unit_cost = pyo.Expression(expr=cost)
         terms = [t for ext in self.extensions if ext.objective is not None
                  for t in ext.objective(mod, m, blocks[ext.name])]

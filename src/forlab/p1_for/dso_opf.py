@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.opf.acopf import ACOPF, Extension, OPFResult
-from forlab.opf.network import build_network
+from forlab.opf.network import build_network, unit_costs
 
 
 @dataclass
@@ -225,8 +225,7 @@ class DSOModel:
         u = m.units
         p = s.pg * m.base_mva
         q = s.qg * m.base_mva
-        return (u["cp2"].to_numpy() * p**2 + u["cp1"].to_numpy() * p + u["cq2"].to_numpy() * q**2
-                + u["cq1"].to_numpy() * q)
+        return unit_costs({c: u[c].to_numpy() for c in ("cp2", "cp1", "cq2", "cq1")}, p, q, constant=False)
 
     # ------------------------------------------------------------------ solves
     def _solve(self, stage, w, d, t, box: Box, x0=None, lbx=None, ubx=None) -> tuple[Sample, OPFResult]:
