@@ -204,6 +204,7 @@ def test_book_cache_reruns_only_what_changed(repo):
 
     def fake_run(root, chapter, progress_bar=False):
         ran.append(chapter)
+        before = runner.content_hash(root, chapter)  # what run_chapter records on success
         params = runner.declared_parameters(runner.notebook_path(root, chapter))
         out = root / runner.EXECUTED_DIR / f"{chapter}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -211,6 +212,7 @@ def test_book_cache_reruns_only_what_changed(repo):
         target = store.path_for(chapter, params)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"")
+        runner.record_run(root, chapter, before)
 
     assert runner.run_stale(repo, run=fake_run, progress=False) == ["b_second", "a_first"]
     assert ran == ["b_second", "a_first"]
@@ -461,9 +463,10 @@ def test_concurrent_cache_writers_do_not_collide(repo):
 
 
 def fake_run(root, chapter, progress_bar=False):
-    """Writes a page and a store with new content, as a real default run would."""
+    """Writes a page and a store with new content and records the success, as a real default run would."""
     import time
 
+    before = runner.content_hash(root, chapter)
     params = runner.declared_parameters(runner.notebook_path(root, chapter))
     out = root / runner.EXECUTED_DIR / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -471,6 +474,7 @@ def fake_run(root, chapter, progress_bar=False):
     target = store.path_for(chapter, params)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(f"{chapter} {time.time_ns()}")
+    runner.record_run(root, chapter, before)
 
 
 def test_book_reruns_a_chapter_when_a_store_it_reads_changes(repo, monkeypatch):

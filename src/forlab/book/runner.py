@@ -743,13 +743,12 @@ def stale_chapters(root: Path, force: bool = False) -> list[str]:
 def run_stale(
     root: Path, force: bool = False, run: Callable[..., Any] = run_chapter, progress: bool = True
 ) -> list[str]:
-    """Re-run the stale chapters with their defaults in ``_toc.yml`` order, recording each success in the cache;
-    returns them. A chapter's hash is taken just before it runs, after the chapters it reads have re-run."""
+    """Re-run the stale chapters with their defaults in ``_toc.yml`` order; returns them. ``run`` (`run_chapter`)
+    records each success in the cache, with the chapter's hash taken as it starts, after the chapters it reads have
+    re-run."""
     stale = stale_chapters(root, force)
     for chapter in terminal_bar(stale, desc="chapters", unit="chapter", disable=not progress or not stale):
-        before = content_hash(root, chapter)
         run(root, chapter, progress_bar=False)
-        record_run(root, chapter, before)
     return stale
 
 
