@@ -25,6 +25,7 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 
+from forlab.opf.judge import dispatch_from_result, set_dispatch
 from forlab.opf.network import NetworkModel, build_network, checked_vm_limits, unit_costs
 
 # Ipopt options of a primal-dual warm start: keep the start point and its multipliers where they are and begin with a
@@ -633,23 +634,11 @@ def solve(net, *, init: str = "pf", **options) -> OPFResult:
 
 
 def apply_dispatch(net, result: OPFResult) -> None:
-    """Write an OPF solution into ``net`` as power-flow set-points.
-
-    Generators get their P and voltage set-point, the slack its voltage and angle, controllable sgens their P and Q,
-    so that ``pandapower.runpp(net)`` reproduces the OPF's operating point.
-    """
-    vm = result.res_bus["vm_pu"]
-    va = result.res_bus["va_degree"]
-    for _, r in result.res_units.iterrows():
-        if r.et == "ext_grid":
-            net.ext_grid.at[r.element, "vm_pu"] = float(vm[r.bus])
-            net.ext_grid.at[r.element, "va_degree"] = float(va[r.bus])
-        elif r.et == "gen":
-            net.gen.at[r.element, "p_mw"] = float(r.p_mw)
-            net.gen.at[r.element, "vm_pu"] = float(vm[r.bus])
-        elif r.et == "sgen":
-            net.sgen.at[r.element, "p_mw"] = float(r.p_mw)
-            net.sgen.at[r.element, "q_mvar"] = float(r.q_mvar)
+    """Write an OPF solution into ``net`` as power-flow set-points, as the judge writes any dispatch
+    (`forlab.opf.judge.set_dispatch` of `forlab.opf.judge.dispatch_from_result`): generators get their P and voltage
+    set-point, the slack its voltage and angle, controllable sgens their P and Q, so that ``pandapower.runpp(net)``
+    reproduces the OPF's operating point."""
+    set_dispatch(net, dispatch_from_result(result))
 
 
 def power_flow_check(net, result: OPFResult) -> dict:
