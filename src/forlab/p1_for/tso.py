@@ -108,7 +108,7 @@ class TSOForOPF:
             out = []
             for j, (k, b) in enumerate(zip(self.names, buses(m))):
                 box, xt_j = offers[k][0].box, xt[3 * j : 3 * j + 3]
-                v_ds = s.vm[b] - xs[j] * (x[2 * j + 1] / m.base_mva) / s.vm[b]  # behind the transformer
+                v_ds = behind_coupling(s.vm[b], x[2 * j + 1] / m.base_mva, xs[j])
                 physical = ca.vertcat(x[2 * j], x[2 * j + 1], v_ds)
                 out.append((physical - ca.DM(box.center) - ca.DM(box.half) * xt_j, 0.0, 0.0))
                 out.append((polynomial_casadi(offers[k][0].polynomial, xt_j), -np.inf, 0.0))
@@ -157,9 +157,16 @@ class TSOForOPF:
         x = res.extra["pcc"]
         p, q = float(x[2 * j]), float(x[2 * j + 1])
         v_ts = float(res.res_bus.vm_pu[bus])
-        v = v_ts - self.pcc_x[j] * (q / self.opf.model.base_mva) / v_ts
+        v = behind_coupling(v_ts, q / self.opf.model.base_mva, self.pcc_x[j])
         return {"ds": k, "ts_bus": bus, "p_mw": p, "q_mvar": q, "vm_pu": v,
                 "offer_cost": float(offer.cost_of(p, q, v)[0]), "f": float(offer.f(p, q, v)[0])}
+
+
+def behind_coupling(v_ts, q_pu, x_pu):
+    """The voltage (p.u.) on the DS's side of a lossless coupling transformer of series reactance ``x_pu`` that
+    carries ``q_pu`` (reactive import, p.u. on the TS's base) from a TS bus at ``v_ts``: the first-order drop
+    v_ts - x q / v_ts. The offer describes the DS's side; numbers or CasADi expressions."""
+    return v_ts - x_pu * q_pu / v_ts
 
 
 def _check_buses(ts_net, offers: Mapping[str, tuple[Offer, int]]) -> None:
