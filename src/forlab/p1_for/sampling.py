@@ -85,11 +85,13 @@ def _solve_chunk(token, net, vm_limits, lo, hi, starts, tasks) -> list[tuple]:
     return out
 
 
-def _check_chunk_size(chunk_size) -> None:
-    """ValueError unless ``chunk_size`` is a positive integer: a negative one used to slice every chunk empty (only
-    the box samples came back), zero failed inside range()."""
+def _check_run_options(chunk_size, task_timeout_s) -> None:
+    """ValueError unless ``chunk_size`` is a positive integer (a negative one used to slice every chunk empty, so
+    only the box samples came back; zero failed inside range()) and ``task_timeout_s`` a positive number of seconds."""
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer (DS OPFs per task, default 8), got {chunk_size!r}")
+    if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
+        raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
 
 
 def nearest_start(t: np.ndarray) -> int:
@@ -115,9 +117,7 @@ def run_tasks(ds_net, box: Box, starts: np.ndarray, tasks: list, *, vm_limits=No
     from forlab.book import parallel
     from forlab.book.progress import bar as progress_bar
 
-    if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
-        raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
-    _check_chunk_size(chunk_size)
+    _check_run_options(chunk_size, task_timeout_s)
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
     token = structure_token(ds_net, vm_limits)
     results: list = []
@@ -205,9 +205,7 @@ def sample_for(
         raise ValueError(f"n_directions must be a non-negative integer, got {n_directions!r}")
     if not isinstance(face_grid, (int, np.integer)) or face_grid < 0:
         raise ValueError(f"face_grid must be a non-negative integer, got {face_grid!r}")
-    if not isinstance(task_timeout_s, (int, float)) or not task_timeout_s > 0:
-        raise ValueError(f"task_timeout_s must be a positive number of seconds, got {task_timeout_s!r}")
-    _check_chunk_size(chunk_size)  # before the six box OPFs, not after them
+    _check_run_options(chunk_size, task_timeout_s)
     t_start = time.perf_counter()
     local = model or DSOModel(ds_net, vm_limits=vm_limits)
     box, box_samples = local.bounding_box()
