@@ -123,6 +123,15 @@ def test_build_and_solve_times_of_one_net(graph):
     assert out["build_s"] >= out["construct_s"] > 0 and out["solve_time_s"] > 0 and out["init_s"] > 0
 
 
+def test_a_failed_solve_gives_no_build_or_solve_time():
+    """Two Ipopt iterations do not solve case9: the solve's time, the first-call overhead built on it and the
+    objective are NaN (a failed solve measures nothing), the status says why."""
+    out = bench.build_and_solve_times(cases.load("case9"), repeats=1, ipopt={"max_iter": 2})
+    assert not out["success"] and out["status"] != "Solve_Succeeded"
+    assert np.isnan(out["solve_time_s"]) and np.isnan(out["first_call_s"]) and np.isnan(out["build_s"])
+    assert np.isnan(out["objective"]) and out["construct_s"] > 0
+
+
 def test_log_ticks_label_a_short_axis_inside_its_limits():
     """An axis from 11 to 18 holds none of 1, 2, 5 x 10^k twice: it still gets at least two labels inside its
     limits, and its minor ticks stay unlabelled (no overlapping "1.2x10^1" labels)."""

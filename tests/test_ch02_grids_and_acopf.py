@@ -422,6 +422,18 @@ def test_a_case_solved_to_an_acceptable_level_is_named(archived, small):
     assert "acceptable level" not in ch02.pglib_text(small)  # every case solved to Ipopt's optimal tolerance
 
 
+def test_a_failed_solve_meets_no_build_target(archived):
+    """A net whose solve failed has no build against solve: the text says so, and the target is not met."""
+    failed = archived.copy(deep=True)
+    failed["build_net_success"][0] = False
+    failed["build_net_status"] = failed.build_net_status.astype(object)  # room for a longer status
+    failed["build_net_status"][0] = "Maximum_Iterations_Exceeded"
+    text = ch02.build_text(failed)
+    net = str(failed.build_net.values[0])
+    assert f"{net} (" in text and "the solve failed (`Maximum_Iterations_Exceeded`), so nothing is measured" in text
+    assert "Target **missed**" in text
+
+
 def test_build_text_is_plain_sentences(archived):
     text = ch02.build_text(archived)
     assert ("The timing table above counts one construction alone, so a net in both tables has two build times. "

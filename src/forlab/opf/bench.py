@@ -132,7 +132,8 @@ def build_and_solve_times(net, repeats: int = 3, **options) -> dict:
     of its functions and derivatives and of the Ipopt solver (``construct_s``, all of ``ACOPF(net)``), plus the first
     call's overhead (``first_call_s``: the first solve's time beyond the fastest solve of the same model from the same
     start, e.g. lazy initialisation in CasADi/Ipopt). Solve (``solve_time_s``): the wall time of the Ipopt call
-    (`OPFResult.solve_time_s`) from the power-flow start. The power-flow start itself (pandapower ``runpp``, with
+    (`OPFResult.solve_time_s`) from the power-flow start; NaN with the first-call overhead, the build and the
+    objective when the solve failed (``success``, ``status`` say so). The power-flow start itself (pandapower ``runpp``, with
     numba's first-use compilation above 1000 buses) is neither, reported as ``init_s``. ``options`` go to `ACOPF`.
     """
 
@@ -148,11 +149,13 @@ def build_and_solve_times(net, repeats: int = 3, **options) -> dict:
     built, construct_s = builds.result, builds.solve_time_s
     model, x0 = built["model"], built["x0"]
     solves = timed(lambda: model.solve(x0=x0), repeats)
-    res, solve_s = solves.result, solves.solve_time_s
-    first_call = max(0.0, built["first"].solve_time_s - solve_s)
+    res, ok = solves.result, bool(solves.result.success)
+    # a failed solve measures no solve time, and so no first-call overhead either: NaN, never its time
+    solve_s = solves.solve_time_s if ok else np.nan
+    first_call = max(0.0, built["first"].solve_time_s - solve_s) if ok else np.nan
     return {
         "n_bus": int(model.model.nb), "graph": model.graph, "build_s": construct_s + first_call,
         "construct_s": construct_s, "first_call_s": first_call, "init_s": built["init_s"], "solve_time_s": solve_s,
-        "iterations": int(res.iterations), "objective": float(res.objective), "success": bool(res.success),
+        "iterations": int(res.iterations), "objective": float(res.objective) if ok else np.nan, "success": ok,
         "status": res.status,
     }
