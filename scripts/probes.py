@@ -30,7 +30,7 @@ def _params(args: argparse.Namespace) -> dict:
     """The chapter's parameters for the command line's choice (profile, probe names, timeout, jobs)."""
     params = runner.profile_params(CHAPTER, args.profile) if args.profile else runner.chapter_params(CHAPTER)
     if args.only:
-        params["probes"] = list(args.only)
+        params["probes"] = ",".join(args.only)  # as `forlab run -p probes a,b` gives it, so the store's hint re-makes it
     if args.timeout_s is not None:
         params["timeout_s"] = float(args.timeout_s)
     if args.jobs is not None:

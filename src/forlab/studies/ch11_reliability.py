@@ -43,7 +43,7 @@ from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
 __all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure",
-           "paper_text", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
+           "paper_text", "probe_names", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
            "time_text", "validate"]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
@@ -306,29 +306,37 @@ PROBES: tuple[Probe, ...] = (
 
 
 def validate(params: dict) -> None:
-    """ValueError unless ``probes`` is "quick", "all" or a list of probe names, ``timeout_s`` a positive number and
-    ``jobs`` a positive integer."""
+    """ValueError unless ``probes`` is "quick", "all", probe names joined by commas or a list of them
+    (`probe_names`), ``timeout_s`` a positive number and ``jobs`` a positive integer."""
     probes, timeout_s, jobs = params["probes"], params["timeout_s"], params["jobs"]
-    names = {p.name for p in PROBES}
-    if isinstance(probes, str):
-        if probes not in ("quick", "all"):
-            raise ValueError(f"probes must be 'quick', 'all' or a list of probe names, got {probes!r}")
-    elif not isinstance(probes, list) or not probes or set(probes) - names:
-        unknown = sorted(set(probes) - names) if isinstance(probes, list) else probes
-        raise ValueError(f"probes: unknown or empty selection {unknown!r}; names: {', '.join(sorted(names))}")
+    if not (isinstance(probes, str) and probes in ("quick", "all")):
+        chosen, names = probe_names(probes), {p.name for p in PROBES}
+        if not chosen or set(chosen) - names:
+            raise ValueError(f"probes: unknown or empty selection {sorted(set(chosen) - names) or probes!r}; "
+                             f"give 'quick', 'all' or names joined by commas from: {', '.join(sorted(names))}")
     if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not 0 < timeout_s < np.inf:
         raise ValueError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer (probes run at once), got {jobs!r}")
 
 
+def probe_names(probes) -> list[str]:
+    """The names of a selection that is neither "quick" nor "all": a str of names joined by commas (what
+    ``forlab run 11_reliability -p probes a,b`` passes: the parameter's default is a str, so the command line gives
+    a str) or a list of names; [] for anything else."""
+    if isinstance(probes, str):
+        return [n.strip() for n in probes.split(",") if n.strip()]
+    return [str(n) for n in probes] if isinstance(probes, list) else []
+
+
 def selected(probes) -> list[Probe]:
-    """The probes of a selection: "quick" (the fast subset the book runs by default), "all", or a list of names."""
+    """The probes of a selection: "quick" (the fast subset the book runs by default), "all", or names
+    (`probe_names`)."""
     if probes == "all":
         return list(PROBES)
     if probes == "quick":
         return [p for p in PROBES if p.quick]
-    return [p for p in PROBES if p.name in set(probes)]
+    return [p for p in PROBES if p.name in set(probe_names(probes))]
 
 
 def classify(result: dict | None, timed_out: bool, stderr: str = "") -> tuple[str, str]:
