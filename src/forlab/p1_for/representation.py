@@ -49,6 +49,18 @@ def _prepare(ds_net, vm_limits, model: DSOModel | None = None):
     return local, box, np.array([s.x for s in box_samples])
 
 
+def _solve_at(stage: str, desc: str, ds_net, points_t: np.ndarray, vm_limits, local, box, starts, n_workers, address,
+              progress, client) -> tuple[list, object]:
+    """One DS OPF of ``stage`` ("projection" or "cost") per normalised point, each from the box solution nearest it
+    (`forlab.p1_for.sampling.run_tasks`): the results in point order, and the box they are normalised by."""
+    if local is None:
+        local, box, starts = _prepare(ds_net, vm_limits)
+    tasks = [(i, stage, t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
+    res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
+                       progress=progress, desc=desc, local=local, client=client)
+    return res, box
+
+
 def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box=None, starts=None,
                  n_workers: int | None = 0, address=None, progress: bool = True, client=None) -> dict:
     """Project normalised points onto the FOR (eq. (p1-projection)): the ground truth of the offer's errors.
@@ -56,11 +68,8 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
     Returns the distance to the FOR (normalised units), success flags, solver statuses and the projections
     (normalised; boundary points of the FOR for the points outside it).
     """
-    if local is None:
-        local, box, starts = _prepare(ds_net, vm_limits)
-    tasks = [(i, "projection", t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
-    res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
-                       progress=progress, desc="labelling points", local=local, client=client)
+    res, box = _solve_at("projection", "labelling points", ds_net, points_t, vm_limits, local, box, starts, n_workers,
+                         address, progress, client)
     proj = box.normalise(np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3))
     dist = np.linalg.norm(proj - np.asarray(points_t, float), axis=1)
     return {"distance": dist, "success": np.array([r[1]["success"] for r in res]),
@@ -78,11 +87,8 @@ def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box
     ``point``: the PCC point used (normalised) and ``solution``: per point the solve's (x, lam_g, lam_x), None when
     it failed (a primal-dual warm start of later cost OPFs, `forlab.p1_for.dso_opf.DSOModel.warm_start`).
     """
-    if local is None:
-        local, box, starts = _prepare(ds_net, vm_limits)
-    tasks = [(i, "cost", t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
-    res, _ = run_tasks(ds_net, box, starts, tasks, vm_limits=vm_limits, n_workers=n_workers, address=address,
-                       progress=progress, desc="cost OPFs", local=local, client=client)
+    res, box = _solve_at("cost", "cost OPFs", ds_net, points_t, vm_limits, local, box, starts, n_workers, address,
+                         progress, client)
     used = np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3)
     return {"cost": np.array([r[1]["fpu_cost"] for r in res]), "success": np.array([r[1]["success"] for r in res]),
             "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res]),
