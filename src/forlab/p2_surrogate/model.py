@@ -171,12 +171,17 @@ def split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarr
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
 
 
+def _rows(data, rows) -> np.ndarray:
+    """The sample rows a fit or a score uses: ``rows`` (indices), or every sample of ``data`` when None."""
+    return np.arange(data.sizes["sample"]) if rows is None else np.asarray(rows)
+
+
 def fit_polytope(data: xr.Dataset, space: InputSpace, options: SurrogateOptions = SurrogateOptions(),
                  train: np.ndarray | None = None, validation: np.ndarray | None = None) -> \
         tuple[Polytope, pd.DataFrame]:
     """The polytope of `fit_surrogate` alone: trained on the margin labels of the ``train`` samples, then calibrated.
     Returns it and its training history (validation columns from the ``validation`` samples)."""
-    idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
+    idx = _rows(data, train)
     u_all = data["u"].values
     lab = label(data, options.vm_margin_pu, options.loading_margin_percent)
     u, y = u_all[idx], lab[idx]
@@ -189,7 +194,7 @@ def fit_polytope(data: xr.Dataset, space: InputSpace, options: SurrogateOptions 
 
 def regression_samples(data: xr.Dataset, options: SurrogateOptions, train: np.ndarray | None = None) -> np.ndarray:
     """The ``train`` samples the regressors are fitted on (``options.regress_on``)."""
-    idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
+    idx = _rows(data, train)
     mask = data["feasible"].values[idx] if options.regress_on == "feasible" else data["converged"].values[idx]
     return idx[mask.astype(bool)]
 
@@ -218,7 +223,7 @@ def fit_surrogate(data: xr.Dataset, space: InputSpace, options: SurrogateOptions
     Returns the surrogate and the polytope's training history (`train_polytope`; validation columns from the
     ``validation`` samples, labelled with the same margins).
     """
-    idx = np.arange(data.sizes["sample"]) if train is None else np.asarray(train)
+    idx = _rows(data, train)
     poly, hist = fit_polytope(data, space, options, idx, validation)
     regs = fit_regressors(data, space, options, idx)
     info = {"options": options.to_dict(), "n_train": len(idx), "dataset_seed": int(data.attrs.get("seed", -1))}
@@ -230,7 +235,7 @@ def evaluate_polytope(poly: Polytope, data: xr.Dataset, samples: np.ndarray | No
     """Classifier scores of ``poly`` on ``samples`` of ``data`` against the true labels (no margin): accuracy,
     false_feasible_rate, false_infeasible_rate; and, with ``options``, against the margin labels it was trained on
     (prefix ``margin_``)."""
-    idx = np.arange(data.sizes["sample"]) if samples is None else np.asarray(samples)
+    idx = _rows(data, samples)
     u = data["u"].values[idx]
     out = scores(poly, u, data["feasible"].values[idx].astype(bool))
     if options is not None:
@@ -243,7 +248,7 @@ def evaluate_regressors(regressors: list[dict[str, QuadraticRegressor]], data: x
                         samples: np.ndarray | None = None) -> dict:
     """Regressor errors on the feasible ``samples`` of ``data``: rmse / max_abs_error of P (MW) and Q (Mvar) and
     r2, worst PCC."""
-    idx = np.arange(data.sizes["sample"]) if samples is None else np.asarray(samples)
+    idx = _rows(data, samples)
     u = data["u"].values[idx]
     feas = data["feasible"].values[idx].astype(bool)
     out = {}
