@@ -379,6 +379,32 @@ def surrogate_bytes(surrogates: dict[str, DSSurrogate]) -> int:
     return sum(wire_bytes(s.to_dict(), np.zeros(1), np.zeros(2 * s.space.n_fpu)) for s in surrogates.values())
 
 
+def _scenario_row(sc: Scenario, base: Baseline, t, tso: SurrogateTSO, integ: IntegratedOPF,
+                  flows: dict[str, DSFlow], sent: int) -> dict:
+    """`benchmark`'s row of one scenario: its loads, both solves' statuses, the TSO's cost and times (NaN when its
+    solve failed), the checks of `validate`, the outcome record and the time ratio."""
+    tres = t.result
+    row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean, **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
+           "integrated_status": base.status, "integrated_success": base.success,
+           "tso_status": tres.opf.status, "tso_success": tres.success,
+           # a failed solve's objective and time are no result: NaN, with the status saying why
+           "tso_cost": tres.cost if tres.success else np.nan,
+           "tso_time_s": t.solve_time_s if tres.success else np.nan, "tso_wall_time_s": t.wall_time_s}
+    verdict = None
+    if tres.success:
+        row.update(validate(tso, tres, flows, integ, sc))
+        verdict = {k: row[k] for k in ("converged", "total_cost", "feasible", "max_violation_pu")}
+    else:
+        row.update(converged=False, n_vm_violations=-1, n_branch_violations=-1, n_gen_violations=-1)
+    oc = judged_outcome(verdict, base, {"tso": (tres.success, str(tres.opf.status))},
+                        solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
+    row.update(oc.as_dict())
+    # a failed solve anywhere (the integrated one included) leaves the case without a time ratio
+    row["time_ratio"] = oc.solve_time_s / base.solve_time_s if oc.ok else np.nan
+    row.update(reserve_mw=tso.reserve_mw, reserve_mvar=tso.reserve_mvar)
+    return row
+
+
 def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Scenario],
               flows: dict[str, DSFlow], ipopt: dict | None = None, repeats: int = 3,
               baseline: Baseline | None = None, reserve: str = "error_bound") -> \
@@ -410,28 +436,8 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
         base = baseline if k == 0 and baseline is not None else integrated_baseline(
             solve=lambda sc=sc: integ.solve(sc), repeats=repeats, build_time_s=integ.build_time_s)
         t = timed(lambda sc=sc: tso.solve(sc), repeats, lambda r: r.opf.solve_time_s)
-        tres = t.result
-        row = {"scenario": sc.name, "ts_load_mean": sc.ts_mean,
-               **{f"{ds}:load_scale": lam for ds, lam in sc.ds.items()},
-               "integrated_status": base.status, "integrated_success": base.success,
-               "tso_status": tres.opf.status, "tso_success": tres.success,
-               # a failed solve's objective and time are no result: NaN, with the status saying why
-               "tso_cost": tres.cost if tres.success else np.nan,
-               "tso_time_s": t.solve_time_s if tres.success else np.nan, "tso_wall_time_s": t.wall_time_s}
-        verdict = None
-        if tres.success:
-            row.update(validate(tso, tres, flows, integ, sc))
-            verdict = {k: row[k] for k in ("converged", "total_cost", "feasible", "max_violation_pu")}
-        else:
-            row.update(converged=False, n_vm_violations=-1, n_branch_violations=-1, n_gen_violations=-1)
-        oc = judged_outcome(verdict, base, {"tso": (tres.success, str(tres.opf.status))},
-                            solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
-        row.update(oc.as_dict())
-        # a failed solve anywhere (the integrated one included) leaves the case without a time ratio
-        row["time_ratio"] = oc.solve_time_s / base.solve_time_s if oc.ok else np.nan
-        row.update(reserve_mw=tso.reserve_mw, reserve_mvar=tso.reserve_mvar)
-        rows.append(row)
-        inputs.append(tres.u if tres.success else None)
+        rows.append(_scenario_row(sc, base, t, tso, integ, flows, sent))
+        inputs.append(t.result.u if t.result.success else None)
     out = pd.DataFrame(rows)
     out.attrs.update(tso_build_time_s=tso.build_time_s, integrated_build_time_s=integ.build_time_s,
                      timing_repeats=max(int(repeats), 1), reserve_mw=tso.reserve_mw,
