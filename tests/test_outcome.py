@@ -56,6 +56,26 @@ def test_timed_counts_only_repeats_that_ended_as_the_first():
     # a mapping's success/status count alike (runopp's runs, `forlab.opf.bench.runopp_start`)
     runs = iter([{"success": True, "status": "converged", "t": 0.3}, {"success": False, "status": "x", "t": 0.1}])
     assert outcome.timed(lambda: next(runs), 2, seconds=lambda r: r["t"]).solve_time_s == 0.3
+    # a result that wraps the solve (P1's TSO returns (result, points)) says how it ended through ``ending``
+    wrapped = iter([(_Result(solve_time_s=0.5), None), (_Result(False, "x", solve_time_s=0.01), None)])
+    t = outcome.timed(lambda: next(wrapped), 2, lambda r: r[0].solve_time_s, lambda r: outcome.solve_ending(r[0]))
+    assert t.solve_time_s == 0.5
+
+
+def test_p1_times_its_tso_and_dso_solves_by_how_they_ended():
+    """P1's TSO result is a tuple and a DSO's dispatch a dict: each call of the rule reads its ending, so a failed
+    quick repeat cannot time them (the default ending read nothing from either and counted every repeat)."""
+    import inspect
+
+    from forlab.p1_for import coordinate
+
+    src = inspect.getsource(coordinate)
+    assert src.count("dispatch_ending)") == 4 and "lambda r: solve_ending(r[0]))" in src
+    from types import SimpleNamespace
+
+    ok = {"sample": SimpleNamespace(success=True, status="Solve_Succeeded"), "start": "warm"}
+    fell_back = {"sample": SimpleNamespace(success=True, status="Solve_Succeeded"), "start": "nearest"}
+    assert coordinate.dispatch_ending(ok) != coordinate.dispatch_ending(fell_back)
 
 
 def test_parallel_parts_count_their_slowest_branch_and_sequential_parts_add():

@@ -35,7 +35,8 @@ from forlab.opf.judge import deviation
 
 __all__ = ["NEGLIGIBLE_PCT", "NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status",
            "integrated_baseline", "judged_outcome", "missing_outcome_columns", "most_accurate", "negative_sentence",
-           "outcome_variables", "parallel", "sequential", "timed", "unmeasured_when_failed"]
+           "outcome_variables", "parallel", "sequential", "solve_ending", "timed",
+           "unmeasured_when_failed"]
 
 NOT_IN_STORE = "not in this archived store"
 """What a reader shows for an outcome column an old store does not carry."""
@@ -114,30 +115,32 @@ class Timed:
     wall_time_s: float
 
 
-def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float] = solver_seconds) -> Timed:
-    """Run ``solve()`` ``repeats`` times (at least once) from the same start; the first result, and the fastest
-    solver time (``seconds(result)``) and wall time seen. Noise on a shared machine only adds time, so the minimum is
-    the estimate. Only repeats that ended as the first did count (the same ``success`` and ``status``, attributes or
-    keys, where the result has them, `_ending`): the time is the first result's, and a repeat that failed quickly
-    (e.g. Ipopt giving up early) would otherwise pass its time off as the time of a successful solve."""
-    t0 = time.perf_counter()
-    first = solve()
-    wall = time.perf_counter() - t0
-    best = float(seconds(first))
-    for _ in range(max(int(repeats), 1) - 1):
-        t0 = time.perf_counter()
-        r = solve()
-        dt = time.perf_counter() - t0
-        if _ending(r) == _ending(first):
-            wall, best = min(wall, dt), min(best, float(seconds(r)))
-    return Timed(first, best, float(wall))
-
-
-def _ending(result: Any) -> tuple:
+def solve_ending(result: Any) -> tuple:
     """How a solve ended: its ``success`` and ``status`` (attributes, or keys of a mapping), None where absent."""
     if isinstance(result, Mapping):
         return result.get("success"), result.get("status")
     return getattr(result, "success", None), getattr(result, "status", None)
+
+
+def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float] = solver_seconds,
+          ending: Callable[[Any], Any] = solve_ending) -> Timed:
+    """Run ``solve()`` ``repeats`` times (at least once) from the same start; the first result, and the fastest
+    solver time (``seconds(result)``) and wall time seen. Noise on a shared machine only adds time, so the minimum is
+    the estimate. Only repeats that ended as the first did count (``ending(result)`` equal; by default its
+    ``success`` and ``status``, `solve_ending`; a caller whose result wraps the solve passes how to read it): the
+    time is the first result's, and a repeat that failed quickly (e.g. Ipopt giving up early) would otherwise pass
+    its time off as the time of a successful solve."""
+    t0 = time.perf_counter()
+    first = solve()
+    wall = time.perf_counter() - t0
+    best, how = float(seconds(first)), ending(first)
+    for _ in range(max(int(repeats), 1) - 1):
+        t0 = time.perf_counter()
+        r = solve()
+        dt = time.perf_counter() - t0
+        if ending(r) == how:
+            wall, best = min(wall, dt), min(best, float(seconds(r)))
+    return Timed(first, best, float(wall))
 
 
 def unmeasured_when_failed(t: pd.DataFrame, columns, ok: pd.Series) -> pd.DataFrame:

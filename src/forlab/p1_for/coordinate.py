@@ -28,7 +28,15 @@ import pandas as pd
 from forlab.book.parallel import wire_bytes, workers_of
 from forlab.grid import td
 from forlab.opf.judge import dispatch_from_result, judge
-from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, parallel, sequential, timed
+from forlab.opf.outcome import (
+    Baseline,
+    integrated_baseline,
+    judged_outcome,
+    parallel,
+    sequential,
+    solve_ending,
+    timed,
+)
 from forlab.p1_for.dso_opf import CostLibrary, DSOModel
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.tso import TSOForOPF
@@ -144,8 +152,8 @@ class DSOAgent:
         warm_s = cold_s = warm_it = cold_it = 0.0
         for i in picks.astype(int):
             x = self.box.denormalise(self.library_points[i])
-            w = timed(partial(self._dispatch, x, True, i), repeats, itemgetter("solve_time_s"))
-            c = timed(partial(self._dispatch, x, False), repeats, itemgetter("solve_time_s"))
+            w = timed(partial(self._dispatch, x, True, i), repeats, itemgetter("solve_time_s"), dispatch_ending)
+            c = timed(partial(self._dispatch, x, False), repeats, itemgetter("solve_time_s"), dispatch_ending)
             warm_s, warm_it = warm_s + w.solve_time_s, warm_it + w.result["iterations"]
             cold_s, cold_it = cold_s + c.solve_time_s, cold_it + c.result["iterations"]
         return {"start_choice": "warm" if warm_s < cold_s else "cold", "start_rule": "measured",
@@ -159,8 +167,8 @@ class DSOAgent:
         point (per MW, per Mvar, per p.u.; NaN when it had to deliver another point), and the agent's offline facts.
         Everything in it pickles: it is what a DSO held on a Dask worker answers (`coordinate`)."""
         x = np.asarray(x_pcc, float)
-        warm = timed(partial(self.dispatch, x), repeats, itemgetter("solve_time_s"))
-        cold = timed(partial(self.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"))
+        warm = timed(partial(self.dispatch, x), repeats, itemgetter("solve_time_s"), dispatch_ending)
+        cold = timed(partial(self.dispatch, x, warm=False), repeats, itemgetter("solve_time_s"), dispatch_ending)
         s = warm.result["sample"]
         true = (s.gradient / self.box.half if s.gradient is not None and warm.result["start"] != "nearest"
                 else np.full(3, np.nan))
@@ -205,6 +213,12 @@ class DSOAgent:
             start = "cold" if len(more) == 1 else "nearest"
         return {"sample": s, **pcc_mismatch(self.box, x, s), "solve_time_s": sum(r.solve_time_s for r in solved),
                 "iterations": sum(r.iterations for r in solved), "start": start, "start_distance": dist}
+
+
+def dispatch_ending(d: dict) -> tuple:
+    """How a DSO's dispatch (`DSOAgent.dispatch`) ended, for `forlab.opf.outcome.timed`: its sample's success and
+    status, and the start it took (a request that fell back to the nearest feasible point is another solve)."""
+    return (*solve_ending(d["sample"]), d["start"])
 
 
 def pcc_mismatch(box, requested, sample) -> dict:
@@ -421,7 +435,7 @@ def _tso_step(system, offers: dict[str, Offer], level: float, repeats: int) -> d
     t0 = time.perf_counter()
     tso = TSOForOPF(ts, {k: (offers[k], int(pcc.ts_bus[k])) for k in system.ds}, pcc_x_pu=td.pcc_reactance_pu(system))
     build = time.perf_counter() - t0
-    t = timed(tso.solve, repeats, lambda r: r[0].solve_time_s)
+    t = timed(tso.solve, repeats, lambda r: r[0].solve_time_s, lambda r: solve_ending(r[0]))
     res, points = t.result
     return {"result": res, "points": points, "time_s": t.solve_time_s, "wall_time_s": t.wall_time_s,
             "build_s": build}
