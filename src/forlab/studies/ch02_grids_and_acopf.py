@@ -447,9 +447,11 @@ def frame(stored: xr.Dataset, dim: str) -> pd.DataFrame:
 
 
 _SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "forlab_warm_solve_time_s"),
-               "forlab_flat_success": ("forlab_flat_objective", "forlab_flat_solve_time_s")}
-"""The ``net`` table's forlab numbers a failed solve has none of, by the success column that says so: `bench` writes
-them NaN, a store written before it numbers (`_nets`)."""
+               "forlab_flat_success": ("forlab_flat_objective", "forlab_flat_solve_time_s"),
+               "runopp_success": ("runopp_objective", "runopp_wall_time_s"),
+               "runopp_flat_success": ("runopp_flat_objective", "runopp_flat_wall_time_s")}
+"""The ``net`` table's numbers a failed solve (forlab's or `runopp`'s) has none of, by the success column that says
+so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
 
 
 def _nets(stored: xr.Dataset) -> pd.DataFrame:
