@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from notebook_cells import prose_of, sources, tables_back_to_back
 
@@ -559,7 +560,7 @@ def test_the_objectives_paragraph_follows_the_gaps_and_the_validated_cases(archi
     text = ch02.speed_text(archived)
     gap = ch02.speed(archived).objective_gap_pct.dropna()
     assert (f"`runopp`'s optimum is above forlab's on 6 of the 7 cases (case9, case30, case39, case57, case118, "
-            f"case300), by at most {gap.max():+.3f} %; equal to it within 0.01 % on case14") in text
+            f"case300), by at most {gap.max():+.3f} %; equal to forlab's within 0.01 % on case14") in text
     assert "which accounts for its higher optima." in text and "does not account" not in text
     assert ("forlab's optimum equals MATPOWER's where the book records one (case9, case14, case30, case118, "
             "case1354pegase: within 0.01 %, as validated above).") in text
@@ -567,7 +568,7 @@ def test_the_objectives_paragraph_follows_the_gaps_and_the_validated_cases(archi
     assert "on a shared machine with 2 cores and vary" in ch02.speed_text(archived.assign_attrs(cpu_count=2))
     forlab = ch02.speed(archived).forlab_objective["case39"]
     lower = ch02.speed_text(_with_net(archived, "runopp_objective", case39=0.99 * forlab))
-    assert "**below** it on case39 (down to -1.000 %)" in lower
+    assert "**below** forlab's on case39 (down to -1.000 %)" in lower
     assert "which accounts for its higher optima." in lower  # a lower optimum is not among them
     assert "The clamped slack voltage does not account for case39." in lower
     partly = ch02.speed_text(archived.assign_attrs(runopp_slack_voltage_fixed=json.dumps(
@@ -589,3 +590,21 @@ def test_the_introduction_says_which_pglib_cases_each_run_solves():
     assert "Every case of the PGLib-OPF library" not in intro
     assert ("The default run takes the small cases `pglib_cases` names, the paper-scale run every case the "
             "repository holds.") in intro
+
+
+def test_the_objectives_sentence_reads_right_for_one_case_and_for_none_above():
+    """One case above: "the one case", "by", "its higher optimum"; none above: "equal to forlab's" (not "to it")."""
+    one = pd.DataFrame({"objective_gap_pct": [0.2]}, index=["case9"])
+    text = ch02._objectives_sentence(one, ["case9"], [])
+    assert "above forlab's on the one case, case9, by +0.200 %" in text and "its higher optimum." in text
+    assert ch02._gap_parts(pd.Series([0.0, 0.0], index=["a", "b"])) == "equal to forlab's within 0.01 % on a, b"
+
+
+def test_the_scaling_text_counts_the_cases_it_fits(archived):
+    """A failed solve has no time and leaves the fit: the sentence counts the cases fitted, not all of them."""
+    failed = archived.copy(deep=True)
+    i = list(failed.net.values).index("case300")
+    failed["net_forlab_success"][i] = False
+    n = int((ch02.frame(archived, "net").kind == "transmission").sum())
+    assert f"Over the {n - 1} of the {n} transmission cases (those whose solve succeeded)" in ch02.scaling_text(failed)
+    assert f"Over the {n} transmission cases from" in ch02.scaling_text(archived)

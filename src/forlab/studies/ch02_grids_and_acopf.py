@@ -704,7 +704,8 @@ def gap_to_published_pct(opf_t: pd.DataFrame) -> pd.Series:
     """forlab's objective against MATPOWER's published one, signed, in % of the published one (NaN where MATPOWER
     publishes none or forlab's solve failed): the "gap to MATPOWER (%)" of the default run's and the paper-scale
     run's tables alike."""
-    ok = opf_t.forlab_success.fillna(False).astype(bool) if "forlab_success" in opf_t else True
+    ok = (opf_t.forlab_success.fillna(False).astype(bool) if "forlab_success" in opf_t
+          else pd.Series(True, index=opf_t.index))
     return (100 * (opf_t.forlab_objective - opf_t.published_objective) / opf_t.published_objective).where(ok)
 
 
@@ -877,7 +878,8 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
     clamped = [c for c in above if c in fixed]
     if clamped:
         where = "in every case here" if set(fixed) >= set(both.index) else "here: " + ", ".join(fixed)
-        which = "its higher optima" if len(clamped) == len(above) else f"its higher optima on {', '.join(clamped)}"
+        higher = "its higher optimum" if len(clamped) == 1 else "its higher optima"
+        which = higher if len(clamped) == len(above) else f"{higher} on {', '.join(clamped)}"
         text += (" In pandapower an ext_grid that is not `controllable` keeps its voltage set-point in the OPF "
                  f"(pandapower clamps the bus's voltage limits to it, {where}), whereas MATPOWER and forlab let the "
                  f"slack voltage move within the bus limits: `runopp` solves a more constrained problem, which "
@@ -897,15 +899,18 @@ def _gap_parts(gap: pd.Series) -> str:
     tol = 100 * VALIDATION_TOL
     above, below = gap[gap > tol], gap[gap < -tol]
     equal = gap.index.difference(above.index.union(below.index), sort=False)
-    parts = ([f"above forlab's on {_count(above.index, gap)}, by at most {above.max():+.3f} %"] if len(above) else []) \
-        + ([f"equal to it within {tol:g} % on {', '.join(equal)}"] if len(equal) else []) \
-        + ([f"**below** it on {', '.join(below.index)} (down to {below.min():+.3f} %)"] if len(below) else [])
+    by = "by" if len(above) == 1 else "by at most"
+    parts = ([f"above forlab's on {_count(above.index, gap)}, {by} {above.max():+.3f} %"] if len(above) else []) \
+        + ([f"equal to forlab's within {tol:g} % on {', '.join(equal)}"] if len(equal) else []) \
+        + ([f"**below** forlab's on {', '.join(below.index)} (down to {below.min():+.3f} %)"] if len(below) else [])
     return "; ".join(parts)
 
 
 def _count(names, of) -> str:
     """"all 7 cases" or "3 of the 7 cases (case9, ...)": how many of ``of`` are ``names``."""
     names = list(names)
+    if len(of) == 1:
+        return f"the one case, {names[0]}"
     if len(names) == len(of):
         return f"all {len(of)} cases"
     return f"{len(names)} of the {len(of)} cases ({', '.join(names)})"
@@ -1005,19 +1010,28 @@ def _sentence(clause: str) -> str:
     return clause[:1].upper() + clause[1:]
 
 
+def _fitted_words(fitted: int, cases: int) -> str:
+    """The transmission cases a fit is over: "7 transmission cases", or "6 of the 7 transmission cases (those whose
+    solve succeeded)" when a failed solve left one out (`solve_time_fit`)."""
+    if fitted == cases:
+        return f"{fitted} transmission cases"
+    return f"{fitted} of the {cases} transmission cases (those whose solve succeeded)"
+
+
 def scaling_text(stored: xr.Dataset) -> str:
     """Markdown: the exponent of the fit of log(solve time) on log(buses) over the transmission cases
     (`solve_time_fit`), the largest net's times, case1354pegase against its target (`forlab.book.anchors`), and the
     study systems' solve times against that fit (`fit_ratio`); a failed solve has no time (`_nets`) and is left out."""
     opf_t = _nets(stored)
-    tr = opf_t[opf_t.kind == "transmission"]
+    tr = opf_t[(opf_t.kind == "transmission") & np.isfinite(opf_t.forlab_solve_time_s.astype(float))]  # as fitted
     exponent = solve_time_fit(opf_t)[0]
     solved = opf_t[np.isfinite(opf_t.forlab_solve_time_s.astype(float))]
     largest = solved.buses.astype(int).idxmax()
     which = "The largest net" if largest == opf_t.buses.astype(int).idxmax() else "The largest net forlab solves"
     sys_t = opf_t[opf_t.kind == "study system"]
     text = (
-        f"Over the {len(tr)} transmission cases from {int(tr.buses.min())} to {int(tr.buses.max())} buses, the "
+        f"Over the {_fitted_words(len(tr), int((opf_t.kind == 'transmission').sum()))} from {int(tr.buses.min())} "
+        f"to {int(tr.buses.max())} buses, the "
         f"solve time $t$ grows roughly as $t \\propto n^{{{exponent:.2f}}}$ in the bus count $n$ (least-squares fit "
         "on the log-log points, the dashed line), "
         + ("less than proportionally: on small nets fixed costs per solve dominate. " if exponent < 0.9 else
