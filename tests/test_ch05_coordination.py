@@ -221,6 +221,7 @@ def test_the_pcc_points_on_the_surface_are_counted_from_the_store(archived):
     inside = pts[pts.f < -ch05.SURFACE_TOL]
     text = ch05.surface_text(pts)
     assert on < len(pts) / 2 and on + len(inside) == len(pts)
+    assert ch05.surface_text(pts).startswith("Of the 21 PCC points the TSO chose, 4 points lie on")  # the store's
     assert text == (f"Of the {len(pts)} PCC points the TSO chose, {on} points lie on the offered region's surface "
                     f"($|f + m|$ at most 1e-06) and {len(inside)} points inside it ($f + m$ from "
                     f"{inside.f.min():.3f} to {inside.f.max():.3f}).")

@@ -384,3 +384,23 @@ def test_a_malformed_chart_names_the_sgen_and_column(chart, match):
     net.sgen.loc[k, "chart"] = chart
     with pytest.raises(ValueError, match=rf"sgen {k}: its 'chart' column entry is no valid PQ chart .*({match})"):
         opf.ACOPF(net)
+
+
+def test_unit_costs_is_the_poly_cost_quadratic_in_every_form():
+    """`unit_costs` prices a unit as pandapower's poly_cost does, cp2 p^2 + cp1 p + cp0 + cq2 q^2 + cq1 q + cq0
+    (written out here), on numpy vectors, a unit's row and CasADi symbols alike; without the constants when asked."""
+    import casadi as ca
+
+    from forlab.opf.network import unit_costs
+
+    coef = {"cp2": np.array([0.1, 0.2]), "cp1": np.array([20.0, 30.0]), "cp0": np.array([5.0, 0.0]),
+            "cq2": np.array([0.01, 0.0]), "cq1": np.array([1.0, 2.0]), "cq0": np.array([0.5, 1.0])}
+    p, q = np.array([10.0, -3.0]), np.array([2.0, 4.0])
+    by_hand = np.array([0.1 * 100 + 20 * 10 + 5 + 0.01 * 4 + 1 * 2 + 0.5, 0.2 * 9 + 30 * -3 + 0 + 0 + 2 * 4 + 1])
+    np.testing.assert_allclose(unit_costs(coef, p, q), by_hand, rtol=1e-15)
+    np.testing.assert_allclose(unit_costs(coef, p, q, constant=False), by_hand - [5.5, 1.0], rtol=1e-15)
+    row = {k: v[0] for k, v in coef.items()}
+    assert unit_costs(row, 10.0, 2.0) == pytest.approx(by_hand[0], rel=1e-15)
+    x = ca.SX.sym("x", 2)
+    f = ca.Function("f", [x], [unit_costs(coef, x, ca.DM(q))])
+    np.testing.assert_allclose(np.ravel(f(p)), by_hand, rtol=1e-15)

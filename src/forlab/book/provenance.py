@@ -162,9 +162,14 @@ def blas_kernel() -> str:
         maps = Path("/proc/self/maps").read_text().split("\n")
     except OSError:
         return "unknown"
-    paths = dict.fromkeys(line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line)
+    # a maps line is "address perms offset dev inode path", the path possibly followed by " (deleted)"
+    paths = dict.fromkeys(line.split(maxsplit=5)[5].removesuffix(" (deleted)") for line in maps
+                          if "openblas" in line.lower() and len(line.split(maxsplit=5)) == 6)
     for path in paths:
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # a file replaced while the process ran: the kernels cannot be asked, and no save may fail
+            continue
         for name in _CORENAME:
             if hasattr(lib, name):
                 getter = getattr(lib, name)

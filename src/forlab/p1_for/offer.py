@@ -10,9 +10,9 @@ A file comes from another party, so reading one checks it before trusting it (`c
 `Offer.check`), cheap checks first: the file's size, its format, shapes and types, the polynomial's degree (at most
 `MAX_DEGREE`, before anything whose cost grows with the degree is built: the monomial list grows as degree^4),
 finite numbers, then a box with positive width on every axis, voltages in `VM_RANGE_PU` and corners within
-`MAX_PCC_MVA`, a margin m >= 0 (`check_margin`) and a region that is not empty (`check_region`), and a convex price (H symmetric
-positive semidefinite). Each failure is a ValueError saying what to
-change (``check=False`` skips the semantic ones, box and price, for a tool that reports on a bad file itself).
+`MAX_PCC_MVA`, a margin m >= 0 (`check_margin`) and a region that is not empty (`check_region`), and a convex price
+(H symmetric positive semidefinite). Each failure is a ValueError saying what to change (``check=False`` skips the
+semantic ones, box, margin, region and price, for a tool that reports on a bad file itself).
 """
 
 from __future__ import annotations

@@ -389,7 +389,8 @@ def _scenario_row(sc: Scenario, base: Baseline, t, tso: SurrogateTSO, integ: Int
            "tso_status": tres.opf.status, "tso_success": tres.success,
            # a failed solve's objective and time are no result: NaN, with the status saying why
            "tso_cost": tres.cost if tres.success else np.nan,
-           "tso_time_s": t.solve_time_s if tres.success else np.nan, "tso_wall_time_s": t.wall_time_s}
+           "tso_time_s": t.solve_time_s if tres.success else np.nan,
+           "tso_wall_time_s": t.wall_time_s if tres.success else np.nan}
     verdict = None
     if tres.success:
         row.update(validate(tso, tres, flows, integ, sc))

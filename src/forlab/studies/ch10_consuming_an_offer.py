@@ -188,9 +188,8 @@ def checks(offer: Offer, path: Path) -> pd.DataFrame:
         ("price convex (H symmetric, eigenvalues ≥ 0)",
          f"{', '.join(f'{e:.3g}' for e in eig)} ($/h per unit of x̃²)",  # the row's name says they are eigenvalues
          bool(np.allclose(cost.H, cost.H.T) and eig.min() >= -1e-9 * max(1.0, abs(eig).max()))),
-        # Offer.check's rule on the page's grid, the one the share is counted on
-        ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered",
-         _passes(check_region, poly, GRID_POINTS)),
+        # the verdict is Offer.check's own (its grid, the one the TSO's start is taken on); the share is the page's
+        ("region not empty", f"{100 * share:.1f} % of {GRID_POINTS}³ box points offered", _passes(check_region, poly)),
         ("read, write, read gives the same offer", "same dictionary" if again == raw else "differs", again == raw),
     ]
     return pd.DataFrame(rows, columns=["check", "result", "passed"])
