@@ -48,6 +48,34 @@ def test_validate(change, match):
         ch02.validate({**PARAMS, **change})
 
 
+@pytest.mark.parametrize("change, error, match", [
+    ({"transmission": [], "runopp_cases": [], "scaling_systems": []}, ValueError,
+     "transmission and scaling_systems are both empty"),
+    ({"repeats": True}, ValueError, "repeats must be an integer >= 1"),
+    ({"transmission": "case9"}, TypeError, "transmission must be a list of names"),
+    ({"runopp_cases": "case9"}, TypeError, "runopp_cases must be a list of names"),
+    ({"scaling_systems": "case9+case33bw"}, TypeError, "scaling_systems must be a list of names"),
+    ({"pglib_cases": "pglib_opf_case3_lmbd"}, TypeError, "pglib_cases must be a list of names"),
+    ({"build_time_cases": "case9"}, TypeError, "build_time_cases must be a list of names"),
+    ({"transmission": ["case9", 14]}, TypeError, "transmission must be a list of names"),
+    ({"draw_system": ["case9+case33bw"]}, TypeError, "draw_system must be a study system's name"),
+])
+def test_validate_names_the_parameter_of_an_empty_benchmark_a_bool_or_a_scalar(change, error, match):
+    """A benchmark without a net, a bool for repeats and a scalar where a list is expected fail in `validate`, with
+    the parameter's name, not late ("No objects to concatenate") or character by character ("unknown ['c', ...]")."""
+    with pytest.raises(error, match=match):
+        ch02.validate({**PARAMS, **change})
+
+
+def test_validate_takes_a_benchmark_of_study_systems_only_and_the_defaults_and_profiles():
+    from forlab.book import runner
+
+    ch02.validate({**PARAMS, "transmission": [], "runopp_cases": []})
+    ch02.validate({**PARAMS, "scaling_systems": []})
+    ch02.validate(runner.chapter_params("02_grids_and_acopf"))
+    ch02.validate(runner.profile_params("02_grids_and_acopf", "paper"))
+
+
 def test_run_writes_the_four_tables(small):
     assert {"grid", "net", "system_ds", "draw_bus", "draw_branch"} <= set(small.dims)
     grid_t = ch02.frame(small, "grid")

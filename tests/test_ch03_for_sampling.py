@@ -61,6 +61,31 @@ def test_split_and_parameter_checks():
 NOTEBOOK = ROOT / "notebooks" / "03_for_sampling.ipynb"
 
 
+@pytest.mark.parametrize("key", ["regions", "check_regions", "variant_region", "timing_region"])
+@pytest.mark.parametrize(("spec", "says"), [("case9+case33bw/nope", "has no DS 'nope'; pass one of"),
+                                            ("nosuch/x", "nosuch"), ("case33bw", "<system>/<DS>")])
+def test_a_ds_is_checked_against_its_system_before_any_sampling(key, spec, says):
+    """Review finding: an unknown system or a DS not in its system passed and failed only when reached."""
+    value = [spec] if key.endswith("regions") else spec
+    with pytest.raises(ValueError, match=f"^{key}: .*{re.escape(says)}"):
+        ch03.check_params({**TINY, key: value})
+
+
+def test_empty_regions_and_negative_workers_are_refused():
+    with pytest.raises(ValueError, match="regions must name at least one DS"):
+        ch03.check_params({**TINY, "regions": []})
+    with pytest.raises(ValueError, match="n_workers must be a non-negative integer"):
+        ch03.check_params({**TINY, "n_workers": -5})
+    ch03.check_params({**TINY, "n_workers": 0, "timing_region": "", "check_regions": []})
+
+
+@pytest.mark.parametrize("profile", [None, "paper"])
+def test_the_defaults_and_the_profiles_pass_the_checks(profile):
+    declared, profiles = runner.declared_parameters(NOTEBOOK), runner.profiles(NOTEBOOK)
+    assert "paper" in profiles
+    ch03.check_params(runner.resolve_parameters(declared, profile=profile, available_profiles=profiles))
+
+
 @pytest.mark.parametrize(("name", "value"), [("n_workers", "0"), ("scheduler", 7), ("face_grid", 2.0),
                                              ("timing_workers", [1, "2"]), ("slice_levels", "abc"),
                                              ("check_points", True), ("timing_region", None)])

@@ -57,6 +57,31 @@ def test_parameter_checks():
 NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
 
 
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("regions", ["case9+case33bw/case69"], r"regions: system 'case9\+case33bw' has no DS 'case69'; pass one of 'case9\+case33bw/case33bw'"),
+    ("regions", ["nosuch/x"], "regions: .*nosuch"),
+    ("regions", [], "regions must be a non-empty list"),
+    ("degrees", [], "degrees must be a non-empty list"), ("degrees", [2, 3], r"degrees must .* among \[2, 4, 6\]"),
+    ("convex_options", [], "convex_options must be a non-empty list"),
+    ("regs", [], "regs must be a non-empty list"), ("regs", [-1e-3], "regs must be"),
+    ("target_false_feasible", -0.1, "target_false_feasible must be"),
+    ("target_false_feasible", 1.5, "target_false_feasible must be"),
+    ("split", [1.5, -0.2, -0.3], "split must be three positive shares"),
+    ("tol", 0.0, "tol must be a positive distance"), ("tol", -1e-3, "tol must be a positive distance"),
+])
+def test_a_bad_value_is_refused_before_any_sampling(name, value, says):
+    """Review finding: these passed check_params and failed only after the sampling (or with a bare KeyError)."""
+    with pytest.raises(ValueError, match=says):
+        ch04.check_params({**PARAMS, name: value})
+
+
+@pytest.mark.parametrize("profile", [None, "paper"])
+def test_the_defaults_and_the_profiles_pass_the_checks(profile):
+    declared, profiles = runner.declared_parameters(NOTEBOOK), runner.profiles(NOTEBOOK)
+    assert "paper" in profiles
+    ch04.check_params(runner.resolve_parameters(declared, profile=profile, available_profiles=profiles))
+
+
 @pytest.mark.parametrize(("name", "value"), [("degrees", "abc"), ("convex_options", "abc"), ("regs", "abc"),
                                              ("tol", "0.001"), ("target_false_feasible", "0.0"),
                                              ("convex_options", [1, 0]), ("degrees", [2, 4.0]), ("seed", None)])

@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 from notebook_cells import code_of, sources
 
-from forlab.book import anchors, store
+from forlab.book import anchors, runner, store
 from forlab.book.tables import table
 from forlab.studies import ch05_coordination as ch05
 
@@ -59,6 +59,21 @@ def test_parameter_checks():
         ch05.check_params({**PARAMS, "warm_library": 1})
     with pytest.raises(TypeError, match="scheduler"):
         ch05.check_params({**PARAMS, "scheduler": None})
+
+
+@pytest.mark.parametrize(("systems", "says"), [([], "at least one"), (["nosuch"], "nosuch"),
+                                              (["case9+case33bw", "case9+nosuch"], "nosuch"),
+                                              (["case30+case33bw-2pcc"], "single-PCC")])
+def test_systems_list_is_checked_by_name_before_any_system_runs(systems, says):
+    with pytest.raises(ValueError, match="systems_list") as err:
+        ch05.check_params({**PARAMS, "systems_list": systems})
+    assert says in str(err.value)
+
+
+def test_the_defaults_and_the_paper_profile_pass_the_checks():
+    declared = runner.declared_parameters(NOTEBOOK)
+    ch05.check_params(declared)
+    ch05.check_params({**declared, **runner.profiles(NOTEBOOK)["paper"]})
 
 
 def test_to_store_writes_the_case_points_and_dso_tables():

@@ -78,6 +78,23 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch06.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
+def test_the_defaults_and_the_paper_profile_pass_the_checks():
+    declared = runner.declared_parameters(NOTEBOOK)
+    ch06.check_params(declared)
+    ch06.check_params({**declared, **runner.profiles(NOTEBOOK)["paper"]})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("test_fraction", 0.0), ("test_fraction", 1.0), ("test_fraction", -0.2), ("test_fraction", float("nan")),
+    ("n_samples", 0), ("facet_sweep", [2, 0]), ("size_sweep", [-5]), ("refine_rounds", -1), ("certify_rounds", -1),
+    ("refine_samples", -1), ("vertex_samples", -1), ("store_samples", -1), ("n_workers", -1), ("seed", -1),
+    ("boundary_share", -0.1), ("boundary_share", 1.5), ("facets", 0), ("n_scenarios", 0), ("timing_repeats", 0),
+    ("slice_points", 0), ("temperatures", [0.3, 0.0])])
+def test_a_value_out_of_range_is_refused_naming_the_parameter(name, value):
+    with pytest.raises(ValueError, match=name):
+        ch06.check_params({**TINY, name: value})
+
+
 def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):
     st, lines = tiny
     assert list(st.ds.values) == ["case9+case33bw/case33bw"] and st.ds_name.values[0] == "case33bw"

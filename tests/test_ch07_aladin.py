@@ -49,6 +49,7 @@ def test_parameters_are_checked():
         ch.check_params({k: v for k, v in TINY.items() if k != "scheduler"})
     # issue 20: bad values say which parameter and what it takes
     for bad, match in [({"max_iter": 0}, "max_iter must be >= 1"), ({"systems": []}, "systems is empty"),
+                       ({"modes": []}, "modes is empty"),
                        ({"admm_max_iter": 0}, "admm_max_iter must be >= 1"), ({"n_workers": 0}, "n_workers"),
                        ({"systems": ["case9:0"]}, "unknown system 'case9:0'"),
                        ({"systems": ["53-III"]}, "multi-region system"), ({"kkt_systems": ["case99:2"]}, "kkt_systems"),
@@ -58,6 +59,14 @@ def test_parameters_are_checked():
         with pytest.raises(ValueError, match=match):
             ch.check_params(TINY | bad)
     ch.check_params(TINY | {"admm_system": "all", "systems": ["418-3", "case118+case533mt_hi", "case300:4"]})
+
+
+def test_the_default_parameters_and_every_profile_pass_check_params():
+    from forlab.book import runner
+
+    ch.check_params(runner.chapter_params("07_aladin"))
+    for profile in ("paper", "full"):
+        ch.check_params(runner.profile_params("07_aladin", profile))
 
 
 @pytest.fixture(scope="module")

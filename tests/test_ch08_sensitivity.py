@@ -84,6 +84,32 @@ def test_parameters_are_checked_before_any_work():
         ch08_sensitivity.check_params({**params, "p1_n_directions": -1})
 
 
+def test_the_load_range_degrees_and_system_are_checked_against_the_methods():
+    """The reviewer's cases: a three-number p2_load_range (a bare unpack error after P1's run), levels outside it,
+    degrees P1 has no polynomial of, a two-PCC system while P1 runs: each refused naming the parameter."""
+    params = runner.declared_parameters(NOTEBOOK)
+    with pytest.raises(ValueError, match=r"p2_load_range must be \[low, high\]"):
+        ch08_sensitivity.check_params({**params, "p2_load_range": [0.6, 0.8, 1.0]})
+    with pytest.raises(ValueError, match=r"p2_load_range must be \[low, high\] with low <= high"):
+        ch08_sensitivity.check_params({**params, "p2_load_range": [1.0, 0.6]})
+    with pytest.raises(ValueError, match=r"levels and base_level must lie inside p2_load_range.*\[1\.2\]"):
+        ch08_sensitivity.check_params({**params, "levels": [0.8, 1.2]})
+    with pytest.raises(ValueError, match=r"levels and base_level must lie inside p2_load_range.*\[0\.5\]"):
+        ch08_sensitivity.check_params({**params, "levels": [0.6, 1.0], "base_level": 0.5})
+    ch08_sensitivity.check_params({**params, "levels": [0.8, 1.2], "methods": ["P1", "P3"]})  # no surrogate: fine
+    with pytest.raises(ValueError, match=r"p1_degrees must be .* out of \[2, 4, 6\]"):
+        ch08_sensitivity.check_params({**params, "p1_degrees": [2, 3]})
+    with pytest.raises(ValueError, match=r"system 'case30\+case33bw-2pcc' .* second PCC.*without 'P1'"):
+        ch08_sensitivity.check_params({**params, "system": "case30+case33bw-2pcc"})
+    ch08_sensitivity.check_params({**params, "system": "case30+case33bw-2pcc", "methods": ["P2", "P3"]})
+
+
+def test_the_paper_profile_passes_the_check():
+    params = runner.declared_parameters(NOTEBOOK)
+    for profile in json.loads(NOTEBOOK.read_text())["metadata"]["forlab"]["profiles"].values():
+        ch08_sensitivity.check_params({**params, **profile})
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("p1_n_directions", "30"), ("p1_face_grid", 2.0), ("p1_n_labelled", "100"), ("p1_n_cost", None),
     ("p1_degrees", "abc"), ("p1_degrees", [2, "4"]), ("p2_facets", "8"), ("p2_refine_rounds", True),

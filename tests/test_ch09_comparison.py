@@ -101,6 +101,30 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch09_comparison.validate({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
+@pytest.mark.parametrize(("key", "override", "chapter", "error", "match"), [
+    ("p1_params", {"n_directions": -1}, "05_coordination", ValueError, "n_directions must be a non-negative"),
+    ("p1_params", {"systems_list": ["case30+case33bw-2pcc"]}, "05_coordination", ValueError, "second PCC"),
+    ("p2_params", {"load_range": [0.6]}, "06_ml_surrogate", ValueError, r"load_range must be \[low, high\]"),
+    ("p3_params", {"max_iter": 0}, "07_aladin", ValueError, "max_iter must be >= 1"),
+    ("sensitivity_params", {"p2_load_range": [0.6, 0.8, 1.0]}, "08_sensitivity", ValueError, "p2_load_range"),
+    ("sensitivity_params", {"methods": ["P4"]}, "08_sensitivity", ValueError, "methods must be"),
+    ("p1_params", {"no_such": 1}, "05_coordination", ValueError, "unknown parameter 'no_such'"),
+])
+def test_a_bad_override_is_refused_by_its_chapters_check(key, override, chapter, error, match):
+    """The reviewer's case: p1_params={'n_directions': -1} passed and surfaced as a missing store whose suggested
+    `forlab run` chapter 05 would refuse; now the override is refused naming the parameter and its chapter."""
+    with pytest.raises(error, match=rf"^{key} \(parameters of chapter {chapter}.*{match}"):
+        ch09_comparison.validate({**runner.declared_parameters(NOTEBOOK), key: override})
+
+
+def test_the_method_chapters_profiles_pass_as_overrides():
+    defaults = runner.declared_parameters(NOTEBOOK)
+    for key, chapter in ch09_comparison.OVERRIDES.items():
+        notebook = NOTEBOOK.parent / f"{chapter}.ipynb"
+        for profile in json.loads(notebook.read_text())["metadata"].get("forlab", {}).get("profiles", {}).values():
+            ch09_comparison.validate({**defaults, key: profile})
+
+
 def test_best():
     t = pd.DataFrame({"method": ["a", "b", "c"], "x": [2.0, 1.0, np.nan]})
     assert ch09_comparison.best(t, "x")[0] == "b" and ch09_comparison.best(t, "x", "idxmax")[0] == "a"

@@ -242,6 +242,41 @@ def test_validate_params_names_the_parameter(change):
         ch10.validate_params(PARAMS | change)
 
 
+@pytest.mark.parametrize(("change", "match"), [
+    ({"ds": "case9+case33bw/case69"}, "ds: 'case69' is no DS of the study system 'case9\\+case33bw'"),
+    ({"ds": "nope+case33bw/case33bw"}, "ds: 'nope\\+case33bw' is no study system"),
+    ({"gen_p_max_mw": 0.0}, "gen_p_max_mw must be > 0"),
+    ({"ts_load_mw": 300.0}, "ts_load_mw must be below gen_p_max_mw"),
+    ({"ts_load_mw": 80.0, "gen_p_max_mw": 50.0}, "ts_load_mw must be below gen_p_max_mw"),
+    ({"n_directions": -1}, "n_directions must be a non-negative integer"),
+    ({"face_grid": -1}, "face_grid must be a non-negative integer"),
+    ({"n_labelled": 0}, "n_labelled must be a positive integer"),
+    ({"n_cost": 0}, "n_cost must be a positive integer"),
+    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"degrees": [3]}, "degrees must be a non-empty list"), ({"degrees": []}, "degrees must be a non-empty list"),
+    ({"degrees": [2, 8]}, "degrees must be a non-empty list")])
+def test_validate_params_refuses_a_bad_value_before_any_sampling(change, match, monkeypatch):
+    """A DS not in its system, a generator without capacity or below the TS load, negative counts or seeds and
+    degrees outside `forlab.p1_for.polynomial.DEGREES` fail in `validate_params`, naming the parameter, not later
+    (a bare IndexError at the PCC lookup, Infeasible rows, a solver's "bad status" after sampling)."""
+    from forlab.grid import td
+
+    monkeypatch.setattr(td, "load_system", lambda *a, **k: pytest.fail("validate_params built a study system"))
+    with pytest.raises(ValueError, match=match):
+        ch10.validate_params(PARAMS | change)
+
+
+def test_validate_params_takes_the_defaults_and_every_ds_of_a_system():
+    from forlab.book import runner
+    from forlab.p1_for.polynomial import DEGREES
+
+    ch10.validate_params(runner.chapter_params(ch10.CHAPTER))
+    ch10.validate_params(PARAMS | {"ds": "case30+case69+case33bw/case69", "degrees": list(DEGREES),
+                                   "n_directions": 0, "face_grid": 0, "seed": 0})
+    ch10.validate_params(PARAMS | {"ds": "case118+case33bw*2/case33bw#2"})
+    ch10.validate_params(PARAMS | {"offer_file": "x.json", "ds": "anything"})  # ds names the DS only without a file
+
+
 @pytest.mark.parametrize(("name", "value"), [("offer_file", 7), ("n_directions", "16"), ("degrees", "abc"),
                                              ("ts_load_mvar", "30.0"), ("degrees", [2, 4.5]), ("seed", None),
                                              ("slice_positions", ["0.3", "0.7"]), ("pyomo_solver", 1)])

@@ -3,6 +3,7 @@ verdicts (winners only among judged feasible runs, slopes, issue 16's targets me
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 from notebook_cells import code_of, prose_of
 
-from forlab.book import anchors, store, units
+from forlab.book import anchors, runner, store, units
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies import ch12_many_dsos as ch12
 
@@ -27,19 +28,19 @@ PARAMS = {"ts": "case118", "pool": ["case33bw"], "n_ds": [1, 2, 4], "seed": 0, "
 def test_parameter_checks_name_the_parameter():
     ch12.check_params(PARAMS)
     for change, match in [({"ts": "case_nope"}, "ts must be"), ({"pool": ["case_nope"]}, "pool must be"),
-                          ({"pool": "case33bw"}, "pool must be"), ({"n_ds": [1, 1]}, "must not repeat"),
+                          ({"pool": "case33bw"}, "parameter 'pool' must be a list of strings"), ({"n_ds": [1, 1]}, "must not repeat"),
                           ({"n_ds": [0]}, "n_ds"), ({"methods": ["P4"]}, "methods"),
                           ({"time_limit_s": 0}, "time_limit_s"), ({"repeats": 1.5}, "repeats"),
                           ({"p3_max_ds": -1}, "p3_max_ds"), ({"p3_init": "warm"}, "p3_init"),
                           ({"p3_repeats": 0}, "p3_repeats"), ({"p3_cycle_damping": 0.5}, "p3_cycle_damping"),
-                          ({"p3_cycle_damping": "2"}, "p3_cycle_damping"), ({"methods": 3}, "methods must be a list"),
-                          ({"methods": None}, "methods must be a list"), ({"seed": "x"}, "seed must be"),
-                          ({"seed": -1}, "seed must be"), ({"p2_facets": "8"}, "p2_facets must be"),
+                          ({"p3_cycle_damping": "2"}, "p3_cycle_damping"), ({"methods": 3}, "parameter 'methods' must be a list of strings"),
+                          ({"methods": None}, "parameter 'methods' must be a list"), ({"seed": "x"}, "parameter 'seed' must be an integer"),
+                          ({"seed": -1}, "seed must be"), ({"p2_facets": "8"}, "parameter 'p2_facets' must be an integer"),
                           ({"p2_facets": 0}, "p2_facets must be"), ({"p1_face_grid": -1}, "p1_face_grid must be"),
-                          ({"n_workers": "two"}, "n_workers must be"), ({"n_workers": None}, "n_workers must be"),
+                          ({"n_workers": "two"}, "parameter 'n_workers' must be an integer"), ({"n_workers": None}, "parameter 'n_workers' must be an integer"),
                           ({"p2_refine_rounds": -3}, "p2_refine_rounds must be"),
-                          ({"p2_refine_samples": 1.5}, "p2_refine_samples must be"),
-                          ({"p2_certify_rounds": True}, "p2_certify_rounds must be"),
+                          ({"p2_refine_samples": 1.5}, "parameter 'p2_refine_samples' must be"),
+                          ({"p2_certify_rounds": True}, "parameter 'p2_certify_rounds' must be"),
                           ({"p2_vertex_samples": -1}, "p2_vertex_samples must be")]:
         with pytest.raises(ValueError, match=match):
             ch12.check_params({**PARAMS, **change})
@@ -50,6 +51,31 @@ def test_parameter_checks_name_the_parameter():
         ch12.check_params({**PARAMS, "scheduler": None})
     with pytest.raises(TypeError, match="p1_dso_services"):
         ch12.check_params({**PARAMS, "p1_dso_services": "yes"})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("p1_n_directions", 30.0), ("p2_n_samples", 1000.0), ("repeats", 3.0), ("n_ds", [1.0, 2.0]),
+    ("p3_max_iter", 30.0), ("pool", ["case33bw", 3]), ("p1_dso_services", 1), ("time_limit_s", "600"),
+])
+def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
+    """The reviewer's cases: a whole-number float passed as a count, and P1 then failed for every size."""
+    with pytest.raises(TypeError, match=f"chapter 12_many_dsos: parameter '{name}' must be"):
+        ch12.check_params({**PARAMS, name: value})
+
+
+@pytest.mark.parametrize("methods", [[], ["P1", "P1"], ["P1", "P2", "P1"]])
+def test_methods_must_be_distinct_and_not_empty(methods):
+    with pytest.raises(ValueError, match=r"methods must be a non-empty list of distinct methods"):
+        ch12.check_params({**PARAMS, "methods": methods})
+
+
+def test_the_notebooks_defaults_and_profiles_pass_the_check():
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb"
+    params = runner.declared_parameters(notebook)
+    assert set(params) == set(ch12.PARAMETER_TYPES)
+    ch12.check_params(params)
+    for profile in json.loads(notebook.read_text())["metadata"]["forlab"]["profiles"].values():
+        ch12.check_params({**params, **profile})
 
 
 def _row(n, method, dev, solve, integ=1.0, status="ok", feasible=True, offline=1.0, tso_its=np.nan):

@@ -369,7 +369,7 @@ def build_offer(
     # one generator for every random draw, in a fixed order: the offer depends on the seed alone
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
-    split = _shares(boundary_fraction, split)
+    split = split_shares(boundary_fraction, split)
     check_rate(target_false_feasible, "target_false_feasible")  # before any DS OPF is solved
     truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress, model, client)
     boundary = _boundary_samples(samples, truth.box, rng)
@@ -405,7 +405,7 @@ def _library(truth: _GroundTruth, price: _Price) -> CostLibrary:
                        [truth.model.warm_start(*cres["solution"][i]) for i in keep])
 
 
-def _shares(boundary_fraction: float, split) -> np.ndarray:
+def split_shares(boundary_fraction: float, split) -> np.ndarray:
     """The (train, validation, test) shares normalised to sum 1; ValueError unless three positive numbers (or
     unless the share of shell points, ``boundary_fraction``, is in [0, 1])."""
     if not 0 <= boundary_fraction <= 1:

@@ -152,20 +152,44 @@ def _require_subset(label, names, allowed):
         raise ValueError(f"{label}: unknown {unknown}; choose from {list(allowed)}")
 
 
+def _require_names(label, value) -> list:
+    """``value`` as a list of names: TypeError naming the parameter for a scalar (a str would otherwise be read
+    character by character) or for an entry that is not a str."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{label} must be a list of names, e.g. [\"case9\"], got {type(value).__name__} {value!r}")
+    wrong = [n for n in value if not isinstance(n, str)]
+    if wrong:
+        raise TypeError(f"{label} must be a list of names (str), got {value!r}, holding the "
+                        f"{type(wrong[0]).__name__} {wrong[0]!r}")
+    return list(value)
+
+
 def validate(params: dict) -> None:
-    """ValueError for a name no case or study system has, a ``runopp_cases`` entry that is not in
-    ``transmission``, a ``pglib_cases`` entry that is not a case of the PGLib folder, a ``build_time_cases`` entry
-    that `build_net` cannot find, or ``repeats`` that is not an integer >= 1."""
-    _require_subset("pglib_cases", params.get("pglib_cases", []), pglib.case_names())
-    for name in params.get("build_time_cases", []):
-        _build_source(name)
-    _require_subset("transmission", params["transmission"], cases.TRANSMISSION)
-    _require_subset("runopp_cases", params["runopp_cases"], params["transmission"])
-    _require_subset("scaling_systems", params["scaling_systems"], td.available_systems())
-    _require_subset("draw_system", [params["draw_system"]], td.available_systems())
+    """TypeError naming the parameter for a list parameter (``transmission``, ``runopp_cases``,
+    ``scaling_systems``, ``pglib_cases``, ``build_time_cases``) that is not a list of names, or a ``draw_system``
+    that is not a str; ValueError for a name no case or study system has, a ``runopp_cases`` entry that is not in
+    ``transmission``, a benchmark without a net (``transmission`` and ``scaling_systems`` both empty), a
+    ``pglib_cases`` entry that is not a case of the PGLib folder, a ``build_time_cases`` entry that `build_net`
+    cannot find, or ``repeats`` that is not an integer >= 1 (a bool is not)."""
+    names = {key: _require_names(key, params[key]) for key in ("transmission", "runopp_cases", "scaling_systems")}
+    for key in ("pglib_cases", "build_time_cases"):
+        names[key] = _require_names(key, params.get(key, []))
+    if not isinstance(params["draw_system"], str):
+        raise TypeError(f"draw_system must be a study system's name (str), e.g. \"case9+case33bw\", got "
+                        f"{type(params['draw_system']).__name__} {params['draw_system']!r}")
     repeats = params["repeats"]
-    if not (isinstance(repeats, int) and repeats >= 1):
-        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    if not (isinstance(repeats, int) and not isinstance(repeats, bool) and repeats >= 1):
+        raise ValueError(f"repeats must be an integer >= 1 (not a bool), got {repeats!r}")
+    if not names["transmission"] and not names["scaling_systems"]:
+        raise ValueError("transmission and scaling_systems are both empty: the OPF benchmark needs at least one net; "
+                         "name a transmission case (e.g. [\"case9\"]) or a study system (e.g. [\"case9+case33bw\"])")
+    _require_subset("pglib_cases", names["pglib_cases"], pglib.case_names())
+    for name in names["build_time_cases"]:
+        _build_source(name)
+    _require_subset("transmission", names["transmission"], cases.TRANSMISSION)
+    _require_subset("runopp_cases", names["runopp_cases"], names["transmission"])
+    _require_subset("scaling_systems", names["scaling_systems"], td.available_systems())
+    _require_subset("draw_system", [params["draw_system"]], td.available_systems())
 
 
 def quiet() -> None:

@@ -27,8 +27,13 @@ from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, 
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import edge_on_segment, on_grid
-from forlab.p1_for.representation import build_offer, clopper_pearson_interval, clopper_pearson_upper
+from forlab.p1_for.polynomial import DEGREES, check_rate, edge_on_segment, on_grid
+from forlab.p1_for.representation import (
+    build_offer,
+    clopper_pearson_interval,
+    clopper_pearson_upper,
+    split_shares,
+)
 from forlab.p1_for.tso import pcc_start
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
@@ -94,6 +99,20 @@ def split(spec) -> list[str]:
     return spec.split("/")
 
 
+def check_ds(spec, key: str) -> None:
+    """ValueError naming the parameter ``key`` unless ``spec`` is ``"<system>/<DS>"`` with a study system
+    `forlab.grid.td.parse_system` reads (no system is built) and a DS of that system."""
+    try:
+        name, ds = split(spec)
+        _, specs = td.parse_system(name)
+    except ValueError as err:
+        raise ValueError(f"{key}: {err}") from err
+    names = [d.name for d in specs]
+    if ds not in names:
+        raise ValueError(f"{key}: system {name!r} has no DS {ds!r}; pass one of "
+                         f"{', '.join(repr(f'{name}/{n}') for n in names)}")
+
+
 PARAMETER_TYPES = {
     "regions": (list, str), "n_directions": int, "face_grid": int, "n_labelled": int, "boundary_fraction": float,
     "split": (list, float), "n_cost": int, "degrees": (list, int), "convex_options": (list, bool),
@@ -109,12 +128,26 @@ def check_params(params: dict) -> None:
     if not isinstance(params["regions"], (list, tuple)) or not params["regions"]:
         raise ValueError(f"regions must be a non-empty list of '<system>/<DS>', got {params['regions']!r}")
     for spec in params["regions"]:
-        split(spec)
+        check_ds(spec, "regions")
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
     check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "seed", "n_workers"))
     if not 0 <= params["boundary_fraction"] <= 1:
         raise ValueError(f"boundary_fraction must lie in [0, 1], got {params['boundary_fraction']!r}")
+    split_shares(params["boundary_fraction"], params["split"])  # build_offer's own check: three positive shares
+    degrees = params["degrees"]
+    if not degrees or any(d not in DEGREES for d in degrees):
+        raise ValueError(f"degrees must be a non-empty list of polynomial degrees among {list(DEGREES)}, "
+                         f"got {degrees!r}")
+    if not params["convex_options"]:
+        raise ValueError("convex_options must be a non-empty list of bools (True: SOS-convex, False: unconstrained), "
+                         "e.g. [True, False], got []")
+    if not params["regs"] or any(not np.isfinite(r) or r < 0 for r in params["regs"]):
+        raise ValueError(f"regs must be a non-empty list of regularisation weights >= 0, e.g. [1e-05], "
+                         f"got {params['regs']!r}")
+    check_rate(params["target_false_feasible"], "target_false_feasible")
+    if not np.isfinite(params["tol"]) or params["tol"] <= 0:
+        raise ValueError(f"tol must be a positive distance (normalised units), e.g. 0.001, got {params['tol']!r}")
 
 
 # --------------------------------------------------------------------------- the computation

@@ -195,11 +195,30 @@ given as the cause of a deviation there (a threshold of the text, not of the pap
 
 
 # --------------------------------------------------------------------------- parameters and the computation
+def _single_pcc_systems() -> list[str]:
+    """The named study systems whose every DS has one PCC (those P1 runs on)."""
+    return [n for n, (_, dss) in td.SYSTEMS.items() if not any(ds.second_pcc for ds in dss)]
+
+
 def check_params(params: dict) -> None:
-    """Type checks of the chapter's parameters (ValueError naming the parameter)."""
+    """Checks of the chapter's parameters before any work (ValueError naming the parameter): types, and
+    ``systems_list`` a non-empty list of valid study-system names (`forlab.grid.td.parse_system`, no build) whose DSs
+    each have one PCC (`single_pcc`)."""
     if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
                                                                         params["systems_list"]):
         raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")
+    if not params["systems_list"]:
+        raise ValueError("systems_list must name at least one study system (e.g. [\"case9+case33bw\"]), got []")
+    for name in params["systems_list"]:
+        try:
+            _, dss = td.parse_system(name)  # the name only, nothing is built
+        except ValueError as err:
+            raise ValueError(f"systems_list: {err}") from None
+        two = [ds.name for ds in dss if ds.second_pcc]
+        if two:
+            raise ValueError(
+                f"systems_list: study system {name!r} ties DS {two} to a second PCC; P1 (the FOR method) needs "
+                f"single-PCC systems: pass systems of one PCC per DS ({', '.join(_single_pcc_systems())})")
     levels = params["levels"]
     if not isinstance(levels, (list, tuple)) or not levels or not all(
             isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in levels):

@@ -853,11 +853,14 @@ PARAMETER_TYPES = {
 def check_params(params: dict) -> None:
     """Reject the chapter's parameters before any work (ValueError / TypeError naming the parameter and what it
     accepts): a wrong type (`PARAMETER_TYPES`), an unknown study ``system``, empty or non-finite ``levels`` (inf as
-    nan), ``base_level``, FPU counts, meshings, methods, the P2 load range and negative counts of P1 and P2."""
+    nan), ``base_level``, FPU counts, meshings, methods, the P2 load range (``[low, high]``; with P2 it must hold
+    every level and ``base_level``), P1's degrees (`forlab.p1_for.polynomial.DEGREES`), a system with a second PCC
+    when P1 runs, and negative counts of P1 and P2."""
     from forlab.grid import td
+    from forlab.p1_for.polynomial import DEGREES
 
     check_types(params, PARAMETER_TYPES, "08_sensitivity")
-    td.parse_system(params["system"])  # ValueError with the grammar and the named systems
+    _, dss = td.parse_system(params["system"])  # ValueError with the grammar and the named systems
     _positive("levels", params["levels"])
     _positive("base_level", [params["base_level"]])
     _positive("fpu_counts", params["fpu_counts"], integer=True)
@@ -869,10 +872,28 @@ def check_params(params: dict) -> None:
     unknown = set(params["methods"]) - set(METHODS)
     if unknown or not params["methods"]:
         raise ValueError(f"methods must be a non-empty list of {list(METHODS)}, got {params['methods']!r}")
+    two = [ds.name for ds in dss if ds.second_pcc]
+    if two and "P1" in params["methods"]:  # P1 would be stored as a failed row for every variant
+        raise ValueError(f"system {params['system']!r} ties DS {two} to a second PCC, which P1 (the FOR method) "
+                         f"cannot coordinate: pass a system of one PCC per DS, or methods without 'P1'")
     _positive("p2_load_range", params["p2_load_range"])
+    lo_hi = [float(x) for x in params["p2_load_range"]]
+    if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
+        raise ValueError(f"p2_load_range must be [low, high] with low <= high (the DS load factors P2's surrogate "
+                         f"is trained on), got {params['p2_load_range']!r}")
+    if "P2" in params["methods"]:  # `run_p2`: the surrogate's range must hold every level it runs at
+        lo, hi = lo_hi
+        outside = [x for x in [*params["levels"], params["base_level"]] if not lo <= float(x) <= hi]
+        if outside:
+            raise ValueError(f"levels and base_level must lie inside p2_load_range {params['p2_load_range']!r} "
+                             f"(P2's surrogate is trained on that range), but {outside} do not: widen "
+                             f"p2_load_range or pass levels inside it")
     for key in ("timing_repeats", "p3_max_iter", "p2_n_samples"):
         _positive(key, [params[key]], integer=True)
     _positive("p1_degrees", params["p1_degrees"], integer=True)
+    if bad := [d for d in params["p1_degrees"] if d not in DEGREES]:
+        raise ValueError(f"p1_degrees must be a non-empty list of polynomial degrees out of {list(DEGREES)}, got "
+                         f"{params['p1_degrees']!r} ({bad} not among them)")
     # a negative count would reach the method and be stored as a failed row instead of stopping the run here
     check_non_negative(params, ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost", "p2_facets",
                                 "p2_refine_rounds", "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples",

@@ -525,13 +525,38 @@ NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or 
 PARAMETER_TYPES = {"system": str, "p1_params": dict, "p2_params": dict, "p3_params": dict,
                    "sensitivity_params": dict, "use_profiles": bool}
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`);
-the ``*_params`` are overrides of the method chapters' parameters, checked by those chapters' runs."""
+the ``*_params`` are overrides of the method chapters' parameters (`OVERRIDES`), checked by `validate` with those
+chapters' own checks."""
+
+OVERRIDES = {"p1_params": "05_coordination", "p2_params": "06_ml_surrogate", "p3_params": "07_aladin",
+             "sensitivity_params": "08_sensitivity"}
+"""Which method chapter's parameters each ``*_params`` overrides (the stores `run` reads, `chapter_store`)."""
+
+
+def _chapter_check(chapter: str):
+    """The parameter check of a method chapter (`OVERRIDES`): cheap, it builds and solves nothing."""
+    from forlab.studies import ch05_coordination, ch06_ml_surrogate, ch07_aladin, ch08_sensitivity
+
+    return {"05_coordination": ch05_coordination.check_params, "06_ml_surrogate": ch06_ml_surrogate.check_params,
+            "07_aladin": ch07_aladin.check_params, "08_sensitivity": ch08_sensitivity.check_params}[chapter]
 
 
 def validate(params: dict) -> None:
     """TypeError (`forlab.book.runner.check_types`) when a parameter has the wrong type, e.g. ``use_profiles`` not a
-    bool or ``p1_params`` not a dict."""
+    bool or ``p1_params`` not a dict; then every ``*_params`` resolved to the parameters its method chapter would
+    run with (`forlab.book.runner.chapter_params`) and checked by that chapter's own check (no work is done): a bad
+    override is refused with the same error type, prefixed with the ``*_params`` and the chapter it belongs to."""
     runner.check_types(params, PARAMETER_TYPES, "09_comparison")
+    for key, chapter in OVERRIDES.items():
+        try:
+            _chapter_check(chapter)(runner.chapter_params(chapter, params[key]))
+        except (TypeError, ValueError) as err:
+            message = f"{key} (parameters of chapter {chapter}, `forlab run {chapter}`): {err}"
+            try:
+                refused = type(err)(message)
+            except Exception:  # noqa: BLE001 - an error class that takes other arguments: say it as a ValueError
+                refused = ValueError(message)
+            raise refused from None
 
 
 def chapter_store(chapter: str, override: dict) -> xr.Dataset:

@@ -139,17 +139,33 @@ PARAMETER_TYPES = {
 
 
 def validate_params(params: dict) -> None:
-    """ValueError naming the parameter that does not fit (a wrong type: `forlab.book.runner.ParameterTypeError`,
-    a TypeError and a ValueError)."""
+    """ValueError naming the parameter that does not fit and what to pass (a wrong type:
+    `forlab.book.runner.ParameterTypeError`, a TypeError and a ValueError), before anything heavy runs: without an
+    ``offer_file``, ``ds`` must name a study system (`forlab.grid.td.parse_system`, which builds nothing) and one of
+    its DSs; the sampling counts must be non-negative (``n_directions``, ``face_grid``) or positive (``n_labelled``,
+    ``n_cost``), ``seed`` non-negative, ``degrees`` a non-empty subset of `forlab.p1_for.polynomial.DEGREES`; the
+    generator's ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`)."""
     check_types(params, PARAMETER_TYPES, CHAPTER)
-    if not params["offer_file"] and (not isinstance(params["ds"], str) or params["ds"].count("/") != 1):
-        raise ValueError(f"ds is written '<study system>/<DS>', got {params['ds']!r}")
+    if not params["offer_file"]:
+        _check_ds(params["ds"])
+    for key, least, what in (("n_directions", 0, "a non-negative"), ("face_grid", 0, "a non-negative"),
+                             ("n_labelled", 1, "a positive"), ("n_cost", 1, "a positive"),
+                             ("seed", 0, "a non-negative")):
+        if isinstance(params[key], bool) or params[key] < least:
+            raise ValueError(f"{key} must be {what} integer (>= {least}), got {params[key]!r}")
+    from forlab.p1_for.polynomial import DEGREES
+
+    degrees = params["degrees"]
+    if not degrees or any(isinstance(d, bool) or d not in DEGREES for d in degrees):
+        raise ValueError(f"degrees must be a non-empty list of polynomial degrees out of {list(DEGREES)}, e.g. "
+                         f"[2, 4], got {degrees!r}")
     if len(params["slice_positions"]) != 2 or not all(0 <= s <= 1 for s in params["slice_positions"]):
         raise ValueError(f"slice_positions are two shares of the voltage range in [0, 1], got "
                          f"{params['slice_positions']!r}")
     for key in ("ts_load_mw", "gen_p_max_mw", "gen_q_max_mvar", "gen_cost_per_mwh", "gen_cost_per_mw2h"):
         if not isinstance(params[key], (int, float)) or isinstance(params[key], bool) or params[key] < 0:
             raise ValueError(f"{key} must be a non-negative number, got {params[key]!r}")
+    _check_generator(params["ts_load_mw"], params["gen_p_max_mw"])
     from forlab.opf.pyomo_acopf import SOLVERS
 
     if params["pyomo_solver"] not in SOLVERS:
@@ -157,6 +173,37 @@ def validate_params(params: dict) -> None:
     for key, least in (("surrogate_samples", 100), ("repeats", 1)):
         if not isinstance(params[key], int) or isinstance(params[key], bool) or params[key] < least:
             raise ValueError(f"{key} must be an integer >= {least}, got {params[key]!r}")
+
+
+def _check_ds(ds) -> None:
+    """ValueError naming ``ds`` unless it is ``"<study system>/<DS>"`` with a system `forlab.grid.td.parse_system`
+    reads (without building it) and a DS among that system's DSs (`forlab.grid.td.DSSpec` names)."""
+    from forlab.grid import td
+
+    if not isinstance(ds, str) or ds.count("/") != 1:
+        raise ValueError(f"ds is written '<study system>/<DS>', e.g. 'case9+case33bw/case33bw', got {ds!r}")
+    system_name, ds_name = ds.split("/")
+    try:
+        _, specs = td.parse_system(system_name)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"ds: {system_name!r} is no study system ({err}); write ds as '<study system>/<DS>', "
+                         f"e.g. 'case9+case33bw/case33bw'") from err
+    names = [spec.name for spec in specs]
+    if ds_name not in names:
+        raise ValueError(f"ds: {ds_name!r} is no DS of the study system {system_name!r}; its DSs are {names}, e.g. "
+                         f"ds = '{system_name}/{names[0]}'")
+
+
+def _check_generator(ts_load_mw: float, gen_p_max_mw: float) -> None:
+    """ValueError naming the parameter unless the TS generator has capacity (``gen_p_max_mw`` > 0) and more than
+    the TS load (``ts_load_mw`` < ``gen_p_max_mw``). A necessary check, not a sufficient one: the DS import covers
+    the rest of the load only within the offer's box (and region), which is known only once the offer is read."""
+    if gen_p_max_mw <= 0:
+        raise ValueError(f"gen_p_max_mw must be > 0 MW (the TS generator's capacity), got {gen_p_max_mw!r}")
+    if ts_load_mw >= gen_p_max_mw:
+        raise ValueError(f"ts_load_mw must be below gen_p_max_mw ({gen_p_max_mw!r} MW), got {ts_load_mw!r}: pass a "
+                         f"smaller ts_load_mw or a larger gen_p_max_mw. The DS import can cover the rest of the load "
+                         f"only within its box, so this is a necessary check, not a sufficient one")
 
 
 def box_grid(offer: Offer, n: int = GRID_POINTS) -> np.ndarray:

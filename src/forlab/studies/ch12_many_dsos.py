@@ -34,13 +34,13 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_non_negative, missing_profile_text
+from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
+__all__ = ["ANCHOR_KEYS", "METHODS", "PARAMETER_TYPES", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
            "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "largest_size_text",
            "outcome_tables",
            "p3_text", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
@@ -73,15 +73,27 @@ _ZERO_MEANS = {"p1_face_grid": "no box-face targets", "p2_refine_rounds": "no re
 """Counts for which 0 is meaningful, with what 0 means (`forlab.book.runner.check_non_negative` says it)."""
 
 
+PARAMETER_TYPES = {
+    "ts": str, "pool": (list, str), "n_ds": (list, int), "seed": int, "methods": (list, str),
+    "p1_n_directions": int, "p1_face_grid": int, "p1_n_labelled": int, "p1_n_cost": int, "p1_dso_services": bool,
+    "p2_n_samples": int, "p2_facets": int, "p2_refine_rounds": int, "p2_refine_samples": int,
+    "p2_certify_rounds": int, "p2_vertex_samples": int, "p3_max_iter": int, "p3_max_ds": int, "p3_init": str,
+    "p3_repeats": int, "p3_cycle_damping": float, "repeats": int, "time_limit_s": float, "n_workers": int,
+    "scheduler": str,
+}
+"""The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
+
+
 def check_params(params: dict) -> None:
-    """Reject bad parameters before any work (ValueError / TypeError naming the parameter and what it accepts): an
-    unknown TS or pool case, N that are not distinct positive integers, methods that are not a list of known
-    methods, counts and limits that are not positive (``p2_facets``, repeats, sample sizes, ``time_limit_s``), the
+    """Reject bad parameters before any work (ValueError / TypeError naming the parameter and what it accepts): a
+    wrong type (`PARAMETER_TYPES`: a whole-number float is no count), an unknown TS or pool case, N that are not
+    distinct positive integers, methods that are not a non-empty list of distinct known methods, counts and limits that are not positive (``p2_facets``, repeats, sample sizes, ``time_limit_s``), the
     seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
     a scheduler that is not a string and ``p1_dso_services`` that is not a bool."""
     from forlab.grid import cases
     from forlab.p3_aladin import ALADINOptions
 
+    check_types(params, PARAMETER_TYPES, "12_many_dsos")
     if params["ts"] not in cases.available():
         raise ValueError(f"ts must be a registered transmission case {cases.available()}, got {params['ts']!r}")
     pool = params["pool"]
@@ -92,8 +104,10 @@ def check_params(params: dict) -> None:
     if len(set(params["n_ds"])) != len(params["n_ds"]):
         raise ValueError(f"n_ds must not repeat a size, got {params['n_ds']!r}")
     methods = params["methods"]  # the type first: set() of a non-list fails without naming the parameter
-    if not isinstance(methods, list) or set(methods) - set(ch08.METHODS):
-        raise ValueError(f"methods must be a list of {list(ch08.METHODS)}, got {methods!r}")
+    if not isinstance(methods, list) or not methods or set(methods) - set(ch08.METHODS) \
+            or len(set(methods)) != len(methods):
+        raise ValueError(f"methods must be a non-empty list of distinct methods out of {list(ch08.METHODS)}, got "
+                         f"{methods!r}")
     for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p2_facets",
                 "p3_max_iter", "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)

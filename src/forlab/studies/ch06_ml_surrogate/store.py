@@ -47,10 +47,19 @@ PARAMETER_TYPES = {
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
 
 
+_POSITIVE = ("n_samples", "facets", "n_scenarios", "timing_repeats", "slice_points")
+"""Counts of the chapter that must be >= 1."""
+
+_NON_NEGATIVE = {"refine_rounds": "no refinement", "refine_samples": "no refinement",
+                 "certify_rounds": "no certification", "vertex_samples": None, "store_samples": "keep every sample",
+                 "seed": None, "n_workers": "no Dask cluster, run in this process"}
+"""Counts of the chapter that must be >= 0, with what 0 means where it switches something off."""
+
+
 def check_params(params: dict) -> None:
-    """TypeError (`forlab.book.runner.check_types`) / ValueError when a parameter of the chapter has the wrong type
-    or shape (before any work)."""
-    from forlab.book.runner import check_types
+    """TypeError (`forlab.book.runner.check_types`) / ValueError naming the parameter when one of the chapter has the
+    wrong type, shape or range (before any work)."""
+    from forlab.book.runner import check_non_negative, check_types
 
     check_types(params, PARAMETER_TYPES, "06_ml_surrogate")
     for name in _RANGES:
@@ -59,6 +68,21 @@ def check_params(params: dict) -> None:
     for name in ("temperatures", "facet_sweep", "size_sweep"):
         if not len(params[name]):
             raise ValueError(f"{name} must not be empty")
+    for name in _POSITIVE:
+        if params[name] < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {params[name]!r}")
+    check_non_negative(params, _NON_NEGATIVE, {k: v for k, v in _NON_NEGATIVE.items() if v})
+    for name in ("facet_sweep", "size_sweep"):
+        if min(params[name]) < 1:
+            raise ValueError(f"{name} must list integers >= 1, got {params[name]!r}")
+    if not 0 < params["test_fraction"] < 1:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1 (the share of samples held out for "
+                         f"testing, e.g. 0.2), got {params['test_fraction']!r}")
+    if not 0 <= params["boundary_share"] <= 1:
+        raise ValueError(f"boundary_share must lie in [0, 1] (boundary samples per Latin Hypercube sample, 0: none), "
+                         f"got {params['boundary_share']!r}")
+    if not all(t > 0 for t in params["temperatures"]):
+        raise ValueError(f"temperatures must be positive, got {params['temperatures']!r}")
 
 
 def options(params: dict) -> SurrogateOptions:

@@ -45,12 +45,16 @@ PARAMETER_TYPES = {"systems": (list, str), "growth_systems": (list, str), "modes
 
 
 def check_params(params: dict) -> None:
-    """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, empty system lists
-    and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it accepts)."""
+    """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, an empty ``modes``
+    or ``systems`` and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it
+    accepts)."""
     check_types(params, PARAMETER_TYPES, "07_aladin")
     extra = sorted(set(params) - set(PARAMETER_TYPES))
     if extra:
         raise ValueError(f"unknown parameters {extra}; the chapter takes {sorted(PARAMETER_TYPES)}")
+    if not params["modes"]:
+        raise ValueError("modes is empty: name at least one execution mode of 'inprocess', 'dask', 'scheduler' "
+                         "(the store's main runs are made in them), e.g. ['inprocess']")
     bad = [m for m in params["modes"] if m not in ("inprocess", "dask", "scheduler")]
     if bad:
         raise ValueError(f"modes must be 'inprocess', 'dask' or 'scheduler', not {bad}")
