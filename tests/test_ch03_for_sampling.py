@@ -17,6 +17,7 @@ import xarray as xr
 from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import runner, store
+from forlab.grid import td
 from forlab.studies import ch03_for_sampling as ch03
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +44,10 @@ def test_archived_store_opens_with_the_current_names(archived):
 
 
 def test_split_and_parameter_checks():
-    assert ch03.split(DS) == ["case9+case33bw", "case33bw"]
+    assert td.split_ds(DS) == ("case9+case33bw", "case33bw")
     for bad in ("case33bw", "a/b/c", 3):
         with pytest.raises(ValueError, match="<system>/<DS>"):
-            ch03.split(bad)
+            td.split_ds(bad)
     ch03.check_params(TINY)
     with pytest.raises(TypeError, match="regions"):
         ch03.check_params({**TINY, "regions": DS})

@@ -507,6 +507,30 @@ def parse_system(name: str) -> tuple[str, tuple[DSSpec, ...]]:
     return ts, tuple(specs)
 
 
+def split_ds(spec) -> tuple[str, str]:
+    """(study system, DS) of a DS written ``"<system>/<DS>"`` (the chapters' way to name one DS); ValueError showing
+    the form for anything else."""
+    if not isinstance(spec, str) or spec.count("/") != 1:
+        raise ValueError(f"a DS is written '<system>/<DS>', e.g. 'case9+case33bw/case33bw'; got {spec!r}")
+    name, ds = spec.split("/")
+    return name, ds
+
+
+def check_ds(spec, key: str) -> tuple[str, str]:
+    """`split_ds` of ``spec``, checked without building anything: a system `parse_system` reads and a DS among its
+    DSs; ValueError starting with the parameter ``key`` and saying what to pass otherwise."""
+    try:
+        name, ds = split_ds(spec)
+        _, specs = parse_system(name)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{key}: {err}") from err
+    names = [d.name for d in specs]
+    if ds not in names:
+        raise ValueError(f"{key}: system {name!r} has no DS {ds!r}; pass one of "
+                         + ", ".join(repr(f"{name}/{n}") for n in names))
+    return name, ds
+
+
 def _free_load_buses(ts, used: set[int]) -> pd.DataFrame:
     """Load (MW, Mvar) per TS bus that can take a PCC: in-service positive load, not a slack bus, not in ``used``."""
     loads = ts.load[ts.load.in_service.astype(bool)].groupby("bus")[["p_mw", "q_mvar"]].sum()

@@ -111,30 +111,9 @@ SUPPORT_TOL = 1e-6
 
 
 # --------------------------------------------------------------------------- parameters
-def split(spec) -> list[str]:
-    """``"<system>/<DS>"`` as [system, DS]; anything else is a ValueError that shows the form."""
-    if not isinstance(spec, str) or spec.count("/") != 1:
-        raise ValueError(f"a DS is written '<system>/<DS>', e.g. 'case9+case33bw/case33bw'; got {spec!r}")
-    return spec.split("/")
-
-
-def check_ds(spec, key: str) -> None:
-    """ValueError naming the parameter ``key`` unless ``spec`` is ``"<system>/<DS>"`` with a study system
-    `forlab.grid.td.parse_system` reads (no system is built) and a DS of that system."""
-    try:
-        name, ds = split(spec)
-        _, specs = td.parse_system(name)
-    except ValueError as err:
-        raise ValueError(f"{key}: {err}") from err
-    names = [d.name for d in specs]
-    if ds not in names:
-        raise ValueError(f"{key}: system {name!r} has no DS {ds!r}; pass one of "
-                         f"{', '.join(repr(f'{name}/{n}') for n in names)}")
-
-
 def ds_of(spec: str, **system_options):
     """The pandapower net of the DS ``spec`` (``"<system>/<DS>"``) inside its study system."""
-    name, ds = split(spec)
+    name, ds = td.split_ds(spec)
     system = td.load_system(name, **system_options)
     if ds not in system.ds:
         raise ValueError(f"system {name!r} has no DS {ds!r}; its DSs are {list(system.ds)}")
@@ -159,12 +138,12 @@ def check_params(params: dict) -> None:
         if not isinstance(params[key], (list, tuple)):
             raise TypeError(f"{key} must be a list of '<system>/<DS>', got {params[key]!r}")
         for spec in params[key]:
-            check_ds(spec, key)
+            td.check_ds(spec, key)
     if not params["regions"]:
         raise ValueError("regions must name at least one DS, e.g. ['case9+case33bw/case33bw'], got []")
-    check_ds(params["variant_region"], "variant_region")
+    td.check_ds(params["variant_region"], "variant_region")
     if params["timing_region"]:  # "" skips the scale run
-        check_ds(params["timing_region"], "timing_region")
+        td.check_ds(params["timing_region"], "timing_region")
     check_non_negative(params, ["n_workers"], {"n_workers": "solve in-process"})
     for key in ("n_directions", "face_grid", "slice_directions", "reference_n", "variant_n", "timing_n_directions",
                 "timing_face_grid", "timing_n_fpus", "check_n_directions", "check_face_grid", "check_points"):
@@ -274,7 +253,7 @@ def scale_run(params: dict) -> xr.Dataset:
     spec = params["timing_region"]
     if not spec:
         return xr.Dataset()
-    net = ds_of(spec, n_fpus={split(spec)[1]: params["timing_n_fpus"]})
+    net = ds_of(spec, n_fpus={td.split_ds(spec)[1]: params["timing_n_fpus"]})
     rows, first = [], None
     for w in params["timing_workers"]:
         t0 = time.perf_counter()

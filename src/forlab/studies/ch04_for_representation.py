@@ -92,27 +92,6 @@ CUT_BAND = 0.15
 
 
 # --------------------------------------------------------------------------- parameters
-def split(spec) -> list[str]:
-    """``"<system>/<DS>"`` as [system, DS]; anything else is a ValueError that shows the form."""
-    if not isinstance(spec, str) or spec.count("/") != 1:
-        raise ValueError(f"a DS is written '<system>/<DS>', got {spec!r}")
-    return spec.split("/")
-
-
-def check_ds(spec, key: str) -> None:
-    """ValueError naming the parameter ``key`` unless ``spec`` is ``"<system>/<DS>"`` with a study system
-    `forlab.grid.td.parse_system` reads (no system is built) and a DS of that system."""
-    try:
-        name, ds = split(spec)
-        _, specs = td.parse_system(name)
-    except ValueError as err:
-        raise ValueError(f"{key}: {err}") from err
-    names = [d.name for d in specs]
-    if ds not in names:
-        raise ValueError(f"{key}: system {name!r} has no DS {ds!r}; pass one of "
-                         f"{', '.join(repr(f'{name}/{n}') for n in names)}")
-
-
 PARAMETER_TYPES = {
     "regions": (list, str), "n_directions": int, "face_grid": int, "n_labelled": int, "boundary_fraction": float,
     "split": (list, float), "n_cost": int, "degrees": (list, int), "convex_options": (list, bool),
@@ -128,7 +107,7 @@ def check_params(params: dict) -> None:
     if not isinstance(params["regions"], (list, tuple)) or not params["regions"]:
         raise ValueError(f"regions must be a non-empty list of '<system>/<DS>', got {params['regions']!r}")
     for spec in params["regions"]:
-        check_ds(spec, "regions")
+        td.check_ds(spec, "regions")
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
     check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "seed", "n_workers"))
@@ -154,7 +133,7 @@ def check_params(params: dict) -> None:
 def offer_of(spec: str, params: dict) -> tuple[Offer, xr.Dataset]:
     """The offer of DS ``spec`` and `build_offer`'s report, over a new dimension ``ds`` of length one, with the fit
     and sampling times and the boundary samples (normalised) added."""
-    sys_name, ds_name = split(spec)
+    sys_name, ds_name = td.split_ds(spec)
     system = td.load_system(sys_name)
     net = system.ds[ds_name]
     smp = sampling.sample_for(net, params["n_directions"], params["face_grid"], n_workers=params["n_workers"],
@@ -740,7 +719,7 @@ def _price_cut(st: xr.Dataset, ds: str, n: int = 61) -> dict:
 
 def _wrapped_title(ds: str) -> str:
     """A DS name as a panel title in two lines ("<system>/" and "<DS>"), so that it fits over a narrow panel."""
-    system, name = split(ds)
+    system, name = td.split_ds(ds)
     return f"{system}/\n{name}"
 
 

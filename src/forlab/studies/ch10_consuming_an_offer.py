@@ -39,6 +39,7 @@ import xarray as xr
 from forlab.book import store as store_
 from forlab.book.runner import check_types
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
+from forlab.grid import td
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
@@ -116,10 +117,9 @@ def offer_path(params: dict) -> Path:
 def write_small_offer(params: dict, path: Path) -> Path:
     """The DSO's side, done here so that the page has a file to read: sample and fit the offer of DS ``params["ds"]``
     (``"<study system>/<DS>"``) with the small settings of the parameters, and save it as JSON at ``path``."""
-    from forlab.grid import td
     from forlab.p1_for.representation import make_offer
 
-    system_name, ds_name = params["ds"].split("/")
+    system_name, ds_name = td.split_ds(params["ds"])
     system = td.load_system(system_name)
     pcc = system.pcc[system.pcc.ds == ds_name].iloc[0]
     offer, *_ = make_offer(
@@ -147,7 +147,7 @@ def validate_params(params: dict) -> None:
     generator's ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`)."""
     check_types(params, PARAMETER_TYPES, CHAPTER)
     if not params["offer_file"]:
-        _check_ds(params["ds"])
+        td.check_ds(params["ds"], "ds")
     for key, least, what in (("n_directions", 0, "a non-negative"), ("face_grid", 0, "a non-negative"),
                              ("n_labelled", 1, "a positive"), ("n_cost", 1, "a positive"),
                              ("seed", 0, "a non-negative")):
@@ -173,25 +173,6 @@ def validate_params(params: dict) -> None:
     for key, least in (("surrogate_samples", 100), ("repeats", 1)):
         if not isinstance(params[key], int) or isinstance(params[key], bool) or params[key] < least:
             raise ValueError(f"{key} must be an integer >= {least}, got {params[key]!r}")
-
-
-def _check_ds(ds) -> None:
-    """ValueError naming ``ds`` unless it is ``"<study system>/<DS>"`` with a system `forlab.grid.td.parse_system`
-    reads (without building it) and a DS among that system's DSs (`forlab.grid.td.DSSpec` names)."""
-    from forlab.grid import td
-
-    if not isinstance(ds, str) or ds.count("/") != 1:
-        raise ValueError(f"ds is written '<study system>/<DS>', e.g. 'case9+case33bw/case33bw', got {ds!r}")
-    system_name, ds_name = ds.split("/")
-    try:
-        _, specs = td.parse_system(system_name)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"ds: {system_name!r} is no study system ({err}); write ds as '<study system>/<DS>', "
-                         f"e.g. 'case9+case33bw/case33bw'") from err
-    names = [spec.name for spec in specs]
-    if ds_name not in names:
-        raise ValueError(f"ds: {ds_name!r} is no DS of the study system {system_name!r}; its DSs are {names}, e.g. "
-                         f"ds = '{system_name}/{names[0]}'")
 
 
 def _check_generator(ts_load_mw: float, gen_p_max_mw: float) -> None:
@@ -472,7 +453,6 @@ def solutions(offer: Offer, tso: dict, solver: str = "ripopt") -> tuple[pd.DataF
 def offer_system(offer: Offer) -> tuple[str, str, int] | None:
     """(study system, DS, TS bus of its PCC) named by the offer's ``pcc`` when it is a DS of a forlab study system
     (the offers of chapters 04 and 10 are); None for any other offer."""
-    from forlab.grid import td
 
     pcc = offer.pcc
     if pcc.get("system") not in td.available_systems() or "ds" not in pcc or "ts_bus" not in pcc:
@@ -632,7 +612,6 @@ def tso_runs(offer: Offer, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, di
     Pyomo (`pyomo_tso`, ``params["pyomo_solver"]``), on the offer's study system with the other DSs held at their
     base case. Returns the runs (index ``tso``: representation/engine), their `agreement` and facts for the
     store's attrs; an offer of no study system gives empty tables and the reason."""
-    from forlab.grid import td
 
     found = offer_system(offer)
     if found is None:
