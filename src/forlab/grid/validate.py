@@ -256,3 +256,29 @@ def _check_islands(net, label: str) -> None:
 
 
 __all__ = ["check_net", "energised_buses"]
+
+
+def short(value) -> str:
+    """``repr(value)``, cut to 80 characters (for a message about a bad field of a file)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def finite_numbers(value, shape: tuple, what: str, entry: str = "entry") -> np.ndarray:
+    """``value`` as a float array of ``shape`` (None: any length on that axis) with finite entries; ValueError naming
+    the field ``what`` otherwise (``entry``: what one entry is, for the message). The one check of numeric fields of
+    the files a DSO sends, P1's offers and P2's surrogates alike."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nesting
+        arr = np.asarray([], dtype=object)
+    fits = arr.ndim == len(shape) and all(s is None or s == n for s, n in zip(shape, arr.shape))
+    if arr.dtype.kind not in "iuf" or not fits:
+        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise ValueError(f"{what} must be numbers of shape {want}, got {short(value)}")
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr)).tolist()[:5]
+        raise ValueError(f"{what} has NaN or infinite entries at {bad}: every {entry} must be a finite number")
+    return arr
+

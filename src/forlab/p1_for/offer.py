@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from forlab.book.store import atomic_write
+from forlab.grid.validate import finite_numbers, short
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.polynomial import CENTRAL_GRID, ImplicitPolynomial, on_grid
 from forlab.p1_for.price import QuadraticCost
@@ -195,23 +196,9 @@ def check_region(poly: ImplicitPolynomial, n: int = CENTRAL_GRID) -> None:
 
 
 def _numbers(value, shape: tuple, what: str) -> np.ndarray:
-    """``value`` as a float array of ``shape`` with finite entries; ValueError naming the field ``what``."""
-    try:
-        arr = np.asarray(value)
-    except ValueError:  # ragged nesting
-        arr = np.asarray([], dtype=object)
-    if arr.dtype.kind not in "iuf" or arr.shape != shape:
-        raise ValueError(f"offer {what} must be numbers of shape {shape}, got {_short(value)}")
-    arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"offer {what} has NaN or infinite entries at {np.argwhere(~np.isfinite(arr)).tolist()[:5]}:"
-                         f" every coefficient must be a finite number")
-    return arr
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """``value`` as a float array of ``shape`` with finite entries; ValueError naming the offer's field ``what``
+    (`forlab.grid.validate.finite_numbers`)."""
+    return finite_numbers(value, shape, f"offer {what}", entry="coefficient")
 
 
 def check_offer_dict(d) -> None:
@@ -227,16 +214,16 @@ def check_offer_dict(d) -> None:
             raise ValueError(f"offer section {key!r} is missing or not an object")  # noqa: TRY004
     for key in ("pcc", "base", "info"):
         if not isinstance(d.get(key, {}), dict):
-            raise ValueError(f"offer section {key!r} must be an object, got {_short(d[key])}")  # noqa: TRY004
+            raise ValueError(f"offer section {key!r} must be an object, got {short(d[key])}")  # noqa: TRY004
     box, poly, cost = d["box"], d["polynomial"], d["cost"]
     if box.get("axes", AXES) != AXES:
-        raise ValueError(f"offer box axes must be {AXES}, got {_short(box.get('axes'))}")
+        raise ValueError(f"offer box axes must be {AXES}, got {short(box.get('axes'))}")
     _numbers(box.get("lo"), (3,), "box.lo")
     _numbers(box.get("hi"), (3,), "box.hi")
     deg = poly.get("degree")
     if isinstance(deg, bool) or not isinstance(deg, int) or not 1 <= deg <= MAX_DEGREE:
         raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits 2, 4 or 6), "
-                         f"got {_short(deg)}")
+                         f"got {short(deg)}")
     n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6
     _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})")
     _numbers(poly.get("margin", 0.0), (), "polynomial.margin")

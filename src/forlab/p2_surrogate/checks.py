@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from forlab.grid.validate import finite_numbers, short
+
 __all__ = ["names", "numbers", "section", "short"]
-
-
-def short(value) -> str:
-    """``repr(value)``, cut to 80 characters."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def section(d: dict, key: str, where: str, kind: type = dict, required: bool = True):
@@ -33,20 +29,9 @@ def section(d: dict, key: str, where: str, kind: type = dict, required: bool = T
 
 
 def numbers(value, shape: tuple, what: str) -> np.ndarray:
-    """``value`` as a float array of ``shape`` (None: any length) with finite entries; ValueError naming ``what``."""
-    try:
-        arr = np.asarray(value)
-    except ValueError:  # ragged nesting
-        arr = np.asarray([], dtype=object)
-    fits = arr.ndim == len(shape) and all(s is None or s == n for s, n in zip(shape, arr.shape))
-    if arr.dtype.kind not in "iuf" or not fits:
-        want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-        raise ValueError(f"{what} must be numbers of shape {want}, got {short(value)}")
-    arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr)).tolist()[:5]
-        raise ValueError(f"{what} has NaN or infinite entries at {bad}: every entry must be a finite number")
-    return arr
+    """``value`` as a float array of ``shape`` (None: any length) with finite entries (`forlab.grid.validate.
+    finite_numbers`); ValueError naming ``what``."""
+    return finite_numbers(value, shape, what)
 
 
 def names(value, expected: list[str] | None, what: str) -> list[str]:
