@@ -86,6 +86,25 @@ ZONE_COLORS: tuple[str, ...] = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17
 TS_COLOR = "#404040"
 PCC_COLOR = "#d62728"
 
+METHOD_STYLE: dict[str, dict[str, str]] = {
+    "integrated": {"label": "integrated AC-OPF", "color": "black", "marker": "s"},
+    "P1": {"label": "P1 FOR offer", "color": "tab:blue", "marker": "o"},
+    "P2": {"label": "P2 ML surrogate", "color": "tab:orange", "marker": "^"},
+    "P3": {"label": "P3 ALADIN", "color": "tab:green", "marker": "D"},
+}
+"""One name, colour and marker per method in every figure of the book, the baseline included (the glossary's
+integrated AC-OPF, which chapter 07 also calls centralized): a reader who learns that P1 is blue in one chapter can
+read it so in the next. Variants of a method (ALADIN in-process and on Dask) keep its colour and differ by line."""
+
+
+def method_style(method: str, **extra) -> dict[str, str]:
+    """Matplotlib keywords (label, color, marker) of ``method`` (a key of `METHOD_STYLE`), ``extra`` over them;
+    KeyError naming the known methods otherwise."""
+    if method not in METHOD_STYLE:
+        raise KeyError(f"no style for method {method!r}; the book's methods are {', '.join(METHOD_STYLE)}")
+    return {**METHOD_STYLE[method], **extra}
+
+
 CHART_MARKERS: dict[str, str] = {"rectangle": "s", "circle": "o", "cone": "^", "polygon": "p"}
 """Marker of an FPU by the kind of its PQ chart (`forlab.grid.capability`); other kinds get "D"."""
 

@@ -427,6 +427,12 @@ SYSTEMS: dict[str, tuple[str, tuple[DSSpec, ...]]] = {
 """Named study systems: TS case and its DSs."""
 
 
+def second_pcc_dss(dss: tuple[DSSpec, ...]) -> list[str]:
+    """The names of the DSs among ``dss`` (`parse_system`'s) tied to a second PCC: the systems where P1, which
+    offers one region per PCC, cannot run (`forlab.p1_for.coordinate.single_pcc` checks a built system)."""
+    return [ds.name for ds in dss if ds.second_pcc]
+
+
 SYSTEM_GRAMMAR = '"<ts>+<ds>[*<n>]+<ds>[*<n>]...", e.g. "case118+case33bw*8+case69*2"'
 """Composite study-system names (module docstring): a transmission case, then DS cases, each n >= 1 times."""
 

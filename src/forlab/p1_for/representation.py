@@ -49,10 +49,11 @@ def _prepare(ds_net, vm_limits, model: DSOModel | None = None):
     return local, box, np.array([s.x for s in box_samples])
 
 
-def _solve_at(stage: str, desc: str, ds_net, points_t: np.ndarray, vm_limits, local, box, starts, n_workers, address,
-              progress, client) -> tuple[list, object]:
+def _solve_at(stage: str, desc: str, ds_net, points_t: np.ndarray, *, vm_limits, local, box, starts, n_workers,
+              address, progress, client) -> tuple[list, object]:
     """One DS OPF of ``stage`` ("projection" or "cost") per normalised point, each from the box solution nearest it
-    (`forlab.p1_for.sampling.run_tasks`): the results in point order, and the box they are normalised by."""
+    (`forlab.p1_for.sampling.run_tasks`): the results in point order, and the box they are normalised by. The
+    keywords are `label_points`' and `cost_points`' own, passed through."""
     if local is None:
         local, box, starts = _prepare(ds_net, vm_limits)
     tasks = [(i, stage, t, nearest_start(t)) for i, t in enumerate(np.asarray(points_t, float))]
@@ -68,8 +69,9 @@ def label_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, bo
     Returns the distance to the FOR (normalised units), success flags, solver statuses and the projections
     (normalised; boundary points of the FOR for the points outside it).
     """
-    res, box = _solve_at("projection", "labelling points", ds_net, points_t, vm_limits, local, box, starts, n_workers,
-                         address, progress, client)
+    res, box = _solve_at("projection", "labelling points", ds_net, points_t, vm_limits=vm_limits, local=local,
+                         box=box, starts=starts, n_workers=n_workers, address=address, progress=progress,
+                         client=client)
     proj = box.normalise(np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3))
     dist = np.linalg.norm(proj - np.asarray(points_t, float), axis=1)
     return {"distance": dist, "success": np.array([r[1]["success"] for r in res]),
@@ -87,8 +89,8 @@ def cost_points(ds_net, points_t: np.ndarray, *, vm_limits=None, local=None, box
     ``point``: the PCC point used (normalised) and ``solution``: per point the solve's (x, lam_g, lam_x), None when
     it failed (a primal-dual warm start of later cost OPFs, `forlab.p1_for.dso_opf.DSOModel.warm_start`).
     """
-    res, box = _solve_at("cost", "cost OPFs", ds_net, points_t, vm_limits, local, box, starts, n_workers, address,
-                         progress, client)
+    res, box = _solve_at("cost", "cost OPFs", ds_net, points_t, vm_limits=vm_limits, local=local, box=box,
+                         starts=starts, n_workers=n_workers, address=address, progress=progress, client=client)
     used = np.array([[r[1]["p_mw"], r[1]["q_mvar"], r[1]["vm_pu"]] for r in res]).reshape(-1, 3)
     return {"cost": np.array([r[1]["fpu_cost"] for r in res]), "success": np.array([r[1]["success"] for r in res]),
             "mismatch": np.array([r[1]["mismatch"] for r in res]), "status": np.array([r[1]["status"] for r in res]),

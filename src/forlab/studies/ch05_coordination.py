@@ -197,7 +197,7 @@ given as the cause of a deviation there (a threshold of the text, not of the pap
 # --------------------------------------------------------------------------- parameters and the computation
 def _single_pcc_systems() -> list[str]:
     """The named study systems whose every DS has one PCC (those P1 runs on)."""
-    return [n for n, (_, dss) in td.SYSTEMS.items() if not any(ds.second_pcc for ds in dss)]
+    return [n for n, (_, dss) in td.SYSTEMS.items() if not td.second_pcc_dss(dss)]
 
 
 def check_params(params: dict) -> None:
@@ -214,8 +214,7 @@ def check_params(params: dict) -> None:
             _, dss = td.parse_system(name)  # the name only, nothing is built
         except ValueError as err:
             raise ValueError(f"systems_list: {err}") from None
-        two = [ds.name for ds in dss if ds.second_pcc]
-        if two:
+        if two := td.second_pcc_dss(dss):
             raise ValueError(
                 f"systems_list: study system {name!r} ties DS {two} to a second PCC; P1 (the FOR method) needs "
                 f"single-PCC systems: pass systems of one PCC per DS ({', '.join(_single_pcc_systems())})")

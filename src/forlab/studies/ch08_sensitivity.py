@@ -872,7 +872,7 @@ def check_params(params: dict) -> None:
     unknown = set(params["methods"]) - set(METHODS)
     if unknown or not params["methods"]:
         raise ValueError(f"methods must be a non-empty list of {list(METHODS)}, got {params['methods']!r}")
-    two = [ds.name for ds in dss if ds.second_pcc]
+    two = td.second_pcc_dss(dss)
     if two and "P1" in params["methods"]:  # P1 would be stored as a failed row for every variant
         raise ValueError(f"system {params['system']!r} ties DS {two} to a second PCC, which P1 (the FOR method) "
                          f"cannot coordinate: pass a system of one PCC per DS, or methods without 'P1'")

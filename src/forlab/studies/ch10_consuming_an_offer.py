@@ -27,7 +27,6 @@ import copy
 import dataclasses
 import json
 import logging
-import re
 import time
 from pathlib import Path
 
@@ -683,7 +682,8 @@ def run(params: dict) -> xr.Dataset:
     out = out.assign_coords(corner=["lo", "hi"], axis=["p_mw", "q_mvar", "vm_pu"])
     out.attrs.update({"offer_file": store_.shown_path(path), "offer_bytes": path.stat().st_size,
                       "rejection": rejection(path), "pyomo_solver": int(pyomo_solver_available(params["pyomo_solver"])),
-                      "pyomo_solver_name": params["pyomo_solver"], "timing_repeats": int(params["repeats"])}
+                      "pyomo_solver_name": params["pyomo_solver"], "timing_repeats": int(params["repeats"]),
+                      "grid_points": GRID_POINTS}
                      | tso | facts)
     return out
 
@@ -943,16 +943,16 @@ def solution_text(st: xr.Dataset) -> str:
     p, q, v = float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
     return (
         f"CasADi's Ipopt (`{cas.status}`) buys {p:.2f} MW and {q:.2f} Mvar from the DS at {v:.4f} p.u. for a total "
-        f"of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(t))} "
+        f"of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(st))} "
         + _what_holds(st, cas) + "Only the file's numbers entered the model."
     )
 
 
-def _grid_size(t: pd.DataFrame) -> str:
-    """The grid search's grid as its row's label in the store names it ("the 31³ grid"), or "its grid" when the
-    label does not say: the size printed is the one the run used, not this module's `GRID_POINTS`."""
-    found = re.search(r"grid of (\d+)³", str(t.index[-1]))
-    return f"the {found.group(1)}³ grid" if found else "its grid"
+def _grid_size(st: xr.Dataset) -> str:
+    """The grid search's grid as the store records it (its ``grid_points`` per axis: "the 31³ grid"), or "its grid"
+    in a store without the record: the size printed is the one the run used, not this module's `GRID_POINTS`."""
+    n = st.attrs.get("grid_points")
+    return f"the {int(n)}³ grid" if n is not None else "its grid"
 
 
 def _against_grid(grid: pd.Series, total: float, size: str) -> str:
