@@ -236,7 +236,6 @@ def test_the_pcc_points_on_the_surface_are_counted_from_the_store(archived):
     inside = pts[pts.f < -ch05.SURFACE_TOL]
     text = ch05.surface_text(pts)
     assert on < len(pts) / 2 and on + len(inside) == len(pts)
-    assert ch05.surface_text(pts).startswith("Of the 21 PCC points the TSO chose, 4 points lie on")  # the store's
     assert text == (f"Of the {len(pts)} PCC points the TSO chose, {on} points lie on the offered region's surface "
                     f"($|f + m|$ at most 1e-06) and {len(inside)} points inside it ($f + m$ from "
                     f"{inside.f.min():.3f} to {inside.f.max():.3f}).")
@@ -251,22 +250,25 @@ def test_the_pcc_points_on_the_surface_are_counted_from_the_store(archived):
 
 
 def test_the_start_choice_is_read_from_the_dsos_evidence(archived):
-    """Why a DSO dispatched cold: its offline trials, whose totals the sentence prints for every cold choice (in the
-    archived store case69 at 100 % load chose cold on totals 0.4 % apart, then needed 58 iterations online); and
-    where a chosen library start lost online to the cold start timed beside it. A store without the evidence has no
+    """Why a DSO dispatched cold: its offline trials, whose totals the sentence prints for every cold choice (which
+    DSOs chose cold is the archived run's timings' verdict, so the test reads them from the store); and where a
+    chosen library start lost online to the cold start timed beside it. A store without the evidence has no
     sentence."""
     d = table(archived, "dso_row", "dso_")
     text = ch05.start_choice_text(archived)
     cold = d[d.start_choice == "cold"]
-    assert f"{len(cold)} of the {len(d)} (one per DS and load level) kept the cold start" in text
-    r = cold[(cold.ds == "case69") & (cold.level == 1.0)].iloc[0]
-    assert (f"case69 of case30+case69+case33bw at 100 % (library {1e3 * r.start_trial_warm_s:.1f} ms in "
-            f"{r.start_trial_warm_iterations:.0f} iterations, cold {1e3 * r.start_trial_cold_s:.1f} ms in "
-            f"{r.start_trial_cold_iterations:.0f})") in text
+    assert f"{len(cold) or 'none'} of the {len(d)} (one per DS and load level) kept the cold start" in text
+    for r in cold.itertuples():  # every cold choice with its trials' totals (which DSOs: the archived run's timings)
+        assert (f"{r.ds} of {r.system} at {100 * r.level:.0f} % (library {1e3 * r.start_trial_warm_s:.1f} ms in "
+                f"{r.start_trial_warm_iterations:.0f} iterations, cold {1e3 * r.start_trial_cold_s:.1f} ms in "
+                f"{r.start_trial_cold_iterations:.0f})") in text
     warm = d[d.start == "warm"]
     lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
-    worst = lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()]
-    assert f"in {len(lost)} of its {len(warm)} dispatches, by the most for {worst.ds} of {worst.system}" in text
+    if len(lost):
+        worst = lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()]
+        assert f"in {len(lost)} of its {len(warm)} dispatches, by the most for {worst.ds} of {worst.system}" in text
+    else:
+        assert "was slower online" not in text
     assert ch05.start_choice_text(_coordination_store()) == ""
 
 
@@ -286,8 +288,9 @@ def test_table_summary_and_targets(archived):
     # the paper's "up to" is its best over its cases: held against the best over all systems and load levels
     best = per_sys.red_max.idxmax()
     assert f"Best time reduction over all systems and load levels: {per_sys.red_max.max():.1f} % on {best}" in targets
-    # the archived store's best, 55.7 %, misses the paper's best (met: test_targets_say_met_and_name_the_misses)
-    assert f"(target: at least the paper's best reduction, {RED}: missed)" in targets and "largest" not in targets
+    # met or missed as the store's best says (both wordings: test_targets_say_met_and_name_the_misses)
+    verdict = "met" if per_sys.red_max.max() >= anchors.value("p1_time_reduction_pct") else "missed"
+    assert f"(target: at least the paper's best reduction, {RED}: {verdict})" in targets and "largest" not in targets
 
 
 def test_targets_say_met_and_name_the_misses():
@@ -316,51 +319,58 @@ def test_points_and_misses(archived):
     pts = ch05.pcc_points(archived)
     assert np.allclose(pts.offer_vs_true_cost, pts.offer_cost - pts.fpu_cost)
     assert len(pts) == archived.sizes["pcc_row"]
-    # the archived store: no violation, no PCC mismatch, every system within the paper's deviation target
-    assert ch05.coordination_misses(archived).startswith("No case has a violation")
-    assert ch05.coordination_misses(archived, target_pct=100.0).startswith("No case has a violation")
-    # held to 0.01 %, the two systems above it (means 0.0498 % and 0.0172 %) are listed, each with its deviation
+    t, _, per_sys = ch05.coordination_table(archived)
+    done = t[ch05._ok(t)]  # the rule of coordination_misses: a violation, or a PCC mismatch above 1e-6
+    clean = len(done) == len(t) and done.feasible.astype(bool).all() and (done.pcc_mismatch <= 1e-6).all()
+    within = (per_sys.dev <= anchors.value("p1_deviation_pct")).all()
+    assert ch05.coordination_misses(archived).startswith("No case has a violation") == bool(clean and within)
+    assert ch05.coordination_misses(archived, target_pct=100.0).startswith("No case has a violation") == bool(clean)
+    # held to 0.01 %, the systems above it are listed, each with its mean deviation, in the order of the run
     misses = ch05.coordination_misses(archived, target_pct=0.01).splitlines()
-    assert [line.split(" %")[0] for line in misses] == ["- case9+case33bw: mean deviation 0.0498",
-                                                        "- case30+case69+case33bw: mean deviation 0.0172"]
+    above = per_sys[per_sys.dev > 0.01]
+    assert len(above) and [line.split(" %")[0] for line in misses] == [
+        f"- {name}: mean deviation {dev:.4f}" for name, dev in above.dev.items()]
     assert all("against the target of 0.01 %" in line for line in misses)
     assert ch05.paper_misses_text(archived).endswith(ch05.target_misses(archived))
 
 
 def test_target_misses_name_what_is_met_and_what_is_missed(archived):
-    text = ch05.target_misses(archived)
+    """Both verdicts of the time target on the archived store, its reductions moved so that the best lies 10 points
+    below and 10 above the paper's best (the archived run's own verdict depends on the machine's timings); the
+    deviation target as the store has it."""
     _, _, per_sys = ch05.coordination_table(archived)
-    # the archived store: every system meets the deviation target, its largest system misses the time target
-    assert (per_sys.dev <= anchors.value("p1_deviation_pct")).all()
-    assert per_sys.red_max.iloc[-1] < anchors.value("p1_time_reduction_pct")
-    met, missed = text.split(" Missed: ")
-    assert f"mean cost deviation at most {DEV} (5 of 5 systems)" in met and "no violation" in met
+    within = int((per_sys.dev <= anchors.value("p1_deviation_pct")).sum())
+    deviation = f"mean cost deviation at most {DEV} ({within} of {len(per_sys)} systems)"
+    shift = anchors.value("p1_time_reduction_pct") - per_sys.red_max.max()
+    slower = archived.assign(time_reduction_parallel_pct=archived.time_reduction_parallel_pct + shift - 10)
+    _, _, slow_sys = ch05.coordination_table(slower)
+    met, missed = ch05.target_misses(slower).split(" Missed: ")
+    assert deviation in (met if within == len(per_sys) else missed) and "no violation" in met
     best_line = (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
-                 f"({per_sys.red_max.max():.1f} % on {per_sys.red_max.idxmax()})")
-    # its best (55.7 % on case30+case69+case33bw) misses the paper's best: named under Missed and explained
-    assert "55.7 % on case30+case69+case33bw" in best_line and best_line not in met
-    assert missed.startswith(best_line) and ch05._time_line(archived, per_sys) in missed
-    # the same store with every reduction 10 points higher meets it (65.7 %): named under Met, nothing missed
-    faster = archived.assign(time_reduction_parallel_pct=archived.time_reduction_parallel_pct + 10)
+                 f"({slow_sys.red_max.max():.1f} % on {slow_sys.red_max.idxmax()})")
+    assert best_line not in met and missed.startswith(best_line) and ch05._time_line(slower, slow_sys) in missed
+    faster = archived.assign(time_reduction_parallel_pct=archived.time_reduction_parallel_pct + shift + 10)
+    _, _, fast_sys = ch05.coordination_table(faster)
     met_text = ch05.target_misses(faster)
-    assert met_text == (f"Met: mean cost deviation at most {DEV} (5 of 5 systems); best time reduction over all "
-                        f"systems and load levels at least the paper's best, {RED} (65.7 % on case30+case69+"
-                        "case33bw); no violation after the T+D power flow. Missed: none.")
-    # the same store held to a best it does not reach names the miss and explains it on the largest system
-    lower = per_sys.assign(red_max=per_sys.red_max - 10)  # every best 10 points lower: the best now misses
-    short = ch05._time_line(archived, lower)
-    best, red, red_max = lower.red_max.max(), lower.red.iloc[-1], lower.red_max.iloc[-1]
-    assert f"the best reduction over all systems and load levels is {best:.1f} % on {lower.red_max.idxmax()}" in short
-    assert (f"On the last system listed, {per_sys.index[-1]}, the reduction is {red:.1f} % on average and "
-            f"{red_max:.1f} % at its best load level") in short and "largest" not in short
+    assert (f"best time reduction over all systems and load levels at least the paper's best, {RED} "
+            f"({fast_sys.red_max.max():.1f} % on {fast_sys.red_max.idxmax()})") in met_text.split(" Missed: ")[0]
+    if within == len(per_sys):
+        assert met_text.endswith("no violation after the T+D power flow. Missed: none.")
+    # the miss is explained on the system with the most buses (the archived store has the bus counts)
+    short = ch05._time_line(archived, slow_sys)
+    largest = table(archived, "case").groupby("system").n_bus.max().idxmax()
+    red, red_max = slow_sys.red[largest], slow_sys.red_max[largest]
+    assert f"the best reduction over all systems and load levels is {slow_sys.red_max.max():.1f} %" in short
+    assert (f"On the largest system ({table(archived, 'case').n_bus.max()} buses), {largest}, the reduction is "
+            f"{red:.1f} % on average and {red_max:.1f} % at its best load level") in short
     assert ("slower than the integrated AC-OPF even there" in short) == (red_max < 0)
     # a run of one system does not call it the largest
-    one = ch05._time_line(archived, lower.iloc[[-1]])
-    assert f"On {per_sys.index[-1]}, the one system of this run, the reduction" in one and "largest" not in one
+    one = ch05._time_line(archived, slow_sys.loc[[largest]])
+    assert f"On {largest}, the one system of this run, the reduction" in one and "largest" not in one
     # a store that misses the deviation names the deviation and its explanation
     easy = ch05.target_misses(archived, target_pct=0.001)
-    assert "Missed: mean cost deviation at most 0.001 % (0 of 5 systems)" in easy
-    assert easy.count("mean deviation") == 5
+    assert f"Missed: mean cost deviation at most 0.001 % (0 of {len(per_sys)} systems)" in easy
+    assert easy.count("mean deviation") == len(per_sys)
 
 
 def test_printed_tables_fit_the_page(archived):
