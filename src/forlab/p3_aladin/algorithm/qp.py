@@ -336,6 +336,14 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     factorisation (k + 1 rows for k limits in the set; the same residual, so the same multipliers and step, to
     2e-11 relative) took 22 % less NNLS time on 118X10 (52 solves, 3.5 s) and 12 % less on 1654-5 (318 solves,
     18.4 s), the QR itself costing most of what the shorter solve saves: too little to re-archive for.
+    Nor a dual active-set QP solver off the shelf on the same QPs (measured offline, issue 17: the 24 least-distance
+    QPs of one in-process 118X10 run, 1123 free directions, 758 to 4564 near limits, each solver given every near
+    limit at once; same machine, same run): Goldfarb & Idnani's method (``quadprog`` 0.1.14, handed the inverse
+    Cholesky factor, whose computation was not timed) took 1.0 to 6.5 s a QP (median 2.0 s, 53.6 s in all) to
+    the same steps within 1e-11, against 0.06 to 1.0 s (median 0.20 s, 6.6 s in all) here with its passes; DAQP
+    0.11 took 0.8 to 41.6 s (105 s in all) and stopped short of the solution on some (exit flag -4; steps off by
+    up to 2e-3). Both add one limit per iteration, with a factor update of order d^2 each, to hundreds of active
+    limits; the least-distance problem here starts from the working set of the last pass and the last round.
 
     ``work0``: rows that join the first working set as well, solved before any check like ``start``'s (the
     coordinator's guess of the active limits: those active at the last round's step, `condensed_qp`'s ``seed``)."""
