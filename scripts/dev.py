@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""One command per job on a fresh machine with only Python 3.11 and pip.
+"""One command per job on a fresh machine with only Python 3.11 and pip (run it with `python3.11` where `python3` is
+another version).
 
     python3 scripts/dev.py book [--force]   # install, run every changed chapter, build _build/html
     python3 scripts/dev.py test [ARGS]      # install, run tests/ and every notebook under nbval; ARGS go to pytest
@@ -35,6 +36,7 @@ STAMP = VENV / ".forlab-installed"
 LOCK = "requirements.lock"
 ENVIRONMENT = "environment.yml"
 # The lock is made for the machines the book runs on (CI, the developers): CPython 3.11 on Linux x86_64.
+LOCKED_PYTHON = (3, 11)
 TARGET = ("--python-version", "3.11", "--python-platform", "x86_64-unknown-linux-gnu")
 LOCK_EXTRAS = ("test",)
 UV = "uv==0.13.9"  # the resolver that writes the lock; pinned so that a refresh writes the same format
@@ -63,10 +65,49 @@ def install_stamp() -> str:
     return digest.hexdigest()
 
 
+def interpreter_problem(version: tuple[int, ...] | None = None) -> str | None:
+    """Why the interpreter of ``version`` (default: this one) cannot make the venv (the lock's wheels are for
+    CPython 3.11 only), with the fix; None when it can."""
+    version = tuple(version or sys.version_info[:3])
+    if version[:2] == LOCKED_PYTHON:
+        return None
+    shown, wanted = ".".join(map(str, version)), ".".join(map(str, LOCKED_PYTHON))
+    return (f"forlab's lock is for Python {wanted}, this is {shown}: run this command with python{wanted} instead "
+            f"(python{wanted} scripts/dev.py ...; on Debian and Ubuntu install python{wanted} and "
+            f"python{wanted}-venv)")
+
+
+def venv_version(cfg: Path) -> tuple[int, ...] | None:
+    """The Python version ``cfg`` (a venv's pyvenv.cfg) names: ``version`` (venv) or ``version_info`` (uv, virtualenv);
+    None when it names none."""
+    for line in cfg.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info") and re.fullmatch(r"\d+(\.\d+)+.*", value.strip()):
+            return tuple(int(part) for part in re.findall(r"\d+", value)[:3])
+    return None
+
+
+def venv_problem(venv_dir: Path | None = None) -> str | None:
+    """Why an existing ``venv_dir`` (default `VENV`) cannot take the lock (another Python made it: pip would fail on
+    the cp311 wheels), with the fix; None when it can or does not exist yet."""
+    venv_dir = venv_dir or VENV
+    cfg = venv_dir / "pyvenv.cfg"
+    if not cfg.is_file():
+        return None
+    version = venv_version(cfg)
+    if version is not None and version[:2] == LOCKED_PYTHON:
+        return None
+    made_by = f"Python {'.'.join(map(str, version))}" if version else "an unknown Python (no version in pyvenv.cfg)"
+    wanted = ".".join(map(str, LOCKED_PYTHON))
+    return (f"{venv_dir} was made by {made_by}, and forlab's lock is for Python {wanted}: remove it "
+            f"(rm -rf {venv_dir}) and run this command again with python{wanted}")
+
+
 def ensure_venv() -> None:
     """Create or update .venv so that it holds the locked versions and forlab (editable)."""
-    if sys.version_info[:2] != (3, 11):
-        sys.exit(f"forlab's lock is for Python 3.11, this is {sys.version.split()[0]}")
+    problem = interpreter_problem() or venv_problem()
+    if problem:
+        sys.exit(problem)
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)

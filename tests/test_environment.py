@@ -136,15 +136,61 @@ def test_python_m_forlab_is_the_forlab_command(words):
     assert ("usage: forlab" in done.stdout) if "--help" in words else ("01_first_power_flow" in done.stdout)
 
 
-def test_dev_test_runs_only_the_paths_it_is_given_and_never_an_options_value():
-    """`python3 scripts/dev.py test -k book` filters the whole suite (tests and notebooks) by name; it once took
-    ``book``, the value of ``-k``, for the folder to run, and so left the notebooks out."""
+def load_dev():
+    """scripts/dev.py as a module (it is a script, not part of the package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("dev", REPO / "scripts" / "dev.py")
     dev = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(dev)
+    return dev
+
+
+def test_dev_test_runs_only_the_paths_it_is_given_and_never_an_options_value():
+    """`python3 scripts/dev.py test -k book` filters the whole suite (tests and notebooks) by name; it once took
+    ``book``, the value of ``-k``, for the folder to run, and so left the notebooks out."""
+    dev = load_dev()
     assert dev.named_paths(["-k", "book"]) == [] and dev.named_paths(["-m", "data", "-x"]) == []
     assert dev.named_paths(["--config-file", "pyproject.toml", "--log-file", "README.md"]) == []
     assert dev.named_paths(["tests/test_opf.py", "-k", "notebooks"]) == ["tests/test_opf.py"]
     assert dev.named_paths(["notebooks", "tests/test_opf.py::test_x"]) == ["notebooks", "tests/test_opf.py::test_x"]
+
+
+def test_dev_names_the_fix_for_another_python():
+    """It said "forlab's lock is for Python 3.11, this is 3.12.3" and stopped: now it says to run it with
+    python3.11."""
+    dev = load_dev()
+    assert dev.interpreter_problem((3, 11, 9)) is None
+    problem = dev.interpreter_problem((3, 12, 3))
+    assert "this is 3.12.3" in problem and "run this command with python3.11" in problem
+    assert "python3.11-venv" in problem
+
+
+@pytest.mark.parametrize(("cfg", "made_by"), [
+    ("home = /usr/bin\nversion = 3.11.7\n", None),
+    ("home = /usr/bin\nimplementation = CPython\nversion_info = 3.11.4.final.0\n", None),  # uv
+    ("home = /usr/bin\nversion = 3.12.3\n", "Python 3.12.3"),
+    ("version_info = 3.13.0.final.0\n", "Python 3.13.0"),
+    ("home = /usr/bin\n", "an unknown Python"),
+])
+def test_dev_refuses_a_venv_made_by_another_python(tmp_path, cfg, made_by):
+    """A .venv made by another Python got the cp311 lock installed into it and failed inside pip: dev.py reads its
+    pyvenv.cfg first and says to remove it."""
+    dev = load_dev()
+    assert dev.venv_problem(tmp_path / "none") is None  # no venv yet: dev.py creates one
+    (tmp_path / "pyvenv.cfg").write_text(cfg)
+    problem = dev.venv_problem(tmp_path)
+    if made_by is None:
+        assert problem is None
+    else:
+        assert f"made by {made_by}" in problem and f"rm -rf {tmp_path}" in problem and "python3.11" in problem
+
+
+def test_dev_stops_before_installing_into_a_venv_of_another_python(tmp_path, monkeypatch):
+    dev = load_dev()
+    (tmp_path / "pyvenv.cfg").write_text("version = 3.12.3\n")
+    monkeypatch.setattr(dev, "VENV", tmp_path)
+    monkeypatch.setattr(dev, "sh", lambda *cmd: pytest.fail(f"ran {cmd}"))
+    monkeypatch.setattr(dev, "interpreter_problem", lambda: None)  # whatever runs the tests
+    with pytest.raises(SystemExit, match="made by Python 3.12.3.*remove it"):
+        dev.ensure_venv()

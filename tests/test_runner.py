@@ -478,7 +478,8 @@ def fake_run(root, chapter, progress_bar=False):
 
 
 def test_book_reruns_a_chapter_when_a_store_it_reads_changes(repo, monkeypatch):
-    monkeypatch.setitem(runner.READS, "a_first", (("b_second", None), ("b_second", "big")))
+    monkeypatch.setitem(runner.READS, "a_first", (("b_second", None), ("b_second", "big"), ("a_first", "big")))
+    monkeypatch.setitem(runner.READS, "b_second", (("b_second", "big"),))  # each shows its own profile run
     assert runner.run_stale(repo, run=fake_run, progress=False) == ["b_second", "a_first"]
     assert runner.stale_chapters(repo) == []
     fake_run(repo, "b_second")  # b_second's store re-made outside the book (forlab run b_second)
@@ -498,6 +499,56 @@ def test_book_reruns_a_chapter_when_a_store_it_reads_changes(repo, monkeypatch):
     (repo / "notebooks" / "b_second.ipynb").write_text(
         (repo / "notebooks" / "b_second.ipynb").read_text().replace("# b_second", "# b_second, edited"))
     assert runner.stale_chapters(repo) == ["b_second", "a_first"]  # a_first follows the chapter it reads
+
+
+def test_a_profile_store_a_chapter_does_not_read_changes_nothing(repo, monkeypatch):
+    """Review finding: every profile store of a chapter entered its hash, so `forlab run 01_first_power_flow
+    --profile peak` made the next `forlab book` re-run chapter 01, which never opens that store."""
+    runner.run_stale(repo, run=fake_run, progress=False)
+    before = runner.content_hash(repo, "a_first")
+    store.path_for("a_first", runner.profile_params("a_first", "big")).write_text("a profile run nobody shows")
+    assert runner.content_hash(repo, "a_first") == before and runner.stale_chapters(repo) == []
+    monkeypatch.setitem(runner.READS, "a_first", (("a_first", "big"),))  # once its page shows it, it counts
+    assert runner.content_hash(repo, "a_first") != before and runner.stale_chapters(repo) == ["a_first"]
+
+
+def test_a_default_run_that_opens_its_own_undeclared_profile_store_fails(repo, monkeypatch, capsys):
+    """Its own profile stores are inputs like any other's: opening one READS does not name fails the run, so the
+    declaration that makes `forlab book` re-run the chapter when that store changes cannot be forgotten."""
+    shows = TINY_BODY + '\nimport forlab.book.runner\nbig = forlab.book.runner.open_profile_store(CHAPTER, "big")\n'
+    write_chapter(repo, "a_first", body=shows)
+    assert cli.main(["run", "a_first", "--profile", "big", "--no-progress"]) == 0
+    assert cli.main(["run", "a_first", "--no-progress"]) == 1
+    assert "read store(s)" in capsys.readouterr().err and not (repo / runner.EXECUTED_DIR / "a_first.ipynb").exists()
+    monkeypatch.setitem(runner.READS, "a_first", (("a_first", "big"),))
+    assert cli.main(["run", "a_first", "--no-progress"]) == 0
+
+
+SHOWN_PROFILE = re.compile(r"open_profile_store\(CHAPTER, \"(\w+)\"\)")
+
+
+def shown_profiles(chapter: str) -> set[str]:
+    """The profiles whose store ``chapter``'s notebook opens (`runner.open_profile_store(CHAPTER, "...")`)."""
+    nb = nbformat.read(REPO / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    return {m for c in nb.cells if c.cell_type == "code" for m in SHOWN_PROFILE.findall(c.source)}
+
+
+@pytest.mark.parametrize("chapter", runner.chapters(REPO))
+def test_a_chapter_reruns_when_a_profile_store_it_shows_changes(chapter, tmp_path, monkeypatch):
+    """Every profile store a chapter's page shows is declared in READS and enters its hash; one it does not show
+    (chapter 01's `peak`, made by the README's own example) leaves the hash alone."""
+    monkeypatch.setenv("FORLAB_RESULTS", str(tmp_path))
+    shown, named = shown_profiles(chapter), runner.read_chapter(REPO, chapter)[1]
+    assert shown <= {profile for source, profile in runner.READS.get(chapter, ()) if source == chapter}
+    for profile in named:
+        before = runner.content_hash(REPO, chapter)
+        path = store.path_for(chapter, runner.resolve_parameters(runner.read_chapter(REPO, chapter)[0], {}, profile,
+                                                                 named, chapter), tmp_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"a new {profile} store")
+        assert (runner.content_hash(REPO, chapter) != before) == (profile in shown), profile
+    if chapter == "01_first_power_flow":
+        assert "peak" in named and not shown  # the README's example profile, which the page does not show
 
 
 def test_an_undeclared_read_fails_the_default_run(repo, monkeypatch, capsys):

@@ -18,7 +18,7 @@ file beside it, renamed over it at the end); a failed or interrupted run leaves 
 at ``results/<chapter>/<hash>.failed.ipynb`` and forgets the chapter's cache entry, so ``forlab book`` re-runs it.
 
 ``forlab book`` re-runs a chapter when its notebook, defaults, ``src/forlab`` or a store it reads changed: the
-stores of its own profiles and those `READS` declares (`content_hash`).
+stores `READS` declares for it, its own profile runs included (`content_hash`).
 """
 
 from __future__ import annotations
@@ -562,7 +562,9 @@ class _Run:
         # every declared (chapter, profile) pair's files, resolved once for both checks below
         inputs = {pair: {p.resolve() for p in store_paths(self.root, *pair)}
                   for pair in chapter_inputs(self.root, self.chapter)}
-        undeclared = sorted(str(p) for p in read - set().union(*inputs.values()) if p.parent.name != self.chapter)
+        # its own default store is the one it saves and may re-open; any other, its profiles' too, is declared
+        own = (self.root / self.store_path).resolve()
+        undeclared = sorted(str(p) for p in read - set().union(*inputs.values()) if p != own)
         if self.default and undeclared:
             raise ChapterFailed(
                 f"{self.chapter} read store(s) {', '.join(undeclared)} that forlab.book.runner.READS does not "
@@ -618,6 +620,15 @@ def file_stamp(path: Path) -> tuple[int, int] | None:
 
 
 READS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "02_grids_and_acopf": (("02_grids_and_acopf", "paper"),),
+    "03_for_sampling": (("03_for_sampling", "paper"),),
+    "04_for_representation": (("04_for_representation", "paper"),),
+    "05_coordination": (("05_coordination", "paper"),),
+    "06_ml_surrogate": (("06_ml_surrogate", "paper"),),
+    "07_aladin": (("07_aladin", "full"), ("07_aladin", "paper")),
+    "08_sensitivity": (("08_sensitivity", "paper"),),
+    "11_reliability": (("11_reliability", "paper"),),
+    "12_many_dsos": (("12_many_dsos", "paper"),),
     "09_comparison": (
         ("05_coordination", None), ("05_coordination", "paper"),
         ("06_ml_surrogate", None), ("06_ml_surrogate", "paper"),
@@ -626,19 +637,20 @@ READS: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("12_many_dsos", "paper"),
     ),
 }  # fmt: skip
-"""The other chapters' stores a chapter reads with its default parameters: (chapter, profile), None for that
-chapter's default run (`forlab.studies.ch09_comparison.run` opens them through `store.open_store` and
-`open_profile_store`). Kept here, beside the stale check that uses it, rather than in the notebooks' metadata:
-the reads happen in library code, not in the notebook, and a default run that opens an undeclared store fails
-(`_Run.check`), so the list cannot silently fall behind the code. A chapter's own profile stores count without
-being listed (`chapter_inputs`)."""
+"""The stores a chapter reads with its default parameters besides its own default one: (chapter, profile),
+None for that chapter's default run. A chapter's own profile runs, which its page shows beside its default run
+(`open_profile_store`), are declared here like other chapters' stores (`forlab.studies.ch09_comparison.run`
+opens those through `store.open_store` and `open_profile_store`): a profile store that no page reads (chapter
+01's ``peak``) is no input, so making one re-runs nothing. Kept here, beside the stale check that uses it,
+rather than in the notebooks' metadata: reads happen in library code too, and a default run that opens an
+undeclared store, or does not open a declared one that exists, fails (`_Run.check`), so the list cannot fall
+behind the code."""
 
 
 def chapter_inputs(root: Path, chapter: str) -> list[tuple[str, str | None]]:
-    """(chapter, profile) of every store ``chapter`` reads: its own profiles (a chapter shows its profile run
-    beside its default one) and what `READS` declares (`declared_read`)."""
-    own = [(chapter, name) for name in read_chapter(root, chapter)[1]]
-    return own + [declared_read(root, chapter, pair) for pair in READS.get(chapter, ())]
+    """(chapter, profile) of every store ``chapter`` reads: what `READS` declares (`declared_read`), its own
+    profile runs only where they are declared there."""
+    return [declared_read(root, chapter, pair) for pair in READS.get(chapter, ())]
 
 
 def declared_read(root: Path, chapter: str, pair: tuple[str, str | None]) -> tuple[str, str | None]:
