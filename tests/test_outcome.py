@@ -62,19 +62,117 @@ def test_timed_counts_only_repeats_that_ended_as_the_first():
     assert t.solve_time_s == 0.5
 
 
-def test_p1_times_its_tso_and_dso_solves_by_how_they_ended():
-    """P1's TSO result is a tuple and a DSO's dispatch a dict: each call of the rule reads its ending, so a failed
-    quick repeat cannot time them (the default ending read nothing from either and counted every repeat)."""
-    import inspect
-
-    from forlab.p1_for import coordinate
-
-    src = inspect.getsource(coordinate)
-    assert src.count("dispatch_ending)") == 4 and "lambda r: solve_ending(r[0]))" in src
+def _ds_sample(success: bool, seconds: float, point=(0.0, 0.0, 1.0)):
+    """A DSO cost-OPF sample as `forlab.p1_for.coordinate.DSOAgent` reads one (a stand-in for Ipopt's)."""
     from types import SimpleNamespace
 
-    ok = {"sample": SimpleNamespace(success=True, status="Solve_Succeeded"), "start": "warm"}
-    fell_back = {"sample": SimpleNamespace(success=True, status="Solve_Succeeded"), "start": "nearest"}
+    return SimpleNamespace(success=success, status="Solve_Succeeded" if success else "Restoration_Failed",
+                           solve_time_s=seconds, iterations=7, point=np.asarray(point, float), gradient=None,
+                           fpu_cost=1.0)
+
+
+def _paced(result, ok: bool):
+    """``result`` after the wall time of its solve: 0.05 s when it succeeded, none when it failed (Ipopt giving up
+    early)."""
+    import time
+
+    time.sleep(0.05 if ok else 0.0)
+    return result
+
+
+def test_p1_times_its_tso_step_by_how_its_solves_ended(monkeypatch):
+    """`_tso_step` times the TSO's solve (a (result, points) tuple) by the rule: a repeat that failed quickly does
+    not set the time of a successful first solve, neither the solver time nor the wall time."""
+    from forlab.grid import td
+    from forlab.p1_for import coordinate
+
+    first = (_Result(solve_time_s=0.5), "points")
+    script = iter([first, (_Result(False, "Restoration_Failed", solve_time_s=0.01), None),
+                   (_Result(solve_time_s=0.7), "later points")])
+
+    class ScriptedTSO:
+        def __init__(self, ts, offers, pcc_x_pu=None):
+            pass
+
+        def solve(self):
+            r = next(script)
+            return _paced(r, r[0].success)
+
+    monkeypatch.setattr(coordinate, "TSOForOPF", ScriptedTSO)
+    step = coordinate._tso_step(td.load_system("case9+case33bw"), {"case33bw": None}, 1.0, 3)
+    assert step["result"] is first[0] and step["points"] == "points"  # the first result is the one kept
+    assert step["time_s"] == 0.5 and step["wall_time_s"] >= 0.05
+
+
+class _ScriptedDS:
+    """A DSO's model whose cost OPFs with fallback (`DSOModel.cost_with_fallback`) return the scripted solves in turn:
+    each entry is the list of samples one call solved (one: the request; three: it fell back to the nearest point)."""
+
+    loads_key = "scripted"
+
+    def __init__(self, script):
+        self.script = iter(script)
+
+    def cost_with_fallback(self, x, box):
+        solved = next(self.script)
+        return _paced((solved[-1], 0.0, solved), len(solved) == 1 and solved[0].success)
+
+
+def test_p1_times_a_dsos_dispatch_by_how_it_ended():
+    """`DSOAgent.step` times the DSO's dispatch (a dict) by the rule, from its start and cold: a repeat that failed
+    quickly, or that fell back to the nearest feasible point (another solve, though successful), does not set the
+    time of a first dispatch that succeeded at the requested point."""
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.dso_opf import Box
+
+    ok, failed = [_ds_sample(True, 0.5)], [_ds_sample(False, 0.01)]
+    nearest = [_ds_sample(False, 0.002), _ds_sample(True, 0.002), _ds_sample(True, 0.002)]
+    model = _ScriptedDS([ok, failed, nearest, ok, nearest, failed])  # three repeats from the start, three cold
+    agent = DSOAgent(None, Box(np.zeros(3), np.ones(3)), model=model, start="cold")
+    reply = agent.step([0.0, 0.0, 1.0], 3)
+    for timed in (reply["warm"], reply["cold"]):
+        assert timed.result["start"] == "cold" and timed.result["sample"].success
+        assert timed.solve_time_s == 0.5 and timed.wall_time_s >= 0.05
+
+
+def test_p1_times_a_dsos_start_trials_by_how_they_ended(monkeypatch):
+    """`DSOAgent.choose_start` times each start at its trial points by the rule: the evidence sums the times of the
+    repeats that ended as the first (0.5 s warm, 0.3 s cold per point), never a quick failed one."""
+    import itertools
+
+    from forlab.p1_for.coordinate import DSOAgent
+    from forlab.p1_for.dso_opf import Box
+
+    class Library:  # solves the library's points (`DSOAgent._solved`): each one a success at the point
+        loads_key = "scripted"
+
+        def cost_solve(self, x, box):
+            return _ds_sample(True, 0.0, x), None
+
+    runs = {True: itertools.cycle([_ds_sample(True, 0.5), _ds_sample(False, 0.01)]),
+            False: itertools.cycle([_ds_sample(True, 0.3), _ds_sample(False, 0.001)])}
+
+    def scripted(self, x, warm, held_out=None):
+        s = next(runs[warm])
+        return {"sample": s, "solve_time_s": s.solve_time_s, "iterations": s.iterations,
+                "start": "warm" if warm else "cold"}
+
+    monkeypatch.setattr(DSOAgent, "_dispatch", scripted)
+    agent = DSOAgent(None, Box(np.zeros(3), np.ones(3)), [[-0.5, 0.0, 0.0], [0.5, 0.0, 0.0]], model=Library(),
+                     start="auto", trials=2, repeats=2)
+    ev = agent.start_evidence
+    assert ev["start_trials"] == 2
+    assert ev["start_trial_warm_s"] == pytest.approx(2 * 0.5) and ev["start_trial_cold_s"] == pytest.approx(2 * 0.3)
+    assert agent.start == "cold"  # 0.6 s against 1.0 s (the failed repeats would have made it 0.002 s against 0.02 s)
+
+
+def test_a_dsos_dispatch_that_fell_back_ends_otherwise():
+    """A dispatch that had to deliver the nearest feasible point is another ending than one at the request, though
+    both succeed (`dispatch_ending` reads the start)."""
+    from forlab.p1_for import coordinate
+
+    ok = {"sample": _ds_sample(True, 0.5), "start": "warm"}
+    fell_back = {"sample": _ds_sample(True, 0.5), "start": "nearest"}
     assert coordinate.dispatch_ending(ok) != coordinate.dispatch_ending(fell_back)
 
 

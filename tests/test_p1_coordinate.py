@@ -12,6 +12,12 @@ from forlab.p1_for.representation import make_offer
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
+DEVIATION_CEILING_PCT = 2.0
+"""Sanity ceiling of the coordinated dispatch's cost deviation (%) in this file's small CI run (an offer from 30
+directions and a degree-4 fit, `_offer`), far from the paper's bound (anchor ``p1_deviation_pct``, which chapter 05
+holds its own runs to): it catches a broken pipeline (a TSO that ignores the offer's price, a DSO that dispatches
+another point), not a worse fit; not to be tightened to what this run happens to reach."""
+
 
 @pytest.fixture(scope="module")
 def outcome():
@@ -24,7 +30,7 @@ def test_coordination_outcome_is_feasible_and_near_the_optimum(outcome):
     assert r["pf_converged"] and r["feasible"], r
     # the coordinated dispatch is a feasible operating point: it cannot beat the integrated optimum
     assert r["deviation_pct"] > -1e-4
-    assert r["deviation_pct"] < 2.0
+    assert r["deviation_pct"] < DEVIATION_CEILING_PCT
     assert np.isfinite(r["time_reduction_parallel_pct"])
 
 
@@ -295,24 +301,58 @@ def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
     assert agent.start_evidence["start_rule"] == "measured"
 
 
-def test_the_start_follows_the_measured_evidence(kept):
-    """start="auto" times both starts at held-out library points and keeps the faster; online, the agent starts
-    that way."""
+def test_the_start_is_measured_at_held_out_library_points(kept):
+    """start="auto" times both starts at held-out library points (real solves: their iterations and seconds are
+    recorded); online, the agent starts the way it chose. Which start wins on this machine is not asserted: that is
+    `test_the_faster_start_in_total_wins`, on fixed times."""
     from forlab.p1_for.coordinate import DSOAgent
 
     dsn, offer, _, library = kept
     agent = DSOAgent(dsn, offer.box, library=library, start="auto", trials=3)
     ev = agent.start_evidence
-    assert ev["start_rule"] == "measured" and ev["start_trials"] == 3
-    assert agent.start == ("warm" if ev["start_trial_warm_s"] < ev["start_trial_cold_s"] else "cold")
+    assert ev["start_rule"] == "measured" and ev["start_trials"] == 3 and agent.start in ("warm", "cold")
+    assert ev["start_trial_warm_s"] > 0 and ev["start_trial_cold_s"] > 0
     assert ev["start_trial_warm_iterations"] > 0 and ev["start_trial_cold_iterations"] > 0
     out = agent.dispatch(offer.box.denormalise(library.points[1]))
     assert out["start"] == agent.start and out["mismatch"] < 1e-6
 
 
+def _fixed_dispatch(warm_s: float, cold_s: float, calls: list):
+    """A stand-in for `DSOAgent._dispatch` whose solves take fixed seconds (``warm_s`` from the library, ``cold_s``
+    cold) and always succeed; ``calls`` collects (warm, held_out) of every call."""
+    from types import SimpleNamespace
+
+    def dispatch(self, x, warm, held_out=None):
+        calls.append((warm, held_out))
+        sample = SimpleNamespace(success=True, status="Solve_Succeeded")
+        return {"sample": sample, "solve_time_s": warm_s if warm else cold_s, "iterations": 10 if warm else 20,
+                "start": "warm" if warm else "cold"}
+
+    return dispatch
+
+
+@pytest.mark.parametrize("warm_s, cold_s, chosen", [(0.1, 0.3, "warm"), (0.3, 0.1, "cold"), (0.2, 0.2, "cold")])
+def test_the_faster_start_in_total_wins(kept, monkeypatch, warm_s, cold_s, chosen):
+    """The choice rule on fixed times (the real solves' times depend on the machine's load): the start whose
+    summed trial time is smaller is kept, a tie goes to the cold start, and the evidence holds the sums."""
+    from forlab.p1_for.coordinate import DSOAgent
+
+    dsn, offer, _, library = kept
+    calls = []
+    monkeypatch.setattr(DSOAgent, "_dispatch", _fixed_dispatch(warm_s, cold_s, calls))
+    agent = DSOAgent(dsn, offer.box, library=library, start="auto", trials=3, repeats=2)
+    ev = agent.start_evidence
+    assert agent.start == ev["start_choice"] == chosen and ev["start_rule"] == "measured"
+    assert ev["start_trial_warm_s"] == pytest.approx(3 * warm_s) and ev["start_trial_cold_s"] == pytest.approx(3 * cold_s)
+    assert ev["start_trial_warm_iterations"] == 3 * 10 and ev["start_trial_cold_iterations"] == 3 * 20
+    # every warm trial is held out of its own start, every start is solved `repeats` times
+    warm_calls = [h for w, h in calls if w]
+    assert len(warm_calls) == len(calls) - len(warm_calls) == 3 * 2 and None not in warm_calls
+
+
 def test_a_library_of_bad_starts_loses_to_the_cold_start(kept):
-    """Warm starts that are far from every request (one far solution, zero multipliers) are slower than a cold
-    start, and the measured choice says so."""
+    """Warm starts that are far from every request (one far solution, zero multipliers) take Ipopt more iterations
+    than a cold start, and the trials record it."""
     from forlab.p1_for.coordinate import DSOAgent
     from forlab.p1_for.dso_opf import CostLibrary
 
@@ -323,8 +363,10 @@ def test_a_library_of_bad_starts_loses_to_the_cold_start(kept):
     agent = DSOAgent(dsn, offer.box, library=CostLibrary(library.model, library.box, library.points, bad),
                      start="auto", trials=3)
     ev = agent.start_evidence
-    assert agent.start == "cold", ev
-    assert ev["start_trial_warm_iterations"] > ev["start_trial_cold_iterations"]
+    # the iterations are the deterministic evidence; which start is faster in seconds depends on the machine's load
+    # and is the rule's (`test_the_faster_start_in_total_wins`)
+    assert ev["start_rule"] == "measured"
+    assert ev["start_trial_warm_iterations"] > ev["start_trial_cold_iterations"], ev
 
 
 def test_an_agent_without_a_library_starts_cold(outcome):

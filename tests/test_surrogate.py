@@ -16,6 +16,28 @@ from forlab.p2_surrogate import dataset, formulations, model, polytope, regresso
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
+# Sanity floors of `test_surrogate_tso_dispatch_is_feasible`: one small CI-sized fit (2000 samples of case33bw) and two
+# scenarios, no result of P2's paper (which publishes no accuracy; its claim, every scenario feasible, is asserted as
+# it is). Each catches a broken pipeline (labels, scaling, the JSON round trip, the TSO's constraints), not a somewhat
+# worse fit; the run measures well inside each (when they were named: accuracy 0.93, no false feasible sample,
+# the errors and the cost gap a tenth of their ceilings or less), and they are not to be tightened to it.
+ACCURACY_FLOOR = 0.85
+"""Held-out feasibility accuracy: a classifier that lost its labels or scaling falls towards the feasible share."""
+FALSE_FEASIBLE_CEILING = 0.02
+"""Held-out share of infeasible samples called feasible (the dangerous error): a polytope that lost its margin or a
+sign passes many more; a small fit may let a few of the 500 held-out samples through."""
+P_RMSE_CEILING_MW = 0.05
+"""Held-out RMSE of the PCC import P (MW): a regressor fed the wrong inputs or units misses by a share of the
+DS's load (a few MW), not by hundredths."""
+P_ERROR_CEILING_MW = 0.1
+"""PCC import P the surrogate TSO counts on against the DS's power flow at its dispatch (MW): as above, at the
+TSO's point, where the fit is extrapolated less kindly than on held-out samples."""
+COST_GAP_CEILING = 0.01
+"""Relative gap between the surrogate dispatch's judged cost and the integrated optimum: a TSO that ignored the
+DS's costs or flexibility is off by whole percent."""
+DEVIATION_CEILING_PCT = 100 * COST_GAP_CEILING
+"""The benchmark's cost deviation (%): the same gap in the outcome record, the same bound."""
+
 
 @pytest.fixture(scope="module")
 def case9():
@@ -147,8 +169,8 @@ def case9_fit(case9):
 def test_surrogate_tso_dispatch_is_feasible(case9, case9_fit):
     sur, flow, data, test = case9_fit
     sc = model.evaluate_surrogate(sur, data, test)
-    assert sc["accuracy"] > 0.85 and sc["false_feasible_rate"] < 0.02, sc
-    assert sc["p_mw_rmse"] < 0.05, sc
+    assert sc["accuracy"] > ACCURACY_FLOOR and sc["false_feasible_rate"] < FALSE_FEASIBLE_CEILING, sc
+    assert sc["p_mw_rmse"] < P_RMSE_CEILING_MW, sc
     top = tso.SurrogateTSO(case9, {"case33bw": sur})
     integ = tso.IntegratedOPF(case9)
     scen = tso.scenarios(case9, 2, (0.6, 1.0), seed=4)
@@ -159,15 +181,15 @@ def test_surrogate_tso_dispatch_is_feasible(case9, case9_fit):
         check = tso.validate(top, res, {"case33bw": flow}, integ, s)
         assert check["converged"] and check["feasible"], check
         assert check["case33bw:vm_slack_pu"] > -1e-6
-        assert check["case33bw:p_error_mw"] < 0.1
+        assert check["case33bw:p_error_mw"] < P_ERROR_CEILING_MW
         opt = integ.solve(s)
         assert opt.success
-        assert abs(check["total_cost"] - opt.objective) / opt.objective < 0.01
+        assert abs(check["total_cost"] - opt.objective) / opt.objective < COST_GAP_CEILING
     # the benchmark fills the outcome record: the TSO's dispatch (TS units and the FPU set-points it chose) judged,
     # the TSO's time by the rule, what was sent
     table, _ = tso.benchmark(case9, {"case33bw": sur}, scen, {"case33bw": flow}, repeats=2)
     assert (table.status == "ok").all() and table.feasible.all() and (table.rounds == 1).all()
-    assert (table.deviation_pct > -1e-3).all() and (table.deviation_pct < 1.0).all()
+    assert (table.deviation_pct > -1e-3).all() and (table.deviation_pct < DEVIATION_CEILING_PCT).all()
     assert (table.solve_time_s == table.tso_time_s).all() and (table.wall_time_s >= table.solve_time_s).all()
     assert (table.bytes_exchanged == tso.surrogate_bytes({"case33bw": sur})).all() and (table.max_violation < 1e-3).all()
     # a TSO (and integrated) OPF stopped after one iteration: failed cases with their solvers' words, no deviation
