@@ -178,11 +178,29 @@ def test_figures(archived):
     assert len(fig.axes) == 2 and len(fig.legends) == 1 and fig.get_figwidth() <= 7.5
     price = ch04.price_surface(two)
     assert len(price.axes) == 4  # two panels, two colour bars
-    assert all(cb.get_xlabel() == "offered price ($/h)" for cb in price.axes[2:])  # horizontal, under the panels
+    # what is drawn is the offered cost at each point ($/h), not a price per MWh
+    assert all(cb.get_xlabel() == "offered cost ($/h)" for cb in price.axes[2:])  # horizontal, under the panels
     assert price.axes[1].get_title() == "case30+case69+case33bw/\ncase69"  # in two lines: no colour bar covers it
     check = ch04.cost_check(two)
     assert len(check.axes) == 2 and check.axes[0].get_xlabel() == "normalised P"
     assert len(ch04.cost_check(archived, [str(archived.ds.values[-1])]).axes) == 1
+
+
+def test_the_edge_is_solid_and_the_zero_level_dashed_as_in_chapter_10(archived):
+    """Review finding: Fig. 10 drew f = 0 solid and the offered edge f + m = 0 dashed, chapter 10 the other way round;
+    both now draw the edge solid (`EDGE_LINE`) and f = 0 dashed (`ZERO_LINE`), with the same legend words, and the
+    legend names no code (it read "(central_point)")."""
+    one = archived.isel(ds=[0])
+    fig = ch04.level_sets(one, 1e-3)
+    edge, zero = [c for c in fig.axes[0].collections if type(c).__name__ == "QuadContourSet"][1:3]  # after the fill
+    g = ch04._cut_of(one, str(one.ds.values[0]), 121, 1.1)
+    assert list(edge.levels) == [0.0] and list(zero.levels) == [g["m"]]  # f + m = 0 and f + m = m, i.e. f = 0
+    assert edge.get_linestyles()[0][1] is None and zero.get_linestyles()[0][1] is not None  # solid, dashed
+    words = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert words[:2] == [f"{ch04.EDGE_WORDS} (shaded)", ch04.ZERO_WORDS]
+    assert not any("_" in w for w in words)  # no code name in the legend
+    price = ch04.price_surface(one)
+    assert price.axes[0].collections[-2].get_linestyles()[0][1] is None  # the edge over the cost: solid as well
 
 
 def test_the_residuals_of_the_cost_check_are_the_stored_misses(archived):

@@ -201,3 +201,20 @@ def test_the_outcome_caption_names_no_colour_the_figure_may_not_draw():
              "quick": 1}]
     fig = ch11.outcome_figure(ch11._dataset(pd.DataFrame(rows)))
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["handled"]
+
+
+def test_one_outcome_is_a_table_not_a_figure():
+    """Review finding: the page drew five bars of two or three probes, all of the one outcome "handled", a figure a
+    reader would rather have as a table; the page draws it only when the outcomes differ (`outcomes_differ`) and
+    always shows `counts_table`."""
+    import pandas as pd
+
+    rows = [{"probe": f"p{i}", "group": g, "what": "w", "outcome": "handled", "detail": "ok", "wall_time_s": 1.0,
+             "quick": 1} for i, g in enumerate(["a", "a", "b"])]
+    assert not ch11.outcomes_differ(ch11._dataset(pd.DataFrame(rows)))
+    rows[2]["outcome"] = "crash"
+    assert ch11.outcomes_differ(ch11._dataset(pd.DataFrame(rows)))
+    cell = next(c for c in sources("11_reliability", "code") if "outcome_figure" in c)
+    assert cell.startswith("if ch11.outcomes_differ(st):")
+    assert "drawn when the probes ended in more than one outcome" in captions_of("11_reliability")[0]
+    assert "display(ch11.counts_table(st))" in "\n".join(sources("11_reliability", "code"))

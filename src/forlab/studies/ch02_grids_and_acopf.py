@@ -91,6 +91,7 @@ __all__ = [
     "study_text",
     "system_figure",
     "ties_table",
+    "times_comparable",
     "validate",
     "validation",
     "validation_table",
@@ -1304,19 +1305,23 @@ def pglib_text(stored: xr.Dataset) -> str:
         f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {int(v.buses.min())} to "
         f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
         _pglib_objective_text(v),
-        _pglib_time_text(v, soft),
+        _pglib_time_text(v, soft) + _bounds_text(v),
     ])
 
 
 def pglib_figure(stored: xr.Dataset):
     """Left: forlab's gap to the baseline objective per case (%, against the bus count, log), with the 0.01 %
     target band and the baseline's printed rounding as an error bar; failed cases as crosses on the axis. Right:
-    forlab's fastest solve time against PowerModels' published time (`_pglib_times_panel`). Returns the Figure."""
+    forlab's fastest solve time against PowerModels' published time (`_pglib_times_panel`), only when some solved case
+    has a published time to compare with (`times_comparable`; else `pglib_text` says why there is no right panel).
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
     v = pglib_validation(stored)
     ok = v.forlab_success.astype(bool)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.8))
+    both = times_comparable(v)
+    fig, axes = plt.subplots(1, 2 if both else 1, figsize=(7.5, 3.8) if both else (4.2, 3.8), squeeze=False)
+    left = axes[0][0]
     half_rounding = 100 * v.baseline_objective_resolution / 2 / v.baseline_objective
     left.axhspan(-PGLIB_TARGET_PCT, PGLIB_TARGET_PCT, color="C2", alpha=0.15, label=f"±{PGLIB_TARGET_PCT} % target")
     left.errorbar(v.buses[ok], v.gap_to_baseline_pct[ok], yerr=half_rounding[ok], fmt="o", color="C0", ms=4,
@@ -1329,30 +1334,38 @@ def pglib_figure(stored: xr.Dataset):
     left.set_xlabel(plots.axis_label("buses"))
     left.set_ylabel(plots.axis_label("gap to PGLib baseline", "%"))
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
-    _pglib_times_panel(right, v, ok)
+    if both:
+        _pglib_times_panel(axes[0][1], v, ok)
     fig.tight_layout()
     return fig
 
 
-def _bounds_note(ax, v: pd.DataFrame, ok: pd.Series) -> None:
-    """The right panel of `pglib_figure` when every published time of a solved case is a bound ("<1"): a log-log
-    plot would stack every point on the bound's one abscissa and compare nothing, so the panel says so instead."""
-    bounds = " or ".join(f"<{t:g} s" for t in sorted(set(v.baseline_time_s[ok])))
+def times_comparable(v: pd.DataFrame) -> bool:
+    """Whether a solved case of `pglib_validation`'s table has a published time that is a value, not a bound ("<1"):
+    without one a log-log plot of the times would stack every point on the bound's one abscissa and compare
+    nothing, so `pglib_figure` draws no time panel and `_bounds_text` says why."""
+    return bool((v.forlab_success.astype(bool) & ~v.baseline_time_upper_bound.astype(bool)).any())
+
+
+def _bounds_text(v: pd.DataFrame) -> str:
+    """The sentence the time paragraph ends with when `times_comparable` is false (why the PGLib figure has no time
+    panel), with the bounds as `BASELINE.md` prints them and forlab's solve times; "" when the times compare."""
+    if times_comparable(v):
+        return ""
+    ok = v.forlab_success.astype(bool)
+    if not ok.any():
+        return " No case solved, so the figure sets no time against the published ones."
+    bounds = " or ".join(f"'<{t:g} s'" for t in sorted(set(v.baseline_time_s[ok])))
     solve = v.forlab_solve_time_s[ok]
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, f"Every published time in this run\nis a bound ('{bounds}'), not a value:\nno time to compare "
-            f"with.\n\nforlab's solves: {solve.min():.3f} to {solve.max():.3f} s.", transform=ax.transAxes,
-            ha="center", va="center", fontsize=9, color="#404040")
+    return (f" The figure leaves the times out: every published time of a case solved in this run is a bound "
+            f"({bounds}), not a value, so there is no time to compare with; forlab's solves take "
+            f"{solve.min():.3f} to {solve.max():.3f} s.")
 
 
 def _pglib_times_panel(ax, v: pd.DataFrame, ok: pd.Series) -> None:
     """The right panel of `pglib_figure`: forlab's fastest solve time against PowerModels' published time (log-log),
-    "<1" bounds as left-pointing triangles, the diagonal where both are equal; `_bounds_note` when every published
-    time is a bound."""
+    "<1" bounds as left-pointing triangles, the diagonal where both are equal (drawn when `times_comparable`)."""
     bound = v.baseline_time_upper_bound.astype(bool)
-    if not (ok & ~bound).any():
-        _bounds_note(ax, v, ok)
-        return
     big = v.buses > PGLIB_TIME_TARGET_BUSES
     bounds = ", ".join(f"<{t:g}" for t in sorted(set(v.baseline_time_s[ok & bound])))  # as BASELINE.md prints them
     series = ((ok & ~bound & ~big, "o", "C0", f"up to {PGLIB_TIME_TARGET_BUSES} buses"),

@@ -622,13 +622,30 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
             "samples": b}
 
 
+EDGE_LINE = {"color": "tab:blue", "linewidth": 1.5}
+"""The edge of the offered region, f + m = 0: solid, as chapter 10 draws it (`forlab.studies.ch10_consuming_an_offer`
+uses the same two lines and words), so that a reader going from one chapter to the other reads the lines alike."""
+ZERO_LINE = {"color": "tab:blue", "linestyle": "--", "linewidth": 1.0}
+"""The polynomial's own zero level f = 0, without the margin: dashed (as `EDGE_LINE`)."""
+EDGE_WORDS = "f + m = 0, edge of the offered region"
+ZERO_WORDS = "f = 0, zero level without the margin"
+
+
+def edge_lines(ax, P: np.ndarray, Q: np.ndarray, g: np.ndarray, margin: float) -> None:
+    """Draw on ``ax``, from f + m (``g``) on the grid P, Q, the edge of the offered region (g = 0, `EDGE_LINE`) and
+    the polynomial's own zero level (f = g - m = 0, `ZERO_LINE`; with no margin it is the edge, and is not drawn)."""
+    ax.contour(P, Q, g, levels=[0.0], colors=EDGE_LINE["color"], linewidths=EDGE_LINE["linewidth"])
+    if margin > 0:
+        ax.contour(P, Q, g, levels=[margin], colors=ZERO_LINE["color"], linestyles=ZERO_LINE["linestyle"],
+                   linewidths=ZERO_LINE["linewidth"])
+
+
 def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
     """One panel of `level_sets`."""
     c = _cut_of(st, ds, 121, 1.1)
     P, Q, g, m = c["P"], c["Q"], c["g"], c["m"]
     ax.contourf(P, Q, g, levels=[g.min() - 1, 0], colors=["tab:blue"], alpha=0.12)
-    ax.contour(P, Q, g - m, levels=[0], colors="tab:blue", linewidths=1.2)
-    ax.contour(P, Q, g, levels=[0], colors="tab:blue", linestyles="--", linewidths=1.2)
+    edge_lines(ax, P, Q, g, m)
     b = c["boundary"]
     ax.plot(b[:, 0], b[:, 1], "k.", markersize=5)
     feas = c["test_distance"] < tol
@@ -643,19 +660,19 @@ def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
 
 
 LEVEL_SET_LEGEND = (
-    ({"color": "tab:blue", "linewidth": 1.2}, "f = 0, the fitted zero set"),
-    ({"color": "tab:blue", "linestyle": "--", "linewidth": 1.2}, "f + m = 0, edge of the offered region (shaded)"),
+    (EDGE_LINE, f"{EDGE_WORDS} (shaded)"),
+    (ZERO_LINE, ZERO_WORDS),
     ({"color": "k", "marker": ".", "linestyle": "", "markersize": 7}, f"boundary sample, normalised |V| < {CUT_BAND}"),
     ({"color": "k", "marker": "+", "linestyle": "", "markersize": 10, "markeredgewidth": 1.5},
-     "the TSO's start (central_point), its P and Q"),
+     "where the TSO's OPF starts, at its P and Q"),
     ({"color": "tab:green", "marker": "o", "linestyle": "", "markersize": 5}, "test point, feasible"),
     ({"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 6}, "test point, infeasible"),
 )
 
 
 def level_sets(st: xr.Dataset, tol: float):
-    """Per DS, the cut at the central PCC voltage: zero level sets of the chosen f (solid) and of f + m (dashed, the
-    edge of the offered region, which is shaded), the TSO's start (`forlab.p1_for.tso.pcc_start`) at its P~ and Q~,
+    """Per DS, the cut at the central PCC voltage: zero level sets of f + m (solid, the edge of the offered region,
+    which is shaded) and of the chosen f (dashed), the TSO's start (`forlab.p1_for.tso.pcc_start`) at its P~ and Q~,
     boundary samples and labelled test points near the cut (feasible: projection distance < tol); one legend for all
     panels."""
     fig, axes = _panels(st.sizes["ds"], 3.9)
@@ -710,7 +727,7 @@ def level_set_text(st: xr.Dataset, tol: float) -> str:
 
 
 def _price_cut(st: xr.Dataset, ds: str, n: int = 61) -> dict:
-    """The offer of DS ``ds`` on the (P~, Q~) grid at the central voltage: grid P, Q, the offered price C and f + m
+    """The offer of DS ``ds`` on the (P~, Q~) grid at the central voltage: grid P, Q, the offered cost C ($/h) and f + m
     (``g``, the offered region where it is at most zero), each n x n."""
     off = offer(st, ds)
     P, Q, pts = _cut_grid(1.0, n)
@@ -724,16 +741,17 @@ def _wrapped_title(ds: str) -> str:
 
 
 def price_surface(st: xr.Dataset):
-    """Per DS, the offered cost over (P~, Q~) at the central voltage with the edge of the offered region (dashed) and
-    the DS cost OPF values it was fitted to (points within |V~| < 0.3), drawn in the same colours; the colour bar lies
-    under its panel, so that it cannot cover the next panel's title."""
+    """Per DS, the offered cost ($/h, the price's value) over (P~, Q~) at the central voltage with the edge of the
+    offered region (solid, as in `level_sets`) and the DS cost OPF values it was fitted to (points within |V~| < 0.3),
+    drawn in the same colours; the colour bar lies under its panel, so that it cannot cover the next panel's
+    title."""
     fig, axes = _panels(st.sizes["ds"], 4.3)
     for ax, r in zip(axes, st.ds.values):
         c = _price_cut(st, str(r))
         cs = ax.contourf(c["P"], c["Q"], c["C"], levels=15, cmap="viridis")
-        ax.contour(c["P"], c["Q"], c["g"], levels=[0], colors="white", linestyles="--", linewidths=1.2)
+        ax.contour(c["P"], c["Q"], c["g"], levels=[0], colors="white", linewidths=EDGE_LINE["linewidth"])
         cb = fig.colorbar(cs, ax=ax, orientation="horizontal", location="bottom", pad=0.2, fraction=0.06,
-                          label="offered price ($/h)")
+                          label="offered cost ($/h)")
         cb.locator = plt.MaxNLocator(5)
         cb.update_ticks()
         rs = st.sel(ds=r)
@@ -767,13 +785,13 @@ def _price_line(st: xr.Dataset, ds: str) -> str:
         low = "it goes below zero only outside the offered region, where the TSO cannot operate"
     else:
         low = "it stays above zero"
-    return (f"- **{ds}**: the offered price on the cut runs from {C.min():.2f} to {C.max():.2f} \\$/h "
+    return (f"- **{ds}**: the offered cost on the cut runs from {C.min():.2f} to {C.max():.2f} \\$/h "
             f"({C[k]:.2f} to {C[offered].max():.2f} \\$/h inside the offered region), the DS cost OPF values from "
             f"{true.min():.2f} to {true.max():.2f} \\$/h; {low}.")
 
 
 def price_surface_text(st: xr.Dataset) -> str:
-    """Markdown: per DS, the range of the offered price on the cut of `price_surface` (all of it and inside the
+    """Markdown: per DS, the range of the offered cost on the cut of `price_surface` (all of it and inside the
     offered region) against the range of the DS cost OPF values, and where the price goes below zero when it
     does."""
     return "\n".join(_price_line(st, str(r)) for r in st.ds.values)

@@ -43,6 +43,8 @@ from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
+from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
+from forlab.studies.ch04_for_representation import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 
 CHAPTER = "10_consuming_an_offer"
 GRID_POINTS = 31
@@ -867,30 +869,39 @@ def _edge_text(st: xr.Dataset, edge: pd.Series) -> str:
             f"$f + m = {edge.f:.3f}$; there the box, not the polynomial, ends the offer.")
 
 
+def offered_ds(st: xr.Dataset) -> str:
+    """The DS whose offer the store holds, as the offer's ``pcc`` names it: "<system>/<DS>", the DS alone when the
+    offer names no study system, "an unnamed DS" when it names none."""
+    pcc = offer(st).pcc
+    if "ds" not in pcc:
+        return "an unnamed DS"
+    return f"{pcc['system']}/{pcc['ds']}" if "system" in pcc else str(pcc["ds"])
+
+
 def region_figure(st: xr.Dataset):
-    """The offered region's P-Q slices at the two voltages: offered area filled, its edge f + m = 0 (solid), the
-    polynomial's own zero level f = 0 without the margin (dashed), the bounding box (grey)."""
+    """The offered region's P-Q slices at the two voltages, titled with the DS (`offered_ds`): offered area filled,
+    its edge f + m = 0 and the polynomial's own zero level f = 0 without the margin, drawn and named as in chapter 04
+    (`forlab.studies.ch04_for_representation.edge_lines`: solid, dashed), the bounding box (grey)."""
     n = st.sizes["vslice"]
-    fig, axes = plt.subplots(1, n, figsize=(7.5, 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(7.5, 3.9), sharey=True, squeeze=False)
     lo, hi = st.box.sel(corner="lo").values, st.box.sel(corner="hi").values
     margin = float(st.margin)
+    P, Q = np.meshgrid(st.p_mw.values, st.q_mvar.values)
     for ax, v in zip(axes[0], st.vslice.values):
         f = st.slice_f.sel(vslice=v).values
-        P, Q = np.meshgrid(st.p_mw.values, st.q_mvar.values)
-        ax.contourf(P, Q, f, levels=[-np.inf, 0.0], colors=["tab:blue"], alpha=0.25)
-        ax.contour(P, Q, f, levels=[0.0], colors="tab:blue", linewidths=1.5)
-        if margin > 0:
-            ax.contour(P, Q, f, levels=[margin], colors="tab:blue", linestyles="--", linewidths=1.0)
+        ax.contourf(P, Q, f, levels=[-np.inf, 0.0], colors=[EDGE_LINE["color"]], alpha=0.25)
+        edge_lines(ax, P, Q, f, margin)
         ax.plot([lo[0], hi[0], hi[0], lo[0], lo[0]], [lo[1], lo[1], hi[1], hi[1], lo[1]], color="0.5", lw=1)
         ax.set_title(f"V = {v:.3f} p.u.")
-        ax.set_xlabel("DS import P (MW)")
-    axes[0][0].set_ylabel("DS import Q (Mvar)")
-    handles = [plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.25),
-               plt.Line2D([], [], color="tab:blue", lw=1.5), plt.Line2D([], [], color="tab:blue", ls="--", lw=1.0),
-               plt.Line2D([], [], color="0.5", lw=1)]
-    fig.legend(handles, ["offered (f + m ≤ 0)", "edge f + m = 0", "f = 0 (no margin)", "bounding box"],
-               loc="lower center", ncol=4, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+        ax.set_xlabel(AXIS_LABELS["p_mw"])
+    axes[0][0].set_ylabel(AXIS_LABELS["q_mvar"])
+    fig.suptitle(f"Offered region of {offered_ds(st)}")
+    keys = [(plt.Rectangle((0, 0), 1, 1, color=EDGE_LINE["color"], alpha=0.25), "offered (f + m ≤ 0)"),
+            (plt.Line2D([], [], **EDGE_LINE), EDGE_WORDS), (plt.Line2D([], [], **ZERO_LINE), ZERO_WORDS),
+            (plt.Line2D([], [], color="0.5", lw=1), "bounding box")]
+    keys = [k for k in keys if margin > 0 or k[1] != ZERO_WORDS]  # without a margin f = 0 is the edge: not drawn
+    fig.legend(*zip(*keys), loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
 
 

@@ -16,8 +16,9 @@ repository is touched), and classifies what happened (`OUTCOMES`):
 * ``silent``: the bad input was accepted (a result computed from it, nothing said);
 * ``data_lost``: a file that should have survived (a store, a source notebook) was damaged or replaced.
 
-The store holds one row per probe (dimension ``probe``) and the counts per outcome; `outcome_figure`,
-`probes_table` and `summary_text` draw it. `scripts/probes.py` runs the same probes from the command line.
+The store holds one row per probe (dimension ``probe``) and the counts per outcome; `counts_table`,
+`outcome_figure` (when `outcomes_differ`), `probes_table` and `summary_text` draw it. `scripts/probes.py` runs the
+same probes from the command line.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
-__all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure",
+__all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
            "paper_text", "probe_names", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
            "time_text", "validate"]
 
@@ -519,8 +520,15 @@ def counts_table(st: xr.Dataset) -> pd.DataFrame:
     return t
 
 
+def outcomes_differ(st: xr.Dataset) -> bool:
+    """Whether the probes of the store ended in more than one outcome: only then does `outcome_figure` show more
+    than `counts_table` (bars of one colour would only repeat the table), so the page draws it only then."""
+    return len(set(st.outcome.values)) > 1
+
+
 def outcome_figure(st: xr.Dataset):
-    """Stacked horizontal bars: per group of inputs, how many probes ended in each outcome."""
+    """Stacked horizontal bars: per group of inputs, how many probes ended in each outcome (the page draws it when
+    `outcomes_differ`)."""
     import matplotlib.pyplot as plt
 
     t = counts_table(st).drop(index="all")
