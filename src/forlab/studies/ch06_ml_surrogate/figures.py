@@ -16,11 +16,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from forlab.book.plots import log_ticks
+from forlab.book.plots import log_ticks, method_style
 from forlab.grid.capability import as_chart
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
-__all__ = ["coverage_figure", "history_figure", "input_label", "nice_log_ticks", "scaling_figure", "slice_figure", "sweep_figure"]
+__all__ = ["coverage_figure", "facet_colour", "history_figure", "input_label", "nice_log_ticks", "scaling_figure",
+           "slice_figure", "sweep_figure"]
 
 WIDTH = 7.5
 """Width of every figure of the chapter (in): the book's text column."""
@@ -110,8 +111,9 @@ def coverage_figure(st, keys=None, max_points: int = 1500, columns: int = 4):
 
 
 def history_figure(st):
-    """One row per DS: training loss (left) and held-out accuracy and false-feasible rate (right) of the final
-    polytope over its L-BFGS iterations; dotted lines at the temperature steps; one legend."""
+    """One row per DS: training loss (left) and held-out accuracy and false-feasible rate (right, against the margin
+    labels the polytope is trained on; the chapter's caption says so) of the final polytope over its L-BFGS
+    iterations; dotted lines at the temperature steps; one legend."""
     every = store_keys(st)
     fig = plt.figure(figsize=(WIDTH, 0.6 + 2.5 * len(every)), layout="constrained")
     for sub, (r, key) in zip(_ds_rows(fig, len(every)), enumerate(every)):
@@ -129,7 +131,7 @@ def history_figure(st):
                 ax.axvline(s, color="grey", lw=0.8, ls=":")
             ax.set_xlabel("L-BFGS iteration")
         axes[0].set_ylabel("training loss")
-        axes[1].set_ylabel("share (%), margin labels")
+        axes[1].set_ylabel("held-out share (%)")
         sub.suptitle(key)
     handles = [Line2D([], [], color="k", label="training loss"),
                Line2D([], [], color="tab:blue", label="held-out accuracy"),
@@ -139,20 +141,34 @@ def history_figure(st):
     return fig
 
 
+FACET_COLOURS = "viridis"
+"""The colour map of `facet_colour`: sequential, so that a larger K reads as further along."""
+FACET_RANGE = (2, 32)
+"""The K values at the two ends of `facet_colour`'s scale (logarithmic); a K outside takes the nearer end's colour."""
+
+
+def facet_colour(k: float):
+    """The colour of the sweep's line of K = ``k`` facets: fixed by K itself on a logarithmic scale over
+    `FACET_RANGE` (`FACET_COLOURS` without its lightest end, faint on white), not by its place in a
+    store's list of K, so that a K has one colour in every sweep figure, whichever Ks each store ran."""
+    lo, hi = np.log2(FACET_RANGE)
+    at = float(np.clip((np.log2(k) - lo) / (hi - lo), 0.0, 1.0))
+    return plt.get_cmap(FACET_COLOURS)(0.9 * at)
+
+
 def sweep_figure(st, keys=None):
     """One column per DS (``keys``, default every DS: pass at most three), one row per measure against the
     training-set size: held-out accuracy, false-feasible rate and infeasible share of the polytope's vertices, one
-    line per K; last row: the regressors' held-out RMSE of P (kW) and Q (kvar), which do not depend on K. Rows share
-    their y axis, so the DSs compare directly; one legend."""
+    line per K in its colour (`facet_colour`); last row: the regressors' held-out RMSE of P (kW) and Q (kvar),
+    which do not depend on K. Rows share their y axis, so the DSs compare directly; one legend."""
     keys = store_keys(st) if keys is None else list(keys)
     ns = st.n_train.values
     fig, axes = plt.subplots(4, len(keys), figsize=(WIDTH, 8.0), sharex=True, sharey="row", squeeze=False,
                              layout="constrained")
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for c, key in enumerate(keys):
         for r, (var, _label) in enumerate(SWEEP_PANELS):
-            for j, k in enumerate(st.facets.values):
-                axes[r, c].plot(ns, 100 * st[var].sel(ds=key, facets=k).values, "o-", ms=3, color=colours[j])
+            for k in st.facets.values:
+                axes[r, c].plot(ns, 100 * st[var].sel(ds=key, facets=k).values, "o-", ms=3, color=facet_colour(k))
         ax = axes[3, c]
         k0 = st.facets.values[0]
         ax.plot(ns, 1e3 * st.sweep_p_mw_rmse.sel(ds=key, facets=k0).values, "o-", ms=3, color="k")
@@ -167,8 +183,7 @@ def sweep_figure(st, keys=None):
     for r, (_var, label) in enumerate(SWEEP_PANELS):
         axes[r, 0].set_ylabel(label)
     axes[3, 0].set_ylabel("regressor held-out\nRMSE (kW, kvar)")
-    handles = [Line2D([], [], marker="o", ms=3, color=colours[j], label=f"K = {int(k)}")
-               for j, k in enumerate(st.facets.values)]
+    handles = [Line2D([], [], marker="o", ms=3, color=facet_colour(k), label=f"K = {int(k)}") for k in st.facets.values]
     handles += [Line2D([], [], marker="o", ms=3, color="k", label="P RMSE (kW)"),
                 Line2D([], [], marker="s", ms=3, ls="--", color="k", label="Q RMSE (kvar)")]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), columnspacing=1.2,
@@ -215,6 +230,14 @@ def _show_point(ax, x: float, y: float) -> None:
         set_(min(lo, v - room), max(hi, v + room))
 
 
+def _centred_panels(sub, n: int, slots: int) -> list:
+    """``n`` axes of a row of ``slots`` equal panels, centred in it: a DS with fewer slices than the others (one PCC,
+    so no angle slice) gets panels as wide as theirs and no empty slot beside them."""
+    grid = sub.add_gridspec(1, 2 * slots)
+    first = slots - n  # in half-slots: the row's free room split on both sides
+    return [sub.add_subplot(grid[0, first + 2 * j:first + 2 * j + 2]) for j in range(n)]
+
+
 SLICE_LEGEND = [
     Patch(facecolor="#a6dba0", label="feasible (power flow)"),
     Patch(facecolor="#f4a6a6", label="infeasible (power flow)"),
@@ -224,43 +247,47 @@ SLICE_LEGEND = [
 
 
 def slice_figure(st):
-    """One row per DS, one panel per region slice: the truth from power flows (green feasible, red infeasible, white
-    outside the sampled domain), the polytope g(u) <= 0 hatched with a black edge, and the TSO's choice of the same
-    two inputs in the peak scenario (star); one legend."""
+    """One row per DS, one panel per region slice (a DS with fewer slices has its panels centred in its row,
+    `_centred_panels`): the truth from power flows (green feasible, red infeasible, white outside the sampled
+    domain), the polytope g(u) <= 0 hatched with a black edge, and the TSO's choice of the same two inputs in the
+    peak scenario (star); one legend."""
     every = store_keys(st)
     n_sl = max(st.sizes.get("slice", 0), 1)
     fig = plt.figure(figsize=(WIDTH, 0.7 + 2.6 * len(every)), layout="constrained")
     for sub, (i, key) in zip(_ds_rows(fig, len(every)), enumerate(every)):
-        axes = sub.subplots(1, n_sl, squeeze=False)[0]
-        for j, ax in enumerate(axes):
-            if j >= st.sizes.get("slice", 0) or not str(st.slice_x_name.values[i, j]):
-                ax.axis("off")
-                continue
+        slices = [j for j in range(st.sizes.get("slice", 0)) if str(st.slice_x_name.values[i, j])]
+        for j, ax in zip(slices, _centred_panels(sub, len(slices), n_sl)):
             _slice_panel(ax, st, i, j)
         sub.suptitle(key)
     fig.legend(handles=SLICE_LEGEND, loc="outside lower center", ncols=2)
     return fig
 
 
+SYSTEM_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+"""The colours of the systems in `scaling_figure`: tab10 without the colours of the book's methods
+(`forlab.book.plots.METHOD_STYLE`), which its right panel draws."""
+
+
 def scaling_figure(t, per_sys):
-    """Cost deviation (left) and time ratio (middle) per scenario against the DS buses of the system, and the solve
-    times themselves (right: integrated AC-OPF as squares, surrogate TSO as circles); ``t`` and ``per_sys`` from
-    `benchmark_table`. One colour per system, one legend."""
+    """Cost deviation (left) and time ratio P2 / integrated (middle) per scenario against the DS buses of the system,
+    each system in its colour (`SYSTEM_COLOURS`), and the solve times themselves (right), each method in its style
+    of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online time, its TSO's solve with the
+    surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
     fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     handles = []
     for c, (s_name, g) in enumerate(t.groupby("system", sort=False)):
         x = np.full(len(g), per_sys.ds_buses[s_name])
-        colour = colours[c % len(colours)]
+        colour = SYSTEM_COLOURS[c % len(SYSTEM_COLOURS)]
         ax[0].plot(x, g.deviation_pct, "o", alpha=0.5, color=colour)
         ax[1].plot(x, g.time_ratio, "o", alpha=0.5, color=colour)
-        ax[2].plot(x, 1e3 * g.integrated_solve_time_s, "s", alpha=0.5, mfc="none", color=colour)
-        ax[2].plot(x, 1e3 * g.tso_time_s, "o", alpha=0.5, color=colour)
         handles.append(Line2D([], [], ls="", marker="o", color=colour, label=s_name))
-    handles += [Line2D([], [], ls="", marker="s", mfc="none", color="grey", label="integrated AC-OPF (right)"),
-                Line2D([], [], ls="", marker="o", color="grey", label="surrogate TSO (right)")]
+    # the right panel compares methods: the system is its x, the colour and marker the method's
+    for method, times in (("integrated", t.integrated_solve_time_s), ("P2", t.tso_time_s)):
+        style = method_style(method, label=f"{method_style(method)['label']} (right)")
+        ax[2].plot(np.asarray(per_sys.ds_buses[t.system]), 1e3 * times, ls="", alpha=0.5, **style)
+        handles.append(Line2D([], [], ls="", **style))
     ax[0].set_ylabel("cost deviation (%)")
-    ax[1].set_ylabel("time ratio TSO / integrated")
+    ax[1].set_ylabel("time ratio P2 / integrated")
     ax[1].axhline(1.0, color="grey", ls=":")
     ax[2].set_ylabel("solve time (ms)")
     ax[2].set_yscale("log")

@@ -2,7 +2,9 @@
 a matplotlib Figure (`latency_figure`: None without latency runs).
 
 Every figure but `latency_figure` is as wide as the book's text column (`FIGURE_WIDTH`), and every figure has
-at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`).
+at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`). A figure with
+one line per system draws each system in its style of `system_styles`, the same in every figure given the same list
+of systems; a figure that compares methods draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`).
 """
 
 from __future__ import annotations
@@ -11,16 +13,44 @@ import numpy as np
 import pandas as pd
 
 from forlab.book import plots
-from forlab.studies.ch07_aladin.readers import TARGET_CONSENSUS, TARGET_GAP, family_fits, fitted
+from forlab.studies.ch07_aladin.readers import (
+    FIT_R2_MIN,
+    SLOPE_CONFIDENCE,
+    TARGET_CONSENSUS,
+    TARGET_GAP,
+    family_fits,
+    fitted,
+)
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.ch07_aladin.text import power_text
 
 __all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
-           "latency_figure", "time_split_figure", "wall_time_figure"]
+           "latency_figure", "system_styles", "time_split_figure", "wall_time_figure"]
 
 
 FIGURE_WIDTH = 7.5
 """Width of the chapter's figures (in): the book's text column (`forlab.book.plots.STYLE`)."""
+
+CONSENSUS_LABEL = "consensus violation (rad, p.u.)"
+GAP_LABEL = r"optimality gap $|f - f^\star|/f^\star$"
+"""The y labels of the (consensus, gap) figures; the gap is relative to the centralized optimum (the glossary's
+optimality gap), so the label gives its definition."""
+
+
+def system_styles(systems) -> dict[str, dict]:
+    """Matplotlib keywords (color, linestyle, marker) of every system of ``systems`` (the store's systems in their
+    order; repeats ignored), fixed by its place there: the ten colours of tab10, each distinct on white with no
+    light/dark pairs, then the same colours again with another line style and marker. A figure given the same list
+    draws a system as every other figure of the chapter does."""
+    import matplotlib.pyplot as plt
+
+    colors = plt.get_cmap("tab10").colors
+    styles = {}
+    for i, system in enumerate(dict.fromkeys(systems)):
+        lap = i // len(colors) % 3
+        styles[system] = {"color": colors[i % len(colors)], "linestyle": ("-", "--", ":")[lap],
+                          "marker": (".", "x", "+")[lap]}
+    return styles
 
 
 def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
@@ -40,28 +70,27 @@ def _targets(ax) -> None:
     ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
 
 
-def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int):
+def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int, systems=None):
     """Consensus violation and gap per round of every system in-process with the default QP (the longest run
-    of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Returns the Figure."""
+    of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Each system in its
+    style of `system_styles` over ``systems`` (the systems of ``table`` not in it follow, in the table's order).
+    Returns the Figure."""
     import matplotlib.pyplot as plt
 
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
     longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
+    styles = system_styles([*([] if systems is None else systems), *table.system])
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
-    # one colour per system: past ten systems the default cycle repeats its colours, so a larger palette is used
-    colors = plt.get_cmap("tab10" if len(longest) <= 10 else "tab20").colors
-    for i, (k, r) in enumerate(longest.iterrows()):
+    for k, r in longest.iterrows():
         g = its[its.run == k]
         if g.empty:  # a run that raised has no rounds to draw (its failure is in the tables)
             continue
-        # past the palette, the colours repeat with another line style rather than a system being left out
-        style = {"color": colors[i % len(colors)], "linestyle": ("-", "--", ":")[i // len(colors) % 3]}
-        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), marker=".", label=r.system, **style)
-        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), marker=".", label=r.system, **style)
+        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), label=r.system, **styles[r.system])
+        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), label=r.system, **styles[r.system])
     _targets(ax)
     for a in ax:
         a.axvline(max_iter, color="grey", linewidth=0.8)
-    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
+    _log_axes(fig, ax, (CONSENSUS_LABEL, GAP_LABEL))
     return fig
 
 
@@ -69,29 +98,32 @@ KKT_CLIP = 1e6
 """Largest value `kkt_figure` draws (a diverging run is drawn at it)."""
 
 
-def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str]):
-    """Consensus and gap per round of `kkt_runs`: one colour per system, the default QP solid, ALADIN-alpha's
-    ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a diverging run would
-    flatten every other line), and the axis label says so only when a value was."""
+def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str], systems=None):
+    """Consensus and gap per round of `kkt_runs`: each system in its colour and marker of `system_styles` over
+    ``systems`` (the chapter passes the list `convergence_figure` draws with, so that a system keeps its colour;
+    ``kkt_systems`` not in it follow), the default QP solid, ALADIN-alpha's ("kkt") dashed, the targets dotted;
+    one legend. Values above `KKT_CLIP` are drawn at it (a diverging run would flatten every other line), and the
+    axis label says so only when a value was."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
-    colors = dict(zip(kkt_systems, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    # the line style says which QP here, so a system is told apart by its colour and marker only
+    styles = {s: {"color": v["color"], "marker": v["marker"]}
+              for s, v in system_styles([*([] if systems is None else systems), *kkt_systems]).items()}
     clipped = False
     for k, r in kk.iterrows():
         g = its[its.run == k]
         style = "--" if r.qp == "kkt" else "-"
         for a, col in zip(ax, ["consensus", "gap"]):
             clipped |= bool((g[col] > KKT_CLIP).any())
-            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=KKT_CLIP), style, marker=".",
-                       color=colors[r.system])
+            a.semilogy(g.iteration, g[col].clip(lower=1e-12, upper=KKT_CLIP), style, **styles[r.system])
     for s in kkt_systems:
-        ax[0].plot([], [], color=colors[s], label=s)
+        ax[0].plot([], [], label=s, **styles[s])
     ax[0].plot([], [], "k-", label="default QP")
     ax[0].plot([], [], "k--", label="ALADIN-α's QP")
     _targets(ax)
     clip = f",\nclipped at {power_text(KKT_CLIP, tex=False)}" if clipped else ""
-    _log_axes(fig, ax, (f"consensus violation (rad, p.u.){clip}", f"optimality gap{clip}"), ncols=4)
+    _log_axes(fig, ax, (CONSENSUS_LABEL + clip, GAP_LABEL + clip), ncols=4)
     return fig
 
 
@@ -137,8 +169,11 @@ def _split_panels(totals: pd.Series) -> list[pd.Index]:
 
 def growth_figure(growth: pd.DataFrame):
     """Coordinator time per round against coupling rows (log-log), with the line fitted over all converged systems
-    (dashed) and one per family (`family_fits`, solid, the family's points in its colour; systems of no family grey;
-    runs that did not converge hollow, left out of the fits, `fitted`). Every system is labelled but the members of
+    (dashed; only where it explains at least `FIT_R2_MIN` of the variance of the log times, else its legend entry
+    says that it is not drawn) and one per family (`family_fits`, solid, the family's points in its colour; systems
+    of no family grey; runs that did not converge hollow, left out of the fits, `fitted`). Each legend entry gives
+    the slope, its one-sided upper bound ("at most", `growth_bound`; the legend's title names its confidence,
+    `SLOPE_CONFIDENCE`) and the fit's R^2. Every system is labelled but the members of
     a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
     the family, the growth table every member), each label placed clear of the others
     (`forlab.book.plots.annotate_points`). Returns the Figure."""
@@ -159,15 +194,22 @@ def growth_figure(growth: pd.DataFrame):
         if not np.isfinite(f.slope):
             continue
         x = np.geomspace(pts.coupling_rows.min(), pts.coupling_rows.max(), 20)
-        style = {"color": "k", "ls": "--"} if f.family == "all" else {}
         bound = f" (at most {f.upper:.2f})" if np.isfinite(f.upper) else ""
-        (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=f"{f.family}: slope {f.slope:.2f}{bound}, "
-                            f"$R^2$ {f.r2:.2f}", **style)
+        label = f"{f.family}: slope {f.slope:.2f}{bound}, $R^2$ {f.r2:.2f}"
+        if f.family == "all" and not f.r2 >= FIT_R2_MIN:
+            # across different networks a fit this weak says nothing of the growth (the targets leave it unjudged):
+            # a prominent line would be read as the trend, so only its legend entry says what it was
+            ax.plot([], [], ls="none", color="k", label=f"{label}, too weak to draw")
+            continue
+        style = {"color": "k", "ls": "--"} if f.family == "all" else {}
+        (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=label, **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
             inner |= set(pts.system) - {pts.system[pts.coupling_rows.idxmin()], pts.system[pts.coupling_rows.idxmax()]}
     if ax.get_legend_handles_labels()[0]:
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9,
+                   title=f"log-log slope (at most: its one-sided upper bound at {SLOPE_CONFIDENCE:.0%} confidence)",
+                   title_fontsize=9)
     ax.set_xlabel("coupling rows")
     ax.set_ylabel("coordinator time per round (ms)")
     ax.grid(alpha=0.3, which="both")
@@ -184,21 +226,32 @@ LABEL_ROOM = 1.8
 """How far `growth_figure`'s x axis reaches past its most coupling rows (a factor; the axis is logarithmic): room
 for the label of the right-most points on their right."""
 
+WALL_SERIES = (("central_wall_s", "integrated", "centralized AC-OPF", {}),
+               ("inprocess_s", "P3", "ALADIN, in-process", {}),
+               ("dask_s", "P3", "ALADIN, Dask", {"markerfacecolor": "white"}))
+"""The runs of `wall_time_figure`: column of `wall_times`, method of `forlab.book.plots.METHOD_STYLE` (its colour
+and marker), the chapter's name for it, and what tells ALADIN's two runs apart (Dask's markers hollow)."""
+
+
 def wall_time_figure(wt: pd.DataFrame):
     """Whole-run wall time per system (log scale, `wall_times`): the centralized AC-OPF (model build and solve),
-    ALADIN in-process (sequential regions) and on Dask (parallel regions), each with its set-up, as grouped
-    horizontal bars; one legend."""
+    ALADIN in-process (sequential regions) and on Dask (parallel regions), each with its set-up, as a dot plot, one
+    row per system, each run in its method's style (`WALL_SERIES`); one legend. Dots, not bars: on a logarithmic
+    axis a bar's length depends on where the axis starts, a dot's place does not."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.45 * len(wt) + 1.8), layout="constrained")
-    shown = wt.set_index("system")[["central_wall_s", "inprocess_s", "dask_s"]].rename(columns={
-        "central_wall_s": "centralized AC-OPF", "inprocess_s": "ALADIN, in-process", "dask_s": "ALADIN, Dask"})
-    shown.plot.barh(ax=ax, logx=True, legend=False)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.4 * len(wt) + 1.6), layout="constrained")
+    rows = np.arange(len(wt))
+    # the three runs of a system a little apart within its row, so that equal times do not hide one another
+    for (col, method, label, extra), shift in zip(WALL_SERIES, (-0.2, 0.0, 0.2)):
+        ax.plot(wt[col], rows + shift, linestyle="none", **plots.method_style(method, label=label, **extra))
+    ax.set_xscale("log")
     plots.log_ticks(ax.xaxis)
-    ax.invert_yaxis()
+    ax.set_yticks(rows, wt.system)
+    ax.set_ylim(max(len(wt), 1) - 0.5, -0.5)  # the first system on top, as in the tables
     ax.set_xlabel("wall time (s)")
-    ax.set_ylabel("")
     ax.grid(alpha=0.3, axis="x", which="both")
+    ax.grid(alpha=0.3, axis="y")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
 
@@ -225,16 +278,24 @@ def latency_figure(lat: pd.DataFrame, system: str):
     return fig
 
 
+ADMM_COLOR = "tab:purple"
+"""ADMM's colour in `admm_figure`: a method of none of the book's comparisons, so a colour no method of
+`forlab.book.plots.METHOD_STYLE` has (ALADIN is drawn in P3's)."""
+
+
 def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
-    """Consensus and gap per round of `admm_runs` (log-log), the targets dotted; one legend."""
+    """Consensus and gap per round of `admm_runs` (log-log), ALADIN in P3's colour, ADMM in `ADMM_COLOR`, the
+    targets dotted; one legend."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     for k, r in cmp_.iterrows():
         g = its[its.run == k]
-        label = "ADMM" if r.algorithm == "admm" else "ALADIN"
-        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), label=label)
-        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), label=label)
+        admm = r.algorithm == "admm"
+        style = {"label": "ADMM" if admm else "ALADIN",
+                 "color": ADMM_COLOR if admm else plots.METHOD_STYLE["P3"]["color"]}
+        ax[0].loglog(g.iteration, g.consensus.clip(lower=1e-12), **style)
+        ax[1].loglog(g.iteration, g.gap.clip(lower=1e-12), **style)
     _targets(ax)
-    _log_axes(fig, ax, ("consensus violation (rad, p.u.)", "optimality gap"))
+    _log_axes(fig, ax, (CONSENSUS_LABEL, GAP_LABEL))
     return fig
