@@ -275,18 +275,26 @@ def test_figures_and_reveals(chapter):
     sys_t = ch09_comparison.from_store(chapter, "sys")
     both = ch09_comparison.systems_figure(sys_t)
     assert len(both.axes) == 2
-    for f in (fig, both):  # drawn for the column, one legend per figure
-        assert f.get_figwidth() <= 7.5 and len(f.legends) == 1 and all(a.get_legend() is None for a in f.axes)
+    for f in (fig, both):  # drawn for the column, the legends outside the panels
+        assert f.get_figwidth() <= 7.5 and all(a.get_legend() is None for a in f.axes)
+    # review finding: the methods and the reference lines were one legend whose columns paired a method with a line;
+    # the methods are one legend, the lines another
+    methods, lines = ([t.get_text() for t in legend.get_texts()] for legend in both.legends)
+    assert methods == list(ch09_comparison.METHOD_NAMES)
+    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES] and len(fig.legends) == 1
+    # the deviations' axis in powers of ten (it read "1e-06 ... 1e-02"), no minor labels
+    labels = [t.get_text() for t in both.axes[0].yaxis.get_majorticklabels() if t.get_text()]
+    assert labels and all("10^" in t for t in labels) and not any("e-0" in t for t in labels)
     assert ch09_comparison.systems_figure(sys_t.iloc[0:0]) is None
     # the time ratios below 1 (P1, P2) lie between labelled ticks (1, 2, 5 per decade), not on a bare stretch
     lo, hi = both.axes[1].get_ylim()
     labelled = [t for t in both.axes[1].yaxis.get_majorticklocs() if lo <= t <= hi]
     assert any(0.1 < t < 1 for t in labelled) and 2 in labelled
-    # the online bars have every method's colour: their legend entry has a grey swatch, no method's colour
+    # the online dots have every method's colour: their legend entry has a grey marker, no method's colour
     legend = fig.legends[0]
     swatch = legend.legend_handles[[t.get_text() for t in legend.get_texts()].index(ch09_comparison.ONLINE_LABEL)]
     colors = {mpl_colors.to_rgba(c) for c in ch09_comparison.COLORS.values()}
-    assert swatch.get_facecolor() == mpl_colors.to_rgba(ch09_comparison.ONLINE_SWATCH) not in colors
+    assert mpl_colors.to_rgba(swatch.get_color()) == mpl_colors.to_rgba(ch09_comparison.ONLINE_SWATCH) not in colors
     table = ch09_comparison.reveal_text().splitlines()
     assert table[0] == "| method | what the TSO learns about a DS |" and len(table) == 2 + len(ch09_comparison.REVEALS)
     assert all(f"| {m} | {what} |" in table for m, what in ch09_comparison.REVEALS.items())  # in full, no "..."
@@ -533,14 +541,15 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
 
 def test_rerun_text_reads_no_sensitivity_rows_of_its_own(chapter, monkeypatch):
     """The page reads the sensitivity rows once and passes them to `rerun_text` (it read them twice from the store,
-    once for the gaps and once for the largest change); the text is the same."""
+    once for the gaps and once for the largest change); the largest change it gives is that of the rows passed."""
     sens = ch09_comparison.from_store(chapter, "sens")
-    text = ch09_comparison.rerun_text(chapter, sens)
     read = []
     real = ch09_comparison.from_store
     monkeypatch.setattr(ch09_comparison, "from_store", lambda st, dim: read.append(dim) or real(st, dim))
-    assert ch09_comparison.rerun_text(chapter, sens) == text and "sens" not in read
-    assert "the largest change under one factor in this study" in text
+    text = ch09_comparison.rerun_text(chapter, sens)
+    assert "sens" not in read
+    effect = ch09_comparison._spread(sens).stack().max()
+    assert f"the largest change under one factor in this study ({effect:.4f} percentage points" in text
 
 
 def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
@@ -685,3 +694,25 @@ def test_the_prose_claims_no_system_aladin_did_not_run_and_no_winner_in_advance(
     assert "every system in its `full` profile" not in text
     assert "reaches the integrated optimum (the statement on" not in text
     assert "the statement on cost above ranks\nthe methods by their measured deviation" in text
+
+
+def test_the_default_figure_names_the_methods_and_draws_no_bar_on_a_log_axis(chapter):
+    """Review findings: the x ticks read only "P1/P2/P3"; the middle panel drew bars on a log axis (their length is
+    the axis's lower end's); P3's mean deviation bar had no height to see. The names, colours and markers are the
+    book's (`forlab.book.plots.METHOD_STYLE`)."""
+    from forlab.book import plots
+    from forlab.book.tables import fixed
+
+    assert ch09_comparison.METHOD_NAMES == tuple(plots.METHOD_STYLE[m]["label"] for m in ("P1", "P2", "P3"))
+    assert ch09_comparison.COLORS == {plots.METHOD_STYLE[m]["label"]: plots.METHOD_STYLE[m]["color"]
+                                      for m in ("P1", "P2", "P3")}
+    dflt = ch09_comparison.from_store(chapter, "default")
+    fig = ch09_comparison.default_figure(dflt, SYSTEM)
+    for ax in fig.axes:  # every panel names the methods: code, then the name
+        ticks = [t.get_text().split("\n") for t in ax.get_xticklabels()]
+        assert [" ".join(t) for t in ticks] == list(dflt.method)
+    assert not fig.axes[1].patches and fig.axes[1].get_yscale() == "log"  # dots, no bars, on the log axis
+    written = [t.get_text() for t in fig.axes[0].texts]
+    assert written == list(fixed(dflt.deviation_mean_pct, 4))  # every mean deviation, a bar of no height too
+    markers = [ln.get_marker() for ln in fig.axes[1].lines if ln.get_marker() not in ("None", "s")]
+    assert markers == [plots.METHOD_STYLE[m]["marker"] for m in ("P1", "P2", "P3")]

@@ -626,7 +626,7 @@ READS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "05_coordination": (("05_coordination", "paper"),),
     "06_ml_surrogate": (("06_ml_surrogate", "paper"),),
     "07_aladin": (("07_aladin", "full"), ("07_aladin", "paper")),
-    "08_sensitivity": (("08_sensitivity", "paper"),),
+    "08_sensitivity": (("05_coordination", None), ("05_coordination", "paper"), ("08_sensitivity", "paper")),
     "11_reliability": (("11_reliability", "paper"),),
     "12_many_dsos": (("12_many_dsos", "paper"),),
     "09_comparison": (

@@ -484,27 +484,37 @@ def coordination_targets(per_sys: pd.DataFrame) -> str:
     )
 
 
+ONLINE_TIME = f"{plots.METHOD_STYLE['P1']['label']}, online time"
+"""The legend entry of P1's times in `deviation_figure`: the glossary's online time (the TSO's solve plus the
+slowest DSO's), named as every chapter names the method (`forlab.book.plots.METHOD_STYLE`)."""
+
+
 def deviation_figure(t: pd.DataFrame):
-    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solve times (ms,
-    log scale) of the integrated AC-OPF (dashed) and of the TSO plus the slowest DSO (solid); one colour per system
-    and one legend for both panels (``t`` from `coordination_table`)."""
+    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solve times (ms)
+    of the integrated AC-OPF (dashed) and P1's online time, the TSO plus the slowest DSO (solid; `ONLINE_TIME`),
+    with the two methods' markers of `forlab.book.plots.METHOD_STYLE`; a log time axis only where the times span a
+    decade or more (`_time_scale`); one colour per system and one legend for both panels (``t`` from
+    `coordination_table`)."""
     fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    central, p1 = plots.METHOD_STYLE["integrated"], plots.METHOD_STYLE["P1"]
     handles = []
     for (s_name, g), color in zip(t.groupby("system", sort=False), colors * 10):
-        ax[0].plot(100 * g.level, g.deviation_pct, "o-", color=color, label=s_name)
-        ax[1].plot(100 * g.level, 1e3 * g.integrated_solve_time_s, "s--", color=color)
-        ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, "o-", color=color)
+        ax[0].plot(100 * g.level, g.deviation_pct, marker=p1["marker"], color=color, label=s_name)
+        ax[1].plot(100 * g.level, 1e3 * g.integrated_solve_time_s, marker=central["marker"], linestyle="--",
+                   color=color)
+        ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, marker=p1["marker"], color=color)
         handles.append(Line2D([], [], color=color, linewidth=6, label=s_name))
     ax[0].axhline(TARGET_DEVIATION_PCT, color="grey", linestyle=":")
     handles += [Line2D([], [], color="grey", linestyle=":", label=f"paper's bound {anchors.show('p1_deviation_pct')}"),
-                Line2D([], [], color="k", marker="s", linestyle="--", label="integrated AC-OPF"),
-                Line2D([], [], color="k", marker="o", linestyle="-", label="TSO + slowest DSO")]
+                Line2D([], [], color="k", marker=central["marker"], linestyle="--", label=central["label"]),
+                Line2D([], [], color="k", marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel("solve time (ms)")
-    ax[1].set_yscale("log")
-    ax[1].autoscale_view()
-    plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k, or round numbers such as 12, 14, 16 on a short axis
+    if _time_scale(t) == "log":
+        ax[1].set_yscale("log")
+        ax[1].autoscale_view()
+        plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k, or round numbers such as 12, 14, 16 on a short axis
     levels = sorted(set(np.rint(100 * t.level).astype(int)))
     for a_ in ax:
         a_.set_xlabel("load level (% of nominal)")
@@ -513,6 +523,14 @@ def deviation_figure(t: pd.DataFrame):
     n_rows = -(-len(handles) // 3)
     fig.tight_layout(rect=(0, 0.075 * n_rows, 1, 1))
     return fig
+
+
+def _time_scale(t: pd.DataFrame) -> str:
+    """"log" where the solve times `deviation_figure` draws span a factor of ten or more (systems of very different
+    sizes), else "linear": a log axis over less than a decade gets one or two labels and reads as flat."""
+    ms = pd.concat([t.integrated_solve_time_s, t.solve_time_s]).astype(float)
+    ms = ms[np.isfinite(ms) & (ms > 0)]
+    return "log" if len(ms) and ms.max() >= 10 * ms.min() else "linear"
 
 
 # --------------------------------------------------------------------------- where the time goes

@@ -68,6 +68,7 @@ __all__ = [
     "KINDS",
     "METHODS",
     "OUTLIER_FACTOR",
+    "P1_SETTINGS",
     "PARAMETER_TYPES",
     "RATIO_TICKS",
     "TEXT",
@@ -77,6 +78,7 @@ __all__ = [
     "aladin_seconds",
     "aladin_split",
     "base_case_text",
+    "chapter_05_store",
     "check_params",
     "design_table",
     "effort_table",
@@ -85,6 +87,7 @@ __all__ = [
     "frame",
     "negative_text",
     "online_table",
+    "p1_offer_text",
     "paper_runs",
     "paper_text",
     "run",
@@ -591,9 +594,6 @@ def effort_table(table: pd.DataFrame) -> pd.DataFrame:
 # figures and prose from a store
 # ----------------------------------------------------------------------------------------------------------------------
 
-_STYLE = {"P1": ("tab:blue", "o"), "P2": ("tab:orange", "s"), "P3": ("tab:green", "^")}
-
-
 def _x(kind: str, g: pd.DataFrame) -> np.ndarray:
     """Abscissa of a factor: load in % of nominal, FPUs per DS, 0 radial / 1 meshed."""
     return (100 * g.load_level if kind == "load" else g.variant_value).to_numpy(float)
@@ -601,16 +601,19 @@ def _x(kind: str, g: pd.DataFrame) -> np.ndarray:
 
 def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
     """One column of `figure`: the three rows (deviation, time ratio, offline time) of one factor, a line and
-    markers per method (open markers: infeasible in the T+D power flow)."""
+    markers per method in the book's style (`forlab.book.plots.method_style`: the name, colour and marker every
+    chapter gives it; open markers: infeasible in the T+D power flow)."""
+    from forlab.book import plots
+
     for method, g in sub.groupby("method", sort=True):
         g = g.assign(x=_x(kind, g)).sort_values("x")
-        color, marker = _STYLE.get(method, ("k", "o"))
-        label = f"{method} {METHODS.get(method, '')}"
+        style = plots.method_style(method)
+        color, marker = style["color"], style["marker"]
         for ax, col in zip(column, ("deviation_pct", "time_ratio", "offline_s")):
             ok = g[np.isfinite(g[col].astype(float))]
             ax.plot(ok.x, ok[col], "-", color=color, alpha=0.6)
             feas = ok.feasible.astype(bool)
-            ax.plot(ok.x[feas], ok[col][feas], marker, color=color, label=label)
+            ax.plot(ok.x[feas], ok[col][feas], marker, color=color, label=style["label"])
             ax.plot(ok.x[~feas], ok[col][~feas], marker, color=color, mfc="none")
     column[0].set_title(FACTORS[kind])
     column[2].set_xlabel({"load": "load (% of nominal)", "fpus": "FPUs per DS", "meshing": "DS tie lines"}[kind])
@@ -979,3 +982,78 @@ def paper_text(big: xr.Dataset | None) -> str:
     study = (f"study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f}"
              f" at the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores")
     return f"{origin_text(big, study, f'parameters {parameters_text(big)}')}: {_rows_words(big)}."
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# P1 here and in chapter 05
+# ----------------------------------------------------------------------------------------------------------------------
+
+P1_SETTINGS = {"n_directions": "p1_n_directions", "face_grid": "p1_face_grid", "n_labelled": "p1_n_labelled",
+               "n_cost": "p1_n_cost"}
+"""The settings that build P1's offers (`forlab.studies.ch05_coordination.case_study` and its fit options): chapter
+05's parameter -> this chapter's. Chapter 05 does not set the polynomial degrees: its fit chooses among the defaults
+of `forlab.p1_for.representation.build_offer`; this chapter's ``p1_degrees`` are its choice."""
+
+
+def chapter_05_store(profile: str | None = None) -> xr.Dataset | None:
+    """Chapter 05's store that `p1_offer_text` sets this chapter's P1 rows beside: its default run (``profile``
+    None) or a profile's (`forlab.book.runner.open_profile_store`); None where that run has not been made."""
+    from forlab.book import runner, store
+
+    if profile is not None:
+        return runner.open_profile_store("05_coordination", profile)
+    try:
+        return store.open_store("05_coordination", runner.chapter_params("05_coordination"))
+    except FileNotFoundError:
+        return None
+
+
+def _fit_words(values: dict, names: dict[str, str], degrees: str) -> str:
+    """How a run builds P1's offers, from its parameters ``values`` (``names``: `P1_SETTINGS`' keys -> the run's
+    parameter names); ``degrees``: the polynomial degrees the fit chooses among, in words."""
+    n, grid, labelled, cost = (values[names[k]] for k in P1_SETTINGS)
+    return (f"samples every DS's FOR along {n} directions (`{names['n_directions']}`) with {grid} x {grid} targets "
+            f"per box face (`{names['face_grid']}`) and fits its offer to {labelled} labelled points "
+            f"(`{names['n_labelled']}`) and {cost} cost OPFs (`{names['n_cost']}`), the polynomial degree chosen among "
+            f"{degrees}")
+
+
+def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:
+    """Markdown: where this chapter's store ``st`` and chapter 05's ``p1_store`` (`chapter_05_store`) hold a finished
+    P1 case of the same system and load level (this chapter's load variants), P1's judged deviation in each, and how
+    each run builds P1's offers, read from the two stores' ``parameters`` attributes (`P1_SETTINGS`, `_fit_words`):
+    the same code with other settings, so another offer and another deviation. "" without either store or such a
+    case, or where a store lacks the parameters."""
+    from inspect import signature
+
+    from forlab.book.tables import table
+    from forlab.p1_for.representation import build_offer
+
+    if st is None or p1_store is None:
+        return ""
+    mine, theirs = (json.loads(x.attrs.get("parameters", "{}")) for x in (st, p1_store))
+    t, there = frame(st), table(p1_store, "case")
+    here = t[(t.method == "P1") & (t.variant_kind == "load") & (t.error == "") & np.isfinite(t.deviation_pct)]
+    there = there[(there.status == "ok") & np.isfinite(there.deviation_pct.astype(float))]
+    pairs = []
+    for r in here.sort_values("load_level").itertuples():
+        same = there[(there.system == r.system) & np.isclose(there.level.astype(float), r.load_level)]
+        if len(same):
+            pairs.append(f"{r.variant_label}, {r.deviation_pct:.4f} % and {same.deviation_pct.iloc[0]:.4f} %")
+    wanted = [*P1_SETTINGS.values(), "p1_degrees"]
+    if not pairs or any(k not in mine for k in wanted) or any(k not in theirs for k in P1_SETTINGS):
+        return ""
+    default = signature(build_offer).parameters["degrees"].default  # chapter 05 leaves the degrees to the fit
+    own = _fit_words(mine, P1_SETTINGS, f"{listed(map(str, mine['p1_degrees']))} (`p1_degrees`)")
+    head = (f"{{doc}}`05_coordination` ran P1 on {here.system.iloc[0]} too "
+            f"(`{p1_store.attrs.get('store_path', '')}`). Its judged deviation here and there: {'; '.join(pairs)}. "
+            "Both runs build P1's offers with the same code (`forlab.studies.ch05_coordination.case_study`)")
+    if all(mine[v] == theirs[k] for k, v in P1_SETTINGS.items()) and list(mine["p1_degrees"]) == list(default):
+        return f"{head} and the same settings: this one and chapter 05's {own}."
+    other = _fit_words(theirs, {k: k for k in P1_SETTINGS}, f"the fit's defaults {listed(map(str, default))}")
+    return (f"{head}, but with other settings: this one {own}; chapter 05's run {other} "
+            "(`forlab.p1_for.representation.build_offer`). Other samples and another fit make another offer, with "
+            "another deviation: this chapter sets its variants against one another, each against the integrated "
+            "AC-OPF of its own run, and a difference from chapter 05's numbers says how far two offers of one DS "
+            "can lie apart, not what a factor does.")
+

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book import anchors, runner
+from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import clipped, counted, fixed, listed, table, to_dataset
 from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
-from forlab.studies import ch12_many_dsos
+from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
@@ -47,14 +47,19 @@ case only (what "most accurate" ranks); ``online_ms`` the online solver time and
 the one rule; time_ratio = online_ms / integrated_ms; ``status`` "ok" or what failed; ``failed`` counts the cases
 whose status is not "ok"."""
 
+METHOD_CODES = ("P1", "P2", "P3")
+"""The methods this chapter compares, by the codes of `forlab.book.plots.METHOD_STYLE`."""
+METHOD_NAMES = tuple(plots.METHOD_STYLE[m]["label"] for m in METHOD_CODES)
+"""The methods as the rows name them: the book's one name per method (`forlab.book.plots.METHOD_STYLE`)."""
+
 REVEALS = {
-    "P1 FOR offer": "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
-                    "PCC point",
-    "P2 ML surrogate": "FPU charts and costs, a K-facet polytope over FPU set-points and PCC voltage(s), quadratic "
-                       "PCC-power regressors; the TSO sets the FPU dispatch itself",
-    "P3 ALADIN": "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
-                 "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
-                 "limits near (or within reach of) their bounds; many rounds",
+    METHOD_NAMES[0]: "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
+                     "PCC point",
+    METHOD_NAMES[1]: "FPU charts and costs, a K-facet polytope over FPU set-points and PCC voltage(s), quadratic "
+                     "PCC-power regressors; the TSO sets the FPU dispatch itself",
+    METHOD_NAMES[2]: "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
+                     "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
+                     "limits near (or within reach of) their bounds; many rounds",
 }
 """What each method's messages reveal about a DS."""
 
@@ -105,7 +110,7 @@ def p1_rows(st: xr.Dataset) -> pd.DataFrame:
     for i, r in t.iterrows():
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(t, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
-        rows.append(_row(r.system, "P1 FOR offer", r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
+        rows.append(_row(r.system, METHOD_NAMES[0], r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
                          times, r.offline_time_s, 1, sent[i]))
     return pd.DataFrame(rows, columns=ROW)
 
@@ -131,7 +136,7 @@ def p2_rows(st: xr.Dataset) -> pd.DataFrame:
         offline = r.offline_time_s if "offline_time_s" in b else float((ds.dataset_time_s + _fit_time(ds)).sum())
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
-        rows.append(_row(r.system, "P2 ML surrogate", r.ts_load_mean, status[i], r.deviation_pct,
+        rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
                          float(bool(r.feasible)), times, offline, 1, sent[i]))
     return pd.DataFrame(rows, columns=ROW)
 
@@ -184,7 +189,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
                  "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
         feasible = float(bool(x.feasible)) if "feasible" in x else np.nan
-        rows.append(_row(x.system, "P3 ALADIN", 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
+        rows.append(_row(x.system, METHOD_NAMES[2], 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
                          int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
     return pd.DataFrame(rows, columns=ROW)
 
@@ -496,9 +501,6 @@ def sources(**stores: xr.Dataset | None) -> str:
 # the chapter: its inputs, its store
 # ----------------------------------------------------------------------------------------------------------------------
 
-METHOD_NAMES = ("P1 FOR offer", "P2 ML surrogate", "P3 ALADIN")
-"""The methods as the rows name them."""
-
 PROFILES = {"P1": ("05_coordination", "paper"), "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full")}
 """The paper-scale stores of the every-system comparison: key -> (chapter, profile)."""
 
@@ -509,8 +511,7 @@ NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: ru
 SCALE = ("12_many_dsos", "paper")
 """The scale-out sweep of the many-DSOs view: (chapter, profile)."""
 
-SCALE_METHODS = {"integrated": "integrated AC-OPF", "P1": METHOD_NAMES[0], "P2": METHOD_NAMES[1],
-                 "P3": METHOD_NAMES[2]}
+SCALE_METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *METHOD_CODES)}
 """Chapter 12's method codes -> this chapter's names (the integrated AC-OPF is the yardstick, not a contestant)."""
 
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
@@ -599,8 +600,8 @@ def profile_rows(big: dict[str, xr.Dataset | None]) -> pd.DataFrame:
     if big["P3"] is not None:
         parts.append(p3_rows(big["P3"]))
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW)
-    td = set(rows[rows.method != "P3 ALADIN"].system)
-    return rows[rows.system.isin(td) | (rows.method != "P3 ALADIN")]
+    td = set(rows[rows.method != METHOD_NAMES[2]].system)
+    return rows[rows.system.isin(td) | (rows.method != METHOD_NAMES[2])]
 
 
 def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
@@ -619,7 +620,7 @@ ANCHOR_KEYS = ["p1_deviation_pct"]
 # short: the legend's row sets the figure's width (a longer label made it 820 px, past the 780 px column); the
 # caption says the bound is read as one on a system's mean deviation
 P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of the P1 paper's deviation bound in the overview figure, whose bars are the cases at the load every
+"""The legend entry of the P1 paper's deviation bound in the overview figure, whose dots are the cases at the load every
 method ran (`common_load`): the book reads the anchor (`forlab.book.anchors`) as a bound on P1's mean cost deviation
 over a system's load levels, which `p1_bound_text` sets P1's cases and means against."""
 
@@ -712,86 +713,128 @@ def reveal_text() -> str:
     return "\n".join(["| method | what the TSO learns about a DS |", "| --- | --- |", *rows])
 
 
-COLORS = {"P1 FOR offer": "tab:blue", "P2 ML surrogate": "tab:orange", "P3 ALADIN": "tab:green"}
-"""One colour per method, as in `forlab.studies.ch08_sensitivity`."""
+COLORS = {plots.METHOD_STYLE[m]["label"]: plots.METHOD_STYLE[m]["color"] for m in METHOD_CODES}
+"""One colour per method, by the names the rows carry: the book's (`forlab.book.plots.METHOD_STYLE`)."""
 
 TIME_TICKS = tuple(m * 10.0**e for e in range(-3, 7) for m in (1, 2, 5))
 """Where a log axis of times or time ratios is labelled (`forlab.book.plots.log_ticks`)."""
 
 
-ONLINE_LABEL = "online solver time (slowest branch of parallel parts)"
-"""The legend entry of the default figure's online-time bars."""
+ONLINE_LABEL = "online time"
+"""The legend entry of the default figure's online-time dots: the glossary's online time, as every chapter calls it."""
 ONLINE_SWATCH = "0.6"
-"""Its swatch: a grey, no method's colour (`COLORS`): the bars above it have the colour of their method."""
+"""Its marker's colour: a grey, no method's colour (`COLORS`): the dots it stands for have the colour of their
+method."""
+INTEGRATED_LABEL = "integrated AC-OPF, same run"
+"""The legend entry of the default figure's integrated AC-OPF times, each of the run of the method beside it."""
+
+DEVIATION_FLOOR_PCT = 1e-6
+"""Where the every-system figure draws a smaller |deviation| (%; its caption says so): a log axis has no zero, and
+the deviations at the solvers' tolerances would stretch it over decades that say nothing."""
+
+
+def _style(name: str, **extra) -> dict:
+    """`forlab.book.plots.method_style` of a method named as the rows name it (`METHOD_NAMES`)."""
+    return plots.method_style(METHOD_CODES[METHOD_NAMES.index(name)], **extra)
+
+
+def _method_ticks(ax, names) -> None:
+    """The methods' names under their places 0, 1, ... of ``ax``, the code above the name and the name wrapped
+    ("P1" over "FOR" over "offer"): on one line three names are wider than a third of the column."""
+    import textwrap
+
+    ax.set_xticks(np.arange(len(names)), ["\n".join([code, *textwrap.wrap(name, 6, break_long_words=False)])
+                                          for code, name in (n.split(" ", 1) for n in names)], fontsize=9)
+    ax.set_xlim(-0.6, len(names) - 0.4)
 
 
 def default_figure(dflt: pd.DataFrame, system: str):
-    """Bars per method of the default runs: mean cost deviation (%), online time against the integrated AC-OPF's
-    (ms, log scale), data exchanged (kB); one legend. Drawn for the book's column (7.5 in). Returns the Figure."""
+    """Per method of the default runs (`METHOD_NAMES`, in the book's colours and markers): the mean cost deviation
+    (%, bars on a linear axis, each with its value above it: a deviation at the solvers' tolerances has no bar to
+    see), the online time and the integrated AC-OPF's of the same run (ms, dots on a log axis joined by a thin line:
+    a bar on a log axis is as long as the axis's lower end makes it) and the data exchanged (kB, bars); one legend.
+    Drawn for the book's column (7.5 in). Returns the Figure."""
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    from forlab.book import plots
+    from matplotlib.lines import Line2D
 
     fig, ax = plt.subplots(1, 3, figsize=(7.5, 3.3), layout="constrained")
-    names = [m.split(" ")[0] for m in dflt.method]
-    colors = [COLORS.get(m, "tab:grey") for m in dflt.method]
-    ax[0].bar(names, dflt.deviation_mean_pct, color=colors)
+    x = np.arange(len(dflt))
+    styles = [_style(m) for m in dflt.method]
+    colors = [s["color"] for s in styles]
+    deviation = dflt.deviation_mean_pct.astype(float)
+    ax[0].bar(x, deviation, color=colors)
+    for xi, v in zip(x, deviation):  # "–": a method without a judged deviation (`dash_text` says why)
+        ax[0].annotate(fixed([v], 4)[0] if np.isfinite(v) else "–", (xi, max(v, 0.0) if np.isfinite(v) else 0.0),
+                       xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax[0].margins(y=0.12)  # room for the values above the bars
     ax[0].set_ylabel("mean cost deviation (%)")
-    ax[1].bar(names, dflt.online_ms, color=colors)
-    integrated = ax[1].bar(names, dflt.integrated_ms, fill=False, edgecolor="k", linestyle="--")
+    central = plots.METHOD_STYLE["integrated"]
+    for xi, s, online, integrated in zip(x, styles, dflt.online_ms, dflt.integrated_ms):
+        ax[1].plot([xi, xi], [integrated, online], color="0.75", linewidth=1, zorder=1)  # the pair of one run
+        ax[1].plot(xi, integrated, linestyle="none", marker=central["marker"], color=central["color"])
+        ax[1].plot(xi, online, linestyle="none", marker=s["marker"], color=s["color"], markersize=7)
     ax[1].set_yscale("log")
+    ax[1].margins(y=0.15)
+    ax[1].autoscale_view()
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)
     ax[1].set_ylabel("time (ms)")
-    ax[2].bar(names, dflt["bytes"] / 1e3, color=colors)
+    ax[2].bar(x, dflt["bytes"] / 1e3, color=colors)
     ax[2].set_ylabel("data exchanged (kB)")
     for a in ax:
+        _method_ticks(a, list(dflt.method))
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
-    # the online bars have the methods' colours: a swatch in one of them would read as that method's entry
-    fig.legend([Patch(facecolor=ONLINE_SWATCH), integrated], [ONLINE_LABEL, "integrated AC-OPF, same run"],
-               loc="outside lower center", ncol=2)
+    # the online dots have the methods' colours: a marker in one of them would read as that method's entry
+    fig.legend([Line2D([], [], linestyle="none", marker="o", markersize=7, color=ONLINE_SWATCH),
+                Line2D([], [], linestyle="none", marker=central["marker"], color=central["color"])],
+               [ONLINE_LABEL, INTEGRATED_LABEL], loc="outside lower center", ncol=2)
     return fig
 
 
-def systems_figure(sys_t: pd.DataFrame):
-    """Per study system and method: mean absolute cost deviation of the feasible, finished cases (%, log, with P1's
-    paper bound; a method without judged cases has no bar) and online time over the integrated AC-OPF's (log), one
-    panel above the other, one legend. Returns the Figure; None for an empty table."""
-    import matplotlib.pyplot as plt
+EQUAL_TIMES = "online time = integrated AC-OPF time"
+"""The legend entry of the every-system figure's line where a method's online time equals the integrated AC-OPF's."""
 
-    from forlab.book import plots
+
+def systems_figure(sys_t: pd.DataFrame):
+    """Per study system and method (dots in the book's colours and markers, `forlab.book.plots.METHOD_STYLE`):
+    the mean absolute cost deviation of the feasible, finished cases (%, log, a smaller one drawn at
+    `DEVIATION_FLOOR_PCT`, with P1's paper bound; a method without judged cases has no dot) and the online time over
+    the integrated AC-OPF's (log), one panel above the other. Dots, not bars: a bar on a log axis is as long as the
+    axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them (in one
+    legend, its columns paired each method with a line). Returns the Figure; None for an empty table."""
+    import matplotlib.pyplot as plt
 
     if sys_t.empty:
         return None
     order = list(dict.fromkeys(sys_t.system))
     methods = sorted(dict.fromkeys(sys_t.method), key=_method_rank)
     fig, ax = plt.subplots(2, 1, figsize=(7.5, 5.8), sharex=True, layout="constrained")
-    w = 0.8 / len(methods)
+    w = 0.6 / len(methods)
+    handles = []
     for k, m in enumerate(methods):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
-        x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w
-        ax[0].bar(x, g.abs_deviation_pct.clip(lower=1e-6), w, label=m, color=COLORS.get(m))
-        ax[1].bar(x, g.time_ratio, w, color=COLORS.get(m))
-    ax[0].set_yscale("log")
-    plots.log_ticks(ax[0].yaxis, [10.0**e for e in range(-6, 3)], "{:.0e}")
-    ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":", label=P1_BOUND)
+        x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w  # side by side within a system
+        style = _style(m, linestyle="none", markersize=7)
+        handles += ax[0].plot(x, g.abs_deviation_pct.clip(lower=DEVIATION_FLOOR_PCT), **style)
+        ax[1].plot(x, g.time_ratio, **{**style, "label": None})
+    bound = ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":")
+    equal = ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1)
+    for a in ax:
+        a.set_yscale("log")
+        a.margins(y=0.1)
+        a.autoscale_view()
+        for edge in np.arange(len(order) - 1) + 0.5:  # a thin line between systems: which dots belong together
+            a.axvline(edge, color="0.9", linewidth=0.8, zorder=0)
+        a.grid(alpha=0.3, axis="y")
+        a.grid(False, axis="x")
+    ch12_many_dsos.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
+    plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' dots lie below 1
     ax[0].set_ylabel("|cost deviation| (%)")
-    ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1, label="online time = integrated AC-OPF time")
-    ax[1].set_yscale("log")
-    plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' bars lie below 1
     ax[1].set_ylabel("online / integrated time")
     ax[1].set_xticks(np.arange(len(order)))
     ax[1].set_xticklabels(order, rotation=20, ha="right")
-    for a in ax:
-        a.grid(alpha=0.3, axis="y")
-        a.grid(False, axis="x")
-    entries = dict(zip(*reversed(ax[0].get_legend_handles_labels())))
-    entries.update(zip(*reversed(ax[1].get_legend_handles_labels())))
-    # three columns filled top to bottom: the methods in the first row, the two reference lines in the second
-    keys = [*methods, P1_BOUND, "online time = integrated AC-OPF time"]
-    keys = [keys[i] for i in (0, 3, 1, 4, 2) if i < len(keys)] if len(methods) == 3 else keys
-    fig.legend([entries[k] for k in keys], keys, loc="outside upper center", ncol=3)
+    fig.legend(handles, methods, loc="outside upper center", ncol=len(methods))
+    fig.legend([bound, equal], [P1_BOUND, EQUAL_TIMES], loc="outside lower center", ncol=2)
     return fig
 
 
@@ -850,16 +893,15 @@ def _rerun_caveat(gaps: pd.DataFrame, effect: float) -> str:
 
 
 FIT_SIZES = {
-    "P1 FOR offer": {"n_directions": "p1_n_directions", "face_grid": "p1_face_grid", "n_labelled": "p1_n_labelled",
-                     "n_cost": "p1_n_cost"},
-    "P2 ML surrogate": {"n_samples": "p2_n_samples", "facets": "p2_facets", "refine_rounds": "p2_refine_rounds",
-                        "refine_samples": "p2_refine_samples", "certify_rounds": "p2_certify_rounds",
-                        "vertex_samples": "p2_vertex_samples"},
+    METHOD_NAMES[0]: ch08_sensitivity.P1_SETTINGS,
+    METHOD_NAMES[1]: {"n_samples": "p2_n_samples", "facets": "p2_facets", "refine_rounds": "p2_refine_rounds",
+                      "refine_samples": "p2_refine_samples", "certify_rounds": "p2_certify_rounds",
+                      "vertex_samples": "p2_vertex_samples"},
 }
 """Per method with an offline model: the parameters that size the model in its own chapter's run -> the same
 parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`)."""
 
-FIT_WHAT = {"P1 FOR offer": "offer", "P2 ML surrogate": "surrogate"}
+FIT_WHAT = {METHOD_NAMES[0]: "offer", METHOD_NAMES[1]: "surrogate"}
 """What each method of `FIT_SIZES` fits offline, as `rerun_text` names it."""
 
 GAP_COLUMNS = ["method", "system", "variant_label", "default_pct", "sensitivity_pct", "gap_pp", "default_ratio",
@@ -1043,8 +1085,8 @@ def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
     return alone, tied
 
 
-OFFLINE_UNIT = {"P1 FOR offer": "per load level (every DSO's offer for that level; a new level needs new offers)",
-                "P2 ML surrogate": "per system (every DSO's surrogate, once; it serves every load scenario)"}
+OFFLINE_UNIT = {METHOD_NAMES[0]: "per load level (every DSO's offer for that level; a new level needs new offers)",
+                METHOD_NAMES[1]: "per system (every DSO's surrogate, once; it serves every load scenario)"}
 """What one offline time of a method pays for (the chapters record P1's per load level, P2's per system); P3 ALADIN
 builds no offline model, and a method with no offline time is printed as "none" (`_offline_line`)."""
 
@@ -1350,10 +1392,14 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
 __all__ = [
     "COLORS",
     "DASHES",
+    "DEVIATION_FLOOR_PCT",
+    "EQUAL_TIMES",
     "FIT_SIZES",
     "FIT_WHAT",
     "GAP_COLUMNS",
+    "INTEGRATED_LABEL",
     "LOAD_DIGITS",
+    "METHOD_CODES",
     "METHOD_NAMES",
     "MISSED",
     "MISSING",

@@ -40,14 +40,15 @@ from forlab.book.tables import TitledTable, counted, fixed, listed, printable, t
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 
-__all__ = ["ANCHOR_KEYS", "METHODS", "PARAMETER_TYPES", "SIZE_UNITS", "check_params", "dash_text", "dispatch_note", "dispatch_table",
-           "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "largest_size_text",
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PARAMETER_TYPES", "SIZE_UNITS", "check_params", "dash_text",
+           "decade_ticks", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "largest_size_text",
            "outcome_tables",
            "p3_text", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
            "winners"]
 
-METHODS = {"integrated": "integrated AC-OPF", **ch08.METHODS}
-"""Row methods: the baseline and the three methods (chapter 08's codes)."""
+METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
+"""Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
+figure alike: the book's one name per method (`forlab.book.plots.METHOD_STYLE`)."""
 
 ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "scaleout_p1_feasibility_pct",
                "scaleout_p2_time_reduction_pct",
@@ -281,7 +282,8 @@ def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dat
     st = ch08.to_store(rows.assign(variant_value=1.0), attrs=attrs)
     st["n_ds"] = ("run", rows["n_ds"].to_numpy(int), {"long_name": "number of DSs", "units": "1"})
     st.update(to_dataset(size_rows, "size", "size_", units=SIZE_UNITS))
-    st.attrs["methods"] = json.dumps(METHODS)
+    # the codes' short names, as every store of this chapter keeps them (the page's names are `METHODS`)
+    st.attrs["methods"] = json.dumps({"integrated": "integrated AC-OPF", **ch08.METHODS})
     return st
 
 
@@ -620,48 +622,80 @@ def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
     return f"{num}x" if unit == "x" else f"{num} {unit}".strip()
 
 
-_STYLE = {"integrated": ("black", "D"), **ch08._STYLE}
+HOLLOW = "hollow: infeasible in the T+D power flow"
+"""The figure's legend entry of a hollow marker: a run that finished, but whose dispatch the T+D power flow judged
+infeasible."""
+
+PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|cost deviation| (%)"),
+          ("offline_time_s", "offline time (s)"), ("kB", "data exchanged (kB)"))
+"""The figure's panels: column of the rows and its axis label, worded as chapter 09's figures word them."""
+
+
+def decade_ticks(axis, most: int = 6) -> None:
+    """Label a logarithmic ``axis`` once its limits are final. An axis spanning three powers of ten or more is
+    labelled at powers of ten only (every second or third where they are more than ``most``: 1, 2, 5 per decade
+    would print a score of labels), as $10^k$ where a plain number would print in e-notation ("1e-06"), else as
+    plain numbers (10, 100, 1000); a shorter one at 1, 2 and 5 per decade (`forlab.book.plots.log_ticks`)."""
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    lo, hi = sorted(axis.get_view_interval())
+    powers = list(range(int(np.ceil(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)) if lo > 0 else []
+    if len(powers) < 3:
+        plots.log_ticks(axis)
+        return
+    values = [10.0**k for k in powers[::-(-len(powers) // most)]]
+    plots.log_ticks(axis, values)
+    if any("e" in f"{v:g}" for v in values):
+        axis.set_major_formatter(LogFormatterSciNotation())
 
 
 def figure(t: pd.DataFrame):
-    """Four log-log panels against the number of DSs: online solver time, |deviation|, offline time and bytes
-    exchanged, one line per method (integrated AC-OPF in black), its fitted slope written beside its last point
-    (`forlab.book.plots.annotate_points`: clear of the other slopes where two lines end close together); one
-    legend below the panels (a legend inside a panel covered a line); only successful runs are drawn (a failed run
-    has no number), those whose dispatch the T+D power flow found infeasible with a hollow marker; the integrated
-    AC-OPF is left out of the deviation panel (its deviation from itself is zero), and a method whose deviations all
-    lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there."""
+    """Four log-log panels against the number of DSs (`PANELS`): online solver time, |cost deviation|, offline time
+    and data exchanged (kB), one line per method in the book's style (`forlab.book.plots.method_style`; the
+    integrated AC-OPF in black), its fitted slope written beside its last point (`forlab.book.plots.annotate_points`:
+    clear of the other slopes where two lines end close together); one legend below the panels (a legend inside a
+    panel covered a line); only successful runs are drawn (a failed run, or a size a method was not run at, has no
+    number), those whose dispatch the T+D power flow found infeasible with a hollow marker (`HOLLOW`, in the legend
+    where one is drawn); the integrated AC-OPF is left out of the deviation panel (its deviation from itself is
+    zero), and a method whose deviations all lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers'
+    tolerances) has no slope there. Both axes are labelled in plain numbers or powers of ten (`decade_ticks`)."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    panels = [("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|deviation| (%)"),
-              ("offline_time_s", "offline time (s)"), ("bytes_exchanged", "bytes exchanged")]
-    t = t.assign(abs_deviation_pct=t.deviation_pct.abs())
+    t = t.assign(abs_deviation_pct=t.deviation_pct.abs(), kB=t.bytes_exchanged / 1e3)
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
-    handles, ends = {}, {ax: [] for ax in axes.flat}
-    for ax, (col, label) in zip(axes.flat, panels):
+    handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
+    for ax, (col, label) in zip(axes.flat, PANELS):
         slopes = growth(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
             g = g[np.isfinite(g[col]) & (g[col] > 0)].sort_values("n_ds")
             if not len(g) or (method == "integrated" and col == "abs_deviation_pct"):
                 continue
-            colour, marker = _STYLE[method]
-            (handles[method],) = ax.plot(g.n_ds, g[col], marker=marker, color=colour, label=METHODS[method])
+            style = plots.method_style(method, label=METHODS[method])
+            (handles[method],) = ax.plot(g.n_ds, g[col], **style)
             bad = g[~g.feasible.astype(bool)]  # judged infeasible: measured, but not a dispatch a TSO could use
             if len(bad):
-                ax.plot(bad.n_ds, bad[col], linestyle="none", marker=marker, color=colour, markerfacecolor="white")
+                ax.plot(bad.n_ds, bad[col], **{**style, "label": None}, linestyle="none", markerfacecolor="white")
+                hollow = True
             k = slopes.get(method, np.nan)
             if col == "abs_deviation_pct" and (g[col] <= NEGLIGIBLE_PCT).all():
                 k = np.nan  # deviations at the solvers' tolerances: a slope of round-off is no growth law
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
-                ends[ax].append(((g.n_ds.iloc[-1], g[col].iloc[-1]), f"{k:.2f}", colour))
+                ends[ax].append(((g.n_ds.iloc[-1], g[col].iloc[-1]), f"{k:.2f}", style["color"]))
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.margins(x=0.15, y=0.06)  # room for the slopes at the right
+        ax.autoscale_view()  # the limits final before the ticks are chosen inside them
         plots.log_ticks(ax.xaxis, sorted(t.n_ds.unique()))  # the sizes run, as plain numbers
+        decade_ticks(ax.yaxis)
         ax.set_xlabel("DSs under the TSO")
         ax.set_ylabel(label)
     if handles:
-        fig.legend(list(handles.values()), list(map(METHODS.get, handles)), loc="outside lower center",
+        # one column per method, filled column by column: the hollow marker's entry second, under the first method,
+        # is a row of its own below the methods' (in the methods' row it made the legend wider than the column)
+        first, *rest = handles.values()
+        marker = Line2D([], [], linestyle="none", marker="o", color="grey", markerfacecolor="white", label=HOLLOW)
+        fig.legend(handles=[first, *([marker] if hollow else []), *rest], loc="outside lower center",
                    ncols=len(handles), fontsize=8)
     renderer = plots.settled_renderer(fig)  # one draw for the four panels: the slopes stay out of the layout
     for ax, marks in ends.items():  # lines ending close together keep their slopes apart
