@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from matplotlib import colors as mpl_colors
-from notebook_cells import captions_of, prose_of
+from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import runner, store
 from forlab.book.tables import counted
@@ -191,20 +191,20 @@ def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
     # every column of the printed table on exactly one page table, at most five columns each
     shown = [c for t in parts.values() for c in t.columns]
     assert sorted(shown) == sorted(ch09_comparison.PAGE_HEADERS.get(c, c) for c in full.columns) and all(len(t.columns) <= 5 for t in parts.values())
-    assert "feasible (%)" in parts["feasibility"] and "exchanged (bytes)" in parts["effort"]
+    assert "feasible (%)" in parts["feasibility"] and "exchanged (kB)" in parts["effort"]  # kB, as the prose says
     assert "online wall (ms)" in parts["time"] and "status" in parts["accuracy"]
     # the archived chapter 07 store judges every ALADIN run by the T+D power flow: its deviation and feasibility
     # are there like P1's and P2's (never its own optimality gap in their place)
-    acc = parts["accuracy"].xs("P3", level="method")
+    acc = parts["accuracy"].xs("P3 ALADIN", level="method")
     assert (acc["deviation, mean (%)"] != "–").all()
-    assert (parts["feasibility"].xs("P3", level="method")["feasible (%)"] == "100.0").all()
+    assert (parts["feasibility"].xs("P3 ALADIN", level="method")["feasible (%)"] == "100.0").all()
     missing = ch09_comparison.missing_text(sys_t)
     assert "P3 ALADIN" not in missing and "P1 FOR offer" not in missing  # their stores carry the whole record
     time = parts["time"]
     assert not time.isna().any().any() and not parts["accuracy"].isna().any().any()
-    # rows grouped by system, the methods in their order; the numbers those of `printed`
+    # rows grouped by system, the methods in their order and by their full names; the numbers those of `printed`
     first = time.index[:3].tolist()
-    assert [m for _, m in first] == ["P1", "P2", "P3"] and len({s for s, _ in first}) == 1
+    assert [m for _, m in first] == list(ch09_comparison.METHOD_NAMES) and len({s for s, _ in first}) == 1
     system = first[0][0]
     assert float(time.loc[first[0], "online (ms)"]) == full.loc[(system, "P1 FOR offer"), "online (ms)"]
     assert parts["effort"].loc[first[2], "rounds"] == f"{full.loc[(system, 'P3 ALADIN'), 'rounds']:.0f}"
@@ -430,21 +430,41 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     np.testing.assert_allclose(scale_t.time_ratio, t12.time_ratio)
     assert set(scale_t.method) == set(ch09_comparison.SCALE_METHODS.values())
     table = ch09_comparison.scale_table(scale_t)
-    assert table.index.names == ["DSs", "buses"] and list(table.index.get_level_values("DSs")) == sorted(set(t12.n_ds))
+    # review finding: the table a paper prints has the offline time, rounds and data too, the methods by their names
+    assert table.index.names == ["DSs", "buses", "method"]
+    assert list(table.columns) == list(ch09_comparison.SCALE_HEADERS.values()) and len(table.columns) <= 5
+    assert sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t12.n_ds))
+    effort = ["offline (s)", "rounds", "exchanged (kB)"]
     for r in t12[t12.method != "integrated"].itertuples():
-        shown = table.loc[(r.n_ds, r.buses), ("online / integrated", r.method)]
+        shown = table.loc[(r.n_ds, r.buses, ch09_comparison.SCALE_METHODS[r.method])]
+        if r.status == "ok":  # a finished run has its offline time, rounds and data, in kB
+            assert list(shown[effort]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
+        else:  # one that was not made or failed has none of them: a dash, never a number
+            assert (shown[effort] == "–").all()
         if r.status == "ok" and r.feasible:
-            assert shown == f"{r.time_ratio:.2f}"
+            assert shown["online / integrated"] == f"{r.time_ratio:.2f}"
+            assert shown["deviation (%)"] == f"{r.deviation_pct:.4f}".replace("-0.0000", "0.0000")
         else:  # a run that was not made, failed or is infeasible has no ratio, and says which
-            assert shown in ("not run", "failed", "infeasible", "no yardstick") and table.loc[(r.n_ds, r.buses),
-                                                                              ("deviation (%)", r.method)] == "–"
+            assert shown["online / integrated"] in ("not run", "failed", "infeasible", "no yardstick")
+            assert shown["deviation (%)"] == "–"
+    dashes = ch09_comparison.scale_dash_text(scale_t)
+    assert "“not run”: it was not run" in dashes and "“infeasible”" in dashes and "“failed”" not in dashes
     text = ch09_comparison.scale_text(scale_t)
     judged = t12[(t12.method != "integrated") & (t12.status == "ok") & t12.feasible.astype(bool)]
-    fastest = judged.loc[judged.groupby("n_ds").solve_time_s.idxmin()]
-    for method, g in fastest.groupby("method"):  # by size, every method that was the fastest somewhere
-        sizes = sorted(g.n_ds)
-        named = f"{', '.join(map(str, sizes[:-1]))} and {sizes[-1]}" if len(sizes) > 1 else str(sizes[0])
-        assert f"{ch09_comparison.SCALE_METHODS[method]} at {named} DS" in text.split("Fastest online by size: ")[1]
+    # by size, every method that was the fastest somewhere beyond chapter 12's timing noise, and the sizes tied in it
+    w12 = ch12_many_dsos.winners(t12).set_index("n_ds")
+    tied = w12.tied_fastest.map(bool)
+
+    def named(sizes):
+        sizes = sorted(sizes)
+        return f"{', '.join(map(str, sizes[:-1]))} and {sizes[-1]}" if len(sizes) > 1 else str(sizes[0])
+
+    by_size = text.split("Fastest online by size: ")[1]
+    for method, g in w12[~tied].groupby("fastest"):
+        assert f"{ch09_comparison.SCALE_METHODS[method]} at {named(g.index)} DS" in by_size
+    if tied.any():
+        noise = ch12_many_dsos.timing_noise(t12).bound
+        assert f"tied within the timing noise ({100 * noise:.0f} %) at {named(w12.index[tied])} DS" in by_size
     # the largest size leads: its fastest and most accurate method, and every method's ratio, time and deviation
     top = judged[judged.n_ds == t12.n_ds.max()]
     fast = ch09_comparison.SCALE_METHODS[top.loc[top.solve_time_s.idxmin()].method]
@@ -494,10 +514,14 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
     assert "Fastest online by size: no method at any size" in text  # a run without its yardstick is not compared
     assert "no method has a result to compare" in text
     assert "at no size did every method finish with a feasible dispatch" in text
-    table = ch09_comparison.scale_table(rows)
-    assert table.loc[(1, 40), ("online / integrated", "P1")] == "failed"
-    assert table.loc[(2, 80), ("online / integrated", "P1")] == "no yardstick"
-    assert table.loc[(2, 80), ("deviation (%)", "P1")] == "–"
+    table = ch09_comparison.scale_table(rows.assign(offline_time_s=[0.0, np.nan, 0.0, 9.0], rounds=[0, np.nan, 0, 1],
+                                                    bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0]))
+    assert table.loc[(1, 40, "P1 FOR offer"), "online / integrated"] == "failed"
+    assert (table.loc[(1, 40, "P1 FOR offer")].iloc[1:] == "–").all()  # a failed run: no deviation, time or data
+    assert table.loc[(2, 80, "P1 FOR offer"), "online / integrated"] == "no yardstick"
+    assert table.loc[(2, 80, "P1 FOR offer"), "deviation (%)"] == "–"
+    assert list(table.loc[(2, 80, "P1 FOR offer")].iloc[2:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
+    assert "“failed”: it failed" in ch09_comparison.scale_dash_text(rows)
 
 
 def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
@@ -562,8 +586,7 @@ def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
     key, time = pages["time"].index[0], pages["time"].copy()
     time.loc[key, time.columns[0]] = "–"  # as the time table of a case that failed shows it
     dashed = {**pages, "time": time}
-    rows = dflt.assign(failed=[c if (s, m.split(" ")[0]) == key else 0
-                               for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
+    rows = dflt.assign(failed=[c if (s, m) == key else 0 for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
     assert ch09_comparison.dash_text(rows, dashed) == "A “–” in this section's tables is the value of a failed case."
 
 
@@ -626,7 +649,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
     assert sys_t.set_index(["system", "method"]).loc[row, "deviation_mean_pct"] < 0
     assert not np.signbit(full.loc[row, "deviation, mean (%)"]) and "-0.0" not in full.to_string()
     acc = ch09_comparison.page_table(sys_t, "accuracy")
-    assert acc.loc[("case30+case69+case33bw", "P3"), "deviation, mean (%)"] == "0.0000"
+    assert acc.loc[("case30+case69+case33bw", "P3 ALADIN"), "deviation, mean (%)"] == "0.0000"
     negative = ch09_comparison.negative_text(sys_t)
     assert negative.startswith("A negative deviation (P3 ALADIN on case30+case69+case33bw: -1.9e-07 %) means the "
                                "judged dispatch costs less than the integrated optimum, by less than 0.0001 % of it")
@@ -716,3 +739,102 @@ def test_the_default_figure_names_the_methods_and_draws_no_bar_on_a_log_axis(cha
     assert written == list(fixed(dflt.deviation_mean_pct, 4))  # every mean deviation, a bar of no height too
     markers = [ln.get_marker() for ln in fig.axes[1].lines if ln.get_marker() not in ("None", "s")]
     assert markers == [plots.METHOD_STYLE[m]["marker"] for m in ("P1", "P2", "P3")]
+
+
+def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, archived):
+    """Review finding: the answer at the scale of many DSOs came only in the last bullet, without its conditions. The
+    page opens with it (before the list of stores), read from the store: the largest size's leader and every
+    method's numbers, and the TS, the DS pool, the machine, the repeats and the offline models, from the parameters
+    and attributes the chapter's store keeps of chapter 12's sweep."""
+    from forlab.studies import ch12_many_dsos
+
+    code = [c for c in sources(NOTEBOOK, "code") if "answer_text" in c or "sources_text" in c]
+    assert "answer_text" in code[0] and "sources_text" in code[1]  # the answer before the stores it came from
+    prose = prose_of(NOTEBOOK)
+    assert prose.index("## The answer first") < prose.index("## Reading the method chapters' stores")
+    big = archived["12_many_dsos"]
+    p, t12 = json.loads(big.attrs["parameters"]), ch12_many_dsos.frame(big)
+    assert json.loads(chapter.attrs["sources"])["scale"]["cpu_count"] == big.attrs["cpu_count"]
+    answer, conditions = ch09_comparison.answer_text(chapter).split("\n\n")
+    n = t12.n_ds.max()
+    assert answer.startswith(f"With {n} DSs under {p['ts']} ({t12.buses.max()} buses in all), the largest size of the "
+                             "paper-scale sweep of {doc}`12_many_dsos`, ")
+    lead = ch09_comparison._largest_lead(ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n])
+    assert f"{{doc}}`12_many_dsos`, {lead}: online solver time over the integrated AC-OPF's (" in answer  # chapter 12's
+    for r in t12[(t12.n_ds == n) & (t12.method != "integrated") & (t12.status == "ok")].itertuples():
+        assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x" in answer
+        assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.offline_time_s:.1f} s" in answer
+    assert (f"{p['ts']} as the TS with {', '.join(map(str, p['n_ds'][:-1]))} and {p['n_ds'][-1]} DSs drawn from "
+            f"{', '.join(p['pool'][:-1])} and {p['pool'][-1]}") in conditions
+    assert (f"on one machine of {big.attrs['cpu_count']} cores with {p['n_workers']} Dask workers; every online time "
+            f"the fastest of {p['repeats']} solves (`repeats`), ALADIN's of {counted(p['p3_repeats'], 'run')}") in conditions
+    assert f"commit `{big.attrs['git_commit'][:7]}`" in conditions
+    # review finding: the offline models of the sweep are not those of the every-system tables; said from both stores
+    p1 = json.loads(archived["05_coordination"].attrs["parameters"])
+    p2 = json.loads(archived["06_ml_surrogate"].attrs["parameters"])
+    assert (f"P1's offer lighter than in the paper-scale run of {{doc}}`05_coordination` (`n_directions` "
+            f"{p['p1_n_directions']} against {p1['n_directions']})") in answer
+    assert (f"P2's surrogate lighter than in the paper-scale run of {{doc}}`06_ml_surrogate` (`n_samples` "
+            f"{p['p2_n_samples']} against {p2['n_samples']}") in answer
+    full = ch09_comparison.sweep_text(chapter)
+    assert full.startswith(conditions.split(". Store of")[0]) and f"`n_labelled` {p['p1_n_labelled']} against " \
+        f"{p1['n_labelled']}" in full and f"`vertex_samples` {p['p2_vertex_samples']} against" in full
+    gap = t12[(t12.n_ds == n) & (t12.method.isin(["P1", "P2"]))].deviation_pct.abs()
+    assert f"lies {gap.max() - gap.min():.4f} percentage points below the next one's" in answer
+    assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
+    assert ch09_comparison.sweep_text(chapter.drop_dims("scale")) == ""
+
+
+def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, archived):
+    """Review finding: P1's online time at the largest size counts one machine per DSO; on the sweep's workers its
+    DSOs' dispatches took ``dso_parallel_ms`` by the wall clock. The verdict says whether the fastest stays the
+    fastest with that wall time in the slowest DSO's place, by chapter 12's own verdict (`winners`,
+    `p1_on_workers`), not a copy of it."""
+    from forlab.studies import ch12_many_dsos
+
+    t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
+    n = t12.n_ds.max()
+    w = ch12_many_dsos.winners(t12).set_index("n_ds").loc[n]
+    p1 = t12[(t12.n_ds == n) & (t12.method == "P1")]
+    alt = float(ch12_many_dsos.p1_on_workers(p1).iloc[0])
+    workers = json.loads(archived["12_many_dsos"].attrs["parameters"])["n_workers"]
+    scale_t = ch09_comparison.from_store(chapter, "scale")
+    text = ch09_comparison.scale_text(scale_t, ch09_comparison.scale_limit(chapter), json.loads(chapter.attrs["sources"]))
+    assert (f"with all its DSOs' dispatches on that run's {workers} Dask workers, "
+            f"{ch12_many_dsos.duration(p1.dso_parallel_ms.iloc[0] / 1e3)} by the wall clock in the slowest DSO's "
+            f"place, it would be {ch12_many_dsos.duration(alt)}, {w.p1_workers_ratio:.2f} x the integrated "
+            f"AC-OPF's, and {ch09_comparison.SCALE_METHODS[w.workers_fastest]}") in text
+    holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(w.tied_fastest))
+    assert ("the verdict holds only with a machine per DSO" in text) == (not holds)
+    assert text in ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM)
+    # a run without workers has no such wall time, and nothing is said
+    no_workers = scale_t.assign(dso_parallel_ms=np.nan)
+    assert "by the wall clock" not in ch09_comparison.scale_text(no_workers, found=json.loads(chapter.attrs["sources"]))
+    # P1's DSOs quick enough on the workers: the verdict holds there too
+    quick = scale_t.assign(dso_parallel_ms=scale_t.dso_ms)
+    assert "the verdict holds on that run's machine too." in ch09_comparison.scale_text(quick)
+
+
+def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_runs(chapter, archived):
+    """Review finding: the every-system ratios divide by the integrated AC-OPF of three runs of other commits and
+    moments. Beside the ratios, per system, the integrated AC-OPF's largest time over its smallest among the methods'
+    runs; the runs' commits and dates are said; the speed verdict counts the systems where a lead exceeds it."""
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    effort = ch09_comparison.page_table(sys_t, "effort")
+    header = ch09_comparison.PAGE_HEADERS[ch09_comparison.PRINTED["baseline_spread"]]
+    assert header in effort and len(effort.columns) <= 5
+    ms = sys_t.groupby("system").integrated_ms
+    for (system, method), v in effort[header].items():
+        assert v == f"{ms.max()[system] / ms.min()[system]:.2f}"
+    text = ch09_comparison.runs_text(chapter, "paper")
+    for key in ("05_coordination", "06_ml_surrogate", "07_aladin"):
+        attrs = archived[key].attrs
+        assert f"commit `{attrs['git_commit'][:7]}`, written {attrs['created_utc'][:16].replace('T', ' ')} UTC" in text
+    spread = (ms.max() / ms.min())
+    assert f"(up to {spread.max():.2f}, on {spread.idxmax()})" in text
+    assert ch09_comparison.runs_text(chapter.assign_attrs(sources=json.dumps({})), "paper") == ""
+    speed = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM).splitlines()[2]
+    beyond = sum(float(g.time_ratio.nsmallest(2).iloc[1] / g.time_ratio.min()) > spread[system]
+                 for system, g in sys_t.groupby("system"))
+    assert (f"by up to a factor of {spread.max():.2f} on one system ({spread.idxmax()}); on {beyond} of "
+            f"{sys_t.system.nunique()} systems the fastest method's ratio is below the next one's") in speed

@@ -49,6 +49,7 @@ __all__ = [
     "annotate_points",
     "axis_label",
     "bus_layout",
+    "decade_ticks",
     "draw_chart",
     "draw_system",
     "interactive_html",
@@ -176,6 +177,24 @@ def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:
         axis.set_major_locator(FixedLocator(list(values)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format(v)))
     axis.set_minor_formatter(NullFormatter())
+
+
+def decade_ticks(axis, most: int = 6) -> None:
+    """Label a logarithmic ``axis`` once its limits are final. An axis spanning three powers of ten or more is
+    labelled at powers of ten only (every second or third where they are more than ``most``: 1, 2, 5 per decade
+    would print a score of labels), as $10^k$ where a plain number would print in e-notation ("1e-06"), else as
+    plain numbers (10, 100, 1000); a shorter one at 1, 2 and 5 per decade (`log_ticks`)."""
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    lo, hi = sorted(axis.get_view_interval())
+    powers = list(range(int(np.ceil(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)) if lo > 0 else []
+    if len(powers) < 3:
+        log_ticks(axis)
+        return
+    values = [10.0**k for k in powers[::-(-len(powers) // most)]]
+    log_ticks(axis, values)
+    if any("e" in f"{v:g}" for v in values):
+        axis.set_major_formatter(LogFormatterSciNotation())
 
 
 def _default_log_ticks(lo: float, hi: float, most: int = 4) -> list[float] | None:

@@ -5,7 +5,8 @@ outcome record of `forlab.opf.outcome` (one yardstick), so that the comparison c
 chapters' numbers. Units: costs in the TS case's currency per hour, deviations in % of the integrated AC-OPF
 optimum (signed, of the dispatch judged by the T+D power flow), online times in ms by the one rule (solver time and
 wall time; parallel parts their slowest branch, sequential parts added), offline times in s, bytes by the one rule of
-every method (`forlab.book.parallel.wire_bytes`: every message pickled as Dask sends it).
+every method (`forlab.book.parallel.wire_bytes`: every message pickled as Dask sends it; stored in bytes, printed
+in kB as the prose says them).
 A failed case keeps its status and has no deviation; a field a store predates reads as missing and `missing_text`
 says so (`forlab.opf.outcome.NOT_IN_STORE`).
 
@@ -18,7 +19,9 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
   own optimality gap is not the judged deviation).
 * Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record
   as that chapter stores it (`scale_rows`); the sweep is the scale at which the question "which method wins" is
-  asked of a TSO with dozens of DSOs (`scale_text`).
+  asked of a TSO with dozens of DSOs (`scale_text`), and the page answers it first (`answer_text`), with the
+  conditions the sweep ran under (`scale_conditions_text`: the TS, the DSs, the machine, the repeats and the
+  offline models, from the parameters the store keeps of it).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import xarray as xr
 
 from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
-from forlab.book.tables import clipped, counted, fixed, listed, table, to_dataset
+from forlab.book.tables import clipped, counted, fixed, listed, printable, table, to_dataset
 from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
@@ -261,28 +264,41 @@ def common_load_text(cases: pd.DataFrame) -> str:
 PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
            "abs_deviation_pct": "|deviation|, feasible (%)", "feasible_pct": "feasible after T+D PF (%)",
            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "online_ms": "online (ms)", "wall_ms": "online wall (ms)",
-           "integrated_ms": "integrated AC-OPF (ms)", "time_ratio": "online / integrated", "offline_s": "offline (s)",
-           "bytes": "bytes exchanged"}
-"""Columns of `printed`: the row's name -> the header a paper prints."""
+           "integrated_ms": "integrated AC-OPF (ms)", "time_ratio": "online / integrated",
+           "baseline_spread": "integrated AC-OPF, largest / smallest run", "offline_s": "offline (s)",
+           "kB": "exchanged (kB)"}
+"""Columns of `printed`: the row's name -> the header a paper prints (``kB``: the row's bytes in kB, the unit of
+the prose; ``baseline_spread``: `baseline_spread`)."""
+
+
+def baseline_spread(table: pd.DataFrame) -> pd.Series:
+    """Per row of a per-system ``table`` (`per_system`), the largest over the smallest time of the integrated AC-OPF
+    on its system among the methods' runs (each method's chapter solves it in its own run, at another commit and
+    another moment of the machine): how far the yardstick of the time ratios moves from one run to another, the
+    noise floor of setting one method's ratio beside another's. 1 where one method ran the system."""
+    ms = table.integrated_ms.astype(float)
+    return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
     """A per-system table with the column names and rounding a paper prints; a table stored before a column existed
-    shows it as missing (its status `forlab.opf.outcome.NOT_IN_STORE`)."""
+    shows it as missing (its status `forlab.opf.outcome.NOT_IN_STORE`). Data exchanged in kB, as the prose says it."""
     t = table.copy()
     for c in ROW:
         if c not in t:
             t[c] = NOT_IN_STORE if c == "status" else np.nan
     t["load (%)"] = [f"{100 * a:.0f}" if abs(a - b) < 1e-9 else f"{100 * a:.0f}-{100 * b:.0f}"
                      for a, b in zip(t.load_min, t.load_max)]
+    t["kB"] = t["bytes"].astype(float) / 1e3
+    t["baseline_spread"] = baseline_spread(t)
     t = t.rename(columns=PRINTED)
-    cols = ["system", "method", "cases", "status", "load (%)", *[PRINTED[c] for c in PRINTED if c != "bytes"],
-            "rounds", "bytes exchanged"]
+    cols = ["system", "method", "cases", "status", "load (%)", *[PRINTED[c] for c in PRINTED if c != "kB"],
+            "rounds", PRINTED["kB"]]
     t = t[cols].set_index(["system", "method"])
     digits = {"deviation, mean (%)": 4, "deviation, max (%)": 4, "|deviation|, feasible (%)": 4,
               "feasible after T+D PF (%)": 1, "TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1,
-              "integrated AC-OPF (ms)": 1, "online / integrated": 2, "offline (s)": 1, "rounds": 1,
-              "bytes exchanged": 0}
+              "integrated AC-OPF (ms)": 1, "online / integrated": 2, PRINTED["baseline_spread"]: 2,
+              "offline (s)": 1, "rounds": 1, PRINTED["kB"]: 1}
     t = t.round(digits)
     # a tiny negative deviation rounds to -0.0, which prints "-0.0000": adding 0.0 drops the sign of a zero
     return t.assign(**{c: t[c] + 0.0 for c in digits})
@@ -292,35 +308,35 @@ PAGE_TABLES = {
     "accuracy": {"cases": None, "status": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4},
     "feasibility": {"|deviation|, feasible (%)": 4, "feasible after T+D PF (%)": 1},
     "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1, "integrated AC-OPF (ms)": 1},
-    "effort": {"online / integrated": 2, "offline (s)": 1, "rounds": 0, "bytes exchanged": 0},
+    "effort": {"online / integrated": 2, PRINTED["baseline_spread"]: 2, "offline (s)": 1, "rounds": 0,
+               PRINTED["kB"]: 1},
 }
 """The tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that none
 is wider than the book's column."""
 
-PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)", "bytes exchanged": "exchanged (bytes)",
+PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)",
                 "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)",
-                "online / integrated": "online / integrated, mean of per-case ratios"}
+                "online / integrated": "online / integrated, mean of per-case ratios",
+                PRINTED["baseline_spread"]: "integrated AC-OPF, largest / smallest of the methods' runs"}
 """Headers the page words differently from `printed`. The time ratio is the mean of each case's ratio (online time
 over the integrated AC-OPF's of the same run, the pair a noisy machine times alike), not the ratio of the mean times
-of the time table, which a single slow case would tilt."""
+of the time table, which a single slow case would tilt; beside it, how far that integrated AC-OPF's time moves
+between the methods' runs on the system (`baseline_spread`)."""
 
 
 def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
     """One of the `PAGE_TABLES` (``"accuracy"``, ``"feasibility"``, ``"time"``, ``"effort"``, or columns and digits
     given as they are) of a per-system table:
-    the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their codes
-    P1, P2, P3, in `METHOD_NAMES` order), and "–" where a method has no value (a failed case's deviation, or a field
-    the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases whose
-    dispatch is feasible in the T+D power flow."""
-    from forlab.book.tables import printable
-
+    the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their full
+    names, `METHOD_NAMES`, in that order), and "–" where a method has no value (a failed case's deviation, or a
+    field the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases
+    whose dispatch is feasible in the T+D power flow."""
     digits = PAGE_TABLES[part] if isinstance(part, str) else part
     t = printed(table)
     systems = list(dict.fromkeys(t.index.get_level_values("system")))
     order = sorted(range(len(t)), key=lambda i: (systems.index(t.index[i][0]),
                                                   _method_rank(t.index[i][1])))
     t = t.iloc[order]
-    t.index = pd.MultiIndex.from_tuples([(sys_, m.split(" ")[0]) for sys_, m in t.index], names=t.index.names)
     t["load (%)"] = t["load (%)"].str.replace("-", "\u2011")  # a non-breaking hyphen: "60-100" stays on one line
     for c, d in digits.items():
         if d is not None:
@@ -446,7 +462,7 @@ def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
     """Markdown: what a "–" in the page tables ``pages`` (`page_tables` of the per-system ``table``) stands for,
     naming only the causes that occur (`DASHES`); empty when no table shows one. The tables are passed in, not
     rebuilt: the legend speaks of the tables the page shows."""
-    rows = {(r.system, r.method.split(" ")[0]): r for r in table.itertuples()}
+    rows = {(r.system, r.method): r for r in table.itertuples()}
     causes = set()
     for shown in pages.values():
         for key, line in shown.iterrows():
@@ -486,14 +502,17 @@ def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
 
 
 def sources(**stores: xr.Dataset | None) -> str:
-    """JSON of where each input store came from (path, parameter hash, git commit, when) and the parameters it was
-    run with (`rerun_text` sets the sizes of two runs' offline models side by side), for the store's attrs."""
+    """JSON of where each input store came from (path, parameter hash, git commit, when), the parameters it was
+    run with (`rerun_text` and `scale_models_text` set the sizes of two runs' offline models side by side) and,
+    where the store records it, its machine's cores (``cpu_count``), for the store's attrs."""
     out = {}
     for name, s in stores.items():
         if s is not None:
             out[name] = {k: s.attrs.get(k, "") for k in ("store_path", "parameter_hash", "git_commit",
                                                           "created_utc")}
             out[name]["parameters"] = json.loads(s.attrs.get("parameters", "{}"))
+            if "cpu_count" in s.attrs:  # the machine a run's times hold for (`scale_conditions_text`)
+                out[name]["cpu_count"] = int(s.attrs["cpu_count"])
     return json.dumps(out)
 
 
@@ -515,9 +534,13 @@ SCALE_METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *METH
 """Chapter 12's method codes -> this chapter's names (the integrated AC-OPF is the yardstick, not a contestant)."""
 
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
-               "solve_time_s": "s", "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
+               "solve_time_s": "s", "wall_time_s": "s", "tso_ms": "ms", "dso_ms": "ms", "dso_parallel_ms": "ms",
+               "integrated_solve_time_s": "s", "integrated_iterations": "1", "time_ratio": "1", "offline_time_s": "s",
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu"}
-"""The columns of `scale_rows` and their units in the chapter's store."""
+"""The columns of `scale_rows` and their units in the chapter's store: the outcome record; P1's TSO and slowest
+DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers (``dso_parallel_ms``,
+`_p1_on_workers`); the integrated AC-OPF's Ipopt iterations, from which chapter 12's `timing_noise` measures the
+noise a lead in online time is held against (`_winners`)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -612,7 +635,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     if st is None:
         return pd.DataFrame(columns=list(SCALE_UNITS))
     t = ch12_many_dsos.frame(st)
-    return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool))[list(SCALE_UNITS)]
+    # a store written before a column (P1's dispatches on the workers) has it as missing
+    return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool)).reindex(
+        columns=list(SCALE_UNITS))
 
 
 ANCHOR_KEYS = ["p1_deviation_pct"]
@@ -937,10 +962,9 @@ def _sizes_line(method: str, own: dict, sens: dict) -> str:
     differ; or that they are alike, or not in the stores."""
     code = method.split(" ")[0]
     where = f"{{doc}}`{PROFILES[code][0]}`"  # the method's own chapter
-    pairs = [(n, own[n], sens[s]) for n, s in FIT_SIZES[method].items() if n in own and s in sens]
-    if not pairs:
+    held, differ = _differing(method, own, sens)
+    if not held:
         return f"{code}'s {FIT_WHAT[method]}: its sizes are not in these stores"
-    differ = [(n, a, b) for n, a, b in pairs if a != b]
     if not differ:
         return f"{code}'s {FIT_WHAT[method]} sized as in {where}"
     (n, a, b), rest = differ[0], differ[1:]
@@ -1103,6 +1127,59 @@ def _offline_line(mean: pd.DataFrame) -> str:
             + ("." if none else "; none is ranked, as the times pay for different units of work."))
 
 
+def _noise_clause(src: pd.DataFrame) -> str:
+    """The speed verdict's noise floor, from the per-system rows ``src``: each ratio divides by the integrated AC-OPF
+    of its own method's run, whose time on one system moves between those runs by up to `baseline_spread`; on how
+    many systems the fastest method's ratio is below the next one's by more than that system's spread (a lead the
+    moving yardstick alone cannot make). Empty where no system has two methods with a ratio."""
+    spread = baseline_spread(src).groupby(src.system).max()
+    leads = {}
+    for system, g in src.dropna(subset=["time_ratio"]).groupby("system", sort=False):
+        r = g.time_ratio.astype(float).sort_values()
+        if len(r) > 1:
+            leads[system] = r.iloc[1] / r.iloc[0] > spread[system]
+    if not leads:
+        return ""
+    worst = spread.idxmax()
+    return (f" Each ratio divides by the integrated AC-OPF of its own method's run (the list of stores at the top "
+            f"gives each run's commit and date), and that time moves between the runs by up to a factor of "
+            f"{spread[worst]:.2f} on one system ({worst}); on {sum(leads.values())} of {len(leads)} systems the "
+            "fastest method's ratio is below the next one's by more than that system's factor.")
+
+
+RUN_SOURCES = {"paper": {m: f"profile {m.split(' ')[0]}" for m in METHOD_NAMES},
+               "default": {m: m.split(" ")[0].lower() for m in METHOD_NAMES}}
+"""Per section, each method's run as ``attrs["sources"]`` keys it (`sources`): the paper-scale runs (`PROFILES`)
+and the default runs."""
+
+
+def runs_text(st: xr.Dataset, which: str = "paper") -> str:
+    """Markdown, said beside a section's time ratios (``which``: ``"paper"`` or ``"default"``, `RUN_SOURCES`): each
+    ratio divides by the integrated AC-OPF solved in the method's own run, and the runs come from the commits and
+    moments the store keeps (``attrs["sources"]``: ``git_commit``, ``created_utc``); the column beside the ratios is
+    how far that yardstick moves between them (`baseline_spread`), with its largest value. Empty where the store
+    keeps none of these runs."""
+    found = json.loads(st.attrs.get("sources", "{}"))
+    runs = {m: found[k] for m, k in RUN_SOURCES[which].items() if found.get(k)}
+    if not runs:
+        return ""
+    table = from_store(st, "sys" if which == "paper" else "default")
+    commits = {short_commit(r) for r in runs.values()}
+    each = "; ".join(f"{m}'s" + (f" of commit `{short_commit(r)}`," if len(commits) > 1 else "")
+                     + f" written {written_utc(r)} UTC" for m, r in runs.items())
+    same = (f"all of commit `{commits.pop()}`, at different moments" if len(commits) == 1
+            else "of different commits, at different moments")
+    text = (f"Each time ratio divides a method's online time by the integrated AC-OPF solved in that method's own run, "
+            f"and the runs are {same} of the machines they ran on: {each}.")
+    if table.empty:
+        return text
+    spread = baseline_spread(table).groupby(table.system).max()
+    worst = spread.idxmax()
+    return (f"{text} Beside the ratios, the integrated AC-OPF's largest time over its smallest among these runs on "
+            f"the same system (up to {spread[worst]:.2f}, on {worst}): two methods' ratios closer than that factor "
+            "are not told apart by these runs.")
+
+
 def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
     """The speed verdict's caveat for P2 on the systems of ``src`` where a DS's polytope accepts hardly any of its
     feasible held-out samples (`narrow_polytopes`): that system's ratio is a TSO's held to that polytope, and P2's mean
@@ -1129,7 +1206,8 @@ class Evidence:
     method ran (`common_load`), ``case`` the cases they came from; ``default`` and ``default_case`` the same of the
     default runs; ``sens`` the sensitivity rows; ``scale`` the scale-out sweep; ``narrow`` P2's polytopes that
     accept hardly any feasible input (`narrow_polytopes`); ``scale_max_ds`` the sweep's ``p3_max_ds``
-    (`scale_limit`), where it stops running ALADIN."""
+    (`scale_limit`), where it stops running ALADIN; ``found`` the store's parsed ``attrs["sources"]`` (`sources`):
+    the sweep's workers and offline models, and every run's commit and date."""
 
     default: pd.DataFrame
     sys: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -1139,11 +1217,13 @@ class Evidence:
     case: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     narrow: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     scale_max_ds: int | None = None
+    found: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_store(cls, st: xr.Dataset) -> Evidence:
         dims = ("default", "sys", "sens", "scale", "default_case", "case", "narrow")
-        return cls(**{dim: from_store(st, dim) for dim in dims}, scale_max_ds=scale_limit(st))
+        return cls(**{dim: from_store(st, dim) for dim in dims}, scale_max_ds=scale_limit(st),
+                   found=json.loads(st.attrs.get("sources", "{}")))
 
 
 def which_method_text(ev: Evidence, system: str) -> str:
@@ -1168,7 +1248,7 @@ def which_method_text(ev: Evidence, system: str) -> str:
     if not ev.sens.empty:
         lines.append(_robustness(ev.sens, rerun_gaps(ev.default_case, ev.sens)))
     if not ev.scale.empty:
-        lines.append(scale_text(ev.scale, ev.scale_max_ds))
+        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found))
     return "\n".join(lines)
 
 
@@ -1201,77 +1281,282 @@ def _outcome_word(r) -> str:
     return why_not_compared(r)
 
 
+SCALE_HEADERS = {"ratio": "online / integrated", "dev": "deviation (%)", "offline": "offline (s)",
+                 "rounds": "rounds", "kB": "exchanged (kB)"}
+"""The columns of `scale_table`, at most five as every page table (`PAGE_TABLES`): the online solver time over the
+integrated AC-OPF's, the judged deviation, the offline time of all DSOs as it ran, the rounds and the data
+exchanged."""
+
+
 def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
-    """The many-DSOs table a paper would print: per number of DSs (and total buses), every method's online solver
-    time over the integrated AC-OPF's of the same size and its judged deviation (%); "not run", "failed",
-    "infeasible" or "no yardstick" (the integrated AC-OPF has no time) where a method has no comparable number
-    (chapter 12's `failures_text` says why)."""
+    """The many-DSOs table a paper would print, one row per number of DSs (with the buses in all) and method, the
+    methods by their full names (`SCALE_METHODS`): its online solver time over the integrated AC-OPF's of the same
+    size, its judged deviation (%), the offline time of all its DSOs as it ran (s), its rounds and the data exchanged
+    (kB) (`SCALE_HEADERS`). Where a method has no comparable number, the first column says why (chapter 12's
+    `why_not_compared`: "not run", "failed", "infeasible" or "no yardstick") and the others show "–" for what the
+    run does not have (`scale_dash_text`): a run that did not finish has no time, rounds or data; a dispatch that is
+    infeasible or has no yardstick has no deviation to compare."""
     t = scale_t[scale_t.method != SCALE_METHODS["integrated"]].copy()
-    t["code"] = t.method.str.split(" ").str[0]
+    ran = t.status == "ok"
     t["ratio"] = [_outcome_word(r) for r in t.itertuples()]
-    t["dev"] = fixed(t.deviation_pct.where((t.status == "ok") & t.feasible.astype(bool)), 4).to_numpy()
-    wide = t.pivot_table(index=["n_ds", "buses"], columns="code", values=["ratio", "dev"], aggfunc="first")
-    wide = wide.reindex(columns=pd.MultiIndex.from_product([["ratio", "dev"], sorted(t.code.unique())]))
-    wide.columns = pd.MultiIndex.from_tuples(
-        [({"ratio": "online / integrated", "dev": "deviation (%)"}[a], b) for a, b in wide.columns])
-    wide.index = wide.index.set_names(["DSs", "buses"])
-    return wide.fillna("–")
+    t["dev"] = fixed(t.deviation_pct.where(ch12_many_dsos.comparable(t)), 4).to_numpy()
+    t["offline"] = fixed(t.offline_time_s.where(ran), 1).to_numpy()
+    t["rounds"] = fixed(t.rounds.where(ran), 0).to_numpy()
+    t["kB"] = fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy()
+    t = t.iloc[sorted(range(len(t)), key=lambda i: (t.n_ds.iloc[i], _method_rank(t.method.iloc[i])))]
+    t.index = pd.MultiIndex.from_arrays([t.n_ds, t.buses, t.method], names=["DSs", "buses", "method"])
+    return printable(t, SCALE_HEADERS)
 
 
-def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
+def scale_dash_text(scale_t: pd.DataFrame) -> str:
+    """Markdown: what the words and dashes of `scale_table` stand for, naming only the words that occur (`MISSED`);
+    empty where every method has its numbers at every size."""
+    words = [_outcome_word(r) for r in scale_t[scale_t.method != SCALE_METHODS["integrated"]].itertuples()]
+    said = [f"“{w}”: {MISSED[w]}" for w in MISSED if w in words]
+    if not said:
+        return ""
+    return ("A method without a number at a size says why in the first column (" + "; ".join(said) + "), and “–” "
+            "stands for what that run does not have: a run that did not finish has no time, rounds or data, and a "
+            "dispatch that is infeasible or has no yardstick no deviation to compare.")
+
+
+SCALE_MODELS = {METHOD_NAMES[0]: "profile P1", METHOD_NAMES[1]: "profile P2"}
+"""The methods whose offline models the sweep sizes itself (`FIT_SIZES`) -> the source (``attrs["sources"]`` key)
+of the every-system runs they are set against (their chapters' paper-scale runs)."""
+
+
+def _weight(differ: list[tuple]) -> str:
+    """How the sweep sizes a method's offline model against its every-system run, from the settings that differ
+    (`_differing`): "lighter" where every one is smaller in the sweep, "heavier" where every one is larger, "sized
+    otherwise" where some are either."""
+    if all(b < a for _, a, b in differ):
+        return "lighter"
+    return "heavier" if all(b > a for _, a, b in differ) else "sized otherwise"
+
+
+def _differing(method: str, own: dict, other: dict) -> tuple[bool, list[tuple]]:
+    """The settings of ``method``'s offline model (`FIT_SIZES`: own chapter's name -> the name in the sensitivity
+    study and chapter 12's sweep) that both runs' parameters hold, and of those the ones that differ, as (name, own
+    value, other value)."""
+    pairs = [(n, own[n], other[s]) for n, s in FIT_SIZES[method].items() if n in own and s in other]
+    return bool(pairs), [(n, a, b) for n, a, b in pairs if a != b]
+
+
+def scale_models_text(found: dict, short: bool = False) -> str:
+    """Markdown: how chapter 12's sweep sizes each DSO's offline model against the every-system runs of the method
+    chapters (`SCALE_MODELS`), from the parameters chapter 09's store keeps of both (``found``: its parsed
+    ``attrs["sources"]``, `sources`): "P1's offer lighter than in the paper-scale run of ... (`n_directions` 30
+    against 150, ...)"; ``short``: the first setting that differs only. "" where the stores keep neither."""
+    sweep = (found.get("scale") or {}).get("parameters", {})
+    parts = []
+    for method, key in SCALE_MODELS.items():
+        code = method.split(" ")[0]
+        there = f"the paper-scale run of {{doc}}`{PROFILES[code][0]}`"
+        held, differ = _differing(method, (found.get(key) or {}).get("parameters", {}), sweep)
+        if not held:
+            continue
+        if not differ:
+            parts.append(f"{code}'s {FIT_WHAT[method]} sized as in {there}")
+            continue
+        shown = differ[:1] if short else differ
+        parts.append(f"{code}'s {FIT_WHAT[method]} {_weight(differ)} than in {there} ("
+                     + ", ".join(f"`{n}` {b} against {a}" for n, a, b in shown) + ")")
+    return "; ".join(parts)
+
+
+def scale_conditions_text(found: dict, scale_t: pd.DataFrame, models: bool = True) -> str:
+    """Markdown: what the sweep's numbers hold for, read from the parameters and attributes chapter 09's store keeps
+    of chapter 12's paper-scale store (``found``, `sources`): the TS, the sizes and the DS pool, the machine (its
+    cores and Dask workers), the repeats each time is the fastest of (ALADIN's ``p3_repeats``), the size up to which
+    ALADIN runs (``p3_max_ds``), with ``models`` each DSO's offline model against the every-system runs
+    (`scale_models_text`), and the store's commit and date; "" without the sweep's parameters."""
+    sweep = found.get("scale") or {}
+    p = sweep.get("parameters", {})
+    if not p or scale_t.empty:
+        return ""
+    buses = scale_t.drop_duplicates("n_ds").buses
+    cores = sweep.get("cpu_count")
+    machine = (f"one machine of {counted(cores, 'core')}" if cores else "one machine (the store does not record its "
+               "cores)")
+    workers = f"{counted(p['n_workers'], 'Dask worker')}" if p.get("n_workers") else "no Dask workers"
+    aladin = (f"; ALADIN run up to {ds_count(p['p3_max_ds'])} (`p3_max_ds`)" if p.get("p3_max_ds") else "")
+    sized = scale_models_text(found) if models else ""
+    return (f"The sweep: {p['ts']} as the TS with {_listed(p['n_ds'])} drawn from {listed(p['pool'])} (seed "
+            f"{p['seed']}), {int(buses.min())} to {int(buses.max())} buses in all; on {machine} with {workers}; every "
+            f"online time the fastest of {counted(p['repeats'], 'solve')} (`repeats`), ALADIN's of "
+            f"{counted(p['p3_repeats'], 'run')} (`p3_repeats`){aladin}"
+            + (f"; each DSO's offline model: {sized}" if sized else "")
+            + f". Store of commit `{short_commit(sweep)}`, written {written_utc(sweep)} UTC.")
+
+
+def _p1_on_workers(at: pd.DataFrame, w, workers: str = "that run's workers") -> str:
+    """Markdown: whether the verdict on the fastest method at one size (``w``, a row of `_winners`: chapter 12's
+    ``workers_fastest``, ``workers_tied`` and ``p1_workers_ratio``) holds with P1's DSOs on the workers the sweep had
+    (``workers``, `_workers_words`) instead of a machine each. The one rule counts P1's online time as its TSO's solve
+    and its slowest DSO's dispatch; chapter 12's `p1_on_workers` puts the wall time of all its DSOs' dispatches sent
+    at once to the workers (``dso_parallel_ms``) in the slowest DSO's place. "" where that wall time was not measured
+    (no workers, or a store without it) or P1 has no comparable row there."""
+    fast = getattr(w, "workers_fastest", "") if w is not None else ""
+    p1 = at[(at.method == METHOD_NAMES[0]) & ch12_many_dsos.comparable(at)]
+    if not fast or p1.empty or "dso_parallel_ms" not in p1:
+        return ""
+    r = p1.iloc[0]
+    alt = float(ch12_many_dsos.p1_on_workers(p1.assign(method="P1")).iloc[0])
+    who = listed([fast, *w.workers_tied])
+    who += " tied as the fastest online within the timing noise" if w.workers_tied else " the fastest online"
+    holds = (fast, set(w.workers_tied)) == (w.fastest, set(getattr(w, "tied_fastest", ())))
+    return (f"{METHOD_NAMES[0]}'s online time counts its TSO's solve and its slowest DSO's dispatch, every DSO on a "
+            f"machine of its own (the book's one rule for parallel parts); with all its DSOs' dispatches on {workers}, "
+            f"{ch12_many_dsos.duration(r.dso_parallel_ms / 1e3)} by the wall clock in the slowest DSO's place, it "
+            f"would be {ch12_many_dsos.duration(alt)}, {w.p1_workers_ratio:.2f} x the integrated AC-OPF's, and {who}: "
+            + ("the verdict holds on that run's machine too." if holds
+               else "the verdict holds only with a machine per DSO, not on that run's machine."))
+
+
+def _workers_words(found: dict) -> str:
+    """The Dask workers of chapter 12's sweep as `_p1_on_workers` names them, from its parameters (``found``:
+    `sources`): "that run's 2 Dask workers"; "that run's workers" where the store does not keep them."""
+    n = ((found.get("scale") or {}).get("parameters") or {}).get("n_workers")
+    return f"that run's {counted(n, 'Dask worker')}" if n else "that run's workers"
+
+
+def _accuracy_gap(at: pd.DataFrame, found: dict) -> str:
+    """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
+    lies below the next one's (percentage points) and the comparable methods' offline times (all DSOs' offline work
+    as it ran), and the sweep's offline models they were measured with (`scale_models_text`, its first differing
+    setting per method); "" with fewer than two comparable methods there."""
+    good = at[ch12_many_dsos.comparable(at) & (at.method != SCALE_METHODS["integrated"])]
+    if len(good) < 2:
+        return ""
+    dev = good.set_index("method").deviation_pct.abs().sort_values()
+    offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
+    models = scale_models_text(found, short=True)
+    return (f"The most accurate method's absolute deviation lies {dev.iloc[1] - dev.iloc[0]:.4f} percentage points "
+            "below the next one's"
+            + (", and the offline times (all DSOs' offline work as it ran on that machine) are "
+               + listed(f"{m} {offline[m]:.1f} s" for m in offline.index) if len(offline) else "")
+            + (f"; these numbers come from the sweep's offline models, not those of the every-system runs: {models}"
+               if models else "") + ".")
+
+
+ANSWER_POINTER = ("The section on many DSOs below gives every size and every offline setting, and the last section "
+                  "the other views.")
+"""The last sentence of `answer_text`: where the page says more."""
+
+
+def answer_text(st: xr.Dataset) -> str:
+    """Markdown, the page's first result: the book's question (which method wins, and by how much, when a TSO
+    coordinates dozens of DSOs) answered at the largest size of chapter 12's paper-scale sweep, as chapter 09's store
+    holds it (``scale`` rows and the sweep's parameters in ``attrs["sources"]``): which method was the fastest online
+    and which the most accurate there, every method's time ratio, online time and deviation (or why it has none),
+    whether the speed ranking holds with P1's DSOs on the sweep's workers (`_p1_on_workers`), the gap in deviation
+    and the offline times with the offline models they were measured with (`_accuracy_gap`); then, in a paragraph
+    of their own, the conditions (`scale_conditions_text`). Without the sweep, what to run (`NO_SCALE_STORE`)."""
+    scale_t = from_store(st, "scale")
+    if scale_t.empty:
+        return NO_SCALE_STORE
+    found = json.loads(st.attrs.get("sources", "{}"))
+    n_max = int(scale_t.n_ds.max())
+    at = scale_t[scale_t.n_ds == n_max]
+    wins = _winners(scale_t)
+    ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
+    entries = _largest_entries(at, scale_t, scale_limit(st))
+    w = wins.loc[n_max] if n_max in wins.index else None
+    head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
+            f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
+    answer = " ".join(p for p in (head, _p1_on_workers(at, w, _workers_words(found)), _accuracy_gap(at, found)) if p)
+    conditions = scale_conditions_text(found, scale_t, models=False)
+    return f"{answer}\n\n{conditions + ' ' if conditions else ''}{ANSWER_POINTER}"
+
+
+def sweep_text(st: xr.Dataset) -> str:
+    """Markdown above the many-DSOs table: the conditions of chapter 12's sweep with every offline setting that
+    differs from the every-system runs (`scale_conditions_text`), from chapter 09's store ``st``; "" without the
+    sweep."""
+    return scale_conditions_text(json.loads(st.attrs.get("sources", "{}")), from_store(st, "scale"))
+
+
+def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None) -> str:
+    """Every contestant's entry at one size (`_at_largest`), after the integrated AC-OPF's online time they are held
+    against: "online solver time over the integrated AC-OPF's (11.23 s) and absolute deviation: P1 ...; P2 ..."."""
+    central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s
+    against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
+    contestants = sorted(at[at.method != SCALE_METHODS["integrated"]].itertuples(),
+                         key=lambda r: _method_rank(r.method))
+    return (f"online solver time over the integrated AC-OPF's{against} and absolute deviation, "
+            + "; ".join(_at_largest(r, scale_t, max_ds) for r in contestants))
+
+
+def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None) -> str:
     """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
     is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
-    and every method's time ratio, online time and deviation there (or why it has none); then which method was the
-    fastest online at which sizes, and the sizes at which every method finished with a feasible dispatch. ``max_ds``:
-    the sweep's ``p3_max_ds`` (`scale_limit`; None: not known), for a method it did not run at the largest size."""
+    and every method's time ratio, online time and deviation there (or why it has none); whether the speed ranking
+    there holds with P1's DSOs on the sweep's workers (`_p1_on_workers`); the gap in deviation and the offline times,
+    and the offline models they hold for (`_accuracy_gap`); then which method was the fastest online at which sizes,
+    and the sizes at which every method finished with a feasible dispatch. ``max_ds``: the sweep's ``p3_max_ds``
+    (`scale_limit`; None: not known), for a method it did not run at the largest size; ``found``: the chapter store's
+    parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline models (None: not said)."""
+    found = found or {}
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     judged, wins = _judged(scale_t), _winners(scale_t)
     n_max = int(sizes.index[-1])
     last = scale_t[scale_t.n_ds == n_max]
-    central = last[last.method == SCALE_METHODS["integrated"]].solve_time_s
-    against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
-    contestants = sorted(last[last.method != SCALE_METHODS["integrated"]].itertuples(), key=lambda r: _method_rank(r.method))
-    at_last = "; ".join(_at_largest(r, scale_t, max_ds) for r in contestants)
     methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
     every = judged.groupby("n_ds").method.nunique()
     every = every[every == methods]
+    w_max = wins.loc[n_max] if n_max in wins.index else None
+    caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)), _accuracy_gap(last, found)) if c)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
-            f"{_largest_lead(wins.loc[n_max] if n_max in wins.index else None)}. There, the online solver time over the "
-            f"integrated AC-OPF's{against}, each DSO's step counted as on its own machine (the book's one rule for "
-            "parallel parts; {doc}`12_many_dsos` gives P1's with all its DSOs on that run's workers), and the "
-            f"absolute deviation: {at_last}. Fastest online by size: "
-            f"{_fastest_by_size(wins)}; {_all_feasible(every.index, len(sizes))}.")
+            f"{_largest_lead(w_max)}. There, the "
+            f"{_largest_entries(last, scale_t, max_ds)}."
+            + (f" {caveats}" if caveats else "")
+            + f" Fastest online by size: {_fastest_by_size(wins)}; {_all_feasible(every.index, len(sizes))}.")
+
+
+WINNER_METHODS = ("fastest", "most_accurate", "workers_fastest")
+WINNER_TIES = ("tied", "tied_fastest", "workers_tied")
+"""The columns of chapter 12's `winners` that name one method, and those that name a tuple of them (those the
+store's chapter 12 has: a column it does not have is left out)."""
 
 
 def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
-    """Chapter 12's `winners` (per size the fastest online and the most accurate of the comparable rows) on the scale
-    rows, its methods named as this chapter names them ("none" where no method qualified)."""
+    """Chapter 12's `winners` on the scale rows (per size the fastest online, a lead counted only beyond the timing
+    noise it measures in the store, with the methods tied within it; the same with P1's DSOs on the run's workers;
+    the most accurate of the comparable rows), its methods named as this chapter names them ("none" where no method
+    qualified, "" where a verdict was not measured)."""
     codes = {name: code for code, name in SCALE_METHODS.items()}
     w = ch12_many_dsos.winners(scale_t.assign(method=scale_t.method.map(codes)))
-    named = {c: w[c].map(lambda m: SCALE_METHODS.get(m, m)) for c in ("fastest", "most_accurate")}
-    named["tied"] = w.tied.map(lambda ms: tuple(SCALE_METHODS.get(m, m) for m in ms))
+    named = {c: w[c].map(lambda m: SCALE_METHODS.get(m, m)) for c in WINNER_METHODS if c in w}
+    named.update({c: w[c].map(lambda ms: tuple(SCALE_METHODS.get(m, m) for m in ms)) for c in WINNER_TIES if c in w})
     return w.assign(**named).set_index("n_ds")
 
 
 def _largest_lead(w) -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `_winners`, None where no
-    contestant has a row there), in words."""
+    contestant has a row there), in words (chapter 12's `winner_words`)."""
     if w is None or w.qualified == 0:
         return "no method has a result to compare"
-    return ch12_many_dsos.winner_words(w, {m: m for m in (w.fastest, w.most_accurate, *w.tied)})
+    named = (w.fastest, w.most_accurate, *w.tied, *getattr(w, "tied_fastest", ()))
+    return ch12_many_dsos.winner_words(w, {m: m for m in named})
 
 
 def _fastest_by_size(w: pd.DataFrame) -> str:
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
-    first, and the range of its lead over the next method (``lead``) over the sizes: "P2 ML surrogate at 1, 4 and 8
-    DSs, P1 FOR offer at 2 DSs (from one sweep; ... lead ... 0.04 to 0.17 ...)"; "no method at any size" where none
-    qualified."""
-    fastest = w[w.qualified > 0].fastest
-    if fastest.empty:
+    first, and the sizes where the fastest led the next by no more than the timing noise chapter 12 measures in its
+    store (``tied_fastest``, ``noise``): "P2 ML surrogate at 8 DSs, P1 FOR offer at 112 DSs; tied within the timing
+    noise (13 %) at 1, 2, 4, 16 and 32 DSs", then the range of the fastest method's lead over the next (``lead``) over
+    the sizes; "no method at any size" where none qualified."""
+    w = w[w.qualified > 0]
+    if w.empty:
         return "no method at any size"
+    tied = w.get("tied_fastest", pd.Series([()] * len(w), index=w.index)).map(bool)
+    fastest = w.fastest[~tied]
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
-    by_size = ", ".join(f"{m} at {_listed(fastest.index[fastest == m])}" for m in order)
+    parts = [f"{m} at {_listed(fastest.index[fastest == m])}" for m in order]
+    if tied.any():
+        parts.append(f"tied within the timing noise ({100 * w.noise.max():.0f} %) at {_listed(w.index[tied])}")
+    by_size = "; ".join([", ".join(parts[:len(order)]), *parts[len(order):]]) if len(order) else parts[-1]
     lead = w.lead.dropna()
     if lead.empty:
         return by_size
@@ -1373,7 +1658,7 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
-        "everything centrally." + _narrow_clause(src, narrow)
+        "everything centrally." + _noise_clause(src) + _narrow_clause(src, narrow)
         + (" With many DSOs under one TS the last statement ranks them again." if scale_follows else ""),
         f"- **When the least data must be exchanged**: {lean}, {mean.kb[lean]:.1f} kB in "
         f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
@@ -1390,6 +1675,7 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
 
 
 __all__ = [
+    "ANSWER_POINTER",
     "COLORS",
     "DASHES",
     "DEVIATION_FLOOR_PCT",
@@ -1419,13 +1705,18 @@ __all__ = [
     "PROFILE_SOURCES",
     "REVEALS",
     "ROW",
+    "RUN_SOURCES",
     "SCALE",
+    "SCALE_HEADERS",
     "SCALE_METHODS",
+    "SCALE_MODELS",
     "SCALE_SOURCE",
     "SCALE_UNITS",
     "SOURCES",
     "TIME_TICKS",
     "Evidence",
+    "answer_text",
+    "baseline_spread",
     "best",
     "chapter_store",
     "common_load",
@@ -1452,13 +1743,18 @@ __all__ = [
     "rerun_text",
     "reveal_text",
     "run",
+    "runs_text",
+    "scale_conditions_text",
+    "scale_dash_text",
     "scale_limit",
+    "scale_models_text",
     "scale_reliability_text",
     "scale_rows",
     "scale_table",
     "scale_text",
     "sources",
     "sources_text",
+    "sweep_text",
     "systems_figure",
     "to_store",
     "validate",

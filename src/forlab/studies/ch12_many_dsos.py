@@ -11,9 +11,11 @@ For every N of ``n_ds`` the study system `forlab.grid.td.many_ds_name` ``(ts, N,
   (`forlab.opf.outcome.OUTCOME`) in chapter 08's columns, and a failure is a row with its status, never a number.
 
 This module adds no algorithm. It adds the sweep over N, the size of each system, the peak memory of each size
-(`forlab.book.memory.PeakMemory`: this process and its Dask workers), the growth of each cost with N (log-log slopes,
-`growth`), the verdicts per N computed from judged comparable columns only (`winners`), and issue 16's targets
-(`targets`, values from the anchor registry).
+(`forlab.book.memory.PeakMemory`: this process and its Dask workers), the table a paper would print (`paper_table`,
+under the conditions read from the store, `conditions_text`), the growth of each cost with N (log-log slopes over the
+runs with a feasible dispatch, with their $R^2$, `growth_fits`), the verdicts per N computed from judged comparable
+columns only, a lead in online time counted only beyond the timing noise measured in the same store (`winners`,
+`timing_noise`), and issue 16's targets (`targets`, values from the anchor registry).
 
 Store: dimension ``run`` (one row per N and method, method "integrated" for the baseline; chapter 08's `COLUMNS`,
 `FLAGS`, `TEXT`, plus ``n_ds`` and ``group_wall_time_s``: the method's whole time on that system, offline work
@@ -39,12 +41,14 @@ from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
+from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PARAMETER_TYPES", "SIZE_UNITS", "check_params", "dash_text",
-           "decade_ticks", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "integrated_row", "iterations_text", "largest_size_text",
-           "outcome_tables",
-           "p3_text", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
-           "winners"]
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
+           "SIZE_UNITS", "check_params", "conditions_text", "dash_text", "decade_ticks", "deviation_text",
+           "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
+           "integrated_row", "iterations_text", "largest_size_text", "noise_text", "outcome_tables", "p1_on_workers",
+           "p3_text", "paper_note", "paper_table", "paper_tables", "run", "run_tables", "size_tables", "sizes",
+           "system_names", "target_tables", "targets", "timing_noise", "trend", "winners"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -291,8 +295,10 @@ def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dat
 # readers: everything below reads a store
 # ----------------------------------------------------------------------------------------------------------------------
 def frame(st: xr.Dataset) -> pd.DataFrame:
-    """The ``run`` rows with ``n_ds``, the size's ``buses`` and ``time_reduction_pct`` (online solver time against
-    the integrated AC-OPF of the same method's run, %)."""
+    """The ``run`` rows with ``n_ds``, the size's ``buses``, ``time_ratio`` (the online solver time over the
+    integrated AC-OPF's of the same size: one integrated AC-OPF per size, solved once and held against by every
+    method, `integrated_row`) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out targets are defined
+    as a reduction, `targets`)."""
     t = ch08.frame(st.drop_dims("size"))
     t["n_ds"] = t["n_ds"].astype(int)
     t = t.merge(sizes(st)[["n_ds", "buses"]], on="n_ds", how="left")
@@ -341,24 +347,37 @@ shown one after the other render as one grid without them (`forlab.book.tables.t
 
 
 ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
-                  "wall_ms": "online wall (ms)", "time_reduction_pct": "reduction (%)"}
+                  "wall_ms": "online wall by the rule (ms)", "ratio": "online / integrated"}
 EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
 """The columns of the chapter's two tables (`outcome_tables`), each narrow enough for the text column."""
 
 
 def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chapter's two tables, per N and method: what the TSO gets and how fast (judged deviation (%),
-    feasibility, online solver and wall time (ms), reduction against the integrated AC-OPF (%)), and what it costs
-    besides (buses, offline time (s), rounds, kB). "–" where a run failed (its status is in `failures_text`)."""
+    feasibility, online solver time (ms), online wall time by the same rule (ms: each part's wall clock, messages
+    included, parallel parts their slowest; not the measured wall clock of all DSOs on the workers, which
+    `dispatch_table` gives), the online solver time over the integrated AC-OPF's), and what it costs besides
+    (buses, offline time (s), rounds, kB). "–" where a run failed (its status is in `failures_text`); a run that is
+    not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
+    that says why (`why_not_compared`), as chapter 09's scale table has."""
+    shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
-                 feasible=np.where(t.feasible.astype(bool), "yes", "no"))
-    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "time_reduction_pct"]] = np.nan
+                 feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=_ratio_words(t),
+                 deviation_pct=t.deviation_pct.where(shown))
+    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms"]] = np.nan
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
-    digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "time_reduction_pct": 1, "offline_time_s": 1,
-              "rounds": 0, "kB": 1}
+    digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1}
     for c, d in digits.items():
         t[c] = fixed(pd.to_numeric(t[c]), d).to_numpy()
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
+
+
+def _ratio_words(t: pd.DataFrame) -> pd.Series:
+    """Per row of `frame`, the online solver time over the integrated AC-OPF's as a table prints it: two decimals
+    where the row is `comparable`, else why not (`why_not_compared`); NaN for the integrated AC-OPF (no ratio to
+    itself)."""
+    words = [f"{r.time_ratio:.2f}" if good else why_not_compared(r) for r, good in zip(t.itertuples(), comparable(t))]
+    return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
 def run_tables(t: pd.DataFrame) -> list[TitledTable]:
@@ -368,17 +387,21 @@ def run_tables(t: pd.DataFrame) -> list[TitledTable]:
 
 def dash_text(t: pd.DataFrame) -> str:
     """Markdown: what a "–" in `outcome_tables` of ``t`` stands for, naming only the causes that occur: a run that
-    failed or was not run (`failures_text` lists each with its status after the tables), or a value of the
-    integrated AC-OPF that does not apply (its reduction against itself; its data exchanged, where it has none);
-    empty when there is none."""
+    failed or was not run (`failures_text` lists each with its status after the tables), the deviation of a run
+    whose ratio column says why it is not compared (an infeasible dispatch, or no yardstick), or a value of the
+    integrated AC-OPF that does not apply (its ratio to itself; its data exchanged, where it has none); empty when
+    there is none."""
     not_run = t.status.astype(str).str.startswith("not run")
     runs = [w for w, occurs in (("a failed run", ((t.status != "ok") & ~not_run).any()),
                                 ("a method not run at that size", not_run.any())) if occurs]
     said = [f"{' or '.join(runs)} (each listed with its status after the tables)"] if runs else []
+    if ((t.method != "integrated") & (t.status == "ok") & ~comparable(t)).any():
+        said.append("the deviation of a run the online / integrated column calls infeasible or without yardstick: "
+                    "no deviation of a dispatch a TSO cannot use is compared")
     base = t[t.method == "integrated"]
     if len(base):
         kb = ", and the data it exchanges: it sends none" if base.bytes_exchanged.isna().any() else ""
-        said.append(f"a value that does not apply (the integrated AC-OPF's reduction against itself{kb})")
+        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{kb})")
     return f"“–”: {', or '.join(said)}." if said else ""
 
 
@@ -445,37 +468,240 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-def growth(t: pd.DataFrame, column: str) -> pd.Series:
-    """Per method: the log-log slope of ``column`` against N over its successful rows (d log y / d log N; one
-    is linear growth); NaN with fewer than two sizes."""
+PAPER_TITLE = ("**The answer at paper scale**, per size and method ("
+               + ", ".join(METHODS[m] for m in ch08.METHODS) + "):")
+PAPER_COLUMNS = {"dev": "|deviation| (%)", "ratio": "online / integrated", "offline": "offline (s)",
+                 "rounds": "rounds", "kB": "exchanged (kB)"}
+"""The title and the column groups of `paper_table`, each with a column per method under its code (as chapter 09's
+scale table has them: the methods' full names would set the width of fifteen columns)."""
+
+
+def paper_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The table a paper would print: one row per size (N, its total buses and the integrated AC-OPF's solver time,
+    or "failed") and per method (`PAPER_COLUMNS`) the judged |cost deviation| (%), the online solver time over the
+    integrated AC-OPF's of the same size, the offline time (s; all DSOs' offline work as it ran on the run's
+    machine), the rounds and the data exchanged (kB). A finished run that is not `comparable` says why in its
+    deviation cell (`why_not_compared`: "infeasible", "no yardstick") and has no ratio; a failed run and a method not
+    run at a size show "–" throughout, never a number (`paper_note` says why)."""
+    c = t[t.method != "integrated"]
+    good, ran = comparable(c), c.status == "ok"
+    why = pd.Series([why_not_compared(r) for r in c.itertuples()], index=c.index)
+    c = c.assign(dev=fixed(c.deviation_pct.abs().where(good), 4).to_numpy(),
+                 ratio=fixed(c.time_ratio.where(good), 2).to_numpy(),
+                 offline=fixed(c.offline_time_s.where(ran), 1).to_numpy(),
+                 rounds=fixed(c.rounds.astype(float).where(ran), 0).to_numpy(),
+                 kB=fixed((c.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
+    c["dev"] = c.dev.where(good | ~ran, why)
+    n_ds = sorted(int(n) for n in t.n_ds.unique())
+    base = t[t.method == "integrated"].set_index("n_ds").reindex(n_ds)
+    central = [duration(r.solve_time_s) if r.status == "ok" else "failed" if isinstance(r.status, str) else "–"
+               for r in base.itertuples()]
+    index = pd.MultiIndex.from_arrays([n_ds, t.groupby("n_ds").buses.first().reindex(n_ds).astype(int), central],
+                                      names=["DSs", "buses", "integrated AC-OPF"])
+    methods = [m for m in ch08.METHODS if m in set(c.method)]
+    by_method = {m: c[c.method == m].set_index("n_ds").reindex(n_ds) for m in methods}
+    out = pd.DataFrame({(header, m): by_method[m][key].to_numpy() for key, header in PAPER_COLUMNS.items()
+                        for m in methods}, index=index)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out.astype(object).where(out.notna(), "–")
+
+
+def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
+    """`paper_table` under its title (`PAPER_TITLE`)."""
+    return [(PAPER_TITLE, paper_table(t))]
+
+
+def paper_note(t: pd.DataFrame) -> str:
+    """Markdown: what `paper_table` leaves without a number, and why, naming only what occurs: per method the sizes it
+    was not run at (the stored status: above ``p3_max_ds``) or failed at (the list of failed and infeasible runs
+    gives each status), and what an "infeasible" or "no yardstick" cell means."""
+    c = t[t.method != "integrated"]
+    not_run = c.status.astype(str).str.startswith("not run")
+    out = []
+    for method, g in c.groupby("method", sort=False):
+        skipped, failed = g[not_run[g.index]], g[(g.status != "ok") & ~not_run[g.index]]
+        if len(skipped):
+            limit = " (above `p3_max_ds`)" if skipped.status.str.contains("p3_max_ds").all() else ""
+            out.append(f"{METHODS[method]} was not run at {_ds_list(skipped.n_ds)}{limit}")
+        if len(failed):
+            out.append(f"{METHODS[method]} failed at {_ds_list(failed.n_ds)} (its status is in the list of failed "
+                       "and infeasible runs)")
+    said = [f"“–”: {'; '.join(out)}."] if out else []
+    finished = c[(c.status == "ok") & ~comparable(c)]
+    if len(finished):
+        said.append("A cell that says “infeasible” is a run whose dispatch the T+D power flow found infeasible (“no "
+                    "yardstick”: the integrated AC-OPF of its size has no time or cost): its deviation and time ratio "
+                    "are no result a TSO could use, so none is shown; its offline time, rounds and data are measured "
+                    "all the same.")
+    return " ".join(said)
+
+
+def conditions_text(st: xr.Dataset) -> str:
+    """Markdown, one paragraph: the conditions a store's numbers hold under, read from the store (its parameters
+    and machine): the TS and the DS pool, the sizes, the machine (cores, CPU model where the store records it, Dask
+    workers), the solver, the repeats per method and the offline settings of P1 and P2 and ALADIN's limits; "" for a
+    store without its parameters."""
+    if "parameters" not in st.attrs:
+        return ""
+    p, s = json.loads(st.attrs["parameters"]), sizes(st)
+    model = st.attrs.get("cpu_model")
+    machine = (f"{counted(int(st.attrs['cpu_count']), 'core')}" + (f" ({model})" if model else
+               " (the store does not record the CPU model)") + f", {_workers_text(p['n_workers'])}")
+    linear = st.attrs.get("ipopt_linear_solver", "its default linear solver")
+    solver = f"; Ipopt {st.attrs['ipopt_version']} with {linear}" if "ipopt_version" in st.attrs else ""
+    return (f"**Conditions** (read from the store): TS `{p['ts']}` with DSs drawn from "
+            f"{listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); sizes {_ds_list(s.n_ds)} "
+            f"({_span(s.buses, '.0f', 'buses')}); {machine}{solver}. Repeats: every online solve and every integrated "
+            f"AC-OPF the fastest of {p['repeats']} (`repeats`), ALADIN's whole run the fastest of {p['p3_repeats']} "
+            f"(`p3_repeats`). Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
+            f"(`p1_n_directions`), face grid {p['p1_face_grid']} (`p1_face_grid`), {p['p1_n_labelled']} labelled and "
+            f"{p['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
+            f"{p['p2_n_samples']} samples (`p2_n_samples`), {p['p2_facets']} facets (`p2_facets`), "
+            f"{p['p2_refine_rounds']} refinement round(s) of {p['p2_refine_samples']} samples, "
+            f"{p['p2_certify_rounds']} certification round(s) and {p['p2_vertex_samples']} vertex samples "
+            f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`). ALADIN: at most "
+            f"{p['p3_max_iter']} rounds (`p3_max_iter`) from the `{p['p3_init']}` start, run up to "
+            f"{ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
+
+
+def deviation_text(st: xr.Dataset) -> str:
+    """Markdown: P1's |deviation| at every size the deviation target applies to, beside the target's figure, which
+    its anchor defines as the mean over those sizes (`forlab.book.anchors`, ``scaleout_p1_deviation_pct``): the
+    worst size and whether it meets the bound too, so that a mean under the bound cannot hide a size above it; "" where
+    P1 has no comparable row there."""
+    p1 = _large(frame(st), "P1")
+    p1 = p1[comparable(p1)].sort_values("n_ds")
+    if not len(p1):
+        return ""
+    a = anchors.anchor("scaleout_p1_deviation_pct")
+    dev = p1.set_index("n_ds").deviation_pct.abs()
+    worst = int(dev.idxmax())
+    each = ", ".join(f"{_measured(v, 1, a.digits, a.unit)} at {ds_count(int(n))}" for n, v in dev.items())
+    return (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
+            f"P1's |deviation| is {each}. At its worst size, {ds_count(worst)}, it "
+            f"{'meets' if a.met(dev[worst]) else 'misses'} the bound ({a.relation} {a.show()}) as well.")
+
+
+def growth_fits(t: pd.DataFrame, column: str, x: str = "n_ds") -> pd.DataFrame:
+    """Per method (index): the log-log fit of ``column`` against ``x`` (N, or ``buses``, the system's total) over its
+    runs with a feasible dispatch (`_ok`: an infeasible run's time is not that of a dispatch a TSO could use) and a
+    positive value: ``slope`` (d log y / d log x; one is growth in proportion), ``r2`` (the share of the variance of
+    log y the line explains) and ``sizes`` (the N it covers); slope and r2 NaN with fewer than two sizes."""
     out = {}
-    for method, g in t[t.status == "ok"].groupby("method"):
-        g = g[np.isfinite(g[column]) & (g[column] > 0)]
-        out[method] = (np.polyfit(np.log(g.n_ds), np.log(g[column]), 1)[0]
-                       if g.n_ds.nunique() >= 2 else np.nan)
-    return pd.Series(out, name=column)
+    for method, g in t[_ok(t)].groupby("method"):
+        g = g[np.isfinite(g[column].astype(float)) & (g[column] > 0)]
+        slope = r2 = np.nan
+        if g[x].nunique() >= 2:
+            lx, ly = np.log(g[x].astype(float)), np.log(g[column].astype(float))
+            fit = np.polyfit(lx, ly, 1)
+            spread = float(((ly - ly.mean()) ** 2).sum())
+            slope = float(fit[0])
+            r2 = 1 - float(((ly - np.polyval(fit, lx)) ** 2).sum()) / spread if spread > 0 else np.nan
+        out[method] = {"slope": slope, "r2": r2, "sizes": sorted(int(n) for n in g.n_ds.unique())}
+    return pd.DataFrame.from_dict(out, orient="index", columns=["slope", "r2", "sizes"])
+
+
+def growth(t: pd.DataFrame, column: str) -> pd.Series:
+    """Per method: the log-log slope of ``column`` against N (`growth_fits`: runs with a feasible dispatch only;
+    one is linear growth); NaN with fewer than two sizes."""
+    return growth_fits(t, column).slope.astype(float).rename(column)
+
+
+def trend(fit) -> bool:
+    """Whether a fit of `growth_fits` may be stated as a growth law: a slope over at least two sizes whose line
+    explains at least `forlab.studies.ch07_aladin.readers.FIT_R2_MIN` of the variance (chapter 07's rule; below it
+    the points scatter more than they follow the line)."""
+    return bool(np.isfinite(fit.slope) and np.isfinite(fit.r2) and fit.r2 >= FIT_R2_MIN)
+
+
+def timing_noise(t: pd.DataFrame) -> pd.Series:
+    """The timing noise a lead in online time is held against, measured in the store itself: the largest relative
+    drop of the integrated AC-OPF's solver time per Ipopt iteration from one size to a larger one (more buses),
+    ``bound`` (a fraction), with the two sizes (``from_n``, ``to_n``) and their ms per iteration (``from_ms``,
+    ``to_ms``). ``bound`` is NaN where no two sizes have the integrated AC-OPF's time and iterations (a store or a
+    frame without ``integrated_iterations``), 0 where no larger size came out cheaper per iteration.
+
+    Why this bound: the store keeps only the fastest of each solve's repeats, not their spread, and the integrated
+    AC-OPF is the one solve it holds at every size with its iteration count. A larger system costs no less per
+    iteration of the same solver, so where it came out cheaper, the drop is how far one solver time moves for
+    reasons other than the work its problem needs: the machine's load and caches, and what each iteration happened
+    to do (inertia corrections, line-search steps). Two methods' online times at one size can differ by that much
+    with neither the faster one, so `winners` calls a method the fastest only where its online time is more than
+    this fraction below the next method's."""
+    cols = {"n_ds", "buses", "method", "status", "solve_time_s", "integrated_iterations"}
+    none = pd.Series({"bound": np.nan, "from_n": np.nan, "to_n": np.nan, "from_ms": np.nan, "to_ms": np.nan})
+    if not cols <= set(t.columns):
+        return none
+    base = t[(t.method == "integrated") & (t.status == "ok")]
+    per = (1e3 * base.solve_time_s / base.integrated_iterations).astype(float)
+    base = base.assign(per=per)[np.isfinite(per) & (per > 0)].sort_values("buses")
+    if len(base) < 2:
+        return none
+    best = pd.Series({"bound": 0.0, "from_n": np.nan, "to_n": np.nan, "from_ms": np.nan, "to_ms": np.nan})
+    for i, small in enumerate(base.itertuples()):
+        for large in base.iloc[i + 1:].itertuples():
+            drop = 1 - large.per / small.per
+            if large.buses > small.buses and drop > best.bound:
+                best = pd.Series({"bound": drop, "from_n": small.n_ds, "to_n": large.n_ds, "from_ms": small.per,
+                                  "to_ms": large.per})
+    return best
+
+
+def _fastest(good: pd.DataFrame, bound: float) -> tuple[str, tuple[str, ...]]:
+    """The fastest method online among ``good`` (`comparable` rows of one size) and the others it does not lead by
+    more than the timing noise ``bound`` (a fraction, `timing_noise`): tied where the fastest's solver time is not
+    more than ``bound`` below theirs; none tied where ``bound`` is NaN (not measured)."""
+    order = good.sort_values("solve_time_s")
+    first = order.iloc[0]
+    rest = order.iloc[1:]
+    tied = rest[first.solve_time_s >= (1 - bound) * rest.solve_time_s] if np.isfinite(bound) else rest.iloc[:0]
+    return first.method, tuple(tied.method)
+
+
+def p1_on_workers(t: pd.DataFrame) -> pd.Series:
+    """P1's online solver time (s) per row of ``t`` were its DSO step timed by the measured wall clock of all its
+    DSOs' dispatches on the run's Dask workers (``dso_parallel_ms``) instead of its slowest DSO's solver time
+    (``dso_ms``, the book's one rule, as if every DSO had its own machine): the TSO's time plus that wall time. NaN
+    for the other methods, and where the run had no workers or the frame lacks the columns. A wall time in a sum of
+    solver times: what this run's machine gave, not the rule's time."""
+    if not {"dso_ms", "dso_parallel_ms"} <= set(t.columns):
+        return pd.Series(np.nan, index=t.index)
+    alt = t.solve_time_s + (t.dso_parallel_ms - t.dso_ms) / 1e3
+    return alt.where((t.method == "P1") & np.isfinite(alt.astype(float)))
 
 
 def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
     contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
-    time ratios; NaN with one method), the most accurate one (smallest |deviation|) and the others within
-    `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``, `forlab.opf.outcome.most_accurate`), how many methods have a
-    row there (``methods``), how many of them ran (``ran``: not above ``p3_max_ds``) and how many qualified
-    (``qualified``), and why each of the others did not (``left_out``, `why_not_compared`)."""
+    time ratios; NaN with one method), the methods it does not lead by more than the store's timing noise
+    (``tied_fastest``; ``noise``: the bound, `timing_noise`), the same verdict with P1's DSO step timed by the wall
+    clock of all its DSOs on the run's workers (``workers_fastest``, ``workers_tied``, P1's ratio so timed
+    ``p1_workers_ratio``; "" and NaN where not measured, `p1_on_workers`), the most accurate one (smallest
+    |deviation|) and the others within `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``,
+    `forlab.opf.outcome.most_accurate`), how many methods have a row there (``methods``), how many of them ran
+    (``ran``: not above ``p3_max_ds``) and how many qualified (``qualified``), and why each of the others did not
+    (``left_out``, `why_not_compared`)."""
+    bound = float(timing_noise(t).bound)
     rows = []
     for n, g in t[t.method != "integrated"].groupby("n_ds"):
         good = g[comparable(g)]
         left_out = ", ".join(f"{METHODS[r.method]} {why_not_compared(r)}" for r in g[~comparable(g)].itertuples())
-        fast = good.loc[good.solve_time_s.idxmin()] if len(good) else None
+        fast, tied_fast = _fastest(good, bound) if len(good) else ("none", ())
+        on_workers = p1_on_workers(good)
+        workers, workers_tied, p1_ratio = "", (), np.nan
+        if on_workers.notna().any():
+            alt = good.assign(solve_time_s=on_workers.fillna(good.solve_time_s))
+            workers, workers_tied = _fastest(alt, bound)
+            p1_ratio = float((on_workers / good.integrated_solve_time_s).dropna().iloc[0])
         deviation = good.set_index("method").deviation_pct  # one row per method and size
         best, tied = most_accurate(deviation.abs().to_dict()) if len(good) else (None, ())
         ratios = good.time_ratio.sort_values()
         ran = int((~g.status.astype(str).str.startswith("not run")).sum())  # a row above p3_max_ds is no run
         rows.append({"n_ds": n, "methods": len(g), "ran": ran, "qualified": len(good), "left_out": left_out,
-                     "fastest": fast.method if fast is not None else "none",
-                     "fastest_ratio": fast.time_ratio if fast is not None else np.nan,
+                     "fastest": fast, "fastest_ratio": ratios.iloc[0] if len(ratios) else np.nan,
                      "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
+                     "noise": bound, "tied_fastest": tied_fast, "workers_fastest": workers,
+                     "workers_tied": workers_tied, "p1_workers_ratio": p1_ratio,
                      "most_accurate": best or "none", "tied": tied,
                      "most_accurate_deviation_pct": deviation[best] if best is not None else np.nan})
     return pd.DataFrame(rows)
@@ -504,8 +730,10 @@ def _extra_iterations(t: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
 
 def targets(st: xr.Dataset) -> pd.DataFrame:
     """Issue 16's targets against the store: one row each with the anchor as printed, what was measured (``over``:
-    over how many sizes, and how: worst, mean or share) and
-    whether it is met ("not measured" when the store has no size the target applies to)."""
+    over how many sizes, and how: worst, mean or share, as each anchor defines its figure: the time targets are
+    defined as reductions and judged on the worst size, the deviation target on the mean, `deviation_text` giving
+    its sizes one by one) and whether it is met ("not measured" when the store has no size the target applies
+    to)."""
     t, s = frame(st), sizes(st)
     p1, p2 = _large(t, "P1"), _large(t, "P2")
     extra = _extra_iterations(t, s).extra_pct
@@ -631,34 +859,22 @@ PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|co
 """The figure's panels: column of the rows and its axis label, worded as chapter 09's figures word them."""
 
 
-def decade_ticks(axis, most: int = 6) -> None:
-    """Label a logarithmic ``axis`` once its limits are final. An axis spanning three powers of ten or more is
-    labelled at powers of ten only (every second or third where they are more than ``most``: 1, 2, 5 per decade
-    would print a score of labels), as $10^k$ where a plain number would print in e-notation ("1e-06"), else as
-    plain numbers (10, 100, 1000); a shorter one at 1, 2 and 5 per decade (`forlab.book.plots.log_ticks`)."""
-    from matplotlib.ticker import LogFormatterSciNotation
-
-    lo, hi = sorted(axis.get_view_interval())
-    powers = list(range(int(np.ceil(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)) if lo > 0 else []
-    if len(powers) < 3:
-        plots.log_ticks(axis)
-        return
-    values = [10.0**k for k in powers[::-(-len(powers) // most)]]
-    plots.log_ticks(axis, values)
-    if any("e" in f"{v:g}" for v in values):
-        axis.set_major_formatter(LogFormatterSciNotation())
+decade_ticks = plots.decade_ticks
+"""`forlab.book.plots.decade_ticks`, kept under this name only while chapter 09 imports it from here."""
 
 
 def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs (`PANELS`): online solver time, |cost deviation|, offline time
     and data exchanged (kB), one line per method in the book's style (`forlab.book.plots.method_style`; the
-    integrated AC-OPF in black), its fitted slope written beside its last point (`forlab.book.plots.annotate_points`:
+    integrated AC-OPF in black), its fitted slope (`growth_fits`: over the runs with a feasible dispatch; none where
+    `trend` says the line explains too little) written beside its last point (`forlab.book.plots.annotate_points`:
     clear of the other slopes where two lines end close together); one legend below the panels (a legend inside a
     panel covered a line); only successful runs are drawn (a failed run, or a size a method was not run at, has no
     number), those whose dispatch the T+D power flow found infeasible with a hollow marker (`HOLLOW`, in the legend
     where one is drawn); the integrated AC-OPF is left out of the deviation panel (its deviation from itself is
     zero), and a method whose deviations all lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers'
-    tolerances) has no slope there. Both axes are labelled in plain numbers or powers of ten (`decade_ticks`)."""
+    tolerances) has no slope there. Both axes are labelled in plain numbers or powers of ten
+    (`forlab.book.plots.decade_ticks`)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -666,7 +882,7 @@ def figure(t: pd.DataFrame):
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
     handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
     for ax, (col, label) in zip(axes.flat, PANELS):
-        slopes = growth(t, col)
+        fits = growth_fits(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
             g = g[np.isfinite(g[col]) & (g[col] > 0)].sort_values("n_ds")
             if not len(g) or (method == "integrated" and col == "abs_deviation_pct"):
@@ -677,7 +893,7 @@ def figure(t: pd.DataFrame):
             if len(bad):
                 ax.plot(bad.n_ds, bad[col], **{**style, "label": None}, linestyle="none", markerfacecolor="white")
                 hollow = True
-            k = slopes.get(method, np.nan)
+            k = fits.slope[method] if method in fits.index and trend(fits.loc[method]) else np.nan
             if col == "abs_deviation_pct" and (g[col] <= NEGLIGIBLE_PCT).all():
                 k = np.nan  # deviations at the solvers' tolerances: a slope of round-off is no growth law
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
@@ -687,7 +903,7 @@ def figure(t: pd.DataFrame):
         ax.margins(x=0.15, y=0.06)  # room for the slopes at the right
         ax.autoscale_view()  # the limits final before the ticks are chosen inside them
         plots.log_ticks(ax.xaxis, sorted(t.n_ds.unique()))  # the sizes run, as plain numbers
-        decade_ticks(ax.yaxis)
+        plots.decade_ticks(ax.yaxis)
         ax.set_xlabel("DSs under the TSO")
         ax.set_ylabel(label)
     if handles:
@@ -707,10 +923,11 @@ def figure(t: pd.DataFrame):
 
 def largest_size_text(t: pd.DataFrame) -> str:
     """Markdown: the chapter's answer at its largest size, the scale the question is about: which method was the
-    fastest online and which the most accurate there (`winners`), every method's online time over the integrated
-    AC-OPF's and its deviation, or why it has none (`why_not_compared`); and what P1's online time assumes, its
-    slowest DSO's dispatch as if every DSO had its own machine, beside the wall time of all its DSOs' dispatches on
-    this run's workers (`_p1_machines`)."""
+    fastest online (or which were tied within the timing noise, `timing_noise`) and which the most accurate there
+    (`winners`), every method's online time over the integrated AC-OPF's and its deviation, or why it has none
+    (`why_not_compared`); and what P1's online time assumes, its slowest DSO's dispatch as if every DSO had its own
+    machine, beside the wall time of all its DSOs' dispatches on this run's workers and whether the verdict holds
+    with that time (`_p1_machines`)."""
     n = int(t.n_ds.max())
     w = winners(t).set_index("n_ds").loc[n]
     at = t[t.n_ds == n]
@@ -720,21 +937,38 @@ def largest_size_text(t: pd.DataFrame) -> str:
     each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
                      if r.method != "integrated")
     return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}. Online solver time over the "
-            f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged deviation: {each}." + _p1_machines(at))
+            f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged deviation: {each}."
+            + _p1_machines(at, w))
+
+
+def _pct(fraction: float) -> str:
+    """A fraction as the page prints a timing bound: "13 %"."""
+    return f"{100 * fraction:.0f} %"
 
 
 def winner_words(w, names: dict[str, str]) -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `winners`; methods by
-    ``names``), and, where not every method that ran there qualified, among how many: "FOR offer was both the
-    fastest online and the most accurate of the 2 methods compared there"."""
+    ``names``, falling back on `METHODS`), and, where not every method that ran there qualified, among how many:
+    "FOR offer was both the fastest online and the most accurate of the 2 methods compared there". Where the store
+    measures its timing noise (``noise``, `timing_noise`), the fastest is said to lead by more than it, or the methods
+    within it of the fastest (``tied_fastest``) are said to be tied."""
+    def name(m):
+        return names.get(m, METHODS.get(m, m))
+
     if w.qualified == 1:
         alone = "with a result to compare there" if w.ran > 1 else "run there"
-        return f"{names[w.fastest]} was the only method {alone}"
+        return f"{name(w.fastest)} was the only method {alone}"
     among = f" of the {w.qualified} methods compared there" if w.qualified < w.methods else ""
     tied = _tied_words(w, names)
+    noise = getattr(w, "noise", np.nan)
+    if fast_tied := tuple(getattr(w, "tied_fastest", ()) or ()):
+        return (f"{listed([name(m) for m in (w.fastest, *fast_tied)])} were tied as the fastest online within the "
+                f"timing noise ({_pct(noise)}), and {name(w.most_accurate)} was the most accurate{tied}{among}")
+    ahead = f" (by more than the timing noise, {_pct(noise)})" if np.isfinite(noise) and noise > 0 else ""
     if w.fastest == w.most_accurate:
-        return f"{names[w.fastest]} was both the fastest online and the most accurate{tied}{among}"
-    return f"{names[w.fastest]} was the fastest online and {names[w.most_accurate]} the most accurate{tied}{among}"
+        return f"{name(w.fastest)} was both the fastest online{ahead} and the most accurate{tied}{among}"
+    return (f"{name(w.fastest)} was the fastest online{ahead} and {name(w.most_accurate)} the most "
+            f"accurate{tied}{among}")
 
 
 def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
@@ -743,7 +977,7 @@ def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
     clause inside a parenthesis already open ("; tied with ...")."""
     if not w.tied:
         return ""
-    words = f"tied with {listed([names[m] for m in w.tied])} within the solvers' tolerances"
+    words = f"tied with {listed([names.get(m, METHODS.get(m, m)) for m in w.tied])} within the solvers' tolerances"
     return f"; {words}" if within else f" ({words})"
 
 
@@ -762,11 +996,11 @@ def _size_entry(r, good: bool) -> str:
             f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
 
 
-def _p1_machines(at: pd.DataFrame) -> str:
+def _p1_machines(at: pd.DataFrame, w) -> str:
     """What P1's online time at one size assumes (its slowest DSO's dispatch, one machine per DSO), beside the wall
-    time of all its DSOs' dispatches on this run's workers; "" where that wall time was not measured. The two are not
-    combined into a ratio: the wall time holds the workers' turns and Dask's messages, the others' times are solver
-    times (one yardstick)."""
+    time of all its DSOs' dispatches on this run's workers, and whether the size's verdict on the fastest method
+    (a row of `winners`) holds with that wall time in the DSO step's place (`_workers_verdict`); "" where that wall
+    time was not measured."""
     p1 = at[(at.method == "P1") & (at.status == "ok")]
     if p1.empty or not np.isfinite(p1.dso_parallel_ms.iloc[0]):
         return ""
@@ -774,8 +1008,26 @@ def _p1_machines(at: pd.DataFrame) -> str:
     return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({r.dso_ms:.0f} ms of solver "
             f"time), as if every DSO had its own machine, the book's one rule for parallel parts. On this run's "
             f"workers all its DSOs' dispatches together took {r.dso_parallel_ms:.0f} ms by the wall clock, the "
-            "workers' turns and Dask's messages included: a wall time, not a solver time to set beside the other "
-            "methods' (the table of P1's DSO work gives both per size).")
+            f"workers' turns and Dask's messages included (the table of P1's DSO work gives both per size)."
+            + (f" {_workers_verdict(w)}" if w.workers_fastest else ""))
+
+
+def _workers_verdict(w, clause: bool = False) -> str:
+    """Markdown: the verdict on the fastest method at one size (a row of `winners` with ``workers_fastest``) with P1's
+    DSO step timed by the wall clock of all its DSOs on the run's workers, and whether it is the verdict of the one
+    rule: a wall time in a sum of solver times, what this machine gave, not the rule's time. A sentence after
+    `_p1_machines`' (which names that wall time), or with ``clause`` a clause that names it itself."""
+    fast = listed([METHODS[m] for m in (w.workers_fastest, *w.workers_tied)])
+    who = (f"{fast} tied as the fastest online within the timing noise" if w.workers_tied
+           else f"{fast} the fastest online")
+    holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(w.tied_fastest))
+    if clause:
+        return (f"P1 timed by the wall clock of all its DSOs on this run's workers: {w.p1_workers_ratio:.2f}x, "
+                f"{who}, {'the same verdict' if holds else 'another verdict'}")
+    verdict = ("the verdict holds on this run's workers too" if holds
+               else "the verdict holds only with a machine per DSO, not on this run's workers")
+    return (f"Timed with that wall time in place of its slowest DSO's solver time, P1's online time would be "
+            f"{w.p1_workers_ratio:.2f}x the integrated AC-OPF's, {who}: {verdict}.")
 
 
 WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose every solve succeeded and whose dispatch "
@@ -784,56 +1036,103 @@ WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose ever
 
 
 def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
-    """Markdown: per N, which method was fastest online and which most accurate, among the `comparable` runs, and
-    how many of the methods run there were comparable (a method not run there is named, not counted); under
-    `WINNERS_TITLE` when ``titled``."""
+    """Markdown: per N, which method was fastest online (or which were tied within the timing noise,
+    `timing_noise`; with P1's DSOs timed on the run's workers, whether that holds, `_workers_verdict`) and which
+    most accurate, among the `comparable` runs, and how many of the methods run there were comparable (a method not
+    run there is named, not counted); under `WINNERS_TITLE` when ``titled``."""
     out = [WINNERS_TITLE, ""] if titled else []
+    ratios = t.set_index(["n_ds", "method"]).time_ratio
     for r in winners(t).itertuples():
         why = f" ({r.left_out})" if r.left_out else ""
         if r.qualified == 0:  # a finished, feasible run without its yardstick is not comparable either
             out.append(f"- **{ds_count(r.n_ds)}**: no method was comparable{why}.")
             continue
-        ahead = f", {r.lead:.2f} below the next method's" if np.isfinite(r.lead) else ""
-        out.append(f"- **{ds_count(r.n_ds)}**: fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the "
-                   f"integrated AC-OPF's solver time{ahead}), most accurate {METHODS[r.most_accurate]} "
+        workers = f"; {_workers_verdict(r, clause=True)}" if r.workers_fastest else ""
+        if r.tied_fastest:
+            fastest = (f"fastest online tied within the timing noise ({_pct(r.noise)}): "
+                       + ", ".join(f"{METHODS[m]} {ratios[(r.n_ds, m)]:.2f}x" for m in (r.fastest, *r.tied_fastest))
+                       + f" the integrated AC-OPF's solver time{f' ({workers[2:]})' if workers else ''}")
+        else:
+            beyond = ", more than the timing noise" if np.isfinite(r.noise) and r.noise > 0 else ""
+            ahead = f", {r.lead:.2f} below the next method's{beyond}" if np.isfinite(r.lead) else ""
+            fastest = (f"fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the integrated AC-OPF's solver "
+                       f"time{ahead}{workers})")
+        out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {METHODS[r.most_accurate]} "
                    f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %{_tied_words(r, METHODS, within=True)}); "
                    f"{r.qualified} of the {counted(r.ran, 'method')} run there {'was' if r.qualified == 1 else 'were'} "
                    f"comparable{why}.")
     return "\n".join(out)
 
 
+def noise_text(t: pd.DataFrame) -> str:
+    """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), measured in the
+    store, and where it comes from; or that the store measures none, so that the fastest is named by the bare
+    times."""
+    n = timing_noise(t)
+    if not np.isfinite(n.bound):
+        return ("**Timing noise.** This store has no two sizes with the integrated AC-OPF's solver time and Ipopt "
+                "iterations, so it measures no timing noise: the fastest online is named by the bare times.")
+    if n.bound == 0:
+        return ("**Timing noise.** In this store the integrated AC-OPF's solver time per Ipopt iteration never fell "
+                "from one size to a larger one, so it measures no timing noise a lead could be held against: the "
+                "fastest online is named by the bare times.")
+    return (f"**Timing noise.** A method is called the fastest online at a size only where its online solver time is "
+            f"more than {_pct(n.bound)} below the next method's; otherwise the methods are tied. That bound is "
+            f"measured in this store: the integrated AC-OPF took {n.from_ms:.1f} ms per Ipopt iteration at "
+            f"{ds_count(int(n.from_n))} and {n.to_ms:.1f} ms at {ds_count(int(n.to_n))}, a system with more buses: "
+            "the largest such drop of the sweep. A larger system should cost no less per Ipopt iteration, so the "
+            "drop is how far a solver time moves for other reasons, the machine's load and what each Ipopt iteration "
+            "happened to do (`forlab.studies.ch12_many_dsos.timing_noise`); the store keeps only the fastest of each "
+            "solve's repeats, not their spread.")
+
+
 def growth_text(t: pd.DataFrame) -> str:
-    """Markdown: how online and offline time grow with N per method (log-log slopes), each with the sizes it is
-    fitted over; where those differ (a method the sweep stopped running), the online slopes again over the sizes
-    every method finished, since slopes over different ranges do not compare."""
-    on, off = growth(t, "solve_time_s"), growth(t, "offline_time_s")
-    spans = fitted_sizes(t, "solve_time_s")
-    parts = [f"{METHODS[m]} {_exponent(on[m], _ds_span(spans[m]))}" for m in on.index if np.isfinite(on[m])]
-    offs = [f"{METHODS[m]} {_exponent(off[m])}" for m in off.index if np.isfinite(off[m]) and m != "integrated"]
+    """Markdown: how online and offline time grow with N per method (log-log slopes over the runs with a feasible
+    dispatch, `growth_fits`, each with the sizes it is fitted over and its $R^2$; no trend stated where `trend`
+    says the line explains too little), the online times also against the total buses (the size of the problem,
+    which N is not: the drawn DSs differ in size and the TS is the same at every N); where the sizes differ
+    between methods (a method the sweep stopped running), the online slopes again over the sizes every method
+    finished, since slopes over different ranges do not compare."""
+    on, off = growth_fits(t, "solve_time_s"), growth_fits(t, "offline_time_s")
+    parts = [f"{METHODS[m]} {_exponent(f, _ds_span(f.sizes))}" for m, f in on.iterrows() if np.isfinite(f.slope)]
     if not parts:
-        return "Fewer than two sizes finished: no growth rate to fit."
+        return "Fewer than two sizes finished with a feasible dispatch: no growth rate to fit."
     text = ("Online solver time changes with the number of DSs $N$ as $N^k$, $k$ the log-log slope over the sizes "
-            f"that finished (one: linear; below zero: a decrease): {', '.join(parts)}.")
-    common = sorted(set.intersection(*map(set, spans.values)))
-    if len({tuple(v) for v in spans.values}) > 1 and len(common) >= 2:
-        same = growth(t[t.n_ds.isin(common)], "solve_time_s")
-        text += (f" Over the sizes every method finished ({_ds_span(common)}): "
-                 + ", ".join(f"{METHODS[m]} {_exponent(same[m])}" for m in same.index if np.isfinite(same[m])) + ".")
-    return text + (f" Offline time (all DSOs' work as it ran on this run's machine), $k$: {', '.join(offs)}." if offs
-                   else "")
+            "at which a method finished with a feasible dispatch (an infeasible run's time is not that of a dispatch "
+            "a TSO could use), with $R^2$ the share of the variance of log time the line explains; where it is "
+            f"below {FIT_R2_MIN:g} (chapter 07's least share, `forlab.studies.ch07_aladin.readers.FIT_R2_MIN`) the "
+            f"times scatter more than they follow the line and no trend is stated: {', '.join(parts)}.")
+    buses = growth_fits(t, "solve_time_s", x="buses")
+    text += (" Against the total buses $B$ instead, as $B^k$ (the size of the problem, which $N$ is not: the TS is "
+             "the same at every size and the drawn DSs differ in size): "
+             + ", ".join(f"{METHODS[m]} {_exponent(f)}" for m, f in buses.iterrows() if np.isfinite(f.slope)) + ".")
+    common = sorted(set.intersection(*map(set, on.sizes)))
+    if len({tuple(v) for v in on.sizes}) > 1 and len(common) >= 2:
+        same = growth_fits(t[t.n_ds.isin(common)], "solve_time_s")
+        text += (f" Over the sizes every method finished with a feasible dispatch ({_ds_span(common)}), against $N$: "
+                 + ", ".join(f"{METHODS[m]} {_exponent(f)}" for m, f in same.iterrows() if np.isfinite(f.slope))
+                 + ".")
+    offs = [f"{METHODS[m]} {_exponent(f)}" for m, f in off.iterrows() if np.isfinite(f.slope) and m != "integrated"]
+    return text + (f" Offline time (all DSOs' work as it ran on this run's machine) against $N$: {', '.join(offs)}."
+                   if offs else "")
 
 
-def _exponent(k: float, span: str = "") -> str:
-    """A fitted exponent as `growth_text` prints it, with the sizes it is fitted over (``span``) and, when it is
-    negative, that the time falls with N: "-0.28 (1 to 2 DSs; a decrease)"."""
-    said = [w for w in (span, "a decrease" if k < 0 else "") if w]
-    return f"{k:.2f}" + (f" ({'; '.join(said)})" if said else "")
+def _exponent(fit, span: str = "") -> str:
+    """A fit of `growth_fits` as `growth_text` prints it: its exponent, the sizes it is fitted over (``span``), its
+    $R^2$ and, when negative, that the time falls: "-0.28 (1 to 4 DSs; $R^2$ 0.91; a decrease)"; "no trend" in the
+    exponent's place where `trend` says the line explains too little, and no $R^2$ over two sizes (the line passes
+    through both)."""
+    fits = len(fit.sizes) > 2
+    said = [w for w in (span, f"$R^2$ {fit.r2:.2f}" if fits else "two sizes, no $R^2$",
+                        "a decrease" if fit.slope < 0 and (trend(fit) or not fits) else "") if w]
+    shown = f"{fit.slope:.2f}" if trend(fit) or not fits else "no trend"
+    return f"{shown} ({'; '.join(said)})"
 
 
 def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
-    """Per method, the sizes (N) `growth` fits ``column`` over: its successful rows with a positive value."""
-    ok = t[(t.status == "ok") & np.isfinite(t[column]) & (t[column] > 0)]
-    return ok.groupby("method").n_ds.agg(lambda ns: sorted(int(n) for n in ns.unique()))
+    """Per method, the sizes (N) `growth` fits ``column`` over: its runs with a feasible dispatch and a positive
+    value (`growth_fits`)."""
+    return growth_fits(t, column).sizes
 
 
 def _ds_span(sizes) -> str:
