@@ -852,7 +852,7 @@ def systems_figure(sys_t: pd.DataFrame):
             a.axvline(edge, color="0.9", linewidth=0.8, zorder=0)
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
-    ch12_many_dsos.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
+    plots.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' dots lie below 1
     ax[0].set_ylabel("|cost deviation| (%)")
     ax[1].set_ylabel("online / integrated time")

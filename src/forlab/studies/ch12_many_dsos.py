@@ -44,7 +44,7 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
-           "SIZE_UNITS", "check_params", "conditions_text", "dash_text", "decade_ticks", "deviation_text",
+           "SIZE_UNITS", "check_params", "conditions_text", "dash_text", "deviation_text",
            "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
            "integrated_row", "iterations_text", "largest_size_text", "noise_text", "outcome_tables", "p1_on_workers",
            "p3_text", "paper_note", "paper_table", "paper_tables", "run", "run_tables", "size_tables", "sizes",
@@ -857,10 +857,6 @@ infeasible."""
 PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|cost deviation| (%)"),
           ("offline_time_s", "offline time (s)"), ("kB", "data exchanged (kB)"))
 """The figure's panels: column of the rows and its axis label, worded as chapter 09's figures word them."""
-
-
-decade_ticks = plots.decade_ticks
-"""`forlab.book.plots.decade_ticks`, kept under this name only while chapter 09 imports it from here."""
 
 
 def figure(t: pd.DataFrame):
