@@ -110,7 +110,7 @@ def printed(archived) -> dict[str, str]:
     out["12.targets"] = ch12_many_dsos.targets(archived["12"]).to_string()
     out["12.missed"] = ch12_many_dsos.missed_text(archived["12"])
     scale = ch09_comparison.scale_rows(archived["12"])
-    out["09.scale_table"] = ch09_comparison.scale_table(scale).to_string()
+    out["09.scale_table"] = ch12_many_dsos.paper_table(scale).to_string()  # chapter 12's table of chapter 09's rows
     out["09.scale_text"] = ch09_comparison.scale_text(scale)
     return out
 

@@ -14,7 +14,7 @@ from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import runner, store
 from forlab.book.tables import counted
-from forlab.studies import ch08_sensitivity, ch09_comparison
+from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
 
 @pytest.fixture()
@@ -422,17 +422,15 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     """The scale rows are chapter 12's outcome records (its time ratio: online solver time over the integrated
     AC-OPF's of the same size), the table shows every method's ratio or why it has none, and the statement ranks
     judged, feasible runs only."""
-    from forlab.studies import ch12_many_dsos
-
     scale_t = ch09_comparison.from_store(chapter, "scale")
     t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
     assert len(scale_t) == len(t12) and chapter.scale_time_ratio.attrs["units"] == "1"
     np.testing.assert_allclose(scale_t.time_ratio, t12.time_ratio)
     assert set(scale_t.method) == set(ch09_comparison.SCALE_METHODS.values())
-    table = ch09_comparison.scale_table(scale_t)
-    # review finding: the table a paper prints has the offline time, rounds and data too, the methods by their names
-    assert table.index.names == ["DSs", "buses", "method"]
-    assert list(table.columns) == list(ch09_comparison.SCALE_HEADERS.values()) and len(table.columns) <= 5
+    # the table and its note are chapter 12's, of these rows: the same as of chapter 12's own
+    table = ch12_many_dsos.paper_table(scale_t)
+    assert table.equals(ch12_many_dsos.paper_table(t12)) and table.index.names == ["DSs", "buses", "method"]
+    assert ch12_many_dsos.paper_note(scale_t) == ch12_many_dsos.paper_note(t12)
     assert sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t12.n_ds))
     effort = ["offline (s)", "rounds", "exchanged (kB)"]
     for r in t12[t12.method != "integrated"].itertuples():
@@ -443,12 +441,12 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
             assert (shown[effort] == "–").all()
         if r.status == "ok" and r.feasible:
             assert shown["online / integrated"] == f"{r.time_ratio:.2f}"
-            assert shown["deviation (%)"] == f"{r.deviation_pct:.4f}".replace("-0.0000", "0.0000")
+            assert shown["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
         else:  # a run that was not made, failed or is infeasible has no ratio, and says which
             assert shown["online / integrated"] in ("not run", "failed", "infeasible", "no yardstick")
-            assert shown["deviation (%)"] == "–"
-    dashes = ch09_comparison.scale_dash_text(scale_t)
-    assert "“not run”: it was not run" in dashes and "“infeasible”" in dashes and "“failed”" not in dashes
+            assert shown["|cost deviation| (%)"] == "–"
+    note = ch12_many_dsos.paper_note(scale_t)
+    assert "“not run” (P3 ALADIN at 32 and 112 DSs" in note and "“infeasible”" in note and "“failed”" not in note
     text = ch09_comparison.scale_text(scale_t)
     judged = t12[(t12.method != "integrated") & (t12.status == "ok") & t12.feasible.astype(bool)]
     # by size, every method that was the fastest somewhere beyond chapter 12's timing noise, and the sizes tied in it
@@ -514,14 +512,20 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
     assert "Fastest online by size: no method at any size" in text  # a run without its yardstick is not compared
     assert "no method has a result to compare" in text
     assert "at no size did every method finish with a feasible dispatch" in text
-    table = ch09_comparison.scale_table(rows.assign(offline_time_s=[0.0, np.nan, 0.0, 9.0], rounds=[0, np.nan, 0, 1],
-                                                    bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0]))
+    rows = rows.assign(offline_time_s=[0.0, np.nan, 0.0, 9.0], rounds=[0, np.nan, 0, 1],
+                       bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0])
+    table = ch12_many_dsos.paper_table(rows)  # chapter 12's table takes chapter 09's rows as they are
+    assert table.loc[(1, 40, "integrated AC-OPF"), "online / integrated"] == ch12_many_dsos.duration(1.0)
     assert table.loc[(1, 40, "P1 FOR offer"), "online / integrated"] == "failed"
     assert (table.loc[(1, 40, "P1 FOR offer")].iloc[1:] == "–").all()  # a failed run: no deviation, time or data
+    assert table.loc[(2, 80, "integrated AC-OPF"), "online / integrated"] == "failed"
     assert table.loc[(2, 80, "P1 FOR offer"), "online / integrated"] == "no yardstick"
-    assert table.loc[(2, 80, "P1 FOR offer"), "deviation (%)"] == "–"
+    assert table.loc[(2, 80, "P1 FOR offer"), "|cost deviation| (%)"] == "–"
     assert list(table.loc[(2, 80, "P1 FOR offer")].iloc[2:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
-    assert "“failed”: it failed" in ch09_comparison.scale_dash_text(rows)
+    note = ch12_many_dsos.paper_note(rows)
+    assert ("“failed” (integrated AC-OPF at 2 DSs, stored status “integrated: time limit”; P1 FOR offer at 1 DS"
+            in note)
+    assert "“no yardstick” (P1 FOR offer at 2 DSs)" in note
 
 
 def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
@@ -746,8 +750,6 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     page opens with it (before the list of stores), read from the store: the largest size's leader and every
     method's numbers, and the TS, the DS pool, the machine, the repeats and the offline models, from the parameters
     and attributes the chapter's store keeps of chapter 12's sweep."""
-    from forlab.studies import ch12_many_dsos
-
     code = [c for c in sources(NOTEBOOK, "code") if "answer_text" in c or "sources_text" in c]
     assert "answer_text" in code[0] and "sources_text" in code[1]  # the answer before the stores it came from
     prose = prose_of(NOTEBOOK)
@@ -790,8 +792,6 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     DSOs' dispatches took ``dso_parallel_ms`` by the wall clock. The verdict says whether the fastest stays the
     fastest with that wall time in the slowest DSO's place, by chapter 12's own verdict (`winners`,
     `p1_on_workers`), not a copy of it."""
-    from forlab.studies import ch12_many_dsos
-
     t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
     n = t12.n_ds.max()
     w = ch12_many_dsos.winners(t12).set_index("n_ds").loc[n]

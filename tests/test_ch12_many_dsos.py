@@ -693,24 +693,59 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     assert paper.loc[(2, P3), "online / integrated"] == "infeasible" and paper.loc[(2, P3), "deviation (%)"] == "–"
 
 
-def test_the_paper_table_has_a_row_per_size_and_no_number_for_a_run_without_one():
+def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_without_one():
+    """The one table of the sweep (this chapter's and chapter 09's): per size the integrated AC-OPF's row with its
+    solver time, then a row per method by its full name, five columns; a row without a result says why in its first
+    cell and has "–" where it has no number."""
     t = ch12.frame(store.open_path(PAPER))
     table = ch12.paper_table(t)
-    assert list(table.index.names) == ["DSs", "buses", "integrated AC-OPF"]
-    assert list(table.index.get_level_values("DSs")) == sorted(t.n_ds.unique())
-    assert list(table.columns.get_level_values(0).unique()) == list(ch12.PAPER_COLUMNS.values())
-    ratio = t[(t.n_ds == 112) & (t.method == "P1")].time_ratio.iloc[0]
-    assert table.loc[112].iloc[0][("online / integrated", "P1")] == f"{ratio:.2f}"
-    assert (table.loc[32].iloc[0].xs("P3", level=1) == "–").all()  # not run: no number anywhere
-    p3 = table.loc[2].iloc[0].xs("P3", level=1)
-    assert (p3["|deviation| (%)"], p3["online / integrated"]) == ("infeasible", "–") and p3["rounds"] == "31"
+    assert list(table.index.names) == ["DSs", "buses", "method"]
+    assert list(table.columns) == list(ch12.PAPER_COLUMNS.values()) and len(table.columns) == 5
+    assert len(table) == len(t) and sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t.n_ds))
+    for n, rows in table.groupby(level="DSs", sort=False):  # the yardstick first, then the methods in their order
+        assert list(rows.index.get_level_values("method")) == [ch12.METHODS[m] for m in ("integrated", *ch08.METHODS)]
+        base = t[(t.n_ds == n) & (t.method == "integrated")].iloc[0]
+        assert rows.iloc[0]["online / integrated"] == ch12.duration(base.solve_time_s)
+        assert rows.iloc[0]["|cost deviation| (%)"] == "–" and rows.iloc[0]["exchanged (kB)"] == "–"
+    r = t[(t.n_ds == 112) & (t.method == "P1")].iloc[0]
+    p1 = table.loc[(112, r.buses, P1)]
+    assert p1["online / integrated"] == f"{r.time_ratio:.2f}"
+    assert p1["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
+    assert list(p1.iloc[2:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
+    not_run = table.xs((32, P3), level=("DSs", "method")).iloc[0]
+    assert not_run.iloc[0] == "not run" and (not_run.iloc[1:] == "–").all()  # not run: no number anywhere
+    p3 = table.xs((2, P3), level=("DSs", "method")).iloc[0]
+    assert (p3["online / integrated"], p3["|cost deviation| (%)"], p3["rounds"]) == ("infeasible", "–", "31")
     note = ch12.paper_note(t)
-    assert f"{P3} was not run at 32 and 112 DSs (above `p3_max_ds`)." in note and "“infeasible”" in note
-    failed = [_row(1, "integrated", 0.0, 1.0), _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)]
-    shown = ch12.paper_table(ch12.frame(_store(failed, buses=(150,), ts_its=(20,))))
-    assert (shown.iloc[0] == "–").all()
-    assert ch12.paper_note(ch12.frame(_store(failed, buses=(150,), ts_its=(20,)))) == (
-        f"“–”: {P1} failed at 1 DS (its status is in the list of failed and infeasible runs).")
+    assert note.startswith(f"A row without a result says why in its first column: “infeasible” ({P3} at 2 DSs): "
+                           f"its dispatch is infeasible in the T+D power flow; “not run” ({P3} at 32 and 112 DSs, "
+                           "above `p3_max_ds`): it was not run.")
+    assert "“failed”" not in note and "its deviation from itself, and the data it exchanges" in note
+    # chapter 09's copies name the methods in full: the same table and note
+    named = t.assign(method=t.method.map(ch12.METHODS))
+    assert ch12.paper_table(named).equals(table) and ch12.paper_note(named) == note
+
+
+def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
+    rows = [_row(1, "integrated", 0.0, 1.0), _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
+            _row(2, "integrated", np.nan, np.nan, status="integrated: time limit", feasible=False),
+            _row(2, "P1", 0.001, 0.5, integ=np.nan)]
+    t = ch12.frame(_store(rows, buses=(150, 300), ts_its=(20, 20)))
+    shown = ch12.paper_table(t)
+    assert shown.loc[(1, 150, P1)].iloc[0] == "failed" and (shown.loc[(1, 150, P1)].iloc[1:] == "–").all()
+    assert shown.loc[(2, 300, "integrated AC-OPF")].iloc[0] == "failed"
+    assert (shown.loc[(2, 300, "integrated AC-OPF")].iloc[1:] == "–").all()
+    no_yardstick = shown.loc[(2, 300, P1)]
+    assert list(no_yardstick) == ["no yardstick", "–", "1.0", "1", "2.0"]  # it finished: what it cost, no deviation
+    assert ch12.paper_note(t) == (
+        f"A row without a result says why in its first column: “failed” (integrated AC-OPF at 2 DSs, stored status "
+        f"“integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed; “no yardstick” ({P1} at "
+        "2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against. “–”: a row called "
+        "“failed” has no time, deviation, rounds or data; a run called “no yardstick” finished but has no deviation "
+        "to compare (its offline time, rounds and data are measured all the same); in the integrated AC-OPF's row, "
+        "a value that does not apply (its deviation from itself).")
+    assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == (
+        "“–”: in the integrated AC-OPF's row, a value that does not apply (its deviation from itself).")
 
 
 def test_the_conditions_are_read_from_the_store():

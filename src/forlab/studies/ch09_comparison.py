@@ -17,11 +17,12 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
 * P3 (`07_aladin`): one row per system (in-process ALADIN); online times by the rule from the stored per-round log,
   bytes all messages over all rounds; the judged deviation and feasibility only where the store has them (ALADIN's
   own optimality gap is not the judged deviation).
-* Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record
-  as that chapter stores it (`scale_rows`); the sweep is the scale at which the question "which method wins" is
-  asked of a TSO with dozens of DSOs (`scale_text`), and the page answers it first (`answer_text`), with the
-  conditions the sweep ran under (`scale_conditions_text`: the TS, the DSs, the machine, the repeats and the
-  offline models, from the parameters the store keeps of it).
+* Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record as that
+  chapter stores it (`scale_rows`), shown in that chapter's table and note (`forlab.studies.ch12_many_dsos.paper_table`,
+  `paper_note`, which take these rows as they are); the sweep is the scale at which the question "which method wins" is
+  asked of a TSO with dozens of DSOs (`scale_text`), and the page answers it first (`answer_text`), with the conditions
+  the sweep ran under (`scale_conditions_text`: the TS, the DSs, the machine, the repeats and the offline models, from
+  the parameters the store keeps of it).
 """
 
 from __future__ import annotations
@@ -1272,54 +1273,6 @@ def _judged(scale_t: pd.DataFrame) -> pd.DataFrame:
     return t[ch12_many_dsos.comparable(t)]
 
 
-def _outcome_word(r) -> str:
-    """A contestant's entry in the scale table: its online time ratio, or why it has none (a ratio without the
-    integrated AC-OPF's time, which failed or hit its limit, is no number either:
-    `ch12_many_dsos.why_not_compared`)."""
-    if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
-        return f"{r.time_ratio:.2f}"
-    return why_not_compared(r)
-
-
-SCALE_HEADERS = {"ratio": "online / integrated", "dev": "deviation (%)", "offline": "offline (s)",
-                 "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The columns of `scale_table`, at most five as every page table (`PAGE_TABLES`): the online solver time over the
-integrated AC-OPF's, the judged deviation, the offline time of all DSOs as it ran, the rounds and the data
-exchanged."""
-
-
-def scale_table(scale_t: pd.DataFrame) -> pd.DataFrame:
-    """The many-DSOs table a paper would print, one row per number of DSs (with the buses in all) and method, the
-    methods by their full names (`SCALE_METHODS`): its online solver time over the integrated AC-OPF's of the same
-    size, its judged deviation (%), the offline time of all its DSOs as it ran (s), its rounds and the data exchanged
-    (kB) (`SCALE_HEADERS`). Where a method has no comparable number, the first column says why (chapter 12's
-    `why_not_compared`: "not run", "failed", "infeasible" or "no yardstick") and the others show "–" for what the
-    run does not have (`scale_dash_text`): a run that did not finish has no time, rounds or data; a dispatch that is
-    infeasible or has no yardstick has no deviation to compare."""
-    t = scale_t[scale_t.method != SCALE_METHODS["integrated"]].copy()
-    ran = t.status == "ok"
-    t["ratio"] = [_outcome_word(r) for r in t.itertuples()]
-    t["dev"] = fixed(t.deviation_pct.where(ch12_many_dsos.comparable(t)), 4).to_numpy()
-    t["offline"] = fixed(t.offline_time_s.where(ran), 1).to_numpy()
-    t["rounds"] = fixed(t.rounds.where(ran), 0).to_numpy()
-    t["kB"] = fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy()
-    t = t.iloc[sorted(range(len(t)), key=lambda i: (t.n_ds.iloc[i], _method_rank(t.method.iloc[i])))]
-    t.index = pd.MultiIndex.from_arrays([t.n_ds, t.buses, t.method], names=["DSs", "buses", "method"])
-    return printable(t, SCALE_HEADERS)
-
-
-def scale_dash_text(scale_t: pd.DataFrame) -> str:
-    """Markdown: what the words and dashes of `scale_table` stand for, naming only the words that occur (`MISSED`);
-    empty where every method has its numbers at every size."""
-    words = [_outcome_word(r) for r in scale_t[scale_t.method != SCALE_METHODS["integrated"]].itertuples()]
-    said = [f"“{w}”: {MISSED[w]}" for w in MISSED if w in words]
-    if not said:
-        return ""
-    return ("A method without a number at a size says why in the first column (" + "; ".join(said) + "), and “–” "
-            "stands for what that run does not have: a run that did not finish has no time, rounds or data, and a "
-            "dispatch that is infeasible or has no yardstick no deviation to compare.")
-
-
 SCALE_MODELS = {METHOD_NAMES[0]: "profile P1", METHOD_NAMES[1]: "profile P2"}
 """The methods whose offline models the sweep sizes itself (`FIT_SIZES`) -> the source (``attrs["sources"]`` key)
 of the every-system runs they are set against (their chapters' paper-scale runs)."""
@@ -1470,9 +1423,9 @@ def answer_text(st: xr.Dataset) -> str:
 
 
 def sweep_text(st: xr.Dataset) -> str:
-    """Markdown above the many-DSOs table: the conditions of chapter 12's sweep with every offline setting that
-    differs from the every-system runs (`scale_conditions_text`), from chapter 09's store ``st``; "" without the
-    sweep."""
+    """Markdown above the many-DSOs table (`ch12_many_dsos.paper_table`): the conditions of chapter 12's sweep with
+    every offline setting that differs from the every-system runs (`scale_conditions_text`), from chapter 09's store
+    ``st``; "" without the sweep."""
     return scale_conditions_text(json.loads(st.attrs.get("sources", "{}")), from_store(st, "scale"))
 
 
@@ -1481,10 +1434,11 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
     against: "online solver time over the integrated AC-OPF's (11.23 s) and absolute deviation: P1 ...; P2 ..."."""
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s
     against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
-    contestants = sorted(at[at.method != SCALE_METHODS["integrated"]].itertuples(),
-                         key=lambda r: _method_rank(r.method))
+    rows = at[at.method != SCALE_METHODS["integrated"]]
+    words = ch12_many_dsos.ratio_words(rows)  # the ratio, or why there is none, as chapter 12's table prints it
+    contestants = sorted(zip(rows.itertuples(), words), key=lambda rw: _method_rank(rw[0].method))
     return (f"online solver time over the integrated AC-OPF's{against} and absolute deviation, "
-            + "; ".join(_at_largest(r, scale_t, max_ds) for r in contestants))
+            + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
 
 
 def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None) -> str:
@@ -1579,16 +1533,11 @@ def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
     return f"every method finished with a feasible dispatch {where}"
 
 
-MISSED = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
-          "not run": "it was not run", "no yardstick": "the integrated AC-OPF has no time to hold it against"}
-"""What a contestant's word in the scale table (`ch12_many_dsos.why_not_compared`) says, as a clause."""
-
-
 def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2], max_ds: int | None = None) -> str:
     """Markdown: at which sizes of chapter 12's sweep ``method`` (ALADIN by default) finished with a feasible dispatch
-    and at which not, and why not (`MISSED`; where it was not run, up to which size the sweep runs it and what the
-    stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`): what a statement
-    about the method at scale must be held to. Empty without the sweep or the method in it."""
+    and at which not, and why not (`ch12_many_dsos.WHY_NOT`; where it was not run, up to which size the sweep runs it
+    and what the stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`): what a
+    statement about the method at scale must be held to. Empty without the sweep or the method in it."""
     rows = scale_t[scale_t.method == method].sort_values("n_ds") if len(scale_t) else scale_t
     if rows.empty:
         return ""
@@ -1600,7 +1549,8 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
     head = f"In the sweep of {{doc}}`12_many_dsos`, {method}"
     if not missed:
         return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
-    why = "; ".join(f"at {_listed(ns)} {MISSED[w]}{_by_how_much(rows, w, ns)}" for w, ns in missed.items())
+    why = "; ".join(f"at {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns)}"
+                    for w, ns in missed.items())
     if said := _not_run_why(rows, max_ds):
         why += f" ({said}; {{doc}}`12_many_dsos` says why it stops there)"
     n_run = len(rows) - len(missed.get("not run", []))
@@ -1630,12 +1580,11 @@ def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
     return f" (the largest violation {worst:.1e} p.u. of the system base)" if np.isfinite(worst) else ""
 
 
-def _at_largest(r, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
+def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
-    (for a method the sweep stopped running, up to which size it runs it: ``max_ds``, its ``p3_max_ds``, else the
-    largest size with a run)."""
-    word = _outcome_word(r)
-    if r.status == "ok" and r.feasible and np.isfinite(r.time_ratio):
+    (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it runs it:
+    ``max_ds``, its ``p3_max_ds``, else the largest size with a run)."""
+    if word not in ch12_many_dsos.WHY_NOT:
         return f"{r.method} {word} x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
     rows = scale_t[scale_t.method == r.method]
     ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
@@ -1687,7 +1636,6 @@ __all__ = [
     "LOAD_DIGITS",
     "METHOD_CODES",
     "METHOD_NAMES",
-    "MISSED",
     "MISSING",
     "NO_PAPER_STORES",
     "NO_SCALE_STORE",
@@ -1707,7 +1655,6 @@ __all__ = [
     "ROW",
     "RUN_SOURCES",
     "SCALE",
-    "SCALE_HEADERS",
     "SCALE_METHODS",
     "SCALE_MODELS",
     "SCALE_SOURCE",
@@ -1745,12 +1692,10 @@ __all__ = [
     "run",
     "runs_text",
     "scale_conditions_text",
-    "scale_dash_text",
     "scale_limit",
     "scale_models_text",
     "scale_reliability_text",
     "scale_rows",
-    "scale_table",
     "scale_text",
     "sources",
     "sources_text",

@@ -12,7 +12,8 @@ For every N of ``n_ds`` the study system `forlab.grid.td.many_ds_name` ``(ts, N,
 
 This module adds no algorithm. It adds the sweep over N, the size of each system, the peak memory of each size
 (`forlab.book.memory.PeakMemory`: this process and its Dask workers), the table a paper would print (`paper_table`,
-under the conditions read from the store, `conditions_text`), the growth of each cost with N (log-log slopes over the
+with `paper_note`, under the conditions read from the store, `conditions_text`; chapter 09 prints the same table of
+its copies of the rows), the growth of each cost with N (log-log slopes over the
 runs with a feasible dispatch, with their $R^2$, `growth_fits`), the verdicts per N computed from judged comparable
 columns only, a lead in online time counted only beyond the timing noise measured in the same store (`winners`,
 `timing_noise`), and issue 16's targets (`targets`, values from the anchor registry).
@@ -38,17 +39,27 @@ from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, short_commit
-from forlab.book.tables import TitledTable, counted, fixed, listed, printable, table, to_dataset, wrappable
+from forlab.book.tables import (
+    TitledTable,
+    clipped,
+    counted,
+    fixed,
+    listed,
+    printable,
+    table,
+    to_dataset,
+    wrappable,
+)
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
-           "SIZE_UNITS", "check_params", "conditions_text", "dash_text", "deviation_text",
+           "SIZE_UNITS", "WHY_NOT", "check_params", "conditions_text", "dash_text", "deviation_text",
            "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
            "integrated_row", "iterations_text", "largest_size_text", "noise_text", "outcome_tables", "p1_on_workers",
-           "p3_text", "paper_note", "paper_table", "paper_tables", "run", "run_tables", "size_tables", "sizes",
-           "system_names", "target_tables", "targets", "timing_noise", "trend", "winners"]
+           "p3_text", "paper_note", "paper_table", "paper_tables", "ratio_words", "run", "run_tables", "size_tables",
+           "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend", "winners"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -359,10 +370,10 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     `dispatch_table` gives), the online solver time over the integrated AC-OPF's), and what it costs besides
     (buses, offline time (s), rounds, kB). "–" where a run failed (its status is in `failures_text`); a run that is
     not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
-    that says why (`why_not_compared`), as chapter 09's scale table has."""
+    that says why (`why_not_compared`), as `paper_table` has."""
     shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
-                 feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=_ratio_words(t),
+                 feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=ratio_words(t),
                  deviation_pct=t.deviation_pct.where(shown))
     t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms"]] = np.nan
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
@@ -370,14 +381,6 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c, d in digits.items():
         t[c] = fixed(pd.to_numeric(t[c]), d).to_numpy()
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
-
-
-def _ratio_words(t: pd.DataFrame) -> pd.Series:
-    """Per row of `frame`, the online solver time over the integrated AC-OPF's as a table prints it: two decimals
-    where the row is `comparable`, else why not (`why_not_compared`); NaN for the integrated AC-OPF (no ratio to
-    itself)."""
-    words = [f"{r.time_ratio:.2f}" if good else why_not_compared(r) for r, good in zip(t.itertuples(), comparable(t))]
-    return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
 def run_tables(t: pd.DataFrame) -> list[TitledTable]:
@@ -468,42 +471,58 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-PAPER_TITLE = ("**The answer at paper scale**, per size and method ("
-               + ", ".join(METHODS[m] for m in ch08.METHODS) + "):")
-PAPER_COLUMNS = {"dev": "|deviation| (%)", "ratio": "online / integrated", "offline": "offline (s)",
+PAPER_TITLE = ("**The answer at paper scale**, per size: the integrated AC-OPF's solver time, then each method against "
+               "it:")
+PAPER_COLUMNS = {"ratio": "online / integrated", "dev": "|cost deviation| (%)", "offline": "offline (s)",
                  "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The title and the column groups of `paper_table`, each with a column per method under its code (as chapter 09's
-scale table has them: the methods' full names would set the width of fifteen columns)."""
+"""The title and the five columns of `paper_table`: a row per size and method, the methods by their full names, so
+that the table fits the page's column (one column per method and figure would make fifteen)."""
+
+WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
+           "not run": "it was not run",
+           "no yardstick": "the integrated AC-OPF of its size has no time or cost to hold it against"}
+"""What each word of `why_not_compared` says, as a clause (`paper_note`; chapter 09's statements on the sweep)."""
+
+_CODES = {label: code for code, label in METHODS.items()}
+
+
+def _coded(t: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `frame` with their methods by code, whether they name them by code or by their full names (`METHODS`,
+    as chapter 09's copies of this store's rows do)."""
+    return t.assign(method=t.method.map(lambda m: _CODES.get(m, m)))
+
+
+def ratio_words(t: pd.DataFrame) -> pd.Series:
+    """Per row of `frame` (methods by code or by name), the online solver time over the integrated AC-OPF's as a
+    table prints it: two decimals where the row is `comparable`, else why not (`why_not_compared`); NaN for the
+    integrated AC-OPF (no ratio to itself)."""
+    t = _coded(t)
+    words = [f"{r.time_ratio:.2f}" if good else why_not_compared(r) for r, good in zip(t.itertuples(), comparable(t))]
+    return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
 def paper_table(t: pd.DataFrame) -> pd.DataFrame:
-    """The table a paper would print: one row per size (N, its total buses and the integrated AC-OPF's solver time,
-    or "failed") and per method (`PAPER_COLUMNS`) the judged |cost deviation| (%), the online solver time over the
-    integrated AC-OPF's of the same size, the offline time (s; all DSOs' offline work as it ran on the run's
-    machine), the rounds and the data exchanged (kB). A finished run that is not `comparable` says why in its
-    deviation cell (`why_not_compared`: "infeasible", "no yardstick") and has no ratio; a failed run and a method not
-    run at a size show "–" throughout, never a number (`paper_note` says why)."""
-    c = t[t.method != "integrated"]
-    good, ran = comparable(c), c.status == "ok"
-    why = pd.Series([why_not_compared(r) for r in c.itertuples()], index=c.index)
-    c = c.assign(dev=fixed(c.deviation_pct.abs().where(good), 4).to_numpy(),
-                 ratio=fixed(c.time_ratio.where(good), 2).to_numpy(),
-                 offline=fixed(c.offline_time_s.where(ran), 1).to_numpy(),
-                 rounds=fixed(c.rounds.astype(float).where(ran), 0).to_numpy(),
-                 kB=fixed((c.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
-    c["dev"] = c.dev.where(good | ~ran, why)
-    n_ds = sorted(int(n) for n in t.n_ds.unique())
-    base = t[t.method == "integrated"].set_index("n_ds").reindex(n_ds)
-    central = [duration(r.solve_time_s) if r.status == "ok" else "failed" if isinstance(r.status, str) else "–"
-               for r in base.itertuples()]
-    index = pd.MultiIndex.from_arrays([n_ds, t.groupby("n_ds").buses.first().reindex(n_ds).astype(int), central],
-                                      names=["DSs", "buses", "integrated AC-OPF"])
-    methods = [m for m in ch08.METHODS if m in set(c.method)]
-    by_method = {m: c[c.method == m].set_index("n_ds").reindex(n_ds) for m in methods}
-    out = pd.DataFrame({(header, m): by_method[m][key].to_numpy() for key, header in PAPER_COLUMNS.items()
-                        for m in methods}, index=index)
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out.astype(object).where(out.notna(), "–")
+    """The table a paper would print, from the rows of `frame` (methods by code or by their full names, as chapter
+    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, with its solver time in the
+    first column (the time every ratio at that size is over), then a row per method (`PAPER_COLUMNS`): the online
+    solver time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all DSOs' offline
+    work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a result says why in
+    its first cell (`why_not_compared`: "not run", "failed", "infeasible", "no yardstick") and shows "–" where it has
+    no number, never a number: a run that did not finish has no time, rounds or data, one that is not `comparable`
+    no deviation; `paper_note` says what each word and dash stands for."""
+    t = _coded(t)
+    ran, integrated = t.status == "ok", t.method == "integrated"
+    own = pd.Series([duration(r.solve_time_s) if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
+                    index=t.index, dtype=object)  # the integrated AC-OPF's: its time, or why it has none
+    first = ratio_words(t).where(~integrated, own)
+    t = t.assign(ratio=first.to_numpy(), dev=fixed(t.deviation_pct.abs().where(comparable(t)), 4).to_numpy(),
+                 offline=fixed(t.offline_time_s.where(ran), 1).to_numpy(),
+                 rounds=fixed(t.rounds.astype(float).where(ran), 0).to_numpy(),
+                 kB=fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
+    t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
+    t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.astype(int), t.method.map(METHODS)],
+                                        names=["DSs", "buses", "method"])
+    return printable(t, PAPER_COLUMNS)
 
 
 def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
@@ -512,28 +531,43 @@ def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
 
 
 def paper_note(t: pd.DataFrame) -> str:
-    """Markdown: what `paper_table` leaves without a number, and why, naming only what occurs: per method the sizes it
-    was not run at (the stored status: above ``p3_max_ds``) or failed at (the list of failed and infeasible runs
-    gives each status), and what an "infeasible" or "no yardstick" cell means."""
-    c = t[t.method != "integrated"]
-    not_run = c.status.astype(str).str.startswith("not run")
-    out = []
-    for method, g in c.groupby("method", sort=False):
-        skipped, failed = g[not_run[g.index]], g[(g.status != "ok") & ~not_run[g.index]]
-        if len(skipped):
-            limit = " (above `p3_max_ds`)" if skipped.status.str.contains("p3_max_ds").all() else ""
-            out.append(f"{METHODS[method]} was not run at {_ds_list(skipped.n_ds)}{limit}")
-        if len(failed):
-            out.append(f"{METHODS[method]} failed at {_ds_list(failed.n_ds)} (its status is in the list of failed "
-                       "and infeasible runs)")
-    said = [f"“–”: {'; '.join(out)}."] if out else []
-    finished = c[(c.status == "ok") & ~comparable(c)]
-    if len(finished):
-        said.append("A cell that says “infeasible” is a run whose dispatch the T+D power flow found infeasible (“no "
-                    "yardstick”: the integrated AC-OPF of its size has no time or cost): its deviation and time ratio "
-                    "are no result a TSO could use, so none is shown; its offline time, rounds and data are measured "
-                    "all the same.")
-    return " ".join(said)
+    """Markdown: what the words and dashes of `paper_table` of the same rows stand for, naming only what occurs: per
+    word (`WHY_NOT`) the methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that;
+    where a run failed, its stored status), then what a "–" stands for in a contestant's row and in the integrated
+    AC-OPF's; empty where every row has its numbers."""
+    t = _coded(t)
+    integrated, ran = t.method == "integrated", t.status == "ok"
+    own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
+    words = ratio_words(t).where(~integrated, own).where(~(integrated & ran))  # NaN: a number in the first cell
+    said = []
+    for word, clause in WHY_NOT.items():
+        who = [f"{METHODS[m]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}"
+               for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
+        if who:
+            said.append(f"“{word}” ({'; '.join(who)}): {clause}")
+    out = [f"A row without a result says why in its first column: {'; '.join(said)}."] if said else []
+    dashes = []
+    if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
+        dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
+    if unjudged := [f"“{w}”" for w in ("infeasible", "no yardstick") if (words[ran & ~integrated] == w).any()]:
+        dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its offline "
+                      "time, rounds and data are measured all the same)")
+    base = t[integrated & ran]
+    if len(base):
+        kb = ", and the data it exchanges: it sends none" if base.bytes_exchanged.isna().any() else ""
+        dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its deviation from itself{kb})")
+    if dashes:
+        out.append(f"“–”: {'; '.join(dashes)}.")
+    return " ".join(out)
+
+
+def _why_detail(rows: pd.DataFrame, word: str) -> str:
+    """What the stored statuses of ``rows`` (one method's, all called ``word``) add to the word: that a method not run
+    is above ``p3_max_ds``, or a failed run's stored status (its last size's); "" otherwise."""
+    statuses = rows.sort_values("n_ds").status.astype(str)
+    if word == "not run" and statuses.str.contains("p3_max_ds").all():
+        return ", above `p3_max_ds`"
+    return f", stored status “{clipped(statuses.iloc[-1], 120)}”" if word == "failed" else ""
 
 
 def conditions_text(st: xr.Dataset) -> str:
