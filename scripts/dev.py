@@ -20,7 +20,6 @@ import hashlib
 import re
 import subprocess
 import sys
-import tomllib
 import venv
 from pathlib import Path
 
@@ -176,6 +175,10 @@ def lock(args: list[str]) -> int:
     """Resolve pyproject.toml (dependencies + the test extra) for the target into the hashed lock, keeping the
     lock's current pins where they still fit (uv prefers them unless ``--upgrade``), then rewrite
     environment.yml to the same versions."""
+    if problem := interpreter_problem():
+        sys.exit(problem)
+    import tomllib  # here, not at the top: on Python 3.10 the top would fail before interpreter_problem could speak
+
     extras = [word for extra in LOCK_EXTRAS for word in ("--extra", extra)]
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     # the editable install runs without build isolation (`ensure_venv`): the build backend must be locked in its
