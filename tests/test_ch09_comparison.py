@@ -14,6 +14,7 @@ from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import runner, store
 from forlab.book.tables import counted
+from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
 
@@ -323,7 +324,11 @@ def test_which_method_text(chapter):
     # review finding: on two systems P2's mean |deviation| is within the solvers' tolerances of ALADIN's: a tie
     per = sys_t[sys_t.system.isin(sys_t[sys_t.method == "P3 ALADIN"].system)].dropna(subset=["abs_deviation_pct"])
     alone, tied = ch09_comparison._wins(per, "P3 ALADIN")
-    assert tied >= 1 and alone + tied == per.system.nunique()
+    # the ties counted from the store's deviations by the tolerance itself (a re-archive may have more or none)
+    best = per.groupby(["system", "method"]).abs_deviation_pct.min().unstack()
+    near = best.le(best.min(axis=1) + NEGLIGIBLE_PCT, axis=0)
+    assert tied == int((near["P3 ALADIN"] & (near.sum(axis=1) > 1)).sum())
+    assert alone + tied == per.system.nunique()
     assert (f"the most accurate on {alone} of 5 systems with judged cases, tied with another method within the "
             f"solvers' tolerances (0.0001 %) on {tied} more") in lines[1]
     # at the nominal load, the one every method ran (`common_load`)
@@ -340,7 +345,8 @@ def test_which_method_text(chapter):
     assert "P2 ML surrogate 20.5 kB in 1 round," in lines[3] and "not what it reveals" in lines[3]
     assert "reveal least" not in text
     assert re.search(r"P1 FOR offer \d+\.\d s per load level", lines[4])  # a time: the archived run's machine's
-    assert "P2 ML surrogate 40.4 s per system" in lines[4]
+    p2_offline = ch09_comparison._verdicts(sys_t[sys_t.system.isin(shared.system)]).offline["P2 ML surrogate"]
+    assert f"P2 ML surrogate {p2_offline:.1f} s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
     assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
@@ -766,21 +772,25 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     for r in t12[(t12.n_ds == n) & (t12.method != "integrated") & (t12.status == "ok")].itertuples():
         assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x" in answer
         assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.offline_time_s:.1f} s" in answer
-    assert (f"{p['ts']} as the TS with {', '.join(map(str, p['n_ds'][:-1]))} and {p['n_ds'][-1]} DSs drawn from "
-            f"{', '.join(p['pool'][:-1])} and {p['pool'][-1]}") in conditions
-    assert (f"on one machine of {big.attrs['cpu_count']} cores with {p['n_workers']} Dask workers; every online time "
-            f"the fastest of {p['repeats']} solves (`repeats`), ALADIN's of {counted(p['p3_repeats'], 'run')}") in conditions
+    # review finding: one statement of the sweep's conditions, chapter 12's, without its list of offline settings
+    said = ch12_many_dsos.conditions_text(big)
+    assert conditions.split(" Store of")[0] == ch12_many_dsos.conditions(
+        p, big.attrs, sorted(p["n_ds"]), t12.drop_duplicates("n_ds").buses,
+        head="**The sweep's conditions** (read from its store):", offline=False)
+    assert said.split(": ", 1)[1].split(" Offline:")[0] in conditions
+    assert f"{big.attrs['cpu_count']} cores" in conditions and f"on {p['n_workers']} Dask workers" in conditions
     assert f"commit `{big.attrs['git_commit'][:7]}`" in conditions
     # review finding: the offline models of the sweep are not those of the every-system tables; said from both stores
     p1 = json.loads(archived["05_coordination"].attrs["parameters"])
     p2 = json.loads(archived["06_ml_surrogate"].attrs["parameters"])
-    assert (f"P1's offer lighter than in the paper-scale run of {{doc}}`05_coordination` (`n_directions` "
-            f"{p['p1_n_directions']} against {p1['n_directions']})") in answer
-    assert (f"P2's surrogate lighter than in the paper-scale run of {{doc}}`06_ml_surrogate` (`n_samples` "
-            f"{p['p2_n_samples']} against {p2['n_samples']}") in answer
+    # review finding: both parameters named, the sweep's and the method chapter's
+    assert (f"P1's offer lighter than in the paper-scale run of {{doc}}`05_coordination` (`p1_n_directions` "
+            f"{p['p1_n_directions']} against `n_directions` {p1['n_directions']})") in answer
+    assert (f"P2's surrogate lighter than in the paper-scale run of {{doc}}`06_ml_surrogate` (`p2_n_samples` "
+            f"{p['p2_n_samples']} against `n_samples` {p2['n_samples']}") in answer
     full = ch09_comparison.sweep_text(chapter)
-    assert full.startswith(conditions.split(". Store of")[0]) and f"`n_labelled` {p['p1_n_labelled']} against " \
-        f"{p1['n_labelled']}" in full and f"`vertex_samples` {p['p2_vertex_samples']} against" in full
+    assert full.startswith(conditions.split(" Store of")[0]) and f"`p1_n_labelled` {p['p1_n_labelled']} against " \
+        f"`n_labelled` {p1['n_labelled']}" in full and f"`p2_vertex_samples` {p['p2_vertex_samples']} against" in full
     gap = t12[(t12.n_ds == n) & (t12.method.isin(["P1", "P2"]))].deviation_pct.abs()
     assert f"lies {gap.max() - gap.min():.4f} percentage points below the next one's" in answer
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
@@ -800,10 +810,17 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     workers = json.loads(archived["12_many_dsos"].attrs["parameters"])["n_workers"]
     scale_t = ch09_comparison.from_store(chapter, "scale")
     text = ch09_comparison.scale_text(scale_t, ch09_comparison.scale_limit(chapter), json.loads(chapter.attrs["sources"]))
-    assert (f"with all its DSOs' dispatches on that run's {workers} Dask workers, "
-            f"{ch12_many_dsos.duration(p1.dso_parallel_ms.iloc[0] / 1e3)} by the wall clock in the slowest DSO's "
-            f"place, it would be {ch12_many_dsos.duration(alt)}, {w.p1_workers_ratio:.2f} x the integrated "
-            f"AC-OPF's, and {ch09_comparison.SCALE_METHODS[w.workers_fastest]}") in text
+    on = f"that run's {workers} Dask workers"
+    assert (f"on {on}, all its DSOs' dispatches together took "
+            f"{ch12_many_dsos.duration(p1.dso_parallel_ms.iloc[0] / 1e3)} by the wall clock.") in text
+    # review finding: chapter 12's one statement of the verdict, with this page's name of the workers
+    named = w.copy()
+    for c in ("fastest", "workers_fastest"):
+        named[c] = ch09_comparison.SCALE_METHODS[w[c]]
+    for c in ("tied_fastest", "workers_tied"):
+        named[c] = tuple(ch09_comparison.SCALE_METHODS[m] for m in w[c])
+    assert ch12_many_dsos.workers_verdict(named, workers=on) in text
+    assert f"{alt / float(p1.integrated_solve_time_s.iloc[0]):.2f}x the integrated AC-OPF's" in text
     holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(w.tied_fastest))
     assert ("the verdict holds only with a machine per DSO" in text) == (not holds)
     assert text in ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM)
@@ -812,7 +829,7 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     assert "by the wall clock" not in ch09_comparison.scale_text(no_workers, found=json.loads(chapter.attrs["sources"]))
     # P1's DSOs quick enough on the workers: the verdict holds there too
     quick = scale_t.assign(dso_parallel_ms=scale_t.dso_ms)
-    assert "the verdict holds on that run's machine too." in ch09_comparison.scale_text(quick)
+    assert "the verdict holds on that run's workers too." in ch09_comparison.scale_text(quick)
 
 
 def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_runs(chapter, archived):
@@ -836,5 +853,7 @@ def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_run
     speed = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM).splitlines()[2]
     beyond = sum(float(g.time_ratio.nsmallest(2).iloc[1] / g.time_ratio.min()) > spread[system]
                  for system, g in sys_t.groupby("system"))
-    assert (f"by up to a factor of {spread.max():.2f} on one system ({spread.idxmax()}); on {beyond} of "
-            f"{sys_t.system.nunique()} systems the fastest method's ratio is below the next one's") in speed
+    assert (f"on {beyond} of {sys_t.system.nunique()} systems the fastest method's ratio is below the next "
+            "one's") in speed
+    # review finding: the largest factor is said once, beside the ratios, not again in the verdict
+    assert f"{spread.max():.2f}" not in speed

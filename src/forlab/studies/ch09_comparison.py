@@ -505,7 +505,8 @@ def from_store(st: xr.Dataset, dim: str) -> pd.DataFrame:
 def sources(**stores: xr.Dataset | None) -> str:
     """JSON of where each input store came from (path, parameter hash, git commit, when), the parameters it was
     run with (`rerun_text` and `scale_models_text` set the sizes of two runs' offline models side by side) and,
-    where the store records it, its machine's cores (``cpu_count``), for the store's attrs."""
+    where the store records them, its machine's cores, CPU model and Ipopt (``cpu_count``, ``cpu_model``,
+    ``ipopt_version``, ``ipopt_linear_solver``), for the store's attrs."""
     out = {}
     for name, s in stores.items():
         if s is not None:
@@ -514,6 +515,9 @@ def sources(**stores: xr.Dataset | None) -> str:
             out[name]["parameters"] = json.loads(s.attrs.get("parameters", "{}"))
             if "cpu_count" in s.attrs:  # the machine a run's times hold for (`scale_conditions_text`)
                 out[name]["cpu_count"] = int(s.attrs["cpu_count"])
+            for k in ("cpu_model", "ipopt_version", "ipopt_linear_solver"):  # the rest of the machine and solver
+                if k in s.attrs:
+                    out[name][k] = str(s.attrs[k])
     return json.dumps(out)
 
 
@@ -1130,10 +1134,10 @@ def _offline_line(mean: pd.DataFrame) -> str:
 
 def _noise_clause(src: pd.DataFrame) -> str:
     """The speed verdict's noise floor, from the per-system rows ``src``: each ratio divides by the integrated AC-OPF
-    of its own method's run, whose time on one system moves between those runs by up to `baseline_spread`; on how
-    many systems the fastest method's ratio is below the next one's by more than that system's spread (a lead the
+    of its own method's run, whose time on one system moves between those runs by up to `_yardstick_spread` (stated
+    once, by `runs_text` beside the tables, not here); on how many systems the fastest method's ratio is below the next one's by more than that system's spread (a lead the
     moving yardstick alone cannot make). Empty where no system has two methods with a ratio."""
-    spread = baseline_spread(src).groupby(src.system).max()
+    spread = _yardstick_spread(src)
     leads = {}
     for system, g in src.dropna(subset=["time_ratio"]).groupby("system", sort=False):
         r = g.time_ratio.astype(float).sort_values()
@@ -1141,11 +1145,16 @@ def _noise_clause(src: pd.DataFrame) -> str:
             leads[system] = r.iloc[1] / r.iloc[0] > spread[system]
     if not leads:
         return ""
-    worst = spread.idxmax()
-    return (f" Each ratio divides by the integrated AC-OPF of its own method's run (the list of stores at the top "
-            f"gives each run's commit and date), and that time moves between the runs by up to a factor of "
-            f"{spread[worst]:.2f} on one system ({worst}); on {sum(leads.values())} of {len(leads)} systems the "
-            "fastest method's ratio is below the next one's by more than that system's factor.")
+    return (" Each ratio divides by the integrated AC-OPF of its own method's run, whose time moves between the runs "
+            "(the note beside each table of time ratios gives the largest factor); on "
+            f"{sum(leads.values())} of {len(leads)} systems the fastest method's ratio is below the next one's by "
+            "more than that system's factor.")
+
+
+def _yardstick_spread(table: pd.DataFrame) -> pd.Series:
+    """Per system of ``table``, how far the integrated AC-OPF's time moves between the methods' runs (the largest of
+    `baseline_spread`): the one computation `runs_text` states and `_noise_clause` holds the leads against."""
+    return baseline_spread(table).groupby(table.system).max()
 
 
 RUN_SOURCES = {"paper": {m: f"profile {m.split(' ')[0]}" for m in METHOD_NAMES},
@@ -1174,7 +1183,7 @@ def runs_text(st: xr.Dataset, which: str = "paper") -> str:
             f"and the runs are {same} of the machines they ran on: {each}.")
     if table.empty:
         return text
-    spread = baseline_spread(table).groupby(table.system).max()
+    spread = _yardstick_spread(table)
     worst = spread.idxmax()
     return (f"{text} Beside the ratios, the integrated AC-OPF's largest time over its smallest among these runs on "
             f"the same system (up to {spread[worst]:.2f}, on {worst}): two methods' ratios closer than that factor "
@@ -1298,8 +1307,9 @@ def _differing(method: str, own: dict, other: dict) -> tuple[bool, list[tuple]]:
 def scale_models_text(found: dict, short: bool = False) -> str:
     """Markdown: how chapter 12's sweep sizes each DSO's offline model against the every-system runs of the method
     chapters (`SCALE_MODELS`), from the parameters chapter 09's store keeps of both (``found``: its parsed
-    ``attrs["sources"]``, `sources`): "P1's offer lighter than in the paper-scale run of ... (`n_directions` 30
-    against 150, ...)"; ``short``: the first setting that differs only. "" where the stores keep neither."""
+    ``attrs["sources"]``, `sources`): "P1's offer lighter than in the paper-scale run of ... (`p1_n_directions` 30
+    against `n_directions` 150, ...)", the sweep's parameter first, then the method chapter's; ``short``: the first
+    setting that differs only. "" where the stores keep neither."""
     sweep = (found.get("scale") or {}).get("parameters", {})
     parts = []
     for method, key in SCALE_MODELS.items():
@@ -1313,57 +1323,45 @@ def scale_models_text(found: dict, short: bool = False) -> str:
             continue
         shown = differ[:1] if short else differ
         parts.append(f"{code}'s {FIT_WHAT[method]} {_weight(differ)} than in {there} ("
-                     + ", ".join(f"`{n}` {b} against {a}" for n, a, b in shown) + ")")
+                     + ", ".join(f"`{FIT_SIZES[method][n]}` {b} against `{n}` {a}" for n, a, b in shown) + ")")
     return "; ".join(parts)
 
 
 def scale_conditions_text(found: dict, scale_t: pd.DataFrame, models: bool = True) -> str:
     """Markdown: what the sweep's numbers hold for, read from the parameters and attributes chapter 09's store keeps
-    of chapter 12's paper-scale store (``found``, `sources`): the TS, the sizes and the DS pool, the machine (its
-    cores and Dask workers), the repeats each time is the fastest of (ALADIN's ``p3_repeats``), the size up to which
-    ALADIN runs (``p3_max_ds``), with ``models`` each DSO's offline model against the every-system runs
-    (`scale_models_text`), and the store's commit and date; "" without the sweep's parameters."""
+    of chapter 12's paper-scale store (``found``, `sources`), in chapter 12's words (`ch12_many_dsos.conditions`: the
+    TS, the DS pool, the sizes, the machine, the solver, the repeats and ALADIN's limits), with ``models`` each DSO's
+    offline model against the every-system runs (`scale_models_text`) in place of chapter 12's list of its settings,
+    and the store's commit and date; "" without the sweep's parameters."""
     sweep = found.get("scale") or {}
     p = sweep.get("parameters", {})
     if not p or scale_t.empty:
         return ""
-    buses = scale_t.drop_duplicates("n_ds").buses
-    cores = sweep.get("cpu_count")
-    machine = (f"one machine of {counted(cores, 'core')}" if cores else "one machine (the store does not record its "
-               "cores)")
-    workers = f"{counted(p['n_workers'], 'Dask worker')}" if p.get("n_workers") else "no Dask workers"
-    aladin = (f"; ALADIN run up to {ds_count(p['p3_max_ds'])} (`p3_max_ds`)" if p.get("p3_max_ds") else "")
+    sizes = scale_t.drop_duplicates("n_ds")
+    said = ch12_many_dsos.conditions(p, sweep, sizes.n_ds, sizes.buses,
+                                     head="**The sweep's conditions** (read from its store):",
+                                     offline=False)
     sized = scale_models_text(found) if models else ""
-    return (f"The sweep: {p['ts']} as the TS with {_listed(p['n_ds'])} drawn from {listed(p['pool'])} (seed "
-            f"{p['seed']}), {int(buses.min())} to {int(buses.max())} buses in all; on {machine} with {workers}; every "
-            f"online time the fastest of {counted(p['repeats'], 'solve')} (`repeats`), ALADIN's of "
-            f"{counted(p['p3_repeats'], 'run')} (`p3_repeats`){aladin}"
-            + (f"; each DSO's offline model: {sized}" if sized else "")
-            + f". Store of commit `{short_commit(sweep)}`, written {written_utc(sweep)} UTC.")
+    return (said + (f" Each DSO's offline model: {sized}." if sized else "")
+            + f" Store of commit `{short_commit(sweep)}`, written {written_utc(sweep)} UTC.")
 
 
 def _p1_on_workers(at: pd.DataFrame, w, workers: str = "that run's workers") -> str:
     """Markdown: whether the verdict on the fastest method at one size (``w``, a row of `_winners`: chapter 12's
     ``workers_fastest``, ``workers_tied`` and ``p1_workers_ratio``) holds with P1's DSOs on the workers the sweep had
-    (``workers``, `_workers_words`) instead of a machine each. The one rule counts P1's online time as its TSO's solve
-    and its slowest DSO's dispatch; chapter 12's `p1_on_workers` puts the wall time of all its DSOs' dispatches sent
-    at once to the workers (``dso_parallel_ms``) in the slowest DSO's place. "" where that wall time was not measured
-    (no workers, or a store without it) or P1 has no comparable row there."""
+    (``workers``, `_workers_words`) instead of a machine each: the wall time of all its DSOs' dispatches sent at once
+    to the workers (``dso_parallel_ms``), then chapter 12's verdict (`ch12_many_dsos.workers_verdict`, the one
+    statement of it). "" where that wall time was not measured (no workers, or a store without it) or P1 has no
+    comparable row there."""
     fast = getattr(w, "workers_fastest", "") if w is not None else ""
     p1 = at[(at.method == METHOD_NAMES[0]) & ch12_many_dsos.comparable(at)]
     if not fast or p1.empty or "dso_parallel_ms" not in p1:
         return ""
     r = p1.iloc[0]
-    alt = float(ch12_many_dsos.p1_on_workers(p1.assign(method="P1")).iloc[0])
-    who = listed([fast, *w.workers_tied])
-    who += " tied as the fastest online within the timing noise" if w.workers_tied else " the fastest online"
-    holds = (fast, set(w.workers_tied)) == (w.fastest, set(getattr(w, "tied_fastest", ())))
     return (f"{METHOD_NAMES[0]}'s online time counts its TSO's solve and its slowest DSO's dispatch, every DSO on a "
-            f"machine of its own (the book's one rule for parallel parts); with all its DSOs' dispatches on {workers}, "
-            f"{ch12_many_dsos.duration(r.dso_parallel_ms / 1e3)} by the wall clock in the slowest DSO's place, it "
-            f"would be {ch12_many_dsos.duration(alt)}, {w.p1_workers_ratio:.2f} x the integrated AC-OPF's, and {who}: "
-            + ("the verdict holds on that run's machine too." if holds
-               else "the verdict holds only with a machine per DSO, not on that run's machine."))
+            f"machine of its own (the book's one rule for parallel parts); on {workers}, all its DSOs' dispatches "
+            f"together took {ch12_many_dsos.duration(r.dso_parallel_ms / 1e3)} by the wall clock. "
+            + ch12_many_dsos.workers_verdict(w, workers=workers, names={m: m for m in METHOD_NAMES}))
 
 
 def _workers_words(found: dict) -> str:
@@ -1499,8 +1497,9 @@ def _fastest_by_size(w: pd.DataFrame) -> str:
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
     first, and the sizes where the fastest led the next by no more than the timing noise chapter 12 measures in its
     store (``tied_fastest``, ``noise``): "P2 ML surrogate at 8 DSs, P1 FOR offer at 112 DSs; tied within the timing
-    noise (13 %) at 1, 2, 4, 16 and 32 DSs", then the range of the fastest method's lead over the next (``lead``) over
-    the sizes; "no method at any size" where none qualified."""
+    noise (13 %) at 1, 2, 4, 16 and 32 DSs", then the range of the fastest method's lead over the next (``lead``: how
+    far its solver time lies below the next one's, the quantity held against the noise, in its unit) over the sizes
+    not called tied; "no method at any size" where none qualified."""
     w = w[w.qualified > 0]
     if w.empty:
         return "no method at any size"
@@ -1509,13 +1508,16 @@ def _fastest_by_size(w: pd.DataFrame) -> str:
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
     parts = [f"{m} at {_listed(fastest.index[fastest == m])}" for m in order]
     if tied.any():
-        parts.append(f"tied within the timing noise ({100 * w.noise.max():.0f} %) at {_listed(w.index[tied])}")
+        parts.append(f"tied within the timing noise ({ch12_many_dsos.percent(w.noise.max())}) at "
+                     f"{_listed(w.index[tied])}")
     by_size = "; ".join([", ".join(parts[:len(order)]), *parts[len(order):]]) if len(order) else parts[-1]
-    lead = w.lead.dropna()
+    lead = w.lead[~tied].dropna()
     if lead.empty:
         return by_size
-    return (f"{by_size} (from one sweep; at each size the fastest method's lead over the next is {lead.min():.2f} to "
-            f"{lead.max():.2f} of the integrated AC-OPF's time)")
+    pct = ch12_many_dsos.percent
+    span = pct(lead.min()) if len(lead) == 1 else f"{pct(lead.min())} to {pct(lead.max())}"
+    return (f"{by_size} (from one sweep; where one method was the fastest, its solver time lies {span} below the next "
+            "method's)")
 
 
 def _listed(sizes) -> str:

@@ -55,11 +55,12 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
-           "SIZE_UNITS", "WHY_NOT", "check_params", "conditions_text", "dash_text", "deviation_text",
+           "SIZE_UNITS", "WHY_NOT", "check_params", "conditions", "conditions_text", "dash_text", "deviation_text",
            "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
            "integrated_row", "iterations_text", "largest_size_text", "noise_text", "outcome_tables", "p1_on_workers",
-           "p3_text", "paper_note", "paper_table", "paper_tables", "ratio_words", "run", "run_tables", "size_tables",
-           "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend", "winners"]
+           "p3_text", "paper_note", "paper_table", "paper_tables", "percent", "ratio_words", "run", "run_tables", "size_tables",
+           "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend", "winners",
+           "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -368,14 +369,16 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     feasibility, online solver time (ms), online wall time by the same rule (ms: each part's wall clock, messages
     included, parallel parts their slowest; not the measured wall clock of all DSOs on the workers, which
     `dispatch_table` gives), the online solver time over the integrated AC-OPF's), and what it costs besides
-    (buses, offline time (s), rounds, kB). "–" where a run failed (its status is in `failures_text`); a run that is
+    (buses, offline time (s), rounds, kB). "–" where a run failed or was not run, in every column but its buses (its
+    status is in `failures_text`), as `paper_table` has; a run that is
     not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
     that says why (`why_not_compared`), as `paper_table` has."""
     shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
                  feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=ratio_words(t),
                  deviation_pct=t.deviation_pct.where(shown))
-    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms"]] = np.nan
+    # `paper_table`'s rule: a run that did not finish has no number, its offline time, rounds and data included
+    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "offline_time_s", "rounds", "kB"]] = np.nan
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1}
     for c, d in digits.items():
@@ -572,37 +575,55 @@ def _why_detail(rows: pd.DataFrame, word: str) -> str:
 
 def conditions_text(st: xr.Dataset) -> str:
     """Markdown, one paragraph: the conditions a store's numbers hold under, read from the store (its parameters
-    and machine): the TS and the DS pool, the sizes, the machine (cores, CPU model where the store records it, Dask
-    workers), the solver, the repeats per method and the offline settings of P1 and P2 and ALADIN's limits; "" for a
-    store without its parameters."""
+    and machine, `conditions`); "" for a store without its parameters."""
     if "parameters" not in st.attrs:
         return ""
-    p, s = json.loads(st.attrs["parameters"]), sizes(st)
-    model = st.attrs.get("cpu_model")
-    machine = (f"{counted(int(st.attrs['cpu_count']), 'core')}" + (f" ({model})" if model else
-               " (the store does not record the CPU model)") + f", {_workers_text(p['n_workers'])}")
-    linear = st.attrs.get("ipopt_linear_solver", "its default linear solver")
-    solver = f"; Ipopt {st.attrs['ipopt_version']} with {linear}" if "ipopt_version" in st.attrs else ""
-    return (f"**Conditions** (read from the store): TS `{p['ts']}` with DSs drawn from "
-            f"{listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); sizes {_ds_list(s.n_ds)} "
-            f"({_span(s.buses, '.0f', 'buses')}); {machine}{solver}. Repeats: every online solve and every integrated "
-            f"AC-OPF the fastest of {p['repeats']} (`repeats`), ALADIN's whole run the fastest of {p['p3_repeats']} "
-            f"(`p3_repeats`). Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
-            f"(`p1_n_directions`), face grid {p['p1_face_grid']} (`p1_face_grid`), {p['p1_n_labelled']} labelled and "
-            f"{p['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
-            f"{p['p2_n_samples']} samples (`p2_n_samples`), {p['p2_facets']} facets (`p2_facets`), "
-            f"{p['p2_refine_rounds']} refinement round(s) of {p['p2_refine_samples']} samples, "
-            f"{p['p2_certify_rounds']} certification round(s) and {p['p2_vertex_samples']} vertex samples "
-            f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`). ALADIN: at most "
-            f"{p['p3_max_iter']} rounds (`p3_max_iter`) from the `{p['p3_init']}` start, run up to "
-            f"{ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
+    s = sizes(st)
+    return conditions(json.loads(st.attrs["parameters"]), st.attrs, s.n_ds, s.buses)
+
+
+def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read from the store):",
+               offline: bool = True) -> str:
+    """Markdown: the conditions a sweep's numbers hold under, from its parameters ``p`` and the store's attributes
+    ``attrs`` (a store's ``attrs``, or chapter 09's copy of them; ``cpu_count``, ``cpu_model``, ``ipopt_version``,
+    ``ipopt_linear_solver`` where kept), its sizes ``n_ds`` and their buses ``buses``, after ``head``: the TS and the
+    DS pool, the sizes, the machine (cores, CPU model where the store records it, Dask workers), the solver, the
+    repeats per method, with ``offline`` the offline settings of P1 and P2, and ALADIN's limits where the sweep runs
+    it (``methods``). Chapter 09 prints the same sentence, the one statement of the sweep's conditions."""
+    model = attrs.get("cpu_model")
+    cores = (f"{counted(int(attrs['cpu_count']), 'core')}" if "cpu_count" in attrs
+             else "a machine (the store does not record its cores)")
+    machine = (cores + (f" ({model})" if model else " (the store does not record the CPU model)")
+               + f", {_workers_text(p['n_workers'])}")
+    linear = attrs.get("ipopt_linear_solver", "its default linear solver")
+    solver = f"; Ipopt {attrs['ipopt_version']} with {linear}" if "ipopt_version" in attrs else ""
+    aladin = "P3" in p.get("methods", ("P3",))
+    p3_runs = ("ALADIN run once per size, not repeated" if p["p3_repeats"] == 1
+               else f"ALADIN's whole run the fastest of {p['p3_repeats']} runs")
+    repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
+        f", {p3_runs} (`p3_repeats`)" if aladin else "")
+    text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
+            f"sizes {_ds_list(sorted(n_ds))} ({_span(buses, '.0f', 'buses')}); {machine}{solver}. Repeats: "
+            f"{repeats}.")
+    if offline:
+        text += (f" Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
+                 f"(`p1_n_directions`), face grid {p['p1_face_grid']} (`p1_face_grid`), {p['p1_n_labelled']} labelled "
+                 f"and {p['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
+                 f"{p['p2_n_samples']} samples (`p2_n_samples`), {p['p2_facets']} facets (`p2_facets`), "
+                 f"{p['p2_refine_rounds']} refinement round(s) of {p['p2_refine_samples']} samples, "
+                 f"{p['p2_certify_rounds']} certification round(s) and {p['p2_vertex_samples']} vertex samples "
+                 f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`).")
+    if aladin:
+        text += (f" ALADIN: at most {p['p3_max_iter']} rounds (`p3_max_iter`) from the `{p['p3_init']}` start, run up "
+                 f"to {ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
+    return text
 
 
 def deviation_text(st: xr.Dataset) -> str:
     """Markdown: P1's |deviation| at every size the deviation target applies to, beside the target's figure, which
     its anchor defines as the mean over those sizes (`forlab.book.anchors`, ``scaleout_p1_deviation_pct``): the
-    worst size and whether it meets the bound too, so that a mean under the bound cannot hide a size above it; "" where
-    P1 has no comparable row there."""
+    worst size and whether it meets the bound, worded against the mean's verdict (`_worst_words`), so that a mean
+    under the bound cannot hide a size above it; "" where P1 has no comparable row there."""
     p1 = _large(frame(st), "P1")
     p1 = p1[comparable(p1)].sort_values("n_ds")
     if not len(p1):
@@ -613,7 +634,18 @@ def deviation_text(st: xr.Dataset) -> str:
     each = ", ".join(f"{_measured(v, 1, a.digits, a.unit)} at {ds_count(int(n))}" for n, v in dev.items())
     return (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
             f"P1's |deviation| is {each}. At its worst size, {ds_count(worst)}, it "
-            f"{'meets' if a.met(dev[worst]) else 'misses'} the bound ({a.relation} {a.show()}) as well.")
+            f"{_worst_words(a.met(dev.mean()), a.met(dev[worst]), f'{a.relation} {a.show()}')}.")
+
+
+def _worst_words(mean_met: bool, worst_met: bool, bound: str) -> str:
+    """What the worst size does with the bound (``bound``: as printed, "<= 0.02 %"), against what the mean, the
+    target's figure, does: "meets the bound (...) too" (both meet), "misses the bound (...), though the mean meets
+    it", "misses the bound (...) too, as the mean does". The worst size is never below the mean, so it cannot meet a
+    bound the mean misses."""
+    if worst_met:
+        return f"meets the bound ({bound}) too"
+    return (f"misses the bound ({bound}), though the mean meets it" if mean_met
+            else f"misses the bound ({bound}) too, as the mean does")
 
 
 def growth_fits(t: pd.DataFrame, column: str, x: str = "n_ds") -> pd.DataFrame:
@@ -649,19 +681,21 @@ def trend(fit) -> bool:
 
 
 def timing_noise(t: pd.DataFrame) -> pd.Series:
-    """The timing noise a lead in online time is held against, measured in the store itself: the largest relative
+    """The timing noise a lead in online time is held against, estimated from the store itself: the largest relative
     drop of the integrated AC-OPF's solver time per Ipopt iteration from one size to a larger one (more buses),
     ``bound`` (a fraction), with the two sizes (``from_n``, ``to_n``) and their ms per iteration (``from_ms``,
     ``to_ms``). ``bound`` is NaN where no two sizes have the integrated AC-OPF's time and iterations (a store or a
     frame without ``integrated_iterations``), 0 where no larger size came out cheaper per iteration.
 
-    Why this bound: the store keeps only the fastest of each solve's repeats, not their spread, and the integrated
-    AC-OPF is the one solve it holds at every size with its iteration count. A larger system costs no less per
-    iteration of the same solver, so where it came out cheaper, the drop is how far one solver time moves for
-    reasons other than the work its problem needs: the machine's load and caches, and what each iteration happened
-    to do (inertia corrections, line-search steps). Two methods' online times at one size can differ by that much
-    with neither the faster one, so `winners` calls a method the fastest only where its online time is more than
-    this fraction below the next method's."""
+    An estimate, not a measurement: the store keeps only the fastest of each solve's repeats, not their spread, so
+    the timing noise is not measured directly. The integrated AC-OPF is the one solve the store holds at every size
+    with its iteration count, and this function takes the largest drop of its time per Ipopt iteration towards a
+    larger system as a proxy for how far one solver time moves for reasons other than the work its problem needs
+    (the machine's load and caches, what each iteration happened to do). That rests on an assumption: the drawn
+    systems differ in structure (which DS cases, their sparsity and fill-in), so a larger one can also be cheaper per
+    iteration for structural reasons, which the drop then includes. A store that recorded every repeat's time would
+    measure the noise directly. `winners` calls a method the fastest only where its online time is more than this
+    fraction below the next method's."""
     cols = {"n_ds", "buses", "method", "status", "solve_time_s", "integrated_iterations"}
     none = pd.Series({"bound": np.nan, "from_n": np.nan, "to_n": np.nan, "from_ms": np.nan, "to_ms": np.nan})
     if not cols <= set(t.columns):
@@ -706,8 +740,9 @@ def p1_on_workers(t: pd.DataFrame) -> pd.Series:
 
 def winners(t: pd.DataFrame) -> pd.DataFrame:
     """Per N, from judged comparable rows only (`comparable`; the integrated AC-OPF is the yardstick, not a
-    contestant): the fastest method online (solver time) and its ``lead`` over the next (the difference of their
-    time ratios; NaN with one method), the methods it does not lead by more than the store's timing noise
+    contestant): the fastest method online (solver time) and its ``lead`` over the next (how far its solver time lies
+    below the next one's, a fraction of that one's: 1 - t_fastest / t_next, the quantity `_fastest` holds against the
+    timing noise; NaN with one method), the methods it does not lead by more than the store's timing noise
     (``tied_fastest``; ``noise``: the bound, `timing_noise`), the same verdict with P1's DSO step timed by the wall
     clock of all its DSOs on the run's workers (``workers_fastest``, ``workers_tied``, P1's ratio so timed
     ``p1_workers_ratio``; "" and NaN where not measured, `p1_on_workers`), the most accurate one (smallest
@@ -730,10 +765,11 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
         deviation = good.set_index("method").deviation_pct  # one row per method and size
         best, tied = most_accurate(deviation.abs().to_dict()) if len(good) else (None, ())
         ratios = good.time_ratio.sort_values()
+        times = good.solve_time_s.astype(float).sort_values()
         ran = int((~g.status.astype(str).str.startswith("not run")).sum())  # a row above p3_max_ds is no run
         rows.append({"n_ds": n, "methods": len(g), "ran": ran, "qualified": len(good), "left_out": left_out,
                      "fastest": fast, "fastest_ratio": ratios.iloc[0] if len(ratios) else np.nan,
-                     "lead": ratios.iloc[1] - ratios.iloc[0] if len(ratios) > 1 else np.nan,
+                     "lead": 1 - times.iloc[0] / times.iloc[1] if len(times) > 1 else np.nan,
                      "noise": bound, "tied_fastest": tied_fast, "workers_fastest": workers,
                      "workers_tied": workers_tied, "p1_workers_ratio": p1_ratio,
                      "most_accurate": best or "none", "tied": tied,
@@ -971,9 +1007,13 @@ def largest_size_text(t: pd.DataFrame) -> str:
             + _p1_machines(at, w))
 
 
-def _pct(fraction: float) -> str:
-    """A fraction as the page prints a timing bound: "13 %"."""
-    return f"{100 * fraction:.0f} %"
+def percent(fraction: float) -> str:
+    """A fraction as the page prints a timing bound or a lead in online time (chapter 09's too): "13 %"; below one
+    per cent with one significant digit ("0.4 %", "0.03 %"), so that a small bound does not print as "0 %"."""
+    value = 100 * fraction
+    if value == 0 or not np.isfinite(value) or abs(value) >= 1:
+        return f"{value:.0f} %"
+    return f"{value:.{max(0, -int(np.floor(np.log10(abs(value)))))}f} %"
 
 
 def winner_words(w, names: dict[str, str]) -> str:
@@ -993,8 +1033,8 @@ def winner_words(w, names: dict[str, str]) -> str:
     noise = getattr(w, "noise", np.nan)
     if fast_tied := tuple(getattr(w, "tied_fastest", ()) or ()):
         return (f"{listed([name(m) for m in (w.fastest, *fast_tied)])} were tied as the fastest online within the "
-                f"timing noise ({_pct(noise)}), and {name(w.most_accurate)} was the most accurate{tied}{among}")
-    ahead = f" (by more than the timing noise, {_pct(noise)})" if np.isfinite(noise) and noise > 0 else ""
+                f"timing noise ({percent(noise)}), and {name(w.most_accurate)} was the most accurate{tied}{among}")
+    ahead = f" (by more than the timing noise, {percent(noise)})" if np.isfinite(noise) and noise > 0 else ""
     if w.fastest == w.most_accurate:
         return f"{name(w.fastest)} was both the fastest online{ahead} and the most accurate{tied}{among}"
     return (f"{name(w.fastest)} was the fastest online{ahead} and {name(w.most_accurate)} the most "
@@ -1029,7 +1069,7 @@ def _size_entry(r, good: bool) -> str:
 def _p1_machines(at: pd.DataFrame, w) -> str:
     """What P1's online time at one size assumes (its slowest DSO's dispatch, one machine per DSO), beside the wall
     time of all its DSOs' dispatches on this run's workers, and whether the size's verdict on the fastest method
-    (a row of `winners`) holds with that wall time in the DSO step's place (`_workers_verdict`); "" where that wall
+    (a row of `winners`) holds with that wall time in the DSO step's place (`workers_verdict`); "" where that wall
     time was not measured."""
     p1 = at[(at.method == "P1") & (at.status == "ok")]
     if p1.empty or not np.isfinite(p1.dso_parallel_ms.iloc[0]):
@@ -1039,23 +1079,27 @@ def _p1_machines(at: pd.DataFrame, w) -> str:
             f"time), as if every DSO had its own machine, the book's one rule for parallel parts. On this run's "
             f"workers all its DSOs' dispatches together took {r.dso_parallel_ms:.0f} ms by the wall clock, the "
             f"workers' turns and Dask's messages included (the table of P1's DSO work gives both per size)."
-            + (f" {_workers_verdict(w)}" if w.workers_fastest else ""))
+            + (f" {workers_verdict(w)}" if w.workers_fastest else ""))
 
 
-def _workers_verdict(w, clause: bool = False) -> str:
+def workers_verdict(w, clause: bool = False, workers: str = "this run's workers",
+                    names: dict[str, str] | None = None) -> str:
     """Markdown: the verdict on the fastest method at one size (a row of `winners` with ``workers_fastest``) with P1's
-    DSO step timed by the wall clock of all its DSOs on the run's workers, and whether it is the verdict of the one
-    rule: a wall time in a sum of solver times, what this machine gave, not the rule's time. A sentence after
-    `_p1_machines`' (which names that wall time), or with ``clause`` a clause that names it itself."""
-    fast = listed([METHODS[m] for m in (w.workers_fastest, *w.workers_tied)])
+    DSO step timed by the wall clock of all its DSOs on the run's workers (``workers``: how the page names them,
+    "this run's workers" here, "that run's 2 Dask workers" in chapter 09), and whether it is the verdict of the one
+    rule: a wall time in a sum of solver times, what that machine gave, not the rule's time. A sentence after one
+    that names that wall time (`_p1_machines`), or with ``clause`` a clause that names it itself; methods by
+    ``names`` (falling back on `METHODS`). The one statement of this verdict, chapter 09's too."""
+    names = names or {}
+    fast = listed([names.get(m, METHODS.get(m, m)) for m in (w.workers_fastest, *w.workers_tied)])
     who = (f"{fast} tied as the fastest online within the timing noise" if w.workers_tied
            else f"{fast} the fastest online")
-    holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(w.tied_fastest))
+    holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(getattr(w, "tied_fastest", ()) or ()))
     if clause:
-        return (f"P1 timed by the wall clock of all its DSOs on this run's workers: {w.p1_workers_ratio:.2f}x, "
+        return (f"P1 timed by the wall clock of all its DSOs on {workers}: {w.p1_workers_ratio:.2f}x, "
                 f"{who}, {'the same verdict' if holds else 'another verdict'}")
-    verdict = ("the verdict holds on this run's workers too" if holds
-               else "the verdict holds only with a machine per DSO, not on this run's workers")
+    verdict = (f"the verdict holds on {workers} too" if holds
+               else f"the verdict holds only with a machine per DSO, not on {workers}")
     return (f"Timed with that wall time in place of its slowest DSO's solver time, P1's online time would be "
             f"{w.p1_workers_ratio:.2f}x the integrated AC-OPF's, {who}: {verdict}.")
 
@@ -1067,7 +1111,7 @@ WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose ever
 
 def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
     """Markdown: per N, which method was fastest online (or which were tied within the timing noise,
-    `timing_noise`; with P1's DSOs timed on the run's workers, whether that holds, `_workers_verdict`) and which
+    `timing_noise`; with P1's DSOs timed on the run's workers, whether that holds, `workers_verdict`) and which
     most accurate, among the `comparable` runs, and how many of the methods run there were comparable (a method not
     run there is named, not counted); under `WINNERS_TITLE` when ``titled``."""
     out = [WINNERS_TITLE, ""] if titled else []
@@ -1077,14 +1121,14 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
         if r.qualified == 0:  # a finished, feasible run without its yardstick is not comparable either
             out.append(f"- **{ds_count(r.n_ds)}**: no method was comparable{why}.")
             continue
-        workers = f"; {_workers_verdict(r, clause=True)}" if r.workers_fastest else ""
+        workers = f"; {workers_verdict(r, clause=True)}" if r.workers_fastest else ""
         if r.tied_fastest:
-            fastest = (f"fastest online tied within the timing noise ({_pct(r.noise)}): "
+            fastest = (f"fastest online tied within the timing noise ({percent(r.noise)}): "
                        + ", ".join(f"{METHODS[m]} {ratios[(r.n_ds, m)]:.2f}x" for m in (r.fastest, *r.tied_fastest))
                        + f" the integrated AC-OPF's solver time{f' ({workers[2:]})' if workers else ''}")
         else:
-            beyond = ", more than the timing noise" if np.isfinite(r.noise) and r.noise > 0 else ""
-            ahead = f", {r.lead:.2f} below the next method's{beyond}" if np.isfinite(r.lead) else ""
+            beyond = f", more than the timing noise ({percent(r.noise)})" if np.isfinite(r.noise) and r.noise > 0 else ""
+            ahead = f", its solver time {percent(r.lead)} below the next method's{beyond}" if np.isfinite(r.lead) else ""
             fastest = (f"fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the integrated AC-OPF's solver "
                        f"time{ahead}{workers})")
         out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {METHODS[r.most_accurate]} "
@@ -1095,8 +1139,8 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
 
 
 def noise_text(t: pd.DataFrame) -> str:
-    """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), measured in the
-    store, and where it comes from; or that the store measures none, so that the fastest is named by the bare
+    """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), estimated from
+    the store, how, and the assumption the estimate rests on; or that the store measures none, so that the fastest is named by the bare
     times."""
     n = timing_noise(t)
     if not np.isfinite(n.bound):
@@ -1107,13 +1151,15 @@ def noise_text(t: pd.DataFrame) -> str:
                 "from one size to a larger one, so it measures no timing noise a lead could be held against: the "
                 "fastest online is named by the bare times.")
     return (f"**Timing noise.** A method is called the fastest online at a size only where its online solver time is "
-            f"more than {_pct(n.bound)} below the next method's; otherwise the methods are tied. That bound is "
-            f"measured in this store: the integrated AC-OPF took {n.from_ms:.1f} ms per Ipopt iteration at "
-            f"{ds_count(int(n.from_n))} and {n.to_ms:.1f} ms at {ds_count(int(n.to_n))}, a system with more buses: "
-            "the largest such drop of the sweep. A larger system should cost no less per Ipopt iteration, so the "
-            "drop is how far a solver time moves for other reasons, the machine's load and what each Ipopt iteration "
-            "happened to do (`forlab.studies.ch12_many_dsos.timing_noise`); the store keeps only the fastest of each "
-            "solve's repeats, not their spread.")
+            f"more than {percent(n.bound)} below the next method's; otherwise the methods are tied. That bound is an "
+            "estimate, not a measurement: the store keeps only the fastest of each solve's repeats, not their spread, "
+            "so the chapter takes as its estimate of the machine's timing noise the largest drop of the integrated "
+            "AC-OPF's time per Ipopt iteration towards a larger system (`forlab.studies.ch12_many_dsos.timing_noise`): "
+            f"{n.from_ms:.1f} ms per Ipopt iteration at {ds_count(int(n.from_n))} against {n.to_ms:.1f} ms at "
+            f"{ds_count(int(n.to_n))}, a system with more buses. It assumes that a larger system costs no less per "
+            "Ipopt iteration; the drawn systems differ in their DS cases, and the cost of an iteration depends on "
+            "their sparsity and fill-in too, so the drop may include such structural differences besides the "
+            "machine's load. A future store that recorded every repeat's time would measure the noise directly.")
 
 
 def growth_text(t: pd.DataFrame) -> str:
@@ -1121,10 +1167,13 @@ def growth_text(t: pd.DataFrame) -> str:
     dispatch, `growth_fits`, each with the sizes it is fitted over and its $R^2$; no trend stated where `trend`
     says the line explains too little), the online times also against the total buses (the size of the problem,
     which N is not: the drawn DSs differ in size and the TS is the same at every N); where the sizes differ
-    between methods (a method the sweep stopped running), the online slopes again over the sizes every method
+    between methods (a method the sweep stopped running, or one without a feasible dispatch at a size; sizes not
+    contiguous in the sweep listed one by one, `_ds_span`), the online slopes again over the sizes every method
     finished, since slopes over different ranges do not compare."""
     on, off = growth_fits(t, "solve_time_s"), growth_fits(t, "offline_time_s")
-    parts = [f"{METHODS[m]} {_exponent(f, _ds_span(f.sizes))}" for m, f in on.iterrows() if np.isfinite(f.slope)]
+    sweep = sorted(int(n) for n in t.n_ds.unique())
+    parts = [f"{METHODS[m]} {_exponent(f, _ds_span(f.sizes, sweep))}" for m, f in on.iterrows()
+             if np.isfinite(f.slope)]
     if not parts:
         return "Fewer than two sizes finished with a feasible dispatch: no growth rate to fit."
     text = ("Online solver time changes with the number of DSs $N$ as $N^k$, $k$ the log-log slope over the sizes "
@@ -1135,11 +1184,12 @@ def growth_text(t: pd.DataFrame) -> str:
     buses = growth_fits(t, "solve_time_s", x="buses")
     text += (" Against the total buses $B$ instead, as $B^k$ (the size of the problem, which $N$ is not: the TS is "
              "the same at every size and the drawn DSs differ in size): "
-             + ", ".join(f"{METHODS[m]} {_exponent(f)}" for m, f in buses.iterrows() if np.isfinite(f.slope)) + ".")
+             + ", ".join(f"{METHODS[m]} {_exponent(f, _ds_span(f.sizes, sweep))}" for m, f in buses.iterrows()
+                         if np.isfinite(f.slope)) + ".")
     common = sorted(set.intersection(*map(set, on.sizes)))
     if len({tuple(v) for v in on.sizes}) > 1 and len(common) >= 2:
         same = growth_fits(t[t.n_ds.isin(common)], "solve_time_s")
-        text += (f" Over the sizes every method finished with a feasible dispatch ({_ds_span(common)}), against $N$: "
+        text += (f" Over the sizes every method finished with a feasible dispatch ({_ds_span(common, sweep)}), against $N$: "
                  + ", ".join(f"{METHODS[m]} {_exponent(f)}" for m, f in same.iterrows() if np.isfinite(f.slope))
                  + ".")
     offs = [f"{METHODS[m]} {_exponent(f)}" for m, f in off.iterrows() if np.isfinite(f.slope) and m != "integrated"]
@@ -1165,9 +1215,12 @@ def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
     return growth_fits(t, column).sizes
 
 
-def _ds_span(sizes) -> str:
-    """The sizes a fit covers, by their ends: "1 to 16 DSs"."""
-    return f"{min(sizes)} to {ds_count(max(sizes))}"
+def _ds_span(sizes, sweep) -> str:
+    """The sizes a fit covers: by their ends where they are a run of the sweep's sizes ``sweep`` without a gap
+    ("1 to 16 DSs"), else one by one (`_ds_list`: "1, 4, 8 and 16 DSs"), so that a size left out is not hidden."""
+    sizes = sorted(int(n) for n in sizes)
+    run = [n for n in sweep if sizes[0] <= n <= sizes[-1]]
+    return f"{sizes[0]} to {ds_count(sizes[-1])}" if sizes == run and len(sizes) > 1 else _ds_list(sizes)
 
 
 def failures_text(t: pd.DataFrame) -> str:
