@@ -265,7 +265,7 @@ def test_most_accurate_ranks_feasible_judged_cases_by_absolute_deviation():
     # review finding: the verdict's lead promised "many rounds" whichever method it named; P2 takes one
     assert first.startswith("- **When cost matters most**: P2 ML surrogate,") and "rounds" not in first.split(":")[0]
     assert "not ranked, no judged feasible case in these stores: P1 FOR offer, P3 ALADIN" in first
-    assert "P1 FOR offer, online solver time 0.50 x" in text.splitlines()[2]
+    assert "P1 FOR offer, online solver time 0.50x" in text.splitlines()[2]
     assert "P3 ALADIN 0.0 % of cases (1 failed)" in text
 
 
@@ -336,7 +336,7 @@ def test_which_method_text(chapter):
     number = r"-?\d+\.\d{4} %"
     others = [rf"{m} {number} \(signed mean {number}, max {number}\)" for m in ("P1 FOR offer", "P2 ML surrogate")]
     assert re.search(rf"{others[0]}, {others[1]}\.$", lines[1]), lines[1]
-    assert "P2 ML surrogate, online solver time 0.30 x the integrated AC-OPF" in lines[2]
+    assert "P2 ML surrogate, online solver time 0.30x the integrated AC-OPF" in lines[2]
     # bytes rank how much is exchanged, not what it reveals (that is the table of what the TSO learns); ALADIN's
     # bytes are every region's, the TS region's too, so the line speaks of data exchanged, not of what a DSO sends
     assert lines[3].startswith("- **When the least data must be exchanged**: P1 FOR offer, 4.8 kB in 1 round per case")
@@ -369,10 +369,10 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
     p2 = sys_t[sys_t.method == "P2 ML surrogate"]
     held = p2[p2.system.isin(narrow.system)].iloc[0]
     share = 100 * expected[expected.system == held.system].accepted.min()
-    assert (f"P2 ML surrogate's ratio on {held.system} ({held.time_ratio:.2f} x; a polytope there accepts "
+    assert (f"P2 ML surrogate's ratio on {held.system} ({held.time_ratio:.2f}x; a polytope there accepts "
             f"{share:.1f} % of its DS's feasible held-out samples)") in fast
     rest = p2[~p2.system.isin(narrow.system) & p2.system.isin(sys_t[sys_t.method == "P1 FOR offer"].system)]
-    assert f"over the other systems its mean is {rest.time_ratio.mean():.2f} x." in fast
+    assert f"over the other systems its mean is {rest.time_ratio.mean():.2f}x." in fast
     # without the narrow polytopes (an older store, or the default runs) the verdict is unqualified
     assert "held to a polytope" not in ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM).splitlines()[2]
     assert ch09_comparison.narrow_polytopes(None).empty
@@ -477,7 +477,7 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     ran = t12[(t12.n_ds == t12.n_ds.max()) & (t12.method != "integrated")].method.nunique()
     assert (f"of the {len(top)} methods compared there" in text) == (len(top) < ran)
     for r in top.itertuples():
-        shown = (f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x "
+        shown = (f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f}x "
                  f"({ch12_many_dsos.duration(r.solve_time_s)}) and ")
         assert shown + f"{abs(r.deviation_pct):.4f} %" in text
     assert f"up to {t12.buses.max()} buses" in text
@@ -770,7 +770,7 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     lead = ch09_comparison._largest_lead(ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n])
     assert f"{{doc}}`12_many_dsos`, {lead}: online solver time over the integrated AC-OPF's (" in answer  # chapter 12's
     for r in t12[(t12.n_ds == n) & (t12.method != "integrated") & (t12.status == "ok")].itertuples():
-        assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f} x" in answer
+        assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f}x" in answer
         assert f"{ch09_comparison.SCALE_METHODS[r.method]} {r.offline_time_s:.1f} s" in answer
     # review finding: one statement of the sweep's conditions, chapter 12's, without its list of offline settings
     said = ch12_many_dsos.conditions_text(big)

@@ -684,7 +684,7 @@ def findings(table: pd.DataFrame) -> str:
             lines.append(
                 f"- {method} {METHODS.get(method, '')}: deviation {_span(ok.deviation_pct, '.3g', ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
-                f"{_span(ok.time_ratio, '.2f')} x the integrated AC-OPF ({_span(ok.online_ms, '.0f', ' ms')} "
+                f"{_span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({_span(ok.online_ms, '.0f', ' ms')} "
                 f"against {_span(ok.integrated_ms, '.0f', ' ms')}), offline {_span(ok.offline_s, '.1f', ' s')}, "
                 f"rounds {_span(ok.rounds, '.0f')}.")
         lines.append("")
@@ -768,7 +768,7 @@ def time_outliers(table: pd.DataFrame) -> str:
             continue
         lines.append(
             f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {r.online_ms:.1f} ms "
-            f"({r.time_ratio:.2f} x the integrated AC-OPF), {r.online_ms / others.online_ms.median():.1f} x the "
+            f"({r.time_ratio:.2f}x the integrated AC-OPF), {r.online_ms / others.online_ms.median():.1f}x the "
             f"median of {r.method}'s other runs ({others.online_ms.median():.1f} ms); in the figure, {r.method}'s "
             f"marker for {r.variant_label} in the middle row of the {FACTORS[r.variant_kind]} column. "
             + _part_sentence(r, others))

@@ -1200,11 +1200,11 @@ def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
     held = p2[p2.system.isin(narrow.system)]
     if held.empty:
         return ""
-    named = listed(f"{r.system} ({r.time_ratio:.2f} x; a polytope there accepts "
+    named = listed(f"{r.system} ({r.time_ratio:.2f}x; a polytope there accepts "
                    f"{100 * narrow[narrow.system == r.system].accepted.min():.1f} % of its DS's feasible held-out "
                    "samples)" for r in held.itertuples())
     rest = p2[~p2.system.isin(narrow.system)].time_ratio
-    other = f"; over the other systems its mean is {rest.mean():.2f} x" if len(rest) else ""
+    other = f"; over the other systems its mean is {rest.mean():.2f}x" if len(rest) else ""
     return (f" {METHOD_NAMES[1]}'s ratio on {named} is that of a TSO held to a polytope that accepts hardly any of the "
             f"DS's feasible inputs, a smaller problem than the DS offers ({{doc}}`06_ml_surrogate`){other}.")
 
@@ -1587,7 +1587,7 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
     (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it runs it:
     ``max_ds``, its ``p3_max_ds``, else the largest size with a run)."""
     if word not in ch12_many_dsos.WHY_NOT:
-        return f"{r.method} {word} x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
+        return f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
     rows = scale_t[scale_t.method == r.method]
     ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
     limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else (ds_count(int(ran.max())) if len(ran) else "")
@@ -1604,8 +1604,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
     fast, lean = timed.idxmin(), mean.kb.idxmin()
     return [
         _accuracy_line(src, mean, scope),
-        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f} x the integrated "
-        f"AC-OPF; " + ", ".join(f"{m} {r:.2f} x" for m, r in timed.drop(fast).items())
+        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f}x the integrated "
+        f"AC-OPF; " + ", ".join(f"{m} {r:.2f}x" for m, r in timed.drop(fast).items())
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
         "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
         "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
