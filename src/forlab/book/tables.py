@@ -63,6 +63,17 @@ def clipped(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def span(values, fmt: str = ".1f", unit: str = "") -> str:
+    """The range of ``values`` as text: "a to b" (smallest to largest, formatted with ``fmt``, ``unit`` appended as
+    given, its space included: " ms"), "a" when both ends print alike, "n/a" when no value is a number (NaN and
+    non-numbers are left out). The one range formatter of the chapters' sentences."""
+    v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="coerce").dropna()
+    if v.empty:
+        return "n/a"
+    lo, hi = format(v.min(), fmt), format(v.max(), fmt)
+    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
+
+
 def counted(n: float, noun: str) -> str:
     """A count with its noun in the number it takes: "1 round", "11 rounds", "8 DSs" (``n`` rounded to a whole
     number first: a mean of rounds reads as the whole number it prints)."""

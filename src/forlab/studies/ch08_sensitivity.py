@@ -51,7 +51,7 @@ import xarray as xr
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, parameters_text, short_commit
-from forlab.book.tables import counted, listed
+from forlab.book.tables import counted, listed, span
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -660,14 +660,6 @@ def figure(table: pd.DataFrame):
     return fig
 
 
-def _span(values, fmt: str, unit: str = "") -> str:
-    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
-    if v.empty:
-        return "n/a"
-    lo, hi = f"{v.min():{fmt}}", f"{v.max():{fmt}}"
-    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
-
-
 def findings(table: pd.DataFrame) -> str:
     """Markdown: per factor and method, the range of deviation, the feasible share, the range of the online /
     integrated time ratio and the offline time, then every failed or infeasible run with its status. Every number
@@ -682,11 +674,11 @@ def findings(table: pd.DataFrame) -> str:
         for method, g in sub.groupby("method", sort=True):
             ok = g[g.error == ""]
             lines.append(
-                f"- {method} {METHODS.get(method, '')}: deviation {_span(ok.deviation_pct, '.3g', ' %')}, "
+                f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, '.3g', ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
-                f"{_span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({_span(ok.online_ms, '.0f', ' ms')} "
-                f"against {_span(ok.integrated_ms, '.0f', ' ms')}), offline {_span(ok.offline_s, '.1f', ' s')}, "
-                f"rounds {_span(ok.rounds, '.0f')}.")
+                f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online_ms, '.0f', ' ms')} "
+                f"against {span(ok.integrated_ms, '.0f', ' ms')}), offline {span(ok.offline_s, '.1f', ' s')}, "
+                f"rounds {span(ok.rounds, '.0f')}.")
         lines.append("")
     bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
     if len(bad):
@@ -745,9 +737,9 @@ def _part_sentence(r, others: pd.DataFrame) -> str:
     fast = next(c for c in PARTS if c != slow)
     usual = all(others[c].min() <= r[c] <= others[c].max() for c in (fast, "integrated_ms"))
     return (f"Its {PARTS[slow]} part{what} took {float(r[slow]):.1f} ms ({r.method}'s other runs: "
-            f"{_span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
-            f"({_span(others[fast], '.1f', ' ms')}), and the integrated AC-OPF of the same run "
-            f"{float(r.integrated_ms):.1f} ms ({_span(others.integrated_ms, '.1f', ' ms')})"
+            f"{span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
+            f"({span(others[fast], '.1f', ' ms')}), and the integrated AC-OPF of the same run "
+            f"{float(r.integrated_ms):.1f} ms ({span(others.integrated_ms, '.1f', ' ms')})"
             + (", within the others' range. " if usual else ". ")
             + f"So the {PARTS[slow]} part makes the difference.")
 

@@ -46,6 +46,7 @@ from forlab.book.tables import (
     fixed,
     listed,
     printable,
+    span,
     table,
     to_dataset,
     wrappable,
@@ -603,7 +604,7 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
-            f"sizes {_ds_list(sorted(n_ds))} ({_span(buses, '.0f', 'buses')}); {machine}{solver}. Repeats: "
+            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}); {machine}{solver}. Repeats: "
             f"{repeats}.")
     if offline:
         text += (f" Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
@@ -1238,12 +1239,6 @@ def _ds_list(ns) -> str:
     return listed([*map(str, ns[:-1]), ds_count(ns[-1])])
 
 
-def _span(values, fmt: str, unit: str) -> str:
-    """The range of ``values`` as text ("37 to 68 s"), one value where both ends print alike."""
-    lo, hi = format(min(values), fmt), format(max(values), fmt)
-    return f"{lo} {unit}" if lo == hi else f"{lo} to {hi} {unit}"
-
-
 def p3_text(t: pd.DataFrame) -> str:
     """Markdown: what ALADIN did in a store, from its rows: the sizes where it stopped, with its rounds and the
     online wall time of one run, and where the T+D power flow finds its dispatch infeasible; where it failed; where
@@ -1256,8 +1251,8 @@ def p3_text(t: pd.DataFrame) -> str:
     bad = ok[~ok.feasible.astype(bool)]
     out = []
     if len(ok):
-        out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {_span(ok.rounds, '.0f', 'rounds')}, "
-                   f"one run taking {_span(ok.wall_time_s, '.0f', 's')} of online wall time; " + (
+        out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {span(ok.rounds, '.0f', ' rounds')}, "
+                   f"one run taking {span(ok.wall_time_s, '.0f', ' s')} of online wall time; " + (
                        f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (the list of failed "
                        "and infeasible runs gives the limits it breaks)." if len(bad)
                        else "the T+D power flow finds every dispatch of it feasible."))
@@ -1327,8 +1322,8 @@ def store_text(st: xr.Dataset, commit: bool = True) -> str:
     `paper_text`'s `origin_text` does), the sweep's wall time and the machine's load."""
     s = sizes(st)
     named = f"; commit `{short_commit(st.attrs)}`" if commit else ""
-    return (f"The store holds {counted(len(s), 'size')}, {_span(s.n_ds, '.0f', 'DSs' if s.n_ds.max() > 1 else 'DS')} "
-            f"({_span(s.buses, '.0f', 'buses')}{named}); the sweep took "
+    return (f"The store holds {counted(len(s), 'size')}, {span(s.n_ds, '.0f', ' DSs' if s.n_ds.max() > 1 else ' DS')} "
+            f"({span(s.buses, '.0f', ' buses')}{named}); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB. "

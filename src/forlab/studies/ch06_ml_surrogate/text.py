@@ -9,7 +9,7 @@ import numpy as np
 
 from forlab.book import anchors
 from forlab.book.store import origin_text
-from forlab.book.tables import listed
+from forlab.book.tables import listed, span
 from forlab.opf.judge import LOADING_TOL, V_TOL
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys, runs
@@ -39,13 +39,6 @@ IN_DOMAIN_TOL = 1e-7
 """Tolerance of the sampled domain for the TSO's choice in a slice (`forlab.studies.ch06_ml_surrogate.steps.
 region_slice` draws the slice's domain with the same one; an OPF solution sits on a chart's edge to within Ipopt's
 tolerance)."""
-
-
-def span(values, fmt: str = ".1f", unit: str = "") -> str:
-    """"a to b" (smallest to largest of ``values``, formatted with ``fmt``), or "a" when both print the same."""
-    v = np.asarray(values, float)
-    lo, hi = format(np.nanmin(v), fmt), format(np.nanmax(v), fmt)
-    return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
 
 
 def provenance_text(st) -> str:
