@@ -143,6 +143,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "integrated_iterations": ("P1: Ipopt iterations of the integrated AC-OPF, same run", "1"),
     "reserve_mw": ("P2: P reserve the TSO held on each slack unit (the surrogates' summed import-error bound)",
                    "MW"),
+    "p2_least_accepted": (("P2: the least share of its feasible held-out samples a DS's polytope accepts, over the "
+                          "system's DSs"), "1"),
+    "p2_narrow_dss": (("P2: DSs whose polytope accepts hardly any of their feasible held-out samples (below chapter "
+                      "06's LITTLE_ACCEPTED)"), "1"),
     **{k: v for k, v in OUTCOME.items() if k not in ("deviation_pct", "feasible", "status", "cost",
                                                         "integrated_cost", "rounds")},
 }
@@ -354,6 +358,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
                                        certify_rounds, vertex_samples, seed, client=client)
         offline = time.perf_counter() - t0
         sent = surrogate_bytes({c.ds: c.surrogate for c in cases})
+        polytopes = _acceptance(cases)
     except Exception as err:  # noqa: BLE001
         return [_failed(system_name, "P2", v, err) for v in group]
     out = []
@@ -371,11 +376,25 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
                 reserve_mw=r.get("reserve_mw", np.nan),
                 **{**(_verdict(r.to_dict()) if ok else {}), **_record(r.to_dict()), "offline_time_s": offline,
-                   "bytes_exchanged": float(sent)},
+                   "bytes_exchanged": float(sent)}, **polytopes,
             ))
         except Exception as err:  # noqa: BLE001
             out.append(_failed(system_name, "P2", v, err))
     return out
+
+
+def _acceptance(cases) -> dict:
+    """How much of the DSs' feasible regions the TSO is held to (chapter 06's held-out scores of the fitted
+    surrogates, `forlab.studies.ch06_ml_surrogate.fit_case`): the least share of its feasible held-out samples a
+    DS's polytope accepts (NaN where no DS had a feasible held-out sample) and how many DSs accept less than
+    `forlab.studies.ch06_ml_surrogate.text.LITTLE_ACCEPTED`. A TSO held to such a polytope is fast and feasible
+    over hardly any of that DS's region, which qualifies P2's speed (chapter 09 and 12 say so)."""
+    from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
+
+    accepted = np.array([1 - c.scores["false_infeasible_rate"] for c in cases], float)
+    known = accepted[np.isfinite(accepted)]
+    return {"p2_least_accepted": float(known.min()) if len(known) else np.nan,
+            "p2_narrow_dss": int((known < LITTLE_ACCEPTED).sum())}
 
 
 # ----------------------------------------------------------------------------------------------------------------------

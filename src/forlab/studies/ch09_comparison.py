@@ -541,11 +541,13 @@ SCALE_METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *METH
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
                "solve_time_s": "s", "wall_time_s": "s", "tso_ms": "ms", "dso_ms": "ms", "dso_parallel_ms": "ms",
                "integrated_solve_time_s": "s", "integrated_iterations": "1", "time_ratio": "1", "offline_time_s": "s",
-               "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu"}
+               "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu", "integrated_again_ms": "ms",
+               "p2_least_accepted": "1", "p2_narrow_dss": "1"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record; P1's TSO and slowest
 DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers (``dso_parallel_ms``,
-`_p1_on_workers`); the integrated AC-OPF's Ipopt iterations, from which chapter 12's `timing_noise` measures the
-noise a lead in online time is held against (`_winners`)."""
+`_p1_on_workers`); the integrated AC-OPF's solver time timed again after the methods, from which chapter 12's
+`timing_noise` measures the noise a lead in online time is held against (`_winners`); P2's least accepting polytope
+and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -1587,7 +1589,8 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
     (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it runs it:
     ``max_ds``, its ``p3_max_ds``, else the largest size with a run)."""
     if word not in ch12_many_dsos.WHY_NOT:
-        return f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}) and {abs(r.deviation_pct):.4f} %"
+        return (f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}){ch12_many_dsos.narrow_words(r)} "
+                f"and {abs(r.deviation_pct):.4f} %")
     rows = scale_t[scale_t.method == r.method]
     ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
     limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else (ds_count(int(ran.max())) if len(ran) else "")

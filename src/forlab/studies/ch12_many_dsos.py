@@ -21,7 +21,8 @@ columns only, a lead in online time counted only beyond the timing noise measure
 Store: dimension ``run`` (one row per N and method, method "integrated" for the baseline; chapter 08's `COLUMNS`,
 `FLAGS`, `TEXT`, plus ``n_ds`` and ``group_wall_time_s``: the method's whole time on that system, offline work
 included) and dimension ``size`` (one row per N, prefix ``size_``: system name, buses, DS buses, build time, peak
-memory, the TS-only AC-OPF's Ipopt iterations and the size's wall time).
+memory, the TS-only AC-OPF's Ipopt iterations, the integrated AC-OPF's solver time timed again after the methods
+and the size's wall time).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,15 +55,57 @@ from forlab.book.tables import (
 )
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
+from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
-           "SIZE_UNITS", "WHY_NOT", "check_params", "conditions", "conditions_text", "dash_text", "deviation_text",
-           "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
-           "integrated_row", "iterations_text", "largest_size_text", "noise_text", "outcome_tables", "p1_on_workers",
-           "p3_text", "paper_note", "paper_table", "paper_tables", "percent", "ratio_words", "run", "run_tables", "size_tables",
-           "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend", "winners",
-           "workers_verdict"]
+__all__ = [
+    "ANCHOR_KEYS",
+    "HOLLOW",
+    "METHODS",
+    "PANELS",
+    "PAPER_COLUMNS",
+    "PAPER_TITLE",
+    "PARAMETER_TYPES",
+    "SIZE_UNITS",
+    "WHY_NOT",
+    "check_params",
+    "conditions",
+    "conditions_text",
+    "dash_text",
+    "deviation_text",
+    "dispatch_note",
+    "dispatch_table",
+    "dispatch_tables",
+    "ds_count",
+    "frame",
+    "growth",
+    "growth_fits",
+    "integrated_row",
+    "iterations_text",
+    "largest_size_text",
+    "narrow_words",
+    "noise_text",
+    "outcome_tables",
+    "p1_on_workers",
+    "p3_text",
+    "paper_note",
+    "paper_table",
+    "paper_tables",
+    "percent",
+    "polytopes_text",
+    "ratio_words",
+    "run",
+    "run_tables",
+    "size_tables",
+    "sizes",
+    "system_names",
+    "target_tables",
+    "targets",
+    "timing_noise",
+    "trend",
+    "winners",
+    "workers_verdict",
+]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -74,7 +118,7 @@ ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "s
 """Issue 16's targets (`forlab.book.anchors`), kept in the store."""
 
 SIZE_UNITS = {"n_ds": "1", "system": "-", "buses": "1", "ds_buses": "1", "build_s": "s", "peak_mib": "MiB",
-              "ts_iterations": "1", "wall_s": "s"}
+              "ts_iterations": "1", "integrated_again_ms": "ms", "wall_s": "s"}
 """Units of the ``size`` table (prefix ``size_``)."""
 
 BASE = ch08.Variant("load", 1.0, 1.0, None, "all", is_base=True)
@@ -173,15 +217,17 @@ def _method_options(params: dict) -> dict:
 # ----------------------------------------------------------------------------------------------------------------------
 # one size
 # ----------------------------------------------------------------------------------------------------------------------
-def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tuple[dict, object]:
+def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tuple[dict, object, Callable]:
     """The integrated AC-OPF of ``system`` as a row of the table: timed by the rule
     (`forlab.opf.outcome.integrated_baseline`), Ipopt stopped after ``time_limit_s`` of wall time (then a failed
-    row), and its own dispatch judged by the T+D power flow like every method's. Returns the row and the
+    row), and its own dispatch judged by the T+D power flow like every method's. Returns the row, the
     `forlab.opf.outcome.Baseline` (None when it could not run), which every method of the size is then held
-    against: the largest AC-OPF of the sweep is solved once, not once per method."""
+    against (the largest AC-OPF of the sweep is solved once, not once per method), and ``again()``: the same model
+    timed again by the rule, its solver time (s; NaN where that solve did not end as the first did, or there is no
+    model), with which `_one_size` measures the timing noise (`timing_noise`)."""
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
-    from forlab.opf.outcome import integrated_baseline, judged_outcome
+    from forlab.opf.outcome import integrated_baseline, judged_outcome, solve_ending
 
     try:
         net = system.integrated()
@@ -192,12 +238,18 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
         oc = judged_outcome(verdict, base, {}, solve_time_s=base.solve_time_s, wall_time_s=base.wall_time_s,
                             offline_time_s=0.0, rounds=0)
     except Exception as err:  # noqa: BLE001 - a baseline that cannot run is a recorded failure
-        return ch08._failed(name, "integrated", BASE, err), None
-    return ch08._row(
+        return ch08._failed(name, "integrated", BASE, err), None, lambda: float("nan")
+
+    def again() -> float:
+        later = integrated_baseline(solve=model.solve, repeats=repeats)
+        return later.solve_time_s if solve_ending(later.result) == solve_ending(base.result) else float("nan")
+
+    row = ch08._row(
         name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
         integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status, online_ms=1e3 * base.solve_time_s,
         offline_s=0.0, method_status=base.status, integrated_iterations=base.result.iterations,
-        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())}), base
+        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())})
+    return row, base, again
 
 
 def _ts_iterations(system) -> float:
@@ -223,7 +275,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         buses = len(system.ts.bus) + ch08._ds_buses(system)
         progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
         t0 = time.perf_counter()
-        row, base = integrated_row(name, system, params["repeats"], params["time_limit_s"])
+        row, base, again = integrated_row(name, system, params["repeats"], params["time_limit_s"])
         _add(rows, row, n, time.perf_counter() - t0, progress)
         shared = {"repeats": params["repeats"], "system": system, "client": client, "baseline": base}
         runners = {"P1": lambda: ch08.run_p1(name, [BASE], **shared, **options["P1"]),
@@ -234,9 +286,11 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
             row = _not_run(name, n, params["p3_max_ds"]) if method == "P3" and 0 < params["p3_max_ds"] < n \
                 else runners[method]()[0]
             _add(rows, row, n, time.perf_counter() - t0, progress)
+        again_ms = 1e3 * again()  # after the methods: how far one solve's time moved while they ran
         ts_its = _ts_iterations(system)
     size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": ch08._ds_buses(system), "build_s": build,
-            "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "wall_s": time.perf_counter() - t_size}
+            "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "integrated_again_ms": again_ms,
+            "wall_s": time.perf_counter() - t_size}
     return rows, size
 
 
@@ -308,13 +362,14 @@ def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dat
 # readers: everything below reads a store
 # ----------------------------------------------------------------------------------------------------------------------
 def frame(st: xr.Dataset) -> pd.DataFrame:
-    """The ``run`` rows with ``n_ds``, the size's ``buses``, ``time_ratio`` (the online solver time over the
+    """The ``run`` rows with ``n_ds``, the size's ``buses`` and ``integrated_again_ms`` (NaN in a store written
+    before it, `timing_noise`), ``time_ratio`` (the online solver time over the
     integrated AC-OPF's of the same size: one integrated AC-OPF per size, solved once and held against by every
     method, `integrated_row`) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out targets are defined
     as a reduction, `targets`)."""
     t = ch08.frame(st.drop_dims("size"))
     t["n_ds"] = t["n_ds"].astype(int)
-    t = t.merge(sizes(st)[["n_ds", "buses"]], on="n_ds", how="left")
+    t = t.merge(sizes(st).reindex(columns=["n_ds", "buses", "integrated_again_ms"]), on="n_ds", how="left")
     t["time_ratio"] = t["solve_time_s"] / t["integrated_solve_time_s"]
     t["time_reduction_pct"] = 100 * (1 - t["time_ratio"])
     t.loc[t.method == "integrated", ["time_ratio", "time_reduction_pct"]] = np.nan  # the yardstick itself
@@ -349,7 +404,9 @@ def why_not_compared(r) -> str:
     return "infeasible" if not r.feasible else "no yardstick"
 
 
-SIZE_TITLE = "**The systems** per size: buses, build time (s), peak memory (MiB) and the size's wall time (s):"
+SIZE_TITLE = ("**The systems** per size: buses, build time (s), peak memory (MiB), the size's wall time (s) and the "
+              "integrated AC-OPF's solver time before and after the methods (ms; the timing noise is the largest move):")
+AGAIN_HEADER = "integrated before / after (ms)"
 RUN_TITLES = ("**What the TSO gets and how fast**, per size and method:",
               "**What it costs besides**, per size and method:")
 DISPATCH_TITLE = ("**P1's DSO work** per size, online and offline: the slowest DSO's own time beside all DSOs' work "
@@ -462,10 +519,17 @@ def ds_count(n: int) -> str:
 def size_table(st: xr.Dataset) -> pd.DataFrame:
     """One row per N and its system (the index: a long system name wraps there, where pandas' HTML would cut a cell
     of more than ``display.max_colwidth`` characters short): its buses, build time (s), peak memory (MiB) and the
-    size's wall time (s)."""
+    size's wall time (s); where the store has it, the integrated AC-OPF's solver time before the methods and again
+    after them (ms, "–" where a timing failed), the pairs `timing_noise` takes the largest move of."""
     s = sizes(st)
     out = pd.DataFrame({"buses": s.buses, "DS buses": s.ds_buses, "build (s)": s.build_s.map("{:.1f}".format),
                         "peak memory (MiB)": s.peak_mib.map("{:.0f}".format), "wall time (s)": s.wall_s.map("{:.0f}".format)})
+    if "integrated_again_ms" in s:
+        t = frame(st)
+        ok = t[(t.method == "integrated") & (t.status == "ok")].set_index("n_ds").solve_time_s
+        before = (1e3 * ok).reindex(s.n_ds).to_numpy(float)
+        out[AGAIN_HEADER] = [f"{a:.1f} / {b:.1f}" if np.isfinite(a) and np.isfinite(b) else "–"
+                             for a, b in zip(before, s.integrated_again_ms.astype(float))]
     out.index = pd.MultiIndex.from_arrays([s.n_ds, s.system.map(wrappable)], names=["DSs", "system"])
     return out
 
@@ -682,38 +746,27 @@ def trend(fit) -> bool:
 
 
 def timing_noise(t: pd.DataFrame) -> pd.Series:
-    """The timing noise a lead in online time is held against, estimated from the store itself: the largest relative
-    drop of the integrated AC-OPF's solver time per Ipopt iteration from one size to a larger one (more buses),
-    ``bound`` (a fraction), with the two sizes (``from_n``, ``to_n``) and their ms per iteration (``from_ms``,
-    ``to_ms``). ``bound`` is NaN where no two sizes have the integrated AC-OPF's time and iterations (a store or a
-    frame without ``integrated_iterations``), 0 where no larger size came out cheaper per iteration.
+    """The timing noise a lead in online time is held against, measured in the store: at every size the integrated
+    AC-OPF is timed by the one rule (fastest of the repeats) before the size's methods run and again after them
+    (`_one_size`, ``integrated_again_ms``), so the methods' online times were measured between two timings of one
+    and the same solve. The noise at a size is how far the faster of the two lies below the slower, a fraction of the
+    slower (the form of a lead, `winners`); ``bound`` is the
+    largest over the sizes, with its size (``n``) and the two times (``first_ms``, ``again_ms``). ``bound`` is NaN
+    where no size has both times (a store written before the second timing, or a frame without the column).
 
-    An estimate, not a measurement: the store keeps only the fastest of each solve's repeats, not their spread, so
-    the timing noise is not measured directly. The integrated AC-OPF is the one solve the store holds at every size
-    with its iteration count, and this function takes the largest drop of its time per Ipopt iteration towards a
-    larger system as a proxy for how far one solver time moves for reasons other than the work its problem needs
-    (the machine's load and caches, what each iteration happened to do). That rests on an assumption: the drawn
-    systems differ in structure (which DS cases, their sparsity and fill-in), so a larger one can also be cheaper per
-    iteration for structural reasons, which the drop then includes. A store that recorded every repeat's time would
-    measure the noise directly. `winners` calls a method the fastest only where its online time is more than this
-    fraction below the next method's."""
-    cols = {"n_ds", "buses", "method", "status", "solve_time_s", "integrated_iterations"}
-    none = pd.Series({"bound": np.nan, "from_n": np.nan, "to_n": np.nan, "from_ms": np.nan, "to_ms": np.nan})
-    if not cols <= set(t.columns):
+    Why the largest, not each size's own: one pair per size is one sample of the noise, and a size whose pair
+    happened to agree would let a lead within the machine's noise count; the largest is the cautious reading."""
+    none = pd.Series({"bound": np.nan, "n": np.nan, "first_ms": np.nan, "again_ms": np.nan})
+    if not {"n_ds", "method", "status", "solve_time_s", "integrated_again_ms"} <= set(t.columns):
         return none
     base = t[(t.method == "integrated") & (t.status == "ok")]
-    per = (1e3 * base.solve_time_s / base.integrated_iterations).astype(float)
-    base = base.assign(per=per)[np.isfinite(per) & (per > 0)].sort_values("buses")
-    if len(base) < 2:
+    first, again = 1e3 * base.solve_time_s.astype(float), base.integrated_again_ms.astype(float)
+    moved = (1 - np.minimum(first, again) / np.maximum(first, again)).where(np.isfinite(again) & (again > 0))
+    if not moved.notna().any():
         return none
-    best = pd.Series({"bound": 0.0, "from_n": np.nan, "to_n": np.nan, "from_ms": np.nan, "to_ms": np.nan})
-    for i, small in enumerate(base.itertuples()):
-        for large in base.iloc[i + 1:].itertuples():
-            drop = 1 - large.per / small.per
-            if large.buses > small.buses and drop > best.bound:
-                best = pd.Series({"bound": drop, "from_n": small.n_ds, "to_n": large.n_ds, "from_ms": small.per,
-                                  "to_ms": large.per})
-    return best
+    i = moved.idxmax()
+    return pd.Series({"bound": float(moved[i]), "n": int(base.n_ds[i]), "first_ms": float(first[i]),
+                      "again_ms": float(again[i])})
 
 
 def _fastest(good: pd.DataFrame, bound: float) -> tuple[str, tuple[str, ...]]:
@@ -1063,7 +1116,7 @@ def _size_entry(r, good: bool) -> str:
     `comparable` (``good``), else why it has none."""
     if not good:
         return f"{METHODS[r.method]} {why_not_compared(r)}"
-    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({duration(r.solve_time_s)}), "
+    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({duration(r.solve_time_s)}){narrow_words(r)}, "
             f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
 
 
@@ -1140,27 +1193,18 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
 
 
 def noise_text(t: pd.DataFrame) -> str:
-    """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), estimated from
-    the store, how, and the assumption the estimate rests on; or that the store measures none, so that the fastest is named by the bare
-    times."""
+    """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), how the store
+    measures it; or that this store measures none, so that the fastest is named by the bare times."""
     n = timing_noise(t)
     if not np.isfinite(n.bound):
-        return ("**Timing noise.** This store has no two sizes with the integrated AC-OPF's solver time and Ipopt "
-                "iterations, so it measures no timing noise: the fastest online is named by the bare times.")
-    if n.bound == 0:
-        return ("**Timing noise.** In this store the integrated AC-OPF's solver time per Ipopt iteration never fell "
-                "from one size to a larger one, so it measures no timing noise a lead could be held against: the "
-                "fastest online is named by the bare times.")
+        return ("**Timing noise.** This store did not time the integrated AC-OPF a second time after the methods, so "
+                "it measures no timing noise: the fastest online is named by the bare times.")
     return (f"**Timing noise.** A method is called the fastest online at a size only where its online solver time is "
-            f"more than {percent(n.bound)} below the next method's; otherwise the methods are tied. That bound is an "
-            "estimate, not a measurement: the store keeps only the fastest of each solve's repeats, not their spread, "
-            "so the chapter takes as its estimate of the machine's timing noise the largest drop of the integrated "
-            "AC-OPF's time per Ipopt iteration towards a larger system (`forlab.studies.ch12_many_dsos.timing_noise`): "
-            f"{n.from_ms:.1f} ms per Ipopt iteration at {ds_count(int(n.from_n))} against {n.to_ms:.1f} ms at "
-            f"{ds_count(int(n.to_n))}, a system with more buses. It assumes that a larger system costs no less per "
-            "Ipopt iteration; the drawn systems differ in their DS cases, and the cost of an iteration depends on "
-            "their sparsity and fill-in too, so the drop may include such structural differences besides the "
-            "machine's load. A future store that recorded every repeat's time would measure the noise directly.")
+            f"more than {percent(n.bound)} below the next method's; otherwise the methods are tied. That bound is "
+            "measured in this store (`forlab.studies.ch12_many_dsos.timing_noise`): at every size the integrated "
+            "AC-OPF was timed by the one rule before the methods ran and again after them, and the two timings of "
+            f"that one solve differ most at {ds_count(int(n.n))}, {n.first_ms:.1f} ms against {n.again_ms:.1f} ms. "
+            "The methods' online times were measured between the two, on the same machine under the same load.")
 
 
 def growth_text(t: pd.DataFrame) -> str:
@@ -1275,12 +1319,13 @@ def _infeasible(r) -> str:
 
 
 def p2_text(t: pd.DataFrame) -> str:
-    """Markdown: the reserve P2's TSO held per size (`forlab.p2_surrogate.tso`, ``reserve``), and where P2 finished
-    with an infeasible dispatch, what the T+D power flow found broken, with the surrogates' largest import error
-    from the store (`_unit_break_text`); or that it has none."""
+    """Markdown: how much of the DSs' regions P2's TSO was held to per size (`polytopes_text`), the reserve it held
+    (`forlab.p2_surrogate.tso`, ``reserve``), and where P2 finished with an infeasible dispatch, what the T+D power
+    flow found broken, with the surrogates' largest import error from the store (`_unit_break_text`); or that it has
+    none."""
     p2 = t[t.method == "P2"].sort_values("n_ds")
     held = p2[_reserve(p2) > 0]
-    said = ("" if not len(held) else
+    said = polytopes_text(t) + ("" if not len(held) else
             "P2's TSO held a reserve of the surrogates' summed import-error bounds on the units that take up import "
             f"errors in the T+D power flow: {', '.join(f'{r.reserve_mw:.4f} MW at {ds_count(int(r.n_ds))}' for r in held.itertuples())}"
             " on each slack unit's P (and the Q bound on every voltage-controlling unit). ")
@@ -1293,6 +1338,36 @@ def p2_text(t: pd.DataFrame) -> str:
     if not ((bad.n_vm_violations == 0) & (bad.n_branch_violations == 0)).all():
         return said + " Bus voltage or branch limits break too: see the list of failed and infeasible runs."
     return said + _unit_break_text(bad)
+
+
+def polytopes_text(t: pd.DataFrame) -> str:
+    """Markdown, a sentence ending in a space: per size, the least share of its feasible held-out samples a DS's
+    polytope accepts (``p2_least_accepted``, `forlab.studies.ch08_sensitivity.run_p2`), and the sizes where some
+    accept hardly any (`narrow_words`); "" where the store does not record it (written before the column)."""
+    p2 = t[(t.method == "P2") & np.isfinite(t.get("p2_least_accepted", pd.Series(np.nan, index=t.index)))]
+    if p2.empty:
+        return ""
+    p2 = p2.sort_values("n_ds")
+    least = ", ".join(f"{percent(r.p2_least_accepted)} at {ds_count(int(r.n_ds))}" for r in p2.itertuples())
+    narrow = p2[p2.p2_narrow_dss > 0]
+    where = (f" At {_ds_list(narrow.n_ds)} some accept less than {percent(LITTLE_ACCEPTED)}: there P2's time and "
+             "feasibility are those of a TSO held to hardly any of those DSs' regions." if len(narrow) else
+             f" No DS's polytope accepts less than {percent(LITTLE_ACCEPTED)} at any size, so P2's times are those "
+             "of a TSO held to a real part of every DS's region.")
+    return (f"The least share of its feasible held-out samples a DS's polytope accepts (how much of the DSs' regions "
+            f"P2's TSO was held to, chapter 06's test): {least}.{where} ")
+
+
+def narrow_words(r) -> str:
+    """" (held to a polytope that accepts 1.2 % of its DS's feasible held-out samples; 3 DSs accept less than
+    5 %)" for a P2 row ``r`` where some DS's polytope accepts less than
+    `forlab.studies.ch06_ml_surrogate.text.LITTLE_ACCEPTED`, else "": the qualifier of P2's speed at a size, here and
+    in chapter 09."""
+    n = getattr(r, "p2_narrow_dss", np.nan)
+    if r.method not in ("P2", METHODS["P2"]) or not np.isfinite(n) or n <= 0:
+        return ""
+    return (f" (held to a polytope that accepts {percent(r.p2_least_accepted)} of its DS's feasible held-out "
+            f"samples; {counted(int(n), 'DS')} accept less than {percent(LITTLE_ACCEPTED)})")
 
 
 def _reserve(p2: pd.DataFrame) -> pd.Series:
