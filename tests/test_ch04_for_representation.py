@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from notebook_cells import code_of, sources
 
-from forlab.book import runner, store
+from forlab.book import plots, runner, store
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, central_point
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
@@ -197,7 +197,7 @@ def test_the_edge_is_solid_and_the_zero_level_dashed_as_in_chapter_10(archived):
     assert list(edge.levels) == [0.0] and list(zero.levels) == [g["m"]]  # f + m = 0 and f + m = m, i.e. f = 0
     assert edge.get_linestyles()[0][1] is None and zero.get_linestyles()[0][1] is not None  # solid, dashed
     words = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert words[:2] == [f"{ch04.EDGE_WORDS} (shaded)", ch04.ZERO_WORDS]
+    assert words[:2] == [f"{plots.EDGE_WORDS} (shaded)", plots.ZERO_WORDS]
     assert not any("_" in w for w in words)  # no code name in the legend
     price = ch04.price_surface(one)
     assert price.axes[0].collections[-2].get_linestyles()[0][1] is None  # the edge over the cost: solid as well

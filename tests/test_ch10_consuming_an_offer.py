@@ -133,8 +133,8 @@ def test_the_region_figure_names_its_ds_and_draws_its_lines_as_chapter_04(st, ts
     """Review finding: Fig. 14 named no DS, said "DS import P (MW)" where chapter 03 says "P import (MW)", and drew
     the edge f + m = 0 and f = 0 the other way round from chapter 04's level sets; now the title names the DS, the
     axes use chapter 03's words, and the lines and their words are chapter 04's (edge solid, f = 0 dashed)."""
+    from forlab.book import plots
     from forlab.studies import ch03_for_sampling as ch03
-    from forlab.studies import ch04_for_representation as ch04
 
     fig = ch10.region_figure(tso_st)
     assert fig.get_suptitle() == "Offered region of case9+case33bw/case33bw"
@@ -142,14 +142,14 @@ def test_the_region_figure_names_its_ds_and_draws_its_lines_as_chapter_04(st, ts
     ax = fig.axes[0]
     assert ax.get_xlabel() == ch03.AXIS_LABELS["p_mw"] and ax.get_ylabel() == ch03.AXIS_LABELS["q_mvar"]
     words = [t.get_text() for t in ch10.region_figure(st).legends[0].get_texts()]
-    assert ch04.EDGE_WORDS in words and ch04.ZERO_WORDS not in words  # no margin: f = 0 is the edge, not drawn
+    assert plots.EDGE_WORDS in words and plots.ZERO_WORDS not in words  # no margin: f = 0 is the edge, not drawn
     with_margin = st.assign(margin=0.05)
     fig = ch10.region_figure(with_margin)
     edge, zero = [c for c in fig.axes[0].collections if type(c).__name__ == "QuadContourSet"][1:3]  # after the fill
     assert list(edge.levels) == [0.0] and list(zero.levels) == [0.05]  # f + m = 0 and f = 0
     assert edge.get_linestyles()[0][1] is None and zero.get_linestyles()[0][1] is not None  # solid, dashed
     words = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert words[1:3] == [ch04.EDGE_WORDS, ch04.ZERO_WORDS]
+    assert words[1:3] == [plots.EDGE_WORDS, plots.ZERO_WORDS]
 
 
 def test_both_models_have_the_same_structure(st):

@@ -29,7 +29,8 @@ from forlab.grid import multiregion
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PAGES = sorted((ROOT / "book").glob("*.md"))
-STUDIES = sorted((ROOT / "src" / "forlab" / "studies").rglob("*.py"))
+# the chapters' code, and the figure helpers whose legend words the chapters print
+STUDIES = sorted((ROOT / "src" / "forlab" / "studies").rglob("*.py")) + [ROOT / "src" / "forlab" / "book" / "plots.py"]
 
 # What is not prose: math, code, MyST roles and labels, links, comments, fenced blocks and directives.
 _NOT_PROSE = [r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"^\s*(```|~~~).*?^\s*(```|~~~)", r"^:::.*?^:::", r"`[^`\n]*`",
@@ -96,6 +97,7 @@ ALLOWED: dict[str, str] = {
     "R^2": "the name of the coefficient of determination (R squared)",
     "f + m ≤ 0": "the definition of the offered region (math in a label)",
     "f + m = 0": "the edge of the offered region (math in a label)",
+    "100%": "a CSS size (the full width of the page's column), no figure",
     "f(x̃) + m ≤ 0": "the definition of the offered region (math in a label)",
     "(offered where <= 0)": "the definition of the offered region (math in a long name)",
     "f = 0, zero level without the margin": "the polynomial's own zero level (math in a label)",

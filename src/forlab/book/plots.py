@@ -6,6 +6,8 @@
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
 * `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
+* `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
+  polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
   "3x10^1 4x10^1" minor labels).
 * `annotate_points(ax, points, names)`: text beside points, each label where it covers no other label, point or
@@ -41,10 +43,14 @@ from forlab.grid.td import TS_ZONE
 
 __all__ = [
     "CHART_MARKERS",
+    "EDGE_LINE",
+    "EDGE_WORDS",
     "KAMADA_KAWAI_MAX_BUSES",
     "LABEL_OFFSETS",
     "STYLE",
     "TS_ZONE",
+    "ZERO_LINE",
+    "ZERO_WORDS",
     "ZONE_COLORS",
     "annotate_points",
     "axis_label",
@@ -52,6 +58,7 @@ __all__ = [
     "decade_ticks",
     "draw_chart",
     "draw_system",
+    "edge_lines",
     "interactive_html",
     "label_of",
     "log_ticks",
@@ -162,6 +169,24 @@ def draw_chart(chart, ax=None, *, label: str | None = None, fill: bool = True, *
     ax.set_xlabel(axis_label("active power P", "MW"))
     ax.set_ylabel(axis_label("reactive power Q", "Mvar"))
     return ax
+
+
+EDGE_LINE = {"color": "tab:blue", "linewidth": 1.5}
+"""The edge of an offered PQ region, f + m = 0 (`forlab.p1_for.offer`): solid, in chapter 04's level sets and
+chapter 10's offer alike, so that a reader going from one chapter to the other reads the lines alike."""
+ZERO_LINE = {"color": "tab:blue", "linestyle": "--", "linewidth": 1.0}
+"""The polynomial's own zero level f = 0, without the margin: dashed (as `EDGE_LINE`)."""
+EDGE_WORDS = "f + m = 0, edge of the offered region"
+ZERO_WORDS = "f = 0, zero level without the margin"
+
+
+def edge_lines(ax, P: np.ndarray, Q: np.ndarray, g: np.ndarray, margin: float) -> None:
+    """Draw on ``ax``, from f + m (``g``) on the grid P, Q, the edge of the offered region (g = 0, `EDGE_LINE`) and
+    the polynomial's own zero level (f = g - m = 0, `ZERO_LINE`; with no margin it is the edge, and is not drawn)."""
+    ax.contour(P, Q, g, levels=[0.0], colors=EDGE_LINE["color"], linewidths=EDGE_LINE["linewidth"])
+    if margin > 0:
+        ax.contour(P, Q, g, levels=[margin], colors=ZERO_LINE["color"], linestyles=ZERO_LINE["linestyle"],
+                   linewidths=ZERO_LINE["linewidth"])
 
 
 def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:

@@ -21,6 +21,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
+from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_non_negative, check_types
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, printable, wrappable
@@ -620,24 +621,6 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
             "boundary": b[np.abs(b[:, 2]) < CUT_BAND], "test": lp[near],
             "test_distance": rs.labelled_distance.values[near], "offer": off, "start": pcc_start(off),
             "samples": b}
-
-
-EDGE_LINE = {"color": "tab:blue", "linewidth": 1.5}
-"""The edge of the offered region, f + m = 0: solid, as chapter 10 draws it (`forlab.studies.ch10_consuming_an_offer`
-uses the same two lines and words), so that a reader going from one chapter to the other reads the lines alike."""
-ZERO_LINE = {"color": "tab:blue", "linestyle": "--", "linewidth": 1.0}
-"""The polynomial's own zero level f = 0, without the margin: dashed (as `EDGE_LINE`)."""
-EDGE_WORDS = "f + m = 0, edge of the offered region"
-ZERO_WORDS = "f = 0, zero level without the margin"
-
-
-def edge_lines(ax, P: np.ndarray, Q: np.ndarray, g: np.ndarray, margin: float) -> None:
-    """Draw on ``ax``, from f + m (``g``) on the grid P, Q, the edge of the offered region (g = 0, `EDGE_LINE`) and
-    the polynomial's own zero level (f = g - m = 0, `ZERO_LINE`; with no margin it is the edge, and is not drawn)."""
-    ax.contour(P, Q, g, levels=[0.0], colors=EDGE_LINE["color"], linewidths=EDGE_LINE["linewidth"])
-    if margin > 0:
-        ax.contour(P, Q, g, levels=[margin], colors=ZERO_LINE["color"], linestyles=ZERO_LINE["linestyle"],
-                   linewidths=ZERO_LINE["linewidth"])
 
 
 def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:

@@ -36,6 +36,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import store as store_
+from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_types
 from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
 from forlab.grid import td
@@ -44,7 +45,6 @@ from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
 from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
-from forlab.studies.ch04_for_representation import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 
 CHAPTER = "10_consuming_an_offer"
 GRID_POINTS = 31
@@ -881,7 +881,7 @@ def offered_ds(st: xr.Dataset) -> str:
 def region_figure(st: xr.Dataset):
     """The offered region's P-Q slices at the two voltages, titled with the DS (`offered_ds`): offered area filled,
     its edge f + m = 0 and the polynomial's own zero level f = 0 without the margin, drawn and named as in chapter 04
-    (`forlab.studies.ch04_for_representation.edge_lines`: solid, dashed), the bounding box (grey)."""
+    (`forlab.book.plots.edge_lines`: solid, dashed), the bounding box (grey)."""
     n = st.sizes["vslice"]
     fig, axes = plt.subplots(1, n, figsize=(7.5, 3.9), sharey=True, squeeze=False)
     lo, hi = st.box.sel(corner="lo").values, st.box.sel(corner="hi").values
