@@ -29,8 +29,8 @@ def section(d: dict, key: str, where: str, kind: type = dict, required: bool = T
 
 
 def numbers(value, shape: tuple, what: str) -> np.ndarray:
-    """``value`` as a float array of ``shape`` (None: any length) with finite entries (`forlab.grid.validate.
-    finite_numbers`); ValueError naming ``what``."""
+    """``value`` as a float array of ``shape`` (None: any length) with finite entries
+    (`forlab.grid.validate.finite_numbers`); ValueError naming ``what``."""
     return finite_numbers(value, shape, what)
 
 

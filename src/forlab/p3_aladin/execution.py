@@ -307,9 +307,9 @@ def run(iterate: Callable, problem: ConsensusProblem, options, *, mode: str = "i
         callback: Callable | None = None) -> ALADINResult:
     """Run an algorithm on a consensus problem with its local solvers placed by ``mode``, and clean up.
 
-    iterate: the algorithm, ``f(problem, agents, options, callback) -> ALADINResult`` (`forlab.p3_aladin.algorithm.
-        loop.aladin`, `forlab.p3_aladin.algorithm.admm.admm`). options: its options (``timeout_s`` and
-        ``local_settings()`` are used here), their "auto" settings resolved for the problem first
+    iterate: the algorithm, ``f(problem, agents, options, callback) -> ALADINResult``
+        (`forlab.p3_aladin.algorithm.loop.aladin`, `forlab.p3_aladin.algorithm.admm.admm`). options: its options
+        (``timeout_s`` and ``local_settings()`` are used here), their "auto" settings resolved for the problem first
         (``options.resolved``, `forlab.p3_aladin.algorithm.problem.auto_options`).
     mode: "inprocess", "dask", "address" or "wan"; client: an existing Dask client for the Dask modes (else one is
         made with ``n_workers`` workers, default min(regions, cores), or connected to ``address``).

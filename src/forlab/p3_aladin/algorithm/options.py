@@ -59,21 +59,21 @@ class ALADINOptions:
         max_iter: the round limit, the largest number of rounds (one local step of every region each). Default 30.
         eps: termination tolerance on the consensus violation max|sum A_i x_i| and on max||x_i - z_i||_inf
             (rad / p.u.). Default 1e-6 (ALADIN-alpha stops on 1e-10 consensus; the book's target is 1e-6).
-        eps_power: termination tolerance on the power mismatch the consensus residual hides (`Partition.
-            power_mismatch`, p.u.; `ConsensusProblem.hidden_mismatch` of a generic problem), eq. (p3-stop);
-            ``None`` to stop on ``eps`` alone. Default 1e-5 (forlab choice: a DS feeder scaled to a TS bus has
-            series admittances of hundreds of p.u., so 1e-6 rad of angle mismatch would leave 1e-4 p.u. of power
+        eps_power: termination tolerance on the power mismatch the consensus residual hides
+            (`Partition.power_mismatch`, p.u.; `ConsensusProblem.hidden_mismatch` of a generic problem), eq.
+            (p3-stop); ``None`` to stop on ``eps`` alone. Default 1e-5 (forlab choice: a DS feeder scaled to a TS bus
+            has series admittances of hundreds of p.u., so 1e-6 rad of angle mismatch would leave 1e-4 p.u. of power
             and a visible cost gap). The measure is per tie (the largest over the consensus rows), not the sum over
-            them, although the T+D power flow puts what all ties hide on the units that balance it and the judge
-            holds each unit to its limits within `forlab.opf.judge.GEN_TOL` (1 kW, 1e-5 p.u. on a 100 MVA base).
-            Measured (issue 17, in-process): chapter 12's paper-profile system with two DSs (power-flow start,
+            them, although the T+D power flow puts what all ties hide on the units that balance it and the judge holds
+            each unit to its limits within `forlab.opf.judge.GEN_TOL` (1 kW, 1e-5 p.u. on a 100 MVA base). Measured
+            (issue 17, in-process): chapter 12's paper-profile system with two DSs (power-flow start,
             ``cycle_damping`` 2) stopped on the largest tie after 31 rounds with a unit 1.5e-5 p.u. past its limit
-            (judged infeasible, as in its archived store; an earlier store's sixteen-DS run stopped 2 kW past), and
-            on the sum after 32 rounds with 2.7e-7 p.u. (feasible). But on the 28 systems of chapter 07's paper profile the sum stopped one round later on 8
-            of them (case9+case33bw, 1654-5, case118 in 4, 5, 6 and 10 areas, case300 in 8 areas, 118X3; without
-            ``cycle_damping``), and with ``cycle_damping`` 2 it left 1654-5 unstopped after 30 rounds (the
-            chapter's targets on consensus and gap met from round 25; 29 rounds without the damping), so the
-            largest tie stays the measure.
+            (judged infeasible, as in its archived store; an earlier store's sixteen-DS run stopped 2 kW past), and on
+            the sum after 32 rounds with 2.7e-7 p.u. (feasible). But on the 28 systems of chapter 07's paper profile
+            the sum stopped one round later on 8 of them (case9+case33bw, 1654-5, case118 in 4, 5, 6 and 10 areas,
+            case300 in 8 areas, 118X3; without ``cycle_damping``), and with ``cycle_damping`` 2 it left 1654-5
+            unstopped after 30 rounds (the chapter's targets on consensus and gap met from round 25; 29 rounds without
+            the damping), so the largest tie stays the measure.
         active_margin: distance to a limit within which a constraint or bound counts as active (p.u., rad,
             squared p.u. for branch limits). Default 1e-6.
         reg: lower bound of the eigenvalues of the regularised local Hessians. Default 1e-4.
@@ -164,14 +164,15 @@ class ALADINOptions:
         limit_passes: with ``qp="reduced"`` (dense coordinator), how many times at most the coordinator re-solves
             its QP with the far limits its step would cross, which the regions report on being sent the tentative
             step (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`); 0 = never: a region then cuts its whole
-            step short at the first far limit it crosses (`forlab.p3_aladin.algorithm.reduction.LocalReduction.
-            expand`). "auto" (default): the problem's choice (`resolved`; the AC-OPF's:
-            `forlab.p3_aladin.opf_regions.problem.auto_limits`), 0 for a problem that makes none.
+            step short at the first far limit it crosses
+            (`forlab.p3_aladin.algorithm.reduction.LocalReduction.expand`). "auto" (default): the problem's choice
+            (`resolved`; the AC-OPF's: `forlab.p3_aladin.opf_regions.problem.auto_limits`), 0 for a problem that makes
+            none.
         limit_reach: with ``qp="reduced"``, a region sends the coordinator those of its linearised limits whose room
-            is at most ``limit_reach`` times what its last step moved them (`forlab.p3_aladin.algorithm.reduction.
-            LocalReduction`'s ``reach``; all of them in the first round); the others stay with it and cap its step,
-            unless a pass brings them in. "auto" (default): as ``limit_passes``, 300 for a problem that makes no
-            choice.
+            is at most ``limit_reach`` times what its last step moved them
+            (`forlab.p3_aladin.algorithm.reduction.LocalReduction`'s ``reach``; all of them in the first round); the
+            others stay with it and cap its step, unless a pass brings them in. "auto" (default): as ``limit_passes``,
+            300 for a problem that makes no choice.
         limit_watch: with ``qp="reduced"`` and limit passes, a region also sends as *watched* rows those of its far
             limits that a step ``limit_watch`` times as long as its last one could reach
             (`forlab.p3_aladin.algorithm.reduction.FarLimits`); they stay out of the QP, and the coordinator checks

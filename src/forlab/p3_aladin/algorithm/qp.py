@@ -107,9 +107,9 @@ def limit_blocks(replies: list[dict], offs: np.ndarray) -> tuple[sp.csr_matrix, 
 
 
 def limit_ids(replies: list[dict]) -> list[np.ndarray]:
-    """Per region, which of its limits and sides the rows of `limit_blocks` are (`forlab.p3_aladin.algorithm.
-    reduction.one_sided_ids`; 0 for a row without an id: one a limit pass appended after the region's ``id_r``,
-    or any row of a region that sends none)."""
+    """Per region, which of its limits and sides the rows of `limit_blocks` are
+    (`forlab.p3_aladin.algorithm.reduction.one_sided_ids`; 0 for a row without an id: one a limit pass appended after
+    the region's ``id_r``, or any row of a region that sends none)."""
     out = []
     for rep in replies:
         ids = np.asarray(rep.get("id_r", []), int)
@@ -297,11 +297,11 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     (`interior_point_qp` is then faster), and when ``m`` is not positive definite in floating point (a regularised
     matrix whose largest eigenvalues dwarf its floor).
 
-    ``start``: the step of the same QP with fewer limits (the coordinator's previous pass, `forlab.p3_aladin.
-    algorithm.loop.keep_crossed_limits`); the limits at their bound there join the first working set, which is
-    solved before any check. Without it the first check is made at the unconstrained step, whose long moves along
-    flat directions cross so many limits that the working set outgrows the free directions at once (issue 17:
-    1654-5, whose passes then each went to the interior point).
+    ``start``: the step of the same QP with fewer limits (the coordinator's previous pass,
+    `forlab.p3_aladin.algorithm.loop.keep_crossed_limits`); the limits at their bound there join the first working
+    set, which is solved before any check. Without it the first check is made at the unconstrained step, whose long
+    moves along flat directions cross so many limits that the working set outgrows the free directions at once (issue
+    17: 1654-5, whose passes then each went to the interior point).
 
     ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it).
 
@@ -572,10 +572,11 @@ def _above(m: np.ndarray, reg: float) -> bool:
 # ---------------------------------------------------------------------------------------------------- condensed
 def condensed_step(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: np.ndarray, lam: np.ndarray,
                    mu: float | np.ndarray) -> tuple[list[dict], np.ndarray, dict] | None:
-    """ALADIN step 3 from the regions' condensed messages (`forlab.p3_aladin.algorithm.reduction.LocalReduction.
-    condense`): the same QP as `condensed_qp` (eq. (p3-qp) in reduced coordinates, the near limits kept as
-    inequalities), solved in the space of the regions' consensus rows and near limits only; None when the coupled
-    reduced Hessian ``M`` is not positive definite (the caller falls back to `condensed_qp`).
+    """ALADIN step 3 from the regions' condensed messages
+    (`forlab.p3_aladin.algorithm.reduction.LocalReduction.condense`): the same QP as `condensed_qp` (eq. (p3-qp) in
+    reduced coordinates, the near limits kept as inequalities), solved in the space of the regions' consensus rows and
+    near limits only; None when the coupled reduced Hessian ``M`` is not positive definite (the caller falls back to
+    `condensed_qp`).
 
     Stack every region's copy of its consensus rows (T = sum_i r_i; ``E`` = blkdiag(A_i Z_i), ``B = P E`` with
     ``P`` summing the copies of a row). ``M = Hr + B' D B = Ht + E' K E`` with ``Ht`` the regions' own
@@ -845,13 +846,13 @@ def newton_on_face(m: np.ndarray, q: np.ndarray, G: np.ndarray, h: np.ndarray, d
     The regularised Hessian makes the QP convex and its step safe, but it also changes the curvature along
     directions that the active inequalities block anyway, which would slow the convergence near a solution to a
     linear rate. On the face ``G_W dv = h_W`` of the active rows, the exact reduced Hessian ``m`` is used when it is
-    positive definite there (eigenvalues >= ``floor``, the caller's face floor: `forlab.p3_aladin.algorithm.options.
-    ALADINOptions.face_reg`, far below the regularisation's floor, since near a solution the faces of large
-    transmission regions are positive definite but nearly flat). When another inequality blocks the way to that
-    Newton step (a limit the interior-point solution left a hair short of its bound), it joins the face and the
-    Newton step is recomputed, up to ``max_add`` times, as long as the face's multipliers stay non-negative (a primal
-    active-set step). Otherwise the step goes as far towards the first Newton step as the inequalities allow. Returns
-    the step and the fraction of the Newton step taken (0 when not applicable).
+    positive definite there (eigenvalues >= ``floor``, the caller's face floor:
+    `forlab.p3_aladin.algorithm.options.ALADINOptions.face_reg`, far below the regularisation's floor, since near a
+    solution the faces of large transmission regions are positive definite but nearly flat). When another inequality
+    blocks the way to that Newton step (a limit the interior-point solution left a hair short of its bound), it joins
+    the face and the Newton step is recomputed, up to ``max_add`` times, as long as the face's multipliers stay
+    non-negative (a primal active-set step). Otherwise the step goes as far towards the first Newton step as the
+    inequalities allow. Returns the step and the fraction of the Newton step taken (0 when not applicable).
 
     Where it does not apply (measured in-process, issue 17): on 1654-5 the exact face Hessian had 3 to 200
     eigenvalues below the face floor in each of the first 16 rounds examined (the lowest -6 in round 1, -0.003 to

@@ -271,8 +271,8 @@ class LocalReduction:
         QP's step along it is bounded only by the limits it sees; one unseen far limit then cuts the *whole* step
         of the region (`expand`), its coupled directions too, and the consensus jumps (issue 17: case300 in 4
         areas took under 1 % of its step in 6 of its 16 coordinator rounds). Asking for exactly the limits a step
-        crosses keeps what leaves the region to limits that matter (`forlab.p3_aladin.algorithm.loop.
-        keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
+        crosses keeps what leaves the region to limits that matter
+        (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`, ``ALADINOptions.limit_passes``)."""
         far = self.kept["far"]
         if far is None:  # no limits at all
             return {"G_r": np.zeros((0, self.kept["Z"].shape[1])), "lo_r": np.zeros(0), "up_r": np.zeros(0),
@@ -379,11 +379,11 @@ class FarLimits:
 
 
 CONDENSE_SHARE = 0.5
-"""Share of its rows' slack penalty a region adds to its own reduced Hessian before it condenses (`LocalReduction.
-condense`); the rest stays with the coordinator (`forlab.p3_aladin.algorithm.qp.condensed_step`). Any share makes
-the algebra exact; 1/2 keeps the coordinator's part ``K`` invertible for a row shared by any number of regions
-(its eigenvalues are ``(m - 1/2) d`` and ``-d/2``) while giving a region the curvature that its coupled directions
-(a copy bus's voltage, curved by the tie line's two ends in opposite directions) lack on their own."""
+"""Share of its rows' slack penalty a region adds to its own reduced Hessian before it condenses
+(`LocalReduction.condense`); the rest stays with the coordinator (`forlab.p3_aladin.algorithm.qp.condensed_step`). Any
+share makes the algebra exact; 1/2 keeps the coordinator's part ``K`` invertible for a row shared by any number of
+regions (its eigenvalues are ``(m - 1/2) d`` and ``-d/2``) while giving a region the curvature that its coupled
+directions (a copy bus's voltage, curved by the tie line's two ends in opposite directions) lack on their own."""
 
 
 def one_sided_limits(g: np.ndarray, lo: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

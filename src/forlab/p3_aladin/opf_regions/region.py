@@ -612,8 +612,9 @@ def _rows_of_identity(idx: np.ndarray, n: int) -> sp.csr_matrix:
 
 def independent_rows(c: sp.csr_matrix) -> sp.csr_matrix:
     """The rows of ``c`` that are linearly independent, in their original order: those a weighted matching of rows
-    to columns serves, when the matched block has a sparse LU (`forlab.p3_aladin.algorithm.reduction.
-    independent_rows`); else those a dense rank-revealing QR keeps (the fallback for numerically dependent rows).
+    to columns serves, when the matched block has a sparse LU
+    (`forlab.p3_aladin.algorithm.reduction.independent_rows`); else those a dense rank-revealing QR keeps (the
+    fallback for numerically dependent rows).
 
     A region's active constraints can be dependent although the global problem satisfies LICQ (a region without
     units whose voltage limits are active, say); a dependent row with zero right-hand side adds nothing to the

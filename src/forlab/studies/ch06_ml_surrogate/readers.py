@@ -325,8 +325,9 @@ def dataset_tables(st) -> list[TitledTable]:
 SCORE_DECIMALS = {"accuracy (%)": 1, "false-feasible (%)": 2, "false-infeasible (%)": 1, "train time (s)": 2,
                   "infeasible vertices (%)": 1, "worst vertex V distance (p.u.)": 4, "worst vertex loading (%)": 1,
                   "P RMSE (kW)": 3, "Q RMSE (kvar)": 3, "P max error (kW)": 3}
-"""Decimals of the printed scores, as the sentences print them (`forlab.studies.ch06_ml_surrogate.text.
-safety_summary`); the regressors' errors to the watt, the smallest DS's being a tenth of a kilowatt."""
+"""Decimals of the printed scores, as the sentences print them
+(`forlab.studies.ch06_ml_surrogate.text.safety_summary`); the regressors' errors to the watt, the smallest DS's being
+a tenth of a kilowatt."""
 
 
 def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:

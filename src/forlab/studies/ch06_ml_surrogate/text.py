@@ -36,9 +36,9 @@ UNIFORM_TOL = 0.1
 """Largest relative departure of a chart's density ratio from one for its sampling to count as uniform (forlab's
 choice)."""
 IN_DOMAIN_TOL = 1e-7
-"""Tolerance of the sampled domain for the TSO's choice in a slice (`forlab.studies.ch06_ml_surrogate.steps.
-region_slice` draws the slice's domain with the same one; an OPF solution sits on a chart's edge to within Ipopt's
-tolerance)."""
+"""Tolerance of the sampled domain for the TSO's choice in a slice
+(`forlab.studies.ch06_ml_surrogate.steps.region_slice` draws the slice's domain with the same one; an OPF solution
+sits on a chart's edge to within Ipopt's tolerance)."""
 
 
 def provenance_text(st) -> str:

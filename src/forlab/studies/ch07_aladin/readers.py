@@ -417,8 +417,8 @@ def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
     (`TARGET_CONSENSUS`, `TARGET_GAP`; NaN: not reached), whether the run stopped by its own test, whether every
     local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged), and over ALADIN's run its coordinator's limit
     passes (re-solves with the far limits a step would cross) and the round trips they took (``aladin_passes``,
-    ``aladin_trips``; NaN where not logged: stores written before the watched rows, `forlab.p3_aladin.algorithm.
-    reduction.FarLimits`, did not log the trips)."""
+    ``aladin_trips``; NaN where not logged: stores written before the watched rows,
+    `forlab.p3_aladin.algorithm.reduction.FarLimits`, did not log the trips)."""
     out = {}
     for algo in ("aladin", "admm"):
         for k, r in _first_inprocess(table, algo).iterrows():
@@ -523,16 +523,28 @@ def targets17(st: xr.Dataset, table: pd.DataFrame, its: pd.DataFrame, max_iter: 
     out.loc[out.error != "", "value"] = np.inf  # the run raised: failed, never a number
     out["met"] = pd.Series([None if np.isnan(v) else bool(v <= lim) for v, lim in zip(out.value, out.limit)],
                            index=out.index, dtype=object)
-    # growth at most linear where the data rule out a steeper slope: the slope's upper bound is what is judged
-    # not judged: too few systems to bound the slope, or the fit over all systems where it explains too little of
-    # the times (below FIT_R2_MIN across different networks the coupling rows are not what drives them, so a slope
-    # against them says nothing of the growth). A family holds its network fixed: a weak fit there is a flat family,
-    # judged by its bound like any other
+    # growth at most linear where the data rule out a steeper slope (the slope's upper bound is within the limit);
+    # missed where the fitted slope itself is steeper. Not judged: too few systems to bound the slope, a fitted slope
+    # within the limit whose bound is not (the systems neither show nor rule out the target), or the fit over all
+    # systems where it explains too little of the times (below FIT_R2_MIN across different networks the coupling
+    # rows are not what drives them, so a slope against them says nothing of the growth). A family holds its network
+    # fixed: a weak fit there is a flat family, judged by its bound like any other
     slopes = (out.target == "coordinator_slope") & out.met.notna()
     pooled_weak = (out.system == "all") & (out.get("fit_r2", pd.Series(np.nan, index=out.index)) < FIT_R2_MIN)
-    out.loc[slopes, "met"] = [None if np.isnan(u) or weak else bool(u <= lim)
-                              for u, lim, weak in zip(out.upper[slopes], out.limit[slopes], pooled_weak[slopes])]
+    out.loc[slopes, "met"] = [_slope_verdict(v, u, lim, weak) for v, u, lim, weak in
+                              zip(out.value[slopes], out.upper[slopes], out.limit[slopes], pooled_weak[slopes])]
     return out
+
+
+def _slope_verdict(slope: float, upper: float, limit: float, weak: bool) -> bool | None:
+    """A growth target's verdict from its fitted slope and that slope's upper confidence bound: met where the bound
+    is within ``limit``, missed where the slope itself is above it, None (not judged) otherwise and where the bound
+    is missing or the fit ``weak``."""
+    if np.isnan(upper) or weak:
+        return None
+    if upper <= limit:
+        return True
+    return False if slope > limit else None
 
 
 def _stopped(rt: pd.DataFrame, system: str) -> float:

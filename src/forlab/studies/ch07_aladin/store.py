@@ -159,8 +159,9 @@ def units_of(name: str) -> str:
 def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[dict],
              pairs: list[np.ndarray] | None = None) -> xr.Dataset:
     """The chapter's store (module docstring) from the system and area rows, the recorded runs, their judged
-    outcomes (`judged_run`, one per run) and their repeats' paired times (`forlab.studies.ch07_aladin.study.
-    paired_runs`, one (repeats x 2) array per run; none: no ``repeat`` variables)."""
+    outcomes (`judged_run`, one per run) and their repeats' paired times
+    (`forlab.studies.ch07_aladin.study.paired_runs`, one (repeats x 2) array per run; none: no ``repeat``
+    variables)."""
     logs = _logs(results)
     n_it = _rounds(results)  # not read off the logs: a store of runs that all raised is written too (`Recorder`)
     rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])

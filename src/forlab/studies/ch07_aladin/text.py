@@ -190,9 +190,9 @@ TARGET_WORDS = {
     "coordinator_ms": "{name} on {system}: {value:.1f} ms against at most {limit:g} ms",
     "coordinator_slope": "{name} {scope}: log-log slope {value:.2f}, at most {upper:.2f} at {level:.0%} confidence, "
                          "against at most {limit:g} (linear)",
-    "wall_ratio": "{name} on {system}: {value:.1f} times the centralized AC-OPF's (model build and solve) against at "
-                  "most {limit:g} times; the regions' own work alone (set-up, and the slowest region's NLP and "
-                  "reduction in every round) took {floor:.1f} times",
+    "wall_ratio": "{name} on {system}: {value:.1f}x the centralized AC-OPF's (model build and solve) against at "
+                  "most {limit:g}x; the regions' own work alone (set-up, and the slowest region's NLP and "
+                  "reduction in every round) took {floor:.1f}x",
     "rounds": "{name} on {system}: first met in round {value:.0f} against at most {limit:g}, every local solve "
               "succeeded",
 }
@@ -209,7 +209,7 @@ def targets17_text(t17: pd.DataFrame) -> str:
             lines.append(f"- not judged: the coordinator's growth {_fit_scope(r)}, " + (
                 "too few systems to bound its slope" if np.isnan(r.upper) else
                 f"log-log slope {r.value:.2f}, at most {r.upper:.2f} at {SLOPE_CONFIDENCE:.0%} confidence"
-                + _weak_fit_words(r)))
+                + (_weak_fit_words(r) or _unbounded_words(r))))
             continue
         if r.met is None:
             lines.append(f"- not measured here: {name} on {r.system} (no such run in this store)")
@@ -240,6 +240,15 @@ def _weak_fit_words(r) -> str:
             "fits, each over one network, do)")
 
 
+def _unbounded_words(r) -> str:
+    """For a growth fit whose slope is within the target and whose bound is not (unjudged by
+    `forlab.studies.ch07_aladin.readers.targets17`): that its systems neither show nor rule out the target."""
+    if r.target != "coordinator_slope" or not r.value <= r.limit < r.upper:
+        return ""
+    return (f": the fitted slope is within the target (at most {r.limit:g}, linear) and its bound is not, so "
+            f"{'these' if r.systems > 1 else 'this'} {r.systems:.0f} systems neither show nor rule out the target")
+
+
 def _stop_words(r) -> str:
     """The gap and consensus targets a row of `targets17` counts rounds to (`_target_words`; the chapter's own where
     the row has none)."""
@@ -253,14 +262,14 @@ def _beyond_floor(r) -> str:
     floor = getattr(r, "floor", np.nan)
     if r.target != "wall_ratio" or not floor > r.limit:
         return ""
-    return f", of which the set-up {getattr(r, 'setup', np.nan):.1f} times: the floor itself is above the target"
+    return f", of which the set-up {getattr(r, 'setup', np.nan):.1f}x: the floor itself is above the target"
 
 
 def _stopped_words(r) -> str:
-    """For a rounds target: the round in which the run stopped by its test (`forlab.studies.ch07_aladin.readers.
-    targets17` ``stopped``), which can come after the round that first met the gap and consensus targets (the run's
-    consensus can rise above them again before its test, which asks for a small step as well, passes); "" for other
-    targets and rows without the column."""
+    """For a rounds target: the round in which the run stopped by its test
+    (`forlab.studies.ch07_aladin.readers.targets17` ``stopped``), which can come after the round that first met the
+    gap and consensus targets (the run's consensus can rise above them again before its test, which asks for a small
+    step as well, passes); "" for other targets and rows without the column."""
     stopped = getattr(r, "stopped", None)
     if r.target != "rounds" or stopped is None:
         return ""
@@ -281,7 +290,7 @@ def _paired_words(r) -> str:
     side = ("every one within the target" if high <= r.limit else "every one above the target" if low > r.limit
             else "on both sides of the target: the machine's noise decides this reading")
     return (f"; its repeats, each timed beside a centralized solve made just before it, took {low:.1f} to "
-            f"{high:.1f} times that solve, {side}")
+            f"{high:.1f}x that solve, {side}")
 
 
 def stop_text(rt: pd.DataFrame, system: str) -> str:
@@ -528,6 +537,41 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     return printable(t, names)
 
 
+MARGINAL = 1.5
+"""The largest ratio of one whole run to another that this chapter calls a marginal slowdown (forlab's reading of
+the P3 paper's word, which its abstract does not quantify): at most half as long again."""
+
+
+def claim_text(wt: pd.DataFrame) -> str:
+    """Markdown: the P3 paper's headline claim (a marginal slowdown with the regions on separate machines, against
+    the centralized approach and against the distributed one on a single machine) held against `wall_times`: the
+    range and median of the Dask runs' ratio to the centralized AC-OPF's whole run and to the same ALADIN run in one
+    process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask run."""
+    both = wt[np.isfinite(wt.dask_ratio)]
+    if both.empty:
+        return ""
+    central = both.dask_ratio
+    one = (both.dask_s / both.inprocess_s)[np.isfinite(both.inprocess_s)]
+    said = [(f"**The P3 paper's claim, held against this store.** It reports a marginal slowdown with the regions on "
+            f"separate machines; this chapter calls a slowdown marginal up to {MARGINAL:g}x "
+            f"(`forlab.studies.ch07_aladin.text.MARGINAL`, its own reading: the abstract gives no number). "
+            f"{_against(central, 'the centralized AC-OPF', len(both))}")]
+    if len(one):
+        said.append(_against(one, "the same ALADIN run in one process (the distributed approach on a single "
+                                  "machine)", len(one)))
+    return " ".join(said)
+
+
+def _against(ratios: pd.Series, reference: str, n: int) -> str:
+    """One sentence of `claim_text`: the Dask runs' ratios to ``reference`` and on how many of ``n`` systems they
+    are marginal."""
+    marginal = int((ratios <= MARGINAL).sum())
+    verdict = ("marginal on every system" if marginal == n else "marginal on none" if marginal == 0
+               else f"marginal on {marginal} of {n} systems")
+    return (f"Against {reference}, ALADIN on Dask took {ratios.min():.1f}x to {ratios.max():.1f}x (median "
+            f"{ratios.median():.1f}x over {n} systems): {verdict}.")
+
+
 def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
     is one build and one solve, the judged ratio's centralized time the fastest of ``repeats`` with no cluster up:
@@ -541,8 +585,8 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     beside = {mode: s for mode, s in beside.items() if len(s)}
     if "dask" not in beside:
         return ""
-    words = [f"a median {s.median():.2f} times as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f} "
-             f"to {s.max():.2f} over the systems)" for mode, s in beside.items()]
+    words = [f"a median {s.median():.2f}x as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f}x "
+             f"to {s.max():.2f}x over the systems)" for mode, s in beside.items()]
     text = (f"The judged ratio (the column Dask / centralized, by which the targets are judged) sets the fastest "
             f"Dask run against the fastest of {repeats} centralized solves, timed when the study loaded its systems, "
             "before any cluster was started; each pair's centralized half is one build and one solve. Against that "
@@ -617,7 +661,7 @@ def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
     ok, bad = failed_runs(over)
     if not len(ok):
         return _failed_text(bad)
-    return (f"Across the systems, a Dask round takes {ok.ratio.min():.2f} to {ok.ratio.max():.2f} times an "
+    return (f"Across the systems, a Dask round takes {ok.ratio.min():.2f}x to {ok.ratio.max():.2f}x the time of an "
             f"in-process one on this machine ({n_workers} worker processes on the cores the machine gives; regions "
             f"beyond the number of workers share a process). The regions' compute runs in parallel there, the "
             f"messages cost serialisation and a scheduler round trip." + _failed_text(bad, " "))
@@ -661,7 +705,7 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
     base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
     return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds and "
             f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base}: ALADIN's few rounds keep the slowdown to "
-            f"{hi.total_s / lo.total_s:.1f} times, where an algorithm that needs hundreds of rounds would pay the "
+            f"{hi.total_s / lo.total_s:.1f}x, where an algorithm that needs hundreds of rounds would pay the "
             "latency hundreds of times (next section)." + _predicted_text(ok)
             + _failed_text(bad, " "))
 
@@ -848,8 +892,8 @@ def overhead_range_text(bo: pd.DataFrame) -> str:
     ok, bad = failed_runs(bo)
     if not len(ok):
         return _failed_text(bad)
-    return (f"Dask against in-process, time per round: {ok.ratio.min():.2f} to {ok.ratio.max():.2f} "
-            f"times (median {ok.ratio.median():.2f}) over {len(ok)} systems." + _failed_text(bad, " "))
+    return (f"Dask against in-process, time per round: {ok.ratio.min():.2f}x to {ok.ratio.max():.2f}x the time of "
+            f"the in-process round (median {ok.ratio.median():.2f}x) over {len(ok)} systems." + _failed_text(bad, " "))
 
 
 def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
@@ -866,7 +910,7 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
                  else "")  # no prediction without the zero-latency run
     text = (f"On {system}, the communication time per round is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
             f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; the run takes {hi.total_s:.1f} s against "
-            f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f} times). "
+            f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f}x). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
             f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
