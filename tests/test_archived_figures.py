@@ -93,6 +93,7 @@ def printed(archived) -> dict[str, str]:
     paper = ch07_aladin.scaling_report(archived["07p"])
     out["07.paper_wall"] = ch07_aladin.wall_times_shown(paper["wall"]).to_string()
     out["07.paper_targets"] = ch07_aladin.targets17_text(paper["targets"])
+    out["07.paper_claim"] = ch07_aladin.claim_text(paper["wall"])
     runs = ch08_sensitivity.frame(archived["08"])
     out["08.findings"] = ch08_sensitivity.findings(runs)
     out["08.summary"] = ch08_sensitivity.summary(runs).round(4).to_string()
@@ -109,6 +110,9 @@ def printed(archived) -> dict[str, str]:
     out["12.growth"] = ch12_many_dsos.growth_text(t12)
     out["12.targets"] = ch12_many_dsos.targets(archived["12"]).to_string()
     out["12.missed"] = ch12_many_dsos.missed_text(archived["12"])
+    out["12.noise"] = ch12_many_dsos.noise_text(t12)
+    out["12.p2"] = ch12_many_dsos.p2_text(t12)
+    out["12.sizes"] = ch12_many_dsos.size_table(archived["12"]).to_string()
     scale = ch09_comparison.scale_rows(archived["12"])
     out["09.scale_table"] = ch12_many_dsos.paper_table(scale).to_string()  # chapter 12's table of chapter 09's rows
     out["09.scale_text"] = ch09_comparison.scale_text(scale)

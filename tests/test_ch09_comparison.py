@@ -762,7 +762,7 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert prose.index("## The answer first") < prose.index("## Reading the method chapters' stores")
     big = archived["12_many_dsos"]
     p, t12 = json.loads(big.attrs["parameters"]), ch12_many_dsos.frame(big)
-    assert json.loads(chapter.attrs["sources"])["scale"]["cpu_count"] == big.attrs["cpu_count"]
+    assert json.loads(chapter.attrs["sources"])["scale"]["cpu_count"] == int(big.attrs["cpu_count"])
     answer, conditions = ch09_comparison.answer_text(chapter).split("\n\n")
     n = t12.n_ds.max()
     assert answer.startswith(f"With {n} DSs under {p['ts']} ({t12.buses.max()} buses in all), the largest size of the "

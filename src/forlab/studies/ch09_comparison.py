@@ -535,7 +535,7 @@ NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: ru
 SCALE = ("12_many_dsos", "paper")
 """The scale-out sweep of the many-DSOs view: (chapter, profile)."""
 
-SCALE_METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *METHOD_CODES)}
+SCALE_METHODS = ch12_many_dsos.METHODS
 """Chapter 12's method codes -> this chapter's names (the integrated AC-OPF is the yardstick, not a contestant)."""
 
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
@@ -1479,8 +1479,7 @@ def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
     noise it measures in the store, with the methods tied within it; the same with P1's DSOs on the run's workers;
     the most accurate of the comparable rows), its methods named as this chapter names them ("none" where no method
     qualified, "" where a verdict was not measured)."""
-    codes = {name: code for code, name in SCALE_METHODS.items()}
-    w = ch12_many_dsos.winners(scale_t.assign(method=scale_t.method.map(codes)))
+    w = ch12_many_dsos.winners(ch12_many_dsos.coded(scale_t))
     named = {c: w[c].map(lambda m: SCALE_METHODS.get(m, m)) for c in WINNER_METHODS if c in w}
     named.update({c: w[c].map(lambda ms: tuple(SCALE_METHODS.get(m, m) for m in ms)) for c in WINNER_TIES if c in w})
     return w.assign(**named).set_index("n_ds")

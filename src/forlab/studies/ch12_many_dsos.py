@@ -58,54 +58,13 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = [
-    "ANCHOR_KEYS",
-    "HOLLOW",
-    "METHODS",
-    "PANELS",
-    "PAPER_COLUMNS",
-    "PAPER_TITLE",
-    "PARAMETER_TYPES",
-    "SIZE_UNITS",
-    "WHY_NOT",
-    "check_params",
-    "conditions",
-    "conditions_text",
-    "dash_text",
-    "deviation_text",
-    "dispatch_note",
-    "dispatch_table",
-    "dispatch_tables",
-    "ds_count",
-    "frame",
-    "growth",
-    "growth_fits",
-    "integrated_row",
-    "iterations_text",
-    "largest_size_text",
-    "narrow_words",
-    "noise_text",
-    "outcome_tables",
-    "p1_on_workers",
-    "p3_text",
-    "paper_note",
-    "paper_table",
-    "paper_tables",
-    "percent",
-    "polytopes_text",
-    "ratio_words",
-    "run",
-    "run_tables",
-    "size_tables",
-    "sizes",
-    "system_names",
-    "target_tables",
-    "targets",
-    "timing_noise",
-    "trend",
-    "winners",
-    "workers_verdict",
-]
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
+           "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions", "conditions_text", "dash_text",
+           "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth",
+           "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "narrow_words", "noise_text",
+           "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables", "percent",
+           "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names",
+           "target_tables", "targets", "timing_noise", "trend", "winners", "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -554,7 +513,7 @@ WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "fa
 _CODES = {label: code for code, label in METHODS.items()}
 
 
-def _coded(t: pd.DataFrame) -> pd.DataFrame:
+def coded(t: pd.DataFrame) -> pd.DataFrame:
     """Rows of `frame` with their methods by code, whether they name them by code or by their full names (`METHODS`,
     as chapter 09's copies of this store's rows do)."""
     return t.assign(method=t.method.map(lambda m: _CODES.get(m, m)))
@@ -564,7 +523,7 @@ def ratio_words(t: pd.DataFrame) -> pd.Series:
     """Per row of `frame` (methods by code or by name), the online solver time over the integrated AC-OPF's as a
     table prints it: two decimals where the row is `comparable`, else why not (`why_not_compared`); NaN for the
     integrated AC-OPF (no ratio to itself)."""
-    t = _coded(t)
+    t = coded(t)
     words = [f"{r.time_ratio:.2f}" if good else why_not_compared(r) for r, good in zip(t.itertuples(), comparable(t))]
     return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
@@ -578,7 +537,7 @@ def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     its first cell (`why_not_compared`: "not run", "failed", "infeasible", "no yardstick") and shows "–" where it has
     no number, never a number: a run that did not finish has no time, rounds or data, one that is not `comparable`
     no deviation; `paper_note` says what each word and dash stands for."""
-    t = _coded(t)
+    t = coded(t)
     ran, integrated = t.status == "ok", t.method == "integrated"
     own = pd.Series([duration(r.solve_time_s) if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: its time, or why it has none
@@ -603,7 +562,7 @@ def paper_note(t: pd.DataFrame) -> str:
     word (`WHY_NOT`) the methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that;
     where a run failed, its stored status), then what a "–" stands for in a contestant's row and in the integrated
     AC-OPF's; empty where every row has its numbers."""
-    t = _coded(t)
+    t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
     words = ratio_words(t).where(~integrated, own).where(~(integrated & ran))  # NaN: a number in the first cell
