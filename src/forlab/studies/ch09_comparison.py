@@ -540,7 +540,7 @@ SCALE_METHODS = ch12_many_dsos.METHODS
 
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
                "solve_time_s": "s", "wall_time_s": "s", "tso_ms": "ms", "dso_ms": "ms", "dso_parallel_ms": "ms",
-               "integrated_solve_time_s": "s", "integrated_iterations": "1", "time_ratio": "1", "offline_time_s": "s",
+               "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu", "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record; P1's TSO and slowest

@@ -709,9 +709,9 @@ def timing_noise(t: pd.DataFrame) -> pd.Series:
     AC-OPF is timed by the one rule (fastest of the repeats) before the size's methods run and again after them
     (`_one_size`, ``integrated_again_ms``), so the methods' online times were measured between two timings of one
     and the same solve. The noise at a size is how far the faster of the two lies below the slower, a fraction of the
-    slower (the form of a lead, `winners`); ``bound`` is the
-    largest over the sizes, with its size (``n``) and the two times (``first_ms``, ``again_ms``). ``bound`` is NaN
-    where no size has both times (a store written before the second timing, or a frame without the column).
+    slower (the form of a lead, `winners`); ``bound`` is the largest over the sizes, with its size (``n``) and the two
+    times (``first_ms``, ``again_ms``). ``bound`` is NaN where no size has both times (a store written before the
+    second timing, or a frame without the column).
 
     Why the largest, not each size's own: one pair per size is one sample of the noise, and a size whose pair
     happened to agree would let a lead within the machine's noise count; the largest is the cautious reading."""
@@ -1311,8 +1311,8 @@ def polytopes_text(t: pd.DataFrame) -> str:
     narrow = p2[p2.p2_narrow_dss > 0]
     where = (f" At {_ds_list(narrow.n_ds)} some accept less than {percent(LITTLE_ACCEPTED)}: there P2's time and "
              "feasibility are those of a TSO held to hardly any of those DSs' regions." if len(narrow) else
-             f" No DS's polytope accepts less than {percent(LITTLE_ACCEPTED)} at any size, so P2's times are those "
-             "of a TSO held to a real part of every DS's region.")
+             f" No DS's polytope accepts less than {percent(LITTLE_ACCEPTED)} at any size, so nowhere are P2's time "
+             "and feasibility those of a TSO held to hardly any of a DS's region.")
     return (f"The least share of its feasible held-out samples a DS's polytope accepts (how much of the DSs' regions "
             f"P2's TSO was held to, chapter 06's test): {least}.{where} ")
 
