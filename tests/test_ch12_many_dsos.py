@@ -312,14 +312,14 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
     size = anchors.show("scaleout_min_ds")
     # a run without the targets' sizes failed nothing there: it says it has none
     assert ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20))) == (
-        f"This run has no size of {size} or more, so the online-time targets are not measured.")
+        f"This run has no size of {size} or more, so the scale-out targets are not measured.")
     n = int(anchors.value("scaleout_min_ds"))
     failed = [_row(n, "integrated", 0.0, 1.0), _row(n, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)]
     assert ch12.missed_text(_store(failed, buses=(500,), ts_its=(20,))).startswith(
         f"Neither P1 nor P2 finished a size of {size} or more")
     only_p3 = [_row(n, "integrated", 0.0, 1.0), _row(n, "P3", 0.0, 5.0)]
     assert ch12.missed_text(_store(only_p3, buses=(500,), ts_its=(20,))) == (
-        f"This run has no P1 or P2 run of {size} or more, so the online-time targets are not measured.")
+        f"This run has no P1 or P2 run of {size} or more, so the scale-out targets are not measured.")
 
 
 def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of_the_deviation_panel():
@@ -372,8 +372,7 @@ def test_a_dash_names_only_what_occurs():
             row]
     text = ch12.dash_text(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
     assert text == ("“–”: a failed run or a method not run at that size (each listed with its status after the "
-                    "tables), or a value that does not apply (the integrated AC-OPF's ratio to itself, and the data "
-                    "it exchanges: it sends none).")
+                    f"tables), or a value that does not apply (the integrated AC-OPF's ratio to itself{ch12.NO_EXCHANGE}).")
     assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
 
 
@@ -650,7 +649,7 @@ def test_the_timing_noise_is_the_largest_move_of_the_integrated_acopf_between_it
     assert (n.first_ms, n.again_ms) == pytest.approx((260.0, 300.0))
     text = ch12.noise_text(t)
     assert "more than 13 % below the next method's" in text
-    assert "differ most at 2 DSs, 260.0 ms against 300.0 ms" in text and "measured in this store" in text
+    assert "(the form of a lead): at 2 DSs, 260.0 ms against 300.0 ms" in text and "measured in this store" in text
     # the same solve timed alike twice: no noise, so any lead counts
     assert ch12.timing_noise(ch12.frame(_noise_store(again_ms=(300.0, 260.0, 400.0)))).bound == 0
     # a store written before the second timing measures none, and says so
@@ -747,7 +746,7 @@ def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_w
     p3 = table.xs((2, P3), level=("DSs", "method")).iloc[0]
     assert (p3["online / integrated"], p3["|cost deviation| (%)"], p3["rounds"]) == ("infeasible", "–", "31")
     note = ch12.paper_note(t)
-    assert note.startswith(f"A row without a result says why in its first column: “infeasible” ({P3} at 2 DSs): "
+    assert note.startswith(f"A row without a result says why in its column *online / integrated*: “infeasible” ({P3} at 2 DSs): "
                            f"its dispatch is infeasible in the T+D power flow; “not run” ({P3} at 32 and 112 DSs, "
                            "above `p3_max_ds`): it was not run.")
     assert "“failed”" not in note and "its deviation from itself, and the data it exchanges" in note
@@ -768,7 +767,7 @@ def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
     no_yardstick = shown.loc[(2, 300, P1)]
     assert list(no_yardstick) == ["no yardstick", "–", "1.0", "1", "2.0"]  # it finished: what it cost, no deviation
     assert ch12.paper_note(t) == (
-        f"A row without a result says why in its first column: “failed” (integrated AC-OPF at 2 DSs, stored status "
+        f"A row without a result says why in its column *online / integrated*: “failed” (integrated AC-OPF at 2 DSs, stored status "
         f"“integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed; “no yardstick” ({P1} at "
         "2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against. “–”: a row called "
         "“failed” has no time, deviation, rounds or data; a run called “no yardstick” finished but has no deviation "

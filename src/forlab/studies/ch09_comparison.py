@@ -381,13 +381,18 @@ P1_SOURCES = {"default_case": "the default runs", "case": "the paper-scale runs"
 
 def _p1_cases(st: xr.Dataset, dim: str) -> pd.DataFrame:
     """The finished P1 cases of one of `P1_SOURCES` in ``st``: system and judged deviation (%), a shared case of
-    the sensitivity study (its base case) once."""
+    the sensitivity study (its base case) once. A sensitivity variant with other FPUs or ties than the base case is
+    another system, named so (its variant label), since the bound is read as one on a system's mean over its load
+    levels."""
     t = from_store(st, dim) if f"{dim}_system" in st else pd.DataFrame()
     if t.empty:
         return pd.DataFrame(columns=["system", "deviation"])
     if dim == "sens":
         t = _sens_ok(t[t.method == "P1"]).drop_duplicates(["load_level", "n_fpus", "ties"])
-        return pd.DataFrame({"system": t.system, "deviation": t.deviation_pct.astype(float)})
+        base = t[t.is_base.astype(bool)].iloc[0] if t.is_base.astype(bool).any() else None
+        own = [r.system if base is None or (r.n_fpus, r.ties) == (base.n_fpus, base.ties)
+               else f"{r.system} ({r.variant_label})" for r in t.itertuples()]
+        return pd.DataFrame({"system": own, "deviation": t.deviation_pct.astype(float).to_numpy()})
     t = t[(t.method == METHOD_NAMES[0]) & (t.status == "ok")]
     return pd.DataFrame({"system": t.system, "deviation": t.deviation_mean_pct.astype(float)})
 
@@ -1013,11 +1018,12 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
 def _ratio_text(gaps: pd.DataFrame) -> str:
     """Markdown: the two runs' online times over their own integrated AC-OPF, case by case (`rerun_gaps`), and what
     that spread means for a ratio read off one run."""
-    items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {r.sensitivity_ratio:.2f} against {r.default_ratio:.2f}"
+    items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {r.sensitivity_ratio:.2f}x against {r.default_ratio:.2f}x"
              for r in gaps.itertuples() if np.isfinite(r.sensitivity_ratio) and np.isfinite(r.default_ratio)]
     if not items:
         return ""
-    return (" Their online times over the integrated AC-OPF differ too (here against the default run: "
+    return (" Their online times over the integrated AC-OPF differ too (here against the default run, whose cases "
+            "at every load are in its method chapter's tables: "
             + "; ".join(items) + "): each run solves its own offline model's problem and times solves of "
             "milliseconds at another moment of a shared machine, so a method's ratio moves by this much from one run "
             "of it to another; a ratio of this page is its own run's, against the integrated AC-OPF of that run.")
@@ -1384,7 +1390,7 @@ def _accuracy_gap(at: pd.DataFrame, found: dict) -> str:
     dev = good.set_index("method").deviation_pct.abs().sort_values()
     offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
     models = scale_models_text(found, short=True)
-    return (f"The most accurate method's absolute deviation lies {dev.iloc[1] - dev.iloc[0]:.4f} percentage points "
+    return (f"The most accurate method's |cost deviation| lies {dev.iloc[1] - dev.iloc[0]:.4f} percentage points "
             "below the next one's"
             + (", and the offline times (all DSOs' offline work as it ran on that machine) are "
                + listed(f"{m} {offline[m]:.1f} s" for m in offline.index) if len(offline) else "")
@@ -1417,7 +1423,10 @@ def answer_text(st: xr.Dataset) -> str:
     w = wins.loc[n_max] if n_max in wins.index else None
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
             f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
-    answer = " ".join(p for p in (head, _p1_on_workers(at, w, _workers_words(found)), _accuracy_gap(at, found)) if p)
+    noise = (f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None
+             and np.isfinite(getattr(w, "noise", np.nan)) else "")
+    answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)), _accuracy_gap(at, found))
+                      if p)
     conditions = scale_conditions_text(found, scale_t, models=False)
     return f"{answer}\n\n{conditions + ' ' if conditions else ''}{ANSWER_POINTER}"
 
@@ -1431,13 +1440,13 @@ def sweep_text(st: xr.Dataset) -> str:
 
 def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None) -> str:
     """Every contestant's entry at one size (`_at_largest`), after the integrated AC-OPF's online time they are held
-    against: "online solver time over the integrated AC-OPF's (11.23 s) and absolute deviation: P1 ...; P2 ..."."""
+    against: "online solver time over the integrated AC-OPF's (11.23 s) and judged |cost deviation|, P1 ...; P2 ..."."""
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s
     against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
     rows = at[at.method != SCALE_METHODS["integrated"]]
     words = ch12_many_dsos.ratio_words(rows)  # the ratio, or why there is none, as chapter 12's table prints it
     contestants = sorted(zip(rows.itertuples(), words), key=lambda rw: _method_rank(rw[0].method))
-    return (f"online solver time over the integrated AC-OPF's{against} and absolute deviation, "
+    return (f"online solver time over the integrated AC-OPF's{against} and judged |cost deviation|, "
             + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
 
 

@@ -58,12 +58,13 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES",
-           "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions", "conditions_text", "dash_text",
-           "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth",
-           "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "narrow_words", "noise_text",
-           "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables", "percent",
-           "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names",
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE",
+           "PANELS", "PAPER_COLUMNS", "PAPER_TITLE",
+           "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions", "conditions_text",
+           "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame",
+           "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "narrow_words",
+           "noise_text", "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables",
+           "percent", "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names",
            "target_tables", "targets", "timing_noise", "trend", "winners", "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
@@ -363,8 +364,14 @@ def why_not_compared(r) -> str:
     return "infeasible" if not r.feasible else "no yardstick"
 
 
+NO_EXCHANGE = (", and the data it exchanges: none, since it holds every grid model in one place, which is what the "
+               "methods avoid")
+"""Why the integrated AC-OPF's row has no data exchanged (`dash_text`, `paper_note`): not that it needs none, but that
+it is the benchmark privacy forbids (the glossary's words)."""
+
 SIZE_TITLE = ("**The systems** per size: buses, build time (s), peak memory (MiB), the size's wall time (s) and the "
-              "integrated AC-OPF's solver time before and after the methods (ms; the timing noise is the largest move):")
+              "integrated AC-OPF's solver time before and after the methods (ms; the ratios divide by the first, and "
+              "the timing noise is the largest relative move, how far the faster lies below the slower):")
 AGAIN_HEADER = "integrated before / after (ms)"
 RUN_TITLES = ("**What the TSO gets and how fast**, per size and method:",
               "**What it costs besides**, per size and method:")
@@ -423,7 +430,7 @@ def dash_text(t: pd.DataFrame) -> str:
                     "no deviation of a dispatch a TSO cannot use is compared")
     base = t[t.method == "integrated"]
     if len(base):
-        kb = ", and the data it exchanges: it sends none" if base.bytes_exchanged.isna().any() else ""
+        kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
         said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{kb})")
     return f"“–”: {', or '.join(said)}." if said else ""
 
@@ -572,7 +579,8 @@ def paper_note(t: pd.DataFrame) -> str:
                for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
         if who:
             said.append(f"“{word}” ({'; '.join(who)}): {clause}")
-    out = [f"A row without a result says why in its first column: {'; '.join(said)}."] if said else []
+    out = ([f"A row without a result says why in its column *online / integrated*: {'; '.join(said)}."] if said
+           else [])
     dashes = []
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
         dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
@@ -581,7 +589,7 @@ def paper_note(t: pd.DataFrame) -> str:
                       "time, rounds and data are measured all the same)")
     base = t[integrated & ran]
     if len(base):
-        kb = ", and the data it exchanges: it sends none" if base.bytes_exchanged.isna().any() else ""
+        kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
         dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its deviation from itself{kb})")
     if dashes:
         out.append(f"“–”: {'; '.join(dashes)}.")
@@ -634,8 +642,9 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
                  f"(`p1_n_directions`), face grid {p['p1_face_grid']} (`p1_face_grid`), {p['p1_n_labelled']} labelled "
                  f"and {p['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
                  f"{p['p2_n_samples']} samples (`p2_n_samples`), {p['p2_facets']} facets (`p2_facets`), "
-                 f"{p['p2_refine_rounds']} refinement round(s) of {p['p2_refine_samples']} samples, "
-                 f"{p['p2_certify_rounds']} certification round(s) and {p['p2_vertex_samples']} vertex samples "
+                 f"{counted(p['p2_refine_rounds'], 'refinement round')} of {p['p2_refine_samples']} samples, "
+                 f"{counted(p['p2_certify_rounds'], 'certification round')} and {p['p2_vertex_samples']} vertex "
+                 "samples "
                  f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`).")
     if aladin:
         text += (f" ALADIN: at most {p['p3_max_iter']} rounds (`p3_max_iter`) from the `{p['p3_init']}` start, run up "
@@ -907,8 +916,8 @@ def missed_text(st: xr.Dataset) -> str:
     if len(_large(t, "P1")) or len(_large(t, "P2")):  # they ran there, and failed
         return f"Neither P1 nor P2 finished a size of {size} or more in this run, so the online-time targets are missed."
     if (s.index >= anchors.value("scaleout_min_ds")).any():
-        return f"This run has no P1 or P2 run of {size} or more, so the online-time targets are not measured."
-    return f"This run has no size of {size} or more, so the online-time targets are not measured."
+        return f"This run has no P1 or P2 run of {size} or more, so the scale-out targets are not measured."
+    return f"This run has no size of {size} or more, so the scale-out targets are not measured."
 
 
 def _online_share(r, method: str) -> str:
@@ -1016,7 +1025,7 @@ def largest_size_text(t: pd.DataFrame) -> str:
     each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
                      if r.method != "integrated")
     return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}. Online solver time over the "
-            f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged deviation: {each}."
+            f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged |cost deviation|: {each}."
             + _p1_machines(at, w))
 
 
@@ -1151,6 +1160,12 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
     return "\n".join(out)
 
 
+NOISE_DEFINITION = ("the timing noise is the largest relative move of the integrated AC-OPF's solver time between its "
+                    "two timings at one size, before and after the methods (how far the faster lies below the slower, "
+                    "a fraction of the slower; `forlab.studies.ch12_many_dsos.timing_noise`)")
+"""What "the timing noise" is, in one clause, for a page that uses the word without `noise_text` (chapter 09)."""
+
+
 def noise_text(t: pd.DataFrame) -> str:
     """Markdown: the timing noise the verdicts hold a lead in online time against (`timing_noise`), how the store
     measures it; or that this store measures none, so that the fastest is named by the bare times."""
@@ -1161,9 +1176,12 @@ def noise_text(t: pd.DataFrame) -> str:
     return (f"**Timing noise.** A method is called the fastest online at a size only where its online solver time is "
             f"more than {percent(n.bound)} below the next method's; otherwise the methods are tied. That bound is "
             "measured in this store (`forlab.studies.ch12_many_dsos.timing_noise`): at every size the integrated "
-            "AC-OPF was timed by the one rule before the methods ran and again after them, and the two timings of "
-            f"that one solve differ most at {ds_count(int(n.n))}, {n.first_ms:.1f} ms against {n.again_ms:.1f} ms. "
-            "The methods' online times were measured between the two, on the same machine under the same load.")
+            "AC-OPF was timed by the one rule before the methods ran and again after them, the methods' online times "
+            "in between, and the noise is the largest relative move of that one solve, how far the faster timing lies "
+            f"below the slower, a fraction of the slower (the form of a lead): at {ds_count(int(n.n))}, "
+            f"{n.first_ms:.1f} ms against {n.again_ms:.1f} ms. The store records "
+            "the machine's load only at the sweep's start and end, so the bound is what the machine did, not a "
+            "controlled load.")
 
 
 def growth_text(t: pd.DataFrame) -> str:
@@ -1309,12 +1327,14 @@ def polytopes_text(t: pd.DataFrame) -> str:
     p2 = p2.sort_values("n_ds")
     least = ", ".join(f"{percent(r.p2_least_accepted)} at {ds_count(int(r.n_ds))}" for r in p2.itertuples())
     narrow = p2[p2.p2_narrow_dss > 0]
-    where = (f" At {_ds_list(narrow.n_ds)} some accept less than {percent(LITTLE_ACCEPTED)}: there P2's time and "
-             "feasibility are those of a TSO held to hardly any of those DSs' regions." if len(narrow) else
-             f" No DS's polytope accepts less than {percent(LITTLE_ACCEPTED)} at any size, so nowhere are P2's time "
-             "and feasibility those of a TSO held to hardly any of a DS's region.")
-    return (f"The least share of its feasible held-out samples a DS's polytope accepts (how much of the DSs' regions "
-            f"P2's TSO was held to, chapter 06's test): {least}.{where} ")
+    bar = (f"{percent(LITTLE_ACCEPTED)}, chapter 06's bar for a polytope that accepts hardly any of its region "
+           "(`forlab.studies.ch06_ml_surrogate.text.LITTLE_ACCEPTED`)")
+    where = (f" At {_ds_list(narrow.n_ds)} some accept less than {bar}: there P2's time and feasibility are those of a "
+             "TSO held to hardly any of those DSs' regions." if len(narrow) else
+             f" Every DS's polytope accepts at least {bar}, at every size.")
+    return (f"**P2's polytopes.** Per size, the DS whose polytope accepts the smallest share of that DS's feasible "
+            f"held-out samples (chapter 06's test of how much of a DS's region its TSO is held to), and that share: "
+            f"{least}.{where} ")
 
 
 def narrow_words(r) -> str:
