@@ -307,6 +307,12 @@ def test_pglib_text_reports_failures_and_times(small):
     assert "(forlab / PowerModels 0.10 to 0.10): target **met**" in text
     # absolute times from another machine and linear solver: the verdict says it only indicates
     assert text.endswith(ch02.PGLIB_TIME_CAVEAT) and "ma27 there, MUMPS here" in text
+    # review finding: forlab's machine was said to be in the "store header", which does not print it
+    st.attrs.update(cpu_model="Some CPU", cpu_count="2")
+    assert "on this book's machine (Some CPU, 2 cores), without building" in ch02.pglib_text(st)
+    for k in ("cpu_model", "cpu_count"):
+        st.attrs.pop(k)
+    assert "on this book's machine (not recorded in this store)" in ch02.pglib_text(st)
     st["pglib_forlab_solve_time_s"][1] = 6.0
     assert "target **missed** on case5_pjm" in ch02.pglib_text(st)
     assert ch02.pglib_table(st).loc["case3_lmbd", "gap (%)"] == "–"

@@ -1256,14 +1256,18 @@ PGLIB_TIME_CAVEAT = ("The verdict is indicative only: it sets absolute times aga
 """Why the PGLib time verdict can only indicate: BASELINE.md's times come from another machine and linear solver."""
 
 
-def _pglib_time_text(v: pd.DataFrame, software: dict) -> str:
+def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
     """The time paragraph: forlab's solve against PowerModels' published time on the cases above
-    `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are."""
+    `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are and the machines they come from (forlab's from the
+    store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded)."""
     big = v[v.buses > PGLIB_TIME_TARGET_BUSES]
+    machine = ", ".join(str(attrs[k]) for k in ("cpu_model",) if k in attrs)
+    cores = f"{attrs['cpu_count']} cores" if "cpu_count" in attrs else ""
+    ours = f" ({', '.join(x for x in (machine, cores) if x)})" if machine or cores else " (not recorded in this store)"
     where = (f"PowerModels.jl {software.get('PowerModels.jl', '?')} with Ipopt (Ipopt.jl/Ipopt "
              f"{software.get('Ipopt.jl', '?')}, HSL ma27) on {software.get('Hardware', 'its hardware')}, in whole "
              "seconds without Julia's compile time; forlab's: the fastest cold solve of Ipopt with MUMPS on this "
-             "book's machine (store header), without building the model (column *build*)")
+             f"book's machine{ours}, without building the model (column *build*)")
     if big.empty:
         return (f"**Time.** No case above {PGLIB_TIME_TARGET_BUSES} buses in this run, so the time target "
                 f"(forlab's solve below PowerModels' published time above {PGLIB_TIME_TARGET_BUSES} buses) is not "
@@ -1305,7 +1309,7 @@ def pglib_text(stored: xr.Dataset) -> str:
         f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {int(v.buses.min())} to "
         f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
         _pglib_objective_text(v),
-        _pglib_time_text(v, soft) + _bounds_text(v),
+        _pglib_time_text(v, soft, stored.attrs) + _bounds_text(v),
     ])
 
 
