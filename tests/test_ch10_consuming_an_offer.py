@@ -327,7 +327,7 @@ def test_the_price_eigenvalues_carry_their_unit_and_a_zero_one_is_said(st, tmp_p
     flat.cost = QuadraticCost(np.diag([2.0, 1.0, 1e-9]), np.zeros(3), 0.0)  # the fit ended on the PSD bound
     path = flat.save(tmp_path / "flat.json")
     text = ch10.price_text(st.assign(offer_json=((), path.read_text())))
-    assert "The smallest, 1e-09 \\$/h, is zero to the fit's precision" in text
+    assert "The smallest, 1e-09 \\$/h per unit squared, is zero to the fit's precision" in text
     assert "whose largest component (1.000) is on the V axis, the price has no curvature" in text
 
 

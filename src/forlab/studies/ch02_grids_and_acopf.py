@@ -315,7 +315,7 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     opf["kind"] = ["transmission" if n in cases.TRANSMISSION else "study system" for n in opf.index]
     opf["published_objective"] = [a.value if (a := anchors.runopf_optimum(n)) else np.nan for n in opf.index]
     for engine in ("runopp", "forlab"):
-        opf[f"{engine}_flat_status"] = opf[f"{engine}_flat_status"].fillna("not run")
+        opf[f"{engine}_flat_status"] = opf[f"{engine}_flat_status"].fillna(NOT_RUN)
         opf[f"{engine}_flat_success"] = opf[f"{engine}_flat_success"].fillna(False).astype(bool)
     slack_fixed = {n: not bool(ts_nets[n].ext_grid.get("controllable", pd.Series(False)).any())
                    for n in transmission}
@@ -479,6 +479,10 @@ _SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "f
 so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
 
 
+NOT_RUN = "not run"
+"""The status of an engine on a case it was not run on, in every table of the benchmark."""
+
+
 def _nets(stored: xr.Dataset) -> pd.DataFrame:
     """The ``net`` table (`frame`) with forlab's objective and times missing (NaN) where its solve failed
     (`_SOLVED_ONLY`): every reader of the benchmark reads it through here, so none uses a failed case's numbers."""
@@ -486,6 +490,8 @@ def _nets(stored: xr.Dataset) -> pd.DataFrame:
     for success, columns in _SOLVED_ONLY.items():
         if success in t:
             t = unmeasured_when_failed(t, columns, t[success].fillna(False).astype(bool))
+    if "runopp_status" in t:  # one word for a case runopp was not run on (`bench.compare` wrote "skipped")
+        t["runopp_status"] = t.runopp_status.replace("skipped", NOT_RUN)
     return t
 
 
@@ -858,7 +864,7 @@ def speed_text(stored: xr.Dataset) -> str:
     """Markdown: speed-ups, convergence of both engines, why runopp's optimum differs, and timing notes."""
     sp = speed(stored)
     both = sp[sp.forlab_success.astype(bool) & sp.runopp_success.astype(bool)]
-    failed_pf = sp[(sp.runopp_status != "skipped") & ~sp.runopp_success.astype(bool)].index.tolist()
+    failed_pf = sp[(sp.runopp_status != NOT_RUN) & ~sp.runopp_success.astype(bool)].index.tolist()
     tried_flat = sp[sp.runopp_flat_status != "not run"]
     failed_flat = tried_flat[~tried_flat.runopp_flat_success.astype(bool)].index.tolist()
     fixed = json.loads(stored.attrs["runopp_slack_voltage_fixed"])

@@ -802,12 +802,12 @@ def price_text(st: xr.Dataset) -> str:
            "is the price's curvature across that width along its eigenvector, not a curvature per MW.")
     scale = max(float(np.abs(eig).max()), np.finfo(float).tiny)
     if eig[0] < -FLAT_EIGENVALUE_REL * scale:
-        return out + f" The smallest, {eig[0]:.3g} {USD_H}, is negative: the price is not convex."
+        return out + f" The smallest, {eig[0]:.3g} {USD_H} per unit squared, is negative: the price is not convex."
     if eig[0] > FLAT_EIGENVALUE_REL * scale:
         return out + " All three are positive: the price curves along every direction of the box."
     axis = int(np.argmax(np.abs(vec[:, 0])))
     return out + (
-        f" The smallest, {eig[0]:.3g} {USD_H}, is zero to the fit's precision (below {FLAT_EIGENVALUE_REL:.0e} times "
+        f" The smallest, {eig[0]:.3g} {USD_H} per unit squared, is zero to the fit's precision (below {FLAT_EIGENVALUE_REL:.0e} times "
         "the largest): the fit holds $H$ positive semidefinite (`forlab.p1_for.price.fit_cost`) and ended on that "
         f"bound. Along its eigenvector, whose largest component ({abs(vec[axis, 0]):.3f}) is on the {AXES[axis]} "
         "axis, the price has no curvature: it is linear there."
