@@ -1470,10 +1470,11 @@ def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
-    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, 4 decimals) ("–": no MATPOWER 8.1 runopf
-    optimum for the net); the times are `paper_times_table`."""
+    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, two significant digits as in
+    `validation_table`, so that a gap of a hundred-thousandth of a per cent does not print as zero) ("–": no MATPOWER
+    8.1 runopf optimum for the net); the times are `paper_times_table`."""
     shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                               "gap_to_published_pct": "{:+.4f}"})
+                               "gap_to_published_pct": "{:+.1e}"})
     return _corner(printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",

@@ -58,14 +58,13 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE",
-           "PANELS", "PAPER_COLUMNS", "PAPER_TITLE",
-           "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions", "conditions_text",
-           "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame",
-           "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "narrow_words",
-           "noise_text", "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables",
-           "percent", "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names",
-           "target_tables", "targets", "timing_noise", "trend", "winners", "workers_verdict"]
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE", "PANELS", "PAPER_COLUMNS",
+           "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions",
+           "conditions_text", "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables",
+           "ds_count", "frame", "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text",
+           "narrow_words", "noise_text", "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table",
+           "paper_tables", "percent", "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes",
+           "system_names", "target_tables", "targets", "timing_noise", "trend", "winners", "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
