@@ -1267,9 +1267,9 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
     `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are and the machines they come from (forlab's from the
     store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded)."""
     big = v[v.buses > PGLIB_TIME_TARGET_BUSES]
-    machine = ", ".join(str(attrs[k]) for k in ("cpu_model",) if k in attrs)
-    cores = f"{attrs['cpu_count']} cores" if "cpu_count" in attrs else ""
-    ours = f" ({', '.join(x for x in (machine, cores) if x)})" if machine or cores else " (not recorded in this store)"
+    machine = [str(attrs["cpu_model"])] if "cpu_model" in attrs else []
+    machine += [f"{attrs['cpu_count']} cores"] if "cpu_count" in attrs else []
+    ours = f" ({', '.join(machine)})" if machine else " (not recorded in this store)"
     where = (f"PowerModels.jl {software.get('PowerModels.jl', '?')} with Ipopt (Ipopt.jl/Ipopt "
              f"{software.get('Ipopt.jl', '?')}, HSL ma27) on {software.get('Hardware', 'its hardware')}, in whole "
              "seconds without Julia's compile time; forlab's: the fastest cold solve of Ipopt with MUMPS on this "

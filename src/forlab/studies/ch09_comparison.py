@@ -1423,8 +1423,7 @@ def answer_text(st: xr.Dataset) -> str:
     w = wins.loc[n_max] if n_max in wins.index else None
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
             f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
-    noise = (f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None
-             and np.isfinite(getattr(w, "noise", np.nan)) else "")
+    noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
     answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)), _accuracy_gap(at, found))
                       if p)
     conditions = scale_conditions_text(found, scale_t, models=False)

@@ -1320,7 +1320,7 @@ def polytopes_text(t: pd.DataFrame) -> str:
     """Markdown, a sentence ending in a space: per size, the least share of its feasible held-out samples a DS's
     polytope accepts (``p2_least_accepted``, `forlab.studies.ch08_sensitivity.run_p2`), and the sizes where some
     accept hardly any (`narrow_words`); "" where the store does not record it (written before the column)."""
-    p2 = t[(t.method == "P2") & np.isfinite(t.get("p2_least_accepted", pd.Series(np.nan, index=t.index)))]
+    p2 = t[(t.method == "P2") & np.isfinite(t.p2_least_accepted.astype(float))]  # NaN: a store before the column
     if p2.empty:
         return ""
     p2 = p2.sort_values("n_ds")
@@ -1341,11 +1341,10 @@ def narrow_words(r) -> str:
     5 %)" for a P2 row ``r`` where some DS's polytope accepts less than
     `forlab.studies.ch06_ml_surrogate.text.LITTLE_ACCEPTED`, else "": the qualifier of P2's speed at a size, here and
     in chapter 09."""
-    n = getattr(r, "p2_narrow_dss", np.nan)
-    if r.method not in ("P2", METHODS["P2"]) or not np.isfinite(n) or n <= 0:
+    if r.method not in ("P2", METHODS["P2"]) or not r.p2_narrow_dss > 0:  # NaN: a store before the column
         return ""
     return (f" (held to a polytope that accepts {percent(r.p2_least_accepted)} of its DS's feasible held-out "
-            f"samples; {counted(int(n), 'DS')} accept less than {percent(LITTLE_ACCEPTED)})")
+            f"samples; {counted(int(r.p2_narrow_dss), 'DS')} accept less than {percent(LITTLE_ACCEPTED)})")
 
 
 def _reserve(p2: pd.DataFrame) -> pd.Series:
