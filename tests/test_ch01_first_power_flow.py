@@ -53,6 +53,28 @@ def test_losses_table_and_notes(base):
     assert ch01.losses_notes("case85", 1.0).startswith("no published base-case losses for case85")
 
 
+def test_losses_notes_name_the_source_as_the_references_page_shows_it():
+    """Review B, item 5: the note printed the BibTeX key (`baran1989`), which the references page never shows, and
+    two Baran and Wu papers of 1989 are listed there. It names the authors, year and title, read from
+    references.bib (generated Markdown cannot use {cite:p})."""
+    from pathlib import Path
+
+    from pybtex.database import parse_file
+
+    notes = ch01.losses_notes("case33bw", 1.0)
+    assert "baran1989" not in notes and "{cite" not in notes
+    bib = Path(__file__).resolve().parents[1] / "references.bib"  # the file _config.yml's bibtex_bibfiles names
+    assert anchors.REFERENCES == bib
+    entry = parse_file(str(bib)).entries[anchors.published_losses("case33bw").source]
+    assert (f"; source: Baran and Wu ({entry.fields['year']}), {entry.fields['title']}, in the book's "
+            "references") in notes
+    # the 69-bus feeder's figure is from the other Baran and Wu paper of that year: its title tells them apart
+    other = ch01.losses_notes("case69", 1.0)
+    assert "Optimal capacitor placement on radial distribution systems" in other and entry.fields["title"] not in other
+    assert anchors.citation("issue #3") == "issue #3"  # a house target's source is not a reference
+    assert anchors.citation("dindar2025pqv").startswith("Dindar et al. (")  # more than two authors
+
+
 def test_losses_printable_prints_the_published_figure_as_published(base):
     """The page once printed a stray "source" header row and "published | 202.700 | 0.000"."""
     t = ch01.losses_printable(base, "case33bw", 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -177,6 +178,52 @@ def test_printed_tables_have_words_and_no_nan():
     assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error (box-normalised)"]
     assert shown.columns.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
     assert set(ch03.CHECK_SUPPORT + ch03.CHECK_PROJECTIONS + ch03.TIMING_SHOWN) <= set(ch03.HEADERS)
+
+
+def test_the_one_chart_type_variants_are_not_said_to_be_every_chart_type(archived):
+    """Review B, item 3 (related): "all FPUs of one chart type" and the caption's "FPUs of one chart type only" read as
+    every chart type, but the variants cover rectangles, circles and cones of the DS's four types (no polygon-only
+    variant). A sentence under the variants' table, from the code's lists, says how many and which."""
+    from forlab.grid import td
+
+    text = ch03.chart_variants_text(archived)
+    single = [label for label, kw in ch03.VARIANTS.items() if len(kw.get("kinds", ())) == 1]
+    covered = {ch03.VARIANTS[label]["kinds"][0] for label in single}
+    missing = [k for k in td.DEFAULT_KINDS if k not in covered]
+    assert missing == ["polygon"]  # why the sentence is needed
+    assert text.startswith(f"The variants with one chart type cover {len(covered)} of the {len(td.DEFAULT_KINDS)} "
+                           "chart types the DS mixes (rectangle, circle, cone and polygon, "
+                           "`forlab.grid.td.DEFAULT_KINDS`): rectangles only, inverter circles only and power-factor "
+                           "cones only; there is no variant with polygon charts only")
+    code = "\n".join(sources(NOTEBOOK, "code"))
+    assert "display(Markdown(ch03.chart_variants_text(st)))" in code
+    prose = next(s for s in sources(NOTEBOOK) if s.startswith("### Ties, PQ charts and voltage limits"))
+    assert "for some of the chart types the DS mixes, not all" in prose
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    caption = next(c["metadata"]["mystnb"]["figure"]["caption"] for c in nb["cells"]
+                   if c["metadata"].get("mystnb", {}).get("figure", {}).get("name") == "fig-03-variants")
+    assert "FPUs of one chart type only (not for every chart type the DS mixes" in caption
+
+
+def test_printed_columns_read_at_one_precision(archived):
+    """Review B, item 13: rounding and then printing without trailing zeros gave "0.01" under "0.013" and "0.1876"
+    beside "0.113" in one column. Every float column now prints with as many decimals (counts stay whole)."""
+    summary = pd.DataFrame({"buses": [33, 69], "mean_solve_time_s": [0.0101, 0.0132], "wall_time_s": [1.15, np.nan]},
+                           index=pd.Index(["a/b", "c/d"], name="ds"))
+    shown = ch03.printed(summary)
+    assert shown["mean solve time (s)"].tolist() == ["0.010", "0.013"]
+    assert shown["wall time (s)"].tolist() == ["1.150", "–"] and shown["buses"].tolist() == [33, 69]
+    decimal = re.compile(r"-?\d+\.(\d+)")
+    tables = [ch03.printed(ch03.summary_table(archived)),
+              ch03.printed(ch03.timing_table(archived), ch03.TIMING_SHOWN),
+              ch03.printed(ch03.coverage_table(archived, wall_time=False), digits=4),
+              *(t for _, t in ch03.check_tables(ch03.check_table(archived)))]
+    for frame in tables:
+        for col in frame.columns:
+            places = {len(m.group(1)) for v in frame[col] if (m := decimal.fullmatch(str(v)))}
+            assert len(places) <= 1, (col, frame[col].tolist())
+    assert ch03.printed(ch03.coverage_table(archived, wall_time=False), digits=4)["largest distance"].str.fullmatch(
+        r"\d\.\d{4}").all()
 
 
 def _two_worker_words(two: float, one: float, verdict: str) -> str:

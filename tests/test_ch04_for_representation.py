@@ -292,7 +292,11 @@ def test_printed_tables_fit_the_page(archived):
     assert sum(lab.endswith(" ✓") for lab in labels) == archived.sizes["ds"]  # one chosen candidate per DS
     first = cand.index.get_level_values(0)[0]
     assert first.replace("\u200b", "") == str(archived.ds.values[0])  # the store's order; breakable after + and /
-    assert "+\u200b" in first and cand.index.names == [None, None]
+    assert "+\u200b" in first
+    # review B, item 9: the two index columns had empty headers; they are named as the page's words
+    assert cand.index.names == ["DS", "candidate"] == ch04.CANDIDATE_INDEX
+    head = cand.to_html().split("</thead>")[0]
+    assert "<th>DS</th>" in head and "<th>candidate</th>" in head
     region, price = ch04.paper_printables(archived)
     assert list(region.columns) == list(ch04.REGION_HEADERS.values())
     assert "cost R²" in price and "offline time (s)" in price

@@ -232,12 +232,41 @@ def test_tables_sharing_an_output_have_titles_that_tell_them_apart(archived, tin
     titled = [*ch06.dataset_tables(archived), *ch06.scores_tables(archived), *ch06.rounds_tables(archived),
               *ch06.benchmark_tables(table), *ch06.per_system_tables(per_sys),
               *ch06.coverage_summary_tables(ch06.coverage_table(archived))]
-    assert [title for title, _ in titled] == list(TABLE_TITLES.values())
+    # the costs table's title goes on to say what its scenario labels are (`test_benchmark_tables_name_their_index`)
+    assert [title for title, _ in titled] == [t if k != "costs" else f"{t} {ch06.readers._scenario_note(table)}"
+                                              for k, t in TABLE_TITLES.items()]
     assert titled[0][1].equals(ch06.dataset_shown(archived)[0]) and titled[-2][1].equals(ch06.per_system_shown(per_sys))
     assert "Refinement" in TABLE_TITLES["refine"] and "Certification" in TABLE_TITLES["certify"]
     # a store without certification rounds (the tiny run) shows the refinement's table only
     assert [title for title, _ in ch06.rounds_tables(tiny[0])] == [TABLE_TITLES["refine"]]
 
+
+
+def test_benchmark_tables_name_their_index_and_say_what_the_scenarios_are(archived):
+    """Review B, item 9: the two benchmark tables had empty headers over their system and scenario columns
+    (`forlab.book.tables.page_index` drops the index names), where the page's other tables name theirs; and the
+    labels "peak", "s1", ... were defined nowhere on the page."""
+    _, table, _ = ch06.benchmark_table(archived)
+    for shown in ch06.benchmark_shown(table):
+        assert shown.index.names == ["system", "scenario"]
+        head = shown.to_html().split("</thead>")[0]
+        assert "<th>system</th>" in head and "<th>scenario</th>" in head
+    labels = list(dict.fromkeys(table.index.get_level_values("scenario")))
+    assert labels[0] == "peak" and len(labels) > 2
+    (costs_title, _), (times_title, _) = ch06.benchmark_tables(table)
+    assert costs_title == (f"{TABLE_TITLES['costs']} Scenario \"peak\" has every TS load and every DS load factor at "
+                           f"the top of `load_range`; in \"{labels[1]}\" to \"{labels[-1]}\" each is drawn uniformly "
+                           "from `load_range` (`forlab.p2_surrogate.tso.scenarios`).")
+    assert times_title == TABLE_TITLES["times"]
+    # the peak rows are at the top of the range (the archived run's load_range ends at 1): 100 % loads
+    _, times = ch06.benchmark_shown(table)
+    peak = times.xs("peak", level="scenario")
+    assert set(peak["TS load (%)"]) == {"100.0"} and set(peak["DS load (%)"]) == {"100.0"}
+    # one drawn scenario reads as one; a run with the peak scenario alone names no drawn one
+    two = table[table.index.get_level_values("scenario").isin(["peak", "s1"])]
+    assert 'in "s1" each is drawn' in ch06.readers._scenario_note(two)
+    one = table[table.index.get_level_values("scenario") == "peak"]
+    assert "drawn" not in ch06.readers._scenario_note(one)
 
 
 def test_the_notebook_types_no_sentence_and_titles_the_safety_bullets(archived):

@@ -235,7 +235,7 @@ def test_archived_store_carries_the_outcome_record(archived):
     assert set(archived.data_vars) <= set(back.data_vars)
     assert set(back.data_vars) - set(archived.data_vars) <= {"tso_iterations", "integrated_iterations", "dso_parallel_ms",
                                                                   "offline_dso_max_s", "reserve_mw", "p2_least_accepted",
-                                                                  "p2_narrow_dss"}
+                                                                  "p2_narrow_dss", "n_angle_violations"}
 
 
 def test_design_of_the_chapter(archived):
@@ -382,7 +382,7 @@ def test_run_writes_the_chapter_store():
     assert st.sizes["run"] == 3 and set(st.method.values) == {"P3"} and (st.is_base == 1).all()
     assert st.wall_time_s.attrs["units"] == "s" and st.attrs["study_wall_time_s"] > 0
     assert json.loads(st.attrs["p2_options"])["polytope"]["facets"] == 8
-    assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x")).startswith(
+    assert ch08_sensitivity.store_text(st.assign_attrs(chapter="08_sensitivity", git_commit="x", cpu_count="2")).startswith(
         "The store holds 3 rows, one per variant and method: 1 run, the base case's run repeated under each of the 3 "
         "factors (chapter 08_sensitivity, commit `x`)")
 

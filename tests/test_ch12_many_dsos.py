@@ -261,7 +261,8 @@ def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):
     assert len(calls) == 2 and np.isfinite(ch12.sizes(st).integrated_again_ms).all()
     # the sweep paid the process's one-time compilation of the power flow before its first build, and says so
     assert st.attrs["warmup_wall_time_s"] > 0
-    assert "Before the first size the sweep ran two power flows, untimed in the table" in ch12.store_text(st)
+    saved = st.assign_attrs(cpu_count="2")  # as `forlab.book.store.save` records the machine
+    assert "Before the first size the sweep ran two power flows, untimed in the table" in ch12.store_text(saved)
     base = t[t.method == "integrated"].iloc[0]
     for method in ("P2", "P3"):  # each held against the very baseline of the row
         assert t[t.method == method].iloc[0].integrated_solve_time_s == base.solve_time_s
@@ -273,7 +274,7 @@ def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rul
     p1 = _row(8, "P1", 0.001, 0.6)
     p1.update(dso_ms=20.0, dso_parallel_ms=50.0, offline_dso_max_s=3.0, offline_s=7.5)
     t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), p1, bad], buses=(500,), ts_its=(20,)))
-    assert "(1 unit limit violation, the largest 1.0e-04 p.u. of the system base)" in ch12.failures_text(t)
+    assert "(1 generator limit violation, the largest 1.0e-04 p.u. of the system base)" in ch12.failures_text(t)
     d = ch12.dispatch_table(t)
     assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5", "3.0", "7.5"]
 
@@ -284,9 +285,14 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,)))
     text = ch12.p2_text(t)
     assert "(8 DSs)" in text and "0.0036 MW" in text and "slack" in text
-    bad.update(n_vm_violations=2)
-    assert "Bus voltage or branch limits break too" in ch12.p2_text(
+    # the row holds no angle count (as in a store written before it): the text does not claim it
+    assert "no voltage or branch limit" in text
+    bad.update(n_angle_violations=0)
+    assert "no voltage or branch or angle difference limit" in ch12.p2_text(
         ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
+    for other in ("n_vm_violations", "n_angle_violations"):
+        assert "Limits other than the units' break too" in ch12.p2_text(ch12.frame(_store(
+            [_row(8, "integrated", 0.0, 1.0), {**bad, other: 2}], buses=(500,), ts_its=(20,))))
     assert ch12.p2_text(ch12.frame(_store([_row(8, "P2", 0.0, 0.5)], buses=(500,), ts_its=(20,)))) == (
         "P2 finished no run with an infeasible dispatch.")
     held = _row(8, "P2", 0.0, 0.5)

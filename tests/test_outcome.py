@@ -14,7 +14,16 @@ from forlab import opf
 from forlab.book import anchors
 from forlab.grid import cases
 from forlab.opf import outcome
-from forlab.opf.judge import GEN_TOL, dispatch_from_result, judge, set_dispatch
+from forlab.opf.judge import (
+    GEN_TOL,
+    VIOLATION_COUNTS,
+    dispatch_from_result,
+    judge,
+    set_dispatch,
+    total_violations,
+    violation_counts,
+    violation_words,
+)
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -278,6 +287,21 @@ def test_the_judge_holds_the_power_flow_to_angle_difference_limits():
     tight.line["min_angle_degree"], tight.line["max_angle_degree"] = -1.0, 1.0
     bad = judge(tight, disp)
     assert not bad["feasible"] and bad["n_angle_violations"] > 0 and bad["max_angle_violation_deg"] > 0.5
+    # a table's violation count and its words agree with `feasible`: the angle differences are among them
+    rows = pd.DataFrame([free, bad])
+    assert total_violations(rows, pd.Series([True, True])).tolist() == [0, bad["n_angle_violations"]]
+    assert f"{bad['n_angle_violations']} angle difference violations" in violation_words(bad)
+    assert all(bad[c] == 0 for c in VIOLATION_COUNTS if c != "n_angle_violations")
+
+
+def test_violation_counts_of_a_store_written_before_the_angle_count():
+    """Stores archived before the judge counted angle differences hold three counts: the table sums those and the
+    words name those, instead of a missing count making every row's total missing."""
+    old = pd.DataFrame({"n_vm_violations": [0, 2, -1], "n_branch_violations": [1, 0, -1], "n_gen_violations": [0, 0, -1]})
+    assert total_violations(old, pd.Series([True, True, True])).tolist() == [1, 2, pd.NA]
+    assert violation_words({**old.iloc[1].to_dict(), "n_angle_violations": np.nan}) == \
+        "2 voltage, 0 branch and 0 generator limit violations"
+    assert violation_counts(None) == dict.fromkeys(VIOLATION_COUNTS, -1)
 
 
 def test_the_judge_prices_a_generator_with_unlimited_reactive_power():

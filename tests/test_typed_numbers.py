@@ -58,7 +58,7 @@ _NUMBER = re.compile(r"(?<![\w.#{-])[-+]?\d[\d,.]*(?:e[-+]?\d+)?x?(?![\w}])")
 
 # Phrases that hold a digit but state a definition or a design choice, with why; nothing measured may go here.
 ALLOWED: dict[str, str] = {
-    "[0.95, 1.05]": "the book's voltage band (METHODS.md), a modelling choice",
+    "[0.95, 1.05]": "the book's voltage band (`vm_limits` of `forlab.grid.td`), a modelling choice",
     "[0.90, 1.10]": "the widened voltage band of chapter 03's variant, a parameter",
     "95 %": "the confidence level of the Clopper-Pearson bound, a choice",
     "(10, 35, 84 coefficients)": "the number of coefficients of a trivariate polynomial of degree 2, 4, 6 (arithmetic)",

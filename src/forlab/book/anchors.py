@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ RUNOPF = "MATPOWER 8.1 runopf"
 (MIPS) run on its own case files, rather than figures MATPOWER publishes; the book names them so."""
 
 _ALL = (
-    # the papers' headline claims (METHODS.md quotes the abstracts)
+    # the papers' headline claims, from their abstracts (dindar2025pqv and dindar2025ml, keys of references.bib)
     Anchor("p1_deviation_pct", 0.058, "%", "<=", _P1,
            "mean cost deviation per case of the FOR-based dispatch against the integrated AC-OPF", 3),
     Anchor("p1_time_reduction_pct", 58.11, "%", ">=", _P1,
@@ -152,6 +154,39 @@ def published_losses(grid: str) -> Anchor | None:
 def runopf_optimum(case: str) -> Anchor | None:
     """`RUNOPF`'s optimum ($/h) of the MATPOWER ``case``, or None where the book records none."""
     return ANCHORS.get(f"runopf_{case}_usd_h")
+
+
+REFERENCES = Path(__file__).resolve().parents[3] / "references.bib"
+"""The book's bibliography, whose keys are the publications' `Anchor.source`."""
+
+
+@lru_cache(maxsize=1)
+def _bibliography() -> dict:
+    """The entries of `REFERENCES` by key; none outside a checkout of the repository (an installed package)."""
+    if not REFERENCES.is_file():
+        return {}
+    from pybtex.database import parse_file  # pybtex comes with jupyter-book's sphinxcontrib-bibtex
+
+    return parse_file(str(REFERENCES), bib_format="bibtex").entries
+
+
+def citation(source: str) -> str:
+    """An anchor's ``source`` as a reader can look it up on the book's references page: a ``references.bib`` key as
+    its authors' surnames (two: "A and B"; more: "A et al."), year and title, read from the bibliography ("Baran and
+    Wu (1989), Network reconfiguration in distribution systems for loss reduction and load balancing"); anything
+    else (``issue #N``) as it is. Generated Markdown cannot cite with {cite:p} (the role is not rendered there)."""
+    from pybtex.richtext import Text
+
+    entry = _bibliography().get(source)
+    if entry is None:
+        return source
+
+    def plain(latex: str) -> str:
+        return Text.from_latex(latex).render_as("text")
+
+    names = [plain(" ".join(p.prelast_names + p.last_names)) for p in entry.persons.get("author", [])]
+    who = " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
+    return f"{who} ({entry.fields['year']}), {plain(entry.fields['title'])}"
 
 
 def value(key: str) -> float:

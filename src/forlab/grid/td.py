@@ -4,8 +4,8 @@
   (`forlab.grid.capability`) as controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.
 * `derive_branch_limits`: current limits for distribution grids that have none in their data.
 * `StudySystem`, `load_system`, `available_systems`: a transmission system (TS) with distribution systems (DS)
-  attached at TS load buses through points of common coupling (PCC): the T+D system construction of METHODS.md,
-  "Shared conventions".
+  attached at TS load buses through points of common coupling (PCC): the T+D system construction of chapter 02's
+  section "The study systems".
 * `parse_system`, `many_ds_name`, `ts_capacity`: study-system names, below.
 
 System names. `load_system` takes a named system of `SYSTEMS` (`available_systems`) or a composite name
@@ -712,8 +712,9 @@ def _fix_dtypes(net, tables: Sequence[str]) -> None:
 
 
 def _build_integrated(system: StudySystem):
-    """The integrated T+D net (METHODS.md "Shared conventions"): the TS without its DS import placeholders, every
-    DS appended and coupled at each PCC by a near-ideal transformer (`PCC_TRAFO`). Returns (net, PCC row -> trafo).
+    """The integrated T+D net (chapter 02's section "The study systems"): the TS without its DS import placeholders,
+    every DS appended and coupled at each PCC by a near-ideal transformer (`PCC_TRAFO`). Returns (net, PCC row ->
+    trafo).
 
     Each table is concatenated once over all DSs (appending DS by DS copies the growing tables N times). The trafo
     table alone is built DS by DS, since each DS's PCC trafos take the next free indices before the next DS's trafos.
@@ -800,7 +801,7 @@ def _scale_feeders(net, s: float) -> None:
 
 
 def _fit_scale(dsn, target_p: float, mode: str, load_range: tuple[float, float]) -> tuple[float, str]:
-    """Step 3 (module docstring; METHODS.md "Shared conventions": DS loads scaled so that the base-case import
+    """Step 3 (module docstring; chapter 02's section "The study systems": the DS scaled so that its base-case import
     matches the load it replaces): scale the DS in place so its total base-case import is ``target_p`` (MW);
     returns (scale, scaling mode)."""
     _runpp(dsn)
@@ -988,7 +989,7 @@ def load_system(
     seed: int = 0,
 ) -> StudySystem:
     """Build a study system, named (`available_systems`) or composite (`SYSTEM_GRAMMAR`, read by `parse_system`):
-    the T+D system construction of METHODS.md "Shared conventions", in the steps of the module docstring.
+    the T+D system construction of chapter 02's section "The study systems", in the steps of the module docstring.
 
     ties: which DS ties to close (as `forlab.grid.cases.load`). vm_limits: DS bus voltage limits (p.u.).
     n_fpus: FPUs per DS (int, or dict per DS name, e.g. "case33bw#2"); default clip(round(buses / 15), 4, 12).

@@ -46,15 +46,48 @@ def set_dispatch(net, dispatch: pd.DataFrame) -> None:
                 tab.at[el, col] = float(r[col])
 
 
-VIOLATION_COUNTS = ("n_vm_violations", "n_branch_violations", "n_gen_violations")
-"""The judge's violation counts of a dispatch that a table adds up (-1 each when nothing was judged, `_failed`)."""
+def tolerance(x: float) -> str:
+    """A tolerance as a page writes it: '1e-4'."""
+    return np.format_float_scientific(x, trim="-", exp_digits=1)
+
+
+VIOLATION_KINDS = {"n_vm_violations": "voltage", "n_branch_violations": "branch",
+                   "n_gen_violations": "generator limit", "n_angle_violations": "angle difference"}
+"""The judge's violation counts (-1 each when nothing was judged, `_failed`) and the word a page uses for each: every
+kind that `judge`'s ``feasible`` checks, so that a table's violations and its feasible share cannot disagree."""
+VIOLATION_COUNTS = tuple(VIOLATION_KINDS)
+VIOLATION_RULES = (f"voltage more than {tolerance(V_TOL)} p.u. outside its band, branch above {100 + LOADING_TOL:g} % "
+                   f"loading, generator more than {tolerance(GEN_TOL)} MW or Mvar outside its limits, branch angle "
+                   f"difference more than {tolerance(ANGLE_TOL_RAD)} rad beyond its limit")
+"""What `judge` counts as a violation, in words for a page (one kind per entry of `VIOLATION_KINDS`)."""
+
+
+def violation_counts(verdict: dict | None) -> dict[str, int]:
+    """The violation counts of a judge's verdict (or of a row holding them) as integers; -1 each that it lacks (no
+    verdict: nothing was judged)."""
+    return {c: int((verdict or {}).get(c, -1)) for c in VIOLATION_COUNTS}
+
+
+def held_counts(columns) -> list[str]:
+    """The violation counts among ``columns``: all of `VIOLATION_COUNTS`, or the first three in a store written
+    before the judge counted angle differences."""
+    return [c for c in VIOLATION_COUNTS if c in columns]
+
+
+def violation_words(r) -> str:
+    """'2 voltage, 0 branch, 0 generator limit and 0 angle difference violations' of a row (dict, Series or named
+    tuple) holding the judge's counts; a count it lacks or holds as NaN (a store written before the judge counted
+    angle differences) is left out."""
+    get = r.get if isinstance(r, dict | pd.Series) else lambda c: getattr(r, c, None)
+    parts = [f"{int(get(c))} {VIOLATION_KINDS[c]}" for c in VIOLATION_COUNTS if pd.notna(get(c))]
+    return f"{', '.join(parts[:-1])} and {parts[-1]} violations"
 
 
 def total_violations(counts: pd.DataFrame, ok: pd.Series) -> pd.Series:
-    """Per row of a table holding `VIOLATION_COUNTS`, the violations of all kinds; missing (``<NA>``) where the row
-    is not ``ok`` or a count is -1 (nothing judged): never a sum of the -1s."""
-    c = counts[list(VIOLATION_COUNTS)]
-    return c.sum(axis=1, min_count=len(VIOLATION_COUNTS)).astype("Int64").mask(~ok | (c < 0).any(axis=1))
+    """Per row of a table holding the judge's counts (`held_counts`), the violations of all kinds; missing (``<NA>``)
+    where the row is not ``ok`` or a count is -1 (nothing judged): never a sum of the -1s."""
+    c = counts[held_counts(counts.columns)]
+    return c.sum(axis=1, min_count=c.shape[1]).astype("Int64").mask(~ok | (c < 0).any(axis=1))
 
 
 def _failed() -> dict:
@@ -118,7 +151,7 @@ def _finite_q_limits(n) -> None:
 def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
     """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
 
-    The one yardstick of all methods (METHODS.md, "One yardstick"): the judged dispatch's true cost, feasibility and
+    The one yardstick of all methods (chapter 09's opening): the judged dispatch's true cost, feasibility and
     violations, with the voltage and branch limits read by `forlab.opf.network.build_network` exactly as the OPFs
     model them (apparent power at both ends).
 
@@ -167,8 +200,7 @@ def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: flo
         "n_angle_violations": int((aviol > ANGLE_TOL_RAD).sum()),
         "max_angle_violation_deg": float(np.rad2deg(aviol.max())) if len(aviol) else 0.0,
     })
-    out["feasible"] = bool(out["n_vm_violations"] == 0 and out["n_branch_violations"] == 0
-                           and out["n_gen_violations"] == 0 and out["n_angle_violations"] == 0)
+    out["feasible"] = all(out[c] == 0 for c in VIOLATION_COUNTS)
     return out
 
 
@@ -181,5 +213,5 @@ def dispatch_from_result(result) -> pd.DataFrame:
 
 
 def deviation(cost: float, optimum: float) -> float:
-    """Signed cost deviation in percent of the integrated optimum (METHODS.md, "One yardstick"): > 0 costs more."""
+    """Signed cost deviation in percent of the integrated optimum (eq. (p1-deviation), chapter 05): > 0 costs more."""
     return 100.0 * (cost - optimum) / abs(optimum)

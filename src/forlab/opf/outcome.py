@@ -1,4 +1,5 @@
-"""One outcome record for every method and case, and the one timing rule (METHODS.md, "One yardstick").
+"""One outcome record for every method and case, and the one timing rule (chapter 09's section "The default runs, on
+one system"; chapter 12's opening).
 
 Every case of every method (P1 FOR offers, P2 ML surrogates, P3 ALADIN) ends in an `Outcome`:
 

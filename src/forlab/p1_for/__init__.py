@@ -1,4 +1,4 @@
-"""P1: the PQV feasible operating region (FOR) of a DS offered to the TSO (METHODS.md, P1).
+"""P1: the PQV feasible operating region (FOR) of a DS offered to the TSO (chapters 03 to 05).
 
 Modules, in the order of the method: `dso_opf` (the DS OPF family: eqs. (p1-box), (p1-projection), (p1-support),
 (p1-dso)), `sampling` (stages 1 and 2, eq. (p1-fibonacci)), `polynomial` (eqs. (p1-polynomial), (p1-sos),

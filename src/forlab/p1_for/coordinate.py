@@ -1,5 +1,5 @@
 """P1, single-round TSO-DSO coordination with FOR offers, and its benchmark against the integrated AC-OPF
-(METHODS.md, "P1: single-round coordination").
+(chapter 05's section "The TSO, the DSOs and the judge").
 
 The TSO's FOR-based AC-OPF (step 2) is `forlab.p1_for.tso`; this module holds steps 3 and 4 and one whole case.
 
@@ -27,7 +27,7 @@ import pandas as pd
 
 from forlab.book.parallel import wire_bytes, workers_of
 from forlab.grid import td
-from forlab.opf.judge import dispatch_from_result, judge
+from forlab.opf.judge import dispatch_from_result, judge, violation_counts
 from forlab.opf.outcome import (
     Baseline,
     integrated_baseline,
@@ -180,7 +180,7 @@ class DSOAgent:
         """The cheapest FPU dispatch at the PCC point x = (MW, Mvar, p.u.), from the agent's start (``warm=None``),
         from the library (True) or cold (False).
 
-        Implements eq. (p1-dso) (METHODS.md, "P1: single-round coordination").
+        Implements eq. (p1-dso), chapter 05.
 
         Returns a dict: sample (stage "cost"), the PCC mismatch of `pcc_mismatch` (``mismatch`` box-normalised, 0
         when the request is feasible, and its components), solve_time_s (Ipopt time of every solve this took), iterations,
@@ -258,7 +258,7 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
                offline_time_s: float = float("nan"), client=None) -> dict:
     """One case study: integrated AC-OPF vs single-round FOR coordination at a load level.
 
-    Implements METHODS.md "P1: single-round coordination": the TSO's FOR-based AC-OPF, eq. (p1-tso) (`_tso_step`),
+    Implements the single-round coordination of chapter 05: the TSO's FOR-based AC-OPF, eq. (p1-tso) (`_tso_step`),
     every DSO's cost OPF with its PCC point fixed, eq. (p1-dso) (`DSOAgent.step`), the T+D power flow of the resulting
     dispatch and its cost deviation against the integrated optimum, eq. (p1-deviation), as the one outcome record
     (`forlab.opf.outcome.judged_outcome`).
@@ -529,7 +529,6 @@ def _record(base: Baseline, tso: dict | None, dso: pd.DataFrame, verdict: dict |
         "pf_converged": bool(verdict is not None and verdict["converged"]),
         **{k: (verdict or {}).get(k, nan) for k in ("max_vm_violation_pu", "max_loading_percent",
                                                    "max_gen_violation_mw")},
-        **{k: int((verdict or {}).get(k, -1)) for k in ("n_vm_violations", "n_branch_violations",
-                                                        "n_gen_violations")},
+        **violation_counts(verdict),
         "points": tso["points"] if tso is not None else pd.DataFrame(), "dso": dso,
     }

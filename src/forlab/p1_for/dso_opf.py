@@ -2,7 +2,7 @@
 
 A DS net alone has its root bus as slack (``ext_grid``): that unit's injection is the import from the TS, so
 x = (P, Q, V) = (ext_grid p_mw, ext_grid q_mvar, vm_pu at the root). `DSOModel` builds one CasADi/Ipopt NLP per DS,
-with the objective switched by parameters, and solves three kinds of problems on it (METHODS.md, "The DS AC-OPF"):
+with the objective switched by parameters, and solves three kinds of problems on it (chapters 03 and 05):
 
 * support point in direction d:   max d . x~                       eq. (p1-support), and the six of eq. (p1-box)
 * projection of a target t:       min ||x~ - t~||^2                eq. (p1-projection)
@@ -263,21 +263,21 @@ class DSOModel:
     def support(self, d, box: Box = UNIT_BOX, x0=None, stage: str = "fibonacci") -> Sample:
         """Boundary point maximising d . x~ (d in box-normalised coordinates).
 
-        Implements eq. (p1-support) (METHODS.md, "P1, stage 2"); with a box axis as d, one OPF of eq. (p1-box).
+        Implements eq. (p1-support), chapter 03; with a box axis as d, one OPF of eq. (p1-box).
         """
         return self._solve(stage, [1.0, 0.0, 0.0], d, np.zeros(3), box, x0)[0]
 
     def project(self, target, box: Box, x0=None) -> Sample:
         """Feasible point nearest to the target (normalised coordinates) and its outward normal.
 
-        Implements eq. (p1-projection) (METHODS.md, "P1, stage 1").
+        Implements eq. (p1-projection), chapter 03.
         """
         return self._solve("projection", [0.0, 1.0, 0.0], np.zeros(3), target, box, x0)[0]
 
     def bounding_box(self) -> tuple[Box, list[Sample]]:
         """Six OPFs, min and max of P, Q and V: the box of the FOR and the six samples (stage "box").
 
-        Implements eq. (p1-box) (METHODS.md, "P1, stage 1"). Solved once per model and load level: the box depends on
+        Implements eq. (p1-box), chapter 03. Solved once per model and load level: the box depends on
         the DS and its loads alone, so the sampling and the offer's fit of one DSO share it (`set_loads` drops it).
         """
         if self._box is None:
@@ -429,7 +429,7 @@ class CostLibrary:
 def fibonacci_directions(n: int) -> np.ndarray:
     """n near-uniform unit vectors on the sphere: z_i = 1 - (2i+1)/n, phi_i = i pi (3 - sqrt 5).
 
-    Implements eq. (p1-fibonacci) (METHODS.md, "P1, stage 2").
+    Implements eq. (p1-fibonacci), chapter 03.
     """
     if n < 1:
         raise ValueError(f"the number of directions must be positive, got {n}")
@@ -442,7 +442,7 @@ def fibonacci_directions(n: int) -> np.ndarray:
 
 def face_targets(n: int, overshoot: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """An n x n grid of targets on each of the six faces of the normalised box [-1, 1]^3, the targets of
-    eq. (p1-projection) (METHODS.md, "P1, stage 1").
+    eq. (p1-projection) of chapter 03.
 
     Returns (targets (6 n^2 x 3), face index). Grid points sit at cell centres so that no target is on an edge;
     ``overshoot`` > 1 pushes the face outwards.

@@ -3,8 +3,8 @@ its online dispatch in one object, `DSOService`, that lives on a Dask worker (a 
 the last dispatch, so that its DS model never leaves it: what crosses the wire is the offer, the TSO's PCC point and
 the DSO's answer.
 
-`prepare` is one DSO's offline work at one load level, in the process it runs in (METHODS.md, "P1: single-round
-coordination", step 1): sample the FOR and fit the offer (`forlab.p1_for.representation.make_offer`), then make the
+`prepare` is one DSO's offline work at one load level, in the process it runs in (chapter 05's offline step, eqs.
+(p1-box) to (p1-price)): sample the FOR and fit the offer (`forlab.p1_for.representation.make_offer`), then make the
 `forlab.p1_for.coordinate.DSOAgent` on the offer's own DS model, with the price fit's cost OPFs as its warm-start
 library. In-process the DSOs run it one after the other; on Dask, `placed` puts one `DSOService` per DSO on the
 workers and `offline` asks them all at once: one task per DSO (each DSO's OPFs in its worker's process), so the N

@@ -1,5 +1,5 @@
-"""P1: an implicit polynomial f(x~) <= 0 describing the sampled FOR, fitted with cvxpy (METHODS.md, "P1: implicit
-polynomial").
+"""P1: an implicit polynomial f(x~) <= 0 describing the sampled FOR, fitted with cvxpy (chapter 04's section "A region
+and a price").
 
 x~ is the PCC point (P, Q, V) normalised to the FOR's bounding box ([-1, 1]^3). f is a polynomial of degree 2, 4 or
 6 (10, 35 or 84 coefficients), eq. (p1-polynomial), fitted "3L style" (Blane et al.): f = 0 on the boundary samples,
@@ -145,7 +145,7 @@ def central_point(poly: ImplicitPolynomial, n: int = CENTRAL_GRID) -> np.ndarray
 def _sos_convex_constraints(c, exps, degree):
     """cvxpy constraints making y'H(x)y a sum of squares: a PSD Gram matrix over the basis y_i x^alpha.
 
-    Implements eq. (p1-sos) (METHODS.md, "P1: implicit polynomial"): every coefficient of y'H(x)y (linear in c)
+    Implements eq. (p1-sos), chapter 04: every coefficient of y'H(x)y (linear in c)
     equals the matching sum of Gram matrix entries.
     """
     import cvxpy as cp
@@ -229,11 +229,10 @@ def fit(
 ) -> ImplicitPolynomial:
     """Fit f by convex least squares (cvxpy).
 
-    Implements the 3L fit of eq. (p1-polynomial) and, with convex=True, eq. (p1-sos) (METHODS.md, "P1: implicit
-    polynomial"). offset: e, the normal offset in normalised units; reg: Tikhonov weight lambda; delta: required
-    sign margin on labelled points; sign_weight: weight of the hinge penalty for soft sign constraints
-    (hard_signs=True makes them constraints); convex: SOS-convexity. Raises ValueError on bad input and
-    RuntimeError when the solver fails.
+    Implements the 3L fit of eq. (p1-polynomial) and, with convex=True, eq. (p1-sos), chapter 04. offset: e, the
+    normal offset in normalised units; reg: Tikhonov weight lambda; delta: required sign margin on labelled points;
+    sign_weight: weight of the hinge penalty for soft sign constraints (hard_signs=True makes them constraints);
+    convex: SOS-convexity. Raises ValueError on bad input and RuntimeError when the solver fails.
     """
     import cvxpy as cp
 
@@ -309,8 +308,7 @@ def check_rate(rate, name: str) -> None:
 def calibrate_margin(poly: ImplicitPolynomial, exterior: np.ndarray, target_rate: float = 0.0) -> float:
     """Smallest margin m >= 0 such that at most ``target_rate`` of the exterior points satisfy f + m <= 0.
 
-    Implements eq. (p1-margin) (METHODS.md, "P1: implicit polynomial", conservative margin). ValueError unless
-    0 <= target_rate <= 1.
+    Implements eq. (p1-margin), chapter 04. ValueError unless 0 <= target_rate <= 1.
     """
     check_rate(target_rate, "target_rate")
     ext = np.asarray(exterior, float).reshape(-1, 3)

@@ -1,4 +1,4 @@
-"""P1: the DSO's price, a quadratic cost over the PCC point (METHODS.md, "P1: quadratic cost over PQV").
+"""P1: the DSO's price, a quadratic cost over the PCC point (eq. (p1-price), chapter 04).
 
 C(x~) = 1/2 x~'H x~ + g'x~ + c0 (currency per hour) over the box-normalised PCC point x~ = (P, Q, V), H positive
 semidefinite, fitted to the DS cost OPF's optimal cost (and its slope) at points of the offered region. This module
@@ -17,7 +17,7 @@ import numpy as np
 class QuadraticCost:
     """C(x~) = 1/2 x~' H x~ + g' x~ + c0 over box-normalised x~ (currency per hour); H positive semidefinite.
 
-    The price of eq. (p1-price) (METHODS.md, "P1: quadratic cost over PQV").
+    The price of eq. (p1-price), chapter 04.
     """
 
     H: np.ndarray
@@ -44,7 +44,7 @@ def fit_cost(points_t: np.ndarray, values: np.ndarray, reg: float = 1e-6, gradie
              gradient_weight: float = 1.0, gradient_huber: float | None = 0.2) -> QuadraticCost:
     """Least-squares quadratic C(x~) = 1/2 x~'H x~ + g'x~ + c0 with H PSD (cvxpy, Clarabel).
 
-    Implements the fit of eq. (p1-price) (METHODS.md, "P1: quadratic cost over PQV").
+    Implements the fit of eq. (p1-price), chapter 04.
 
     gradients: dC/dx~ at the points (n x 3, rows with NaN left out), e.g. from the cost OPFs' multipliers
     (`forlab.p1_for.dso_opf.DSOModel.cost_gradient`, returned by `forlab.p1_for.representation.cost_points`). With

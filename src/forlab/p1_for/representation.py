@@ -340,9 +340,9 @@ def build_offer(
 ) -> tuple[Offer, xr.Dataset] | tuple[Offer, xr.Dataset, CostLibrary]:
     """Fit the offer of one DS from its FOR samples and measure its errors on held-out points.
 
-    Implements eqs. (p1-polynomial), (p1-sos), (p1-margin) and (p1-price) on the samples of eqs. (p1-box),
-    (p1-projection) and (p1-support) (METHODS.md, "P1: implicit polynomial" and "P1: quadratic cost over PQV"). Steps:
-    `_label`, `_select` (polynomial and margin), `_test_errors`, `_fit_price`, `_offer_info` and `_report`.
+    Implements eqs. (p1-polynomial), (p1-sos), (p1-margin) and (p1-price) of chapter 04 on the samples of eqs.
+    (p1-box), (p1-projection) and (p1-support) of chapter 03. Steps: `_label`, `_select` (polynomial and margin),
+    `_test_errors`, `_fit_price`, `_offer_info` and `_report`.
 
     n_labelled: points labelled by projection (one DS OPF each), ``boundary_fraction`` of them shell points near the
     boundary (`shell_points` with ``shell_offsets``, ``shell_outward``, ``shell_jitter``), the rest uniform in the

@@ -1,5 +1,5 @@
-"""P1, stages 1 and 2: sample the PQV feasible operating region (FOR) of a DS at its PCC (METHODS.md, "P1, stage 1"
-and "P1, stage 2").
+"""P1, stages 1 and 2: sample the PQV feasible operating region (FOR) of a DS at its PCC (chapter 03's section
+"Three steps").
 
 Stage 0 solves the six bounding-box OPFs, eq. (p1-box), in this process. Stage 1 projects an n x n grid of targets on
 each box face onto the FOR, eq. (p1-projection); stage 2 finds the support points, eq. (p1-support), of N Fibonacci
@@ -185,8 +185,7 @@ def sample_for(
 ) -> xr.Dataset:
     """Sample the FOR of one DS. Returns an xarray Dataset with one entry per OPF (dimension ``sample``).
 
-    Implements eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support) (METHODS.md, "P1, stage 1" and
-    "P1, stage 2").
+    Implements eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support), chapter 03.
 
     n_directions: N Fibonacci directions (stage 2); face_grid: n of the n x n target grid per box face (stage 1);
     vm_limits: DS bus voltage limits (p.u.) instead of the net's; n_workers: Dask worker processes of a local

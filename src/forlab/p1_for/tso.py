@@ -1,5 +1,4 @@
-"""P1 step 2: the TSO's AC-OPF with every DS replaced by its offer, eq. (p1-tso) (METHODS.md, "P1: single-round
-coordination").
+"""P1 step 2: the TSO's AC-OPF with every DS replaced by its offer, eq. (p1-tso) of chapter 05.
 
 The PCC import (P_j, Q_j) of DS j is a decision variable drawn at its PCC bus k_j, V_j = |V_kj|, the offer's
 polynomial f_j(x~_j) <= 0 constrains it and its price C_j(x~_j) joins the TS generation cost.
@@ -57,8 +56,8 @@ PCC_SCALE = 30.0
 
 
 class TSOForOPF:
-    """The TSO's AC-OPF with every DS replaced by its offer, built once: implements eq. (p1-tso) (METHODS.md,
-    "P1: single-round coordination"), in the form of the module docstring.
+    """The TSO's AC-OPF with every DS replaced by its offer, built once: implements eq. (p1-tso), chapter 05, in the
+    form of the module docstring.
 
     ts_net: the TS alone with the DS import placeholders (loads flagged in ``net.load["ds_import"]``), which are
     removed here; offers: DS name -> (Offer, TS bus of its PCC); pcc_scale: the solver's unit of x~ (`PCC_SCALE`,

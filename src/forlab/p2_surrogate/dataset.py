@@ -51,8 +51,7 @@ DENSE_MAX_UNKNOWNS = 80
 
 @dataclass
 class InputSpace:
-    """The inputs u of one DS's surrogate and the domain they are sampled from: eq. (p2-inputs), METHODS.md 'P2: ML
-    surrogate of a DS'.
+    """The inputs u of one DS's surrogate and the domain they are sampled from: eq. (p2-inputs), chapter 06.
 
     fpus: one row per FPU (index: sgen index in the DS net) with columns name, kind, chart (JSON, MW/Mvar),
         cost_a ($/(MW^2 h)), cost_b ($/MWh): `forlab.grid.td.fpus`.

@@ -123,7 +123,7 @@ def fpu_cost_terms(space: InputSpace, fpu: Sequence) -> list:
 def polytope_rows(poly: Polytope, u):
     """The K facet expressions ``A u + c`` (<= 0 inside) for a CasADi column ``u`` of the d inputs (original units).
 
-    Implements eq. (p2-polytope) as the K linear constraints of the TSO's OPF, METHODS.md 'P2: ML surrogate of a DS'.
+    Implements eq. (p2-polytope), chapter 06, as the K linear constraints of the TSO's OPF.
     """
     a, c = poly.linear_constraints()
     return ca.vertcat(*affine_rows(a, c, entries(u)))
@@ -132,7 +132,7 @@ def polytope_rows(poly: Polytope, u):
 def regressor_expression(reg: QuadraticRegressor, u):
     """The prediction of ``reg`` as a CasADi scalar expression of the column ``u`` (d inputs, original units).
 
-    Implements eq. (p2-regressors) inside the TSO's OPF, METHODS.md 'P2: ML surrogate of a DS'.
+    Implements eq. (p2-regressors), chapter 06, inside the TSO's OPF.
     """
     return quadratic_expression(reg, entries(u))
 
@@ -148,8 +148,8 @@ def load_parameter(ds: str) -> str:
 
 
 class SurrogateTerms:
-    """The surrogates of a TSO's DSs as terms of its AC-OPF: implements eq. (p2-tso), METHODS.md 'P2: ML surrogate
-    of a DS' (the TSO OPF holds u_j, the PQ charts, the polytope and the regressors).
+    """The surrogates of a TSO's DSs as terms of its AC-OPF: implements eq. (p2-tso), chapter 06 (the TSO OPF holds
+    u_j, the PQ charts, the polytope and the regressors).
 
     surrogates: DS name -> `DSSurrogate`; pcc_buses: DS name -> its TS PCC buses (pandapower indices, PCC order);
     enforce_domain: keep the PCC inputs inside the sampled ranges (the surrogate knows nothing outside them).

@@ -23,8 +23,7 @@ smallest offset that meets a false-feasible target on a calibration set.
 
 The trained `Polytope` is a plain data object (JSON round trip, numpy evaluation); `linear_constraints` gives the
 facets in original units, ``A u + c <= 0``; `forlab.p2_surrogate.formulations.polytope_rows` writes the same rows as
-CasADi expressions for the TSO's OPF. The model is eq. (p2-polytope), its training eq. (p2-training), METHODS.md
-'P2: ML surrogate of a DS'.
+CasADi expressions for the TSO's OPF. The model is eq. (p2-polytope), its training eq. (p2-training), chapter 06.
 """
 
 from __future__ import annotations
@@ -253,7 +252,7 @@ def _share(hits: np.ndarray) -> float:
 def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), input_names=None, u_val=None,
                    feasible_val=None) -> tuple[Polytope, pd.DataFrame]:
     """Train a `Polytope` on inputs u (N, d) labelled ``feasible`` (N,) bool: implements eq. (p2-training),
-    METHODS.md 'P2: ML surrogate of a DS' (smooth max, margin, weighted hinge; see the module docstring).
+    chapter 06 (smooth max, margin, weighted hinge; see the module docstring).
 
     Returns the model and its training history (one row per L-BFGS iteration: stage temperature, loss, and the hard
     max's accuracy and false-feasible rate on the training set and, when given, on (u_val, feasible_val)).

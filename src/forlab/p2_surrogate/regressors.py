@@ -4,7 +4,7 @@ One regressor per PCC and quantity (P in MW, Q in Mvar, import from the TS into 
 squares on the monomials of z up to degree 2 (the intercept is not penalised); a closed form, so reproducible.
 Like `forlab.p2_surrogate.polytope.Polytope`, a `QuadraticRegressor` is a plain data object: JSON round trip and numpy
 `predict`; `forlab.p2_surrogate.formulations.regressor_expression` writes it into an OPF. The model is eq.
-(p2-regressors), METHODS.md 'P2: ML surrogate of a DS'.
+(p2-regressors), chapter 06.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _features(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def fit_quadratic(u, y, ridge: float = 1e-6, input_names=None, output: str = "y", units: str = "") -> \
         QuadraticRegressor:
     """Ridge least-squares fit of a `QuadraticRegressor` to samples (u (N, d), y (N,)): implements eq.
-    (p2-regressors), METHODS.md 'P2: ML surrogate of a DS'.
+    (p2-regressors), chapter 06.
 
     ridge: penalty on the linear and quadratic coefficients relative to the mean squared feature (dimensionless).
     """

@@ -22,7 +22,7 @@ the surrogates carry): with "error_bound" (the default) each slack unit's P limi
 full bound on each unit, as the share each takes depends on the network); "slack_p" keeps the P reserve alone, "none"
 neither. While every import error stays within its bound, the units then stay within their true limits.
 
-This is eq. (p2-tso), METHODS.md 'P2: ML surrogate of a DS'; its CasADi terms are
+This is eq. (p2-tso), chapter 06; its CasADi terms are
 `forlab.p2_surrogate.formulations.SurrogateTerms`.
 
 `Scenario` scales TS loads one by one and each DS's loads by one factor (the load factor the DSO forecasts and
@@ -44,7 +44,7 @@ from forlab.book.parallel import wire_bytes
 from forlab.grid.td import TS_ZONE
 from forlab.opf import ACOPF
 from forlab.opf.acopf import OPFResult
-from forlab.opf.judge import dispatch_from_result, judge
+from forlab.opf.judge import dispatch_from_result, judge, violation_counts
 from forlab.opf.outcome import Baseline, integrated_baseline, judged_outcome, timed
 from forlab.p2_surrogate.dataset import DSFlow
 from forlab.p2_surrogate.formulations import SurrogateTerms, fpu_variable, load_parameter
@@ -351,7 +351,7 @@ class IntegratedOPF:
 
 def validate(tso: SurrogateTSO, result: TSOResult, flows: dict[str, DSFlow], integrated: IntegratedOPF,
              scenario: Scenario | None = None) -> dict:
-    """Check a TSO dispatch by power flow: implements eq. (p2-check), METHODS.md 'P2: ML surrogate of a DS'.
+    """Check a TSO dispatch by power flow: implements eq. (p2-check), chapter 06.
 
     Per DS (prefix ``<ds>:``): a power flow of the DS alone at u (`DSFlow`): the error of the predicted import
     against the true one (largest over the PCCs, MW / Mvar), the smallest voltage distance to the limits (p.u., < 0 violated)
@@ -396,7 +396,7 @@ def _scenario_row(sc: Scenario, base: Baseline, t, tso: SurrogateTSO, integ: Int
         row.update(validate(tso, tres, flows, integ, sc))
         verdict = {k: row[k] for k in ("converged", "total_cost", "feasible", "max_violation_pu")}
     else:
-        row.update(converged=False, n_vm_violations=-1, n_branch_violations=-1, n_gen_violations=-1)
+        row.update(converged=False, **violation_counts(None))
     oc = judged_outcome(verdict, base, {"tso": (tres.success, str(tres.opf.status))},
                         solve_time_s=t.solve_time_s, wall_time_s=t.wall_time_s, bytes_exchanged=sent, rounds=1)
     row.update(oc.as_dict())
@@ -411,7 +411,8 @@ def benchmark(system, surrogates: dict[str, DSSurrogate], scenario_list: list[Sc
               baseline: Baseline | None = None, reserve: str = "error_bound") -> \
         tuple[pd.DataFrame, list]:
     """Integrated AC-OPF against the surrogate TSO OPF on each scenario; one row per scenario, with the outcome
-    record of `forlab.opf.outcome` (eq. (p2-check) and METHODS.md "One yardstick").
+    record of `forlab.opf.outcome` (eq. (p2-check), chapter 06, and chapter 09's section "The default runs, on one
+    system").
 
     Columns: scenario, ts_load_mean, the DS load factors (``<ds>:load_scale``), integrated_status/success, tso_status/
     success/cost/time_s/wall_time_s (cost and time_s NaN when the TSO's solve failed: its status says why), the

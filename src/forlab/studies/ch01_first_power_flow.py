@@ -241,7 +241,7 @@ def losses_notes(grid: str, load_scale: float, stored: xr.Dataset | None = None)
     published = anchors.published_losses(grid)
     if published is None:
         return f"no published base-case losses for {grid} (see `forlab.book.anchors.published_losses`)"
-    source = f"source: `{published.source}` in the book's references"
+    source = f"source: {anchors.citation(published.source)}, in the book's references"
     lines = [f"published: {published.show()}, the {published.measures}; {source}"]
     if stored is not None and not converged(stored):
         lines.append("this run's power flow did not converge: it has no losses to compare with the published figure")

@@ -2,8 +2,8 @@
 Fibonacci support points (`forlab.p1_for.sampling.sample_for`), its PQ slices, what changes it, how many directions
 are enough, a power-flow check of the samples and the scale run on the 533-bus DS.
 
-The samples are those of eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support) (METHODS.md, "P1, stage 1"
-and "P1, stage 2"), all computed by `forlab.p1_for`; this module runs them, checks them and reads them back.
+The samples are those of eqs. (p1-box), (p1-projection), (p1-fibonacci) and (p1-support) (the chapter's section
+"Three steps"), all computed by `forlab.p1_for`; this module runs them, checks them and reads them back.
 
 `run(params)` computes the chapter's store; the readers, figures and text helpers below read a store (the current
 run's or an archived one opened with `forlab.book.store.open_path`). Units: MW, Mvar, p.u., seconds.
@@ -36,7 +36,7 @@ from scipy.spatial import ConvexHull
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, listed, printable, table, to_dataset, wrappable
+from forlab.book.tables import TitledTable, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -377,6 +377,25 @@ def variant_ranges(st: xr.Dataset) -> pd.DataFrame:
     return out
 
 
+def chart_variants_text(st: xr.Dataset) -> str:
+    """Markdown: which of the chart types the DS mixes (`forlab.grid.td.DEFAULT_KINDS`, the reference variant's) the
+    store's one-chart-type variants (`VARIANTS` with a single ``kinds``) cover, and which have no such variant, so
+    that the rows "... only" do not read as every chart type; "" when the store has no such variant."""
+    sampled = set(table(st, "vsample").variant)
+    single = {label: VARIANTS[label]["kinds"][0] for label in VARIANTS
+              if label in sampled and len(VARIANTS[label].get("kinds", ())) == 1}
+    if not single:
+        return ""
+    kinds = td.DEFAULT_KINDS
+    covered = [k for k in kinds if k in single.values()]
+    missing = [k for k in kinds if k not in covered]
+    text = (f"The variants with one chart type cover {len(covered)} of the {len(kinds)} chart types the DS mixes "
+            f"({listed(kinds)}, `forlab.grid.td.DEFAULT_KINDS`): {listed(single)}")
+    if missing:
+        text += f"; there is no variant with {listed(missing)} charts only (`forlab.studies.ch03_for_sampling.VARIANTS`)"
+    return f"{text}."
+
+
 def coverage_table(st: xr.Dataset, wall_time: bool = True) -> pd.DataFrame:
     """The coverage study, one row per number of Fibonacci directions N (with the wall time of each sampling, s,
     unless ``wall_time`` is False)."""
@@ -392,13 +411,17 @@ def timing_table(st: xr.Dataset) -> pd.DataFrame | None:
 
 
 def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientific=()) -> pd.DataFrame:
-    """A table of this chapter as a page shows it: ``columns`` (default: all) rounded to ``digits``, the columns
-    of ``scientific`` as 1.2e-06, headers in words (`HEADERS`, `INDEX_NAMES`: the index's name in the header row's
-    first cell) and a missing value as "–"."""
+    """A table of this chapter as a page shows it: ``columns`` (default: all), each column of floats with ``digits``
+    decimals, trailing zeros kept (`forlab.book.tables.fixed`: "0.010" under "0.013", so one column reads at one
+    precision), the columns of ``scientific`` as 1.2e-06, headers in words (`HEADERS`, `INDEX_NAMES`: the index's
+    name in the header row's first cell) and a missing value as "–"."""
     columns = list(frame.columns if columns is None else columns)
-    shown = frame[columns].round(digits) if digits is not None else frame[columns].copy()
+    shown = frame[columns].copy()
     for col in shown.columns[shown.dtypes == bool]:  # a yes/no column reads as words, not as Python's True
         shown[col] = shown[col].map({True: "yes", False: "no"})
+    if digits is not None:
+        for col in shown.columns[[d.kind == "f" for d in shown.dtypes]]:
+            shown[col] = fixed(shown[col], digits)
     for col in scientific:
         shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
     out = printable(shown, {c: HEADERS.get(c, c) for c in columns})

@@ -1,7 +1,6 @@
 """Chapter 04, FOR representation: every DS's offer (implicit polynomial region and quadratic price over its PCC
 point, `forlab.p1_for.representation.build_offer`: eqs. (p1-polynomial), (p1-sos), (p1-margin) and (p1-price),
-METHODS.md "P1: implicit polynomial" and "P1: quadratic cost over PQV") fitted from its FOR samples and scored on
-held-out points.
+the chapter's section "A region and a price") fitted from its FOR samples and scored on held-out points.
 
 `run(params)` computes the chapter's store: `build_offer`'s report per DS stacked over dimension ``ds`` (candidates,
 labelled points, cost points), the fit times, the boundary samples and each offer as JSON (``offer_json``). The
@@ -67,6 +66,10 @@ CANDIDATE_HEADERS = {
 validation false-feasible rate is not printed: the infeasible validation points are calibration points of the margin,
 so the rate measures nothing the margin did not fit (zero when ``target_false_feasible`` is zero; it stays in the
 store, ``val_false_feasible``)."""
+
+CANDIDATE_INDEX = ["DS", "candidate"]
+"""The header of `candidate_printable`'s two index columns (pandas draws them as a row of their own under the column
+headers, as chapter 06's per-DS tables), so that no column of the table is left without one."""
 
 REGION_HEADERS = {
     "polynomial": "degree of f", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
@@ -225,7 +228,7 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     by["margin"] = fixed(by.val_margin, 3)
     out = printable(by, CANDIDATE_HEADERS)
     out.index = page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
-                                    for d, c, k in zip(by.degree, by.convex, by.chosen)])
+                                    for d, c, k in zip(by.degree, by.convex, by.chosen)]).set_names(CANDIDATE_INDEX)
     return out
 
 

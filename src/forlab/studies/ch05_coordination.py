@@ -1,7 +1,7 @@
 """Chapter 05, single-round coordination: the FOR method's case studies (offers built offline per DS and load
 level, then `forlab.p1_for.coordinate.coordinate`: the TSO's OPF eq. (p1-tso), the DSOs' eq. (p1-dso) and the judged
-deviation eq. (p1-deviation), METHODS.md "P1: single-round coordination"), read back as the paper's table, the time
-budget and the cases that miss a target.
+deviation eq. (p1-deviation), the chapter's section "The TSO, the DSOs and the judge"), read back as the paper's
+table, the time budget and the cases that miss a target.
 
 `run(params)` computes the chapter's store (`to_store`): table ``case`` (one row per system and load level: integrated
 optimum, TSO and DSO times, judged cost and its deviation ``deviation_pct`` (%), violations, offline time), the TSO's
@@ -37,7 +37,7 @@ from forlab.book.tables import (
     to_dataset,
 )
 from forlab.grid import td
-from forlab.opf.judge import total_violations
+from forlab.opf.judge import VIOLATION_COUNTS, total_violations, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
 from forlab.p1_for import dso_service
 from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
@@ -177,7 +177,7 @@ def failed_case(system_name: str, level: float, where: str, err: BaseException, 
     return {"system": system_name, "level": float(level), "status": status, "deviation_pct": np.nan,
             "feasible": False, "pf_converged": False, "integrated_status": "", "tso_status": "not run",
             "integrated_success": False, "tso_success": False, "dso_success": False, "n_ds": int(n_ds),
-            **{c: -1 for c in ("n_vm_violations", "n_branch_violations", "n_gen_violations")},
+            **violation_counts(None),
             "points": pd.DataFrame(), "dso": pd.DataFrame()}
 
 
@@ -237,7 +237,7 @@ CASE_UNITS = {
     "time_reduction_parallel_pct": "%", "time_reduction_sum_pct": "%", "time_reduction_cold_pct": "%",
     "timing_repeats": "1", "pcc_mismatch": "1", "pcc_mismatch_mw": "MW", "pcc_mismatch_mvar": "Mvar",
     "pcc_mismatch_pu": "p.u.", "pf_converged": "1", "max_vm_violation_pu": "p.u.", "max_loading_percent": "%",
-    "max_gen_violation_mw": "MW", "n_vm_violations": "1", "n_branch_violations": "1", "n_gen_violations": "1",
+    "max_gen_violation_mw": "MW", **dict.fromkeys(VIOLATION_COUNTS, "1"),
     "integrated_success": "1", "tso_success": "1", "false_feasible_max": "1", "cost_rel_error_max": "1",
     "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-", "dso_parallel_wall_s": "s",
     "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s", "n_bus": "1",
@@ -757,8 +757,7 @@ def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
     """A case with a violation or a PCC mismatch: which DSs could not deliver and where the TSO's point lay
     (`_mismatch_cause`), and the power flow's violations; with no mismatch, the violations without a cause."""
     bad = pts[(pts.system == r.system) & (pts.level == r.level) & (pts.mismatch > 1e-6)]
-    flows = (f"{int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} branch and {int(r.n_gen_violations)} "
-             f"generator violations (largest voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator "
+    flows = (f"{violation_words(r)} (largest voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator "
              f"violation {r.max_gen_violation_mw:.2f} MW)")
     head = f"- {r.system} at {100 * r.level:.0f} % load: "
     if bad.empty:

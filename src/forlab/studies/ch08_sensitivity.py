@@ -52,6 +52,7 @@ from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, parameters_text, short_commit
 from forlab.book.tables import counted, listed, span
+from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_dispatch,
@@ -137,6 +138,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n_vm_violations": ("voltage violations (T+D power flow; -1: no dispatch)", "1"),
     "n_branch_violations": ("branch violations (T+D power flow; -1: no dispatch)", "1"),
     "n_gen_violations": ("generator limit violations (T+D power flow; -1: no dispatch)", "1"),
+    "n_angle_violations": ("branch angle differences beyond their limits (T+D power flow; -1: no dispatch)", "1"),
     "method_gap": ("method's own optimality gap (P3: |objective - optimum| / optimum)", "1"),
     "pcc_error": ("P1: largest PCC mismatch (box-normalised); P2: largest PCC import error (MW)", "mixed"),
     "tso_iterations": ("P1: Ipopt iterations of the TSO's FOR-based OPF", "1"),
@@ -234,8 +236,7 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
     row.update(system=system, method=method, variant_kind=v.kind, variant_label=v.label, ties=v.ties,
                is_base=v.is_base, load_level=v.level, n_fpus=np.nan if v.n_fpus is None else v.n_fpus,
                meshed=float(v.ties == "all"))
-    for c in ("n_vm_violations", "n_branch_violations", "n_gen_violations"):
-        row[c] = -1
+    row.update(violation_counts(None))
     row.update(values)
     if np.isfinite(row["online_ms"]) and np.isfinite(row["integrated_ms"]) and row["integrated_ms"] > 0:
         row["time_ratio"] = row["online_ms"] / row["integrated_ms"]
@@ -257,7 +258,7 @@ def _verdict(verdict: dict) -> dict:
     """The judge's outcome in row columns."""
     return {"feasible": bool(verdict.get("feasible", False)), "pf_converged": bool(verdict.get("converged", False)),
             **{c: verdict.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent")},
-            **{c: int(verdict.get(c, -1)) for c in ("n_vm_violations", "n_branch_violations", "n_gen_violations")}}
+            **violation_counts(verdict)}
 
 
 def _ds_buses(system) -> int:
@@ -318,8 +319,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             integrated_iterations=r.get("integrated_iterations", np.nan),
             **{**_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
                            **{c: r.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent",
-                                                            "n_vm_violations", "n_branch_violations",
-                                                            "n_gen_violations")}}), **_record(r)},
+                                                            *VIOLATION_COUNTS)}}), **_record(r)},
         ))
     return out
 
@@ -707,8 +707,7 @@ def findings(table: pd.DataFrame) -> str:
             judged = r.n_vm_violations >= 0  # -1: the T+D power flow did not converge, nothing was judged
             what = (r.error if r.error else f"failed ({r.status})" if failed else
                     f"status {r.method_status}, the T+D power flow did not converge" if not judged else
-                    f"status {r.method_status}, {int(r.n_vm_violations)} voltage, {int(r.n_branch_violations)} "
-                    f"branch and {int(r.n_gen_violations)} generator violations (largest voltage violation "
+                    f"status {r.method_status}, {violation_words(r)} (largest voltage violation "
                     f"{r.max_vm_violation_pu:.4f} p.u., largest loading {r.max_loading_percent:.1f} %)")
             lines.append(f"- {r.method}, {r.variant_label}: {what}")
     else:
@@ -958,7 +957,7 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
     return to_store(table, attrs={
         "title": "Sensitivity of P1, P2, P3 to load, FPUs and meshing", "study_wall_time_s": time.perf_counter() - t0,
         "load_average_start": load_average_start[0], "load_average_end": os.getloadavg()[0],
-        "cpu_count": os.cpu_count(), "p2_options": p2_options.to_dict()})
+        "p2_options": p2_options.to_dict()})  # the machine's cores: `forlab.book.store.provenance`
 
 
 def _rows_words(st: xr.Dataset) -> str:

@@ -53,6 +53,7 @@ from forlab.book.tables import (
     to_dataset,
     wrappable,
 )
+from forlab.opf.judge import VIOLATION_KINDS, held_counts
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
@@ -295,8 +296,8 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
             size_rows.append(s)
     return to_store(pd.DataFrame(rows), pd.DataFrame(size_rows), {
         "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0, "warmup_wall_time_s": warm,
-        "load_average_start": load_start, "load_average_end": os.getloadavg()[0], "cpu_count": os.cpu_count(),
-        "anchors": anchors.as_attr(ANCHOR_KEYS)})
+        "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
+        "anchors": anchors.as_attr(ANCHOR_KEYS)})  # the machine's cores: `forlab.book.store.provenance`
 
 
 def _client(params: dict):
@@ -1283,13 +1284,10 @@ def p3_text(t: pd.DataFrame) -> str:
     return " ".join(out)
 
 
-VIOLATIONS = {"n_gen_violations": "unit limit", "n_vm_violations": "bus voltage", "n_branch_violations": "branch"}
-"""The judge's violation counts (`forlab.opf.judge`), by what they break."""
-
-
 def _infeasible(r) -> str:
     """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest."""
-    kinds = [counted(getattr(r, c), f"{name} violation") for c, name in VIOLATIONS.items() if getattr(r, c) > 0]
+    kinds = [counted(getattr(r, c), f"{name} violation") for c, name in VIOLATION_KINDS.items()
+             if getattr(r, c, 0) > 0]
     return (f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit violation counted'}, the "
             f"largest {r.max_violation:.1e} p.u. of the system base)")
 
@@ -1311,9 +1309,11 @@ def p2_text(t: pd.DataFrame) -> str:
     said += (f"P2 finished with an infeasible dispatch at {counted(len(bad), 'size')} ({_ds_list(bad.n_ds)}); the "
              f"largest violation is {bad.max_violation.max():.1e} p.u. of the system base, and the largest error of "
              f"one surrogate's predicted import {bad.pcc_error.max():.4f} MW.")
-    if not ((bad.n_vm_violations == 0) & (bad.n_branch_violations == 0)).all():
-        return said + " Bus voltage or branch limits break too: see the list of failed and infeasible runs."
-    return said + _unit_break_text(bad)
+    others = [c for c in held_counts(bad.columns) if c != "n_gen_violations"]
+    if (bad[others] > 0).any().any():
+        return said + " Limits other than the units' break too: see the list of failed and infeasible runs."
+    # the kinds counted and found intact (a store written before the angle count has NaN there: not claimed)
+    return said + _unit_break_text(bad, [VIOLATION_KINDS[c] for c in others if (bad[c] == 0).all()])
 
 
 def polytopes_text(t: pd.DataFrame) -> str:
@@ -1353,12 +1353,12 @@ def _reserve(p2: pd.DataFrame) -> pd.Series:
     return p2.reserve_mw.astype(float) if "reserve_mw" in p2 else pd.Series(np.nan, index=p2.index)
 
 
-def _unit_break_text(bad: pd.DataFrame) -> str:
-    """Why only unit limits break in P2's infeasible rows ``bad``, and, per row, whether the TSO held a reserve
-    there, as the store records it (`_reserve`). The store holds no DS's signed import error, so nothing is said of
-    how the errors add up across the DSs."""
+def _unit_break_text(bad: pd.DataFrame, intact: list[str]) -> str:
+    """Why only unit limits break in P2's infeasible rows ``bad`` (``intact``: the other kinds of limit, none of
+    which breaks), and, per row, whether the TSO held a reserve there, as the store records it (`_reserve`). The
+    store holds no DS's signed import error, so nothing is said of how the errors add up across the DSs."""
     reserve = _reserve(bad)
-    out = (" Only unit limits break, no bus voltage or branch limit: in the T+D power flow the slack unit takes up the "
+    out = (f" Only unit limits break, no {' or '.join(intact)} limit: in the T+D power flow the slack unit takes up the "
            "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
            "one), and where the optimum holds a unit at a limit, that difference can push it past the limit.")
     held = "the TSO held a reserve of the summed error bounds, and a unit limit broke nonetheless"

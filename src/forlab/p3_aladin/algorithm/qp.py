@@ -407,7 +407,7 @@ def condensed_qp(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax: n
     """ALADIN step 3 from the regions' reduced messages (module docstring, "reduced"): the reduced steps ``dv_i``
     (one per region, sent back to it), ``lambda_QP`` and diagnostics.
 
-    Implements eq. (p3-qp) in the reduced space (METHODS.md 'ALADIN with local reduction'): with the slack
+    Implements eq. (p3-qp) in the reduced space (chapter 07, "Two forms of the QP"): with the slack
     eliminated the QP in ``dv`` has the Hessian ``M = Hr + B' D B`` (``Hr`` block-diagonal, ``B`` the coupling
     blocks), which is regularised as a whole only when an eigenvalue is at or below the floor ``reg``, and
     keeps the near limits the regions sent (`least_distance_qp`, its step made exact by `polished_on_face` where it
@@ -719,7 +719,7 @@ def create_coupled_qp(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarra
                       mu: float | np.ndarray) -> tuple[sp.csc_matrix, np.ndarray, dict]:
     """ALADIN step 3a (ALADIN-alpha): the sparse KKT matrix and right-hand side of the coupled QP.
 
-    Implements eq. (p3-qp) in its "kkt" form, METHODS.md 'P3' step (3).
+    Implements eq. (p3-qp), chapter 07, in its "kkt" form.
 
     sens: per region the dict with ``hess`` (n_i x n_i), ``grad`` (n_i) and ``jac`` (sparse m_i x n_i).
     Returns the matrix, the right-hand side and the block sizes needed by `split_qp_solution`.
@@ -790,7 +790,7 @@ def reduced_qp_step(sens: list[dict], A: list[sp.spmatrix], xs: list[np.ndarray]
                     face_reg: float | None = None) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """ALADIN step 3 in the null space of the equality constraints, keeping bounds and linearised inequalities.
 
-    Implements eq. (p3-qp) in its "coupled" form (METHODS.md 'ALADIN with local reduction').
+    Implements eq. (p3-qp) in its "coupled" form (chapter 07, "Two forms of the QP").
 
     bounds: per region (lower, upper) bounds of the local variables (rad / p.u., +-inf where unbounded).
     reg: eigenvalue floor of the regularised coupled reduced Hessian (`regularize_hessian`).
@@ -943,7 +943,7 @@ def compute_al_step(xs: list[np.ndarray], dxs: list[np.ndarray], lam_qp: np.ndar
                     alpha: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
     """ALADIN step 4: ``z_i = x_i + alpha dx_i`` and ``lambda = lambda_QP`` (full step for ``alpha = 1``).
 
-    Implements eq. (p3-update), METHODS.md 'P3' step (4)."""
+    Implements eq. (p3-update), chapter 07."""
     return [x + alpha * dx for x, dx in zip(xs, dxs)], lam_qp.copy()
 
 

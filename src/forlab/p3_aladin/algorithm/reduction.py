@@ -1,5 +1,5 @@
-"""Local reduction of ALADIN's coupled QP: what a local solver computes where its data lives (METHODS.md 'ALADIN
-with local reduction'; cf. the condensing of ALADIN-alpha, ``alexe15/ALADIN.m`` ``src/extensions/condenseLocally.m``
+"""Local reduction of ALADIN's coupled QP: what a local solver computes where its data lives (chapter 07, "Two forms
+of the QP"; cf. the condensing of ALADIN-alpha, ``alexe15/ALADIN.m`` ``src/extensions/condenseLocally.m``
 and ``expandLocally.m``, and Engelmann et al. 2019).
 
 At its local solution ``x_i`` a local solver knows its gradient ``g_i``, the Hessian of its Lagrangian ``H_i``, the
@@ -221,8 +221,8 @@ class LocalReduction:
         return self.condense(hr, msg, np.asarray(penalty, float)) | diag
 
     def condense(self, hr: np.ndarray, msg: dict, penalty: np.ndarray) -> dict:
-        """Eliminate the solver's own reduced variables (its block of the coupled QP, METHODS.md 'ALADIN with
-        local reduction'; the Schur complement of ALADIN-alpha's ``condenseLocally.m``, here with the limits kept
+        """Eliminate the solver's own reduced variables (its block of the coupled QP, chapter 07, "Two forms of the
+        QP"; the Schur complement of ALADIN-alpha's ``condenseLocally.m``, here with the limits kept
         as inequalities): with ``E = A_i Z_i`` (its consensus rows), ``D_i`` = ``penalty`` and the near limits as
         one-sided rows ``G dv <= h`` (`one_sided_limits`), factor ``Ht = Hr + CONDENSE_SHARE E' D_i E`` (Cholesky,
         ``F = Ht^-1``) and send

@@ -431,7 +431,7 @@ class Region:
 
     def sensitivities(self, qp: str = "reduced", penalty: np.ndarray | None = None) -> dict:
         """ALADIN step 2 at the current local solution, for the coordinator's QP form ``qp`` (the data eq. (p3-qp)
-        needs from this region; METHODS.md 'P3' step (2) and 'ALADIN with local reduction').
+        needs from this region; chapter 07, step (2) and "Two forms of the QP").
 
         Always: ``grad`` or ``grad_r``, ``cost`` (unscaled, per hour), ``n_active`` (active inequalities and bounds,
         margin ``active_margin``), ``reduction_s`` (s).

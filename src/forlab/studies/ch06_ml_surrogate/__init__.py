@@ -5,7 +5,7 @@
 Dataset (`to_store`; dimension ``ds``, one per DS as "system/DS"). `readers`: tables from a store. `figures`:
 matplotlib figures from a store. `text`: Markdown sentences from a store or its tables.
 
-Paper step / equation -> function (the chapter's table; METHODS.md 'P2: ML surrogate of a DS'):
+Paper step / equation -> function (the chapter's table):
 (p2-inputs) `forlab.p2_surrogate.dataset.InputSpace`, `DSFlow`, `label`; (p2-polytope)
 `forlab.p2_surrogate.polytope.Polytope`; (p2-training) `forlab.p2_surrogate.polytope.train_polytope`, `calibrate`,
 `forlab.p2_surrogate.refine`; (p2-regressors) `forlab.p2_surrogate.regressors.fit_quadratic`; (p2-tso)

@@ -415,14 +415,33 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         times["TSO wall (ms)"] = "surrogate TSO, wall (ms)"
     shown = printable(table, costs), printable(table, times)
     for t in shown:  # system names may break after "+": the times table was 797 px in the 772 px column
-        t.index = page_index(*(t.index.get_level_values(k) for k in range(t.index.nlevels)))
+        names = t.index.names  # "system", "scenario": the header of the index columns, as the page's other tables
+        t.index = page_index(*(t.index.get_level_values(k) for k in range(t.index.nlevels))).set_names(names)
     return shown
+
+
+def _scenario_note(table: pd.DataFrame) -> str:
+    """Markdown: what the scenario labels of `benchmark_table`'s table are, read from its index (each system's
+    first scenario is the one at the top of ``load_range``, the others are drawn; `forlab.p2_surrogate.tso.scenarios`
+    names them); "" for a table without scenarios."""
+    if "scenario" not in (table.index.names or []):
+        return ""
+    labels = list(dict.fromkeys(table.index.get_level_values("scenario")))
+    firsts = list(dict.fromkeys(table.reset_index().groupby("system", sort=False).scenario.first()))
+    drawn = [s for s in labels if s not in firsts]
+    top = " or ".join(f"\"{s}\"" for s in firsts)
+    text = f"Scenario {top} has every TS load and every DS load factor at the top of `load_range`"
+    if drawn:
+        others = f"\"{drawn[0]}\"" if len(drawn) == 1 else f"\"{drawn[0]}\" to \"{drawn[-1]}\""
+        text += f"; in {others} each is drawn uniformly from `load_range`"
+    return f"{text} (`forlab.p2_surrogate.tso.scenarios`)."
 
 
 def benchmark_tables(table: pd.DataFrame) -> list[TitledTable]:
     """`benchmark_shown` of `benchmark_table`'s table, each under its title (`TABLE_TITLES`: costs, loads and solve
-    times)."""
-    return list(zip((TABLE_TITLES["costs"], TABLE_TITLES["times"]), benchmark_shown(table)))
+    times), the first followed by what the scenario labels are (`_scenario_note`)."""
+    first = " ".join(filter(None, (TABLE_TITLES["costs"], _scenario_note(table))))
+    return list(zip((first, TABLE_TITLES["times"]), benchmark_shown(table)))
 
 
 PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",

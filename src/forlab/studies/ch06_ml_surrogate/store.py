@@ -17,6 +17,7 @@ import xarray as xr
 
 from forlab.book import anchors, parallel
 from forlab.book.progress import line as terminal_line
+from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import OUTCOME
 from forlab.p2_surrogate.model import SurrogateOptions
 from forlab.p2_surrogate.polytope import PolytopeOptions
@@ -129,7 +130,7 @@ def run(params: dict, log=terminal_line) -> xr.Dataset:
     log(f"{len(bench)} scenarios, {int(bench.feasible.fillna(False).sum())} feasible dispatches")
     attrs = {"surrogate_options": opts.to_dict(), "title": "ML surrogate of a DS (P2)",
              "load_average_start": list(load_average_start), "load_average_end": list(os.getloadavg()),
-             "cpu_count": os.cpu_count(), "anchors": anchors.as_attr(ANCHOR_KEYS)}
+             "anchors": anchors.as_attr(ANCHOR_KEYS)}  # the machine's cores: `forlab.book.store.provenance`
     return to_store(cases, sweeps, slices, bench, u_peak, attrs=attrs, slice_refs=centres,
                     store_samples=params["store_samples"])
 
@@ -200,7 +201,6 @@ _BENCH_COLUMNS = {
     "reserve_mvar": ("Q reserve the TSO held on each voltage-controlling unit", "Mvar"),
 }
 _BENCH_FLAGS = ("integrated_success", "tso_success", "converged", "feasible")
-_BENCH_COUNTS = ("n_vm_violations", "n_branch_violations", "n_gen_violations")
 _HISTORY = ("stage_temperature", "loss", "train_accuracy", "train_false_feasible_rate", "val_accuracy",
             "val_false_feasible_rate")
 _SWEEP = ("accuracy", "false_feasible_rate", "false_infeasible_rate", "margin_accuracy", "margin_false_feasible_rate",
@@ -394,7 +394,7 @@ def _bench_vars(bench: pd.DataFrame) -> dict:
         v[f"bench_{col}"] = ("run", vals, {"long_name": long_name, "units": units})
     for col in _BENCH_FLAGS:
         v[f"bench_{col}"] = ("run", b[col].fillna(False).astype(bool).to_numpy().astype(int), {"units": "1"})
-    for col in _BENCH_COUNTS:
+    for col in VIOLATION_COUNTS:
         v[f"bench_{col}"] = ("run", b[col].fillna(-1).to_numpy(int) if col in b.columns else np.full(len(b), -1),
                              {"units": "1"})
     return v

@@ -10,7 +10,7 @@ import numpy as np
 from forlab.book import anchors
 from forlab.book.store import origin_text
 from forlab.book.tables import listed, span
-from forlab.opf.judge import LOADING_TOL, V_TOL
+from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys, runs
 
@@ -19,8 +19,7 @@ __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conserva
            "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
            "sweep_final_text", "timing_text"]
 
-ALL_FEASIBLE = ("Every dispatch is feasible: no voltage violation above 1e-4 p.u., no branch above 101 % loading, no "
-                "generator outside its limits.")
+ALL_FEASIBLE = f"Every dispatch is feasible: the T+D power flow counts no violation ({VIOLATION_RULES})."
 ALL_FEASIBLE_PAPER = "Every dispatch of the paper-scale run is feasible in the T+D power flow."
 ON_BOUNDARY = 1e-6
 """|g(u)| below which the TSO's choice counts as on its polytope's boundary (g is in whitened units; Ipopt's
@@ -181,10 +180,9 @@ def failures(t) -> str:
         elif not bool(r.converged):
             lines.append(head + "the T+D power flow at the TSO's dispatch did not converge.")
         else:
-            lines.append(head + f"{int(r.n_vm_violations)} voltage violation(s) (largest {r.max_vm_violation_pu:.2e} "
-                         f"p.u.), {int(r.n_branch_violations)} branch(es) above {100 + LOADING_TOL:g} % (largest "
-                         f"loading {r.max_loading_percent:.1f} %), {int(r.n_gen_violations)} generator limit "
-                         f"violation(s) (largest {r.max_gen_violation_mw:.3g} MW); " + _failure_cause(r) + ".")
+            lines.append(head + f"{violation_words(r)} (largest voltage violation {r.max_vm_violation_pu:.2e} p.u., "
+                         f"largest loading {r.max_loading_percent:.1f} %, largest generator violation "
+                         f"{r.max_gen_violation_mw:.3g} MW); " + _failure_cause(r) + ".")
     return "\n".join(lines)
 
 
@@ -255,7 +253,7 @@ def _vertex_failures(bad) -> str:
     """The DSs of ``bad`` (`cases` rows) whose fresh vertices fail the strict labels (the vertex check's test), and
     whether their worst vertex also breaks a limit by more than the judge's tolerances (`V_TOL`, `LOADING_TOL`)."""
     beyond = (bad.test_vertex_min_vm_slack_pu < -V_TOL) | (bad.test_vertex_max_loading_percent > 100 + LOADING_TOL)
-    tol = f"{np.format_float_scientific(V_TOL, trim='-', exp_digits=1)} p.u. of voltage, {100 + LOADING_TOL:g} % loading"
+    tol = f"{tolerance(V_TOL)} p.u. of voltage, {100 + LOADING_TOL:g} % loading"
     out = (f"Fresh vertices of {listed(bad.index)} fail the strict labels: in the DS's own power flow at the vertex, "
            "a voltage outside its band or a branch above its limit, with no tolerance.")
     if beyond.any():

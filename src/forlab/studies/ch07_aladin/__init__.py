@@ -7,8 +7,8 @@ ALADIN on several systems and execution modes, a latency sweep, ADMM, every run 
 `readers`: tables from a store. `figures`: matplotlib figures from those tables. `text`: Markdown sentences,
 and the tables as the chapter prints them. The notebook only calls and explains.
 
-Paper step / equation -> function (the chapter's table; METHODS.md 'P3: ALADIN distributed AC-OPF'), paths
-relative to `forlab.p3_aladin`: regions, copies and consensus `partition` (`opf_regions.partition`);
+Paper step / equation -> function (the chapter's table), paths relative to `forlab.p3_aladin`: regions, copies and
+consensus `partition` (`opf_regions.partition`);
 (p3-local-nlp) `opf_regions.region.Region.aladin_step`, sent by `algorithm.loop.parallel_step`; gradient,
 Hessian, Jacobians `opf_regions.region.Region.sensitivities` (default: reduced in the region,
 `algorithm.reduction.LocalReduction.reduce`); (p3-stop) `algorithm.loop.stop`; (p3-qp) `algorithm.qp.condensed_qp`

@@ -441,7 +441,8 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     of the Dask run: ``dask_floor_ratio``, its set-up and its slowest region's local NLP and reduction summed over the
     rounds (the run with a coordinator and communication that cost nothing), of which ``dask_setup_ratio`` is the
     set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
-    which set a wall time against a solver time). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
+    which set a wall time against a solver time). ``dask_inprocess_ratio``: the Dask run against the in-process one
+    (the distributed approach on one machine). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
     repeats, each against the centralized solve timed just before it, the lowest and highest ratio (the noise of
     the machine on the ratio; `forlab.studies.ch07_aladin.study.paired_runs`); ``{mode}_paired_central``: the
     median of the centralized solves timed beside that mode's repeats over the centralized whole run the ratios are
@@ -468,13 +469,14 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
             row["dask_floor_ratio"] = (setup + local) / row["central_wall_s"]
             row["dask_setup_ratio"] = setup / row["central_wall_s"]
             row["dask_solve_ratio"] = float(dask.total_s.iloc[0]) / row["central_s"]
+            row["dask_inprocess_ratio"] = row["dask_s"] / row["inprocess_s"]
             row["dask_paired_low"] = float(dask.paired_low.iloc[0]) if "paired_low" in dask else np.nan
             row["dask_paired_high"] = float(dask.paired_high.iloc[0]) if "paired_high" in dask else np.nan
         rows.append(row)
     cols = ["system", "central_s", "central_wall_s", *(f"{m}_{c}" for m in ("inprocess", "dask")
                                                       for c in ("s", "ratio", "target")),
-            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio", "dask_paired_low", "dask_paired_high",
-            "inprocess_paired_central", "dask_paired_central"]
+            "dask_floor_ratio", "dask_setup_ratio", "dask_solve_ratio", "dask_inprocess_ratio", "dask_paired_low",
+            "dask_paired_high", "inprocess_paired_central", "dask_paired_central"]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 

@@ -551,7 +551,7 @@ def claim_text(wt: pd.DataFrame) -> str:
     if both.empty:
         return ""
     central = both.dask_ratio
-    one = (both.dask_s / both.inprocess_s)[np.isfinite(both.inprocess_s)]
+    one = both.dask_inprocess_ratio.dropna()
     said = [(f"**The P3 paper's claim, held against this store.** It reports a marginal slowdown with the regions on "
             f"separate machines; this chapter calls a slowdown marginal up to {MARGINAL:g}x "
             f"(`forlab.studies.ch07_aladin.text.MARGINAL`, its own reading: the abstract gives no number). "
