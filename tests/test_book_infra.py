@@ -147,3 +147,28 @@ def test_dev_reads_the_lock_with_provenances_functions_and_the_standard_library_
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["py-yaml", "[]"]
+
+
+def test_a_page_table_heads_every_column_in_one_row():
+    """Review findings (sessions 46 and 47): tables whose index had names showed them in a second header row of
+    empty cells, and tables whose index had none showed empty header cells over their first columns. The page's
+    HTML now moves the names up into the row of column headers."""
+    import re
+
+    import pandas as pd
+
+    from forlab.book.tables import one_header_row, page_index
+
+    index = page_index(["case9+case33bw", "case9+case33bw"], [0.8, 1.0], names=["system", "load"])
+    frame = pd.DataFrame({"cost ($/h)": ["1.00", "2.00"], "ms": ["3.0", "4.0"]}, index=index)
+    head = re.search(r"<thead>(.*?)</thead>", one_header_row(frame), re.DOTALL).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", head, re.DOTALL)
+    assert len(rows) == 1 and re.findall(r"<th[^>]*>(.*?)</th>", rows[0]) == ["system", "load", "cost ($/h)", "ms"]
+    # pandas' own HTML has two rows, the second of names and empty cells
+    assert len(re.findall(r"<tr", re.search(r"<thead>(.*?)</thead>", frame._repr_html_(), re.DOTALL).group(1))) == 2
+    # the body is untouched; an unnamed index or a named column axis over the index is left as pandas draws it
+    assert one_header_row(frame).split("<tbody>")[1] == frame._repr_html_().split("<tbody>")[1]
+    plain = frame.rename_axis([None, None])
+    assert one_header_row(plain) == plain._repr_html_()
+    axis = frame.rename_axis(columns="measure")
+    assert one_header_row(axis) == axis._repr_html_()

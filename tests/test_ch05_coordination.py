@@ -379,7 +379,7 @@ def test_printed_tables_fit_the_page(archived):
     assert list(cost.columns) == list(ch05.COST_COLUMNS)
     assert list(time.columns) == list(ch05.TIME_COLUMNS)  # the archived store has every column, the wall time too
     assert cost.iloc[0]["integrated cost ($/h)"] == "2733.40" and cost.index[0] == ("case9+\u200bcase33bw", "60\u00a0%")
-    assert cost.index.names == [None, None]  # one header row on the page
+    assert cost.index.names == ch05.CASE_INDEX  # headed in the one header row (`forlab.book.tables.one_header_row`)
     it, per_it = ch05.iteration_printables(ch05.coordination_iterations(archived))
     assert list(it.columns) == list(ch05.ITERATION_COLUMNS.values())
     assert list(per_it.columns) == list(ch05.PER_ITERATION_COLUMNS.values()) and (per_it.index == it.index).all()
@@ -387,6 +387,7 @@ def test_printed_tables_fit_the_page(archived):
     assert list(pts.columns) == list(ch05.PCC_COLUMNS.values()) and len(pts) == archived.sizes["pcc_row"]
     for frame in (cost, time, it, per_it, pts):
         assert not frame.isna().any().any() and all("_" not in c for c in frame.columns)
+        assert frame.index.names == ch05.CASE_INDEX
 
 
 def test_paper_text_and_figure(archived):

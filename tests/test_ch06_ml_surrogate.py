@@ -244,7 +244,7 @@ def test_tables_sharing_an_output_have_titles_that_tell_them_apart(archived, tin
 
 def test_benchmark_tables_name_their_index_and_say_what_the_scenarios_are(archived):
     """Review B, item 9: the two benchmark tables had empty headers over their system and scenario columns
-    (`forlab.book.tables.page_index` drops the index names), where the page's other tables name theirs; and the
+    (`forlab.book.tables.page_index` dropped the index names), where the page's other tables name theirs; and the
     labels "peak", "s1", ... were defined nowhere on the page."""
     _, table, _ = ch06.benchmark_table(archived)
     for shown in ch06.benchmark_shown(table):

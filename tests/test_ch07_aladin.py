@@ -16,6 +16,7 @@ import pytest
 from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
 
 from forlab.book import store
+from forlab.book.tables import one_header_row
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.readers import REST
 
@@ -321,7 +322,8 @@ def test_full_profile_texts(archived):
     assert list(lat.index) == [f"{v:g}" for v in bp["latencies_ms"]] and not lat.isna().any().any()
     assert "target at round" in ch.targets_shown(fp["targets"]).columns
     assert [ch.sci_text(v) for v in (4.8e-7, 0.0, 2.3e-3, 12.0)] == ["4.8×10⁻⁷", "0", "2.3×10⁻³", "1.2×10¹"]
-    assert ch.overhead_shown(fp["overhead"]).index.name == "system"
+    over = ch.overhead_shown(fp["overhead"])  # its column of systems headed in the one header row
+    assert over.index.name == "system"
     # parts without their runs say nothing
     assert ch.overhead_range_text(pd.DataFrame()) == ""
     assert ch.latency_comm_text(fp["latency"].iloc[:1], "x") == ""
@@ -866,12 +868,16 @@ def test_the_latency_text_says_where_the_excess_over_the_prediction_lies(archive
     assert "latency_sweep(table, latency_system, its)" in "\n".join(sources("07_aladin", "code"))
 
 
-def test_the_growth_text_calls_the_near_limit_rows_k_as_the_reader_does():
-    """Review finding: the growth text named the count of near-limit rows ``m`` (m d²) where
-    `readers.coordinator_growth` and the coordinator's loop call it ``k`` (qp_work = k d^2)."""
+def test_the_growth_text_says_the_qp_work_in_words():
+    """Review findings: the growth text once named the count of near-limit rows ``m`` (m d²) where
+    `readers.coordinator_growth` calls it ``k`` (qp_work = k d^2); then "k d² ... k near limits" beside the family
+    names "case118:k" and "418-k", whose k counts areas or ties, in the same paragraph. The QP's work is said in
+    words, with no letter for the near limits."""
     rep = ch.scaling_report(store.open_path(PAPER))
     text = ch.growth_text(rep["growth"])
-    assert "k d² for d free directions and k near limits" in text and "m d²" not in text
+    assert "the dense QP the coordinator solves, its near limits times the square of its free directions" in text
+    assert "k d²" not in text and "k near limits" not in text and "m d²" not in text
+    assert "Within the family case118:k" in text  # the family's k, the only one the paragraph has
 
 
 def test_the_prose_says_what_auto_scaling_does_on_the_rapidpf_systems():
@@ -995,7 +1001,7 @@ def test_a_run_that_raised_is_named_and_left_out_of_the_overhead_and_latency_num
     measured = ch.latency_shown(lat).iloc[-1].drop("predicted communication per round (ms)")
     assert (measured == "–").all()  # every number the failed run would have measured; the prediction stands
     text = ch.latency_comm_text(lat, system)
-    assert f"the run takes {hi.total_s:.1f} s" in text and "nan" not in text and "left out" in text
+    assert f"its rounds take {hi.total_s:.1f} s" in text and "nan" not in text and "left out" in text
 
 
 def test_admm_target_text_says_whether_admm_converged_or_hit_its_limit(archived):
@@ -1018,6 +1024,7 @@ def test_admm_text_says_the_rounds_dominate_only_where_admm_takes_longer(archive
     cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
     a, d = (cmp_.index[cmp_.algorithm == name][0] for name in ("aladin", "admm"))
     longer = cmp_.copy()
+    longer.loc[[a, d], "setup_s"] = [0.1, 0.1]  # the whole runs (set-up and rounds) are compared
     longer.loc[[a, d], "total_s"] = [1.0, 2.0]
     longer.loc[[a, d], "time_per_iter_s"] = [0.2, 0.1]
     assert ", but the rounds dominate." in ch.admm_text(longer, "x", ch.anchors(st))
@@ -1380,3 +1387,135 @@ def test_the_p3_papers_claim_is_held_against_both_references():
     assert "the distributed approach on a single machine), ALADIN on Dask took 0.8x to 1.1x (median 1.0x over 3 " \
            "systems): marginal on every system." in text
     assert claim_text(wt.assign(dask_ratio=np.nan)) == ""
+
+
+def test_aladin_and_admm_are_set_whole_run_against_whole_run(archived):
+    """Review finding: one ALADIN run on case118:3 had three "wall times" on the page: the ADMM table's and the
+    latency sentence's were its rounds alone (``total_s``), the whole-run table's its set-up and rounds, and neither
+    of the first two said so. ALADIN's and ADMM's set-up are timed alike (`forlab.p3_aladin.execution.run`), so the
+    ADMM table and its sentence set whole run against whole run, ALADIN's the same number as the whole-run table's
+    in-process run; the latency sweep says that it times the rounds alone."""
+    st, bp, table, its = archived
+    system = bp["admm_system"]
+    cmp_ = ch.admm_runs(table, system, (bp["max_iter"], bp["admm_max_iter"]))
+    a_, d_ = (cmp_[cmp_.algorithm == name].iloc[0] for name in ("aladin", "admm"))
+    assert (cmp_.setup_s > 0).all()  # ADMM's runs have a timed set-up too
+    shown = ch.admm_shown(ch.admm_table(cmp_))
+    assert "wall time (s)" not in shown.index
+    assert list(shown.loc[ch.WHOLE_RUN]) == [f"{a_.setup_s + a_.total_s:.2f}", f"{d_.setup_s + d_.total_s:.2f}"]
+    wall = ch.wall_times(ch.study_table(st), its, bp["max_iter"]).set_index("system")
+    assert ch.whole_run_s(a_) == pytest.approx(wall.inprocess_s[system])  # like with like: the same whole run
+    text = ch.admm_text(cmp_, system, ch.anchors(st))
+    assert "Wall time:" not in text
+    assert (f"Whole run, the regions' set-up and the rounds (as the wall-time table of *Scaling* counts a run): "
+            f"{ch.whole_run_s(a_):.1f} s against {ch.whole_run_s(d_):.1f} s.") in text
+    fp = ch.full_profile(st)
+    full = ch.admm_target_text(fp["admm"], "x", fp["anchor"])
+    whole = {name: ch.whole_run_s(fp["admm"].loc[name]) for name in ("aladin", "admm")}
+    assert f"its whole run (the regions' set-up and the rounds) taking {whole['aladin']:.1f} s" in full
+    assert f"(whole run {whole['admm']:.1f} s)" in full
+    lat = ch.latency_sweep(table, bp["latency_system"], its)
+    hi = lat.iloc[-1]
+    assert (f"needs {hi.iterations:.0f} rounds, which take {hi.total_s:.2f} s instead of {lat.total_s.iloc[0]:.2f} s "
+            "(the rounds alone: the regions' set-up, which the whole runs of *Scaling* add, is left out of this "
+            "sweep)") in ch.latency_text(lat, bp["latency_system"])
+    assert ch.ROUNDS_TIME in ch.latency_shown(fp["latency"]).columns
+    assert ch.ROUNDS_TIME in ch.convergence_shown(table)[1].columns
+    assert ch.ROUNDS_TIME in ch.targets_shown(fp["targets"]).columns
+
+
+def _header_rows(frame: pd.DataFrame) -> int:
+    """How many rows the header of ``frame``'s HTML table has on the page (`forlab.book.tables.one_header_row`)."""
+    head = re.search(r"<thead>(.*?)</thead>", one_header_row(frame), re.DOTALL).group(1)
+    return head.count("<tr")
+
+
+def test_the_price_of_dask_and_the_admm_table_have_one_header_row(archived):
+    """Review finding: "The price of Dask" and the ALADIN-against-ADMM table rendered a second header row of empty
+    cells under their columns ("system | | | |", "measure | | |"): pandas gives an index name a row of its own. The
+    name heads the index's column in the one header row (`forlab.book.tables.one_header_row`), as do the latency and
+    targets tables'."""
+    st, bp, table, _its = archived
+    fp = ch.full_profile(st)
+    over = ch.dask_overhead(table, bp["max_iter"])
+    cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
+    shown = [("system", ch.overhead_shown(over)), ("measure", ch.admm_shown(ch.admm_table(cmp_))),
+             ("measure", ch.admm_shown(fp["admm"])), ("latency (ms)", ch.latency_shown(fp["latency"])),
+             ("system", ch.targets_shown(fp["targets"]))]
+    for name, frame in shown:
+        assert _header_rows(frame) == 1 and frame.index.name == name
+        assert f"<th>{name}</th>" in one_header_row(frame)
+    two = pd.concat([over, over.assign(mode="scheduler")], ignore_index=True)  # several Dask modes: one index too
+    both = ch.overhead_shown(two)
+    assert _header_rows(both) == 1 and both.index.name == "system, mode"
+    assert f"{over.system.iloc[0]}, Dask (given scheduler)" in both.index
+
+
+def test_the_whole_run_table_prints_each_column_at_one_precision():
+    """Review finding: `wall_times_shown` rounded with DataFrame.round and printed "0.09" above "0.094" and "1.5"
+    above "1.52"; every column now reads at one precision (`forlab.book.tables.fixed`), its trailing zeros kept."""
+    wt = pd.DataFrame([
+        {"system": "a", "central_wall_s": 0.09, "inprocess_s": 1.5, "inprocess_ratio": 3.0, "dask_s": 1.52,
+         "dask_ratio": 16.0, "dask_floor_ratio": 2.0, "dask_paired_low": np.nan, "dask_paired_high": np.nan},
+        {"system": "b", "central_wall_s": 0.094, "inprocess_s": 1.33, "inprocess_ratio": 14.15, "dask_s": np.nan,
+         "dask_ratio": np.nan, "dask_floor_ratio": np.nan, "dask_paired_low": np.nan, "dask_paired_high": np.nan}])
+    shown = ch.wall_times_shown(wt)
+    assert list(shown["centralized, build and solve (s)"]) == ["0.090", "0.094"]
+    assert list(shown["in-process (s)"]) == ["1.50", "1.33"] and list(shown["Dask (s)"]) == ["1.52", "–"]
+    assert list(shown["in-process / centralized"]) == ["3.0", "14.2"]
+    assert list(shown["Dask / centralized"]) == ["16.0", "–"]
+
+
+def test_the_prose_says_how_admms_test_differs_from_the_targets():
+    """Review finding: the chapter called ADMM's stopping test "looser than the chapter's targets", while the paper
+    store's rounds table shows an ADMM run that met the targets hundreds of rounds before its test stopped it: its
+    consensus tolerance is looser than the target, its dual residual test has no counterpart among the targets."""
+    from forlab.p3_aladin import ADMMOptions
+
+    prose = _flat(prose_of("07_aladin"))
+    assert "looser than the chapter's targets: a run can stop" not in prose
+    assert ("Its consensus tolerance is looser than the consensus target and it asks nothing of the gap, so a run can "
+            "stop by its test without having reached the targets; its dual residual has no counterpart among the "
+            "targets, so a run can also go on for many rounds after it met them.") in prose
+    assert ADMMOptions().eps > ch.TARGET_CONSENSUS  # looser, as said
+    rt = ch.scaling_report(store.open_path(PAPER))["rounds"]
+    after = rt[rt.admm_converged & (rt.admm_rounds > rt.admm_target)]
+    assert len(after) and "ADMM target at round" in ch.rounds_shown(rt).columns  # the table the prose points at
+
+
+def test_the_prose_says_where_the_cold_solves_were_measured():
+    """Review finding: the measurements of the monotone barrier strategy and of the capped cold solve, made on
+    chapter 07's eleven study systems (the comment on `COLD_MAX_ITER`), were cited as covering "the paper profile's
+    systems", which include its growth systems; and "that constant" was `MONOTONE_IPOPT`, whose comment only points
+    on to `COLD_MAX_ITER`."""
+    from forlab.book import runner
+
+    source = (ROOT / "src" / "forlab" / "p3_aladin" / "opf_regions" / "region.py").read_text()
+    comment = _flat(source[:source.index("\nCOLD_MAX_ITER =")].replace("#:", ""))
+    assert "On chapter 07's eleven systems two local solves are later cold ones" in comment
+    assert "on chapter 07's eleven systems no solve takes it" in comment
+    assert len(runner.profiles(ROOT / "notebooks" / "07_aladin.ipynb")["paper"]["systems"]) == 11
+    prose = _flat(prose_of("07_aladin"))
+    assert "on the paper profile's systems no round changes" not in prose
+    assert "on the paper profile's systems no solve needed that" not in prose
+    assert ("Measured on the paper profile's study systems (not on its growth systems), where few local solves are "
+            "later cold ones, the monotone strategy changes no round of their runs (the measurements are in the "
+            "comment on `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`") in prose
+    assert "on the paper profile's study systems no solve needed that when it was measured" in prose
+
+
+def test_the_prose_names_the_options_auto_and_the_rule_of_aladins_online_time():
+    """Review findings: "The option "auto"" named a value, which two options take (and three more discussed
+    nearby); and the chapter described `aladin_seconds` as one region's NLP and reduction, where the code (and the
+    glossary) take the two maxima of a round, which may be two regions'."""
+    from forlab.p3_aladin import ALADINOptions
+    from forlab.studies import outcomes
+
+    prose = _flat(prose_of("07_aladin"))
+    assert 'The option `"auto"`' not in prose
+    assert ('The value `"auto"` of `forlab.p3_aladin.algorithm.options.ALADINOptions.consensus_weight` and of its '
+            "`sigma`, the default of both, applies it to every partition by zones") in prose
+    assert ALADINOptions().consensus_weight == ALADINOptions().sigma == "auto"
+    assert ("(`forlab.studies.outcomes.aladin_seconds`: per round the slowest region's local NLP plus the slowest "
+            "region's reduction, two maxima that may come from two regions, then the coordinator") in prose
+    assert "the two maxima of a round may come from two regions" in _flat(outcomes.aladin_split.__doc__)

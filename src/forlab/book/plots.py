@@ -38,6 +38,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from forlab.book import tables
 from forlab.book.tables import table, to_dataset
 from forlab.grid.td import TS_ZONE
 
@@ -125,8 +126,10 @@ KAMADA_KAWAI_MAX_BUSES = 400
 
 def use_style() -> None:
     """Apply `STYLE` to every later figure of this process (a chapter's first cell calls it); in a notebook, inline
-    figures become SVG, so that they stay sharp at any zoom of the book's page."""
+    figures become SVG, so that they stay sharp at any zoom of the book's page, and tables head every column in one
+    row (`forlab.book.tables.use_style`)."""
     mpl.rcParams.update(STYLE)
+    tables.use_style()
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats

@@ -8,6 +8,9 @@ in code, in the store and in the printed table are the same.
 
 from __future__ import annotations
 
+import re
+from html import escape
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -119,8 +122,43 @@ def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
     return name.replace("\u200b\"", "\"").replace("\u200b'", "'")
 
 
-def page_index(*levels) -> pd.MultiIndex | pd.Index:
-    """An index without a name row (one header row on the page): system or DS names made `wrappable`, load levels
-    (fractions) as "NN %" with a no-break space."""
+def page_index(*levels, names: list[str] | None = None) -> pd.MultiIndex | pd.Index:
+    """An index for the page: system or DS names made `wrappable`, load levels (fractions) as "NN %" with a
+    no-break space; ``names`` head its columns (in the one header row, `use_style`)."""
     arrays = [[wrappable(v) if isinstance(v, str) else f"{100 * float(v):.0f}\u00a0%" for v in lv] for lv in levels]
-    return pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)
+    index = pd.Index(arrays[0]) if len(arrays) == 1 else pd.MultiIndex.from_arrays(arrays)
+    return index.set_names(names) if names else index
+
+
+_HEAD = re.compile(r"<thead>(.*?)</thead>", re.DOTALL)
+_ROW = re.compile(r"\s*<tr[^>]*>.*?</tr>", re.DOTALL)
+
+
+def one_header_row(frame: pd.DataFrame, html: str | None = None) -> str | None:
+    """pandas' HTML of ``frame`` (``html``, else its own ``_repr_html_``) with the names of its index moved up into
+    the last row of column headers, whose cells over the index pandas leaves empty while it adds a row for the names
+    alone: every column is then headed in one row, as a printed table has it. Unchanged where the index has no names
+    or those cells are not empty (a named column axis heads them)."""
+    html = frame._repr_html_() if html is None else html
+    head = _HEAD.search(html or "")
+    if head is None or all(n is None for n in frame.index.names):
+        return html
+    rows = _ROW.findall(head.group(1))
+    corner = re.compile(r"(\s*<tr[^>]*>\s*)" + r"<th>\s*</th>\s*" * frame.index.nlevels)
+    if len(rows) < 2 or not corner.match(rows[-2]):
+        return html
+    names = "".join(f"<th>{escape(str(n or ''))}</th>\n      " for n in frame.index.names)
+    merged = corner.sub(lambda m: m.group(1) + names, rows[-2], count=1)
+    return html[:head.start(1)] + head.group(1).replace(rows[-2] + rows[-1], merged) + html[head.end(1):]
+
+
+def use_style() -> None:
+    """In a notebook, show every table with its index names in its one header row (`one_header_row`); a chapter's
+    first cell calls it through `forlab.book.plots.use_style`. Outside IPython, nothing to do."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, one_header_row)

@@ -385,6 +385,10 @@ ITERATION_TABLE_TITLES = ("**Ipopt iterations per case:**", "**Time per Ipopt it
 """The title of each table of `iteration_tables`, in their order."""
 
 
+CASE_INDEX = ["system", "load"]
+"""The headers of a case table's index columns on the page: the system and its load level (in %)."""
+
+
 def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case-study table of `coordination_table` in two tables that fit the page: costs (integrated optimum, the
     coordinated dispatch's true cost, deviation, PCC mismatch, violations) and solver times (ms; offline in s; the
@@ -396,7 +400,7 @@ def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000"
     cost_cols = COST_COLUMNS + (("status",) if "status" in shown and (shown.status != "ok").any() else ())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (cost_cols, TIME_COLUMNS))
-    index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
+    index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100, names=CASE_INDEX)
     for frame in out:
         frame.index = index
     return out
@@ -410,7 +414,7 @@ def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
     for c in cols:
         shown[c] = fixed(1e3 * shown[c].astype(float), 1).values
     out = printable(shown, cols)
-    out.index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100)
+    out.index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100, names=CASE_INDEX)
     return out
 
 
@@ -561,8 +565,10 @@ def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
     t = t[_ok(t)]  # a failed case has no full set of solves to count
     slow = d.loc[d.groupby(["system", "level"]).solve_time_s.idxmax()].set_index(["system", "level"])
     out = pd.DataFrame([_iteration_row(r, slow.loc[(r.system, r.level)]) for _, r in t.iterrows()])
-    out = out.set_index(["system", "load (%)"])
-    return out.round({c: 2 for c in out.columns if c != "DSO warm - cold cost"})
+    # unrounded: the notes average these, and a mean of rounded cases can round the other way than the cases' own
+    # mean (a review found one TSO time as "6 ms" in this note and "7 ms" in `_time_line`); `iteration_printables`
+    # rounds what the page shows
+    return out.set_index(["system", "load (%)"])
 
 
 ITERATION_COLUMNS = {
@@ -589,7 +595,7 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
         shown[c] = fixed(shown[c], 2).values
-    index = page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100)
+    index = page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100, names=CASE_INDEX)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
         frame.index = index
@@ -744,7 +750,7 @@ def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
                  ("mismatch", 4)):
         shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000" for a point on the surface
     out = printable(shown, PCC_COLUMNS)
-    out.index = page_index(pts.system, pts.level)
+    out.index = page_index(pts.system, pts.level, names=CASE_INDEX)
     return out
 
 

@@ -513,9 +513,10 @@ def outcome_word(outcome: str) -> str:
 
 
 def counts_table(st: xr.Dataset) -> pd.DataFrame:
-    """Probes per group (rows) and outcome (columns, in words: `outcome_word`), with totals."""
-    t = pd.crosstab(pd.Series(st.group.values, name="group"), pd.Series(st.outcome.values, name="outcome"))
-    t = t.reindex(columns=list(OUTCOMES), fill_value=0).rename(columns=outcome_word)
+    """Probes per group (rows) and outcome (columns, in words: `outcome_word`), with totals. The columns are not
+    named, so that "group" heads the rows in the one header row (`forlab.book.tables.one_header_row`)."""
+    t = pd.crosstab(pd.Series(st.group.values, name="group"), pd.Series(st.outcome.values))
+    t = t.reindex(columns=list(OUTCOMES), fill_value=0).rename(columns=outcome_word).rename_axis(columns=None)
     t.loc["all"] = t.sum()
     return t
 

@@ -415,8 +415,7 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         times["TSO wall (ms)"] = "surrogate TSO, wall (ms)"
     shown = printable(table, costs), printable(table, times)
     for t in shown:  # system names may break after "+": the times table was 797 px in the 772 px column
-        names = t.index.names  # "system", "scenario": the header of the index columns, as the page's other tables
-        t.index = page_index(*(t.index.get_level_values(k) for k in range(t.index.nlevels))).set_names(names)
+        t.index = page_index(*(t.index.get_level_values(k) for k in range(t.index.nlevels)), names=t.index.names)
     return shown
 
 

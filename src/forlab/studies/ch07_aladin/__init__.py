@@ -105,10 +105,12 @@ from forlab.studies.ch07_aladin.systems import (
 )
 from forlab.studies.ch07_aladin.text import (
     FIELD_WORDS,
+    ROUNDS_TIME,
     SUPERSCRIPT,
     TARGET_NAMES,
     TARGET_WORDS,
     TARGETS_WORDS,
+    WHOLE_RUN,
     admm_cap_text,
     admm_shown,
     admm_target_text,
@@ -142,6 +144,7 @@ from forlab.studies.ch07_aladin.text import (
     targets_shown,
     targets_text,
     wall_times_shown,
+    whole_run_s,
 )
 
 __all__ = [
@@ -160,6 +163,7 @@ __all__ = [
     "LOG_COLUMNS",
     "MODE_WORDS",
     "PARAMETER_TYPES",
+    "ROUNDS_TIME",
     "SLOPE_CONFIDENCE",
     "SPLIT",
     "STATUS_WORDS",
@@ -171,6 +175,7 @@ __all__ = [
     "TARGET_NAMES",
     "TARGET_WORDS",
     "UNITS",
+    "WHOLE_RUN",
     "Recorder",
     "admm_cap_text",
     "admm_comparison",
@@ -258,4 +263,5 @@ __all__ = [
     "wall_time_figure",
     "wall_times",
     "wall_times_shown",
+    "whole_run_s",
 ]

@@ -611,8 +611,9 @@ def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> p
 
 
 def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
-    """`admm_runs`, one row per algorithm (the columns `admm_shown` prints)."""
-    out = cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "total_s",
+    """`admm_runs`, one row per algorithm (the columns `admm_shown` prints; ``setup_s`` and ``total_s`` for its
+    whole run, `forlab.studies.ch07_aladin.text.whole_run_s`)."""
+    out = cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "setup_s", "total_s",
                 "time_per_iter_s", "bytes_per_iter"]].copy()
     out["status"] = [termination(r) for r in cmp_.itertuples()]
     return out.set_index("algorithm")

@@ -39,15 +39,15 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES",
-           "TARGET_WORDS", "admm_cap_text",
+__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUNDS_TIME", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS",
+           "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN", "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
            "regions_shown",
            "rounds_shown", "sci_text", "shown_anchor", "stop_text", "store_text", "targets17_text", "targets_shown",
-           "targets_text", "wall_times_shown"]
+           "targets_text", "wall_times_shown", "whole_run_s"]
 
 
 _TEN = 10
@@ -154,18 +154,18 @@ TARGETS_WORDS = {"it_loose": "loose target at round", "it_target": "target at ro
 def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The convergence table as the chapter prints it, in two tables that fit the column, one row per system and
     run (`run_label`; a longer re-run says its round limit) each: rounds, the rounds of the two targets ("–": not
-    reached), final gap and consensus (`sci_text`); then the wall time, the time per round and the centralized Ipopt
-    solve time."""
+    reached), final gap and consensus (`sci_text`); then the wall time of the rounds (`ROUNDS_TIME`), the time per
+    round and the centralized Ipopt solve time."""
     t = _sci(table)
     extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
     t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
     t["time_per_iter_ms"] = (1e3 * t.time_per_iter_s).round(1)
     t["central_ms"] = (1e3 * t.central_time_s).round(1)
-    t["total_s"] = t.total_s.round(2)
+    t["total_s"] = fixed(t.total_s, 2).to_numpy()
     t = t.set_index(["system", "run"])
     return (printable(t, {"iterations": "rounds", **TARGETS_WORDS, "gap": "final gap",
                           "consensus": "final consensus"}),
-            printable(t, {"total_s": "wall time (s)", "time_per_iter_ms": "time per round (ms)",
+            printable(t, {"total_s": ROUNDS_TIME, "time_per_iter_ms": "time per round (ms)",
                           "central_ms": "centralized Ipopt (ms)"}))
 
 
@@ -429,8 +429,9 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
     rows over all systems, with the slope's upper bound (`growth_bound`) and the share of the variance the fit
     explains, and the systems left out, with how their runs ended when the store's per-round logs ``its`` are
     given (`nonconvergence_text`); then within every family (`family_fits`), and, where the store logs the QP's
-    size, against the work of the dense QP (k d^2, k near limits, d free directions; `coordinator_growth`'s
-    ``qp_work``) that the coordinator solves."""
+    size, against the work of the dense QP (`coordinator_growth`'s ``qp_work``, k d^2 for k near limits and d free
+    directions) that the coordinator solves, said in words: in the chapter's family names k counts areas or ties
+    ("case118:k", "418-k")."""
     fits = family_fits(growth).set_index("family")
     slope, r2 = fits.slope["all"], fits.r2["all"]
     if not np.isfinite(slope):
@@ -456,8 +457,8 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
-        text += (f" Against the work of the dense QP the coordinator solves, k d² for d free directions and k near "
-                 f"limits, the slope is {w_slope:.2f} with $R^2$ {w_r2:.2f}")
+        text += (f" Against the work of the dense QP the coordinator solves, its near limits times the square of its "
+                 f"free directions, the slope is {w_slope:.2f} with $R^2$ {w_r2:.2f}")
         text += (_work_words(w_slope, growth_bound(growth, "qp_work")) if w_r2 >= FIT_R2_MIN and w_r2 > r2
                  else ".")
     return text
@@ -519,13 +520,22 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
                          "admm_converged": "ADMM stopped by its test"})
 
 
+WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1, "dask_ratio": 1,
+               "dask_floor_ratio": 1}
+"""The decimals `wall_times_shown` prints of each column of `wall_times` (`forlab.book.tables.fixed`: every row of a
+column at the same precision, "0.090" and "1.50" with their trailing zeros)."""
+
+
 def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     """`wall_times` as the chapter prints it, one row per system: the whole runs (s) and their ratios to the
     centralized one, the Dask run's floor (its regions' own work alone against the centralized whole run) and, in a
     store with paired repeats, the range of the Dask repeats' ratios each to a centralized solve timed beside it;
-    the system names may break after "+" (`forlab.book.tables.page_index`)."""
-    t = wt.set_index("system").round({"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1,
-                                      "dask_ratio": 1, "dask_floor_ratio": 1})
+    every column at one precision (`WALL_DIGITS`); the system names may break after "+"
+    (`forlab.book.tables.page_index`)."""
+    t = wt.set_index("system")
+    for c, digits in WALL_DIGITS.items():  # one precision down a column, its trailing zeros kept
+        if c in t:
+            t[c] = fixed(t[c], digits).to_numpy()
     t.index = page_index(t.index)
     names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
              "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)", "dask_ratio": "Dask / centralized",
@@ -644,15 +654,19 @@ def admm_cap_text(st: xr.Dataset) -> str:
 
 
 def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
-    """`dask_overhead` as the chapter prints it, one row per system (and Dask mode, when there are several)."""
+    """`dask_overhead` as the chapter prints it, one row per system (and Dask mode, when there are several: "case118:3,
+    Dask"), every column at one precision (`forlab.book.tables.fixed`) and headed in one header row, the column of
+    systems too (`forlab.book.tables.one_header_row`)."""
     o = over.copy()
     o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
     o["same"] = o["same iterations"].map({True: "yes", False: "no"})  # none for a failed row
-    o = o.round({"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
-    index = ["system", "mode"] if o["mode"].nunique() > 1 else ["system"]
-    return printable(o.set_index(index), {"in-process (ms/it)": "in-process (ms per round)",
-                                          "Dask (ms/it)": "Dask (ms per round)", "ratio": "ratio Dask / in-process",
-                                          "same": "same rounds"})
+    for c, digits in {"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2}.items():
+        o[c] = fixed(o[c], digits).to_numpy()
+    several = o["mode"].nunique() > 1
+    o.index = pd.Index([f"{s}, {m}" if several else s for s, m in zip(o.system, o["mode"])])
+    return printable(o, {"in-process (ms/it)": "in-process (ms per round)", "Dask (ms/it)": "Dask (ms per round)",
+                         "ratio": "ratio Dask / in-process", "same": "same rounds"}).rename_axis(
+        "system, mode" if several else "system")
 
 
 def dask_overhead_text(over: pd.DataFrame, n_workers: int) -> str:
@@ -679,32 +693,36 @@ def _failed_text(bad: pd.DataFrame, before: str = "") -> str:
 
 
 def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
-    """`latency_sweep` (with its per-round columns) as the chapter prints it, one row per one-way latency: rounds,
-    wall time, slowdown, and the communication (measured and predicted) and QP time per round."""
+    """`latency_sweep` (with its per-round columns) as the chapter prints it, one row per one-way latency (its name
+    in the one header row, `forlab.book.tables.one_header_row`): rounds, their wall time (`ROUNDS_TIME`), slowdown, and the communication
+    (measured and predicted) and QP time per round."""
     out = lat.copy()
     out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
     out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
-    out = out.round({"total_s": 2, "time_per_iter_ms": 0, "slowdown": 2, "comm_ms": 0, "comm_predicted_ms": 0,
-                     "qp_ms": 0})
-    out.index = pd.Index([f"{v:g}" for v in out.latency_ms], name="latency (ms)")
+    out = out.round({"time_per_iter_ms": 0, "comm_ms": 0, "comm_predicted_ms": 0, "qp_ms": 0})
+    for c in ("total_s", "slowdown"):  # one precision down a column, trailing zeros kept
+        out[c] = fixed(out[c], 2).to_numpy()
+    out.index = pd.Index([f"{v:g}" for v in out.latency_ms])
     for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
         out[c] = out[c].astype("Int64")
-    return printable(out, {"iterations": "rounds", "total_s": "wall time (s)", "slowdown": "slowdown",
+    return printable(out, {"iterations": "rounds", "total_s": ROUNDS_TIME, "slowdown": "slowdown",
                            "comm_ms": "communication per round (ms)",
                            "comm_predicted_ms": "predicted communication per round (ms)",
-                           "qp_ms": "coordinator per round (ms)"})
+                           "qp_ms": "coordinator per round (ms)"}).rename_axis("latency (ms)")
 
 
 def latency_text(lat: pd.DataFrame, system: str) -> str:
-    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs),
-    over the runs that did not raise; those that did are named (`_failed_text`)."""
+    """The largest latency of `latency_sweep` against the first, in one sentence (Markdown; empty without runs):
+    its rounds and their wall time (``total_s``, the rounds alone, which the sentence says: the whole runs of
+    `wall_times` add the set-up), over the runs that did not raise; those that did are named (`_failed_text`)."""
     ok, bad = failed_runs(lat)
     if len(ok) < 2:
         return _failed_text(bad)
     lo, hi = ok.iloc[0], ok.iloc[-1]
     base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
-    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds and "
-            f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base}: ALADIN's few rounds keep the slowdown to "
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds, which take "
+            f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base} (the rounds alone: the regions' set-up, which "
+            "the whole runs of *Scaling* add, is left out of this sweep): ALADIN's few rounds keep the slowdown to "
             f"{hi.total_s / lo.total_s:.1f}x, where an algorithm that needs hundreds of rounds would pay the "
             "latency hundreds of times (next section)." + _predicted_text(ok)
             + _failed_text(bad, " "))
@@ -769,17 +787,34 @@ def _trip_words(parts: pd.DataFrame) -> str:
             + listed(f"{r.trip:.1f} ms at {r.latency_ms:g} ms" for r in parts.itertuples()))
 
 
+def whole_run_s(r) -> float:
+    """A run's whole time, s: the regions' set-up plus its rounds (``setup_s`` + ``total_s``), the time
+    `forlab.studies.ch07_aladin.study.fastest_run` keeps the fastest of and
+    `forlab.studies.ch07_aladin.readers.wall_times` sets against the centralized AC-OPF. ALADIN's and ADMM's runs
+    are timed alike (`forlab.p3_aladin.execution.run` times the set-up of both, the algorithm its rounds), so a
+    comparison of the two sets whole run against whole run. ``r``: a row of `runs` (or a frame of them)."""
+    return r.setup_s + r.total_s
+
+
+WHOLE_RUN = "whole run: set-up and rounds (s)"
+"""The row or column name of a whole run's time in the chapter's tables (`whole_run_s`)."""
+
+ROUNDS_TIME = "wall time of the rounds (s)"
+"""The column name of a run's rounds alone, by the wall clock (``total_s``: the regions' set-up left out)."""
+
+
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (rounds, the
-    rounds of the two targets, "–" where not reached, final gap and consensus, wall time, time per round, bytes per
-    round where measured, status). ``rows``: `admm_table` or `admm_comparison`."""
+    rounds of the two targets, "–" where not reached, final gap and consensus, the whole run, set-up and rounds
+    (`whole_run_s`, the time the wall-time table sets against the centralized AC-OPF), time per round, bytes per
+    round where measured, status), under one header row. ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
     r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
-    r["total_s"] = r.total_s.round(2)
+    r["whole_s"] = fixed(whole_run_s(r), 2).to_numpy()
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
     words = {"iterations": "rounds", "it_loose": _table_target(LOOSE_CONSENSUS, LOOSE_GAP),
              "it_target": _table_target(TARGET_CONSENSUS, TARGET_GAP), "gap": "final gap",
-             "consensus": "final consensus", "total_s": "wall time (s)", "time_per_iter_ms": "time per round (ms)"}
+             "consensus": "final consensus", "whole_s": WHOLE_RUN, "time_per_iter_ms": "time per round (ms)"}
     if "bytes_per_iter" in r:
         r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
         words["bytes_per_iter"] = "bytes per round"
@@ -805,18 +840,20 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
         f"On {system}, ALADIN reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$ "
         f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
         f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
-        f"ADMM {fmt(d_.it_target)}. Wall time: {a_.total_s:.1f} s against {d_.total_s:.1f} s. An ADMM round is "
+        f"ADMM {fmt(d_.it_target)}. Whole run, the regions' set-up and the rounds (as the wall-time table of "
+        f"*Scaling* counts a run): {whole_run_s(a_):.1f} s against {whole_run_s(d_):.1f} s. An ADMM round is "
         f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
         f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
         f"{_whole_run_words(a_, d_) if cheaper else ''}. For scale: " + published_text(published))
 
 
 def _whole_run_words(a_, d_) -> str:
-    """What ADMM's cheaper rounds come to over its whole run against ALADIN's: ", but the rounds dominate" where
-    its wall time is the longer, ", and so is its whole run" where it is not longer ("" without both times)."""
-    if d_.total_s > a_.total_s:
+    """What ADMM's cheaper rounds come to over its whole run against ALADIN's (`whole_run_s`): ", but the rounds
+    dominate" where its whole run is the longer, ", and so is its whole run" where it is not longer ("" without
+    both times)."""
+    if whole_run_s(d_) > whole_run_s(a_):
         return ", but the rounds dominate"
-    return ", and so is its whole run" if d_.total_s <= a_.total_s else ""
+    return ", and so is its whole run" if whole_run_s(d_) <= whole_run_s(a_) else ""
 
 
 ROUND_UNITS = ("iterations", "steps")
@@ -878,12 +915,13 @@ def provenance_text(st: xr.Dataset) -> str:
 
 def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
     """`targets` as the chapter prints them, one row per system: the target's round ("–": not reached), the rounds
-    run (the limit, when the run did not stop by itself), final gap and consensus, wall time."""
+    run (the limit, when the run did not stop by itself), final gap and consensus, the wall time of the rounds
+    (`ROUNDS_TIME`); the column of systems headed in the one header row (`forlab.book.tables.one_header_row`)."""
     t = _sci(tg)
-    t["total_s"] = t.total_s.round(2)
+    t["total_s"] = fixed(t.total_s, 2).to_numpy()
     return printable(t.set_index("system"), {"it_target": "target at round", "iterations": "rounds",
                                              "gap": "final gap", "consensus": "final consensus",
-                                             "total_s": "wall time (s)"})
+                                             "total_s": ROUNDS_TIME})
 
 
 def overhead_range_text(bo: pd.DataFrame) -> str:
@@ -909,7 +947,7 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     predicted = (f" (the emulation predicts {hi.comm_predicted_ms:.0f} ms)" if np.isfinite(hi.comm_predicted_ms)
                  else "")  # no prediction without the zero-latency run
     text = (f"On {system}, the communication time per round is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
-            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; the run takes {hi.total_s:.1f} s against "
+            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; its rounds take {hi.total_s:.1f} s against "
             f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f}x). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
             f"{_trips_words(bl)}")
@@ -951,10 +989,10 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
         return ""
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
     return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
-            f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds in {a_.total_s:.1f} s; ADMM on "
-            f"the same partition {_admm_reach(d_)}; "
-            f"it stops {_stop_of(d_)} after {d_.iterations} rounds ({d_.total_s:.1f} s) with gap {d_.gap:.1e} "
-            f"and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
+            f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds, its whole run (the regions' set-up "
+            f"and the rounds) taking {whole_run_s(a_):.1f} s; ADMM on the same partition {_admm_reach(d_)}; "
+            f"it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run {whole_run_s(d_):.1f} s) with gap "
+            f"{d_.gap:.1e} and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
             f"{shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
             f"{shown_anchor(published['powermodelsada_admm_case300_s'])} on "
             f"{shown_anchor(published['powermodelsada_admm_case300_cores'])} on PGLib's case300 in areas of its own, "
@@ -985,7 +1023,7 @@ def full_profile_tables(fp: dict) -> list[TitledTable]:
     bp = fp["params"]
     dask = "**Dask against in-process**: the time per round of the same runs, the regions on Dask workers or in turn."
     return [(dask, overhead_shown(fp["overhead"])),
-            (f"**Emulated latency** on {bp['latency_system']}: rounds, wall time and the parts of a round.",
+            (f"**Emulated latency** on {bp['latency_system']}: rounds, their wall time and the parts of a round.",
              latency_shown(fp["latency"])),
             (f"**ALADIN against ADMM** on {bp['admm_system']}, the same partition, each up to its own round limit.",
              admm_shown(fp["admm"]))]
