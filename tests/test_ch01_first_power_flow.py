@@ -76,10 +76,14 @@ def test_losses_notes_name_the_source_as_the_references_page_shows_it():
 
 
 def test_losses_printable_prints_the_published_figure_as_published(base):
-    """The page once printed a stray "source" header row and "published | 202.700 | 0.000"."""
+    """The page once printed a stray "source" header row and "published | 202.700 | 0.000"; the rows' header
+    "source" now stands in the one header row (`forlab.book.tables.one_header_row`)."""
+    from forlab.book.tables import one_header_row
+
     t = ch01.losses_printable(base, "case33bw", 1.0)
     published = anchors.value("losses_case33bw_kw")
-    assert t.index.name is None and "source" not in t.to_html()
+    head = one_header_row(t).split("</thead>")[0]
+    assert t.index.name == "source" and head.count("<tr") == 1 and "<th>source</th>" in head
     assert t.loc["published", "losses (kW)"] == f"{published:g}" and t.loc["published", "relative error (%)"] == "–"
     assert t.iloc[0]["losses (kW)"] == f"{float(base.losses_kw):.3f}"
 

@@ -223,10 +223,10 @@ def losses_table(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFra
 
 def losses_printable(stored: xr.Dataset, grid: str, load_scale: float) -> pd.DataFrame:
     """`losses_table` as the page prints it: the run's losses and error with three decimals, the published figure
-    as published (no padded zeros) with no error of its own ("–"), and no index name (it printed as a header row of
-    its own)."""
+    as published (no padded zeros) with no error of its own ("–"); its rows headed "source" in the one header row
+    (`forlab.book.tables.one_header_row`)."""
     table = losses_table(stored, grid, load_scale)
-    out = pd.DataFrame(index=list(table.index))
+    out = pd.DataFrame(index=pd.Index(list(table.index), name="source"))
     out["losses (kW)"] = [f"{v:g}" if r == "published" else f"{v:.3f}" for r, v in table["losses (kW)"].items()]
     if "relative error (%)" in table:
         out["relative error (%)"] = ["–" if r == "published" else f"{v:.3f}"

@@ -346,7 +346,7 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     for t in (region, price):
         # DS names may also break after "_" ("case533mt_hi/"): with the nine columns of the region the longest
         # unbreakable piece of a name set the table's width
-        t.index = pd.Index([wrappable(v, "+/_") for v in x.index])
+        t.index = pd.Index([wrappable(v, "+/_") for v in x.index], name="DS")
     return region, price
 
 

@@ -927,7 +927,7 @@ def design_table(design: Sequence[Variant]) -> pd.DataFrame:
           "FPUs per DS": "–" if v.n_fpus is None else v.n_fpus,
           "DS tie lines": "closed (meshed)" if v.ties == "all" else "open (radial)",
           "base case": "yes" if v.is_base else ""} for v in design],
-        index=[v.label for v in design])
+        index=pd.Index([v.label for v in design], name="variant"))
 
 
 def run(params: dict, progress=terminal_line) -> xr.Dataset:

@@ -773,7 +773,7 @@ def checks_table(st: xr.Dataset) -> pd.DataFrame:
     """The file's checks as the page shows them."""
     t = table(st, "check", "check_", index="check")
     t["passed"] = np.where(t.passed.astype(int) == 1, "yes", "no")
-    return printable(t, {"result": "result", "passed": "passed"}).rename_axis(None)
+    return printable(t, {"result": "result", "passed": "passed"})
 
 
 def all_checks_pass(st: xr.Dataset) -> bool:
@@ -908,14 +908,14 @@ def region_figure(st: xr.Dataset):
 def structure_table(st: xr.Dataset) -> pd.DataFrame:
     """The two models' sizes, one row per `STRUCTURE_ROWS` item."""
     t = table(st, "item", "struct_", index="item").astype(int)
-    t.index = [STRUCTURE_ROWS[i] for i in t.index]
+    t.index = pd.Index([STRUCTURE_ROWS[i] for i in t.index], name="measure")
     return t.rename(columns={"pyomo": "Pyomo", "casadi": "CasADi"})
 
 
 def components_table() -> pd.DataFrame:
     """The Pyomo model's components: name, kind, meaning."""
-    return pd.DataFrame([(kind, what) for kind, what in PYOMO_COMPONENTS.values()], index=list(PYOMO_COMPONENTS),
-                        columns=["kind", "meaning"])
+    return pd.DataFrame([(kind, what) for kind, what in PYOMO_COMPONENTS.values()],
+                        index=pd.Index(list(PYOMO_COMPONENTS), name="component"), columns=["kind", "meaning"])
 
 
 def solver_text(st: xr.Dataset) -> str:
@@ -1037,7 +1037,7 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     for c, d in TSO_DIGITS.items():  # fixed decimals per column: "1.050000", not "1.05"
         t[c] = fixed(t[c], d).values
     t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break: ten columns fit the page
-    return printable(t, TSO_HEADERS).set_index("DS as").rename_axis(None)
+    return printable(t, TSO_HEADERS).set_index("DS as")
 
 
 def tso_agree(st: xr.Dataset) -> bool:

@@ -491,7 +491,7 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
     per round (ms) and whether the run converged (only those are fitted, `fitted`)."""
     t = growth.assign(family=[(family(s) or ("–",))[0] for s in growth.system])
     t = t.sort_values(["family", "coupling_rows"], kind="stable").set_index("system")
-    t.index = page_index(t.index)
+    t.index = page_index(t.index, names=["system"])
     for c in ("coupling_rows", "free_directions", "limit_rows"):
         t[c] = t[c].round().astype("Int64")
     t["coordinator_ms"] = fixed(t.coordinator_ms, 1).to_numpy()
@@ -506,7 +506,7 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
     """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run; the
     system names may break after "+", `forlab.book.tables.page_index`, so that ten columns fit the page)."""
     t = rt.set_index("system").copy()
-    t.index = page_index(t.index)
+    t.index = page_index(t.index, names=["system"])
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
         if c in t:
             t[c] = t[c].round().astype("Int64")
@@ -536,7 +536,7 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     for c, digits in WALL_DIGITS.items():  # one precision down a column, its trailing zeros kept
         if c in t:
             t[c] = fixed(t[c], digits).to_numpy()
-    t.index = page_index(t.index)
+    t.index = page_index(t.index, names=["system"])
     names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
              "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)", "dask_ratio": "Dask / centralized",
              "dask_floor_ratio": "regions alone / centralized"}
