@@ -167,7 +167,7 @@ def test_tables_of_slices_variants_coverage(archived):
     assert ct.index.tolist() == [10, 20, 40, 80, 160] and "cov_wall_time_s" in ct
     assert "cov_wall_time_s" not in ch03.coverage_table(archived, wall_time=False)
     shown = ch03.printed(ct, digits=4)
-    assert shown.columns.name == "directions N" and "hull volume / reference" in shown.columns
+    assert shown.index.name == "directions N" and "hull volume / reference" in shown.columns
     assert shown.loc[10, "OPFs"] == ct.loc[10, "cov_samples"]
 
 
@@ -176,7 +176,7 @@ def test_printed_tables_have_words_and_no_nan():
                       index=pd.Index(["a/b"], name="check_ds"))
     shown = ch03.printed(ck, scientific=["max_support_excess", "max_pcc_error"])
     assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error (box-normalised)"]
-    assert shown.columns.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
+    assert shown.index.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
     assert set(ch03.CHECK_SUPPORT + ch03.CHECK_PROJECTIONS + ch03.TIMING_SHOWN) <= set(ch03.HEADERS)
 
 

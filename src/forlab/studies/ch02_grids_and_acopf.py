@@ -514,22 +514,14 @@ def grids(stored: xr.Dataset) -> pd.DataFrame:
     )
 
 
-def _corner(shown: pd.DataFrame) -> pd.DataFrame:
-    """The index's name moved to the header row's first cell (pandas draws it there when the index has no name),
-    so that a printed table has one header row."""
-    out = shown.copy()
-    out.columns.name, out.index.name = out.index.name, None
-    return out
-
-
 def grids_table(stored: xr.Dataset) -> pd.DataFrame:
     """The grids as the chapter prints them: kind, size, load and base-case losses (the comparison with the
     published losses is `published_losses_table`, the ties `ties_table`)."""
     shown = _formatted(grids(stored), {"p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": "{:,.1f}"})
-    return _corner(printable(shown, {
+    return printable(shown, {
         "kind": "kind", "buses": "buses", "branches": "branches", "ties": "tie lines", "p_load_mw": "load (MW)",
         "q_load_mvar": "load (Mvar)", "losses_kw": "losses (kW)",
-    }))
+    })
 
 
 def _published(stored: xr.Dataset, grid: str, kw: float) -> str:
@@ -550,8 +542,8 @@ def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
     checked = grids(stored).dropna(subset=["published_losses_kw"])
     shown = _formatted(checked, {"losses_kw": "{:,.2f}", "rel_error_pct": "{:+.3f}"})
     shown["published_losses_kw"] = [_published(stored, g, v) for g, v in checked.published_losses_kw.items()]
-    return _corner(printable(shown, {"losses_kw": "losses, this run (kW)", "published_losses_kw": "published (kW)",
-                                     "rel_error_pct": "relative error (%)"}))
+    return printable(shown, {"losses_kw": "losses, this run (kW)", "published_losses_kw": "published (kW)",
+                             "rel_error_pct": "relative error (%)"})
 
 
 CORRECTED_FILES = ("case85", "case141")
@@ -603,7 +595,7 @@ def ties_table(stored: xr.Dataset) -> pd.DataFrame:
     radial and with every tie closed (kW), their change (%) and the status of the meshed power flow."""
     g = grids(stored)
     tied = g[g.ties > 0]
-    return _corner(printable(pd.DataFrame({
+    return printable(pd.DataFrame({
         "ties": tied.ties,
         "closed": [np.nan if pd.isna(v) else f"{v:.0f}" for v in tied.ties_closed_in_systems],
         "radial": tied.losses_kw,
@@ -611,7 +603,7 @@ def ties_table(stored: xr.Dataset) -> pd.DataFrame:
         "change": 100 * (tied.losses_ties_closed_kw - tied.losses_kw) / tied.losses_kw,
         "status": tied.pf_ties_closed_status,
     }).round(2), {"ties": "tie lines", "closed": "closed in study systems", "radial": "losses, radial (kW)",
-                  "meshed": "losses, all ties closed (kW)", "change": "change (%)", "status": "power flow"}))
+                  "meshed": "losses, all ties closed (kW)", "change": "change (%)", "status": "power flow"})
 
 
 def _study_formatted(stored: xr.Dataset) -> pd.DataFrame:
@@ -759,11 +751,11 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     scientific notation since it is far below a hundredth of a percent."""
     v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                         "gap_to_published_pct": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
-    return _corner(printable(v, {
+    return printable(v, {
         "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
         "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
         "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
-    }))
+    })
 
 
 def validation_text(stored: xr.Dataset) -> str:
@@ -822,20 +814,20 @@ def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
 def speed_table(stored: xr.Dataset) -> pd.DataFrame:
     """forlab's side of the benchmark, as the chapter prints it: build, cold-solve and warm re-solve times (s) and
     the objective; runopp's side is `runopp_table`."""
-    return _corner(printable(_speed_formatted(stored), {
+    return printable(_speed_formatted(stored), {
         "buses": "buses", "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
         "forlab_warm_solve_time_s": "warm re-solve (s)", "forlab_objective": "forlab ($/h)",
-    }))
+    })
 
 
 def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
     """runopp against forlab, as the chapter prints it: runopp's status (power-flow start), time, speed-ups,
     objective and its gap to forlab's (%), and its status from the flat start ("–": runopp not run or failed)."""
-    return _corner(printable(_speed_formatted(stored), {
+    return printable(_speed_formatted(stored), {
         "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
         "speedup_total": "speed-up build+solve", "runopp_objective": "runopp ($/h)",
         "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp (flat start)",
-    }))
+    })
 
 
 def _speed_sentence(both: pd.DataFrame) -> str:
@@ -1202,7 +1194,7 @@ def pglib_table(stored: xr.Dataset) -> pd.DataFrame:
                                 for t, b in zip(v.baseline_time_s, v.baseline_time_upper_bound.astype(bool))]
     shown.index = pd.Index([wrappable(n.removeprefix("pglib_opf_"), "_", longer_than=10) for n in v.index],
                            name="PGLib case")
-    return _corner(printable(shown, PGLIB_HEADERS))
+    return printable(shown, PGLIB_HEADERS)
 
 
 PGLIB_HEADERS = {"forlab_status": "Ipopt status", "forlab_iterations": "itera\u00adtions",
@@ -1412,8 +1404,8 @@ def build_table(stored: xr.Dataset) -> pd.DataFrame:
     b = frame(stored, "build_net")
     times = [c for c in b.columns if c.endswith("_s")]
     shown = b[["buses", *times]].round(3)
-    return _corner(printable(shown, {"buses": "buses", **{c: f"{c.removesuffix('_s').replace('_', ' ')} (s)"
-                                                          for c in times}}))
+    return printable(shown, {"buses": "buses", **{c: f"{c.removesuffix('_s').replace('_', ' ')} (s)"
+                                                  for c in times}})
 
 
 def build_text(stored: xr.Dataset) -> str:
@@ -1507,10 +1499,10 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     8.1 runopf optimum for the net); the times are `paper_times_table`."""
     shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
                                "gap_to_published_pct": "{:+.1e}"})
-    return _corner(printable(shown, {
+    return printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
-    }))
+    })
 
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
@@ -1518,11 +1510,11 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
     as the default run's tables (`TIME_FORMATS`; "–": runopp skipped, as on the study systems, or not
     converged)."""
     shown = _paper_shown(big, TIME_FORMATS)
-    return _corner(printable(shown, {
+    return printable(shown, {
         "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
         "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status (pf start)", "runopp_wall_time_s":
         "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve",
-    }))
+    })
 
 
 PAPER_TABLE_TITLES = (

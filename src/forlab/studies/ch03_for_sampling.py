@@ -373,8 +373,7 @@ def variant_ranges(st: xr.Dataset) -> pd.DataFrame:
     """Per variant, the range (max - min) of P (MW), Q (Mvar) and V (p.u.) over its samples."""
     vt = table(st, "vsample").groupby("variant", sort=False)
     out = pd.DataFrame({RANGE_HEADERS[a]: vt[f"variant_{a}"].max() - vt[f"variant_{a}"].min() for a in AXES})
-    out.columns.name, out.index.name = "variant", None
-    return out
+    return out.rename_axis("variant")
 
 
 def chart_variants_text(st: xr.Dataset) -> str:
@@ -413,8 +412,9 @@ def timing_table(st: xr.Dataset) -> pd.DataFrame | None:
 def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientific=()) -> pd.DataFrame:
     """A table of this chapter as a page shows it: ``columns`` (default: all), each column of floats with ``digits``
     decimals, trailing zeros kept (`forlab.book.tables.fixed`: "0.010" under "0.013", so one column reads at one
-    precision), the columns of ``scientific`` as 1.2e-06, headers in words (`HEADERS`, `INDEX_NAMES`: the index's
-    name in the header row's first cell) and a missing value as "–"."""
+    precision), the columns of ``scientific`` as 1.2e-06, headers in words (`HEADERS`; the index's name by
+    `INDEX_NAMES`, in the one header row of the page: `forlab.book.tables.one_header_row`) and a missing value as
+    "–"."""
     columns = list(frame.columns if columns is None else columns)
     shown = frame[columns].copy()
     for col in shown.columns[shown.dtypes == bool]:  # a yes/no column reads as words, not as Python's True
@@ -425,11 +425,9 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
     for col in scientific:
         shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
     out = printable(shown, {c: HEADERS.get(c, c) for c in columns})
-    out.columns.name = INDEX_NAMES.get(frame.index.name, frame.index.name)
-    out.index.name = None
     if out.index.dtype == object:  # a zero-width space after "+" and "/" lets a long DS name wrap on the page
-        out.index = [wrappable(v) for v in out.index]
-    return out
+        out.index = pd.Index([wrappable(v) for v in out.index])
+    return out.rename_axis(INDEX_NAMES.get(frame.index.name, frame.index.name))
 
 
 def coverage_text(st: xr.Dataset) -> str:

@@ -68,8 +68,8 @@ so the rate measures nothing the margin did not fit (zero when ``target_false_fe
 store, ``val_false_feasible``)."""
 
 CANDIDATE_INDEX = ["DS", "candidate"]
-"""The header of `candidate_printable`'s two index columns (pandas draws them as a row of their own under the column
-headers, as chapter 06's per-DS tables), so that no column of the table is left without one."""
+"""The headers of `candidate_printable`'s two index columns, in the one header row of the page
+(`forlab.book.tables.one_header_row`), so that no column of the table is left without one."""
 
 REGION_HEADERS = {
     "polynomial": "degree of f", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
@@ -228,7 +228,7 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     by["margin"] = fixed(by.val_margin, 3)
     out = printable(by, CANDIDATE_HEADERS)
     out.index = page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
-                                    for d, c, k in zip(by.degree, by.convex, by.chosen)]).set_names(CANDIDATE_INDEX)
+                                    for d, c, k in zip(by.degree, by.convex, by.chosen)], names=CANDIDATE_INDEX)
     return out
 
 
