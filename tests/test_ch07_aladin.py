@@ -1158,6 +1158,9 @@ def test_a_missed_target_says_its_round_limit_in_words():
     text = ch.targets_text(pd.DataFrame([row]), 30)
     assert "within 30 rounds" in text and "x does not: after 30 rounds (round limit) its gap" in text
     assert "Allowed 80 rounds, it ends with gap 2.0e-04 (round limit)." in text and "max_iter" not in text
+    # a met target gives the time of the rounds and says so (review C: the set-up is not in it)
+    met = ch.targets_text(pd.DataFrame([{**row, "met": True, "it_target": 12.0, "total_s": 0.66}]), 30)
+    assert "the wall time of the rounds, the regions' set-up left out): x after 12 (0.7 s)." in met
 
 
 def test_a_bar_of_the_time_split_is_as_long_as_the_time_per_round():
@@ -1513,8 +1516,9 @@ def test_the_prose_names_the_options_auto_and_the_rule_of_aladins_online_time():
 
     prose = _flat(prose_of("07_aladin"))
     assert 'The option `"auto"`' not in prose
-    assert ('The value `"auto"` of `forlab.p3_aladin.algorithm.options.ALADINOptions.consensus_weight` and of its '
-            "`sigma`, the default of both, applies it to every partition by zones") in prose
+    assert ('The value `"auto"` of `forlab.p3_aladin.algorithm.options.ALADINOptions.consensus_weight` and of '
+            "`forlab.p3_aladin.algorithm.options.ALADINOptions.sigma`, the default of both, applies it to every "
+            "partition by zones") in prose
     assert ALADINOptions().consensus_weight == ALADINOptions().sigma == "auto"
     assert ("(`forlab.studies.outcomes.aladin_seconds`: per round the slowest region's local NLP plus the slowest "
             "region's reduction, two maxima that may come from two regions, then the coordinator") in prose

@@ -288,7 +288,7 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     # the row holds no angle count (as in a store written before it): the text does not claim it
     assert "no voltage or branch limit" in text
     bad.update(n_angle_violations=0)
-    assert "no voltage or branch or angle difference limit" in ch12.p2_text(
+    assert "no voltage, branch or angle difference limit" in ch12.p2_text(
         ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,))))
     for other in ("n_vm_violations", "n_angle_violations"):
         assert "Limits other than the units' break too" in ch12.p2_text(ch12.frame(_store(

@@ -1358,7 +1358,8 @@ def _unit_break_text(bad: pd.DataFrame, intact: list[str]) -> str:
     which breaks), and, per row, whether the TSO held a reserve there, as the store records it (`_reserve`). The
     store holds no DS's signed import error, so nothing is said of how the errors add up across the DSs."""
     reserve = _reserve(bad)
-    out = (f" Only unit limits break, no {' or '.join(intact)} limit: in the T+D power flow the slack unit takes up the "
+    kinds = " or ".join(filter(None, (", ".join(intact[:-1]), intact[-1]))) if intact else "other"
+    out = (f" Only unit limits break, no {kinds} limit: in the T+D power flow the slack unit takes up the "
            "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
            "one), and where the optimum holds a unit at a limit, that difference can push it past the limit.")
     held = "the TSO held a reserve of the summed error bounds, and a unit limit broke nonetheless"

@@ -75,11 +75,13 @@ def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) 
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
-    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds."""
+    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds, with the wall time
+    of each one's rounds (``total_s``: the regions' set-up left out, as the sentence says)."""
     ok, bad = tg[tg.met], tg[~tg.met]
     lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
              f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds"
-             + (": " + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
+             + (" (after how many, and the wall time of the rounds, the regions' set-up left out): "
+               + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
                 if len(ok) else "") + "."]
     for r in bad.itertuples():
         if raised(r.status):
