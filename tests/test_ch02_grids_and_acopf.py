@@ -648,7 +648,7 @@ def test_the_objectives_paragraph_follows_the_gaps_and_the_validated_cases(archi
     assert ("forlab's optimum equals MATPOWER's where the book records one (case9, case14, case30, case118, "
             "case1354pegase: within 0.01 %, as validated above).") in text
     assert "slightly" not in text and "two cores" not in text and "on a shared machine and vary" in text
-    assert "on a shared machine with 2 cores and vary" in ch02.speed_text(archived.assign_attrs(cpu_count=2))
+    assert "on a shared machine (2 cores) and vary" in ch02.speed_text(archived.assign_attrs(cpu_count=2))
     forlab = ch02.speed(archived).forlab_objective["case39"]
     lower = ch02.speed_text(_with_net(archived, "runopp_objective", case39=0.99 * forlab))
     assert "**below** forlab's on case39 (down to -1.000 %)" in lower

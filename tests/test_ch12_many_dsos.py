@@ -792,7 +792,7 @@ def test_the_conditions_are_read_from_the_store():
                  f"{big.attrs['cpu_count']} cores", f"on {p['n_workers']} Dask workers",
                  "32 and 112 DSs (1495 to 10666 buses)"):
         assert said in text, said
-    assert f"{big.attrs['cpu_count']} cores ({big.attrs['cpu_model']})" in text
+    assert f"{big.attrs['cpu_model']}, {big.attrs['cpu_count']} cores" in text
     older = big.copy()
     del older.attrs["cpu_model"]
     assert "does not record the CPU model" in ch12.conditions_text(older)  # a store written before `cpu_model`

@@ -476,3 +476,13 @@ def test_a_value_of_another_type_than_its_default_is_refused():
         store.complete_params("ch", {"load_scale": True}, DEFAULTS)
     with pytest.raises(TypeError, match="parameter 'regions'.* every element must be a str"):
         store.complete_params("ch", {"regions": [1]}, DEFAULTS)
+
+
+def test_machine_text_says_what_the_store_records_of_the_machine():
+    """One sentence of the machine on every page (chapters 02 and 12): the CPU model and the cores as far as a store
+    records them, nothing it does not."""
+    assert provenance.machine_text({"cpu_model": "Some CPU", "cpu_count": "2"}) == "Some CPU, 2 cores"
+    assert provenance.machine_text({"cpu_count": 1}) == "1 core"
+    assert provenance.machine_text({"cpu_model": "unknown", "cpu_count": "unknown"}) == ""
+    assert provenance.machine_text({}) == ""
+    assert provenance.machine_text(provenance.environment()).startswith(f"{provenance.cpu_model()}, {os.cpu_count()} core")

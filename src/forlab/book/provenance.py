@@ -178,6 +178,17 @@ def blas_kernel() -> str:
     return "unknown"
 
 
+def machine_text(attrs) -> str:
+    """The machine a store's times hold for, in words, from its attributes (`environment`): "Intel(R) Xeon(R)
+    Processor, 2 cores"; what the store does not record (a store written before ``cpu_model`` or ``cpu_count``)
+    left out, "" when it records neither. The one sentence of the machine on every page."""
+    model = str(attrs.get("cpu_model", ""))
+    cores = str(attrs.get("cpu_count", ""))
+    parts = [model] if model not in ("", "unknown") else []
+    parts += [f"{cores} core{'' if cores == '1' else 's'}"] if cores.isdigit() else []
+    return ", ".join(parts)
+
+
 def cpu_model() -> str:
     """The CPU's model name as Linux reports it (``/proc/cpuinfo``), else `platform.processor`, else "unknown"."""
     try:

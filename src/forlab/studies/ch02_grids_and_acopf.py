@@ -33,6 +33,7 @@ import xarray as xr
 from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
+from forlab.book.provenance import machine_text
 from forlab.book.store import origin_text
 from forlab.book.tables import TitledTable, counted, listed, printable, table, wrappable
 from forlab.grid import cases, pglib, td
@@ -941,10 +942,11 @@ def _count(names, of) -> str:
 
 
 def _cores_text(stored: xr.Dataset) -> str:
-    """" with 2 cores" when the store records the machine's core count (``cpu_count``, `forlab.book.provenance`;
-    stores written before it have none), else "": the timing note names no core count the store does not hold."""
-    cores = str(stored.attrs.get("cpu_count", ""))
-    return f" with {counted(int(cores), 'core')}" if cores.isdigit() else ""
+    """" (Intel(R) Xeon(R) Processor, 2 cores)" as far as the store records the machine
+    (`forlab.book.provenance.machine_text`; stores written before it have nothing), else "": the timing note names
+    no machine the store does not hold."""
+    machine = machine_text(stored.attrs)
+    return f" ({machine})" if machine else ""
 
 
 WARMUP_NOISE = 0.2
@@ -1260,9 +1262,8 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
     `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are and the machines they come from (forlab's from the
     store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded)."""
     big = v[v.buses > PGLIB_TIME_TARGET_BUSES]
-    machine = [str(attrs["cpu_model"])] if "cpu_model" in attrs else []
-    machine += [f"{attrs['cpu_count']} cores"] if "cpu_count" in attrs else []
-    ours = f" ({', '.join(machine)})" if machine else " (not recorded in this store)"
+    machine = machine_text(attrs)
+    ours = f" ({machine})" if machine else " (not recorded in this store)"
     where = (f"PowerModels.jl {software.get('PowerModels.jl', '?')} with Ipopt (Ipopt.jl/Ipopt "
              f"{software.get('Ipopt.jl', '?')}, HSL ma27) on {software.get('Hardware', 'its hardware')}, in whole "
              "seconds without Julia's compile time; forlab's: the fastest cold solve of Ipopt with MUMPS on this "

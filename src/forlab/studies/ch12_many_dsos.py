@@ -39,6 +39,7 @@ import xarray as xr
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
+from forlab.book.provenance import machine_text
 from forlab.book.runner import check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import (
@@ -622,11 +623,9 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     DS pool, the sizes, the machine (cores, CPU model where the store records it, Dask workers), the solver, the
     repeats per method, with ``offline`` the offline settings of P1 and P2, and ALADIN's limits where the sweep runs
     it (``methods``). Chapter 09 prints the same sentence, the one statement of the sweep's conditions."""
-    model = attrs.get("cpu_model")
-    cores = (f"{counted(int(attrs['cpu_count']), 'core')}" if "cpu_count" in attrs
-             else "a machine (the store does not record its cores)")
-    machine = (cores + (f" ({model})" if model else " (the store does not record the CPU model)")
-               + f", {_workers_text(p['n_workers'])}")
+    machine = (machine_text(attrs) or "a machine the store does not record") + (
+        "" if "cpu_model" in attrs else " (the store does not record the CPU model)")
+    machine += f", {_workers_text(p['n_workers'])}"
     linear = attrs.get("ipopt_linear_solver", "its default linear solver")
     solver = f"; Ipopt {attrs['ipopt_version']} with {linear}" if "ipopt_version" in attrs else ""
     aladin = "P3" in p.get("methods", ("P3",))
