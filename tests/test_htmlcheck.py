@@ -136,6 +136,12 @@ def test_planted_dollar_math_fails(build):
             '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
             "MathJax from a CDN",
         ),
+        # an unnamed index: its column has no header (review findings, sessions 46 and 47)
+        (('<div class="cell_output"><table><thead><tr><th></th><th>cost ($/h)</th></tr></thead>'
+         "<tbody><tr><th>case9</th><td>1.00</td></tr></tbody></table></div>"), "table column without a header"),
+        # pandas' own form of a named index: a last header row of the names and empty cells
+        (('<div class="cell_output"><table><thead><tr><th></th><th>a</th></tr><tr><th>system</th><th></th></tr>'
+         "</thead><tbody><tr><th>x</th><td>1</td></tr></tbody></table></div>"), "table column without a header"),
     ],
 )
 def test_each_kind_of_problem_is_found(build, body, what):
@@ -144,6 +150,15 @@ def test_each_kind_of_problem_is_found(build, body, what):
     (build / "_images" / "wide.svg").write_text(svg("720pt"))  # 960 px
     problems = plant(build, body)
     assert len(problems) == 1 and problems[0].startswith(f"chapters/02.html: {what}"), problems
+
+
+def test_a_table_headed_in_one_row_passes(build):
+    """What `forlab.book.tables.one_header_row` makes of a named index, with a column header row above it (a
+    MultiIndex of columns, whose upper row leaves the corner empty), is no problem."""
+    body = ('<div class="cell_output"><table><thead><tr><th></th><th colspan="2">A</th></tr>'
+            "<tr><th>system</th><th>a</th><th>b</th></tr></thead><tbody><tr><th>x</th><td>1</td><td>2</td></tr>"
+            "</tbody></table></div>")
+    assert plant(build, body) == []
 
 
 def test_sizes():

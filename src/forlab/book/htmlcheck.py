@@ -10,6 +10,8 @@ quoting a snippet:
 - text that rendered as math by mistake: a currency unit's ``$`` paired with the next ``$`` ("from 1 $/h to 2 $/h"
   becomes the formula ``/h to 2``);
 - a pandas table cut with ``...``;
+- a table column without a header: an empty cell in the last row of a table's header (an index whose name
+  `forlab.book.tables.one_header_row` could not put there, or a column named "");
 - an object's repr instead of its content (``<IPython.core.display.Markdown object>``: an empty Markdown);
 - an image wider than the text column at 1x: a PNG wider than 1544 px at 2x (or than 780 px at 1x or by its
   ``width`` attribute), an SVG wider than 780 px;
@@ -65,6 +67,9 @@ OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
 CDN_MATHJAX = re.compile(r"^https?://.*mathjax", re.IGNORECASE)
 LINKIFIED_FILE = re.compile(r"^https?://[\w.-]+\.(?:md|py|nc|ipynb|json|ya?ml|toml|csv|txt|m)/?$", re.MULTILINE)
 CURRENCY_AS_MATH = re.compile(r"\\\(/(?:h|MWh|MVArh)\b")  # "$/h ... $" read as the formula "\(/h ...\)"
+TABLE_HEAD = re.compile(r"<thead>(.*?)</thead>", re.DOTALL)
+HEAD_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.DOTALL)
+EMPTY_HEADER = re.compile(r"<th(?:\s[^>]*)?>\s*(?:&nbsp;|&#160;)?\s*</th>")
 
 
 @dataclass
@@ -282,7 +287,20 @@ def check_page(html_path: Path, page: str) -> list[str]:
         if CDN_MATHJAX.match(src)
     ]
     problems += _image_problems(page, html_path, found.images, found.inline_svgs)
-    return problems
+    return problems + _unheaded_columns(page, html_path.read_text(errors="replace"))
+
+
+def _unheaded_columns(page: str, html: str) -> list[str]:
+    """One line per table whose header leaves a column without a name (an empty cell in its last header row: the
+    row right above the body, where every column's header stands), quoting the headers it does have."""
+    found = []
+    for head in TABLE_HEAD.finditer(html):
+        rows = HEAD_ROW.findall(head.group(1))
+        if rows and EMPTY_HEADER.search(rows[-1]):
+            named = [" ".join(re.sub(r"<[^>]+>", "", c).split()) for c in re.findall(r"<th[^>]*>(.*?)</th>", rows[-1],
+                                                                                   re.DOTALL)]
+            found.append(f"{page}: table column without a header: {' | '.join(named)[:3 * SNIPPET]}")
+    return found
 
 
 def pages(build_dir: str | Path) -> list[Path]:
