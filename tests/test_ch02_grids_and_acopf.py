@@ -691,3 +691,10 @@ def test_the_scaling_text_counts_the_cases_it_fits(archived):
     n = int((ch02.frame(archived, "net").kind == "transmission").sum())
     assert f"Over the {n - 1} of the {n} transmission cases (those whose solve succeeded)" in ch02.scaling_text(failed)
     assert f"Over the {n} transmission cases from" in ch02.scaling_text(archived)
+
+
+def test_the_page_says_not_run_as_its_tables_do():
+    """Review D, item 8: the tables say "not run" (`forlab.studies.ch02_grids_and_acopf.NOT_RUN`) where the prose
+    that explains their dashes said "skipped"."""
+    prose = " ".join(prose_of("02_grids_and_acopf").split())
+    assert "skipped" not in prose and f"`runopp` was {ch02.NOT_RUN}" in prose

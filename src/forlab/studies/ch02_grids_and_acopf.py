@@ -1508,7 +1508,7 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
     """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp, printed
-    as the default run's tables (`TIME_FORMATS`; "–": runopp skipped, as on the study systems, or not
+    as the default run's tables (`TIME_FORMATS`; "–": runopp not run, as on the study systems, or not
     converged)."""
     shown = _paper_shown(big, TIME_FORMATS)
     return printable(shown, {
