@@ -14,6 +14,7 @@ from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import anchors, runner, store
 from forlab.book.tables import counted
+from forlab.opf.judge import MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
@@ -416,6 +417,38 @@ def test_sensitivity_rows_read_back_for_the_chapter_08_readers(chapter):
     assert "deviation (%)" in ch08_sensitivity.summary(sens_t).columns
 
 
+def test_the_sensitivity_table_names_the_methods_as_the_rest_of_the_page(chapter):
+    """Review finding: chapter 08's table named the methods "P1/P2/P3" on a page whose other tables give their full
+    names: the page shows it with the full names (chapter 08's own page keeps its codes), numbers unchanged."""
+    sens_t = ch09_comparison.from_store(chapter, "sens")
+    shown, own = ch09_comparison.sensitivity_table(sens_t), ch08_sensitivity.online_table(sens_t)
+    assert set(shown.index.get_level_values("method")) == set(ch09_comparison.METHOD_NAMES)
+    assert set(own.index.get_level_values("method")) == set(ch09_comparison.METHOD_CODES)
+    assert shown.to_numpy().tolist() == own.to_numpy().tolist() and list(shown.columns) == list(own.columns)
+    code = "\n".join(sources(NOTEBOOK, "code"))
+    assert "ch09_comparison.sensitivity_table(sens_t)" in code and "online_table" not in code
+
+
+def test_pointers_name_the_section_they_point_to_and_fpu_is_spelled_out_at_its_first_use(chapter):
+    """Review findings: "the table of the first section" pointed to the page's first sections ("Parameters", "The
+    answer first"), which do not hold the table of what the messages reveal; the pointers name its section
+    (`DEFAULT_SECTION`, the notebook's heading). And "FPU" was used in that table before the page spelled it out."""
+    cells = sources(NOTEBOOK)
+    heading = next(i for i, c in enumerate(cells) if c.startswith(f"## {ch09_comparison.DEFAULT_SECTION}\n"))
+    following = next(i for i in range(heading + 1, len(cells)) if cells[i].startswith("## "))
+    reveal = next(i for i, c in enumerate(cells) if "ch09_comparison.reveal_text()" in c)
+    assert heading < reveal < following  # the table is in the section the pointers name
+    sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
+    text = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM)
+    assert f"about a DS is in the table of the section “{ch09_comparison.DEFAULT_SECTION}”." in text
+    assert "first section" not in text and "first section" not in ch09_comparison.rerun_text(chapter, sens_t)
+    # the first "FPU" of the page: no cell before the table uses it, nor the answer printed above it, and the table
+    # spells it out where it first uses it
+    assert "FPU" not in "\n".join(cells[:reveal]) and "FPU" not in ch09_comparison.answer_text(chapter)
+    table = ch09_comparison.reveal_text()
+    assert table.index("FPU") == table.index("flexibility-providing units (FPUs)") + len("flexibility-providing units (")
+
+
 def test_the_store_keeps_the_anchors_it_is_compared_with(chapter):
     """Issue 15: the chapter's store carries the published anchors of its figure (from `forlab.book.anchors`)."""
     from forlab.book import anchors
@@ -439,6 +472,12 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     assert ch12_many_dsos.paper_note(scale_t) == ch12_many_dsos.paper_note(t12)
     assert sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t12.n_ds))
     effort = ["offline (s)", "rounds", "exchanged (kB)"]
+    # review findings: the integrated AC-OPF's time stood under the ratio's header, and its offline time and rounds
+    # printed "0.0" and "0": its time has a column of its own, and what does not apply to it is a dash
+    for r in t12[t12.method == "integrated"].itertuples():
+        shown = table.loc[(r.n_ds, r.buses, ch09_comparison.SCALE_METHODS["integrated"])]
+        assert shown["online solver time"] == ch12_many_dsos.duration(r.solve_time_s)
+        assert (shown.drop("online solver time") == "–").all()
     for r in t12[t12.method != "integrated"].itertuples():
         shown = table.loc[(r.n_ds, r.buses, ch09_comparison.SCALE_METHODS[r.method])]
         if r.status == "ok":  # a finished run has its offline time, rounds and data, in kB
@@ -521,13 +560,16 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
     rows = rows.assign(offline_time_s=[0.0, np.nan, 0.0, 9.0], rounds=[0, np.nan, 0, 1],
                        bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0])
     table = ch12_many_dsos.paper_table(rows)  # chapter 12's table takes chapter 09's rows as they are
-    assert table.loc[(1, 40, "integrated AC-OPF"), "online / integrated"] == ch12_many_dsos.duration(1.0)
+    # the integrated AC-OPF's time in a column of its own, no number under the ratio's header
+    assert list(table.loc[(1, 40, "integrated AC-OPF")]) == [ch12_many_dsos.duration(1.0), "–", "–", "–", "–", "–"]
     assert table.loc[(1, 40, "P1 FOR offer"), "online / integrated"] == "failed"
-    assert (table.loc[(1, 40, "P1 FOR offer")].iloc[1:] == "–").all()  # a failed run: no deviation, time or data
+    failed = table.loc[(1, 40, "P1 FOR offer")].drop("online / integrated")
+    assert (failed == "–").all()  # a failed run: no deviation, time or data
     assert table.loc[(2, 80, "integrated AC-OPF"), "online / integrated"] == "failed"
     assert table.loc[(2, 80, "P1 FOR offer"), "online / integrated"] == "no yardstick"
     assert table.loc[(2, 80, "P1 FOR offer"), "|cost deviation| (%)"] == "–"
-    assert list(table.loc[(2, 80, "P1 FOR offer")].iloc[2:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
+    assert list(table.loc[(2, 80, "P1 FOR offer")].iloc[3:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
+    assert table.loc[(2, 80, "P1 FOR offer"), "online solver time"] == ch12_many_dsos.duration(0.5)
     note = ch12_many_dsos.paper_note(rows)
     assert ("“failed” (integrated AC-OPF at 2 DSs, stored status “integrated: time limit”; P1 FOR offer at 1 DS"
             in note)
@@ -626,7 +668,7 @@ def _dashes(rows: pd.DataFrame) -> str:
     return ch09_comparison.dash_text(rows, ch09_comparison.page_tables(rows))
 
 
-def test_aladin_at_scale_is_held_to_the_sweep(chapter):
+def test_aladin_at_scale_is_held_to_the_sweep(chapter, archived):
     """The reading of ALADIN with many DSOs says at which sizes of chapter 12's sweep it finished feasible, at which
     its dispatch is infeasible and at which it was not run, all counted from the store."""
     scale_t = ch09_comparison.from_store(chapter, "scale")
@@ -636,8 +678,14 @@ def test_aladin_at_scale_is_held_to_the_sweep(chapter):
     not_run = p3[p3.status.str.startswith("not run")].n_ds
     assert text.startswith("In the sweep of {doc}`12_many_dsos`, P3 ALADIN finished with a feasible dispatch at "
                            f"{len(good)} of the {len(p3) - len(not_run)} sizes it was run at")
-    worst = p3[p3.n_ds == 2].max_violation.iloc[0]
-    assert f"at 2 DSs its dispatch is infeasible in the T+D power flow (the largest violation {worst:.1e} p.u." in text
+    bad = p3[p3.n_ds == 2].iloc[0]
+    # review finding: the largest violation came without its kind; the kinds and the largest, in chapter 12's words
+    # (`violation_text`, one wording for both pages), as chapter 12's list of infeasible runs gives them
+    said = ch12_many_dsos.violation_text(bad)
+    assert said == f"1 generator limit violation, the largest {bad.max_violation:.1e} {MAX_VIOLATION_UNIT}"
+    assert f"at 2 DSs its dispatch is infeasible in the T+D power flow ({said})" in text
+    t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
+    assert f"P3 ALADIN: infeasible in the T+D power flow ({said})" in ch12_many_dsos.failures_text(t12)
     assert f"at {' and '.join(map(str, not_run))} DSs it was not run" in text
     assert f"the sweep runs it up to {int(p3[p3.status == 'ok'].n_ds.max())} DSs" in text
     ok = scale_t[~scale_t.n_ds.isin(not_run.tolist() + [2])]
@@ -691,7 +739,7 @@ def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
     paper's bound, read as one on a system's mean deviation; ALADIN's DSO column and bytes include the TS region."""
     text = prose_of(NOTEBOOK)
     assert "{doc}`12_many_dsos` for the sweep over the number of DSs), so its numbers are theirs" in text
-    assert "the slowest region's local NLP plus the slowest region's reduction" in text
+    assert "the slowest region's local NLP (the nonlinear program it solves) plus the slowest region's reduction" in text
     assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
     captions = captions_of(NOTEBOOK)
     assert any("dotted: the bound P1's paper gives for its cost deviation, which the book reads as a bound on a "

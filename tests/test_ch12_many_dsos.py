@@ -274,7 +274,8 @@ def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rul
     p1 = _row(8, "P1", 0.001, 0.6)
     p1.update(dso_ms=20.0, dso_parallel_ms=50.0, offline_dso_max_s=3.0, offline_s=7.5)
     t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), p1, bad], buses=(500,), ts_its=(20,)))
-    assert "(1 generator limit violation, the largest 1.0e-04 p.u. of the system base)" in ch12.failures_text(t)
+    assert ("(1 generator limit violation, the largest 1.0e-04 p.u. (of nominal voltage for a voltage, of the system "
+            "base for a branch flow or a unit's power))") in ch12.failures_text(t)
     d = ch12.dispatch_table(t)
     assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5", "3.0", "7.5"]
 
@@ -316,16 +317,26 @@ def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
     assert "the online solver time is the TSO's OPF alone (500 ms; the integrated AC-OPF" in said and "100 %" not in said
     small = [_row(n, m, 0.0, 1.0) for n in (1, 2) for m in ("integrated", "P1")]
     size = anchors.show("scaleout_min_ds")
-    # a run without the targets' sizes failed nothing there: it says it has none
-    assert ch12.missed_text(_store(small, buses=(100, 200), ts_its=(20, 20))) == (
-        f"This run has no size of {size} or more, so the scale-out targets are not measured.")
+    # a run without the targets' sizes failed nothing there: it says it has none, and (review finding: it said "the
+    # scale-out targets are not measured" under a table that measures two of them) names the targets it leaves
+    # unmeasured, as the targets table names them and calls them, and no other
+    st = _store(small, buses=(100, 200), ts_its=(20, 20))
+    unmeasured = [anchors.anchor(k).measures for k in ch12.LARGE_TARGETS]
+    assert ch12.missed_text(st) == (
+        f"This run has no size of {size} or more, so the 5 targets that apply only from that size on are not "
+        f"measured: {', '.join(f'“{m}”' for m in unmeasured[:-1])} and “{unmeasured[-1]}”.")
+    table = ch12.targets(st)
+    assert set(table.index[table.verdict == "not measured"]) >= set(unmeasured)
+    assert table.verdict[anchors.anchor("scaleout_sweep_buses").measures] == "missed"  # measured all the same
+    assert all(m not in ch12.missed_text(st) for m in table.index[table.verdict != "not measured"])
     n = int(anchors.value("scaleout_min_ds"))
     failed = [_row(n, "integrated", 0.0, 1.0), _row(n, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)]
     assert ch12.missed_text(_store(failed, buses=(500,), ts_its=(20,))).startswith(
         f"Neither P1 nor P2 finished a size of {size} or more")
     only_p3 = [_row(n, "integrated", 0.0, 1.0), _row(n, "P3", 0.0, 5.0)]
-    assert ch12.missed_text(_store(only_p3, buses=(500,), ts_its=(20,))) == (
-        f"This run has no P1 or P2 run of {size} or more, so the scale-out targets are not measured.")
+    said = ch12.missed_text(_store(only_p3, buses=(500,), ts_its=(20,)))
+    assert said.startswith(f"This run has no P1 or P2 run of {size} or more, so the 5 targets that apply only from "
+                           "that size on are not measured: ") and all(f"“{m}”" in said for m in unmeasured)
 
 
 def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of_the_deviation_panel():
@@ -371,14 +382,16 @@ def test_a_dash_names_only_what_occurs():
     tables) and the integrated AC-OPF's values that do not apply, each only where it occurs."""
     base = _row(1, "integrated", 0.0, 1.0)
     t = ch12.frame(_store([base, _row(1, "P1", 0.001, 0.5)], buses=(150,), ts_its=(20,)))
-    assert ch12.dash_text(t) == "“–”: a value that does not apply (the integrated AC-OPF's ratio to itself)."
+    assert ch12.dash_text(t) == ("“–”: a value that does not apply (the integrated AC-OPF's ratio to itself, its "
+                                 "offline time and rounds: it has no offline step and no rounds of messages).")
     row = ch12._not_run("s", 1, 0)
     row.update(n_ds=1, group_wall_time_s=0.0)
     rows = [{**base, "bytes_exchanged": np.nan}, _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
             row]
     text = ch12.dash_text(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
     assert text == ("“–”: a failed run or a method not run at that size (each listed with its status after the "
-                    f"tables), or a value that does not apply (the integrated AC-OPF's ratio to itself{ch12.NO_EXCHANGE}).")
+                    "tables), or a value that does not apply (the integrated AC-OPF's ratio to "
+                    f"itself{ch12.NO_OFFLINE}{ch12.NO_EXCHANGE}).")
     assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
 
 
@@ -400,6 +413,23 @@ def test_the_prose_quotes_a_dash_and_places_the_failures_list_right():
     prose = prose_of("12_many_dsos")
     assert '"–"' not in prose and "“–” without workers" in prose
     assert "below the figure" not in prose
+
+
+def test_the_prose_spells_out_its_abbreviations_and_promises_only_what_the_page_prints():
+    """Review findings: "DGs" was never defined (the FPUs are distributed generators and inverters); "NLP" and "QP"
+    were used without being spelled out (their first use on the page is the prose on ALADIN's limits: the chapter's
+    readers print neither); and the targets' section promised a sentence on each size's deviation that a run without
+    a size the target applies to does not print."""
+    prose = prose_of("12_many_dsos")
+    assert "DG" not in prose and "(FPUs:\ndistributed generators and inverters)" in prose
+    for short, spelled in (("NLP", "(the nonlinear program each region solves"), ("QP", "quadratic program (QP;")):
+        first = prose.index(short)
+        assert spelled in prose[first - 30:first + 50], short
+    source = Path(ch12.__file__).read_text()
+    assert " NLP" not in source and " QP" not in source  # no generated text uses them before the prose does
+    assert ("where P1 has a compared run at a size that target\napplies to, the sentence after the table gives each "
+            "size's value") in prose
+    assert "(where the run has no P1 or P2 run at such a size, which targets\nit leaves unmeasured)" in prose
 
 
 def test_every_table_shown_next_to_another_has_a_title():
@@ -721,6 +751,9 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     _, effort = ch12.outcome_tables(ch12.frame(_store(failed, buses=(180,), ts_its=(20,))))
     assert set(effort.loc[(2, P2), ["offline (s)", "rounds", "exchanged (kB)"]]) == {"–"}
     assert effort.loc[(2, P1), "rounds"] == "1"
+    # review finding: the integrated AC-OPF's offline time and rounds printed "0.0" and "0", values that do not
+    # apply to it: "–", as the page marks every value that does not apply
+    assert set(effort.loc[(2, "integrated AC-OPF"), ["offline (s)", "rounds"]]) == {"–"}
 
 
 def test_a_small_bound_is_printed_with_a_significant_digit():
@@ -730,32 +763,38 @@ def test_a_small_bound_is_printed_with_a_significant_digit():
 
 def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_without_one():
     """The one table of the sweep (this chapter's and chapter 09's): per size the integrated AC-OPF's row with its
-    solver time, then a row per method by its full name, five columns; a row without a result says why in its first
-    cell and has "–" where it has no number."""
+    solver time, then a row per method by its full name, six columns; a row without a result says why in its column
+    *online / integrated* and has "–" where it has no number. Review finding: the integrated AC-OPF's time stood
+    under the ratio's header; every row's solver time has a column of its own, and the integrated AC-OPF's row has no
+    number where a value does not apply to it (its ratio, deviation, offline time and rounds)."""
     t = ch12.frame(store.open_path(PAPER))
     table = ch12.paper_table(t)
     assert list(table.index.names) == ["DSs", "buses", "method"]
-    assert list(table.columns) == list(ch12.PAPER_COLUMNS.values()) and len(table.columns) == 5
+    assert list(table.columns) == list(ch12.PAPER_COLUMNS.values()) and len(table.columns) == 6
+    assert list(table.columns[:2]) == ["online solver time", "online / integrated"]
     assert len(table) == len(t) and sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t.n_ds))
     for n, rows in table.groupby(level="DSs", sort=False):  # the yardstick first, then the methods in their order
         assert list(rows.index.get_level_values("method")) == [ch12.METHODS[m] for m in ("integrated", *ch08.METHODS)]
         base = t[(t.n_ds == n) & (t.method == "integrated")].iloc[0]
-        assert rows.iloc[0]["online / integrated"] == ch12.duration(base.solve_time_s)
-        assert rows.iloc[0]["|cost deviation| (%)"] == "–" and rows.iloc[0]["exchanged (kB)"] == "–"
+        assert rows.iloc[0]["online solver time"] == ch12.duration(base.solve_time_s)
+        assert (rows.iloc[0].iloc[1:] == "–").all()  # no ratio, deviation, offline time, rounds or data of its own
     r = t[(t.n_ds == 112) & (t.method == "P1")].iloc[0]
     p1 = table.loc[(112, r.buses, P1)]
-    assert p1["online / integrated"] == f"{r.time_ratio:.2f}"
+    assert (p1["online solver time"], p1["online / integrated"]) == (ch12.duration(r.solve_time_s), f"{r.time_ratio:.2f}")
     assert p1["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
-    assert list(p1.iloc[2:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
+    assert list(p1.iloc[3:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
     not_run = table.xs((32, P3), level=("DSs", "method")).iloc[0]
-    assert not_run.iloc[0] == "not run" and (not_run.iloc[1:] == "–").all()  # not run: no number anywhere
+    assert not_run["online / integrated"] == "not run"
+    assert (not_run.drop("online / integrated") == "–").all()  # not run: no number anywhere
     p3 = table.xs((2, P3), level=("DSs", "method")).iloc[0]
     assert (p3["online / integrated"], p3["|cost deviation| (%)"], p3["rounds"]) == ("infeasible", "–", "31")
+    assert p3["online solver time"] != "–"  # it finished: its time is measured, only its deviation is not compared
     note = ch12.paper_note(t)
     assert note.startswith(f"A row without a result says why in its column *online / integrated*: “infeasible” ({P3} at 2 DSs): "
                            f"its dispatch is infeasible in the T+D power flow; “not run” ({P3} at 32 and 112 DSs, "
                            "above `p3_max_ds`): it was not run.")
-    assert "“failed”" not in note and "its deviation from itself, and the data it exchanges" in note
+    assert "“failed”" not in note
+    assert f"its ratio to and deviation from itself{ch12.NO_OFFLINE}, and the data it exchanges" in note
     # chapter 09's copies name the methods in full: the same table and note
     named = t.assign(method=t.method.map(ch12.METHODS))
     assert ch12.paper_table(named).equals(table) and ch12.paper_note(named) == note
@@ -767,20 +806,22 @@ def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
             _row(2, "P1", 0.001, 0.5, integ=np.nan)]
     t = ch12.frame(_store(rows, buses=(150, 300), ts_its=(20, 20)))
     shown = ch12.paper_table(t)
-    assert shown.loc[(1, 150, P1)].iloc[0] == "failed" and (shown.loc[(1, 150, P1)].iloc[1:] == "–").all()
-    assert shown.loc[(2, 300, "integrated AC-OPF")].iloc[0] == "failed"
-    assert (shown.loc[(2, 300, "integrated AC-OPF")].iloc[1:] == "–").all()
+    for failed in (shown.loc[(1, 150, P1)], shown.loc[(2, 300, "integrated AC-OPF")]):
+        assert failed["online / integrated"] == "failed" and (failed.drop("online / integrated") == "–").all()
     no_yardstick = shown.loc[(2, 300, P1)]
-    assert list(no_yardstick) == ["no yardstick", "–", "1.0", "1", "2.0"]  # it finished: what it cost, no deviation
+    assert list(no_yardstick) == ["500.0 ms", "no yardstick", "–", "1.0", "1", "2.0"]  # what it cost, no deviation
+    assert list(shown.loc[(1, 150, "integrated AC-OPF")]) == ["1.00 s", "–", "–", "–", "–", "1.0"]
     assert ch12.paper_note(t) == (
         f"A row without a result says why in its column *online / integrated*: “failed” (integrated AC-OPF at 2 DSs, stored status "
         f"“integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed; “no yardstick” ({P1} at "
         "2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against. “–”: a row called "
         "“failed” has no time, deviation, rounds or data; a run called “no yardstick” finished but has no deviation "
-        "to compare (its offline time, rounds and data are measured all the same); in the integrated AC-OPF's row, "
-        "a value that does not apply (its deviation from itself).")
+        "to compare (its online solver time, offline time, rounds and data are measured all the same); in the "
+        "integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, its offline "
+        "time and rounds: it has no offline step and no rounds of messages).")
     assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == (
-        "“–”: in the integrated AC-OPF's row, a value that does not apply (its deviation from itself).")
+        "“–”: in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, "
+        "its offline time and rounds: it has no offline step and no rounds of messages).")
 
 
 def test_the_conditions_are_read_from_the_store():
@@ -863,6 +904,10 @@ def test_p2s_speed_is_qualified_where_a_polytope_accepts_hardly_any_of_its_ds_re
     t = ch12.frame(_store(rows, buses=(500, 900), ts_its=(20, 20)))
     said = ch12.polytopes_text(t)
     assert "60 % at 8 DSs, 1 % at 16 DSs" in said and "At 16 DSs some accept less than 5 %" in said
+    # review finding: it promised "the DS whose polytope accepts the smallest share" per size, but the store keeps
+    # the share alone; the sentence promises what it prints
+    assert said.startswith("**P2's polytopes.** Per size, the least share of its feasible held-out samples that any "
+                           "DS's polytope accepts (") and "the DS whose polytope" not in said
     assert said in ch12.p2_text(t)
     largest = ch12.largest_size_text(t)
     assert f"{P2} 0.30x (300.0 ms) (held to a polytope that accepts 1 % of its DS's feasible held-out samples; " \

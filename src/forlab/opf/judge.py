@@ -115,6 +115,12 @@ def _units_at(n, m) -> tuple[float, float, np.ndarray]:
     return float(np.sum(costs)), float(fpu_cost), np.array(gviol)
 
 
+MAX_VIOLATION_UNIT = "p.u. (of nominal voltage for a voltage, of the system base for a branch flow or a unit's power)"
+"""The unit of `judge`'s ``max_violation_pu`` (`forlab.opf.outcome.Outcome`'s ``max_violation``) as a page writes it
+after the number: the largest excess over any voltage, branch or unit limit, each in its own per-unit system (the
+angle differences have their own count and maximum, in degrees)."""
+
+
 def _max_violation_pu(vviol: np.ndarray, s: np.ndarray, m, gviol: np.ndarray) -> float:
     """The largest limit violation in p.u.: voltages (of nominal), branch apparent power over its rating and unit
     P/Q outside their limits (``gviol`` in MW/Mvar; both of the system base ``m.base_mva``)."""

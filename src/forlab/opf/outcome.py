@@ -81,7 +81,8 @@ def most_accurate(abs_deviation_pct: Mapping[str, float]) -> tuple[str, tuple[st
 OUTCOME: dict[str, tuple[str, str]] = {
     "deviation_pct": ("signed cost deviation of the judged dispatch from the integrated optimum (NaN: failed)", "%"),
     "feasible": ("dispatch feasible in the T+D power flow and every solve of the method succeeded (1/0)", "1"),
-    "max_violation": ("largest limit violation in the T+D power flow (voltage, branch, unit; system base)", "p.u."),
+    "max_violation": ("largest limit violation, T+D power flow (voltage: of nominal; branch, unit: of system base)",
+                      "p.u."),
     "status": ("ok, or which solve failed and its solver status", "-"),
     "solve_time_s": ("online solver time: fastest of N; parallel parts their slowest, sequential parts added", "s"),
     "wall_time_s": ("online wall time: fastest of N; parallel parts their slowest, sequential parts added", "s"),

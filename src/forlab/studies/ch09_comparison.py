@@ -37,6 +37,7 @@ import xarray as xr
 from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import clipped, counted, fixed, listed, printable, table, to_dataset
+from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
@@ -59,13 +60,18 @@ METHOD_NAMES = tuple(plots.METHOD_STYLE[m]["label"] for m in METHOD_CODES)
 REVEALS = {
     METHOD_NAMES[0]: "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
                      "PCC point",
-    METHOD_NAMES[1]: "FPU charts and costs, a K-facet polytope over FPU set-points and PCC voltage(s), quadratic "
-                     "PCC-power regressors; the TSO sets the FPU dispatch itself",
+    METHOD_NAMES[1]: "PQ charts and costs of the flexibility-providing units (FPUs), a K-facet polytope over FPU "
+                     "set-points and PCC voltage(s), quadratic PCC-power regressors; the TSO sets the FPU dispatch "
+                     "itself",
     METHOD_NAMES[2]: "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
                      "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
                      "limits near (or within reach of) their bounds; many rounds",
 }
-"""What each method's messages reveal about a DS."""
+"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out)."""
+
+DEFAULT_SECTION = "The default runs, on one system"
+"""The heading of the page's section on the default runs (the notebook's), which holds the table of what each
+method's messages reveal (`reveal_text`): the statements that point to it name it."""
 
 
 def _col(t: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
@@ -546,11 +552,13 @@ SCALE_METHODS = ch12_many_dsos.METHODS
 SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasible": "1", "deviation_pct": "%",
                "solve_time_s": "s", "wall_time_s": "s", "tso_ms": "ms", "dso_ms": "ms", "dso_parallel_ms": "ms",
                "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
-               "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu", "integrated_again_ms": "ms",
+               "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu",
+               **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1"}
-"""The columns of `scale_rows` and their units in the chapter's store: the outcome record; P1's TSO and slowest
-DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers (``dso_parallel_ms``,
-`_p1_on_workers`); the integrated AC-OPF's solver time timed again after the methods, from which chapter 12's
+"""The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
+flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
+TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
+(``dso_parallel_ms``, `_p1_on_workers`); the integrated AC-OPF's solver time timed again after the methods, from which chapter 12's
 `timing_noise` measures the noise a lead in online time is held against (`_winners`); P2's least accepting polytope
 and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`)."""
 
@@ -992,16 +1000,23 @@ def _gap_clause(code: str, g: pd.DataFrame) -> str:
     return f"{g.gap_pp.max():.4f} percentage points for {code} ({'; '.join(levels)})"
 
 
+def sensitivity_table(sens_t: pd.DataFrame) -> pd.DataFrame:
+    """Chapter 08's first table (`forlab.studies.ch08_sensitivity.online_table`) of the sensitivity rows ``sens_t``,
+    its methods by the full names every other table of this page gives them (`SCALE_METHODS`, the book's one name per
+    method) where chapter 08's own page keeps their codes."""
+    return ch08_sensitivity.online_table(sens_t).rename(index=SCALE_METHODS, level="method")
+
+
 def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
     """Markdown: that the sensitivity study's P1 and P2 rows (``sens_t``, `from_store` of ``st``'s ``sens``, read
-    once by the page) are not the default runs of the first section, from the parameters both stores were run with
-    (`FIT_SIZES`), and by how much the same method, system and load level differ between the two runs
+    once by the page) are not the default runs of the section `DEFAULT_SECTION`, from the parameters both stores
+    were run with (`FIT_SIZES`), and by how much the same method, system and load level differ between the two runs
     (`rerun_gaps`) against the largest change under one factor (`_spread`)."""
     found = json.loads(st.attrs["sources"])
     sens = found.get("sensitivity", {}).get("parameters", {})
     sizes = "; ".join(_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
                       for m in FIT_SIZES)
-    text = ("The P1 and P2 rows of this table are other runs than those of the first section: "
+    text = (f"The P1 and P2 rows of this table are other runs than those of the section “{DEFAULT_SECTION}”: "
             f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes}).")
     gaps = rerun_gaps(from_store(st, "default_case"), sens_t)
     if gaps.empty:
@@ -1584,11 +1599,16 @@ def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
 
 
 def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
-    """For sizes whose dispatch is infeasible, the largest violation the T+D power flow found there; else ""."""
+    """For sizes whose dispatch is infeasible, what the T+D power flow found broken there, in chapter 12's words
+    (`ch12_many_dsos.violation_text`: the violations by kind and the largest), per size where there are several;
+    else ""."""
     if why != "infeasible":
         return ""
-    worst = rows[rows.n_ds.isin(sizes)].max_violation.max()
-    return f" (the largest violation {worst:.1e} p.u. of the system base)" if np.isfinite(worst) else ""
+    bad = rows[rows.n_ds.isin(sizes)].sort_values("n_ds")
+    if len(bad) == 1:
+        return f" ({ch12_many_dsos.violation_text(next(bad.itertuples()))})"
+    return " (" + "; ".join(f"at {ds_count(int(r.n_ds))}: {ch12_many_dsos.violation_text(r)}"
+                            for r in bad.itertuples()) + ")"
 
 
 def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
@@ -1626,7 +1646,7 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
                                   for m, r in mean.drop(lean).iterrows())
         + f". Every message both ways counts; {METHOD_NAMES[2]}'s are every region's, the TS region's included, not "
         "the DSOs' alone. Bytes measure how much is sent, not what it reveals: what each method's messages tell the "
-        "TSO about a DS is in the table of the first section.",
+        f"TSO about a DS is in the table of the section “{DEFAULT_SECTION}”.",
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
@@ -1639,6 +1659,7 @@ __all__ = [
     "ANSWER_POINTER",
     "COLORS",
     "DASHES",
+    "DEFAULT_SECTION",
     "DEVIATION_FLOOR_PCT",
     "EQUAL_TIMES",
     "FIT_SIZES",
@@ -1709,6 +1730,7 @@ __all__ = [
     "scale_reliability_text",
     "scale_rows",
     "scale_text",
+    "sensitivity_table",
     "sources",
     "sources_text",
     "sweep_text",

@@ -54,19 +54,20 @@ from forlab.book.tables import (
     to_dataset,
     wrappable,
 )
-from forlab.opf.judge import VIOLATION_KINDS, held_counts
+from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE", "PANELS", "PAPER_COLUMNS",
-           "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params", "coded", "conditions",
-           "conditions_text", "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables",
+__all__ = ["ANCHOR_KEYS", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE", "NO_OFFLINE",
+           "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params",
+           "coded", "conditions", "conditions_text", "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables",
            "ds_count", "frame", "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text",
            "narrow_words", "noise_text", "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table",
            "paper_tables", "percent", "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes",
-           "system_names", "target_tables", "targets", "timing_noise", "trend", "winners", "workers_verdict"]
+           "system_names", "target_tables", "targets", "timing_noise", "trend", "violation_text", "winners",
+           "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -370,6 +371,10 @@ NO_EXCHANGE = (", and the data it exchanges: none, since it holds every grid mod
 """Why the integrated AC-OPF's row has no data exchanged (`dash_text`, `paper_note`): not that it needs none, but that
 it is the benchmark privacy forbids (the glossary's words)."""
 
+NO_OFFLINE = ", its offline time and rounds: it has no offline step and no rounds of messages"
+"""Why the integrated AC-OPF's row has "–" for its offline time and rounds (`outcome_tables`, `paper_table`; said by
+`dash_text`, `paper_note`): they do not apply to a problem solved in one piece, whose time is its solve's alone."""
+
 SIZE_TITLE = ("**The systems** per size: buses, build time (s), peak memory (MiB), the size's wall time (s) and the "
               "integrated AC-OPF's solver time before and after the methods (ms; the ratios divide by the first, and "
               "the timing noise is the largest relative move, how far the faster lies below the slower):")
@@ -397,13 +402,15 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     (buses, offline time (s), rounds, kB). "–" where a run failed or was not run, in every column but its buses (its
     status is in `failures_text`), as `paper_table` has; a run that is
     not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
-    that says why (`why_not_compared`), as `paper_table` has."""
+    that says why (`why_not_compared`), as `paper_table` has; the integrated AC-OPF has "–" for its offline time
+    and rounds, which do not apply to it (`NO_OFFLINE`), as `paper_table` has."""
     shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
                  feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=ratio_words(t),
                  deviation_pct=t.deviation_pct.where(shown))
     # `paper_table`'s rule: a run that did not finish has no number, its offline time, rounds and data included
     t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "offline_time_s", "rounds", "kB"]] = np.nan
+    t.loc[t.method == "integrated", ["offline_time_s", "rounds"]] = np.nan  # not applicable (`NO_OFFLINE`)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1}
     for c, d in digits.items():
@@ -420,8 +427,8 @@ def dash_text(t: pd.DataFrame) -> str:
     """Markdown: what a "–" in `outcome_tables` of ``t`` stands for, naming only the causes that occur: a run that
     failed or was not run (`failures_text` lists each with its status after the tables), the deviation of a run
     whose ratio column says why it is not compared (an infeasible dispatch, or no yardstick), or a value of the
-    integrated AC-OPF that does not apply (its ratio to itself; its data exchanged, where it has none); empty when
-    there is none."""
+    integrated AC-OPF that does not apply (its ratio to itself, its offline time and rounds, `NO_OFFLINE`; its data
+    exchanged, where it has none); empty when there is none."""
     not_run = t.status.astype(str).str.startswith("not run")
     runs = [w for w, occurs in (("a failed run", ((t.status != "ok") & ~not_run).any()),
                                 ("a method not run at that size", not_run.any())) if occurs]
@@ -432,7 +439,7 @@ def dash_text(t: pd.DataFrame) -> str:
     base = t[t.method == "integrated"]
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
-        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{kb})")
+        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{NO_OFFLINE}{kb})")
     return f"“–”: {', or '.join(said)}." if said else ""
 
 
@@ -506,12 +513,13 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-PAPER_TITLE = ("**The answer at paper scale**, per size: the integrated AC-OPF's solver time, then each method against "
+PAPER_TITLE = ("**The answer at paper scale**, per size: the integrated AC-OPF's row, then each method's, held against "
                "it:")
-PAPER_COLUMNS = {"ratio": "online / integrated", "dev": "|cost deviation| (%)", "offline": "offline (s)",
-                 "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The title and the five columns of `paper_table`: a row per size and method, the methods by their full names, so
-that the table fits the page's column (one column per method and figure would make fifteen)."""
+PAPER_COLUMNS = {"online": "online solver time", "ratio": "online / integrated", "dev": "|cost deviation| (%)",
+                 "offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
+"""The title and the six columns of `paper_table`: a row per size and method, the methods by their full names, so
+that the table fits the page's column (one column per method and figure would make fifteen). Every row's solver
+time has its own column, the integrated AC-OPF's too, so that no time stands under the ratio's header."""
 
 WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
            "not run": "it was not run",
@@ -538,21 +546,26 @@ def ratio_words(t: pd.DataFrame) -> pd.Series:
 
 def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     """The table a paper would print, from the rows of `frame` (methods by code or by their full names, as chapter
-    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, with its solver time in the
-    first column (the time every ratio at that size is over), then a row per method (`PAPER_COLUMNS`): the online
-    solver time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all DSOs' offline
-    work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a result says why in
-    its first cell (`why_not_compared`: "not run", "failed", "infeasible", "no yardstick") and shows "–" where it has
-    no number, never a number: a run that did not finish has no time, rounds or data, one that is not `comparable`
-    no deviation; `paper_note` says what each word and dash stands for."""
+    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a row per method
+    (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
+    size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all
+    DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a
+    result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed", "infeasible", "no
+    yardstick") and shows "–" where it has no number, never a number: a run that did not finish has no time, rounds
+    or data, one that is not `comparable` no deviation; the integrated AC-OPF's row has "–" where a value does not
+    apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and its data, where it
+    has none); `paper_note` says what each word and dash stands for."""
     t = coded(t)
     ran, integrated = t.status == "ok", t.method == "integrated"
-    own = pd.Series([duration(r.solve_time_s) if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
-                    index=t.index, dtype=object)  # the integrated AC-OPF's: its time, or why it has none
-    first = ratio_words(t).where(~integrated, own)
-    t = t.assign(ratio=first.to_numpy(), dev=fixed(t.deviation_pct.abs().where(comparable(t)), 4).to_numpy(),
-                 offline=fixed(t.offline_time_s.where(ran), 1).to_numpy(),
-                 rounds=fixed(t.rounds.astype(float).where(ran), 0).to_numpy(),
+    own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
+                    index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
+    online = pd.Series([duration(r.solve_time_s) if r.status == "ok" and np.isfinite(r.solve_time_s) else np.nan
+                        for r in t.itertuples()], index=t.index, dtype=object)
+    ratio = ratio_words(t).where(~integrated, own)
+    t = t.assign(online=online.to_numpy(), ratio=ratio.to_numpy(),
+                 dev=fixed(t.deviation_pct.abs().where(comparable(t)), 4).to_numpy(),
+                 offline=fixed(t.offline_time_s.where(ran & ~integrated), 1).to_numpy(),
+                 rounds=fixed(t.rounds.astype(float).where(ran & ~integrated), 0).to_numpy(),
                  kB=fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
     t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
     t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.astype(int), t.method.map(METHODS)],
@@ -573,7 +586,7 @@ def paper_note(t: pd.DataFrame) -> str:
     t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
-    words = ratio_words(t).where(~integrated, own).where(~(integrated & ran))  # NaN: a number in the first cell
+    words = ratio_words(t).where(~integrated, own).where(~(integrated & ran))  # NaN: no word in the ratio column
     said = []
     for word, clause in WHY_NOT.items():
         who = [f"{METHODS[m]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}"
@@ -586,12 +599,13 @@ def paper_note(t: pd.DataFrame) -> str:
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
         dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
     if unjudged := [f"“{w}”" for w in ("infeasible", "no yardstick") if (words[ran & ~integrated] == w).any()]:
-        dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its offline "
-                      "time, rounds and data are measured all the same)")
+        dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its online "
+                      "solver time, offline time, rounds and data are measured all the same)")
     base = t[integrated & ran]
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
-        dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its deviation from itself{kb})")
+        dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from "
+                      f"itself{NO_OFFLINE}{kb})")
     if dashes:
         out.append(f"“–”: {'; '.join(dashes)}.")
     return " ".join(out)
@@ -801,6 +815,13 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------------------------
 # issue 16's targets, the figure and the sentences
 # ----------------------------------------------------------------------------------------------------------------------
+LARGE_TARGETS = ("scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "scaleout_p1_feasibility_pct",
+                 "scaleout_p2_time_reduction_pct", "scaleout_p2_feasibility_pct")
+"""The targets `targets` judges only on P1's or P2's runs at N of at least ``scaleout_min_ds`` (`_large`): "not
+measured" in a store without such a run, as `missed_text` then says of each by name. The other targets hold the
+sweep as a whole (its buses, its wall time) or every size (the Ipopt iterations)."""
+
+
 def _large(t: pd.DataFrame, method: str) -> pd.DataFrame:
     """The method's rows at the sizes the targets apply to (N at least `scaleout_min_ds`)."""
     return t[(t.method == method) & (t.n_ds >= anchors.value("scaleout_min_ds"))]
@@ -890,8 +911,9 @@ def iterations_text(st: xr.Dataset) -> str:
 def missed_text(st: xr.Dataset) -> str:
     """Markdown: for the online-time and iteration targets, what the store says about why they are missed: at the
     size where each method's reduction is smallest, how much of its online time the TSO's OPF takes, and the TSO's
-    Ipopt iterations against the TS-only AC-OPF's; or that the store has no size the targets apply to, or that no
-    method finished one."""
+    Ipopt iterations against the TS-only AC-OPF's; or that no method finished a size the targets apply to; or,
+    where the store has no P1 or P2 run at such a size, which targets it leaves unmeasured, by name as the targets
+    table gives them (`LARGE_TARGETS`, `_unmeasured`): the table measures the others all the same."""
     t, s = frame(st), sizes(st).set_index("n_ds")
     out = []
     for method in ("P1", "P2"):
@@ -914,9 +936,17 @@ def missed_text(st: xr.Dataset) -> str:
     size = anchors.show("scaleout_min_ds")
     if len(_large(t, "P1")) or len(_large(t, "P2")):  # they ran there, and failed
         return f"Neither P1 nor P2 finished a size of {size} or more in this run, so the online-time targets are missed."
-    if (s.index >= anchors.value("scaleout_min_ds")).any():
-        return f"This run has no P1 or P2 run of {size} or more, so the scale-out targets are not measured."
-    return f"This run has no size of {size} or more, so the scale-out targets are not measured."
+    lacks = "P1 or P2 run" if (s.index >= anchors.value("scaleout_min_ds")).any() else "size"
+    return f"This run has no {lacks} of {size} or more, so {_unmeasured(st)}."
+
+
+def _unmeasured(st: xr.Dataset) -> str:
+    """Which of `LARGE_TARGETS` the targets table of ``st`` (`targets`) calls "not measured", by the table's names:
+    "the 5 targets that apply only from that size on are not measured: “...”, “...” and “...”"."""
+    table = targets(st)
+    names = [m for m in (anchors.anchor(k).measures for k in LARGE_TARGETS) if table.verdict[m] == "not measured"]
+    verb = "applies only from that size on is" if len(names) == 1 else "apply only from that size on are"
+    return f"the {counted(len(names), 'target')} that {verb} not measured: {listed(f'“{m}”' for m in names)}"
 
 
 def _online_share(r, method: str) -> str:
@@ -1284,11 +1314,23 @@ def p3_text(t: pd.DataFrame) -> str:
 
 
 def _infeasible(r) -> str:
-    """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest."""
+    """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest
+    (`violation_text`)."""
+    return f"infeasible in the T+D power flow ({violation_text(r)})"
+
+
+def violation_text(r) -> str:
+    """What the T+D power flow found broken in one finished run's dispatch (a row of `frame`, or of chapter 09's
+    copies of them): its violations by kind (`forlab.opf.judge.VIOLATION_KINDS`; a count the row lacks or holds as
+    NaN is not claimed) and the largest excess over a limit in its unit (`forlab.opf.judge.MAX_VIOLATION_UNIT`):
+    "1 generator limit violation, the largest 1.5e-05 p.u. (of nominal voltage for a voltage, ...)".
+    The one wording of an infeasible run, this chapter's list of failed and infeasible runs and chapter 09's
+    statement on ALADIN at scale alike."""
     kinds = [counted(getattr(r, c), f"{name} violation") for c, name in VIOLATION_KINDS.items()
              if getattr(r, c, 0) > 0]
-    return (f"infeasible in the T+D power flow ({', '.join(kinds) or 'no limit violation counted'}, the "
-            f"largest {r.max_violation:.1e} p.u. of the system base)")
+    worst = float(getattr(r, "max_violation", np.nan))
+    largest = f", the largest {worst:.1e} {MAX_VIOLATION_UNIT}" if np.isfinite(worst) else ""
+    return f"{', '.join(kinds) or 'no limit violation counted'}{largest}"
 
 
 def p2_text(t: pd.DataFrame) -> str:
@@ -1306,7 +1348,7 @@ def p2_text(t: pd.DataFrame) -> str:
     if not len(bad):
         return said + "P2 finished no run with an infeasible dispatch."
     said += (f"P2 finished with an infeasible dispatch at {counted(len(bad), 'size')} ({_ds_list(bad.n_ds)}); the "
-             f"largest violation is {bad.max_violation.max():.1e} p.u. of the system base, and the largest error of "
+             f"largest violation is {bad.max_violation.max():.1e} {MAX_VIOLATION_UNIT}, and the largest error of "
              f"one surrogate's predicted import {bad.pcc_error.max():.4f} MW.")
     others = [c for c in held_counts(bad.columns) if c != "n_gen_violations"]
     if (bad[others] > 0).any().any():
@@ -1330,9 +1372,9 @@ def polytopes_text(t: pd.DataFrame) -> str:
     where = (f" At {_ds_list(narrow.n_ds)} some accept less than {bar}: there P2's time and feasibility are those of a "
              "TSO held to hardly any of those DSs' regions." if len(narrow) else
              f" Every DS's polytope accepts at least {bar}, at every size.")
-    return (f"**P2's polytopes.** Per size, the DS whose polytope accepts the smallest share of that DS's feasible "
-            f"held-out samples (chapter 06's test of how much of a DS's region its TSO is held to), and that share: "
-            f"{least}.{where} ")
+    # the store keeps the least share per size, not which DS it is: the sentence promises the share alone
+    return (f"**P2's polytopes.** Per size, the least share of its feasible held-out samples that any DS's polytope "
+            f"accepts (chapter 06's test of how much of a DS's region its TSO is held to): {least}.{where} ")
 
 
 def narrow_words(r) -> str:
