@@ -467,3 +467,12 @@ def test_the_page_names_the_base_case_by_its_parameters():
     prose = " ".join(prose_of("08_sensitivity").split())
     assert "the base case (`base_level`, `base_fpus` FPUs per DS, meshed DSs" in prose
     assert "(load 100 %, 4 FPUs per DS, meshed)" not in prose
+
+
+def test_aladin_has_no_offline_step_rather_than_an_offline_time_of_zero(archived):
+    """Review D: ALADIN's offline time read "0.0 s" here and "–" in chapter 12's tables, where the integrated AC-OPF
+    (also without an offline step) reads "–"; one word for a method without an offline step."""
+    text = ch08_sensitivity.findings(ch08_sensitivity.frame(archived))
+    p3 = [line for line in text.splitlines() if line.startswith("- P3 ")]
+    assert p3 and all("no offline step" in line and "offline 0.0 s" not in line for line in p3)
+    assert all("offline " in line for line in text.splitlines() if line.startswith(("- P1 ", "- P2 ")))

@@ -393,6 +393,16 @@ def test_a_dash_names_only_what_occurs():
                     "tables), or a value that does not apply (the integrated AC-OPF's ratio to "
                     f"itself{ch12.NO_OFFLINE}{ch12.NO_EXCHANGE}).")
     assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
+    # ALADIN has no offline step either: its offline time reads "–" as the integrated AC-OPF's, not 0.0
+    p3 = _row(1, "P3", 0.0, 30.0)
+    p3.update(offline_time_s=0.0, rounds=12)
+    t = ch12.frame(_store([base, p3], buses=(150,), ts_its=(20,)))
+    assert f"a value that does not apply ({ch12.P3_NO_OFFLINE})" in ch12.dash_text(t)
+    effort = ch12.outcome_tables(t)[1]
+    assert effort.loc[(1, ch12.METHODS["P3"]), "offline (s)"] == "–" and effort.loc[(1, ch12.METHODS["P3"]), "rounds"] == "12"
+    paper = ch12.paper_table(t)
+    assert paper.xs(ch12.METHODS["P3"], level="method")[ch12.PAPER_COLUMNS["offline"]].iloc[0] == "–"
+    assert f"in P3 ALADIN's rows, a value that does not apply ({ch12.P3_NO_OFFLINE})" in ch12.paper_note(t)
 
 
 def test_the_size_table_shows_long_system_names_whole():
@@ -816,7 +826,7 @@ def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
         f"“integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed; “no yardstick” ({P1} at "
         "2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against. “–”: a row called "
         "“failed” has no time, deviation, rounds or data; a run called “no yardstick” finished but has no deviation "
-        "to compare (its online solver time, offline time, rounds and data are measured all the same); in the "
+        "to compare (its other measures are shown all the same); in the "
         "integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, its offline "
         "time and rounds: it has no offline step and no rounds of messages).")
     assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == (

@@ -679,6 +679,16 @@ def figure(table: pd.DataFrame):
     return fig
 
 
+NO_OFFLINE_STEP = ("P3",)
+"""The methods without an offline step (ALADIN solves the integrated AC-OPF itself, in rounds): their offline time
+is said as "no offline step", not as 0.0 s (here, and as "–" in chapter 12's tables)."""
+
+
+def _offline_words(method: str, seconds: pd.Series) -> str:
+    """A method's offline time in a sentence: "offline 4.5 to 5.0 s", or "no offline step" (`NO_OFFLINE_STEP`)."""
+    return "no offline step" if method in NO_OFFLINE_STEP else f"offline {span(seconds, '.1f', ' s')}"
+
+
 def findings(table: pd.DataFrame) -> str:
     """Markdown: per factor and method, the range of deviation, the feasible share, the range of the online /
     integrated time ratio and the offline time, then every failed or infeasible run with its status. Every number
@@ -696,7 +706,7 @@ def findings(table: pd.DataFrame) -> str:
                 f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, '.3g', ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
                 f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online_ms, '.0f', ' ms')} "
-                f"against {span(ok.integrated_ms, '.0f', ' ms')}), offline {span(ok.offline_s, '.1f', ' s')}, "
+                f"against {span(ok.integrated_ms, '.0f', ' ms')}), {_offline_words(method, ok.offline_s)}, "
                 f"rounds {span(ok.rounds, '.0f')}.")
         lines.append("")
     bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
@@ -831,7 +841,8 @@ def base_case_text(table: pd.DataFrame) -> str:
         for m, r in base.iterrows():
             lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:.3g} %, online {r.online_ms:.0f} ms "
                          f"against {r.integrated_ms:.0f} ms for the integrated AC-OPF (ratio {r.time_ratio:.2f}), "
-                         f"offline {r.offline_s:.1f} s, {counted(r.rounds, 'round')}, {r.bytes / 1e3:.1f} kB.")
+                         f"{_offline_words(m, pd.Series([r.offline_s]))}, {counted(r.rounds, 'round')}, "
+                         f"{r.bytes / 1e3:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):
         if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
             lines.append(sentence)

@@ -61,13 +61,13 @@ from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = ["ANCHOR_KEYS", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE", "NO_OFFLINE",
-           "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT", "check_params",
-           "coded", "conditions", "conditions_text", "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables",
-           "ds_count", "frame", "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text",
-           "narrow_words", "noise_text", "outcome_tables", "p1_on_workers", "p3_text", "paper_note", "paper_table",
-           "paper_tables", "percent", "polytopes_text", "ratio_words", "run", "run_tables", "size_tables", "sizes",
-           "system_names", "target_tables", "targets", "timing_noise", "trend", "violation_text", "winners",
-           "workers_verdict"]
+           "P3_NO_OFFLINE", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT",
+           "WITHOUT_OFFLINE", "check_params", "coded", "conditions", "conditions_text", "dash_text", "deviation_text",
+           "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
+           "integrated_row", "iterations_text", "largest_size_text", "narrow_words", "noise_text", "outcome_tables",
+           "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables", "percent", "polytopes_text",
+           "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
+           "timing_noise", "trend", "violation_text", "winners", "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -375,6 +375,13 @@ NO_OFFLINE = ", its offline time and rounds: it has no offline step and no round
 """Why the integrated AC-OPF's row has "–" for its offline time and rounds (`outcome_tables`, `paper_table`; said by
 `dash_text`, `paper_note`): they do not apply to a problem solved in one piece, whose time is its solve's alone."""
 
+WITHOUT_OFFLINE = ("integrated", *ch08.NO_OFFLINE_STEP)
+"""The rows whose offline time reads "–", not 0.0: the integrated AC-OPF's (`NO_OFFLINE`) and ALADIN's
+(`P3_NO_OFFLINE`), neither of which has an offline step."""
+
+P3_NO_OFFLINE = "P3 ALADIN's offline time: it has no offline step, its regions solve online in every round"
+"""Why P3's rows have "–" for their offline time (`WITHOUT_OFFLINE`; said by `dash_text`, `paper_note`)."""
+
 SIZE_TITLE = ("**The systems** per size: buses, build time (s), peak memory (MiB), the size's wall time (s) and the "
               "integrated AC-OPF's solver time before and after the methods (ms; the ratios divide by the first, and "
               "the timing noise is the largest relative move, how far the faster lies below the slower):")
@@ -403,14 +410,16 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     status is in `failures_text`), as `paper_table` has; a run that is
     not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
     that says why (`why_not_compared`), as `paper_table` has; the integrated AC-OPF has "–" for its offline time
-    and rounds, which do not apply to it (`NO_OFFLINE`), as `paper_table` has."""
+    and rounds, which do not apply to it (`NO_OFFLINE`), and ALADIN for its offline time (`WITHOUT_OFFLINE`), as
+    `paper_table` has."""
     shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
     t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
                  feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=ratio_words(t),
                  deviation_pct=t.deviation_pct.where(shown))
     # `paper_table`'s rule: a run that did not finish has no number, its offline time, rounds and data included
     t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "offline_time_s", "rounds", "kB"]] = np.nan
-    t.loc[t.method == "integrated", ["offline_time_s", "rounds"]] = np.nan  # not applicable (`NO_OFFLINE`)
+    t.loc[t.method.isin(WITHOUT_OFFLINE), "offline_time_s"] = np.nan  # not applicable (`WITHOUT_OFFLINE`)
+    t.loc[t.method == "integrated", "rounds"] = np.nan  # not applicable (`NO_OFFLINE`)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1}
     for c, d in digits.items():
@@ -440,6 +449,8 @@ def dash_text(t: pd.DataFrame) -> str:
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
         said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{NO_OFFLINE}{kb})")
+    if ((t.method == "P3") & (t.status == "ok")).any():
+        said.append(f"a value that does not apply ({P3_NO_OFFLINE})")
     return f"“–”: {', or '.join(said)}." if said else ""
 
 
@@ -564,7 +575,7 @@ def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     ratio = ratio_words(t).where(~integrated, own)
     t = t.assign(online=online.to_numpy(), ratio=ratio.to_numpy(),
                  dev=fixed(t.deviation_pct.abs().where(comparable(t)), 4).to_numpy(),
-                 offline=fixed(t.offline_time_s.where(ran & ~integrated), 1).to_numpy(),
+                 offline=fixed(t.offline_time_s.where(ran & ~t.method.isin(WITHOUT_OFFLINE)), 1).to_numpy(),
                  rounds=fixed(t.rounds.astype(float).where(ran & ~integrated), 0).to_numpy(),
                  kB=fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
     t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
@@ -599,13 +610,15 @@ def paper_note(t: pd.DataFrame) -> str:
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
         dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
     if unjudged := [f"“{w}”" for w in ("infeasible", "no yardstick") if (words[ran & ~integrated] == w).any()]:
-        dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its online "
-                      "solver time, offline time, rounds and data are measured all the same)")
+        dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its other "
+                      "measures are shown all the same)")
     base = t[integrated & ran]
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
         dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from "
                       f"itself{NO_OFFLINE}{kb})")
+    if (ran & (t.method == "P3")).any():
+        dashes.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
     if dashes:
         out.append(f"“–”: {'; '.join(dashes)}.")
     return " ".join(out)
