@@ -502,7 +502,7 @@ def test_build_text_explains_both_solve_times_of_a_net_in_both_tables(archived):
     text = ch02.build_text(archived)
     nets, b = ch02._nets(archived), ch02.frame(archived, "build_net")
     repeats = json.loads(archived.attrs["parameters"])["repeats"]
-    own = ch02._own_repeats()
+    own = bench.BUILD_REPEATS
     assert own == 3 and repeats != own  # build_rows calls build_and_solve_times with its default
     assert (f"It has two solve times as well, timed apart: the timing table's is the fastest of {repeats} solves of "
             f"the model the benchmark built (the chapter's `repeats`, `forlab.opf.bench.compare`), the one here the "

@@ -126,7 +126,11 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
     return pd.DataFrame(rows).set_index("net")
 
 
-def build_and_solve_times(net, repeats: int = 3, **options) -> dict:
+BUILD_REPEATS = 3
+"""How many builds and solves `build_and_solve_times` times by default (chapter 02's build table says so)."""
+
+
+def build_and_solve_times(net, repeats: int = BUILD_REPEATS, **options) -> dict:
     """Model build time against solve time of forlab's AC-OPF on ``net`` (issue 19: build below solve), fastest of
     ``repeats`` builds and of ``repeats`` solves (`forlab.opf.outcome.timed`), seconds.
 

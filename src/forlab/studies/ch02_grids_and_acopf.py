@@ -19,7 +19,6 @@ build-time tables (the archived one, or one whose parameters ask for none) reads
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import warnings
@@ -1432,12 +1431,6 @@ def build_text(stored: xr.Dataset) -> str:
             f"{_build_before(b.index)}")
 
 
-def _own_repeats() -> int:
-    """How many builds and solves `forlab.opf.bench.build_and_solve_times` times per net when `build_rows` calls it:
-    its default (``repeats``), which `build_rows` does not change."""
-    return inspect.signature(bench.build_and_solve_times).parameters["repeats"].default
-
-
 def _two_timings(stored: xr.Dataset, b: pd.DataFrame, build: str, solve: str, ok: pd.Series) -> str:
     """Markdown (with a leading space): why a net of both the timing table (the ``net`` table, `bench.compare`) and
     the ``build_net`` table ``b`` has two solve times, and both pairs of its times, each named by its table; "" when
@@ -1457,7 +1450,7 @@ def _two_timings(stored: xr.Dataset, b: pd.DataFrame, build: str, solve: str, ok
                      f"the timing table, build {b[build][n]:.2f} s and solve {b[solve][n]:.2f} s here" for n in both)
     return (f" It has two solve times as well, timed apart: the timing table's is the fastest of {table_solves} of "
             "the model the benchmark built (the chapter's `repeats`, `forlab.opf.bench.compare`), the one here the "
-            f"fastest of {_own_repeats()} solves of the model `forlab.opf.bench.build_and_solve_times` built. Both "
+            f"fastest of {bench.BUILD_REPEATS} solves of the model `forlab.opf.bench.build_and_solve_times` built. Both "
             f"solve from the power-flow start{path}; they differ by the noise of a shared machine, which only adds "
             f"time. Side by side, {each}.")
 

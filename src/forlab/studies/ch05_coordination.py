@@ -389,6 +389,11 @@ CASE_INDEX = ["system", "load"]
 """The headers of a case table's index columns on the page: the system and its load level (in %)."""
 
 
+def _case_index(index: pd.MultiIndex) -> pd.MultiIndex:
+    """A case table's (system, load %) index as the page shows it (`forlab.book.tables.page_index`, `CASE_INDEX`)."""
+    return page_index(index.get_level_values(0), index.get_level_values(1) / 100, names=CASE_INDEX)
+
+
 def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case-study table of `coordination_table` in two tables that fit the page: costs (integrated optimum, the
     coordinated dispatch's true cost, deviation, PCC mismatch, violations) and solver times (ms; offline in s; the
@@ -400,7 +405,7 @@ def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000"
     cost_cols = COST_COLUMNS + (("status",) if "status" in shown and (shown.status != "ok").any() else ())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (cost_cols, TIME_COLUMNS))
-    index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100, names=CASE_INDEX)
+    index = _case_index(printed.index)
     for frame in out:
         frame.index = index
     return out
@@ -414,7 +419,7 @@ def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
     for c in cols:
         shown[c] = fixed(1e3 * shown[c].astype(float), 1).values
     out = printable(shown, cols)
-    out.index = page_index(printed.index.get_level_values(0), printed.index.get_level_values(1) / 100, names=CASE_INDEX)
+    out.index = _case_index(printed.index)
     return out
 
 
@@ -595,7 +600,7 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = it.copy()
     for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
         shown[c] = fixed(shown[c], 2).values
-    index = page_index(it.index.get_level_values(0), it.index.get_level_values(1) / 100, names=CASE_INDEX)
+    index = _case_index(it.index)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
         frame.index = index
