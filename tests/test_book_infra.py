@@ -54,6 +54,7 @@ def test_a_count_takes_the_number_of_its_noun():
 def test_a_list_reads_as_a_sentence_lists():
     assert [tables.listed(x) for x in (["a"], ["a", "b"], ["a", "b", "c"], [1, 4, 16])] == \
         ["a", "a and b", "a, b and c", "1, 4 and 16"]
+    assert tables.listed(["a", "b", "c"], "or") == "a, b or c" and tables.listed(["a"], "or") == "a"
 
 
 def test_titled_tables_show_each_title_as_markdown_above_its_table():
@@ -113,6 +114,17 @@ def test_fixed_point_text_keeps_missing_values_and_drops_the_sign_of_a_rounded_z
 
     assert fixed([1.23456, -0.00001, np.nan, np.inf, -2.5], 2).tolist()[:2] == ["1.23", "0.00"]
     assert fixed([np.nan, np.inf], 1).isna().all() and fixed([-2.5], 1)[0] == "-2.5"
+
+
+def test_fixed_columns_formats_the_named_columns_and_refuses_a_missing_one():
+    from forlab.book.tables import fixed_columns
+
+    t = pd.DataFrame({"a": [1.0, 12.345, np.nan], "b": [-0.00001, 2.0, 3.0], "c": ["x", "y", "z"]})
+    out = fixed_columns(t, {"a": 2, "b": 1})
+    assert out.a.tolist()[:2] == ["1.00", "12.35"] and pd.isna(out.a.iloc[2]) and out.b.tolist() == ["0.0", "2.0", "3.0"]
+    assert out.c.tolist() == ["x", "y", "z"] and t.a.iloc[0] == 1.0  # other columns and the input untouched
+    with pytest.raises(KeyError):
+        fixed_columns(t, {"d": 1})
 
 
 def test_wrappable_breaks_only_long_names_at_the_given_characters():

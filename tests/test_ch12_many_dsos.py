@@ -382,15 +382,16 @@ def test_a_dash_names_only_what_occurs():
     tables) and the integrated AC-OPF's values that do not apply, each only where it occurs."""
     base = _row(1, "integrated", 0.0, 1.0)
     t = ch12.frame(_store([base, _row(1, "P1", 0.001, 0.5)], buses=(150,), ts_its=(20,)))
-    assert ch12.dash_text(t) == ("“–”: a value that does not apply (the integrated AC-OPF's ratio to itself, its "
-                                 "offline time and rounds: it has no offline step and no rounds of messages).")
+    assert ch12.dash_text(t) == ("“–”: a value that does not apply (the integrated AC-OPF's ratio to and deviation "
+                                 "from itself, its offline time and rounds: it has no offline step and no rounds of "
+                                 "messages).")
     row = ch12._not_run("s", 1, 0)
     row.update(n_ds=1, group_wall_time_s=0.0)
     rows = [{**base, "bytes_exchanged": np.nan}, _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
             row]
     text = ch12.dash_text(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
     assert text == ("“–”: a failed run or a method not run at that size (each listed with its status after the "
-                    "tables), or a value that does not apply (the integrated AC-OPF's ratio to "
+                    "tables), or a value that does not apply (the integrated AC-OPF's ratio to and deviation from "
                     f"itself{ch12.NO_OFFLINE}{ch12.NO_EXCHANGE}).")
     assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
     # ALADIN has no offline step either: its offline time reads "–" as the integrated AC-OPF's, not 0.0
@@ -764,6 +765,14 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     # review finding: the integrated AC-OPF's offline time and rounds printed "0.0" and "0", values that do not
     # apply to it: "–", as the page marks every value that does not apply
     assert set(effort.loc[(2, "integrated AC-OPF"), ["offline (s)", "rounds"]]) == {"–"}
+    # second read (session 48): its deviation from itself printed "0.0000" here and "–" in `paper_table`; both
+    # tables now take their dashes from one rule, `measures_shown`
+    assert online.loc[(2, "integrated AC-OPF"), "deviation (%)"] == "–"
+    paper_row = ch12.paper_table(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).loc[(2, 180, "integrated AC-OPF")]
+    assert paper_row[ch12.PAPER_COLUMNS["dev"]] == "–"
+    masked = ch12.measures_shown(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).set_index("method")
+    assert masked.loc["P2", ["solve_time_s", "offline_time_s", "rounds", "bytes_exchanged"]].isna().all()
+    assert masked.loc["P1", ["deviation_pct", "offline_time_s", "rounds"]].notna().all()
 
 
 def test_a_small_bound_is_printed_with_a_significant_digit():

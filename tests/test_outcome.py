@@ -304,6 +304,17 @@ def test_violation_counts_of_a_store_written_before_the_angle_count():
     assert violation_counts(None) == dict.fromkeys(VIOLATION_COUNTS, -1)
 
 
+def test_violation_words_of_an_infeasible_dispatch_name_only_what_broke():
+    """One wording for both uses: every kind with its count (chapters 05, 06, 08), or only the kinds that broke
+    (chapters 12 and 09, where a list of zeros would hide what broke)."""
+    row = {"n_vm_violations": 0, "n_branch_violations": 0, "n_gen_violations": 1, "n_angle_violations": 0}
+    assert violation_words(row, broken_only=True) == "1 generator limit violation"
+    assert violation_words({**row, "n_vm_violations": 2}, broken_only=True) == \
+        "2 voltage and 1 generator limit violations"
+    assert violation_words(dict.fromkeys(row, 0), broken_only=True) == "no violation counted"
+    assert violation_words(row) == "0 voltage, 0 branch, 1 generator limit and 0 angle difference violations"
+
+
 def test_the_judge_prices_a_generator_with_unlimited_reactive_power():
     """case1354pegase has a generator with infinite Q limits; pandapower's share of a PV bus's Q among its
     generators is then NaN, which made the judged cost NaN (a feasible dispatch without a deviation)."""

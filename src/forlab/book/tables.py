@@ -60,6 +60,16 @@ def fixed(values, digits: int) -> pd.Series:
     return shown.map(lambda x: f"{x:.{digits}f}").where(np.isfinite(v))
 
 
+def fixed_columns(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+    """A copy of ``table`` with each column named in ``digits`` as fixed-point text with that many decimals
+    (`fixed`): one precision down a column, so that "4170.8" does not stand under "4128.66". KeyError for a column
+    the table lacks (a misspelt name would otherwise leave its column unformatted)."""
+    out = table.copy()
+    for col, n in digits.items():
+        out[col] = fixed(pd.to_numeric(out[col]), n).to_numpy()
+    return out
+
+
 def clipped(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, with "..." where it was cut (a message in a store's status or a
     table cell: a reader sees that it goes on, not a sentence that stops mid-word)."""
@@ -84,10 +94,11 @@ def counted(n: float, noun: str) -> str:
     return f"{whole} {noun}" if whole == 1 else f"{whole} {noun}s"
 
 
-def listed(items) -> str:
-    """Items in words, as a sentence lists them: "a", "a and b", "a, b and c" (each item as ``str`` gives it)."""
+def listed(items, conjunction: str = "and") -> str:
+    """Items in words, as a sentence lists them: "a", "a and b", "a, b and c" (each item as ``str`` gives it;
+    ``conjunction`` "or": "a, b or c")."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 TitledTable = tuple[str, pd.DataFrame]

@@ -74,13 +74,19 @@ def held_counts(columns) -> list[str]:
     return [c for c in VIOLATION_COUNTS if c in columns]
 
 
-def violation_words(r) -> str:
+def violation_words(r, broken_only: bool = False) -> str:
     """'2 voltage, 0 branch, 0 generator limit and 0 angle difference violations' of a row (dict, Series or named
     tuple) holding the judge's counts; a count it lacks or holds as NaN (a store written before the judge counted
-    angle differences) is left out."""
+    angle differences) is left out. ``broken_only``: only the kinds counted above zero ("1 generator limit
+    violation", "2 voltage and 1 branch violations"; "no violation counted" when there is none), for a dispatch
+    known to be infeasible, where a list of zeros would hide what broke."""
     get = r.get if isinstance(r, dict | pd.Series) else lambda c: getattr(r, c, None)
-    parts = [f"{int(get(c))} {VIOLATION_KINDS[c]}" for c in VIOLATION_COUNTS if pd.notna(get(c))]
-    return f"{', '.join(parts[:-1])} and {parts[-1]} violations"
+    counts = {c: int(get(c)) for c in VIOLATION_COUNTS if pd.notna(get(c)) and (get(c) > 0 or not broken_only)}
+    if not counts:
+        return "no violation counted"
+    parts = [f"{n} {VIOLATION_KINDS[c]}" for c, n in counts.items()]
+    noun = "violation" if list(counts.values()) == [1] else "violations"
+    return f"{', '.join(parts[:-1])} and {parts[-1]} {noun}" if len(parts) > 1 else f"{parts[0]} {noun}"
 
 
 def total_violations(counts: pd.DataFrame, ok: pd.Series) -> pd.Series:

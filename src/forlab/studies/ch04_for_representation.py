@@ -23,7 +23,16 @@ from scipy import ndimage
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_non_negative, check_types
 from forlab.book.store import origin_text, parameters_text
-from forlab.book.tables import TitledTable, counted, fixed, listed, page_index, printable, wrappable
+from forlab.book.tables import (
+    TitledTable,
+    counted,
+    fixed,
+    fixed_columns,
+    listed,
+    page_index,
+    printable,
+    wrappable,
+)
 from forlab.grid import td
 from forlab.p1_for import sampling
 from forlab.p1_for.offer import Offer
@@ -223,9 +232,9 @@ def candidate_printable(cand: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     chosen = {(str(r), int(c.degree), bool(c.convex)) for r, c in info.iterrows()}
     by["chosen"] = ["✓" if (str(r.ds), int(r.degree), bool(r.convex)) in chosen else ""
                     for r in by.itertuples()]
-    for c in ("val_false_infeasible", "test_false_feasible_rate", "test_false_infeasible_rate"):
-        by[c] = fixed(100 * by[c], 1)
-    by["margin"] = fixed(by.val_margin, 3)
+    rates = ["val_false_infeasible", "test_false_feasible_rate", "test_false_infeasible_rate"]
+    by[rates] = 100 * by[rates].astype(float)  # as % of the points
+    by = fixed_columns(by, dict.fromkeys(rates, 1)).assign(margin=fixed(by.val_margin, 3).to_numpy())
     out = printable(by, CANDIDATE_HEADERS)
     out.index = page_index(by.ds, [_polynomial_label(d, c) + (" ✓" if k else "")
                                     for d, c, k in zip(by.degree, by.convex, by.chosen)], names=CANDIDATE_INDEX)

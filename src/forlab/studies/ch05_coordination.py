@@ -30,6 +30,7 @@ from forlab.book.tables import (
     clipped,
     counted,
     fixed,
+    fixed_columns,
     listed,
     page_index,
     printable,
@@ -597,9 +598,7 @@ def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`coordination_iterations` as the page shows it, in two tables that each fit the column: Ipopt iterations of
     the integrated AC-OPF, the TSO and the slowest DSO (from its chosen start, and cold); then which DSO was slowest and
     the time per iteration (ms) of the integrated AC-OPF and of that DSO."""
-    shown = it.copy()
-    for c in ("integrated: ms/iteration", "DSO: ms/iteration"):
-        shown[c] = fixed(shown[c], 2).values
+    shown = fixed_columns(it, {"integrated: ms/iteration": 2, "DSO: ms/iteration": 2})
     index = _case_index(it.index)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
@@ -750,10 +749,8 @@ PCC_COLUMNS = {"ds": "DS", "p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "V (
 def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
     """`pcc_points` as the page shows it, one row per case and DS: the TSO's point, f + m of the offer there (<= 0:
     inside the offer), the DSO's true cost, the offered minus the true cost and the PCC mismatch."""
-    shown = pts.copy()
-    for c, d in (("p_mw", 2), ("q_mvar", 2), ("vm_pu", 4), ("f", 4), ("fpu_cost", 2), ("offer_vs_true_cost", 2),
-                 ("mismatch", 4)):
-        shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000" for a point on the surface
+    shown = fixed_columns(pts, {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "fpu_cost": 2, "offer_vs_true_cost": 2,
+                                "mismatch": 4})  # "0.0000", never "-0.0000" for a point on the surface
     out = printable(shown, PCC_COLUMNS)
     out.index = page_index(pts.system, pts.level, names=CASE_INDEX)
     return out

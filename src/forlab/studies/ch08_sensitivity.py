@@ -581,12 +581,9 @@ def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> pd.DataFrame:
     """``t`` with the numbers of ``digits`` as fixed-point text (missing values stay missing), headers in words."""
-    from forlab.book.tables import fixed, printable
+    from forlab.book.tables import fixed_columns, printable
 
-    out = t.copy()
-    for c, d in digits.items():
-        out[c] = fixed(pd.to_numeric(out[c]), d).to_numpy()
-    return printable(out, headers)
+    return printable(fixed_columns(t, digits), headers)
 
 
 def online_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,7 @@ import xarray as xr
 from forlab.book import store as store_
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_types
-from forlab.book.tables import fixed, printable, table, to_dataset, wrappable
+from forlab.book.tables import fixed_columns, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
@@ -819,8 +819,7 @@ def points_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "point", "pt_", index="point")
     for c in ("in_box", "feasible"):
         t[c] = np.where(t[c].astype(int) == 1, "yes", "no")
-    for c, d in POINT_DIGITS.items():  # fixed decimals per row of the page: "21.80", not "21.8"
-        t[c] = fixed(t[c], d).values
+    t = fixed_columns(t, POINT_DIGITS)  # fixed decimals per row of the page: "21.80", not "21.8"
     return printable(t, POINT_HEADERS).set_index("PCC point").T
 
 
@@ -936,8 +935,7 @@ def solution_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "solver", "sol_", index="solver")
     t["status"] = t["status"].astype(str)
     t["time_ms"] = 1000 * t.time_s.astype(float)
-    for c, d in SOLUTION_DIGITS.items():  # fixed decimals per row of the page: "731.10", not "731.1"
-        t[c] = fixed(t[c], d).values
+    t = fixed_columns(t, SOLUTION_DIGITS)  # fixed decimals per row of the page: "731.10", not "731.1"
     return printable(t, SOLUTION_HEADERS).T
 
 
@@ -1034,8 +1032,7 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     t["representation"] = [REPRESENTATIONS[str(r)] for r in t.representation]
     t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
     t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
-    for c, d in TSO_DIGITS.items():  # fixed decimals per column: "1.050000", not "1.05"
-        t[c] = fixed(t[c], d).values
+    t = fixed_columns(t, TSO_DIGITS)  # fixed decimals per column: "1.050000", not "1.05"
     t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break: ten columns fit the page
     return printable(t, TSO_HEADERS).set_index("DS as")
 

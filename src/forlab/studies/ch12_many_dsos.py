@@ -47,6 +47,7 @@ from forlab.book.tables import (
     clipped,
     counted,
     fixed,
+    fixed_columns,
     listed,
     printable,
     span,
@@ -54,7 +55,7 @@ from forlab.book.tables import (
     to_dataset,
     wrappable,
 )
-from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts
+from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
@@ -64,7 +65,7 @@ __all__ = ["ANCHOR_KEYS", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITIO
            "P3_NO_OFFLINE", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT",
            "WITHOUT_OFFLINE", "check_params", "coded", "conditions", "conditions_text", "dash_text", "deviation_text",
            "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
-           "integrated_row", "iterations_text", "largest_size_text", "narrow_words", "noise_text", "outcome_tables",
+           "integrated_row", "iterations_text", "largest_size_text", "measures_shown", "narrow_words", "noise_text", "outcome_tables",
            "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables", "percent", "polytopes_text",
            "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
            "timing_noise", "trend", "violation_text", "winners", "workers_verdict"]
@@ -401,29 +402,34 @@ EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "
 """The columns of the chapter's two tables (`outcome_tables`), each narrow enough for the text column."""
 
 
+def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` (methods by code) with every measure a table of this chapter shows as "–" set to NaN: the
+    one dash rule of `outcome_tables` and `paper_table`. A run that did not finish has no feasibility, times,
+    offline time, rounds or data; a run that is not `comparable` has no deviation (nor has the integrated AC-OPF, from
+    itself); the rows of `WITHOUT_OFFLINE` have no offline time, and the integrated AC-OPF has no rounds
+    (`NO_OFFLINE`). Chapter 09's copies of the rows lack the wall time, which is then left out."""
+    ran, integrated = t.status == "ok", t.method == "integrated"
+    unfinished = [c for c in ("feasible", "solve_time_s", "wall_time_s", "bytes_exchanged") if c in t]
+    return t.assign(**{c: t[c].astype(float).where(ran) for c in unfinished},
+                    deviation_pct=t.deviation_pct.where(comparable(t) & ~integrated),
+                    offline_time_s=t.offline_time_s.where(ran & ~t.method.isin(WITHOUT_OFFLINE)),
+                    rounds=t.rounds.astype(float).where(ran & ~integrated))
+
+
 def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chapter's two tables, per N and method: what the TSO gets and how fast (judged deviation (%),
     feasibility, online solver time (ms), online wall time by the same rule (ms: each part's wall clock, messages
     included, parallel parts their slowest; not the measured wall clock of all DSOs on the workers, which
     `dispatch_table` gives), the online solver time over the integrated AC-OPF's), and what it costs besides
-    (buses, offline time (s), rounds, kB). "–" where a run failed or was not run, in every column but its buses (its
-    status is in `failures_text`), as `paper_table` has; a run that is
-    not `comparable` (an infeasible dispatch, or no yardstick) has no deviation and, in the ratio's place, the word
-    that says why (`why_not_compared`), as `paper_table` has; the integrated AC-OPF has "–" for its offline time
-    and rounds, which do not apply to it (`NO_OFFLINE`), and ALADIN for its offline time (`WITHOUT_OFFLINE`), as
-    `paper_table` has."""
-    shown = comparable(t) | (t.method == "integrated")  # an infeasible dispatch's deviation is no result
-    t = t.assign(kB=t["bytes_exchanged"] / 1e3, wall_ms=1e3 * t["wall_time_s"], online=1e3 * t["solve_time_s"],
-                 feasible=np.where(t.feasible.astype(bool), "yes", "no"), ratio=ratio_words(t),
-                 deviation_pct=t.deviation_pct.where(shown))
-    # `paper_table`'s rule: a run that did not finish has no number, its offline time, rounds and data included
-    t.loc[t.status != "ok", ["feasible", "deviation_pct", "online", "wall_ms", "offline_time_s", "rounds", "kB"]] = np.nan
-    t.loc[t.method.isin(WITHOUT_OFFLINE), "offline_time_s"] = np.nan  # not applicable (`WITHOUT_OFFLINE`)
-    t.loc[t.method == "integrated", "rounds"] = np.nan  # not applicable (`NO_OFFLINE`)
+    (buses, offline time (s), rounds, kB). "–" where a measure does not exist, by `paper_table`'s rule
+    (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
+    dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
+    ratio = ratio_words(t)
+    t = measures_shown(t)
+    t = t.assign(kB=t.bytes_exchanged / 1e3, wall_ms=1e3 * t.wall_time_s, online=1e3 * t.solve_time_s,
+                 feasible=t.feasible.map({1.0: "yes", 0.0: "no"}), ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
-    digits = {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1}
-    for c, d in digits.items():
-        t[c] = fixed(pd.to_numeric(t[c]), d).to_numpy()
+    t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1})
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
@@ -448,7 +454,8 @@ def dash_text(t: pd.DataFrame) -> str:
     base = t[t.method == "integrated"]
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
-        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to itself{NO_OFFLINE}{kb})")
+        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to and deviation from "
+                    f"itself{NO_OFFLINE}{kb})")
     if ((t.method == "P3") & (t.status == "ok")).any():
         said.append(f"a value that does not apply ({P3_NO_OFFLINE})")
     return f"“–”: {', or '.join(said)}." if said else ""
@@ -468,8 +475,7 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
     p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms,
                    offline_dso_max_s=p1.get("offline_dso_max_s", pd.Series(np.nan, index=p1.index)))
-    for c, d in (("dso_ms", 1), ("dso_parallel_ms", 1), ("ratio", 1), ("offline_dso_max_s", 1), ("offline_s", 1)):
-        p1[c] = fixed(pd.to_numeric(p1[c]), d).to_numpy()
+    p1 = fixed_columns(p1, dict.fromkeys(("dso_ms", "dso_parallel_ms", "ratio", "offline_dso_max_s", "offline_s"), 1))
     out = printable(p1, DISPATCH_HEADERS)
     out.index.name = "DSs"
     return out
@@ -567,17 +573,14 @@ def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and its data, where it
     has none); `paper_note` says what each word and dash stands for."""
     t = coded(t)
-    ran, integrated = t.status == "ok", t.method == "integrated"
     own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
-    online = pd.Series([duration(r.solve_time_s) if r.status == "ok" and np.isfinite(r.solve_time_s) else np.nan
-                        for r in t.itertuples()], index=t.index, dtype=object)
-    ratio = ratio_words(t).where(~integrated, own)
-    t = t.assign(online=online.to_numpy(), ratio=ratio.to_numpy(),
-                 dev=fixed(t.deviation_pct.abs().where(comparable(t)), 4).to_numpy(),
-                 offline=fixed(t.offline_time_s.where(ran & ~t.method.isin(WITHOUT_OFFLINE)), 1).to_numpy(),
-                 rounds=fixed(t.rounds.astype(float).where(ran & ~integrated), 0).to_numpy(),
-                 kB=fixed((t.bytes_exchanged / 1e3).where(ran), 1).to_numpy())
+    ratio = ratio_words(t).where(t.method != "integrated", own)
+    t = measures_shown(t)
+    online = [duration(s) if np.isfinite(s) else np.nan for s in t.solve_time_s]
+    t = t.assign(online=online, ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(), offline=t.offline_time_s,
+                 kB=t.bytes_exchanged / 1e3)
+    t = fixed_columns(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1})
     t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
     t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.astype(int), t.method.map(METHODS)],
                                         names=["DSs", "buses", "method"])
@@ -1334,16 +1337,14 @@ def _infeasible(r) -> str:
 
 def violation_text(r) -> str:
     """What the T+D power flow found broken in one finished run's dispatch (a row of `frame`, or of chapter 09's
-    copies of them): its violations by kind (`forlab.opf.judge.VIOLATION_KINDS`; a count the row lacks or holds as
+    copies of them): the kinds it broke (`forlab.opf.judge.violation_words`; a count the row lacks or holds as
     NaN is not claimed) and the largest excess over a limit in its unit (`forlab.opf.judge.MAX_VIOLATION_UNIT`):
     "1 generator limit violation, the largest 1.5e-05 p.u. (of nominal voltage for a voltage, ...)".
     The one wording of an infeasible run, this chapter's list of failed and infeasible runs and chapter 09's
     statement on ALADIN at scale alike."""
-    kinds = [counted(getattr(r, c), f"{name} violation") for c, name in VIOLATION_KINDS.items()
-             if getattr(r, c, 0) > 0]
     worst = float(getattr(r, "max_violation", np.nan))
     largest = f", the largest {worst:.1e} {MAX_VIOLATION_UNIT}" if np.isfinite(worst) else ""
-    return f"{', '.join(kinds) or 'no limit violation counted'}{largest}"
+    return f"{violation_words(r, broken_only=True)}{largest}"
 
 
 def p2_text(t: pd.DataFrame) -> str:
@@ -1412,7 +1413,7 @@ def _unit_break_text(bad: pd.DataFrame, intact: list[str]) -> str:
     which breaks), and, per row, whether the TSO held a reserve there, as the store records it (`_reserve`). The
     store holds no DS's signed import error, so nothing is said of how the errors add up across the DSs."""
     reserve = _reserve(bad)
-    kinds = " or ".join(filter(None, (", ".join(intact[:-1]), intact[-1]))) if intact else "other"
+    kinds = listed(intact, "or") if intact else "other"
     out = (f" Only unit limits break, no {kinds} limit: in the T+D power flow the slack unit takes up the "
            "difference between the predicted and the true imports (and the voltage-controlling units the reactive "
            "one), and where the optimum holds a unit at a limit, that difference can push it past the limit.")

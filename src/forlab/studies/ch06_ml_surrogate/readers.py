@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from forlab.book.tables import TitledTable, fixed, page_index, printable, table
+from forlab.book.tables import TitledTable, fixed_columns, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
@@ -144,7 +144,7 @@ def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_summary_shown(cov: pd.DataFrame) -> pd.DataFrame:
     """`coverage_summary` as the chapter prints it: shares to 0.1 %, density ratios to 0.001 (as `coverage_shown`)."""
-    return _decimals(coverage_summary(cov), {"smallest share inside (%)": 1, "smallest share of cells hit (%)": 1,
+    return fixed_columns(coverage_summary(cov), {"smallest share inside (%)": 1, "smallest share of cells hit (%)": 1,
                                              "smallest density ratio": 3, "largest density ratio": 3})
 
 
@@ -287,15 +287,6 @@ def _per_ds(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(index.set_names(names))
 
 
-def _decimals(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
-    """``frame`` with the columns of ``digits`` as fixed-point text (`forlab.book.tables.fixed`): every number of a
-    column with as many decimals, so that "4170.8" does not stand under "4128.66"."""
-    out = frame.copy()
-    for col, n in digits.items():
-        out[col] = fixed(out[col], n)
-    return out
-
-
 def sweep_keys(st) -> list[str]:
     """The DSs the chapter draws the accuracy sweep of when a store has more than fits the column: the first DS with
     the fewest buses and the first with the most (one key when they are the same)."""
@@ -334,7 +325,7 @@ def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`scores_table` as the chapter prints it (`SCORE_DECIMALS` per column), in two tables that fit the column: the
     polytope on the held-out samples with its training time, then the check at fresh vertices and the regressors'
     errors."""
-    s = _decimals(_per_ds(scores_table(st)), SCORE_DECIMALS)
+    s = fixed_columns(_per_ds(scores_table(st)), SCORE_DECIMALS)
     held_out = printable(s, {"K": "facets K", "accuracy (%)": "accuracy (%)",
                              "false-feasible (%)": "false-feasible (%)", "false-infeasible (%)": "false-infeasible (%)",
                              "train time (s)": "training time (s)"})
@@ -362,7 +353,7 @@ def _fpus_from_one(frame: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_shown(cov: pd.DataFrame) -> pd.DataFrame:
     """A `coverage_table` as the chapter prints it (`COVERAGE_DECIMALS`, FPUs numbered from 1)."""
-    shown = _fpus_from_one(_decimals(cov, COVERAGE_DECIMALS))
+    shown = _fpus_from_one(fixed_columns(cov, COVERAGE_DECIMALS))
     return printable(_per_ds(shown), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
                                       "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
                                       "density ratio": "density ratio"})
@@ -378,7 +369,7 @@ def rounds_shown(rounds: pd.DataFrame | None) -> pd.DataFrame | None:
     did not run because the DS was certified earlier (None stays None)."""
     if rounds is None:
         return None
-    shown = _decimals(rounds, dict.fromkeys(rounds.columns, 1))
+    shown = fixed_columns(rounds, dict.fromkeys(rounds.columns, 1))
     return printable(_per_ds(shown), {c: f"{c} (%)" for c in rounds.columns})
 
 
@@ -407,7 +398,7 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`benchmark_table`'s table as the chapter prints it (`BENCHMARK_DECIMALS`), in two tables that fit the column:
     costs (cost, deviation, import error, violations; the status when a case failed), then the scenario's load and
     the solve times (and the TSO's wall time, when the store has it), one row per system and scenario each."""
-    table = _decimals(table, {c: n for c, n in BENCHMARK_DECIMALS.items() if c in table})
+    table = fixed_columns(table, {c: n for c, n in BENCHMARK_DECIMALS.items() if c in table})
     costs, times = dict(BENCHMARK_COSTS), dict(BENCHMARK_TIMES)
     if "status" in table and (table.status != "ok").any():
         costs["status"] = "status"
@@ -452,7 +443,7 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     """`per_system` as the chapter prints it: feasible dispatches ("25 of 25"), deviation, mean time ratio, import
     error and offline work per system (the worst time ratio and the mean solve times are in the sentences below it,
     the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
-    p = _decimals(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
+    p = fixed_columns(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
                             "time_ratio_mean": 2, "time_ratio_max": 2})
     p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
     p["offline_s"] = p.offline_s.round(0).astype(int)

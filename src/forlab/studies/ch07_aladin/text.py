@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, fixed, listed, page_index, printable
+from forlab.book.tables import TitledTable, fixed, fixed_columns, listed, page_index, printable
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     LOOSE_CONSENSUS,
@@ -534,10 +534,7 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     store with paired repeats, the range of the Dask repeats' ratios each to a centralized solve timed beside it;
     every column at one precision (`WALL_DIGITS`); the system names may break after "+"
     (`forlab.book.tables.page_index`)."""
-    t = wt.set_index("system")
-    for c, digits in WALL_DIGITS.items():  # one precision down a column, its trailing zeros kept
-        if c in t:
-            t[c] = fixed(t[c], digits).to_numpy()
+    t = fixed_columns(wt.set_index("system"), {c: n for c, n in WALL_DIGITS.items() if c in wt})
     t.index = page_index(t.index, names=["system"])
     names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
              "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)", "dask_ratio": "Dask / centralized",
@@ -662,8 +659,7 @@ def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
     o = over.copy()
     o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
     o["same"] = o["same iterations"].map({True: "yes", False: "no"})  # none for a failed row
-    for c, digits in {"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2}.items():
-        o[c] = fixed(o[c], digits).to_numpy()
+    o = fixed_columns(o, {"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
     several = o["mode"].nunique() > 1
     o.index = pd.Index([f"{s}, {m}" if several else s for s, m in zip(o.system, o["mode"])])
     return printable(o, {"in-process (ms/it)": "in-process (ms per round)", "Dask (ms/it)": "Dask (ms per round)",
@@ -702,8 +698,7 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
     out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
     out = out.round({"time_per_iter_ms": 0, "comm_ms": 0, "comm_predicted_ms": 0, "qp_ms": 0})
-    for c in ("total_s", "slowdown"):  # one precision down a column, trailing zeros kept
-        out[c] = fixed(out[c], 2).to_numpy()
+    out = fixed_columns(out, {"total_s": 2, "slowdown": 2})
     out.index = pd.Index([f"{v:g}" for v in out.latency_ms])
     for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
         out[c] = out[c].astype("Int64")
