@@ -184,3 +184,44 @@ def test_a_page_table_heads_every_column_in_one_row():
     assert one_header_row(plain) == plain._repr_html_()
     axis = frame.rename_axis(columns="measure")
     assert one_header_row(axis) == axis._repr_html_()
+
+
+def test_the_references_page_lists_every_entry_under_its_authors_initial(monkeypatch):
+    """Review G #10: "MATPOWER developers", a name written ``{{MATPOWER developers}}`` so that it stays one name,
+    sorted after Zimmerman, as the brace led its sort key. The book's own style (book/_ext/authoryear.py, as
+    _config.yml sets it) now sorts every entry by the initial of its label, and that entry keeps its label."""
+    import importlib.util
+    import sys
+    import unicodedata
+    from pathlib import Path
+
+    from pybtex.database import parse_file
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("authoryear", root / "book" / "_ext" / "authoryear.py")
+    authoryear = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "authoryear", authoryear)  # its dataclasses look their module up there
+    spec.loader.exec_module(authoryear)
+    entries = list(authoryear.AuthorYearStyle().format_entries(parse_file(str(root / "references.bib")).entries.values()))
+    initials = [unicodedata.normalize("NFKD", e.label)[0].lower() for e in entries]
+    assert initials == sorted(initials), [e.label for e in entries]
+    assert "MATPOWER developers, n.d." in [e.label for e in entries]
+
+
+def test_the_security_page_and_glossary_say_what_leaves_a_dso():
+    """Review G #1, #2 and the unit of ``max_violation``: the unwatched far limits a tentative step would cross are
+    sent in limit passes; P2's surrogate carries its fit statistics, the error bound the TSO's reserve needs among
+    them, and P2 also exchanges the load factor and the set-points; the largest violation names its bases."""
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    security = " ".join((book / "security.md").read_text().split())
+    glossary = " ".join((book / "glossary.md").read_text().split())
+    assert "the far limits it does not watch stay with the region" not in security
+    assert "the rest stay with the region" not in glossary
+    for page in (security, glossary):
+        assert "the unwatched far limits that step would cross" in page
+    assert "`train_max_abs_error`" in security and "the DS's load factor" in security
+    assert "the set-points it chose for the units" in security
+    assert "of the system base for a branch flow or a unit's power" in glossary
+    assert "`max_violation` is the largest violation, in p.u." not in glossary

@@ -229,7 +229,7 @@ def test_printed_columns_read_at_one_precision(archived):
 def _two_worker_words(two: float, one: float, verdict: str) -> str:
     """The words `ch03.paper_text` gives a two-worker wall time ``two`` (s), next to one worker's ``one``."""
     target = anchors.show("for_sampling_wall_s")
-    return f"{two:.1f} s with two (target: at most {target} with two: {verdict}; speed-up {one / two:.2f})"
+    return f"{two:.1f} s with two (target: at most {target} with two: {verdict}; speed-up {one / two:.2f}x)"  # attached: "1.57x"
 
 
 def test_scale_and_paper_text(archived):

@@ -176,6 +176,32 @@ def test_time_note_computes_what_the_target_asks_of_the_dso():
     assert "the TSO alone takes 60 ms, which leaves the DSO no time at all" in slow
 
 
+def test_the_rate_per_iteration_gives_the_time_stated_beside_it(archived):
+    """Review finding: "27 iterations ... at 6.1 ms each" beside a DSO time of 185 ms, the rate a mean of the levels'
+    rates. The rate is the mean time over the mean iterations, so iterations times rate give the mean time."""
+    st = _coordination_store()
+    two = xr.Dataset({k: ("case", np.r_[v.values, v.values[1:]]) for k, v in st.data_vars.items() if "case" in v.dims})
+    two["level"] = ("case", np.array([1.0, 1.0, 0.8]))
+    for k, v in st.data_vars.items():
+        if "dso_row" in v.dims:
+            two[k] = ("dso_row", np.r_[v.values, v.values[1:]])
+    two["dso_level"] = ("dso_row", np.array([1.0, 1.0, 0.8]))
+    two["dso_solve_time_s"] = ("dso_row", np.array([0.004, 0.400, 0.050]))  # large: 8 and 5 ms per iteration
+    two["dso_iterations"] = ("dso_row", np.array([4, 50, 10]))
+    means = ch05.system_means(ch05.coordination_iterations(two))
+    assert means.loc["large", "DSO: ms/iteration"] == pytest.approx(225 / 30)  # not the mean of 8 and 5, 6.5
+    assert "30 iterations from its chosen start (60 cold) at 7.5 ms" in ch05.coordination_time_note(
+        ch05.coordination_iterations(two))
+    # on the archived store: the largest system's mean DSO time is the one `_time_line` states, and its iterations
+    # times its rate give it
+    means = ch05.system_means(ch05.coordination_iterations(archived))
+    for ms, (total, n) in ch05.RATES.items():
+        assert np.allclose(means[ms] * means[n], means[total])
+    t = table(archived, "case")
+    largest = t.groupby("system").n_bus.max().idxmax()
+    assert means.loc[largest, "DSO: ms"] == pytest.approx(1e3 * t[(t.system == largest) & ch05._ok(t)].dso_time_max_s.mean())
+
+
 def test_the_largest_system_is_the_one_with_the_most_buses_when_the_store_has_them(archived):
     """Review finding: "On the largest system, {name}" took the last system of ``systems_list``. With the bus counts
     (``n_bus``, `system_buses`) the text names the system with the most; without, "the last system listed"."""
@@ -467,6 +493,7 @@ def test_counts_read_as_words(archived):
     assert "(s)" not in summary
     note = ch05.coordination_time_note(ch05.coordination_iterations(_coordination_store()))
     assert "Over both cases the chosen start" in note and "no case asked the DSO" in note and "(s)" not in note
+    assert "x the iterations of a cold start" in note and " times the" not in note  # ratios attached: "0.13x"
     one = _one_system(archived)
     text = ch05.target_misses(one, target_pct=0.001)
     assert "(0 of 1 system)" in text and "Met: no violation after the T+D power flow." in text

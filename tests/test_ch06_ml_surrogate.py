@@ -154,9 +154,13 @@ def test_sentences_from_the_archived_store(archived):
     assert f"ran {rate.min():.0f} to {rate.max():.0f} flows per second" in ch06.flow_speed_text(archived)
     cov = ch06.coverage_table(archived)
     text = ch06.coverage_text(cov)
-    assert text.startswith(f"Over {len(cov)} FPUs") and "12 x 12" in text
+    # review G #9: products are written with "×", as the page's "d × d" is, never with a letter x
+    assert text.startswith(f"Over {len(cov)} FPUs") and "12 × 12" in text and "12 x 12" not in text
     assert set(ch06.coverage_summary(cov).index) == set(cov.chart)
-    assert "(commit `" in ch06.paper_run_text(archived) and "8 DSs" in ch06.paper_run_text(archived)
+    paper = ch06.paper_run_text(archived)
+    assert "(commit `" in paper and "8 DSs" in paper
+    assert re.search(r"refinement \d+ × \d+, certification \d+ × \d+ vertices", paper), paper
+    assert "refine_rounds` × `refine_samples`" in "".join(sources(NOTEBOOK, "markdown"))
     _, _, per_sys = ch06.benchmark_table(archived)
     r = per_sys.sort_values("ds_buses")
     assert ch06.scaling_text(per_sys).startswith(f"From the smallest system ({r.index[0]}")

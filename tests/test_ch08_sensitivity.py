@@ -259,13 +259,14 @@ def test_base_case_text_from_the_archived_store(archived):
     assert ", 1 round, " in lines[1] and "round(s)" not in text  # P1 answers in one round, said in the singular
     # the deviation is the store's result; the times are the archive run's, read from the store
     p1 = runs[(runs.method == "P1") & (runs.is_base == 1)].iloc[0]
-    assert lines[1].startswith(f"- P1 FOR offer: deviation 0.0704 %, online {p1.online_ms:.0f} ms against "
-                               f"{p1.integrated_ms:.0f} ms")
+    assert lines[1].startswith(f"- P1 FOR offer: deviation 0.07 %, online {p1.online_ms:.0f} ms against "
+                               f"{p1.integrated_ms:.0f} ms for the integrated AC-OPF ({p1.time_ratio:.2f}x), ")
+    assert "(ratio " not in text  # review E #8: the ratio attached, "0.71x", as `findings` writes it
     # over the load levels P1's deviation spans the widest range (its lowest is at load 80 %, not at an end of the
     # factor), though P2's moves more between load 60 % and load 100 %: the range is over every value
     p1 = runs[(runs.method == "P1") & (runs.variant_kind == "load")].deviation_pct
     assert (f"Across load 60 %, load 80 % and load 100 % (load level) the deviation spans the widest range for P1 "
-            f"({p1.min():.3g} % to {p1.max():.3g} %), the narrowest for P3") in text
+            f"({p1.min():.2g} % to {p1.max():.2g} %), the narrowest for P3") in text
     assert "Across radial and meshed (DS meshing) the deviation spans the widest range for P2" in text
     assert "moves most" not in text
     # a factor with one value says nothing about its change
@@ -323,6 +324,12 @@ def test_page_tables_show_the_summary_numbers_in_words(archived):
     # a failed run shows "–", not NaN
     failed = ch08_sensitivity.online_table(_table())
     assert (failed.loc[("load 80\u00a0%", "P1")] == "–").all()
+    # review E #3: what does not apply is "–", as in chapter 12's tables, never 0.0: ALADIN's offline time, P2's DSO
+    # part; the others' are numbers (the store keeps 0.0 for both)
+    assert (effort.xs("P3", level="method")["offline (s)"] == "–").all() and (runs[runs.method == "P3"].offline_s == 0).all()
+    assert (online.xs("P2", level="method")["DSO (ms)"] == "–").all() and (runs[runs.method == "P2"].dso_ms == 0).all()
+    assert not (effort.xs("P1", level="method")["offline (s)"] == "–").any()
+    assert not (online.xs("P3", level="method")["DSO (ms)"] == "–").any()
 
 
 def test_figure_has_one_column_per_factor(archived):
@@ -339,6 +346,11 @@ def test_figure_has_one_column_per_factor(archived):
         assert (handle.get_marker(), handle.get_color()) == (plots.METHOD_STYLE[m]["marker"],
                                                              plots.METHOD_STYLE[m]["color"])
     assert all(f"{m} {ch08_sensitivity.METHODS[m]}" == plots.METHOD_STYLE[m]["label"] for m in ch08_sensitivity.METHODS)
+    # review E #3: the bottom row (offline time) has no point of ALADIN, which has no offline step (not one at 0 s)
+    p3_color = plots.METHOD_STYLE["P3"]["color"]
+    for ax in fig.axes[6:]:
+        assert [len(line.get_xdata()) for line in ax.lines if line.get_color() == p3_color] == [0, 0, 0]
+    assert any(len(line.get_xdata()) for line in fig.axes[0].lines if line.get_color() == p3_color)  # drawn above
 
 
 def test_p1s_deviation_beside_chapter_05s_says_how_the_two_runs_build_the_offers(archived):
@@ -434,6 +446,11 @@ def test_p3_dso_part_says_the_ts_region_is_among_the_regions(archived):
     text = ch08_sensitivity._part_sentence(slow, p3.iloc[1:])
     assert text.startswith("Its DSO part, per round the slowest region's local NLP and the slowest region's reduction, "
                            "the TS region included, took ")
+    # P2 has no DSO step online: a slow P2 run is not said to have a DSO part of 0.0 ms (review E #3)
+    p2 = runs[runs.method == "P2"].drop_duplicates(["load_level", "n_fpus", "ties"])
+    text = ch08_sensitivity._part_sentence(p2.iloc[0], p2.iloc[1:])
+    assert text.startswith("It has no DSO step online: its TSO solve is all of its online time, and the integrated ")
+    assert "DSO part" not in text and "0.0 ms" not in text
 
 
 def test_a_negative_deviation_is_said_once_to_be_within_the_tolerances(archived):
@@ -447,6 +464,12 @@ def test_a_negative_deviation_is_said_once_to_be_within_the_tolerances(archived)
                            "the judged dispatch costs less than the integrated optimum, by less than 0.0001 % of it "
                            "(the tables' four decimals print it as 0.0000): within the solvers' tolerances")
     assert ch08_sensitivity.negative_text(ch08_sensitivity.frame(archived).assign(deviation_pct=0.01)) == ""
+    # review E #8: the findings and spans write that deviation as the negative sentence does ("-1.1e-08"), not at
+    # another precision ("-1.06e-08"): `forlab.opf.outcome.negative_sentence` decides, `DEVIATION_FORMAT` follows
+    shown = format(neg.deviation_pct.iloc[0], ch08_sensitivity.DEVIATION_FORMAT)
+    assert f": {shown} %)" in text and f"deviation {shown} to " in ch08_sensitivity.findings(runs)
+    assert f"({shown} % to " in ch08_sensitivity.base_case_text(runs)
+    assert format(neg.deviation_pct.iloc[0], ".3g") not in ch08_sensitivity.findings(runs)
     far = outcome.negative_sentence([("P1 FOR offer, load 60 %", -0.01)])
     assert "more than the solvers' tolerances explain" in far and "print it as" not in far
 
@@ -476,3 +499,20 @@ def test_aladin_has_no_offline_step_rather_than_an_offline_time_of_zero(archived
     p3 = [line for line in text.splitlines() if line.startswith("- P3 ")]
     assert p3 and all("no offline step" in line and "offline 0.0 s" not in line for line in p3)
     assert all("offline " in line for line in text.splitlines() if line.startswith(("- P1 ", "- P2 ")))
+
+
+def test_the_page_says_what_its_dashes_its_bytes_and_its_machine_are():
+    """Review E #3, #4, #5: the sentence on "–" names the values that do not apply (P3's offline time, P2's DSO
+    part); the page does not claim both times were measured "under the same load" (the store keeps the load average
+    at the start and end only); P1's bytes are pickled (`forlab.book.parallel.wire_bytes`), so an offer's JSON file
+    of chapter 04 is larger."""
+    text = " ".join(prose_of("08_sensitivity").split())
+    assert "same load" not in text and "measured in the same run on the same machine" in text
+    assert "the machine the store names above" not in text
+    assert ('A "–" marks a value that does not apply (P3\'s offline time here, P2\'s DSO part in the first table) or '
+            "a run that failed") in text and '"–" would mark' not in text
+    assert 'P2: the TSO solve (there is no DSO step online, so its DSO column reads "–", not zero)' in text
+    assert "counted by `forlab.book.parallel.wire_bytes`" in text
+    assert "an offer's JSON file ({doc}`04_for_representation`) is larger than the bytes counted here" in text
+    caption = next(c for c in captions_of("08_sensitivity") if "default run under each factor" in c)
+    assert "a method without an offline step has no marker there" in caption

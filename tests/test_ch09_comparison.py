@@ -302,12 +302,42 @@ def test_figures_and_reveals(chapter):
     assert all(f"| {m} | {what} |" in table for m, what in ch09_comparison.REVEALS.items())  # in full, no "..."
 
 
+def test_what_p2_reveals_is_every_message_it_sends_and_receives():
+    """Review H #4 and G #2: the table "in full" left out the polytope's load-factor input (and the two-PCC angle
+    difference), the fit statistics with each regressor's `train_max_abs_error` the TSO sizes its reserve from, the
+    load factor the DSO sends and the set-points the TSO sends back (all in P2's byte count)."""
+    p2 = ch09_comparison.REVEALS[ch09_comparison.METHOD_NAMES[1]]
+    for said in ("the DS load factor", "angle difference", "sampled ranges and normalisation",
+                 "the `info` of `forlab.p2_surrogate.model.DSSurrogate`", "(`train_max_abs_error`)",
+                 "the TSO sizes its reserve", "at dispatch the DS's load factor", "sends the DSO its FPUs' set-points"):
+        assert said in p2, said
+
+
+def test_the_opening_spells_out_the_operators_and_the_reading_predicts_no_ranking():
+    """Review H #11: TS, DS, TSO and DSO were used on the page without being spelled out; review H #2: "How to read
+    this" said P1's price-fit error "shows up directly as cost deviation" beside P2's "true costs", an order the
+    tables contradict; it names each method's own source of deviation and leaves the ranking to the tables."""
+    cells = sources(NOTEBOOK, "markdown")
+    opening = cells[0]
+    for spelled in ("transmission system operator (TSO)", "distribution\nsystems (DSs)", "transmission system (TS)",
+                    "distribution system operator (DSO)"):
+        assert spelled in opening, spelled
+    assert opening.index("(TS)") < opening.index("every TS and DS variable")
+    reading = next(c for c in cells if c.startswith("How to read this."))
+    assert "shows up directly" not in reading and "in exchange prices" not in reading
+    for source in ("quadratic fit of the DSO's cost", "shrunk by its margin", "taken up by the slack units",
+                   "the reserve the TSO holds", "its stopping tolerance"):
+        assert source in reading, source
+
+
 def test_which_method_text(chapter):
     sys_t, dflt, sens_t = (ch09_comparison.from_store(chapter, d) for d in ("sys", "default", "sens"))
     scale_t, case_t = ch09_comparison.from_store(chapter, "scale"), ch09_comparison.from_store(chapter, "case")
     text = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, scale_t, case=case_t), SYSTEM)
     lines = text.splitlines()
-    assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t)
+    spread = ch09_comparison.one_run_spread(sens_t, pd.DataFrame())  # no default runs per case: the factor alone
+    assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t, spread=spread)
+    assert "under one factor: the lead" in lines[7] and "between two runs" not in lines[7]
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
     alone = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, case=case_t), SYSTEM).splitlines()
@@ -635,33 +665,59 @@ def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
     dflt = ch09_comparison.from_store(chapter, "default")
     pages = ch09_comparison.page_tables(dflt)
     monkeypatch.setattr(ch09_comparison, "page_table", lambda *a: pytest.fail("page table rebuilt"))
-    assert ch09_comparison.dash_text(dflt, pages) == ""
+    assert ch09_comparison.dash_text(dflt, pages) == f"A “–” in this section's tables is {NOT_APPLYING}."
     key, time = pages["time"].index[0], pages["time"].copy()
     time.loc[key, time.columns[0]] = "–"  # as the time table of a case that failed shows it
     dashed = {**pages, "time": time}
     rows = dflt.assign(failed=[c if (s, m) == key else 0 for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
-    assert ch09_comparison.dash_text(rows, dashed) == "A “–” in this section's tables is the value of a failed case."
+    assert ch09_comparison.dash_text(rows, dashed) == (
+        f"A “–” in this section's tables is the value of a failed case or {NOT_APPLYING}.")
+
+
+NOT_APPLYING = ("a value that does not apply (P3 ALADIN's offline time: it has no offline step, its regions solve "
+                "online in every round; P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs "
+                "itself)")
+"""How `dash_text` explains the dashes of ALADIN's offline time and P2's DSO part (review E #3)."""
+P2_DSO = "a value that does not apply (P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs itself)"
+
+
+def test_what_does_not_apply_is_a_dash_not_zero(chapter):
+    """Review E #3: ALADIN has no offline step and P2 no DSO step online; the every-system and default tables printed
+    "0.0" for them (as chapter 08's did), where chapter 12 prints "–". The rows keep 0.0, which the verdict on
+    offline work reads as "none"."""
+    for dim in ("default", "sys"):
+        t = ch09_comparison.from_store(chapter, dim)
+        pages = ch09_comparison.page_tables(t)
+        assert (pages["effort"].xs("P3 ALADIN", level="method")["offline (s)"] == "–").all()
+        assert (pages["effort"].xs("P1 FOR offer", level="method")["offline (s)"] != "–").all()
+        assert (pages["time"].xs("P2 ML surrogate", level="method")["DSO (ms)"] == "–").all()
+        assert (pages["time"].xs("P3 ALADIN", level="method")["DSO (ms)"] != "–").all()
+        assert (t[t.method == "P3 ALADIN"].offline_s == 0).all()  # the rows: "P3 ALADIN none" in `_offline_line`
+    sens = ch09_comparison.sensitivity_table(ch09_comparison.from_store(chapter, "sens"))
+    assert (sens.xs("P2 ML surrogate", level="method")["DSO (ms)"] == "–").all()
 
 
 def test_a_dash_is_explained_only_where_one_is_shown(chapter):
     """The legend of "–" names the causes that occur (a failed case, no feasible case, a field the store lacks),
     and is empty where no table shows a "–"."""
     dflt = ch09_comparison.from_store(chapter, "default")
-    assert ch09_comparison.dash_text(dflt, ch09_comparison.page_tables(dflt)) == ""
+    assert ch09_comparison.dash_text(dflt, ch09_comparison.page_tables(dflt)) == (
+        f"A “–” in this section's tables is {NOT_APPLYING}.")
     base = {"system": "S", "cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_ms": 2.0,
             "integrated_ms": 2.0, "offline_s": 1.0, "rounds": 1, "bytes": 100.0, "online_ms": 1.0, "time_ratio": 0.5,
             "feasible_pct": 100.0, "status": "ok", "failed": 0, "deviation_mean_pct": 0.1, "deviation_max_pct": 0.1,
             "abs_deviation_pct": 0.1}
     rows = pd.DataFrame([{**base, "method": "P1 FOR offer"}, {**base, "method": "P2 ML surrogate"}])
-    assert _dashes(rows) == ""
+    assert _dashes(rows.iloc[:1]) == ""
+    assert _dashes(rows) == f"A “–” in this section's tables is {P2_DSO}."  # P2's DSO part, not its stored 1.0 ms
     infeasible = rows.assign(abs_deviation_pct=[np.nan, 0.1], feasible_pct=[0.0, 100.0])
     assert _dashes(infeasible) == ("A “–” in this section's tables is the mean |deviation| of a method "
-                                                     "without a feasible finished case.")
+                                   f"without a feasible finished case or {P2_DSO}.")
     old = rows.assign(wall_ms=[2.0, np.nan])  # a store written before the wall time was recorded
     assert "does not hold" in _dashes(old) and "failed" not in _dashes(old)
     failed = rows.assign(failed=[1, 0], status=["1 of 1 failed", "ok"], deviation_mean_pct=[np.nan, 0.1],
                          deviation_max_pct=[np.nan, 0.1], abs_deviation_pct=[np.nan, 0.1], online_ms=[np.nan, 1.0])
-    assert _dashes(failed) == "A “–” in this section's tables is the value of a failed case."
+    assert _dashes(failed) == f"A “–” in this section's tables is the value of a failed case or {P2_DSO}."
 
 
 def _dashes(rows: pd.DataFrame) -> str:
@@ -847,6 +903,25 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
         f"`n_labelled` {p1['n_labelled']}" in full and f"`p2_vertex_samples` {p['p2_vertex_samples']} against" in full
     gap = t12[(t12.n_ds == n) & (t12.method.isin(["P1", "P2"]))].deviation_pct.abs()
     assert f"lies {gap.max() - gap.min():.4f} percentage points below the next one's" in answer
+    # review H #1: the lead is one run at one operating point per size, held to what the Robustness statement finds
+    # one run of a method moving by (its functions, not a copy), and said plainly whether it exceeds that
+    assert f"each run at one operating point (`forlab.studies.ch12_many_dsos.BASE`): " \
+           f"{ch12_many_dsos.operating_point()}" in conditions
+    sens_t, cases = (ch09_comparison.from_store(chapter, d) for d in ("sens", "default_case"))
+    rerun, factor = ch09_comparison.one_run_spread(sens_t, cases)
+    assert rerun == ch09_comparison.rerun_gaps(cases, sens_t).gap_pp.max()
+    assert factor == ch09_comparison._spread(sens_t).stack().max()
+    assert (f"That lead is one run at one operating point per size (the sweep's conditions name it), while the "
+            f"Robustness statement under “Which method when” finds one method's deviation moving by up to "
+            f"{rerun:.4f} percentage points between two runs of the same case and by up to {factor:.4f} percentage "
+            "points under one factor: the lead ") in answer
+    lead = gap.max() - gap.min()
+    assert ("could reverse the order" in answer) == (lead <= max(rerun, factor))
+    held = ch09_comparison._lead_held
+    assert held(0.05, (0.02, 0.03)).endswith("the lead exceeds both, so no move of that size reverses the order.")
+    assert held(0.05, (0.02, 0.08)).endswith("the lead does not exceed the move under one factor, so another "
+                                             "operating point could reverse the order.")
+    assert held(0.05, (np.nan, np.nan)) == ""
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
     assert ch09_comparison.sweep_text(chapter.drop_dims("scale")) == ""
 
@@ -863,7 +938,9 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     alt = float(ch12_many_dsos.p1_on_workers(p1).iloc[0])
     workers = json.loads(archived["12_many_dsos"].attrs["parameters"])["n_workers"]
     scale_t = ch09_comparison.from_store(chapter, "scale")
-    text = ch09_comparison.scale_text(scale_t, ch09_comparison.scale_limit(chapter), json.loads(chapter.attrs["sources"]))
+    spread = ch09_comparison.one_run_spread(*(ch09_comparison.from_store(chapter, d) for d in ("sens", "default_case")))
+    text = ch09_comparison.scale_text(scale_t, ch09_comparison.scale_limit(chapter), json.loads(chapter.attrs["sources"]),
+                                      spread)
     on = f"that run's {workers} Dask workers"
     assert (f"on {on}, all its DSOs' dispatches together took "
             f"{ch12_many_dsos.duration(p1.dso_parallel_ms.iloc[0] / 1e3)} by the wall clock.") in text

@@ -15,6 +15,7 @@ from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, exponents
 from forlab.p1_for.price import QuadraticCost
+from forlab.studies import ch04_for_representation as ch04
 from forlab.studies import ch10_consuming_an_offer as ch10
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,9 @@ def test_the_file_passes_its_checks_and_a_foreign_format_is_refused(st):
     assert list(ch10.checks_table(st)["passed"]) == ["yes"] * st.sizes["check"]
     assert "not a forlab offer (format 'some-other-format/2'" in ch10.rejection_text(st)
     assert "Nothing in it names a line" in ch10.file_text(st) and st.attrs["offer_file"].endswith("ball.json")
+    # kB of 1000 bytes as every chapter, and the JSON file against the pickled bytes other chapters count
+    assert f"is {int(st.attrs['offer_bytes']) / 1e3:.1f} kB of JSON" in ch10.file_text(st)
+    assert ch04.PICKLED_WORDS in ch10.file_text(st)
 
 
 def test_probe_points_on_the_ball(st):
@@ -177,6 +181,10 @@ def test_solutions_agree_and_the_region_binds(st):
         assert "is not available here" in ch10.solver_text(st)
         assert list(ch10.solution_table(st)["Pyomo + ripopt"])[1:] == ["–"] * (len(ch10.SOLUTION_HEADERS) - 1)
     assert "The region constraint binds" in ch10.solution_text(st)
+    # the TS supplies the DS's import (P_g = P_L + P): the TSO sets it, it never "buys ... MW from the DS"
+    assert (f"sets the DS's import at {float(sol.sol_p_mw):.2f} MW and {float(sol.sol_q_mvar):.2f} Mvar at "
+            f"{float(sol.sol_vm_pu):.4f} p.u." in ch10.solution_text(st))
+    assert "buys" not in ch10.solution_text(st) and "from the DS" not in ch10.solution_text(st)
     # the DS's slope in chapter 05's convention: what one more MW imported saves the DS, a positive number
     dc = ch10.offer(st).gradients(float(sol.sol_p_mw), float(sol.sol_q_mvar), float(sol.sol_vm_pu))[1][0, 0]
     assert dc < 0 and f"would save the DS {-dc:.2f}" in ch10.solution_text(st)

@@ -382,23 +382,27 @@ def test_a_dash_names_only_what_occurs():
     tables) and the integrated AC-OPF's values that do not apply, each only where it occurs."""
     base = _row(1, "integrated", 0.0, 1.0)
     t = ch12.frame(_store([base, _row(1, "P1", 0.001, 0.5)], buses=(150,), ts_its=(20,)))
-    assert ch12.dash_text(t) == ("“–”: a value that does not apply (the integrated AC-OPF's ratio to and deviation "
-                                 "from itself, its offline time and rounds: it has no offline step and no rounds of "
-                                 "messages).")
+    assert ch12.dash_text(t) == ("“–”: in the integrated AC-OPF's rows, a value that does not apply (its ratio to and "
+                                 "deviation from itself, its offline time and rounds: it has no offline step and no "
+                                 "rounds of messages).")
     row = ch12._not_run("s", 1, 0)
     row.update(n_ds=1, group_wall_time_s=0.0)
     rows = [{**base, "bytes_exchanged": np.nan}, _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
             row]
     text = ch12.dash_text(ch12.frame(_store(rows, buses=(150,), ts_its=(20,))))
     assert text == ("“–”: a failed run or a method not run at that size (each listed with its status after the "
-                    "tables), or a value that does not apply (the integrated AC-OPF's ratio to and deviation from "
-                    f"itself{ch12.NO_OFFLINE}{ch12.NO_EXCHANGE}).")
+                    "tables); in the integrated AC-OPF's rows, a value that does not apply (its ratio to and deviation "
+                    f"from itself{ch12.NO_OFFLINE}{ch12.NO_EXCHANGE}).")
     assert "a failed run" not in ch12.dash_text(ch12.frame(_store([base, row], buses=(150,), ts_its=(20,))))
     # ALADIN has no offline step either: its offline time reads "–" as the integrated AC-OPF's, not 0.0
     p3 = _row(1, "P3", 0.0, 30.0)
     p3.update(offline_time_s=0.0, rounds=12)
     t = ch12.frame(_store([base, p3], buses=(150,), ts_its=(20,)))
-    assert f"a value that does not apply ({ch12.P3_NO_OFFLINE})" in ch12.dash_text(t)
+    assert f"in P3 ALADIN's rows, a value that does not apply ({ch12.P3_NO_OFFLINE})" in ch12.dash_text(t)
+    # review H #10: one cause per clause, as the paper note words it, not "a value that does not apply (...), or a
+    # value that does not apply (...)"
+    assert ch12.dash_text(t).count("a value that does not apply") == 2 and ", or a value" not in ch12.dash_text(t)
+    assert "; in P3 ALADIN's rows" in ch12.dash_text(t)
     effort = ch12.outcome_tables(t)[1]
     assert effort.loc[(1, ch12.METHODS["P3"]), "offline (s)"] == "–" and effort.loc[(1, ch12.METHODS["P3"]), "rounds"] == "12"
     paper = ch12.paper_table(t)
@@ -478,9 +482,12 @@ def test_p3_text_says_what_aladin_did_from_the_store():
     row.update(n_ds=32, group_wall_time_s=0.0)
     t = ch12.frame(_store([*stopped, row], buses=(150, 180, 400), ts_its=(20, 20, 20)))
     assert ch12.p3_text(t) == (
-        "In this store ALADIN stopped at 1 and 2 DSs, in 19 to 31 rounds, one run taking 36 to 58 s of online wall "
-        "time; its dispatch at 2 DSs is infeasible in the T+D power flow (the list of failed and infeasible runs "
-        "gives the limits it breaks). It was not run at 32 DSs, above `p3_max_ds`.")
+        "In this store ALADIN stopped at 1 and 2 DSs, in 19 to 31 rounds, one run taking 36.00 s to 58.00 s of online "
+        "solver time (as the tables give it); its dispatch at 2 DSs is infeasible in the T+D power flow (the list of "
+        "failed and infeasible runs gives the limits it breaks). It was not run at 32 DSs, above `p3_max_ds`.")
+    # review H #9: the time the tables print (the paper table has no wall-time column), not the wall time
+    t.loc[t.method == "P3", "wall_time_s"] += 0.9
+    assert "36.00 s to 58.00 s of online solver time" in ch12.p3_text(t) and "wall" not in ch12.p3_text(t)
     failed = _row(4, "P3", np.nan, np.nan, status="region ts failed: x", feasible=False)
     t = ch12.frame(_store([stopped[0], failed], buses=(150, 300), ts_its=(20, 20)))
     assert ch12.p3_text(t).endswith("the T+D power flow finds every dispatch of it feasible. It failed at 4 DSs "
@@ -552,6 +559,38 @@ def test_the_paper_sweeps_accuracy_ties_are_named():
         tied = set(dev.index[dev <= dev.min() + NEGLIGIBLE_PCT]) - {w.most_accurate[n]}
         assert set(w.tied[n]) == tied and dev[w.most_accurate[n]] == dev.min()
         assert ("tied with" in lines[n].split("most accurate")[1]) == bool(tied)
+
+
+def test_an_accuracy_verdict_shows_its_gap_beyond_the_tie_rule():
+    """Review H #8: at 1 DS the paper sweep calls ALADIN the most accurate over a deviation printed "0.0000 %", the
+    next method's "0.0001 %": a gap the tie rule (`forlab.opf.outcome.NEGLIGIBLE_PCT`) reads as a tie. The verdict
+    prints both with the digits that show the gap on its side of the bound, and the page states the rule once."""
+    from forlab.opf.outcome import NEGLIGIBLE_PCT
+
+    assert ch12.shown_apart(0.0155, 0.0309) == ("0.0155", "0.0309")  # four decimals where they show it
+    assert ch12.shown_apart(3.1e-7, 1.207e-4) == ("3.1e-07", "1.2e-04")
+    assert ch12.shown_apart(3e-6, 1.04e-4) == ("3.00e-06", "1.04e-04")  # two digits would print a tie: three
+    assert ch12.shown_apart(3e-5, 1.2e-4) == ("0.0000", "0.0001")  # a tie, which four decimals show as one
+    t = ch12.frame(store.open_path(PAPER))
+    lines = dict(zip(ch12.winners(t).n_ds, ch12.winners_text(t).splitlines()))
+    for n, g in t[(t.method != "integrated") & ch12.comparable(t)].groupby("n_ds"):
+        dev = g.set_index("method").deviation_pct.abs().sort_values()
+        best, nxt = ch12.shown_apart(dev.iloc[0], dev.iloc[1])
+        assert f"(|cost deviation| {best} %, next {ch12.METHODS[dev.index[1]]} {nxt} %" in lines[n]
+        assert (float(nxt) - float(best) > NEGLIGIBLE_PCT) == (dev.iloc[1] - dev.iloc[0] > NEGLIGIBLE_PCT)
+    assert "0.0000 %, next" not in lines[1]  # the old print of the 1-DS verdict
+    assert f"more than {NEGLIGIBLE_PCT:g} % below" in ch12.accuracy_tie_text()
+    code = code_of("12_many_dsos")
+    assert code.count("ch12.accuracy_tie_text()") == 2 and "if bruns is None:" in code  # once, whichever store
+
+
+def test_the_integrated_acopf_is_not_said_to_be_solved_once():
+    """Review H #3: "solved once" beside "the fastest of 3" and a second timing; one AC-OPF per size is shared by
+    the methods, and timed by the rule."""
+    prose = prose_of("12_many_dsos")
+    assert "solved once" not in prose and "solved\nonce" not in prose
+    assert prose.count("shared by\nevery method rather than one per method") + prose.count(
+        "shared by every method rather than one\nper method") == 2
 
 
 def test_a_falling_time_is_called_a_decrease_not_growth():
@@ -853,6 +892,12 @@ def test_the_conditions_are_read_from_the_store():
                  "32 and 112 DSs (1495 to 10666 buses)"):
         assert said in text, said
     assert f"{big.attrs['cpu_model']}, {big.attrs['cpu_count']} cores" in text
+    # review H #1: every verdict is one case per size; the conditions name it, from the sweep's variant
+    assert f"each run at one operating point (`forlab.studies.ch12_many_dsos.BASE`): {ch12.operating_point()};" in text
+    assert ch12.operating_point().startswith("nominal load, meshed DSs (tie lines closed) and ")
+    assert "FPU" not in ch12.operating_point()  # chapter 09 prints it before the page spells "FPU" out
+    assert ch12.operating_point(ch08.Variant("fpus", 6, 0.8, 6, "none")) == (
+        "80 % of nominal load, radial DSs (tie lines open) and 6 flexibility-providing units per DS")
     older = big.copy()
     del older.attrs["cpu_model"]
     assert "does not record the CPU model" in ch12.conditions_text(older)  # a store written before `cpu_model`

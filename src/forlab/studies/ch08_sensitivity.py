@@ -64,10 +64,13 @@ from forlab.studies.outcomes import (  # P3's adapter, shared with 07
 
 __all__ = [
     "COLUMNS",
+    "DEVIATION_FORMAT",
     "FACTORS",
     "FLAGS",
     "KINDS",
     "METHODS",
+    "NO_OFFLINE_STEP",
+    "NO_ONLINE_DSO_STEP",
     "OUTLIER_FACTOR",
     "P1_SETTINGS",
     "PARAMETER_TYPES",
@@ -86,6 +89,7 @@ __all__ = [
     "figure",
     "findings",
     "frame",
+    "measures_shown",
     "negative_text",
     "online_table",
     "p1_offer_text",
@@ -569,10 +573,29 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return (t.set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols))
 
 
+NO_OFFLINE_STEP = ("P3",)
+"""The methods without an offline step (ALADIN solves the integrated AC-OPF itself, in rounds): their offline time
+is said as "no offline step" and shown as "–" (`measures_shown`), never as 0.0 s, here and in chapter 12's tables."""
+
+NO_ONLINE_DSO_STEP = ("P2",)
+"""The methods without a DSO step online (P2: the TSO sets the FPUs itself): their online time is the TSO's alone,
+and their DSO part is shown as "–" (`measures_shown`), never as 0.0 ms."""
+
+
+def measures_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a `frame` with every measure that does not apply to its method set to NaN, which the tables show
+    as "–" and the figure leaves out (a missing value, not 0): the offline time of a method without an offline step
+    (`NO_OFFLINE_STEP`) and the DSO part of one without a DSO step online (`NO_ONLINE_DSO_STEP`). The stores keep
+    0.0 there; the rule is chapter 12's (`forlab.studies.ch12_many_dsos.measures_shown`)."""
+    return table.assign(offline_s=table.offline_s.where(~table.method.isin(NO_OFFLINE_STEP)),
+                        dso_ms=table.dso_ms.where(~table.method.isin(NO_ONLINE_DSO_STEP)))
+
 
 def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a `frame` indexed by variant and method code, in the store's order (the base case once per
-    factor; its labels differ per factor, so the index is unique)."""
+    factor; its labels differ per factor, so the index is unique), with the measures that do not apply missing
+    (`measures_shown`)."""
+    table = measures_shown(table)
     t = table.assign(kB=table["bytes"] / 1e3, feasible=np.where(table.feasible.astype(bool), "yes", "no"))
     t.loc[table.error != "", "feasible"] = np.nan  # a failed run has no dispatch to judge
     labels = t.variant_label.str.replace(" %", "\u00a0%")  # "load 80 %" stays on one line
@@ -589,7 +612,8 @@ def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> 
 def online_table(table: pd.DataFrame) -> pd.DataFrame:
     """The chapter's first table, one row per variant and method: cost deviation (%), feasibility in the T+D power
     flow, online time with its TSO and DSO parts, the integrated AC-OPF's time in the same run (ms) and the ratio.
-    The numbers of `summary`, as text with the digits a reader needs; "–": a failed run (see `findings`)."""
+    The numbers of `summary`, as text with the digits a reader needs; "–": a failed run (see `findings`), or the DSO
+    part of a method without a DSO step online (`NO_ONLINE_DSO_STEP`)."""
     digits = {"deviation_pct": 4, "online_ms": 1, "tso_ms": 1, "dso_ms": 1, "integrated_ms": 1, "time_ratio": 2}
     headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online_ms": "online (ms)",
                "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated_ms": "integrated AC-OPF (ms)",
@@ -599,7 +623,8 @@ def online_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def effort_table(table: pd.DataFrame) -> pd.DataFrame:
     """The chapter's second table, one row per variant and method: offline time (s), rounds, kB exchanged and the
-    status of the method's own solver; "–": a failed run (its error is in `findings`)."""
+    status of the method's own solver; "–": a failed run (its error is in `findings`), or the offline time of a
+    method without an offline step (`NO_OFFLINE_STEP`)."""
     digits = {"offline_s": 1, "rounds": 0, "kB": 1}
     headers = {"offline_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)",
                "method_status": "solver status"}
@@ -648,7 +673,8 @@ RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
 def figure(table: pd.DataFrame):
     """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
     same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
-    runs are absent; one legend for the figure. Drawn for the book's column (7.5 in wide). Returns the matplotlib
+    runs are absent, and so is the offline time of a method without an offline step (`measures_shown`: missing, not
+    drawn at 0 s); one legend for the figure. Drawn for the book's column (7.5 in wide). Returns the matplotlib
     figure; None for an empty table."""
     import matplotlib.pyplot as plt
 
@@ -656,6 +682,7 @@ def figure(table: pd.DataFrame):
 
     if table.empty:
         return None
+    table = measures_shown(table)
     kinds = [k for k in KINDS if k in set(table.variant_kind)]
     fig, axes = plt.subplots(3, len(kinds), figsize=(7.5, 7.0), squeeze=False, sharey="row", layout="constrained")
     for j, kind in enumerate(kinds):
@@ -676,9 +703,10 @@ def figure(table: pd.DataFrame):
     return fig
 
 
-NO_OFFLINE_STEP = ("P3",)
-"""The methods without an offline step (ALADIN solves the integrated AC-OPF itself, in rounds): their offline time
-is said as "no offline step", not as 0.0 s (here, and as "–" in chapter 12's tables)."""
+DEVIATION_FORMAT = ".2g"
+"""How this chapter's sentences write a judged deviation (%), in `findings`, `base_case_text` and its spans: two
+significant digits, the precision `forlab.opf.outcome.negative_sentence` writes a negative one with (`negative_text`),
+so that one run's deviation reads the same in every sentence; the tables give four decimals."""
 
 
 def _offline_words(method: str, seconds: pd.Series) -> str:
@@ -700,7 +728,7 @@ def findings(table: pd.DataFrame) -> str:
         for method, g in sub.groupby("method", sort=True):
             ok = g[g.error == ""]
             lines.append(
-                f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, '.3g', ' %')}, "
+                f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, DEVIATION_FORMAT, ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
                 f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online_ms, '.0f', ' ms')} "
                 f"against {span(ok.integrated_ms, '.0f', ' ms')}), {_offline_words(method, ok.offline_s)}, "
@@ -724,7 +752,8 @@ def findings(table: pd.DataFrame) -> str:
 
 def negative_text(table: pd.DataFrame) -> str:
     """`forlab.opf.outcome.negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
-    whose judged deviation is negative; empty without one."""
+    whose judged deviation is negative; empty without one. That function decides the deviation's precision, which
+    `findings` and `base_case_text` follow (`DEVIATION_FORMAT`)."""
     runs = _distinct_cases(table)
     neg = runs[runs.deviation_pct.astype(float) < 0]
     return negative_sentence([(f"{r.method} {METHODS.get(r.method, '')}, {r.variant_label}", float(r.deviation_pct))
@@ -755,7 +784,12 @@ def _distinct_cases(table: pd.DataFrame) -> pd.DataFrame:
 
 def _part_sentence(r, others: pd.DataFrame) -> str:
     """Which part of the online time (TSO or DSO) makes an outlier ``r`` slow against ``others``, its method's other
-    runs, with both parts and the integrated AC-OPF's time of the same run beside the others' ranges."""
+    runs, with both parts and the integrated AC-OPF's time of the same run beside the others' ranges. A method
+    without a DSO step online (`NO_ONLINE_DSO_STEP`) has one part: no DSO part of 0.0 ms is set beside it."""
+    integrated = (f"the integrated AC-OPF of the same run {float(r.integrated_ms):.1f} ms "
+                  f"({span(others.integrated_ms, '.1f', ' ms')})")
+    if r.method in NO_ONLINE_DSO_STEP:
+        return f"It has no DSO step online: its TSO solve is all of its online time, and {integrated}."
     excess = {c: float(r[c]) - float(others[c].median()) for c in PARTS}
     slow = max(excess, key=excess.get)
     what = f", {DSO_PART[r.method]}," if slow == "dso_ms" and r.method in DSO_PART else ""
@@ -763,8 +797,7 @@ def _part_sentence(r, others: pd.DataFrame) -> str:
     usual = all(others[c].min() <= r[c] <= others[c].max() for c in (fast, "integrated_ms"))
     return (f"Its {PARTS[slow]} part{what} took {float(r[slow]):.1f} ms ({r.method}'s other runs: "
             f"{span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
-            f"({span(others[fast], '.1f', ' ms')}), and the integrated AC-OPF of the same run "
-            f"{float(r.integrated_ms):.1f} ms ({span(others.integrated_ms, '.1f', ' ms')})"
+            f"({span(others[fast], '.1f', ' ms')}), and {integrated}"
             + (", within the others' range. " if usual else ". ")
             + f"So the {PARTS[slow]} part makes the difference.")
 
@@ -810,14 +843,15 @@ def _spread_sentence(kind: str, g: pd.DataFrame) -> str:
     over = f"\nAcross {listed(lab[v] for v in sorted(lab))} ({FACTORS[kind]}) the deviation"
 
     def spans(methods) -> str:
-        return listed(f"{m} ({lo[m]:.3g} % to {hi[m]:.3g} %)" for m in methods)
+        return listed(f"{m} ({lo[m]:{DEVIATION_FORMAT}} % to {hi[m]:{DEVIATION_FORMAT}} %)" for m in methods)
 
     # a tie is a tie to round-off: the ranges are differences of judged costs
     widest = [m for m in piv.index if np.isclose(spread[m], spread.max(), rtol=1e-9, atol=0.0)]
     narrowest = [m for m in piv.index if np.isclose(spread[m], spread.min(), rtol=1e-9, atol=0.0)]
     if len(piv) == 1:
         m = piv.index[0]
-        return f"{over} of {m} spans {lo[m]:.3g} % to {hi[m]:.3g} % (no other method ran on two of its values)."
+        return (f"{over} of {m} spans {lo[m]:{DEVIATION_FORMAT}} % to {hi[m]:{DEVIATION_FORMAT}} % (no other method "
+                "ran on two of its values).")
     if len(widest) == len(piv):
         return f"{over} spans ranges of the same width for {spans(piv.index)}."
     return f"{over} spans the widest range for {spans(widest)}, the narrowest for {spans(narrowest)}."
@@ -836,8 +870,9 @@ def base_case_text(table: pd.DataFrame) -> str:
                      f"{int(base.n_fpus.iloc[0])} FPUs per DS, "
                      f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
         for m, r in base.iterrows():
-            lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:.3g} %, online {r.online_ms:.0f} ms "
-                         f"against {r.integrated_ms:.0f} ms for the integrated AC-OPF (ratio {r.time_ratio:.2f}), "
+            lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:{DEVIATION_FORMAT}} %, online "
+                         f"{r.online_ms:.0f} ms against {r.integrated_ms:.0f} ms for the integrated AC-OPF "
+                         f"({r.time_ratio:.2f}x), "
                          f"{_offline_words(m, pd.Series([r.offline_s]))}, {counted(r.rounds, 'round')}, "
                          f"{r.bytes / 1e3:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):

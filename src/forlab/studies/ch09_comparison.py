@@ -60,14 +60,21 @@ METHOD_NAMES = tuple(plots.METHOD_STYLE[m]["label"] for m in METHOD_CODES)
 REVEALS = {
     METHOD_NAMES[0]: "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
                      "PCC point",
-    METHOD_NAMES[1]: "PQ charts and costs of the flexibility-providing units (FPUs), a K-facet polytope over FPU "
-                     "set-points and PCC voltage(s), quadratic PCC-power regressors; the TSO sets the FPU dispatch "
-                     "itself",
+    METHOD_NAMES[1]: "PQ charts and costs of the flexibility-providing units (FPUs); a K-facet polytope over the FPU "
+                     "set-points, the PCC voltage (with two PCCs, the second's voltage and their angle difference too) "
+                     "and, where it varies, the DS load factor, with the inputs' sampled ranges and normalisation; "
+                     "quadratic PCC-power regressors; the fit statistics (the `info` of "
+                     "`forlab.p2_surrogate.model.DSSurrogate`), among them each regressor's largest training error "
+                     "(`train_max_abs_error`), from which the "
+                     "TSO sizes its reserve (`forlab.p2_surrogate.tso.import_error_bound`); at dispatch the DS's load "
+                     "factor. The TSO sets the FPU dispatch itself and sends the DSO its FPUs' set-points",
     METHOD_NAMES[2]: "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
                      "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
                      "limits near (or within reach of) their bounds; many rounds",
 }
-"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out)."""
+"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out), both ways: P2's
+are every field of `forlab.p2_surrogate.model.DSSurrogate.to_dict` and what `forlab.p2_surrogate.tso.surrogate_bytes`
+counts besides (the load factor, DSO -> TSO; the FPUs' set-points, TSO -> DSO)."""
 
 DEFAULT_SECTION = "The default runs, on one system"
 """The heading of the page's section on the default runs (the notebook's), which holds the table of what each
@@ -287,13 +294,27 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
     return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
 
 
+NOT_APPLYING = {"offline_s": ch08_sensitivity.NO_OFFLINE_STEP, "dso_ms": ch08_sensitivity.NO_ONLINE_DSO_STEP}
+"""The `ROW` columns that do not apply to a method, by method code: chapter 08's rule
+(`forlab.studies.ch08_sensitivity.measures_shown`), so ALADIN's offline time and P2's DSO part print "–", not 0.0."""
+
+
+def _applying(t: pd.DataFrame) -> pd.DataFrame:
+    """``t`` (rows in `ROW` columns) with the values of `NOT_APPLYING` missing; the rows keep 0.0 there, which
+    `_offline_line` reads as "none"."""
+    names = dict(zip(METHOD_CODES, METHOD_NAMES))
+    return t.assign(**{c: t[c].where(~t.method.isin([names[m] for m in codes])) for c, codes in NOT_APPLYING.items()})
+
+
 def printed(table: pd.DataFrame) -> pd.DataFrame:
     """A per-system table with the column names and rounding a paper prints; a table stored before a column existed
-    shows it as missing (its status `forlab.opf.outcome.NOT_IN_STORE`). Data exchanged in kB, as the prose says it."""
+    shows it as missing (its status `forlab.opf.outcome.NOT_IN_STORE`), and so does a value that does not apply to
+    its method (`NOT_APPLYING`). Data exchanged in kB, as the prose says it."""
     t = table.copy()
     for c in ROW:
         if c not in t:
             t[c] = NOT_IN_STORE if c == "status" else np.nan
+    t = _applying(t)
     t["load (%)"] = [f"{100 * a:.0f}" if abs(a - b) < 1e-9 else f"{100 * a:.0f}-{100 * b:.0f}"
                      for a, b in zip(t.load_min, t.load_max)]
     t["kB"] = t["bytes"].astype(float) / 1e3
@@ -435,10 +456,19 @@ DASHES = {"failed": "the value of a failed case", "infeasible": "the mean |devia
           "finished case", "missing": "a value the store it came from does not hold (the list above names it)"}
 """What a "–" in a `page_table` stands for, by cause (`dash_text` names the causes that occur)."""
 
+NOT_APPLYING_WHY = {"offline_s": ch12_many_dsos.P3_NO_OFFLINE,
+                    "dso_ms": "P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs itself"}
+"""Why a column of `NOT_APPLYING` shows "–" (`dash_text`, in chapter 12's words for ALADIN's offline time)."""
+
 
 def _dash_cause(r, header: str) -> str:
-    """Why the per-system row ``r`` shows "–" under ``header`` (a `page_table` header): every case failed, no case
-    was feasible (for the mean |deviation| of the feasible cases), or its store lacks the field."""
+    """Why the per-system row ``r`` shows "–" under ``header`` (a `page_table` header): a value that does not apply
+    to its method (the `NOT_APPLYING` column's name), every case failed, no case was feasible (for the mean
+    |deviation| of the feasible cases), or its store lacks the field."""
+    code = dict(zip(METHOD_NAMES, METHOD_CODES)).get(r.method)
+    for c, codes in NOT_APPLYING.items():
+        if code in codes and header == PAGE_HEADERS.get(PRINTED[c], PRINTED[c]):
+            return c
     if r.failed == r.cases:
         return "failed"
     feasible_only = header == PAGE_HEADERS["|deviation|, feasible (%)"]
@@ -472,16 +502,18 @@ def own_loads_table(cases: pd.DataFrame) -> pd.DataFrame:
 
 def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
     """Markdown: what a "–" in the page tables ``pages`` (`page_tables` of the per-system ``table``) stands for,
-    naming only the causes that occur (`DASHES`); empty when no table shows one. The tables are passed in, not
-    rebuilt: the legend speaks of the tables the page shows."""
+    naming only the causes that occur (`DASHES`, and the values that do not apply together, `NOT_APPLYING_WHY`);
+    empty when no table shows one. The tables are passed in, not rebuilt: the legend speaks of the tables the page
+    shows."""
     rows = {(r.system, r.method): r for r in table.itertuples()}
     causes = set()
     for shown in pages.values():
         for key, line in shown.iterrows():
             causes |= {_dash_cause(rows[key], h) for h, v in line.items() if v == "–"}
-    if not causes:
-        return ""
-    return f"A “–” in this section's tables is {' or '.join(DASHES[c] for c in DASHES if c in causes)}."
+    why = [NOT_APPLYING_WHY[c] for c in NOT_APPLYING if c in causes]
+    said = [DASHES[c] for c in DASHES if c in causes] + ([f"a value that does not apply ({'; '.join(why)})"]
+                                                         if why else [])
+    return f"A “–” in this section's tables is {' or '.join(said)}." if said else ""
 
 
 def _method_rank(method: str) -> int:
@@ -1281,7 +1313,7 @@ def which_method_text(ev: Evidence, system: str) -> str:
     if not ev.sens.empty:
         lines.append(_robustness(ev.sens, rerun_gaps(ev.default_case, ev.sens)))
     if not ev.scale.empty:
-        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found))
+        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found, one_run_spread(ev.sens, ev.default_case)))
     return "\n".join(lines)
 
 
@@ -1394,23 +1426,59 @@ def _workers_words(found: dict) -> str:
     return f"that run's {counted(n, 'Dask worker')}" if n else "that run's workers"
 
 
-def _accuracy_gap(at: pd.DataFrame, found: dict) -> str:
+def one_run_spread(sens_t: pd.DataFrame, default_case: pd.DataFrame) -> tuple[float, float]:
+    """How far one run of a method's deviation can move, as the Robustness statement measures it (percentage
+    points): the largest gap between two runs of the same method, system and load (`rerun_gaps`) and the largest
+    change under one factor (`_spread`); NaN where the store has neither run to compare, or no sensitivity rows."""
+    if sens_t.empty:
+        return np.nan, np.nan
+    gaps = rerun_gaps(default_case, sens_t)
+    return (float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan,
+            float(_spread(sens_t).stack().max()))
+
+
+ONE_RUN_MOVES = (("between two runs of the same case", "another run"), ("under one factor", "another operating point"))
+"""The two moves of `one_run_spread`, in its order: what each is, and what could reverse a lead within it."""
+
+
+def _lead_held(lead: float, spread: tuple[float, float]) -> str:
+    """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
+    a method's deviation can move by (``spread``, `one_run_spread`): the lead is one run at one operating point per
+    size (`ch12_many_dsos.operating_point`, which the sweep's conditions name), and which of the two moves it
+    exceeds; "" where neither is measured."""
+    moves = [(v, what, other) for v, (what, other) in zip(spread, ONE_RUN_MOVES) if np.isfinite(v)]
+    if not moves:
+        return ""
+    said = listed(f"by up to {v:.4f} percentage points {what}" for v, what, _ in moves)
+    within = [(what, other) for v, what, other in moves if lead <= v]
+    verdict = (f"the lead exceeds {'both' if len(moves) > 1 else 'it'}, so no move of that size reverses the order"
+               if not within
+               else f"the lead does not exceed the move {listed((w for w, _ in within), 'or')}, so "
+                    f"{listed((o for _, o in within), 'or')} could reverse the order")
+    return (" That lead is one run at one operating point per size (the sweep's conditions name it), while the "
+            f"Robustness statement under “Which method when” finds one method's deviation moving {said}: {verdict}.")
+
+
+def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float] = (np.nan, np.nan)) -> str:
     """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
-    lies below the next one's (percentage points) and the comparable methods' offline times (all DSOs' offline work
-    as it ran), and the sweep's offline models they were measured with (`scale_models_text`, its first differing
-    setting per method); "" with fewer than two comparable methods there."""
+    lies below the next one's (percentage points), held to what one run can move by (``spread``, `one_run_spread`;
+    `_lead_held`), the comparable methods' offline times (all DSOs' offline work as it ran), and the sweep's offline
+    models they were measured with (`scale_models_text`, its first differing setting per method); "" with fewer than
+    two comparable methods there."""
     good = at[ch12_many_dsos.comparable(at) & (at.method != SCALE_METHODS["integrated"])]
     if len(good) < 2:
         return ""
     dev = good.set_index("method").deviation_pct.abs().sort_values()
     offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
     models = scale_models_text(found, short=True)
-    return (f"The most accurate method's |cost deviation| lies {dev.iloc[1] - dev.iloc[0]:.4f} percentage points "
-            "below the next one's"
-            + (", and the offline times (all DSOs' offline work as it ran on that machine) are "
-               + listed(f"{m} {offline[m]:.1f} s" for m in offline.index) if len(offline) else "")
-            + (f"; these numbers come from the sweep's offline models, not those of the every-system runs: {models}"
-               if models else "") + ".")
+    lead = float(dev.iloc[1] - dev.iloc[0])
+    times = listed(f"{m} {offline[m]:.1f} s" for m in offline.index) if len(offline) else ""
+    said = [f"The offline times (all DSOs' offline work as it ran on that machine) are {times}"] if times else []
+    if models:
+        said.append(f"{'these numbers and the deviations' if said else 'The deviations'} come from the sweep's "
+                    f"offline models, not those of the every-system runs: {models}")
+    return (f"The most accurate method's |cost deviation| lies {lead:.4f} percentage points below the next one's."
+            + _lead_held(lead, spread) + (f" {'; '.join(said)}." if said else ""))
 
 
 ANSWER_POINTER = ("The section on many DSOs below gives every size and every offline setting, and the last section "
@@ -1424,7 +1492,8 @@ def answer_text(st: xr.Dataset) -> str:
     holds it (``scale`` rows and the sweep's parameters in ``attrs["sources"]``): which method was the fastest online
     and which the most accurate there, every method's time ratio, online time and deviation (or why it has none),
     whether the speed ranking holds with P1's DSOs on the sweep's workers (`_p1_on_workers`), the gap in deviation
-    and the offline times with the offline models they were measured with (`_accuracy_gap`); then, in a paragraph
+    and the offline times with the offline models they were measured with (`_accuracy_gap`, the gap held to what
+    one run can move by, `one_run_spread` of the store's sensitivity rows and default runs); then, in a paragraph
     of their own, the conditions (`scale_conditions_text`). Without the sweep, what to run (`NO_SCALE_STORE`)."""
     scale_t = from_store(st, "scale")
     if scale_t.empty:
@@ -1439,8 +1508,9 @@ def answer_text(st: xr.Dataset) -> str:
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
             f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
     noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
-    answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)), _accuracy_gap(at, found))
-                      if p)
+    spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"))
+    answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)),
+                                  _accuracy_gap(at, found, spread)) if p)
     conditions = scale_conditions_text(found, scale_t, models=False)
     return f"{answer}\n\n{conditions + ' ' if conditions else ''}{ANSWER_POINTER}"
 
@@ -1464,7 +1534,8 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
             + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
 
 
-def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None) -> str:
+def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None,
+               spread: tuple[float, float] = (np.nan, np.nan)) -> str:
     """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
     is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
     and every method's time ratio, online time and deviation there (or why it has none); whether the speed ranking
@@ -1472,7 +1543,8 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
     and the offline models they hold for (`_accuracy_gap`); then which method was the fastest online at which sizes,
     and the sizes at which every method finished with a feasible dispatch. ``max_ds``: the sweep's ``p3_max_ds``
     (`scale_limit`; None: not known), for a method it did not run at the largest size; ``found``: the chapter store's
-    parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline models (None: not said)."""
+    parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline models (None: not said);
+    ``spread``: what one run of a method's deviation can move by (`one_run_spread`; NaN: not said)."""
     found = found or {}
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     judged, wins = _judged(scale_t), _winners(scale_t)
@@ -1482,7 +1554,8 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
     every = judged.groupby("n_ds").method.nunique()
     every = every[every == methods]
     w_max = wins.loc[n_max] if n_max in wins.index else None
-    caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)), _accuracy_gap(last, found)) if c)
+    caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)),
+                                   _accuracy_gap(last, found, spread)) if c)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
             f"{_largest_lead(w_max)}. There, the "
@@ -1670,9 +1743,12 @@ __all__ = [
     "METHOD_CODES",
     "METHOD_NAMES",
     "MISSING",
+    "NOT_APPLYING",
+    "NOT_APPLYING_WHY",
     "NO_PAPER_STORES",
     "NO_SCALE_STORE",
     "OFFLINE_UNIT",
+    "ONE_RUN_MOVES",
     "ONLINE_LABEL",
     "ONLINE_SWATCH",
     "OWN_LOADS",
@@ -1708,6 +1784,7 @@ __all__ = [
     "missing_text",
     "narrow_polytopes",
     "negative_text",
+    "one_run_spread",
     "own_loads_table",
     "p1_bound_text",
     "p1_rows",

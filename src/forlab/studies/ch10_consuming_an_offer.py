@@ -45,6 +45,7 @@ from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
 from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
+from forlab.studies.ch04_for_representation import PICKLED_WORDS  # JSON size vs bytes sent
 
 CHAPTER = "10_consuming_an_offer"
 GRID_POINTS = 31
@@ -709,17 +710,19 @@ def offer(st: xr.Dataset) -> Offer:
 
 # --------------------------------------------------------------------------- readers, tables and text
 def file_text(st: xr.Dataset) -> str:
-    """Markdown: the file, its size and what it holds (and does not)."""
+    """Markdown: the file, its size (kB of 1000 bytes, as every chapter counts them) against the pickled bytes other
+    chapters count as exchanged (`forlab.studies.ch04_for_representation.PICKLED_WORDS`), and what it holds (and
+    does not)."""
     d = json.loads(str(st.offer_json.values))
     info = ", ".join(f"`{k}`" for k in list(d["info"])[:8])
     return (
-        f"The file `{st.attrs['offer_file']}` is {int(st.attrs['offer_bytes']) / 1024:.1f} kB of JSON with the keys "
+        f"The file `{st.attrs['offer_file']}` is {int(st.attrs['offer_bytes']) / 1e3:.1f} kB of JSON with the keys "
         f"{', '.join(f'`{k}`' for k in d)}. `pcc` names the coupling point ({', '.join(f'{k} = {v}' for k, v in d['pcc'].items())}), "
         f"`base` its base values ({', '.join(f'{k} = {v}' for k, v in d['base'].items())}), `box` the bounding box "
         f"over (P, Q, V), `polynomial` the region's degree-{d['polynomial']['degree']} polynomial with "
         f"{len(d['polynomial']['coef'])} coefficients and its margin, `cost` the price's $H$, $g$ and $c_0$, and "
-        f"`info` how the DSO fitted them ({info}, ...). Nothing in it names a line, a bus of the DS or a load."
-        + _quality(d["info"])
+        f"`info` how the DSO fitted them ({info}, ...). Nothing in it names a line, a bus of the DS or a load. "
+        + PICKLED_WORDS + _quality(d["info"])
     )
 
 
@@ -951,8 +954,9 @@ def solution_text(st: xr.Dataset) -> str:
         return f"CasADi's Ipopt stopped with `{cas.status}`: no optimum to compare."
     p, q, v = float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
     return (
-        f"CasADi's Ipopt (`{cas.status}`) buys {p:.2f} MW and {q:.2f} Mvar from the DS at {v:.4f} p.u. for a total "
-        f"of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(st))} "
+        # the TS supplies the DS's import (P_g = P_L + P): the TSO sets it, it does not buy power from the DS
+        f"CasADi's Ipopt (`{cas.status}`) sets the DS's import at {p:.2f} MW and {q:.2f} Mvar at {v:.4f} p.u. "
+        f"for a total of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(st))} "
         + _what_holds(st, cas) + "Only the file's numbers entered the model."
     )
 

@@ -43,7 +43,7 @@ from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
-__all__ = ["OUTCOMES", "PROBES", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
+__all__ = ["OUTCOMES", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
            "paper_text", "probe_names", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
            "time_text", "validate"]
 
@@ -464,11 +464,17 @@ def _dataset(t: pd.DataFrame) -> xr.Dataset:
     )
 
 
+WALL_TIME = "wall time (s)"
+"""The probe table's column of each probe's wall time: the page's sum and longest time are read from it."""
+
+
 def probes_table(st: xr.Dataset) -> pd.DataFrame:
-    """One row per probe: group, what it tried, outcome and the message (or what was wrong), as the probe wrote it
-    (a long message already clipped by the probe, `forlab.book.tables.clipped`)."""
+    """One row per probe: group, what it tried, outcome, its wall time (s, the times `time_text` sums) and the
+    message (or what was wrong), as the probe wrote it (a long message already clipped by the probe,
+    `forlab.book.tables.clipped`)."""
     t = pd.DataFrame({"group": st.group.values, "probe": st.probe.values, "tried": st.what.values,
-                      "outcome": st.outcome.values, "message or finding": [str(d) for d in st.detail.values]})
+                      "outcome": st.outcome.values, WALL_TIME: st.wall_time_s.values.astype(float),
+                      "message or finding": [str(d) for d in st.detail.values]})
     return t.sort_values(["group", "probe"]).reset_index(drop=True)
 
 
@@ -489,11 +495,11 @@ def _cell(text: str) -> str:
 def probes_markdown(st: xr.Dataset) -> str:
     """Markdown table of `probes_table` (a Markdown table wraps long messages; a DataFrame would cut them)."""
     t = probes_table(st)
-    rows = ["| group | probe | tried | outcome | message or finding |", "|---|---|---|---|---|"]
+    rows = [f"| group | probe | tried | outcome | {WALL_TIME} | message or finding |", "|---|---|---|---|--:|---|"]
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
     # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
     rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
-             f"{_cell(r['message or finding'])} |" for _, r in t.iterrows()]
+             f"{r[WALL_TIME]:.1f} | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
     return "\n".join(rows)
 
 
@@ -561,7 +567,7 @@ def summary_text(st: xr.Dataset) -> str:
 
 
 def time_text(st: xr.Dataset) -> str:
-    """Markdown: the probes' total and longest wall time."""
+    """Markdown: the probes' total and longest wall time, of the column `WALL_TIME` of the table above it."""
     w = st.wall_time_s.values
-    return (f"The probes' wall times add up to {w.sum():.0f} s; the longest, "
+    return (f"The probes' wall times (column *{WALL_TIME}* above) add up to {w.sum():.0f} s; the longest, "
             f"`{st.probe.values[int(np.argmax(w))]}`, took {w.max():.1f} s.")

@@ -61,14 +61,15 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE", "NO_OFFLINE",
-           "P3_NO_OFFLINE", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS", "WHY_NOT",
-           "WITHOUT_OFFLINE", "check_params", "coded", "conditions", "conditions_text", "dash_text", "deviation_text",
-           "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame", "growth", "growth_fits",
-           "integrated_row", "iterations_text", "largest_size_text", "measures_shown", "narrow_words", "noise_text", "outcome_tables",
-           "p1_on_workers", "p3_text", "paper_note", "paper_table", "paper_tables", "percent", "polytopes_text",
-           "ratio_words", "run", "run_tables", "size_tables", "sizes", "system_names", "target_tables", "targets",
-           "timing_noise", "trend", "violation_text", "winners", "workers_verdict"]
+__all__ = ["ANCHOR_KEYS", "BASE", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE",
+           "NO_OFFLINE", "P3_NO_OFFLINE", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS",
+           "WHY_NOT", "WITHOUT_OFFLINE", "accuracy_tie_text", "check_params", "coded", "conditions", "conditions_text",
+           "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame",
+           "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "measures_shown",
+           "narrow_words", "noise_text", "operating_point", "outcome_tables", "p1_on_workers", "p3_text", "paper_note",
+           "paper_table", "paper_tables", "percent", "polytopes_text", "ratio_words", "run", "run_tables",
+           "shown_apart", "size_tables", "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend",
+           "violation_text", "winners", "workers_verdict"]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -85,7 +86,20 @@ SIZE_UNITS = {"n_ds": "1", "system": "-", "buses": "1", "ds_buses": "1", "build_
 """Units of the ``size`` table (prefix ``size_``)."""
 
 BASE = ch08.Variant("load", 1.0, 1.0, None, "all", is_base=True)
-"""Every size runs at nominal load, with `forlab.grid.td.load_system`'s default FPUs and meshed DSs."""
+"""Every size runs at nominal load, with `forlab.grid.td.load_system`'s default FPUs and meshed DSs
+(`operating_point` says so in the conditions)."""
+
+
+def operating_point(v: ch08.Variant = BASE) -> str:
+    """The one operating point every size runs at (``v``, the sweep's `BASE`), in words, FPUs spelled out (chapter 09
+    prints it before its first "FPU"): "nominal load, meshed DSs (tie lines closed) and
+    `forlab.grid.td.load_system`'s default number of flexibility-providing units per DS". One case per size: what
+    `conditions` says a verdict holds for, and what chapter 09 holds its accuracy lead to."""
+    load = "nominal load" if v.level == 1 else f"{100 * v.level:.0f} % of nominal load"
+    meshing = "meshed DSs (tie lines closed)" if v.ties == "all" else "radial DSs (tie lines open)"
+    units = ("`forlab.grid.td.load_system`'s default number of flexibility-providing units per DS" if v.n_fpus is None
+             else f"{counted(v.n_fpus, 'flexibility-providing unit')} per DS")
+    return f"{load}, {meshing} and {units}"
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -185,7 +199,8 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
     (`forlab.opf.outcome.integrated_baseline`), Ipopt stopped after ``time_limit_s`` of wall time (then a failed
     row), and its own dispatch judged by the T+D power flow like every method's. Returns the row, the
     `forlab.opf.outcome.Baseline` (None when it could not run), which every method of the size is then held
-    against (the largest AC-OPF of the sweep is solved once, not once per method), and ``again()``: the same model
+    against (one AC-OPF per size, the largest of the sweep, shared by the methods, not one per method), and
+    ``again()``: the same model
     timed again by the rule, its solver time (s; NaN where that solve did not end as the first did, or there is no
     model), with which `_one_size` measures the timing noise (`timing_noise`)."""
     from forlab.opf.acopf import ACOPF
@@ -327,8 +342,8 @@ def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dat
 def frame(st: xr.Dataset) -> pd.DataFrame:
     """The ``run`` rows with ``n_ds``, the size's ``buses`` and ``integrated_again_ms`` (NaN in a store written
     before it, `timing_noise`), ``time_ratio`` (the online solver time over the
-    integrated AC-OPF's of the same size: one integrated AC-OPF per size, solved once and held against by every
-    method, `integrated_row`) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out targets are defined
+    integrated AC-OPF's of the same size: one integrated AC-OPF per size, shared by every method rather than one per
+    method, and timed by the rule, `integrated_row`) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out targets are defined
     as a reduction, `targets`)."""
     t = ch08.frame(st.drop_dims("size"))
     t["n_ds"] = t["n_ds"].astype(int)
@@ -441,9 +456,10 @@ def run_tables(t: pd.DataFrame) -> list[TitledTable]:
 def dash_text(t: pd.DataFrame) -> str:
     """Markdown: what a "–" in `outcome_tables` of ``t`` stands for, naming only the causes that occur: a run that
     failed or was not run (`failures_text` lists each with its status after the tables), the deviation of a run
-    whose ratio column says why it is not compared (an infeasible dispatch, or no yardstick), or a value of the
+    whose ratio column says why it is not compared (an infeasible dispatch, or no yardstick), a value of the
     integrated AC-OPF that does not apply (its ratio to itself, its offline time and rounds, `NO_OFFLINE`; its data
-    exchanged, where it has none); empty when there is none."""
+    exchanged, where it has none), or ALADIN's offline time (`P3_NO_OFFLINE`); one clause per cause, as `paper_note`
+    words them; empty when there is none."""
     not_run = t.status.astype(str).str.startswith("not run")
     runs = [w for w, occurs in (("a failed run", ((t.status != "ok") & ~not_run).any()),
                                 ("a method not run at that size", not_run.any())) if occurs]
@@ -452,13 +468,14 @@ def dash_text(t: pd.DataFrame) -> str:
         said.append("the deviation of a run the online / integrated column calls infeasible or without yardstick: "
                     "no deviation of a dispatch a TSO cannot use is compared")
     base = t[t.method == "integrated"]
+    # one cause per clause, each saying whose rows it holds in, as `paper_note` words them
     if len(base):
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
-        said.append(f"a value that does not apply (the integrated AC-OPF's ratio to and deviation from "
+        said.append(f"in the integrated AC-OPF's rows, a value that does not apply (its ratio to and deviation from "
                     f"itself{NO_OFFLINE}{kb})")
     if ((t.method == "P3") & (t.status == "ok")).any():
-        said.append(f"a value that does not apply ({P3_NO_OFFLINE})")
-    return f"“–”: {', or '.join(said)}." if said else ""
+        said.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
+    return f"“–”: {'; '.join(said)}." if said else ""
 
 
 DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
@@ -650,7 +667,8 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     """Markdown: the conditions a sweep's numbers hold under, from its parameters ``p`` and the store's attributes
     ``attrs`` (a store's ``attrs``, or chapter 09's copy of them; ``cpu_count``, ``cpu_model``, ``ipopt_version``,
     ``ipopt_linear_solver`` where kept), its sizes ``n_ds`` and their buses ``buses``, after ``head``: the TS and the
-    DS pool, the sizes, the machine (cores, CPU model where the store records it, Dask workers), the solver, the
+    DS pool, the sizes and the one operating point each runs at (`operating_point`: every verdict is one case per
+    size), the machine (cores, CPU model where the store records it, Dask workers), the solver, the
     repeats per method, with ``offline`` the offline settings of P1 and P2, and ALADIN's limits where the sweep runs
     it (``methods``). Chapter 09 prints the same sentence, the one statement of the sweep's conditions."""
     machine = (machine_text(attrs) or "a machine the store does not record") + (
@@ -664,7 +682,8 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
-            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}); {machine}{solver}. Repeats: "
+            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}), each run at one operating point "
+            f"(`forlab.studies.ch12_many_dsos.BASE`): {operating_point()}; {machine}{solver}. Repeats: "
             f"{repeats}.")
     if offline:
         text += (f" Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
@@ -1198,11 +1217,48 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
             ahead = f", its solver time {percent(r.lead)} below the next method's{beyond}" if np.isfinite(r.lead) else ""
             fastest = (f"fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the integrated AC-OPF's solver "
                        f"time{ahead}{workers})")
-        out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {METHODS[r.most_accurate]} "
-                   f"({fixed([r.most_accurate_deviation_pct], 4)[0]} %{_tied_words(r, METHODS, within=True)}); "
+        out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {_accuracy_words(r, t)}; "
                    f"{r.qualified} of the {counted(r.ran, 'method')} run there {'was' if r.qualified == 1 else 'were'} "
                    f"comparable{why}.")
     return "\n".join(out)
+
+
+def _accuracy_words(r, t: pd.DataFrame) -> str:
+    """The most accurate method at one size (a row of `winners`, the rows ``t`` of `frame`) with its |cost deviation|
+    beside the next compared method's, printed so that their gap reads as the tie rule counts it (`shown_apart`),
+    and the methods tied with it: "P3 ALADIN (|cost deviation| 3.1e-07 %, next P2 ML surrogate 1.2e-04 %)"."""
+    at = t[(t.n_ds == r.n_ds) & (t.method != "integrated")]
+    dev = at[comparable(at)].set_index("method").deviation_pct.abs()
+    best, others = dev[r.most_accurate], dev.drop(r.most_accurate)
+    if others.empty:
+        said = f"{fixed([best], 4)[0]} %"
+    else:
+        shown, other = shown_apart(best, others.min())
+        said = f"{shown} %, next {METHODS[others.idxmin()]} {other} %"
+    return f"{METHODS[r.most_accurate]} (|cost deviation| {said}{_tied_words(r, METHODS, within=True)})"
+
+
+def shown_apart(best: float, other: float, margin: float = NEGLIGIBLE_PCT) -> tuple[str, str]:
+    """Two |deviations| (%) as a verdict prints them: with four decimals where the printed gap lies on the same side
+    of ``margin`` (the tie rule, `forlab.opf.outcome.NEGLIGIBLE_PCT`) as the true one, else in e-notation with the
+    fewest significant digits, from two, that keep it there: "3.1e-07" and "1.2e-04", where four decimals would
+    print a gap past the margin as "0.0000" against "0.0001", a tie by the rule."""
+    beyond = other - best > margin
+    candidates = [list(fixed([best, other], 4)), *([f"{v:.{d}e}" for v in (best, other)] for d in range(1, 8))]
+    shown = (c for c in candidates if (float(c[1]) - float(c[0]) > margin) == beyond)
+    return tuple(next(shown, candidates[-1]))
+
+
+def accuracy_tie_text() -> str:
+    """Markdown, said once on the page (chapter 09 says it in its statement on cost): the tie rule of every verdict
+    on accuracy (`forlab.opf.outcome.most_accurate`, margin `forlab.opf.outcome.NEGLIGIBLE_PCT`), and that a verdict
+    prints the deviations with the digits that rule needs (`shown_apart`)."""
+    return (f"**Ties in accuracy.** A method is called the most accurate at a size only where its |cost deviation| "
+            f"lies more than {NEGLIGIBLE_PCT:g} % below every other compared method's "
+            "(`forlab.opf.outcome.NEGLIGIBLE_PCT`, the solvers' tolerances: every AC-OPF stops at Ipopt's tolerance); "
+            "a method within that of it is named as tied with it. Each verdict gives the most accurate method's "
+            "|cost deviation| beside the next one's, in e-notation where the tables' four decimals would not show "
+            "on which side of that bound their gap lies.")
 
 
 NOISE_DEFINITION = ("the timing noise is the largest relative move of the integrated AC-OPF's solver time between its "
@@ -1307,7 +1363,8 @@ def _ds_list(ns) -> str:
 
 def p3_text(t: pd.DataFrame) -> str:
     """Markdown: what ALADIN did in a store, from its rows: the sizes where it stopped, with its rounds and the
-    online wall time of one run, and where the T+D power flow finds its dispatch infeasible; where it failed; where
+    online solver time of one run as the tables print it (`duration`: the paper-scale table has no wall-time column),
+    and where the T+D power flow finds its dispatch infeasible; where it failed; where
     it was not run (above ``p3_max_ds``); or that the store has no ALADIN row."""
     p3 = t[t.method == "P3"].sort_values("n_ds")
     if not len(p3):
@@ -1317,8 +1374,10 @@ def p3_text(t: pd.DataFrame) -> str:
     bad = ok[~ok.feasible.astype(bool)]
     out = []
     if len(ok):
+        fastest, slowest = (duration(s) for s in (ok.solve_time_s.min(), ok.solve_time_s.max()))
+        took = fastest if fastest == slowest else f"{fastest} to {slowest}"
         out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {span(ok.rounds, '.0f', ' rounds')}, "
-                   f"one run taking {span(ok.wall_time_s, '.0f', ' s')} of online wall time; " + (
+                   f"one run taking {took} of online solver time (as the tables give it); " + (
                        f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (the list of failed "
                        "and infeasible runs gives the limits it breaks)." if len(bad)
                        else "the T+D power flow finds every dispatch of it feasible."))

@@ -207,9 +207,11 @@ class ALADINOptions:
             AC-OPF's regions): "SX", "MX" or "auto" (`forlab.opf.acopf.ACOPF`'s ``graph``). "MX" (default,
             forlab's choice): CasADi builds the derivatives of an MX graph several times faster and evaluates them
             more slowly, and a run of a few tens of rounds gains more from the build. Measured in-process (issue 17,
-            chapter 07's systems): set-up plus rounds shorter on every system than with "auto" (case300 in 4 areas
-            0.93 s against 1.01 s, 118X7 6.9 s against 7.1 s, case39+case118zh 0.28 s against 0.36 s), same
-            rounds and solutions. ADMM's hundreds of rounds keep "auto".
+            chapter 07's systems, in one sitting at commit 7dc6630 that introduced the option, not read from a
+            chapter's archived store): set-up plus rounds shorter on every system than with "auto" (case300 in 4
+            areas 0.93 s against 1.01 s, 8 % shorter; 118X7 6.9 s against 7.1 s, 3 %; case39+case118zh 0.28 s
+            against 0.36 s, 22 %), same rounds and solutions. Compare the two times of a pair, not either with a
+            chapter's tables, which time other sittings on a shared machine. ADMM's hundreds of rounds keep "auto".
     """
 
     rho0: float = 1e2
@@ -319,7 +321,9 @@ class ADMMOptions:
             violation exceeds ``ratio`` times the dual residual (divided by rho), rho divided by ``tau`` in the
             opposite case. Default True (measured on case118 in 3 areas: consensus 1e-4 and gap 1e-3 after 811
             rounds from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).
-        ratio, tau: parameters of the residual balancing. Defaults 10 and 2.
+        ratio: how many times one residual must exceed the other before the residual balancing changes rho
+            (the consensus violation against the dual residual divided by rho, either way). Default 10.
+        tau: the factor by which the residual balancing multiplies or divides rho. Default 2.
         rho_max: the largest rho the balancing may reach. Default 1e8, ALADIN's ``rho_max``. Without a cap, on
             case300 in 4 areas (its tie-broken partition, issue 17) rho doubled to 1e30 while the consensus
             stalled, every local NLP failed from there on (Ipopt's 1000 iterations each) and the 1000 rounds would

@@ -522,21 +522,21 @@ def _regularized(m_exact: np.ndarray, reg: float, hr: np.ndarray | None = None, 
     regions: on 118X10 the eigenvectors below ``reg`` spread over several regions (in late rounds the median one has
     about a third of its weight in its largest region).
 
-    Where the coupled flip matters (measured, issue 17, the 28 systems of chapter 07's paper profile, `scripts/
-    aladin_options.py --options '{"region_flip": 0.1}'`): the flip by regions in the rounds with more than a tenth
-    of the directions below ``reg`` and the coupled flip in the others (`ALADINOptions.region_flip` 0.1) stayed
-    within one round of the default's rounds, or took fewer, on 23 of them (118X3, 118X7, 118X8 and 118X10 10, 12,
-    12 and 13, as the default), but took 13 on case118+case533mt_hi (10), 17 on case300 in 3 areas (15), 20 in 6
-    areas (15) and 19 on 418-1 (17), and left 1654-5 unconverged after 30 (28): a tenth of its 677 directions or
-    more lie below ``reg`` in most of its rounds. The flip by regions only in the other rounds (monkeypatched, 8 of
-    the systems) lost them: 25 on case118 in 3 areas against 13, 22 on 118X10 against 13. A coordinator by blocks
-    on 118Xn would need the coupled flip in its late rounds, and there it can have it by structure (a prototype on
-    118X3's and 118X10's QPs): the count below ``reg`` exactly by Haynsworth's inertia from the regions' block
-    eigenvalues and an n_cons x n_cons Schur complement (9 to 15 ms on 118X10, right in all 21 rounds), the
-    eigenpairs by shift-invert Lanczos with a sparse LU of ``[Hr - s I, B'; B, -D^-1]`` (a Woodbury solve loses
-    their digits where a block of ``Hr`` is near singular): 30 to 79 solves at s = 0 (about 50 ms on 118X10 against
-    146 ms for the dense flip) when they lie near zero, as in late rounds; the ones far below zero (rounds 2 to 7)
-    need a second shift below the spectrum and up to 3200 solves (655 ms)."""
+    Where the coupled flip matters (measured, issue 17, the 28 systems of chapter 07's paper profile,
+    ``scripts/aladin_options.py --options '{"region_flip": 0.1}'``): the flip by regions in the rounds with more
+    than a tenth of the directions below ``reg`` and the coupled flip in the others (`ALADINOptions.region_flip`
+    0.1) stayed within one round of the default's rounds, or took fewer, on 23 of them (118X3, 118X7, 118X8 and
+    118X10 10, 12, 12 and 13, as the default), but took 13 on case118+case533mt_hi (10), 17 on case300 in 3 areas
+    (15), 20 in 6 areas (15) and 19 on 418-1 (17), and left 1654-5 unconverged after 30 (28): a tenth of its 677
+    directions or more lie below ``reg`` in most of its rounds. The flip by regions only in the other rounds
+    (monkeypatched, 8 of the systems) lost them: 25 on case118 in 3 areas against 13, 22 on 118X10 against 13. A
+    coordinator by blocks on 118Xn would need the coupled flip in its late rounds, and there it can have it by
+    structure (a prototype on 118X3's and 118X10's QPs): the count below ``reg`` exactly by Haynsworth's inertia
+    from the regions' block eigenvalues and an n_cons x n_cons Schur complement (9 to 15 ms on 118X10, right in all
+    21 rounds), the eigenpairs by shift-invert Lanczos with a sparse LU of ``[Hr - s I, B'; B, -D^-1]`` (a Woodbury
+    solve loses their digits where a block of ``Hr`` is near singular): 30 to 79 solves at s = 0 (about 50 ms on
+    118X10 against 146 ms for the dense flip) when they lie near zero, as in late rounds; the ones far below zero
+    (rounds 2 to 7) need a second shift below the spectrum and up to 3200 solves (655 ms)."""
     if _above(m_exact, reg):
         return m_exact, float(sla.eigvalsh(m_exact, subset_by_index=[0, 0])[0]) if len(m_exact) else float("inf")
     if hr is not None and region_flip < 1.0:

@@ -64,7 +64,7 @@ def coverage_text(cov) -> str:
     return (
         f"Over {len(cov)} FPUs with charts of the kinds {listed(sorted(set(cov.chart)))}: the share of Latin "
         f"Hypercube set-points inside their chart is {span(cov['inside chart (%)'], '.1f', ' %')}, "
-        f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} x {COVERAGE_GRID} "
+        f"{span(cov['cells hit (%)'], '.1f', ' %')} of the {COVERAGE_GRID} × {COVERAGE_GRID} "
         f"grid cells inside a chart hold a sample, and the density ratio is {span(dens, '.3f')}: the Latin "
         "Hypercube over each chart's bounding box, with the points outside the chart rejected, "
         + (f"covers every chart shape uniformly, its density at most {departure} from a uniform one (the book "
@@ -405,8 +405,8 @@ def paper_run_text(big) -> str:
         + f": {len(bp['systems'])} systems, "
         f"{big.sizes['ds']} DSs, {bp['n_samples']} Latin Hypercube samples per DS, $K$ = {bp['facets']}, "
         f"{bp['n_scenarios']} load scenarios per system, facet sweep {bp['facet_sweep']}, size sweep "
-        f"{bp['size_sweep']}, refinement {bp['refine_rounds']} x {bp['refine_samples']}, certification "
-        f"{bp['certify_rounds']} x {bp['vertex_samples']} vertices, `store_samples` = {bp['store_samples']}."
+        f"{bp['size_sweep']}, refinement {bp['refine_rounds']} × {bp['refine_samples']}, certification "
+        f"{bp['certify_rounds']} × {bp['vertex_samples']} vertices, `store_samples` = {bp['store_samples']}."
     )
 
 

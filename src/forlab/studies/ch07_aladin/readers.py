@@ -45,8 +45,8 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 
 def runs(ds: xr.Dataset) -> pd.DataFrame:
     """One row per run, with the run's time per round (s), bytes per round, the lowest and highest ratio
-    of its repeats to the centralized solve timed beside each (``paired_low``, ``paired_high``,
-    `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized solves (``paired_central_s``,
+    of its repeats to the centralized build and solve timed beside each (``paired_low``, ``paired_high``,
+    `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized runs (``paired_central_s``,
     s); NaN in a store without them."""
     r = frame(ds, "run")
     r["time_per_iter_s"] = r.total_s / r.iterations
@@ -443,9 +443,9 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
     which set a wall time against a solver time). ``dask_inprocess_ratio``: the Dask run against the in-process one
     (the distributed approach on one machine). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
-    repeats, each against the centralized solve timed just before it, the lowest and highest ratio (the noise of
+    repeats, each against the centralized build and solve timed just before it, the lowest and highest ratio (the noise of
     the machine on the ratio; `forlab.studies.ch07_aladin.study.paired_runs`); ``{mode}_paired_central``: the
-    median of the centralized solves timed beside that mode's repeats over the centralized whole run the ratios are
+    median of the centralized builds and solves timed beside that mode's repeats over the centralized whole run the ratios are
     judged against (how far the pairs' centralized halves stand from the baseline).
     NaN where a mode was not run or the store has no build time (or no paired repeats)."""
     sub = table[(table.algorithm == "aladin") & (table.qp == "reduced") & (table.max_iter == max_iter)

@@ -7,8 +7,9 @@ Store layout (dimensions and their variables):
 * ``system``: ``sys_spec``, ``sys_buses``, ``sys_regions``, ``sys_cut_branches``, ``sys_central_objective`` (per hour),
   ``sys_central_time_s`` (Ipopt solve of the centralized AC-OPF, s), ``sys_central_status``, and since issue 17
   ``sys_consensus_rows`` (coupling rows of the partition), ``sys_central_wall_s`` (build and solve, s); since issue
-  15 the centralized AC-OPF is the integrated baseline of every chapter (`forlab.opf.outcome.integrated_baseline`,
-  fastest of `BASELINE_REPEATS` solves);
+  15 the centralized AC-OPF is the integrated baseline of every chapter (`forlab.opf.outcome.integrated_baseline`:
+  the model built and its build timed once, its solve the fastest of `BASELINE_REPEATS`; ``sys_central_wall_s`` is
+  that one build plus that fastest solve);
 * ``area``: the partition, one row per (system, region): ``area_system``, ``area_region``, ``area_core_buses``,
   ``area_copy_buses``, ``area_branches``, ``area_cut_branches_owned``, ``area_units``, ``area_variables``,
   ``area_consensus_rows``;

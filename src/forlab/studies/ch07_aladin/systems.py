@@ -8,7 +8,7 @@ authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 `load` builds one system, `check_spec` checks a name without building it, `load_systems` builds every system
 of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
 `BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
-(`forlab.studies.ch07_aladin.store`), `central_timer` times one more centralized solve beside a run's repeat.
+(`forlab.studies.ch07_aladin.store`), `central_timer` times one more centralized build and solve beside a run's repeat.
 `admm_max_iter_for` caps ADMM's rounds on the largest systems;
 `family` names the family of systems a system belongs to (the coordinator's growth is fitted within each);
 `quiet` silences pandapower's FutureWarnings in a chapter.
@@ -100,8 +100,8 @@ def family(spec: str) -> tuple[str, str] | None:
 
 BASELINE_REPEATS = 3
 """Solves of the centralized AC-OPF per system, the fastest counting (`forlab.opf.outcome.integrated_baseline`, the
-rule of every chapter); every ALADIN and ADMM run of the chapter is timed by the same rule (fastest of this many,
-`forlab.studies.ch07_aladin.study.fastest_run`)."""
+rule of every chapter; its model is built, and its build timed, once); every ALADIN and ADMM run of the chapter is
+timed as the fastest of this many whole runs, set-up included (`forlab.studies.ch07_aladin.study.fastest_run`)."""
 
 
 ADMM_LARGE_BUSES = 1000

@@ -75,14 +75,15 @@ def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) 
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
-    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds, with the wall time
-    of each one's rounds (``total_s``: the regions' set-up left out, as the sentence says)."""
+    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds, each with the round
+    that first met them, of the rounds it ran, and the wall time of all those rounds (``total_s``: the regions'
+    set-up left out, as the sentence says), said of the rounds run: `targets` does not time the rounds to the
+    target alone."""
     ok, bad = tg[tg.met], tg[~tg.met]
     lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
              f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds"
-             + (" (after how many, and the wall time of the rounds, the regions' set-up left out): "
-               + ", ".join(f"{r.system} after {r.it_target:.0f} ({r.total_s:.1f} s)" for r in ok.itertuples())
-                if len(ok) else "") + "."]
+             + (" (after how many of the rounds run, and the wall time of all the rounds run, the regions' set-up "
+                "left out): " + ", ".join(_met_words(r) for r in ok.itertuples()) if len(ok) else "") + "."]
     for r in bad.itertuples():
         if raised(r.status):
             lines.append(f"{r.system} does not: its run failed ({r.status}).")
@@ -91,10 +92,17 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
         if not np.isnan(r.ext_max_iter):
             more = (f" Allowed {r.ext_max_iter:.0f} rounds, it "
                     + (f"reaches the target after {r.ext_it_target:.0f}." if not np.isnan(r.ext_it_target)
-                       else f"ends with gap {r.ext_gap:.1e} ({_status_words(r.ext_status)})."))
+                       else f"ends with gap {sci_text(r.ext_gap)} ({_status_words(r.ext_status)})."))
         lines.append(f"{r.system} does not: after {r.iterations} rounds ({_status_words(r.status)}) its gap is "
-                     f"{r.gap:.1e} and its consensus {r.consensus:.1e}.{more}")
+                     f"{sci_text(r.gap)} and its consensus {sci_text(r.consensus)}.{more}")
     return "\n\n".join(lines)
+
+
+def _met_words(r) -> str:
+    """A system of `targets_text` that met the target: "case9:3 after 9 of 10 rounds (1.4 s for the 10)", the time
+    that of every round run (``total_s``), not of the rounds to the target."""
+    run = f"{r.iterations:.0f}"
+    return f"{r.system} after {r.it_target:.0f} of {run} rounds ({r.total_s:.1f} s for the {run})"
 
 
 def _status_words(status: str) -> str:
@@ -115,10 +123,10 @@ def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
 def kkt_text(kk: pd.DataFrame) -> str:
     """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
     return "\n\n".join(
-        f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {r.gap:.1e} and consensus {r.consensus:.1e} after "
-        f"{r.iterations} rounds ({_status_words(termination(r))}); the default QP "
+        f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {sci_text(r.gap)} and consensus {sci_text(r.consensus)} "
+        f"after {r.iterations} rounds ({_status_words(termination(r))}); the default QP "
         + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
-           else f"ends with gap {d.gap:.1e}.")
+           else f"ends with gap {sci_text(d.gap)}.")
         for r in kk[kk.qp == "kkt"].itertuples()
         for d in kk[(kk.qp == "reduced") & (kk.system == r.system)].itertuples())
 
@@ -284,15 +292,16 @@ def _stopped_words(r) -> str:
 
 def _paired_words(r) -> str:
     """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
-    range of its repeats' ratios, each to the centralized solve timed just before it, and whether that range lies
-    on one side of the target; "" otherwise (other targets, stores without pairs)."""
+    range of its repeats' ratios, each to the centralized build and solve timed just before it (not a solve alone:
+    the page's "centralized Ipopt" is the solver's time without the build), and whether that range lies on one
+    side of the target; "" otherwise (other targets, stores without pairs)."""
     low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
     if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
         return ""
     side = ("every one within the target" if high <= r.limit else "every one above the target" if low > r.limit
             else "on both sides of the target: the machine's noise decides this reading")
-    return (f"; its repeats, each timed beside a centralized solve made just before it, took {low:.1f} to "
-            f"{high:.1f}x that solve, {side}")
+    return (f"; its repeats, each timed beside a centralized build and solve made just before it, took {low:.1f} "
+            f"to {high:.1f}x that build and solve, {side}")
 
 
 def stop_text(rt: pd.DataFrame, system: str) -> str:
@@ -529,16 +538,17 @@ column at the same precision, "0.090" and "1.50" with their trailing zeros)."""
 
 
 def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
-    """`wall_times` as the chapter prints it, one row per system: the whole runs (s) and their ratios to the
-    centralized one, the Dask run's floor (its regions' own work alone against the centralized whole run) and, in a
-    store with paired repeats, the range of the Dask repeats' ratios each to a centralized solve timed beside it;
-    every column at one precision (`WALL_DIGITS`); the system names may break after "+"
+    """`wall_times` as the chapter prints it, one row per system: the whole runs (s; each header says what it
+    times, ALADIN's "set-up and rounds" as `WHOLE_RUN` says it) and their ratios to the centralized one, the Dask
+    run's floor (its regions' own work alone against the centralized whole run) and, in a store with paired
+    repeats, the range of the Dask repeats' ratios each to a centralized build and solve timed beside it; every
+    column at one precision (`WALL_DIGITS`); the system names may break after "+"
     (`forlab.book.tables.page_index`)."""
     t = fixed_columns(wt.set_index("system"), {c: n for c, n in WALL_DIGITS.items() if c in wt})
     t.index = page_index(t.index, names=["system"])
-    names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process (s)",
-             "inprocess_ratio": "in-process / centralized", "dask_s": "Dask (s)", "dask_ratio": "Dask / centralized",
-             "dask_floor_ratio": "regions alone / centralized"}
+    names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process, set-up and rounds (s)",
+             "inprocess_ratio": "in-process / centralized", "dask_s": "Dask, set-up and rounds (s)",
+             "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"}
     if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
         t["dask_paired"] = [f"{lo:.1f} to {hi:.1f}" if np.isfinite(lo) and np.isfinite(hi) else None
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
@@ -555,7 +565,9 @@ def claim_text(wt: pd.DataFrame) -> str:
     """Markdown: the P3 paper's headline claim (a marginal slowdown with the regions on separate machines, against
     the centralized approach and against the distributed one on a single machine) held against `wall_times`: the
     range and median of the Dask runs' ratio to the centralized AC-OPF's whole run and to the same ALADIN run in one
-    process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask run."""
+    process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask run. Every ratio is said to be
+    of whole runs (set-up and rounds, `whole_run_s`): the page also gives the Dask runs' time per round against the
+    in-process runs', a ratio without the set-up."""
     both = wt[np.isfinite(wt.dask_ratio)]
     if both.empty:
         return ""
@@ -564,31 +576,34 @@ def claim_text(wt: pd.DataFrame) -> str:
     said = [(f"**The P3 paper's claim, held against this store.** It reports a marginal slowdown with the regions on "
             f"separate machines; this chapter calls a slowdown marginal up to {MARGINAL:g}x "
             f"(`forlab.studies.ch07_aladin.text.MARGINAL`, its own reading: the abstract gives no number). "
-            f"{_against(central, 'the centralized AC-OPF', len(both))}")]
+            + _against(central, "the centralized AC-OPF's model build and solve", len(both),
+                       "ALADIN's whole run on Dask (the regions' set-up and the rounds)"))]
     if len(one):
-        said.append(_against(one, "the same ALADIN run in one process (the distributed approach on a single "
-                                  "machine)", len(one)))
+        said.append(_against(one, "the whole of the same ALADIN run in one process (the distributed approach on a "
+                                  "single machine; *The price of Dask* sets the two per round, without the set-up)",
+                             len(one)))
     return " ".join(said)
 
 
-def _against(ratios: pd.Series, reference: str, n: int) -> str:
-    """One sentence of `claim_text`: the Dask runs' ratios to ``reference`` and on how many of ``n`` systems they
-    are marginal."""
+def _against(ratios: pd.Series, reference: str, n: int, run: str = "ALADIN's whole run on Dask") -> str:
+    """One sentence of `claim_text`: the Dask runs' ratios to ``reference``, whole run (set-up and rounds, as
+    ``run`` names it) against whole run, and on how many of ``n`` systems they are marginal."""
     marginal = int((ratios <= MARGINAL).sum())
     verdict = ("marginal on every system" if marginal == n else "marginal on none" if marginal == 0
                else f"marginal on {marginal} of {n} systems")
-    return (f"Against {reference}, ALADIN on Dask took {ratios.min():.1f}x to {ratios.max():.1f}x (median "
+    return (f"Against {reference}, {run} took {ratios.min():.1f}x to {ratios.max():.1f}x (median "
             f"{ratios.median():.1f}x over {n} systems): {verdict}.")
 
 
 def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
-    is one build and one solve, the judged ratio's centralized time the fastest of ``repeats`` with no cluster up:
-    the median over the systems of those halves against that time beside the in-process and the Dask runs
-    (`wall_times` ``*_paired_central``), and, where the halves beside Dask ran slower in the median over the systems,
-    what that does to the paired Dask ratios, system by system: a system whose halves (their median) took longer
-    than the baseline has its paired ratios pushed below the judged one, a system whose halves took less, above it
-    (whether each is slower than beside the in-process runs does not matter). "" for a store without pairs."""
+    is one build and one solve, the judged ratio's centralized time one build and the fastest of ``repeats`` solves
+    (`forlab.opf.outcome.integrated_baseline`) with no cluster up: the median over the systems of those halves
+    against that time beside the in-process and the Dask runs (`wall_times` ``*_paired_central``), and, where the
+    halves beside Dask ran slower in the median over the systems, what that does to the paired Dask ratios, system
+    by system: a system whose halves (their median) took longer than the baseline has its paired ratios pushed
+    below the judged one, a system whose halves took less, above it (whether each is slower than beside the
+    in-process runs does not matter). "" for a store without pairs."""
     beside = {mode: wt[f"{mode}_paired_central"].dropna() for mode in ("inprocess", "dask")
               if f"{mode}_paired_central" in wt}
     beside = {mode: s for mode, s in beside.items() if len(s)}
@@ -597,9 +612,9 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     words = [f"a median {s.median():.2f}x as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f}x "
              f"to {s.max():.2f}x over the systems)" for mode, s in beside.items()]
     text = (f"The judged ratio (the column Dask / centralized, by which the targets are judged) sets the fastest "
-            f"Dask run against the fastest of {repeats} centralized solves, timed when the study loaded its systems, "
-            "before any cluster was started; each pair's centralized half is one build and one solve. Against that "
-            f"time the halves took {' and '.join(words)}.")
+            f"Dask run (set-up and rounds) against the centralized build and solve timed when the study loaded its "
+            f"systems, before any cluster was started: one build, and the fastest of {repeats} solves. Each pair's "
+            f"centralized half is one build and one solve. Against that time the halves took {' and '.join(words)}.")
     dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
     if not dask > 1:
         return text
@@ -608,7 +623,8 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
     where = ("on the one system" if len(halves) == 1 else f"on every one of the {len(halves)} systems"
              if faster.empty else f"on {len(slower)} of the {len(halves)} systems")
     cores = (" (and, in the median over the systems, longer than beside the in-process runs: on Dask the cluster's "
-             "scheduler and workers share the machine's cores with the centralized solve)" if dask > inprocess else "")
+             "scheduler and workers share the machine's cores with the centralized build and solve)"
+             if dask > inprocess else "")
     others = ""
     if len(faster):
         names = (listed(list(wt.system[faster.index])) if "system" in wt
@@ -989,7 +1005,7 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
             f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds, its whole run (the regions' set-up "
             f"and the rounds) taking {whole_run_s(a_):.1f} s; ADMM on the same partition {_admm_reach(d_)}; "
             f"it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run {whole_run_s(d_):.1f} s) with gap "
-            f"{d_.gap:.1e} and consensus {d_.consensus:.1e}. PowerModelsADA's ADMM needs "
+            f"{sci_text(d_.gap)} and consensus {sci_text(d_.consensus)}. PowerModelsADA's ADMM needs "
             f"{shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
             f"{shown_anchor(published['powermodelsada_admm_case300_s'])} on "
             f"{shown_anchor(published['powermodelsada_admm_case300_cores'])} on PGLib's case300 in areas of its own, "
