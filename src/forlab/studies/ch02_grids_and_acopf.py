@@ -125,7 +125,7 @@ UNITS = {
     "forlab_pf_max_dvm_pu": ("max |dV|, voltage magnitude, between OPF point and runpp at its dispatch", "p.u."),
     "forlab_pf_max_dva_degree": ("max |dθ|, voltage angle, between OPF point and runpp at its dispatch", "degree"),
     "forlab_pf_max_dp_slack_mw": ("max |dP| of the slack between OPF point and runpp at its dispatch", "MW"),
-    "forlab_start_time_s": ("forlab start point (the power flow, from the pf start), computed once per model", "s"),
+    "forlab_start_time_s": ("forlab start point (the power flow, from the pf start), computed once per model; fastest of the repeats", "s"),
     "speedup_total": ("runopp time / forlab start + build + solve", "1"),
     "speedup_solve": ("runopp time / forlab solve", "1"),
     "load_mw": ("DS load after scaling", "MW"),
