@@ -892,8 +892,16 @@ def test_the_conditions_are_read_from_the_store():
                  "32 and 112 DSs (1495 to 10666 buses)"):
         assert said in text, said
     assert f"{big.attrs['cpu_model']}, {big.attrs['cpu_count']} cores" in text
-    # review H #1: every verdict is one case per size; the conditions name it, from the sweep's variant
-    assert f"each run at one operating point (`forlab.studies.ch12_many_dsos.BASE`): {ch12.operating_point()};" in text
+    # review H #1: every verdict is one case per size; the conditions name it, read from the store's rows (the
+    # second read: from the code's BASE it could misdescribe a store written under another), BASE only as a fallback
+    assert f"each run at one operating point (read from its rows): {ch12.operating_point()};" in text
+    t = ch12.frame(big)
+    radial = t.assign(ties="none", load_level=0.8)
+    assert ch12.stored_point(radial) == ch08.Variant("load", 0.8, 0.8, None, "none")
+    assert ch12.stored_point(t.drop(columns="ties")) is None
+    assert ch12.stored_point(pd.concat([t, radial])) is None  # two points: none is "the" point
+    assert "(`forlab.studies.ch12_many_dsos.BASE`; the store's rows do not record it)" in ch12.conditions(
+        p, big.attrs, [1], [100])
     assert ch12.operating_point().startswith("nominal load, meshed DSs (tie lines closed) and ")
     assert "FPU" not in ch12.operating_point()  # chapter 09 prints it before the page spells "FPU" out
     assert ch12.operating_point(ch08.Variant("fpus", 6, 0.8, 6, "none")) == (

@@ -45,9 +45,10 @@ def time_forlab(net, repeats: int = 3, init: str = "pf") -> dict:
             | {key: chk.get(name, np.nan) for name, key in PF_CHECK_KEYS.items()})
 
 
-def _built(net, init: str, repeats: int) -> tuple[object, float, float]:
-    """``repeats`` models of ``net``, each built and given its start (``init``) on the clock: the last model and the
-    fastest build and start (s). By the rule of the solves: a single build on a shared machine read 0.25 s for case39
+def _built(net, init: str, repeats: int, **options) -> tuple[object, float, float]:
+    """``repeats`` models of ``net`` (``options`` go to `ACOPF`), each built and given its start (``init``) on the
+    clock: the last model and the fastest build and start (s), the one rule of `time_forlab` and
+    `build_and_solve_times`. By the rule of the solves: a single build on a shared machine read 0.25 s for case39
     where its solve's repeats and the other cases' builds took a fraction of that (chapter 02's paper run at 00a1c14),
     and made one speed-up a quarter of its neighbours'. runopp's timed call runs its start power flow, so forlab's is
     timed too."""
@@ -56,7 +57,7 @@ def _built(net, init: str, repeats: int) -> tuple[object, float, float]:
     builds, starts = [], []
     for _ in range(max(int(repeats), 1)):
         t0 = time.perf_counter()
-        model = acopf.ACOPF(net)
+        model = acopf.ACOPF(net, **options)
         t1 = time.perf_counter()
         model.initial_point(init)
         builds.append(t1 - t0)
@@ -170,29 +171,21 @@ def build_and_solve_times(net, repeats: int = BUILD_REPEATS, **options) -> dict:
     call's overhead (``first_call_s``: the first solve's time beyond the fastest solve of the same model from the same
     start, e.g. lazy initialisation in CasADi/Ipopt). Solve (``solve_time_s``): the wall time of the Ipopt call
     (`OPFResult.solve_time_s`) from the power-flow start; NaN with the first-call overhead, the build and the
-    objective when the solve failed (``success``, ``status`` say so). The power-flow start itself (pandapower ``runpp``, with
-    numba's first-use compilation above 1000 buses) is neither, reported as ``init_s``. ``options`` go to `ACOPF`.
+    objective when the solve failed (``success``, ``status`` say so). The power-flow start itself (pandapower
+    ``runpp``) is neither, reported as ``init_s``, the fastest of the repeats as the construction is (`_built`).
+    ``options`` go to `ACOPF`.
     """
-
-    def build():
-        t0 = time.perf_counter()
-        model = ACOPF(net, **options)
-        t1 = time.perf_counter()
-        x0 = model.initial_point("pf")
-        t2 = time.perf_counter()
-        return {"model": model, "x0": x0, "construct_s": t1 - t0, "init_s": t2 - t1, "first": model.solve(x0=x0)}
-
-    builds = timed(build, repeats, seconds=lambda b: b["construct_s"])
-    built, construct_s = builds.result, builds.solve_time_s
-    model, x0 = built["model"], built["x0"]
+    model, construct_s, init_s = _built(net, "pf", repeats, **options)
+    x0 = model.initial_point("pf")  # cached: the start `_built` timed
+    first = model.solve(x0=x0)
     solves = timed(lambda: model.solve(x0=x0), repeats)
     res, ok = solves.result, bool(solves.result.success)
     # a failed solve measures no solve time, and so no first-call overhead either: NaN, never its time
     solve_s = solves.solve_time_s if ok else np.nan
-    first_call = max(0.0, built["first"].solve_time_s - solve_s) if ok else np.nan
+    first_call = max(0.0, first.solve_time_s - solve_s) if ok else np.nan
     return {
         "n_bus": int(model.model.nb), "graph": model.graph, "build_s": construct_s + first_call,
-        "construct_s": construct_s, "first_call_s": first_call, "init_s": built["init_s"], "solve_time_s": solve_s,
+        "construct_s": construct_s, "first_call_s": first_call, "init_s": init_s, "solve_time_s": solve_s,
         "iterations": int(res.iterations), "objective": float(res.objective) if ok else np.nan, "success": ok,
         "status": res.status,
     }

@@ -360,9 +360,10 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     decimals = {"margin": 3, "test_false_feasible_rate": 2, "test_false_feasible_upper": 2,
                 "test_false_infeasible_rate": 1, "test_volume_kept": 1, "hull_volume_kept": 1, "cost_r2": 4,
                 "cost_rel_error_mean": 1, "cost_rel_error_max": 1, "cost_gradient_rel_error_mean": 1, "cost_mean": 2}
-    for c, d in decimals.items():
-        if c in x:
-            x[c] = fixed(x[c].astype(float) * (1 if c in ("margin", "cost_r2", "cost_mean") else 100), d).values
+    kept = {c: d for c, d in decimals.items() if c in x}  # a store from before the slope fit lacks some
+    pct = [c for c in kept if c not in ("margin", "cost_r2", "cost_mean")]
+    x[pct] = 100 * x[pct].astype(float)  # rates and relative errors in %
+    x = fixed_columns(x, kept)
     x["test_n_infeasible"] = x.test_n_infeasible.astype(int)
     price_headers = {k: v for k, v in PRICE_HEADERS.items() if k in x}  # no slopes in stores from before that fit
     if offline_s is not None:

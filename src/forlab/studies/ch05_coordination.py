@@ -29,7 +29,6 @@ from forlab.book.tables import (
     TitledTable,
     clipped,
     counted,
-    fixed,
     fixed_columns,
     listed,
     page_index,
@@ -399,11 +398,9 @@ def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case-study table of `coordination_table` in two tables that fit the page: costs (integrated optimum, the
     coordinated dispatch's true cost, deviation, PCC mismatch, violations) and solver times (ms; offline in s; the
     wall clock is in `wall_printable`). Columns a store from before the cold start was recorded lacks are left out."""
-    shown = printed.copy()
-    for c in shown.columns:
-        if shown[c].dtype.kind == "f":
-            d = 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1
-            shown[c] = fixed(shown[c], d).values  # "0.0000", never "-0.0000"
+    digits = {c: 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1
+              for c in printed.columns if printed[c].dtype.kind == "f"}
+    shown = fixed_columns(printed, digits)  # "0.0000", never "-0.0000"
     cost_cols = COST_COLUMNS + (("status",) if "status" in shown and (shown.status != "ok").any() else ())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (cost_cols, TIME_COLUMNS))
     index = _case_index(printed.index)
@@ -417,8 +414,7 @@ def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
     columns ``t`` of `coordination_table`, with the index of its ``printed`` table; a failed case shows none."""
     cols = {c: h for c, h in WALL_COLUMNS.items() if c in t}
     shown = unmeasured_when_failed(t[list(cols)].copy(), list(cols), _ok(t))
-    for c in cols:
-        shown[c] = fixed(1e3 * shown[c].astype(float), 1).values
+    shown = fixed_columns(1e3 * shown.astype(float), dict.fromkeys(cols, 1))  # s -> ms
     out = printable(shown, cols)
     out.index = _case_index(printed.index)
     return out

@@ -69,6 +69,7 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
+    "NOT_APPLYING",
     "NO_OFFLINE_STEP",
     "NO_ONLINE_DSO_STEP",
     "OUTLIER_FACTOR",
@@ -81,6 +82,7 @@ __all__ = [
     "aladin_outcome",
     "aladin_seconds",
     "aladin_split",
+    "applicable",
     "base_case_text",
     "chapter_05_store",
     "check_params",
@@ -89,7 +91,6 @@ __all__ = [
     "figure",
     "findings",
     "frame",
-    "measures_shown",
     "negative_text",
     "online_table",
     "p1_offer_text",
@@ -575,27 +576,31 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 NO_OFFLINE_STEP = ("P3",)
 """The methods without an offline step (ALADIN solves the integrated AC-OPF itself, in rounds): their offline time
-is said as "no offline step" and shown as "–" (`measures_shown`), never as 0.0 s, here and in chapter 12's tables."""
+is said as "no offline step" and shown as "–" (`applicable`), never as 0.0 s, here and in chapter 12's tables."""
 
 NO_ONLINE_DSO_STEP = ("P2",)
 """The methods without a DSO step online (P2: the TSO sets the FPUs itself): their online time is the TSO's alone,
-and their DSO part is shown as "–" (`measures_shown`), never as 0.0 ms."""
+and their DSO part is shown as "–" (`applicable`), never as 0.0 ms."""
 
 
-def measures_shown(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a `frame` with every measure that does not apply to its method set to NaN, which the tables show
-    as "–" and the figure leaves out (a missing value, not 0): the offline time of a method without an offline step
-    (`NO_OFFLINE_STEP`) and the DSO part of one without a DSO step online (`NO_ONLINE_DSO_STEP`). The stores keep
-    0.0 there; the rule is chapter 12's (`forlab.studies.ch12_many_dsos.measures_shown`)."""
-    return table.assign(offline_s=table.offline_s.where(~table.method.isin(NO_OFFLINE_STEP)),
-                        dso_ms=table.dso_ms.where(~table.method.isin(NO_ONLINE_DSO_STEP)))
+NOT_APPLYING = {"offline_s": NO_OFFLINE_STEP, "dso_ms": NO_ONLINE_DSO_STEP}
+"""The measures that do not apply to a method: column -> the methods (by code) it does not apply to."""
+
+
+def applicable(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a `frame` (methods by code) with every measure that does not apply to its method
+    (`NOT_APPLYING`) set to NaN, which the tables show as "–" and the figure leaves out (a missing value, not 0): the
+    offline time of a method without an offline step and the DSO part of one without a DSO step online. The stores
+    keep 0.0 there. Chapter 09's tables take the same rule from here; chapter 12's tables, which have no DSO part,
+    mark ALADIN's offline time by `forlab.studies.ch12_many_dsos.WITHOUT_OFFLINE`, built on `NO_OFFLINE_STEP`."""
+    return table.assign(**{c: table[c].where(~table.method.isin(codes)) for c, codes in NOT_APPLYING.items()})
 
 
 def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a `frame` indexed by variant and method code, in the store's order (the base case once per
     factor; its labels differ per factor, so the index is unique), with the measures that do not apply missing
-    (`measures_shown`)."""
-    table = measures_shown(table)
+    (`applicable`)."""
+    table = applicable(table)
     t = table.assign(kB=table["bytes"] / 1e3, feasible=np.where(table.feasible.astype(bool), "yes", "no"))
     t.loc[table.error != "", "feasible"] = np.nan  # a failed run has no dispatch to judge
     labels = t.variant_label.str.replace(" %", "\u00a0%")  # "load 80 %" stays on one line
@@ -673,7 +678,7 @@ RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
 def figure(table: pd.DataFrame):
     """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
     same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
-    runs are absent, and so is the offline time of a method without an offline step (`measures_shown`: missing, not
+    runs are absent, and so is the offline time of a method without an offline step (`applicable`: missing, not
     drawn at 0 s); one legend for the figure. Drawn for the book's column (7.5 in wide). Returns the matplotlib
     figure; None for an empty table."""
     import matplotlib.pyplot as plt
@@ -682,7 +687,7 @@ def figure(table: pd.DataFrame):
 
     if table.empty:
         return None
-    table = measures_shown(table)
+    table = applicable(table)
     kinds = [k for k in KINDS if k in set(table.variant_kind)]
     fig, axes = plt.subplots(3, len(kinds), figsize=(7.5, 7.0), squeeze=False, sharey="row", layout="constrained")
     for j, kind in enumerate(kinds):
@@ -705,7 +710,7 @@ def figure(table: pd.DataFrame):
 
 DEVIATION_FORMAT = ".2g"
 """How this chapter's sentences write a judged deviation (%), in `findings`, `base_case_text` and its spans: two
-significant digits, the precision `forlab.opf.outcome.negative_sentence` writes a negative one with (`negative_text`),
+significant digits, trailing zeros dropped (Python's "g": 0.0704 reads "0.07"), the precision `forlab.opf.outcome.negative_sentence` writes a negative one with (`negative_text`),
 so that one run's deviation reads the same in every sentence; the tables give four decimals."""
 
 

@@ -294,16 +294,16 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
     return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
 
 
-NOT_APPLYING = {"offline_s": ch08_sensitivity.NO_OFFLINE_STEP, "dso_ms": ch08_sensitivity.NO_ONLINE_DSO_STEP}
+NOT_APPLYING = ch08_sensitivity.NOT_APPLYING
 """The `ROW` columns that do not apply to a method, by method code: chapter 08's rule
-(`forlab.studies.ch08_sensitivity.measures_shown`), so ALADIN's offline time and P2's DSO part print "–", not 0.0."""
+(`forlab.studies.ch08_sensitivity.applicable`), so ALADIN's offline time and P2's DSO part print "–", not 0.0."""
 
 
 def _applying(t: pd.DataFrame) -> pd.DataFrame:
-    """``t`` (rows in `ROW` columns) with the values of `NOT_APPLYING` missing; the rows keep 0.0 there, which
-    `_offline_line` reads as "none"."""
-    names = dict(zip(METHOD_CODES, METHOD_NAMES))
-    return t.assign(**{c: t[c].where(~t.method.isin([names[m] for m in codes])) for c, codes in NOT_APPLYING.items()})
+    """``t`` (rows in `ROW` columns, methods by name) with the values of `NOT_APPLYING` missing, by chapter 08's
+    `forlab.studies.ch08_sensitivity.applicable`; the rows keep 0.0 there, which `_offline_line` reads as "none"."""
+    coded = t.assign(method=t.method.map(dict(zip(METHOD_NAMES, METHOD_CODES))))
+    return ch08_sensitivity.applicable(coded).assign(method=t.method)
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
@@ -586,13 +586,14 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu",
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
-               "p2_least_accepted": "1", "p2_narrow_dss": "1"}
+               "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
 (``dso_parallel_ms``, `_p1_on_workers`); the integrated AC-OPF's solver time timed again after the methods, from which chapter 12's
 `timing_noise` measures the noise a lead in online time is held against (`_winners`); P2's least accepting polytope
-and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`)."""
+and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`); the operating point each row ran at
+(`forlab.studies.ch12_many_dsos.POINT_COLUMNS`), which the sweep's conditions read (`ch12_many_dsos.stored_point`)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -1395,7 +1396,7 @@ def scale_conditions_text(found: dict, scale_t: pd.DataFrame, models: bool = Tru
     sizes = scale_t.drop_duplicates("n_ds")
     said = ch12_many_dsos.conditions(p, sweep, sizes.n_ds, sizes.buses,
                                      head="**The sweep's conditions** (read from its store):",
-                                     offline=False)
+                                     offline=False, point=ch12_many_dsos.stored_point(scale_t))
     sized = scale_models_text(found) if models else ""
     return (said + (f" Each DSO's offline model: {sized}." if sized else "")
             + f" Store of commit `{short_commit(sweep)}`, written {written_utc(sweep)} UTC.")

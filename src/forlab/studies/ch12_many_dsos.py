@@ -61,15 +61,69 @@ from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
-__all__ = ["ANCHOR_KEYS", "BASE", "HOLLOW", "LARGE_TARGETS", "METHODS", "NOISE_DEFINITION", "NO_EXCHANGE",
-           "NO_OFFLINE", "P3_NO_OFFLINE", "PANELS", "PAPER_COLUMNS", "PAPER_TITLE", "PARAMETER_TYPES", "SIZE_UNITS",
-           "WHY_NOT", "WITHOUT_OFFLINE", "accuracy_tie_text", "check_params", "coded", "conditions", "conditions_text",
-           "dash_text", "deviation_text", "dispatch_note", "dispatch_table", "dispatch_tables", "ds_count", "frame",
-           "growth", "growth_fits", "integrated_row", "iterations_text", "largest_size_text", "measures_shown",
-           "narrow_words", "noise_text", "operating_point", "outcome_tables", "p1_on_workers", "p3_text", "paper_note",
-           "paper_table", "paper_tables", "percent", "polytopes_text", "ratio_words", "run", "run_tables",
-           "shown_apart", "size_tables", "sizes", "system_names", "target_tables", "targets", "timing_noise", "trend",
-           "violation_text", "winners", "workers_verdict"]
+__all__ = [
+    "ANCHOR_KEYS",
+    "BASE",
+    "HOLLOW",
+    "LARGE_TARGETS",
+    "METHODS",
+    "NOISE_DEFINITION",
+    "NO_EXCHANGE",
+    "NO_OFFLINE",
+    "P3_NO_OFFLINE",
+    "PANELS",
+    "PAPER_COLUMNS",
+    "PAPER_TITLE",
+    "PARAMETER_TYPES",
+    "POINT_COLUMNS",
+    "SIZE_UNITS",
+    "WHY_NOT",
+    "WITHOUT_OFFLINE",
+    "accuracy_tie_text",
+    "check_params",
+    "coded",
+    "conditions",
+    "conditions_text",
+    "dash_text",
+    "deviation_text",
+    "dispatch_note",
+    "dispatch_table",
+    "dispatch_tables",
+    "ds_count",
+    "frame",
+    "growth",
+    "growth_fits",
+    "integrated_row",
+    "iterations_text",
+    "largest_size_text",
+    "measures_shown",
+    "narrow_words",
+    "noise_text",
+    "operating_point",
+    "outcome_tables",
+    "p1_on_workers",
+    "p3_text",
+    "paper_note",
+    "paper_table",
+    "paper_tables",
+    "percent",
+    "polytopes_text",
+    "ratio_words",
+    "run",
+    "run_tables",
+    "shown_apart",
+    "size_tables",
+    "sizes",
+    "stored_point",
+    "system_names",
+    "target_tables",
+    "targets",
+    "timing_noise",
+    "trend",
+    "violation_text",
+    "winners",
+    "workers_verdict",
+]
 
 METHODS = {m: plots.METHOD_STYLE[m]["label"] for m in ("integrated", *ch08.METHODS)}
 """Row methods (chapter 08's codes, the baseline first) and the names the page gives them, in its text, tables and
@@ -100,6 +154,33 @@ def operating_point(v: ch08.Variant = BASE) -> str:
     units = ("`forlab.grid.td.load_system`'s default number of flexibility-providing units per DS" if v.n_fpus is None
              else f"{counted(v.n_fpus, 'flexibility-providing unit')} per DS")
     return f"{load}, {meshing} and {units}"
+
+
+POINT_COLUMNS = ("load_level", "ties", "n_fpus")
+"""The columns of a `frame` that record the operating point a row ran at (`forlab.studies.ch08_sensitivity._row`)."""
+
+
+def stored_point(t: pd.DataFrame) -> ch08.Variant | None:
+    """The one operating point the rows ``t`` (`frame`, or chapter 09's copies of them) ran at, read from their
+    `POINT_COLUMNS`; None where the rows lack them or hold more than one point (rows that record none, as a method
+    not run, left out)."""
+    if not set(POINT_COLUMNS) <= set(t.columns):
+        return None
+    points = t[list(POINT_COLUMNS)].dropna(subset=["load_level"]).drop_duplicates()
+    if len(points) != 1:
+        return None
+    r = points.iloc[0]
+    return ch08.Variant("load", float(r.load_level), float(r.load_level),
+                        None if pd.isna(r.n_fpus) else int(r.n_fpus), str(r.ties))
+
+
+def _point_words(point: ch08.Variant | None) -> str:
+    """The operating point of `conditions`: read from the store's rows (`stored_point`), or, where they do not
+    record it, `BASE`'s, said to be the code's."""
+    if point is None:
+        return (f"at one operating point (`forlab.studies.ch12_many_dsos.BASE`; the store's rows do not record it): "
+                f"{operating_point()}")
+    return f"at one operating point (read from its rows): {operating_point(point)}"
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -659,16 +740,16 @@ def conditions_text(st: xr.Dataset) -> str:
     if "parameters" not in st.attrs:
         return ""
     s = sizes(st)
-    return conditions(json.loads(st.attrs["parameters"]), st.attrs, s.n_ds, s.buses)
+    return conditions(json.loads(st.attrs["parameters"]), st.attrs, s.n_ds, s.buses, point=stored_point(frame(st)))
 
 
 def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read from the store):",
-               offline: bool = True) -> str:
+               offline: bool = True, point: ch08.Variant | None = None) -> str:
     """Markdown: the conditions a sweep's numbers hold under, from its parameters ``p`` and the store's attributes
     ``attrs`` (a store's ``attrs``, or chapter 09's copy of them; ``cpu_count``, ``cpu_model``, ``ipopt_version``,
     ``ipopt_linear_solver`` where kept), its sizes ``n_ds`` and their buses ``buses``, after ``head``: the TS and the
-    DS pool, the sizes and the one operating point each runs at (`operating_point`: every verdict is one case per
-    size), the machine (cores, CPU model where the store records it, Dask workers), the solver, the
+    DS pool, the sizes and the one operating point each runs at (``point``, `stored_point`, in words by
+    `operating_point`; `_point_words`: every verdict is one case per size), the machine (cores, CPU model where the store records it, Dask workers), the solver, the
     repeats per method, with ``offline`` the offline settings of P1 and P2, and ALADIN's limits where the sweep runs
     it (``methods``). Chapter 09 prints the same sentence, the one statement of the sweep's conditions."""
     machine = (machine_text(attrs) or "a machine the store does not record") + (
@@ -682,8 +763,8 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
-            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}), each run at one operating point "
-            f"(`forlab.studies.ch12_many_dsos.BASE`): {operating_point()}; {machine}{solver}. Repeats: "
+            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}), each run "
+            f"{_point_words(point)}; {machine}{solver}. Repeats: "
             f"{repeats}.")
     if offline:
         text += (f" Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
