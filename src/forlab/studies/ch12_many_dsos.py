@@ -898,7 +898,8 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
     clock of all its DSOs on the run's workers (``workers_fastest``, ``workers_tied``, P1's ratio so timed
     ``p1_workers_ratio``; "" and NaN where not measured, `p1_on_workers`), the most accurate one (smallest
     |deviation|) and the others within `forlab.opf.outcome.NEGLIGIBLE_PCT` of it (``tied``,
-    `forlab.opf.outcome.most_accurate`), how many methods have a row there (``methods``), how many of them ran
+    `forlab.opf.outcome.most_accurate`), the next most accurate and its |deviation| (``next_accurate``,
+    ``next_abs_deviation_pct``; "" and NaN with one method), how many methods have a row there (``methods``), how many of them ran
     (``ran``: not above ``p3_max_ds``) and how many qualified (``qualified``), and why each of the others did not
     (``left_out``, `why_not_compared`)."""
     bound = float(timing_noise(t).bound)
@@ -915,6 +916,7 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
             p1_ratio = float((on_workers / good.integrated_solve_time_s).dropna().iloc[0])
         deviation = good.set_index("method").deviation_pct  # one row per method and size
         best, tied = most_accurate(deviation.abs().to_dict()) if len(good) else (None, ())
+        others = deviation.abs().drop(best) if best is not None else deviation.abs().iloc[:0]
         ratios = good.time_ratio.sort_values()
         times = good.solve_time_s.astype(float).sort_values()
         ran = int((~g.status.astype(str).str.startswith("not run")).sum())  # a row above p3_max_ds is no run
@@ -924,7 +926,9 @@ def winners(t: pd.DataFrame) -> pd.DataFrame:
                      "noise": bound, "tied_fastest": tied_fast, "workers_fastest": workers,
                      "workers_tied": workers_tied, "p1_workers_ratio": p1_ratio,
                      "most_accurate": best or "none", "tied": tied,
-                     "most_accurate_deviation_pct": deviation[best] if best is not None else np.nan})
+                     "most_accurate_deviation_pct": deviation[best] if best is not None else np.nan,
+                     "next_accurate": others.idxmin() if len(others) else "",
+                     "next_abs_deviation_pct": others.min() if len(others) else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -1298,24 +1302,22 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
             ahead = f", its solver time {percent(r.lead)} below the next method's{beyond}" if np.isfinite(r.lead) else ""
             fastest = (f"fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the integrated AC-OPF's solver "
                        f"time{ahead}{workers})")
-        out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {_accuracy_words(r, t)}; "
+        out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {_accuracy_words(r)}; "
                    f"{r.qualified} of the {counted(r.ran, 'method')} run there {'was' if r.qualified == 1 else 'were'} "
                    f"comparable{why}.")
     return "\n".join(out)
 
 
-def _accuracy_words(r, t: pd.DataFrame) -> str:
-    """The most accurate method at one size (a row of `winners`, the rows ``t`` of `frame`) with its |cost deviation|
-    beside the next compared method's, printed so that their gap reads as the tie rule counts it (`shown_apart`),
-    and the methods tied with it: "P3 ALADIN (|cost deviation| 3.1e-07 %, next P2 ML surrogate 1.2e-04 %)"."""
-    at = t[(t.n_ds == r.n_ds) & (t.method != "integrated")]
-    dev = at[comparable(at)].set_index("method").deviation_pct.abs()
-    best, others = dev[r.most_accurate], dev.drop(r.most_accurate)
-    if others.empty:
+def _accuracy_words(r) -> str:
+    """The most accurate method at one size (a row of `winners`) with its |cost deviation| beside the next compared
+    method's, printed so that their gap reads as the tie rule counts it (`shown_apart`), and the methods tied with
+    it: "P3 ALADIN (|cost deviation| 3.1e-07 %, next P2 ML surrogate 1.2e-04 %)"."""
+    best = abs(r.most_accurate_deviation_pct)
+    if not r.next_accurate:
         said = f"{fixed([best], 4)[0]} %"
     else:
-        shown, other = shown_apart(best, others.min())
-        said = f"{shown} %, next {METHODS[others.idxmin()]} {other} %"
+        shown, other = shown_apart(best, r.next_abs_deviation_pct)
+        said = f"{shown} %, next {METHODS[r.next_accurate]} {other} %"
     return f"{METHODS[r.most_accurate]} (|cost deviation| {said}{_tied_words(r, METHODS, within=True)})"
 
 
