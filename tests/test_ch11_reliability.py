@@ -76,9 +76,9 @@ def test_run_store_and_readers():
     md = ch11.probes_markdown(st)
     assert md.count("\n") == 3 and "| dask_\u200bbad_\u200baddress |" in md
     # review G #8: the wall times the page sums stand in the table, one per probe
-    assert f"| outcome | {ch11.WALL_TIME} |" in md.splitlines()[0]
+    assert f"| {ch11.OUTCOME_HEADER} |" in md.splitlines()[0] and "**handled**, " in md.splitlines()[2]
     assert ch11.probes_table(st)[ch11.WALL_TIME].sum() == pytest.approx(float(st.wall_time_s.sum()))
-    assert f"(column *{ch11.WALL_TIME}* above) add up to" in ch11.time_text(st)
+    assert f"(column *{ch11.OUTCOME_HEADER}* above) add up to" in ch11.time_text(st)
     ch11.outcome_figure(st)
 
 

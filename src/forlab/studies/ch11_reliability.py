@@ -43,7 +43,7 @@ from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
-__all__ = ["OUTCOMES", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
+__all__ = ["OUTCOMES", "OUTCOME_HEADER", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
            "paper_text", "probe_names", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
            "time_text", "validate"]
 
@@ -466,6 +466,9 @@ def _dataset(t: pd.DataFrame) -> xr.Dataset:
 
 WALL_TIME = "wall time (s)"
 """The probe table's column of each probe's wall time: the page's sum and longest time are read from it."""
+OUTCOME_HEADER = "outcome, wall time"
+"""The page's column of each probe's outcome with its wall time ("handled, 0.5 s"): a sixth column of its own made the
+table wider than the text column (ci140's build), its messages cut at the right edge."""
 
 
 def probes_table(st: xr.Dataset) -> pd.DataFrame:
@@ -495,11 +498,11 @@ def _cell(text: str) -> str:
 def probes_markdown(st: xr.Dataset) -> str:
     """Markdown table of `probes_table` (a Markdown table wraps long messages; a DataFrame would cut them)."""
     t = probes_table(st)
-    rows = [f"| group | probe | tried | outcome | {WALL_TIME} | message or finding |", "|---|---|---|---|--:|---|"]
+    rows = [f"| group | probe | tried | {OUTCOME_HEADER} | message or finding |", "|---|---|---|---|---|"]
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
     # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
-    rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}** | "
-             f"{r[WALL_TIME]:.1f} | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
+    rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}**, "
+             f"{r[WALL_TIME]:.1f} s | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
     return "\n".join(rows)
 
 
@@ -567,7 +570,7 @@ def summary_text(st: xr.Dataset) -> str:
 
 
 def time_text(st: xr.Dataset) -> str:
-    """Markdown: the probes' total and longest wall time, of the column `WALL_TIME` of the table above it."""
+    """Markdown: the probes' total and longest wall time, of the column `OUTCOME_HEADER` of the table above it."""
     w = st.wall_time_s.values
-    return (f"The probes' wall times (column *{WALL_TIME}* above) add up to {w.sum():.0f} s; the longest, "
+    return (f"The probes' wall times (column *{OUTCOME_HEADER}* above) add up to {w.sum():.0f} s; the longest, "
             f"`{st.probe.values[int(np.argmax(w))]}`, took {w.max():.1f} s.")
