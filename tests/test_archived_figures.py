@@ -53,7 +53,8 @@ def printed(archived) -> dict[str, str]:
     out = {}
     # chapters 02, 03 and 11 print these from their paper-scale store (the notebooks' last section)
     big = archived["02"]
-    for key, (title, shown) in zip(("02.paper_optima", "02.paper_times"), ch02.paper_tables(big), strict=True):
+    keys = ("02.paper_optima", "02.paper_check", "02.paper_times", "02.paper_runopp")
+    for key, (title, shown) in zip(keys, ch02.paper_tables(big), strict=True):
         out[key] = f"{title}\n{shown.to_string()}"
     out["02.paper_text"] = ch02.paper_text(big)
     out["02.pglib_text"] = ch02.pglib_text(big)

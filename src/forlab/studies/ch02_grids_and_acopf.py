@@ -1685,22 +1685,31 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
 
 PAPER_TABLE_TITLES = (
     # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than anchors.RUNOPF
-    ("**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, the gap between them, and the "
-     "power-flow check of forlab's point."),
-    ("**Times** per net: forlab's build, start, solve and warm re-solve, `runopp`'s time and forlab's speed-ups over "
-     "it"),
+    "**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, and the gap between them.",
+    "**Power-flow check** per net: how far pandapower's power flow at forlab's dispatch lies from forlab's point.",
+    "**forlab's times** per net: build, start, solve and warm re-solve",
+    "**`runopp`** per net: its status and time, and forlab's speed-ups over it",
 )
-"""The titles of the paper-scale run's two tables (`paper_tables`): shown in one output, they would read as one."""
+"""The titles of the paper-scale run's four tables (`paper_tables`): shown in one output, they would read as one."""
+
+FORLAB_TIMES = ("build (s)", "start (s)", "solve (s)", "warm re-solve (s)", PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"])
+"""The columns of `paper_times_table` that are forlab's own (the rest are runopp's and the speed-ups)."""
 
 
 def paper_tables(big: xr.Dataset) -> list[TitledTable]:
-    """`paper_table` and `paper_times_table` of a paper-scale store, each under its title (`PAPER_TABLE_TITLES`;
-    displayed with `forlab.book.tables.titled`)."""
-    times = paper_times_table(big)
-    flat = ", with forlab's solve and `runopp`'s status from the flat start" if set(PAPER_FLAT_HEADERS.values()) & set(
-        times.columns) else ""
-    titles = (PAPER_TABLE_TITLES[0], f"{PAPER_TABLE_TITLES[1]}{flat}.")
-    return list(zip(titles, (paper_table(big), times)))
+    """`paper_table` and `paper_times_table` of a paper-scale store, each cut in two that fit the text column (the
+    optima and the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and runopp's with the
+    speed-ups: whole, their ten and nine columns ran past it), each under its title (`PAPER_TABLE_TITLES`, naming the
+    flat-start columns where the store has them; displayed with `forlab.book.tables.titled`)."""
+    optima, times = paper_table(big), paper_times_table(big)
+    check = [c for c in optima.columns if c in PF_CHECK_HEADERS.values()]
+    own = [c for c in times.columns if c in FORLAB_TIMES]
+    flat = PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"] in times.columns
+    tables = (optima.drop(columns=check), optima[check], times[own], times.drop(columns=own))
+    ends = (("", ""), ("", ""), (", and the solve from the flat start", "."),
+            (", and its status from the flat start", "."))
+    titles = [t if t.endswith(".") else t + (e[0] if flat else "") + e[1] for t, e in zip(PAPER_TABLE_TITLES, ends)]
+    return list(zip(titles, tables))
 
 
 def paper_text(big: xr.Dataset) -> str:
