@@ -473,7 +473,13 @@ def test_aladin_runs_are_timed_by_the_centralized_rule():
 
 
 def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
+    """Every run and the centralized build are the fastest of `BASELINE_REPEATS` (`timing_rule`); a store written
+    before the builds were repeated says nothing of them and read as one build."""
     assert tiny.attrs["aladin_repeats"] == ch.BASELINE_REPEATS > 1
+    assert ch.timing_rule(tiny) == (ch.BASELINE_REPEATS, ch.BASELINE_REPEATS)
+    older = tiny.copy()
+    older.attrs = {k: v for k, v in tiny.attrs.items() if k != "central_builds"}
+    assert ch.timing_rule(older) == (ch.BASELINE_REPEATS, 1)
 
 
 def test_every_repeat_is_timed_beside_a_centralized_solve():
@@ -589,6 +595,9 @@ def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_ba
     assert ("against the centralized build and solve timed when the study loaded its systems, before any cluster was "
             "started: one build, and the fastest of 3 solves") in slower
     assert "centralized solve" not in slower
+    # since the builds are timed as the solves (the fastest of as many): the store's rule, `timing_rule`
+    wt = pd.DataFrame({"inprocess_paired_central": [1.0], "dask_paired_central": [1.2]})
+    assert "started: the fastest of 3 builds, and the fastest of 3 solves" in ch.paired_text(wt, 3, 3)
     assert "a median 1.00x as long beside the in-process runs (0.90x to 1.10x over the systems) and a median " \
         "1.30x as long beside the Dask runs (1.20x to 1.40x over the systems)" in slower
     assert ("Beside Dask, the centralized halves took longer than that time (in each system's median) on every one "
@@ -1108,7 +1117,7 @@ def _page_words(st) -> list[str]:
     lat = ch.latency_sweep(table, p["latency_system"])
     words = [ch.targets_text(tg, max_iter), ch.kkt_text(kk), ch.dask_overhead_text(over, p["n_workers"]),
              ch.latency_text(lat, p["latency_system"]), ch.growth_text(rep["growth"], its),
-             ch.paired_text(rep["wall"], ch.BASELINE_REPEATS), ch.targets17_text(rep["targets"]),
+             ch.paired_text(rep["wall"], *ch.timing_rule(st)), ch.targets17_text(rep["targets"]),
              ch.alternation_text(its, "1654-5"), ch.admm_cap_text(st), ch.stop_text(rep["rounds"], "1654-5"),
              ch.full_profile_text(fp), ch.admm_text(cmp_, focus, ch.anchors(st))]
     tables = [*ch.convergence_shown(table), ch.targets_shown(tg), ch.overhead_shown(over),

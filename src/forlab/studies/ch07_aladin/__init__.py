@@ -69,6 +69,7 @@ from forlab.studies.ch07_aladin.readers import (
     targets17,
     termination,
     time_split,
+    timing_rule,
     wall_times,
 )
 from forlab.studies.ch07_aladin.store import (
@@ -258,6 +259,7 @@ __all__ = [
     "termination",
     "time_split",
     "time_split_figure",
+    "timing_rule",
     "to_store",
     "units_of",
     "wall_time_figure",

@@ -31,7 +31,7 @@ __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WOR
            "failed_runs", "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
            "growth_only", "iterations", "kkt_runs", "latency_sweep", "left_out", "message_summary", "raised",
            "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
-           "termination", "time_split", "wall_times"]
+           "termination", "time_split", "timing_rule", "wall_times"]
 
 
 #: the dimension of each table of the store (``sys_*`` variables run over ``system``, the others over their prefix)
@@ -60,6 +60,13 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
         r.loc[timed, "paired_high"] = np.nanmax(ratio[timed], axis=1)
         r.loc[timed, "paired_central_s"] = np.nanmedian(central[timed], axis=1)
     return r
+
+
+def timing_rule(ds: xr.Dataset) -> tuple[int, int]:
+    """How a store timed its whole runs: the repeats of every run, whose fastest counts (``aladin_repeats``), and
+    the builds of the centralized model, whose fastest counts (``central_builds``); 1 where a store written before
+    either attribute says nothing (it made one)."""
+    return int(ds.attrs.get("aladin_repeats", 1)), int(ds.attrs.get("central_builds", 1))
 
 
 def iterations(ds: xr.Dataset) -> pd.DataFrame:

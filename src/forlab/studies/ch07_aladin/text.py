@@ -595,11 +595,16 @@ def _against(ratios: pd.Series, reference: str, n: int, run: str = "ALADIN's who
             f"{ratios.median():.1f}x over {n} systems): {verdict}.")
 
 
-def paired_text(wt: pd.DataFrame, repeats: int) -> str:
+def _fastest_of(n: int, what: str) -> str:
+    """"one build" for a single one, "the fastest of 3 builds" for more."""
+    return f"one {what}" if n == 1 else f"the fastest of {n} {what}s"
+
+
+def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
     """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
-    is one build and one solve, the judged ratio's centralized time one build and the fastest of ``repeats`` solves
-    (`forlab.opf.outcome.integrated_baseline`) with no cluster up: the median over the systems of those halves
-    against that time beside the in-process and the Dask runs (`wall_times` ``*_paired_central``), and, where the
+    is one build and one solve, the judged ratio's centralized time the fastest of ``builds`` builds and of
+    ``repeats`` solves (`forlab.opf.outcome.integrated_baseline`; the store's rule, `timing_rule`) with no cluster
+    up: the median over the systems of those halves against that time beside the in-process and the Dask runs (`wall_times` ``*_paired_central``), and, where the
     halves beside Dask ran slower in the median over the systems, what that does to the paired Dask ratios, system
     by system: a system whose halves (their median) took longer than the baseline has its paired ratios pushed
     below the judged one, a system whose halves took less, above it (whether each is slower than beside the
@@ -613,7 +618,8 @@ def paired_text(wt: pd.DataFrame, repeats: int) -> str:
              f"to {s.max():.2f}x over the systems)" for mode, s in beside.items()]
     text = (f"The judged ratio (the column Dask / centralized, by which the targets are judged) sets the fastest "
             f"Dask run (set-up and rounds) against the centralized build and solve timed when the study loaded its "
-            f"systems, before any cluster was started: one build, and the fastest of {repeats} solves. Each pair's "
+            f"systems, before any cluster was started: {_fastest_of(builds, 'build')}, and "
+            f"{_fastest_of(repeats, 'solve')}. Each pair's "
             f"centralized half is one build and one solve. Against that time the halves took {' and '.join(words)}.")
     dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
     if not dask > 1:
