@@ -117,8 +117,10 @@ def test_readers_on_a_fresh_store(small):
     assert "forlab's start power flow (column *start*" in ch02.speed_text(st)
     assert "so that ratio leans, if anything, against forlab" in ch02.speed_text(st)
     assert "Where both converge (1 case)," in ch02.speed_text(st)  # not "1 cases"
-    assert "The 1 integrated study systems, which add the FPUs' PQ-chart constraints and are not part of the fit, " \
-           "solve in" in ch02.scaling_text(st)
+    # one study system in words, not "The 1 integrated study systems ... solve" (noticed in session 48's note)
+    assert "The integrated study system, case9+case33bw, which adds the FPUs' PQ-chart constraints and is not part " \
+           "of the fit, solves in" in ch02.scaling_text(st)
+    assert ch02.study_text(st).startswith("1 study system with 1 DS and ")
     assert ch02.paper_text(st) == ""  # no case1354pegase
     fig = ch02.system_figure(st, "case9+case33bw")
     whole, feeder = fig.axes  # the system, and its one DS enlarged in its own panel, in the map's colour

@@ -712,8 +712,8 @@ def study_text(stored: xr.Dataset) -> str:
     worst = gap.abs().idxmax()
     row = study_t.loc[worst]
     return (
-        f"{study_t.system.nunique()} study systems with {len(study_t)} DSs and {int(study_t.fpus.sum())} FPUs in "
-        f"total, from {int(study_t.system_buses.min())} to {int(study_t.system_buses.max())} buses. The active "
+        f"{counted(study_t.system.nunique(), 'study system')} with {counted(len(study_t), 'DS')} and "
+        f"{counted(study_t.fpus.sum(), 'FPU')} in total, from {int(study_t.system_buses.min())} to {int(study_t.system_buses.max())} buses. The active "
         f"import differs from the replaced TS load by at most {abs(gap[worst]):.2f} MW "
         f"({100 * abs(gap[worst]) / (row.import_p_mw - gap[worst]):.2f} %, {row.ds} in {row.system}, scaled as "
         f"*{row.scaling}*): each DS is scaled to that load at the TS bus's base-case voltage; joined to the TS, "
@@ -1234,12 +1234,14 @@ def scaling_text(stored: xr.Dataset) -> str:
         ratio = fit_ratio(opf_t)
         on_sys, on_tr = ratio[sys_t.index], ratio[tr.index]
         low, high = on_sys.idxmin(), on_sys.idxmax()
-        text += (
-            f". The {len(sys_t)} integrated study systems, which add the FPUs' PQ-chart constraints and are not part "
-            f"of the fit, solve in {on_sys[low]:.1f}x ({low}) to {on_sys[high]:.1f}x ({high}) the time the fit "
-            f"predicts for their bus count; the transmission cases themselves lie between {on_tr.min():.1f}x and "
-            f"{on_tr.max():.1f}x of it"
-        )
+        systems = (f"The integrated study system, {low}, which adds the FPUs' PQ-chart constraints and is not part "
+                   f"of the fit, solves in {on_sys[low]:.1f}x the time the fit predicts for its bus count"
+                   if len(sys_t) == 1 else
+                   f"The {len(sys_t)} integrated study systems, which add the FPUs' PQ-chart constraints and are not "
+                   f"part of the fit, solve in {on_sys[low]:.1f}x ({low}) to {on_sys[high]:.1f}x ({high}) the time "
+                   "the fit predicts for their bus count")
+        text += (f". {systems}; the transmission cases themselves lie between {on_tr.min():.1f}x and "
+                 f"{on_tr.max():.1f}x of it")
     return text + "."
 
 
