@@ -98,6 +98,8 @@ def test_run_builds_the_store_of_a_tiny_study(tiny):
     for c in ("local_s", "reduction_s", "coordinator_s", "communication_s", "round_wall_s", "nlp_ok"):
         assert f"it_{c}" in ds, f"the tiny store lost the per-round column it_{c}"
         assert ds[f"it_{c}"].attrs["units"] == ("1" if c == "nlp_ok" else "s")
+    # review K #3: the log no longer writes the copies of those times "kept for older readers"
+    assert not {"it_nlp_s", "it_qp_s", "it_comm_s"} & set(ds.data_vars)
 
 
 def test_every_run_is_judged_like_p1_and_p2(tiny):
@@ -576,6 +578,11 @@ def test_the_wall_time_bullet_says_where_the_paired_repeats_lie():
         {"system": "53-I", "central_wall_s": 0.1, "inprocess_s": 0.3, "inprocess_ratio": 3.0, "dask_s": 0.4,
          "dask_ratio": 4.0, "dask_floor_ratio": 2.0, "dask_paired_low": np.nan, "dask_paired_high": np.nan}]))
     assert list(shown["paired Dask / centralized"]) == ["8.6 to 12.4", "–"]
+    # review K #13: a range whose ends print alike is one number (`forlab.book.tables.span`), not "8.6 to 8.6"
+    alike = ch.wall_times_shown(pd.DataFrame([
+        {"system": "x", "central_wall_s": 0.1, "inprocess_s": 0.3, "inprocess_ratio": 3.0, "dask_s": 0.4,
+         "dask_ratio": 4.0, "dask_floor_ratio": 2.0, "dask_paired_low": 8.61, "dask_paired_high": 8.64}]))
+    assert list(alike["paired Dask / centralized"]) == ["8.6"]
 
 
 def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_baseline(tiny):
@@ -848,6 +855,9 @@ def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archiv
     assert lat.trips.max() > 0 and f"counts the round trips of its limit passes, {lat.trips.iloc[0]:.2f} per " \
         "round in these runs" in text
     assert "round trips" not in ch.latency_comm_text(lat.assign(trips=0.0), "x")
+    # review K #13: one rate where every run took the same (`forlab.book.tables.span`), not "0.50 to 0.50"
+    alike = lat.assign(trips=0.5 + 1e-4 * np.arange(len(lat)))
+    assert "limit passes, 0.50 per round in these runs" in ch.latency_comm_text(alike, "x")
     grows = lat.total_s.is_monotonic_increasing
     assert ("The wall times grow with every step of the latency" in text) == grows
     assert ("do not grow with every step" in text) == (not grows)
@@ -874,6 +884,13 @@ def test_the_latency_text_says_where_the_excess_over_the_prediction_lies(archive
     rest = 1e3 * hi.time_per_iter_s - (t0 + 2 * hi.latency_ms) - (hi.comm_ms - hi.comm_predicted_ms) - trip_ms
     assert f"{rest:+.1f} ms at {hi.latency_ms:g} ms" in text and "the chapter does not trace" in text
     assert "the machine's noise, which moves it either way" not in text
+    # review K #3: the sweep reads the log's current names, and an older store's copies where it has only those
+    old = its.drop(columns=["coordinator_s", "communication_s"]).assign(qp_s=its.coordinator_s,
+                                                                       comm_s=its.communication_s)
+    pd.testing.assert_frame_equal(ch.latency_sweep(table, system, old), lat)
+    runs = [its[its.run == k] for k in table.index[(table.system == system) & table["mode"].isin(["dask", "wan"])
+                                                   & (table.algorithm == "aladin") & (table.qp == "reduced")]]
+    assert np.isclose(lat.qp_ms.min(), 1e3 * np.nanmin([g.coordinator_s.mean() for g in runs]))
     none = ch.latency_text(lat.assign(trips=0.0), system)
     assert "took no round trip to the regions in these runs" in none and "asked the regions in" not in none
     # read without the logs (no per-round columns): the pairs alone, no claim about where the difference lies
@@ -1351,6 +1368,37 @@ def test_the_prose_says_the_copy_release_was_measured_on_the_paper_profiles_grow
     assert ("two of the paper profile's growth systems (case300 in eight areas and rapidPF's `418-10`; the default "
             "`growth_systems` runs neither)") in prose
     assert "as the docstring of `forlab.p3_aladin.opf_regions.region.COPY_RELEASE_STEP` records" in prose
+
+
+def test_the_prose_names_the_far_limits_as_the_glossary_does():
+    """Review I #2: the privacy paragraph said a region's far limits "stay with it", against the glossary and the
+    security page (the unwatched far limits a tentative step would cross are sent in a limit pass) and against the
+    chapter's own rounds table, which counts those round trips; and "far limits" meant the limits a region keeps,
+    where the glossary counts the watched ones among them."""
+    prose = _flat(prose_of("07_aladin"))
+    assert "the limits it keeps (its far limits) stay with it" not in prose
+    assert "those a region kept to itself (its *far limits*)" not in prose
+    assert "the radius free of the limits it keeps, its far limits" not in prose
+    assert ("it also sends those of its unwatched far limits that the coordinator's tentative step would cross (the "
+            "rounds table counts these round trips for limits)") in prose
+    assert "of its limits only the unwatched far limits that no step crosses" in prose
+    assert "only a step longer than the radius free of its *unwatched* far limits" in prose
+    row = {"system": "x", "aladin_rounds": 9, "aladin_target": 9, "aladin_converged": True, "aladin_nlp_ok": 1.0,
+           "aladin_passes": 2, "aladin_trips": 1, "admm_rounds": 9, "admm_target": 9, "admm_converged": True}
+    assert "round trips for limits" in ch.rounds_shown(pd.DataFrame([row])).columns  # the name the prose uses
+    glossary = _flat((ROOT / "book" / "glossary.md").read_text())
+    assert "the *watched* ones" in glossary and "Only the far limits that no step crosses stay with the region" in glossary
+
+
+def test_the_prose_sends_the_reader_to_round_counts_that_say_when_they_were_measured():
+    """Review I #6: the chapter sends the reader to the docstrings of ``sigma`` and ``mu0`` for rounds that were
+    measured at earlier commits than its stores (``mu0``'s before cycle damping existed); the sentences say so, and
+    the docstrings name the commits (tests/test_options_page.py checks those)."""
+    prose = _flat(prose_of("07_aladin"))
+    assert ("the docstring of `ALADINOptions.sigma` gives the rounds, measured when the choice was made, at an "
+            "earlier commit than this chapter's stores") in prose
+    assert "rounds measured with each start, before cycle damping existed, at the commits it names" in prose
+    assert "`scripts/aladin_options.py` repeats them)" not in prose
 
 
 def test_the_prose_says_the_profiles_run_the_single_pcc_study_systems():

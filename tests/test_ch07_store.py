@@ -30,6 +30,10 @@ def test_a_store_of_runs_that_all_raised_is_written(tmp_path):
                   [np.full((3, 2), np.nan)] * 2)
     assert ds.sizes["run"] == 2 and ds.sizes["iteration"] == 0
     assert {f"it_{c}" for c in LOG_COLUMNS} <= set(ds.data_vars)
+    # review K #3: the columns every store holds are the times by the names the readers read first, not the log's
+    # old copies of them (an older store's, which the readers fall back to)
+    assert {"reduction_s", "coordinator_s", "communication_s"} <= set(LOG_COLUMNS)
+    assert not {"nlp_s", "qp_s", "comm_s"} & set(LOG_COLUMNS)
     st = store.open_path(store.save(ds, "07_aladin", PARAMS, root=tmp_path))
     table = ch.convergence_table(st)
     assert list(table.algorithm) == ["aladin", "admm"] and (table.iterations == 0).all()

@@ -95,3 +95,32 @@ def test_every_option_has_an_entry_of_its_own():
         doc = inspect.getdoc(cls)
         missing = [f.name for f in dataclasses.fields(cls) if not re.search(rf"^\s*{f.name}:", doc, re.MULTILINE)]
         assert not missing, f"{dotted}'s docstring has no entry of its own for {missing}"
+
+
+def _option_entry(name: str) -> str:
+    """The entry of option ``name`` in `ALADINOptions`' docstring, flattened to one line."""
+    from forlab.p3_aladin import ALADINOptions
+
+    doc = inspect.getdoc(ALADINOptions)
+    entry = re.search(rf"^    {name}: (.*?)(?=^    \w+: |\Z)", doc, re.MULTILINE | re.DOTALL)
+    assert entry, f"ALADINOptions' docstring has no entry for {name}"
+    return " ".join(entry.group(1).split())
+
+
+def test_round_counts_the_chapters_cite_say_where_they_were_measured():
+    # review I #6: chapters 07 and 12 send the reader to these docstrings for the rounds "with and without" an
+    # option; measured at earlier commits than the archived stores (some before cycle damping existed), they read
+    # as the stores' configuration unless they name the commit, as face_reg's does
+    from sphinx.pycode import ModuleAnalyzer
+
+    assert "in-process at 18b94f4, where it was made" in _option_entry("cycle_damping")
+    assert "at 3d74000, before ``cycle_damping`` existed" in _option_entry("rho_update")
+    mu0 = _option_entry("mu0")
+    assert "before ``cycle_damping`` existed: chapter 07's systems at d0a4779" in mu0
+    assert "chapter 12's at f779cb1" in mu0 and "where 1e3 took" not in mu0
+    assert "at b4ae24b: ``mu0`` 1e3, before limit passes and ``cycle_damping`` existed" in _option_entry("sigma")
+    assert "in-process at 999130c" in _option_entry("init")
+    cold = " ".join(" ".join(ModuleAnalyzer.for_module("forlab.p3_aladin.opf_regions.region")
+                             .find_attr_docs()[("", "COLD_MAX_ITER")]).split())
+    assert "71 s (in-process at a5581af, where this strategy was made" in cold
+    assert "in-process at 9ed4a87, where the second start was made" in cold

@@ -107,7 +107,7 @@ def admm_round(agents, groups, ys: list[np.ndarray], zs: list[np.ndarray], rho: 
 
 
 def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, requests, rho: float, dual: float,
-             round_s: float, qp_s: float) -> dict:
+             round_s: float, average_s: float) -> dict:
     """The log row of one ADMM iteration, in those of ALADIN's columns that apply to it
     (`forlab.p3_aladin.algorithm.result.ITERATION_LOG`; ``step``: the dual residual, in scaled cost per p.u., not
     ALADIN's step; ``coordinator_s``: the averaging time; ``qp_status``: "averaged"); ALADIN's ``cycling``,
@@ -119,10 +119,9 @@ def admm_row(it: int, problem: ConsensusProblem, agents, groups, answers, reques
     comm = round_s - busiest_worker(compute, agents.workers)
     return {"iteration": it, "consensus": cons, "power_mismatch": power, "step": dual, "objective": obj,
             "gap": relative_gap(obj, ref), "rho": rho, "mu": np.nan, "local_s": max(a["nlp_s"] for a in answers),
-            "nlp_s": max(a["nlp_s"] for a in answers), "reduction_s": 0.0, "local_sum_s": sum(compute),
-            "coordinator_s": qp_s, "qp_s": qp_s, "communication_s": max(comm, 0.0), "comm_s": max(comm, 0.0),
-            "round_wall_s": round_s + qp_s, "bytes_down": wire_bytes(*requests),
-            "bytes_up": wire_bytes(*answers), "n_active": 0,
+            "reduction_s": 0.0, "local_sum_s": sum(compute), "coordinator_s": average_s,
+            "communication_s": max(comm, 0.0), "round_wall_s": round_s + average_s,
+            "bytes_down": wire_bytes(*requests), "bytes_up": wire_bytes(*answers), "n_active": 0,
             "nlp_iterations": max(a["nlp_iterations"] for a in answers),
             "nlp_ok": all(a["status"] in problem.ok_statuses for a in answers), "lambda_min": np.nan,
             "newton": np.nan, "qp_status": "averaged"}
@@ -145,8 +144,8 @@ def admm(problem: ConsensusProblem, agents, options: ADMMOptions | None = None,
     t_run = time.perf_counter()
     for it in range(1, options.max_iter + 1):
         t_it = time.perf_counter()
-        answers, requests, ys, zs, dual, round_s, qp_s = admm_round(agents, groups, ys, zs, rho, n_groups)
-        row = admm_row(it, problem, agents, groups, answers, requests, rho, dual, round_s, qp_s)
+        answers, requests, ys, zs, dual, round_s, average_s = admm_round(agents, groups, ys, zs, rho, n_groups)
+        row = admm_row(it, problem, agents, groups, answers, requests, rho, dual, round_s, average_s)
         row["iter_s"] = time.perf_counter() - t_it
         rows.append(row)
         done = row["consensus"] <= options.eps and dual <= options.eps_dual

@@ -21,38 +21,44 @@ class ALADINOptions:
 
     Attributes:
         rho0: initial penalty of the proximal term of the local NLPs (scaled cost per p.u.^2). Default 1e2.
-        rho_update: factor applied to rho after every round. Default 1.1. Measured (issue 17, in-process):
-            chapter 12's sixteen-DS run (archived parameters), whose DS regions' active sets cycle for about fifteen
-            rounds before they settle, took 20 rounds with 1.3, 36 with 1.5 and 33 with the default; on the 28
-            systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas 13 to 19, case300
-            in 6 areas 15 to 20), fewer on 2, and left 1654-5 unconverged after 30 (28), `scripts/aladin_options.py`.
+        rho_update: factor applied to rho after every round. Default 1.1. Measured (issue 17, in-process, at
+            3d74000, before ``cycle_damping`` existed; the chapters' archived stores, written at later commits, print
+            their own rounds): chapter 12's sixteen-DS run (archived parameters), whose DS regions' active sets cycle
+            for about fifteen rounds before they settle, took 20 rounds with 1.3, 36 with 1.5 and 33 with the
+            default; on the 28 systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas
+            13 to 19, case300 in 6 areas 15 to 20), fewer on 2, and left 1654-5 unconverged after 30 (28),
+            `scripts/aladin_options.py`.
         rho_max: cap of rho. Default 1e8.
         cycle_damping: factor by which a region's own rho grows in every round its local solution cycles (its
             active-limit count and the sign of its largest consensus residual both alternating,
             `forlab.p3_aladin.algorithm.cycling`); 1 = off. Default 2 (forlab's choice). Measured (issue 17,
-            in-process, factor 2, with the per-tie power stop of the time): chapter 12's paper-profile systems
-            (power-flow start, 50 rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31, 31, 24 and 20 rounds
-            against 19, 36, 36, 29 and 32 without it; on the 28 systems of chapter 07's paper profile 26 took the
-            same rounds, case30+case69+case33bw one more (11), 1654-5 one fewer (27), `scripts/aladin_options.py`.
+            in-process at 18b94f4, where it was made, factor 2, with the per-tie power stop of the time): chapter
+            12's paper-profile systems (power-flow start, 50 rounds at most) with 1, 2, 4, 8 and 16 DSs took 19, 31,
+            31, 24 and 20 rounds against 19, 36, 36, 29 and 32 without it (its store archived from that commit took
+            the same; the one archived from a later commit prints its own rounds); on the 28 systems of chapter
+            07's paper profile 26 took the same rounds, case30+case69+case33bw one more (11), 1654-5 one fewer
+            (27), `scripts/aladin_options.py`.
             Chapter 07's archived paper store before it (written from bb5e03c) against the one after (9180bf5):
             24 the same, case30+case69+case33bw 10 to 11, case118:8 12 to 13 (the damping never fired: round-off),
             case118:10 11 to 13 (it fired twice), 1654-5 28 to 27.
             The count test alone cost rounds on chapter 07's transmission systems (module docstring of
             `forlab.p3_aladin.algorithm.cycling`).
-        mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2
-            (forlab's choice; ALADIN-alpha's is 1e3, which the other measurements in these docstrings used unless
-            they say otherwise). Measured (issue 17, in-process, rounds to the stopping test): with 1e3, case118 in
-            two areas diverges: its coupled QP left a slack of a fifth to a third of the consensus violation in its
-            first three rounds (as on systems that converge), its multipliers, which move by mu times that slack,
-            grew from 2e2 to 5e6 by round 5 while mu doubled, and from round 6 its local NLPs failed. Of the values
-            tried, 1e2 is the one with which every system converged: chapter 07's 28 paper-profile systems
-            (``scripts/aladin_options.py --options '{"mu0": 1000}'`` and so on repeats it against the default;
-            against 1e3, 16 take more rounds, 53-I 10 against 6 and 1654-5 28 against 23, 8 fewer, 418-8 10
-            against 14, and 3 the same) and chapter 12's (case1354pegase and 1, 2, 4, 8 and 16 DSs, power-flow
-            start, 50 rounds at most: 19, 36, 36, 29 and 32 rounds, where 1e3 took 23, 35, 36, 28 and did not
-            converge). With 2e2 1654-5 did not converge within 30 rounds; 3e2 and 5e2 converged on all 28 of
-            chapter 07 (with more rounds on 16 and 11 of them), but with 3e2 the TS region's local NLP ran past its
-            timeout with 16 DSs, and with 5e2 one DS did not converge within 50 rounds. Held at 1e3 (``mu_update``
+        mu0: initial penalty of the consensus slack in the coupled QP (scaled cost per p.u.^2). Default 1e2 (forlab's
+            choice, from bb5e03c; ALADIN-alpha's is 1e3, which the measurements in these docstrings written before
+            that commit used). Measured (issue 17, in-process, rounds to the stopping test, before ``cycle_damping``
+            existed: chapter 07's systems at d0a4779, repeated by the script at 7da6ef2, chapter 12's at f779cb1, 2e2
+            to 5e2 at bb5e03c; the chapters' archived stores, written at later commits, print their own rounds): with
+            1e3, case118 in two areas diverges: its coupled QP left a slack of a fifth to a third of the consensus
+            violation in its first three rounds (as on systems that converge), its multipliers, which move by mu times
+            that slack, grew from 2e2 to 5e6 by round 5 while mu doubled, and from round 6 its local NLPs failed. Of
+            the values tried, 1e2 is the one with which every system converged: chapter 07's 28 paper-profile systems
+            (``scripts/aladin_options.py --options '{"mu0": 1000}'`` and so on repeats it against the default; against
+            1e3, 16 take more rounds, 53-I 10 against 6 and 1654-5 28 against 23, 8 fewer, 418-8 10 against 14, and 3
+            the same) and chapter 12's (case1354pegase and 1, 2, 4, 8 and 16 DSs, power-flow start, 50 rounds at most:
+            19, 36, 36, 29 and 32 rounds, where that chapter's store of the time, written with 1e3, took 23, 35, 36,
+            28 and did not converge). With 2e2 1654-5 did not converge within 30 rounds; 3e2 and 5e2 converged on all
+            28 of chapter 07 (with more rounds on 16 and 11 of them), but with 3e2 the TS region's local NLP ran past
+            its timeout with 16 DSs, and with 5e2 one DS did not converge within 50 rounds. Held at 1e3 (``mu_update``
             1), case118 in two areas converges in 15, but 13 of the other 27 no longer converge within 30.
         mu_update: factor applied to mu after every round. Default 2.
         mu_max: cap of mu. Default 2e6.
@@ -86,7 +92,7 @@ class ALADINOptions:
             the floor ``reg`` refused in every round, so that every step kept the regularised curvature and 1654-5's
             consensus fell only in every other round from round 10 on (not converged within 30 rounds on this
             machine). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in chapter 07's paper store
-            cda932858838, written at a later commit) and 118X3 took one round more (11); the other
+            cda932858838 as archived from 1951446, a later commit; 29 as archived again from 278c987) and 118X3 took one round more (11); the other
             systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all of them, 1e-10 on the five
             transmission systems it was tried on. In that paper store no step of 1654-5 is the exact Newton step on
             its face; measured again at ceed047 (``scripts/aladin_options.py --options '{"face_reg": 1e-4}'
@@ -115,7 +121,7 @@ class ALADINOptions:
             when the power flow fails, `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
             The centralized AC-OPF that chapter 07 times ALADIN against starts from that same power-flow point
             (`forlab.opf.acopf.power_flow_point`), not timed, so the flat default gives ALADIN no advantage.
-            Measured (issue 17, chapter 07's eleven study systems, in-process, ``scripts/aladin_options.py
+            Measured (issue 17, chapter 07's eleven study systems, in-process at 999130c, ``scripts/aladin_options.py
             --options '{"init": "pf"}'``, rounds to the stopping test, "pf" against "flat"): more on four
             (case9+case33bw 13 against 11, case118+case136ma+case141 13 against 12, case300 in 4 areas 17 against
             15, 418-3 16 against 12), fewer on four (case39+case118zh 12 against 13, case118+case533mt_hi 8
@@ -144,7 +150,9 @@ class ALADINOptions:
             `forlab.p3_aladin.opf_regions.problem.is_td_partition`, which needs a TS region).
         sigma: the proximal scaling Sigma of the local NLPs (`proximal_weights`): "admittance" ``w_r**2`` on the
             variables of consensus row r, 1 elsewhere; "none": Sigma = I (ALADIN-alpha's default); "auto"
-            (default) as ``consensus_weight``. Measured (chapter 07): on T+D systems, whose DS feeders are tens to
+            (default) as ``consensus_weight``. Measured (chapter 07's systems, when ``"auto"`` was made, at
+            b4ae24b: ``mu0`` 1e3, before limit passes and ``cycle_damping`` existed; chapter 07's archived stores,
+            written at later commits, print their own rounds): on T+D systems, whose DS feeders are tens to
             hundreds of times stiffer than the median branch, the unscaled form stalls for tens of rounds at
             a point whose angle residual of 1e-4 rad hides MW of power (case30+case69+case33bw: target after 38
             rounds unscaled, 9 scaled); on case300 in 4 areas, whose ties are at most a few times the median

@@ -77,13 +77,10 @@ ITERATION_LOG = {
                "consensus residual alternated in each of the last rounds, `forlab.p3_aladin.algorithm.cycling`); "
                "with ALADINOptions.cycle_damping above 1 their own rho grows from the next round",
     "local_s": "local NLP time of the slowest region (s)",
-    "nlp_s": "local NLP time, max over regions (s; the same as local_s, kept for older readers)",
     "reduction_s": "local reduction / sensitivity time of the slowest region (s)",
     "local_sum_s": "local time (NLP + reduction) summed over regions: the round's in-process sequential time (s)",
     "coordinator_s": "coordinator time: set up and solve the coupled QP / the averaging step (s)",
-    "qp_s": "the same as coordinator_s (kept for older readers) (s)",
     "communication_s": "round-trip wall time minus local compute (the busiest worker's: its regions' compute summed; in-process the sum over regions) (s)",
-    "comm_s": "the same as communication_s (kept for older readers) (s)",
     "round_wall_s": "wall time of the round: local steps of all regions as run (requests out, replies in) plus the "
                     "coordinator (s)",
     "iter_s": "wall time of the whole iteration, bookkeeping included (s)",
@@ -115,3 +112,7 @@ ITERATION_LOG = {
     "limit_trips": "round trips that asked the regions which unwatched far limits a tentative step would cross "
                    "(qp='reduced', `keep_crossed_limits`)",
 }
+"""The columns of a run's per-iteration log and their meaning. Logs of earlier versions also held ``nlp_s``,
+``qp_s`` and ``comm_s``, copies of ``local_s``, ``coordinator_s`` and ``communication_s`` (the oldest, the copies
+alone); the stores that keep them are read through fallbacks to them (`forlab.studies.outcomes.aladin_seconds`,
+`forlab.studies.ch07_aladin.readers.SPLIT`)."""

@@ -76,8 +76,10 @@ LOCAL_IPOPT = {
 #: 165 adaptive iterations and 270 s (barrier parameter stuck near 0.2, inertia correction up to 1e11, three MUMPS
 #: workspace reallocations: the archived run's 120 s timeout), monotone 54 iterations and 0.5 s; with sixteen DSs a
 #: round-5 solve spent minutes inside its first 60 adaptive iterations, and with monotone later solves that run
-#: converged in 31 rounds, 71 s. On chapter 07's eleven systems two local solves are later cold ones (on
-#: case118+case136ma+case141 and on 1654-5): same rounds and target rounds, objectives equal to 1e-10 relative,
+#: converged in 31 rounds, 71 s (in-process at a5581af, where this strategy was made: ``mu0`` 1e3, before
+#: ``cycle_damping`` existed; chapter 12's archived store, written at later commits, prints its own rounds and
+#: times). On chapter 07's eleven systems two local solves are later cold ones (on case118+case136ma+case141 and
+#: on 1654-5, at the same commit): same rounds and target rounds, objectives equal to 1e-10 relative,
 #: one more limit pass on 1654-5; monotone for the first solves too moved 1654-5's target round from 19 to 23.
 #: The monotone strategy loses its way too, from an iterate far enough off the region's nodal balance: with sixteen
 #: DSs (chapter 12's paper run, after `COPY_RELEASE_STEP` changed its path) a round-11 TS solve from an iterate
@@ -86,8 +88,9 @@ LOCAL_IPOPT = {
 #: monotone iterations too, then made again, uncapped, from the region's last local solution (measured on that NLP:
 #: from the last solution 48 iterations, 0.6 s; adaptive from the iterate 49, 0.9 s; monotone with mu_init 1e-3
 #: from the iterate 43, 0.7 s, but that one ran into the timeout in another round with 32 DSs). With the cap and
-#: the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each);
-#: on chapter 07's eleven systems no solve takes it (same rounds and target rounds).
+#: the second start the sixteen-DS run converged in 33 rounds, six TS solves taking the second start (2-19 s each;
+#: in-process at 9ed4a87, where the second start was made, with the same options as above); on chapter 07's eleven
+#: systems no solve takes it (same rounds and target rounds).
 #: Tried for 32 DSs and not adopted (issue 17, chapter 12's paper profile, in-process, 50 rounds at most): the TS
 #: region's first solve reaches its solution (Ipopt's inf_pr below 1e-11 from iteration 44) but its dual infeasibility
 #: stays between 1.5e-6 and 6.5e-6, above ``acceptable_tol``, until the cap; the monotone retry from the start then

@@ -52,7 +52,7 @@ def run_admm(net, partition: Partition | None = None, options: ADMMOptions | Non
              method: str = "spectral", n_regions: int = 3, **execution) -> ALADINResult:
     """Solve the AC-OPF of ``net`` by ADMM over ``partition`` (`forlab.p3_aladin.algorithm.admm`); arguments as
     for `run_aladin`. The result's log has those of ALADIN's columns that apply to ADMM (``step`` holds the dual
-    residual, in scaled cost per p.u., ``qp_s`` the averaging time; the ALADIN-only ones are absent,
+    residual, in scaled cost per p.u., ``coordinator_s`` the averaging time; the ALADIN-only ones are absent,
     `forlab.p3_aladin.algorithm.admm.admm_row`)."""
     options = options or ADMMOptions()
     check_mode(mode, latency_ms)

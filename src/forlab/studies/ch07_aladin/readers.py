@@ -24,6 +24,7 @@ from forlab.book import anchors as registry
 from forlab.book.tables import table
 from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
 from forlab.studies.ch07_aladin.systems import family
+from forlab.studies.outcomes import aladin_split
 
 __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WORDS", "RAISED", "REST", "SLOPE_CONFIDENCE",
            "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
@@ -180,9 +181,9 @@ def dask_overhead(table: pd.DataFrame, max_iter: int) -> pd.DataFrame:
 def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Dask runs of ``system`` by one-way latency (ms): rounds, wall time and time per round (s), the slowdown
     against the zero-latency run and, given the per-round logs ``its`` (`iterations`), the mean communication and
-    coordinator time per round (ms; the coordinator's counts the round trips of its limit passes, ``trips`` per
-    round) with the communication the emulation predicts (zero-latency communication + 2 x
-    latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
+    coordinator time per round (ms, ``comm_ms`` and ``qp_ms``, read as `SPLIT` reads them; the coordinator's counts
+    the round trips of its limit passes, ``trips`` per round) with the communication the emulation predicts
+    (zero-latency communication + 2 x latency, ms); ``failed``: a run that raised (`_failure`; its row has no numbers), else ""."""
     lat = table[(table.system == system) & (table.algorithm == "aladin") & (table.qp == "reduced")
                 & (table["mode"].isin(["dask", "wan"]))].sort_values("latency_ms")
     out = lat[["latency_ms", "iterations", "it_target", "total_s", "time_per_iter_s"]].copy()
@@ -193,9 +194,10 @@ def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = N
     out["slowdown"] = out.total_s / (base.total_s.iloc[0] if len(base) else np.nan)
     if its is not None:
         ran = out.failed == ""  # a run that raised logged no round (a failed row, never a number)
-        out["comm_ms"] = pd.Series([1e3 * its[its.run == k].comm_s.mean() for k in lat.index], index=out.index)[ran]
-        out["qp_ms"] = pd.Series([1e3 * its[its.run == k].qp_s.mean() for k in lat.index], index=out.index)[ran]
-        trips = [its[its.run == k].limit_trips.mean() if "limit_trips" in its else np.nan for k in lat.index]
+        logs = [its[its.run == k] for k in lat.index]
+        for col, part in (("comm_ms", "communication"), ("qp_ms", "coordinator")):  # an older store: the old names
+            out[col] = pd.Series([1e3 * _mean_of(g, *SPLIT[part]) for g in logs], index=out.index)[ran]
+        trips = [g.limit_trips.mean() if "limit_trips" in g else np.nan for g in logs]
         out["trips"] = pd.Series(trips, index=out.index)[ran]
         c0 = out.comm_ms[(out.latency_ms == 0) & (out.failed == "")]
         out["comm_predicted_ms"] = (c0.iloc[0] if len(c0) else np.nan) + 2 * out.latency_ms
@@ -446,7 +448,8 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
     rounds, in-process (sequential regions) and on Dask (parallel regions, no emulated latency), in s
     (``{mode}_s``), and each against the centralized whole run (``{mode}_ratio``, dimensionless). Two more readings
     of the Dask run: ``dask_floor_ratio``, its set-up and its slowest region's local NLP and reduction summed over the
-    rounds (the run with a coordinator and communication that cost nothing), of which ``dask_setup_ratio`` is the
+    rounds (the regions' part of `forlab.studies.outcomes.aladin_split`: the run with a coordinator and communication
+    that cost nothing), of which ``dask_setup_ratio`` is the
     set-up, and ``dask_solve_ratio``, its rounds alone against Ipopt's solve alone (the chapter's earlier reading,
     which set a wall time against a solver time). ``dask_inprocess_ratio``: the Dask run against the in-process one
     (the distributed approach on one machine). ``dask_paired_low`` and ``dask_paired_high``: the Dask run's
@@ -470,8 +473,7 @@ def wall_times(table: pd.DataFrame, its: pd.DataFrame, max_iter: int) -> pd.Data
             row[f"{mode}_paired_central"] = central / row["central_wall_s"]
         dask = g[g["mode"] == "dask"]
         if len(dask):
-            log = its[its.run == dask.index[0]]
-            local = float(log.local_s.sum() + (log.reduction_s.sum() if "reduction_s" in log else 0.0))
+            _, local = aladin_split(its[its.run == dask.index[0]])  # the DSO column of chapters 08 and 09
             setup = float(dask.setup_s.iloc[0])
             row["dask_floor_ratio"] = (setup + local) / row["central_wall_s"]
             row["dask_setup_ratio"] = setup / row["central_wall_s"]

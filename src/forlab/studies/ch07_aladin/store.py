@@ -29,7 +29,8 @@ Store layout (dimensions and their variables):
   the algorithm's name for a round), prefixed ``it_``, NaN (or "" for text) after a run's last round; every column
   the runs' logs carry is kept, so the per-round timing of issue 17 (``it_local_s``, ``it_reduction_s``,
   ``it_coordinator_s``, ``it_communication_s``, ``it_round_wall_s``, ``it_nlp_ok``, ``it_qp_status``, ...) is stored
-  where the algorithm logs it (older stores lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``);
+  where the algorithm logs it (older stores lack it: the readers fall back to ``it_qp_s`` and ``it_comm_s``, which
+  stores written before the log dropped those copies also hold);
 * ``msg``: what crosses the wire in one round of the first in-process run of every system and algorithm:
   ``msg_run``, ``msg_region``, ``msg_direction``, ``msg_field``, ``msg_numbers``, ``msg_bytes``.
 
@@ -76,8 +77,12 @@ ISSUE17_TARGETS = {
 """The targets of issue 17 the chapter checks (set by the project, not published elsewhere)."""
 
 
-LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho", "local_s", "nlp_s", "local_sum_s", "qp_s", "comm_s",
-               "iter_s", "bytes_down", "bytes_up", "n_active", "nlp_iterations")
+LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho", "local_s", "reduction_s",
+               "local_sum_s", "coordinator_s", "communication_s", "iter_s", "bytes_down", "bytes_up", "n_active",
+               "nlp_iterations")
+"""The log columns every store holds, first and in this order, even when every run raised (the ones ALADIN and
+ADMM both always write, `forlab.p3_aladin.ITERATION_LOG`; the readers read the times by these names and fall back
+to an older store's ``it_qp_s`` and ``it_comm_s``)."""
 
 
 JUDGED = ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s", "cost")

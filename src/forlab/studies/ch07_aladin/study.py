@@ -131,11 +131,11 @@ def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float
 
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
     """The fastest whole run (set-up plus rounds) of ``repeats`` calls of ``run_once()`` that end as the first
-    (same rounds and status): the rule the centralized AC-OPF's solve it is set against is timed by (fastest of
-    `BASELINE_REPEATS` solves, `forlab.opf.outcome.timed`: noise on a shared machine only adds time; its model build
-    is timed once). ALADIN's and
-    ADMM's runs start from the same point and take the same iterates, in-process and on Dask alike
-    (``tests/test_aladin.py``), so the one kept differs from the others only in its times. A first run that
+    (same rounds and status): the rule the centralized AC-OPF it is set against is timed by (the fastest of
+    `BASELINE_REPEATS` builds and of as many solves, `forlab.opf.outcome.integrated_baseline`: noise on a shared
+    machine only adds time). ALADIN's and ADMM's runs start from the same point and take the same iterates,
+    in-process and on Dask alike (``tests/test_aladin.py``), so the one kept differs from the others only in its
+    times. A first run that
     raises, raises; a repeat that raises (a region's timeout on a loaded machine) did not end as the first and is
     left out."""
     return paired_runs(run_once, repeats)[0]

@@ -6,8 +6,8 @@ System specifications: ``"case118:3"`` is a MATPOWER grid cut into 3 spectral ar
 authors' rapidPF cut into its source cases (`forlab.grid.multiregion`).
 
 `load` builds one system, `check_spec` checks a name without building it, `load_systems` builds every system
-of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, fastest of
-`BASELINE_REPEATS` solves) and its ``sys_*`` and ``area_*`` rows of the store
+of a study with its integrated baseline (`forlab.opf.outcome.integrated_baseline`, the fastest of
+`BASELINE_REPEATS` builds and of as many solves) and its ``sys_*`` and ``area_*`` rows of the store
 (`forlab.studies.ch07_aladin.store`), `central_timer` times one more centralized build and solve beside a run's repeat.
 `admm_max_iter_for` caps ADMM's rounds on the largest systems;
 `family` names the family of systems a system belongs to (the coordinator's growth is fitted within each);

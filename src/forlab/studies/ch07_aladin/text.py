@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, fixed, fixed_columns, listed, page_index, printable
+from forlab.book.tables import TitledTable, fixed, fixed_columns, listed, page_index, printable, span
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     LOOSE_CONSENSUS,
@@ -41,7 +41,7 @@ from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUNDS_TIME", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS",
            "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN", "admm_cap_text",
-           "admm_shown", "admm_target_text", "admm_text", "alternation_text", "convergence_shown",
+           "admm_shown", "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
@@ -464,7 +464,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
             text += " " + nonconvergence_text(its, left)
     for name, f in fits.drop("all").iterrows():
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
-                 f"{f.rows_min:.0f} to {f.rows_max:.0f} coupling rows) the slope is "
+                 f"{span([f.rows_min, f.rows_max], '.0f', ' coupling rows')}) the slope is "
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
@@ -550,7 +550,7 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
              "inprocess_ratio": "in-process / centralized", "dask_s": "Dask, set-up and rounds (s)",
              "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"}
     if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
-        t["dask_paired"] = [f"{lo:.1f} to {hi:.1f}" if np.isfinite(lo) and np.isfinite(hi) else None
+        t["dask_paired"] = [span([lo, hi]) if np.isfinite(lo) and np.isfinite(hi) else None
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
         names["dask_paired"] = "paired Dask / centralized"  # short: a longer header widened the table past the column
     return printable(t, names)
@@ -799,10 +799,8 @@ def _trip_words(parts: pd.DataFrame) -> str:
     """The limit passes' round trips of `_latency_parts` in words, or that they took none."""
     if parts.trips.max() <= 0:
         return "; the coordinator's limit passes took no round trip to the regions in these runs"
-    lo, hi = parts.trips.min(), parts.trips.max()
-    rate = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
-    return (f"; the coordinator's limit passes asked the regions in {rate} round trips per round, two latencies "
-            "each, which the prediction leaves out: "
+    return (f"; the coordinator's limit passes asked the regions in {span(parts.trips, '.2f')} round trips per "
+            "round, two latencies each, which the prediction leaves out: "
             + listed(f"{r.trip:.1f} ms at {r.latency_ms:g} ms" for r in parts.itertuples()))
 
 
@@ -972,7 +970,7 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
             f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
         return text + " The wall times grow with every step of the latency." + _failed_text(bad, " ")
-    return (text + f" The coordinator, {bl.qp_ms.min():.0f} to {bl.qp_ms.max():.0f} ms per round across "
+    return (text + f" The coordinator, {span(bl.qp_ms, '.0f', ' ms')} per round across "
             "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
             "wall times of this sweep do not grow with every step of the latency." + _failed_text(bad, " "))
 
@@ -996,9 +994,8 @@ def _trips_words(bl: pd.DataFrame) -> str:
     trips = bl.trips.dropna() if "trips" in bl else pd.Series(dtype=float)
     if not len(trips) or not trips.max() > 0:
         return ""
-    rate = f"{trips.min():.2f}" if trips.min() == trips.max() else f"{trips.min():.2f} to {trips.max():.2f}"
-    return (f" The coordinator's time counts the round trips of its limit passes, {rate} per round in these "
-            "runs, and the latency lengthens each of them too.")
+    return (f" The coordinator's time counts the round trips of its limit passes, {span(trips, '.2f')} per round "
+            "in these runs, and the latency lengthens each of them too.")
 
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
