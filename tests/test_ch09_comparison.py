@@ -13,7 +13,7 @@ from matplotlib import colors as mpl_colors
 from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import anchors, runner, store
-from forlab.book.tables import counted
+from forlab.book.tables import counted, listed
 from forlab.opf.judge import MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
@@ -161,7 +161,13 @@ def test_run_assembles_the_store(chapter, archived):
     assert len(sens) == archived["08_sensitivity"].sizes["run"] and "group_wall_time_s" in sens
     assert chapter.case_wall_ms.attrs["units"] == "ms" and chapter.sens_status.attrs["units"] == "-"
     sources = json.loads(chapter.attrs["sources"])
-    assert set(sources) == {"p1", "p2", "p3", "sensitivity", "scale", "profile P1", "profile P2", "profile P3"}
+    assert set(sources) == {"p1", "p2", "p3", "sensitivity", "scale", "profile P1", "profile P2", "profile P3",
+                            "profile sensitivity"}
+    # review I #1: chapter 08's paper-scale run is read beside its default run, and named among the stores
+    paper = ch09_comparison.from_store(chapter, "sens_paper")
+    assert len(paper) == archived["08_sensitivity"].sizes["run"]
+    assert ("- sensitivity study, {doc}`08_sensitivity`, `paper` profile: `archive/08_sensitivity/c42632e1be90.nc`"
+            in ch09_comparison.sources_text(chapter))
     text = ch09_comparison.sources_text(chapter)
     lines = text.splitlines()
     assert lines[0] == "The default runs:" and "The paper-scale runs:" in lines
@@ -313,6 +319,46 @@ def test_what_p2_reveals_is_every_message_it_sends_and_receives():
         assert said in p2, said
 
 
+def test_what_p1_and_p3_reveal_is_what_the_security_page_lists():
+    """Review I #5: the table "in full" left out P1's margin, the PCC's identity and base power and its fit statistics
+    (`info`), and P3's last step length, its radius and the limit passes' answers, which the security page
+    (book/security.md) and chapter 10 list."""
+    p1, p3 = (ch09_comparison.REVEALS[ch09_comparison.METHOD_NAMES[i]] for i in (0, 2))
+    for said in ("its margin", "the PCC's identity and base power", "the `info` of `forlab.p1_for.offer.Offer`",
+                 "test accuracy and false-feasible rate", "The TSO's answer is a PCC point"):
+        assert said in p1, said
+    for said in ("the length of its last step", "one radius, how far the nearest of its other limits is",
+                 "in a limit pass, the unwatched far limits the coordinator's tentative step would cross",
+                 "with a new radius", "the watched far limits"):
+        assert said in p3, said
+    security = (ROOT / "book" / "security.md").read_text()
+    for words in ("the PCC's identity and base power", "the length of its last step",
+                  "how far the nearest of its other limits is", "the unwatched far limits that step would cross"):
+        assert words in " ".join(security.split()), words  # the security page's own words
+
+
+def test_p2s_load_is_said_to_be_its_scenarios_mean_ts_load_with_its_ds_load_factors(chapter, archived):
+    """Review I #4: P2's "load" is its scenario's mean TS load factor while its DS load factors were drawn apart
+    (down to about 60 % in chapter 06's paper-scale run); the page printed it beside P1's level without saying so.
+    The rows carry each scenario's mean DS load factor (chapter 06's ``ds_load_mean``) and the sentences give both."""
+    cases = ch09_comparison.from_store(chapter, "case")
+    p2 = cases[cases.method == "P2 ML surrogate"]
+    stored = archived["06_ml_surrogate"]["bench_ds_load_mean"].values  # chapter 06's mean DS load per scenario
+    assert sorted(p2.ds_load) == pytest.approx(sorted(stored))
+    p1 = cases[cases.method == "P1 FOR offer"]
+    assert (p1.ds_load == p1.load_min).all()  # P1's level scales every TS and DS load alike
+    text = ch09_comparison.common_load_text(cases)
+    lo, hi = round(100 * p2.ds_load.min()), round(100 * p2.ds_load.max())
+    assert f"({ch09_comparison.P2_LOAD}; its DSs' mean load factor {lo} to {hi} %)" in text
+    assert lo < round(100 * p2.load_min.min())  # the DSs ran lower than P2's TS load: the reason to say it
+    same = ch09_comparison.common_load(cases)
+    there = [round(100 * v) for v in same[same.method == "P2 ML surrogate"].ds_load.agg(["min", "max"])]
+    span = f"{there[0]} %" if there[0] == there[1] else f"{there[0]} to {there[1]} %"
+    assert (f"of nominal load (for P2 ML surrogate, {ch09_comparison.P2_LOAD}, with its DSs' mean load factor {span} "
+            "there) (the method chapters ran") in text
+    assert ch09_comparison.P2_LOAD in ch09_comparison.OWN_LOADS_LEAD
+
+
 def test_the_opening_spells_out_the_operators_and_the_reading_predicts_no_ranking():
     """Review H #11: TS, DS, TSO and DSO were used on the page without being spelled out; review H #2: "How to read
     this" said P1's price-fit error "shows up directly as cost deviation" beside P2's "true costs", an order the
@@ -337,7 +383,7 @@ def test_which_method_text(chapter):
     lines = text.splitlines()
     spread = ch09_comparison.one_run_spread(sens_t, pd.DataFrame())  # no default runs per case: the factor alone
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t, spread=spread)
-    assert "under one factor: the lead" in lines[7] and "between two runs" not in lines[7]
+    assert "under one factor in chapter 08's default run: the lead" in lines[7] and "between two runs" not in lines[7]
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
     alone = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, case=case_t), SYSTEM).splitlines()
@@ -380,7 +426,15 @@ def test_which_method_text(chapter):
     assert f"P2 ML surrogate {p2_offline:.1f} s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
-    assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`)")
+    assert lines[6].startswith("- **Robustness** ({doc}`08_sensitivity`): in chapter 08's default run, the largest "
+                               "change of deviation under one factor is ")
+    # review I #1: without chapter 08's paper-scale run the statement names the default run alone and says so
+    assert ch09_comparison.NO_SENS_PAPER in lines[6] and "paper-scale run, the largest" not in lines[6]
+    # with it, each run's largest change, each named by its run (the archived paper store stands in for both here)
+    both = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM).splitlines()[6]
+    paper = ch09_comparison._spread(ch09_comparison.from_store(chapter, "sens_paper")).stack().max()
+    assert (". In chapter 08's paper-scale run, the largest change of deviation under one factor is "
+            f"{paper:.4f} percentage points, for ") in both and ch09_comparison.NO_SENS_PAPER not in both
     # without paper-scale rows the statements are about the default runs; without the sensitivity study there is
     # no robustness statement
     on_default = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t.iloc[0:0], sens_t.iloc[0:0]), SYSTEM)
@@ -404,8 +458,18 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
             f"{share:.1f} % of its DS's feasible held-out samples)") in fast
     rest = p2[~p2.system.isin(narrow.system) & p2.system.isin(sys_t[sys_t.method == "P1 FOR offer"].system)]
     assert f"over the other systems its mean is {rest.time_ratio.mean():.2f}x." in fast
+    # review I #3: chapter 06 qualifies P2's feasibility there too; the feasibility verdict carries it, in the speed
+    # verdict's wording (`HELD`)
+    feasible = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, narrow=narrow),
+                                                 SYSTEM).splitlines()[5]
+    assert feasible.startswith("- **Feasibility after the T+D power flow**: ")
+    assert (f"P2 ML surrogate's feasibility on {held.system} ({held.feasible_pct:.1f} % of cases; a polytope there "
+            f"accepts {share:.1f} % of its DS's feasible held-out samples) is {ch09_comparison.HELD}: it does not show "
+            "that the surrogate keeps a TSO feasible over more of that DS's feasible region") in feasible
+    assert ch09_comparison.HELD in fast
     # without the narrow polytopes (an older store, or the default runs) the verdict is unqualified
-    assert "held to a polytope" not in ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM).splitlines()[2]
+    unqualified = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM).splitlines()
+    assert "held to a polytope" not in unqualified[2] and "held to a polytope" not in unqualified[5]
     assert ch09_comparison.narrow_polytopes(None).empty
 
 
@@ -631,6 +695,17 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert (f"P1's offer with `n_directions` {p08['p1_n_directions']} here against {p05['n_directions']} in "
             "{doc}`05_coordination`") in text
     assert f"`n_labelled` {p08['p1_n_labelled']} against {p05['n_labelled']}" in text
+    # review I #8: the polynomial degrees, which chapter 08 names beside these sizes (chapter 05 leaves them to the
+    # fit's defaults, `forlab.p1_for.representation.build_offer`)
+    from inspect import signature
+
+    from forlab.p1_for.representation import build_offer
+
+    default = signature(build_offer).parameters["degrees"].default
+    degrees = (f"the polynomial degrees {listed(p08['p1_degrees'])} against {listed(default)}")
+    assert (degrees in text) == (tuple(p08["p1_degrees"]) != tuple(default))
+    own = ch09_comparison._sizes_line("P1 FOR offer", {"n_directions": 40}, {"p1_n_directions": 30, "p1_degrees": [2, 4]})
+    assert own.endswith(f", the polynomial degrees 2 and 4 against {listed(default)}")  # chapter 08's default run's
     worst = gaps[gaps.method == "P1 FOR offer"].gap_pp.max()
     assert f"differ by up to {worst:.4f} percentage points for P1 (" in text
     # the online times of the two runs are set side by side too
@@ -656,7 +731,7 @@ def test_rerun_text_reads_no_sensitivity_rows_of_its_own(chapter, monkeypatch):
     text = ch09_comparison.rerun_text(chapter, sens)
     assert "sens" not in read
     effect = ch09_comparison._spread(sens).stack().max()
-    assert f"the largest change under one factor in this study ({effect:.4f} percentage points" in text
+    assert f"the largest change under one factor in chapter 08's default run ({effect:.4f} percentage points" in text
 
 
 def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
@@ -782,7 +857,13 @@ def test_p1_bound_is_read_as_a_bound_on_a_systems_mean_and_the_runs_above_it_are
     assert lines[0] == ("- the default runs: 1 of 3 cases above it, the largest 0.0662 % on case9+case33bw; no "
                         "system's mean above it")
     assert lines[1].startswith("- the paper-scale runs: 1 of 15 cases above it")
-    assert lines[2].startswith("- the sensitivity study: 5 of 6 cases above it, the largest 0.3413 %")
+    # review I #1: chapter 08's runs named as such, its paper-scale run beside its default run (the archived paper
+    # store stands in for both here)
+    assert lines[2].startswith("- chapter 08's default run: 5 of 6 cases above it, the largest 0.3413 %")
+    assert lines[3] == lines[2].replace("default run", "paper-scale run", 1) and len(lines) == 4
+    assert "the sensitivity study" not in text
+    alone = ch09_comparison.p1_bound_text(chapter.drop_dims("sens_paper"))
+    assert alone.splitlines()[2:] == lines[:3]  # without the paper-scale store: the default run alone, no crash
     # a variant with other FPUs or ties is another system: the bound is read on a system's mean over its load levels
     cases = ch09_comparison._p1_cases(chapter, "sens")
     assert "case9+case33bw (8 FPUs per DS)" in set(cases.system) and "case9+case33bw (radial)" in set(cases.system)
@@ -907,21 +988,30 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     # review H #1: the lead is one run at one operating point per size, held to what the Robustness statement finds
     # one run of a method moving by (its functions, not a copy), and said plainly whether it exceeds that
     assert f"each run at one operating point (read from its rows): {ch12_many_dsos.operating_point()}" in conditions
-    sens_t, cases = (ch09_comparison.from_store(chapter, d) for d in ("sens", "default_case"))
-    rerun, factor = ch09_comparison.one_run_spread(sens_t, cases)
-    # the archived stores' values, read off the Robustness statement's tables (one rerun gap, one factor's spread)
+    sens_t, cases, paper = (ch09_comparison.from_store(chapter, d) for d in ("sens", "default_case", "sens_paper"))
+    rerun, factor, run = ch09_comparison.one_run_spread(sens_t, cases, paper)
+    # the archived stores' values, read off the Robustness statement's tables (one rerun gap, one factor's spread;
+    # the archived paper store stands in for both of chapter 08's runs: a tie names the default run)
     assert (rerun, factor) == (pytest.approx(0.0161, abs=5e-5), pytest.approx(0.2710, abs=5e-5))
+    assert run == "chapter 08's default run"
     assert (f"That lead is one run at one operating point per size (the sweep's conditions name it), while the "
             f"Robustness statement under “Which method when” finds one method's deviation moving by up to "
             f"{rerun:.4f} percentage points between two runs of the same case and by up to {factor:.4f} percentage "
-            "points under one factor: the lead ") in answer
+            f"points under one factor in {run}: the lead ") in answer
     lead = gap.max() - gap.min()
     assert ("could reverse the order" in answer) == (lead <= max(rerun, factor))
+    # review I #1: the move under one factor is the largest over chapter 08's runs read, named by its run: a
+    # paper-scale run that moves more gives it (the answer read the default run's alone before)
+    moved = paper.assign(deviation_pct=2 * paper.deviation_pct.astype(float))
+    assert ch09_comparison.one_run_spread(sens_t, cases, moved)[1:] == (pytest.approx(2 * factor),
+                                                                       "chapter 08's paper-scale run")
+    assert ch09_comparison.one_run_spread(sens_t, cases)[2] == "chapter 08's default run"
     held = ch09_comparison._lead_held
-    assert held(0.05, (0.02, 0.03)).endswith("the lead exceeds both, so no move of that size reverses the order.")
-    assert held(0.05, (0.02, 0.08)).endswith("the lead does not exceed the move under one factor, so another "
-                                             "operating point could reverse the order.")
-    assert held(0.05, (np.nan, np.nan)) == ""
+    assert held(0.05, (0.02, 0.03, "")).endswith("the lead exceeds both, so no move of that size reverses the order.")
+    assert held(0.05, (0.02, 0.08, "chapter 08's paper-scale run")).endswith(
+        "by up to 0.0800 percentage points under one factor in chapter 08's paper-scale run: the lead does not "
+        "exceed the move under one factor, so another operating point could reverse the order.")
+    assert held(0.05, ch09_comparison.NO_SPREAD) == ""
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
     assert ch09_comparison.sweep_text(chapter.drop_dims("scale")) == ""
 

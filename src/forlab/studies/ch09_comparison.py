@@ -42,11 +42,14 @@ from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, nega
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
-ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "deviation_mean_pct", "deviation_max_pct",
-       "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
+ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "ds_load", "deviation_mean_pct",
+       "deviation_max_pct", "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
        "offline_s", "rounds", "bytes", "status"]
 """Columns of a side-by-side row (see the module docstring for units): the outcome record of
-`forlab.opf.outcome` in the units of a table. ``deviation_*`` is the signed deviation of the judged dispatch (NaN for
+`forlab.opf.outcome` in the units of a table. ``load_*`` is a case's load as `_load` reads it (for P2 its scenario's
+mean TS load factor), ``ds_load`` its DSs' load factor (P1's level and ALADIN's nominal load scale every TS and DS load
+alike; P2's scenario draws its DS load factors apart from the TS's: their mean over the DSs, NaN in a store without
+it). ``deviation_*`` is the signed deviation of the judged dispatch (NaN for
 a failed case, or where the store holds none); ``abs_deviation_pct`` its absolute value for a feasible, finished
 case only (what "most accurate" ranks); ``online_ms`` the online solver time and ``wall_ms`` the online wall time by
 the one rule; time_ratio = online_ms / integrated_ms; ``status`` "ok" or what failed; ``failed`` counts the cases
@@ -58,8 +61,11 @@ METHOD_NAMES = tuple(plots.METHOD_STYLE[m]["label"] for m in METHOD_CODES)
 """The methods as the rows name them: the book's one name per method (`forlab.book.plots.METHOD_STYLE`)."""
 
 REVEALS = {
-    METHOD_NAMES[0]: "box, polynomial region and quadratic price over (P, Q, V) at each PCC; the TSO's answer is a "
-                     "PCC point",
+    METHOD_NAMES[0]: "box, polynomial region (the coefficients of its implicit polynomial and its margin) and "
+                     "quadratic price over (P, Q, V) at each PCC; the PCC's identity and base power; the fit "
+                     "statistics (the `info` of `forlab.p1_for.offer.Offer`: the fit's settings, the degree "
+                     "chosen, its test accuracy and false-feasible rate, the volume kept, the price's errors). The "
+                     "TSO's answer is a PCC point",
     METHOD_NAMES[1]: "PQ charts and costs of the flexibility-providing units (FPUs); a K-facet polytope over the FPU "
                      "set-points, the PCC voltage (with two PCCs, the second's voltage and their angle difference too) "
                      "and, where it varies, the DS load factor, with the inputs' sampled ranges and normalisation; "
@@ -68,13 +74,19 @@ REVEALS = {
                      "(`train_max_abs_error`), from which the "
                      "TSO sizes its reserve (`forlab.p2_surrogate.tso.import_error_bound`); at dispatch the DS's load "
                      "factor. The TSO sets the FPU dispatch itself and sends the DSO its FPUs' set-points",
-    METHOD_NAMES[2]: "per round: each region's coupled variables and cost; its reduced Hessian and gradient in an "
-                     "unnamed basis of its free directions, how they move the coupled variables, and its linearised "
-                     "limits near (or within reach of) their bounds; many rounds",
+    METHOD_NAMES[2]: "per round: each region's coupled variables, cost and the length of its last step; its reduced "
+                     "Hessian and gradient in an unnamed basis of its free directions, how they move the coupled "
+                     "variables, its linearised limits near their bounds and the watched far limits a longer step "
+                     "could reach, and one radius, how far the nearest of its other limits is; in a limit pass, the "
+                     "unwatched far limits the coordinator's tentative step would cross, with a new radius; many "
+                     "rounds",
 }
-"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out), both ways: P2's
-are every field of `forlab.p2_surrogate.model.DSSurrogate.to_dict` and what `forlab.p2_surrogate.tso.surrogate_bytes`
-counts besides (the load factor, DSO -> TSO; the FPUs' set-points, TSO -> DSO)."""
+"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out), both ways, in
+the words of the book's security page (book/security.md): P1's are every field of `forlab.p1_for.offer.Offer.to_dict`
+(its ``info`` as `forlab.p1_for.representation` fills it); P2's every field of
+`forlab.p2_surrogate.model.DSSurrogate.to_dict` and what `forlab.p2_surrogate.tso.surrogate_bytes` counts besides
+(the load factor, DSO -> TSO; the FPUs' set-points, TSO -> DSO); P3's what a region sends per round and in a limit
+pass (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`)."""
 
 DEFAULT_SECTION = "The default runs, on one system"
 """The heading of the page's section on the default runs (the notebook's), which holds the table of what each
@@ -99,17 +111,18 @@ def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
 
 
 def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
-         offline: float, rounds: float, size: float) -> dict:
+         offline: float, rounds: float, size: float, ds_level: float | None = None) -> dict:
     """One `ROW` of one case: a failed case keeps its status and no deviation and no time of its own (the one rule,
     `forlab.opf.outcome`: a failed outcome is never a number, whichever method's store still has one); the absolute
-    deviation only for a feasible, finished case."""
+    deviation only for a feasible, finished case. ``ds_level``: the DSs' load factor where it is not ``level``."""
     ok = status == "ok"
     dev = float(deviation) if ok else np.nan
     if not ok:
         times = {**times, **dict.fromkeys(("tso_ms", "dso_ms", "online_ms", "wall_ms"), np.nan)}
     good = ok and np.isfinite(feasible) and bool(feasible)
     return {"system": system, "method": method, "cases": 1, "failed": int(not ok), "load_min": level,
-            "load_max": level, "deviation_mean_pct": dev, "deviation_max_pct": dev,
+            "load_max": level, "ds_load": level if ds_level is None else ds_level, "deviation_mean_pct": dev,
+            "deviation_max_pct": dev,
             "abs_deviation_pct": abs(dev) if good else np.nan, "feasible_pct": 100.0 * feasible, **times,
             "time_ratio": times["online_ms"] / times["integrated_ms"], "offline_s": offline, "rounds": rounds,
             "bytes": size, "status": status}
@@ -140,13 +153,15 @@ def _fit_time(ds: pd.DataFrame) -> pd.Series:
 
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate"): online =
-    the TSO's solve (no online DSO step). Offline and bytes from the record; a store without them: the DSOs' dataset
-    power flows + refinement, fit and certification, per system, and no bytes (NaN)."""
+    the TSO's solve (no online DSO step); the load is the scenario's mean TS load factor (``ts_load_mean``), the DS
+    load its DSs' mean load factor (``ds_load_mean``; NaN in a store without it). Offline and bytes from the record;
+    a store without them: the DSOs' dataset power flows + refinement, fit and certification, per system, and no bytes
+    (NaN)."""
     b = table(st, "run", "bench_")
     d = table(st, "ds")
     status = _status(b, ("integrated_success", "tso_success"))
     online = b.solve_time_s if "solve_time_s" in b else b.tso_time_s
-    sent = _col(b, "bytes_exchanged")
+    sent, ds_load = _col(b, "bytes_exchanged"), _col(b, "ds_load_mean")
     rows = []
     for i, r in b.iterrows():
         ds = d[d.system == r.system]
@@ -154,7 +169,7 @@ def p2_rows(st: xr.Dataset) -> pd.DataFrame:
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
-                         float(bool(r.feasible)), times, offline, 1, sent[i]))
+                         float(bool(r.feasible)), times, offline, 1, sent[i], ds_level=ds_load[i]))
     return pd.DataFrame(rows, columns=ROW)
 
 
@@ -263,15 +278,46 @@ def _loads_words(cases: pd.DataFrame) -> str:
     return f"over {n} load scenarios{' per system' if len(per) > 1 else ''}, {pct[0]} to {pct[-1]} %"
 
 
+P2_LOAD = "the mean TS load factor of each scenario"
+"""What P2's load is in this chapter's tables and sentences (`p2_rows`, `_load`): its scenarios draw the DS load
+factors apart from the TS's, so the page says so wherever it prints P2's load (`common_load_text`,
+`OWN_LOADS_LEAD`)."""
+
+
+def _ds_loads_words(cases: pd.DataFrame) -> str:
+    """The range of P2's DS load factors over its ``cases`` (their ``ds_load``, each scenario's mean over its DSs), as
+    a reader reads it: "60 to 100 %"; "" where the rows do not carry it."""
+    ds = cases.ds_load[cases.method == METHOD_NAMES[1]].astype(float).dropna() if "ds_load" in cases else []
+    if not len(ds):
+        return ""
+    lo, hi = round(100 * ds.min()), round(100 * ds.max())
+    return f"{lo} %" if lo == hi else f"{lo} to {hi} %"
+
+
+def _method_loads(method: str, cases: pd.DataFrame) -> str:
+    """The loads one method's ``cases`` ran (`_loads_words`); for P2 what that load is (`P2_LOAD`) and the range of
+    its DS load factors (`_ds_loads_words`)."""
+    said = f"{method} {_loads_words(cases)}"
+    if method != METHOD_NAMES[1]:
+        return said
+    ds = _ds_loads_words(cases)
+    return f"{said} ({P2_LOAD}" + (f"; its DSs' mean load factor {ds}" if ds else "") + ")"
+
+
 def common_load_text(cases: pd.DataFrame) -> str:
     """Markdown: at which load the tables, figure and verdicts that follow compare the methods (`common_load`) and
-    which loads each method ran (every case of ``cases``), as the own-loads table (`own_loads_table`) shows them."""
+    which loads each method ran (every case of ``cases``), as the own-loads table (`own_loads_table`) shows them; P2's
+    load is its scenarios' mean TS load (`P2_LOAD`), said with its DS load factors, at the common load and over all
+    its cases (`_method_loads`)."""
     same = common_load(cases)
     if same.empty:
         return "The methods share no load on any system here, so no table below compares them like with like."
-    each = "; ".join(f"{m} {_loads_words(g)}" for m, g in cases.groupby("method", sort=False))
+    each = "; ".join(_method_loads(m, g) for m, g in cases.groupby("method", sort=False))
+    ds = _ds_loads_words(same)
+    p2 = (f" (for {METHOD_NAMES[1]}, {P2_LOAD}" + (f", with its DSs' mean load factor {ds} there" if ds else "") + ")"
+          if (same.method == METHOD_NAMES[1]).any() else "")
     return (f"These tables compare every method at the load all of them ran on each system, "
-            f"{_loads_words(same.drop_duplicates('load_min'))} of nominal load (the method chapters ran {each}); "
+            f"{_loads_words(same.drop_duplicates('load_min'))} of nominal load{p2} (the method chapters ran {each}); "
             "the table of each method over every load it ran comes after them.")
 
 
@@ -402,7 +448,16 @@ def negative_text(table: pd.DataFrame) -> str:
     return negative_sentence([(f"{r.method} on {r.system}", float(r.deviation_mean_pct)) for r in neg.itertuples()])
 
 
-P1_SOURCES = {"default_case": "the default runs", "case": "the paper-scale runs", "sens": "the sensitivity study"}
+SENS_RUNS = {"sens": "chapter 08's default run", "sens_paper": "chapter 08's paper-scale run"}
+"""Chapter 08's runs this chapter reads (store dimension -> how the page names the run): the default run
+(``sensitivity_params``) and, with ``use_profiles``, the paper-scale run (`PROFILES`), sized closer to the method
+chapters' own settings. Every statement that reads them names the run."""
+
+NO_SENS_PAPER = ("chapter 08's paper-scale run is not read here (`use_profiles` is off, or its store is missing: run "
+                 "`forlab run 08_sensitivity --profile paper` or keep `archive/`)")
+"""What the Robustness statement says where it reads chapter 08's default run alone."""
+
+P1_SOURCES = {"default_case": "the default runs", "case": "the paper-scale runs", **SENS_RUNS}
 """The chapter's P1 cases `p1_bound_text` holds against P1's paper: store dimension -> how the text names them."""
 
 
@@ -414,7 +469,7 @@ def _p1_cases(st: xr.Dataset, dim: str) -> pd.DataFrame:
     t = from_store(st, dim) if f"{dim}_system" in st else pd.DataFrame()
     if t.empty:
         return pd.DataFrame(columns=["system", "deviation"])
-    if dim == "sens":
+    if dim in SENS_RUNS:
         t = _sens_ok(t[t.method == "P1"]).drop_duplicates(["load_level", "n_fpus", "ties"])
         base = t[t.is_base.astype(bool)].iloc[0] if t.is_base.astype(bool).any() else None
         own = [r.system if base is None or (r.n_fpus, r.ties) == (base.n_fpus, base.ties)
@@ -489,8 +544,10 @@ taken at the load every method ran."""
 
 
 OWN_LOADS_LEAD = ("Each method over every load its chapter ran, per system; no verdict below ranks the methods by "
-                  "this table, as their loads differ:")
-"""The line above `own_loads_table` on the page."""
+                  f"this table, as their loads differ. For {METHOD_NAMES[1]} the load is {P2_LOAD}; its DS load "
+                  "factors were drawn apart from it (the line above the first table of this section gives their "
+                  "range):")
+"""The line above `own_loads_table` on the page; it says what P2's load is (`P2_LOAD`)."""
 
 
 def own_loads_table(cases: pd.DataFrame) -> pd.DataFrame:
@@ -521,6 +578,7 @@ def _method_rank(method: str) -> int:
 
 
 ROW_UNITS = {"system": "-", "method": "-", "cases": "1", "failed": "1", "load_min": "1", "load_max": "1",
+             "ds_load": "1",
              "deviation_mean_pct": "%", "deviation_max_pct": "%", "abs_deviation_pct": "%", "feasible_pct": "%",
              "tso_ms": "ms", "dso_ms": "ms", "online_ms": "ms", "wall_ms": "ms", "integrated_ms": "ms",
              "time_ratio": "1", "offline_s": "s", "rounds": "1", "bytes": "bytes", "status": "-"}
@@ -568,8 +626,11 @@ def sources(**stores: xr.Dataset | None) -> str:
 # the chapter: its inputs, its store
 # ----------------------------------------------------------------------------------------------------------------------
 
-PROFILES = {"P1": ("05_coordination", "paper"), "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full")}
-"""The paper-scale stores of the every-system comparison: key -> (chapter, profile)."""
+PROFILES = {"P1": ("05_coordination", "paper"), "P2": ("06_ml_surrogate", "paper"), "P3": ("07_aladin", "full"),
+            "sensitivity": ("08_sensitivity", "paper")}
+"""The paper-scale stores read with ``use_profiles``: key -> (chapter, profile); the method chapters' for the
+every-system comparison, chapter 08's for the Robustness statement and the P1 bound beside its default run
+(`SENS_RUNS`)."""
 
 NO_PAPER_STORES = ("No paper-scale store of the method chapters is available: run their `paper` profiles "
                    "(`forlab run 05_coordination --profile paper`, ...) or keep `archive/`.")
@@ -707,8 +768,9 @@ def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params``: per system and method the default runs on ``system`` at the load every
     method ran (dimension ``default``, `common_load`; all their cases, per load level or scenario: ``default_case``),
     the paper-scale rows (``case``) and their per-system means at the load every method ran (``sys``), and the
-    sensitivity study's rows (``sens``); ``attrs["sources"]`` says which stores they came from and with which
-    parameters they were run."""
+    sensitivity study's rows: its default run's (``sens``) and, with ``use_profiles`` and its store there, its
+    paper-scale run's (``sens_paper``, `SENS_RUNS`); ``attrs["sources"]`` says which stores they came from and with
+    which parameters they were run."""
     from forlab.studies import ch08_sensitivity
 
     validate(params)
@@ -720,6 +782,8 @@ def run(params: dict) -> xr.Dataset:
     big = {k: profile(chapter, name, params["use_profiles"]) for k, (chapter, name) in PROFILES.items()}
     cases = profile_rows(big)
     scale = profile(*SCALE, params["use_profiles"])
+    sens_paper = ([] if big["sensitivity"] is None  # no paper-scale run: the page names the default run alone
+                  else [to_store(ch08_sensitivity.frame(big["sensitivity"]), "sens_paper")])
     out = xr.merge([
         to_dataset(narrow_polytopes(big["P2"]), "narrow", "narrow_", units={"system": "-", "accepted": "1"}),
         to_store(per_system(common_load(dflt)), "default"),  # like with like: the load every method ran
@@ -727,6 +791,7 @@ def run(params: dict) -> xr.Dataset:
         to_store(cases, "case"),
         to_store(per_system(common_load(cases)), "sys"),
         to_store(ch08_sensitivity.frame(sens), "sens"),
+        *sens_paper,
         to_dataset(scale_rows(scale), "scale", "scale_", units=SCALE_UNITS),
     ], combine_attrs="drop_conflicts")  # keeps every variable's units
     out.attrs["sources"] = sources(p1=p1, p2=p2, p3=p3, sensitivity=sens, scale=scale,
@@ -739,7 +804,8 @@ def narrow_polytopes(p2_paper: xr.Dataset | None) -> pd.DataFrame:
     """Per DS of the P2 paper-scale store whose polytope accepts hardly any of its feasible held-out samples
     (`forlab.studies.ch06_ml_surrogate.text.little_accepted`): its system and that share (``accepted``, a share);
     empty without the store. A TSO held to such a polytope solves a smaller problem, so its time ratio is no measure of
-    the surrogate's speed (chapter 06 says so; `_narrow_clause` carries it into the speed verdict)."""
+    the surrogate's speed, nor its feasibility there a measure of how far the surrogate keeps a TSO feasible (chapter
+    06 says so; `_narrow_clause` and `_narrow_feasibility` carry it into the speed and feasibility verdicts)."""
     if p2_paper is None:
         return pd.DataFrame({"system": pd.Series(dtype=str), "accepted": pd.Series(dtype=float)})
     from forlab.studies.ch06_ml_surrogate.text import little_accepted
@@ -753,7 +819,7 @@ SOURCES = {"p1": "P1 coordination, {doc}`05_coordination`",
 """The inputs of the chapter (keys of ``attrs["sources"]``) as a reader names them; the paper-scale stores are
 ``"profile <PROFILES key>"``, named after the default run of the same chapter (`PROFILE_SOURCES`)."""
 
-PROFILE_SOURCES = {"P1": "p1", "P2": "p2", "P3": "p3"}
+PROFILE_SOURCES = {"P1": "p1", "P2": "p2", "P3": "p3", "sensitivity": "sensitivity"}
 """`PROFILES` key -> the `SOURCES` key of the same chapter."""
 SCALE_SOURCE = "many DSOs, {doc}`12_many_dsos`"
 """The scale-out sweep (`SCALE`) as a reader names it; it is read at paper scale only (its default run sweeps
@@ -799,10 +865,11 @@ TIME_TICKS = tuple(m * 10.0**e for e in range(-3, 7) for m in (1, 2, 5))
 
 
 ONLINE_LABEL = "online time"
-"""The legend entry of the default figure's online-time dots: the glossary's online time, as every chapter calls it."""
+"""The legend entry of the default figure's online-time markers: the glossary's online time, as every chapter calls
+it."""
 ONLINE_SWATCH = "0.6"
-"""Its marker's colour: a grey, no method's colour (`COLORS`): the dots it stands for have the colour of their
-method."""
+"""Its marker's colour: a grey, no method's colour (`COLORS`): the markers it stands for have the colour and shape of
+their method (`forlab.book.plots.METHOD_STYLE`)."""
 INTEGRATED_LABEL = "integrated AC-OPF, same run"
 """The legend entry of the default figure's integrated AC-OPF times, each of the run of the method beside it."""
 
@@ -896,7 +963,7 @@ def systems_figure(sys_t: pd.DataFrame):
         handles += ax[0].plot(x, g.abs_deviation_pct.clip(lower=DEVIATION_FLOOR_PCT), **style)
         ax[1].plot(x, g.time_ratio, **{**style, "label": None})
     bound = ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":")
-    equal = ax[1].axhline(1.0, color="k", linestyle="--", linewidth=1)
+    equal = ax[1].axhline(1.0, **plots.EQUAL_TIMES_LINE)  # the style of chapter 08's, one definition
     for a in ax:
         a.set_yscale("log")
         a.margins(y=0.1)
@@ -930,20 +997,42 @@ def _spread(sens_t: pd.DataFrame) -> pd.DataFrame:
     return spread.unstack().rename(columns=lambda k: FACTORS.get(k, k))
 
 
-def _robustness(sens_t: pd.DataFrame, gaps: pd.DataFrame) -> str:
-    """The robustness statement: the largest change of deviation (percentage points) under one factor (`_spread`),
-    qualified by ``gaps`` (`rerun_gaps`): where the same method, system and load level differ by as much between two
-    runs whose offline models are sized otherwise, an effect of that size is not the factor's alone."""
+def _spreads(runs: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """`_spread` of each of chapter 08's runs read (``runs``: `SENS_RUNS` dimension -> its rows; a run not read, None
+    or empty, and one without a finished change under a factor are left out)."""
+    spreads = {dim: _spread(t) for dim, t in runs.items() if t is not None and not t.empty}
+    return {dim: s for dim, s in spreads.items() if s.stack().notna().any()}
+
+
+def _run_robustness(dim: str, spread: pd.DataFrame) -> str:
+    """One run's part of the robustness statement: in which of chapter 08's runs (`SENS_RUNS`), the largest change of
+    deviation under one factor, for which method and factor, then every method's change per factor."""
     from forlab.studies.ch08_sensitivity import FACTORS
 
-    spread = _spread(sens_t)
     worst = spread.stack().idxmax()
-    return (f"- **Robustness** ({{doc}}`08_sensitivity`): the largest change of deviation under one factor is "
+    return (f"in {SENS_RUNS[dim]}, the largest change of deviation under one factor is "
             f"{spread.stack().max():.4f} percentage points, for {worst[0]} when the "
             f"{'number of ' if worst[1] == FACTORS['fpus'] else ''}{worst[1]} changes; "
             + "; ".join(f"{m}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.dropna().items())
-                        for m, r in spread.iterrows()) + " (percentage points of deviation)."
-            + _rerun_caveat(gaps, spread.stack().max()))
+                        for m, r in spread.iterrows()) + " (percentage points of deviation)")
+
+
+def _robustness(runs: dict[str, pd.DataFrame | None], gaps: pd.DataFrame) -> str:
+    """The robustness statement ("" where no run has a finished change), run by run of chapter 08 (``runs``:
+    `SENS_RUNS` dimension -> its rows): the largest change of deviation (percentage points) under one factor
+    (`_spread`), each named by its run (`_run_robustness`; where the paper-scale run is not read, `NO_SENS_PAPER`
+    says so), qualified by ``gaps`` (`rerun_gaps` of the default run): where the same method, system and load level
+    differ by as much between two runs whose offline models are sized otherwise, an effect of that size is not the
+    factor's alone."""
+    spreads = _spreads(runs)
+    if not spreads:
+        return ""
+    parts = [_run_robustness(dim, s) for dim, s in spreads.items()]
+    said = ". ".join([parts[0], *(p[0].upper() + p[1:] for p in parts[1:])])  # one sentence per run
+    alone = "" if "sens_paper" in spreads else f"; {NO_SENS_PAPER}"
+    default = spreads.get("sens")
+    caveat = _rerun_caveat(gaps, float(default.stack().max())) if default is not None else ""
+    return f"- **Robustness** ({{doc}}`08_sensitivity`): {said}{alone}.{caveat}"
 
 
 def _same_order(gap: float, effect: float) -> bool:
@@ -958,26 +1047,50 @@ def _order(gap: float, effect: float) -> str:
 
 
 def _rerun_caveat(gaps: pd.DataFrame, effect: float) -> str:
-    """The sentence that qualifies the robustness statement by the largest run-to-run gap (`rerun_gaps`) against the
-    largest change under one factor (``effect``); empty without a gap."""
+    """The sentence that qualifies the robustness statement by the largest run-to-run gap (`rerun_gaps`, chapter 08's
+    default run against the method chapters' default runs) against the largest change under one factor in that run
+    (``effect``); empty without a gap."""
     if gaps.empty:
         return ""
     g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
     return (f" Each is one run: on the same system and load level, the deviation of {g.method} differs by up to "
-            f"{g.gap_pp:.4f} percentage points between this study and the default run of its chapter, which sizes "
-            f"the offline model otherwise (section Load, flexibility and meshing); that is {_order(g.gap_pp, effect)} "
-            "the largest change above"
+            f"{g.gap_pp:.4f} percentage points between {SENS_RUNS['sens']} and the default run of its own chapter, "
+            "which sizes the offline model otherwise (section Load, flexibility and meshing); that is "
+            f"{_order(g.gap_pp, effect)} the largest change in {SENS_RUNS['sens']}"
             + (", so a change of that size need not come from the factor." if _same_order(g.gap_pp, effect) else "."))
 
 
 FIT_SIZES = {
-    METHOD_NAMES[0]: ch08_sensitivity.P1_SETTINGS,
+    METHOD_NAMES[0]: {**ch08_sensitivity.P1_SETTINGS, "degrees": "p1_degrees"},
     METHOD_NAMES[1]: {"n_samples": "p2_n_samples", "facets": "p2_facets", "refine_rounds": "p2_refine_rounds",
                       "refine_samples": "p2_refine_samples", "certify_rounds": "p2_certify_rounds",
                       "vertex_samples": "p2_vertex_samples"},
 }
 """Per method with an offline model: the parameters that size the model in its own chapter's run -> the same
-parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`)."""
+parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`). P1's polynomial degrees are no parameter of
+its own chapter: its fit chooses among the defaults of `forlab.p1_for.representation.build_offer` (`_fit_defaults`),
+where chapter 08 sets ``p1_degrees``."""
+
+FIT_NAMES = {"degrees": "the polynomial degrees"}
+"""How a setting of `FIT_SIZES` that is no parameter of the method's own chapter is named (the others by their
+parameter's name)."""
+
+
+def _fit_defaults(method: str) -> dict:
+    """The settings of `FIT_SIZES` that ``method``'s own chapter leaves to its fit's defaults: P1's polynomial degrees,
+    those of `forlab.p1_for.representation.build_offer` (as chapter 08's `p1_offer_text` reads them)."""
+    if method != METHOD_NAMES[0]:
+        return {}
+    from inspect import signature
+
+    from forlab.p1_for.representation import build_offer
+
+    return {"degrees": tuple(signature(build_offer).parameters["degrees"].default)}
+
+
+def _fit_value(v) -> str:
+    """A setting's value as the prose says it: a list of degrees as "2, 4 and 6", a number as it is."""
+    return listed(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
 FIT_WHAT = {METHOD_NAMES[0]: "offer", METHOD_NAMES[1]: "surrogate"}
 """What each method of `FIT_SIZES` fits offline, as `rerun_text` names it."""
@@ -1021,8 +1134,13 @@ def _sizes_line(method: str, own: dict, sens: dict) -> str:
     if not differ:
         return f"{code}'s {FIT_WHAT[method]} sized as in {where}"
     (n, a, b), rest = differ[0], differ[1:]
-    return (f"{code}'s {FIT_WHAT[method]} with `{n}` {b} here against {a} in {where}"
-            + "".join(f", `{n}` {b} against {a}" for n, a, b in rest))
+    return (f"{code}'s {FIT_WHAT[method]} with {_fit_name(n)} {_fit_value(b)} here against {_fit_value(a)} in {where}"
+            + "".join(f", {_fit_name(n)} {_fit_value(b)} against {_fit_value(a)}" for n, a, b in rest))
+
+
+def _fit_name(n: str) -> str:
+    """A setting of `FIT_SIZES` as the prose names it: its parameter's name, or `FIT_NAMES`."""
+    return FIT_NAMES.get(n, f"`{n}`")
 
 
 def _gap_clause(code: str, g: pd.DataFrame) -> str:
@@ -1056,8 +1174,8 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
         return text
     effect = float(_spread(sens_t).stack().max())
     clauses = [f"{_gap_clause(m.split(' ')[0], g)}, {_order(g.gap_pp.max(), effect)} "
-               + (f"the largest change under one factor in this study ({effect:.4f} percentage points, the "
-                  "Robustness statement below)" if k == 0 else "it")
+               + (f"the largest change under one factor in {SENS_RUNS['sens']} ({effect:.4f} percentage points, "
+                  "the Robustness statement below)" if k == 0 else "it")
                for k, (m, g) in enumerate(gaps.groupby("method", sort=False))]
     return (f"{text} On the same system and load level, the deviations of the two runs differ by up to "
             + ", and by up to ".join(clauses) + "." + _ratio_text(gaps))
@@ -1246,23 +1364,51 @@ def runs_text(st: xr.Dataset, which: str = "paper") -> str:
             "are not told apart by these runs.")
 
 
+HELD = "that of a TSO held to a polytope that accepts hardly any of the DS's feasible inputs"
+"""What P2's time ratio and feasibility are on a system whose DS polytope accepts hardly any feasible input
+(`narrow_polytopes`): the one wording of `_narrow_clause` and `_narrow_feasibility`, chapter 06's qualification of
+both verdicts."""
+
+
+def _narrow_rows(src: pd.DataFrame, narrow: pd.DataFrame | None) -> pd.DataFrame:
+    """P2's rows of ``src`` on the systems where a DS's polytope accepts hardly any of its feasible held-out samples
+    (`narrow_polytopes`); empty where there is none."""
+    p2 = src[src.method == METHOD_NAMES[1]]
+    return p2.iloc[0:0] if narrow is None or narrow.empty else p2[p2.system.isin(narrow.system)]
+
+
+def _accepts(narrow: pd.DataFrame, system: str) -> str:
+    """How much the least accepting polytope on ``system`` accepts (`narrow_polytopes`), in words."""
+    return (f"a polytope there accepts {100 * narrow[narrow.system == system].accepted.min():.1f} % of its DS's "
+            "feasible held-out samples")
+
+
 def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
     """The speed verdict's caveat for P2 on the systems of ``src`` where a DS's polytope accepts hardly any of its
-    feasible held-out samples (`narrow_polytopes`): that system's ratio is a TSO's held to that polytope, and P2's mean
-    over the other systems; empty where there is none."""
-    if narrow is None or narrow.empty:
-        return ""
-    p2 = src[src.method == METHOD_NAMES[1]]
-    held = p2[p2.system.isin(narrow.system)]
+    feasible held-out samples (`narrow_polytopes`): that system's ratio is a TSO's held to that polytope (`HELD`),
+    and P2's mean over the other systems; empty where there is none."""
+    held = _narrow_rows(src, narrow)
     if held.empty:
         return ""
-    named = listed(f"{r.system} ({r.time_ratio:.2f}x; a polytope there accepts "
-                   f"{100 * narrow[narrow.system == r.system].accepted.min():.1f} % of its DS's feasible held-out "
-                   "samples)" for r in held.itertuples())
+    named = listed(f"{r.system} ({r.time_ratio:.2f}x; {_accepts(narrow, r.system)})" for r in held.itertuples())
+    p2 = src[src.method == METHOD_NAMES[1]]
     rest = p2[~p2.system.isin(narrow.system)].time_ratio
     other = f"; over the other systems its mean is {rest.mean():.2f}x" if len(rest) else ""
-    return (f" {METHOD_NAMES[1]}'s ratio on {named} is that of a TSO held to a polytope that accepts hardly any of the "
-            f"DS's feasible inputs, a smaller problem than the DS offers ({{doc}}`06_ml_surrogate`){other}.")
+    return (f" {METHOD_NAMES[1]}'s ratio on {named} is {HELD}, a smaller problem than the DS offers "
+            f"({{doc}}`06_ml_surrogate`){other}.")
+
+
+def _narrow_feasibility(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
+    """The feasibility verdict's caveat for P2 on the same systems as `_narrow_clause`, in its wording (`HELD`): there
+    its feasibility is that of a TSO held to the polytope, not a sign that the surrogate keeps a TSO feasible over more
+    of that DS's feasible region (chapter 06 qualifies both verdicts); empty where there is none."""
+    held = _narrow_rows(src, narrow)
+    if held.empty:
+        return ""
+    named = listed(f"{r.system} ({r.feasible_pct:.1f} % of cases; {_accepts(narrow, r.system)})"
+                   for r in held.itertuples())
+    return (f" {METHOD_NAMES[1]}'s feasibility on {named} is {HELD}: it does not show that the surrogate keeps a TSO "
+            "feasible over more of that DS's feasible region ({doc}`06_ml_surrogate`).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1270,7 +1416,8 @@ class Evidence:
     """The chapter's tables a verdict of `which_method_text` reads, one per dimension of the chapter's store
     (`from_store`; empty where the store has none): ``sys`` the paper-scale runs per system at the load every
     method ran (`common_load`), ``case`` the cases they came from; ``default`` and ``default_case`` the same of the
-    default runs; ``sens`` the sensitivity rows; ``scale`` the scale-out sweep; ``narrow`` P2's polytopes that
+    default runs; ``sens`` the sensitivity rows of chapter 08's default run and ``sens_paper`` those of its
+    paper-scale run (empty where not read, `SENS_RUNS`); ``scale`` the scale-out sweep; ``narrow`` P2's polytopes that
     accept hardly any feasible input (`narrow_polytopes`); ``scale_max_ds`` the sweep's ``p3_max_ds``
     (`scale_limit`), where it stops running ALADIN; ``found`` the store's parsed ``attrs["sources"]`` (`sources`):
     the sweep's workers and offline models, and every run's commit and date."""
@@ -1282,12 +1429,13 @@ class Evidence:
     default_case: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     case: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     narrow: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sens_paper: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     scale_max_ds: int | None = None
     found: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_store(cls, st: xr.Dataset) -> Evidence:
-        dims = ("default", "sys", "sens", "scale", "default_case", "case", "narrow")
+        dims = ("default", "sys", "sens", "scale", "default_case", "case", "narrow", "sens_paper")
         return cls(**{dim: from_store(st, dim) for dim in dims}, scale_max_ds=scale_limit(st),
                    found=json.loads(st.attrs.get("sources", "{}")))
 
@@ -1298,8 +1446,9 @@ def which_method_text(ev: Evidence, system: str) -> str:
     paper-scale runs (``ev.sys``; the default runs on ``system`` when there is none), over the systems every method
     ran (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
-    time over the integrated AC-OPF's, both timed by the one rule. The default runs per case qualify the robustness
-    statement by what two runs of a method differ by (`rerun_gaps`); the narrow polytopes qualify P2's speed on the
+    time over the integrated AC-OPF's, both timed by the one rule. The robustness statement reads chapter 08's default
+    run and, where read, its paper-scale run, each named (`_robustness`); the default runs per case qualify it by what
+    two runs of a method differ by (`rerun_gaps`); the narrow polytopes qualify P2's speed and feasibility on the
     paper-scale systems; the cases name the systems the common load leaves out (`_left_out`)."""
     paper = not ev.sys.empty or not ev.case.empty  # paper runs, even with no load shared
     table = ev.sys if paper else ev.default
@@ -1311,10 +1460,11 @@ def which_method_text(ev: Evidence, system: str) -> str:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
                                 ev.narrow if paper else None,  # the narrow polytopes are the paper store's
                                 scale_follows=not ev.scale.empty)
-    if not ev.sens.empty:
-        lines.append(_robustness(ev.sens, rerun_gaps(ev.default_case, ev.sens)))
+    if robust := _robustness({"sens": ev.sens, "sens_paper": ev.sens_paper}, rerun_gaps(ev.default_case, ev.sens)):
+        lines.append(robust)
     if not ev.scale.empty:
-        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found, one_run_spread(ev.sens, ev.default_case)))
+        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found,
+                                one_run_spread(ev.sens, ev.default_case, ev.sens_paper)))
     return "\n".join(lines)
 
 
@@ -1354,9 +1504,15 @@ def _weight(differ: list[tuple]) -> str:
 
 def _differing(method: str, own: dict, other: dict) -> tuple[bool, list[tuple]]:
     """The settings of ``method``'s offline model (`FIT_SIZES`: own chapter's name -> the name in the sensitivity
-    study and chapter 12's sweep) that both runs' parameters hold, and of those the ones that differ, as (name, own
-    value, other value)."""
-    pairs = [(n, own[n], other[s]) for n, s in FIT_SIZES[method].items() if n in own and s in other]
+    study and chapter 12's sweep) that both runs' parameters hold (the own chapter's with what it leaves to its fit's
+    defaults, `_fit_defaults`, where its parameters are known), and of those the ones that differ, as (name, own
+    value, other value); a list as a tuple, so that a stored list and a default tuple compare."""
+    own = {**_fit_defaults(method), **own} if own else own
+
+    def value(v):
+        return tuple(v) if isinstance(v, list) else v
+
+    pairs = [(n, value(own[n]), value(other[s])) for n, s in FIT_SIZES[method].items() if n in own and s in other]
     return bool(pairs), [(n, a, b) for n, a, b in pairs if a != b]
 
 
@@ -1379,7 +1535,8 @@ def scale_models_text(found: dict, short: bool = False) -> str:
             continue
         shown = differ[:1] if short else differ
         parts.append(f"{code}'s {FIT_WHAT[method]} {_weight(differ)} than in {there} ("
-                     + ", ".join(f"`{FIT_SIZES[method][n]}` {b} against `{n}` {a}" for n, a, b in shown) + ")")
+                     + ", ".join(f"`{FIT_SIZES[method][n]}` {_fit_value(b)} against {_fit_name(n)} {_fit_value(a)}"
+                                 for n, a, b in shown) + ")")
     return "; ".join(parts)
 
 
@@ -1427,30 +1584,40 @@ def _workers_words(found: dict) -> str:
     return f"that run's {counted(n, 'Dask worker')}" if n else "that run's workers"
 
 
-def one_run_spread(sens_t: pd.DataFrame, default_case: pd.DataFrame) -> tuple[float, float]:
+def one_run_spread(sens_t: pd.DataFrame, default_case: pd.DataFrame,
+                   sens_paper: pd.DataFrame | None = None) -> tuple[float, float, str]:
     """How far one run of a method's deviation can move, as the Robustness statement measures it (percentage
-    points): the largest gap between two runs of the same method, system and load (`rerun_gaps`) and the largest
-    change under one factor (`_spread`); NaN where the store has neither run to compare, or no sensitivity rows."""
-    if sens_t.empty:
-        return np.nan, np.nan
+    points): the largest gap between two runs of the same method, system and load (`rerun_gaps` of chapter 08's
+    default run, ``sens_t``), the largest change under one factor over chapter 08's runs read (`_spread` of
+    ``sens_t`` and, where read, of its paper-scale run ``sens_paper``) and which run that is (`SENS_RUNS`); NaN (and
+    "") where the store has neither run to compare, or no sensitivity rows."""
+    spreads = _spreads({"sens": sens_t, "sens_paper": sens_paper})
+    if not spreads:
+        return np.nan, np.nan, ""
     gaps = rerun_gaps(default_case, sens_t)
-    return (float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan,
-            float(_spread(sens_t).stack().max()))
+    largest = {dim: float(s.stack().max()) for dim, s in spreads.items()}
+    run = max(largest, key=largest.get)  # on a tie the default run, read first
+    return float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan, largest[run], SENS_RUNS[run]
 
 
 ONE_RUN_MOVES = (("between two runs of the same case", "another run"), ("under one factor", "another operating point"))
 """The two moves of `one_run_spread`, in its order: what each is, and what could reverse a lead within it."""
 
+NO_SPREAD = (np.nan, np.nan, "")
+"""`one_run_spread` where nothing is measured."""
 
-def _lead_held(lead: float, spread: tuple[float, float]) -> str:
+
+def _lead_held(lead: float, spread: tuple[float, float, str]) -> str:
     """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
-    a method's deviation can move by (``spread``, `one_run_spread`): the lead is one run at one operating point per
-    size (`ch12_many_dsos.operating_point`, which the sweep's conditions name), and which of the two moves it
-    exceeds; "" where neither is measured."""
-    moves = [(v, what, other) for v, (what, other) in zip(spread, ONE_RUN_MOVES) if np.isfinite(v)]
+    a method's deviation can move by (``spread``, `one_run_spread`, the move under one factor named by its run of
+    chapter 08): the lead is one run at one operating point per size (`ch12_many_dsos.operating_point`, which the
+    sweep's conditions name), and which of the two moves it exceeds; "" where neither is measured."""
+    gap, factor, run = spread
+    moves = [(v, what, other) for v, (what, other) in zip((gap, factor), ONE_RUN_MOVES) if np.isfinite(v)]
     if not moves:
         return ""
-    said = listed(f"by up to {v:.4f} percentage points {what}" for v, what, _ in moves)
+    where = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}  # the factor's move: the run it was measured in
+    said = listed(f"by up to {v:.4f} percentage points {what}{where.get(what, '')}" for v, what, _ in moves)
     within = [(what, other) for v, what, other in moves if lead <= v]
     verdict = (f"the lead exceeds {'both' if len(moves) > 1 else 'it'}, so no move of that size reverses the order"
                if not within
@@ -1460,7 +1627,7 @@ def _lead_held(lead: float, spread: tuple[float, float]) -> str:
             f"Robustness statement under “Which method when” finds one method's deviation moving {said}: {verdict}.")
 
 
-def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float] = (np.nan, np.nan)) -> str:
+def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str] = NO_SPREAD) -> str:
     """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
     lies below the next one's (percentage points), held to what one run can move by (``spread``, `one_run_spread`;
     `_lead_held`), the comparable methods' offline times (all DSOs' offline work as it ran), and the sweep's offline
@@ -1509,7 +1676,7 @@ def answer_text(st: xr.Dataset) -> str:
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
             f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
     noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
-    spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"))
+    spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"), from_store(st, "sens_paper"))
     answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)),
                                   _accuracy_gap(at, found, spread)) if p)
     conditions = scale_conditions_text(found, scale_t, models=False)
@@ -1536,7 +1703,7 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
 
 
 def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None,
-               spread: tuple[float, float] = (np.nan, np.nan)) -> str:
+               spread: tuple[float, float, str] = NO_SPREAD) -> str:
     """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
     is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
     and every method's time ratio, online time and deviation there (or why it has none); whether the speed ranking
@@ -1701,7 +1868,8 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
 def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None,
                    scale_follows: bool = False) -> list[str]:
     """The statements of `which_method_text` on rows that every method shares (`_shared`); ``narrow``
-    (`narrow_polytopes`) qualifies P2's speed where its TSO was held to a polytope that accepts hardly anything;
+    (`narrow_polytopes`) qualifies P2's speed and feasibility where its TSO was held to a polytope that accepts hardly
+    anything (`_narrow_clause`, `_narrow_feasibility`);
     ``scale_follows``: the many-DSOs statement (`scale_text`) ends the list, and the speed statement points to it."""
     mean = _verdicts(src)
     timed = mean.ratio.dropna()
@@ -1725,7 +1893,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
                     .iterrows())
-        + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + ".",
+        + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + "."
+        + _narrow_feasibility(src, narrow),
     ]
 
 
@@ -1736,9 +1905,11 @@ __all__ = [
     "DEFAULT_SECTION",
     "DEVIATION_FLOOR_PCT",
     "EQUAL_TIMES",
+    "FIT_NAMES",
     "FIT_SIZES",
     "FIT_WHAT",
     "GAP_COLUMNS",
+    "HELD",
     "INTEGRATED_LABEL",
     "LOAD_DIGITS",
     "METHOD_CODES",
@@ -1748,6 +1919,8 @@ __all__ = [
     "NOT_APPLYING_WHY",
     "NO_PAPER_STORES",
     "NO_SCALE_STORE",
+    "NO_SENS_PAPER",
+    "NO_SPREAD",
     "OFFLINE_UNIT",
     "ONE_RUN_MOVES",
     "ONLINE_LABEL",
@@ -1755,6 +1928,7 @@ __all__ = [
     "OWN_LOADS",
     "OWN_LOADS_LEAD",
     "P1_SOURCES",
+    "P2_LOAD",
     "PAGE_HEADERS",
     "PAGE_TABLES",
     "PARAMETER_TYPES",
@@ -1769,6 +1943,7 @@ __all__ = [
     "SCALE_MODELS",
     "SCALE_SOURCE",
     "SCALE_UNITS",
+    "SENS_RUNS",
     "SOURCES",
     "TIME_TICKS",
     "Evidence",
