@@ -109,11 +109,23 @@ def test_grid_loads_with_counts_of_the_file(name):
 
 
 def _base_case_losses_kw(name: str) -> float:
-    """Line and transformer losses (kW) of the DS ``name``'s base-case power flow; AssertionError if it diverges."""
+    """Branch losses (kW, the chapters' `cases.branch_losses_kw`) of the DS ``name``'s base-case power flow;
+    AssertionError if it diverges."""
     net = cases.load(name)
     pp.runpp(net)
     assert net.converged
-    return 1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum())
+    return cases.branch_losses_kw(net)
+
+
+def test_branch_losses_count_impedance_branches():
+    """Review finding: chapter 01 left out impedance branches that chapter 02 counted; the one count has them."""
+    net = cases.load("case33bw")
+    pp.create_impedance(net, 0, 1, rft_pu=0.01, xft_pu=0.02, sn_mva=1.0)
+    pp.runpp(net)
+    parts = 1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum())
+    impedance = 1e3 * net.res_impedance.pl_mw.sum()
+    assert impedance > 0
+    assert cases.branch_losses_kw(net) == pytest.approx(parts + impedance)
 
 
 @pytest.mark.parametrize("name", cases.DISTRIBUTION)

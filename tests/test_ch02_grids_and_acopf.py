@@ -11,6 +11,7 @@ import pytest
 from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, plots, provenance, store
+from forlab.book.tables import span
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
@@ -149,14 +150,6 @@ def test_drawing_text_names_the_system_and_the_panel_limit_by_value(small, monke
     monkeypatch.setattr(ch02, "ENLARGED_FEEDERS", 0)
     assert "so it is drawn whole only" in ch02.drawing_text(small, "case9+case33bw")
     assert len(ch02.system_figure(small, "case9+case33bw").axes) == 1  # the figure follows the same limit
-
-
-def test_branch_losses_count_impedance_branches():
-    import pandapower as pp
-
-    net = cases.load("case33bw")
-    pp.runpp(net)
-    assert ch02.branch_losses_kw(net) == pytest.approx(1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()))
 
 
 def test_as_dataset_prefixes_and_units(small):
@@ -567,7 +560,11 @@ def test_pglib_figure_says_so_when_every_published_time_is_a_bound(small, archiv
     solve = ch02.pglib_validation(small).forlab_solve_time_s
     assert ch02.pglib_text(small).endswith(
         "The figure leaves the times out: every published time of a case solved in this run is a bound ('<1 s'), not "
-        f"a value, so there is no time to compare with; forlab's solves take {solve.min():.3f} to {solve.max():.3f} s.")
+        f"a value, so there is no time to compare with; forlab's solves take {span(solve, '.3f', ' s')}.")
+    # review K #13: the one range formatter, so one solved case reads "0.500 s", not "0.500 to 0.500 s"
+    one = pd.DataFrame({"forlab_success": [True], "baseline_time_upper_bound": [True], "baseline_time_s": [1.0],
+                        "forlab_solve_time_s": [0.5]})
+    assert ch02._bounds_text(one).endswith("forlab's solves take 0.500 s.")
     failed = small.copy(deep=True)
     failed["pglib_forlab_success"][:] = False  # no solve, no time: said, never a number
     assert ch02.pglib_text(failed).endswith("No case solved, so the figure sets no time against the published ones.")

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from matplotlib.colors import to_hex
 from notebook_cells import code_of, sources
 
-from forlab.book import anchors, runner, store
+from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import table
 from forlab.studies import ch05_coordination as ch05
 
@@ -430,6 +431,10 @@ def test_paper_text_and_figure(archived):
     fig = ch05.deviation_figure(t)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == t.system.nunique() + 1  # one per system + the bound
     assert len(fig.legends) == 1 and fig.get_figwidth() <= 7.5  # one legend for both panels, drawn for the column
+    # review J #2: the integrated AC-OPF was drawn in P1's blue, the first system's colour; no system has a method's
+    methods = {to_hex(s["color"]) for s in plots.METHOD_STYLE.values()}
+    drawn = {to_hex(ln.get_color()) for a in fig.axes for ln in a.lines} - {to_hex("grey")}  # the paper's bound
+    assert drawn and not drawn & methods and drawn <= {to_hex(c) for c in plots.SYSTEM_COLOURS}
 
 
 def test_case_study_refuses_a_system_of_another_name_and_bad_baselines():

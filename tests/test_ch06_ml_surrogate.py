@@ -152,6 +152,9 @@ def test_sentences_from_the_archived_store(archived):
     assert ch06.provenance_text(archived).splitlines()[0].split() == ["chapter", "06_ml_surrogate"]
     rate = archived.flows_per_second.values
     assert f"ran {rate.min():.0f} to {rate.max():.0f} flows per second" in ch06.flow_speed_text(archived)
+    # review K #13: `span`, the one range formatter: one DS's rate reads once, never "a to a"
+    one = archived.isel(ds=[0])
+    assert f"ran {float(one.flows_per_second[0]):.0f} flows per second" in ch06.flow_speed_text(one)
     cov = ch06.coverage_table(archived)
     text = ch06.coverage_text(cov)
     # review G #9: products are written with "×", as the page's "d × d" is, never with a letter x
@@ -164,6 +167,10 @@ def test_sentences_from_the_archived_store(archived):
     _, _, per_sys = ch06.benchmark_table(archived)
     r = per_sys.sort_values("ds_buses")
     assert ch06.scaling_text(per_sys).startswith(f"From the smallest system ({r.index[0]}")
+    ends = f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
+    assert ch06.scaling_text(per_sys).endswith(f"the mean time ratio from {ends}")
+    bullet = ch06.benchmark_summary(per_sys).splitlines()[0]
+    assert f"integrated solve time {per_sys.time_ratio_mean.iloc[0]:.2f}x on average" in bullet
     # review finding: the ends hid the surrogate TSO's peak (32.9 ms on case118+case136ma+case141, 26.8 at the end)
     top = r.tso_ms_mean.idxmax()
     peak = f"(at most {r.tso_ms_mean[top]:.0f} ms, on {top})"
@@ -416,10 +423,13 @@ def test_the_largest_system_clause_says_a_tie_or_nothing():
 
     assert "most DS buses" not in ch06.benchmark_targets(per_sys([33, 33]))
     assert ch06.benchmark_targets(per_sys([33, 69, 69])).endswith(
-        "; on the systems with the most DS buses, which tie: b 0.67 (time reduction 33 %) and c 0.50 (time "
+        "; on the systems with the most DS buses, which tie: b 0.67x (time reduction 33 %) and c 0.50x (time "
         "reduction 50 %).")
     assert ch06.benchmark_targets(per_sys([33, 533])).endswith(
-        "; on the system with the most DS buses: b 0.67 (time reduction 33 %).")
+        "; on the system with the most DS buses: b 0.67x (time reduction 33 %).")
+    # review I #10: a ratio of times is written as the other chapters write it, its x attached to each end
+    assert "TSO / integrated solve time: 0.67x to 1.03x on average per system" in ch06.benchmark_targets(
+        per_sys([33, 533]))
 
 
 def test_sentences_on_the_training_curves_and_the_sweep_against_the_final_fit(archived):

@@ -123,6 +123,35 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch08_sensitivity.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
+def test_a_repeated_aladin_run_counts_only_the_repeats_that_ended_as_the_first():
+    """Review K, item 4: chapters 08 and 12 took the fastest of every repeat, and one repeat that raised failed the
+    whole case; chapter 07 kept only the repeats that ended as the first (`forlab.opf.outcome.timed`'s rule). Now
+    one rule: `repeated_runs` leaves out a repeat that raised or stopped elsewhere, `fastest_alike` picks among the
+    rest."""
+    from types import SimpleNamespace
+
+    from forlab.studies.outcomes import alike_runs, fastest_alike, repeated_runs
+
+    def run(rounds, status, seconds):
+        log = pd.DataFrame({"local_s": [seconds], "coordinator_s": [0.0], "communication_s": [0.0]})
+        return SimpleNamespace(iterations=rounds, status=status, log=log)
+
+    first, stopped_early, faster = run(9, "converged", 0.5), run(3, "region timeout", 0.1), run(9, "converged", 0.4)
+    assert alike_runs([first, stopped_early, faster]) == [first, faster]
+    assert fastest_alike([first, stopped_early, faster]) is faster
+    script = iter([first, RuntimeError("a region timed out"), faster])
+
+    def once():
+        nxt = next(script)
+        if isinstance(nxt, Exception):
+            raise nxt
+        return nxt
+
+    assert repeated_runs(once, 3) == [first, faster]
+    with pytest.raises(RuntimeError):  # a first run that raises, raises: the case is a failed case
+        repeated_runs(lambda: (_ for _ in ()).throw(RuntimeError("no")), 3)
+
+
 def test_aladin_is_timed_by_the_rule_and_a_failed_run_has_no_deviation():
     log = pd.DataFrame({"local_s": [0.2, 0.1], "reduction_s": [0.05, 0.05], "coordinator_s": [0.01, 0.02],
                         "communication_s": [0.3, 0.3]})
@@ -351,6 +380,13 @@ def test_figure_has_one_column_per_factor(archived):
     for ax in fig.axes[6:]:
         assert [len(line.get_xdata()) for line in ax.lines if line.get_color() == p3_color] == [0, 0, 0]
     assert any(len(line.get_xdata()) for line in fig.axes[0].lines if line.get_color() == p3_color)  # drawn above
+    # review J #6: equal times was dotted grey here, the style of P1's deviation bound in chapters 05 and 09, and
+    # dashed black in chapter 09; one style in both, and the caption names it
+    for ax in fig.axes[3:6]:
+        equal = [ln for ln in ax.lines if list(ln.get_ydata()) == [1, 1]]
+        assert len(equal) == 1 and (equal[0].get_linestyle(), equal[0].get_color()) == ("--", "k")
+    caption = next(c for c in captions_of("08_sensitivity") if "default run under each factor" in c)
+    assert "dashed black line: equal times" in caption and "dotted" not in caption
 
 
 def test_p1s_deviation_beside_chapter_05s_says_how_the_two_runs_build_the_offers(archived):

@@ -346,11 +346,30 @@ def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of
     hollow = [ln for ln in fig.axes[0].lines if ln.get_markerfacecolor() == "white"]
     assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [4]  # the infeasible P3 run, drawn hollow
     colours = {ln.get_color() for ln in fig.axes[1].lines}  # |deviation|: the methods only
-    assert plots.METHOD_STYLE["integrated"]["color"] not in colours and len(fig.axes[1].lines) == 3
+    assert plots.METHOD_STYLE["integrated"]["color"] not in colours and len(fig.axes[1].lines) == 2
     # review finding: the legend says what a hollow marker is, in a row of its own below the methods'
     legend = fig.legends[0]
     texts = [t.get_text() for t in legend.get_texts()]
     assert ch12.HOLLOW in texts and legend.legend_handles[texts.index(ch12.HOLLOW)].get_markerfacecolor() == "white"
+
+
+def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
+    """Review J #1: the paper sweep's deviation panel drew ALADIN's infeasible 2-DS run (hollow, with its line
+    through it) as the lowest deviation at that size, where the table prints "–" and the verdict names P1 the most
+    accurate. A run that is not `comparable` has no deviation point and a gap in its line; its other panels keep it."""
+    rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 2))
+            for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
+    t = ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20)))
+    assert ch12.paper_table(t).loc[(2, 180, P3), ch12.PAPER_COLUMNS["dev"]] == "–"  # what the figure withholds
+    fig = ch12.figure(t)
+    deviation = fig.axes[1]
+    assert not [ln for ln in deviation.lines if ln.get_markerfacecolor() == "white"]  # no hollow deviation either
+    p3 = next(ln for ln in deviation.lines if ln.get_label() == P3)
+    assert list(p3.get_xdata()) == [1, 2, 4] and np.isnan(p3.get_ydata()[1])  # a gap, not a line from 1 to 4
+    assert all(np.isfinite(p3.get_ydata()[[0, 2]]))
+    for ax in fig.axes[:1] + fig.axes[2:]:  # the time, offline and data panels keep the run, hollow
+        hollow = [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
+        assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [2]
 
 
 def test_the_deviation_panel_fits_no_slope_to_round_off():

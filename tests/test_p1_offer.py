@@ -401,6 +401,20 @@ def test_bad_offer_file_is_refused_with_what_to_change(tmp_path, edit, match):
     assert str(path) in str(err.value)
 
 
+def test_the_degrees_are_stated_once(monkeypatch):
+    """Review finding: the offer check, its message and `build_offer`'s default each restated the degrees that
+    `fit` knows, so a degree added there would have been refused in an offer and never tried."""
+    import inspect
+
+    from forlab.p1_for import offer, polynomial, representation
+
+    assert offer.MAX_DEGREE == max(polynomial.DEGREES)
+    assert inspect.signature(representation.build_offer).parameters["degrees"].default is polynomial.DEGREES
+    monkeypatch.setattr(offer, "DEGREES", (2, 3))
+    with pytest.raises(ValueError, match=r"from 1 to 6 \(forlab fits 2 or 3\)"):
+        Offer.from_dict(_edited(lambda d: d["polynomial"].__setitem__("degree", 150)))
+
+
 def test_good_offer_file_loads_and_a_large_ds_can_raise_the_bound(tmp_path):
     Offer.from_dict(_good_dict())
     big = _edited(lambda d: d["box"].update(lo=[800.0, -900.0, 0.95], hi=[1200.0, 900.0, 1.05]))

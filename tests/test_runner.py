@@ -74,6 +74,8 @@ def test_profiles_and_toc_order(repo):
     assert runner.profiles(repo / "notebooks" / "a_first.ipynb") == {"big": {"n": 5, "scale": 2}}
     assert runner.toc_chapters(repo) == ["b_second", "a_first"]
     assert runner.find_root(repo / "notebooks") == repo
+    with pytest.raises(FileNotFoundError, match="run from the project folder"):
+        runner.find_root(repo.parent)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@
   ``long_name``/``units`` attributes, so a label says what the store says.
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
+* `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `EQUAL_TIMES_LINE`: one name, colour and marker per
+  method, colours for study systems that no method has, and the one style of the equal-times line.
 * `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
 * `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
   polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
@@ -46,9 +48,12 @@ __all__ = [
     "CHART_MARKERS",
     "EDGE_LINE",
     "EDGE_WORDS",
+    "EQUAL_TIMES_LINE",
     "KAMADA_KAWAI_MAX_BUSES",
     "LABEL_OFFSETS",
+    "METHOD_STYLE",
     "STYLE",
+    "SYSTEM_COLOURS",
     "TS_ZONE",
     "ZERO_LINE",
     "ZERO_WORDS",
@@ -63,6 +68,7 @@ __all__ = [
     "interactive_html",
     "label_of",
     "log_ticks",
+    "method_style",
     "settled_renderer",
     "system_tables",
     "tables_from_dataset",
@@ -112,6 +118,15 @@ def method_style(method: str, **extra) -> dict[str, str]:
     if method not in METHOD_STYLE:
         raise KeyError(f"no style for method {method!r}; the book's methods are {', '.join(METHOD_STYLE)}")
     return {**METHOD_STYLE[method], **extra}
+
+
+SYSTEM_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+"""The colours of the study systems in a figure that draws one line or dot per system: tab10 without the colours of
+the book's methods (`METHOD_STYLE`), so that no system reads as a method."""
+
+EQUAL_TIMES_LINE = {"color": "k", "linestyle": "--", "linewidth": 1}
+"""The line where an online time equals the integrated AC-OPF's (a ratio of 1), drawn alike in every chapter: dashed
+black, since dotted grey is the line of P1's paper bound on the cost deviation."""
 
 
 CHART_MARKERS: dict[str, str] = {"rectangle": "s", "circle": "o", "cone": "^", "polygon": "p"}
@@ -364,14 +379,13 @@ def _segment_samples(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def _line_samples(ax) -> np.ndarray:
     """Points along every line of ``ax`` in display space (pixels), about one pixel apart: where a label would
-    cross a line (`annotate_points`)."""
+    cross a line (`annotate_points`); a gap in a line (a NaN point, where matplotlib draws nothing) has none."""
     out = [np.empty((0, 2))]
     for line in ax.get_lines():
         xy = ax.transData.transform(line.get_xydata())
-        xy = xy[np.isfinite(xy).all(axis=1)]
         if line.get_linestyle() in ("None", "") or len(xy) < 2:
             continue  # markers only: the points are obstacles of their own
-        out += [_segment_samples(p, q) for p, q in itertools.pairwise(xy)]
+        out += [_segment_samples(p, q) for p, q in itertools.pairwise(xy) if np.isfinite([p, q]).all()]
     return np.concatenate(out)
 
 

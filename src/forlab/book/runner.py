@@ -66,14 +66,15 @@ class ChapterFailed(RuntimeError):
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
-    """The repository root: the nearest directory at or above ``start`` (default: cwd) with ``_toc.yml``."""
-    here = Path(start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "_toc.yml").is_file() and (candidate / "notebooks").is_dir():
-            return candidate
-    raise FileNotFoundError(
-        f"no forlab repository (a directory with _toc.yml and notebooks/) at or above {here}"
-    )
+    """The repository root by the stores' one rule (`forlab.book.store.repository_root`: the nearest folder at or
+    above ``start``, default the working directory, with ``_toc.yml`` and ``notebooks/``); FileNotFoundError
+    outside one."""
+    root = store.repository_root(start or None)
+    if root is None:
+        here = Path(start or Path.cwd()).resolve()
+        raise FileNotFoundError(f"no forlab repository (a folder holding _toc.yml and notebooks/) at or above {here}: "
+                                "run from the project folder or a folder inside it")
+    return root
 
 
 def chapters(root: Path) -> list[str]:

@@ -1,7 +1,8 @@
 """Results stores: one xarray Dataset per (chapter, parameters), written as netCDF4 through h5netcdf.
 
 A store lives at ``<root>/<chapter>/<param-hash>.nc``. ``root`` defaults to ``$FORLAB_RESULTS``, else to ``results/``
-at the repository root (the nearest folder at or above the working directory that holds ``_toc.yml`` or ``.git``),
+at the repository root (the nearest folder at or above the working directory that holds ``_toc.yml`` and
+``notebooks/``, `repository_root`),
 so that a kernel started in ``notebooks/`` (JupyterLab, nbval) finds the same stores as ``forlab run``; outside any
 repository it is ``./results``. The file carries its own
 provenance in ``attrs``: chapter, parameters (JSON), parameter hash, forlab / library versions, git commit and the
@@ -57,17 +58,20 @@ LEGACY_TEMP_AGE_S = 3600.0
 OK_STATUSES = frozenset({"converged", "Solve_Succeeded", "Solved_To_Acceptable_Level", "optimal", "locallyOptimal"})
 
 
-ROOT_MARKERS = ("_toc.yml", ".git")
-"""A folder holding one of these is a repository root (the book's table of contents, or git's folder / file)."""
+ROOT_FILE, ROOT_FOLDER = "_toc.yml", "notebooks"
+"""A folder holding both, the book's table of contents and the chapters' notebooks, is a forlab repository's root
+(a git checkout elsewhere is not: its ``results/`` would be another tree's)."""
 RESULTS = "results"
 
 
 def repository_root(start: str | os.PathLike | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: the working directory) that holds ``_toc.yml`` or
-    ``.git``; None outside any repository."""
+    """The nearest folder at or above ``start`` (default: the working directory) that holds ``_toc.yml`` and
+    ``notebooks/`` (`ROOT_FILE`, `ROOT_FOLDER`); None outside any forlab repository. The one rule by which the
+    stores (`results_root`), the paths a page shows (`shown_path`) and the forlab command
+    (`forlab.book.runner.find_root`) find the repository, so that live results and the archive are one tree's."""
     here = Path(start if start is not None else Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if (candidate / ROOT_FILE).is_file() and (candidate / ROOT_FOLDER).is_dir():
             return candidate
     return None
 

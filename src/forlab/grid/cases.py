@@ -87,6 +87,7 @@ __all__ = [
     "TRANSMISSION",
     "angle_limits_degree",
     "available",
+    "branch_losses_kw",
     "close_ties",
     "kind_of",
     "load",
@@ -809,3 +810,13 @@ def summary(name: str | os.PathLike) -> dict:
         "source_file": net["source_file"],
         "unit_conversion": net["unit_conversion"],
     }
+
+
+def branch_losses_kw(net) -> float:
+    """Line, transformer and impedance-branch losses of ``net`` after a power flow (kW): the one count chapters 01
+    and 02 set beside a feeder's published losses (`load` turns a file's nominal-ratio impedances into
+    transformers, but a net that keeps an in-service impedance loses power in it too)."""
+    parts = [net.res_line.pl_mw, net.res_trafo.pl_mw]
+    if len(net.impedance):
+        parts.append(net.res_impedance.pl_mw)
+    return 1e3 * float(sum(part.sum() for part in parts))

@@ -282,11 +282,11 @@ def coordinate(system, offers: dict[str, Offer], level: float = 1.0, *, vm_limit
     the online time is the rule's, TSO plus slowest DSO (the ideal parallel time; ``dso_wall_time_max_s`` its wall
     time).
 
-    Returns a flat dict: the `forlab.opf.outcome.Outcome` fields (online time = TSO + slowest DSO, bytes = the
-    offers as JSON plus the TSO's PCC points, one round), the integrated, TSO and DSO times and iterations (DSOs also
-    from a cold start), the time reductions (%), the largest PCC mismatch (`pcc_mismatch`), the violations and the
-    measurement above; under ``points`` the TSO's PCC points and under ``dso`` one row per DSO (``solve_time_s``,
-    ``cold_solve_time_s``, ...).
+    Returns a flat dict: the `forlab.opf.outcome.Outcome` fields (online time = TSO + slowest DSO, bytes = every
+    offer's content and the TSO's PCC point to each DSO, pickled as Dask sends them, one round: `offer_bytes`), the
+    integrated, TSO and DSO times and iterations (DSOs also from a cold start), the time reductions (%), the
+    largest PCC mismatch (`pcc_mismatch`), the violations and the measurement above; under ``points`` the TSO's
+    PCC points and under ``dso`` one row per DSO (``solve_time_s``, ``cold_solve_time_s``, ...).
     """
     single_pcc(system)
     integrated = scale_loads(system.integrated(), level)

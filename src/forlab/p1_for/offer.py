@@ -27,14 +27,14 @@ import numpy as np
 from forlab.book.store import atomic_write
 from forlab.grid.validate import finite_numbers, short
 from forlab.p1_for.dso_opf import Box
-from forlab.p1_for.polynomial import CENTRAL_GRID, ImplicitPolynomial, on_grid
+from forlab.p1_for.polynomial import CENTRAL_GRID, DEGREES, ImplicitPolynomial, on_grid
 from forlab.p1_for.price import QuadraticCost
 
 FORMAT = "forlab-offer/1"
 AXES = ["p_mw", "q_mvar", "vm_pu"]
-# the largest degree `forlab.p1_for.polynomial.fit` produces (DEGREES = 2, 4, 6); a degree-150 file used to take 17.6 s
+# the largest degree `forlab.p1_for.polynomial.fit` produces (its DEGREES); a degree-150 file used to take 17.6 s
 # to be refused because the exponent list is built first (its cost grows with degree^4)
-MAX_DEGREE = 6
+MAX_DEGREE = max(DEGREES)
 # apparent power at a corner of the box, MVA: a DS is supplied through HV/MV or EHV/HV substations of at most a few
 # hundred MVA (transformer banks up to about 3 x 300 MVA); beyond 1 GVA a "DS" is a transmission corridor or a unit
 # error (kW or W written as MW). Raise it per call (`Offer.load(path, max_mva=...)`) for a larger DS.
@@ -42,7 +42,7 @@ MAX_PCC_MVA = 1000.0
 # PCC voltage magnitude, p.u.: operating voltages lie within +-10 % of nominal; half or 1.5 times nominal is a unit
 # or base error, not a region
 VM_RANGE_PU = (0.5, 1.5)
-# an offer of degree 6 with its provenance is a few kB; a larger file is refused before it is parsed
+# an offer of degree MAX_DEGREE with its provenance is a few kB; a larger file is refused before it is parsed
 MAX_FILE_BYTES = 1_000_000
 
 
@@ -222,7 +222,8 @@ def check_offer_dict(d) -> None:
     _numbers(box.get("hi"), (3,), "box.hi")
     deg = poly.get("degree")
     if isinstance(deg, bool) or not isinstance(deg, int) or not 1 <= deg <= MAX_DEGREE:
-        raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits 2, 4 or 6), "
+        fitted = ", ".join(map(str, DEGREES[:-1])) + f" or {DEGREES[-1]}"
+        raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits {fitted}), "
                          f"got {short(deg)}")
     n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6
     _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})")

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DEGREES = (2, 4, 6)
+"""The polynomial degrees `fit` knows, in increasing order: the one statement of them, which the offer check
+(`forlab.p1_for.offer.MAX_DEGREE` and its message) and `forlab.p1_for.representation.build_offer`'s default read."""
 
 
 def exponents(degree: int) -> np.ndarray:

@@ -37,7 +37,7 @@ import xarray as xr
 from forlab.book.tables import to_dataset
 from forlab.p1_for.dso_opf import Box, CostLibrary, DSOModel
 from forlab.p1_for.offer import Offer
-from forlab.p1_for.polynomial import FitData, ImplicitPolynomial, calibrate_margin, check_rate, fit
+from forlab.p1_for.polynomial import DEGREES, FitData, ImplicitPolynomial, calibrate_margin, check_rate, fit
 from forlab.p1_for.price import QuadraticCost, fit_cost
 from forlab.p1_for.sampling import box_of, nearest_start, run_tasks, sample_for
 
@@ -308,7 +308,7 @@ def build_offer(
     ds_net,
     samples: xr.Dataset,
     *,
-    degrees=(2, 4, 6),
+    degrees=DEGREES,
     convex_options=(True, False),
     n_labelled: int = 300,
     n_cost: int = 120,
@@ -346,8 +346,9 @@ def build_offer(
 
     n_labelled: points labelled by projection (one DS OPF each), ``boundary_fraction`` of them shell points near the
     boundary (`shell_points` with ``shell_offsets``, ``shell_outward``, ``shell_jitter``), the rest uniform in the
-    box; ``split``: training / validation / test shares. Every candidate (degree, convexity, regularisation) is
-    fitted on the training data, gets the margin that keeps at most ``target_false_feasible`` (a share in
+    box; ``split``: training / validation / test shares. Every candidate (degree out of ``degrees``, by default
+    every one `forlab.p1_for.polynomial.fit` knows, its ``DEGREES``; convexity; regularisation) is fitted on the
+    training data, gets the margin that keeps at most ``target_false_feasible`` (a share in
     [0, 1]) of the training and validation exterior points inside (plus points ``margin_offsets`` beyond every
     boundary sample along its normal, and points at ``segment_fractions`` of the way from the projection of every
     infeasible training or validation point to the point: infeasible by construction), and is scored on the

@@ -40,8 +40,9 @@ def validate(params: dict) -> None:
 
 
 def _power_flow(grid: str, load_scale: float):
-    """The feeder with every load scaled by ``load_scale`` after pandapower's power flow, its status and the line
-    and transformer losses (kW; NaN when the power flow did not converge)."""
+    """The feeder with every load scaled by ``load_scale`` after pandapower's power flow, its status and the branch
+    losses (kW, `forlab.grid.cases.branch_losses_kw`, as chapter 02 counts them; NaN when the power flow did not
+    converge)."""
     net = cases.load(grid)  # ValueError listing the available grids for an unknown name
     net.load["p_mw"] *= load_scale
     net.load["q_mvar"] *= load_scale
@@ -52,7 +53,7 @@ def _power_flow(grid: str, load_scale: float):
         status = "not_converged"
     losses_kw = float("nan")
     if status == "converged":
-        losses_kw = 1e3 * (net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum())
+        losses_kw = cases.branch_losses_kw(net)
     return net, status, losses_kw
 
 
@@ -90,7 +91,7 @@ def run(params: dict) -> xr.Dataset:
             "q_mvar": per_bus("q_mvar", "reactive power demand (load > 0)", "Mvar"),
             "fed_from_bus": ("bus", _fed_from(net).reindex(net.bus.index).to_numpy(),
                              {"long_name": f"the bus one step nearer the slack ({NO_FEEDER}: none)", "units": "1"}),
-            "losses_kw": ((), losses_kw, {"long_name": "line and transformer losses", "units": "kW"}),
+            "losses_kw": ((), losses_kw, {"long_name": "branch losses", "units": "kW"}),
             "pf_status": book_store.solver_status(status, solver="pandapower.runpp"),
         },
         coords={"bus": net.bus.index.to_numpy()},

@@ -11,7 +11,7 @@ the solvers' own words.
 The readers below turn the store back into the chapter's tables (`grids_table`, `ties_table`, `study_table`,
 `published_losses_table`, `pcc_table`, `validation_table`, `speed_table`, `runopp_table`, `paper_table`,
 `paper_times_table`, `pglib_table`, `build_table`; headers in words with units, a missing value shown as "–"; the
-paper-scale run's two under their titles, `paper_tables`), its
+paper-scale run's four under their titles, `paper_tables`), its
 sentences (`grids_text`, `study_text`, `validation_text`, `speed_text`, `scaling_text`, `paper_text`, `pglib_text`,
 `build_text`) and its figures (`system_figure`, `scaling_figure`, `pglib_figure`). A store without the PGLib or
 build-time tables (the archived one, or one whose parameters ask for none) reads as "not run".
@@ -34,7 +34,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, counted, listed, printable, table, wrappable
+from forlab.book.tables import TitledTable, counted, listed, printable, span, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.opf.outcome import unmeasured_when_failed
@@ -51,7 +51,6 @@ __all__ = [
     "as_dataset",
     "branch_limits",
     "branch_limits_text",
-    "branch_losses_kw",
     "build_net",
     "build_rows",
     "build_table",
@@ -68,6 +67,7 @@ __all__ = [
     "loss_matches",
     "opf_rows",
     "paper_table",
+    "paper_tables",
     "paper_text",
     "paper_times_table",
     "pcc_table",
@@ -95,6 +95,7 @@ __all__ = [
     "system_figure",
     "ties_table",
     "times_comparable",
+    "total_header",
     "validate",
     "validation",
     "validation_rows",
@@ -214,21 +215,14 @@ def quiet() -> None:
 # ----------------------------------------------------------------------------------------------------------------------
 
 
-def branch_losses_kw(net) -> float:
-    """Line, transformer and impedance-branch losses after a power flow (kW)."""
-    parts = [net.res_line.pl_mw, net.res_trafo.pl_mw]
-    if len(net.impedance):
-        parts.append(net.res_impedance.pl_mw)
-    return 1e3 * float(sum(part.sum() for part in parts))
-
-
 def _base_case(net) -> tuple[str, float]:
-    """pandapower's power flow with the loads as published: its status and the branch losses (kW)."""
+    """pandapower's power flow with the loads as published: its status and the branch losses (kW,
+    `forlab.grid.cases.branch_losses_kw`, as chapter 01 counts them)."""
     try:
         pp.runpp(net)
     except pp.LoadflowNotConverged:
         return "not_converged", np.nan
-    return "converged", branch_losses_kw(net)
+    return "converged", cases.branch_losses_kw(net)
 
 
 def grid_rows() -> pd.DataFrame:
@@ -1003,7 +997,7 @@ def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
                        "before `forlab.opf.bench.time_forlab` timed it), so that side leaves out the power flow "
                        "that `runopp`'s side holds.")
     start = both.forlab_start_time_s
-    return text + (f"forlab's start power flow (column *start*, {start.min():.3f} to {start.max():.3f} s here, "
+    return text + (f"forlab's start power flow (column *start*, {span(start, '.3f', ' s')} here, "
                    "computed once per model by `forlab.opf.acopf.ACOPF.initial_point`), build and solve. The start "
                    "also holds what `runopp`'s clock leaves out (copying the net, and checking the power-flow point "
                    "against the flat one), so that ratio leans, if anything, against forlab.")
@@ -1128,7 +1122,8 @@ def _warmup_against(stored: xr.Dataset, case9) -> str:
 
 def scaling_figure(stored: xr.Dataset):
     """forlab's build and solve time against the bus count (log-log), transmission cases and integrated study
-    systems, the fit of the transmission solves (`solve_time_fit`, dashed) and runopp's time where it converged.
+    systems, the fit of the transmission solves (`solve_time_fit`, dashed) and runopp's time on ``runopp_cases`` where
+    it converged (a case it was not run on has no cross: not a failure).
     Returns the Figure."""
     import matplotlib.pyplot as plt
 
@@ -1139,10 +1134,10 @@ def scaling_figure(stored: xr.Dataset):
         ax.loglog(sel.buses, sel.forlab_solve_time_s, marker, color="C0", label=f"forlab solve, {kind}")
         ax.loglog(sel.buses, sel.forlab_build_time_s, marker, color="C1", mfc="none", label=f"forlab build, {kind}")
     exponent, factor = solve_time_fit(opf_t)
-    span = np.geomspace(opf_t.buses.min(), opf_t.buses.max(), 50)
-    ax.loglog(span, factor * span ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
+    buses = np.geomspace(opf_t.buses.min(), opf_t.buses.max(), 50)
+    ax.loglog(buses, factor * buses ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
-    ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (converged)")
+    ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (on runopp_cases, converged)")
     # the transmission cases by name, on the side of their point away from the fit line, which a name on the other
     # side would cross; the study systems are named in the text
     above = fit_ratio(opf_t) >= 1
@@ -1526,7 +1521,7 @@ def _bounds_text(v: pd.DataFrame) -> str:
     solve = v.forlab_solve_time_s[ok]
     return (f" The figure leaves the times out: every published time of a case solved in this run is a bound "
             f"({bounds}), not a value, so there is no time to compare with; forlab's solves take "
-            f"{solve.min():.3f} to {solve.max():.3f} s.")
+            f"{span(solve, '.3f', ' s')}.")
 
 
 def _pglib_times_panel(ax, v: pd.DataFrame, ok: pd.Series) -> None:

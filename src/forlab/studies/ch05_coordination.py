@@ -499,10 +499,11 @@ def deviation_figure(t: pd.DataFrame):
     """Per system against the load level: the cost deviation (%) with the paper's bound, and the solve times (ms)
     of the integrated AC-OPF (dashed) and P1's online time, the TSO plus the slowest DSO (solid; `ONLINE_TIME`),
     with the two methods' markers of `forlab.book.plots.METHOD_STYLE`; a log time axis only where the times span a
-    decade or more (`_time_scale`); one colour per system and one legend for both panels (``t`` from
-    `coordination_table`)."""
+    decade or more (`_time_scale`); one colour per system, none of them a method's
+    (`forlab.book.plots.SYSTEM_COLOURS`: in the book's blue, a system's lines read as P1's), and one legend for both
+    panels (``t`` from `coordination_table`)."""
     fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.4))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = plots.SYSTEM_COLOURS
     central, p1 = plots.METHOD_STYLE["integrated"], plots.METHOD_STYLE["P1"]
     handles = []
     for (s_name, g), color in zip(t.groupby("system", sort=False), colors * 10):

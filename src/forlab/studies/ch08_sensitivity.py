@@ -60,6 +60,8 @@ from forlab.studies.outcomes import (  # P3's adapter, shared with 07
     aladin_seconds,
     aladin_split,
     error_text,
+    fastest_alike,
+    repeated_runs,
 )
 
 __all__ = [
@@ -427,12 +429,11 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
         part = partition(net, "zone")
         opts = ALADINOptions(max_iter=max_iter, **(options or {}))
         where = {"client": client, "mode": "dask"} if client is not None else {}
-        runs = [run_aladin(net, part, opts, reference=base.objective, **where) for _ in range(max(int(repeats), 1))]
+        runs = repeated_runs(lambda: run_aladin(net, part, opts, reference=base.objective, **where), repeats)
         res, log = runs[0], runs[0].log
         oc, verdict = aladin_outcome(net, part, runs, base)
         # the online time is the fastest run's (`aladin_outcome`): split that run, not the first, so the parts add up
-        fastest = min(runs, key=lambda r: aladin_seconds(r.log)[0])
-        coordinator, regions = aladin_split(fastest.log)
+        coordinator, regions = aladin_split(fastest_alike(runs).log)
         return _row(
             system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=base.objective,
             integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status,
@@ -677,10 +678,10 @@ RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
 
 def figure(table: pd.DataFrame):
     """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
-    same run (log scale), offline time (s). Infeasible dispatches (T+D power flow) are drawn as open markers, failed
-    runs are absent, and so is the offline time of a method without an offline step (`applicable`: missing, not
-    drawn at 0 s); one legend for the figure. Drawn for the book's column (7.5 in wide). Returns the matplotlib
-    figure; None for an empty table."""
+    same run (log scale; equal times drawn as `forlab.book.plots.EQUAL_TIMES_LINE`), offline time (s). Infeasible
+    dispatches (T+D power flow) are drawn as open markers, failed runs are absent, and so is the offline time of a
+    method without an offline step (`applicable`: missing, not drawn at 0 s); one legend for the figure. Drawn for
+    the book's column (7.5 in wide). Returns the matplotlib figure; None for an empty table."""
     import matplotlib.pyplot as plt
 
     from forlab.book import plots
@@ -699,8 +700,8 @@ def figure(table: pd.DataFrame):
     axes[2, 0].set_ylabel("offline time (s)")
     for a in axes.ravel():
         a.grid(alpha=0.3)
-    for j in range(len(kinds)):
-        axes[1, j].axhline(1.0, color="grey", linestyle=":")
+    for j in range(len(kinds)):  # equal times as chapter 09 draws them, where dotted grey is P1's deviation bound
+        axes[1, j].axhline(1.0, **plots.EQUAL_TIMES_LINE)
     labels = {}
     for a in axes[0]:
         labels.update({lab: h for h, lab in zip(*a.get_legend_handles_labels())})
@@ -1070,7 +1071,7 @@ def _fit_words(values: dict, names: dict[str, str], degrees: str) -> str:
     """How a run builds P1's offers, from its parameters ``values`` (``names``: `P1_SETTINGS`' keys -> the run's
     parameter names); ``degrees``: the polynomial degrees the fit chooses among, in words."""
     n, grid, labelled, cost = (values[names[k]] for k in P1_SETTINGS)
-    return (f"samples every DS's FOR along {n} directions (`{names['n_directions']}`) with {grid} x {grid} targets "
+    return (f"samples every DS's FOR along {n} directions (`{names['n_directions']}`) with {grid} × {grid} targets "
             f"per box face (`{names['face_grid']}`) and fits its offer to {labelled} labelled points "
             f"(`{names['n_labelled']}`) and {cost} cost OPFs (`{names['n_cost']}`), the polynomial degree chosen among "
             f"{degrees}")

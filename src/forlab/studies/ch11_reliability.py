@@ -43,9 +43,9 @@ from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
-__all__ = ["OUTCOMES", "OUTCOME_HEADER", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure", "outcomes_differ",
-           "paper_text", "probe_names", "probes_markdown", "probes_table", "run", "run_probe", "selected", "summary_text",
-           "time_text", "validate"]
+__all__ = ["OUTCOMES", "OUTCOME_HEADER", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure",
+           "outcome_word", "outcomes_differ", "paper_text", "probe_names", "probes_markdown", "probes_table", "run",
+           "run_probe", "selected", "summary_text", "time_text", "validate"]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
 COLOURS = {"handled": "#4c9a2a", "crash": "#c0392b", "hang": "#8e44ad", "silent": "#e67e22", "data_lost": "#2c3e50"}

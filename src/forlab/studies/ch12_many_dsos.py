@@ -82,6 +82,7 @@ __all__ = [
     "accuracy_tie_text",
     "check_params",
     "coded",
+    "comparable",
     "conditions",
     "conditions_text",
     "dash_text",
@@ -90,38 +91,54 @@ __all__ = [
     "dispatch_table",
     "dispatch_tables",
     "ds_count",
+    "duration",
+    "failures_text",
+    "figure",
+    "fitted_sizes",
     "frame",
     "growth",
     "growth_fits",
+    "growth_text",
     "integrated_row",
     "iterations_text",
     "largest_size_text",
     "measures_shown",
+    "missed_text",
     "narrow_words",
     "noise_text",
     "operating_point",
     "outcome_tables",
     "p1_on_workers",
+    "p2_text",
     "p3_text",
     "paper_note",
     "paper_table",
     "paper_tables",
+    "paper_text",
     "percent",
     "polytopes_text",
+    "profile_text",
     "ratio_words",
     "run",
     "run_tables",
     "shown_apart",
+    "size_table",
     "size_tables",
     "sizes",
+    "store_text",
     "stored_point",
     "system_names",
+    "systems_text",
     "target_tables",
     "targets",
     "timing_noise",
+    "to_store",
     "trend",
     "violation_text",
+    "why_not_compared",
+    "winner_words",
     "winners",
+    "winners_text",
     "workers_verdict",
 ]
 
@@ -1100,6 +1117,16 @@ PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|co
 """The figure's panels: column of the rows and its axis label, worded as chapter 09's figures word them."""
 
 
+def _drawn(g: pd.DataFrame, col: str) -> pd.DataFrame:
+    """One method's successful rows for one panel of `figure`, by size: those with a positive ``col``, and in the
+    deviation panel also those without a deviation because they are not `comparable`, kept as NaN so that the line
+    breaks there: a line joining the sizes around such a run would show a deviation for it."""
+    keep = np.isfinite(g[col]) & (g[col] > 0)
+    if col == "abs_deviation_pct":
+        keep |= ~comparable(g)
+    return g[keep].sort_values("n_ds")
+
+
 def figure(t: pd.DataFrame):
     """Four log-log panels against the number of DSs (`PANELS`): online solver time, |cost deviation|, offline time
     and data exchanged (kB), one line per method in the book's style (`forlab.book.plots.method_style`; the
@@ -1109,32 +1136,35 @@ def figure(t: pd.DataFrame):
     panel covered a line); only successful runs are drawn (a failed run, or a size a method was not run at, has no
     number), those whose dispatch the T+D power flow found infeasible with a hollow marker (`HOLLOW`, in the legend
     where one is drawn); the integrated AC-OPF is left out of the deviation panel (its deviation from itself is
-    zero), and a method whose deviations all lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers'
-    tolerances) has no slope there. Both axes are labelled in plain numbers or powers of ten
-    (`forlab.book.plots.decade_ticks`)."""
+    zero), and so is a run that is not `comparable`, as the tables leave out its deviation (its line has a gap
+    there, `_drawn`; its other panels keep it, hollow if infeasible); a method whose deviations all lie within
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there. Both axes are labelled in
+    plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    t = t.assign(abs_deviation_pct=t.deviation_pct.abs(), kB=t.bytes_exchanged / 1e3)
+    # the deviation the tables withhold (a run not `comparable`: "–" in their deviation column), the figure withholds
+    t = t.assign(abs_deviation_pct=t.deviation_pct.where(comparable(t)).abs(), kB=t.bytes_exchanged / 1e3)
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
     handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
     for ax, (col, label) in zip(axes.flat, PANELS):
         fits = growth_fits(t, col)
         for method, g in t[t.status == "ok"].groupby("method", sort=False):
-            g = g[np.isfinite(g[col]) & (g[col] > 0)].sort_values("n_ds")
-            if not len(g) or (method == "integrated" and col == "abs_deviation_pct"):
+            g = _drawn(g, col)
+            shown = g[np.isfinite(g[col])]
+            if not len(shown) or (method == "integrated" and col == "abs_deviation_pct"):
                 continue
             style = plots.method_style(method, label=METHODS[method])
             (handles[method],) = ax.plot(g.n_ds, g[col], **style)
-            bad = g[~g.feasible.astype(bool)]  # judged infeasible: measured, but not a dispatch a TSO could use
+            bad = shown[~shown.feasible.astype(bool)]  # judged infeasible: measured, not a dispatch a TSO could use
             if len(bad):
                 ax.plot(bad.n_ds, bad[col], **{**style, "label": None}, linestyle="none", markerfacecolor="white")
                 hollow = True
             k = fits.slope[method] if method in fits.index and trend(fits.loc[method]) else np.nan
-            if col == "abs_deviation_pct" and (g[col] <= NEGLIGIBLE_PCT).all():
+            if col == "abs_deviation_pct" and (shown[col] <= NEGLIGIBLE_PCT).all():
                 k = np.nan  # deviations at the solvers' tolerances: a slope of round-off is no growth law
             if np.isfinite(k):  # the slope beside the line's last point, in its colour
-                ends[ax].append(((g.n_ds.iloc[-1], g[col].iloc[-1]), f"{k:.2f}", style["color"]))
+                ends[ax].append(((shown.n_ds.iloc[-1], shown[col].iloc[-1]), f"{k:.2f}", style["color"]))
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.margins(x=0.15, y=0.06)  # room for the slopes at the right

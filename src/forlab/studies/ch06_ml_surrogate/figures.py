@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from forlab.book.plots import log_ticks, method_style
+from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, log_ticks, method_style
 from forlab.grid.capability import as_chart
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
@@ -263,16 +263,11 @@ def slice_figure(st):
     return fig
 
 
-SYSTEM_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
-"""The colours of the systems in `scaling_figure`: tab10 without the colours of the book's methods
-(`forlab.book.plots.METHOD_STYLE`), which its right panel draws."""
-
-
 def scaling_figure(t, per_sys):
     """Cost deviation (left) and time ratio P2 / integrated (middle) per scenario against the DS buses of the system,
-    each system in its colour (`SYSTEM_COLOURS`), and the solve times themselves (right), each method in its style
-    of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online time, its TSO's solve with the
-    surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
+    each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`, no method's), and the solve times themselves
+    (right), each method in its style of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online
+    time, its TSO's solve with the surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
     fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
     handles = []
     for c, (s_name, g) in enumerate(t.groupby("system", sort=False)):
@@ -288,7 +283,7 @@ def scaling_figure(t, per_sys):
         handles.append(Line2D([], [], ls="", **style))
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel("time ratio P2 / integrated")
-    ax[1].axhline(1.0, color="grey", ls=":")
+    ax[1].axhline(1.0, **EQUAL_TIMES_LINE)  # as chapters 08 and 09 draw equal times
     ax[2].set_ylabel("solve time (ms)")
     ax[2].set_yscale("log")
     log_ticks(ax[2].yaxis, nice_log_ticks(1e3 * np.r_[t.integrated_solve_time_s, t.tso_time_s]))

@@ -19,7 +19,7 @@ from forlab.p2_surrogate.model import split
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "acceptance", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
            "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_summary_tables", "coverage_table",
-           "dataset_shown", "dataset_table", "dataset_tables", "keys", "payload_shown", "payload_table",
+           "dataset_shown", "dataset_table", "dataset_tables", "keys", "payload_shown", "payload_table", "per_system",
            "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
            "scores_shown", "scores_table", "scores_tables", "sweep_keys"]
 
@@ -183,7 +183,7 @@ def payload_table(st) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------------------------------
-# the benchmark, in the form of the FOR chapter's case-study table (`forlab.studies.p1_figures.coordination_table`)
+# the benchmark, in the form of chapter 05's case-study table (`forlab.studies.ch05_coordination.coordination_table`)
 # ----------------------------------------------------------------------------------------------------------------------
 
 

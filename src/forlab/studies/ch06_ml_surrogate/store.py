@@ -33,7 +33,8 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     sweep,
 )
 
-__all__ = ["PARAMETER_TYPES", "check_params", "options", "run", "to_store"]
+__all__ = ["PARAMETER_TYPES", "benchmark_all", "check_params", "dataset_log", "options", "run", "slice_all",
+           "to_store"]
 
 _RANGES = ("vm_range", "dvm_range", "dva_range_deg", "load_range")
 

@@ -49,7 +49,7 @@ def provenance_text(st) -> str:
 def flow_speed_text(st) -> str:
     """The batched power flow's speed range and the total number and time of the flows."""
     rate = st.flows_per_second.values
-    return (f"The batched power flow ran {rate.min():.0f} to {rate.max():.0f} flows per second here, so "
+    return (f"The batched power flow ran {span(rate, '.0f', ' flows')} per second here, so "
             f"{int(st.n_samples.values.sum())} flows took {float(st.dataset_time_s.values.sum()):.1f} s in total.")
 
 
@@ -80,8 +80,8 @@ def benchmark_summary(per_sys) -> str:
         f"- **{s}**: {int(r.feasible)} of {int(r.scenarios)} dispatches feasible in the T+D power flow "
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
         f"on average and {r.deviation_max_pct:.4f} % at most; TSO solve time / integrated solve time "
-        f"{r.time_ratio_mean:.2f} on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
-        f"{r.time_ratio_max:.2f} at worst;{_reserve_words(r)} offline work of the DSOs {r.offline_s:.0f} s."
+        f"{r.time_ratio_mean:.2f}x on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
+        f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs {r.offline_s:.0f} s."
         for s, r in per_sys.iterrows())
 
 
@@ -105,8 +105,15 @@ def benchmark_targets(per_sys, narrow=None) -> str:
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
         f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solve time: "
-        f"{span(per_sys.time_ratio_mean, '.2f')} on average per system{_on_largest(per_sys, narrow)}."
+        f"{_times(per_sys.time_ratio_mean)} on average per system{_on_largest(per_sys, narrow)}."
     )
+
+
+def _times(ratios) -> str:
+    """A range of time ratios as the book writes a ratio, each end with its x attached ("0.15x to 0.88x"); otherwise
+    `span`'s rule ("n/a" without a number)."""
+    shown = span(ratios, ".2f")
+    return shown if shown == "n/a" else " to ".join(f"{end}x" for end in shown.split(" to "))
 
 
 def _on_largest(per_sys, narrow=None) -> str:
@@ -116,7 +123,7 @@ def _on_largest(per_sys, narrow=None) -> str:
     largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
     if len(largest) == len(per_sys):
         return ""
-    ratios = listed(f"{s} {per_sys.time_ratio_mean[s]:.2f} (time reduction "
+    ratios = listed(f"{s} {per_sys.time_ratio_mean[s]:.2f}x (time reduction "
                      f"{100 * (1 - per_sys.time_ratio_mean[s]):.0f} %)" for s in largest)
     head = "the system with the most DS buses" if len(largest) == 1 else \
         "the systems with the most DS buses, which tie"
@@ -418,7 +425,7 @@ def scaling_text(per_sys) -> str:
         f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solve time goes from "
         f"{r.integrated_ms_mean.iloc[0]:.0f} to {r.integrated_ms_mean.iloc[-1]:.0f} ms, the surrogate TSO's from "
         f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms{_peak(r)}, and the mean time ratio from "
-        f"{r.time_ratio_mean.iloc[0]:.2f} to {r.time_ratio_mean.iloc[-1]:.2f}."
+        f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
     )
 
 
