@@ -619,3 +619,18 @@ def test_the_page_defines_a_violation_once_and_says_what_the_archived_stores_hol
     assert "Every store names the machine" not in prose and "cpu_model" not in archived.attrs
     assert "the archived paper-scale store predates `cpu_model` and `blas_kernel`" in prose
     assert "pickled as Dask sends it (`forlab.book.parallel.wire_bytes`" in prose
+
+
+def test_p2s_offline_time_has_one_reading_and_its_fallback_agrees_with_the_record(archived):
+    """Review K, item 2: chapter 06's table summed the per-DS times itself (ignoring the record's ``offline_time_s``)
+    and chapter 09 read the record with another fallback (the training time). One reading now
+    (`offline_seconds`); on the archived store the record and the per-DS sum it falls back to agree."""
+    from forlab.studies.ch06_ml_surrogate import readers
+
+    t, c = readers.runs(archived), readers.cases(archived)
+    recorded = readers.offline_seconds(t, c)
+    summed = readers.offline_seconds(t.drop(columns="offline_time_s"), c)
+    assert recorded.index.tolist() == list(dict.fromkeys(t.system)) and (recorded > 0).all()
+    assert np.allclose(recorded, summed.reindex(recorded.index), rtol=1e-9)
+    assert np.isnan(readers.offline_seconds(t.drop(columns="offline_time_s"),
+                                            c.drop(columns=["fit_time_s", "train_time_s"], errors="ignore"))).all()

@@ -145,31 +145,25 @@ def p1_rows(st: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ROW)
 
 
-def _fit_time(ds: pd.DataFrame) -> pd.Series:
-    """The DSO's offline time after the dataset: refinement, fit and certification (``fit_time_s``); stores written
-    before it was recorded only have the polytope's training time."""
-    return ds.fit_time_s if "fit_time_s" in ds else ds.train_time_s
-
-
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per (system, scenario) of a `06_ml_surrogate` store, in `ROW` columns (method "P2 ML surrogate"): online =
     the TSO's solve (no online DSO step); the load is the scenario's mean TS load factor (``ts_load_mean``), the DS
-    load its DSs' mean load factor (``ds_load_mean``; NaN in a store without it). Offline and bytes from the record;
-    a store without them: the DSOs' dataset power flows + refinement, fit and certification, per system, and no bytes
-    (NaN)."""
+    load its DSs' mean load factor (``ds_load_mean``; NaN in a store without it). Offline time per system by chapter
+    06's one reading (`forlab.studies.ch06_ml_surrogate.readers.offline_seconds`); bytes from the record (NaN in a
+    store without them)."""
+    from forlab.studies.ch06_ml_surrogate import readers as p2_readers
+
     b = table(st, "run", "bench_")
-    d = table(st, "ds")
+    offline = p2_readers.offline_seconds(b, table(st, "ds"))
     status = _status(b, ("integrated_success", "tso_success"))
     online = b.solve_time_s if "solve_time_s" in b else b.tso_time_s
     sent, ds_load = _col(b, "bytes_exchanged"), _col(b, "ds_load_mean")
     rows = []
     for i, r in b.iterrows():
-        ds = d[d.system == r.system]
-        offline = r.offline_time_s if "offline_time_s" in b else float((ds.dataset_time_s + _fit_time(ds)).sum())
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
-                         float(bool(r.feasible)), times, offline, 1, sent[i], ds_level=ds_load[i]))
+                         float(bool(r.feasible)), times, float(offline[r.system]), 1, sent[i], ds_level=ds_load[i]))
     return pd.DataFrame(rows, columns=ROW)
 
 

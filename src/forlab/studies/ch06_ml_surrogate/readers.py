@@ -19,7 +19,7 @@ from forlab.p2_surrogate.model import split
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "acceptance", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
            "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_summary_tables", "coverage_table",
-           "dataset_shown", "dataset_table", "dataset_tables", "keys", "payload_shown", "payload_table", "per_system",
+           "dataset_shown", "dataset_table", "dataset_tables", "keys", "offline_seconds", "payload_shown", "payload_table", "per_system",
            "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
            "scores_shown", "scores_table", "scores_tables", "sweep_keys"]
 
@@ -225,6 +225,20 @@ def benchmark_table(st):
     return t, out.set_index(["system", "scenario"]), per_system(t, cases(st))
 
 
+def offline_seconds(t: pd.DataFrame, c: pd.DataFrame) -> pd.Series:
+    """The DSOs' offline time per system (s) of a runs table ``t`` (`runs`) and its cases ``c`` (`cases`): the
+    outcome record's ``offline_time_s`` (`forlab.studies.ch06_ml_surrogate.store.benchmark_all`: power flows,
+    refinement, fit and certification, summed over the system's DSs); in a store written before the record, the
+    same sum from the per-DS times, ``dataset_time_s`` and ``fit_time_s`` (the polytope's ``train_time_s`` where
+    the fit time was not recorded either; NaN where neither was). The one reading of P2's offline time, here and in
+    chapter 09."""
+    if "offline_time_s" in t:
+        return t.groupby("system", sort=False).offline_time_s.first()
+    fit = next((c[k] for k in ("fit_time_s", "train_time_s") if k in c), np.nan)
+    # a DS without its times leaves its system's sum unknown (NaN), never a sum of the others
+    return (c.dataset_time_s + fit).groupby(c.system.to_numpy(), sort=False).agg(lambda s: s.sum(min_count=len(s)))
+
+
 def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     """Per system of a runs table ``t`` (`runs`) and a cases table ``c`` (`cases`): scenarios, feasible
     dispatches, feasibility ratio (%), mean and largest deviation (%), mean and largest time ratio, the ratio of the
@@ -232,7 +246,7 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     unit's P, Mvar on each voltage-controlling unit's Q: `forlab.p2_surrogate.tso.reserve_amounts`), the DSOs' offline time (s: power flows +
     refinement, fit and certification, summed over the system's DSs) and the number of DS buses. Times and time
     ratios are over the finished runs (a failed solve's time is no result)."""
-    offline = (c.dataset_time_s + c.get("fit_time_s", np.nan)).groupby(c.system.values, sort=False).sum()
+    offline = offline_seconds(t, c)
     done = _finished(t)
     timed = {c: t[c].where(done) for c in ("time_ratio", "tso_time_s", "integrated_solve_time_s")}
     g = t.assign(feasible=t.feasible.astype(bool), **timed).groupby("system", sort=False)
