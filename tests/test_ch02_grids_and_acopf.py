@@ -122,6 +122,7 @@ def test_readers_on_a_fresh_store(small):
     assert "The integrated study system, case9+case33bw, which adds the FPUs' PQ-chart constraints and is not part " \
            "of the fit, solves in" in ch02.scaling_text(st)
     assert ch02.study_text(st).startswith("1 study system with 1 DS and ")
+    assert "in total, of 42 buses." in ch02.study_text(st)  # not "from 42 to 42 buses" (second read, item 4)
     assert ch02.paper_text(st) == ""  # no case1354pegase
     fig = ch02.system_figure(st, "case9+case33bw")
     whole, feeder = fig.axes  # the system, and its one DS enlarged in its own panel, in the map's colour

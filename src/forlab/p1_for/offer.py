@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from forlab.book.store import atomic_write
+from forlab.book.tables import listed
 from forlab.grid.validate import finite_numbers, short
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.polynomial import CENTRAL_GRID, DEGREES, ImplicitPolynomial, on_grid
@@ -222,7 +223,7 @@ def check_offer_dict(d) -> None:
     _numbers(box.get("hi"), (3,), "box.hi")
     deg = poly.get("degree")
     if isinstance(deg, bool) or not isinstance(deg, int) or not 1 <= deg <= MAX_DEGREE:
-        fitted = ", ".join(map(str, DEGREES[:-1])) + f" or {DEGREES[-1]}"
+        fitted = listed(DEGREES, "or")
         raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits {fitted}), "
                          f"got {short(deg)}")
     n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6

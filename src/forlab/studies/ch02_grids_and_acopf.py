@@ -705,9 +705,11 @@ def study_text(stored: xr.Dataset) -> str:
     gap = study_t.import_p_mw - replaced_load_mw(study_t)
     worst = gap.abs().idxmax()
     row = study_t.loc[worst]
+    buses = span(study_t.system_buses, ".0f", " buses")
+    sizes = f"of {buses}" if " to " not in buses else f"from {buses}"  # one system: "of 42 buses"
     return (
         f"{counted(study_t.system.nunique(), 'study system')} with {counted(len(study_t), 'DS')} and "
-        f"{counted(study_t.fpus.sum(), 'FPU')} in total, from {int(study_t.system_buses.min())} to {int(study_t.system_buses.max())} buses. The active "
+        f"{counted(study_t.fpus.sum(), 'FPU')} in total, {sizes}. The active "
         f"import differs from the replaced TS load by at most {abs(gap[worst]):.2f} MW "
         f"({100 * abs(gap[worst]) / (row.import_p_mw - gap[worst]):.2f} %, {row.ds} in {row.system}, scaled as "
         f"*{row.scaling}*): each DS is scaled to that load at the TS bus's base-case voltage; joined to the TS, "

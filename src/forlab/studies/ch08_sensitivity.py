@@ -25,7 +25,8 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
   per system (the surrogate takes the DS load factor as an input, so it serves every load level of its range).
 * P3 (`forlab.p3_aladin.run_aladin`, zone partition: TS and one region per DS, in-process, ``repeats`` runs): online
   by the one rule (`aladin_seconds`): per round the slowest region and the coordinator (plus the communication for
-  the wall time), rounds added, the fastest run; ``tso_ms`` and ``dso_ms`` split that same run's online time
+  the wall time), rounds added, the fastest of the runs that ended as the first did (a repeat that raised or stopped
+  elsewhere is left out, `forlab.studies.outcomes.repeated_runs`); ``tso_ms`` and ``dso_ms`` split that same run's online time
   (`aladin_split`): the coordinator's time and the regions' part (per round the slowest local NLP and the slowest
   local reduction, over every region, the TS region included), each summed over rounds, so that
   ``tso_ms + dso_ms = online_ms``; its bytes are every region's messages, the TS region's included. A run that does not converge
@@ -416,7 +417,9 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
     same start; its outcome record (`aladin_outcome`) against the integrated baseline timed by the same rule
     (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built; client: a
     Dask client whose workers hold the regions as actors (mode "dask"; None: in this process); baseline: see
-    `_baselines`. Returns one row (`COLUMNS`); ``online_ms`` is the fastest run's solver time by the rule, and
+    `_baselines`. Repeats that raised or ended otherwise than the first are left out (`repeated_runs`; a first run
+    that raises makes the case a failed one). Returns one row (`COLUMNS`); ``online_ms`` is the fastest run's solver
+    time by the rule, and
     ``tso_ms`` / ``dso_ms`` split that same run's time (`aladin_split`), so that they add up to it."""
     try:
         from forlab.grid import td
@@ -1083,10 +1086,8 @@ def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:
     each run builds P1's offers, read from the two stores' ``parameters`` attributes (`P1_SETTINGS`, `_fit_words`):
     the same code with other settings, so another offer and another deviation. "" without either store or such a
     case, or where a store lacks the parameters."""
-    from inspect import signature
-
     from forlab.book.tables import table
-    from forlab.p1_for.representation import build_offer
+    from forlab.p1_for.polynomial import DEGREES
 
     if st is None or p1_store is None:
         return ""
@@ -1102,7 +1103,7 @@ def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:
     wanted = [*P1_SETTINGS.values(), "p1_degrees"]
     if not pairs or any(k not in mine for k in wanted) or any(k not in theirs for k in P1_SETTINGS):
         return ""
-    default = signature(build_offer).parameters["degrees"].default  # chapter 05 leaves the degrees to the fit
+    default = DEGREES  # chapter 05 leaves the degrees to the fit, whose default they are
     own = _fit_words(mine, P1_SETTINGS, f"{listed(map(str, mine['p1_degrees']))} (`p1_degrees`)")
     head = (f"{{doc}}`05_coordination` ran P1 on {here.system.iloc[0]} too "
             f"(`{p1_store.attrs.get('store_path', '')}`). Its judged deviation here and there: {'; '.join(pairs)}. "

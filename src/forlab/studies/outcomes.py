@@ -21,7 +21,7 @@ from forlab.opf.judge import judge
 from forlab.opf.outcome import Outcome, judged_outcome, sequential
 
 __all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds", "aladin_split", "alike_runs",
-           "error_text", "fastest_alike", "repeated_runs"]
+           "ended_alike", "error_text", "fastest_alike", "repeated_runs"]
 
 
 def error_text(err: BaseException, limit: int = 500) -> str:
@@ -80,12 +80,17 @@ def aladin_parts(res) -> dict[str, tuple[bool, str]]:
             "coordinator QP": (bad_qp.empty, bad_qp.iloc[0] if len(bad_qp) else "")}
 
 
+def ended_alike(first, run) -> bool:
+    """Whether a repeat ``run`` of an ALADIN (or ADMM) run ended as ``first`` did: the same rounds and status. The
+    ``ending`` of `forlab.opf.outcome.timed`'s rule for a repeated ALADIN run: a repeat that stopped elsewhere (a
+    region's timeout on a loaded machine) would pass its time off as the first one's."""
+    return (run.iterations, run.status) == (first.iterations, first.status)
+
+
 def alike_runs(runs: Sequence) -> list:
-    """The runs of ``runs`` (the same run repeated from the same start) that ended as the first did: the same rounds
-    and status. The rule of `forlab.opf.outcome.timed` for a repeated ALADIN run: a repeat that stopped elsewhere
-    (a region's timeout on a loaded machine) would pass its time off as the first one's."""
-    first = runs[0]
-    return [r for r in runs if (r.iterations, r.status) == (first.iterations, first.status)]
+    """The runs of ``runs`` (the same run repeated from the same start) that ended as the first did
+    (`ended_alike`)."""
+    return [r for r in runs if ended_alike(runs[0], r)]
 
 
 def repeated_runs(run_once, repeats: int) -> list:

@@ -27,7 +27,7 @@ class ALADINOptions:
             for about fifteen rounds before they settle, took 20 rounds with 1.3, 36 with 1.5 and 33 with the
             default; on the 28 systems of chapter 07's paper profile 1.3 took more rounds on 17 (case118 in 3 areas
             13 to 19, case300 in 6 areas 15 to 20), fewer on 2, and left 1654-5 unconverged after 30 (28),
-            `scripts/aladin_options.py`.
+            ``scripts/aladin_options.py``.
         rho_max: cap of rho. Default 1e8.
         cycle_damping: factor by which a region's own rho grows in every round its local solution cycles (its
             active-limit count and the sign of its largest consensus residual both alternating,
@@ -37,7 +37,7 @@ class ALADINOptions:
             31, 24 and 20 rounds against 19, 36, 36, 29 and 32 without it (its store archived from that commit took
             the same; the one archived from a later commit prints its own rounds); on the 28 systems of chapter
             07's paper profile 26 took the same rounds, case30+case69+case33bw one more (11), 1654-5 one fewer
-            (27), `scripts/aladin_options.py`.
+            (27), ``scripts/aladin_options.py``.
             Chapter 07's archived paper store before it (written from bb5e03c) against the one after (9180bf5):
             24 the same, case30+case69+case33bw 10 to 11, case118:8 12 to 13 (the damping never fired: round-off),
             case118:10 11 to 13 (it fired twice), 1654-5 28 to 27.
@@ -92,11 +92,12 @@ class ALADINOptions:
             the floor ``reg`` refused in every round, so that every step kept the regularised curvature and 1654-5's
             consensus fell only in every other round from round 10 on (not converged within 30 rounds on this
             machine). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in chapter 07's paper store
-            cda932858838 as archived from 1951446, a later commit; 29 as archived again from 278c987) and 118X3 took one round more (11); the other
-            systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all of them, 1e-10 on the five
-            transmission systems it was tried on. In that paper store no step of 1654-5 is the exact Newton step on
-            its face; measured again at ceed047 (``scripts/aladin_options.py --options '{"face_reg": 1e-4}'
-            --systems 1654-5 118X10 118X3``), the floor ``reg`` in place of 1e-6 took 1654-5 29 rounds against 27
+            cda932858838 as archived from 1951446, a later commit; 29 as archived again from 278c987) and 118X3 took
+            one round more (11); the other systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all
+            of them, 1e-10 on the five transmission systems it was tried on. In that paper store no step of 1654-5 is
+            the exact Newton step on its face; measured again at ceed047, by
+            ``scripts/aladin_options.py --options '{"face_reg": 1e-4}' --systems 1654-5 118X10 118X3``,
+            the floor ``reg`` in place of 1e-6 took 1654-5 29 rounds against 27
             (first at the target in round 25 either way), 118X10 and 118X3 the same rounds: there ``face_reg`` acts
             through the polish of the least-distance step, the other face solve it sets. Why no step of 1654-5 is
             the exact one (measured at c3a2369, in-process, every face solve of the refinement's in a run of 27
@@ -121,8 +122,9 @@ class ALADINOptions:
             when the power flow fails, `forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`). Default "flat".
             The centralized AC-OPF that chapter 07 times ALADIN against starts from that same power-flow point
             (`forlab.opf.acopf.power_flow_point`), not timed, so the flat default gives ALADIN no advantage.
-            Measured (issue 17, chapter 07's eleven study systems, in-process at 999130c, ``scripts/aladin_options.py
-            --options '{"init": "pf"}'``, rounds to the stopping test, "pf" against "flat"): more on four
+            Measured (issue 17, chapter 07's eleven study systems, in-process at 999130c, by
+            ``scripts/aladin_options.py --options '{"init": "pf"}'``,
+            rounds to the stopping test, "pf" against "flat"): more on four
             (case9+case33bw 13 against 11, case118+case136ma+case141 13 against 12, case300 in 4 areas 17 against
             15, 418-3 16 against 12), fewer on four (case39+case118zh 12 against 13, case118+case533mt_hi 8
             against 10, case118 in 3 areas 12 against 13, 53-I 8 against 10), the same on case30+case69+case33bw

@@ -147,8 +147,9 @@ def load_systems(specs: list[str], progress=terminal_line) -> tuple[dict, dict, 
 
 
 def central_timer(net) -> Callable[[], float]:
-    """A timer of one centralized AC-OPF of ``net``, built and solved as ``central_wall_s`` is (`load_systems`): the
-    model's build plus one solve from the power-flow start, the start itself computed between the two and not
+    """A timer of one centralized AC-OPF of ``net``, a pair's centralized half: one build and one solve, where
+    ``central_wall_s`` (`load_systems`) takes the fastest of `BASELINE_REPEATS` of each. Its time is the model's
+    build plus one solve from the power-flow start, the start itself computed between the two and not
     counted (the baseline's fastest solve reuses the start its first solve computed, so it does not count it
     either: on case300 in 4 areas the start takes about 0.07 s, its build and solve 0.15 s). Each call
     returns that wall time (s), NaN when the solve failed or raised (a failed solve is never a time, and a timer
