@@ -215,6 +215,22 @@ def test_annotate_points_draws_a_leader_to_a_crowded_point_only():
     assert matplotlib.colors.same_color(leader.get_edgecolor(), "C3") and leader.get_linewidth() < 1
     plt.close(fig)
 
+
+def test_a_label_may_sit_in_a_lines_gap():
+    """A NaN point is a gap in a line (matplotlib draws nothing there: chapter 12's failed runs); the obstacles a
+    label avoids (`plots._line_samples`) are the drawn segments only, none across the gap."""
+    fig, ax = _pixel_axes()  # data units are pixels
+    ax.plot([0, 50, 150, 200, 250], [100, 100, np.nan, 100, 100])
+    samples = plots._line_samples(ax)
+    x = samples[:, 0]
+    assert np.isfinite(samples).all() and (x <= 50).any() and (x >= 200).any()  # both drawn segments, no NaN
+    assert not ((x > 50.5) & (x < 199.5)).any()  # nothing across the gap (dropping the NaN point would bridge it)
+    ax.lines[0].set_ydata([100] * 5)  # the same line without its gap is sampled across it
+    x = plots._line_samples(ax)[:, 0]
+    assert ((x > 100) & (x < 150)).any()
+    plt.close(fig)
+
+
 def test_runopp_is_timed_by_the_same_rule_and_repeats_as_forlab(monkeypatch):
     """The speed-up compares like with like: `compare` runs runopp as often as it solves forlab's model (it once ran
     runopp once against forlab's fastest of three), each run on its own copy of the net."""

@@ -348,15 +348,26 @@ def test_p2s_load_is_said_to_be_its_scenarios_mean_ts_load_with_its_ds_load_fact
     p1 = cases[cases.method == "P1 FOR offer"]
     assert (p1.ds_load == p1.load_min).all()  # P1's level scales every TS and DS load alike
     text = ch09_comparison.common_load_text(cases)
-    lo, hi = round(100 * p2.ds_load.min()), round(100 * p2.ds_load.max())
-    assert f"({ch09_comparison.P2_LOAD}; its DSs' mean load factor {lo} to {hi} %)" in text
-    assert lo < round(100 * p2.load_min.min())  # the DSs ran lower than P2's TS load: the reason to say it
+    words = ch09_comparison._ds_loads_words  # its wording: `test_the_ds_load_range_is_said_by_the_one_range_formatter`
+    assert f"({ch09_comparison.P2_LOAD}; its DSs' mean load factor {words(cases)})" in text
+    assert " to " in words(cases)  # the paper-scale scenarios drew their DS load factors apart: a range
+    # the DSs ran lower than P2's TS load: the reason to say it
+    assert round(100 * p2.ds_load.min()) < round(100 * p2.load_min.min())
     same = ch09_comparison.common_load(cases)
-    there = [round(100 * v) for v in same[same.method == "P2 ML surrogate"].ds_load.agg(["min", "max"])]
-    span = f"{there[0]} %" if there[0] == there[1] else f"{there[0]} to {there[1]} %"
-    assert (f"of nominal load (for P2 ML surrogate, {ch09_comparison.P2_LOAD}, with its DSs' mean load factor {span} "
-            "there) (the method chapters ran") in text
+    assert (f"of nominal load (for P2 ML surrogate, {ch09_comparison.P2_LOAD}, with its DSs' mean load factor "
+            f"{words(same)} there) (the method chapters ran") in text
     assert ch09_comparison.P2_LOAD in ch09_comparison.OWN_LOADS_LEAD
+
+
+def test_the_ds_load_range_is_said_by_the_one_range_formatter():
+    """Second read #8: P2's DS load range was formatted by hand beside `forlab.book.tables.span` (and its test built
+    the expected text the same way); fixed values of a hand-made frame: a range, one value, none."""
+    rows = pd.DataFrame({"method": ["P2 ML surrogate"] * 3 + ["P1 FOR offer"], "ds_load": [0.8, 0.6, 1.0, 0.3]})
+    words = ch09_comparison._ds_loads_words
+    assert words(rows) == "60 to 100 %"  # P1's 30 % is no DS load of P2's
+    assert words(rows.iloc[[0, 3]]) == "80 %"  # both ends alike: one value
+    assert words(rows.assign(ds_load=[0.801, 0.799, np.nan, 0.3])) == "80 %"  # ends that print alike, NaN left out
+    assert words(rows.iloc[[3]]) == "" and words(rows.drop(columns="ds_load")) == ""  # no P2 row, an older store
 
 
 def test_the_opening_spells_out_the_operators_and_the_reading_predicts_no_ranking():
@@ -383,7 +394,8 @@ def test_which_method_text(chapter):
     lines = text.splitlines()
     spread = ch09_comparison.one_run_spread(sens_t, pd.DataFrame())  # no default runs per case: the factor alone
     assert len(lines) == 8 and lines[7] == ch09_comparison.scale_text(scale_t, spread=spread)
-    assert "under one factor in chapter 08's default run: the lead" in lines[7] and "between two runs" not in lines[7]
+    assert "under one factor in chapter 08's default run: the lead" in lines[7]
+    assert ch09_comparison.RERUN_PAIR not in lines[7]  # no default runs per case: no gap between two runs
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
     alone = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, case=case_t), SYSTEM).splitlines()
@@ -439,6 +451,22 @@ def test_which_method_text(chapter):
     # no robustness statement
     on_default = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t.iloc[0:0], sens_t.iloc[0:0]), SYSTEM)
     assert f"on {SYSTEM} (signed mean" in on_default and "Robustness" not in on_default
+
+
+def test_a_paper_scale_run_read_without_a_finished_change_is_not_said_to_be_unread(chapter):
+    """Second read #1: where chapter 08's paper-scale run is in the store but none of its variants finished, the
+    Robustness statement said it "is not read here (`use_profiles` is off, or its store is missing ...)": false,
+    since it was read. The two causes have their own words."""
+    sens_t, paper = (ch09_comparison.from_store(chapter, d) for d in ("sens", "sens_paper"))
+    errored = paper.assign(error="solver failed")  # every variant of the run errored
+    read = ch09_comparison._robustness({"sens": sens_t, "sens_paper": errored}, pd.DataFrame())
+    assert read.endswith(f"(percentage points of deviation); {ch09_comparison.SENS_PAPER_UNFINISHED}.")
+    assert ch09_comparison.NO_SENS_PAPER not in read and "paper-scale run, the largest" not in read
+    for unread in (paper.iloc[0:0], None):  # no rows of it in the store: not read
+        said = ch09_comparison._robustness({"sens": sens_t, "sens_paper": unread}, pd.DataFrame())
+        assert said.endswith(f"; {ch09_comparison.NO_SENS_PAPER}.")
+        assert ch09_comparison.SENS_PAPER_UNFINISHED not in said
+    assert ch09_comparison.one_run_spread(sens_t, pd.DataFrame(), errored)[2] == "chapter 08's default run"
 
 
 def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapter, archived):
@@ -696,12 +724,9 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
             "{doc}`05_coordination`") in text
     assert f"`n_labelled` {p08['p1_n_labelled']} against {p05['n_labelled']}" in text
     # review I #8: the polynomial degrees, which chapter 08 names beside these sizes (chapter 05 leaves them to the
-    # fit's defaults, `forlab.p1_for.representation.build_offer`)
-    from inspect import signature
+    # fit's defaults, the one statement `forlab.p1_for.polynomial.DEGREES`)
+    from forlab.p1_for.polynomial import DEGREES as default
 
-    from forlab.p1_for.representation import build_offer
-
-    default = signature(build_offer).parameters["degrees"].default
     degrees = (f"the polynomial degrees {listed(p08['p1_degrees'])} against {listed(default)}")
     assert (degrees in text) == (tuple(p08["p1_degrees"]) != tuple(default))
     own = ch09_comparison._sizes_line("P1 FOR offer", {"n_directions": 40}, {"p1_n_directions": 30, "p1_degrees": [2, 4]})
@@ -996,7 +1021,8 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert run == "chapter 08's default run"
     assert (f"That lead is one run at one operating point per size (the sweep's conditions name it), while the "
             f"Robustness statement under “Which method when” finds one method's deviation moving by up to "
-            f"{rerun:.4f} percentage points between two runs of the same case and by up to {factor:.4f} percentage "
+            f"{rerun:.4f} percentage points on the same case between chapter 08's default run and the default run "
+            f"of its own chapter and by up to {factor:.4f} percentage "
             f"points under one factor in {run}: the lead ") in answer
     lead = gap.max() - gap.min()
     assert ("could reverse the order" in answer) == (lead <= max(rerun, factor))
@@ -1011,6 +1037,16 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert held(0.05, (0.02, 0.08, "chapter 08's paper-scale run")).endswith(
         "by up to 0.0800 percentage points under one factor in chapter 08's paper-scale run: the lead does not "
         "exceed the move under one factor, so another operating point could reverse the order.")
+    # second read #6: both moves named by their runs, the gap's in the Robustness caveat's one wording (next to a
+    # factor's move in the paper-scale run it read as if it came from that run too)
+    assert held(0.01, (0.02, 0.08, "chapter 08's paper-scale run")).endswith(
+        "moving by up to 0.0200 percentage points on the same case between chapter 08's default run and the default "
+        "run of its own chapter and by up to 0.0800 percentage points under one factor in chapter 08's paper-scale "
+        "run: the lead does not exceed the move on the same case between chapter 08's default run and the default "
+        "run of its own chapter or under one factor, so another run or another operating point could reverse the "
+        "order.")
+    caveat = ch09_comparison._rerun_caveat(pd.DataFrame({"method": ["P1 FOR offer"], "gap_pp": [0.02]}), 0.08)
+    assert f"0.0200 percentage points {ch09_comparison.RERUN_PAIR}, which sizes" in caveat
     assert held(0.05, ch09_comparison.NO_SPREAD) == ""
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
     assert ch09_comparison.sweep_text(chapter.drop_dims("scale")) == ""

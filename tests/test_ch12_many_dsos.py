@@ -372,6 +372,22 @@ def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
         assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [2]
 
 
+def test_a_line_breaks_at_a_failed_run_in_every_panel():
+    """Second read, finding 2: a run that failed between two finished sizes was dropped before `_drawn`, so its
+    method's line joined the sizes around it in all four panels, showing a value where the run has none; it broke
+    only at a run that is not `comparable`. The failed row carries numbers here (offline time, bytes), as a run that
+    fails late may store them: they are still no point."""
+    rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1")]
+    rows += [_row(1, "P3", 0.001, 0.1), _row(4, "P3", 0.001, 0.4),
+             _row(2, "P3", np.nan, np.nan, status="aladin failed: maximum number of rounds", feasible=False)]
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    for ax in fig.axes:
+        p3 = next(ln for ln in ax.lines if ln.get_label() == P3)
+        assert list(p3.get_xdata()) == [1, 2, 4] and np.isnan(p3.get_ydata()[1])  # a gap, not a line from 1 to 4
+        assert all(np.isfinite(p3.get_ydata()[[0, 2]]))
+        assert not [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]  # a failed run is not hollow
+
+
 def test_the_deviation_panel_fits_no_slope_to_round_off():
     """Review finding: the deviation panel printed slopes for ALADIN (0.56, -0.09) on deviations near 1e-7 %, at the
     solvers' tolerances (`forlab.opf.outcome.NEGLIGIBLE_PCT`); a method there has its line and no slope."""

@@ -36,7 +36,7 @@ import xarray as xr
 
 from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
-from forlab.book.tables import clipped, counted, fixed, listed, printable, table, to_dataset
+from forlab.book.tables import clipped, counted, fixed, listed, printable, span, table, to_dataset
 from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
@@ -282,10 +282,7 @@ def _ds_loads_words(cases: pd.DataFrame) -> str:
     """The range of P2's DS load factors over its ``cases`` (their ``ds_load``, each scenario's mean over its DSs), as
     a reader reads it: "60 to 100 %"; "" where the rows do not carry it."""
     ds = cases.ds_load[cases.method == METHOD_NAMES[1]].astype(float).dropna() if "ds_load" in cases else []
-    if not len(ds):
-        return ""
-    lo, hi = round(100 * ds.min()), round(100 * ds.max())
-    return f"{lo} %" if lo == hi else f"{lo} to {hi} %"
+    return span(100 * ds, ".0f", " %") if len(ds) else ""
 
 
 def _method_loads(method: str, cases: pd.DataFrame) -> str:
@@ -447,9 +444,20 @@ SENS_RUNS = {"sens": "chapter 08's default run", "sens_paper": "chapter 08's pap
 (``sensitivity_params``) and, with ``use_profiles``, the paper-scale run (`PROFILES`), sized closer to the method
 chapters' own settings. Every statement that reads them names the run."""
 
+RERUN_PAIR = f"between {SENS_RUNS['sens']} and the default run of its own chapter"
+"""The two runs a run-to-run gap (`rerun_gaps`) lies between, in the one wording of every statement that gives such a
+gap (`_rerun_caveat`, `ONE_RUN_MOVES`): "its" is the method's whose deviation the statement names."""
+
 NO_SENS_PAPER = ("chapter 08's paper-scale run is not read here (`use_profiles` is off, or its store is missing: run "
-                 "`forlab run 08_sensitivity --profile paper` or keep `archive/`)")
-"""What the Robustness statement says where it reads chapter 08's default run alone."""
+                 "`forlab run 08_sensitivity --profile paper` or keep `archive/`; or this chapter's store was written "
+                 "before it kept that run: run this chapter again)")
+"""What the Robustness statement says where it reads chapter 08's default run alone: the store holds no rows of
+the paper-scale run."""
+
+SENS_PAPER_UNFINISHED = ("chapter 08's paper-scale run is read here, but no run of it finished a change under one "
+                         "factor (none of its variants finished with a judged deviation)")
+"""What the Robustness statement says where the store holds chapter 08's paper-scale run but none of its rows gives a
+change under one factor (`_spread`): the run was read, so `NO_SENS_PAPER` would be false."""
 
 P1_SOURCES = {"default_case": "the default runs", "case": "the paper-scale runs", **SENS_RUNS}
 """The chapter's P1 cases `p1_bound_text` holds against P1's paper: store dimension -> how the text names them."""
@@ -753,9 +761,9 @@ ANCHOR_KEYS = ["p1_deviation_pct"]
 # short: the legend's row sets the figure's width (a longer label made it 820 px, past the 780 px column); the
 # caption says the bound is read as one on a system's mean deviation
 P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of the P1 paper's deviation bound in the overview figure, whose dots are the cases at the load every
-method ran (`common_load`): the book reads the anchor (`forlab.book.anchors`) as a bound on P1's mean cost deviation
-over a system's load levels, which `p1_bound_text` sets P1's cases and means against."""
+"""The legend entry of the P1 paper's deviation bound in the overview figure, whose markers are the cases at the
+load every method ran (`common_load`): the book reads the anchor (`forlab.book.anchors`) as a bound on P1's mean cost
+deviation over a system's load levels, which `p1_bound_text` sets P1's cases and means against."""
 
 
 def run(params: dict) -> xr.Dataset:
@@ -890,9 +898,9 @@ def _method_ticks(ax, names) -> None:
 def default_figure(dflt: pd.DataFrame, system: str):
     """Per method of the default runs (`METHOD_NAMES`, in the book's colours and markers): the mean cost deviation
     (%, bars on a linear axis, each with its value above it: a deviation at the solvers' tolerances has no bar to
-    see), the online time and the integrated AC-OPF's of the same run (ms, dots on a log axis joined by a thin line:
-    a bar on a log axis is as long as the axis's lower end makes it) and the data exchanged (kB, bars); one legend.
-    Drawn for the book's column (7.5 in). Returns the Figure."""
+    see), the online time and the integrated AC-OPF's of the same run (ms, markers on a log axis, the online one in
+    its method's shape and colour, joined by a thin line: a bar on a log axis is as long as the axis's lower end makes
+    it) and the data exchanged (kB, bars); one legend. Drawn for the book's column (7.5 in). Returns the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -923,7 +931,8 @@ def default_figure(dflt: pd.DataFrame, system: str):
         _method_ticks(a, list(dflt.method))
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
-    # the online dots have the methods' colours: a marker in one of them would read as that method's entry
+    # the online markers have their methods' shapes and colours: the legend's swatch is a grey circle, since one in a
+    # method's shape and colour would read as that method's entry
     fig.legend([Line2D([], [], linestyle="none", marker="o", markersize=7, color=ONLINE_SWATCH),
                 Line2D([], [], linestyle="none", marker=central["marker"], color=central["color"])],
                [ONLINE_LABEL, INTEGRATED_LABEL], loc="outside lower center", ncol=2)
@@ -935,10 +944,10 @@ EQUAL_TIMES = "online time = integrated AC-OPF time"
 
 
 def systems_figure(sys_t: pd.DataFrame):
-    """Per study system and method (dots in the book's colours and markers, `forlab.book.plots.METHOD_STYLE`):
+    """Per study system and method (markers, each method's shape and colour, `forlab.book.plots.METHOD_STYLE`):
     the mean absolute cost deviation of the feasible, finished cases (%, log, a smaller one drawn at
-    `DEVIATION_FLOOR_PCT`, with P1's paper bound; a method without judged cases has no dot) and the online time over
-    the integrated AC-OPF's (log), one panel above the other. Dots, not bars: a bar on a log axis is as long as the
+    `DEVIATION_FLOOR_PCT`, with P1's paper bound; a method without judged cases has no marker) and the online time over
+    the integrated AC-OPF's (log), one panel above the other. Markers, not bars: a bar on a log axis is as long as the
     axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them (in one
     legend, its columns paired each method with a line). Returns the Figure; None for an empty table."""
     import matplotlib.pyplot as plt
@@ -962,12 +971,12 @@ def systems_figure(sys_t: pd.DataFrame):
         a.set_yscale("log")
         a.margins(y=0.1)
         a.autoscale_view()
-        for edge in np.arange(len(order) - 1) + 0.5:  # a thin line between systems: which dots belong together
+        for edge in np.arange(len(order) - 1) + 0.5:  # a thin line between systems: which markers belong together
             a.axvline(edge, color="0.9", linewidth=0.8, zorder=0)
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
     plots.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
-    plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' dots lie below 1
+    plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' markers lie below 1
     ax[0].set_ylabel("|cost deviation| (%)")
     ax[1].set_ylabel("online / integrated time")
     ax[1].set_xticks(np.arange(len(order)))
@@ -1011,11 +1020,18 @@ def _run_robustness(dim: str, spread: pd.DataFrame) -> str:
                         for m, r in spread.iterrows()) + " (percentage points of deviation)")
 
 
+def _paper_missing(paper: pd.DataFrame | None) -> str:
+    """Why the Robustness statement has no part for chapter 08's paper-scale run (its rows ``paper``, `SENS_RUNS`):
+    not read (`NO_SENS_PAPER`), or read without a finished change under one factor (`SENS_PAPER_UNFINISHED`): two
+    causes, each in its own words."""
+    return NO_SENS_PAPER if paper is None or paper.empty else SENS_PAPER_UNFINISHED
+
+
 def _robustness(runs: dict[str, pd.DataFrame | None], gaps: pd.DataFrame) -> str:
     """The robustness statement ("" where no run has a finished change), run by run of chapter 08 (``runs``:
     `SENS_RUNS` dimension -> its rows): the largest change of deviation (percentage points) under one factor
-    (`_spread`), each named by its run (`_run_robustness`; where the paper-scale run is not read, `NO_SENS_PAPER`
-    says so), qualified by ``gaps`` (`rerun_gaps` of the default run): where the same method, system and load level
+    (`_spread`), each named by its run (`_run_robustness`; where the paper-scale run gives none, `_paper_missing`
+    says why), qualified by ``gaps`` (`rerun_gaps` of the default run): where the same method, system and load level
     differ by as much between two runs whose offline models are sized otherwise, an effect of that size is not the
     factor's alone."""
     spreads = _spreads(runs)
@@ -1023,7 +1039,7 @@ def _robustness(runs: dict[str, pd.DataFrame | None], gaps: pd.DataFrame) -> str
         return ""
     parts = [_run_robustness(dim, s) for dim, s in spreads.items()]
     said = ". ".join([parts[0], *(p[0].upper() + p[1:] for p in parts[1:])])  # one sentence per run
-    alone = "" if "sens_paper" in spreads else f"; {NO_SENS_PAPER}"
+    alone = "" if "sens_paper" in spreads else f"; {_paper_missing(runs.get('sens_paper'))}"
     default = spreads.get("sens")
     caveat = _rerun_caveat(gaps, float(default.stack().max())) if default is not None else ""
     return f"- **Robustness** ({{doc}}`08_sensitivity`): {said}{alone}.{caveat}"
@@ -1048,7 +1064,7 @@ def _rerun_caveat(gaps: pd.DataFrame, effect: float) -> str:
         return ""
     g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
     return (f" Each is one run: on the same system and load level, the deviation of {g.method} differs by up to "
-            f"{g.gap_pp:.4f} percentage points between {SENS_RUNS['sens']} and the default run of its own chapter, "
+            f"{g.gap_pp:.4f} percentage points {RERUN_PAIR}, "
             "which sizes the offline model otherwise (section Load, flexibility and meshing); that is "
             f"{_order(g.gap_pp, effect)} the largest change in {SENS_RUNS['sens']}"
             + (", so a change of that size need not come from the factor." if _same_order(g.gap_pp, effect) else "."))
@@ -1062,8 +1078,8 @@ FIT_SIZES = {
 }
 """Per method with an offline model: the parameters that size the model in its own chapter's run -> the same
 parameters of the sensitivity study (`forlab.studies.ch08_sensitivity`). P1's polynomial degrees are no parameter of
-its own chapter: its fit chooses among the defaults of `forlab.p1_for.representation.build_offer` (`_fit_defaults`),
-where chapter 08 sets ``p1_degrees``."""
+its own chapter: its fit chooses among `forlab.p1_for.polynomial.DEGREES` (`_fit_defaults`), where chapter 08 sets
+``p1_degrees``."""
 
 FIT_NAMES = {"degrees": "the polynomial degrees"}
 """How a setting of `FIT_SIZES` that is no parameter of the method's own chapter is named (the others by their
@@ -1072,14 +1088,13 @@ parameter's name)."""
 
 def _fit_defaults(method: str) -> dict:
     """The settings of `FIT_SIZES` that ``method``'s own chapter leaves to its fit's defaults: P1's polynomial degrees,
-    those of `forlab.p1_for.representation.build_offer` (as chapter 08's `p1_offer_text` reads them)."""
+    `forlab.p1_for.polynomial.DEGREES`, the one statement of them (the default of
+    `forlab.p1_for.representation.build_offer`)."""
     if method != METHOD_NAMES[0]:
         return {}
-    from inspect import signature
+    from forlab.p1_for.polynomial import DEGREES  # here, not at the top: only P1's settings need it
 
-    from forlab.p1_for.representation import build_offer
-
-    return {"degrees": tuple(signature(build_offer).parameters["degrees"].default)}
+    return {"degrees": tuple(DEGREES)}
 
 
 def _fit_value(v) -> str:
@@ -1594,8 +1609,10 @@ def one_run_spread(sens_t: pd.DataFrame, default_case: pd.DataFrame,
     return float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan, largest[run], SENS_RUNS[run]
 
 
-ONE_RUN_MOVES = (("between two runs of the same case", "another run"), ("under one factor", "another operating point"))
-"""The two moves of `one_run_spread`, in its order: what each is, and what could reverse a lead within it."""
+ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "another run"), ("under one factor", "another operating point"))
+"""The two moves of `one_run_spread`, in its order: what each is, named by the runs it lies between (`RERUN_PAIR`;
+the move under one factor is named by its run where it is said, `_lead_held`), and what could reverse a lead within
+it."""
 
 NO_SPREAD = (np.nan, np.nan, "")
 """`one_run_spread` where nothing is measured."""
@@ -1603,14 +1620,16 @@ NO_SPREAD = (np.nan, np.nan, "")
 
 def _lead_held(lead: float, spread: tuple[float, float, str]) -> str:
     """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
-    a method's deviation can move by (``spread``, `one_run_spread`, the move under one factor named by its run of
-    chapter 08): the lead is one run at one operating point per size (`ch12_many_dsos.operating_point`, which the
-    sweep's conditions name), and which of the two moves it exceeds; "" where neither is measured."""
+    a method's deviation can move by (``spread``, `one_run_spread`; each move named by its runs: the gap between two
+    runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08): the lead is one run at one operating
+    point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name), and which of the two moves
+    it exceeds; "" where neither is measured."""
     gap, factor, run = spread
     moves = [(v, what, other) for v, (what, other) in zip((gap, factor), ONE_RUN_MOVES) if np.isfinite(v)]
     if not moves:
         return ""
-    where = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}  # the factor's move: the run it was measured in
+    # the factor's move: the run it was measured in (the gap's runs are in its own words, `RERUN_PAIR`)
+    where = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
     said = listed(f"by up to {v:.4f} percentage points {what}{where.get(what, '')}" for v, what, _ in moves)
     within = [(what, other) for v, what, other in moves if lead <= v]
     verdict = (f"the lead exceeds {'both' if len(moves) > 1 else 'it'}, so no move of that size reverses the order"
@@ -1774,8 +1793,8 @@ def _fastest_by_size(w: pd.DataFrame) -> str:
     if lead.empty:
         return by_size
     pct = ch12_many_dsos.percent
-    span = pct(lead.min()) if len(lead) == 1 else f"{pct(lead.min())} to {pct(lead.max())}"
-    return (f"{by_size} (from one sweep; where one method was the fastest, its solver time lies {span} below the next "
+    leads = pct(lead.min()) if len(lead) == 1 else f"{pct(lead.min())} to {pct(lead.max())}"
+    return (f"{by_size} (from one sweep; where one method was the fastest, its solver time lies {leads} below the next "
             "method's)")
 
 
@@ -1929,6 +1948,7 @@ __all__ = [
     "PRINTED",
     "PROFILES",
     "PROFILE_SOURCES",
+    "RERUN_PAIR",
     "REVEALS",
     "ROW",
     "RUN_SOURCES",
@@ -1937,6 +1957,7 @@ __all__ = [
     "SCALE_MODELS",
     "SCALE_SOURCE",
     "SCALE_UNITS",
+    "SENS_PAPER_UNFINISHED",
     "SENS_RUNS",
     "SOURCES",
     "TIME_TICKS",

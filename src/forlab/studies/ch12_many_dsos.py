@@ -776,7 +776,7 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     solver = f"; Ipopt {attrs['ipopt_version']} with {linear}" if "ipopt_version" in attrs else ""
     aladin = "P3" in p.get("methods", ("P3",))
     p3_runs = ("ALADIN run once per size, not repeated" if p["p3_repeats"] == 1
-               else f"ALADIN's whole run the fastest of {p['p3_repeats']} runs")
+               else f"ALADIN's online time the fastest of {p['p3_repeats']} runs, of those that ended as the first did")
     repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
@@ -1118,13 +1118,12 @@ PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|co
 
 
 def _drawn(g: pd.DataFrame, col: str) -> pd.DataFrame:
-    """One method's successful rows for one panel of `figure`, by size: those with a positive ``col``, and in the
-    deviation panel also those without a deviation because they are not `comparable`, kept as NaN so that the line
-    breaks there: a line joining the sizes around such a run would show a deviation for it."""
-    keep = np.isfinite(g[col]) & (g[col] > 0)
-    if col == "abs_deviation_pct":
-        keep |= ~comparable(g)
-    return g[keep].sort_values("n_ds")
+    """One method's rows for one panel of `figure`, every size it has a row at (every status), by size, with ``col``
+    NaN where the panel has no point: a run that failed or was not run, a value that is not positive (a log axis has
+    no place for it) and, in the deviation panel, a run that is not `comparable` (NaN in `figure`'s frame). The line
+    breaks at a NaN: a line joining the sizes around such a run would show a value for it."""
+    drawn = (g.status == "ok") & np.isfinite(g[col]) & (g[col] > 0)  # a failed row's stored numbers are no result
+    return g.assign(**{col: g[col].where(drawn)}).sort_values("n_ds")
 
 
 def figure(t: pd.DataFrame):
@@ -1133,13 +1132,13 @@ def figure(t: pd.DataFrame):
     integrated AC-OPF in black), its fitted slope (`growth_fits`: over the runs with a feasible dispatch; none where
     `trend` says the line explains too little) written beside its last point (`forlab.book.plots.annotate_points`:
     clear of the other slopes where two lines end close together); one legend below the panels (a legend inside a
-    panel covered a line); only successful runs are drawn (a failed run, or a size a method was not run at, has no
-    number), those whose dispatch the T+D power flow found infeasible with a hollow marker (`HOLLOW`, in the legend
-    where one is drawn); the integrated AC-OPF is left out of the deviation panel (its deviation from itself is
-    zero), and so is a run that is not `comparable`, as the tables leave out its deviation (its line has a gap
-    there, `_drawn`; its other panels keep it, hollow if infeasible); a method whose deviations all lie within
-    `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there. Both axes are labelled in
-    plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
+    panel covered a line); only successful runs are drawn, those whose dispatch the T+D power flow found infeasible
+    with a hollow marker (`HOLLOW`, in the legend where one is drawn), and a line has a gap at a run that failed or
+    was not run (it has no number, `_drawn`), in every panel; the integrated AC-OPF is left out of the deviation
+    panel (its deviation from itself is zero), and so is a run that is not `comparable`, as the tables leave out its
+    deviation (its line has a gap there, `_drawn`; its other panels keep it, hollow if infeasible); a method whose
+    deviations all lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there.
+    Both axes are labelled in plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -1149,7 +1148,7 @@ def figure(t: pd.DataFrame):
     handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
     for ax, (col, label) in zip(axes.flat, PANELS):
         fits = growth_fits(t, col)
-        for method, g in t[t.status == "ok"].groupby("method", sort=False):
+        for method, g in t.groupby("method", sort=False):  # every status: a failed run is a gap, not a bridge
             g = _drawn(g, col)
             shown = g[np.isfinite(g[col])]
             if not len(shown) or (method == "integrated" and col == "abs_deviation_pct"):
