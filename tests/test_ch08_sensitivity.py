@@ -152,6 +152,30 @@ def test_a_repeated_aladin_run_counts_only_the_repeats_that_ended_as_the_first()
         repeated_runs(lambda: (_ for _ in ()).throw(RuntimeError("no")), 3)
 
 
+def test_the_aladin_outcome_times_only_the_repeats_that_ended_as_the_first(monkeypatch):
+    """Second read, item 12: `aladin_outcome`'s times are the fastest of the repeats that ended as the first
+    (`alike_runs`); a faster repeat that stopped elsewhere does not lend it its time. The judge is scripted (a
+    converged, feasible dispatch): only the timing is under test."""
+    from types import SimpleNamespace
+
+    from forlab.opf.outcome import Baseline
+    from forlab.studies import outcomes
+
+    def run(rounds, status, seconds):
+        log = pd.DataFrame({"local_s": [seconds], "coordinator_s": [0.0], "communication_s": [0.01],
+                            "bytes_up": [10.0], "bytes_down": [5.0], "nlp_ok": [True]})
+        return SimpleNamespace(iterations=rounds, status=status, converged=True, log=log, xs=[], algorithm="aladin")
+
+    monkeypatch.setattr(outcomes, "aladin_dispatch", lambda part, xs: None)
+    monkeypatch.setattr(outcomes, "judge", lambda net, dispatch: {"converged": True, "feasible": True,
+                                                                   "total_cost": 100.0, "max_violation_pu": 0.0})
+    base = Baseline(SimpleNamespace(success=True, status="Solve_Succeeded", objective=100.0), 0.1, 0.1)
+    first, elsewhere, faster = run(9, "converged", 0.5), run(3, "converged", 0.1), run(9, "converged", 0.4)
+    oc, _ = outcomes.aladin_outcome(None, None, [first, elsewhere, faster], base)
+    assert oc.solve_time_s == pytest.approx(0.4) and oc.wall_time_s == pytest.approx(0.41)
+    assert oc.rounds == 9 and oc.bytes_exchanged == 15.0
+
+
 def test_aladin_is_timed_by_the_rule_and_a_failed_run_has_no_deviation():
     log = pd.DataFrame({"local_s": [0.2, 0.1], "reduction_s": [0.05, 0.05], "coordinator_s": [0.01, 0.02],
                         "communication_s": [0.3, 0.3]})
