@@ -196,8 +196,8 @@ def test_aladin_columns_add_up_to_its_online_time():
     v = ch08_sensitivity.variants([1.0], [4], ["all"])[0]
     row = ch08_sensitivity.run_p3("case9+case33bw", v, repeats=3)
     assert row["status"] == "ok"
-    assert row["tso_ms"] + row["dso_ms"] == pytest.approx(row["online_ms"])
-    assert row["online_ms"] == pytest.approx(1e3 * row["solve_time_s"])
+    assert row["tso_ms"] + row["dso_ms"] == pytest.approx(1e3 * row["solve_time_s"])
+    assert not {"online_ms", "integrated_ms", "offline_s", "bytes"} & set(row)  # the record's names alone
 
 
 def test_a_failure_is_a_row_not_a_crash():
@@ -216,8 +216,9 @@ def _table():
     design = ch08_sensitivity.variants([0.8, 1.0], [4], ["all"])
     rows = []
     for k, v in enumerate(design):
-        r = ch08_sensitivity._row("sys", "P2", v, integrated_ms=50.0, online_ms=25.0 * (k + 1), deviation_pct=0.01 * k,
-                         feasible=True, rounds=1, bytes=1000.0, offline_s=3.0)
+        r = ch08_sensitivity._row("sys", "P2", v, integrated_solve_time_s=0.05, solve_time_s=0.025 * (k + 1),
+                                  deviation_pct=0.01 * k, feasible=True, rounds=1, bytes_exchanged=1000.0,
+                                  offline_time_s=3.0)
         r.update(variant_value=v.value, group_wall_time_s=1.0)
         rows.append(r)
     bad = ch08_sensitivity._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
@@ -231,7 +232,8 @@ def test_store_round_trip_and_prose():
     assert table.time_ratio.iloc[:3].tolist() == pytest.approx([0.5, 1.0, 1.5])
     st = ch08_sensitivity.to_store(table, attrs={"note": [1, 2]})
     assert set(st.dims) == {"run"} and st.sizes["run"] == len(table)
-    assert st.deviation_pct.attrs["units"] == "%" and st.online_ms.attrs["units"] == "ms"
+    assert st.deviation_pct.attrs["units"] == "%" and st.solve_time_s.attrs["units"] == "s"
+    assert not {"online_ms", "integrated_ms", "offline_s", "bytes"} & set(st.variables)  # one name per quantity
     assert st.feasible.dtype.kind == "i" and st.method.dtype.kind == "U"
     back = ch08_sensitivity.frame(st)
     assert back.feasible.dtype == bool
@@ -249,6 +251,26 @@ def test_store_round_trip_and_prose():
     assert "the T+D power flow did not converge" in text and "-1 voltage" not in text
 
 
+def test_a_store_written_before_the_record_reads_its_second_names():
+    """Review K #1: a row holds each quantity under the outcome record's name alone; a store written before the
+    record (only ``online_ms``, ``integrated_ms``, ``offline_s``, ``bytes``) reads the same, through `frame`'s one
+    fallback, and no old name reaches a reader."""
+    st = ch08_sensitivity.to_store(_table())
+    record = ["solve_time_s", "integrated_solve_time_s", "offline_time_s", "bytes_exchanged"]
+    old = st.drop_vars([*record, "status"]).assign(
+        online_ms=1e3 * st.solve_time_s, integrated_ms=1e3 * st.integrated_solve_time_s, offline_s=st.offline_time_s,
+        bytes=st.bytes_exchanged)
+    now, before = ch08_sensitivity.frame(st), ch08_sensitivity.frame(old)
+    assert not {"online_ms", "integrated_ms", "offline_s", "bytes"} & set(before.columns)
+    for c in record:
+        np.testing.assert_allclose(before[c], now[c])
+    assert ch08_sensitivity.summary(before).to_string() == ch08_sensitivity.summary(now).to_string()
+    # an archived store holds both names: the record's are read, the second ones dropped
+    both = ch08_sensitivity.frame(st.assign(online_ms=1e3 * st.solve_time_s, bytes=st.bytes_exchanged))
+    assert not {"online_ms", "bytes"} & set(both.columns)
+    np.testing.assert_allclose(both.solve_time_s, now.solve_time_s)
+
+
 def test_run_sensitivity_runs_a_shared_case_once():
     """P3 on one small variant: the base case shared by three factors is solved once, converges to the integrated
     optimum and is feasible in the T+D power flow."""
@@ -261,8 +283,8 @@ def test_run_sensitivity_runs_a_shared_case_once():
     assert r.error == "" and r.method_status == "converged", r.error
     assert r.feasible and r.pf_converged and r.n_vm_violations == 0
     assert abs(r.deviation_pct) < 1e-3  # ALADIN converges to the integrated optimum
-    assert r.rounds >= 1 and r.bytes > 0 and r.online_ms > 0 and r.integrated_ms > 0
-    assert r.time_ratio == pytest.approx(r.online_ms / r.integrated_ms)
+    assert r.rounds >= 1 and r.bytes_exchanged > 0 and r.solve_time_s > 0 and r.integrated_solve_time_s > 0
+    assert r.time_ratio == pytest.approx(r.solve_time_s / r.integrated_solve_time_s)
     assert (table.deviation_pct == r.deviation_pct).all()
 
 
@@ -284,8 +306,11 @@ def test_archived_store_carries_the_outcome_record(archived):
     runs = ch08_sensitivity.frame(archived)
     assert (runs.status == "ok").all() and runs.wall_time_s.notna().all()
     back = ch08_sensitivity.to_store(runs)
-    # the round trip keeps every variable; columns added since the store was written come back empty
-    assert set(archived.data_vars) <= set(back.data_vars)
+    # the round trip keeps every variable but the second names of the record's quantities (review K #1: read by
+    # `frame` alone, written no more); columns added since the store was written come back empty
+    second = set(ch08_sensitivity._SECOND_NAMES)
+    assert second <= set(archived.data_vars) and not second & set(back.data_vars)
+    assert set(archived.data_vars) - second <= set(back.data_vars)
     assert set(back.data_vars) - set(archived.data_vars) <= {"tso_iterations", "integrated_iterations", "dso_parallel_ms",
                                                                   "offline_dso_max_s", "reserve_mw", "p2_least_accepted",
                                                                   "p2_narrow_dss", "n_angle_violations"}
@@ -312,8 +337,9 @@ def test_base_case_text_from_the_archived_store(archived):
     assert ", 1 round, " in lines[1] and "round(s)" not in text  # P1 answers in one round, said in the singular
     # the deviation is the store's result; the times are the archive run's, read from the store
     p1 = runs[(runs.method == "P1") & (runs.is_base == 1)].iloc[0]
-    assert lines[1].startswith(f"- P1 FOR offer: deviation 0.07 %, online {p1.online_ms:.0f} ms against "
-                               f"{p1.integrated_ms:.0f} ms for the integrated AC-OPF ({p1.time_ratio:.2f}x), ")
+    integrated = f"{1e3 * p1.integrated_solve_time_s:.0f} ms"
+    assert lines[1].startswith(f"- P1 FOR offer: deviation 0.07 %, online {1e3 * p1.solve_time_s:.0f} ms against "
+                               f"{integrated} for the integrated AC-OPF ({p1.time_ratio:.2f}x), ")
     assert "(ratio " not in text  # review E #8: the ratio attached, "0.71x", as `findings` writes it
     # over the load levels P1's deviation spans the widest range (its lowest is at load 80 %, not at an end of the
     # factor), though P2's moves more between load 60 % and load 100 %: the range is over every value
@@ -379,7 +405,8 @@ def test_page_tables_show_the_summary_numbers_in_words(archived):
     assert (failed.loc[("load 80\u00a0%", "P1")] == "–").all()
     # review E #3: what does not apply is "–", as in chapter 12's tables, never 0.0: ALADIN's offline time, P2's DSO
     # part; the others' are numbers (the store keeps 0.0 for both)
-    assert (effort.xs("P3", level="method")["offline (s)"] == "–").all() and (runs[runs.method == "P3"].offline_s == 0).all()
+    assert (effort.xs("P3", level="method")["offline (s)"] == "–").all()
+    assert (runs[runs.method == "P3"].offline_time_s == 0).all()
     assert (online.xs("P2", level="method")["DSO (ms)"] == "–").all() and (runs[runs.method == "P2"].dso_ms == 0).all()
     assert not (effort.xs("P1", level="method")["offline (s)"] == "–").any()
     assert not (online.xs("P3", level="method")["DSO (ms)"] == "–").any()
@@ -465,7 +492,7 @@ def test_time_outliers_name_the_slow_run_and_its_slow_part(archived):
     runs = ch08_sensitivity.frame(archived)
     text = ch08_sensitivity.time_outliers(runs)
     slow = runs[(runs.method == "P1") & (runs.variant_label == "load 80 %")].iloc[0]
-    assert text.count("\n- ") == 1 and f"- P1 FOR offer, load 80 %: online {slow.online_ms:.1f} ms" in text
+    assert text.count("\n- ") == 1 and f"- P1 FOR offer, load 80 %: online {1e3 * slow.solve_time_s:.1f} ms" in text
     assert f"Its DSO part, the slowest DSO's dispatch, took {slow.dso_ms:.1f} ms" in text
     assert "So the DSO part makes the difference." in text and "within the others' range" in text
     assert "the base case counted once" in text
@@ -498,7 +525,7 @@ def test_p3_dso_part_says_the_ts_region_is_among_the_regions(archived):
     assert "the TS region included" in ch08_sensitivity.DSO_PART["P3"]
     assert "the slowest region's reduction" in ch08_sensitivity.DSO_PART["P3"]
     assert "the TS region included" in ch08_sensitivity.COLUMNS["dso_ms"][0]
-    assert "the TS region included" in ch08_sensitivity.COLUMNS["bytes"][0]
+    assert "the TS region included" in ch08_sensitivity.COLUMNS["bytes_exchanged"][0]
     runs = ch08_sensitivity.frame(archived)
     p3 = runs[runs.method == "P3"].drop_duplicates(["load_level", "n_fpus", "ties"])
     slow = p3.iloc[0].copy()

@@ -11,9 +11,9 @@ TS and DS load times a factor), the number of FPUs per DS (`forlab.grid.td.load_
 of the DSs (``ties="all"``: tie lines closed, meshed; ``"none"``: radial).
 
 Units of the row columns (`COLUMNS`): costs in the TS case's currency per hour ($/h for MATPOWER), online times in
-milliseconds (solver times by the one rule, ALADIN's too; the wall times are the record's ``wall_time_s``), offline
-times in seconds, bytes by the one rule of every method (`forlab.book.parallel.wire_bytes`: pickled, as Dask sends
-them), deviation in percent of the integrated optimum.
+seconds (the record's ``solve_time_s``, solver times by the one rule, ALADIN's too, and ``wall_time_s``; the parts
+``tso_ms`` and ``dso_ms`` in milliseconds), offline times in seconds, bytes by the one rule of every method
+(`forlab.book.parallel.wire_bytes`: pickled, as Dask sends them), deviation in percent of the integrated optimum.
 
 How each method is timed, in the same run as its own integrated AC-OPF (so that ratios hold on a noisy machine):
 
@@ -29,12 +29,13 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
   elsewhere is left out, `forlab.studies.outcomes.repeated_runs`); ``tso_ms`` and ``dso_ms`` split that same run's online time
   (`aladin_split`): the coordinator's time and the regions' part (per round the slowest local NLP and the slowest
   local reduction, over every region, the TS region included), each summed over rounds, so that
-  ``tso_ms + dso_ms = online_ms``; its bytes are every region's messages, the TS region's included. A run that does not converge
-  is a failed case. No offline work.
+  ``tso_ms + dso_ms`` is its ``solve_time_s`` in ms; its bytes are every region's messages, the TS region's
+  included. A run that does not converge is a failed case. No offline work.
 
 Every row carries the outcome record of `forlab.opf.outcome` (``status``, ``solve_time_s``, ``wall_time_s``,
-``max_violation``, ...); ``online_ms`` is its ``solve_time_s`` in ms, and the integrated baseline of every method is
-`forlab.opf.outcome.integrated_baseline`.
+``offline_time_s``, ``bytes_exchanged``, ``integrated_solve_time_s``, ``max_violation``, ...) under the record's names
+and units, one name per quantity; the tables and sentences show its times in ms and its bytes in kB (`_display`). The
+integrated baseline of every method is `forlab.opf.outcome.integrated_baseline`.
 """
 
 from __future__ import annotations
@@ -127,7 +128,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "meshed": ("DS tie lines closed (1) or open (0)", "1"),
     "ds_buses": ("DS buses in the system", "1"),
     "integrated_cost": ("integrated AC-OPF optimum", "$/h"),
-    "integrated_ms": ("integrated AC-OPF solve time, same run", "ms"),
     "cost": ("true cost of the method's dispatch (T+D power flow)", "$/h"),
     "deviation_pct": ("cost deviation from the integrated optimum", "%"),
     "tso_ms": ("TSO / coordinator online time", "ms"),
@@ -135,12 +135,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
                 "reduction, the TS region included)"), "ms"),
     "dso_parallel_ms": (("P1: every DSO's dispatch sent at once to the Dask workers, measured wall time "
                          "(NaN: in-process)"), "ms"),
-    "online_ms": ("online time of the method", "ms"),
-    "time_ratio": ("online time / integrated AC-OPF time", "1"),
-    "offline_s": ("offline preparation time", "s"),
+    "time_ratio": ("online solver time / integrated AC-OPF solver time (solve_time_s / integrated_solve_time_s)",
+                   "1"),
     "offline_dso_max_s": ("P1: the slowest DSO's own offline time (each DSO on a computer of its own)", "s"),
     "rounds": ("rounds of communication", "1"),
-    "bytes": ("bytes exchanged, all DSs (P3: all regions, the TS region included), both directions", "B"),
+    "bytes_exchanged": (("bytes exchanged, all DSs (P3: all regions, the TS region included), both directions, all "
+                         "rounds"), OUTCOME["bytes_exchanged"][1]),
     "max_vm_violation_pu": ("largest voltage violation (T+D power flow)", "p.u."),
     "max_loading_percent": ("largest branch loading (T+D power flow)", "%"),
     "n_vm_violations": ("voltage violations (T+D power flow; -1: no dispatch)", "1"),
@@ -158,9 +158,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p2_narrow_dss": (("P2: DSs whose polytope accepts hardly any of their feasible held-out samples (below chapter "
                       "06's LITTLE_ACCEPTED)"), "1"),
     **{k: v for k, v in OUTCOME.items() if k not in ("deviation_pct", "feasible", "status", "cost",
-                                                        "integrated_cost", "rounds")},
+                                                        "integrated_cost", "rounds", "bytes_exchanged")},
 }
-"""Numeric columns of a result row: name -> (long name, units)."""
+"""Numeric columns of a result row: name -> (long name, units). The online and offline times, the integrated AC-OPF's
+time and the bytes are the outcome record's fields (`forlab.opf.outcome.OUTCOME`: ``solve_time_s``,
+``offline_time_s``, ``integrated_solve_time_s``, ``bytes_exchanged``), in its units, under no second name."""
+
+_SECOND_NAMES = {"online_ms": ("solve_time_s", 1e3), "integrated_ms": ("integrated_solve_time_s", 1e3),
+                 "offline_s": ("offline_time_s", 1.0), "bytes": ("bytes_exchanged", 1.0)}
+"""The second names rows carried before (old name -> (the record's name, the old value per unit of the record's:
+ms per s)): archived stores hold both with equal values, a store written before the outcome record only the old one;
+`frame` reads the record's name from either, and no reader reads the old names."""
 
 FLAGS = ("feasible", "pf_converged", "is_base")
 """Boolean columns (stored as 0/1)."""
@@ -246,8 +254,9 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
                meshed=float(v.ties == "all"))
     row.update(violation_counts(None))
     row.update(values)
-    if np.isfinite(row["online_ms"]) and np.isfinite(row["integrated_ms"]) and row["integrated_ms"] > 0:
-        row["time_ratio"] = row["online_ms"] / row["integrated_ms"]
+    online, integrated = row["solve_time_s"], row["integrated_solve_time_s"]
+    if np.isfinite(online) and np.isfinite(integrated) and integrated > 0:
+        row["time_ratio"] = online / integrated  # the one writer of the ratio (chapters 09 and 12 read it)
     return row
 
 
@@ -315,12 +324,9 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
         out.append(_row(
             system_name, "P1", v, ds_buses=n_bus,
             integrated_cost=r.get("integrated_cost", np.nan),
-            integrated_ms=1e3 * r.get("integrated_solve_time_s", np.nan),
             integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
             dso_ms=1e3 * r.get("dso_time_max_s", np.nan), dso_parallel_ms=1e3 * r.get("dso_parallel_wall_s", np.nan),
-            online_ms=1e3 * r.get("solve_time_s", np.nan),
-            offline_s=r.get("offline_time_s", np.nan), offline_dso_max_s=r.get("offline_dso_max_s", np.nan),
-            bytes=r.get("bytes_exchanged", np.nan),
+            offline_dso_max_s=r.get("offline_dso_max_s", np.nan),
             method_status=str(r.get("tso_status", "")),
             dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
             pcc_error=r.get("pcc_mismatch", np.nan), tso_iterations=r.get("tso_iterations", np.nan),
@@ -378,9 +384,8 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
             ok = bool(r["tso_success"])
             out.append(_row(
                 system_name, "P2", v, ds_buses=_ds_buses(system),
-                integrated_cost=r["integrated_cost"], integrated_ms=1e3 * r["integrated_solve_time_s"],
+                integrated_cost=r["integrated_cost"],
                 integrated_status=str(r["integrated_status"]), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
-                online_ms=1e3 * r["solve_time_s"], offline_s=offline, bytes=sent,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
                 reserve_mw=r.get("reserve_mw", np.nan),
                 **{**(_verdict(r.to_dict()) if ok else {}), **_record(r.to_dict()), "offline_time_s": offline,
@@ -418,9 +423,9 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
     (`forlab.opf.outcome.integrated_baseline`). system: the variant's `StudySystem` if already built; client: a
     Dask client whose workers hold the regions as actors (mode "dask"; None: in this process); baseline: see
     `_baselines`. Repeats that raised or ended otherwise than the first are left out (`repeated_runs`; a first run
-    that raises makes the case a failed one). Returns one row (`COLUMNS`); ``online_ms`` is the fastest run's solver
-    time by the rule, and
-    ``tso_ms`` / ``dso_ms`` split that same run's time (`aladin_split`), so that they add up to it."""
+    that raises makes the case a failed one). Returns one row (`COLUMNS`); ``solve_time_s`` is the fastest run's
+    solver time by the rule, and
+    ``tso_ms`` / ``dso_ms`` split that same run's time (`aladin_split`), so that they add up to it (in ms)."""
     try:
         from forlab.grid import td
         from forlab.p1_for.coordinate import scale_loads
@@ -439,9 +444,7 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
         coordinator, regions = aladin_split(fastest_alike(runs).log)
         return _row(
             system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=base.objective,
-            integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status,
-            tso_ms=1e3 * coordinator, dso_ms=1e3 * regions,
-            online_ms=1e3 * oc.solve_time_s, offline_s=0.0, bytes=oc.bytes_exchanged, method_status=res.status,
+            integrated_status=base.status, tso_ms=1e3 * coordinator, dso_ms=1e3 * regions, method_status=res.status,
             method_gap=res.gap, dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
             **{**_verdict(verdict), **_record(oc.as_dict())},
         )
@@ -553,12 +556,18 @@ def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
 
 
 def frame(ds: xr.Dataset) -> pd.DataFrame:
-    """A store of `to_store` back as a DataFrame (flags as bool). A store written before the outcome record
-    (`forlab.opf.outcome.OUTCOME`) lacks some of its fields: they read NaN, and ``status``
-    `forlab.opf.outcome.NOT_IN_STORE`."""
+    """A store of `to_store` back as a DataFrame (flags as bool), every quantity under the record's name alone. A
+    store written before the outcome record (`forlab.opf.outcome.OUTCOME`) lacks some of its fields: its times,
+    offline time and bytes are read from the second names it has instead (`_SECOND_NAMES`, the one place that reads
+    them), the other fields read NaN, and ``status`` `forlab.opf.outcome.NOT_IN_STORE`."""
     t = ds.to_dataframe().reset_index(drop=True)
     for c in FLAGS:
         t[c] = t[c].astype(bool)
+    for old, (name, per_unit) in _SECOND_NAMES.items():
+        if old in t:
+            if name not in t:
+                t[name] = t[old] / per_unit
+            t = t.drop(columns=old)
     for c in COLUMNS:
         if c not in t:
             t[c] = np.nan
@@ -570,12 +579,18 @@ def frame(ds: xr.Dataset) -> pd.DataFrame:
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per factor, value and method: deviation (%), feasible (bool), online and integrated time (ms), their ratio,
     offline time (s), rounds, kB exchanged and the method's status; the table of the chapter."""
-    cols = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online_ms": "online (ms)",
-            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated_ms": "integrated (ms)",
-            "time_ratio": "online / integrated", "offline_s": "offline (s)", "rounds": "rounds",
+    cols = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online (ms)",
+            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated (ms)",
+            "time_ratio": "online / integrated", "offline_time_s": "offline (s)", "rounds": "rounds",
             "kB": "exchanged (kB)", "method_status": "status"}
-    t = table.assign(kB=table["bytes"] / 1e3)
-    return (t.set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols))
+    return (_display(table).set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols))
+
+
+def _display(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the record's times and bytes in the units the pages show them in, for display only: ``online``
+    (``solve_time_s``) and ``integrated`` (``integrated_solve_time_s``) in ms, ``kB`` (``bytes_exchanged``)."""
+    return table.assign(online=1e3 * table.solve_time_s, integrated=1e3 * table.integrated_solve_time_s,
+                        kB=table.bytes_exchanged / 1e3)
 
 
 NO_OFFLINE_STEP = ("P3",)
@@ -587,17 +602,23 @@ NO_ONLINE_DSO_STEP = ("P2",)
 and their DSO part is shown as "–" (`applicable`), never as 0.0 ms."""
 
 
-NOT_APPLYING = {"offline_s": NO_OFFLINE_STEP, "dso_ms": NO_ONLINE_DSO_STEP}
-"""The measures that do not apply to a method: column -> the methods (by code) it does not apply to."""
+NOT_APPLYING = {"offline_time_s": ("integrated", *NO_OFFLINE_STEP), "dso_ms": NO_ONLINE_DSO_STEP}
+"""The measures that do not apply to a method: column -> the methods (by code) it does not apply to. No offline
+time: the methods without an offline step and the integrated AC-OPF, solved in one piece (chapter 12 stores its row
+in this chapter's layout, method "integrated")."""
 
 
-def applicable(table: pd.DataFrame) -> pd.DataFrame:
+def applicable(table: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
     """The rows of a `frame` (methods by code) with every measure that does not apply to its method
     (`NOT_APPLYING`) set to NaN, which the tables show as "–" and the figure leaves out (a missing value, not 0): the
     offline time of a method without an offline step and the DSO part of one without a DSO step online. The stores
-    keep 0.0 there. Chapter 09's tables take the same rule from here; chapter 12's tables, which have no DSO part,
-    mark ALADIN's offline time by `forlab.studies.ch12_many_dsos.WITHOUT_OFFLINE`, built on `NO_OFFLINE_STEP`."""
-    return table.assign(**{c: table[c].where(~table.method.isin(codes)) for c, codes in NOT_APPLYING.items()})
+    keep 0.0 there. The one rule of chapters 08, 09 and 12's tables: chapter 12 applies it to its rows
+    (`forlab.studies.ch12_many_dsos.measures_shown`), chapter 09 to its own rows, whose column for a measure
+    ``names`` gives where it is not this chapter's (its ``offline_s`` for ``offline_time_s``). A measure the table has
+    no column for is left out."""
+    columns = {(names or {}).get(c, c): codes for c, codes in NOT_APPLYING.items()}
+    return table.assign(**{c: table[c].where(~table.method.isin(codes)) for c, codes in columns.items()
+                           if c in table})
 
 
 def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -605,7 +626,7 @@ def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
     factor; its labels differ per factor, so the index is unique), with the measures that do not apply missing
     (`applicable`)."""
     table = applicable(table)
-    t = table.assign(kB=table["bytes"] / 1e3, feasible=np.where(table.feasible.astype(bool), "yes", "no"))
+    t = _display(table).assign(feasible=np.where(table.feasible.astype(bool), "yes", "no"))
     t.loc[table.error != "", "feasible"] = np.nan  # a failed run has no dispatch to judge
     labels = t.variant_label.str.replace(" %", "\u00a0%")  # "load 80 %" stays on one line
     return t.set_index(pd.MultiIndex.from_arrays([labels, t.method], names=["variant", "method"]))
@@ -623,9 +644,9 @@ def online_table(table: pd.DataFrame) -> pd.DataFrame:
     flow, online time with its TSO and DSO parts, the integrated AC-OPF's time in the same run (ms) and the ratio.
     The numbers of `summary`, as text with the digits a reader needs; "–": a failed run (see `findings`), or the DSO
     part of a method without a DSO step online (`NO_ONLINE_DSO_STEP`)."""
-    digits = {"deviation_pct": 4, "online_ms": 1, "tso_ms": 1, "dso_ms": 1, "integrated_ms": 1, "time_ratio": 2}
-    headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online_ms": "online (ms)",
-               "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated_ms": "integrated AC-OPF (ms)",
+    digits = {"deviation_pct": 4, "online": 1, "tso_ms": 1, "dso_ms": 1, "integrated": 1, "time_ratio": 2}
+    headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online (ms)",
+               "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated AC-OPF (ms)",
                "time_ratio": "online / integrated"}
     return _shown(_page_frame(table), digits, headers)
 
@@ -634,8 +655,8 @@ def effort_table(table: pd.DataFrame) -> pd.DataFrame:
     """The chapter's second table, one row per variant and method: offline time (s), rounds, kB exchanged and the
     status of the method's own solver; "–": a failed run (its error is in `findings`), or the offline time of a
     method without an offline step (`NO_OFFLINE_STEP`)."""
-    digits = {"offline_s": 1, "rounds": 0, "kB": 1}
-    headers = {"offline_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)",
+    digits = {"offline_time_s": 1, "rounds": 0, "kB": 1}
+    headers = {"offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)",
                "method_status": "solver status"}
     return _shown(_page_frame(table), digits, headers)
 
@@ -659,7 +680,7 @@ def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
         g = g.assign(x=_x(kind, g)).sort_values("x")
         style = plots.method_style(method)
         color, marker = style["color"], style["marker"]
-        for ax, col in zip(column, ("deviation_pct", "time_ratio", "offline_s")):
+        for ax, col in zip(column, ("deviation_pct", "time_ratio", "offline_time_s")):
             ok = g[np.isfinite(g[col].astype(float))]
             ax.plot(ok.x, ok[col], "-", color=color, alpha=0.6)
             feas = ok.feasible.astype(bool)
@@ -735,12 +756,12 @@ def findings(table: pd.DataFrame) -> str:
         labels = ", ".join(dict.fromkeys(sub.sort_values("variant_value").variant_label))
         lines.append(f"**{KINDS[kind][0].upper() + KINDS[kind][1:]}** ({labels}):")
         for method, g in sub.groupby("method", sort=True):
-            ok = g[g.error == ""]
+            ok = _display(g[g.error == ""])
             lines.append(
                 f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, DEVIATION_FORMAT, ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
-                f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online_ms, '.0f', ' ms')} "
-                f"against {span(ok.integrated_ms, '.0f', ' ms')}), {_offline_words(method, ok.offline_s)}, "
+                f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online, '.0f', ' ms')} "
+                f"against {span(ok.integrated, '.0f', ' ms')}), {_offline_words(method, ok.offline_time_s)}, "
                 f"rounds {span(ok.rounds, '.0f')}.")
         lines.append("")
     bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
@@ -786,24 +807,24 @@ TS region is one of them, so its "DSO" part is not the DSOs' alone."""
 
 def _distinct_cases(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``table`` that ran, each case once: the base case, repeated once per factor, counts once (else a
-    run would be compared with copies of itself)."""
-    ok = table[(table.error == "") & np.isfinite(table.online_ms.astype(float))]
-    return ok.drop_duplicates(["method", "load_level", "n_fpus", "ties"])
+    run would be compared with copies of itself), with its times in ms (`_display`)."""
+    ok = table[(table.error == "") & np.isfinite(table.solve_time_s.astype(float))]
+    return _display(ok.drop_duplicates(["method", "load_level", "n_fpus", "ties"]))
 
 
 def _part_sentence(r, others: pd.DataFrame) -> str:
     """Which part of the online time (TSO or DSO) makes an outlier ``r`` slow against ``others``, its method's other
     runs, with both parts and the integrated AC-OPF's time of the same run beside the others' ranges. A method
     without a DSO step online (`NO_ONLINE_DSO_STEP`) has one part: no DSO part of 0.0 ms is set beside it."""
-    integrated = (f"the integrated AC-OPF of the same run {float(r.integrated_ms):.1f} ms "
-                  f"({span(others.integrated_ms, '.1f', ' ms')})")
+    own, ms = 1e3 * float(r.integrated_solve_time_s), 1e3 * others.integrated_solve_time_s.astype(float)
+    integrated = f"the integrated AC-OPF of the same run {own:.1f} ms ({span(ms, '.1f', ' ms')})"
     if r.method in NO_ONLINE_DSO_STEP:
         return f"It has no DSO step online: its TSO solve is all of its online time, and {integrated}."
     excess = {c: float(r[c]) - float(others[c].median()) for c in PARTS}
     slow = max(excess, key=excess.get)
     what = f", {DSO_PART[r.method]}," if slow == "dso_ms" and r.method in DSO_PART else ""
     fast = next(c for c in PARTS if c != slow)
-    usual = all(others[c].min() <= r[c] <= others[c].max() for c in (fast, "integrated_ms"))
+    usual = others[fast].min() <= r[fast] <= others[fast].max() and ms.min() <= own <= ms.max()
     return (f"Its {PARTS[slow]} part{what} took {float(r[slow]):.1f} ms ({r.method}'s other runs: "
             f"{span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
             f"({span(others[fast], '.1f', ' ms')}), and {integrated}"
@@ -823,12 +844,12 @@ def time_outliers(table: pd.DataFrame) -> str:
     lines = []
     for _, r in runs.iterrows():
         others = runs[(runs.method == r.method) & (runs.index != r.name)]
-        if others.empty or r.online_ms <= OUTLIER_FACTOR * others.online_ms.median():
+        if others.empty or r.online <= OUTLIER_FACTOR * others.online.median():
             continue
         lines.append(
-            f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {r.online_ms:.1f} ms "
-            f"({r.time_ratio:.2f}x the integrated AC-OPF), {r.online_ms / others.online_ms.median():.1f}x the "
-            f"median of {r.method}'s other runs ({others.online_ms.median():.1f} ms); in the figure, {r.method}'s "
+            f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {r.online:.1f} ms "
+            f"({r.time_ratio:.2f}x the integrated AC-OPF), {r.online / others.online.median():.1f}x the "
+            f"median of {r.method}'s other runs ({others.online.median():.1f} ms); in the figure, {r.method}'s "
             f"marker for {r.variant_label} in the middle row of the {FACTORS[r.variant_kind]} column. "
             + _part_sentence(r, others))
     if not lines:
@@ -872,7 +893,7 @@ def base_case_text(table: pd.DataFrame) -> str:
     range over the factor's values (`_spread_sentence`). Every number is computed from ``table`` (a `frame` of a
     store)."""
     ok = table[(table.error == "")]
-    base = ok[ok.is_base].drop_duplicates("method").set_index("method")
+    base = _display(ok[ok.is_base]).drop_duplicates("method").set_index("method")
     lines = []
     if len(base):
         lines.append(f"In the base case of {base.system.iloc[0]} ({base.variant_label.iloc[0]}, "
@@ -880,10 +901,10 @@ def base_case_text(table: pd.DataFrame) -> str:
                      f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
         for m, r in base.iterrows():
             lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:{DEVIATION_FORMAT}} %, online "
-                         f"{r.online_ms:.0f} ms against {r.integrated_ms:.0f} ms for the integrated AC-OPF "
+                         f"{r.online:.0f} ms against {r.integrated:.0f} ms for the integrated AC-OPF "
                          f"({r.time_ratio:.2f}x), "
-                         f"{_offline_words(m, pd.Series([r.offline_s]))}, {counted(r.rounds, 'round')}, "
-                         f"{r.bytes / 1e3:.1f} kB.")
+                         f"{_offline_words(m, pd.Series([r.offline_time_s]))}, {counted(r.rounds, 'round')}, "
+                         f"{r.kB:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):
         if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
             lines.append(sentence)

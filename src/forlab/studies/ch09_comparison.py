@@ -331,16 +331,20 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
     return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
 
 
-NOT_APPLYING = ch08_sensitivity.NOT_APPLYING
+ROW_NAMES = {"offline_time_s": "offline_s"}
+"""Chapter 08's name of a measure -> its `ROW` column, where the two differ (this table's own names)."""
+
+NOT_APPLYING = {ROW_NAMES.get(c, c): codes for c, codes in ch08_sensitivity.NOT_APPLYING.items()}
 """The `ROW` columns that do not apply to a method, by method code: chapter 08's rule
-(`forlab.studies.ch08_sensitivity.applicable`), so ALADIN's offline time and P2's DSO part print "–", not 0.0."""
+(`forlab.studies.ch08_sensitivity.applicable`) in this table's names (`ROW_NAMES`), so ALADIN's offline time and P2's
+DSO part print "–", not 0.0."""
 
 
 def _applying(t: pd.DataFrame) -> pd.DataFrame:
     """``t`` (rows in `ROW` columns, methods by name) with the values of `NOT_APPLYING` missing, by chapter 08's
     `forlab.studies.ch08_sensitivity.applicable`; the rows keep 0.0 there, which `_offline_line` reads as "none"."""
     coded = t.assign(method=t.method.map(dict(zip(METHOD_NAMES, METHOD_CODES))))
-    return ch08_sensitivity.applicable(coded).assign(method=t.method)
+    return ch08_sensitivity.applicable(coded, ROW_NAMES).assign(method=t.method)
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
@@ -1951,6 +1955,7 @@ __all__ = [
     "RERUN_PAIR",
     "REVEALS",
     "ROW",
+    "ROW_NAMES",
     "RUN_SOURCES",
     "SCALE",
     "SCALE_METHODS",

@@ -322,8 +322,7 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
 
     row = ch08._row(
         name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
-        integrated_ms=1e3 * base.solve_time_s, integrated_status=base.status, online_ms=1e3 * base.solve_time_s,
-        offline_s=0.0, method_status=base.status, integrated_iterations=base.result.iterations,
+        integrated_status=base.status, method_status=base.status, integrated_iterations=base.result.iterations,
         **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())})
     return row, base, again
 
@@ -388,7 +387,8 @@ def _not_run(name: str, n: int, limit: int) -> dict:
 def _progress_text(n: int, row: dict) -> str:
     dev = row["deviation_pct"]
     said = f"{dev:+.4f} %" if np.isfinite(dev) else row["status"][:80]
-    return f"N = {n} {row['method']}: {said}, online {row['online_ms']:.1f} ms, whole {row['group_wall_time_s']:.1f} s"
+    return (f"N = {n} {row['method']}: {said}, online {1e3 * row['solve_time_s']:.1f} ms, "
+            f"whole {row['group_wall_time_s']:.1f} s")
 
 
 def run(params: dict, progress=terminal_line) -> xr.Dataset:
@@ -440,13 +440,13 @@ def to_store(rows: pd.DataFrame, size_rows: pd.DataFrame, attrs: dict) -> xr.Dat
 def frame(st: xr.Dataset) -> pd.DataFrame:
     """The ``run`` rows with ``n_ds``, the size's ``buses`` and ``integrated_again_ms`` (NaN in a store written
     before it, `timing_noise`), ``time_ratio`` (the online solver time over the
-    integrated AC-OPF's of the same size: one integrated AC-OPF per size, shared by every method rather than one per
-    method, and timed by the rule, `integrated_row`) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out targets are defined
-    as a reduction, `targets`)."""
+    integrated AC-OPF's of the same size, as chapter 08's rows store it, `forlab.studies.ch08_sensitivity.COLUMNS`:
+    one integrated AC-OPF per size, shared by every method rather than one per method, and timed by the rule,
+    `integrated_row`; none for that AC-OPF itself) and ``time_reduction_pct`` (100 (1 - ratio), %: only the scale-out
+    targets are defined as a reduction, `targets`)."""
     t = ch08.frame(st.drop_dims("size"))
     t["n_ds"] = t["n_ds"].astype(int)
     t = t.merge(sizes(st).reindex(columns=["n_ds", "buses", "integrated_again_ms"]), on="n_ds", how="left")
-    t["time_ratio"] = t["solve_time_s"] / t["integrated_solve_time_s"]
     t["time_reduction_pct"] = 100 * (1 - t["time_ratio"])
     t.loc[t.method == "integrated", ["time_ratio", "time_reduction_pct"]] = np.nan  # the yardstick itself
     return t
@@ -489,9 +489,10 @@ NO_OFFLINE = ", its offline time and rounds: it has no offline step and no round
 """Why the integrated AC-OPF's row has "–" for its offline time and rounds (`outcome_tables`, `paper_table`; said by
 `dash_text`, `paper_note`): they do not apply to a problem solved in one piece, whose time is its solve's alone."""
 
-WITHOUT_OFFLINE = ("integrated", *ch08.NO_OFFLINE_STEP)
+WITHOUT_OFFLINE = ch08.NOT_APPLYING["offline_time_s"]
 """The rows whose offline time reads "–", not 0.0: the integrated AC-OPF's (`NO_OFFLINE`) and ALADIN's
-(`P3_NO_OFFLINE`), neither of which has an offline step."""
+(`P3_NO_OFFLINE`), neither of which has an offline step; chapter 08's one rule
+(`forlab.studies.ch08_sensitivity.NOT_APPLYING`), which `measures_shown` applies."""
 
 P3_NO_OFFLINE = "P3 ALADIN's offline time: it has no offline step, its regions solve online in every round"
 """Why P3's rows have "–" for their offline time (`WITHOUT_OFFLINE`; said by `dash_text`, `paper_note`)."""
@@ -519,13 +520,16 @@ def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` (methods by code) with every measure a table of this chapter shows as "–" set to NaN: the
     one dash rule of `outcome_tables` and `paper_table`. A run that did not finish has no feasibility, times,
     offline time, rounds or data; a run that is not `comparable` has no deviation (nor has the integrated AC-OPF, from
-    itself); the rows of `WITHOUT_OFFLINE` have no offline time, and the integrated AC-OPF has no rounds
-    (`NO_OFFLINE`). Chapter 09's copies of the rows lack the wall time, which is then left out."""
+    itself); a measure that does not apply to a row's method is missing by chapter 08's one rule
+    (`forlab.studies.ch08_sensitivity.applicable`: the rows of `WITHOUT_OFFLINE` have no offline time, P2's no DSO
+    part), and the integrated AC-OPF has no rounds (`NO_OFFLINE`). Chapter 09's copies of the rows lack the wall time,
+    which is then left out."""
     ran, integrated = t.status == "ok", t.method == "integrated"
-    unfinished = [c for c in ("feasible", "solve_time_s", "wall_time_s", "bytes_exchanged") if c in t]
+    unfinished = [c for c in ("feasible", "solve_time_s", "wall_time_s", "bytes_exchanged", "offline_time_s")
+                  if c in t]
+    t = ch08.applicable(t)
     return t.assign(**{c: t[c].astype(float).where(ran) for c in unfinished},
                     deviation_pct=t.deviation_pct.where(comparable(t) & ~integrated),
-                    offline_time_s=t.offline_time_s.where(ran & ~t.method.isin(WITHOUT_OFFLINE)),
                     rounds=t.rounds.astype(float).where(ran & ~integrated))
 
 
@@ -578,7 +582,7 @@ def dash_text(t: pd.DataFrame) -> str:
 
 DISPATCH_HEADERS = {"dso_ms": "slowest DSO, solver (ms)", "dso_parallel_ms": "all DSOs on the workers, wall (ms)",
                     "ratio": "wall / slowest DSO", "offline_dso_max_s": "offline, slowest DSO (s)",
-                    "offline_s": "offline, all DSOs (s)"}
+                    "offline_time_s": "offline, all DSOs (s)"}
 
 
 def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
@@ -590,7 +594,8 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
     p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms,
                    offline_dso_max_s=p1.get("offline_dso_max_s", pd.Series(np.nan, index=p1.index)))
-    p1 = fixed_columns(p1, dict.fromkeys(("dso_ms", "dso_parallel_ms", "ratio", "offline_dso_max_s", "offline_s"), 1))
+    p1 = fixed_columns(p1, dict.fromkeys(("dso_ms", "dso_parallel_ms", "ratio", "offline_dso_max_s",
+                                          "offline_time_s"), 1))
     out = printable(p1, DISPATCH_HEADERS)
     out.index.name = "DSs"
     return out
@@ -1090,11 +1095,12 @@ def _online_share(r, method: str) -> str:
     """Markdown: how much of a method's online solver time (a row of `frame`) the TSO's OPF takes, beside the
     integrated AC-OPF's. P2 has no online DSO step: its online time is the TSO's OPF, and a share of it would say
     nothing."""
-    times = f"the integrated AC-OPF {r.integrated_ms:.0f} ms"
+    online = 1e3 * r.solve_time_s  # ms, as the sentence says it
+    times = f"the integrated AC-OPF {1e3 * r.integrated_solve_time_s:.0f} ms"
     if method == "P1":
-        return (f"the TSO's OPF takes {100 * r.tso_ms / r.online_ms:.0f} % of the online solver time "
-                f"({r.tso_ms:.0f} of {r.online_ms:.0f} ms; {times})")
-    return f"the online solver time is the TSO's OPF alone ({r.online_ms:.0f} ms; {times})"
+        return (f"the TSO's OPF takes {100 * r.tso_ms / online:.0f} % of the online solver time "
+                f"({r.tso_ms:.0f} of {online:.0f} ms; {times})")
+    return f"the online solver time is the TSO's OPF alone ({online:.0f} ms; {times})"
 
 
 def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
