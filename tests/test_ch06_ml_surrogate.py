@@ -482,6 +482,11 @@ def test_a_failed_run_shows_no_time_ratio_and_no_violation_count():
     assert per_sys.tso_ms_mean["a"] == pytest.approx(100.0)
     costs, times = ch06.benchmark_shown(table)
     assert costs.violations.tolist() == [2, "–"] and times["time ratio"].iloc[1] == "–"
+    # second read 2, item 1: a store without the DSOs' fit times has no offline time: "–" and words, never a crash
+    # or "nan s" (before offline_seconds it summed what it had and printed a partial time)
+    assert np.isnan(per_sys.offline_s["a"])
+    assert ch06.per_system_shown(per_sys).iloc[0].str.contains("nan").sum() == 0
+    assert "offline work of the DSOs not recorded in this store." in ch06.benchmark_summary(per_sys)
     assert costs.status.iloc[1] == "tso failed: Infeasible"
 
 

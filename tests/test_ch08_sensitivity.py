@@ -351,6 +351,12 @@ def test_base_case_text_from_the_archived_store(archived):
     # a factor with one value says nothing about its change
     one_level = _table().assign(ds_buses=33.0).query("variant_kind != 'load'")
     assert "Across" not in ch08_sensitivity.base_case_text(one_level)
+    # second read 2, item 3: a base case that finished without an exception yet failed says its status, not "nan %"
+    failed = (runs.method == "P3") & runs.is_base.astype(bool)
+    stalled = runs.assign(status=runs.status.where(~failed, "aladin failed: max_iter"),
+                          deviation_pct=runs.deviation_pct.where(~failed), solve_time_s=runs.solve_time_s.where(~failed))
+    said = ch08_sensitivity.base_case_text(stalled)
+    assert "- P3 ALADIN: aladin failed: max_iter." in said.splitlines() and "nan" not in said
 
 
 def test_base_case_text_names_a_tie_and_a_single_method_as_such():

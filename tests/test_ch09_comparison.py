@@ -1114,3 +1114,12 @@ def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_run
             "one's") in speed
     # review finding: the largest factor is said once, beside the ratios, not again in the verdict
     assert f"{spread.max():.2f}" not in speed
+
+
+def test_an_offline_time_a_store_did_not_record_is_said_so():
+    """Second read 2, item 2: P2's offline time is NaN in a store written before it was recorded (chapter 06's
+    `offline_seconds`); the offline line says so instead of "nan s"."""
+    mean = pd.DataFrame({"offline": [4.5, np.nan, 0.0]}, index=list(ch09_comparison.METHOD_NAMES))
+    line = ch09_comparison._offline_line(mean)
+    assert "nan" not in line and f"{ch09_comparison.METHOD_NAMES[1]} not recorded" in line
+    assert f"{ch09_comparison.METHOD_NAMES[2]} none" in line

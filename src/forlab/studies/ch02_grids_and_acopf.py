@@ -706,7 +706,8 @@ def study_text(stored: xr.Dataset) -> str:
     worst = gap.abs().idxmax()
     row = study_t.loc[worst]
     buses = span(study_t.system_buses, ".0f", " buses")
-    sizes = f"of {buses}" if " to " not in buses else f"from {buses}"  # one system: "of 42 buses"
+    one_size = "each " if study_t.system.nunique() > 1 else ""  # several systems of one size: "each of 42 buses"
+    sizes = f"from {buses}" if " to " in buses else f"{one_size}of {buses}"
     return (
         f"{counted(study_t.system.nunique(), 'study system')} with {counted(len(study_t), 'DS')} and "
         f"{counted(study_t.fpus.sum(), 'FPU')} in total, {sizes}. The active "

@@ -256,7 +256,7 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
     row.update(values)
     online, integrated = row["solve_time_s"], row["integrated_solve_time_s"]
     if np.isfinite(online) and np.isfinite(integrated) and integrated > 0:
-        row["time_ratio"] = online / integrated  # the one writer of the ratio (chapters 09 and 12 read it)
+        row["time_ratio"] = online / integrated  # the one writer of chapters 08 and 12's ratio (09 copies it)
     return row
 
 
@@ -891,7 +891,8 @@ def base_case_text(table: pd.DataFrame) -> str:
     """Markdown: the base case of every method (deviation, online against integrated time, offline time, rounds,
     kB), then per factor with at least two values the method whose deviation spans the widest and the narrowest
     range over the factor's values (`_spread_sentence`). Every number is computed from ``table`` (a `frame` of a
-    store)."""
+    store); a base case that finished without an exception yet failed says its status instead (a failed case is
+    never a number)."""
     ok = table[(table.error == "")]
     base = _display(ok[ok.is_base]).drop_duplicates("method").set_index("method")
     lines = []
@@ -900,6 +901,9 @@ def base_case_text(table: pd.DataFrame) -> str:
                      f"{int(base.n_fpus.iloc[0])} FPUs per DS, "
                      f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
         for m, r in base.iterrows():
+            if r.status != "ok":
+                lines.append(f"- {m} {METHODS[m]}: {r.status}.")
+                continue
             lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:{DEVIATION_FORMAT}} %, online "
                          f"{r.online:.0f} ms against {r.integrated:.0f} ms for the integrated AC-OPF "
                          f"({r.time_ratio:.2f}x), "

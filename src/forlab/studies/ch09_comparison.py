@@ -163,7 +163,8 @@ def p2_rows(st: xr.Dataset) -> pd.DataFrame:
         times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
                  "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
-                         float(bool(r.feasible)), times, float(offline[r.system]), 1, sent[i], ds_level=ds_load[i]))
+                         float(bool(r.feasible)), times, float(offline.get(r.system, np.nan)), 1, sent[i],
+                         ds_level=ds_load[i]))
     return pd.DataFrame(rows, columns=ROW)
 
 
@@ -332,7 +333,8 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
 
 
 ROW_NAMES = {"offline_time_s": "offline_s"}
-"""Chapter 08's name of a measure -> its `ROW` column, where the two differ (this table's own names)."""
+"""Chapter 08's name of a measure -> its `ROW` column, for the measures of chapter 08's `NOT_APPLYING` whose names
+differ (this table's own names; its bytes, ``bytes``, are not among them)."""
 
 NOT_APPLYING = {ROW_NAMES.get(c, c): codes for c, codes in ch08_sensitivity.NOT_APPLYING.items()}
 """The `ROW` columns that do not apply to a method, by method code: chapter 08's rule
@@ -1311,6 +1313,8 @@ def _offline_line(mean: pd.DataFrame) -> str:
     """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`); a method that needs none is
     named, otherwise none is ranked, as the units differ."""
     def part(m: str, seconds: float) -> str:
+        if not np.isfinite(seconds):  # a store written before the time was recorded
+            return f"{m} not recorded"
         return f"{m} none" if seconds == 0 else f"{m} {seconds:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip()
 
     none = mean.offline.eq(0).any()

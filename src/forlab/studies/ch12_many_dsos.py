@@ -522,8 +522,8 @@ def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
     offline time, rounds or data; a run that is not `comparable` has no deviation (nor has the integrated AC-OPF, from
     itself); a measure that does not apply to a row's method is missing by chapter 08's one rule
     (`forlab.studies.ch08_sensitivity.applicable`: the rows of `WITHOUT_OFFLINE` have no offline time, P2's no DSO
-    part), and the integrated AC-OPF has no rounds (`NO_OFFLINE`). Chapter 09's copies of the rows lack the wall time,
-    which is then left out."""
+    part), and the integrated AC-OPF has no rounds (`NO_OFFLINE`). A measure the rows do not carry is left out (an
+    older store's)."""
     ran, integrated = t.status == "ok", t.method == "integrated"
     unfinished = [c for c in ("feasible", "solve_time_s", "wall_time_s", "bytes_exchanged", "offline_time_s")
                   if c in t]

@@ -585,8 +585,8 @@ def condensed_step(replies: list[dict], rows: list[np.ndarray], n_cons: int, ax:
     ``C`` has as many positive eigenvalues as ``K`` (Haynsworth inertia of ``[Ht E'; E -K^-1]``, ``Ht`` positive
     definite). The near limits' multipliers ``y`` solve ``min 1/2 y' Q y + c' y, y >= 0`` with
     ``Q = W - V' C^-1 V``: by non-negative least squares on a working set grown by the limits the step would
-    violate (`_dual_limits`). Each region gets ``xi_i`` and ``y_i`` back and takes ``dv_i = -Ht_i^-1 (g_r + E_i'
-    xi_i + G_i' y_i)`` itself; ``lambda_QP = lambda + D (A x + B dv)``."""
+    violate (`_dual_limits`). Each region gets ``xi_i`` and ``y_i`` back and takes
+    ``dv_i = -Ht_i^-1 (g_r + E_i' xi_i + G_i' y_i)`` itself; ``lambda_QP = lambda + D (A x + B dv)``."""
     d = np.broadcast_to(np.asarray(mu, float), (n_cons,))
     trows = np.concatenate([np.asarray(r, int) for r in rows])
     offs = np.cumsum([0, *[len(r) for r in rows]])

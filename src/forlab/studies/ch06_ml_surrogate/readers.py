@@ -458,9 +458,8 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     error and offline work per system (the worst time ratio and the mean solve times are in the sentences below it,
     the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
     p = fixed_columns(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
-                            "time_ratio_mean": 2, "time_ratio_max": 2})
+                            "time_ratio_mean": 2, "time_ratio_max": 2, "offline_s": 0})  # "–" where not recorded
     p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
-    p["offline_s"] = p.offline_s.round(0).astype(int)
     return printable(p, PER_SYSTEM)
 
 

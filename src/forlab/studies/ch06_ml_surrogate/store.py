@@ -155,7 +155,8 @@ def benchmark_all(systems: dict, cases: list[DSCase], params: dict) -> tuple[pd.
     for name, system in systems.items():
         table, u = benchmark_system(system, [c for c in cases if c.system == name], params["n_scenarios"],
                                     tuple(params["load_range"]), params["seed"], repeats=params["timing_repeats"])
-        # the DSOs' offline work for this system (power flows, refinement, fit, certification), as chapter 09 sums it
+        # the DSOs' offline work for this system (power flows, refinement, fit, certification), the record that
+        # `forlab.studies.ch06_ml_surrogate.readers.offline_seconds` reads (chapters 06 and 09)
         table["offline_time_s"] = sum(c.data.attrs["elapsed_s"] + c.info.get("fit_time_s", 0.0)
                                       for c in cases if c.system == name)
         tables.append(table)

@@ -81,7 +81,8 @@ def benchmark_summary(per_sys) -> str:
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
         f"on average and {r.deviation_max_pct:.4f} % at most; TSO solve time / integrated solve time "
         f"{r.time_ratio_mean:.2f}x on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
-        f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs {r.offline_s:.0f} s."
+        f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs "
+        + (f"{r.offline_s:.0f} s." if np.isfinite(r.offline_s) else "not recorded in this store.")
         for s, r in per_sys.iterrows())
 
 
