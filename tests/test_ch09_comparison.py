@@ -1123,3 +1123,10 @@ def test_an_offline_time_a_store_did_not_record_is_said_so():
     line = ch09_comparison._offline_line(mean)
     assert "nan" not in line and f"{ch09_comparison.METHOD_NAMES[1]} not recorded" in line
     assert f"{ch09_comparison.METHOD_NAMES[2]} none" in line
+
+
+def test_every_store_the_chapter_opens_is_declared_to_the_book():
+    """ci145: chapter 09 began to read chapter 08's paper-scale store (`PROFILES`) and the book's build refused it,
+    as `forlab.book.runner.READS` did not declare it. Every profile store the chapter opens is declared there."""
+    declared = set(runner.READS["09_comparison"])
+    assert {*ch09_comparison.PROFILES.values(), ch09_comparison.SCALE} <= declared

@@ -634,7 +634,7 @@ READS: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("05_coordination", None), ("05_coordination", "paper"),
         ("06_ml_surrogate", None), ("06_ml_surrogate", "paper"),
         ("07_aladin", None), ("07_aladin", "full"),
-        ("08_sensitivity", None),
+        ("08_sensitivity", None), ("08_sensitivity", "paper"),
         ("12_many_dsos", "paper"),
     ),
 }  # fmt: skip
