@@ -355,7 +355,8 @@ def test_p2s_load_is_said_to_be_its_scenarios_mean_ts_load_with_its_ds_load_fact
     assert round(100 * p2.ds_load.min()) < round(100 * p2.load_min.min())
     same = ch09_comparison.common_load(cases)
     assert (f"of nominal load (for P2 ML surrogate, {ch09_comparison.P2_LOAD}, with its DSs' mean load factor "
-            f"{words(same)} there) (the method chapters ran") in text
+            f"{words(same)} there). The method chapters ran") in text
+    assert ") (" not in text  # review of the page: two parentheses in a row
     assert ch09_comparison.P2_LOAD in ch09_comparison.OWN_LOADS_LEAD
 
 

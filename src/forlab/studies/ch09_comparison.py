@@ -308,9 +308,10 @@ def common_load_text(cases: pd.DataFrame) -> str:
     ds = _ds_loads_words(same)
     p2 = (f" (for {METHOD_NAMES[1]}, {P2_LOAD}" + (f", with its DSs' mean load factor {ds} there" if ds else "") + ")"
           if (same.method == METHOD_NAMES[1]).any() else "")
+    # two sentences: P2's clause and the chapters' loads would otherwise stand as two parentheses in a row
     return (f"These tables compare every method at the load all of them ran on each system, "
-            f"{_loads_words(same.drop_duplicates('load_min'))} of nominal load{p2} (the method chapters ran {each}); "
-            "the table of each method over every load it ran comes after them.")
+            f"{_loads_words(same.drop_duplicates('load_min'))} of nominal load{p2}. The method chapters ran {each}; "
+            "the table of each method over every load it ran comes after these tables.")
 
 
 PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
