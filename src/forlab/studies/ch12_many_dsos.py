@@ -543,8 +543,9 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
     ratio = ratio_words(t)
     t = measures_shown(t)
-    t = t.assign(kB=t.bytes_exchanged / 1e3, wall_ms=1e3 * t.wall_time_s, online=1e3 * t.solve_time_s,
-                 feasible=t.feasible.map({1.0: "yes", 0.0: "no"}), ratio=ratio)
+    # chapter 08's display units (online ms, kB), the wall time beside them in ms
+    t = ch08._display(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
+                                ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1})
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
