@@ -35,7 +35,7 @@ def _params(args: argparse.Namespace) -> dict:
         params["timeout_s"] = float(args.timeout_s)
     if args.jobs is not None:
         params["jobs"] = int(args.jobs)
-    ch11.validate(params)
+    ch11.check_params(params)
     return params
 
 

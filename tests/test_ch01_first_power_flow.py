@@ -22,9 +22,9 @@ def test_run_reproduces_the_published_losses(base):
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, True, "1", float("inf"), float("nan")])
-def test_validate_rejects_a_load_scale_that_is_not_positive_and_finite(bad):
+def test_check_params_rejects_a_load_scale_that_is_not_positive_and_finite(bad):
     with pytest.raises(ValueError, match="load_scale"):
-        ch01.validate({"grid": "case33bw", "load_scale": bad})
+        ch01.check_params({"grid": "case33bw", "load_scale": bad})
 
 
 def test_voltage_text_and_figure(base):

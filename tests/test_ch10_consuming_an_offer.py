@@ -270,9 +270,9 @@ def test_offer_path_from_anywhere_in_the_repository(monkeypatch):
 @pytest.mark.parametrize("change", [{"ds": "case33bw"}, {"slice_positions": [0.5]}, {"slice_positions": [0.2, 1.5]},
                                     {"gen_cost_per_mwh": -1.0}, {"ts_load_mw": True}, {"pyomo_solver": "gurobi"},
                                     {"surrogate_samples": 10}, {"repeats": 0}, {"repeats": 2.5}])
-def test_validate_params_names_the_parameter(change):
+def test_check_params_names_the_parameter(change):
     with pytest.raises(ValueError, match=next(iter(change))):
-        ch10.validate_params(PARAMS | change)
+        ch10.check_params(PARAMS | change)
 
 
 @pytest.mark.parametrize(("change", "match"), [
@@ -288,26 +288,26 @@ def test_validate_params_names_the_parameter(change):
     ({"seed": -1}, "seed must be a non-negative integer"),
     ({"degrees": [3]}, "degrees must be a non-empty list"), ({"degrees": []}, "degrees must be a non-empty list"),
     ({"degrees": [2, 8]}, "degrees must be a non-empty list")])
-def test_validate_params_refuses_a_bad_value_before_any_sampling(change, match, monkeypatch):
+def test_check_params_refuses_a_bad_value_before_any_sampling(change, match, monkeypatch):
     """A DS not in its system, a generator without capacity or below the TS load, negative counts or seeds and
-    degrees outside `forlab.p1_for.polynomial.DEGREES` fail in `validate_params`, naming the parameter, not later
+    degrees outside `forlab.p1_for.polynomial.DEGREES` fail in `check_params`, naming the parameter, not later
     (a bare IndexError at the PCC lookup, Infeasible rows, a solver's "bad status" after sampling)."""
     from forlab.grid import td
 
-    monkeypatch.setattr(td, "load_system", lambda *a, **k: pytest.fail("validate_params built a study system"))
+    monkeypatch.setattr(td, "load_system", lambda *a, **k: pytest.fail("check_params built a study system"))
     with pytest.raises(ValueError, match=match):
-        ch10.validate_params(PARAMS | change)
+        ch10.check_params(PARAMS | change)
 
 
-def test_validate_params_takes_the_defaults_and_every_ds_of_a_system():
+def test_check_params_takes_the_defaults_and_every_ds_of_a_system():
     from forlab.book import runner
     from forlab.p1_for.polynomial import DEGREES
 
-    ch10.validate_params(runner.chapter_params(ch10.CHAPTER))
-    ch10.validate_params(PARAMS | {"ds": "case30+case69+case33bw/case69", "degrees": list(DEGREES),
+    ch10.check_params(runner.chapter_params(ch10.CHAPTER))
+    ch10.check_params(PARAMS | {"ds": "case30+case69+case33bw/case69", "degrees": list(DEGREES),
                                    "n_directions": 0, "face_grid": 0, "seed": 0})
-    ch10.validate_params(PARAMS | {"ds": "case118+case33bw*2/case33bw#2"})
-    ch10.validate_params(PARAMS | {"offer_file": "x.json", "ds": "anything"})  # ds names the DS only without a file
+    ch10.check_params(PARAMS | {"ds": "case118+case33bw*2/case33bw#2"})
+    ch10.check_params(PARAMS | {"offer_file": "x.json", "ds": "anything"})  # ds names the DS only without a file
 
 
 @pytest.mark.parametrize(("name", "value"), [("offer_file", 7), ("n_directions", "16"), ("degrees", "abc"),
@@ -315,7 +315,7 @@ def test_validate_params_takes_the_defaults_and_every_ds_of_a_system():
                                              ("slice_positions", ["0.3", "0.7"]), ("pyomo_solver", 1)])
 def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
-        ch10.validate_params(PARAMS | {name: value})
+        ch10.check_params(PARAMS | {name: value})
 
 
 def test_the_price_eigenvalues_carry_their_unit_and_a_zero_one_is_said(st, tmp_path):

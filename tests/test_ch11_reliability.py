@@ -27,18 +27,18 @@ def test_classify_outcomes():
 
 def test_parameters_are_checked():
     ok = {"probes": "quick", "timeout_s": 10.0, "jobs": 1}
-    ch11.validate(ok)
+    ch11.check_params(ok)
     for bad, match in [({"probes": "some"}, "unknown or empty"), ({"probes": ["nope"]}, "unknown or empty"),
                        ({"probes": "offer_nan_coef,nope"}, r"unknown or empty selection \['nope'\]"),
                        ({"probes": ","}, "unknown or empty"),
                        ({"probes": []}, "unknown or empty"), ({"timeout_s": 0}, "timeout_s"),
                        ({"timeout_s": float("inf")}, "timeout_s"), ({"jobs": 0}, "jobs"), ({"jobs": True}, "jobs")]:
         with pytest.raises(ValueError, match=match):
-            ch11.validate(ok | bad)
+            ch11.check_params(ok | bad)
     assert {p.name for p in ch11.selected("quick")} < {p.name for p in ch11.selected("all")}
     assert [p.name for p in ch11.selected(["offer_nan_coef"])] == ["offer_nan_coef"]
     # the command line gives a str (the default "quick" is one): names joined by commas select the same probes
-    ch11.validate(ok | {"probes": "offer_nan_coef, island_open_line"})
+    ch11.check_params(ok | {"probes": "offer_nan_coef, island_open_line"})
     assert ({p.name for p in ch11.selected("offer_nan_coef,island_open_line")}
             == {p.name for p in ch11.selected(["offer_nan_coef", "island_open_line"])} == {"offer_nan_coef",
                                                                                          "island_open_line"})

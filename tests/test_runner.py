@@ -631,8 +631,8 @@ CHECKED_CHAPTERS = {
     "06_ml_surrogate": ("ch06_ml_surrogate.store", "PARAMETER_TYPES", "check_params"),
     "07_aladin": ("ch07_aladin.study", "PARAMETER_TYPES", "check_params"),
     "08_sensitivity": ("ch08_sensitivity", "PARAMETER_TYPES", "check_params"),
-    "09_comparison": ("ch09_comparison", "PARAMETER_TYPES", "validate"),
-    "10_consuming_an_offer": ("ch10_consuming_an_offer", "PARAMETER_TYPES", "validate_params"),
+    "09_comparison": ("ch09_comparison", "PARAMETER_TYPES", "check_params"),
+    "10_consuming_an_offer": ("ch10_consuming_an_offer", "PARAMETER_TYPES", "check_params"),
 }
 """The chapters whose check starts with `runner.check_types`: module (under forlab.studies), type table, check."""
 
@@ -740,3 +740,24 @@ def test_a_typo_in_reads_names_the_chapter_and_reads(repo, monkeypatch):
     monkeypatch.setitem(runner.READS, "a_first", (("b_secnd", None),))
     with pytest.raises(runner.ParameterError, match=r"declared in READS\['a_first'\].*unknown chapter 'b_secnd'"):
         runner.content_hash(repo, "a_first")
+
+
+def test_a_value_the_chapter_refuses_stops_with_exit_2_before_a_kernel_starts(monkeypatch, capsys):
+    """A value of the right type that the chapter's own check refuses (`runner.check_values`) is a usage error, as
+    the README says: exit status 2 with the chapter's message, no kernel, no ``.failed.ipynb``."""
+    import papermill
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    assert cli.main(["run", "01_first_power_flow", "-p", "load_scale", "-1", "--no-progress"]) == 2
+    assert "load_scale must be a positive finite number" in capsys.readouterr().err
+
+
+def test_every_chapter_has_its_check_and_a_notebook_without_one_has_none():
+    """`runner.chapter_check` finds ``check_params`` of every chapter's study module; a notebook of a project's own
+    has no study module and so no check (`runner.check_values` lets it through)."""
+    root = Path(__file__).resolve().parents[1]
+    for chapter in runner.chapters(root):
+        assert callable(runner.chapter_check(chapter)), chapter
+    assert runner.chapter_check("a_first") is None
+    runner.check_values("a_first", {"anything": -1})

@@ -264,8 +264,11 @@ def resolve_parameters(
     profile: str | None = None,
     available_profiles: Mapping[str, Mapping[str, Any]] | None = None,
     chapter: str = "",
+    origin: str = "-p",
 ) -> dict[str, Any]:
-    """Defaults, then the profile's values, then ``overrides``, each checked and coerced to the default's type."""
+    """Defaults, then the profile's values, then ``overrides``, each checked and coerced to the default's type; an
+    error names where the bad one came from (``origin``: the command line's ``-p``, or the caller's name for
+    ``overrides``)."""
     listing = f"declared parameters of {chapter or 'the chapter'} (name = default):\n{describe_parameters(declared)}"
     merged = dict(declared)
     layers: list[tuple[str, list[tuple[str, Any]]]] = []
@@ -275,16 +278,41 @@ def resolve_parameters(
             raise ParameterError(f"unknown profile {profile!r}; profiles: {', '.join(available) or '(none)'}")
         layers.append((f"profile {profile!r}", list(available[profile].items())))
     pairs = list(overrides.items()) if isinstance(overrides, Mapping) else list(overrides)
-    layers.append(("-p", pairs))
-    for origin, items in layers:
+    layers.append((origin, pairs))
+    for source, items in layers:
         for name, value in items:
             if name not in declared:
-                raise ParameterError(f"{origin}: unknown parameter {name!r}\n{listing}")
+                raise ParameterError(f"{source}: unknown parameter {name!r}\n{listing}")
             try:
                 merged[name] = coerce(value, declared[name])
             except (ValueError, TypeError) as err:
-                raise ParameterError(f"{origin}: bad value for {name!r}: {err}\n{listing}") from err
+                raise ParameterError(f"{source}: bad value for {name!r}: {err}\n{listing}") from err
     return merged
+
+
+def chapter_check(chapter: str) -> Callable[[dict[str, Any]], None] | None:
+    """A chapter's own check of its parameters' values: ``check_params`` of its study module
+    (``forlab.studies.ch<chapter>``; cheap, it builds and solves nothing); None for a notebook without one."""
+    import importlib
+    import importlib.util
+
+    name = f"forlab.studies.ch{chapter}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return getattr(importlib.import_module(name), "check_params", None)
+
+
+def check_values(chapter: str, params: Mapping[str, Any]) -> None:
+    """`ParameterError` (the command line's exit status 2) when the chapter's own check (`chapter_check`) refuses
+    a value that has the right type, e.g. a negative count or an unknown grid: said before a kernel starts, rather
+    than as a failed notebook cell with a ``.failed.ipynb`` left behind."""
+    check = chapter_check(chapter)
+    if check is None:
+        return
+    try:
+        check(dict(params))
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"{chapter}: {err}") from err
 
 
 # ---------------------------------------------------------------- the chapter convention
@@ -496,6 +524,7 @@ def run_chapter(
     if problems:
         raise ChapterFailed(f"{nb_path} breaks the chapter convention: " + "; ".join(problems))
     params = resolve_parameters(declared, overrides, profile, named, chapter)
+    check_values(chapter, params)
     default = params == declared
     out = executed_path(root, chapter, params, default)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -778,10 +807,12 @@ def profile_params(chapter: str, profile: str) -> dict[str, Any]:
     return resolve_parameters(declared, {}, profile, named, chapter)
 
 
-def chapter_params(chapter: str, override: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The parameters of a chapter's run: its declared defaults, overridden by ``override``."""
+def chapter_params(chapter: str, override: Mapping[str, Any] | None = None,
+                   origin: str = "override") -> dict[str, Any]:
+    """The parameters of a chapter's run: its declared defaults, overridden by ``override`` (an error names it
+    ``origin``, e.g. the notebook parameter that holds it)."""
     declared, named = read_chapter(find_root(), chapter)
-    return resolve_parameters(declared, dict(override or {}), None, named, chapter)
+    return resolve_parameters(declared, dict(override or {}), None, named, chapter, origin)
 
 
 def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | None:

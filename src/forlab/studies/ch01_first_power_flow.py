@@ -22,15 +22,29 @@ from forlab.book import anchors
 from forlab.book import store as book_store
 from forlab.grid import cases
 
-__all__ = ["LIMIT_PU", "converged", "failed_text", "feeder_sections", "feeder_text", "losses_notes", "losses_printable",
-           "losses_table", "run", "solve_text", "store_header", "validate", "voltage_figure", "voltage_text"]
+__all__ = [
+    "LIMIT_PU",
+    "check_params",
+    "converged",
+    "failed_text",
+    "feeder_sections",
+    "feeder_text",
+    "losses_notes",
+    "losses_printable",
+    "losses_table",
+    "run",
+    "solve_text",
+    "store_header",
+    "voltage_figure",
+    "voltage_text",
+]
 
 LIMIT_PU = 0.95
 """The lower voltage limit (p.u.) the chapter compares the profile with: the lower end of the band the later chapters
 hold every DS to (`forlab.grid.td`'s ``vm_limits``), tighter than the case file's own bus limits."""
 
 
-def validate(params: dict) -> None:
+def check_params(params: dict) -> None:
     """ValueError unless ``load_scale`` is a positive number (a bool is not a number here); an unknown ``grid`` is
     reported by `forlab.grid.cases.load` with the list of grids."""
     load_scale = params["load_scale"]
@@ -76,7 +90,7 @@ def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params`` (``grid``, ``load_scale``): per bus the voltage magnitude and angle and the
     demand (pandapower's ``res_bus``), the bus that feeds it (`NO_FEEDER` at the slack), the losses and the
     power-flow status."""
-    validate(params)
+    check_params(params)
     net, status, losses_kw = _power_flow(params["grid"], params["load_scale"])
     res = net.res_bus.reindex(net.bus.index)
 

@@ -55,6 +55,7 @@ __all__ = [
     "build_rows",
     "build_table",
     "build_text",
+    "check_params",
     "drawing_text",
     "fit_ratio",
     "frame",
@@ -96,7 +97,6 @@ __all__ = [
     "ties_table",
     "times_comparable",
     "total_header",
-    "validate",
     "validation",
     "validation_rows",
     "validation_table",
@@ -173,7 +173,7 @@ def _require_names(label, value) -> list:
     return list(value)
 
 
-def validate(params: dict) -> None:
+def check_params(params: dict) -> None:
     """TypeError naming the parameter for a list parameter (``transmission``, ``runopp_cases``,
     ``scaling_systems``, ``pglib_cases``, ``build_time_cases``) that is not a list of names, or a ``draw_system``
     that is not a str; ValueError for a name no case or study system has, a ``runopp_cases`` entry that is not in
@@ -436,7 +436,7 @@ def run(params: dict) -> xr.Dataset:
     ``draw_system``, ``pglib_cases``, ``build_time_cases``; the last two may be absent, meaning none): the grids,
     the OPF benchmark, the study systems' DSs, the drawing of ``draw_system``, the PGLib validation and the build
     against solve times."""
-    validate(params)
+    check_params(params)
     quiet()
     grids = grid_rows()
     loaded = {name: td.load_system(name) for name in td.available_systems()}

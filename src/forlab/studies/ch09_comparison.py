@@ -672,7 +672,7 @@ NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or 
 PARAMETER_TYPES = {"system": str, "p1_params": dict, "p2_params": dict, "p3_params": dict,
                    "sensitivity_params": dict, "use_profiles": bool}
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`);
-the ``*_params`` are overrides of the method chapters' parameters (`OVERRIDES`), checked by `validate` with those
+the ``*_params`` are overrides of the method chapters' parameters (`OVERRIDES`), checked by `check_params` with those
 chapters' own checks."""
 
 OVERRIDES = {"p1_params": "05_coordination", "p2_params": "06_ml_surrogate", "p3_params": "07_aladin",
@@ -680,15 +680,7 @@ OVERRIDES = {"p1_params": "05_coordination", "p2_params": "06_ml_surrogate", "p3
 """Which method chapter's parameters each ``*_params`` overrides (the stores `run` reads, `chapter_store`)."""
 
 
-def _chapter_check(chapter: str):
-    """The parameter check of a method chapter (`OVERRIDES`): cheap, it builds and solves nothing."""
-    from forlab.studies import ch05_coordination, ch06_ml_surrogate, ch07_aladin, ch08_sensitivity
-
-    return {"05_coordination": ch05_coordination.check_params, "06_ml_surrogate": ch06_ml_surrogate.check_params,
-            "07_aladin": ch07_aladin.check_params, "08_sensitivity": ch08_sensitivity.check_params}[chapter]
-
-
-def validate(params: dict) -> None:
+def check_params(params: dict) -> None:
     """TypeError (`forlab.book.runner.check_types`) when a parameter has the wrong type, e.g. ``use_profiles`` not a
     bool or ``p1_params`` not a dict; then every ``*_params`` resolved to the parameters its method chapter would
     run with (`forlab.book.runner.chapter_params`) and checked by that chapter's own check (no work is done): a bad
@@ -696,7 +688,7 @@ def validate(params: dict) -> None:
     runner.check_types(params, PARAMETER_TYPES, "09_comparison")
     for key, chapter in OVERRIDES.items():
         try:
-            _chapter_check(chapter)(runner.chapter_params(chapter, params[key]))
+            runner.chapter_check(chapter)(runner.chapter_params(chapter, params[key], key))
         except (TypeError, ValueError) as err:
             message = f"{key} (parameters of chapter {chapter}, `forlab run {chapter}`): {err}"
             try:
@@ -782,7 +774,7 @@ def run(params: dict) -> xr.Dataset:
     which parameters they were run."""
     from forlab.studies import ch08_sensitivity
 
-    validate(params)
+    check_params(params)
     p1, p2, p3 = (chapter_store("05_coordination", params["p1_params"]),
                   chapter_store("06_ml_surrogate", params["p2_params"]),
                   chapter_store("07_aladin", params["p3_params"]))
@@ -1976,6 +1968,7 @@ __all__ = [
     "baseline_spread",
     "best",
     "chapter_store",
+    "check_params",
     "common_load",
     "common_load_text",
     "dash_text",
@@ -2014,6 +2007,5 @@ __all__ = [
     "sweep_text",
     "systems_figure",
     "to_store",
-    "validate",
     "which_method_text",
 ]

@@ -140,7 +140,7 @@ PARAMETER_TYPES = {
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
 
 
-def validate_params(params: dict) -> None:
+def check_params(params: dict) -> None:
     """ValueError naming the parameter that does not fit and what to pass (a wrong type:
     `forlab.book.runner.ParameterTypeError`, a TypeError and a ValueError), before anything heavy runs: without an
     ``offer_file``, ``ds`` must name a study system (`forlab.grid.td.parse_system`, which builds nothing) and one of
@@ -660,7 +660,7 @@ def agreement(runs: pd.DataFrame, base_mva: float) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the store
 def run(params: dict) -> xr.Dataset:
     """The chapter's store, computed from the offer file alone (written first when the chapter makes its own)."""
-    validate_params(params)
+    check_params(params)
     path = offer_path(params)
     if not params["offer_file"]:
         write_small_offer(params, path)

@@ -43,9 +43,28 @@ from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import clipped, counted, wrappable
 
-__all__ = ["OUTCOMES", "OUTCOME_HEADER", "PROBES", "WALL_TIME", "Probe", "classify", "counts_table", "outcome_figure",
-           "outcome_word", "outcomes_differ", "paper_text", "probe_names", "probes_markdown", "probes_table", "run",
-           "run_probe", "selected", "summary_text", "time_text", "validate"]
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_HEADER",
+    "PROBES",
+    "WALL_TIME",
+    "Probe",
+    "check_params",
+    "classify",
+    "counts_table",
+    "outcome_figure",
+    "outcome_word",
+    "outcomes_differ",
+    "paper_text",
+    "probe_names",
+    "probes_markdown",
+    "probes_table",
+    "run",
+    "run_probe",
+    "selected",
+    "summary_text",
+    "time_text",
+]
 
 OUTCOMES = ("handled", "crash", "hang", "silent", "data_lost")
 COLOURS = {"handled": "#4c9a2a", "crash": "#c0392b", "hang": "#8e44ad", "silent": "#e67e22", "data_lost": "#2c3e50"}
@@ -306,7 +325,7 @@ PROBES: tuple[Probe, ...] = (
 )
 
 
-def validate(params: dict) -> None:
+def check_params(params: dict) -> None:
     """ValueError unless ``probes`` is "quick", "all", probe names joined by commas or a list of them
     (`probe_names`), ``timeout_s`` a positive number and ``jobs`` a positive integer."""
     probes, timeout_s, jobs = params["probes"], params["timeout_s"], params["jobs"]
@@ -428,7 +447,7 @@ def run(params: dict, progress: bool = True) -> xr.Dataset:
     from forlab.book.progress import bar as progress_bar
     from forlab.book.runner import find_root
 
-    validate(params)
+    check_params(params)
     probes = selected(params["probes"])
     root = find_root()
     bar = progress_bar(total=len(probes), desc="probes", disable=not progress)
