@@ -29,10 +29,10 @@ from forlab.p3_aladin import (
     run_aladin,
 )
 from forlab.p3_aladin.algorithm.admm import admm, consensus_groups
-from forlab.p3_aladin.algorithm.loop import aladin
+from forlab.p3_aladin.algorithm.loop import aladin, request_fields
 from forlab.p3_aladin.algorithm.problem import LocalSolverSpec
 from forlab.p3_aladin.algorithm.reduction import LocalReduction
-from forlab.p3_aladin.execution import busiest_worker, run
+from forlab.p3_aladin.execution import busiest_worker, message_table, run
 from forlab.p3_aladin.opf_regions.partition import bus_graph
 from forlab.p3_aladin.opf_regions.problem import consensus_weights, proximal_weights
 
@@ -172,6 +172,17 @@ def test_condensing_regions_solve_the_consensus_problem():
     assert set(r.log.qp_path.iloc[:-1]) == {"condensed"}
     assert {"S", "e", "V", "W", "f", "h", "mu"} <= set(r.messages.field)
     assert not {"hess_r", "AZ", "grad_r"} & set(r.messages.field)
+
+
+def test_request_fields_are_what_the_coordinator_sends():
+    """The request's field list is the one sent: ``mu`` only with ``condense``, and a request with a field the list
+    does not name is refused by the message table instead of dropped from it."""
+    problem = TwoQuadratics()
+    assert "mu" not in request_fields("reduced", False) and request_fields("reduced", True)[-1] == "mu"
+    r = run(aladin, problem, ALADINOptions(eps=1e-10))
+    assert set(r.messages.field[r.messages.direction == "coordinator -> region"]) == {"lambda", "dv", "rho", "qp"}
+    with pytest.raises(ValueError):
+        message_table([(1.0, None, 2.0, "reduced", 3.0)], [{}], ["left"], ["lambda", "dv", "rho", "qp"], [])
 
 
 def test_condensed_step_is_the_dense_reduced_qp():
@@ -1273,3 +1284,33 @@ def test_cycle_damping_raises_only_a_cycling_regions_rho_and_keeps_the_optimum(m
     first = int(r.log.index[r.log.cycling > 0][0])  # the round it was found in; its rho grows from the next
     assert all((f == 1).all() for f in sent[:first])
     assert all(sorted(f) == [1.0, 1.0, 2.0] for f in sent[first:])
+
+
+def test_a_construction_on_first_use_is_kept_out_of_the_online_times(monkeypatch):
+    """`Region._built`: the reduction's stacks and the monotone solvers, built the first time a step needs them, are
+    set-up: their time goes to ``build_s``, not to the step's ``reduction_s`` or ``nlp_s`` (the integrated AC-OPF's
+    solver time leaves out its build as well)."""
+    import time as clock
+
+    from forlab.grid import td
+    from forlab.p3_aladin.opf_regions.solve import acopf_problem
+
+    net = td.load_system("case9+case33bw").integrated()
+    opts = ALADINOptions()
+    problem = acopf_problem(net, partition(net, "zone"), opts, reference=float("nan"))
+    spec = problem.local_solvers(opts.resolved(problem.auto_options()).local_settings())[0]
+    region = spec.factory(*spec.args, **spec.kwargs)
+    region.set_sigma(problem.proximal_weights(opts.sigma)[0])
+    stacks = region._reduction_stacks
+
+    def slow_stacks():
+        clock.sleep(0.3)
+        return stacks()
+
+    monkeypatch.setattr(region, "_reduction_stacks", slow_stacks)
+    out = region.solve_local_nlp(np.zeros(region.n_x), region.z, region.sigma, opts.rho0)
+    sens = region.sensitivities("reduced")
+    assert region.build_s >= 0.3 and sens["reduction_s"] < 0.3, (region.build_s, sens["reduction_s"])
+    before = region.build_s
+    region._monotone(capped=True)  # built on first use: its time is the build's
+    assert region.build_s > before and out["nlp_s"] > 0

@@ -124,3 +124,10 @@ def test_round_counts_the_chapters_cite_say_where_they_were_measured():
                              .find_attr_docs()[("", "COLD_MAX_ITER")]).split())
     assert "71 s (in-process at a5581af, where this strategy was made" in cold
     assert "in-process at 9ed4a87, where the second start was made" in cold
+
+
+def test_the_page_renders_the_auto_limits_chapter_07_cites():
+    # review N #5: chapter 07 sends the reader to auto_limits for the rounds measured with and without limit passes
+    assert ("function", "forlab.p3_aladin.opf_regions.problem.auto_limits") in _targets()
+    prose = " ".join(prose_of(ROOT / "notebooks" / "07_aladin.ipynb").split())
+    assert "forlab.p3_aladin.opf_regions.problem.auto_limits" in prose

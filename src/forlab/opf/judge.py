@@ -163,6 +163,9 @@ def _finite_q_limits(n) -> None:
 def judge(net, dispatch: pd.DataFrame, *, v_tol: float = V_TOL, loading_tol: float = LOADING_TOL) -> dict:
     """Power flow of ``net`` at ``dispatch`` (see `set_dispatch`); returns the outcome as a flat dict.
 
+    Implements the T+D power flow of eq. (p1-deviation), chapter 05, and eq. (p2-check), chapter 06: the judged
+    cost and violations they compare (the deviation itself is `deviation`).
+
     The one yardstick of all methods (chapter 09's opening): the judged dispatch's true cost, feasibility and
     violations, with the voltage and branch limits read by `forlab.opf.network.build_network` exactly as the OPFs
     model them (apparent power at both ends).

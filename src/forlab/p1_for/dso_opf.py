@@ -382,7 +382,9 @@ class DSOModel:
 
     def cost_with_fallback(self, x, box: Box = UNIT_BOX, x0=None) -> tuple[Sample, float, list[Sample]]:
         """`cost_at` that also returns every sample it solved on the way (cost OPF at x, then, when x is not
-        feasible, the projection and the cost OPF at the nearest feasible point), e.g. to add up their times."""
+        feasible, the projection and the cost OPF at the nearest feasible point), e.g. to add up their times.
+
+        Implements eq. (p1-dso), chapter 05, with the nearest feasible point as fallback."""
         s, _ = self.cost_solve(x, box, x0)
         if s.success:
             return s, 0.0, [s]

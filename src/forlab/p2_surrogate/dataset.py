@@ -311,6 +311,9 @@ class DSFlow:
     order, default the ext_grid buses. The admittances, limits and FPUs come from `forlab.opf.network.build_network`,
     so the flow uses exactly the branch model of the OPFs (pi transformers). Loads are constant power; the load factor
     scales every load. Tolerance: largest power mismatch ``tolerance_mva`` (MVA), as pandapower's ``runpp``.
+
+    Implements the power flow of eq. (p2-inputs), chapter 06: one flow per sample u, whose convergence, voltages and
+    loadings `label` reads.
     """
 
     def __init__(self, net, pcc_buses: Sequence[int] | None = None, *, tolerance_mva: float = 1e-8,
@@ -570,7 +573,9 @@ def _run_chunk(flow: DSFlow, space: InputSpace, u: np.ndarray) -> dict[str, np.n
 
 def generate(flow: DSFlow, space: InputSpace, n: int, seed: int = 0, *, chunk: int = 250,
              client=None) -> xr.Dataset:
-    """n Latin Hypercube samples of ``space`` (seeded) and their power flows: `evaluate` with origin "lhs"."""
+    """n Latin Hypercube samples of ``space`` (seeded) and their power flows: `evaluate` with origin "lhs".
+
+    Implements the sampling and power flows of eq. (p2-inputs), chapter 06 (the labels: `label`)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     data = evaluate(flow, space, space.sample(n, np.random.default_rng(seed)), origin="lhs", chunk=chunk,

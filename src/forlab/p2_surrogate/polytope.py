@@ -308,7 +308,10 @@ def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), in
 def calibrate(poly: Polytope, u, feasible, max_false_feasible: float = 0.0) -> Polytope:
     """``poly`` shifted inwards (never outwards) by the smallest offset whose false-feasible rate on (u, feasible)
     is at most ``max_false_feasible`` (in [0, 1]); the offset (whitened units) is recorded in ``info["offset"]``.
-    ValueError when the set has no infeasible sample: there is no rate to hold to the target."""
+    ValueError when the set has no infeasible sample: there is no rate to hold to the target.
+
+    Implements the calibration after the training of eq. (p2-training), chapter 06 (its row of the chapter's step
+    table): the polytope of eq. (p2-polytope) with every facet's ``b_k`` raised by the offset."""
     if not 0.0 <= max_false_feasible <= 1.0:  # also NaN; a negative rate would index g_inf from its end
         raise ValueError(f"max_false_feasible must be a rate in [0, 1], got {max_false_feasible!r}")
     feas = np.asarray(feasible, bool)

@@ -269,10 +269,12 @@ def busiest_worker(compute_s: list[float], workers: list[str]) -> float:
 # ---------------------------------------------------------------------------------------------------- messages
 def message_table(requests: list[tuple], replies: list[dict], names: list[str], request_fields: list[str],
                   reply_fields: list[str]) -> pd.DataFrame:
-    """What crosses the wire in one iteration: one row per region, direction and field with its size and bytes."""
+    """What crosses the wire in one iteration: one row per region, direction and field with its size and bytes.
+    ``request_fields`` names every field of a request, in order: a request with more or fewer fields raises
+    ValueError rather than leaving a field out of the table."""
     rows = []
     for name, req, rep in zip(names, requests, replies):
-        for fname, val in zip(request_fields, req):
+        for fname, val in zip(request_fields, req, strict=True):
             rows.append({"region": name, "direction": "coordinator -> region", "field": fname,
                              "numbers": _numbers(val), "bytes": wire_bytes(val)})
         for fname in reply_fields:

@@ -76,7 +76,7 @@ from forlab.p3_aladin.algorithm.reduction import crossing
 from forlab.p3_aladin.algorithm.result import ALADINResult, relative_gap
 from forlab.p3_aladin.execution import RegionFailed, busiest_worker, message_table
 
-REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp", "mu"], "coupled": ["lambda", "z", "rho", "qp"],
+REQUEST_FIELDS = {"reduced": ["lambda", "dv", "rho", "qp"], "coupled": ["lambda", "z", "rho", "qp"],
                   "kkt": ["lambda", "z", "rho", "qp"]}
 REPLY_FIELDS = {"reduced": ["x_c", "cost", "step", "S", "e", "V", "W", "f", "h", "lambda_min", "hess_r", "grad_r",
                              "AZ", "G_r", "lo_r", "up_r", "id_r", "G_w", "lo_w", "up_w", "pos_w", "far_radius"],
@@ -138,13 +138,20 @@ def initialise(problem: ConsensusProblem, agents, options: ALADINOptions) -> Ite
                    residual=consensus_residual(problem.A, zs))
 
 
+def request_fields(qp_form: str, condense: bool) -> list[str]:
+    """The fields of the request `parallel_step` sends each local solver, in order (`REQUEST_FIELDS`); with
+    ``condense`` the "reduced" request also carries ``mu``. The one list the message table names them by."""
+    return REQUEST_FIELDS[qp_form] + (["mu"] if qp_form == "reduced" and condense else [])
+
+
 def parallel_step(agents, state: Iterate, rows: list[np.ndarray], qp_form: str = "reduced",
                   condense: bool = False) -> tuple:
     """ALADIN steps 1-2 on every local solver (eq. (p3-local-nlp)): each gets the multipliers of its own consensus
     rows, its iterate (for "reduced": its reduced step, from which it takes its iterate itself), its rho
-    (`Iterate.region_rho`) and the QP form. Returns the answers, the requests sent and the round's wall time (s)."""
+    (`Iterate.region_rho`) and the QP form (the fields of `request_fields`). Returns the answers, the requests sent
+    and the round's wall time (s)."""
     rho = state.region_rho()
-    if qp_form == "reduced" and condense:  # the slack penalties of its own rows: the region condenses with them
+    if "mu" in request_fields(qp_form, condense):  # the slack penalties of its own rows: the region condenses with them
         mu_rows = state.mu * state.weight**2
         requests = [(state.lam[r], state.zs[k], float(rho[k]), qp_form, mu_rows[r]) for k, r in enumerate(rows)]
     else:
@@ -372,7 +379,7 @@ def aladin(problem: ConsensusProblem, agents, options: ALADINOptions | None = No
         row, requests, answers, done = one_round(it, problem, agents, state, options)
         rows.append(row)
         if it == 1 or done or it == options.max_iter or row["qp_status"].startswith("qp_failed"):
-            messages = message_table(requests, answers, problem.names, REQUEST_FIELDS[options.qp],
+            messages = message_table(requests, answers, problem.names, request_fields(options.qp, options.condense),
                                      REPLY_FIELDS[options.qp])
         if row["qp_status"].startswith("qp_failed"):
             status = row["qp_status"]

@@ -187,6 +187,9 @@ class LocalReduction:
                limits: tuple | None = None, penalty: np.ndarray | None = None) -> dict:
         """The message of one local solver at its local solution ``x`` (module docstring).
 
+        Implements ALADIN's step (2), chapter 07, which has no equation of its own: the region's data for
+        eq. (p3-qp), reduced where it lives.
+
         Without ``penalty``: the reduced message ``hess_r`` (exact ``Z' H Z``, its upper triangle row by row:
         `pack_symmetric`), ``grad_r``, ``AZ``, the near limits in reduced coordinates ``G_r``, ``lo_r``, ``up_r``
         (``lo_r <= G_r dv <= up_r``). With ``penalty`` (the slack penalties of the solver's own consensus rows, this
