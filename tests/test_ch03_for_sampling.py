@@ -78,7 +78,26 @@ def test_empty_regions_and_negative_workers_are_refused():
         ch03.check_params({**TINY, "regions": []})
     with pytest.raises(ValueError, match="n_workers must be a non-negative integer"):
         ch03.check_params({**TINY, "n_workers": -5})
-    ch03.check_params({**TINY, "n_workers": 0, "timing_region": "", "check_regions": []})
+    ch03.check_params({**TINY, "n_workers": 0, "timing_region": ""})
+
+
+@pytest.mark.parametrize("key", ["check_regions", "coverage_ns", "slice_levels"])
+def test_an_empty_list_without_a_skip_is_refused_naming_it(key):
+    """Review finding: these passed empty, ran the whole sampling and crashed a page cell with a pandas error."""
+    with pytest.raises(ValueError, match=f"^{key} must name at least one .*got \\[\\]"):
+        ch03.check_params({**TINY, key: []})
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ({"coverage_ns": [24, 6, 12], "reference_n": 96}, r"coverage_ns must increase strictly.*pass \[6, 12, 24\]"),
+    ({"coverage_ns": [6, 6]}, "coverage_ns must increase strictly"),
+    ({"coverage_ns": [10, 20, 40, 80, 160], "reference_n": 96}, r"reference_n \(96\) must be at least .*\(160\)"),
+    ({"reference_n": 0}, "raise reference_n .* or lower coverage_ns")])
+def test_the_coverage_reference_is_denser_than_every_n_and_the_ns_ascend(bad, says):
+    """Review finding: a reference coarser than the samples, or N out of order, passed and was worded as coverage."""
+    with pytest.raises(ValueError, match=says):
+        ch03.check_params({**TINY, **bad})
+    ch03.check_params({**TINY, "coverage_ns": [2, 4], "reference_n": 4})
 
 
 @pytest.mark.parametrize("profile", [None, "paper"])

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from notebook_cells import code_of, prose_of, sources
 
 from forlab.book import runner, store
-from forlab.p2_surrogate.model import DSSurrogate
+from forlab.p2_surrogate.model import DSSurrogate, split
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
 from forlab.studies.ch06_ml_surrogate.readers import TABLE_TITLES
@@ -82,6 +82,36 @@ def test_the_defaults_and_the_paper_profile_pass_the_checks():
     declared = runner.declared_parameters(NOTEBOOK)
     ch06.check_params(declared)
     ch06.check_params({**declared, **runner.profiles(NOTEBOOK)["paper"]})
+    ch06.check_params(runner.chapter_params("06_ml_surrogate"))
+    for profile in runner.profiles(NOTEBOOK):
+        ch06.check_params(runner.profile_params("06_ml_surrogate", profile))
+
+
+def test_a_sweep_size_above_the_training_set_is_refused_naming_both_parameters():
+    """A size above the Latin Hypercube training set was once cut silently by `sweep` while its row and the
+    figure kept the requested size: lowering ``n_samples`` alone was enough."""
+    most = ch06.lhs_train_size(300, 0.2)
+    assert most == len(split(300, 0.2, 5)[0]) == 240  # the split `build_cases` makes, whatever its seed
+    ch06.check_params({**TINY, "size_sweep": [150, most]})
+    for bad in ({"size_sweep": [150, most + 1]}, {"n_samples": 150, "size_sweep": [150]}):
+        with pytest.raises(ValueError, match=r"size_sweep .*n_samples .*test_fraction"):
+            ch06.check_params({**TINY, **bad})
+    declared = runner.declared_parameters(NOTEBOOK)
+    with pytest.raises(ValueError, match="size_sweep"):
+        ch06.check_params({**declared, "n_samples": 1000})
+
+
+@pytest.mark.parametrize(("systems", "match"), [([], "systems must name at least one"),
+                                                (["case9+case33bw", "case9+nope"], "systems: .*nope")])
+def test_an_empty_or_unknown_system_is_refused_before_any_work(systems, match):
+    with pytest.raises(ValueError, match=match):
+        ch06.check_params({**TINY, "systems": systems})
+
+
+def test_the_run_docstring_keeps_progress_off_the_page():
+    """`run`'s docstring once told the notebook to pass ``print`` as its log, which puts progress on the page."""
+    doc = " ".join(ch06.run.__doc__.split())
+    assert "(``print`` in the notebook)" not in doc and "never ``print``" in doc
 
 
 @pytest.mark.parametrize(("name", "value"), [

@@ -23,6 +23,7 @@ Store layout (one table per dimension, `forlab.book.tables`):
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -153,6 +154,34 @@ def check_params(params: dict) -> None:
             raise ValueError(f"{key} must be a list of positive integers, got {params[key]!r}")
     if not all(0 <= float(f) <= 1 for f in params["slice_levels"]):
         raise ValueError(f"slice_levels are fractions of the PCC-voltage range in [0, 1], got {params['slice_levels']!r}")
+    _check_not_empty(params)
+    _check_coverage(params["coverage_ns"], params["reference_n"])
+
+
+_NOT_EMPTY = {"check_regions": "DS for the power-flow checks, e.g. ['case9+case33bw/case33bw']",
+              "coverage_ns": "number of directions N for the coverage study",
+              "slice_levels": "fraction of the PCC-voltage range to slice at"}
+"""The list parameters whose section of the page has no "skip" (as ``timing_region = ""`` has): each must name at
+least what is said here."""
+
+
+def _check_not_empty(params: dict) -> None:
+    """ValueError naming the first `_NOT_EMPTY` parameter that is empty: its section's table would crash the page."""
+    for key, what in _NOT_EMPTY.items():
+        if not len(params[key]):
+            raise ValueError(f"{key} must name at least one {what}, got []")
+
+
+def _check_coverage(ns: list[int], reference_n: int) -> None:
+    """ValueError unless ``coverage_ns`` increases strictly (the coverage text reads its steps of N in list order)
+    and ``reference_n`` is at least its largest N (a coarser reference measures no coverage)."""
+    if any(b <= a for a, b in itertools.pairwise(ns)):
+        raise ValueError(f"coverage_ns must increase strictly (the coverage study reads its steps of N in list "
+                         f"order), got {ns!r}: pass {sorted(set(ns))!r}")
+    if reference_n < max(ns):
+        raise ValueError(f"reference_n ({reference_n}) must be at least the largest of coverage_ns ({max(ns)}): each "
+                         f"N is measured against a reference boundary of reference_n directions, which must be the "
+                         f"denser; raise reference_n (the defaults use four times the largest N) or lower coverage_ns")
 
 
 # --------------------------------------------------------------------------- the computation

@@ -35,8 +35,8 @@ from forlab.p2_surrogate.model import (
 from forlab.p2_surrogate.refine import centre, certify, refine, vertex_check
 from forlab.p2_surrogate.tso import benchmark, scenarios
 
-__all__ = ["DSCase", "benchmark_system", "build_cases", "default_slices", "fit_case", "polytope_centre",
-           "region_slice", "sweep"]
+__all__ = ["DSCase", "benchmark_system", "build_cases", "default_slices", "fit_case", "lhs_train_size",
+           "polytope_centre", "region_slice", "sweep"]
 
 
 @dataclass
@@ -66,6 +66,12 @@ class DSCase:
     @property
     def key(self) -> str:
         return f"{self.system}/{self.ds}"
+
+
+def lhs_train_size(n_samples: int, test_fraction: float) -> int:
+    """The Latin Hypercube training samples `build_cases` keeps per DS, the most `sweep` can fit on: taken from
+    the same `forlab.p2_surrogate.model.split`, so the chapter's check and its run cannot count them differently."""
+    return len(split(n_samples, test_fraction, 0)[0])  # the sizes do not depend on the seed
 
 
 def build_cases(system, n_samples: int, seed: int = 0, test_fraction: float = 0.2, boundary_share: float = 0.0,

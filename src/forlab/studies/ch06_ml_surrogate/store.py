@@ -28,6 +28,7 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     build_cases,
     default_slices,
     fit_case,
+    lhs_train_size,
     polytope_centre,
     region_slice,
     sweep,
@@ -85,6 +86,32 @@ def check_params(params: dict) -> None:
                          f"got {params['boundary_share']!r}")
     if not all(t > 0 for t in params["temperatures"]):
         raise ValueError(f"temperatures must be positive, got {params['temperatures']!r}")
+    _check_sweep_sizes(params)
+    _check_systems(params["systems"])
+
+
+def _check_sweep_sizes(params: dict) -> None:
+    """ValueError when a ``size_sweep`` entry exceeds the Latin Hypercube training set (`lhs_train_size`): `sweep`
+    would fit it on fewer samples than the size its row and figure show."""
+    most = lhs_train_size(params["n_samples"], params["test_fraction"])
+    if too_big := [n for n in params["size_sweep"] if n > most]:
+        raise ValueError(f"size_sweep lists {too_big}, more than the {most} Latin Hypercube training samples per DS "
+                         f"(n_samples {params['n_samples']} less the share test_fraction {params['test_fraction']} "
+                         f"held out): lower those sizes to at most {most} or raise n_samples")
+
+
+def _check_systems(systems: list[str]) -> None:
+    """ValueError when ``systems`` is empty or one of its names is not a study system (`forlab.grid.td.parse_system`,
+    as chapter 05 checks its ``systems_list``; nothing is built)."""
+    from forlab.grid.td import parse_system
+
+    if not systems:
+        raise ValueError("systems must name at least one study system (e.g. [\"case9+case33bw\"]), got []")
+    for name in systems:
+        try:
+            parse_system(name)
+        except ValueError as err:
+            raise ValueError(f"systems: {err}") from None
 
 
 def options(params: dict) -> SurrogateOptions:
@@ -105,7 +132,8 @@ ANCHOR_KEYS = ["p2_feasibility_pct"]
 def run(params: dict, log=terminal_line) -> xr.Dataset:
     """The chapter: datasets of every DS of every system, fits (refined, certified), the accuracy sweeps, the
     benchmark against the integrated AC-OPF and the region slices, as one store (`to_store`). ``log`` gets one
-    progress line per step (``print`` in the notebook)."""
+    progress line per step (default: the terminal, `forlab.book.progress.line`; never ``print``, which would put
+    the lines on the page)."""
     from forlab.grid.td import load_system
 
     check_params(params)
