@@ -50,6 +50,10 @@ def test_parameter_checks():
         ch04.check_params({**PARAMS, "split": [0.5, 0.6, 0.1]})
     with pytest.raises(ValueError, match="n_cost"):
         ch04.check_params({**PARAMS, "n_cost": -1})
+    # review finding: 12 passed and failed after the whole offline run, blaming the region
+    with pytest.raises(ValueError, match=r"n_cost must be at least 13 \(an integer\), got 12: the price's fit"):
+        ch04.check_params({**PARAMS, "n_cost": 12})
+    ch04.check_params({**PARAMS, "n_cost": 13})
     with pytest.raises(ValueError, match="boundary_fraction"):
         ch04.check_params({**PARAMS, "boundary_fraction": 1.5})
 
@@ -68,6 +72,9 @@ NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
     ("target_false_feasible", 1.5, "target_false_feasible must be"),
     ("split", [1.5, -0.2, -0.3], "split must be three positive shares"),
     ("tol", 0.0, "tol must be a positive distance"), ("tol", -1e-3, "tol must be a positive distance"),
+    # review finding: a repeat was fitted twice, then the store's offer_json was unreadable JSON
+    ("regions", ["case9+case33bw/case33bw", "case9+case33bw/case33bw"],
+     r"regions must name each DS once, got 'case9\+case33bw/case33bw' more than once"),
 ])
 def test_a_bad_value_is_refused_before_any_sampling(name, value, says):
     """Review finding: these passed check_params and failed only after the sampling (or with a bare KeyError)."""

@@ -60,6 +60,9 @@ def test_parameter_checks():
         ch05.check_params({**PARAMS, "warm_library": 1})
     with pytest.raises(TypeError, match="scheduler"):
         ch05.check_params({**PARAMS, "scheduler": None})
+    # review finding: an n_cost below the price fit's minimum passed and failed after the offline run
+    with pytest.raises(ValueError, match=r"n_cost must be at least 13 \(an integer\), got 0: the price's fit"):
+        ch05.check_params({**PARAMS, "n_cost": 0})
 
 
 @pytest.mark.parametrize(("systems", "says"), [([], "at least one"), (["nosuch"], "nosuch"),

@@ -52,7 +52,7 @@ def test_parameters_are_checked():
     for bad, match in [({"max_iter": 0}, "max_iter must be >= 1"), ({"systems": []}, "systems is empty"),
                        ({"modes": []}, "modes is empty"),
                        ({"admm_max_iter": 0}, "admm_max_iter must be >= 1"), ({"n_workers": 0}, "n_workers"),
-                       ({"systems": ["case9:0"]}, "unknown system 'case9:0'"),
+                       ({"systems": ["case9:0"]}, "k must be from 1 to the case's bus count"),
                        ({"systems": ["53-III"]}, "multi-region system"), ({"kkt_systems": ["case99:2"]}, "kkt_systems"),
                        ({"growth_systems": ["418-4"]}, "growth_systems"),
                        ({"admm_system": "x"}, "admm_system"), ({"latencies_ms": [-1.0]}, "latencies_ms"),
@@ -1067,6 +1067,108 @@ def test_admm_text_says_the_rounds_dominate_only_where_admm_takes_longer(archive
     assert "rounds dominate" not in text and ", and so is its whole run." in text
 
 
+def _paper_admm(st, system: str) -> pd.DataFrame:
+    """The paper store's in-process ALADIN and ADMM runs on ``system`` (`admm_runs`)."""
+    p = json.loads(st.attrs["parameters"])
+    return ch.admm_runs(ch.study_table(st), system, (p["max_iter"], p["admm_max_iter"]))
+
+
+def _before_the_judged_record(st):
+    """``st`` as a store written before the judged outcome record: no judged fields, ALADIN's or ADMM's own stop in
+    ``run_status``."""
+    old = st.drop_vars([f"run_{k}" for k in ch.JUDGED if k != "status"] + ["run_termination"])
+    old["run_status"] = st.run_termination
+    return old
+
+
+def test_aladin_and_admm_are_compared_by_the_td_power_flow():
+    """Review L #4: the ALADIN-against-ADMM table and sentence set the algorithms' own final gap side by side and
+    said nothing of the judged verdict, while the paper store's T+D power flow finds ADMM's dispatch on
+    case30+case69+case33bw infeasible (though ADMM stopped by its test there). The table gives the judged deviation
+    and feasibility, the sentence names the infeasible dispatch of a run that stopped by its test."""
+    from forlab.studies.ch07_aladin.text import DEVIATION_ROW, FEASIBLE_ROW
+
+    st = store.open_path(PAPER)
+    cmp_ = _paper_admm(st, "case30+case69+case33bw")
+    runs = cmp_.set_index("algorithm")
+    assert runs.converged["admm"] and runs.status["admm"] == "ok" and runs.feasible["admm"] == 0  # the defect's data
+    shown = ch.admm_shown(ch.admm_table(cmp_))
+    assert list(shown.loc[FEASIBLE_ROW]) == ["yes", "no"]
+    assert shown.loc[DEVIATION_ROW, "ADMM"] == f"{runs.deviation_pct['admm']:.2g}"
+    assert list(shown.index).index(DEVIATION_ROW) == list(shown.index).index("final consensus") + 1
+    text = ch.admm_text(cmp_, "case30+case69+case33bw", ch.anchors(st))
+    assert (f"ADMM's final dispatch deviates {runs.deviation_pct['admm']:.2g} % from the centralized optimum's cost "
+            "and is infeasible, though it stopped by its own test: its largest violation is "
+            f"{ch.sci_text(runs.max_violation['admm'])} p.u.") in text
+    assert "ALADIN's final dispatch deviates" in text and "`forlab.studies.ch07_aladin.study.judged_run`" in text
+    # where ADMM's dispatch passes, the sentence says so; the full profile's ADMM stopped at its round limit: no verdict
+    fine = ch.admm_text(_paper_admm(st, "case9+case33bw"), "case9+case33bw", ch.anchors(st))
+    assert "ADMM's final dispatch deviates" in fine and "infeasible" not in fine
+    fp = ch.full_profile(store.open_path(ARCHIVED))
+    assert list(ch.admm_shown(fp["admm"]).loc[FEASIBLE_ROW]) == ["yes", "–"]
+    assert ("ADMM's run counts as failed (it did not stop by its test), so its dispatch has no verdict"
+            in ch.admm_target_text(fp["admm"], "x", fp["anchor"]))
+
+
+def test_the_rounds_table_says_whose_final_dispatch_the_td_power_flow_rejects():
+    """Review L #4: the paper profile's rounds table showed ADMM "stopped by its test" on case30+case69+case33bw and
+    case39+case118zh (there with the target met in round 347) where the T+D power flow finds both dispatches
+    infeasible. A column per algorithm gives the verdict ("–" for a run that failed: no verdict), and the sentence
+    under the table names those runs, computed from the store."""
+    from forlab.studies.ch07_aladin.text import rejected_text
+
+    st = store.open_path(PAPER)
+    rt = ch.scaling_report(st)["rounds"]
+    shown = ch.rounds_shown(rt)
+    admm = shown["ADMM feasible in the T+D power flow"]
+    by_system = rt.set_index("system")
+    rejected = by_system[by_system.admm_converged.eq(True) & by_system.admm_feasible.eq(0)].index
+    assert sorted(rejected) == ["case30+case69+case33bw", "case39+case118zh"]  # the review's table
+    assert (shown["ADMM stopped by its test"][admm == "no"] == "yes").all() and (admm == "no").sum() == len(rejected)
+    assert (admm[shown["ADMM stopped by its test"] == "no"] == "–").all()  # at its round limit: failed, no verdict
+    assert (shown["ALADIN feasible in the T+D power flow"] == "yes").all()
+    text = rejected_text(rt)
+    for system in rejected:
+        assert f"ADMM on {system} ({_level(by_system.admm_deviation_pct[system])} % from" in text
+    assert "case9+case33bw" not in text and "ALADIN on" not in text
+    target = by_system.admm_target["case39+case118zh"]
+    assert f"though it met the gap and consensus targets in round {target:.0f})" in text
+    stopped = int(by_system.aladin_converged.sum() + by_system.admm_converged.sum())
+    assert f"The other {stopped - len(rejected)} runs that stopped by their own test leave a feasible" in text
+
+
+def _level(v: float) -> str:
+    """A deviation as the chapter's sentences write it (`forlab.studies.ch07_aladin.text._level_text`)."""
+    from forlab.studies.ch07_aladin.text import _level_text
+
+    return _level_text(v)
+
+
+def test_a_store_without_the_judged_record_reads_not_recorded_in_the_admm_and_rounds_tables():
+    """Review L #4's mend reads the judged fields; a store written before them reads "not recorded" in every table
+    and sentence that gives the verdict, and never crashes."""
+    from forlab.studies.ch07_aladin.text import DEVIATION_ROW, FEASIBLE_ROW, NOT_RECORDED, rejected_text
+
+    old = _before_the_judged_record(store.open_path(PAPER))
+    cmp_ = _paper_admm(old, "case30+case69+case33bw")
+    shown = ch.admm_shown(ch.admm_table(cmp_))
+    assert list(shown.loc[FEASIBLE_ROW]) == [NOT_RECORDED] * 2
+    assert list(shown.loc[DEVIATION_ROW]) == [NOT_RECORDED] * 2
+    assert "is not recorded in this store" in ch.admm_text(cmp_, "x", ch.anchors(old))
+    rt = ch.scaling_report(old)["rounds"]
+    rounds = ch.rounds_shown(rt)
+    assert set(rounds["ALADIN feasible in the T+D power flow"]) == {NOT_RECORDED}
+    assert "is not recorded in this store" in rejected_text(rt) and rejected_text(rt.iloc[:0]) == ""
+    fp = ch.full_profile(_before_the_judged_record(store.open_path(ARCHIVED)))
+    assert "is not recorded in this store" in ch.admm_target_text(fp["admm"], "x", fp["anchor"])
+    row = {"system": "x", "aladin_rounds": 9, "aladin_target": 9, "aladin_converged": True, "aladin_nlp_ok": 1.0,
+           "aladin_passes": 2, "aladin_trips": 1, "admm_rounds": np.nan, "admm_target": np.nan,
+           "admm_converged": np.nan}  # a table without the verdict's columns; ADMM not run: "–", not "not recorded"
+    plain = ch.rounds_shown(pd.DataFrame([row]))
+    assert list(plain.iloc[0][["ALADIN feasible in the T+D power flow", "ADMM feasible in the T+D power flow"]]) == [
+        NOT_RECORDED, "–"]
+
+
 def test_published_text_types_no_area_count(archived):
     """Review finding: the registry's PowerModelsADA anchors carry no area count; the sentence typed "4 areas"."""
     text = ch.published_text(ch.anchors(archived[0]))
@@ -1597,3 +1699,25 @@ def test_the_prose_names_the_options_auto_and_the_rule_of_aladins_online_time():
     assert ("(`forlab.studies.outcomes.aladin_seconds`: per round the slowest region's local NLP plus the slowest "
             "region's reduction, two maxima that may come from two regions, then the coordinator") in prose
     assert "the two maxima of a round may come from two regions" in _flat(outcomes.aladin_split.__doc__)
+
+
+# ---- review M, finding 11 (ch07 part): check_spec names 'all' for admm_system and the range of k ----
+
+
+def test_check_spec_names_all_for_admm_system_only():
+    """Review M11: admm_system='ALL' got the systems' grammar without the special value 'all' it accepts."""
+    with pytest.raises(ValueError, match=r"admm_system: unknown system 'ALL'.*or 'all' \(every system of systems\)"):
+        ch.check_params(TINY | {"admm_system": "ALL"})
+    with pytest.raises(ValueError, match="unknown system 'ALL'") as err:
+        ch.check_params(TINY | {"systems": ["ALL"]})
+    assert "'all'" not in str(err.value)  # systems takes no 'all'
+
+
+def test_check_spec_refuses_more_areas_than_buses_naming_the_parameter():
+    """Review M11: 'case118:200' passed the check and failed only when the run cut 118 buses into 200 regions."""
+    with pytest.raises(ValueError, match=r"systems: 'case118:200' cuts case118 into 200 areas, but k must be from 1 "
+                                         r"to the case's bus count \(118\)"):
+        ch.check_params(TINY | {"systems": ["case118:200"]})
+    with pytest.raises(ValueError, match=r"admm_system: 'case9:0' .* k must be from 1"):
+        ch.check_params(TINY | {"admm_system": "case9:0"})
+    ch.check_spec("case9:9")  # as many areas as buses: the partition's own limit

@@ -10,6 +10,7 @@ from forlab.book import store
 from forlab.p3_aladin import ADMMOptions, ALADINOptions
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.figures import SPLIT_GAP, _split_panels
+from forlab.studies.ch07_aladin.readers import judged_verdict
 from forlab.studies.ch07_aladin.store import LOG_COLUMNS, to_store
 from forlab.studies.ch07_aladin.study import _failed_case, failed_run
 
@@ -39,6 +40,12 @@ def test_a_store_of_runs_that_all_raised_is_written(tmp_path):
     assert list(table.algorithm) == ["aladin", "admm"] and (table.iterations == 0).all()
     assert list(table.status) == ["error: RuntimeError: boom", "error: RuntimeError: lost"]
     assert table[["gap", "total_s", "it_target"]].isna().all().all() and len(ch.iterations(st)) == 0
+    # review L #4: the T+D power flow's verdict is recorded for every run, and a run that raised has none ("–")
+    verdict = judged_verdict(table)
+    assert verdict.pf_recorded.all() and verdict[["pf_feasible", "pf_deviation_pct"]].isna().all().all()
+    shown = ch.rounds_shown(ch.rounds_table(table, ch.iterations(st)))
+    assert list(shown.iloc[0][["ALADIN feasible in the T+D power flow", "ADMM feasible in the T+D power flow"]]) == [
+        "–", "–"]
 
 
 def test_a_run_that_raised_gets_no_panel_of_its_own():

@@ -105,6 +105,42 @@ def test_the_load_range_degrees_and_system_are_checked_against_the_methods():
     ch08_sensitivity.check_params({**params, "system": "case30+case33bw-2pcc", "methods": ["P2", "P3"]})
 
 
+def test_cost_points_repeats_facets_and_fpus_a_ds_cannot_hold_are_refused_before_any_work():
+    """Review M1, M7, M9: p1_n_cost below the price fit's minimum, repeated levels or methods, p2_facets = 0 and FPU
+    counts above a DS's candidate buses were accepted and ended as failed rows (or an error naming no parameter)."""
+    from forlab.p1_for.representation import MIN_COST_POINTS
+
+    params = runner.declared_parameters(NOTEBOOK)
+    with pytest.raises(ValueError, match=f"p1_n_cost must be at least {MIN_COST_POINTS} .*got 5"):
+        ch08_sensitivity.check_params({**params, "p1_n_cost": 5})
+    ch08_sensitivity.check_params({**params, "p1_n_cost": MIN_COST_POINTS})
+    for key, value in (("levels", [0.8, 0.8]), ("methods", ["P1", "P1"]), ("fpu_counts", [4, 8, 4]),
+                       ("meshings", ["all", "all"])):
+        with pytest.raises(ValueError, match=f"{key} must not repeat an entry"):
+            ch08_sensitivity.check_params({**params, key: value})
+    with pytest.raises(ValueError, match="p2_facets must be a non-empty list of positive integers"):
+        ch08_sensitivity.check_params({**params, "p2_facets": 0})
+    # case33bw has 32 buses with a load, the candidates `forlab.grid.td.add_default_fpus` places FPUs at
+    with pytest.raises(ValueError, match=r"fpu_counts and base_fpus must fit every DS of 'case9\+case33bw', but DS "
+                                         r"case 'case33bw' cannot hold \[33, 400\] FPUs \(33 FPUs requested but only "
+                                         r"32 candidate buses\)"):
+        ch08_sensitivity.check_params({**params, "fpu_counts": [4, 400, 33]})
+    with pytest.raises(ValueError, match=r"cannot hold \[40\] FPUs"):
+        ch08_sensitivity.check_params({**params, "base_fpus": 40})
+    ch08_sensitivity.check_params({**params, "fpu_counts": [4, 32]})
+
+
+def test_the_page_says_p2_starts_from_the_nominal_load_power_flow():
+    """Review L5: "all three methods run against the same integrated AC-OPF", where P2's integrated AC-OPF and TSO
+    start from the nominal-load power flow at every load (`forlab.p2_surrogate.tso.IntegratedOPF`)."""
+    prose = " ".join(prose_of("08_sensitivity").split())
+    assert "run against the same integrated AC-OPF and are judged" not in prose
+    assert ("run against the same integrated AC-OPF problem and are judged by the same power flow of the whole T+D "
+            "system (`forlab.opf.judge.judge`). Away from nominal load only the start differs: P1's and P3's "
+            "integrated AC-OPF start from the power flow at the variant's load, P2's integrated AC-OPF and TSO from "
+            "the one at nominal load (`forlab.p2_surrogate.tso.IntegratedOPF`).") in prose
+
+
 def test_the_paper_profile_passes_the_check():
     params = runner.declared_parameters(NOTEBOOK)
     for profile in json.loads(NOTEBOOK.read_text())["metadata"]["forlab"]["profiles"].values():

@@ -242,6 +242,44 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     assert bad.status.startswith("aladin failed") and bad.failed == 1 and np.isnan(bad.deviation_mean_pct)
     assert np.isnan(bad[["tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]].astype(float)).all()
     assert np.isfinite(bad.integrated_ms)  # the integrated AC-OPF's time is the baseline's, not the failed run's
+    # review L #9(a): nor its rounds and bytes (chapter 12's rule for an unfinished row); its offline time stays
+    # 0, ALADIN's "none", not a measure of the failed run
+    assert np.isnan(bad[["rounds", "bytes"]].astype(float)).all() and bad.offline_s == 0.0
+    good = rows.loc["case118+case533mt_hi"]
+    assert good.rounds > 0 and good.bytes > 0  # the same run while finished: the store has both
+
+
+def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
+    """Review L #9(a): `_row` kept a failed case's offline time, rounds and bytes, and `_verdicts` averaged them into
+    the data and offline statements. A P3 case stopped at its round limit after many rounds and bytes, and a P1 case
+    whose online step failed after a long offline phase, enter neither mean (chapter 12's rule,
+    `forlab.studies.ch12_many_dsos.measures_shown`)."""
+    times = {"tso_ms": 1.0, "dso_ms": 1.0, "online_ms": 2.0, "wall_ms": 2.0, "integrated_ms": 4.0}
+
+    def row(system, method, status, offline, rounds, size):
+        return ch09_comparison._row(system, method, 1.0, status, 0.01, 1.0, times, offline, rounds, size)
+
+    p1, p2, p3 = ch09_comparison.METHOD_NAMES
+    cases = pd.DataFrame([
+        row("S", p1, "ok", 10.0, 1, 1000.0), row("T", p1, "failed: tso", 990.0, 1, 9e6),
+        row("S", p2, "ok", 20.0, 1, 2000.0), row("T", p2, "ok", 20.0, 1, 2000.0),
+        row("S", p3, "ok", 0.0, 5, 5000.0), row("T", p3, "aladin failed: max_iter", 0.0, 30, 9e7)])
+    failed = cases[cases.failed == 1]
+    assert np.isnan(failed[["rounds", "bytes"]].astype(float)).all().all()
+    assert failed.set_index("method").offline_s.to_dict() == pytest.approx({p1: np.nan, p3: 0.0}, nan_ok=True)
+    mean = ch09_comparison._verdicts(ch09_comparison.per_system(cases))
+    assert mean.rounds[p3] == 5 and mean.kb[p3] == pytest.approx(5.0)  # the finished case's alone, not 17.5 and 45002.5
+    assert mean.offline[p1] == 10.0 and mean.kb[p1] == pytest.approx(1.0)
+    lines = ch09_comparison.which_method_text(ch09_comparison.Evidence(default=cases), "S").splitlines()
+    data = next(line for line in lines if line.startswith("- **When the least data"))
+    assert "P3 ALADIN 5.0 kB in 5 rounds" in data and "30 rounds" not in data
+    assert "P1 FOR offer 10.0 s per load level" in next(line for line in lines if "offline preparation" in line)
+    # a method whose every case failed has no rounds, bytes or offline time, and says why (no "nan", no crash)
+    none = ch09_comparison._verdicts(ch09_comparison.per_system(cases[(cases.method == p2) | (cases.failed == 1)]))
+    data, offline = ch09_comparison._data_line(none), ch09_comparison._offline_line(none)
+    assert data.startswith(f"- **When the least data must be exchanged**: {p2}, 2.0 kB in 1 round per case; ")
+    assert f"{p1} no finished case, {p3} no finished case." in data and "nan" not in data
+    assert f"{p1} no finished case" in offline and f"{p3} none" in offline and "nan" not in offline
 
 
 def _run_of(st, system):
@@ -427,6 +465,15 @@ def test_which_method_text(chapter):
     others = [rf"{m} {number} \(signed mean {number}, max {number}\)" for m in ("P1 FOR offer", "P2 ML surrogate")]
     assert re.search(rf"{others[0]}, {others[1]}\.$", lines[1]), lines[1]
     assert "P2 ML surrogate, online solver time 0.30x the integrated AC-OPF" in lines[2]
+    # review L #1 and #2: ALADIN's time (the rule's time of the run chapter 07 keeps) and its yardstick (timed when
+    # chapter 07 loaded its systems) are not taken as P1's and P2's: the line says how each was, not "the same rule"
+    assert "Every method by the same rule: fastest of repeated solves" not in lines[2]
+    assert ch09_comparison._timing_rule_text(ch09_comparison.METHOD_NAMES) in lines[2]
+    assert ("P1 FOR offer and P2 ML surrogate are timed as the fastest of repeated solves, beside an integrated "
+            "AC-OPF timed alike just before the online step; P3 ALADIN's time is the rule's time of the one run "
+            "{doc}`07_aladin` keeps, the fastest of its repeated runs by set-up plus rounds, and its integrated "
+            "AC-OPF was timed when that chapter loaded its systems, before its runs") in lines[2]
+    assert "P3 ALADIN" not in ch09_comparison._timing_rule_text(ch09_comparison.METHOD_NAMES[:2])
     # bytes rank how much is exchanged, not what it reveals (that is the table of what the TSO learns); ALADIN's
     # bytes are every region's, the TS region's too, so the line speaks of data exchanged, not of what a DSO sends
     assert lines[3].startswith("- **When the least data must be exchanged**: P1 FOR offer, 4.8 kB in 1 round per case")
@@ -732,6 +779,13 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert (degrees in text) == (tuple(p08["p1_degrees"]) != tuple(default))
     own = ch09_comparison._sizes_line("P1 FOR offer", {"n_directions": 40}, {"p1_n_directions": 30, "p1_degrees": [2, 4]})
     assert own.endswith(f", the polynomial degrees 2 and 4 against {listed(default)}")  # chapter 08's default run's
+    # review L #7: the two runs take their times as the fastest of different numbers of repeats, read from the stores
+    p06 = json.loads(archived["06_ml_surrogate"].attrs["parameters"])
+    differ = p05["repeats"] != p08["timing_repeats"] or p06["timing_repeats"] != p08["timing_repeats"]
+    assert (f"and takes each solve's time as the fastest of {p08['timing_repeats']} repeats (`timing_repeats`) "
+            f"{'against' if differ else 'as'} {p05['repeats']} in {{doc}}`05_coordination` (`repeats`) and "
+            f"{p06['timing_repeats']} in {{doc}}`06_ml_surrogate` (`timing_repeats`).") in text
+    assert ("takes the fastest of another number of repeats (above)" in text) == differ
     worst = gaps[gaps.method == "P1 FOR offer"].gap_pp.max()
     assert f"differ by up to {worst:.4f} percentage points for P1 (" in text
     # the online times of the two runs are set side by side too
@@ -745,6 +799,20 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     effect = ch09_comparison._spread(sens).stack().max()
     assert ("need not come from the factor" in robust) == (gaps.gap_pp.max() >= effect / 10)
     assert ch09_comparison.rerun_gaps(cases.iloc[0:0], sens).empty
+
+
+def test_the_timing_repeats_are_read_from_the_stores_and_said_when_alike_or_missing():
+    """Review L #7: the repeats of chapter 08's run against the method chapters' (their own parameter names)."""
+    found = {"sensitivity": {"parameters": {"timing_repeats": 3}}, "p1": {"parameters": {"repeats": 3}},
+             "p2": {"parameters": {"timing_repeats": 3}}}
+    said, differ = ch09_comparison._repeats_text(found)
+    assert not differ and said.startswith("takes each solve's time as the fastest of 3 repeats (`timing_repeats`) as 3")
+    said, differ = ch09_comparison._repeats_text({**found, "p2": {"parameters": {}}})
+    assert not differ and said.endswith("an unknown number in {doc}`06_ml_surrogate` (its store does not keep "
+                                        "`timing_repeats`)")
+    assert ch09_comparison._repeats_text({"p1": found["p1"]}) == ("", False)
+    assert "repeats" not in ch09_comparison._ratio_text(pd.DataFrame(
+        [{"method": "P1 FOR offer", "variant_label": "load 100 %", "sensitivity_ratio": 0.5, "default_ratio": 0.6}]))
 
 
 def test_rerun_text_reads_no_sensitivity_rows_of_its_own(chapter, monkeypatch):
@@ -905,6 +973,15 @@ def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
     assert "{doc}`12_many_dsos` for the sweep over the number of DSs), so its numbers are theirs" in text
     assert "the slowest region's local NLP (the nonlinear program it solves) plus the slowest region's reduction" in text
     assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
+    # review L #1 and #2: the pair "a shared machine times alike" is P1's and P2's; ALADIN's time is the rule's time
+    # of the run chapter 07 keeps, and its yardstick was timed when that chapter loaded its systems
+    words = " ".join(text.split())
+    assert "solved in the same run, the pair a shared machine times alike)" not in words
+    assert ("for P1 and P2 timed alike just before the online step, so that a shared machine times the pair alike; "
+            "for ALADIN timed by `forlab.studies.ch07_aladin.systems.load_systems` when {doc}`07_aladin` loaded its "
+            "systems, before its runs") in words
+    assert ("ALADIN's are the rule's times from the per-round log of the one run {doc}`07_aladin` keeps, the fastest "
+            "of its repeated runs by set-up plus rounds (`forlab.studies.ch07_aladin.study.fastest_run`)") in words
     captions = captions_of(NOTEBOOK)
     assert any("dotted: the bound P1's paper gives for its cost deviation, which the book reads as a bound on a "
                "system's mean over its load levels" in c for c in captions)
@@ -1120,7 +1197,8 @@ def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_run
 def test_an_offline_time_a_store_did_not_record_is_said_so():
     """Second read 2, item 2: P2's offline time is NaN in a store written before it was recorded (chapter 06's
     `offline_seconds`); the offline line says so instead of "nan s"."""
-    mean = pd.DataFrame({"offline": [4.5, np.nan, 0.0]}, index=list(ch09_comparison.METHOD_NAMES))
+    mean = pd.DataFrame({"offline": [4.5, np.nan, 0.0], "failed": 0, "cases": 2},  # as `_verdicts` gives them
+                        index=list(ch09_comparison.METHOD_NAMES))
     line = ch09_comparison._offline_line(mean)
     assert "nan" not in line and f"{ch09_comparison.METHOD_NAMES[1]} not recorded" in line
     assert f"{ch09_comparison.METHOD_NAMES[2]} none" in line

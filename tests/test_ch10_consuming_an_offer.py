@@ -284,7 +284,8 @@ def test_check_params_names_the_parameter(change):
     ({"n_directions": -1}, "n_directions must be a non-negative integer"),
     ({"face_grid": -1}, "face_grid must be a non-negative integer"),
     ({"n_labelled": 0}, "n_labelled must be a positive integer"),
-    ({"n_cost": 0}, "n_cost must be a positive integer"),
+    ({"n_cost": 0}, r"n_cost must be at least 13 \(an integer\), got 0: the price's fit"),
+    ({"n_cost": 12}, r"n_cost must be at least 13 \(an integer\), got 12: the price's fit"),
     ({"seed": -1}, "seed must be a non-negative integer"),
     ({"degrees": [3]}, "degrees must be a non-empty list"), ({"degrees": []}, "degrees must be a non-empty list"),
     ({"degrees": [2, 8]}, "degrees must be a non-empty list")])
@@ -375,6 +376,25 @@ def test_the_chapter_makes_a_small_offer_when_given_none(tmp_path):
 def test_an_offer_of_no_study_system_skips_the_whole_tso(st):
     assert st.attrs["tso_status"] == "the offer names no DS of a forlab study system" and "tso" not in st.dims
     assert "not solved on this page" in ch10.tso_text(st) and ch10.tso_table(st).empty and not ch10.tso_agree(st)
+
+
+def test_the_offer_files_pcc_is_checked_against_its_study_system():
+    """Review finding: a ``ts_bus`` that was a TS bus but not the DS's PCC made the CasADi TSO attach the DS there
+    and the Pyomo TSO at the system's PCC, so the agreement table blamed the engines; "four" and a DS of no such
+    system gave a bare int() error or a KeyError. Each now names the file's field and what to change."""
+    good = {"system": "case9+case33bw", "ds": "case33bw", "ts_bus": 4}
+    system, ds, bus = ch10.offer_system(ball_offer(pcc=good))
+    assert (system.name, ds, bus) == ("case9+case33bw", "case33bw", 4) and ch10.pcc_bus(system, ds) == 4
+    for change, says in [
+        ({"ds": "case69"}, (r"pcc\.ds is 'case69', no DS of study system 'case9\+case33bw' .*set pcc\.ds to one of "
+                            r"\['case33bw'\]")),
+        ({"ts_bus": "four"}, r"pcc\.ts_bus must be an integer \(the TS bus index of the DS's PCC\), got 'four'"),
+        ({"ts_bus": True}, r"pcc\.ts_bus must be an integer"),
+        ({"ts_bus": 5}, (r"pcc\.ts_bus is 5, but DS 'case33bw' of study system 'case9\+case33bw' is tied to TS "
+                         r"bus 4: set pcc\.ts_bus to 4")),
+    ]:
+        with pytest.raises(ValueError, match=says):
+            ch10.offer_system(ball_offer(pcc=good | change))
 
 
 @pytest.fixture(scope="module")

@@ -66,10 +66,59 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch12.check_params({**PARAMS, name: value})
 
 
-@pytest.mark.parametrize("methods", [[], ["P1", "P1"], ["P1", "P2", "P1"]])
-def test_methods_must_be_distinct_and_not_empty(methods):
-    with pytest.raises(ValueError, match=r"methods must be a non-empty list of distinct methods"):
+@pytest.mark.parametrize(("methods", "match"), [
+    ([], r"methods must be a non-empty list of distinct methods"),
+    (["P1", "P1"], r"methods must not repeat an entry, got \['P1', 'P1'\] \(P1 twice\)"),
+    (["P1", "P2", "P1"], r"methods must not repeat an entry"),
+])
+def test_methods_must_be_distinct_and_not_empty(methods, match):
+    """Repeats by chapter 08's rule (`forlab.studies.ch08_sensitivity._distinct`), one rule for both chapters."""
+    with pytest.raises(ValueError, match=match):
         ch12.check_params({**PARAMS, "methods": methods})
+
+
+def test_a_distribution_ts_and_too_few_cost_points_are_refused_naming_the_parameter():
+    """Review M11: the ts message listed distribution cases as transmission cases, and one of them passed the check
+    to fail later as "a distribution case"; review M1: p1_n_cost below the price fit's minimum passed the check and
+    every P1 row failed with "the offered region is (nearly) empty"."""
+    from forlab.grid import cases
+    from forlab.p1_for.representation import MIN_COST_POINTS
+
+    with pytest.raises(ValueError, match=r"ts must be a registered transmission case") as err:
+        ch12.check_params({**PARAMS, "ts": "case33bw"})
+    assert "case33bw" not in str(err.value).split(", got")[0]  # not offered among the transmission cases
+    assert all(c in str(err.value) for c in cases.TRANSMISSION)
+    with pytest.raises(ValueError, match=f"p1_n_cost must be at least {MIN_COST_POINTS}"):
+        ch12.check_params({**PARAMS, "p1_n_cost": MIN_COST_POINTS - 1})
+    ch12.check_params({**PARAMS, "p1_n_cost": MIN_COST_POINTS})
+
+
+def test_the_iteration_target_counts_only_tso_solves_that_succeeded():
+    """Review L9(b): a TSO stopped at Ipopt's iteration limit kept its iterations and became the target's worst size;
+    a TSO that never ran (-1 iterations) is no size either."""
+    rows = [_row(n, "integrated", 0.0, 1.0) for n in (8, 16, 32)]
+    rows += [_row(8, "P1", 0.001, 0.2, tso_its=24),
+             _row(16, "P1", np.nan, np.nan, status="tso failed: Maximum_Iterations_Exceeded", feasible=False,
+                  tso_its=3000),
+             _row(32, "P1", np.nan, np.nan, status="T+D power flow failed: no dispatch to judge", feasible=False,
+                  tso_its=-1)]
+    st = _store(rows, buses=(500, 900, 1800), ts_its=(20, 20, 20))
+    extra = ch12._extra_iterations(ch12.frame(st), ch12.sizes(st))
+    assert extra.tso.to_dict() == pytest.approx({8: 24.0, 16: np.nan, 32: np.nan}, nan_ok=True)
+    assert extra.extra_pct.dropna().to_dict() == pytest.approx({8: 20.0})
+
+
+def test_the_wall_time_column_says_the_methods_are_not_timed_alike():
+    """Review L3 and L6: "each part's wall clock, messages included" held for ALADIN only; P1's DSOs are timed on
+    their workers one at a time, ALADIN's regions while the other workers compute. Said once, with the tables."""
+    prose = " ".join(prose_of("12_many_dsos").split())
+    doc = " ".join(ch12.outcome_tables.__doc__.split())
+    for text in (prose, doc):
+        assert "messages included" not in text
+        assert ("P1's DSOs are timed on their workers one at a time, without messages, and P2's" in text
+                and "while ALADIN's rounds include their communication and its regions run while the other workers "
+                    "compute" in text)
+    assert prose.count("one at a time, without messages") == 1
 
 
 def test_the_notebooks_defaults_and_profiles_pass_the_check():

@@ -95,6 +95,41 @@ def test_a_margin_rate_outside_0_1_is_refused(rate):
     assert calibrate_margin(poly, ext, 1.0) == 0.0 and calibrate_margin(poly, ext, 0.0) > 0.0
 
 
+@pytest.mark.parametrize("n_cost", [12, 0, -1, 40.0, True, "40"])
+def test_n_cost_below_the_price_fits_minimum_is_refused_naming_it(n_cost):
+    from forlab.p1_for.representation import MIN_COST_POINTS, check_n_cost
+
+    with pytest.raises(ValueError, match=rf"p1_n_cost must be at least {MIN_COST_POINTS} \(an integer\), got "
+                                         rf".*: the price's fit"):
+        check_n_cost(n_cost, "p1_n_cost")
+    check_n_cost(MIN_COST_POINTS)
+    # the minimum leaves the price its ten coefficients' worth of training points after the held-out fifth
+    assert MIN_COST_POINTS - max(1, MIN_COST_POINTS // 5) >= 10
+
+
+@pytest.mark.parametrize("n_cost", [5, 12])
+def test_too_few_cost_points_blame_n_cost_not_the_region(n_cost):
+    """Review finding: with n_cost <= 12, `_fit_price` found at most n_cost points, so it always failed, after the
+    whole offline run, with "the offered region is (nearly) empty", whatever the region; it now names n_cost."""
+    from forlab.p1_for import representation as rep
+
+    exps = [tuple(e) for e in exponents(2)]
+    coef = np.zeros(len(exps))
+    coef[exps.index((0, 0, 0))] = -0.5 ** 2
+    for e in [(2, 0, 0), (0, 2, 0), (0, 0, 2)]:
+        coef[exps.index(e)] = 1.0
+    ball = ImplicitPolynomial(2, coef)  # radius 0.5: about 7 % of the box
+    normals = np.random.default_rng(0).normal(size=(40, 3))
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    boundary = rep._Boundary(0.5 * normals, normals, np.arange(40), np.arange(0))
+    options = {"boundary_fraction": 0.5, "tol": 1e-3, "gradient_weight": 1.0, "gradient_huber": 0.2}
+    with pytest.raises(ValueError, match=rf"n_cost must be at least {rep.MIN_COST_POINTS} .*got {n_cost}:"):
+        rep._fit_price(None, ball, boundary, np.random.default_rng(0), n_cost=n_cost, **options)
+    empty = ImplicitPolynomial(2, np.r_[1.0, np.zeros(9)])  # f = 1 > 0 everywhere: the region itself is empty
+    with pytest.raises(RuntimeError, match=r"the offered region is \(nearly\) empty: only 0 cost points"):
+        rep._fit_price(None, empty, boundary, np.random.default_rng(0), n_cost=40, **options)
+
+
 def test_bad_cost_points_are_refused_before_the_fit():
     """Review finding: NaN values gave "quadratic cost fit failed: None", wrong lengths a broadcast error, 1-D
     points an einsum error."""
@@ -362,6 +397,9 @@ def _good_dict():
     return Offer(box, poly, cost, pcc={"ds": "x", "ts_bus": 1}, base={"sn_mva": 10.0}).to_dict()
 
 
+_EXPONENTS = r"polynomial\.exponents \(degree 2\) must be integers of shape \(10, 3\).*re-save the offer"
+
+
 def _edited(edit):
     d = json.loads(json.dumps(_good_dict()))
     edit(d)
@@ -392,6 +430,16 @@ def _edited(edit):
     (lambda d: d["polynomial"].__setitem__("margin", -3.0), r"polynomial\.margin is -3\.0: .* must be >= 0"),
     (lambda d: d["polynomial"].__setitem__("coef", [1.0] + [0.0] * 9), r"region is empty: f \+ m > 0 at all 21³"),
     (lambda d: d["polynomial"].__setitem__("margin", 5.0), "region is empty"),
+    # review finding: exponents and convex were read unchecked (null escaped as a bare TypeError, "false" read True)
+    (lambda d: d["polynomial"].__setitem__("exponents", None), _EXPONENTS),
+    (lambda d: d["polynomial"].__setitem__("exponents", [[0, 0], [1]]), _EXPONENTS),
+    (lambda d: d["polynomial"].__setitem__("exponents", "abc"), _EXPONENTS),
+    (lambda d: d["polynomial"]["exponents"][0].__setitem__(0, 0.5), _EXPONENTS),
+    (lambda d: d["polynomial"]["exponents"].pop(), _EXPONENTS),
+    (lambda d: d["polynomial"]["exponents"].reverse(),
+     r"polynomial\.exponents: the file orders the monomials differently .* re-save the offer with this forlab version"),
+    (lambda d: d["polynomial"].__setitem__("convex", "false"), r"polynomial\.convex must be true or false"),
+    (lambda d: d["polynomial"].__setitem__("convex", None), r"polynomial\.convex must be true or false"),
 ])
 def test_bad_offer_file_is_refused_with_what_to_change(tmp_path, edit, match):
     path = tmp_path / "bad.json"
@@ -417,6 +465,8 @@ def test_the_degrees_are_stated_once(monkeypatch):
 
 def test_good_offer_file_loads_and_a_large_ds_can_raise_the_bound(tmp_path):
     Offer.from_dict(_good_dict())
+    bare = _edited(lambda d: [d["polynomial"].pop(k) for k in ("exponents", "convex")])  # both fields are optional
+    assert not Offer.from_dict(bare).polynomial.convex
     big = _edited(lambda d: d["box"].update(lo=[800.0, -900.0, 0.95], hi=[1200.0, 900.0, 1.05]))
     with pytest.raises(ValueError, match="max_mva"):
         Offer.from_dict(big)

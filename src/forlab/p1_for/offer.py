@@ -202,10 +202,25 @@ def _numbers(value, shape: tuple, what: str) -> np.ndarray:
     return finite_numbers(value, shape, f"offer {what}", entry="coefficient")
 
 
+def _exponents(value, n_coef: int, deg: int) -> None:
+    """ValueError naming the offer's field ``polynomial.exponents`` unless ``value`` is an integer array of shape
+    (``n_coef``, 3): one row of powers of (P~, Q~, V~) per coefficient. Whether the rows are this forlab version's
+    order is `forlab.p1_for.polynomial.ImplicitPolynomial.from_dict`'s check."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nesting
+        arr = np.asarray([], dtype=object)
+    if arr.dtype.kind not in "iu" or arr.shape != (n_coef, 3):
+        raise ValueError(f"offer polynomial.exponents (degree {deg}) must be integers of shape ({n_coef}, 3), one row "
+                         f"of powers of (P~, Q~, V~) per coefficient, got {short(value)}: re-save the offer with this "
+                         f"forlab version (or leave the field out)")
+
+
 def check_offer_dict(d) -> None:
     """The cheap checks of an offer in file form, before anything is built from it: format, the sections and their
-    shapes, the polynomial's degree (1..`MAX_DEGREE`; the coefficient count is (d+1)(d+2)(d+3)/6), finite numbers.
-    ValueError saying which field is wrong and what to change."""
+    shapes, the polynomial's degree (1..`MAX_DEGREE`; the coefficient count is (d+1)(d+2)(d+3)/6), its exponents
+    (when given: integers, one row of three per coefficient) and ``convex`` flag (when given: true or false), finite
+    numbers. ValueError saying which field is wrong and what to change."""
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         fmt = d.get("format") if isinstance(d, dict) else type(d).__name__
         raise ValueError(f"not a forlab offer (format {fmt!r}, expected {FORMAT!r})")
@@ -228,6 +243,12 @@ def check_offer_dict(d) -> None:
                          f"got {short(deg)}")
     n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6
     _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})")
+    if "exponents" in poly:
+        _exponents(poly["exponents"], n_coef, deg)
+    if not isinstance(poly.get("convex", False), bool):
+        # bool("false") is True: a string would turn the flag on without a word
+        msg = f"offer polynomial.convex must be true or false (an SOS-convex fit or not), got {short(poly['convex'])}"
+        raise ValueError(msg)  # noqa: TRY004 - a malformed file is a ValueError whatever is wrong in it
     _numbers(poly.get("margin", 0.0), (), "polynomial.margin")
     _numbers(cost.get("H"), (3, 3), "cost.H")
     _numbers(cost.get("g"), (3,), "cost.g")

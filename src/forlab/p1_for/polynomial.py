@@ -88,7 +88,8 @@ class ImplicitPolynomial:
     def from_dict(cls, d: dict) -> ImplicitPolynomial:
         p = cls(int(d["degree"]), np.asarray(d["coef"], float), float(d.get("margin", 0.0)), bool(d.get("convex")))
         if "exponents" in d and not np.array_equal(np.asarray(d["exponents"], int), p.exps):
-            raise ValueError("exponent order in the file differs from this forlab version's")
+            raise ValueError("offer polynomial.exponents: the file orders the monomials differently from this forlab "
+                             "version (forlab.p1_for.polynomial.exponents); re-save the offer with this forlab version")
         return p
 
 

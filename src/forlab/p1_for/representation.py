@@ -27,6 +27,7 @@ with the number of infeasible test points and a one-sided Clopper-Pearson upper 
 from __future__ import annotations
 
 import itertools
+import numbers
 import time
 from dataclasses import dataclass
 
@@ -353,10 +354,11 @@ def build_offer(
     boundary sample along its normal, and points at ``segment_fractions`` of the way from the projection of every
     infeasible training or validation point to the point: infeasible by construction), and is scored on the
     validation set by its false-infeasible rate plus ten times its false-feasible rate. n_cost: DS cost OPFs
-    at points of the offered region, ``cost_boundary_fraction`` of them on its surface (boundary samples pulled
-    inside), the rest uniform inside; 80 % fit the price, 20 % measure it. The price fits the costs and their
-    slopes (dC/dx~ from the cost OPFs' multipliers, weighted by ``cost_gradient_weight``, Huber threshold
-    ``cost_gradient_huber``; weight 0: values only, see `forlab.p1_for.price.fit_cost`).
+    (at least `MIN_COST_POINTS`, `check_n_cost`) at points of the offered region, ``cost_boundary_fraction`` of
+    them on its surface (boundary samples pulled inside), the rest uniform inside; 80 % fit the price, 20 %
+    measure it. The price fits the costs and their slopes (dC/dx~ from the cost OPFs' multipliers, weighted by
+    ``cost_gradient_weight``, Huber threshold ``cost_gradient_huber``; weight 0: values only, see
+    `forlab.p1_for.price.fit_cost`).
 
     model: this DS's `forlab.p1_for.dso_opf.DSOModel` (built on ``ds_net`` with ``vm_limits``, e.g. the one that
     sampled it) for the in-process solves, instead of building another; client: a Dask client kept open by the
@@ -576,6 +578,21 @@ def _test_errors(chosen: ImplicitPolynomial, rows: list[dict], labels: _Labels, 
     }
 
 
+#: The fewest cost points the price can be fitted from: `forlab.p1_for.price.fit_cost` needs ten (the quadratic's
+#: coefficients over (P, Q, V)) and `_fit_price` holds a fifth of the points out to measure the fit.
+MIN_COST_POINTS = 13
+
+
+def check_n_cost(n_cost, name: str = "n_cost") -> None:
+    """ValueError naming the parameter ``name`` unless ``n_cost``, the number of the price's cost points, is an
+    integer (a bool is not) of at least `MIN_COST_POINTS`. A chapter calls it before any work: with fewer points
+    `_fit_price` would stop only after the whole offline run (sampling, labelling, the polynomial's fit)."""
+    if not isinstance(n_cost, numbers.Integral) or isinstance(n_cost, bool) or n_cost < MIN_COST_POINTS:
+        raise ValueError(f"{name} must be at least {MIN_COST_POINTS} (an integer), got {n_cost!r}: the price's fit "
+                         f"(forlab.p1_for.price.fit_cost) needs ten cost points for the quadratic's coefficients, "
+                         f"and a fifth of the points are held out to measure it")
+
+
 def _fit_price(truth: _GroundTruth, chosen: ImplicitPolynomial, boundary: _Boundary, rng, *, n_cost: int,
                boundary_fraction: float, tol: float, gradient_weight: float, gradient_huber: float | None) -> _Price:
     """The DS cost OPF (eq. (p1-dso)) at ``n_cost`` points of the offered region, ``boundary_fraction`` of them on
@@ -589,7 +606,8 @@ def _fit_price(truth: _GroundTruth, chosen: ImplicitPolynomial, boundary: _Bound
     inner = u[chosen(u) <= 0][: n_cost - len(surf)]
     cpts = np.vstack([surf, inner])
     ckind = np.array(["surface"] * len(surf) + ["inside"] * len(inner))
-    if len(cpts) < 13:
+    if len(cpts) < MIN_COST_POINTS:
+        check_n_cost(n_cost)  # the parameter itself too small: say so, not that the region is empty
         raise RuntimeError(f"the offered region is (nearly) empty: only {len(cpts)} cost points found inside it")
     cres = truth.cost(cpts)
     cok = cres["success"] & (cres["mismatch"] < tol)
@@ -690,6 +708,10 @@ def make_offer(ds_net, *, n_directions: int = 40, face_grid: int = 3, n_workers:
                model: DSOModel | None = None, **fit_options):
     """Offline work of one DSO: sample the FOR (`forlab.p1_for.sampling.sample_for`) and fit its offer
     (`build_offer`), on one DS model (and, with ``client``, on the caller's Dask client).
+
+    Implements eqs. (p1-box) to (p1-price), the offline step of chapter 05's table: the sampling's eqs. (p1-box),
+    (p1-projection), (p1-fibonacci) and (p1-support) of chapter 03, then the offer's eqs. (p1-polynomial),
+    (p1-sos), (p1-margin) and (p1-price) of chapter 04.
 
     model: a model of this DS built before, at this or another load level (e.g. the previous level of a sweep):
     set to the loads of ``ds_net`` (`forlab.p1_for.dso_opf.DSOModel.set_loads`) and used instead of building one;

@@ -39,6 +39,7 @@ from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import DEGREES, check_rate, edge_on_segment, on_grid
 from forlab.p1_for.representation import (
     build_offer,
+    check_n_cost,
     clopper_pearson_interval,
     clopper_pearson_upper,
     split_shares,
@@ -121,9 +122,13 @@ def check_params(params: dict) -> None:
         raise ValueError(f"regions must be a non-empty list of '<system>/<DS>', got {params['regions']!r}")
     for spec in params["regions"]:
         td.check_ds(spec, "regions")
+    if repeated := sorted({s for s in params["regions"] if params["regions"].count(s) > 1}):
+        # the store keeps one offer per DS name: a repeat would fit it twice and make the offer unreadable
+        raise ValueError(f"regions must name each DS once, got {', '.join(map(repr, repeated))} more than once")
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
-    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "seed", "n_workers"))
+    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "seed", "n_workers"))
+    check_n_cost(params["n_cost"])
     if not 0 <= params["boundary_fraction"] <= 1:
         raise ValueError(f"boundary_fraction must lie in [0, 1], got {params['boundary_fraction']!r}")
     split_shares(params["boundary_fraction"], params["split"])  # build_offer's own check: three positive shares

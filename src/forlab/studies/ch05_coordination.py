@@ -41,6 +41,7 @@ from forlab.opf.judge import VIOLATION_COUNTS, total_violations, violation_count
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
 from forlab.p1_for import dso_service
 from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
+from forlab.p1_for.representation import check_n_cost
 
 
 def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
@@ -203,7 +204,8 @@ def _single_pcc_systems() -> list[str]:
 def check_params(params: dict) -> None:
     """Checks of the chapter's parameters before any work (ValueError naming the parameter): types, and
     ``systems_list`` a non-empty list of valid study-system names (`forlab.grid.td.parse_system`, no build) whose DSs
-    each have one PCC (`single_pcc`)."""
+    each have one PCC (`single_pcc`), and ``n_cost`` at least
+    `forlab.p1_for.representation.MIN_COST_POINTS` (`forlab.p1_for.representation.check_n_cost`)."""
     if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
                                                                         params["systems_list"]):
         raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")
@@ -223,7 +225,8 @@ def check_params(params: dict) -> None:
             isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in levels):
         raise ValueError(f"levels must be a non-empty list of positive, finite fractions of the nominal load, got "
                          f"{levels!r}")
-    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_cost", "n_workers", "repeats"))
+    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_workers", "repeats"))
+    check_n_cost(params["n_cost"])
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
     if not isinstance(params["warm_library"], bool):

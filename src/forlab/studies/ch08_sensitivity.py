@@ -930,6 +930,35 @@ def _positive(name: str, values, integer: bool = False) -> None:
         raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
 
 
+def _distinct(name: str, values) -> None:
+    """ValueError when the list ``values`` names an entry twice: every entry is a run (a variant, a method, a size),
+    and a repeat would run it twice and show its rows twice (chapter 12 refuses its repeats by this rule too)."""
+    twice = sorted({str(x) for x in values if list(values).count(x) > 1})
+    if twice:
+        raise ValueError(f"{name} must not repeat an entry, got {values!r} ({', '.join(twice)} twice)")
+
+
+def _fpus_fit(system: str, dss, counts) -> None:
+    """ValueError naming ``fpu_counts`` and ``base_fpus`` when a DS of ``system`` (its specs ``dss``) cannot hold one
+    of the ``counts`` of FPUs. The DS's own FPU placement says so (`forlab.grid.td.add_default_fpus`, the step of
+    `forlab.grid.td.load_system` that refuses them), on the DS's case as shipped: its candidate buses are those with a
+    positive load, which the system's build only scales. A count too large fails before any placement, so this
+    takes a fraction of a second, not the build of the system."""
+    from forlab.grid import cases, td
+
+    for case in dict.fromkeys(spec.case for spec in dss):
+        too_many, why = [], ""
+        for n in sorted({int(c) for c in counts}, reverse=True):  # the largest count that fits ends the search
+            try:
+                td.add_default_fpus(cases.load(case), n)
+                break
+            except ValueError as err:
+                too_many, why = [*too_many, n], str(err)
+        if too_many:
+            raise ValueError(f"fpu_counts and base_fpus must fit every DS of {system!r}, but DS case {case!r} cannot "
+                             f"hold {sorted(too_many)} FPUs ({why}): pass fewer FPUs per DS")
+
+
 PARAMETER_TYPES = {
     "system": str, "levels": (list, float), "fpu_counts": (list, int), "meshings": (list, str), "base_level": float,
     "base_fpus": int, "methods": (list, str), "p1_n_directions": int, "p1_face_grid": int, "p1_n_labelled": int,
@@ -943,11 +972,14 @@ PARAMETER_TYPES = {
 def check_params(params: dict) -> None:
     """Reject the chapter's parameters before any work (ValueError / TypeError naming the parameter and what it
     accepts): a wrong type (`PARAMETER_TYPES`), an unknown study ``system``, empty or non-finite ``levels`` (inf as
-    nan), ``base_level``, FPU counts, meshings, methods, the P2 load range (``[low, high]``; with P2 it must hold
-    every level and ``base_level``), P1's degrees (`forlab.p1_for.polynomial.DEGREES`), a system with a second PCC
-    when P1 runs, and negative counts of P1 and P2."""
+    nan), ``base_level``, FPU counts (more than a DS has candidate buses for: `_fpus_fit`), meshings, methods,
+    repeated levels, FPU counts, meshings or methods (`_distinct`), the P2 load range (``[low, high]``; with P2 it
+    must hold every level and ``base_level``), P1's degrees (`forlab.p1_for.polynomial.DEGREES`), fewer P1 cost points
+    than the price needs (`forlab.p1_for.representation.check_n_cost`), a system with a second PCC when P1 runs, P2 facets below one, and
+    negative counts of P1 and P2."""
     from forlab.grid import td
     from forlab.p1_for.polynomial import DEGREES
+    from forlab.p1_for.representation import check_n_cost
 
     check_types(params, PARAMETER_TYPES, "08_sensitivity")
     _, dss = td.parse_system(params["system"])  # ValueError with the grammar and the named systems
@@ -955,6 +987,9 @@ def check_params(params: dict) -> None:
     _positive("base_level", [params["base_level"]])
     _positive("fpu_counts", params["fpu_counts"], integer=True)
     _positive("base_fpus", [params["base_fpus"]], integer=True)
+    for key in ("levels", "fpu_counts", "meshings", "methods"):  # a repeat would run its variant or method twice
+        _distinct(key, params[key])
+    _fpus_fit(params["system"], dss, [*params["fpu_counts"], params["base_fpus"]])
     bad = [m for m in params["meshings"] if m not in ("all", "none")] if isinstance(params["meshings"], list) else [0]
     if bad or not params["meshings"]:
         raise ValueError(f"meshings must be a non-empty list of 'all' (ties closed) and 'none' (radial), got "
@@ -978,16 +1013,16 @@ def check_params(params: dict) -> None:
             raise ValueError(f"levels and base_level must lie inside p2_load_range {params['p2_load_range']!r} "
                              f"(P2's surrogate is trained on that range), but {outside} do not: widen "
                              f"p2_load_range or pass levels inside it")
-    for key in ("timing_repeats", "p3_max_iter", "p2_n_samples"):
+    for key in ("timing_repeats", "p3_max_iter", "p2_n_samples", "p2_facets"):
         _positive(key, [params[key]], integer=True)
     _positive("p1_degrees", params["p1_degrees"], integer=True)
     if bad := [d for d in params["p1_degrees"] if d not in DEGREES]:
         raise ValueError(f"p1_degrees must be a non-empty list of polynomial degrees out of {list(DEGREES)}, got "
                          f"{params['p1_degrees']!r} ({bad} not among them)")
+    check_n_cost(params["p1_n_cost"], "p1_n_cost")
     # a negative count would reach the method and be stored as a failed row instead of stopping the run here
-    check_non_negative(params, ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost", "p2_facets",
-                                "p2_refine_rounds", "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples",
-                                "seed"))
+    check_non_negative(params, ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p2_refine_rounds",
+                                "p2_refine_samples", "p2_certify_rounds", "p2_vertex_samples", "seed"))
 
 
 def study_design(params: dict) -> list[Variant]:

@@ -110,15 +110,27 @@ def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
     return pd.Series(np.where(ok, "ok", "failed (" + " or ".join(flags) + " false)"), index=t.index)
 
 
+def _unfinished_effort(ok: bool, offline: float, rounds: float, size: float) -> tuple[float, float, float]:
+    """A case's offline time, rounds and bytes, NaN for a case that did not finish (``ok`` false): chapter 12's rule
+    for an unfinished row (`forlab.studies.ch12_many_dsos.measures_shown`), written here because that function reads
+    chapter 12's columns, not `ROW`'s; the two should become one rule. A zero offline time stays: it is a method
+    without offline work (ALADIN), not a measure the failure could spoil (`_offline_line` says "none")."""
+    if ok:
+        return offline, rounds, size
+    return (offline if offline == 0 else np.nan), np.nan, np.nan
+
+
 def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
          offline: float, rounds: float, size: float, ds_level: float | None = None) -> dict:
-    """One `ROW` of one case: a failed case keeps its status and no deviation and no time of its own (the one rule,
-    `forlab.opf.outcome`: a failed outcome is never a number, whichever method's store still has one); the absolute
-    deviation only for a feasible, finished case. ``ds_level``: the DSs' load factor where it is not ``level``."""
+    """One `ROW` of one case: a failed case keeps its status and no deviation, no time, no offline time, rounds or
+    bytes of its own (the one rule, `forlab.opf.outcome`: a failed outcome is never a number, whichever method's store
+    still has one; `_unfinished_effort`), so no mean of `_verdicts` counts them; the absolute deviation only for a
+    feasible, finished case. ``ds_level``: the DSs' load factor where it is not ``level``."""
     ok = status == "ok"
     dev = float(deviation) if ok else np.nan
     if not ok:
         times = {**times, **dict.fromkeys(("tso_ms", "dso_ms", "online_ms", "wall_ms"), np.nan)}
+    offline, rounds, size = _unfinished_effort(ok, offline, rounds, size)
     good = ok and np.isfinite(feasible) and bool(feasible)
     return {"system": system, "method": method, "cases": 1, "failed": int(not ok), "load_min": level,
             "load_max": level, "ds_load": level if ds_level is None else ds_level, "deviation_mean_pct": dev,
@@ -195,7 +207,11 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
     ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
     is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
-    coupled QP, no added latency, the chapter's round limit), one run per system."""
+    coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07 keeps, the
+    fastest of its repeated whole runs by set-up plus rounds (`forlab.studies.ch07_aladin.study.fastest_run`), whose
+    log is the only one stored; ``integrated_ms`` is the integrated AC-OPF's solver time of that store
+    (``central_time_s``), timed when chapter 07 loaded its systems, before its runs
+    (`forlab.studies.ch07_aladin.systems.load_systems`), not beside the run (`_timing_rule_text` says so)."""
     from forlab.studies import ch07_aladin
     from forlab.studies.outcomes import aladin_seconds, aladin_split
 
@@ -391,8 +407,9 @@ PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)",
                 "online / integrated": "online / integrated, mean of per-case ratios",
                 PRINTED["baseline_spread"]: "integrated AC-OPF, largest / smallest of the methods' runs"}
 """Headers the page words differently from `printed`. The time ratio is the mean of each case's ratio (online time
-over the integrated AC-OPF's of the same run, the pair a noisy machine times alike), not the ratio of the mean times
-of the time table, which a single slow case would tilt; beside it, how far that integrated AC-OPF's time moves
+over the integrated AC-OPF's of the same run: for P1 and P2 timed just before the online step, the pair a noisy
+machine times alike; for ALADIN timed when chapter 07 loaded its systems, before its runs), not the ratio of the
+mean times of the time table, which a single slow case would tilt; beside it, how far that integrated AC-OPF's time moves
 between the methods' runs on the system (`baseline_spread`)."""
 
 
@@ -1175,8 +1192,10 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
     sens = found.get("sensitivity", {}).get("parameters", {})
     sizes = "; ".join(_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
                       for m in FIT_SIZES)
+    repeats, other_repeats = _repeats_text(found)
     text = (f"The P1 and P2 rows of this table are other runs than those of the section “{DEFAULT_SECTION}”: "
-            f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes}).")
+            f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes})"
+            + (f" and {repeats}" if repeats else "") + ".")
     gaps = rerun_gaps(from_store(st, "default_case"), sens_t)
     if gaps.empty:
         return text
@@ -1186,19 +1205,49 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
                   "the Robustness statement below)" if k == 0 else "it")
                for k, (m, g) in enumerate(gaps.groupby("method", sort=False))]
     return (f"{text} On the same system and load level, the deviations of the two runs differ by up to "
-            + ", and by up to ".join(clauses) + "." + _ratio_text(gaps))
+            + ", and by up to ".join(clauses) + "." + _ratio_text(gaps, other_repeats))
 
 
-def _ratio_text(gaps: pd.DataFrame) -> str:
+TIMING_REPEATS = {METHOD_NAMES[0]: "repeats", METHOD_NAMES[1]: "timing_repeats"}
+"""Per method of `FIT_SIZES`: the parameter of its own chapter that sets of how many repeated solves the fastest is
+its time; chapter 08's is `SENS_REPEATS`."""
+SENS_REPEATS = "timing_repeats"
+"""The parameter of the sensitivity study (`forlab.studies.ch08_sensitivity`) that sets of how many repeated solves
+(or runs, for ALADIN) the fastest is its time."""
+
+
+def _repeats_text(found: dict) -> tuple[str, bool]:
+    """Markdown: of how many repeats chapter 08's run takes the fastest as a time, against each method chapter's
+    default run (`TIMING_REPEATS`), from the parameters chapter 09's store keeps of both (``found``, `sources`), as
+    the offline settings are read (`_sizes_line`); and whether any method chapter's differs. ("", False) where chapter
+    08's store does not keep it; a method chapter's store that does not says so."""
+    here = (found.get("sensitivity") or {}).get("parameters", {}).get(SENS_REPEATS)
+    if here is None:
+        return "", False
+    own, differ = [], False
+    for method, name in TIMING_REPEATS.items():
+        chapter = PROFILES[method.split(" ")[0]][0]
+        n = (found.get(PROFILE_SOURCES[method.split(" ")[0]]) or {}).get("parameters", {}).get(name)
+        own.append(f"{n} in {{doc}}`{chapter}` (`{name}`)" if n is not None
+                   else f"an unknown number in {{doc}}`{chapter}` (its store does not keep `{name}`)")
+        differ = differ or (n is not None and n != here)
+    said = (f"takes each solve's time as the fastest of {here} repeats (`{SENS_REPEATS}`) "
+            f"{'against' if differ else 'as'} {listed(own)}")
+    return said, differ
+
+
+def _ratio_text(gaps: pd.DataFrame, other_repeats: bool = False) -> str:
     """Markdown: the two runs' online times over their own integrated AC-OPF, case by case (`rerun_gaps`), and what
-    that spread means for a ratio read off one run."""
+    that spread means for a ratio read off one run; ``other_repeats``: the runs take their times as the fastest of
+    different numbers of repeats (`_repeats_text`), which is said among the causes."""
     items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {r.sensitivity_ratio:.2f}x against {r.default_ratio:.2f}x"
              for r in gaps.itertuples() if np.isfinite(r.sensitivity_ratio) and np.isfinite(r.default_ratio)]
     if not items:
         return ""
+    repeats = ", takes the fastest of another number of repeats (above)" if other_repeats else ""
     return (" Their online times over the integrated AC-OPF differ too (here against the default run, whose cases "
             "at every load are in its method chapter's tables: "
-            + "; ".join(items) + "): each run solves its own offline model's problem and times solves of "
+            + "; ".join(items) + f"): each run solves its own offline model's problem{repeats} and times solves of "
             "milliseconds at another moment of a shared machine, so a method's ratio moves by this much from one run "
             "of it to another; a ratio of this page is its own run's, against the integrated AC-OPF of that run.")
 
@@ -1304,16 +1353,61 @@ builds no offline model, and a method with no offline time is printed as "none" 
 
 def _offline_line(mean: pd.DataFrame) -> str:
     """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`); a method that needs none is
-    named, otherwise none is ranked, as the units differ."""
-    def part(m: str, seconds: float) -> str:
-        if not np.isfinite(seconds):  # a store written before the time was recorded
-            return f"{m} not recorded"
-        return f"{m} none" if seconds == 0 else f"{m} {seconds:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip()
+    named, otherwise none is ranked, as the units differ. A method without a time says why (`_unmeasured`)."""
+    def part(m: str, r) -> str:
+        if not np.isfinite(r.offline):
+            return f"{m} {_unmeasured(r, 'not recorded')}"
+        return f"{m} none" if r.offline == 0 else f"{m} {r.offline:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip()
 
     none = mean.offline.eq(0).any()
     return ("- **When the DS changes often** (topology, forecasts): offline preparation "
-            + ", ".join(part(m, r.offline) for m, r in mean.iterrows())
+            + ", ".join(part(m, r) for m, r in mean.iterrows())
             + ("." if none else "; none is ranked, as the times pay for different units of work."))
+
+
+def _unmeasured(r, older: str) -> str:
+    """Why a method's mean (a row of `_verdicts`) has no offline time, rounds or bytes: every case it had failed (a
+    failed case has none, `_unfinished_effort`), else ``older``, what a store written before the field says."""
+    return "no finished case" if r.failed >= r.cases else older
+
+
+def _data_line(mean: pd.DataFrame) -> str:
+    """The data statement: the method that exchanged the least per case (its mean kB over its finished cases, with
+    its rounds) first, then the others; a method without bytes says why (`_unmeasured`). Bytes measure how much is
+    sent, not what it reveals (the table of `reveal_text`)."""
+    said = {m: f"{r.kb:.1f} kB in {counted(r.rounds, 'round')}" if np.isfinite(r.kb) and np.isfinite(r.rounds)
+            else _unmeasured(r, f"bytes {NOT_IN_STORE}") for m, r in mean.iterrows()}
+    sent = mean.kb.dropna()
+    lean = sent.idxmin() if len(sent) else None
+    head = (f"{lean}, {said[lean]} per case; " if lean is not None else "no method's bytes are known; ")
+    return (f"- **When the least data must be exchanged**: {head}" + ", ".join(f"{m} {said[m]}" for m in said if m != lean)
+            + f". Every message both ways counts; {METHOD_NAMES[2]}'s are every region's, the TS region's included, not "
+            "the DSOs' alone. Bytes measure how much is sent, not what it reveals: what each method's messages tell the "
+            f"TSO about a DS is in the table of the section “{DEFAULT_SECTION}”.")
+
+
+def _timing_rule_text(methods) -> str:
+    """How the online times and yardsticks of the speed statement were taken, for the ``methods`` it ranks (its rows
+    are the method chapters' own: `p1_rows`, `p2_rows`, `p3_rows`): every method by the one rule for parallel and
+    sequential parts; P1 and P2 (chapters 05 and 06) each the fastest of repeated solves, beside an integrated AC-OPF
+    timed alike just before the online step (`forlab.opf.outcome.timed`); P3 ALADIN, from chapter 07's store, the
+    rule's time of the one run that chapter keeps, the fastest of its repeated whole runs by set-up plus rounds
+    (`forlab.studies.ch07_aladin.study.fastest_run`), against an integrated AC-OPF timed when it loaded its systems
+    (`forlab.studies.ch07_aladin.systems.load_systems`), before its runs: a shared machine's drift in between
+    enters that ratio, which chapter 07 measures with its paired repeats
+    (`forlab.studies.ch07_aladin.study.paired_runs`; this chapter's store keeps no number of it)."""
+    parts = [("Every method by the same rule for its parts: parallel parts (DSOs, regions) their slowest branch, "
+              "sequential parts added")]
+    one = [m for m in METHOD_NAMES[:2] if m in set(methods)]
+    if one:
+        parts.append(f"{listed(one)} {'are' if len(one) > 1 else 'is'} timed as the fastest of repeated solves, "
+                     "beside an integrated AC-OPF timed alike just before the online step")
+    if METHOD_NAMES[2] in set(methods):
+        parts.append(f"{METHOD_NAMES[2]}'s time is the rule's time of the one run {{doc}}`07_aladin` keeps, the "
+                     "fastest of its repeated runs by set-up plus rounds, and its integrated AC-OPF was timed when "
+                     "that chapter loaded its systems, before its runs, so a shared machine's drift in between enters "
+                     "its ratio ({doc}`07_aladin` measures that drift with its paired repeats)")
+    return "; ".join(parts) + "."
 
 
 def _noise_clause(src: pd.DataFrame) -> str:
@@ -1887,22 +1981,16 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
     ``scale_follows``: the many-DSOs statement (`scale_text`) ends the list, and the speed statement points to it."""
     mean = _verdicts(src)
     timed = mean.ratio.dropna()
-    fast, lean = timed.idxmin(), mean.kb.idxmin()
+    fast = timed.idxmin()
     return [
         _accuracy_line(src, mean, scope),
         f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f}x the integrated "
         f"AC-OPF; " + ", ".join(f"{m} {r:.2f}x" for m, r in timed.drop(fast).items())
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
-        "Every method by the same rule: fastest of repeated solves, parallel parts (DSOs, regions) their slowest "
-        "branch, sequential parts added. A ratio above 1 means the privacy-preserving step is slower than solving "
+        + _timing_rule_text(timed.index) + " A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally." + _noise_clause(src) + _narrow_clause(src, narrow)
         + (" With many DSOs under one TS the last statement ranks them again." if scale_follows else ""),
-        f"- **When the least data must be exchanged**: {lean}, {mean.kb[lean]:.1f} kB in "
-        f"{counted(mean.rounds[lean], 'round')} per case; " + ", ".join(f"{m} {r.kb:.1f} kB in {counted(r.rounds, 'round')}"
-                                  for m, r in mean.drop(lean).iterrows())
-        + f". Every message both ways counts; {METHOD_NAMES[2]}'s are every region's, the TS region's included, not "
-        "the DSOs' alone. Bytes measure how much is sent, not what it reveals: what each method's messages tell the "
-        f"TSO about a DS is in the table of the section “{DEFAULT_SECTION}”.",
+        _data_line(mean),
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
@@ -1960,9 +2048,11 @@ __all__ = [
     "SCALE_SOURCE",
     "SCALE_UNITS",
     "SENS_PAPER_UNFINISHED",
+    "SENS_REPEATS",
     "SENS_RUNS",
     "SOURCES",
     "TIME_TICKS",
+    "TIMING_REPEATS",
     "Evidence",
     "answer_text",
     "baseline_spread",

@@ -27,6 +27,7 @@ import copy
 import dataclasses
 import json
 import logging
+import numbers
 import time
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
+from forlab.p1_for.representation import check_n_cost
 from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
 from forlab.studies.ch04_for_representation import PICKLED_WORDS  # JSON size vs bytes sent
 
@@ -144,17 +146,18 @@ def check_params(params: dict) -> None:
     """ValueError naming the parameter that does not fit and what to pass (a wrong type:
     `forlab.book.runner.ParameterTypeError`, a TypeError and a ValueError), before anything heavy runs: without an
     ``offer_file``, ``ds`` must name a study system (`forlab.grid.td.parse_system`, which builds nothing) and one of
-    its DSs; the sampling counts must be non-negative (``n_directions``, ``face_grid``) or positive (``n_labelled``,
-    ``n_cost``), ``seed`` non-negative, ``degrees`` a non-empty subset of `forlab.p1_for.polynomial.DEGREES`; the
-    generator's ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`)."""
+    its DSs; the sampling counts must be non-negative (``n_directions``, ``face_grid``) or positive (``n_labelled``),
+    ``n_cost`` at least `forlab.p1_for.representation.MIN_COST_POINTS` (the price's fit needs them), ``seed``
+    non-negative, ``degrees`` a non-empty subset of `forlab.p1_for.polynomial.DEGREES`; the generator's
+    ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`)."""
     check_types(params, PARAMETER_TYPES, CHAPTER)
     if not params["offer_file"]:
         td.check_ds(params["ds"], "ds")
     for key, least, what in (("n_directions", 0, "a non-negative"), ("face_grid", 0, "a non-negative"),
-                             ("n_labelled", 1, "a positive"), ("n_cost", 1, "a positive"),
-                             ("seed", 0, "a non-negative")):
+                             ("n_labelled", 1, "a positive"), ("seed", 0, "a non-negative")):
         if isinstance(params[key], bool) or params[key] < least:
             raise ValueError(f"{key} must be {what} integer (>= {least}), got {params[key]!r}")
+    check_n_cost(params["n_cost"])
     from forlab.p1_for.polynomial import DEGREES
 
     degrees = params["degrees"]
@@ -452,14 +455,34 @@ def solutions(offer: Offer, tso: dict, solver: str = "ripopt") -> tuple[pd.DataF
 
 
 # --------------------------------------------------------------------------- the TSO's whole AC-OPF, Pyomo beside CasADi
-def offer_system(offer: Offer) -> tuple[str, str, int] | None:
-    """(study system, DS, TS bus of its PCC) named by the offer's ``pcc`` when it is a DS of a forlab study system
-    (the offers of chapters 04 and 10 are); None for any other offer."""
+def pcc_bus(system, ds: str) -> int:
+    """The TS bus of DS ``ds``'s PCC in ``system`` (its first, for a DS of two): where both TSOs attach the DS."""
+    return int(system.pcc[system.pcc.ds == ds].ts_bus.iloc[0])
 
+
+def offer_system(offer: Offer) -> tuple[object, str, int] | None:
+    """(study system, built; DS; TS bus of its PCC) named by the offer's ``pcc`` when it names a forlab study system
+    (the offers of chapters 04 and 10 do); None for any other offer. The file's ``pcc`` is checked against the
+    system, since the CasADi TSO would attach the DS at the file's bus and the Pyomo TSO at the system's: ValueError
+    naming the field and what to change unless ``pcc.ds`` is a DS of the system and ``pcc.ts_bus`` the integer
+    index of that DS's PCC bus there (`pcc_bus`)."""
     pcc = offer.pcc
     if pcc.get("system") not in td.available_systems() or "ds" not in pcc or "ts_bus" not in pcc:
         return None
-    return str(pcc["system"]), str(pcc["ds"]), int(pcc["ts_bus"])
+    name, ds, ts_bus = pcc["system"], pcc["ds"], pcc["ts_bus"]
+    dss = [d.name for d in td.parse_system(name)[1]]
+    if ds not in dss:
+        raise ValueError(f"the offer file's pcc.ds is {ds!r}, no DS of study system {name!r} (its pcc.system): set "
+                         f"pcc.ds to one of {dss}, or pcc.system to the DS's study system")
+    if not isinstance(ts_bus, numbers.Integral) or isinstance(ts_bus, bool):
+        msg = f"the offer file's pcc.ts_bus must be an integer (the TS bus index of the DS's PCC), got {ts_bus!r}"
+        raise ValueError(msg)  # noqa: TRY004 - a bad file is a ValueError whatever is wrong in it, as in Offer.load
+    system = td.load_system(name)
+    if int(ts_bus) != (bus := pcc_bus(system, ds)):
+        raise ValueError(f"the offer file's pcc.ts_bus is {ts_bus}, but DS {ds!r} of study system {name!r} is tied "
+                         f"to TS bus {bus}: set pcc.ts_bus to {bus} (or pcc.system to the system the offer was made "
+                         f"for)")
+    return system, ds, bus
 
 
 def one_ds_system(system, ds: str):
@@ -530,7 +553,7 @@ def pyomo_tso(system, offers: dict | None = None, surrogates: dict | None = None
     net = copy.deepcopy(system.ts)
     net.load = net.load[~net.load["ds_import"].isin([*offers, *surrogates])]
     pcc = system.pcc
-    ext = [offer_extension(ds, o, int(pcc[pcc.ds == ds].ts_bus.iloc[0])) for ds, o in offers.items()]
+    ext = [offer_extension(ds, o, pcc_bus(system, ds)) for ds, o in offers.items()]
     ext += [surrogate_extension(ds, s, [int(b) for b in pcc[pcc.ds == ds].ts_bus]) for ds, s in surrogates.items()]
     return PyomoACOPF(net, extensions=ext, solver=solver)
 
@@ -618,14 +641,16 @@ def tso_runs(offer: Offer, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, di
     found = offer_system(offer)
     if found is None:
         return pd.DataFrame(), pd.DataFrame(), {"tso_status": "the offer names no DS of a forlab study system"}
-    system_name, ds, ts_bus = found
-    view = one_ds_system(td.load_system(system_name), ds)
+    system, ds, _ = found
+    system_name = str(offer.pcc["system"])
+    view = one_ds_system(system, ds)
     t0 = time.perf_counter()
     sur = small_surrogate(view, ds, int(params["surrogate_samples"]), int(params["seed"]))
     fit_s = time.perf_counter() - t0
     solver, n = params["pyomo_solver"], int(params["repeats"])
     rows = {}
-    rows["offer/casadi"], start = casadi_offer_tso(view, ds, offer, ts_bus, n)
+    # the bus `pyomo_tso` attaches the DS at (the file's, checked by `offer_system`): both engines solve one problem
+    rows["offer/casadi"], start = casadi_offer_tso(view, ds, offer, pcc_bus(view, ds), n)
     rows["offer/pyomo"] = pyomo_row(view, ds, start, solver, n, offers={ds: offer})
     rows["surrogate/casadi"], start = casadi_surrogate_tso(view, ds, sur, n)
     rows["surrogate/pyomo"] = pyomo_row(view, ds, start, solver, n, surrogates={ds: sur})

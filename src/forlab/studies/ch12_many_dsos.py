@@ -57,6 +57,7 @@ from forlab.book.tables import (
 )
 from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
+from forlab.p1_for.representation import check_n_cost
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
@@ -223,31 +224,36 @@ PARAMETER_TYPES = {
 
 def check_params(params: dict) -> None:
     """Reject bad parameters before any work (ValueError / TypeError naming the parameter and what it accepts): a
-    wrong type (`PARAMETER_TYPES`: a whole-number float is no count), an unknown TS or pool case, N that are not
-    distinct positive integers, methods that are not a non-empty list of distinct known methods, counts and limits that are not positive (``p2_facets``, repeats, sample sizes, ``time_limit_s``), the
+    wrong type (`PARAMETER_TYPES`: a whole-number float is no count), a TS that is no registered transmission case
+    (`forlab.grid.cases.TRANSMISSION`), an unknown pool case, N that are not distinct positive integers, methods
+    that are not a non-empty list of distinct known methods (repeats by chapter 08's rule,
+    `forlab.studies.ch08_sensitivity._distinct`), fewer P1 cost points than the price needs
+    (`forlab.p1_for.representation.check_n_cost`), counts and limits that are not positive (``p2_facets``,
+    repeats, sample sizes, ``time_limit_s``), the
     seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
     a scheduler that is not a string and ``p1_dso_services`` that is not a bool."""
     from forlab.grid import cases
     from forlab.p3_aladin import ALADINOptions
 
     check_types(params, PARAMETER_TYPES, "12_many_dsos")
-    if params["ts"] not in cases.available():
-        raise ValueError(f"ts must be a registered transmission case {cases.available()}, got {params['ts']!r}")
+    if params["ts"] not in cases.TRANSMISSION:
+        raise ValueError(f"ts must be a registered transmission case {list(cases.TRANSMISSION)}, got "
+                         f"{params['ts']!r}")
     pool = params["pool"]
     if not isinstance(pool, list) or not pool or any(p not in cases.available() for p in pool):
         raise ValueError(f"pool must be a non-empty list of registered distribution cases (e.g. ['case33bw', "
                          f"'case69']), got {pool!r}")
     ch08._positive("n_ds", params["n_ds"], integer=True)
-    if len(set(params["n_ds"])) != len(params["n_ds"]):
-        raise ValueError(f"n_ds must not repeat a size, got {params['n_ds']!r}")
     methods = params["methods"]  # the type first: set() of a non-list fails without naming the parameter
-    if not isinstance(methods, list) or not methods or set(methods) - set(ch08.METHODS) \
-            or len(set(methods)) != len(methods):
+    if not isinstance(methods, list) or not methods or set(methods) - set(ch08.METHODS):
         raise ValueError(f"methods must be a non-empty list of distinct methods out of {list(ch08.METHODS)}, got "
                          f"{methods!r}")
-    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p1_n_cost", "p2_n_samples", "p2_facets",
-                "p3_max_iter", "p3_repeats"):
+    for key in ("n_ds", "methods"):  # chapter 08's rule: a repeat would run its size or method twice
+        ch08._distinct(key, params[key])
+    for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p2_n_samples", "p2_facets", "p3_max_iter",
+                "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)
+    check_n_cost(params["p1_n_cost"], "p1_n_cost")
     ch08._positive("time_limit_s", [params["time_limit_s"]])
     check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
@@ -535,9 +541,11 @@ def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
 
 def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chapter's two tables, per N and method: what the TSO gets and how fast (judged deviation (%),
-    feasibility, online solver time (ms), online wall time by the same rule (ms: each part's wall clock, messages
-    included, parallel parts their slowest; not the measured wall clock of all DSOs on the workers, which
-    `dispatch_table` gives), the online solver time over the integrated AC-OPF's), and what it costs besides
+    feasibility, online solver time (ms), online wall time by the same rule (ms: each part's wall clock, parallel
+    parts their slowest; not the measured wall clock of all DSOs on the workers, which `dispatch_table` gives; not
+    measured alike: with Dask workers P1's DSOs are timed on their workers one at a time, without messages, and
+    P2's is its TSO's solve alone, while ALADIN's rounds include their communication and its regions run while the
+    other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
     (buses, offline time (s), rounds, kB). "–" where a measure does not exist, by `paper_table`'s rule
     (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
@@ -977,8 +985,13 @@ def _worst_reduction(g: pd.DataFrame) -> float:
 
 def _extra_iterations(t: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
     """Per N (index): the Ipopt iterations of P1's TSO OPF (``tso``) and of the TS-only AC-OPF (``ts``), and how
-    many more the first took (``extra_pct``, %; NaN where either is missing)."""
-    out = pd.DataFrame({"tso": t[t.method == "P1"].set_index("n_ds").tso_iterations,
+    many more the first took (``extra_pct``, %; NaN where either is missing). Only a TSO solve that succeeded
+    counts: one that stopped at Ipopt's iteration limit would otherwise become the target's worst size. The row's
+    ``status`` says so: it names every failed solve as "<part> failed: ..." (`forlab.opf.outcome.failed_status`),
+    the TSO's as "tso failed"; a TSO that never ran has no iterations (-1 or NaN)."""
+    p1 = t[t.method == "P1"]
+    solved = ~p1.status.astype(str).str.contains("tso failed:", regex=False) & (p1.tso_iterations >= 0)
+    out = pd.DataFrame({"tso": p1[solved].set_index("n_ds").tso_iterations,
                         "ts": s.set_index("n_ds").ts_iterations})
     return out.assign(extra_pct=100 * (out.tso / out.ts - 1))
 

@@ -27,11 +27,11 @@ from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.outcomes import aladin_split
 
 __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WORDS", "RAISED", "REST", "SLOPE_CONFIDENCE",
-           "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "admm_comparison", "admm_focus", "admm_runs",
+           "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "VERDICT", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
            "failed_runs", "family_fits", "first_iteration", "fitted", "frame", "full_profile", "growth_bound", "growth_fit",
-           "growth_only", "iterations", "kkt_runs", "latency_sweep", "left_out", "message_summary", "raised",
-           "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
+           "growth_only", "iterations", "judged_verdict", "kkt_runs", "latency_sweep", "left_out", "message_summary",
+           "raised", "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
            "termination", "time_split", "timing_rule", "wall_times"]
 
 
@@ -204,13 +204,35 @@ def latency_sweep(table: pd.DataFrame, system: str, its: pd.DataFrame | None = N
     return out.reset_index(drop=True)
 
 
+VERDICT = {"pf_feasible": "feasible", "pf_deviation_pct": "deviation_pct", "pf_max_violation": "max_violation"}
+"""The columns of `judged_verdict` and the judged field (``run_<field>`` of the store) each is read from."""
+
+
+def judged_verdict(rows: pd.DataFrame) -> pd.DataFrame:
+    """The T+D power flow's verdict on each run's final dispatch, its last local solutions judged against the
+    centralized optimum (`forlab.studies.ch07_aladin.study.judged_run`; the book's one yardstick, where the gap is
+    an algorithm's own): ``pf_feasible`` (1.0 or 0.0), ``pf_deviation_pct`` (signed, %) and ``pf_max_violation``
+    (p.u., `forlab.opf.judge.MAX_VIOLATION_UNIT`), NaN where the record counts the run as failed (its judged
+    ``status`` not "ok": it did not stop by its test, or a solve or the power flow failed), which has no verdict;
+    ``pf_recorded``: False for every run of a store written before the judged record (no ``feasible``), whose
+    verdicts are not recorded. ``rows``: rows of `runs` with their judged ``status`` (before `termination` takes
+    its place, as in `admm_comparison`)."""
+    recorded = "feasible" in rows
+    ok = rows.status.astype(str).eq("ok") & recorded
+    out = pd.DataFrame({"pf_recorded": recorded}, index=rows.index)
+    for name, field in VERDICT.items():
+        out[name] = rows[field].astype(float).where(ok) if field in rows else np.nan
+    return out
+
+
 def admm_comparison(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> pd.DataFrame:
     """ALADIN (default QP) and ADMM in-process on ``system``: one row per algorithm, its ``status`` how it stopped
-    (`termination`, as `admm_table`'s; the judged outcome's status stays in the run table)."""
+    (`termination`, as `admm_table`'s; the judged outcome's status stays in the run table) and the T+D power flow's
+    verdict on its final dispatch (`judged_verdict`, read before ``status`` is replaced)."""
     sel = table[(table.system == system) & (table["mode"] == "inprocess") & (table.max_iter.isin(max_iters))
                 & (((table.algorithm == "aladin") & (table.qp == "reduced")) | (table.algorithm == "admm"))]
     out = sel.drop_duplicates("algorithm").set_index("algorithm")
-    return out.assign(status=[termination(r) for r in out.itertuples()])
+    return out.join(judged_verdict(out)).assign(status=[termination(r) for r in out.itertuples()])
 
 
 def kkt_runs(table: pd.DataFrame, kkt_systems: list[str], max_iter: int) -> pd.DataFrame:
@@ -427,18 +449,26 @@ def rounds_table(table: pd.DataFrame, its: pd.DataFrame) -> pd.DataFrame:
     local NLP of ALADIN succeeded (``nlp_ok``, NaN where not logged), and over ALADIN's run its coordinator's limit
     passes (re-solves with the far limits a step would cross) and the round trips they took (``aladin_passes``,
     ``aladin_trips``; NaN where not logged: stores written before the watched rows,
-    `forlab.p3_aladin.algorithm.reduction.FarLimits`, did not log the trips)."""
+    `forlab.p3_aladin.algorithm.reduction.FarLimits`, did not log the trips). Per algorithm also the T+D power
+    flow's verdict on the run's final dispatch (`judged_verdict`: ``{algorithm}_feasible``, ``_deviation_pct``,
+    ``_max_violation``, NaN for a failed run) with its judged ``_status``, and ``judged``: whether the store holds
+    that record (False in a store written before it)."""
     out = {}
     for algo in ("aladin", "admm"):
-        for k, r in _first_inprocess(table, algo).iterrows():
+        first = _first_inprocess(table, algo)
+        verdict = judged_verdict(first)
+        for k, r in first.iterrows():
             row = out.setdefault(r.system, {"system": r.system})
             row.update({f"{algo}_rounds": r.iterations, f"{algo}_target": r.it_target,
-                        f"{algo}_converged": bool(r.converged)})
+                        f"{algo}_converged": bool(r.converged), f"{algo}_status": str(r.status),
+                        "judged": bool(verdict.pf_recorded[k])})
+            row.update({f"{algo}_{field}": verdict.at[k, name] for name, field in VERDICT.items()})
             if algo == "aladin":
                 row["aladin_nlp_ok"] = _nlp_all_ok(its, k)
                 row.update({f"aladin_{n}": _run_sum(its, k, f"limit_{n}") for n in ("passes", "trips")})
+    judged = [f"{a}_{c}" for a in ("aladin", "admm") for c in ("feasible", "deviation_pct", "max_violation", "status")]
     cols = ["system", "aladin_rounds", "aladin_target", "aladin_converged", "aladin_nlp_ok", "aladin_passes",
-            "aladin_trips", "admm_rounds", "admm_target", "admm_converged"]
+            "aladin_trips", "admm_rounds", "admm_target", "admm_converged", *judged, "judged"]
     return pd.DataFrame(list(out.values())).reindex(columns=cols)
 
 
@@ -570,10 +600,12 @@ def _stopped(rt: pd.DataFrame, system: str) -> float:
 
 def _raised(table: pd.DataFrame, system: str, mode: str) -> str:
     """The error status of ``system``'s ALADIN run (default QP) in ``mode`` when that run raised
-    (`forlab.studies.ch07_aladin.study.failed_run`), else ""."""
-    sel = table[(table.system == system) & (table["mode"] == mode) & (table.algorithm == "aladin")
-                & (table.qp == "reduced") & table.termination.map(raised)]
-    return str(sel.termination.iloc[0]) if len(sel) else ""
+    (`forlab.studies.ch07_aladin.study.failed_run`), else "". Read by `termination`: a store written before the
+    judged record has no ``termination`` column (its ``status`` is the run's own stop)."""
+    stops = pd.Series([termination(r) for r in table.itertuples()], index=table.index, dtype=object)
+    sel = stops[(table.system == system) & (table["mode"] == mode) & (table.algorithm == "aladin")
+                & (table.qp == "reduced") & stops.map(raised)]
+    return str(sel.iloc[0]) if len(sel) else ""
 
 
 def growth_only(st: xr.Dataset) -> list[str]:
@@ -621,9 +653,9 @@ def admm_runs(table: pd.DataFrame, system: str, max_iters: tuple[int, ...]) -> p
 
 def admm_table(cmp_: pd.DataFrame) -> pd.DataFrame:
     """`admm_runs`, one row per algorithm (the columns `admm_shown` prints; ``setup_s`` and ``total_s`` for its
-    whole run, `forlab.studies.ch07_aladin.text.whole_run_s`)."""
+    whole run, `forlab.studies.ch07_aladin.text.whole_run_s`; the T+D power flow's verdict, `judged_verdict`)."""
     out = cmp_[["algorithm", "iterations", "it_loose", "it_target", "gap", "consensus", "setup_s", "total_s",
-                "time_per_iter_s", "bytes_per_iter"]].copy()
+                "time_per_iter_s", "bytes_per_iter", "converged"]].join(judged_verdict(cmp_))
     out["status"] = [termination(r) for r in cmp_.itertuples()]
     return out.set_index("algorithm")
 

@@ -54,7 +54,10 @@ def load(spec: str) -> tuple[object, Partition]:
 
 
 def check_spec(spec, what: str = "systems") -> None:
-    """ValueError unless ``spec`` names a system (module docstring), without building it."""
+    """ValueError unless ``spec`` names a system (module docstring), without building it (a MATPOWER case's bus
+    count, against which its k areas are checked, comes from `forlab.grid.cases.summary`, cached for the run's own
+    load). For ``what="admm_system"`` the message also names `ADMM_ALL`, which that parameter accepts besides a
+    system."""
     from forlab.grid import cases, multiregion, td
 
     if not isinstance(spec, str):
@@ -68,11 +71,18 @@ def check_spec(spec, what: str = "systems") -> None:
             raise ValueError(f"{what}: {err}") from None
         return
     name, _, k = spec.partition(":")
-    if name in cases.available() and k.isdigit() and int(k) >= 1:
-        return
+    if name in cases.available() and k.isdigit():
+        buses = cases.summary(name)["buses"]
+        if 1 <= int(k) <= buses:
+            return
+        # the partition refuses more areas than buses only when the run loads its systems, without the parameter
+        raise ValueError(f"{what}: {spec!r} cuts {name} into {int(k)} areas, but k must be from 1 to the case's bus "
+                         f"count ({buses})")
+    every = f", or {ADMM_ALL!r} (every system of systems)" if what == "admm_system" else ""
     raise ValueError(f"{what}: unknown system {spec!r}; use 'case118:3' (a MATPOWER case in k areas, cases "
                      f"{', '.join(cases.available())}), a T+D system ({', '.join(td.available_systems())}, or "
-                     f"composite: {td.SYSTEM_GRAMMAR}) or a multi-region system ({', '.join(multiregion.available())})")
+                     f"composite: {td.SYSTEM_GRAMMAR}) or a multi-region system ({', '.join(multiregion.available())})"
+                     f"{every}")
 
 
 FAMILY_WORDS = {

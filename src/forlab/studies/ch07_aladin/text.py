@@ -14,7 +14,8 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, fixed, fixed_columns, listed, page_index, printable, span
+from forlab.book.tables import TitledTable, counted, fixed, fixed_columns, listed, page_index, printable, span
+from forlab.opf.judge import MAX_VIOLATION_UNIT
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
     LOOSE_CONSENSUS,
@@ -30,6 +31,7 @@ from forlab.studies.ch07_aladin.readers import (
     frame,
     growth_bound,
     growth_fit,
+    judged_verdict,
     left_out,
     message_summary,
     raised,
@@ -39,13 +41,15 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DIVERGENCE_FACTOR", "FIELD_WORDS", "ROUNDS_TIME", "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS",
-           "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN", "admm_cap_text",
+__all__ = ["DEVIATION_ROW", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "NOT_RECORDED", "ROUNDS_TIME",
+           "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
+           "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
-           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text", "kkt_text",
+           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text",
+           "judged_text", "kkt_text",
            "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
-           "regions_shown",
+           "regions_shown", "rejected_text",
            "rounds_shown", "sci_text", "shown_anchor", "stop_text", "store_text", "targets17_text", "targets_shown",
            "targets_text", "wall_times_shown", "whole_run_s"]
 
@@ -515,7 +519,9 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
 
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
     """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run; the
-    system names may break after "+", `forlab.book.tables.page_index`, so that ten columns fit the page)."""
+    system names may break after "+", `forlab.book.tables.page_index`, so that twelve columns fit the page).
+    Beside each algorithm's stop by its own test, whether its final dispatch is feasible in the T+D power flow
+    (`_verdict_shown`: "–" for a failed run, which has no verdict, `NOT_RECORDED` in a store without the record)."""
     t = rt.set_index("system").copy()
     t.index = page_index(t.index, names=["system"])
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
@@ -524,11 +530,42 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
     for c in ("aladin_converged", "admm_converged"):
         t[c] = t[c].map({True: "yes", False: "no"})
     t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
+    recorded = t["judged"].eq(True) if "judged" in t else pd.Series(False, index=t.index)
+    for algo in ("aladin", "admm"):  # a system the algorithm did not run on has no verdict to be recorded: "–"
+        ran = t[f"{algo}_rounds"].notna()
+        t[f"{algo}_feasible"] = _verdict_shown(t.get(f"{algo}_feasible"), recorded | ~ran, _yes_no)
     return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
-                         "aladin_converged": "ALADIN stopped by its test", "aladin_nlp_ok": "every local NLP solved",
+                         "aladin_converged": "ALADIN stopped by its test", "aladin_feasible": "ALADIN " + FEASIBLE_ROW,
+                         "aladin_nlp_ok": "every local NLP solved",
                          "aladin_passes": "limit passes", "aladin_trips": "round trips for limits",
                          "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
-                         "admm_converged": "ADMM stopped by its test"})
+                         "admm_converged": "ADMM stopped by its test", "admm_feasible": "ADMM " + FEASIBLE_ROW})
+
+
+NOT_RECORDED = "not recorded"
+"""What a table or sentence says of the T+D power flow's verdict where a store written before the judged record
+holds none (`forlab.studies.ch07_aladin.readers.judged_verdict`)."""
+
+FEASIBLE_ROW = "feasible in the T+D power flow"
+"""The row (ALADIN against ADMM) or column (the rounds table, after the algorithm's name) of the T+D power flow's
+verdict on a run's final dispatch (`forlab.studies.ch07_aladin.readers.judged_verdict`)."""
+
+DEVIATION_ROW = "deviation from the centralized optimum (%), T+D power flow"
+"""The row (ALADIN against ADMM) of the signed deviation of the judged final dispatch's cost from the centralized
+optimum, the book's yardstick beside the algorithms' own final gap."""
+
+
+def _yes_no(v: float) -> str:
+    """A verdict of 1.0 or 0.0 in words."""
+    return "yes" if v else "no"
+
+
+def _verdict_shown(values, recorded: pd.Series, shown) -> pd.Series:
+    """A verdict column of `forlab.studies.ch07_aladin.readers.judged_verdict` as a table prints it: each number by
+    ``shown``, missing (printed "–") where it is NaN (a failed run has no verdict), `NOT_RECORDED` where
+    ``recorded`` is False. ``values``: the column, or None where the table lacks it (an older store's)."""
+    v = pd.Series(np.nan if values is None else values, index=recorded.index, dtype=float)
+    return v.map(lambda x: shown(x) if np.isfinite(x) else np.nan).where(recorded, NOT_RECORDED)
 
 
 WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1, "dask_ratio": 1,
@@ -824,14 +861,21 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (rounds, the
     rounds of the two targets, "–" where not reached, final gap and consensus, the whole run, set-up and rounds
     (`whole_run_s`, the time the wall-time table sets against the centralized AC-OPF), time per round, bytes per
-    round where measured, status), under one header row. ``rows``: `admm_table` or `admm_comparison`."""
+    round where measured, status), under one header row. After the algorithms' own final gap and consensus, the
+    book's yardstick: the T+D power flow's verdict on each final dispatch, its deviation from the centralized
+    optimum (`DEVIATION_ROW`) and whether it is feasible (`FEASIBLE_ROW`; `_verdict_shown`: "–" for a failed run,
+    `NOT_RECORDED` in a store without the record). ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
     r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
     r["whole_s"] = fixed(whole_run_s(r), 2).to_numpy()
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
+    recorded = r["pf_recorded"].eq(True) if "pf_recorded" in r else pd.Series(False, index=r.index)
+    r["pf_deviation_pct"] = _verdict_shown(r.get("pf_deviation_pct"), recorded, _level_text)
+    r["pf_feasible"] = _verdict_shown(r.get("pf_feasible"), recorded, _yes_no)
     words = {"iterations": "rounds", "it_loose": _table_target(LOOSE_CONSENSUS, LOOSE_GAP),
              "it_target": _table_target(TARGET_CONSENSUS, TARGET_GAP), "gap": "final gap",
-             "consensus": "final consensus", "whole_s": WHOLE_RUN, "time_per_iter_ms": "time per round (ms)"}
+             "consensus": "final consensus", "pf_deviation_pct": DEVIATION_ROW, "pf_feasible": FEASIBLE_ROW,
+             "whole_s": WHOLE_RUN, "time_per_iter_ms": "time per round (ms)"}
     if "bytes_per_iter" in r:
         r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
         words["bytes_per_iter"] = "bytes per round"
@@ -847,10 +891,11 @@ def _table_target(consensus: float, gap: float) -> str:
 
 
 def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
-    """ALADIN against ADMM on ``system`` (`admm_runs`) and the published anchors (`anchors`), in one paragraph
-    (Markdown)."""
-    a_ = cmp_[cmp_.algorithm == "aladin"].iloc[0]
-    d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
+    """ALADIN against ADMM on ``system`` (`admm_runs`), their final dispatches judged by the T+D power flow
+    (`judged_text`) and the published anchors (`anchors`), in one paragraph (Markdown)."""
+    judged = cmp_.join(judged_verdict(cmp_))
+    a_ = judged[judged.algorithm == "aladin"].iloc[0]
+    d_ = judged[judged.algorithm == "admm"].iloc[0]
     fmt = fmt_iteration
     cheaper = d_.time_per_iter_s < a_.time_per_iter_s
     return (
@@ -861,7 +906,85 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
         f"*Scaling* counts a run): {whole_run_s(a_):.1f} s against {whole_run_s(d_):.1f} s. An ADMM round is "
         f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
         f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
-        f"{_whole_run_words(a_, d_) if cheaper else ''}. For scale: " + published_text(published))
+        f"{_whole_run_words(a_, d_) if cheaper else ''}. {judged_text(a_, d_)} For scale: "
+        + published_text(published))
+
+
+def judged_text(a_, d_) -> str:
+    """ALADIN's and ADMM's final dispatches judged by the T+D power flow in one sentence (Markdown): the book's one
+    yardstick, where the final gap is each algorithm's own. Each run's deviation from the centralized optimum's cost
+    and whether the dispatch is feasible, with its largest violation where it is not, said also of a run that
+    stopped by its own test (`_verdict_words`). A failed run has no verdict; a store written before the judged
+    record has none (`NOT_RECORDED`). ``a_``, ``d_``: rows with the columns of
+    `forlab.studies.ch07_aladin.readers.judged_verdict` and ``converged`` (rows without them: not recorded)."""
+    if not all(bool(r.get("pf_recorded", False)) for r in (a_, d_)):
+        return (f"Whether their final dispatches are feasible in the T+D power flow, the book's yardstick, is "
+                f"{NOT_RECORDED} in this store (it was written before the judged record).")
+    return ("Judged by the T+D power flow (`forlab.studies.ch07_aladin.study.judged_run`, the book's one yardstick, "
+            f"where the final gap is each algorithm's own), {_verdict_words('ALADIN', a_)}; "
+            f"{_verdict_words('ADMM', d_)}.")
+
+
+def _verdict_words(name: str, r) -> str:
+    """One run's verdict (`forlab.studies.ch07_aladin.readers.judged_verdict`) in words: its final dispatch's
+    deviation from the centralized optimum's cost and feasible, or infeasible with its largest violation (and
+    "though it stopped by its own test" where it did); for a failed run, that it has no verdict and why."""
+    if not np.isfinite(r.pf_feasible):
+        why = "a solve or the power flow failed" if bool(r.converged) else "it did not stop by its test"
+        return f"{name}'s run counts as failed ({why}), so its dispatch has no verdict"
+    head = (f"{name}'s final dispatch deviates {_level_text(r.pf_deviation_pct)} % from the centralized optimum's "
+            "cost and is ")
+    if r.pf_feasible:
+        return head + "feasible"
+    though = ", though it stopped by its own test" if bool(r.converged) else ""
+    return head + f"infeasible{though}: its largest violation is {sci_text(r.pf_max_violation)} {MAX_VIOLATION_UNIT}"
+
+
+def rejected_text(rt: pd.DataFrame) -> str:
+    """Markdown: the runs of `forlab.studies.ch07_aladin.readers.rounds_table` ``rt`` that stopped by their own
+    test but whose final dispatch the T+D power flow finds infeasible, each with its deviation from the centralized
+    optimum's cost, its largest violation and, where it met them, the round of the gap and consensus targets; the
+    runs that stopped by it but count as failed (no verdict); how many of the others leave a feasible dispatch.
+    `NOT_RECORDED` for a store written before the judged record; "" for a table without runs."""
+    if rt.empty:
+        return ""
+    if not (rt["judged"].eq(True).any() if "judged" in rt else False):
+        return (f"Whether these runs' final dispatches are feasible in the T+D power flow is {NOT_RECORDED} in this "
+                "store (it was written before the judged record).")
+    rejected, failed, feasible = [], [], 0
+    for algo, name in (("aladin", "ALADIN"), ("admm", "ADMM")):
+        for _, r in rt[rt[f"{algo}_converged"].eq(True)].iterrows():
+            verdict = r[f"{algo}_feasible"]
+            if verdict == 1:
+                feasible += 1
+            elif verdict == 0:
+                rejected.append(_rejected_words(name, r, algo))
+            else:
+                failed.append(f"{name} on {r.system} ({r[f'{algo}_status']})")
+    head = ("Judged by the T+D power flow (the book's one yardstick; the rounds and targets above are each "
+            "algorithm's own)")
+    if not rejected:  # none that stopped by its test had a verdict: only the failed ones, if any, are named
+        text = (f"{head}, every run that stopped by its own test leaves a feasible final dispatch "
+                f"({counted(feasible, 'run')})." if feasible else "")
+    else:
+        text = (f"{head}, {counted(len(rejected), 'run')} stopped by {'its' if len(rejected) == 1 else 'their'} own "
+                f"test with a final dispatch the power flow finds infeasible: {listed(rejected)}; the violations are "
+                f"in {MAX_VIOLATION_UNIT}.")
+        if feasible:
+            text += (f" The other {counted(feasible, 'run')} that stopped by {'its' if feasible == 1 else 'their'} "
+                     f"own test {'leaves' if feasible == 1 else 'leave'} a feasible final dispatch.")
+    if failed:
+        text += f" Stopped by their own test but counted as failed, with no verdict: {listed(failed)}."
+    return text.strip()
+
+
+def _rejected_words(name: str, r, algo: str) -> str:
+    """A run of `rejected_text` in words: "ADMM on x (0.27 % from the centralized optimum's cost, largest violation
+    7.1×10⁻³, though it met the gap and consensus targets in round 347)", the round only where it met them."""
+    target = r[f"{algo}_target"]
+    met = f", though it met the gap and consensus targets in round {target:.0f}" if np.isfinite(target) else ""
+    return (f"{name} on {r.system} ({_level_text(r[f'{algo}_deviation_pct'])} % from the centralized optimum's cost, "
+            f"largest violation {sci_text(r[f'{algo}_max_violation'])}{met})")
 
 
 def _whole_run_words(a_, d_) -> str:
@@ -1000,7 +1123,8 @@ def _trips_words(bl: pd.DataFrame) -> str:
 
 def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     """ALADIN's target round against ADMM's loose and target rounds on ``system`` (`admm_comparison`), with
-    PowerModelsADA's published run (`shown_anchor`); empty unless both algorithms ran."""
+    their final dispatches judged by the T+D power flow (`judged_text`) and PowerModelsADA's published run
+    (`shown_anchor`); empty unless both algorithms ran."""
     if not {"aladin", "admm"} <= set(bc.index):
         return ""
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
@@ -1008,8 +1132,8 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
             f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds, its whole run (the regions' set-up "
             f"and the rounds) taking {whole_run_s(a_):.1f} s; ADMM on the same partition {_admm_reach(d_)}; "
             f"it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run {whole_run_s(d_):.1f} s) with gap "
-            f"{sci_text(d_.gap)} and consensus {sci_text(d_.consensus)}. PowerModelsADA's ADMM needs "
-            f"{shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
+            f"{sci_text(d_.gap)} and consensus {sci_text(d_.consensus)}. {judged_text(a_, d_)} PowerModelsADA's "
+            f"ADMM needs {shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
             f"{shown_anchor(published['powermodelsada_admm_case300_s'])} on "
             f"{shown_anchor(published['powermodelsada_admm_case300_cores'])} on PGLib's case300 in areas of its own, "
             "at its own tolerances.")
