@@ -74,7 +74,7 @@ NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
     ("tol", 0.0, "tol must be a positive distance"), ("tol", -1e-3, "tol must be a positive distance"),
     # review finding: a repeat was fitted twice, then the store's offer_json was unreadable JSON
     ("regions", ["case9+case33bw/case33bw", "case9+case33bw/case33bw"],
-     r"regions must name each DS once, got 'case9\+case33bw/case33bw' more than once"),
+     r"regions must not repeat an entry, .*\(case9\+case33bw/case33bw twice\)"),
 ])
 def test_a_bad_value_is_refused_before_any_sampling(name, value, says):
     """Review finding: these passed check_params and failed only after the sampling (or with a bare KeyError)."""

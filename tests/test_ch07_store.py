@@ -58,3 +58,16 @@ def test_a_run_that_raised_gets_no_panel_of_its_own():
     panels = _split_panels(pd.Series([long, 95.0, 80.0, 0.0], index=["a", "b", "c", "failed"]))
     assert [list(p) for p in panels] == [["b", "c", "failed"], ["a"]]
     assert [list(p) for p in _split_panels(pd.Series([0.0, 0.0], index=["f", "g"]))] == [["f", "g"]]
+
+
+def test_a_run_whose_only_failure_is_the_integrated_solve_keeps_its_feasibility():
+    """Second read, item 3: the record keeps the method's own verdict when only the integrated AC-OPF failed
+    (`forlab.opf.outcome.method_verdict_kept`); `judged_verdict` keeps its feasibility and violation then, and drops
+    only the deviation, which needs the integrated optimum. A run that failed itself has no verdict."""
+    rows = pd.DataFrame({"status": ["ok", "integrated failed: Infeasible_Problem_Detected", "aladin failed: max_iter"],
+                         "feasible": [1.0, 1.0, 0.0], "deviation_pct": [0.01, np.nan, np.nan],
+                         "max_violation": [0.0, 1e-7, 0.3]})
+    verdict = judged_verdict(rows)
+    assert list(verdict.pf_feasible.fillna(-1)) == [1.0, 1.0, -1]
+    assert list(verdict.pf_max_violation.fillna(-1)) == [0.0, 1e-7, -1]
+    assert verdict.pf_deviation_pct.notna().tolist() == [True, False, False]

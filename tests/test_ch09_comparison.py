@@ -111,7 +111,8 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     ("p3_params", {"max_iter": 0}, "07_aladin", ValueError, "max_iter must be >= 1"),
     ("sensitivity_params", {"p2_load_range": [0.6, 0.8, 1.0]}, "08_sensitivity", ValueError, "p2_load_range"),
     ("sensitivity_params", {"methods": ["P4"]}, "08_sensitivity", ValueError, "methods must be"),
-    ("p1_params", {"no_such": 1}, "05_coordination", ValueError, "unknown parameter 'no_such'"),
+    # the override is named by its notebook parameter, not the command line's "-p"
+    ("p1_params", {"no_such": 1}, "05_coordination", ValueError, "p1_params: unknown parameter 'no_such'"),
 ])
 def test_a_bad_override_is_refused_by_its_chapters_check(key, override, chapter, error, match):
     """The reviewer's case: p1_params={'n_directions': -1} passed and surfaced as a missing store whose suggested

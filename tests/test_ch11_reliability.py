@@ -222,3 +222,19 @@ def test_one_outcome_is_a_table_not_a_figure():
     assert cell.startswith("if ch11.outcomes_differ(st):")
     assert "drawn when the probes ended in more than one outcome" in captions_of("11_reliability")[0]
     assert "display(ch11.counts_table(st))" in "\n".join(sources("11_reliability", "code"))
+
+
+def test_the_ch05_infeasible_level_probe_passes_chapter_05s_check():
+    """The probe is meant to reach its infeasible load level: every other parameter it sets must pass chapter 05's
+    check (with a cost-point count below `forlab.p1_for.representation.MIN_COST_POINTS` it tested that check
+    instead, and was still counted "handled")."""
+    from forlab.book import runner
+    from forlab.p1_for.representation import MIN_COST_POINTS
+    from forlab.studies import ch05_coordination as ch05
+
+    code = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level").code
+    call = code[code.index("ch.run(") + len("ch.run("):code.index("))\n") + 1]
+    params = eval(call, {"chapter": lambda c, **kw: runner.chapter_params(c, kw),  # the probe's own call
+                         "MIN_COST_POINTS": MIN_COST_POINTS})
+    assert params["levels"] == [1.0, 10.0]
+    ch05.check_params(params)

@@ -72,7 +72,7 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     (["P1", "P2", "P1"], r"methods must not repeat an entry"),
 ])
 def test_methods_must_be_distinct_and_not_empty(methods, match):
-    """Repeats by chapter 08's rule (`forlab.studies.ch08_sensitivity._distinct`), one rule for both chapters."""
+    """Repeats by chapter 08's rule (`forlab.book.runner.check_distinct`), one rule for both chapters."""
     with pytest.raises(ValueError, match=match):
         ch12.check_params({**PARAMS, "methods": methods})
 

@@ -239,6 +239,14 @@ def check_non_negative(params: Mapping[str, Any], keys, zero_means: Mapping[str,
                              + (f" (0: {zero_means[key]})" if key in zero_means else "") + f", got {value!r}")
 
 
+def check_distinct(name: str, values) -> None:
+    """ValueError when the list parameter ``name`` names an entry twice: every entry is a run (a DS, a variant, a
+    method, a size), and a repeat would run it twice and show (or store) its rows twice."""
+    twice = sorted({str(x) for x in values if list(values).count(x) > 1})
+    if twice:
+        raise ValueError(f"{name} must not repeat an entry, got {values!r} ({', '.join(twice)} twice)")
+
+
 def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapter: str) -> None:
     """Check every parameter named in ``types`` (a chapter's table, one entry per parameter of its notebook's
     ``parameters`` cell) against its `TypeSpec`: ValueError when one is missing, `ParameterTypeError` (a TypeError

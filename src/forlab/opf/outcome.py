@@ -253,6 +253,12 @@ def failed_status(parts: Mapping[str, tuple[bool, str]]) -> str:
     return "; ".join(bad) if bad else "ok"
 
 
+def method_verdict_kept(status: str) -> bool:
+    """Whether an outcome with this ``status`` keeps the method's own verdict (``feasible``, ``max_violation``): it
+    is "ok", or only the integrated solve failed (`judged_outcome`; `failed_status` names each failed part)."""
+    return all(part.startswith("integrated failed:") for part in str(status).split("; ")) or status == "ok"
+
+
 def judged_outcome(verdict: dict | None, baseline: Baseline, parts: Mapping[str, tuple[bool, str]], *,
                    solve_time_s: float, wall_time_s: float, offline_time_s: float = float("nan"),
                    bytes_exchanged: float = float("nan"), rounds: int = 1) -> Outcome:

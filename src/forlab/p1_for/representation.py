@@ -376,6 +376,7 @@ def build_offer(
     t0 = time.perf_counter()
     split = split_shares(boundary_fraction, split)
     check_rate(target_false_feasible, "target_false_feasible")  # before any DS OPF is solved
+    check_n_cost(n_cost)
     truth = _ground_truth(ds_net, samples, vm_limits, n_workers, address, progress, model, client)
     boundary = _boundary_samples(samples, truth.box, rng)
     labels = _label(truth, boundary, rng, n_labelled=n_labelled, boundary_fraction=boundary_fraction,

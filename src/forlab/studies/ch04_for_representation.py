@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from scipy import ndimage
 
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
-from forlab.book.runner import check_non_negative, check_types
+from forlab.book.runner import check_distinct, check_non_negative, check_types
 from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import (
     TitledTable,
@@ -122,9 +122,7 @@ def check_params(params: dict) -> None:
         raise ValueError(f"regions must be a non-empty list of '<system>/<DS>', got {params['regions']!r}")
     for spec in params["regions"]:
         td.check_ds(spec, "regions")
-    if repeated := sorted({s for s in params["regions"] if params["regions"].count(s) > 1}):
-        # the store keeps one offer per DS name: a repeat would fit it twice and make the offer unreadable
-        raise ValueError(f"regions must name each DS once, got {', '.join(map(repr, repeated))} more than once")
+    check_distinct("regions", params["regions"])  # one offer per DS name in the store: a repeat is unreadable
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
     check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "seed", "n_workers"))

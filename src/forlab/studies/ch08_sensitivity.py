@@ -51,7 +51,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_non_negative, check_types, missing_profile_text
+from forlab.book.runner import check_distinct, check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, parameters_text, short_commit
 from forlab.book.tables import counted, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
@@ -930,14 +930,6 @@ def _positive(name: str, values, integer: bool = False) -> None:
         raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
 
 
-def _distinct(name: str, values) -> None:
-    """ValueError when the list ``values`` names an entry twice: every entry is a run (a variant, a method, a size),
-    and a repeat would run it twice and show its rows twice (chapter 12 refuses its repeats by this rule too)."""
-    twice = sorted({str(x) for x in values if list(values).count(x) > 1})
-    if twice:
-        raise ValueError(f"{name} must not repeat an entry, got {values!r} ({', '.join(twice)} twice)")
-
-
 def _fpus_fit(system: str, dss, counts) -> None:
     """ValueError naming ``fpu_counts`` and ``base_fpus`` when a DS of ``system`` (its specs ``dss``) cannot hold one
     of the ``counts`` of FPUs. The DS's own FPU placement says so (`forlab.grid.td.add_default_fpus`, the step of
@@ -973,7 +965,7 @@ def check_params(params: dict) -> None:
     """Reject the chapter's parameters before any work (ValueError / TypeError naming the parameter and what it
     accepts): a wrong type (`PARAMETER_TYPES`), an unknown study ``system``, empty or non-finite ``levels`` (inf as
     nan), ``base_level``, FPU counts (more than a DS has candidate buses for: `_fpus_fit`), meshings, methods,
-    repeated levels, FPU counts, meshings or methods (`_distinct`), the P2 load range (``[low, high]``; with P2 it
+    repeated levels, FPU counts, meshings or methods (`forlab.book.runner.check_distinct`), the P2 load range (``[low, high]``; with P2 it
     must hold every level and ``base_level``), P1's degrees (`forlab.p1_for.polynomial.DEGREES`), fewer P1 cost points
     than the price needs (`forlab.p1_for.representation.check_n_cost`), a system with a second PCC when P1 runs, P2 facets below one, and
     negative counts of P1 and P2."""
@@ -988,7 +980,7 @@ def check_params(params: dict) -> None:
     _positive("fpu_counts", params["fpu_counts"], integer=True)
     _positive("base_fpus", [params["base_fpus"]], integer=True)
     for key in ("levels", "fpu_counts", "meshings", "methods"):  # a repeat would run its variant or method twice
-        _distinct(key, params[key])
+        check_distinct(key, params[key])
     _fpus_fit(params["system"], dss, [*params["fpu_counts"], params["base_fpus"]])
     bad = [m for m in params["meshings"] if m not in ("all", "none")] if isinstance(params["meshings"], list) else [0]
     if bad or not params["meshings"]:

@@ -188,9 +188,10 @@ def _aladin_log(st: xr.Dataset, run: int, iterations: int) -> pd.DataFrame:
 
 
 def _p3_status(x: pd.Series) -> str:
-    """A chapter 07 run's outcome status: the judged record's (``status`` next to ``deviation_pct``: "ok" or every
-    solve that failed); a store written before it: "ok" when ALADIN stopped by its own test, else its stop."""
-    if "deviation_pct" in x:
+    """A chapter 07 run's outcome status: the judged record's ("ok" or every solve that failed; the record is there
+    when the run has ``feasible``, as `forlab.studies.ch07_aladin.readers.judged_verdict` tells); a store written
+    before it: "ok" when ALADIN stopped by its own test, else its stop."""
+    if "feasible" in x:
         return str(x.status)
     return "ok" if bool(x.converged) else f"aladin failed: {x.status or 'not converged'}"
 
@@ -204,8 +205,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     ``dso_ms`` per round the slowest local NLP and the slowest local reduction (over every region, the TS region's
     included), each summed over rounds, so that
     ``tso_ms + dso_ms = online_ms``. The deviation and
-    feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``,
-    ``feasible``); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
+    feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``;
+    the feasibility as `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
     is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
     coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07 keeps, the
     fastest of its repeated whole runs by set-up plus rounds (`forlab.studies.ch07_aladin.study.fastest_run`), whose
@@ -222,6 +223,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     # one run per system: the one with the chapter's round limit, not the extended re-run
     r = r.sort_values("max_iter").drop_duplicates("system", keep="first")
     central = ch07_aladin.frame(st, "sys").set_index("spec")
+    verdict = ch07_aladin.judged_verdict(r)  # the T+D power flow's verdict, chapter 07's one reading of it
     rows = []
     for k, x in r.iterrows():
         log = _aladin_log(st, k, int(x.iterations))
@@ -231,7 +233,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         status = _p3_status(x)
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
                  "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
-        feasible = float(bool(x.feasible)) if "feasible" in x else np.nan
+        feasible = float(verdict.pf_feasible[k])
         rows.append(_row(x.system, METHOD_NAMES[2], 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
                          int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
     return pd.DataFrame(rows, columns=ROW)

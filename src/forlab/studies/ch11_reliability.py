@@ -243,12 +243,15 @@ PROBES: tuple[Probe, ...] = (
        "from forlab.studies import ch01_first_power_flow as ch\nch.run({'grid': 'nope', 'load_scale': 1.0})"),
     _P("ch05_levels_empty", "parameters", "chapter 05 with levels = []",
        "from forlab.studies import ch05_coordination as ch\n"
-       "ch.run(chapter('05_coordination', levels=[], n_directions=6, face_grid=0, n_labelled=30, n_cost=12))"),
+       "from forlab.p1_for.representation import MIN_COST_POINTS\n"
+       "ch.run(chapter('05_coordination', levels=[], n_directions=6, face_grid=0, n_labelled=30,"
+       " n_cost=MIN_COST_POINTS))"),
     _P("ch05_infeasible_level", "parameters",
        "chapter 05 with levels [1.0, 10.0] (fractions of the nominal load; the second meant to be infeasible)",
        "from forlab.studies import ch05_coordination as ch\n"
+       "from forlab.p1_for.representation import MIN_COST_POINTS\n"
        "ds = ch.run(chapter('05_coordination', levels=[1.0, 10.0], n_directions=8, face_grid=0, n_labelled=40,"
-       " n_cost=12, repeats=1))\n"
+       " n_cost=MIN_COST_POINTS, repeats=1))\n"
        "kept = sorted({float(v) for v in ds['level'].values}) if 'level' in ds.variables else []\n"
        "at10 = [str(s) for l, s in zip(ds['level'].values, ds['status'].values) if float(l) == 10.0]\n"
        "failed = bool(at10) and all(s != 'ok' for s in at10)\n"

@@ -40,7 +40,7 @@ from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.provenance import machine_text
-from forlab.book.runner import check_non_negative, check_types, missing_profile_text
+from forlab.book.runner import check_distinct, check_non_negative, check_types, missing_profile_text
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import (
     TitledTable,
@@ -227,7 +227,7 @@ def check_params(params: dict) -> None:
     wrong type (`PARAMETER_TYPES`: a whole-number float is no count), a TS that is no registered transmission case
     (`forlab.grid.cases.TRANSMISSION`), an unknown pool case, N that are not distinct positive integers, methods
     that are not a non-empty list of distinct known methods (repeats by chapter 08's rule,
-    `forlab.studies.ch08_sensitivity._distinct`), fewer P1 cost points than the price needs
+    `forlab.book.runner.check_distinct`), fewer P1 cost points than the price needs
     (`forlab.p1_for.representation.check_n_cost`), counts and limits that are not positive (``p2_facets``,
     repeats, sample sizes, ``time_limit_s``), the
     seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
@@ -249,7 +249,7 @@ def check_params(params: dict) -> None:
         raise ValueError(f"methods must be a non-empty list of distinct methods out of {list(ch08.METHODS)}, got "
                          f"{methods!r}")
     for key in ("n_ds", "methods"):  # chapter 08's rule: a repeat would run its size or method twice
-        ch08._distinct(key, params[key])
+        check_distinct(key, params[key])
     for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p2_n_samples", "p2_facets", "p3_max_iter",
                 "p3_repeats"):
         ch08._positive(key, [params[key]], integer=True)

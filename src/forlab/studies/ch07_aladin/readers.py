@@ -22,6 +22,7 @@ import xarray as xr
 
 from forlab.book import anchors as registry
 from forlab.book.tables import table
+from forlab.opf.outcome import method_verdict_kept
 from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.outcomes import aladin_split
@@ -213,15 +214,19 @@ def judged_verdict(rows: pd.DataFrame) -> pd.DataFrame:
     centralized optimum (`forlab.studies.ch07_aladin.study.judged_run`; the book's one yardstick, where the gap is
     an algorithm's own): ``pf_feasible`` (1.0 or 0.0), ``pf_deviation_pct`` (signed, %) and ``pf_max_violation``
     (p.u., `forlab.opf.judge.MAX_VIOLATION_UNIT`), NaN where the record counts the run as failed (its judged
-    ``status`` not "ok": it did not stop by its test, or a solve or the power flow failed), which has no verdict;
+    ``status`` not "ok": it did not stop by its test, or a solve or the power flow failed), which has no verdict,
+    except that a run whose only failure is the integrated AC-OPF keeps its feasibility and violation (the record's
+    rule, `forlab.opf.outcome.method_verdict_kept`) and loses only its deviation;
     ``pf_recorded``: False for every run of a store written before the judged record (no ``feasible``), whose
     verdicts are not recorded. ``rows``: rows of `runs` with their judged ``status`` (before `termination` takes
     its place, as in `admm_comparison`)."""
     recorded = "feasible" in rows
     ok = rows.status.astype(str).eq("ok") & recorded
+    kept = rows.status.map(method_verdict_kept).astype(bool) & recorded
     out = pd.DataFrame({"pf_recorded": recorded}, index=rows.index)
     for name, field in VERDICT.items():
-        out[name] = rows[field].astype(float).where(ok) if field in rows else np.nan
+        valid = ok if name == "pf_deviation_pct" else kept
+        out[name] = rows[field].astype(float).where(valid) if field in rows else np.nan
     return out
 
 
