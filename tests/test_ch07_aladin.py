@@ -1119,14 +1119,17 @@ def test_the_rounds_table_says_whose_final_dispatch_the_td_power_flow_rejects():
 
     st = store.open_path(PAPER)
     rt = ch.scaling_report(st)["rounds"]
+    from forlab.studies.ch07_aladin.text import STOP_JUDGED
+
     shown = ch.rounds_shown(rt)
-    admm = shown["ADMM feasible in the T+D power flow"]
+    admm = shown["ADMM " + STOP_JUDGED]
     by_system = rt.set_index("system")
     rejected = by_system[by_system.admm_converged.eq(True) & by_system.admm_feasible.eq(0)].index
     assert sorted(rejected) == ["case30+case69+case33bw", "case39+case118zh"]  # the review's table
-    assert (shown["ADMM stopped by its test"][admm == "no"] == "yes").all() and (admm == "no").sum() == len(rejected)
-    assert (admm[shown["ADMM stopped by its test"] == "no"] == "–").all()  # at its round limit: failed, no verdict
-    assert (shown["ALADIN feasible in the T+D power flow"] == "yes").all()
+    assert (admm == "yes; infeasible").sum() == len(rejected)
+    assert set(admm) == {"yes; feasible", "yes; infeasible", "no"}  # at its round limit: failed, no verdict
+    assert (shown["ALADIN " + STOP_JUDGED] == "yes; feasible").all()
+    assert len(shown.columns) == 9  # the verdict in the stop's column, the system the index: the table fits the page
     text = rejected_text(rt)
     for system in rejected:
         assert f"ADMM on {system} ({_level(by_system.admm_deviation_pct[system])} % from" in text
@@ -1156,8 +1159,10 @@ def test_a_store_without_the_judged_record_reads_not_recorded_in_the_admm_and_ro
     assert list(shown.loc[DEVIATION_ROW]) == [NOT_RECORDED] * 2
     assert "is not recorded in this store" in ch.admm_text(cmp_, "x", ch.anchors(old))
     rt = ch.scaling_report(old)["rounds"]
+    from forlab.studies.ch07_aladin.text import STOP_JUDGED
+
     rounds = ch.rounds_shown(rt)
-    assert set(rounds["ALADIN feasible in the T+D power flow"]) == {NOT_RECORDED}
+    assert set(rounds["ALADIN " + STOP_JUDGED]) == {"yes; " + NOT_RECORDED}
     assert "is not recorded in this store" in rejected_text(rt) and rejected_text(rt.iloc[:0]) == ""
     fp = ch.full_profile(_before_the_judged_record(store.open_path(ARCHIVED)))
     assert "is not recorded in this store" in ch.admm_target_text(fp["admm"], "x", fp["anchor"])
@@ -1165,8 +1170,7 @@ def test_a_store_without_the_judged_record_reads_not_recorded_in_the_admm_and_ro
            "aladin_passes": 2, "aladin_trips": 1, "admm_rounds": np.nan, "admm_target": np.nan,
            "admm_converged": np.nan}  # a table without the verdict's columns; ADMM not run: "–", not "not recorded"
     plain = ch.rounds_shown(pd.DataFrame([row]))
-    assert list(plain.iloc[0][["ALADIN feasible in the T+D power flow", "ADMM feasible in the T+D power flow"]]) == [
-        NOT_RECORDED, "–"]
+    assert list(plain.iloc[0][["ALADIN " + STOP_JUDGED, "ADMM " + STOP_JUDGED]]) == ["yes; " + NOT_RECORDED, "–"]
 
 
 def test_published_text_types_no_area_count(archived):

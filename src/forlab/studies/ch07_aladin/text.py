@@ -42,7 +42,7 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["DEVIATION_ROW", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "NOT_RECORDED", "ROUNDS_TIME",
-           "ROUND_UNITS", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
+           "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
            "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text",
@@ -519,27 +519,45 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
 
 def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
     """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run; the
-    system names may break after "+", `forlab.book.tables.page_index`, so that twelve columns fit the page).
-    Beside each algorithm's stop by its own test, whether its final dispatch is feasible in the T+D power flow
-    (`_verdict_shown`: "–" for a failed run, which has no verdict, `NOT_RECORDED` in a store without the record)."""
+    system names may break after "+", `forlab.book.tables.page_index`, so that ten columns fit the page).
+    Each algorithm's stop by its own test carries, after a semicolon, the T+D power flow's verdict on its final
+    dispatch (`STOP_JUDGED`, `_stop_judged`): in the stop's column rather than a column of its own, which pushed
+    the table past the page's width (a screenshot of ci150's build)."""
     t = rt.set_index("system").copy()
     t.index = page_index(t.index, names=["system"])
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
         if c in t:
             t[c] = t[c].round().astype("Int64")
-    for c in ("aladin_converged", "admm_converged"):
-        t[c] = t[c].map({True: "yes", False: "no"})
-    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
     recorded = t["judged"].eq(True) if "judged" in t else pd.Series(False, index=t.index)
     for algo in ("aladin", "admm"):  # a system the algorithm did not run on has no verdict to be recorded: "–"
         ran = t[f"{algo}_rounds"].notna()
-        t[f"{algo}_feasible"] = _verdict_shown(t.get(f"{algo}_feasible"), recorded | ~ran, _yes_no)
+        verdict = _verdict_shown(t.get(f"{algo}_feasible"), recorded | ~ran, _feasible_word)
+        t[f"{algo}_converged"] = _stop_judged(t[f"{algo}_converged"], verdict)
+    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
     return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
-                         "aladin_converged": "ALADIN stopped by its test", "aladin_feasible": "ALADIN " + FEASIBLE_ROW,
-                         "aladin_nlp_ok": "every local NLP solved",
+                         "aladin_converged": "ALADIN " + STOP_JUDGED, "aladin_nlp_ok": "every local NLP solved",
                          "aladin_passes": "limit passes", "aladin_trips": "round trips for limits",
                          "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
-                         "admm_converged": "ADMM stopped by its test", "admm_feasible": "ADMM " + FEASIBLE_ROW})
+                         "admm_converged": "ADMM " + STOP_JUDGED})
+
+
+STOP_JUDGED = "stopped by its test; T+D power flow"
+"""The rounds table's header of an algorithm's stop by its own test and, after a semicolon, the T+D power flow's
+verdict on its final dispatch ("yes; infeasible": it stopped, and the power flow rejects its dispatch)."""
+
+
+def _feasible_word(v: float) -> str:
+    """A feasibility verdict of 1.0 or 0.0 in a word."""
+    return "feasible" if v else "infeasible"
+
+
+def _stop_judged(converged: pd.Series, verdict: pd.Series) -> pd.Series:
+    """"yes" or "no" (stopped by its own test), with "; " and the ``verdict`` (`_verdict_shown`) where there is one:
+    a failed run (it did not stop by its test, or a solve failed) has none and reads "no" alone; a system the
+    algorithm did not run on reads "–" (missing)."""
+    stop = converged.map({True: "yes", False: "no"})
+    said = verdict.map(lambda v: isinstance(v, str))
+    return stop.where(~said | stop.isna(), stop + "; " + verdict.astype(str))
 
 
 NOT_RECORDED = "not recorded"
@@ -547,8 +565,9 @@ NOT_RECORDED = "not recorded"
 holds none (`forlab.studies.ch07_aladin.readers.judged_verdict`)."""
 
 FEASIBLE_ROW = "feasible in the T+D power flow"
-"""The row (ALADIN against ADMM) or column (the rounds table, after the algorithm's name) of the T+D power flow's
-verdict on a run's final dispatch (`forlab.studies.ch07_aladin.readers.judged_verdict`)."""
+"""The row (ALADIN against ADMM) of the T+D power flow's verdict on a run's final dispatch
+(`forlab.studies.ch07_aladin.readers.judged_verdict`; the rounds table gives it in the stop's column,
+`STOP_JUDGED`)."""
 
 DEVIATION_ROW = "deviation from the centralized optimum (%), T+D power flow"
 """The row (ALADIN against ADMM) of the signed deviation of the judged final dispatch's cost from the centralized
