@@ -30,8 +30,6 @@ def test_axis_label_carries_units():
     assert plots.axis_label("voltage magnitude", "p.u.") == "voltage magnitude (p.u.)"
     assert plots.axis_label("buses") == "buses"
     assert plots.axis_label("speed-up", "1") == "speed-up"
-    da = xr.DataArray([1.0], dims="x", attrs={"long_name": "losses", "units": "kW"})
-    assert plots.label_of(da) == "losses (kW)"
 
 
 def test_layout_of_a_plain_feeder_covers_every_bus():
@@ -64,14 +62,6 @@ def test_system_tables_round_trip_through_a_store_and_draw(small_system, tmp_pat
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "PCC transformer" in labels and "case33bw feeder" in labels and "closed tie (feeder's colour)" in labels
     assert {f"FPU, {k} chart" for k in td.fpus(net).kind} <= set(labels)
-    plt.close("all")
-
-
-def test_draw_chart_labels_axes_with_units():
-    from forlab.grid.capability import Circle
-
-    ax = plots.draw_chart(Circle(1.0, 0.9, 0.0), label="circle")
-    assert ax.get_xlabel() == "active power P (MW)" and ax.get_ylabel() == "reactive power Q (Mvar)"
     plt.close("all")
 
 

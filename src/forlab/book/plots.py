@@ -1,13 +1,11 @@
 """Figures shared by the chapters: one style, units in every label, PQ charts and drawings of T+D systems.
 
 * `STYLE`, `use_style()`: matplotlib settings every figure of the book uses (size, fonts, grid).
-* `axis_label(name, units)` and `label_of(da)`: "name (units)" labels, from text or from an xarray variable's
-  ``long_name``/``units`` attributes, so a label says what the store says.
+* `axis_label(name, units)`: "name (units)" labels, so that every axis carries its unit.
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
 * `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `EQUAL_TIMES_LINE`: one name, colour and marker per
   method, colours for study systems that no method has, and the one style of the equal-times line.
-* `draw_chart(chart, ax)`: the outline of a PQ chart (`forlab.grid.capability`) in the P-Q plane (MW, Mvar).
 * `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
   polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
@@ -62,11 +60,9 @@ __all__ = [
     "axis_label",
     "bus_layout",
     "decade_ticks",
-    "draw_chart",
     "draw_system",
     "edge_lines",
     "interactive_html",
-    "label_of",
     "log_ticks",
     "method_style",
     "settled_renderer",
@@ -161,12 +157,6 @@ def axis_label(name: str, units: str | None = None) -> str:
     return f"{name} ({units})"
 
 
-def label_of(da, name: str | None = None) -> str:
-    """Axis label of an xarray variable from its ``long_name`` (else ``name`` or its variable name) and ``units``."""
-    attrs = getattr(da, "attrs", {})
-    return axis_label(name or attrs.get("long_name") or str(getattr(da, "name", "")), attrs.get("units"))
-
-
 def zone_color(zone: str, zones: list[str] | tuple[str, ...]) -> str:
     """Colour of ``zone``: `TS_COLOR` for the TS, `PCC_COLOR` for "PCC", else the DS's position in ``zones``."""
     if zone == TS_ZONE:
@@ -175,18 +165,6 @@ def zone_color(zone: str, zones: list[str] | tuple[str, ...]) -> str:
         return PCC_COLOR
     ds = [z for z in zones if z not in (TS_ZONE, "PCC")]
     return ZONE_COLORS[ds.index(zone) % len(ZONE_COLORS)] if zone in ds else "#7f7f7f"
-
-
-def draw_chart(chart, ax=None, *, label: str | None = None, fill: bool = True, **kwargs):
-    """Draw the outline of a PQ chart (P in MW on x, Q in Mvar on y) into ``ax``; returns ``ax``."""
-    ax = plt.gca() if ax is None else ax
-    v = np.asarray(chart.vertices_for_plot())
-    (line,) = ax.plot(v[:, 0], v[:, 1], label=label, **kwargs)
-    if fill:
-        ax.fill(v[:, 0], v[:, 1], color=line.get_color(), alpha=0.15, linewidth=0)
-    ax.set_xlabel(axis_label("active power P", "MW"))
-    ax.set_ylabel(axis_label("reactive power Q", "Mvar"))
-    return ax
 
 
 EDGE_LINE = {"color": "tab:blue", "linewidth": 1.5}

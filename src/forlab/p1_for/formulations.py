@@ -43,8 +43,10 @@ def cost_casadi(cost: QuadraticCost, xt):
 def offer_casadi(offer: Offer, p_mw, q_mvar, vm_pu):
     """(f + margin, cost) as CasADi expressions of physical symbols (MW, Mvar, p.u.).
 
-    The offer's terms in the TSO's FOR-based AC-OPF, eq. (p1-tso): the constraint f_j(x~_j) + m_j <= 0 and the
-    price C_j(x~_j) in its objective, with x~ = (x - c) / h normalised to the offer's box.
+    The offer's terms of eq. (p1-tso): the constraint f_j(x~_j) + m_j <= 0 and the price C_j(x~_j) in the
+    objective, with x~ = (x - c) / h normalised to the offer's box, on physical symbols (chapter 10's one-bus
+    CasADi model). The TSO's AC-OPF (`forlab.p1_for.tso.TSOForOPF`) writes the same terms on normalised variables of
+    its own (that module's docstring says why), with `polynomial_casadi` and `cost_casadi` directly.
     """
     import casadi as ca
 

@@ -8,8 +8,8 @@ expressions go through the same code: `input_entries` (the inputs u_j of eq. (p2
 polytope's facets and the sampled domain), `quadratic_expression` (a regressor), `fpu_cost_terms` and the PQ charts'
 own rows. On top of them:
 
-* CasADi: `polytope_rows` and `regressor_expression` (expressions of a CasADi column u) and `SurrogateTerms`, which
-  composes them, for every DS, into one `forlab.opf.acopf.Extension` of the TS AC-OPF (eq. (p2-tso)): the FPU
+* CasADi: `polytope_rows` and `regressor_expression` (expressions of the inputs u, a CasADi column or its scalars)
+  and `SurrogateTerms`, which composes them, for every DS, into one `forlab.opf.acopf.Extension` of the TS AC-OPF (eq. (p2-tso)): the FPU
   set-points as extra variables, the DS load factor as a parameter, the PQ charts, the polytope, the sampled domain,
   the predicted import added to the PCC buses' demand, and the FPUs' costs in the objective;
 * Pyomo: `surrogate_pyomo_block`, one DS's surrogate as a Block with the same variables, constraints, predicted
@@ -121,7 +121,8 @@ def fpu_cost_terms(space: InputSpace, fpu: Sequence) -> list:
 
 
 def polytope_rows(poly: Polytope, u):
-    """The K facet expressions ``A u + c`` (<= 0 inside) for a CasADi column ``u`` of the d inputs (original units).
+    """The K facet expressions ``A u + c`` (<= 0 inside) as a CasADi column, of the d inputs ``u`` (original units;
+    a CasADi column or a list of its scalars, `entries`).
 
     Implements eq. (p2-polytope), chapter 06, as the K linear constraints of the TSO's OPF.
     """
@@ -130,7 +131,8 @@ def polytope_rows(poly: Polytope, u):
 
 
 def regressor_expression(reg: QuadraticRegressor, u):
-    """The prediction of ``reg`` as a CasADi scalar expression of the column ``u`` (d inputs, original units).
+    """The prediction of ``reg`` as a CasADi scalar expression of the d inputs ``u`` (original units; a CasADi
+    column or a list of its scalars, `entries`).
 
     Implements eq. (p2-regressors), chapter 06, inside the TSO's OPF.
     """
@@ -185,8 +187,7 @@ class SurrogateTerms:
         for ds, sur in self.surrogates.items():
             u = self.inputs(m, sym, ds)
             rows += chart_rows(sur.space, entries(sym.extra_x[fpu_variable(ds)]))
-            a, c = sur.polytope.linear_constraints()
-            rows.append((ca.vertcat(*affine_rows(a, c, u)), -np.inf, 0.0))
+            rows.append((polytope_rows(sur.polytope, u), -np.inf, 0.0))
             a, b = domain_decision_rows(sur.space)
             if self.enforce_domain and len(b):
                 rows.append((ca.vertcat(*affine_rows(a, 0.0, u)), -np.inf, b))
@@ -199,8 +200,8 @@ class SurrogateTerms:
         for ds, sur in self.surrogates.items():
             u = self.inputs(m, sym, ds)
             for k, bus in enumerate(m.bus_lookup[self.pcc_buses[ds]].to_numpy(int)):
-                dp[int(bus)] = dp[int(bus)] + quadratic_expression(sur.regressors[k]["p_mw"], u) / m.base_mva
-                dq[int(bus)] = dq[int(bus)] + quadratic_expression(sur.regressors[k]["q_mvar"], u) / m.base_mva
+                dp[int(bus)] = dp[int(bus)] + regressor_expression(sur.regressors[k]["p_mw"], u) / m.base_mva
+                dq[int(bus)] = dq[int(bus)] + regressor_expression(sur.regressors[k]["q_mvar"], u) / m.base_mva
         return dp, dq
 
     def fpu_costs(self, m, sym):
