@@ -9,9 +9,10 @@ polytope's facets and the sampled domain), `quadratic_expression` (a regressor),
 own rows. On top of them:
 
 * CasADi: `polytope_rows` and `regressor_expression` (expressions of the inputs u, a CasADi column or its scalars)
-  and `SurrogateTerms`, which composes them, for every DS, into one `forlab.opf.acopf.Extension` of the TS AC-OPF (eq. (p2-tso)): the FPU
-  set-points as extra variables, the DS load factor as a parameter, the PQ charts, the polytope, the sampled domain,
-  the predicted import added to the PCC buses' demand, and the FPUs' costs in the objective;
+  and `SurrogateTerms`, which composes them, for every DS, into one `forlab.opf.acopf.Extension` of the TS AC-OPF
+  (eq. (p2-tso)): the FPU set-points as extra variables, the DS load factor as a parameter, the PQ charts, the
+  polytope, the sampled domain, the predicted import added to the PCC buses' demand, and the FPUs' costs in the
+  objective;
 * Pyomo: `surrogate_pyomo_block`, one DS's surrogate as a Block with the same variables, constraints, predicted
   import and cost, given the TSO's PCC voltage expressions (`forlab.opf.pyomo_acopf` attaches it at the PCC buses).
 """
