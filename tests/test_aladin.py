@@ -737,7 +737,7 @@ def test_sparse_null_space_matches_a_dense_qr():
     (one variable fixed twice) are dropped by the matching, numerically dependent ones (a row that is the sum of
     two others) send it to the QR fallback, with the same null space."""
     from forlab.p3_aladin.algorithm.qp import null_space_basis
-    from forlab.p3_aladin.algorithm.reduction import independent_rows, null_space
+    from forlab.p3_aladin.algorithm.reduction import matched_rows, null_space
 
     c = (sp.random(30, 50, density=0.1, random_state=4, format="csr") + sp.eye(30, 50, format="csr")).tocsr()
     fixed = sp.csr_matrix(([1.0, 2.0], ([0, 1], [40, 40])), shape=(2, 50))
@@ -748,8 +748,35 @@ def test_sparse_null_space_matches_a_dense_qr():
         assert how == how_expected and z.shape == ref.shape == (mat.shape[1], dim)
         np.testing.assert_allclose(z.T @ z, np.eye(dim), atol=1e-10)
         assert np.abs(mat @ z).max() < 1e-10 and np.abs(ref @ (ref.T @ z) - z).max() < 1e-10
-    rows, _basic, lu = independent_rows(sp.vstack([c, fixed]).tocsr())
+    rows, _basic, lu = matched_rows(sp.vstack([c, fixed]).tocsr())
     assert lu is not None and len(rows) == 31
+
+
+def test_both_qr_fallbacks_are_one_helper_each_with_its_own_tolerance():
+    """Code review #5: the null space (`forlab.p3_aladin.algorithm.reduction.null_space`) and a region's independent
+    rows (`forlab.p3_aladin.opf_regions.region.independent_rows`) fall back to one rank-revealing QR
+    (`rank_revealing_qr`), each with the tolerance every archived run was measured with: 1e-10 and 1e-9 of the
+    largest pivot. A pivot between the two tells them apart; a numerically repeated row goes to the fallback."""
+    from forlab.p3_aladin.algorithm.reduction import (
+        _qr_null_space,
+        matched_rows,
+        null_space,
+        rank_revealing_qr,
+    )
+    from forlab.p3_aladin.opf_regions.region import independent_rows
+
+    near = sp.csr_matrix(np.diag([1.0, 5e-10]))  # second pivot 5e-10: above 1e-10, below 1e-9
+    assert rank_revealing_qr(near, 1e-10)[1] == 2 and rank_revealing_qr(near, 1e-9)[1] == 1
+    assert _qr_null_space(near).shape == (2, 0)  # full rank by the null space's tolerance
+    perm, rank, q = rank_revealing_qr(near, 1e-10, with_q=True)
+    assert list(perm) == [0, 1] and rank == 2 and q.shape == (2, 2)
+    assert rank_revealing_qr(near, 1e-10)[2] is None  # no Q unless asked
+    # a repeated row (no sparse LU of the matched block: both callers fall back to the QR) and one of pivot 5e-10
+    twice = sp.csr_matrix([[1.0, 1.0, 0.0], [2.0, 2.0, 0.0], [0.0, 0.0, 5e-10]])
+    assert matched_rows(twice)[2] is None
+    assert independent_rows(twice).toarray().tolist() == [[2.0, 2.0, 0.0]]  # rank 1 by 1e-9
+    z, how = null_space(twice)
+    assert how == "qr" and z.shape == (3, 1)  # rank 2 by 1e-10
 
 
 def _random_qp(rng, n: int, k: int) -> tuple:

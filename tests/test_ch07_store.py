@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.book import store
+from forlab.opf.judge import MAX_VIOLATION_UNIT
 from forlab.p3_aladin import ADMMOptions, ALADINOptions
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.figures import SPLIT_GAP, _split_panels
@@ -60,14 +61,72 @@ def test_a_run_that_raised_gets_no_panel_of_its_own():
     assert [list(p) for p in _split_panels(pd.Series([0.0, 0.0], index=["f", "g"]))] == [["f", "g"]]
 
 
+def _three_runs() -> pd.DataFrame:
+    """Three judged runs: one "ok", one whose only failure is the integrated AC-OPF, one that failed itself."""
+    return pd.DataFrame({"status": ["ok", "integrated failed: Infeasible_Problem_Detected", "aladin failed: max_iter"],
+                         "feasible": [1.0, 1.0, 0.0], "deviation_pct": [0.01, np.nan, np.nan],
+                         "max_violation": [0.0, 1e-7, 0.3]})
+
+
 def test_a_run_whose_only_failure_is_the_integrated_solve_keeps_its_feasibility():
     """Second read, item 3: the record keeps the method's own verdict when only the integrated AC-OPF failed
     (`forlab.opf.outcome.method_verdict_kept`); `judged_verdict` keeps its feasibility and violation then, and drops
     only the deviation, which needs the integrated optimum. A run that failed itself has no verdict."""
-    rows = pd.DataFrame({"status": ["ok", "integrated failed: Infeasible_Problem_Detected", "aladin failed: max_iter"],
-                         "feasible": [1.0, 1.0, 0.0], "deviation_pct": [0.01, np.nan, np.nan],
-                         "max_violation": [0.0, 1e-7, 0.3]})
+    rows = _three_runs()
     verdict = judged_verdict(rows)
     assert list(verdict.pf_feasible.fillna(-1)) == [1.0, 1.0, -1]
     assert list(verdict.pf_max_violation.fillna(-1)) == [0.0, 1e-7, -1]
     assert verdict.pf_deviation_pct.notna().tolist() == [True, False, False]
+
+
+def _rounds_rows(rows: pd.DataFrame, converged: list[bool]) -> pd.DataFrame:
+    """A rounds table (`forlab.studies.ch07_aladin.readers.rounds_table`) of judged ALADIN runs ``rows``, one system
+    each ("s0", "s1", ...), stopped by their test as ``converged`` says; ADMM not run on them."""
+    verdict = judged_verdict(rows)
+    return pd.DataFrame({"system": [f"s{k}" for k in range(len(rows))], "aladin_rounds": 9.0, "aladin_target": np.nan,
+                         "aladin_converged": converged, "aladin_nlp_ok": 1.0, "aladin_passes": 0.0,
+                         "aladin_trips": 0.0, "admm_rounds": np.nan, "admm_target": np.nan, "admm_converged": np.nan,
+                         "aladin_feasible": verdict.pf_feasible, "aladin_deviation_pct": verdict.pf_deviation_pct,
+                         "aladin_max_violation": verdict.pf_max_violation, "aladin_status": rows.status,
+                         "judged": True})
+
+
+def test_a_run_that_stopped_by_its_test_but_failed_reads_yes_no_verdict():
+    """Second read #2: a run that stopped by its own test but that the record counts as failed (here its T+D power
+    flow failed) has no verdict; its stop read a bare "yes" in the rounds tables, which a reader cannot tell from a
+    run without the record. It reads "yes; no verdict"; a failed run that did not stop reads "no" alone; a run whose
+    only failure is the integrated AC-OPF keeps its verdict ("yes; feasible")."""
+    from forlab.studies.ch07_aladin.text import NO_VERDICT, rejected_text
+
+    rows = pd.DataFrame({"status": ["T+D power flow failed: did not converge",
+                                    "integrated failed: Infeasible_Problem_Detected", "aladin failed: max_iter"],
+                         "feasible": [0.0, 1.0, 0.0], "deviation_pct": np.nan, "max_violation": [np.nan, 1e-7, 0.3]})
+    rt = _rounds_rows(rows, [True, True, False])
+    stop = ch.rounds_shown(rt)["ALADIN " + ch.STOP_JUDGED]
+    assert NO_VERDICT == "no verdict" and list(stop) == ["yes; no verdict", "yes; feasible", "no"]
+    assert list(ch.rounds_shown(rt)["ADMM " + ch.STOP_JUDGED]) == ["–"] * 3  # not run
+    text = rejected_text(rt)
+    assert "counted as failed, with no verdict: ALADIN on s0 (T+D power flow failed: did not converge)" in text
+
+
+def test_a_deviation_unknown_because_the_centralized_acopf_failed_is_said_in_words():
+    """Second read #3: where only the integrated AC-OPF failed, a run keeps its feasibility and violation but has no
+    deviation (`judged_verdict`); the sentences printed "deviates – %" and "(– % from the centralized optimum's
+    cost". They say the deviation is unknown because the centralized AC-OPF failed."""
+    from forlab.studies.ch07_aladin.text import DEVIATION_UNKNOWN, judged_text, rejected_text
+
+    rows = _three_runs()
+    runs = rows.join(judged_verdict(rows)).assign(converged=True)
+    text = judged_text(runs.iloc[1], runs.iloc[0])
+    assert ("ALADIN's final dispatch is feasible, and its deviation from the centralized optimum's cost is "
+            f"{DEVIATION_UNKNOWN}; ADMM's final dispatch deviates 0.01 % from") in text
+    assert "– %" not in text and DEVIATION_UNKNOWN == "unknown because the centralized AC-OPF failed"
+    rejected = rows.assign(feasible=[1.0, 0.0, 0.0], max_violation=[0.0, 1e-2, 0.3])  # the power flow rejects it
+    judged = rejected.join(judged_verdict(rejected)).assign(converged=True)
+    said = judged_text(judged.iloc[1], judged.iloc[0])
+    assert ("ALADIN's final dispatch is infeasible, though it stopped by its own test: its largest violation is "
+            f"{ch.sci_text(1e-2)} {MAX_VIOLATION_UNIT}, and its deviation from the centralized optimum's cost is "
+            f"{DEVIATION_UNKNOWN}" in said) and "– %" not in said
+    listed = rejected_text(_rounds_rows(rejected, [True, True, False]))
+    assert (f"ALADIN on s1 (deviation from the centralized optimum's cost {DEVIATION_UNKNOWN}, largest violation "
+            f"{ch.sci_text(1e-2)})") in listed and "– %" not in listed

@@ -69,6 +69,7 @@ from forlab.p3_aladin.algorithm.reduction import (
     CONDENSE_SHARE,
     one_sided_ids,
     one_sided_limits,
+    rank_revealing_qr,
     regularize,
     unpack_symmetric,
 )
@@ -764,13 +765,12 @@ def split_qp_solution(sol: np.ndarray, sizes: dict) -> tuple[list[np.ndarray], n
 
 # ---------------------------------------------------------------------------------------------------- "coupled"
 def null_space_basis(c: sp.spmatrix) -> np.ndarray:
-    """Orthonormal basis of the null space of a (sparse) Jacobian, by a rank-revealing QR of its transpose."""
+    """Orthonormal basis of the null space of a (sparse) Jacobian, by a rank-revealing QR of its transpose
+    (`forlab.p3_aladin.algorithm.reduction.rank_revealing_qr`, with the reduced form's fallback tolerance)."""
     n = c.shape[1]
     if c.shape[0] == 0:
         return np.eye(n)
-    q, r, _perm = sla.qr(c.toarray().T, pivoting=True)
-    d = np.abs(np.diag(r))
-    rank = int(np.sum(d > 1e-10 * max(d.max(), 1.0))) if len(d) else 0
+    _perm, rank, q = rank_revealing_qr(c, 1e-10, with_q=True)
     return q[:, rank:]
 
 

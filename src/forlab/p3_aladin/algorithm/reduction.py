@@ -76,9 +76,9 @@ def _matching(c: sp.csr_matrix) -> np.ndarray:
         return match
 
 
-def independent_rows(c: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, spla.SuperLU | None]:
+def matched_rows(c: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, spla.SuperLU | None]:
     """Rows of ``c`` kept, their matched (basic) columns and the sparse LU of ``c[rows][:, basic]``; None for the LU
-    when that block is singular (the caller falls back to a rank-revealing QR)."""
+    when that block is singular (the caller falls back to a rank-revealing QR, `rank_revealing_qr`)."""
     c = sp.csr_matrix(c)
     c.eliminate_zeros()
     nonzero = np.flatnonzero(np.diff(c.indptr) > 0)
@@ -96,22 +96,39 @@ def independent_rows(c: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, spla.Sup
     return rows, basic, lu
 
 
+def rank_revealing_qr(c: sp.spmatrix, rel_tol: float, *,
+                      with_q: bool = False) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """A column-pivoted (rank-revealing) QR of the dense ``c'``, the fallback where the matched block of
+    `matched_rows` fails (`null_space` here, `forlab.p3_aladin.opf_regions.region.independent_rows` there): the
+    pivot order of the rows of ``c`` (its first ``rank`` entries are independent rows), the numerical
+    rank (the number of diagonal entries of R above ``rel_tol`` times the largest of them, or times 1 where the
+    largest is below 1: in the units of ``c``'s entries) and, with ``with_q``, the full orthogonal Q (n x n, its
+    columns from ``rank`` on an orthonormal basis of the null space of ``c``; else None). LAPACK's ``geqp3`` factors
+    the same way with or without Q, so the pivots and the rank do not depend on ``with_q``."""
+    out = sla.qr(c.toarray().T, mode="full" if with_q else "r", pivoting=True)
+    q, r, perm = out if with_q else (None, *out)
+    d = np.abs(np.diag(r))
+    rank = int(np.sum(d > rel_tol * max(d.max(), 1.0))) if len(d) else 0
+    return perm, rank, q
+
+
 def _qr_null_space(c: sp.spmatrix) -> np.ndarray:
     """Orthonormal null-space basis by a rank-revealing QR of the dense ``c'`` (fallback of `null_space`)."""
-    q, r, _perm = sla.qr(c.toarray().T, pivoting=True)
-    d = np.abs(np.diag(r))
-    rank = int(np.sum(d > 1e-10 * max(d.max(), 1.0))) if len(d) else 0
+    # 1e-10 here, 1e-9 in forlab.p3_aladin.opf_regions.region.independent_rows: both tolerances date from the first
+    # ALADIN code (95fa620) without a recorded reason, and every archived run was measured with them; they are kept
+    # as measured, not reconciled (a change could move the rank, and so the steps, of a region near dependence)
+    _perm, rank, q = rank_revealing_qr(c, 1e-10, with_q=True)
     return q[:, rank:]
 
 
 def null_space(c: sp.spmatrix) -> tuple[np.ndarray, str]:
     """Orthonormal basis ``Z`` (n x d) of the null space of a sparse Jacobian ``c`` (m x n) and how it was found:
-    "lu" (matching + sparse LU of the matched block, `independent_rows`) or "qr" (dense fallback)."""
+    "lu" (matching + sparse LU of the matched block, `matched_rows`) or "qr" (dense fallback)."""
     n = c.shape[1]
     if c.shape[0] == 0:
         return np.eye(n), "lu"
     c = sp.csr_matrix(c)
-    rows, basic, lu = independent_rows(c)
+    rows, basic, lu = matched_rows(c)
     if lu is None and len(rows):
         return _qr_null_space(c), "qr"
     free = np.setdiff1d(np.arange(n), basic)

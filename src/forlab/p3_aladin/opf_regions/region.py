@@ -44,8 +44,7 @@ import scipy.sparse as sp
 from forlab.opf.acopf import WARM_START_IPOPT, graph_kind
 from forlab.p3_aladin.algorithm.options import LOCAL_STARTS
 from forlab.p3_aladin.algorithm.qp import regularize_hessian
-from forlab.p3_aladin.algorithm.reduction import LocalReduction
-from forlab.p3_aladin.algorithm.reduction import independent_rows as matched_rows
+from forlab.p3_aladin.algorithm.reduction import LocalReduction, matched_rows, rank_revealing_qr
 from forlab.p3_aladin.opf_regions.partition import RegionData
 
 # Ipopt statuses that count as a solved local NLP (the log's ``nlp_ok``)
@@ -630,8 +629,8 @@ def _rows_of_identity(idx: np.ndarray, n: int) -> sp.csr_matrix:
 def independent_rows(c: sp.csr_matrix) -> sp.csr_matrix:
     """The rows of ``c`` that are linearly independent, in their original order: those a weighted matching of rows
     to columns serves, when the matched block has a sparse LU
-    (`forlab.p3_aladin.algorithm.reduction.independent_rows`); else those a dense rank-revealing QR keeps (the
-    fallback for numerically dependent rows).
+    (`forlab.p3_aladin.algorithm.reduction.matched_rows`); else those a dense rank-revealing QR keeps (the
+    fallback for numerically dependent rows, `forlab.p3_aladin.algorithm.reduction.rank_revealing_qr`).
 
     A region's active constraints can be dependent although the global problem satisfies LICQ (a region without
     units whose voltage limits are active, say); a dependent row with zero right-hand side adds nothing to the
@@ -642,12 +641,10 @@ def independent_rows(c: sp.csr_matrix) -> sp.csr_matrix:
     rows, _basic, lu = matched_rows(c)
     if lu is not None or not len(rows):
         return c[np.sort(rows)]
-    import scipy.linalg as sla
-
-    # the fallback for numerically dependent rows: the pivots of a rank-revealing QR of c'
-    _q, r, perm = sla.qr(c.toarray().T, mode="economic", pivoting=True)
-    d = np.abs(np.diag(r))
-    rank = int(np.sum(d > 1e-9 * max(d.max(), 1.0))) if len(d) else 0
+    # the fallback for numerically dependent rows: the pivots of a rank-revealing QR of c'. 1e-9 here, 1e-10 in
+    # forlab.p3_aladin.algorithm.reduction._qr_null_space: both date from the first ALADIN code (95fa620) without a
+    # recorded reason, and every archived run was measured with them; kept as measured, not reconciled
+    perm, rank, _q = rank_revealing_qr(c, 1e-9)
     return c[np.sort(perm[:rank])]
 
 

@@ -41,8 +41,9 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DEVIATION_ROW", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "NOT_RECORDED", "ROUNDS_TIME",
-           "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
+__all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "NOT_RECORDED",
+           "NO_VERDICT", "ROUNDS_TIME", "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES",
+           "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
            "admm_cap_text",
            "admm_shown", "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
            "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text",
@@ -543,7 +544,12 @@ def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
 
 STOP_JUDGED = "stopped by its test; T+D power flow"
 """The rounds table's header of an algorithm's stop by its own test and, after a semicolon, the T+D power flow's
-verdict on its final dispatch ("yes; infeasible": it stopped, and the power flow rejects its dispatch)."""
+verdict on its final dispatch ("yes; infeasible": it stopped, and the power flow rejects its dispatch; "yes; "
+and `NO_VERDICT`: it stopped, but the record counts it as failed)."""
+
+NO_VERDICT = "no verdict"
+"""What the rounds table says, after "yes; " (`STOP_JUDGED`), of a run that stopped by its own test but that the
+record counts as failed (a solve or the T+D power flow failed), whose dispatch has no verdict."""
 
 
 def _feasible_word(v: float) -> str:
@@ -552,10 +558,14 @@ def _feasible_word(v: float) -> str:
 
 
 def _stop_judged(converged: pd.Series, verdict: pd.Series) -> pd.Series:
-    """"yes" or "no" (stopped by its own test), with "; " and the ``verdict`` (`_verdict_shown`) where there is one:
-    a failed run (it did not stop by its test, or a solve failed) has none and reads "no" alone; a system the
-    algorithm did not run on reads "–" (missing)."""
+    """"yes" or "no" (stopped by its own test), with "; " and the ``verdict`` (`_verdict_shown`) where there is one.
+    A failed run has none: one that did not stop by its test reads "no" alone, one that stopped but whose solve or
+    T+D power flow failed reads "yes; " and `NO_VERDICT` (never a bare "yes"); a system the algorithm did not run on
+    reads "–" (missing)."""
     stop = converged.map({True: "yes", False: "no"})
+    # stopped by its test, yet no verdict: a solve or the power flow failed
+    failed = stop.eq("yes") & ~verdict.map(lambda v: isinstance(v, str))
+    verdict = verdict.where(~failed, NO_VERDICT)
     said = verdict.map(lambda v: isinstance(v, str))
     return stop.where(~said | stop.isna(), stop + "; " + verdict.astype(str))
 
@@ -944,19 +954,29 @@ def judged_text(a_, d_) -> str:
             f"{_verdict_words('ADMM', d_)}.")
 
 
+DEVIATION_UNKNOWN = "unknown because the centralized AC-OPF failed"
+"""What the sentences say of a judged dispatch's deviation from the centralized optimum's cost where the run keeps
+its feasibility but only the integrated AC-OPF failed (`forlab.opf.outcome.method_verdict_kept`: no optimum to
+measure the deviation against), never "– %"."""
+
+
 def _verdict_words(name: str, r) -> str:
     """One run's verdict (`forlab.studies.ch07_aladin.readers.judged_verdict`) in words: its final dispatch's
-    deviation from the centralized optimum's cost and feasible, or infeasible with its largest violation (and
-    "though it stopped by its own test" where it did); for a failed run, that it has no verdict and why."""
+    deviation from the centralized optimum's cost (`DEVIATION_UNKNOWN` where only the centralized AC-OPF failed)
+    and feasible, or infeasible with its largest violation (and "though it stopped by its own test" where it did);
+    for a failed run, that it has no verdict and why."""
     if not np.isfinite(r.pf_feasible):
         why = "a solve or the power flow failed" if bool(r.converged) else "it did not stop by its test"
         return f"{name}'s run counts as failed ({why}), so its dispatch has no verdict"
+    known = np.isfinite(r.pf_deviation_pct)
     head = (f"{name}'s final dispatch deviates {_level_text(r.pf_deviation_pct)} % from the centralized optimum's "
-            "cost and is ")
+            "cost and is " if known else f"{name}'s final dispatch is ")
+    tail = "" if known else f", and its deviation from the centralized optimum's cost is {DEVIATION_UNKNOWN}"
     if r.pf_feasible:
-        return head + "feasible"
+        return head + "feasible" + tail
     though = ", though it stopped by its own test" if bool(r.converged) else ""
-    return head + f"infeasible{though}: its largest violation is {sci_text(r.pf_max_violation)} {MAX_VIOLATION_UNIT}"
+    return (head + f"infeasible{though}: its largest violation is {sci_text(r.pf_max_violation)} "
+            f"{MAX_VIOLATION_UNIT}" + tail)
 
 
 def rejected_text(rt: pd.DataFrame) -> str:
@@ -999,11 +1019,14 @@ def rejected_text(rt: pd.DataFrame) -> str:
 
 def _rejected_words(name: str, r, algo: str) -> str:
     """A run of `rejected_text` in words: "ADMM on x (0.27 % from the centralized optimum's cost, largest violation
-    7.1×10⁻³, though it met the gap and consensus targets in round 347)", the round only where it met them."""
+    7.1×10⁻³, though it met the gap and consensus targets in round 347)", the round only where it met them, the
+    deviation `DEVIATION_UNKNOWN` where only the centralized AC-OPF failed."""
     target = r[f"{algo}_target"]
     met = f", though it met the gap and consensus targets in round {target:.0f}" if np.isfinite(target) else ""
-    return (f"{name} on {r.system} ({_level_text(r[f'{algo}_deviation_pct'])} % from the centralized optimum's cost, "
-            f"largest violation {sci_text(r[f'{algo}_max_violation'])}{met})")
+    dev = r[f"{algo}_deviation_pct"]
+    deviation = (f"{_level_text(dev)} % from the centralized optimum's cost" if np.isfinite(dev)
+                 else f"deviation from the centralized optimum's cost {DEVIATION_UNKNOWN}")
+    return f"{name} on {r.system} ({deviation}, largest violation {sci_text(r[f'{algo}_max_violation'])}{met})"
 
 
 def _whole_run_words(a_, d_) -> str:
