@@ -27,6 +27,19 @@ def test_check_params_rejects_a_load_scale_that_is_not_positive_and_finite(bad):
         ch01.check_params({"grid": "case33bw", "load_scale": bad})
 
 
+@pytest.mark.parametrize("bad", ["nope", "case9", None, ["case33bw"]])
+def test_check_params_refuses_a_grid_the_notebook_does_not_offer_and_lists_those_it_does(bad):
+    """Second read #4: an unknown ``grid`` is refused by the chapter's own check, before a kernel starts (the
+    README's example), not inside the kernel by `forlab.grid.cases.load`; a transmission case is no feeder."""
+    from forlab.grid import cases
+
+    with pytest.raises(ValueError, match="grid must be one of the distribution grids") as raised:
+        ch01.check_params({"grid": bad, "load_scale": 1.0})
+    assert all(name in str(raised.value) for name in cases.DISTRIBUTION)
+    for grid in cases.DISTRIBUTION:
+        ch01.check_params({"grid": grid, "load_scale": 1.0})
+
+
 def test_voltage_text_and_figure(base):
     text = ch01.voltage_text(base)
     vmin = float(base.vm_pu.min())
@@ -86,11 +99,6 @@ def test_losses_printable_prints_the_published_figure_as_published(base):
     assert t.index.name == "source" and head.count("<tr") == 1 and "<th>source</th>" in head
     assert t.loc["published", "losses (kW)"] == f"{published:g}" and t.loc["published", "relative error (%)"] == "–"
     assert t.iloc[0]["losses (kW)"] == f"{float(base.losses_kw):.3f}"
-
-
-def test_store_header_lists_the_provenance(base):
-    st = base.assign_attrs(chapter="01_first_power_flow", parameters="{}", git_commit="abc", created_utc="now")
-    assert ch01.store_header(st).splitlines()[2] == f"{'git_commit':12} abc"
 
 
 def test_feeder_sections_follow_the_feeder_tree(base):

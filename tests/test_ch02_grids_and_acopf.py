@@ -382,7 +382,6 @@ def test_build_rows_and_text():
     ds = ch02.as_dataset(t, "build_net")
     assert all(ds[n].attrs.get("units") for n in ds.data_vars)
     assert ch02.build_text(ds).startswith("**Build against solve.** case9 (9 buses): build ")
-    assert "case9" in ch02.build_table(ds).index
 
 
 def test_forlab_is_timed_by_the_rule_of_every_chapter(monkeypatch):

@@ -91,13 +91,15 @@ def test_an_empty_list_without_a_skip_is_refused_naming_it(key):
 @pytest.mark.parametrize(("bad", "says"), [
     ({"coverage_ns": [24, 6, 12], "reference_n": 96}, r"coverage_ns must increase strictly.*pass \[6, 12, 24\]"),
     ({"coverage_ns": [6, 6]}, "coverage_ns must increase strictly"),
-    ({"coverage_ns": [10, 20, 40, 80, 160], "reference_n": 96}, r"reference_n \(96\) must be at least .*\(160\)"),
+    ({"coverage_ns": [10, 20, 40, 80, 160], "reference_n": 96}, r"reference_n \(96\) must be above .*\(160\)"),
+    # second read #6: a reference as dense as the largest N compares that boundary with itself
+    ({"coverage_ns": [2, 4], "reference_n": 4}, r"reference_n \(4\) must be above the largest of coverage_ns \(4\)"),
     ({"reference_n": 0}, "raise reference_n .* or lower coverage_ns")])
 def test_the_coverage_reference_is_denser_than_every_n_and_the_ns_ascend(bad, says):
     """Review finding: a reference coarser than the samples, or N out of order, passed and was worded as coverage."""
     with pytest.raises(ValueError, match=says):
         ch03.check_params({**TINY, **bad})
-    ch03.check_params({**TINY, "coverage_ns": [2, 4], "reference_n": 4})
+    ch03.check_params({**TINY, "coverage_ns": [2, 4], "reference_n": 5})
 
 
 @pytest.mark.parametrize("profile", [None, "paper"])
@@ -335,7 +337,7 @@ def test_opf_count_text_adds_up_a_dss_opfs_from_the_parameters(archived):
     assert f"$n$ = `face_grid` = {k}" in text and f"$N$ = `n_directions` = {n}" in text
     assert f": {per_ds} OPFs." in text and per_ds == 6 + 6 * k * k + n
     assert "The PQ slices lie at 10, 50 and 90 % of each DS's PCC-voltage range" in text
-    header = ch03.store_header(archived)
+    header = store.store_header(archived)
     assert header.splitlines()[0].endswith("03_for_sampling") and '"face_grid":4' in header
 
 

@@ -179,7 +179,12 @@ def test_payload_table_counts_the_numbers_sent(archived):
 
 
 def test_sentences_from_the_archived_store(archived):
-    assert ch06.provenance_text(archived).splitlines()[0].split() == ["chapter", "06_ml_surrogate"]
+    # code review #4: the page prints the store's header as chapters 01 to 03 do, with its parameters, not their hash
+    header = store.store_header(archived)
+    assert header.splitlines()[0].split() == ["chapter", "06_ml_surrogate"]
+    assert header.splitlines()[1].startswith("parameters") and "parameter_hash" not in header
+    assert "print(forlab.book.store.store_header(stored))" in code_of(NOTEBOOK)
+    assert "provenance_text" not in code_of(NOTEBOOK)
     rate = archived.flows_per_second.values
     assert f"ran {rate.min():.0f} to {rate.max():.0f} flows per second" in ch06.flow_speed_text(archived)
     # review K #13: `span`, the one range formatter: one DS's rate reads once, never "a to a"

@@ -58,7 +58,7 @@ def test_every_variable_has_units_and_the_store_round_trips(st, tmp_path):
 
 
 def test_the_file_passes_its_checks_and_a_foreign_format_is_refused(st):
-    assert ch10.all_checks_pass(st)
+    assert (st.check_passed == 1).all()
     assert list(ch10.checks_table(st)["passed"]) == ["yes"] * st.sizes["check"]
     assert "not a forlab offer (format 'some-other-format/2'" in ch10.rejection_text(st)
     assert "Nothing in it names a line" in ch10.file_text(st) and st.attrs["offer_file"].endswith("ball.json")
@@ -395,6 +395,19 @@ def test_the_offer_files_pcc_is_checked_against_its_study_system():
     ]:
         with pytest.raises(ValueError, match=says):
             ch10.offer_system(ball_offer(pcc=good | change))
+
+
+def test_a_pcc_that_does_not_fit_its_system_is_refused_at_loading_before_any_solve(tmp_path, monkeypatch):
+    """Second read #8: `offer_system` ran inside `tso_runs`, after the Pyomo and CasADi solves of the offer, so a
+    wrong ``ts_bus`` failed the page partway through the run. `run` now checks it right after loading the file and
+    hands the result on: `tso_runs` does not load the study system again."""
+    path = ball_offer(pcc={"system": "case9+case33bw", "ds": "case33bw", "ts_bus": 5}).save(tmp_path / "bad.json")
+    monkeypatch.setattr(ch10, "solutions", lambda *a, **k: pytest.fail("the offer was solved before its pcc check"))
+    with pytest.raises(ValueError, match=r"pcc\.ts_bus is 5, but DS 'case33bw' .* set pcc\.ts_bus to 4"):
+        ch10.run(PARAMS | {"offer_file": str(path)})
+    monkeypatch.setattr(ch10, "offer_system", lambda *a: pytest.fail("tso_runs checked the offer's system again"))
+    runs, agree, facts = ch10.tso_runs(ball_offer(), None, PARAMS)
+    assert runs.empty and agree.empty and facts["tso_status"] == "the offer names no DS of a forlab study system"
 
 
 @pytest.fixture(scope="module")

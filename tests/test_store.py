@@ -432,6 +432,32 @@ def test_a_store_says_where_it_comes_from_in_one_form():
     assert store.short_commit({"git_commit": "unknown"}) == "unknown"
 
 
+def test_store_header_lists_the_provenance_and_wraps_a_long_parameter_set():
+    st = xr.Dataset(attrs={"chapter": "01_first_power_flow", "parameters": "{}", "git_commit": "abc",
+                           "created_utc": "now"})
+    assert store.store_header(st).splitlines() == [f"{'chapter':12} 01_first_power_flow", f"{'parameters':12} {{}}",
+                                                   f"{'git_commit':12} abc", f"{'created_utc':12} now"]
+    st.attrs["parameters"] = json.dumps({f"p{k}": list(range(8)) for k in range(12)}, separators=(",", ":"))
+    lines = store.store_header(st).splitlines()
+    wrapped = lines[1:-2]
+    assert len(wrapped) > 1 and all(len(line) <= store.HEADER_WIDTH for line in lines)
+    assert all(line.startswith(" " * 13) and not line[13].isspace() for line in wrapped[1:])
+
+
+def test_the_chapters_print_the_store_header_of_forlab_book_store():
+    """Code review #4: the header is `forlab.book.store.store_header`, infrastructure, not a function of chapter 01
+    that chapters 02 and 03 imported (and chapter 06 kept a copy of, with the parameter hash)."""
+    root = Path(__file__).resolve().parents[1]
+    for chapter in ("01_first_power_flow", "02_grids_and_acopf", "03_for_sampling", "06_ml_surrogate"):
+        code = "\n".join("".join(c["source"]) for c in json.loads((root / "notebooks" / f"{chapter}.ipynb").read_text())
+                         ["cells"] if c["cell_type"] == "code")
+        assert "print(forlab.book.store.store_header(" in code, chapter
+    from forlab.studies import ch01_first_power_flow, ch02_grids_and_acopf, ch03_for_sampling
+
+    for module in (ch01_first_power_flow, ch02_grids_and_acopf, ch03_for_sampling):
+        assert not hasattr(module, "store_header"), module.__name__
+
+
 def test_no_study_module_builds_the_origin_sentence_by_hand():
     """`store.origin_text` is the one sentence for where a store comes from: no study module writes "From `<store
     path>`" itself (chapters 02 to 04 did, chapter 03 with the whole commit hash and chapter 02 with none)."""

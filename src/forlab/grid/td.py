@@ -1,4 +1,4 @@
-"""Flexibility-providing units and integrated T+D study systems (floor 2).
+"""Flexibility-providing units and integrated T+D study systems.
 
 * `add_fpu`, `add_default_fpus`, `fpus`, `is_fpu`, `fpu_index`, `chart_of`: distributed generators with a PQ chart
   (`forlab.grid.capability`) as controllable pandapower sgens with a quadratic cost in ``net.poly_cost``.

@@ -1,4 +1,4 @@
-"""P2: machine-learned surrogate of a distribution system (floor 4).
+"""P2: machine-learned surrogate of a distribution system.
 
 `dataset`: input spaces (FPU set-points in their PQ charts, PCC voltages, load factor), Latin Hypercube and
 boundary sampling, batched Newton-Raphson power flows, labels. `polytope`: the max-affine feasibility classifier.

@@ -1,4 +1,4 @@
-"""P3: ALADIN distributed AC-OPF, regions that never share their grids (floor 4).
+"""P3: ALADIN distributed AC-OPF, regions that never share their grids.
 
 * `algorithm`: ALADIN and ADMM on a generic consensus problem (problem protocol, options, the coupled QP, the
   iteration, the result); it imports nothing about power systems.

@@ -10,7 +10,6 @@ draw and describe the store: the feeder's sections (`feeder_sections`, `feeder_t
 from __future__ import annotations
 
 import math
-import textwrap
 
 import networkx as nx
 import pandapower as pp
@@ -34,7 +33,6 @@ __all__ = [
     "losses_table",
     "run",
     "solve_text",
-    "store_header",
     "voltage_figure",
     "voltage_text",
 ]
@@ -45,8 +43,13 @@ hold every DS to (`forlab.grid.td`'s ``vm_limits``), tighter than the case file'
 
 
 def check_params(params: dict) -> None:
-    """ValueError unless ``load_scale`` is a positive number (a bool is not a number here); an unknown ``grid`` is
-    reported by `forlab.grid.cases.load` with the list of grids."""
+    """ValueError unless ``grid`` is one of the distribution grids the notebook offers
+    (`forlab.grid.cases.DISTRIBUTION`; the message lists them) and ``load_scale`` is a positive number (a bool is
+    not a number here)."""
+    grid = params["grid"]
+    if not (isinstance(grid, str) and grid in cases.DISTRIBUTION):
+        raise ValueError(f"grid must be one of the distribution grids {', '.join(cases.DISTRIBUTION)} "
+                         f"(forlab.grid.cases.DISTRIBUTION), got {grid!r}")
     load_scale = params["load_scale"]
     numeric = isinstance(load_scale, (int, float)) and not isinstance(load_scale, bool)
     if not (numeric and math.isfinite(load_scale) and load_scale > 0):
@@ -57,7 +60,7 @@ def _power_flow(grid: str, load_scale: float):
     """The feeder with every load scaled by ``load_scale`` after pandapower's power flow, its status and the branch
     losses (kW, `forlab.grid.cases.branch_losses_kw`, as chapter 02 counts them; NaN when the power flow did not
     converge)."""
-    net = cases.load(grid)  # ValueError listing the available grids for an unknown name
+    net = cases.load(grid)
     net.load["p_mw"] *= load_scale
     net.load["q_mvar"] *= load_scale
     try:
@@ -117,22 +120,6 @@ def solve_text(ds: xr.Dataset) -> str:
     if not converged(ds):
         return f"power flow {ds.pf_status.values}; no losses (the power flow did not converge)"
     return f"power flow {ds.pf_status.values}; total losses {float(ds.losses_kw):.2f} kW"
-
-
-HEADER_WIDTH = 86
-"""Characters per line of `store_header`: a monospace line of the book's text column."""
-
-
-def store_header(stored: xr.Dataset) -> str:
-    """Where a store came from: its chapter, parameters, git commit and creation time, one per line (a long
-    parameter set wraps after its commas, indented, so that the printed block fits the page's column)."""
-    lines = []
-    for name in ("chapter", "parameters", "git_commit", "created_utc"):
-        value = str(stored.attrs[name])
-        value = value.replace(",", ", ") if name == "parameters" else value  # compact JSON: a place to wrap
-        lines += textwrap.wrap(value, HEADER_WIDTH, initial_indent=f"{name:12} ",
-                               subsequent_indent=" " * 13, break_on_hyphens=False) or [f"{name:12}"]
-    return "\n".join(lines)
 
 
 def feeder_sections(stored: xr.Dataset) -> list[tuple[int, int, int]]:

@@ -10,7 +10,7 @@ the solvers' own words.
 
 The readers below turn the store back into the chapter's tables (`grids_table`, `ties_table`, `study_table`,
 `published_losses_table`, `pcc_table`, `validation_table`, `speed_table`, `runopp_table`, `paper_table`,
-`paper_times_table`, `pglib_table`, `build_table`; headers in words with units, a missing value shown as "–"; the
+`paper_times_table`, `pglib_table`; headers in words with units, a missing value shown as "–"; the
 paper-scale run's four under their titles, `paper_tables`), its
 sentences (`grids_text`, `study_text`, `validation_text`, `speed_text`, `scaling_text`, `paper_text`, `pglib_text`,
 `build_text`) and its figures (`system_figure`, `scaling_figure`, `pglib_figure`). A store without the PGLib or
@@ -38,7 +38,6 @@ from forlab.book.tables import TitledTable, counted, listed, printable, span, ta
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.opf.outcome import unmeasured_when_failed
-from forlab.studies.ch01_first_power_flow import store_header  # the provenance lines every chapter prints
 
 __all__ = [
     "ACCEPTABLE",
@@ -53,7 +52,6 @@ __all__ = [
     "branch_limits_text",
     "build_net",
     "build_rows",
-    "build_table",
     "build_text",
     "check_params",
     "drawing_text",
@@ -89,7 +87,6 @@ __all__ = [
     "speed",
     "speed_table",
     "speed_text",
-    "store_header",
     "study_rows",
     "study_table",
     "study_text",
@@ -1559,15 +1556,6 @@ def _time_columns(b: pd.DataFrame) -> tuple[str, str]:
     if not build or not solve:
         raise KeyError(f"no build and solve time (s) among the build_net columns {list(b.columns)}")
     return build[0], solve[0]
-
-
-def build_table(stored: xr.Dataset) -> pd.DataFrame:
-    """Model build against solve time per net (s, ms resolution), as the chapter prints it."""
-    b = frame(stored, "build_net")
-    times = [c for c in b.columns if c.endswith("_s")]
-    shown = b[["buses", *times]].round(3)
-    return printable(shown, {"buses": "buses", **{c: f"{c.removesuffix('_s').replace('_', ' ')} (s)"
-                                                  for c in times}})
 
 
 def build_text(stored: xr.Dataset) -> str:

@@ -41,7 +41,6 @@ from forlab.book.tables import TitledTable, fixed, listed, printable, table, to_
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
-from forlab.studies.ch01_first_power_flow import store_header  # noqa: F401 - the notebook prints the run's parameters
 
 AXES = ("p_mw", "q_mvar", "vm_pu")
 AXIS_LABELS = {"p_mw": "P import (MW)", "q_mvar": "Q import (Mvar)", "vm_pu": "V at PCC (p.u.)"}
@@ -174,12 +173,13 @@ def _check_not_empty(params: dict) -> None:
 
 def _check_coverage(ns: list[int], reference_n: int) -> None:
     """ValueError unless ``coverage_ns`` increases strictly (the coverage text reads its steps of N in list order)
-    and ``reference_n`` is at least its largest N (a coarser reference measures no coverage)."""
+    and ``reference_n`` is above its largest N: a reference no denser than the samples measures no coverage (at
+    N = reference_n the boundary is compared with one of its own density, and its coverage would read as a result)."""
     if any(b <= a for a, b in itertools.pairwise(ns)):
         raise ValueError(f"coverage_ns must increase strictly (the coverage study reads its steps of N in list "
                          f"order), got {ns!r}: pass {sorted(set(ns))!r}")
-    if reference_n < max(ns):
-        raise ValueError(f"reference_n ({reference_n}) must be at least the largest of coverage_ns ({max(ns)}): each "
+    if reference_n <= max(ns):
+        raise ValueError(f"reference_n ({reference_n}) must be above the largest of coverage_ns ({max(ns)}): each "
                          f"N is measured against a reference boundary of reference_n directions, which must be the "
                          f"denser; raise reference_n (the defaults use four times the largest N) or lower coverage_ns")
 

@@ -632,13 +632,13 @@ def pyomo_row(view, ds: str, start: list, solver: str, repeats: int, **reps) -> 
                 (solve_s, wall_s, build))
 
 
-def tso_runs(offer: Offer, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def tso_runs(offer: Offer, found: tuple[object, str, int] | None, params: dict
+             ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The TSO with the offer and with a small surrogate of the same DS, each in CasADi (forlab's TSOs) and in
     Pyomo (`pyomo_tso`, ``params["pyomo_solver"]``), on the offer's study system with the other DSs held at their
-    base case. Returns the runs (index ``tso``: representation/engine), their `agreement` and facts for the
-    store's attrs; an offer of no study system gives empty tables and the reason."""
-
-    found = offer_system(offer)
+    base case. ``found`` is `offer_system` of the offer, which `run` checks right after loading the file. Returns
+    the runs (index ``tso``: representation/engine), their `agreement` and facts for the store's attrs; an offer of
+    no study system (``found`` None) gives empty tables and the reason."""
     if found is None:
         return pd.DataFrame(), pd.DataFrame(), {"tso_status": "the offer names no DS of a forlab study system"}
     system, ds, _ = found
@@ -684,16 +684,20 @@ def agreement(runs: pd.DataFrame, base_mva: float) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the store
 def run(params: dict) -> xr.Dataset:
-    """The chapter's store, computed from the offer file alone (written first when the chapter makes its own)."""
+    """The chapter's store, computed from the offer file alone (written first when the chapter makes its own). A
+    file whose ``pcc`` does not fit the study system it names is refused (`offer_system`'s ValueError) right after
+    loading, before any solve."""
     check_params(params)
     path = offer_path(params)
     if not params["offer_file"]:
         write_small_offer(params, path)
     offer = Offer.load(path)
+    # a pcc that does not fit its study system is a bad file: said at loading, not after the solves below
+    found = offer_system(offer)
     tso = tso_data(params)
     sol, struct = solutions(offer, tso, params["pyomo_solver"])
     chk = checks(offer, path).set_index("check")
-    runs, agree, facts = tso_runs(offer, params)
+    runs, agree, facts = tso_runs(offer, found, params)
     out = xr.merge([
         to_dataset(chk.assign(passed=chk.passed.astype(int)), "check", "check_", {"result": "1", "passed": "1"},
                    keep_index=True),
@@ -802,10 +806,6 @@ def checks_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "check", "check_", index="check")
     t["passed"] = np.where(t.passed.astype(int) == 1, "yes", "no")
     return printable(t, {"result": "result", "passed": "passed"})
-
-
-def all_checks_pass(st: xr.Dataset) -> bool:
-    return bool((st.check_passed == 1).all())
 
 
 FLAT_EIGENVALUE_REL = 1e-6

@@ -16,7 +16,7 @@ from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, 
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
            "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "offline_text",
-           "paper_run_text", "provenance_text", "safety_summary", "scaling_text", "slice_star_text", "span",
+           "paper_run_text", "safety_summary", "scaling_text", "slice_star_text", "span",
            "sweep_final_text", "timing_text"]
 
 ALL_FEASIBLE = f"Every dispatch is feasible: the T+D power flow counts no violation ({VIOLATION_RULES})."
@@ -38,12 +38,6 @@ IN_DOMAIN_TOL = 1e-7
 """Tolerance of the sampled domain for the TSO's choice in a slice
 (`forlab.studies.ch06_ml_surrogate.steps.region_slice` draws the slice's domain with the same one; an OPF solution
 sits on a chart's edge to within Ipopt's tolerance)."""
-
-
-def provenance_text(st) -> str:
-    """One line each: the store's chapter, parameter hash, git commit and creation time."""
-    return "\n".join(f"{name:15} {st.attrs[name]}" for name in ("chapter", "parameter_hash", "git_commit",
-                                                                 "created_utc"))
 
 
 def flow_speed_text(st) -> str:
