@@ -252,12 +252,12 @@ def _table():
     design = ch08_sensitivity.variants([0.8, 1.0], [4], ["all"])
     rows = []
     for k, v in enumerate(design):
-        r = ch08_sensitivity._row("sys", "P2", v, integrated_solve_time_s=0.05, solve_time_s=0.025 * (k + 1),
-                                  deviation_pct=0.01 * k, feasible=True, rounds=1, bytes_exchanged=1000.0,
-                                  offline_time_s=3.0)
+        r = ch08_sensitivity.result_row("sys", "P2", v, integrated_solve_time_s=0.05, solve_time_s=0.025 * (k + 1),
+                                        deviation_pct=0.01 * k, feasible=True, rounds=1, bytes_exchanged=1000.0,
+                                        offline_time_s=3.0)
         r.update(variant_value=v.value, group_wall_time_s=1.0)
         rows.append(r)
-    bad = ch08_sensitivity._failed("sys", "P1", design[0], RuntimeError("solver exploded"))
+    bad = ch08_sensitivity.failed_row("sys", "P1", design[0], RuntimeError("solver exploded"))
     bad.update(variant_value=design[0].value, group_wall_time_s=0.5)
     rows.append(bad)
     return pd.DataFrame(rows)
@@ -285,26 +285,6 @@ def test_store_round_trip_and_prose():
     lost.loc[0, ["feasible", "n_vm_violations", "n_branch_violations", "n_gen_violations"]] = [False, -1, -1, -1]
     text = ch08_sensitivity.findings(lost)
     assert "the T+D power flow did not converge" in text and "-1 voltage" not in text
-
-
-def test_a_store_written_before_the_record_reads_its_second_names():
-    """Review K #1: a row holds each quantity under the outcome record's name alone; a store written before the
-    record (only ``online_ms``, ``integrated_ms``, ``offline_s``, ``bytes``) reads the same, through `frame`'s one
-    fallback, and no old name reaches a reader."""
-    st = ch08_sensitivity.to_store(_table())
-    record = ["solve_time_s", "integrated_solve_time_s", "offline_time_s", "bytes_exchanged"]
-    old = st.drop_vars([*record, "status"]).assign(
-        online_ms=1e3 * st.solve_time_s, integrated_ms=1e3 * st.integrated_solve_time_s, offline_s=st.offline_time_s,
-        bytes=st.bytes_exchanged)
-    now, before = ch08_sensitivity.frame(st), ch08_sensitivity.frame(old)
-    assert not {"online_ms", "integrated_ms", "offline_s", "bytes"} & set(before.columns)
-    for c in record:
-        np.testing.assert_allclose(before[c], now[c])
-    assert ch08_sensitivity.summary(before).to_string() == ch08_sensitivity.summary(now).to_string()
-    # an archived store holds both names: the record's are read, the second ones dropped
-    both = ch08_sensitivity.frame(st.assign(online_ms=1e3 * st.solve_time_s, bytes=st.bytes_exchanged))
-    assert not {"online_ms", "bytes"} & set(both.columns)
-    np.testing.assert_allclose(both.solve_time_s, now.solve_time_s)
 
 
 def test_run_sensitivity_runs_a_shared_case_once():
@@ -342,10 +322,10 @@ def test_archived_store_carries_the_outcome_record(archived):
     runs = ch08_sensitivity.frame(archived)
     assert (runs.status == "ok").all() and runs.wall_time_s.notna().all()
     back = ch08_sensitivity.to_store(runs)
-    # the store, re-archived after review K #1, holds no second names of the record's quantities (read by `frame`
-    # alone, from older stores, and written no more); the round trip keeps every variable, and columns added since
-    # the store was written come back empty
-    second = set(ch08_sensitivity._SECOND_NAMES)
+    # the store, re-archived after review K #1, holds no second names of the record's quantities (no reader knows
+    # them since code review #3); the round trip keeps every variable, and columns added since the store was
+    # written come back empty
+    second = {"online_ms", "integrated_ms", "offline_s", "bytes"}
     assert not second & set(archived.data_vars) and not second & set(back.data_vars)
     assert set(archived.data_vars) <= set(back.data_vars)
     assert set(back.data_vars) - set(archived.data_vars) <= {"tso_iterations", "integrated_iterations", "dso_parallel_ms",

@@ -243,9 +243,13 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     assert bad.status.startswith("aladin failed") and bad.failed == 1 and np.isnan(bad.deviation_mean_pct)
     assert np.isnan(bad[["tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]].astype(float)).all()
     assert np.isfinite(bad.integrated_ms)  # the integrated AC-OPF's time is the baseline's, not the failed run's
-    # review L #9(a): nor its rounds and bytes (chapter 12's rule for an unfinished row); its offline time stays
-    # 0, ALADIN's "none", not a measure of the failed run
+    # review L #9(a): nor its rounds and bytes (the book's one rule for an unfinished case, `_case_frame`); its
+    # offline time stays 0, ALADIN's "none", not a measure of the failed run
     assert np.isnan(bad[["rounds", "bytes"]].astype(float)).all() and bad.offline_s == 0.0
+    # second read #1: a failed case is not feasible (0), as P1's and P2's are, so "feasible (%)" is the share of all
+    # cases, not of the finished ones
+    assert bad.feasible_pct == 0
+    assert ch09_comparison.per_system(ch09_comparison.p3_rows(st_bad)).feasible_pct.mean() < 100
     good = rows.loc["case118+case533mt_hi"]
     assert good.rounds > 0 and good.bytes > 0  # the same run while finished: the store has both
 
@@ -253,20 +257,25 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
 def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
     """Review L #9(a): `_row` kept a failed case's offline time, rounds and bytes, and `_verdicts` averaged them into
     the data and offline statements. A P3 case stopped at its round limit after many rounds and bytes, and a P1 case
-    whose online step failed after a long offline phase, enter neither mean (chapter 12's rule,
-    `forlab.studies.ch12_many_dsos.measures_shown`)."""
+    whose online step failed after a long offline phase, enter neither mean: the rows of every method pass through
+    `_case_frame`, the book's one rule (`forlab.opf.outcome.unmeasured_when_failed`, which chapter 12's
+    `forlab.studies.ch12_many_dsos.measures_shown` applies too)."""
     times = {"tso_ms": 1.0, "dso_ms": 1.0, "online_ms": 2.0, "wall_ms": 2.0, "integrated_ms": 4.0}
 
     def row(system, method, status, offline, rounds, size):
         return ch09_comparison._row(system, method, 1.0, status, 0.01, 1.0, times, offline, rounds, size)
 
     p1, p2, p3 = ch09_comparison.METHOD_NAMES
-    cases = pd.DataFrame([
+    cases = ch09_comparison._case_frame([
         row("S", p1, "ok", 10.0, 1, 1000.0), row("T", p1, "failed: tso", 990.0, 1, 9e6),
         row("S", p2, "ok", 20.0, 1, 2000.0), row("T", p2, "ok", 20.0, 1, 2000.0),
         row("S", p3, "ok", 0.0, 5, 5000.0), row("T", p3, "aladin failed: max_iter", 0.0, 30, 9e7)])
     failed = cases[cases.failed == 1]
     assert np.isnan(failed[["rounds", "bytes"]].astype(float)).all().all()
+    # nor a deviation, a time or a time ratio of its own; the integrated AC-OPF's time is the baseline's and stays
+    measured = ["deviation_mean_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]
+    assert np.isnan(failed[measured].astype(float)).all().all() and (failed.integrated_ms == 4.0).all()
+    assert (cases[cases.failed == 0].time_ratio == 0.5).all()
     assert failed.set_index("method").offline_s.to_dict() == pytest.approx({p1: np.nan, p3: 0.0}, nan_ok=True)
     mean = ch09_comparison._verdicts(ch09_comparison.per_system(cases))
     assert mean.rounds[p3] == 5 and mean.kb[p3] == pytest.approx(5.0)  # the finished case's alone, not 17.5 and 45002.5

@@ -72,7 +72,8 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     (["P1", "P2", "P1"], r"methods must not repeat an entry"),
 ])
 def test_methods_must_be_distinct_and_not_empty(methods, match):
-    """Repeats by chapter 08's rule (`forlab.book.runner.check_distinct`), one rule for both chapters."""
+    """Repeats by the runner's rule for repeated list entries (`forlab.book.runner.check_distinct`), one rule for
+    every chapter that checks them."""
     with pytest.raises(ValueError, match=match):
         ch12.check_params({**PARAMS, "methods": methods})
 
@@ -131,9 +132,9 @@ def test_the_notebooks_defaults_and_profiles_pass_the_check():
 
 
 def _row(n, method, dev, solve, integ=1.0, status="ok", feasible=True, offline=1.0, tso_its=np.nan):
-    r = ch08._row(f"sys{n}", method, ch12.BASE, deviation_pct=dev, solve_time_s=solve, wall_time_s=solve,
-                  integrated_solve_time_s=integ, integrated_wall_time_s=integ, offline_time_s=offline,
-                  bytes_exchanged=1e3 * n, rounds=1, status=status, feasible=feasible, tso_iterations=tso_its)
+    r = ch08.result_row(f"sys{n}", method, ch12.BASE, deviation_pct=dev, solve_time_s=solve, wall_time_s=solve,
+                        integrated_solve_time_s=integ, integrated_wall_time_s=integ, offline_time_s=offline,
+                        bytes_exchanged=1e3 * n, rounds=1, status=status, feasible=feasible, tso_iterations=tso_its)
     r.update(n_ds=n, group_wall_time_s=solve + offline)
     return r
 
@@ -404,8 +405,9 @@ def test_the_figure_marks_an_infeasible_dispatch_and_leaves_the_yardstick_out_of
 def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
     """Review J #1: the paper sweep's deviation panel drew ALADIN's infeasible 2-DS run (hollow, with its line
     through it) as the lowest deviation at that size, where the table prints "–" and the verdict names P1 the most
-    accurate. A run that is not `comparable` has no deviation point and a gap in its line; its other panels keep it."""
-    rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 2))
+    accurate. A run that is not `comparable` has no deviation point and a gap in its line; its other panels keep it
+    (ALADIN has no offline panel: its offline time does not apply, `measures_shown`)."""
+    rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 2), offline=0.0 if m == "P3" else 1.0)
             for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
     t = ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20)))
     assert ch12.paper_table(t).loc[(2, 180, P3), ch12.PAPER_COLUMNS["dev"]] == "–"  # what the figure withholds
@@ -415,21 +417,28 @@ def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
     p3 = next(ln for ln in deviation.lines if ln.get_label() == P3)
     assert list(p3.get_xdata()) == [1, 2, 4] and np.isnan(p3.get_ydata()[1])  # a gap, not a line from 1 to 4
     assert all(np.isfinite(p3.get_ydata()[[0, 2]]))
-    for ax in fig.axes[:1] + fig.axes[2:]:  # the time, offline and data panels keep the run, hollow
+    for ax in (fig.axes[0], fig.axes[3]):  # the time and data panels keep the run, hollow
         hollow = [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
         assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [2]
+    assert P3 not in [ln.get_label() for ln in fig.axes[2].lines]
 
 
 def test_a_line_breaks_at_a_failed_run_in_every_panel():
     """Second read, finding 2: a run that failed between two finished sizes was dropped before `_drawn`, so its
     method's line joined the sizes around it in all four panels, showing a value where the run has none; it broke
     only at a run that is not `comparable`. The failed row carries numbers here (offline time, bytes), as a run that
-    fails late may store them: they are still no point."""
+    fails late may store them: they are still no point. ALADIN has no offline panel (its offline time does not
+    apply, `measures_shown`), so its line is held in the other three; P1's, failed at 2 DSs, in all four."""
     rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1")]
     rows += [_row(1, "P3", 0.001, 0.1), _row(4, "P3", 0.001, 0.4),
              _row(2, "P3", np.nan, np.nan, status="aladin failed: maximum number of rounds", feasible=False)]
+    rows[3] = _row(2, "P1", np.nan, np.nan, status="tso failed: x", feasible=False)  # offline time and bytes kept
     fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    assert P3 not in [ln.get_label() for ln in fig.axes[2].lines]
     for ax in fig.axes:
+        p1 = next(ln for ln in ax.lines if ln.get_label() == P1)
+        assert list(p1.get_xdata()) == [1, 2, 4] and np.isnan(p1.get_ydata()[1])
+    for ax in (fig.axes[0], fig.axes[1], fig.axes[3]):
         p3 = next(ln for ln in ax.lines if ln.get_label() == P3)
         assert list(p3.get_xdata()) == [1, 2, 4] and np.isnan(p3.get_ydata()[1])  # a gap, not a line from 1 to 4
         assert all(np.isfinite(p3.get_ydata()[[0, 2]]))
@@ -687,9 +696,8 @@ def test_a_falling_time_is_called_a_decrease_not_growth():
     # the paper sweep's slopes, formatted from the store (a re-archived store needs no edit here; the numbers
     # themselves are pinned by tests/test_archived_figures.py)
     t = ch12.frame(store.open_path(PAPER))
-    paper, slopes, spans = ch12.growth_text(t), ch12.growth(t, "solve_time_s"), ch12.fitted_sizes(t, "solve_time_s")
-    fits = ch12.growth_fits(t, "solve_time_s")
-    span = ch12._ds_span(spans["P1"], sorted(int(n) for n in t.n_ds.unique()))
+    paper, slopes, fits = ch12.growth_text(t), ch12.growth(t, "solve_time_s"), ch12.growth_fits(t, "solve_time_s")
+    span = ch12._ds_span(fits.sizes["P1"], sorted(int(n) for n in t.n_ds.unique()))
     fall = "; a decrease" if slopes["P1"] < 0 else ""  # the sign worded as the store's slope has it
     assert f"{P1} {slopes['P1']:.2f} ({span}; $R^2$ {fits.r2['P1']:.2f}{fall})" in paper
 
@@ -783,6 +791,27 @@ def test_the_paper_figures_axes_read_like_chapter_09s_and_say_what_a_hollow_mark
     assert len(bad) and ch12.HOLLOW in [x.get_text() for x in fig.legends[0].get_texts()]
 
 
+def test_the_figure_leaves_out_what_the_tables_show_as_a_dash():
+    """Code review #1: the figure starts from the tables' one dash rule (`forlab.studies.ch12_many_dsos.measures_shown`),
+    so a measure the tables show as "–" has no point in it: the offline time of the integrated AC-OPF and of ALADIN,
+    which do not apply to them even where a store holds a number, and every measure of a failed run."""
+    import matplotlib.pyplot as plt
+
+    rows = [_row(n, m, 0.001, 0.01 * n, offline=2.0) for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
+    rows[4] = _row(2, "P1", 0.001, 0.5, offline=2.0, status="tso failed: x", feasible=False)  # its numbers kept
+    t = ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20)))
+    shown = ch12.measures_shown(t)
+    assert shown[shown.method != "P1"].offline_time_s.isna().all()
+    fig = ch12.figure(t)
+    panels = dict(zip((c for c, _ in ch12.PANELS), fig.axes))
+    drawn = {ln.get_label(): ln for ln in panels["offline_time_s"].lines}
+    assert set(drawn) == {P1}  # neither the integrated AC-OPF's nor ALADIN's stored offline time
+    for col, ax in panels.items():  # the failed run is a gap in every panel, although its row holds numbers
+        line = next(ln for ln in ax.lines if ln.get_label() == P1)
+        assert list(line.get_xdata()) == [1, 2, 4] and np.isnan(line.get_ydata()[1]), col
+    plt.close(fig)
+
+
 @pytest.mark.parametrize(("lo", "hi", "powers", "plain"), [(1e-9, 2e-3, True, False), (5.0, 2e5, True, True),
                                                             (0.012, 0.6, False, True)])
 def test_decade_ticks_label_long_axes_at_powers_of_ten(lo, hi, powers, plain):
@@ -807,8 +836,8 @@ def _noise_store(rows=(), first_ms=(300.0, 260.0, 400.0), again_ms=(280.0, 300.0
     noise of 1 - 260 / 300 = 13.3 %."""
     base = [_row(n, "integrated", 0.0, ms / 1e3, integ=ms / 1e3) for n, ms in zip((1, 2, 4), first_ms)]
     integ = {r["n_ds"]: r["solve_time_s"] for r in base}
-    # each method's row held against its size's baseline, written again by `ch08._row` (the ratio's one writer)
-    rows = [ch08._row(r["system"], r["method"], ch12.BASE, **{
+    # each method's row held against its size's baseline, written again by `ch08.result_row` (the ratio's one writer)
+    rows = [ch08.result_row(r["system"], r["method"], ch12.BASE, **{
         **{k: v for k, v in r.items() if k not in ("system", "method", "time_ratio")},
         "integrated_solve_time_s": integ[r["n_ds"]]}) for r in rows]
     return _store([*base, *rows], buses=(150, 180, 250), again_ms=again_ms)

@@ -625,6 +625,20 @@ def test_check_non_negative_names_the_count_and_what_zero_means():
         runner.check_non_negative({"n": -2}, ["n"])
 
 
+def test_check_positive_takes_a_non_empty_list_of_finite_positive_numbers():
+    """Code review #2: chapter 08's check of sizes, counts, levels and limits, which chapter 12 used as a private name
+    of chapter 08, is the runner's, beside `check_distinct` and `check_non_negative`."""
+    import numpy as np
+
+    runner.check_positive("levels", [0.5, 1, np.float32(2.0)])
+    runner.check_positive("n_ds", (1, 2, np.int64(4), 8.0), integer=True)
+    for bad in ([], [0], [-1.0], [float("nan")], [float("inf")], [True], [1, "2"], 3, "1", None):
+        with pytest.raises(ValueError, match=r"^levels must be a non-empty list of positive, finite numbers, got "):
+            runner.check_positive("levels", bad)
+    with pytest.raises(ValueError, match=r"^n_ds must be a non-empty list of positive integers, got \[1, 2.5\]$"):
+        runner.check_positive("n_ds", [1, 2.5], integer=True)
+
+
 CHECKED_CHAPTERS = {
     "03_for_sampling": ("ch03_for_sampling", "PARAMETER_TYPES", "check_params"),
     "04_for_representation": ("ch04_for_representation", "PARAMETER_TYPES", "check_params"),
@@ -751,6 +765,8 @@ def test_a_value_the_chapter_refuses_stops_with_exit_2_before_a_kernel_starts(mo
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     assert cli.main(["run", "01_first_power_flow", "-p", "load_scale", "-1", "--no-progress"]) == 2
     assert "load_scale must be a positive finite number" in capsys.readouterr().err
+    assert cli.main(["run", "01_first_power_flow", "-p", "grid", "nope", "--no-progress"]) == 2
+    assert "grid must be one of the distribution grids" in capsys.readouterr().err
 
 
 def test_every_chapter_has_its_check_and_a_notebook_without_one_has_none():

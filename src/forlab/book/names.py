@@ -36,9 +36,14 @@ LEGACY: dict[str, dict[str, str]] = {
     "06_ml_surrogate": {"ds": "ds_name", "dsid": "ds", "bench_deviation_percent": "bench_deviation_pct",
                         "bench_judged_cost": "bench_cost", "bench_integrated_time_s": "bench_integrated_solve_time_s"},
     "07_aladin": {},
-    "08_sensitivity": {"wall_s": "group_wall_time_s", "wall_time_s": "group_wall_time_s",
+    "08_sensitivity": {"wall_s": "group_wall_time_s",
+                       # only in a store without group_wall_time_s (`renames` skips a target already present):
+                       # today wall_time_s is the outcome record's online wall time
+                       "wall_time_s": "group_wall_time_s",
                        "study_wall_s": "study_wall_time_s"},
-    "09_comparison": {"sens_wall_s": "sens_group_wall_time_s", "sens_wall_time_s": "sens_group_wall_time_s"},
+    "09_comparison": {"sens_wall_s": "sens_group_wall_time_s",
+                      # as chapter 08's wall_time_s, in chapter 09's copy of its rows (prefix sens_)
+                      "sens_wall_time_s": "sens_group_wall_time_s"},
 }
 
 

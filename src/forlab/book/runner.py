@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import math
 import numbers
 import os
 import re
@@ -237,6 +238,18 @@ def check_non_negative(params: Mapping[str, Any], keys, zero_means: Mapping[str,
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{key} must be a non-negative integer"
                              + (f" (0: {zero_means[key]})" if key in zero_means else "") + f", got {value!r}")
+
+
+def check_positive(name: str, values, integer: bool = False) -> None:
+    """ValueError naming the parameter ``name`` unless ``values`` is a non-empty list (or tuple) of finite positive
+    numbers, whole numbers with ``integer`` (a bool is no number); a parameter of one value is passed as
+    ``[value]``. Chapters 08 and 12 check their sizes, counts, levels and limits with it, before any work."""
+    ok = isinstance(values, (list, tuple)) and len(values) > 0 and all(
+        isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+        and (not integer or float(x) == int(x)) for x in values)
+    if not ok:
+        kind = "positive integers" if integer else "positive, finite numbers"
+        raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
 
 
 def check_distinct(name: str, values) -> None:

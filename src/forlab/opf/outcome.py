@@ -35,9 +35,8 @@ import pandas as pd
 from forlab.opf.judge import deviation
 
 __all__ = ["NEGLIGIBLE_PCT", "NOT_IN_STORE", "OUTCOME", "Baseline", "Outcome", "Timed", "failed_status",
-           "integrated_baseline", "judged_outcome", "missing_outcome_columns", "most_accurate", "negative_sentence",
-           "outcome_variables", "parallel", "sequential", "solve_ending", "timed",
-           "unmeasured_when_failed"]
+           "integrated_baseline", "judged_outcome", "method_verdict_kept", "most_accurate", "negative_sentence",
+           "parallel", "sequential", "solve_ending", "timed", "unmeasured_when_failed"]
 
 NOT_IN_STORE = "not in this archived store"
 """What a reader shows for an outcome column an old store does not carry."""
@@ -146,8 +145,11 @@ def timed(solve: Callable[[], Any], repeats: int, seconds: Callable[[Any], float
 
 
 def unmeasured_when_failed(t: pd.DataFrame, columns, ok: pd.Series) -> pd.DataFrame:
-    """``t`` with ``columns`` (the ones present; times or ratios derived from a case's solve) made missing (NaN)
-    where the case is not ``ok``: a store written before its writer left them out still holds numbers there."""
+    """``t`` with ``columns`` (the ones present) made missing (NaN) where the case is not ``ok``: the book's one rule
+    that a run that did not finish has no number (no time, ratio, feasibility, offline time, rounds or bytes of its
+    own), whatever a store still holds there (one written before its writer left them out, or a per-round log that
+    kept what a failed run measured). The tables of chapters 02, 05, 06, 09 and 12 take their dashes from it. ``t``
+    is changed in place and returned."""
     for c in columns:
         if c in t:
             t[c] = t[c].astype(float).mask(~ok)
@@ -288,33 +290,3 @@ def judged_outcome(verdict: dict | None, baseline: Baseline, parts: Mapping[str,
         cost=cost, integrated_cost=baseline.objective,
         integrated_solve_time_s=baseline.solve_time_s if baseline.success else nan,
         integrated_wall_time_s=baseline.wall_time_s if baseline.success else nan)
-
-
-# ----------------------------------------------------------------------------------------------------------------------
-# in stores and tables
-# ----------------------------------------------------------------------------------------------------------------------
-
-
-def outcome_variables(table: pd.DataFrame, dim: str, prefix: str = "") -> dict:
-    """The outcome columns of ``table`` (one row per case) as xarray variables over ``dim`` named ``prefix + name``,
-    each with its long name and units (`OUTCOME`); ``feasible`` as 0/1, ``status`` as text. Columns the table lacks
-    are left out."""
-    out = {}
-    for name, (long_name, units) in OUTCOME.items():
-        if name not in table:
-            continue
-        col = table[name]
-        if name == "status":
-            values = col.astype(str).to_numpy(str)
-        elif name in ("feasible", "rounds"):
-            values = pd.to_numeric(col, errors="coerce").fillna(0).astype(int).to_numpy()
-        else:
-            values = pd.to_numeric(col, errors="coerce").to_numpy(float)
-        out[prefix + name] = (dim, values, {"long_name": long_name, "units": units})
-    return out
-
-
-def missing_outcome_columns(table) -> list[str]:
-    """The `OUTCOME` fields ``table`` lacks (an archived store written before the record existed)."""
-    return [name for name in OUTCOME if name not in table]
-

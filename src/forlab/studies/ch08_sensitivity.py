@@ -1,4 +1,4 @@
-"""The three methods on one footing: one method on one variant of a study system, one uniform row (floor 5).
+"""The three methods on one footing: one method on one variant of a study system, one uniform row.
 
 This module sits above the three method wings (`forlab.p1_for` P1, `forlab.p2_surrogate` P2, `forlab.p3_aladin` P3) and
 calls only their public study entry points; the wings never import it. It adds no algorithm: it builds the
@@ -34,8 +34,8 @@ How each method is timed, in the same run as its own integrated AC-OPF (so that 
 
 Every row carries the outcome record of `forlab.opf.outcome` (``status``, ``solve_time_s``, ``wall_time_s``,
 ``offline_time_s``, ``bytes_exchanged``, ``integrated_solve_time_s``, ``max_violation``, ...) under the record's names
-and units, one name per quantity; the tables and sentences show its times in ms and its bytes in kB (`_display`). The
-integrated baseline of every method is `forlab.opf.outcome.integrated_baseline`.
+and units, one name per quantity; the tables and sentences show its times in ms and its bytes in kB
+(`display_units`). The integrated baseline of every method is `forlab.opf.outcome.integrated_baseline`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,13 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.progress import line as terminal_line
-from forlab.book.runner import check_distinct, check_non_negative, check_types, missing_profile_text
+from forlab.book.runner import (
+    check_distinct,
+    check_non_negative,
+    check_positive,
+    check_types,
+    missing_profile_text,
+)
 from forlab.book.store import origin_text, parameters_text, short_commit
 from forlab.book.tables import counted, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
@@ -91,7 +97,9 @@ __all__ = [
     "chapter_05_store",
     "check_params",
     "design_table",
+    "display_units",
     "effort_table",
+    "failed_row",
     "figure",
     "findings",
     "frame",
@@ -100,6 +108,8 @@ __all__ = [
     "p1_offer_text",
     "paper_runs",
     "paper_text",
+    "record_fields",
+    "result_row",
     "run",
     "run_p1",
     "run_p2",
@@ -111,6 +121,7 @@ __all__ = [
     "time_outliers",
     "to_store",
     "variants",
+    "verdict_fields",
 ]
 
 METHODS = {"P1": "FOR offer", "P2": "ML surrogate", "P3": "ALADIN"}
@@ -163,12 +174,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
 """Numeric columns of a result row: name -> (long name, units). The online and offline times, the integrated AC-OPF's
 time and the bytes are the outcome record's fields (`forlab.opf.outcome.OUTCOME`: ``solve_time_s``,
 ``offline_time_s``, ``integrated_solve_time_s``, ``bytes_exchanged``), in its units, under no second name."""
-
-_SECOND_NAMES = {"online_ms": ("solve_time_s", 1e3), "integrated_ms": ("integrated_solve_time_s", 1e3),
-                 "offline_s": ("offline_time_s", 1.0), "bytes": ("bytes_exchanged", 1.0)}
-"""The second names rows carried before (old name -> (the record's name, the old value per unit of the record's:
-ms per s)): archived stores hold both with equal values, a store written before the outcome record only the old one;
-`frame` reads the record's name from either, and no reader reads the old names."""
 
 FLAGS = ("feasible", "pf_converged", "is_base")
 """Boolean columns (stored as 0/1)."""
@@ -243,8 +248,11 @@ def variants(levels: Sequence[float], fpu_counts: Sequence[int], meshings: Seque
     return out
 
 
-def _row(system: str, method: str, v: Variant, **values) -> dict:
-    """A result row with every column present (NaN / "" / False where the method gave nothing)."""
+def result_row(system: str, method: str, v: Variant, **values) -> dict:
+    """One row of method ``method`` on variant ``v`` of ``system`` in this chapter's layout, which chapter 12 stores
+    its rows in too: every column present (`COLUMNS`, `TEXT`, `FLAGS`; NaN / "" / False where the method gave
+    nothing, ``status`` "not run"), ``values`` set over them, and ``time_ratio`` (``solve_time_s`` /
+    ``integrated_solve_time_s``) where both times are numbers."""
     row = {c: np.nan for c in COLUMNS}
     row.update({c: "" for c in TEXT})
     row["status"] = "not run"
@@ -256,23 +264,28 @@ def _row(system: str, method: str, v: Variant, **values) -> dict:
     row.update(values)
     online, integrated = row["solve_time_s"], row["integrated_solve_time_s"]
     if np.isfinite(online) and np.isfinite(integrated) and integrated > 0:
-        row["time_ratio"] = online / integrated  # the one writer of chapters 08 and 12's ratio (09 copies it)
+        # the one writer of the ratio of chapters 08 and 12, whose rows chapter 09 copies with it (its sensitivity and
+        # many-DSOs rows); for its P1-P3 rows `forlab.studies.ch09_comparison._row` divides the same two times itself
+        row["time_ratio"] = online / integrated
     return row
 
 
-def _failed(system: str, method: str, v: Variant, err: BaseException) -> dict:
+def failed_row(system: str, method: str, v: Variant, err: BaseException) -> dict:
+    """The `result_row` of a run that raised ``err``: no numbers, ``method_status`` "error", ``error`` the
+    exception's text (`forlab.studies.outcomes.error_text`) and ``status`` "error: <that text>"."""
     error = error_text(err)
-    return _row(system, method, v, method_status="error", error=error, status=f"error: {error}")
+    return result_row(system, method, v, method_status="error", error=error, status=f"error: {error}")
 
 
-def _record(r) -> dict:
+def record_fields(r) -> dict:
     """The outcome record's fields (`forlab.opf.outcome.OUTCOME`) of a method's own row ``r`` (a dict or Series),
     in this chapter's columns."""
     return {k: r[k] for k in OUTCOME if k in r and k != "integrated_cost"}
 
 
-def _verdict(verdict: dict) -> dict:
-    """The judge's outcome in row columns."""
+def verdict_fields(verdict: dict) -> dict:
+    """The T+D power flow's verdict (`forlab.opf.judge.judge`'s result) in row columns: ``feasible``,
+    ``pf_converged``, the largest voltage violation (p.u.) and branch loading (%), and the violation counts."""
     return {"feasible": bool(verdict.get("feasible", False)), "pf_converged": bool(verdict.get("converged", False)),
             **{c: verdict.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent")},
             **violation_counts(verdict)}
@@ -315,13 +328,13 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
                              system=system, baselines=_baselines(baseline), dso_services=dso_services)
         n_bus = _ds_buses(system)
     except Exception as err:  # noqa: BLE001 - a failed case is a recorded row
-        return [_failed(system_name, "P1", v, err) for v in group]
+        return [failed_row(system_name, "P1", v, err) for v in group]
     by_level = {float(r["level"]): r for r in rows}
     out = []
     for v in group:
         r = by_level[float(v.level)]
         dso = r["dso"]
-        out.append(_row(
+        out.append(result_row(
             system_name, "P1", v, ds_buses=n_bus,
             integrated_cost=r.get("integrated_cost", np.nan),
             integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
@@ -331,9 +344,9 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
             dso_status=";".join(sorted(set(map(str, dso.get("status", []))))),
             pcc_error=r.get("pcc_mismatch", np.nan), tso_iterations=r.get("tso_iterations", np.nan),
             integrated_iterations=r.get("integrated_iterations", np.nan),
-            **{**_verdict({"feasible": r["feasible"], "converged": r["pf_converged"],
-                           **{c: r.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent",
-                                                            *VIOLATION_COUNTS)}}), **_record(r)},
+            **{**verdict_fields({"feasible": r["feasible"], "converged": r["pf_converged"],
+                                 **{c: r.get(c, np.nan) for c in ("max_vm_violation_pu", "max_loading_percent",
+                                                                  *VIOLATION_COUNTS)}}), **record_fields(r)},
         ))
     return out
 
@@ -374,7 +387,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
         sent = surrogate_bytes({c.ds: c.surrogate for c in cases})
         polytopes = _acceptance(cases)
     except Exception as err:  # noqa: BLE001
-        return [_failed(system_name, "P2", v, err) for v in group]
+        return [failed_row(system_name, "P2", v, err) for v in group]
     out = []
     for v in group:
         try:
@@ -382,17 +395,17 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
                                                           baseline=_baselines(baseline).get(float(v.level)))
             r = table.iloc[0]
             ok = bool(r["tso_success"])
-            out.append(_row(
+            out.append(result_row(
                 system_name, "P2", v, ds_buses=_ds_buses(system),
                 integrated_cost=r["integrated_cost"],
                 integrated_status=str(r["integrated_status"]), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
                 reserve_mw=r.get("reserve_mw", np.nan),
-                **{**(_verdict(r.to_dict()) if ok else {}), **_record(r.to_dict()), "offline_time_s": offline,
-                   "bytes_exchanged": float(sent)}, **polytopes,
+                **{**(verdict_fields(r.to_dict()) if ok else {}), **record_fields(r.to_dict()),
+                   "offline_time_s": offline, "bytes_exchanged": float(sent)}, **polytopes,
             ))
         except Exception as err:  # noqa: BLE001
-            out.append(_failed(system_name, "P2", v, err))
+            out.append(failed_row(system_name, "P2", v, err))
     return out
 
 
@@ -442,14 +455,14 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
         oc, verdict = aladin_outcome(net, part, runs, base)
         # the online time is the fastest run's (`aladin_outcome`): split that run, not the first, so the parts add up
         coordinator, regions = aladin_split(fastest_alike(runs).log)
-        return _row(
+        return result_row(
             system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=base.objective,
             integrated_status=base.status, tso_ms=1e3 * coordinator, dso_ms=1e3 * regions, method_status=res.status,
             method_gap=res.gap, dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
-            **{**_verdict(verdict), **_record(oc.as_dict())},
+            **{**verdict_fields(verdict), **record_fields(oc.as_dict())},
         )
     except Exception as err:  # noqa: BLE001
-        return _failed(system_name, "P3", v, err)
+        return failed_row(system_name, "P3", v, err)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -474,7 +487,7 @@ def _run_method(method: str, system_name: str, group: list[Variant], system, fai
     """One method on one group of cases; a system that could not be built (``system`` None) is a failure row per
     case and method."""
     if system is None:
-        return [_failed(system_name, method, v, failure) for v in group]
+        return [failed_row(system_name, method, v, failure) for v in group]
     if method == "P1":
         return run_p1(system_name, group, repeats=repeats, system=system, **(options.get("P1") or {}))
     if method == "P2":
@@ -557,17 +570,11 @@ def to_store(table: pd.DataFrame, attrs: dict | None = None) -> xr.Dataset:
 
 def frame(ds: xr.Dataset) -> pd.DataFrame:
     """A store of `to_store` back as a DataFrame (flags as bool), every quantity under the record's name alone. A
-    store written before the outcome record (`forlab.opf.outcome.OUTCOME`) lacks some of its fields: its times,
-    offline time and bytes are read from the second names it has instead (`_SECOND_NAMES`, the one place that reads
-    them), the other fields read NaN, and ``status`` `forlab.opf.outcome.NOT_IN_STORE`."""
+    column the store lacks (one written before it was recorded) reads NaN, and a missing ``status``
+    `forlab.opf.outcome.NOT_IN_STORE`."""
     t = ds.to_dataframe().reset_index(drop=True)
     for c in FLAGS:
         t[c] = t[c].astype(bool)
-    for old, (name, per_unit) in _SECOND_NAMES.items():
-        if old in t:
-            if name not in t:
-                t[name] = t[old] / per_unit
-            t = t.drop(columns=old)
     for c in COLUMNS:
         if c not in t:
             t[c] = np.nan
@@ -583,10 +590,10 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated (ms)",
             "time_ratio": "online / integrated", "offline_time_s": "offline (s)", "rounds": "rounds",
             "kB": "exchanged (kB)", "method_status": "status"}
-    return (_display(table).set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols))
+    return display_units(table).set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols)
 
 
-def _display(table: pd.DataFrame) -> pd.DataFrame:
+def display_units(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the record's times and bytes in the units the pages show them in, for display only: ``online``
     (``solve_time_s``) and ``integrated`` (``integrated_solve_time_s``) in ms, ``kB`` (``bytes_exchanged``)."""
     return table.assign(online=1e3 * table.solve_time_s, integrated=1e3 * table.integrated_solve_time_s,
@@ -626,7 +633,7 @@ def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
     factor; its labels differ per factor, so the index is unique), with the measures that do not apply missing
     (`applicable`)."""
     table = applicable(table)
-    t = _display(table).assign(feasible=np.where(table.feasible.astype(bool), "yes", "no"))
+    t = display_units(table).assign(feasible=np.where(table.feasible.astype(bool), "yes", "no"))
     t.loc[table.error != "", "feasible"] = np.nan  # a failed run has no dispatch to judge
     labels = t.variant_label.str.replace(" %", "\u00a0%")  # "load 80 %" stays on one line
     return t.set_index(pd.MultiIndex.from_arrays([labels, t.method], names=["variant", "method"]))
@@ -756,7 +763,7 @@ def findings(table: pd.DataFrame) -> str:
         labels = ", ".join(dict.fromkeys(sub.sort_values("variant_value").variant_label))
         lines.append(f"**{KINDS[kind][0].upper() + KINDS[kind][1:]}** ({labels}):")
         for method, g in sub.groupby("method", sort=True):
-            ok = _display(g[g.error == ""])
+            ok = display_units(g[g.error == ""])
             lines.append(
                 f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, DEVIATION_FORMAT, ' %')}, "
                 f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
@@ -807,9 +814,9 @@ TS region is one of them, so its "DSO" part is not the DSOs' alone."""
 
 def _distinct_cases(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``table`` that ran, each case once: the base case, repeated once per factor, counts once (else a
-    run would be compared with copies of itself), with its times in ms (`_display`)."""
+    run would be compared with copies of itself), with its times in ms (`display_units`)."""
     ok = table[(table.error == "") & np.isfinite(table.solve_time_s.astype(float))]
-    return _display(ok.drop_duplicates(["method", "load_level", "n_fpus", "ties"]))
+    return display_units(ok.drop_duplicates(["method", "load_level", "n_fpus", "ties"]))
 
 
 def _part_sentence(r, others: pd.DataFrame) -> str:
@@ -894,7 +901,7 @@ def base_case_text(table: pd.DataFrame) -> str:
     store); a base case that finished without an exception yet failed says its status instead (a failed case is
     never a number)."""
     ok = table[(table.error == "")]
-    base = _display(ok[ok.is_base]).drop_duplicates("method").set_index("method")
+    base = display_units(ok[ok.is_base]).drop_duplicates("method").set_index("method")
     lines = []
     if len(base):
         lines.append(f"In the base case of {base.system.iloc[0]} ({base.variant_label.iloc[0]}, "
@@ -918,16 +925,6 @@ def base_case_text(table: pd.DataFrame) -> str:
 # ----------------------------------------------------------------------------------------------------------------------
 # the chapter: design, run, store header
 # ----------------------------------------------------------------------------------------------------------------------
-
-
-def _positive(name: str, values, integer: bool = False) -> None:
-    """ValueError unless ``values`` is a non-empty list of finite positive numbers (integers with ``integer``)."""
-    ok = isinstance(values, (list, tuple)) and len(values) > 0 and all(
-        isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and np.isfinite(x) and x > 0
-        and (not integer or float(x) == int(x)) for x in values)
-    if not ok:
-        kind = "positive integers" if integer else "positive, finite numbers"
-        raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
 
 
 def _fpus_fit(system: str, dss, counts) -> None:
@@ -975,10 +972,10 @@ def check_params(params: dict) -> None:
 
     check_types(params, PARAMETER_TYPES, "08_sensitivity")
     _, dss = td.parse_system(params["system"])  # ValueError with the grammar and the named systems
-    _positive("levels", params["levels"])
-    _positive("base_level", [params["base_level"]])
-    _positive("fpu_counts", params["fpu_counts"], integer=True)
-    _positive("base_fpus", [params["base_fpus"]], integer=True)
+    check_positive("levels", params["levels"])
+    check_positive("base_level", [params["base_level"]])
+    check_positive("fpu_counts", params["fpu_counts"], integer=True)
+    check_positive("base_fpus", [params["base_fpus"]], integer=True)
     for key in ("levels", "fpu_counts", "meshings", "methods"):  # a repeat would run its variant or method twice
         check_distinct(key, params[key])
     _fpus_fit(params["system"], dss, [*params["fpu_counts"], params["base_fpus"]])
@@ -993,7 +990,7 @@ def check_params(params: dict) -> None:
     if two and "P1" in params["methods"]:  # P1 would be stored as a failed row for every variant
         raise ValueError(f"system {params['system']!r} ties DS {two} to a second PCC, which P1 (the FOR method) "
                          f"cannot coordinate: pass a system of one PCC per DS, or methods without 'P1'")
-    _positive("p2_load_range", params["p2_load_range"])
+    check_positive("p2_load_range", params["p2_load_range"])
     lo_hi = [float(x) for x in params["p2_load_range"]]
     if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
         raise ValueError(f"p2_load_range must be [low, high] with low <= high (the DS load factors P2's surrogate "
@@ -1006,8 +1003,8 @@ def check_params(params: dict) -> None:
                              f"(P2's surrogate is trained on that range), but {outside} do not: widen "
                              f"p2_load_range or pass levels inside it")
     for key in ("timing_repeats", "p3_max_iter", "p2_n_samples", "p2_facets"):
-        _positive(key, [params[key]], integer=True)
-    _positive("p1_degrees", params["p1_degrees"], integer=True)
+        check_positive(key, [params[key]], integer=True)
+    check_positive("p1_degrees", params["p1_degrees"], integer=True)
     if bad := [d for d in params["p1_degrees"] if d not in DEGREES]:
         raise ValueError(f"p1_degrees must be a non-empty list of polynomial degrees out of {list(DEGREES)}, got "
                          f"{params['p1_degrees']!r} ({bad} not among them)")

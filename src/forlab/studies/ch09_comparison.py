@@ -1,4 +1,4 @@
-"""The three methods side by side, read from the stores the method chapters wrote (floor 5, beside `forlab.studies.ch08_sensitivity`).
+"""The three methods side by side, read from the stores the method chapters wrote.
 
 Nothing here solves anything: each function turns one method chapter's store into rows of the same columns, the
 outcome record of `forlab.opf.outcome` (one yardstick), so that the comparison chapter's numbers are the method
@@ -38,7 +38,13 @@ from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import clipped, counted, fixed, listed, printable, span, table, to_dataset
 from forlab.opf.judge import VIOLATION_COUNTS
-from forlab.opf.outcome import NEGLIGIBLE_PCT, NOT_IN_STORE, most_accurate, negative_sentence
+from forlab.opf.outcome import (
+    NEGLIGIBLE_PCT,
+    NOT_IN_STORE,
+    most_accurate,
+    negative_sentence,
+    unmeasured_when_failed,
+)
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
@@ -110,34 +116,38 @@ def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
     return pd.Series(np.where(ok, "ok", "failed (" + " or ".join(flags) + " false)"), index=t.index)
 
 
-def _unfinished_effort(ok: bool, offline: float, rounds: float, size: float) -> tuple[float, float, float]:
-    """A case's offline time, rounds and bytes, NaN for a case that did not finish (``ok`` false): chapter 12's rule
-    for an unfinished row (`forlab.studies.ch12_many_dsos.measures_shown`), written here because that function reads
-    chapter 12's columns, not `ROW`'s; the two should become one rule. A zero offline time stays: it is a method
-    without offline work (ALADIN), not a measure the failure could spoil (`_offline_line` says "none")."""
-    if ok:
-        return offline, rounds, size
-    return (offline if offline == 0 else np.nan), np.nan, np.nan
+UNFINISHED = ["deviation_mean_pct", "deviation_max_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "online_ms",
+              "wall_ms", "time_ratio", "rounds", "bytes"]
+"""The `ROW` columns a case that did not finish has none of (`_case_frame`), whichever method's store still has a
+number there; its ``offline_s`` too, unless 0 (a method without offline work)."""
 
 
 def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
          offline: float, rounds: float, size: float, ds_level: float | None = None) -> dict:
-    """One `ROW` of one case: a failed case keeps its status and no deviation, no time, no offline time, rounds or
-    bytes of its own (the one rule, `forlab.opf.outcome`: a failed outcome is never a number, whichever method's store
-    still has one; `_unfinished_effort`), so no mean of `_verdicts` counts them; the absolute deviation only for a
-    feasible, finished case. ``ds_level``: the DSs' load factor where it is not ``level``."""
-    ok = status == "ok"
-    dev = float(deviation) if ok else np.nan
-    if not ok:
-        times = {**times, **dict.fromkeys(("tso_ms", "dso_ms", "online_ms", "wall_ms"), np.nan)}
-    offline, rounds, size = _unfinished_effort(ok, offline, rounds, size)
-    good = ok and np.isfinite(feasible) and bool(feasible)
-    return {"system": system, "method": method, "cases": 1, "failed": int(not ok), "load_min": level,
+    """One `ROW` of one case as its store holds it; `_case_frame` then takes from a failed case what it has not
+    measured. The absolute deviation only for a feasible case. ``ds_level``: the DSs' load factor where it is not
+    ``level``."""
+    dev = float(deviation)
+    good = np.isfinite(feasible) and bool(feasible)
+    return {"system": system, "method": method, "cases": 1, "failed": int(status != "ok"), "load_min": level,
             "load_max": level, "ds_load": level if ds_level is None else ds_level, "deviation_mean_pct": dev,
             "deviation_max_pct": dev,
             "abs_deviation_pct": abs(dev) if good else np.nan, "feasible_pct": 100.0 * feasible, **times,
             "time_ratio": times["online_ms"] / times["integrated_ms"], "offline_s": offline, "rounds": rounds,
             "bytes": size, "status": status}
+
+
+def _case_frame(rows: list[dict]) -> pd.DataFrame:
+    """The `_row`s of one method chapter's cases in `ROW` columns, with the book's one rule for a case that did not
+    finish (status not "ok") applied once (`forlab.opf.outcome.unmeasured_when_failed`): a failed outcome is never a
+    number, whichever method's store still has one, so a failed case keeps its status and ``feasible_pct`` (0: not
+    feasible) and has no deviation, time, time ratio, rounds or bytes (`UNFINISHED`), and no mean of `_verdicts`
+    counts them. Its offline time goes too, except a 0: a method without offline work (ALADIN), not a measure the
+    failure could spoil (`_offline_line` says "none"). The integrated AC-OPF's time stays: it is the baseline's."""
+    t = pd.DataFrame(rows, columns=ROW)
+    ok = t.status == "ok"
+    t = unmeasured_when_failed(t, UNFINISHED, ok)
+    return unmeasured_when_failed(t, ["offline_s"], ok | t.offline_s.eq(0))
 
 
 def p1_rows(st: xr.Dataset) -> pd.DataFrame:
@@ -154,7 +164,7 @@ def p1_rows(st: xr.Dataset) -> pd.DataFrame:
                  "wall_ms": 1e3 * _col(t, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[0], r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
                          times, r.offline_time_s, 1, sent[i]))
-    return pd.DataFrame(rows, columns=ROW)
+    return _case_frame(rows)
 
 
 def p2_rows(st: xr.Dataset) -> pd.DataFrame:
@@ -177,7 +187,7 @@ def p2_rows(st: xr.Dataset) -> pd.DataFrame:
         rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
                          float(bool(r.feasible)), times, float(offline.get(r.system, np.nan)), 1, sent[i],
                          ds_level=ds_load[i]))
-    return pd.DataFrame(rows, columns=ROW)
+    return _case_frame(rows)
 
 
 def _aladin_log(st: xr.Dataset, run: int, iterations: int) -> pd.DataFrame:
@@ -204,15 +214,18 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     split by the same rule (`forlab.studies.outcomes.aladin_split`): ``tso_ms`` the coordinator's time,
     ``dso_ms`` per round the slowest local NLP and the slowest local reduction (over every region, the TS region's
     included), each summed over rounds, so that
-    ``tso_ms + dso_ms = online_ms``. The deviation and
-    feasibility are those of the dispatch judged by the T+D power flow when the store has them (``deviation_pct``;
-    the feasibility as `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap
-    is not the judged deviation. A run that did not converge is a failed case. Only the book's ALADIN counts (reduced
-    coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07 keeps, the
-    fastest of its repeated whole runs by set-up plus rounds (`forlab.studies.ch07_aladin.study.fastest_run`), whose
-    log is the only one stored; ``integrated_ms`` is the integrated AC-OPF's solver time of that store
-    (``central_time_s``), timed when chapter 07 loaded its systems, before its runs
-    (`forlab.studies.ch07_aladin.systems.load_systems`), not beside the run (`_timing_rule_text` says so)."""
+    ``tso_ms + dso_ms = online_ms``. The deviation and feasibility are those of the dispatch judged by the T+D power
+    flow when the store has them (``deviation_pct``; the feasibility as
+    `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store without them leaves them NaN ("not in
+    this archived store"): ALADIN's own optimality gap is not the judged deviation. A run that did not converge is a
+    failed case; a run the record counts as failed has no verdict and counts as not feasible (0), as P1's and P2's
+    failed cases do, so that ``feasible_pct`` is the share of all cases for every method. Only the book's ALADIN
+    counts (reduced coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07
+    keeps, the fastest of its repeated whole runs by set-up plus rounds
+    (`forlab.studies.ch07_aladin.study.fastest_run`), whose log is the only one stored; ``integrated_ms`` is the
+    integrated AC-OPF's solver time of that store (``central_time_s``), timed when chapter 07 loaded its systems,
+    before its runs (`forlab.studies.ch07_aladin.systems.load_systems`), not beside the run (`_timing_rule_text`
+    says so)."""
     from forlab.studies import ch07_aladin
     from forlab.studies.outcomes import aladin_seconds, aladin_split
 
@@ -234,9 +247,11 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
                  "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
         feasible = float(verdict.pf_feasible[k])
+        if verdict.pf_recorded[k] and np.isnan(feasible):  # failed, so no verdict: not feasible, as P1's and P2's
+            feasible = 0.0
         rows.append(_row(x.system, METHOD_NAMES[2], 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
                          int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
-    return pd.DataFrame(rows, columns=ROW)
+    return _case_frame(rows)
 
 
 def per_system(rows: pd.DataFrame) -> pd.DataFrame:
@@ -1369,7 +1384,7 @@ def _offline_line(mean: pd.DataFrame) -> str:
 
 def _unmeasured(r, older: str) -> str:
     """Why a method's mean (a row of `_verdicts`) has no offline time, rounds or bytes: every case it had failed (a
-    failed case has none, `_unfinished_effort`), else ``older``, what a store written before the field says."""
+    failed case has none, `_case_frame`), else ``older``, what a store written before the field says."""
     return "no finished case" if r.failed >= r.cases else older
 
 

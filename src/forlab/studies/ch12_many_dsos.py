@@ -40,7 +40,13 @@ from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.progress import line as terminal_line
 from forlab.book.provenance import machine_text
-from forlab.book.runner import check_distinct, check_non_negative, check_types, missing_profile_text
+from forlab.book.runner import (
+    check_distinct,
+    check_non_negative,
+    check_positive,
+    check_types,
+    missing_profile_text,
+)
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import (
     TitledTable,
@@ -56,7 +62,7 @@ from forlab.book.tables import (
     wrappable,
 )
 from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
-from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate
+from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate, unmeasured_when_failed
 from forlab.p1_for.representation import check_n_cost
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
@@ -95,7 +101,6 @@ __all__ = [
     "duration",
     "failures_text",
     "figure",
-    "fitted_sizes",
     "frame",
     "growth",
     "growth_fits",
@@ -175,7 +180,8 @@ def operating_point(v: ch08.Variant = BASE) -> str:
 
 
 POINT_COLUMNS = ("load_level", "ties", "n_fpus")
-"""The columns of a `frame` that record the operating point a row ran at (`forlab.studies.ch08_sensitivity._row`)."""
+"""The columns of a `frame` that record the operating point a row ran at
+(`forlab.studies.ch08_sensitivity.result_row`)."""
 
 
 def stored_point(t: pd.DataFrame) -> ch08.Variant | None:
@@ -226,7 +232,7 @@ def check_params(params: dict) -> None:
     """Reject bad parameters before any work (ValueError / TypeError naming the parameter and what it accepts): a
     wrong type (`PARAMETER_TYPES`: a whole-number float is no count), a TS that is no registered transmission case
     (`forlab.grid.cases.TRANSMISSION`), an unknown pool case, N that are not distinct positive integers, methods
-    that are not a non-empty list of distinct known methods (repeats by chapter 08's rule,
+    that are not a non-empty list of distinct known methods (repeats by the runner's rule for repeated list entries,
     `forlab.book.runner.check_distinct`), fewer P1 cost points than the price needs
     (`forlab.p1_for.representation.check_n_cost`), counts and limits that are not positive (``p2_facets``,
     repeats, sample sizes, ``time_limit_s``), the
@@ -243,18 +249,18 @@ def check_params(params: dict) -> None:
     if not isinstance(pool, list) or not pool or any(p not in cases.available() for p in pool):
         raise ValueError(f"pool must be a non-empty list of registered distribution cases (e.g. ['case33bw', "
                          f"'case69']), got {pool!r}")
-    ch08._positive("n_ds", params["n_ds"], integer=True)
+    check_positive("n_ds", params["n_ds"], integer=True)
     methods = params["methods"]  # the type first: set() of a non-list fails without naming the parameter
     if not isinstance(methods, list) or not methods or set(methods) - set(ch08.METHODS):
         raise ValueError(f"methods must be a non-empty list of distinct methods out of {list(ch08.METHODS)}, got "
                          f"{methods!r}")
-    for key in ("n_ds", "methods"):  # chapter 08's rule: a repeat would run its size or method twice
+    for key in ("n_ds", "methods"):  # the runner's rule for repeated list entries: a repeat would run it twice
         check_distinct(key, params[key])
     for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p2_n_samples", "p2_facets", "p3_max_iter",
                 "p3_repeats"):
-        ch08._positive(key, [params[key]], integer=True)
+        check_positive(key, [params[key]], integer=True)
     check_n_cost(params["p1_n_cost"], "p1_n_cost")
-    ch08._positive("time_limit_s", [params["time_limit_s"]])
+    check_positive("time_limit_s", [params["time_limit_s"]])
     check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
@@ -320,16 +326,16 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
         oc = judged_outcome(verdict, base, {}, solve_time_s=base.solve_time_s, wall_time_s=base.wall_time_s,
                             offline_time_s=0.0, rounds=0)
     except Exception as err:  # noqa: BLE001 - a baseline that cannot run is a recorded failure
-        return ch08._failed(name, "integrated", BASE, err), None, lambda: float("nan")
+        return ch08.failed_row(name, "integrated", BASE, err), None, lambda: float("nan")
 
     def again() -> float:
         later = integrated_baseline(solve=model.solve, repeats=repeats)
         return later.solve_time_s if solve_ending(later.result) == solve_ending(base.result) else float("nan")
 
-    row = ch08._row(
+    row = ch08.result_row(
         name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
         integrated_status=base.status, method_status=base.status, integrated_iterations=base.result.iterations,
-        **{**(ch08._verdict(verdict) if verdict is not None else {}), **ch08._record(oc.as_dict())})
+        **{**(ch08.verdict_fields(verdict) if verdict is not None else {}), **ch08.record_fields(oc.as_dict())})
     return row, base, again
 
 
@@ -384,7 +390,7 @@ def _add(rows: list[dict], row: dict, n: int, wall_s: float, progress) -> None:
 
 def _not_run(name: str, n: int, limit: int) -> dict:
     """P3's row on a size above ``p3_max_ds``: not run, and why (a row, never a silent gap)."""
-    row = ch08._row(name, "P3", BASE)
+    row = ch08.result_row(name, "P3", BASE)
     row["status"] = (f"not run: {n} DSs is above p3_max_ds = {limit}, the largest size this sweep runs ALADIN on "
                      f"(the chapter says why it stops there)")
     return row
@@ -524,19 +530,18 @@ EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "
 
 def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` (methods by code) with every measure a table of this chapter shows as "–" set to NaN: the
-    one dash rule of `outcome_tables` and `paper_table`. A run that did not finish has no feasibility, times,
-    offline time, rounds or data; a run that is not `comparable` has no deviation (nor has the integrated AC-OPF, from
-    itself); a measure that does not apply to a row's method is missing by chapter 08's one rule
-    (`forlab.studies.ch08_sensitivity.applicable`: the rows of `WITHOUT_OFFLINE` have no offline time, P2's no DSO
-    part), and the integrated AC-OPF has no rounds (`NO_OFFLINE`). A measure the rows do not carry is left out (an
-    older store's)."""
+    one dash rule of `outcome_tables`, `paper_table` and `figure`. A run that did not finish has no feasibility,
+    times, offline time, rounds or data (the book's one rule, `forlab.opf.outcome.unmeasured_when_failed`); a run
+    that is not `comparable` has no deviation (nor has the integrated AC-OPF, from itself); a measure that does not
+    apply to a row's method is missing by chapter 08's one rule (`forlab.studies.ch08_sensitivity.applicable`: the
+    rows of `WITHOUT_OFFLINE` have no offline time, P2's no DSO part), and the integrated AC-OPF has no rounds
+    (`NO_OFFLINE`). A measure the rows do not carry is left out (an older store's)."""
     ran, integrated = t.status == "ok", t.method == "integrated"
-    unfinished = [c for c in ("feasible", "solve_time_s", "wall_time_s", "bytes_exchanged", "offline_time_s")
-                  if c in t]
     t = ch08.applicable(t)
-    return t.assign(**{c: t[c].astype(float).where(ran) for c in unfinished},
-                    deviation_pct=t.deviation_pct.where(comparable(t) & ~integrated),
-                    rounds=t.rounds.astype(float).where(ran & ~integrated))
+    deviation = t.deviation_pct.where(comparable(t) & ~integrated)  # before the rule takes a failed row's feasibility
+    t = unmeasured_when_failed(t, ["feasible", "solve_time_s", "wall_time_s", "bytes_exchanged", "offline_time_s"],
+                               ran)
+    return t.assign(deviation_pct=deviation, rounds=t.rounds.astype(float).where(ran & ~integrated))
 
 
 def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -552,8 +557,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ratio = ratio_words(t)
     t = measures_shown(t)
     # chapter 08's display units (online ms, kB), the wall time beside them in ms
-    t = ch08._display(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
-                                ratio=ratio)
+    t = ch08.display_units(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
+                                     ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
     t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1})
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
@@ -1156,14 +1161,18 @@ def figure(t: pd.DataFrame):
     with a hollow marker (`HOLLOW`, in the legend where one is drawn), and a line has a gap at a run that failed or
     was not run (it has no number, `_drawn`), in every panel; the integrated AC-OPF is left out of the deviation
     panel (its deviation from itself is zero), and so is a run that is not `comparable`, as the tables leave out its
-    deviation (its line has a gap there, `_drawn`; its other panels keep it, hollow if infeasible); a method whose
-    deviations all lie within `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there.
-    Both axes are labelled in plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
+    deviation (the figure draws the frame of their one dash rule, `measures_shown`; the line has a gap there,
+    `_drawn`; its other panels keep the run, hollow if infeasible); a measure that does not apply (the offline time
+    of the integrated AC-OPF and of ALADIN) has no line; a method whose deviations all lie within
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there. Both axes are labelled in
+    plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    # the deviation the tables withhold (a run not `comparable`: "–" in their deviation column), the figure withholds
-    t = t.assign(abs_deviation_pct=t.deviation_pct.where(comparable(t)).abs(), kB=t.bytes_exchanged / 1e3)
+    # what the tables show as "–" (`measures_shown`: a failed run's measures, the deviation of a run not `comparable`
+    # and the integrated AC-OPF's from itself, a measure that does not apply), the figure leaves out
+    t = measures_shown(t)
+    t = t.assign(abs_deviation_pct=t.deviation_pct.abs(), kB=t.bytes_exchanged / 1e3)
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
     handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
     for ax, (col, label) in zip(axes.flat, PANELS):
@@ -1171,7 +1180,7 @@ def figure(t: pd.DataFrame):
         for method, g in t.groupby("method", sort=False):  # every status: a failed run is a gap, not a bridge
             g = _drawn(g, col)
             shown = g[np.isfinite(g[col])]
-            if not len(shown) or (method == "integrated" and col == "abs_deviation_pct"):
+            if not len(shown):
                 continue
             style = plots.method_style(method, label=METHODS[method])
             (handles[method],) = ax.plot(g.n_ds, g[col], **style)
@@ -1462,12 +1471,6 @@ def _exponent(fit, span: str = "") -> str:
                         "a decrease" if fit.slope < 0 and (trend(fit) or not fits) else "") if w]
     shown = f"{fit.slope:.2f}" if trend(fit) or not fits else "no trend"
     return f"{shown} ({'; '.join(said)})"
-
-
-def fitted_sizes(t: pd.DataFrame, column: str) -> pd.Series:
-    """Per method, the sizes (N) `growth` fits ``column`` over: its runs with a feasible dispatch and a positive
-    value (`growth_fits`)."""
-    return growth_fits(t, column).sizes
 
 
 def _ds_span(sizes, sweep) -> str:

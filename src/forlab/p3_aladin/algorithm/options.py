@@ -255,20 +255,20 @@ class ALADINOptions:
     local_graph: str = "MX"
 
     def __post_init__(self):
-        check_positive(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "face_reg", "alpha", "timeout_s"))
-        check_positive(self, ("rho_update", "mu_update", "cycle_damping"), low=1.0, strict=False)
-        check_positive(self, ("active_margin",), low=0.0, strict=False)
+        check_option_bounds(self, ("rho0", "rho_max", "mu0", "mu_max", "eps", "reg", "face_reg", "alpha", "timeout_s"))
+        check_option_bounds(self, ("rho_update", "mu_update", "cycle_damping"), low=1.0, strict=False)
+        check_option_bounds(self, ("active_margin",), low=0.0, strict=False)
         check_count(self, "max_iter")
         if self.eps_power is not None:
-            check_positive(self, ("eps_power",))
-        check_positive(self, ("region_flip",), low=0.0, strict=False)
+            check_option_bounds(self, ("eps_power",))
+        check_option_bounds(self, ("region_flip",), low=0.0, strict=False)
         if self.region_flip > 1.0:
             raise ValueError(f"ALADINOptions.region_flip is a share of the free directions, in [0, 1], "
                              f"not {self.region_flip!r}")
         if self.alpha > 1.0:
             raise ValueError(f"alpha must be in (0, 1], not {self.alpha!r}")
         if self.cost_scale is not None:
-            check_positive(self, ("cost_scale",))
+            check_option_bounds(self, ("cost_scale",))
         check_choice(self, "qp", ("reduced", "coupled", "kkt"))
         if not isinstance(self.condense, bool):
             raise TypeError(f"condense must be True or False, not {self.condense!r}")
@@ -277,8 +277,8 @@ class ALADINOptions:
         if self.limit_passes != "auto":
             check_count(self, "limit_passes", low=0)
         if self.limit_reach != "auto":
-            check_positive(self, ("limit_reach",), low=0.0, strict=False)
-        check_positive(self, ("limit_watch",), low=0.0, strict=False)
+            check_option_bounds(self, ("limit_reach",), low=0.0, strict=False)
+        check_option_bounds(self, ("limit_watch",), low=0.0, strict=False)
         check_choice(self, "init", ("flat", "pf"))
         check_choice(self, "consensus_weight", ("auto", "admittance", "none"))
         check_choice(self, "sigma", ("auto", "admittance", "none"))
@@ -358,13 +358,13 @@ class ADMMOptions:
     ipopt: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        check_positive(self, ("rho", "rho_max", "eps", "eps_dual", "timeout_s"))
-        check_positive(self, ("ratio", "tau"), low=1.0, strict=False)
+        check_option_bounds(self, ("rho", "rho_max", "eps", "eps_dual", "timeout_s"))
+        check_option_bounds(self, ("ratio", "tau"), low=1.0, strict=False)
         if self.rho_max < self.rho:
             raise ValueError(f"ADMMOptions.rho_max ({self.rho_max:g}) must be at least rho ({self.rho:g})")
         check_count(self, "max_iter")
         if self.cost_scale is not None:
-            check_positive(self, ("cost_scale",))
+            check_option_bounds(self, ("cost_scale",))
         check_choice(self, "init", ("flat", "pf"))
 
     def to_dict(self) -> dict:
@@ -380,7 +380,7 @@ class ADMMOptions:
 
 
 # ---------------------------------------------------------------------------------------------------- checks
-def check_positive(options, names: tuple[str, ...], low: float = 0.0, strict: bool = True) -> None:
+def check_option_bounds(options, names: tuple[str, ...], low: float = 0.0, strict: bool = True) -> None:
     """``ValueError`` naming the option unless each of ``names`` is a finite number above ``low`` (at least ``low``
     when not ``strict``); NaN and infinity are rejected (a NaN penalty would end a run "converged" after one
     round)."""
