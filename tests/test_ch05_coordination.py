@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -208,7 +209,7 @@ def test_the_rate_per_iteration_gives_the_time_stated_beside_it(archived):
 
 def test_the_largest_system_is_the_one_with_the_most_buses_when_the_store_has_them(archived):
     """Review finding: "On the largest system, {name}" took the last system of ``systems_list``. With the bus counts
-    (``n_bus``, `system_buses`) the text names the system with the most; without, "the last system listed"."""
+    (``n_bus``, `forlab.grid.td.StudySystem.buses`) the text names the system with the most; without, "the last system listed"."""
     st = _coordination_store().assign(n_bus=("case", np.array([500, 40])))  # "small" listed first, but larger
     it = ch05.coordination_iterations(st)
     assert it.buses.tolist() == [500, 40]
@@ -224,12 +225,15 @@ def test_the_largest_system_is_the_one_with_the_most_buses_when_the_store_has_th
     assert "budget" in line and "case118+case533mt_hi" not in line.split("paper's best of")[1]
 
 
-def test_system_buses_counts_the_ts_and_every_ds():
-    from types import SimpleNamespace
+def test_a_study_systems_buses_count_the_ts_and_every_ds():
+    """One count of a study system's size (`forlab.grid.td.StudySystem.buses`, ``ds_buses``), which chapters 02, 05,
+    08 and 12 record."""
+    from forlab.grid.td import StudySystem
 
-    system = SimpleNamespace(ts=SimpleNamespace(bus=range(9)), ds={"a": SimpleNamespace(bus=range(33)),
-                                                                      "b": SimpleNamespace(bus=range(69))})
-    assert ch05.system_buses(system) == 9 + 33 + 69
+    system = StudySystem("x", ts=SimpleNamespace(bus=range(9)), ds={"a": SimpleNamespace(bus=range(33)),
+                                                                      "b": SimpleNamespace(bus=range(69))},
+                         pcc=pd.DataFrame())
+    assert (system.buses, system.ds_buses) == (9 + 33 + 69, 33 + 69)
 
 
 def _violation_case(mismatch: float, f: float | None):
@@ -474,7 +478,7 @@ def test_a_sweep_builds_one_model_per_ds_with_the_offers_and_dispatch_of_one_per
     rows, offers = ch05.case_study(system.name, [0.9, 1.0], n_directions=20, face_grid=2, n_workers=0, fit_options=fit,
                                    progress=False, warm_library=False, repeats=1, system=system)
     assert len(built) == 1 and all(r["dso_success"] for r in rows), [r["status"] for r in rows]
-    assert [r["n_bus"] for r in rows] == [ch05.system_buses(system)] * 2  # the size the readers call largest by
+    assert [r["n_bus"] for r in rows] == [system.buses] * 2  # the size the readers call largest by
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None, **fit}
     dsn = system.ds["case33bw"]
     offer, _, agent, _ = ch05._offline(ch05._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw", dsn, 1.0, False,

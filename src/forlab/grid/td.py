@@ -603,6 +603,16 @@ class StudySystem:
     pcc: pd.DataFrame
     params: dict = field(default_factory=dict)
 
+    @property
+    def ds_buses(self) -> int:
+        """The buses of the DSs together (the TS's left out): the size chapters 08 and 12 record as ``ds_buses``."""
+        return int(sum(len(d.bus) for d in self.ds.values()))
+
+    @property
+    def buses(self) -> int:
+        """The buses of the whole T+D system, TS and DSs together (the PCC transformers add none)."""
+        return len(self.ts.bus) + self.ds_buses
+
     def integrated(self):
         """The whole T+D net: TS + every DS + PCC transformers; DS ext_grids and the TS import loads removed.
 

@@ -259,14 +259,13 @@ def study_rows(loaded: dict) -> pd.DataFrame:
     `load_system`'s defaults), index ``system_ds``: the DS's summary, its PCC buses and reactive mismatch."""
     rows = []
     for name, system in loaded.items():
-        system_buses = len(system.ts.bus) + sum(len(d.bus) for d in system.ds.values())
         for ds_name, row in system.summary().iterrows():
             pcc = system.pcc[system.pcc.ds == ds_name]
             rows.append({
                 "system": name,
                 "ts": td.SYSTEMS[name][0],
                 "ds": ds_name,
-                "system_buses": system_buses,
+                "system_buses": system.buses,
                 **row.to_dict(),
                 "pcc_ts_buses": ", ".join(str(b) for b in pcc.ts_bus),
                 "pcc_ds_buses": ", ".join(str(b) for b in pcc.ds_bus),

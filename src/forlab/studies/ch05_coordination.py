@@ -82,7 +82,7 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
         raise ValueError(f"system= is the study system {system.name!r}, not {system_name!r}: pass the system that "
                          f"system_name names (or no system, to build it)")
     single_pcc(system)
-    n_bus = system_buses(system)
+    n_bus = system.buses  # TS and DSs together: the size the readers name a system the largest by (_focus_system)
     rows, offers_all, models = [], {}, {}
     # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
     with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client, \
@@ -120,12 +120,6 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
             r["offline_dso_max_s"] = float(slowest)
             rows.append(r)
     return rows, offers_all
-
-
-def system_buses(system) -> int:
-    """The buses of a study system, TS and DSs together (as chapter 02's "buses (system)" counts them): the size the
-    readers call a system the largest by (`_focus_system`)."""
-    return len(system.ts.bus) + sum(len(d.bus) for d in system.ds.values())
 
 
 def _checked_baselines(baselines) -> dict[float, Baseline]:
@@ -246,7 +240,7 @@ CASE_UNITS = {
     "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s", "n_bus": "1",
 }
 """Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``n_bus`` counts
-the system's buses (`system_buses`; stores written before it lack it); ``pcc_mismatch``
+the system's buses (`forlab.grid.td.StudySystem.buses`; stores written before it lack it); ``pcc_mismatch``
 is in box-normalised units (the offer's box scaled to [-1, 1]), its components are delivered - requested."""
 
 POINT_UNITS = {"p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.", "ts_bus": "1", "level": "1", "f": "1",

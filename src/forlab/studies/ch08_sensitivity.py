@@ -291,10 +291,6 @@ def verdict_fields(verdict: dict) -> dict:
             **violation_counts(verdict)}
 
 
-def _ds_buses(system) -> int:
-    return int(sum(len(n.bus) for n in system.ds.values()))
-
-
 # ----------------------------------------------------------------------------------------------------------------------
 # P1: FOR offers
 # ----------------------------------------------------------------------------------------------------------------------
@@ -326,7 +322,6 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
                              n_workers=n_workers, fit_options=fit_options or {}, progress=False,
                              system_options=group[0].system_options, repeats=repeats, client=client,
                              system=system, baselines=_baselines(baseline), dso_services=dso_services)
-        n_bus = _ds_buses(system)
     except Exception as err:  # noqa: BLE001 - a failed case is a recorded row
         return [failed_row(system_name, "P1", v, err) for v in group]
     by_level = {float(r["level"]): r for r in rows}
@@ -335,7 +330,7 @@ def run_p1(system_name: str, group: Sequence[Variant], *, n_directions: int = 40
         r = by_level[float(v.level)]
         dso = r["dso"]
         out.append(result_row(
-            system_name, "P1", v, ds_buses=n_bus,
+            system_name, "P1", v, ds_buses=system.ds_buses,
             integrated_cost=r.get("integrated_cost", np.nan),
             integrated_status=str(r.get("integrated_status", "")), tso_ms=1e3 * r.get("tso_time_s", np.nan),
             dso_ms=1e3 * r.get("dso_time_max_s", np.nan), dso_parallel_ms=1e3 * r.get("dso_parallel_wall_s", np.nan),
@@ -396,7 +391,7 @@ def run_p2(system_name: str, group: Sequence[Variant], *, n_samples: int = 1000,
             r = table.iloc[0]
             ok = bool(r["tso_success"])
             out.append(result_row(
-                system_name, "P2", v, ds_buses=_ds_buses(system),
+                system_name, "P2", v, ds_buses=system.ds_buses,
                 integrated_cost=r["integrated_cost"],
                 integrated_status=str(r["integrated_status"]), tso_ms=1e3 * r["tso_time_s"], dso_ms=0.0,
                 method_status=str(r["tso_status"]), pcc_error=r.get("ds_p_error_mw", np.nan) if ok else np.nan,
@@ -456,7 +451,7 @@ def run_p3(system_name: str, v: Variant, *, max_iter: int = 30, repeats: int = 3
         # the online time is the fastest run's (`aladin_outcome`): split that run, not the first, so the parts add up
         coordinator, regions = aladin_split(fastest_alike(runs).log)
         return result_row(
-            system_name, "P3", v, ds_buses=_ds_buses(system), integrated_cost=base.objective,
+            system_name, "P3", v, ds_buses=system.ds_buses, integrated_cost=base.objective,
             integrated_status=base.status, tso_ms=1e3 * coordinator, dso_ms=1e3 * regions, method_status=res.status,
             method_gap=res.gap, dso_status="all local NLPs solved" if bool(log.nlp_ok.all()) else "a local NLP failed",
             **{**verdict_fields(verdict), **record_fields(oc.as_dict())},

@@ -333,7 +333,7 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
         return later.solve_time_s if solve_ending(later.result) == solve_ending(base.result) else float("nan")
 
     row = ch08.result_row(
-        name, "integrated", BASE, ds_buses=ch08._ds_buses(system), integrated_cost=base.objective,
+        name, "integrated", BASE, ds_buses=system.ds_buses, integrated_cost=base.objective,
         integrated_status=base.status, method_status=base.status, integrated_iterations=base.result.iterations,
         **{**(ch08.verdict_fields(verdict) if verdict is not None else {}), **ch08.record_fields(oc.as_dict())})
     return row, base, again
@@ -359,7 +359,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         t0 = time.perf_counter()
         system = td.load_system(name)
         build = time.perf_counter() - t0
-        buses = len(system.ts.bus) + ch08._ds_buses(system)
+        buses = system.buses
         progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
         t0 = time.perf_counter()
         row, base, again = integrated_row(name, system, params["repeats"], params["time_limit_s"])
@@ -375,7 +375,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
             _add(rows, row, n, time.perf_counter() - t0, progress)
         again_ms = 1e3 * again()  # after the methods: how far one solve's time moved while they ran
         ts_its = _ts_iterations(system)
-    size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": ch08._ds_buses(system), "build_s": build,
+    size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": system.ds_buses, "build_s": build,
             "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "integrated_again_ms": again_ms,
             "wall_s": time.perf_counter() - t_size}
     return rows, size
