@@ -26,6 +26,21 @@ def test_upgrade_renames_a_chapters_legacy_names_only(monkeypatch):
     assert "cost_deviation_pct" in names.upgrade(other)
 
 
+def test_a_chapter_09_store_of_the_retired_row_names_reads_with_the_records_names():
+    """Chapter 09's rows took the outcome record's names (`forlab.studies.ch09_comparison.ROW`): a store written
+    before, with ``online_ms`` ... ``bytes`` in each of its tables, opens under the current names, each one."""
+    from forlab.studies.ch09_comparison import ROW
+
+    retired = {"online_ms": "solve_time_ms", "wall_ms": "wall_time_ms", "integrated_ms": "integrated_solve_time_ms",
+               "offline_s": "offline_time_s", "bytes": "bytes_exchanged"}
+    tables_ = ("default", "default_case", "case", "sys")
+    old = xr.Dataset({f"{t}_{o}": ("row", [1.0]) for t in tables_ for o in retired},
+                     attrs={"chapter": "09_comparison"})
+    new = names.upgrade(old)
+    assert sorted(new.data_vars) == sorted(f"{t}_{n}" for t in tables_ for n in retired.values())
+    assert set(retired.values()) <= set(ROW)
+
+
 def test_printable_renames_selects_and_marks_missing_values():
     frame = pd.DataFrame({"deviation_pct": [0.01, np.nan], "system": ["a", "b"], "other": [1, 2]})
     out = tables.printable(frame, {"system": "system", "deviation_pct": "deviation (%)"})

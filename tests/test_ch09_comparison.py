@@ -15,7 +15,7 @@ from notebook_cells import captions_of, prose_of, sources
 from forlab.book import anchors, runner, store
 from forlab.book.tables import counted, listed
 from forlab.opf.judge import MAX_VIOLATION_UNIT
-from forlab.opf.outcome import NEGLIGIBLE_PCT
+from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
 
@@ -35,12 +35,12 @@ def test_p1_rows_carry_the_store_numbers(p1_store):
     r = ch09_comparison.p1_rows(p1_store)
     assert list(r.columns) == ch09_comparison.ROW
     assert r.deviation_mean_pct.tolist() == [0.1, 0.3, 0.02]
-    assert r.online_ms.tolist() == pytest.approx([40.0, 40.0, 150.0])
+    assert r.solve_time_ms.tolist() == pytest.approx([40.0, 40.0, 150.0])
     assert r.time_ratio.tolist() == pytest.approx([2.0, 1.0, 0.5])
     # a store without the record's bytes has none: its JSON sizes were counted by another rule
-    assert r.bytes.isna().all()
+    assert r.bytes_exchanged.isna().all()
     sent = ch09_comparison.p1_rows(p1_store.assign(bytes_exchanged=("case", np.array([10.0, 20.0, 30.0]))))
-    assert sent.bytes.tolist() == [10.0, 20.0, 30.0]
+    assert sent.bytes_exchanged.tolist() == [10.0, 20.0, 30.0]
 
 
 def test_per_system_means_and_feasible_share(p1_store):
@@ -160,7 +160,7 @@ def test_run_assembles_the_store(chapter, archived):
     assert list(dflt.method) == list(ch09_comparison.METHOD_NAMES) and set(dflt.system) == {SYSTEM}
     sens = ch09_comparison.from_store(chapter, "sens")
     assert len(sens) == archived["08_sensitivity"].sizes["run"] and "group_wall_time_s" in sens
-    assert chapter.case_wall_ms.attrs["units"] == "ms" and chapter.sens_status.attrs["units"] == "-"
+    assert chapter.case_wall_time_ms.attrs["units"] == "ms" and chapter.sens_status.attrs["units"] == "-"
     sources = json.loads(chapter.attrs["sources"])
     assert set(sources) == {"p1", "p2", "p3", "sensitivity", "scale", "profile P1", "profile P2", "profile P3",
                             "profile sensitivity"}
@@ -189,6 +189,35 @@ def test_run_assembles_the_store(chapter, archived):
     assert gone.count("not available") == len(ch09_comparison.SOURCES) + len(ch09_comparison.PROFILES) + 1
     assert text.splitlines()[-1].startswith("- many DSOs, {doc}`12_many_dsos`, `paper` profile: "
                                             "`archive/12_many_dsos/1309e3171cb7.nc`")
+
+
+SECOND_NAMES = {"online_ms", "wall_ms", "integrated_ms", "offline_s", "bytes"}
+"""The second names chapter 09's rows kept for the outcome record's quantities (chapter 08 retired them)."""
+
+
+def test_rows_carry_the_record_names_with_their_units(chapter):
+    """Code review (session 51): chapter 09's `ROW` kept ``online_ms``, ``wall_ms``, ``integrated_ms``, ``offline_s``
+    and ``bytes`` beside chapter 08's ``solve_time_s``, ``integrated_solve_time_s``, ``offline_time_s`` and
+    ``bytes_exchanged``. Its columns are the record's names, the unit in the suffix (times kept in ms), chapter 08's
+    for the TSO and DSO parts, and every column of the chapter's store keeps its unit."""
+    row, units = ch09_comparison.ROW, ch09_comparison.ROW_UNITS
+    assert not SECOND_NAMES & set(row) and not SECOND_NAMES & set(ch09_comparison.UNFINISHED)
+    assert {"offline_time_s", "bytes_exchanged"} <= set(row) & set(OUTCOME)  # as the record keeps them
+    for name in ("solve_time_s", "wall_time_s", "integrated_solve_time_s"):  # the record's stem, in ms
+        assert f"{name.removesuffix('_s')}_ms" in row and OUTCOME[name][1] == "s"
+    assert {"tso_ms", "dso_ms"} <= set(row) & set(ch08_sensitivity.COLUMNS)  # chapter 08's names of the parts
+    assert set(units) == set(row)
+    suffix = {"_ms": "ms", "_s": "s", "_pct": "%"}
+    for c in row:  # the suffix says the unit
+        assert units[c] == next((u for end, u in suffix.items() if c.endswith(end)), units[c]), c
+    assert units["bytes_exchanged"] == OUTCOME["bytes_exchanged"][1]
+    renamed = ["solve_time_ms", "wall_time_ms", "integrated_solve_time_ms", "offline_time_s", "bytes_exchanged"]
+    for dim in ("default", "default_case", "case", "sys"):  # per case every column, per system all but ds_load
+        assert not {f"{dim}_{n}" for n in SECOND_NAMES} & set(chapter.data_vars)
+        assert all(f"{dim}_{c}" in chapter for c in renamed)
+        for c in (c for c in row if f"{dim}_{c}" in chapter):
+            assert chapter[f"{dim}_{c}"].attrs["units"] == units[c], (dim, c)
+    assert all("units" in chapter[v].attrs for v in chapter.data_vars)
 
 
 def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
@@ -229,10 +258,10 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     r = rows.loc[SYSTEM]
     log = ch09_comparison._aladin_log(st, _run_of(st, SYSTEM), int(r.rounds))
     # per round the slowest region's local NLP and reduction plus the coordinator, rounds added; wall adds messages
-    assert r.online_ms == pytest.approx(1e3 * float((log.local_s + log.reduction_s + log.coordinator_s).sum()))
-    assert r.wall_ms == pytest.approx(r.online_ms + 1e3 * float(log.communication_s.sum()))
+    assert r.solve_time_ms == pytest.approx(1e3 * float((log.local_s + log.reduction_s + log.coordinator_s).sum()))
+    assert r.wall_time_ms == pytest.approx(r.solve_time_ms + 1e3 * float(log.communication_s.sum()))
     # the TSO (coordinator) and DSO (regions: NLP and reduction) columns split the online time by the same rule
-    assert r.tso_ms + r.dso_ms == pytest.approx(r.online_ms)
+    assert r.tso_ms + r.dso_ms == pytest.approx(r.solve_time_ms)
     assert abs(r.deviation_mean_pct) < 1e-4 and r.feasible_pct == 100 and r.status == "ok"
     # a run that stops at its iteration limit is a failed case, shown as failed, with no deviation and no time
     # (as P1's and P2's failed records: one rule), although its per-round log still has them
@@ -241,17 +270,18 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     st_bad["run_status"][i] = "aladin failed: max_iter"
     bad = ch09_comparison.p3_rows(st_bad).set_index("system").loc["case118+case533mt_hi"]
     assert bad.status.startswith("aladin failed") and bad.failed == 1 and np.isnan(bad.deviation_mean_pct)
-    assert np.isnan(bad[["tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]].astype(float)).all()
-    assert np.isfinite(bad.integrated_ms)  # the integrated AC-OPF's time is the baseline's, not the failed run's
+    assert np.isnan(bad[["tso_ms", "dso_ms", "solve_time_ms", "wall_time_ms", "time_ratio"]].astype(float)).all()
+    # the integrated AC-OPF's time is the baseline's, not the failed run's
+    assert np.isfinite(bad.integrated_solve_time_ms)
     # review L #9(a): nor its rounds and bytes (the book's one rule for an unfinished case, `_case_frame`); its
     # offline time stays 0, ALADIN's "none", not a measure of the failed run
-    assert np.isnan(bad[["rounds", "bytes"]].astype(float)).all() and bad.offline_s == 0.0
+    assert np.isnan(bad[["rounds", "bytes_exchanged"]].astype(float)).all() and bad.offline_time_s == 0.0
     # second read #1: a failed case is not feasible (0), as P1's and P2's are, so "feasible (%)" is the share of all
     # cases, not of the finished ones
     assert bad.feasible_pct == 0
     assert ch09_comparison.per_system(ch09_comparison.p3_rows(st_bad)).feasible_pct.mean() < 100
     good = rows.loc["case118+case533mt_hi"]
-    assert good.rounds > 0 and good.bytes > 0  # the same run while finished: the store has both
+    assert good.rounds > 0 and good.bytes_exchanged > 0  # the same run while finished: the store has both
 
 
 def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
@@ -260,7 +290,7 @@ def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
     whose online step failed after a long offline phase, enter neither mean: the rows of every method pass through
     `_case_frame`, the book's one rule (`forlab.opf.outcome.unmeasured_when_failed`, which chapter 12's
     `forlab.studies.ch12_many_dsos.measures_shown` applies too)."""
-    times = {"tso_ms": 1.0, "dso_ms": 1.0, "online_ms": 2.0, "wall_ms": 2.0, "integrated_ms": 4.0}
+    times = {"tso_ms": 1.0, "dso_ms": 1.0, "solve_time_ms": 2.0, "wall_time_ms": 2.0, "integrated_solve_time_ms": 4.0}
 
     def row(system, method, status, offline, rounds, size):
         return ch09_comparison._row(system, method, 1.0, status, 0.01, 1.0, times, offline, rounds, size)
@@ -271,12 +301,13 @@ def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
         row("S", p2, "ok", 20.0, 1, 2000.0), row("T", p2, "ok", 20.0, 1, 2000.0),
         row("S", p3, "ok", 0.0, 5, 5000.0), row("T", p3, "aladin failed: max_iter", 0.0, 30, 9e7)])
     failed = cases[cases.failed == 1]
-    assert np.isnan(failed[["rounds", "bytes"]].astype(float)).all().all()
+    assert np.isnan(failed[["rounds", "bytes_exchanged"]].astype(float)).all().all()
     # nor a deviation, a time or a time ratio of its own; the integrated AC-OPF's time is the baseline's and stays
-    measured = ["deviation_mean_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "time_ratio"]
-    assert np.isnan(failed[measured].astype(float)).all().all() and (failed.integrated_ms == 4.0).all()
+    measured = ["deviation_mean_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "solve_time_ms", "wall_time_ms",
+                "time_ratio"]
+    assert np.isnan(failed[measured].astype(float)).all().all() and (failed.integrated_solve_time_ms == 4.0).all()
     assert (cases[cases.failed == 0].time_ratio == 0.5).all()
-    assert failed.set_index("method").offline_s.to_dict() == pytest.approx({p1: np.nan, p3: 0.0}, nan_ok=True)
+    assert failed.set_index("method").offline_time_s.to_dict() == pytest.approx({p1: np.nan, p3: 0.0}, nan_ok=True)
     mean = ch09_comparison._verdicts(ch09_comparison.per_system(cases))
     assert mean.rounds[p3] == 5 and mean.kb[p3] == pytest.approx(5.0)  # the finished case's alone, not 17.5 and 45002.5
     assert mean.offline[p1] == 10.0 and mean.kb[p1] == pytest.approx(1.0)
@@ -302,17 +333,17 @@ def _run_of(st, system):
 
 def test_most_accurate_ranks_feasible_judged_cases_by_absolute_deviation():
     """A cheaper-than-optimal (negative) deviation of an infeasible outcome never wins, nor does a failed case."""
-    base = {"cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_ms": 2.0,
-            "integrated_ms": 2.0, "offline_s": 1.0, "rounds": 1, "bytes": 100.0}
+    base = {"cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_time_ms": 2.0,
+            "integrated_solve_time_ms": 2.0, "offline_time_s": 1.0, "rounds": 1, "bytes_exchanged": 100.0}
     rows = pd.DataFrame([
         {**base, "system": "S", "method": "P1 FOR offer", "failed": 0, "deviation_mean_pct": -5.0,
-         "deviation_max_pct": -5.0, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "online_ms": 1.0,
+         "deviation_max_pct": -5.0, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "solve_time_ms": 1.0,
          "time_ratio": 0.5, "status": "ok"},
         {**base, "system": "S", "method": "P2 ML surrogate", "failed": 0, "deviation_mean_pct": 0.2,
-         "deviation_max_pct": 0.2, "abs_deviation_pct": 0.2, "feasible_pct": 100.0, "online_ms": 3.0,
+         "deviation_max_pct": 0.2, "abs_deviation_pct": 0.2, "feasible_pct": 100.0, "solve_time_ms": 3.0,
          "time_ratio": 1.5, "status": "ok"},
         {**base, "system": "S", "method": "P3 ALADIN", "failed": 1, "deviation_mean_pct": np.nan,
-         "deviation_max_pct": np.nan, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "online_ms": np.nan,
+         "deviation_max_pct": np.nan, "abs_deviation_pct": np.nan, "feasible_pct": 0.0, "solve_time_ms": np.nan,
          "time_ratio": np.nan, "status": "aladin failed: max_iter"}])
     text = ch09_comparison.which_method_text(ch09_comparison.Evidence(default=rows), "S")
     first = text.splitlines()[1]
@@ -871,7 +902,7 @@ def test_what_does_not_apply_is_a_dash_not_zero(chapter):
         assert (pages["effort"].xs("P1 FOR offer", level="method")["offline (s)"] != "–").all()
         assert (pages["time"].xs("P2 ML surrogate", level="method")["DSO (ms)"] == "–").all()
         assert (pages["time"].xs("P3 ALADIN", level="method")["DSO (ms)"] != "–").all()
-        assert (t[t.method == "P3 ALADIN"].offline_s == 0).all()  # the rows: "P3 ALADIN none" in `_offline_line`
+        assert (t[t.method == "P3 ALADIN"].offline_time_s == 0).all()  # the rows: "P3 ALADIN none" in `_offline_line`
     sens = ch09_comparison.sensitivity_table(ch09_comparison.from_store(chapter, "sens"))
     assert (sens.xs("P2 ML surrogate", level="method")["DSO (ms)"] == "–").all()
 
@@ -882,8 +913,9 @@ def test_a_dash_is_explained_only_where_one_is_shown(chapter):
     dflt = ch09_comparison.from_store(chapter, "default")
     assert ch09_comparison.dash_text(dflt, ch09_comparison.page_tables(dflt)) == (
         f"A “–” in this section's tables is {NOT_APPLYING}.")
-    base = {"system": "S", "cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0, "wall_ms": 2.0,
-            "integrated_ms": 2.0, "offline_s": 1.0, "rounds": 1, "bytes": 100.0, "online_ms": 1.0, "time_ratio": 0.5,
+    base = {"system": "S", "cases": 1, "load_min": 1.0, "load_max": 1.0, "tso_ms": 1.0, "dso_ms": 1.0,
+            "wall_time_ms": 2.0, "integrated_solve_time_ms": 2.0, "offline_time_s": 1.0, "rounds": 1,
+            "bytes_exchanged": 100.0, "solve_time_ms": 1.0, "time_ratio": 0.5,
             "feasible_pct": 100.0, "status": "ok", "failed": 0, "deviation_mean_pct": 0.1, "deviation_max_pct": 0.1,
             "abs_deviation_pct": 0.1}
     rows = pd.DataFrame([{**base, "method": "P1 FOR offer"}, {**base, "method": "P2 ML surrogate"}])
@@ -892,10 +924,10 @@ def test_a_dash_is_explained_only_where_one_is_shown(chapter):
     infeasible = rows.assign(abs_deviation_pct=[np.nan, 0.1], feasible_pct=[0.0, 100.0])
     assert _dashes(infeasible) == ("A “–” in this section's tables is the mean |deviation| of a method "
                                    f"without a feasible finished case or {P2_DSO}.")
-    old = rows.assign(wall_ms=[2.0, np.nan])  # a store written before the wall time was recorded
+    old = rows.assign(wall_time_ms=[2.0, np.nan])  # a store written before the wall time was recorded
     assert "does not hold" in _dashes(old) and "failed" not in _dashes(old)
     failed = rows.assign(failed=[1, 0], status=["1 of 1 failed", "ok"], deviation_mean_pct=[np.nan, 0.1],
-                         deviation_max_pct=[np.nan, 0.1], abs_deviation_pct=[np.nan, 0.1], online_ms=[np.nan, 1.0])
+                         deviation_max_pct=[np.nan, 0.1], abs_deviation_pct=[np.nan, 0.1], solve_time_ms=[np.nan, 1.0])
     assert _dashes(failed) == f"A “–” in this section's tables is the value of a failed case or {P2_DSO}."
 
 
@@ -1185,7 +1217,7 @@ def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_run
     effort = ch09_comparison.page_table(sys_t, "effort")
     header = ch09_comparison.PAGE_HEADERS[ch09_comparison.PRINTED["baseline_spread"]]
     assert header in effort and len(effort.columns) <= 5
-    ms = sys_t.groupby("system").integrated_ms
+    ms = sys_t.groupby("system").integrated_solve_time_ms
     for (system, method), v in effort[header].items():
         assert v == f"{ms.max()[system] / ms.min()[system]:.2f}"
     text = ch09_comparison.runs_text(chapter, "paper")

@@ -43,7 +43,12 @@ LEGACY: dict[str, dict[str, str]] = {
                        "study_wall_s": "study_wall_time_s"},
     "09_comparison": {"sens_wall_s": "sens_group_wall_time_s",
                       # as chapter 08's wall_time_s, in chapter 09's copy of its rows (prefix sens_)
-                      "sens_wall_time_s": "sens_group_wall_time_s"},
+                      "sens_wall_time_s": "sens_group_wall_time_s",
+                      # its own rows' second names, retired for the outcome record's (`ROW`), in every table
+                      **{f"{table}_{old}": f"{table}_{new}" for table in ("default", "default_case", "case", "sys")
+                         for old, new in (("online_ms", "solve_time_ms"), ("wall_ms", "wall_time_ms"),
+                                          ("integrated_ms", "integrated_solve_time_ms"),
+                                          ("offline_s", "offline_time_s"), ("bytes", "bytes_exchanged"))}},
 }
 
 

@@ -610,16 +610,14 @@ time: the methods without an offline step and the integrated AC-OPF, solved in o
 in this chapter's layout, method "integrated")."""
 
 
-def applicable(table: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+def applicable(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a `frame` (methods by code) with every measure that does not apply to its method
     (`NOT_APPLYING`) set to NaN, which the tables show as "–" and the figure leaves out (a missing value, not 0): the
     offline time of a method without an offline step and the DSO part of one without a DSO step online. The stores
     keep 0.0 there. The one rule of chapters 08, 09 and 12's tables: chapter 12 applies it to its rows
-    (`forlab.studies.ch12_many_dsos.measures_shown`), chapter 09 to its own rows, whose column for a measure
-    ``names`` gives where it is not this chapter's (its ``offline_s`` for ``offline_time_s``). A measure the table has
-    no column for is left out."""
-    columns = {(names or {}).get(c, c): codes for c, codes in NOT_APPLYING.items()}
-    return table.assign(**{c: table[c].where(~table.method.isin(codes)) for c, codes in columns.items()
+    (`forlab.studies.ch12_many_dsos.measures_shown`), chapter 09 to its own rows, whose columns bear the same names.
+    A measure the table has no column for is left out."""
+    return table.assign(**{c: table[c].where(~table.method.isin(codes)) for c, codes in NOT_APPLYING.items()
                            if c in table})
 
 

@@ -49,17 +49,21 @@ from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "ds_load", "deviation_mean_pct",
-       "deviation_max_pct", "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "online_ms", "wall_ms", "integrated_ms", "time_ratio",
-       "offline_s", "rounds", "bytes", "status"]
+       "deviation_max_pct", "abs_deviation_pct", "feasible_pct", "tso_ms", "dso_ms", "solve_time_ms", "wall_time_ms",
+       "integrated_solve_time_ms", "time_ratio", "offline_time_s", "rounds", "bytes_exchanged", "status"]
 """Columns of a side-by-side row (see the module docstring for units): the outcome record of
-`forlab.opf.outcome` in the units of a table. ``load_*`` is a case's load as `_load` reads it (for P2 its scenario's
+`forlab.opf.outcome` in the units of a table, under the record's names (`forlab.opf.outcome.OUTCOME`), one name per
+quantity with its unit in the suffix (`ROW_UNITS`): the record's ``solve_time_s``, ``wall_time_s`` and
+``integrated_solve_time_s`` in ms (``solve_time_ms``, the online solver time, and ``wall_time_ms``, the online wall
+time, both by the one rule; ``integrated_solve_time_ms``), its ``offline_time_s`` and ``bytes_exchanged`` as it
+keeps them, and the online solver time's TSO and DSO parts by chapter 08's names, ``tso_ms`` and ``dso_ms``
+(`forlab.studies.ch08_sensitivity.COLUMNS`). ``load_*`` is a case's load as `_load` reads it (for P2 its scenario's
 mean TS load factor), ``ds_load`` its DSs' load factor (P1's level and ALADIN's nominal load scale every TS and DS load
 alike; P2's scenario draws its DS load factors apart from the TS's: their mean over the DSs, NaN in a store without
 it). ``deviation_*`` is the signed deviation of the judged dispatch (NaN for
 a failed case, or where the store holds none); ``abs_deviation_pct`` its absolute value for a feasible, finished
-case only (what "most accurate" ranks); ``online_ms`` the online solver time and ``wall_ms`` the online wall time by
-the one rule; time_ratio = online_ms / integrated_ms; ``status`` "ok" or what failed; ``failed`` counts the cases
-whose status is not "ok"."""
+case only (what "most accurate" ranks); time_ratio = solve_time_ms / integrated_solve_time_ms; ``status`` "ok" or
+what failed; ``failed`` counts the cases whose status is not "ok"."""
 
 METHOD_CODES = ("P1", "P2", "P3")
 """The methods this chapter compares, by the codes of `forlab.book.plots.METHOD_STYLE`."""
@@ -116,10 +120,10 @@ def _status(t: pd.DataFrame, flags: tuple[str, ...]) -> pd.Series:
     return pd.Series(np.where(ok, "ok", "failed (" + " or ".join(flags) + " false)"), index=t.index)
 
 
-UNFINISHED = ["deviation_mean_pct", "deviation_max_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "online_ms",
-              "wall_ms", "time_ratio", "rounds", "bytes"]
+UNFINISHED = ["deviation_mean_pct", "deviation_max_pct", "abs_deviation_pct", "tso_ms", "dso_ms", "solve_time_ms",
+              "wall_time_ms", "time_ratio", "rounds", "bytes_exchanged"]
 """The `ROW` columns a case that did not finish has none of (`_case_frame`), whichever method's store still has a
-number there; its ``offline_s`` too, unless 0 (a method without offline work)."""
+number there; its ``offline_time_s`` too, unless 0 (a method without offline work)."""
 
 
 def _row(system, method: str, level: float, status: str, deviation: float, feasible: float, times: dict,
@@ -133,8 +137,8 @@ def _row(system, method: str, level: float, status: str, deviation: float, feasi
             "load_max": level, "ds_load": level if ds_level is None else ds_level, "deviation_mean_pct": dev,
             "deviation_max_pct": dev,
             "abs_deviation_pct": abs(dev) if good else np.nan, "feasible_pct": 100.0 * feasible, **times,
-            "time_ratio": times["online_ms"] / times["integrated_ms"], "offline_s": offline, "rounds": rounds,
-            "bytes": size, "status": status}
+            "time_ratio": times["solve_time_ms"] / times["integrated_solve_time_ms"], "offline_time_s": offline,
+            "rounds": rounds, "bytes_exchanged": size, "status": status}
 
 
 def _case_frame(rows: list[dict]) -> pd.DataFrame:
@@ -147,7 +151,7 @@ def _case_frame(rows: list[dict]) -> pd.DataFrame:
     t = pd.DataFrame(rows, columns=ROW)
     ok = t.status == "ok"
     t = unmeasured_when_failed(t, UNFINISHED, ok)
-    return unmeasured_when_failed(t, ["offline_s"], ok | t.offline_s.eq(0))
+    return unmeasured_when_failed(t, ["offline_time_s"], ok | t.offline_time_s.eq(0))
 
 
 def p1_rows(st: xr.Dataset) -> pd.DataFrame:
@@ -160,8 +164,9 @@ def p1_rows(st: xr.Dataset) -> pd.DataFrame:
     sent = _col(t, "bytes_exchanged")
     rows = []
     for i, r in t.iterrows():
-        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s, "online_ms": 1e3 * online[i],
-                 "wall_ms": 1e3 * _col(t, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
+        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 1e3 * r.dso_time_max_s, "solve_time_ms": 1e3 * online[i],
+                 "wall_time_ms": 1e3 * _col(t, "wall_time_s")[i],
+                 "integrated_solve_time_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[0], r.level, status[i], r.deviation_pct, float(bool(r.feasible)),
                          times, r.offline_time_s, 1, sent[i]))
     return _case_frame(rows)
@@ -182,8 +187,9 @@ def p2_rows(st: xr.Dataset) -> pd.DataFrame:
     sent, ds_load = _col(b, "bytes_exchanged"), _col(b, "ds_load_mean")
     rows = []
     for i, r in b.iterrows():
-        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "online_ms": 1e3 * online[i],
-                 "wall_ms": 1e3 * _col(b, "wall_time_s")[i], "integrated_ms": 1e3 * r.integrated_solve_time_s}
+        times = {"tso_ms": 1e3 * r.tso_time_s, "dso_ms": 0.0, "solve_time_ms": 1e3 * online[i],
+                 "wall_time_ms": 1e3 * _col(b, "wall_time_s")[i],
+                 "integrated_solve_time_ms": 1e3 * r.integrated_solve_time_s}
         rows.append(_row(r.system, METHOD_NAMES[1], r.ts_load_mean, status[i], r.deviation_pct,
                          float(bool(r.feasible)), times, float(offline.get(r.system, np.nan)), 1, sent[i],
                          ds_level=ds_load[i]))
@@ -214,7 +220,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     split by the same rule (`forlab.studies.outcomes.aladin_split`): ``tso_ms`` the coordinator's time,
     ``dso_ms`` per round the slowest local NLP and the slowest local reduction (over every region, the TS region's
     included), each summed over rounds, so that
-    ``tso_ms + dso_ms = online_ms``. The deviation and feasibility are those of the dispatch judged by the T+D power
+    ``tso_ms + dso_ms = solve_time_ms``. The deviation and feasibility are those of the dispatch judged by the T+D power
     flow when the store has them (``deviation_pct``; the feasibility as
     `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store without them leaves them NaN ("not in
     this archived store"): ALADIN's own optimality gap is not the judged deviation. A run that did not converge is a
@@ -222,8 +228,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     failed cases do, so that ``feasible_pct`` is the share of all cases for every method. Only the book's ALADIN
     counts (reduced coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07
     keeps, the fastest of its repeated whole runs by set-up plus rounds
-    (`forlab.studies.ch07_aladin.study.fastest_run`), whose log is the only one stored; ``integrated_ms`` is the
-    integrated AC-OPF's solver time of that store (``central_time_s``), timed when chapter 07 loaded its systems,
+    (`forlab.studies.ch07_aladin.study.fastest_run`), whose log is the only one stored; ``integrated_solve_time_ms``
+    is the integrated AC-OPF's solver time of that store (``central_time_s``), timed when chapter 07 loaded its systems,
     before its runs (`forlab.studies.ch07_aladin.systems.load_systems`), not beside the run (`_timing_rule_text`
     says so)."""
     from forlab.studies import ch07_aladin
@@ -245,7 +251,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         t_int = float(central.loc[x.system, "central_time_s"]) if x.system in central.index else np.nan
         status = _p3_status(x)
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
-                 "online_ms": 1e3 * solve, "wall_ms": 1e3 * wall, "integrated_ms": 1e3 * t_int}
+                 "solve_time_ms": 1e3 * solve, "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * t_int}
         feasible = float(verdict.pf_feasible[k])
         if verdict.pf_recorded[k] and np.isnan(feasible):  # failed, so no verdict: not feasible, as P1's and P2's
             feasible = 0.0
@@ -263,9 +269,10 @@ def per_system(rows: pd.DataFrame) -> pd.DataFrame:
                 load_max=("load_max", "max"), deviation_mean_pct=("deviation_mean_pct", "mean"),
                 deviation_max_pct=("deviation_max_pct", "max"), abs_deviation_pct=("abs_deviation_pct", "mean"),
                 feasible_pct=("feasible_pct", "mean"), tso_ms=("tso_ms", "mean"), dso_ms=("dso_ms", "mean"),
-                online_ms=("online_ms", "mean"), wall_ms=("wall_ms", "mean"), integrated_ms=("integrated_ms", "mean"),
-                time_ratio=("time_ratio", "mean"), offline_s=("offline_s", "mean"), rounds=("rounds", "mean"),
-                bytes=("bytes", "mean"))
+                solve_time_ms=("solve_time_ms", "mean"), wall_time_ms=("wall_time_ms", "mean"),
+                integrated_solve_time_ms=("integrated_solve_time_ms", "mean"), time_ratio=("time_ratio", "mean"),
+                offline_time_s=("offline_time_s", "mean"), rounds=("rounds", "mean"),
+                bytes_exchanged=("bytes_exchanged", "mean"))
     out["status"] = ["ok" if n == 0 else f"{int(n)} of {int(c)} failed" for n, c in zip(out.failed, out.cases)]
     return out.reset_index()
 
@@ -349,12 +356,12 @@ def common_load_text(cases: pd.DataFrame) -> str:
 
 PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "deviation, max (%)",
            "abs_deviation_pct": "|deviation|, feasible (%)", "feasible_pct": "feasible after T+D PF (%)",
-           "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "online_ms": "online (ms)", "wall_ms": "online wall (ms)",
-           "integrated_ms": "integrated AC-OPF (ms)", "time_ratio": "online / integrated",
-           "baseline_spread": "integrated AC-OPF, largest / smallest run", "offline_s": "offline (s)",
-           "kB": "exchanged (kB)"}
-"""Columns of `printed`: the row's name -> the header a paper prints (``kB``: the row's bytes in kB, the unit of
-the prose; ``baseline_spread``: `baseline_spread`)."""
+           "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "solve_time_ms": "online (ms)",
+           "wall_time_ms": "online wall (ms)", "integrated_solve_time_ms": "integrated AC-OPF (ms)",
+           "time_ratio": "online / integrated", "baseline_spread": "integrated AC-OPF, largest / smallest run",
+           "offline_time_s": "offline (s)", "kB": "exchanged (kB)"}
+"""Columns of `printed`: the row's name -> the header a paper prints (``kB``: the row's ``bytes_exchanged`` in kB,
+the unit of the prose; ``baseline_spread``: `baseline_spread`)."""
 
 
 def baseline_spread(table: pd.DataFrame) -> pd.Series:
@@ -362,25 +369,21 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
     on its system among the methods' runs (each method's chapter solves it in its own run, at another commit and
     another moment of the machine): how far the yardstick of the time ratios moves from one run to another, the
     noise floor of setting one method's ratio beside another's. 1 where one method ran the system."""
-    ms = table.integrated_ms.astype(float)
+    ms = table.integrated_solve_time_ms.astype(float)
     return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
 
 
-ROW_NAMES = {"offline_time_s": "offline_s"}
-"""Chapter 08's name of a measure -> its `ROW` column, for the measures of chapter 08's `NOT_APPLYING` whose names
-differ (this table's own names; its bytes, ``bytes``, are not among them)."""
-
-NOT_APPLYING = {ROW_NAMES.get(c, c): codes for c, codes in ch08_sensitivity.NOT_APPLYING.items()}
+NOT_APPLYING = dict(ch08_sensitivity.NOT_APPLYING)
 """The `ROW` columns that do not apply to a method, by method code: chapter 08's rule
-(`forlab.studies.ch08_sensitivity.applicable`) in this table's names (`ROW_NAMES`), so ALADIN's offline time and P2's
-DSO part print "–", not 0.0."""
+(`forlab.studies.ch08_sensitivity.applicable`), whose column names are the `ROW`'s, so ALADIN's offline time and
+P2's DSO part print "–", not 0.0."""
 
 
 def _applying(t: pd.DataFrame) -> pd.DataFrame:
     """``t`` (rows in `ROW` columns, methods by name) with the values of `NOT_APPLYING` missing, by chapter 08's
     `forlab.studies.ch08_sensitivity.applicable`; the rows keep 0.0 there, which `_offline_line` reads as "none"."""
     coded = t.assign(method=t.method.map(dict(zip(METHOD_NAMES, METHOD_CODES))))
-    return ch08_sensitivity.applicable(coded, ROW_NAMES).assign(method=t.method)
+    return ch08_sensitivity.applicable(coded).assign(method=t.method)
 
 
 def printed(table: pd.DataFrame) -> pd.DataFrame:
@@ -394,7 +397,7 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
     t = _applying(t)
     t["load (%)"] = [f"{100 * a:.0f}" if abs(a - b) < 1e-9 else f"{100 * a:.0f}-{100 * b:.0f}"
                      for a, b in zip(t.load_min, t.load_max)]
-    t["kB"] = t["bytes"].astype(float) / 1e3
+    t["kB"] = t["bytes_exchanged"].astype(float) / 1e3
     t["baseline_spread"] = baseline_spread(t)
     t = t.rename(columns=PRINTED)
     cols = ["system", "method", "cases", "status", "load (%)", *[PRINTED[c] for c in PRINTED if c != "kB"],
@@ -453,7 +456,7 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
 
 
 MISSING = {"deviation_mean_pct": "judged deviation", "feasible_pct": "T+D power-flow feasibility",
-           "wall_ms": "online wall time", "online_ms": "online solver time"}
+           "wall_time_ms": "online wall time", "solve_time_ms": "online solver time"}
 """Outcome fields `missing_text` looks for, as it names them."""
 
 
@@ -554,7 +557,7 @@ DASHES = {"failed": "the value of a failed case", "infeasible": "the mean |devia
           "finished case", "missing": "a value the store it came from does not hold (the list above names it)"}
 """What a "–" in a `page_table` stands for, by cause (`dash_text` names the causes that occur)."""
 
-NOT_APPLYING_WHY = {"offline_s": ch12_many_dsos.P3_NO_OFFLINE,
+NOT_APPLYING_WHY = {"offline_time_s": ch12_many_dsos.P3_NO_OFFLINE,
                     "dso_ms": "P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs itself"}
 """Why a column of `NOT_APPLYING` shows "–" (`dash_text`, in chapter 12's words for ALADIN's offline time)."""
 
@@ -623,8 +626,9 @@ def _method_rank(method: str) -> int:
 ROW_UNITS = {"system": "-", "method": "-", "cases": "1", "failed": "1", "load_min": "1", "load_max": "1",
              "ds_load": "1",
              "deviation_mean_pct": "%", "deviation_max_pct": "%", "abs_deviation_pct": "%", "feasible_pct": "%",
-             "tso_ms": "ms", "dso_ms": "ms", "online_ms": "ms", "wall_ms": "ms", "integrated_ms": "ms",
-             "time_ratio": "1", "offline_s": "s", "rounds": "1", "bytes": "bytes", "status": "-"}
+             "tso_ms": "ms", "dso_ms": "ms", "solve_time_ms": "ms", "wall_time_ms": "ms",
+             "integrated_solve_time_ms": "ms", "time_ratio": "1", "offline_time_s": "s", "rounds": "1",
+             "bytes_exchanged": "bytes", "status": "-"}
 """Units of the `ROW` columns in the chapter's store."""
 
 
@@ -949,7 +953,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
     ax[0].margins(y=0.12)  # room for the values above the bars
     ax[0].set_ylabel("mean cost deviation (%)")
     central = plots.METHOD_STYLE["integrated"]
-    for xi, s, online, integrated in zip(x, styles, dflt.online_ms, dflt.integrated_ms):
+    for xi, s, online, integrated in zip(x, styles, dflt.solve_time_ms, dflt.integrated_solve_time_ms):
         ax[1].plot([xi, xi], [integrated, online], color="0.75", linewidth=1, zorder=1)  # the pair of one run
         ax[1].plot(xi, integrated, linestyle="none", marker=central["marker"], color=central["color"])
         ax[1].plot(xi, online, linestyle="none", marker=s["marker"], color=s["color"], markersize=7)
@@ -958,7 +962,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
     ax[1].autoscale_view()
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)
     ax[1].set_ylabel("time (ms)")
-    ax[2].bar(x, dflt["bytes"] / 1e3, color=colors)
+    ax[2].bar(x, dflt["bytes_exchanged"] / 1e3, color=colors)
     ax[2].set_ylabel("data exchanged (kB)")
     for a in ax:
         _method_ticks(a, list(dflt.method))
@@ -1276,8 +1280,8 @@ def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
     system in a per-system table): give it the systems every method ran (`_shared`), or it compares unlike sets."""
     return src.groupby("method", sort=False).agg(
         acc=("abs_deviation_pct", "mean"), dev=("deviation_mean_pct", "mean"), devmax=("deviation_max_pct", "max"),
-        ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"), offline=("offline_s", "mean"),
-        kb=("bytes", lambda b: b.mean() / 1e3), rounds=("rounds", "mean"), n=("system", "nunique"),
+        ratio=("time_ratio", "mean"), feas=("feasible_pct", "mean"), offline=("offline_time_s", "mean"),
+        kb=("bytes_exchanged", lambda b: b.mean() / 1e3), rounds=("rounds", "mean"), n=("system", "nunique"),
         failed=("failed", "sum"), cases=("cases", "sum"))
 
 
@@ -2057,7 +2061,6 @@ __all__ = [
     "RERUN_PAIR",
     "REVEALS",
     "ROW",
-    "ROW_NAMES",
     "RUN_SOURCES",
     "SCALE",
     "SCALE_METHODS",
