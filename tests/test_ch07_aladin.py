@@ -3,6 +3,7 @@ archived full-profile store."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
+from notebook_cells import captions_of, code_of, prose_of, sources, tables_back_to_back
 
 from forlab.book import store
 from forlab.book.tables import one_header_row
@@ -178,7 +179,8 @@ def test_convergence_figures_and_texts(archived):
     assert not re.search(r"\de-\d", text)  # review finding: the gaps in the tables' notation, not "1.0e-03"
     shown, times = ch.convergence_shown(table)
     assert len(shown) == len(times) == len(table) and re.fullmatch(r"\d\.\d×10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", shown["final gap"].iloc[0])
-    assert not times.isna().any().any() and "centralized Ipopt (ms)" in times.columns
+    assert not times.isna().any().any() and ch.INTEGRATED_SOLVE in times.columns
+    assert "centralized" not in " ".join(times.columns)  # the reader's review, finding 8: the book's one name
     assert not shown.isna().any().any() and "–" in set(shown["target at round"])  # a kkt run misses it
     assert any("ALADIN-α's QP" in run for run in shown.index.get_level_values("run"))
     assert all("_" not in c and "$" not in c for c in shown.columns)
@@ -236,8 +238,9 @@ def test_a_system_keeps_its_colour_and_a_method_the_books_in_every_figure(archiv
     ax = wall.axes[0]
     assert not ax.patches and [t.get_text() for t in ax.get_yticklabels()] == list(rep["wall"].system)
     runs = {x.get_label(): x for x in ax.lines}
-    assert list(runs) == ["centralized AC-OPF", "ALADIN, in-process", "ALADIN, Dask"]  # the chapter's word
-    for label, method in (("centralized AC-OPF", "integrated"), ("ALADIN, in-process", "P3"), ("ALADIN, Dask", "P3")):
+    # the book's one name (the reader's review of ci152, finding 8: chapter 07's legend said "centralized")
+    assert list(runs) == ["integrated AC-OPF", "ALADIN, in-process", "ALADIN, Dask"]
+    for label, method in (("integrated AC-OPF", "integrated"), ("ALADIN, in-process", "P3"), ("ALADIN, Dask", "P3")):
         assert to_hex(runs[label].get_color()) == to_hex(METHOD_STYLE[method]["color"])
         assert runs[label].get_marker() == METHOD_STYLE[method]["marker"] and runs[label].get_linestyle() == "None"
     fills = {label: to_hex(runs[label].get_markerfacecolor()) for label in ("ALADIN, in-process", "ALADIN, Dask")}
@@ -403,12 +406,12 @@ def test_scaling_report_of_the_archived_store(archived):
     assert "ALADIN rounds" in ch.rounds_shown(rep["rounds"]).columns
     shown = ch.growth_shown(g)  # every system of the growth, its family or "–", its time as the figure draws it
     assert len(shown) == len(g) and set(shown.family) >= {"–"} and "coordinator (ms per round)" in shown.columns
-    assert "Dask / centralized" in ch.wall_times_shown(rep["wall"]).columns
+    assert "Dask / integrated" in ch.wall_times_shown(rep["wall"]).columns
     # the coordinator's limit passes and their round trips: the watched rows spare most trips where passes ran
     rt = rep["rounds"].set_index("system")
     ran = rt.aladin_passes > 0
     assert ran.sum() >= 2 and (rt.aladin_trips[ran] < rt.aladin_passes[ran]).all()
-    assert "round trips for limits" in ch.rounds_shown(rep["rounds"]).columns
+    assert "round trips for limits" in ch.limit_passes_shown(rep["rounds"]).columns
     # a store written before the trips were logged says nothing about them
     old = ch.rounds_table(ch.study_table(st), its.drop(columns="limit_trips")).set_index("system")
     assert old.aladin_trips.isna().all() and old.aladin_passes.equals(rt.aladin_passes)
@@ -577,12 +580,12 @@ def test_the_wall_time_bullet_says_where_the_paired_repeats_lie():
          "dask_ratio": 13.5, "dask_floor_ratio": 6.0, "dask_paired_low": 8.64, "dask_paired_high": 12.4},
         {"system": "53-I", "central_wall_s": 0.1, "inprocess_s": 0.3, "inprocess_ratio": 3.0, "dask_s": 0.4,
          "dask_ratio": 4.0, "dask_floor_ratio": 2.0, "dask_paired_low": np.nan, "dask_paired_high": np.nan}]))
-    assert list(shown["paired Dask / centralized"]) == ["8.6 to 12.4", "–"]
+    assert list(shown["paired Dask / integrated"]) == ["8.6 to 12.4", "–"]
     # review K #13: a range whose ends print alike is one number (`forlab.book.tables.span`), not "8.6 to 8.6"
     alike = ch.wall_times_shown(pd.DataFrame([
         {"system": "x", "central_wall_s": 0.1, "inprocess_s": 0.3, "inprocess_ratio": 3.0, "dask_s": 0.4,
          "dask_ratio": 4.0, "dask_floor_ratio": 2.0, "dask_paired_low": 8.61, "dask_paired_high": 8.64}]))
-    assert list(alike["paired Dask / centralized"]) == ["8.6"]
+    assert list(alike["paired Dask / integrated"]) == ["8.6"]
 
 
 def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_baseline(tiny):
@@ -599,15 +602,15 @@ def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_ba
 
     slower = text([1.0, 1.1, 0.9], [1.2, 1.4, np.nan])
     # review findings: the baseline is a build and solve, its build timed once and its solve the fastest of 3
-    assert ("against the centralized build and solve timed when the study loaded its systems, before any cluster was "
+    assert ("against the integrated build and solve timed when the study loaded its systems, before any cluster was "
             "started: one build, and the fastest of 3 solves") in slower
-    assert "centralized solve" not in slower
+    assert "integrated solve" not in slower and "centralized" not in slower
     # since the builds are timed as the solves (the fastest of as many): the store's rule, `timing_rule`
     wt = pd.DataFrame({"inprocess_paired_central": [1.0], "dask_paired_central": [1.2]})
     assert "started: the fastest of 3 builds, and the fastest of 3 solves" in ch.paired_text(wt, 3, 3)
     assert "a median 1.00x as long beside the in-process runs (0.90x to 1.10x over the systems) and a median " \
         "1.30x as long beside the Dask runs (1.20x to 1.40x over the systems)" in slower
-    assert ("Beside Dask, the centralized halves took longer than that time (in each system's median) on every one "
+    assert ("Beside Dask, the integrated halves took longer than that time (in each system's median) on every one "
             "of the 2 systems (and, in the median over the systems, longer than beside the in-process runs") in slower
     assert "would put those systems' paired Dask ratios below the judged one; the machine's noise can outweigh it" \
         in slower
@@ -620,7 +623,7 @@ def test_the_paired_text_sets_the_pairs_centralized_halves_against_the_judged_ba
             "both") in mixed
     assert "and those of one other system, where they took less" in text([1.0, 1.0], [1.2, 0.97])
     assert "and those of 2 other systems, where they took less" in text([1.0] * 4, [1.2, 0.97, 0.98, 1.3])
-    assert "The judged ratio (the column Dask / centralized" in slower
+    assert "The judged ratio (the column Dask / integrated" in slower  # the column's header, `WALL_RATIOS`
     assert text([1.0], [np.nan]) == ""  # no Dask pairs: nothing to say
     # the tiny store (in-process only): the halves' median over the baseline, NaN for the mode not run
     wall = ch.wall_times(ch.convergence_table(tiny), ch.iterations(tiny), TINY["max_iter"])
@@ -867,10 +870,10 @@ def test_latency_text_says_what_dominates_and_whether_the_wall_times_grow(archiv
 
 def test_the_latency_text_says_where_the_excess_over_the_prediction_lies(archived):
     """Review finding: the default run's latency sentence blamed the excess over the prediction on the round trips
-    of the coordinator's limit passes, where its rounds table counts none, and on noise, where the excess grew with
-    the latency. Read with the per-round logs, the sweep's text sets the communication against the emulation's
-    prediction, counts the limit passes' round trips only where there were some, and puts the rest in the parts of
-    the round the emulation does not delay, without naming a cause it has not measured."""
+    of the coordinator's limit passes, where its table of limit passes counts none, and on noise, where the excess
+    grew with the latency. Read with the per-round logs, the sweep's text sets the communication against the
+    emulation's prediction, counts the limit passes' round trips only where there were some, and puts the rest in
+    the parts of the round the emulation does not delay, without naming a cause it has not measured."""
     _st, bp, table, its = archived
     system = bp["latency_system"]
     lat = ch.latency_sweep(table, system, its)
@@ -1097,7 +1100,7 @@ def test_aladin_and_admm_are_compared_by_the_td_power_flow():
     assert shown.loc[DEVIATION_ROW, "ADMM"] == f"{runs.deviation_pct['admm']:.2g}"
     assert list(shown.index).index(DEVIATION_ROW) == list(shown.index).index("final consensus") + 1
     text = ch.admm_text(cmp_, "case30+case69+case33bw", ch.anchors(st))
-    assert (f"ADMM's final dispatch deviates {runs.deviation_pct['admm']:.2g} % from the centralized optimum's cost "
+    assert (f"ADMM's final dispatch deviates {runs.deviation_pct['admm']:.2g} % from the integrated optimum's cost "
             "and is infeasible, though it stopped by its own test: its largest violation is "
             f"{ch.sci_text(runs.max_violation['admm'])} p.u.") in text
     assert "ALADIN's final dispatch deviates" in text and "`forlab.studies.ch07_aladin.study.judged_run`" in text
@@ -1129,7 +1132,8 @@ def test_the_rounds_table_says_whose_final_dispatch_the_td_power_flow_rejects():
     assert (admm == "yes; infeasible").sum() == len(rejected)
     assert set(admm) == {"yes; feasible", "yes; infeasible", "no"}  # at its round limit: failed, no verdict
     assert (shown["ALADIN " + STOP_JUDGED] == "yes; feasible").all()
-    assert len(shown.columns) == 9  # the verdict in the stop's column, the system the index: the table fits the page
+    # the verdict in the stop's column, the system the index, ALADIN's limit passes a table of their own: each fits
+    assert len(shown.columns) == 6 and len(ch.limit_passes_shown(rt).columns) == 3
     text = rejected_text(rt)
     for system in rejected:
         assert f"ADMM on {system} ({_level(by_system.admm_deviation_pct[system])} % from" in text
@@ -1242,10 +1246,12 @@ def _page_words(st) -> list[str]:
              ch.latency_text(lat, p["latency_system"]), ch.growth_text(rep["growth"], its),
              ch.paired_text(rep["wall"], *ch.timing_rule(st)), ch.targets17_text(rep["targets"]),
              ch.alternation_text(its, "1654-5"), ch.admm_cap_text(st), ch.stop_text(rep["rounds"], "1654-5"),
-             ch.full_profile_text(fp), ch.admm_text(cmp_, focus, ch.anchors(st))]
+             ch.full_profile_text(fp), ch.admm_text(cmp_, focus, ch.anchors(st)),
+             *(title for title, _ in [*ch.rounds_tables(rep["rounds"]), *ch.wall_times_tables(rep["wall"])])]
     tables = [*ch.convergence_shown(table), ch.targets_shown(tg), ch.overhead_shown(over),
               ch.latency_shown(fp["latency"]), ch.admm_shown(fp["admm"]), ch.admm_shown(ch.admm_table(cmp_)),
-              ch.growth_shown(rep["growth"]), ch.rounds_shown(rep["rounds"]), ch.wall_times_shown(rep["wall"]),
+              ch.growth_shown(rep["growth"]), *(t for _, t in ch.rounds_tables(rep["rounds"])),
+              *(t for _, t in ch.wall_times_tables(rep["wall"])),
               ch.messages_shown(st, [p["systems"][0], focus]), ch.regions_shown(st)]
     words += [" | ".join(map(str, [*t.columns.to_flat_index(), *t.index.to_flat_index()])) for t in tables]
     figs = [ch.convergence_figure(table, its, max_iter), ch.time_split_figure(ch.time_split(table, its, max_iter)),
@@ -1486,12 +1492,13 @@ def test_the_prose_names_the_far_limits_as_the_glossary_does():
     assert "those a region kept to itself (its *far limits*)" not in prose
     assert "the radius free of the limits it keeps, its far limits" not in prose
     assert ("it also sends those of its unwatched far limits that the coordinator's tentative step would cross (the "
-            "rounds table counts these round trips for limits)") in prose
+            "table of limit passes, under the rounds table, counts these round trips for limits)") in prose
     assert "of its limits only the unwatched far limits that no step crosses" in prose
     assert "only a step longer than the radius free of its *unwatched* far limits" in prose
     row = {"system": "x", "aladin_rounds": 9, "aladin_target": 9, "aladin_converged": True, "aladin_nlp_ok": 1.0,
            "aladin_passes": 2, "aladin_trips": 1, "admm_rounds": 9, "admm_target": 9, "admm_converged": True}
-    assert "round trips for limits" in ch.rounds_shown(pd.DataFrame([row])).columns  # the name the prose uses
+    assert "round trips for limits" in ch.limit_passes_shown(pd.DataFrame([row])).columns  # the prose's name
+    assert ch.ROUNDS_TITLES[1].startswith("**Limit passes**")  # "the table of limit passes", as the prose calls it
     glossary = _flat((ROOT / "book" / "glossary.md").read_text())
     assert "the *watched* ones" in glossary and "Only the far limits that no step crosses stay with the region" in glossary
 
@@ -1561,7 +1568,7 @@ def test_the_p3_papers_claim_is_held_against_both_references():
     text = claim_text(wt)
     assert f"marginal up to {MARGINAL:g}x" in text
     # review finding: the ratios are whole runs (set-up and rounds), which the sentences now say
-    assert "Against the centralized AC-OPF's model build and solve, ALADIN's whole run on Dask (the regions' set-up " \
+    assert "Against the integrated AC-OPF's model build and solve, ALADIN's whole run on Dask (the regions' set-up " \
            "and the rounds) took 3.3x to 53.9x (median 13.0x over 3 systems): marginal on none." in text
     assert "Against the whole of the same ALADIN run in one process (the distributed approach on a single machine; " \
            "*The price of Dask* sets the two per round, without the set-up), ALADIN's whole run on Dask took 0.8x to " \
@@ -1588,7 +1595,7 @@ def test_aladin_and_admm_are_set_whole_run_against_whole_run(archived):
     assert ch.whole_run_s(a_) == pytest.approx(wall.inprocess_s[system])  # like with like: the same whole run
     text = ch.admm_text(cmp_, system, ch.anchors(st))
     assert "Wall time:" not in text
-    assert (f"Whole run, the regions' set-up and the rounds (as the wall-time table of *Scaling* counts a run): "
+    assert (f"Whole run, the regions' set-up and the rounds (as the wall-time tables of *Scaling* count a run): "
             f"{ch.whole_run_s(a_):.1f} s against {ch.whole_run_s(d_):.1f} s.") in text
     fp = ch.full_profile(st)
     full = ch.admm_target_text(fp["admm"], "x", fp["anchor"])
@@ -1641,12 +1648,17 @@ def test_the_whole_run_table_prints_each_column_at_one_precision():
         {"system": "b", "central_wall_s": 0.094, "inprocess_s": 1.33, "inprocess_ratio": 14.15, "dask_s": np.nan,
          "dask_ratio": np.nan, "dask_floor_ratio": np.nan, "dask_paired_low": np.nan, "dask_paired_high": np.nan}])
     shown = ch.wall_times_shown(wt)
-    assert list(shown["centralized, build and solve (s)"]) == ["0.090", "0.094"]
+    assert list(shown["integrated AC-OPF, build and solve (s)"]) == ["0.090", "0.094"]
     # review finding: the headers say what they time, as `WHOLE_RUN` does ("in-process (s)" did not)
-    assert list(shown["in-process, set-up and rounds (s)"]) == ["1.50", "1.33"]
-    assert list(shown["Dask, set-up and rounds (s)"]) == ["1.52", "–"]
-    assert list(shown["in-process / centralized"]) == ["3.0", "14.2"]
-    assert list(shown["Dask / centralized"]) == ["16.0", "–"]
+    assert list(shown["ALADIN in-process, set-up and rounds (s)"]) == ["1.50", "1.33"]
+    assert list(shown["ALADIN on Dask, set-up and rounds (s)"]) == ["1.52", "–"]
+    assert list(shown["in-process / integrated"]) == ["3.0", "14.2"]
+    assert list(shown["Dask / integrated"]) == ["16.0", "–"]
+    # the page prints it as two tables, the times and the ratios, and the second's title says nothing of pairs the
+    # store does not have
+    (times_title, times), (ratios_title, ratios) = ch.wall_times_tables(wt)
+    assert list(times.columns) == list(ch.WALL_TIMES.values()) and times_title == ch.WALL_TITLE
+    assert list(ratios.columns) == [*list(ch.WALL_RATIOS.values())[:3]] and "paired" not in ratios_title
 
 
 def test_the_prose_says_how_admms_test_differs_from_the_targets():
@@ -1725,3 +1737,151 @@ def test_check_spec_refuses_more_areas_than_buses_naming_the_parameter():
     with pytest.raises(ValueError, match=r"admm_system: 'case9:0' .* k must be from 1"):
         ch.check_params(TINY | {"admm_system": "case9:0"})
     ch.check_spec("case9:9")  # as many areas as buses: the partition's own limit
+
+
+COLUMN_1280 = 688
+"""The book's text column at a 1280 px window (CSS px), as the reader's review of ci152's build measured it."""
+
+
+def _narrowest(frame: pd.DataFrame) -> float:
+    """A table's narrowest width on the page (CSS px) as the reader's review of ci152's build estimates it, which
+    its measurements in Chromium bear out: per column, the index's too, its longest unbreakable word, header
+    included, at 8.5 px a character in a header or index cell (bold) and 7.5 px in a body cell, plus 16 px of
+    padding. A word breaks at spaces and at the zero-width spaces of `forlab.book.tables.page_index`."""
+    def longest(texts, px: float) -> float:
+        return max((px * len(w) for t in texts for w in re.split(r"[\s\u200b]+", str(t)) if w), default=0.0)
+
+    levels = [frame.index.get_level_values(i) for i in range(frame.index.nlevels)]
+    width = sum(max(longest([name], 8.5), longest(v, 8.5)) + 16 for name, v in zip(frame.index.names, levels))
+    return width + sum(max(longest([c], 8.5), longest(frame[c], 7.5)) + 16 for c in frame.columns)
+
+
+def test_the_narrowest_width_is_estimated_as_the_reader_measured_it():
+    """The estimate of `_narrowest` against the reader's measurements in Chromium of ci152's paper-profile tables,
+    rebuilt with their headers of then: the rounds table (ten columns, 770 px) and the wall-time table (eight, 828
+    px), each within a few per cent."""
+    rep = ch.scaling_report(store.open_path(PAPER))
+    rounds = pd.concat([ch.rounds_shown(rep["rounds"]), ch.limit_passes_shown(rep["rounds"])], axis=1).rename(
+        columns=lambda c: c.replace("stopped by its test; verdict", "stopped by its test; T+D power flow"))
+    then = {"integrated AC-OPF, build and solve (s)": "centralized, build and solve (s)",
+            "ALADIN in-process, set-up and rounds (s)": "in-process, set-up and rounds (s)",
+            "ALADIN on Dask, set-up and rounds (s)": "Dask, set-up and rounds (s)"}
+    wall = ch.wall_times_shown(rep["wall"]).rename(
+        columns=lambda c: then.get(c, c.replace("integrated", "centralized")))
+    assert _narrowest(rounds) == pytest.approx(770, rel=0.04) and _narrowest(wall) == pytest.approx(828, rel=0.04)
+
+
+@pytest.mark.parametrize("path", [ARCHIVED, PAPER], ids=["full", "paper"])
+def test_the_rounds_and_wall_time_tables_fit_the_column_of_a_1280_px_window(path):
+    """The reader's review of ci152's build, finding 1: the rounds table (ten columns) was wider than the book's
+    column below a window of about 1400 px, and the wall-time table (eight) at every width, its paired range cut off.
+    Each is now two tables (the rounds and ALADIN's limit passes; the whole runs and their ratios), under titles that
+    key their short headers, and each fits the column at 1280 px; the two wall-time tables hold every column of one
+    (`wall_times_shown`, whose numbers the archived figures record)."""
+    rep = ch.scaling_report(store.open_path(path))
+    shown = [*ch.rounds_tables(rep["rounds"]), *ch.wall_times_tables(rep["wall"])]
+    widths = {title.split("**")[1]: _narrowest(t) for title, t in shown}
+    assert list(widths) == ["Rounds", "Limit passes", "Whole runs", "Against the integrated AC-OPF"]
+    assert all(w < COLUMN_1280 for w in widths.values()), widths
+    whole = ch.wall_times_shown(rep["wall"])
+    assert sorted(c for _, t in shown[2:] for c in t.columns) == sorted(whole.columns)
+    assert _narrowest(whole) > COLUMN_1280  # why it is printed in two
+    assert list(shown[3][1].columns)[-1] == ch.WALL_RATIOS["dask_paired"]  # the paired range, whole, in the column
+    assert "paired Dask:" in shown[3][0]  # the key of that header
+    code = code_of("07_aladin")
+    for reader in ("rounds_tables", "wall_times_tables"):  # both sections print the two tables under their titles
+        assert code.count(f"display(*tables.titled(ch07_aladin.{reader}(") == 2
+    assert "display(ch07_aladin.rounds_shown(" not in code and "display(ch07_aladin.wall_times_shown(" not in code
+
+
+def _display_samples(ax) -> np.ndarray:
+    """Points about a pixel apart along every drawn line of ``ax`` (display space), markers-only lines left out."""
+    out = [np.empty((0, 2))]
+    for line in ax.get_lines():
+        xy = ax.transData.transform(line.get_xydata())
+        if line.get_linestyle() in ("None", "") or len(xy) < 2:
+            continue
+        out += [p + np.linspace(0, 1, int(np.hypot(*(q - p))) + 2)[:, None] * (q - p)
+                for p, q in itertools.pairwise(xy)]
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("path", [PAPER, ARCHIVED], ids=["paper", "full"])
+def test_the_growth_figure_keys_its_grey_points_and_puts_no_label_on_a_line_or_by_another_point(path):
+    """The reader's review of ci152's build, finding 3 (Fig. 30): "case118+case533mt_hi" was written across the line
+    of the family 418-k, "case118+case136ma+case141" sat by the point of 418-3, and the grey points (the systems of
+    no fitted family) had no legend entry. They are marked by letters that their legend entry keys to their names;
+    no label covers a line, and the point nearest each label is its own."""
+    g = ch.scaling_report(store.open_path(path))["growth"]
+    fig = ch.growth_figure(g)
+    fig.canvas.draw()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    (entry,) = [t.get_text() for t in fig.legends[0].get_texts() if t.get_text().startswith("systems of no fitted")]
+    key = dict(re.findall(r"\b([A-Z]{1,2}) ([^,\s]+)", entry.split(":", 1)[1]))
+    drawn = {s for f in ch.family_fits(g).itertuples() if f.family != "all" and np.isfinite(f.slope)
+             for s in g.system if ch.family(s) == (f.family, f.kind)}
+    assert set(key.values()) == set(g.system) - drawn and len(key) >= 4
+    assert "case118+case136ma+case141" in key.values()
+    system_of = {**{s: s for s in g.system}, **key}
+    lines = _display_samples(ax)
+    points = {s: ax.transData.transform((x, y)) for s, x, y in zip(g.system, g.coupling_rows, g.coordinator_ms)}
+    assert {t.get_text() for t in ax.texts} >= set(key)  # every grey point is marked
+    for t in ax.texts:
+        box = t.get_window_extent(renderer)
+        inside = (lines[:, 0] > box.x0) & (lines[:, 0] < box.x1) & (lines[:, 1] > box.y0) & (lines[:, 1] < box.y1)
+        assert not inside.any(), f"{t.get_text()} covers a line"
+
+        def gap(q, box=box):
+            return np.hypot(max(box.x0 - q[0], 0, q[0] - box.x1), max(box.y0 - q[1], 0, q[1] - box.y1))
+
+        assert min(points, key=lambda s: gap(points[s])) == system_of[t.get_text()], t.get_text()
+    assert fig.get_size_inches()[0] <= ch.FIGURE_WIDTH
+
+
+def test_the_convergence_figure_draws_the_systems_its_caption_names(archived):
+    """The reader's review of ci152's build, finding 4: Fig. 21's caption said "every study system (the parameter
+    systems)", while the figure draws the `kkt_systems` too (their default-QP runs; the next figure keeps their
+    colours) and the sentence under it counts them. The caption and the section's prose name both parameters."""
+    st, bp, _table, its = archived
+    fig = ch.convergence_figure(ch.study_table(st), its, bp["max_iter"])
+    drawn = {line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")}
+    assert drawn == set(bp["systems"]) | set(bp["kkt_systems"])
+    (caption,) = [c for c in captions_of("07_aladin") if c.startswith("Consensus violation (left)")]
+    assert "every system of the parameters `systems` and `kkt_systems`" in caption
+    assert "for every system of the parameters `systems` and `kkt_systems`" in _flat(prose_of("07_aladin"))
+
+
+def test_the_prose_writes_the_quotes_around_a_dash_itself():
+    """The reader's review of ci152's build, finding 9: MyST's smart quotes made the opening quote of a quoted dash
+    a closing one ("(”–” in the table below"); the prose writes the typographic quotes itself, and the tables'
+    titles say "a dash"."""
+    prose = prose_of("07_aladin") + "\n".join(captions_of("07_aladin"))
+    assert '"–"' not in prose and "“–”" in prose
+    assert not any('"–"' in title for title in ch.ROUNDS_TITLES)
+
+
+@pytest.mark.parametrize("path", [ARCHIVED, PAPER], ids=["full", "paper"])
+def test_the_tables_and_figures_call_the_baseline_the_integrated_acopf(path):
+    """The reader's review of ci152's build, finding 8: chapter 07's table headers and the legend of its wall-time
+    figure said "centralized" where chapters 05, 06, 08, 09 and 12 say "integrated AC-OPF". Every header, row name,
+    title and figure text says "integrated"; the prose keeps "centralized" only in the paper's claim, as the
+    paper's word for it, and in issue 17's target."""
+    st = store.open_path(path)
+    p = json.loads(st.attrs["parameters"])
+    table, rep = ch.study_table(st), ch.scaling_report(st)
+    cmp_ = ch.admm_runs(table, ch.admm_focus(p), (p["max_iter"], p["admm_max_iter"]))
+    titled = [*ch.rounds_tables(rep["rounds"]), *ch.wall_times_tables(rep["wall"])]
+    tables = [*ch.convergence_shown(table), ch.admm_shown(ch.admm_table(cmp_)), *(t for _, t in titled)]
+    words = [str(w) for t in tables for w in [*t.columns, *t.index]] + [title for title, _ in titled]
+    from matplotlib.text import Text
+
+    wall = ch.wall_time_figure(rep["wall"])
+    words += [t.get_text() for t in wall.findobj(Text)]
+    words += [ch.paired_text(rep["wall"], *ch.timing_rule(st)), ch.claim_text(rep["wall"]),
+              ch.rejected_text(rep["rounds"])]
+    assert [w for w in words if "centraliz" in w] == []
+    assert "integrated AC-OPF" in wall.axes[0].get_legend_handles_labels()[1]
+    prose = _flat(prose_of("07_aladin") + "\n".join(captions_of("07_aladin")))
+    said = re.findall(r".{0,40}centralized.{0,30}", prose)
+    assert len(said) == 3 and all(("converges to the centralized" in w or "paper's centralized" in w
+                                   or "multiple of the centralized" in w) for w in said), said

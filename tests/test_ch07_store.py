@@ -109,24 +109,25 @@ def test_a_run_that_stopped_by_its_test_but_failed_reads_yes_no_verdict():
     assert "counted as failed, with no verdict: ALADIN on s0 (T+D power flow failed: did not converge)" in text
 
 
-def test_a_deviation_unknown_because_the_centralized_acopf_failed_is_said_in_words():
+def test_a_deviation_unknown_because_the_integrated_acopf_failed_is_said_in_words():
     """Second read #3: where only the integrated AC-OPF failed, a run keeps its feasibility and violation but has no
     deviation (`judged_verdict`); the sentences printed "deviates – %" and "(– % from the centralized optimum's
-    cost". They say the deviation is unknown because the centralized AC-OPF failed."""
+    cost". They say the deviation is unknown because the integrated AC-OPF failed (the reader's review of ci152,
+    finding 8: the book's one name for it, which chapter 07 called "centralized")."""
     from forlab.studies.ch07_aladin.text import DEVIATION_UNKNOWN, judged_text, rejected_text
 
     rows = _three_runs()
     runs = rows.join(judged_verdict(rows)).assign(converged=True)
     text = judged_text(runs.iloc[1], runs.iloc[0])
-    assert ("ALADIN's final dispatch is feasible, and its deviation from the centralized optimum's cost is "
+    assert ("ALADIN's final dispatch is feasible, and its deviation from the integrated optimum's cost is "
             f"{DEVIATION_UNKNOWN}; ADMM's final dispatch deviates 0.01 % from") in text
-    assert "– %" not in text and DEVIATION_UNKNOWN == "unknown because the centralized AC-OPF failed"
+    assert "– %" not in text and DEVIATION_UNKNOWN == "unknown because the integrated AC-OPF failed"
     rejected = rows.assign(feasible=[1.0, 0.0, 0.0], max_violation=[0.0, 1e-2, 0.3])  # the power flow rejects it
     judged = rejected.join(judged_verdict(rejected)).assign(converged=True)
     said = judged_text(judged.iloc[1], judged.iloc[0])
     assert ("ALADIN's final dispatch is infeasible, though it stopped by its own test: its largest violation is "
-            f"{ch.sci_text(1e-2)} {MAX_VIOLATION_UNIT}, and its deviation from the centralized optimum's cost is "
+            f"{ch.sci_text(1e-2)} {MAX_VIOLATION_UNIT}, and its deviation from the integrated optimum's cost is "
             f"{DEVIATION_UNKNOWN}" in said) and "– %" not in said
     listed = rejected_text(_rounds_rows(rejected, [True, True, False]))
-    assert (f"ALADIN on s1 (deviation from the centralized optimum's cost {DEVIATION_UNKNOWN}, largest violation "
+    assert (f"ALADIN on s1 (deviation from the integrated optimum's cost {DEVIATION_UNKNOWN}, largest violation "
             f"{ch.sci_text(1e-2)})") in listed and "– %" not in listed

@@ -33,7 +33,7 @@ FIGURE_WIDTH = 7.5
 
 CONSENSUS_LABEL = "consensus violation (rad, p.u.)"
 GAP_LABEL = r"optimality gap $|f - f^\star|/f^\star$"
-"""The y labels of the (consensus, gap) figures; the gap is relative to the centralized optimum (the glossary's
+"""The y labels of the (consensus, gap) figures; the gap is relative to the integrated optimum (the glossary's
 optimality gap), so the label gives its definition."""
 
 
@@ -170,25 +170,24 @@ def _split_panels(totals: pd.Series) -> list[pd.Index]:
 def growth_figure(growth: pd.DataFrame):
     """Coordinator time per round against coupling rows (log-log), with the line fitted over all converged systems
     (dashed; only where it explains at least `FIT_R2_MIN` of the variance of the log times, else its legend entry
-    says that it is not drawn) and one per family (`family_fits`, solid, the family's points in its colour; systems
-    of no family grey; runs that did not converge hollow, left out of the fits, `fitted`). Each legend entry gives
-    the slope, its one-sided upper bound ("at most", `growth_bound`; the legend's title names its confidence,
-    `SLOPE_CONFIDENCE`) and the fit's R^2. Every system is labelled but the members of
-    a fitted family between its first and its last (fewest and most coupling rows; the line and its colour name
-    the family, the growth table every member), each label placed clear of the others
-    (`forlab.book.plots.annotate_points`). Returns the Figure."""
+    says that it is not drawn) and one per family (`family_fits`, solid, the family's points in its colour; runs
+    that did not converge hollow, left out of the fits, `fitted`). Each fit's legend entry gives the slope, its
+    one-sided upper bound ("at most", `growth_bound`; the legend's title names its confidence, `SLOPE_CONFIDENCE`)
+    and the fit's R^2. A fitted family names its first and its last member, in its colour (fewest and most coupling
+    rows; the line and its colour name the family, the growth table every member). The systems of no fitted family
+    are grey, each marked by a letter that their legend entry keys to its name (`_keyed`): next to the family
+    lines, in the band of times where most systems lie, a system's full name crossed a line or stood nearer another
+    point than its own (the reader's review of ci152's build), where a letter finds room. Every label is placed
+    clear of the others (`forlab.book.plots.annotate_points`). Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2), layout="constrained")
     fits = family_fits(growth)
     ok = fitted(growth)
     fam = [family(s) for s in ok.system]
-    inner = set()  # members of a drawn family between its ends: not labelled
-    ax.loglog(ok.coupling_rows, ok.coordinator_ms, "o", color="0.6")
-    left = growth[~growth.system.isin(ok.system)]
-    if len(left):
-        ax.loglog(left.coupling_rows, left.coordinator_ms, "o", mfc="none", color="0.4",
-                  label="not converged (left out of the fits)")
+    drawn = {}  # system -> its family's colour, for the members of a family with a drawn line
+    ends = set()  # the first and last member of each drawn family: named
+    # taller than the book's figures: the legend below the axes also keys the grey points' letters
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 5.2), layout="constrained")
     for f in fits.itertuples():
         pts = ok if f.family == "all" else ok[[g == (f.family, f.kind) for g in fam]]
         if not np.isfinite(f.slope):
@@ -205,7 +204,17 @@ def growth_figure(growth: pd.DataFrame):
         (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=label, **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
-            inner |= set(pts.system) - {pts.system[pts.coupling_rows.idxmin()], pts.system[pts.coupling_rows.idxmax()]}
+            drawn |= dict.fromkeys(pts.system, line.get_color())
+            ends |= {pts.system[pts.coupling_rows.idxmin()], pts.system[pts.coupling_rows.idxmax()]}
+    keyed = _keyed(growth, set(drawn))
+    grey = ok[~ok.system.isin(drawn)]
+    if len(grey):
+        ax.loglog(grey.coupling_rows, grey.coordinator_ms, "o", color=GREY,
+                  label=_key_words("systems of no fitted family", grey.system, keyed))
+    left = growth[~growth.system.isin(ok.system)]
+    if len(left):
+        ax.loglog(left.coupling_rows, left.coordinator_ms, "o", mfc="none", color="0.4",
+                  label=_key_words("not converged (left out of the fits)", left.system, keyed))
     if ax.get_legend_handles_labels()[0]:
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9,
                    title=f"log-log slope (at most: its one-sided upper bound at {SLOPE_CONFIDENCE:.0%} confidence)",
@@ -216,17 +225,43 @@ def growth_figure(growth: pd.DataFrame):
     ax.set_xlim(right=LABEL_ROOM * growth.coupling_rows.max())  # room for the right-most points' labels
     plots.log_ticks(ax.xaxis)  # after the limits are final: the ticks are chosen inside them
     plots.log_ticks(ax.yaxis)
-    named = ~growth.system.isin(inner)
-    plots.annotate_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)), list(growth.system),
-                          named.to_numpy())
+    named = growth.system.isin(ends | set(keyed))
+    plots.annotate_points(ax, list(zip(growth.coupling_rows, growth.coordinator_ms)),
+                          [keyed.get(s, s) for s in growth.system], named.to_numpy(),
+                          colors=[drawn.get(s, "k") for s in growth.system])
     return fig
+
+
+GREY = "0.6"
+"""The colour of `growth_figure`'s systems of no fitted family."""
+
+KEY_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""The letters `growth_figure` marks its systems of no fitted family with (`_keyed`), in order of coupling rows."""
+
+
+def _keyed(growth: pd.DataFrame, drawn: set[str]) -> dict[str, str]:
+    """The systems of ``growth`` outside ``drawn`` (the members of a family with a line), each with its letter of
+    `KEY_LETTERS`, from the fewest coupling rows to the most (left to right in the figure; ties by time, bottom to
+    top), after "Z" the letters doubled ("AA", "BB"); one per system, as the growth table lists each once."""
+    rest = growth[~growth.system.isin(drawn)].sort_values(["coupling_rows", "coordinator_ms"], kind="stable")
+    n = len(KEY_LETTERS)
+    return {s: KEY_LETTERS[i % n] * (i // n + 1) for i, s in enumerate(rest.system)}
+
+
+def _key_words(what: str, systems, keyed: dict[str, str], per_line: int = 2) -> str:
+    """A legend entry that keys letters to names: ``what``, then "A case9+case33bw, B 53-I, ..." in the order of the
+    letters, ``per_line`` systems to a line (a legend entry as wide as the figure would push the figure's width
+    past the page's column)."""
+    pairs = sorted(((keyed[s], s) for s in systems), key=lambda p: (len(p[0]), p[0]))
+    lines = [", ".join(f"{k} {s}" for k, s in pairs[i:i + per_line]) for i in range(0, len(pairs), per_line)]
+    return what + ":\n" + ",\n".join(lines)
 
 
 LABEL_ROOM = 1.8
 """How far `growth_figure`'s x axis reaches past its most coupling rows (a factor; the axis is logarithmic): room
 for the label of the right-most points on their right."""
 
-WALL_SERIES = (("central_wall_s", "integrated", "centralized AC-OPF", {}),
+WALL_SERIES = (("central_wall_s", "integrated", "integrated AC-OPF", {}),
                ("inprocess_s", "P3", "ALADIN, in-process", {}),
                ("dask_s", "P3", "ALADIN, Dask", {"markerfacecolor": "white"}))
 """The runs of `wall_time_figure`: column of `wall_times`, method of `forlab.book.plots.METHOD_STYLE` (its colour
@@ -234,7 +269,7 @@ and marker), the chapter's name for it, and what tells ALADIN's two runs apart (
 
 
 def wall_time_figure(wt: pd.DataFrame):
-    """Whole-run wall time per system (log scale, `wall_times`): the centralized AC-OPF (model build and solve),
+    """Whole-run wall time per system (log scale, `wall_times`): the integrated AC-OPF (model build and solve),
     ALADIN in-process (sequential regions) and on Dask (parallel regions), each with its set-up, as a dot plot, one
     row per system, each run in its method's style (`WALL_SERIES`); one legend. Dots, not bars: on a logarithmic
     axis a bar's length depends on where the axis starts, a dot's place does not."""

@@ -41,18 +41,17 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "NOT_RECORDED",
-           "NO_VERDICT", "ROUNDS_TIME", "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES",
-           "TARGET_WORDS", "WALL_DIGITS", "WHOLE_RUN",
-           "admm_cap_text",
-           "admm_shown", "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
-           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown", "growth_text",
-           "judged_text", "kkt_text",
-           "latency_comm_text", "latency_shown", "latency_text", "messages_shown", "nonconvergence_text",
+__all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "INTEGRATED_SOLVE",
+           "NOT_RECORDED", "NO_VERDICT", "ROUNDS_TIME", "ROUNDS_TITLES", "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT",
+           "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WALL_RATIOS", "WALL_TIMES", "WALL_TITLE",
+           "WHOLE_RUN", "admm_cap_text", "admm_shown", "admm_target_text", "admm_text", "alternation_text",
+           "claim_text", "convergence_shown", "dask_overhead_text", "fmt_iteration", "full_profile_tables",
+           "full_profile_text", "growth_shown", "growth_text", "judged_text", "kkt_text", "latency_comm_text",
+           "latency_shown", "latency_text", "limit_passes_shown", "messages_shown", "nonconvergence_text",
            "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
-           "regions_shown", "rejected_text",
-           "rounds_shown", "sci_text", "shown_anchor", "stop_text", "store_text", "targets17_text", "targets_shown",
-           "targets_text", "wall_times_shown", "whole_run_s"]
+           "regions_shown", "rejected_text", "rounds_shown", "rounds_tables", "sci_text", "shown_anchor", "stop_text",
+           "store_text", "targets17_text", "targets_shown", "targets_text", "wall_times_shown", "wall_times_tables",
+           "whole_run_s"]
 
 
 _TEN = 10
@@ -170,7 +169,7 @@ def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The convergence table as the chapter prints it, in two tables that fit the column, one row per system and
     run (`run_label`; a longer re-run says its round limit) each: rounds, the rounds of the two targets ("–": not
     reached), final gap and consensus (`sci_text`); then the wall time of the rounds (`ROUNDS_TIME`), the time per
-    round and the centralized Ipopt solve time."""
+    round and the integrated AC-OPF's Ipopt solve time (`INTEGRATED_SOLVE`)."""
     t = _sci(table)
     extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
     t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
@@ -181,7 +180,12 @@ def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (printable(t, {"iterations": "rounds", **TARGETS_WORDS, "gap": "final gap",
                           "consensus": "final consensus"}),
             printable(t, {"total_s": ROUNDS_TIME, "time_per_iter_ms": "time per round (ms)",
-                          "central_ms": "centralized Ipopt (ms)"}))
+                          "central_ms": INTEGRATED_SOLVE}))
+
+
+INTEGRATED_SOLVE = "integrated AC-OPF, Ipopt solve (ms)"
+"""The column of the integrated AC-OPF's Ipopt solve alone, without its model build (the book's name for the
+centralized AC-OPF, as chapters 05, 06, 08, 09 and 12 call it; the glossary keeps "centralized" as its gloss)."""
 
 
 def regions_shown(st: xr.Dataset) -> pd.DataFrame:
@@ -298,7 +302,8 @@ def _stopped_words(r) -> str:
 def _paired_words(r) -> str:
     """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
     range of its repeats' ratios, each to the centralized build and solve timed just before it (not a solve alone:
-    the page's "centralized Ipopt" is the solver's time without the build), and whether that range lies on one
+    the page's `INTEGRATED_SOLVE` is the solver's time without the build; "centralized" as issue 17's targets say
+    it, `TARGET_WORDS`), and whether that range lies on one
     side of the target; "" otherwise (other targets, stores without pairs)."""
     low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
     if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
@@ -518,34 +523,67 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
                          **({"converged": "converged"} if "converged" in t else {})})
 
 
-def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
-    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run; the
-    system names may break after "+", `forlab.book.tables.page_index`, so that ten columns fit the page).
-    Each algorithm's stop by its own test carries, after a semicolon, the T+D power flow's verdict on its final
-    dispatch (`STOP_JUDGED`, `_stop_judged`): in the stop's column rather than a column of its own, which pushed
-    the table past the page's width (a screenshot of ci150's build)."""
+def _rounds_index(rt: pd.DataFrame) -> pd.DataFrame:
+    """``rt`` (`rounds_table`) indexed by system, the names breakable after "+" (`forlab.book.tables.page_index`),
+    its counts of rounds, passes and trips as whole numbers (missing: not reached or not run)."""
     t = rt.set_index("system").copy()
     t.index = page_index(t.index, names=["system"])
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
         if c in t:
             t[c] = t[c].round().astype("Int64")
+    return t
+
+
+def rounds_shown(rt: pd.DataFrame) -> pd.DataFrame:
+    """`rounds_table` as the chapter prints it, one row per system ("–": target not reached or not run): per
+    algorithm its rounds, the round of the target and its stop by its own test, which carries after a semicolon
+    the T+D power flow's verdict on its final dispatch (`STOP_JUDGED`, `_stop_judged`). ALADIN's local solves and
+    limit passes are a table of their own (`limit_passes_shown`): the ten columns of one table were wider than the
+    page's column below a 1400 px window (the reader's review of ci152's build)."""
+    t = _rounds_index(rt)
     recorded = t["judged"].eq(True) if "judged" in t else pd.Series(False, index=t.index)
     for algo in ("aladin", "admm"):  # a system the algorithm did not run on has no verdict to be recorded: "–"
         ran = t[f"{algo}_rounds"].notna()
         verdict = _verdict_shown(t.get(f"{algo}_feasible"), recorded | ~ran, _feasible_word)
         t[f"{algo}_converged"] = _stop_judged(t[f"{algo}_converged"], verdict)
-    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
     return printable(t, {"aladin_rounds": "ALADIN rounds", "aladin_target": "ALADIN target at round",
-                         "aladin_converged": "ALADIN " + STOP_JUDGED, "aladin_nlp_ok": "every local NLP solved",
-                         "aladin_passes": "limit passes", "aladin_trips": "round trips for limits",
-                         "admm_rounds": "ADMM rounds", "admm_target": "ADMM target at round",
-                         "admm_converged": "ADMM " + STOP_JUDGED})
+                         "aladin_converged": "ALADIN " + STOP_JUDGED, "admm_rounds": "ADMM rounds",
+                         "admm_target": "ADMM target at round", "admm_converged": "ADMM " + STOP_JUDGED})
 
 
-STOP_JUDGED = "stopped by its test; T+D power flow"
+def limit_passes_shown(rt: pd.DataFrame) -> pd.DataFrame:
+    """ALADIN's in-process run of each system of `rounds_table` as the chapter prints it beside the rounds
+    (`rounds_shown`): whether every local NLP of every round solved, its coordinator's limit passes and the round
+    trips to the regions they took ("–" where not logged)."""
+    t = _rounds_index(rt)
+    t["aladin_nlp_ok"] = t.aladin_nlp_ok.map({1.0: "yes", 0.0: "no"})
+    return printable(t, {"aladin_nlp_ok": "every local NLP solved", "aladin_passes": "limit passes",
+                         "aladin_trips": "round trips for limits"})
+
+
+ROUNDS_TITLES = (
+    ("**Rounds** of each algorithm in-process (ALADIN with the default QP): its rounds, the first round that met the "
+     "target, and whether it stopped by its own test (yes or no), followed after a semicolon by the T+D power flow's "
+     "verdict on its final dispatch; a dash where a target was not reached or the algorithm did not run."),
+    ("**Limit passes** of the same ALADIN runs: whether every local NLP solved in every round, how often the "
+     "coordinator solved its QP again for the limits its step would cross, and in how many of those passes it asked "
+     "the regions (round trips for limits)."))
+"""The titles of the two tables of `rounds_tables`, each saying what its columns hold (a key for the short
+headers)."""
+
+
+def rounds_tables(rt: pd.DataFrame) -> list[TitledTable]:
+    """The rounds (`rounds_shown`) and ALADIN's limit passes (`limit_passes_shown`) of `rounds_table` ``rt``, each
+    under its title (`ROUNDS_TITLES`), as the page shows them one after the other
+    (`forlab.book.tables.titled`)."""
+    return list(zip(ROUNDS_TITLES, (rounds_shown(rt), limit_passes_shown(rt)), strict=True))
+
+
+STOP_JUDGED = "stopped by its test; verdict"
 """The rounds table's header of an algorithm's stop by its own test and, after a semicolon, the T+D power flow's
 verdict on its final dispatch ("yes; infeasible": it stopped, and the power flow rejects its dispatch; "yes; "
-and `NO_VERDICT`: it stopped, but the record counts it as failed)."""
+and `NO_VERDICT`: it stopped, but the record counts it as failed); short, so that no word of the header is wider
+than the column's cells: the table's title (`ROUNDS_TITLES`) says whose verdict it is."""
 
 NO_VERDICT = "no verdict"
 """What the rounds table says, after "yes; " (`STOP_JUDGED`), of a run that stopped by its own test but that the
@@ -579,8 +617,8 @@ FEASIBLE_ROW = "feasible in the T+D power flow"
 (`forlab.studies.ch07_aladin.readers.judged_verdict`; the rounds table gives it in the stop's column,
 `STOP_JUDGED`)."""
 
-DEVIATION_ROW = "deviation from the centralized optimum (%), T+D power flow"
-"""The row (ALADIN against ADMM) of the signed deviation of the judged final dispatch's cost from the centralized
+DEVIATION_ROW = "deviation from the integrated optimum (%), T+D power flow"
+"""The row (ALADIN against ADMM) of the signed deviation of the judged final dispatch's cost from the integrated
 optimum, the book's yardstick beside the algorithms' own final gap."""
 
 
@@ -603,23 +641,60 @@ WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ra
 column at the same precision, "0.090" and "1.50" with their trailing zeros)."""
 
 
+WALL_TIMES = {"central_wall_s": "integrated AC-OPF, build and solve (s)",
+              "inprocess_s": "ALADIN in-process, set-up and rounds (s)",
+              "dask_s": "ALADIN on Dask, set-up and rounds (s)"}
+"""The whole runs of `wall_times` as the first table of `wall_times_tables` heads them (each header says what it
+times, ALADIN's "set-up and rounds" as `WHOLE_RUN` says it)."""
+
+WALL_RATIOS = {"inprocess_ratio": "in-process / integrated", "dask_ratio": "Dask / integrated",
+               "dask_floor_ratio": "regions alone / integrated", "dask_paired": "paired Dask / integrated"}
+"""The ratios of `wall_times` to the integrated AC-OPF's whole run as the second table of `wall_times_tables` heads
+them: short (its title says what each one sets against what, `_ratios_title`), so that the table fits the page's
+column."""
+
+
 def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
-    """`wall_times` as the chapter prints it, one row per system: the whole runs (s; each header says what it
-    times, ALADIN's "set-up and rounds" as `WHOLE_RUN` says it) and their ratios to the centralized one, the Dask
-    run's floor (its regions' own work alone against the centralized whole run) and, in a store with paired
-    repeats, the range of the Dask repeats' ratios each to a centralized build and solve timed beside it; every
-    column at one precision (`WALL_DIGITS`); the system names may break after "+"
-    (`forlab.book.tables.page_index`)."""
+    """`wall_times` as the chapter reads it, one row per system: the whole runs (s, `WALL_TIMES`) and their ratios to
+    the integrated AC-OPF's (`WALL_RATIOS`), the Dask run's floor (its regions' own work alone against the integrated
+    whole run) and, in a store with paired repeats, the range of the Dask repeats' ratios each to an integrated build
+    and solve timed beside it; every column at one precision (`WALL_DIGITS`); the system names may break after "+"
+    (`forlab.book.tables.page_index`). The page prints it as two tables, times and ratios (`wall_times_tables`):
+    as one it was wider than the page's column (the reader's review of ci152's build)."""
     t = fixed_columns(wt.set_index("system"), {c: n for c, n in WALL_DIGITS.items() if c in wt})
     t.index = page_index(t.index, names=["system"])
-    names = {"central_wall_s": "centralized, build and solve (s)", "inprocess_s": "in-process, set-up and rounds (s)",
-             "inprocess_ratio": "in-process / centralized", "dask_s": "Dask, set-up and rounds (s)",
-             "dask_ratio": "Dask / centralized", "dask_floor_ratio": "regions alone / centralized"}
+    order = ("central_wall_s", "inprocess_s", "inprocess_ratio", "dask_s", "dask_ratio", "dask_floor_ratio")
     if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
         t["dask_paired"] = [span([lo, hi]) if np.isfinite(lo) and np.isfinite(hi) else None
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
-        names["dask_paired"] = "paired Dask / centralized"  # short: a longer header widened the table past the column
-    return printable(t, names)
+        order += ("dask_paired",)
+    names = WALL_TIMES | WALL_RATIOS
+    return printable(t, {c: names[c] for c in order})
+
+
+def _ratios_title(paired: bool) -> str:
+    """The title of the ratios' table of `wall_times_tables`, a key to its short headers (`WALL_RATIOS`); the paired
+    column's words only where the table has it."""
+    pairs = ("; paired Dask: the lowest and highest ratio of the Dask run's repeats, each to an integrated build "
+             "and solve timed just before it" if paired else "")
+    return ("**Against the integrated AC-OPF**: each of ALADIN's whole runs above over the integrated AC-OPF's; "
+            "regions alone: the Dask run's set-up and, in every round, its slowest region's local NLP and reduction, "
+            f"as if the coordinator and the communication cost nothing (a floor){pairs}.")
+
+
+WALL_TITLE = ("**Whole runs** per system, by the wall clock: the integrated AC-OPF's model build and solve, and "
+              "ALADIN's set-up of the regions and its rounds, in-process (regions one after another) and on Dask "
+              "(regions in parallel).")
+"""The title of the whole runs' table of `wall_times_tables`."""
+
+
+def wall_times_tables(wt: pd.DataFrame) -> list[TitledTable]:
+    """`wall_times_shown` as the page prints it: the whole runs (`WALL_TIMES`, under `WALL_TITLE`), then their ratios
+    to the integrated AC-OPF's (`WALL_RATIOS`, under `_ratios_title`), each table within the page's column."""
+    shown = wall_times_shown(wt)
+    times = shown[[c for c in WALL_TIMES.values() if c in shown]]
+    ratios = shown[[c for c in WALL_RATIOS.values() if c in shown]]
+    return [(WALL_TITLE, times), (_ratios_title(WALL_RATIOS["dask_paired"] in shown), ratios)]
 
 
 MARGINAL = 1.5
@@ -629,11 +704,11 @@ the P3 paper's word, which its abstract does not quantify): at most half as long
 
 def claim_text(wt: pd.DataFrame) -> str:
     """Markdown: the P3 paper's headline claim (a marginal slowdown with the regions on separate machines, against
-    the centralized approach and against the distributed one on a single machine) held against `wall_times`: the
-    range and median of the Dask runs' ratio to the centralized AC-OPF's whole run and to the same ALADIN run in one
-    process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask run. Every ratio is said to be
-    of whole runs (set-up and rounds, `whole_run_s`): the page also gives the Dask runs' time per round against the
-    in-process runs', a ratio without the set-up."""
+    the centralized approach, this book's integrated AC-OPF, and against the distributed one on a single machine)
+    held against `wall_times`: the range and median of the Dask runs' ratio to the integrated AC-OPF's whole run and
+    to the same ALADIN run in one process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask
+    run. Every ratio is said to be of whole runs (set-up and rounds, `whole_run_s`): the page also gives the Dask
+    runs' time per round against the in-process runs', a ratio without the set-up."""
     both = wt[np.isfinite(wt.dask_ratio)]
     if both.empty:
         return ""
@@ -642,7 +717,7 @@ def claim_text(wt: pd.DataFrame) -> str:
     said = [(f"**The P3 paper's claim, held against this store.** It reports a marginal slowdown with the regions on "
             f"separate machines; this chapter calls a slowdown marginal up to {MARGINAL:g}x "
             f"(`forlab.studies.ch07_aladin.text.MARGINAL`, its own reading: the abstract gives no number). "
-            + _against(central, "the centralized AC-OPF's model build and solve", len(both),
+            + _against(central, "the integrated AC-OPF's model build and solve", len(both),
                        "ALADIN's whole run on Dask (the regions' set-up and the rounds)"))]
     if len(one):
         said.append(_against(one, "the whole of the same ALADIN run in one process (the distributed approach on a "
@@ -667,14 +742,15 @@ def _fastest_of(n: int, what: str) -> str:
 
 
 def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
-    """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's centralized half
-    is one build and one solve, the judged ratio's centralized time the fastest of ``builds`` builds and of
+    """Markdown: how the paired ratios of `wall_times_shown` stand to the judged ones. Each pair's integrated half
+    is one build and one solve, the judged ratio's integrated time the fastest of ``builds`` builds and of
     ``repeats`` solves (`forlab.opf.outcome.integrated_baseline`; the store's rule, `timing_rule`) with no cluster
-    up: the median over the systems of those halves against that time beside the in-process and the Dask runs (`wall_times` ``*_paired_central``), and, where the
-    halves beside Dask ran slower in the median over the systems, what that does to the paired Dask ratios, system
-    by system: a system whose halves (their median) took longer than the baseline has its paired ratios pushed
-    below the judged one, a system whose halves took less, above it (whether each is slower than beside the
-    in-process runs does not matter). "" for a store without pairs."""
+    up: the median over the systems of those halves against that time beside the in-process and the Dask runs
+    (`wall_times` ``*_paired_central``), and, where the halves beside Dask ran slower in the median over the
+    systems, what that does to the paired Dask ratios, system by system: a system whose halves (their median) took
+    longer than the baseline has its paired ratios pushed below the judged one, a system whose halves took less,
+    above it (whether each is slower than beside the in-process runs does not matter). "" for a store without
+    pairs."""
     beside = {mode: wt[f"{mode}_paired_central"].dropna() for mode in ("inprocess", "dask")
               if f"{mode}_paired_central" in wt}
     beside = {mode: s for mode, s in beside.items() if len(s)}
@@ -682,11 +758,11 @@ def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
         return ""
     words = [f"a median {s.median():.2f}x as long beside the {MODE_WORDS.get(mode, mode)} runs ({s.min():.2f}x "
              f"to {s.max():.2f}x over the systems)" for mode, s in beside.items()]
-    text = (f"The judged ratio (the column Dask / centralized, by which the targets are judged) sets the fastest "
-            f"Dask run (set-up and rounds) against the centralized build and solve timed when the study loaded its "
-            f"systems, before any cluster was started: {_fastest_of(builds, 'build')}, and "
-            f"{_fastest_of(repeats, 'solve')}. Each pair's "
-            f"centralized half is one build and one solve. Against that time the halves took {' and '.join(words)}.")
+    text = (f"The judged ratio (the column {WALL_RATIOS['dask_ratio']}, by which the targets are judged) sets the "
+            f"fastest Dask run (set-up and rounds) against the integrated build and solve timed when the study loaded "
+            f"its systems, before any cluster was started: {_fastest_of(builds, 'build')}, and "
+            f"{_fastest_of(repeats, 'solve')}. Each pair's integrated half is one build and one solve. Against that "
+            f"time the halves took {' and '.join(words)}.")
     dask, inprocess = beside["dask"].median(), beside.get("inprocess", pd.Series(dtype=float)).median()
     if not dask > 1:
         return text
@@ -695,23 +771,23 @@ def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
     where = ("on the one system" if len(halves) == 1 else f"on every one of the {len(halves)} systems"
              if faster.empty else f"on {len(slower)} of the {len(halves)} systems")
     cores = (" (and, in the median over the systems, longer than beside the in-process runs: on Dask the cluster's "
-             "scheduler and workers share the machine's cores with the centralized build and solve)"
+             "scheduler and workers share the machine's cores with the integrated build and solve)"
              if dask > inprocess else "")
     others = ""
     if len(faster):
         names = (listed(list(wt.system[faster.index])) if "system" in wt
                  else "one other system" if len(faster) == 1 else f"{len(faster)} other systems")
         others = f", and those of {names}, where they took less, above it"
-    return (f"{text} Beside Dask, the centralized halves took longer than that time (in each system's median) "
+    return (f"{text} Beside Dask, the integrated halves took longer than that time (in each system's median) "
             f"{where}{cores}: that alone would put those systems' paired Dask ratios below the judged one{others}; "
             f"the machine's noise can outweigh {'both' if others else 'it'}{_paired_sides(wt)}. The judged ratio "
-            "sets ALADIN on its cluster against the centralized AC-OPF as it runs alone.")
+            "sets ALADIN on its cluster against the integrated AC-OPF as it runs alone.")
 
 
 def _paired_sides(wt: pd.DataFrame) -> str:
     """How the paired Dask ratios of `wall_times` stand to the judged ratio, system by system: ": on every system
     each one reads lower" or which systems' paired range reaches above the judged ratio (the noise of the machine
-    can outweigh the slower centralized halves); "" without pairs."""
+    can outweigh the slower integrated halves); "" without pairs."""
     columns = ["dask_ratio", "dask_paired_low", "dask_paired_high"]
     paired = wt.dropna(subset=columns) if set(columns) <= set(wt.columns) else wt.iloc[:0]
     if paired.empty:
@@ -873,7 +949,7 @@ def _trip_words(parts: pd.DataFrame) -> str:
 def whole_run_s(r) -> float:
     """A run's whole time, s: the regions' set-up plus its rounds (``setup_s`` + ``total_s``), the time
     `forlab.studies.ch07_aladin.study.fastest_run` keeps the fastest of and
-    `forlab.studies.ch07_aladin.readers.wall_times` sets against the centralized AC-OPF. ALADIN's and ADMM's runs
+    `forlab.studies.ch07_aladin.readers.wall_times` sets against the integrated AC-OPF. ALADIN's and ADMM's runs
     are timed alike (`forlab.p3_aladin.execution.run` times the set-up of both, the algorithm its rounds), so a
     comparison of the two sets whole run against whole run. ``r``: a row of `runs` (or a frame of them)."""
     return r.setup_s + r.total_s
@@ -889,9 +965,9 @@ ROUNDS_TIME = "wall time of the rounds (s)"
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (rounds, the
     rounds of the two targets, "–" where not reached, final gap and consensus, the whole run, set-up and rounds
-    (`whole_run_s`, the time the wall-time table sets against the centralized AC-OPF), time per round, bytes per
+    (`whole_run_s`, the time the wall-time tables set against the integrated AC-OPF), time per round, bytes per
     round where measured, status), under one header row. After the algorithms' own final gap and consensus, the
-    book's yardstick: the T+D power flow's verdict on each final dispatch, its deviation from the centralized
+    book's yardstick: the T+D power flow's verdict on each final dispatch, its deviation from the integrated
     optimum (`DEVIATION_ROW`) and whether it is feasible (`FEASIBLE_ROW`; `_verdict_shown`: "–" for a failed run,
     `NOT_RECORDED` in a store without the record). ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
@@ -931,8 +1007,8 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
         f"On {system}, ALADIN reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$ "
         f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
         f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
-        f"ADMM {fmt(d_.it_target)}. Whole run, the regions' set-up and the rounds (as the wall-time table of "
-        f"*Scaling* counts a run): {whole_run_s(a_):.1f} s against {whole_run_s(d_):.1f} s. An ADMM round is "
+        f"ADMM {fmt(d_.it_target)}. Whole run, the regions' set-up and the rounds (as the wall-time tables of "
+        f"*Scaling* count a run): {whole_run_s(a_):.1f} s against {whole_run_s(d_):.1f} s. An ADMM round is "
         f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
         f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
         f"{_whole_run_words(a_, d_) if cheaper else ''}. {judged_text(a_, d_)} For scale: "
@@ -941,7 +1017,7 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
 
 def judged_text(a_, d_) -> str:
     """ALADIN's and ADMM's final dispatches judged by the T+D power flow in one sentence (Markdown): the book's one
-    yardstick, where the final gap is each algorithm's own. Each run's deviation from the centralized optimum's cost
+    yardstick, where the final gap is each algorithm's own. Each run's deviation from the integrated optimum's cost
     and whether the dispatch is feasible, with its largest violation where it is not, said also of a run that
     stopped by its own test (`_verdict_words`). A failed run has no verdict; a store written before the judged
     record has none (`NOT_RECORDED`). ``a_``, ``d_``: rows with the columns of
@@ -954,24 +1030,24 @@ def judged_text(a_, d_) -> str:
             f"{_verdict_words('ADMM', d_)}.")
 
 
-DEVIATION_UNKNOWN = "unknown because the centralized AC-OPF failed"
-"""What the sentences say of a judged dispatch's deviation from the centralized optimum's cost where the run keeps
+DEVIATION_UNKNOWN = "unknown because the integrated AC-OPF failed"
+"""What the sentences say of a judged dispatch's deviation from the integrated optimum's cost where the run keeps
 its feasibility but only the integrated AC-OPF failed (`forlab.opf.outcome.method_verdict_kept`: no optimum to
 measure the deviation against), never "– %"."""
 
 
 def _verdict_words(name: str, r) -> str:
     """One run's verdict (`forlab.studies.ch07_aladin.readers.judged_verdict`) in words: its final dispatch's
-    deviation from the centralized optimum's cost (`DEVIATION_UNKNOWN` where only the centralized AC-OPF failed)
+    deviation from the integrated optimum's cost (`DEVIATION_UNKNOWN` where only the integrated AC-OPF failed)
     and feasible, or infeasible with its largest violation (and "though it stopped by its own test" where it did);
     for a failed run, that it has no verdict and why."""
     if not np.isfinite(r.pf_feasible):
         why = "a solve or the power flow failed" if bool(r.converged) else "it did not stop by its test"
         return f"{name}'s run counts as failed ({why}), so its dispatch has no verdict"
     known = np.isfinite(r.pf_deviation_pct)
-    head = (f"{name}'s final dispatch deviates {_level_text(r.pf_deviation_pct)} % from the centralized optimum's "
+    head = (f"{name}'s final dispatch deviates {_level_text(r.pf_deviation_pct)} % from the integrated optimum's "
             "cost and is " if known else f"{name}'s final dispatch is ")
-    tail = "" if known else f", and its deviation from the centralized optimum's cost is {DEVIATION_UNKNOWN}"
+    tail = "" if known else f", and its deviation from the integrated optimum's cost is {DEVIATION_UNKNOWN}"
     if r.pf_feasible:
         return head + "feasible" + tail
     though = ", though it stopped by its own test" if bool(r.converged) else ""
@@ -981,7 +1057,7 @@ def _verdict_words(name: str, r) -> str:
 
 def rejected_text(rt: pd.DataFrame) -> str:
     """Markdown: the runs of `forlab.studies.ch07_aladin.readers.rounds_table` ``rt`` that stopped by their own
-    test but whose final dispatch the T+D power flow finds infeasible, each with its deviation from the centralized
+    test but whose final dispatch the T+D power flow finds infeasible, each with its deviation from the integrated
     optimum's cost, its largest violation and, where it met them, the round of the gap and consensus targets; the
     runs that stopped by it but count as failed (no verdict); how many of the others leave a feasible dispatch.
     `NOT_RECORDED` for a store written before the judged record; "" for a table without runs."""
@@ -1018,14 +1094,14 @@ def rejected_text(rt: pd.DataFrame) -> str:
 
 
 def _rejected_words(name: str, r, algo: str) -> str:
-    """A run of `rejected_text` in words: "ADMM on x (0.27 % from the centralized optimum's cost, largest violation
+    """A run of `rejected_text` in words: "ADMM on x (0.27 % from the integrated optimum's cost, largest violation
     7.1×10⁻³, though it met the gap and consensus targets in round 347)", the round only where it met them, the
-    deviation `DEVIATION_UNKNOWN` where only the centralized AC-OPF failed."""
+    deviation `DEVIATION_UNKNOWN` where only the integrated AC-OPF failed."""
     target = r[f"{algo}_target"]
     met = f", though it met the gap and consensus targets in round {target:.0f}" if np.isfinite(target) else ""
     dev = r[f"{algo}_deviation_pct"]
-    deviation = (f"{_level_text(dev)} % from the centralized optimum's cost" if np.isfinite(dev)
-                 else f"deviation from the centralized optimum's cost {DEVIATION_UNKNOWN}")
+    deviation = (f"{_level_text(dev)} % from the integrated optimum's cost" if np.isfinite(dev)
+                 else f"deviation from the integrated optimum's cost {DEVIATION_UNKNOWN}")
     return f"{name} on {r.system} ({deviation}, largest violation {sci_text(r[f'{algo}_max_violation'])}{met})"
 
 
