@@ -58,7 +58,28 @@ def test_printable_names_a_missing_column():
 def test_a_clipped_message_says_that_it_goes_on():
     assert tables.clipped("short", 10) == "short"
     cut = tables.clipped("x" * 20, 10)
-    assert len(cut) == 10 and cut.endswith("...")
+    assert len(cut) == 10 and cut.endswith("...")  # one word longer than the slack: cut mid-word, at the limit
+
+
+def test_a_clipped_message_is_cut_at_a_word_boundary():
+    """A reader's finding (chapter 11, ch05_infeasible_level): the clip at 120 characters ended "(['Infeasible_Problem_
+    Detec...", the word that says why the solve failed cut mid-word. A cut goes at a space, or at an underscore,
+    bracket or quote of a solver's status, within `CLIP_SLACK` characters of the limit, never past it."""
+    import pytest
+
+    status = ("load level 1000 %: the offer of DS case33bw failed: RuntimeError: bounding-box OPF failed "
+              "(['Infeasible_Problem_Detected'])")
+    assert tables.clipped(status, 120).endswith("OPF failed (['Infeasible_Problem...")
+    assert tables.clipped(status, 110).endswith("OPF failed (['Infeasible...")  # the brackets' "_" are no word
+    assert tables.clipped(status, 98).endswith("RuntimeError: bounding-box OPF failed...")  # no "(['" before "..."
+    assert tables.clipped("the offer failed: RuntimeError", 24) == "the offer failed..."  # no "failed:..."
+    for limit in range(4, len(status) + 1):
+        cut = tables.clipped(status, limit)
+        assert len(cut) <= limit and status.startswith(cut.removesuffix("..."))
+        if cut != status:
+            assert cut.endswith("...") and len(cut) >= limit - tables.CLIP_SLACK - 3  # less the ": " or "([" dropped
+    with pytest.raises(ValueError, match="limit must be at least 4"):
+        tables.clipped(status, 3)
 
 
 def test_a_count_takes_the_number_of_its_noun():
@@ -240,3 +261,29 @@ def test_the_security_page_and_glossary_say_what_leaves_a_dso():
     assert "the set-points it chose for the units" in security
     assert "of the system base for a branch flow or a unit's power" in glossary
     assert "`max_violation` is the largest violation, in p.u." not in glossary
+
+
+def test_the_intro_spells_out_t_and_d_and_the_stack_page_says_what_dask_is():
+    """Review findings 5 and 12 (session 51): "T+D" was used from chapter 02 on but first spelled out in chapter 06;
+    the intro now spells it out where it introduces the centralized optimum, before any chapter. The stack page had
+    no word on Dask, on which every method runs its parties apart; it now says what Dask does in forlab, why it was
+    chosen and what a worker, an actor and the scheduler are, and the glossary defines the three."""
+    import re
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    intro = " ".join((book / "intro.md").read_text().split())
+    assert "**transmission plus distribution (T+D)**" in intro
+    spelled = "transmission plus distribution ("
+    assert intro.index("T+D") == intro.index(spelled + "T+D)") + len(spelled)  # its first use is where it is spelled out
+    assert intro.index("(T+D)") < intro.index("{doc}`chapters/")  # before the intro sends the reader to a chapter
+    stack = (book / "stack.md").read_text()
+    section = re.search(r"^## Parallel and distributed runs: Dask\n(.*?)^## ", stack, re.DOTALL | re.MULTILINE)
+    assert section, "the stack page has a section on Dask"
+    dask = " ".join(section.group(1).split())
+    for said in ("**the scheduler**", "**a worker**", "**an actor**", "`forlab.book.parallel.client`",
+                 "Dask was chosen for three reasons", "{doc}`security`", 'if __name__ == "__main__":'):
+        assert said in dask, said
+    glossary = (book / "glossary.md").read_text()
+    for term in ("Dask scheduler", "Dask worker", "Dask actor"):
+        assert re.search(rf"^{term}\n  \S", glossary, re.MULTILINE), term

@@ -70,10 +70,29 @@ def fixed_columns(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     return out
 
 
+CLIP_SLACK = 12
+"""How many characters short of its limit `clipped` may cut to end at a word boundary."""
+
+_CLIP_BREAKS = " \t\n_[]()'\""
+"""Where `clipped` may cut: spaces, and the underscores, brackets and quotes of a solver's status
+("(['Infeasible_Problem_Detected'])")."""
+
+
 def clipped(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, with "..." where it was cut (a message in a store's status or a
-    table cell: a reader sees that it goes on, not a sentence that stops mid-word)."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    table cell: a reader sees that it goes on, not a sentence that stops mid-word). The cut goes at the last word
+    boundary (`_CLIP_BREAKS`) within `CLIP_SLACK` characters of where ``limit`` falls, never past it, the boundary's
+    spaces and brackets dropped ("... OPF failed (['Infeasible_Problem..."); only where a word runs longer than that
+    is it cut mid-word. ValueError for a ``limit`` below 4, which leaves no room for a character and the "..."."""
+    if limit < 4:
+        raise ValueError(f"limit must be at least 4 (a character and the '...'), got {limit!r}")
+    if len(text) <= limit:
+        return text
+    end = limit - 3  # room for the "..."
+    cuts = [i for i in range(end, max(end - CLIP_SLACK, 1) - 1, -1)
+            if text[i] in _CLIP_BREAKS or text[i - 1] in _CLIP_BREAKS]
+    kept = text[:cuts[0]].rstrip(_CLIP_BREAKS + ",;:") if cuts else ""  # no "failed:..." nor "(['..."
+    return (kept or text[:end]) + "..."
 
 
 def span(values, fmt: str = ".1f", unit: str = "") -> str:

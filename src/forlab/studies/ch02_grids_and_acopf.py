@@ -10,17 +10,19 @@ the solvers' own words.
 
 The readers below turn the store back into the chapter's tables (`grids_table`, `ties_table`, `study_table`,
 `published_losses_table`, `pcc_table`, `validation_table`, `speed_table`, `runopp_table`, `paper_table`,
-`paper_times_table`, `pglib_table`; headers in words with units, a missing value shown as "–"; the
-paper-scale run's four under their titles, `paper_tables`), its
-sentences (`grids_text`, `study_text`, `validation_text`, `speed_text`, `scaling_text`, `paper_text`, `pglib_text`,
-`build_text`) and its figures (`system_figure`, `scaling_figure`, `pglib_figure`). A store without the PGLib or
-build-time tables (the archived one, or one whose parameters ask for none) reads as "not run".
+`paper_times_table`, `pglib_table`; headers in words with units, a missing value shown as "–", a long solver status
+free to break between its words, `status_cell`; the validation's two and the paper-scale run's four under their
+titles, `validation_tables` and `paper_tables`), its sentences (`grids_text`, `study_text`, `validation_text`,
+`speed_text`, `warm_text`, `scaling_text`, `paper_text`, `pglib_text`, `build_text`) and its figures
+(`system_figure`, `scaling_figure`, `pglib_figure`). A store without the PGLib or build-time tables (the archived
+one, or one whose parameters ask for none) reads as "not run".
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -87,6 +89,7 @@ __all__ = [
     "speed",
     "speed_table",
     "speed_text",
+    "status_cell",
     "study_rows",
     "study_table",
     "study_text",
@@ -97,7 +100,9 @@ __all__ = [
     "validation",
     "validation_rows",
     "validation_table",
+    "validation_tables",
     "validation_text",
+    "warm_text",
 ]
 
 UNITS = {
@@ -510,6 +515,36 @@ def _formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
     return out
 
 
+_WORD_STARTS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+"""Where a new word starts inside a CamelCase status: "OPF|Not|Converged"."""
+
+STATUS_COLUMNS = {"forlab_status": len("Solve_Succeeded"), "forlab_flat_status": len("Solve_Succeeded"),
+                  "runopp_status": 0, "runopp_flat_status": 0}
+"""The ``net`` table's solver statuses (Ipopt's and pandapower's own words), which the tables print through
+`status_cell`, each with the length up to which a status stays whole. Ipopt's success stays whole: on every row of
+a run that solves, it would wrap on every row, since a table at the column's full width still gives a column less
+than its longest word where the words of all columns do not fit; its tables fit with it whole. pandapower's
+"OPFNotConverged" may always break: whole, it set the width of both status columns of the runopp table, which then
+ran past the text column (a reader's measurement: 794 px against 784)."""
+
+
+def status_cell(status, longer_than: int = 0) -> str:
+    """A solver's status as a table prints it: the same words, with a zero-width space after each "_" of Ipopt's
+    ("Solve_Succeeded") and between the words of pandapower's CamelCase ("OPFNotConverged"), where a page may break
+    it (`forlab.book.tables.wrappable`); a status of at most ``longer_than`` characters stays whole."""
+    status = str(status)
+    return status if len(status) <= longer_than else wrappable(_WORD_STARTS.sub("\u200b", status), "_")
+
+
+def _statuses(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its `STATUS_COLUMNS` as `status_cell` gives them (a missing one stays missing)."""
+    out = frame.copy()
+    for col, whole in STATUS_COLUMNS.items():
+        if col in out:
+            out[col] = [v if pd.isna(v) else status_cell(v, whole) for v in out[col]]
+    return out
+
+
 def grids(stored: xr.Dataset) -> pd.DataFrame:
     """The ``grid`` table with the relative error of the losses against the published figure (%) and the source
     file's name."""
@@ -821,15 +856,36 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     per case of `validation_rows` ("–": no recorded MATPOWER optimum, or a difference the store does not hold): the
     gap in % (as the paper-scale table), in scientific notation since it is far below a hundredth of a percent, and
     the check's three differences (`PF_CHECK_HEADERS`). No buses column, for the width of the page: a MATPOWER case's
-    name carries its bus count."""
-    v = _formatted(validation_rows(stored), {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                                             "gap_to_published_pct": "{:+.1e}",
-                                             **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
+    name carries its bus count. A long status may break (`status_cell`); the page shows it cut in two,
+    `validation_tables`."""
+    v = _formatted(_statuses(validation_rows(stored)), {
+        "forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}", "gap_to_published_pct": "{:+.1e}",
+        **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}"),
+    })
     return printable(v, {
         "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
         "gap_to_published_pct": "gap to MATPOWER (%)", "forlab_status": "Ipopt status",
         "forlab_iterations": "iterations", **PF_CHECK_HEADERS,
     })
+
+
+VALIDATION_TABLE_TITLES = (
+    # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than anchors.RUNOPF
+    ("**Optimum** per case: forlab's objective against MATPOWER's own runopf optimum, the gap between them, and "
+     "Ipopt's status and iterations."),
+    "**Power-flow check** per case: how far pandapower's power flow at forlab's dispatch lies from forlab's point.",
+)
+"""The titles of the validation's two tables (`validation_tables`): shown in one output, they would read as one."""
+
+
+def validation_tables(stored: xr.Dataset) -> list[TitledTable]:
+    """`validation_table` cut in two that fit the text column, each under its title (`VALIDATION_TABLE_TITLES`;
+    displayed with `forlab.book.tables.titled`): forlab's optimum against MATPOWER's, and the power-flow check
+    (`PF_CHECK_HEADERS`). Whole, its nine columns ran past the column (a reader's measurement: 833 px against 784,
+    the slack's column hidden), as the paper-scale table did before `paper_tables` cut it the same way."""
+    whole = validation_table(stored)
+    check = [c for c in whole.columns if c in PF_CHECK_HEADERS.values()]
+    return list(zip(VALIDATION_TABLE_TITLES, (whole.drop(columns=check), whole[check])))
 
 
 def validation_text(stored: xr.Dataset) -> str:
@@ -848,7 +904,7 @@ def validation_text(stored: xr.Dataset) -> str:
         f"MATPOWER is {val.gap_to_published_pct.abs().max():.1e} %; {_rounding_text(stored, val)}"
         + _pf_check_text(rows)
         + _unrecorded_text(rows[rows.published_objective.isna()])
-        + ("" if ok else " **A target is missed: see the table.**")
+        + ("" if ok else " **A target is missed: see the tables.**")
     )
 
 
@@ -879,10 +935,10 @@ def _pf_check_text(rows: pd.DataFrame) -> str:
             f"{rows.forlab_pf_max_dvm_pu.max():.1e} p.u. in voltage magnitude")
     dva, dp = rows.forlab_pf_max_dva_degree, rows.forlab_pf_max_dp_slack_mw
     if dva.isna().all() and dp.isna().all():
-        return (head + " over the cases of the table; this store holds no angle or slack-power difference (written "
+        return (head + " over the cases of the tables; this store holds no angle or slack-power difference (written "
                 "before `forlab.opf.bench.time_forlab` kept them), so only the magnitudes are checked.")
     return (head + f", {dva.max():.1e} degree in voltage angle and {dp.max():.1e} MW in the slack's active power, "
-            "over the cases of the table; only the magnitude has a target, the angle and the slack's power are "
+            "over the cases of the tables; only the magnitude has a target, the angle and the slack's power are "
             "reported, not judged.")
 
 
@@ -893,7 +949,7 @@ def _unrecorded_text(others: pd.DataFrame) -> str:
         return ""
     passed = others.forlab_pf_max_dvm_pu < VALIDATION_TOL  # NaN (no solution) compares False: a failure
     head = (f" Of the cases for which the book records no {anchors.RUNOPF} optimum "
-            f"(`forlab.book.anchors.runopf_optimum`; \"–\" in the table's MATPOWER columns), ")
+            f"(`forlab.book.anchors.runopf_optimum`; \"–\" in the optimum table's MATPOWER columns), ")
     if passed.all():
         return (head + f"{', '.join(others.index)} pass the same power-flow check (max |dV| at most "
                 f"{others.forlab_pf_max_dvm_pu.max():.1e} p.u., below {VALIDATION_TOL:.0e}).")
@@ -934,15 +990,16 @@ def speed_table(stored: xr.Dataset) -> pd.DataFrame:
 
 def total_header(shown: pd.DataFrame) -> str:
     """The header of ``speedup_total`` by what it holds: forlab's start, build and solve where the store times the
-    start (`_start_timed`), its build and solve in an older store."""
-    return "speed-up start+build+solve" if _start_timed(shown) else "speed-up build+solve"
+    start (`_start_timed`), its build and solve in an older store; spaced around each "+", where the page may break
+    it ("start+build+solve", one word of bold type, was the widest of its table)."""
+    return "speed-up start + build + solve" if _start_timed(shown) else "speed-up build + solve"
 
 
 def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
     """runopp against forlab, as the chapter prints it: runopp's status (power-flow start), time, speed-ups
     (`total_header`), objective and its gap to forlab's (%), and its status from the flat start ("–": runopp not run
-    or failed)."""
-    shown = _speed_formatted(stored)
+    or failed); a long status may break (`status_cell`)."""
+    shown = _statuses(_speed_formatted(stored))
     return printable(shown, {
         "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
         "speedup_total": total_header(speed(stored)), "runopp_objective": "runopp ($/h)",
@@ -978,7 +1035,7 @@ def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
            f"**missed** for a single cold solve on {int((~both.speedup_total.map(target.met)).sum())} of "
            f"{len(both)} cases, "
            f"where {costs} more than the solve itself. forlab pays that once per grid; every later solve of the same "
-           "model, with new loads or bounds, costs only the solve column (warm-started: the *warm re-solve* column).")
+           "model, with new loads or bounds, costs only the solve column.")
     )
 
 
@@ -1003,7 +1060,8 @@ def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
 
 
 def speed_text(stored: xr.Dataset) -> str:
-    """Markdown: speed-ups, convergence of both engines, why runopp's optimum differs, and timing notes."""
+    """Markdown: speed-ups, what each side of them holds, forlab's warm re-solves against its cold solves
+    (`warm_text`), convergence of both engines, why runopp's optimum differs, and timing notes."""
     sp = speed(stored)
     both = sp[sp.forlab_success.astype(bool) & sp.runopp_success.astype(bool)]
     failed_pf = sp[(sp.runopp_status != NOT_RUN) & ~sp.runopp_success.astype(bool)].index.tolist()
@@ -1018,6 +1076,8 @@ def speed_text(stored: xr.Dataset) -> str:
         "",
         _sides_text(both, start_timed),
         "",
+        f"**Warm re-solves.** {warm_text(sp, 'case')}",
+        "",
         (f"**Convergence.** forlab converges on {'every' if forlab_ok else 'not every'} case. `runopp` started from "
          f"a power flow, as in the timings, fails on {', '.join(failed_pf) or 'none of the cases tried'}; from its "
          f"default flat start it fails on {', '.join(failed_flat) or 'none of the cases tried'}."),
@@ -1031,6 +1091,40 @@ def speed_text(stored: xr.Dataset) -> str:
         "ratios are more stable than the times because both engines run in turn in the same process.",
     ]
     return "\n".join(lines)
+
+
+def warm_text(nets: pd.DataFrame, noun: str = "net") -> str:
+    """A sentence on forlab's warm re-solves against its cold solves, over the rows of ``nets`` (the ``net`` table
+    as `_nets` reads it; ``noun`` names a row) that have both times: on how many the warm re-solve is faster, and by
+    how much (% of the cold solve; the row of the least and of the most), or that it is faster on none (how long it
+    takes then, as a multiple of the cold solve). Faster as the tables print the times (`TIME_FORMATS`, ms): a
+    difference the table does not show is not counted. What the two times are is said, since they are not timed
+    alike: the warm re-solve is one timed call from the model's own solution (variables only, no multipliers:
+    `forlab.opf.bench.time_forlab`), the cold solve the fastest of the ``repeats``."""
+    both = nets[np.isfinite(nets.forlab_solve_time_s.astype(float))
+                & np.isfinite(nets.forlab_warm_solve_time_s.astype(float))]
+    what = ("Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of "
+            "the `repeats` cold solves), forlab is ")
+    if both.empty:
+        return f"No {noun} has both a cold solve and a warm re-solve here, so the two are not compared."
+    cold, warm = both.forlab_solve_time_s.astype(float), both.forlab_warm_solve_time_s.astype(float)
+    shown = TIME_FORMATS["forlab_solve_time_s"]
+    faster = warm.map(lambda t: float(shown.format(t))) < cold.map(lambda t: float(shown.format(t)))
+    one = len(both) == 1
+    if not faster.any():
+        where = f"on the one {noun} here, {both.index[0]}" if one else f"on none of the {len(both)} {noun}s here"
+        return (what + f"{'no faster' if one else 'faster'} than its cold solve {where}: the re-solve takes "
+                f"{span(warm / cold, '.1f')}x the cold solve's time.")
+    saved = (100 * (1 - warm / cold))[faster]
+    least, most = saved.idxmin(), saved.idxmax()
+    of = "of the cold solve's time"
+    by = (f"by {saved[least]:.0f} % {of} ({least})" if len(saved) == 1 else
+          f"by {saved[least]:.0f} % {of} on each" if f"{saved[least]:.0f}" == f"{saved[most]:.0f}" else
+          f"by {saved[least]:.0f} % ({least}) to {saved[most]:.0f} % ({most}) {of}")
+    where = (f"on the one {noun}" if one else f"on all {len(both)} {noun}s" if faster.all()
+             else f"on {int(faster.sum())} of the {len(both)} {noun}s")
+    return (what + f"faster than its cold solve {where} here, {by}"
+            + ("." if faster.all() else f", and no faster on the other {int((~faster).sum())}."))
 
 
 def _validated(stored: xr.Dataset) -> list[str]:
@@ -1122,8 +1216,8 @@ def _warmup_against(stored: xr.Dataset, case9) -> str:
 def scaling_figure(stored: xr.Dataset):
     """forlab's build and solve time against the bus count (log-log), transmission cases and integrated study
     systems, the fit of the transmission solves (`solve_time_fit`, dashed) and runopp's time on ``runopp_cases`` where
-    it converged (a case it was not run on has no cross: not a failure).
-    Returns the Figure."""
+    it converged (a case it was not run on has no cross: not a failure); the transmission cases named by their number
+    beside their solve point (`_name_solves`). Returns the Figure."""
     import matplotlib.pyplot as plt
 
     opf_t = _nets(stored)
@@ -1137,13 +1231,6 @@ def scaling_figure(stored: xr.Dataset):
     ax.loglog(buses, factor * buses ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
     ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (on runopp_cases, converged)")
-    # the transmission cases by name, on the side of their point away from the fit line, which a name on the other
-    # side would cross; the study systems are named in the text
-    above = fit_ratio(opf_t) >= 1
-    for name, row in opf_t[opf_t.kind == "transmission"].iterrows():
-        ax.annotate(name.removeprefix("case"), (row.buses, row.forlab_solve_time_s), textcoords="offset points",
-                    xytext=(0, 5 if above[name] else -5), va="bottom" if above[name] else "top", ha="center",
-                    fontsize=9, color="#404040")
     plots.log_ticks(ax.xaxis, [v for v in (10, 20, 50, 100, 200, 500, 1000, 2000)
                                if opf_t.buses.min() / 1.5 <= v <= opf_t.buses.max() * 1.5])
     ax.set_ylim(bottom=ax.get_ylim()[0] / 1.6)  # room for the names under the lowest points
@@ -1151,7 +1238,24 @@ def scaling_figure(stored: xr.Dataset):
     ax.set_xlabel(plots.axis_label("buses"))
     ax.set_ylabel(plots.axis_label("wall-clock time", "s"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
+    _name_solves(ax, opf_t, ran)
     return fig
+
+
+def _name_solves(ax, opf_t: pd.DataFrame, ran: pd.DataFrame) -> None:
+    """`scaling_figure`'s transmission cases named by their number beside their solve point, once the axes are final:
+    each where it covers no other name, marker or line (`forlab.book.plots.annotate_points`), every marker of the
+    figure an obstacle. Set above or below its point, a name stood on case300's open build marker just above its
+    solve (a reader's finding on Fig. 3), and before that on the fit line. The study systems are named in the text."""
+    marks = [(opf_t.buses, opf_t.forlab_solve_time_s), (opf_t.buses, opf_t.forlab_build_time_s),
+             (ran.buses, ran.runopp_wall_time_s)]
+    points = [(float(x), float(y)) for xs, ys in marks for x, y in zip(xs, ys)]
+    others = len(points) - len(opf_t)
+    names = [n.removeprefix("case") for n in opf_t.index] + [""] * others
+    named = [*(opf_t.kind == "transmission"), *[False] * others]
+    drawn = [i for i, p in enumerate(points) if np.isfinite(p).all()]  # a failed solve has no time, no marker (`_nets`)
+    plots.annotate_points(ax, [points[i] for i in drawn], [names[i] for i in drawn], [bool(named[i]) for i in drawn],
+                          fontsize=9, colors=["#404040"] * len(drawn))
 
 
 def solve_time_fit(opf_t: pd.DataFrame) -> tuple[float, float]:
@@ -1629,8 +1733,8 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
 
 def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
     """`_paper_nets` as text per column (`_formatted`, as the default run's tables), its long system names free to
-    wrap after each "+"."""
-    bt = _formatted(_paper_nets(big), formats)
+    wrap after each "+" and a long status between its words (`status_cell`)."""
+    bt = _formatted(_statuses(_paper_nets(big)), formats)
     bt.index = bt.index.map(wrappable)
     return bt
 
@@ -1701,18 +1805,19 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
 
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase): the
-    benchmark's times from the power-flow start (`forlab.opf.bench.compare`), and the time target judged from the
-    flat start it is set for (`pegase_target_text`)."""
+    benchmark's times from the power-flow start (`forlab.opf.bench.compare`) and the time target judged from the
+    flat start it is set for (`pegase_target_text`); then, over all its nets, the warm re-solves against the cold
+    solves (`warm_text`)."""
     bt = _paper_nets(big)
     if "case1354pegase" not in bt.index:
         return ""
     pg = bt.loc["case1354pegase"]
     if not bool(pg.forlab_success):
         return (f"{origin_text(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
-                f"{pegase_target_text(pg)}.")
+                f"{pegase_target_text(pg)}. {warm_text(bt)}")
     return (
         f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
-        f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}."
+        f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}. {warm_text(bt)}"
     )
