@@ -401,9 +401,9 @@ def test_store_and_paper_text(archived):
     text = ch08_sensitivity.paper_text(archived)
     # the path relative to the repository, no machine's file system on a page
     assert text.startswith(f"From `archive/08_sensitivity/c42632e1be90.nc` (commit `{commit}`, written {str(archived.attrs['created_utc'])[:10]} ")
-    assert f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores; parameters `base_fpus` = 4, " in text
-    assert '`p1_degrees` = [2, 4, 6]' in text  # the profile's settings are on the page, not only in the store
-    assert text.endswith("`timing_repeats` = 5): 24 rows, one per variant and method: 18 runs, the base case's run "
+    assert f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores; parameters `base_fpus = 4`, " in text
+    assert '`p1_degrees = [2, 4, 6]`' in text  # the profile's settings are on the page, not only in the store
+    assert text.endswith("`timing_repeats = 5`): 24 rows, one per variant and method: 18 runs, the base case's run "
                          "repeated under each of the 3 factors.")
     assert "forlab run 08_sensitivity --profile paper" in ch08_sensitivity.paper_text(None)
     empty = ch08_sensitivity.paper_runs(None)

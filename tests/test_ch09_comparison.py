@@ -14,7 +14,7 @@ from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import anchors, runner, store
 from forlab.book.tables import counted, listed
-from forlab.opf.judge import MAX_VIOLATION_UNIT
+from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
@@ -243,13 +243,56 @@ def test_page_tables_fit_the_column_and_say_what_is_missing(chapter):
     # rows grouped by system, the methods in their order and by their full names; the numbers those of `printed`
     first = time.index[:3].tolist()
     assert [m for _, m in first] == list(ch09_comparison.METHOD_NAMES) and len({s for s, _ in first}) == 1
-    system = first[0][0]
+    system = _whole(first[0][0])  # the page may break a system name after each "+"
     assert float(time.loc[first[0], "online (ms)"]) == full.loc[(system, "P1 FOR offer"), "online (ms)"]
     assert parts["effort"].loc[first[2], "rounds"] == f"{full.loc[(system, 'P3 ALADIN'), 'rounds']:.0f}"
     assert (parts["accuracy"]["load (%)"] == "100").all()  # the load every method ran (`common_load`)
     own = ch09_comparison.own_loads_table(ch09_comparison.from_store(chapter, "case"))
     assert own.loc[first[0], "load (%)"] == "60\u2011100" and len(own.columns) <= 5  # a non-breaking hyphen
-    assert "case30+case33bw-2pcc" in own.index.get_level_values("system")  # every system, at every load
+    assert "case30+case33bw-2pcc" in map(_whole, own.index.get_level_values("system"))  # every system, every load
+
+
+def _whole(name: str) -> str:
+    """A system name as the page tables print it (`forlab.book.tables.wrappable`) without its break opportunities."""
+    return name.replace("\u200b", "")
+
+
+def _narrowest_px(frame: pd.DataFrame) -> float:
+    """A table's narrowest width on the page (CSS px), estimated as the reader's review measured it: per column the
+    longest word that cannot break (header included; a zero-width space is a break), about 8.5 px per character of
+    a header (bold) and 7.5 px of a cell, plus 16 px of padding per cell."""
+    from forlab.book.tables import one_header_row
+
+    html = one_header_row(frame)
+    widths = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.DOTALL):
+        for col, (tag, text) in enumerate(re.findall(r"<(th|td)[^>]*>(.*?)</\1>", row, re.DOTALL)):
+            words = re.split(r"[\s\u200b]+", re.sub(r"<[^>]+>", "", text).strip())
+            widths[col] = max(widths.get(col, 0.0), max(map(len, words)) * (8.5 if tag == "th" else 7.5))
+    return sum(w + 16 for w in widths.values())
+
+
+def test_every_system_tables_break_system_names_and_fit_a_narrow_column(chapter):
+    """Review finding (session 51): the every-system tables printed "case118+case136ma+case141" whole, about 210 px
+    in bold, and the table of ratios, offline times, rounds and data was wider than the book's column (829 px
+    against 784 at a 1400 px window), hiding "exchanged (kB)". Their system names now break after each "+" as in
+    every other table (`forlab.book.tables.page_index`), and every page table of the chapter fits the column at a
+    1280 px window (688 px) by the review's estimate; the legend of "–" still finds each shown row."""
+    for dim in ("sys", "default"):
+        t = ch09_comparison.from_store(chapter, dim)
+        pages = ch09_comparison.page_tables(t)
+        for part, shown in pages.items():
+            systems = shown.index.get_level_values("system")
+            assert all("+\u200b" in name for name in systems), (dim, part)
+            assert set(map(_whole, systems)) == set(t.system), (dim, part)
+            assert _narrowest_px(shown) < 688, (dim, part, _narrowest_px(shown))
+        dashes = [v == "–" for v in pages.values()]
+        assert (ch09_comparison.dash_text(t, pages) != "") == any(d.any().any() for d in dashes)
+    assert _narrowest_px(ch09_comparison.own_loads_table(ch09_comparison.from_store(chapter, "case"))) < 688
+    # the estimate sees the fault it guards against: the same table with its names whole again is too wide
+    effort = ch09_comparison.page_table(ch09_comparison.from_store(chapter, "sys"), "effort")
+    whole = effort.set_axis(effort.index.map(lambda key: (_whole(key[0]), key[1])).rename(effort.index.names))
+    assert _narrowest_px(whole) > 688
 
 
 def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
@@ -879,7 +922,8 @@ def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
     key, time = pages["time"].index[0], pages["time"].copy()
     time.loc[key, time.columns[0]] = "–"  # as the time table of a case that failed shows it
     dashed = {**pages, "time": time}
-    rows = dflt.assign(failed=[c if (s, m) == key else 0 for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
+    shown_as = (_whole(key[0]), key[1])  # the page may break the system's name after each "+"
+    rows = dflt.assign(failed=[c if (s, m) == shown_as else 0 for s, m, c in zip(dflt.system, dflt.method, dflt.cases)])
     assert ch09_comparison.dash_text(rows, dashed) == (
         f"A “–” in this section's tables is the value of a failed case or {NOT_APPLYING}.")
 
@@ -952,6 +996,35 @@ def test_aladin_at_scale_is_held_to_the_sweep(chapter, archived):
     said = ch12_many_dsos.violation_text(bad)
     assert said == f"1 generator limit violation, the largest {bad.max_violation:.1e} {MAX_VIOLATION_UNIT}"
     assert f"at 2 DSs its dispatch is infeasible in the T+D power flow ({said})" in text
+    # review finding (session 51): the generic unit left the reader to pick one; with the sweep's system base (its
+    # TS's, from the grid's data) the one that applies, kW of a unit's power, and how far past the judge's tolerance
+    found = json.loads(chapter.attrs["sources"])
+    base = ch09_comparison.scale_base_mva(found)
+    assert base == ch12_many_dsos.ts_base_mva(found["scale"]["parameters"]["ts"]) == 100.0
+    kw = 1e3 * bad.max_violation * base
+    said = ch12_many_dsos.violation_text(bad, base)
+    assert said == (f"1 generator limit violation: a unit at most {kw:.1f} kW past its limit ({bad.max_violation:.1e} "
+                    "p.u. of the 100 MVA system base, the largest excess over any limit), so at most "
+                    f"{kw - 1e3 * GEN_TOL:.1f} kW beyond the judge's tolerance of {1e3 * GEN_TOL:.1f} kW "
+                    "(`forlab.opf.judge.GEN_TOL`; kvar for a unit's Q)")
+    assert said.startswith("1 generator limit violation: a unit at most 1.5 kW past its limit (1.5e-05 p.u.")
+    assert "so at most 0.5 kW beyond the judge's tolerance of 1.0 kW" in said
+    text = ch09_comparison.scale_reliability_text(scale_t, found=found)
+    # and where chapter 12 explains how a run that stopped by its own test can miss that tolerance
+    section, lead = ch09_comparison.STOPPED_BY_A_HAIR
+    assert (f"at 2 DSs its dispatch is infeasible in the T+D power flow ({said}); {{doc}}`12_many_dsos` says how a "
+            "run that stopped by ALADIN's own test can leave a unit past the judge's tolerance (section "
+            f"“{section}”, paragraph “{lead}”); at ") in text
+    prose = prose_of(ROOT / "notebooks" / "12_many_dsos.ipynb")
+    assert f"\n## {section}\n" in f"\n{prose}\n" and f"**{lead}.**" in prose  # chapter 12 still titles them so
+    # only for ALADIN (the paragraph is about its stopping test), and only where nothing but a unit's limit broke
+    as_p2 = scale_t.assign(method=scale_t.method.replace({"P3 ALADIN": "P2 ML surrogate", "P2 ML surrogate": "P2"}))
+    other = ch09_comparison.scale_reliability_text(as_p2, method="P2 ML surrogate", found=found)
+    assert f"({said})" in other and "12_many_dsos` says how a run" not in other
+    voltage = scale_t.assign(n_vm_violations=np.where(scale_t.n_ds == 2, 1, scale_t.n_vm_violations))
+    broken = ch09_comparison.scale_reliability_text(voltage, found=found)
+    assert "12_many_dsos` says how a run" not in broken and "kW" not in broken
+    assert f"(1 voltage and 1 generator limit violations, the largest {bad.max_violation:.1e} {MAX_VIOLATION_UNIT})" in broken
     t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
     assert f"P3 ALADIN: infeasible in the T+D power flow ({said})" in ch12_many_dsos.failures_text(t12)
     assert f"at {' and '.join(map(str, not_run))} DSs it was not run" in text
@@ -975,7 +1048,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
     assert sys_t.set_index(["system", "method"]).loc[row, "deviation_mean_pct"] < 0
     assert not np.signbit(full.loc[row, "deviation, mean (%)"]) and "-0.0" not in full.to_string()
     acc = ch09_comparison.page_table(sys_t, "accuracy")
-    assert acc.loc[("case30+case69+case33bw", "P3 ALADIN"), "deviation, mean (%)"] == "0.0000"
+    assert acc.loc[("case30+\u200bcase69+\u200bcase33bw", "P3 ALADIN"), "deviation, mean (%)"] == "0.0000"
     negative = ch09_comparison.negative_text(sys_t)
     assert negative.startswith("A negative deviation (P3 ALADIN on case30+case69+case33bw: -1.9e-07 %) means the "
                                "judged dispatch costs less than the integrated optimum, by less than 0.0001 % of it")
@@ -1219,7 +1292,7 @@ def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_run
     assert header in effort and len(effort.columns) <= 5
     ms = sys_t.groupby("system").integrated_solve_time_ms
     for (system, method), v in effort[header].items():
-        assert v == f"{ms.max()[system] / ms.min()[system]:.2f}"
+        assert v == f"{ms.max()[_whole(system)] / ms.min()[_whole(system)]:.2f}"
     text = ch09_comparison.runs_text(chapter, "paper")
     for key in ("05_coordination", "06_ml_surrogate", "07_aladin"):
         attrs = archived[key].attrs

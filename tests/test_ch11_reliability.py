@@ -174,7 +174,7 @@ def test_the_paper_store_names_its_path_commit_and_date():
     assert ch11.paper_text(st) == (f"From `archive/11_reliability/88dd639b18ec.nc` (commit `{commit}`, written "
                                    f"{created} UTC; parameters {store.parameters_text(st)}).")
     # review finding: the paper run's hang timeout (600 s, the default 120 s) was not on the page
-    assert "`timeout_s` = 600.0" in ch11.paper_text(st)
+    assert "`timeout_s = 600.0`" in ch11.paper_text(st)
     assert ch11.paper_text(None) == ("No store of every probe yet: run `forlab run 11_reliability --profile paper` "
                                      "(or `.venv/bin/python scripts/probes.py --profile paper`).")
 

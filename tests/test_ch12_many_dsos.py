@@ -329,6 +329,36 @@ def test_infeasible_runs_say_which_limits_they_break_and_dispatch_table_sets_rul
     assert list(d.index) == [8] and d.iloc[0].tolist() == ["20.0", "50.0", "2.5", "3.0", "7.5"]
 
 
+
+def test_a_run_that_broke_only_a_unit_limit_says_by_how_many_kw_on_its_system_base():
+    """Review finding (session 51): "1.5e-05 p.u. (of nominal voltage for a voltage, of the system base for a branch
+    flow or a unit's power)" left the reader to pick the unit. Where only unit limits broke, the list of failed and
+    infeasible runs (and chapter 09, through `violation_text`) gives the unit's excess in kW on the system base,
+    read from the TS's data, and how far beyond the judge's tolerance (`forlab.opf.judge.GEN_TOL`) it is at most."""
+    from forlab.opf.judge import GEN_TOL
+
+    assert ch12.ts_base_mva("case118") == 100.0 == ch12.ts_base_mva("case1354pegase")
+    bad = _row(8, "P3", 0.0, 0.5, feasible=False)
+    bad.update(system="case118+case33bw*8", n_gen_violations=1, n_vm_violations=0, n_branch_violations=0,
+               n_angle_violations=0, max_violation=1.5e-5)
+    t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,)))
+    assert ("- 8 DSs, P3 ALADIN: infeasible in the T+D power flow (1 generator limit violation: a unit at most 1.5 kW "
+            "past its limit (1.5e-05 p.u. of the 100 MVA system base, the largest excess over any limit), so at most "
+            f"0.5 kW beyond the judge's tolerance of {1e3 * GEN_TOL:.1f} kW (`forlab.opf.judge.GEN_TOL`; kvar for a "
+            "unit's Q))") in ch12.failures_text(t)
+    row = t[t.method == "P3"].iloc[0]
+    assert ch12.only_units_broke(row)
+    # another kind broken as well: the largest excess may be that limit's, so the generic unit stays
+    both = row.copy()
+    both["n_vm_violations"] = 1
+    assert not ch12.only_units_broke(both)
+    assert ch12.violation_text(both, 100.0) == ch12.violation_text(both) == (
+        "1 voltage and 1 generator limit violations, the largest 1.5e-05 p.u. (of nominal voltage for a voltage, of "
+        "the system base for a branch flow or a unit's power)")
+    large = row.copy()
+    large["max_violation"] = 0.02  # p.u.: 2 MW on 100 MVA, said in MW
+    assert "a unit at most 2.000 MW past its limit" in ch12.violation_text(large, 100.0)
+
 def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     bad = _row(8, "P2", 0.004, 0.5, feasible=False)
     bad.update(n_gen_violations=1, n_vm_violations=0, n_branch_violations=0, max_violation=4e-5, pcc_error=0.0036)

@@ -432,6 +432,32 @@ def test_a_store_says_where_it_comes_from_in_one_form():
     assert store.short_commit({"git_commit": "unknown"}) == "unknown"
 
 
+
+def test_a_parameter_list_prints_as_code_so_its_quotes_stay_straight():
+    """Review finding (session 51): the "From archive/..." lines printed `probes` = “all”, `meshings` = [“none”, ...]:
+    MyST's smart quotes curled the quotes of every value outside code, and a value copied into `forlab run -p`
+    then carried quotes the CLI does not read. Each pair is inline code now; rendered as the book renders it
+    (MyST with smart quotes), no typographic quote is left, and a long list still has spaces to wrap at."""
+    from docutils.core import publish_parts
+    from myst_parser.parsers.docutils_ import Parser
+
+    params = {"probes": "all", "meshings": ["none", "all"], "scheduler": "", "timeout_s": 600.0, "odd": "a`b"}
+    st = xr.Dataset(attrs={"parameters": json.dumps(params, separators=(",", ":"))})
+    text = store.parameters_text(st)
+    assert text.startswith('`probes = "all"`, `meshings = ["none", "all"]`, `scheduler = ""`, `timeout_s = 600.0`, ')
+    assert text.endswith('`` odd = "a`b" ``')  # a backtick in a value: a longer fence (CommonMark)
+
+    def page(markdown: str) -> str:
+        return publish_parts(markdown, parser=Parser(), writer_name="html5",
+                             settings_overrides={"smart_quotes": True, "report_level": 5})["body"]
+
+    html = page(f"parameters {text}.")
+    assert not set("“”‘’") & set(html), html
+    assert html.count('class="docutils literal"') == len(params)
+    assert 'odd = &quot;a`b&quot;' in html
+    assert "“" in page('parameters `probes` = "all".')  # the old form, as the review saw it
+
+
 def test_store_header_lists_the_provenance_and_wraps_a_long_parameter_set():
     st = xr.Dataset(attrs={"chapter": "01_first_power_flow", "parameters": "{}", "git_commit": "abc",
                            "created_utc": "now"})

@@ -610,10 +610,22 @@ def store_header(stored: xr.Dataset) -> str:
 
 
 def parameters_text(st: xr.Dataset) -> str:
-    """A store's parameters as "`name` = value" pairs joined by ", ", so that the line can wrap on the page (its JSON
-    has no space to break at): what a paper-scale section names beside `origin_text`."""
+    """A store's parameters as "`name = value`" pairs joined by ", ", each pair inline code (the value as JSON), so
+    that the line can wrap on the page between the pairs and at the spaces inside a list (the store's JSON has none
+    after its commas) and the page prints the value as it is written: outside code, MyST's smart quotes turned the
+    quotes of a string into typographic ones, which a reader who copies the value into `forlab run -p` cannot use.
+    What a paper-scale section names beside `origin_text`."""
     params = json.loads(st.attrs["parameters"])
-    return ", ".join(f"`{k}` = {json.dumps(v)}" for k, v in params.items())
+    return ", ".join(_inline_code(f"{k} = {json.dumps(v)}") for k, v in params.items())
+
+
+def _inline_code(text: str) -> str:
+    """``text`` as Markdown inline code: between single backticks, or, where it holds one, between a run of backticks
+    longer than any in it, padded with spaces (CommonMark's rule)."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def shown_path(path: str | os.PathLike) -> str:

@@ -36,7 +36,7 @@ import xarray as xr
 
 from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
-from forlab.book.tables import clipped, counted, fixed, listed, printable, span, table, to_dataset
+from forlab.book.tables import clipped, counted, fixed, listed, page_index, printable, span, table, to_dataset
 from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import (
     NEGLIGIBLE_PCT,
@@ -439,7 +439,9 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
     the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their full
     names, `METHOD_NAMES`, in that order), and "–" where a method has no value (a failed case's deviation, or a
     field the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases
-    whose dispatch is feasible in the T+D power flow."""
+    whose dispatch is feasible in the T+D power flow. The system names may break after each "+", as in every
+    other table of the book (`forlab.book.tables.page_index`): whole, the longest of them widened the table past the
+    book's column."""
     digits = PAGE_TABLES[part] if isinstance(part, str) else part
     t = printed(table)
     systems = list(dict.fromkeys(t.index.get_level_values("system")))
@@ -452,7 +454,15 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
             # a whole number with 0 digits, else one digit (a mean of rounds may lie between two)
             t[c] = [np.nan if not np.isfinite(v) else f"{v:.{d if d or v == round(v) else 1}f}"
                     for v in t[c].astype(float)]
-    return printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
+    shown = printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
+    shown.index = _page_rows(shown.index.get_level_values("system"), shown.index.get_level_values("method"))
+    return shown
+
+
+def _page_rows(systems, methods) -> pd.MultiIndex:
+    """The (system, method) index of a `page_table` row as the page prints it (`forlab.book.tables.page_index`):
+    `dash_text` finds a shown row's per-system row by it."""
+    return page_index(list(systems), list(methods), names=["system", "method"])
 
 
 MISSING = {"deviation_mean_pct": "judged deviation", "feasible_pct": "T+D power-flow feasibility",
@@ -608,7 +618,7 @@ def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
     naming only the causes that occur (`DASHES`, and the values that do not apply together, `NOT_APPLYING_WHY`);
     empty when no table shows one. The tables are passed in, not rebuilt: the legend speaks of the tables the page
     shows."""
-    rows = {(r.system, r.method): r for r in table.itertuples()}
+    rows = dict(zip(_page_rows(table.system, table.method), table.itertuples()))  # keyed as the shown rows are
     causes = set()
     for shown in pages.values():
         for key, line in shown.iterrows():
@@ -1929,11 +1939,27 @@ def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
     return f"every method finished with a feasible dispatch {where}"
 
 
-def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2], max_ds: int | None = None) -> str:
+def scale_base_mva(found: dict | None) -> float | None:
+    """The system base (MVA) of chapter 12's sweep, from the TS its parameters name (``found``: the chapter store's
+    parsed ``attrs["sources"]``, `sources`; `ch12_many_dsos.ts_base_mva`); None where they do not name one."""
+    ts = ((found or {}).get("scale") or {}).get("parameters", {}).get("ts")
+    return ch12_many_dsos.ts_base_mva(ts) if ts else None
+
+
+STOPPED_BY_A_HAIR = ("Limits of P3 at this scale", "Stopped, yet infeasible by a hair")
+"""Where chapter 12 explains how an ALADIN run that stopped by its own test can leave a unit just past the judge's
+tolerance: (its section, the paragraph's bold lead), as its notebook titles them; `scale_reliability_text` sends the
+reader there."""
+
+
+def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2], max_ds: int | None = None,
+                           found: dict | None = None) -> str:
     """Markdown: at which sizes of chapter 12's sweep ``method`` (ALADIN by default) finished with a feasible dispatch
-    and at which not, and why not (`ch12_many_dsos.WHY_NOT`; where it was not run, up to which size the sweep runs it
-    and what the stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`): what a
-    statement about the method at scale must be held to. Empty without the sweep or the method in it."""
+    and at which not, and why not (`ch12_many_dsos.WHY_NOT`; where its dispatch is infeasible, what broke, with a
+    unit's excess in kW on the sweep's system base from ``found``, `scale_base_mva`, and for ALADIN, where only unit
+    limits broke, where chapter 12 explains it, `STOPPED_BY_A_HAIR`; where it was not run, up to which size the sweep
+    runs it and what the stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`):
+    what a statement about the method at scale must be held to. Empty without the sweep or the method in it."""
     rows = scale_t[scale_t.method == method].sort_values("n_ds") if len(scale_t) else scale_t
     if rows.empty:
         return ""
@@ -1945,8 +1971,9 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
     head = f"In the sweep of {{doc}}`12_many_dsos`, {method}"
     if not missed:
         return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
-    why = "; ".join(f"at {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns)}"
-                    for w, ns in missed.items())
+    base = scale_base_mva(found)
+    why = "; ".join(f"at {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns, base)}"
+                    + _by_a_hair(rows, w, ns, method) for w, ns in missed.items())
     if said := _not_run_why(rows, max_ds):
         why += f" ({said}; {{doc}}`12_many_dsos` says why it stops there)"
     n_run = len(rows) - len(missed.get("not run", []))
@@ -1968,17 +1995,29 @@ def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
     return f"the sweep runs it up to {limit}; stored status: {clipped(statuses.iloc[-1], 120)}"
 
 
-def _by_how_much(rows: pd.DataFrame, why: str, sizes: list) -> str:
+def _by_how_much(rows: pd.DataFrame, why: str, sizes: list, base_mva: float | None = None) -> str:
     """For sizes whose dispatch is infeasible, what the T+D power flow found broken there, in chapter 12's words
-    (`ch12_many_dsos.violation_text`: the violations by kind and the largest), per size where there are several;
-    else ""."""
+    (`ch12_many_dsos.violation_text`: the violations by kind and the largest, a unit's excess in kW on the system
+    base ``base_mva``, MVA, where given), per size where there are several; else ""."""
     if why != "infeasible":
         return ""
     bad = rows[rows.n_ds.isin(sizes)].sort_values("n_ds")
     if len(bad) == 1:
-        return f" ({ch12_many_dsos.violation_text(next(bad.itertuples()))})"
-    return " (" + "; ".join(f"at {ds_count(int(r.n_ds))}: {ch12_many_dsos.violation_text(r)}"
+        return f" ({ch12_many_dsos.violation_text(next(bad.itertuples()), base_mva)})"
+    return " (" + "; ".join(f"at {ds_count(int(r.n_ds))}: {ch12_many_dsos.violation_text(r, base_mva)}"
                             for r in bad.itertuples()) + ")"
+
+
+def _by_a_hair(rows: pd.DataFrame, why: str, sizes: list, method: str) -> str:
+    """For ALADIN's sizes whose dispatch is infeasible with only unit limits broken, where chapter 12 explains how a
+    run that stopped by its own test leaves a unit past the judge's tolerance (`STOPPED_BY_A_HAIR`); else ""."""
+    bad = rows[rows.n_ds.isin(sizes)]
+    units_only = all(map(ch12_many_dsos.only_units_broke, bad.itertuples()))
+    if why != "infeasible" or method != METHOD_NAMES[2] or not units_only:
+        return ""
+    section, lead = STOPPED_BY_A_HAIR
+    return (f"; {{doc}}`12_many_dsos` says how a run that stopped by ALADIN's own test can leave a unit past the "
+            f"judge's tolerance (section “{section}”, paragraph “{lead}”)")
 
 
 def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
@@ -2071,6 +2110,7 @@ __all__ = [
     "SENS_REPEATS",
     "SENS_RUNS",
     "SOURCES",
+    "STOPPED_BY_A_HAIR",
     "TIME_TICKS",
     "TIMING_REPEATS",
     "Evidence",
@@ -2105,6 +2145,7 @@ __all__ = [
     "reveal_text",
     "run",
     "runs_text",
+    "scale_base_mva",
     "scale_conditions_text",
     "scale_limit",
     "scale_models_text",

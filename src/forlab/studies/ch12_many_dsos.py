@@ -61,7 +61,7 @@ from forlab.book.tables import (
     to_dataset,
     wrappable,
 )
-from forlab.opf.judge import MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
+from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
 from forlab.opf.outcome import NEGLIGIBLE_PCT, most_accurate, unmeasured_when_failed
 from forlab.p1_for.representation import check_n_cost
 from forlab.studies import ch08_sensitivity as ch08
@@ -112,6 +112,7 @@ __all__ = [
     "missed_text",
     "narrow_words",
     "noise_text",
+    "only_units_broke",
     "operating_point",
     "outcome_tables",
     "p1_on_workers",
@@ -140,6 +141,7 @@ __all__ = [
     "timing_noise",
     "to_store",
     "trend",
+    "ts_base_mva",
     "violation_text",
     "why_not_compared",
     "winner_words",
@@ -1482,11 +1484,14 @@ def _ds_span(sizes, sweep) -> str:
 
 
 def failures_text(t: pd.DataFrame) -> str:
-    """Markdown: every run that failed or whose dispatch is infeasible, with its status; or that none did."""
+    """Markdown: every run that failed or whose dispatch is infeasible, with its status (for an infeasible one, what
+    the T+D power flow found broken, `violation_text`, a unit's excess in kW on its system's base); or that none
+    did."""
     bad = t[~_ok(t)]
     if not len(bad):
         return "Every run finished, and every dispatch is feasible in the T+D power flow."
-    return "\n".join(f"- {ds_count(r.n_ds)}, {METHODS[r.method]}: {r.status if r.status != 'ok' else _infeasible(r)}"
+    return "\n".join(f"- {ds_count(r.n_ds)}, {METHODS[r.method]}: "
+                     + (r.status if r.status != "ok" else _infeasible(r, _base_of(r.system)))
                      for r in bad.itertuples())
 
 
@@ -1523,22 +1528,71 @@ def p3_text(t: pd.DataFrame) -> str:
     return " ".join(out)
 
 
-def _infeasible(r) -> str:
+def _infeasible(r, base_mva: float | None = None) -> str:
     """Why a finished run's dispatch is infeasible: the T+D power flow's violations by kind, and the largest
-    (`violation_text`)."""
-    return f"infeasible in the T+D power flow ({violation_text(r)})"
+    (`violation_text`, with the system base ``base_mva`` in MVA)."""
+    return f"infeasible in the T+D power flow ({violation_text(r, base_mva)})"
 
 
-def violation_text(r) -> str:
+def _base_of(system: str) -> float | None:
+    """The system base (MVA, `ts_base_mva`) of the study system named ``system``, by its TS
+    (`forlab.grid.td.parse_system`); None for a name that is no study system's (rows made up by hand), whose
+    violations are then worded without it (`violation_text`)."""
+    from forlab.grid import td
+
+    try:
+        ts = td.parse_system(system)[0]
+    except (TypeError, ValueError):
+        return None
+    return ts_base_mva(ts)
+
+
+def ts_base_mva(ts: str) -> float:
+    """The system base (MVA) of every study system on the TS case ``ts``, read from the grid's data: the integrated
+    T+D net is built on a copy of its TS (`forlab.grid.td.StudySystem.integrated`), so the judge's p.u. of a branch
+    flow or a unit's power (`forlab.opf.judge.MAX_VIOLATION_UNIT`) are of the TS's base."""
+    from forlab.grid import cases
+
+    return float(cases.summary(ts)["sn_mva"])
+
+
+def _kw(mw: float) -> str:
+    """A unit's power excess as a page writes it: kW below 1 MW ("1.5 kW"), else MW."""
+    return f"{1e3 * mw:.1f} kW" if abs(mw) < 1.0 else f"{mw:.3f} MW"
+
+
+def only_units_broke(r) -> bool:
+    """Whether the judge's counts of a row (`forlab.opf.judge.VIOLATION_KINDS`) hold generator limit violations and
+    no other kind (a count the row lacks or holds as NaN is taken as not broken, as `violation_words` does)."""
+    def count(c):
+        v = getattr(r, c, np.nan)
+        return float(v) if pd.notna(v) else 0.0
+
+    return count("n_gen_violations") > 0 and all(count(c) <= 0 for c in VIOLATION_KINDS if c != "n_gen_violations")
+
+
+def violation_text(r, base_mva: float | None = None) -> str:
     """What the T+D power flow found broken in one finished run's dispatch (a row of `frame`, or of chapter 09's
     copies of them): the kinds it broke (`forlab.opf.judge.violation_words`; a count the row lacks or holds as
     NaN is not claimed) and the largest excess over a limit in its unit (`forlab.opf.judge.MAX_VIOLATION_UNIT`):
     "1 generator limit violation, the largest 1.5e-05 p.u. (of nominal voltage for a voltage, ...)".
+    Where only unit limits broke and the system base ``base_mva`` (MVA, `ts_base_mva`) is given, the one unit that
+    applies instead: the unit's excess in kW on that base, and how far it is beyond the judge's tolerance
+    (`forlab.opf.judge.GEN_TOL`, 1e-3 MW): "1 generator limit violation: a unit at most 1.5 kW past its limit
+    (1.5e-05 p.u. of the 100 MVA system base, ...), so at most 0.5 kW beyond the judge's tolerance of 1.0 kW ...".
+    At most, since the store keeps the largest excess over any limit, not the unit's own: a voltage or branch flow
+    within its own tolerance may exceed its limit by more.
     The one wording of an infeasible run, this chapter's list of failed and infeasible runs and chapter 09's
     statement on ALADIN at scale alike."""
     worst = float(getattr(r, "max_violation", np.nan))
+    words = violation_words(r, broken_only=True)
+    if base_mva and np.isfinite(worst) and only_units_broke(r):
+        top = worst * base_mva  # MW: the unit's excess is no larger than the largest excess over any limit
+        return (f"{words}: a unit at most {_kw(top)} past its limit ({worst:.1e} p.u. of the {base_mva:g} MVA system "
+                f"base, the largest excess over any limit), so at most {_kw(max(top - GEN_TOL, 0.0))} beyond the "
+                f"judge's tolerance of {_kw(GEN_TOL)} (`forlab.opf.judge.GEN_TOL`; kvar for a unit's Q)")
     largest = f", the largest {worst:.1e} {MAX_VIOLATION_UNIT}" if np.isfinite(worst) else ""
-    return f"{violation_words(r, broken_only=True)}{largest}"
+    return f"{words}{largest}"
 
 
 def p2_text(t: pd.DataFrame) -> str:
