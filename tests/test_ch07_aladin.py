@@ -439,8 +439,8 @@ def test_paper_store_reads_rounds_met_and_a_run_that_never_reaches_its_test_as_m
     row = ch.scaling_report(st)["targets"].set_index(["target", "system"]).loc[("wall_ratio", "1654-5")]
     assert not row.met and row.floor > row.limit and f"alone (set-up, and the slowest region's NLP and reduction " \
         f"in every round) took {row.floor:.1f}x" in text
-    # every repeat was timed beside a centralized build and solve: the bullet gives their range, all above the target
-    assert f"its repeats, each timed beside a centralized build and solve made just before it, took " \
+    # every repeat was timed beside an integrated build and solve: the bullet gives their range, all above the target
+    assert f"its repeats, each timed beside an integrated build and solve made just before it, took " \
         f"{row.paired_low:.1f} to {row.paired_high:.1f}x that build and solve, every one above the target" in text
     # review finding: a build and solve was called "a centralized solve", the page's word for Ipopt's time alone
     assert "centralized solve" not in text and "that solve" not in text

@@ -209,7 +209,7 @@ TARGET_WORDS = {
     "coordinator_ms": "{name} on {system}: {value:.1f} ms against at most {limit:g} ms",
     "coordinator_slope": "{name} {scope}: log-log slope {value:.2f}, at most {upper:.2f} at {level:.0%} confidence, "
                          "against at most {limit:g} (linear)",
-    "wall_ratio": "{name} on {system}: {value:.1f}x the centralized AC-OPF's (model build and solve) against at "
+    "wall_ratio": "{name} on {system}: {value:.1f}x the integrated AC-OPF's (model build and solve) against at "
                   "most {limit:g}x; the regions' own work alone (set-up, and the slowest region's NLP and "
                   "reduction in every round) took {floor:.1f}x",
     "rounds": "{name} on {system}: first met in round {value:.0f} against at most {limit:g}, every local solve "
@@ -301,16 +301,15 @@ def _stopped_words(r) -> str:
 
 def _paired_words(r) -> str:
     """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
-    range of its repeats' ratios, each to the centralized build and solve timed just before it (not a solve alone:
-    the page's `INTEGRATED_SOLVE` is the solver's time without the build; "centralized" as issue 17's targets say
-    it, `TARGET_WORDS`), and whether that range lies on one
-    side of the target; "" otherwise (other targets, stores without pairs)."""
+    range of its repeats' ratios, each to the integrated AC-OPF's build and solve timed just before it (not a solve
+    alone: the page's `INTEGRATED_SOLVE` is the solver's time without the build), and whether that range lies on
+    one side of the target; "" otherwise (other targets, stores without pairs)."""
     low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
     if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
         return ""
     side = ("every one within the target" if high <= r.limit else "every one above the target" if low > r.limit
             else "on both sides of the target: the machine's noise decides this reading")
-    return (f"; its repeats, each timed beside a centralized build and solve made just before it, took {low:.1f} "
+    return (f"; its repeats, each timed beside an integrated build and solve made just before it, took {low:.1f} "
             f"to {high:.1f}x that build and solve, {side}")
 
 
