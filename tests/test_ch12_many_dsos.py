@@ -381,6 +381,20 @@ def test_p2_text_explains_only_a_unit_limit_break_and_nothing_else():
     assert "0.0113 MW at 8 DSs" in text and text.endswith("P2 finished no run with an infeasible dispatch.")
 
 
+def test_p2_text_says_a_units_only_break_in_one_unit_as_the_aladin_sentence_does():
+    """Reader's review: P2's largest violation, where only unit limits broke on a study system whose base is known,
+    is said as `violation_text` says it (kW past the unit's limit and beyond the judge's tolerance), not in the
+    generic p.u. of every kind of limit; a made-up system name keeps the generic wording."""
+    bad = _row(8, "P2", 0.004, 0.5, feasible=False)
+    bad.update(n_gen_violations=1, n_vm_violations=0, n_branch_violations=0, max_violation=4e-5, pcc_error=0.0036)
+    t = ch12.frame(_store([_row(8, "integrated", 0.0, 1.0), bad], buses=(500,), ts_its=(20,)))
+    assert "the largest violation is 4.0e-05 p.u. (of nominal voltage" in ch12.p2_text(t)
+    t = t.assign(system="case118+case33bw*8")
+    text = ch12.p2_text(t)
+    assert "the worst, at 8 DSs: 1 generator limit violation: a unit at most 4.0 kW past its limit" in text
+    assert "so at most 3.0 kW beyond the judge's tolerance of 1.0 kW" in text
+
+
 def test_missed_text_says_where_the_online_time_goes_at_the_worst_size():
     rows = [_row(n, "integrated", 0.0, 1.0) for n in (8, 16)]
     for n, solve, its in ((8, 0.2, 25), (16, 0.5, 40)):

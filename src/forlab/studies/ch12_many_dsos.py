@@ -1609,14 +1609,25 @@ def p2_text(t: pd.DataFrame) -> str:
     bad = p2[(p2.status == "ok") & ~p2.feasible.astype(bool)]
     if not len(bad):
         return said + "P2 finished no run with an infeasible dispatch."
-    said += (f"P2 finished with an infeasible dispatch at {counted(len(bad), 'size')} ({_ds_list(bad.n_ds)}); the "
-             f"largest violation is {bad.max_violation.max():.1e} {MAX_VIOLATION_UNIT}, and the largest error of "
-             f"one surrogate's predicted import {bad.pcc_error.max():.4f} MW.")
+    said += (f"P2 finished with an infeasible dispatch at {counted(len(bad), 'size')} ({_ds_list(bad.n_ds)}); "
+             f"{_largest_violation(bad)}, and the largest error of one surrogate's predicted import "
+             f"{bad.pcc_error.max():.4f} MW.")
     others = [c for c in held_counts(bad.columns) if c != "n_gen_violations"]
     if (bad[others] > 0).any().any():
         return said + " Limits other than the units' break too: see the list of failed and infeasible runs."
     # the kinds counted and found intact (a store written before the angle count has NaN there: not claimed)
     return said + _unit_break_text(bad, [VIOLATION_KINDS[c] for c in others if (bad[c] == 0).all()])
+
+
+def _largest_violation(bad: pd.DataFrame) -> str:
+    """The largest excess over a limit among the infeasible rows ``bad``, in one unit where only unit limits broke in
+    that row and its system base is known (`violation_text`, as the list of failed and infeasible runs and the
+    ALADIN sentence say it), else in the generic p.u. (`forlab.opf.judge.MAX_VIOLATION_UNIT`)."""
+    worst = bad.loc[bad.max_violation.astype(float).idxmax()]
+    base = _base_of(str(worst.system)) if "system" in worst else None
+    if base and only_units_broke(worst):
+        return f"the worst, at {ds_count(int(worst.n_ds))}: {violation_text(worst, base)}"
+    return f"the largest violation is {float(worst.max_violation):.1e} {MAX_VIOLATION_UNIT}"
 
 
 def polytopes_text(t: pd.DataFrame) -> str:
