@@ -185,7 +185,8 @@ def test_convergence_figures_and_texts(archived):
     assert any("ALADIN-α's QP" in run for run in shown.index.get_level_values("run"))
     assert all("_" not in c and "$" not in c for c in shown.columns)
     regions = ch.regions_shown(st)
-    assert {"rated ties it limits", "consensus rows it is in"} <= set(regions.columns) and len(regions) == st.sizes["area"]
+    headers = {c.replace("\u00ad", "") for c in regions.columns}  # less its soft hyphen: the reader sees no other
+    assert {"rated ties it limits", "consensus rows it is in"} <= headers and len(regions) == st.sizes["area"]
     assert ch.store_text(st, table).endswith(f"{len(table)} runs")
 
 
@@ -1885,3 +1886,20 @@ def test_the_tables_and_figures_call_the_baseline_the_integrated_acopf(path):
     said = re.findall(r".{0,40}centralized.{0,30}", prose)
     assert len(said) == 3 and all(("converges to the centralized" in w or "paper's centralized" in w
                                    or "multiple of the centralized" in w) for w in said), said
+
+
+def test_the_regions_table_fits_the_column_of_a_1280_px_window(archived):
+    """The regions table was 768 px wide at its narrowest, past the 688 px column of a 1280 px window: its system
+    names ("case9+case33bw") may now break after "+" and its widest header word ("consensus") may hyphenate, so no
+    system name holds an unbreakable piece longer than the longest region name, and no header a word longer than
+    "variables"."""
+    st = archived[0]
+    regions = ch.regions_shown(st)
+    systems = set(regions.index.get_level_values("system"))
+    assert any("+\u200b" in s for s in systems) and {s.replace("\u200b", "") for s in systems} == set(
+        st.area_system.values)
+    assert "con\u00adsensus rows it is in" in regions.columns
+    pieces = [w for s in systems for w in s.split("\u200b")]
+    assert max(map(len, pieces)) <= max(map(len, st.area_region.values)), max(pieces, key=len)
+    words = [w for c in regions.columns for part in c.split() for w in part.split("\u00ad")]
+    assert max(map(len, words)) <= len("variables"), max(words, key=len)

@@ -376,6 +376,7 @@ def test_the_chapter_makes_a_small_offer_when_given_none(tmp_path):
 def test_an_offer_of_no_study_system_skips_the_whole_tso(st):
     assert st.attrs["tso_status"] == "the offer names no DS of a forlab study system" and "tso" not in st.dims
     assert "not solved on this page" in ch10.tso_text(st) and ch10.tso_table(st).empty and not ch10.tso_agree(st)
+    assert ch10.tso_tables(st) == []  # nothing to show: the text says why
 
 
 def test_the_offer_files_pcc_is_checked_against_its_study_system():
@@ -453,6 +454,21 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
     assert "beyond the solver's own time, the Pyomo call writes the model to an NL file" in text
     back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))
     assert ch10.tso_table(back).equals(t) and ch10.tso_text(back) == text
+
+
+def test_the_tso_runs_show_as_two_tables_that_fit_the_column(tso_st):
+    """The ten columns of `tso_table` were one table 768 px wide at its narrowest, past the 688 px column of a
+    1280 px window: the page shows them as two titled tables, the optimum and the solve, with every column once, each
+    row under its representation and engine, and the notebook displays those."""
+    whole = ch10.tso_table(tso_st)
+    (t1, optimum), (t2, solve) = ch10.tso_tables(tso_st)
+    assert t1.startswith("**The optimum**") and t2.startswith("**The solve**")
+    assert list(solve.columns) == ["engine", *ch10.TSO_SOLVE_COLUMNS] and len(optimum.columns) == 6
+    assert sorted({*optimum.columns, *solve.columns}) == sorted(whole.columns)
+    assert all(part[c].equals(whole[c]) for part in (optimum, solve) for c in part.columns)
+    assert list(optimum.index) == list(solve.index) == list(whole.index)
+    code = "\n".join(sources("10_consuming_an_offer", "code"))
+    assert "titled(ch10.tso_tables(st))" in code and "tso_table(st)" not in code
 
 
 def test_a_disagreement_is_said(tso_st):

@@ -238,3 +238,25 @@ def test_the_ch05_infeasible_level_probe_passes_chapter_05s_check():
                          "MIN_COST_POINTS": MIN_COST_POINTS})
     assert params["levels"] == [1.0, 10.0]
     ch05.check_params(params)
+
+
+def test_the_archived_probe_table_has_no_word_wider_than_the_column_allows():
+    """Every word of the archived probe table may break within 16 characters (at spaces, or where `_cell` and the
+    probe names put break opportunities): with whole words up to 24 characters ("no_such_chapter",
+    "case118+case33bw*8+case69*2") the table was 792 px wide, past the 688 px column of a 1280 px window."""
+    import re
+    from pathlib import Path
+
+    from forlab.book import store
+
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    text = ch11.probes_markdown(big).replace("&lt;", "<").replace("&gt;", ">").replace("\\", "")
+    words = [w for line in text.splitlines()[2:] for w in re.split(r"[\s\u200b|]+", line)]
+    assert max(map(len, words)) <= 16, max(words, key=len)
+
+
+def test_long_words_break_after_a_plus_and_a_dot_before_a_letter_but_not_inside_a_number():
+    assert ch11._cell("forlab run no_such_chapter") == "forlab run no_\u200bsuch_\u200bchapter"
+    assert ch11._cell("case118+case33bw") == "case118+\u200bcase33bw"
+    assert ch11._cell("line.x_ohm_per_km") == "line.\u200bx_\u200bohm_\u200bper_\u200bkm"
+    assert ch11._cell("tcp://127.0.0.1:49827") == "tcp://\u200b127.0.0.1:49827"

@@ -39,7 +39,7 @@ import xarray as xr
 from forlab.book import store as store_
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_types
-from forlab.book.tables import fixed_columns, printable, table, to_dataset, wrappable
+from forlab.book.tables import TitledTable, fixed_columns, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
@@ -954,8 +954,8 @@ def solver_text(st: xr.Dataset) -> str:
     how = ("the `pyomo-ripopt` package, which bundles it (`pip install pyomo-ripopt`)" if name == "ripopt" else
            "an `ipopt` executable on the `PATH`, which conda-forge provides and PyPI does not")
     return (f"**Pyomo's NLP solver `{name}` is not available here.** It needs {how}, so the Pyomo model is built "
-            "and checked but not solved; its row below is empty. The same model is solved with CasADi, whose wheel "
-            "ships Ipopt as a library.")
+            "and checked but not solved; its rows in the tables below are empty. The same model is solved with "
+            "CasADi, whose wheel ships Ipopt as a library.")
 
 
 def solution_table(st: xr.Dataset) -> pd.DataFrame:
@@ -1062,8 +1062,27 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
     t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
     t = fixed_columns(t, TSO_DIGITS)  # fixed decimals per column: "1.050000", not "1.05"
-    t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break: ten columns fit the page
+    t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break where they are long
     return printable(t, TSO_HEADERS).set_index("DS as")
+
+
+TSO_SOLVE_COLUMNS = ("solver time (ms)", "wall time (ms)", "iterations")
+"""The columns of `tso_table` that `tso_tables` shows in its second table, the solves' cost; the first keeps the
+status and the optimum."""
+
+
+def tso_tables(st: xr.Dataset) -> list[TitledTable]:
+    """`tso_table` as the page shows it, in two titled tables (`forlab.book.tables.titled`), each row under its
+    representation and engine: the status and the optimum found ($/h, MW, Mvar, p.u.), then the solver time, the wall
+    time (ms) and the iterations. As one table of ten columns it was 768 px wide at its narrowest, past the 688 px
+    column of a 1280 px window. No tables without runs (`tso_text` says why)."""
+    t = tso_table(st)
+    if t.empty:
+        return []
+    solve = list(TSO_SOLVE_COLUMNS)
+    return [("**The optimum** of each TSO, the DS as its offer (P1) or its surrogate (P2):", t.drop(columns=solve)),
+            ("**The solve** of each: the solver's own time, the wall time of the whole call and the iterations:",
+             t[["engine", *solve]])]
 
 
 def tso_agree(st: xr.Dataset) -> bool:

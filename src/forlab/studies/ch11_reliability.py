@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -503,18 +504,30 @@ def probes_table(st: xr.Dataset) -> pd.DataFrame:
     return t.sort_values(["group", "probe"]).reset_index(drop=True)
 
 
-LONG_TOKEN = 24
-"""Words longer than this (paths, identifiers, solver messages) get break opportunities, or they widen the table
-past the text column."""
-BREAK_AFTER = "/_.="
-"""Where such a word may break: after a path separator, an underscore, a dot or an equals sign."""
+LONG_TOKEN = 12
+"""Words longer than this (characters: paths, identifiers, system names, solver messages) get break opportunities,
+or they widen the table past the text column: at 24, the words "no_such_chapter" and "case118+case33bw*8+case69*2"
+stayed whole and the table was 792 px wide, past the 688 px column of a 1280 px window."""
+BREAK_AFTER = "/_=+"
+"""Where such a word may break: after a path separator, an underscore, an equals sign or a plus (between the cases of
+a system name); after a dot too, where a letter follows (`_breakable`)."""
+_DOT_BEFORE_LETTER = re.compile(r"\.(?=[A-Za-z])")
+
+
+def _breakable(word: str) -> str:
+    """``word`` with break opportunities (`forlab.book.tables.wrappable`) if longer than `LONG_TOKEN`: after each
+    `BREAK_AFTER` character and after a dot followed by a letter (``forlab.p1_for.offer``, ``td.load_system``), never
+    inside a number (an address such as 127.0.0.1 stays whole) nor between the slashes of a scheme (``tcp://``)."""
+    if len(word) <= LONG_TOKEN:
+        return word
+    return wrappable(_DOT_BEFORE_LETTER.sub(".\u200b", word), BREAK_AFTER).replace("/\u200b/", "//")
 
 
 def _cell(text: str) -> str:
     """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis (a message's grammar ``[*<n>]`` set half
-    of it in italics), no line break; long words breakable (`forlab.book.tables.wrappable`)."""
+    of it in italics), no line break; long words breakable (`_breakable`)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
-    return " ".join(wrappable(w, BREAK_AFTER, LONG_TOKEN) for w in text.split())
+    return " ".join(_breakable(w) for w in text.split())
 
 
 def probes_markdown(st: xr.Dataset) -> str:

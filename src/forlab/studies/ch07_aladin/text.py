@@ -189,11 +189,16 @@ centralized AC-OPF, as chapters 05, 06, 08, 09 and 12 call it; the glossary keep
 
 
 def regions_shown(st: xr.Dataset) -> pd.DataFrame:
-    """The partition table of a store (``area_*``) as the chapter prints it, one row per system and region."""
-    return printable(frame(st, "area").set_index(["system", "region"]), {
+    """The partition table of a store (``area_*``) as the chapter prints it, one row per system and region. It fits
+    the 688 px column of a 1280 px window (it was 768 px wide): the system names may break after "+"
+    (`forlab.book.tables.page_index`), and the widest header word may hyphenate, "con-sensus" (a soft hyphen, shown
+    only where the line breaks)."""
+    t = frame(st, "area")
+    t.index = page_index(t.system, t.region, names=["system", "region"])
+    return printable(t.drop(columns=["system", "region"]), {
         "core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
         "cut_branches_owned": "rated ties it limits", "units": "units", "variables": "variables",
-        "consensus_rows": "consensus rows it is in"})
+        "consensus_rows": "con\u00adsensus rows it is in"})
 
 
 TARGET_NAMES = {
