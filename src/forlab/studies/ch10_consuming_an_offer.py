@@ -1066,7 +1066,7 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     return printable(t, TSO_HEADERS).set_index("DS as")
 
 
-TSO_SOLVE_COLUMNS = ("solver time (ms)", "wall time (ms)", "iterations")
+TSO_SOLVE_COLUMNS = tuple(TSO_HEADERS[c] for c in ("solve_ms", "wall_ms", "iterations"))
 """The columns of `tso_table` that `tso_tables` shows in its second table, the solves' cost; the first keeps the
 status and the optimum."""
 
