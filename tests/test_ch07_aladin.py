@@ -489,15 +489,16 @@ def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
 
 
 def test_every_repeat_is_timed_beside_a_centralized_solve():
-    """`paired_runs`: one centralized solve just before every repeat, the pair (centralized, set-up plus rounds)
-    kept per repeat; NaN for a repeat that raised or ended otherwise (it is no time of this run), and the fastest
-    run as `fastest_run` keeps it."""
+    """`paired_runs`: one centralized solve just before every repeat, its times (build and solve, solver time) and
+    the run's set-up plus rounds kept per repeat in the store's order (`PAIRED`); NaN for a repeat that raised or
+    ended otherwise (it is no time of this run), and the fastest run as `fastest_run` keeps it."""
     from types import SimpleNamespace
 
+    from forlab.studies.ch07_aladin.store import PAIRED
     from forlab.studies.ch07_aladin.study import paired_runs
 
     order = []
-    central = iter([0.10, 0.20, 0.30, 0.40])
+    central = iter([(0.10, 0.01), (0.20, 0.02), (0.30, 0.03), (0.40, 0.04)])
     runs = iter([SimpleNamespace(iterations=9, status="converged", setup_s=0.2, total_s=1.0), None,
                  SimpleNamespace(iterations=8, status="converged", setup_s=0.0, total_s=0.1),
                  SimpleNamespace(iterations=9, status="converged", setup_s=0.1, total_s=0.5)])
@@ -515,9 +516,10 @@ def test_every_repeat_is_timed_beside_a_centralized_solve():
 
     best, pairs = paired_runs(run_once, 4, timer)
     assert order == ["central", "run"] * 4 and best.total_s == 0.5
-    np.testing.assert_allclose(pairs, [[0.1, 1.2], [np.nan, np.nan], [np.nan, np.nan], [0.4, 0.6]])
+    assert PAIRED == ("central_wall_s", "wall_s", "central_solve_s")
+    np.testing.assert_allclose(pairs, [[0.1, 1.2, 0.01], [np.nan] * 3, [np.nan] * 3, [0.4, 0.6, 0.04]])
     _, alone = paired_runs(lambda: SimpleNamespace(iterations=1, status="x", setup_s=0.5, total_s=1.0), 2)
-    np.testing.assert_allclose(alone, [[np.nan, 1.5], [np.nan, 1.5]])  # no timer: no centralized column
+    np.testing.assert_allclose(alone, [[np.nan, 1.5, np.nan]] * 2)  # no timer: no centralized columns
 
 
 def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monkeypatch):
@@ -542,7 +544,7 @@ def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monk
             return SimpleNamespace(success=False)
 
     monkeypatch.setattr(acopf, "ACOPF", Fails)
-    assert np.isnan(central_timer(None)()) and len(solved) == 1
+    assert np.isnan(central_timer(None)()).all() and len(solved) == 1
     built = []
 
     def no_room(net):
@@ -550,19 +552,24 @@ def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monk
         raise MemoryError("no room")
 
     monkeypatch.setattr(acopf, "ACOPF", no_room)
-    assert np.isnan(central_timer(None)()) and built == [None]
+    assert np.isnan(central_timer(None)()).all() and built == [None]
 
 
 def test_the_tiny_store_keeps_every_repeat_paired_with_its_centralized_solve(tiny):
     """The store holds the pairs in seconds, every repeat of the tiny study timed (none raised), and the reader's
     ratios lie between the pairs' own."""
-    for v in ("run_repeat_central_wall_s", "run_repeat_wall_s"):
+    for v in ("run_repeat_central_wall_s", "run_repeat_wall_s", "run_repeat_central_solve_s"):
         assert tiny[v].dims == ("run", "repeat") and tiny[v].attrs["units"] == "s"
         assert tiny.sizes["repeat"] == ch.BASELINE_REPEATS and np.isfinite(tiny[v].values).all()
     ratio = (tiny.run_repeat_wall_s / tiny.run_repeat_central_wall_s).values
     r = ch.runs(tiny)
     np.testing.assert_allclose(r.paired_low, ratio.min(axis=1))
     np.testing.assert_allclose(r.paired_high, ratio.max(axis=1))
+    # the yardstick chapter 09 sets ALADIN against: the fastest of the solver times beside the repeats, each within
+    # its own build and solve
+    np.testing.assert_allclose(r.paired_solve_s, tiny.run_repeat_central_solve_s.values.min(axis=1))
+    assert (tiny.run_repeat_central_solve_s < tiny.run_repeat_central_wall_s).all()
+    assert np.isnan(ch.runs(tiny.drop_vars("run_repeat_central_solve_s")).paired_solve_s).all()  # an older store
 
 
 def test_the_wall_time_bullet_says_where_the_paired_repeats_lie():

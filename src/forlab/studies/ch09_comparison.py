@@ -229,9 +229,12 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     counts (reduced coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07
     keeps, the fastest of its repeated whole runs by set-up plus rounds
     (`forlab.studies.ch07_aladin.study.fastest_run`), whose log is the only one stored; ``integrated_solve_time_ms``
-    is the integrated AC-OPF's solver time of that store (``central_time_s``), timed when chapter 07 loaded its systems,
-    before its runs (`forlab.studies.ch07_aladin.systems.load_systems`), not beside the run (`_timing_rule_text`
-    says so)."""
+    is the fastest solver time of the integrated AC-OPFs chapter 07 solved just before each of that run's repeats
+    (``paired_solve_s``, `forlab.studies.ch07_aladin.study.paired_runs`): the fastest of repeated solves timed beside
+    the method's, as P1's and P2's yardsticks are (`forlab.opf.outcome.timed`, `_timing_rule_text`). A store written
+    before chapter 07 kept those solves has none (NaN: its P3 ratio is "not in this archived store"), rather than a
+    yardstick timed by another rule: the one chapter 07 timed when it loaded its systems, before its runs, would put
+    a shared machine's drift between the two into the ratio."""
     from forlab.studies import ch07_aladin
     from forlab.studies.outcomes import aladin_seconds, aladin_split
 
@@ -241,14 +244,13 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         r = r[r.qp != "kkt"]
     # one run per system: the one with the chapter's round limit, not the extended re-run
     r = r.sort_values("max_iter").drop_duplicates("system", keep="first")
-    central = ch07_aladin.frame(st, "sys").set_index("spec")
     verdict = ch07_aladin.judged_verdict(r)  # the T+D power flow's verdict, chapter 07's one reading of it
     rows = []
     for k, x in r.iterrows():
         log = _aladin_log(st, k, int(x.iterations))
         solve, wall = aladin_seconds(log)
         coordinator, regions = aladin_split(log)
-        t_int = float(central.loc[x.system, "central_time_s"]) if x.system in central.index else np.nan
+        t_int = float(x.paired_solve_s)
         status = _p3_status(x)
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
                  "solve_time_ms": 1e3 * solve, "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * t_int}
@@ -428,7 +430,7 @@ PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)",
                 PRINTED["baseline_spread"]: "integrated AC-OPF, largest / smallest of the methods' runs"}
 """Headers the page words differently from `printed`. The time ratio is the mean of each case's ratio (online time
 over the integrated AC-OPF's of the same run: for P1 and P2 timed just before the online step, the pair a noisy
-machine times alike; for ALADIN timed when chapter 07 loaded its systems, before its runs), not the ratio of the
+machine times alike; for ALADIN timed just before each repeat of its run), not the ratio of the
 mean times of the time table, which a single slow case would tilt; beside it, how far that integrated AC-OPF's time moves
 between the methods' runs on the system (`baseline_spread`)."""
 
@@ -1420,13 +1422,11 @@ def _data_line(mean: pd.DataFrame) -> str:
 def _timing_rule_text(methods) -> str:
     """How the online times and yardsticks of the speed statement were taken, for the ``methods`` it ranks (its rows
     are the method chapters' own: `p1_rows`, `p2_rows`, `p3_rows`): every method by the one rule for parallel and
-    sequential parts; P1 and P2 (chapters 05 and 06) each the fastest of repeated solves, beside an integrated AC-OPF
-    timed alike just before the online step (`forlab.opf.outcome.timed`); P3 ALADIN, from chapter 07's store, the
-    rule's time of the one run that chapter keeps, the fastest of its repeated whole runs by set-up plus rounds
-    (`forlab.studies.ch07_aladin.study.fastest_run`), against an integrated AC-OPF timed when it loaded its systems
-    (`forlab.studies.ch07_aladin.systems.load_systems`), before its runs: a shared machine's drift in between
-    enters that ratio, which chapter 07 measures with its paired repeats
-    (`forlab.studies.ch07_aladin.study.paired_runs`; this chapter's store keeps no number of it)."""
+    sequential parts, and beside an integrated AC-OPF timed just before it, the fastest of its repeats the yardstick
+    (`forlab.opf.outcome.timed`): P1 and P2 (chapters 05 and 06) the fastest of repeated solves; P3 ALADIN, from
+    chapter 07's store, the rule's time of the one run that chapter keeps, the fastest of its repeated whole runs by
+    set-up plus rounds, each made just after an integrated build and solve
+    (`forlab.studies.ch07_aladin.study.paired_runs`)."""
     parts = [("Every method by the same rule for its parts: parallel parts (DSOs, regions) their slowest branch, "
               "sequential parts added")]
     one = [m for m in METHOD_NAMES[:2] if m in set(methods)]
@@ -1435,9 +1435,8 @@ def _timing_rule_text(methods) -> str:
                      "beside an integrated AC-OPF timed alike just before the online step")
     if METHOD_NAMES[2] in set(methods):
         parts.append(f"{METHOD_NAMES[2]}'s time is the rule's time of the one run {{doc}}`07_aladin` keeps, the "
-                     "fastest of its repeated runs by set-up plus rounds, and its integrated AC-OPF was timed when "
-                     "that chapter loaded its systems, before its runs, so a shared machine's drift in between enters "
-                     "its ratio ({doc}`07_aladin` measures that drift with its paired repeats)")
+                     "fastest of its repeated runs by set-up plus rounds, each made just after an integrated AC-OPF "
+                     "whose fastest solve is its yardstick")
     return "; ".join(parts) + "."
 
 
@@ -2046,6 +2045,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
         _accuracy_line(src, mean, scope),
         f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f}x the integrated "
         f"AC-OPF; " + ", ".join(f"{m} {r:.2f}x" for m, r in timed.drop(fast).items())
+        + "".join(f"; {m}: no ratio, {_unmeasured(r, 'its integrated AC-OPF ' + NOT_IN_STORE)}"
+                  for m, r in mean[mean.ratio.isna()].iterrows())
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
         + _timing_rule_text(timed.index) + " A ratio above 1 means the privacy-preserving step is slower than solving "
         "everything centrally." + _noise_clause(src) + _narrow_clause(src, narrow)

@@ -48,12 +48,14 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 def runs(ds: xr.Dataset) -> pd.DataFrame:
     """One row per run, with the run's time per round (s), bytes per round, the lowest and highest ratio
     of its repeats to the centralized build and solve timed beside each (``paired_low``, ``paired_high``,
-    `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized runs (``paired_central_s``,
-    s); NaN in a store without them."""
+    `forlab.studies.ch07_aladin.study.paired_runs`), the median of those centralized runs (``paired_central_s``,
+    s) and the fastest of their solves' solver times (``paired_solve_s``, s: the yardstick timed beside the run, by
+    the rule of `forlab.opf.outcome.timed`); NaN in a store without them (``paired_solve_s``: one written before the
+    store kept it)."""
     r = frame(ds, "run")
     r["time_per_iter_s"] = r.total_s / r.iterations
     r["bytes_per_iter"] = (ds.it_bytes_up + ds.it_bytes_down).mean("iteration").values
-    r["paired_low"], r["paired_high"], r["paired_central_s"] = np.nan, np.nan, np.nan
+    r["paired_low"], r["paired_high"], r["paired_central_s"], r["paired_solve_s"] = np.nan, np.nan, np.nan, np.nan
     if "run_repeat_wall_s" in ds:
         central = ds.run_repeat_central_wall_s.values
         ratio = ds.run_repeat_wall_s.values / central
@@ -61,6 +63,10 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
         r.loc[timed, "paired_low"] = np.nanmin(ratio[timed], axis=1)
         r.loc[timed, "paired_high"] = np.nanmax(ratio[timed], axis=1)
         r.loc[timed, "paired_central_s"] = np.nanmedian(central[timed], axis=1)
+    if "run_repeat_central_solve_s" in ds:
+        solve = ds.run_repeat_central_solve_s.values
+        solved = np.isfinite(solve).any(axis=1)
+        r.loc[solved, "paired_solve_s"] = np.nanmin(solve[solved], axis=1)
     return r
 
 

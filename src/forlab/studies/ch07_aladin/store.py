@@ -23,8 +23,9 @@ Store layout (dimensions and their variables):
   in ``run_status`` and no judged fields (`termination` reads either);
 * ``run`` x ``repeat`` (since the paired timing of issue 17; older stores lack both): every repeat of a run timed
   beside one centralized build and solve made just before it (`forlab.studies.ch07_aladin.study.paired_runs`):
-  ``run_repeat_central_wall_s`` (s) and ``run_repeat_wall_s`` (the run's set-up plus rounds, s); NaN where a
-  repeat raised or did not end as the first;
+  ``run_repeat_central_wall_s`` (s), ``run_repeat_wall_s`` (the run's set-up plus rounds, s) and, since chapter
+  09 times ALADIN by the rule of P1 and P2, ``run_repeat_central_solve_s`` (the solver time of that centralized
+  solve, s); NaN where a repeat raised or did not end as the first;
 * ``run`` x ``iteration``: the per-round log of every run (`forlab.p3_aladin.ITERATION_LOG`; the dimension keeps
   the algorithm's name for a round), prefixed ``it_``, NaN (or "" for text) after a run's last round; every column
   the runs' logs carry is kept, so the per-round timing of issue 17 (``it_local_s``, ``it_reduction_s``,
@@ -83,6 +84,19 @@ LOG_COLUMNS = ("consensus", "power_mismatch", "step", "objective", "gap", "rho",
 """The log columns every store holds, first and in this order, even when every run raised (the ones ALADIN and
 ADMM both always write, `forlab.p3_aladin.ITERATION_LOG`; the readers read the times by these names and fall back
 to an older store's ``it_qp_s`` and ``it_comm_s``)."""
+
+
+REPEAT_TIMES = {
+    "central_wall_s": "centralized build and solve just before the repeat",
+    "wall_s": "the repeat's set-up plus rounds",
+    "central_solve_s": "solver time of the centralized solve just before the repeat",
+}
+"""The times of a repeat (s) that `forlab.studies.ch07_aladin.study.paired_runs` keeps, stored as
+``run_repeat_<name>``: the centralized build and solve just before the repeat, the repeat's set-up plus rounds,
+and that centralized solve's solver time (the yardstick chapter 09 sets ALADIN's online time against, taken beside
+the runs as P1's and P2's are)."""
+PAIRED = tuple(REPEAT_TIMES)
+"""The order of `REPEAT_TIMES` in the columns of `forlab.studies.ch07_aladin.study.paired_runs`'s pairs."""
 
 
 JUDGED = ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s", "cost")
@@ -166,7 +180,7 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
              pairs: list[np.ndarray] | None = None) -> xr.Dataset:
     """The chapter's store (module docstring) from the system and area rows, the recorded runs, their judged
     outcomes (`judged_run`, one per run) and their repeats' paired times
-    (`forlab.studies.ch07_aladin.study.paired_runs`, one (repeats x 2) array per run; none: no ``repeat``
+    (`forlab.studies.ch07_aladin.study.paired_runs`, one (repeats x `PAIRED`) array per run; none: no ``repeat``
     variables)."""
     logs = _logs(results)
     n_it = _rounds(results)  # not read off the logs: a store of runs that all raised is written too (`Recorder`)
@@ -179,11 +193,9 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
                  for c, v in logs.items()})
     data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
     if pairs is not None:
-        paired = np.stack(pairs)  # run x repeat x (centralized, run)
-        data["run_repeat_central_wall_s"] = (("run", "repeat"), paired[:, :, 0],
-                                             {"long_name": "centralized build and solve just before the repeat"})
-        data["run_repeat_wall_s"] = (("run", "repeat"), paired[:, :, 1],
-                                     {"long_name": "the repeat's set-up plus rounds"})
+        paired = np.stack(pairs)  # run x repeat x `PAIRED`
+        data.update({f"run_repeat_{name}": (("run", "repeat"), paired[:, :, k], {"long_name": REPEAT_TIMES[name]})
+                     for k, name in enumerate(PAIRED)})
     ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
     for v in ds.data_vars:
         if ds[v].dtype == object:

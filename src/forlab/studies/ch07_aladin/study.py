@@ -22,7 +22,7 @@ from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
 from forlab.p3_aladin.opf_regions import region
 from forlab.studies.ch07_aladin.readers import RAISED, STATUS_WORDS, raised, run_label
-from forlab.studies.ch07_aladin.store import JUDGED, to_store
+from forlab.studies.ch07_aladin.store import JUDGED, PAIRED, to_store
 from forlab.studies.ch07_aladin.systems import (
     ADMM_ALL,
     BASELINE_REPEATS,
@@ -109,7 +109,7 @@ class Recorder:
         try:
             res, pairs = paired_runs(run_once, BASELINE_REPEATS, self.central.get(spec))
         except Exception as err:  # noqa: BLE001 - a run that raises is a failed run, recorded as such
-            res, pairs = failed_run(options, mode, self.reference[spec], err), np.full((BASELINE_REPEATS, 2), np.nan)
+            res, pairs = failed_run(options, mode, self.reference[spec], err), np.full((BASELINE_REPEATS, len(PAIRED)), np.nan)
         self.results.append((spec, mode, lat, res))
         self.pairs.append(pairs)
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
@@ -142,11 +142,12 @@ def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
 
 
 def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS,
-                central: Callable[[], float] | None = None) -> tuple[ALADINResult, np.ndarray]:
+                central: Callable[[], tuple[float, float]] | None = None) -> tuple[ALADINResult, np.ndarray]:
     """`fastest_run`, with every repeat timed beside the centralized AC-OPF: one ``central()`` (a centralized
-    build and solve, s) just before each call of ``run_once()``. Returns the fastest run and, per repeat, the pair
-    (centralized s, the run's set-up plus rounds s): NaN where the repeat raised or did not end as the first, and
-    in the first column without ``central``.
+    build and solve, and that solve's solver time, s: `forlab.studies.ch07_aladin.systems.central_timer`) just
+    before each call of ``run_once()``. Returns the fastest run and, per repeat, its times in the columns of
+    `forlab.studies.ch07_aladin.store.PAIRED`: NaN where the repeat raised or did not end as the first, and in
+    the centralized columns without ``central``.
 
     Why pairs: the fastest-of-N rule takes the centralized AC-OPF when the study loads its systems and the run
     minutes later, and on a shared machine the speed drifts in between (issue 17, case300 in 4 areas: the same 15
@@ -155,10 +156,10 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     the same load, so the spread of its ratios over the repeats shows how far that noise moves the ratio the
     chapter judges."""
     n = max(int(repeats), 1)
-    pairs = np.full((n, 2), np.nan)
+    pairs = np.full((n, len(PAIRED)), np.nan)
     first = best = None
     for k in range(n):
-        central_s = central() if central is not None else np.nan
+        central_wall, central_solve = central() if central is not None else (np.nan, np.nan)
         try:
             res = run_once()
         except Exception:  # a first run that raises, raises; a repeat that raises did not end as the first
@@ -169,7 +170,7 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
             first = best = res
         if not ended_alike(first, res):  # the one rule of a repeated run (chapters 08 and 12 use it too)
             continue
-        pairs[k] = (central_s, res.setup_s + res.total_s)
+        pairs[k] = (central_wall, res.setup_s + res.total_s, central_solve)
         if res.setup_s + res.total_s < best.setup_s + best.total_s:
             best = res
     return best, pairs

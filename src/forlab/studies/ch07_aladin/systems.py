@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 
 from forlab.book.progress import line as terminal_line
-from forlab.opf.outcome import integrated_baseline
+from forlab.opf.outcome import integrated_baseline, solver_seconds
 from forlab.p3_aladin import Partition, partition
 
 __all__ = ["ADMM_ALL", "ADMM_LARGE_BUSES", "ADMM_LARGE_MAX_ITER", "BASELINE_REPEATS", "FAMILY_WORDS",
@@ -156,28 +156,28 @@ def load_systems(specs: list[str], progress=terminal_line) -> tuple[dict, dict, 
     return nets, parts, bases, sysrows, arearows
 
 
-def central_timer(net) -> Callable[[], float]:
+def central_timer(net) -> Callable[[], tuple[float, float]]:
     """A timer of one centralized AC-OPF of ``net``, a pair's centralized half: one build and one solve, where
-    ``central_wall_s`` (`load_systems`) takes the fastest of `BASELINE_REPEATS` of each. Its time is the model's
-    build plus one solve from the power-flow start, the start itself computed between the two and not
-    counted (the baseline's fastest solve reuses the start its first solve computed, so it does not count it
-    either: on case300 in 4 areas the start takes about 0.07 s, its build and solve 0.15 s). Each call
-    returns that wall time (s), NaN when the solve failed or raised (a failed solve is never a time, and a timer
-    that fails must not make the run it stands beside a failed run)."""
+    ``central_wall_s`` (`load_systems`) takes the fastest of `BASELINE_REPEATS` of each. Each call returns two
+    times (s): the model's build plus one solve from the power-flow start, the start itself computed between the two
+    and not counted (the baseline's fastest solve reuses the start its first solve computed, so it does not count it
+    either: on case300 in 4 areas the start takes about 0.07 s, its build and solve 0.15 s), and that solve's solver
+    time (`forlab.opf.outcome.solver_seconds`, as ``central_time_s``). Both are NaN when the solve failed or raised
+    (a failed solve is never a time, and a timer that fails must not make the run it stands beside a failed run)."""
     from forlab.opf.acopf import ACOPF
 
-    def once() -> float:
+    def once() -> tuple[float, float]:
         try:
             t0 = time.perf_counter()
             model = ACOPF(net)
             build_s = time.perf_counter() - t0
             start = model.initial_point("pf")
             t1 = time.perf_counter()
-            ok = model.solve(x0=start).success
+            res = model.solve(x0=start)
             solve_s = time.perf_counter() - t1
         except Exception:  # noqa: BLE001 - the pair's centralized half is missing, the run itself is unaffected
-            return float("nan")
-        return build_s + solve_s if ok else float("nan")
+            return float("nan"), float("nan")
+        return (build_s + solve_s, solver_seconds(res)) if res.success else (float("nan"), float("nan"))
 
     return once
 
