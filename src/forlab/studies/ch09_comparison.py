@@ -215,26 +215,26 @@ def _p3_status(x: pd.Series) -> str:
 def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per system of a `07_aladin` store (in-process ALADIN runs), in `ROW` columns (method "P3 ALADIN").
 
-    Online times by the one rule from the stored per-round log (`forlab.studies.outcomes.aladin_seconds`:
-    per round the slowest region, then the coordinator, and for the wall time the communication; rounds add up),
-    split by the same rule (`forlab.studies.outcomes.aladin_split`): ``tso_ms`` the coordinator's time,
-    ``dso_ms`` per round the slowest local NLP and the slowest local reduction (over every region, the TS region's
-    included), each summed over rounds, so that
-    ``tso_ms + dso_ms = solve_time_ms``. The deviation and feasibility are those of the dispatch judged by the T+D power
-    flow when the store has them (``deviation_pct``; the feasibility as
-    `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store without them leaves them NaN ("not in
-    this archived store"): ALADIN's own optimality gap is not the judged deviation. A run that did not converge is a
-    failed case; a run the record counts as failed has no verdict and counts as not feasible (0), as P1's and P2's
-    failed cases do, so that ``feasible_pct`` is the share of all cases for every method. Only the book's ALADIN
-    counts (reduced coupled QP, no added latency, the chapter's round limit), one run per system: the one chapter 07
-    keeps, the fastest of its repeated whole runs by set-up plus rounds
-    (`forlab.studies.ch07_aladin.study.fastest_run`), whose log is the only one stored; ``integrated_solve_time_ms``
-    is the fastest solver time of the integrated AC-OPFs chapter 07 solved just before each of that run's repeats
-    (``paired_solve_s``, `forlab.studies.ch07_aladin.study.paired_runs`): the fastest of repeated solves timed beside
-    the method's, as P1's and P2's yardsticks are (`forlab.opf.outcome.timed`, `_timing_rule_text`). A store written
-    before chapter 07 kept those solves has none (NaN: its P3 ratio is "not in this archived store"), rather than a
-    yardstick timed by another rule: the one chapter 07 timed when it loaded its systems, before its runs, would put
-    a shared machine's drift between the two into the ratio."""
+    Timed as P1 and P2 are (`forlab.opf.outcome.timed`: the fastest of repeated solves, beside an integrated AC-OPF
+    timed just before): the online times of the repeat whose online solver time is the smallest, against the fastest
+    of the integrated solves chapter 07 made just before each repeat
+    (`forlab.studies.ch07_aladin.readers.fastest_online`). Online times by the one rule
+    (`forlab.studies.outcomes.aladin_seconds`: per round the slowest region, then the coordinator, and for the wall
+    time the communication; rounds add up), split by the same rule (`forlab.studies.outcomes.aladin_split`):
+    ``tso_ms`` the coordinator's time, ``dso_ms`` per round the slowest local NLP and the slowest local reduction
+    (over every region, the TS region's included), each summed over rounds, so that ``tso_ms + dso_ms =
+    solve_time_ms``. A store written before chapter 07 kept every repeat's times has only the log of the run it
+    keeps (the fastest by set-up plus rounds): its times are read from that log and it has no integrated time beside
+    them, so no ratio ("not in this archived store"), never a yardstick of another rule.
+
+    The deviation and feasibility are those of the dispatch judged by the T+D power flow when the store has them
+    (``deviation_pct``; the feasibility as `forlab.studies.ch07_aladin.readers.judged_verdict` reads it); a store
+    without them leaves them NaN ("not in this archived store"): ALADIN's own optimality gap is not the judged
+    deviation. A run that did not converge is a failed case; a run the record counts as failed has no verdict and
+    counts as not feasible (0), as P1's and P2's failed cases do, so that ``feasible_pct`` is the share of all cases
+    for every method. Only the book's ALADIN counts (reduced coupled QP, no added latency, the chapter's round
+    limit), one run per system; its rounds and bytes are those of the log chapter 07 keeps (every repeat that counts
+    ended as the first)."""
     from forlab.studies import ch07_aladin
     from forlab.studies.outcomes import aladin_seconds, aladin_split
 
@@ -245,20 +245,23 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     # one run per system: the one with the chapter's round limit, not the extended re-run
     r = r.sort_values("max_iter").drop_duplicates("system", keep="first")
     verdict = ch07_aladin.judged_verdict(r)  # the T+D power flow's verdict, chapter 07's one reading of it
+    online = ch07_aladin.fastest_online(st)
+    repeated = ch07_aladin.has_online_repeats(st)
     rows = []
     for k, x in r.iterrows():
         log = _aladin_log(st, k, int(x.iterations))
-        solve, wall = aladin_seconds(log)
-        coordinator, regions = aladin_split(log)
-        t_int = float(x.paired_solve_s)
-        status = _p3_status(x)
-        times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions,
-                 "solve_time_ms": 1e3 * solve, "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * t_int}
+        if repeated:
+            fast = online.loc[k]
+            solve, wall, coordinator, regions = fast.solve_time_s, fast.wall_time_s, fast.coordinator_s, fast.regions_s
+        else:  # an older store: the kept run's log
+            (solve, wall), (coordinator, regions) = aladin_seconds(log), aladin_split(log)
+        times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions, "solve_time_ms": 1e3 * solve,
+                 "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * online.integrated_solve_s[k]}
         feasible = float(verdict.pf_feasible[k])
         if verdict.pf_recorded[k] and np.isnan(feasible):  # failed, so no verdict: not feasible, as P1's and P2's
             feasible = 0.0
-        rows.append(_row(x.system, METHOD_NAMES[2], 1.0, status, x.get("deviation_pct", np.nan), feasible, times, 0.0,
-                         int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
+        rows.append(_row(x.system, METHOD_NAMES[2], 1.0, _p3_status(x), x.get("deviation_pct", np.nan), feasible,
+                         times, 0.0, int(x.iterations), float((log.bytes_up + log.bytes_down).sum())))
     return _case_frame(rows)
 
 
@@ -1422,21 +1425,17 @@ def _data_line(mean: pd.DataFrame) -> str:
 def _timing_rule_text(methods) -> str:
     """How the online times and yardsticks of the speed statement were taken, for the ``methods`` it ranks (its rows
     are the method chapters' own: `p1_rows`, `p2_rows`, `p3_rows`): every method by the one rule for parallel and
-    sequential parts, and beside an integrated AC-OPF timed just before it, the fastest of its repeats the yardstick
-    (`forlab.opf.outcome.timed`): P1 and P2 (chapters 05 and 06) the fastest of repeated solves; P3 ALADIN, from
-    chapter 07's store, the rule's time of the one run that chapter keeps, the fastest of its repeated whole runs by
-    set-up plus rounds, each made just after an integrated build and solve
-    (`forlab.studies.ch07_aladin.study.paired_runs`)."""
+    sequential parts, and as the fastest of repeated solves beside an integrated AC-OPF timed alike just before
+    (`forlab.opf.outcome.timed`); for P3 ALADIN a repeat is a whole run of chapter 07
+    (`forlab.studies.ch07_aladin.readers.fastest_online`)."""
+    ranked = [m for m in METHOD_NAMES if m in set(methods)]
     parts = [("Every method by the same rule for its parts: parallel parts (DSOs, regions) their slowest branch, "
               "sequential parts added")]
-    one = [m for m in METHOD_NAMES[:2] if m in set(methods)]
-    if one:
-        parts.append(f"{listed(one)} {'are' if len(one) > 1 else 'is'} timed as the fastest of repeated solves, "
+    if ranked:
+        parts.append(f"{listed(ranked)} {'are' if len(ranked) > 1 else 'is'} timed as the fastest of repeated solves, "
                      "beside an integrated AC-OPF timed alike just before the online step")
-    if METHOD_NAMES[2] in set(methods):
-        parts.append(f"{METHOD_NAMES[2]}'s time is the rule's time of the one run {{doc}}`07_aladin` keeps, the "
-                     "fastest of its repeated runs by set-up plus rounds, each made just after an integrated AC-OPF "
-                     "whose fastest solve is its yardstick")
+    if METHOD_NAMES[2] in ranked:
+        parts.append(f"for {METHOD_NAMES[2]} a repeat is a whole run of {{doc}}`07_aladin`")
     return "; ".join(parts) + "."
 
 

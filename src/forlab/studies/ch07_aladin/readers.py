@@ -1,6 +1,7 @@
 """Tables of chapter 07, read from its store (`forlab.studies.ch07_aladin.store`) only.
 
-The store's own tables (`frame`, `runs`, `iterations`, `message_summary`) and the convergence table
+The store's own tables (`frame`, `runs`, `iterations`, `message_summary`), every run timed as chapter 09 times
+P1 and P2 (`fastest_online`) and the convergence table
 (`convergence_table`); what the chapter reads from them: the targets (`targets`), the Dask overhead, the
 latency sweep, ALADIN against ADMM, ALADIN-alpha's QP (`kkt_runs`); issue 17's per-round time split,
 coordinator growth, rounds, wall times and targets (`scaling_report`); a full-profile store (`full_profile`)
@@ -48,14 +49,12 @@ def frame(ds: xr.Dataset, prefix: str) -> pd.DataFrame:
 def runs(ds: xr.Dataset) -> pd.DataFrame:
     """One row per run, with the run's time per round (s), bytes per round, the lowest and highest ratio
     of its repeats to the centralized build and solve timed beside each (``paired_low``, ``paired_high``,
-    `forlab.studies.ch07_aladin.study.paired_runs`), the median of those centralized runs (``paired_central_s``,
-    s) and the fastest of their solves' solver times (``paired_solve_s``, s: the yardstick timed beside the run, by
-    the rule of `forlab.opf.outcome.timed`); NaN in a store without them (``paired_solve_s``: one written before the
-    store kept it)."""
+    `forlab.studies.ch07_aladin.study.paired_runs`) and the median of those centralized runs (``paired_central_s``,
+    s); NaN in a store without them."""
     r = frame(ds, "run")
     r["time_per_iter_s"] = r.total_s / r.iterations
     r["bytes_per_iter"] = (ds.it_bytes_up + ds.it_bytes_down).mean("iteration").values
-    r["paired_low"], r["paired_high"], r["paired_central_s"], r["paired_solve_s"] = np.nan, np.nan, np.nan, np.nan
+    r["paired_low"], r["paired_high"], r["paired_central_s"] = np.nan, np.nan, np.nan
     if "run_repeat_wall_s" in ds:
         central = ds.run_repeat_central_wall_s.values
         ratio = ds.run_repeat_wall_s.values / central
@@ -63,11 +62,37 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
         r.loc[timed, "paired_low"] = np.nanmin(ratio[timed], axis=1)
         r.loc[timed, "paired_high"] = np.nanmax(ratio[timed], axis=1)
         r.loc[timed, "paired_central_s"] = np.nanmedian(central[timed], axis=1)
-    if "run_repeat_central_solve_s" in ds:
-        solve = ds.run_repeat_central_solve_s.values
-        solved = np.isfinite(solve).any(axis=1)
-        r.loc[solved, "paired_solve_s"] = np.nanmin(solve[solved], axis=1)
     return r
+
+
+ONLINE = ("solve_time_s", "wall_time_s", "coordinator_s", "regions_s")
+"""The online times of a repeat by the one rule that `fastest_online` reads (`forlab.studies.ch07_aladin.store.REPEAT_TIMES`)."""
+
+
+def fastest_online(ds: xr.Dataset) -> pd.DataFrame:
+    """Per run (the store's ``run`` index), ALADIN timed as P1 and P2 are (`forlab.opf.outcome.timed`): the online
+    times by the one rule of the repeat whose solver time is the smallest (`ONLINE`, s; the rounds and bytes of every
+    repeat that counts are the first's), and the yardstick beside them, the fastest solver time of the integrated
+    solves made just before the repeats (``integrated_solve_s``). NaN for a run none of whose repeats finished as the
+    first, and everywhere in a store written before it kept these times (`has_online_repeats`)."""
+    out = pd.DataFrame(np.nan, index=pd.RangeIndex(ds.sizes.get("run", 0)), columns=[*ONLINE, "integrated_solve_s"])
+    if not has_online_repeats(ds):
+        return out
+    solve = ds.run_repeat_solve_time_s.values
+    timed = np.isfinite(solve).any(axis=1)
+    best = np.nanargmin(np.where(np.isfinite(solve), solve, np.inf), axis=1)
+    for name in ONLINE:
+        out.loc[timed, name] = ds[f"run_repeat_{name}"].values[np.arange(len(best)), best][timed]
+    central = ds.run_repeat_central_solve_s.values
+    beside = np.isfinite(central).any(axis=1)
+    out.loc[beside, "integrated_solve_s"] = np.nanmin(central[beside], axis=1)
+    return out
+
+
+def has_online_repeats(ds: xr.Dataset) -> bool:
+    """Whether a store keeps every repeat's online times and the integrated solve timed beside it
+    (`fastest_online`): one written before chapter 09 timed ALADIN as P1 and P2 does not."""
+    return all(f"run_repeat_{name}" in ds for name in (*ONLINE, "central_solve_s"))
 
 
 def timing_rule(ds: xr.Dataset) -> tuple[int, int]:

@@ -24,8 +24,9 @@ Store layout (dimensions and their variables):
 * ``run`` x ``repeat`` (since the paired timing of issue 17; older stores lack both): every repeat of a run timed
   beside one centralized build and solve made just before it (`forlab.studies.ch07_aladin.study.paired_runs`):
   ``run_repeat_central_wall_s`` (s), ``run_repeat_wall_s`` (the run's set-up plus rounds, s) and, since chapter
-  09 times ALADIN by the rule of P1 and P2, ``run_repeat_central_solve_s`` (the solver time of that centralized
-  solve, s); NaN where a repeat raised or did not end as the first;
+  09 times ALADIN by the rule of P1 and P2, ``run_repeat_central_solve_s``, ``run_repeat_solve_time_s``,
+  ``run_repeat_wall_time_s``, ``run_repeat_coordinator_s`` and ``run_repeat_regions_s`` (`REPEAT_TIMES`, s); NaN
+  where a repeat raised or did not end as the first;
 * ``run`` x ``iteration``: the per-round log of every run (`forlab.p3_aladin.ITERATION_LOG`; the dimension keeps
   the algorithm's name for a round), prefixed ``it_``, NaN (or "" for text) after a run's last round; every column
   the runs' logs carry is kept, so the per-round timing of issue 17 (``it_local_s``, ``it_reduction_s``,
@@ -90,11 +91,17 @@ REPEAT_TIMES = {
     "central_wall_s": "centralized build and solve just before the repeat",
     "wall_s": "the repeat's set-up plus rounds",
     "central_solve_s": "solver time of the centralized solve just before the repeat",
+    "solve_time_s": "the repeat's online solver time by the one rule",
+    "wall_time_s": "the repeat's online wall time by the one rule",
+    "coordinator_s": "the coordinator's part of the repeat's online solver time",
+    "regions_s": "the regions' part of the repeat's online solver time",
 }
 """The times of a repeat (s) that `forlab.studies.ch07_aladin.study.paired_runs` keeps, stored as
-``run_repeat_<name>``: the centralized build and solve just before the repeat, the repeat's set-up plus rounds,
-and that centralized solve's solver time (the yardstick chapter 09 sets ALADIN's online time against, taken beside
-the runs as P1's and P2's are)."""
+``run_repeat_<name>``: the centralized build and solve just before the repeat and the repeat's set-up plus rounds
+(the whole-run pair of issue 17's wall-time target), that centralized solve's solver time, and the repeat's online
+times by the one rule with their two parts (`forlab.studies.outcomes.aladin_seconds`, `aladin_split`). The last
+five are what chapter 09 times ALADIN by, as it times P1 and P2: the fastest of repeated solves, beside an integrated
+AC-OPF timed just before each (`forlab.studies.ch07_aladin.readers.fastest_online`)."""
 PAIRED = tuple(REPEAT_TIMES)
 """The order of `REPEAT_TIMES` in the columns of `forlab.studies.ch07_aladin.study.paired_runs`'s pairs."""
 

@@ -31,7 +31,7 @@ from forlab.studies.ch07_aladin.systems import (
     check_spec,
     load_systems,
 )
-from forlab.studies.outcomes import aladin_outcome, ended_alike, error_text
+from forlab.studies.outcomes import aladin_outcome, aladin_seconds, aladin_split, ended_alike, error_text
 
 __all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest_run", "judged_run", "paired_runs",
            "run", "run_dask", "run_inprocess", "run_study"]
@@ -109,7 +109,8 @@ class Recorder:
         try:
             res, pairs = paired_runs(run_once, BASELINE_REPEATS, self.central.get(spec))
         except Exception as err:  # noqa: BLE001 - a run that raises is a failed run, recorded as such
-            res, pairs = failed_run(options, mode, self.reference[spec], err), np.full((BASELINE_REPEATS, len(PAIRED)), np.nan)
+            res = failed_run(options, mode, self.reference[spec], err)
+            pairs = np.full((BASELINE_REPEATS, len(PAIRED)), np.nan)
         self.results.append((spec, mode, lat, res))
         self.pairs.append(pairs)
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
@@ -170,7 +171,9 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
             first = best = res
         if not ended_alike(first, res):  # the one rule of a repeated run (chapters 08 and 12 use it too)
             continue
-        pairs[k] = (central_wall, res.setup_s + res.total_s, central_solve)
+        online = aladin_seconds(res.log) if len(res.log) else (np.nan, np.nan)
+        parts = aladin_split(res.log) if len(res.log) else (np.nan, np.nan)
+        pairs[k] = (central_wall, res.setup_s + res.total_s, central_solve, *online, *parts)
         if res.setup_s + res.total_s < best.setup_s + best.total_s:
             best = res
     return best, pairs
