@@ -62,7 +62,7 @@ def report(path: Path) -> str:
     both = opf[opf.speedup_total.notna()]
     if len(both):
         lines.append(
-            f"  where both converge: build+solve {both.speedup_total.min():.1f}-{both.speedup_total.max():.1f}x, "
+            f"  where both converge: start+build+solve {both.speedup_total.min():.1f}-{both.speedup_total.max():.1f}x, "
             f"solve {both.speedup_solve.min():.0f}-{both.speedup_solve.max():.0f}x "
             f"(target {_target('acopf_speedup_vs_runopp')})"
         )

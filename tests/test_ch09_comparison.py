@@ -1107,15 +1107,17 @@ def test_the_page_names_every_store_it_reads_and_what_the_p3_columns_hold():
     assert "{doc}`12_many_dsos` for the sweep over the number of DSs), so its numbers are theirs" in text
     assert "the slowest region's local NLP (the nonlinear program it solves) plus the slowest region's reduction" in text
     assert "its regions include the TS region" in text and "(for ALADIN all regions, the TS region included)" in text
-    # review L #1 and #2: the pair "a shared machine times alike" is P1's and P2's; ALADIN's time is the rule's time
-    # of the run chapter 07 keeps, and its yardstick was timed when that chapter loaded its systems
+    # review L #1 and #2, then session 52: every method's pair is timed alike, ALADIN's yardstick just before each
+    # repeat of its run, and its times are the fastest repeat's by the rule (chapter 07 keeps every repeat's)
     words = " ".join(text.split())
     assert "solved in the same run, the pair a shared machine times alike)" not in words
-    assert ("for P1 and P2 timed alike just before the online step, so that a shared machine times the pair alike; "
-            "for ALADIN timed by `forlab.studies.ch07_aladin.systems.load_systems` when {doc}`07_aladin` loaded its "
-            "systems, before its runs") in words
-    assert ("ALADIN's are the rule's times from the per-round log of the one run {doc}`07_aladin` keeps, the fastest "
-            "of its repeated runs by set-up plus rounds (`forlab.studies.ch07_aladin.study.fastest_run`)") in words
+    assert ("AC-OPF of the same run, timed alike just before it: for P1 and P2 just before the online step, for ALADIN "
+            "just before each repeat of the run {doc}`07_aladin` keeps") in words
+    assert "loaded its systems" not in words
+    assert ("Each is the fastest of repeated solves, beside an integrated AC-OPF timed alike just before it; for "
+            "ALADIN a repeat is a whole run of {doc}`07_aladin`, which keeps every repeat's times by the rule "
+            "(`forlab.studies.ch07_aladin.readers.fastest_online`)") in words
+    assert "not the repeat whose rule's time is the smallest" not in words
     captions = captions_of(NOTEBOOK)
     assert any("dotted: the bound P1's paper gives for its cost deviation, which the book reads as a bound on a "
                "system's mean over its load levels" in c for c in captions)

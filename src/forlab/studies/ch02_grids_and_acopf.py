@@ -49,6 +49,7 @@ __all__ = [
     "TIME_FORMATS",
     "UNITS",
     "VALIDATION_TOL",
+    "WARM_TIMED",
     "as_dataset",
     "branch_limits",
     "branch_limits_text",
@@ -103,6 +104,7 @@ __all__ = [
     "validation_tables",
     "validation_text",
     "warm_text",
+    "warm_timed",
 ]
 
 UNITS = {
@@ -459,6 +461,7 @@ def run(params: dict) -> xr.Dataset:
         pglib_version=pglib.version(),
         pglib_baseline_software=pglib.software(),
         anchors=anchors.as_attr(ANCHOR_KEYS),
+        **{WARM_TIMED: 1},
     )
     return ds
 
@@ -1076,7 +1079,7 @@ def speed_text(stored: xr.Dataset) -> str:
         "",
         _sides_text(both, start_timed),
         "",
-        f"**Warm re-solves.** {warm_text(sp, 'case')}",
+        f"**Warm re-solves.** {warm_text(sp, 'case', warm_timed(stored))}",
         "",
         (f"**Convergence.** forlab converges on {'every' if forlab_ok else 'not every'} case. `runopp` started from "
          f"a power flow, as in the timings, fails on {', '.join(failed_pf) or 'none of the cases tried'}; from its "
@@ -1093,17 +1096,31 @@ def speed_text(stored: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
-def warm_text(nets: pd.DataFrame, noun: str = "net") -> str:
+WARM_TIMED = "warm_timed_as_cold"
+"""The store attribute (1) that says its warm re-solves were timed as its cold solves (`forlab.opf.bench.time_forlab`:
+the fastest solver time of the ``repeats``); a store written before holds one timed call's wall time there, and
+`warm_text` says which (`warm_timed`)."""
+
+
+def warm_timed(stored: xr.Dataset) -> bool:
+    """Whether a store's warm re-solves were timed as its cold solves (`WARM_TIMED`)."""
+    return bool(stored.attrs.get(WARM_TIMED, 0))
+
+
+def warm_text(nets: pd.DataFrame, noun: str = "net", timed_alike: bool = True) -> str:
     """A sentence on forlab's warm re-solves against its cold solves, over the rows of ``nets`` (the ``net`` table
     as `_nets` reads it; ``noun`` names a row) that have both times: on how many the warm re-solve is faster, and by
     how much (% of the cold solve; the row of the least and of the most), or that it is faster on none (how long it
     takes then, as a multiple of the cold solve). Faster as the tables print the times (`TIME_FORMATS`, ms): a
-    difference the table does not show is not counted. What the two times are is said, since they are not timed
-    alike: the warm re-solve is one timed call from the model's own solution (variables only, no multipliers:
-    `forlab.opf.bench.time_forlab`), the cold solve the fastest of the ``repeats``."""
+    difference the table does not show is not counted. What the two times are is said: with ``timed_alike`` (the
+    store's `warm_timed`) both are the fastest solver time of the ``repeats`` from the same start
+    (`forlab.opf.bench.time_forlab`); a store written before holds the warm re-solve as one timed call (wall time,
+    from the model's own solution: variables only, no multipliers) against the fastest of the cold solves."""
     both = nets[np.isfinite(nets.forlab_solve_time_s.astype(float))
                 & np.isfinite(nets.forlab_warm_solve_time_s.astype(float))]
-    what = ("Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of "
+    what = ("Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time "
+            "of the `repeats`), forlab is " if timed_alike else
+            "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of "
             "the `repeats` cold solves), forlab is ")
     if both.empty:
         return f"No {noun} has both a cold solve and a warm re-solve here, so the two are not compared."
@@ -1814,10 +1831,11 @@ def paper_text(big: xr.Dataset) -> str:
     pg = bt.loc["case1354pegase"]
     if not bool(pg.forlab_success):
         return (f"{origin_text(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
-                f"{pegase_target_text(pg)}. {warm_text(bt)}")
+                f"{pegase_target_text(pg)}. {warm_text(bt, timed_alike=warm_timed(big))}")
     return (
         f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
-        f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}. {warm_text(bt)}"
+        f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}. "
+        f"{warm_text(bt, timed_alike=warm_timed(big))}"
     )
