@@ -899,7 +899,8 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     some = ch02.warm_text(_warm([0.003, 0.037, 0.351, 0.0024], [0.003, 0.025, 0.257, 0.0026],
                                 ["case9", "case300", "case1354pegase", "case14"]))
     assert ("on 2 of the 4 nets here, by 27 % (case1354pegase) to 32 % (case300) of the cold solve's time, and no "
-            "faster on the other 2.") in some
+            "faster on the other 2 nets.") in some
+    assert ch02.warm_text(_warm([0.01, 0.02], [0.005, 0.03])).endswith(", and no faster on the other net.")
     assert ch02.warm_text(_warm([0.01, 0.02], [0.005, 0.01])).endswith(
         "faster than its cold solve on all 2 nets here, by 50 % of the cold solve's time on each.")
     assert ch02.warm_text(_warm([0.01], [0.005], ["case9"])).endswith(

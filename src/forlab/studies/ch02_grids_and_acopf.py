@@ -1141,7 +1141,12 @@ def warm_text(nets: pd.DataFrame, noun: str = "net", timed_alike: bool = True) -
     where = (f"on the one {noun}" if one else f"on all {len(both)} {noun}s" if faster.all()
              else f"on {int(faster.sum())} of the {len(both)} {noun}s")
     return (what + f"faster than its cold solve {where} here, {by}"
-            + ("." if faster.all() else f", and no faster on the other {int((~faster).sum())}."))
+            + ("." if faster.all() else f", and no faster on the other {_others(int((~faster).sum()), noun)}."))
+
+
+def _others(n: int, noun: str) -> str:
+    """The rest of a count in words after "the other": "case" for one, "4 cases" for more."""
+    return noun if n == 1 else f"{n} {noun}s"
 
 
 def _validated(stored: xr.Dataset) -> list[str]:

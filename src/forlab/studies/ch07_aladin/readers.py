@@ -1,9 +1,9 @@
 """Tables of chapter 07, read from its store (`forlab.studies.ch07_aladin.store`) only.
 
-The store's own tables (`frame`, `runs`, `iterations`, `message_summary`), every run timed as chapter 09 times
-P1 and P2 (`fastest_online`) and the convergence table
-(`convergence_table`); what the chapter reads from them: the targets (`targets`), the Dask overhead, the
-latency sweep, ALADIN against ADMM, ALADIN-alpha's QP (`kkt_runs`); issue 17's per-round time split,
+The store's own tables (`frame`, `runs`, `iterations`, `message_summary`), every run's fastest repeat as chapter 09
+times P1 and P2 (`fastest_online`) and the convergence table (`convergence_table`); what the chapter reads from
+them: the targets (`targets`), the Dask overhead, the latency sweep, ALADIN against ADMM, ALADIN-alpha's QP
+(`kkt_runs`); issue 17's per-round time split,
 coordinator growth, rounds, wall times and targets (`scaling_report`); a full-profile store (`full_profile`)
 and the published anchors a store was compared with (`anchors`). A run in words (`run_label`, `termination`)
 is here too, as the readers and the progress lines of the study share it. The same functions serve the
@@ -66,7 +66,8 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
 
 
 ONLINE = ("solve_time_s", "wall_time_s", "coordinator_s", "regions_s")
-"""The online times of a repeat by the one rule that `fastest_online` reads (`forlab.studies.ch07_aladin.store.REPEAT_TIMES`)."""
+"""The online times of a repeat by the one rule that `fastest_online` reads
+(`forlab.studies.ch07_aladin.store.REPEAT_TIMES`)."""
 
 
 def fastest_online(ds: xr.Dataset) -> pd.DataFrame:
