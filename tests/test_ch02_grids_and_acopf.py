@@ -250,7 +250,7 @@ def test_archived_tables_and_text(archived):
     verdict = "met" if target.met(pg.forlab_flat_solve_time_s) else "**missed**"
     flat = (f"from the flat start that its target of at most {target.show()} is set for, it solves in "
             f"{pg.forlab_flat_solve_time_s:.2f} s")
-    warm = ch02.warm_text(ch02._paper_nets(archived), timed_alike=ch02.warm_timed(archived))
+    warm = ch02.warm_text(ch02._paper_nets(archived), warm_timed=ch02.warm_timed(archived))
     assert text.endswith(f"F{flat[1:]}: {verdict}. {warm}")
     assert f"({flat}: {verdict})" in scaling
 
@@ -917,8 +917,12 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     assert ch02.warm_text(_warm([0.01], [0.005])).startswith(
         "Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time of "
         "the `repeats`), forlab is faster")
-    assert ch02.warm_text(_warm([0.01], [0.005]), timed_alike=False).startswith(
+    assert ch02.warm_text(_warm([0.01], [0.005]), warm_timed=False).startswith(
         "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of the "
         "`repeats` cold solves)")
-    assert ch02.warm_timed(archived) == (ch02.WARM_TIMED in archived.attrs)
+    assert ch02.warm_timed(archived)  # the archived store was written since
+    older = archived.copy()
+    older.attrs = {k: v for k, v in archived.attrs.items() if k != ch02.WARM_TIMED}
+    assert not ch02.warm_timed(older)
+    assert "one timed call" in ch02.speed_text(older) and "one timed call" not in text
     assert "warm-started: the *warm re-solve* column" not in text

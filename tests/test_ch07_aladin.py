@@ -491,14 +491,15 @@ def test_the_tiny_store_says_how_many_runs_it_timed(tiny):
 
 
 def test_every_repeat_is_timed_beside_a_centralized_solve():
-    """`paired_runs`: one centralized solve just before every repeat, its times (build and solve, solver time), the
-    run's set-up plus rounds and its online times by the one rule (from its own log) kept per repeat in the store's
-    order (`PAIRED`); NaN for a repeat that raised or ended otherwise (it is no time of this run), and the fastest
-    run as `fastest_run` keeps it."""
+    """`paired_runs`: one centralized solve just before every repeat, its times (build and first solve, the faster
+    solver time of two solves), the run's set-up plus rounds and its online times by the one rule (from its own log)
+    kept per repeat in the store's order (`REPEAT_TIMES`); the run's own NaN for a repeat that raised or ended
+    otherwise (it is no time of this run) while its centralized times stay (the baseline's), and the fastest run as
+    `fastest_run` keeps it. A run whose first call raised keeps its centralized halves too (`central_only`)."""
     from types import SimpleNamespace
 
-    from forlab.studies.ch07_aladin.store import PAIRED
-    from forlab.studies.ch07_aladin.study import paired_runs
+    from forlab.studies.ch07_aladin.store import REPEAT_TIMES
+    from forlab.studies.ch07_aladin.study import central_only, paired_runs
 
     def ran(iterations, setup_s, total_s, local_s):  # two rounds: regions, coordinator and messages per round
         log = pd.DataFrame({"local_s": [local_s, local_s], "reduction_s": [0.01, 0.01], "coordinator_s": [0.1, 0.1],
@@ -522,13 +523,41 @@ def test_every_repeat_is_timed_beside_a_centralized_solve():
 
     best, pairs = paired_runs(run_once, 4, timer)
     assert order == ["central", "run"] * 4 and best.total_s == 0.5
-    assert PAIRED == ("central_wall_s", "wall_s", "central_solve_s", "solve_time_s", "wall_time_s", "coordinator_s",
-                      "regions_s")
+    assert list(REPEAT_TIMES) == ["central_wall_s", "wall_s", "central_time_s", "solve_time_s", "wall_time_s",
+                                  "coordinator_s", "regions_s"]
     # online solver time: per round regions (0.3 + 0.01) and coordinator (0.1), two rounds; wall adds the messages
-    np.testing.assert_allclose(pairs, [[0.1, 1.2, 0.01, 0.82, 0.92, 0.2, 0.62], [np.nan] * 7, [np.nan] * 7,
-                                       [0.4, 0.6, 0.04, 1.22, 1.32, 0.2, 1.02]])
+    nan = np.nan
+    np.testing.assert_allclose(pairs, [[0.1, 1.2, 0.01, 0.82, 0.92, 0.2, 0.62], [0.2, nan, 0.02, nan, nan, nan, nan],
+                                       [0.3, nan, 0.03, nan, nan, nan, nan], [0.4, 0.6, 0.04, 1.22, 1.32, 0.2, 1.02]])
     _, alone = paired_runs(lambda: ran(1, 0.5, 1.0, 0.3), 2)
-    np.testing.assert_allclose(alone, [[np.nan, 1.5, np.nan, 0.82, 0.92, 0.2, 0.62]] * 2)  # no timer: no centralized
+    np.testing.assert_allclose(alone, [[nan, 1.5, nan, 0.82, 0.92, 0.2, 0.62]] * 2)  # no timer: no centralized
+    failed = central_only(iter([(0.5, 0.05)] * ch.BASELINE_REPEATS).__next__)
+    np.testing.assert_allclose(failed, [[0.5, nan, 0.05, nan, nan, nan, nan]] * ch.BASELINE_REPEATS)
+    assert np.isnan(central_only(None)).all()
+
+
+def test_fastest_online_reads_the_repeats_as_timed_does():
+    """`fastest_online`: per run the smallest online solver time with its parts from the same repeat, the smallest
+    wall time on its own (as `forlab.opf.outcome.timed`), the smallest integrated solve beside; NaN repeats left out,
+    a run with none NaN, its baseline kept."""
+    import xarray as xr
+
+    from forlab.studies.ch07_aladin.store import REPEAT_TIMES
+
+    nan = np.nan
+    solve = [[nan, 0.3, 0.2], [nan, nan, nan], [0.5, 0.4, nan]]
+    wall = [[nan, 0.31, 0.25], [nan, nan, nan], [0.52, 0.60, nan]]
+    central = [[0.02, 0.01, 0.03], [0.04, 0.05, nan], [nan, nan, nan]]
+    data = {f"run_repeat_{name}": (("run", "repeat"), np.full((3, 3), 1.0)) for name in REPEAT_TIMES}
+    data |= {"run_repeat_solve_time_s": (("run", "repeat"), solve), "run_repeat_wall_time_s": (("run", "repeat"), wall),
+             "run_repeat_central_time_s": (("run", "repeat"), central),
+             "run_repeat_coordinator_s": (("run", "repeat"), [[nan, 0.1, 0.05], [nan] * 3, [0.2, 0.15, nan]])}
+    fast = ch.fastest_online(xr.Dataset(data))
+    np.testing.assert_allclose(fast.solve_time_s, [0.2, nan, 0.4])
+    np.testing.assert_allclose(fast.coordinator_s, [0.05, nan, 0.15])  # the fastest repeat's part
+    np.testing.assert_allclose(fast.wall_time_s, [0.25, nan, 0.52])  # the smallest wall time, whichever repeat
+    np.testing.assert_allclose(fast.integrated_solve_time_s, [0.01, 0.04, nan])
+    assert ch.has_online_repeats(xr.Dataset(data)) and not ch.has_online_repeats(xr.Dataset())
 
 
 def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monkeypatch):
@@ -563,36 +592,49 @@ def test_a_centralized_timer_that_fails_leaves_its_half_of_the_pair_missing(monk
     monkeypatch.setattr(acopf, "ACOPF", no_room)
     assert np.isnan(central_timer(None)()).all() and built == [None]
 
+    class Solves(Fails):  # two solves of one model, 0.3 s and then 0.2 s of solver time
+        times = iter([0.3, 0.2])
+
+        def solve(self, x0):
+            solved.append(x0)
+            return SimpleNamespace(success=True, solve_time_s=next(self.times))
+
+    monkeypatch.setattr(acopf, "ACOPF", Solves)
+    wall, solver = central_timer(None)()
+    assert solver == 0.2 and wall >= 0 and len(solved) == 3  # the faster of its two solves, as `timed` takes it
+
 
 def test_the_tiny_store_keeps_every_repeat_paired_with_its_centralized_solve(tiny):
     """The store holds the pairs in seconds, every repeat of the tiny study timed (none raised), and the reader's
     ratios lie between the pairs' own."""
-    from forlab.studies.ch07_aladin.store import PAIRED
+    from forlab.studies.ch07_aladin.store import REPEAT_TIMES
 
-    for v in (f"run_repeat_{name}" for name in PAIRED):
+    for v in (f"run_repeat_{name}" for name in REPEAT_TIMES):
         assert tiny[v].dims == ("run", "repeat") and tiny[v].attrs["units"] == "s"
         assert tiny.sizes["repeat"] == ch.BASELINE_REPEATS and np.isfinite(tiny[v].values).all()
     ratio = (tiny.run_repeat_wall_s / tiny.run_repeat_central_wall_s).values
     r = ch.runs(tiny)
     np.testing.assert_allclose(r.paired_low, ratio.min(axis=1))
     np.testing.assert_allclose(r.paired_high, ratio.max(axis=1))
-    # chapter 09's reading, as P1 and P2 are timed: the repeat of the smallest online solver time, and the fastest of
-    # the integrated solves beside the repeats, each within its own build and solve
+    # chapter 09's reading, as P1 and P2 are timed (`fastest_online`): the smallest online solver time with its
+    # parts, the smallest wall time and the fastest of the integrated solves beside the repeats, each within its own
+    # build and solve
     fast = ch.fastest_online(tiny)
     solve = tiny.run_repeat_solve_time_s.values
     np.testing.assert_allclose(fast.solve_time_s, solve.min(axis=1))
     best = solve.argmin(axis=1)
-    for name in ("wall_time_s", "coordinator_s", "regions_s"):
+    for name in ("coordinator_s", "regions_s"):
         np.testing.assert_allclose(fast[name], tiny[f"run_repeat_{name}"].values[np.arange(len(best)), best])
     np.testing.assert_allclose(fast.coordinator_s + fast.regions_s, fast.solve_time_s)
-    np.testing.assert_allclose(fast.integrated_solve_s, tiny.run_repeat_central_solve_s.values.min(axis=1))
-    assert (tiny.run_repeat_central_solve_s < tiny.run_repeat_central_wall_s).all()
+    np.testing.assert_allclose(fast.wall_time_s, tiny.run_repeat_wall_time_s.values.min(axis=1))
+    np.testing.assert_allclose(fast.integrated_solve_time_s, tiny.run_repeat_central_time_s.values.min(axis=1))
+    assert (tiny.run_repeat_central_time_s < tiny.run_repeat_central_wall_s).all()
     # the kept run (the fastest by set-up plus rounds) is one of the repeats: its judged time is one of theirs (ADMM's
     # 5 rounds are a failed case, with no judged time)
     kept = ch.runs(tiny).solve_time_s.to_numpy()
     assert np.isfinite(kept[0]) and np.isnan(kept[1])
     assert np.isclose(solve[0], kept[0]).any()
-    older = tiny.drop_vars("run_repeat_central_solve_s")  # a store written before: no reading of this rule
+    older = tiny.drop_vars("run_repeat_central_time_s")  # a store written before: no reading of this rule
     assert not ch.has_online_repeats(older) and ch.fastest_online(older).isna().all().all()
 
 

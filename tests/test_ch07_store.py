@@ -12,7 +12,7 @@ from forlab.p3_aladin import ADMMOptions, ALADINOptions
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.figures import SPLIT_GAP, _split_panels
 from forlab.studies.ch07_aladin.readers import judged_verdict
-from forlab.studies.ch07_aladin.store import LOG_COLUMNS, PAIRED, to_store
+from forlab.studies.ch07_aladin.store import LOG_COLUMNS, REPEAT_TIMES, to_store
 from forlab.studies.ch07_aladin.study import _failed_case, failed_run
 
 SYSROW = {"spec": "x", "buses": 3, "regions": 2, "cut_branches": 1, "central_objective": 100.0,
@@ -29,7 +29,7 @@ def test_a_store_of_runs_that_all_raised_is_written(tmp_path):
                ("x", "dask", 0.0, failed_run(ADMMOptions(), "dask", 100.0, RuntimeError("lost")))]
     judged = [_failed_case(res.status) for *_, res in results]
     ds = to_store([SYSROW], [{"system": "x", "region": "a"}], results, 30, 1000, judged,
-                  [np.full((3, len(PAIRED)), np.nan)] * 2)
+                  [np.full((3, len(REPEAT_TIMES)), np.nan)] * 2)
     assert ds.sizes["run"] == 2 and ds.sizes["iteration"] == 0
     assert {f"it_{c}" for c in LOG_COLUMNS} <= set(ds.data_vars)
     # review K #3: the columns every store holds are the times by the names the readers read first, not the log's

@@ -119,7 +119,8 @@ UNITS = {
     "published_objective": ("MATPOWER published AC-OPF objective", "$/h"),
     "forlab_build_time_s": ("forlab model build time", "s"),
     "forlab_solve_time_s": ("forlab solve time (fastest of the cold solves from the same start)", "s"),
-    "forlab_warm_solve_time_s": ("forlab warm-started re-solve time", "s"),
+    "forlab_warm_solve_time_s": ("forlab warm-started re-solve time (fastest of the re-solves from its own solution)",
+                                 "s"),
     "runopp_wall_time_s": ("runopp time (power-flow start)", "s"),
     "runopp_flat_wall_time_s": ("runopp time (flat start)", "s"),
     "forlab_flat_objective": ("forlab AC-OPF objective (flat start)", "$/h"),
@@ -1107,19 +1108,19 @@ def warm_timed(stored: xr.Dataset) -> bool:
     return bool(stored.attrs.get(WARM_TIMED, 0))
 
 
-def warm_text(nets: pd.DataFrame, noun: str = "net", timed_alike: bool = True) -> str:
+def warm_text(nets: pd.DataFrame, noun: str = "net", warm_timed: bool = True) -> str:
     """A sentence on forlab's warm re-solves against its cold solves, over the rows of ``nets`` (the ``net`` table
     as `_nets` reads it; ``noun`` names a row) that have both times: on how many the warm re-solve is faster, and by
     how much (% of the cold solve; the row of the least and of the most), or that it is faster on none (how long it
     takes then, as a multiple of the cold solve). Faster as the tables print the times (`TIME_FORMATS`, ms): a
-    difference the table does not show is not counted. What the two times are is said: with ``timed_alike`` (the
-    store's `warm_timed`) both are the fastest solver time of the ``repeats`` from the same start
+    difference the table does not show is not counted. What the two times are is said: with ``warm_timed`` (what
+    the store's `WARM_TIMED` says) both are the fastest solver time of the ``repeats`` from the same start
     (`forlab.opf.bench.time_forlab`); a store written before holds the warm re-solve as one timed call (wall time,
     from the model's own solution: variables only, no multipliers) against the fastest of the cold solves."""
     both = nets[np.isfinite(nets.forlab_solve_time_s.astype(float))
                 & np.isfinite(nets.forlab_warm_solve_time_s.astype(float))]
     what = ("Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time "
-            "of the `repeats`), forlab is " if timed_alike else
+            "of the `repeats`), forlab is " if warm_timed else
             "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of "
             "the `repeats` cold solves), forlab is ")
     if both.empty:
@@ -1836,11 +1837,11 @@ def paper_text(big: xr.Dataset) -> str:
     pg = bt.loc["case1354pegase"]
     if not bool(pg.forlab_success):
         return (f"{origin_text(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
-                f"{pegase_target_text(pg)}. {warm_text(bt, timed_alike=warm_timed(big))}")
+                f"{pegase_target_text(pg)}. {warm_text(bt, warm_timed=warm_timed(big))}")
     return (
         f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
         f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}. "
-        f"{warm_text(bt, timed_alike=warm_timed(big))}"
+        f"{warm_text(bt, warm_timed=warm_timed(big))}"
     )

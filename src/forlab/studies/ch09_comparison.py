@@ -216,8 +216,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     """Per system of a `07_aladin` store (in-process ALADIN runs), in `ROW` columns (method "P3 ALADIN").
 
     Timed as P1 and P2 are (`forlab.opf.outcome.timed`: the fastest of repeated solves, beside an integrated AC-OPF
-    timed just before): the online times of the repeat whose online solver time is the smallest, against the fastest
-    of the integrated solves chapter 07 made just before each repeat
+    timed just before): the smallest online solver time and wall time over the repeats of chapter 07's run, against
+    the smallest solver time of the integrated AC-OPFs it solved just before each repeat
     (`forlab.studies.ch07_aladin.readers.fastest_online`). Online times by the one rule
     (`forlab.studies.outcomes.aladin_seconds`: per round the slowest region, then the coordinator, and for the wall
     time the communication; rounds add up), split by the same rule (`forlab.studies.outcomes.aladin_split`):
@@ -256,7 +256,7 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
         else:  # an older store: the kept run's log
             (solve, wall), (coordinator, regions) = aladin_seconds(log), aladin_split(log)
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions, "solve_time_ms": 1e3 * solve,
-                 "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * online.integrated_solve_s[k]}
+                 "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * online.integrated_solve_time_s[k]}
         feasible = float(verdict.pf_feasible[k])
         if verdict.pf_recorded[k] and np.isnan(feasible):  # failed, so no verdict: not feasible, as P1's and P2's
             feasible = 0.0

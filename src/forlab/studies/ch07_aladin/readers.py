@@ -24,7 +24,7 @@ import xarray as xr
 from forlab.book import anchors as registry
 from forlab.book.tables import table
 from forlab.opf.outcome import method_verdict_kept
-from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS
+from forlab.studies.ch07_aladin.store import ISSUE17_TARGETS, ONLINE_TIMES, REPEAT_TIMES
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.outcomes import aladin_split
 
@@ -65,35 +65,40 @@ def runs(ds: xr.Dataset) -> pd.DataFrame:
     return r
 
 
-ONLINE = ("solve_time_s", "wall_time_s", "coordinator_s", "regions_s")
-"""The online times of a repeat by the one rule that `fastest_online` reads
-(`forlab.studies.ch07_aladin.store.REPEAT_TIMES`)."""
-
-
 def fastest_online(ds: xr.Dataset) -> pd.DataFrame:
-    """Per run (the store's ``run`` index), ALADIN timed as P1 and P2 are (`forlab.opf.outcome.timed`): the online
-    times by the one rule of the repeat whose solver time is the smallest (`ONLINE`, s; the rounds and bytes of every
-    repeat that counts are the first's), and the yardstick beside them, the fastest solver time of the integrated
-    solves made just before the repeats (``integrated_solve_s``). NaN for a run none of whose repeats finished as the
-    first, and everywhere in a store written before it kept these times (`has_online_repeats`)."""
-    out = pd.DataFrame(np.nan, index=pd.RangeIndex(ds.sizes.get("run", 0)), columns=[*ONLINE, "integrated_solve_s"])
+    """Per run (the store's ``run`` index), ALADIN timed as `forlab.opf.outcome.timed` times P1 and P2, from every
+    repeat's times (`forlab.studies.ch07_aladin.store.REPEAT_TIMES`; the rounds and bytes of every repeat that counts
+    are the first's): the smallest online solver time with its two parts, those of the same repeat
+    (`forlab.studies.outcomes.fastest_alike`'s rule, so that they add up to it), the smallest online wall time, and
+    the yardstick, the smallest solver time of the integrated AC-OPFs solved just before the repeats
+    (``integrated_solve_time_s``); all in s. NaN for a run none of whose repeats finished as the first (a failed run
+    that finished keeps its times: the readers of a case leave them out); every column NaN in a store written before
+    it kept these times (`has_online_repeats`)."""
+    out = pd.DataFrame(np.nan, index=pd.RangeIndex(ds.sizes.get("run", 0)),
+                       columns=[*ONLINE_TIMES, "integrated_solve_time_s"])
     if not has_online_repeats(ds):
         return out
     solve = ds.run_repeat_solve_time_s.values
     timed = np.isfinite(solve).any(axis=1)
-    best = np.nanargmin(np.where(np.isfinite(solve), solve, np.inf), axis=1)
-    for name in ONLINE:
-        out.loc[timed, name] = ds[f"run_repeat_{name}"].values[np.arange(len(best)), best][timed]
-    central = ds.run_repeat_central_solve_s.values
-    beside = np.isfinite(central).any(axis=1)
-    out.loc[beside, "integrated_solve_s"] = np.nanmin(central[beside], axis=1)
+    best = np.argmin(np.where(np.isfinite(solve), solve, np.inf), axis=1)  # the fastest repeat by solver time
+    for name in ONLINE_TIMES:
+        if name != "wall_time_s":  # the solver time and its parts, of one repeat
+            out.loc[timed, name] = ds[f"run_repeat_{name}"].values[np.arange(len(best)), best][timed]
+    out["wall_time_s"] = _smallest(ds.run_repeat_wall_time_s.values)
+    out["integrated_solve_time_s"] = _smallest(ds.run_repeat_central_time_s.values)
     return out
 
 
+def _smallest(values: np.ndarray) -> np.ndarray:
+    """Per row (run), the smallest finite value over the repeats, NaN where there is none."""
+    finite = np.isfinite(values)
+    return np.where(finite.any(axis=1), np.min(np.where(finite, values, np.inf), axis=1), np.nan)
+
+
 def has_online_repeats(ds: xr.Dataset) -> bool:
-    """Whether a store keeps every repeat's online times and the integrated solve timed beside it
-    (`fastest_online`): one written before chapter 09 timed ALADIN as P1 and P2 does not."""
-    return all(f"run_repeat_{name}" in ds for name in (*ONLINE, "central_solve_s"))
+    """Whether a store keeps every repeat's times (`forlab.studies.ch07_aladin.store.REPEAT_TIMES`, `fastest_online`):
+    one written before chapter 09 timed ALADIN as P1 and P2 does not."""
+    return all(f"run_repeat_{name}" in ds for name in REPEAT_TIMES)
 
 
 def timing_rule(ds: xr.Dataset) -> tuple[int, int]:

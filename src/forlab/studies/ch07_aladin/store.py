@@ -24,9 +24,9 @@ Store layout (dimensions and their variables):
 * ``run`` x ``repeat`` (since the paired timing of issue 17; older stores lack both): every repeat of a run timed
   beside one centralized build and solve made just before it (`forlab.studies.ch07_aladin.study.paired_runs`):
   ``run_repeat_central_wall_s`` (s), ``run_repeat_wall_s`` (the run's set-up plus rounds, s) and, since chapter
-  09 times ALADIN by the rule of P1 and P2, ``run_repeat_central_solve_s``, ``run_repeat_solve_time_s``,
+  09 times ALADIN by the rule of P1 and P2, ``run_repeat_central_time_s``, ``run_repeat_solve_time_s``,
   ``run_repeat_wall_time_s``, ``run_repeat_coordinator_s`` and ``run_repeat_regions_s`` (`REPEAT_TIMES`, s); NaN
-  where a repeat raised or did not end as the first;
+  where a repeat raised or did not end as the first (the centralized ones are kept even then);
 * ``run`` x ``iteration``: the per-round log of every run (`forlab.p3_aladin.ITERATION_LOG`; the dimension keeps
   the algorithm's name for a round), prefixed ``it_``, NaN (or "" for text) after a run's last round; every column
   the runs' logs carry is kept, so the per-round timing of issue 17 (``it_local_s``, ``it_reduction_s``,
@@ -54,7 +54,8 @@ from forlab.opf.outcome import OUTCOME
 from forlab.p3_aladin import ITERATION_LOG, ADMMOptions, ALADINOptions, ALADINResult
 from forlab.studies.ch07_aladin.systems import ADMM_LARGE_BUSES, ADMM_LARGE_MAX_ITER, BASELINE_REPEATS
 
-__all__ = ["ANCHOR_KEYS", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "UNITS", "to_store", "units_of"]
+__all__ = ["ANCHOR_KEYS", "ISSUE17_TARGETS", "JUDGED", "LOG_COLUMNS", "ONLINE_TIMES", "REPEAT_TIMES", "UNITS", "to_store",
+           "units_of"]
 
 
 ANCHOR_KEYS = ["powermodelsada_admm_case300_iterations", "powermodelsada_admm_case300_s",
@@ -88,22 +89,23 @@ to an older store's ``it_qp_s`` and ``it_comm_s``)."""
 
 
 REPEAT_TIMES = {
-    "central_wall_s": "centralized build and solve just before the repeat",
-    "wall_s": "the repeat's set-up plus rounds",
-    "central_solve_s": "solver time of the centralized solve just before the repeat",
+    "central_wall_s": "wall clock of the centralized build and first solve just before the repeat",
+    "wall_s": "wall clock of the repeat's set-up plus rounds",
+    "central_time_s": "solver time of the centralized model built just before the repeat, the faster of two solves",
     "solve_time_s": "the repeat's online solver time by the one rule",
     "wall_time_s": "the repeat's online wall time by the one rule",
     "coordinator_s": "the coordinator's part of the repeat's online solver time",
     "regions_s": "the regions' part of the repeat's online solver time",
 }
-"""The times of a repeat (s) that `forlab.studies.ch07_aladin.study.paired_runs` keeps, stored as
-``run_repeat_<name>``: the centralized build and solve just before the repeat and the repeat's set-up plus rounds
-(the whole-run pair of issue 17's wall-time target), that centralized solve's solver time, and the repeat's online
-times by the one rule with their two parts (`forlab.studies.outcomes.aladin_seconds`, `aladin_split`). The last
-five are what chapter 09 times ALADIN by, as it times P1 and P2: the fastest of repeated solves, beside an integrated
-AC-OPF timed just before each (`forlab.studies.ch07_aladin.readers.fastest_online`)."""
-PAIRED = tuple(REPEAT_TIMES)
-"""The order of `REPEAT_TIMES` in the columns of `forlab.studies.ch07_aladin.study.paired_runs`'s pairs."""
+"""The times of a repeat (s) that `forlab.studies.ch07_aladin.study.paired_runs` keeps, in its columns' order, stored
+as ``run_repeat_<name>``: the centralized build and solve just before the repeat and the repeat's set-up plus rounds
+(the whole-run pair of issue 17's wall-time target), that centralized model's solver time (as ``sys_central_time_s``),
+and the repeat's online times by the one rule with their two parts (`ONLINE_TIMES`). Chapter 09 times ALADIN by the
+last five as it times P1 and P2 (`forlab.studies.ch07_aladin.readers.fastest_online`)."""
+
+ONLINE_TIMES = ("solve_time_s", "wall_time_s", "coordinator_s", "regions_s")
+"""The keys of `REPEAT_TIMES` that a repeat's own log gives (`forlab.studies.outcomes.aladin_seconds`,
+`aladin_split`)."""
 
 
 JUDGED = ("deviation_pct", "feasible", "max_violation", "status", "solve_time_s", "wall_time_s", "cost")
@@ -187,8 +189,8 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
              pairs: list[np.ndarray] | None = None) -> xr.Dataset:
     """The chapter's store (module docstring) from the system and area rows, the recorded runs, their judged
     outcomes (`judged_run`, one per run) and their repeats' paired times
-    (`forlab.studies.ch07_aladin.study.paired_runs`, one (repeats x `PAIRED`) array per run; none: no ``repeat``
-    variables)."""
+    (`forlab.studies.ch07_aladin.study.paired_runs`, one (repeats x `REPEAT_TIMES`) array per run; none: no
+    ``repeat`` variables)."""
     logs = _logs(results)
     n_it = _rounds(results)  # not read off the logs: a store of runs that all raised is written too (`Recorder`)
     rows = pd.DataFrame([_run_row(*r, j) for r, j in zip(results, judged)])
@@ -200,9 +202,9 @@ def to_store(sysrows, arearows, results, max_iter, admm_max_iter, judged: list[d
                  for c, v in logs.items()})
     data.update(to_dataset(pd.DataFrame(_message_rows(results)), "msg", "msg_").data_vars)
     if pairs is not None:
-        paired = np.stack(pairs)  # run x repeat x `PAIRED`
-        data.update({f"run_repeat_{name}": (("run", "repeat"), paired[:, :, k], {"long_name": REPEAT_TIMES[name]})
-                     for k, name in enumerate(PAIRED)})
+        paired = np.stack(pairs)  # run x repeat x `REPEAT_TIMES`
+        data.update({f"run_repeat_{name}": (("run", "repeat"), paired[:, :, k], {"long_name": long_name})
+                     for k, (name, long_name) in enumerate(REPEAT_TIMES.items())})
     ds = xr.Dataset(data, coords={"run": np.arange(len(results)), "iteration": np.arange(1, n_it + 1)})
     for v in ds.data_vars:
         if ds[v].dtype == object:

@@ -22,7 +22,7 @@ from forlab.opf.outcome import Baseline
 from forlab.p3_aladin import ADMMOptions, ALADINOptions, ALADINResult, run_admm, run_aladin
 from forlab.p3_aladin.opf_regions import region
 from forlab.studies.ch07_aladin.readers import RAISED, STATUS_WORDS, raised, run_label
-from forlab.studies.ch07_aladin.store import JUDGED, PAIRED, to_store
+from forlab.studies.ch07_aladin.store import JUDGED, ONLINE_TIMES, REPEAT_TIMES, to_store
 from forlab.studies.ch07_aladin.systems import (
     ADMM_ALL,
     BASELINE_REPEATS,
@@ -33,8 +33,8 @@ from forlab.studies.ch07_aladin.systems import (
 )
 from forlab.studies.outcomes import aladin_outcome, aladin_seconds, aladin_split, ended_alike, error_text
 
-__all__ = ["PARAMETER_TYPES", "Recorder", "check_params", "failed_run", "fastest_run", "judged_run", "paired_runs",
-           "run", "run_dask", "run_inprocess", "run_study"]
+__all__ = ["PARAMETER_TYPES", "Recorder", "central_only", "check_params", "failed_run", "fastest_run", "judged_run",
+           "online_times", "paired_runs", "run", "run_dask", "run_inprocess", "run_study"]
 
 
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell; `forlab.book.runner.check_types`)
@@ -97,7 +97,7 @@ class Recorder:
     (`failed_run`) and the study goes on: a failure is a result, never the end of the sweep."""
 
     def __init__(self, reference: dict[str, float], progress=terminal_line,
-                 central: dict[str, Callable[[], float]] | None = None):
+                 central: dict[str, Callable[[], tuple[float, float]]] | None = None):
         self.results: list[tuple[str, str, float, ALADINResult]] = []
         self.pairs: list[np.ndarray] = []
         self.reference = reference
@@ -110,7 +110,7 @@ class Recorder:
             res, pairs = paired_runs(run_once, BASELINE_REPEATS, self.central.get(spec))
         except Exception as err:  # noqa: BLE001 - a run that raises is a failed run, recorded as such
             res = failed_run(options, mode, self.reference[spec], err)
-            pairs = np.full((BASELINE_REPEATS, len(PAIRED)), np.nan)
+            pairs = central_only(self.central.get(spec))
         self.results.append((spec, mode, lat, res))
         self.pairs.append(pairs)
         row = SimpleNamespace(algorithm=res.algorithm, qp=res.options.get("qp", ""), mode=mode, latency_ms=lat)
@@ -130,6 +130,21 @@ def failed_run(options: ALADINOptions | ADMMOptions, mode: str, reference: float
                         options=options.to_dict() | {"cost_scale_used": nan}, status=RAISED + error_text(err))
 
 
+def central_only(central: Callable[[], tuple[float, float]] | None) -> np.ndarray:
+    """The repeats' times of a run whose first call raised (`paired_runs` then raises): the centralized halves timed
+    as `paired_runs` times them, the run's own NaN, so that the failed case keeps its baseline."""
+    return np.array([list(_beside(central).values()) for _ in range(BASELINE_REPEATS)])
+
+
+def _beside(central: Callable[[], tuple[float, float]] | None) -> dict[str, float]:
+    """One repeat's `forlab.studies.ch07_aladin.store.REPEAT_TIMES`, its centralized halves timed by ``central()``
+    just now (NaN without a timer) and the run's own left NaN."""
+    times = dict.fromkeys(REPEAT_TIMES, np.nan)
+    if central is not None:
+        times["central_wall_s"], times["central_time_s"] = central()
+    return times
+
+
 def fastest_run(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_REPEATS) -> ALADINResult:
     """The fastest whole run (set-up plus rounds) of ``repeats`` calls of ``run_once()`` that end as the first
     (same rounds and status): the rule the centralized AC-OPF it is set against is timed by (the fastest of
@@ -147,8 +162,9 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     """`fastest_run`, with every repeat timed beside the centralized AC-OPF: one ``central()`` (a centralized
     build and solve, and that solve's solver time, s: `forlab.studies.ch07_aladin.systems.central_timer`) just
     before each call of ``run_once()``. Returns the fastest run and, per repeat, its times in the columns of
-    `forlab.studies.ch07_aladin.store.PAIRED`: NaN where the repeat raised or did not end as the first, and in
-    the centralized columns without ``central``.
+    `forlab.studies.ch07_aladin.store.REPEAT_TIMES` (its online times by the one rule from its own log, of which only
+    the fastest run's is kept: `online_times`): NaN where the repeat raised or did not end as the first (the
+    centralized columns are kept even then), and in the centralized columns without ``central``.
 
     Why pairs: the fastest-of-N rule takes the centralized AC-OPF when the study loads its systems and the run
     minutes later, and on a shared machine the speed drifts in between (issue 17, case300 in 4 areas: the same 15
@@ -157,10 +173,11 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     the same load, so the spread of its ratios over the repeats shows how far that noise moves the ratio the
     chapter judges."""
     n = max(int(repeats), 1)
-    pairs = np.full((n, len(PAIRED)), np.nan)
+    pairs = np.full((n, len(REPEAT_TIMES)), np.nan)
     first = best = None
     for k in range(n):
-        central_wall, central_solve = central() if central is not None else (np.nan, np.nan)
+        times = _beside(central)
+        pairs[k] = list(times.values())  # kept whatever the run does: the integrated AC-OPF's time is the baseline's
         try:
             res = run_once()
         except Exception:  # a first run that raises, raises; a repeat that raises did not end as the first
@@ -171,12 +188,20 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
             first = best = res
         if not ended_alike(first, res):  # the one rule of a repeated run (chapters 08 and 12 use it too)
             continue
-        # its online times by the one rule, from its own log (only the fastest run's log is kept)
-        online = (*aladin_seconds(res.log), *aladin_split(res.log)) if len(res.log) else (np.nan,) * 4
-        pairs[k] = (central_wall, res.setup_s + res.total_s, central_solve, *online)
+        times["wall_s"] = res.setup_s + res.total_s
+        times.update(online_times(res.log))
+        pairs[k] = list(times.values())
         if res.setup_s + res.total_s < best.setup_s + best.total_s:
             best = res
     return best, pairs
+
+
+def online_times(log: pd.DataFrame) -> dict[str, float]:
+    """A run's online times by the one rule from its own log (`forlab.studies.outcomes.aladin_seconds` and
+    `aladin_split`), by their `forlab.studies.ch07_aladin.store.ONLINE_TIMES` names; NaN for a log without rounds."""
+    if not len(log):
+        return dict.fromkeys(ONLINE_TIMES, np.nan)
+    return dict(zip(ONLINE_TIMES, (*aladin_seconds(log), *aladin_split(log)), strict=True))
 
 
 def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
