@@ -32,7 +32,8 @@ __all__ = ["FAMILY_MIN", "FIT_R2_MIN", "LOOSE_CONSENSUS", "LOOSE_GAP", "MODE_WOR
            "SPLIT", "STATUS_WORDS", "TABLE_DIMS", "TARGET_CONSENSUS", "TARGET_GAP", "VERDICT", "admm_comparison", "admm_focus", "admm_runs",
            "admm_table", "anchors", "convergence_table", "coordinator_growth", "coupling_rows", "dask_overhead",
            "failed_runs", "family_fits", "fastest_online", "first_iteration", "fitted", "frame", "full_profile",
-           "growth_bound", "growth_fit", "growth_only", "has_online_repeats", "iterations", "judged_verdict", "kkt_runs", "latency_sweep", "left_out", "message_summary",
+           "growth_bound", "growth_fit", "growth_only", "has_online_repeats", "iterations", "judged_verdict",
+           "kkt_runs", "latency_sweep", "left_out", "message_summary",
            "raised", "rounds_table", "run_label", "runs", "scaling_report", "study_table", "targets", "targets17",
            "termination", "time_split", "timing_rule", "wall_times"]
 
