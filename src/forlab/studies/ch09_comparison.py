@@ -236,7 +236,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     limit), one run per system; its rounds and bytes are those of the log chapter 07 keeps (every repeat that counts
     ended as the first)."""
     from forlab.studies import ch07_aladin
-    from forlab.studies.outcomes import aladin_seconds, aladin_split
+    from forlab.studies.ch07_aladin.store import ONLINE_TIMES
+    from forlab.studies.ch07_aladin.study import online_times
 
     r = ch07_aladin.runs(st)
     r = r[(r.algorithm == "aladin") & (r["mode"] == "inprocess") & (r.latency_ms == 0)]
@@ -250,11 +251,8 @@ def p3_rows(st: xr.Dataset) -> pd.DataFrame:
     rows = []
     for k, x in r.iterrows():
         log = _aladin_log(st, k, int(x.iterations))
-        if repeated:
-            fast = online.loc[k]
-            solve, wall, coordinator, regions = fast.solve_time_s, fast.wall_time_s, fast.coordinator_s, fast.regions_s
-        else:  # an older store: the kept run's log
-            (solve, wall), (coordinator, regions) = aladin_seconds(log), aladin_split(log)
+        fast = online.loc[k] if repeated else online_times(log)  # an older store: the kept run's log
+        solve, wall, coordinator, regions = (fast[name] for name in ONLINE_TIMES)
         times = {"tso_ms": 1e3 * coordinator, "dso_ms": 1e3 * regions, "solve_time_ms": 1e3 * solve,
                  "wall_time_ms": 1e3 * wall, "integrated_solve_time_ms": 1e3 * online.integrated_solve_time_s[k]}
         feasible = float(verdict.pf_feasible[k])
