@@ -1,5 +1,7 @@
 """forlab.studies.ch01_first_power_flow: the store of a first power flow and the text and tables read from it."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from notebook_cells import prose_of
@@ -79,8 +81,8 @@ def test_losses_notes_name_the_source_as_the_references_page_shows_it():
     bib = Path(__file__).resolve().parents[1] / "references.bib"  # the file _config.yml's bibtex_bibfiles names
     assert anchors.REFERENCES == bib
     entry = parse_file(str(bib)).entries[anchors.published_losses("case33bw").source]
-    assert (f"; source: Baran and Wu ({entry.fields['year']}), {entry.fields['title']}, in the book's "
-            "references") in notes
+    assert (f"; source: Baran and Wu ({entry.fields['year']}a), {entry.fields['title']}, in the book's "
+            "{doc}`references <../references>`") in notes
     # the 69-bus feeder's figure is from the other Baran and Wu paper of that year: its title tells them apart
     other = ch01.losses_notes("case69", 1.0)
     assert "Optimal capacitor placement on radial distribution systems" in other and entry.fields["title"] not in other
@@ -162,5 +164,63 @@ def test_the_losses_sentence_holds_at_any_load_scale():
     power flow and what it measures otherwise."""
     text = " ".join(prose_of("01_first_power_flow").split())
     assert "agreement with the published figure at the base load" not in text
-    assert ("its relative error checks the power flow at `load_scale = 1` only, and at any other scale it measures "
+    # review A, item 12 (session 53): said before the table and again after it; once, before it
+    assert ("the comparison is meaningful at `load_scale = 1`, and at any other scale the relative error only measures "
             "how far the scaled case is from the base case") in text
+    assert "its relative error checks the power flow at `load_scale = 1` only" not in text
+    assert text.count("how far the scaled case is from the base case") == 1
+    assert ("The table sets this run's losses beside the published figure where the grid has one. The next chapters "
+            "replace this fixed load") in text
+
+
+def test_the_losses_note_names_the_source_as_the_page_labels_it_and_links_the_references(monkeypatch):
+    """Review A, item 11 (session 53): the note named "Baran and Wu (1989), <title>, in the book's references" with no
+    link, while the text's citation and the references page label that paper 1989a (a second Baran and Wu paper of
+    1989 is 1989b). The note's year is now the page's label (`forlab.book.anchors.citation`, by the rule of the book's
+    citation style, book/_ext/authoryear.py, checked here against that style for every entry of the bibliography),
+    and it links the page ({doc}, which generated Markdown renders; {cite} it does not)."""
+    import importlib.util
+    import sys
+
+    from pybtex.database import parse_file
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("authoryear", root / "book" / "_ext" / "authoryear.py")
+    style = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "authoryear", style)  # its dataclasses look their module up there
+    spec.loader.exec_module(style)
+    entries = style.AuthorYearStyle().sort(list(parse_file(str(anchors.REFERENCES)).entries.values()))
+    labels = style.AuthorYearLabels().format_labels(entries)  # the labels the references page prints
+    for entry, label in zip(entries, labels, strict=True):
+        who, year = label.rsplit(", ", 1)
+        if "author" in entry.persons:
+            assert anchors.citation(entry.key).startswith(f"{who} ({year}), "), (entry.key, label)
+    assert anchors.citation("baran1989").startswith("Baran and Wu (1989a), ")
+    assert anchors.citation("baran1989capacitor").startswith("Baran and Wu (1989b), ")
+    notes = ch01.losses_notes("case33bw", 1.0)
+    assert notes.endswith(f"in the book's {ch01.REFERENCES_LINK}")
+    target = ch01.REFERENCES_LINK.split("<")[1].split(">")[0]
+    chapters = Path(__file__).resolve().parents[1] / "book" / "chapters"  # where the executed chapters are built
+    assert (chapters / f"{target}.md").resolve() == (Path(__file__).resolve().parents[1] / "book" / "references.md")
+    assert (chapters.parent / "references.md").read_text().count("{bibliography}") == 1
+
+
+def test_the_intro_links_its_aladin_terms_and_names_the_parameter_it_stops_at():
+    """Review A, item 10 (session 53), on the book's first page (book/intro.md): "near limits" and "free directions"
+    were used before any definition and without a link to the glossary that defines them; "changes of forlab's own"
+    read oddly, and "more than a certain number of DSs" held back a number the book has (chapter 12's `p3_max_ds`).
+    Kept here, with the chapter the intro sends the reader to first."""
+    import re
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    intro = " ".join((book / "intro.md").read_text().split())
+    glossary = (book / "glossary.md").read_text()
+    for term in ("near limits", "free directions"):
+        assert f"{{term}}`{term}`" in intro
+        assert re.search(rf"^{term[0].upper()}{term[1:]}\n  \S", glossary, re.MULTILINE), term  # the entry it links
+    assert "changes of forlab's own" not in intro and "changes forlab makes to its local solves and penalties" in intro
+    assert "a certain number" not in intro
+    assert ("with more than chapter 12's `p3_max_ds` DSs attached, the local nonlinear programs (NLPs) of its "
+            "transmission region fail") in intro
+    chapter12 = (book.parent / "src" / "forlab" / "studies" / "ch12_many_dsos.py").read_text()
+    assert '"p3_max_ds": int' in chapter12  # the parameter the intro names, as chapter 12 declares it

@@ -11,7 +11,7 @@ import pytest
 from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, plots, provenance, store
-from forlab.book.tables import span
+from forlab.book.tables import listed, span
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
@@ -112,7 +112,7 @@ def test_readers_on_a_fresh_store(small):
     assert "degree in voltage angle" in text and "MW in the slack's active power" in text and "nan" not in text
     assert "–" not in ch02.validation_table(st).loc["case9", ["max |dθ| (degree)", "slack |dP| (MW)"]].tolist()
     case9 = ch02.speed(st).loc["case9"]
-    assert case9.forlab_start_time_s > 0 and ch02.speed_table(st).loc["case9", "start (s)"] != "–"
+    assert case9.forlab_start_time_s > 0 and ch02.speed_table(st).loc["case9", "start (ms)"] != "–"
     assert case9.speedup_total == pytest.approx(case9.runopp_wall_time_s / (
         case9.forlab_start_time_s + case9.forlab_build_time_s + case9.forlab_solve_time_s))
     # the start also holds what runopp's clock leaves out (a copy of the net): the page says which way that leans
@@ -177,7 +177,7 @@ def test_archived_tables_and_text(archived):
     assert ch02._converged_text(failed) == ("15 of the 16 base-case power flows converge (8 transmission grids and 8 "
                                             "distribution grids); case9 (diverged) did not.")
     ties = ch02.ties_table(archived)
-    assert (ties["change (%)"] < 0).all()
+    assert (ties["change (%)"].astype(float) < 0).all()
     assert ch02.study_text(archived).startswith("6 study systems with 8 DSs and 55 FPUs in total, from 42 to 651")
     # case9's load at bus 4 is 90 MW; the joined system imports 90.15 MW (no "exactly")
     assert ("differs from the replaced TS load by at most 0.15 MW (0.17 %, case33bw in case9+case33bw, scaled as "
@@ -200,14 +200,14 @@ def test_archived_tables_and_text(archived):
     assert float(shown.loc["case9", "gap to MATPOWER (%)"]) == pytest.approx(
         100 * (val.forlab_objective["case9"] / val.published_objective["case9"] - 1), rel=0.05)
     # the timings as the store holds them (re-archiving changes them, not what the text must say of them)
-    speed, both = ch02.speed_text(archived), ch02.speed(archived).dropna(subset=["speedup_solve"])
-    solve, total = both.speedup_solve, both.speedup_total
+    speed, both = ch02.speed_text(archived), ch02.printed_times(ch02.speed(archived)).dropna(subset=["speedup_solve"])
+    solve, total = both.speedup_solve, both.speedup_total  # as the table prints them (`printed_times`)
     assert f"**{solve.min():.0f}x to {solve.max():.0f}x**" in speed
     assert f"**{total.min():.1f}x to {total.max():.1f}x**" in speed and "fails on case1354pegase;" in speed
     case9 = ch02.speed(archived).loc["case9"]
     repeats = json.loads(archived.attrs["parameters"])["repeats"]
-    assert (f"(in the table, each the fastest of {repeats}: {case9.runopp_wall_time_s:.2f} s and "
-            f"{case9.forlab_build_time_s:.2f} s; in this run ") in speed
+    assert (f"(in the table, each the fastest of {repeats}: {1e3 * case9.runopp_wall_time_s:.0f} ms and "
+            f"{1e3 * case9.forlab_build_time_s:.1f} ms; in this run ") in speed
     scaling = ch02.scaling_text(archived)
     # the fitted power law is math, its exponent printed inside it (no raw caret in the prose)
     assert scaling.startswith("Over the 8 transmission cases from 9 to 1354 buses, the solve time $t$ grows roughly "
@@ -225,16 +225,19 @@ def test_archived_tables_and_text(archived):
     assert paper.loc["case30", "gap to MATPOWER (%)"] == f"{val.gap_to_published_pct['case30']:+.1e}"
     assert (paper.loc[paper["MATPOWER 8.1 runopf ($/h)"] == "–", "gap to MATPOWER (%)"] == "–").all()  # no NaN on the page
     times = ch02.paper_times_table(archived)
-    assert times.loc["case9+\u200bcase33bw", "runopp (s)"] == "–"
-    assert times.loc["case9", "solve (s)"] == ch02.TIME_FORMATS["forlab_solve_time_s"].format(case9.forlab_solve_time_s)
-    assert times.loc["case9", "speed-up solve"] == f"{case9.speedup_solve:.0f}x"
-    assert times.loc["case9", "speed-up start + build + solve"] == f"{case9.speedup_total:.1f}x"  # the start is timed
+    assert times.loc["case9+\u200bcase33bw", "runopp (ms)"] == "–"
+    assert times.loc["case9", "solve (ms)"] == f"{1e3 * case9.forlab_solve_time_s:.1f}"
+    shown9 = ch02.printed_times(ch02.speed(archived)).loc["case9"]  # the speed-ups of the times as printed
+    assert times.loc["case9", "speed-up solve"] == f"{shown9.runopp_wall_time_s / shown9.forlab_solve_time_s:.0f}x"
+    forlab9 = shown9.forlab_start_time_s + shown9.forlab_build_time_s + shown9.forlab_solve_time_s  # the start is timed
+    assert times.loc["case9", "speed-up start + build + solve"] == f"{shown9.runopp_wall_time_s / forlab9:.1f}x"
     # review G, item 8: the flat-start time the case1354pegase target is judged on, and runopp's flat-start outcome,
     # stand in the timing table; the power-flow check in the optima table
     pegase = ch02.speed(archived).loc["case1354pegase"]
-    assert times.loc["case1354pegase", "forlab solve, flat start (s)"] == f"{pegase.forlab_flat_solve_time_s:.3f}"
+    flat_ms = f"{1e3 * pegase.forlab_flat_solve_time_s:.1f}"
+    assert times.loc["case1354pegase", "forlab solve, flat start (ms)"] == flat_ms
     assert times.loc["case1354pegase", "runopp status (flat start)"] == ch02.status_cell(pegase.runopp_flat_status)
-    assert times.loc["case9+\u200bcase33bw", "forlab solve, flat start (s)"] == "–"
+    assert times.loc["case9+\u200bcase33bw", "forlab solve, flat start (ms)"] == "–"
     assert paper.loc["case1354pegase", "max |dV| (p.u.)"] == f"{pegase.forlab_pf_max_dvm_pu:.1e}"
     older = archived.drop_vars(["net_forlab_pf_max_dva_degree", "net_forlab_pf_max_dp_slack_mw"], errors="ignore")
     assert (ch02.paper_table(older)["max |dθ| (degree)"] == "–").all()  # a store before the angle: "–", never nan
@@ -415,7 +418,7 @@ def test_forlab_is_timed_by_the_rule_of_every_chapter(monkeypatch):
     row = bench.time_forlab(cases.load("case9"), repeats=3)
     assert row["forlab_solve_time_s"] == 1.0 and row["forlab_objective"] == 5296.7  # the median would be 2
     assert row["forlab_success"] and row["forlab_start_time_s"] >= 0
-    # the warm re-solves are timed as the cold solves, like with like: the fastest solver time of the repeats
+    # the warm re-solves are timed as the cold solves, like with like: the fastest solve time of the repeats
     assert row["forlab_warm_solve_time_s"] == 0.5
     # review G, item 4: all three differences of the power-flow check are kept, not the magnitude's alone
     assert {key: row[key] for key in bench.PF_CHECK_KEYS.values()} == {
@@ -441,7 +444,7 @@ def test_a_failed_solve_in_an_older_store_gives_no_number_to_the_readers(archive
     assert "Not all" in ch02.validation_text(st)
     sp = ch02.speed(st)
     assert sp.loc["case9", ["forlab_objective", "forlab_solve_time_s", "objective_gap_pct"]].isna().all()
-    assert ch02.speed_table(st).loc["case9", "solve (s)"] == "–"
+    assert ch02.speed_table(st).loc["case9", "solve (ms)"] == "–"
     exponent, _ = ch02.solve_time_fit(ch02._nets(st))
     assert np.isfinite(exponent)
     assert "nan" not in ch02.scaling_text(st) and "nan" not in ch02.speed_text(st)
@@ -652,7 +655,7 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
     assert [t.startswith(p.rstrip(".")) for t, p in zip(titles, ch02.PAPER_TABLE_TITLES, strict=True)] == [True] * 4
     assert len(set(titles)) == 4
     # the times' titles name the flat-start columns only where the tables show them (second read)
-    assert titles[2].endswith("from the flat start.") == ("forlab solve, flat start (s)" in shown[2][1].columns)
+    assert titles[2].endswith("from the flat start.") == ("forlab solve, flat start (ms)" in shown[2][1].columns)
     assert all(t.startswith("**") for t in titles) and not re.search(r"\d", "".join(titles))
     # the two whole tables, each cut in two that fit the text column (ci140's build: ten and nine columns ran past it)
     optima, times = ch02.paper_table(archived), ch02.paper_times_table(archived)
@@ -685,8 +688,8 @@ def test_the_warm_up_says_whether_it_paid_a_one_off_cost():
                                     "parameters": json.dumps({"repeats": 7})})
     row = SimpleNamespace(runopp_wall_time_s=0.339, forlab_build_time_s=0.041)
     # the row's times are the fastest of the repeats, the warm-up's one call: the sentence says which (second read)
-    assert ch02._warmup_against(stored, row) == (" (in the table, each the fastest of 7: 0.34 s and 0.04 s; in this "
-                                                "run no one-off cost shows beyond the noise)")
+    assert ch02._warmup_against(stored, row) == (" (in the table, each the fastest of 7: 339 ms and 41.0 ms; in "
+                                                "this run no one-off cost shows beyond the noise)")
     stored.attrs["warmup_runopp_wall_time_s"] = 1.1 * row.runopp_wall_time_s  # within WARMUP_NOISE
     assert ch02._warmup_against(stored, row).endswith("no one-off cost shows beyond the noise)")
     stored.attrs["warmup_runopp_wall_time_s"] = 0.9
@@ -748,7 +751,7 @@ def test_the_speed_text_says_what_each_side_of_a_speed_up_holds(archived):
     text = ch02.speed_text(older)
     assert "`runopp`'s time is one whole call: its start power flow, its model set-up and its solve" in text
     assert "this store does not time forlab's start power flow" in text and "like with like" not in text
-    assert (ch02.speed_table(older)["start (s)"] == "–").all()
+    assert (ch02.speed_table(older)["start (ms)"] == "–").all()
 
 
 def test_the_published_losses_get_a_verdict_by_a_stated_tolerance(archived):
@@ -899,8 +902,8 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     some = ch02.warm_text(_warm([0.003, 0.037, 0.351, 0.0024], [0.003, 0.025, 0.257, 0.0026],
                                 ["case9", "case300", "case1354pegase", "case14"]))
     assert ("on 2 of the 4 nets here, by 27 % (case1354pegase) to 32 % (case300) of the cold solve's time, and no "
-            "faster on the other 2 nets.") in some
-    assert ch02.warm_text(_warm([0.01, 0.02], [0.005, 0.03])).endswith(", and no faster on the other net.")
+            "faster on case9 and case14.") in some
+    assert ch02.warm_text(_warm([0.01, 0.02], [0.005, 0.03])).endswith(", and no faster on case1.")
     assert ch02.warm_text(_warm([0.01, 0.02], [0.005, 0.01])).endswith(
         "faster than its cold solve on all 2 nets here, by 50 % of the cold solve's time on each.")
     assert ch02.warm_text(_warm([0.01], [0.005], ["case9"])).endswith(
@@ -908,14 +911,14 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     assert ch02.warm_text(_warm([0.002], [0.0024], ["case9"])).endswith(
         "forlab is no faster than its cold solve on the one net here, case9: the re-solve takes 1.2x the cold solve's "
         "time.")
-    # printed alike (ms), not faster: 0.0074 and 0.0066 both print 0.007
-    assert "on none of the 2 nets" in ch02.warm_text(_warm([0.0074, 0.01], [0.0066, 0.011]))
+    # printed alike (ms), not faster: 0.00741 and 0.00738 s both print 7.4 ms
+    assert "on none of the 2 nets" in ch02.warm_text(_warm([0.00741, 0.01], [0.00738, 0.011]))
     assert "No net has both" in ch02.warm_text(_warm([np.nan], [np.nan]))
     text = ch02.speed_text(archived)
     assert f"**Warm re-solves.** {ch02.warm_text(ch02.speed(archived), 'case', ch02.warm_timed(archived))}" in text
     # what the two times are: timed alike since the store says so, one timed call in a store written before
     assert ch02.warm_text(_warm([0.01], [0.005])).startswith(
-        "Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time of "
+        "Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solve time of "
         "the `repeats`), forlab is faster")
     assert ch02.warm_text(_warm([0.01], [0.005]), warm_timed=False).startswith(
         "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of the "
@@ -926,3 +929,106 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     assert not ch02.warm_timed(older)
     assert "one timed call" in ch02.speed_text(older) and "one timed call" not in text
     assert "warm-started: the *warm re-solve* column" not in text
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A printed column read back as a reader reads it: numbers without their thousands separators and "x", "–" as
+    NaN, its index without the zero-width spaces that let a long name wrap."""
+    values = pd.to_numeric(column.astype(str).str.replace(",", "").str.rstrip("x"), errors="coerce")
+    return values.set_axis([str(n).replace("\u200b", "") for n in column.index])
+
+
+def _warm_sections(archived) -> list[tuple[str, pd.DataFrame]]:
+    """The warm re-solve sentence of the default run's section and of the paper-scale one, each with forlab's times
+    as the table above it prints them, both read from the archived store."""
+    speed = ch02.speed_text(archived).split("**Warm re-solves.** ")[1].split("\n")[0]
+    times = next(t for title, t in ch02.paper_tables(archived) if title.startswith("**forlab's times**"))
+    return [(speed, ch02.speed_table(archived)), (ch02.paper_text(archived), times)]
+
+
+def test_the_warm_re_solves_are_said_as_the_table_prints_them(archived):
+    """Review A, item 1 (session 53): the sentence said "by 14 % (case14) to 40 % (case57)" over a table that printed
+    case14 at 0.003 -> 0.002 s (33 %) and case57 at 0.006 -> 0.003 s (50 %): "faster" was decided on the printed
+    times, the savings computed from the unrounded ones. The times print in ms with one decimal and the sentence is
+    computed from those printed values: a reader who recomputes a saving from the table gets the sentence's, and the
+    nets it calls no faster are those the table shows no faster, by name (review A, item 6: "the other net")."""
+    for sentence, table in _warm_sections(archived):
+        cold, warm = _numbers(table["solve (ms)"]), _numbers(table["warm re-solve (ms)"])
+        both = cold.notna() & warm.notna()
+        faster = both & (warm < cold)
+        saved = (100 * (1 - warm / cold))[faster]
+        least, most = saved.idxmin(), saved.idxmax()
+        assert f"{saved[least]:.0f} % ({least})" in sentence and f"{saved[most]:.0f} % ({most})" in sentence
+        where = f"on all {both.sum()} " if faster.sum() == both.sum() else f"on {faster.sum()} of the {both.sum()} "
+        assert where in sentence
+        slower = list(cold.index[both & ~faster])
+        assert ("no faster on" in sentence) == bool(slower) and "the other" not in sentence
+        assert not slower or f"no faster on {listed(slower)}." in sentence
+        # review A, item 5: one name for the quantity the columns and the heading call the solve time
+        assert "the fastest solve time of the `repeats`" in sentence and "solver time" not in sentence
+
+
+def test_the_speed_ups_are_those_of_the_printed_times(archived):
+    """Review A, item 1: case57's speed-up printed 52x where its printed times (0.29 s over 0.006 s) gave 48x. The
+    times print in ms (forlab's with one decimal, runopp's whole) and each speed-up is computed from the printed
+    times (`printed_times`), in the default run's tables and the paper-scale run's alike, and so is the range the
+    speed paragraph gives."""
+    default = pd.concat([ch02.speed_table(archived), ch02.runopp_table(archived)], axis=1)
+    paper = pd.concat([t for _, t in ch02.paper_tables(archived)[2:]], axis=1)
+    for shown in (default, paper):
+        runopp, solve = _numbers(shown["runopp (ms)"]), _numbers(shown["solve (ms)"])
+        total = _numbers(shown["start (ms)"]) + _numbers(shown["build (ms)"]) + solve
+        ran = runopp.notna()
+        assert ran.sum() >= 5
+        speedups = [round(r / s) for r, s in zip(runopp[ran], solve[ran])]
+        assert _numbers(shown["speed-up solve"])[ran].tolist() == speedups
+        assert shown["speed-up start + build + solve"].to_numpy()[ran.to_numpy()].tolist() == [
+            f"{r / t:.1f}x" for r, t in zip(runopp[ran], total[ran])]
+    solves = _numbers(default["speed-up solve"]).dropna()
+    assert f"**{solves.min():.0f}x to {solves.max():.0f}x**" in ch02.speed_text(archived)
+    start = _numbers(default["start (ms)"])[_numbers(default["runopp (ms)"]).notna()]  # where both converge
+    assert f"(column *start*, {start.min():.1f} to {start.max():.1f} ms here" in ch02.speed_text(archived)
+
+
+def test_the_paper_scale_run_names_its_parameters(archived):
+    """Review A, item 3: the intro promises that a paper-scale section shows the parameters it ran with; chapter 02's
+    named its store only (`forlab.book.store.parameters_text` beside `origin_text`, as chapters 04, 05, 08 and 11)."""
+    text = ch02.paper_text(archived)
+    assert text.startswith(f"{store.origin_text(archived, f'parameters {store.parameters_text(archived)}')}: ")
+    assert "`repeats = 7`" in store.parameters_text(archived)  # the paper profile's, from the store
+
+
+def test_the_losses_print_alike_in_the_three_tables_of_the_grids(archived):
+    """Review A, item 13: the ties table printed 1298.09, the published-losses table above it 1,298.09 and the grids
+    table 1,298.1 of one loss; all three print it through `LOSSES_FORMAT`."""
+    ties, grid = ch02.ties_table(archived), ch02.grids_table(archived)
+    published = ch02.published_losses_table(archived)
+    for name in published.index:
+        assert ties.loc[name, "losses, radial (kW)"] == grid.loc[name, "losses (kW)"] == published.loc[
+            name, "losses, this run (kW)"]
+    assert ties.loc["case118zh", "losses, radial (kW)"] == ch02.LOSSES_FORMAT.format(
+        ch02.grids(archived).losses_kw["case118zh"])
+    assert "," in ties.loc["case118zh", "losses, radial (kW)"]  # the thousands separator
+
+
+def test_the_page_words_its_parameters_scaling_and_history_for_a_reader(archived):
+    """Review A, items 9, 15 and 16: the parameters' list had a sentence without its verb and a case1354pegase target
+    the default run never meets; "that many identical feeders" stood beside a scale of 23.468 (the factor need not be
+    whole: `forlab.grid.td` multiplies loads, generators, branch admittances and ratings by it); and two asides spoke
+    of earlier versions of the store and the code in words a reader cannot follow."""
+    prose = " ".join(prose_of("02_grids_and_acopf").split())
+    assert "the start for which case1354pegase's time target is set" not in prose
+    assert ("the solve-time target of the paper-scale run's largest case (`acopf_case1354pegase_solve_s` in "
+            "`forlab.book.anchors`) is set for that start") in prose
+    assert "and the paper-scale timing table shows forlab's flat-start solve time, on which that section" in prose
+    assert ("the factor need not be whole: the feeder's loads, generators, branch admittances and ratings are "
+            "multiplied by it") in prose
+    net, s = cases.load("case33bw"), 2.5
+    scaled = cases.load("case33bw")  # a second copy, scaled in place
+    td._scale_feeders(scaled, s)
+    assert scaled.load.p_mw.sum() == pytest.approx(s * net.load.p_mw.sum())
+    assert scaled.line.r_ohm_per_km.iloc[0] == pytest.approx(net.line.r_ohm_per_km.iloc[0] / s)  # admittance times s
+    assert "(one written before it was kept)" not in prose and "a quantity this store does not hold" in prose
+    build = ch02.build_text(archived)
+    assert "an earlier, non-vectorised implementation of forlab's model build" in build
+    assert "before it was vectorised" not in build

@@ -165,10 +165,10 @@ def test_check_text_says_within_or_beyond_the_tolerance():
                        "max_pcc_error": [1e-8, 3e-8]}, index=["a/b", "c/d"])
     text = ch03.check_text(ck)
     assert "Over 2 DSs (up to 533 buses), 15 random feasible" in text
-    assert "2.0e-07 (within the tolerance" in text and "12 of 12 projection points" in text
-    assert "(all)" in text and "within 3.0e-08." in text
+    assert "2.0e-07 (box-normalised; within the tolerance" in text and "12 of 12 projection points" in text
+    assert "(all)" in text and "within 3.0e-08 (box-normalised)." in text
     worse = ch03.check_text(ck.assign(max_support_excess=[1e-3, 0.0], projections_on_boundary=[5, 6]))
-    assert "(beyond the tolerance" in worse and "(not all)" in worse
+    assert "(box-normalised; beyond the tolerance" in worse and "(not all)" in worse
     # a projection whose power flow diverged is counted, never a crash; with none converged there is no error to give
     lost = ch03.check_text(ck.assign(diverged_projections=[6, 6], feasible_projections=[0, 0],
                                      max_pcc_error=[np.nan, np.nan]))
@@ -233,7 +233,8 @@ def test_printed_columns_read_at_one_precision(archived):
                            index=pd.Index(["a/b", "c/d"], name="ds"))
     shown = ch03.printed(summary)
     assert shown["mean solve time (s)"].tolist() == ["0.010", "0.013"]
-    assert shown["wall time (s)"].tolist() == ["1.150", "–"] and shown["buses"].tolist() == [33, 69]
+    # a wall time to a tenth of a second (`DECIMALS`), whatever the table's digits
+    assert shown["wall time (s)"].tolist() == [f"{1.15:.1f}", "–"] and shown["buses"].tolist() == [33, 69]
     decimal = re.compile(r"-?\d+\.(\d+)")
     tables = [ch03.printed(ch03.summary_table(archived)),
               ch03.printed(ch03.timing_table(archived), ch03.TIMING_SHOWN),
@@ -248,9 +249,11 @@ def test_printed_columns_read_at_one_precision(archived):
 
 
 def _two_worker_words(two: float, one: float, verdict: str) -> str:
-    """The words `ch03.paper_text` gives a two-worker wall time ``two`` (s), next to one worker's ``one``."""
+    """The words `ch03.paper_text` gives a two-worker wall time ``two`` (s), next to one worker's ``one``: the speed-up
+    of the two times as printed (a tenth of a second), as a reader recomputes it."""
     target = anchors.show("for_sampling_wall_s")
-    return f"{two:.1f} s with two (target: at most {target} with two: {verdict}; speed-up {one / two:.2f}x)"  # attached: "1.57x"
+    speedup = round(one, 1) / round(two, 1)
+    return f"{two:.1f} s with two (target: at most {target} with two: {verdict}; speed-up {speedup:.2f}x)"  # "1.58x"
 
 
 def test_scale_and_paper_text(archived):
@@ -372,3 +375,68 @@ def test_the_paper_scale_section_has_no_changelog_aside():
     """The chart types of the scale test once came with "(not inverters only)", a remark on an earlier run."""
     text = "\n".join(sources(NOTEBOOK))
     assert "not inverters only" not in text
+
+
+def test_the_check_sentence_gives_its_units_and_the_boundary_step(archived):
+    """Review A, item 7 (session 53): the sentence under the checks' tables gave the support excess and the PCC error
+    without their unit (box-normalised, in the tables' headers only), and the step that decides "on the boundary"
+    by its name only (`forlab.p1_for.checks.BOUNDARY_STEP`); both numbers carry the unit, the step its value."""
+    from forlab.p1_for import checks
+
+    ck = ch03.check_table(archived)
+    text = ch03.check_text(ck)
+    assert f"is {ck.max_support_excess.max():.1e} (box-normalised; within the tolerance of" in text
+    assert f"within {ck.max_pcc_error.max():.1e} (box-normalised)." in text
+    assert (f"judged by a step of {checks.BOUNDARY_STEP:g} (box-normalised, `forlab.p1_for.checks.BOUNDARY_STEP`) "
+            "out of each point") in text
+
+
+def test_the_boundary_and_the_sampling_time_are_said_in_plain_sentences():
+    """Review A, items 8 and 4: "leaves the DSO's OPF with its PCC point fixed at the stepped point (...) without a
+    solution" wrapped its verb around a parenthesis of twenty words; now two sentences, the step by its constant
+    (whose value the sentence under the tables prints, no digit typed). And the scale table's *sampling time* was
+    never explained: it is the sampler's ``parallel_time_s`` (`forlab.p1_for.sampling.sample_for`), without the
+    model's build and the box's OPFs that the wall time holds."""
+    import inspect
+
+    from forlab.p1_for import sampling
+
+    prose = " ".join(prose_of(NOTEBOOK).split())
+    assert "without a solution" not in prose
+    assert ("A point counts as on the boundary when a step of `forlab.p1_for.checks.BOUNDARY_STEP` (box-normalised; "
+            "the sentence under the tables prints its value) out of it breaks the PCC's own limits, or when the DSO's "
+            "cost OPF with the PCC point fixed at the stepped point has no solution") in prose
+    assert ("The table's *sampling time* counts the two stages on the workers alone, from starting the workers to the "
+            "last support point (`forlab.p1_for.sampling.sample_for`'s `parallel_time_s`); its *wall time* adds "
+            "building the DS's model, the bounding box's OPFs and collecting the samples.") in prose
+    code = inspect.getsource(sampling.sample_for)  # what the clause says, in the code it names
+    assert code.index("local.bounding_box()") < code.index("t_par = time.perf_counter()") < code.index("run_tasks(")
+    assert '"parallel_time_s": t_parallel' in code and '"t_sampling_time_s": s.attrs["parallel_time_s"]' in (
+        inspect.getsource(ch03.scale_run))
+
+
+def test_the_paper_scale_run_names_its_parameters(archived):
+    """Review A, item 3: the intro promises that a paper-scale section shows the parameters it ran with; chapter 03's
+    named its store only (`forlab.book.store.parameters_text` beside `origin_text`, as chapters 04, 05, 08 and 11)."""
+    text = ch03.paper_text(archived)
+    assert text.startswith(f"{store.origin_text(archived, f'parameters {store.parameters_text(archived)}')}: ")
+    assert "`timing_workers = [1, 2]`" in text
+
+
+def test_times_and_mean_iterations_print_to_what_they_can_tell(archived):
+    """Review A, item 14: mean Ipopt iterations printed as 15.367 and wall times as 200.972 s, while the sentence under
+    the table rounds them and a shared machine's times vary by far more; both runs' tables now print the iterations'
+    means, the wall and the sampling times with one decimal (`DECIMALS`), and the paper-scale speed-up is that of the
+    printed wall times."""
+    tables = [ch03.printed(ch03.summary_table(archived)), ch03.printed(ch03.timing_table(archived), ch03.TIMING_SHOWN),
+              ch03.printed(ch03.coverage_table(archived), digits=4)]
+    one_decimal = ["mean Ipopt iterations", "wall time (s)", "sampling time (s)"]
+    for shown in tables:
+        for col in [c for c in one_decimal if c in shown]:
+            assert shown[col].str.fullmatch(r"\d+\.\d").all(), (col, shown[col].tolist())
+    summary = ch03.summary_table(archived)
+    assert tables[0]["mean Ipopt iterations"].tolist() == [f"{v:.1f}" for v in summary.mean_iterations]
+    timing = tables[1]
+    one, two = (float(timing["wall time (s)"].loc[w]) for w in (1, 2))
+    assert f"in {one:.1f} s with one worker and {two:.1f} s with two" in ch03.paper_text(archived)
+    assert f"speed-up {one / two:.2f}x)" in ch03.paper_text(archived)

@@ -172,21 +172,51 @@ def _bibliography() -> dict:
 
 def citation(source: str) -> str:
     """An anchor's ``source`` as a reader can look it up on the book's references page: a ``references.bib`` key as
-    its authors' surnames (two: "A and B"; more: "A et al."), year and title, read from the bibliography ("Baran and
-    Wu (1989), Network reconfiguration in distribution systems for loss reduction and load balancing"); anything
+    its authors' surnames (two: "A and B"; more: "A et al."), year as the page labels it (`_page_years`: "1989a"
+    where the same authors have two works of that year) and title, read from the bibliography ("Baran and Wu
+    (1989a), Network reconfiguration in distribution systems for loss reduction and load balancing"); anything
     else (``issue #N``) as it is. Generated Markdown cannot cite with {cite:p} (the role is not rendered there)."""
-    from pybtex.richtext import Text
-
     entry = _bibliography().get(source)
     if entry is None:
         return source
+    return f"{_who(entry)} ({_page_years()[source]}), {_plain(entry.fields['title'])}"
 
-    def plain(latex: str) -> str:
-        return Text.from_latex(latex).render_as("text")
 
-    names = [plain(" ".join(p.prelast_names + p.last_names)) for p in entry.persons.get("author", [])]
-    who = " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
-    return f"{who} ({entry.fields['year']}), {plain(entry.fields['title'])}"
+def _plain(latex: str) -> str:
+    from pybtex.richtext import Text
+
+    return Text.from_latex(latex).render_as("text")
+
+
+def _who(entry) -> str:
+    """An entry's authors as its label on the references page names them: "A", "A and B", "A et al." (its editors, or
+    its title, where it has no author)."""
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [_plain(" ".join(p.prelast_names + p.last_names)) for p in people]
+    if not names:
+        return _plain(entry.fields.get("title", entry.key))
+    return " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
+
+
+@lru_cache(maxsize=1)
+def _page_years() -> dict[str, str]:
+    """Each bibliography key's year as the references page labels it: the page lists every entry of `REFERENCES`
+    (book/references.md, ``:all:``) in pybtex's author-year-title order, and the book's citation style
+    (book/_ext/authoryear.py) appends a, b, ... in that order where two entries would get the same author-year
+    label; the same rule here, so that a publication named by generated Markdown reads as the page and the text's
+    citations name it (Baran and Wu's two papers of 1989 are 1989a and 1989b there)."""
+    from collections import Counter
+    from string import ascii_lowercase
+
+    from pybtex.style.sorting.author_year_title import SortingStyle
+
+    ordered = SortingStyle().sort(list(_bibliography().values()))
+    labels = [(_who(e), e.fields.get("year", "n.d.")) for e in ordered]
+    count, seen, years = Counter(labels), Counter(), {}
+    for entry, label in zip(ordered, labels):
+        years[entry.key] = label[1] + (ascii_lowercase[seen[label]] if count[label] > 1 else "")
+        seen[label] += 1
+    return years
 
 
 def value(key: str) -> float:

@@ -23,6 +23,7 @@ from forlab.grid import cases
 
 __all__ = [
     "LIMIT_PU",
+    "REFERENCES_LINK",
     "check_params",
     "converged",
     "failed_text",
@@ -236,14 +237,21 @@ def losses_printable(stored: xr.Dataset, grid: str, load_scale: float) -> pd.Dat
     return out
 
 
+REFERENCES_LINK = "{doc}`references <../references>`"
+"""The book's references page as the losses note links it: generated Markdown renders {doc}, not {cite:p}, and the
+page's entries carry ids that Sphinx numbers anew with the bibliography, so the note links the page and names the
+publication as the page labels it (`forlab.book.anchors.citation`)."""
+
+
 def losses_notes(grid: str, load_scale: float, stored: xr.Dataset | None = None) -> str:
-    """Markdown shown above the losses table, one paragraph each: the published figure's source and, away from the
+    """Markdown shown above the losses table, one paragraph each: the published figure's source (linked to the book's
+    references page, `REFERENCES_LINK`) and, away from the
     base load, that the comparison is no validation; or that the grid has no published figure. With the run's
     ``stored`` result: when its power flow did not converge, that there is nothing to compare instead."""
     published = anchors.published_losses(grid)
     if published is None:
         return f"no published base-case losses for {grid} (see `forlab.book.anchors.published_losses`)"
-    source = f"source: {anchors.citation(published.source)}, in the book's references"
+    source = f"source: {anchors.citation(published.source)}, in the book's {REFERENCES_LINK}"
     lines = [f"published: {published.show()}, the {published.measures}; {source}"]
     if stored is not None and not converged(stored):
         lines.append("this run's power flow did not converge: it has no losses to compare with the published figure")

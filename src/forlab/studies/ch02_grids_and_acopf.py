@@ -35,7 +35,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
-from forlab.book.store import origin_text
+from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import TitledTable, counted, listed, printable, span, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
@@ -43,10 +43,14 @@ from forlab.opf.outcome import unmeasured_when_failed
 
 __all__ = [
     "ACCEPTABLE",
+    "LOSSES_FORMAT",
     "LOSS_MATCH_UNITS",
     "PGLIB_TARGET_PCT",
     "PGLIB_TIME_TARGET_BUSES",
+    "SPEEDUP_FORMATS",
+    "TIME_DECIMALS",
     "TIME_FORMATS",
+    "TIME_HEADERS",
     "UNITS",
     "VALIDATION_TOL",
     "WARM_TIMED",
@@ -79,6 +83,7 @@ __all__ = [
     "pglib_table",
     "pglib_text",
     "pglib_validation",
+    "printed_times",
     "published_losses_table",
     "quiet",
     "replaced_load_mw",
@@ -559,10 +564,15 @@ def grids(stored: xr.Dataset) -> pd.DataFrame:
     )
 
 
+LOSSES_FORMAT = "{:,.2f}"
+"""How this run's losses (kW) print in the grids', the published losses' and the ties' tables: one format for one
+quantity in three adjacent tables (they once printed 1,298.1, 1,298.09 and 1298.09)."""
+
+
 def grids_table(stored: xr.Dataset) -> pd.DataFrame:
     """The grids as the chapter prints them: kind, size, load and base-case losses (the comparison with the
     published losses is `published_losses_table`, the ties `ties_table`)."""
-    shown = _formatted(grids(stored), {"p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": "{:,.1f}"})
+    shown = _formatted(grids(stored), {"p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": LOSSES_FORMAT})
     return printable(shown, {
         "kind": "kind", "buses": "buses", "branches": "branches", "ties": "tie lines", "p_load_mw": "load (MW)",
         "q_load_mvar": "load (Mvar)", "losses_kw": "losses (kW)",
@@ -591,7 +601,7 @@ def published_losses_table(stored: xr.Dataset) -> pd.DataFrame:
     """The grids with a published base-case loss figure: computed and published losses (kW, the published figure
     with its own decimals, `_published`), relative error (%)."""
     checked = grids(stored).dropna(subset=["published_losses_kw"])
-    shown = _formatted(checked, {"losses_kw": "{:,.2f}", "rel_error_pct": "{:+.3f}"})
+    shown = _formatted(checked, {"losses_kw": LOSSES_FORMAT, "rel_error_pct": "{:+.3f}"})
     shown["published_losses_kw"] = [_published(stored, g, v) for g, v in checked.published_losses_kw.items()]
     return printable(shown, {"losses_kw": "losses, this run (kW)", "published_losses_kw": "published (kW)",
                              "rel_error_pct": "relative error (%)"})
@@ -683,18 +693,20 @@ def _unreferenced_text(g: pd.DataFrame) -> str:
 
 def ties_table(stored: xr.Dataset) -> pd.DataFrame:
     """Per grid with tie lines: how many, how many the study systems close ("–": the grid is in none), the losses
-    radial and with every tie closed (kW), their change (%) and the status of the meshed power flow."""
+    radial and with every tie closed (kW, `LOSSES_FORMAT`, as the tables above print them), their change (%) and the
+    status of the meshed power flow."""
     g = grids(stored)
     tied = g[g.ties > 0]
-    return printable(pd.DataFrame({
+    shown = _formatted(pd.DataFrame({
         "ties": tied.ties,
         "closed": [np.nan if pd.isna(v) else f"{v:.0f}" for v in tied.ties_closed_in_systems],
         "radial": tied.losses_kw,
         "meshed": tied.losses_ties_closed_kw,
         "change": 100 * (tied.losses_ties_closed_kw - tied.losses_kw) / tied.losses_kw,
         "status": tied.pf_ties_closed_status,
-    }).round(2), {"ties": "tie lines", "closed": "closed in study systems", "radial": "losses, radial (kW)",
-                  "meshed": "losses, all ties closed (kW)", "change": "change (%)", "status": "power flow"})
+    }), {"radial": LOSSES_FORMAT, "meshed": LOSSES_FORMAT, "change": "{:.2f}"})
+    return printable(shown, {"ties": "tie lines", "closed": "closed in study systems", "radial": "losses, radial (kW)",
+                             "meshed": "losses, all ties closed (kW)", "change": "change (%)", "status": "power flow"})
 
 
 def _study_formatted(stored: xr.Dataset) -> pd.DataFrame:
@@ -970,25 +982,58 @@ def speed(stored: xr.Dataset) -> pd.DataFrame:
     return sp
 
 
-TIME_FORMATS = {"forlab_build_time_s": "{:.3f}", "forlab_start_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}",
-                "forlab_warm_solve_time_s": "{:.3f}", "forlab_flat_solve_time_s": "{:.3f}",
-                "runopp_wall_time_s": "{:.2f}", "speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x"}
-"""How the benchmark's times (s) and speed-ups print, in the default run's tables and the paper-scale one's."""
+TIME_DECIMALS = {"forlab_build_time_s": 1, "forlab_start_time_s": 1, "forlab_solve_time_s": 1,
+                 "forlab_warm_solve_time_s": 1, "forlab_flat_solve_time_s": 1, "runopp_wall_time_s": 0}
+"""The benchmark's times (stored in s) as its tables print them: in ms, with these decimals. forlab's solves take a
+few ms: printed in s to three decimals (0.003 against 0.002), a reader could not tell a saving of 14 % from one of
+33 %, nor recompute a speed-up; runopp's calls take hundreds of ms and need no decimal."""
+
+SPEEDUP_FORMATS = {"speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x"}
+"""How the speed-ups print; each is recomputed from the printed times (`printed_times`)."""
+
+TIME_FORMATS = {**{col: f"{{:,.{d}f}}" for col, d in TIME_DECIMALS.items()}, **SPEEDUP_FORMATS}
+"""How the benchmark's times (ms, `TIME_DECIMALS`) and speed-ups print, in the default run's tables and the
+paper-scale one's, applied to `printed_times`."""
+
+TIME_HEADERS = {"forlab_build_time_s": "build (ms)", "forlab_start_time_s": "start (ms)",
+                "forlab_solve_time_s": "solve (ms)", "forlab_warm_solve_time_s": "warm re-solve (ms)",
+                "forlab_flat_solve_time_s": "forlab solve, flat start (ms)", "runopp_wall_time_s": "runopp (ms)"}
+"""The headers of the benchmark's time columns, with the unit they print in (`TIME_DECIMALS`)."""
+
+FORLAB_TIME_COLUMNS = ("forlab_build_time_s", "forlab_start_time_s", "forlab_solve_time_s", "forlab_warm_solve_time_s")
+"""forlab's times on every net of the benchmark, in the order the tables print them (its flat-start solve, timed on
+``runopp_cases`` only, is `PAPER_FLAT_HEADERS`')."""
+
+
+def printed_times(t: pd.DataFrame) -> pd.DataFrame:
+    """The ``net`` table ``t`` (as `_nets` reads it) with its times as the tables print them: in ms, rounded to
+    `TIME_DECIMALS` (a column it lacks stays absent), and its speed-ups recomputed from those rounded times (runopp's
+    over forlab's solve, and over its start, build and solve, or build and solve in a store that does not time the
+    start: `total_header`). The one place that rounds: the tables and the sentences on the warm re-solves and the
+    speed-ups read these values, so that a reader who recomputes a saving or a speed-up from the printed times gets
+    the printed one (the stored ratio of unrounded times printed 52x where the printed times gave 48x)."""
+    out = t.copy()
+    for col, decimals in TIME_DECIMALS.items():
+        if col in out:
+            out[col] = (1e3 * out[col].astype(float)).round(decimals)
+    if {"runopp_wall_time_s", "forlab_solve_time_s", "forlab_build_time_s"} <= set(out.columns):
+        start = out.forlab_start_time_s.fillna(0.0) if "forlab_start_time_s" in out else 0.0
+        out["speedup_solve"] = out.runopp_wall_time_s / out.forlab_solve_time_s
+        out["speedup_total"] = out.runopp_wall_time_s / (start + out.forlab_build_time_s + out.forlab_solve_time_s)
+    return out
 
 
 def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
-    return _formatted(speed(stored), {
+    return _formatted(printed_times(speed(stored)), {
         **TIME_FORMATS, "forlab_objective": "{:,.2f}", "runopp_objective": "{:,.2f}", "objective_gap_pct": "{:+.3f}",
     })
 
 
 def speed_table(stored: xr.Dataset) -> pd.DataFrame:
     """forlab's side of the benchmark, as the chapter prints it: build, start power flow (computed once per model),
-    cold-solve and warm re-solve times (s) and the objective; runopp's side is `runopp_table`."""
+    cold-solve and warm re-solve times (ms, `printed_times`) and the objective; runopp's side is `runopp_table`."""
     return printable(_speed_formatted(stored), {
-        "buses": "buses", "forlab_build_time_s": "build (s)", "forlab_start_time_s": "start (s)",
-        "forlab_solve_time_s": "solve (s)", "forlab_warm_solve_time_s": "warm re-solve (s)",
-        "forlab_objective": "forlab ($/h)",
+        "buses": "buses", **{col: TIME_HEADERS[col] for col in FORLAB_TIME_COLUMNS}, "forlab_objective": "forlab ($/h)",
     })
 
 
@@ -1005,9 +1050,10 @@ def runopp_table(stored: xr.Dataset) -> pd.DataFrame:
     or failed); a long status may break (`status_cell`)."""
     shown = _statuses(_speed_formatted(stored))
     return printable(shown, {
-        "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": "runopp (s)", "speedup_solve": "speed-up solve",
-        "speedup_total": total_header(speed(stored)), "runopp_objective": "runopp ($/h)",
-        "objective_gap_pct": "runopp - forlab (%)", "runopp_flat_status": "runopp status (flat start)",
+        "runopp_status": "runopp status (pf start)", "runopp_wall_time_s": TIME_HEADERS["runopp_wall_time_s"],
+        "speedup_solve": "speed-up solve", "speedup_total": total_header(speed(stored)),
+        "runopp_objective": "runopp ($/h)", "objective_gap_pct": "runopp - forlab (%)",
+        "runopp_flat_status": "runopp status (flat start)",
     })
 
 
@@ -1018,7 +1064,8 @@ def _start_timed(sp: pd.DataFrame) -> bool:
 
 
 def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
-    """The speed paragraph: the speed-up of a solve and of (start +) build + solve where both engines converge."""
+    """The speed paragraph: the speed-up of a solve and of (start +) build + solve where both engines converge, as the
+    runopp table prints them (``both`` read through `printed_times`)."""
     if both.empty:
         return ("**Speed.** `runopp` converged on none of the cases it was run on here, so no ratio is measured; the "
                 "times are in the table.")
@@ -1056,8 +1103,8 @@ def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
         return text + ("forlab's build and solve only: this store does not time forlab's start power flow (written "
                        "before `forlab.opf.bench.time_forlab` timed it), so that side leaves out the power flow "
                        "that `runopp`'s side holds.")
-    start = both.forlab_start_time_s
-    return text + (f"forlab's start power flow (column *start*, {span(start, '.3f', ' s')} here, "
+    start = printed_times(both).forlab_start_time_s  # as the table prints it
+    return text + (f"forlab's start power flow (column *start*, {span(start, '.1f', ' ms')} here, "
                    "computed once per model by `forlab.opf.acopf.ACOPF.initial_point`), build and solve. The start "
                    "also holds what `runopp`'s clock leaves out (copying the net, and checking the power-flow point "
                    "against the flat one), so that ratio leans, if anything, against forlab.")
@@ -1076,7 +1123,7 @@ def speed_text(stored: xr.Dataset) -> str:
     forlab_ok = bool(sp.forlab_success.astype(bool).all())
     start_timed = _start_timed(sp)
     lines = [
-        _speed_sentence(both, start_timed),
+        _speed_sentence(printed_times(both), start_timed),
         "",
         _sides_text(both, start_timed),
         "",
@@ -1088,8 +1135,9 @@ def speed_text(stored: xr.Dataset) -> str:
         "",
         _objectives_sentence(both, fixed, _validated(stored)),
         "",
-        f"*Timing notes.* The discarded warm-up on case9 took {stored.attrs['warmup_runopp_wall_time_s']:.2f} s in `runopp` "
-        f"and {stored.attrs['warmup_forlab_build_time_s']:.2f} s to build forlab's model"
+        f"*Timing notes.* The discarded warm-up on case9 took "
+        f"{_in_ms(stored.attrs['warmup_runopp_wall_time_s'], 'runopp_wall_time_s')} in `runopp` and "
+        f"{_in_ms(stored.attrs['warmup_forlab_build_time_s'], 'forlab_build_time_s')} to build forlab's model"
         + (_warmup_against(stored, case9) if case9 is not None else "")
         + f". Times are wall-clock on a shared machine{_cores_text(stored)} and vary between runs by tens of percent; the "
         "ratios are more stable than the times because both engines run in turn in the same process.",
@@ -1099,7 +1147,7 @@ def speed_text(stored: xr.Dataset) -> str:
 
 WARM_TIMED = "warm_timed_as_cold"
 """The store attribute (1) that says its warm re-solves were timed as its cold solves (`forlab.opf.bench.time_forlab`:
-the fastest solver time of the ``repeats``); a store written before holds one timed call's wall time there, and
+the fastest solve time of the ``repeats``); a store written before holds one timed call's wall time there, and
 `warm_text` says which (`warm_timed`)."""
 
 
@@ -1111,23 +1159,25 @@ def warm_timed(stored: xr.Dataset) -> bool:
 def warm_text(nets: pd.DataFrame, noun: str = "net", warm_timed: bool = True) -> str:
     """A sentence on forlab's warm re-solves against its cold solves, over the rows of ``nets`` (the ``net`` table
     as `_nets` reads it; ``noun`` names a row) that have both times: on how many the warm re-solve is faster, and by
-    how much (% of the cold solve; the row of the least and of the most), or that it is faster on none (how long it
-    takes then, as a multiple of the cold solve). Faster as the tables print the times (`TIME_FORMATS`, ms): a
-    difference the table does not show is not counted. What the two times are is said: with ``warm_timed`` (what
-    the store's `WARM_TIMED` says) both are the fastest solver time of the ``repeats`` from the same start
-    (`forlab.opf.bench.time_forlab`); a store written before holds the warm re-solve as one timed call (wall time,
-    from the model's own solution: variables only, no multipliers) against the fastest of the cold solves."""
+    how much (% of the cold solve; the row of the least and of the most), naming the rows on which it is no faster,
+    or that it is faster on none (how long it takes then, as a multiple of the cold solve). Decided and computed on
+    the times as the tables print them (`printed_times`, ms): a difference the table does not show is not counted,
+    and a reader who recomputes a saving from the table gets the one said. What the two times are is said: with
+    ``warm_timed`` (what the store's `WARM_TIMED` says) both are the fastest solve time of the ``repeats`` from the
+    same start (`forlab.opf.bench.time_forlab`); a store written before holds the warm re-solve as one timed call
+    (wall time, from the model's own solution: variables only, no multipliers) against the fastest of the cold
+    solves."""
     both = nets[np.isfinite(nets.forlab_solve_time_s.astype(float))
                 & np.isfinite(nets.forlab_warm_solve_time_s.astype(float))]
-    what = ("Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time "
+    what = ("Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solve time "
             "of the `repeats`), forlab is " if warm_timed else
             "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of "
             "the `repeats` cold solves), forlab is ")
     if both.empty:
         return f"No {noun} has both a cold solve and a warm re-solve here, so the two are not compared."
-    cold, warm = both.forlab_solve_time_s.astype(float), both.forlab_warm_solve_time_s.astype(float)
-    shown = TIME_FORMATS["forlab_solve_time_s"]
-    faster = warm.map(lambda t: float(shown.format(t))) < cold.map(lambda t: float(shown.format(t)))
+    shown = printed_times(both[["forlab_solve_time_s", "forlab_warm_solve_time_s"]])
+    cold, warm = shown.forlab_solve_time_s, shown.forlab_warm_solve_time_s
+    faster = warm < cold
     one = len(both) == 1
     if not faster.any():
         where = f"on the one {noun} here, {both.index[0]}" if one else f"on none of the {len(both)} {noun}s here"
@@ -1142,12 +1192,7 @@ def warm_text(nets: pd.DataFrame, noun: str = "net", warm_timed: bool = True) ->
     where = (f"on the one {noun}" if one else f"on all {len(both)} {noun}s" if faster.all()
              else f"on {int(faster.sum())} of the {len(both)} {noun}s")
     return (what + f"faster than its cold solve {where} here, {by}"
-            + ("." if faster.all() else f", and no faster on the other {_others(int((~faster).sum()), noun)}."))
-
-
-def _others(n: int, noun: str) -> str:
-    """The rest of a count in words after "the other": "case" for one, "4 cases" for more."""
-    return noun if n == 1 else f"{n} {noun}s"
+            + ("." if faster.all() else f", and no faster on {listed(both.index[~faster])}."))
 
 
 def _validated(stored: xr.Dataset) -> list[str]:
@@ -1233,7 +1278,14 @@ def _warmup_against(stored: xr.Dataset, case9) -> str:
     repeats = json.loads(stored.attrs.get("parameters", "{}")).get("repeats", "the repeats")  # a store not yet saved
     paid = ("; in this run the warm-up paid a one-off cost" if any(w > (1 + WARMUP_NOISE) * r for w, r in zip(warm, row))
             else "; in this run no one-off cost shows beyond the noise")
-    return f" (in the table, each the fastest of {repeats}: {row[0]:.2f} s and {row[1]:.2f} s{paid})"
+    shown = f"{_in_ms(row[0], 'runopp_wall_time_s')} and {_in_ms(row[1], 'forlab_build_time_s')}"
+    return f" (in the table, each the fastest of {repeats}: {shown}{paid})"
+
+
+def _in_ms(seconds: float, column: str) -> str:
+    """A time (s) in words as the tables print ``column``'s (ms, `TIME_DECIMALS`), so that the timing note's times
+    read as the table's beside them."""
+    return f"{TIME_FORMATS[column].format(1e3 * seconds)} ms"
 
 
 def scaling_figure(stored: xr.Dataset):
@@ -1732,14 +1784,16 @@ def _two_timings(stored: xr.Dataset, b: pd.DataFrame, build: str, solve: str, ok
 
 
 def _build_before(nets) -> str:
-    """What issue 19 measured before the model build was vectorised, for the nets it names (`forlab.book.anchors`)."""
+    """What issue 19 measured of an earlier, non-vectorised model build, for the nets it names
+    (`forlab.book.anchors`)."""
     known = [n for n in nets if f"build_before_{n}_s" in anchors.ANCHORS]
     if not known:
         return ""
     was = "; ".join(f"{n}: build {anchors.show(f'build_before_{n}_s')}, solve {anchors.show(f'solve_before_{n}_s')}"
                     for n in known)
-    return (f" For comparison, forlab's model build before it was vectorised and made sparse (measured once, on a loaded "
-            f"machine; the book's registry of published figures and targets keeps them): {was}.")
+    return (f" For comparison, an earlier, non-vectorised implementation of forlab's model build (measured once, on a "
+            f"loaded machine; kept in `forlab.book.anchors`, the book's registry of published figures and targets): "
+            f"{was}.")
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -1755,9 +1809,10 @@ def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
 
 
 def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
-    """`_paper_nets` as text per column (`_formatted`, as the default run's tables), its long system names free to
-    wrap after each "+" and a long status between its words (`status_cell`)."""
-    bt = _formatted(_statuses(_paper_nets(big)), formats)
+    """`_paper_nets` as text per column (`_formatted`, its times as `printed_times` gives them, as the default run's
+    tables), its long system names free to wrap after each "+" and a long status between its words
+    (`status_cell`)."""
+    bt = _formatted(_statuses(printed_times(_paper_nets(big))), formats)
     bt.index = bt.index.map(wrappable)
     return bt
 
@@ -1777,23 +1832,23 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     })
 
 
-PAPER_FLAT_HEADERS = {"forlab_flat_solve_time_s": "forlab solve, flat start (s)",
+PAPER_FLAT_HEADERS = {"forlab_flat_solve_time_s": TIME_HEADERS["forlab_flat_solve_time_s"],
                       "runopp_flat_status": "runopp status (flat start)"}
 """The flat-start columns `paper_times_table` adds where the store has them (`FLAT_COLUMNS`): case1354pegase's time
 target is judged on forlab's flat-start solve (`pegase_target_text`), so the table shows it."""
 
 
 def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
-    """The times of a paper-scale store's OPF benchmark (s, ms resolution) and the speed-ups over runopp, printed
-    as the default run's tables (`TIME_FORMATS`; "–": runopp not run, as on the study systems, or not
+    """The times of a paper-scale store's OPF benchmark (ms) and the speed-ups over runopp, printed as the default
+    run's tables (`printed_times`, `TIME_FORMATS`; "–": runopp not run, as on the study systems, or not
     converged), with forlab's solve time and runopp's status from the flat start where the store has them
     (`PAPER_FLAT_HEADERS`; "–": not run there, or forlab's flat-start solve failed)."""
     shown = _paper_shown(big, TIME_FORMATS)
     flat = {c: h for c, h in PAPER_FLAT_HEADERS.items() if c in shown}
     return printable(shown, {
-        "forlab_build_time_s": "build (s)", "forlab_start_time_s": "start (s)", "forlab_solve_time_s": "solve (s)",
-        "forlab_warm_solve_time_s": "warm re-solve (s)", "runopp_status": "runopp status (pf start)", "runopp_wall_time_s":
-        "runopp (s)", "speedup_solve": "speed-up solve", "speedup_total": total_header(_nets(big)), **flat,
+        **{col: TIME_HEADERS[col] for col in FORLAB_TIME_COLUMNS}, "runopp_status": "runopp status (pf start)",
+        "runopp_wall_time_s": TIME_HEADERS["runopp_wall_time_s"], "speedup_solve": "speed-up solve",
+        "speedup_total": total_header(_nets(big)), **flat,
     })
 
 
@@ -1806,7 +1861,7 @@ PAPER_TABLE_TITLES = (
 )
 """The titles of the paper-scale run's four tables (`paper_tables`): shown in one output, they would read as one."""
 
-FORLAB_TIMES = ("build (s)", "start (s)", "solve (s)", "warm re-solve (s)", PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"])
+FORLAB_TIMES = (*(TIME_HEADERS[col] for col in FORLAB_TIME_COLUMNS), PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"])
 """The columns of `paper_times_table` that are forlab's own (the rest are runopp's and the speed-ups)."""
 
 
@@ -1826,20 +1881,26 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     return list(zip(titles, tables))
 
 
+def _origin(big: xr.Dataset) -> str:
+    """Where a paper-scale store comes from and the parameters it ran with (`forlab.book.store.origin_text`,
+    `parameters_text`), as every chapter's paper-scale section names them."""
+    return origin_text(big, f"parameters {parameters_text(big)}")
+
+
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase): the
-    benchmark's times from the power-flow start (`forlab.opf.bench.compare`) and the time target judged from the
-    flat start it is set for (`pegase_target_text`); then, over all its nets, the warm re-solves against the cold
-    solves (`warm_text`)."""
+    """Markdown: case1354pegase's optimum and times from a paper-scale store, named with the parameters it ran with
+    (`_origin`; "" when it has no case1354pegase): the benchmark's times from the power-flow start
+    (`forlab.opf.bench.compare`) and the time target judged from the flat start it is set for
+    (`pegase_target_text`); then, over all its nets, the warm re-solves against the cold solves (`warm_text`)."""
     bt = _paper_nets(big)
     if "case1354pegase" not in bt.index:
         return ""
     pg = bt.loc["case1354pegase"]
     if not bool(pg.forlab_success):
-        return (f"{origin_text(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
+        return (f"{_origin(big)}: case1354pegase's solve from the power-flow start fails ({pg.forlab_status}); "
                 f"{pegase_target_text(pg)}. {warm_text(bt, warm_timed=warm_timed(big))}")
     return (
-        f"{origin_text(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
+        f"{_origin(big)}: case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
         f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in {pg.forlab_solve_time_s:.2f} s from the power-flow start "
         f"after a {pg.forlab_build_time_s:.2f} s build; a warm-started re-solve takes "
         f"{pg.forlab_warm_solve_time_s:.2f} s. {_sentence(pegase_target_text(pg))}. "

@@ -36,7 +36,7 @@ from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.store import origin_text
+from forlab.book.store import origin_text, parameters_text
 from forlab.book.tables import TitledTable, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -108,6 +108,9 @@ STAGE_LABELS = {"fibonacci": "support point (stage 2)", "projection": "projectio
 """Legend names of the sample stages in the figures."""
 SUPPORT_TOL = 1e-6
 """Largest excess of d . x~ over a support value (box-normalised units) that the check accepts."""
+BOX_UNITS = "box-normalised"
+"""The unit of the checks' excesses, errors and steps, which the sentence under their tables prints beside each
+number (a reader could take a bare 5.7e-07 for p.u. or MW)."""
 
 
 # --------------------------------------------------------------------------- parameters
@@ -362,16 +365,20 @@ def check_table(st: xr.Dataset) -> pd.DataFrame:
 
 def check_text(ck: pd.DataFrame) -> str:
     """Markdown: the largest support excess against `SUPPORT_TOL` and how many projection points the power flow
-    finds feasible and on the boundary (`check_table`)."""
+    finds feasible and on the boundary (`check_table`), the step that decides "on the boundary"
+    (`forlab.p1_for.checks.BOUNDARY_STEP`, its value printed from the constant) and how closely the power flow
+    reproduces the projections' PCC points; every figure in box-normalised units, as the tables head them."""
     ok_support = bool((ck.max_support_excess <= SUPPORT_TOL).all())
     ok_proj = bool((ck.feasible_projections == ck.projections).all()
                    and (ck.projections_on_boundary == ck.projections).all())
     return (
         f"Over {len(ck)} DSs (up to {int(ck.check_buses.max())} buses), {int(ck.feasible_points.sum())} random feasible "
         f"operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
-        f"({'within' if ok_support else 'beyond'} the tolerance of {SUPPORT_TOL:g}). {int(ck.feasible_projections.sum())} of "
-        f"{int(ck.projections.sum())} projection points are feasible in the power flow and "
-        f"{int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'})"
+        f"({BOX_UNITS}; {'within' if ok_support else 'beyond'} the tolerance of {SUPPORT_TOL:g}). "
+        f"{int(ck.feasible_projections.sum())} of {int(ck.projections.sum())} projection points are feasible in the "
+        f"power flow and {int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'}"
+        f"), judged by a step of {checks.BOUNDARY_STEP:g} ({BOX_UNITS}, `forlab.p1_for.checks.BOUNDARY_STEP`) out of "
+        "each point"
         + _pcc_error_text(ck)
     )
 
@@ -391,7 +398,7 @@ def _pcc_error_text(ck: pd.DataFrame) -> str:
     diverged = int(ck.diverged_projections.sum()) if "diverged_projections" in ck else 0
     tail = f"; the power flow diverged at {diverged} of them, counted as not feasible" if diverged else ""
     if ck.max_pcc_error.notna().any():
-        return f"; the power flow reproduces their PCC points within {ck.max_pcc_error.max():.1e}{tail}."
+        return f"; the power flow reproduces their PCC points within {ck.max_pcc_error.max():.1e} ({BOX_UNITS}){tail}."
     return f"{tail}." if diverged else "."
 
 
@@ -438,19 +445,27 @@ def timing_table(st: xr.Dataset) -> pd.DataFrame | None:
     return table(st, "timing_row")[TIMING].set_index("workers")
 
 
+DECIMALS = {"wall_time_s": 1, "t_wall_time_s": 1, "t_sampling_time_s": 1, "cov_wall_time_s": 1,
+            "mean_iterations": 1}
+"""Columns `printed` shows with their own decimals instead of the table's ``digits``: wall and sampling times (s) to
+a tenth of a second, since a shared machine's wall times vary between runs by far more than the millisecond (the
+page once printed 200.972 s), and the mean Ipopt iterations to one decimal (a mean of counts, once printed as
+15.367)."""
+
+
 def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientific=()) -> pd.DataFrame:
     """A table of this chapter as a page shows it: ``columns`` (default: all), each column of floats with ``digits``
-    decimals, trailing zeros kept (`forlab.book.tables.fixed`: "0.010" under "0.013", so one column reads at one
-    precision), the columns of ``scientific`` as 1.2e-06, headers in words (`HEADERS`; the index's name by
-    `INDEX_NAMES`, in the one header row of the page: `forlab.book.tables.one_header_row`) and a missing value as
-    "–"."""
+    decimals (those of `DECIMALS` with their own), trailing zeros kept (`forlab.book.tables.fixed`: "0.010" under
+    "0.013", so one column reads at one precision), the columns of ``scientific`` as 1.2e-06, headers in words
+    (`HEADERS`; the index's name by `INDEX_NAMES`, in the one header row of the page:
+    `forlab.book.tables.one_header_row`) and a missing value as "–"."""
     columns = list(frame.columns if columns is None else columns)
     shown = frame[columns].copy()
     for col in shown.columns[shown.dtypes == bool]:  # a yes/no column reads as words, not as Python's True
         shown[col] = shown[col].map({True: "yes", False: "no"})
     if digits is not None:
         for col in shown.columns[[d.kind == "f" for d in shown.dtypes]]:
-            shown[col] = fixed(shown[col], digits)
+            shown[col] = fixed(shown[col], DECIMALS.get(col, digits))
     for col in scientific:
         shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
     out = printable(shown, {c: HEADERS.get(c, c) for c in columns})
@@ -524,13 +539,14 @@ def _workers(n: int) -> str:
 
 
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: the paper-scale run's scale test (one and two workers, the wall-time target, the speed-up, identical
-    samples), from its store, then `load_text`."""
+    """Markdown: the paper-scale run's scale test (one and two workers, the wall-time target, the speed-up of the
+    wall times as the table prints them, identical samples), from its store named with the parameters it ran with
+    (`forlab.book.store.parameters_text`, as every paper-scale section), then `load_text`."""
     bt = timing_table(big)
-    two = bt.t_wall_time_s.get(2, float("nan"))
-    one = bt.t_wall_time_s.get(1, float("nan"))
+    # the wall times as the table prints them (`DECIMALS`): the speed-up is theirs, as a reader recomputes it
+    two, one = (round(float(bt.t_wall_time_s.get(w, float("nan"))), DECIMALS["t_wall_time_s"]) for w in (2, 1))
     return (
-        f"{origin_text(big)}: {int(bt.t_samples.iloc[0])} samples of "
+        f"{origin_text(big, f'parameters {parameters_text(big)}')}: {int(bt.t_samples.iloc[0])} samples of "
         f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
         f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "

@@ -459,29 +459,65 @@ def _volume_part(c: pd.Series) -> str:
     return text
 
 
-def volume_agreement_text(info: pd.DataFrame) -> str:
-    """Markdown: over the DSs of ``info`` (`offer_info`) that have both, on how many the interval of the FOR volume
-    kept counted on the test points (`_volume_interval`) misses the Monte-Carlo share of the samples' hull kept, on
-    which, with how likely a count that far from the hull share is by chance alone (`chance_of_count`), on how many
-    the counted share lies above and below the hull share, and which DSs share their uniform test points
-    (`shared_uniform_points`); empty when no DS has both."""
-    rows = []
+def volume_agreement(info: pd.DataFrame) -> pd.DataFrame:
+    """Per DS of ``info`` (`offer_info`) that has both estimates of the FOR volume kept: whether the interval of the
+    share counted on the test points (`_volume_interval`, at `CONFIDENCE`) holds the Monte-Carlo share of the
+    samples' hull kept (``inside``; a miss is a disagreement beyond chance at that confidence), the counted share
+    minus the hull share (``difference``) and how likely chance alone makes a count that far from the hull share
+    (``chance``, `chance_of_count`); empty when no DS has both."""
+    rows = {}
     for ds, c in info.iterrows():
         interval, hull = _volume_interval(c), c.get("hull_volume_kept")
         if interval is None or hull is None or not np.isfinite(hull):
             continue
         kept, n, lo, hi = interval
-        rows.append((str(ds), lo <= float(hull) <= hi, float(c.test_volume_kept) - float(hull),
-                     chance_of_count(kept, n, float(hull))))
-    if not rows:
+        rows[str(ds)] = {"inside": lo <= float(hull) <= hi, "difference": float(c.test_volume_kept) - float(hull),
+                         "chance": chance_of_count(kept, n, float(hull))}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["inside", "difference", "chance"])
+
+
+def volume_agreement_text(info: pd.DataFrame) -> str:
+    """Markdown: over the DSs of ``info`` (`offer_info`) that have both, on how many the interval of the FOR volume
+    kept counted on the test points misses the Monte-Carlo share of the samples' hull kept (`volume_agreement`), on
+    which, with how likely a count that far from the hull share is by chance alone (`chance_of_count`), on how many
+    the counted share lies above and below the hull share, and which DSs share their uniform test points
+    (`shared_uniform_points`); empty when no DS has both."""
+    agree = volume_agreement(info)
+    if agree.empty:
         return ""
-    missed = [f"{ds}: a count that far from it by chance alone has probability {p:.1g}"
-              for ds, inside, _, p in rows if not inside]
-    above, below = sum(r[2] > 0 for r in rows), sum(r[2] < 0 for r in rows)
+    missed = [f"{ds}: a count that far from it by chance alone has probability {r.chance:.1g}"
+              for ds, r in agree[~agree.inside.astype(bool)].iterrows()]
+    above, below = int((agree.difference > 0).sum()), int((agree.difference < 0).sum())
     where = f" ({'; '.join(missed)})" if missed else ""
     return (f"The {CONFIDENCE_TEXT} interval of the FOR volume kept, counted on the test points, misses the share of "
-            f"the samples' hull kept on {len(missed)} of {counted(len(rows), 'DS')}{where}; the counted share lies "
+            f"the samples' hull kept on {len(missed)} of {counted(len(agree), 'DS')}{where}; the counted share lies "
             f"above the hull share on {above} and below it on {below}." + _shared_text(info))
+
+
+def volume_summary(info: pd.DataFrame) -> str:
+    """The paper-scale summary's sentences on the FOR volume kept, in the order of the page's argument: first the
+    range of the Monte-Carlo share of the samples' hull kept, which the page calls the more precise estimate, then
+    the range counted on the feasible uniform test points (with how many there are per DS), then on how many DSs the
+    two disagree beyond chance (`volume_agreement`: the counted share's interval misses the hull share, the test of
+    `volume_agreement_text`) and that the cause of those is open. A store without the hull share gives the counted
+    range alone."""
+    counted_share = f"{100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} %"
+    points = (f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible "
+              "uniform test points per DS")
+    agree = volume_agreement(info)
+    if agree.empty:
+        return f"The offers keep between {counted_share} of the FOR's volume, counted on {points}."
+    hull = info.hull_volume_kept.astype(float)
+    text = (f"By the Monte-Carlo share of the samples' hull kept, the more precise estimate, the offers keep between "
+            f"{100 * hull.min():.1f} % and {100 * hull.max():.1f} % of the FOR's volume; counted on {points}, between "
+            f"{counted_share}.")
+    missed = int((~agree.inside.astype(bool)).sum())
+    interval = f"the counted share's {CONFIDENCE_TEXT} interval"
+    if not missed:
+        every = "the one DS" if len(agree) == 1 else f"all {len(agree)} DSs"
+        return text + f" The two estimates agree within chance on {every} ({interval} holds the hull share)."
+    return text + (f" They disagree beyond chance on {missed} of the {counted(len(agree), 'DS')} ({interval} misses "
+                   "the hull share); the cause is open.")
 
 
 def chance_of_count(kept: int, n: int, share: float) -> float:
@@ -598,8 +634,8 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: per DS `offer_lines`, then where the counted volume kept misses the hull share
-    (`volume_agreement_text`) and the ranges over all DSs (verdicts on the false-feasible target, volume kept, cost
-    fit, upper bounds) of the paper-scale store."""
+    (`volume_agreement_text`) and the ranges over all DSs (verdicts on the false-feasible target, upper bounds, volume
+    kept by `volume_summary`, cost fit) of the paper-scale store."""
     info = offer_info(big)
     ff = info.test_false_feasible_rate.astype(float)
     verdicts = [target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
@@ -614,13 +650,9 @@ def paper_text(big: xr.Dataset) -> str:
         f"and not shown on {len(info) - met - missed}: the one-sided {CONFIDENCE_TEXT} upper bounds lie between "
         f"{100 * info.test_false_feasible_upper.min():.2f} % and {100 * info.test_false_feasible_upper.max():.2f} %, "
         f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least {points_needed()} "
-        f"infeasible test points. The offers keep between {100 * info.test_volume_kept.min():.1f} % and "
-        f"{100 * info.test_volume_kept.max():.1f} % of the FOR's volume, counted on "
-        f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible uniform "
-        f"test points per DS (the Monte-Carlo share of the samples' hull kept lies between "
-        f"{100 * info.hull_volume_kept.min():.1f} % and {100 * info.hull_volume_kept.max():.1f} %). The cost "
-        f"model's $R^2$ is at least {info.cost_r2.min():.4f}; its largest error is "
-        f"{100 * info.cost_rel_error_max.max():.1f} % of the mean DS cost, its mean error at most "
+        f"infeasible test points. {volume_summary(info)} The cost model's $R^2$ is at least "
+        f"{info.cost_r2.min():.4f}; its largest error is {100 * info.cost_rel_error_max.max():.1f} % of the mean DS "
+        f"cost, its mean error at most "
         f"{100 * info.cost_rel_error_mean.max():.1f} %."
     )
 
