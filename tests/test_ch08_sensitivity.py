@@ -354,15 +354,16 @@ def test_base_case_text_from_the_archived_store(archived):
     assert ", 1 round, " in lines[1] and "round(s)" not in text  # P1 answers in one round, said in the singular
     # the deviation is the store's result; the times are the archive run's, read from the store
     p1 = runs[(runs.method == "P1") & (runs.is_base == 1)].iloc[0]
-    integrated = f"{1e3 * p1.integrated_solve_time_s:.0f} ms"
-    assert lines[1].startswith(f"- P1 FOR offer: deviation 0.07 %, online {1e3 * p1.solve_time_s:.0f} ms against "
-                               f"{integrated} for the integrated AC-OPF ({p1.time_ratio:.2f}x), ")
+    integrated = f"{1e3 * p1.integrated_solve_time_s:.1f} ms"
+    assert lines[1].startswith(f"- P1 FOR offer: deviation {p1.deviation_pct:.4f} %, online "
+                               f"{1e3 * p1.solve_time_s:.1f} ms against {integrated} for the integrated AC-OPF "
+                               f"({p1.time_ratio:.2f}x), ")
     assert "(ratio " not in text  # review E #8: the ratio attached, "0.71x", as `findings` writes it
     # over the load levels P1's deviation spans the widest range (its lowest is at load 80 %, not at an end of the
     # factor), though P2's moves more between load 60 % and load 100 %: the range is over every value
     p1 = runs[(runs.method == "P1") & (runs.variant_kind == "load")].deviation_pct
     assert (f"Across load 60 %, load 80 % and load 100 % (load level) the deviation spans the widest range for P1 "
-            f"({p1.min():.2g} % to {p1.max():.2g} %), the narrowest for P3") in text
+            f"({p1.min():.4f} to {p1.max():.4f} %), the narrowest for P3") in text
     assert "Across radial and meshed (DS meshing) the deviation spans the widest range for P2" in text
     assert "moves most" not in text
     # a factor with one value says nothing about its change
@@ -376,6 +377,40 @@ def test_base_case_text_from_the_archived_store(archived):
     assert "- P3 ALADIN: aladin failed: max_iter." in said.splitlines() and "nan" not in said
 
 
+def _printed_span(cells) -> str:
+    """The range of a table's printed cells as a sentence writes it: the cells of the smallest and the largest value,
+    one cell when both print alike."""
+    cells = [c for c in cells if c != "–"]
+    lo, hi = min(cells, key=float), max(cells, key=float)
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def test_the_sentences_print_the_tables_numbers_as_the_tables_print_them(archived):
+    """Review B #11 and review C #12 (chapter 09 repeats `findings`): the prose rounded otherwise than the table beside
+    it, "deviation 0.044 to 0.07 %" beside 0.0443 and 0.0704, "against 7 to 8 ms" beside 6.5 and 8.5 ms. Every
+    deviation, time and ratio of `findings` and `base_case_text` is now the table's own cell (`online_table`)."""
+    runs = ch08_sensitivity.frame(archived)
+    shown = ch08_sensitivity.online_table(runs)
+    text = ch08_sensitivity.findings(runs)
+    sections = dict(zip(ch08_sensitivity.KINDS, text.split("\n\n")))
+    for kind, section in sections.items():
+        labels = runs[runs.variant_kind == kind].variant_label.str.replace(" %", "\u00a0%").unique()
+        for method in ("P1", "P2", "P3"):
+            cells = shown.loc[[(label, method) for label in labels]]
+            line = next(x for x in section.splitlines() if x.startswith(f"- {method} "))
+            assert f": deviation {_printed_span(cells['deviation (%)'])} %, " in line, line
+            assert f"online time {_printed_span(cells['online / integrated'])}x the integrated AC-OPF " in line, line
+            assert (f"({_printed_span(cells['online (ms)'])} ms against "
+                    f"{_printed_span(cells['integrated AC-OPF (ms)'])} ms)") in line, line
+    assert "0.044 to 0.07 %" not in text and "0.07 to 0.073 %" not in text  # the review's examples, this store's
+    base = ch08_sensitivity.base_case_text(runs).splitlines()
+    for method in ("P1", "P2", "P3"):
+        row = shown.loc[(runs[runs.is_base].variant_label.iloc[0].replace(" %", "\u00a0%"), method)]
+        line = next(x for x in base if x.startswith(f"- {method} "))
+        assert (f": deviation {row['deviation (%)']} %, online {row['online (ms)']} ms against "
+                f"{row['integrated AC-OPF (ms)']} ms for the integrated AC-OPF ({row['online / integrated']}x), ") in line
+
+
 def test_base_case_text_names_a_tie_and_a_single_method_as_such():
     """A factor on which two methods span equal ranges names both; one on which only one method ran names it alone
     and ranks nothing."""
@@ -383,9 +418,9 @@ def test_base_case_text_names_a_tie_and_a_single_method_as_such():
     table = table[table.error == ""]
     twin = table.assign(method="P1")
     text = ch08_sensitivity.base_case_text(pd.concat([table, twin], ignore_index=True))
-    assert "spans ranges of the same width for P1 (0 % to 0.01 %) and P2 (0 % to 0.01 %)." in text
+    assert "spans ranges of the same width for P1 (0.0000 to 0.0100 %) and P2 (0.0000 to 0.0100 %)." in text
     text = ch08_sensitivity.base_case_text(table)
-    assert "the deviation of P2 spans 0 % to 0.01 % (no other method ran on two of its values)." in text
+    assert "the deviation of P2 spans 0.0000 to 0.0100 % (no other method ran on two of its values)." in text
     assert "widest" not in text and "narrowest" not in text
 
 
@@ -574,12 +609,12 @@ def test_a_negative_deviation_is_said_once_to_be_within_the_tolerances(archived)
                            "the judged dispatch costs less than the integrated optimum, by less than 0.0001 % of it "
                            "(the tables' four decimals print it as 0.0000): within the solvers' tolerances")
     assert ch08_sensitivity.negative_text(ch08_sensitivity.frame(archived).assign(deviation_pct=0.01)) == ""
-    # review E #8: the findings and spans write that deviation as the negative sentence does ("-1.1e-08"), not at
-    # another precision ("-1.06e-08"): `forlab.opf.outcome.negative_sentence` decides, `DEVIATION_FORMAT` follows
-    shown = format(neg.deviation_pct.iloc[0], ch08_sensitivity.DEVIATION_FORMAT)
-    assert f": {shown} %)" in text and f"deviation {shown} to " in ch08_sensitivity.findings(runs)
-    assert f"({shown} % to " in ch08_sensitivity.base_case_text(runs)
-    assert format(neg.deviation_pct.iloc[0], ".3g") not in ch08_sensitivity.findings(runs)
+    # review B #11: the findings and spans write that deviation as the tables do, "0.0000" without a sign (the
+    # negative sentence, which says so, is the one place that shows its size)
+    shown, said = format(neg.deviation_pct.iloc[0], ".2g"), ch08_sensitivity.findings(runs)
+    assert f": {shown} %)" in text and shown not in said + ch08_sensitivity.base_case_text(runs)
+    p3 = next(line for line in said.split("**FPUs per DS**")[1].splitlines() if line.startswith("- P3 "))
+    assert p3.startswith("- P3 ALADIN: deviation 0.0000 %, ") and "-0.0000" not in said
     far = outcome.negative_sentence([("P1 FOR offer, load 60 %", -0.01)])
     assert "more than the solvers' tolerances explain" in far and "print it as" not in far
 

@@ -37,7 +37,14 @@ from forlab.book.tables import (
     to_dataset,
 )
 from forlab.grid import td
-from forlab.opf.judge import VIOLATION_COUNTS, total_violations, violation_counts, violation_words
+from forlab.opf.judge import (
+    VIOLATION_COUNTS,
+    VIOLATION_KINDS,
+    held_counts,
+    total_violations,
+    violation_counts,
+    violation_words,
+)
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
 from forlab.p1_for import dso_service
 from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
@@ -426,6 +433,23 @@ def case_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(title, frame) for title, frame in zip(CASE_TABLE_TITLES, tables) if len(frame.columns)]
 
 
+def violations_text(st: xr.Dataset) -> str:
+    """Markdown under a store's case tables when the store does not keep every count of
+    `forlab.opf.judge.VIOLATION_KINDS` (`forlab.opf.judge.held_counts`): the kinds its column "violations" sums, the
+    kinds it lacks, and that its feasibility verdict still checks those (`forlab.opf.judge.judge` sets ``feasible``
+    from every kind, as it did at the commits that wrote the archived stores lacking a count). "" for a store that
+    keeps them all, which the page's description of the column covers."""
+    held = held_counts(table(st, "case").columns)
+    missing = [c for c in VIOLATION_COUNTS if c not in held]
+    if not missing:
+        return ""
+    lacks = listed(VIOLATION_KINDS[c] for c in missing)
+    return (f"This store does not keep the {lacks} {'count' if len(missing) == 1 else 'counts'}: its column "
+            f'"violations" sums the {listed(VIOLATION_KINDS[c] for c in held)} counts only. Its feasibility '
+            f"verdict (`feasible`, by which the lines below count the load levels with violations) still includes the "
+            f"{lacks} limits.")
+
+
 def _no_or_counted(n: float, noun: str) -> str:
     """A count in a sentence: "no case" for none, else `forlab.book.tables.counted` ("1 case", "3 cases")."""
     return f"no {noun}" if round(float(n)) == 0 else counted(n, noun)
@@ -493,7 +517,7 @@ slowest DSO's), named as every chapter names the method (`forlab.book.plots.METH
 
 
 def deviation_figure(t: pd.DataFrame):
-    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solve times (ms)
+    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solver times (ms)
     of the integrated AC-OPF (dashed) and P1's online time, the TSO plus the slowest DSO (solid; `ONLINE_TIME`),
     with the two methods' markers of `forlab.book.plots.METHOD_STYLE`; a log time axis only where the times span a
     decade or more (`_time_scale`); one colour per system, none of them a method's
@@ -514,7 +538,7 @@ def deviation_figure(t: pd.DataFrame):
                 Line2D([], [], color="k", marker=central["marker"], linestyle="--", label=central["label"]),
                 Line2D([], [], color="k", marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]
     ax[0].set_ylabel("cost deviation (%)")
-    ax[1].set_ylabel("solve time (ms)")
+    ax[1].set_ylabel("solver time (ms)")  # the glossary's word for Ipopt's own time, as the tables say
     if _time_scale(t) == "log":
         ax[1].set_yscale("log")
         ax[1].autoscale_view()
@@ -530,7 +554,7 @@ def deviation_figure(t: pd.DataFrame):
 
 
 def _time_scale(t: pd.DataFrame) -> str:
-    """"log" where the solve times `deviation_figure` draws span a factor of ten or more (systems of very different
+    """"log" where the solver times `deviation_figure` draws span a factor of ten or more (systems of very different
     sizes), else "linear": a log axis over less than a decade gets one or two labels and reads as flat."""
     ms = pd.concat([t.integrated_solve_time_s, t.solve_time_s]).astype(float)
     ms = ms[np.isfinite(ms) & (ms > 0)]
@@ -555,7 +579,7 @@ def _iteration_row(r: pd.Series, s: pd.Series) -> dict:
 
 
 def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
-    """Per case: Ipopt iterations and solve time of the integrated AC-OPF, the TSO's FOR-based OPF and the slowest
+    """Per case: Ipopt iterations and solver time of the integrated AC-OPF, the TSO's FOR-based OPF and the slowest
     DSO (from the start it chose offline, library or cold, and from a cold start), with the per-iteration time
     (ms); None for stores without them."""
     t = table(st, "case")
@@ -696,7 +720,7 @@ def start_choice_text(st: xr.Dataset) -> str:
     """Markdown: how the DSOs chose their online start offline (`forlab.p1_for.coordinate.DSOAgent.choose_start`:
     both starts timed at held-out library points, the faster in total kept), which kept the cold start, with the
     trials' totals that decided it, and where a library start that won its trials was slower online than the cold
-    start timed beside it; "" for a store without the evidence (written before it was recorded)."""
+    start timed beside it (`_lost_words`); "" for a store without the evidence (written before it was recorded)."""
     d = table(st, "dso_row", "dso_")
     if "start_rule" not in d:
         return ""
@@ -714,9 +738,16 @@ def start_choice_text(st: xr.Dataset) -> str:
     lost = warm[warm.solve_time_s > warm.cold_solve_time_s]
     if len(lost):
         text += (" The trials predict a request only on average: the library start, where chosen, was slower online "
-                 f"than the cold start timed beside it in {len(lost)} of its {len(warm)} dispatches, by the most for "
-                 f"{_online_item(lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()])}.")
+                 f"than the cold start timed beside it in {len(lost)} of its {len(warm)} dispatches" + _lost_words(lost))
     return text
+
+
+def _lost_words(lost: pd.DataFrame) -> str:
+    """The end of `start_choice_text`'s sentence on the library starts that lost online (``lost``, DSO rows): the one
+    dispatch itself, or, of several, the one that lost by the most ("by the most" needs more than one to compare)."""
+    if len(lost) == 1:
+        return f": {_online_item(lost.iloc[0])}."
+    return f", by the most for {_online_item(lost.loc[(lost.solve_time_s - lost.cold_solve_time_s).idxmax()])}."
 
 
 def _choice_item(r) -> str:

@@ -59,7 +59,7 @@ from forlab.book.runner import (
     missing_profile_text,
 )
 from forlab.book.store import origin_text, parameters_text, short_commit
-from forlab.book.tables import counted, listed, span
+from forlab.book.tables import counted, fixed, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -74,7 +74,6 @@ from forlab.studies.outcomes import (  # P3's adapter, shared with 07
 
 __all__ = [
     "COLUMNS",
-    "DEVIATION_FORMAT",
     "FACTORS",
     "FLAGS",
     "KINDS",
@@ -82,6 +81,7 @@ __all__ = [
     "NOT_APPLYING",
     "NO_OFFLINE_STEP",
     "NO_ONLINE_DSO_STEP",
+    "ONLINE_DIGITS",
     "OUTLIER_FACTOR",
     "P1_SETTINGS",
     "PARAMETER_TYPES",
@@ -639,16 +639,36 @@ def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> 
     return printable(fixed_columns(t, digits), headers)
 
 
+ONLINE_DIGITS = {"deviation_pct": 4, "online": 1, "tso_ms": 1, "dso_ms": 1, "integrated": 1, "time_ratio": 2}
+"""The decimals of `online_table`'s numbers (deviation in %, times in ms, the ratio), with which the sentences
+(`findings`, `base_case_text`) print the same numbers (`_shown_span`, `_shown_value`): a sentence that rounded
+otherwise read "0.07 %" beside the table's 0.0704 and "7 to 8 ms" beside its 6.5 and 8.5."""
+
+
+def _shown_value(value: float, column: str) -> str:
+    """One number of `online_table`'s ``column`` in a sentence, as the table prints it (`ONLINE_DIGITS`, trailing
+    zeros kept; a value that rounds to zero without its sign, `forlab.book.tables.fixed`)."""
+    return fixed(pd.Series([value], dtype=float), ONLINE_DIGITS[column]).iloc[0]
+
+
+def _shown_span(values, column: str, unit: str = "") -> str:
+    """`forlab.book.tables.span` of ``values`` of `online_table`'s ``column`` as the table prints them
+    (`ONLINE_DIGITS`): "0.0443 to 0.0704 %", "6.5 to 8.5 ms"; a value that rounds to zero without its sign, as in
+    `_shown_value`."""
+    digits = ONLINE_DIGITS[column]
+    v = pd.Series(np.asarray(values, dtype=float))
+    return span(v.where(v.round(digits) != 0, v.abs()), f".{digits}f", unit)
+
+
 def online_table(table: pd.DataFrame) -> pd.DataFrame:
     """The chapter's first table, one row per variant and method: cost deviation (%), feasibility in the T+D power
     flow, online time with its TSO and DSO parts, the integrated AC-OPF's time in the same run (ms) and the ratio.
-    The numbers of `summary`, as text with the digits a reader needs; "–": a failed run (see `findings`), or the DSO
-    part of a method without a DSO step online (`NO_ONLINE_DSO_STEP`)."""
-    digits = {"deviation_pct": 4, "online": 1, "tso_ms": 1, "dso_ms": 1, "integrated": 1, "time_ratio": 2}
+    The numbers of `summary`, as text with the digits a reader needs (`ONLINE_DIGITS`); "–": a failed run (see
+    `findings`), or the DSO part of a method without a DSO step online (`NO_ONLINE_DSO_STEP`)."""
     headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online (ms)",
                "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated AC-OPF (ms)",
                "time_ratio": "online / integrated"}
-    return _shown(_page_frame(table), digits, headers)
+    return _shown(_page_frame(table), ONLINE_DIGITS, headers)
 
 
 def effort_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -733,12 +753,6 @@ def figure(table: pd.DataFrame):
     return fig
 
 
-DEVIATION_FORMAT = ".2g"
-"""How this chapter's sentences write a judged deviation (%), in `findings`, `base_case_text` and its spans: two
-significant digits, trailing zeros dropped (Python's "g": 0.0704 reads "0.07"), the precision `forlab.opf.outcome.negative_sentence` writes a negative one with (`negative_text`),
-so that one run's deviation reads the same in every sentence; the tables give four decimals."""
-
-
 def _offline_words(method: str, seconds: pd.Series) -> str:
     """A method's offline time in a sentence: "offline 4.5 to 5.0 s", or "no offline step" (`NO_OFFLINE_STEP`)."""
     return "no offline step" if method in NO_OFFLINE_STEP else f"offline {span(seconds, '.1f', ' s')}"
@@ -757,11 +771,12 @@ def findings(table: pd.DataFrame) -> str:
         lines.append(f"**{KINDS[kind][0].upper() + KINDS[kind][1:]}** ({labels}):")
         for method, g in sub.groupby("method", sort=True):
             ok = display_units(g[g.error == ""])
+            online, integrated = (_shown_span(ok[c], c, " ms") for c in ("online", "integrated"))
             lines.append(
-                f"- {method} {METHODS.get(method, '')}: deviation {span(ok.deviation_pct, DEVIATION_FORMAT, ' %')}, "
-                f"feasible after the T+D power flow in {int(ok.feasible.sum())} of {len(g)} cases, online time "
-                f"{span(ok.time_ratio, '.2f')}x the integrated AC-OPF ({span(ok.online, '.0f', ' ms')} "
-                f"against {span(ok.integrated, '.0f', ' ms')}), {_offline_words(method, ok.offline_time_s)}, "
+                f"- {method} {METHODS.get(method, '')}: deviation "
+                f"{_shown_span(ok.deviation_pct, 'deviation_pct', ' %')}, feasible after the T+D power flow in "
+                f"{int(ok.feasible.sum())} of {len(g)} cases, online time {_shown_span(ok.time_ratio, 'time_ratio')}x "
+                f"the integrated AC-OPF ({online} against {integrated}), {_offline_words(method, ok.offline_time_s)}, "
                 f"rounds {span(ok.rounds, '.0f')}.")
         lines.append("")
     bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
@@ -782,8 +797,8 @@ def findings(table: pd.DataFrame) -> str:
 
 def negative_text(table: pd.DataFrame) -> str:
     """`forlab.opf.outcome.negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
-    whose judged deviation is negative; empty without one. That function decides the deviation's precision, which
-    `findings` and `base_case_text` follow (`DEVIATION_FORMAT`)."""
+    whose judged deviation is negative; empty without one. That function writes the deviation at the precision that
+    shows it, where the tables and the other sentences (`ONLINE_DIGITS`) print a small one as 0.0000, and says so."""
     runs = _distinct_cases(table)
     neg = runs[runs.deviation_pct.astype(float) < 0]
     return negative_sentence([(f"{r.method} {METHODS.get(r.method, '')}, {r.variant_label}", float(r.deviation_pct))
@@ -873,14 +888,14 @@ def _spread_sentence(kind: str, g: pd.DataFrame) -> str:
     over = f"\nAcross {listed(lab[v] for v in sorted(lab))} ({FACTORS[kind]}) the deviation"
 
     def spans(methods) -> str:
-        return listed(f"{m} ({lo[m]:{DEVIATION_FORMAT}} % to {hi[m]:{DEVIATION_FORMAT}} %)" for m in methods)
+        return listed(f"{m} ({_shown_span([lo[m], hi[m]], 'deviation_pct', ' %')})" for m in methods)
 
     # a tie is a tie to round-off: the ranges are differences of judged costs
     widest = [m for m in piv.index if np.isclose(spread[m], spread.max(), rtol=1e-9, atol=0.0)]
     narrowest = [m for m in piv.index if np.isclose(spread[m], spread.min(), rtol=1e-9, atol=0.0)]
     if len(piv) == 1:
         m = piv.index[0]
-        return (f"{over} of {m} spans {lo[m]:{DEVIATION_FORMAT}} % to {hi[m]:{DEVIATION_FORMAT}} % (no other method "
+        return (f"{over} of {m} spans {_shown_span([lo[m], hi[m]], 'deviation_pct', ' %')} (no other method "
                 "ran on two of its values).")
     if len(widest) == len(piv):
         return f"{over} spans ranges of the same width for {spans(piv.index)}."
@@ -904,11 +919,11 @@ def base_case_text(table: pd.DataFrame) -> str:
             if r.status != "ok":
                 lines.append(f"- {m} {METHODS[m]}: {r.status}.")
                 continue
-            lines.append(f"- {m} {METHODS[m]}: deviation {r.deviation_pct:{DEVIATION_FORMAT}} %, online "
-                         f"{r.online:.0f} ms against {r.integrated:.0f} ms for the integrated AC-OPF "
-                         f"({r.time_ratio:.2f}x), "
-                         f"{_offline_words(m, pd.Series([r.offline_time_s]))}, {counted(r.rounds, 'round')}, "
-                         f"{r.kB:.1f} kB.")
+            dev, online, integrated, ratio = (_shown_value(r[c], c) for c in
+                                              ("deviation_pct", "online", "integrated", "time_ratio"))
+            lines.append(f"- {m} {METHODS[m]}: deviation {dev} %, online {online} ms against {integrated} ms for the "
+                         f"integrated AC-OPF ({ratio}x), {_offline_words(m, pd.Series([r.offline_time_s]))}, "
+                         f"{counted(r.rounds, 'round')}, {r.kB:.1f} kB.")
     for kind in ("load", "fpus", "meshing"):
         if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
             lines.append(sentence)

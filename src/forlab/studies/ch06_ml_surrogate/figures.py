@@ -265,7 +265,7 @@ def slice_figure(st):
 
 def scaling_figure(t, per_sys):
     """Cost deviation (left) and time ratio P2 / integrated (middle) per scenario against the DS buses of the system,
-    each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`, no method's), and the solve times themselves
+    each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`, no method's), and the solver times themselves
     (right), each method in its style of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online
     time, its TSO's solve with the surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
     fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
@@ -284,7 +284,7 @@ def scaling_figure(t, per_sys):
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel("time ratio P2 / integrated")
     ax[1].axhline(1.0, **EQUAL_TIMES_LINE)  # as chapters 08 and 09 draw equal times
-    ax[2].set_ylabel("solve time (ms)")
+    ax[2].set_ylabel("solver time (ms)")
     ax[2].set_yscale("log")
     log_ticks(ax[2].yaxis, nice_log_ticks(1e3 * np.r_[t.integrated_solve_time_s, t.tso_time_s]))
     for a in ax:

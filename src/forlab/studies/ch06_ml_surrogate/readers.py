@@ -197,9 +197,10 @@ def benchmark_table(st):
     """(runs, table, per_sys) of a surrogate store.
 
     table: one row per (system, scenario), in the form of the FOR chapter's case-study table: mean TS and DS load
-    factor (%), integrated cost and solve time, the true cost of the TSO's dispatch (T+D power flow) and its deviation,
-    the surrogate TSO's solve time, the time ratio TSO / integrated and the time reduction, the largest PCC import
-    error of the regressors (MW; the surrogate's counterpart of the FOR chapter's PCC mismatch) and the violation
+    factor (%), integrated cost and solver time, the true cost of the TSO's dispatch (T+D power flow) and its
+    deviation, the surrogate TSO's solver time, the time ratio TSO / integrated (headed "online / integrated" on the
+    page, as chapter 08 heads it: `BENCHMARK_TIMES`) and the time reduction, the largest PCC import error of the
+    regressors (MW; the surrogate's counterpart of the FOR chapter's PCC mismatch) and the violation
     count of the T+D power flow; stores with the outcome record (`forlab.opf.outcome`) add the TSO's wall time and
     the status ("ok", or which solve failed). A failed run has no TSO time, time ratio or violation count
     (`forlab.opf.outcome.unmeasured_when_failed`, `forlab.opf.judge.total_violations`). per_sys: `per_system`.
@@ -242,7 +243,7 @@ def offline_seconds(t: pd.DataFrame, c: pd.DataFrame) -> pd.Series:
 def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     """Per system of a runs table ``t`` (`runs`) and a cases table ``c`` (`cases`): scenarios, feasible
     dispatches, feasibility ratio (%), mean and largest deviation (%), mean and largest time ratio, the ratio of the
-    summed solve times, mean solve times (ms), worst import error (MW), the reserves the TSO held (MW on each slack
+    summed solver times, mean solver times (ms), worst import error (MW), the reserves the TSO held (MW on each slack
     unit's P, Mvar on each voltage-controlling unit's Q: `forlab.p2_surrogate.tso.reserve_amounts`), the DSOs' offline time (s: power flows +
     refinement, fit and certification, summed over the system's DSs) and the number of DS buses. Times and time
     ratios are over the finished runs (a failed solve's time is no result)."""
@@ -281,7 +282,7 @@ TABLE_TITLES = {
     "refine": "**Refinement**: infeasible share (%, strict labels) of the vertex samples drawn in each round.",
     "certify": "**Certification**: share (%) of the sampled vertices failing the margin labels in each round.",
     "costs": "**Costs** per system and load scenario.",
-    "times": "**Loads and solve times** per system and load scenario.",
+    "times": "**Loads and solver times** per system and load scenario.",
     "per_system": "**Per system**, over its load scenarios.",
     "coverage_summary": "**Coverage of the PQ charts per chart kind**, by the Latin Hypercube samples kept in the "
                         "store (the first `store_samples` of each DS), not by all of them.",
@@ -399,7 +400,7 @@ BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed c
                    "violations": "violations"}
 BENCHMARK_TIMES = {"TS load (%)": "TS load (%)", "DS load (%)": "DS load (%)",
                    "integrated (ms)": "integrated AC-OPF (ms)", "TSO (ms)": "surrogate TSO (ms)",
-                   "time ratio": "time ratio", "time reduction (%)": "time reduction (%)"}
+                   "time ratio": "online / integrated", "time reduction (%)": "time reduction (%)"}
 
 
 BENCHMARK_DECIMALS = {"integrated cost ($/h)": 2, "proposed cost ($/h)": 2, "deviation (%)": 4,
@@ -411,7 +412,7 @@ BENCHMARK_DECIMALS = {"integrated cost ($/h)": 2, "proposed cost ($/h)": 2, "dev
 def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`benchmark_table`'s table as the chapter prints it (`BENCHMARK_DECIMALS`), in two tables that fit the column:
     costs (cost, deviation, import error, violations; the status when a case failed), then the scenario's load and
-    the solve times (and the TSO's wall time, when the store has it), one row per system and scenario each."""
+    the solver times (and the TSO's wall time, when the store has it), one row per system and scenario each."""
     table = fixed_columns(table, {c: n for c, n in BENCHMARK_DECIMALS.items() if c in table})
     costs, times = dict(BENCHMARK_COSTS), dict(BENCHMARK_TIMES)
     if "status" in table and (table.status != "ok").any():
@@ -442,20 +443,20 @@ def _scenario_note(table: pd.DataFrame) -> str:
 
 
 def benchmark_tables(table: pd.DataFrame) -> list[TitledTable]:
-    """`benchmark_shown` of `benchmark_table`'s table, each under its title (`TABLE_TITLES`: costs, loads and solve
+    """`benchmark_shown` of `benchmark_table`'s table, each under its title (`TABLE_TITLES`: costs, loads and solver
     times), the first followed by what the scenario labels are (`_scenario_note`)."""
     first = " ".join(filter(None, (TABLE_TITLES["costs"], _scenario_note(table))))
     return list(zip((first, TABLE_TITLES["times"]), benchmark_shown(table)))
 
 
 PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",
-              "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": "mean time ratio",
+              "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": "mean online / integrated",
               "import_error_max_mw": "largest import error (MW)", "offline_s": "DSO offline work (s)"}
 
 
 def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     """`per_system` as the chapter prints it: feasible dispatches ("25 of 25"), deviation, mean time ratio, import
-    error and offline work per system (the worst time ratio and the mean solve times are in the sentences below it,
+    error and offline work per system (the worst time ratio and the mean solver times are in the sentences below it,
     the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
     p = fixed_columns(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
                             "time_ratio_mean": 2, "time_ratio_max": 2, "offline_s": 0})  # "–" where not recorded

@@ -212,10 +212,10 @@ def slice_all(cases: list[DSCase], n: int, log=terminal_line) -> tuple[dict, dic
 
 _BENCH_COLUMNS = {
     "ts_load_mean": ("mean TS load factor", "1"), "ds_load_mean": ("mean DS load factor", "1"),
-    "tso_cost": ("surrogate TSO OPF objective", "$/h"), "tso_time_s": ("surrogate TSO OPF solve time", "s"),
+    "tso_cost": ("surrogate TSO OPF objective", "$/h"), "tso_time_s": ("surrogate TSO OPF solver time", "s"),
     "tso_wall_time_s": ("surrogate TSO OPF wall time, fastest of N", "s"),
     **{k: v for k, v in OUTCOME.items() if k not in ("status", "feasible")},
-    "time_ratio": ("TSO / integrated solve time", "1"),
+    "time_ratio": ("TSO / integrated solver time", "1"),
     "tso_build_time_s": ("surrogate TSO OPF build time (once per system)", "s"),
     "integrated_build_time_s": ("integrated AC-OPF build time (once per system)", "s"),
     "timing_repeats": ("solves per OPF and scenario; the fastest is timed", "1"),

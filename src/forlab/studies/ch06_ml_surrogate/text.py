@@ -12,7 +12,14 @@ from forlab.book.store import origin_text
 from forlab.book.tables import listed, span
 from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
-from forlab.studies.ch06_ml_surrogate.readers import COVERAGE_GRID, acceptance, cases, keys, runs
+from forlab.studies.ch06_ml_surrogate.readers import (
+    COVERAGE_GRID,
+    acceptance,
+    cases,
+    dataset_table,
+    keys,
+    runs,
+)
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
            "false_feasible_note", "flow_speed_text", "history_text", "little_accepted", "offline_text",
@@ -41,10 +48,14 @@ sits on a chart's edge to within Ipopt's tolerance)."""
 
 
 def flow_speed_text(st) -> str:
-    """The batched power flow's speed range and the total number and time of the flows."""
-    rate = st.flows_per_second.values
-    return (f"The batched power flow ran {span(rate, '.0f', ' flows')} per second here, so "
-            f"{int(st.n_samples.values.sum())} flows took {float(st.dataset_time_s.values.sum()):.1f} s in total.")
+    """The batched power flow's speed range and the total number and time of the flows. The total time is the sum of
+    the per-DS times as `dataset_table` prints them (to 0.1 s), so that a reader who adds the table's column gets the
+    same figure (the exact sum read "1.0 s" beside printed parts of 0.6 and 0.5 s); it is a sum, not a time derived
+    from the rates, so the sentence does not join the two with "so"."""
+    shown = dataset_table(st)
+    return (f"The batched power flow ran {span(shown['flows/s'], '.0f', ' flows')} per second here; its "
+            f"{int(shown['all samples'].sum())} flows took {shown['power flows (s)'].sum():.1f} s in total, the sum "
+            "of the power-flow times in the table.")
 
 
 def coverage_text(cov) -> str:
@@ -73,7 +84,7 @@ def benchmark_summary(per_sys) -> str:
     return "\n".join(
         f"- **{s}**: {int(r.feasible)} of {int(r.scenarios)} dispatches feasible in the T+D power flow "
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
-        f"on average and {r.deviation_max_pct:.4f} % at most; TSO solve time / integrated solve time "
+        f"on average and {r.deviation_max_pct:.4f} % at most; TSO solver time / integrated solver time "
         f"{r.time_ratio_mean:.2f}x on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
         f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs "
         + (f"{r.offline_s:.0f} s." if np.isfinite(r.offline_s) else "not recorded in this store.")
@@ -99,7 +110,7 @@ def benchmark_targets(per_sys, narrow=None) -> str:
            if (~full).any() else "")
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
-        f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solve time: "
+        f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solver time: "
         f"{_times(per_sys.time_ratio_mean)} on average per system{_on_largest(per_sys, narrow)}."
     )
 
@@ -189,13 +200,13 @@ def failures(t) -> str:
 
 
 def timing_text(t) -> str:
-    """The sentence that says how the benchmark's solve times were taken: the fastest of how many solves (the
+    """The sentence that says how the benchmark's solver times were taken: the fastest of how many solves (the
     parameter ``timing_repeats``, recorded per run in the runs table ``t`` of `benchmark_table`); empty for a store
     that predates recording it."""
     if "timing_repeats" not in t or not t.timing_repeats.notna().any():
         return ""
     n = t.timing_repeats.dropna().astype(int).unique()
-    return (f"Every solve time above is the fastest of {' or '.join(map(str, sorted(n)))} solves of its OPF from the "
+    return (f"Every solver time above is the fastest of {' or '.join(map(str, sorted(n)))} solves of its OPF from the "
             "same start (the parameter `timing_repeats`).")
 
 
@@ -413,11 +424,11 @@ def paper_run_text(big) -> str:
 
 
 def scaling_text(per_sys) -> str:
-    """Mean solve times and time ratio from the system with the fewest DS buses to the one with the most."""
+    """Mean solver times and time ratio from the system with the fewest DS buses to the one with the most."""
     r = per_sys.sort_values("ds_buses")
     return (
         f"From the smallest system ({r.index[0]}, {int(r.ds_buses.iloc[0])} DS buses) to the largest "
-        f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solve time goes from "
+        f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solver time goes from "
         f"{r.integrated_ms_mean.iloc[0]:.0f} to {r.integrated_ms_mean.iloc[-1]:.0f} ms, the surrogate TSO's from "
         f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms{_peak(r)}, and the mean time ratio from "
         f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
@@ -425,7 +436,7 @@ def scaling_text(per_sys) -> str:
 
 
 def _peak(r) -> str:
-    """Where the surrogate TSO's mean solve time peaks between the smallest and the largest system (`scaling_text`):
+    """Where the surrogate TSO's mean solver time peaks between the smallest and the largest system (`scaling_text`):
     " (at most 33 ms, on case118+case136ma+case141)"; "" where an end holds it."""
     top = r.tso_ms_mean.idxmax()
     return "" if top in (r.index[0], r.index[-1]) else f" (at most {r.tso_ms_mean[top]:.0f} ms, on {top})"
