@@ -42,16 +42,16 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
 __all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "INTEGRATED_SOLVE",
-           "NOT_RECORDED", "NO_VERDICT", "ROUNDS_TIME", "ROUNDS_TITLES", "ROUND_UNITS", "STOP_JUDGED", "SUPERSCRIPT",
-           "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WALL_RATIOS", "WALL_TIMES", "WALL_TITLE",
-           "WHOLE_RUN", "admm_cap_text", "admm_shown", "admm_target_text", "admm_text", "alternation_text",
-           "claim_text", "convergence_shown", "dask_overhead_text", "fmt_iteration", "full_profile_tables",
-           "full_profile_text", "growth_shown", "growth_text", "judged_text", "kkt_text", "latency_comm_text",
-           "latency_shown", "latency_text", "limit_passes_shown", "messages_shown", "nonconvergence_text",
-           "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
-           "regions_shown", "rejected_text", "rounds_shown", "rounds_tables", "sci_text", "shown_anchor", "stop_text",
-           "store_text", "targets17_text", "targets_shown", "targets_text", "wall_times_shown", "wall_times_tables",
-           "whole_run_s"]
+           "NOISE_DECIDES", "NOT_RECORDED", "NO_VERDICT", "RATIO_DIGITS", "ROUNDS_TIME", "ROUNDS_TITLES", "ROUND_UNITS",
+           "SECONDS_DIGITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS",
+           "WALL_DIGITS", "WALL_RATIOS", "WALL_TIMES", "WALL_TITLE", "WHOLE_RUN", "admm_cap_text", "admm_shown",
+           "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
+           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown",
+           "growth_text", "judged_text", "kkt_text", "latency_comm_text", "latency_shown", "latency_text",
+           "limit_passes_shown", "messages_shown", "nonconvergence_text", "overhead_range_text", "overhead_shown",
+           "paired_text", "power_text", "provenance_text", "published_text", "regions_shown", "rejected_text",
+           "rounds_shown", "rounds_tables", "sci_text", "seconds_text", "shown_anchor", "stop_text", "store_text",
+           "targets17_text", "targets_shown", "targets_text", "wall_times_shown", "wall_times_tables", "whole_run_s"]
 
 
 _TEN = 10
@@ -79,15 +79,13 @@ def _target_words(consensus: float = TARGET_CONSENSUS, gap: float = TARGET_GAP) 
 
 
 def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
-    """One paragraph (Markdown) saying which systems meet the targets within ``max_iter`` rounds, each with the round
-    that first met them, of the rounds it ran, and the wall time of all those rounds (``total_s``: the regions'
-    set-up left out, as the sentence says), said of the rounds run: `targets` does not time the rounds to the
-    target alone."""
+    """Markdown saying which systems meet the targets within ``max_iter`` rounds, one list item each (`_met_words`:
+    the round that first met them, the rounds it ran and the wall time of all those rounds, said of the rounds run:
+    `targets` does not time the rounds to the target alone), then one paragraph per system that does not."""
     ok, bad = tg[tg.met], tg[~tg.met]
-    lines = [f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
-             f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds"
-             + (" (after how many of the rounds run, and the wall time of all the rounds run, the regions' set-up "
-                "left out): " + ", ".join(_met_words(r) for r in ok.itertuples()) if len(ok) else "") + "."]
+    head = (f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
+            f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds")
+    lines = [head + (":\n\n" + "\n".join(f"- {_met_words(r)}" for r in ok.itertuples()) if len(ok) else ".")]
     for r in bad.itertuples():
         if raised(r.status):
             lines.append(f"{r.system} does not: its run failed ({r.status}).")
@@ -103,10 +101,11 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
 
 
 def _met_words(r) -> str:
-    """A system of `targets_text` that met the target: "case9:3 after 9 of 10 rounds (1.4 s for the 10)", the time
-    that of every round run (``total_s``), not of the rounds to the target."""
-    run = f"{r.iterations:.0f}"
-    return f"{r.system} after {r.it_target:.0f} of {run} rounds ({r.total_s:.1f} s for the {run})"
+    """A system of `targets_text` that met the target: "case9:3: target first met in round 9; 10 rounds run in
+    1.42 s (set-up left out)", the time that of every round run (``total_s``, at the tables' precision,
+    `seconds_text`), not of the rounds to the target."""
+    return (f"{r.system}: target first met in round {r.it_target:.0f}; {counted(r.iterations, 'round')} run in "
+            f"{seconds_text(r.total_s)} s (set-up left out)")
 
 
 def _status_words(status: str) -> str:
@@ -175,7 +174,7 @@ def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
     t["time_per_iter_ms"] = (1e3 * t.time_per_iter_s).round(1)
     t["central_ms"] = (1e3 * t.central_time_s).round(1)
-    t["total_s"] = fixed(t.total_s, 2).to_numpy()
+    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS).to_numpy()
     t = t.set_index(["system", "run"])
     return (printable(t, {"iterations": "rounds", **TARGETS_WORDS, "gap": "final gap",
                           "consensus": "final consensus"}),
@@ -304,16 +303,27 @@ def _stopped_words(r) -> str:
     return f"; the run stopped by its test in round {stopped:.0f}"
 
 
+NOISE_DECIDES = "the machine's noise, not the method, decides this reading"
+"""What a wall-time target's line says where its paired repeats do not side with one verdict (`_paired_words`): they
+lie on both sides of the target, or all on the other side of it from the judged ratio."""
+
+
 def _paired_words(r) -> str:
     """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
     range of its repeats' ratios, each to the integrated AC-OPF's build and solve timed just before it (not a solve
     alone: the page's `INTEGRATED_SOLVE` is the solver's time without the build), and whether that range lies on
-    one side of the target; "" otherwise (other targets, stores without pairs)."""
+    one side of the target; where it does, and the judged ratio on the other (the verdict, by the rule, stays the
+    judged ratio's), that `NOISE_DECIDES` as where the range itself straddles the target; "" otherwise (other
+    targets, stores without pairs)."""
     low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
     if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
         return ""
-    side = ("every one within the target" if high <= r.limit else "every one above the target" if low > r.limit
-            else "on both sides of the target: the machine's noise decides this reading")
+    within, above = high <= r.limit, low > r.limit
+    side = ("every one within the target" if within else "every one above the target" if above
+            else f"on both sides of the target: {NOISE_DECIDES}")
+    if (within and r.value > r.limit) or (above and r.value <= r.limit):
+        side += (": the judged ratio and every paired repeat lie on opposite sides of the target, so "
+                 + NOISE_DECIDES)
     return (f"; its repeats, each timed beside an integrated build and solve made just before it, took {low:.1f} "
             f"to {high:.1f}x that build and solve, {side}")
 
@@ -639,10 +649,20 @@ def _verdict_shown(values, recorded: pd.Series, shown) -> pd.Series:
     return v.map(lambda x: shown(x) if np.isfinite(x) else np.nan).where(recorded, NOT_RECORDED)
 
 
-WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": 1, "dask_ratio": 1,
-               "dask_floor_ratio": 1}
+RATIO_DIGITS = 1
+"""The decimals of every ratio to the integrated AC-OPF in the ratios' table of `wall_times_tables`, the paired
+range's too; the sentence under it compares the ratios as printed so (`_ratio_shown`)."""
+
+WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": RATIO_DIGITS,
+               "dask_ratio": RATIO_DIGITS, "dask_floor_ratio": RATIO_DIGITS}
 """The decimals `wall_times_shown` prints of each column of `wall_times` (`forlab.book.tables.fixed`: every row of a
 column at the same precision, "0.090" and "1.50" with their trailing zeros)."""
+
+
+def _ratio_shown(values) -> np.ndarray:
+    """Ratios as the ratios' table prints them (`RATIO_DIGITS` decimals, `forlab.book.tables.fixed`), read back as
+    numbers: a sentence that compares two of them compares what the reader sees, so two that print alike tie."""
+    return pd.to_numeric(fixed(values, RATIO_DIGITS)).to_numpy()
 
 
 WALL_TIMES = {"central_wall_s": "integrated AC-OPF, build and solve (s)",
@@ -669,7 +689,7 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     t.index = page_index(t.index, names=["system"])
     order = ("central_wall_s", "inprocess_s", "inprocess_ratio", "dask_s", "dask_ratio", "dask_floor_ratio")
     if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
-        t["dask_paired"] = [span([lo, hi]) if np.isfinite(lo) and np.isfinite(hi) else None
+        t["dask_paired"] = [span([lo, hi], f".{RATIO_DIGITS}f") if np.isfinite(lo) and np.isfinite(hi) else None
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
         order += ("dask_paired",)
     names = WALL_TIMES | WALL_RATIOS
@@ -712,7 +732,8 @@ def claim_text(wt: pd.DataFrame) -> str:
     held against `wall_times`: the range and median of the Dask runs' ratio to the integrated AC-OPF's whole run and
     to the same ALADIN run in one process, and on how many systems each is marginal (`MARGINAL`); "" without a Dask
     run. Every ratio is said to be of whole runs (set-up and rounds, `whole_run_s`): the page also gives the Dask
-    runs' time per round against the in-process runs', a ratio without the set-up."""
+    runs' time per round against the in-process runs', a ratio without the set-up. It ends with whether the claim
+    holds, against each reference on the systems where the slowdown is marginal (`_holds`)."""
     both = wt[np.isfinite(wt.dask_ratio)]
     if both.empty:
         return ""
@@ -727,17 +748,32 @@ def claim_text(wt: pd.DataFrame) -> str:
         said.append(_against(one, "the whole of the same ALADIN run in one process (the distributed approach on a "
                                   "single machine; *The price of Dask* sets the two per round, without the set-up)",
                              len(one)))
+    said.append(_holds(central, one))
     return " ".join(said)
 
 
 def _against(ratios: pd.Series, reference: str, n: int, run: str = "ALADIN's whole run on Dask") -> str:
     """One sentence of `claim_text`: the Dask runs' ratios to ``reference``, whole run (set-up and rounds, as
     ``run`` names it) against whole run, and on how many of ``n`` systems they are marginal."""
-    marginal = int((ratios <= MARGINAL).sum())
-    verdict = ("marginal on every system" if marginal == n else "marginal on none" if marginal == 0
-               else f"marginal on {marginal} of {n} systems")
     return (f"Against {reference}, {run} took {ratios.min():.1f}x to {ratios.max():.1f}x (median "
-            f"{ratios.median():.1f}x over {n} systems): {verdict}.")
+            f"{ratios.median():.1f}x over {n} systems): marginal {_marginal_on(ratios, n)}.")
+
+
+def _marginal_on(ratios: pd.Series, n: int) -> str:
+    """On how many of ``n`` systems the ``ratios`` are marginal (`MARGINAL`): "on every system", "on none", "on 3 of
+    11 systems"."""
+    marginal = int((ratios <= MARGINAL).sum())
+    return ("on every system" if marginal == n else "on none" if marginal == 0
+            else f"on {marginal} of {n} systems")
+
+
+def _holds(central: pd.Series, one: pd.Series) -> str:
+    """The conclusion of `claim_text`, from the two readings it gives: on how many systems the claim holds against
+    the same run in one process (where the store has it) and against the integrated AC-OPF."""
+    against = [f"against the integrated AC-OPF {_marginal_on(central, len(central))}"]
+    if len(one):
+        against.insert(0, f"against the same run in one process {_marginal_on(one, len(one))}")
+    return f"So on this store the claim holds {listed(against)}."
 
 
 def _fastest_of(n: int, what: str) -> str:
@@ -782,25 +818,47 @@ def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
         names = (listed(list(wt.system[faster.index])) if "system" in wt
                  else "one other system" if len(faster) == 1 else f"{len(faster)} other systems")
         others = f", and those of {names}, where they took less, above it"
+    reach = _paired_reach(wt)
+    noise = f"the machine's noise can outweigh {'both' if others else 'it'}"
+    if reach.empty:
+        said = f"; {noise}"
+    elif reach.eq("lower").all() and not others:  # every system reads as the halves push it: no noise outweighs
+        said = f", and {_paired_sides(reach)}"
+    else:
+        said = f"; {noise}: {_paired_sides(reach)}"
     return (f"{text} Beside Dask, the integrated halves took longer than that time (in each system's median) "
-            f"{where}{cores}: that alone would put those systems' paired Dask ratios below the judged one{others}; "
-            f"the machine's noise can outweigh {'both' if others else 'it'}{_paired_sides(wt)}. The judged ratio "
-            "sets ALADIN on its cluster against the integrated AC-OPF as it runs alone.")
+            f"{where}{cores}: that alone would put those systems' paired Dask ratios below the judged one{others}"
+            f"{said}. The judged ratio sets ALADIN on its cluster against the integrated AC-OPF as it runs alone.")
 
 
-def _paired_sides(wt: pd.DataFrame) -> str:
-    """How the paired Dask ratios of `wall_times` stand to the judged ratio, system by system: ": on every system
-    each one reads lower" or which systems' paired range reaches above the judged ratio (the noise of the machine
-    can outweigh the slower integrated halves); "" without pairs."""
+def _paired_reach(wt: pd.DataFrame) -> pd.Series:
+    """Where each system's paired Dask range of `wall_times` stands to its judged ratio, both as the ratios' table
+    prints them (`_ratio_shown`, so that the sentence agrees with the table): "lower" (its highest below the judged
+    ratio), "reaches" (its highest prints as the judged ratio) or "above", indexed by system (by row without a
+    ``system`` column); empty without pairs."""
     columns = ["dask_ratio", "dask_paired_low", "dask_paired_high"]
-    paired = wt.dropna(subset=columns) if set(columns) <= set(wt.columns) else wt.iloc[:0]
-    if paired.empty:
-        return ""
-    above = paired[paired.dask_paired_high > paired.dask_ratio]
-    if above.empty:
-        return f": on every one of the {len(paired)} systems each paired ratio reads lower than the judged one"
-    return (f": on {len(paired) - len(above)} of the {len(paired)} systems each paired ratio reads lower than the "
-            f"judged one, while on {listed(list(above.system))} the paired range reaches above it")
+    if not set(columns) <= set(wt.columns):
+        return pd.Series(dtype=object)
+    paired = wt.dropna(subset=columns)
+    high, judged = _ratio_shown(paired.dask_paired_high), _ratio_shown(paired.dask_ratio)
+    return pd.Series(np.select([high < judged, high == judged], ["lower", "reaches"], "above"), dtype=object,
+                     index=paired.system if "system" in paired else paired.index)
+
+
+def _paired_sides(reach: pd.Series) -> str:
+    """How the paired Dask ratios stand to the judged ratio, system by system (`_paired_reach`, not empty): "on
+    every one of the 11 systems each paired ratio reads lower than the judged one", or on how many they do, while on
+    which systems the paired range reaches the judged ratio (a tie as printed) and on which it reaches above it."""
+    lower = reach[reach == "lower"]
+    if len(lower) == len(reach):
+        return f"on every one of the {len(reach)} systems each paired ratio reads lower than the judged one"
+    said = ([f"on {len(lower)} of the {len(reach)} systems each paired ratio reads lower than the judged one"]
+            if len(lower) else [])
+    judged = "it" if said else "the judged one"
+    for side, words in (("reaches", "reaches"), ("above", "reaches above")):
+        if (reach == side).any():
+            said.append(f"on {listed(list(reach.index[reach == side]))} the paired range {words} {judged}")
+    return said[0] + (f", while {listed(said[1:])}" if len(said) > 1 else "")
 
 
 def admm_cap_text(st: xr.Dataset) -> str:
@@ -866,7 +924,7 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
     out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
     out = out.round({"time_per_iter_ms": 0, "comm_ms": 0, "comm_predicted_ms": 0, "qp_ms": 0})
-    out = fixed_columns(out, {"total_s": 2, "slowdown": 2})
+    out = fixed_columns(out, {"total_s": SECONDS_DIGITS, "slowdown": 2})
     out.index = pd.Index([f"{v:g}" for v in out.latency_ms])
     for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
         out[c] = out[c].astype("Int64")
@@ -886,8 +944,9 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
     lo, hi = ok.iloc[0], ok.iloc[-1]
     base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
     return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds, which take "
-            f"{hi.total_s:.2f} s instead of {lo.total_s:.2f} s{base} (the rounds alone: the regions' set-up, which "
-            "the whole runs of *Scaling* add, is left out of this sweep): ALADIN's few rounds keep the slowdown to "
+            f"{seconds_text(hi.total_s)} s instead of {seconds_text(lo.total_s)} s{base} (the rounds alone: the "
+            "regions' set-up, which the whole runs of *Scaling* add, is left out of this sweep): ALADIN's few rounds "
+            "keep the slowdown to "
             f"{hi.total_s / lo.total_s:.1f}x, where an algorithm that needs hundreds of rounds would pay the "
             "latency hundreds of times (next section)." + _predicted_text(ok)
             + _failed_text(bad, " "))
@@ -965,6 +1024,17 @@ WHOLE_RUN = "whole run: set-up and rounds (s)"
 ROUNDS_TIME = "wall time of the rounds (s)"
 """The column name of a run's rounds alone, by the wall clock (``total_s``: the regions' set-up left out)."""
 
+SECONDS_DIGITS = 2
+"""The decimals of a run's time in seconds, its rounds (`ROUNDS_TIME`) or its whole run (`WHOLE_RUN`), in the
+chapter's tables and in the sentences beside them (`seconds_text`): one precision, so that a sentence reads "0.45 s"
+where its table prints 0.45, not "0.4 s"."""
+
+
+def seconds_text(v: float) -> str:
+    """A run's time in seconds as the chapter's tables print it (`SECONDS_DIGITS` decimals, by the tables' own
+    `forlab.book.tables.fixed`), for a sentence beside them: "0.45"."""
+    return fixed([v], SECONDS_DIGITS).iloc[0]
+
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     """ALADIN against ADMM as the chapter prints it: one column per algorithm, one row per measure (rounds, the
@@ -976,7 +1046,7 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     `NOT_RECORDED` in a store without the record). ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
     r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
-    r["whole_s"] = fixed(whole_run_s(r), 2).to_numpy()
+    r["whole_s"] = fixed(whole_run_s(r), SECONDS_DIGITS).to_numpy()
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
     recorded = r["pf_recorded"].eq(True) if "pf_recorded" in r else pd.Series(False, index=r.index)
     r["pf_deviation_pct"] = _verdict_shown(r.get("pf_deviation_pct"), recorded, _level_text)
@@ -1012,8 +1082,8 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
         f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
         f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
         f"ADMM {fmt(d_.it_target)}. Whole run, the regions' set-up and the rounds (as the wall-time tables of "
-        f"*Scaling* count a run): {whole_run_s(a_):.1f} s against {whole_run_s(d_):.1f} s. An ADMM round is "
-        f"{'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
+        f"*Scaling* count a run): {seconds_text(whole_run_s(a_))} s against {seconds_text(whole_run_s(d_))} s. An "
+        f"ADMM round is {'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
         f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
         f"{_whole_run_words(a_, d_) if cheaper else ''}. {judged_text(a_, d_)} For scale: "
         + published_text(published))
@@ -1028,7 +1098,7 @@ def judged_text(a_, d_) -> str:
     `forlab.studies.ch07_aladin.readers.judged_verdict` and ``converged`` (rows without them: not recorded)."""
     if not all(bool(r.get("pf_recorded", False)) for r in (a_, d_)):
         return (f"Whether their final dispatches are feasible in the T+D power flow, the book's yardstick, is "
-                f"{NOT_RECORDED} in this store (it was written before the judged record).")
+                f"{NOT_RECORDED} in this store, which does not hold the judged record.")
     return ("Judged by the T+D power flow (`forlab.studies.ch07_aladin.study.judged_run`, the book's one yardstick, "
             f"where the final gap is each algorithm's own), {_verdict_words('ALADIN', a_)}; "
             f"{_verdict_words('ADMM', d_)}.")
@@ -1069,7 +1139,7 @@ def rejected_text(rt: pd.DataFrame) -> str:
         return ""
     if not (rt["judged"].eq(True).any() if "judged" in rt else False):
         return (f"Whether these runs' final dispatches are feasible in the T+D power flow is {NOT_RECORDED} in this "
-                "store (it was written before the judged record).")
+                "store, which does not hold the judged record.")
     rejected, failed, feasible = [], [], 0
     for algo, name in (("aladin", "ALADIN"), ("admm", "ADMM")):
         for _, r in rt[rt[f"{algo}_converged"].eq(True)].iterrows():
@@ -1180,7 +1250,7 @@ def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
     run (the limit, when the run did not stop by itself), final gap and consensus, the wall time of the rounds
     (`ROUNDS_TIME`); the column of systems headed in the one header row (`forlab.book.tables.one_header_row`)."""
     t = _sci(tg)
-    t["total_s"] = fixed(t.total_s, 2).to_numpy()
+    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS).to_numpy()
     return printable(t.set_index("system"), {"it_target": "target at round", "iterations": "rounds",
                                              "gap": "final gap", "consensus": "final consensus",
                                              "total_s": ROUNDS_TIME})
@@ -1209,8 +1279,8 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     predicted = (f" (the emulation predicts {hi.comm_predicted_ms:.0f} ms)" if np.isfinite(hi.comm_predicted_ms)
                  else "")  # no prediction without the zero-latency run
     text = (f"On {system}, the communication time per round is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
-            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; its rounds take {hi.total_s:.1f} s against "
-            f"{lo.total_s:.1f} s ({hi.total_s / lo.total_s:.2f}x). "
+            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; its rounds take {seconds_text(hi.total_s)} s "
+            f"against {seconds_text(lo.total_s)} s ({hi.total_s / lo.total_s:.2f}x). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
             f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
@@ -1252,8 +1322,9 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     a_, d_ = bc.loc["aladin"], bc.loc["admm"]
     return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
             f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds, its whole run (the regions' set-up "
-            f"and the rounds) taking {whole_run_s(a_):.1f} s; ADMM on the same partition {_admm_reach(d_)}; "
-            f"it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run {whole_run_s(d_):.1f} s) with gap "
+            f"and the rounds) taking {seconds_text(whole_run_s(a_))} s; ADMM on the same partition "
+            f"{_admm_reach(d_)}; it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run "
+            f"{seconds_text(whole_run_s(d_))} s) with gap "
             f"{sci_text(d_.gap)} and consensus {sci_text(d_.consensus)}. {judged_text(a_, d_)} PowerModelsADA's "
             f"ADMM needs {shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
             f"{shown_anchor(published['powermodelsada_admm_case300_s'])} on "
