@@ -102,9 +102,10 @@ def test_long_words_in_the_probe_table_can_break():
 
 
 def test_the_archived_probe_detail_is_clipped_by_the_probe():
-    """The archived store holds the ch05 probe's detail as the probe writes it: the load level named once and the
-    solver's message clipped by `forlab.book.tables.clipped` (an earlier probe named the level twice and cut the
-    message with a bare slice at an open quote, which the page had to mend); the table shows it unchanged."""
+    """The archived store holds the ch05 probe's detail as the probe wrote it then: the load level named once and the
+    solver's message clipped at 120 characters (an earlier probe named the level twice and cut the message with a
+    bare slice at an open quote, which the page had to mend); the table shows it unchanged. The probe no longer clips
+    it (`test_the_ch05_probe_keeps_the_solvers_status_whole`): a store written by it again shows the status whole."""
     from pathlib import Path
 
     from forlab.book import store
@@ -117,7 +118,7 @@ def test_the_archived_probe_detail_is_clipped_by_the_probe():
     shown = ch11.probes_table(st).set_index("probe").loc["ch05_infeasible_level", "message or finding"]
     assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
-    assert "clipped(at10[0], 120)" in probe.code and "level 10: {" not in probe.code
+    assert "clipped(" not in probe.code and "level 10: {" not in probe.code
 
 
 def test_the_ch05_probe_gives_its_load_levels_in_percent():
@@ -126,11 +127,33 @@ def test_the_ch05_probe_gives_its_load_levels_in_percent():
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
     assert "(fractions of the nominal load;" in probe.what
     status = "load level 1000 %: the offer of DS case33bw failed: RuntimeError: OPF failed (['Infeasible_Problem_Detected'])"
-    tail = probe.code[probe.code.index("from forlab.book.tables import clipped"):]  # the probe's wording
+    tail = probe.code[probe.code.index("def pct(level)"):]  # the probe's wording
     g = {"kept": [1.0, 10.0], "at10": [status]}
     exec(tail, g)  # noqa: S102 - the probe's own code
     assert g["detail"].startswith("store written with load levels 100 %, 1000 % of the nominal load; load level "
                                   "1000 %: the offer of DS case33bw failed: RuntimeError")
+
+
+def test_the_ch05_probe_keeps_the_solvers_status_whole():
+    """Review C #7: the probe clipped chapter 05's status at 120 characters, which fell inside Ipopt's status word
+    ("['Infeasible_Problem_Detec..."), the verdict the probe is there to show, where every other cell shows its whole
+    message. The probe keeps the status as chapter 05 stores it (chapter 05 clips it at its own length), and
+    `run_probe`'s `DETAIL_LIMIT` leaves the detail whole: the status words and the advice that ends the message."""
+    from forlab.book.tables import clipped
+    from forlab.studies.ch05_coordination import failed_case
+
+    probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
+    # the message chapter 05's DSO raises when every bounding-box OPF fails (`forlab.p1_for.dso_opf`), six solves
+    words = ["Infeasible_Problem_Detected"] * 6
+    err = RuntimeError(f"bounding-box OPF failed ({words}): the DS has no feasible operating point with these limits; "
+                       "widen the voltage limits or check the FPUs")
+    status = failed_case("case9+case33bw", 10.0, "the offer of DS case33bw", err, 1)["status"]
+    g = {"kept": [1.0, 10.0], "at10": [status]}
+    exec(probe.code[probe.code.index("def pct(level)"):], g)  # noqa: S102 - the probe's own code
+    shown = clipped(g["detail"], ch11.DETAIL_LIMIT)  # what `run_probe` stores
+    assert shown == g["detail"] and shown.endswith(status) and not shown.endswith("...")
+    assert shown.count("'Infeasible_Problem_Detected'") == len(words)
+    assert shown.endswith("widen the voltage limits or check the FPUs")
 
 
 def test_a_file_check_that_passed_is_handled_and_the_summary_says_so():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -264,9 +265,22 @@ def test_the_answer_at_the_largest_size_says_what_p1s_time_assumes():
     assert f"P1's online time would be {on_workers:.2f}x the integrated AC-OPF's" in text
     p2 = t[(t.n_ds == n) & (t.method == "P2")].iloc[0]
     assert (p2.time_ratio < on_workers) == (w.workers_fastest == "P2")
-    held = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(w.tied_fastest))
+    held = {w.workers_fastest, *w.workers_tied} == {w.fastest, *w.tied_fastest}
     assert ("the verdict holds on this run's workers too" in text) == held
     assert ("the verdict holds only with a machine per DSO" in text) == (not held)
+
+
+def test_a_tie_of_the_same_methods_named_in_another_order_is_the_same_verdict():
+    """Review finding (chapter 12 at 2 DSs): with P1 timed on the workers, P1 and P2 tied as with the rule, P2 named
+    first; a tie is a set of methods, so the verdict is the same. A tie that gains or loses a method is not."""
+    row = SimpleNamespace(fastest="P1", tied_fastest=("P2",), workers_fastest="P2", workers_tied=("P1",),
+                          p1_workers_ratio=0.62)
+    assert ch12.workers_verdict(row, clause=True).endswith("tied as the fastest online within the timing noise, "
+                                                            "the same verdict")
+    alone = SimpleNamespace(**(vars(row) | {"workers_tied": ()}))
+    assert ch12.workers_verdict(alone, clause=True).endswith("the fastest online, another verdict")
+    wider = SimpleNamespace(**(vars(row) | {"workers_tied": ("P1", "P3")}))
+    assert ch12.workers_verdict(wider, clause=True).endswith("another verdict")
 
 
 def test_the_figure_fits_the_text_column():
@@ -1007,9 +1021,11 @@ def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_w
     assert (p3["online / integrated"], p3["|cost deviation| (%)"], p3["rounds"]) == ("infeasible", "–", "31")
     assert p3["online solver time"] != "–"  # it finished: its time is measured, only its deviation is not compared
     note = ch12.paper_note(t)
-    assert note.startswith(f"A row without a result says why in its column *online / integrated*: “infeasible” ({P3} at 2 DSs): "
-                           f"its dispatch is infeasible in the T+D power flow; “not run” ({P3} at 32 and 112 DSs, "
-                           "above `p3_max_ds`): it was not run.")
+    # review C #11 (c): one sentence of some 150 words, now a short list of the words and one of the dashes
+    assert note.startswith(f"A row without a result says why in its column *online / integrated*:\n\n- “infeasible” "
+                           f"({P3} at 2 DSs): its dispatch is infeasible in the T+D power flow;\n- “not run” ({P3} at "
+                           "32 and 112 DSs, above `p3_max_ds`): it was not run.\n\nA “–” in the table:\n\n- a row "
+                           "called “not run” has no time, deviation, rounds or data;\n")
     assert "“failed”" not in note
     assert f"its ratio to and deviation from itself{ch12.NO_OFFLINE}, and the data it exchanges" in note
     # chapter 09's copies name the methods in full: the same table and note
@@ -1029,16 +1045,16 @@ def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
     assert list(no_yardstick) == ["500.0 ms", "no yardstick", "–", "1.0", "1", "2.0"]  # what it cost, no deviation
     assert list(shown.loc[(1, 150, "integrated AC-OPF")]) == ["1.00 s", "–", "–", "–", "–", "1.0"]
     assert ch12.paper_note(t) == (
-        f"A row without a result says why in its column *online / integrated*: “failed” (integrated AC-OPF at 2 DSs, stored status "
-        f"“integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed; “no yardstick” ({P1} at "
-        "2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against. “–”: a row called "
-        "“failed” has no time, deviation, rounds or data; a run called “no yardstick” finished but has no deviation "
-        "to compare (its other measures are shown all the same); in the "
-        "integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, its offline "
+        "A row without a result says why in its column *online / integrated*:\n\n- “failed” (integrated AC-OPF at 2 "
+        f"DSs, stored status “integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed;\n- "
+        f"“no yardstick” ({P1} at 2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against."
+        "\n\nA “–” in the table:\n\n- a row called “failed” has no time, deviation, rounds or data;\n- a run called "
+        "“no yardstick” finished but has no deviation to compare (its other measures are shown all the same);\n- in "
+        "the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, its offline "
         "time and rounds: it has no offline step and no rounds of messages).")
     assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == (
-        "“–”: in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, "
-        "its offline time and rounds: it has no offline step and no rounds of messages).")
+        "A “–” in the table:\n\n- in the integrated AC-OPF's row, a value that does not apply (its ratio to and "
+        "deviation from itself, its offline time and rounds: it has no offline step and no rounds of messages).")
 
 
 def test_the_conditions_are_read_from_the_store():
@@ -1051,6 +1067,13 @@ def test_the_conditions_are_read_from_the_store():
                  "32 and 112 DSs (1495 to 10666 buses)"):
         assert said in text, said
     assert f"{big.attrs['cpu_model']}, {big.attrs['cpu_count']} cores" in text
+    # review C #5: the start is said in words ("from the `pf` start" left chapter 09's reader without its meaning),
+    # the words chapter 12's Parameters define it by
+    assert f"from {ch12.P3_STARTS[p['p3_init']]} (`p3_init = \"{p['p3_init']}\"`), run up to" in text
+    assert f"the `{p['p3_init']}` start" not in text
+    assert f"`\"pf\"` ({ch12.P3_STARTS['pf']}, {{doc}}`07_aladin`)" in " ".join(prose_of("12_many_dsos").split())
+    flat = ch12.conditions({**p, "p3_init": "flat"}, big.attrs, [1], [100])
+    assert f"from {ch12.P3_STARTS['flat']} (`p3_init = \"flat\"`)" in flat
     # review H #1: every verdict is one case per size; the conditions name it, read from the store's rows (the
     # second read: from the code's BASE it could misdescribe a store written under another), BASE only as a fallback
     assert f"each run at one operating point (read from its rows): {ch12.operating_point()};" in text
@@ -1155,3 +1178,55 @@ def test_p2s_acceptance_is_read_from_the_fitted_surrogates_held_out_scores():
     got = ch08._acceptance(cases)
     assert got["p2_least_accepted"] == pytest.approx(0.01) and got["p2_narrow_dss"] == 1
     assert np.isnan(ch08._acceptance(cases[2:])["p2_least_accepted"])
+
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def test_the_stack_page_names_the_targets_as_this_chapter_does():
+    """Review C #10: the stack page called the registry's targets "an issue's target", a name the reader cannot
+    follow, where this chapter calls them forlab's own targets."""
+    stack = " ".join((BOOK / "stack.md").read_text().split())
+    assert "MATPOWER's optimum of a case, or one of forlab's own targets) come from one registry" in stack
+    assert "an issue's target" not in stack
+    assert "forlab's own targets for this study" in " ".join(prose_of("12_many_dsos").split())
+
+
+def _default_workers() -> dict[str, int]:
+    """Each chapter's default ``n_workers``, read from its notebook's parameters cell (chapters without one left
+    out)."""
+    import re
+
+    from notebook_cells import NOTEBOOKS
+
+    found = {}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        params = "".join(next((c["source"] for c in cells if "parameters" in c["metadata"].get("tags", [])), []))
+        if m := re.search(r"^n_workers = (\d+)$", params, re.MULTILINE):
+            found[path.stem] = int(m.group(1))
+    return found
+
+
+def test_the_pages_say_the_chapters_default_worker_count():
+    """Review C #14: the glossary and the stack page tied "as many as the cores" to a chapter's `n_workers`, where
+    this chapter's default is 0 (in-process), as most chapters' are; only `forlab.book.parallel.client` without a
+    number starts as many workers as cores. Both pages say so; the chapters' defaults are read from their
+    notebooks."""
+    import inspect
+
+    from forlab.book import parallel
+
+    defaults = _default_workers()
+    assert defaults["12_many_dsos"] == 0 and len(defaults) > 1
+    assert sum(n == 0 for n in defaults.values()) > len(defaults) / 2  # "the default ... unless their Parameters say"
+    assert inspect.signature(parallel.client).parameters["n_workers"].default is None  # no number: the cores
+    glossary = " ".join((BOOK / "glossary.md").read_text().split())
+    stack = " ".join((BOOK / "stack.md").read_text().split())
+    assert ("as many as the cores when no number is given; a chapter's `n_workers` sets the number, and defaults to "
+            "`0` (no Dask, everything in the chapter's own process) unless its Parameters say otherwise.") in glossary
+    assert ("or as many as the cores the process may use where no number is given (`forlab.book.parallel.client`); "
+            "`n_workers = 0` runs everything in the chapter's own process, without Dask, and is the default of the "
+            "chapters' `n_workers` unless their Parameters say otherwise;") in stack
+    for page in (glossary, stack):
+        assert "by default as many as the cores" not in page

@@ -904,7 +904,9 @@ def sources_text(st: xr.Dataset) -> str:
 
 
 def reveal_text() -> str:
-    """Markdown table: what the TSO learns about a DS, per method (`REVEALS`), in full."""
+    """Markdown table: what each method's messages send the TSO about a DS on purpose, per method (`REVEALS`, every
+    item of it); what else the book's runs pass to the TSO's process is the security page's (book/security.md), to
+    which the notebook's line above the table points."""
     rows = [f"| {m} | {what} |" for m, what in REVEALS.items()]
     return "\n".join(["| method | what the TSO learns about a DS |", "| --- | --- |", *rows])
 
@@ -1220,26 +1222,29 @@ def sensitivity_table(sens_t: pd.DataFrame) -> pd.DataFrame:
 def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
     """Markdown: that the sensitivity study's P1 and P2 rows (``sens_t``, `from_store` of ``st``'s ``sens``, read
     once by the page) are not the default runs of the section `DEFAULT_SECTION`, from the parameters both stores
-    were run with (`FIT_SIZES`), and by how much the same method, system and load level differ between the two runs
-    (`rerun_gaps`) against the largest change under one factor (`_spread`)."""
+    were run with (`FIT_SIZES`, one list item per method), and by how much the same method, system and load level
+    differ between the two runs (`rerun_gaps`, one sentence per method) against the largest change under one factor
+    (`_spread`)."""
     found = json.loads(st.attrs["sources"])
     sens = found.get("sensitivity", {}).get("parameters", {})
-    sizes = "; ".join(_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
-                      for m in FIT_SIZES)
+    sizes = [_sizes_line(m, found.get(PROFILE_SOURCES[m.split(" ")[0]], {}).get("parameters", {}), sens)
+             for m in FIT_SIZES]
     repeats, other_repeats = _repeats_text(found)
     text = (f"The P1 and P2 rows of this table are other runs than those of the section “{DEFAULT_SECTION}”: "
-            f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself ({sizes})"
-            + (f" and {repeats}" if repeats else "") + ".")
+            f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself"
+            + (f" and {repeats}" if repeats else "") + ". How it sizes them, against the default runs:\n\n"
+            + ";\n".join(f"- {line}" for line in sizes) + ".")
     gaps = rerun_gaps(from_store(st, "default_case"), sens_t)
     if gaps.empty:
         return text
     effect = float(_spread(sens_t).stack().max())
     clauses = [f"{_gap_clause(m.split(' ')[0], g)}, {_order(g.gap_pp.max(), effect)} "
                + (f"the largest change under one factor in {SENS_RUNS['sens']} ({effect:.4f} percentage points, "
-                  "the Robustness statement below)" if k == 0 else "it")
+                  "the Robustness statement below)" if k == 0 else "that change")
                for k, (m, g) in enumerate(gaps.groupby("method", sort=False))]
-    return (f"{text} On the same system and load level, the deviations of the two runs differ by up to "
-            + ", and by up to ".join(clauses) + "." + _ratio_text(gaps, other_repeats))
+    return (f"{text}\n\nOn the same system and load level, the deviations of the two runs differ by up to "
+            f"{clauses[0]}." + "".join(f" They differ by up to {c}." for c in clauses[1:])
+            + _ratio_text(gaps, other_repeats))
 
 
 TIMING_REPEATS = {METHOD_NAMES[0]: "repeats", METHOD_NAMES[1]: "timing_repeats"}
@@ -1281,9 +1286,9 @@ def _ratio_text(gaps: pd.DataFrame, other_repeats: bool = False) -> str:
     repeats = ", takes the fastest of another number of repeats (above)" if other_repeats else ""
     return (" Their online times over the integrated AC-OPF differ too (here against the default run, whose cases "
             "at every load are in its method chapter's tables: "
-            + "; ".join(items) + f"): each run solves its own offline model's problem{repeats} and times solves of "
+            + "; ".join(items) + f"). Each run solves its own offline model's problem{repeats} and times solves of "
             "milliseconds at another moment of a shared machine, so a method's ratio moves by this much from one run "
-            "of it to another; a ratio of this page is its own run's, against the integrated AC-OPF of that run.")
+            "of it to another. A ratio of this page is its own run's, against the integrated AC-OPF of that run.")
 
 
 def _verdicts(src: pd.DataFrame) -> pd.DataFrame:
@@ -1716,53 +1721,90 @@ def _workers_words(found: dict) -> str:
 
 
 def one_run_spread(sens_t: pd.DataFrame, default_case: pd.DataFrame,
-                   sens_paper: pd.DataFrame | None = None) -> tuple[float, float, str]:
+                   sens_paper: pd.DataFrame | None = None) -> tuple[float, float, str, str]:
     """How far one run of a method's deviation can move, as the Robustness statement measures it (percentage
     points): the largest gap between two runs of the same method, system and load (`rerun_gaps` of chapter 08's
     default run, ``sens_t``), the largest change under one factor over chapter 08's runs read (`_spread` of
-    ``sens_t`` and, where read, of its paper-scale run ``sens_paper``) and which run that is (`SENS_RUNS`); NaN (and
-    "") where the store has neither run to compare, or no sensitivity rows."""
-    spreads = _spreads({"sens": sens_t, "sens_paper": sens_paper})
+    ``sens_t`` and, where read, of its paper-scale run ``sens_paper``) and which run that is (`SENS_RUNS`), and where
+    both were measured (`_moves_where`: chapter 08's system and the moved method's deviations there); NaN (and "")
+    where the store has neither run to compare, or no sensitivity rows."""
+    runs = {"sens": sens_t, "sens_paper": sens_paper}
+    spreads = _spreads(runs)
     if not spreads:
-        return np.nan, np.nan, ""
+        return NO_SPREAD
     gaps = rerun_gaps(default_case, sens_t)
     largest = {dim: float(s.stack().max()) for dim, s in spreads.items()}
     run = max(largest, key=largest.get)  # on a tie the default run, read first
-    return float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan, largest[run], SENS_RUNS[run]
+    gap = float(gaps.gap_pp.astype(float).max()) if len(gaps) else np.nan
+    return gap, largest[run], SENS_RUNS[run], _moves_where(gaps, runs[run], spreads[run])
 
 
-ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "another run"), ("under one factor", "another operating point"))
+def _moves_where(gaps: pd.DataFrame, rows: pd.DataFrame, spread: pd.DataFrame) -> str:
+    """Where the moves of `one_run_spread` were measured, so that a reader can weigh them against a lead on another
+    system (the sweep's): the systems of the rows they come from (chapter 08's, which the gaps between two runs share
+    with the method chapters' default runs) and the judged |deviation| there of the methods that moved (the largest
+    gap's over both runs, `rerun_gaps`; the largest change under one factor's over its run, ``rows`` and its
+    ``spread``, `_spread`): "case9+case33bw, chapter 08's system, where P1 FOR offer's |cost deviation| is 0.0361
+    to 0.3413 %"."""
+    code = spread.stack().idxmax()[0]  # chapter 08 names its methods by code
+    moved = _sens_ok(rows)
+    moved = moved[moved.method == code]
+    systems, methods = list(moved.system), [SCALE_METHODS.get(code, code)]
+    deviations = list(moved.deviation_pct.astype(float))
+    if len(gaps):
+        g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
+        pair = gaps[(gaps.method == g.method) & (gaps.system == g.system)]
+        systems.append(g.system)
+        methods.append(g.method)
+        deviations += [*pair.default_pct.astype(float), *pair.sensitivity_pct.astype(float)]
+    systems, methods = list(dict.fromkeys(systems)), list(dict.fromkeys(methods))
+    named = listed(f"{m}'s" for m in methods)
+    return (f"{listed(systems)}, chapter 08's system{'s' if len(systems) > 1 else ''}, where {named} |cost "
+            f"deviation| is {span(np.abs(deviations), '.4f', ' %')}")
+
+
+ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "the move between two runs", "another run"),
+                 ("under one factor", "the move under one factor", "another operating point"))
 """The two moves of `one_run_spread`, in its order: what each is, named by the runs it lies between (`RERUN_PAIR`;
-the move under one factor is named by its run where it is said, `_lead_held`), and what could reverse a lead within
-it."""
+the move under one factor is named by its run where it is said, `_lead_held`), its short name, and what could
+reverse a lead within it."""
 
-NO_SPREAD = (np.nan, np.nan, "")
+NO_SPREAD = (np.nan, np.nan, "", "")
 """`one_run_spread` where nothing is measured."""
 
 
-def _lead_held(lead: float, spread: tuple[float, float, str]) -> str:
+def _lead_held(lead: float, spread: tuple[float, float, str, str]) -> str:
     """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
     a method's deviation can move by (``spread``, `one_run_spread`; each move named by its runs: the gap between two
-    runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08): the lead is one run at one operating
-    point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name), and which of the two moves
-    it exceeds; "" where neither is measured."""
-    gap, factor, run = spread
-    moves = [(v, what, other) for v, (what, other) in zip((gap, factor), ONE_RUN_MOVES) if np.isfinite(v)]
+    runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08), in sentences of their own: the lead is
+    one run at one operating point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name);
+    the moves, and the system they were measured on with the deviations there (`_moves_where`), since the sweep's
+    system is another; which of the moves the lead exceeds. Where it does not exceed one, one run does not settle the
+    order, and moves measured on chapter 08's system do not show that another run would reverse it in the sweep: no
+    more than that is said. "" where neither move is measured."""
+    gap, factor, run, where = spread
+    moves = [(v, what, short, other) for v, (what, short, other) in zip((gap, factor), ONE_RUN_MOVES)
+             if np.isfinite(v)]
     if not moves:
         return ""
     # the factor's move: the run it was measured in (the gap's runs are in its own words, `RERUN_PAIR`)
-    where = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
-    said = listed(f"by up to {v:.4f} percentage points {what}{where.get(what, '')}" for v, what, _ in moves)
-    within = [(what, other) for v, what, other in moves if lead <= v]
-    verdict = (f"the lead exceeds {'both' if len(moves) > 1 else 'it'}, so no move of that size reverses the order"
-               if not within
-               else f"the lead does not exceed the move {listed((w for w, _ in within), 'or')}, so "
-                    f"{listed((o for _, o in within), 'or')} could reverse the order")
-    return (" That lead is one run at one operating point per size (the sweep's conditions name it), while the "
-            f"Robustness statement under “Which method when” finds one method's deviation moving {said}: {verdict}.")
+    in_run = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
+    said = listed(f"by up to {v:.4f} percentage points {what}{in_run.get(what, '')}" for v, what, _, _ in moves)
+    measured = f" {'Both were' if len(moves) > 1 else 'It was'} measured on {where}." if where else ""
+    within = [(short, other) for v, _, short, other in moves if lead <= v]
+    if not within:
+        verdict = (f"The lead exceeds {'both moves' if len(moves) > 1 else moves[0][2]}, so no move of that size "
+                   "reverses the order.")
+    else:
+        names = "either move" if len(within) > 1 else within[0][0]
+        verdict = (f"The lead does not exceed {names}, so this one run does not settle the order. Moves measured on "
+                   f"chapter 08's system do not show whether {listed((o for _, o in within), 'or')} would reverse it "
+                   "in the sweep.")
+    return (" That lead is one run at one operating point per size (the sweep's conditions name it). The Robustness "
+            f"statement under “Which method when” finds one method's deviation moving {said}.{measured} {verdict}")
 
 
-def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str] = NO_SPREAD) -> str:
+def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD) -> str:
     """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
     lies below the next one's (percentage points), held to what one run can move by (``spread``, `one_run_spread`;
     `_lead_held`), the comparable methods' offline times (all DSOs' offline work as it ran), and the sweep's offline
@@ -1838,24 +1880,22 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
 
 
 def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None,
-               spread: tuple[float, float, str] = NO_SPREAD) -> str:
+               spread: tuple[float, float, str, str] = NO_SPREAD) -> str:
     """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
     is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
     and every method's time ratio, online time and deviation there (or why it has none); whether the speed ranking
     there holds with P1's DSOs on the sweep's workers (`_p1_on_workers`); the gap in deviation and the offline times,
     and the offline models they hold for (`_accuracy_gap`); then which method was the fastest online at which sizes,
-    and the sizes at which every method finished with a feasible dispatch. ``max_ds``: the sweep's ``p3_max_ds``
-    (`scale_limit`; None: not known), for a method it did not run at the largest size; ``found``: the chapter store's
-    parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline models (None: not said);
+    and which method did not finish with a feasible dispatch where, or was not run (`_all_feasible`). ``max_ds``: the
+    sweep's ``p3_max_ds`` (`scale_limit`; None: not known), for a method it did not run at the largest size;
+    ``found``: the chapter store's parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline
+    models (None: not said);
     ``spread``: what one run of a method's deviation can move by (`one_run_spread`; NaN: not said)."""
     found = found or {}
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
-    judged, wins = _judged(scale_t), _winners(scale_t)
+    wins = _winners(scale_t)
     n_max = int(sizes.index[-1])
     last = scale_t[scale_t.n_ds == n_max]
-    methods = scale_t.method[scale_t.method != SCALE_METHODS["integrated"]].nunique()
-    every = judged.groupby("n_ds").method.nunique()
-    every = every[every == methods]
     w_max = wins.loc[n_max] if n_max in wins.index else None
     caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)),
                                    _accuracy_gap(last, found, spread)) if c)
@@ -1864,7 +1904,7 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
             f"{_largest_lead(w_max)}. There, the "
             f"{_largest_entries(last, scale_t, max_ds)}."
             + (f" {caveats}" if caveats else "")
-            + f" Fastest online by size: {_fastest_by_size(wins)}; {_all_feasible(every.index, len(sizes))}.")
+            + f" Fastest online by size: {_fastest_by_size(wins)}. {_all_feasible(scale_t)}")
 
 
 WINNER_METHODS = ("fastest", "most_accurate", "workers_fastest")
@@ -1926,13 +1966,21 @@ def _listed(sizes) -> str:
     return f"{listed(ns)} {'DS' if ns == [1] else 'DSs'}"
 
 
-def _all_feasible(sizes: pd.Index, n_sizes: int) -> str:
-    """Where every method finished with a feasible dispatch, by name: the sizes, not the largest of them, since a
-    method can miss at a size between them."""
-    if sizes.empty:
-        return "at no size did every method finish with a feasible dispatch"
-    where = "at every size" if len(sizes) == n_sizes else f"at {_listed(sizes)} of the {n_sizes} sizes"
-    return f"every method finished with a feasible dispatch {where}"
+def _all_feasible(scale_t: pd.DataFrame) -> str:
+    """Markdown, whole sentences: that every method finished with a feasible dispatch at every size it was run at,
+    but for the methods and sizes that did not, each with why (chapter 12's `why_not_compared`, in its words
+    `WHY_NOT`), and which method was not run at which sizes, all from the scale rows ``scale_t``. Each miss is named
+    where it is, since a list of the sizes where every method finished read as if the others had failures too, where
+    a method was only not run."""
+    rows = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
+    rows = rows.iloc[np.lexsort((rows.n_ds.to_numpy(), rows.method.map(_method_rank).to_numpy()))]
+    missed = rows[~ch12_many_dsos.comparable(rows)]
+    why = pd.Series([why_not_compared(r) for r in missed.itertuples()], index=missed.index, dtype=object)
+    groups = [(m, w, g.n_ds) for (m, w), g in missed.groupby([missed.method, why], sort=False)]
+    bad = [f"{m} at {_listed(ns)} ({ch12_many_dsos.WHY_NOT[w]})" for m, w, ns in groups if w != "not run"]
+    not_run = [f"{m} was not run at {_listed(ns)}" for m, w, ns in groups if w == "not run"]
+    return (f"Every method finished with a feasible dispatch at every size{' it was run at' if not_run else ''}"
+            + (f", except {listed(bad)}" if bad else "") + "." + "".join(f" {n}." for n in not_run))
 
 
 def scale_base_mva(found: dict | None) -> float | None:
@@ -1968,13 +2016,15 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
     if not missed:
         return f"{head} finished with a feasible dispatch at every size, up to {ds_count(int(rows.n_ds.max()))}."
     base = scale_base_mva(found)
-    why = "; ".join(f"at {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns, base)}"
-                    + _by_a_hair(rows, w, ns, method) for w, ns in missed.items())
-    if said := _not_run_why(rows, max_ds):
-        why += f" ({said}; {{doc}}`12_many_dsos` says why it stops there)"
+    said = []  # one sentence per cause, and one for where chapter 12 explains it
+    for w, ns in missed.items():
+        said.append(f"At {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns, base)}")
+        if w == "not run" and (limit := _not_run_why(rows, max_ds)):
+            said[-1] += f": {limit}. {{doc}}`12_many_dsos` says why it stops there"
+        said[-1] += "." + _by_a_hair(rows, w, ns, method)
     n_run = len(rows) - len(missed.get("not run", []))
     done = f"at {len(good)} of the {n_run} sizes it was run at ({_listed(good)})" if good else "at none of its sizes"
-    return f"{head} finished with a feasible dispatch {done}; {why}."
+    return f"{head} finished with a feasible dispatch {done}. " + " ".join(said)
 
 
 def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
@@ -1988,7 +2038,7 @@ def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
     statuses = rows.status[not_run].astype(str)
     if statuses.str.contains("p3_max_ds").all():  # chapter 12's own wording (`ch12_many_dsos._not_run`)
         return f"the sweep runs it up to {limit}, and the stored status of each larger size says it is above `p3_max_ds`"
-    return f"the sweep runs it up to {limit}; stored status: {clipped(statuses.iloc[-1], 120)}"
+    return f"the sweep runs it up to {limit} (stored status: {clipped(statuses.iloc[-1], 120)})"
 
 
 def _by_how_much(rows: pd.DataFrame, why: str, sizes: list, base_mva: float | None = None) -> str:
@@ -2005,15 +2055,16 @@ def _by_how_much(rows: pd.DataFrame, why: str, sizes: list, base_mva: float | No
 
 
 def _by_a_hair(rows: pd.DataFrame, why: str, sizes: list, method: str) -> str:
-    """For ALADIN's sizes whose dispatch is infeasible with only unit limits broken, where chapter 12 explains how a
-    run that stopped by its own test leaves a unit past the judge's tolerance (`STOPPED_BY_A_HAIR`); else ""."""
+    """For ALADIN's sizes whose dispatch is infeasible with only unit limits broken, a sentence on where chapter 12
+    explains how a run that stopped by its own test leaves a unit past the judge's tolerance (`STOPPED_BY_A_HAIR`);
+    else ""."""
     bad = rows[rows.n_ds.isin(sizes)]
     units_only = all(map(ch12_many_dsos.only_units_broke, bad.itertuples()))
     if why != "infeasible" or method != METHOD_NAMES[2] or not units_only:
         return ""
     section, lead = STOPPED_BY_A_HAIR
-    return (f"; {{doc}}`12_many_dsos` says how a run that stopped by ALADIN's own test can leave a unit past the "
-            f"judge's tolerance (section “{section}”, paragraph “{lead}”)")
+    return (f" {{doc}}`12_many_dsos` says how a run that stopped by ALADIN's own test can leave a unit past the "
+            f"judge's tolerance (section “{section}”, paragraph “{lead}”).")
 
 
 def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:

@@ -257,11 +257,12 @@ PROBES: tuple[Probe, ...] = (
        "at10 = [str(s) for l, s in zip(ds['level'].values, ds['status'].values) if float(l) == 10.0]\n"
        "failed = bool(at10) and all(s != 'ok' for s in at10)\n"
        "verdict = 'data_lost' if kept != [1.0, 10.0] else ('handled' if failed else 'silent')\n"
-       "from forlab.book.tables import clipped\n"
        "def pct(level):  # a load level in % of the nominal load, as every chapter and chapter 05's status give it\n"
        "    return f'{100 * float(level):g} %'\n"
+       "# chapter 05's status whole, the solver's verdict in it: chapter 05 clips it itself, and run_probe keeps\n"
+       "# DETAIL_LIMIT characters of any message (a clip of its own here cut the status word in two)\n"
        "detail = (f'store written with load levels {\", \".join(map(pct, kept))} of the nominal load; '\n"
-       "          + (clipped(at10[0], 120) if at10 else f'no row at load level {pct(10.0)}'))"),
+       "          + (at10[0] if at10 else f'no row at load level {pct(10.0)}'))"),
     _P("ch07_unknown_mode", "parameters", "chapter 07 with modes = ['nope']",
        "from forlab.studies import ch07_aladin as ch\n"
        "ch.run(chapter('07_aladin', modes=['nope'], systems=['case9+case33bw'], latencies_ms=[0.0]))"),

@@ -78,6 +78,7 @@ __all__ = [
     "NO_EXCHANGE",
     "NO_OFFLINE",
     "P3_NO_OFFLINE",
+    "P3_STARTS",
     "PANELS",
     "PAPER_COLUMNS",
     "PAPER_TITLE",
@@ -729,10 +730,11 @@ def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
 
 
 def paper_note(t: pd.DataFrame) -> str:
-    """Markdown: what the words and dashes of `paper_table` of the same rows stand for, naming only what occurs: per
-    word (`WHY_NOT`) the methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that;
-    where a run failed, its stored status), then what a "–" stands for in a contestant's row and in the integrated
-    AC-OPF's; empty where every row has its numbers."""
+    """Markdown: what the words and dashes of `paper_table` of the same rows stand for, naming only what occurs, as
+    two short lists (a sentence of every word and dash ran to more than a hundred words): per word (`WHY_NOT`) the
+    methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that; where a run failed,
+    its stored status), then what a "–" stands for in a contestant's row and in the integrated AC-OPF's; empty where
+    every row has its numbers."""
     t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
@@ -743,7 +745,7 @@ def paper_note(t: pd.DataFrame) -> str:
                for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
         if who:
             said.append(f"“{word}” ({'; '.join(who)}): {clause}")
-    out = ([f"A row without a result says why in its column *online / integrated*: {'; '.join(said)}."] if said
+    out = ([f"A row without a result says why in its column *online / integrated*:\n\n{_items(said)}"] if said
            else [])
     dashes = []
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
@@ -759,8 +761,13 @@ def paper_note(t: pd.DataFrame) -> str:
     if (ran & (t.method == "P3")).any():
         dashes.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
     if dashes:
-        out.append(f"“–”: {'; '.join(dashes)}.")
-    return " ".join(out)
+        out.append(f"A “–” in the table:\n\n{_items(dashes)}")
+    return "\n\n".join(out)
+
+
+def _items(clauses: list[str]) -> str:
+    """Markdown: ``clauses`` as a list, one item each, the last ending the sentence."""
+    return ";\n".join(f"- {c}" for c in clauses) + "."
 
 
 def _why_detail(rows: pd.DataFrame, word: str) -> str:
@@ -781,6 +788,14 @@ def conditions_text(st: xr.Dataset) -> str:
     return conditions(json.loads(st.attrs["parameters"]), st.attrs, s.n_ds, s.buses, point=stored_point(frame(st)))
 
 
+P3_STARTS = {"flat": ("every region's flat start, with zero angles, voltage magnitudes of one per unit and units "
+                      "mid-range"),
+             "pf": "each operator's base-case power flow of its own grid"}
+"""ALADIN's starts of the regions (``p3_init``, `forlab.p3_aladin.ALADINOptions` ``init``) in words: the conditions
+say the start itself, not its code, so that a page that prints them without chapter 12's Parameters (chapter 09's)
+defines it; the Parameters of chapter 12 define "pf" in the same words."""
+
+
 def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read from the store):",
                offline: bool = True, point: ch08.Variant | None = None) -> str:
     """Markdown: the conditions a sweep's numbers hold under, from its parameters ``p`` and the store's attributes
@@ -789,7 +804,8 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     DS pool, the sizes and the one operating point each runs at (``point``, `stored_point`, in words by
     `operating_point`; `_point_words`: every verdict is one case per size), the machine (cores, CPU model where the store records it, Dask workers), the solver, the
     repeats per method, with ``offline`` the offline settings of P1 and P2, and ALADIN's limits where the sweep runs
-    it (``methods``). Chapter 09 prints the same sentence, the one statement of the sweep's conditions."""
+    it (``methods``; its start in words, `P3_STARTS`). Chapter 09 prints the same sentence, the one statement of the
+    sweep's conditions."""
     machine = (machine_text(attrs) or "a machine the store does not record") + (
         "" if "cpu_model" in attrs else " (the store does not record the CPU model)")
     machine += f", {_workers_text(p['n_workers'])}"
@@ -814,8 +830,10 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
                  "samples "
                  f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`).")
     if aladin:
-        text += (f" ALADIN: at most {p['p3_max_iter']} rounds (`p3_max_iter`) from the `{p['p3_init']}` start, run up "
-                 f"to {ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
+        start = P3_STARTS.get(p["p3_init"], f"the `{p['p3_init']}` start")
+        text += (f" ALADIN: at most {p['p3_max_iter']} rounds (`p3_max_iter`) from {start} "
+                 f"(`p3_init = \"{p['p3_init']}\"`), run up to "
+                 f"{ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
     return text
 
 
@@ -1325,7 +1343,8 @@ def workers_verdict(w, clause: bool = False, workers: str = "this run's workers"
     fast = listed([names.get(m, METHODS.get(m, m)) for m in (w.workers_fastest, *w.workers_tied)])
     who = (f"{fast} tied as the fastest online within the timing noise" if w.workers_tied
            else f"{fast} the fastest online")
-    holds = (w.workers_fastest, set(w.workers_tied)) == (w.fastest, set(getattr(w, "tied_fastest", ()) or ()))
+    # a tie is a set of methods: which of them a row names first says nothing, so two ties of the same methods agree
+    holds = {w.workers_fastest, *w.workers_tied} == {w.fastest, *(getattr(w, "tied_fastest", ()) or ())}
     if clause:
         return (f"P1 timed by the wall clock of all its DSOs on {workers}: {w.p1_workers_ratio:.2f}x, "
                 f"{who}, {'the same verdict' if holds else 'another verdict'}")

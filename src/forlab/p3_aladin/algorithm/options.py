@@ -90,12 +90,12 @@ class ALADINOptions:
             Default 1e-6 (forlab's choice; before, the floor was ``reg``). Measured in-process (issue 17): near
             their solutions the faces of 1654-5 and 118X10 have their least eigenvalue between 2e-6 and 9e-5, which
             the floor ``reg`` refused in every round, so that every step kept the regularised curvature and 1654-5's
-            consensus fell only in every other round from round 10 on (not converged within 30 rounds on this
-            machine). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in chapter 07's paper store
-            cda932858838 as archived from 1951446, a later commit; 29 as archived again from 278c987) and 118X3 took
-            one round more (11); the other systems of chapter 07 keep their rounds; 1e-8 gave the same rounds on all
-            of them, 1e-10 on the five transmission systems it was tried on. In that paper store no step of 1654-5 is
-            the exact Newton step on its face; measured again at ceed047, by
+            consensus fell only in every other round from round 10 on (not converged within 30 rounds on the
+            machine of that measurement). With 1e-6, 1654-5 converged in 23 rounds when this was measured (27 in
+            chapter 07's paper store cda932858838 as archived from 1951446, a later commit; 29 as archived again
+            from 278c987) and 118X3 took one round more (11); the other systems of chapter 07 keep their rounds;
+            1e-8 gave the same rounds on all of them, 1e-10 on the five transmission systems it was tried on. In
+            that paper store no step of 1654-5 is the exact Newton step on its face; measured again at ceed047, by
             ``scripts/aladin_options.py --options '{"face_reg": 1e-4}' --systems 1654-5 118X10 118X3``,
             the floor ``reg`` in place of 1e-6 took 1654-5 29 rounds against 27
             (first at the target in round 25 either way), 118X10 and 118X3 the same rounds: there ``face_reg`` acts
@@ -164,7 +164,8 @@ class ALADINOptions:
             alike, it is also Ipopt's ``max_wall_time`` of the local NLPs (`local_settings`). Default 120 (forlab
             choice: a local NLP of a 1354-bus region takes seconds, so two minutes means a hung or lost worker, not a
             slow one).
-        ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`.
+        ipopt: Ipopt options of the local NLPs overriding `forlab.p3_aladin.opf_regions.region.LOCAL_IPOPT`. Default
+            none (the signature's ``<factory>``: a new empty dict for every instance).
         condense: with ``qp="reduced"``, every region also eliminates its own reduced variables (regularising its
             reduced Hessian on its own, `forlab.p3_aladin.algorithm.reduction.LocalReduction.condense`) and the
             coordinator solves the QP in the consensus rows and near limits only
@@ -341,7 +342,8 @@ class ADMMOptions:
         init: "flat" or "pf" start, as for ALADIN. Default "flat".
         cost_scale: as `ALADINOptions.cost_scale`. Default None (automatic).
         timeout_s: longest wait for one region's answer (s), as for ALADIN. Default 120.
-        ipopt: Ipopt options of the local NLPs.
+        ipopt: Ipopt options of the local NLPs. Default none (the signature's ``<factory>``: a new empty dict for
+            every instance).
     """
 
     rho: float = 1e3
