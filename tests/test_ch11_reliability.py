@@ -101,11 +101,10 @@ def test_long_words_in_the_probe_table_can_break():
     assert ch11._cell("short words stay") == "short words stay"
 
 
-def test_the_archived_probe_detail_is_clipped_by_the_probe():
-    """The archived store holds the ch05 probe's detail as the probe wrote it then: the load level named once and the
-    solver's message clipped at 120 characters (an earlier probe named the level twice and cut the message with a
-    bare slice at an open quote, which the page had to mend); the table shows it unchanged. The probe no longer clips
-    it (`test_the_ch05_probe_keeps_the_solvers_status_whole`): a store written by it again shows the status whole."""
+def test_the_archived_probe_detail_keeps_the_solvers_status_whole():
+    """The archived store holds the ch05 probe's detail as the probe writes it: the load level named once and chapter
+    05's status whole, the solver's verdicts and chapter 05's advice at its end (a store written before clipped it at
+    120 characters, inside a status word: review C #7); the table shows it unchanged."""
     from pathlib import Path
 
     from forlab.book import store
@@ -114,7 +113,8 @@ def test_the_archived_probe_detail_is_clipped_by_the_probe():
     stored = str(st.detail.sel(probe="ch05_infeasible_level").values)
     assert "; load level 1000 %: the offer of DS case33bw failed" in stored and "level 1000 %: load level" not in stored
     assert stored.startswith("store written with load levels 100 %, 1000 % of the nominal load;")
-    assert stored.endswith("(['Infeasible_Problem_Detec...")  # clipped by the probe at its 120 characters
+    assert "'Infeasible_Problem_Detected'" in stored and not stored.endswith("...")
+    assert stored.endswith("widen the voltage limits or check the FPUs")  # chapter 05's advice, not cut off
     shown = ch11.probes_table(st).set_index("probe").loc["ch05_infeasible_level", "message or finding"]
     assert shown == stored
     probe = next(p for p in ch11.PROBES if p.name == "ch05_infeasible_level")
@@ -204,7 +204,7 @@ def test_the_paper_store_names_its_path_commit_and_date():
 
 def test_the_archived_messages_keep_their_advice():
     """A message is kept up to `DETAIL_LIMIT` characters: in the archived paper store no message forlab raised
-    ("handled") lost its end to the clip, except one that quotes a store's own clipped status."""
+    ("handled") lost its end to the clip (chapter 05's status, which the ch05 probe once clipped itself, included)."""
     from pathlib import Path
 
     import xarray as xr
@@ -213,7 +213,7 @@ def test_the_archived_messages_keep_their_advice():
 
     st = xr.open_dataset(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     clipped = [str(p) for p, d in zip(st.probe.values, st.detail.values) if str(d).endswith("...")]
-    assert clipped == ["ch05_infeasible_level"]  # its message quotes chapter 05's status, clipped there
+    assert clipped == []
     assert max(len(str(d)) for d in st.detail.values) < ch11.DETAIL_LIMIT
 
 
