@@ -287,3 +287,24 @@ def test_the_intro_spells_out_t_and_d_and_the_stack_page_says_what_dask_is():
     glossary = (book / "glossary.md").read_text()
     for term in ("Dask scheduler", "Dask worker", "Dask actor"):
         assert re.search(rf"^{term}\n  \S", glossary, re.MULTILINE), term
+
+
+def test_the_intros_reading_order_is_the_table_of_contents():
+    """Review finding (chapter numbers out of the reading order): the intro says which chapters the parts put out of
+    their numbers' order; _toc.yml is the order, so the sentence holds while the toc does."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    order = [re.match(r"\d\d", Path(c["file"]).name).group() for part in toc["parts"] for c in part["chapters"]
+             if re.match(r"\d\d_", Path(c["file"]).name)]
+    intro = " ".join((root / "book" / "intro.md").read_text().split())
+    said = re.search(r"the reading order goes from chapter (\d\d) to chapter (\d\d), which consumes its offer, and "
+                     r"back to chapter (\d\d), and chapter (\d\d) comes before chapter (\d\d)", intro)
+    assert said, "the intro no longer states the reading order"
+    first, second, third, before, after = said.groups()
+    assert order.index(second) == order.index(first) + 1 and order.index(third) == order.index(second) + 1
+    assert order.index(before) < order.index(after) and int(before) > int(after)
