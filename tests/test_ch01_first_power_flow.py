@@ -176,25 +176,30 @@ def test_the_losses_sentence_holds_at_any_load_scale():
 def test_the_losses_note_names_the_source_as_the_page_labels_it_and_links_the_references(monkeypatch):
     """Review A, item 11 (session 53): the note named "Baran and Wu (1989), <title>, in the book's references" with no
     link, while the text's citation and the references page label that paper 1989a (a second Baran and Wu paper of
-    1989 is 1989b). The note's year is now the page's label (`forlab.book.anchors.citation`, by the rule of the book's
-    citation style, book/_ext/authoryear.py, checked here against that style for every entry of the bibliography),
-    and it links the page ({doc}, which generated Markdown renders; {cite} it does not)."""
+    1989 is 1989b). The note's year is now the page's label (`forlab.book.anchors.citation`), and it links the page
+    ({doc}, which generated Markdown renders; {cite} it does not). Second read #19: the label rule has one copy,
+    `forlab.book.citations`, which the book's citation style (book/_ext/authoryear.py) applies too; checked here
+    through that style's labels for every entry of the bibliography."""
     import importlib.util
     import sys
 
     from pybtex.database import parse_file
+
+    from forlab.book import citations
 
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("authoryear", root / "book" / "_ext" / "authoryear.py")
     style = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "authoryear", style)  # its dataclasses look their module up there
     spec.loader.exec_module(style)
+    # the style Sphinx loads labels and sorts by the module's rule, not a copy of it
+    assert style.author_year is citations.author_year and style.AuthorYearStyle.default_sorting_style == citations.SORTING
     entries = style.AuthorYearStyle().sort(list(parse_file(str(anchors.REFERENCES)).entries.values()))
-    labels = style.AuthorYearLabels().format_labels(entries)  # the labels the references page prints
+    labels = list(style.AuthorYearLabels().format_labels(entries))  # the labels the references page prints
+    assert labels == citations.labels(entries)
     for entry, label in zip(entries, labels, strict=True):
         who, year = label.rsplit(", ", 1)
-        if "author" in entry.persons:
-            assert anchors.citation(entry.key).startswith(f"{who} ({year}), "), (entry.key, label)
+        assert anchors.citation(entry.key).startswith(f"{who} ({year}), "), (entry.key, label)
     assert anchors.citation("baran1989").startswith("Baran and Wu (1989a), ")
     assert anchors.citation("baran1989capacitor").startswith("Baran and Wu (1989b), ")
     notes = ch01.losses_notes("case33bw", 1.0)

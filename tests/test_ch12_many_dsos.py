@@ -1074,6 +1074,14 @@ def test_the_conditions_are_read_from_the_store():
     assert f"`\"pf\"` ({ch12.P3_STARTS['pf']}, {{doc}}`07_aladin`)" in " ".join(prose_of("12_many_dsos").split())
     flat = ch12.conditions({**p, "p3_init": "flat"}, big.attrs, [1], [100])
     assert f"from {ch12.P3_STARTS['flat']} (`p3_init = \"flat\"`)" in flat
+    # second read #16: "pf" as `ACOPFProblem.start` runs it: one power flow of the whole net split by region (not
+    # each operator's of its own grid), a region flat where its clipped part is the worse start, all flat when the
+    # power flow fails
+    pf = ch12.conditions({**p, "p3_init": "pf"}, big.attrs, [1], [100])
+    for said in ("power flow of the whole net", "flat start where that part breaks its nodal balance",
+                 "every region's when the power flow fails"):
+        assert said in pf, said
+    assert "of its own grid" not in pf
     # review H #1: every verdict is one case per size; the conditions name it, read from the store's rows (the
     # second read: from the code's BASE it could misdescribe a store written under another), BASE only as a fallback
     assert f"each run at one operating point (read from its rows): {ch12.operating_point()};" in text

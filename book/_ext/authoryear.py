@@ -4,7 +4,9 @@ sphinxcontrib-bibtex's ``author_year`` reference style prints "Dindar et al., 20
 default ``alpha`` bibliography labels ("DSCH25a") match nothing in the text. This extension registers
 
 - a pybtex label style ``authoryear``: "Surname, 2011", "A and B, 1989", "A et al., 2025", with a, b, ... appended
-  when two works would get the same label (in the bibliography's order: author, year, title);
+  when two works would get the same label (in the bibliography's order: author, year, title), by the rule of
+  `forlab.book.citations`, which generated Markdown names a publication by too (forlab is installed wherever the book
+  is built: jupyter-book is one of its dependencies);
 - a pybtex formatting style ``authoryear``: pybtex's ``plain`` entries with those labels (``bibtex_default_style``);
 - a referencing style ``authoryear`` for the text (``bibtex_reference_style``): ``{cite:p}`` shows the label
   "[Dindar et al., 2025a]", ``{cite:t}`` shows "Dindar et al. [2025a]", so a citation and its reference-list entry
@@ -13,9 +15,7 @@ default ``alpha`` bibliography labels ("DSCH25a") match nothing in the text. Thi
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from string import ascii_lowercase
 
 import pybtex.plugin
 import sphinxcontrib.bibtex.plugin
@@ -30,44 +30,22 @@ from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
 )
 from sphinxcontrib.bibtex.style.template import join, join2, node, post_text, pre_text, reference
 
-
-def _surname(person) -> str:
-    return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
-
-
-def author_year(entry) -> str:
-    """The label of one entry before disambiguation: "Dindar et al., 2025"."""
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    if not people:
-        who = Text.from_latex(entry.fields.get("title", entry.key)).render_as("text")
-    elif len(people) == 1:
-        who = _surname(people[0])
-    elif len(people) == 2:
-        who = f"{_surname(people[0])} and {_surname(people[1])}"
-    else:
-        who = f"{_surname(people[0])} et al."
-    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+from forlab.book.citations import SORTING, author_year, labels
 
 
 class AuthorYearLabels(BaseLabelStyle):
-    """Author-year labels, "2025a", "2025b" where author and year coincide."""
+    """Author-year labels, "2025a", "2025b" where author and year coincide (`forlab.book.citations.labels`)."""
 
     def format_labels(self, sorted_entries):
-        labels = [author_year(entry) for entry in sorted_entries]
-        count, seen = Counter(labels), Counter()
-        for label in labels:
-            if count[label] == 1:
-                yield label
-            else:
-                yield label + ascii_lowercase[seen[label]]
-                seen[label] += 1
+        yield from labels(list(sorted_entries))
 
 
 class AuthorYearStyle(PlainStyle):
-    """pybtex's plain entries, labelled by :class:`AuthorYearLabels`, sorted by author, year, title."""
+    """pybtex's plain entries, labelled by :class:`AuthorYearLabels`, sorted by author, year, title (the order
+    `forlab.book.citations.SORTING` names, in which the labels' a, b, ... follow)."""
 
     default_label_style = AuthorYearLabels
-    default_sorting_style = "author_year_title"
+    default_sorting_style = SORTING
 
 
 @node

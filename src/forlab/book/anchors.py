@@ -172,51 +172,30 @@ def _bibliography() -> dict:
 
 def citation(source: str) -> str:
     """An anchor's ``source`` as a reader can look it up on the book's references page: a ``references.bib`` key as
-    its authors' surnames (two: "A and B"; more: "A et al."), year as the page labels it (`_page_years`: "1989a"
-    where the same authors have two works of that year) and title, read from the bibliography ("Baran and Wu
-    (1989a), Network reconfiguration in distribution systems for loss reduction and load balancing"); anything
-    else (``issue #N``) as it is. Generated Markdown cannot cite with {cite:p} (the role is not rendered there)."""
+    its label there (`_page_labels`: authors' surnames, two as "A and B", more as "A et al.", and the year, "1989a"
+    where the same authors have two works of that year), the year in parentheses, then its title, read from the
+    bibliography ("Baran and Wu (1989a), Network reconfiguration in distribution systems for loss reduction and load
+    balancing"); anything else (``issue #N``) as it is. Generated Markdown cannot cite with {cite:p} (the role is not
+    rendered there)."""
     entry = _bibliography().get(source)
     if entry is None:
         return source
-    return f"{_who(entry)} ({_page_years()[source]}), {_plain(entry.fields['title'])}"
+    from forlab.book import citations
 
-
-def _plain(latex: str) -> str:
-    from pybtex.richtext import Text
-
-    return Text.from_latex(latex).render_as("text")
-
-
-def _who(entry) -> str:
-    """An entry's authors as its label on the references page names them: "A", "A and B", "A et al." (its editors, or
-    its title, where it has no author)."""
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [_plain(" ".join(p.prelast_names + p.last_names)) for p in people]
-    if not names:
-        return _plain(entry.fields.get("title", entry.key))
-    return " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
+    who, year = _page_labels()[source].rsplit(", ", 1)  # as the citation style's years are cut from its labels
+    return f"{who} ({year}), {citations.plain(entry.fields['title'])}"
 
 
 @lru_cache(maxsize=1)
-def _page_years() -> dict[str, str]:
-    """Each bibliography key's year as the references page labels it: the page lists every entry of `REFERENCES`
-    (book/references.md, ``:all:``) in pybtex's author-year-title order, and the book's citation style
-    (book/_ext/authoryear.py) appends a, b, ... in that order where two entries would get the same author-year
-    label; the same rule here, so that a publication named by generated Markdown reads as the page and the text's
-    citations name it (Baran and Wu's two papers of 1989 are 1989a and 1989b there)."""
-    from collections import Counter
-    from string import ascii_lowercase
+def _page_labels() -> dict[str, str]:
+    """Each bibliography key's label as the references page prints it: the page lists every entry of `REFERENCES`
+    (book/references.md, ``:all:``), labelled by the book's citation style (book/_ext/authoryear.py), which applies
+    the rule of `forlab.book.citations`; read from that module, the one copy of the rule, so that a publication named
+    by generated Markdown reads as the page and the text's citations name it (Baran and Wu's two papers of 1989 are
+    1989a and 1989b there)."""
+    from forlab.book import citations  # pybtex comes with jupyter-book's sphinxcontrib-bibtex
 
-    from pybtex.style.sorting.author_year_title import SortingStyle
-
-    ordered = SortingStyle().sort(list(_bibliography().values()))
-    labels = [(_who(e), e.fields.get("year", "n.d.")) for e in ordered]
-    count, seen, years = Counter(labels), Counter(), {}
-    for entry, label in zip(ordered, labels):
-        years[entry.key] = label[1] + (ascii_lowercase[seen[label]] if count[label] > 1 else "")
-        seen[label] += 1
-    return years
+    return citations.page_labels(_bibliography().values())
 
 
 def value(key: str) -> float:

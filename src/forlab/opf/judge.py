@@ -69,15 +69,15 @@ def violation_counts(verdict: dict | None) -> dict[str, int]:
 
 
 def held_counts(columns) -> list[str]:
-    """The violation counts among ``columns``: all of `VIOLATION_COUNTS`, or the first three in a store written
-    before the judge counted angle differences."""
+    """The violation counts among ``columns``: all of `VIOLATION_COUNTS`, or the first three in a store that does not
+    keep the angle-difference count."""
     return [c for c in VIOLATION_COUNTS if c in columns]
 
 
 def violation_words(r, broken_only: bool = False) -> str:
     """'2 voltage, 0 branch, 0 generator limit and 0 angle difference violations' of a row (dict, Series or named
-    tuple) holding the judge's counts; a count it lacks or holds as NaN (a store written before the judge counted
-    angle differences) is left out. ``broken_only``: only the kinds counted above zero ("1 generator limit
+    tuple) holding the judge's counts; a count it lacks or holds as NaN (a store that does not keep the
+    angle-difference count) is left out. ``broken_only``: only the kinds counted above zero ("1 generator limit
     violation", "2 voltage and 1 branch violations"; "no violation counted" when there is none), for a dispatch
     known to be infeasible, where a list of zeros would hide what broke."""
     get = r.get if isinstance(r, dict | pd.Series) else lambda c: getattr(r, c, None)

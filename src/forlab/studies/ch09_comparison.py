@@ -906,9 +906,15 @@ def sources_text(st: xr.Dataset) -> str:
 def reveal_text() -> str:
     """Markdown table: what each method's messages send the TSO about a DS on purpose, per method (`REVEALS`, every
     item of it); what else the book's runs pass to the TSO's process is the security page's (book/security.md), to
-    which the notebook's line above the table points."""
+    which the notebook's line above the table points; its header says what that line says ("what the TSO learns"
+    said more than is sent on purpose)."""
     rows = [f"| {m} | {what} |" for m, what in REVEALS.items()]
-    return "\n".join(["| method | what the TSO learns about a DS |", "| --- | --- |", *rows])
+    return "\n".join([f"| method | {REVEAL_HEADER} |", "| --- | --- |", *rows])
+
+
+REVEAL_HEADER = "what its messages send the TSO on purpose"
+"""The header of `reveal_text`'s second column, in the words of the notebook's line above the table ("What each
+method's messages send the TSO about a DS on purpose")."""
 
 
 COLORS = {plots.METHOD_STYLE[m]["label"]: plots.METHOD_STYLE[m]["color"] for m in METHOD_CODES}
@@ -1745,22 +1751,27 @@ def _moves_where(gaps: pd.DataFrame, rows: pd.DataFrame, spread: pd.DataFrame) -
     with the method chapters' default runs) and the judged |deviation| there of the methods that moved (the largest
     gap's over both runs, `rerun_gaps`; the largest change under one factor's over its run, ``rows`` and its
     ``spread``, `_spread`): "case9+case33bw, chapter 08's system, where P1 FOR offer's |cost deviation| is 0.0361
-    to 0.3413 %"."""
+    to 0.3413 %". Where the two moves are two methods', each method's span is said with its move (`ONE_RUN_MOVES`),
+    in their order: one span over both would mix two methods' deviations."""
     code = spread.stack().idxmax()[0]  # chapter 08 names its methods by code
     moved = _sens_ok(rows)
     moved = moved[moved.method == code]
-    systems, methods = list(moved.system), [SCALE_METHODS.get(code, code)]
-    deviations = list(moved.deviation_pct.astype(float))
+    systems, spans = list(moved.system), {}  # per method its deviations, the gap's move first, as they are said
     if len(gaps):
         g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
         pair = gaps[(gaps.method == g.method) & (gaps.system == g.system)]
         systems.append(g.system)
-        methods.append(g.method)
-        deviations += [*pair.default_pct.astype(float), *pair.sensitivity_pct.astype(float)]
-    systems, methods = list(dict.fromkeys(systems)), list(dict.fromkeys(methods))
-    named = listed(f"{m}'s" for m in methods)
-    return (f"{listed(systems)}, chapter 08's system{'s' if len(systems) > 1 else ''}, where {named} |cost "
-            f"deviation| is {span(np.abs(deviations), '.4f', ' %')}")
+        spans[g.method] = [*pair.default_pct.astype(float), *pair.sensitivity_pct.astype(float)]
+    spans.setdefault(SCALE_METHODS.get(code, code), []).extend(moved.deviation_pct.astype(float))
+    systems = list(dict.fromkeys(systems))
+    where = f"{listed(systems)}, chapter 08's system{'s' if len(systems) > 1 else ''}, where "
+    shown = {m: span(np.abs(d), ".4f", " %") for m, d in spans.items()}
+    if len(shown) == 1:
+        m, said = next(iter(shown.items()))
+        return f"{where}{m}'s |cost deviation| is {said}"
+    (gap_m, gap_said), (factor_m, factor_said) = shown.items()
+    return (f"{where}{gap_m}'s |cost deviation| is {gap_said} ({ONE_RUN_MOVES[0][1]}) and {factor_m}'s is "
+            f"{factor_said} ({ONE_RUN_MOVES[1][1]})")
 
 
 ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "the move between two runs", "another run"),
@@ -1801,7 +1812,7 @@ def _lead_held(lead: float, spread: tuple[float, float, str, str]) -> str:
                    f"chapter 08's system do not show whether {listed((o for _, o in within), 'or')} would reverse it "
                    "in the sweep.")
     return (" That lead is one run at one operating point per size (the sweep's conditions name it). The Robustness "
-            f"statement under “Which method when” finds one method's deviation moving {said}.{measured} {verdict}")
+            f"statement under “Which method when” finds a method's deviation moving {said}.{measured} {verdict}")
 
 
 def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD) -> str:
@@ -1899,12 +1910,13 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
     w_max = wins.loc[n_max] if n_max in wins.index else None
     caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)),
                                    _accuracy_gap(last, found, spread)) if c)
+    finished = _all_feasible(scale_t)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
             f"{_largest_lead(w_max)}. There, the "
             f"{_largest_entries(last, scale_t, max_ds)}."
             + (f" {caveats}" if caveats else "")
-            + f" Fastest online by size: {_fastest_by_size(wins)}. {_all_feasible(scale_t)}")
+            + f" Fastest online by size: {_fastest_by_size(wins)}." + (f" {finished}" if finished else ""))
 
 
 WINNER_METHODS = ("fastest", "most_accurate", "workers_fastest")
@@ -1969,18 +1981,29 @@ def _listed(sizes) -> str:
 def _all_feasible(scale_t: pd.DataFrame) -> str:
     """Markdown, whole sentences: that every method finished with a feasible dispatch at every size it was run at,
     but for the methods and sizes that did not, each with why (chapter 12's `why_not_compared`, in its words
-    `WHY_NOT`), and which method was not run at which sizes, all from the scale rows ``scale_t``. Each miss is named
-    where it is, since a list of the sizes where every method finished read as if the others had failures too, where
-    a method was only not run."""
+    `WHY_NOT`), or that no method did anywhere; which finished runs have no yardstick to be compared against (they
+    did finish with a feasible dispatch, so they are no exception to that); and which method was not run at which
+    sizes; all from the scale rows ``scale_t``. Each miss is named where it is, since a list of the sizes where every
+    method finished read as if the others had failures too, where a method was only not run."""
     rows = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
     rows = rows.iloc[np.lexsort((rows.n_ds.to_numpy(), rows.method.map(_method_rank).to_numpy()))]
     missed = rows[~ch12_many_dsos.comparable(rows)]
     why = pd.Series([why_not_compared(r) for r in missed.itertuples()], index=missed.index, dtype=object)
     groups = [(m, w, g.n_ds) for (m, w), g in missed.groupby([missed.method, why], sort=False)]
-    bad = [f"{m} at {_listed(ns)} ({ch12_many_dsos.WHY_NOT[w]})" for m, w, ns in groups if w != "not run"]
-    not_run = [f"{m} was not run at {_listed(ns)}" for m, w, ns in groups if w == "not run"]
-    return (f"Every method finished with a feasible dispatch at every size{' it was run at' if not_run else ''}"
-            + (f", except {listed(bad)}" if bad else "") + "." + "".join(f" {n}." for n in not_run))
+    bad = [f"{m} at {_listed(ns)} ({ch12_many_dsos.WHY_NOT[w]})" for m, w, ns in groups
+           if w in ("failed", "infeasible")]
+    unmatched = [f"{m} at {_listed(ns)} has no yardstick: {ch12_many_dsos.WHY_NOT[w]}."
+                 for m, w, ns in groups if w == "no yardstick"]
+    not_run = [f"{m} was not run at {_listed(ns)}." for m, w, ns in groups if w == "not run"]
+    sizes = " it was run at" if not_run else ""
+    # a run finished with a feasible dispatch where it is comparable or only lacks its yardstick
+    finished = ch12_many_dsos.comparable(rows).any() or (why == "no yardstick").any()
+    if finished:
+        said = [f"Every method finished with a feasible dispatch at every size{sizes}"
+                + (f", except {listed(bad)}" if bad else "") + "."]
+    else:  # no run to speak of as finished: not "every method … except" all of them
+        said = [f"No method finished with a feasible dispatch at any size{sizes}: {listed(bad)}."] if bad else []
+    return " ".join([*said, *unmatched, *not_run])
 
 
 def scale_base_mva(found: dict | None) -> float | None:
@@ -2148,6 +2171,7 @@ __all__ = [
     "PROFILE_SOURCES",
     "RERUN_PAIR",
     "REVEALS",
+    "REVEAL_HEADER",
     "ROW",
     "RUN_SOURCES",
     "SCALE",

@@ -790,10 +790,15 @@ def conditions_text(st: xr.Dataset) -> str:
 
 P3_STARTS = {"flat": ("every region's flat start, with zero angles, voltage magnitudes of one per unit and units "
                       "mid-range"),
-             "pf": "each operator's base-case power flow of its own grid"}
+             "pf": ("each region's part of the base-case power flow of the whole net, clipped to the limits, or the "
+                    "region's flat start where that part breaks its nodal balance more than the flat start does, and "
+                    "every region's when the power flow fails")}
 """ALADIN's starts of the regions (``p3_init``, `forlab.p3_aladin.ALADINOptions` ``init``) in words: the conditions
 say the start itself, not its code, so that a page that prints them without chapter 12's Parameters (chapter 09's)
-defines it; the Parameters of chapter 12 define "pf" in the same words."""
+defines it; the Parameters of chapter 12 define "pf" in the same words. "pf" as the code runs it
+(`forlab.p3_aladin.opf_regions.problem.ACOPFProblem.start`): one power flow of the whole T+D net, split by region
+(not a power flow of each operator's own grid), and a flat start where a region's clipped part is the worse start
+or the power flow fails."""
 
 
 def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read from the store):",
