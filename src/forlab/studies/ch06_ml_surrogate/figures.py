@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, log_ticks, method_style
 from forlab.grid.capability import as_chart
+from forlab.studies.ch06_ml_surrogate.readers import TIME_RATIO
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
 __all__ = ["coverage_figure", "facet_colour", "history_figure", "input_label", "nice_log_ticks", "scaling_figure",
@@ -264,10 +265,11 @@ def slice_figure(st):
 
 
 def scaling_figure(t, per_sys):
-    """Cost deviation (left) and time ratio P2 / integrated (middle) per scenario against the DS buses of the system,
-    each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`, no method's), and the solver times themselves
-    (right), each method in its style of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online
-    time, its TSO's solve with the surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
+    """Cost deviation (left) and the ratio of solver times (middle, under its one name on the page, `TIME_RATIO`)
+    per scenario against the DS buses of the system, each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`,
+    no method's), and the solver times themselves (right), each method in its style of
+    `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online time, its TSO's solve with the
+    surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
     fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
     handles = []
     for c, (s_name, g) in enumerate(t.groupby("system", sort=False)):
@@ -282,7 +284,7 @@ def scaling_figure(t, per_sys):
         ax[2].plot(np.asarray(per_sys.ds_buses[t.system]), 1e3 * times, ls="", alpha=0.5, **style)
         handles.append(Line2D([], [], ls="", **style))
     ax[0].set_ylabel("cost deviation (%)")
-    ax[1].set_ylabel("time ratio P2 / integrated")
+    ax[1].set_ylabel(TIME_RATIO)
     ax[1].axhline(1.0, **EQUAL_TIMES_LINE)  # as chapters 08 and 09 draw equal times
     ax[2].set_ylabel("solver time (ms)")
     ax[2].set_yscale("log")

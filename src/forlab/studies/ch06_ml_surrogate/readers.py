@@ -17,7 +17,8 @@ from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
 from forlab.p2_surrogate.model import split
 
-__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "acceptance", "benchmark_shown", "benchmark_table", "benchmark_tables", "cases",
+__all__ = ["COVERAGE_GRID", "SYSTEM_DS", "TIME_RATIO", "acceptance", "benchmark_shown", "benchmark_table",
+           "benchmark_tables", "cases",
            "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_summary_tables", "coverage_table",
            "dataset_shown", "dataset_table", "dataset_tables", "keys", "offline_seconds", "payload_shown", "payload_table", "per_system",
            "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
@@ -198,8 +199,8 @@ def benchmark_table(st):
 
     table: one row per (system, scenario), in the form of the FOR chapter's case-study table: mean TS and DS load
     factor (%), integrated cost and solver time, the true cost of the TSO's dispatch (T+D power flow) and its
-    deviation, the surrogate TSO's solver time, the time ratio TSO / integrated (headed "online / integrated" on the
-    page, as chapter 08 heads it: `BENCHMARK_TIMES`) and the time reduction, the largest PCC import error of the
+    deviation, the surrogate TSO's solver time, the time ratio TSO / integrated (headed `TIME_RATIO` on the page, as
+    chapter 08 heads it: `BENCHMARK_TIMES`) and the time reduction, the largest PCC import error of the
     regressors (MW; the surrogate's counterpart of the FOR chapter's PCC mismatch) and the violation
     count of the T+D power flow; stores with the outcome record (`forlab.opf.outcome`) add the TSO's wall time and
     the status ("ok", or which solve failed). A failed run has no TSO time, time ratio or violation count
@@ -395,12 +396,18 @@ def rounds_tables(st) -> list[TitledTable]:
     return [(TABLE_TITLES[k], frame) for k, frame in shown.items() if frame is not None]
 
 
+TIME_RATIO = "online / integrated"
+"""The one name on the page of the chapter's ratio of solver times, P2's online time (the surrogate TSO's solve) over
+the integrated AC-OPF's, as chapters 08 and 09 head it: the benchmark's column and the summary's (`BENCHMARK_TIMES`,
+`PER_SYSTEM`), the sentences of `forlab.studies.ch06_ml_surrogate.text` and the axis of
+`forlab.studies.ch06_ml_surrogate.figures.scaling_figure`; the notebook's prose defines it once."""
+
 BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed cost ($/h)": "proposed cost ($/h)",
                    "deviation (%)": "deviation (%)", "PCC import error (MW)": "PCC import error (MW)",
                    "violations": "violations"}
 BENCHMARK_TIMES = {"TS load (%)": "TS load (%)", "DS load (%)": "DS load (%)",
                    "integrated (ms)": "integrated AC-OPF (ms)", "TSO (ms)": "surrogate TSO (ms)",
-                   "time ratio": "online / integrated", "time reduction (%)": "time reduction (%)"}
+                   "time ratio": TIME_RATIO, "time reduction (%)": "time reduction (%)"}
 
 
 BENCHMARK_DECIMALS = {"integrated cost ($/h)": 2, "proposed cost ($/h)": 2, "deviation (%)": 4,
@@ -450,7 +457,7 @@ def benchmark_tables(table: pd.DataFrame) -> list[TitledTable]:
 
 
 PER_SYSTEM = {"dispatches": "feasible dispatches", "deviation_mean_pct": "mean deviation (%)",
-              "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": "mean online / integrated",
+              "deviation_max_pct": "largest deviation (%)", "time_ratio_mean": f"mean {TIME_RATIO}",
               "import_error_max_mw": "largest import error (MW)", "offline_s": "DSO offline work (s)"}
 
 

@@ -14,6 +14,7 @@ from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, vio
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import (
     COVERAGE_GRID,
+    TIME_RATIO,
     acceptance,
     cases,
     dataset_table,
@@ -80,11 +81,12 @@ def coverage_text(cov) -> str:
 
 
 def benchmark_summary(per_sys) -> str:
-    """Markdown bullet list, one per system: feasibility ratio, cost deviation, time ratio, offline time."""
+    """Markdown bullet list, one per system: feasibility ratio, cost deviation, the ratio of solver times under its
+    one name (`TIME_RATIO`), offline time."""
     return "\n".join(
         f"- **{s}**: {int(r.feasible)} of {int(r.scenarios)} dispatches feasible in the T+D power flow "
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
-        f"on average and {r.deviation_max_pct:.4f} % at most; TSO solver time / integrated solver time "
+        f"on average and {r.deviation_max_pct:.4f} % at most; {TIME_RATIO} "
         f"{r.time_ratio_mean:.2f}x on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
         f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs "
         + (f"{r.offline_s:.0f} s." if np.isfinite(r.offline_s) else "not recorded in this store.")
@@ -101,7 +103,8 @@ def _reserve_words(r) -> str:
 
 def benchmark_targets(per_sys, narrow=None) -> str:
     """One sentence per target of the ML-surrogate issue, with the measured numbers; ``narrow``: the DSs whose
-    polytope accepts hardly any feasible sample (`little_accepted`), said with the time ratio of their system."""
+    polytope accepts hardly any feasible sample (`little_accepted`), said with the time ratio of their system. The
+    ratio of solver times goes by its one name, `TIME_RATIO`, as the tables head it."""
     full = per_sys.feasibility_ratio_pct.map(anchors.anchor("p2_feasibility_pct").met)
     n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
     return (
@@ -110,7 +113,7 @@ def benchmark_targets(per_sys, narrow=None) -> str:
            if (~full).any() else "")
         + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
         f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
-        f"{per_sys.deviation_max_pct.max():.4f} % at worst. TSO / integrated solver time: "
+        f"{per_sys.deviation_max_pct.max():.4f} % at worst. {TIME_RATIO.capitalize()}: "
         f"{_times(per_sys.time_ratio_mean)} on average per system{_on_largest(per_sys, narrow)}."
     )
 
@@ -424,13 +427,14 @@ def paper_run_text(big) -> str:
 
 
 def scaling_text(per_sys) -> str:
-    """Mean solver times and time ratio from the system with the fewest DS buses to the one with the most."""
+    """Mean solver times and their ratio (`TIME_RATIO`) from the system with the fewest DS buses to the one with the
+    most."""
     r = per_sys.sort_values("ds_buses")
     return (
         f"From the smallest system ({r.index[0]}, {int(r.ds_buses.iloc[0])} DS buses) to the largest "
         f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solver time goes from "
         f"{r.integrated_ms_mean.iloc[0]:.0f} to {r.integrated_ms_mean.iloc[-1]:.0f} ms, the surrogate TSO's from "
-        f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms{_peak(r)}, and the mean time ratio from "
+        f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms{_peak(r)}, and the mean {TIME_RATIO} from "
         f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
     )
 
@@ -508,9 +512,9 @@ def _little_accepted_text(little) -> str:
             f"{100 * LITTLE_ACCEPTED:.0f} % of {'their' if many else 'its'} DS's feasible held-out samples, so by "
             f"{'their' if many else 'its'} held-out scores {'they are' if many else 'it is'} hardly told apart from a "
             f"polytope that accepts nothing (a share of points in the whole input space: it does not say how far one "
-            f"FPU may move alone). On {listed(dict.fromkeys(little.system))}, the feasibility ratio and the time ratio "
-            "are therefore those of a TSO held to that small share of the DS's feasible inputs; they do not show "
-            "that the surrogate lets a TSO use more of that DS's flexibility safely, nor how fast.")
+            f"FPU may move alone). On {listed(dict.fromkeys(little.system))}, the feasibility ratio and the ratio "
+            f"{TIME_RATIO} are therefore those of a TSO held to that small share of the DS's feasible inputs; they do "
+            "not show that the surrogate lets a TSO use more of that DS's flexibility safely, nor how fast.")
 
 
 def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool, bool]]]:

@@ -101,10 +101,11 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
 
 
 def _met_words(r) -> str:
-    """A system of `targets_text` that met the target: "case9:3: target first met in round 9; 10 rounds run in
+    """A system of `targets_text` that met the target: "**case9:3**: target first met in round 9; 10 rounds run in
     1.42 s (set-up left out)", the time that of every round run (``total_s``, at the tables' precision,
-    `seconds_text`), not of the rounds to the target."""
-    return (f"{r.system}: target first met in round {r.it_target:.0f}; {counted(r.iterations, 'round')} run in "
+    `seconds_text`), not of the rounds to the target. The label is bold: a label with its areas holds a colon of its
+    own, and "case9:3: target" read as one run of colons."""
+    return (f"**{r.system}**: target first met in round {r.it_target:.0f}; {counted(r.iterations, 'round')} run in "
             f"{seconds_text(r.total_s)} s (set-up left out)")
 
 
@@ -304,17 +305,17 @@ def _stopped_words(r) -> str:
 
 
 NOISE_DECIDES = "the machine's noise, not the method, decides this reading"
-"""What a wall-time target's line says where its paired repeats do not side with one verdict (`_paired_words`): they
-lie on both sides of the target, or all on the other side of it from the judged ratio."""
+"""What a wall-time target's line says where its paired repeats lie on both sides of the target (`_paired_words`):
+there the same run reads met or missed by the repeat."""
 
 
 def _paired_words(r) -> str:
     """For a wall-time target whose run was timed in pairs (`forlab.studies.ch07_aladin.study.paired_runs`): the
     range of its repeats' ratios, each to the integrated AC-OPF's build and solve timed just before it (not a solve
     alone: the page's `INTEGRATED_SOLVE` is the solver's time without the build), and whether that range lies on
-    one side of the target; where it does, and the judged ratio on the other (the verdict, by the rule, stays the
-    judged ratio's), that `NOISE_DECIDES` as where the range itself straddles the target; "" otherwise (other
-    targets, stores without pairs)."""
+    one side of the target; `NOISE_DECIDES` where the range itself straddles the target, and where the range and the
+    judged ratio lie on opposite sides of it, why they do (`_opposite_words`); "" otherwise (other targets, stores
+    without pairs)."""
     low, high = getattr(r, "paired_low", np.nan), getattr(r, "paired_high", np.nan)
     if r.target != "wall_ratio" or not (np.isfinite(low) and np.isfinite(high)):
         return ""
@@ -322,10 +323,25 @@ def _paired_words(r) -> str:
     side = ("every one within the target" if within else "every one above the target" if above
             else f"on both sides of the target: {NOISE_DECIDES}")
     if (within and r.value > r.limit) or (above and r.value <= r.limit):
-        side += (": the judged ratio and every paired repeat lie on opposite sides of the target, so "
-                 + NOISE_DECIDES)
+        side += _opposite_words(higher=above)
     return (f"; its repeats, each timed beside an integrated build and solve made just before it, took {low:.1f} "
             f"to {high:.1f}x that build and solve, {side}")
+
+
+def _opposite_words(higher: bool) -> str:
+    """Why a wall-time target's paired repeats and its judged ratio lie on opposite sides of the target, the pairs
+    ``higher`` than the judged ratio or lower: not noise, as the page explains the gap (its paragraph *Paired
+    repeats*; `paired_text` measures the halves). The judged ratio's Dask time is the fastest repeat's own, so the
+    pair of that repeat differs from it only in its integrated half: pairs all lower mean that every half, timed
+    beside the cluster, ran slower than the baseline (timed before any cluster was up); pairs all higher mean that
+    the half of the fastest repeat ran faster. The verdict stays the judged ratio's (the rule; the pairs explain it,
+    they do not judge)."""
+    why = ("the integrated half timed beside its fastest repeat, the run the judged ratio takes, ran faster than "
+           "the baseline timed before any cluster was up" if higher else
+           "the integrated halves timed beside the cluster ran slower than the baseline timed before any cluster "
+           "was up")
+    return (f": they read {'higher' if higher else 'lower'} than the judged ratio, on the other side of the target, "
+            f"as {why} (*Paired repeats*, above, says why); the verdict is the judged ratio's")
 
 
 def stop_text(rt: pd.DataFrame, system: str) -> str:
