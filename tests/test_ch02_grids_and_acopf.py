@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_cells import prose_of, sources, tables_back_to_back
+from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, plots, provenance, store
 from forlab.book.tables import listed, span
@@ -210,7 +210,7 @@ def test_archived_tables_and_text(archived):
             f"{1e3 * case9.forlab_build_time_s:.1f} ms; in this run ") in speed
     scaling = ch02.scaling_text(archived)
     # the fitted power law is math, its exponent printed inside it (no raw caret in the prose)
-    assert scaling.startswith("Over the 8 transmission cases from 9 to 1354 buses, the solve time $t$ grows roughly "
+    assert scaling.startswith("Over the 8 transmission cases from 9 to 1354 buses, the solver time $t$ grows roughly "
                               "as $t \\propto n^{0.")
     power = scaling.split("$t \\propto n^{")[1].split("}$")[0]
     assert "^0" not in scaling.replace(f"$t \\propto n^{{{power}}}$", "")
@@ -243,19 +243,22 @@ def test_archived_tables_and_text(archived):
     assert (ch02.paper_table(older)["max |dθ| (degree)"] == "–").all()  # a store before the angle: "–", never nan
     text = ch02.paper_text(archived)
     commit = archived.attrs["git_commit"][:7]
-    assert text.startswith(f"From `{archived.attrs['store_path']}` (commit `{commit}`, written ")  # store.origin_text
+    assert f"\n\nFrom `{archived.attrs['store_path']}` (commit `{commit}`, written " in text  # store.origin_text
     pg = ch02.speed(archived).loc["case1354pegase"]
-    assert (f"case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in {pg.forlab_solve_time_s:.2f} s "
-            "from the power-flow start") in text
+    # review C, item 11: the times in ms as the tables beside the sentence print them (`TIME_DECIMALS`)
+    ms = {col: f"{ch02.TIME_FORMATS[col].format(1e3 * pg[col])} ms" for col in ch02.TIME_DECIMALS}
+    assert (f"case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in "
+            f"{ms['forlab_solve_time_s']} from the power-flow start after a {ms['forlab_build_time_s']} build; a "
+            f"warm-started re-solve takes {ms['forlab_warm_solve_time_s']}.") in text
+    assert times.loc["case1354pegase", "solve (ms)"] + " ms" == ms["forlab_solve_time_s"]
     # the anchor is a flat-start time: judged on the store's flat-start solve, like with like; the verdict is the
     # anchor's on the stored time (a re-archived run may meet the target or miss it)
     target = anchors.anchor("acopf_case1354pegase_solve_s")
     verdict = "met" if target.met(pg.forlab_flat_solve_time_s) else "**missed**"
-    flat = (f"from the flat start that its target of at most {target.show()} is set for, it solves in "
-            f"{pg.forlab_flat_solve_time_s:.2f} s")
+    flat = f"from the flat start that its target of at most {target.show()} is set for, it solves in "
     warm = ch02.warm_text(ch02._paper_nets(archived), warm_timed=ch02.warm_timed(archived))
-    assert text.endswith(f"F{flat[1:]}: {verdict}. {warm}")
-    assert f"({flat}: {verdict})" in scaling
+    assert f"F{flat[1:]}{ms['forlab_flat_solve_time_s']}: {verdict}. {warm}\n\n" in text
+    assert f"({flat}{pg.forlab_flat_solve_time_s:.2f} s: {verdict})" in scaling  # beside the figure, in s
 
 
 def test_the_published_losses_are_printed_as_published(archived):
@@ -418,7 +421,7 @@ def test_forlab_is_timed_by_the_rule_of_every_chapter(monkeypatch):
     row = bench.time_forlab(cases.load("case9"), repeats=3)
     assert row["forlab_solve_time_s"] == 1.0 and row["forlab_objective"] == 5296.7  # the median would be 2
     assert row["forlab_success"] and row["forlab_start_time_s"] >= 0
-    # the warm re-solves are timed as the cold solves, like with like: the fastest solve time of the repeats
+    # the warm re-solves are timed as the cold solves, like with like: the fastest solver time of the repeats
     assert row["forlab_warm_solve_time_s"] == 0.5
     # review G, item 4: all three differences of the power-flow check are kept, not the magnitude's alone
     assert {key: row[key] for key in bench.PF_CHECK_KEYS.values()} == {
@@ -536,8 +539,8 @@ def test_build_text_is_plain_sentences(archived):
     assert ", where the timing table" not in text
 
 
-def test_build_text_explains_both_solve_times_of_a_net_in_both_tables(archived):
-    """Review B, item 4: case1354pegase is in the timing table and in the build table with two solve times (0.51 s
+def test_build_text_explains_both_solver_times_of_a_net_in_both_tables(archived):
+    """Review B, item 4: case1354pegase is in the timing table and in the build table with two solver times (0.51 s
     and 0.54 s on the archived run); the paragraph explained the two build times only. It now says why the solves
     differ (two timings, of different repeats) and prints both pairs of times, each named by its table."""
     text = ch02.build_text(archived)
@@ -545,7 +548,7 @@ def test_build_text_explains_both_solve_times_of_a_net_in_both_tables(archived):
     repeats = json.loads(archived.attrs["parameters"])["repeats"]
     own = bench.BUILD_REPEATS
     assert own == 3 and repeats != own  # build_rows calls build_and_solve_times with its default
-    assert (f"It has two solve times as well, timed apart: the timing table's is the fastest of {repeats} solves of "
+    assert (f"It has two solver times as well, timed apart: the timing table's is the fastest of {repeats} solves of "
             f"the model the benchmark built (the chapter's `repeats`, `forlab.opf.bench.compare`), the one here the "
             f"fastest of {own} solves of the model `forlab.opf.bench.build_and_solve_times` built.") in text
     assert "in the same number of Ipopt iterations" in text  # the same solve path: the difference is the clock's
@@ -556,13 +559,13 @@ def test_build_text_explains_both_solve_times_of_a_net_in_both_tables(archived):
     assert nets.forlab_solve_time_s[n] != b.solve_time_s[n]  # why the sentence is needed: two timings
     assert "case2869pegase has build" not in text  # not in the timing table: one pair of times only
     # a store without the benchmark's table (the build rows alone) says nothing of a second timing
-    assert "two solve times" not in ch02.build_text(archived[[v for v in archived.data_vars if v.startswith("build_net")]])
+    assert "two solver times" not in ch02.build_text(archived[[v for v in archived.data_vars if v.startswith("build_net")]])
 
 
 def test_pglib_figure_says_so_when_every_published_time_is_a_bound(small, archived):
     """With the default cases every published time is '<1': a time panel would stack every point at one abscissa.
     It held only a sentence, half the figure empty (review finding); now the figure is the left panel alone and the
-    text under it says why, with forlab's solve times from the store."""
+    text under it says why, with forlab's solver times from the store."""
     assert not ch02.times_comparable(ch02.pglib_validation(small))
     assert len(ch02.pglib_figure(small).axes) == 1
     solve = ch02.pglib_validation(small).forlab_solve_time_s
@@ -918,7 +921,7 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
     assert f"**Warm re-solves.** {ch02.warm_text(ch02.speed(archived), 'case', ch02.warm_timed(archived))}" in text
     # what the two times are: timed alike since the store says so, one timed call in a store written before
     assert ch02.warm_text(_warm([0.01], [0.005])).startswith(
-        "Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solve time of "
+        "Re-solved from its own solution (column *warm re-solve*, timed as the cold solve: the fastest solver time of "
         "the `repeats`), forlab is faster")
     assert ch02.warm_text(_warm([0.01], [0.005]), warm_timed=False).startswith(
         "Re-solved once from its own solution (column *warm re-solve*: one timed call, against the fastest of the "
@@ -964,8 +967,8 @@ def test_the_warm_re_solves_are_said_as_the_table_prints_them(archived):
         slower = list(cold.index[both & ~faster])
         assert ("no faster on" in sentence) == bool(slower) and "the other" not in sentence
         assert not slower or f"no faster on {listed(slower)}." in sentence
-        # review A, item 5: one name for the quantity the columns and the heading call the solve time
-        assert "the fastest solve time of the `repeats`" in sentence and "solver time" not in sentence
+        # review C, item 2: one name for Ipopt's own time, the glossary's "solver time" (chapters 05 to 12 use it)
+        assert "the fastest solver time of the `repeats`" in sentence and "solve time" not in sentence
 
 
 def test_the_speed_ups_are_those_of_the_printed_times(archived):
@@ -992,9 +995,13 @@ def test_the_speed_ups_are_those_of_the_printed_times(archived):
 
 def test_the_paper_scale_run_names_its_parameters(archived):
     """Review A, item 3: the intro promises that a paper-scale section shows the parameters it ran with; chapter 02's
-    named its store only (`forlab.book.store.parameters_text` beside `origin_text`, as chapters 04, 05, 08 and 11)."""
+    named its store only (`forlab.book.store.parameters_text` beside `origin_text`, as chapters 04, 05, 08 and 11).
+    Review C, item 11: printed before the section's result, its list of PGLib cases buried the headline; the store
+    and its parameters now close the text, in a paragraph of their own."""
     text = ch02.paper_text(archived)
-    assert text.startswith(f"{store.origin_text(archived, f'parameters {store.parameters_text(archived)}')}: ")
+    origin = store.origin_text(archived, f"parameters {store.parameters_text(archived)}")
+    assert text.startswith("In the paper-scale run, case1354pegase solves to ")
+    assert text.endswith(f"\n\n{origin}.") and text.count(origin) == 1
     assert "`repeats = 7`" in store.parameters_text(archived)  # the paper profile's, from the store
 
 
@@ -1018,9 +1025,15 @@ def test_the_page_words_its_parameters_scaling_and_history_for_a_reader(archived
     of earlier versions of the store and the code in words a reader cannot follow."""
     prose = " ".join(prose_of("02_grids_and_acopf").split())
     assert "the start for which case1354pegase's time target is set" not in prose
-    assert ("the solve-time target of the paper-scale run's largest case (`acopf_case1354pegase_solve_s` in "
-            "`forlab.book.anchors`) is set for that start") in prose
-    assert "and the paper-scale timing table shows forlab's flat-start solve time, on which that section" in prose
+    # review C, item 6: case1354pegase is the largest of the paper-scale run's `transmission`, not of the run: its
+    # build timing and its PGLib cases go up to larger nets
+    assert ("the solver-time target of case1354pegase, the largest transmission case of the paper-scale run "
+            "(`acopf_case1354pegase_solve_s` in `forlab.book.anchors`), is set for that start") in prose
+    assert "the paper-scale run's largest case" not in prose
+    nets = ch02._nets(archived)
+    assert nets[nets.kind == "transmission"].buses.astype(int).idxmax() == "case1354pegase"
+    assert int(ch02.frame(archived, "build_net").buses.max()) > int(nets.buses.max())  # case2869pegase
+    assert "and the paper-scale timing table shows forlab's flat-start solver time, on which that section" in prose
     assert ("the factor need not be whole: the feeder's loads, generators, branch admittances and ratings are "
             "multiplied by it") in prose
     net, s = cases.load("case33bw"), 2.5
@@ -1032,3 +1045,66 @@ def test_the_page_words_its_parameters_scaling_and_history_for_a_reader(archived
     build = ch02.build_text(archived)
     assert "an earlier, non-vectorised implementation of forlab's model build" in build
     assert "before it was vectorised" not in build
+
+
+def test_ipopts_own_time_is_the_glossarys_solver_time_on_the_page(archived):
+    """Review C, item 2: chapters 05 to 12 call a solver's own time "solver time", chapters 02 and 03 "solve time":
+    one quantity under two names. The glossary now defines "solver time" (its `solve_time_s` entry points to it) and
+    chapter 02 uses it in its prose, captions, sentences, store descriptions and axis labels; a column "solve (ms)"
+    still names one solve's duration."""
+    solve = re.compile(r"(?<!re-)\bsolve[- ]times?\b")  # a re-solve's time is a warm re-solve's
+    page = " ".join([prose_of("02_grids_and_acopf"), *captions_of("02_grids_and_acopf")])
+    assert not solve.search(page) and "## How the solver time grows" in page
+    assert "its {term}`solver time` is measured" in page  # linked to the glossary at its first use
+    glossary = (ROOT / "book" / "glossary.md").read_text()
+    assert re.search(r"^Solver time\n  A solver's own time", glossary, re.MULTILINE)
+    assert "solve_time_s\n  A solver's own time (the {term}`solver time`)" in glossary
+    sentences = [ch02.speed_text(archived), ch02.scaling_text(archived), ch02.paper_text(archived),
+                 ch02.build_text(archived), ch02.pglib_text(archived)]
+    assert not any(solve.search(t) for t in sentences)
+    assert "It has two solver times as well" in ch02.build_text(archived)
+    assert not any(solve.search(name) for name, _ in ch02.UNITS.values())
+    assert ch02.UNITS["solve_time_s"][0] == "solver time"
+    assert ch02.pglib_figure(archived).axes[1].get_ylabel() == plots.axis_label("forlab solver time", "s")
+
+
+def _speed_rows(runopp_s: float, solve_s: float, start_s=(0.02,)) -> pd.DataFrame:
+    """Rows of the ``net`` table where both engines converge, with runopp's time, forlab's solve and its start and
+    build (s), one row per start."""
+    n = len(start_s)
+    return pd.DataFrame({"runopp_wall_time_s": [runopp_s] * n, "forlab_solve_time_s": [solve_s] * n,
+                         "forlab_build_time_s": [0.05] * n, "forlab_start_time_s": list(start_s)},
+                        index=[f"case{i}" for i in range(n)])
+
+
+def test_the_speed_up_target_is_judged_on_the_unrounded_times():
+    """Review C, item 5: the speed-up target was judged on the speed-ups of the printed (rounded) times, while chapters
+    07 and 08 judge their targets on the stored values (`forlab.book.anchors.Anchor.met`). The sentence still prints
+    the ranges of the printed times; the verdict is the stored times': a speed-up just below the target that the
+    printed times round up to it reads missed."""
+    limit = anchors.value("acopf_speedup_vs_runopp")
+    solve = 0.01004  # prints as 10.0 ms; runopp's time, limit x 10 ms, prints whole
+    rows = _speed_rows(limit * 0.010, solve)
+    shown = ch02.printed_times(rows)
+    assert shown.speedup_solve.iloc[0] == pytest.approx(limit)  # the printed times give the target itself
+    assert ch02.speedups(rows).speedup_solve.iloc[0] < limit  # the stored ones fall short of it
+    text = ch02._speed_sentence(rows, True)
+    assert f"**{limit:.0f}x to {limit:.0f}x** faster" in text  # printed as the table prints it
+    assert f"the {anchors.anchor('acopf_speedup_vs_runopp').show()} target is **missed** for the solves" in text
+    assert "target is met for the solves" in ch02._speed_sentence(_speed_rows(limit * 0.010, 0.00996), True)
+
+
+def test_a_row_without_its_start_has_no_start_build_and_solve_speed_up():
+    """Review C, item 20: `printed_times` filled a missing start with 0 row by row, so a row whose start alone was
+    missing got a build-and-solve ratio under the header "start + build + solve" (`total_header` decides on the whole
+    column). Where the store times the start, such a row has no total (NaN, as `forlab.opf.bench.compare` leaves
+    it); a store that times no start at all still gets build and solve."""
+    rows = _speed_rows(0.2, 0.01, start_s=(0.02, np.nan))
+    for shown in (ch02.printed_times(rows), ch02.speedups(rows)):
+        assert np.isfinite(shown.speedup_total.iloc[0]) and np.isnan(shown.speedup_total.iloc[1])
+        assert np.isfinite(shown.speedup_solve).all()
+    older = _speed_rows(0.2, 0.01, start_s=(np.nan, np.nan))
+    assert ch02.speedups(older).speedup_total.tolist() == pytest.approx([0.2 / 0.06] * 2)
+    assert ch02.total_header(older) == "speed-up build + solve"
+    # the constant used only inside the module is private; the function the verdict uses is exported
+    assert not hasattr(ch02, "FORLAB_TIME_COLUMNS") and "speedups" in ch02.__all__

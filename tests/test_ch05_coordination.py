@@ -344,6 +344,13 @@ def test_the_violations_column_says_which_kinds_a_store_keeps(archived):
     assert (printed.violations.astype(int).to_numpy() == t[held].sum(axis=1).to_numpy()).all()
     complete = archived.assign(n_angle_violations=("case", np.zeros(archived.sizes["case"], int)))
     assert ch05.violations_text(complete) == ""
+    # review C, item 20: a store that keeps no count at all raised IndexError (no kind to list); it says it sums none
+    none = archived.drop_vars(held)
+    lacks = listed(VIOLATION_KINDS[c] for c in VIOLATION_COUNTS)
+    assert ch05.violations_text(none) == (
+        f'This store does not keep the {lacks} counts: its column "violations" sums none of them (a zero there '
+        "counts nothing). Its feasibility verdict (`feasible`, by which the lines below count the load levels with "
+        f"violations) still includes the {lacks} limits.")
     prose = " ".join(prose_of(NOTEBOOK).split())
     assert "`forlab.opf.judge.ANGLE_TOL_RAD`: every kind of" not in prose
     assert ("summed over the kinds of `forlab.opf.judge.VIOLATION_KINDS` the store keeps: every kind, or, for a store "

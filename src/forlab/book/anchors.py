@@ -95,7 +95,7 @@ _ALL = (
                           "case1354pegase": 74069.35}.items()),
     # the house targets the issues set (cite the issue; they are not the papers' claims)
     Anchor("acopf_case1354pegase_solve_s", 2, "s", "<=", "issue #3",
-           "AC-OPF solve time of case1354pegase from a flat start on the book's machine"),
+           "AC-OPF solver time of case1354pegase from a flat start on the book's machine"),
     Anchor("acopf_speedup_vs_runopp", 10, "x", ">=", "issue #3", "forlab AC-OPF speed-up against pandapower runopp"),
     Anchor("for_sampling_wall_s", 90, "s", "<=", "issue #4",
            "FOR sampling wall time of the 533-bus meshed DS with two Dask workers"),
@@ -115,9 +115,9 @@ _ALL = (
            "size above which forlab's AC-OPF solve must beat PowerModels' published PGLib-OPF time"),
     # what issue #19 measured before the vectorised build (forlab's own figures at commit 85c1b14, under load)
     Anchor("build_before_case1354pegase_s", 2.7, "s", "~", "issue #19", "CasADi model build time of case1354pegase", 1),
-    Anchor("solve_before_case1354pegase_s", 0.6, "s", "~", "issue #19", "Ipopt solve time of case1354pegase", 1),
+    Anchor("solve_before_case1354pegase_s", 0.6, "s", "~", "issue #19", "Ipopt solver time of case1354pegase", 1),
     Anchor("build_before_case2869pegase_s", 10.9, "s", "~", "issue #19", "CasADi model build time of case2869pegase", 1),
-    Anchor("solve_before_case2869pegase_s", 2.1, "s", "~", "issue #19", "Ipopt solve time of case2869pegase", 1),
+    Anchor("solve_before_case2869pegase_s", 2.1, "s", "~", "issue #19", "Ipopt solver time of case2869pegase", 1),
     Anchor("scaleout_p1_time_reduction_pct", 75, "%", ">=", "issue #16",
            "P1 online time reduction against the integrated AC-OPF for N >= 8 DSs"),
     Anchor("scaleout_p1_deviation_pct", 0.02, "%", "<=", "issue #16", "P1 mean judged deviation for N >= 8 DSs", 2),

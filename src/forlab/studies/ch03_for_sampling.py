@@ -66,7 +66,7 @@ COVERAGE = ["n_directions", "cov_samples", "mean_distance", "max_distance", "hul
 HEADERS = {
     # summary_table
     "buses": "buses", "fpus": "FPUs", "samples": "OPFs", "failed": "not converged", "wall_time_s": "wall time (s)",
-    "mean_solve_time_s": "mean solve time (s)", "mean_iterations": "mean Ipopt iterations",
+    "mean_solve_time_s": "mean solver time (s)", "mean_iterations": "mean Ipopt iterations",
     # check_table
     "check_buses": "buses", "check_samples": "OPFs", "check_failed": "not converged",
     "random_points": "random points", "feasible_points": "feasible points",
@@ -79,7 +79,7 @@ HEADERS = {
     "hull_volume_ratio": "hull volume / reference", "cov_wall_time_s": "wall time (s)",
     # timing_table
     "t_samples": "OPFs", "t_failed": "not converged", "t_wall_time_s": "wall time (s)",
-    "t_sampling_time_s": "sampling time (s)", "t_mean_solve_time_s": "mean solve time (s)", "t_buses": "buses",
+    "t_sampling_time_s": "sampling time (s)", "t_mean_solve_time_s": "mean solver time (s)", "t_buses": "buses",
     "t_fpus": "FPUs", "identical_to_first": "same samples as with the first worker count",
 }
 """Column of a store table -> its header on the page (`printed`); distances in box-normalised units."""
@@ -319,12 +319,12 @@ def parameter(st: xr.Dataset, key: str):
 
 
 def summary_table(st: xr.Dataset) -> pd.DataFrame:
-    """One row per DS: size, number of OPFs, failures, wall time and mean solve time (s), mean Ipopt iterations."""
+    """One row per DS: size, number of OPFs, failures, wall time and mean solver time (s), mean Ipopt iterations."""
     return table(st, "ds_row")[SUMMARY].set_index("ds")
 
 
 def samples_text(summary: pd.DataFrame) -> str:
-    """Markdown: how many OPFs, how many failed, the range of mean solve times and iterations (`summary_table`)."""
+    """Markdown: how many OPFs, how many failed, the range of mean solver times and iterations (`summary_table`)."""
     return (
         f"{int(summary.samples.sum())} OPFs over {len(summary)} DSs, {int(summary.failed.sum())} of them not "
         f"converged (kept in the store, marked). The mean Ipopt solve takes {1e3 * summary.mean_solve_time_s.min():.0f} "
@@ -541,8 +541,11 @@ def _workers(n: int) -> str:
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: the paper-scale run's scale test (one and two workers, the wall-time target, the speed-up of the
     wall times as the table prints them, identical samples), from its store named with the parameters it ran with
-    (`forlab.book.store.parameters_text`, as every paper-scale section), then `load_text`."""
+    (`forlab.book.store.parameters_text`, as every paper-scale section), then `load_text`. The target is judged on
+    the stored, unrounded wall time, as every chapter judges a target (`forlab.book.anchors.Anchor.met`): a run of
+    90.04 s prints as 90.0 s and misses "at most 90 s"."""
     bt = timing_table(big)
+    stored = float(bt.t_wall_time_s.get(2, float("nan")))  # what the target is judged on
     # the wall times as the table prints them (`DECIMALS`): the speed-up is theirs, as a reader recomputes it
     two, one = (round(float(bt.t_wall_time_s.get(w, float("nan"))), DECIMALS["t_wall_time_s"]) for w in (2, 1))
     return (
@@ -550,7 +553,7 @@ def paper_text(big: xr.Dataset) -> str:
         f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
         f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
-        f"{'met' if anchors.anchor('for_sampling_wall_s').met(two) else 'missed'}; speed-up "
+        f"{'met' if anchors.anchor('for_sampling_wall_s').met(stored) else 'missed'}; speed-up "
         f"{one / two:.2f}x); the samples are {'' if bt.identical_to_first.all() else 'not '}identical across worker "
         "counts. "
         + _paper_size_words(int(bt.t_buses.iloc[0])) + load_text(big)

@@ -496,11 +496,13 @@ def volume_agreement_text(info: pd.DataFrame) -> str:
 
 def volume_summary(info: pd.DataFrame) -> str:
     """The paper-scale summary's sentences on the FOR volume kept, in the order of the page's argument: first the
-    range of the Monte-Carlo share of the samples' hull kept, which the page calls the more precise estimate, then
-    the range counted on the feasible uniform test points (with how many there are per DS), then on how many DSs the
-    two disagree beyond chance (`volume_agreement`: the counted share's interval misses the hull share, the test of
-    `volume_agreement_text`) and that the cause of those is open. A store without the hull share gives the counted
-    range alone."""
+    range of the Monte-Carlo share of the samples' hull kept, with the condition under which the page calls it the
+    more precise estimate (the hull and the FOR disagree on few uniform test points, `_precise_words`), then the
+    range counted on the feasible uniform test points (with how many there are per DS), then on how many DSs the
+    counted share's interval misses the hull share (`volume_agreement`, the test of `volume_agreement_text`, whose
+    line gives how likely each miss is by chance) and that the cause of those is open. A miss is not called a
+    disagreement beyond chance: an interval at `CONFIDENCE` misses now and then by chance alone, and DSs that share
+    their test points are not independent. A store without the hull share gives the counted range alone."""
     counted_share = f"{100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} %"
     points = (f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible "
               "uniform test points per DS")
@@ -508,16 +510,31 @@ def volume_summary(info: pd.DataFrame) -> str:
     if agree.empty:
         return f"The offers keep between {counted_share} of the FOR's volume, counted on {points}."
     hull = info.hull_volume_kept.astype(float)
-    text = (f"By the Monte-Carlo share of the samples' hull kept, the more precise estimate, the offers keep between "
-            f"{100 * hull.min():.1f} % and {100 * hull.max():.1f} % of the FOR's volume; counted on {points}, between "
-            f"{counted_share}.")
+    text = (f"The Monte-Carlo share of the samples' hull kept is {_precise_words(info)}; by it, the offers keep "
+            f"between {100 * hull.min():.1f} % and {100 * hull.max():.1f} % of the FOR's volume. Counted on {points}, "
+            f"they keep between {counted_share}.")
     missed = int((~agree.inside.astype(bool)).sum())
     interval = f"the counted share's {CONFIDENCE_TEXT} interval"
     if not missed:
         every = "the one DS" if len(agree) == 1 else f"all {len(agree)} DSs"
-        return text + f" The two estimates agree within chance on {every} ({interval} holds the hull share)."
-    return text + (f" They disagree beyond chance on {missed} of the {counted(len(agree), 'DS')} ({interval} misses "
-                   "the hull share); the cause is open.")
+        return text + f" On {every} {interval} holds the hull share."
+    where = "the one DS" if len(agree) == 1 else f"{missed} of the {counted(len(agree), 'DS')}"
+    each = "it" if missed == 1 else "each"
+    return text + (f" On {where} {interval} misses the hull share (the line under the tables gives how likely "
+                   f"{each} is by chance); the cause is open.")
+
+
+def _precise_words(info: pd.DataFrame) -> str:
+    """The page's condition for calling the hull share the more precise estimate: the hull and the FOR disagree on
+    few of the uniform test points (`_uniform_hull_disagreement`), with the most they disagree on over the DSs of
+    ``info`` where it has the count, so that a reader can judge "few"."""
+    condition = "the more precise estimate where the hull and the FOR disagree on few uniform test points"
+    if "test_uniform_hull_disagree" not in info or "test_uniform_n" not in info:
+        return condition
+    n = info.test_uniform_n.astype(int)
+    of = f"{n.min()}" if n.min() == n.max() else f"{n.min()} to {n.max()}"
+    most = int(info.test_uniform_hull_disagree.max())
+    return f"{condition} (here on {'none' if most == 0 else f'at most {most}'} of {of} per DS)"
 
 
 def chance_of_count(kept: int, n: int, share: float) -> float:

@@ -438,14 +438,16 @@ def violations_text(st: xr.Dataset) -> str:
     `forlab.opf.judge.VIOLATION_KINDS` (`forlab.opf.judge.held_counts`): the kinds its column "violations" sums, the
     kinds it lacks, and that its feasibility verdict still checks those (`forlab.opf.judge.judge` sets ``feasible``
     from every kind, as it did at the commits that wrote the archived stores lacking a count). "" for a store that
-    keeps them all, which the page's description of the column covers."""
+    keeps them all, which the page's description of the column covers; a store that keeps none is said to sum none
+    (there is no kind to list, and the column's zeros count nothing)."""
     held = held_counts(table(st, "case").columns)
     missing = [c for c in VIOLATION_COUNTS if c not in held]
     if not missing:
         return ""
     lacks = listed(VIOLATION_KINDS[c] for c in missing)
+    sums = f"sums the {listed(VIOLATION_KINDS[c] for c in held)} counts only" if held else "sums none of them (a zero there counts nothing)"
     return (f"This store does not keep the {lacks} {'count' if len(missing) == 1 else 'counts'}: its column "
-            f'"violations" sums the {listed(VIOLATION_KINDS[c] for c in held)} counts only. Its feasibility '
+            f'"violations" {sums}. Its feasibility '
             f"verdict (`feasible`, by which the lines below count the load levels with violations) still includes the "
             f"{lacks} limits.")
 
