@@ -308,3 +308,14 @@ def test_the_intros_reading_order_is_the_table_of_contents():
     first, second, third, before, after = said.groups()
     assert order.index(second) == order.index(first) + 1 and order.index(third) == order.index(second) + 1
     assert order.index(before) < order.index(after) and int(before) > int(after)
+
+
+def test_a_number_in_a_sentence_reads_as_its_table_prints_it():
+    """One rounding for a table and the sentence beside it (`fixed_text`, `as_printed`, `fixed_span`): the same text
+    as `fixed`, a tie where two values print alike, no sign on a value that rounds to zero."""
+    assert tables.fixed_text(0.07040, 4) == tables.fixed([0.07040], 4).iloc[0] == "0.0704"
+    assert tables.fixed_text(-1e-7, 4) == "0.0000"
+    shown = tables.as_printed([4.46, 4.54, np.nan], 1)
+    assert shown[0] == shown[1] == 4.5 and np.isnan(shown[2])
+    assert tables.fixed_span([0.0443, 0.07040], 4, " %") == "0.0443 to 0.0704 %"
+    assert tables.fixed_span([-1e-7, 2e-7], 4, " %") == "0.0000 %"

@@ -60,6 +60,24 @@ def fixed(values, digits: int) -> pd.Series:
     return shown.map(lambda x: f"{x:.{digits}f}").where(np.isfinite(v))
 
 
+def fixed_text(value: float, digits: int) -> str:
+    """One number as `fixed` prints it in a table column of ``digits`` decimals ("0.0704", "6.5"), for the sentence
+    beside that table: one rounding, so that the sentence and the table read alike."""
+    return fixed([value], digits).iloc[0]
+
+
+def as_printed(values, digits: int) -> np.ndarray:
+    """Numbers as `fixed` prints them, read back (missing values stay NaN): what a sentence compares where it says
+    which of two values is larger, so that two a table prints alike tie."""
+    return pd.to_numeric(fixed(values, digits)).to_numpy(dtype=float)
+
+
+def fixed_span(values, digits: int, unit: str = "") -> str:
+    """`span` of ``values`` as `fixed` prints them with ``digits`` decimals ("0.0443 to 0.0704 %", "6.5 to 8.5 ms"): a
+    value that rounds to zero prints without its sign."""
+    return span(as_printed(np.asarray(values, dtype=float).ravel(), digits), f".{digits}f", unit)
+
+
 def fixed_columns(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     """A copy of ``table`` with each column named in ``digits`` as fixed-point text with that many decimals
     (`fixed`): one precision down a column, so that "4170.8" does not stand under "4128.66". KeyError for a column

@@ -36,7 +36,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
 from forlab.book.store import origin_text, parameters_text
-from forlab.book.tables import TitledTable, counted, listed, printable, span, table, wrappable
+from forlab.book.tables import TitledTable, as_printed, counted, listed, printable, span, table, wrappable
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.opf.outcome import unmeasured_when_failed
@@ -1017,7 +1017,7 @@ def printed_times(t: pd.DataFrame) -> pd.DataFrame:
     out = t.copy()
     for col, decimals in TIME_DECIMALS.items():
         if col in out:
-            out[col] = (1e3 * out[col].astype(float)).round(decimals)
+            out[col] = as_printed(1e3 * out[col].astype(float), decimals)
     return speedups(out)
 
 

@@ -59,7 +59,7 @@ from forlab.book.runner import (
     missing_profile_text,
 )
 from forlab.book.store import origin_text, parameters_text, short_commit
-from forlab.book.tables import counted, fixed, listed, span
+from forlab.book.tables import counted, fixed_span, fixed_text, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -648,16 +648,14 @@ otherwise read "0.07 %" beside the table's 0.0704 and "7 to 8 ms" beside its 6.5
 def _shown_value(value: float, column: str) -> str:
     """One number of `online_table`'s ``column`` in a sentence, as the table prints it (`ONLINE_DIGITS`, trailing
     zeros kept; a value that rounds to zero without its sign, `forlab.book.tables.fixed`)."""
-    return fixed(pd.Series([value], dtype=float), ONLINE_DIGITS[column]).iloc[0]
+    return fixed_text(value, ONLINE_DIGITS[column])
 
 
 def _shown_span(values, column: str, unit: str = "") -> str:
     """`forlab.book.tables.span` of ``values`` of `online_table`'s ``column`` as the table prints them
     (`ONLINE_DIGITS`): "0.0443 to 0.0704 %", "6.5 to 8.5 ms"; a value that rounds to zero without its sign, as in
     `_shown_value`."""
-    digits = ONLINE_DIGITS[column]
-    v = pd.Series(np.asarray(values, dtype=float))
-    return span(v.where(v.round(digits) != 0, v.abs()), f".{digits}f", unit)
+    return fixed_span(values, ONLINE_DIGITS[column], unit)
 
 
 def online_table(table: pd.DataFrame) -> pd.DataFrame:

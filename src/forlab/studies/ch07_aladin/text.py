@@ -14,7 +14,18 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.store import origin_text
-from forlab.book.tables import TitledTable, counted, fixed, fixed_columns, listed, page_index, printable, span
+from forlab.book.tables import (
+    TitledTable,
+    as_printed,
+    counted,
+    fixed,
+    fixed_columns,
+    fixed_text,
+    listed,
+    page_index,
+    printable,
+    span,
+)
 from forlab.opf.judge import MAX_VIOLATION_UNIT
 from forlab.studies.ch07_aladin.readers import (
     FIT_R2_MIN,
@@ -667,18 +678,12 @@ def _verdict_shown(values, recorded: pd.Series, shown) -> pd.Series:
 
 RATIO_DIGITS = 1
 """The decimals of every ratio to the integrated AC-OPF in the ratios' table of `wall_times_tables`, the paired
-range's too; the sentence under it compares the ratios as printed so (`_ratio_shown`)."""
+range's too; the sentence under it compares the ratios as printed so (`forlab.book.tables.as_printed`)."""
 
 WALL_DIGITS = {"central_wall_s": 3, "inprocess_s": 2, "dask_s": 2, "inprocess_ratio": RATIO_DIGITS,
                "dask_ratio": RATIO_DIGITS, "dask_floor_ratio": RATIO_DIGITS}
 """The decimals `wall_times_shown` prints of each column of `wall_times` (`forlab.book.tables.fixed`: every row of a
 column at the same precision, "0.090" and "1.50" with their trailing zeros)."""
-
-
-def _ratio_shown(values) -> np.ndarray:
-    """Ratios as the ratios' table prints them (`RATIO_DIGITS` decimals, `forlab.book.tables.fixed`), read back as
-    numbers: a sentence that compares two of them compares what the reader sees, so two that print alike tie."""
-    return pd.to_numeric(fixed(values, RATIO_DIGITS)).to_numpy()
 
 
 WALL_TIMES = {"central_wall_s": "integrated AC-OPF, build and solve (s)",
@@ -849,14 +854,14 @@ def paired_text(wt: pd.DataFrame, repeats: int, builds: int = 1) -> str:
 
 def _paired_reach(wt: pd.DataFrame) -> pd.Series:
     """Where each system's paired Dask range of `wall_times` stands to its judged ratio, both as the ratios' table
-    prints them (`_ratio_shown`, so that the sentence agrees with the table): "lower" (its highest below the judged
+    prints them (`RATIO_DIGITS`, `forlab.book.tables.as_printed`, so that the sentence agrees with the table): "lower" (its highest below the judged
     ratio), "reaches" (its highest prints as the judged ratio) or "above", indexed by system (by row without a
     ``system`` column); empty without pairs."""
     columns = ["dask_ratio", "dask_paired_low", "dask_paired_high"]
     if not set(columns) <= set(wt.columns):
         return pd.Series(dtype=object)
     paired = wt.dropna(subset=columns)
-    high, judged = _ratio_shown(paired.dask_paired_high), _ratio_shown(paired.dask_ratio)
+    high, judged = (as_printed(paired[c], RATIO_DIGITS) for c in ("dask_paired_high", "dask_ratio"))
     return pd.Series(np.select([high < judged, high == judged], ["lower", "reaches"], "above"), dtype=object,
                      index=paired.system if "system" in paired else paired.index)
 
@@ -1047,9 +1052,9 @@ where its table prints 0.45, not "0.4 s"."""
 
 
 def seconds_text(v: float) -> str:
-    """A run's time in seconds as the chapter's tables print it (`SECONDS_DIGITS` decimals, by the tables' own
-    `forlab.book.tables.fixed`), for a sentence beside them: "0.45"."""
-    return fixed([v], SECONDS_DIGITS).iloc[0]
+    """A run's time in seconds as the chapter's tables print it (`SECONDS_DIGITS` decimals,
+    `forlab.book.tables.fixed_text`), for a sentence beside them: "0.45"."""
+    return fixed_text(v, SECONDS_DIGITS)
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
