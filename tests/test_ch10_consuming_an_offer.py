@@ -521,3 +521,24 @@ def test_the_pages_code_examples_run_on_an_offer():
     exec(pyomo[0], scope)  # noqa: S102
     ds = scope["ds"]
     assert offer.f(ds.p_mw.value, ds.q_mvar.value, ds.vm_pu.value)[0] <= 1e-6
+
+
+def test_the_files_convex_flag_is_said_to_be_the_regions_not_the_prices():
+    """Review finding: the file's ``convex`` (the region polynomial's SOS-convex fit) stood unexplained beside the
+    check "price convex: yes"; the page says what it is, with the file's value."""
+    d = {"polynomial": {"convex": False}, "info": {"convex": False}}
+    words = ch10._convex_words(d)
+    assert "false here" in words and "SOS-convex" in words and "need not be convex" in words
+    assert "is convex" in ch10._convex_words({"polynomial": {"convex": True}, "info": {}})
+    assert ch10._convex_words({"polynomial": {}, "info": {}}) == ""
+
+
+def test_the_tso_times_in_prose_read_as_the_table_prints_them():
+    """Review finding: the sentence under the TSO table rounded to whole ms (9 against 3) where the table prints
+    tenths (9.0 against 3.3); both now print `TSO_DIGITS`."""
+    t = pd.DataFrame({"solve_time_s": [0.00904, 0.00331], "wall_time_s": [0.0230, 0.00441], "iterations": [12, 9]},
+                     index=["offer/pyomo", "offer/casadi"])
+    text = ch10._times_text(t, "ipopt", 3)
+    digits = ch10.TSO_DIGITS["solve_ms"]
+    for v in (9.04, 3.31, 23.0, 4.41):
+        assert f"{v:.{digits}f} ms" in text

@@ -39,7 +39,7 @@ import xarray as xr
 from forlab.book import store as store_
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_types
-from forlab.book.tables import TitledTable, fixed_columns, printable, table, to_dataset, wrappable
+from forlab.book.tables import TitledTable, fixed_columns, fixed_text, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
@@ -750,9 +750,21 @@ def file_text(st: xr.Dataset) -> str:
         f"`base` its base values ({', '.join(f'{k} = {v}' for k, v in d['base'].items())}), `box` the bounding box "
         f"over (P, Q, V), `polynomial` the region's degree-{d['polynomial']['degree']} polynomial with "
         f"{len(d['polynomial']['coef'])} coefficients and its margin, `cost` the price's $H$, $g$ and $c_0$, and "
-        f"`info` how the DSO fitted them ({info}, ...). Nothing in it names a line, a bus of the DS or a load. "
-        + PICKLED_WORDS + _quality(d["info"])
+        f"`info` how the DSO fitted them ({info}, ...){_convex_words(d)}. Nothing in it names a line, a bus of the DS "
+        "or a load. " + PICKLED_WORDS + _quality(d["info"])
     )
+
+
+def _convex_words(d: dict) -> str:
+    """What the offer's ``convex`` flag says, where the file has one: whether the region's polynomial was fitted
+    SOS-convex (eq. (p1-sos) of chapter 04), not whether the price is (the checks below test the price); "" without
+    it. Review finding: a TSO reading ``"convex": false`` beside "price convex: yes" was left to guess."""
+    flag = d["polynomial"].get("convex", d["info"].get("convex"))
+    if flag is None:
+        return ""
+    kept = "so the region constraint is convex" if flag else "so the region constraint need not be convex"
+    return (f"; `convex` ({str(bool(flag)).lower()} here) says whether the region's polynomial was fitted SOS-convex, "
+            f"{kept}; the price is checked on its own below")
 
 
 def _quality(info: dict) -> str:
@@ -1156,16 +1168,21 @@ def _glossed(solver: str) -> str:
     return SOLVER_GLOSS.get(solver, (f"the `{solver}` executable", ""))[0]
 
 
+def _ms(seconds) -> str:
+    """A time (s) in ms as the TSO table prints it (`TSO_DIGITS`), for the sentence under that table."""
+    return fixed_text(1e3 * float(seconds), TSO_DIGITS["solve_ms"])
+
+
 def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
     """The offer's Pyomo and CasADi times, one clause per gap: the solver's own time with both iteration counts
     (another solver, or another build of Ipopt, on its own path), the whole call with what Pyomo adds around it."""
     pyo_, cas = t.loc["offer/pyomo"], t.loc["offer/casadi"]
     what = SOLVER_GLOSS.get(solver, ("", "another build of Ipopt"))[1]
     return (
-        f"With the offer, {solver} reports {1e3 * float(pyo_.solve_time_s):.0f} ms of its own time against Ipopt's "
-        f"{1e3 * float(cas.solve_time_s):.0f} ms: {what}, which took {int(pyo_.iterations)} iterations where "
-        f"Ipopt took {int(cas.iterations)}. The whole solve call takes {1e3 * float(pyo_.wall_time_s):.0f} ms against "
-        f"{1e3 * float(cas.wall_time_s):.0f} ms: beyond the solver's own time, the Pyomo call writes the model to an "
+        f"With the offer, {solver} reports {_ms(pyo_.solve_time_s)} ms of its own time against Ipopt's "
+        f"{_ms(cas.solve_time_s)} ms: {what}, which took {int(pyo_.iterations)} iterations where "
+        f"Ipopt took {int(cas.iterations)}. The whole solve call takes {_ms(pyo_.wall_time_s)} ms against "
+        f"{_ms(cas.wall_time_s)} ms: beyond the solver's own time, the Pyomo call writes the model to an "
         f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (each time "
         f"the fastest of {n} solves from the same start, the parameter `repeats`)."
     )

@@ -190,7 +190,8 @@ class ALADINOptions:
             every tentative step against them itself, so that only a step past the unwatched limits' ``far_radius``
             costs a round trip to the regions (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`). The QPs and
             steps are those of 0 (no watched rows: every check a round trip), bit for bit. Default 10 (forlab's
-            choice; measured in-process on chapter 07's systems with passes, issue 17): round trips per run
+            choice; measured in-process on chapter 07's systems with passes, issue 17, at fd740e4 with the options
+            of then, ``mu0`` 1e3; chapter 07's archived stores print their own round trips): round trips per run
             from 15 to 0 on case118 in 3 areas, 20 to 2 on case300 in 4 areas, 6 to 0 on 53-I, 21 to 0 on 418-3,
             19 to 0 on 118X7 and 85 to 10 on 1654-5, for 14 %, 21 %, 43 %, 66 %, 35 % and 142 % more bytes up;
             case300 in 4 areas on Dask, whole run 0.93 s to 0.87 s (four paired runs). Without passes the regions
@@ -328,7 +329,7 @@ class ADMMOptions:
         eps: tolerance on the consensus violation max|sum A_i x_i| (rad / p.u.). Default 1e-4, the tolerance of
             PowerModelsADA's published runs.
         eps_dual: tolerance on the dual residual rho max|z - z_previous| (scaled cost per p.u.). Default 1e-2.
-        adaptive: residual balancing (Boyd et al. 2011, section 3.4.1): rho times ``tau`` when the consensus
+        adaptive: residual balancing (Boyd et al. (2011), section 3.4.1): rho times ``tau`` when the consensus
             violation exceeds ``ratio`` times the dual residual (divided by rho), rho divided by ``tau`` in the
             opposite case. Default True (measured on case118 in 3 areas: consensus 1e-4 and gap 1e-3 after 811
             rounds from rho 1e3; none of rho 1, 10, 1e2, 1e3, 3e3, 1e4, 3e4 fixed got there in 600).

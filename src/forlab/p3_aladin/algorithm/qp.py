@@ -286,7 +286,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
                       max_passes: int = 30, start: np.ndarray | None = None,
                       factor: np.ndarray | None = None, work0: np.ndarray | None = None) -> np.ndarray | None:
     """``min 1/2 dv' m dv + q' dv  s.t.  G dv <= h`` (``m`` positive definite) as a least-distance problem solved
-    by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: LDP via NNLS);
+    by non-negative least squares (Lawson and Hanson (1974), *Solving Least Squares Problems*, ch. 23: LDP via NNLS);
     None when the limits are found infeasible or the passes run out.
 
     With ``m = L L'`` and ``u = L' dv + L^-1 q`` the problem is ``min |u|`` s.t. ``E u >= f`` with
@@ -306,8 +306,8 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
 
     ``factor``: the lower Cholesky factor of ``m`` when the caller has it (the passes of a round share it).
 
-    Why Lawson & Hanson's NNLS and not block principal pivoting on the same problem (Judice & Pires 1994, Kim & Park
-    2011; a few passive-set solves instead of one pass per limit)? Tried on the 40 NNLS problems of 1654-5's first
+    Why Lawson and Hanson's NNLS and not block principal pivoting on the same problem (Júdice and Pires (1994), Kim and
+    Park (2011); a few passive-set solves instead of one pass per limit)? Tried on the 40 NNLS problems of 1654-5's first
     six rounds (issue 17): it cycled until its iteration limit on 16 and was slower on the other 24 (1.2 to 112
     times; the near limits of a transmission region are degenerate, many of them at once at their bound). Nor by
     blocks (prototypes on 118Xn's QPs, issue 17): a primal active-set method from ``dv = 0`` cycled on those
@@ -316,7 +316,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     about the power 1.7 of the coupling rows from 118X7 to 118X10 (medians of rounds 2 to 9; the dense
     coordinator's whole round, 2.2), took 360 to 630 ms per QP on 118X10, about as long as that whole round (300 to
     900 ms, the same loaded machine), and missed its tolerance within 60 iterations in the last three rounds.
-    Nor by a primal-dual active-set iteration (Hintermueller, Ito & Kunisch 2002) from the limits active at
+    Nor by a primal-dual active-set iteration (Hintermüller et al. (2002)) from the limits active at
     ``start`` and ``work0`` (face solves as `face_newton`'s; violated limits join, negative multipliers leave, NNLS
     when six faces do not settle): on 118X10 it settled in 11 of the 22 QPs that had a guess (one to four faces),
     and in the others the violations grew from face to face (hundreds, then 600) or a face's own limit broke; the
@@ -339,7 +339,7 @@ def least_distance_qp(m: np.ndarray, q: np.ndarray, G: sp.csr_matrix, h: np.ndar
     18.4 s), the QR itself costing most of what the shorter solve saves: too little to re-archive for.
     Nor a dual active-set QP solver off the shelf on the same QPs (measured offline, issue 17: the 24 least-distance
     QPs of one in-process 118X10 run, 1123 free directions, 758 to 4564 near limits, each solver given every near
-    limit at once; same machine, same run): Goldfarb & Idnani's method (``quadprog`` 0.1.14, handed the inverse
+    limit at once; same machine, same run): Goldfarb and Idnani's method (1983) (``quadprog`` 0.1.14, handed the inverse
     Cholesky factor, whose computation was not timed) took 1.0 to 6.5 s a QP (median 2.0 s, 53.6 s in all) to
     the same steps within 1e-11, against 0.06 to 1.0 s (median 0.20 s, 6.6 s in all) here with its passes; DAQP
     0.11 took 0.8 to 41.6 s (105 s in all) and stopped short of the solution on some (exit flag -4; steps off by

@@ -67,9 +67,11 @@ def auto_limits(partition: Partition) -> dict:
     region per DS below it, `is_td_partition`), 10 passes and a reach of 10 on every other partition (areas of a
     transmission grid, the rapidPF multi-region systems).
 
-    Measured in-process, issue 17 (rounds to the stopping test within 30, without passes / with; "nc": not
-    converged; again with the local NLPs started from the iterate, `ALADINOptions.local_start`: the same on every
-    system but case118+case533mt_hi, now 11 / 18). Transmission: case118 in 3 areas 14 / 12, case300 in 4 areas 17 / 13 (its partition since the
+    Measured in-process, issue 17, at e8b363b, when this choice was made (``mu0`` 1e3, before ``cycle_damping``;
+    chapters 07's and 12's archived stores print their own rounds with today's options): rounds to the stopping test
+    within 30, without passes / with; "nc": not converged; again with the local NLPs started from the iterate
+    (`ALADINOptions.local_start`): the same on every system but case118+case533mt_hi, 11 / 18 from the iterate.
+    Transmission: case118 in 3 areas 14 / 12, case300 in 4 areas 17 / 13 (its partition since the
     spectral bisection breaks ties by bus number, `forlab.p3_aladin.opf_regions.partition._fiedler_order`; 16 / 15
     on the one the BLAS's rounding chose before), 53-I 6 / 6, 418-3 13 / 12,
     118X7 12 / 13, 1654-5 nc / 25 (without passes a far limit cut the steps of case1354pegase's region to vanishing
