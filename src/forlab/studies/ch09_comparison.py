@@ -36,7 +36,18 @@ import xarray as xr
 
 from forlab.book import anchors, plots, runner
 from forlab.book.store import open_store, short_commit, written_utc
-from forlab.book.tables import clipped, counted, fixed, listed, page_index, printable, span, table, to_dataset
+from forlab.book.tables import (
+    as_printed,
+    clipped,
+    counted,
+    fixed,
+    listed,
+    page_index,
+    printable,
+    span,
+    table,
+    to_dataset,
+)
 from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import (
     NEGLIGIBLE_PCT,
@@ -279,6 +290,11 @@ def per_system(rows: pd.DataFrame) -> pd.DataFrame:
     out["status"] = ["ok" if n == 0 else f"{int(n)} of {int(c)} failed" for n, c in zip(out.failed, out.cases)]
     return out.reset_index()
 
+
+DEVIATION_DIGITS = ch08_sensitivity.ONLINE_DIGITS["deviation_pct"]
+"""Decimals of a deviation (%) as this page's sentences and chapter 08's table print it: a difference the page states
+of two deviations it prints (`rerun_gaps`, `_spread`, the accuracy lead) is taken of the printed values
+(`forlab.book.tables.as_printed`), so that a reader who subtracts them gets the same last digit."""
 
 LOAD_DIGITS = 6
 """Loads (shares of nominal) equal to this many digits are one load: the mean TS load of P2's nominal scenario is 1 to
@@ -539,14 +555,24 @@ def _p1_cases(st: xr.Dataset, dim: str) -> pd.DataFrame:
 
 
 def _p1_above(cases: pd.DataFrame, bound: float) -> str:
-    """How many of ``cases`` (`_p1_cases`) lie above ``bound``, the largest, and the systems whose mean does."""
+    """How many of ``cases`` (`_p1_cases`) lie above ``bound``, the largest, and the systems whose mean over their
+    cases does: "systems whose mean lies above it: A, 0.1320 %; B, 0.0694 %". A system of one case (a sensitivity
+    variant) has no mean to speak of: where there is one among them, each says what its value is ("mean of its 3
+    cases", "its one case")."""
     above = cases[cases.deviation > bound]
-    means = cases.groupby("system", sort=False).deviation.mean()
-    high = means[means > bound]
+    per = cases.groupby("system", sort=False).deviation.agg(["mean", "size"])
+    high = per[per["mean"] > bound]
     worst = (f", the largest {above.deviation.max():.4f} % on {above.system[above.deviation.idxmax()]}"
              if len(above) else "")
-    per_system = ("the mean of " + ", ".join(f"{sys_} ({v:.4f} %)" for sys_, v in high.items()) + " above it"
-                  if len(high) else "no system's mean above it")
+    if high.empty:
+        return f"{len(above)} of {len(cases)} cases above it{worst}; no system's mean above it"
+    if (high["size"] > 1).all():
+        per_system = "systems whose mean lies above it: " + "; ".join(f"{k}, {r['mean']:.4f} %"
+                                                                       for k, r in high.iterrows())
+    else:
+        what = {k: "its one case" if r["size"] == 1 else f"mean of its {int(r['size'])} cases"
+                for k, r in high.iterrows()}
+        per_system = "systems above it: " + "; ".join(f"{k}, {what[k]} {r['mean']:.4f} %" for k, r in high.iterrows())
     return f"{len(above)} of {len(cases)} cases above it{worst}; {per_system}"
 
 
@@ -1051,10 +1077,13 @@ def _sens_ok(sens_t: pd.DataFrame) -> pd.DataFrame:
 
 def _spread(sens_t: pd.DataFrame) -> pd.DataFrame:
     """Per method (rows) and factor (columns, named as `forlab.studies.ch08_sensitivity.FACTORS` names them): the
-    change of deviation under that factor alone, its largest minus its smallest value (percentage points)."""
+    change of deviation under that factor alone, its largest minus its smallest value (percentage points), of the
+    values as chapter 08's table prints them (`DEVIATION_DIGITS`)."""
     from forlab.studies.ch08_sensitivity import FACTORS
 
-    spread = _sens_ok(sens_t).groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min())
+    ok = _sens_ok(sens_t)
+    ok = ok.assign(deviation_pct=as_printed(ok.deviation_pct.astype(float), DEVIATION_DIGITS))
+    spread = ok.groupby(["method", "variant_kind"]).deviation_pct.agg(lambda s: s.max() - s.min())
     return spread.unstack().rename(columns=lambda k: FACTORS.get(k, k))
 
 
@@ -1172,7 +1201,8 @@ def rerun_gaps(cases: pd.DataFrame, sens_t: pd.DataFrame) -> pd.DataFrame:
     dimension ``default_case``) and the sensitivity study's load variants ran: the judged deviation of each (%),
     their difference (percentage points, ``gap_pp``) and each run's online time over its own integrated AC-OPF
     (``default_ratio``, ``sensitivity_ratio``). Both are the same method on the same system and load, so the gaps are
-    what two runs of it differ by (`GAP_COLUMNS`; empty when no case matches)."""
+    what two runs of it differ by (`GAP_COLUMNS`; empty when no case matches). The gap is that of the two deviations
+    as the page prints them (`DEVIATION_DIGITS`)."""
     if cases.empty or sens_t.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
     load = _sens_ok(sens_t)
@@ -1185,7 +1215,8 @@ def rerun_gaps(cases: pd.DataFrame, sens_t: pd.DataFrame) -> pd.DataFrame:
             there = float(same.deviation_pct.iloc[0])
             rows.append({"method": r.method, "system": r.system, "variant_label": same.variant_label.iloc[0],
                          "default_pct": r.deviation_mean_pct, "sensitivity_pct": there,
-                         "gap_pp": abs(r.deviation_mean_pct - there), "default_ratio": r.time_ratio,
+                         "gap_pp": abs(np.diff(as_printed([r.deviation_mean_pct, there], DEVIATION_DIGITS))[0]),
+                         "default_ratio": r.time_ratio,
                          "sensitivity_ratio": float(same.time_ratio.iloc[0])})
     return pd.DataFrame(rows, columns=GAP_COLUMNS)
 
@@ -1774,57 +1805,73 @@ def _moves_where(gaps: pd.DataFrame, rows: pd.DataFrame, spread: pd.DataFrame) -
             f"{factor_said} ({ONE_RUN_MOVES[1][1]})")
 
 
-ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "the move between two runs", "another run"),
-                 ("under one factor", "the move under one factor", "another operating point"))
+ONE_RUN_MOVES = ((f"on the same case {RERUN_PAIR}", "the move between two runs"),
+                 ("under one factor", "the move under one factor"))
 """The two moves of `one_run_spread`, in its order: what each is, named by the runs it lies between (`RERUN_PAIR`;
-the move under one factor is named by its run where it is said, `_lead_held`), its short name, and what could
-reverse a lead within it."""
+the move under one factor is named by its run where it is said, `_lead_held`), and its short name."""
 
 NO_SPREAD = (np.nan, np.nan, "", "")
 """`one_run_spread` where nothing is measured."""
 
 
-def _lead_held(lead: float, spread: tuple[float, float, str, str]) -> str:
+def _sweep_order(scale_t: pd.DataFrame, first: str, second: str) -> str:
+    """Markdown: at how many of the sweep's sizes (the scale rows ``scale_t``) where both are `comparable` the
+    |cost deviation| of ``first`` lies below that of ``second``, compared as the page prints them (`DEVIATION_DIGITS`,
+    so that two it prints alike tie), and the sizes where it does not: the one evidence on the order of the two
+    methods that the sweep itself gives. "" where no size compares both."""
+    rows = scale_t[ch12_many_dsos.comparable(scale_t) & scale_t.method.isin([first, second])]
+    dev = rows.pivot_table(index="n_ds", columns="method", values="deviation_pct", aggfunc="first").dropna()
+    if dev.empty or len(dev.columns) < 2:
+        return ""
+    dev = dev.apply(lambda c: as_printed(np.abs(c.astype(float)), DEVIATION_DIGITS))
+    below = dev[first] < dev[second]
+    but = f", every size but {_listed(below.index[~below])}" if 0 < (~below).sum() < len(below) else ""
+    return (f"In the sweep, {first}'s |cost deviation| lies below {second}'s at {int(below.sum())} of its "
+            f"{len(below)} sizes{but}.")
+
+
+SWEEP_RERUN = ("The book has no second run of the sweep, and the moves measured on chapter 08's system neither "
+               "confirm nor overturn this lead.")
+"""What `_lead_held` says of the lead after the sweep's own order (`_sweep_order`): one verdict, whatever the sizes of
+the moves, since they were measured on another system than the sweep's."""
+
+
+def _lead_held(lead: float, spread: tuple[float, float, str, str], order: str = "") -> str:
     """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
     a method's deviation can move by (``spread``, `one_run_spread`; each move named by its runs: the gap between two
     runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08), in sentences of their own: the lead is
     one run at one operating point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name);
     the moves, and the system they were measured on with the deviations there (`_moves_where`), since the sweep's
-    system is another; which of the moves the lead exceeds. Where it does not exceed one, one run does not settle the
-    order, and moves measured on chapter 08's system do not show that another run would reverse it in the sweep: no
-    more than that is said. "" where neither move is measured."""
+    system is another; then the sweep's own evidence on the order (``order``, `_sweep_order`) and `SWEEP_RERUN`. The
+    moves are not weighed against the lead: measured on chapter 08's system, they say nothing of the sweep's. ""
+    where neither move is measured."""
     gap, factor, run, where = spread
-    moves = [(v, what, short, other) for v, (what, short, other) in zip((gap, factor), ONE_RUN_MOVES)
-             if np.isfinite(v)]
+    moves = [(v, what) for v, (what, _) in zip((gap, factor), ONE_RUN_MOVES) if np.isfinite(v)]
     if not moves:
         return ""
     # the factor's move: the run it was measured in (the gap's runs are in its own words, `RERUN_PAIR`)
     in_run = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
-    said = listed(f"by up to {v:.4f} percentage points {what}{in_run.get(what, '')}" for v, what, _, _ in moves)
+    said = listed(f"by up to {v:.4f} percentage points {what}{in_run.get(what, '')}" for v, what in moves)
     measured = f" {'Both were' if len(moves) > 1 else 'It was'} measured on {where}." if where else ""
-    within = [(short, other) for v, _, short, other in moves if lead <= v]
-    if not within:
-        verdict = (f"The lead exceeds {'both moves' if len(moves) > 1 else moves[0][2]}, so no move of that size "
-                   "reverses the order.")
-    else:
-        names = "either move" if len(within) > 1 else within[0][0]
-        verdict = (f"The lead does not exceed {names}, so this one run does not settle the order. Moves measured on "
-                   f"chapter 08's system do not show whether {listed((o for _, o in within), 'or')} would reverse it "
-                   "in the sweep.")
     return (" That lead is one run at one operating point per size (the sweep's conditions name it). The Robustness "
-            f"statement under “Which method when” finds a method's deviation moving {said}.{measured} {verdict}")
+            f"statement under “Which method when” finds a method's deviation moving {said}.{measured}"
+            + (f" {order}" if order else "") + f" {SWEEP_RERUN}")
 
 
-def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD) -> str:
+def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD,
+                  scale_t: pd.DataFrame | None = None) -> str:
     """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
-    lies below the next one's (percentage points), held to what one run can move by (``spread``, `one_run_spread`;
-    `_lead_held`), the comparable methods' offline times (all DSOs' offline work as it ran), and the sweep's offline
-    models they were measured with (`scale_models_text`, its first differing setting per method); "" with fewer than
-    two comparable methods there."""
+    lies below the next one's (percentage points, from the deviations as the page prints them), held to what one run
+    can move by (``spread``, `one_run_spread`; `_lead_held`) and to the order of the two over the whole sweep
+    (``scale_t``, `_sweep_order`; None: not said), the comparable methods' offline times (all DSOs' offline work as it
+    ran), and the sweep's offline models they were measured with (`scale_models_text`, its first differing setting
+    per method); "" with fewer than two comparable methods there."""
     good = at[ch12_many_dsos.comparable(at) & (at.method != SCALE_METHODS["integrated"])]
     if len(good) < 2:
         return ""
-    dev = good.set_index("method").deviation_pct.abs().sort_values()
+    dev = good.set_index("method").deviation_pct.astype(float).abs()
+    dev = pd.Series(as_printed(dev, DEVIATION_DIGITS), index=dev.index).sort_values()
+    order = _sweep_order(scale_t, dev.index[0], dev.index[1]) if scale_t is not None else ""
     offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
     models = scale_models_text(found, short=True)
     lead = float(dev.iloc[1] - dev.iloc[0])
@@ -1834,7 +1881,7 @@ def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str
         said.append(f"{'these numbers and the deviations' if said else 'The deviations'} come from the sweep's "
                     f"offline models, not those of the every-system runs: {models}")
     return (f"The most accurate method's |cost deviation| lies {lead:.4f} percentage points below the next one's."
-            + _lead_held(lead, spread) + (f" {'; '.join(said)}." if said else ""))
+            + _lead_held(lead, spread, order) + (f" {'; '.join(said)}." if said else ""))
 
 
 ANSWER_POINTER = ("The section on many DSOs below gives every size and every offline setting, and the last section "
@@ -1866,7 +1913,7 @@ def answer_text(st: xr.Dataset) -> str:
     noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
     spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"), from_store(st, "sens_paper"))
     answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)),
-                                  _accuracy_gap(at, found, spread)) if p)
+                                  _accuracy_gap(at, found, spread, scale_t)) if p)
     conditions = scale_conditions_text(found, scale_t, models=False)
     return f"{answer}\n\n{conditions + ' ' if conditions else ''}{ANSWER_POINTER}"
 
@@ -1909,7 +1956,7 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
     last = scale_t[scale_t.n_ds == n_max]
     w_max = wins.loc[n_max] if n_max in wins.index else None
     caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)),
-                                   _accuracy_gap(last, found, spread)) if c)
+                                   _accuracy_gap(last, found, spread, scale_t)) if c)
     finished = _all_feasible(scale_t)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
