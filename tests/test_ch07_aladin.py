@@ -188,7 +188,37 @@ def test_convergence_figures_and_texts(archived):
     regions = ch.regions_shown(st)
     headers = {c.replace("\u00ad", "") for c in regions.columns}  # less its soft hyphen: the reader sees no other
     assert {"rated ties it limits", "consensus rows it is in"} <= headers and len(regions) == st.sizes["area"]
-    assert ch.store_text(st, table).endswith(f"{len(table)} runs")
+    said = ch.store_text(st, table)  # review finding: the book's one store line, and what its run count covers
+    growth = len(table) - len(ch.study_table(st, table))
+    assert growth and said == (f"{store.origin_text(st)}: {len(table)} runs, {len(table) - growth} in the tables "
+                               f"below and {growth} of the growth systems.")
+    assert st.attrs["git_commit"] not in said
+
+
+def test_a_dash_in_the_whole_run_tables_is_explained_where_one_is_printed(archived):
+    """Review finding: "–" in the whole runs' tables (the `kkt_systems`, run in-process only) was explained nowhere;
+    the line under them names the systems without a Dask run, and a store where every system ran on Dask gets none."""
+    st, bp = archived[:2]
+    wall = ch.scaling_report(st)["wall"]
+    missing = [s for s in bp["kkt_systems"] if s not in bp["systems"]]
+    assert missing and set(wall.system[wall.dask_s.isna()]) == set(missing)
+    said = ch.text.wall_dash_text(wall, st)
+    assert said.startswith("“–” in the two tables above: not run on Dask (the `kkt_systems` run in-process only: ")
+    assert all(s in said for s in missing)
+    for _, shown in ch.wall_times_tables(wall):  # the dashes it explains are printed
+        assert (shown.loc[[i for i in shown.index if i.replace("\u200b", "") in missing]] == "–").any(axis=None)
+    assert ch.text.wall_dash_text(wall[wall.dask_s.notna()], st) == ""
+
+
+def test_the_message_table_says_why_its_bytes_differ_and_glosses_the_qp_form():
+    """Review finding: the last round's bytes differ from the run's mean for ADMM too, which sends no limits; and the
+    coordinator's "QP form" field was never explained."""
+    prose = " ".join(prose_of("07_aladin").split())
+    assert "since what a region sends changes from round to round, for ALADIN mostly its near limits)" in prose
+    assert "the near limits a region sends change" not in prose
+    assert ch.FIELD_WORDS["qp"].startswith("QP form (") and "qp option" in ch.FIELD_WORDS["qp"]
+    # review finding: the source's "..." rendered as an ellipsis that read as cut text
+    assert '`"1654-5"`: each a multi-region system of' in prose and "`\"1654-5\"` ..." not in prose
 
 
 def test_figures_are_drawn_for_the_column(archived):

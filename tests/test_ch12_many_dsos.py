@@ -1136,6 +1136,54 @@ def test_the_deviation_target_is_printed_size_by_size_beside_its_mean():
     assert f"At its worst size, {p1.idxmax()} DSs, it {'meets' if a.met(p1.max()) else 'misses'} the bound" in text
 
 
+def test_the_deviation_sentence_says_its_mean_is_of_the_unrounded_values():
+    """Review finding: the targets table printed the mean of the stored values while the sentence listed them rounded,
+    and their mean, from the printed values, came out a digit apart. The target stays judged on the stored values;
+    the sentence prints that figure as the table does and says where the printed values' mean differs."""
+    big = store.open_path(PAPER)
+    a = anchors.anchor("scaleout_p1_deviation_pct")
+    t = ch12.frame(big)
+    p1 = t[(t.method == "P1") & (t.n_ds >= anchors.value("scaleout_min_ds"))].deviation_pct.abs()
+    shown = ch12.targets(big).measured[a.measures]
+    printed_mean = ch12._measured(p1.round(a.digits + 2).mean(), 1, a.digits, a.unit)
+    text = ch12.deviation_text(big)
+    assert f"their mean, the target's figure, is {shown}" in text
+    assert ("(of the unrounded values)" in text) == (printed_mean != shown)
+    # where the printed values' mean prints the same, the words stay out (synthetic sizes the target applies to)
+    n0 = int(anchors.value("scaleout_min_ds"))
+    rows = [r for n, d in ((n0, 0.001), (2 * n0, 0.003)) for r in (_row(n, "integrated", 0.0, 1.0), _row(n, "P1", d, 0.5))]
+    even = ch12.deviation_text(_store(rows, buses=(1000, 2000), ts_its=(20, 20)))
+    assert f"is {ch12._measured(0.002, 1, a.digits, a.unit)}." in even and "unrounded" not in even
+
+
+def test_aladins_limits_are_told_in_the_present_and_the_parameters_name_their_exceptions():
+    """Review findings: "Not run above `p3_max_ds`" told the code's history ("once sent", "before the fourth remedy
+    was made", "none of these three was adopted") and an undefined "timeout"; `p3_max_iter` said "default options
+    otherwise" above the `p3_*` options that set others. The pointers to the docstrings stay."""
+    prose = " ".join(prose_of("12_many_dsos").split())
+    for past in ("once sent", "was made", "was adopted", "before cycle damping existed", "diverged", "got the TS"):
+        assert past not in prose, past
+    assert "past the timeout, the longest the coordinator waits for a region's answer (`ALADINOptions.timeout_s`)" in prose
+    assert "the book uses none of these three" in prose
+    limits = prose[prose.index("**Not run above `p3_max_ds`.**"):]
+    for pointer in ("COPY_RELEASE_STEP", "COLD_MAX_ITER`, whose documentation has that run",
+                    "documentation of `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER` in {doc}`../options`"):
+        assert pointer in limits, pointer
+    assert ("`p3_max_iter`: ALADIN's round limit (ALADIN's default options apart from this and the `p3_*` options "
+            "below)") in prose and "default options otherwise" not in prose
+
+
+def test_the_bus_target_groups_its_thousands_as_its_bound_does():
+    """Review finding: ">= 10 000 buses" beside "10666 buses" in one row of the targets table; the measured value
+    is grouped as `forlab.book.anchors.Anchor.show` groups the bound."""
+    big = store.open_path(PAPER)
+    a = anchors.anchor("scaleout_sweep_buses")
+    row = ch12.targets(big).loc[a.measures]
+    buses = int(ch12.sizes(big).buses.max())
+    assert row.bound == f"{a.relation} {a.show()}" and " " in a.show().removesuffix(f" {a.unit}")
+    assert row.measured == f"{buses:,} {a.unit}".replace(",", " ")
+
+
 @pytest.mark.parametrize(("devs", "said"), [
     ((0.001, 0.01), "meets the bound (<= 0.02 %) too"),
     ((0.001, 0.001, 0.05), "misses the bound (<= 0.02 %), though the mean meets it"),

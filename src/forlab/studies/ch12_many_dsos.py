@@ -856,8 +856,18 @@ def deviation_text(st: xr.Dataset) -> str:
     worst = int(dev.idxmax())
     each = ", ".join(f"{_measured(v, 1, a.digits, a.unit)} at {ds_count(int(n))}" for n, v in dev.items())
     return (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
-            f"P1's |deviation| is {each}. At its worst size, {ds_count(worst)}, it "
+            f"P1's |deviation| is {each}; {_mean_words(dev, a)}. At its worst size, {ds_count(worst)}, it "
             f"{_worst_words(a.met(dev.mean()), a.met(dev[worst]), f'{a.relation} {a.show()}')}.")
+
+
+def _mean_words(dev: pd.Series, a: anchors.Anchor) -> str:
+    """The target's figure beside the values `deviation_text` lists: "their mean, the target's figure, is 0.0053 %",
+    with "(of the unrounded values)" where the mean of the values as printed prints otherwise. The target is judged
+    on the stored values, so the figure stays theirs; the words keep a reader's check of the printed ones from
+    seeming to disagree with it."""
+    mean = _measured(dev.mean(), 1, a.digits, a.unit)
+    printed = _measured(dev.round(a.digits + 2).mean(), 1, a.digits, a.unit)  # `_measured`'s decimals
+    return f"their mean, the target's figure, is {mean}" + ("" if printed == mean else " (of the unrounded values)")
 
 
 def _worst_words(mean_met: bool, worst_met: bool, bound: str) -> str:
@@ -1149,12 +1159,14 @@ def _online_share(r, method: str) -> str:
 
 def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
     """A measured target figure as text, in the anchor's ``unit``: "–" when nothing was measured, "failed" for
-    NaN, a count without decimals, anything else with two more decimals than the anchor shows."""
+    NaN, a count without decimals, anything else with two more decimals than the anchor shows; thousands grouped
+    as the anchor's bound is, so the two read alike in one row ("10 666 buses" under ">= 10 000 buses")."""
     if n == 0:
         return "–"
     if not np.isfinite(value):
         return "failed"
-    num = f"{value:.0f}" if float(value).is_integer() else f"{value:.{digits + 2}f}"
+    num = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits + 2}f}"
+    num = num.replace(",", " ")  # thousands grouped as `forlab.book.anchors.Anchor.show` groups the bound beside it
     return f"{num}x" if unit == "x" else f"{num} {unit}".strip()
 
 

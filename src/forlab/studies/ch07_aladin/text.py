@@ -48,6 +48,7 @@ from forlab.studies.ch07_aladin.readers import (
     raised,
     run_label,
     runs,
+    study_table,
     termination,
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
@@ -62,7 +63,8 @@ __all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_
            "limit_passes_shown", "messages_shown", "nonconvergence_text", "overhead_range_text", "overhead_shown",
            "paired_text", "power_text", "provenance_text", "published_text", "regions_shown", "rejected_text",
            "rounds_shown", "rounds_tables", "sci_text", "seconds_text", "shown_anchor", "stop_text", "store_text",
-           "targets17_text", "targets_shown", "targets_text", "wall_times_shown", "wall_times_tables", "whole_run_s"]
+           "targets17_text", "targets_shown", "targets_text", "wall_dash_text", "wall_times_shown", "wall_times_tables",
+           "whole_run_s"]
 
 
 _TEN = 10
@@ -131,8 +133,14 @@ def fmt_iteration(v: float) -> str:
 
 
 def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
-    """Which store the chapter reads: chapter, git commit and number of runs."""
-    return f"chapter {st.attrs['chapter']}, commit {st.attrs['git_commit']}, {len(table)} runs"
+    """Markdown: which store the chapter reads, in the book's one store line (`forlab.book.store.origin_text`), and
+    what its runs (``table``, `convergence_table`) cover: those of the tables below (`study_table`) and those of
+    the growth systems (`growth_only`), which only the coordinator's growth reads, so that the count is not taken
+    for the tables' rows."""
+    growth = len(table) - len(study_table(st, table))
+    covers = (f", {len(table) - growth} in the tables below and {growth} of the growth systems" if growth
+              else ", all in the tables below")
+    return f"{origin_text(st)}: {counted(len(table), 'run')}{covers}."
 
 
 def kkt_text(kk: pd.DataFrame) -> str:
@@ -742,6 +750,20 @@ def wall_times_tables(wt: pd.DataFrame) -> list[TitledTable]:
     return [(WALL_TITLE, times), (_ratios_title(WALL_RATIOS["dask_paired"] in shown), ratios)]
 
 
+def wall_dash_text(wt: pd.DataFrame, st: xr.Dataset) -> str:
+    """Markdown under `wall_times_tables`: what a "–" in their Dask columns means, where a row of `wall_times` has
+    no Dask run (the page's other dashes mean a target not reached): the ``kkt_systems`` that are not among the
+    ``systems`` run in-process only, and without "dask" among the ``modes`` no system runs there; "" where every row
+    ran on Dask."""
+    missing = wt.system[~np.isfinite(wt.dask_s.astype(float))]
+    if missing.empty:
+        return ""
+    params = json.loads(st.attrs["parameters"])
+    why = ("the `kkt_systems` run in-process only" if "dask" in params["modes"]
+           else "this run's `modes` leave out `\"dask\"`")
+    return f"“–” in the two tables above: not run on Dask ({why}: {listed(missing)})."
+
+
 MARGINAL = 1.5
 """The largest ratio of one whole run to another that this chapter calls a marginal slowdown (forlab's reading of
 the P3 paper's word, which its abstract does not quantify): at most half as long again."""
@@ -1233,7 +1255,8 @@ def published_text(published: dict) -> str:
 
 
 FIELD_WORDS = {"lambda": "λ, consensus multipliers", "z": "z, proximal point", "rho": "ρ, penalties",
-               "qp": "QP form", "x": "x, local solution", "cost": "local cost", "grad": "cost gradient",
+               "qp": "QP form (ALADIN's qp option: which fields the region sends back)",
+               "x": "x, local solution", "cost": "local cost", "grad": "cost gradient",
                "hess": "Hessian of the Lagrangian", "jac": "Jacobian of the equalities",
                "jac_ineq": "Jacobian of the inequalities", "ineq_lo": "distances to lower limits",
                "ineq_up": "distances to upper limits", "y": "y, multipliers", "x_c": "x, coupled variables",
