@@ -1314,21 +1314,20 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     held = ch09_comparison._lead_held
     on = "case9+case33bw, chapter 08's system, where P1 FOR offer's |cost deviation| is 0.0400 to 0.3400 %"
     order = "In the sweep, A's |cost deviation| lies below B's at 2 of its 3 sizes, every size but 1 DS."
-    # second review D #1: the same verdict whether the lead exceeds the moves or not (they were measured elsewhere)
-    for lead in (0.05, 0.01):
-        assert held(lead, (0.02, 0.03, "", on), order).endswith(
-            f"Both were measured on {on}. {order} {ch09_comparison.SWEEP_RERUN}")
+    # second review D #1: one verdict, whatever the lead (the moves were measured elsewhere; the lead is no argument)
+    assert held((0.02, 0.03, "", on), order).endswith(
+        f"Both were measured on {on}. {order} {ch09_comparison.SWEEP_RERUN}")
     # second read #6: both moves named by their runs, the gap's in the Robustness caveat's one wording (next to a
     # factor's move in the paper-scale run it read as if it came from that run too)
-    assert held(0.01, (0.02, 0.08, "chapter 08's paper-scale run", on)).endswith(
+    assert held((0.02, 0.08, "chapter 08's paper-scale run", on)).endswith(
         "moving by up to 0.0200 percentage points on the same case between chapter 08's default run and the default "
         "run of its own chapter and by up to 0.0800 percentage points under one factor in chapter 08's paper-scale "
         f"run. Both were measured on {on}. {ch09_comparison.SWEEP_RERUN}")
-    assert held(0.05, (np.nan, 0.03, "chapter 08's default run", on)).endswith(
+    assert held((np.nan, 0.03, "chapter 08's default run", on)).endswith(
         f"It was measured on {on}. {ch09_comparison.SWEEP_RERUN}")
     caveat = ch09_comparison._rerun_caveat(pd.DataFrame({"method": ["P1 FOR offer"], "gap_pp": [0.02]}), 0.08)
     assert f"0.0200 percentage points {ch09_comparison.RERUN_PAIR}, which sizes" in caveat
-    assert held(0.05, ch09_comparison.NO_SPREAD) == ""
+    assert held(ch09_comparison.NO_SPREAD) == ""
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
     assert ch09_comparison.sweep_text(chapter.drop_dims("scale")) == ""
 
@@ -1464,7 +1463,7 @@ def test_moves_of_two_methods_each_give_their_own_methods_deviations(chapter):
     assert where == (f"{SYSTEM}, chapter 08's system, where {g.method}'s |cost deviation| is {gap_dev.min():.4f} to "
                      f"{gap_dev.max():.4f} % ({gap_move}) and {ch09_comparison.SCALE_METHODS['P2']}'s is "
                      f"{p2_dev.min():.4f} to {p2_dev.max():.4f} % ({factor_move})")
-    held = ch09_comparison._lead_held(0.01, (rerun, factor, "chapter 08's default run", where))
+    held = ch09_comparison._lead_held((rerun, factor, "chapter 08's default run", where))
     assert "one method's deviation" not in held and f"Both were measured on {where}." in held
 
 

@@ -144,6 +144,11 @@ the table. Tables displayed one after the other render as one grid, so every tab
 another gets one; `titled` turns them into what to display."""
 
 
+def items(clauses) -> str:
+    """Markdown: ``clauses`` as a list, one item each, separated by semicolons, the last ending the sentence."""
+    return ";\n".join(f"- {c}" for c in clauses) + "."
+
+
 def titled(tables: list[TitledTable]) -> list:
     """What a notebook displays for ``tables`` (`TitledTable` pairs, in their order): each title as Markdown above
     its table, ``display(*titled(...))``. An empty title is refused: it would show as the object's repr

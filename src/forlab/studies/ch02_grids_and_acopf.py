@@ -36,7 +36,17 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
 from forlab.book.store import origin_text, parameters_text
-from forlab.book.tables import TitledTable, as_printed, counted, listed, printable, span, table, wrappable
+from forlab.book.tables import (
+    TitledTable,
+    as_printed,
+    counted,
+    fixed_span,
+    listed,
+    printable,
+    span,
+    table,
+    wrappable,
+)
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
 from forlab.opf.outcome import unmeasured_when_failed
@@ -1119,8 +1129,8 @@ def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
         return text + ("forlab's build and solve only: this store does not time forlab's start power flow (written "
                        "before `forlab.opf.bench.time_forlab` timed it), so that side leaves out the power flow "
                        "that `runopp`'s side holds.")
-    start = printed_times(both).forlab_start_time_s  # as the table prints it
-    return text + (f"forlab's start power flow (column *start*, {span(start, '.1f', ' ms')} here, "
+    start = fixed_span(1e3 * both.forlab_start_time_s, TIME_DECIMALS["forlab_start_time_s"], " ms")  # as printed
+    return text + (f"forlab's start power flow (column *start*, {start} here, "
                    "computed once per model by `forlab.opf.acopf.ACOPF.initial_point`), build and solve. The start "
                    "also holds what `runopp`'s clock leaves out (copying the net, and checking the power-flow point "
                    "against the flat one), so that ratio leans, if anything, against forlab.")

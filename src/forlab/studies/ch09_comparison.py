@@ -41,6 +41,7 @@ from forlab.book.tables import (
     clipped,
     counted,
     fixed,
+    items,
     listed,
     page_index,
     printable,
@@ -1270,7 +1271,7 @@ def rerun_text(st: xr.Dataset, sens_t: pd.DataFrame) -> str:
     text = (f"The P1 and P2 rows of this table are other runs than those of the section “{DEFAULT_SECTION}”: "
             f"{{doc}}`08_sensitivity` sizes each DSO's offline model itself"
             + (f" and {repeats}" if repeats else "") + ". How it sizes them, against the default runs:\n\n"
-            + ";\n".join(f"- {line}" for line in sizes) + ".")
+            + items(sizes))
     gaps = rerun_gaps(from_store(st, "default_case"), sens_t)
     if gaps.empty:
         return text
@@ -1836,8 +1837,8 @@ SWEEP_RERUN = ("The book has no second run of the sweep, and the moves measured 
 the moves, since they were measured on another system than the sweep's."""
 
 
-def _lead_held(lead: float, spread: tuple[float, float, str, str], order: str = "") -> str:
-    """Markdown: the accuracy lead at the sweep's largest size (``lead``, percentage points) held to what one run of
+def _lead_held(spread: tuple[float, float, str, str], order: str = "") -> str:
+    """Markdown: the accuracy lead at the sweep's largest size, said beside what one run of
     a method's deviation can move by (``spread``, `one_run_spread`; each move named by its runs: the gap between two
     runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08), in sentences of their own: the lead is
     one run at one operating point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name);
@@ -1881,7 +1882,7 @@ def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str
         said.append(f"{'these numbers and the deviations' if said else 'The deviations'} come from the sweep's "
                     f"offline models, not those of the every-system runs: {models}")
     return (f"The most accurate method's |cost deviation| lies {lead:.4f} percentage points below the next one's."
-            + _lead_held(lead, spread, order) + (f" {'; '.join(said)}." if said else ""))
+            + _lead_held(spread, order) + (f" {'; '.join(said)}." if said else ""))
 
 
 ANSWER_POINTER = ("The section on many DSOs below gives every size and every offline setting, and the last section "

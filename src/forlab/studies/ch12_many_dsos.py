@@ -50,10 +50,12 @@ from forlab.book.runner import (
 from forlab.book.store import origin_text, short_commit
 from forlab.book.tables import (
     TitledTable,
+    as_printed,
     clipped,
     counted,
     fixed,
     fixed_columns,
+    items,
     listed,
     printable,
     span,
@@ -745,7 +747,7 @@ def paper_note(t: pd.DataFrame) -> str:
                for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
         if who:
             said.append(f"“{word}” ({'; '.join(who)}): {clause}")
-    out = ([f"A row without a result says why in its column *online / integrated*:\n\n{_items(said)}"] if said
+    out = ([f"A row without a result says why in its column *online / integrated*:\n\n{items(said)}"] if said
            else [])
     dashes = []
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
@@ -761,13 +763,8 @@ def paper_note(t: pd.DataFrame) -> str:
     if (ran & (t.method == "P3")).any():
         dashes.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
     if dashes:
-        out.append(f"A “–” in the table:\n\n{_items(dashes)}")
+        out.append(f"A “–” in the table:\n\n{items(dashes)}")
     return "\n\n".join(out)
-
-
-def _items(clauses: list[str]) -> str:
-    """Markdown: ``clauses`` as a list, one item each, the last ending the sentence."""
-    return ";\n".join(f"- {c}" for c in clauses) + "."
 
 
 def _why_detail(rows: pd.DataFrame, word: str) -> str:
@@ -866,7 +863,7 @@ def _mean_words(dev: pd.Series, a: anchors.Anchor) -> str:
     on the stored values, so the figure stays theirs; the words keep a reader's check of the printed ones from
     seeming to disagree with it."""
     mean = _measured(dev.mean(), 1, a.digits, a.unit)
-    printed = _measured(dev.round(a.digits + 2).mean(), 1, a.digits, a.unit)  # `_measured`'s decimals
+    printed = _measured(as_printed(dev, a.digits + 2).mean(), 1, a.digits, a.unit)  # `_measured`'s decimals
     return f"their mean, the target's figure, is {mean}" + ("" if printed == mean else " (of the unrounded values)")
 
 
