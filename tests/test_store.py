@@ -427,6 +427,10 @@ def test_a_store_says_where_it_comes_from_in_one_form():
     assert store.origin_text(st) == "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC)"
     assert store.origin_text(st, "study 2 min") == (
         "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min)")
+    st.attrs["parameters"] = '{"cases":["case30"],"n":2}'
+    assert store.paper_origin(st, "study 2 min") == (
+        "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min; "
+        'parameters `cases = ["case30"]`, `n = 2`)')
     st.attrs["git_commit"] += "-dirty"
     assert store.short_commit(st.attrs) == "0123456-dirty"
     assert store.short_commit({"git_commit": "unknown"}) == "unknown"

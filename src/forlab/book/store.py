@@ -619,6 +619,13 @@ def parameters_text(st: xr.Dataset) -> str:
     return ", ".join(_inline_code(f"{k} = {json.dumps(v)}") for k, v in params.items())
 
 
+def paper_origin(st: xr.Dataset, *details: str) -> str:
+    """`origin_text` of a paper-scale (archived profile) store with the parameters it ran with (`parameters_text`)
+    as its last detail: the one line by which every chapter's paper-scale section names its store, ``details``
+    (such as the study's wall time) before the parameters."""
+    return origin_text(st, *details, f"parameters {parameters_text(st)}")
+
+
 def _inline_code(text: str) -> str:
     """``text`` as Markdown inline code: between single backticks, or, where it holds one, between a run of backticks
     longer than any in it, padded with spaces (CommonMark's rule)."""
