@@ -104,6 +104,40 @@ def test_real_kernel_keeps_bars_out_of_the_notebook(tmp_path, monkeypatch, capfd
     assert "kernelbar" in capfd.readouterr().err
 
 
+def test_no_progress_silences_bars_and_lines_in_a_process_that_inherits_it():
+    """What a chapter's kernel does under `forlab run --no-progress`: it inherits the variable, draws nothing."""
+    import subprocess
+
+    script = (
+        "from forlab.book.progress import bar, line\n"
+        "for _ in bar(range(3), desc='childbar'):\n"
+        "    pass\n"
+        "line('childline')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != progress.NO_PROGRESS}
+    drawn = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "childbar" in drawn.stderr and "childline" in drawn.stderr  # without it the child does draw
+    quiet = subprocess.run([sys.executable, "-c", script], env=env | {progress.NO_PROGRESS: "1"},
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    assert (quiet.stderr, quiet.stdout) == ("", "")
+
+
+def test_silence_sets_the_variable_for_the_block_and_restores_it(monkeypatch):
+    monkeypatch.delenv(progress.NO_PROGRESS, raising=False)
+    with progress.silence():
+        assert progress.silenced() and os.environ[progress.NO_PROGRESS]
+    assert progress.NO_PROGRESS not in os.environ
+    with progress.silence(False):
+        assert not progress.silenced()
+    monkeypatch.setenv(progress.NO_PROGRESS, "set by the user")
+    try:
+        with progress.silence():
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert os.environ[progress.NO_PROGRESS] == "set by the user"
+
+
 def test_a_progress_line_goes_to_the_terminal(capsys):
     from forlab.book import progress as progress_module
 

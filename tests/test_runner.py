@@ -1,6 +1,7 @@
 """forlab.book.runner and the forlab CLI: parameters, coercion, the chapter convention, caching, a real papermill run."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -287,7 +288,9 @@ def test_book_copy_hides_code_and_plumbing(repo, capfd):
     source_before = nb_path.read_text()
     capfd.readouterr()
     assert cli.main(["run", "a_first", "--no-progress"]) == 0
-    assert "without encryption" not in capfd.readouterr().err  # the kernel channel is encrypted, no warning
+    terminal = capfd.readouterr().err
+    assert "without encryption" not in terminal  # the kernel channel is encrypted, no warning
+    assert "tinybar" not in terminal and "Executing" not in terminal  # the chapter's own bars and papermill's
     assert nb_path.read_text() == source_before
 
     book = nbformat.read(repo / runner.EXECUTED_DIR / "a_first.ipynb", as_version=4)
@@ -303,6 +306,24 @@ def test_book_copy_hides_code_and_plumbing(repo, capfd):
     assert not any(
         "remove-input" in c.metadata.get("tags", []) for c in nbformat.read(nb_path, as_version=4).cells
     )
+
+
+@pytest.mark.parametrize("argv, inherited", [(["--no-progress"], "1"), ([], None)])
+def test_no_progress_is_set_for_the_run_and_restored_after(repo, monkeypatch, argv, inherited):
+    """`forlab run --no-progress` sets `progress.NO_PROGRESS` while the chapter runs (its kernel inherits it, as
+    `test_book_copy_hides_code_and_plumbing` checks end to end) and removes it after."""
+    from forlab.book import progress
+
+    monkeypatch.delenv(progress.NO_PROGRESS, raising=False)
+    seen = []
+
+    def fake_run_chapter(root, chapter, overrides=(), profile=None, progress_bar=True):
+        seen.append(os.environ.get(progress.NO_PROGRESS))
+        return runner.RunResult(chapter, {}, True, root / "a.ipynb", root / "a.nc")
+
+    monkeypatch.setattr(runner, "run_chapter", fake_run_chapter)
+    assert cli.main(["run", "a_first", *argv]) == 0
+    assert seen == [inherited] and progress.NO_PROGRESS not in os.environ
 
 
 def test_prepare_for_book_on_outputs():

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from forlab.book import htmlcheck, runner, store
+from forlab.book import htmlcheck, progress, runner, store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         help="override a declared parameter (repeatable); VALUE is converted to the default's type",
     )  # fmt: skip
     run.add_argument("--profile", help="a named parameter set from the notebook's metadata.forlab.profiles")
-    run.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
+    run.add_argument(
+        "--no-progress",
+        action="store_true",
+        help=f"no progress bars: neither papermill's per-cell bar nor the chapter's own (${progress.NO_PROGRESS})",
+    )
 
     book = sub.add_parser(
         "book", help="re-run changed chapters with their defaults, then build the HTML book"
@@ -45,13 +49,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     root = runner.find_root()
-    result = runner.run_chapter(
-        root,
-        args.chapter,
-        [tuple(p) for p in args.parameter],
-        args.profile,
-        progress_bar=not args.no_progress,
-    )
+    # the chapter's kernel inherits the variable: its bars, and papermill's, stay off
+    with progress.silence(args.no_progress):
+        result = runner.run_chapter(root, args.chapter, [tuple(p) for p in args.parameter], args.profile)
     kind = "default parameters" if result.default else f"parameters {store.canonical_json(result.parameters)}"
     print(f"{result.chapter} ran with {kind}")
     for label, path in (("store", result.store), ("notebook", result.notebook)):

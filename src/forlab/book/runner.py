@@ -43,6 +43,7 @@ import yaml
 
 from forlab.book import store
 from forlab.book.progress import bar as terminal_bar
+from forlab.book.progress import silenced as progress_silenced
 from forlab.book.store import declared_parameters  # in store: open_store needs it too
 
 KERNEL = "python3"
@@ -538,6 +539,7 @@ def run_chapter(
     run, read no store its `chapter_inputs` do not declare; otherwise ChapterFailed (or the interrupt) leaves the
     previous copy and keeps what ran at ``results/<chapter>/<hash>.failed.ipynb``. A default run forgets the
     chapter's cache entry first and records it on success, so the book never counts a failed run as done.
+    ``progress_bar`` is papermill's per-cell bar, off in any case under `forlab.book.progress.NO_PROGRESS`.
     """
     nb_path = notebook_path(root, chapter)
     declared, named = read_chapter(root, chapter)
@@ -584,7 +586,7 @@ class _Run:
         try:
             papermill.execute_notebook(
                 str(self.nb_path), str(tmp), parameters=self.parameters, kernel_name=KERNEL, cwd=str(self.root),
-                progress_bar=self.progress_bar, config=_quiet_kernel_config(),
+                progress_bar=self.progress_bar and not progress_silenced(), config=_quiet_kernel_config(),
             )  # fmt: skip
             self.check(log, before)
         except BaseException as err:
