@@ -247,6 +247,27 @@ def test_the_speed_ups_set_runopps_call_against_forlabs_start_build_and_solve(mo
     assert row.speedup_total == pytest.approx(2.0) and row.speedup_solve == pytest.approx(4.0)
 
 
+def test_compare_takes_its_speed_ups_from_the_one_rule_chapter_02_takes_them_from(monkeypatch):
+    """Fix K1, item 2: `compare` and chapter 02's `speedups` each wrote runopp / forlab; both now call
+    `bench.speedups`, which takes floats (a row of `compare`) and table columns (the chapter's tables) alike. A row
+    where one engine failed has none (NaN)."""
+    rule, calls = bench.speedups, []
+    monkeypatch.setattr(bench, "speedups", lambda *a, **k: calls.append(k) or rule(*a, **k))
+    monkeypatch.setattr(bench, "time_forlab", lambda net, repeats: {
+        "forlab_success": True, "forlab_start_time_s": 0.1, "forlab_build_time_s": 0.2, "forlab_solve_time_s": 0.3})
+    runopp = {"runopp_success": True, "runopp_wall_time_s": 1.2}
+    monkeypatch.setattr(bench, "time_runopp", lambda net, repeats: runopp)
+    row = bench.compare({"case9": cases.load("case9")}, repeats=3, runopp=True, progress=False).loc["case9"]
+    ratios = rule(1.2, start_s=0.1, build_s=0.2, solve_s=0.3)
+    assert len(calls) == 1 and row[list(ratios)].tolist() == list(ratios.values())
+    columns = rule(pd.Series([1.2, 2.4]), start_s=pd.Series([0.1, 0.1]), build_s=pd.Series([0.2, 0.2]),
+                   solve_s=pd.Series([0.3, 0.3]))
+    assert {k: v.iloc[0] for k, v in columns.items()} == ratios and columns["speedup_solve"].iloc[1] == pytest.approx(8.0)
+    runopp.update(runopp_success=False, runopp_wall_time_s=np.nan)
+    failed = bench.compare({"case9": cases.load("case9")}, repeats=3, runopp=True, progress=False).loc["case9"]
+    assert np.isnan(failed[list(ratios)].astype(float)).all()
+
+
 def test_build_and_start_are_the_fastest_of_the_repeats_on_the_last_model(monkeypatch):
     """`forlab.opf.bench._built`, the one rule of `time_forlab` and `build_and_solve_times`: ``repeats`` models, each
     built and started on the clock, the fastest build and start counting (a single build read 0.25 s for case39 in a

@@ -999,10 +999,11 @@ def test_the_paper_scale_run_names_its_parameters(archived):
     Review C, item 11: printed before the section's result, its list of PGLib cases buried the headline; the store
     and its parameters now close the text, in a paragraph of their own."""
     text = ch02.paper_text(archived)
-    origin = store.origin_text(archived, f"parameters {store.parameters_text(archived)}")
+    origin = store.paper_origin(archived)  # the one line every paper-scale section names its store with
     assert text.startswith("In the paper-scale run, case1354pegase solves to ")
     assert text.endswith(f"\n\n{origin}.") and text.count(origin) == 1
     assert "`repeats = 7`" in store.parameters_text(archived)  # the paper profile's, from the store
+    assert not hasattr(ch02, "_origin")  # fix K1, item 1: the chapter's own copy of `paper_origin` is gone
 
 
 def test_the_losses_print_alike_in_the_three_tables_of_the_grids(archived):
@@ -1108,3 +1109,22 @@ def test_a_row_without_its_start_has_no_start_build_and_solve_speed_up():
     assert ch02.total_header(older) == "speed-up build + solve"
     # the constant used only inside the module is private; the function the verdict uses is exported
     assert not hasattr(ch02, "FORLAB_TIME_COLUMNS") and "speedups" in ch02.__all__
+
+
+def test_the_speed_up_target_is_judged_on_the_speed_ups_the_store_holds(archived):
+    """Fix K1, item 2: `speedups` wrote the ratio of `forlab.opf.bench.compare` a second time, and `_speed_sentence`
+    recomputed the speed-ups the store holds to judge the target. Both now take the one rule,
+    `forlab.opf.bench.speedups`; on the archived store the stored speed-ups are that rule's numbers on its own times
+    to the last bit, so the verdict reads them: a stored speed-up below the target misses it."""
+    sp = ch02.speed(archived)
+    both = sp[sp.forlab_success.astype(bool) & sp.runopp_success.astype(bool)]
+    rule = bench.speedups(both.runopp_wall_time_s, start_s=both.forlab_start_time_s,
+                          build_s=both.forlab_build_time_s, solve_s=both.forlab_solve_time_s)
+    assert ch02._start_timed(both) and len(both) > 1
+    for column, ratios in rule.items():
+        assert both[column].tolist() == ratios.tolist() == ch02.speedups(both)[column].tolist()
+    target = anchors.anchor("acopf_speedup_vs_runopp")
+    assert f"the {target.show()} target is met for the solves" in ch02.speed_text(archived)
+    slowest = both.speedup_solve == both.speedup_solve.min()
+    lowered = both.assign(speedup_solve=both.speedup_solve.where(~slowest, 0.99 * target.value))
+    assert f"the {target.show()} target is **missed** for the solves" in ch02._speed_sentence(lowered, True)

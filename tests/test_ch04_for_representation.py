@@ -295,6 +295,24 @@ def test_the_misses_of_the_counted_volume_are_counted_from_the_table_shown(archi
     assert "ch04.volume_agreement_text(info)" in code_of(NOTEBOOK)
 
 
+def test_the_paper_text_names_its_store_by_the_line_of_every_paper_scale_section(archived):
+    """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
+    assert f"\n\n{store.paper_origin(archived)}: the largest observed" in ch04.paper_text(archived)
+    assert not hasattr(ch04, "parameters_text")
+
+
+def test_the_paper_text_computes_the_volume_agreement_once(archived, monkeypatch):
+    """Fix K1, item 3: `paper_text` ran `volume_agreement` once per sentence on the volume (`volume_agreement_text`,
+    `volume_summary`); it computes it once and passes it to both, whose sentences read as each alone writes them."""
+    info = ch04.offer_info(archived)
+    alone, summary = ch04.volume_agreement_text(info), ch04.volume_summary(info)
+    agreement, calls = ch04.volume_agreement, []
+    monkeypatch.setattr(ch04, "volume_agreement", lambda i: calls.append(i) or agreement(i))
+    text = ch04.paper_text(archived)
+    assert len(calls) == 1
+    assert f"\n\n{alone}\n\n" in text and f" {summary} " in text
+
+
 def test_points_needed():
     assert ch04.points_needed(observed=0.01) is None and ch04.points_needed(observed=0.02) is None
     n = ch04.points_needed(observed=0.002)

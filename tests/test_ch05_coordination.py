@@ -495,6 +495,12 @@ def test_printed_tables_fit_the_page(archived):
         assert frame.index.names == ch05.CASE_INDEX
 
 
+def test_the_paper_text_names_its_store_by_the_line_of_every_paper_scale_section(archived):
+    """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
+    assert ch05.paper_text(archived).startswith(f"{store.paper_origin(archived)}:\n\n")
+    assert not hasattr(ch05, "parameters_text")
+
+
 def test_paper_text_and_figure(archived):
     text = ch05.paper_text(archived)
     assert text.startswith(f"From `{archived.attrs['store_path']}` (commit `{archived.attrs['git_commit'][:7]}`")

@@ -198,6 +198,17 @@ def test_the_paper_store_names_its_path_commit_and_date():
                                    f"{created} UTC; parameters {store.parameters_text(st)}).")
     # review finding: the paper run's hang timeout (600 s, the default 120 s) was not on the page
     assert "`timeout_s = 600.0`" in ch11.paper_text(st)
+
+
+def test_the_paper_text_is_the_line_of_every_paper_scale_section():
+    """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
+    from pathlib import Path
+
+    from forlab.book import store
+
+    st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    assert ch11.paper_text(st) == f"{store.paper_origin(st)}."
+    assert not hasattr(ch11, "parameters_text")
     assert ch11.paper_text(None) == ("No store of every probe yet: run `forlab run 11_reliability --profile paper` "
                                      "(or `.venv/bin/python scripts/probes.py --profile paper`).")
 

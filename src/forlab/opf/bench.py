@@ -131,8 +131,17 @@ def time_runopp(net, repeats: int = 3) -> dict:
     return {k.replace("runopp_pf_", "runopp_"): v for k, v in runopp_start(net, "pf", repeats).items()}
 
 
+def speedups(runopp_s, *, start_s, build_s, solve_s) -> dict:
+    """runopp's speed-ups over forlab from their times, in any unit they share, as floats (`compare`) or as columns
+    of a table (the chapter that reads its store, `forlab.studies.ch02_grids_and_acopf.speedups`), by one rule:
+    ``speedup_total``, runopp's whole call over forlab's start + build + one solve (``start_s`` 0 over build and
+    solve alone, where the start is not timed), and ``speedup_solve``, over forlab's solve alone; in the order
+    `compare` stores them."""
+    return {"speedup_total": runopp_s / (start_s + build_s + solve_s), "speedup_solve": runopp_s / solve_s}
+
+
 def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = True) -> pd.DataFrame:
-    """One row per net: size, forlab and runopp outcome and times, and the speed-up runopp / forlab.
+    """One row per net: size, forlab and runopp outcome and times, and the speed-ups runopp / forlab (`speedups`).
 
     runopp's time is one whole call: its start power flow, its model set-up and its solve (pandapower runs the power
     flow inside ``runopp``, so its solve cannot be timed apart). ``speedup_total`` sets it against forlab's start
@@ -152,9 +161,9 @@ def compare(nets: dict, repeats: int = 3, runopp: bool = True, progress: bool = 
             row.update({"runopp_success": False, "runopp_status": "skipped", "runopp_objective": np.nan,
                         "runopp_wall_time_s": np.nan})
         both = row["forlab_success"] and row["runopp_success"]
-        forlab_total = row["forlab_start_time_s"] + row["forlab_build_time_s"] + row["forlab_solve_time_s"]
-        row["speedup_total"] = row["runopp_wall_time_s"] / forlab_total if both else np.nan
-        row["speedup_solve"] = row["runopp_wall_time_s"] / row["forlab_solve_time_s"] if both else np.nan
+        ratios = speedups(row["runopp_wall_time_s"], start_s=row["forlab_start_time_s"],
+                          build_s=row["forlab_build_time_s"], solve_s=row["forlab_solve_time_s"])
+        row.update(ratios if both else dict.fromkeys(ratios, np.nan))
         rows.append(row)
     return pd.DataFrame(rows).set_index("net")
 

@@ -35,7 +35,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
-from forlab.book.store import origin_text, parameters_text
+from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
     as_printed,
@@ -1032,17 +1032,17 @@ def printed_times(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def speedups(t: pd.DataFrame) -> pd.DataFrame:
-    """The ``net`` table ``t`` with runopp's speed-ups over forlab computed from its times, in whatever unit they share
-    (a table without runopp's, forlab's solve or build time is returned as it is): ``speedup_solve`` over forlab's
-    solve, ``speedup_total`` over its start, build and solve, or its build and solve in a store that does not time
-    the start (`_start_timed`, what `total_header` says). Where the store times the start, a row without one has no
-    total (NaN, as `forlab.opf.bench.compare` leaves it): a build-and-solve ratio would stand under a header that
-    counts the start."""
+    """The ``net`` table ``t`` with runopp's speed-ups over forlab computed from its times, in whatever unit they share,
+    by the rule `forlab.opf.bench.compare` stores them by (`forlab.opf.bench.speedups`; a table without runopp's,
+    forlab's solve or build time is returned as it is): ``speedup_solve`` over forlab's solve, ``speedup_total`` over
+    its start, build and solve, or its build and solve in a store that does not time the start (`_start_timed`, what
+    `total_header` says). Where the store times the start, a row without one has no total (NaN, as
+    `forlab.opf.bench.compare` leaves it): a build-and-solve ratio would stand under a header that counts the start."""
     out = t.copy()
     if {"runopp_wall_time_s", "forlab_solve_time_s", "forlab_build_time_s"} <= set(out.columns):
         start = out.forlab_start_time_s if "forlab_start_time_s" in out and _start_timed(out) else 0.0
-        out["speedup_solve"] = out.runopp_wall_time_s / out.forlab_solve_time_s
-        out["speedup_total"] = out.runopp_wall_time_s / (start + out.forlab_build_time_s + out.forlab_solve_time_s)
+        out = out.assign(**bench.speedups(out.runopp_wall_time_s, start_s=start, build_s=out.forlab_build_time_s,
+                                          solve_s=out.forlab_solve_time_s))
     return out
 
 
@@ -1089,12 +1089,18 @@ def _start_timed(sp: pd.DataFrame) -> bool:
 def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
     """The speed paragraph: the speed-up of a solve and of (start +) build + solve where both engines converge
     (``both``, the ``net`` table's rows with its stored times), their ranges as the runopp table prints them
-    (`printed_times`), the target judged on the unrounded times (`speedups`), as every chapter judges a target
-    (`forlab.book.anchors.Anchor.met` on the stored value): a speed-up of 9.96x printed as 10.0x misses 10x."""
+    (`printed_times`), the target judged on the unrounded speed-ups the store holds, as every chapter judges a target
+    (`forlab.book.anchors.Anchor.met` on the stored value): a speed-up of 9.96x printed as 10.0x misses 10x.
+
+    The store's speed-ups are the ones `speedups` would recompute: `forlab.opf.bench.compare` wrote them from the
+    times it stores by the same rule (`forlab.opf.bench.speedups`), a store that does not time the start over build
+    and solve, as `speedups` counts them there. Rows without them (made by hand, not read from a store) get them
+    from `speedups`."""
     if both.empty:
         return ("**Speed.** `runopp` converged on none of the cases it was run on here, so no ratio is measured; the "
                 "times are in the table.")
-    shown, judged = printed_times(both), speedups(both)
+    stored = {"speedup_total", "speedup_solve"} <= set(both.columns)
+    shown, judged = printed_times(both), both if stored else speedups(both)
     lo_t, hi_t = shown.speedup_total.min(), shown.speedup_total.max()
     lo_s, hi_s = shown.speedup_solve.min(), shown.speedup_solve.max()
     target = anchors.anchor("acopf_speedup_vs_runopp")
@@ -1910,19 +1916,13 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     return list(zip(titles, tables))
 
 
-def _origin(big: xr.Dataset) -> str:
-    """Where a paper-scale store comes from and the parameters it ran with (`forlab.book.store.origin_text`,
-    `parameters_text`), as every chapter's paper-scale section names them."""
-    return origin_text(big, f"parameters {parameters_text(big)}")
-
-
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: case1354pegase's optimum and times from a paper-scale store ("" when it has no case1354pegase), its
     times in ms as the tables above it print them (`_in_ms`): the benchmark's times from the power-flow start
     (`forlab.opf.bench.compare`) and the time target judged from the flat start it is set for
     (`pegase_target_text`); then, over all its nets, the warm re-solves against the cold solves (`warm_text`); last,
-    in a paragraph of its own, the store and the parameters it ran with (`_origin`), after the section's result
-    rather than before it (its list of PGLib cases alone runs to a thousand characters)."""
+    in a paragraph of its own, the store and the parameters it ran with (`forlab.book.store.paper_origin`), after
+    the section's result rather than before it (its list of PGLib cases alone runs to a thousand characters)."""
     bt = _paper_nets(big)
     if "case1354pegase" not in bt.index:
         return ""
@@ -1939,4 +1939,4 @@ def paper_text(big: xr.Dataset) -> str:
             f"{_in_ms(pg.forlab_warm_solve_time_s, 'forlab_warm_solve_time_s')}. "
             f"{_sentence(pegase_target_text(pg, in_ms=True))}."
         )
-    return f"{result} {warm_text(bt, warm_timed=warm_timed(big))}\n\n{_origin(big)}."
+    return f"{result} {warm_text(bt, warm_timed=warm_timed(big))}\n\n{paper_origin(big)}."

@@ -36,7 +36,7 @@ from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative, check_types
-from forlab.book.store import origin_text, parameters_text
+from forlab.book.store import paper_origin
 from forlab.book.tables import TitledTable, as_printed, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
@@ -541,7 +541,7 @@ def _workers(n: int) -> str:
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: the paper-scale run's scale test (one and two workers, the wall-time target, the speed-up of the
     wall times as the table prints them, identical samples), from its store named with the parameters it ran with
-    (`forlab.book.store.parameters_text`, as every paper-scale section), then `load_text`. The target is judged on
+    (`forlab.book.store.paper_origin`, as every paper-scale section), then `load_text`. The target is judged on
     the stored, unrounded wall time, as every chapter judges a target (`forlab.book.anchors.Anchor.met`): a run of
     90.04 s prints as 90.0 s and misses "at most 90 s"."""
     bt = timing_table(big)
@@ -549,7 +549,7 @@ def paper_text(big: xr.Dataset) -> str:
     # the wall times as the table prints them (`DECIMALS`): the speed-up is theirs, as a reader recomputes it
     two, one = as_printed([bt.t_wall_time_s.get(w, float("nan")) for w in (2, 1)], DECIMALS["t_wall_time_s"])
     return (
-        f"{origin_text(big, f'parameters {parameters_text(big)}')}: {int(bt.t_samples.iloc[0])} samples of "
+        f"{paper_origin(big)}: {int(bt.t_samples.iloc[0])} samples of "
         f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
         f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
         f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "

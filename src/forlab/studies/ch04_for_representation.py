@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_distinct, check_non_negative, check_types
-from forlab.book.store import origin_text, parameters_text
+from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
     counted,
@@ -476,13 +476,14 @@ def volume_agreement(info: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["inside", "difference", "chance"])
 
 
-def volume_agreement_text(info: pd.DataFrame) -> str:
+def volume_agreement_text(info: pd.DataFrame, agree: pd.DataFrame | None = None) -> str:
     """Markdown: over the DSs of ``info`` (`offer_info`) that have both, on how many the interval of the FOR volume
-    kept counted on the test points misses the Monte-Carlo share of the samples' hull kept (`volume_agreement`), on
-    which, with how likely a count that far from the hull share is by chance alone (`chance_of_count`), on how many
-    the counted share lies above and below the hull share, and which DSs share their uniform test points
-    (`shared_uniform_points`); empty when no DS has both."""
-    agree = volume_agreement(info)
+    kept counted on the test points misses the Monte-Carlo share of the samples' hull kept (``agree``,
+    `volume_agreement` of ``info``, computed here unless its caller has it), on which, with how likely a count that
+    far from the hull share is by chance alone (`chance_of_count`), on how many the counted share lies above and
+    below the hull share, and which DSs share their uniform test points (`shared_uniform_points`); empty when no DS
+    has both."""
+    agree = volume_agreement(info) if agree is None else agree
     if agree.empty:
         return ""
     missed = [f"{ds}: a count that far from it by chance alone has probability {r.chance:.1g}"
@@ -494,19 +495,20 @@ def volume_agreement_text(info: pd.DataFrame) -> str:
             f"above the hull share on {above} and below it on {below}." + _shared_text(info))
 
 
-def volume_summary(info: pd.DataFrame) -> str:
+def volume_summary(info: pd.DataFrame, agree: pd.DataFrame | None = None) -> str:
     """The paper-scale summary's sentences on the FOR volume kept, in the order of the page's argument: first the
     range of the Monte-Carlo share of the samples' hull kept, with the condition under which the page calls it the
     more precise estimate (the hull and the FOR disagree on few uniform test points, `_precise_words`), then the
     range counted on the feasible uniform test points (with how many there are per DS), then on how many DSs the
-    counted share's interval misses the hull share (`volume_agreement`, the test of `volume_agreement_text`, whose
-    line gives how likely each miss is by chance) and that the cause of those is open. A miss is not called a
-    disagreement beyond chance: an interval at `CONFIDENCE` misses now and then by chance alone, and DSs that share
-    their test points are not independent. A store without the hull share gives the counted range alone."""
+    counted share's interval misses the hull share (``agree``, `volume_agreement` of ``info`` unless its caller has
+    it: the test of `volume_agreement_text`, whose line gives how likely each miss is by chance) and that the cause
+    of those is open. A miss is not called a disagreement beyond chance: an interval at `CONFIDENCE` misses now and
+    then by chance alone, and DSs that share their test points are not independent. A store without the hull share
+    gives the counted range alone."""
     counted_share = f"{100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} %"
     points = (f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible "
               "uniform test points per DS")
-    agree = volume_agreement(info)
+    agree = volume_agreement(info) if agree is None else agree
     if agree.empty:
         return f"The offers keep between {counted_share} of the FOR's volume, counted on {points}."
     hull = info.hull_volume_kept.astype(float)
@@ -652,22 +654,24 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: per DS `offer_lines`, then where the counted volume kept misses the hull share
     (`volume_agreement_text`) and the ranges over all DSs (verdicts on the false-feasible target, upper bounds, volume
-    kept by `volume_summary`, cost fit) of the paper-scale store."""
+    kept by `volume_summary`, cost fit) of the paper-scale store; both sentences on the volume rest on one
+    `volume_agreement`, computed once."""
     info = offer_info(big)
+    agree = volume_agreement(info)
     ff = info.test_false_feasible_rate.astype(float)
     verdicts = [target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
                                float(c.test_false_feasible_upper)) for _, c in info.iterrows()]
     met = sum(v == "met" for v in verdicts)
     missed = sum(v == "missed" for v in verdicts)
-    return offer_lines(info) + "\n\n" + volume_agreement_text(info) + "\n\n" + (
-        f"{origin_text(big, f'parameters {parameters_text(big)}')}: the largest observed false-feasible "
+    return offer_lines(info) + "\n\n" + volume_agreement_text(info, agree) + "\n\n" + (
+        f"{paper_origin(big)}: the largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
         f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
         f"and not shown on {len(info) - met - missed}: the one-sided {CONFIDENCE_TEXT} upper bounds lie between "
         f"{100 * info.test_false_feasible_upper.min():.2f} % and {100 * info.test_false_feasible_upper.max():.2f} %, "
         f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least {points_needed()} "
-        f"infeasible test points. {volume_summary(info)} The cost model's $R^2$ is at least "
+        f"infeasible test points. {volume_summary(info, agree)} The cost model's $R^2$ is at least "
         f"{info.cost_r2.min():.4f}; its largest error is {100 * info.cost_rel_error_max.max():.1f} % of the mean DS "
         f"cost, its mean error at most "
         f"{100 * info.cost_rel_error_mean.max():.1f} %."

@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 
 from forlab.book import anchors, plots
 from forlab.book.runner import check_non_negative
-from forlab.book.store import origin_text, parameters_text
+from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
     clipped,
@@ -1010,7 +1010,7 @@ def paper_text(big: xr.Dataset) -> str:
     it lacks (`record_note`)."""
     _, _, per_sys = coordination_table(big)
     note = record_note(big)
-    return (f"{origin_text(big, f'parameters {parameters_text(big)}')}:\n\n" + coordination_summary(per_sys) + "\n\n"
+    return (f"{paper_origin(big)}:\n\n" + coordination_summary(per_sys) + "\n\n"
             + coordination_targets(per_sys) + (f"\n\n{note}" if note else ""))
 
 

@@ -41,7 +41,7 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book.runner import missing_profile_text
-from forlab.book.store import origin_text, parameters_text
+from forlab.book.store import paper_origin
 from forlab.book.tables import clipped, counted, wrappable
 
 __all__ = [
@@ -544,12 +544,12 @@ def probes_markdown(st: xr.Dataset) -> str:
 
 def paper_text(big: xr.Dataset | None) -> str:
     """Markdown: where the store of every probe comes from (its path, git commit and when it was written, the way
-    every chapter names its stores, `forlab.book.store.origin_text`) and the parameters it ran with
-    (`forlab.book.store.parameters_text`), or how to make one."""
+    every chapter names its stores, `forlab.book.store.origin_text`) and the parameters it ran with, as every
+    paper-scale section names them (`forlab.book.store.paper_origin`), or how to make one."""
     if big is None:
         return missing_profile_text("11_reliability", what="store of every probe",
                                     also="`.venv/bin/python scripts/probes.py --profile paper`")
-    return f"{origin_text(big, f'parameters {parameters_text(big)}')}."
+    return f"{paper_origin(big)}."
 
 
 def outcome_word(outcome: str) -> str:
