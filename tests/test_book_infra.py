@@ -263,6 +263,33 @@ def test_the_security_page_and_glossary_say_what_leaves_a_dso():
     assert "`max_violation` is the largest violation, in p.u." not in glossary
 
 
+def test_the_security_pages_p2_list_reads_as_its_p3_list():
+    """Review K3 #4: the security page's P2 paragraph was one sentence of about 120 words (the surrogate's parts,
+    its fit statistics, what the TSO needs of them, and the messages of each dispatch). It is a list under one lead
+    sentence, as the P3 paragraph beside it, with the same content and no sentence of its lead or items over
+    forty words."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "book" / "security.md").read_text()
+    p2 = page[page.index("**P2, machine-learning surrogates**"):page.index("**P3, ALADIN**")]
+    p3 = page[page.index("**P3, ALADIN**"):]
+    listed = p2[:p2.index("The TSO sees each unit's capability")]
+    items = re.findall(r"^- \*(.+?)\*", listed, re.MULTILINE)
+    assert items == ["The surrogate", "Its fit statistics", "For each dispatch"]
+    assert re.findall(r"^- \*", p3, re.MULTILINE)  # the form of P3's list: "- *Each region sends* ..."
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z*])|\n(?=- )", " ".join(listed.split()).replace(" - *", "\n- *"))
+    assert max(len(s.split()) for s in sentences) <= 40, max(sentences, key=len)
+    flat = " ".join(listed.split())
+    for said in ("every flexibility-providing unit's PQ chart and cost coefficients", "a polytope of K facets",
+                 "with the inputs' sampled ranges and their normalisation", "quadratic regressors of the PCC powers",
+                 "the number of training samples (`n_train`) and the seed of the dataset (`dataset_seed`)",
+                 "the facet shifts of its certification", "(accuracy, false-feasible and false-infeasible rates)",
+                 "(root-mean-square, mean and largest absolute error, R²)", "The TSO needs the largest error",
+                 "only a TSO that holds no reserve does without", "the TSO sends back the set-points it chose"):
+        assert said in flat, said
+
+
 def test_the_intro_spells_out_t_and_d_and_the_stack_page_says_what_dask_is():
     """Review findings 5 and 12 (session 51): "T+D" was used from chapter 02 on but first spelled out in chapter 06;
     the intro now spells it out where it introduces the centralized optimum, before any chapter. The stack page had

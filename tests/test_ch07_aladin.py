@@ -2244,3 +2244,133 @@ def test_the_long_paragraphs_are_split_under_lead_ins_with_the_timing_rule_first
                                                                  "Runs without a verdict."]
     assert re.findall(r"^\*\*(.+?)\*\*", passes, re.MULTILINE) == ["Limit passes on transmission grids.",
                                                                    "Watched limits.", "Seeding the active set."]
+
+
+def _scripted_runs():
+    """A run_once for the one loop of a repeated run (`forlab.studies.outcomes.each_repeat`): the first call ends in
+    nine rounds, the second raises, the third ends elsewhere (three rounds, a region's timeout), the fourth as the
+    first did, faster; with the order of the calls."""
+    from types import SimpleNamespace
+
+    def ran(iterations, status, setup_s, total_s):
+        log = pd.DataFrame({"local_s": [total_s], "reduction_s": [0.0], "coordinator_s": [0.0],
+                            "communication_s": [0.0]})
+        return SimpleNamespace(iterations=iterations, status=status, setup_s=setup_s, total_s=total_s, log=log)
+
+    first, other, faster = ran(9, "converged", 0.2, 1.0), ran(3, "region timeout", 0.0, 0.1), ran(9, "converged", 0.1,
+                                                                                                    0.5)
+    order, script = [], iter([first, TimeoutError("a region's answer came too late"), other, faster])
+
+    def run_once():
+        order.append("run")
+        nxt = next(script)
+        if isinstance(nxt, Exception):
+            raise nxt
+        return nxt
+
+    return run_once, order, (first, other, faster)
+
+
+def test_one_loop_serves_chapter_07s_pairs_and_chapters_08_and_12s_repeats(monkeypatch):
+    """Review K3 #1: `paired_runs` (chapter 07) and `forlab.studies.outcomes.repeated_runs` (chapters 08 and 12)
+    were two loops of one rule. Both now take `forlab.studies.outcomes.each_repeat`: a repeat that raises (the second)
+    or ends otherwise (the third) is left out by both, ``before`` runs just before every call and what it returned is
+    kept whatever the run did (chapter 07's centralized half), and a first run that raises, raises."""
+    from forlab.studies import outcomes
+    from forlab.studies.ch07_aladin import study
+
+    run_once, order, (first, other, faster) = _scripted_runs()
+    ticks = iter(range(4))
+    done = outcomes.each_repeat(run_once, 4, lambda: order.append("before") or next(ticks))
+    assert order == ["before", "run"] * 4
+    assert done == [(0, first), (1, None), (2, None), (3, faster)]
+    assert all(run is not other for _, run in done)
+    with pytest.raises(RuntimeError):
+        outcomes.each_repeat(lambda: (_ for _ in ()).throw(RuntimeError("no")), 3, lambda: 0)
+
+    calls, loop = [], outcomes.each_repeat
+
+    def spy(*args, **kwargs):
+        calls.append(args[1])
+        return loop(*args, **kwargs)
+
+    monkeypatch.setattr(outcomes, "each_repeat", spy)  # chapters 08 and 12 call repeated_runs, which loops here
+    monkeypatch.setattr(study, "each_repeat", spy)  # chapter 07's name of the same loop
+    run_once, _, (first, _, faster) = _scripted_runs()
+    kept_runs = outcomes.repeated_runs(run_once, 4)
+    assert len(kept_runs) == 2 and kept_runs[0] is first and kept_runs[1] is faster
+    run_once, _, (first, _, faster) = _scripted_runs()
+    central = iter([(0.1, 0.01), (0.2, 0.02), (0.3, 0.03), (0.4, 0.04)])
+    best, pairs = study.paired_runs(run_once, 4, central.__next__)
+    assert calls == [4, 4]  # both users went through the one loop
+    assert best is faster  # the fastest whole run (set-up plus rounds) of those the loop kept
+    wall = list(study.REPEAT_TIMES).index("wall_s")
+    kept = [run is not None for _, run in done]
+    assert list(np.isfinite(pairs[:, wall])) == kept == [True, False, False, True]
+    np.testing.assert_allclose(pairs[:, list(study.REPEAT_TIMES).index("central_wall_s")], [0.1, 0.2, 0.3, 0.4])
+    np.testing.assert_allclose(pairs[kept, wall], [first.setup_s + first.total_s, faster.setup_s + faster.total_s])
+
+
+def test_the_claim_counts_each_reading_once(monkeypatch):
+    """Review K3 #2: `_holds` counted again what the sentences before it (`_against`) had counted, each reading's
+    marginal systems twice. `claim_text` counts each reading once (`_marginal_on`) and says that count in its
+    sentence and in the conclusion; on the paper store the page reads as it did."""
+    from forlab.studies.ch07_aladin import text
+
+    wall = ch.scaling_report(store.open_path(PAPER))["wall"]
+    said = text.claim_text(wall)
+    counted = []
+    monkeypatch.setattr(text, "_marginal_on", lambda ratios, count=text._marginal_on: counted.append(len(ratios))
+                        or count(ratios))
+    assert text.claim_text(wall) == said
+    central = wall.dask_ratio[np.isfinite(wall.dask_ratio)]
+    one = wall.dask_inprocess_ratio[np.isfinite(wall.dask_ratio)].dropna()
+    assert counted == [len(central), len(one)]  # once per reading, not again for the conclusion
+    on_central, on_one = text._marginal_on(central), text._marginal_on(one)
+    assert f"over {len(central)} systems): marginal {on_central}." in said
+    assert said.endswith(f"the claim holds against the same run in one process {on_one} and against the integrated "
+                         f"AC-OPF {on_central}.")
+
+
+SCALING_OPENING_WORDS = 90
+"""The most words a paragraph or list item of Scaling's opening (before *How the runs are timed*) may run to: its
+first two paragraphs ran to 219 and 266 words."""
+
+
+def test_the_scaling_opening_is_split_into_short_paragraphs_and_lists():
+    """Review K3 #3: the first two paragraphs under *Scaling* carried the section's plan, the targets, the QP's size,
+    the families and the rule of the fits in two blocks of over two hundred words. They are short paragraphs and
+    lists, with the same content."""
+    cells = sources("07_aladin", "markdown")
+    scaling = next(c for c in cells if c.startswith("## Scaling"))
+    opening = scaling[:scaling.index("**How the runs are timed.**")]
+    blocks = [b for p in opening.split("\n\n") for b in re.split(r"\n(?=- )", p)]
+    assert max(len(b.split()) for b in blocks) <= SCALING_OPENING_WORDS, max(blocks, key=lambda b: len(b.split()))
+    assert len([b for b in blocks if b.startswith("- ")]) == 10  # the plan, targets, QP size and families listed
+    flat = _flat(opening)
+    for said in ("fitted on a log-log scale over all systems of this run and within each family of systems",
+                 "a coordinator round within a time budget on case118+case533mt_hi, growing at most linearly",
+                 "within a multiple of the centralized AC-OPF on `case300:4` and on 1654-5, within a round limit",
+                 "its *free directions*: the dimension of the null space", "its *near limits*: the number of linearised",
+                 "(rapidPF's `418-k`)", "(`case300:k` and `case118:k`, k the number of areas)", "(rapidPF's `118Xn`",
+                 "In the last family the free directions grow in proportion to the coupling rows",
+                 "`forlab.studies.ch07_aladin.readers.SLOPE_CONFIDENCE`", "drawn apart (hollow) and named below"):
+        assert said in flat, said
+
+
+def test_the_profiles_name_their_cut_grids_by_the_labels_they_run():
+    """Review K3 #3: the full and paper profiles' paragraphs typed "case300 in 4 areas" (the number of areas a typed
+    digit, allowed by name in tests/test_typed_numbers.py); they name the systems by the labels the tables print, and
+    each label is a system the profile runs."""
+    from forlab.book import runner
+
+    nb = ROOT / "notebooks" / "07_aladin.ipynb"
+    cells = {c["id"]: _flat("".join(c["source"])) for c in json.loads(nb.read_text())["cells"]}
+    profiles = runner.profiles(nb)
+    spelled = re.compile(r"\bcase\d+ (and case\d+ )?in \d+ (spectral )?areas")
+    for cell, name in (("a5ee69c4", "full"), ("a7c1e006", "paper")):
+        assert not spelled.search(re.sub(r"`[^`]*`", " ", cells[cell])), cells[cell][:80]
+        assert "`case118:3` and `case300:4` (spectral areas)" in cells[cell]
+        assert {"case118:3", "case300:4"} <= set(profiles[name]["systems"])
+    assert "the ADMM comparison on `case300:4`" in cells["a5ee69c4"]
+    assert profiles["full"]["admm_system"] == profiles["full"]["latency_system"] == "case300:4"

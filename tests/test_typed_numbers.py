@@ -77,8 +77,6 @@ ALLOWED: dict[str, str] = {
     "| 1e-6 |": "ALADIN's default face_reg in the same table",
     "| 2 | factor by which a cycling region": "ALADIN's default cycle_damping in the same table",
     "to 1e-7 MW": "the tests' tolerance against pandapower's power flow (a design choice)",
-    "in 3 and case300 in 4 spectral areas": "partition parameters",
-    "in 4 areas": "a partition parameter (PowerModelsADA's published partition)",
     "60, 80 and 100 %": "the load levels of the paper profile (its parameters)",
     "first 12 hex characters": "the store-name convention (forlab.book.store.HASH_LENGTH)",
     "ISO 8601": "a standard's name",

@@ -21,7 +21,7 @@ from forlab.opf.judge import judge
 from forlab.opf.outcome import Outcome, judged_outcome, sequential
 
 __all__ = ["aladin_dispatch", "aladin_outcome", "aladin_parts", "aladin_seconds", "aladin_split", "alike_runs",
-           "ended_alike", "error_text", "fastest_alike", "repeated_runs"]
+           "each_repeat", "ended_alike", "error_text", "fastest_alike", "repeated_runs"]
 
 
 def error_text(err: BaseException, limit: int = 500) -> str:
@@ -93,17 +93,34 @@ def alike_runs(runs: Sequence) -> list:
     return [r for r in runs if ended_alike(runs[0], r)]
 
 
-def repeated_runs(run_once, repeats: int) -> list:
-    """``run_once()`` called ``repeats`` times (at least once), the runs that ended as the first kept
-    (`alike_runs`); a first run that raises, raises, and a repeat that raises is left out (as chapter 07's
-    `forlab.studies.ch07_aladin.study.paired_runs` leaves it out)."""
-    runs = [run_once()]
-    for _ in range(max(int(repeats), 1) - 1):
+def each_repeat(run_once, repeats: int, before=None) -> list[tuple]:
+    """The one loop of a repeated run: ``run_once()`` called ``repeats`` times (at least once), ``before()`` (when
+    given) just before each call; per repeat, what ``before()`` returned (None without it) and the run, None where
+    the repeat raised or did not end as the first (`ended_alike`). A first run that raises, raises (the case is a
+    failed one); a repeat that raises (a region's timeout on a loaded machine) did not end as the first. What
+    ``before()`` returned is kept whatever the run did: chapter 07 times the centralized AC-OPF there, the baseline's
+    time and not the run's (`forlab.studies.ch07_aladin.study.paired_runs`); chapters 08 and 12 keep the runs
+    (`repeated_runs`)."""
+    first, done = None, []
+    for _ in range(max(int(repeats), 1)):
+        ahead = None if before is None else before()
         try:
-            runs.append(run_once())
-        except Exception:  # noqa: BLE001, S112 - it did not end as the first did: left out, as chapter 07 leaves it
-            continue
-    return alike_runs(runs)
+            run = run_once()
+        except Exception:  # a first run that raises, raises; a repeat that raises did not end as the first
+            if first is None:
+                raise
+            run = None
+        if first is None:
+            first = run
+        done.append((ahead, run if run is not None and ended_alike(first, run) else None))
+    return done
+
+
+def repeated_runs(run_once, repeats: int) -> list:
+    """The runs of `each_repeat` (``run_once()`` called ``repeats`` times) that ended as the first did, the first
+    among them: those that raised or stopped elsewhere left out, as chapter 07's
+    `forlab.studies.ch07_aladin.study.paired_runs` leaves them out (the same loop)."""
+    return [run for _, run in each_repeat(run_once, repeats) if run is not None]
 
 
 def fastest_alike(runs: Sequence):

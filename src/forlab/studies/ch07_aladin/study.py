@@ -31,7 +31,7 @@ from forlab.studies.ch07_aladin.systems import (
     check_spec,
     load_systems,
 )
-from forlab.studies.outcomes import aladin_outcome, aladin_seconds, aladin_split, ended_alike, error_text
+from forlab.studies.outcomes import aladin_outcome, aladin_seconds, aladin_split, each_repeat, error_text
 
 __all__ = ["PARAMETER_TYPES", "Recorder", "central_only", "check_params", "failed_run", "fastest_run", "judged_run",
            "online_times", "paired_runs", "run", "run_dask", "run_inprocess", "run_study"]
@@ -172,28 +172,14 @@ def paired_runs(run_once: Callable[[], ALADINResult], repeats: int = BASELINE_RE
     centralized baseline took 0.13 s in one archived store and 0.18 s in the one before). A pair is timed under
     the same load, so the spread of its ratios over the repeats shows how far that noise moves the ratio the
     chapter judges."""
-    n = max(int(repeats), 1)
-    pairs = np.full((n, len(REPEAT_TIMES)), np.nan)
-    first = best = None
-    for k in range(n):
-        times = _beside(central)
-        pairs[k] = list(times.values())  # kept whatever the run does: the integrated AC-OPF's time is the baseline's
-        try:
-            res = run_once()
-        except Exception:  # a first run that raises, raises; a repeat that raises did not end as the first
-            if first is None:
-                raise
-            continue
-        if first is None:
-            first = best = res
-        if not ended_alike(first, res):  # the one rule of a repeated run (chapters 08 and 12 use it too)
-            continue
-        times["wall_s"] = res.setup_s + res.total_s
-        times.update(online_times(res.log))
-        pairs[k] = list(times.values())
-        if res.setup_s + res.total_s < best.setup_s + best.total_s:
-            best = res
-    return best, pairs
+    # the one loop of a repeated run, chapters 08's and 12's too (`forlab.studies.outcomes.repeated_runs`)
+    done = each_repeat(run_once, repeats, lambda: _beside(central))
+    for times, res in done:  # a repeat that raised or ended otherwise keeps its centralized times: the baseline's
+        if res is not None:
+            times["wall_s"] = res.setup_s + res.total_s
+            times.update(online_times(res.log))
+    best = min((res for _, res in done if res is not None), key=lambda r: r.setup_s + r.total_s)
+    return best, np.array([list(times.values()) for times, _ in done])
 
 
 def online_times(log: pd.DataFrame) -> dict[str, float]:

@@ -782,40 +782,44 @@ def claim_text(wt: pd.DataFrame) -> str:
         return ""
     central = both.dask_ratio
     one = both.dask_inprocess_ratio.dropna()
+    # each reading counted once (`_marginal_on`): its sentence and the conclusion (`_holds`) say the same count
+    on = {"central": _marginal_on(central), "one": _marginal_on(one) if len(one) else ""}
     said = [(f"**The P3 paper's claim, held against this store.** It reports a marginal slowdown with the regions on "
             f"separate machines; this chapter calls a slowdown marginal up to {MARGINAL:g}x "
             f"(`forlab.studies.ch07_aladin.text.MARGINAL`, its own reading: the abstract gives no number). "
-            + _against(central, "the integrated AC-OPF's model build and solve", len(both),
+            + _against(central, "the integrated AC-OPF's model build and solve", on["central"],
                        "ALADIN's whole run on Dask (the regions' set-up and the rounds)"))]
     if len(one):
         said.append(_against(one, "the whole of the same ALADIN run in one process (the distributed approach on a "
                                   "single machine; *The price of Dask* sets the two per round, without the set-up)",
-                             len(one)))
-    said.append(_holds(central, one))
+                             on["one"]))
+    said.append(_holds(on["central"], on["one"]))
     return " ".join(said)
 
 
-def _against(ratios: pd.Series, reference: str, n: int, run: str = "ALADIN's whole run on Dask") -> str:
+def _against(ratios: pd.Series, reference: str, marginal: str, run: str = "ALADIN's whole run on Dask") -> str:
     """One sentence of `claim_text`: the Dask runs' ratios to ``reference``, whole run (set-up and rounds, as
-    ``run`` names it) against whole run, and on how many of ``n`` systems they are marginal."""
+    ``run`` names it) against whole run, over their systems, and on how many they are marginal (``marginal``, as
+    `_marginal_on` counts it)."""
     return (f"Against {reference}, {run} took {ratios.min():.1f}x to {ratios.max():.1f}x (median "
-            f"{ratios.median():.1f}x over {n} systems): marginal {_marginal_on(ratios, n)}.")
+            f"{ratios.median():.1f}x over {len(ratios)} systems): marginal {marginal}.")
 
 
-def _marginal_on(ratios: pd.Series, n: int) -> str:
-    """On how many of ``n`` systems the ``ratios`` are marginal (`MARGINAL`): "on every system", "on none", "on 3 of
-    11 systems"."""
-    marginal = int((ratios <= MARGINAL).sum())
+def _marginal_on(ratios: pd.Series) -> str:
+    """On how many of their systems (one ratio each) the ``ratios`` are marginal (`MARGINAL`): "on every system",
+    "on none", "on 3 of 11 systems"."""
+    marginal, n = int((ratios <= MARGINAL).sum()), len(ratios)
     return ("on every system" if marginal == n else "on none" if marginal == 0
             else f"on {marginal} of {n} systems")
 
 
-def _holds(central: pd.Series, one: pd.Series) -> str:
-    """The conclusion of `claim_text`, from the two readings it gives: on how many systems the claim holds against
-    the same run in one process (where the store has it) and against the integrated AC-OPF."""
-    against = [f"against the integrated AC-OPF {_marginal_on(central, len(central))}"]
-    if len(one):
-        against.insert(0, f"against the same run in one process {_marginal_on(one, len(one))}")
+def _holds(central: str, one: str) -> str:
+    """The conclusion of `claim_text`, from the two readings its sentences gave (`_marginal_on`, counted once):
+    on how many systems the claim holds against the same run in one process (``one``; "" where the store has no
+    such run) and against the integrated AC-OPF (``central``)."""
+    against = [f"against the integrated AC-OPF {central}"]
+    if one:
+        against.insert(0, f"against the same run in one process {one}")
     return f"So on this store the claim holds {listed(against)}."
 
 
