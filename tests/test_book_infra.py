@@ -346,3 +346,17 @@ def test_a_number_in_a_sentence_reads_as_its_table_prints_it():
     assert shown[0] == shown[1] == 4.5 and np.isnan(shown[2])
     assert tables.fixed_span([0.0443, 0.07040], 4, " %") == "0.0443 to 0.0704 %"
     assert tables.fixed_span([-1e-7, 2e-7], 4, " %") == "0.0000 %"
+
+
+def test_category_colours_are_distinct_and_none_is_a_methods():
+    """Review finding (session 54): time parts and slice levels were drawn in tab10's first colours, which are P1's,
+    P2's and P3's. `plots.category_colours` gives colours no method has, distinct, as many as asked."""
+    from matplotlib.colors import to_hex
+
+    from forlab.book import plots
+
+    methods = {to_hex(s["color"]) for s in plots.METHOD_STYLE.values()}
+    for n in (1, 3, 6):
+        colours = plots.category_colours(n)
+        assert len(colours) == n == len(set(colours))
+        assert not methods & set(colours)

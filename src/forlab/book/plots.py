@@ -4,8 +4,9 @@
 * `axis_label(name, units)`: "name (units)" labels, so that every axis carries its unit.
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
-* `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `EQUAL_TIMES_LINE`: one name, colour and marker per
-  method, colours for study systems that no method has, and the one style of the equal-times line.
+* `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `category_colours(n)`, `EQUAL_TIMES_LINE`: one name,
+  colour and marker per method, colours for study systems and for other categories that no method has, and the one
+  style of the equal-times line.
 * `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
   polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
@@ -59,6 +60,7 @@ __all__ = [
     "annotate_points",
     "axis_label",
     "bus_layout",
+    "category_colours",
     "decade_ticks",
     "draw_system",
     "edge_lines",
@@ -119,6 +121,14 @@ def method_style(method: str, **extra) -> dict[str, str]:
 SYSTEM_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
 """The colours of the study systems in a figure that draws one line or dot per system: tab10 without the colours of
 the book's methods (`METHOD_STYLE`), so that no system reads as a method."""
+
+def category_colours(n: int) -> list[str]:
+    """``n`` colours for the categories of a figure that are neither methods nor systems (the parts of a round's
+    time, slice levels, size classes, variants): evenly spaced on matplotlib's viridis, stopping short of its pale
+    yellow end, which fades on white. None of them is a method's tab10 colour (`METHOD_STYLE`), so a reader who
+    has learnt that blue is P1 does not read a time part as P1."""
+    return [mpl.colors.to_hex(mpl.colormaps["viridis"](x)) for x in np.linspace(0.0, 0.85, n)]
+
 
 EQUAL_TIMES_LINE = {"color": "k", "linestyle": "--", "linewidth": 1}
 """The line where an online time equals the integrated AC-OPF's (a ratio of 1), drawn alike in every chapter: dashed
