@@ -3,6 +3,7 @@ paper-scale store (opened under today's names)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from notebook_cells import code_of, prose_of, sources
 
+import forlab
 from forlab.book import runner, store
 from forlab.p2_surrogate.model import DSSurrogate, split
 from forlab.p2_surrogate.tso import surrogate_bytes
@@ -287,6 +289,33 @@ def test_the_ratio_of_solver_times_has_one_name_on_the_page(archived):
     assert prose.count(f"**{TIME_RATIO}**") == 1
     assert (f"**{TIME_RATIO}**, the ratio of the two solver times (P2's online time, the surrogate TSO's solve, over "
             "the integrated AC-OPF's)") in prose
+
+
+def _printable_strings(source: str) -> list[str]:
+    """Every string literal of Python ``source`` that code can print, the literal parts of f-strings included;
+    docstrings (a string standing alone as a statement) and comments left out, since no page shows them."""
+    tree = ast.parse(source)
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and id(n) not in docs]
+
+
+def test_the_time_ratio_is_typed_once_in_the_package():
+    """Fix K2 #1: the ratio's one name was a constant of this chapter's alone; chapters 08, 09 and 12 typed "online /
+    integrated" in their headers and prose, and chapter 08's axis read "online / integrated time". It is
+    `forlab.book.names.TIME_RATIO` (which chapter 06's readers re-export), and no other string of the package that a
+    page can print types it: the source tree is scanned."""
+    from forlab.book import names
+    from forlab.studies.ch06_ml_surrogate import readers
+
+    assert readers.TIME_RATIO is names.TIME_RATIO
+    src = Path(forlab.__file__).parent
+    typed = sorted(str(path.relative_to(src)) for path in src.rglob("*.py")
+                   for text in _printable_strings(path.read_text()) if "online / integrated" in text)
+    assert typed == ["book/names.py"]
+    # the scan sees f-strings and leaves docstrings alone
+    assert _printable_strings('"""online / integrated"""\nx = f"the {y} online / integrated"\n') == [
+        "the ", " online / integrated"]
 
 
 def test_tables_of_the_refinement_and_certification(archived):

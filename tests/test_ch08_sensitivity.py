@@ -445,6 +445,39 @@ def test_store_and_paper_text(archived):
     assert empty.empty and ch08_sensitivity.findings(empty) == "" and ch08_sensitivity.figure(empty) is None
 
 
+def test_the_paper_scale_store_is_named_by_the_books_one_line(archived, monkeypatch):
+    """Fix K2 #3: `paper_text` composed ``origin_text(big, study, f"parameters {parameters_text(big)}")`` itself,
+    the line by which every chapter's paper-scale section names its store; it calls that line,
+    `forlab.book.store.paper_origin`, with the study's wall time as its detail, and reads as before
+    (`test_store_and_paper_text`)."""
+    text = ch08_sensitivity.paper_text(archived)
+    calls = []
+    monkeypatch.setattr(ch08_sensitivity, "paper_origin",
+                        lambda st, *details: calls.append((st, details)) or "ORIGIN")
+    rows = ch08_sensitivity._rows_words(archived)
+    assert ch08_sensitivity.paper_text(archived) == f"ORIGIN: {rows}."
+    (st, details), = calls
+    assert st is archived and len(details) == 1 and details[0].startswith("study ")
+    assert text == f"{store.paper_origin(archived, *details)}: {rows}."
+
+
+def test_the_time_ratio_is_headed_and_labelled_by_its_one_name(archived):
+    """Fix K2 #1: the tables typed "online / integrated" and the figure's axis read "online / integrated time",
+    where chapter 06's axis reads "online / integrated": both take `forlab.book.names.TIME_RATIO`, as chapters 06, 09
+    and 12 do."""
+    import matplotlib.pyplot as plt
+
+    from forlab.book.names import TIME_RATIO
+
+    runs = ch08_sensitivity.frame(archived)
+    assert TIME_RATIO in ch08_sensitivity.summary(runs).columns
+    assert TIME_RATIO in ch08_sensitivity.online_table(runs).columns
+    fig = ch08_sensitivity.figure(runs)
+    assert [a.get_ylabel() for a in fig.axes if a.get_ylabel()] == ["cost deviation (%)", TIME_RATIO,
+                                                                     "offline time (s)"]
+    plt.close(fig)
+
+
 def test_page_tables_show_the_summary_numbers_in_words(archived):
     runs = ch08_sensitivity.frame(archived)
     summ = ch08_sensitivity.summary(runs)

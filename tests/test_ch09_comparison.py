@@ -13,7 +13,7 @@ from matplotlib import colors as mpl_colors
 from notebook_cells import captions_of, prose_of, sources
 
 from forlab.book import anchors, runner, store
-from forlab.book.tables import as_printed, counted, listed
+from forlab.book.tables import as_printed, counted, grouped, listed
 from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
@@ -772,14 +772,14 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     # review findings: the integrated AC-OPF's time stood under the ratio's header, and its offline time and rounds
     # printed "0.0" and "0": its time has a column of its own, and what does not apply to it is a dash
     for r in t12[t12.method == "integrated"].itertuples():
-        shown = table.loc[(r.n_ds, r.buses, ch09_comparison.SCALE_METHODS["integrated"])]
+        shown = table.loc[(r.n_ds, grouped(r.buses), ch09_comparison.SCALE_METHODS["integrated"])]
         assert shown["online solver time"] == ch12_many_dsos.duration(r.solve_time_s)
         assert (shown.drop("online solver time") == "–").all()
     for r in t12[t12.method != "integrated"].itertuples():
-        shown = table.loc[(r.n_ds, r.buses, ch09_comparison.SCALE_METHODS[r.method])]
+        shown = table.loc[(r.n_ds, grouped(r.buses), ch09_comparison.SCALE_METHODS[r.method])]
         if r.status == "ok":  # a finished run has its offline time (none for ALADIN), rounds and data, in kB
             offline = "–" if r.method in ch12_many_dsos.WITHOUT_OFFLINE else f"{r.offline_time_s:.1f}"
-            assert list(shown[effort]) == [offline, f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
+            assert list(shown[effort]) == [offline, f"{r.rounds:.0f}", grouped(r.bytes_exchanged / 1e3, 1)]
         else:  # one that was not made or failed has none of them: a dash, never a number
             assert (shown[effort] == "–").all()
         if r.status == "ok" and r.feasible:
@@ -817,7 +817,7 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
         shown = (f"{ch09_comparison.SCALE_METHODS[r.method]} {r.time_ratio:.2f}x "
                  f"({ch12_many_dsos.duration(r.solve_time_s)}) and ")
         assert shown + f"{abs(r.deviation_pct):.4f} %" in text
-    assert f"up to {t12.buses.max()} buses" in text
+    assert f"up to {grouped(t12.buses.max())} buses" in text
     # review C #13: "every method finished ... at 1, 4, 8 and 16 DSs of the 7 sizes" read as if 32 and 112 DSs had
     # failures, where ALADIN was only not run there: each miss is named where it is, from the store
     p3 = t12[t12.method == "P3"]
@@ -854,6 +854,46 @@ def test_without_the_sweep_the_view_says_how_to_make_it(chapter):
     assert "many DSOs" not in ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, empty), SYSTEM)
 
 
+def test_the_misses_of_the_sweep_are_the_rows_the_verdicts_do_not_judge(chapter, monkeypatch):
+    """Fix K2 #4: `_all_feasible` selected the comparable contestants' rows again, with chapter 12's rule, where
+    `_judged` selects them for every verdict; it takes `_judged`'s rows, once, and says what it said (the two tests
+    above and `test_the_many_dsos_view_is_chapter_12s_sweep` keep the words)."""
+    scale_t = ch09_comparison.from_store(chapter, "scale")
+    said = ch09_comparison._all_feasible(scale_t)
+    judged = ch09_comparison._judged
+    calls = []
+    monkeypatch.setattr(ch09_comparison, "_judged", lambda t: calls.append(t) or judged(t))
+    assert ch09_comparison._all_feasible(scale_t) == said and len(calls) == 1
+    pd.testing.assert_frame_equal(calls[0], scale_t.reset_index(drop=True))
+    # what it names as missed is what `_judged` leaves out: with nothing judged, no run finished comparable
+    monkeypatch.setattr(ch09_comparison, "_judged", lambda t: judged(t).iloc[0:0])
+    assert ch09_comparison._all_feasible(scale_t) != said
+
+
+def test_the_time_ratio_and_the_data_read_as_in_the_other_chapters(chapter):
+    """Fix K2 #1 and #2: the table typed the ratio's header and the figure's axis read "online / integrated time",
+    where chapter 06's reads "online / integrated": both take `forlab.book.names.TIME_RATIO`. The kB exchanged,
+    which run past a thousand for ALADIN, printed "4380.4" in the effort table and "2101.5 kB" in the data statement
+    where chapter 12's tables and the anchors group thousands: both group them by `forlab.book.tables.grouped`."""
+    from forlab.book.names import TIME_RATIO
+
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    assert ch09_comparison.PRINTED["time_ratio"] == TIME_RATIO
+    effort = ch09_comparison.page_tables(sys_t)["effort"]
+    assert f"{TIME_RATIO}, mean of per-case ratios" in effort.columns
+    fig = ch09_comparison.systems_figure(sys_t)
+    assert fig.axes[1].get_ylabel() == TIME_RATIO
+    kb = ch09_comparison.printed(sys_t)[ch09_comparison.PRINTED["kB"]].astype(float)
+    shown = effort[ch09_comparison.PRINTED["kB"]]
+    assert sorted(shown[shown != "–"]) == sorted(grouped(v, 1) for v in kb.dropna())
+    assert (kb >= 1000).any() and any(" " in v for v in shown)  # the archived ALADIN rows run past a thousand
+    which = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM)
+    data = next(line for line in which.splitlines() if "**When the least data must be exchanged**" in line)
+    said = re.findall(r"(\d[\d ]*\.\d) kB", data)
+    assert said and all(v == grouped(float(v.replace(" ", "")), 1) for v in said)
+    assert any(" " in v for v in said)  # ALADIN's mean over the systems runs past a thousand too
+
+
 def test_a_sweep_in_which_no_method_finished_ranks_none():
     rows = pd.DataFrame({"n_ds": [1, 1, 2, 2], "buses": [40, 40, 80, 80],
                          "method": ["integrated AC-OPF", "P1 FOR offer"] * 2,
@@ -881,15 +921,15 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
                        bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0])
     table = ch12_many_dsos.paper_table(rows)  # chapter 12's table takes chapter 09's rows as they are
     # the integrated AC-OPF's time in a column of its own, no number under the ratio's header
-    assert list(table.loc[(1, 40, "integrated AC-OPF")]) == [ch12_many_dsos.duration(1.0), "–", "–", "–", "–", "–"]
-    assert table.loc[(1, 40, "P1 FOR offer"), "online / integrated"] == "failed"
-    failed = table.loc[(1, 40, "P1 FOR offer")].drop("online / integrated")
+    assert list(table.loc[(1, "40", "integrated AC-OPF")]) == [ch12_many_dsos.duration(1.0), "–", "–", "–", "–", "–"]
+    assert table.loc[(1, "40", "P1 FOR offer"), "online / integrated"] == "failed"
+    failed = table.loc[(1, "40", "P1 FOR offer")].drop("online / integrated")
     assert (failed == "–").all()  # a failed run: no deviation, time or data
-    assert table.loc[(2, 80, "integrated AC-OPF"), "online / integrated"] == "failed"
-    assert table.loc[(2, 80, "P1 FOR offer"), "online / integrated"] == "no yardstick"
-    assert table.loc[(2, 80, "P1 FOR offer"), "|cost deviation| (%)"] == "–"
-    assert list(table.loc[(2, 80, "P1 FOR offer")].iloc[3:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
-    assert table.loc[(2, 80, "P1 FOR offer"), "online solver time"] == ch12_many_dsos.duration(0.5)
+    assert table.loc[(2, "80", "integrated AC-OPF"), "online / integrated"] == "failed"
+    assert table.loc[(2, "80", "P1 FOR offer"), "online / integrated"] == "no yardstick"
+    assert table.loc[(2, "80", "P1 FOR offer"), "|cost deviation| (%)"] == "–"
+    assert list(table.loc[(2, "80", "P1 FOR offer")].iloc[3:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
+    assert table.loc[(2, "80", "P1 FOR offer"), "online solver time"] == ch12_many_dsos.duration(0.5)
     note = ch12_many_dsos.paper_note(rows)
     assert ("“failed” (integrated AC-OPF at 2 DSs, stored status “integrated: time limit”; P1 FOR offer at 1 DS"
             in note)
@@ -1255,7 +1295,7 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert json.loads(chapter.attrs["sources"])["scale"]["cpu_count"] == int(big.attrs["cpu_count"])
     answer, conditions = ch09_comparison.answer_text(chapter).split("\n\n")
     n = t12.n_ds.max()
-    assert answer.startswith(f"With {n} DSs under {p['ts']} ({t12.buses.max()} buses in all), the largest size of the "
+    assert answer.startswith(f"With {n} DSs under {p['ts']} ({grouped(t12.buses.max())} buses in all), the largest size of the "
                              "paper-scale sweep of {doc}`12_many_dsos`, ")
     lead = ch09_comparison._largest_lead(ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n])
     assert f"{{doc}}`12_many_dsos`, {lead}: online solver time over the integrated AC-OPF's (" in answer  # chapter 12's

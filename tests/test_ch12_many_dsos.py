@@ -4,6 +4,7 @@ verdicts (winners only among judged feasible runs, slopes, issue 16's targets me
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ import pytest
 from notebook_cells import code_of, prose_of
 
 from forlab.book import anchors, plots, runner, store, units
+from forlab.book.tables import grouped, span
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies import ch12_many_dsos as ch12
 
@@ -468,7 +470,7 @@ def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
     rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 2), offline=0.0 if m == "P3" else 1.0)
             for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
     t = ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20)))
-    assert ch12.paper_table(t).loc[(2, 180, P3), ch12.PAPER_COLUMNS["dev"]] == "–"  # what the figure withholds
+    assert ch12.paper_table(t).loc[(2, "180", P3), ch12.PAPER_COLUMNS["dev"]] == "–"  # what the figure withholds
     fig = ch12.figure(t)
     deviation = fig.axes[1]
     assert not [ln for ln in deviation.lines if ln.get_markerfacecolor() == "white"]  # no hollow deviation either
@@ -822,8 +824,9 @@ def test_p3_text_points_to_the_failure_list_by_no_direction():
 def test_a_store_of_one_size_is_counted_in_the_singular():
     st = _store([_row(1, "integrated", 0.0, 1.0), _row(1, "P1", 0.001, 0.5)], buses=(150,), ts_its=(20,))
     assert ch12.store_text(st).startswith("The store holds 1 size, 1 DS (150 buses; commit ")
-    big = ch12.store_text(store.open_path(PAPER))
-    assert big.startswith("The store holds 7 sizes, 1 to 112 DSs (1495 to 10666 buses; commit ")
+    paper = store.open_path(PAPER)
+    buses = span(ch12.sizes(paper).buses, grouped, " buses")  # thousands grouped, as the tables and bounds have them
+    assert ch12.store_text(paper).startswith(f"The store holds 7 sizes, 1 to 112 DSs ({buses}; commit ")
 
 
 def test_the_paper_figures_axes_read_like_chapter_09s_and_say_what_a_hollow_marker_is():
@@ -980,7 +983,7 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     # second read (session 48): its deviation from itself printed "0.0000" here and "–" in `paper_table`; both
     # tables now take their dashes from one rule, `measures_shown`
     assert online.loc[(2, "integrated AC-OPF"), "deviation (%)"] == "–"
-    paper_row = ch12.paper_table(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).loc[(2, 180, "integrated AC-OPF")]
+    paper_row = ch12.paper_table(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).loc[(2, "180", "integrated AC-OPF")]
     assert paper_row[ch12.PAPER_COLUMNS["dev"]] == "–"
     masked = ch12.measures_shown(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).set_index("method")
     assert masked.loc["P2", ["solve_time_s", "offline_time_s", "rounds", "bytes_exchanged"]].isna().all()
@@ -1010,10 +1013,10 @@ def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_w
         assert rows.iloc[0]["online solver time"] == ch12.duration(base.solve_time_s)
         assert (rows.iloc[0].iloc[1:] == "–").all()  # no ratio, deviation, offline time, rounds or data of its own
     r = t[(t.n_ds == 112) & (t.method == "P1")].iloc[0]
-    p1 = table.loc[(112, r.buses, P1)]
+    p1 = table.loc[(112, grouped(r.buses), P1)]
     assert (p1["online solver time"], p1["online / integrated"]) == (ch12.duration(r.solve_time_s), f"{r.time_ratio:.2f}")
     assert p1["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
-    assert list(p1.iloc[3:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", f"{r.bytes_exchanged / 1e3:.1f}"]
+    assert list(p1.iloc[3:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", grouped(r.bytes_exchanged / 1e3, 1)]
     not_run = table.xs((32, P3), level=("DSs", "method")).iloc[0]
     assert not_run["online / integrated"] == "not run"
     assert (not_run.drop("online / integrated") == "–").all()  # not run: no number anywhere
@@ -1039,11 +1042,11 @@ def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
             _row(2, "P1", 0.001, 0.5, integ=np.nan)]
     t = ch12.frame(_store(rows, buses=(150, 300), ts_its=(20, 20)))
     shown = ch12.paper_table(t)
-    for failed in (shown.loc[(1, 150, P1)], shown.loc[(2, 300, "integrated AC-OPF")]):
+    for failed in (shown.loc[(1, "150", P1)], shown.loc[(2, "300", "integrated AC-OPF")]):
         assert failed["online / integrated"] == "failed" and (failed.drop("online / integrated") == "–").all()
-    no_yardstick = shown.loc[(2, 300, P1)]
+    no_yardstick = shown.loc[(2, "300", P1)]
     assert list(no_yardstick) == ["500.0 ms", "no yardstick", "–", "1.0", "1", "2.0"]  # what it cost, no deviation
-    assert list(shown.loc[(1, 150, "integrated AC-OPF")]) == ["1.00 s", "–", "–", "–", "–", "1.0"]
+    assert list(shown.loc[(1, "150", "integrated AC-OPF")]) == ["1.00 s", "–", "–", "–", "–", "1.0"]
     assert ch12.paper_note(t) == (
         "A row without a result says why in its column *online / integrated*:\n\n- “failed” (integrated AC-OPF at 2 "
         f"DSs, stored status “integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed;\n- "
@@ -1064,7 +1067,7 @@ def test_the_conditions_are_read_from_the_store():
     for said in (f"TS `{p['ts']}`", f"seed {p['seed']}", f"the fastest of {p['repeats']} (`repeats`)",
                  f"{p['p1_n_directions']} sampling directions", f"{p['p2_n_samples']} samples (`p2_n_samples`)",
                  f"{big.attrs['cpu_count']} cores", f"on {p['n_workers']} Dask workers",
-                 "32 and 112 DSs (1495 to 10666 buses)"):
+                 f"32 and 112 DSs ({span(ch12.sizes(big).buses, grouped, ' buses')})"):
         assert said in text, said
     assert f"{big.attrs['cpu_model']}, {big.attrs['cpu_count']} cores" in text
     # review C #5: the start is said in words ("from the `pf` start" left chapter 09's reader without its meaning),
@@ -1182,6 +1185,51 @@ def test_the_bus_target_groups_its_thousands_as_its_bound_does():
     buses = int(ch12.sizes(big).buses.max())
     assert row.bound == f"{a.relation} {a.show()}" and " " in a.show().removesuffix(f" {a.unit}")
     assert row.measured == f"{buses:,} {a.unit}".replace(",", " ")
+
+
+def test_thousands_are_grouped_by_the_books_one_rule():
+    """Fix K2 #2: `forlab.book.anchors.Anchor.show` grouped thousands with a space ("10 000 buses") and `_measured`
+    repeated its replace, while the tables printed their buses and kB without one ("10666", "194493.5") and so did
+    the sentences' bus counts: a page read "10 666" in one place and "10666" in the next. One function groups
+    them, `forlab.book.tables.grouped`, from 1 000 on, and the bound, the measured targets, the tables' buses and kB
+    and the sentences' bus counts all take it (the archived paper-scale store)."""
+    # the rule: a space between thousands from 1 000 on, the decimals asked for; a smaller number as before
+    assert [grouped(v, d) for v, d in ((999, 0), (1000, 0), (10666, 0), (194493.46, 1), (0.058, 3))] == [
+        "999", "1 000", "10 666", "194 493.5", "0.058"]
+    a = anchors.anchor("scaleout_sweep_buses")
+    assert a.show() == f"{grouped(a.value, a.digits)} {a.unit}"
+    big = store.open_path(PAPER)
+    s, t = ch12.sizes(big), ch12.frame(big)
+    assert ch12.targets(big).loc[a.measures].measured == f"{grouped(s.buses.max())} {a.unit}"
+    size = ch12.size_table(big)
+    assert list(size["buses"]) == [grouped(b) for b in s.buses]
+    assert list(size["DS buses"]) == [grouped(b) for b in s.ds_buses]
+    _, effort = ch12.outcome_tables(t)
+    paper = ch12.paper_table(t)
+    assert set(paper.index.get_level_values("buses")) == {grouped(b) for b in s.buses}
+    for r in t.itertuples():
+        row = effort.loc[(r.n_ds, ch12.METHODS[r.method])]
+        assert row["buses"] == grouped(r.buses)
+        if r.status == "ok" and r.method != "integrated":  # a run without data shows "–" (`measures_shown`)
+            kb = grouped(r.bytes_exchanged / 1e3, 1)
+            assert row["exchanged (kB)"] == kb == paper.loc[(r.n_ds, grouped(r.buses), ch12.METHODS[r.method]),
+                                                             "exchanged (kB)"]
+    assert (t.bytes_exchanged >= 1e6).any() and (s.buses >= 1000).all()  # the rule is seen at work here
+    for text in (ch12.store_text(big), ch12.conditions_text(big), ch12.missed_text(big)):
+        counts = re.findall(r"(\d[\d ]*) buses", text)
+        assert counts and all(c == grouped(int(c.replace(" ", ""))) for c in counts), text
+
+
+def test_the_time_ratio_is_headed_by_its_one_name():
+    """Fix K2 #1: the two tables and the notes typed "online / integrated"; they take `forlab.book.names.TIME_RATIO`,
+    as chapters 06, 08 and 09 do."""
+    from forlab.book.names import TIME_RATIO
+
+    assert ch12.ONLINE_HEADERS["ratio"] == ch12.PAPER_COLUMNS["ratio"] == TIME_RATIO
+    t = ch12.frame(store.open_path(PAPER))
+    assert TIME_RATIO in ch12.outcome_tables(t)[0].columns and TIME_RATIO in ch12.paper_table(t).columns
+    assert f"in its column *{TIME_RATIO}*" in ch12.paper_note(t)
+    assert f"the {TIME_RATIO} column calls" in ch12.dash_text(t)
 
 
 @pytest.mark.parametrize(("devs", "said"), [

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from forlab.book.tables import grouped
+
 
 @dataclass(frozen=True)
 class Anchor:
@@ -34,9 +36,10 @@ class Anchor:
     digits: int = 0
 
     def show(self) -> str:
-        """The figure as the book prints it, with its unit ("0.058 %", "90 s")."""
+        """The figure as the book prints it, with its unit ("0.058 %", "90 s", "10 000 buses": thousands grouped
+        by the book's one rule, `forlab.book.tables.grouped`)."""
         small = 0 < abs(self.value) < 1e-3  # tolerances read better as powers of ten
-        num = f"{self.value:.0e}" if small else f"{self.value:,.{self.digits}f}".replace(",", " ")
+        num = f"{self.value:.0e}" if small else grouped(self.value, self.digits)
         return f"{num} {self.unit}".strip() if self.unit != "x" else f"{num}x"
 
     def met(self, result: float) -> bool:

@@ -11,6 +11,8 @@ Current names (the glossary's "Names in the code" section):
   region (chapter 07).
 - ``deviation_pct``: the signed cost deviation (%) of a judged dispatch against the integrated optimum.
 - ``solve_time_s``: a solver's own time (s); ``wall_time_s``: elapsed wall-clock time (s).
+
+Names on the page that several chapters print are constants here (`TIME_RATIO`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import xarray as xr
+
+TIME_RATIO = "online / integrated"
+"""The one name on the page of a method's online time over the integrated AC-OPF's of the same run (the outcome
+record's ``time_ratio``): the header of its column, its name in sentences and the label of its axis in chapters 06,
+08, 09 and 12, which their notebooks' prose defines; chapter 08's axis read "online / integrated time" where chapter
+06's read "online / integrated"."""
 
 # chapter -> {old variable, dimension or attribute name: current name}
 LEGACY: dict[str, dict[str, str]] = {

@@ -9,6 +9,7 @@ in code, in the store and in the printed table are the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -51,13 +52,27 @@ def printable(frame: pd.DataFrame, headers: dict[str, str], na: str = "–") -> 
     return out.astype(object).where(out.notna(), na)
 
 
-def fixed(values, digits: int) -> pd.Series:
+THOUSANDS = " "
+"""The thousands separator of the book's numbers (`grouped`): a space, as SI writes it ("10 666 buses")."""
+
+
+def grouped(value: float, decimals: int = 0) -> str:
+    """``value`` as fixed-point text with ``decimals`` decimals and its thousands grouped by `THOUSANDS`, from 1 000
+    on ("1 000", "10 666", "194 493.5"; "999", "0.058" as they are): the book's one grouping of thousands, which the
+    anchors' figures (`forlab.book.anchors.Anchor.show`), chapter 12's measured targets and the tables' counts of
+    buses and kB use, so that a count reads alike in a bound, a table and a sentence (">= 10 000 buses" beside
+    "10 666", not "10666")."""
+    return f"{value:,.{decimals}f}".replace(",", THOUSANDS)
+
+
+def fixed(values, digits: int, group: bool = False) -> pd.Series:
     """Numbers as fixed-point text with ``digits`` decimals, for `printable`: missing and non-finite values stay
     missing, and a number that rounds to zero prints without its sign (no "-0.0000" for a tiny negative
-    deviation)."""
+    deviation); with ``group``, thousands grouped as `grouped` groups them ("1 307.3")."""
     v = pd.Series(values, dtype=float)
     shown = v.where(v.round(digits) != 0, v.abs())
-    return shown.map(lambda x: f"{x:.{digits}f}").where(np.isfinite(v))
+    text = (lambda x: grouped(x, digits)) if group else (lambda x: f"{x:.{digits}f}")
+    return shown.map(text).where(np.isfinite(v))
 
 
 def fixed_text(value: float, digits: int) -> str:
@@ -78,13 +93,17 @@ def fixed_span(values, digits: int, unit: str = "") -> str:
     return span(as_printed(np.asarray(values, dtype=float).ravel(), digits), f".{digits}f", unit)
 
 
-def fixed_columns(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+def fixed_columns(table: pd.DataFrame, digits: dict[str, int], group: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of ``table`` with each column named in ``digits`` as fixed-point text with that many decimals
-    (`fixed`): one precision down a column, so that "4170.8" does not stand under "4128.66". KeyError for a column
-    the table lacks (a misspelt name would otherwise leave its column unformatted)."""
+    (`fixed`): one precision down a column, so that "4170.8" does not stand under "4128.66"; the columns named in
+    ``group`` (counts of buses, kB) with their thousands grouped (`grouped`). KeyError for a column the table lacks
+    (a misspelt name would otherwise leave its column unformatted), or for one of ``group`` not in ``digits``."""
+    unknown = [c for c in group if c not in digits]
+    if unknown:
+        raise KeyError(f"columns {unknown} to group have no digits")
     out = table.copy()
     for col, n in digits.items():
-        out[col] = fixed(pd.to_numeric(out[col]), n).to_numpy()
+        out[col] = fixed(pd.to_numeric(out[col]), n, group=col in group).to_numpy()
     return out
 
 
@@ -113,14 +132,16 @@ def clipped(text: str, limit: int) -> str:
     return (kept or text[:end]) + "..."
 
 
-def span(values, fmt: str = ".1f", unit: str = "") -> str:
-    """The range of ``values`` as text: "a to b" (smallest to largest, formatted with ``fmt``, ``unit`` appended as
-    given, its space included: " ms"), "a" when both ends print alike, "n/a" when no value is a number (NaN and
-    non-numbers are left out). The one range formatter of the chapters' sentences."""
+def span(values, fmt: str | Callable[[float], str] = ".1f", unit: str = "") -> str:
+    """The range of ``values`` as text: "a to b" (smallest to largest, formatted with ``fmt``, a format spec or a
+    function of one number such as `grouped`, ``unit`` appended as given, its space included: " ms"), "a" when
+    both ends print alike, "n/a" when no value is a number (NaN and non-numbers are left out). The one range
+    formatter of the chapters' sentences."""
     v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="coerce").dropna()
     if v.empty:
         return "n/a"
-    lo, hi = format(v.min(), fmt), format(v.max(), fmt)
+    show = fmt if callable(fmt) else (lambda x: format(x, fmt))
+    lo, hi = show(v.min()), show(v.max())
     return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
 
 

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book.names import TIME_RATIO
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import (
     check_distinct,
@@ -58,7 +59,7 @@ from forlab.book.runner import (
     check_types,
     missing_profile_text,
 )
-from forlab.book.store import origin_text, parameters_text, short_commit
+from forlab.book.store import paper_origin, short_commit
 from forlab.book.tables import counted, fixed_span, fixed_text, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
@@ -583,7 +584,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     offline time (s), rounds, kB exchanged and the method's status; the table of the chapter."""
     cols = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online (ms)",
             "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated (ms)",
-            "time_ratio": "online / integrated", "offline_time_s": "offline (s)", "rounds": "rounds",
+            "time_ratio": TIME_RATIO, "offline_time_s": "offline (s)", "rounds": "rounds",
             "kB": "exchanged (kB)", "method_status": "status"}
     return display_units(table).set_index(["variant_kind", "variant_label", "method"])[list(cols)].rename(columns=cols)
 
@@ -665,7 +666,7 @@ def online_table(table: pd.DataFrame) -> pd.DataFrame:
     `findings`), or the DSO part of a method without a DSO step online (`NO_ONLINE_DSO_STEP`)."""
     headers = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online (ms)",
                "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "integrated": "integrated AC-OPF (ms)",
-               "time_ratio": "online / integrated"}
+               "time_ratio": TIME_RATIO}
     return _shown(_page_frame(table), ONLINE_DIGITS, headers)
 
 
@@ -736,7 +737,7 @@ def figure(table: pd.DataFrame):
     for j, kind in enumerate(kinds):
         _draw_factor(axes[:, j], kind, table[table.variant_kind == kind])
     axes[0, 0].set_ylabel("cost deviation (%)")
-    axes[1, 0].set_ylabel("online / integrated time")
+    axes[1, 0].set_ylabel(TIME_RATIO)  # the ratio's one name, as its column and chapters 06 and 09 label it
     axes[1, 0].set_yscale("log")
     plots.log_ticks(axes[1, 0].yaxis, RATIO_TICKS)
     axes[2, 0].set_ylabel("offline time (s)")
@@ -1098,7 +1099,7 @@ def paper_text(big: xr.Dataset | None) -> str:
         return missing_profile_text("08_sensitivity")
     study = (f"study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f}"
              f" at the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores")
-    return f"{origin_text(big, study, f'parameters {parameters_text(big)}')}: {_rows_words(big)}."
+    return f"{paper_origin(big, study)}: {_rows_words(big)}."
 
 
 # ----------------------------------------------------------------------------------------------------------------------

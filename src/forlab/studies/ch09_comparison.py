@@ -35,12 +35,14 @@ import pandas as pd
 import xarray as xr
 
 from forlab.book import anchors, plots, runner
+from forlab.book.names import TIME_RATIO
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import (
     as_printed,
     clipped,
     counted,
     fixed,
+    grouped,
     items,
     listed,
     page_index,
@@ -378,7 +380,7 @@ PRINTED = {"deviation_mean_pct": "deviation, mean (%)", "deviation_max_pct": "de
            "abs_deviation_pct": "|deviation|, feasible (%)", "feasible_pct": "feasible after T+D PF (%)",
            "tso_ms": "TSO (ms)", "dso_ms": "DSO (ms)", "solve_time_ms": "online (ms)",
            "wall_time_ms": "online wall (ms)", "integrated_solve_time_ms": "integrated AC-OPF (ms)",
-           "time_ratio": "online / integrated", "baseline_spread": "integrated AC-OPF, largest / smallest run",
+           "time_ratio": TIME_RATIO, "baseline_spread": "integrated AC-OPF, largest / smallest run",
            "offline_time_s": "offline (s)", "kB": "exchanged (kB)"}
 """Columns of `printed`: the row's name -> the header a paper prints (``kB``: the row's ``bytes_exchanged`` in kB,
 the unit of the prose; ``baseline_spread``: `baseline_spread`)."""
@@ -425,7 +427,7 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
     t = t[cols].set_index(["system", "method"])
     digits = {"deviation, mean (%)": 4, "deviation, max (%)": 4, "|deviation|, feasible (%)": 4,
               "feasible after T+D PF (%)": 1, "TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1,
-              "integrated AC-OPF (ms)": 1, "online / integrated": 2, PRINTED["baseline_spread"]: 2,
+              "integrated AC-OPF (ms)": 1, PRINTED["time_ratio"]: 2, PRINTED["baseline_spread"]: 2,
               "offline (s)": 1, "rounds": 1, PRINTED["kB"]: 1}
     t = t.round(digits)
     # a tiny negative deviation rounds to -0.0, which prints "-0.0000": adding 0.0 drops the sign of a zero
@@ -436,15 +438,19 @@ PAGE_TABLES = {
     "accuracy": {"cases": None, "status": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4},
     "feasibility": {"|deviation|, feasible (%)": 4, "feasible after T+D PF (%)": 1},
     "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1, "integrated AC-OPF (ms)": 1},
-    "effort": {"online / integrated": 2, PRINTED["baseline_spread"]: 2, "offline (s)": 1, "rounds": 0,
+    "effort": {PRINTED["time_ratio"]: 2, PRINTED["baseline_spread"]: 2, "offline (s)": 1, "rounds": 0,
                PRINTED["kB"]: 1},
 }
 """The tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that none
 is wider than the book's column."""
 
+GROUPED = (PRINTED["kB"],)
+"""The `printed` columns whose thousands a page table groups (`forlab.book.tables.grouped`): the data exchanged,
+whose ALADIN rows run past 1 000 kB, grouped as chapter 12's tables group theirs and its buses."""
+
 PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)",
                 "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)",
-                "online / integrated": "online / integrated, mean of per-case ratios",
+                PRINTED["time_ratio"]: f"{TIME_RATIO}, mean of per-case ratios",
                 PRINTED["baseline_spread"]: "integrated AC-OPF, largest / smallest of the methods' runs"}
 """Headers the page words differently from `printed`. The time ratio is the mean of each case's ratio (online time
 over the integrated AC-OPF's of the same run: for P1 and P2 timed just before the online step, the pair a noisy
@@ -471,8 +477,9 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
     t["load (%)"] = t["load (%)"].str.replace("-", "\u2011")  # a non-breaking hyphen: "60-100" stays on one line
     for c, d in digits.items():
         if d is not None:
+            text = grouped if c in GROUPED else (lambda v, n: f"{v:.{n}f}")
             # a whole number with 0 digits, else one digit (a mean of rounds may lie between two)
-            t[c] = [np.nan if not np.isfinite(v) else f"{v:.{d if d or v == round(v) else 1}f}"
+            t[c] = [np.nan if not np.isfinite(v) else text(v, d if d or v == round(v) else 1)
                     for v in t[c].astype(float)]
     shown = printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
     shown.index = _page_rows(shown.index.get_level_values("system"), shown.index.get_level_values("method"))
@@ -1063,7 +1070,7 @@ def systems_figure(sys_t: pd.DataFrame):
     plots.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' markers lie below 1
     ax[0].set_ylabel("|cost deviation| (%)")
-    ax[1].set_ylabel("online / integrated time")
+    ax[1].set_ylabel(TIME_RATIO)  # the ratio's one name, as its column and chapters 06 and 08 label it
     ax[1].set_xticks(np.arange(len(order)))
     ax[1].set_xticklabels(order, rotation=20, ha="right")
     fig.legend(handles, methods, loc="outside upper center", ncol=len(methods))
@@ -1452,7 +1459,8 @@ def _data_line(mean: pd.DataFrame) -> str:
     """The data statement: the method that exchanged the least per case (its mean kB over its finished cases, with
     its rounds) first, then the others; a method without bytes says why (`_unmeasured`). Bytes measure how much is
     sent, not what it reveals (the table of `reveal_text`)."""
-    said = {m: f"{r.kb:.1f} kB in {counted(r.rounds, 'round')}" if np.isfinite(r.kb) and np.isfinite(r.rounds)
+    said = {m: f"{grouped(r.kb, 1)} kB in {counted(r.rounds, 'round')}"
+            if np.isfinite(r.kb) and np.isfinite(r.rounds)
             else _unmeasured(r, f"bytes {NOT_IN_STORE}") for m, r in mean.iterrows()}
     sent = mean.kb.dropna()
     lean = sent.idxmin() if len(sent) else None
@@ -1909,8 +1917,8 @@ def answer_text(st: xr.Dataset) -> str:
     ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
     entries = _largest_entries(at, scale_t, scale_limit(st))
     w = wins.loc[n_max] if n_max in wins.index else None
-    head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({int(at.buses.iloc[0])} buses in all), the "
-            f"largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
+    head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
+            f"the largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
     noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
     spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"), from_store(st, "sens_paper"))
     answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)),
@@ -1960,7 +1968,7 @@ def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | N
                                    _accuracy_gap(last, found, spread, scale_t)) if c)
     finished = _all_feasible(scale_t)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
-            f"{ds_count(n_max)} under one TS, up to {int(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
+            f"{ds_count(n_max)} under one TS, up to {grouped(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
             f"{_largest_lead(w_max)}. There, the "
             f"{_largest_entries(last, scale_t, max_ds)}."
             + (f" {caveats}" if caveats else "")
@@ -2033,9 +2041,11 @@ def _all_feasible(scale_t: pd.DataFrame) -> str:
     did finish with a feasible dispatch, so they are no exception to that); and which method was not run at which
     sizes; all from the scale rows ``scale_t``. Each miss is named where it is, since a list of the sizes where every
     method finished read as if the others had failures too, where a method was only not run."""
+    scale_t = scale_t.reset_index(drop=True)  # one label per row: `_judged`'s rows are found by theirs
+    judged = _judged(scale_t)  # the verdicts' one selection of rows; every other contestant's row is missed
     rows = scale_t[scale_t.method != SCALE_METHODS["integrated"]]
     rows = rows.iloc[np.lexsort((rows.n_ds.to_numpy(), rows.method.map(_method_rank).to_numpy()))]
-    missed = rows[~ch12_many_dsos.comparable(rows)]
+    missed = rows[~rows.index.isin(judged.index)]
     why = pd.Series([why_not_compared(r) for r in missed.itertuples()], index=missed.index, dtype=object)
     groups = [(m, w, g.n_ds) for (m, w), g in missed.groupby([missed.method, why], sort=False)]
     bad = [f"{m} at {_listed(ns)} ({ch12_many_dsos.WHY_NOT[w]})" for m, w, ns in groups
@@ -2045,7 +2055,7 @@ def _all_feasible(scale_t: pd.DataFrame) -> str:
     not_run = [f"{m} was not run at {_listed(ns)}." for m, w, ns in groups if w == "not run"]
     sizes = " it was run at" if not_run else ""
     # a run finished with a feasible dispatch where it is comparable or only lacks its yardstick
-    finished = ch12_many_dsos.comparable(rows).any() or (why == "no yardstick").any()
+    finished = not judged.empty or (why == "no yardstick").any()
     if finished:
         said = [f"Every method finished with a feasible dispatch at every size{sizes}"
                 + (f", except {listed(bad)}" if bad else "") + "."]

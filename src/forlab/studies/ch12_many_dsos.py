@@ -38,6 +38,7 @@ import xarray as xr
 
 from forlab.book import anchors, plots
 from forlab.book.memory import PeakMemory
+from forlab.book.names import TIME_RATIO
 from forlab.book.progress import line as terminal_line
 from forlab.book.provenance import machine_text
 from forlab.book.runner import (
@@ -55,6 +56,7 @@ from forlab.book.tables import (
     counted,
     fixed,
     fixed_columns,
+    grouped,
     items,
     listed,
     printable,
@@ -528,9 +530,13 @@ shown one after the other render as one grid without them (`forlab.book.tables.t
 
 
 ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "online": "online solver (ms)",
-                  "wall_ms": "online wall by the rule (ms)", "ratio": "online / integrated"}
+                  "wall_ms": "online wall by the rule (ms)", "ratio": TIME_RATIO}
 EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
 """The columns of the chapter's two tables (`outcome_tables`), each narrow enough for the text column."""
+
+GROUPED = ("buses", "kB")
+"""The columns whose thousands the chapter's tables group (`forlab.book.tables.grouped`, the rule of the anchors'
+bounds): the buses, which run to tens of thousands, and the kB exchanged, ALADIN's to hundreds of thousands."""
 
 
 def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
@@ -556,7 +562,7 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     measured alike: with Dask workers P1's DSOs are timed on their workers one at a time, without messages, and
     P2's is its TSO's solve alone, while ALADIN's rounds include their communication and its regions run while the
     other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
-    (buses, offline time (s), rounds, kB). "–" where a measure does not exist, by `paper_table`'s rule
+    (buses, offline time (s), rounds, kB; the buses and kB with their thousands grouped, `GROUPED`). "–" where a measure does not exist, by `paper_table`'s rule
     (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
     ratio = ratio_words(t)
@@ -565,7 +571,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     t = ch08.display_units(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
                                      ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
-    t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1})
+    t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1,
+                          "buses": 0}, group=GROUPED)
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
@@ -586,7 +593,7 @@ def dash_text(t: pd.DataFrame) -> str:
                                 ("a method not run at that size", not_run.any())) if occurs]
     said = [f"{' or '.join(runs)} (each listed with its status after the tables)"] if runs else []
     if ((t.method != "integrated") & (t.status == "ok") & ~comparable(t)).any():
-        said.append("the deviation of a run the online / integrated column calls infeasible or without yardstick: "
+        said.append(f"the deviation of a run the {TIME_RATIO} column calls infeasible or without yardstick: "
                     "no deviation of a dispatch a TSO cannot use is compared")
     base = t[t.method == "integrated"]
     # one cause per clause, each saying whose rows it holds in, as `paper_note` words them
@@ -648,11 +655,13 @@ def ds_count(n: int) -> str:
 
 def size_table(st: xr.Dataset) -> pd.DataFrame:
     """One row per N and its system (the index: a long system name wraps there, where pandas' HTML would cut a cell
-    of more than ``display.max_colwidth`` characters short): its buses, build time (s), peak memory (MiB) and the
-    size's wall time (s); where the store has it, the integrated AC-OPF's solver time before the methods and again
-    after them (ms, "–" where a timing failed), the pairs `timing_noise` takes the largest move of."""
+    of more than ``display.max_colwidth`` characters short): its buses (thousands grouped, `GROUPED`), build time
+    (s), peak memory (MiB) and the size's wall time (s); where the store has it, the integrated AC-OPF's solver time
+    before the methods and again after them (ms, "–" where a timing failed), the pairs `timing_noise` takes the
+    largest move of."""
     s = sizes(st)
-    out = pd.DataFrame({"buses": s.buses, "DS buses": s.ds_buses, "build (s)": s.build_s.map("{:.1f}".format),
+    out = pd.DataFrame({"buses": s.buses.map(grouped), "DS buses": s.ds_buses.map(grouped),
+                        "build (s)": s.build_s.map("{:.1f}".format),
                         "peak memory (MiB)": s.peak_mib.map("{:.0f}".format), "wall time (s)": s.wall_s.map("{:.0f}".format)})
     if "integrated_again_ms" in s:
         t = frame(st)
@@ -671,7 +680,7 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
 
 PAPER_TITLE = ("**The answer at paper scale**, per size: the integrated AC-OPF's row, then each method's, held against "
                "it:")
-PAPER_COLUMNS = {"online": "online solver time", "ratio": "online / integrated", "dev": "|cost deviation| (%)",
+PAPER_COLUMNS = {"online": "online solver time", "ratio": TIME_RATIO, "dev": "|cost deviation| (%)",
                  "offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
 """The title and the six columns of `paper_table`: a row per size and method, the methods by their full names, so
 that the table fits the page's column (one column per method and figure would make fifteen). Every row's solver
@@ -702,8 +711,8 @@ def ratio_words(t: pd.DataFrame) -> pd.Series:
 
 def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     """The table a paper would print, from the rows of `frame` (methods by code or by their full names, as chapter
-    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a row per method
-    (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
+    09's copies have them): per size (N and its buses, thousands grouped as `GROUPED` has them) first the
+    integrated AC-OPF's row, then a row per method (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
     size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all
     DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a
     result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed", "infeasible", "no
@@ -719,9 +728,9 @@ def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     online = [duration(s) if np.isfinite(s) else np.nan for s in t.solve_time_s]
     t = t.assign(online=online, ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(), offline=t.offline_time_s,
                  kB=t.bytes_exchanged / 1e3)
-    t = fixed_columns(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1})
+    t = fixed_columns(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1}, group=("kB",))  # buses: in the index
     t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
-    t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.astype(int), t.method.map(METHODS)],
+    t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.map(grouped), t.method.map(METHODS)],
                                         names=["DSs", "buses", "method"])
     return printable(t, PAPER_COLUMNS)
 
@@ -747,7 +756,7 @@ def paper_note(t: pd.DataFrame) -> str:
                for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
         if who:
             said.append(f"“{word}” ({'; '.join(who)}): {clause}")
-    out = ([f"A row without a result says why in its column *online / integrated*:\n\n{items(said)}"] if said
+    out = ([f"A row without a result says why in its column *{TIME_RATIO}*:\n\n{items(said)}"] if said
            else [])
     dashes = []
     if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
@@ -819,7 +828,7 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
-            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, '.0f', ' buses')}), each run "
+            f"sizes {_ds_list(sorted(n_ds))} ({span(buses, grouped, ' buses')}), each run "
             f"{_point_words(point)}; {machine}{solver}. Repeats: "
             f"{repeats}.")
     if offline:
@@ -1122,7 +1131,7 @@ def missed_text(st: xr.Dataset) -> str:
                      f"the TS-only AC-OPF")
         # the TSO's OPF holds the whole TS: where the TS is most of the system, no offer can make it much cheaper
         ts_buses = int(s.buses[r.n_ds] - s.ds_buses[r.n_ds])
-        line += f"; the TS alone holds {ts_buses} of the system's {int(s.buses[r.n_ds])} buses"
+        line += f"; the TS alone holds {grouped(ts_buses)} of the system's {grouped(s.buses[r.n_ds])} buses"
         out.append(line + ".")
     if out:
         return "\n".join(out)
@@ -1162,8 +1171,8 @@ def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
         return "–"
     if not np.isfinite(value):
         return "failed"
-    num = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits + 2}f}"
-    num = num.replace(",", " ")  # thousands grouped as `forlab.book.anchors.Anchor.show` groups the bound beside it
+    # thousands grouped by the rule of `forlab.book.anchors.Anchor.show`, which prints the bound beside it
+    num = grouped(value, 0 if float(value).is_integer() else digits + 2)
     return f"{num}x" if unit == "x" else f"{num} {unit}".strip()
 
 
@@ -1723,7 +1732,7 @@ def store_text(st: xr.Dataset, commit: bool = True) -> str:
     s = sizes(st)
     named = f"; commit `{short_commit(st.attrs)}`" if commit else ""
     return (f"The store holds {counted(len(s), 'size')}, {span(s.n_ds, '.0f', ' DSs' if s.n_ds.max() > 1 else ' DS')} "
-            f"({span(s.buses, '.0f', ' buses')}{named}); the sweep took "
+            f"({span(s.buses, grouped, ' buses')}{named}); the sweep took "
             f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB. "

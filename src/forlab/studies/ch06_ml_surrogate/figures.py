@@ -16,9 +16,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from forlab.book.names import TIME_RATIO
 from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, log_ticks, method_style
 from forlab.grid.capability import as_chart
-from forlab.studies.ch06_ml_surrogate.readers import TIME_RATIO
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
 __all__ = ["coverage_figure", "facet_colour", "history_figure", "input_label", "nice_log_ticks", "scaling_figure",

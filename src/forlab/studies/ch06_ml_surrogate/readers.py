@@ -11,6 +11,8 @@ import json
 import numpy as np
 import pandas as pd
 
+# re-exported (`__all__`): the book's one name of the ratio, here P2's TSO solve over the integrated AC-OPF
+from forlab.book.names import TIME_RATIO
 from forlab.book.tables import TitledTable, fixed_columns, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
@@ -395,12 +397,6 @@ def rounds_tables(st) -> list[TitledTable]:
     shown = {"refine": rounds_shown(refine_table(st)), "certify": rounds_shown(certify_table(st))}
     return [(TABLE_TITLES[k], frame) for k, frame in shown.items() if frame is not None]
 
-
-TIME_RATIO = "online / integrated"
-"""The one name on the page of the chapter's ratio of solver times, P2's online time (the surrogate TSO's solve) over
-the integrated AC-OPF's, as chapters 08 and 09 head it: the benchmark's column and the summary's (`BENCHMARK_TIMES`,
-`PER_SYSTEM`), the sentences of `forlab.studies.ch06_ml_surrogate.text` and the axis of
-`forlab.studies.ch06_ml_surrogate.figures.scaling_figure`; the notebook's prose defines it once."""
 
 BENCHMARK_COSTS = {"integrated cost ($/h)": "integrated cost ($/h)", "proposed cost ($/h)": "proposed cost ($/h)",
                    "deviation (%)": "deviation (%)", "PCC import error (MW)": "PCC import error (MW)",

@@ -8,13 +8,13 @@ import json
 import numpy as np
 
 from forlab.book import anchors
+from forlab.book.names import TIME_RATIO
 from forlab.book.store import origin_text
 from forlab.book.tables import listed, span
 from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import (
     COVERAGE_GRID,
-    TIME_RATIO,
     acceptance,
     cases,
     dataset_table,
