@@ -493,3 +493,85 @@ def test_the_summary_leads_with_the_more_precise_volume_and_counts_the_disagreem
     assert "the more precise estimate where the hull and the FOR disagree on few uniform test points; by it" in (
         ch04.volume_summary(bare))
     assert ch04.volume_summary(info.drop(columns="hull_volume_kept")).startswith(f"The offers keep {kept[:-1]} of")
+
+
+def _method_colours() -> set[str]:
+    """The colours of P1, P2 and P3 (`plots.METHOD_STYLE`; the integrated AC-OPF's black is also the neutral)."""
+    from matplotlib.colors import to_hex
+
+    return {to_hex(s["color"]) for m, s in plots.METHOD_STYLE.items() if m != "integrated"}
+
+
+def test_the_level_sets_draw_their_test_points_in_no_methods_colour(archived):
+    """Review R2, item 2: the feasible test points of Fig. 10 were green, P3's colour; they are now drawn in a colour
+    of `plots.category_colours`, and no marker of the figure has a method's colour (the shaded region and its edge
+    are P1's offer and keep P1's blue, `plots.EDGE_LINE`)."""
+    from matplotlib.colors import to_hex
+
+    two = archived.isel(ds=[0, 1])
+    fig = ch04.level_sets(two, 1e-3)
+    assert to_hex(ch04.FEASIBLE_POINT["color"]) in plots.category_colours(2)
+    for ax in fig.axes:
+        markers = [ln for ln in ax.lines if ln.get_marker() not in ("None", "", None)]
+        assert {to_hex(ln.get_markerfacecolor()) for ln in markers}.isdisjoint(_method_colours())
+        assert any(to_hex(ln.get_color()) == to_hex(ch04.FEASIBLE_POINT["color"]) for ln in markers)
+    keys = {t.get_text(): h for t, h in zip(fig.legends[0].get_texts(), fig.legends[0].legend_handles)}
+    assert to_hex(keys["test point, feasible"].get_color()) == to_hex(ch04.FEASIBLE_POINT["color"])
+    assert "green test points" not in "\n".join(sources(NOTEBOOK, "markdown"))
+
+
+def test_the_normalised_panels_carry_mw_and_mvar_from_the_offers_box(archived):
+    """Review R2, item 17: Figs. 10 and 11 had normalised axes only, so the price could not be read against MW;
+    each panel now has P in MW on its top axis and Q in Mvar on its right one, mapped by the offer's box in the
+    store (x = c + h x~), in chapter 03's words."""
+    from forlab.studies.ch03_for_sampling import AXIS_LABELS
+
+    two = archived.isel(ds=[0, 1])
+    for fig in (ch04.level_sets(two, 1e-3), ch04.price_surface(two)):
+        fig.canvas.draw()  # the secondary axes take their limits from their parent's when drawn
+        panels = [ax for ax in fig.axes if ax.get_xlabel() == "normalised P"]
+        assert len(panels) == 2
+        for ax, ds in zip(panels, two.ds.values):
+            box = ch04.offer(two, str(ds)).box
+            top, right = ax.child_axes
+            assert top.get_xlabel() == AXIS_LABELS["p_mw"] and right.get_ylabel() == AXIS_LABELS["q_mvar"]
+            np.testing.assert_allclose(top.get_xlim(), box.denormalise(np.c_[ax.get_xlim(), [0, 0], [0, 0]])[:, 0])
+            np.testing.assert_allclose(right.get_ylim(), box.denormalise(np.c_[[0, 0], ax.get_ylim(), [0, 0]])[:, 1])
+        assert fig.get_figwidth() <= plots.STYLE["figure.figsize"][0]
+
+
+def test_the_volume_figure_draws_every_interval_and_its_miss(archived):
+    """Review R2, item 15: the paper-scale tables and their text judge whether each DS's counted FOR volume kept
+    holds the hull share, with no figure. `volume_figure` draws one interval per DS of `volume_agreement` (the
+    interval of `_volume_interval`, the hull share as a second marker) and the misses in red, the ones the line
+    under the tables counts; the notebook shows it after the paper-scale tables."""
+    from matplotlib.colors import to_hex
+
+    info = ch04.offer_info(archived)
+    agree = ch04.volume_agreement(info)
+    fig = ch04.volume_figure(info)
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= plots.STYLE["figure.figsize"][0] and ax.get_xlabel() == "FOR volume kept (%)"
+    assert [t.get_text().replace("\n", "") for t in ax.get_yticklabels()] == list(agree.index)
+    bars = ax.containers
+    assert len(bars) == len(agree)
+    for y, ((ds, row), bar) in enumerate(zip(agree.iterrows(), bars)):
+        _, _, lo, hi = ch04._volume_interval(info.loc[ds])
+        (x_seg,) = bar.lines[2]
+        np.testing.assert_allclose(x_seg.get_segments()[0], [[100 * lo, y], [100 * hi, y]])
+        assert to_hex(bar.lines[0].get_color()) == to_hex("k" if row.inside else "tab:red")
+        hull = [ln for ln in ax.lines if ln.get_marker() == "D" and ln.get_ydata()[0] == y]
+        assert len(hull) == 1 and hull[0].get_xdata()[0] == pytest.approx(100 * info.loc[ds].hull_volume_kept)
+    red = sum(to_hex(b.lines[0].get_color()) == to_hex("tab:red") for b in bars)
+    assert red == int((~agree.inside.astype(bool)).sum()) > 0  # the misses the text counts
+    assert not {to_hex(b.lines[0].get_color()) for b in bars} & _method_colours()
+    words = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert len(words) == 3 and f"{ch04.CONFIDENCE_TEXT} interval misses it" in words[1]
+    held = info.loc[["case9+case33bw/case33bw"]]  # its interval holds the hull share: no key for a miss
+    assert len(ch04.volume_figure(held).legends[0].get_texts()) == 2
+    assert ch04.volume_figure(info.drop(columns="hull_volume_kept")) is None
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    at = [i for i, c in enumerate(cells) if "ch04.volume_figure(ch04.offer_info(big))" in "".join(c["source"])]
+    assert len(at) == 1 and "ch04.paper_tables(big)" in "".join(cells[at[0] - 1]["source"])
+    assert cells[at[0]]["metadata"]["mystnb"]["figure"]["name"] == "fig-04-volume-kept"
+    assert "{numref}`fig-04-volume-kept`" in "\n".join(sources(NOTEBOOK, "markdown"))

@@ -129,8 +129,42 @@ def test_slices_cut_the_ball_at_two_voltages(st):
     p_t, q_t = np.meshgrid((st.p_mw.values - 5.0) / 5.0, st.q_mvar.values / 5.0)
     np.testing.assert_array_equal(offered, p_t ** 2 + q_t ** 2 <= 0.48 + 1e-12)
     fig = ch10.region_figure(st)
-    assert len(fig.axes) == 2 and len(fig.legends) == 1
+    assert len(fig.axes) == 3 and len(fig.legends) == 1  # the two stored slices and the optimum's (R2 item 16)
     assert fig.axes[0].get_title() == "V = 0.980 p.u."
+
+
+def test_the_region_figure_stays_in_the_box_and_marks_the_optimum_at_its_voltage(st):
+    """Review R2, item 16: the dashed f = 0 ran outside the bounding box, where the polynomial means nothing, and the
+    one-bus optimum the next section discusses was marked nowhere. Every contour is now clipped to the box, and a
+    last panel cuts the region at the optimum's voltage with the optimum on it, on the edge where the region
+    constraint binds."""
+    from matplotlib.contour import QuadContourSet
+
+    with_margin = st.assign(margin=0.05)  # f = 0 drawn too
+    fig = ch10.region_figure(with_margin)
+    lo, hi = st.box.sel(corner="lo").values[:2], st.box.sel(corner="hi").values[:2]
+    for ax in fig.axes:
+        contours = [c for c in ax.collections if isinstance(c, QuadContourSet)]
+        assert len(contours) == 3  # fill, edge, f = 0
+        for c in contours:
+            clip = c.get_clip_box()  # matplotlib keeps a rectangular clip path in data units as a clip box
+            np.testing.assert_allclose(clip.get_points(), ax.transData.transform([lo, hi]), atol=1e-6)
+    cas = st.sel(solver=ch10.ENGINES["casadi"])
+    x = [float(cas.sol_p_mw), float(cas.sol_q_mvar), float(cas.sol_vm_pu)]
+    assert ch10.casadi_solution(st).p_mw == x[0]
+    last = fig.axes[-1]
+    assert last.get_title().startswith(f"V = {x[2]:.4f} p.u.")  # the solution table's decimals
+    stars = [ln for ln in last.lines if ln.get_marker() == "*"]
+    assert len(stars) == 1 and np.allclose(stars[0].get_xydata()[0], x[:2])
+    assert not any(ln.get_marker() == "*" for ax in fig.axes[:-1] for ln in ax.lines)
+    assert float(ch10.offer(st).f(*x)[0]) == pytest.approx(0.0, abs=1e-6)  # on the edge: the constraint binds
+    assert ch10.OPTIMUM_WORDS in [t.get_text() for t in fig.legends[0].get_texts()]
+    # no optimum (Ipopt failed): the stored slices alone, no star and no key for one
+    status = st.sol_status.values.copy()
+    status[list(st.solver.values).index(ch10.ENGINES["casadi"])] = "Infeasible_Problem_Detected"
+    failed = ch10.region_figure(st.assign(sol_status=("solver", status)))
+    assert len(failed.axes) == st.sizes["vslice"]
+    assert ch10.OPTIMUM_WORDS not in [t.get_text() for t in failed.legends[0].get_texts()]
 
 
 def test_the_region_figure_names_its_ds_and_draws_its_lines_as_chapter_04(st, tso_st):

@@ -20,7 +20,15 @@ import xarray as xr
 from matplotlib.lines import Line2D
 from scipy import ndimage
 
-from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
+from forlab.book.plots import (
+    EDGE_LINE,
+    EDGE_WORDS,
+    ZERO_LINE,
+    ZERO_WORDS,
+    axis_label,
+    category_colours,
+    edge_lines,
+)
 from forlab.book.runner import check_distinct, check_non_negative, check_types
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
@@ -45,6 +53,7 @@ from forlab.p1_for.representation import (
     split_shares,
 )
 from forlab.p1_for.tso import pcc_start
+from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
 
 TIMES = ("time_label_s", "time_fit_s", "time_cost_s", "time_total_s")
 """The fit's times (s) that `build_offer` reports in its attributes; the store keeps them per DS."""
@@ -643,6 +652,47 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     return list(zip(OFFER_TABLE_TITLES, paper_printables(big)))
 
 
+VOLUME_HELD = {"color": "k", "marker": "o", "markersize": 5, "capsize": 3, "linestyle": ""}
+"""A counted FOR volume kept whose interval holds the hull share (`volume_figure`): black, a neutral."""
+VOLUME_MISSED = VOLUME_HELD | {"color": "tab:red"}
+"""... and one whose interval misses it: red, as the level sets draw what is wrong (an infeasible test point)."""
+HULL_SHARE = {"color": "k", "marker": "D", "markerfacecolor": "white", "markersize": 6, "linestyle": ""}
+"""The Monte-Carlo share of the samples' hull kept (`volume_figure`): an open diamond over the interval."""
+
+
+def volume_figure(info: pd.DataFrame, agree: pd.DataFrame | None = None):
+    """Per DS of ``info`` (`offer_info`) that has both estimates of the FOR volume kept, one row: the share counted
+    on the test points with its interval at `CONFIDENCE` (`_volume_interval`) and the Monte-Carlo share of the
+    samples' hull kept as a second marker; an interval that misses the hull share (``agree``, `volume_agreement`
+    of ``info`` unless its caller has it, the test `volume_agreement_text` counts) is drawn in red. None when no DS
+    has both (`volume_agreement` empty)."""
+    agree = volume_agreement(info) if agree is None else agree
+    if agree.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.5 * len(agree)))
+    counted = f"counted on the test points, {CONFIDENCE_TEXT} interval"
+    words = {True: f"{counted} holds the hull share", False: f"{counted} misses it",
+             "hull": "share of the samples' hull kept (Monte Carlo)"}
+    keys = {}  # one key per kind drawn: no key for a miss where none misses
+    for y, (ds, row) in enumerate(agree.iterrows()):
+        c = info.loc[ds]
+        _, _, lo, hi = _volume_interval(c)
+        share = float(c.test_volume_kept)
+        inside = bool(row.inside)
+        bar = ax.errorbar([100 * share], [y], xerr=[[100 * (share - lo)], [100 * (hi - share)]],
+                          **(VOLUME_HELD if inside else VOLUME_MISSED))
+        hull = ax.plot([100 * float(c.hull_volume_kept)], [y], **HULL_SHARE)[0]
+        keys.setdefault(inside, bar)
+        keys.setdefault("hull", hull)
+    ax.set_yticks(range(len(agree)), [_wrapped_title(str(ds)) for ds in agree.index], fontsize=8)
+    ax.set_ylim(len(agree) - 0.5, -0.5)  # the tables' order, top to bottom
+    ax.set_xlabel(axis_label(OFFER_COLUMNS["test_volume_kept"], "%"))
+    shown = [k for k in words if k in keys]  # held, missed, hull: the order of `words`
+    fig.legend([keys[k] for k in shown], [words[k] for k in shown], loc="lower center", fontsize=9)
+    fig.tight_layout(rect=(0, 0.75 / fig.get_figheight(), 1, 1))
+    return fig
+
+
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
     """`offer_table` of the paper-scale store with each DS's offline time (sampling and fit, s) when recorded."""
     out = offer_table(offer_info(big))
@@ -731,6 +781,19 @@ def _normalised_axes(ax, title: str) -> None:
     ax.set_yticks(TICKS)
 
 
+def _physical_axes(ax, off: Offer) -> None:
+    """MW on the top and Mvar on the right axis of a panel in normalised P~ and Q~, from the offer's box
+    (x = c + h x~, `forlab.p1_for.dso_opf.Box`): the normalised axes say where in the box a point lies, these what
+    the TSO trades, in chapter 03's words (`AXIS_LABELS`)."""
+    c, h = off.box.center, off.box.half
+    top = ax.secondary_xaxis("top", functions=(lambda x: c[0] + h[0] * x, lambda p: (p - c[0]) / h[0]))
+    right = ax.secondary_yaxis("right", functions=(lambda y: c[1] + h[1] * y, lambda q: (q - c[1]) / h[1]))
+    top.set_xlabel(AXIS_LABELS["p_mw"])
+    right.set_ylabel(AXIS_LABELS["q_mvar"])
+    for axis in (top.xaxis, right.yaxis):
+        axis.set_major_locator(plt.MaxNLocator(4))
+
+
 def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
     """The central cut (V~ = 0) of DS ``ds``'s offer: grid P, Q, f + m there (``g``), the margin, the boundary samples
     within `CUT_BAND` of the cut and the labelled test points near it (``feasible``: projection distance < tol), and
@@ -748,6 +811,14 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
             "samples": b}
 
 
+FEASIBLE_POINT = {"color": category_colours(2)[-1], "marker": "o", "markeredgecolor": "k", "markeredgewidth": 0.5,
+                  "linestyle": "", "markersize": 4.5}
+"""A feasible test point of the level sets: a colour of `forlab.book.plots.category_colours`, no method's (P3 is
+green), with a dark rim that keeps the light colour visible on the shaded region."""
+INFEASIBLE_POINT = {"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 5}
+"""An infeasible test point of the level sets."""
+
+
 def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
     """One panel of `level_sets`."""
     c = _cut_of(st, ds, 121, 1.1)
@@ -758,13 +829,14 @@ def _level_set_panel(ax, st: xr.Dataset, ds: str, tol: float) -> None:
     ax.plot(b[:, 0], b[:, 1], "k.", markersize=5)
     feas = c["test_distance"] < tol
     tp = c["test"]
-    ax.scatter(tp[feas, 0], tp[feas, 1], s=14, c="tab:green")
-    ax.scatter(tp[~feas, 0], tp[~feas, 1], s=18, c="tab:red", marker="x")
+    ax.plot(tp[feas, 0], tp[feas, 1], **FEASIBLE_POINT)
+    ax.plot(tp[~feas, 0], tp[~feas, 1], **INFEASIBLE_POINT)
     ax.plot([c["start"][0]], [c["start"][1]], "k+", markersize=10, markeredgewidth=1.5)
     ax.set_xlim(-1.1, 1.1)
     ax.set_ylim(-1.1, 1.1)
     ax.set_aspect("equal")
     _normalised_axes(ax, ds)
+    _physical_axes(ax, c["offer"])
 
 
 LEVEL_SET_LEGEND = (
@@ -773,16 +845,16 @@ LEVEL_SET_LEGEND = (
     ({"color": "k", "marker": ".", "linestyle": "", "markersize": 7}, f"boundary sample, normalised |V| < {CUT_BAND}"),
     ({"color": "k", "marker": "+", "linestyle": "", "markersize": 10, "markeredgewidth": 1.5},
      "where the TSO's OPF starts, at its P and Q"),
-    ({"color": "tab:green", "marker": "o", "linestyle": "", "markersize": 5}, "test point, feasible"),
-    ({"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 6}, "test point, infeasible"),
+    (FEASIBLE_POINT, "test point, feasible"),
+    (INFEASIBLE_POINT, "test point, infeasible"),
 )
 
 
 def level_sets(st: xr.Dataset, tol: float):
     """Per DS, the cut at the central PCC voltage: zero level sets of f + m (solid, the edge of the offered region,
     which is shaded) and of the chosen f (dashed), the TSO's start (`forlab.p1_for.tso.pcc_start`) at its P~ and Q~,
-    boundary samples and labelled test points near the cut (feasible: projection distance < tol); one legend for all
-    panels."""
+    boundary samples and labelled test points near the cut (feasible: projection distance < tol); P in MW and Q in
+    Mvar on the top and right axes (`_physical_axes`); one legend for all panels."""
     fig, axes = _panels(st.sizes["ds"], 3.9)
     for ax, r in zip(axes, st.ds.values):
         _level_set_panel(ax, st, str(r), tol)
@@ -851,8 +923,8 @@ def _wrapped_title(ds: str) -> str:
 def price_surface(st: xr.Dataset):
     """Per DS, the offered cost ($/h, the price's value) over (P~, Q~) at the central voltage with the edge of the
     offered region (solid, as in `level_sets`) and the DS cost OPF values it was fitted to (points within |V~| < 0.3),
-    drawn in the same colours; the colour bar lies under its panel, so that it cannot cover the next panel's
-    title."""
+    drawn in the same colours, with P in MW and Q in Mvar on the top and right axes (`_physical_axes`); the colour bar
+    lies under its panel, so that it cannot cover the next panel's title."""
     fig, axes = _panels(st.sizes["ds"], 4.3)
     for ax, r in zip(axes, st.ds.values):
         c = _price_cut(st, str(r))
@@ -869,6 +941,7 @@ def price_surface(st: xr.Dataset):
                    vmin=c["C"].min(), vmax=c["C"].max())
         ax.set_aspect("equal")
         _normalised_axes(ax, _wrapped_title(str(r)))
+        _physical_axes(ax, offer(st, str(r)))
         ax.grid(False)
     fig.tight_layout()
     return fig
