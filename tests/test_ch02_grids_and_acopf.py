@@ -590,7 +590,9 @@ def test_scaling_labels_cover_no_marker_or_line_and_stand_nearest_their_solve(ar
     """Fig. 3's fit line ran through the names "9" and "300", which stood under points above it; then the name "300",
     set above its solve point, stood on case300's open build marker just over it (a reader's finding, ci152's default
     run: build 1.5 times the solve). Every name now covers no marker and no line, and the marker nearest to it is
-    its own solve point."""
+    its own solve point. Review R2, item 7: the study systems' squares carried no name (42 buses could not be told
+    from 63); they are named too, each nearest its own square or tied to it by a leader line where the squares
+    crowd (the paper-scale run's six)."""
     st = archived if build_over_solve is None else _with_net(
         archived, "forlab_build_time_s", case300=build_over_solve * float(archived.net_forlab_solve_time_s.sel(
             net="case300")))
@@ -613,7 +615,10 @@ def test_scaling_labels_cover_no_marker_or_line_and_stand_nearest_their_solve(ar
     fit_px = ax.transData.transform(np.column_stack([xs, fit.get_ydata()[0] * (xs / xs[0]) ** slope]))
     names = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
     transmission = nets.index[nets.kind == "transmission"]
-    assert sorted(names) == sorted(n.removeprefix("case") for n in transmission)
+    systems = nets.index[nets.kind == "study system"]
+    assert len(systems) > 1
+    assert sorted(names) == sorted([*(n.removeprefix("case") for n in transmission), *systems])
+    leader_ends = [ax.transData.transform(p.get_path().vertices[-1]) for p in ax.patches]
     for name, box in names.items():
         covered = [o for q, o in zip(markers, owners) if box.x0 - half < q[0] < box.x1 + half
                    and box.y0 - half < q[1] < box.y1 + half]
@@ -622,8 +627,68 @@ def test_scaling_labels_cover_no_marker_or_line_and_stand_nearest_their_solve(ar
                     & (fit_px[:, 1] < box.y1)).any(), name
         gaps = [np.hypot(max(box.x0 - q[0], 0, q[0] - box.x1), max(box.y0 - q[1], 0, q[1] - box.y1)) for q in markers]
         label, x, y = owners[int(np.argmin(gaps))]
-        row = nets.loc["case" + name]
-        assert (label, x, y) == ("forlab solve, transmission", row.buses, row.forlab_solve_time_s), name
+        row = nets.loc[name if name in systems else "case" + name]
+        own = (f"forlab solve, {row.kind}", row.buses, row.forlab_solve_time_s)
+        own_px = ax.transData.transform((row.buses, row.forlab_solve_time_s))
+        led = any(np.hypot(*(end - own_px)) < 8 * fig.dpi / 72 for end in leader_ends)  # stops 4 points short
+        assert (label, x, y) == own or (row.kind == "study system" and led), name
+
+
+def _drawn_colours(fig) -> set[str]:
+    """The colours (hex) of every line, marker, collection and patch of ``fig``'s axes (unfilled ones left out)."""
+    from matplotlib.colors import to_hex, to_rgba_array
+
+    found = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            found += [line.get_color(), line.get_markerfacecolor(), line.get_markeredgecolor()]
+        for artist in [*ax.collections, *ax.patches]:
+            found += [artist.get_facecolor(), artist.get_edgecolor()]
+    return {to_hex(c, keep_alpha=False) for colours in found for c in to_rgba_array(colours) if c[3] > 0}
+
+
+def test_the_chapters_figures_draw_no_category_in_a_methods_colour(archived):
+    """Review R2, item 2: Fig. 3 drew forlab's solve in P1's blue, its build in P2's orange and the fit in blue, and
+    Fig. 5's size classes (and its left panel's points and target band) were tab10's first colours, the colours a
+    reader learns as P1, P2 and P3. They are `forlab.book.plots.category_colours` now (black stays: the equal-times
+    line and the text are black in every chapter)."""
+    from matplotlib.colors import to_hex
+
+    methods = {to_hex(plots.METHOD_STYLE[m]["color"]) for m in ("P1", "P2", "P3")}
+    for fig in (ch02.scaling_figure(archived), ch02.pglib_figure(archived)):
+        drawn = _drawn_colours(fig)
+        assert drawn and not drawn & methods, drawn & methods
+    solves = [line for line in ch02.scaling_figure(archived).axes[0].get_lines()
+              if line.get_label().startswith("forlab solve")]
+    assert {to_hex(line.get_color()) for line in solves} == {to_hex(ch02.SOLVE_COLOUR)}
+    assert ch02.SOLVE_COLOUR in plots.category_colours(2) and ch02.BUILD_COLOUR in plots.category_colours(2)
+
+
+def test_the_pglib_times_panel_draws_the_books_equal_times_line(archived):
+    """Review R2, item 8: Fig. 5's equal-times line was grey dashed, every other chapter's black dashed
+    (`forlab.book.plots.EQUAL_TIMES_LINE`)."""
+    from matplotlib.colors import to_hex
+
+    (equal,) = [line for line in ch02.pglib_figure(archived).axes[1].get_lines() if line.get_label() == "equal times"]
+    style = plots.EQUAL_TIMES_LINE
+    assert to_hex(equal.get_color()) == to_hex(style["color"]) and equal.get_linewidth() == style["linewidth"]
+    assert equal.get_linestyle() == style["linestyle"]
+
+
+def test_the_paper_scale_timings_have_their_figure(archived):
+    """Review R2, item 7: the paper-scale timings (four tables) had no figure. The paper section draws
+    `scaling_figure` on its store, right after the tables, one solve marker per net of the timing table, under its own
+    caption; the PGLib part follows in a cell of its own."""
+    fig = ch02.scaling_figure(archived)
+    solves = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("forlab solve")]
+    assert sum(len(line.get_xdata()) for line in solves) == len(ch02.paper_times_table(archived))
+    assert fig.get_figwidth() <= plots.STYLE["figure.figsize"][0]
+    code = sources(NOTEBOOK, "code")
+    at = next(i for i, c in enumerate(code) if "ch02.paper_tables(big)" in c)
+    assert code[at + 1] == "if big is not None:\n    fig = ch02.scaling_figure(big)\n    plt.show()"
+    assert "ch02.pglib_text(big)" in code[at + 2] and "pglib" not in code[at]
+    assert any(c.startswith("The paper-scale run in the axes of the default run's figure")
+               for c in captions_of(NOTEBOOK))
 
 
 def plt_markersize(ax) -> float:

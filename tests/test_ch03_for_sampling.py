@@ -330,6 +330,85 @@ def test_figures(archived):
     assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2
 
 
+def _drawn_colours(fig) -> set[str]:
+    """The colours (hex) of every line, marker, collection and patch of ``fig``'s axes (unfilled ones left out)."""
+    from matplotlib.colors import to_hex, to_rgba_array
+
+    found = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            found += [line.get_color(), line.get_markerfacecolor(), line.get_markeredgecolor()]
+        for artist in [*ax.collections, *ax.patches]:
+            found += [artist.get_facecolor(), artist.get_edgecolor()]
+    return {to_hex(c, keep_alpha=False) for colours in found for c in to_rgba_array(colours) if c[3] > 0}
+
+
+def test_the_figures_draw_no_category_in_a_methods_colour(archived):
+    """Review R2, item 2: Fig. 6 drew the support points in P1's blue and the projections in P2's orange, Figs. 7 and
+    8 the slice levels and variants in tab10's C0 to C5 (P1, P2, P3 among them). They are
+    `forlab.book.plots.category_colours` now, the interactive twin of Fig. 6 in the same colours as its static
+    view (`STAGE_COLOURS`)."""
+    from matplotlib.colors import to_hex
+
+    from forlab.book import plots
+
+    methods = {to_hex(plots.METHOD_STYLE[m]["color"]) for m in ("P1", "P2", "P3")}
+    dss = list(archived.ds.values)
+    figures = {"regions": ch03.for_regions_3d(archived, dss), "slices": ch03.pq_slices(archived, dss),
+               "variants": ch03.variant_outlines(archived),
+               "coverage": ch03.coverage_figure(ch03.coverage_table(archived))}
+    for name, fig in figures.items():
+        drawn = _drawn_colours(fig)
+        assert drawn and not drawn & methods, (name, drawn & methods)
+    turn = ch03.for_regions_interactive(archived, dss)
+    traced = {to_hex(t.marker.color) for t in turn.data if t.type == "scatter3d"} | {
+        to_hex(t.color) for t in turn.data if t.type == "mesh3d"}
+    assert traced == {to_hex(c) for c in ch03.STAGE_COLOURS.values()} and not traced & methods
+    assert set(ch03.STAGE_COLOURS.values()) == set(plots.category_colours(len(ch03.STAGE_LABELS)))
+
+
+def test_the_variants_legend_sits_below_the_axes(archived):
+    """Review R2, item 13: Fig. 8's legend stood right of the axes and squeezed the PQ plot into about half the
+    column; it sits below them now, as Fig. 7's does, and the plot takes the column's width."""
+    fig = ch03.variant_outlines(archived)
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    ax, legend = fig.axes[0], fig.axes[0].get_legend()
+    box, key = ax.get_window_extent(renderer), legend.get_window_extent(renderer)
+    assert key.y1 < box.y0 and box.width > 0.75 * fig.bbox.width
+    assert len(legend.get_texts()) == len(ch03.VARIANTS)
+
+
+def test_the_coverage_figure_draws_the_ratio_of_one(archived):
+    """Review R2, item 14: the caption says the hull ratio "approaches one and can exceed it", and the ratio panel
+    had no line at one. It has one now (`REFERENCE_LINE`), inside the axes, under the ratio points that the
+    paper-scale run draws above it."""
+    ct = ch03.coverage_table(archived, wall_time=False)
+    ax = ch03.coverage_figure(ct).axes[1]
+    (one,) = [ln for ln in ax.get_lines() if ln.get_linestyle() == ch03.REFERENCE_LINE["linestyle"]]
+    assert set(one.get_ydata()) == {1.0}
+    low, high = ax.get_ylim()
+    assert low < 1.0 < high and (ct.hull_volume_ratio > 1).any()  # the case the caption describes
+
+
+def test_the_paper_scale_coverage_has_its_figure(archived):
+    """Review R2, item 14: the paper-scale coverage table (its N up to the ratio above one) had no figure, though
+    `coverage_figure` takes exactly that table. The paper section draws it after the table, one marker per row of
+    the table in each panel, under its own caption."""
+    ct = ch03.coverage_table(archived, wall_time=False)
+    fig = ch03.coverage_figure(ct)
+    for ax in fig.axes:
+        drawn = [ln for ln in ax.get_lines() if ln.get_marker() not in ("None", "", None)]
+        assert drawn and all(list(ln.get_xdata()) == list(ct.index) for ln in drawn)
+    code = sources(NOTEBOOK, "code")
+    at = next(i for i, c in enumerate(code) if "ch03.coverage_table(big, wall_time=False), digits=4" in c)
+    assert code[at + 1] == ("if big is not None:\n    fig = ch03.coverage_figure(ch03.coverage_table(big, "
+                            "wall_time=False))\n    plt.show()")
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    names = [c["metadata"].get("mystnb", {}).get("figure", {}).get("name") for c in nb["cells"]]
+    assert "fig-03-coverage-paper" in names
+
+
 def test_opf_count_text_adds_up_a_dss_opfs_from_the_parameters(archived):
     """The reviewer could not reconcile a DS's OPFs with eqs. (p1-box) to (p1-support): the page names the run's
     parameters (the store header) and adds the OPFs up, stage by stage, from them."""

@@ -521,6 +521,46 @@ def test_paper_text_and_figure(archived):
     assert drawn and not drawn & methods and drawn <= {to_hex(c) for c in plots.SYSTEM_COLOURS}
 
 
+def test_the_integrated_ac_opf_is_black_in_the_deviation_figure_as_in_its_legend(archived):
+    """Review R2, item 3: Fig. 13 drew the integrated AC-OPF in the system's red while its legend key was black, the
+    one page where the baseline was not black (`forlab.book.plots.METHOD_STYLE`). Its squares are black now, on a
+    dashed line in the system's colour (with five systems, each dashed line still pairs with the solid line it is
+    compared with); P1's lines stay in `forlab.book.plots.SYSTEM_COLOURS`, and the legend's key draws the squares
+    black too."""
+    t, _, _ = ch05.coordination_table(archived)
+    fig = ch05.deviation_figure(t)
+    black = to_hex(plots.METHOD_STYLE["integrated"]["color"])
+    central = [ln for ln in fig.axes[1].lines if ln.get_marker() == plots.METHOD_STYLE["integrated"]["marker"]]
+    online = [ln for ln in fig.axes[1].lines if ln.get_marker() == plots.METHOD_STYLE["P1"]["marker"]]
+    systems = [to_hex(c) for c in plots.SYSTEM_COLOURS]
+    assert len(central) == len(online) == t.system.nunique()
+    for ln in central:
+        assert to_hex(ln.get_markerfacecolor()) == to_hex(ln.get_markeredgecolor()) == black
+        assert to_hex(ln.get_color()) in systems and ln.get_linestyle() == "--"
+    assert [to_hex(ln.get_color()) for ln in central] == [to_hex(ln.get_color()) for ln in online]
+    (key,) = [h for h in fig.legends[0].legend_handles if h.get_label() == plots.METHOD_STYLE["integrated"]["label"]]
+    assert to_hex(key.get_markerfacecolor()) == black and to_hex(key.get_color()) not in systems
+
+
+def test_the_paper_scale_run_has_its_deviation_figure(archived):
+    """Review R2, item 3: the paper-scale run (five systems, three load levels) was three tables only. The paper
+    section draws `deviation_figure` on its store's table, right after its tables and summary, one P1 marker per
+    case of the table in each panel, under its own caption; the iteration tables follow in a cell of their own."""
+    t, _, _ = ch05.coordination_table(archived)
+    fig = ch05.deviation_figure(t)
+    p1 = plots.METHOD_STYLE["P1"]["marker"]
+    for ax in fig.axes:
+        assert sum(len(ln.get_xdata()) for ln in ax.lines if ln.get_marker() == p1) == len(t)
+    assert fig.axes[1].get_yscale() == "log" and fig.get_figwidth() <= plots.STYLE["figure.figsize"][0]
+    code = sources(NOTEBOOK, "code")
+    at = next(i for i, c in enumerate(code) if "ch05.paper_text(big)" in c)
+    assert code[at + 1] == ("if big is not None:\n    fig = ch05.deviation_figure(ch05.coordination_table(big)[0])\n"
+                            "    plt.show()")
+    assert "ch05.coordination_iterations(big)" in code[at + 2] and "coordination_iterations" not in code[at]
+    assert any(c.startswith("The paper-scale run in the panels of the default run's figure")
+               for c in captions_of(NOTEBOOK))
+
+
 def test_case_study_refuses_a_system_of_another_name_and_bad_baselines():
     """The chapter-12 keywords fail clearly before any work: a built system must be the named one, baselines a
     dict of load level -> Baseline."""

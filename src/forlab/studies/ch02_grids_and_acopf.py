@@ -53,10 +53,12 @@ from forlab.opf.outcome import unmeasured_when_failed
 
 __all__ = [
     "ACCEPTABLE",
+    "BUILD_COLOUR",
     "LOSSES_FORMAT",
     "LOSS_MATCH_UNITS",
     "PGLIB_TARGET_PCT",
     "PGLIB_TIME_TARGET_BUSES",
+    "SOLVE_COLOUR",
     "SPEEDUP_FORMATS",
     "TIME_DECIMALS",
     "TIME_FORMATS",
@@ -1320,26 +1322,39 @@ def _in_ms(seconds: float, column: str) -> str:
     return f"{TIME_FORMATS[column].format(1e3 * seconds)} ms"
 
 
+SOLVE_COLOUR, BUILD_COLOUR = plots.category_colours(2)
+"""forlab's solver time and its model build time in the chapter's figures (`scaling_figure`, and the solves of
+`pglib_figure`): two parts of one engine's time, not methods, so neither is a method's colour
+(`forlab.book.plots.category_colours`)."""
+
+
 def scaling_figure(stored: xr.Dataset):
     """forlab's build time and solver time against the bus count (log-log), transmission cases and integrated study
     systems, the fit of the transmission solves (`solve_time_fit`, dashed) and runopp's time on ``runopp_cases`` where
-    it converged (a case it was not run on has no cross: not a failure); the transmission cases named by their number
-    beside their solve point (`_name_solves`). Returns the Figure."""
+    it converged (a case it was not run on has no cross: not a failure); every net named beside its solve point
+    (`_name_solves`). Solve and build in `SOLVE_COLOUR` and `BUILD_COLOUR`. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     opf_t = _nets(stored)
     fig, ax = plt.subplots(figsize=(7.5, 4.6))  # the text column's width (forlab.book.plots.STYLE)
     for kind, marker in (("transmission", "o"), ("study system", "s")):
         sel = opf_t[opf_t.kind == kind]
-        ax.loglog(sel.buses, sel.forlab_solve_time_s, marker, color="C0", label=f"forlab solve, {kind}")
-        ax.loglog(sel.buses, sel.forlab_build_time_s, marker, color="C1", mfc="none", label=f"forlab build, {kind}")
+        ax.loglog(sel.buses, sel.forlab_solve_time_s, marker, color=SOLVE_COLOUR, label=f"forlab solve, {kind}")
+        ax.loglog(sel.buses, sel.forlab_build_time_s, marker, color=BUILD_COLOUR, mfc="none",
+                  label=f"forlab build, {kind}")
     exponent, factor = solve_time_fit(opf_t)
     buses = np.geomspace(opf_t.buses.min(), opf_t.buses.max(), 50)
-    ax.loglog(buses, factor * buses ** exponent, "--", color="C0", linewidth=1, label="fit, transmission solves")
+    ax.loglog(buses, factor * buses ** exponent, "--", color=SOLVE_COLOUR, linewidth=1,
+              label="fit, transmission solves")
     ran = opf_t[opf_t.runopp_success.astype(bool)]
     ax.loglog(ran.buses, ran.runopp_wall_time_s, "x", color="#7f7f7f", label="runopp (on runopp_cases, converged)")
+    systems = opf_t.buses[opf_t.kind == "study system"]
+    # room for a study system's name right of its square (two thirds of a decade at the names' size), where it
+    # covers no other net's marker: left of the largest study system it stood on the fit line and a build marker
+    right = max(opf_t.buses.max() * 1.5, systems.max() * 4.6 if len(systems) else 0)
+    ax.set_xlim(right=right)
     plots.log_ticks(ax.xaxis, [v for v in (10, 20, 50, 100, 200, 500, 1000, 2000)
-                               if opf_t.buses.min() / 1.5 <= v <= opf_t.buses.max() * 1.5])
+                               if opf_t.buses.min() / 1.5 <= v <= right])
     ax.set_ylim(bottom=ax.get_ylim()[0] / 1.6)  # room for the names under the lowest points
     plots.log_ticks(ax.yaxis)
     ax.set_xlabel(plots.axis_label("buses"))
@@ -1350,19 +1365,21 @@ def scaling_figure(stored: xr.Dataset):
 
 
 def _name_solves(ax, opf_t: pd.DataFrame, ran: pd.DataFrame) -> None:
-    """`scaling_figure`'s transmission cases named by their number beside their solve point, once the axes are final:
-    each where it covers no other name, marker or line (`forlab.book.plots.annotate_points`), every marker of the
-    figure an obstacle. Set above or below its point, a name stood on case300's open build marker just above its
-    solve (a reader's finding on Fig. 3), and before that on the fit line. The study systems are named in the text."""
+    """`scaling_figure`'s nets named beside their solve point, once the axes are final: a transmission case by its
+    number, a study system by its name (two squares 42 and 63 buses apart read alike without one: a reader's
+    finding), each where it covers no other name, marker or line (`forlab.book.plots.annotate_points`), every marker
+    of the figure an obstacle. Set above or below its point, a name stood on case300's open build marker just above
+    its solve (a reader's finding on Fig. 3), and before that on the fit line."""
     marks = [(opf_t.buses, opf_t.forlab_solve_time_s), (opf_t.buses, opf_t.forlab_build_time_s),
              (ran.buses, ran.runopp_wall_time_s)]
     points = [(float(x), float(y)) for xs, ys in marks for x, y in zip(xs, ys)]
     others = len(points) - len(opf_t)
-    names = [n.removeprefix("case") for n in opf_t.index] + [""] * others
-    named = [*(opf_t.kind == "transmission"), *[False] * others]
+    names = [n.removeprefix("case") if k == "transmission" else n for n, k in zip(opf_t.index, opf_t.kind)]
+    names += [""] * others
+    named = [True] * len(opf_t) + [False] * others
     drawn = [i for i, p in enumerate(points) if np.isfinite(p).all()]  # a failed solve has no time, no marker (`_nets`)
     plots.annotate_points(ax, [points[i] for i in drawn], [names[i] for i in drawn], [bool(named[i]) for i in drawn],
-                          fontsize=9, colors=["#404040"] * len(drawn))
+                          fontsize=8, colors=["#404040"] * len(drawn))
 
 
 def solve_time_fit(opf_t: pd.DataFrame) -> tuple[float, float]:
@@ -1698,8 +1715,9 @@ def pglib_figure(stored: xr.Dataset):
     fig, axes = plt.subplots(1, 2 if both else 1, figsize=(7.5, 3.8) if both else (4.2, 3.8), squeeze=False)
     left = axes[0][0]
     half_rounding = 100 * v.baseline_objective_resolution / 2 / v.baseline_objective
-    left.axhspan(-PGLIB_TARGET_PCT, PGLIB_TARGET_PCT, color="C2", alpha=0.15, label=f"±{PGLIB_TARGET_PCT} % target")
-    left.errorbar(v.buses[ok], v.gap_to_baseline_pct[ok], yerr=half_rounding[ok], fmt="o", color="C0", ms=4,
+    left.axhspan(-PGLIB_TARGET_PCT, PGLIB_TARGET_PCT, color="#7f7f7f", alpha=0.15,
+                 label=f"±{PGLIB_TARGET_PCT} % target")
+    left.errorbar(v.buses[ok], v.gap_to_baseline_pct[ok], yerr=half_rounding[ok], fmt="o", color=SOLVE_COLOUR, ms=4,
                   capsize=2, label="forlab (bar: baseline rounding)")
     if (~ok).any():
         left.plot(v.buses[~ok], np.zeros((~ok).sum()), "x", color="C3", label="not solved")
@@ -1739,19 +1757,22 @@ def _bounds_text(v: pd.DataFrame) -> str:
 
 def _pglib_times_panel(ax, v: pd.DataFrame, ok: pd.Series) -> None:
     """The right panel of `pglib_figure`: forlab's fastest solver time against PowerModels' published time (log-log),
-    "<1" bounds as left-pointing triangles, the diagonal where both are equal (drawn when `times_comparable`)."""
+    "<1" bounds as left-pointing triangles, the diagonal where both are equal (`forlab.book.plots.EQUAL_TIMES_LINE`,
+    as in every chapter; drawn when `times_comparable`). The three classes of case in
+    `forlab.book.plots.category_colours`: a size class is not a method."""
     bound = v.baseline_time_upper_bound.astype(bool)
     big = v.buses > PGLIB_TIME_TARGET_BUSES
     bounds = ", ".join(f"<{t:g}" for t in sorted(set(v.baseline_time_s[ok & bound])))  # as BASELINE.md prints them
-    series = ((ok & ~bound & ~big, "o", "C0", f"up to {PGLIB_TIME_TARGET_BUSES} buses"),
-              (ok & ~bound & big, "s", "C1", f"above {PGLIB_TIME_TARGET_BUSES} buses"),
-              (ok & bound, "<", "C2", f"published '{bounds} s' (a bound)"))
+    small, large, bounded = plots.category_colours(3)
+    series = ((ok & ~bound & ~big, "o", small, f"up to {PGLIB_TIME_TARGET_BUSES} buses"),
+              (ok & ~bound & big, "s", large, f"above {PGLIB_TIME_TARGET_BUSES} buses"),
+              (ok & bound, "<", bounded, f"published '{bounds} s' (a bound)"))
     for sel, marker, color, label in series:
         if sel.any():
             ax.loglog(v.baseline_time_s[sel], v.forlab_solve_time_s[sel], marker, color=color, ms=5, label=label)
     times = pd.concat([v.baseline_time_s, v.forlab_solve_time_s[ok]]).dropna()
     lo, hi = times.min() / 2, times.max() * 2
-    ax.loglog([lo, hi], [lo, hi], "--", color="#7f7f7f", lw=1, label="equal times")
+    ax.loglog([lo, hi], [lo, hi], **plots.EQUAL_TIMES_LINE, label="equal times")
     ax.set_xlim(v.baseline_time_s.min() / 1.6, v.baseline_time_s.max() * 1.6)
     ax.set_ylim(lo, hi)
     plots.log_ticks(ax.xaxis)

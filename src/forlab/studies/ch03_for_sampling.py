@@ -106,6 +106,11 @@ TIMING_SHOWN = ["t_samples", "t_failed", "t_wall_time_s", "t_sampling_time_s", "
 """The columns of `timing_table` a page prints (the DS's buses and FPUs are in `scale_text` and `paper_text`)."""
 STAGE_LABELS = {"fibonacci": "support point (stage 2)", "projection": "projection (stage 1)", "box": "box extreme"}
 """Legend names of the sample stages in the figures."""
+STAGE_COLOURS = dict(zip(("box", "fibonacci", "projection"), plots.category_colours(3)))
+"""Colours of the sample stages in the static and the interactive view alike (`for_regions_3d`,
+`for_regions_interactive`), the hull in the support points' colour: a stage is not a method, so none is in a
+method's colour (`forlab.book.plots.category_colours`); the six box extremes in the darkest of them, near the
+black they had, the support points in one that a dark square stands out from."""
 SUPPORT_TOL = 1e-6
 """Largest excess of d . x~ over a support value (box-normalised units) that the check accepts."""
 BOX_UNITS = "box-normalised"
@@ -604,13 +609,14 @@ def _draw_ds_3d(ax, pts: np.ndarray, stage: np.ndarray, hull) -> None:
     """One 3-D panel: the hull (translucent) and the samples coloured by stage; few ticks, so labels stay apart."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
+    hull_colour = STAGE_COLOURS["fibonacci"]
     if hull is not None:
         ax.plot_trisurf(pts[:, 0], pts[:, 1], pts[:, 2], triangles=hull.simplices, alpha=0.15,
-                        color="tab:blue", linewidth=0.2, edgecolor="tab:blue")
-    for name, marker, color in (("fibonacci", "o", "tab:blue"), ("projection", "^", "tab:orange"),
-                                ("box", "s", "black")):
+                        color=hull_colour, linewidth=0.2, edgecolor=hull_colour)
+    for name, marker in (("fibonacci", "o"), ("projection", "^"), ("box", "s")):
         m = stage == name
-        ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=10, marker=marker, color=color, label=STAGE_LABELS[name])
+        ax.scatter(pts[m, 0], pts[m, 1], pts[m, 2], s=10, marker=marker, color=STAGE_COLOURS[name],
+                   label=STAGE_LABELS[name])
     # the P axis ends where the Q axis starts (the corner nearest the viewer): a P tick at the top of its range and
     # a Q tick at the bottom of its range would put labels such as "3.6" and "1.5" on top of one another
     for axis, label, col, end in ((ax.xaxis, "P (MW)", 0, "upper"), (ax.yaxis, "Q (Mvar)", 1, "lower")):
@@ -650,7 +656,6 @@ def for_regions_interactive(st: xr.Dataset, dss):
     with `forlab.book.plots.interactive_html`, which embeds plotly.js so that it works offline)."""
     import plotly.graph_objects as go
 
-    colors = {"fibonacci": "#1f77b4", "projection": "#ff7f0e", "box": "#000000"}
     symbols = {"fibonacci": "circle", "projection": "diamond", "box": "square"}
     fig, owner, ranges = go.Figure(), [], []
     for k, ds in enumerate(dss):
@@ -658,15 +663,15 @@ def for_regions_interactive(st: xr.Dataset, dss):
         hull = _hull(pts)
         if hull is not None:
             i, j, kk = hull.simplices.T
-            fig.add_trace(go.Mesh3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], i=i, j=j, k=kk, color="#1f77b4",
-                                    opacity=0.18, name="convex hull", hoverinfo="skip", showlegend=k == 0,
-                                    visible=k == 0, flatshading=True))
+            fig.add_trace(go.Mesh3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], i=i, j=j, k=kk,
+                                    color=STAGE_COLOURS["fibonacci"], opacity=0.18, name="convex hull",
+                                    hoverinfo="skip", showlegend=k == 0, visible=k == 0, flatshading=True))
             owner.append(k)
         for name in ("fibonacci", "projection", "box"):
             m = stage == name
             fig.add_trace(go.Scatter3d(
                 x=pts[m, 0], y=pts[m, 1], z=pts[m, 2], mode="markers", name=STAGE_LABELS[name],
-                marker={"size": 4 if name != "box" else 5, "color": colors[name], "symbol": symbols[name]},
+                marker={"size": 4 if name != "box" else 5, "color": STAGE_COLOURS[name], "symbol": symbols[name]},
                 hovertemplate="P %{x:.3f} MW<br>Q %{y:.3f} Mvar<br>V %{z:.4f} p.u.<extra></extra>",
                 showlegend=k == 0, legendgroup=name, visible=k == 0))
             owner.append(k)
@@ -706,11 +711,12 @@ def _outline(p, q) -> np.ndarray:
 
 
 def _pq_axes(ax, legend: bool = True) -> None:
-    """Labels (MW, Mvar) of a PQ-plane panel, and its legend unless the figure has one."""
+    """Labels (MW, Mvar) of a PQ-plane panel, and its legend unless the figure has one: below the axes, as
+    `pq_slices` and `coverage_figure` have theirs (right of them it squeezed the plot into half the column)."""
     ax.set_xlabel(AXIS_LABELS["p_mw"])
     ax.set_ylabel(AXIS_LABELS["q_mvar"])
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
 
 
 def _slice_level(st: xr.Dataset, ds: str, v: float) -> float:
@@ -728,17 +734,20 @@ SLICE_STYLES = ({"linestyle": "-", "linewidth": 1.5}, {"linestyle": "-", "linewi
 
 def pq_slices(st: xr.Dataset, dss):
     """PQ outlines at the slice voltages (variables slice_*), one panel per DS, one colour per slice level (the
-    same fraction of each DS's PCC-voltage range) and one legend for the figure; the voltages are in `slice_areas`."""
+    same fraction of each DS's PCC-voltage range; `forlab.book.plots.category_colours`, no method's) and one legend
+    for the figure; the voltages are in `slice_areas`."""
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, len(dss), figsize=(7.5, 3.4), squeeze=False)
+    levels = max(len(np.unique(st.slice_vm_pu.values[st.slice_ds.values == ds])) for ds in dss)
+    colours = plots.category_colours(levels)
     for ax, ds in zip(axes[0], dss):
         of_ds = st.slice_ds.values == ds
         for n, v in enumerate(np.unique(st.slice_vm_pu.values[of_ds])):
             m = (st.slice_vm_pu.values == v) & of_ds & st.slice_success.values
             o = _outline(st.slice_p_mw.values[m], st.slice_q_mvar.values[m])
             style = SLICE_STYLES[n % len(SLICE_STYLES)]  # outlines that coincide stay visible
-            ax.plot(o[:, 0], o[:, 1], color=f"C{n}", **style,
+            ax.plot(o[:, 0], o[:, 1], color=colours[n], **style,
                     label=f"V at {100 * _slice_level(st, ds, float(v)):.0f} % of the DS's PCC-voltage range")
         ax.set_title(_short(ds), fontsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -770,13 +779,19 @@ def variant_outlines(st: xr.Dataset):
     """PQ-plane outlines (convex hull of the support points, variables variant_*) of the variants of one DS, named
     in the title. The reference variant is a wide grey-black band under the others (the style of `SLICE_STYLES`):
     the variants that change little (ties, voltage band) run along it, and a thin line over a wide one keeps both
-    visible where they coincide."""
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    for n, v in enumerate(dict.fromkeys(st.variant.values)):
+    visible where they coincide. The other variants in `forlab.book.plots.category_colours` (a variant is not a
+    method); the legend below the axes (`_pq_axes`)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    variants = list(dict.fromkeys(st.variant.values))
+    colours = plots.category_colours(sum(v != REFERENCE_VARIANT for v in variants))
+    # every second colour first: neighbours on the viridis scale (two dark ones) would name the variants listed
+    # next to one another, which the legend sets side by side
+    colours = iter(colours[0::2] + colours[1::2])
+    for v in variants:
         m = (st.variant.values == v) & st.variant_success.values
         o = _outline(st.variant_p_mw.values[m], st.variant_q_mvar.values[m])
         style = ({"color": "black", "linewidth": 5.0, "alpha": 0.35, "zorder": 1} if v == REFERENCE_VARIANT
-                 else {"color": f"C{n}", "linewidth": 1.3, "zorder": 2})
+                 else {"color": next(colours), "linewidth": 1.3, "zorder": 2})
         ax.plot(o[:, 0], o[:, 1], "-", label=v + (" (reference)" if v == REFERENCE_VARIANT else ""), **style)
     ax.set_title(parameter(st, "variant_region"), fontsize=10)
     _pq_axes(ax)
@@ -784,16 +799,27 @@ def variant_outlines(st: xr.Dataset):
     return fig
 
 
+REFERENCE_LINE = {"color": "#7f7f7f", "linestyle": ":", "linewidth": 1}
+"""`coverage_figure`'s line where the samples' hull has the reference hull's volume (a ratio of one)."""
+
+
 def coverage_figure(ct: pd.DataFrame):
-    """Distance to the reference boundary (mean, max) and hull volume ratio against N (`coverage_table`); the N
-    axis is labelled at the values of N."""
+    """Distance to the reference boundary (mean, max) and hull volume ratio against N (`coverage_table`), with the
+    line where the hull has the reference's volume (`REFERENCE_LINE`: the caption says the ratio approaches it and
+    can exceed it); the N axis is labelled at the values of N. Mean and largest in
+    `forlab.book.plots.category_colours` (neither is a method), the ratio in the mean's colour."""
     fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.2))
-    ax[0].loglog(ct.index, ct.mean_distance, "o-", label="mean")
-    ax[0].loglog(ct.index, ct.max_distance, "s--", label="largest")
+    mean, largest = plots.category_colours(2)
+    ax[0].loglog(ct.index, ct.mean_distance, "o-", color=mean, label="mean")
+    ax[0].loglog(ct.index, ct.max_distance, "s--", color=largest, label="largest")
     ax[0].set_ylabel("distance to reference\n(box-normalised)")
     ax[0].legend()
     plots.log_ticks(ax[0].yaxis)
-    ax[1].semilogx(ct.index, ct.hull_volume_ratio, "o-")
+    ax[1].semilogx(ct.index, ct.hull_volume_ratio, "o-", color=mean)
+    ax[1].axhline(1.0, **REFERENCE_LINE, label="the reference hull's volume")
+    lo, hi = min(ct.hull_volume_ratio.min(), 1.0), max(ct.hull_volume_ratio.max(), 1.0)
+    ax[1].set_ylim(lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo))  # the line clear of the frame, also at the top
+    ax[1].legend()
     ax[1].set_ylabel("hull volume / reference")
     for a in ax:
         a.set_xlabel("Fibonacci directions N")

@@ -518,13 +518,20 @@ ONLINE_TIME = f"{plots.METHOD_STYLE['P1']['label']}, online time"
 slowest DSO's), named as every chapter names the method (`forlab.book.plots.METHOD_STYLE`)."""
 
 
+KEY_GREY = "#595959"
+"""The line of a method's key in `deviation_figure`'s legend: no system's colour (`forlab.book.plots.SYSTEM_COLOURS`)
+and darker than the paper bound's grey, for a line that each system draws in its own colour."""
+
+
 def deviation_figure(t: pd.DataFrame):
     """Per system against the load level: the cost deviation (%) with the paper's bound, and the solver times (ms)
     of the integrated AC-OPF (dashed) and P1's online time, the TSO plus the slowest DSO (solid; `ONLINE_TIME`),
     with the two methods' markers of `forlab.book.plots.METHOD_STYLE`; a log time axis only where the times span a
     decade or more (`_time_scale`); one colour per system, none of them a method's
     (`forlab.book.plots.SYSTEM_COLOURS`: in the book's blue, a system's lines read as P1's), and one legend for both
-    panels (``t`` from `coordination_table`)."""
+    panels (``t`` from `coordination_table`). The integrated AC-OPF's markers are its black, as in the legend and
+    every chapter; its dashed line keeps the system's colour, so that with several systems each dashed line still
+    pairs with the solid line it is compared with."""
     fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.4))
     colors = plots.SYSTEM_COLOURS
     central, p1 = plots.METHOD_STYLE["integrated"], plots.METHOD_STYLE["P1"]
@@ -532,13 +539,16 @@ def deviation_figure(t: pd.DataFrame):
     for (s_name, g), color in zip(t.groupby("system", sort=False), colors * 10):
         ax[0].plot(100 * g.level, g.deviation_pct, marker=p1["marker"], color=color, label=s_name)
         ax[1].plot(100 * g.level, 1e3 * g.integrated_solve_time_s, marker=central["marker"], linestyle="--",
-                   color=color)
+                   color=color, markerfacecolor=central["color"], markeredgecolor=central["color"])
         ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, marker=p1["marker"], color=color)
         handles.append(Line2D([], [], color=color, linewidth=6, label=s_name))
     ax[0].axhline(TARGET_DEVIATION_PCT, color="grey", linestyle=":")
+    # the methods' keys: their line style and marker on a line of no system's colour (each system draws both in its
+    # own), the integrated AC-OPF's marker black as drawn
     handles += [Line2D([], [], color="grey", linestyle=":", label=f"paper's bound {anchors.show('p1_deviation_pct')}"),
-                Line2D([], [], color="k", marker=central["marker"], linestyle="--", label=central["label"]),
-                Line2D([], [], color="k", marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]
+                Line2D([], [], color=KEY_GREY, marker=central["marker"], linestyle="--",
+                       markerfacecolor=central["color"], markeredgecolor=central["color"], label=central["label"]),
+                Line2D([], [], color=KEY_GREY, marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel("solver time (ms)")  # the glossary's word for Ipopt's own time, as the tables say
     if _time_scale(t) == "log":
