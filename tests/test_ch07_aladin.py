@@ -169,7 +169,8 @@ def test_admm_is_capped_on_large_systems_only(tiny, archived):
 def test_convergence_figures_and_texts(archived):
     st, bp, table, its = archived
     fig = ch.convergence_figure(table, its, bp["max_iter"])
-    assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= len(bp["systems"])
+    # more than seven systems: the T+D systems in a row of their own (the reader's review R2, finding 1)
+    assert len(fig.axes) == 4 and sum(len(a.lines) for a in fig.axes[::2]) >= len(bp["systems"])
     kk = ch.kkt_runs(table, bp["kkt_systems"], bp["max_iter"])
     assert set(kk.qp) == {"reduced", "kkt"} and set(kk.system) == set(bp["kkt_systems"])
     assert len(ch.kkt_figure(kk, its, bp["kkt_systems"]).axes) == 2
@@ -252,14 +253,13 @@ def test_a_system_keeps_its_colour_and_a_method_the_books_in_every_figure(archiv
     kk = ch.kkt_runs(table, bp["kkt_systems"], bp["max_iter"])
 
     def colours(fig):
-        return {x.get_label(): to_hex(x.get_color()) for x in fig.axes[0].lines if not x.get_label().startswith("_")}
+        return {x.get_label(): to_hex(x.get_color()) for ax in fig.axes[::2] for x in ax.lines
+                if not x.get_label().startswith("_")}
 
     conv = ch.convergence_figure(table, its, bp["max_iter"])
     kkt = ch.kkt_figure(kk, its, bp["kkt_systems"], systems=table.system)
     assert {s: colours(kkt)[s] for s in bp["kkt_systems"]} == {s: colours(conv)[s] for s in bp["kkt_systems"]}
-    styles = system_styles([f"s{i}" for i in range(12)])
-    assert len({v["color"] for v in list(styles.values())[:10]}) == 10
-    assert styles["s10"]["color"] == styles["s0"]["color"] and styles["s10"]["linestyle"] != styles["s0"]["linestyle"]
+    assert set(colours(conv)) <= set(system_styles())  # the chapter's order knows every system the store drew
     cmp_ = ch.admm_runs(table, bp["admm_system"], (bp["max_iter"], bp["admm_max_iter"]))
     admm = ch.admm_figure(cmp_, its)
     assert colours(admm)["ALADIN"] == to_hex(METHOD_STYLE["P3"]["color"])
@@ -271,7 +271,7 @@ def test_a_system_keeps_its_colour_and_a_method_the_books_in_every_figure(archiv
     assert not ax.patches and [t.get_text() for t in ax.get_yticklabels()] == list(rep["wall"].system)
     runs = {x.get_label(): x for x in ax.lines}
     # the book's one name (the reader's review of ci152, finding 8: chapter 07's legend said "centralized")
-    assert list(runs) == ["integrated AC-OPF", "ALADIN, in-process", "ALADIN, Dask"]
+    assert list(runs) == ["integrated AC-OPF", "ALADIN, in-process", "ALADIN, Dask", ch.figures.FLOOR_WORDS]
     for label, method in (("integrated AC-OPF", "integrated"), ("ALADIN, in-process", "P3"), ("ALADIN, Dask", "P3")):
         assert to_hex(runs[label].get_color()) == to_hex(METHOD_STYLE[method]["color"])
         assert runs[label].get_marker() == METHOD_STYLE[method]["marker"] and runs[label].get_linestyle() == "None"
@@ -2155,7 +2155,7 @@ def test_the_convergence_figure_draws_the_systems_its_caption_names(archived):
     colours) and the sentence under it counts them. The caption and the section's prose name both parameters."""
     st, bp, _table, its = archived
     fig = ch.convergence_figure(ch.study_table(st), its, bp["max_iter"])
-    drawn = {line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")}
+    drawn = {line.get_label() for ax in fig.axes[::2] for line in ax.lines if not line.get_label().startswith("_")}
     assert drawn == set(bp["systems"]) | set(bp["kkt_systems"])
     (caption,) = [c for c in captions_of("07_aladin") if c.startswith("Consensus violation (left)")]
     assert "every system of the parameters `systems` and `kkt_systems`" in caption
@@ -2374,3 +2374,167 @@ def test_the_profiles_name_their_cut_grids_by_the_labels_they_run():
         assert {"case118:3", "case300:4"} <= set(profiles[name]["systems"])
     assert "the ADMM comparison on `case300:4`" in cells["a5ee69c4"]
     assert profiles["full"]["admm_system"] == profiles["full"]["latency_system"] == "case300:4"
+
+
+def _system_lines(fig) -> dict[str, tuple]:
+    """System -> (colour, line style, marker) of the labelled lines of a consensus/gap figure's left axes (every
+    panel row's)."""
+    from matplotlib.colors import to_hex
+
+    return {x.get_label(): (to_hex(x.get_color()), x.get_linestyle(), x.get_marker()) for ax in fig.axes[::2]
+            for x in ax.lines if not x.get_label().startswith("_")}
+
+
+def test_a_system_has_one_style_by_its_name_in_every_figure_and_no_methods_colour():
+    """The reader's review R2, finding 1 (Figs 21, 22, 28): systems were coloured by tab10 in the order of each
+    figure's list, so the first three took P1's, P2's and P3's colours and case118:3 changed colour between two
+    figures of the page. Each system now has one style by its name (`system_styles`, over the chapter's one order of
+    systems and the groups its figures draw, `forlab.book.plots.system_styles`): the same in the full and the paper
+    store's figures and in a figure of a subset, never a method's colour, never alike within a figure and of
+    distinct colours within a panel row; ADMM's colour is no system's."""
+    from matplotlib.colors import to_hex
+
+    from forlab.book import plots, runner
+    from forlab.studies.ch07_aladin.figures import ADMM_COLOR, system_styles
+
+    methods = {to_hex(m["color"]) for m in plots.METHOD_STYLE.values()}
+    systems = {to_hex(c) for c in plots.SYSTEM_COLOURS}
+    styles = {s: (to_hex(v["color"]), v["linestyle"], v["marker"]) for s, v in system_styles().items()}
+    seen = {}
+    for path in (ARCHIVED, PAPER):
+        st = store.open_path(path)
+        p, table, its = json.loads(st.attrs["parameters"]), ch.study_table(st), ch.iterations(st)
+        figs = [ch.convergence_figure(table, its, p["max_iter"])]
+        some = table[table.system.isin(p["systems"][1::2])]  # a subset keeps the styles of the whole
+        figs.append(ch.convergence_figure(some, its, p["max_iter"]))
+        for fig in figs:
+            drawn = _system_lines(fig)
+            for system, style in drawn.items():
+                assert style == styles[system] == seen.setdefault(system, style), system
+            assert len(set(drawn.values())) == len(drawn)  # no two systems of a figure alike
+            assert {c for c, _, _ in drawn.values()} <= systems and not {c for c, _, _ in drawn.values()} & methods
+        for ax in figs[0].axes[::2]:  # within a panel row of a parameter set's figure no two share a colour
+            colours = [to_hex(x.get_color()) for x in ax.lines if not x.get_label().startswith("_")]
+            assert len(colours) == len(set(colours))
+        if p["kkt_systems"]:
+            kk = ch.kkt_runs(table, p["kkt_systems"], p["max_iter"])
+            kkt = ch.kkt_figure(kk, its, p["kkt_systems"], systems=table.system)
+            assert {s: c for s, (c, _, _) in _system_lines(kkt).items() if s in styles} == {
+                s: styles[s][0] for s in p["kkt_systems"]}
+    assert {"case9+case33bw", "case118:3", "1654-5"} <= set(seen)
+    # the page's first figure (the default parameters' systems) draws each in a colour of its own
+    defaults = runner.chapter_params(ch.figures.CHAPTER)
+    first = [styles[s][0] for s in dict.fromkeys([*defaults["systems"], *defaults["kkt_systems"]])]
+    assert len(first) == len(set(first))
+    assert to_hex(ADMM_COLOR) not in systems | methods
+
+
+def test_the_shared_system_styles_follow_the_order_and_the_groups_drawn_together():
+    """`forlab.book.plots.system_styles`: without groups the i-th system takes the i-th colour of `SYSTEM_COLOURS`,
+    past the seventh again with the next line style; a system takes the first style that no system it may be drawn
+    with has (two figures' systems share styles), and a colour that none beside it has, where one is left."""
+    from forlab.book import plots
+
+    def look(styles):
+        return {s: (v["color"], v["linestyle"], v["marker"]) for s, v in styles.items()}
+
+    names = [f"s{i}" for i in range(9)]
+    alone = plots.system_styles(names)
+    n = len(plots.SYSTEM_COLOURS)
+    assert [alone[s]["color"] for s in names[:n]] == list(plots.SYSTEM_COLOURS)
+    assert alone[names[n]]["color"] == alone["s0"]["color"] and alone[names[n]]["linestyle"] != alone["s0"]["linestyle"]
+    rows = [names[:5], names[5:]]
+    apart = look(plots.system_styles(names, together=rows))  # two figures: the second starts again
+    assert [apart[s][0] for s in rows[1]] == list(plots.SYSTEM_COLOURS[:len(rows[1])])
+    one = look(plots.system_styles(names, together=[names], beside=rows))  # one figure, two panel rows
+    assert len(set(one.values())) == len(names)
+    assert all(len({one[s][0] for s in row}) == len(row) for row in rows)
+    assert one["s7"] == (plots.SYSTEM_COLOURS[0], *plots.SYSTEM_LINES[1])  # the seven taken: the next line style
+
+
+def test_the_paper_convergence_figure_draws_the_td_systems_in_a_row_of_their_own():
+    """The reader's review R2, finding 1 (Fig 28): eleven lines on one pair of axes could not be told apart. The
+    paper store's figure draws the T+D systems in the top row and the transmission grids in areas and rapidPF's
+    systems in the bottom row, both rows on one scale per measure, and its one legend in one column per row."""
+    from forlab.studies.ch07_aladin.figures import ROW_TITLES
+
+    st = store.open_path(PAPER)
+    p, table = json.loads(st.attrs["parameters"]), ch.study_table(st)
+    fig = ch.convergence_figure(table, ch.iterations(st), p["max_iter"])
+    rows = [[x.get_label() for x in ax.lines if not x.get_label().startswith("_")] for ax in fig.axes[::2]]
+    assert rows == [[s for s in p["systems"] if "+" in s], [s for s in p["systems"] if "+" not in s]]
+    assert [ax.get_title(loc="left") for ax in fig.axes[::2]] == list(ROW_TITLES)
+    assert fig.axes[0].get_ylim() == fig.axes[2].get_ylim() and fig.axes[1].get_ylim() == fig.axes[3].get_ylim()
+    (legend,) = fig.legends
+    assert legend._ncols == 2 and [t.get_text() for t in legend.get_texts() if t.get_text()] == [*rows[0], *rows[1]]
+    (caption,) = [c for c in captions_of("07_aladin") if c.startswith("Paper profile: consensus violation")]
+    assert "the T+D study systems in the top row" in caption
+
+
+def test_time_parts_and_families_are_drawn_in_no_methods_colour():
+    """The reader's review R2, finding 2 (Figs 23, 24, 29, 30): the parts of a round and the families of the growth
+    figure were drawn in tab10's first colours, P1's blue, P2's orange and P3's green. They take
+    `forlab.book.plots.category_colours`, which no method and no system has; a family keeps its colour in the
+    figures of both stores; ALADIN's measured rounds in the latency figure are P3's."""
+    from matplotlib.colors import to_hex
+
+    from forlab.book import plots
+
+    banned = {to_hex(c) for c in [*(m["color"] for m in plots.METHOD_STYLE.values()), *plots.SYSTEM_COLOURS]}
+    family_colour = {}
+    for path in (ARCHIVED, PAPER):
+        st = store.open_path(path)
+        rep = ch.scaling_report(st)
+        split = ch.time_split_figure(rep["split"])
+        parts = plots.category_colours(len(rep["split"].columns))
+        drawn = {to_hex(b.get_facecolor()) for ax in split.axes for b in ax.patches}
+        assert drawn == set(parts) and not drawn & banned
+        growth = ch.growth_figure(rep["growth"])
+        for line in growth.axes[0].lines:
+            name = line.get_label().split(": slope")[0]
+            if line.get_linestyle() == "-" and not line.get_label().startswith("_"):  # a family's fit
+                colour = to_hex(line.get_color())
+                assert colour not in banned and family_colour.setdefault(name, colour) == colour, name
+    assert {"case118:k", "case300:k"} <= set(family_colour)
+    st = store.open_path(ARCHIVED)
+    p, table, its = json.loads(st.attrs["parameters"]), ch.convergence_table(st), ch.iterations(st)
+    lat = ch.latency_figure(ch.latency_sweep(table, p["latency_system"], its), p["latency_system"])
+    (measured,) = [x for x in lat.axes[0].lines if x.get_label() == "measured"]
+    assert to_hex(measured.get_color()) == to_hex(plots.METHOD_STYLE["P3"]["color"])
+
+
+def test_the_paper_profiles_wall_times_are_drawn_with_the_targets_bound_and_the_floor():
+    """The reader's review R2, finding 9: the paper profile's wall-time table, where the wall-time targets on
+    case300:4 and 1654-5 are judged, had no figure. The paper section draws it right after its tables, with each
+    judged system's bound (the target's limit as the page judges it, the registry's value the store keeps, times the
+    system's integrated whole run) and the Dask run's floor (regions alone); the caption's word on 1654-5's floor is
+    the store's."""
+    from forlab.book import anchors
+    from forlab.studies.ch07_aladin.figures import BOUND_LINE, FLOOR_WORDS
+
+    st = store.open_path(PAPER)
+    rep = ch.scaling_report(st)
+    wt, t17 = rep["wall"].set_index("system"), rep["targets"]
+    judged = t17[t17.target == "wall_ratio"].set_index("system")
+    assert set(judged.limit) == {anchors.value("aladin_slowdown")} and set(judged.index) <= set(wt.index)
+    fig = ch.wall_time_figure(rep["wall"], t17)
+    ax = fig.axes[0]
+    rows = {s: i for i, s in enumerate(rep["wall"].system)}
+    bounds = [x for x in ax.lines if x.get_linestyle() == BOUND_LINE["linestyle"]]
+    assert sorted((round(float(np.mean(x.get_ydata()))), x.get_xdata()[0]) for x in bounds) == sorted(
+        (rows[s], r.limit * wt.central_wall_s[s]) for s, r in judged.iterrows())
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert f"target: Dask at most {judged.limit.iloc[0]:g}x the integrated AC-OPF" in labels and FLOOR_WORDS in labels
+    (floor,) = [x for x in ax.lines if x.get_label() == FLOOR_WORDS]
+    assert np.allclose(floor.get_xdata(), wt.dask_floor_ratio * wt.central_wall_s)
+    assert fig.get_size_inches()[0] <= ch.FIGURE_WIDTH
+    # the caption says 1654-5's floor lies beyond the bound: so it does in the store
+    assert wt.dask_floor_ratio["1654-5"] > judged.limit["1654-5"]
+    (caption,) = [c for c in captions_of("07_aladin") if c.startswith("Paper profile: whole-run wall time")]
+    assert "On 1654-5 the floor itself lies right of the bound" in caption
+    cells = sources("07_aladin")
+    (at,) = [i for i, c in enumerate(cells) if 'wall_time_figure(rp["wall"], rp["targets"])' in c]
+    assert cells[at - 1].rstrip().endswith('display(*tables.titled(ch07_aladin.wall_times_tables(rp["wall"])))')
+    assert "{numref}`fig-07-paper-wall`" in prose_of("07_aladin")
+    # the default section's figure draws its store's bounds as well
+    assert 'wall_time_figure(report["wall"], report["targets"])' in code_of("07_aladin")

@@ -4,9 +4,9 @@
 * `axis_label(name, units)`: "name (units)" labels, so that every axis carries its unit.
 * `ZONE_COLORS`, `zone_color(zone, zones)`, `CHART_MARKERS`: one colour per zone (the TS is dark grey, each DS gets
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
-* `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `category_colours(n)`, `EQUAL_TIMES_LINE`: one name,
-  colour and marker per method, colours for study systems and for other categories that no method has, and the one
-  style of the equal-times line.
+* `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `system_styles(systems)`, `category_colours(n)`,
+  `EQUAL_TIMES_LINE`: one name, colour and marker per method, colours (and past seven, line styles) for study systems
+  and colours for other categories that no method has, and the one style of the equal-times line.
 * `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
   polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
@@ -53,6 +53,7 @@ __all__ = [
     "METHOD_STYLE",
     "STYLE",
     "SYSTEM_COLOURS",
+    "SYSTEM_LINES",
     "TS_ZONE",
     "ZERO_LINE",
     "ZERO_WORDS",
@@ -68,6 +69,7 @@ __all__ = [
     "log_ticks",
     "method_style",
     "settled_renderer",
+    "system_styles",
     "system_tables",
     "tables_from_dataset",
     "tables_to_dataset",
@@ -121,6 +123,34 @@ def method_style(method: str, **extra) -> dict[str, str]:
 SYSTEM_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
 """The colours of the study systems in a figure that draws one line or dot per system: tab10 without the colours of
 the book's methods (`METHOD_STYLE`), so that no system reads as a method."""
+
+SYSTEM_LINES = (("-", "."), ("--", "x"), (":", "+"), ("-.", "1"))
+"""The line styles and markers of `system_styles`, one per pass through `SYSTEM_COLOURS`: solid with dots, then,
+once the seven colours are taken, dashed with crosses, and so on (after the last, again the first)."""
+
+
+def system_styles(systems, together=(), beside=()) -> dict[str, dict[str, str]]:
+    """Matplotlib keywords (color, linestyle, marker) of every system of ``systems`` (repeats ignored). In that
+    order, each takes the first style, a colour of `SYSTEM_COLOURS` (none a method's, `METHOD_STYLE`), past the
+    seventh the same colours again with the next line style and marker of `SYSTEM_LINES`, that no system it may be
+    drawn with has taken, and whose colour no system drawn beside it has, where one is left. ``together``: the
+    groups of systems that one figure may draw (a system in none is drawn with every other, so without groups the
+    i-th system takes the i-th style); ``beside``: the groups drawn on one pair of axes (a panel row). A chapter
+    passes its one order of every system it may draw and the groups its figures draw, not the systems of one
+    figure, so that a system keeps its style by its name whatever subset a figure draws, two systems of one figure
+    never look alike, and those on one pair of axes differ in colour while the seven last."""
+    order = list(dict.fromkeys(systems))
+    styles_ = [(colour, line) for line in SYSTEM_LINES for colour in SYSTEM_COLOURS]
+    chosen: dict[str, int] = {}
+    for system in order:
+        near = set().union(*(set(g) for g in together if system in g)) or set(order)
+        taken = {chosen[s] for s in near if s in chosen}
+        by = {styles_[chosen[s]][0] for g in beside if system in g for s in g if s in chosen}
+        free = [i for i in range(len(styles_)) if i not in taken] or [len(chosen) % len(styles_)]
+        chosen[system] = next((i for i in free if styles_[i][0] not in by), free[0])
+    return {s: {"color": styles_[i][0], "linestyle": styles_[i][1][0], "marker": styles_[i][1][1]}
+            for s, i in chosen.items()}
+
 
 def category_colours(n: int) -> list[str]:
     """``n`` colours for the categories of a figure that are neither methods nor systems (the parts of a round's

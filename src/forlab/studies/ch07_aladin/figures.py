@@ -3,17 +3,24 @@ a matplotlib Figure (`latency_figure`: None without latency runs).
 
 Every figure but `latency_figure` is as wide as the book's text column (`FIGURE_WIDTH`), and every figure has
 at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`). A figure with
-one line per system draws each system in its style of `system_styles`, the same in every figure given the same list
-of systems; a figure that compares methods draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`).
+one line per system draws each system in its style of `system_styles`, fixed by its name in the chapter's one order
+of systems (`chapter_systems`), so that it is the same in every figure of the chapter; a figure that compares methods
+draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
+families of systems) in `forlab.book.plots.category_colours`, which no method and no system has.
 """
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from forlab.book import plots
 from forlab.studies.ch07_aladin.readers import (
+    FAMILY_MIN,
     FIT_R2_MIN,
     SLOPE_CONFIDENCE,
     TARGET_CONSENSUS,
@@ -24,8 +31,8 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.ch07_aladin.text import power_text
 
-__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure", "kkt_figure",
-           "latency_figure", "system_styles", "time_split_figure", "wall_time_figure"]
+__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "chapter_systems", "convergence_figure", "growth_figure",
+           "kkt_figure", "latency_figure", "system_styles", "time_split_figure", "wall_time_figure"]
 
 
 FIGURE_WIDTH = 7.5
@@ -37,31 +44,83 @@ GAP_LABEL = r"optimality gap $|f - f^\star|/f^\star$"
 optimality gap), so the label gives its definition."""
 
 
-def system_styles(systems) -> dict[str, dict]:
-    """Matplotlib keywords (color, linestyle, marker) of every system of ``systems`` (the store's systems in their
-    order; repeats ignored), fixed by its place there: the ten colours of tab10, each distinct on white with no
-    light/dark pairs, then the same colours again with another line style and marker. A figure given the same list
-    draws a system as every other figure of the chapter does."""
-    import matplotlib.pyplot as plt
-
-    colors = plt.get_cmap("tab10").colors
-    styles = {}
-    for i, system in enumerate(dict.fromkeys(systems)):
-        lap = i // len(colors) % 3
-        styles[system] = {"color": colors[i % len(colors)], "linestyle": ("-", "--", ":")[lap],
-                          "marker": (".", "x", "+")[lap]}
-    return styles
+CHAPTER = "07_aladin"
+"""The chapter's notebook, whose parameters and profiles name every system its figures draw (`chapter_systems`)."""
 
 
-def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3) -> None:
-    """Labels and grid of a (consensus, gap) pair of axes, and the figure's one legend below them (from the left
-    axes' labelled lines)."""
-    ax[0].set_ylabel(ylabels[0])
-    ax[1].set_ylabel(ylabels[1])
-    for a in ax:
-        a.set_xlabel("round")
-        a.grid(alpha=0.3)
-    fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", ncols=ncols)
+class ChapterSystems(NamedTuple):
+    """The systems of the chapter's parameter sets (`_chapter_runs`)."""
+
+    order: tuple[str, ...]
+    """Every system in the chapter's one order (`chapter_systems`)."""
+    together: tuple[tuple[str, ...], ...]
+    """The study systems of each parameter set, ``systems`` and ``kkt_systems``: one convergence figure draws them."""
+    beside: tuple[tuple[str, ...], ...]
+    """The groups drawn on one pair of axes: the panel rows of `convergence_figure` (`_system_rows`) and the
+    ``kkt_systems`` of `kkt_figure`."""
+    families: tuple[str, ...]
+    """The families a parameter set fits (`_fitted_families`)."""
+
+
+@functools.cache
+def _chapter_runs() -> ChapterSystems:
+    """The systems of the chapter's parameter sets, read from its notebook: the paper profile, the other profiles,
+    the defaults. Empty outside the repository (no notebook to read them from)."""
+    from forlab.book import runner, store
+
+    root = store.repository_root() or store.repository_root(Path(__file__).parent)
+    if root is None:
+        return ChapterSystems((), (), (), ())
+    declared, profiles = runner.read_chapter(root, CHAPTER)
+    others = [p for name, p in profiles.items() if name != "paper"]
+    sets = [{**declared, **p} for p in (profiles.get("paper", {}), *others, {})]  # {}: the defaults
+    study = [tuple(dict.fromkeys([*p["systems"], *p["kkt_systems"]])) for p in sets]
+    order = dict.fromkeys([*(s for run in study for s in run), *(s for p in sets for s in p["growth_systems"])])
+    beside = [tuple(g) for run, p in zip(study, sets) for g in (*_system_rows(list(run)), p["kkt_systems"])]
+    grown = [[*run, *p["growth_systems"]] for run, p in zip(study, sets)]
+    return ChapterSystems(tuple(order), tuple(study), tuple(beside), _fitted_families(grown))
+
+
+def _fitted_families(runs: list[list[str]]) -> tuple[str, ...]:
+    """The families (`forlab.studies.ch07_aladin.systems.family`) of which one of ``runs`` (the systems of each
+    parameter set) has at least `FAMILY_MIN` members, the ones `growth_figure` can fit, in the order of their first
+    member."""
+    counts = [pd.Series([f[0] for f in map(family, dict.fromkeys(run)) if f]).value_counts() for run in runs]
+    firsts = [f[0] for run in runs for f in map(family, run) if f]
+    return tuple(f for f in dict.fromkeys(firsts) if any(c.get(f, 0) >= FAMILY_MIN for c in counts))
+
+
+def chapter_systems() -> tuple[str, ...]:
+    """The chapter's one order of systems, which fixes each system's style (`system_styles`): the ``systems`` and
+    ``kkt_systems`` of the paper profile, then of the chapter's other profiles and of its defaults (the systems the
+    convergence figures draw), then their ``growth_systems``, each once. Empty outside the repository: a figure
+    then styles its systems in their own order."""
+    return _chapter_runs().order
+
+
+def system_styles(systems=()) -> dict[str, dict]:
+    """Matplotlib keywords (color, linestyle, marker) of every system of the chapter (`chapter_systems`), then of the
+    systems of ``systems`` outside it (a reader's own, in their order): `forlab.book.plots.system_styles` over that
+    one order, with the groups the chapter's figures draw (`ChapterSystems`), so that a system has one style by its
+    name in every figure of the chapter, whatever subset a figure draws, no two systems of one figure look alike,
+    those on one pair of axes differ in colour, and none has a method's colour."""
+    runs = _chapter_runs()
+    return plots.system_styles([*runs.order, *systems], together=runs.together, beside=runs.beside)
+
+
+def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3, legend=None) -> None:
+    """Labels and grid of a (consensus, gap) pair of axes, or of one pair per panel row (``ax`` two-dimensional: the
+    round labelled on the bottom row only), and the figure's one legend below them: ``legend`` (its handles and
+    labels), by default the left axes' labelled lines."""
+    rows = np.atleast_2d(ax)
+    for i, pair in enumerate(rows):
+        pair[0].set_ylabel(ylabels[0])
+        pair[1].set_ylabel(ylabels[1])
+        for a in pair:
+            if i == len(rows) - 1:
+                a.set_xlabel("round")
+            a.grid(alpha=0.3)
+    fig.legend(*(legend or rows[0][0].get_legend_handles_labels()), loc="outside lower center", ncols=ncols)
 
 
 def _targets(ax) -> None:
@@ -70,28 +129,70 @@ def _targets(ax) -> None:
     ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
 
 
+ROW_TITLES = ("T+D study systems", "transmission grids in areas and rapidPF systems")
+"""The titles of `convergence_figure`'s panel rows where it draws two (`_system_rows`)."""
+
+
 def convergence_figure(table: pd.DataFrame, its: pd.DataFrame, max_iter: int, systems=None):
     """Consensus violation and gap per round of every system in-process with the default QP (the longest run
     of each system), with the targets (dotted) and ``max_iter`` (vertical line); one legend. Each system in its
-    style of `system_styles` over ``systems`` (the systems of ``table`` not in it follow, in the table's order).
-    Returns the Figure."""
+    style of `system_styles` (the systems of ``systems``, then of ``table``, outside the chapter's order follow it).
+    Past seven systems, the T+D systems in a panel row of their own above the others (`_system_rows`, `ROW_TITLES`),
+    and the legend in one column per row. Returns the Figure."""
     import matplotlib.pyplot as plt
 
     red = table[(table["mode"] == "inprocess") & (table.algorithm == "aladin") & (table.qp == "reduced")]
     longest = red.sort_values("max_iter").groupby("system", sort=False).tail(1)
     styles = system_styles([*([] if systems is None else systems), *table.system])
-    fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
-    for k, r in longest.iterrows():
-        g = its[its.run == k]
-        if g.empty:  # a run that raised has no rounds to draw (its failure is in the tables)
-            continue
-        ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), label=r.system, **styles[r.system])
-        ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), label=r.system, **styles[r.system])
-    _targets(ax)
-    for a in ax:
-        a.axvline(max_iter, color="grey", linewidth=0.8)
-    _log_axes(fig, ax, (CONSENSUS_LABEL, GAP_LABEL))
+    rows = _system_rows(list(longest.system))
+    # the rows on one scale per measure, so that a line of one row can be read against the other's
+    fig, axes = plt.subplots(len(rows), 2, figsize=(FIGURE_WIDTH, 3.6 if len(rows) == 1 else 6.6), sharex=True,
+                             sharey="col", squeeze=False, layout="constrained")
+    for ax, names, title in zip(axes, rows, ROW_TITLES if len(rows) > 1 else [None]):
+        for k, r in longest[longest.system.isin(names)].iterrows():
+            g = its[its.run == k]
+            if g.empty:  # a run that raised has no rounds to draw (its failure is in the tables)
+                continue
+            ax[0].semilogy(g.iteration, g.consensus.clip(lower=1e-12), label=r.system, **styles[r.system])
+            ax[1].semilogy(g.iteration, g.gap.clip(lower=1e-12), label=r.system, **styles[r.system])
+        _targets(ax)
+        for a in ax:
+            a.axvline(max_iter, color="grey", linewidth=0.8)
+        if title:
+            ax[0].set_title(title, loc="left")
+    if len(rows) == 1:
+        _log_axes(fig, axes[0], (CONSENSUS_LABEL, GAP_LABEL))
+    else:
+        _log_axes(fig, axes, (CONSENSUS_LABEL, GAP_LABEL), ncols=len(rows), legend=_legend_by_row(axes))
     return fig
+
+
+def _system_rows(systems: list[str]) -> list[list[str]]:
+    """The systems of `convergence_figure` by panel row: all in one row, or, where they are more than the seven
+    colours of `forlab.book.plots.SYSTEM_COLOURS` and of both kinds, the T+D systems (a "+" in the name, as
+    `forlab.studies.ch07_aladin.systems.load` reads it) in the first row and the others (transmission grids in areas,
+    rapidPF's systems) in the second: past seven, lines share a colour, and a dozen lines on one pair of axes could
+    not be told apart (the reader's review of the paper profile's figure)."""
+    td = [s for s in systems if "+" in s]
+    rest = [s for s in systems if "+" not in s]
+    if len(systems) <= len(plots.SYSTEM_COLOURS) or not td or not rest:
+        return [systems]
+    return [td, rest]
+
+
+def _legend_by_row(axes) -> tuple[list, list[str]]:
+    """The handles and labels of the left axes of each panel row, each row's padded with blank entries to the
+    longest row's length, so that a legend with one column per row lists each row's systems in its own column."""
+    from matplotlib.lines import Line2D
+
+    found = [ax[0].get_legend_handles_labels() for ax in axes]
+    depth = max(len(labels) for _, labels in found)
+    handles, labels = [], []
+    for h, lab in found:
+        blank = depth - len(lab)
+        handles += [*h, *(Line2D([], [], linestyle="none") for _ in range(blank))]
+        labels += [*lab, *([""] * blank)]
+    return handles, labels
 
 
 KKT_CLIP = 1e6
@@ -99,11 +200,11 @@ KKT_CLIP = 1e6
 
 
 def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str], systems=None):
-    """Consensus and gap per round of `kkt_runs`: each system in its colour and marker of `system_styles` over
-    ``systems`` (the chapter passes the list `convergence_figure` draws with, so that a system keeps its colour;
-    ``kkt_systems`` not in it follow), the default QP solid, ALADIN-alpha's ("kkt") dashed, the targets dotted;
-    one legend. Values above `KKT_CLIP` are drawn at it (a diverging run would flatten every other line), and the
-    axis label says so only when a value was."""
+    """Consensus and gap per round of `kkt_runs`: each system in its colour and marker of `system_styles` (the
+    systems of ``systems``, then ``kkt_systems``, outside the chapter's order follow it: the chapter passes the table
+    `convergence_figure` draws, so that a reader's own system keeps its colour too), the default QP solid,
+    ALADIN-alpha's ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a
+    diverging run would flatten every other line), and the axis label says so only when a value was."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
@@ -136,15 +237,17 @@ def time_split_figure(split: pd.DataFrame):
     """Stacked bars of `time_split` (ms per round), one bar per run (system and mode), each as long as the run's time
     per round (its last part, `forlab.studies.ch07_aladin.readers.REST`, is what the others leave), one legend;
     where the longest runs take `SPLIT_GAP` times or more the time of the others, they are drawn in a panel of their
-    own below, on their own scale (`_split_panels`)."""
+    own below, on their own scale (`_split_panels`). The parts in `forlab.book.plots.category_colours`: in tab10's
+    first colours the local NLP, the reduction and the coordinator read as P1, P2 and P3."""
     import matplotlib.pyplot as plt
 
     ms = 1e3 * split.fillna(0.0)
+    colours = plots.category_colours(len(ms.columns))
     panels = _split_panels(ms.sum(axis=1))
     fig, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, 0.3 * len(split) + 1.8 + 0.6 * (len(panels) - 1)),
                              height_ratios=[max(len(p), 1) for p in panels], layout="constrained", squeeze=False)
     for ax, rows in zip(axes[:, 0], panels):
-        ms.loc[rows].plot.barh(stacked=True, ax=ax, legend=False)
+        ms.loc[rows].plot.barh(stacked=True, ax=ax, legend=False, color=colours)
         ax.set_xlabel("mean time per round (ms)")
         ax.invert_yaxis()
         ax.grid(alpha=0.3, axis="x")
@@ -171,9 +274,9 @@ def growth_figure(growth: pd.DataFrame):
     """Coordinator time per round against coupling rows (log-log), with the line fitted over all converged systems
     (dashed; only where it explains at least `FIT_R2_MIN` of the variance of the log times, else its legend entry
     says that it is not drawn) and one per family (`family_fits`, solid, the family's points in its colour; runs
-    that did not converge hollow, left out of the fits, `fitted`). Each fit's legend entry gives the slope, its
-    one-sided upper bound ("at most", `growth_bound`; the legend's title names its confidence, `SLOPE_CONFIDENCE`)
-    and the fit's R^2. A fitted family names its first and its last member, in its colour (fewest and most coupling
+    that did not converge hollow, left out of the fits, `fitted`; the families in `_family_colours`). Each fit's
+    legend entry gives the slope, its one-sided upper bound ("at most", `growth_bound`; the legend's title names its
+    confidence, `SLOPE_CONFIDENCE`) and the fit's R^2. A fitted family names its first and its last member, in its colour (fewest and most coupling
     rows; the line and its colour name the family, the growth table every member). The systems of no fitted family
     are grey, each marked by a letter that their legend entry keys to its name (`_keyed`): next to the family
     lines, in the band of times where most systems lie, a system's full name crossed a line or stood nearer another
@@ -182,6 +285,7 @@ def growth_figure(growth: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fits = family_fits(growth)
+    colours = _family_colours(f.family for f in fits.itertuples() if f.family != "all" and np.isfinite(f.slope))
     ok = fitted(growth)
     fam = [family(s) for s in ok.system]
     drawn = {}  # system -> its family's colour, for the members of a family with a drawn line
@@ -200,7 +304,7 @@ def growth_figure(growth: pd.DataFrame):
             # a prominent line would be read as the trend, so only its legend entry says what it was
             ax.plot([], [], ls="none", color="k", label=f"{label}, too weak to draw")
             continue
-        style = {"color": "k", "ls": "--"} if f.family == "all" else {}
+        style = {"color": "k", "ls": "--"} if f.family == "all" else {"color": colours[f.family]}
         (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=label, **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
@@ -235,6 +339,17 @@ def growth_figure(growth: pd.DataFrame):
 GREY = "0.6"
 """The colour of `growth_figure`'s systems of no fitted family."""
 
+
+def _family_colours(families) -> dict[str, str]:
+    """A colour of `forlab.book.plots.category_colours` (a family is neither a method nor a system, whose colours the
+    page gives them) for every family the chapter's parameter sets fit (`_fitted_families`), in their order, then
+    for the families of ``families`` outside them (a reader's own, by name): a family has one colour in every
+    growth figure of the page, whichever of the families a store fits."""
+    known = _chapter_runs().families
+    ranked = [*known, *sorted(set(families) - set(known))]
+    return dict(zip(ranked, plots.category_colours(len(ranked))))
+
+
 KEY_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 """The letters `growth_figure` marks its systems of no fitted family with (`_keyed`), in order of coupling rows."""
 
@@ -267,19 +382,41 @@ WALL_SERIES = (("central_wall_s", "integrated", "integrated AC-OPF", {}),
 """The runs of `wall_time_figure`: column of `wall_times`, method of `forlab.book.plots.METHOD_STYLE` (its colour
 and marker), the chapter's name for it, and what tells ALADIN's two runs apart (Dask's markers hollow)."""
 
+WALL_SHIFTS = (-0.2, 0.0, 0.2)
+"""Where `wall_time_figure` draws the runs of `WALL_SERIES` within a system's row (in rows): a little apart, so
+that equal times do not hide one another."""
 
-def wall_time_figure(wt: pd.DataFrame):
+FLOOR_WORDS = "ALADIN, Dask: regions alone (a floor)"
+"""The legend entry of the Dask run's floor in `wall_time_figure`: its set-up and, in every round, its slowest
+region's local NLP and reduction (the table's column "regions alone", `wall_times`' ``dask_floor_ratio``)."""
+
+BOUND_LINE = {"color": "grey", "linestyle": ":", "linewidth": 2}
+"""The bound of a wall-time target in `wall_time_figure`: dotted grey, as the chapter draws its other targets."""
+
+
+def wall_time_figure(wt: pd.DataFrame, targets: pd.DataFrame | None = None):
     """Whole-run wall time per system (log scale, `wall_times`): the integrated AC-OPF (model build and solve),
     ALADIN in-process (sequential regions) and on Dask (parallel regions), each with its set-up, as a dot plot, one
-    row per system, each run in its method's style (`WALL_SERIES`); one legend. Dots, not bars: on a logarithmic
-    axis a bar's length depends on where the axis starts, a dot's place does not."""
+    row per system, each run in its method's style (`WALL_SERIES`); where the Dask run has one, its floor (the
+    regions alone, `FLOOR_WORDS`) as a bar in P3's colour; and on each system that ``targets`` (`targets17`) judges
+    by a wall-time target, that target's bound as the page judges it (its limit times the system's integrated
+    whole run, `_wall_bounds`); one legend. Dots, not bars: on a logarithmic axis a bar's length depends on where
+    the axis starts, a dot's place does not."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.4 * len(wt) + 1.6), layout="constrained")
     rows = np.arange(len(wt))
-    # the three runs of a system a little apart within its row, so that equal times do not hide one another
-    for (col, method, label, extra), shift in zip(WALL_SERIES, (-0.2, 0.0, 0.2)):
+    for (col, method, label, extra), shift in zip(WALL_SERIES, WALL_SHIFTS):
         ax.plot(wt[col], rows + shift, linestyle="none", **plots.method_style(method, label=label, **extra))
+    floor = wt.dask_floor_ratio * wt.central_wall_s  # NaN without a Dask run: not drawn
+    if np.isfinite(floor).any():
+        ax.plot(floor, rows + WALL_SHIFTS[2], linestyle="none", marker="|", markersize=11, markeredgewidth=1.5,
+                color=plots.METHOD_STYLE["P3"]["color"], label=FLOOR_WORDS)
+    named = set()  # a limit's legend entry once, however many systems it judges
+    for row, limit, bound in _wall_bounds(wt, targets):
+        label = "_" if limit in named else f"target: Dask at most {limit:g}x the integrated AC-OPF"
+        ax.plot([bound, bound], [row - 0.4, row + 0.4], **BOUND_LINE, label=label)
+        named.add(limit)
     ax.set_xscale("log")
     plots.log_ticks(ax.xaxis)
     ax.set_yticks(rows, wt.system)
@@ -287,8 +424,23 @@ def wall_time_figure(wt: pd.DataFrame):
     ax.set_xlabel("wall time (s)")
     ax.grid(alpha=0.3, axis="x", which="both")
     ax.grid(alpha=0.3, axis="y")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    handles, labels = ax.get_legend_handles_labels()
+    # with the floor or a bound, the runs in one column and those two in the next: three would pass the column width
+    fig.legend(handles, labels, loc="outside lower center", ncols=3 if len(labels) <= len(WALL_SERIES) else 2)
     return fig
+
+
+def _wall_bounds(wt: pd.DataFrame, targets: pd.DataFrame | None) -> list[tuple[int, float, float]]:
+    """The wall-time targets of ``targets`` (the ``wall_ratio`` rows of `targets17`, whose limit is the store's copy
+    of the registry's, the one the page's verdict takes) on the systems of ``wt``: (row of ``wt``, limit, the bound
+    in s: the limit times the system's integrated whole run, as the verdict sets the Dask run against it); none
+    without ``targets``."""
+    if targets is None:
+        return []
+    rows = {s: i for i, s in enumerate(wt.system)}
+    judged = targets[(targets.target == "wall_ratio") & targets.system.isin(list(rows))]
+    return [(rows[r.system], float(r.limit), float(r.limit) * float(wt.central_wall_s.iloc[rows[r.system]]))
+            for r in judged.itertuples()]
 
 
 def latency_figure(lat: pd.DataFrame, system: str):
@@ -299,7 +451,8 @@ def latency_figure(lat: pd.DataFrame, system: str):
     if not len(lat):
         return None
     fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
-    ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", label="measured")
+    # ALADIN's rounds, in P3's colour (matplotlib's first colour is P1's)
+    ax.plot(lat.latency_ms, 1e3 * lat.time_per_iter_s, "o-", color=plots.METHOD_STYLE["P3"]["color"], label="measured")
     base = lat[lat.latency_ms == 0]
     if len(base):
         # a round waits for one latency each way: its requests down, then the replies up
@@ -313,9 +466,10 @@ def latency_figure(lat: pd.DataFrame, system: str):
     return fig
 
 
-ADMM_COLOR = "tab:purple"
-"""ADMM's colour in `admm_figure`: a method of none of the book's comparisons, so a colour no method of
-`forlab.book.plots.METHOD_STYLE` has (ALADIN is drawn in P3's)."""
+ADMM_COLOR = "darkgoldenrod"
+"""ADMM's colour in `admm_figure`: a method of none of the book's comparisons, so a colour that no method of
+`forlab.book.plots.METHOD_STYLE` and no system (`forlab.book.plots.SYSTEM_COLOURS`) has (ALADIN is drawn in P3's):
+tab10 has none left, all ten being the methods' and the systems'."""
 
 
 def admm_figure(cmp_: pd.DataFrame, its: pd.DataFrame):
