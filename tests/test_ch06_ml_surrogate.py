@@ -781,3 +781,54 @@ def test_p2s_offline_time_has_one_reading_and_its_fallback_agrees_with_the_recor
     assert np.allclose(recorded, summed.reindex(recorded.index), rtol=1e-9)
     assert np.isnan(readers.offline_seconds(t.drop(columns="offline_time_s"),
                                             c.drop(columns=["fit_time_s", "train_time_s"], errors="ignore"))).all()
+
+
+def test_the_training_figure_draws_its_shares_in_no_methods_colour(archived):
+    """Figure review R2 #2: the held-out accuracy was P1's blue and the false-feasible rate P2's orange, two shares of
+    P2's polytope that read as two methods. Both take the book's colours for categories that are no method
+    (`forlab.book.plots.category_colours`), in the panels and the legend alike."""
+    from matplotlib.colors import to_hex
+
+    from forlab.book.plots import METHOD_STYLE, category_colours
+    from forlab.studies.ch06_ml_surrogate import figures
+
+    assert list(figures.HISTORY_COLOURS.values()) == category_colours(2)
+    methods = {to_hex(s["color"]) for s in METHOD_STYLE.values()}
+    fig = ch06.history_figure(archived.isel(ds=[0]))
+    drawn = {to_hex(ln.get_color()) for ax in fig.axes for ln in ax.lines}
+    legend = {h.get_label(): to_hex(h.get_color()) for h in fig.legends[0].legend_handles}
+    shares = {legend["held-out accuracy"], legend["held-out false-feasible rate"]}
+    assert shares == set(map(to_hex, category_colours(2)))
+    assert not (drawn | set(legend.values())) & (methods - {to_hex("black")})  # black: the loss, as before
+    plt.close(fig)
+
+
+def test_the_benchmark_figure_draws_p2_as_p2_and_keeps_two_systems_of_one_size_apart(archived):
+    """Figure review R2 #6: the left and middle panels drew P2's results with P1's circle; the two 33-bus systems sat
+    on one abscissa (in the right panel, coloured by method, they could not be told apart); and the smallest system
+    lay left of the first label. P2's triangle, systems of one size a little apart (`SAME_SIZE_SHIFT` decades), and a
+    label at the smallest system's DS buses on every panel."""
+    from forlab.book.plots import METHOD_STYLE
+    from forlab.studies.ch06_ml_surrogate import figures
+
+    t, _, per_sys = ch06.benchmark_table(archived)
+    fig = ch06.scaling_figure(t, per_sys)
+    for ax in fig.axes[:2]:
+        markers = {ln.get_marker() for ln in ax.lines if ln.get_linestyle() == "None"}  # not the equal-times line
+        assert markers == {METHOD_STYLE["P2"]["marker"]}
+    systems = list(dict.fromkeys(t.system))
+    xs = [set(ax.lines[i].get_xdata()) for ax in fig.axes[:1] for i in range(len(systems))]
+    same = per_sys.ds_buses[per_sys.ds_buses.duplicated(keep=False)]
+    assert len(same) >= 2  # the archived run's two 33-bus systems
+    places = {s: x.pop() for s, x in zip(systems, xs)}
+    assert len({places[s] for s in same.index}) == len(same)  # apart
+    assert np.log10(max(places[s] for s in same.index) / min(places[s] for s in same.index)) == pytest.approx(
+        figures.SAME_SIZE_SHIFT * (len(same) - 1))
+    right = {x for ln in fig.axes[2].lines for x in ln.get_xdata()}
+    assert {places[s] for s in same.index} <= right  # the right panel keeps them apart too
+    smallest = float(per_sys.ds_buses.min())
+    for ax in fig.axes:
+        assert smallest in list(ax.xaxis.get_majorticklocs())
+        lo, hi = ax.get_xlim()
+        assert lo < min(places.values()) and max(places.values()) < hi
+    plt.close(fig)

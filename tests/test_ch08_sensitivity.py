@@ -512,7 +512,8 @@ def test_figure_has_one_column_per_factor(archived):
     # and the text names them as the legend does
     legend = fig.legends[0]
     texts = [t.get_text() for t in legend.get_texts()]
-    assert texts == [plots.METHOD_STYLE[m]["label"] for m in ("P1", "P2", "P3")]
+    # the methods, then P1's paper bound (figure review R2 #12, `test_the_figure_draws_p1s_paper_bound`)
+    assert texts == [*(plots.METHOD_STYLE[m]["label"] for m in ("P1", "P2", "P3")), ch08_sensitivity.P1_BOUND]
     for m, handle in zip(("P1", "P2", "P3"), legend.legend_handles):
         assert (handle.get_marker(), handle.get_color()) == (plots.METHOD_STYLE[m]["marker"],
                                                              plots.METHOD_STYLE[m]["color"])
@@ -694,3 +695,28 @@ def test_the_page_says_what_its_dashes_its_bytes_and_its_machine_are():
     assert "an offer's JSON file ({doc}`04_for_representation`) is larger than the bytes counted here" in text
     caption = next(c for c in captions_of("08_sensitivity") if "default run under each factor" in c)
     assert "a method without an offline step has no marker there" in caption
+
+
+def test_the_figure_draws_p1s_paper_bound(archived):
+    """Figure review R2 #12: the cost-deviation row had no line for P1's paper bound, which chapters 05 and 09 draw and
+    against which chapter 09 counts this chapter's cases. Every column of that row draws it at the anchor's value
+    (`forlab.book.anchors`, never typed) in the style chapter 09 draws it (`P1_BOUND_LINE`), named in the legend; the
+    other rows have none."""
+    import matplotlib.pyplot as plt
+
+    from forlab.book import anchors
+
+    fig = ch08_sensitivity.figure(ch08_sensitivity.paper_runs(archived))
+    value = anchors.value("p1_deviation_pct")
+    assert ch08_sensitivity.P1_BOUND.endswith(anchors.show("p1_deviation_pct"))
+    n = len(fig.axes) // 3
+    for i, ax in enumerate(fig.axes):
+        bound = [ln for ln in ax.lines if list(ln.get_ydata()) == [value, value]]
+        assert len(bound) == (1 if i < n else 0), ax.get_title()
+        if bound:
+            style = {"color": bound[0].get_color(), "linestyle": bound[0].get_linestyle()}
+            assert style == plots.P1_BOUND_LINE
+    legend = fig.legends[0]
+    entry = legend.legend_handles[[t.get_text() for t in legend.get_texts()].index(ch08_sensitivity.P1_BOUND)]
+    assert (entry.get_color(), entry.get_linestyle()) == (plots.P1_BOUND_LINE["color"], ":")
+    plt.close(fig)

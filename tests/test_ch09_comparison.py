@@ -12,7 +12,7 @@ import xarray as xr
 from matplotlib import colors as mpl_colors
 from notebook_cells import captions_of, prose_of, sources
 
-from forlab.book import anchors, runner, store
+from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import as_printed, counted, grouped, listed
 from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
@@ -1263,7 +1263,6 @@ def test_the_default_figure_names_the_methods_and_draws_no_bar_on_a_log_axis(cha
     """Review findings: the x ticks read only "P1/P2/P3"; the middle panel drew bars on a log axis (their length is
     the axis's lower end's); P3's mean deviation bar had no height to see. The names, colours and markers are the
     book's (`forlab.book.plots.METHOD_STYLE`)."""
-    from forlab.book import plots
     from forlab.book.tables import fixed
 
     assert ch09_comparison.METHOD_NAMES == tuple(plots.METHOD_STYLE[m]["label"] for m in ("P1", "P2", "P3"))
@@ -1667,3 +1666,64 @@ def test_the_sensitivity_table_is_introduced_in_short_sentences_and_the_coupled_
     assert ("its coupled variables (the voltages at its ties) and cost, and its reduced Hessian, gradient and "
             "{term}`near limits` in an unnamed basis of its {term}`free directions`, with how those directions move "
             "its coupled variables,") in book_intro
+
+
+def test_the_systems_figure_draws_ties_as_chapter_12_does(chapter):
+    """Figure review R2 #11: the every-system figure clipped |deviations| at 1e-6 % (`DEVIATION_FLOOR_PCT`), so that
+    the clipped ALADIN markers read as measurements, and chapter 12 drew its own at their values, another floor. One rule
+    in both (`forlab.studies.ch12_many_dsos.tie_band`, `tie_points`): the axis starts at chapter 12's floor, a band
+    below the tie rule's bound (`forlab.opf.outcome.NEGLIGIBLE_PCT`), and every deviation within it drawn open on its
+    edge; the others where they were measured."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    assert not hasattr(ch09_comparison, "DEVIATION_FLOOR_PCT")
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    fig = ch09_comparison.systems_figure(sys_t)
+    deviation = fig.axes[0]
+    assert deviation.get_ylim()[0] == pytest.approx(ch12_many_dsos.BAND_FLOOR_PCT)
+    assert [a.txt.get_text() for a in deviation.artists] == [ch12_many_dsos.TIE_WORDS]
+    dev = sys_t.abs_deviation_pct.astype(float)
+    ties = [tuple(xy) for c in deviation.collections
+            if all(to_hex(f) == "#ffffff" for f in c.get_facecolors()) for xy in c.get_offsets()]
+    assert len(ties) == int((dev <= NEGLIGIBLE_PCT).sum()) > 0 and all(y == NEGLIGIBLE_PCT for _, y in ties)
+    drawn = sorted(y for ln in deviation.lines[:len(ch09_comparison.METHOD_NAMES)] for y in ln.get_ydata()
+                   if np.isfinite(y))
+    assert drawn == pytest.approx(sorted(dev[dev.notna()].clip(lower=NEGLIGIBLE_PCT)))
+    plt.close(fig)
+
+
+def test_the_default_figure_reads_the_data_exchanged_and_names_the_online_solver_time(chapter):
+    """Figure review R2 #10: the data panel drew bars on a linear axis, P1's and P2's few kB slivers beside ALADIN's
+    rounds, without the values the deviation panel writes; and the middle panel's label said "time (ms)". The data
+    are markers on a log axis, in each method's shape and colour, each with its value (as the page's tables group
+    kB); the time panel names its quantity as chapter 12's figure does."""
+    import matplotlib.pyplot as plt
+
+    from forlab.book import plots
+
+    dflt = ch09_comparison.from_store(chapter, "default")
+    fig = ch09_comparison.default_figure(dflt, SYSTEM)
+    data = fig.axes[2]
+    assert data.get_yscale() == "log" and not data.patches and data.get_ylabel() == "data exchanged (kB)"
+    kb = dflt.bytes_exchanged.astype(float) / 1e3
+    assert [t.get_text() for t in data.texts] == [grouped(v, 1) for v in kb]
+    assert [ln.get_marker() for ln in data.lines] == [plots.METHOD_STYLE[m]["marker"] for m in ("P1", "P2", "P3")]
+    assert [ln.get_ydata()[0] for ln in data.lines] == pytest.approx(list(kb))
+    twelve = dict(ch12_many_dsos.PANELS)["solve_time_s"]
+    assert fig.axes[1].get_ylabel() == twelve.replace("(s)", "(ms)") == "online solver time (ms)"
+    plt.close(fig)
+
+
+def test_p1s_paper_bound_is_one_line_in_chapters_08_and_09(chapter):
+    """Figure review R2 #12: chapter 08's figure, whose cases chapter 09 counts against P1's paper bound, drew no line
+    for it. Both figures draw it from one definition (`forlab.studies.plots.P1_BOUND_LINE`, `P1_BOUND`:
+    the anchor's value)."""
+    import matplotlib.pyplot as plt
+
+    assert ch09_comparison.P1_BOUND is ch08_sensitivity.P1_BOUND
+    fig = ch09_comparison.systems_figure(ch09_comparison.from_store(chapter, "sys"))
+    bound = [ln for ln in fig.axes[0].lines if list(ln.get_ydata()) == [anchors.value("p1_deviation_pct")] * 2]
+    assert len(bound) == 1
+    assert (bound[0].get_color(), bound[0].get_linestyle()) == (plots.P1_BOUND_LINE["color"], ":")
+    plt.close(fig)

@@ -1340,3 +1340,107 @@ def test_the_pages_say_the_chapters_default_worker_count():
         assert "unless its Parameters say otherwise" not in page and "unless their Parameters say" not in page
     for page in (glossary, stack):
         assert "by default as many as the cores" not in page
+
+
+def _tie_scatter(ax):
+    """The open markers `forlab.studies.ch12_many_dsos.tie_points` draws over a line's own, as (x, y) pairs."""
+    from matplotlib.colors import to_hex
+
+    return [tuple(xy) for c in ax.collections if len(c.get_offsets())
+            and all(to_hex(f) == "#ffffff" for f in c.get_facecolors()) for xy in c.get_offsets()]
+
+
+def test_the_paper_figure_draws_p1_with_its_dsos_timed_on_the_workers_dashed():
+    """Figure review R2 #4: the answer says the verdict changes with P1's DSOs timed by the wall clock on the run's
+    workers, and Fig 34 drew P1 only under the one rule. A second, dashed P1 line in the online-time panel is that
+    time, read from the store by the function the verdict reads (`p1_on_workers`: the column the table of P1's DSO
+    work prints), labelled in the legend under P1's entry; the figure still fits the column."""
+    import matplotlib.pyplot as plt
+
+    t = ch12.frame(store.open_path(PAPER))
+    fig = ch12.figure(t)
+    online = dict(zip((c for c, _ in ch12.PANELS), fig.axes))["solve_time_s"]
+    dashed = [ln for ln in online.lines if ln.get_label() == ch12.P1_ON_WORKERS]
+    assert len(dashed) == 1 and dashed[0].get_linestyle() == "--"
+    assert dashed[0].get_color() == plots.METHOD_STYLE["P1"]["color"]
+    p1 = t[(t.method == "P1") & (t.status == "ok")].sort_values("n_ds")
+    assert list(dashed[0].get_xdata()) == list(p1.n_ds)
+    assert np.allclose(dashed[0].get_ydata(), ch12.p1_on_workers(t).loc[p1.index])
+    solid = next(ln for ln in online.lines if ln.get_label() == P1)
+    assert (np.asarray(dashed[0].get_ydata()) > np.asarray(solid.get_ydata())).any()  # the wall clock is not the rule
+    texts = [x.get_text() for x in fig.legends[0].get_texts()]
+    assert texts.index(ch12.P1_ON_WORKERS) == texts.index(P1) + 1  # under P1's entry, in P1's column
+    width = fig.get_tightbbox(plots.settled_renderer(fig)).width  # inches, the legend included
+    assert width <= 7.6  # the column (`plots.STYLE`: 7.5 in), as wide as the figure was without the line
+    plt.close(fig)
+    # a run without workers measured no wall time: no dashed line, no legend entry
+    rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1", "P2")]
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
+    assert ch12.P1_ON_WORKERS not in [ln.get_label() for ln in fig.axes[0].lines]
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == [ch12.METHODS[m] for m in ("integrated", "P1", "P2")]
+    plt.close(fig)
+
+
+def test_the_legend_keeps_a_methods_second_entry_in_its_column():
+    """`_legend_order`: matplotlib fills the longer columns first, so a method with a second entry (P1's dashed line)
+    after one without (no hollow marker) needs an empty entry before it, or P1 would slide under the integrated
+    AC-OPF."""
+    import matplotlib.pyplot as plt
+
+    rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2) for m in ("integrated", "P1", "P2")]
+    for r in rows:
+        if r["method"] == "P1":
+            r.update(dso_ms=5.0, dso_parallel_ms=9.0)
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180), ts_its=(20, 20))))
+    legend = fig.legends[0]
+    texts = [x.get_text() for x in legend.get_texts()]
+    assert texts == [ch12.METHODS["integrated"], " ", P1, ch12.P1_ON_WORKERS, ch12.METHODS["P2"]]
+    plt.close(fig)
+
+
+def test_the_answer_points_at_the_paper_figure_far_below_it():
+    """Figure review R2 #4, layout: the answer opens the page and the paper-scale figure that draws it sits in the
+    section on that run; the answer's last sentence points at it by its name in the notebook (`PAPER_FIGURE`), and
+    says that its dashed P1 line is the timing under which the verdict changes."""
+    t = ch12.frame(store.open_path(PAPER))
+    text = ch12.largest_size_text(t, ch12.PAPER_FIGURE)
+    pointer = f"{{numref}}`{ch12.PAPER_FIGURE}`, in the section on the paper-scale run"
+    assert text.startswith(ch12.largest_size_text(t)) and pointer in text and "(dashed)" in text
+    assert "{numref}" not in ch12.largest_size_text(t)  # the default run's section has its own figure beside it
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "12_many_dsos.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    names = [c["metadata"].get("mystnb", {}).get("figure", {}).get("name") for c in cells]
+    call = "ch12.largest_size_text(bruns, ch12.PAPER_FIGURE)"
+    answer = next(i for i, c in enumerate(cells) if call in "".join(c["source"]))
+    assert names.index(ch12.PAPER_FIGURE) > answer + 10  # far below: the pointer is needed
+
+
+def test_deviations_within_the_solvers_tolerances_are_drawn_as_ties():
+    """Figure review R2 #11: the deviation panel drew ALADIN at 1e-7 % to 3e-7 %, as if it were decades more accurate
+    than the others, where the book's rule (`forlab.opf.outcome.NEGLIGIBLE_PCT`) calls such differences ties. A
+    shaded band below that bound, from `BAND_FLOOR_PCT` (the axis's lower end, chapter 09's too), and every deviation
+    within it drawn on its edge with an open marker; those above it stay where they were measured."""
+    import matplotlib.pyplot as plt
+
+    from forlab.opf.outcome import NEGLIGIBLE_PCT
+
+    t = ch12.frame(store.open_path(PAPER))
+    fig = ch12.figure(t)
+    deviation = dict(zip((c for c, _ in ch12.PANELS), fig.axes))["abs_deviation_pct"]
+    assert deviation.get_ylim()[0] == pytest.approx(ch12.BAND_FLOOR_PCT)
+    band = [p for p in deviation.patches if p.get_facecolor()[:3] == pytest.approx((0.9, 0.9, 0.9))]
+    assert len(band) == 1 and [a.txt.get_text() for a in deviation.artists] == [ch12.TIE_WORDS]
+    shown = ch12.measures_shown(t)
+    judged = shown[(shown.method != "integrated") & (shown.status == "ok") & shown.deviation_pct.notna()]
+    tied = judged[judged.deviation_pct.abs() <= NEGLIGIBLE_PCT]
+    assert len(tied) and (tied.method == "P3").any()  # the archived sweep's ALADIN runs, all within the bound
+    ties = _tie_scatter(deviation)
+    assert sorted(x for x, _ in ties) == sorted(tied.n_ds) and all(y == NEGLIGIBLE_PCT for _, y in ties)
+    for ln in deviation.lines:  # no point below the band's edge: no decades of round-off
+        y = np.asarray(ln.get_ydata(), float)
+        assert (y[np.isfinite(y)] >= NEGLIGIBLE_PCT).all(), ln.get_label()
+    above = judged[judged.deviation_pct.abs() > NEGLIGIBLE_PCT]
+    drawn = {(ln.get_label(), x): y for ln in deviation.lines for x, y in zip(ln.get_xdata(), ln.get_ydata())}
+    assert all(drawn[(ch12.METHODS[r.method], r.n_ds)] == pytest.approx(abs(r.deviation_pct))
+               for r in above.itertuples())
+    plt.close(fig)

@@ -51,6 +51,7 @@ __all__ = [
     "KAMADA_KAWAI_MAX_BUSES",
     "LABEL_OFFSETS",
     "METHOD_STYLE",
+    "P1_BOUND_LINE",
     "STYLE",
     "SYSTEM_COLOURS",
     "SYSTEM_LINES",
@@ -159,6 +160,10 @@ def category_colours(n: int) -> list[str]:
     has learnt that blue is P1 does not read a time part as P1."""
     return [mpl.colors.to_hex(mpl.colormaps["viridis"](x)) for x in np.linspace(0.0, 0.85, n)]
 
+
+P1_BOUND_LINE = {"color": "grey", "linestyle": ":"}
+"""The line of the P1 paper's bound on the cost deviation (`forlab.book.anchors` ``p1_deviation_pct``), drawn alike
+in chapters 05, 08 and 09: dotted grey, apart from the dashed black of equal times (`EQUAL_TIMES_LINE`)."""
 
 EQUAL_TIMES_LINE = {"color": "k", "linestyle": "--", "linewidth": 1}
 """The line where an online time equals the integrated AC-OPF's (a ratio of 1), drawn alike in every chapter: dashed

@@ -542,10 +542,10 @@ def deviation_figure(t: pd.DataFrame):
                    color=color, markerfacecolor=central["color"], markeredgecolor=central["color"])
         ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, marker=p1["marker"], color=color)
         handles.append(Line2D([], [], color=color, linewidth=6, label=s_name))
-    ax[0].axhline(TARGET_DEVIATION_PCT, color="grey", linestyle=":")
+    ax[0].axhline(TARGET_DEVIATION_PCT, **plots.P1_BOUND_LINE)
     # the methods' keys: their line style and marker on a line of no system's colour (each system draws both in its
     # own), the integrated AC-OPF's marker black as drawn
-    handles += [Line2D([], [], color="grey", linestyle=":", label=f"paper's bound {anchors.show('p1_deviation_pct')}"),
+    handles += [Line2D([], [], **plots.P1_BOUND_LINE, label=f"paper's bound {anchors.show('p1_deviation_pct')}"),
                 Line2D([], [], color=KEY_GREY, marker=central["marker"], linestyle="--",
                        markerfacecolor=central["color"], markeredgecolor=central["color"], label=central["label"]),
                 Line2D([], [], color=KEY_GREY, marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]

@@ -50,7 +50,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book import anchors
 from forlab.book.names import TIME_RATIO
+from forlab.book.plots import P1_BOUND_LINE
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import (
     check_distinct,
@@ -84,6 +86,7 @@ __all__ = [
     "NO_ONLINE_DSO_STEP",
     "ONLINE_DIGITS",
     "OUTLIER_FACTOR",
+    "P1_BOUND",
     "P1_SETTINGS",
     "PARAMETER_TYPES",
     "RATIO_TICKS",
@@ -718,9 +721,17 @@ def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
 RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
 """Where a log axis of time ratios is labelled (1, 2 and 5 times the powers of ten; `forlab.book.plots.log_ticks`)."""
 
+# short: chapter 09's legend row sets its figure's width (a longer label made it 820 px, past the 780 px column)
+P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
+"""The legend entry of that line, in this chapter's figure and chapter 09's: the anchor's value, as the registry
+prints it. The paper bounds a mean deviation per case; this chapter's points are single runs and chapter 09's the
+cases at the load every method ran (`common_load`), which chapter 09 reads against a bound on P1's mean over a
+system's load levels (`p1_bound_text` sets P1's cases and means against it)."""
+
 
 def figure(table: pd.DataFrame):
-    """One column per varied factor; rows: cost deviation (%), online time over the integrated AC-OPF time of the
+    """One column per varied factor; rows: cost deviation (%, with the P1 paper's bound, `forlab.book.plots.P1_BOUND_LINE`, as chapters
+    05 and 09 draw it), online time over the integrated AC-OPF time of the
     same run (log scale; equal times drawn as `forlab.book.plots.EQUAL_TIMES_LINE`), offline time (s). Infeasible
     dispatches (T+D power flow) are drawn as open markers, failed runs are absent, and so is the offline time of a
     method without an offline step (`applicable`: missing, not drawn at 0 s); one legend for the figure. Drawn for
@@ -745,9 +756,11 @@ def figure(table: pd.DataFrame):
         a.grid(alpha=0.3)
     for j in range(len(kinds)):  # equal times as chapter 09 draws them, where dotted grey is P1's deviation bound
         axes[1, j].axhline(1.0, **plots.EQUAL_TIMES_LINE)
+        bound = axes[0, j].axhline(anchors.value("p1_deviation_pct"), **P1_BOUND_LINE)
     labels = {}
     for a in axes[0]:
         labels.update({lab: h for h, lab in zip(*a.get_legend_handles_labels())})
+    labels[P1_BOUND] = bound  # last, after the methods: a reference line, no method
     fig.legend(labels.values(), labels.keys(), loc="outside upper center", ncol=len(labels))
     return fig
 

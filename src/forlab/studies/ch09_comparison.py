@@ -60,6 +60,7 @@ from forlab.opf.outcome import (
     unmeasured_when_failed,
 )
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
+from forlab.studies.ch08_sensitivity import P1_BOUND
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "ds_load", "deviation_mean_pct",
@@ -842,12 +843,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
 
 ANCHOR_KEYS = ["p1_deviation_pct"]
 """The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
-# short: the legend's row sets the figure's width (a longer label made it 820 px, past the 780 px column); the
-# caption says the bound is read as one on a system's mean deviation
-P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of the P1 paper's deviation bound in the overview figure, whose markers are the cases at the
-load every method ran (`common_load`): the book reads the anchor (`forlab.book.anchors`) as a bound on P1's mean cost
-deviation over a system's load levels, which `p1_bound_text` sets P1's cases and means against."""
+# P1_BOUND, the legend entry of the P1 paper's deviation bound in the overview figure, is chapter 08's
+# (`forlab.studies.ch08_sensitivity.P1_BOUND`), its line's style the book's (`forlab.book.plots.P1_BOUND_LINE`): one line, drawn alike in both figures; the caption
+# says the bound is read as one on a system's mean deviation
 
 
 def run(params: dict) -> xr.Dataset:
@@ -967,9 +965,8 @@ their method (`forlab.book.plots.METHOD_STYLE`)."""
 INTEGRATED_LABEL = "integrated AC-OPF, same run"
 """The legend entry of the default figure's integrated AC-OPF times, each of the run of the method beside it."""
 
-DEVIATION_FLOOR_PCT = 1e-6
-"""Where the every-system figure draws a smaller |deviation| (%; its caption says so): a log axis has no zero, and
-the deviations at the solvers' tolerances would stretch it over decades that say nothing."""
+DATA_TICKS = tuple(m * 10.0**e for e in range(-1, 7) for m in (1, 2, 5))
+"""Where the default figure's log axis of the data exchanged (kB) is labelled (`forlab.book.plots.log_ticks`)."""
 
 
 def _style(name: str, **extra) -> dict:
@@ -990,9 +987,11 @@ def _method_ticks(ax, names) -> None:
 def default_figure(dflt: pd.DataFrame, system: str):
     """Per method of the default runs (`METHOD_NAMES`, in the book's colours and markers): the mean cost deviation
     (%, bars on a linear axis, each with its value above it: a deviation at the solvers' tolerances has no bar to
-    see), the online time and the integrated AC-OPF's of the same run (ms, markers on a log axis, the online one in
-    its method's shape and colour, joined by a thin line: a bar on a log axis is as long as the axis's lower end makes
-    it) and the data exchanged (kB, bars); one legend. Drawn for the book's column (7.5 in). Returns the Figure."""
+    see), the online solver time and the integrated AC-OPF's of the same run (ms, markers on a log axis, the online
+    one in its method's shape and colour, joined by a thin line: a bar on a log axis is as long as the axis's lower
+    end makes it) and the data exchanged (kB, markers on a log axis, each with its value above it: on a linear axis
+    the one-round methods' few kB were slivers beside ALADIN's rounds); one legend. Drawn for the book's column
+    (7.5 in). Returns the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -1016,8 +1015,16 @@ def default_figure(dflt: pd.DataFrame, system: str):
     ax[1].margins(y=0.15)
     ax[1].autoscale_view()
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)
-    ax[1].set_ylabel("time (ms)")
-    ax[2].bar(x, dflt["bytes_exchanged"] / 1e3, color=colors)
+    ax[1].set_ylabel("online solver time (ms)")  # the quantity, as chapter 12's figure names it
+    kb = dflt["bytes_exchanged"].astype(float) / 1e3
+    for xi, s, v in zip(x, styles, kb):  # "–": a store without the record's bytes (`missing_text` says so)
+        ax[2].plot(xi, v, linestyle="none", marker=s["marker"], color=s["color"], markersize=7)
+        ax[2].annotate(grouped(v, 1) if np.isfinite(v) else "–", (xi, v if np.isfinite(v) else 1.0),
+                       xytext=(0, 8), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax[2].set_yscale("log")
+    ax[2].margins(y=0.25)  # room for the values above the markers
+    ax[2].autoscale_view()
+    plots.log_ticks(ax[2].yaxis, DATA_TICKS)
     ax[2].set_ylabel("data exchanged (kB)")
     for a in ax:
         _method_ticks(a, list(dflt.method))
@@ -1037,8 +1044,9 @@ EQUAL_TIMES = "online time = integrated AC-OPF time"
 
 def systems_figure(sys_t: pd.DataFrame):
     """Per study system and method (markers, each method's shape and colour, `forlab.book.plots.METHOD_STYLE`):
-    the mean absolute cost deviation of the feasible, finished cases (%, log, a smaller one drawn at
-    `DEVIATION_FLOOR_PCT`, with P1's paper bound; a method without judged cases has no marker) and the online time over
+    the mean absolute cost deviation of the feasible, finished cases (%, log, with P1's paper bound; a method without
+    judged cases has no marker; one within the solvers' tolerances drawn open on the edge of a shaded band, a tie,
+    as chapter 12 draws it: `forlab.studies.ch12_many_dsos.tie_band`, `tie_points`) and the online time over
     the integrated AC-OPF's (log), one panel above the other. Markers, not bars: a bar on a log axis is as long as the
     axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them (in one
     legend, its columns paired each method with a line). Returns the Figure; None for an empty table."""
@@ -1055,9 +1063,9 @@ def systems_figure(sys_t: pd.DataFrame):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
         x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w  # side by side within a system
         style = _style(m, linestyle="none", markersize=7)
-        handles += ax[0].plot(x, g.abs_deviation_pct.clip(lower=DEVIATION_FLOOR_PCT), **style)
+        handles.append(ch12_many_dsos.tie_points(ax[0], x, g.abs_deviation_pct, **style))
         ax[1].plot(x, g.time_ratio, **{**style, "label": None})
-    bound = ax[0].axhline(anchors.value("p1_deviation_pct"), color="grey", linestyle=":")
+    bound = ax[0].axhline(anchors.value("p1_deviation_pct"), **plots.P1_BOUND_LINE)
     equal = ax[1].axhline(1.0, **plots.EQUAL_TIMES_LINE)  # the style of chapter 08's, one definition
     for a in ax:
         a.set_yscale("log")
@@ -1067,6 +1075,7 @@ def systems_figure(sys_t: pd.DataFrame):
             a.axvline(edge, color="0.9", linewidth=0.8, zorder=0)
         a.grid(alpha=0.3, axis="y")
         a.grid(False, axis="x")
+    ch12_many_dsos.tie_band(ax[0])  # ties below the tie rule's bound, as chapter 12 shades them: one floor
     plots.decade_ticks(ax[0].yaxis)  # powers of ten, as 10^k
     plots.log_ticks(ax[1].yaxis, TIME_TICKS)  # 1, 2, 5 per decade: the one-round methods' markers lie below 1
     ax[0].set_ylabel("|cost deviation| (%)")
@@ -2194,8 +2203,8 @@ __all__ = [
     "ANSWER_POINTER",
     "COLORS",
     "DASHES",
+    "DATA_TICKS",
     "DEFAULT_SECTION",
-    "DEVIATION_FLOOR_PCT",
     "EQUAL_TIMES",
     "FIT_NAMES",
     "FIT_SIZES",

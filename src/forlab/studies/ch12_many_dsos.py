@@ -74,6 +74,7 @@ from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = [
     "ANCHOR_KEYS",
+    "BAND_FLOOR_PCT",
     "BASE",
     "HOLLOW",
     "LARGE_TARGETS",
@@ -81,14 +82,17 @@ __all__ = [
     "NOISE_DEFINITION",
     "NO_EXCHANGE",
     "NO_OFFLINE",
+    "P1_ON_WORKERS",
     "P3_NO_OFFLINE",
     "P3_STARTS",
     "PANELS",
     "PAPER_COLUMNS",
+    "PAPER_FIGURE",
     "PAPER_TITLE",
     "PARAMETER_TYPES",
     "POINT_COLUMNS",
     "SIZE_UNITS",
+    "TIE_WORDS",
     "WHY_NOT",
     "WITHOUT_OFFLINE",
     "accuracy_tie_text",
@@ -143,6 +147,8 @@ __all__ = [
     "systems_text",
     "target_tables",
     "targets",
+    "tie_band",
+    "tie_points",
     "timing_noise",
     "to_store",
     "trend",
@@ -1178,7 +1184,14 @@ def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
 
 HOLLOW = "hollow: infeasible in the T+D power flow"
 """The figure's legend entry of a hollow marker: a run that finished, but whose dispatch the T+D power flow judged
-infeasible."""
+infeasible (in the deviation panel, which draws no such run, an open marker is a tie, `tie_points`)."""
+P1_ON_WORKERS = "P1, DSOs timed on the workers"
+"""The legend entry of the figure's dashed P1 line: P1's online time with its DSO step timed by the wall clock of
+all its DSOs on the run's workers (`p1_on_workers`, the column the table of P1's DSO work prints), beside its
+online time by the book's one rule (solid). Short: the legend's row sets the figure's width."""
+PAPER_FIGURE = "fig-12-growth-paper"
+"""The name of the paper-scale run's figure in the notebook, to which the answer at the top of the page points
+(`largest_size_text`): the figure sits in the section on that run, far below the answer."""
 
 PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|cost deviation| (%)"),
           ("offline_time_s", "offline time (s)"), ("kB", "data exchanged (kB)"))
@@ -1188,10 +1201,58 @@ PANELS = (("solve_time_s", "online solver time (s)"), ("abs_deviation_pct", "|co
 def _drawn(g: pd.DataFrame, col: str) -> pd.DataFrame:
     """One method's rows for one panel of `figure`, every size it has a row at (every status), by size, with ``col``
     NaN where the panel has no point: a run that failed or was not run, a value that is not positive (a log axis has
-    no place for it) and, in the deviation panel, a run that is not `comparable` (NaN in `figure`'s frame). The line
-    breaks at a NaN: a line joining the sizes around such a run would show a value for it."""
-    drawn = (g.status == "ok") & np.isfinite(g[col]) & (g[col] > 0)  # a failed row's stored numbers are no result
+    no place for it; a |deviation| of zero is a tie, which `tie_points` draws on the band's edge) and, in the
+    deviation panel, a run that is not `comparable` (NaN in `figure`'s frame). The line breaks at a NaN: a line
+    joining the sizes around such a run would show a value for it."""
+    placed = g[col] >= 0 if col == "abs_deviation_pct" else g[col] > 0
+    drawn = (g.status == "ok") & np.isfinite(g[col]) & placed  # a failed row's stored numbers are no result
     return g.assign(**{col: g[col].where(drawn)}).sort_values("n_ds")
+
+
+BAND_FLOOR_PCT = NEGLIGIBLE_PCT / 10
+"""The lower end of a |cost deviation| axis (%, log) in this chapter's figure and chapter 09's: one decade below
+`forlab.opf.outcome.NEGLIGIBLE_PCT`, the height of the band `tie_band` shades. One floor for both chapters: a
+deviation below the tie rule's bound is drawn on the band's edge (`tie_points`), not at its measured value, so the
+axis spends no decades on round-off."""
+TIE_WORDS = f"tie: within the solvers' tolerances\n(up to {NEGLIGIBLE_PCT:g} %), drawn open on the shade's top edge"
+"""The words inside the band of `tie_band`: what its shade and the open markers on its upper edge mean."""
+TIE_SHADE = "0.9"
+"""The band's grey: light, no method's colour, under every marker."""
+
+
+def tie_band(ax, room: float = 0.1) -> None:
+    """Shade a logarithmic |cost deviation| axis (%) from `BAND_FLOOR_PCT` to `forlab.opf.outcome.NEGLIGIBLE_PCT`, the
+    book's tie rule (a deviation within it is the integrated optimum's, up to the solvers' tolerances), with
+    `TIE_WORDS` inside. The axis runs from the floor to ``room`` of its height above the highest point drawn (room
+    for a slope's label there), and at least a decade above the band's edge, so that the band is always in view.
+    Called once the points are drawn, before the ticks are chosen inside the limits; chapter 09's figure calls it
+    too (one rule, drawn alike)."""
+    from matplotlib.offsetbox import AnchoredText
+
+    highest = ax.dataLim.y1 if np.isfinite(ax.dataLim.y1) and ax.dataLim.y1 > 0 else NEGLIGIBLE_PCT
+    decades = np.log10(highest / BAND_FLOOR_PCT)
+    ax.set_ylim(BAND_FLOOR_PCT, max(highest * 10 ** (decades * room / (1 - room)), 10 * NEGLIGIBLE_PCT))
+    ax.axhspan(BAND_FLOOR_PCT, NEGLIGIBLE_PCT, color=TIE_SHADE, linewidth=0, zorder=0)
+    # in the band's lower left corner (the axis's): an artist of its own, apart from the slopes' labels (ax.texts)
+    ax.add_artist(AnchoredText(TIE_WORDS, loc="lower left", frameon=False, prop={"size": 7, "color": "dimgrey"},
+                               pad=0.2, borderpad=0.3))
+
+
+def tie_points(ax, x, deviation, **style):
+    """Draw |cost deviations| (%) against ``x`` on ``ax`` in ``style`` (matplotlib keywords of one method, a line or
+    markers alone) with every value up to `forlab.opf.outcome.NEGLIGIBLE_PCT`, zero included, on that bound, the
+    edge of `tie_band`, its marker open (white inside): a tie, not a measurement to read off a log axis, where the
+    round-off of a solver would suggest decades of accuracy. NaN stays a gap. The open markers are a scatter over
+    the line's own, so the axes keep one line per method. Returns the line (the method's legend handle)."""
+    dev = np.asarray(deviation, float)
+    tied = np.isfinite(dev) & (dev <= NEGLIGIBLE_PCT)
+    drawn = np.where(tied, NEGLIGIBLE_PCT, dev)
+    (line,) = ax.plot(x, drawn, **style)
+    if tied.any():
+        ax.scatter(np.asarray(x)[tied], drawn[tied], marker=line.get_marker(), s=line.get_markersize() ** 2,
+                   facecolors="white", edgecolors=line.get_color(), linewidths=line.get_markeredgewidth(),
+                   zorder=line.get_zorder() + 0.1)
+    return line
 
 
 def figure(t: pd.DataFrame):
@@ -1207,8 +1268,12 @@ def figure(t: pd.DataFrame):
     deviation (the figure draws the frame of their one dash rule, `measures_shown`; the line has a gap there,
     `_drawn`; its other panels keep the run, hollow if infeasible); a measure that does not apply (the offline time
     of the integrated AC-OPF and of ALADIN) has no line; a method whose deviations all lie within
-    `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there. Both axes are labelled in
-    plain numbers or powers of ten (`forlab.book.plots.decade_ticks`)."""
+    `forlab.opf.outcome.NEGLIGIBLE_PCT` (the solvers' tolerances) has no slope there. In the deviation panel, the
+    deviations within that bound are ties, drawn open on the edge of a shaded band (`tie_band`, `tie_points`: as
+    chapter 09 draws them). Where the run measured the wall clock of P1's DSOs on its workers, the online-time panel
+    has a second, dashed P1 line with that time in the DSO step's place (`P1_ON_WORKERS`, `p1_on_workers`), the
+    timing under which the page's verdicts may differ. Both axes are labelled in plain numbers or powers of ten
+    (`forlab.book.plots.decade_ticks`)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -1217,7 +1282,7 @@ def figure(t: pd.DataFrame):
     t = measures_shown(t)
     t = t.assign(abs_deviation_pct=t.deviation_pct.abs(), kB=t.bytes_exchanged / 1e3)
     fig, axes = plt.subplots(2, 2, figsize=(7.5, 6.4), layout="constrained")  # the text column's width
-    handles, ends, hollow = {}, {ax: [] for ax in axes.flat}, False
+    handles, extra, ends, hollow = {}, {}, {ax: [] for ax in axes.flat}, False
     for ax, (col, label) in zip(axes.flat, PANELS):
         fits = growth_fits(t, col)
         for method, g in t.groupby("method", sort=False):  # every status: a failed run is a gap, not a bridge
@@ -1226,7 +1291,10 @@ def figure(t: pd.DataFrame):
             if not len(shown):
                 continue
             style = plots.method_style(method, label=METHODS[method])
-            (handles[method],) = ax.plot(g.n_ds, g[col], **style)
+            if col == "abs_deviation_pct":  # a deviation within the solvers' tolerances: a tie, on the band's edge
+                handles[method] = tie_points(ax, g.n_ds, g[col], **style)
+            else:
+                (handles[method],) = ax.plot(g.n_ds, g[col], **style)
             bad = shown[~shown.feasible.astype(bool)]  # judged infeasible: measured, not a dispatch a TSO could use
             if len(bad):
                 ax.plot(bad.n_ds, bad[col], **{**style, "label": None}, linestyle="none", markerfacecolor="white")
@@ -1234,23 +1302,31 @@ def figure(t: pd.DataFrame):
             k = fits.slope[method] if method in fits.index and trend(fits.loc[method]) else np.nan
             if col == "abs_deviation_pct" and (shown[col] <= NEGLIGIBLE_PCT).all():
                 k = np.nan  # deviations at the solvers' tolerances: a slope of round-off is no growth law
-            if np.isfinite(k):  # the slope beside the line's last point, in its colour
-                ends[ax].append(((shown.n_ds.iloc[-1], shown[col].iloc[-1]), f"{k:.2f}", style["color"]))
+            if np.isfinite(k):  # the slope beside the line's last point as drawn, in its colour
+                last = shown[col].iloc[-1]
+                last = max(last, NEGLIGIBLE_PCT) if col == "abs_deviation_pct" else last
+                ends[ax].append(((shown.n_ds.iloc[-1], last), f"{k:.2f}", style["color"]))
+        if col == "solve_time_s" and (walled := _p1_walled(t)) is not None:
+            extra["P1"] = ax.plot(walled.n_ds, walled.seconds, **plots.method_style(
+                "P1", label=P1_ON_WORKERS, linestyle="--", markersize=3))[0]
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.margins(x=0.15, y=0.06)  # room for the slopes at the right
         ax.autoscale_view()  # the limits final before the ticks are chosen inside them
+        if col == "abs_deviation_pct":
+            tie_band(ax)
         plots.log_ticks(ax.xaxis, sorted(t.n_ds.unique()))  # the sizes run, as plain numbers
         plots.decade_ticks(ax.yaxis)
         ax.set_xlabel("DSs under the TSO")
         ax.set_ylabel(label)
     if handles:
-        # one column per method, filled column by column: the hollow marker's entry second, under the first method,
-        # is a row of its own below the methods' (in the methods' row it made the legend wider than the column)
-        first, *rest = handles.values()
-        marker = Line2D([], [], linestyle="none", marker="o", color="grey", markerfacecolor="white", label=HOLLOW)
-        fig.legend(handles=[first, *([marker] if hollow else []), *rest], loc="outside lower center",
-                   ncols=len(handles), fontsize=8)
+        # one column per method: the hollow marker's entry under the first method and the dashed P1 line's under P1,
+        # a row of their own below the methods' (in the methods' row they made the legend wider than the column)
+        if hollow:
+            extra[next(iter(handles))] = Line2D([], [], linestyle="none", marker="o", color="grey",
+                                                markerfacecolor="white", label=HOLLOW)
+        fig.legend(handles=_legend_order(handles, extra), loc="outside lower center", ncols=len(handles),
+                   fontsize=8, columnspacing=1.2)  # narrower than the default 2: the legend fits the column
     renderer = plots.settled_renderer(fig)  # one draw for the four panels: the slopes stay out of the layout
     for ax, marks in ends.items():  # lines ending close together keep their slopes apart
         if marks:
@@ -1259,13 +1335,43 @@ def figure(t: pd.DataFrame):
     return fig
 
 
-def largest_size_text(t: pd.DataFrame) -> str:
+def _p1_walled(t: pd.DataFrame) -> pd.DataFrame | None:
+    """P1's rows of `figure`'s frame with its online time were its DSO step timed by the wall clock of all its DSOs
+    on the run's workers (``seconds``, `p1_on_workers`: the store's column the table of P1's DSO work prints, in the
+    one rule's sum), by size, NaN where that run failed or was not measured (a gap); None where no size has it (a
+    run without workers)."""
+    p1 = t[t.method == "P1"].assign(seconds=p1_on_workers(t)).sort_values("n_ds")
+    p1 = p1.assign(seconds=p1.seconds.where(p1.status == "ok"))
+    return p1 if p1.seconds.notna().any() else None
+
+
+def _legend_order(handles: dict, extra: dict) -> list:
+    """The figure's legend entries for a legend of one column per method (``handles``: method -> its line), each
+    method's entry in ``extra`` (method -> a second entry) under it. Matplotlib fills the columns of a legend of
+    n entries in c columns with the longer ones first, so a column with a second entry is preceded only by such
+    columns: the shorter ones before the last of them get an empty entry (no marker, no text)."""
+    from matplotlib.lines import Line2D
+
+    methods = list(handles)
+    tall = [i for i, m in enumerate(methods) if m in extra]
+    out = []
+    for i, m in enumerate(methods):
+        out.append(handles[m])
+        if m in extra:
+            out.append(extra[m])
+        elif tall and i < tall[-1]:
+            out.append(Line2D([], [], linestyle="none", label=" "))
+    return out
+
+
+def largest_size_text(t: pd.DataFrame, figure_name: str = "") -> str:
     """Markdown: the chapter's answer at its largest size, the scale the question is about: which method was the
     fastest online (or which were tied within the timing noise, `timing_noise`) and which the most accurate there
     (`winners`), every method's online time over the integrated AC-OPF's and its deviation, or why it has none
     (`why_not_compared`); and what P1's online time assumes, its slowest DSO's dispatch as if every DSO had its own
     machine, beside the wall time of all its DSOs' dispatches on this run's workers and whether the verdict holds
-    with that time (`_p1_machines`)."""
+    with that time (`_p1_machines`). With ``figure_name`` (the page's name of this store's `figure`, `PAPER_FIGURE`
+    at the top of the page, far above that figure), a last sentence points at it (`_figure_pointer`)."""
     n = int(t.n_ds.max())
     w = winners(t).set_index("n_ds").loc[n]
     at = t[t.n_ds == n]
@@ -1276,7 +1382,19 @@ def largest_size_text(t: pd.DataFrame) -> str:
                      if r.method != "integrated")
     return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}. Online solver time over the "
             f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged |cost deviation|: {each}."
-            + _p1_machines(at, w))
+            + _p1_machines(at, w) + _figure_pointer(t, figure_name))
+
+
+def _figure_pointer(t: pd.DataFrame, figure_name: str) -> str:
+    """The sentence of `largest_size_text` that points at the figure ``figure_name`` of the same runs (`figure`;
+    "" without a name): what it draws per size, and, where the run measured P1's DSOs on its workers, that its
+    dashed P1 line times them so (`_p1_walled`), the timing under which the verdict may differ."""
+    if not figure_name:
+        return ""
+    walled = (", P1's online time both by the one rule (solid) and with its DSOs timed by the wall clock on the "
+              "workers (dashed)" if _p1_walled(measures_shown(t)) is not None else "")
+    return (f" {{numref}}`{figure_name}`, in the section on the paper-scale run, draws these measures at every "
+            f"size{walled}.")
 
 
 def percent(fraction: float) -> str:

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from forlab.book.names import TIME_RATIO
-from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, log_ticks, method_style
+from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, category_colours, log_ticks, method_style
 from forlab.grid.capability import as_chart
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
 
@@ -111,10 +111,16 @@ def coverage_figure(st, keys=None, max_points: int = 1500, columns: int = 4):
     return fig
 
 
+HISTORY_COLOURS = dict(zip(("accuracy", "false_feasible"), category_colours(2)))
+"""The colours of the held-out accuracy and false-feasible rate in `history_figure`: two of the book's colours for
+categories that are no method (`forlab.book.plots.category_colours`), since in P1's blue and P2's orange the two
+shares of P2's polytope read as two methods."""
+
+
 def history_figure(st):
     """One row per DS: training loss (left) and held-out accuracy and false-feasible rate (right, against the margin
-    labels the polytope is trained on; the chapter's caption says so) of the final polytope over its L-BFGS
-    iterations; dotted lines at the temperature steps; one legend."""
+    labels the polytope is trained on, in `HISTORY_COLOURS`; the chapter's caption says so) of the final polytope
+    over its L-BFGS iterations; dotted lines at the temperature steps; one legend."""
     every = store_keys(st)
     fig = plt.figure(figsize=(WIDTH, 0.6 + 2.5 * len(every)), layout="constrained")
     for sub, (r, key) in zip(_ds_rows(fig, len(every)), enumerate(every)):
@@ -125,8 +131,8 @@ def history_figure(st):
         steps = np.flatnonzero(np.diff(temp) != 0) + 1
         axes = sub.subplots(1, 2, sharex=True)
         axes[0].semilogy(it, h.history_loss.values[ok], color="k")
-        axes[1].plot(it, 100 * h.history_val_accuracy.values[ok], color="tab:blue")
-        axes[1].plot(it, 100 * h.history_val_false_feasible_rate.values[ok], color="tab:orange")
+        axes[1].plot(it, 100 * h.history_val_accuracy.values[ok], color=HISTORY_COLOURS["accuracy"])
+        axes[1].plot(it, 100 * h.history_val_false_feasible_rate.values[ok], color=HISTORY_COLOURS["false_feasible"])
         for ax in axes:
             for s in steps:
                 ax.axvline(s, color="grey", lw=0.8, ls=":")
@@ -135,8 +141,8 @@ def history_figure(st):
         axes[1].set_ylabel("held-out share (%)")
         sub.suptitle(key)
     handles = [Line2D([], [], color="k", label="training loss"),
-               Line2D([], [], color="tab:blue", label="held-out accuracy"),
-               Line2D([], [], color="tab:orange", label="held-out false-feasible rate"),
+               Line2D([], [], color=HISTORY_COLOURS["accuracy"], label="held-out accuracy"),
+               Line2D([], [], color=HISTORY_COLOURS["false_feasible"], label="held-out false-feasible rate"),
                Line2D([], [], color="grey", lw=0.8, ls=":", label="temperature step")]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
@@ -264,24 +270,51 @@ def slice_figure(st):
     return fig
 
 
+SAME_SIZE_SHIFT = 0.06
+"""Decades between the places of two systems with the same number of DS buses in `scaling_figure` (the two 33-bus
+systems): drawn at one x, their markers hid each other, in the right panel wholly."""
+
+
+def _system_x(ds_buses):
+    """The x of each system of `scaling_figure` (``ds_buses``: its DS buses, by system): its DS buses, systems that
+    share a count spread around it `SAME_SIZE_SHIFT` decades apart, in the table's order (a place beside the count,
+    not a count of its own: the ticks give the counts)."""
+    x = {}
+    for n, same in ds_buses.groupby(ds_buses, sort=False):
+        for i, system in enumerate(same.index):
+            x[system] = n * 10 ** ((i - (len(same) - 1) / 2) * SAME_SIZE_SHIFT)
+    return x
+
+
+def _bus_ticks(ds_buses) -> list[float]:
+    """`nice_log_ticks` of the DS buses, and the smallest system's count where no tick lies within `END_GAP` of it:
+    the data's lowest end got no label (the 33-bus systems sat left of the first tick, 50)."""
+    ticks = nice_log_ticks(ds_buses)
+    smallest = float(np.min(ds_buses))
+    return ([smallest] if ticks and smallest * END_GAP <= ticks[0] else []) + ticks
+
+
 def scaling_figure(t, per_sys):
     """Cost deviation (left) and the ratio of solver times (middle, under its one name on the page, `TIME_RATIO`)
     per scenario against the DS buses of the system, each system in its colour (`forlab.book.plots.SYSTEM_COLOURS`,
-    no method's), and the solver times themselves (right), each method in its style of
-    `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online time, its TSO's solve with the
-    surrogate; ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
+    no method's) with P2's marker (both are P2's results), and the solver times themselves (right), each method in
+    its style of `forlab.book.plots.METHOD_STYLE`: the integrated AC-OPF's, and P2's online time, its TSO's solve
+    with the surrogate; systems with the same DS buses a little apart (`_system_x`), the axis labelled at the
+    smallest system too (`_bus_ticks`); ``t`` and ``per_sys`` from `benchmark_table`. One legend."""
     fig, ax = plt.subplots(1, 3, figsize=(WIDTH, 3.6), layout="constrained")
     handles = []
+    place = _system_x(per_sys.ds_buses)
+    p2 = method_style("P2")["marker"]
     for c, (s_name, g) in enumerate(t.groupby("system", sort=False)):
-        x = np.full(len(g), per_sys.ds_buses[s_name])
+        x = np.full(len(g), place[s_name])
         colour = SYSTEM_COLOURS[c % len(SYSTEM_COLOURS)]
-        ax[0].plot(x, g.deviation_pct, "o", alpha=0.5, color=colour)
-        ax[1].plot(x, g.time_ratio, "o", alpha=0.5, color=colour)
-        handles.append(Line2D([], [], ls="", marker="o", color=colour, label=s_name))
+        ax[0].plot(x, g.deviation_pct, p2, alpha=0.5, color=colour)
+        ax[1].plot(x, g.time_ratio, p2, alpha=0.5, color=colour)
+        handles.append(Line2D([], [], ls="", marker=p2, color=colour, label=s_name))
     # the right panel compares methods: the system is its x, the colour and marker the method's
     for method, times in (("integrated", t.integrated_solve_time_s), ("P2", t.tso_time_s)):
         style = method_style(method, label=f"{method_style(method)['label']} (right)")
-        ax[2].plot(np.asarray(per_sys.ds_buses[t.system]), 1e3 * times, ls="", alpha=0.5, **style)
+        ax[2].plot([place[s] for s in t.system], 1e3 * times, ls="", alpha=0.5, **style)
         handles.append(Line2D([], [], ls="", **style))
     ax[0].set_ylabel("cost deviation (%)")
     ax[1].set_ylabel(TIME_RATIO)
@@ -292,7 +325,7 @@ def scaling_figure(t, per_sys):
     for a in ax:
         a.set_xlabel("DS buses")
         a.set_xscale("log")
-        log_ticks(a.xaxis, nice_log_ticks(per_sys.ds_buses))
+        log_ticks(a.xaxis, _bus_ticks(per_sys.ds_buses))
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
 
