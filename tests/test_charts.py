@@ -110,12 +110,12 @@ def test_contains_is_vectorised_and_broadcasts():
         (lambda: Rectangle(0.0, float("nan"), 0.0, 1.0), "finite"),
         (lambda: Circle(0.0, 0.0), "s_mva must be > 0"),
         (lambda: Circle(-1.0, 0.5), "s_mva must be > 0"),
-        (lambda: Circle(1.0, 0.2, 0.5), "p_max 0.2 < p_min 0.5"),
+        (lambda: Circle(1.0, 0.2, 0.5), r"Circle chart: p_max 0.2 MW < p_min 0.5 MW \(p_max must be >= p_min\)"),
         (lambda: Circle(1.0, 1.5), "exceeds"),
         (lambda: PowerFactorCone(1.0, 0.0), r"\(0, 1\]"),
         (lambda: PowerFactorCone(1.0, 1.1), r"\(0, 1\]"),
         (lambda: PowerFactorCone(1.0, 0.9, -0.1), "empty for p < 0"),
-        (lambda: PowerFactorCone(0.5, 0.9, 1.0), "p_max 0.5 < p_min 1.0"),
+        (lambda: PowerFactorCone(0.5, 0.9, 1.0), "PowerFactorCone chart: p_max 0.5 MW < p_min 1.0 MW"),
         (lambda: Polygon([(0, 0), (1, 1)]), "at least 3"),
         (lambda: Polygon([(0, 0), (1, 0), (2, 0)]), "collinear"),
         (lambda: Polygon([(0, 0), (1, 0), (1, 0), (0, 1)]), "coincide"),
@@ -171,6 +171,62 @@ def test_from_dict_errors():
 def test_wrong_types_and_keys_are_value_errors_naming_chart_and_field(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# the review's non-convex outline: its reflex vertex is (1, 0); given clockwise, and the same outline counter-clockwise
+_REFLEX = (1.0, 0.0)
+_NOT_CONVEX = [(2.0, 1.0), _REFLEX, (2.0, -1.0), (0.0, -1.0), (0.0, 1.0)]
+
+
+@pytest.mark.parametrize("vertices", [_NOT_CONVEX, _NOT_CONVEX[::-1]], ids=["clockwise", "counter-clockwise"])
+def test_a_non_convex_polygon_names_the_users_vertex_and_the_fix(vertices):
+    """The vertex index is the user's, whatever the orientation (not the counter-clockwise copy's), with its (p, q)."""
+    with pytest.raises(ValueError) as err:
+        Polygon(vertices)
+    message = str(err.value)
+    k = vertices.index(_REFLEX)
+    assert message.startswith("Polygon chart: not convex")
+    assert f"at vertex {k} (p {_REFLEX[0]} MW, q {_REFLEX[1]} Mvar) (counted from 0 in the order given)" in message
+    assert "a PQ chart must be convex" in message and "convex hull" in message
+
+
+@pytest.mark.parametrize("vertices", [[(0.0, 0.0), (0.0, 1.0), (0.0, 2.0), (1.0, 1.0)],
+                                      [(1.0, 1.0), (0.0, 2.0), (0.0, 1.0), (0.0, 0.0)]])
+def test_a_collinear_vertex_is_the_users(vertices):
+    k = vertices.index((0.0, 1.0))
+    with pytest.raises(ValueError, match=rf"Polygon chart: degenerate polygon: vertex {k} \(p 0.0 MW, q 1.0 Mvar\)"
+                                         r" \(counted from 0 in the order given\) is collinear .*; leave it out"):
+        Polygon(vertices)
+
+
+def test_a_chart_dict_without_kind_says_so_and_lists_the_kinds():
+    box = Rectangle(0.0, 1.0, -1.0, 1.0).to_dict()
+    del box["kind"]
+    with pytest.raises(ValueError) as err:
+        as_chart(box)
+    message = str(err.value)
+    assert message.startswith("PQ chart: missing 'kind'") and "unknown chart kind" not in message
+    assert all(cls.kind in message for cls in (Circle, Polygon, PowerFactorCone, Rectangle))
+    assert ", ".join(box) in message  # what the dict holds instead
+
+
+@pytest.mark.parametrize("text, where", [('{"kind": "polygon", vertices: []}', "line 1 column 21"),
+                                          ('{"kind": "circle",\n "s_mva": 1,}', "line 2 column 13")])
+def test_chart_json_that_does_not_parse_says_it_was_a_chart(text, where):
+    with pytest.raises(ValueError, match="PQ chart JSON does not parse") as err:
+        as_chart(text)
+    assert where in str(err.value) and repr(text) in str(err.value)
+    with pytest.raises(ValueError, match=r"PQ chart JSON must be an object with a 'kind'.*got '\[1, 2\]'"):
+        as_chart("[1, 2]")
+
+
+def test_circle_messages_carry_the_prefix_and_units():
+    with pytest.raises(ValueError) as err:
+        Circle(s_mva=1, p_min=0, p_max=2)
+    assert str(err.value) == ("Circle chart: p_max 2.0 MW exceeds the apparent-power rating s_mva 1.0 MVA "
+                              "(p_max must be <= s_mva)")
+    with pytest.raises(ValueError, match=r"^Circle chart: p_min -2.0 MW is below -s_mva -1.0 MW"):
+        Circle(1.0, 0.5, -2.0)
 
 
 def test_numpy_numbers_are_accepted():

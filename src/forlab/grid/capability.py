@@ -35,6 +35,16 @@ _FIELD_UNITS = {"p_min": "MW", "p_max": "MW", "q_min": "Mvar", "q_max": "Mvar", 
                 "pf_min": "a power factor in (0, 1]", "factor": "dimensionless"}
 
 
+def _invalid(chart: str, problem: str) -> ValueError:
+    """The ValueError of an invalid chart, every message worded the same way: "<chart> chart: <problem>"."""
+    return ValueError(f"{chart} chart: {problem}")
+
+
+def _amount(name: str, value: float) -> str:
+    """``value`` of field ``name`` with its unit, e.g. "p_max 2.0 MW", for the messages that compare two fields."""
+    return f"{name} {value} {_FIELD_UNITS.get(name, 'MW or Mvar')}"
+
+
 def _finite(chart: str, name: str, value: float) -> float:
     """``value`` as a float; ValueError naming the chart and the field for text, a flag, None or a non-finite number
     (float("1") would quietly accept a string, so text is refused before the conversion)."""
@@ -44,8 +54,8 @@ def _finite(chart: str, name: str, value: float) -> float:
     except (TypeError, ValueError):
         wrong_type = True
     if wrong_type or not math.isfinite(number):
-        raise ValueError(f"{chart} chart: {name} must be a finite number ({_FIELD_UNITS.get(name, 'MW or Mvar')}), "
-                         f"got {value!r}")
+        raise _invalid(chart, f"{name} must be a finite number ({_FIELD_UNITS.get(name, 'MW or Mvar')}), "
+                              f"got {value!r}")
     return number
 
 
@@ -161,7 +171,10 @@ class PQChart(ABC):
     def from_dict(cls, data: dict) -> PQChart:
         """Chart from a dict of `to_dict`; called on `PQChart` it dispatches on ``kind``."""
         data = dict(data)
-        kind = data.pop("kind", None)
+        if "kind" not in data:
+            raise ValueError(f"PQ chart: missing 'kind', one of {', '.join(sorted(_REGISTRY))}; the dict has "
+                             f"{', '.join(map(str, data)) or 'no keys'}")
+        kind = data.pop("kind")
         target = _REGISTRY.get(kind)
         if target is None:
             raise ValueError(f"unknown chart kind {kind!r}; known: {sorted(_REGISTRY)}")
@@ -172,8 +185,21 @@ class PQChart(ABC):
 
     @classmethod
     def from_json(cls, text: str) -> PQChart:
-        """Chart from the JSON of `to_json`."""
-        return cls.from_dict(json.loads(text))
+        """Chart from the JSON of `to_json`; ValueError saying it was a PQ chart's JSON and where it failed."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"PQ chart JSON does not parse: {err.msg} at line {err.lineno} column {err.colno} "
+                             f"of {_clipped(text)} (`to_json` writes the expected form)") from err
+        if not isinstance(data, dict):  # a malformed text is a ValueError whatever is wrong in it
+            raise ValueError(  # noqa: TRY004
+                f"PQ chart JSON must be an object with a 'kind' and the chart's fields, got {_clipped(text)}")
+        return cls.from_dict(data)
+
+
+def _clipped(text: str, width: int = 80) -> str:
+    """``text`` quoted, cut to ``width`` characters so that a long input does not flood the message."""
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
 
 
 def _check_keys(target: type[PQChart], data: dict) -> None:
@@ -237,9 +263,11 @@ class Rectangle(PQChart):
         for name in ("p_min", "p_max", "q_min", "q_max"):
             object.__setattr__(self, name, _finite("Rectangle", name, getattr(self, name)))
         if self.p_max < self.p_min:
-            raise ValueError(f"empty rectangle: p_max {self.p_max} < p_min {self.p_min}")
+            raise _invalid("Rectangle", f"empty rectangle: {_amount('p_max', self.p_max)} < "
+                                        f"{_amount('p_min', self.p_min)} (p_max must be >= p_min)")
         if self.q_max < self.q_min:
-            raise ValueError(f"empty rectangle: q_max {self.q_max} < q_min {self.q_min}")
+            raise _invalid("Rectangle", f"empty rectangle: {_amount('q_max', self.q_max)} < "
+                                        f"{_amount('q_min', self.q_min)} (q_max must be >= q_min)")
 
     def contains(self, p, q, tol: float = 1e-9) -> np.ndarray:
         p, q = np.asarray(p, float), np.asarray(q, float)
@@ -288,7 +316,7 @@ class Rectangle(PQChart):
 def _positive(chart: str, name: str, value: float) -> float:
     value = _finite(chart, name, value)
     if value <= 0:
-        raise ValueError(f"{chart} chart: {name} must be > 0, got {value}")
+        raise _invalid(chart, f"{name} must be > 0 ({_FIELD_UNITS.get(name, 'MW or Mvar')}), got {value}")
     return value
 
 
@@ -306,11 +334,14 @@ class Circle(PQChart):
         object.__setattr__(self, "p_max", _finite("Circle", "p_max", self.p_max))
         object.__setattr__(self, "p_min", _finite("Circle", "p_min", self.p_min))
         if self.p_max < self.p_min:
-            raise ValueError(f"p_max {self.p_max} < p_min {self.p_min}")
+            raise _invalid("Circle", f"{_amount('p_max', self.p_max)} < {_amount('p_min', self.p_min)} "
+                                     "(p_max must be >= p_min)")
         if self.p_max > self.s_mva:
-            raise ValueError(f"p_max {self.p_max} exceeds the apparent-power rating s_mva {self.s_mva}")
+            raise _invalid("Circle", f"{_amount('p_max', self.p_max)} exceeds the apparent-power rating "
+                                     f"{_amount('s_mva', self.s_mva)} (p_max must be <= s_mva)")
         if self.p_min < -self.s_mva:
-            raise ValueError(f"p_min {self.p_min} is below -s_mva {-self.s_mva}")
+            raise _invalid("Circle", f"{_amount('p_min', self.p_min)} is below -s_mva {-self.s_mva} MW "
+                                     "(p_min must be >= -s_mva)")
 
     def _q_half_width(self) -> float:
         p_near = 0.0 if self.p_min <= 0.0 <= self.p_max else min(abs(self.p_min), abs(self.p_max))
@@ -385,13 +416,15 @@ class PowerFactorCone(PQChart):
         for name in ("p_max", "pf_min", "p_min"):
             object.__setattr__(self, name, _finite("PowerFactorCone", name, getattr(self, name)))
         if not 0.0 < self.pf_min <= 1.0:
-            raise ValueError(f"pf_min must lie in (0, 1], got {self.pf_min}")
+            raise _invalid("PowerFactorCone", f"pf_min must lie in (0, 1], got {self.pf_min}")
         if self.p_min < 0:
-            raise ValueError(f"p_min {self.p_min} < 0: the cone |q| <= tan(phi) p is empty for p < 0")
+            raise _invalid("PowerFactorCone", f"{_amount('p_min', self.p_min)} < 0: the cone |q| <= tan(phi) p "
+                                              "is empty for p < 0 (p_min must be >= 0)")
         if self.p_max <= 0:
-            raise ValueError(f"p_max must be > 0, got {self.p_max}")
+            raise _invalid("PowerFactorCone", f"p_max must be > 0 (MW), got {self.p_max}")
         if self.p_max < self.p_min:
-            raise ValueError(f"p_max {self.p_max} < p_min {self.p_min}")
+            raise _invalid("PowerFactorCone", f"{_amount('p_max', self.p_max)} < {_amount('p_min', self.p_min)} "
+                                              "(p_max must be >= p_min)")
 
     @property
     def tan_phi(self) -> float:
@@ -441,6 +474,24 @@ class PowerFactorCone(PQChart):
         return {"p_max": self.p_max, "pf_min": self.pf_min, "p_min": self.p_min}
 
 
+# what a user does about a polygon that is not convex
+_CONVEX = ("a PQ chart must be convex: give the outline of a convex region, vertices in order around it (for "
+           "example the convex hull of these points, scipy.spatial.ConvexHull(points).vertices)")
+
+
+def _point(pq) -> str:
+    """A vertex as the messages write it: "(p 1.0 MW, q 0.0 Mvar)"."""
+    return f"(p {float(pq[0])} MW, q {float(pq[1])} Mvar)"
+
+
+def _vertices(v: np.ndarray, given: np.ndarray, at: np.ndarray) -> str:
+    """Vertices ``at`` (rows of ``v``) named by the user's index ``given`` and their (p, q), in the user's order,
+    e.g. "vertex 1 (p 1.0 MW, q 0.0 Mvar)": the user gave the vertices, not the counter-clockwise copy."""
+    named = [f"{given[k]} {_point(v[k])}" for k in sorted(at, key=lambda k: given[k])]
+    noun = "vertex" if len(named) == 1 else "vertices"
+    return f"{noun} {', '.join(named)} (counted from 0 in the order given)"
+
+
 @dataclass(frozen=True)
 class Polygon(PQChart):
     """Convex polygon given by its vertices ((p, q), ...) in MW/Mvar, either orientation; stored counter-clockwise.
@@ -458,42 +509,46 @@ class Polygon(PQChart):
         try:
             v = np.array(self.vertices, dtype=float)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"polygon vertices must be (p, q) pairs: {err}") from err
+            raise _invalid("Polygon", f"vertices must be (p, q) pairs: {err}") from err
         if v.ndim != 2 or v.shape[1] != 2:
-            raise ValueError(f"polygon vertices must be (p, q) pairs, got shape {v.shape}")
+            raise _invalid("Polygon", f"vertices must be (p, q) pairs, got shape {v.shape}")
         if len(v) > 1 and np.allclose(v[0], v[-1]):
             v = v[:-1]  # a closed outline: drop the repeated first vertex
         if len(v) < 3:
-            raise ValueError(f"a polygon needs at least 3 vertices, got {len(v)}")
+            raise _invalid("Polygon", f"a polygon needs at least 3 vertices, got {len(v)}")
         if not np.all(np.isfinite(v)):
-            raise ValueError("polygon vertices must be finite")
+            raise _invalid("Polygon", "vertices must be finite")
         scale = max(float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1])), 1e-300)
         edges = np.roll(v, -1, axis=0) - v
         lengths = np.hypot(edges[:, 0], edges[:, 1])
         if np.any(lengths <= 1e-12 * scale):
             k = int(np.argmin(lengths))
-            raise ValueError(f"degenerate polygon: vertices {k} and {(k + 1) % len(v)} coincide")
+            raise _invalid("Polygon", f"degenerate polygon: vertices {k} and {(k + 1) % len(v)} coincide at "
+                                      f"{_point(v[k])}; drop one of them")
         area = 0.5 * float(np.sum(v[:, 0] * np.roll(v[:, 1], -1) - np.roll(v[:, 0], -1) * v[:, 1]))
         if abs(area) <= 1e-12 * scale**2:
             if np.linalg.matrix_rank(v - v[0], tol=1e-12 * scale) < 2:
-                raise ValueError("degenerate polygon: all vertices are collinear (zero area)")
-            raise ValueError("polygon is not convex: its outline intersects itself (zero signed area)")
+                raise _invalid("Polygon", "degenerate polygon: all vertices are collinear (zero area)")
+            raise _invalid("Polygon", f"not convex: its outline intersects itself (zero signed area); {_CONVEX}")
+        # the user's index of each vertex, kept through the turn to counter-clockwise so that messages name it
+        given = np.arange(len(v))
         if area < 0:
-            v = v[::-1]
+            v, given = v[::-1], given[::-1]
             edges = np.roll(v, -1, axis=0) - v
         cross = edges[:, 0] * np.roll(edges[:, 1], -1) - edges[:, 1] * np.roll(edges[:, 0], -1)
+        turn_at = (np.arange(len(v)) + 1) % len(v)  # cross[k] is the turn at vertex k + 1
         tol = 1e-12 * scale**2
-        if np.any(np.abs(cross) <= tol):
-            k = int(np.argmin(np.abs(cross)))
-            raise ValueError(
-                f"degenerate polygon: vertex {(k + 1) % len(v)} is collinear with its neighbours"
-            )
+        straight = turn_at[np.abs(cross) <= tol]
+        if len(straight):
+            raise _invalid("Polygon", f"degenerate polygon: {_vertices(v, given, straight)} "
+                                      + ("is collinear with its neighbours; leave it out" if len(straight) == 1
+                                         else "are collinear with their neighbours; leave them out"))
         if np.any(cross < 0):
-            k = int(np.argmin(cross))
-            raise ValueError(f"polygon is not convex: it turns the wrong way at vertex {(k + 1) % len(v)}")
+            raise _invalid("Polygon", "not convex: its outline turns the wrong way at "
+                                      f"{_vertices(v, given, turn_at[cross < 0])}; {_CONVEX}")
         turning = np.sum(np.arctan2(cross, np.sum(edges * np.roll(edges, -1, axis=0), axis=1)))
         if not math.isclose(turning, 2 * math.pi, rel_tol=1e-9):
-            raise ValueError("polygon is not convex: its outline intersects itself")
+            raise _invalid("Polygon", f"not convex: its outline intersects itself; {_CONVEX}")
         normals = np.c_[edges[:, 1], -edges[:, 0]] / np.hypot(edges[:, 0], edges[:, 1])[:, None]
         object.__setattr__(self, "vertices", tuple((float(p), float(q)) for p, q in v))
         object.__setattr__(self, "_a", normals)
