@@ -17,9 +17,12 @@ from notebook_cells import code_of, prose_of, sources
 
 import forlab
 from forlab.book import runner, store
+from forlab.p2_surrogate.dataset import check_range
 from forlab.p2_surrogate.model import DSSurrogate, split
+from forlab.p2_surrogate.polytope import PolytopeOptions, check_max_false_feasible
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
+from forlab.studies.ch06_ml_surrogate import store as ch06_store
 from forlab.studies.ch06_ml_surrogate.readers import TABLE_TITLES
 from forlab.studies.ch06_ml_surrogate.text import SAFETY_TITLE
 
@@ -125,6 +128,48 @@ def test_the_run_docstring_keeps_progress_off_the_page():
 def test_a_value_out_of_range_is_refused_naming_the_parameter(name, value):
     with pytest.raises(ValueError, match=name):
         ch06.check_params({**TINY, name: value})
+
+
+@pytest.mark.parametrize(("name", "value", "fix"), [
+    ("vm_range", [1.05, 0.95], r"low <= high .*: swap the two ends, \[0\.95, 1\.05\]$"),
+    ("load_range", [1.0, 0.6], r"low <= high .*: swap the two ends, \[0\.6, 1\.0\]$"),
+    ("load_range", [0.0, -1.0], r"must not go below 0 .*: make both ends >= 0"),
+    ("max_false_feasible", 2.0, r"must be a rate in \[0, 1\] \(the share of infeasible training samples"),
+    ("max_false_feasible", -0.1, r"must be a rate in \[0, 1\]"),
+    ("ridge", -1.0, r"must be a finite number >= 0 \(.*0: plain least squares\)"),
+    ("ridge", float("nan"), r"must be a finite number >= 0"),
+    ("margin", -1.0, r"must be a finite number >= 0 \(.*0: no margin\)"),
+    ("ff_weight", 0.0, r"must be a finite number > 0 \(.*1: equal weights\)"),
+    ("max_iter", 0, r"must be an integer >= 1 \(L-BFGS iterations per temperature\)"),
+    ("slice_points", 1, rf"must be an integer >= {ch06_store.MIN_SLICE_POINTS} \(grid points per axis"),
+])
+def test_a_value_refused_only_inside_the_run_is_refused_before_a_kernel_starts(name, value, fix):
+    """Review R1 items 2, 5-7: these passed the check, so ``forlab run`` started a kernel and failed in a cell (exit
+    1): a reversed range or a rate above 1 in the first fit, ``ridge -1`` as a reserve of the TSO the user never set,
+    margin, ff_weight and max_iter in one message without the value, ``slice_points 1`` in the contour after the
+    store was written. Now the command line's check (exit 2) names the parameter, its value and what to change."""
+    with pytest.raises(ValueError, match=fix) as err:
+        ch06.check_params({**TINY, name: value})
+    assert str(err.value).startswith(f"{name} must ") and f"got {value!r}" in str(err.value)
+    with pytest.raises(runner.ParameterError, match=re.escape(str(err.value))):  # the command line's exit 2
+        runner.check_values("06_ml_surrogate", {**TINY, name: value})
+
+
+@pytest.mark.parametrize(("name", "value", "library"), [
+    ("vm_range", [1.05, 0.95], lambda v: check_range("vm_range", v)),
+    ("max_false_feasible", 2.0, check_max_false_feasible),
+    ("margin", -1.0, lambda v: PolytopeOptions(margin=v)),
+    ("ff_weight", 0.0, lambda v: PolytopeOptions(ff_weight=v)),
+    ("max_iter", 0, lambda v: PolytopeOptions(max_iter=v)),
+])
+def test_the_check_says_the_librarys_own_rule(name, value, library):
+    """One rule in one place: the chapter's check calls the library's (the input space's ranges, the calibration's
+    rate, the polytope's training options) rather than a copy that could drift from it."""
+    with pytest.raises(ValueError) as own:
+        library(value)
+    with pytest.raises(ValueError) as chapter:
+        ch06.check_params({**TINY, name: value})
+    assert str(chapter.value) == str(own.value)
 
 
 def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):

@@ -127,6 +127,37 @@ def test_polytope_training_is_reproducible_and_separates_a_known_set():
     assert c.info["offset"] >= 0.0
 
 
+@pytest.mark.parametrize(("name", "value"), [("margin", -1.0), ("margin", float("nan")), ("ff_weight", 0.0),
+                                             ("ff_weight", -2.0), ("max_iter", 0)])
+def test_a_bad_training_option_is_named_with_its_value(name, value):
+    """Review R1 item 6: one message once covered margin, ff_weight and max_iter and gave no value."""
+    with pytest.raises(ValueError) as err:
+        polytope.PolytopeOptions(**{name: value})
+    message = str(err.value)
+    assert message.startswith(f"{name} must be ") and message.endswith(f"got {value!r}")
+    assert not [other for other in ("margin", "ff_weight", "max_iter") if other != name and other in message]
+
+
+@pytest.mark.parametrize(("name", "value", "fix"), [
+    ("vm_range", (1.05, 0.95), r"low <= high .*: swap the two ends, \[0\.95, 1\.05\]$"),
+    ("dva_range_deg", (1.0, -1.0), r"low <= high .*: swap the two ends, \[-1\.0, 1\.0\]$"),
+    ("load_range", (0.0, -1.0), r"must not go below 0 .*: make both ends >= 0"),
+    ("vm_range", (0.0, 1.05), r"must lie above 0 .*: give PCC 1's voltage band in p\.u\."),
+    ("dvm_range", (0.0,), r"must be \[low, high\]"),
+    ("load_range", (float("inf"), 1.0), r"must be two finite numbers"),
+])
+def test_a_bad_input_range_is_named_with_its_value_and_the_fix(name, value, fix):
+    """Review R1 item 2: a reversed range said "a finite interval (lo <= hi)", a negative one "vm_range must be
+    positive and load_range non-negative" for both. `check_range` is the one rule; `InputSpace` says the same."""
+    with pytest.raises(ValueError, match=fix) as err:
+        dataset.check_range(name, value)
+    assert str(err.value).startswith(f"{name} must ") and f"got {value!r}" in str(err.value)
+    with pytest.raises(ValueError) as space_err:
+        dataset.InputSpace("toy", pd.DataFrame({"chart": []}), **{name: value})
+    assert str(space_err.value) == str(err.value)
+    assert dataset.check_range(name, [0.5, 1.0]) == (0.5, 1.0)
+
+
 def test_polytope_faces_agree():
     u, feas = _diamond(1500, 2)
     poly, _ = polytope.train_polytope(u, feas, polytope.PolytopeOptions(facets=5, max_iter=50))
@@ -263,7 +294,9 @@ def test_reserve_narrows_the_units_that_take_up_the_import_errors(case9, case9_f
     with pytest.raises(ValueError, match="reserve must be one of"):
         tso.SurrogateTSO(case9, {"case33bw": sur}, reserve="slack")
     net = copy.deepcopy(base.net)
-    with pytest.raises(ValueError, match="narrower than twice the reserve"):
+    # the message says what the reserve is and what to change (review R1 item 5: it once read as a setting)
+    with pytest.raises(ValueError, match=r"narrower than twice the reserve 1000 MW \(the surrogates' summed "
+                                         r"import-error bound.*fit more accurate surrogates"):
         tso.reserve_limits(net, 1e3, 0.0)
 
 

@@ -37,8 +37,8 @@ from forlab.grid.capability import as_chart
 from forlab.opf.network import build_network
 from forlab.p2_surrogate.checks import numbers, section
 
-__all__ = ["DENSE_MAX_UNKNOWNS", "DSFlow", "InputSpace", "check_space_dict", "concat", "evaluate", "generate",
-           "input_space", "label"]
+__all__ = ["DENSE_MAX_UNKNOWNS", "RANGES", "DSFlow", "InputSpace", "check_range", "check_space_dict", "concat",
+           "evaluate", "generate", "input_space", "label"]
 
 DENSE_MAX_UNKNOWNS = 80
 """Batched dense LU (numpy) up to this many unknowns per flow (2 x non-slack buses), block-sparse LU above."""
@@ -71,13 +71,8 @@ class InputSpace:
     def __post_init__(self):
         if self.n_pcc not in (1, 2):
             raise ValueError(f"n_pcc must be 1 or 2, got {self.n_pcc}")
-        for name in ("vm_range", "dvm_range", "dva_range_deg", "load_range"):
-            lo, hi = (float(v) for v in getattr(self, name))
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
-                raise ValueError(f"{name} must be a finite interval (lo <= hi), got {getattr(self, name)}")
-            setattr(self, name, (lo, hi))
-        if self.vm_range[0] <= 0 or self.load_range[0] < 0:
-            raise ValueError("vm_range must be positive and load_range non-negative")
+        for name in RANGES:
+            setattr(self, name, check_range(name, getattr(self, name)))
         self.charts = [as_chart(c) for c in self.fpus["chart"]]
 
     # -- layout -----------------------------------------------------------------------------------------------------
@@ -250,8 +245,33 @@ class InputSpace:
                    load_range=tuple(d["load_range"]))
 
 
-RANGES = ("vm_range", "dvm_range", "dva_range_deg", "load_range")
-"""The sampled ranges of an `InputSpace` (lo, hi)."""
+RANGES = {"vm_range": "PCC 1's voltage, p.u.", "dvm_range": "vm(PCC 2) - vm(PCC 1), p.u.",
+          "dva_range_deg": "va(PCC 2) - va(PCC 1), degrees", "load_range": "the DS load factor; equal ends fix it"}
+"""The sampled ranges of an `InputSpace` (lo, hi), each with what it bounds (for `check_range`'s messages)."""
+
+
+def check_range(name: str, value) -> tuple[float, float]:
+    """``value`` as the interval (lo, hi) of the input range ``name`` (one of `RANGES`). ValueError naming it, the
+    value and what to change unless it is two finite numbers with lo <= hi, vm_range's lo above 0 (a voltage) and
+    load_range's lo at least 0 (a load factor). The one rule of `InputSpace` and of chapter 06's check of its
+    parameters, which says it before any power flow rather than inside the first `build_cases`."""
+    what = RANGES[name]
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):  # not two numbers: one message whatever the shape
+        raise ValueError(f"{name} must be [low, high] ({what}), got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{name} must be two finite numbers [low, high] ({what}), got {value!r}")
+    # the signs first, so that the swap said below gives a range that passes
+    if name == "vm_range" and min(lo, hi) <= 0:
+        raise ValueError(f"vm_range must lie above 0 ({what}), got {value!r}: give PCC 1's voltage band in p.u., "
+                         "both ends about 1")
+    if name == "load_range" and min(lo, hi) < 0:
+        raise ValueError(f"load_range must not go below 0 ({what}), got {value!r}: make both ends >= 0 (0: no load)")
+    if lo > hi:
+        raise ValueError(f"{name} must be [low, high] with low <= high ({what}), got {value!r}: swap the two ends, "
+                         f"[{hi!r}, {lo!r}]")
+    return lo, hi
 
 
 def check_space_dict(d, where: str = "space") -> None:

@@ -28,6 +28,7 @@ CasADi expressions for the TSO's OPF. The model is eq. (p2-polytope), its traini
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -38,8 +39,8 @@ from scipy.special import expit
 
 from forlab.p2_surrogate.checks import names, numbers, section
 
-__all__ = ["Polytope", "PolytopeOptions", "calibrate", "check_polytope_dict", "scores", "standardiser",
-           "train_polytope", "whitener"]
+__all__ = ["Polytope", "PolytopeOptions", "calibrate", "check_max_false_feasible", "check_polytope_dict", "scores",
+           "standardiser", "train_polytope", "whitener"]
 
 
 def standardiser(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,8 +189,16 @@ class PolytopeOptions:
             raise ValueError(f"facets must be >= 1, got {self.facets}")
         if not self.temperatures or min(self.temperatures) <= 0:
             raise ValueError(f"temperatures must be positive, got {self.temperatures}")
-        if self.margin < 0 or self.ff_weight <= 0 or self.max_iter < 1:
-            raise ValueError("margin must be >= 0, ff_weight > 0 and max_iter >= 1")
+        # one message per option, with its value: chapter 06's check passes its parameters of these names here
+        if not (math.isfinite(self.margin) and self.margin >= 0):  # also NaN
+            raise ValueError(f"margin must be a finite number >= 0 (how far inside its side of the boundary training "
+                             f"asks a sample to lie, whitened units; 0: no margin), got {self.margin!r}")
+        if not (math.isfinite(self.ff_weight) and self.ff_weight > 0):
+            raise ValueError(f"ff_weight must be a finite number > 0 (the loss weight of an infeasible sample relative "
+                             f"to a feasible one; 1: equal weights), got {self.ff_weight!r}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be an integer >= 1 (L-BFGS iterations per temperature), "
+                             f"got {self.max_iter!r}")
 
 
 def _loss_and_grad(theta, z, y, c, k, temp, margin):
@@ -305,6 +314,15 @@ def train_polytope(u, feasible, options: PolytopeOptions = PolytopeOptions(), in
     return poly, hist
 
 
+def check_max_false_feasible(rate) -> None:
+    """ValueError unless ``rate`` is a rate in [0, 1] (NaN is not): `calibrate`'s target, the share of infeasible
+    samples the calibrated polytope may accept. The one rule of `calibrate` and of chapter 06's check of its
+    parameters, which says it before any work."""
+    if not 0.0 <= rate <= 1.0:  # also NaN; a negative rate would index the sorted scores from their end
+        raise ValueError(f"max_false_feasible must be a rate in [0, 1] (the share of infeasible training samples the "
+                         f"calibrated polytope may accept; 0: none), got {rate!r}")
+
+
 def calibrate(poly: Polytope, u, feasible, max_false_feasible: float = 0.0) -> Polytope:
     """``poly`` shifted inwards (never outwards) by the smallest offset whose false-feasible rate on (u, feasible)
     is at most ``max_false_feasible`` (in [0, 1]); the offset (whitened units) is recorded in ``info["offset"]``.
@@ -312,8 +330,7 @@ def calibrate(poly: Polytope, u, feasible, max_false_feasible: float = 0.0) -> P
 
     Implements the calibration after the training of eq. (p2-training), chapter 06 (its row of the chapter's step
     table): the polytope of eq. (p2-polytope) with every facet's ``b_k`` raised by the offset."""
-    if not 0.0 <= max_false_feasible <= 1.0:  # also NaN; a negative rate would index g_inf from its end
-        raise ValueError(f"max_false_feasible must be a rate in [0, 1], got {max_false_feasible!r}")
+    check_max_false_feasible(max_false_feasible)
     feas = np.asarray(feasible, bool)
     if feas.all():
         raise ValueError(f"calibration needs infeasible samples: all {len(feas)} are feasible, so no false-feasible "

@@ -199,8 +199,9 @@ def _narrow(tab, el, lo_col: str, hi_col: str, amount: float, unit: str, what: s
     ``amount`` (``unit``)."""
     lo, hi = (float(tab.at[el, c]) if c in tab.columns else np.nan for c in (lo_col, hi_col))
     if np.isfinite(lo) and np.isfinite(hi) and hi - lo < 2 * amount:
-        raise ValueError(f"{what}: range [{lo}, {hi}] {unit} is narrower than twice the reserve {amount} {unit}; "
-                         "use reserve='none' or more accurate surrogates")
+        raise ValueError(f"{what}: range [{lo}, {hi}] {unit} is narrower than twice the reserve {amount:.6g} {unit} "
+                         "(the surrogates' summed import-error bound, `reserve_amounts`): fit more accurate "
+                         "surrogates (e.g. on more samples) or build the TSO with reserve='none'")
     if np.isfinite(lo):
         tab.at[el, lo_col] = lo + amount
     if np.isfinite(hi):

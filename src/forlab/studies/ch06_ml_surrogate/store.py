@@ -8,6 +8,7 @@ n_train (sweep), slice x sy x sx (region slices), refine_round, certify_round, r
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -19,8 +20,9 @@ from forlab.book import anchors, parallel
 from forlab.book.progress import line as terminal_line
 from forlab.opf.judge import VIOLATION_COUNTS
 from forlab.opf.outcome import OUTCOME
+from forlab.p2_surrogate.dataset import RANGES, check_range
 from forlab.p2_surrogate.model import SurrogateOptions
-from forlab.p2_surrogate.polytope import PolytopeOptions
+from forlab.p2_surrogate.polytope import PolytopeOptions, check_max_false_feasible
 from forlab.p2_surrogate.regressors import errors
 from forlab.studies.ch06_ml_surrogate.steps import (
     DSCase,
@@ -37,11 +39,9 @@ from forlab.studies.ch06_ml_surrogate.steps import (
 __all__ = ["PARAMETER_TYPES", "benchmark_all", "check_params", "dataset_log", "options", "run", "slice_all",
            "to_store"]
 
-_RANGES = ("vm_range", "dvm_range", "dva_range_deg", "load_range")
-
 PARAMETER_TYPES = {
     "systems": (list, str), "n_samples": int, "test_fraction": float, "boundary_share": float,
-    **{name: (list, float) for name in _RANGES}, "facets": int, "temperatures": (list, float), "margin": float,
+    **{name: (list, float) for name in RANGES}, "facets": int, "temperatures": (list, float), "margin": float,
     "ff_weight": float, "max_iter": int, "ridge": float, "vm_margin_pu": float, "loading_margin_percent": float,
     "max_false_feasible": float, "refine_rounds": int, "refine_samples": int, "certify_rounds": int,
     "vertex_samples": int, "facet_sweep": (list, int), "size_sweep": (list, int), "n_scenarios": int,
@@ -50,8 +50,12 @@ PARAMETER_TYPES = {
 """The chapter's parameters (the notebook's ``parameters`` cell) and their types (`forlab.book.runner.TypeSpec`)."""
 
 
-_POSITIVE = ("n_samples", "facets", "n_scenarios", "timing_repeats", "slice_points")
+_POSITIVE = ("n_samples", "facets", "n_scenarios", "timing_repeats")
 """Counts of the chapter that must be >= 1."""
+
+MIN_SLICE_POINTS = 2
+"""The fewest ``slice_points`` (grid points per axis of a region slice): its contour (`figures._slice_panel`) needs
+a 2 x 2 grid."""
 
 _NON_NEGATIVE = {"refine_rounds": "no refinement", "refine_samples": "no refinement",
                  "certify_rounds": "no certification", "vertex_samples": None, "store_samples": "keep every sample",
@@ -65,15 +69,17 @@ def check_params(params: dict) -> None:
     from forlab.book.runner import check_non_negative, check_types
 
     check_types(params, PARAMETER_TYPES, "06_ml_surrogate")
-    for name in _RANGES:
-        if len(params[name]) != 2:
-            raise ValueError(f"{name} must be [low, high], got {params[name]!r}")
+    for name in RANGES:
+        check_range(name, params[name])  # the input space's own rule (`forlab.p2_surrogate.dataset.InputSpace`)
     for name in ("temperatures", "facet_sweep", "size_sweep"):
         if not len(params[name]):
             raise ValueError(f"{name} must not be empty")
     for name in _POSITIVE:
         if params[name] < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {params[name]!r}")
+    if params["slice_points"] < MIN_SLICE_POINTS:
+        raise ValueError(f"slice_points must be an integer >= {MIN_SLICE_POINTS} (grid points per axis of each region "
+                         f"slice, which the figure draws as a contour), got {params['slice_points']!r}")
     check_non_negative(params, _NON_NEGATIVE, {k: v for k, v in _NON_NEGATIVE.items() if v})
     for name in ("facet_sweep", "size_sweep"):
         if min(params[name]) < 1:
@@ -86,8 +92,21 @@ def check_params(params: dict) -> None:
                          f"got {params['boundary_share']!r}")
     if not all(t > 0 for t in params["temperatures"]):
         raise ValueError(f"temperatures must be positive, got {params['temperatures']!r}")
+    _check_training(params)
     _check_sweep_sizes(params)
     _check_systems(params["systems"])
+
+
+def _check_training(params: dict) -> None:
+    """ValueError naming the parameter, its value and what to change when a training option is out of range: the
+    library's rules where it has them (`check_max_false_feasible`; `PolytopeOptions`, built by `options`, for
+    margin, ff_weight and max_iter), so that they stop here and not in the first fit after the power flows."""
+    check_max_false_feasible(params["max_false_feasible"])
+    ridge = params["ridge"]
+    if not (math.isfinite(ridge) and ridge >= 0):  # a negative ridge fits wild regressors, found only by the TSO
+        raise ValueError(f"ridge must be a finite number >= 0 (the quadratic regressors' penalty relative to the mean "
+                         f"squared feature; 0: plain least squares), got {ridge!r}")
+    options(params)
 
 
 def _check_sweep_sizes(params: dict) -> None:
@@ -140,7 +159,7 @@ def run(params: dict, log=terminal_line) -> xr.Dataset:
     opts = options(params)
     load_average_start = os.getloadavg()
     systems = {name: load_system(name) for name in params["systems"]}
-    ranges = {k: tuple(params[k]) for k in _RANGES}
+    ranges = {k: tuple(params[k]) for k in RANGES}
     cases = []
     with parallel.client(params["scheduler"] or None, params["n_workers"]) as client:
         for system in systems.values():
