@@ -75,11 +75,27 @@ NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
     # review finding: a repeat was fitted twice, then the store's offer_json was unreadable JSON
     ("regions", ["case9+case33bw/case33bw", "case9+case33bw/case33bw"],
      r"regions must not repeat an entry, .*\(case9\+case33bw/case33bw twice\)"),
+    # review R1 #8: 0 passed and failed in the labelling with a numpy IndexError; -1 was "non-negative"
+    ("n_labelled", 0, r"^n_labelled must be a positive integer \(>= 1\), got 0$"),
+    ("n_labelled", -1, r"^n_labelled must be a positive integer \(>= 1\), got -1$"),
 ])
 def test_a_bad_value_is_refused_before_any_sampling(name, value, says):
     """Review finding: these passed check_params and failed only after the sampling (or with a bare KeyError)."""
     with pytest.raises(ValueError, match=says):
         ch04.check_params({**PARAMS, name: value})
+
+
+def test_n_labelled_is_checked_as_chapter_10_checks_it():
+    """Review R1 #8: `forlab run 04_for_representation -p n_labelled 0` started a kernel; it stops before one now
+    (`runner.check_values`, exit 2), in the words chapter 10 uses for the same parameter, and 1 passes."""
+    from forlab.studies import ch10_consuming_an_offer as ch10
+
+    ch04.check_params({**PARAMS, "n_labelled": 1})
+    with pytest.raises(ValueError) as ch10_err:
+        ch10.check_params({**runner.chapter_params(ch10.CHAPTER), "n_labelled": 0})
+    with pytest.raises(runner.ParameterError) as err:
+        runner.check_values("04_for_representation", {**runner.declared_parameters(NOTEBOOK), "n_labelled": 0})
+    assert str(err.value) == f"04_for_representation: {ch10_err.value}"
 
 
 @pytest.mark.parametrize("profile", [None, "paper"])

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from notebook_cells import sources
 
 from forlab.book import store
+from forlab.book.tables import listed
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, exponents
@@ -334,7 +336,7 @@ def test_check_params_refuses_a_bad_value_before_any_sampling(change, match, mon
         ch10.check_params(PARAMS | change)
 
 
-def test_check_params_takes_the_defaults_and_every_ds_of_a_system():
+def test_check_params_takes_the_defaults_and_every_ds_of_a_system(ball_file):
     from forlab.book import runner
     from forlab.p1_for.polynomial import DEGREES
 
@@ -342,7 +344,55 @@ def test_check_params_takes_the_defaults_and_every_ds_of_a_system():
     ch10.check_params(PARAMS | {"ds": "case30+case69+case33bw/case69", "degrees": list(DEGREES),
                                    "n_directions": 0, "face_grid": 0, "seed": 0})
     ch10.check_params(PARAMS | {"ds": "case118+case33bw*2/case33bw#2"})
-    ch10.check_params(PARAMS | {"offer_file": "x.json", "ds": "anything"})  # ds names the DS only without a file
+    # ds names the DS only without a file (the file itself must exist: see the next test)
+    ch10.check_params(PARAMS | {"offer_file": str(ball_file), "ds": "anything"})
+
+
+@pytest.mark.parametrize("given", ["does/not/exist.json", "notebooks"])
+def test_a_missing_offer_file_stops_before_a_kernel_and_says_where_offers_come_from(given, monkeypatch):
+    """Review R1 #3: `forlab run 10_consuming_an_offer -p offer_file does/not/exist.json` started a kernel and failed
+    with a bare FileNotFoundError. The check (what `forlab run` calls before a kernel, exit 2) names the parameter,
+    says it is read as JSON relative to the repository root and where chapter 04 writes its offers (from its own
+    `save_offers` layout and `offer_file` names), and lists the offers there."""
+    from forlab.book import runner
+
+    monkeypatch.delenv("FORLAB_RESULTS", raising=False)
+    monkeypatch.chdir(ROOT / "notebooks")  # the check resolves offer_file from the repository root, as the kernel
+    where = f"results/04_for_representation/<hash>-offers/{ch04.offer_file('<system>/<DS>')}"
+    with pytest.raises(runner.ParameterError) as err:
+        runner.check_values(ch10.CHAPTER, runner.chapter_params(ch10.CHAPTER) | {"offer_file": given})
+    said = str(err.value)
+    assert said.startswith(f"{ch10.CHAPTER}: offer_file {given!r}: ")
+    assert "read as a JSON offer file, relative to the repository root" in said
+    assert f"Pass an offer that `forlab run 04_for_representation` writes to {where} (" in said
+    assert "leave offer_file empty for the chapter's own small offer" in said
+    assert ("a folder, not a file" if given == "notebooks" else "no such file") in said
+
+
+def test_the_offers_chapter_04_wrote_are_listed_as_offer_file_takes_them(tmp_path, monkeypatch):
+    store_dir = tmp_path / "04_for_representation"
+    store_dir.mkdir()
+    monkeypatch.setenv("FORLAB_RESULTS", str(tmp_path))
+    assert "(none there yet)" in ch10.chapter_04_offers()
+    st = xr.Dataset({"offer_json": ("ds", [json.dumps(ball_offer().to_dict())])}, coords={"ds": ["s/ball"]})
+    saved = ch04.save_offers(st, store_dir / "abc.nc")  # chapter 04's own writer: its folder and file names
+    said = ch10.chapter_04_offers()
+    assert said.endswith(f"(there now: {(saved / ch04.offer_file('s/ball')).resolve().as_posix()})")
+    assert f"writes to {store_dir.resolve().as_posix()}/<hash>-offers/" in said  # outside the repository
+    assert ch10.as_offer_file(ROOT / "results" / "x.json") == "results/x.json"  # inside the repository: relative
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("# not JSON", "not a forlab offer (not JSON: "),
+    ("[]", "not a forlab offer: it is a JSON list"),
+])
+def test_a_file_that_is_no_offer_stops_in_the_check(tmp_path, text, says):
+    """Review R1 #3: a non-JSON file was refused well, but only inside the kernel; the check loads the file now."""
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(ValueError) as err:
+        ch10.check_params(PARAMS | {"offer_file": str(path)})
+    assert str(err.value).startswith(f"offer_file {str(path)!r}: {path}: {says}")
 
 
 @pytest.mark.parametrize(("name", "value"), [("offer_file", 7), ("n_directions", "16"), ("degrees", "abc"),
@@ -351,6 +401,44 @@ def test_check_params_takes_the_defaults_and_every_ds_of_a_system():
 def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     with pytest.raises(TypeError, match=f"parameter '{name}' must be"):
         ch10.check_params(PARAMS | {name: value})
+
+
+@pytest.mark.parametrize("gone", [["pcc"], ["info"], ["pcc", "base", "info"]])
+def test_an_offer_without_its_optional_sections_is_read_and_said(st, tmp_path, gone):
+    """Review R1 #4: the offer format leaves ``pcc``, ``base`` and ``info`` optional (`Offer.from_dict` reads each as
+    empty, and chapter 04 writes all three), but `file_text` indexed them: a file without ``pcc`` passed the checks
+    and failed the page with KeyError 'pcc'. The page now reads such a file and says what it leaves out."""
+    full = ball_offer().to_dict() | {"info": {"degree": 2}}
+    d = {k: v for k, v in full.items() if k not in gone}
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps(d))
+    ch10.check_params(PARAMS | {"offer_file": str(path)})  # the format allows it: the check passes it on
+    part = st.assign(offer_json=((), path.read_text()))
+    text = ch10.file_text(part)
+    said = text.split("Nothing in it names")[0]
+    assert f"It has {listed([f'no `{k}`' for k in gone])} (each optional in the format)" in said
+    described = said.split(". ", 1)[1].split(" It has ")[0]  # the sentence after the list of keys
+    for k in ("pcc", "base", "info"):
+        assert (f"`{k}` " in described) == (k not in gone)
+    assert ("the TSO's whole AC-OPF below is not solved" in said) == ("pcc" in gone)
+    assert ch10.offered_ds(part) == ("an unnamed DS" if "pcc" in gone else "ball")
+    # the ball offer's empty info is said as such, not listed as "how the DSO fitted them (, ...)"
+    assert "an empty `info`" in ch10.file_text(st) and "(, ...)" not in ch10.file_text(st)
+
+
+def test_every_reader_of_the_page_takes_a_bare_offer(tmp_path):
+    """Review R1 #4, end to end: the chapter on a file with none of the optional sections, through every reader
+    the notebook calls."""
+    bare = {k: v for k, v in ball_offer().to_dict().items() if k not in ch10.OPTIONAL_SECTIONS}
+    path = tmp_path / "bare.json"
+    path.write_text(json.dumps(bare))
+    st = ch10.run(PARAMS | {"offer_file": str(path)})
+    for reader in (ch10.checks_table, ch10.file_text, ch10.points_table, ch10.points_text, ch10.price_text,
+                   ch10.region_figure, ch10.rejection_text, ch10.solution_table, ch10.solution_text,
+                   ch10.solver_text, ch10.structure_table, ch10.tso_tables, ch10.tso_text):
+        reader(st)
+    assert "It has no `pcc`, no `base` and no `info`" in ch10.file_text(st)
+    assert "not solved on this page" in ch10.tso_text(st)
 
 
 def test_the_price_eigenvalues_carry_their_unit_and_a_zero_one_is_said(st, tmp_path):

@@ -358,6 +358,21 @@ def test_offer_file_format_is_checked(tmp_path):
         Offer.load(bad)
 
 
+@pytest.mark.parametrize(("content", "says"), [
+    ([{}], 'it is a JSON list; an offer file is one JSON object with "format": "forlab-offer/1"$'),
+    ("forlab-offer/1", "it is a JSON string; an offer file is one JSON object"),
+    (3, "it is a JSON number; an offer file is one JSON object"),
+    ({"box": {}}, r"""it has no "format" field \(expected 'forlab-offer/1'\)$"""),
+])
+def test_a_file_that_is_no_offer_object_says_what_it_holds(tmp_path, content, says):
+    """Review R1 #20: a JSON list was "not a forlab offer (format 'list', ...)", as if 'list' were a format."""
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=f"not a forlab offer: {says}") as err:
+        Offer.load(path)
+    assert "format 'list'" not in str(err.value)
+
+
 def test_gradients_match_finite_differences():
     poly = ImplicitPolynomial(4, np.linspace(-1, 1, 35))
     cost = QuadraticCost(np.eye(3), np.array([1.0, 2.0, 3.0]), 4.0)
@@ -418,11 +433,15 @@ def _edited(edit):
     (lambda d: d["box"].update(lo=[2.0, -1.0, 95.0], hi=[6.0, 1.0, 105.0]), r"vm_pu .* leaves"),
     (lambda d: d["polynomial"].__setitem__("degree", 150), r"degree must be an integer from 1 to 6"),
     (lambda d: d["polynomial"].__setitem__("degree", True), r"degree must be an integer"),
+    # review R1 #20: a list of the wrong length is counted ("got 34 numbers, expected 35"), not printed
     (lambda d: d["polynomial"].__setitem__("degree", 4),
-     r"polynomial\.coef \(degree 4\) must be numbers of shape \(35,\)"),
-    (lambda d: d["cost"].__setitem__("H", [[1.0, 0], [0, 1.0]]), r"cost\.H must be numbers of shape \(3, 3\)"),
+     (r"polynomial\.coef \(degree 4\): got 10 numbers, expected 35 \(one per monomial of degree <= 4 .*: correct "
+      r"polynomial\.degree or the coefficients$")),
+    (lambda d: d["polynomial"]["coef"].pop(), r"polynomial\.coef \(degree 2\): got 9 numbers, expected 10 \("),
+    (lambda d: d["cost"].__setitem__("H", [[1.0, 0], [0, 1.0]]), r"cost\.H: got shape \(2, 2\), expected \(3, 3\) \(a row and"),
     (lambda d: d["box"].__setitem__("lo", ["2", "-1", "0.95"]), r"box\.lo must be numbers"),
-    (lambda d: d["box"].__setitem__("lo", [2.0, -1.0]), r"box\.lo must be numbers of shape \(3,\)"),
+    (lambda d: d["box"].__setitem__("lo", [2.0, -1.0]),
+     r"box\.lo: got 2 numbers, expected 3 \(one per axis of \['p_mw', 'q_mvar', 'vm_pu'\]\)$"),
     (lambda d: d.pop("cost"), "section 'cost' is missing"),
     (lambda d: d.__setitem__("base", {"sn_mva": 0.0}), r"base\.sn_mva must be positive"),
     (lambda d: d["box"].__setitem__("axes", ["q_mvar", "p_mw", "vm_pu"]), "box axes must be"),

@@ -196,9 +196,19 @@ def check_region(poly: ImplicitPolynomial, n: int = CENTRAL_GRID) -> None:
                          f"positive polynomial or too large a margin offers nothing)")
 
 
-def _numbers(value, shape: tuple, what: str) -> np.ndarray:
+def _numbers(value, shape: tuple, what: str, fix: str = "") -> np.ndarray:
     """``value`` as a float array of ``shape`` with finite entries; ValueError naming the offer's field ``what``
-    (`forlab.grid.validate.finite_numbers`)."""
+    (`forlab.grid.validate.finite_numbers`). Numbers of the right nesting but the wrong size are counted, not
+    printed ("got 34 numbers, expected 35", then ``fix``): a list of 34 floats cut to 80 characters hides its
+    length, which is what is wrong."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nesting: finite_numbers says so
+        arr = np.asarray([], dtype=object)
+    if arr.dtype.kind in "iuf" and arr.ndim == len(shape) and arr.shape != shape:
+        one = "" if arr.size == 1 else "s"
+        got = f"{arr.size} number{one}, expected {shape[0]}" if arr.ndim == 1 else f"shape {arr.shape}, expected {shape}"
+        raise ValueError(f"offer {what}: got {got}{fix}")
     return finite_numbers(value, shape, f"offer {what}", entry="coefficient")
 
 
@@ -216,14 +226,28 @@ def _exponents(value, n_coef: int, deg: int) -> None:
                          f"forlab version (or leave the field out)")
 
 
+_JSON_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "true/false value",
+               type(None): "null"}
+"""What a JSON value other than an object is called, by the Python type `json.load` gives it."""
+
+
 def check_offer_dict(d) -> None:
     """The cheap checks of an offer in file form, before anything is built from it: format, the sections and their
     shapes, the polynomial's degree (1..`MAX_DEGREE`; the coefficient count is (d+1)(d+2)(d+3)/6), its exponents
     (when given: integers, one row of three per coefficient) and ``convex`` flag (when given: true or false), finite
-    numbers. ValueError saying which field is wrong and what to change."""
-    if not isinstance(d, dict) or d.get("format") != FORMAT:
-        fmt = d.get("format") if isinstance(d, dict) else type(d).__name__
-        raise ValueError(f"not a forlab offer (format {fmt!r}, expected {FORMAT!r})")
+    numbers. ValueError saying which field is wrong and what to change. ``pcc``, ``base`` and ``info`` are optional
+    (objects when given; `Offer.from_dict` reads a missing one as empty): they describe the offer (where it is
+    coupled, base values, provenance), its region and price do not depend on them, and a reader of a file says what
+    it leaves out (chapter 10's ``file_text``)."""
+    if not isinstance(d, dict):
+        # a JSON list, string or number: say what the file holds, not a "format" it does not have
+        kind = _JSON_KINDS.get(type(d), type(d).__name__)
+        msg = f"not a forlab offer: it is a JSON {kind}; an offer file is one JSON object with \"format\": \"{FORMAT}\""
+        raise ValueError(msg)  # noqa: TRY004 - a malformed file is a ValueError whatever is wrong in it
+    if "format" not in d:
+        raise ValueError(f"not a forlab offer: it has no \"format\" field (expected {FORMAT!r})")
+    if d["format"] != FORMAT:
+        raise ValueError(f"not a forlab offer (format {d['format']!r}, expected {FORMAT!r})")
     for key in ("box", "polynomial", "cost"):
         if not isinstance(d.get(key), dict):
             # a malformed file is a ValueError whatever is wrong in it: one error for callers to catch
@@ -234,15 +258,16 @@ def check_offer_dict(d) -> None:
     box, poly, cost = d["box"], d["polynomial"], d["cost"]
     if box.get("axes", AXES) != AXES:
         raise ValueError(f"offer box axes must be {AXES}, got {short(box.get('axes'))}")
-    _numbers(box.get("lo"), (3,), "box.lo")
-    _numbers(box.get("hi"), (3,), "box.hi")
+    _numbers(box.get("lo"), (3,), "box.lo", f" (one per axis of {AXES})")
+    _numbers(box.get("hi"), (3,), "box.hi", f" (one per axis of {AXES})")
     deg = poly.get("degree")
     if isinstance(deg, bool) or not isinstance(deg, int) or not 1 <= deg <= MAX_DEGREE:
         fitted = listed(DEGREES, "or")
         raise ValueError(f"offer polynomial.degree must be an integer from 1 to {MAX_DEGREE} (forlab fits {fitted}), "
                          f"got {short(deg)}")
     n_coef = (deg + 1) * (deg + 2) * (deg + 3) // 6
-    _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})")
+    _numbers(poly.get("coef"), (n_coef,), f"polynomial.coef (degree {deg})",
+             f" (one per monomial of degree <= {deg} in P~, Q~, V~): correct polynomial.degree or the coefficients")
     if "exponents" in poly:
         _exponents(poly["exponents"], n_coef, deg)
     if not isinstance(poly.get("convex", False), bool):
@@ -250,8 +275,8 @@ def check_offer_dict(d) -> None:
         msg = f"offer polynomial.convex must be true or false (an SOS-convex fit or not), got {short(poly['convex'])}"
         raise ValueError(msg)  # noqa: TRY004 - a malformed file is a ValueError whatever is wrong in it
     _numbers(poly.get("margin", 0.0), (), "polynomial.margin")
-    _numbers(cost.get("H"), (3, 3), "cost.H")
-    _numbers(cost.get("g"), (3,), "cost.g")
+    _numbers(cost.get("H"), (3, 3), "cost.H", f" (a row and a column per axis of {AXES})")
+    _numbers(cost.get("g"), (3,), "cost.g", f" (one per axis of {AXES})")
     _numbers(cost.get("c0"), (), "cost.c0")
     sn = d.get("base", {}).get("sn_mva", 1.0)
     if _numbers(sn, (), "base.sn_mva") <= 0:

@@ -134,7 +134,10 @@ def check_params(params: dict) -> None:
     check_distinct("regions", params["regions"])  # one offer per DS name in the store: a repeat is unreadable
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
-    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "seed", "n_workers"))
+    check_non_negative(params, ("n_directions", "face_grid", "seed", "n_workers"))
+    if params["n_labelled"] < 1:  # an int (check_types); as chapter 10's check says it
+        # the polynomial is fitted and tested on labelled points: none failed deep in the labelling (an IndexError)
+        raise ValueError(f"n_labelled must be a positive integer (>= 1), got {params['n_labelled']!r}")
     check_n_cost(params["n_cost"])
     if not 0 <= params["boundary_fraction"] <= 1:
         raise ValueError(f"boundary_fraction must lie in [0, 1], got {params['boundary_fraction']!r}")

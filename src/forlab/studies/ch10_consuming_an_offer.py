@@ -39,13 +39,23 @@ import xarray as xr
 from forlab.book import store as store_
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
 from forlab.book.runner import check_types
-from forlab.book.tables import TitledTable, fixed_columns, fixed_text, printable, table, to_dataset, wrappable
+from forlab.book.tables import (
+    TitledTable,
+    fixed_columns,
+    fixed_text,
+    listed,
+    printable,
+    table,
+    to_dataset,
+    wrappable,
+)
 from forlab.grid import td
 from forlab.opf.outcome import timed
 from forlab.p1_for.formulations import offer_casadi, offer_pyomo_block
 from forlab.p1_for.offer import FORMAT, Offer, check_margin, check_region
 from forlab.p1_for.polynomial import edge_on_segment
 from forlab.p1_for.representation import check_n_cost
+from forlab.studies import ch04_for_representation as ch04  # where offer files come from
 from forlab.studies.ch03_for_sampling import AXIS_LABELS  # the PCC axes in chapter 03's words
 from forlab.studies.ch04_for_representation import PICKLED_WORDS  # JSON size vs bytes sent
 
@@ -118,6 +128,45 @@ def offer_path(params: dict) -> Path:
     return target.with_name(f"{target.stem}-offer.json")
 
 
+OFFER_CHAPTER = "04_for_representation"
+"""The chapter that writes offer files (`forlab.studies.ch04_for_representation.save_offers`)."""
+
+
+def as_offer_file(path: Path) -> str:
+    """The ``offer_file`` value that names ``path`` (`offer_path` the other way round): relative to the repository
+    root when it lies there, else absolute."""
+    path, root = Path(path).resolve(), store_.repository_root()
+    return (path.relative_to(root) if root is not None and path.is_relative_to(root) else path).as_posix()
+
+
+def chapter_04_offers(shown: int = 3) -> str:
+    """Where chapter 04 writes its offers, for a message about ``offer_file`` ("an offer that ..."): its command and
+    ``<hash>-offers/`` next to its stores (`forlab.studies.ch04_for_representation.save_offers`), one file per DS
+    named by its ``offer_file``, relative to the repository root as ``offer_file`` is read; then up to ``shown``
+    such files that exist now."""
+    folder = store_.results_root() / OFFER_CHAPTER
+    # "-offers": save_offers' folder name next to a store of chapter 04
+    where = f"{as_offer_file(folder)}/<hash>-offers/{ch04.offer_file('<system>/<DS>')}"
+    found = [as_offer_file(f) for f in sorted(folder.glob("*-offers/*.json"))[:shown]]
+    there = f"there now: {', '.join(found)}" if found else "none there yet"
+    return f"`forlab run {OFFER_CHAPTER}` writes to {where} ({there})"
+
+
+def check_offer_file(given: str, path: Path) -> None:
+    """ValueError naming ``offer_file`` (``given``, as the user typed it) unless ``path`` (`offer_path`) is a file
+    that loads as an offer (`forlab.p1_for.offer.Offer.load`: JSON, the format, its checks; a few milliseconds), so
+    that a missing or bad file stops before a kernel starts, with where offers come from (`chapter_04_offers`)."""
+    if not path.is_file():
+        missing = "a folder, not a file" if path.is_dir() else "no such file"
+        raise ValueError(f"offer_file {given!r}: {missing} (offer_file is read as a JSON offer file, relative to the "
+                         f"repository root). Pass an offer that {chapter_04_offers()}, or leave offer_file empty "
+                         f"for the chapter's own small offer of ds")
+    try:
+        Offer.load(path)
+    except ValueError as err:
+        raise ValueError(f"offer_file {given!r}: {err}") from None
+
+
 def write_small_offer(params: dict, path: Path) -> Path:
     """The DSO's side, done here so that the page has a file to read: sample and fit the offer of DS ``params["ds"]``
     (``"<study system>/<DS>"``) with the small settings of the parameters, and save it as JSON at ``path``."""
@@ -149,7 +198,8 @@ def check_params(params: dict) -> None:
     its DSs; the sampling counts must be non-negative (``n_directions``, ``face_grid``) or positive (``n_labelled``),
     ``n_cost`` at least `forlab.p1_for.representation.MIN_COST_POINTS` (the price's fit needs them), ``seed``
     non-negative, ``degrees`` a non-empty subset of `forlab.p1_for.polynomial.DEGREES`; the generator's
-    ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`)."""
+    ``gen_p_max_mw`` positive and above ``ts_load_mw`` (`_check_generator`); a given ``offer_file`` must load as an
+    offer (`check_offer_file`)."""
     check_types(params, PARAMETER_TYPES, CHAPTER)
     if not params["offer_file"]:
         td.check_ds(params["ds"], "ds")
@@ -178,6 +228,8 @@ def check_params(params: dict) -> None:
     for key, least in (("surrogate_samples", 100), ("repeats", 1)):
         if not isinstance(params[key], int) or isinstance(params[key], bool) or params[key] < least:
             raise ValueError(f"{key} must be an integer >= {least}, got {params[key]!r}")
+    if params["offer_file"]:  # last: reading the file is the check's one step that touches the disk
+        check_offer_file(params["offer_file"], offer_path(params))
 
 
 def _check_generator(ts_load_mw: float, gen_p_max_mw: float) -> None:
@@ -743,23 +795,56 @@ def file_text(st: xr.Dataset) -> str:
     chapters count as exchanged (`forlab.studies.ch04_for_representation.PICKLED_WORDS`), and what it holds (and
     does not)."""
     d = json.loads(str(st.offer_json.values))
-    info = ", ".join(f"`{k}`" for k in list(d["info"])[:8])
+    poly = d["polynomial"]
+    parts = []  # the optional sections only where the file has them (`_missing_sections` says which it has not)
+    if d.get("pcc"):
+        parts.append(f"`pcc` names the coupling point ({_fields(d['pcc'])})")
+    if d.get("base"):
+        parts.append(f"`base` {'its' if d.get('pcc') else 'the'} base values ({_fields(d['base'])})")
+    terms = f"{len(poly['coef'])} coefficients"
+    parts += ["`box` the bounding box over (P, Q, V)",
+              f"`polynomial` the region's degree-{poly['degree']} polynomial with {terms} and its margin",
+              "`cost` the price's $H$, $g$ and $c_0$"]
+    if d.get("info"):
+        parts.append(f"`info` how the DSO fitted them ({', '.join(f'`{k}`' for k in list(d['info'])[:8])}, ...)")
     return (
         f"The file `{st.attrs['offer_file']}` is {int(st.attrs['offer_bytes']) / 1e3:.1f} kB of JSON with the keys "
-        f"{', '.join(f'`{k}`' for k in d)}. `pcc` names the coupling point ({', '.join(f'{k} = {v}' for k, v in d['pcc'].items())}), "
-        f"`base` its base values ({', '.join(f'{k} = {v}' for k, v in d['base'].items())}), `box` the bounding box "
-        f"over (P, Q, V), `polynomial` the region's degree-{d['polynomial']['degree']} polynomial with "
-        f"{len(d['polynomial']['coef'])} coefficients and its margin, `cost` the price's $H$, $g$ and $c_0$, and "
-        f"`info` how the DSO fitted them ({info}, ...){_convex_words(d)}. Nothing in it names a line, a bus of the DS "
-        "or a load. " + PICKLED_WORDS + _quality(d["info"])
+        f"{', '.join(f'`{k}`' for k in d)}. {', '.join(parts[:-1])}, and {parts[-1]}{_convex_words(d)}."
+        f"{_missing_sections(d)} Nothing in it names a line, a bus of the DS or a load. "
+        + PICKLED_WORDS + _quality(d.get("info", {}))
     )
+
+
+OPTIONAL_SECTIONS = {"pcc": "where the DS is coupled", "base": "its base values",
+                     "info": "the DSO's fit and its test scores"}
+"""The sections an offer file may leave out (`forlab.p1_for.offer.Offer.from_dict` reads each as empty) and what
+the TSO then does not learn from the file."""
+
+
+def _fields(section: dict) -> str:
+    """A section's fields as the page lists them: "k = v, ..."."""
+    return ", ".join(f"{k} = {v}" for k, v in section.items())
+
+
+def _missing_sections(d: dict) -> str:
+    """A sentence on the optional sections (`OPTIONAL_SECTIONS`) the file leaves out or leaves empty, "" when it has
+    all: a file a DSO wrote by hand need not have them, and the page reads it all the same (review R1 #4)."""
+    missing = [k for k in OPTIONAL_SECTIONS if not d.get(k)]
+    if not missing:
+        return ""
+    has = listed([f"an empty `{k}`" if k in d else f"no `{k}`" for k in missing])
+    what = listed([OPTIONAL_SECTIONS[k] for k in missing])
+    without = "without a study system in `pcc` the TSO's whole AC-OPF below is not solved, and "
+    without = without if "pcc" in missing else ""
+    return (f" It has {has} (each optional in the format): {without}the TSO learns {what} from the DSO by other "
+            "means, or not at all.")
 
 
 def _convex_words(d: dict) -> str:
     """What the offer's ``convex`` flag says, where the file has one: whether the region's polynomial was fitted
     SOS-convex (eq. (p1-sos) of chapter 04), not whether the price is (the checks below test the price); "" without
     it. Review finding: a TSO reading ``"convex": false`` beside "price convex: yes" was left to guess."""
-    flag = d["polynomial"].get("convex", d["info"].get("convex"))
+    flag = d["polynomial"].get("convex", d.get("info", {}).get("convex"))
     if flag is None:
         return ""
     kept = "so the region constraint is convex" if flag else "so the region constraint need not be convex"
