@@ -205,9 +205,14 @@ def offer_file(ds: str) -> str:
     return ds.replace("/", "__") + ".json"
 
 
+OFFERS_FOLDER = "-offers"
+"""What `save_offers` appends to a store's stem for the folder of its offers; chapter 10 points a user there."""
+
+
 def save_offers(st: xr.Dataset, path: Path) -> Path:
-    """Every offer of the store as a JSON file in ``<store stem>-offers/`` next to the store at ``path``."""
-    offer_dir = Path(path).parent / f"{Path(path).stem}-offers"
+    """Every offer of the store as a JSON file in ``<store stem>-offers/`` next to the store at ``path``
+    (`OFFERS_FOLDER`)."""
+    offer_dir = Path(path).parent / f"{Path(path).stem}{OFFERS_FOLDER}"
     offer_dir.mkdir(exist_ok=True)
     for ds in st.ds.values:
         offer(st, str(ds)).save(offer_dir / offer_file(str(ds)))

@@ -145,9 +145,8 @@ def chapter_04_offers(shown: int = 3) -> str:
     named by its ``offer_file``, relative to the repository root as ``offer_file`` is read; then up to ``shown``
     such files that exist now."""
     folder = store_.results_root() / OFFER_CHAPTER
-    # "-offers": save_offers' folder name next to a store of chapter 04
-    where = f"{as_offer_file(folder)}/<hash>-offers/{ch04.offer_file('<system>/<DS>')}"
-    found = [as_offer_file(f) for f in sorted(folder.glob("*-offers/*.json"))[:shown]]
+    where = f"{as_offer_file(folder)}/<hash>{ch04.OFFERS_FOLDER}/{ch04.offer_file('<system>/<DS>')}"
+    found = [as_offer_file(f) for f in sorted(folder.glob(f"*{ch04.OFFERS_FOLDER}/*.json"))[:shown]]
     there = f"there now: {', '.join(found)}" if found else "none there yet"
     return f"`forlab run {OFFER_CHAPTER}` writes to {where} ({there})"
 
