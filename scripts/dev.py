@@ -2,6 +2,7 @@
 """One command per job on a fresh machine with only Python 3.11 and pip (run it with `python3.11` where `python3` is
 another version).
 
+    python3 scripts/dev.py install          # install only: .venv for `.venv/bin/forlab run` and JupyterLab
     python3 scripts/dev.py book [--force]   # install, run every changed chapter, build _build/html
     python3 scripts/dev.py test [ARGS]      # install, run tests/ and every notebook under nbval; ARGS go to pytest
                                             # (paths among them replace tests/ and notebooks/)
@@ -11,7 +12,8 @@ another version).
 
 Each command but `lock` first makes sure `.venv` exists and holds exactly the versions of `requirements.lock`
 (installed with `pip install --require-hashes`), forlab itself (editable, `--no-deps`) and a `python3` Jupyter
-kernel that points at the venv's interpreter; it reinstalls when pyproject.toml or the lock changed.
+kernel that points at the venv's interpreter; it reinstalls when pyproject.toml or the lock changed (the stamp
+`.venv/.forlab-installed` records what was installed). `install` does that and nothing else.
 """
 
 from __future__ import annotations
@@ -194,6 +196,16 @@ def lock(args: list[str]) -> int:
     return 0
 
 
+def install() -> int:
+    """The install every other job does first (`ensure_venv`, with its stamp, so a later job does not install
+    again), alone: what a reader who only re-runs a chapter (`.venv/bin/forlab run`) or opens one in JupyterLab
+    needs, without the tests' or the book's minutes of work."""
+    ensure_venv()
+    print(f"{VENV.relative_to(ROOT)} holds {LOCK}, forlab and the python3 kernel; next: "
+          f"{(VENV / 'bin' / 'forlab').relative_to(ROOT)} list", flush=True)
+    return 0
+
+
 VALUE_OPTIONS = {"-k", "-m", "-p", "-o", "-c", "-W", "-n", "-r", "--tb", "--deselect", "--ignore", "--ignore-glob",
                  "--maxfail", "--durations", "--basetemp", "--rootdir", "--junitxml", "--junit-xml", "--confcutdir",
                  "--log-level", "--log-file", "--config-file", "--override-ini", "--cov", "--cov-report"}
@@ -219,6 +231,8 @@ def main(argv: list[str]) -> int:
     }
     if argv and argv[0] == "lock":
         return lock(argv[1:])
+    if argv == ["install"]:
+        return install()
     if not argv or argv[0] not in jobs:
         print(__doc__)
         return 2

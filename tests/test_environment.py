@@ -194,3 +194,25 @@ def test_dev_stops_before_installing_into_a_venv_of_another_python(tmp_path, mon
     monkeypatch.setattr(dev, "interpreter_problem", lambda: None)  # whatever runs the tests
     with pytest.raises(SystemExit, match="made by Python 3.12.3.*remove it"):
         dev.ensure_venv()
+
+
+def test_dev_install_installs_and_does_nothing_else(monkeypatch, capsys):
+    """Review R1, finding 1: `book` and `test` install and then work for many minutes; a reader who only re-runs a
+    chapter had no command for the install alone (and the three by-hand lines write no stamp)."""
+    dev = load_dev()
+    done = []
+    monkeypatch.setattr(dev, "ensure_venv", lambda: done.append("ensure_venv"))  # the install, with its stamp
+    monkeypatch.setattr(dev, "subprocess", None)  # no job runs after it (an attribute of None would fail)
+    assert dev.main(["install"]) == 0 and done == ["ensure_venv"]
+    assert ".venv/bin/forlab list" in capsys.readouterr().out
+    assert "python3 scripts/dev.py install" in dev.__doc__
+    assert dev.main(["install", "--force"]) == 2  # it takes no words: the usage, not a silent install
+
+
+def test_the_readme_re_runs_a_chapter_from_the_install_command():
+    """Review R1, finding 1: the README's "Re-running a chapter" section began with `.venv/bin/forlab list`, as if
+    `.venv` existed; its first command is now the install."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Re-running a chapter", 1)[1]
+    first_block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert first_block.splitlines()[0].split("#")[0].strip() == "python3 scripts/dev.py install"

@@ -391,7 +391,9 @@ def test_failed_default_run_keeps_the_page_and_the_chapter_stale(repo, monkeypat
     err = capsys.readouterr().err
     failed = store.path_for("a_first", runner.declared_parameters(repo / "notebooks" / "a_first.ipynb"))
     failed = failed.with_suffix(".failed.ipynb")
-    assert f"executed notebook with the full traceback: {repo / failed}" in err and (repo / failed).is_file()
+    # relative to the repository, as a successful run prints its store and notebook (it printed the absolute path)
+    assert f"executed notebook with the full traceback: {(repo / failed).relative_to(repo)}\n" in err
+    assert (repo / failed).is_file()
     assert page.read_bytes() == good and "a_first" in runner.stale_chapters(repo)
     assert sorted(p.name for p in page.parent.iterdir()) == ["a_first.ipynb"]  # no temporary file left
 
@@ -798,3 +800,112 @@ def test_every_chapter_has_its_check_and_a_notebook_without_one_has_none():
         assert callable(runner.chapter_check(chapter)), chapter
     assert runner.chapter_check("a_first") is None
     runner.check_values("a_first", {"anything": -1})
+
+
+def no_kernel(monkeypatch):
+    """papermill fails the test if a run gets as far as starting a kernel."""
+    import papermill
+
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+
+
+def test_a_parameter_given_twice_is_refused_naming_it(repo, monkeypatch, capsys):
+    """Review R1, finding 21: ``-p load_scale 0.8 -p load_scale 0.9`` ran at 0.9 without a word."""
+    no_kernel(monkeypatch)
+    assert cli.main(["run", "a_first", "-p", "n", "3", "-p", "scale", "2", "-p", "n", "4", "--no-progress"]) == 2
+    assert "-p: parameter 'n' is given twice ('3', then '4'): give it once" in capsys.readouterr().err
+    with pytest.raises(runner.ParameterError, match="'n' is given twice"):
+        runner.resolve_parameters({"n": 2}, [("n", "3"), ("n", "3")])
+    # a profile's value and then -p of the same name is no repeat: -p overrides the profile
+    assert runner.resolve_parameters({"n": 2}, [("n", "7")], "big", {"big": {"n": 5}}) == {"n": 7}
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["run", "c", "-p", "load_scale=0.8"], ["run", "c", "-p", "load_scale", "0.8"]),
+    (["run", "c", "--parameter", "x=a=b"], ["run", "c", "--parameter", "x", "a=b"]),  # the first = only
+    (["run", "c", "--parameter=x=1", "-px=2", "-p=x=3"], ["run", "c", "-p", "x", "1", "-p", "x", "2", "-p", "x", "3"]),
+    (["run", "c", "-p", "label", "a=b"], ["run", "c", "-p", "label", "a=b"]),  # NAME VALUE: the value stays whole
+    (["run", "c", "-p", "scheduler="], ["run", "c", "-p", "scheduler", ""]),
+    (["run", "c", "--profile", "x=1", "--", "-p", "y=2"], ["run", "c", "--profile", "x=1", "--", "-p", "y=2"]),
+])
+def test_name_equals_value_is_the_pair_argparse_reads(argv, expected):
+    assert cli.split_assignments(argv) == expected
+
+
+def test_p_name_equals_value_is_accepted_and_the_help_says_so(monkeypatch, capsys):
+    """Review R1, finding 11: ``-p load_scale=0.8`` got only argparse's "expected 2 arguments"."""
+    no_kernel(monkeypatch)
+    monkeypatch.chdir(REPO)
+    assert cli.main(["run", "01_first_power_flow", "-p", "load_scale=-1", "--no-progress"]) == 2
+    assert "load_scale must be a positive finite number, got -1.0" in capsys.readouterr().err  # name and value apart
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", "01_first_power_flow", "-p", "load_scale"])
+    assert stop.value.code == 2
+    assert "expected 2 arguments; write -p NAME VALUE or -p NAME=VALUE" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert "-p NAME=VALUE" in " ".join(capsys.readouterr().out.split())
+
+
+def test_help_is_plain_text_with_the_version_chapters_and_exit_statuses(monkeypatch, capsys):
+    """Review R1, finding 17: ``forlab --help`` showed RST markup, ``forlab --version`` was a usage error, and
+    ``forlab run --help`` named neither the chapters nor the exit statuses."""
+    import forlab
+
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"forlab {forlab.__version__}"
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    top = capsys.readouterr().out
+    assert "`" not in top and "The forlab command: run a chapter" in top and cli.EXIT_STATUS in top
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    run_help = capsys.readouterr().out
+    listed = " ".join(run_help.split("chapters: ", 1)[1].split("(forlab list")[0].split())
+    assert listed == ", ".join(runner.chapters(REPO)) and cli.EXIT_STATUS in run_help
+    assert "2  bad usage" in cli.EXIT_STATUS
+    assert max(len(line) for line in [*cli.EXIT_STATUS.splitlines(), *cli._chapters_help().splitlines()]) \
+        <= cli.HELP_WIDTH
+
+
+def test_list_one_chapter(repo, capsys):
+    """Review R1, finding 17: ``forlab list 01_first_power_flow`` was "unrecognized arguments"."""
+    assert cli.main(["list", "a_first"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("a_first") and "b_second" not in out and "n = 2  (int)" in out
+    assert cli.main(["list", "b_second", "a_first"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")] == \
+        ["b_second", "a_first"]
+    assert cli.main(["list", "a_first", "nope"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "unknown chapter 'nope'; chapters: a_first, b_second" in captured.err
+
+
+def test_list_into_a_closed_pipe_ends_quietly(repo):
+    """Review R1, finding 16: ``forlab list | head`` ended with a BrokenPipeError traceback (Python's flush of
+    stdout at exit); the reader closed the pipe, and the command now ends without a word, exit status 1."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run([sys.executable, "-m", "forlab", "list"], stdout=write, stderr=subprocess.PIPE,
+                              cwd=repo, text=True, timeout=120, check=False)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 1
+
+
+def test_chapter_params_names_the_chapter_not_an_argument_of_this_code(monkeypatch):
+    """Review R1, finding 13: ``chapter_params(ch, {"load_scale": "x"})`` said "override: bad value ...", after the
+    default of an argument the reader never typed."""
+    monkeypatch.chdir(REPO)
+    with pytest.raises(runner.ParameterError) as err:
+        runner.chapter_params("01_first_power_flow", {"load_scale": "x"})
+    assert str(err.value).startswith("01_first_power_flow: bad value for 'load_scale': 'x' is not a number")
+    assert "override" not in str(err.value)
+    with pytest.raises(runner.ParameterError, match="^p1_params: unknown parameter 'nope'"):
+        runner.chapter_params("01_first_power_flow", {"nope": 1}, "p1_params")  # a caller's name is kept

@@ -23,6 +23,15 @@ def root(tmp_path):
     return tmp_path / "results"
 
 
+@pytest.fixture
+def outside(tmp_path, monkeypatch):
+    """The working directory in a folder of no forlab repository: nothing is known there about chapters, so a store
+    of the made-up chapter "ch" that is missing gets the usual message (in a repository, `store.open_store` refuses
+    a chapter it does not have)."""
+    (tmp_path / "outside").mkdir()
+    monkeypatch.chdir(tmp_path / "outside")
+
+
 def sample() -> xr.Dataset:
     return xr.Dataset(
         {
@@ -96,7 +105,7 @@ def test_netcdf_safe():
     assert store.netcdf_safe(np.float64(1.5)) == 1.5 and store.netcdf_safe("x") == "x"
 
 
-def test_open_missing_store_names_the_command(root):
+def test_open_missing_store_names_the_command(root, outside):
     with pytest.raises(FileNotFoundError, match=r"forlab run ch -p grid case33bw -p load_scale 0.8"):
         store.open_store("ch", {"grid": "case33bw", "load_scale": 0.8}, root=root)
 
@@ -120,7 +129,7 @@ def test_partial_parameters_are_filled_from_the_defaults(root):
         store.open_store("ch", {"load_scal": 0.8}, root=root, defaults=DEFAULTS)
 
 
-def test_missing_store_command_is_quoted_runnable_and_names_what_differs(root):
+def test_missing_store_command_is_quoted_runnable_and_names_what_differs(root, outside):
     from forlab.book import runner  # the test may use the runner; store itself never does
 
     asked = {"regions": ["case9+case33bw/case33bw", "case30+case69+case33bw/case69"], "label": "it's mine",
@@ -202,7 +211,7 @@ def test_chapter_run_in_notebooks_writes_and_reads_the_root_results(repo, monkey
     assert f"results/01_first_power_flow/{store.param_hash(params)}.nc" in shown  # the store read back
 
 
-def test_list_stores(root):
+def test_list_stores(root, outside):
     assert store.list_stores("ch", root) == []
     a = store.save(sample(), "ch", {"x": 1}, root=root)
     b = store.save(sample(), "ch", {"x": 2}, root=root)
@@ -549,3 +558,47 @@ def test_machine_text_says_what_the_store_records_of_the_machine():
     assert provenance.machine_text({"cpu_model": "unknown", "cpu_count": "unknown"}) == ""
     assert provenance.machine_text({}) == ""
     assert provenance.machine_text(provenance.environment()).startswith(f"{provenance.cpu_model()}, {os.cpu_count()} core")
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_chapter_the_repository_does_not_have_is_refused_not_suggested(repo, monkeypatch):
+    """Review R1, finding 10: a misspelt chapter got "produce it with: forlab run 01_first_power_flw ..." (a command
+    that stops on the unknown chapter), and `list_stores` of it an empty list without a word."""
+    _chapter_notebook(repo, "ch", 'grid = "case33bw"\nload_scale = 1.0\n')
+    monkeypatch.chdir(repo)
+    for call in (lambda: store.open_store("chh", {"load_scale": 0.8}), lambda: store.list_stores("chh")):
+        with pytest.raises(runner.ParameterError, match=r"^unknown chapter 'chh'; chapters: ch$") as err:
+            call()
+        assert "forlab run" not in str(err.value)
+    assert store.list_stores("ch") == []  # a chapter it has: no store yet
+    with pytest.raises(FileNotFoundError, match="forlab run ch -p load_scale 0.8"):
+        store.open_store("ch", {"load_scale": 0.8})
+    # a store saved under a name of no notebook (as chapter 11's probes do) is still found, and listed
+    path = store.save(sample(), "probe", {"n": 1})
+    assert store.open_store("probe", {"n": 1}).attrs["chapter"] == "probe"
+    assert store.list_stores("probe") == [path]
+    monkeypatch.chdir(REPO)  # the review's own call, in this repository
+    with pytest.raises(runner.ParameterError, match="unknown chapter '01_first_power_flw'; chapters: 01_first_pow"):
+        store.open_store("01_first_power_flw", {"load_scale": 0.8})
+
+
+def test_a_value_the_chapter_refuses_is_reported_not_suggested(tmp_path, monkeypatch):
+    """Review R1, finding 10: ``open_store("01_first_power_flow", {"grid": "case9999"}, defaults=d)`` said "produce
+    it with: forlab run 01_first_power_flow -p grid case9999", which stops with exit status 2 (unknown grid). It now
+    gives the chapter's own check's message (`runner.check_values`, the one `forlab run` prints), and no command."""
+    monkeypatch.chdir(REPO)
+    chapter = "01_first_power_flow"
+    defaults = runner.chapter_params(chapter)
+    with pytest.raises(runner.ParameterError) as err:
+        store.open_store(chapter, {"grid": "case9999"}, root=tmp_path, defaults=defaults)
+    message = str(err.value)
+    with pytest.raises(runner.ParameterError) as direct:
+        runner.check_values(chapter, defaults | {"grid": "case9999"})
+    assert str(direct.value.__cause__) in message and "got 'case9999'" in message
+    assert message.startswith(f"no store of chapter '{chapter}' with parameters ") and "no run can make one" in message
+    assert "-p grid" not in message
+    # values the chapter accepts still get the command that makes their store
+    with pytest.raises(FileNotFoundError, match=f"forlab run {chapter} -p load_scale 0.7"):
+        store.open_store(chapter, {"load_scale": 0.7}, root=tmp_path, defaults=defaults)

@@ -44,15 +44,21 @@ import yaml
 from forlab.book import store
 from forlab.book.progress import bar as terminal_bar
 from forlab.book.progress import silenced as progress_silenced
-from forlab.book.store import declared_parameters  # in store: open_store needs it too
+
+# in store, below this module: open_store needs them too (a partial set's defaults; an unknown chapter or a value the
+# chapter refuses said, rather than a `forlab run` suggested that would stop on it); runner.<name> stays their name
+from forlab.book.store import (  # noqa: F401 - chapter_check and chapters: used as runner.chapter_check, .chapters
+    ParameterError,
+    chapter_check,
+    chapters,
+    check_values,
+    declared_parameters,
+    notebook_path,
+)
 
 KERNEL = "python3"
 CACHE_FILE = ".runcache.json"
 EXECUTED_DIR = Path("book") / "chapters"
-
-
-class ParameterError(ValueError):
-    """A ``-p`` name that the chapter does not declare, or a value that does not fit the declared default."""
 
 
 class ParameterTypeError(TypeError, ValueError):
@@ -77,30 +83,6 @@ def find_root(start: str | os.PathLike | None = None) -> Path:
         raise FileNotFoundError(f"no forlab repository (a folder holding _toc.yml and notebooks/) at or above {here}: "
                                 "run from the project folder or a folder inside it")
     return root
-
-
-def chapters(root: Path) -> list[str]:
-    """Chapter ids: the stems of ``notebooks/*.ipynb``, sorted."""
-    return sorted(p.stem for p in (root / "notebooks").glob("*.ipynb"))
-
-
-_CHAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
-def notebook_path(root: Path, chapter: str) -> Path:
-    """The source notebook of ``chapter``, a notebook stem in ``notebooks/`` (a name, never a path: an absolute
-    path or ``..`` would put the executed copy over a source notebook or outside the book); ``ParameterError``
-    listing the chapters otherwise."""
-    names = chapters(root)
-    listing = f"chapters: {', '.join(names) or '(none)'}"
-    if not isinstance(chapter, str) or not _CHAPTER_NAME.match(chapter):
-        stem = Path(str(chapter)).name.removesuffix(".ipynb")
-        hint = f" (did you mean {stem}?)" if stem in names else ""
-        raise ParameterError(f"a chapter is a name, not a path: {chapter!r}{hint}; {listing}")
-    path = root / "notebooks" / f"{chapter}.ipynb"
-    if chapter not in names or not path.is_file():
-        raise ParameterError(f"unknown chapter {chapter!r}; {listing}")
-    return path
 
 
 def toc_chapters(root: Path) -> list[str]:
@@ -290,7 +272,7 @@ def resolve_parameters(
 ) -> dict[str, Any]:
     """Defaults, then the profile's values, then ``overrides``, each checked and coerced to the default's type; an
     error names where the bad one came from (``origin``: the command line's ``-p``, or the caller's name for
-    ``overrides``)."""
+    ``overrides``). A name that ``overrides`` gives twice is refused (`check_once`)."""
     listing = f"declared parameters of {chapter or 'the chapter'} (name = default):\n{describe_parameters(declared)}"
     merged = dict(declared)
     layers: list[tuple[str, list[tuple[str, Any]]]] = []
@@ -300,6 +282,7 @@ def resolve_parameters(
             raise ParameterError(f"unknown profile {profile!r}; profiles: {', '.join(available) or '(none)'}")
         layers.append((f"profile {profile!r}", list(available[profile].items())))
     pairs = list(overrides.items()) if isinstance(overrides, Mapping) else list(overrides)
+    check_once(pairs, origin)
     layers.append((origin, pairs))
     for source, items in layers:
         for name, value in items:
@@ -312,29 +295,16 @@ def resolve_parameters(
     return merged
 
 
-def chapter_check(chapter: str) -> Callable[[dict[str, Any]], None] | None:
-    """A chapter's own check of its parameters' values: ``check_params`` of its study module
-    (``forlab.studies.ch<chapter>``; cheap, it builds and solves nothing); None for a notebook without one."""
-    import importlib
-    import importlib.util
-
-    name = f"forlab.studies.ch{chapter}"
-    if importlib.util.find_spec(name) is None:
-        return None
-    return getattr(importlib.import_module(name), "check_params", None)
-
-
-def check_values(chapter: str, params: Mapping[str, Any]) -> None:
-    """`ParameterError` (the command line's exit status 2) when the chapter's own check (`chapter_check`) refuses
-    a value that has the right type, e.g. a negative count or an unknown grid: said before a kernel starts, rather
-    than as a failed notebook cell with a ``.failed.ipynb`` left behind."""
-    check = chapter_check(chapter)
-    if check is None:
-        return
-    try:
-        check(dict(params))
-    except (TypeError, ValueError) as err:
-        raise ParameterError(f"{chapter}: {err}") from err
+def check_once(pairs: list[tuple[str, Any]], origin: str = "-p") -> None:
+    """`ParameterError` naming the first parameter that ``pairs`` (``-p`` NAME VALUE pairs) gives twice, with both
+    values: the last one won without a word, so ``-p load_scale 0.8 -p load_scale 0.9`` ran at 0.9 while the
+    command line also reads 0.8."""
+    seen: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise ParameterError(f"{origin}: parameter {name!r} is given twice ({seen[name]!r}, then {value!r}): "
+                                 "give it once")
+        seen[name] = value
 
 
 # ---------------------------------------------------------------- the chapter convention
@@ -597,7 +567,8 @@ class _Run:
                 first_line = (err.source or "").strip().splitlines()[:1]
                 raise ChapterFailed(
                     f"{self.chapter}: cell {err.cell_index} (In [{err.exec_count}]: {''.join(first_line)} ...) "
-                    f"failed with {err.ename}: {err.evalue}\nexecuted notebook with the full traceback: {failed}"
+                    f"failed with {err.ename}: {err.evalue}\nexecuted notebook with the full traceback: "
+                    f"{printed_path(self.root, failed)}"
                 ) from err
             raise
         finally:
@@ -657,6 +628,13 @@ class _Run:
             if any(p.is_file() for p in paths) and not paths & read:
                 out.append(f"{source} ({profile or 'default run'})")
         return out
+
+
+def printed_path(root: Path, path: Path) -> Path:
+    """``path`` as the forlab command prints it: relative to the repository ``root`` when it lies there (a store, an
+    executed or failed notebook under ``results/``), as it is elsewhere (``$FORLAB_RESULTS`` outside the
+    repository); a success and a failure print their paths alike."""
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -831,11 +809,11 @@ def profile_params(chapter: str, profile: str) -> dict[str, Any]:
 
 
 def chapter_params(chapter: str, override: Mapping[str, Any] | None = None,
-                   origin: str = "override") -> dict[str, Any]:
+                   origin: str | None = None) -> dict[str, Any]:
     """The parameters of a chapter's run: its declared defaults, overridden by ``override`` (an error names it
-    ``origin``, e.g. the notebook parameter that holds it)."""
+    ``origin``, e.g. the notebook parameter that holds it; by default the chapter, never a name of this code)."""
     declared, named = read_chapter(find_root(), chapter)
-    return resolve_parameters(declared, dict(override or {}), None, named, chapter, origin)
+    return resolve_parameters(declared, dict(override or {}), None, named, chapter, origin or chapter)
 
 
 def open_profile_store(chapter: str, profile: str = "paper") -> xr.Dataset | None:

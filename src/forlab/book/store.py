@@ -14,9 +14,11 @@ are removed at the next save or open in their folder (`clean_stale_temps`). Read
 unreadable file, a store of another chapter or parameters, or one that expands beyond ``max_bytes`` in memory is a
 `StoreError` naming the file and the command that re-makes it.
 
-A chapter's declared parameters (`declared_parameters`: the literals of its notebook's ``parameters`` cell) and
-the type a value must have for one (`fit_value`) live here too, below the runner that uses them: `open_store`
-completes a partial parameter set with the chapter's defaults.
+A chapter's declared parameters (`declared_parameters`: the literals of its notebook's ``parameters`` cell), the
+type a value must have for one (`fit_value`), the chapters a repository has (`notebook_path`) and a chapter's own
+check of its values (`check_values`) live here too, below the runner that uses them: `open_store` completes a
+partial parameter set with the chapter's defaults, and refuses an unknown chapter or a value the chapter refuses
+rather than suggest a ``forlab run`` that would stop on it.
 
 Solver statuses are stored as string variables (see :func:`solver_status`), never as codes.
 """
@@ -277,8 +279,63 @@ def _fsync_dir(directory: Path) -> None:
 
 
 # ---------------------------------------------------------------- a chapter's parameters
-# Here rather than in the runner: `open_store` completes a partial parameter set with the chapter's defaults, and
-# this module stays below the runner (which imports it).
+# Here rather than in the runner: `open_store` completes a partial parameter set with the chapter's defaults and
+# judges a chapter and its values as `forlab run` does, and this module stays below the runner (which imports it).
+
+
+class ParameterError(ValueError):
+    """A chapter that does not exist, a ``-p`` name that the chapter does not declare, or a value that does not fit
+    the declared default or that the chapter's own check refuses (`check_values`); the forlab command's exit
+    status 2. `forlab.book.runner.ParameterError` is this class."""
+
+
+def chapters(root: str | os.PathLike) -> list[str]:
+    """Chapter ids of the repository ``root``: the stems of ``notebooks/*.ipynb``, sorted."""
+    return sorted(p.stem for p in (Path(root) / ROOT_FOLDER).glob("*.ipynb"))
+
+
+_CHAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def notebook_path(root: str | os.PathLike, chapter: str) -> Path:
+    """The source notebook of ``chapter``, a notebook stem in ``notebooks/`` (a name, never a path: an absolute
+    path or ``..`` would put the executed copy over a source notebook or outside the book); ``ParameterError``
+    listing the chapters otherwise."""
+    names = chapters(root)
+    listing = f"chapters: {', '.join(names) or '(none)'}"
+    if not isinstance(chapter, str) or not _CHAPTER_NAME.match(chapter):
+        stem = Path(str(chapter)).name.removesuffix(".ipynb")
+        hint = f" (did you mean {stem}?)" if stem in names else ""
+        raise ParameterError(f"a chapter is a name, not a path: {chapter!r}{hint}; {listing}")
+    path = Path(root) / ROOT_FOLDER / f"{chapter}.ipynb"
+    if chapter not in names or not path.is_file():
+        raise ParameterError(f"unknown chapter {chapter!r}; {listing}")
+    return path
+
+
+def chapter_check(chapter: str) -> Callable[[dict[str, Any]], None] | None:
+    """A chapter's own check of its parameters' values: ``check_params`` of its study module
+    (``forlab.studies.ch<chapter>``; cheap, it builds and solves nothing); None for a notebook without one."""
+    import importlib
+    import importlib.util
+
+    name = f"forlab.studies.ch{chapter}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return getattr(importlib.import_module(name), "check_params", None)
+
+
+def check_values(chapter: str, params: Mapping[str, Any]) -> None:
+    """`ParameterError` (the command line's exit status 2) when the chapter's own check (`chapter_check`) refuses
+    a value that has the right type, e.g. a negative count or an unknown grid: said before a kernel starts, rather
+    than as a failed notebook cell with a ``.failed.ipynb`` left behind."""
+    check = chapter_check(chapter)
+    if check is None:
+        return
+    try:
+        check(dict(params))
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"{chapter}: {err}") from err
 
 
 def parameters_cell(nb: Any) -> Any:
@@ -485,6 +542,22 @@ def missing_store_message(
     return "\n".join(lines)
 
 
+def refuse_unmakeable(chapter: str, params: Mapping[str, Any]) -> None:
+    """`ParameterError` when, in the repository of the working directory, ``forlab run`` would refuse the run that
+    makes the store of ``chapter`` with ``params``: an unknown chapter (`notebook_path`) or a value the chapter's
+    own check refuses (`check_values`). Then a missing store's message names the refusal, not a command that stops
+    with exit status 2. Outside a repository nothing is known about chapters, and nothing is refused."""
+    repo = repository_root()
+    if repo is None:
+        return
+    notebook_path(repo, chapter)
+    try:
+        check_values(chapter, params)
+    except ParameterError as err:
+        raise ParameterError(f"no store of chapter {chapter!r} with parameters {canonical_json(params)}, and no "
+                             f"run can make one: `forlab run {chapter}` refuses them ({err.__cause__})") from err
+
+
 def _where(path: Path) -> str:
     """``path`` for a message: relative to its repository (`shown_path`), else as it is."""
     return shown_path(path) if repository_root(Path(path).resolve().parent) is not None else str(path)
@@ -501,13 +574,15 @@ def open_store(
     looked for, and the ``forlab run`` command the error names, are those of the complete set. A complete set is
     hashed as given. FileNotFoundError with `missing_store_message` when there is no such store; `StoreError`
     (`open_path`) when the file is unreadable, holds another chapter or parameters, or is larger than
-    ``max_bytes`` in memory.
+    ``max_bytes`` in memory. Where no store exists and no run could make one, `ParameterError` instead
+    (`refuse_unmakeable`): the chapter is unknown, or the chapter's own check refuses a value.
     """
     if defaults is None:
         defaults = notebook_defaults(chapter, params)
     full = complete_params(chapter, params, defaults)
     path = path_for(chapter, full, root)
     if not path.exists():
+        refuse_unmakeable(chapter, full)
         raise FileNotFoundError(missing_store_message(chapter, full, root, defaults))
     return open_path(path, expect=(chapter, full), rerun=run_command(chapter, full, defaults, root),
                      max_bytes=max_bytes)  # fmt: skip
@@ -644,8 +719,14 @@ def shown_path(path: str | os.PathLike) -> str:
 
 
 def list_stores(chapter: str, root: str | os.PathLike | None = None) -> list[Path]:
-    """All stores of ``chapter``, sorted by file name."""
-    return sorted((results_root(root) / chapter).glob(f"*{SUFFIX}"))
+    """All stores of ``chapter``, sorted by file name. None found for a chapter that the repository of the working
+    directory does not have is `ParameterError` naming its chapters (a misspelt name listed nothing, without a
+    word); its stores, where some exist (saved under that name by hand), are listed."""
+    found = sorted((results_root(root) / chapter).glob(f"*{SUFFIX}"))
+    repo = repository_root()
+    if not found and repo is not None:
+        notebook_path(repo, chapter)
+    return found
 
 
 def solver_status(
