@@ -42,6 +42,23 @@ def test_check_params_refuses_a_grid_the_notebook_does_not_offer_and_lists_those
         ch01.check_params({"grid": grid, "load_scale": 1.0})
 
 
+def test_an_unknown_grid_is_refused_in_the_readers_words():
+    """Review R1, item 13: the message named the constant ``forlab.grid.cases.DISTRIBUTION``, which a reader of
+    ``forlab run`` never typed; it lists the grids by name, and says when the grid is a transmission case."""
+    from forlab.book import runner
+    from forlab.grid import cases
+
+    known = ", ".join(cases.DISTRIBUTION)
+    with pytest.raises(runner.ParameterError) as raised:
+        runner.check_values("01_first_power_flow", {"grid": "case9999", "load_scale": 1.0})
+    assert str(raised.value) == (f"01_first_power_flow: grid must be one of the distribution grids {known}, got "
+                                 f"'case9999'")
+    transmission = cases.TRANSMISSION[0]
+    with pytest.raises(ValueError, match=rf"got '{transmission}' \(a transmission grid; this chapter runs a "
+                                         r"distribution feeder\)$"):
+        ch01.check_params({"grid": transmission, "load_scale": 1.0})
+
+
 def test_voltage_text_and_figure(base):
     text = ch01.voltage_text(base)
     vmin = float(base.vm_pu.min())

@@ -117,6 +117,26 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
         ch03.check_params({**runner.declared_parameters(NOTEBOOK), name: value})
 
 
+@pytest.mark.parametrize("key", ["regions", "check_regions"])
+def test_a_ds_named_twice_is_refused_before_any_work(key):
+    """Review R1, item 21: a DS named twice in ``regions`` passed (chapter 04 refuses it) and was sampled twice."""
+    with pytest.raises(ValueError, match=rf"^{key} must not repeat an entry, got .* \({re.escape(DS)} twice\)$"):
+        ch03.check_params({**TINY, key: [DS, DS]})
+
+
+@pytest.mark.parametrize("address", ["nope", '["a"]', "tcp://host"])
+def test_a_scheduler_that_is_no_address_is_refused_before_a_kernel_starts(address):
+    """Review R1, item 2: ``-p scheduler '["a"]'`` passed the check and failed in cell 12 at the connection: the
+    check now applies the connection's own rule (`forlab.book.parallel.check_address`), naming the parameter."""
+    from forlab.book import parallel
+
+    with pytest.raises(runner.ParameterError, match=r"^03_for_sampling: scheduler must look like 'tcp://host:8786' "
+                                                    r"or 'tls://host:8786' .*or be \"\" "
+                                                    rf"\({re.escape(parallel.NO_SCHEDULER)}\), got "):
+        runner.check_values("03_for_sampling", {**TINY, "scheduler": address})
+    ch03.check_params({**TINY, "scheduler": "tcp://127.0.0.1:8786"})  # an address: checked, not connected to
+
+
 def test_ds_of_names_the_dss_of_a_system():
     with pytest.raises(ValueError, match="its DSs are"):
         ch03.ds_of("case9+case33bw/case69")

@@ -67,6 +67,23 @@ def test_parameter_checks():
         ch05.check_params({**PARAMS, "n_cost": 0})
 
 
+def test_repeats_below_one_are_refused_before_any_work():
+    """Review R1, item 21: ``repeats 0`` passed; `forlab.opf.outcome.timed` then timed once, the store said 0."""
+    with pytest.raises(runner.ParameterError, match=r"^05_coordination: repeats must be at least 1 \(.*\), got 0$"):
+        runner.check_values("05_coordination", {**PARAMS, "repeats": 0})
+    ch05.check_params({**PARAMS, "repeats": 1})
+
+
+def test_a_scheduler_that_is_no_address_is_refused_before_a_kernel_starts():
+    """Review R1, item 2: the connection's own rule (`forlab.book.parallel.check_address`) in the chapter's check."""
+    from forlab.book import parallel
+
+    with pytest.raises(runner.ParameterError, match=r"^05_coordination: scheduler must look like 'tcp://host:8786' "
+                                                    rf".*\({re.escape(parallel.NO_SCHEDULER)}\), got 'nope'$"):
+        runner.check_values("05_coordination", {**PARAMS, "scheduler": "nope"})
+    ch05.check_params({**PARAMS, "scheduler": "tcp://127.0.0.1:8786"})
+
+
 @pytest.mark.parametrize(("systems", "says"), [([], "at least one"), (["nosuch"], "nosuch"),
                                               (["case9+case33bw", "case9+nosuch"], "nosuch"),
                                               (["case30+case33bw-2pcc"], "single-PCC")])

@@ -72,6 +72,48 @@ def test_the_default_parameters_and_every_profile_pass_check_params():
         ch.check_params(runner.profile_params("07_aladin", profile))
 
 
+def test_a_scheduler_that_is_no_address_is_refused_before_a_kernel_starts():
+    """Review R1, item 2: ``-p scheduler nope`` passed the check (only an empty one with mode "scheduler" was
+    refused); the check now applies the connection's own rule, `forlab.book.parallel.check_address`."""
+    from forlab.book import runner
+    from forlab.studies.ch07_aladin.study import SCHEDULER_EMPTY
+
+    for address in ("nope", "localhost:8786"):
+        with pytest.raises(runner.ParameterError, match=r"^07_aladin: scheduler must look like 'tcp://host:8786' "
+                                                        rf".*\({re.escape(SCHEDULER_EMPTY)}\), got '{address}'$"):
+            runner.check_values("07_aladin", TINY | {"scheduler": address})
+    ch.check_params(TINY | {"modes": ["scheduler"], "scheduler": "tcp://127.0.0.1:8786"})
+
+
+def test_inprocess_systems_are_those_run_inprocess_runs_the_books_aladin_on():
+    """Chapter 09 checks its ``system`` against `inprocess_systems` before a kernel starts (review R1, item 15):
+    the list must be the systems `run_inprocess` records a run of the book's ALADIN for (in-process, no latency, not
+    ALADIN-alpha's KKT variant, not ADMM), whatever the modes and the growth, KKT and ADMM systems."""
+    from collections import defaultdict
+    from types import SimpleNamespace
+
+    from forlab.book import runner
+    from forlab.p3_aladin import ALADINOptions
+    from forlab.studies.ch07_aladin.study import inprocess_systems, run_inprocess
+
+    ran = []
+
+    def record(spec, mode, lat, run_once, options):
+        if isinstance(options, ALADINOptions) and options.qp != "kkt" and (mode, lat) == ("inprocess", 0.0):
+            ran.append(spec)
+
+    cases = [runner.chapter_params("07_aladin"), *(runner.profile_params("07_aladin", p) for p in ("paper", "full")),
+             TINY, TINY | {"modes": ["dask"]}, TINY | {"admm_system": "all", "systems": ["53-I", "case9:3"]},
+             TINY | {"modes": ["dask"], "kkt_systems": ["case9:3"], "growth_systems": ["case14:2"]}]
+    for params in cases:
+        ran.clear()
+        parts = defaultdict(lambda: SimpleNamespace(model=SimpleNamespace(nb=9)))  # ADMM's round cap reads nb
+        run_inprocess(record, {}, parts, {}, params["systems"], params["modes"], params["kkt_systems"],
+                      params["admm_system"], params["max_iter"], params["admm_max_iter"], 0,
+                      growth_systems=params["growth_systems"])
+        assert inprocess_systems(params) == list(dict.fromkeys(ran))
+
+
 @pytest.fixture(scope="module")
 def tiny():
     return ch.run(TINY, progress=lambda *_: None)

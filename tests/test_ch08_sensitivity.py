@@ -85,6 +85,17 @@ def test_parameters_are_checked_before_any_work():
         ch08_sensitivity.check_params({**params, "p1_n_directions": -1})
 
 
+@pytest.mark.parametrize(("key", "value", "kind"), [
+    ("timing_repeats", 0, "a positive integer"), ("p3_max_iter", -2, "a positive integer"),
+    ("p2_n_samples", 0, "a positive integer"), ("base_fpus", 0, "a positive integer"),
+    ("base_level", -1.0, "a positive, finite number"), ("base_level", float("inf"), "a positive, finite number")])
+def test_a_scalar_parameter_is_reported_as_the_value_typed(key, value, kind):
+    """Review R1, item 12: ``-p timing_repeats 0`` said "must be a non-empty list of positive integers, got [0]"."""
+    params = runner.declared_parameters(NOTEBOOK)
+    with pytest.raises(runner.ParameterError, match=rf"^08_sensitivity: {key} must be {kind}, got {value!r}$"):
+        runner.check_values("08_sensitivity", {**params, key: value})
+
+
 def test_the_load_range_degrees_and_system_are_checked_against_the_methods():
     """The reviewer's cases: a three-number p2_load_range (a bare unpack error after P1's run), levels outside it,
     degrees P1 has no polynomial of, a two-PCC system while P1 runs: each refused naming the parameter."""
@@ -118,7 +129,7 @@ def test_cost_points_repeats_facets_and_fpus_a_ds_cannot_hold_are_refused_before
                        ("meshings", ["all", "all"])):
         with pytest.raises(ValueError, match=f"{key} must not repeat an entry"):
             ch08_sensitivity.check_params({**params, key: value})
-    with pytest.raises(ValueError, match="p2_facets must be a non-empty list of positive integers"):
+    with pytest.raises(ValueError, match=r"^p2_facets must be a positive integer, got 0$"):
         ch08_sensitivity.check_params({**params, "p2_facets": 0})
     # case33bw has 32 buses with a load, the candidates `forlab.grid.td.add_default_fpus` places FPUs at
     with pytest.raises(ValueError, match=r"fpu_counts and base_fpus must fit every DS of 'case9\+case33bw', but DS "

@@ -126,14 +126,50 @@ def test_a_wrong_type_is_refused_naming_the_parameter(name, value):
     ("p3_params", {"max_iter": 0}, "07_aladin", ValueError, "max_iter must be >= 1"),
     ("sensitivity_params", {"p2_load_range": [0.6, 0.8, 1.0]}, "08_sensitivity", ValueError, "p2_load_range"),
     ("sensitivity_params", {"methods": ["P4"]}, "08_sensitivity", ValueError, "methods must be"),
-    # the override is named by its notebook parameter, not the command line's "-p"
-    ("p1_params", {"no_such": 1}, "05_coordination", ValueError, "p1_params: unknown parameter 'no_such'"),
+    # the override is named by its notebook parameter (once), not the command line's "-p"
+    ("p1_params", {"no_such": 1}, "05_coordination", ValueError, r"05_coordination`\): unknown parameter 'no_such'"),
+    ("p3_params", {"scheduler": "nope"}, "07_aladin", ValueError, "scheduler must look like 'tcp://host:8786'"),
 ])
 def test_a_bad_override_is_refused_by_its_chapters_check(key, override, chapter, error, match):
     """The reviewer's case: p1_params={'n_directions': -1} passed and surfaced as a missing store whose suggested
     `forlab run` chapter 05 would refuse; now the override is refused naming the parameter and its chapter."""
     with pytest.raises(error, match=rf"^{key} \(parameters of chapter {chapter}.*{match}"):
         ch09_comparison.check_params({**runner.declared_parameters(NOTEBOOK), key: override})
+
+
+def test_a_bad_override_value_names_its_parameter_once():
+    """Review R1, item 13: ``-p p1_params '{"n_directions":"x"}'`` said "p1_params (parameters of chapter
+    05_coordination, ...): p1_params: bad value ...", the name twice."""
+    with pytest.raises(runner.ParameterError) as raised:
+        ch09_comparison.check_params({**runner.declared_parameters(NOTEBOOK), "p1_params": {"n_directions": "x"}})
+    first = str(raised.value).splitlines()[0]
+    assert first.startswith("p1_params (parameters of chapter 05_coordination, `forlab run 05_coordination`): bad "
+                            "value for 'n_directions': ") and first.count("p1_params") == 1
+
+
+def test_a_system_the_method_chapters_do_not_all_run_is_refused_before_a_kernel_starts():
+    """Review R1, item 15: ``-p system case9999`` passed the check and failed in the kernel at a missing store. The
+    check names the ``*_params`` whose chapter does not run it, the systems they run and those all of them run."""
+    defaults = runner.declared_parameters(NOTEBOOK)
+    runs = ch09_comparison.method_systems(
+        {key: runner.chapter_params(chapter) for key, chapter in ch09_comparison.OVERRIDES.items()})
+    shared = [s for s in runs["p1_params"][1] if all(s in systems for _, systems in runs.values())]
+    assert defaults["system"] in shared
+    with pytest.raises(runner.ParameterError) as raised:
+        runner.check_values("09_comparison", {**defaults, "system": "case9999"})
+    said = str(raised.value)
+    assert said.startswith("09_comparison: system must be a system that chapters 05_coordination, 06_ml_surrogate "
+                           "and 07_aladin all run, got 'case9999': chapter 05_coordination runs ")
+    assert f"Choose one that all of them run ({listed(shared, 'or')})" in said
+    assert said.endswith("add 'case9999' to p1_params' systems_list, p2_params' systems and p3_params' systems")
+    only_p3 = next(s for s in runs["p3_params"][1] if s not in runs["p1_params"][1])  # e.g. an ALADIN-only grid
+    with pytest.raises(ValueError, match=rf"add '{re.escape(only_p3)}' to p1_params' systems_list and p2_params' "
+                                         r"systems$"):
+        ch09_comparison.check_params({**defaults, "system": only_p3})
+    # the system is checked against the overrides: a P1 run on another system makes the default refused
+    p1 = {"systems_list": ["case30+case69+case33bw"]}
+    with pytest.raises(ValueError, match=r"Choose one that all of them run \(none with these parameters\)"):
+        ch09_comparison.check_params({**defaults, "p1_params": p1})
 
 
 def test_the_method_chapters_profiles_pass_as_overrides():

@@ -59,6 +59,42 @@ def test_parameter_checks_name_the_parameter():
         ch12.check_params({**PARAMS, "p1_dso_services": "yes"})
 
 
+@pytest.mark.parametrize(("key", "value", "kind"), [
+    ("time_limit_s", -1.0, "a positive, finite number"), ("time_limit_s", float("nan"), "a positive, finite number"),
+    ("repeats", 0, "a positive integer"), ("p3_repeats", 0, "a positive integer"),
+    ("p1_n_directions", -3, "a positive integer")])
+def test_a_scalar_parameter_is_reported_as_the_value_typed(key, value, kind):
+    """Review R1, item 12: ``-p time_limit_s -1`` said "must be a non-empty list of positive, finite numbers, got
+    [-1.0]"; the list check's rule is now said of the one value typed (`forlab.book.runner.check_positive_value`)."""
+    with pytest.raises(runner.ParameterError, match=rf"^12_many_dsos: {key} must be {kind}, got {value!r}$"):
+        runner.check_values("12_many_dsos", {**PARAMS, key: value})
+
+
+def test_cycle_damping_is_refused_in_the_parameters_name_by_the_options_rule():
+    """Review R1, item 13: ``-p p3_cycle_damping -1`` said "ALADINOptions.cycle_damping must be ...", a name the
+    reader never typed. The rule stays `ALADINOptions`'s own (its message, the parameter's name in it)."""
+    from forlab.p3_aladin import ALADINOptions
+
+    with pytest.raises(ValueError) as option:
+        ALADINOptions(cycle_damping=-1.0)
+    rule = str(option.value).removeprefix("ALADINOptions.cycle_damping ")
+    with pytest.raises(runner.ParameterError) as refused:
+        runner.check_values("12_many_dsos", {**PARAMS, "p3_cycle_damping": -1.0})
+    said = str(refused.value)
+    assert said.startswith(f"12_many_dsos: p3_cycle_damping {rule} (") and said.endswith("; 1: off)")
+    assert "ALADINOptions" not in said
+
+
+def test_a_scheduler_that_is_no_address_is_refused_before_a_kernel_starts():
+    """Review R1, item 2: the connection's own rule (`forlab.book.parallel.check_address`) in the chapter's check."""
+    from forlab.book import parallel
+
+    with pytest.raises(runner.ParameterError, match=r"^12_many_dsos: scheduler must look like 'tcp://host:8786' "
+                                                    rf".*\({re.escape(parallel.NO_SCHEDULER)}\), got 'nope'$"):
+        runner.check_values("12_many_dsos", {**PARAMS, "scheduler": "nope"})
+    ch12.check_params({**PARAMS, "scheduler": "tls://scheduler.example.org:8786"})
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("p1_n_directions", 30.0), ("p2_n_samples", 1000.0), ("repeats", 3.0), ("n_ds", [1.0, 2.0]),
     ("p3_max_iter", 30.0), ("pool", ["case33bw", 3]), ("p1_dso_services", 1), ("time_limit_s", "600"),

@@ -2,6 +2,7 @@
 flow."""
 
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -275,6 +276,36 @@ def test_sampling_over_tls_with_certificates(ds_net, tmp_path):
         parallel.security_of({"cert": "x"})
     with pytest.raises(ValueError, match="no such file"):
         parallel.security_of({"ca_file": str(tmp_path / "missing.pem"), "cert_file": str(paths["cert_file"])})
+
+
+@pytest.mark.parametrize("address", ["nope", '["a"]', "localhost:8786", "tcp://host", "tcp://host:0",
+                                     "tcp://host:70000", "ucx://host:8786", "tcp://a b:8786", "", 8786])
+def test_one_rule_of_a_scheduler_address_for_the_connection_and_the_chapters_checks(address):
+    """Review R1, item 2: ``-p scheduler nope`` passed the chapters' checks and failed in a notebook cell at the
+    connection's check. Both now apply `parallel.check_address`; a chapter names its parameter and what "" means."""
+    from forlab.book import parallel
+
+    refused = r"^scheduler address must look like 'tcp://host:8786' or 'tls://host:8786', got "
+    with pytest.raises(ValueError, match=refused), parallel.client(address, timeout_s=1):
+        pass  # refused before any connection is tried
+    if address == "":
+        parallel.check_address(address, name="scheduler", empty=parallel.NO_SCHEDULER)
+        return
+    with pytest.raises(ValueError, match=r"^scheduler must look like 'tcp://host:8786' or 'tls://host:8786' \(the "
+                                         r"address of a running Dask scheduler\), or be \"\" \(a local cluster of "
+                                         rf"n_workers .*\), got {re.escape(repr(address))}$"):
+        parallel.check_address(address, name="scheduler", empty=parallel.NO_SCHEDULER)
+
+
+def test_a_well_formed_scheduler_address_passes_the_check():
+    from forlab.book import parallel
+
+    for address in ("tcp://127.0.0.1:8786", "tls://scheduler.example.org:8786", "tcp://[::1]:40123"):
+        parallel.check_address(address)
+        parallel.check_address(address, name="scheduler", empty=parallel.NO_SCHEDULER)
+    parallel.check_address("tls://host:8786", security=object())
+    with pytest.raises(ValueError, match="with security .* the scheduler must start with 'tls://'"):
+        parallel.check_address("tcp://host:8786", security=object(), name="scheduler")
 
 
 def test_the_scheduler_probe_works_inside_a_running_event_loop():

@@ -909,3 +909,15 @@ def test_chapter_params_names_the_chapter_not_an_argument_of_this_code(monkeypat
     assert "override" not in str(err.value)
     with pytest.raises(runner.ParameterError, match="^p1_params: unknown parameter 'nope'"):
         runner.chapter_params("01_first_power_flow", {"nope": 1}, "p1_params")  # a caller's name is kept
+
+
+def test_check_positive_value_speaks_of_a_scalar_as_typed():
+    """Review finding (session 54): a scalar parameter was checked as ``[value]`` and reported as "a non-empty list
+    ..., got [0]"; `runner.check_positive_value` says the list check's rule of the value the user typed."""
+    with pytest.raises(ValueError, match=r"^timing_repeats must be a positive integer, got 0$"):
+        runner.check_positive_value("timing_repeats", 0, integer=True)
+    for bad in (0, -1.0, float("nan"), True, "1", None, [1]):
+        with pytest.raises(ValueError, match=r"^time_limit_s must be a positive, finite number, got "):
+            runner.check_positive_value("time_limit_s", bad)
+    runner.check_positive_value("time_limit_s", 2.5)
+    runner.check_positive_value("repeats", 3, integer=True)

@@ -4,6 +4,8 @@
 scheduler when an address is given (the same code then runs on a cluster), otherwise on a `LocalCluster` of
 single-threaded worker processes (as many as cores by default). ``n_workers=0`` means no Dask at all: callers then
 run in-process. Scripts that start a LocalCluster must keep their top level under ``if __name__ == "__main__":``.
+``check_address`` is the one rule of an address: `client` applies it, and so does a chapter's check of its
+``scheduler`` parameter before a kernel starts.
 
 Every wait ends (issue 20: a stopped worker hung FOR sampling for more than 480 s, a silent peer at the scheduler
 address hung the client for more than 150 s although Dask's connect timeout is 30 s):
@@ -26,6 +28,7 @@ import asyncio
 import contextlib
 import os
 import pickle
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -118,12 +121,29 @@ def probe_scheduler(address: str, security=None, timeout_s: float = CONNECT_TIME
         raise OSError(f"cannot reach a Dask scheduler at {address}: {e}") from None
 
 
-def _check_address(address, sec) -> None:
-    if not isinstance(address, str) or "://" not in address:
-        raise ValueError(f"scheduler address must look like 'tcp://host:8786' or 'tls://host:8786', got {address!r}")
-    if sec is not None and not address.startswith("tls://"):
-        raise ValueError(f"with security (TLS certificates) the scheduler address must start with 'tls://', got "
-                         f"{address!r}")
+NO_SCHEDULER = "a local cluster of n_workers processes; with n_workers 0, no Dask: all in this process"
+"""What a chapter's ``scheduler = ""`` means where the chapter hands it to `client` as None beside its ``n_workers``
+(`check_address` says it where it refuses an address)."""
+
+# a Dask scheduler's address as `client` connects to it: plain TCP or TLS, a host (an IPv6 one in brackets, as Dask
+# writes it) and a port; Dask's own connect would take a missing scheme as tcp and fail late on a missing port
+_ADDRESS = re.compile(r"(?:tcp|tls)://(?:\[[^\s/\[\]]+\]|[^\s/:\[\]]+):(\d{1,5})")
+
+
+def check_address(address, security=None, *, name: str = "scheduler address", empty: str | None = None) -> None:
+    """ValueError unless ``address`` is a Dask scheduler's address as `client` takes it: ``tcp://host:port``, or
+    ``tls://host:port``, which ``security`` (not None) requires; the port from 1 to 65535. The one rule of an
+    address: `client` applies it before it connects, a chapter's ``check_params`` before a kernel starts, so that a
+    bad ``-p scheduler`` stops there rather than in a notebook cell. ``name``: the parameter as the reader typed it;
+    ``empty``: what "" means for that parameter, which then passes (the message offers it)."""
+    if empty is not None and address == "":
+        return
+    match = _ADDRESS.fullmatch(address) if isinstance(address, str) else None
+    if match is None or not 0 < int(match[1]) < 65536:
+        blank = f" (the address of a running Dask scheduler), or be \"\" ({empty})" if empty is not None else ""
+        raise ValueError(f"{name} must look like 'tcp://host:8786' or 'tls://host:8786'{blank}, got {address!r}")
+    if security is not None and not address.startswith("tls://"):
+        raise ValueError(f"with security (TLS certificates) the {name} must start with 'tls://', got {address!r}")
 
 
 @contextlib.contextmanager
@@ -143,7 +163,7 @@ def client(address: str | None = None, n_workers: int | None = None, *, security
 
     sec = security_of(security)
     if address is not None:
-        _check_address(address, sec)
+        check_address(address, sec)
         probe_scheduler(address, sec, timeout_s)
         kw = {"security": sec} if sec is not None else {}
         with Client(address, timeout=timeout_s, **kw) as c:
@@ -272,5 +292,5 @@ def tls_overhead(payload_bytes: int = 1_000_000, n: int = 20, n_workers: int = 1
     return out
 
 
-__all__ = ["CONNECT_TIMEOUT_S", "WORKER_TIMEOUT_S", "check_workers", "client", "default_workers", "probe_scheduler",
-           "security_of", "tls_overhead", "wait_each"]
+__all__ = ["CONNECT_TIMEOUT_S", "NO_SCHEDULER", "WORKER_TIMEOUT_S", "check_address", "check_workers", "client",
+           "default_workers", "probe_scheduler", "security_of", "tls_overhead", "wait_each"]

@@ -223,16 +223,27 @@ def check_non_negative(params: Mapping[str, Any], keys, zero_means: Mapping[str,
                              + (f" (0: {zero_means[key]})" if key in zero_means else "") + f", got {value!r}")
 
 
+def _positive(x, integer: bool) -> bool:
+    """Whether ``x`` is a finite positive number, a whole one with ``integer`` (a bool is no number)."""
+    return (isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+            and (not integer or float(x) == int(x)))
+
+
 def check_positive(name: str, values, integer: bool = False) -> None:
-    """ValueError naming the parameter ``name`` unless ``values`` is a non-empty list (or tuple) of finite positive
-    numbers, whole numbers with ``integer`` (a bool is no number); a parameter of one value is passed as
-    ``[value]``. Chapters 08 and 12 check their sizes, counts, levels and limits with it, before any work."""
-    ok = isinstance(values, (list, tuple)) and len(values) > 0 and all(
-        isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x > 0
-        and (not integer or float(x) == int(x)) for x in values)
-    if not ok:
+    """ValueError naming the list parameter ``name`` unless ``values`` is a non-empty list (or tuple) of finite
+    positive numbers, whole numbers with ``integer`` (a bool is no number). Chapters 08 and 12 check their sizes,
+    counts and levels with it, before any work; a parameter of one value, `check_positive_value`."""
+    if not (isinstance(values, (list, tuple)) and len(values) > 0 and all(_positive(x, integer) for x in values)):
         kind = "positive integers" if integer else "positive, finite numbers"
         raise ValueError(f"{name} must be a non-empty list of {kind}, got {values!r}")
+
+
+def check_positive_value(name: str, value, integer: bool = False) -> None:
+    """`check_positive`'s rule for a parameter of one value, said of the value the user typed ("timing_repeats must
+    be a positive integer, got 0", not "a non-empty list ..., got [0]")."""
+    if not _positive(value, integer):
+        raise ValueError(f"{name} must be {'a positive integer' if integer else 'a positive, finite number'}, "
+                         f"got {value!r}")
 
 
 def check_distinct(name: str, values) -> None:

@@ -45,12 +45,14 @@ hold every DS to (`forlab.grid.td`'s ``vm_limits``), tighter than the case file'
 
 def check_params(params: dict) -> None:
     """ValueError unless ``grid`` is one of the distribution grids the notebook offers
-    (`forlab.grid.cases.DISTRIBUTION`; the message lists them) and ``load_scale`` is a positive number (a bool is
-    not a number here)."""
+    (`forlab.grid.cases.DISTRIBUTION`; the message lists them by name, not by that constant, which a reader of
+    ``forlab run`` does not know, and says when the grid is a transmission case) and ``load_scale`` is a positive
+    number (a bool is not a number here)."""
     grid = params["grid"]
     if not (isinstance(grid, str) and grid in cases.DISTRIBUTION):
-        raise ValueError(f"grid must be one of the distribution grids {', '.join(cases.DISTRIBUTION)} "
-                         f"(forlab.grid.cases.DISTRIBUTION), got {grid!r}")
+        why = " (a transmission grid; this chapter runs a distribution feeder)" if grid in cases.TRANSMISSION else ""
+        raise ValueError(f"grid must be one of the distribution grids {', '.join(cases.DISTRIBUTION)}, got "
+                         f"{grid!r}{why}")
     load_scale = params["load_scale"]
     numeric = isinstance(load_scale, (int, float)) and not isinstance(load_scale, bool)
     if not (numeric and math.isfinite(load_scale) and load_scale > 0):

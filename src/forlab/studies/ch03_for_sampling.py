@@ -35,7 +35,7 @@ import xarray as xr
 from scipy.spatial import ConvexHull
 
 from forlab.book import anchors, parallel, plots
-from forlab.book.runner import check_non_negative, check_types
+from forlab.book.runner import check_distinct, check_non_negative, check_types
 from forlab.book.store import paper_origin
 from forlab.book.tables import TitledTable, as_printed, fixed, listed, printable, table, to_dataset, wrappable
 from forlab.grid import td
@@ -140,15 +140,19 @@ PARAMETER_TYPES = {
 
 def check_params(params: dict) -> None:
     """Type and value checks of the chapter's parameters (`forlab.book.runner.check_types`, then ValueError naming
-    the parameter)."""
+    the parameter): among them a DS named twice in ``regions`` or ``check_regions``
+    (`forlab.book.runner.check_distinct`: it would be sampled twice and shown twice) and a ``scheduler`` that is no
+    Dask scheduler address (`forlab.book.parallel.check_address`, the rule the connection applies)."""
     check_types(params, PARAMETER_TYPES, "03_for_sampling")
     for key in ("regions", "check_regions"):
         if not isinstance(params[key], (list, tuple)):
             raise TypeError(f"{key} must be a list of '<system>/<DS>', got {params[key]!r}")
         for spec in params[key]:
             td.check_ds(spec, key)
+        check_distinct(key, params[key])
     if not params["regions"]:
         raise ValueError("regions must name at least one DS, e.g. ['case9+case33bw/case33bw'], got []")
+    parallel.check_address(params["scheduler"], name="scheduler", empty=parallel.NO_SCHEDULER)
     td.check_ds(params["variant_region"], "variant_region")
     if params["timing_region"]:  # "" skips the scale run
         td.check_ds(params["timing_region"], "timing_region")

@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.lines import Line2D
 
-from forlab.book import anchors, plots
+from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_non_negative
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
@@ -205,8 +205,9 @@ def _single_pcc_systems() -> list[str]:
 def check_params(params: dict) -> None:
     """Checks of the chapter's parameters before any work (ValueError naming the parameter): types, and
     ``systems_list`` a non-empty list of valid study-system names (`forlab.grid.td.parse_system`, no build) whose DSs
-    each have one PCC (`single_pcc`), and ``n_cost`` at least
-    `forlab.p1_for.representation.MIN_COST_POINTS` (`forlab.p1_for.representation.check_n_cost`)."""
+    each have one PCC (`single_pcc`), ``n_cost`` at least
+    `forlab.p1_for.representation.MIN_COST_POINTS` (`forlab.p1_for.representation.check_n_cost`), ``repeats`` at
+    least 1 and ``scheduler`` "" or a Dask scheduler address (`forlab.book.parallel.check_address`)."""
     if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
                                                                         params["systems_list"]):
         raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")
@@ -227,9 +228,13 @@ def check_params(params: dict) -> None:
         raise ValueError(f"levels must be a non-empty list of positive, finite fractions of the nominal load, got "
                          f"{levels!r}")
     check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_workers", "repeats"))
+    if params["repeats"] < 1:  # `forlab.opf.outcome.timed` would time once and the store say 0
+        raise ValueError(f"repeats must be at least 1 (the times each solve is timed, the fastest counts), got "
+                         f"{params['repeats']!r}")
     check_n_cost(params["n_cost"])
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
+    parallel.check_address(params["scheduler"], name="scheduler", empty=parallel.NO_SCHEDULER)
     if not isinstance(params["warm_library"], bool):
         raise TypeError(f"warm_library must be true or false, got {params['warm_library']!r}")
 

@@ -58,6 +58,7 @@ from forlab.book.runner import (
     check_distinct,
     check_non_negative,
     check_positive,
+    check_positive_value,
     check_types,
     missing_profile_text,
 )
@@ -993,9 +994,9 @@ def check_params(params: dict) -> None:
     check_types(params, PARAMETER_TYPES, "08_sensitivity")
     _, dss = td.parse_system(params["system"])  # ValueError with the grammar and the named systems
     check_positive("levels", params["levels"])
-    check_positive("base_level", [params["base_level"]])
+    check_positive_value("base_level", params["base_level"])
     check_positive("fpu_counts", params["fpu_counts"], integer=True)
-    check_positive("base_fpus", [params["base_fpus"]], integer=True)
+    check_positive_value("base_fpus", params["base_fpus"], integer=True)
     for key in ("levels", "fpu_counts", "meshings", "methods"):  # a repeat would run its variant or method twice
         check_distinct(key, params[key])
     _fpus_fit(params["system"], dss, [*params["fpu_counts"], params["base_fpus"]])
@@ -1023,7 +1024,7 @@ def check_params(params: dict) -> None:
                              f"(P2's surrogate is trained on that range), but {outside} do not: widen "
                              f"p2_load_range or pass levels inside it")
     for key in ("timing_repeats", "p3_max_iter", "p2_n_samples", "p2_facets"):
-        check_positive(key, [params[key]], integer=True)
+        check_positive_value(key, params[key], integer=True)
     check_positive("p1_degrees", params["p1_degrees"], integer=True)
     if bad := [d for d in params["p1_degrees"] if d not in DEGREES]:
         raise ValueError(f"p1_degrees must be a non-empty list of polynomial degrees out of {list(DEGREES)}, got "

@@ -769,19 +769,57 @@ OVERRIDES = {"p1_params": "05_coordination", "p2_params": "06_ml_surrogate", "p3
 def check_params(params: dict) -> None:
     """TypeError (`forlab.book.runner.check_types`) when a parameter has the wrong type, e.g. ``use_profiles`` not a
     bool or ``p1_params`` not a dict; then every ``*_params`` resolved to the parameters its method chapter would
-    run with (`forlab.book.runner.chapter_params`) and checked by that chapter's own check (no work is done): a bad
-    override is refused with the same error type, prefixed with the ``*_params`` and the chapter it belongs to."""
+    run with (`forlab.book.runner.chapter_params`, whose errors name the ``*_params`` and its chapter once) and
+    checked by that chapter's own check (no work is done): a bad override is refused with the same error type,
+    prefixed with the ``*_params`` and the chapter it belongs to. Last, ``system`` must be one that every method
+    chapter runs with those parameters (`_check_system`)."""
     runner.check_types(params, PARAMETER_TYPES, "09_comparison")
+    resolved = {}
     for key, chapter in OVERRIDES.items():
+        where = f"{key} (parameters of chapter {chapter}, `forlab run {chapter}`)"
+        resolved[key] = runner.chapter_params(chapter, params[key], where)
         try:
-            runner.chapter_check(chapter)(runner.chapter_params(chapter, params[key], key))
+            runner.chapter_check(chapter)(resolved[key])
         except (TypeError, ValueError) as err:
-            message = f"{key} (parameters of chapter {chapter}, `forlab run {chapter}`): {err}"
+            message = f"{where}: {err}"
             try:
                 refused = type(err)(message)
             except Exception:  # noqa: BLE001 - an error class that takes other arguments: say it as a ValueError
                 refused = ValueError(message)
             raise refused from None
+    _check_system(params["system"], resolved)
+
+
+def method_systems(resolved: dict[str, dict]) -> dict[str, tuple[str, list[str]]]:
+    """Per method ``*_params`` key, the parameter of its chapter that names the systems `default_rows` reads rows of,
+    and those systems, from the chapters' resolved parameters ``resolved`` (by ``*_params`` key): chapter 05's
+    ``systems_list``, chapter 06's ``systems``, and of chapter 07's ``systems`` and growth, KKT and ADMM systems
+    those it runs the book's ALADIN on in-process (`forlab.studies.ch07_aladin.study.inprocess_systems`)."""
+    from forlab.studies.ch07_aladin.study import inprocess_systems
+
+    return {"p1_params": ("systems_list", list(resolved["p1_params"]["systems_list"])),
+            "p2_params": ("systems", list(resolved["p2_params"]["systems"])),
+            "p3_params": ("systems", inprocess_systems(resolved["p3_params"]))}
+
+
+def _check_system(system: str, resolved: dict[str, dict]) -> None:
+    """ValueError unless every method chapter runs ``system`` with its resolved parameters (`method_systems`): the
+    page compares the methods' rows on it (`default_rows`), which would otherwise fail in the kernel, after every
+    method's store was opened. The message names the ``*_params`` whose chapter does not run it and the systems
+    that all of them run."""
+    runs = method_systems(resolved)
+    lacking = [key for key, (_, systems) in runs.items() if system not in systems]
+    if not lacking:
+        return
+    shared = [s for s in runs["p1_params"][1] if all(s in systems for _, systems in runs.values())]
+    also = {"p3_params": " and its growth, KKT and ADMM systems: those ALADIN runs in-process"}
+    where = "; ".join(f"chapter {OVERRIDES[key]} runs {runs[key][1]} ({key}' {runs[key][0]}{also.get(key, '')})"
+                      for key in lacking)
+    choices = listed(shared, "or") if shared else "none with these parameters"
+    params = listed(f"{key}' {runs[key][0]}" for key in lacking)
+    raise ValueError(f"system must be a system that chapters {listed(OVERRIDES[key] for key in runs)} all run, got "
+                     f"{system!r}: {where}. Choose one that all of them run ({choices}), or add {system!r} to "
+                     f"{params}")
 
 
 def chapter_store(chapter: str, override: dict) -> xr.Dataset:
@@ -2265,6 +2303,7 @@ __all__ = [
     "default_figure",
     "default_rows",
     "from_store",
+    "method_systems",
     "missing_text",
     "narrow_polytopes",
     "negative_text",

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book import anchors, plots
+from forlab.book import anchors, parallel, plots
 from forlab.book.memory import PeakMemory
 from forlab.book.names import TIME_RATIO
 from forlab.book.progress import line as terminal_line
@@ -45,6 +45,7 @@ from forlab.book.runner import (
     check_distinct,
     check_non_negative,
     check_positive,
+    check_positive_value,
     check_types,
     missing_profile_text,
 )
@@ -250,7 +251,10 @@ def check_params(params: dict) -> None:
     (`forlab.p1_for.representation.check_n_cost`), counts and limits that are not positive (``p2_facets``,
     repeats, sample sizes, ``time_limit_s``), the
     seed and counts where 0 is meaningful (`_ZERO_MEANS`) that are not non-negative integers, an unknown ALADIN start,
-    a scheduler that is not a string and ``p1_dso_services`` that is not a bool."""
+    a ``p3_cycle_damping`` outside `forlab.p3_aladin.ALADINOptions`'s rule (said in the parameter's name), a
+    scheduler that is not "" or a Dask scheduler address (`forlab.book.parallel.check_address`) and
+    ``p1_dso_services`` that is not a bool. A scalar is said as the value typed
+    (`forlab.book.runner.check_positive_value`)."""
     from forlab.grid import cases
     from forlab.p3_aladin import ALADINOptions
 
@@ -271,18 +275,21 @@ def check_params(params: dict) -> None:
         check_distinct(key, params[key])
     for key in ("repeats", "p1_n_directions", "p1_n_labelled", "p2_n_samples", "p2_facets", "p3_max_iter",
                 "p3_repeats"):
-        check_positive(key, [params[key]], integer=True)
+        check_positive_value(key, params[key], integer=True)
     check_n_cost(params["p1_n_cost"], "p1_n_cost")
-    check_positive("time_limit_s", [params["time_limit_s"]])
+    check_positive_value("time_limit_s", params["time_limit_s"])
     check_non_negative(params, ["seed", *_ZERO_MEANS], _ZERO_MEANS)
     if params["p3_init"] not in ("flat", "pf"):
         raise ValueError(f"p3_init must be 'flat' or 'pf' (ALADIN's start of the regions), got {params['p3_init']!r}")
-    try:  # the option's own rule, said in the parameter's name
+    try:  # the option's own rule, said in the parameter's name (the reader never typed the option's)
         ALADINOptions(cycle_damping=params["p3_cycle_damping"])
     except ValueError as err:
-        raise ValueError(f"p3_cycle_damping (1: off): {err}") from None
+        said = str(err).replace(f"{ALADINOptions.__name__}.cycle_damping", "p3_cycle_damping")
+        raise ValueError(f"{said} (the factor by which ALADIN raises a cycling region's own penalty rho each "
+                         f"round; 1: off)") from None
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
+    parallel.check_address(params["scheduler"], name="scheduler", empty=parallel.NO_SCHEDULER)
     if not isinstance(params["p1_dso_services"], bool):
         raise TypeError(f"p1_dso_services must be true or false, got {params['p1_dso_services']!r}")
     system_names(params)  # a TS that cannot take max(n_ds) DSs, or a pool case of the wrong kind, fails here

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forlab.book.parallel import check_address
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import check_types
 from forlab.opf.outcome import Baseline
@@ -33,8 +34,9 @@ from forlab.studies.ch07_aladin.systems import (
 )
 from forlab.studies.outcomes import aladin_outcome, aladin_seconds, aladin_split, each_repeat, error_text
 
-__all__ = ["PARAMETER_TYPES", "Recorder", "central_only", "check_params", "failed_run", "fastest_run", "judged_run",
-           "online_times", "paired_runs", "run", "run_dask", "run_inprocess", "run_study"]
+__all__ = ["PARAMETER_TYPES", "Recorder", "central_only", "check_params", "failed_run", "fastest_run",
+           "inprocess_systems", "judged_run", "online_times", "paired_runs", "run", "run_dask", "run_inprocess",
+           "run_study"]
 
 
 #: the chapter's parameters and their types (the notebook's ``parameters`` cell; `forlab.book.runner.check_types`)
@@ -44,10 +46,15 @@ PARAMETER_TYPES = {"systems": (list, str), "growth_systems": (list, str), "modes
                    "n_workers": int, "scheduler": str}
 
 
+SCHEDULER_EMPTY = "no given scheduler: the Dask modes on a local cluster of n_workers, and no mode 'scheduler'"
+"""What ``scheduler = ""`` means in this chapter (`run`), said where a bad address is refused."""
+
+
 def check_params(params: dict) -> None:
     """Reject missing or unknown parameters, wrong types, unknown execution modes and systems, an empty ``modes``
-    or ``systems`` and out-of-range counts (`TypeError` / `ValueError`, one line naming the parameter and what it
-    accepts)."""
+    or ``systems``, out-of-range counts and a ``scheduler`` that is no Dask scheduler address
+    (`forlab.book.parallel.check_address`, the rule the connection applies) (`TypeError` / `ValueError`, one line
+    naming the parameter and what it accepts)."""
     check_types(params, PARAMETER_TYPES, "07_aladin")
     extra = sorted(set(params) - set(PARAMETER_TYPES))
     if extra:
@@ -60,6 +67,7 @@ def check_params(params: dict) -> None:
         raise ValueError(f"modes must be 'inprocess', 'dask' or 'scheduler', not {bad}")
     if "scheduler" in params["modes"] and not params["scheduler"]:
         raise ValueError("modes contains 'scheduler' but the parameter scheduler is empty: give the Dask scheduler's address")
+    check_address(params["scheduler"], name="scheduler", empty=SCHEDULER_EMPTY)
     if not params["systems"]:
         raise ValueError("systems is empty: name at least one system, e.g. ['53-I']")
     for name, low in (("max_iter", 1), ("admm_max_iter", 1), ("n_workers", 1), ("extended_max_iter", 0)):
@@ -188,6 +196,18 @@ def online_times(log: pd.DataFrame) -> dict[str, float]:
     if not len(log):
         return dict.fromkeys(ONLINE_TIMES, np.nan)
     return dict(zip(ONLINE_TIMES, (*aladin_seconds(log), *aladin_split(log)), strict=True))
+
+
+def inprocess_systems(params: dict) -> list[str]:
+    """The systems `run_inprocess` runs the book's ALADIN on (in-process, no latency, the chapter's round limit) with
+    the chapter's parameters ``params``, in the order it first runs them: every one of ``systems`` when ``modes``
+    holds "inprocess", and every growth, KKT and ADMM system, each of which it runs with the book's ALADIN too.
+    Chapter 09 reads its ALADIN rows from these runs and checks its ``system`` against them before a kernel starts
+    (`forlab.studies.ch09_comparison.check_params`)."""
+    systems = params["systems"]
+    admm = systems if params["admm_system"] == ADMM_ALL else [params["admm_system"]]
+    main = systems if "inprocess" in params["modes"] else []
+    return list(dict.fromkeys([*main, *params["growth_systems"], *params["kkt_systems"], *admm]))
 
 
 def run_inprocess(record: Recorder, nets: dict, parts: dict, ref: dict, systems: list[str], modes: list[str],
