@@ -877,3 +877,14 @@ def test_the_benchmark_figure_draws_p2_as_p2_and_keeps_two_systems_of_one_size_a
         lo, hi = ax.get_xlim()
         assert lo < min(places.values()) and max(places.values()) < hi
     plt.close(fig)
+
+
+def test_a_scheduler_that_is_no_address_is_refused_before_a_kernel_starts():
+    """Review R1, item 2 (chapter 06 as chapters 03, 05, 07 and 12): the connection's own rule
+    (`forlab.book.parallel.check_address`) in the chapter's check."""
+    from forlab.book import parallel
+
+    with pytest.raises(ValueError, match=r"^scheduler must look like 'tcp://host:8786' "
+                                         rf".*\({re.escape(parallel.NO_SCHEDULER)}\), got 'nope'$"):
+        ch06.check_params({**TINY, "scheduler": "nope"})
+    ch06.check_params({**TINY, "scheduler": "tcp://127.0.0.1:8786"})

@@ -95,6 +95,7 @@ def check_params(params: dict) -> None:
     _check_training(params)
     _check_sweep_sizes(params)
     _check_systems(params["systems"])
+    parallel.check_address(params["scheduler"], name="scheduler", empty=parallel.NO_SCHEDULER)
 
 
 def _check_training(params: dict) -> None:
