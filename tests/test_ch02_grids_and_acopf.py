@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from figure_colours import drawn_colours, method_colours
 from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, plots, provenance, store
@@ -634,19 +635,6 @@ def test_scaling_labels_cover_no_marker_or_line_and_stand_nearest_their_solve(ar
         assert (label, x, y) == own or (row.kind == "study system" and led), name
 
 
-def _drawn_colours(fig) -> set[str]:
-    """The colours (hex) of every line, marker, collection and patch of ``fig``'s axes (unfilled ones left out)."""
-    from matplotlib.colors import to_hex, to_rgba_array
-
-    found = []
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            found += [line.get_color(), line.get_markerfacecolor(), line.get_markeredgecolor()]
-        for artist in [*ax.collections, *ax.patches]:
-            found += [artist.get_facecolor(), artist.get_edgecolor()]
-    return {to_hex(c, keep_alpha=False) for colours in found for c in to_rgba_array(colours) if c[3] > 0}
-
-
 def test_the_chapters_figures_draw_no_category_in_a_methods_colour(archived):
     """Review R2, item 2: Fig. 3 drew forlab's solve in P1's blue, its build in P2's orange and the fit in blue, and
     Fig. 5's size classes (and its left panel's points and target band) were tab10's first colours, the colours a
@@ -654,9 +642,9 @@ def test_the_chapters_figures_draw_no_category_in_a_methods_colour(archived):
     line and the text are black in every chapter)."""
     from matplotlib.colors import to_hex
 
-    methods = {to_hex(plots.METHOD_STYLE[m]["color"]) for m in ("P1", "P2", "P3")}
+    methods = method_colours()
     for fig in (ch02.scaling_figure(archived), ch02.pglib_figure(archived)):
-        drawn = _drawn_colours(fig)
+        drawn = drawn_colours(fig)
         assert drawn and not drawn & methods, drawn & methods
     solves = [line for line in ch02.scaling_figure(archived).axes[0].get_lines()
               if line.get_label().startswith("forlab solve")]

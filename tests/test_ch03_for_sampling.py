@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from figure_colours import drawn_colours, method_colours
 from notebook_cells import prose_of, sources, tables_back_to_back
 
 from forlab.book import anchors, runner, store
@@ -350,19 +351,6 @@ def test_figures(archived):
     assert len(ch03.coverage_figure(ch03.coverage_table(archived)).axes) == 2
 
 
-def _drawn_colours(fig) -> set[str]:
-    """The colours (hex) of every line, marker, collection and patch of ``fig``'s axes (unfilled ones left out)."""
-    from matplotlib.colors import to_hex, to_rgba_array
-
-    found = []
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            found += [line.get_color(), line.get_markerfacecolor(), line.get_markeredgecolor()]
-        for artist in [*ax.collections, *ax.patches]:
-            found += [artist.get_facecolor(), artist.get_edgecolor()]
-    return {to_hex(c, keep_alpha=False) for colours in found for c in to_rgba_array(colours) if c[3] > 0}
-
-
 def test_the_figures_draw_no_category_in_a_methods_colour(archived):
     """Review R2, item 2: Fig. 6 drew the support points in P1's blue and the projections in P2's orange, Figs. 7 and
     8 the slice levels and variants in tab10's C0 to C5 (P1, P2, P3 among them). They are
@@ -372,13 +360,13 @@ def test_the_figures_draw_no_category_in_a_methods_colour(archived):
 
     from forlab.book import plots
 
-    methods = {to_hex(plots.METHOD_STYLE[m]["color"]) for m in ("P1", "P2", "P3")}
+    methods = method_colours()
     dss = list(archived.ds.values)
     figures = {"regions": ch03.for_regions_3d(archived, dss), "slices": ch03.pq_slices(archived, dss),
                "variants": ch03.variant_outlines(archived),
                "coverage": ch03.coverage_figure(ch03.coverage_table(archived))}
     for name, fig in figures.items():
-        drawn = _drawn_colours(fig)
+        drawn = drawn_colours(fig)
         assert drawn and not drawn & methods, (name, drawn & methods)
     turn = ch03.for_regions_interactive(archived, dss)
     traced = {to_hex(t.marker.color) for t in turn.data if t.type == "scatter3d"} | {

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from figure_colours import method_colours
 from notebook_cells import code_of, sources
 
 from forlab.book import plots, runner, store
@@ -511,13 +512,6 @@ def test_the_summary_leads_with_the_more_precise_volume_and_counts_the_disagreem
     assert ch04.volume_summary(info.drop(columns="hull_volume_kept")).startswith(f"The offers keep {kept[:-1]} of")
 
 
-def _method_colours() -> set[str]:
-    """The colours of P1, P2 and P3 (`plots.METHOD_STYLE`; the integrated AC-OPF's black is also the neutral)."""
-    from matplotlib.colors import to_hex
-
-    return {to_hex(s["color"]) for m, s in plots.METHOD_STYLE.items() if m != "integrated"}
-
-
 def test_the_level_sets_draw_their_test_points_in_no_methods_colour(archived):
     """Review R2, item 2: the feasible test points of Fig. 10 were green, P3's colour; they are now drawn in a colour
     of `plots.category_colours`, and no marker of the figure has a method's colour (the shaded region and its edge
@@ -529,7 +523,7 @@ def test_the_level_sets_draw_their_test_points_in_no_methods_colour(archived):
     assert to_hex(ch04.FEASIBLE_POINT["color"]) in plots.category_colours(2)
     for ax in fig.axes:
         markers = [ln for ln in ax.lines if ln.get_marker() not in ("None", "", None)]
-        assert {to_hex(ln.get_markerfacecolor()) for ln in markers}.isdisjoint(_method_colours())
+        assert {to_hex(ln.get_markerfacecolor()) for ln in markers}.isdisjoint(method_colours())
         assert any(to_hex(ln.get_color()) == to_hex(ch04.FEASIBLE_POINT["color"]) for ln in markers)
     keys = {t.get_text(): h for t, h in zip(fig.legends[0].get_texts(), fig.legends[0].legend_handles)}
     assert to_hex(keys["test point, feasible"].get_color()) == to_hex(ch04.FEASIBLE_POINT["color"])
@@ -580,7 +574,7 @@ def test_the_volume_figure_draws_every_interval_and_its_miss(archived):
         assert len(hull) == 1 and hull[0].get_xdata()[0] == pytest.approx(100 * info.loc[ds].hull_volume_kept)
     red = sum(to_hex(b.lines[0].get_color()) == to_hex("tab:red") for b in bars)
     assert red == int((~agree.inside.astype(bool)).sum()) > 0  # the misses the text counts
-    assert not {to_hex(b.lines[0].get_color()) for b in bars} & _method_colours()
+    assert not {to_hex(b.lines[0].get_color()) for b in bars} & method_colours()
     words = [t.get_text() for t in fig.legends[0].get_texts()]
     assert len(words) == 3 and f"{ch04.CONFIDENCE_TEXT} interval misses it" in words[1]
     held = info.loc[["case9+case33bw/case33bw"]]  # its interval holds the hull share: no key for a miss
