@@ -360,3 +360,13 @@ def test_category_colours_are_distinct_and_none_is_a_methods():
         colours = plots.category_colours(n)
         assert len(colours) == n == len(set(colours))
         assert not methods & set(colours)
+
+
+def test_ungrouped_finds_what_the_book_does_not_group():
+    from printed_numbers import ungrouped
+
+    said = ("the integrated AC-OPF 1066 ms, 1 354 of 1 798 buses, 23159.3 ms, 0.00012 %, 1.5e-05 p.u., TS "
+            "`case1354pegase` (seed 2024), case1354pegase+case141, commit `a8f9d84` written 2026-12-06 14:50 UTC, "
+            "a8f9d84, `archive/12_many_dsos/1309e3171cb7.nc`, 999 MiB")
+    assert ungrouped(said) == ["1066", "23159"]
+    assert ungrouped("Intel(R) Xeon(R) Platinum 8375C, 2097 MiB", ids=["Platinum 8375C"]) == ["2097"]

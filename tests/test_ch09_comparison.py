@@ -930,6 +930,45 @@ def test_the_time_ratio_and_the_data_read_as_in_the_other_chapters(chapter):
     assert any(" " in v for v in said)  # ALADIN's mean over the systems runs past a thousand too
 
 
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(chapter, archived):
+    """Fix G1: the page grouped its kB and the sweep's buses (fix K2) and nothing else: the sweep's offline models
+    read "(`p2_n_samples` 1000 against `n_samples` 10000)" beside "10 666 buses", and a time, a ratio or a count of
+    cases past a thousand would have printed ungrouped too. Every number of the page that can reach a thousand takes
+    the one grouping, `forlab.book.tables.grouped` (chapter 12's check, `ungrouped`): no text or table the notebook
+    shows of the chapter's store built from the archived stores prints one without it."""
+    from printed_numbers import page_text, ungrouped
+
+    st = chapter
+    dflt, dflt_cases = ch09_comparison.from_store(st, "default"), ch09_comparison.from_store(st, "default_case")
+    sys_t, case_t = ch09_comparison.from_store(st, "sys"), ch09_comparison.from_store(st, "case")
+    sens_t, scale_t = ch09_comparison.from_store(st, "sens"), ch09_comparison.from_store(st, "scale")
+    pages, sys_pages = ch09_comparison.page_tables(dflt), ch09_comparison.page_tables(sys_t)
+    evidence = ch09_comparison.Evidence.from_store(st)
+    shown = [ch09_comparison.answer_text(st), ch09_comparison.sources_text(st),
+             ch09_comparison.common_load_text(dflt_cases), *pages.values(), ch09_comparison.missing_text(dflt),
+             ch09_comparison.negative_text(dflt), ch09_comparison.dash_text(dflt, pages),
+             ch09_comparison.runs_text(st, "default"), ch09_comparison.OWN_LOADS_LEAD,
+             ch09_comparison.own_loads_table(dflt_cases), ch09_comparison.reveal_text(),
+             ch09_comparison.common_load_text(case_t), *sys_pages.values(), ch09_comparison.missing_text(sys_t),
+             ch09_comparison.negative_text(sys_t), ch09_comparison.dash_text(sys_t, sys_pages),
+             ch09_comparison.runs_text(st, "paper"), ch09_comparison.own_loads_table(case_t),
+             ch09_comparison.p1_bound_text(st), ch09_comparison.rerun_text(st, sens_t),
+             ch09_comparison.sweep_text(st), ch12_many_dsos.paper_table(scale_t), ch12_many_dsos.paper_note(scale_t),
+             ch09_comparison.which_method_text(evidence, SYSTEM),
+             ch09_comparison.scale_reliability_text(scale_t, max_ds=evidence.scale_max_ds, found=evidence.found)]
+    machines = [a.attrs["cpu_model"] for a in archived.values() if "cpu_model" in a.attrs]
+    found = {i: ungrouped(page_text(s), ids=machines) for i, s in enumerate(shown)}
+    assert not {i: f for i, f in found.items() if f}, found
+    # the stores have such numbers where the page prints them: the check is not empty
+    sweep = evidence.found["scale"]["parameters"]
+    assert sweep["p2_n_samples"] >= 1000 and f"`p2_n_samples` {grouped(sweep['p2_n_samples'])} against" in \
+        ch09_comparison.sweep_text(st)
+    assert ch09_comparison._fit_value([2, 4, 6]) == "2, 4 and 6" and ch09_comparison._fit_value(10000) == "10 000"
+    # a table's count of cases and its times past a thousand, as a longer run would have them
+    wide = ch09_comparison.page_table(sys_t.iloc[:1].assign(cases=1200, solve_time_ms=1066.44),
+                                      {"cases": 0, "online (ms)": 1})
+    assert list(wide.iloc[0]) == ["1 200", "1 066.4"]
+
 def test_a_sweep_in_which_no_method_finished_ranks_none():
     rows = pd.DataFrame({"n_ds": [1, 1, 2, 2], "buses": [40, 40, 80, 80],
                          "method": ["integrated AC-OPF", "P1 FOR offer"] * 2,
@@ -1350,10 +1389,11 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     p1 = json.loads(archived["05_coordination"].attrs["parameters"])
     p2 = json.loads(archived["06_ml_surrogate"].attrs["parameters"])
     # review finding: both parameters named, the sweep's and the method chapter's
+    # (fix G1: their counts grouped by the book's one rule, "1 000 against `n_samples` 10 000")
     assert (f"P1's offer lighter than in the paper-scale run of {{doc}}`05_coordination` (`p1_n_directions` "
-            f"{p['p1_n_directions']} against `n_directions` {p1['n_directions']})") in answer
+            f"{grouped(p['p1_n_directions'])} against `n_directions` {grouped(p1['n_directions'])})") in answer
     assert (f"P2's surrogate lighter than in the paper-scale run of {{doc}}`06_ml_surrogate` (`p2_n_samples` "
-            f"{p['p2_n_samples']} against `n_samples` {p2['n_samples']}") in answer
+            f"{grouped(p['p2_n_samples'])} against `n_samples` {grouped(p2['n_samples'])}") in answer
     full = ch09_comparison.sweep_text(chapter)
     assert full.startswith(conditions.split(" Store of")[0]) and f"`p1_n_labelled` {p['p1_n_labelled']} against " \
         f"`n_labelled` {p1['n_labelled']}" in full and f"`p2_vertex_samples` {p['p2_vertex_samples']} against" in full

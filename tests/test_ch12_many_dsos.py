@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_cells import code_of, prose_of
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import anchors, plots, runner, store, units
 from forlab.book.tables import grouped, span
@@ -295,8 +296,8 @@ def test_the_answer_at_the_largest_size_says_what_p1s_time_assumes():
     assert text.startswith(f"**At the largest size, {n} DSs**, {ch12.METHODS[w.fastest]} was")
     p1 = t[(t.n_ds == n) & (t.method == "P1")].iloc[0]
     assert f"{p1.time_ratio:.2f}x ({p1.solve_time_s:.2f} s)" in text
-    assert f"({p1.dso_ms:.0f} ms of solver time), as if every DSO had its own machine" in text
-    assert f"took {p1.dso_parallel_ms:.0f} ms by the wall clock" in text
+    assert f"({grouped(p1.dso_ms)} ms of solver time), as if every DSO had its own machine" in text
+    assert f"took {grouped(p1.dso_parallel_ms)} ms by the wall clock" in text  # fix G1: "2 296 ms", not "2296 ms"
     assert f"{P3} not run" in text
     # P1 timed by the wall clock of its DSOs on the workers: TSO + all DSOs, over the same integrated AC-OPF
     on_workers = (p1.solve_time_s + (p1.dso_parallel_ms - p1.dso_ms) / 1e3) / p1.integrated_solve_time_s
@@ -1100,8 +1101,9 @@ def test_the_conditions_are_read_from_the_store():
     big = store.open_path(PAPER)
     p = json.loads(big.attrs["parameters"])
     text = ch12.conditions_text(big)
-    for said in (f"TS `{p['ts']}`", f"seed {p['seed']}", f"the fastest of {p['repeats']} (`repeats`)",
-                 f"{p['p1_n_directions']} sampling directions", f"{p['p2_n_samples']} samples (`p2_n_samples`)",
+    for said in (f"TS `{p['ts']}`", f"seed {p['seed']}", f"the fastest of {grouped(p['repeats'])} (`repeats`)",
+                 f"{grouped(p['p1_n_directions'])} sampling directions",
+                 f"{grouped(p['p2_n_samples'])} samples (`p2_n_samples`)",  # fix G1: "1 000 samples", not "1000"
                  f"{big.attrs['cpu_count']} cores", f"on {p['n_workers']} Dask workers",
                  f"32 and 112 DSs ({span(ch12.sizes(big).buses, grouped, ' buses')})"):
         assert said in text, said
@@ -1255,6 +1257,29 @@ def test_thousands_are_grouped_by_the_books_one_rule():
         counts = re.findall(r"(\d[\d ]*) buses", text)
         assert counts and all(c == grouped(int(c.replace(" ", ""))) for c in counts), text
 
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
+    """Fix G1: the page grouped its buses and kB (fix K2 #2) and nothing else, so a sentence read "the integrated
+    AC-OPF 1066 ms" beside "1 354 of the system's 1 798 buses", a table row "5300" MiB beside "10 666" buses and
+    ALADIN's online time "23159.3" ms. Every number of the page that can reach a thousand (times in ms and s, MiB,
+    iterations, rounds, samples, kB, buses) takes the one grouping, `forlab.book.tables.grouped`: no text or table
+    the notebook shows of the archived paper-scale store (both its sections) prints one without it."""
+    big = store.open_path(PAPER)
+    runs = ch12.frame(big)
+    shown = [ch12.paper_text(big), ch12.conditions_text(big), *ch12.paper_tables(runs), ch12.paper_note(runs),
+             ch12.largest_size_text(runs, ch12.PAPER_FIGURE), ch12.noise_text(runs), ch12.accuracy_tie_text(),
+             ch12.winners_text(runs, titled=True), ch12.store_text(big), *ch12.size_tables(big),
+             *ch12.run_tables(runs), ch12.dash_text(runs), *ch12.dispatch_tables(runs), ch12.dispatch_note(runs),
+             ch12.growth_text(runs), ch12.failures_text(runs), ch12.p2_text(runs), *ch12.target_tables(big),
+             ch12.deviation_text(big), ch12.missed_text(big), ch12.iterations_text(big), ch12.p3_text(runs),
+             ch12.profile_text(runner.profile_params("12_many_dsos", "paper"))]
+    found = {i: ungrouped(page_text(s), ids=[big.attrs.get("cpu_model", "")]) for i, s in enumerate(shown)}
+    assert not {i: f for i, f in found.items() if f}, found
+    # the store has such numbers where the page prints them: the check is not empty
+    s = ch12.sizes(big)
+    assert (s.peak_mib >= 1000).any() and (runs.solve_time_s >= 1).any() and (runs.dso_parallel_ms >= 1000).any()
+    assert f"{grouped(s.peak_mib.max())} MiB" in ch12.store_text(big)
+    assert ch12.duration(1204.5) == "1 204.50 s" and ch12.duration(0.0746) == "74.6 ms"
 
 def test_the_time_ratio_is_headed_by_its_one_name():
     """Fix K2 #1: the two tables and the notes typed "online / integrated"; they take `forlab.book.names.TIME_RATIO`,

@@ -332,7 +332,7 @@ def _loads_words(cases: pd.DataFrame) -> str:
     if load.nunique() <= 4:
         return f"at {listed(pct)} %"
     per = cases.groupby("system").size()
-    n = str(per.iloc[0]) if per.nunique() == 1 else f"{per.min()} to {per.max()}"
+    n = span(per, grouped)  # one count where every system ran as many
     return f"over {n} load scenarios{' per system' if len(per) > 1 else ''}, {pct[0]} to {pct[-1]} %"
 
 
@@ -436,18 +436,15 @@ def printed(table: pd.DataFrame) -> pd.DataFrame:
 
 
 PAGE_TABLES = {
-    "accuracy": {"cases": None, "status": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4},
+    "accuracy": {"cases": 0, "status": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4},
     "feasibility": {"|deviation|, feasible (%)": 4, "feasible after T+D PF (%)": 1},
     "time": {"TSO (ms)": 1, "DSO (ms)": 1, "online (ms)": 1, "online wall (ms)": 1, "integrated AC-OPF (ms)": 1},
     "effort": {PRINTED["time_ratio"]: 2, PRINTED["baseline_spread"]: 2, "offline (s)": 1, "rounds": 0,
                PRINTED["kB"]: 1},
 }
 """The tables a page shows of a per-system table (`printed` columns -> digits; None: shown as it is), so that none
-is wider than the book's column."""
-
-GROUPED = (PRINTED["kB"],)
-"""The `printed` columns whose thousands a page table groups (`forlab.book.tables.grouped`): the data exchanged,
-whose ALADIN rows run past 1 000 kB, grouped as chapter 12's tables group theirs and its buses."""
+is wider than the book's column. `page_table` groups the thousands of every number it formats
+(`forlab.book.tables.grouped`), counts of cases, times, rounds and kB alike, as chapter 12's tables group theirs."""
 
 PAGE_HEADERS = {"feasible after T+D PF (%)": "feasible (%)",
                 "|deviation|, feasible (%)": "mean |deviation|, feasible cases (%)",
@@ -465,7 +462,8 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
     given as they are) of a per-system table:
     the columns and numbers of `printed`, as text with fixed digits, rows grouped by system (methods by their full
     names, `METHOD_NAMES`, in that order), and "–" where a method has no value (a failed case's deviation, or a
-    field the store it came from does not hold: `missing_text` says which). "feasible (%)" is the share of cases
+    field the store it came from does not hold: `missing_text` says which), thousands grouped
+    (`forlab.book.tables.grouped`: "4 380.4" kB, "1 066.4" ms). "feasible (%)" is the share of cases
     whose dispatch is feasible in the T+D power flow. The system names may break after each "+", as in every
     other table of the book (`forlab.book.tables.page_index`): whole, the longest of them widened the table past the
     book's column."""
@@ -478,9 +476,8 @@ def page_table(table: pd.DataFrame, part: str | dict) -> pd.DataFrame:
     t["load (%)"] = t["load (%)"].str.replace("-", "\u2011")  # a non-breaking hyphen: "60-100" stays on one line
     for c, d in digits.items():
         if d is not None:
-            text = grouped if c in GROUPED else (lambda v, n: f"{v:.{n}f}")
             # a whole number with 0 digits, else one digit (a mean of rounds may lie between two)
-            t[c] = [np.nan if not np.isfinite(v) else text(v, d if d or v == round(v) else 1)
+            t[c] = [np.nan if not np.isfinite(v) else grouped(v, d if d or v == round(v) else 1)
                     for v in t[c].astype(float)]
     shown = printable(t, {c: PAGE_HEADERS.get(c, c) for c in digits})
     shown.index = _page_rows(shown.index.get_level_values("system"), shown.index.get_level_values("method"))
@@ -509,8 +506,8 @@ def missing_text(table: pd.DataFrame) -> str:
         if gone:
             lines.append(f"- {m}: {', '.join(gone)}: {NOT_IN_STORE} (written before the outcome record).")
         if g.failed.sum():
-            lines.append(f"- {m}: {int(g.failed.sum())} of {int(g.cases.sum())} case(s) failed; a failed case has no "
-                         "deviation and counts as infeasible.")
+            lines.append(f"- {m}: {grouped(g.failed.sum())} of {grouped(g.cases.sum())} case(s) failed; a failed case "
+                         "has no deviation and counts as infeasible.")
     return "\n".join(lines)
 
 
@@ -574,15 +571,15 @@ def _p1_above(cases: pd.DataFrame, bound: float) -> str:
     worst = (f", the largest {above.deviation.max():.4f} % on {above.system[above.deviation.idxmax()]}"
              if len(above) else "")
     if high.empty:
-        return f"{len(above)} of {len(cases)} cases above it{worst}; no system's mean above it"
+        return f"{grouped(len(above))} of {grouped(len(cases))} cases above it{worst}; no system's mean above it"
     if (high["size"] > 1).all():
         per_system = "systems whose mean lies above it: " + "; ".join(f"{k}, {r['mean']:.4f} %"
                                                                        for k, r in high.iterrows())
     else:
-        what = {k: "its one case" if r["size"] == 1 else f"mean of its {int(r['size'])} cases"
+        what = {k: "its one case" if r["size"] == 1 else f"mean of its {grouped(r['size'])} cases"
                 for k, r in high.iterrows()}
         per_system = "systems above it: " + "; ".join(f"{k}, {what[k]} {r['mean']:.4f} %" for k, r in high.iterrows())
-    return f"{len(above)} of {len(cases)} cases above it{worst}; {per_system}"
+    return f"{grouped(len(above))} of {grouped(len(cases))} cases above it{worst}; {per_system}"
 
 
 def p1_bound_text(st: xr.Dataset) -> str:
@@ -1240,8 +1237,11 @@ def _fit_defaults(method: str) -> dict:
 
 
 def _fit_value(v) -> str:
-    """A setting's value as the prose says it: a list of degrees as "2, 4 and 6", a number as it is."""
-    return listed(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    """A setting's value as the prose says it: a list of degrees as "2, 4 and 6", a whole number with its thousands
+    grouped (`forlab.book.tables.grouped`: "10 000" samples), anything else as it is."""
+    if isinstance(v, (list, tuple)):
+        return listed(map(_fit_value, v))
+    return grouped(v) if isinstance(v, int) and not isinstance(v, bool) else str(v)
 
 FIT_WHAT = {METHOD_NAMES[0]: "offer", METHOD_NAMES[1]: "surrogate"}
 """What each method of `FIT_SIZES` fits offline, as `rerun_text` names it."""
@@ -1359,10 +1359,10 @@ def _repeats_text(found: dict) -> tuple[str, bool]:
     for method, name in TIMING_REPEATS.items():
         chapter = PROFILES[method.split(" ")[0]][0]
         n = (found.get(PROFILE_SOURCES[method.split(" ")[0]]) or {}).get("parameters", {}).get(name)
-        own.append(f"{n} in {{doc}}`{chapter}` (`{name}`)" if n is not None
+        own.append(f"{grouped(n)} in {{doc}}`{chapter}` (`{name}`)" if n is not None
                    else f"an unknown number in {{doc}}`{chapter}` (its store does not keep `{name}`)")
         differ = differ or (n is not None and n != here)
-    said = (f"takes each solve's time as the fastest of {here} repeats (`{SENS_REPEATS}`) "
+    said = (f"takes each solve's time as the fastest of {grouped(here)} repeats (`{SENS_REPEATS}`) "
             f"{'against' if differ else 'as'} {listed(own)}")
     return said, differ
 
@@ -1371,7 +1371,8 @@ def _ratio_text(gaps: pd.DataFrame, other_repeats: bool = False) -> str:
     """Markdown: the two runs' online times over their own integrated AC-OPF, case by case (`rerun_gaps`), and what
     that spread means for a ratio read off one run; ``other_repeats``: the runs take their times as the fastest of
     different numbers of repeats (`_repeats_text`), which is said among the causes."""
-    items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {r.sensitivity_ratio:.2f}x against {r.default_ratio:.2f}x"
+    items = [f"{r.method.split(' ')[0]} at {r.variant_label}: {grouped(r.sensitivity_ratio, 2)}x against "
+             f"{grouped(r.default_ratio, 2)}x"
              for r in gaps.itertuples() if np.isfinite(r.sensitivity_ratio) and np.isfinite(r.default_ratio)]
     if not items:
         return ""
@@ -1488,7 +1489,7 @@ def _offline_line(mean: pd.DataFrame) -> str:
     def part(m: str, r) -> str:
         if not np.isfinite(r.offline):
             return f"{m} {_unmeasured(r, 'not recorded')}"
-        return f"{m} none" if r.offline == 0 else f"{m} {r.offline:.1f} s {OFFLINE_UNIT.get(m, '')}".rstrip()
+        return f"{m} none" if r.offline == 0 else f"{m} {grouped(r.offline, 1)} s {OFFLINE_UNIT.get(m, '')}".rstrip()
 
     none = mean.offline.eq(0).any()
     return ("- **When the DS changes often** (topology, forecasts): offline preparation "
@@ -1589,8 +1590,8 @@ def runs_text(st: xr.Dataset, which: str = "paper") -> str:
     spread = _yardstick_spread(table)
     worst = spread.idxmax()
     return (f"{text} Beside the ratios, the integrated AC-OPF's largest time over its smallest among these runs on "
-            f"the same system (up to {spread[worst]:.2f}, on {worst}): two methods' ratios closer than that factor "
-            "are not told apart by these runs.")
+            f"the same system (up to {grouped(spread[worst], 2)}, on {worst}): two methods' ratios closer than that "
+            "factor are not told apart by these runs.")
 
 
 HELD = "that of a TSO held to a polytope that accepts hardly any of the DS's feasible inputs"
@@ -1619,10 +1620,10 @@ def _narrow_clause(src: pd.DataFrame, narrow: pd.DataFrame | None) -> str:
     held = _narrow_rows(src, narrow)
     if held.empty:
         return ""
-    named = listed(f"{r.system} ({r.time_ratio:.2f}x; {_accepts(narrow, r.system)})" for r in held.itertuples())
+    named = listed(f"{r.system} ({grouped(r.time_ratio, 2)}x; {_accepts(narrow, r.system)})" for r in held.itertuples())
     p2 = src[src.method == METHOD_NAMES[1]]
     rest = p2[~p2.system.isin(narrow.system)].time_ratio
-    other = f"; over the other systems its mean is {rest.mean():.2f}x" if len(rest) else ""
+    other = f"; over the other systems its mean is {grouped(rest.mean(), 2)}x" if len(rest) else ""
     return (f" {METHOD_NAMES[1]}'s ratio on {named} is {HELD}, a smaller problem than the DS offers "
             f"({{doc}}`06_ml_surrogate`){other}.")
 
@@ -1931,7 +1932,7 @@ def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str
     offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
     models = scale_models_text(found, short=True)
     lead = float(dev.iloc[1] - dev.iloc[0])
-    times = listed(f"{m} {offline[m]:.1f} s" for m in offline.index) if len(offline) else ""
+    times = listed(f"{m} {grouped(offline[m], 1)} s" for m in offline.index) if len(offline) else ""
     said = [f"The offline times (all DSOs' offline work as it ran on that machine) are {times}"] if times else []
     if models:
         said.append(f"{'these numbers and the deviations' if said else 'The deviations'} come from the sweep's "
@@ -2219,8 +2220,8 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
     fast = timed.idxmin()
     return [
         _accuracy_line(src, mean, scope),
-        f"- **When the online step must be fast**: {fast}, online solver time {timed[fast]:.2f}x the integrated "
-        f"AC-OPF; " + ", ".join(f"{m} {r:.2f}x" for m, r in timed.drop(fast).items())
+        f"- **When the online step must be fast**: {fast}, online solver time {grouped(timed[fast], 2)}x the "
+        f"integrated AC-OPF; " + ", ".join(f"{m} {grouped(r, 2)}x" for m, r in timed.drop(fast).items())
         + "".join(f"; {m}: no ratio, {_unmeasured(r, 'its integrated AC-OPF ' + NOT_IN_STORE)}"
                   for m, r in mean[mean.ratio.isna()].iterrows())
         + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
@@ -2230,7 +2231,7 @@ def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = 
         _data_line(mean),
         _offline_line(mean),
         "- **Feasibility after the T+D power flow**: "
-        + ", ".join(f"{m} {r.feas:.1f} % of cases ({int(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
+        + ", ".join(f"{m} {r.feas:.1f} % of cases ({grouped(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
                     .iterrows())
         + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + "."
         + _narrow_feasibility(src, narrow),

@@ -547,9 +547,13 @@ ONLINE_HEADERS = {"deviation_pct": "deviation (%)", "feasible": "feasible", "onl
 EFFORT_HEADERS = {"buses": "buses", "offline_time_s": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
 """The columns of the chapter's two tables (`outcome_tables`), each narrow enough for the text column."""
 
-GROUPED = ("buses", "kB")
-"""The columns whose thousands the chapter's tables group (`forlab.book.tables.grouped`, the rule of the anchors'
-bounds): the buses, which run to tens of thousands, and the kB exchanged, ALADIN's to hundreds of thousands."""
+
+def _fixed(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
+    """`forlab.book.tables.fixed_columns` of ``table`` with every column it formats grouped by the book's one grouping
+    of thousands (`forlab.book.tables.grouped`, the rule of the anchors' bounds): a number of these tables that can
+    reach a thousand (a time in ms or s, MiB, rounds, kB, buses) reads as the sentences and the bounds print it
+    ("1 066.4" ms beside "1 798" buses, not "1066.4"), whichever columns ran past a thousand so far."""
+    return fixed_columns(table, digits, group=tuple(digits))
 
 
 def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
@@ -575,7 +579,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     measured alike: with Dask workers P1's DSOs are timed on their workers one at a time, without messages, and
     P2's is its TSO's solve alone, while ALADIN's rounds include their communication and its regions run while the
     other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
-    (buses, offline time (s), rounds, kB; the buses and kB with their thousands grouped, `GROUPED`). "–" where a measure does not exist, by `paper_table`'s rule
+    (buses, offline time (s), rounds, kB; every number with its thousands grouped, `_fixed`). "–" where a measure
+    does not exist, by `paper_table`'s rule
     (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
     ratio = ratio_words(t)
@@ -584,8 +589,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     t = ch08.display_units(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
                                      ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
-    t = fixed_columns(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1,
-                          "buses": 0}, group=GROUPED)
+    t = _fixed(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1,
+                   "buses": 0})
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
@@ -633,8 +638,7 @@ def dispatch_table(t: pd.DataFrame) -> pd.DataFrame:
     p1 = t[(t.method == "P1") & (t.status == "ok")].set_index("n_ds")
     p1 = p1.assign(ratio=p1.dso_parallel_ms / p1.dso_ms,
                    offline_dso_max_s=p1.get("offline_dso_max_s", pd.Series(np.nan, index=p1.index)))
-    p1 = fixed_columns(p1, dict.fromkeys(("dso_ms", "dso_parallel_ms", "ratio", "offline_dso_max_s",
-                                          "offline_time_s"), 1))
+    p1 = _fixed(p1, dict.fromkeys(("dso_ms", "dso_parallel_ms", "ratio", "offline_dso_max_s", "offline_time_s"), 1))
     out = printable(p1, DISPATCH_HEADERS)
     out.index.name = "DSs"
     return out
@@ -653,7 +657,7 @@ def dispatch_note(t: pd.DataFrame) -> str:
     below = p1[p1.dso_parallel_ms < p1.dso_ms].sort_values("n_ds")
     if not len(below):
         return ""
-    sizes = ", ".join(f"{ds_count(int(r.n_ds))} ({r.dso_parallel_ms:.0f} against {r.dso_ms:.0f} ms)"
+    sizes = ", ".join(f"{ds_count(int(r.n_ds))} ({grouped(r.dso_parallel_ms)} against {grouped(r.dso_ms)} ms)"
                       for r in below.itertuples())
     return (f"Wall time below the slowest DSO's solver time at {sizes}: the two columns are separate runs of the "
             f"same dispatches (first each DSO's timed step, one DSO at a time, then the rounds sent at once, each "
@@ -668,19 +672,19 @@ def ds_count(n: int) -> str:
 
 def size_table(st: xr.Dataset) -> pd.DataFrame:
     """One row per N and its system (the index: a long system name wraps there, where pandas' HTML would cut a cell
-    of more than ``display.max_colwidth`` characters short): its buses (thousands grouped, `GROUPED`), build time
-    (s), peak memory (MiB) and the size's wall time (s); where the store has it, the integrated AC-OPF's solver time
-    before the methods and again after them (ms, "–" where a timing failed), the pairs `timing_noise` takes the
-    largest move of."""
+    of more than ``display.max_colwidth`` characters short): its buses, build time (s), peak memory (MiB) and the
+    size's wall time (s); where the store has it, the integrated AC-OPF's solver time before the methods and again
+    after them (ms, "–" where a timing failed), the pairs `timing_noise` takes the largest move of. Every number with
+    its thousands grouped (`forlab.book.tables.grouped`), as the other tables print theirs (`_fixed`)."""
     s = sizes(st)
     out = pd.DataFrame({"buses": s.buses.map(grouped), "DS buses": s.ds_buses.map(grouped),
-                        "build (s)": s.build_s.map("{:.1f}".format),
-                        "peak memory (MiB)": s.peak_mib.map("{:.0f}".format), "wall time (s)": s.wall_s.map("{:.0f}".format)})
+                        "build (s)": s.build_s.map(lambda v: grouped(v, 1)),
+                        "peak memory (MiB)": s.peak_mib.map(grouped), "wall time (s)": s.wall_s.map(grouped)})
     if "integrated_again_ms" in s:
         t = frame(st)
         ok = t[(t.method == "integrated") & (t.status == "ok")].set_index("n_ds").solve_time_s
         before = (1e3 * ok).reindex(s.n_ds).to_numpy(float)
-        out[AGAIN_HEADER] = [f"{a:.1f} / {b:.1f}" if np.isfinite(a) and np.isfinite(b) else "–"
+        out[AGAIN_HEADER] = [f"{grouped(a, 1)} / {grouped(b, 1)}" if np.isfinite(a) and np.isfinite(b) else "–"
                              for a, b in zip(before, s.integrated_again_ms.astype(float))]
     out.index = pd.MultiIndex.from_arrays([s.n_ds, s.system.map(wrappable)], names=["DSs", "system"])
     return out
@@ -715,24 +719,26 @@ def coded(t: pd.DataFrame) -> pd.DataFrame:
 
 def ratio_words(t: pd.DataFrame) -> pd.Series:
     """Per row of `frame` (methods by code or by name), the online solver time over the integrated AC-OPF's as a
-    table prints it: two decimals where the row is `comparable`, else why not (`why_not_compared`); NaN for the
-    integrated AC-OPF (no ratio to itself)."""
+    table prints it: two decimals (thousands grouped, `forlab.book.tables.grouped`) where the row is `comparable`,
+    else why not (`why_not_compared`); NaN for the integrated AC-OPF (no ratio to itself)."""
     t = coded(t)
-    words = [f"{r.time_ratio:.2f}" if good else why_not_compared(r) for r, good in zip(t.itertuples(), comparable(t))]
+    words = [grouped(r.time_ratio, 2) if good else why_not_compared(r)
+             for r, good in zip(t.itertuples(), comparable(t))]
     return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
 def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     """The table a paper would print, from the rows of `frame` (methods by code or by their full names, as chapter
-    09's copies have them): per size (N and its buses, thousands grouped as `GROUPED` has them) first the
-    integrated AC-OPF's row, then a row per method (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
+    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a row per method
+    (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
     size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all
     DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a
     result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed", "infeasible", "no
     yardstick") and shows "–" where it has no number, never a number: a run that did not finish has no time, rounds
     or data, one that is not `comparable` no deviation; the integrated AC-OPF's row has "–" where a value does not
     apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and its data, where it
-    has none); `paper_note` says what each word and dash stands for."""
+    has none); `paper_note` says what each word and dash stands for. Every number with its thousands grouped (`_fixed`,
+    `duration`), the buses too."""
     t = coded(t)
     own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
@@ -741,7 +747,7 @@ def paper_table(t: pd.DataFrame) -> pd.DataFrame:
     online = [duration(s) if np.isfinite(s) else np.nan for s in t.solve_time_s]
     t = t.assign(online=online, ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(), offline=t.offline_time_s,
                  kB=t.bytes_exchanged / 1e3)
-    t = fixed_columns(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1}, group=("kB",))  # buses: in the index
+    t = _fixed(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1})  # buses: in the index
     t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
     t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.map(grouped), t.method.map(METHODS)],
                                         names=["DSs", "buses", "method"])
@@ -837,25 +843,28 @@ def conditions(p: dict, attrs, n_ds, buses, head: str = "**Conditions** (read fr
     solver = f"; Ipopt {attrs['ipopt_version']} with {linear}" if "ipopt_version" in attrs else ""
     aladin = "P3" in p.get("methods", ("P3",))
     p3_runs = ("ALADIN run once per size, not repeated" if p["p3_repeats"] == 1
-               else f"ALADIN's online time the fastest of {p['p3_repeats']} runs, of those that ended as the first did")
-    repeats = f"every online solve and every integrated AC-OPF the fastest of {p['repeats']} (`repeats`)" + (
+               else f"ALADIN's online time the fastest of {grouped(p['p3_repeats'])} runs, of those that ended as "
+               "the first did")
+    repeats = f"every online solve and every integrated AC-OPF the fastest of {grouped(p['repeats'])} (`repeats`)" + (
         f", {p3_runs} (`p3_repeats`)" if aladin else "")
     text = (f"{head} TS `{p['ts']}` with DSs drawn from {listed([f'`{d}`' for d in p['pool']])} (seed {p['seed']}); "
             f"sizes {_ds_list(sorted(n_ds))} ({span(buses, grouped, ' buses')}), each run "
             f"{_point_words(point)}; {machine}{solver}. Repeats: "
             f"{repeats}.")
     if offline:
-        text += (f" Offline: P1's offer per DSO from {p['p1_n_directions']} sampling directions "
-                 f"(`p1_n_directions`), face grid {p['p1_face_grid']} (`p1_face_grid`), {p['p1_n_labelled']} labelled "
-                 f"and {p['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
-                 f"{p['p2_n_samples']} samples (`p2_n_samples`), {p['p2_facets']} facets (`p2_facets`), "
-                 f"{counted(p['p2_refine_rounds'], 'refinement round')} of {p['p2_refine_samples']} samples, "
-                 f"{counted(p['p2_certify_rounds'], 'certification round')} and {p['p2_vertex_samples']} vertex "
+        n = {k: grouped(p[k]) for k in ("p1_n_directions", "p1_face_grid", "p1_n_labelled", "p1_n_cost",
+                                        "p2_n_samples", "p2_facets", "p2_refine_samples", "p2_vertex_samples")}
+        text += (f" Offline: P1's offer per DSO from {n['p1_n_directions']} sampling directions "
+                 f"(`p1_n_directions`), face grid {n['p1_face_grid']} (`p1_face_grid`), {n['p1_n_labelled']} labelled "
+                 f"and {n['p1_n_cost']} cost samples (`p1_n_labelled`, `p1_n_cost`); P2's surrogate per DSO from "
+                 f"{n['p2_n_samples']} samples (`p2_n_samples`), {n['p2_facets']} facets (`p2_facets`), "
+                 f"{counted(p['p2_refine_rounds'], 'refinement round')} of {n['p2_refine_samples']} samples, "
+                 f"{counted(p['p2_certify_rounds'], 'certification round')} and {n['p2_vertex_samples']} vertex "
                  "samples "
                  f"(`p2_refine_rounds`, `p2_refine_samples`, `p2_certify_rounds`, `p2_vertex_samples`).")
     if aladin:
         start = P3_STARTS.get(p["p3_init"], f"the `{p['p3_init']}` start")
-        text += (f" ALADIN: at most {p['p3_max_iter']} rounds (`p3_max_iter`) from {start} "
+        text += (f" ALADIN: at most {grouped(p['p3_max_iter'])} rounds (`p3_max_iter`) from {start} "
                  f"(`p3_init = \"{p['p3_init']}\"`), run up to "
                  f"{ds_count(p['p3_max_ds']) if p['p3_max_ds'] else 'every size'} (`p3_max_ds`).")
     return text
@@ -1119,7 +1128,7 @@ def iterations_text(st: xr.Dataset) -> str:
     n = it.extra_pct.idxmax()
     a, extra = anchors.anchor("scaleout_p1_extra_iterations_pct"), it.extra_pct[n]
     return (f"The Ipopt-iteration target's figure is its worst size, {ds_count(int(n))}: there the TSO's FOR-based OPF "
-            f"took {it.tso[n]:.0f} Ipopt iterations against {it.ts[n]:.0f} of the TS-only AC-OPF "
+            f"took {grouped(it.tso[n])} Ipopt iterations against {grouped(it.ts[n])} of the TS-only AC-OPF "
             f"({_measured(abs(extra), 1, a.digits, a.unit)} {'more' if extra >= 0 else 'fewer'}).")
 
 
@@ -1140,7 +1149,7 @@ def missed_text(st: xr.Dataset) -> str:
         line = (f"- {METHODS[method]}, smallest reduction at {ds_count(int(r.n_ds))} "
                 f"({r.time_reduction_pct:.1f} %): {_online_share(r, method)}")
         if np.isfinite(r.tso_iterations):
-            line += (f", in {r.tso_iterations:.0f} Ipopt iterations against {s.ts_iterations[r.n_ds]:.0f} of "
+            line += (f", in {grouped(r.tso_iterations)} Ipopt iterations against {grouped(s.ts_iterations[r.n_ds])} of "
                      f"the TS-only AC-OPF")
         # the TSO's OPF holds the whole TS: where the TS is most of the system, no offer can make it much cheaper
         ts_buses = int(s.buses[r.n_ds] - s.ds_buses[r.n_ds])
@@ -1169,11 +1178,11 @@ def _online_share(r, method: str) -> str:
     integrated AC-OPF's. P2 has no online DSO step: its online time is the TSO's OPF, and a share of it would say
     nothing."""
     online = 1e3 * r.solve_time_s  # ms, as the sentence says it
-    times = f"the integrated AC-OPF {1e3 * r.integrated_solve_time_s:.0f} ms"
+    times = f"the integrated AC-OPF {grouped(1e3 * r.integrated_solve_time_s)} ms"
     if method == "P1":
         return (f"the TSO's OPF takes {100 * r.tso_ms / online:.0f} % of the online solver time "
-                f"({r.tso_ms:.0f} of {online:.0f} ms; {times})")
-    return f"the online solver time is the TSO's OPF alone ({online:.0f} ms; {times})"
+                f"({grouped(r.tso_ms)} of {grouped(online)} ms; {times})")
+    return f"the online solver time is the TSO's OPF alone ({grouped(online)} ms; {times})"
 
 
 def _measured(value: float, n: int, digits: int, unit: str = "") -> str:
@@ -1450,8 +1459,9 @@ def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
 
 def duration(seconds: float) -> str:
     """A solver time as the page prints it: in ms with one decimal below a second ("74.6 ms", where two decimals of
-    a second would hide the ratios beside it), else in s with two ("2.37 s")."""
-    return f"{1e3 * seconds:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    a second would hide the ratios beside it), else in s with two ("2.37 s", "1 204.50 s": thousands grouped,
+    `forlab.book.tables.grouped`)."""
+    return f"{grouped(1e3 * seconds, 1)} ms" if seconds < 1 else f"{grouped(seconds, 2)} s"
 
 
 def _size_entry(r, good: bool) -> str:
@@ -1459,7 +1469,7 @@ def _size_entry(r, good: bool) -> str:
     `comparable` (``good``), else why it has none."""
     if not good:
         return f"{METHODS[r.method]} {why_not_compared(r)}"
-    return (f"{METHODS[r.method]} {r.time_ratio:.2f}x ({duration(r.solve_time_s)}){narrow_words(r)}, "
+    return (f"{METHODS[r.method]} {grouped(r.time_ratio, 2)}x ({duration(r.solve_time_s)}){narrow_words(r)}, "
             f"{fixed([abs(r.deviation_pct)], 4)[0]} %")
 
 
@@ -1472,9 +1482,9 @@ def _p1_machines(at: pd.DataFrame, w) -> str:
     if p1.empty or not np.isfinite(p1.dso_parallel_ms.iloc[0]):
         return ""
     r = p1.iloc[0]
-    return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({r.dso_ms:.0f} ms of solver "
+    return (f" The FOR offer's (P1's) online time counts its slowest DSO's dispatch ({grouped(r.dso_ms)} ms of solver "
             f"time), as if every DSO had its own machine, the book's one rule for parallel parts. On this run's "
-            f"workers all its DSOs' dispatches together took {r.dso_parallel_ms:.0f} ms by the wall clock, the "
+            f"workers all its DSOs' dispatches together took {grouped(r.dso_parallel_ms)} ms by the wall clock, the "
             f"workers' turns and Dask's messages included (the table of P1's DSO work gives both per size)."
             + (f" {workers_verdict(w)}" if w.workers_fastest else ""))
 
@@ -1494,12 +1504,12 @@ def workers_verdict(w, clause: bool = False, workers: str = "this run's workers"
     # a tie is a set of methods: which of them a row names first says nothing, so two ties of the same methods agree
     holds = {w.workers_fastest, *w.workers_tied} == {w.fastest, *(getattr(w, "tied_fastest", ()) or ())}
     if clause:
-        return (f"P1 timed by the wall clock of all its DSOs on {workers}: {w.p1_workers_ratio:.2f}x, "
+        return (f"P1 timed by the wall clock of all its DSOs on {workers}: {grouped(w.p1_workers_ratio, 2)}x, "
                 f"{who}, {'the same verdict' if holds else 'another verdict'}")
     verdict = (f"the verdict holds on {workers} too" if holds
                else f"the verdict holds only with a machine per DSO, not on {workers}")
     return (f"Timed with that wall time in place of its slowest DSO's solver time, P1's online time would be "
-            f"{w.p1_workers_ratio:.2f}x the integrated AC-OPF's, {who}: {verdict}.")
+            f"{grouped(w.p1_workers_ratio, 2)}x the integrated AC-OPF's, {who}: {verdict}.")
 
 
 WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose every solve succeeded and whose dispatch "
@@ -1522,13 +1532,14 @@ def winners_text(t: pd.DataFrame, titled: bool = False) -> str:
         workers = f"; {workers_verdict(r, clause=True)}" if r.workers_fastest else ""
         if r.tied_fastest:
             fastest = (f"fastest online tied within the timing noise ({percent(r.noise)}): "
-                       + ", ".join(f"{METHODS[m]} {ratios[(r.n_ds, m)]:.2f}x" for m in (r.fastest, *r.tied_fastest))
+                       + ", ".join(f"{METHODS[m]} {grouped(ratios[(r.n_ds, m)], 2)}x"
+                                   for m in (r.fastest, *r.tied_fastest))
                        + f" the integrated AC-OPF's solver time{f' ({workers[2:]})' if workers else ''}")
         else:
             beyond = f", more than the timing noise ({percent(r.noise)})" if np.isfinite(r.noise) and r.noise > 0 else ""
             ahead = f", its solver time {percent(r.lead)} below the next method's{beyond}" if np.isfinite(r.lead) else ""
-            fastest = (f"fastest online {METHODS[r.fastest]} ({r.fastest_ratio:.2f}x the integrated AC-OPF's solver "
-                       f"time{ahead}{workers})")
+            fastest = (f"fastest online {METHODS[r.fastest]} ({grouped(r.fastest_ratio, 2)}x the integrated AC-OPF's "
+                       f"solver time{ahead}{workers})")
         out.append(f"- **{ds_count(r.n_ds)}**: {fastest}; most accurate {_accuracy_words(r)}; "
                    f"{r.qualified} of the {counted(r.ran, 'method')} run there {'was' if r.qualified == 1 else 'were'} "
                    f"comparable{why}.")
@@ -1590,7 +1601,7 @@ def noise_text(t: pd.DataFrame) -> str:
             "AC-OPF was timed by the one rule before the methods ran and again after them, the methods' online times "
             "in between, and the noise is the largest relative move of that one solve, how far the faster timing lies "
             f"below the slower, a fraction of the slower (the form of a lead): at {ds_count(int(n.n))}, "
-            f"{n.first_ms:.1f} ms against {n.again_ms:.1f} ms. The store records "
+            f"{grouped(n.first_ms, 1)} ms against {grouped(n.again_ms, 1)} ms. The store records "
             "the machine's load only at the sweep's start and end, so the bound is what the machine did, not a "
             "controlled load.")
 
@@ -1683,7 +1694,7 @@ def p3_text(t: pd.DataFrame) -> str:
     if len(ok):
         fastest, slowest = (duration(s) for s in (ok.solve_time_s.min(), ok.solve_time_s.max()))
         took = fastest if fastest == slowest else f"{fastest} to {slowest}"
-        out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {span(ok.rounds, '.0f', ' rounds')}, "
+        out.append(f"In this store ALADIN stopped at {_ds_list(ok.n_ds)}, in {span(ok.rounds, grouped, ' rounds')}, "
                    f"one run taking {took} of online solver time (as the tables give it); " + (
                        f"its dispatch at {_ds_list(bad.n_ds)} is infeasible in the T+D power flow (the list of failed "
                        "and infeasible runs gives the limits it breaks)." if len(bad)
@@ -1858,9 +1869,9 @@ def store_text(st: xr.Dataset, commit: bool = True) -> str:
     named = f"; commit `{short_commit(st.attrs)}`" if commit else ""
     return (f"The store holds {counted(len(s), 'size')}, {span(s.n_ds, '.0f', ' DSs' if s.n_ds.max() > 1 else ' DS')} "
             f"({span(s.buses, grouped, ' buses')}{named}); the sweep took "
-            f"{st.attrs['sweep_wall_time_s'] / 60:.1f} min with a load average (1 min) of "
+            f"{grouped(st.attrs['sweep_wall_time_s'] / 60, 1)} min with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
-            f"{st.attrs['cpu_count']} cores; the largest peak memory was {s.peak_mib.max():.0f} MiB. "
+            f"{st.attrs['cpu_count']} cores; the largest peak memory was {grouped(s.peak_mib.max())} MiB. "
             + _warm_up_text(st, s))
 
 
@@ -1869,10 +1880,10 @@ def _warm_up_text(st: xr.Dataset, s: pd.DataFrame) -> str:
     (`forlab.grid.td.warm_up`): not in a store whose sweep warmed up first, which says how long that took."""
     if "warmup_wall_time_s" in st.attrs:
         return (f"Before the first size the sweep ran two power flows, untimed in the table, which paid the process's "
-                f"one-time compilation of pandapower's power flow ({st.attrs['warmup_wall_time_s']:.1f} s).")
+                f"one-time compilation of pandapower's power flow ({grouped(st.attrs['warmup_wall_time_s'], 1)} s).")
     first = s.sort_values("n_ds").iloc[0]
     return (f"This sweep did not warm up first: the build time of its first size ({int(first.n_ds)} "
-            f"DS{'' if int(first.n_ds) == 1 else 's'}, {first.build_s:.1f} s) carries the process's one-time "
+            f"DS{'' if int(first.n_ds) == 1 else 's'}, {grouped(first.build_s, 1)} s) carries the process's one-time "
             "compilation of pandapower's power flow (numba), which the later sizes do not pay.")
 
 
