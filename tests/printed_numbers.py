@@ -23,7 +23,7 @@ def ungrouped(text: str, ids=()) -> list[str]:
     part of "23159.3"), outside `_NOT_NUMBERS` and the strings ``ids`` (a CPU model: "Xeon 8375C"); a decimal's
     fraction ("0.00012") and an exponent ("1.5e-05") are no such number. Fix G1: the pages of chapters 09 and 12
     printed "the integrated AC-OPF 1066 ms" beside "1 354 of the system's 1 798 buses" in one sentence."""
-    for i in ids:
+    for i in filter(None, ids):  # an empty id would blank every gap between characters
         text = text.replace(i, " ")
     for pattern in _NOT_NUMBERS:
         text = pattern.sub(" ", text)

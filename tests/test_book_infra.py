@@ -85,6 +85,9 @@ def test_a_clipped_message_is_cut_at_a_word_boundary():
 def test_a_count_takes_the_number_of_its_noun():
     assert [tables.counted(n, "round") for n in (1, 11, 1.2, 0)] == ["1 round", "11 rounds", "1 round", "0 rounds"]
     assert tables.counted(np.int64(8), "DS") == "8 DSs"
+    # fix G2: a count from 1 000 on takes the book's one grouping ("1000 samples" stood beside "10 666 buses")
+    assert tables.counted(1000, "sample") == f"{tables.grouped(1000)} samples" != "1000 samples"
+    assert tables.counted(np.float64(12345.4), "round") == f"{tables.grouped(12345)} rounds"
 
 
 def test_a_list_reads_as_a_sentence_lists():
@@ -370,3 +373,11 @@ def test_ungrouped_finds_what_the_book_does_not_group():
             "a8f9d84, `archive/12_many_dsos/1309e3171cb7.nc`, 999 MiB")
     assert ungrouped(said) == ["1066", "23159"]
     assert ungrouped("Intel(R) Xeon(R) Platinum 8375C, 2097 MiB", ids=["Platinum 8375C"]) == ["2097"]
+
+
+def test_ungrouped_ignores_an_empty_id():
+    """Fix G2A's finding: an empty id (a store without a CPU model) blanked every gap between characters, so the
+    check passed on anything."""
+    from printed_numbers import ungrouped
+
+    assert ungrouped("took 1066 ms", ids=[""]) == ["1066"]

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from figure_colours import drawn_colours, method_colours
 from notebook_cells import captions_of, prose_of, sources, tables_back_to_back
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import anchors, plots, provenance, store
-from forlab.book.tables import listed, span
+from forlab.book.tables import THOUSANDS, grouped, listed, span
 from forlab.grid import cases, td
 from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
@@ -211,8 +212,9 @@ def test_archived_tables_and_text(archived):
             f"{1e3 * case9.forlab_build_time_s:.1f} ms; in this run ") in speed
     scaling = ch02.scaling_text(archived)
     # the fitted power law is math, its exponent printed inside it (no raw caret in the prose)
-    assert scaling.startswith("Over the 8 transmission cases from 9 to 1354 buses, the solver time $t$ grows roughly "
-                              "as $t \\propto n^{0.")
+    largest = grouped(ch02.frame(archived, "net").buses["case1354pegase"])  # fix G2: "1 354", as every count
+    assert scaling.startswith(f"Over the 8 transmission cases from 9 to {largest} buses, the solver time $t$ grows "
+                              "roughly as $t \\propto n^{0.")
     power = scaling.split("$t \\propto n^{")[1].split("}$")[0]
     assert "^0" not in scaling.replace(f"$t \\propto n^{{{power}}}$", "")
     assert re.search(r"solve in \d\.\dx \(case118\+case\S+\) to \d\.\dx \(case118\+case\S+\) the time the fit predicts "
@@ -221,7 +223,8 @@ def test_archived_tables_and_text(archived):
     paper = ch02.paper_table(archived)
     published = paper[paper["MATPOWER 8.1 runopf ($/h)"] != "–"]
     assert published["gap to MATPOWER (%)"].astype(float).abs().max() < 1e-3 and len(published) == 5
-    assert paper.loc["case9", "forlab ($/h)"] == "5,296.69"  # MATPOWER's optimum, reproduced to its two decimals
+    # MATPOWER's optimum, reproduced to its two decimals and grouped as the anchors print it (fix G2: "5,296.69")
+    assert paper.loc["case9", "forlab ($/h)"] == grouped(anchors.value("runopf_case9_usd_h"), 2)
     # one format for one quantity: the paper table prints the gap as the default run's table does (review finding)
     assert paper.loc["case30", "gap to MATPOWER (%)"] == f"{val.gap_to_published_pct['case30']:+.1e}"
     assert (paper.loc[paper["MATPOWER 8.1 runopf ($/h)"] == "–", "gap to MATPOWER (%)"] == "–").all()  # no NaN on the page
@@ -247,8 +250,9 @@ def test_archived_tables_and_text(archived):
     assert f"\n\nFrom `{archived.attrs['store_path']}` (commit `{commit}`, written " in text  # store.origin_text
     pg = ch02.speed(archived).loc["case1354pegase"]
     # review C, item 11: the times in ms as the tables beside the sentence print them (`TIME_DECIMALS`)
-    ms = {col: f"{ch02.TIME_FORMATS[col].format(1e3 * pg[col])} ms" for col in ch02.TIME_DECIMALS}
-    assert (f"case1354pegase solves to 74,069.35 \\$/h (MATPOWER 8.1 runopf: 74,069.35) in "
+    ms = {col: f"{grouped(1e3 * pg[col], d)} ms" for col, d in ch02.TIME_DECIMALS.items()}
+    assert (f"case1354pegase solves to {grouped(pg.forlab_objective, 2)} \\$/h (MATPOWER 8.1 runopf: "
+            f"{grouped(pg.published_objective, 2)}) in "
             f"{ms['forlab_solve_time_s']} from the power-flow start after a {ms['forlab_build_time_s']} build; a "
             f"warm-started re-solve takes {ms['forlab_warm_solve_time_s']}.") in text
     assert times.loc["case1354pegase", "solve (ms)"] + " ms" == ms["forlab_solve_time_s"]
@@ -268,8 +272,9 @@ def test_the_published_losses_are_printed_as_published(archived):
     shown = ch02.published_losses_table(archived)["published (kW)"]
     for grid, value in shown.items():
         anchor = anchors.published_losses(grid)
-        assert value == f"{anchor.value:,.{anchor.digits}f}"
-    assert shown["case118zh"] == "1,298.09" and shown["case136ma"] == "320.36" and shown["case69"] == "224.9"
+        assert value == grouped(anchor.value, anchor.digits)  # fix G2: the book's one grouping, not "1,298.09"
+    assert shown["case118zh"] == grouped(anchors.value("losses_case118zh_kw"), 2)
+    assert shown["case136ma"] == "320.36" and shown["case69"] == "224.9"
     bare = archived.copy()
     bare.attrs = {k: v for k, v in archived.attrs.items() if k != "anchors"}  # a store without its anchors
     assert ch02.published_losses_table(bare)["published (kW)"].equals(shown)
@@ -320,11 +325,13 @@ def test_pglib_readers_on_a_fresh_store(small):
     table = ch02.pglib_table(small)
     assert list(table.index) == ["case3_lmbd", "case5_pjm"]
     assert table.loc["case5_pjm", ch02.PGLIB_HEADERS["baseline_time_s"]] == "<1"
-    assert table.loc["case5_pjm", "PGLib baseline ($/h)"] == "17,552"  # as printed: five significant digits
+    baseline = ch02.pglib_validation(small).baseline_objective["pglib_opf_case5_pjm"]
+    assert table.loc["case5_pjm", "PGLib baseline ($/h)"] == grouped(baseline)  # as printed: five significant digits
     text = ch02.pglib_text(small)
     assert text.startswith("PGLib-OPF v23.07 (commit dc6be4b2")
     assert "**Objective.** 2 of 2 cases solve to within 0.01 %" in text and "or explained): **met**." in text
-    assert "No case above 1000 buses in this run" in text and "PowerModels.jl v0.19.9" in text
+    above = f"above {grouped(ch02.PGLIB_TIME_TARGET_BUSES)} buses"  # fix G2: "1 000", not "1000"
+    assert f"No case {above} in this run" in text and "PowerModels.jl v0.19.9" in text
     fig = ch02.pglib_figure(small)
     assert len(fig.axes) == 1 and fig.axes[0].get_xscale() == "log"  # no time panel: every published time is "<1"
 
@@ -341,7 +348,8 @@ def test_pglib_text_reports_failures_and_times(small):
     st["pglib_forlab_solve_time_s"][1] = 0.5
     text = ch02.pglib_text(st)
     assert "Not solved: case3_lmbd (Infeasible_Problem_Detected)" in text and "explained): **missed**." in text
-    assert "Above 1000 buses (1 cases) forlab's solve is below PowerModels' published time on 1 of 1" in text
+    assert (f"Above {grouped(ch02.PGLIB_TIME_TARGET_BUSES)} buses (1 cases) forlab's solve is below PowerModels' "
+            "published time on 1 of 1") in text
     assert "(forlab / PowerModels 0.10x to 0.10x): target **met**" in text  # a ratio, with its x as every other
     # absolute times from another machine and linear solver: the verdict says it only indicates
     assert text.endswith(ch02.PGLIB_TIME_CAVEAT) and "ma27 there, MUMPS here" in text
@@ -364,7 +372,8 @@ def test_archived_store_holds_the_pglib_run(archived):
     assert ch02.has_pglib(archived)
     text = ch02.pglib_text(archived)
     assert text.startswith(f"PGLib-OPF {pglib.version()}")
-    assert f"{len(pglib.case_names())} cases from 3 to 2869 buses" in text
+    largest = grouped(ch02.pglib_validation(archived).buses.max())  # fix G2: "2 869", not "2869"
+    assert f"{len(pglib.case_names())} cases from 3 to {largest} buses" in text
     # the folder is a selection of the library: the page says how much of it, and that the verdicts are on that
     n = len(pglib.case_names())
     assert (f"The folder holds {n} of the library's {len(pglib.baseline())} typical-condition cases (`BASELINE.md`); "
@@ -486,8 +495,10 @@ def test_replaced_load_is_the_ts_case_load_at_the_first_pcc(archived):
 def test_branch_limits_are_read_from_the_case_files(archived):
     text = ch02.branch_limits_text(archived)
     assert text.startswith("Every branch of the ") and "carries an apparent-power rating and an angle-difference" in text
-    assert ("limit the angle difference on no branch, and rate every branch of case9, case30 and case39, 1,432 of the "
-            "1,991 branches of case1354pegase and no branch of case14, case57, case118 and case300.") in text
+    pegase = ch02.branch_limits({"case1354pegase": cases.matpower_file("case1354pegase").read_text()}).iloc[0]
+    assert ("limit the angle difference on no branch, and rate every branch of case9, case30 and case39, "
+            f"{grouped(pegase.rated)} of the {grouped(pegase.branches)} branches of case1354pegase and no branch of "
+            "case14, case57, case118 and case300.") in text
 
 
 def test_the_solve_time_fit_is_over_the_transmission_cases(archived):
@@ -790,7 +801,9 @@ def test_the_validation_states_its_tolerance_and_which_rounded_optima_differ(arc
     of the power-flow check are reported where the store holds them, and said to be missing where it does not."""
     text = ch02.validation_text(archived)
     assert "within 0.01 % of MATPOWER's" in text and "MATPOWER prints the objective to two decimals" not in text
-    assert "differs in the last digit on case14 (8,081.52 against 8,081.53 \\$/h)." in text
+    val = ch02.validation(archived)
+    assert (f"differs in the last digit on case14 ({grouped(val.forlab_objective['case14'], 2)} against "
+            f"{grouped(val.published_objective['case14'], 2)} \\$/h).") in text
     older = archived.drop_vars(["net_forlab_pf_max_dva_degree", "net_forlab_pf_max_dp_slack_mw"], errors="ignore")
     assert "this store holds no angle or slack-power difference" in ch02.validation_text(older)
     newer = older.assign(net_forlab_pf_max_dva_degree=0 * older.net_forlab_pf_max_dvm_pu + 2e-9,
@@ -990,7 +1003,7 @@ def test_the_warm_re_solves_are_said_as_the_store_has_them(archived):
 def _numbers(column: pd.Series) -> pd.Series:
     """A printed column read back as a reader reads it: numbers without their thousands separators and "x", "–" as
     NaN, its index without the zero-width spaces that let a long name wrap."""
-    values = pd.to_numeric(column.astype(str).str.replace(",", "").str.rstrip("x"), errors="coerce")
+    values = pd.to_numeric(column.astype(str).str.replace(THOUSANDS, "").str.rstrip("x"), errors="coerce")
     return values.set_axis([str(n).replace("\u200b", "") for n in column.index])
 
 
@@ -1061,15 +1074,16 @@ def test_the_paper_scale_run_names_its_parameters(archived):
 
 def test_the_losses_print_alike_in_the_three_tables_of_the_grids(archived):
     """Review A, item 13: the ties table printed 1298.09, the published-losses table above it 1,298.09 and the grids
-    table 1,298.1 of one loss; all three print it through `LOSSES_FORMAT`."""
+    table 1,298.1 of one loss; all three print it through `LOSSES_FORMAT`, with the book's one grouping of thousands
+    (fix G2: no longer a comma)."""
     ties, grid = ch02.ties_table(archived), ch02.grids_table(archived)
     published = ch02.published_losses_table(archived)
     for name in published.index:
         assert ties.loc[name, "losses, radial (kW)"] == grid.loc[name, "losses (kW)"] == published.loc[
             name, "losses, this run (kW)"]
-    assert ties.loc["case118zh", "losses, radial (kW)"] == ch02.LOSSES_FORMAT.format(
-        ch02.grids(archived).losses_kw["case118zh"])
-    assert "," in ties.loc["case118zh", "losses, radial (kW)"]  # the thousands separator
+    assert ties.loc["case118zh", "losses, radial (kW)"] == ch02.LOSSES_FORMAT(
+        ch02.grids(archived).losses_kw["case118zh"]) == grouped(ch02.grids(archived).losses_kw["case118zh"], 2)
+    assert THOUSANDS in ties.loc["case118zh", "losses, radial (kW)"]  # the book's thousands separator
 
 
 def test_the_page_words_its_parameters_scaling_and_history_for_a_reader(archived):
@@ -1181,3 +1195,41 @@ def test_the_speed_up_target_is_judged_on_the_speed_ups_the_store_holds(archived
     slowest = both.speedup_solve == both.speedup_solve.min()
     lowered = both.assign(speedup_solve=both.speedup_solve.where(~slowest, 0.99 * target.value))
     assert f"the {target.show()} target is **missed** for the solves" in ch02._speed_sentence(lowered, True)
+
+
+def _shown(st, big=None) -> list:
+    """Every text and table notebook 02 shows of the store ``st`` (its default section) and of ``big`` (its
+    paper-scale section), in its order; figures aside."""
+    shown = [ch02.grids_table(st), ch02.published_losses_table(st), ch02.grids_text(st), ch02.ties_table(st),
+             ch02.study_table(st), ch02.pcc_table(st), ch02.study_text(st), ch02.drawing_text(st, "case9+case33bw"),
+             *ch02.validation_tables(st), ch02.validation_text(st), ch02.speed_table(st), ch02.runopp_table(st),
+             ch02.speed_text(st), ch02.scaling_text(st), ch02.branch_limits_text(st), ch02.pglib_text(st)]
+    shown += [ch02.pglib_table(st)] if ch02.has_pglib(st) else []
+    if big is not None:
+        shown += [*ch02.paper_tables(big), ch02.paper_text(big), ch02.pglib_text(big), ch02.build_text(big)]
+        shown += [ch02.pglib_table(big)] if ch02.has_pglib(big) else []
+    return shown
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, small):
+    """Fix G2: the page grouped its objectives, losses and loads by a comma of its own ("5,296.69 $/h", beside the
+    anchors' "5 296.69 $/h") and its bus counts and times not at all ("case1354pegase (1354 buses)", "from 9 to 1354
+    buses", "Above 1000 buses"). Every number of the page that can reach a thousand (costs, losses, loads, buses,
+    branches, iterations, times, speed-ups) takes the book's one grouping, `forlab.book.tables.grouped`: no text or
+    table the notebook shows, of the archived store in both its sections and of a fresh store, prints one without it,
+    nor a comma between thousands."""
+    fresh = small.assign_attrs(runopp_slack_voltage_fixed=json.dumps(small.attrs["runopp_slack_voltage_fixed"]))
+    for st, shown in ((archived, _shown(archived, archived)), (fresh, _shown(fresh))):
+        ids = [i for i in [st.attrs.get("cpu_model", "")] if i]  # an empty id would blank every character
+        texts = [page_text(s) for s in shown]
+        found = {i: ungrouped(t, ids=ids) for i, t in enumerate(texts)}
+        assert not {i: f for i, f in found.items() if f}, found
+        commas = {i: re.findall(r"\d,\d{3}\b", t) for i, t in enumerate(texts)}
+        assert not {i: c for i, c in commas.items() if c}, commas
+    # the archived store has such numbers where the page prints them: the check is not empty
+    nets = ch02.frame(archived, "net")
+    assert nets.buses.max() >= 1000 and (nets.forlab_objective >= 1000).any()
+    assert grouped(nets.buses.max()) in ch02.scaling_text(archived)
+    # the speed-ups and the times in the sentences take it too, where a larger net would print one from a thousand on
+    assert ch02.SPEEDUP_FORMATS["speedup_solve"](1204.4) == f"{grouped(1204)}x"
+    assert ch02._in_ms(1.2044, "forlab_solve_time_s") == f"{grouped(1204.4, 1)} ms"

@@ -17,8 +17,10 @@ import pytest
 import xarray as xr
 from figure_colours import drawn_colours, method_colours
 from notebook_cells import prose_of, sources, tables_back_to_back
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import anchors, runner, store
+from forlab.book.tables import grouped
 from forlab.grid import td
 from forlab.studies import ch03_for_sampling as ch03
 
@@ -210,7 +212,7 @@ def test_tables_of_slices_variants_coverage(archived):
     assert "cov_wall_time_s" not in ch03.coverage_table(archived, wall_time=False)
     shown = ch03.printed(ct, digits=4)
     assert shown.index.name == "directions N" and "hull volume / reference" in shown.columns
-    assert shown.loc[10, "OPFs"] == ct.loc[10, "cov_samples"]
+    assert shown.loc[10, "OPFs"] == grouped(ct.loc[10, "cov_samples"])  # a count, grouped as every count (fix G2)
 
 
 def test_printed_tables_have_words_and_no_nan():
@@ -218,7 +220,7 @@ def test_printed_tables_have_words_and_no_nan():
                       index=pd.Index(["a/b"], name="check_ds"))
     shown = ch03.printed(ck, scientific=["max_support_excess", "max_pcc_error"])
     assert list(shown.columns) == ["buses", "largest support excess", "largest PCC error (box-normalised)"]
-    assert shown.index.name == "DS" and shown.iloc[0].tolist() == [33, "-1.4e-02", "–"]
+    assert shown.index.name == "DS" and shown.iloc[0].tolist() == [grouped(33), "-1.4e-02", "–"]
     assert set(ch03.CHECK_SUPPORT + ch03.CHECK_PROJECTIONS + ch03.TIMING_SHOWN) <= set(ch03.HEADERS)
 
 
@@ -249,13 +251,15 @@ def test_the_one_chart_type_variants_are_not_said_to_be_every_chart_type(archive
 
 def test_printed_columns_read_at_one_precision(archived):
     """Review B, item 13: rounding and then printing without trailing zeros gave "0.01" under "0.013" and "0.1876"
-    beside "0.113" in one column. Every float column now prints with as many decimals (counts stay whole)."""
+    beside "0.113" in one column. Every float column now prints with as many decimals (counts stay whole; fix G2: both
+    with the book's one grouping of thousands, `forlab.book.tables.grouped`)."""
     summary = pd.DataFrame({"buses": [33, 69], "mean_solve_time_s": [0.0101, 0.0132], "wall_time_s": [1.15, np.nan]},
                            index=pd.Index(["a/b", "c/d"], name="ds"))
     shown = ch03.printed(summary)
     assert shown["mean solver time (s)"].tolist() == ["0.010", "0.013"]
     # a wall time to a tenth of a second (`DECIMALS`), whatever the table's digits
-    assert shown["wall time (s)"].tolist() == [f"{1.15:.1f}", "–"] and shown["buses"].tolist() == [33, 69]
+    assert shown["wall time (s)"].tolist() == [f"{1.15:.1f}", "–"]
+    assert shown["buses"].tolist() == [grouped(33), grouped(69)]
     decimal = re.compile(r"-?\d+\.(\d+)")
     tables = [ch03.printed(ch03.summary_table(archived)),
               ch03.printed(ch03.timing_table(archived), ch03.TIMING_SHOWN),
@@ -568,3 +572,38 @@ def test_ipopts_own_time_is_the_glossarys_solver_time(archived):
     assert "mean solver time (s)" in headers and not any(solve.search(h) for h in headers)
     prose = " ".join(prose_of(NOTEBOOK).split())
     assert not solve.search(prose) and "read the *mean solver time* in the table" in prose
+
+
+def _shown(st: xr.Dataset, big: xr.Dataset | None = None) -> list:
+    """Every text and table notebook 03 shows of the store ``st`` (its default section) and of ``big`` (its
+    paper-scale section), in its order; figures aside."""
+    summary, ck, ct, tt = ch03.summary_table(st), ch03.check_table(st), ch03.coverage_table(st), ch03.timing_table(st)
+    shown = [ch03.printed(summary), ch03.opf_count_text(st), ch03.samples_text(summary), *ch03.check_tables(ck),
+             ch03.check_text(ck), ch03.slice_areas(st).round(2), ch03.variant_ranges(st).round(4),
+             ch03.chart_variants_text(st), ch03.printed(ct, digits=4), ch03.coverage_text(st),
+             ch03.scale_text(tt, ch03.parameter(st, "timing_region"))]
+    shown += [ch03.printed(tt, ch03.TIMING_SHOWN)] if tt is not None else []
+    if big is not None:
+        shown += [ch03.printed(ch03.summary_table(big)), ch03.opf_count_text(big),
+                  ch03.printed(ch03.timing_table(big), ch03.TIMING_SHOWN), ch03.paper_text(big),
+                  ch03.printed(ch03.coverage_table(big, wall_time=False), digits=4), ch03.coverage_text(big)]
+    return shown
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, tiny):
+    """Fix G2: the table of the PQ slices printed their areas "1602.23" and "1898.96" MW·Mvar without the book's
+    grouping of thousands. Every number of the page that can reach a thousand (areas, OPFs and samples, buses, FPUs,
+    points, directions, times) takes the one grouping, `forlab.book.tables.grouped`: no text or table the notebook
+    shows, of the archived store in both its sections and of a fresh store, prints one without it."""
+    fresh = tiny.assign_attrs(parameters=json.dumps(TINY))  # as `forlab.book.store.save` keeps them
+    for st, shown in ((archived, _shown(archived, archived)), (fresh, _shown(fresh))):
+        ids = [i for i in [st.attrs.get("cpu_model", "")] if i]  # an empty id would blank every character
+        found = {i: ungrouped(page_text(s), ids=ids) for i, s in enumerate(shown)}
+        assert not {i: f for i, f in found.items() if f}, found
+    # the archived store has such numbers where the page prints them: the check is not empty
+    areas = ch03.slice_areas(archived)["area (MW·Mvar)"]
+    assert areas.str.replace(" ", "").astype(float).max() >= 1000 and areas.str.contains(" ").any()
+    # a count from a thousand on, as a larger run prints it, in the tables and the sentences alike
+    summary = ch03.summary_table(archived).assign(samples=1234)
+    assert ch03.printed(summary)["OPFs"].iloc[0] == grouped(1234)
+    assert ch03.samples_text(summary).startswith(f"{grouped(1234 * len(summary))} OPFs over")

@@ -17,9 +17,10 @@ import pytest
 import xarray as xr
 from matplotlib.colors import to_hex
 from notebook_cells import captions_of, code_of, prose_of, sources
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import anchors, plots, runner, store
-from forlab.book.tables import listed, table
+from forlab.book.tables import grouped, listed, table
 from forlab.opf.judge import VIOLATION_COUNTS, VIOLATION_KINDS
 from forlab.studies import ch05_coordination as ch05
 
@@ -161,7 +162,7 @@ def test_a_failed_case_shows_no_time_reduction_and_no_violation_count():
     assert np.isnan(t.time_reduction_parallel_pct.iloc[1]) and per_sys.loc["s", "red_max"] == 70.0
     assert per_sys.loc["s", "failed"] == 1
     cost, time = ch05.case_printables(printed)
-    assert cost["violations"].tolist() == [1, "–"] and time["time reduction (%)"].tolist() == ["70.0", "–"]
+    assert cost["violations"].tolist() == [grouped(1), "–"] and time["time reduction (%)"].tolist() == ["70.0", "–"]
     assert time["TSO (ms)"].iloc[1] == "–" and time["integrated (ms)"].iloc[1] != "–"  # the baseline's time stays
     # the largest system with no finished level: a sentence, never "nan ms"
     all_failed = _case_store().assign(status=("case", ["tso failed: x", "tso failed: y"]))
@@ -500,7 +501,9 @@ def test_printed_tables_fit_the_page(archived):
     cost, time = ch05.case_printables(printed)
     assert list(cost.columns) == list(ch05.COST_COLUMNS)
     assert list(time.columns) == list(ch05.TIME_COLUMNS)  # the archived store has every column, the wall time too
-    assert cost.iloc[0]["integrated cost ($/h)"] == "2733.40" and cost.index[0] == ("case9+\u200bcase33bw", "60\u00a0%")
+    # a cost grouped as the anchors print one ("5 296.69 $/h"; fix G2: "2733.40")
+    assert cost.iloc[0]["integrated cost ($/h)"] == grouped(printed["integrated cost ($/h)"].iloc[0], 2)
+    assert cost.index[0] == ("case9+\u200bcase33bw", "60\u00a0%")
     assert cost.index.names == ch05.CASE_INDEX  # headed in the one header row (`forlab.book.tables.one_header_row`)
     it, per_it = ch05.iteration_printables(ch05.coordination_iterations(archived))
     assert list(it.columns) == list(ch05.ITERATION_COLUMNS.values())
@@ -721,3 +724,34 @@ def test_the_tso_equation_defines_its_symbols_and_the_text_points_to_the_paper_s
                    "$m_j$ its margin", "$C_j$ its quadratic price"):
         assert symbol in tso, symbol
     assert any("case118+case533mt_hi in the paper-scale run below" in c for c in cells)
+
+
+def _shown(st: xr.Dataset, big: xr.Dataset | None = None) -> list:
+    """Every text and table notebook 05 shows of the store ``st`` (its default section) and of ``big`` (its
+    paper-scale section), in its order; figures aside."""
+    it, pts = ch05.coordination_iterations(st), ch05.pcc_points(st)
+    shown = [*ch05.case_tables(st), ch05.violations_text(st), ch05.summary_text(ch05.coordination_table(st)[2]),
+             *ch05.iteration_tables(it), ch05.coordination_time_note(it), ch05.start_choice_text(st),
+             ch05.pcc_printable(pts), ch05.surface_text(pts), ch05.target_misses(st)]
+    if big is not None:
+        bit = ch05.coordination_iterations(big)
+        shown += [*ch05.case_tables(big), ch05.violations_text(big), ch05.paper_text(big),
+                  *ch05.iteration_tables(bit), ch05.coordination_time_note(bit), ch05.start_choice_text(big),
+                  ch05.paper_misses_text(big)]
+    return shown
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived):
+    """Fix G2: the costs table printed "5163.67" and "129596.44" $/h where the anchors print "5 296.69 $/h". Every
+    number of the page that can reach a thousand (costs, times, iterations, buses, time reductions, counts) takes the
+    book's one grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the archived store, in
+    both its sections, prints one without it."""
+    ids = [i for i in [archived.attrs.get("cpu_model", "")] if i]  # an empty id would blank every character
+    found = {i: ungrouped(page_text(s), ids=ids) for i, s in enumerate(_shown(archived, archived))}
+    assert not {i: f for i, f in found.items() if f}, found
+    # the store has such numbers where the page prints them: the check is not empty
+    assert (table(archived, "case").integrated_cost >= 1000).any()
+    # the sentences group too, where a larger run reaches a thousand
+    largest = ch05._focus_system(["a", "b"], pd.Series({"a": 1354, "b": 9}))[1]
+    assert largest == f"the largest system ({grouped(1354)} buses)"
+    assert ch05._best_text(pd.DataFrame({"red_max": [-1234.5]}, index=["a"])) == f"{grouped(-1234.5, 1)} % on a"

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 from notebook_cells import sources
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import store
-from forlab.book.tables import listed
+from forlab.book.tables import grouped, listed
 from forlab.p1_for.dso_opf import Box
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, exponents
@@ -617,7 +618,9 @@ def test_the_offer_is_set_beside_the_surrogate_in_words():
                       "success": [1, 1, 1], "pcc_p_mw": [70.0, 70.0, 69.0], "pcc_q_mvar": [40.0, 40.0, 42.5],
                       "pcc_vm_pu": [1.047, 1.047, 1.05], "objective": [5168.62, 5168.62, 5168.27]})
     text = ch10._offer_against_surrogate(t)
-    assert "with the offer at (70.00 MW, 40.00 Mvar, 1.0470 p.u.) and 5168.62 \\$/h and with the surrogate at" in text
+    # the objective grouped as every cost of the book (fix G2: "5168.62")
+    assert (f"with the offer at (70.00 MW, 40.00 Mvar, 1.0470 p.u.) and {grouped(t.objective.iloc[0], 2)} \\$/h and "
+            "with the surrogate at") in text
     assert ch10._offer_against_surrogate(t[t.representation == "offer"]) == ""
 
 
@@ -664,3 +667,28 @@ def test_the_tso_times_in_prose_read_as_the_table_prints_them():
     digits = ch10.TSO_DIGITS["solve_ms"]
     for v in (9.04, 3.31, 23.0, 4.41):
         assert f"{v:.{digits}f} ms" in text
+
+
+def _shown(st: xr.Dataset) -> list:
+    """Every text and table notebook 10 shows of the store ``st``, in its order; figures aside."""
+    return [ch10.file_text(st), ch10.checks_table(st), ch10.price_text(st), ch10.rejection_text(st),
+            ch10.points_table(st), ch10.points_text(st), ch10.components_table(), ch10.structure_table(st),
+            ch10.solver_text(st), ch10.solution_table(st), ch10.solution_text(st), *ch10.tso_tables(st),
+            ch10.tso_text(st)]
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(st, tso_st):
+    """Fix G2: the solution table and the sentence under it printed the TSO's total "2634.69 $/h", and the TSO table
+    its objectives "5049.8733", where the anchors print "5 296.69 $/h". Every number of the page that can reach a
+    thousand (costs and prices, times, iterations, power flows, test points, MW of the generator) takes the book's
+    one grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the stores the tests build
+    (the ball offer and the offer at the study system's PCC) prints one without it."""
+    for store_ in (st, tso_st):
+        found = {i: ungrouped(page_text(s)) for i, s in enumerate(_shown(store_))}
+        assert not {i: f for i, f in found.items() if f}, found
+        assert float(ch10.casadi_solution(store_).total) >= 1000  # the check is not empty
+    # the sentences group too, where a larger run reaches a thousand
+    assert ch10._ms(1.2044) == grouped(1204.4, 1)
+    assert ch10._import_worth(-1234.5) == f"saves the DS {grouped(1234.5, 2)} {ch10.USD_MWH}"
+    tso = ch10.tso_text(tso_st.assign_attrs(surrogate_samples=1000))  # the chapter's default surrogate
+    assert f"fitted on {grouped(1000)} power flows of the DS" in tso

@@ -146,10 +146,11 @@ def span(values, fmt: str | Callable[[float], str] = ".1f", unit: str = "") -> s
 
 
 def counted(n: float, noun: str) -> str:
-    """A count with its noun in the number it takes: "1 round", "11 rounds", "8 DSs" (``n`` rounded to a whole
-    number first: a mean of rounds reads as the whole number it prints)."""
+    """A count with its noun in the number it takes: "1 round", "11 rounds", "8 DSs", "1 000 samples" (``n`` rounded
+    to a whole number first: a mean of rounds reads as the whole number it prints; its thousands grouped as
+    `grouped` groups them, the book's one grouping)."""
     whole = round(float(n))
-    return f"{whole} {noun}" if whole == 1 else f"{whole} {noun}s"
+    return f"{grouped(whole)} {noun}" if whole == 1 else f"{grouped(whole)} {noun}s"
 
 
 def listed(items, conjunction: str = "and") -> str:

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from forlab.book.tables import (
     TitledTable,
     as_printed,
     counted,
-    fixed_span,
+    grouped,
     listed,
     printable,
     span,
@@ -528,13 +529,23 @@ def _nets(stored: xr.Dataset) -> pd.DataFrame:
 
 
 def _formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
-    """Numbers as text with the given format; a missing value as a dash. A column the frame lacks stays absent (a
-    store written before it was kept: `printable` then shows only the columns its caller asks for)."""
+    """Numbers as text with the given format, a format string ("{:+.3f}") or a function of one number (`_grouped`);
+    a missing value as a dash. A column the frame lacks stays absent (a store written before it was kept:
+    `printable` then shows only the columns its caller asks for)."""
     out = frame.copy()
     for col, fmt in formats.items():
         if col in frame:
-            out[col] = [("–" if pd.isna(v) else fmt.format(v)) for v in frame[col]]
+            show = fmt if callable(fmt) else fmt.format
+            out[col] = [("–" if pd.isna(v) else show(v)) for v in frame[col]]
     return out
+
+
+def _grouped(decimals: int, unit: str = "") -> Callable[[float], str]:
+    """A format of `_formatted`'s tables and of the sentences beside them: a number with ``decimals`` decimals, its
+    thousands grouped by the book's one rule (`forlab.book.tables.grouped`: "5 296.69", "1 354"), ``unit``
+    appended ("61x"). Fix G2: the chapter grouped by a rule of its own, "5,296.69" beside the anchors' "5 296.69
+    $/h", and left its bus counts and its times ungrouped ("1354")."""
+    return lambda v: f"{grouped(v, decimals)}{unit}"
 
 
 _WORD_STARTS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -577,15 +588,17 @@ def grids(stored: xr.Dataset) -> pd.DataFrame:
     )
 
 
-LOSSES_FORMAT = "{:,.2f}"
-"""How this run's losses (kW) print in the grids', the published losses' and the ties' tables: one format for one
-quantity in three adjacent tables (they once printed 1,298.1, 1,298.09 and 1298.09)."""
+LOSSES_FORMAT = _grouped(2)
+"""How this run's losses (kW) print in the grids', the published losses' and the ties' tables, thousands grouped
+(`_grouped`): one format for one quantity in three adjacent tables (they once printed 1,298.1, 1,298.09 and
+1298.09)."""
 
 
 def grids_table(stored: xr.Dataset) -> pd.DataFrame:
     """The grids as the chapter prints them: kind, size, load and base-case losses (the comparison with the
     published losses is `published_losses_table`, the ties `ties_table`)."""
-    shown = _formatted(grids(stored), {"p_load_mw": "{:,.2f}", "q_load_mvar": "{:,.2f}", "losses_kw": LOSSES_FORMAT})
+    shown = _formatted(grids(stored), {"buses": _grouped(0), "branches": _grouped(0), "p_load_mw": _grouped(2),
+                                       "q_load_mvar": _grouped(2), "losses_kw": LOSSES_FORMAT})
     return printable(shown, {
         "kind": "kind", "buses": "buses", "branches": "branches", "ties": "tie lines", "p_load_mw": "load (MW)",
         "q_load_mvar": "load (Mvar)", "losses_kw": "losses (kW)",
@@ -598,7 +611,7 @@ def _published(stored: xr.Dataset, grid: str, kw: float) -> str:
     it did, else the registry's; two decimals where the registry has no such figure for ``grid``. One rounding for
     every row would misstate a figure published to another precision, and the relative error, computed from the
     figure itself, with it."""
-    return f"{kw:,.{_printed_digits(stored, anchors.published_losses(grid))}f}"
+    return grouped(kw, _printed_digits(stored, anchors.published_losses(grid)))
 
 
 def _printed_digits(stored: xr.Dataset, anchor) -> int:
@@ -638,7 +651,7 @@ def loss_matches(stored: xr.Dataset) -> pd.DataFrame:
     checked = grids(stored).dropna(subset=["published_losses_kw"])
     digits = pd.Series({n: _printed_digits(stored, anchors.published_losses(n)) for n in checked.index})
     units = (checked.losses_kw - checked.published_losses_kw).abs() * 10.0 ** digits
-    this_run = [f"{v:,.{d}f}" for v, d in zip(checked.losses_kw, digits)]
+    this_run = [grouped(v, d) for v, d in zip(checked.losses_kw, digits)]
     published = [_published(stored, n, v) for n, v in checked.published_losses_kw.items()]
     return pd.DataFrame({"losses_kw": checked.losses_kw, "this_run": this_run, "published": published,
                          "same_digits": [a == b for a, b in zip(this_run, published)],
@@ -670,7 +683,7 @@ def _loss_verdict(m: pd.DataFrame) -> str:
     if len(same) or len(off):
         parts = ([f"{listed(same)} {'equals its figure' if len(same) == 1 else 'equal theirs'} when rounded to that digit"]
                  if len(same) else []) + [
-            f"{n} differs in it ({r.losses_kw:,.2f} kW, {r.this_run} at that digit, against {r.published} kW)"
+            f"{n} differs in it ({LOSSES_FORMAT(r.losses_kw)} kW, {r.this_run} at that digit, against {r.published} kW)"
             for n, r in off.iterrows()]
         text += ": " + listed(parts)
     missed = m[~m.match]
@@ -725,7 +738,7 @@ def ties_table(stored: xr.Dataset) -> pd.DataFrame:
 def _study_formatted(stored: xr.Dataset) -> pd.DataFrame:
     s = _formatted(frame(stored, "system_ds"), {
         "scale": "{:.3f}", "load_mw": "{:.1f}", "fpu_p_max_mw": "{:.1f}", "import_p_mw": "{:.2f}",
-        "import_q_mvar": "{:.2f}", "q_mismatch_mvar": "{:+.2f}",
+        "import_q_mvar": "{:.2f}", "q_mismatch_mvar": "{:+.2f}", "system_buses": _grouped(0), "buses": _grouped(0),
     })
     # a zero-width space after each "+" lets a long system name wrap in a narrow column of the page
     s["system"] = s["system"].map(wrappable)
@@ -765,7 +778,7 @@ def study_text(stored: xr.Dataset) -> str:
     gap = study_t.import_p_mw - replaced_load_mw(study_t)
     worst = gap.abs().idxmax()
     row = study_t.loc[worst]
-    buses = span(study_t.system_buses, ".0f", " buses")
+    buses = span(study_t.system_buses, grouped, " buses")
     one_size = "each " if study_t.system.nunique() > 1 else ""  # several systems of one size: "each of 42 buses"
     sizes = f"from {buses}" if " to " in buses else f"{one_size}of {buses}"
     return (
@@ -888,8 +901,8 @@ def validation_table(stored: xr.Dataset) -> pd.DataFrame:
     name carries its bus count. A long status may break (`status_cell`); the page shows it cut in two,
     `validation_tables`."""
     v = _formatted(_statuses(validation_rows(stored)), {
-        "forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}", "gap_to_published_pct": "{:+.1e}",
-        **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}"),
+        "forlab_objective": _grouped(2), "published_objective": _grouped(2), "gap_to_published_pct": "{:+.1e}",
+        "forlab_iterations": _grouped(0), **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}"),
     })
     return printable(v, {
         "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
@@ -943,8 +956,8 @@ def _rounding_text(stored: xr.Dataset, val: pd.DataFrame) -> str:
     figures (a gap within `VALIDATION_TOL` can still change the last printed digit)."""
     solved = val[val.forlab_objective.notna()]
     digits = {n: _printed_digits(stored, anchors.runopf_optimum(n)) for n in solved.index}
-    ours = {n: f"{solved.forlab_objective[n]:,.{d}f}" for n, d in digits.items()}
-    theirs = {n: f"{solved.published_objective[n]:,.{d}f}" for n, d in digits.items()}
+    ours = {n: grouped(solved.forlab_objective[n], d) for n, d in digits.items()}
+    theirs = {n: grouped(solved.published_objective[n], d) for n, d in digits.items()}
     same = [n for n in solved.index if ours[n] == theirs[n]]
     off = [n for n in solved.index if ours[n] != theirs[n]]
     decimals = set(digits.values())
@@ -1001,12 +1014,14 @@ TIME_DECIMALS = {"forlab_build_time_s": 1, "forlab_start_time_s": 1, "forlab_sol
 few ms: printed in s to three decimals (0.003 against 0.002), a reader could not tell a saving of 14 % from one of
 33 %, nor recompute a speed-up; runopp's calls take hundreds of ms and need no decimal."""
 
-SPEEDUP_FORMATS = {"speedup_total": "{:.1f}x", "speedup_solve": "{:.0f}x"}
-"""How the speed-ups print; each is recomputed from the printed times (`printed_times`)."""
+SPEEDUP_FORMATS = {"speedup_total": _grouped(1, "x"), "speedup_solve": _grouped(0, "x")}
+"""How the speed-ups print ("3.9x", "61x"), in the tables and the speed paragraph; each is recomputed from the
+printed times (`printed_times`)."""
 
-TIME_FORMATS = {**{col: f"{{:,.{d}f}}" for col, d in TIME_DECIMALS.items()}, **SPEEDUP_FORMATS}
-"""How the benchmark's times (ms, `TIME_DECIMALS`) and speed-ups print, in the default run's tables and the
-paper-scale one's, applied to `printed_times`."""
+TIME_FORMATS = {**{col: _grouped(d) for col, d in TIME_DECIMALS.items()}, **SPEEDUP_FORMATS}
+"""How the benchmark's times (ms, `TIME_DECIMALS`, thousands grouped: `_grouped`) and speed-ups print, in the
+default run's tables and the paper-scale one's, applied to `printed_times`, and in the sentences beside them
+(`_in_ms`)."""
 
 TIME_HEADERS = {"forlab_build_time_s": "build (ms)", "forlab_start_time_s": "start (ms)",
                 "forlab_solve_time_s": "solve (ms)", "forlab_warm_solve_time_s": "warm re-solve (ms)",
@@ -1050,7 +1065,8 @@ def speedups(t: pd.DataFrame) -> pd.DataFrame:
 
 def _speed_formatted(stored: xr.Dataset) -> pd.DataFrame:
     return _formatted(printed_times(speed(stored)), {
-        **TIME_FORMATS, "forlab_objective": "{:,.2f}", "runopp_objective": "{:,.2f}", "objective_gap_pct": "{:+.3f}",
+        **TIME_FORMATS, "forlab_objective": _grouped(2), "runopp_objective": _grouped(2),
+        "objective_gap_pct": "{:+.3f}", "buses": _grouped(0),
     })
 
 
@@ -1103,8 +1119,9 @@ def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
                 "times are in the table.")
     stored = {"speedup_total", "speedup_solve"} <= set(both.columns)
     shown, judged = printed_times(both), both if stored else speedups(both)
-    lo_t, hi_t = shown.speedup_total.min(), shown.speedup_total.max()
-    lo_s, hi_s = shown.speedup_solve.min(), shown.speedup_solve.max()
+    total, solve = SPEEDUP_FORMATS["speedup_total"], SPEEDUP_FORMATS["speedup_solve"]  # as the runopp table
+    lo_t, hi_t = total(shown.speedup_total.min()), total(shown.speedup_total.max())
+    lo_s, hi_s = solve(shown.speedup_solve.min()), solve(shown.speedup_solve.max())
     target = anchors.anchor("acopf_speedup_vs_runopp")
     met_total, met_solve = target.met(judged.speedup_total.min()), target.met(judged.speedup_solve.min())
     build = "building the CasADi model (symbolic graph, exact Hessian, Ipopt set-up)"
@@ -1113,9 +1130,9 @@ def _speed_sentence(both: pd.DataFrame, start_timed: bool) -> str:
                        if start_timed else ("the build, the one-off cost", f"{build} costs"))
     return (
         f"**Speed.** Where both converge ({counted(len(both), 'case')}), a single forlab solve is "
-        f"**{lo_s:.0f}x to {hi_s:.0f}x** faster than a whole `runopp` call: the {target.show()} target is "
+        f"**{lo_s} to {hi_s}** faster than a whole `runopp` call: the {target.show()} target is "
         f"{'met' if met_solve else '**missed**'} for the solves a study repeats. Counting {counting} of one grid, "
-        f"the ratio is **{lo_t:.1f}x to {hi_t:.1f}x**: the target is "
+        f"the ratio is **{lo_t} to {hi_t}**: the target is "
         + ("met for a single cold solve as well." if met_total else
            f"**missed** for a single cold solve on {int((~judged.speedup_total.map(target.met)).sum())} of "
            f"{len(both)} cases, "
@@ -1137,7 +1154,7 @@ def _sides_text(both: pd.DataFrame, start_timed: bool) -> str:
         return text + ("forlab's build and solve only: this store does not time forlab's start power flow (written "
                        "before `forlab.opf.bench.time_forlab` timed it), so that side leaves out the power flow "
                        "that `runopp`'s side holds.")
-    start = fixed_span(1e3 * both.forlab_start_time_s, TIME_DECIMALS["forlab_start_time_s"], " ms")  # as printed
+    start = span(printed_times(both).forlab_start_time_s, TIME_FORMATS["forlab_start_time_s"], " ms")  # as printed
     return text + (f"forlab's start power flow (column *start*, {start} here, "
                    "computed once per model by `forlab.opf.acopf.ACOPF.initial_point`), build and solve. The start "
                    "also holds what `runopp`'s clock leaves out (copying the net, and checking the power-flow point "
@@ -1319,7 +1336,7 @@ def _warmup_against(stored: xr.Dataset, case9) -> str:
 def _in_ms(seconds: float, column: str) -> str:
     """A time (s) in words as the tables print ``column``'s (ms, `TIME_DECIMALS`), so that the timing note's times
     read as the table's beside them."""
-    return f"{TIME_FORMATS[column].format(1e3 * seconds)} ms"
+    return f"{TIME_FORMATS[column](1e3 * seconds)} ms"
 
 
 SOLVE_COLOUR, BUILD_COLOUR = plots.category_colours(2)
@@ -1413,7 +1430,7 @@ def pegase_target_text(row: pd.Series, in_ms: bool = False) -> str:
     if not bool(row.forlab_flat_success):
         return f"from the flat start that {target} is set for, its solve fails ({row.forlab_flat_status}): **missed**"
     t = float(row.forlab_flat_solve_time_s)
-    took = _in_ms(t, "forlab_flat_solve_time_s") if in_ms else f"{t:.2f} s"
+    took = _in_ms(t, "forlab_flat_solve_time_s") if in_ms else f"{grouped(t, 2)} s"
     return f"from the flat start that {target} is set for, it solves in {took}: {'met' if met(t) else '**missed**'}"
 
 
@@ -1442,15 +1459,15 @@ def scaling_text(stored: xr.Dataset) -> str:
     which = "The largest net" if largest == opf_t.buses.astype(int).idxmax() else "The largest net forlab solves"
     sys_t = opf_t[opf_t.kind == "study system"]
     text = (
-        f"Over the {_fitted_words(len(tr), int((opf_t.kind == 'transmission').sum()))} from {int(tr.buses.min())} "
-        f"to {int(tr.buses.max())} buses, the "
+        f"Over the {_fitted_words(len(tr), int((opf_t.kind == 'transmission').sum()))} from "
+        f"{grouped(tr.buses.min())} to {grouped(tr.buses.max())} buses, the "
         f"solver time $t$ grows roughly as $t \\propto n^{{{exponent:.2f}}}$ in the bus count $n$ (least-squares fit "
         "on the log-log points, the dashed line), "
         + ("less than proportionally: on small nets fixed costs per solve dominate. " if exponent < 0.9 else
            "about proportionally, as sparse linear algebra allows. " if exponent < 1.5 else
            "faster than proportionally. ")
-        + f"{which}, {largest}, solves in {opf_t.forlab_solve_time_s[largest]:.2f} s after a "
-        f"{opf_t.forlab_build_time_s[largest]:.2f} s build"
+        + f"{which}, {largest}, solves in {grouped(opf_t.forlab_solve_time_s[largest], 2)} s after a "
+        f"{grouped(opf_t.forlab_build_time_s[largest], 2)} s build"
     )
     if "case1354pegase" in opf_t.index:
         subject = "" if largest == "case1354pegase" else "case1354pegase: "
@@ -1506,7 +1523,7 @@ def _rated_clause(limits: pd.DataFrame) -> str:
     none = limits.index[limits.rated == 0].tolist()
     some = limits[(limits.rated > 0) & (limits.rated < limits.branches)]
     parts = ([f"every branch of {listed(every)}"] if every else []) + [
-        f"{r.rated:,} of the {r.branches:,} branches of {name}" for name, r in some.iterrows()
+        f"{grouped(r.rated)} of the {grouped(r.branches)} branches of {name}" for name, r in some.iterrows()
     ] + ([f"no branch of {listed(none)}"] if none else [])
     return listed(parts)
 
@@ -1558,7 +1575,7 @@ def _baseline_printed(value: float, resolution: float, extra: int = 0) -> str:
     if pd.isna(value) or pd.isna(resolution):
         return "–"
     decimals = max(0, round(-np.log10(resolution)))
-    return f"{value:,.{max(2, decimals + extra) if extra else decimals}f}"
+    return grouped(value, max(2, decimals + extra) if extra else decimals)
 
 
 def pglib_table(stored: xr.Dataset) -> pd.DataFrame:
@@ -1572,15 +1589,15 @@ def pglib_table(stored: xr.Dataset) -> pd.DataFrame:
     underscore, and the two headers that are single long words may hyphenate (soft hyphens)."""
     v = pglib_validation(stored)
     shown = _formatted(v, {"gap_to_baseline_pct": "{:+.4f}",
-                           "forlab_build_time_s": "{:.3f}", "forlab_solve_time_s": "{:.3f}",
-                           "forlab_iterations": "{:.0f}"})
+                           "forlab_build_time_s": _grouped(3), "forlab_solve_time_s": _grouped(3),
+                           "forlab_iterations": _grouped(0)})
     shown["forlab_status"] = [wrappable(st, "_") for st in v.forlab_status]
     shown["baseline_objective"] = [_baseline_printed(o, r) for o, r in
                                    zip(v.baseline_objective, v.baseline_objective_resolution)]
     shown["forlab_objective"] = [("–" if pd.isna(o) else _baseline_printed(o, r, extra=2)) for o, r in
                                  zip(v.forlab_objective.where(v.forlab_success.astype(bool)),
                                      v.baseline_objective_resolution)]
-    shown["baseline_time_s"] = [("–" if pd.isna(t) else f"{'<' if b else ''}{t:.0f}")
+    shown["baseline_time_s"] = [("–" if pd.isna(t) else f"{'<' if b else ''}{grouped(t)}")
                                 for t, b in zip(v.baseline_time_s, v.baseline_time_upper_bound.astype(bool))]
     shown.index = pd.Index([wrappable(n.removeprefix("pglib_opf_"), "_", longer_than=10) for n in v.index],
                            name="PGLib case")
@@ -1650,6 +1667,7 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
     `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are and the machines they come from (forlab's from the
     store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded)."""
     big = v[v.buses > PGLIB_TIME_TARGET_BUSES]
+    above = f"above {grouped(PGLIB_TIME_TARGET_BUSES)} buses"
     machine = machine_text(attrs)
     ours = f" ({machine})" if machine else " (not recorded in this store)"
     where = (f"PowerModels.jl {software.get('PowerModels.jl', '?')} with Ipopt (Ipopt.jl/Ipopt "
@@ -1657,12 +1675,11 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
              "seconds without Julia's compile time; forlab's: the fastest cold solve of Ipopt with MUMPS on this "
              f"book's machine{ours}, without building the model (column *build*)")
     if big.empty:
-        return (f"**Time.** No case above {PGLIB_TIME_TARGET_BUSES} buses in this run, so the time target "
-                f"(forlab's solve below PowerModels' published time above {PGLIB_TIME_TARGET_BUSES} buses) is not "
-                f"tested here. Published times: {where}.")
+        return (f"**Time.** No case {above} in this run, so the time target (forlab's solve below PowerModels' "
+                f"published time {above}) is not tested here. Published times: {where}.")
     faster = big[big.faster == 1]
     slower = big.index.difference(faster.index)
-    return (f"**Time.** Above {PGLIB_TIME_TARGET_BUSES} buses ({len(big)} cases) forlab's solve is below "
+    return (f"**Time.** {_sentence(above)} ({len(big)} cases) forlab's solve is below "
             f"PowerModels' published time on {len(faster)} of {len(big)} (forlab / PowerModels "
             f"{big.time_ratio.min():.2f}x to {big.time_ratio.max():.2f}x): target "
             + ("**met**" if slower.empty else f"**missed** on {_names(slower)}")
@@ -1691,11 +1708,10 @@ def pglib_text(stored: xr.Dataset) -> str:
     soft = stored.attrs.get("pglib_baseline_software", "{}")
     soft = json.loads(soft) if isinstance(soft, str) else dict(soft)
     ok = v[v.forlab_success.astype(bool)]
-    iterations = (f"Ipopt needs {int(ok.forlab_iterations.min())} to {int(ok.forlab_iterations.max())} iterations."
-                  if len(ok) else "")
+    iterations = (f"Ipopt needs {span(ok.forlab_iterations, grouped)} iterations." if len(ok) else "")
     return "\n\n".join([
-        f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {int(v.buses.min())} to "
-        f"{int(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
+        f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {grouped(v.buses.min())} to "
+        f"{grouped(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
         _pglib_objective_text(v),
         _pglib_time_text(v, soft, stored.attrs) + _bounds_text(v),
     ])
@@ -1752,7 +1768,7 @@ def _bounds_text(v: pd.DataFrame) -> str:
     solve = v.forlab_solve_time_s[ok]
     return (f" The figure leaves the times out: every published time of a case solved in this run is a bound "
             f"({bounds}), not a value, so there is no time to compare with; forlab's solves take "
-            f"{span(solve, '.3f', ' s')}.")
+            f"{span(solve, _grouped(3), ' s')}.")  # as the table prints them
 
 
 def _pglib_times_panel(ax, v: pd.DataFrame, ok: pd.Series) -> None:
@@ -1801,8 +1817,9 @@ def build_text(stored: xr.Dataset) -> str:
     b = frame(stored, "build_net")
     build, solve = _time_columns(b)
     ok = b.success.astype(bool) if "success" in b else pd.Series(True, index=b.index)
-    each = "; ".join(f"{n} ({int(r.buses)} buses): build {r[build]:.2f} s, solve {r[solve]:.2f} s" if ok[n] else
-                     f"{n} ({int(r.buses)} buses): the solve failed (`{r.status}`), so nothing is measured"
+    each = "; ".join(f"{n} ({grouped(r.buses)} buses): build {grouped(r[build], 2)} s, solve {grouped(r[solve], 2)} s"
+                     if ok[n] else
+                     f"{n} ({grouped(r.buses)} buses): the solve failed (`{r.status}`), so nothing is measured"
                      for n, r in b.iterrows())
     met = bool(ok.all() and (b[build] < b[solve]).all())  # a failed solve measures nothing: not met
     return (f"**Build against solve.** {each}. Here the build time is the fastest of several constructions of the "
@@ -1830,8 +1847,9 @@ def _two_timings(stored: xr.Dataset, b: pd.DataFrame, build: str, solve: str, ok
     same = "iterations" in b and "forlab_iterations" in t and all(
         int(t.forlab_iterations[n]) == int(b.iterations[n]) for n in both)
     path = ", in the same number of Ipopt iterations" if same else ""
-    each = "; ".join(f"{n} has build {t.forlab_build_time_s[n]:.2f} s and solve {t.forlab_solve_time_s[n]:.2f} s in "
-                     f"the timing table, build {b[build][n]:.2f} s and solve {b[solve][n]:.2f} s here" for n in both)
+    in_s = _grouped(2, " s")
+    each = "; ".join(f"{n} has build {in_s(t.forlab_build_time_s[n])} and solve {in_s(t.forlab_solve_time_s[n])} in "
+                     f"the timing table, build {in_s(b[build][n])} and solve {in_s(b[solve][n])} here" for n in both)
     return (f" It has two solver times as well, timed apart: the timing table's is the fastest of {table_solves} of "
             "the model the benchmark built (the chapter's `repeats`, `forlab.opf.bench.compare`), the one here the "
             f"fastest of {bench.BUILD_REPEATS} solves of the model `forlab.opf.bench.build_and_solve_times` built. Both "
@@ -1879,8 +1897,9 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
     `validation_table`, so that a gap of a hundred-thousandth of a per cent does not print as zero) ("–": no MATPOWER
     8.1 runopf optimum for the net), and the power-flow check of forlab's point as in `validation_table`
     (`PF_CHECK_HEADERS`; "–" for a difference the store does not hold); the times are `paper_times_table`."""
-    shown = _paper_shown(big, {"forlab_objective": "{:,.2f}", "published_objective": "{:,.2f}",
-                               "gap_to_published_pct": "{:+.1e}", **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
+    shown = _paper_shown(big, {"buses": _grouped(0), "forlab_objective": _grouped(2),
+                               "published_objective": _grouped(2), "gap_to_published_pct": "{:+.1e}",
+                               **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
     return printable(shown, {
         "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
         "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
@@ -1953,8 +1972,8 @@ def paper_text(big: xr.Dataset) -> str:
                   f"{pegase_target_text(pg, in_ms=True)}.")
     else:
         result = (
-            f"In the paper-scale run, case1354pegase solves to {pg.forlab_objective:,.2f} \\$/h "
-            f"({anchors.RUNOPF}: {pg.published_objective:,.2f}) in "
+            f"In the paper-scale run, case1354pegase solves to {grouped(pg.forlab_objective, 2)} \\$/h "
+            f"({anchors.RUNOPF}: {grouped(pg.published_objective, 2)}) in "
             f"{_in_ms(pg.forlab_solve_time_s, 'forlab_solve_time_s')} from the power-flow start after a "
             f"{_in_ms(pg.forlab_build_time_s, 'forlab_build_time_s')} build; a warm-started re-solve takes "
             f"{_in_ms(pg.forlab_warm_solve_time_s, 'forlab_warm_solve_time_s')}. "

@@ -37,7 +37,17 @@ from scipy.spatial import ConvexHull
 from forlab.book import anchors, parallel, plots
 from forlab.book.runner import check_distinct, check_non_negative, check_types
 from forlab.book.store import paper_origin
-from forlab.book.tables import TitledTable, as_printed, fixed, listed, printable, table, to_dataset, wrappable
+from forlab.book.tables import (
+    TitledTable,
+    as_printed,
+    fixed,
+    grouped,
+    listed,
+    printable,
+    table,
+    to_dataset,
+    wrappable,
+)
 from forlab.grid import td
 from forlab.p1_for import checks, sampling
 from forlab.p1_for.dso_opf import DSOModel
@@ -333,12 +343,13 @@ def summary_table(st: xr.Dataset) -> pd.DataFrame:
 
 
 def samples_text(summary: pd.DataFrame) -> str:
-    """Markdown: how many OPFs, how many failed, the range of mean solver times and iterations (`summary_table`)."""
+    """Markdown: how many OPFs, how many failed, the range of mean solver times and iterations (`summary_table`);
+    every count and time with its thousands grouped (`forlab.book.tables.grouped`), as the table prints them."""
     return (
-        f"{int(summary.samples.sum())} OPFs over {len(summary)} DSs, {int(summary.failed.sum())} of them not "
-        f"converged (kept in the store, marked). The mean Ipopt solve takes {1e3 * summary.mean_solve_time_s.min():.0f} "
-        f"to {1e3 * summary.mean_solve_time_s.max():.0f} ms per sample with {summary.mean_iterations.min():.0f} to "
-        f"{summary.mean_iterations.max():.0f} iterations."
+        f"{grouped(summary.samples.sum())} OPFs over {len(summary)} DSs, {grouped(summary.failed.sum())} of them not "
+        f"converged (kept in the store, marked). The mean Ipopt solve takes "
+        f"{grouped(1e3 * summary.mean_solve_time_s.min())} to {grouped(1e3 * summary.mean_solve_time_s.max())} ms per "
+        f"sample with {grouped(summary.mean_iterations.min())} to {grouped(summary.mean_iterations.max())} iterations."
     )
 
 
@@ -356,12 +367,12 @@ def opf_count_text(st: xr.Dataset) -> str:
     k, n = parameter(st, "face_grid"), parameter(st, "n_directions")
     levels = parameter(st, "slice_levels")
     return (
-        f"{same} {box} box extremes ({{eq}}`p1-box`), {proj} projections ({BOX_FACES} faces of the box with "
-        f"$n \\times n$ targets each, $n$ = `face_grid` = {k}, {{eq}}`p1-projection`) and {fib} support points "
-        f"($N$ = `n_directions` = {n}, {{eq}}`p1-support`): {box + proj + fib} OPFs. The PQ slices lie at "
-        + listed([f"{100 * f:.0f}" for f in levels])
-        + f" % of each DS's PCC-voltage range (`slice_levels`), each traced by {parameter(st, 'slice_directions')} "
-        "directions (`slice_directions`)."
+        f"{same} {box} box extremes ({{eq}}`p1-box`), {grouped(proj)} projections ({BOX_FACES} faces of the box with "
+        f"$n \\times n$ targets each, $n$ = `face_grid` = {grouped(k)}, {{eq}}`p1-projection`) and {grouped(fib)} "
+        f"support points ($N$ = `n_directions` = {grouped(n)}, {{eq}}`p1-support`): {grouped(box + proj + fib)} OPFs. "
+        "The PQ slices lie at " + listed([f"{100 * f:.0f}" for f in levels])
+        + f" % of each DS's PCC-voltage range (`slice_levels`), each traced by "
+        f"{grouped(parameter(st, 'slice_directions'))} directions (`slice_directions`)."
     )
 
 
@@ -381,11 +392,12 @@ def check_text(ck: pd.DataFrame) -> str:
     ok_proj = bool((ck.feasible_projections == ck.projections).all()
                    and (ck.projections_on_boundary == ck.projections).all())
     return (
-        f"Over {len(ck)} DSs (up to {int(ck.check_buses.max())} buses), {int(ck.feasible_points.sum())} random feasible "
-        f"operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
+        f"Over {len(ck)} DSs (up to {grouped(ck.check_buses.max())} buses), {grouped(ck.feasible_points.sum())} random "
+        f"feasible operating points: the largest excess over a support value is {ck.max_support_excess.max():.1e} "
         f"({BOX_UNITS}; {'within' if ok_support else 'beyond'} the tolerance of {SUPPORT_TOL:g}). "
-        f"{int(ck.feasible_projections.sum())} of {int(ck.projections.sum())} projection points are feasible in the "
-        f"power flow and {int(ck.projections_on_boundary.sum())} lie on the boundary ({'all' if ok_proj else 'not all'}"
+        f"{grouped(ck.feasible_projections.sum())} of {grouped(ck.projections.sum())} projection points are feasible "
+        f"in the power flow and {grouped(ck.projections_on_boundary.sum())} lie on the boundary "
+        f"({'all' if ok_proj else 'not all'}"
         f"), judged by a step of {checks.BOUNDARY_STEP:g} ({BOX_UNITS}, `forlab.p1_for.checks.BOUNDARY_STEP`) out of "
         "each point"
         + _pcc_error_text(ck)
@@ -405,7 +417,7 @@ def _pcc_error_text(ck: pd.DataFrame) -> str:
     """The end of `check_text`: how closely the power flow reproduces the projections' PCC points, and how many of
     its runs diverged (those have no PCC point and count as not feasible)."""
     diverged = int(ck.diverged_projections.sum()) if "diverged_projections" in ck else 0
-    tail = f"; the power flow diverged at {diverged} of them, counted as not feasible" if diverged else ""
+    tail = f"; the power flow diverged at {grouped(diverged)} of them, counted as not feasible" if diverged else ""
     if ck.max_pcc_error.notna().any():
         return f"; the power flow reproduces their PCC points within {ck.max_pcc_error.max():.1e} ({BOX_UNITS}){tail}."
     return f"{tail}." if diverged else "."
@@ -465,7 +477,9 @@ page once printed 200.972 s), and the mean Ipopt iterations to one decimal (a me
 def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientific=()) -> pd.DataFrame:
     """A table of this chapter as a page shows it: ``columns`` (default: all), each column of floats with ``digits``
     decimals (those of `DECIMALS` with their own), trailing zeros kept (`forlab.book.tables.fixed`: "0.010" under
-    "0.013", so one column reads at one precision), the columns of ``scientific`` as 1.2e-06, headers in words
+    "0.013", so one column reads at one precision), the counts whole, both with their thousands grouped as the book
+    groups them (`forlab.book.tables.grouped`: "1 156", fix G2), the columns of ``scientific`` as 1.2e-06, headers
+    in words
     (`HEADERS`; the index's name by `INDEX_NAMES`, in the one header row of the page:
     `forlab.book.tables.one_header_row`) and a missing value as "–"."""
     columns = list(frame.columns if columns is None else columns)
@@ -474,7 +488,9 @@ def printed(frame: pd.DataFrame, columns=None, digits: int | None = 3, scientifi
         shown[col] = shown[col].map({True: "yes", False: "no"})
     if digits is not None:
         for col in shown.columns[[d.kind == "f" for d in shown.dtypes]]:
-            shown[col] = fixed(shown[col], DECIMALS.get(col, digits))
+            shown[col] = fixed(shown[col], DECIMALS.get(col, digits), group=True)
+    for col in shown.columns[[d.kind in "iu" for d in shown.dtypes]]:  # counts: OPFs, buses, points
+        shown[col] = fixed(shown[col], 0, group=True)
     for col in scientific:
         shown[col] = [np.nan if pd.isna(v) else f"{v:.1e}" for v in frame[col]]
     out = printable(shown, {c: HEADERS.get(c, c) for c in columns})
@@ -492,11 +508,12 @@ def coverage_text(st: xr.Dataset) -> str:
     steps = int((np.diff(big.values) < 0).sum())
     above = n[ratio > 1].tolist()
     return (
-        f"Coverage of {ds} (the first DS that the parameter `regions` lists) for N from {n[0]} to {n[-1]}: the mean "
+        f"Coverage of {ds} (the first DS that the parameter `regions` lists) for N from {grouped(n[0])} to "
+        f"{grouped(n[-1])}: the mean "
         f"distance to the reference goes from {mean.iloc[0]:.3f} to {mean.iloc[-1]:.3f}; the largest, set by the one "
         f"reference point farthest from every sample, from {big.iloc[0]:.3f} to {big.iloc[-1]:.3f}, falling at {steps} "
         f"of the {len(n) - 1} steps of N. The hull volume ratio goes from {ratio.iloc[0]:.4f} to {ratio.iloc[-1]:.4f}"
-        + (f"; it exceeds one at N = {', '.join(map(str, above))}: the reference has support points only, and its "
+        + (f"; it exceeds one at N = {', '.join(map(grouped, above))}: the reference has support points only, and its "
            "hull cuts the curved boundary between them with flat faces, while the samples' projections and their "
            "own support directions reach parts of the region those faces cut off." if above else ".")
     )
@@ -509,8 +526,9 @@ def scale_text(tt: pd.DataFrame | None, timing_region: str) -> str:
         return ("The scale run is off with the default parameters (it takes minutes); "
                 "`forlab run 03_for_sampling --profile paper` runs it on case533mt_hi.")
     return (
-        f"{timing_region} ({int(tt.t_buses.iloc[0])} buses, {int(tt.t_fpus.iloc[0])} FPUs, {int(tt.t_samples.iloc[0])} "
-        f"samples): {tt.t_wall_time_s.iloc[0]:.1f} s with {tt.index[0]} worker(s), {tt.t_wall_time_s.min():.1f} s at "
+        f"{timing_region} ({grouped(tt.t_buses.iloc[0])} buses, {grouped(tt.t_fpus.iloc[0])} FPUs, "
+        f"{grouped(tt.t_samples.iloc[0])} samples): {grouped(tt.t_wall_time_s.iloc[0], 1)} s with {tt.index[0]} "
+        f"worker(s), {grouped(tt.t_wall_time_s.min(), 1)} s at "
         f"best; the target is at most {anchors.show('for_sampling_wall_s')} with two workers. Samples identical "
         "across worker counts: "
         f"{bool(tt.identical_to_first.all())}."
@@ -558,10 +576,10 @@ def paper_text(big: xr.Dataset) -> str:
     # the wall times as the table prints them (`DECIMALS`): the speed-up is theirs, as a reader recomputes it
     two, one = as_printed([bt.t_wall_time_s.get(w, float("nan")) for w in (2, 1)], DECIMALS["t_wall_time_s"])
     return (
-        f"{paper_origin(big)}: {int(bt.t_samples.iloc[0])} samples of "
-        f"the {int(bt.t_buses.iloc[0])}-bus DS with {int(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
-        f"({', '.join(td.DEFAULT_KINDS)}) in {one:.1f} s with one worker and "
-        f"{two:.1f} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
+        f"{paper_origin(big)}: {grouped(bt.t_samples.iloc[0])} samples of "
+        f"the {grouped(bt.t_buses.iloc[0])}-bus DS with {grouped(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
+        f"({', '.join(td.DEFAULT_KINDS)}) in {grouped(one, 1)} s with one worker and "
+        f"{grouped(two, 1)} s with two (target: at most {anchors.show('for_sampling_wall_s')} with two: "
         f"{'met' if anchors.anchor('for_sampling_wall_s').met(stored) else 'missed'}; speed-up "
         f"{one / two:.2f}x); the samples are {'' if bt.identical_to_first.all() else 'not '}identical across worker "
         "counts. "
@@ -765,7 +783,9 @@ def pq_slices(st: xr.Dataset, dss):
 
 
 def slice_areas(st: xr.Dataset) -> pd.DataFrame:
-    """Area (MW x Mvar) of every PQ slice (convex hull of its support points), DSs as rows."""
+    """Area (MW x Mvar) of every PQ slice (convex hull of its support points), DSs as rows, as the page shows it: two
+    decimals, thousands grouped as the book groups them (`forlab.book.tables.fixed`; fix G2: "1602.23" stood
+    ungrouped, a slice's area reaching a thousand MW·Mvar on a DS of some ten MW)."""
     rows = []
     for ds in dict.fromkeys(st.slice_ds.values):
         of_ds = st.slice_ds.values == ds
@@ -776,7 +796,8 @@ def slice_areas(st: xr.Dataset) -> pd.DataFrame:
             area = ConvexHull(pts).volume if len(pts) >= 3 else np.nan
             rows.append({"DS": ds, "V (p.u.)": round(float(v), 4), "area (MW·Mvar)": area,
                          "converged": f"{int(m.sum())}/{int(at_v.sum())}"})
-    return pd.DataFrame(rows).set_index(["DS", "V (p.u.)"])
+    areas = pd.DataFrame(rows).set_index(["DS", "V (p.u.)"])
+    return areas.assign(**{"area (MW·Mvar)": fixed(areas["area (MW·Mvar)"], 2, group=True).to_numpy()})
 
 
 def variant_outlines(st: xr.Dataset):

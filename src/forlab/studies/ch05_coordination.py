@@ -30,6 +30,7 @@ from forlab.book.tables import (
     clipped,
     counted,
     fixed_columns,
+    grouped,
     listed,
     page_index,
     printable,
@@ -406,10 +407,13 @@ def _case_index(index: pd.MultiIndex) -> pd.MultiIndex:
 def case_printables(printed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case-study table of `coordination_table` in two tables that fit the page: costs (integrated optimum, the
     coordinated dispatch's true cost, deviation, PCC mismatch, violations) and solver times (ms; offline in s; the
-    wall clock is in `wall_printable`). Columns a store from before the cold start was recorded lacks are left out."""
-    digits = {c: 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1
-              for c in printed.columns if printed[c].dtype.kind == "f"}
-    shown = fixed_columns(printed, digits)  # "0.0000", never "-0.0000"
+    wall clock is in `wall_printable`), every number with its thousands grouped as the book groups them
+    (`forlab.book.tables.grouped`: "5 163.67 $/h", as the anchors print a cost). Columns a store from before the
+    cold start was recorded lacks are left out."""
+    kinds = printed.dtypes.map(lambda d: d.kind)
+    digits = {c: 2 if "($/h)" in c else 4 if c in ("deviation (%)", "PCC mismatch") else 1 if k == "f" else 0
+              for c, k in kinds.items() if k in "fiu"}  # a count (violations) whole
+    shown = fixed_columns(printed, digits, group=tuple(digits))  # "0.0000", never "-0.0000"
     cost_cols = COST_COLUMNS + (("status",) if "status" in shown and (shown.status != "ok").any() else ())
     out = tuple(printable(shown, {c: c for c in cols if c in shown}) for cols in (cost_cols, TIME_COLUMNS))
     index = _case_index(printed.index)
@@ -423,7 +427,7 @@ def wall_printable(t: pd.DataFrame, printed: pd.DataFrame) -> pd.DataFrame:
     columns ``t`` of `coordination_table`, with the index of its ``printed`` table; a failed case shows none."""
     cols = {c: h for c, h in WALL_COLUMNS.items() if c in t}
     shown = unmeasured_when_failed(t[list(cols)].copy(), list(cols), _ok(t))
-    shown = fixed_columns(1e3 * shown.astype(float), dict.fromkeys(cols, 1))  # s -> ms
+    shown = fixed_columns(1e3 * shown.astype(float), dict.fromkeys(cols, 1), group=tuple(cols))  # s -> ms
     out = printable(shown, cols)
     out.index = _case_index(printed.index)
     return out
@@ -472,7 +476,7 @@ def coordination_summary(per_sys: pd.DataFrame) -> str:
     failed cases of a system, if any."""
     return "\n".join(
         f"- **{s}**: mean cost deviation {r.dev:.4f} % (paper: at most {anchors.show('p1_deviation_pct')}), time "
-        f"reduction {r.red:.1f} % on average and {r.red_max:.1f} % at best (paper: up to "
+        f"reduction {grouped(r.red, 1)} % on average and {grouped(r.red_max, 1)} % at best (paper: up to "
         f"{anchors.show('p1_time_reduction_pct')}), {_no_or_counted(r.viol, 'load level')} with violations "
         f"after the T+D power flow" + (f"; {counted(r.failed, 'load level')} failed (no deviation, see the table)."
                                        if r.get("failed", 0) else ".")
@@ -500,7 +504,7 @@ def _time_target_met(per_sys: pd.DataFrame) -> bool:
 def _best_text(per_sys: pd.DataFrame) -> str:
     """The best time reduction over all systems and load levels, with the system it was reached on."""
     best = _best_reduction(per_sys)
-    return "no load level finished" if best is None else f"{best[1]:.1f} % on {best[0]}"
+    return "no load level finished" if best is None else f"{grouped(best[1], 1)} % on {best[0]}"
 
 
 def coordination_targets(per_sys: pd.DataFrame) -> str:
@@ -648,8 +652,10 @@ PER_ITERATION_COLUMNS = {
 def iteration_printables(it: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`coordination_iterations` as the page shows it, in two tables that each fit the column: Ipopt iterations of
     the integrated AC-OPF, the TSO and the slowest DSO (from its chosen start, and cold); then which DSO was slowest and
-    the time per iteration (ms) of the integrated AC-OPF and of that DSO."""
-    shown = fixed_columns(it, {"integrated: ms/iteration": 2, "DSO: ms/iteration": 2})
+    the time per iteration (ms) of the integrated AC-OPF and of that DSO; thousands grouped
+    (`forlab.book.tables.grouped`)."""
+    digits = {**dict.fromkeys(ITERATION_COLUMNS, 0), "integrated: ms/iteration": 2, "DSO: ms/iteration": 2}
+    shown = fixed_columns(it, digits, group=tuple(digits))
     index = _case_index(it.index)
     out = printable(shown, ITERATION_COLUMNS), printable(shown, PER_ITERATION_COLUMNS)
     for frame in out:
@@ -678,7 +684,7 @@ def _focus_system(names, buses: pd.Series | None) -> tuple[str, str]:
     if sizes is None or sizes.empty:
         return names[-1], "the last system listed"
     name = str(sizes.idxmax())
-    return name, f"the largest system ({sizes[name]:.0f} buses)"
+    return name, f"the largest system ({grouped(sizes[name])} buses)"
 
 
 def _budget_note(name: str, which: str, last: pd.Series) -> str:
@@ -691,15 +697,15 @@ def _budget_note(name: str, which: str, last: pd.Series) -> str:
     where = name if which == ONE_SYSTEM else f"{which}, {name}"
     out = (f"\n\nFor a {anchors.show('p1_time_reduction_pct')} reduction on {where}, the TSO and the "
            f"slowest DSO together would have to finish within {left_pct:.2f} % of the integrated AC-OPF's "
-           f"{t_int:.0f} ms; ")
+           f"{grouped(t_int)} ms; ")
     if budget > 0:
         return out + (
-            f"after the TSO's {last['TSO: ms']:.0f} ms that leaves the DSO {budget:.0f} ms, about "
-            f"{budget / last['DSO: ms/iteration']:.0f} iterations at its {last['DSO: ms/iteration']:.1f} ms per "
-            f"iteration, against the {last['DSO warm: iterations']:.0f} it needs from its chosen start (means over the "
-            f"load levels).")
-    return out + (f"the TSO alone takes {last['TSO: ms']:.0f} ms, which leaves the DSO no time at all (means over the "
-                  f"load levels).")
+            f"after the TSO's {grouped(last['TSO: ms'])} ms that leaves the DSO {grouped(budget)} ms, about "
+            f"{grouped(budget / last['DSO: ms/iteration'])} iterations at its {last['DSO: ms/iteration']:.1f} ms per "
+            f"iteration, against the {grouped(last['DSO warm: iterations'])} it needs from its chosen start (means "
+            f"over the load levels).")
+    return out + (f"the TSO alone takes {grouped(last['TSO: ms'])} ms, which leaves the DSO no time at all (means "
+                  f"over the load levels).")
 
 
 def coordination_time_note(it: pd.DataFrame) -> str:
@@ -709,10 +715,10 @@ def coordination_time_note(it: pd.DataFrame) -> str:
     the most buses, or the last listed for a store without bus counts (`_focus_system`)."""
     g = system_means(it)
     lines = [
-        f"- **{s}**: integrated {r['integrated: iterations']:.0f} iterations at {r['integrated: ms/iteration']:.1f} "
-        f"ms; slowest DSO {r['DSO warm: iterations']:.0f} iterations from its chosen start "
-        f"({r['DSO cold: iterations']:.0f} cold) at {r['DSO: ms/iteration']:.1f} ms; TSO {r['TSO: iterations']:.0f} "
-        f"iterations."
+        f"- **{s}**: integrated {grouped(r['integrated: iterations'])} iterations at "
+        f"{r['integrated: ms/iteration']:.1f} ms; slowest DSO {grouped(r['DSO warm: iterations'])} iterations from its "
+        f"chosen start ({grouped(r['DSO cold: iterations'])} cold) at {r['DSO: ms/iteration']:.1f} ms; TSO "
+        f"{grouped(r['TSO: iterations'])} iterations."
         for s, r in g.iterrows()]
     warm, cold = it["DSO warm: iterations"].to_numpy(float), it["DSO cold: iterations"].to_numpy(float)
     nearest = int((it["DSO start"] == "nearest").sum())
@@ -769,15 +775,16 @@ def _lost_words(lost: pd.DataFrame) -> str:
 
 def _choice_item(r) -> str:
     """One DSO's start choice by its trials' totals, in words (ms and iterations of each start)."""
-    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % (library {1e3 * r.start_trial_warm_s:.1f} ms in "
-            f"{r.start_trial_warm_iterations:.0f} iterations, cold {1e3 * r.start_trial_cold_s:.1f} ms in "
-            f"{r.start_trial_cold_iterations:.0f})")
+    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % (library {grouped(1e3 * r.start_trial_warm_s, 1)} ms in "
+            f"{grouped(r.start_trial_warm_iterations)} iterations, cold {grouped(1e3 * r.start_trial_cold_s, 1)} ms in "
+            f"{grouped(r.start_trial_cold_iterations)})")
 
 
 def _online_item(r: pd.Series) -> str:
     """One DSO's online dispatch from the library start against the cold start, in words."""
-    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % ({1e3 * r.solve_time_s:.1f} ms in {r.iterations:.0f} "
-            f"iterations against {1e3 * r.cold_solve_time_s:.1f} ms in {r.cold_iterations:.0f})")
+    return (f"{r.ds} of {r.system} at {100 * r.level:.0f} % ({grouped(1e3 * r.solve_time_s, 1)} ms in "
+            f"{grouped(r.iterations)} iterations against {grouped(1e3 * r.cold_solve_time_s, 1)} ms in "
+            f"{grouped(r.cold_iterations)})")
 
 
 def _nearest_text(n: int) -> str:
@@ -806,9 +813,10 @@ PCC_COLUMNS = {"ds": "DS", "p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "V (
 
 def pcc_printable(pts: pd.DataFrame) -> pd.DataFrame:
     """`pcc_points` as the page shows it, one row per case and DS: the TSO's point, f + m of the offer there (<= 0:
-    inside the offer), the DSO's true cost, the offered minus the true cost and the PCC mismatch."""
-    shown = fixed_columns(pts, {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "fpu_cost": 2, "offer_vs_true_cost": 2,
-                                "mismatch": 4})  # "0.0000", never "-0.0000" for a point on the surface
+    inside the offer), the DSO's true cost, the offered minus the true cost and the PCC mismatch; thousands grouped
+    (`forlab.book.tables.grouped`)."""
+    digits = {"p_mw": 2, "q_mvar": 2, "vm_pu": 4, "f": 4, "fpu_cost": 2, "offer_vs_true_cost": 2, "mismatch": 4}
+    shown = fixed_columns(pts, digits, group=tuple(digits))  # "0.0000", never "-0.0000" for a point on the surface
     out = printable(shown, PCC_COLUMNS)
     out.index = page_index(pts.system, pts.level, names=CASE_INDEX)
     return out
@@ -824,7 +832,7 @@ def _violation_line(r: pd.Series, pts: pd.DataFrame) -> str:
     (`_mismatch_cause`), and the power flow's violations; with no mismatch, the violations without a cause."""
     bad = pts[(pts.system == r.system) & (pts.level == r.level) & (pts.mismatch > 1e-6)]
     flows = (f"{violation_words(r)} (largest voltage violation {r.max_vm_violation_pu:.4f} p.u., largest generator "
-             f"violation {r.max_gen_violation_mw:.2f} MW)")
+             f"violation {grouped(r.max_gen_violation_mw, 2)} MW)")
     head = f"- {r.system} at {100 * r.level:.0f} % load: "
     if bad.empty:
         return (head + f"no DSO reports a PCC mismatch, yet the T+D power flow shows {flows}; the store does not "
@@ -894,8 +902,8 @@ def _slopes(gs: pd.DataFrame | None, many: bool) -> str:
     if gs is None:
         return ""
     return (" Its marginal price of import there, the slope the TSO trades against, is "
-            + ", ".join(f"{_label(r.level, r.ds, many)}: offered {-r.offer_slope_p:.1f} against true "
-                        f"{-r.true_slope_p:.1f} ({r.slope_err_pct:.1f} % off)" for r in gs.itertuples())
+            + ", ".join(f"{_label(r.level, r.ds, many)}: offered {grouped(-r.offer_slope_p, 1)} against true "
+                        f"{grouped(-r.true_slope_p, 1)} ({grouped(r.slope_err_pct, 1)} % off)" for r in gs.itertuples())
             + " \\$/MWh (what one more MW imported saves the DSO).")
 
 
@@ -927,7 +935,7 @@ def _deviation_line(name: str, r: pd.Series, t: pd.DataFrame, pts: pd.DataFrame,
     and slope, and the cause the slopes point to (`_causes`)."""
     g = pts[pts.system == name]
     many = g.ds.nunique() > 1
-    errs = ", ".join(f"{_label(lv, ds, many)}: offered {oc:.1f} against true {tc:.1f}"
+    errs = ", ".join(f"{_label(lv, ds, many)}: offered {grouped(oc, 1)} against true {grouped(tc, 1)}"
                      for lv, ds, oc, tc in zip(g.level, g.ds, g.offer_cost, g.fpu_cost))
     dev = t[t.system == name].set_index("level").deviation_pct
     gs = _slope_rows(g, dso)
@@ -969,17 +977,18 @@ def _time_line(st: xr.Dataset, per_sys: pd.DataFrame) -> str:
     if g.empty:
         return head + "no load level finished."
     red, red_max = per_sys.red[name], per_sys.red_max[name]
-    out = (head + f"the reduction is {red:.1f} % on average and {red_max:.1f} % at its best load level"
-           f"{' (negative: slower than the integrated AC-OPF even there)' if red_max < 0 else ''}. The TSO takes "
-           f"{1e3 * g.tso_time_s.mean():.0f} ms and the slowest DSO "
-           f"{1e3 * g.dso_time_max_s.mean():.0f} ms, where the integrated AC-OPF takes "
-           f"{1e3 * g.integrated_solve_time_s.mean():.0f} ms (means over the finished load levels)")
+    out = (head + f"the reduction is {grouped(red, 1)} % on average and {grouped(red_max, 1)} % at its best load "
+           f"level{' (negative: slower than the integrated AC-OPF even there)' if red_max < 0 else ''}. The TSO takes "
+           f"{grouped(1e3 * g.tso_time_s.mean())} ms and the slowest DSO "
+           f"{grouped(1e3 * g.dso_time_max_s.mean())} ms, where the integrated AC-OPF takes "
+           f"{grouped(1e3 * g.integrated_solve_time_s.mean())} ms (means over the finished load levels)")
     it = coordination_iterations(st)
     if it is None:
         return out + "."
     r = system_means(it).loc[name]
-    return out + (f": the DSO's cost OPF needs {r['DSO warm: iterations']:.0f} iterations from its chosen start at "
-                  f"{r['DSO: ms/iteration']:.1f} ms each, the integrated AC-OPF {r['integrated: iterations']:.0f} at "
+    return out + (f": the DSO's cost OPF needs {grouped(r['DSO warm: iterations'])} iterations from its chosen start "
+                  f"at {r['DSO: ms/iteration']:.1f} ms each, the integrated AC-OPF "
+                  f"{grouped(r['integrated: iterations'])} at "
                   f"{r['integrated: ms/iteration']:.1f} ms (the note under the iteration table computes the budget "
                   f"a reduction as large as the paper's best would leave the DSO there).")
 

@@ -42,7 +42,7 @@ from forlab.book.runner import check_types
 from forlab.book.tables import (
     TitledTable,
     fixed_columns,
-    fixed_text,
+    grouped,
     listed,
     printable,
     table,
@@ -807,7 +807,8 @@ def file_text(st: xr.Dataset) -> str:
     if d.get("info"):
         parts.append(f"`info` how the DSO fitted them ({', '.join(f'`{k}`' for k in list(d['info'])[:8])}, ...)")
     return (
-        f"The file `{st.attrs['offer_file']}` is {int(st.attrs['offer_bytes']) / 1e3:.1f} kB of JSON with the keys "
+        f"The file `{st.attrs['offer_file']}` is {grouped(int(st.attrs['offer_bytes']) / 1e3, 1)} kB of JSON with the "
+        "keys "
         f"{', '.join(f'`{k}`' for k in d)}. {', '.join(parts[:-1])}, and {parts[-1]}{_convex_words(d)}."
         f"{_missing_sections(d)} Nothing in it names a line, a bus of the DS or a load. "
         + PICKLED_WORDS + _quality(d.get("info", {}))
@@ -870,7 +871,8 @@ def _false_feasible_part(info: dict) -> str:
     n_ff, n_inf = int(info["test_n_false_feasible"]), int(info["test_n_infeasible"])
     confidence = f"{100 * float(info.get('confidence', 0.95)):g} %"
     return (
-        f" By the DSO's own held-out test, {'none' if n_ff == 0 else n_ff} of its {n_inf} infeasible test points "
+        f" By the DSO's own held-out test, {'none' if n_ff == 0 else grouped(n_ff)} of its {grouped(n_inf)} infeasible "
+        "test points "
         f"fell inside the offered region; on so few points the file's one-sided {confidence} upper bound on that "
         f"rate (`test_false_feasible_upper`) is still {100 * float(info['test_false_feasible_upper']):.1f} %."
     )
@@ -892,7 +894,8 @@ def _volume_part(info: dict) -> str:
     if kept is not None:
         out += (f" The file's `test_volume_kept`, {100 * float(kept):.1f} %, is the share of the feasible test "
                 "points drawn uniformly in the box that the region accepts; the file does not say how many such "
-                f"points there were (they are among its {int(info.get('test_n_feasible', 0))} feasible test points), "
+                f"points there were (they are among its {grouped(int(info.get('test_n_feasible', 0)))} feasible test "
+                "points), "
                 "so the TSO cannot use this share as a volume.")
     return out
 
@@ -943,7 +946,7 @@ def points_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "point", "pt_", index="point")
     for c in ("in_box", "feasible"):
         t[c] = np.where(t[c].astype(int) == 1, "yes", "no")
-    t = fixed_columns(t, POINT_DIGITS)  # fixed decimals per row of the page: "21.80", not "21.8"
+    t = fixed_columns(t, POINT_DIGITS, group=tuple(POINT_DIGITS))  # per row of the page: "21.80", not "21.8"
     return printable(t, POINT_HEADERS).set_index("PCC point").T
 
 
@@ -953,8 +956,8 @@ def _import_worth(dc_dp: float, would: bool = False) -> str:
     in the conditional ("would save")."""
     save, cost = ("would save", "would cost") if would else ("saves", "costs")
     if dc_dp <= 0:
-        return f"{save} the DS {-dc_dp:.2f} {USD_MWH}"
-    return f"{cost} the DS {dc_dp:.2f} {USD_MWH} more"
+        return f"{save} the DS {grouped(-dc_dp, 2)} {USD_MWH}"
+    return f"{cost} the DS {grouped(dc_dp, 2)} {USD_MWH} more"
 
 
 def points_text(st: xr.Dataset) -> str:
@@ -963,10 +966,11 @@ def points_text(st: xr.Dataset) -> str:
     out, deep, box_only = t.loc["outside"], t.loc["deepest"], t.loc["box_only"]
     sign = "negative" if out.f <= 0 else "positive"
     return (
-        f"At the deepest point $f + m = {deep.f:.3f}$ and the DS asks {deep.price:.2f} {USD_H}; one more MW of "
+        f"At the deepest point $f + m = {deep.f:.3f}$ and the DS asks {grouped(deep.price, 2)} {USD_H}; one more MW of "
         f"import there {_import_worth(deep.dc_dp)}. {_edge_text(st, t.loc['edge'])} The box point farthest outside "
         f"has $f + m = {box_only.f:.3f}$. Beyond the box the "
-        f"polynomial is {sign} ({out.f:.3f}) and the price {out.price:.2f} {USD_H}; neither means anything there: the "
+        f"polynomial is {sign} ({out.f:.3f}) and the price {grouped(out.price, 2)} {USD_H}; neither means anything "
+        "there: the "
         "DSO fitted both inside the box only, which is why `Offer.feasible` also checks the box, and why a TSO "
         "model bounds $(P, Q, V)$ by it."
     )
@@ -1108,7 +1112,7 @@ def solution_table(st: xr.Dataset) -> pd.DataFrame:
     t = table(st, "solver", "sol_", index="solver")
     t["status"] = t["status"].astype(str)
     t["time_ms"] = 1000 * t.time_s.astype(float)
-    t = fixed_columns(t, SOLUTION_DIGITS)  # fixed decimals per row of the page: "731.10", not "731.1"
+    t = fixed_columns(t, SOLUTION_DIGITS, group=tuple(SOLUTION_DIGITS))  # per row of the page: "731.10", not "731.1"
     return printable(t, SOLUTION_HEADERS).T
 
 
@@ -1125,7 +1129,8 @@ def solution_text(st: xr.Dataset) -> str:
     return (
         # the TS supplies the DS's import (P_g = P_L + P): the TSO sets it, it does not buy power from the DS
         f"CasADi's Ipopt (`{cas.status}`) sets the DS's import at {p:.2f} MW and {q:.2f} Mvar at {v:.4f} p.u. "
-        f"for a total of {float(cas.total):.2f} {USD_H}; {_against_grid(grid, float(cas.total), _grid_size(st))} "
+        f"for a total of {grouped(float(cas.total), 2)} {USD_H}; "
+        f"{_against_grid(grid, float(cas.total), _grid_size(st))} "
         + _what_holds(st, cas) + "Only the file's numbers entered the model."
     )
 
@@ -1148,11 +1153,11 @@ def _against_grid(grid: pd.Series, total: float, size: str) -> str:
     if abs(gap) <= GRID_TIE_REL * max(abs(total), 1.0):
         return f"the grid search's best point costs the same, to within {GRID_TIE_REL:.0e} of the total."
     if gap > 0:
-        return (f"the grid search's best point costs {gap:.2f} {USD_H} more, so the NLP found a better point than "
-                f"any offered point of {size}.")
+        return (f"the grid search's best point costs {grouped(gap, 2)} {USD_H} more, so the NLP found a better point "
+                f"than any offered point of {size}.")
     return (f"**the grid search's best point, at ({float(grid.p_mw):.2f} MW, {float(grid.q_mvar):.2f} Mvar, "
-            f"{float(grid.vm_pu):.4f} p.u.), costs {-gap:.2f} {USD_H} less**: Ipopt stopped at a local optimum or "
-            "another worse point (its status certifies local conditions only), so its point is not the TSO's best "
+            f"{float(grid.vm_pu):.4f} p.u.), costs {grouped(-gap, 2)} {USD_H} less**: Ipopt stopped at a local optimum "
+            "or another worse point (its status certifies local conditions only), so its point is not the TSO's best "
             "on this offer.")
 
 
@@ -1162,7 +1167,7 @@ def _what_holds(st: xr.Dataset, cas: pd.Series) -> str:
     pg, p, q, v = float(cas.pg_mw), float(cas.p_mw), float(cas.q_mvar), float(cas.vm_pu)
     _, dc = offer(st).gradients(p, q, v)
     marginal = st.attrs["c1"] + 2 * st.attrs["c2"] * pg
-    slopes = (f"one more MW of import would cost the generator {marginal:.2f} {USD_MWH} and "
+    slopes = (f"one more MW of import would cost the generator {grouped(marginal, 2)} {USD_MWH} and "
               f"{_import_worth(dc[0, 0], would=True)}")
     if float(cas.f) > -1e-6:
         return (f"The region constraint binds ($f + m$ = {float(cas.f):.1e}): {slopes}, a net "
@@ -1174,17 +1179,17 @@ def _what_holds(st: xr.Dataset, cas: pd.Series) -> str:
                 f"there {slopes}. ")
     return (f"The region constraint does not bind ($f + m$ = {float(cas.f):.3f}) and no bound of the box or the "
             "generator holds the import: the optimum is where one more MW of import saves the DS as much as it "
-            f"costs the generator: {-dc[0, 0]:.2f} against {marginal:.2f} {USD_MWH}. ")
+            f"costs the generator: {grouped(-dc[0, 0], 2)} against {grouped(marginal, 2)} {USD_MWH}. ")
 
 
 def _held_by(st: xr.Dataset, pg: float, p: float) -> str:
     """The bound at which the import P or the generator's P sits (within `AT_BOUND_REL`), in words; "" for none."""
     lo, hi = _box_p(st)
     p_max = float(st.attrs["p_max"])
-    bounds = [(p, lo, hi - lo, f"the box's lower P bound, {lo:.2f} MW"),
-              (p, hi, hi - lo, f"the box's upper P bound, {hi:.2f} MW"),
+    bounds = [(p, lo, hi - lo, f"the box's lower P bound, {grouped(lo, 2)} MW"),
+              (p, hi, hi - lo, f"the box's upper P bound, {grouped(hi, 2)} MW"),
               (pg, 0.0, p_max, "the generator's lower limit, no output"),
-              (pg, p_max, p_max, f"the generator's upper limit, {p_max:.2f} MW")]
+              (pg, p_max, p_max, f"the generator's upper limit, {grouped(p_max, 2)} MW")]
     return next((words for x, at, width, words in bounds if abs(x - at) <= AT_BOUND_REL * max(width, 1.0)), "")
 
 
@@ -1193,8 +1198,9 @@ TSO_HEADERS = {"representation": "DS as", "engine": "engine", "status": "status"
                "solve_ms": "solver time (ms)", "wall_ms": "wall time (ms)", "iterations": "iterations"}
 
 
-TSO_DIGITS = {"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1}
-"""Decimals of the TSO runs' columns on the page."""
+TSO_DIGITS = {"objective": 4, "pcc_p_mw": 4, "pcc_q_mvar": 4, "pcc_vm_pu": 6, "solve_ms": 1, "wall_ms": 1,
+              "iterations": 0}
+"""Decimals of the TSO runs' columns on the page (each with its thousands grouped, `forlab.book.tables.grouped`)."""
 
 
 def tso_table(st: xr.Dataset) -> pd.DataFrame:
@@ -1205,7 +1211,7 @@ def tso_table(st: xr.Dataset) -> pd.DataFrame:
     t["representation"] = [REPRESENTATIONS[str(r)] for r in t.representation]
     t["solve_ms"], t["wall_ms"] = 1000 * t.solve_time_s.astype(float), 1000 * t.wall_time_s.astype(float)
     t["iterations"] = t.iterations.astype(int).astype(object).where(t.iterations.astype(int) >= 0)
-    t = fixed_columns(t, TSO_DIGITS)  # fixed decimals per column: "1.050000", not "1.05"
+    t = fixed_columns(t, TSO_DIGITS, group=tuple(TSO_DIGITS))  # per column: "1.050000", not "1.05"
     t["status"] = [wrappable(s, "_") for s in t.status]  # Ipopt's statuses may break where they are long
     return printable(t, TSO_HEADERS).set_index("DS as")
 
@@ -1253,7 +1259,7 @@ def tso_text(st: xr.Dataset) -> str:
                      f"{float(a.agree_objective_rel_diff):.1e} of the objective")
     t = table(st, "tso", "tso_", index="tso")
     samples = _surrogate_samples(st)
-    fitted = "" if samples is None else (f" fitted on {samples} power flows of the DS (the parameter "
+    fitted = "" if samples is None else (f" fitted on {grouped(samples)} power flows of the DS (the parameter "
                                          "`surrogate_samples`),")
     base = f" on the TS base of {st.attrs['tso_base_mva']:g} MVA" if "tso_base_mva" in st.attrs else ""
     return (
@@ -1272,7 +1278,7 @@ def _offer_against_surrogate(t: pd.DataFrame) -> str:
     if not {"offer", "surrogate"} <= set(rows):
         return ""
     said = [f"with the {REPRESENTATIONS[k].split(' ', 1)[1]} at ({r.pcc_p_mw:.2f} MW, {r.pcc_q_mvar:.2f} Mvar, "
-            f"{r.pcc_vm_pu:.4f} p.u.) and {r.objective:.2f} \\$/h" for k, r in rows.items()]
+            f"{r.pcc_vm_pu:.4f} p.u.) and {grouped(r.objective, 2)} \\$/h" for k, r in rows.items()]
     return (f" The offer against the surrogate: forlab's TSO settles {' and '.join(said)}. They are two pictures of the"
             " same DS, a region and a price at its PCC against its units under a learned polytope, so their optima"
             " differ; which dispatch costs less once the DS is dispatched and judged is measured by"
@@ -1301,8 +1307,9 @@ def _glossed(solver: str) -> str:
 
 
 def _ms(seconds) -> str:
-    """A time (s) in ms as the TSO table prints it (`TSO_DIGITS`), for the sentence under that table."""
-    return fixed_text(1e3 * float(seconds), TSO_DIGITS["solve_ms"])
+    """A time (s) in ms as the TSO table prints it (`TSO_DIGITS`, thousands grouped), for the sentence under that
+    table."""
+    return grouped(1e3 * float(seconds), TSO_DIGITS["solve_ms"])
 
 
 def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
@@ -1312,8 +1319,8 @@ def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
     what = SOLVER_GLOSS.get(solver, ("", "another build of Ipopt"))[1]
     return (
         f"With the offer, {solver} reports {_ms(pyo_.solve_time_s)} ms of its own time against Ipopt's "
-        f"{_ms(cas.solve_time_s)} ms: {what}, which took {int(pyo_.iterations)} iterations where "
-        f"Ipopt took {int(cas.iterations)}. The whole solve call takes {_ms(pyo_.wall_time_s)} ms against "
+        f"{_ms(cas.solve_time_s)} ms: {what}, which took {grouped(pyo_.iterations)} iterations where "
+        f"Ipopt took {grouped(cas.iterations)}. The whole solve call takes {_ms(pyo_.wall_time_s)} ms against "
         f"{_ms(cas.wall_time_s)} ms: beyond the solver's own time, the Pyomo call writes the model to an "
         f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (each time "
         f"the fastest of {n} solves from the same start, the parameter `repeats`)."
