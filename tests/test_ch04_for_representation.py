@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 from figure_colours import method_colours
 from notebook_cells import code_of, sources
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import plots, runner, store
+from forlab.book.tables import grouped
 from forlab.p1_for.offer import Offer
 from forlab.p1_for.polynomial import ImplicitPolynomial, central_point
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
@@ -77,8 +79,8 @@ NOTEBOOK = ROOT / "notebooks" / "04_for_representation.ipynb"
     ("regions", ["case9+case33bw/case33bw", "case9+case33bw/case33bw"],
      r"regions must not repeat an entry, .*\(case9\+case33bw/case33bw twice\)"),
     # review R1 #8: 0 passed and failed in the labelling with a numpy IndexError; -1 was "non-negative"
-    ("n_labelled", 0, r"^n_labelled must be a positive integer \(>= 1\), got 0$"),
-    ("n_labelled", -1, r"^n_labelled must be a positive integer \(>= 1\), got -1$"),
+    ("n_labelled", 0, r"^n_labelled must be a positive integer, got 0$"),
+    ("n_labelled", -1, r"^n_labelled must be a positive integer, got -1$"),
 ])
 def test_a_bad_value_is_refused_before_any_sampling(name, value, says):
     """Review finding: these passed check_params and failed only after the sampling (or with a bare KeyError)."""
@@ -97,6 +99,9 @@ def test_n_labelled_is_checked_as_chapter_10_checks_it():
     with pytest.raises(runner.ParameterError) as err:
         runner.check_values("04_for_representation", {**runner.declared_parameters(NOTEBOOK), "n_labelled": 0})
     assert str(err.value) == f"04_for_representation: {ch10_err.value}"
+    with pytest.raises(ValueError) as shared:  # the runner's one rule, in both chapters
+        runner.check_positive_value("n_labelled", 0, integer=True)
+    assert str(ch10_err.value) == str(shared.value)
 
 
 @pytest.mark.parametrize("profile", [None, "paper"])
@@ -127,13 +132,47 @@ def test_offers_round_trip_and_are_saved_next_to_the_store(archived, tmp_path):
 def test_offer_contents_text(archived, tmp_path):
     text = ch04.offer_contents_text(archived, tmp_path)
     size = len(str(archived.offer_json.values[0]).encode()) / 1e3  # kB of 1000 bytes, as every chapter (not 1024)
-    assert f"is {size:.1f} kB of JSON" in text and text.endswith("gives the same file bit for bit.")
+    assert f"is {grouped(size, 1)} kB of JSON" in text and text.endswith("gives the same file bit for bit.")
     # the file's JSON against the pickled bytes other chapters count as exchanged, said where the size is given
     assert ch04.PICKLED_WORDS in text and "`forlab.book.parallel.wire_bytes`" in ch04.PICKLED_WORDS
     assert "- polynomial: degree" in text and list(tmp_path.iterdir()) == []  # the check files are removed
     d = json.loads(str(archived.offer_json.values[0]))
     assert f"- top-level keys: `{'`, `'.join(d)}`" in text and "{" not in text  # words, not a Python dict
     assert f"`ts_bus` {d['pcc']['ts_bus']}" in text and f"`sn_mva` {d['base']['sn_mva']}" in text
+
+
+COUNTS = ("test_n_infeasible", "test_n_feasible", "test_n_false_feasible", "test_uniform_n_feasible", "test_uniform_n",
+          "test_uniform_hull_disagree")
+"""The counts of test points of `ch04.offer_info`, which a larger run multiplies."""
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, tmp_path):
+    """Fix G2: the page printed its counts of test points, its costs in $/h, its kB and offline seconds with plain
+    formats, so a larger run would have read "false-feasible 0 of 2180 infeasible test points" and "(2653.00 $/h)"
+    beside the book's "5 296.69 $/h" (its anchors). Every number of the page that can reach a thousand takes the one
+    grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the archived store (both its
+    sections) prints one without it, nor of its offers as a larger run would have them (ten times the test points
+    and the mean DS cost, offline times past a thousand seconds; chapter 12's check, `ungrouped`)."""
+    cand, info = ch04.candidates(archived), ch04.offer_info(archived)
+    tol = json.loads(archived.attrs["parameters"])["tol"]
+    shown = [ch04.candidate_printable(cand, info), ch04.convexity_text(cand), *ch04.offer_tables(info),
+             ch04.offer_lines(info), ch04.volume_agreement_text(info), ch04.level_set_text(archived, tol),
+             ch04.price_surface_text(archived), ch04.cost_miss_text(archived),
+             ch04.offer_contents_text(archived, tmp_path), *ch04.paper_tables(archived), ch04.paper_text(archived)]
+    larger = info.assign(**{c: 10 * info[c] for c in (*COUNTS, "cost_mean")})
+    offline = pd.Series(1000 + np.arange(len(info)) + 0.25, index=info.index)
+    shown += [*ch04.offer_tables(larger, offline), ch04.offer_lines(larger), ch04.volume_agreement_text(larger)]
+    found = {i: ungrouped(page_text(s)) for i, s in enumerate(shown)}
+    assert not {i: f for i, f in found.items() if f}, found
+    # the larger run has such numbers where the page prints them: the check is not empty
+    r = larger.iloc[0]
+    assert r.test_n_infeasible >= 1000 and r.cost_mean >= 1000
+    line = ch04.offer_lines(larger).splitlines()[0]
+    assert f"of {grouped(r.test_n_infeasible)} infeasible test points" in line
+    assert f"({grouped(r.cost_mean, 2)} $/h)" in line
+    region, price = (t for _, t in ch04.offer_tables(larger, offline))
+    assert region["infeasible test points"].iloc[0] == grouped(r.test_n_infeasible)
+    assert list(price["offline time (s)"]) == [grouped(v, 1) for v in offline]
 
 
 def test_candidates_and_convexity_text(archived):
@@ -191,7 +230,7 @@ def test_paper_table_and_text(archived):
     assert text.startswith(ch04.offer_lines(info))
     n = ch04.points_needed()
     assert clopper_pearson_upper(0, n) < 0.01 <= clopper_pearson_upper(0, n - 1)
-    assert f"needs at least {n} infeasible test points" in text
+    assert f"needs at least {grouped(n)} infeasible test points" in text
     # the verdict is read off the upper bound: every archived bound is above 1 %, so none is "met"
     assert (info.test_false_feasible_upper >= ch04.LOW_RATE).all() and ": met" not in text
     assert f"met (95 % upper bound below it) on 0 of {len(info)} DSs, missed on 0 and not shown on {len(info)}" in text

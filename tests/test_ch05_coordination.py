@@ -70,7 +70,7 @@ def test_parameter_checks():
 
 def test_repeats_below_one_are_refused_before_any_work():
     """Review R1, item 21: ``repeats 0`` passed; `forlab.opf.outcome.timed` then timed once, the store said 0."""
-    with pytest.raises(runner.ParameterError, match=r"^05_coordination: repeats must be at least 1 \(.*\), got 0$"):
+    with pytest.raises(runner.ParameterError, match=r"^05_coordination: repeats must be a positive integer, got 0$"):
         runner.check_values("05_coordination", {**PARAMS, "repeats": 0})
     ch05.check_params({**PARAMS, "repeats": 1})
 

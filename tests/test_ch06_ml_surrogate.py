@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from notebook_cells import code_of, prose_of, sources
+from printed_numbers import page_text, ungrouped
 
 import forlab
 from forlab.book import runner, store
+from forlab.book.tables import grouped
 from forlab.p2_surrogate.dataset import check_range
 from forlab.p2_surrogate.model import DSSurrogate, split
 from forlab.p2_surrogate.polytope import PolytopeOptions, check_max_false_feasible
@@ -202,7 +204,50 @@ def test_tiny_run_makes_a_store_the_readers_and_sentences_accept(tiny):
     assert sent < st.payload_bytes.values.sum()  # pickled floats: fewer bytes than their JSON digits
     note = ch06.false_feasible_note(st)
     assert "false-feasible rate is 0 % (the `max_false_feasible` target) by construction" in note
-    assert f"over {int(st.n_test_infeasible.values[0])} infeasible test samples per DS" in note
+    assert f"over {grouped(st.n_test_infeasible.values[0])} infeasible test samples per DS" in note
+
+
+def _main_section(st) -> list:
+    """Every text and table the notebook's main section shows of store ``st``, its cells' calls in their order (the
+    store's header, a block of its parameters as JSON, and the figures left out), for the check of its numbers."""
+    cov = ch06.coverage_table(st)
+    t, table, per_sys = ch06.benchmark_table(st)
+    return [*ch06.dataset_tables(st), ch06.flow_speed_text(st), ch06.coverage_shown(cov), ch06.coverage_text(cov),
+            ch06.history_text(st), *ch06.scores_tables(st), ch06.safety_summary(st, titled=True),
+            ch06.false_feasible_note(st), ch06.sweep_final_text(st), *ch06.rounds_tables(st), ch06.slice_star_text(st),
+            *ch06.benchmark_tables(table), *ch06.per_system_tables(per_sys), ch06.benchmark_text(t, per_sys),
+            ch06.conservatism_text(st), ch06.payload_shown(st), ch06.offline_text(st)]
+
+
+def _paper_section(big) -> list:
+    """Every text and table the notebook's paper-scale section shows of store ``big`` (the figures left out)."""
+    bt, _, bsys = ch06.benchmark_table(big)
+    return [ch06.paper_run_text(big), *ch06.dataset_tables(big), *ch06.scores_tables(big), ch06.safety_summary(big),
+            ch06.false_feasible_note(big), *ch06.per_system_tables(bsys),
+            ch06.benchmark_text(bt, bsys, paper=True, narrow=ch06.little_accepted(big)), ch06.conservatism_text(big),
+            ch06.scaling_text(bsys), ch06.sweep_final_text(big, ch06.sweep_keys(big)),
+            *ch06.coverage_summary_tables(ch06.coverage_table(big))]
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, tiny):
+    """Fix G2: the page grouped no number, so its tables read "14500" samples, "8009" flows per second, costs of
+    "129596.44" $/h and "1510" regressor numbers, its sentences "8000 Latin Hypercube training samples" and "size
+    sweep [500, 2000, 8000]", in a book whose anchors print "5 296.69 $/h". Every number of the page that can reach a
+    thousand (samples, flows, buses, costs, ms and s, counts of the payload and of the dispatches) takes the one
+    grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the archived store, in both its
+    sections, nor of the tiny run, prints one without it (chapter 12's check, `ungrouped`)."""
+    shown = {"main": _main_section(archived), "paper": _paper_section(archived), "tiny": _main_section(tiny[0])}
+    found = {(where, i): ungrouped(page_text(s)) for where, items in shown.items() for i, s in enumerate(items)}
+    assert not {k: f for k, f in found.items() if f}, found
+    # the store has such numbers where the page prints them: the check is not empty
+    c, params = ch06.cases(archived), json.loads(archived.attrs["parameters"])
+    sizes = ch06.dataset_tables(archived)[0][1]
+    assert c.n_samples.max() >= 1000 and grouped(c.n_samples.max()) in list(sizes["samples"])
+    assert max(params["size_sweep"]) >= 1000
+    assert f"size sweep {', '.join(map(grouped, params['size_sweep'][:-1]))} and " in ch06.paper_run_text(archived)
+    _, table, _ = ch06.benchmark_table(archived)
+    costs = ch06.benchmark_tables(table)[0][1]["integrated cost ($/h)"]
+    assert list(costs) == [grouped(v, 2) for v in table["integrated cost ($/h)"]]
 
 
 def test_tiny_run_is_reproducible_in_its_numbers(tiny):
@@ -233,10 +278,10 @@ def test_sentences_from_the_archived_store(archived):
     assert "print(forlab.book.store.store_header(stored))" in code_of(NOTEBOOK)
     assert "provenance_text" not in code_of(NOTEBOOK)
     rate = archived.flows_per_second.values
-    assert f"ran {rate.min():.0f} to {rate.max():.0f} flows per second" in ch06.flow_speed_text(archived)
+    assert f"ran {grouped(rate.min())} to {grouped(rate.max())} flows per second" in ch06.flow_speed_text(archived)
     # review K #13: `span`, the one range formatter: one DS's rate reads once, never "a to a"
     one = archived.isel(ds=[0])
-    assert f"ran {float(one.flows_per_second[0]):.0f} flows per second" in ch06.flow_speed_text(one)
+    assert f"ran {grouped(one.flows_per_second[0])} flows per second" in ch06.flow_speed_text(one)
     cov = ch06.coverage_table(archived)
     text = ch06.coverage_text(cov)
     # review G #9: products are written with "×", as the page's "d × d" is, never with a letter x
@@ -255,7 +300,7 @@ def test_sentences_from_the_archived_store(archived):
     assert f"; online / integrated {per_sys.time_ratio_mean.iloc[0]:.2f}x on average" in bullet
     # review finding: the ends hid the surrogate TSO's peak (32.9 ms on case118+case136ma+case141, 26.8 at the end)
     top = r.tso_ms_mean.idxmax()
-    peak = f"(at most {r.tso_ms_mean[top]:.0f} ms, on {top})"
+    peak = f"(at most {grouped(r.tso_ms_mean[top])} ms, on {top})"
     assert (peak in ch06.scaling_text(per_sys)) == (top not in (r.index[0], r.index[-1]))
     # each DS's bullet says whether its certification ended with no failing sampled vertex, as the store's last round
     bullets = ch06.safety_summary(archived).splitlines()
@@ -276,8 +321,8 @@ def test_the_flows_total_time_is_the_sum_the_table_prints(archived):
     archived store it differs from the exact sum as printed (one digit up)."""
     printed = ch06.dataset_table(archived)["power flows (s)"]
     text = ch06.flow_speed_text(archived)
-    assert (f"; its {int(archived.n_samples.values.sum())} flows took {printed.sum():.1f} s in total, the sum of the "
-            "power-flow times in the table.") in text
+    assert (f"; its {grouped(archived.n_samples.values.sum())} flows took {grouped(printed.sum(), 1)} s in total, the "
+            "sum of the power-flow times in the table.") in text
     assert f"{printed.sum():.1f}" != f"{archived.dataset_time_s.values.sum():.1f}"  # the case the review found
     assert " here, so " not in text
 
@@ -613,8 +658,10 @@ def test_sentences_on_the_training_curves_and_the_sweep_against_the_final_fit(ar
     assert ("- **case9+case33bw/case33bw**: 97.9 % at the end of training; after calibration and certification "
             "93.8 % against the margin labels and 90.2 % against the true labels.") in history
     final = ch06.sweep_final_text(archived, ch06.sweep_keys(archived))
-    assert "takes 8000 Latin Hypercube training samples per DS" in final
-    assert "all 8000 Latin Hypercube training samples with 3000 boundary and 1500 refinement samples" in final
+    largest = int(archived.n_train.values[-1])  # the sweep's largest size
+    assert f"takes {grouped(largest)} Latin Hypercube training samples per DS" in final
+    assert (f"all {grouped(largest)} Latin Hypercube training samples with {grouped(3000)} boundary and "
+            f"{grouped(1500)} refinement samples") in final
     assert ("- **case9+case33bw/case33bw**: accuracy 94.2 % (K = 8) against 90.2 %; P RMSE 2.673 against 3.933 kW; "
             "Q RMSE 2.021 against 3.011 kvar.") in final
     assert final.count("\n- **") == 2
@@ -757,11 +804,12 @@ def test_the_offline_text_cuts_the_sweep_size_as_the_sweep_does(archived):
     """The sweep fits its largest size cut to each DS's Latin Hypercube training set (`sweep_final_text` says so);
     `offline_text` once printed the size uncut, and claimed the plain fits "no worse" where no vertex share was
     measured."""
-    assert "fitted on 8000 Latin Hypercube samples without them" in ch06.offline_text(archived)
+    lhs = f"{grouped(archived.n_train.values[-1])} Latin Hypercube"  # the sweep's largest size, within every DS's set
+    assert f"fitted on {lhs} samples without them" in ch06.offline_text(archived)
     beyond = archived.assign_coords(n_train=[500, 2000, 20000])
     text = ch06.offline_text(beyond)
-    assert "fitted on 8000 Latin Hypercube samples without them" in text and "20000" not in text
-    assert "takes 8000 Latin Hypercube training samples per DS" in ch06.sweep_final_text(beyond)
+    assert f"fitted on {lhs} samples without them" in text and grouped(20000) not in text
+    assert f"takes {lhs} training samples per DS" in ch06.sweep_final_text(beyond)
     beyond["sweep_vertex_infeasible_share"] = beyond.sweep_vertex_infeasible_share * np.nan
     text = ch06.offline_text(beyond)
     assert "no worse" not in text and "nan" not in text

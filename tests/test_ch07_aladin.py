@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_cells import captions_of, code_of, prose_of, sources, tables_back_to_back
+from printed_numbers import page_text, ungrouped
 
 from forlab.book import store
-from forlab.book.tables import one_header_row
+from forlab.book.tables import grouped, one_header_row
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.readers import REST
 from forlab.studies.ch07_aladin.text import NOISE_DECIDES, seconds_text
@@ -362,7 +363,7 @@ def test_time_latency_and_dask_helpers(archived):
     assert ch.latency_figure(lat, bp["latency_system"]) is not None
     assert ch.latency_figure(lat.iloc[:0], bp["latency_system"]) is None
     text = ch.latency_text(lat, bp["latency_system"])
-    assert text.startswith(f"At 100 ms one way, {bp['latency_system']} needs {int(lat.iterations.iloc[-1])} rounds")
+    assert text.startswith(f"At 100 ms one way, {bp['latency_system']} needs {grouped(lat.iterations.iloc[-1])} rounds")
     assert ch.latency_text(lat.iloc[:0], "x") == ""
 
 
@@ -375,12 +376,13 @@ def test_admm_helpers(archived):
     assert list(ch.admm_shown(ch.admm_table(cmp_)).columns) == ["ALADIN", "ADMM"]
     text = ch.admm_text(cmp_, bp["admm_system"], ch.anchors(st))
     d_ = cmp_[cmp_.algorithm == "admm"].iloc[0]
-    assert f"{ch.fmt_iteration(d_.it_loose)} (of {d_.iterations})" in text
+    assert f"{ch.fmt_iteration(d_.it_loose)} (of {grouped(d_.iterations)})" in text
     assert "PowerModelsADA" in text and "rapidPF" in text
     msgs = ch.messages_shown(st, [bp["systems"][0], bp["admm_system"]])
     assert set(msgs.index.get_level_values("system")) == {bp["systems"][0], bp["admm_system"]}
     fields = set(msgs.index.get_level_values("field"))
-    assert (msgs.bytes > 0).all() and "Hessian of the Lagrangian" not in fields and "reduced step" in fields
+    assert not msgs.bytes.isin(["0", "–"]).any()  # every field sent, its bytes grouped ("6 258")
+    assert "Hessian of the Lagrangian" not in fields and "reduced step" in fields
     assert "reduced Hessian (upper triangle)" in fields and not {"hess_r", "dv"} & fields  # every field in words
 
 
@@ -397,7 +399,7 @@ def test_full_profile_texts(archived):
     assert not re.search(r"\de-\d", text)  # review finding: ADMM's gap and consensus as in the table, 4.8×10⁻⁴
     shown = ch.admm_shown(fp["admm"])
     assert list(shown.columns) == ["ALADIN", "ADMM"]
-    assert shown.loc["rounds", "ADMM"] == fp["admm"].loc["admm", "iterations"]
+    assert shown.loc["rounds", "ADMM"] == grouped(fp["admm"].loc["admm", "iterations"])
     assert shown.loc["consensus ≤ 10⁻⁶ and gap ≤ 10⁻⁴ at round", "ADMM"] == "–"
     lat = ch.latency_shown(fp["latency"])
     assert list(lat.index) == [f"{v:g}" for v in bp["latencies_ms"]] and not lat.isna().any().any()
@@ -1258,11 +1260,73 @@ def test_admm_target_text_says_whether_admm_converged_or_hit_its_limit(archived)
     fp = ch.full_profile(archived[0])
     text = ch.admm_target_text(fp["admm"], "x", fp["anchor"])
     d_ = fp["admm"].loc["admm"]
-    assert not d_.converged and f"it stops at its round limit after {d_.iterations} rounds" in text
+    assert not d_.converged and f"it stops at its round limit after {grouped(d_.iterations)} rounds" in text
     assert "max_iter" not in text and "by its own tolerances" not in text
     done = fp["admm"].copy()
     done.loc["admm", "converged"] = True
     assert "it stops by its own tolerances after" in ch.admm_target_text(done, "x", fp["anchor"])
+
+
+def _main_section(st) -> list:
+    """Every text and table the notebook's main section shows of store ``st``, its cells' calls in their order (the
+    figures left out), for the check of the numbers it prints."""
+    p = json.loads(st.attrs["parameters"])
+    max_iter, table, its, focus = p["max_iter"], ch.study_table(st), ch.iterations(st), ch.admm_focus(p)
+    kk, over = ch.kkt_runs(table, p["kkt_systems"], max_iter), ch.dask_overhead(table, max_iter)
+    rep = ch.scaling_report(st)
+    cmp_ = ch.admm_runs(table, focus, (max_iter, p["admm_max_iter"]))
+    lat = ch.latency_sweep(table, p["latency_system"], its)
+    return [ch.store_text(st, ch.convergence_table(st)), ch.regions_shown(st),
+            ch.targets_text(ch.targets(table, max_iter), max_iter), ch.kkt_text(kk), *ch.convergence_shown(table),
+            ch.overhead_shown(over), ch.dask_overhead_text(over, p["n_workers"]), ch.growth_shown(rep["growth"]),
+            ch.growth_text(rep["growth"], its), *ch.rounds_tables(rep["rounds"]), ch.rejected_text(rep["rounds"]),
+            *ch.wall_times_tables(rep["wall"]), ch.wall_dash_text(rep["wall"], st),
+            ch.paired_text(rep["wall"], *ch.timing_rule(st)), ch.claim_text(rep["wall"]),
+            ch.targets17_text(rep["targets"]), ch.latency_text(lat, p["latency_system"]),
+            ch.admm_shown(ch.admm_table(cmp_)), ch.admm_text(cmp_, focus, ch.anchors(st)),
+            ch.messages_shown(st, [p["systems"][0], focus])]
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, tiny):
+    """Fix G2: the page grouped no number, so the full profile's ADMM read "after 2000 rounds", "380089 against
+    6258 bytes" and the paper profile's coordinator QP "2227" rows near limits, in a book whose anchors print
+    "5 296.69 $/h". Every number of the page that can reach a thousand (rounds, passes and trips, ms and s, bytes,
+    buses, rows and variables) takes the one grouping, `forlab.book.tables.grouped`: no text or table the notebook
+    shows of the archived full and paper profiles, nor of the tiny run, prints one without it (chapter 12's check,
+    `ungrouped`; the systems' names, "1654-5", are ids)."""
+    from forlab.studies.ch07_aladin.systems import family
+
+    full, paper = archived[0], store.open_path(PAPER)
+    fp, rp, paper_its = ch.full_profile(full), ch.scaling_report(paper), ch.iterations(paper)
+    # the tiny store as the page opens it, saved with its parameters
+    saved = tiny.assign_attrs(parameters=json.dumps(TINY), store_path="results/07_aladin/tiny.nc")
+    shown = {"main": _main_section(full), "tiny": _main_section(saved),
+             "full": [ch.provenance_text(full), ch.targets_shown(fp["targets"]),
+                      ch.targets_text(fp["targets"], fp["params"]["max_iter"]), *ch.full_profile_tables(fp),
+                      ch.full_profile_text(fp)],
+             "paper": [ch.provenance_text(paper), ch.growth_shown(rp["growth"]),
+                       ch.growth_text(rp["growth"], paper_its), *ch.rounds_tables(rp["rounds"]),
+                       ch.rejected_text(rp["rounds"]), ch.alternation_text(paper_its, "1654-5"),
+                       ch.admm_cap_text(paper), *ch.wall_times_tables(rp["wall"]),
+                       ch.wall_dash_text(rp["wall"], paper), ch.paired_text(rp["wall"], *ch.timing_rule(paper)),
+                       ch.claim_text(rp["wall"]), ch.targets17_text(rp["targets"]),
+                       ch.stop_text(rp["rounds"], "1654-5")]}
+    systems = {s for st in (full, paper, tiny) for s in (*ch.runs(st).system, *ch.frame(st, "area").system)}
+    families = {family(s)[0] for s in systems if family(s)}  # "1654-k"
+    names = sorted(systems | families, key=len, reverse=True)  # "418-10" blanked before "418-1"
+    found = {(where, i): ungrouped(page_text(s), ids=names) for where, items in shown.items()
+             for i, s in enumerate(items)}
+    assert not {k: f for k, f in found.items() if f}, found
+    # the stores have such numbers where the page prints them: the check is not empty
+    admm = fp["admm"].loc["admm"]
+    assert admm.iterations >= 1000 and admm.bytes_per_iter >= 1000
+    assert f"after {grouped(admm.iterations)} rounds" in ch.full_profile_text(fp)
+    assert ch.admm_shown(fp["admm"]).loc["bytes per round", "ADMM"] == grouped(admm.bytes_per_iter)
+    near = rp["growth"].limit_rows.max()  # the coordinator QP's rows near their limits, on 1654-5
+    assert near >= 1000 and grouped(near) in list(ch.growth_shown(rp["growth"])["near limits"])
+    from forlab.studies.ch07_aladin.text import whole_numbers  # the tables' one rule for counts
+
+    assert seconds_text(1569.1) == "1 569.10" and whole_numbers([2000.0, np.nan])[0] == "2 000"
 
 
 def test_admm_text_says_the_rounds_dominate_only_where_admm_takes_longer(archived):

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_cells import captions_of, prose_of
+from printed_numbers import page_text, ungrouped
 
 from forlab import opf
 from forlab.book import plots, runner, store
-from forlab.book.tables import table
+from forlab.book.tables import grouped, table
 from forlab.grid import cases
 from forlab.opf import outcome
 from forlab.opf.judge import judge
@@ -565,6 +566,44 @@ def test_p1s_deviation_beside_chapter_05s_says_how_the_two_runs_build_the_offers
     assert ch08_sensitivity.p1_offer_text(bare, p1) == ""  # a store without its parameters: nothing to set beside
 
 
+def _shown_of(st, p1_store) -> list:
+    """Every text and table the notebook shows of store ``st``, its cells' calls in their order (the figures left
+    out): the store's section (its default run's) and the paper-scale section, which read the same calls of their
+    rows, with chapter 05's store ``p1_store`` beside P1, for the check of the numbers they print."""
+    runs = ch08_sensitivity.frame(st)
+    return [ch08_sensitivity.store_text(st), ch08_sensitivity.paper_text(st), ch08_sensitivity.online_table(runs),
+            ch08_sensitivity.effort_table(runs), ch08_sensitivity.findings(runs), ch08_sensitivity.negative_text(runs),
+            ch08_sensitivity.time_outliers(runs), ch08_sensitivity.base_case_text(runs),
+            ch08_sensitivity.p1_offer_text(st, p1_store)]
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived):
+    """Fix G2: the page printed its times, kB, rounds and buses with plain formats ("108.9" ms in a table, "99 s"),
+    so a slower run would have read "10890.0" ms beside the book's "5 296.69 $/h" (its anchors), and chapter 09's
+    page, which shows this chapter's first table, too. Every number of the page that can reach a thousand takes the
+    one grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the archived paper-scale store
+    prints one without it, nor of the same store as a larger, slower run would have it (times and rounds a hundred
+    times, bytes a thousand times, a hundred times the DS buses and the labelled points; chapter 12's check,
+    `ungrouped`)."""
+    p1 = ch08_sensitivity.chapter_05_store("paper")
+    params = json.loads(archived.attrs["parameters"])
+    slower = ch08_sensitivity.to_store(ch08_sensitivity.frame(archived).pipe(lambda t: t.assign(
+        **{c: 100 * t[c] for c in ("solve_time_s", "integrated_solve_time_s", "tso_ms", "dso_ms", "offline_time_s",
+                                   "rounds", "ds_buses")}, bytes_exchanged=1000 * t.bytes_exchanged)),
+        attrs={**archived.attrs, "study_wall_time_s": 100 * archived.attrs["study_wall_time_s"],
+               "parameters": json.dumps({**params, "p1_n_labelled": 100 * params["p1_n_labelled"]})})
+    design = ch08_sensitivity.design_table(ch08_sensitivity.study_design(runner.chapter_params("08_sensitivity")))
+    shown = {"archived": [design, *_shown_of(archived, p1)], "slower": _shown_of(slower, p1)}
+    found = {(where, i): ungrouped(page_text(s)) for where, items in shown.items() for i, s in enumerate(items)}
+    assert not {k: f for k, f in found.items() if f}, found
+    # the slower run has such numbers where the page prints them: the check is not empty
+    runs = ch08_sensitivity.frame(slower)
+    online = ch08_sensitivity.online_table(runs)["online (ms)"]
+    assert (1e3 * runs.solve_time_s >= 1000).any() and list(online) == [grouped(v, 1) for v in 1e3 * runs.solve_time_s]
+    assert f"study took {grouped(slower.attrs['study_wall_time_s'])} s" in ch08_sensitivity.store_text(slower)
+    assert f"to {grouped(100 * params['p1_n_labelled'])} labelled points" in ch08_sensitivity.p1_offer_text(slower, p1)
+
+
 def test_chapter_05s_default_store_is_none_until_chapter_05_has_run(monkeypatch):
     def missing(*_, **__):
         raise FileNotFoundError("no store")
@@ -711,7 +750,7 @@ def test_the_page_says_what_its_dashes_its_bytes_and_its_machine_are():
 def test_the_figure_draws_p1s_paper_bound(archived):
     """Figure review R2 #12: the cost-deviation row had no line for P1's paper bound, which chapters 05 and 09 draw and
     against which chapter 09 counts this chapter's cases. Every column of that row draws it at the anchor's value
-    (`forlab.book.anchors`, never typed) in the style chapter 09 draws it (`P1_BOUND_LINE`), named in the legend; the
+    (`forlab.book.anchors`, never typed) in the style chapter 09 draws it (`forlab.book.plots.BOUND_LINE`), named in the legend; the
     other rows have none."""
     import matplotlib.pyplot as plt
 
@@ -726,8 +765,8 @@ def test_the_figure_draws_p1s_paper_bound(archived):
         assert len(bound) == (1 if i < n else 0), ax.get_title()
         if bound:
             style = {"color": bound[0].get_color(), "linestyle": bound[0].get_linestyle()}
-            assert style == plots.P1_BOUND_LINE
+            assert style == plots.BOUND_LINE
     legend = fig.legends[0]
     entry = legend.legend_handles[[t.get_text() for t in legend.get_texts()].index(ch08_sensitivity.P1_BOUND)]
-    assert (entry.get_color(), entry.get_linestyle()) == (plots.P1_BOUND_LINE["color"], ":")
+    assert (entry.get_color(), entry.get_linestyle()) == (plots.BOUND_LINE["color"], ":")
     plt.close(fig)

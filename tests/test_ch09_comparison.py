@@ -1793,13 +1793,13 @@ def test_the_default_figure_reads_the_data_exchanged_and_names_the_online_solver
 
 def test_p1s_paper_bound_is_one_line_in_chapters_08_and_09(chapter):
     """Figure review R2 #12: chapter 08's figure, whose cases chapter 09 counts against P1's paper bound, drew no line
-    for it. Both figures draw it from one definition (`forlab.studies.plots.P1_BOUND_LINE`, `P1_BOUND`:
+    for it. Both figures draw it from one definition (`forlab.book.plots.BOUND_LINE`, `P1_BOUND`:
     the anchor's value)."""
     import matplotlib.pyplot as plt
 
-    assert ch09_comparison.P1_BOUND is ch08_sensitivity.P1_BOUND
+    assert ch09_comparison.P1_BOUND is plots.P1_BOUND
     fig = ch09_comparison.systems_figure(ch09_comparison.from_store(chapter, "sys"))
     bound = [ln for ln in fig.axes[0].lines if list(ln.get_ydata()) == [anchors.value("p1_deviation_pct")] * 2]
     assert len(bound) == 1
-    assert (bound[0].get_color(), bound[0].get_linestyle()) == (plots.P1_BOUND_LINE["color"], ":")
+    assert (bound[0].get_color(), bound[0].get_linestyle()) == (plots.BOUND_LINE["color"], ":")
     plt.close(fig)

@@ -133,7 +133,8 @@ def test_slices_cut_the_ball_at_two_voltages(st):
     np.testing.assert_array_equal(offered, p_t ** 2 + q_t ** 2 <= 0.48 + 1e-12)
     fig = ch10.region_figure(st)
     assert len(fig.axes) == 3 and len(fig.legends) == 1  # the two stored slices and the optimum's (R2 item 16)
-    assert fig.axes[0].get_title() == "V = 0.980 p.u."
+    # one precision in every panel's title, the solution table's (final read: 0.980 beside 1.0413)
+    assert fig.axes[0].get_title() == f"V = {st.vslice.values[0]:.{ch10.SOLUTION_DIGITS['vm_pu']}f} p.u."
 
 
 def test_the_region_figure_stays_in_the_box_and_marks_the_optimum_at_its_voltage(st):

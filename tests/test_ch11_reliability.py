@@ -5,7 +5,9 @@ import time
 import matplotlib
 import pytest
 from notebook_cells import captions_of, sources
+from printed_numbers import page_text, ungrouped
 
+from forlab.book.tables import grouped
 from forlab.studies import ch11_reliability as ch11
 
 matplotlib.use("Agg")
@@ -294,3 +296,27 @@ def test_long_words_break_after_a_plus_and_a_dot_before_a_letter_but_not_inside_
     assert ch11._cell("case118+case33bw") == "case118+\u200bcase33bw"
     assert ch11._cell("line.x_ohm_per_km") == "line.\u200bx_\u200bohm_\u200bper_\u200bkm"
     assert ch11._cell("tcp://127.0.0.1:49827") == "tcp://\u200b127.0.0.1:49827"
+
+
+def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
+    """Fix G2: the page printed its wall times with plain formats, so a slower run of every probe would have read
+    "add up to 11100 s" beside the book's "5 296.69 $/h" (its anchors). Every number of the page that can reach a
+    thousand takes the one grouping, `forlab.book.tables.grouped`: no text or table the notebook shows of the
+    archived store of every probe prints one without it, nor of the same probes a hundred times slower (chapter 12's
+    check, `ungrouped`). What each probe tried and its message are the store's text, quoted as the probe wrote them
+    (ports, file offsets, a library's own "2,048 MiB"): ids, as the check calls them, not the page's numbers."""
+    from pathlib import Path
+
+    from forlab.book import store
+
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    slower = big.assign(wall_time_s=100 * big.wall_time_s)
+    quoted = sorted({ch11._cell(v) for v in (*big.what.values, *big.detail.values)}, key=len, reverse=True)
+    shown = [ch11.paper_text(big), *(f(st) for st in (big, slower) for f in (ch11.summary_text, ch11.counts_table,
+                                                                             ch11.probes_markdown, ch11.time_text))]
+    found = {i: ungrouped(page_text(s), ids=quoted) for i, s in enumerate(shown)}
+    assert not {i: f for i, f in found.items() if f}, found
+    # the slower probes have such numbers where the page prints them: the check is not empty
+    w = slower.wall_time_s.values
+    assert w.sum() >= 1000 and f"add up to {grouped(w.sum())} s" in ch11.time_text(slower)
+    assert f"**handled**, {grouped(w.max(), 1)} s |" in ch11.probes_markdown(slower)

@@ -39,11 +39,12 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from forlab.book import tables
+from forlab.book import anchors, tables
 from forlab.book.tables import table, to_dataset
 from forlab.grid.td import TS_ZONE
 
 __all__ = [
+    "BOUND_LINE",
     "CHART_MARKERS",
     "EDGE_LINE",
     "EDGE_WORDS",
@@ -51,7 +52,7 @@ __all__ = [
     "KAMADA_KAWAI_MAX_BUSES",
     "LABEL_OFFSETS",
     "METHOD_STYLE",
-    "P1_BOUND_LINE",
+    "P1_BOUND",
     "STYLE",
     "SYSTEM_COLOURS",
     "SYSTEM_LINES",
@@ -74,6 +75,7 @@ __all__ = [
     "system_tables",
     "tables_from_dataset",
     "tables_to_dataset",
+    "tick_text",
     "use_style",
     "zone_color",
 ]
@@ -161,9 +163,16 @@ def category_colours(n: int) -> list[str]:
     return [mpl.colors.to_hex(mpl.colormaps["viridis"](x)) for x in np.linspace(0.0, 0.85, n)]
 
 
-P1_BOUND_LINE = {"color": "grey", "linestyle": ":"}
-"""The line of the P1 paper's bound on the cost deviation (`forlab.book.anchors` ``p1_deviation_pct``), drawn alike
-in chapters 05, 08 and 09: dotted grey, apart from the dashed black of equal times (`EQUAL_TIMES_LINE`)."""
+BOUND_LINE = {"color": "grey", "linestyle": ":"}
+"""The line of a bound or target in every figure of the book: dotted grey, apart from the dashed black of equal
+times (`EQUAL_TIMES_LINE`). The P1 paper's bound on the cost deviation (chapters 05, 08 and 09, named `P1_BOUND`),
+ALADIN's stopping targets and its wall-time bound (chapter 07) and the ratio of one in chapter 03's coverage."""
+
+# short: chapter 09's legend row sets its figure's width (a longer label made it 820 px, past the 780 px column)
+P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
+"""The legend entry of the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``, as the registry prints it)
+in every figure that draws it (`BOUND_LINE`). The paper bounds a mean deviation per case; a chapter whose points
+are single runs says so beside its figure."""
 
 EQUAL_TIMES_LINE = {"color": "k", "linestyle": "--", "linewidth": 1}
 """The line where an online time equals the integrated AC-OPF's (a ratio of 1), drawn alike in every chapter: dashed
@@ -230,9 +239,15 @@ def edge_lines(ax, P: np.ndarray, Q: np.ndarray, g: np.ndarray, margin: float) -
                    linewidths=ZERO_LINE["linewidth"])
 
 
-def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:
+def tick_text(value: float) -> str:
+    """A tick label as a plain number ("0.5", "20"), thousands grouped by the book's one rule from 1 000 on
+    (`forlab.book.tables.grouped`: "10 000", as the tables beside the figure print it)."""
+    return tables.grouped(value) if abs(value) >= 1000 and float(value).is_integer() else f"{value:g}"
+
+
+def log_ticks(axis, values=None, fmt: str | None = None) -> None:
     """Label a logarithmic ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at ``values`` only, as plain numbers formatted
-    with ``fmt``; minor ticks keep their marks but lose their labels, so that labels such as "3x10^1 4x10^1 6x10^1"
+    with ``fmt`` (`tick_text` by default); minor ticks keep their marks but lose their labels, so that labels such as "3x10^1 4x10^1 6x10^1"
     cannot overlap. By default (`_default_log_ticks`) the values are 1, 2 and 5 times the powers of ten inside the
     axis's limits, or a few evenly spaced round numbers inside them when those are fewer than two."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
@@ -241,7 +256,7 @@ def log_ticks(axis, values=None, fmt: str = "{:g}") -> None:
         values = _default_log_ticks(*axis.get_view_interval())
     if values is not None:
         axis.set_major_locator(FixedLocator(list(values)))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format(v)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: tick_text(v) if fmt is None else fmt.format(v)))
     axis.set_minor_formatter(NullFormatter())
 
 

@@ -75,10 +75,11 @@ def fixed(values, digits: int, group: bool = False) -> pd.Series:
     return shown.map(text).where(np.isfinite(v))
 
 
-def fixed_text(value: float, digits: int) -> str:
-    """One number as `fixed` prints it in a table column of ``digits`` decimals ("0.0704", "6.5"), for the sentence
-    beside that table: one rounding, so that the sentence and the table read alike."""
-    return fixed([value], digits).iloc[0]
+def fixed_text(value: float, digits: int, group: bool = False) -> str:
+    """One number as `fixed` prints it in a table column of ``digits`` decimals ("0.0704", "6.5"; with ``group``,
+    thousands grouped as that column groups them, "1 066.4"), for the sentence beside that table: one rounding, so
+    that the sentence and the table read alike."""
+    return fixed([value], digits, group=group).iloc[0]
 
 
 def as_printed(values, digits: int) -> np.ndarray:
@@ -87,10 +88,11 @@ def as_printed(values, digits: int) -> np.ndarray:
     return pd.to_numeric(fixed(values, digits)).to_numpy(dtype=float)
 
 
-def fixed_span(values, digits: int, unit: str = "") -> str:
-    """`span` of ``values`` as `fixed` prints them with ``digits`` decimals ("0.0443 to 0.0704 %", "6.5 to 8.5 ms"): a
-    value that rounds to zero prints without its sign."""
-    return span(as_printed(np.asarray(values, dtype=float).ravel(), digits), f".{digits}f", unit)
+def fixed_span(values, digits: int, unit: str = "", group: bool = False) -> str:
+    """`span` of ``values`` as `fixed` prints them with ``digits`` decimals ("0.0443 to 0.0704 %", "6.5 to 8.5 ms";
+    with ``group``, thousands grouped, "1 066.4 ms"): a value that rounds to zero prints without its sign."""
+    shown = as_printed(np.asarray(values, dtype=float).ravel(), digits)
+    return span(shown, (lambda x: grouped(x, digits)) if group else f".{digits}f", unit)
 
 
 def fixed_columns(table: pd.DataFrame, digits: dict[str, int], group: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -734,7 +734,7 @@ def _outline(p, q) -> np.ndarray:
 
 def _pq_axes(ax, legend: bool = True) -> None:
     """Labels (MW, Mvar) of a PQ-plane panel, and its legend unless the figure has one: below the axes, as
-    `pq_slices` and `coverage_figure` have theirs (right of them it squeezed the plot into half the column)."""
+    `pq_slices` has its (right of them it squeezed the plot into half the column)."""
     ax.set_xlabel(AXIS_LABELS["p_mw"])
     ax.set_ylabel(AXIS_LABELS["q_mvar"])
     if legend:
@@ -824,7 +824,7 @@ def variant_outlines(st: xr.Dataset):
     return fig
 
 
-REFERENCE_LINE = {"color": "#7f7f7f", "linestyle": ":", "linewidth": 1}
+REFERENCE_LINE = {**plots.BOUND_LINE, "linewidth": 1}
 """`coverage_figure`'s line where the samples' hull has the reference hull's volume (a ratio of one)."""
 
 

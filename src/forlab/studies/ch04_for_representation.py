@@ -29,16 +29,18 @@ from forlab.book.plots import (
     category_colours,
     edge_lines,
 )
-from forlab.book.runner import check_distinct, check_non_negative, check_types
+from forlab.book.runner import check_distinct, check_non_negative, check_positive_value, check_types
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
     counted,
     fixed,
     fixed_columns,
+    grouped,
     listed,
     page_index,
     printable,
+    span,
     wrappable,
 )
 from forlab.grid import td
@@ -135,9 +137,8 @@ def check_params(params: dict) -> None:
     if len(params["split"]) != 3 or not np.isclose(sum(params["split"]), 1.0):
         raise ValueError(f"split gives the training, validation and test shares (summing to 1), got {params['split']!r}")
     check_non_negative(params, ("n_directions", "face_grid", "seed", "n_workers"))
-    if params["n_labelled"] < 1:  # an int (check_types); as chapter 10's check says it
-        # the polynomial is fitted and tested on labelled points: none failed deep in the labelling (an IndexError)
-        raise ValueError(f"n_labelled must be a positive integer (>= 1), got {params['n_labelled']!r}")
+    # the polynomial is fitted and tested on labelled points: none failed deep in the labelling (an IndexError)
+    check_positive_value("n_labelled", params["n_labelled"], integer=True)
     check_n_cost(params["n_cost"])
     if not 0 <= params["boundary_fraction"] <= 1:
         raise ValueError(f"boundary_fraction must lie in [0, 1], got {params['boundary_fraction']!r}")
@@ -383,11 +384,11 @@ def offer_printables(info: pd.DataFrame, offline_s: pd.Series | None = None) -> 
     kept = {c: d for c, d in decimals.items() if c in x}  # a store from before the slope fit lacks some
     pct = [c for c in kept if c not in ("margin", "cost_r2", "cost_mean")]
     x[pct] = 100 * x[pct].astype(float)  # rates and relative errors in %
-    x = fixed_columns(x, kept)
-    x["test_n_infeasible"] = x.test_n_infeasible.astype(int)
+    x = fixed_columns(x, kept, group=tuple(kept))  # thousands grouped, as every table of the book (`grouped`)
+    x["test_n_infeasible"] = fixed(x.test_n_infeasible, 0, group=True).to_numpy()
     price_headers = {k: v for k, v in PRICE_HEADERS.items() if k in x}  # no slopes in stores from before that fit
     if offline_s is not None:
-        x["offline_s"] = fixed(offline_s.reindex(x.index), 1).values
+        x["offline_s"] = fixed(offline_s.reindex(x.index), 1, group=True).values
         price_headers["offline_s"] = "offline time (s)"
     region, price = printable(x, REGION_HEADERS), printable(x, price_headers)
     for t in (region, price):
@@ -440,7 +441,7 @@ def target_verdict(n_false_feasible: int, n_infeasible: int, upper: float, targe
     need = points_needed(target, share)
     if need is None:
         return "missed"
-    return f"not shown with {n_infeasible} infeasible test points, {need} needed at this share"
+    return f"not shown with {grouped(n_infeasible)} infeasible test points, {grouped(need)} needed at this share"
 
 
 def _volume_interval(c: pd.Series) -> tuple[int, int, float, float] | None:
@@ -463,7 +464,7 @@ def _volume_part(c: pd.Series) -> str:
     interval = _volume_interval(c)
     if interval is not None:
         kept, n, lo, hi = interval
-        text += (f" ({kept} of {n} feasible uniform test points; {CONFIDENCE_TEXT} interval "
+        text += (f" ({grouped(kept)} of {grouped(n)} feasible uniform test points; {CONFIDENCE_TEXT} interval "
                  f"{100 * lo:.0f} to {100 * hi:.0f} %)")
     hull = c.get("hull_volume_kept")
     if hull is not None and np.isfinite(hull):
@@ -471,8 +472,8 @@ def _volume_part(c: pd.Series) -> str:
         if c.get("test_uniform_n") is not None and np.isfinite(c.get("test_uniform_n")):
             # the hull share rests on many more points; it estimates the FOR's share where the two regions agree
             # (`volume_agreement_text` counts the DSs on which the counted share's interval misses it)
-            text += (f" (hull and FOR disagree on {int(c.test_uniform_hull_disagree)} of {int(c.test_uniform_n)} "
-                     "uniform test points)")
+            text += (f" (hull and FOR disagree on {grouped(c.test_uniform_hull_disagree)} of "
+                     f"{grouped(c.test_uniform_n)} uniform test points)")
     return text
 
 
@@ -523,8 +524,8 @@ def volume_summary(info: pd.DataFrame, agree: pd.DataFrame | None = None) -> str
     then by chance alone, and DSs that share their test points are not independent. A store without the hull share
     gives the counted range alone."""
     counted_share = f"{100 * info.test_volume_kept.min():.1f} % and {100 * info.test_volume_kept.max():.1f} %"
-    points = (f"{int(info.test_uniform_n_feasible.min())} to {int(info.test_uniform_n_feasible.max())} feasible "
-              "uniform test points per DS")
+    points = (f"{grouped(info.test_uniform_n_feasible.min())} to {grouped(info.test_uniform_n_feasible.max())} "
+              "feasible uniform test points per DS")
     agree = volume_agreement(info) if agree is None else agree
     if agree.empty:
         return f"The offers keep between {counted_share} of the FOR's volume, counted on {points}."
@@ -551,9 +552,9 @@ def _precise_words(info: pd.DataFrame) -> str:
     if "test_uniform_hull_disagree" not in info or "test_uniform_n" not in info:
         return condition
     n = info.test_uniform_n.astype(int)
-    of = f"{n.min()}" if n.min() == n.max() else f"{n.min()} to {n.max()}"
+    of = span(n, grouped)
     most = int(info.test_uniform_hull_disagree.max())
-    return f"{condition} (here on {'none' if most == 0 else f'at most {most}'} of {of} per DS)"
+    return f"{condition} (here on {'none' if most == 0 else f'at most {grouped(most)}'} of {of} per DS)"
 
 
 def chance_of_count(kept: int, n: int, share: float) -> float:
@@ -587,12 +588,12 @@ def _offer_line(ds: str, c: pd.Series, target: float) -> str:
                              float(c.test_false_feasible_upper), target)
     return (
         f"- **{ds}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}; "
-        f"false-feasible {int(c.test_n_false_feasible)} of {int(c.test_n_infeasible)} infeasible test points = "
+        f"false-feasible {grouped(c.test_n_false_feasible)} of {grouped(c.test_n_infeasible)} infeasible test points = "
         f"{ff:.2f} % ({CONFIDENCE_TEXT} upper bound {_pct(c.test_false_feasible_upper):.2f} %; target below "
         f"{100 * target:g} %: {verdict}), false-infeasible {_pct(c.test_false_infeasible_rate):.1f} % "
-        f"of {int(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
+        f"of {grouped(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
         f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
-        f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({c.cost_mean:.2f} $/h)"
+        f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({grouped(c.cost_mean, 2)} $/h)"
         + (f"; slope error {100 * slope:.1f} % of the mean slope (mean over test points)." if np.isfinite(slope)
            else ".")
     )
@@ -630,9 +631,10 @@ def offer_contents_text(st: xr.Dataset, directory: Path) -> str:
         f"- top-level keys: {', '.join(f'`{k}`' for k in d)}\n"
         f"- `pcc` (which coupling point): {_fields(d['pcc'])}; `base`: {_fields(d['base'])}\n"
         f"- box lo / hi (MW, Mvar, p.u.): {_rounded(d['box']['lo'])} / {_rounded(d['box']['hi'])}\n"
-        f"- polynomial: degree {d['polynomial']['degree']} with {len(d['polynomial']['coef'])} coefficients\n\n"
-        f"The offer of {r0} is {len(text.encode()) / 1e3:.1f} kB of JSON, the file a DSO hands over. {PICKLED_WORDS} "
-        f"Writing it, reading it back and writing it again gives "
+        f"- polynomial: degree {d['polynomial']['degree']} with {grouped(len(d['polynomial']['coef']))} "
+        "coefficients\n\n"
+        f"The offer of {r0} is {grouped(len(text.encode()) / 1e3, 1)} kB of JSON, the file a DSO hands over. "
+        f"{PICKLED_WORDS} Writing it, reading it back and writing it again gives "
         f"{'the same file bit for bit' if same else 'a different file'}."
     )
 
@@ -723,12 +725,13 @@ def paper_text(big: xr.Dataset) -> str:
     missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + volume_agreement_text(info, agree) + "\n\n" + (
         f"{paper_origin(big)}: the largest observed false-feasible "
-        f"rate is {100 * ff.max():.2f} %, with between {int(info.test_n_infeasible.min())} and "
-        f"{int(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
+        f"rate is {100 * ff.max():.2f} %, with between {grouped(info.test_n_infeasible.min())} and "
+        f"{grouped(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
         f"and not shown on {len(info) - met - missed}: the one-sided {CONFIDENCE_TEXT} upper bounds lie between "
         f"{100 * info.test_false_feasible_upper.min():.2f} % and {100 * info.test_false_feasible_upper.max():.2f} %, "
-        f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least {points_needed()} "
+        f"and even with no false-feasible point a bound below {100 * LOW_RATE:g} % needs at least "
+        f"{grouped(points_needed())} "
         f"infeasible test points. {volume_summary(info, agree)} The cost model's $R^2$ is at least "
         f"{info.cost_r2.min():.4f}; its largest error is {100 * info.cost_rel_error_max.max():.1f} % of the mean DS "
         f"cost, its mean error at most "
@@ -902,8 +905,8 @@ def _cut_line(ds: str, x: dict) -> str:
         f"{x['at_start']:.3f} ({'inside' if x['at_start'] <= 0 else 'outside'} the offer); the excluded set comes "
         f"within {x['clearance']:.2f} of the start, while the nearest boundary sample is {x['sample_reach']:.2f} "
         f"away; on the cut the offer keeps {100 * x['kept']:.0f} % of the box, $f = 0$ has {loops} inside the "
-        f"region, and the offer excludes {x['n_feasible_excluded']} of the {x['n_feasible']} feasible test points "
-        "near the cut.")
+        f"region, and the offer excludes {grouped(x['n_feasible_excluded'])} of the {grouped(x['n_feasible'])} "
+        "feasible test points near the cut.")
 
 
 def level_set_text(st: xr.Dataset, tol: float) -> str:
@@ -965,7 +968,7 @@ def _price_line(st: xr.Dataset, ds: str) -> str:
     inside = np.where(offered, C, np.inf)
     k = np.unravel_index(np.argmin(inside), C.shape)
     if C[k] < 0:
-        low = (f"inside the offered region it goes below zero, lowest {C[k]:.2f} \\$/h at normalised (P, Q) = "
+        low = (f"inside the offered region it goes below zero, lowest {grouped(C[k], 2)} \\$/h at normalised (P, Q) = "
                f"({_plain(c['P'][k])}, {_plain(c['Q'][k])})"
                + (", although no DS cost OPF value is negative: the one quadratic that follows the steep rise at low "
                   "import undershoots where the true cost flattens out towards zero"
@@ -974,9 +977,9 @@ def _price_line(st: xr.Dataset, ds: str) -> str:
         low = "it goes below zero only outside the offered region, where the TSO cannot operate"
     else:
         low = "it stays above zero"
-    return (f"- **{ds}**: the offered cost on the cut runs from {C.min():.2f} to {C.max():.2f} \\$/h "
-            f"({C[k]:.2f} to {C[offered].max():.2f} \\$/h inside the offered region), the DS cost OPF values from "
-            f"{true.min():.2f} to {true.max():.2f} \\$/h; {low}.")
+    return (f"- **{ds}**: the offered cost on the cut runs from {grouped(C.min(), 2)} to {grouped(C.max(), 2)} \\$/h "
+            f"({grouped(C[k], 2)} to {grouped(C[offered].max(), 2)} \\$/h inside the offered region), the DS cost OPF "
+            f"values from {grouped(true.min(), 2)} to {grouped(true.max(), 2)} \\$/h; {low}.")
 
 
 def price_surface_text(st: xr.Dataset) -> str:

@@ -23,7 +23,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 
 from forlab.book import anchors, parallel, plots
-from forlab.book.runner import check_non_negative
+from forlab.book.runner import check_non_negative, check_positive_value
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
@@ -228,10 +228,9 @@ def check_params(params: dict) -> None:
             isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in levels):
         raise ValueError(f"levels must be a non-empty list of positive, finite fractions of the nominal load, got "
                          f"{levels!r}")
-    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_workers", "repeats"))
-    if params["repeats"] < 1:  # `forlab.opf.outcome.timed` would time once and the store say 0
-        raise ValueError(f"repeats must be at least 1 (the times each solve is timed, the fastest counts), got "
-                         f"{params['repeats']!r}")
+    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_workers"))
+    # repeats 0: `forlab.opf.outcome.timed` would time once and the store say 0
+    check_positive_value("repeats", params["repeats"], integer=True)
     check_n_cost(params["n_cost"])
     if not isinstance(params["scheduler"], str):
         raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
@@ -551,10 +550,10 @@ def deviation_figure(t: pd.DataFrame):
                    color=color, markerfacecolor=central["color"], markeredgecolor=central["color"])
         ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, marker=p1["marker"], color=color)
         handles.append(Line2D([], [], color=color, linewidth=6, label=s_name))
-    ax[0].axhline(TARGET_DEVIATION_PCT, **plots.P1_BOUND_LINE)
+    ax[0].axhline(TARGET_DEVIATION_PCT, **plots.BOUND_LINE)
     # the methods' keys: their line style and marker on a line of no system's colour (each system draws both in its
     # own), the integrated AC-OPF's marker black as drawn
-    handles += [Line2D([], [], **plots.P1_BOUND_LINE, label=f"paper's bound {anchors.show('p1_deviation_pct')}"),
+    handles += [Line2D([], [], **plots.BOUND_LINE, label=plots.P1_BOUND),
                 Line2D([], [], color=KEY_GREY, marker=central["marker"], linestyle="--",
                        markerfacecolor=central["color"], markeredgecolor=central["color"], label=central["label"]),
                 Line2D([], [], color=KEY_GREY, marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]

@@ -45,6 +45,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ import xarray as xr
 
 from forlab.book import anchors
 from forlab.book.names import TIME_RATIO
-from forlab.book.plots import P1_BOUND_LINE
+from forlab.book.plots import BOUND_LINE, P1_BOUND
 from forlab.book.progress import line as terminal_line
 from forlab.book.runner import (
     check_distinct,
@@ -63,7 +64,7 @@ from forlab.book.runner import (
     missing_profile_text,
 )
 from forlab.book.store import paper_origin, short_commit
-from forlab.book.tables import counted, fixed_span, fixed_text, listed, span
+from forlab.book.tables import counted, fixed_span, fixed_text, grouped, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -638,10 +639,11 @@ def _page_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shown(t: pd.DataFrame, digits: dict[str, int], headers: dict[str, str]) -> pd.DataFrame:
-    """``t`` with the numbers of ``digits`` as fixed-point text (missing values stay missing), headers in words."""
+    """``t`` with the numbers of ``digits`` as fixed-point text, their thousands grouped (the book's one grouping,
+    `forlab.book.tables.grouped`: "1 066.4" ms; missing values stay missing), headers in words."""
     from forlab.book.tables import fixed_columns, printable
 
-    return printable(fixed_columns(t, digits), headers)
+    return printable(fixed_columns(t, digits, group=tuple(digits)), headers)
 
 
 ONLINE_DIGITS = {"deviation_pct": 4, "online": 1, "tso_ms": 1, "dso_ms": 1, "integrated": 1, "time_ratio": 2}
@@ -652,15 +654,15 @@ otherwise read "0.07 %" beside the table's 0.0704 and "7 to 8 ms" beside its 6.5
 
 def _shown_value(value: float, column: str) -> str:
     """One number of `online_table`'s ``column`` in a sentence, as the table prints it (`ONLINE_DIGITS`, trailing
-    zeros kept; a value that rounds to zero without its sign, `forlab.book.tables.fixed`)."""
-    return fixed_text(value, ONLINE_DIGITS[column])
+    zeros kept, thousands grouped; a value that rounds to zero without its sign, `forlab.book.tables.fixed`)."""
+    return fixed_text(value, ONLINE_DIGITS[column], group=True)
 
 
 def _shown_span(values, column: str, unit: str = "") -> str:
     """`forlab.book.tables.span` of ``values`` of `online_table`'s ``column`` as the table prints them
-    (`ONLINE_DIGITS`): "0.0443 to 0.0704 %", "6.5 to 8.5 ms"; a value that rounds to zero without its sign, as in
-    `_shown_value`."""
-    return fixed_span(values, ONLINE_DIGITS[column], unit)
+    (`ONLINE_DIGITS`, thousands grouped): "0.0443 to 0.0704 %", "6.5 to 8.5 ms", "1 066.4 ms"; a value that rounds
+    to zero without its sign, as in `_shown_value`."""
+    return fixed_span(values, ONLINE_DIGITS[column], unit, group=True)
 
 
 def online_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -722,17 +724,9 @@ def _draw_factor(column, kind: str, sub: pd.DataFrame) -> None:
 RATIO_TICKS = tuple(m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5))
 """Where a log axis of time ratios is labelled (1, 2 and 5 times the powers of ten; `forlab.book.plots.log_ticks`)."""
 
-# short: chapter 09's legend row sets its figure's width (a longer label made it 820 px, past the 780 px column)
-P1_BOUND = f"P1 paper's bound, {anchors.show('p1_deviation_pct')}"
-"""The legend entry of that line, in this chapter's figure and chapter 09's: the anchor's value, as the registry
-prints it. The paper bounds a mean deviation per case; this chapter's points are single runs and chapter 09's the
-cases at the load every method ran (`common_load`), which chapter 09 reads against a bound on P1's mean over a
-system's load levels (`p1_bound_text` sets P1's cases and means against it)."""
-
-
 def figure(table: pd.DataFrame):
-    """One column per varied factor; rows: cost deviation (%, with the P1 paper's bound, `forlab.book.plots.P1_BOUND_LINE`, as chapters
-    05 and 09 draw it), online time over the integrated AC-OPF time of the
+    """One column per varied factor; rows: cost deviation (%, with the P1 paper's bound, `forlab.book.plots.P1_BOUND`
+    in `forlab.book.plots.BOUND_LINE`, as chapters 05 and 09 draw it), online time over the integrated AC-OPF time of the
     same run (log scale; equal times drawn as `forlab.book.plots.EQUAL_TIMES_LINE`), offline time (s). Infeasible
     dispatches (T+D power flow) are drawn as open markers, failed runs are absent, and so is the offline time of a
     method without an offline step (`applicable`: missing, not drawn at 0 s); one legend for the figure. Drawn for
@@ -757,7 +751,7 @@ def figure(table: pd.DataFrame):
         a.grid(alpha=0.3)
     for j in range(len(kinds)):  # equal times as chapter 09 draws them, where dotted grey is P1's deviation bound
         axes[1, j].axhline(1.0, **plots.EQUAL_TIMES_LINE)
-        bound = axes[0, j].axhline(anchors.value("p1_deviation_pct"), **P1_BOUND_LINE)
+        bound = axes[0, j].axhline(anchors.value("p1_deviation_pct"), **BOUND_LINE)
     labels = {}
     for a in axes[0]:
         labels.update({lab: h for h, lab in zip(*a.get_legend_handles_labels())})
@@ -768,7 +762,9 @@ def figure(table: pd.DataFrame):
 
 def _offline_words(method: str, seconds: pd.Series) -> str:
     """A method's offline time in a sentence: "offline 4.5 to 5.0 s", or "no offline step" (`NO_OFFLINE_STEP`)."""
-    return "no offline step" if method in NO_OFFLINE_STEP else f"offline {span(seconds, '.1f', ' s')}"
+    if method in NO_OFFLINE_STEP:
+        return "no offline step"
+    return f"offline {span(seconds, partial(grouped, decimals=1), ' s')}"
 
 
 def findings(table: pd.DataFrame) -> str:
@@ -790,7 +786,7 @@ def findings(table: pd.DataFrame) -> str:
                 f"{_shown_span(ok.deviation_pct, 'deviation_pct', ' %')}, feasible after the T+D power flow in "
                 f"{int(ok.feasible.sum())} of {len(g)} cases, online time {_shown_span(ok.time_ratio, 'time_ratio')}x "
                 f"the integrated AC-OPF ({online} against {integrated}), {_offline_words(method, ok.offline_time_s)}, "
-                f"rounds {span(ok.rounds, '.0f')}.")
+                f"rounds {span(ok.rounds, grouped)}.")
         lines.append("")
     bad = table[(table.error != "") | ~table.feasible.astype(bool)].drop_duplicates(["method", "variant_label"])
     if len(bad):
@@ -845,7 +841,8 @@ def _part_sentence(r, others: pd.DataFrame) -> str:
     runs, with both parts and the integrated AC-OPF's time of the same run beside the others' ranges. A method
     without a DSO step online (`NO_ONLINE_DSO_STEP`) has one part: no DSO part of 0.0 ms is set beside it."""
     own, ms = 1e3 * float(r.integrated_solve_time_s), 1e3 * others.integrated_solve_time_s.astype(float)
-    integrated = f"the integrated AC-OPF of the same run {own:.1f} ms ({span(ms, '.1f', ' ms')})"
+    integrated = (f"the integrated AC-OPF of the same run {_shown_value(own, 'integrated')} ms "
+                  f"({_shown_span(ms, 'integrated', ' ms')})")
     if r.method in NO_ONLINE_DSO_STEP:
         return f"It has no DSO step online: its TSO solve is all of its online time, and {integrated}."
     excess = {c: float(r[c]) - float(others[c].median()) for c in PARTS}
@@ -853,9 +850,9 @@ def _part_sentence(r, others: pd.DataFrame) -> str:
     what = f", {DSO_PART[r.method]}," if slow == "dso_ms" and r.method in DSO_PART else ""
     fast = next(c for c in PARTS if c != slow)
     usual = others[fast].min() <= r[fast] <= others[fast].max() and ms.min() <= own <= ms.max()
-    return (f"Its {PARTS[slow]} part{what} took {float(r[slow]):.1f} ms ({r.method}'s other runs: "
-            f"{span(others[slow], '.1f', ' ms')}). Its {PARTS[fast]} part took {float(r[fast]):.1f} ms "
-            f"({span(others[fast], '.1f', ' ms')}), and {integrated}"
+    return (f"Its {PARTS[slow]} part{what} took {_shown_value(r[slow], slow)} ms ({r.method}'s other runs: "
+            f"{_shown_span(others[slow], slow, ' ms')}). Its {PARTS[fast]} part took {_shown_value(r[fast], fast)} ms "
+            f"({_shown_span(others[fast], fast, ' ms')}), and {integrated}"
             + (", within the others' range. " if usual else ". ")
             + f"So the {PARTS[slow]} part makes the difference.")
 
@@ -875,10 +872,11 @@ def time_outliers(table: pd.DataFrame) -> str:
         if others.empty or r.online <= OUTLIER_FACTOR * others.online.median():
             continue
         lines.append(
-            f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {r.online:.1f} ms "
-            f"({r.time_ratio:.2f}x the integrated AC-OPF), {r.online / others.online.median():.1f}x the "
-            f"median of {r.method}'s other runs ({others.online.median():.1f} ms); in the figure, {r.method}'s "
-            f"marker for {r.variant_label} in the middle row of the {FACTORS[r.variant_kind]} column. "
+            f"- {r.method} {METHODS.get(r.method, '')}, {r.variant_label}: online {_shown_value(r.online, 'online')} "
+            f"ms ({_shown_value(r.time_ratio, 'time_ratio')}x the integrated AC-OPF), "
+            f"{r.online / others.online.median():.1f}x the median of {r.method}'s other runs "
+            f"({_shown_value(others.online.median(), 'online')} ms); in the figure, {r.method}'s marker for "
+            f"{r.variant_label} in the middle row of the {FACTORS[r.variant_kind]} column. "
             + _part_sentence(r, others))
     if not lines:
         return (f"No run's online time is more than {OUTLIER_FACTOR:g} times the median of its method's other runs "
@@ -927,7 +925,7 @@ def base_case_text(table: pd.DataFrame) -> str:
     if len(base):
         lines.append(f"In the base case of {base.system.iloc[0]} ({base.variant_label.iloc[0]}, "
                      f"{int(base.n_fpus.iloc[0])} FPUs per DS, "
-                     f"meshed DSs with {int(base.ds_buses.iloc[0])} DS buses):")
+                     f"meshed DSs with {grouped(base.ds_buses.iloc[0])} DS buses):")
         for m, r in base.iterrows():
             if r.status != "ok":
                 lines.append(f"- {m} {METHODS[m]}: {r.status}.")
@@ -936,7 +934,7 @@ def base_case_text(table: pd.DataFrame) -> str:
                                               ("deviation_pct", "online", "integrated", "time_ratio"))
             lines.append(f"- {m} {METHODS[m]}: deviation {dev} %, online {online} ms against {integrated} ms for the "
                          f"integrated AC-OPF ({ratio}x), {_offline_words(m, pd.Series([r.offline_time_s]))}, "
-                         f"{counted(r.rounds, 'round')}, {r.kB:.1f} kB.")
+                         f"{counted(r.rounds, 'round')}, {grouped(r.kB, 1)} kB.")
     for kind in ("load", "fpus", "meshing"):
         if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
             lines.append(sentence)
@@ -1096,7 +1094,7 @@ def store_text(st: xr.Dataset) -> str:
     """Markdown, one sentence on a store: rows (and runs, `_rows_words`), commit, the study's wall time and the
     machine's load."""
     return (f"The store holds {_rows_words(st)} (chapter {st.attrs['chapter']}, commit `{short_commit(st.attrs)}`); the "
-            f"study took {st.attrs['study_wall_time_s']:.0f} s, with a load average (1 min) of "
+            f"study took {grouped(st.attrs['study_wall_time_s'])} s, with a load average (1 min) of "
             f"{st.attrs['load_average_start']:.1f} at the start and {st.attrs['load_average_end']:.1f} at the end on "
             f"{st.attrs['cpu_count']} cores.")
 
@@ -1111,8 +1109,9 @@ def paper_text(big: xr.Dataset | None) -> str:
     study took and how many rows it has; without a store, how to make one."""
     if big is None:
         return missing_profile_text("08_sensitivity")
-    study = (f"study {big.attrs['study_wall_time_s'] / 60:.1f} min, load average {big.attrs['load_average_start']:.1f}"
-             f" at the start and {big.attrs['load_average_end']:.1f} at the end on {big.attrs['cpu_count']} cores")
+    study = (f"study {grouped(big.attrs['study_wall_time_s'] / 60, 1)} min, load average "
+             f"{big.attrs['load_average_start']:.1f} at the start and {big.attrs['load_average_end']:.1f} at the end "
+             f"on {big.attrs['cpu_count']} cores")
     return f"{paper_origin(big, study)}: {_rows_words(big)}."
 
 
@@ -1144,10 +1143,10 @@ def _fit_words(values: dict, names: dict[str, str], degrees: str) -> str:
     """How a run builds P1's offers, from its parameters ``values`` (``names``: `P1_SETTINGS`' keys -> the run's
     parameter names); ``degrees``: the polynomial degrees the fit chooses among, in words."""
     n, grid, labelled, cost = (values[names[k]] for k in P1_SETTINGS)
-    return (f"samples every DS's FOR along {n} directions (`{names['n_directions']}`) with {grid} × {grid} targets "
-            f"per box face (`{names['face_grid']}`) and fits its offer to {labelled} labelled points "
-            f"(`{names['n_labelled']}`) and {cost} cost OPFs (`{names['n_cost']}`), the polynomial degree chosen among "
-            f"{degrees}")
+    return (f"samples every DS's FOR along {grouped(n)} directions (`{names['n_directions']}`) with {grid} × {grid} "
+            f"targets per box face (`{names['face_grid']}`) and fits its offer to {grouped(labelled)} labelled points "
+            f"(`{names['n_labelled']}`) and {grouped(cost)} cost OPFs (`{names['n_cost']}`), the polynomial degree "
+            f"chosen among {degrees}")
 
 
 def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:

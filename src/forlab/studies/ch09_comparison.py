@@ -36,6 +36,7 @@ import xarray as xr
 
 from forlab.book import anchors, plots, runner
 from forlab.book.names import TIME_RATIO
+from forlab.book.plots import P1_BOUND
 from forlab.book.store import open_store, short_commit, written_utc
 from forlab.book.tables import (
     as_printed,
@@ -60,7 +61,6 @@ from forlab.opf.outcome import (
     unmeasured_when_failed,
 )
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
-from forlab.studies.ch08_sensitivity import P1_BOUND
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
 ROW = ["system", "method", "cases", "failed", "load_min", "load_max", "ds_load", "deviation_mean_pct",
@@ -878,9 +878,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
 
 ANCHOR_KEYS = ["p1_deviation_pct"]
 """The published anchors chapter 09 sets its comparison beside (`forlab.book.anchors`), kept in its store."""
-# P1_BOUND, the legend entry of the P1 paper's deviation bound in the overview figure, is chapter 08's
-# (`forlab.studies.ch08_sensitivity.P1_BOUND`), its line's style the book's (`forlab.book.plots.P1_BOUND_LINE`): one line, drawn alike in both figures; the caption
-# says the bound is read as one on a system's mean deviation
+# P1_BOUND, the legend entry of the P1 paper's deviation bound in the overview figure, and its line are the book's
+# (`forlab.book.plots.P1_BOUND`, `BOUND_LINE`): one line, drawn alike in chapters 05, 08 and 09; the caption says the
+# bound is read as one on a system's mean deviation
 
 
 def run(params: dict) -> xr.Dataset:
@@ -1100,7 +1100,7 @@ def systems_figure(sys_t: pd.DataFrame):
         style = _style(m, linestyle="none", markersize=7)
         handles.append(ch12_many_dsos.tie_points(ax[0], x, g.abs_deviation_pct, **style))
         ax[1].plot(x, g.time_ratio, **{**style, "label": None})
-    bound = ax[0].axhline(anchors.value("p1_deviation_pct"), **plots.P1_BOUND_LINE)
+    bound = ax[0].axhline(anchors.value("p1_deviation_pct"), **plots.BOUND_LINE)
     equal = ax[1].axhline(1.0, **plots.EQUAL_TIMES_LINE)  # the style of chapter 08's, one definition
     for a in ax:
         a.set_yscale("log")

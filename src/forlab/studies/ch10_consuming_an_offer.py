@@ -38,7 +38,7 @@ import xarray as xr
 
 from forlab.book import store as store_
 from forlab.book.plots import EDGE_LINE, EDGE_WORDS, ZERO_LINE, ZERO_WORDS, edge_lines
-from forlab.book.runner import check_types
+from forlab.book.runner import check_non_negative, check_positive_value, check_types
 from forlab.book.tables import (
     TitledTable,
     fixed_columns,
@@ -202,10 +202,8 @@ def check_params(params: dict) -> None:
     check_types(params, PARAMETER_TYPES, CHAPTER)
     if not params["offer_file"]:
         td.check_ds(params["ds"], "ds")
-    for key, least, what in (("n_directions", 0, "a non-negative"), ("face_grid", 0, "a non-negative"),
-                             ("n_labelled", 1, "a positive"), ("seed", 0, "a non-negative")):
-        if isinstance(params[key], bool) or params[key] < least:
-            raise ValueError(f"{key} must be {what} integer (>= {least}), got {params[key]!r}")
+    check_non_negative(params, ("n_directions", "face_grid", "seed"))
+    check_positive_value("n_labelled", params["n_labelled"], integer=True)
     check_n_cost(params["n_cost"])
     from forlab.p1_for.polynomial import DEGREES
 
@@ -224,9 +222,10 @@ def check_params(params: dict) -> None:
 
     if params["pyomo_solver"] not in SOLVERS:
         raise ValueError(f"pyomo_solver must be one of {SOLVERS}, got {params['pyomo_solver']!r}")
-    for key, least in (("surrogate_samples", 100), ("repeats", 1)):
-        if not isinstance(params[key], int) or isinstance(params[key], bool) or params[key] < least:
-            raise ValueError(f"{key} must be an integer >= {least}, got {params[key]!r}")
+    if not isinstance(params["surrogate_samples"], int) or isinstance(params["surrogate_samples"], bool) \
+            or params["surrogate_samples"] < 100:
+        raise ValueError(f"surrogate_samples must be an integer >= 100, got {params['surrogate_samples']!r}")
+    check_positive_value("repeats", params["repeats"], integer=True)
     if params["offer_file"]:  # last: reading the file is the check's one step that touches the disk
         check_offer_file(params["offer_file"], offer_path(params))
 
@@ -1024,7 +1023,7 @@ def _panels(st: xr.Dataset) -> list[tuple[str, xr.DataArray, np.ndarray | None]]
     stored slices first, then, when the one-bus model has an optimum (`_optimum`), a slice at its voltage, cut from
     the stored offer by `slices` on the same grid, with the optimum marked: where the region constraint binds, the
     point lies on the slice's edge."""
-    out = [(f"V = {v:.3f} p.u.", st.slice_f.sel(vslice=v), None) for v in st.vslice.values]
+    out = [(f"V = {v:.{SOLUTION_DIGITS['vm_pu']}f} p.u.", st.slice_f.sel(vslice=v), None) for v in st.vslice.values]
     x = _optimum(st)
     if x is not None:
         lo, hi = st.box.sel(axis="vm_pu").values

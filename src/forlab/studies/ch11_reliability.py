@@ -42,7 +42,7 @@ import xarray as xr
 
 from forlab.book.runner import missing_profile_text
 from forlab.book.store import paper_origin
-from forlab.book.tables import clipped, counted, wrappable
+from forlab.book.tables import clipped, counted, grouped, wrappable
 
 __all__ = [
     "OUTCOMES",
@@ -538,7 +538,7 @@ def probes_markdown(st: xr.Dataset) -> str:
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
     # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
     rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}**, "
-             f"{r[WALL_TIME]:.1f} s | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
+             f"{grouped(r[WALL_TIME], 1)} s | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
     return "\n".join(rows)
 
 
@@ -608,5 +608,5 @@ def summary_text(st: xr.Dataset) -> str:
 def time_text(st: xr.Dataset) -> str:
     """Markdown: the probes' total and longest wall time, of the column `OUTCOME_HEADER` of the table above it."""
     w = st.wall_time_s.values
-    return (f"The probes' wall times (column *{OUTCOME_HEADER}* above) add up to {w.sum():.0f} s; the longest, "
-            f"`{st.probe.values[int(np.argmax(w))]}`, took {w.max():.1f} s.")
+    return (f"The probes' wall times (column *{OUTCOME_HEADER}* above) add up to {grouped(w.sum())} s; the longest, "
+            f"`{st.probe.values[int(np.argmax(w))]}`, took {grouped(w.max(), 1)} s.")

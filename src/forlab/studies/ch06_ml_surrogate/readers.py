@@ -13,7 +13,7 @@ import pandas as pd
 
 # re-exported (`__all__`): the book's one name of the ratio, here P2's TSO solve over the integrated AC-OPF
 from forlab.book.names import TIME_RATIO
-from forlab.book.tables import TitledTable, fixed_columns, page_index, printable, table
+from forlab.book.tables import TitledTable, fixed_columns, grouped, page_index, printable, table
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
@@ -147,8 +147,9 @@ def coverage_summary(cov: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_summary_shown(cov: pd.DataFrame) -> pd.DataFrame:
     """`coverage_summary` as the chapter prints it: shares to 0.1 %, density ratios to 0.001 (as `coverage_shown`)."""
-    return fixed_columns(coverage_summary(cov), {"smallest share inside (%)": 1, "smallest share of cells hit (%)": 1,
-                                             "smallest density ratio": 3, "largest density ratio": 3})
+    return _grouped(coverage_summary(cov), {"FPUs": 0, "smallest share inside (%)": 1,
+                                            "smallest share of cells hit (%)": 1, "smallest density ratio": 3,
+                                            "largest density ratio": 3})
 
 
 def refine_table(st) -> pd.DataFrame:
@@ -316,14 +317,26 @@ def dataset_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`dataset_table` as the chapter prints it, in two tables that fit the column: the datasets (size, inputs,
     samples of all kinds, feasible share; the Latin Hypercube samples are the parameter ``n_samples``) and the DSO's
     offline work (power-flow speed, linear solver, times)."""
-    d = _per_ds(dataset_table(st))
-    d["flows/s"] = d["flows/s"].astype(int)
+    d = _grouped(_per_ds(dataset_table(st)), DATASET_DECIMALS)
     sizes = printable(d, {"buses": "buses", "FPUs": "FPUs", "PCCs": "PCCs", "inputs": "inputs d",
                           "all samples": "samples", "feasible (%)": "feasible (%)"})
     work = printable(d, {"flows/s": "power flows per second", "linear solver": "linear solver",
                          "power flows (s)": "power flows (s)",
                          "refine + fit + certify (s)": "refinement, fit and certification (s)"})
     return sizes, work
+
+
+DATASET_DECIMALS = {"buses": 0, "FPUs": 0, "PCCs": 0, "inputs": 0, "all samples": 0, "feasible (%)": 1,
+                    "flows/s": 0, "power flows (s)": 1, "refine + fit + certify (s)": 1}
+"""Decimals of the printed datasets and offline work, those `dataset_table` rounds to."""
+
+
+def _grouped(frame: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+    """``frame`` with the columns of ``decimals`` as `forlab.book.tables.fixed_columns` prints them, every one with
+    its thousands grouped (`forlab.book.tables.grouped`, the book's one grouping: "14 500" samples, "8 009" flows per
+    second; nothing changes below 1 000), the columns ``frame`` lacks left out (an older store's)."""
+    kept = {c: n for c, n in decimals.items() if c in frame}
+    return fixed_columns(frame, kept, group=tuple(kept))
 
 
 def dataset_tables(st) -> list[TitledTable]:
@@ -343,7 +356,7 @@ def scores_shown(st) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`scores_table` as the chapter prints it (`SCORE_DECIMALS` per column), in two tables that fit the column: the
     polytope on the held-out samples with its training time, then the check at fresh vertices and the regressors'
     errors."""
-    s = fixed_columns(_per_ds(scores_table(st)), SCORE_DECIMALS)
+    s = _grouped(_per_ds(scores_table(st)), SCORE_DECIMALS)
     held_out = printable(s, {"K": "facets K", "accuracy (%)": "accuracy (%)",
                              "false-feasible (%)": "false-feasible (%)", "false-infeasible (%)": "false-infeasible (%)",
                              "train time (s)": "training time (s)"})
@@ -359,8 +372,8 @@ def scores_tables(st) -> list[TitledTable]:
     return list(zip((TABLE_TITLES["held_out"], TABLE_TITLES["vertices"]), scores_shown(st)))
 
 
-COVERAGE_DECIMALS = {"inside chart (%)": 1, "cells hit (%)": 1, "density ratio": 3}
-"""Decimals of the printed coverage: shares to 0.1 %, the density ratio to 0.001."""
+COVERAGE_DECIMALS = {"LHS samples": 0, "inside chart (%)": 1, "cells hit (%)": 1, "density ratio": 3}
+"""Decimals of the printed coverage: the samples whole, shares to 0.1 %, the density ratio to 0.001."""
 
 
 def _fpus_from_one(frame: pd.DataFrame) -> pd.DataFrame:
@@ -371,7 +384,7 @@ def _fpus_from_one(frame: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_shown(cov: pd.DataFrame) -> pd.DataFrame:
     """A `coverage_table` as the chapter prints it (`COVERAGE_DECIMALS`, FPUs numbered from 1)."""
-    shown = _fpus_from_one(fixed_columns(cov, COVERAGE_DECIMALS))
+    shown = _fpus_from_one(_grouped(cov, COVERAGE_DECIMALS))
     return printable(_per_ds(shown), {"chart": "chart kind", "LHS samples": "Latin Hypercube samples",
                                       "inside chart (%)": "inside chart (%)", "cells hit (%)": "cells hit (%)",
                                       "density ratio": "density ratio"})
@@ -416,7 +429,7 @@ def benchmark_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`benchmark_table`'s table as the chapter prints it (`BENCHMARK_DECIMALS`), in two tables that fit the column:
     costs (cost, deviation, import error, violations; the status when a case failed), then the scenario's load and
     the solver times (and the TSO's wall time, when the store has it), one row per system and scenario each."""
-    table = fixed_columns(table, {c: n for c, n in BENCHMARK_DECIMALS.items() if c in table})
+    table = _grouped(table, BENCHMARK_DECIMALS)
     costs, times = dict(BENCHMARK_COSTS), dict(BENCHMARK_TIMES)
     if "status" in table and (table.status != "ok").any():
         costs["status"] = "status"
@@ -461,9 +474,9 @@ def per_system_shown(per_sys: pd.DataFrame) -> pd.DataFrame:
     """`per_system` as the chapter prints it: feasible dispatches ("25 of 25"), deviation, mean time ratio, import
     error and offline work per system (the worst time ratio and the mean solver times are in the sentences below it,
     the DS buses in `forlab.studies.ch06_ml_surrogate.text.scaling_text`)."""
-    p = fixed_columns(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
-                            "time_ratio_mean": 2, "time_ratio_max": 2, "offline_s": 0})  # "–" where not recorded
-    p["dispatches"] = [f"{int(f)} of {int(n)}" for f, n in zip(p.feasible, p.scenarios)]
+    p = _grouped(per_sys, {"deviation_mean_pct": 4, "deviation_max_pct": 4, "import_error_max_mw": 4,
+                           "time_ratio_mean": 2, "time_ratio_max": 2, "offline_s": 0})  # "–" where not recorded
+    p["dispatches"] = [f"{grouped(f)} of {grouped(n)}" for f, n in zip(p.feasible, p.scenarios)]
     return printable(p, PER_SYSTEM)
 
 
@@ -478,6 +491,12 @@ PAYLOAD_SHOWN = {"polytope numbers": "polytope numbers (facets, input mean and w
 H counts d x d and each model's input scaling counts too (`payload_table`)."""
 
 
+PAYLOAD_DECIMALS = {"buses (not sent)": 0, "inputs d": 0, "facets K": 0, "polytope numbers": 0,
+                    "regressor numbers": 0, "JSON size (kB)": 1}
+"""Decimals of the printed payload: counts whole, the JSON's size to 0.1 kB."""
+
+
 def payload_shown(st) -> pd.DataFrame:
-    """`payload_table` as the chapter prints it (JSON size to 0.1 kB, counts headed by what they hold)."""
-    return _per_ds(payload_table(st).round({"JSON size (kB)": 1}).rename(columns=PAYLOAD_SHOWN))
+    """`payload_table` as the chapter prints it (`PAYLOAD_DECIMALS`, thousands grouped, counts headed by what they
+    hold)."""
+    return _per_ds(_grouped(payload_table(st), PAYLOAD_DECIMALS).rename(columns=PAYLOAD_SHOWN))

@@ -4,13 +4,14 @@ them and the tests can check them."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 
 from forlab.book import anchors
 from forlab.book.names import TIME_RATIO
 from forlab.book.store import origin_text
-from forlab.book.tables import listed, span
+from forlab.book.tables import grouped, listed, span
 from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.readers import (
@@ -54,9 +55,9 @@ def flow_speed_text(st) -> str:
     same figure (the exact sum read "1.0 s" beside printed parts of 0.6 and 0.5 s); it is a sum, not a time derived
     from the rates, so the sentence does not join the two with "so"."""
     shown = dataset_table(st)
-    return (f"The batched power flow ran {span(shown['flows/s'], '.0f', ' flows')} per second here; its "
-            f"{int(shown['all samples'].sum())} flows took {shown['power flows (s)'].sum():.1f} s in total, the sum "
-            "of the power-flow times in the table.")
+    return (f"The batched power flow ran {span(shown['flows/s'], grouped, ' flows')} per second here; its "
+            f"{grouped(shown['all samples'].sum())} flows took {grouped(shown['power flows (s)'].sum(), 1)} s in "
+            "total, the sum of the power-flow times in the table.")
 
 
 def coverage_text(cov) -> str:
@@ -84,12 +85,13 @@ def benchmark_summary(per_sys) -> str:
     """Markdown bullet list, one per system: feasibility ratio, cost deviation, the ratio of solver times under its
     one name (`TIME_RATIO`), offline time."""
     return "\n".join(
-        f"- **{s}**: {int(r.feasible)} of {int(r.scenarios)} dispatches feasible in the T+D power flow "
+        f"- **{s}**: {grouped(r.feasible)} of {grouped(r.scenarios)} dispatches feasible in the T+D power flow "
         f"({r.feasibility_ratio_pct:.0f} %); cost deviation from the integrated optimum {r.deviation_mean_pct:.4f} % "
         f"on average and {r.deviation_max_pct:.4f} % at most; {TIME_RATIO} "
-        f"{r.time_ratio_mean:.2f}x on average ({r.tso_ms_mean:.1f} ms against {r.integrated_ms_mean:.1f} ms), "
-        f"{r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work of the DSOs "
-        + (f"{r.offline_s:.0f} s." if np.isfinite(r.offline_s) else "not recorded in this store.")
+        f"{r.time_ratio_mean:.2f}x on average ({grouped(r.tso_ms_mean, 1)} ms against "
+        f"{grouped(r.integrated_ms_mean, 1)} ms), {r.time_ratio_max:.2f}x at worst;{_reserve_words(r)} offline work "
+        "of the DSOs "
+        + (f"{grouped(r.offline_s)} s." if np.isfinite(r.offline_s) else "not recorded in this store.")
         for s, r in per_sys.iterrows())
 
 
@@ -109,10 +111,10 @@ def benchmark_targets(per_sys, narrow=None) -> str:
     n_fail = int((per_sys.scenarios - per_sys.feasible).sum())
     return (
         f"{anchors.show('p2_feasibility_pct')} feasibility ratio: met on {int(full.sum())} of {len(per_sys)} systems"
-        + (f" (missed on {listed(per_sys.index[~full])}; {n_fail} infeasible dispatches, listed below)"
+        + (f" (missed on {listed(per_sys.index[~full])}; {grouped(n_fail)} infeasible dispatches, listed below)"
            if (~full).any() else "")
-        + f", {int(per_sys.feasible.sum())} of {int(per_sys.scenarios.sum())} dispatches in all. Cost deviation per "
-        f"system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
+        + f", {grouped(per_sys.feasible.sum())} of {grouped(per_sys.scenarios.sum())} dispatches in all. Cost "
+        f"deviation per system: {span(per_sys.deviation_mean_pct, '.4f', ' %')} on average, "
         f"{per_sys.deviation_max_pct.max():.4f} % at worst. {TIME_RATIO.capitalize()}: "
         f"{_times(per_sys.time_ratio_mean)} on average per system{_on_largest(per_sys, narrow)}."
     )
@@ -209,8 +211,8 @@ def timing_text(t) -> str:
     if "timing_repeats" not in t or not t.timing_repeats.notna().any():
         return ""
     n = t.timing_repeats.dropna().astype(int).unique()
-    return (f"Every solver time above is the fastest of {' or '.join(map(str, sorted(n)))} solves of its OPF from the "
-            "same start (the parameter `timing_repeats`).")
+    return (f"Every solver time above is the fastest of {' or '.join(map(grouped, sorted(n)))} solves of its OPF "
+            "from the same start (the parameter `timing_repeats`).")
 
 
 def benchmark_text(t, per_sys, paper: bool = False, narrow=None) -> str:
@@ -296,7 +298,7 @@ def false_feasible_note(st) -> str:
             break
     c = cases(st)
     n_inf = (c.n_test_infeasible if "n_test_infeasible" in c else None)
-    counted = (f" over {span(n_inf, '.0f')} infeasible test samples per DS" if n_inf is not None else "")
+    counted = (f" over {span(n_inf, grouped)} infeasible test samples per DS" if n_inf is not None else "")
     bound = "" if target is not None and float(target) == 0 else "at most "
     head = (f"{bound}{100 * float(target):g} % (the `max_false_feasible` target)" if target is not None
             else "at most the `max_false_feasible` target")
@@ -362,8 +364,8 @@ def sweep_final_text(st, keys_shown=None) -> str:
     return (
         f"The sweep's largest size takes {_sweep_largest(st, shown)} Latin Hypercube training "
         f"samples per DS. The final surrogates of the scores table are fitted on all "
-        f"{span([s['lhs'] for s in sets], '.0f')} Latin Hypercube training samples with "
-        f"{span([s['boundary'] for s in sets], '.0f')} boundary and {span([s['refine'] for s in sets], '.0f')} "
+        f"{span([s['lhs'] for s in sets], grouped)} Latin Hypercube training samples with "
+        f"{span([s['boundary'] for s in sets], grouped)} boundary and {span([s['refine'] for s in sets], grouped)} "
         f"refinement samples{', and their polytopes go through the certification rounds' if certifying else ''}. "
         "These additions serve the faces and vertices of the domain, where an optimiser's choices lie, and on the "
         "uniformly spread held-out samples they can cost accuracy: the polytope is pushed inwards by the infeasible "
@@ -378,17 +380,17 @@ def _sweep_largest(st, shown) -> str:
     """The Latin Hypercube training samples the sweep's largest size fits on, over the DSs ``shown``: that size cut to
     each DS's training set, as `forlab.studies.ch06_ml_surrogate.steps.sweep` cuts it."""
     last = int(st.n_train.values[-1])
-    return span([min(last, _training_sets(st, keys(st).index(key))["lhs"]) for key in shown], ".0f")
+    return span([min(last, _training_sets(st, keys(st).index(key))["lhs"]) for key in shown], grouped)
 
 
 def offline_text(st) -> str:
     """Markdown bullets: the DSO's offline price (power flows, refinement + fit + certification) and what refinement
     and certification buy at the polytope's vertices against the sweep's plain fits on the largest size
     (`_refinement_bought`)."""
-    c = cases(st)
+    c, seconds = cases(st), partial(grouped, decimals=1)  # as the offline table prints them
     return (
-        f"- {span(c.n_samples, '.0f')} power flows per DS ({span(c.dataset_time_s, '.1f', ' s')}), and "
-        f"{span(c.fit_time_s, '.1f', ' s')} for refinement, final fit and certification;\n"
+        f"- {span(c.n_samples, grouped)} power flows per DS ({span(c.dataset_time_s, seconds, ' s')}), and "
+        f"{span(c.fit_time_s, seconds, ' s')} for refinement, final fit and certification;\n"
         f"- what the refinement and certification buy: " + _refinement_bought(st, c)
     )
 
@@ -419,11 +421,18 @@ def paper_run_text(big) -> str:
         origin_text(big, f"1-minute load average of the {big.attrs['cpu_count']}-core machine {load['start']:.1f} at "
                          f"the start and {load['end']:.1f} at the end of the run")
         + f": {len(bp['systems'])} systems, "
-        f"{big.sizes['ds']} DSs, {bp['n_samples']} Latin Hypercube samples per DS, $K$ = {bp['facets']}, "
-        f"{bp['n_scenarios']} load scenarios per system, facet sweep {bp['facet_sweep']}, size sweep "
-        f"{bp['size_sweep']}, refinement {bp['refine_rounds']} × {bp['refine_samples']}, certification "
-        f"{bp['certify_rounds']} × {bp['vertex_samples']} vertices, `store_samples` = {bp['store_samples']}."
+        f"{big.sizes['ds']} DSs, {grouped(bp['n_samples'])} Latin Hypercube samples per DS, $K$ = {bp['facets']}, "
+        f"{grouped(bp['n_scenarios'])} load scenarios per system, facet sweep {_sweep_words(bp['facet_sweep'])}, size "
+        f"sweep {_sweep_words(bp['size_sweep'])}, refinement {bp['refine_rounds']} × {grouped(bp['refine_samples'])}, "
+        f"certification {bp['certify_rounds']} × {grouped(bp['vertex_samples'])} vertices, `store_samples` = "
+        f"{grouped(bp['store_samples'])}."
     )
+
+
+def _sweep_words(values) -> str:
+    """A sweep's values as the page lists them, each with its thousands grouped: "500, 2 000 and 8 000" (the list as
+    JSON wrote "[500, 2000, 8000]", a second way to write a number)."""
+    return listed(map(grouped, values))
 
 
 def scaling_text(per_sys) -> str:
@@ -431,10 +440,11 @@ def scaling_text(per_sys) -> str:
     most."""
     r = per_sys.sort_values("ds_buses")
     return (
-        f"From the smallest system ({r.index[0]}, {int(r.ds_buses.iloc[0])} DS buses) to the largest "
-        f"({r.index[-1]}, {int(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solver time goes from "
-        f"{r.integrated_ms_mean.iloc[0]:.0f} to {r.integrated_ms_mean.iloc[-1]:.0f} ms, the surrogate TSO's from "
-        f"{r.tso_ms_mean.iloc[0]:.0f} to {r.tso_ms_mean.iloc[-1]:.0f} ms{_peak(r)}, and the mean {TIME_RATIO} from "
+        f"From the smallest system ({r.index[0]}, {grouped(r.ds_buses.iloc[0])} DS buses) to the largest "
+        f"({r.index[-1]}, {grouped(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solver time goes from "
+        f"{grouped(r.integrated_ms_mean.iloc[0])} to {grouped(r.integrated_ms_mean.iloc[-1])} ms, the surrogate TSO's "
+        f"from {grouped(r.tso_ms_mean.iloc[0])} to {grouped(r.tso_ms_mean.iloc[-1])} ms{_peak(r)}, and the mean "
+        f"{TIME_RATIO} from "
         f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
     )
 
@@ -443,7 +453,7 @@ def _peak(r) -> str:
     """Where the surrogate TSO's mean solver time peaks between the smallest and the largest system (`scaling_text`):
     " (at most 33 ms, on case118+case136ma+case141)"; "" where an end holds it."""
     top = r.tso_ms_mean.idxmax()
-    return "" if top in (r.index[0], r.index[-1]) else f" (at most {r.tso_ms_mean[top]:.0f} ms, on {top})"
+    return "" if top in (r.index[0], r.index[-1]) else f" (at most {grouped(r.tso_ms_mean[top])} ms, on {top})"
 
 
 def conservatism_text(st) -> str:
@@ -470,8 +480,8 @@ def _price_lead(st) -> str:
     bad = int((~t.feasible.astype(bool)).sum())
     if not bad:
         return "Feasible dispatches are bought with conservatism"
-    return (f"Conservatism did not make every benchmark dispatch feasible ({bad} of {len(t)} are not, listed with "
-            "the benchmark), yet it is paid all the same")
+    return (f"Conservatism did not make every benchmark dispatch feasible ({grouped(bad)} of {grouped(len(t))} are "
+            "not, listed with the benchmark), yet it is paid all the same")
 
 
 def _price_per_ds(c) -> str:

@@ -4,7 +4,7 @@ a matplotlib Figure (`latency_figure`: None without latency runs).
 Every figure but `latency_figure` is as wide as the book's text column (`FIGURE_WIDTH`), and every figure has
 at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`). A figure with
 one line per system draws each system in its style of `system_styles`, fixed by its name in the chapter's one order
-of systems (`chapter_systems`), so that it is the same in every figure of the chapter; a figure that compares methods
+of systems (`_chapter_runs`, its ``order``), so that it is the same in every figure of the chapter; a figure that compares methods
 draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
 families of systems) in `forlab.book.plots.category_colours`, which no method and no system has.
 """
@@ -31,7 +31,7 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.ch07_aladin.text import power_text
 
-__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "chapter_systems", "convergence_figure", "growth_figure",
+__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure",
            "kkt_figure", "latency_figure", "system_styles", "time_split_figure", "wall_time_figure"]
 
 
@@ -45,14 +45,14 @@ optimality gap), so the label gives its definition."""
 
 
 CHAPTER = "07_aladin"
-"""The chapter's notebook, whose parameters and profiles name every system its figures draw (`chapter_systems`)."""
+"""The chapter's notebook, whose parameters and profiles name every system its figures draw (`_chapter_runs`, its ``order``)."""
 
 
 class ChapterSystems(NamedTuple):
     """The systems of the chapter's parameter sets (`_chapter_runs`)."""
 
     order: tuple[str, ...]
-    """Every system in the chapter's one order (`chapter_systems`)."""
+    """Every system in the chapter's one order (`_chapter_runs`, its ``order``)."""
     together: tuple[tuple[str, ...], ...]
     """The study systems of each parameter set, ``systems`` and ``kkt_systems``: one convergence figure draws them."""
     beside: tuple[tuple[str, ...], ...]
@@ -90,16 +90,8 @@ def _fitted_families(runs: list[list[str]]) -> tuple[str, ...]:
     return tuple(f for f in dict.fromkeys(firsts) if any(c.get(f, 0) >= FAMILY_MIN for c in counts))
 
 
-def chapter_systems() -> tuple[str, ...]:
-    """The chapter's one order of systems, which fixes each system's style (`system_styles`): the ``systems`` and
-    ``kkt_systems`` of the paper profile, then of the chapter's other profiles and of its defaults (the systems the
-    convergence figures draw), then their ``growth_systems``, each once. Empty outside the repository: a figure
-    then styles its systems in their own order."""
-    return _chapter_runs().order
-
-
 def system_styles(systems=()) -> dict[str, dict]:
-    """Matplotlib keywords (color, linestyle, marker) of every system of the chapter (`chapter_systems`), then of the
+    """Matplotlib keywords (color, linestyle, marker) of every system of the chapter (`_chapter_runs`, its ``order``), then of the
     systems of ``systems`` outside it (a reader's own, in their order): `forlab.book.plots.system_styles` over that
     one order, with the groups the chapter's figures draw (`ChapterSystems`), so that a system has one style by its
     name in every figure of the chapter, whatever subset a figure draws, no two systems of one figure look alike,
@@ -124,9 +116,10 @@ def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3, legend=None) ->
 
 
 def _targets(ax) -> None:
-    """The stopping targets on a (consensus, gap) pair of axes, dotted."""
-    ax[0].axhline(TARGET_CONSENSUS, color="grey", linestyle=":")
-    ax[1].axhline(TARGET_GAP, color="grey", linestyle=":")
+    """The stopping targets on a (consensus, gap) pair of axes, in the book's line of a bound
+    (`forlab.book.plots.BOUND_LINE`)."""
+    ax[0].axhline(TARGET_CONSENSUS, **plots.BOUND_LINE)
+    ax[1].axhline(TARGET_GAP, **plots.BOUND_LINE)
 
 
 ROW_TITLES = ("T+D study systems", "transmission grids in areas and rapidPF systems")
@@ -390,8 +383,9 @@ FLOOR_WORDS = "ALADIN, Dask: regions alone (a floor)"
 """The legend entry of the Dask run's floor in `wall_time_figure`: its set-up and, in every round, its slowest
 region's local NLP and reduction (the table's column "regions alone", `wall_times`' ``dask_floor_ratio``)."""
 
-BOUND_LINE = {"color": "grey", "linestyle": ":", "linewidth": 2}
-"""The bound of a wall-time target in `wall_time_figure`: dotted grey, as the chapter draws its other targets."""
+BOUND_LINE = {**plots.BOUND_LINE, "linewidth": 2}
+"""The bound of a wall-time target in `wall_time_figure`: the book's line of a bound (`forlab.book.plots.BOUND_LINE`),
+thicker, as it stands alone on its row."""
 
 
 def wall_time_figure(wt: pd.DataFrame, targets: pd.DataFrame | None = None):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from forlab.book.tables import (
     counted,
     fixed,
     fixed_columns,
-    fixed_text,
+    grouped,
     listed,
     page_index,
     printable,
@@ -53,18 +54,18 @@ from forlab.studies.ch07_aladin.readers import (
 )
 from forlab.studies.ch07_aladin.systems import FAMILY_WORDS, family
 
-__all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS", "INTEGRATED_SOLVE",
-           "NOISE_DECIDES", "NOT_RECORDED", "NO_VERDICT", "RATIO_DIGITS", "ROUNDS_TIME", "ROUNDS_TITLES", "ROUND_UNITS",
-           "SECONDS_DIGITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS", "TARGET_NAMES", "TARGET_WORDS",
-           "WALL_DIGITS", "WALL_RATIOS", "WALL_TIMES", "WALL_TITLE", "WHOLE_RUN", "admm_cap_text", "admm_shown",
-           "admm_target_text", "admm_text", "alternation_text", "claim_text", "convergence_shown",
-           "dask_overhead_text", "fmt_iteration", "full_profile_tables", "full_profile_text", "growth_shown",
-           "growth_text", "judged_text", "kkt_text", "latency_comm_text", "latency_shown", "latency_text",
-           "limit_passes_shown", "messages_shown", "nonconvergence_text", "overhead_range_text", "overhead_shown",
-           "paired_text", "power_text", "provenance_text", "published_text", "regions_shown", "rejected_text",
-           "rounds_shown", "rounds_tables", "sci_text", "seconds_text", "shown_anchor", "stop_text", "store_text",
-           "targets17_text", "targets_shown", "targets_text", "wall_dash_text", "wall_times_shown", "wall_times_tables",
-           "whole_run_s"]
+__all__ = ["DEVIATION_ROW", "DEVIATION_UNKNOWN", "DIVERGENCE_FACTOR", "FEASIBLE_ROW", "FIELD_WORDS",
+           "INTEGRATED_SOLVE", "NOISE_DECIDES", "NOT_RECORDED", "NO_VERDICT", "RATIO_DIGITS", "ROUNDS_TIME",
+           "ROUNDS_TITLES", "ROUND_UNITS", "SECONDS_DIGITS", "STOP_JUDGED", "SUPERSCRIPT", "TARGETS_WORDS",
+           "TARGET_DIGITS", "TARGET_NAMES", "TARGET_WORDS", "WALL_DIGITS", "WALL_RATIOS", "WALL_TIMES", "WALL_TITLE",
+           "WHOLE_RUN", "admm_cap_text", "admm_shown", "admm_target_text", "admm_text", "alternation_text",
+           "claim_text", "convergence_shown", "dask_overhead_text", "fmt_iteration", "full_profile_tables",
+           "full_profile_text", "growth_shown", "growth_text", "judged_text", "kkt_text", "latency_comm_text",
+           "latency_shown", "latency_text", "limit_passes_shown", "messages_shown", "nonconvergence_text",
+           "overhead_range_text", "overhead_shown", "paired_text", "power_text", "provenance_text", "published_text",
+           "regions_shown", "rejected_text", "rounds_shown", "rounds_tables", "sci_text", "seconds_text",
+           "shown_anchor", "stop_text", "store_text", "targets17_text", "targets_shown", "targets_text",
+           "wall_dash_text", "wall_times_shown", "wall_times_tables", "whole_numbers", "whole_run_s"]
 
 
 _TEN = 10
@@ -97,7 +98,8 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
     `targets` does not time the rounds to the target alone), then one paragraph per system that does not."""
     ok, bad = tg[tg.met], tg[~tg.met]
     head = (f"With the default options, {len(ok)} of {len(tg)} systems reach consensus "
-            f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within {max_iter} rounds")
+            f"$\\le {power_text(TARGET_CONSENSUS)}$ and gap $\\le {power_text(TARGET_GAP)}$ within "
+            f"{grouped(max_iter)} rounds")
     lines = [head + (":\n\n" + "\n".join(f"- {_met_words(r)}" for r in ok.itertuples()) if len(ok) else ".")]
     for r in bad.itertuples():
         if raised(r.status):
@@ -105,11 +107,11 @@ def targets_text(tg: pd.DataFrame, max_iter: int) -> str:
             continue
         more = ""
         if not np.isnan(r.ext_max_iter):
-            more = (f" Allowed {r.ext_max_iter:.0f} rounds, it "
-                    + (f"reaches the target after {r.ext_it_target:.0f}." if not np.isnan(r.ext_it_target)
+            more = (f" Allowed {grouped(r.ext_max_iter)} rounds, it "
+                    + (f"reaches the target after {grouped(r.ext_it_target)}." if not np.isnan(r.ext_it_target)
                        else f"ends with gap {sci_text(r.ext_gap)} ({_status_words(r.ext_status)})."))
-        lines.append(f"{r.system} does not: after {r.iterations} rounds ({_status_words(r.status)}) its gap is "
-                     f"{sci_text(r.gap)} and its consensus {sci_text(r.consensus)}.{more}")
+        lines.append(f"{r.system} does not: after {grouped(r.iterations)} rounds ({_status_words(r.status)}) its "
+                     f"gap is {sci_text(r.gap)} and its consensus {sci_text(r.consensus)}.{more}")
     return "\n\n".join(lines)
 
 
@@ -118,8 +120,8 @@ def _met_words(r) -> str:
     1.42 s (set-up left out)", the time that of every round run (``total_s``, at the tables' precision,
     `seconds_text`), not of the rounds to the target. The label is bold: a label with its areas holds a colon of its
     own, and "case9:3: target" read as one run of colons."""
-    return (f"**{r.system}**: target first met in round {r.it_target:.0f}; {counted(r.iterations, 'round')} run in "
-            f"{seconds_text(r.total_s)} s (set-up left out)")
+    return (f"**{r.system}**: target first met in round {grouped(r.it_target)}; {counted(r.iterations, 'round')} "
+            f"run in {seconds_text(r.total_s)} s (set-up left out)")
 
 
 def _status_words(status: str) -> str:
@@ -129,7 +131,7 @@ def _status_words(status: str) -> str:
 
 def fmt_iteration(v: float) -> str:
     """'after N' or 'never' for a count of rounds that may be NaN."""
-    return "never" if np.isnan(v) else f"after {v:.0f}"
+    return "never" if np.isnan(v) else f"after {grouped(v)}"
 
 
 def store_text(st: xr.Dataset, table: pd.DataFrame) -> str:
@@ -147,8 +149,8 @@ def kkt_text(kk: pd.DataFrame) -> str:
     """One paragraph per system (Markdown): how ALADIN-alpha's QP ends against the default QP."""
     return "\n\n".join(
         f"{r.system}: ALADIN-$\\alpha$'s QP ends with gap {sci_text(r.gap)} and consensus {sci_text(r.consensus)} "
-        f"after {r.iterations} rounds ({_status_words(termination(r))}); the default QP "
-        + (f"reaches the target after {d.it_target:.0f}." if not np.isnan(d.it_target)
+        f"after {grouped(r.iterations)} rounds ({_status_words(termination(r))}); the default QP "
+        + (f"reaches the target after {grouped(d.it_target)}." if not np.isnan(d.it_target)
            else f"ends with gap {sci_text(d.gap)}.")
         for r in kk[kk.qp == "kkt"].itertuples()
         for d in kk[(kk.qp == "reduced") & (kk.system == r.system)].itertuples())
@@ -167,16 +169,24 @@ def sci_text(v: float) -> str:
     return f"{mantissa}×10{str(exponent).translate(SUPERSCRIPT)}"
 
 
-def _sci(frame: pd.DataFrame, columns=("gap", "consensus"), counts=("it_loose", "it_target")) -> pd.DataFrame:
+def _sci(frame: pd.DataFrame, columns=("gap", "consensus"),
+         counts=("iterations", "it_loose", "it_target")) -> pd.DataFrame:
     """``frame`` with the given columns written as 1.2×10⁻⁵ (`sci_text`), and its round ``counts`` (where
-    present) as whole numbers with a missing value where a target was not reached."""
+    present) as whole numbers (`whole_numbers`) with a missing value where a target was not reached."""
     frame = frame.copy()
     for c in columns:
         frame[c] = frame[c].map(sci_text)
     for c in counts:
         if c in frame:
-            frame[c] = frame[c].round().astype("Int64")
+            frame[c] = whole_numbers(frame[c])
     return frame
+
+
+def whole_numbers(values) -> np.ndarray:
+    """Counts (rounds, rows, buses, bytes) as the chapter's tables print them: whole numbers with their thousands
+    grouped (`forlab.book.tables.fixed`, the book's one grouping: "2 000" rounds beside "1 569.1" ms), missing where
+    a target was not reached or a run has none."""
+    return fixed(pd.Series(values, dtype=float), 0, group=True).to_numpy()
 
 
 TARGETS_WORDS = {"it_loose": "loose target at round", "it_target": "target at round"}
@@ -191,10 +201,11 @@ def convergence_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     round and the integrated AC-OPF's Ipopt solve time (`INTEGRATED_SOLVE`)."""
     t = _sci(table)
     extended = t.max_iter > t.groupby(["system", "algorithm", "qp", "mode"]).max_iter.transform("min")
-    t["run"] = [run_label(r) + (f", limit {r.max_iter}" if e else "") for r, e in zip(t.itertuples(), extended)]
-    t["time_per_iter_ms"] = (1e3 * t.time_per_iter_s).round(1)
-    t["central_ms"] = (1e3 * t.central_time_s).round(1)
-    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS).to_numpy()
+    t["run"] = [run_label(r) + (f", limit {grouped(r.max_iter)}" if e else "")
+                for r, e in zip(t.itertuples(), extended)]
+    t["time_per_iter_ms"] = fixed(1e3 * t.time_per_iter_s, 1, group=True).to_numpy()
+    t["central_ms"] = fixed(1e3 * t.central_time_s, 1, group=True).to_numpy()
+    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS, group=True).to_numpy()
     t = t.set_index(["system", "run"])
     return (printable(t, {"iterations": "rounds", **TARGETS_WORDS, "gap": "final gap",
                           "consensus": "final consensus"}),
@@ -214,10 +225,10 @@ def regions_shown(st: xr.Dataset) -> pd.DataFrame:
     only where the line breaks)."""
     t = frame(st, "area")
     t.index = page_index(t.system, t.region, names=["system", "region"])
-    return printable(t.drop(columns=["system", "region"]), {
-        "core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
-        "cut_branches_owned": "rated ties it limits", "units": "units", "variables": "variables",
-        "consensus_rows": "con\u00adsensus rows it is in"})
+    headers = {"core_buses": "core buses", "copy_buses": "copy buses", "branches": "branches",
+               "cut_branches_owned": "rated ties it limits", "units": "units", "variables": "variables",
+               "consensus_rows": "con\u00adsensus rows it is in"}
+    return printable(t.assign(**{c: whole_numbers(t[c]) for c in headers}), headers)
 
 
 TARGET_NAMES = {
@@ -230,16 +241,20 @@ TARGET_NAMES = {
 and consensus targets, `_target_words`)."""
 
 TARGET_WORDS = {
-    "coordinator_ms": "{name} on {system}: {value:.1f} ms against at most {limit:g} ms",
-    "coordinator_slope": "{name} {scope}: log-log slope {value:.2f}, at most {upper:.2f} at {level:.0%} confidence, "
+    "coordinator_ms": "{name} on {system}: {value} ms against at most {limit:g} ms",
+    "coordinator_slope": "{name} {scope}: log-log slope {value}, at most {upper:.2f} at {level:.0%} confidence, "
                          "against at most {limit:g} (linear)",
-    "wall_ratio": "{name} on {system}: {value:.1f}x the integrated AC-OPF's (model build and solve) against at "
+    "wall_ratio": "{name} on {system}: {value}x the integrated AC-OPF's (model build and solve) against at "
                   "most {limit:g}x; the regions' own work alone (set-up, and the slowest region's NLP and "
                   "reduction in every round) took {floor:.1f}x",
-    "rounds": "{name} on {system}: first met in round {value:.0f} against at most {limit:g}, every local solve "
+    "rounds": "{name} on {system}: first met in round {value} against at most {limit:g}, every local solve "
               "succeeded",
 }
-"""How `targets17_text` says each measured target (Markdown templates)."""
+"""How `targets17_text` says each measured target (Markdown templates; ``{value}`` as `TARGET_DIGITS` prints it)."""
+
+TARGET_DIGITS = {"coordinator_ms": 1, "coordinator_slope": 2, "wall_ratio": 1, "rounds": 0}
+"""The decimals of each target's measured value in `targets17_text`, its thousands grouped
+(`forlab.book.tables.grouped`): a coordinator time past a second reads "1 066.4 ms", a round past a thousand "1 200"."""
 
 
 def targets17_text(t17: pd.DataFrame) -> str:
@@ -265,8 +280,9 @@ def targets17_text(t17: pd.DataFrame) -> str:
             lines.append(f"- **missed**: {name} on {r.system}: {why}")
             continue
         lines.append(f"- **{'met' if r.met else 'missed'}**: " + TARGET_WORDS[r.target].format(
-            name=name, system=r.system, value=r.value, limit=r.limit, upper=getattr(r, "upper", np.nan),
-            level=SLOPE_CONFIDENCE, scope=_fit_scope(r), floor=getattr(r, "floor", np.nan)) + _beyond_floor(r)
+            name=name, system=r.system, value=grouped(r.value, TARGET_DIGITS[r.target]), limit=r.limit,
+            upper=getattr(r, "upper", np.nan), level=SLOPE_CONFIDENCE, scope=_fit_scope(r),
+            floor=getattr(r, "floor", np.nan)) + _beyond_floor(r)
             + _paired_words(r) + _stopped_words(r) + _weak_fit_words(r))
     return "\n".join(lines)
 
@@ -320,7 +336,7 @@ def _stopped_words(r) -> str:
         return "; the run did not stop by its test within its rounds"
     if stopped == r.value:
         return "; the run stopped by its test in that round"
-    return f"; the run stopped by its test in round {stopped:.0f}"
+    return f"; the run stopped by its test in round {grouped(stopped)}"
 
 
 NOISE_DECIDES = "the machine's noise, not the method, decides this reading"
@@ -372,17 +388,18 @@ def stop_text(rt: pd.DataFrame, system: str) -> str:
     if row.empty or not np.isfinite(row.aladin_rounds.iloc[0]):
         return ""
     r = row.iloc[0]
-    text = (f"On {system}, ALADIN stopped by its test after {r.aladin_rounds:.0f} rounds" if r.aladin_converged else
-            f"On {system}, ALADIN did not stop by its test within its {r.aladin_rounds:.0f} rounds")
-    text += (f", having first reached {_target_words()} in round {r.aladin_target:.0f}" if np.isfinite(r.aladin_target)
+    text = (f"On {system}, ALADIN stopped by its test after {grouped(r.aladin_rounds)} rounds" if r.aladin_converged
+            else f"On {system}, ALADIN did not stop by its test within its {grouped(r.aladin_rounds)} rounds")
+    text += (f", having first reached {_target_words()} in round {grouped(r.aladin_target)}"
+             if np.isfinite(r.aladin_target)
              else f", and did not reach {_target_words()}")
     if r.aladin_nlp_ok == 0:
         text += "; a local NLP failed in some round"
     if not r.aladin_passes > 0:
         return text + "."
-    trips = f" and asked the regions in {r.aladin_trips:.0f} round trips" if np.isfinite(r.aladin_trips) else ""
-    return (text + f". Its coordinator re-solved its QP {r.aladin_passes:.0f} times for the limits its steps would "
-            f"cross (limit passes){trips}; every pass is one more QP solve, which shows in its coordinator time.")
+    trips = f" and asked the regions in {grouped(r.aladin_trips)} round trips" if np.isfinite(r.aladin_trips) else ""
+    return (text + f". Its coordinator re-solved its QP {grouped(r.aladin_passes)} times for the limits its steps "
+            f"would cross (limit passes){trips}; every pass is one more QP solve, which shows in its coordinator time.")
 
 
 def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
@@ -404,9 +421,9 @@ def alternation_text(it: pd.DataFrame, system: str, min_rounds: int = 6) -> str:
     exact = rounds[k:e + 1][np.nan_to_num(log.newton.to_numpy()[k:e + 1]) >= 1.0]
     steps = ("none of the coordinator's steps in those rounds was" if not len(exact) else
              f"in {_rounds_words(exact)} the coordinator's step was")
-    until = (f"to its last, round {rounds[-1]:.0f}" if e == len(rises) - 1 else
-             f"to round {rounds[e + 1]:.0f} (of its {rounds[-1]:.0f})")
-    return (f"On {system}, from round {rounds[k]:.0f} {until}, the consensus violation rose again in every other "
+    until = (f"to its last, round {grouped(rounds[-1])}" if e == len(rises) - 1 else
+             f"to round {grouped(rounds[e + 1])} (of its {grouped(rounds[-1])})")
+    return (f"On {system}, from round {grouped(rounds[k])} {until}, the consensus violation rose again in every other "
             f"round; {steps} the exact Newton step on the face of its active limits.")
 
 
@@ -451,12 +468,13 @@ def nonconvergence_text(it: pd.DataFrame, systems) -> str:
         grown = np.flatnonzero(c > DIVERGENCE_FACTOR * c[0])
         if len(grown):
             text = (f"On {system} the run diverged: its consensus violation, {_level_text(c[0])} in round "
-                    f"{rounds[0]:.0f}, passed {DIVERGENCE_FACTOR:g} times that in round {rounds[grown[0]]:.0f} and "
-                    f"was {_level_text(c[-1])} in its last round, {rounds[-1]:.0f}")
+                    f"{grouped(rounds[0])}, passed {DIVERGENCE_FACTOR:g} times that in round "
+                    f"{grouped(rounds[grown[0]])} and was {_level_text(c[-1])} in its last round, "
+                    f"{grouped(rounds[-1])}")
         else:
             tail = c[len(c) // 2:]
-            text = (f"On {system} the run stalled: from round {rounds[len(c) // 2]:.0f} to its last, round "
-                    f"{rounds[-1]:.0f}, its consensus violation stayed between {_level_text(tail.min())} and "
+            text = (f"On {system} the run stalled: from round {grouped(rounds[len(c) // 2])} to its last, round "
+                    f"{grouped(rounds[-1])}, its consensus violation stayed between {_level_text(tail.min())} and "
                     f"{_level_text(tail.max())}")
         sentences.append(text + _failed_words(log) + ".")
     return " ".join(sentences)
@@ -475,13 +493,13 @@ def _failed_words(log: pd.DataFrame) -> str:
     if not len(failed):
         return ""
     if failed[-1] - failed[0] + 1 == len(failed) and failed[-1] == log.iteration.max():
-        return f"; from round {failed[0]:.0f} on, a local NLP failed in every round"
-    return f"; a local NLP failed in {len(failed)} of its rounds, the first in round {failed[0]:.0f}"
+        return f"; from round {grouped(failed[0])} on, a local NLP failed in every round"
+    return f"; a local NLP failed in {grouped(len(failed))} of its rounds, the first in round {grouped(failed[0])}"
 
 
 def _rounds_words(rounds) -> str:
     """"round 4", "rounds 4 and 6", "rounds 4, 6 and 8"."""
-    names = [f"{r:.0f}" for r in rounds]
+    names = [grouped(r) for r in rounds]
     return f"{'round' if len(names) == 1 else 'rounds'} {listed(names)}"
 
 
@@ -508,8 +526,9 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
         return ""
     ok = fitted(growth)
     lo, hi = ok.loc[ok.coupling_rows.idxmin()], ok.loc[ok.coupling_rows.idxmax()]
-    text = (f"From {lo.system} ({lo.coupling_rows:.0f} coupling rows, {lo.coordinator_ms:.1f} ms per round) to "
-            f"{hi.system} ({hi.coupling_rows:.0f} rows, {hi.coordinator_ms:.1f} ms), the coordinator time grows "
+    text = (f"From {lo.system} ({grouped(lo.coupling_rows)} coupling rows, {grouped(lo.coordinator_ms, 1)} ms per "
+            f"round) to {hi.system} ({grouped(hi.coupling_rows)} rows, {grouped(hi.coordinator_ms, 1)} ms), the "
+            f"coordinator time grows "
             f"with slope {slope:.2f} on the log-log scale over {len(ok)} converged systems (1: linear in the coupling "
             f"rows){_bound_words(fits.upper['all'])}; the line explains a share {r2:.2f} of the variance of the log "
             f"times ($R^2$).")
@@ -523,7 +542,7 @@ def growth_text(growth: pd.DataFrame, its: pd.DataFrame | None = None) -> str:
             text += " " + nonconvergence_text(its, left)
     for name, f in fits.drop("all").iterrows():
         text += (f" Within the family {name} ({FAMILY_WORDS[f.kind]}; {f.systems} systems, "
-                 f"{span([f.rows_min, f.rows_max], '.0f', ' coupling rows')}) the slope is "
+                 f"{span([f.rows_min, f.rows_max], grouped, ' coupling rows')}) the slope is "
                  f"{f.slope:.2f}{_bound_words(f.upper)}.")
     w_slope, _, w_r2 = growth_fit(growth, "qp_work") if "qp_work" in growth else (np.nan,) * 3
     if np.isfinite(w_slope):
@@ -563,8 +582,8 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
     t = t.sort_values(["family", "coupling_rows"], kind="stable").set_index("system")
     t.index = page_index(t.index, names=["system"])
     for c in ("coupling_rows", "free_directions", "limit_rows"):
-        t[c] = t[c].round().astype("Int64")
-    t["coordinator_ms"] = fixed(t.coordinator_ms, 1).to_numpy()
+        t[c] = whole_numbers(t[c])
+    t["coordinator_ms"] = fixed(t.coordinator_ms, 1, group=True).to_numpy()
     if "converged" in t:
         t["converged"] = t.converged.map({True: "yes", False: "no"})
     return printable(t, {"family": "family", "coupling_rows": "coupling rows", "free_directions": "free directions",
@@ -574,12 +593,12 @@ def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
 
 def _rounds_index(rt: pd.DataFrame) -> pd.DataFrame:
     """``rt`` (`rounds_table`) indexed by system, the names breakable after "+" (`forlab.book.tables.page_index`),
-    its counts of rounds, passes and trips as whole numbers (missing: not reached or not run)."""
+    its counts of rounds, passes and trips as whole numbers (`whole_numbers`; missing: not reached or not run)."""
     t = rt.set_index("system").copy()
     t.index = page_index(t.index, names=["system"])
     for c in ("aladin_rounds", "aladin_target", "aladin_passes", "aladin_trips", "admm_rounds", "admm_target"):
         if c in t:
-            t[c] = t[c].round().astype("Int64")
+            t[c] = whole_numbers(t[c])
     return t
 
 
@@ -714,11 +733,13 @@ def wall_times_shown(wt: pd.DataFrame) -> pd.DataFrame:
     and solve timed beside it; every column at one precision (`WALL_DIGITS`); the system names may break after "+"
     (`forlab.book.tables.page_index`). The page prints it as two tables, times and ratios (`wall_times_tables`):
     as one it was wider than the page's column (the reader's review of ci152's build)."""
-    t = fixed_columns(wt.set_index("system"), {c: n for c, n in WALL_DIGITS.items() if c in wt})
+    digits = {c: n for c, n in WALL_DIGITS.items() if c in wt}
+    t = fixed_columns(wt.set_index("system"), digits, group=tuple(digits))
     t.index = page_index(t.index, names=["system"])
     order = ("central_wall_s", "inprocess_s", "inprocess_ratio", "dask_s", "dask_ratio", "dask_floor_ratio")
     if "dask_paired_low" in t and t.dask_paired_low.notna().any():  # a store with paired repeats
-        t["dask_paired"] = [span([lo, hi], f".{RATIO_DIGITS}f") if np.isfinite(lo) and np.isfinite(hi) else None
+        ratio = partial(grouped, decimals=RATIO_DIGITS)
+        t["dask_paired"] = [span([lo, hi], ratio) if np.isfinite(lo) and np.isfinite(hi) else None
                             for lo, hi in zip(t.dask_paired_low, t.dask_paired_high)]
         order += ("dask_paired",)
     names = WALL_TIMES | WALL_RATIOS
@@ -918,11 +939,11 @@ def admm_cap_text(st: xr.Dataset) -> str:
     capped = table[(table.algorithm == "admm") & (table.max_iter < full)]
     if capped.empty:
         return ""
-    words = [f"{r.system} ({'stopped by its test' if r.converged else 'not converged'} after {r.iterations})"
-             for r in capped.itertuples()]
-    return (f"ADMM runs at most {int(capped.max_iter.max())} rounds on the systems above "
-            f"{int(st.attrs['admm_large_buses'])} buses instead of {full} (a cost limit of this profile, not a "
-            f"tuning): {', '.join(words)}.")
+    words = [f"{r.system} ({'stopped by its test' if r.converged else 'not converged'} after "
+             f"{grouped(r.iterations)})" for r in capped.itertuples()]
+    return (f"ADMM runs at most {grouped(capped.max_iter.max())} rounds on the systems above "
+            f"{grouped(st.attrs['admm_large_buses'])} buses instead of {grouped(full)} (a cost limit of this profile, "
+            f"not a tuning): {', '.join(words)}.")
 
 
 def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
@@ -932,7 +953,8 @@ def overhead_shown(over: pd.DataFrame) -> pd.DataFrame:
     o = over.copy()
     o["mode"] = o["mode"].map(lambda m: MODE_WORDS.get(m, m))
     o["same"] = o["same iterations"].map({True: "yes", False: "no"})  # none for a failed row
-    o = fixed_columns(o, {"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2})
+    digits = {"in-process (ms/it)": 1, "Dask (ms/it)": 1, "ratio": 2}
+    o = fixed_columns(o, digits, group=tuple(digits))
     several = o["mode"].nunique() > 1
     o.index = pd.Index([f"{s}, {m}" if several else s for s, m in zip(o.system, o["mode"])])
     return printable(o, {"in-process (ms/it)": "in-process (ms per round)", "Dask (ms/it)": "Dask (ms per round)",
@@ -968,13 +990,11 @@ def latency_shown(lat: pd.DataFrame) -> pd.DataFrame:
     in the one header row, `forlab.book.tables.one_header_row`): rounds, their wall time (`ROUNDS_TIME`), slowdown, and the communication
     (measured and predicted) and QP time per round."""
     out = lat.copy()
-    out["time_per_iter_ms"] = 1e3 * out.time_per_iter_s
-    out["iterations"] = out.iterations.round().astype("Int64")  # none for a failed row
-    out = out.round({"time_per_iter_ms": 0, "comm_ms": 0, "comm_predicted_ms": 0, "qp_ms": 0})
-    out = fixed_columns(out, {"total_s": SECONDS_DIGITS, "slowdown": 2})
+    for c in ("iterations", "comm_ms", "comm_predicted_ms", "qp_ms"):  # none for a failed row
+        out[c] = whole_numbers(out[c])
+    digits = {"total_s": SECONDS_DIGITS, "slowdown": 2}
+    out = fixed_columns(out, digits, group=tuple(digits))
     out.index = pd.Index([f"{v:g}" for v in out.latency_ms])
-    for c in ("comm_ms", "comm_predicted_ms", "qp_ms"):
-        out[c] = out[c].astype("Int64")
     return printable(out, {"iterations": "rounds", "total_s": ROUNDS_TIME, "slowdown": "slowdown",
                            "comm_ms": "communication per round (ms)",
                            "comm_predicted_ms": "predicted communication per round (ms)",
@@ -990,7 +1010,7 @@ def latency_text(lat: pd.DataFrame, system: str) -> str:
         return _failed_text(bad)
     lo, hi = ok.iloc[0], ok.iloc[-1]
     base = f" ({_latency_words(lo)})" if lo.latency_ms else ""  # the zero-latency run failed
-    return (f"At {hi.latency_ms:g} ms one way, {system} needs {hi.iterations:.0f} rounds, which take "
+    return (f"At {hi.latency_ms:g} ms one way, {system} needs {grouped(hi.iterations)} rounds, which take "
             f"{seconds_text(hi.total_s)} s instead of {seconds_text(lo.total_s)} s{base} (the rounds alone: the "
             "regions' set-up, which the whole runs of *Scaling* add, is left out of this sweep): ALADIN's few rounds "
             "keep the slowdown to "
@@ -1033,10 +1053,11 @@ def _predicted_text(ok: pd.DataFrame) -> str:
         return ""
     rows = list(parts.itertuples())
     text = " Per round, measured against the figure's prediction: " + listed(
-        f"{r.measured:.1f} ms against {r.predicted:.1f} ms at {r.latency_ms:g} ms" for r in rows) + "."
+        f"{grouped(r.measured, 1)} ms against {grouped(r.predicted, 1)} ms at {r.latency_ms:g} ms" for r in rows) + "."
     if parts.trips.isna().any():
         return text  # a sweep read without its per-round logs: where the difference lies is not in it
-    comm = listed(f"{r.comm:.1f} ms against {r.comm_predicted:.1f} ms at {r.latency_ms:g} ms" for r in rows)
+    comm = listed(f"{grouped(r.comm, 1)} ms against {grouped(r.comm_predicted, 1)} ms at {r.latency_ms:g} ms"
+                  for r in rows)
     same = " (the runs take the same rounds)" if ok.iterations.nunique() == 1 else ""
     moved = "took longer" if (parts.rest > 0).all() else "took less time" if (parts.rest < 0).all() else "changed"
     return (f"{text} The round's communication alone, measured against the emulation's prediction (the "
@@ -1053,7 +1074,7 @@ def _trip_words(parts: pd.DataFrame) -> str:
         return "; the coordinator's limit passes took no round trip to the regions in these runs"
     return (f"; the coordinator's limit passes asked the regions in {span(parts.trips, '.2f')} round trips per "
             "round, two latencies each, which the prediction leaves out: "
-            + listed(f"{r.trip:.1f} ms at {r.latency_ms:g} ms" for r in parts.itertuples()))
+            + listed(f"{grouped(r.trip, 1)} ms at {r.latency_ms:g} ms" for r in parts.itertuples()))
 
 
 def whole_run_s(r) -> float:
@@ -1078,9 +1099,9 @@ where its table prints 0.45, not "0.4 s"."""
 
 
 def seconds_text(v: float) -> str:
-    """A run's time in seconds as the chapter's tables print it (`SECONDS_DIGITS` decimals,
-    `forlab.book.tables.fixed_text`), for a sentence beside them: "0.45"."""
-    return fixed_text(v, SECONDS_DIGITS)
+    """A run's time in seconds as the chapter's tables print it (`SECONDS_DIGITS` decimals, thousands grouped,
+    `forlab.book.tables.fixed`), for a sentence beside them: "0.45", "1 569.10"."""
+    return fixed([v], SECONDS_DIGITS, group=True).iloc[0]
 
 
 def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
@@ -1092,8 +1113,8 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
     optimum (`DEVIATION_ROW`) and whether it is feasible (`FEASIBLE_ROW`; `_verdict_shown`: "–" for a failed run,
     `NOT_RECORDED` in a store without the record). ``rows``: `admm_table` or `admm_comparison`."""
     r = _sci(rows)
-    r["time_per_iter_ms"] = (1e3 * r.time_per_iter_s).round(1)
-    r["whole_s"] = fixed(whole_run_s(r), SECONDS_DIGITS).to_numpy()
+    r["time_per_iter_ms"] = fixed(1e3 * r.time_per_iter_s, 1, group=True).to_numpy()
+    r["whole_s"] = fixed(whole_run_s(r), SECONDS_DIGITS, group=True).to_numpy()
     r["status"] = r.status.map(lambda v: STATUS_WORDS.get(v, v))
     recorded = r["pf_recorded"].eq(True) if "pf_recorded" in r else pd.Series(False, index=r.index)
     r["pf_deviation_pct"] = _verdict_shown(r.get("pf_deviation_pct"), recorded, _level_text)
@@ -1103,7 +1124,7 @@ def admm_shown(rows: pd.DataFrame) -> pd.DataFrame:
              "consensus": "final consensus", "pf_deviation_pct": DEVIATION_ROW, "pf_feasible": FEASIBLE_ROW,
              "whole_s": WHOLE_RUN, "time_per_iter_ms": "time per round (ms)"}
     if "bytes_per_iter" in r:
-        r["bytes_per_iter"] = fixed(r.bytes_per_iter, 0)  # whole bytes; none for a run that raised
+        r["bytes_per_iter"] = whole_numbers(r.bytes_per_iter)  # none for a run that raised
         words["bytes_per_iter"] = "bytes per round"
     words["status"] = "status"
     out = printable(r, words).T
@@ -1126,12 +1147,13 @@ def admm_text(cmp_: pd.DataFrame, system: str, published: dict) -> str:
     cheaper = d_.time_per_iter_s < a_.time_per_iter_s
     return (
         f"On {system}, ALADIN reaches consensus ${power_text(LOOSE_CONSENSUS)}$ and gap ${power_text(LOOSE_GAP)}$ "
-        f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {d_.iterations}); the target "
+        f"{fmt(a_.it_loose)} rounds, ADMM {fmt(d_.it_loose)} (of {grouped(d_.iterations)}); the target "
         f"${power_text(TARGET_CONSENSUS)}$, ${power_text(TARGET_GAP)}$: ALADIN {fmt(a_.it_target)}, "
         f"ADMM {fmt(d_.it_target)}. Whole run, the regions' set-up and the rounds (as the wall-time tables of "
         f"*Scaling* count a run): {seconds_text(whole_run_s(a_))} s against {seconds_text(whole_run_s(d_))} s. An "
-        f"ADMM round is {'cheaper' if cheaper else 'not cheaper here'} ({1e3 * d_.time_per_iter_s:.1f} ms against "
-        f"{1e3 * a_.time_per_iter_s:.1f} ms, {d_.bytes_per_iter:.0f} against {a_.bytes_per_iter:.0f} bytes)"
+        f"ADMM round is {'cheaper' if cheaper else 'not cheaper here'} ({grouped(1e3 * d_.time_per_iter_s, 1)} ms "
+        f"against {grouped(1e3 * a_.time_per_iter_s, 1)} ms, {grouped(d_.bytes_per_iter)} against "
+        f"{grouped(a_.bytes_per_iter)} bytes)"
         f"{_whole_run_words(a_, d_) if cheaper else ''}. {judged_text(a_, d_)} For scale: "
         + published_text(published))
 
@@ -1219,7 +1241,7 @@ def _rejected_words(name: str, r, algo: str) -> str:
     7.1×10⁻³, though it met the gap and consensus targets in round 347)", the round only where it met them, the
     deviation `DEVIATION_UNKNOWN` where only the integrated AC-OPF failed."""
     target = r[f"{algo}_target"]
-    met = f", though it met the gap and consensus targets in round {target:.0f}" if np.isfinite(target) else ""
+    met = f", though it met the gap and consensus targets in round {grouped(target)}" if np.isfinite(target) else ""
     dev = r[f"{algo}_deviation_pct"]
     deviation = (f"{_level_text(dev)} % from the integrated optimum's cost" if np.isfinite(dev)
                  else f"deviation from the integrated optimum's cost {DEVIATION_UNKNOWN}")
@@ -1284,6 +1306,7 @@ def messages_shown(st: xr.Dataset, systems: list[str]) -> pd.DataFrame:
                   for a, f in zip(m.algorithm, m.field)]
     m["algorithm"] = m.algorithm.str.replace("aladin", "ALADIN").str.replace("admm", "ADMM")
     m["direction"] = m.direction.str.replace("->", "→")
+    m = m.assign(numbers=whole_numbers(m.numbers), bytes=whole_numbers(m.bytes))
     return printable(m.set_index(["system", "algorithm", "direction", "field"]),
                      {"numbers": "numbers", "bytes": "bytes"})
 
@@ -1298,7 +1321,7 @@ def targets_shown(tg: pd.DataFrame) -> pd.DataFrame:
     run (the limit, when the run did not stop by itself), final gap and consensus, the wall time of the rounds
     (`ROUNDS_TIME`); the column of systems headed in the one header row (`forlab.book.tables.one_header_row`)."""
     t = _sci(tg)
-    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS).to_numpy()
+    t["total_s"] = fixed(t.total_s, SECONDS_DIGITS, group=True).to_numpy()
     return printable(t.set_index("system"), {"it_target": "target at round", "iterations": "rounds",
                                              "gap": "final gap", "consensus": "final consensus",
                                              "total_s": ROUNDS_TIME})
@@ -1324,16 +1347,16 @@ def latency_comm_text(bl: pd.DataFrame, system: str) -> str:
     if len(bl) <= 1:
         return _failed_text(bad)
     lo, hi = bl.iloc[0], bl.iloc[-1]
-    predicted = (f" (the emulation predicts {hi.comm_predicted_ms:.0f} ms)" if np.isfinite(hi.comm_predicted_ms)
+    predicted = (f" (the emulation predicts {grouped(hi.comm_predicted_ms)} ms)" if np.isfinite(hi.comm_predicted_ms)
                  else "")  # no prediction without the zero-latency run
-    text = (f"On {system}, the communication time per round is {lo.comm_ms:.0f} ms {_latency_words(lo)} and "
-            f"{hi.comm_ms:.0f} ms {_latency_words(hi)}{predicted}; its rounds take {seconds_text(hi.total_s)} s "
+    text = (f"On {system}, the communication time per round is {grouped(lo.comm_ms)} ms {_latency_words(lo)} and "
+            f"{grouped(hi.comm_ms)} ms {_latency_words(hi)}{predicted}; its rounds take {seconds_text(hi.total_s)} s "
             f"against {seconds_text(lo.total_s)} s ({hi.total_s / lo.total_s:.2f}x). "
             f"{_latency_words(lo).capitalize()} {_larger_part(lo)}; {_latency_words(hi)} {_larger_part(hi)}."
             f"{_trips_words(bl)}")
     if bl.total_s.is_monotonic_increasing:
         return text + " The wall times grow with every step of the latency." + _failed_text(bad, " ")
-    return (text + f" The coordinator, {span(bl.qp_ms, '.0f', ' ms')} per round across "
+    return (text + f" The coordinator, {span(bl.qp_ms, grouped, ' ms')} per round across "
             "these runs, varies with the load of the shared machine by as much as a step of the latency adds, so the "
             "wall times of this sweep do not grow with every step of the latency." + _failed_text(bad, " "))
 
@@ -1347,8 +1370,8 @@ def _larger_part(r) -> str:
     """Which of the communication and the coordinator takes more of a round in a row of `latency_sweep`,
     with both times (ms); the two only, not the local solves, which the round's split shows."""
     if r.qp_ms >= r.comm_ms:
-        return f"the coordinator outweighs the communication ({r.qp_ms:.0f} ms against {r.comm_ms:.0f} ms)"
-    return f"the communication outweighs the coordinator ({r.comm_ms:.0f} ms against {r.qp_ms:.0f} ms)"
+        return f"the coordinator outweighs the communication ({grouped(r.qp_ms)} ms against {grouped(r.comm_ms)} ms)"
+    return f"the communication outweighs the coordinator ({grouped(r.comm_ms)} ms against {grouped(r.qp_ms)} ms)"
 
 
 def _trips_words(bl: pd.DataFrame) -> str:
@@ -1371,7 +1394,7 @@ def admm_target_text(bc: pd.DataFrame, system: str, published: dict) -> str:
     return (f"On {system}, ALADIN reaches the target (consensus ${power_text(TARGET_CONSENSUS)}$, gap "
             f"${power_text(TARGET_GAP)}$) {fmt_iteration(a_.it_target)} rounds, its whole run (the regions' set-up "
             f"and the rounds) taking {seconds_text(whole_run_s(a_))} s; ADMM on the same partition "
-            f"{_admm_reach(d_)}; it stops {_stop_of(d_)} after {d_.iterations} rounds (whole run "
+            f"{_admm_reach(d_)}; it stops {_stop_of(d_)} after {grouped(d_.iterations)} rounds (whole run "
             f"{seconds_text(whole_run_s(d_))} s) with gap "
             f"{sci_text(d_.gap)} and consensus {sci_text(d_.consensus)}. {judged_text(a_, d_)} PowerModelsADA's "
             f"ADMM needs {shown_anchor(published['powermodelsada_admm_case300_iterations'])} and "
