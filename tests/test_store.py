@@ -358,7 +358,7 @@ def test_a_store_too_large_in_memory_is_refused_before_loading(root, monkeypatch
     assert compressed.stat().st_size < 100_000
     shutil.copy(compressed, path)
     monkeypatch.setattr(xr.Dataset, "load", lambda self, **kw: pytest.fail("loaded before the size check"))
-    with pytest.raises(store.StoreError, match=r"expands to 8 MiB in memory, above max_bytes = 1,048,576"):
+    with pytest.raises(store.StoreError, match=r"expands to 8 MiB in memory, above `max_bytes = 1048576` \(1 MiB\)"):
         store.open_path(path, max_bytes=2**20)
     assert store.MAX_STORE_BYTES >= 2**30  # the default leaves room for every real store (largest ~13 MB)
 

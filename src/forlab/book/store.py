@@ -47,6 +47,7 @@ import xarray as xr
 
 from forlab.book import names, units
 from forlab.book import provenance as _provenance
+from forlab.book.tables import grouped
 
 ENGINE = "h5netcdf"
 SUFFIX = ".nc"
@@ -632,8 +633,9 @@ def _check_store(
 ) -> None:
     """StoreError when the lazily opened ``ds`` is larger than ``max_bytes`` or not the ``expect``-ed store."""
     if ds.nbytes > max_bytes:
-        raise StoreError(f"store {_where(path)} expands to {ds.nbytes / 2**20:,.0f} MiB in memory, above "
-                         f"max_bytes = {max_bytes:,} ({max_bytes / 2**20:,.0f} MiB): pass a larger max_bytes to "
+        # MiB grouped as the book groups thousands; max_bytes as code, the value a caller passes
+        raise StoreError(f"store {_where(path)} expands to {grouped(ds.nbytes / 2**20)} MiB in memory, above "
+                         f"`max_bytes = {max_bytes}` ({grouped(max_bytes / 2**20)} MiB): pass a larger max_bytes to "
                          f"open it, or delete it and re-run with `{hint}`")  # fmt: skip
     if expect is None:
         return
