@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     kind = "default parameters" if result.default else f"parameters {store.canonical_json(result.parameters)}"
     print(f"{result.chapter} ran with {kind}")
     for label, path in (("store", result.store), ("notebook", result.notebook)):
-        print(f"{label + ':':9} {runner.printed_path(root, path)}")
+        print(f"{label + ':':9} {store.relative_to_repository(path, root)}")
     return 0
 
 

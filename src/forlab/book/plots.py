@@ -143,15 +143,15 @@ def system_styles(systems, together=(), beside=()) -> dict[str, dict[str, str]]:
     figure, so that a system keeps its style by its name whatever subset a figure draws, two systems of one figure
     never look alike, and those on one pair of axes differ in colour while the seven last."""
     order = list(dict.fromkeys(systems))
-    styles_ = [(colour, line) for line in SYSTEM_LINES for colour in SYSTEM_COLOURS]
+    pool = [(colour, line) for line in SYSTEM_LINES for colour in SYSTEM_COLOURS]
     chosen: dict[str, int] = {}
     for system in order:
         near = set().union(*(set(g) for g in together if system in g)) or set(order)
         taken = {chosen[s] for s in near if s in chosen}
-        by = {styles_[chosen[s]][0] for g in beside if system in g for s in g if s in chosen}
-        free = [i for i in range(len(styles_)) if i not in taken] or [len(chosen) % len(styles_)]
-        chosen[system] = next((i for i in free if styles_[i][0] not in by), free[0])
-    return {s: {"color": styles_[i][0], "linestyle": styles_[i][1][0], "marker": styles_[i][1][1]}
+        by = {pool[chosen[s]][0] for g in beside if system in g for s in g if s in chosen}
+        free = [i for i in range(len(pool)) if i not in taken] or [len(chosen) % len(pool)]
+        chosen[system] = next((i for i in free if pool[i][0] not in by), free[0])
+    return {s: {"color": pool[i][0], "linestyle": pool[i][1][0], "marker": pool[i][1][1]}
             for s, i in chosen.items()}
 
 

@@ -579,7 +579,7 @@ class _Run:
                 raise ChapterFailed(
                     f"{self.chapter}: cell {err.cell_index} (In [{err.exec_count}]: {''.join(first_line)} ...) "
                     f"failed with {err.ename}: {err.evalue}\nexecuted notebook with the full traceback: "
-                    f"{printed_path(self.root, failed)}"
+                    f"{store.relative_to_repository(failed, self.root)}"
                 ) from err
             raise
         finally:
@@ -639,13 +639,6 @@ class _Run:
             if any(p.is_file() for p in paths) and not paths & read:
                 out.append(f"{source} ({profile or 'default run'})")
         return out
-
-
-def printed_path(root: Path, path: Path) -> Path:
-    """``path`` as the forlab command prints it: relative to the repository ``root`` when it lies there (a store, an
-    executed or failed notebook under ``results/``), as it is elsewhere (``$FORLAB_RESULTS`` outside the
-    repository); a success and a failure print their paths alike."""
-    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:

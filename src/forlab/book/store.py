@@ -559,9 +559,18 @@ def refuse_unmakeable(chapter: str, params: Mapping[str, Any]) -> None:
                              f"run can make one: `forlab run {chapter}` refuses them ({err.__cause__})") from err
 
 
+def relative_to_repository(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """``path`` relative to the repository ``root`` (by default the one it lies in) when it lies there, else as it
+    is: how forlab prints a path in a message or on the terminal (a store, an executed notebook, an offer file), so
+    that no machine's file system shows where the repository's own layout says enough."""
+    resolved = Path(path).resolve()
+    root = repository_root(resolved.parent) if root is None else Path(root).resolve()
+    return resolved.relative_to(root) if root is not None and resolved.is_relative_to(root) else Path(path)
+
+
 def _where(path: Path) -> str:
-    """``path`` for a message: relative to its repository (`shown_path`), else as it is."""
-    return shown_path(path) if repository_root(Path(path).resolve().parent) is not None else str(path)
+    """``path`` for a message (`relative_to_repository`)."""
+    return relative_to_repository(path).as_posix()
 
 
 def open_store(

@@ -135,8 +135,7 @@ OFFER_CHAPTER = "04_for_representation"
 def as_offer_file(path: Path) -> str:
     """The ``offer_file`` value that names ``path`` (`offer_path` the other way round): relative to the repository
     root when it lies there, else absolute."""
-    path, root = Path(path).resolve(), store_.repository_root()
-    return (path.relative_to(root) if root is not None and path.is_relative_to(root) else path).as_posix()
+    return store_.relative_to_repository(Path(path).resolve(), store_.repository_root()).as_posix()
 
 
 def chapter_04_offers(shown: int = 3) -> str:
