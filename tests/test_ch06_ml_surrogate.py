@@ -620,15 +620,45 @@ def test_sentences_on_the_stars_and_on_the_price_of_safety(archived):
     stars = ch06.slice_star_text(archived)
     assert "for 5 of 8 DSs and strictly inside it for case30+case69+case33bw/case69, case30+case69+case33bw/" \
            "case33bw and case118+case136ma+case141/case141" in stars
-    # counted as the figure draws them: a star outside the slice's sampled domain is on white, not on the polytope
-    # (the count said 12 inside the polytope, where the figure hatches 10), and one on a chart's edge to within
-    # Ipopt's tolerance is inside the range (the count said 5 beyond it, where the figure widens no axis)
-    assert ("the 17 stars fall as follows: 10 on the slice's hatched polytope, 3 on its coloured area off the polytope "
-            "and 4 outside its sampled domain (on white)") in stars
+    # the slices pass through the choice: the sentence counts the DSs whose power flow keeps its limits there, as
+    # the store has them
+    ok = int((archived.slice_ref_feasible.values == 1).sum())
+    chosen = int(np.isfinite(archived.tso_u_peak.values).any(axis=1).sum())
+    kept = f"all {chosen} DSs" if ok == chosen else f"{ok} of {chosen} DSs"
+    assert "Every slice passes through that choice" in stars and f"keeps every limit for {kept}" in stars
     price = ch06.conservatism_text(archived)
     assert "up to 96.3 % on case118+case533mt_hi/case533mt_hi (held-out accuracy 50.3 %)" in price
     assert "case30+case33bw-2pcc/case33bw and case118+case533mt_hi/case533mt_hi reject more than half" in price
     assert "No polytope" in ch06.conservatism_text(archived.isel(ds=[0, 2]))
+
+
+def test_every_slice_passes_through_the_tsos_choice_with_the_truth_there(tiny):
+    """Review R2 of the rendered book: slices through the polytope's centre put the TSO's star off its slice (on
+    white, or beyond the axes) and could not show whether the choice is feasible. Every input but a slice's two is
+    now at the choice's value, every star lies within its slice's range, and the truth at the choice is stored."""
+    st, _ = tiny
+    names = [str(n) for n in st.input_name.values[0] if str(n)]
+    peak, ref = st.tso_u_peak.values[0][:len(names)], st.slice_u_ref.values[0][:len(names)]
+    assert np.isfinite(peak).all()
+    np.testing.assert_allclose(ref, peak, atol=1e-6)
+    for j in range(st.sizes["slice"]):
+        for axis, name in (("x", st.slice_x_name.values[0, j]), ("y", st.slice_y_name.values[0, j])):
+            values = st[f"slice_{axis}_values"].values[0, j]
+            assert np.nanmin(values) - 1e-6 <= peak[names.index(str(name))] <= np.nanmax(values) + 1e-6
+    from forlab.book import units  # the units a saved store gives them
+
+    assert [units.unit_of(k, st[k]) for k in ("slice_ref_feasible", "slice_ref_vm_slack_pu")] == ["1", "p.u."]
+    assert st.slice_ref_feasible.values[0] == 1 and "keeps every limit for its DS" in ch06.slice_star_text(st)
+
+
+def test_a_choice_the_truth_rejects_is_named_a_false_feasible_choice(archived):
+    """`slice_star_text` names the DSs whose power flow breaks a limit at the TSO's choice (none in the archived
+    store: the sentence is checked on a copy with one such DS)."""
+    broken = archived.copy(deep=True)
+    broken["slice_ref_feasible"].values[0] = 0.0
+    text = ch06.slice_star_text(broken)
+    assert f"at the choice of {archived.ds.values[0]} it breaks one" in text and "false-feasible choice" in text
+    assert ("false-feasible choice" in ch06.slice_star_text(archived)) == bool((archived.slice_ref_feasible == 0).any())
 
 
 def test_the_largest_system_clause_says_a_tie_or_nothing():

@@ -61,8 +61,10 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     default_slices,
     fit_case,
     lhs_train_size,
+    point_truth,
     polytope_centre,
     region_slice,
+    slice_reference,
     sweep,
 )
 from forlab.studies.ch06_ml_surrogate.store import check_params, options, run, to_store
@@ -96,8 +98,8 @@ __all__ = [
     "history_text", "input_label", "keys", "lhs_train_size", "little_accepted", "nice_log_ticks", "offline_text",
     "options",
     "paper_run_text", "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables",
-    "polytope_centre", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
+    "point_truth", "polytope_centre", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
     "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables",
-    "slice_figure", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "timing_text",
+    "slice_figure", "slice_reference", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "timing_text",
     "to_store",
 ]

@@ -199,7 +199,9 @@ def sweep_figure(st, keys=None):
 
 
 def _slice_panel(ax, st, i: int, j: int) -> None:
-    """Slice j of DS row i: the true region (colours), the polytope (hatched, black edge) and the TSO's peak point."""
+    """Slice j of DS row i: the true region (colours), the polytope (hatched, black edge) and the TSO's peak-scenario
+    choice that the slice passes through (star; none where the peak solve gave no choice and the slice passes
+    through the polytope's centre)."""
     names = [str(n) for n in st.input_name.values[i] if str(n)]
     xname, yname = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
     xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
@@ -212,8 +214,9 @@ def _slice_panel(ax, st, i: int, j: int) -> None:
         ax.contour(xs, ys, g, levels=[0.0], colors="k", linewidths=1.2)
     up = st.tso_u_peak.values[i]
     star = up[names.index(xname)], up[names.index(yname)]
-    ax.plot(*star, "k*", ms=12)
-    _show_point(ax, *star)
+    if np.isfinite(star).all():
+        ax.plot(*star, "k*", ms=12)
+        _show_point(ax, *star)
     ax.set_xlabel(input_label(xname))
     ax.set_ylabel(input_label(yname))
     ax.xaxis.set_major_locator(MaxNLocator(3))
@@ -227,8 +230,8 @@ STAR_ROOM = 0.06
 
 def _show_point(ax, x: float, y: float) -> None:
     """Widen the limits of ``ax`` so that the point (x, y) lies inside them, `STAR_ROOM` of the span from the border:
-    the TSO's choice can lie beyond the slice's sampled range (its other inputs differ from the slice's), and a
-    star cut by the border would hide where it is."""
+    the TSO's choice, which every slice passes through, often lies on the edge of a slice's range (an FPU at its
+    chart's limit, a PCC voltage at its band's), and a star cut by the border would hide where it is."""
     for get, set_, v in ((ax.get_xlim, ax.set_xlim, x), (ax.get_ylim, ax.set_ylim, y)):
         if not np.isfinite(v):
             continue
@@ -256,8 +259,8 @@ SLICE_LEGEND = [
 def slice_figure(st):
     """One row per DS, one panel per region slice (a DS with fewer slices has its panels centred in its row,
     `_centred_panels`): the truth from power flows (green feasible, red infeasible, white outside the sampled
-    domain), the polytope g(u) <= 0 hatched with a black edge, and the TSO's choice of the same two inputs in the
-    peak scenario (star); one legend."""
+    domain), the polytope g(u) <= 0 hatched with a black edge, and the TSO's choice in the peak scenario (star),
+    which the slices pass through (`forlab.studies.ch06_ml_surrogate.steps.slice_reference`); one legend."""
     every = store_keys(st)
     n_sl = max(st.sizes.get("slice", 0), 1)
     fig = plt.figure(figsize=(WIDTH, 0.7 + 2.6 * len(every)), layout="constrained")

@@ -36,7 +36,7 @@ from forlab.p2_surrogate.refine import centre, certify, refine, vertex_check
 from forlab.p2_surrogate.tso import benchmark, scenarios
 
 __all__ = ["DSCase", "benchmark_system", "build_cases", "default_slices", "fit_case", "lhs_train_size",
-           "polytope_centre", "region_slice", "sweep"]
+           "point_truth", "polytope_centre", "region_slice", "slice_reference", "sweep"]
 
 
 @dataclass
@@ -188,12 +188,35 @@ def polytope_centre(case: DSCase) -> np.ndarray:
     return case.space.project(mid)[0]
 
 
+def slice_reference(case: DSCase, u_peak: np.ndarray | None) -> np.ndarray:
+    """The point a DS's slices pass through: the TSO's choice in the peak scenario (projected into the domain: an
+    OPF solution may sit outside a chart by its solver tolerance), so that the choice, drawn as a star, lies on every
+    slice and the slice shows whether the truth there is feasible; the polytope's centre (`polytope_centre`) where the
+    peak solve gave no choice. Before, every slice passed through the centre, and the star, whose other inputs
+    differ, fell off its slice's polytope or outside its sampled domain (review R2 of the rendered book)."""
+    if u_peak is not None and np.isfinite(u_peak).all():
+        return case.space.project(np.asarray(u_peak, float))[0]
+    return polytope_centre(case)
+
+
+def point_truth(case: DSCase, u: np.ndarray) -> dict:
+    """The truth at the inputs ``u`` (rows): the DS power flows' feasibility (converged, voltages within limits,
+    no branch above 100 %; no margins) as float 1 / 0, NaN outside the sampled domain, and their voltage distance to
+    the limits (p.u.) and largest branch loading (%), NaN outside the domain as well."""
+    inside = case.space.inside(u, tol=1e-7)
+    r = case.flow.run_inputs(case.space, u)
+    feasible = (r["converged"] & (r["vm_slack_pu"] >= 0) & (r["max_loading_percent"] <= 100)).astype(float)
+    return {"feasible": np.where(inside, feasible, np.nan),
+            "vm_slack_pu": np.where(inside, r["vm_slack_pu"], np.nan),
+            "max_loading_percent": np.where(inside, r["max_loading_percent"], np.nan)}
+
+
 def region_slice(case: DSCase, u_ref: np.ndarray, x: str, y: str, n: int = 41) -> dict:
-    """The true feasible region (power flows, no margins) and the polytope score g on an n x n grid over inputs
-    x and y (their sampled ranges), the other inputs held at ``u_ref``. Points outside the sampled domain (outside a
-    chart, or PCC 2's voltage out of its band) are NaN. Returns x_values, y_values (n,), feasible (n, n: [y, x]) as
-    float (1 / 0 / NaN), g (n, n), vm_slack_pu, max_loading_percent. u_ref is first projected into the domain
-    (an OPF solution may sit outside a chart by its solver tolerance)."""
+    """The true feasible region (`point_truth`: power flows, no margins) and the polytope score g on an n x n grid
+    over inputs x and y (their sampled ranges), the other inputs held at ``u_ref`` (`slice_reference`). Points
+    outside the sampled domain (outside a chart, or PCC 2's voltage out of its band) are NaN. Returns x_values,
+    y_values (n,), feasible (n, n: [y, x]) as float (1 / 0 / NaN), g (n, n), vm_slack_pu, max_loading_percent.
+    u_ref is first projected into the domain."""
     space, sur = case.space, case.surrogate
     xs = np.linspace(*_range(space, x), n)
     ys = np.linspace(*_range(space, y), n)
@@ -201,16 +224,10 @@ def region_slice(case: DSCase, u_ref: np.ndarray, x: str, y: str, n: int = 41) -
     u = np.tile(space.project(u_ref)[0], (n * n, 1))
     u[:, space.index(x)] = gx.ravel()
     u[:, space.index(y)] = gy.ravel()
-    inside = space.inside(u, tol=1e-7)
-    r = case.flow.run_inputs(space, u)
-    feas = (r["converged"] & (r["vm_slack_pu"] >= 0) & (r["max_loading_percent"] <= 100)).astype(float)
-    feas[~inside] = np.nan
-    g = sur.polytope.g(u)
-    g[~inside] = np.nan
-    shape = (n, n)
-    return {"x": x, "y": y, "x_values": xs, "y_values": ys, "feasible": feas.reshape(shape), "g": g.reshape(shape),
-            "vm_slack_pu": np.where(inside, r["vm_slack_pu"], np.nan).reshape(shape),
-            "max_loading_percent": np.where(inside, r["max_loading_percent"], np.nan).reshape(shape)}
+    truth = point_truth(case, u)
+    g = np.where(space.inside(u, tol=1e-7), sur.polytope.g(u), np.nan)
+    return {"x": x, "y": y, "x_values": xs, "y_values": ys, "g": g.reshape(n, n),
+            **{k: v.reshape(n, n) for k, v in truth.items()}}
 
 
 def benchmark_system(system, cases: list[DSCase], n_scenarios: int, load_range: tuple[float, float],

@@ -31,8 +31,9 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     default_slices,
     fit_case,
     lhs_train_size,
-    polytope_centre,
+    point_truth,
     region_slice,
+    slice_reference,
     sweep,
 )
 
@@ -175,12 +176,12 @@ def run(params: dict, log=terminal_line) -> xr.Dataset:
     sweeps = {case.key: sweep(case, opts, params["facet_sweep"], params["size_sweep"]) for case in cases}
     log(f"fits, refinement and sweeps: {time.perf_counter() - t0:.1f} s")
     bench, u_peak = benchmark_all(systems, cases, params)
-    centres, slices = slice_all(cases, params["slice_points"], log)
+    refs, truths, slices = slice_all(cases, params["slice_points"], u_peak, log)
     log(f"{len(bench)} scenarios, {int(bench.feasible.fillna(False).sum())} feasible dispatches")
     attrs = {"surrogate_options": opts.to_dict(), "title": "ML surrogate of a DS (P2)",
              "load_average_start": list(load_average_start), "load_average_end": list(os.getloadavg()),
              "anchors": anchors.as_attr(ANCHOR_KEYS)}  # the machine's cores: `forlab.book.store.provenance`
-    return to_store(cases, sweeps, slices, bench, u_peak, attrs=attrs, slice_refs=centres,
+    return to_store(cases, sweeps, slices, bench, u_peak, attrs=attrs, slice_refs=refs, slice_truths=truths,
                     store_samples=params["store_samples"])
 
 
@@ -212,18 +213,21 @@ def benchmark_all(systems: dict, cases: list[DSCase], params: dict) -> tuple[pd.
     return pd.concat(tables, ignore_index=True), u_peak
 
 
-def slice_all(cases: list[DSCase], n: int, log=terminal_line) -> tuple[dict, dict]:
-    """Per DS key: the polytope's centre and the `default_slices` through it (n x n grids). A case whose polytope
-    accepts no point of the domain has no centre to slice through: logged, no slices."""
-    centres, slices = {}, {}
+def slice_all(cases: list[DSCase], n: int, u_peak: dict[str, np.ndarray], log=terminal_line) -> tuple:
+    """Per DS key: the point its slices pass through (`slice_reference`: the TSO's peak-scenario choice in
+    ``u_peak``, else the polytope's centre), the truth there (`point_truth`) and the `default_slices` through it
+    (n x n grids). A case with neither a choice nor a polytope that accepts a point of the domain has no point to
+    slice through: logged, no slices."""
+    refs, truths, slices = {}, {}, {}
     for case in cases:
         try:
-            centres[case.key] = polytope_centre(case)
+            refs[case.key] = slice_reference(case, u_peak.get(case.key))
         except ValueError as err:
             log(str(err))
             continue
-        slices[case.key] = [region_slice(case, centres[case.key], x, y, n) for x, y in default_slices(case.space)]
-    return centres, slices
+        truths[case.key] = {k: float(v[0]) for k, v in point_truth(case, refs[case.key][None]).items()}
+        slices[case.key] = [region_slice(case, refs[case.key], x, y, n) for x, y in default_slices(case.space)]
+    return refs, truths, slices
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -256,7 +260,9 @@ _HISTORY = ("stage_temperature", "loss", "train_accuracy", "train_false_feasible
 _SWEEP = ("accuracy", "false_feasible_rate", "false_infeasible_rate", "margin_accuracy", "margin_false_feasible_rate",
           "p_mw_rmse", "q_mvar_rmse", "p_mw_max_abs_error", "q_mvar_max_abs_error", "fit_time_s",
           "vertex_infeasible_share", "regression_samples")
-_SLICE = ("feasible", "g", "vm_slack_pu", "max_loading_percent")
+_TRUTH = ("feasible", "vm_slack_pu", "max_loading_percent")
+"""The truth of a power flow as the slices store it (`point_truth`), on the grid and at the point they pass through."""
+_SLICE = ("g", *_TRUTH)
 
 
 def _pad(arrs: list[np.ndarray], fill=np.nan) -> np.ndarray:
@@ -270,10 +276,11 @@ def _pad(arrs: list[np.ndarray], fill=np.nan) -> np.ndarray:
 
 def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[str, list[dict]],
              bench: pd.DataFrame, u_peak: dict[str, np.ndarray], attrs: dict,
-             slice_refs: dict[str, np.ndarray] | None = None, store_samples: int = 0) -> xr.Dataset:
+             slice_refs: dict[str, np.ndarray] | None = None, store_samples: int = 0,
+             slice_truths: dict[str, dict] | None = None) -> xr.Dataset:
     """Everything the chapter draws, as one Dataset (dims: see the module docstring). u_peak: the TSO's inputs per
     DS key in the peak scenario (``tso_u_peak``); slice_refs: the point each DS's slices pass through
-    (``slice_u_ref``). store_samples > 0 keeps, of the per-sample variables, only the first store_samples samples
+    (``slice_u_ref``); slice_truths: the truth there (`point_truth`, as ``slice_ref_*``). store_samples > 0 keeps, of the per-sample variables, only the first store_samples samples
     of each origin (lhs, boundary, refine<r>) per DS, to keep a large run's store small; every count, share and
     score is computed on all samples before that cut (attrs ``store_samples``). Large arrays are compressed."""
     keys = [c.key for c in cases]
@@ -282,7 +289,7 @@ def to_store(cases: list[DSCase], sweeps: dict[str, pd.DataFrame], slices: dict[
     ns = sorted({int(n) for s in sweeps.values() for n in s.n_train})
     v = {**_sample_vars(cases, kept), **_log_vars(cases), **_fpu_vars(cases), **_case_vars(cases),
          **_history_vars(cases), **_sweep_vars(keys, sweeps, fac, ns),
-         **_slice_vars(cases, slices, slice_refs or {}, u_peak), **_bench_vars(bench)}
+         **_slice_vars(cases, slices, slice_refs or {}, u_peak, slice_truths or {}), **_bench_vars(bench)}
     out = xr.Dataset(v, coords={"ds": keys, "sample": np.arange(max(len(k) for k in kept)),
                                 "pcc": [0, 1][: max(c.flow.n_pcc for c in cases)], "facets": fac, "n_train": ns,
                                 "run": np.arange(len(bench)),
@@ -402,9 +409,10 @@ def _sweep_vars(keys: list[str], sweeps: dict[str, pd.DataFrame], fac: list[int]
 
 
 def _slice_vars(cases: list[DSCase], slices: dict[str, list[dict]], slice_refs: dict[str, np.ndarray],
-                u_peak: dict[str, np.ndarray]) -> dict:
+                u_peak: dict[str, np.ndarray], truths: dict[str, dict]) -> dict:
     """Per (ds, slice, sy, sx): the region slices (none when no DS has one); per (ds, input): the point the slices
-    pass through and the TSO's inputs in the peak scenario (NaN where missing)."""
+    pass through and the TSO's inputs in the peak scenario; per ds: the truth at that point (``slice_ref_*``,
+    `_TRUTH`). NaN where missing."""
     keys = [c.key for c in cases]
     v: dict = {}
     n_sl = max((len(s) for s in slices.values()), default=0)
@@ -428,7 +436,11 @@ def _slice_vars(cases: list[DSCase], slices: dict[str, list[dict]], slice_refs: 
         v["slice_y_name"] = (("ds", "slice"), yn.astype(str))
     v["slice_u_ref"] = (("ds", "input"), _pad([np.asarray(slice_refs.get(c.key, np.full(c.space.dim, np.nan)), float)
                                                for c in cases]),
-                        {"long_name": "inputs the slices pass through (polytope centre)"})
+                        {"long_name": "inputs the slices pass through (the TSO's peak-scenario choice; the polytope "
+                                      "centre where that solve gave none)"})
+    for k in _TRUTH:
+        v[f"slice_ref_{k}"] = ("ds", np.array([truths.get(c.key, {}).get(k, np.nan) for c in cases], float),
+                               {"long_name": f"{k} at the point the slices pass through (power flow, no margins)"})
     v["tso_u_peak"] = (("ds", "input"), _pad([np.asarray(u_peak.get(c.key, np.full(c.space.dim, np.nan)), float)
                                               for c in cases]), {"long_name": "TSO inputs u, peak scenario"})
     return v

@@ -43,10 +43,6 @@ hardly tell it from a polytope that accepts nothing (forlab's choice)."""
 UNIFORM_TOL = 0.1
 """Largest relative departure of a chart's density ratio from one for its sampling to count as uniform (forlab's
 choice)."""
-IN_DOMAIN_TOL = 1e-7
-"""Tolerance of the sampled domain for the TSO's choice in a slice
-(`forlab.studies.ch06_ml_surrogate.steps.region_slice` draws the slice's domain with the same one; an OPF solution
-sits on a chart's edge to within Ipopt's tolerance)."""
 
 
 def flow_speed_text(st) -> str:
@@ -527,76 +523,56 @@ def _little_accepted_text(little) -> str:
             "not show that the surrogate lets a TSO use more of that DS's flexibility safely, nor how fast.")
 
 
-def _peak_scores(st, i: int) -> tuple[float, list[tuple[float, bool, bool]]]:
-    """DS row i: g at the TSO's peak-scenario choice, and per slice, at the slice's centre with the slice's two inputs
-    set to the choice's (the point the star marks): g, whether that point lies in the sampled domain (where the
-    slice shows the truth and the polytope; `IN_DOMAIN_TOL`) and whether it lies within the slice's drawn range."""
-    names = [str(n) for n in st.input_name.values[i] if str(n)]
-    sur = DSSurrogate.from_json(str(st.surrogate_json.values[i]))
-    peak = st.tso_u_peak.values[i][:len(names)]
-    out = []
-    for j in range(st.sizes.get("slice", 0)):
-        xname, yname = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
-        if not xname:
+def _choice_scores(st) -> tuple[list[str], list[str], list[str]]:
+    """The DSs of the store with a peak-scenario choice, split by where it lies in the full input space (on the
+    polytope's boundary, |g| < `ON_BOUNDARY`, or strictly inside it), and those without one."""
+    on, inner, without = [], [], []
+    for i, key in enumerate(keys(st)):
+        names = [str(n) for n in st.input_name.values[i] if str(n)]
+        peak = st.tso_u_peak.values[i][:len(names)]
+        if not np.isfinite(peak).all():
+            without.append(key)
             continue
-        u = st.slice_u_ref.values[i][:len(names)].copy()
-        ix, iy = names.index(xname), names.index(yname)
-        u[[ix, iy]] = peak[[ix, iy]]
-        xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
-        in_range = all(np.nanmin(v) - IN_DOMAIN_TOL <= w <= np.nanmax(v) + IN_DOMAIN_TOL
-                       for v, w in ((xs, peak[ix]), (ys, peak[iy])))
-        in_domain = bool(sur.space.inside(u[None], tol=IN_DOMAIN_TOL)[0])
-        out.append((float(sur.polytope.g(u[None])[0]), in_domain, bool(in_range)))
-    return float(sur.polytope.g(peak[None])[0]), out
+        g = float(DSSurrogate.from_json(str(st.surrogate_json.values[i])).polytope.g(peak[None])[0])
+        (on if abs(g) < ON_BOUNDARY else inner).append(key)
+    return on, inner, without
 
 
-def _star_places(per_slice) -> tuple[int, int, int, int]:
-    """Of the stars of one DS (`_peak_scores`): on the slice's hatched polytope, on its coloured area off the
-    polytope, outside its sampled domain (white, or beyond its drawn range), and of the latter beyond the range."""
-    hatched = sum(d and g <= ON_BOUNDARY for g, d, _ in per_slice)
-    coloured = sum(d and g > ON_BOUNDARY for g, d, _ in per_slice)
-    outside = sum(not d for _, d, _ in per_slice)
-    return hatched, coloured, outside, sum(not d and not r for _, d, r in per_slice)
+def _truth_at_choice(st, chosen: list[str]) -> str:
+    """What the DS power flow says at the choices of the DSs ``chosen`` (``slice_ref_*``: the slices pass through
+    the choice): how many keep every limit, with the smallest voltage distance and the largest loading among them,
+    and which break one."""
+    at = st.sel(ds=chosen)
+    ok = at.slice_ref_feasible.values == 1
+    kept = (f"{int(ok.sum())} of {len(chosen)} DSs" if not ok.all()
+            else "its DS" if len(chosen) == 1 else f"all {len(chosen)} DSs")
+    text = f"There the DS power flow keeps every limit for {kept}"
+    if ok.any():
+        text += (f" (voltage distance to the limits at least {float(np.min(at.slice_ref_vm_slack_pu.values[ok])):.4f}"
+                 f" p.u., branch loading at most {float(np.max(at.slice_ref_max_loading_percent.values[ok])):.1f} %)")
+    broken = [k for k, good in zip(chosen, ok) if not good]
+    if broken:
+        text += (f"; at the choice of {listed(broken)} it breaks one, a point the polytope accepts and the truth "
+                 "rejects (a false-feasible choice)")
+    return text + "."
 
 
 def slice_star_text(st) -> str:
     """Markdown: where the TSO's peak-scenario choice (the stars of `slice_figure`) lies. In the full input space:
-    on its polytope's boundary (|g| < `ON_BOUNDARY`) or inside it, per DS. In the slices, whose other inputs are the
-    polytope centre's and not the choice's, as the figure shows them: how many stars lie on the slice's hatched
-    polytope, on its coloured area off the polytope, and outside its sampled domain, where the slice draws neither
-    truth nor polytope (white, or beyond the sampled range, where the figure widens its axes)."""
-    on, inner, counts = [], [], np.zeros(4, int)
-    for i, key in enumerate(keys(st)):
-        if not np.isfinite(st.tso_u_peak.values[i]).any():
-            continue
-        g, per_slice = _peak_scores(st, i)
-        (on if abs(g) < ON_BOUNDARY else inner).append(key)
-        counts += _star_places(per_slice)
-    hatched, coloured, outside, beyond = (int(n) for n in counts)
-    where = (f"on its polytope's boundary (g within {ON_BOUNDARY:g} of zero) for {len(on)} of {len(on) + len(inner)} DSs"
+    on its polytope's boundary (|g| < `ON_BOUNDARY`) or inside it, per DS. The slices pass through the choice
+    (`forlab.studies.ch06_ml_surrogate.steps.slice_reference`), so each star lies on its slice, where the slice draws
+    the truth: whether the DS power flow at the choice keeps every limit (`_truth_at_choice`). A DS without a choice
+    (its peak solve failed) has slices through its polytope's centre and no star: named."""
+    on, inner, without = _choice_scores(st)
+    chosen = [k for k in keys(st) if k in on or k in inner]
+    missing = (f" The slices of {listed(without)} pass through the polytope's centre: the peak solve gave no choice "
+               "to draw." if without else "")
+    if not chosen:
+        return "No DS has a TSO's choice in the peak scenario: the slices pass through the polytopes' centres." \
+            if without else ""
+    where = (f"on its polytope's boundary (g within {ON_BOUNDARY:g} of zero) for {len(on)} of {len(chosen)} DSs"
              + (f" and strictly inside it for {listed(inner)}" if inner else "")
              + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
-    n_star = hatched + coloured + outside
-    if not n_star:
-        return f"In the full input space, the TSO's choice in the peak scenario lies {where}"
-    return (f"In the full input space, the TSO's choice in the peak scenario lies {where} In the slices, whose other "
-            f"inputs are set to the polytope's centre rather than to the choice's, the {n_star} stars fall as follows: "
-            f"{hatched} on the slice's hatched polytope, {coloured} on its coloured area off the polytope and "
-            f"{outside} outside its sampled domain{_outside_clause(outside, beyond)}. A star off the hatched area is "
-            "not a point the polytope rejects.")
-
-
-def _outside_clause(outside: int, beyond: int) -> str:
-    """What `slice_star_text` says of the stars outside a slice's sampled domain: where the figure draws them, and
-    why the slice shows nothing there."""
-    if not outside:
-        return ""
-    widened = "beyond the sampled range, where the axes are widened to show them"
-    if not beyond:
-        drawn = "on white"
-    elif beyond == outside:
-        drawn = widened
-    else:
-        drawn = f"{beyond} {widened}, the others on white"
-    return (f" ({drawn}), where the slice shows neither the truth nor the polytope: at the centre's other inputs, the "
-            "choice's two values lie outside an FPU's chart or the sampled range of a PCC input")
+    return (f"In the full input space, the TSO's choice in the peak scenario lies {where} Every slice passes through "
+            "that choice, so each star lies on its slice, on the hatched polytope's edge where the choice is on the "
+            f"boundary. {_truth_at_choice(st, chosen)}{missing}")
