@@ -20,7 +20,7 @@ import forlab
 from forlab.book import runner, store
 from forlab.book.tables import grouped
 from forlab.p2_surrogate.dataset import check_range
-from forlab.p2_surrogate.model import DSSurrogate, split
+from forlab.p2_surrogate.model import DSSurrogate, SurrogateOptions, split
 from forlab.p2_surrogate.polytope import PolytopeOptions, check_max_false_feasible
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
@@ -143,6 +143,10 @@ def test_a_value_out_of_range_is_refused_naming_the_parameter(name, value):
     ("margin", -1.0, r"must be a finite number >= 0 \(.*0: no margin\)"),
     ("ff_weight", 0.0, r"must be a finite number > 0 \(.*1: equal weights\)"),
     ("max_iter", 0, r"must be an integer >= 1 \(L-BFGS iterations per temperature\)"),
+    ("vm_margin_pu", -0.01, r"must be a finite number >= 0 \(how far inside the voltage band.*0: no margin\)"),
+    ("vm_margin_pu", float("nan"), r"must be a finite number >= 0"),
+    ("loading_margin_percent", 100.0, r"must lie in \[0, 100\) \(how far below 100 % loading"),
+    ("loading_margin_percent", -2.0, r"must lie in \[0, 100\)"),
     ("slice_points", 1, rf"must be an integer >= {ch06_store.MIN_SLICE_POINTS} \(grid points per axis"),
 ])
 def test_a_value_refused_only_inside_the_run_is_refused_before_a_kernel_starts(name, value, fix):
@@ -163,6 +167,8 @@ def test_a_value_refused_only_inside_the_run_is_refused_before_a_kernel_starts(n
     ("margin", -1.0, lambda v: PolytopeOptions(margin=v)),
     ("ff_weight", 0.0, lambda v: PolytopeOptions(ff_weight=v)),
     ("max_iter", 0, lambda v: PolytopeOptions(max_iter=v)),
+    ("vm_margin_pu", -0.01, lambda v: SurrogateOptions(vm_margin_pu=v)),
+    ("loading_margin_percent", 100.0, lambda v: SurrogateOptions(loading_margin_percent=v)),
 ])
 def test_the_check_says_the_librarys_own_rule(name, value, library):
     """One rule in one place: the chapter's check calls the library's (the input space's ranges, the calibration's

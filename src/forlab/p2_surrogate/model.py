@@ -15,6 +15,7 @@ No bus, branch, impedance or load of the DS is in it. `to_dict`/`save` give the 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -153,6 +154,16 @@ class SurrogateOptions:
     def __post_init__(self):
         if not 0.0 <= self.max_false_feasible <= 1.0:
             raise ValueError(f"max_false_feasible must be a rate in [0, 1], got {self.max_false_feasible!r}")
+        # a negative margin would label samples beyond the limits feasible (an unsafe region, found only by the TSO's
+        # dispatch); a loading margin of 100 % or more leaves no sample feasible, found only after the power flows
+        if not (math.isfinite(self.vm_margin_pu) and self.vm_margin_pu >= 0):
+            raise ValueError(f"vm_margin_pu must be a finite number >= 0 (how far inside the voltage band, in p.u., "
+                             f"a training sample must stay to count as feasible; 0: no margin), got "
+                             f"{self.vm_margin_pu!r}")
+        if not 0.0 <= self.loading_margin_percent < 100.0:  # also NaN
+            raise ValueError(f"loading_margin_percent must lie in [0, 100) (how far below 100 % loading, in percent, "
+                             f"a training sample's branches must stay to count as feasible; 0: no margin), got "
+                             f"{self.loading_margin_percent!r}")
         if self.regress_on not in ("feasible", "converged"):
             raise ValueError(f"regress_on must be 'feasible' or 'converged', not {self.regress_on!r}")
 
