@@ -3,7 +3,10 @@
 
     .venv/bin/python scripts/bench_opf.py            # the chapter's default parameters (about a minute)
     .venv/bin/python scripts/bench_opf.py --paper    # the paper profile: + case1354pegase, every study system
-    .venv/bin/python scripts/bench_opf.py -p repeats 5 -p runopp_cases '["case9"]'
+    .venv/bin/python scripts/bench_opf.py -p repeats 5 -p runopp_cases='["case9"]'
+
+``-p`` takes a parameter as ``forlab run -p`` does (NAME VALUE or NAME=VALUE, each name once): the same parsing,
+`forlab.book.cli.split_assignments`.
 
 It runs the chapter notebook itself (`forlab run 02_grids_and_acopf`), so the command line and the book compute the
 same numbers in the same way: the store lands in ``results/02_grids_and_acopf/<hash>.nc`` and the executed notebook
@@ -13,7 +16,6 @@ against MATPOWER's optima, speed-ups over pandapower's ``runopp`` and the larges
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from forlab.book import anchors, runner, store
+from forlab.book import anchors, cli, runner, store
 from forlab.book.tables import table
 
 CHAPTER = "02_grids_and_acopf"
@@ -83,19 +85,19 @@ def report(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # forlab run's parser class and parsing: a usage error about -p says how to write one, NAME=VALUE is split
+    parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--paper", action="store_true", help="the chapter's paper profile")
     parser.add_argument(
-        "-p",
-        "--parameter",
+        *cli.PARAMETER_FLAGS,
         nargs=2,
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="override a chapter parameter (repeatable), as forlab run -p",
+        help=f"override a chapter parameter as forlab run -p: {cli.PARAMETER_FORMS}; repeatable, each name once",
     )
     parser.add_argument("--no-progress", action="store_true", help="no per-cell progress bar")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(cli.split_assignments(sys.argv[1:] if argv is None else list(argv)))
     root = runner.find_root(Path(__file__).resolve().parent)
     try:
         result = runner.run_chapter(

@@ -26,9 +26,11 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# forlab's own reading of the lock, from the source tree: this runs before .venv exists, and provenance imports only
-# the standard library (CasADi and numpy lazily, inside the functions that use them)
+# forlab's own reading of the lock and its closed-pipe remedy, from the source tree: this runs before .venv exists,
+# and closed_pipe and provenance import only the standard library (provenance CasADi and numpy lazily, inside the
+# functions that use them)
 sys.path.insert(0, str(ROOT / "src"))
+from forlab.book.closed_pipe import ended_quietly
 from forlab.book.provenance import locked_versions, normalise
 
 VENV = ROOT / ".venv"
@@ -244,5 +246,11 @@ def main(argv: list[str]) -> int:
     return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False).returncode
 
 
+def run(argv: list[str]) -> int:
+    """`main`, ended without a traceback, exit status 1, when the reader of its output closed the pipe
+    (``python3 scripts/dev.py | head``): the ``forlab`` command's remedy, `forlab.book.closed_pipe`."""
+    return ended_quietly(lambda: main(argv))
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run(sys.argv[1:]))

@@ -99,6 +99,34 @@ def test_bench_script_reports_from_a_store(tmp_path, script):
     assert "case1354pegase solve failed (Infeasible_Problem_Detected; target <= 2 s: MISSED)" in text
 
 
+def test_bench_script_takes_its_parameters_as_forlab_run_does(script, monkeypatch, capsys):
+    """Session 55, A3: ``bench_opf.py -p`` took ``NAME VALUE`` pairs only, while ``forlab run -p`` takes
+    ``NAME=VALUE`` too: it now parses them with the command's own `forlab.book.cli.split_assignments`, and a name
+    given twice is refused as ``forlab run`` refuses it (`forlab.book.runner.check_once`), before any kernel."""
+    from forlab.book import cli, runner
+
+    bench_opf = script("bench_opf")
+    argv = ["-p", "repeats=5", "--parameter", "runopp_cases", '["case9"]', "--parameter=draw_system=a=b"]
+    asked = []
+
+    def run_chapter(root, chapter, overrides, profile, progress_bar):
+        asked.append(overrides)
+        raise runner.ParameterError("stop here")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(runner, "run_chapter", run_chapter)
+        assert bench_opf.main([*argv, "--no-progress"]) == 2
+    assert asked == [[("repeats", "5"), ("runopp_cases", '["case9"]'), ("draw_system", "a=b")]]
+    forlab_run = cli._parser().parse_args(["run", "x", *cli.split_assignments(argv)])
+    assert asked[0] == [tuple(p) for p in forlab_run.parameter]  # what forlab run -p reads from the same words
+    capsys.readouterr()
+    assert bench_opf.main(["-p", "repeats=2", "-p", "repeats", "3"]) == 2  # the real run_chapter: refused first
+    assert "parameter 'repeats' is given twice ('2', then '3'): give it once" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench_opf.main(["-p", "repeats"])  # a NAME without a VALUE: the usage error says how to write one
+    assert f"write {cli.PARAMETER_FORMS}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("graph", ["SX", "MX"])
 def test_build_and_solve_times_of_one_net(graph):
     """Build (net -> Ipopt solver, first-call overhead included) and solve times of one model, with the solve's

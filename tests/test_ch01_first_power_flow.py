@@ -59,6 +59,22 @@ def test_an_unknown_grid_is_refused_in_the_readers_words():
         ch01.check_params({"grid": transmission, "load_scale": 1.0})
 
 
+def test_run_refuses_a_missing_or_unknown_parameter_naming_it():
+    """Review R1, item 18: ``run({"grid": "case33bw"})`` was a bare ``KeyError: 'load_scale'``, and a misspelt or
+    extra key ran without a word (the misspelt parameter at its default). Both are refused before the power flow,
+    naming the key, the close name for a near miss and the chapter's parameters."""
+    import re
+
+    listing = re.escape(f"; its parameters are {', '.join(ch01.PARAMETERS)}") + "$"
+    with pytest.raises(ValueError, match=r"^chapter 01_first_power_flow: missing parameters \['load_scale'\]" + listing):
+        ch01.run({"grid": "case33bw"})
+    with pytest.raises(ValueError, match=r"^chapter 01_first_power_flow: unknown parameters \['load_scal'\] \(did you "
+                                         r"mean 'load_scale'\?\), missing parameters \['load_scale'\]" + listing):
+        ch01.run({"grid": "case33bw", "load_scal": 1.2})
+    with pytest.raises(ValueError, match=r"^chapter 01_first_power_flow: unknown parameters \['extra'\]" + listing):
+        ch01.run({"grid": "case33bw", "load_scale": 1.0, "extra": 3})
+
+
 def test_voltage_text_and_figure(base):
     text = ch01.voltage_text(base)
     vmin = float(base.vm_pu.min())

@@ -143,7 +143,7 @@ def test_json_and_dict_round_trip(key):
 
 
 def test_from_dict_errors():
-    with pytest.raises(ValueError, match="unknown chart kind"):
+    with pytest.raises(ValueError, match="^PQ chart: unknown chart kind 'ellipse', one of "):
         PQChart.from_dict({"kind": "ellipse"})
     with pytest.raises(ValueError, match="kind 'circle'"):
         Rectangle.from_dict(CHARTS["circle"].to_dict())
@@ -208,6 +208,16 @@ def test_a_chart_dict_without_kind_says_so_and_lists_the_kinds():
     assert message.startswith("PQ chart: missing 'kind'") and "unknown chart kind" not in message
     assert all(cls.kind in message for cls in (Circle, Polygon, PowerFactorCone, Rectangle))
     assert ", ".join(box) in message  # what the dict holds instead
+
+
+@pytest.mark.parametrize("kind", ["square", "Rectangle", None, ["rectangle"]])
+def test_a_chart_of_an_unknown_kind_says_so_as_a_missing_kind_does(kind):
+    """Session 55, A4: an unknown kind was "unknown chart kind ...; known: [...]", without the "PQ chart:" the other
+    messages start with, and a kind that is a list was a bare TypeError (unhashable) from the lookup."""
+    kinds = ", ".join(sorted(cls.kind for cls in (Circle, Polygon, PowerFactorCone, Rectangle)))
+    with pytest.raises(ValueError) as err:
+        as_chart({"kind": kind, "p_min": 0.0, "p_max": 1.0, "q_min": -1.0, "q_max": 1.0})
+    assert str(err.value) == f"PQ chart: unknown chart kind {kind!r}, one of {kinds}"
 
 
 @pytest.mark.parametrize("text, where", [('{"kind": "polygon", vertices: []}', "line 1 column 21"),

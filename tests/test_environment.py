@@ -209,6 +209,27 @@ def test_dev_install_installs_and_does_nothing_else(monkeypatch, capsys):
     assert dev.main(["install", "--force"]) == 2  # it takes no words: the usage, not a silent install
 
 
+def test_dev_into_a_closed_pipe_ends_quietly():
+    """Session 55, A2: ``python3 scripts/dev.py ... | head`` ended with a BrokenPipeError traceback; it now ends as
+    ``forlab list | head`` does (`forlab.book.cli.main`), without a word, exit status 1. Run in an interpreter
+    without the venv's packages (``-S``), as on a fresh machine."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run([sys.executable, "-S", "scripts/dev.py"], stdout=write, stderr=subprocess.PIPE,
+                              cwd=REPO, text=True, timeout=60, check=False)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 1
+    usage = subprocess.run([sys.executable, "-S", "scripts/dev.py"], capture_output=True, cwd=REPO, text=True,
+                           timeout=60, check=False)
+    assert usage.returncode == 2 and "python3 scripts/dev.py install" in usage.stdout  # an open pipe: the usage
+
+
 def test_the_readme_re_runs_a_chapter_from_the_install_command():
     """Review R1, finding 1: the README's "Re-running a chapter" section began with `.venv/bin/forlab list`, as if
     `.venv` existed; its first command is now the install."""

@@ -138,8 +138,26 @@ def test_check_types_names_the_parameter_its_type_and_what_it_got(name, value, s
 
 
 def test_check_types_refuses_a_missing_parameter():
-    with pytest.raises(ValueError, match="parameter 'label' is missing"):
+    with pytest.raises(ValueError, match=r"^chapter tiny: missing parameters \['label'\]; its parameters are n, scale, "
+                                         "label, verbose, extra, flags, levels$"):
         runner.check_types({k: v for k, v in GOOD.items() if k != "label"}, TYPES, "tiny")
+
+
+def test_check_types_refuses_an_unknown_parameter_and_suggests_the_close_name():
+    """Review R1, item 18: an unknown key was ignored, so a misspelt one left its parameter at the default without a
+    word. Every unknown and missing name is said at once, with the close name for a near miss and the list."""
+    listing = "; its parameters are n, scale, label, verbose, extra, flags, levels$"
+    with pytest.raises(ValueError, match=r"^chapter tiny: unknown parameters \['colour'\]" + listing):
+        runner.check_types({**GOOD, "colour": 1}, TYPES, "tiny")
+    misspelt = {k: v for k, v in GOOD.items() if k != "scale"} | {"scal": 2.0}
+    with pytest.raises(ValueError, match=r"^chapter tiny: unknown parameters \['scal'\] \(did you mean 'scale'\?\), "
+                                         r"missing parameters \['scale'\]" + listing):
+        runner.check_types(misspelt, TYPES, "tiny")
+    with pytest.raises(ValueError, match=r"unknown parameters \['lavel', 'flag'\] \(did you mean 'label' for 'lavel', "
+                                         r"'flags' for 'flag'\?\)"):
+        runner.check_types({**GOOD, "lavel": "y", "flag": [1]}, TYPES, "tiny")
+    with pytest.raises(ValueError, match=r"unknown parameters \['scale_x'\]"):  # names, before any type
+        runner.check_types({**GOOD, "scale_x": 1, "n": "two"}, TYPES, "tiny")
 
 
 def test_unknown_parameter_lists_the_declared_ones():
@@ -663,29 +681,77 @@ def test_check_positive_takes_a_non_empty_list_of_finite_positive_numbers():
 
 
 CHECKED_CHAPTERS = {
+    "01_first_power_flow": ("ch01_first_power_flow", "PARAMETERS", "check_params"),
+    "02_grids_and_acopf": ("ch02_grids_and_acopf", "PARAMETERS", "check_params"),
     "03_for_sampling": ("ch03_for_sampling", "PARAMETER_TYPES", "check_params"),
     "04_for_representation": ("ch04_for_representation", "PARAMETER_TYPES", "check_params"),
+    "05_coordination": ("ch05_coordination", "PARAMETERS", "check_params"),
     "06_ml_surrogate": ("ch06_ml_surrogate.store", "PARAMETER_TYPES", "check_params"),
     "07_aladin": ("ch07_aladin.study", "PARAMETER_TYPES", "check_params"),
     "08_sensitivity": ("ch08_sensitivity", "PARAMETER_TYPES", "check_params"),
     "09_comparison": ("ch09_comparison", "PARAMETER_TYPES", "check_params"),
     "10_consuming_an_offer": ("ch10_consuming_an_offer", "PARAMETER_TYPES", "check_params"),
+    "11_reliability": ("ch11_reliability", "PARAMETERS", "check_params"),
+    "12_many_dsos": ("ch12_many_dsos", "PARAMETER_TYPES", "check_params"),
 }
-"""The chapters whose check starts with `runner.check_types`: module (under forlab.studies), type table, check."""
+"""Every chapter's check: module (under forlab.studies), its table of parameters (`runner.check_types`'s types,
+or the names alone, `runner.check_names`, where the check says the types in its own words), the check."""
 
 
-@pytest.mark.parametrize("chapter", sorted(CHECKED_CHAPTERS))
-def test_a_chapters_type_table_names_its_parameters_and_its_profiles_pass(chapter):
+def _chapter_check(chapter):
+    """(module, its parameter table, its check) of ``chapter`` (`CHECKED_CHAPTERS`)."""
     import importlib
 
     module, table, check = CHECKED_CHAPTERS[chapter]
     mod = importlib.import_module(f"forlab.studies.{module}")
+    return mod, getattr(mod, table), getattr(mod, check)
+
+
+def test_every_chapter_has_a_checked_parameter_table():
+    assert set(CHECKED_CHAPTERS) == set(runner.chapters(REPO))
+
+
+@pytest.mark.parametrize("chapter", sorted(CHECKED_CHAPTERS))
+def test_a_chapters_type_table_names_its_parameters_and_its_profiles_pass(chapter):
+    _, table, check = _chapter_check(chapter)
     notebook = REPO / "notebooks" / f"{chapter}.ipynb"
     defaults = runner.declared_parameters(notebook)
-    assert set(getattr(mod, table)) == set(defaults)
-    getattr(mod, check)(defaults)
+    assert set(table) == set(defaults)
+    check(defaults)
     for profile in runner.profiles(notebook).values():
-        getattr(mod, check)({**defaults, **profile})
+        check({**defaults, **profile})
+
+
+@pytest.mark.parametrize("chapter", sorted(CHECKED_CHAPTERS))
+def test_a_chapters_check_refuses_an_unknown_or_missing_parameter_naming_it(chapter):
+    """Review R1, item 18: ``ch01.run({"grid": "case33bw"})`` was a bare KeyError, an unknown key passed without a
+    word. Every chapter's check says both by `runner.check_names`' one rule, listing the chapter's parameters."""
+    _, table, check = _chapter_check(chapter)
+    defaults = runner.declared_parameters(REPO / "notebooks" / f"{chapter}.ipynb")
+    listing = re.escape(f"; its parameters are {', '.join(table)}") + "$"
+    with pytest.raises(ValueError, match=rf"^chapter {chapter}: unknown parameters \['no_such'\]{listing}"):
+        check({**defaults, "no_such": 1})
+    first = next(iter(table))
+    with pytest.raises(ValueError, match=rf"^chapter {chapter}: missing parameters \['{first}'\]{listing}"):
+        check({k: v for k, v in defaults.items() if k != first})
+    with pytest.raises(ValueError, match=rf"unknown parameters \['{first}_'\] \(did you mean '{first}'\?\)"):
+        check({k if k != first else f"{first}_": v for k, v in defaults.items()})
+
+
+@pytest.mark.parametrize("chapter", sorted(CHECKED_CHAPTERS))
+def test_a_chapters_run_checks_its_parameters_before_any_work(chapter):
+    """`run(params)` starts with the chapter's check (after its docstring and imports), so a bad parameter set is
+    refused before anything is built or solved: read from the code, since a run that skipped it would run for
+    minutes before failing (or not at all)."""
+    import ast
+    import inspect
+    import textwrap
+
+    mod, _, check = _chapter_check(chapter)
+    body = ast.parse(textwrap.dedent(inspect.getsource(mod.run))).body[0].body
+    first = next(node for node in body[1:] if not isinstance(node, ast.Import | ast.ImportFrom))
+    assert ast.unparse(first) == f"{check.__name__}(params)"
+    assert mod.run.__globals__[check.__name__] is check
 
 
 # ---------------------------------------------------------------- review fixes: store check, types, unreadable notebooks, READS

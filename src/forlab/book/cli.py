@@ -7,15 +7,14 @@ be read is `forlab.book.runner.read_chapter`'s usage error.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import re
 import sys
 import textwrap
 
 import forlab
 from forlab.book import htmlcheck, progress, runner, store
+from forlab.book.closed_pipe import ended_quietly
 
 EXIT_STATUS = """exit status:
   0  success
@@ -37,7 +36,7 @@ PARAMETER_FORMS = "-p NAME VALUE or -p NAME=VALUE (e.g. -p load_scale 0.8)"
 _ASSIGNMENT = re.compile(r"(?P<name>[A-Za-z_]\w*)=(?P<value>.*)", re.DOTALL)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse's parser (its sub-commands' too), whose usage error about ``-p`` also says how to write one:
     argparse alone says only "expected 2 arguments"."""
 
@@ -86,7 +85,7 @@ def _chapters_help() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     plain = argparse.RawDescriptionHelpFormatter  # keeps the line breaks of EXIT_STATUS and the chapter list
-    parser = _Parser(prog="forlab", description=re.sub(r"`+", "", __doc__.splitlines()[0]), epilog=EXIT_STATUS,
+    parser = Parser(prog="forlab", description=re.sub(r"`+", "", __doc__.splitlines()[0]), epilog=EXIT_STATUS,
                      formatter_class=plain)
     parser.add_argument("--version", action="version", version=f"forlab {forlab.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,27 +183,15 @@ def _check_html(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``forlab`` console script."""
     args = _parser().parse_args(split_assignments(sys.argv[1:] if argv is None else list(argv)))
+    command = {"run": _run, "book": _book, "list": _list, "check-html": _check_html}[args.command]
     try:
-        status = {"run": _run, "book": _book, "list": _list, "check-html": _check_html}[args.command](args)
-        sys.stdout.flush()  # a closed pipe shows here, where it is handled, rather than as a traceback at exit
-        return status
-    except BrokenPipeError:
-        _silence_stdout()
-        return 1
+        return ended_quietly(lambda: command(args))
     except runner.ParameterError as err:
         print(f"forlab {args.command}: {err}", file=sys.stderr)
         return 2
     except (runner.ChapterFailed, FileNotFoundError, store.StoreError) as err:
         print(f"forlab {args.command}: {err}", file=sys.stderr)
         return 1
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null: the reader closed the pipe (``forlab list | head``), and Python's flush of stdout
-    at exit would raise BrokenPipeError again (Python's documented remedy, see the signal module's notes on
-    SIGPIPE)."""
-    with contextlib.suppress(OSError, ValueError):  # a stdout without a file descriptor (a test's capture)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ stores `READS` declares for it, its own profile runs included (`content_hash`).
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import json
 import math
@@ -254,14 +255,34 @@ def check_distinct(name: str, values) -> None:
         raise ValueError(f"{name} must not repeat an entry, got {values!r} ({', '.join(twice)} twice)")
 
 
+def check_names(params: Mapping[str, Any], names, chapter: str) -> None:
+    """ValueError unless ``params`` holds exactly the parameters ``names`` (a chapter's, its notebook's
+    ``parameters`` cell): the message names every unknown and every missing one, suggests the close name for a
+    near-miss spelling (`difflib.get_close_matches`) and lists the chapter's parameters. Why an unknown one is
+    refused: a misspelt key would leave the parameter it meant at its default without a word. `check_types` starts
+    with it; a chapter that checks its types in words of its own calls it first."""
+    names = list(names)
+    unknown = [n for n in params if n not in names]
+    missing = [n for n in names if n not in params]
+    if not unknown and not missing:
+        return
+    said = []
+    if unknown:
+        close = {n: m[0] for n in unknown if isinstance(n, str) and (m := difflib.get_close_matches(n, names, 1))}
+        hint = ", ".join(f"{m!r}" + (f" for {n!r}" if len(unknown) > 1 else "") for n, m in close.items())
+        said.append(f"unknown parameters {unknown!r}" + (f" (did you mean {hint}?)" if hint else ""))
+    if missing:
+        said.append(f"missing parameters {missing!r}")
+    raise ValueError(f"chapter {chapter}: {', '.join(said)}; its parameters are {', '.join(names)}")
+
+
 def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapter: str) -> None:
-    """Check every parameter named in ``types`` (a chapter's table, one entry per parameter of its notebook's
-    ``parameters`` cell) against its `TypeSpec`: ValueError when one is missing, `ParameterTypeError` (a TypeError
-    and a ValueError) naming the parameter, the type it must have and what it got. Values are the chapter's own
-    business (its check after this one)."""
+    """Check that ``params`` holds exactly the parameters named in ``types`` (a chapter's table, one entry per
+    parameter of its notebook's ``parameters`` cell; ValueError naming an unknown or missing one, `check_names`),
+    then each against its `TypeSpec`: `ParameterTypeError` (a TypeError and a ValueError) naming the parameter, the
+    type it must have and what it got. Values are the chapter's own business (its check after this one)."""
+    check_names(params, types, chapter)
     for name, spec in types.items():
-        if name not in params:
-            raise ValueError(f"chapter {chapter}: parameter {name!r} is missing")
         value = params[name]
         kind, element = spec if isinstance(spec, tuple) else (spec, None)
         if not store.fits(value, kind):

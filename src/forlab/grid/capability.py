@@ -170,14 +170,14 @@ class PQChart(ABC):
     @classmethod
     def from_dict(cls, data: dict) -> PQChart:
         """Chart from a dict of `to_dict`; called on `PQChart` it dispatches on ``kind``."""
-        data = dict(data)
+        data, kinds = dict(data), ", ".join(sorted(_REGISTRY))
         if "kind" not in data:
-            raise ValueError(f"PQ chart: missing 'kind', one of {', '.join(sorted(_REGISTRY))}; the dict has "
+            raise ValueError(f"PQ chart: missing 'kind', one of {kinds}; the dict has "
                              f"{', '.join(map(str, data)) or 'no keys'}")
         kind = data.pop("kind")
-        target = _REGISTRY.get(kind)
+        target = _REGISTRY.get(kind) if isinstance(kind, str) else None  # a list would be unhashable here
         if target is None:
-            raise ValueError(f"unknown chart kind {kind!r}; known: {sorted(_REGISTRY)}")
+            raise ValueError(f"PQ chart: unknown chart kind {kind!r}, one of {kinds}")
         if cls is not PQChart and target is not cls:
             raise ValueError(f"{cls.__name__}.from_dict got a chart of kind {kind!r}")
         _check_keys(target, data)

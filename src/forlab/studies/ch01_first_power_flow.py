@@ -19,10 +19,12 @@ import xarray as xr
 
 from forlab.book import anchors
 from forlab.book import store as book_store
+from forlab.book.runner import check_names
 from forlab.grid import cases
 
 __all__ = [
     "LIMIT_PU",
+    "PARAMETERS",
     "REFERENCES_LINK",
     "check_params",
     "converged",
@@ -43,11 +45,18 @@ LIMIT_PU = 0.95
 hold every DS to (`forlab.grid.td`'s ``vm_limits``), tighter than the case file's own bus limits."""
 
 
+PARAMETERS = ("grid", "load_scale")
+"""The chapter's parameters (the notebook's ``parameters`` cell); `check_params` checks their types in its own
+words."""
+
+
 def check_params(params: dict) -> None:
-    """ValueError unless ``grid`` is one of the distribution grids the notebook offers
+    """ValueError unless ``params`` holds exactly `PARAMETERS` (`forlab.book.runner.check_names`: a misspelt key
+    would keep its default), ``grid`` is one of the distribution grids the notebook offers
     (`forlab.grid.cases.DISTRIBUTION`; the message lists them by name, not by that constant, which a reader of
     ``forlab run`` does not know, and says when the grid is a transmission case) and ``load_scale`` is a positive
     number (a bool is not a number here)."""
+    check_names(params, PARAMETERS, "01_first_power_flow")
     grid = params["grid"]
     if not (isinstance(grid, str) and grid in cases.DISTRIBUTION):
         why = " (a transmission grid; this chapter runs a distribution feeder)" if grid in cases.TRANSMISSION else ""

@@ -36,6 +36,7 @@ from pandapower.pypower.idx_brch import BR_STATUS, RATE_A
 
 from forlab.book import anchors, plots
 from forlab.book.provenance import machine_text
+from forlab.book.runner import check_names
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
@@ -57,6 +58,7 @@ __all__ = [
     "BUILD_COLOUR",
     "LOSSES_FORMAT",
     "LOSS_MATCH_UNITS",
+    "PARAMETERS",
     "PGLIB_TARGET_PCT",
     "PGLIB_TIME_TARGET_BUSES",
     "SOLVE_COLOUR",
@@ -197,16 +199,23 @@ def _require_names(label, value) -> list:
     return list(value)
 
 
+PARAMETERS = ("transmission", "runopp_cases", "repeats", "scaling_systems", "draw_system", "pglib_cases",
+              "build_time_cases")
+"""The chapter's parameters (the notebook's ``parameters`` cell); `check_params` checks their types in its own
+words."""
+
+
 def check_params(params: dict) -> None:
-    """TypeError naming the parameter for a list parameter (``transmission``, ``runopp_cases``,
+    """ValueError unless ``params`` holds exactly `PARAMETERS` (`forlab.book.runner.check_names`: a misspelt key
+    would keep its default); TypeError naming the parameter for a list parameter (``transmission``, ``runopp_cases``,
     ``scaling_systems``, ``pglib_cases``, ``build_time_cases``) that is not a list of names, or a ``draw_system``
     that is not a str; ValueError for a name no case or study system has, a ``runopp_cases`` entry that is not in
     ``transmission``, a benchmark without a net (``transmission`` and ``scaling_systems`` both empty), a
     ``pglib_cases`` entry that is not a case of the PGLib folder, a ``build_time_cases`` entry that `build_net`
     cannot find, or ``repeats`` that is not an integer >= 1 (a bool is not)."""
-    names = {key: _require_names(key, params[key]) for key in ("transmission", "runopp_cases", "scaling_systems")}
-    for key in ("pglib_cases", "build_time_cases"):
-        names[key] = _require_names(key, params.get(key, []))
+    check_names(params, PARAMETERS, "02_grids_and_acopf")
+    names = {key: _require_names(key, params[key]) for key in ("transmission", "runopp_cases", "scaling_systems",
+                                                               "pglib_cases", "build_time_cases")}
     if not isinstance(params["draw_system"], str):
         raise TypeError(f"draw_system must be a study system's name (str), e.g. \"case9+case33bw\", got "
                         f"{type(params['draw_system']).__name__} {params['draw_system']!r}")
@@ -456,7 +465,7 @@ def _units_by_suffix(name: str, var: xr.DataArray) -> str:
 
 def run(params: dict) -> xr.Dataset:
     """The chapter's store for ``params`` (``transmission``, ``runopp_cases``, ``repeats``, ``scaling_systems``,
-    ``draw_system``, ``pglib_cases``, ``build_time_cases``; the last two may be absent, meaning none): the grids,
+    ``draw_system``, ``pglib_cases``, ``build_time_cases``; the last two may be empty, meaning none): the grids,
     the OPF benchmark, the study systems' DSs, the drawing of ``draw_system``, the PGLib validation and the build
     against solver times."""
     check_params(params)
@@ -469,9 +478,9 @@ def run(params: dict) -> xr.Dataset:
                               {name: loaded[name].integrated() for name in params["scaling_systems"]})
     drawing = plots.tables_to_dataset(*plots.system_tables(loaded[params["draw_system"]].integrated()))
     parts = [as_dataset(grids, "grid"), as_dataset(opf, "net"), as_dataset(study, "system_ds"), drawing]
-    if params.get("pglib_cases"):
+    if params["pglib_cases"]:
         parts.append(as_dataset(pglib_rows(params["pglib_cases"], params["repeats"]), "pglib"))
-    if params.get("build_time_cases"):
+    if params["build_time_cases"]:
         parts.append(as_dataset(build_rows(params["build_time_cases"]), "build_net"))
     ds = xr.merge(parts)
     ds.attrs.update(

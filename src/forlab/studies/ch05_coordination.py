@@ -23,7 +23,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 
 from forlab.book import anchors, parallel, plots
-from forlab.book.runner import check_non_negative, check_positive_value
+from forlab.book.runner import check_names, check_non_negative, check_positive_value
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
@@ -203,12 +203,20 @@ def _single_pcc_systems() -> list[str]:
     return [n for n, (_, dss) in td.SYSTEMS.items() if not td.second_pcc_dss(dss)]
 
 
+PARAMETERS = ("systems_list", "levels", "n_directions", "face_grid", "n_labelled", "n_cost", "n_workers",
+              "warm_library", "repeats", "scheduler")
+"""The chapter's parameters (the notebook's ``parameters`` cell); `check_params` checks their types in its own
+words."""
+
+
 def check_params(params: dict) -> None:
-    """Checks of the chapter's parameters before any work (ValueError naming the parameter): types, and
+    """Checks of the chapter's parameters before any work (ValueError naming the parameter): exactly `PARAMETERS`
+    (`forlab.book.runner.check_names`: a misspelt key would keep its default), types, and
     ``systems_list`` a non-empty list of valid study-system names (`forlab.grid.td.parse_system`, no build) whose DSs
     each have one PCC (`single_pcc`), ``n_cost`` at least
     `forlab.p1_for.representation.MIN_COST_POINTS` (`forlab.p1_for.representation.check_n_cost`), ``repeats`` at
     least 1 and ``scheduler`` "" or a Dask scheduler address (`forlab.book.parallel.check_address`)."""
+    check_names(params, PARAMETERS, "05_coordination")
     if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
                                                                         params["systems_list"]):
         raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")

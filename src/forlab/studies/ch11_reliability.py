@@ -40,13 +40,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forlab.book.runner import missing_profile_text
+from forlab.book.runner import check_names, missing_profile_text
 from forlab.book.store import paper_origin
 from forlab.book.tables import clipped, counted, grouped, wrappable
 
 __all__ = [
     "OUTCOMES",
     "OUTCOME_HEADER",
+    "PARAMETERS",
     "PROBES",
     "WALL_TIME",
     "Probe",
@@ -330,9 +331,16 @@ PROBES: tuple[Probe, ...] = (
 )
 
 
+PARAMETERS = ("probes", "timeout_s", "jobs")
+"""The chapter's parameters (the notebook's ``parameters`` cell); `check_params` checks their types in its own
+words (``probes`` may be a str or a list of names)."""
+
+
 def check_params(params: dict) -> None:
-    """ValueError unless ``probes`` is "quick", "all", probe names joined by commas or a list of them
+    """ValueError unless ``params`` holds exactly `PARAMETERS` (`forlab.book.runner.check_names`: a misspelt key
+    would keep its default), ``probes`` is "quick", "all", probe names joined by commas or a list of them
     (`probe_names`), ``timeout_s`` a positive number and ``jobs`` a positive integer."""
+    check_names(params, PARAMETERS, "11_reliability")
     probes, timeout_s, jobs = params["probes"], params["timeout_s"], params["jobs"]
     if not (isinstance(probes, str) and probes in ("quick", "all")):
         chosen, names = probe_names(probes), {p.name for p in PROBES}
