@@ -19,7 +19,7 @@ from figure_colours import drawn_colours, method_colours
 from notebook_cells import prose_of, sources, tables_back_to_back
 from printed_numbers import page_text, ungrouped
 
-from forlab.book import anchors, runner, store
+from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import grouped
 from forlab.grid import td
 from forlab.studies import ch03_for_sampling as ch03
@@ -607,3 +607,20 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, ti
     summary = ch03.summary_table(archived).assign(samples=1234)
     assert ch03.printed(summary)["OPFs"].iloc[0] == grouped(1234)
     assert ch03.samples_text(summary).startswith(f"{grouped(1234 * len(summary))} OPFs over")
+
+
+def test_the_coverage_figures_largest_distance_reads_on_white(archived):
+    """Closing note B3: the coverage figure drew its "largest" line in viridis' pale yellow-green end, hard to see on
+    white (`forlab.book.plots.category_colours` ran to 0.85 of the map). The category colours come from its darker
+    part (`plots.CATEGORY_RANGE`): every one, and every line of the figure, stands out from white by WCAG's contrast
+    for lines (`plots.MIN_CONTRAST`), as the darkest (black) does by the most."""
+    from matplotlib.colors import to_hex
+
+    assert plots.contrast("black") > plots.contrast("grey") > plots.contrast("white") == 1.0
+    for n in range(1, 9):
+        assert all(plots.contrast(c) >= plots.MIN_CONTRAST for c in plots.category_colours(n)), n
+    fig = ch03.coverage_figure(ch03.coverage_table(archived))
+    lines = {ln.get_label(): ln for ln in fig.axes[0].lines}
+    assert to_hex(lines["largest"].get_color()) == plots.category_colours(2)[-1]
+    assert all(plots.contrast(ln.get_color()) >= plots.MIN_CONTRAST for ln in lines.values())
+    plt.close(fig)

@@ -18,7 +18,7 @@ from notebook_cells import captions_of, code_of, prose_of, sources, tables_back_
 from printed_numbers import page_text, ungrouped
 
 from forlab.book import store
-from forlab.book.tables import grouped, one_header_row
+from forlab.book.tables import fixed_text, grouped, one_header_row
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.readers import REST
 from forlab.studies.ch07_aladin.text import NOISE_DECIDES, seconds_text
@@ -919,8 +919,9 @@ def test_a_wall_time_missed_by_the_regions_alone_says_its_floor_is_above_the_tar
                "setup": 0.4, "met": False, "error": ""}
         return ch.targets17_text(pd.DataFrame([row]))
 
-    assert bullet(26.0).endswith("took 26.0x, of which the set-up 0.4x: the floor itself is above the "
-                                 "target")
+    assert bullet(26.0).endswith("took 26.0x, of which the set-up 0.4x: the floor itself is above the target (in "
+                                 "the wall-time figure, right of the bound), so no faster coordinator would bring "
+                                 "the run within it")
     assert bullet(6.0).endswith("took 6.0x")  # within reach: the coordinator and the messages made the miss
 
 
@@ -1099,7 +1100,9 @@ def test_the_latency_text_says_where_the_excess_over_the_prediction_lies(archive
     trip_ms = 2 * hi.latency_ms * hi.trips
     assert f"{trip_ms:.1f} ms at {hi.latency_ms:g} ms" in text
     rest = 1e3 * hi.time_per_iter_s - (t0 + 2 * hi.latency_ms) - (hi.comm_ms - hi.comm_predicted_ms) - trip_ms
-    assert f"{rest:+.1f} ms at {hi.latency_ms:g} ms" in text and "the chapter does not trace" in text
+    sign = "+" if round(rest, 1) > 0 else ""  # the rest is signed, its thousands grouped (closing note B5)
+    assert f"{sign}{fixed_text(rest, 1, group=True)} ms at {hi.latency_ms:g} ms" in text
+    assert "the chapter does not trace" in text
     assert "the machine's noise, which moves it either way" not in text
     # review K #3: the sweep reads the log's current names, and an older store's copies where it has only those
     old = its.drop(columns=["coordinator_s", "communication_s"]).assign(qp_s=its.coordinator_s,
@@ -2614,7 +2617,9 @@ def test_the_paper_profiles_wall_times_are_drawn_with_the_targets_bound_and_the_
     case300:4 and 1654-5 are judged, had no figure. The paper section draws it right after its tables, with each
     judged system's bound (the target's limit as the page judges it, the registry's value the store keeps, times the
     system's integrated whole run) and the Dask run's floor (regions alone); the caption's word on 1654-5's floor is
-    the store's."""
+    the store's. Closing note B4: that word was typed in the caption; the caption now says only what the figure's
+    marks are, and the targets' list the cell after the figure shows (`targets17_text`) says, from the store, on
+    which systems the floor lies right of the bound."""
     from forlab.book import anchors
     from forlab.studies.ch07_aladin.figures import BOUND_LINE, FLOOR_WORDS
 
@@ -2634,13 +2639,37 @@ def test_the_paper_profiles_wall_times_are_drawn_with_the_targets_bound_and_the_
     (floor,) = [x for x in ax.lines if x.get_label() == FLOOR_WORDS]
     assert np.allclose(floor.get_xdata(), wt.dask_floor_ratio * wt.central_wall_s)
     assert fig.get_size_inches()[0] <= ch.FIGURE_WIDTH
-    # the caption says 1654-5's floor lies beyond the bound: so it does in the store
-    assert wt.dask_floor_ratio["1654-5"] > judged.limit["1654-5"]
+    # the caption names no system: which floors lie beyond their bounds is the store's, in the list of targets
     (caption,) = [c for c in captions_of("07_aladin") if c.startswith("Paper profile: whole-run wall time")]
-    assert "On 1654-5 the floor itself lies right of the bound" in caption
+    assert not [s for s in wt.index if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", caption)]
+    beyond = sorted(s for s, r in judged.iterrows() if r.floor > r.limit)
+    assert beyond == ["1654-5"]  # the archived paper store: the regions alone miss the target there
+    said = [line for line in ch.targets17_text(t17).splitlines() if "(in the wall-time figure, right of the bound)"
+            in line]
+    assert sorted(next(s for s in judged.index if f" on {s}: " in line) for line in said) == beyond
     cells = sources("07_aladin")
     (at,) = [i for i, c in enumerate(cells) if 'wall_time_figure(rp["wall"], rp["targets"])' in c]
     assert cells[at - 1].rstrip().endswith('display(*tables.titled(ch07_aladin.wall_times_tables(rp["wall"])))')
+    assert 'display(Markdown(ch07_aladin.targets17_text(rp["targets"])))' in cells[at + 1]
     assert "{numref}`fig-07-paper-wall`" in prose_of("07_aladin")
     # the default section's figure draws its store's bounds as well
     assert 'wall_time_figure(report["wall"], report["targets"])' in code_of("07_aladin")
+
+
+def test_the_latency_texts_signed_rest_is_grouped_from_a_thousand_on(archived):
+    """Closing note B5: the rest of a round's excess over the prediction printed as "+1204.5 ms" (a signed format of
+    its own), where every other number of the book groups its thousands (`forlab.book.tables.fixed_text` with
+    ``group``). The archived sweep's rests are below a thousand ms: moved past it, both signs, the text prints them
+    grouped (`ungrouped`, as the page's grouping test reads it)."""
+    _st, bp, table, its = archived
+    system = bp["latency_system"]
+    lat = ch.latency_sweep(table, system, its)
+    for shift_s in (2.0, -2.0):  # the measured rounds two seconds longer or shorter: the rest moves by as much
+        moved = lat.assign(time_per_iter_s=lat.time_per_iter_s + shift_s * (lat.latency_ms > 0))
+        text = ch.latency_text(moved, system)
+        assert not ungrouped(text, ids=[system]), text
+        hi = moved.iloc[-1]
+        rest = (1e3 * hi.time_per_iter_s - (1e3 * moved.iloc[0].time_per_iter_s + 2 * hi.latency_ms)
+                - (hi.comm_ms - hi.comm_predicted_ms) - 2 * hi.latency_ms * hi.trips)
+        assert abs(rest) >= 1000
+        assert f"{'+' if rest > 0 else ''}{fixed_text(rest, 1, group=True)} ms at {hi.latency_ms:g} ms" in text

@@ -491,7 +491,9 @@ def test_figures_and_reveals(chapter):
     # the methods are one legend, the lines another
     methods, lines = ([t.get_text() for t in legend.get_texts()] for legend in both.legends)
     assert methods == list(ch09_comparison.METHOD_NAMES)
-    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES] and len(fig.legends) == 1
+    tie = [ch12_many_dsos.TIE] if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any() else []
+    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES, *tie]  # the tie's marker, where drawn
+    assert len(fig.legends) == 1
     # the deviations' axis in powers of ten (it read "1e-06 ... 1e-02"), no minor labels
     labels = [t.get_text() for t in both.axes[0].yaxis.get_majorticklabels() if t.get_text()]
     assert labels and all("10^" in t for t in labels) and not any("e-0" in t for t in labels)
@@ -1748,10 +1750,11 @@ def test_the_systems_figure_draws_ties_as_chapter_12_does(chapter):
     """Figure review R2 #11: the every-system figure clipped |deviations| at 1e-6 % (`DEVIATION_FLOOR_PCT`), so that
     the clipped ALADIN markers read as measurements, and chapter 12 drew its own at their values, another floor. One rule
     in both (`forlab.studies.ch12_many_dsos.tie_band`, `tie_points`): the axis starts at chapter 12's floor, a band
-    below the tie rule's bound (`forlab.opf.outcome.NEGLIGIBLE_PCT`), and every deviation within it drawn open on its
-    edge; the others where they were measured."""
+    below the tie rule's bound (`forlab.opf.outcome.NEGLIGIBLE_PCT`), and every deviation within it drawn on its
+    edge; the others where they were measured. Closing note B1: a tie's marker is half-filled
+    (`forlab.studies.ch12_many_dsos.TIE_MARKER`), as in chapter 12, where an open marker is an infeasible dispatch,
+    and the legend below the panels names it (`TIE`)."""
     import matplotlib.pyplot as plt
-    from matplotlib.colors import to_hex
 
     assert not hasattr(ch09_comparison, "DEVIATION_FLOOR_PCT")
     sys_t = ch09_comparison.from_store(chapter, "sys")
@@ -1760,12 +1763,19 @@ def test_the_systems_figure_draws_ties_as_chapter_12_does(chapter):
     assert deviation.get_ylim()[0] == pytest.approx(ch12_many_dsos.BAND_FLOOR_PCT)
     assert [a.txt.get_text() for a in deviation.artists] == [ch12_many_dsos.TIE_WORDS]
     dev = sys_t.abs_deviation_pct.astype(float)
-    ties = [tuple(xy) for c in deviation.collections
-            if all(to_hex(f) == "#ffffff" for f in c.get_facecolors()) for xy in c.get_offsets()]
+    half = ch12_many_dsos.TIE_MARKER["fillstyle"]
+    ties = [xy for ln in deviation.lines if ln.get_fillstyle() == half for xy in ln.get_xydata()]
     assert len(ties) == int((dev <= NEGLIGIBLE_PCT).sum()) > 0 and all(y == NEGLIGIBLE_PCT for _, y in ties)
-    drawn = sorted(y for ln in deviation.lines[:len(ch09_comparison.METHOD_NAMES)] for y in ln.get_ydata()
-                   if np.isfinite(y))
+    assert not [c for c in deviation.collections if len(c.get_offsets())]  # no open markers over the methods'
+    measured = [ln for ln in deviation.lines if ln.get_fillstyle() == "full" and ln.get_marker() not in ("None", "")]
+    assert len(measured) == len(set(sys_t.method))  # one per method; the bound's line has no marker
+    drawn = sorted(y for ln in measured for y in ln.get_ydata() if np.isfinite(y))
     assert drawn == pytest.approx(sorted(dev[dev.notna()].clip(lower=NEGLIGIBLE_PCT)))
+    marked = [y for ln in measured for y, m in zip(ln.get_ydata(), ln.get_markevery()) if m and np.isfinite(y)]
+    assert sorted(marked) == pytest.approx(sorted(dev[dev > NEGLIGIBLE_PCT]))  # a tie has no filled marker
+    below = fig.legends[1]
+    texts = [x.get_text() for x in below.get_texts()]
+    assert texts[-1] == ch12_many_dsos.TIE and below.legend_handles[-1].get_fillstyle() == half
     plt.close(fig)
 
 

@@ -325,7 +325,8 @@ def test_a_tie_of_the_same_methods_named_in_another_order_is_the_same_verdict():
 def test_the_figure_fits_the_text_column():
     rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1", "P2", "P3")]
     fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
-    assert fig.get_figwidth() <= 7.5 and len(fig.axes) == 4
+    assert ch12.FIGURE_SIZE[0] == plots.STYLE["figure.figsize"][0]  # the text column's width
+    assert fig.get_figwidth() == ch12.FIGURE_SIZE[0] and len(fig.axes) == 4
     assert all(len(ax.lines) == 4 for ax in fig.axes[:1])  # the integrated AC-OPF and the three methods
     # one legend, below the panels (one inside a panel covered ALADIN's line), and every line's slope at its end
     assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
@@ -552,7 +553,8 @@ def test_the_deviation_panel_fits_no_slope_to_round_off():
     fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20))))
     deviation = fig.axes[1]
     colours = {t.get_color() for t in deviation.texts}
-    assert len(deviation.lines) == 2 and colours == {plots.METHOD_STYLE["P1"]["color"]}  # P1's slope only
+    methods = [ln.get_label() for ln in deviation.lines if ln.get_fillstyle() == "full"]  # not P3's tie markers
+    assert methods == [P1, P3] and colours == {plots.METHOD_STYLE["P1"]["color"]}  # P1's slope only
     assert plots.METHOD_STYLE["P3"]["color"] in {t.get_color() for t in fig.axes[0].texts}  # P3 keeps its time slope
 
 
@@ -1403,12 +1405,11 @@ def test_the_pages_say_the_chapters_default_worker_count():
         assert "by default as many as the cores" not in page
 
 
-def _tie_scatter(ax):
-    """The open markers `forlab.studies.ch12_many_dsos.tie_points` draws over a line's own, as (x, y) pairs."""
-    from matplotlib.colors import to_hex
-
-    return [tuple(xy) for c in ax.collections if len(c.get_offsets())
-            and all(to_hex(f) == "#ffffff" for f in c.get_facecolors()) for xy in c.get_offsets()]
+def _tie_markers(ax):
+    """The half-filled markers (`forlab.studies.ch12_many_dsos.TIE_MARKER`) `tie_points` draws on ``ax``, as (x, y)
+    pairs."""
+    return [(x, y) for ln in ax.lines if ln.get_fillstyle() == ch12.TIE_MARKER["fillstyle"]
+            for x, y in zip(ln.get_xdata(), ln.get_ydata())]
 
 
 def test_the_paper_figure_draws_p1_with_its_dsos_timed_on_the_workers_dashed():
@@ -1432,7 +1433,7 @@ def test_the_paper_figure_draws_p1_with_its_dsos_timed_on_the_workers_dashed():
     texts = [x.get_text() for x in fig.legends[0].get_texts()]
     assert texts.index(ch12.P1_ON_WORKERS) == texts.index(P1) + 1  # under P1's entry, in P1's column
     width = fig.get_tightbbox(plots.settled_renderer(fig)).width  # inches, the legend included
-    assert width <= 7.6  # the column (`plots.STYLE`: 7.5 in), as wide as the figure was without the line
+    assert width <= ch12.FIGURE_SIZE[0]  # the column (`plots.STYLE`), as wide as the figure was without the line
     plt.close(fig)
     # a run without workers measured no wall time: no dashed line, no legend entry
     rows = [_row(n, m, 0.001, 0.01 * n) for n in (1, 2, 4) for m in ("integrated", "P1", "P2")]
@@ -1473,14 +1474,21 @@ def test_the_answer_points_at_the_paper_figure_far_below_it():
     names = [c["metadata"].get("mystnb", {}).get("figure", {}).get("name") for c in cells]
     call = "ch12.largest_size_text(bruns, ch12.PAPER_FIGURE)"
     answer = next(i for i, c in enumerate(cells) if call in "".join(c["source"]))
-    assert names.index(ch12.PAPER_FIGURE) > answer + 10  # far below: the pointer is needed
+    # far below, in another section, as the pointer says: the paper-scale run's section holds the figure, and the
+    # answer is in none of it
+    sections = [(i, "".join(c["source"])) for i, c in enumerate(cells)
+                if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## ")]
+    figure_at = names.index(ch12.PAPER_FIGURE)
+    start, heading = max((i, text) for i, text in sections if i < figure_at)
+    assert heading.startswith("## The paper-scale run") and answer < start < figure_at
 
 
 def test_deviations_within_the_solvers_tolerances_are_drawn_as_ties():
     """Figure review R2 #11: the deviation panel drew ALADIN at 1e-7 % to 3e-7 %, as if it were decades more accurate
     than the others, where the book's rule (`forlab.opf.outcome.NEGLIGIBLE_PCT`) calls such differences ties. A
     shaded band below that bound, from `BAND_FLOOR_PCT` (the axis's lower end, chapter 09's too), and every deviation
-    within it drawn on its edge with an open marker; those above it stay where they were measured."""
+    within it drawn on its edge with a half-filled marker (`TIE_MARKER`); those above it stay where they were
+    measured."""
     import matplotlib.pyplot as plt
 
     from forlab.opf.outcome import NEGLIGIBLE_PCT
@@ -1495,7 +1503,7 @@ def test_deviations_within_the_solvers_tolerances_are_drawn_as_ties():
     judged = shown[(shown.method != "integrated") & (shown.status == "ok") & shown.deviation_pct.notna()]
     tied = judged[judged.deviation_pct.abs() <= NEGLIGIBLE_PCT]
     assert len(tied) and (tied.method == "P3").any()  # the archived sweep's ALADIN runs, all within the bound
-    ties = _tie_scatter(deviation)
+    ties = _tie_markers(deviation)
     assert sorted(x for x, _ in ties) == sorted(tied.n_ds) and all(y == NEGLIGIBLE_PCT for _, y in ties)
     for ln in deviation.lines:  # no point below the band's edge: no decades of round-off
         y = np.asarray(ln.get_ydata(), float)
@@ -1504,4 +1512,63 @@ def test_deviations_within_the_solvers_tolerances_are_drawn_as_ties():
     drawn = {(ln.get_label(), x): y for ln in deviation.lines for x, y in zip(ln.get_xdata(), ln.get_ydata())}
     assert all(drawn[(ch12.METHODS[r.method], r.n_ds)] == pytest.approx(abs(r.deviation_pct))
                for r in above.itertuples())
+    plt.close(fig)
+
+
+def test_one_marker_style_means_one_thing_across_the_figure():
+    """Closing note B1: an open marker meant "infeasible" in three panels of the paper figure and "tie" in the
+    deviation panel. A tie has its own marker now, half-filled (`TIE_MARKER`) and in the legend (`TIE`): in every panel
+    a white-faced marker is an infeasible run, and the measured line draws no marker of its own under a tie."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    from forlab.opf.outcome import NEGLIGIBLE_PCT
+
+    t = ch12.frame(store.open_path(PAPER))
+    fig = ch12.figure(t)
+    panels = dict(zip((c for c, _ in ch12.PANELS), fig.axes))
+    shown = ch12.measures_shown(t)
+    drawn = shown.assign(abs_deviation_pct=shown.deviation_pct.abs(), kB=shown.bytes_exchanged / 1e3)
+    infeasible = drawn[(drawn.status == "ok") & ~drawn.feasible.astype(bool)]
+    assert len(infeasible)
+    for col, ax in panels.items():
+        # a hollow overlay has no method's label: its method by its colour
+        hollow = {(to_hex(ln.get_color()), x) for ln in ax.lines if ln.get_markerfacecolor() == "white"
+                  for x in ln.get_xdata()}
+        runs = infeasible[np.isfinite(infeasible[col]) & (infeasible[col] > 0)]  # where the panel has a point
+        assert hollow == {(to_hex(plots.METHOD_STYLE[r.method]["color"]), r.n_ds) for r in runs.itertuples()}, col
+        assert not [c for c in ax.collections if len(c.get_offsets())], col  # no scatter of open markers
+    assert not infeasible.abs_deviation_pct.notna().any()  # the deviation panel: no hollow marker, so none a tie
+    deviation = panels["abs_deviation_pct"]
+    ties = _tie_markers(deviation)
+    judged = shown[(shown.method != "integrated") & (shown.status == "ok") & shown.deviation_pct.notna()]
+    assert len(ties) == int((judged.deviation_pct.abs() <= NEGLIGIBLE_PCT).sum()) > 0
+    assert ch12.TIE_MARKER["fillstyle"] not in ("full", "none")  # neither a measured marker nor a hollow one
+    for ln in deviation.lines:  # a measured line marks its measured points only
+        if ln.get_fillstyle() == "full" and ln.get_linestyle() not in ("None", ""):
+            y = np.asarray(ln.get_ydata(), float)
+            every = ln.get_markevery()
+            assert every is not None and not any(m for m, v in zip(every, y) if v == NEGLIGIBLE_PCT), ln.get_label()
+    legend = fig.legends[0]
+    texts = [x.get_text() for x in legend.get_texts()]
+    entry = legend.legend_handles[texts.index(ch12.TIE)]
+    assert entry.get_fillstyle() == ch12.TIE_MARKER["fillstyle"] and entry.get_marker() == "o"
+    assert legend.legend_handles[texts.index(ch12.HOLLOW)].get_fillstyle() == "full"
+    assert ch12.TIE_WORDS.count("half-filled") == 1 and "open" not in ch12.TIE_WORDS
+    plt.close(fig)
+
+
+def test_every_marker_entry_keeps_a_column_of_its_own():
+    """The legend's second row (`MARKS`): the hollow marker's and the tie's entries each take a method's column that
+    has no second entry, and a column of their own where every method has one, so that none replaces another."""
+    import matplotlib.pyplot as plt
+
+    rows = [_row(n, m, 1e-6 if (m, n) == ("P1", 1) else 0.001, 0.01 * n, feasible=(m, n) != ("P1", 2))
+            for n in (1, 2) for m in ("integrated", "P1")]
+    for r in rows:
+        if r["method"] == "P1":
+            r.update(dso_ms=5.0, dso_parallel_ms=9.0)
+    fig = ch12.figure(ch12.frame(_store(rows, buses=(150, 180), ts_its=(20, 20))))
+    texts = [x.get_text() for x in fig.legends[0].get_texts()]
+    assert texts == [ch12.METHODS["integrated"], ch12.HOLLOW, P1, ch12.P1_ON_WORKERS, " ", ch12.TIE]
     plt.close(fig)

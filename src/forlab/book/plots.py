@@ -6,7 +6,8 @@
   the next colour of the cycle) and one marker per PQ-chart kind, for every figure that shows zones or FPUs.
 * `METHOD_STYLE`, `method_style(method)`, `SYSTEM_COLOURS`, `system_styles(systems)`, `category_colours(n)`,
   `EQUAL_TIMES_LINE`: one name, colour and marker per method, colours (and past seven, line styles) for study systems
-  and colours for other categories that no method has, and the one style of the equal-times line.
+  and colours for other categories that no method has (from viridis' darker part, `CATEGORY_RANGE`, each readable on
+  white by `contrast`), and the one style of the equal-times line.
 * `edge_lines(ax, P, Q, g, margin)`, `EDGE_LINE`, `ZERO_LINE`: an offered PQ region's edge (solid) and its
   polynomial's zero level (dashed), drawn alike in chapters 04 and 10.
 * `log_ticks(axis, values)`: a logarithmic axis labelled at the given values in plain numbers (no overlapping
@@ -45,6 +46,7 @@ from forlab.grid.td import TS_ZONE
 
 __all__ = [
     "BOUND_LINE",
+    "CATEGORY_RANGE",
     "CHART_MARKERS",
     "EDGE_LINE",
     "EDGE_WORDS",
@@ -52,6 +54,7 @@ __all__ = [
     "KAMADA_KAWAI_MAX_BUSES",
     "LABEL_OFFSETS",
     "METHOD_STYLE",
+    "MIN_CONTRAST",
     "P1_BOUND",
     "STYLE",
     "SYSTEM_COLOURS",
@@ -64,6 +67,7 @@ __all__ = [
     "axis_label",
     "bus_layout",
     "category_colours",
+    "contrast",
     "decade_ticks",
     "draw_system",
     "edge_lines",
@@ -155,12 +159,34 @@ def system_styles(systems, together=(), beside=()) -> dict[str, dict[str, str]]:
             for s, i in chosen.items()}
 
 
+CATEGORY_RANGE = (0.0, 0.55)
+"""The part of matplotlib's viridis that `category_colours` spaces its colours over: from its darkest end to a
+blue-green that still stands out from white by more than 3:1 (WCAG's least contrast for lines and markers,
+`contrast`; a thin line, antialiased, reads lighter than its colour). Past it viridis turns light green and yellow:
+at 0.85, its former end, the line of chapter 03's largest distance faded on white."""
+MIN_CONTRAST = 3.0
+"""WCAG's least contrast ratio of a line or marker against its background (`contrast`), which every colour of
+`category_colours` keeps against white."""
+
+
+def contrast(colour, background="white") -> float:
+    """WCAG's contrast ratio of ``colour`` against ``background`` (any matplotlib colours): from 1 (alike) to 21
+    (black on white), by their relative luminance."""
+    def luminance(c) -> float:
+        rgb = np.asarray(mpl.colors.to_rgb(c))
+        linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ (0.2126, 0.7152, 0.0722))
+
+    lighter, darker = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def category_colours(n: int) -> list[str]:
     """``n`` colours for the categories of a figure that are neither methods nor systems (the parts of a round's
-    time, slice levels, size classes, variants): evenly spaced on matplotlib's viridis, stopping short of its pale
-    yellow end, which fades on white. None of them is a method's tab10 colour (`METHOD_STYLE`), so a reader who
-    has learnt that blue is P1 does not read a time part as P1."""
-    return [mpl.colors.to_hex(mpl.colormaps["viridis"](x)) for x in np.linspace(0.0, 0.85, n)]
+    time, slice levels, size classes, variants): evenly spaced on matplotlib's viridis over `CATEGORY_RANGE`, its
+    darker part, so that every one reads on white. None of them is a method's tab10 colour (`METHOD_STYLE`), so a
+    reader who has learnt that blue is P1 does not read a time part as P1."""
+    return [mpl.colors.to_hex(mpl.colormaps["viridis"](x)) for x in np.linspace(*CATEGORY_RANGE, n)]
 
 
 BOUND_LINE = {"color": "grey", "linestyle": ":"}

@@ -1080,11 +1080,12 @@ EQUAL_TIMES = "online time = integrated AC-OPF time"
 def systems_figure(sys_t: pd.DataFrame):
     """Per study system and method (markers, each method's shape and colour, `forlab.book.plots.METHOD_STYLE`):
     the mean absolute cost deviation of the feasible, finished cases (%, log, with P1's paper bound; a method without
-    judged cases has no marker; one within the solvers' tolerances drawn open on the edge of a shaded band, a tie,
-    as chapter 12 draws it: `forlab.studies.ch12_many_dsos.tie_band`, `tie_points`) and the online time over
+    judged cases has no marker; one within the solvers' tolerances drawn half-filled on the edge of a shaded band, a
+    tie, as chapter 12 draws it: `forlab.studies.ch12_many_dsos.tie_band`, `tie_points`) and the online time over
     the integrated AC-OPF's (log), one panel above the other. Markers, not bars: a bar on a log axis is as long as the
-    axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them (in one
-    legend, its columns paired each method with a line). Returns the Figure; None for an empty table."""
+    axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them, with the
+    tie's marker where one is drawn (`forlab.studies.ch12_many_dsos.TIE`; in one legend, its columns paired each
+    method with a line). Returns the Figure; None for an empty table."""
     import matplotlib.pyplot as plt
 
     if sys_t.empty:
@@ -1118,7 +1119,10 @@ def systems_figure(sys_t: pd.DataFrame):
     ax[1].set_xticks(np.arange(len(order)))
     ax[1].set_xticklabels(order, rotation=20, ha="right")
     fig.legend(handles, methods, loc="outside upper center", ncol=len(methods))
-    fig.legend([bound, equal], [P1_BOUND, EQUAL_TIMES], loc="outside lower center", ncol=2)
+    below = {P1_BOUND: bound, EQUAL_TIMES: equal}
+    if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any():  # the tie's marker, as chapter 12 names it
+        below[ch12_many_dsos.TIE] = ch12_many_dsos.tie_entry(markersize=7)  # the size of the methods' markers
+    fig.legend(list(below.values()), list(below), loc="outside lower center", ncol=len(below))
     return fig
 
 

@@ -21,6 +21,7 @@ from forlab.book.tables import (
     counted,
     fixed,
     fixed_columns,
+    fixed_text,
     grouped,
     listed,
     page_index,
@@ -317,11 +318,14 @@ def _stop_words(r) -> str:
 
 def _beyond_floor(r) -> str:
     """For a wall-time target that the regions' own work alone (the floor) already misses: the set-up's share of the
-    floor and that the floor is above the target (the chapter's prose says what that rules out); "" otherwise."""
+    floor, that the floor is above the target and so right of the bound in the wall-time figure (whose caption says
+    only what its marks are), and what that rules out (the rule of the chapter's paragraph *The floor*); ""
+    otherwise."""
     floor = getattr(r, "floor", np.nan)
     if r.target != "wall_ratio" or not floor > r.limit:
         return ""
-    return f", of which the set-up {getattr(r, 'setup', np.nan):.1f}x: the floor itself is above the target"
+    return (f", of which the set-up {getattr(r, 'setup', np.nan):.1f}x: the floor itself is above the target (in the "
+            "wall-time figure, right of the bound), so no faster coordinator would bring the run within it")
 
 
 def _stopped_words(r) -> str:
@@ -1062,10 +1066,18 @@ def _predicted_text(ok: pd.DataFrame) -> str:
     moved = "took longer" if (parts.rest > 0).all() else "took less time" if (parts.rest < 0).all() else "changed"
     return (f"{text} The round's communication alone, measured against the emulation's prediction (the "
             f"zero-latency run's plus two latencies): {comm}{_trip_words(parts)}. The rest of the difference, "
-            + listed(f"{r.rest:+.1f} ms at {r.latency_ms:g} ms" for r in rows)
+            + listed(f"{_signed_ms(r.rest)} at {r.latency_ms:g} ms" for r in rows)
             + ", lies in the parts of the round the emulation does not delay (the regions' local NLPs and "
             f"reductions, the coordinator and its bookkeeping), the same work at every latency{same}, timed on a "
             f"shared machine; why they {moved} beside the latency, the chapter does not trace.")
+
+
+def _signed_ms(value: float) -> str:
+    """A signed difference of times in ms, as `_predicted_text` gives the rest of a round's excess over the
+    prediction: one decimal, thousands grouped by the book's one rule (`forlab.book.tables.fixed_text` with
+    ``group``: "+1 204.5 ms", "-3.2 ms"), one that rounds to zero without a sign ("0.0 ms")."""
+    sign = "+" if as_printed([value], 1)[0] > 0 else ""  # the sign of the number as printed
+    return f"{sign}{fixed_text(value, 1, group=True)} ms"
 
 
 def _trip_words(parts: pd.DataFrame) -> str:
