@@ -8,8 +8,10 @@ re-archived.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 
@@ -67,3 +69,39 @@ def test_every_archived_variable_has_units(request, path: Path):
     with xr.open_dataset(path) as ds:
         missing = [str(name) for name in ds.variables if "units" not in ds[name].attrs]
     assert not missing, f"{path.relative_to(ROOT)}: variables without a units attribute: {', '.join(missing)}"
+
+
+IDLE_SHARE = 0.5
+"""The largest one-minute load average, per core, at the start of an archived run that times its methods: above it
+the machine was busy with other work, which slows a run's solves unevenly (review R3, item 1: chapter 06's store
+written at a load average of 1.4 on 2 cores timed its integrated AC-OPF about 1.5x slower than chapters 05 and 07 did
+on the same systems)."""
+
+
+def load_at_start(attrs: dict) -> float | None:
+    """The one-minute load average a store recorded at its start (a number, or the JSON triple of `os.getloadavg`),
+    None where it recorded none."""
+    value = attrs.get("load_average_start")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = json.loads(value)
+    return float(np.ravel(value)[0])
+
+
+@pytest.mark.parametrize("path", ARCHIVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_an_archived_run_that_times_its_methods_started_on_an_idle_machine(request, path: Path):
+    expect_known(request, "idle", path)
+    with xr.open_dataset(path) as ds:
+        load, cores = load_at_start(ds.attrs), int(ds.attrs.get("cpu_count", 1))
+    if load is None:
+        pytest.skip(f"{path.relative_to(ROOT)} records no load average")
+    assert load <= IDLE_SHARE * cores, (
+        f"{path.relative_to(ROOT)} started at a load average of {load:.2f} on {cores} cores: re-run its profile on an "
+        f"idle machine and archive that store")
+
+
+def test_the_load_at_the_start_is_read_in_both_forms_stores_keep():
+    assert load_at_start({"load_average_start": "[1.43, 1.95, 2.11]"}) == pytest.approx(1.43)
+    assert load_at_start({"load_average_start": 0.35}) == pytest.approx(0.35)
+    assert load_at_start({}) is None
