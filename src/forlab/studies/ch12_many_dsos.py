@@ -75,10 +75,13 @@ from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
 
 __all__ = [
     "ANCHOR_KEYS",
+    "ANSWER_COLUMNS",
     "BAND_FLOOR_PCT",
     "BASE",
+    "COST_COLUMNS",
     "FIGURE_SIZE",
     "HOLLOW",
+    "KB_WHOLE_FROM",
     "LARGE_TARGETS",
     "MARKS",
     "METHODS",
@@ -86,14 +89,17 @@ __all__ = [
     "NO_EXCHANGE",
     "NO_OFFLINE",
     "P1_ON_WORKERS",
+    "P2_NO_DSO",
+    "P3_ABOVE_MAX",
     "P3_NO_OFFLINE",
     "P3_STARTS",
     "PANELS",
     "PAPER_COLUMNS",
     "PAPER_FIGURE",
-    "PAPER_TITLE",
+    "PAPER_TITLES",
     "PARAMETER_TYPES",
     "POINT_COLUMNS",
+    "SIDES",
     "SIZE_UNITS",
     "TIE",
     "TIE_MARKER",
@@ -122,6 +128,7 @@ __all__ = [
     "hollow_entry",
     "integrated_row",
     "iterations_text",
+    "kilobytes",
     "largest_size_text",
     "measures_shown",
     "missed_text",
@@ -132,6 +139,7 @@ __all__ = [
     "outcome_tables",
     "p1_on_workers",
     "p2_text",
+    "p3_data_text",
     "p3_text",
     "paper_note",
     "paper_table",
@@ -144,6 +152,7 @@ __all__ = [
     "run",
     "run_tables",
     "shown_apart",
+    "sides_text",
     "size_table",
     "size_tables",
     "sizes",
@@ -562,19 +571,32 @@ def _fixed(table: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     return fixed_columns(table, digits, group=tuple(digits))
 
 
+KB_WHOLE_FROM = 1000.0
+"""From how many kB on the tables print the data exchanged in whole kB (`kilobytes`), as a paper prints them:
+ALADIN's hundreds of thousands of kB read "194 493", not "194 493.5", while an offer of a few kB keeps its tenth."""
+
+
+def kilobytes(values) -> pd.Series:
+    """Data exchanged (kB) as every table of this chapter prints it: one decimal below `KB_WHOLE_FROM`, whole kB from
+    there on, thousands grouped (`forlab.book.tables.grouped`); a missing value stays missing (`printable`'s "–")."""
+    v = pd.Series(values, dtype=float)
+    return v.map(lambda x: grouped(x, 1 if round(abs(x), 1) < KB_WHOLE_FROM else 0)).where(np.isfinite(v))
+
+
 def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` (methods by code) with every measure a table of this chapter shows as "–" set to NaN: the
-    one dash rule of `outcome_tables`, `paper_table` and `figure`. A run that did not finish has no feasibility,
-    times, offline time, rounds or data (the book's one rule, `forlab.opf.outcome.unmeasured_when_failed`); a run
-    that is not `comparable` has no deviation (nor has the integrated AC-OPF, from itself); a measure that does not
-    apply to a row's method is missing by chapter 08's one rule (`forlab.studies.ch08_sensitivity.applicable`: the
-    rows of `WITHOUT_OFFLINE` have no offline time, P2's no DSO part), and the integrated AC-OPF has no rounds
-    (`NO_OFFLINE`). A measure the rows do not carry is left out (an older store's)."""
+    one dash rule of `outcome_tables`, `paper_table`, `paper_tables` and `figure`. A run that did not finish has no
+    feasibility, times (its TSO and DSO sides too), offline time, rounds or data (the book's one rule,
+    `forlab.opf.outcome.unmeasured_when_failed`); a run that is not `comparable` has no deviation (nor has the
+    integrated AC-OPF, from itself); a measure that does not apply to a row's method is missing by chapter 08's one
+    rule (`forlab.studies.ch08_sensitivity.applicable`: the rows of `WITHOUT_OFFLINE` have no offline time, P2's no
+    DSO part), and the integrated AC-OPF has no rounds (`NO_OFFLINE`). A measure the rows do not carry is left out
+    (an older store's)."""
     ran, integrated = t.status == "ok", t.method == "integrated"
     t = ch08.applicable(t)
     deviation = t.deviation_pct.where(comparable(t) & ~integrated)  # before the rule takes a failed row's feasibility
-    t = unmeasured_when_failed(t, ["feasible", "solve_time_s", "wall_time_s", "bytes_exchanged", "offline_time_s"],
-                               ran)
+    t = unmeasured_when_failed(t, ["feasible", "solve_time_s", "wall_time_s", "tso_ms", "dso_ms", "bytes_exchanged",
+                                   "offline_time_s"], ran)
     return t.assign(deviation_pct=deviation, rounds=t.rounds.astype(float).where(ran & ~integrated))
 
 
@@ -585,7 +607,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     measured alike: with Dask workers P1's DSOs are timed on their workers one at a time, without messages, and
     P2's is its TSO's solve alone, while ALADIN's rounds include their communication and its regions run while the
     other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
-    (buses, offline time (s), rounds, kB; every number with its thousands grouped, `_fixed`). "–" where a measure
+    (buses, offline time (s), rounds, kB as `kilobytes` prints them; every number with its thousands grouped,
+    `_fixed`). "–" where a measure
     does not exist, by `paper_table`'s rule
     (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
@@ -595,8 +618,8 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     t = ch08.display_units(t).assign(wall_ms=1e3 * t.wall_time_s, feasible=t.feasible.map({1.0: "yes", 0.0: "no"}),
                                      ratio=ratio)
     t = t.set_index(pd.MultiIndex.from_arrays([t.n_ds, t.method.map(METHODS)], names=["DSs", "method"]))
-    t = _fixed(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "kB": 1,
-                   "buses": 0})
+    t = _fixed(t, {"deviation_pct": 4, "online": 1, "wall_ms": 1, "offline_time_s": 1, "rounds": 0, "buses": 0})
+    t["kB"] = kilobytes(t.kB).to_numpy()
     return printable(t, ONLINE_HEADERS), printable(t, EFFORT_HEADERS)
 
 
@@ -701,13 +724,22 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-PAPER_TITLE = ("**The answer at paper scale**, per size: the integrated AC-OPF's row, then each method's, held against "
-               "it:")
 PAPER_COLUMNS = {"online": "online solver time", "ratio": TIME_RATIO, "dev": "|cost deviation| (%)",
                  "offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The title and the six columns of `paper_table`: a row per size and method, the methods by their full names, so
-that the table fits the page's column (one column per method and figure would make fifteen). Every row's solver
-time has its own column, the integrated AC-OPF's too, so that no time stands under the ratio's header."""
+"""The six columns of `paper_table`, the sweep in one table as chapter 09 prints it: a row per size and method, the
+methods by their full names, so that the table fits the page's column (one column per method and figure would make
+fifteen). Every row's solver time has its own column, the integrated AC-OPF's too, so that no time stands under the
+ratio's header."""
+
+PAPER_TITLES = (("**The answer at paper scale**, per size and method, held against the integrated AC-OPF of its "
+                 "size (its solver time in the column of that name, once per size):"),
+                "**What it costs besides**, per size and method:")
+SIDES = {"tso": "TSO side", "dso": "DSO side"}
+ANSWER_COLUMNS = {"online": "online solver time", **SIDES, "ratio": TIME_RATIO, "dev": "|cost deviation| (%)"}
+COST_COLUMNS = {"offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
+"""The titles and columns of `paper_tables`, the sweep as this chapter's page prints it: the numbers of `paper_table`
+in two tables that fit the text column, the online time with its TSO and DSO sides (`sides_text` says what they are
+per method), without the integrated AC-OPF's rows of dashes between the methods' (review R3, items 9 and 18)."""
 
 WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
            "not run": "it was not run",
@@ -733,81 +765,209 @@ def ratio_words(t: pd.DataFrame) -> pd.Series:
     return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
-def paper_table(t: pd.DataFrame) -> pd.DataFrame:
-    """The table a paper would print, from the rows of `frame` (methods by code or by their full names, as chapter
-    09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a row per method
-    (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every ratio at that
-    size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline time (s; all
-    DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row without a
-    result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed", "infeasible", "no
-    yardstick") and shows "–" where it has no number, never a number: a run that did not finish has no time, rounds
-    or data, one that is not `comparable` no deviation; the integrated AC-OPF's row has "–" where a value does not
-    apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and its data, where it
-    has none); `paper_note` says what each word and dash stands for. Every number with its thousands grouped (`_fixed`,
-    `duration`), the buses too."""
+def _durations(seconds) -> list:
+    """Solver times (s) as the paper-scale tables print them (`duration`), NaN where there is none (`printable`'s
+    "–")."""
+    return [duration(s) if np.isfinite(s) else np.nan for s in np.asarray(seconds, dtype=float)]
+
+
+def _paper_rows(t: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` (methods by code or by their full names) as `paper_table` and `paper_tables` print them,
+    before their layout: methods by code, by size and then in the order of `METHODS`, the dash rule applied
+    (`measures_shown`); ``online`` the solver time (`duration`), ``ratio`` the ratio or the word why there is none
+    (`ratio_words`; for the integrated AC-OPF NaN, or why it has no time), ``dev`` the |cost deviation| (%),
+    ``offline`` and ``rounds`` as printed, ``kB`` the data exchanged in kB, still a number (each table prints it its
+    own way)."""
     t = coded(t)
     own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
     ratio = ratio_words(t).where(t.method != "integrated", own)
     t = measures_shown(t)
-    online = [duration(s) if np.isfinite(s) else np.nan for s in t.solve_time_s]
-    t = t.assign(online=online, ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(), offline=t.offline_time_s,
-                 kB=t.bytes_exchanged / 1e3)
-    t = _fixed(t, {"dev": 4, "offline": 1, "rounds": 0, "kB": 1})  # buses: in the index
-    t = t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
+    t = t.assign(online=_durations(t.solve_time_s), ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(),
+                 offline=t.offline_time_s, kB=t.bytes_exchanged / 1e3)
+    t = _fixed(t, {"dev": 4, "offline": 1, "rounds": 0})
+    return t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
+
+
+def paper_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The sweep in one table, as chapter 09 prints it, from the rows of `frame` (methods by code or by their full
+    names, as chapter 09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a
+    row per method (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every
+    ratio at that size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline
+    time (s; all DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row
+    without a result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed",
+    "infeasible", "no yardstick") and shows "–" where it has no number, never a number: a run that did not finish
+    has no time, rounds or data, one that is not `comparable` no deviation; the integrated AC-OPF's row has "–" where
+    a value does not apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and
+    its data, where it has none); `paper_note` says what each word and dash stands for. Every number with its
+    thousands grouped (`_fixed`, `duration`), the buses too. This chapter's page prints the same numbers as
+    `paper_tables`."""
+    t = _paper_rows(t)
+    t = t.assign(kB=fixed(t.kB, 1, group=True).to_numpy())  # buses: in the index
     t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.map(grouped), t.method.map(METHODS)],
                                         names=["DSs", "buses", "method"])
     return printable(t, PAPER_COLUMNS)
 
 
 def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
-    """`paper_table` under its title (`PAPER_TITLE`)."""
-    return [(PAPER_TITLE, paper_table(t))]
+    """The sweep as this chapter's page prints it, from the rows of `frame` (methods by code or by their full names):
+    two tables under their titles (`PAPER_TITLES`), every number of `paper_table` in them, laid out as a paper prints
+    them (review R3, item 18). No row of the integrated AC-OPF between the methods', with dashes where a value does
+    not apply to it: its solver time, the time every ratio of its size is over, is a column of the first table, once
+    per size (or the word why it has none, `why_not_compared`). The first (`ANSWER_COLUMNS`), per size and method:
+    the online solver time, its TSO and DSO sides (``tso_ms`` and ``dso_ms``, which add up to it; `sides_text` says
+    what they are per method), the ratio or the word why there is none, and the |cost deviation| (%). The second
+    (`COST_COLUMNS`), per size (with its buses) and method: the offline time (s), the rounds and the data exchanged
+    (`kilobytes`). "–" by the one dash rule (`measures_shown`); `paper_note` with ``split`` says what each word and
+    dash stands for."""
+    rows = _paper_rows(t)
+    base = rows[rows.method == "integrated"].set_index("n_ds")
+    yardstick = base.online.fillna(base.ratio)  # its time, or the word why it has none
+    m = rows[rows.method != "integrated"]
+    sides = {k: m[f"{k}_ms"] / 1e3 if f"{k}_ms" in m else pd.Series(np.nan, index=m.index) for k in SIDES}
+    m = m.assign(**{k: _durations(v) for k, v in sides.items()}, kB=kilobytes(m.kB).to_numpy())
+    n, names = m.n_ds.astype(int), m.method.map(METHODS)
+    answer = m.set_index(pd.MultiIndex.from_arrays([n, n.map(yardstick).fillna("–"), names],
+                                                   names=["DSs", METHODS["integrated"], "method"]))
+    cost = m.set_index(pd.MultiIndex.from_arrays([n, m.buses.map(grouped), names], names=["DSs", "buses", "method"]))
+    return list(zip(PAPER_TITLES, (printable(answer, ANSWER_COLUMNS), printable(cost, COST_COLUMNS))))
 
 
-def paper_note(t: pd.DataFrame) -> str:
-    """Markdown: what the words and dashes of `paper_table` of the same rows stand for, naming only what occurs, as
-    two short lists (a sentence of every word and dash ran to more than a hundred words): per word (`WHY_NOT`) the
-    methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that; where a run failed,
-    its stored status), then what a "–" stands for in a contestant's row and in the integrated AC-OPF's; empty where
-    every row has its numbers."""
+P2_NO_DSO = f"{METHODS['P2']}'s DSO side: it has no DSO step online, its TSO sets the FPUs itself"
+"""Why P2's rows have "–" for their DSO side in `paper_tables` (`forlab.studies.ch08_sensitivity.NOT_APPLYING`; said
+by `paper_note` with ``split``)."""
+
+P3_ABOVE_MAX = ("in a separate run with more DSs than `p3_max_ds`, the local nonlinear programs of ALADIN's "
+                "transmission region failed, as {doc}`../options` records under "
+                "`forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`")
+"""Why ALADIN is not run above ``p3_max_ds``, as a result (review R3, item 7): not a choice of the sweep's sizes but a
+failure measured in a run of its own, which the options page records (`paper_note`, after the word "not run")."""
+
+
+def paper_note(t: pd.DataFrame, split: bool = False) -> str:
+    """Markdown: what the words and dashes of `paper_table` of the same rows stand for (with ``split``, of
+    `paper_tables`), naming only what occurs, as two short lists (a sentence of every word and dash ran to more than a
+    hundred words): per word (`WHY_NOT`) the methods and sizes it stands at (where a method was not run because of
+    ``p3_max_ds``, that and why, `_why_detail`; where a run failed, its stored status), then what a "–" stands for
+    (`_dash_clauses`); empty where every row has its numbers."""
     t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
     words = ratio_words(t).where(~integrated, own).where(~(integrated & ran))  # NaN: no word in the ratio column
     said = []
     for word, clause in WHY_NOT.items():
-        who = [f"{METHODS[m]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}"
-               for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
-        if who:
-            said.append(f"“{word}” ({'; '.join(who)}): {clause}")
-    out = ([f"A row without a result says why in its column *{TIME_RATIO}*:\n\n{items(said)}"] if said
-           else [])
+        groups = [g for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
+        if groups:
+            who = "; ".join(f"{METHODS[g.method.iloc[0]]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}" for g in groups)
+            why = f"; {P3_ABOVE_MAX}" if word == "not run" and any(map(_above_max, groups)) else ""
+            said.append(f"“{word}” ({who}): {clause}{why}")
+    where = f"in its column *{TIME_RATIO}*" + (
+        f", an integrated AC-OPF in its column *{METHODS['integrated']}*" if split and words[integrated].notna().any()
+        else "")
+    out = [f"A row without a result says why {where}:\n\n{items(said)}"] if said else []
+    if dashes := _dash_clauses(t, words, split):
+        out.append(f"A “–” in the table{'s' if split else ''}:\n\n{items(dashes)}")
+    return "\n\n".join(out)
+
+
+def _dash_clauses(t: pd.DataFrame, words: pd.Series, split: bool) -> list[str]:
+    """The clauses of `paper_note` on a "–" (``t``: rows by code; ``words``: each row's word, NaN for none): a row
+    that did not finish, a run not compared, a value that does not apply to a method (ALADIN's offline time; with
+    ``split`` P2's DSO side) and, in `paper_table` alone, the integrated AC-OPF's row; with ``split`` it has no row,
+    and a size whose integrated AC-OPF has no time shows that word in its column, its methods "no yardstick"."""
+    integrated, ran = t.method == "integrated", t.status == "ok"
+    rows = ~integrated if split else pd.Series(True, index=t.index)  # whose rows the tables have
     dashes = []
-    if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran] == w).any()]:
+    if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran & rows] == w).any()]:
         dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
     if unjudged := [f"“{w}”" for w in ("infeasible", "no yardstick") if (words[ran & ~integrated] == w).any()]:
         dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its other "
                       "measures are shown all the same)")
     base = t[integrated & ran]
-    if len(base):
+    if len(base) and not split:
         kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
         dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from "
                       f"itself{NO_OFFLINE}{kb})")
+    if split and (ran & (t.method == "P2")).any():
+        dashes.append(f"in {METHODS['P2']}'s rows, a value that does not apply ({P2_NO_DSO})")
     if (ran & (t.method == "P3")).any():
         dashes.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
-    if dashes:
-        out.append(f"A “–” in the table:\n\n{items(dashes)}")
-    return "\n\n".join(out)
+    return dashes
+
+
+def _above_max(rows: pd.DataFrame) -> bool:
+    """Whether every stored status of ``rows`` (one method's) says it was not run for being above ``p3_max_ds``
+    (`_not_run`)."""
+    return bool(rows.status.astype(str).str.contains("p3_max_ds").all())
 
 
 def _why_detail(rows: pd.DataFrame, word: str) -> str:
     """What the stored statuses of ``rows`` (one method's, all called ``word``) add to the word: that a method not run
-    is above ``p3_max_ds``, or a failed run's stored status (its last size's); "" otherwise."""
-    statuses = rows.sort_values("n_ds").status.astype(str)
-    if word == "not run" and statuses.str.contains("p3_max_ds").all():
+    is above ``p3_max_ds`` (`_above_max`; `paper_note` adds why, `P3_ABOVE_MAX`), or a failed run's stored status (its
+    last size's); "" otherwise."""
+    if word == "not run" and _above_max(rows):
         return ", above `p3_max_ds`"
-    return f", stored status “{clipped(statuses.iloc[-1], 120)}”" if word == "failed" else ""
+    if word != "failed":
+        return ""
+    return f", stored status “{clipped(rows.sort_values('n_ds').status.astype(str).iloc[-1], 120)}”"
+
+
+def _sides_words() -> str:
+    """What the TSO and DSO sides of `paper_tables` are for each method, in words (the split of
+    `forlab.studies.ch08_sensitivity.run_p1`, `run_p2` and `run_p3`, each adding up to the online solver time)."""
+    return (f"for {METHODS['P1']} its TSO's OPF and its slowest DSO's dispatch; for {METHODS['P2']} its TSO's OPF "
+            f"alone (its TSO sets the FPUs itself); for {METHODS['P3']} its coordinator (the coupled quadratic program "
+            "and its step) and, per round, its slowest region's local nonlinear program and reduction, the TS region's "
+            "included (`forlab.studies.outcomes.aladin_split`), each summed over the rounds")
+
+
+def sides_text(t: pd.DataFrame) -> str:
+    """Markdown below `paper_tables`: what the TSO and DSO sides of an online time are per method (`_sides_words`) and,
+    where ALADIN finished a size, how much of its online time its coordinator took at each size (``tso_ms`` over the
+    solver time), with what a reader should know before blaming ALADIN for all of its ratio (review R3, item 9):
+    forlab's coordinator factors the coupled reduced Hessian of all regions as one dense matrix, a choice of this
+    implementation, which chapter 07 explains. "" where the rows lack the sides (a store written before them)."""
+    t = coded(t)
+    if not {f"{k}_ms" for k in SIDES} <= set(t.columns):
+        return ""
+    text = f"**TSO and DSO sides.** Each online solver time is the sum of its two sides: {_sides_words()}."
+    p3 = t[(t.method == "P3") & (t.status == "ok")].sort_values("n_ds")
+    share = (p3.tso_ms / (1e3 * p3.solve_time_s)).astype(float)
+    p3, share = p3[np.isfinite(share)], share[np.isfinite(share)]
+    if not len(share):
+        return text
+    each = listed([f"{percent(v)} at {ds_count(int(n))}" for n, v in zip(p3.n_ds, share)])
+    return text + (f" {METHODS['P3']}'s coordinator took {span(share, percent)} of its online time ({each}). forlab's "
+                   "coordinator factors the coupled reduced Hessian of all regions as one dense matrix, a choice of "
+                   "this implementation ({doc}`07_aladin` says why where it sets out the two forms of the coupled "
+                   "quadratic program, and how its time grows in *Scaling*): how large that share is depends on "
+                   "forlab's coordinator, not on ALADIN alone.")
+
+
+def p3_data_text(t: pd.DataFrame) -> str:
+    """Markdown below `paper_tables`: what ALADIN's data exchanged counts (review R3, item 8): every region's messages
+    to and from its coordinator, the TS region's included (`forlab.studies.outcomes.aladin_outcome`), which never
+    cross a boundary between TSO and DSO where the TSO hosts the coordinator. The store keeps no bytes per region, so
+    no DSOs' share is claimed; where ALADIN finished two sizes or more, the count per round at the smallest and the
+    largest of them and what each DS added per round on average, read from the rows. "" where ALADIN finished no
+    size."""
+    t = coded(t)
+    p3 = t[(t.method == "P3") & (t.status == "ok") & (t.rounds.astype(float) > 0)].sort_values("n_ds")
+    per_round = (p3.bytes_exchanged / p3.rounds / 1e3).astype(float).set_axis(p3.n_ds.astype(int))  # kB per round
+    per_round = per_round[np.isfinite(per_round)]
+    if not len(per_round):
+        return ""
+    text = (f"**{METHODS['P3']}'s data exchanged** counts every region's messages to and from its coordinator, the TS "
+            "region's included, not the DSOs' alone: where the TSO hosts the coordinator, the TS region's messages "
+            "never cross a boundary between TSO and DSO. The store keeps no bytes per region, so it does not say the "
+            "DSOs' share")
+    if len(per_round) > 1:
+        (first, a), (last, b) = (per_round.index[0], per_round.iloc[0]), (per_round.index[-1], per_round.iloc[-1])
+        added = (b - a) / (last - first)
+        kb = kilobytes([a, b, abs(added)])
+        text += (f"; on average per round it was {kb[0]} kB at {ds_count(first)} and {kb[1]} kB at {ds_count(last)}, "
+                 f"{kb[2]} kB {'more' if added >= 0 else 'less'} per round for each DS added")
+    return text + "."
 
 
 def conditions_text(st: xr.Dataset) -> str:
@@ -1471,14 +1631,16 @@ def _legend_order(handles: dict, extra: dict) -> list:
     return out
 
 
-def largest_size_text(t: pd.DataFrame, figure_name: str = "") -> str:
+def largest_size_text(t: pd.DataFrame, figure_name: str = "", compared: bool = False) -> str:
     """Markdown: the chapter's answer at its largest size, the scale the question is about: which method was the
     fastest online (or which were tied within the timing noise, `timing_noise`) and which the most accurate there
     (`winners`), every method's online time over the integrated AC-OPF's and its deviation, or why it has none
     (`why_not_compared`); and what P1's online time assumes, its slowest DSO's dispatch as if every DSO had its own
     machine, beside the wall time of all its DSOs' dispatches on this run's workers and whether the verdict holds
     with that time (`_p1_machines`). With ``figure_name`` (the page's name of this store's `figure`, `PAPER_FIGURE`
-    at the top of the page, far above that figure), a last sentence points at it (`_figure_pointer`)."""
+    at the top of the page, far above that figure), a last sentence points at it (`_figure_pointer`). With
+    ``compared`` (the paper-scale store, whose verdict chapter 09 sets against the method chapters' runs), the most
+    accurate method is said to lead in one run only (`_one_run_words`, review R3, item 3)."""
     n = int(t.n_ds.max())
     w = winners(t).set_index("n_ds").loc[n]
     at = t[t.n_ds == n]
@@ -1487,9 +1649,21 @@ def largest_size_text(t: pd.DataFrame, figure_name: str = "") -> str:
         return f"At {ds_count(n)}, no method finished with a feasible dispatch beside a solved integrated AC-OPF."
     each = "; ".join(_size_entry(r, good) for r, good in zip(at.itertuples(), comparable(at))
                      if r.method != "integrated")
-    return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}. Online solver time over the "
+    lead = _one_run_words(w) if compared else ""
+    return (f"**At the largest size, {ds_count(n)}**, {winner_words(w, METHODS)}{lead}. Online solver time over the "
             f"integrated AC-OPF's ({duration(central.iloc[0])}), and judged |cost deviation|: {each}."
             + _p1_machines(at, w) + _figure_pointer(t, figure_name))
+
+
+def _one_run_words(w) -> str:
+    """The clause after `winner_words` at the largest size of the paper-scale store (a row of `winners`) where one
+    method leads on accuracy over another compared there: that lead is one run's, at one operating point, and
+    chapter 09 sets it against the method chapters' runs, where the ranking can differ; "" where no method leads
+    (one compared, or every other tied with it)."""
+    if w.qualified < 2 or len(w.tied) >= w.qualified - 1:
+        return ""
+    return ("; that accuracy lead is one run's, at one operating point, and {doc}`09_comparison` sets it against the "
+            "method chapters' runs")
 
 
 def _figure_pointer(t: pd.DataFrame, figure_name: str) -> str:
