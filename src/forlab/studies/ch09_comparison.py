@@ -20,9 +20,10 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
 * Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record as that
   chapter stores it (`scale_rows`), shown in that chapter's table and note (`forlab.studies.ch12_many_dsos.paper_table`,
   `paper_note`, which take these rows as they are); the sweep is the scale at which the question "which method wins" is
-  asked of a TSO with dozens of DSOs (`scale_text`), and the page answers it first (`answer_text`), with the conditions
-  the sweep ran under (`scale_conditions_text`: the TS, the DSs, the machine, the repeats and the offline models, from
-  the parameters the store keeps of it).
+  asked of a TSO with dozens of DSOs, and the page answers it first and once (`answer_text`: a short verdict, then its
+  conditions and caveats as a list), with the conditions the sweep ran under (`scale_conditions_text`: the TS, the DSs,
+  the machine, the repeats and the offline models, from the parameters the store keeps of it); "Which method when"
+  points to it (`scale_text`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,23 @@ pass (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`)."""
 DEFAULT_SECTION = "The default runs, on one system"
 """The heading of the page's section on the default runs (the notebook's), which holds the table of what each
 method's messages reveal (`reveal_text`): the statements that point to it name it."""
+
+REVEALS_BRIEF = {
+    METHOD_NAMES[0]: "a region and a price per PCC, no unit of the DS",
+    METHOD_NAMES[1]: "every FPU's PQ chart and cost, and its TSO sets their dispatch",
+    METHOD_NAMES[2]: "each region's local curvature, gradient and near limits, every round",
+}
+"""`REVEALS` in a clause per method, least revealing first: the security page (book/security.md) says P2's TSO sees
+"more than P1 reveals", and ALADIN's coordinator sees functions of the grid every round, so P1's PCC-level region and
+price is the least a DS reveals. The privacy statement (`_privacy_line`) and the answer (`_privacy_clause`) read it,
+so that privacy, half of the book's question, has a verdict beside cost and speed."""
+
+LEAST_REVEALING = next(iter(REVEALS_BRIEF))
+"""The method whose messages reveal least about a DS: the first of `REVEALS_BRIEF`."""
+
+ANSWER_SECTION = "The answer first"
+"""The heading of the page's first section (the notebook's), which `answer_text` fills: the many-DSOs statement of
+"Which method when" points to it by this name (`scale_text`) instead of saying the answer a second time."""
 
 
 def _col(t: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
@@ -391,9 +409,56 @@ def baseline_spread(table: pd.DataFrame) -> pd.Series:
     """Per row of a per-system ``table`` (`per_system`), the largest over the smallest time of the integrated AC-OPF
     on its system among the methods' runs (each method's chapter solves it in its own run, at another commit and
     another moment of the machine): how far the yardstick of the time ratios moves from one run to another, the
-    noise floor of setting one method's ratio beside another's. 1 where one method ran the system."""
+    floor below which two methods' ratios are not told apart. Noise only where no run leans one way: where one run's
+    yardstick is the slowest on every system (`slowest_run`), the spread is that run's lean, and the notes say so.
+    1 where one method ran the system."""
     ms = table.integrated_solve_time_ms.astype(float)
     return ms.groupby(table.system).transform("max") / ms.groupby(table.system).transform("min")
+
+
+def slowest_run(table: pd.DataFrame) -> str | None:
+    """The method whose run solved the slowest integrated AC-OPF on every system of a per-system ``table`` that more
+    than one method ran, where there are two or more such systems: a systematic lean of that run's yardstick, not
+    noise, which makes that method's time ratios smaller than the other runs' yardstick would; None where the
+    slowest run changes from system to system (then `baseline_spread` is read as noise)."""
+    t = table.dropna(subset=["integrated_solve_time_ms"])
+    t = t[t.groupby("system").method.transform("nunique") > 1]
+    if t.system.nunique() < 2:
+        return None
+    slowest = t.loc[t.integrated_solve_time_ms.astype(float).groupby(t.system).idxmax(), "method"]
+    return str(slowest.iloc[0]) if slowest.nunique() == 1 else None
+
+
+def leaning_ratios(table: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Per system of a per-system ``table`` that ``method`` and another method ran: how many times the mean of the
+    other runs' integrated AC-OPF times ``method``'s own run's yardstick is (``lean``), and ``method``'s online time
+    over that mean (``ratio``): its ratio had its run's yardstick been as fast as the others' (the size of the lean
+    `slowest_run` finds, in the ratio's unit)."""
+    others = table[table.method != method].groupby("system").integrated_solve_time_ms.mean().astype(float)
+    own = table[table.method == method].set_index("system")
+    own = own[own.index.isin(others.index)]
+    yardstick = others.reindex(own.index)
+    return pd.DataFrame({"lean": own.integrated_solve_time_ms.astype(float) / yardstick,
+                         "ratio": own.solve_time_ms.astype(float) / yardstick})
+
+
+def lean_text(table: pd.DataFrame, short: bool = False) -> str:
+    """Markdown, a sentence: which run's yardstick is the slowest on every system of a per-system ``table``
+    (`slowest_run`), by how much against the mean of the other runs' (``lean`` of `leaning_ratios`), and that
+    method's mean time ratio against the other runs' yardstick; ``short``: the run and that ratio alone, for a verdict
+    beside the note that gives the rest. "" where no run leans one way."""
+    method = slowest_run(table)
+    if method is None:
+        return ""
+    lean = leaning_ratios(table, method)
+    ratio = f"{grouped(lean.ratio.mean(), 2)}x"
+    if short:
+        return (f" {method}'s run has the slowest yardstick on every one of these systems, a lean of that run and not "
+                f"noise: against the other runs' its mean ratio would be {ratio}.")
+    return (f" On every one of these {len(lean)} systems the integrated AC-OPF of {method}'s run is the slowest, "
+            f"{span(lean.lean, lambda v: grouped(v, 2), 'x')} the mean of the other runs': a lean of that run, not "
+            f"noise, which makes {method}'s ratios smaller; against the other runs' yardstick its mean ratio over "
+            f"these systems would be {ratio}.")
 
 
 NOT_APPLYING = dict(ch08_sensitivity.NOT_APPLYING)
@@ -627,25 +692,46 @@ def page_tables(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {part: page_table(table, part) for part in PAGE_TABLES}
 
 
-OWN_LOADS = {"cases": None, "load (%)": None, "deviation, mean (%)": 4, "deviation, max (%)": 4,
-             "feasible after T+D PF (%)": 1}
-"""The columns of `own_loads_table` (`printed` columns -> digits; None: shown as it is), at most five as every page
-table (`PAGE_TABLES`), so that it fits the book's column: what moves with the load, not the speed, whose verdict is
-taken at the load every method ran."""
+OWN_LOADS = {"cases": None, "load (%)": None, "feasible after T+D PF (%)": 1}
+"""The columns of `own_loads_table` that `page_table` prints as it prints them elsewhere (`printed` columns ->
+digits; None: shown as it is); `OWN_RANGES` adds the others."""
+
+OWN_RANGES = {"deviation (%), mean (largest)": ("deviation_mean_pct", "deviation_max_pct", DEVIATION_DIGITS),
+              f"{TIME_RATIO}, mean (largest)": ("time_ratio", "time_ratio_max", 2)}
+"""The columns of `own_loads_table` that give a mean over a method's cases on a system and, in parentheses, the
+largest (header -> the two `per_system` columns and the digits): the signed deviation, and the online time over the
+integrated AC-OPF of the same run, so that a method's speed is shown over every load it ran and not only at the
+load every method ran, where P1 is at its fastest. One column each keeps the table at five columns, as every page
+table (`PAGE_TABLES`), within the book's column."""
 
 
-OWN_LOADS_LEAD = ("Each method over every load its chapter ran, per system; no verdict below ranks the methods by "
-                  f"this table, as their loads differ. For {METHOD_NAMES[1]} the load is {P2_LOAD}; its DS load "
-                  "factors were drawn apart from it (the line above the first table of this section gives their "
-                  "range):")
+OWN_LOADS_LEAD = ("Each method over every load its chapter ran, per system, with its time ratio over those loads; "
+                  "no verdict below ranks the methods by this table, as their loads differ. For "
+                  f"{METHOD_NAMES[1]} the load is {P2_LOAD}; its DS load factors were drawn apart from it (the line "
+                  "above the first table of this section gives their range):")
 """The line above `own_loads_table` on the page; it says what P2's load is (`P2_LOAD`)."""
+
+
+def _mean_largest(t: pd.DataFrame, mean: str, largest: str, digits: int) -> pd.Series:
+    """Per row of ``t``, its ``mean`` and, in parentheses, its ``largest`` as `forlab.book.tables.fixed` prints
+    them ("0.0182 (0.0551)"); NaN where the mean is missing (a method whose every case failed), which prints "–"."""
+    m, top = fixed(t[mean].astype(float), digits), fixed(t[largest].astype(float), digits)
+    return pd.Series([f"{a} ({b})" if isinstance(a, str) else np.nan for a, b in zip(m, top)], index=t.index)
 
 
 def own_loads_table(cases: pd.DataFrame) -> pd.DataFrame:
     """Each method over every load it ran (all of ``cases``, one row per case, per system: `per_system`), beside the
-    tables at the load the methods share (`common_load`): how far a method's deviation and feasibility move with the
-    load. No verdict ranks methods by it, as their loads differ."""
-    return page_table(per_system(cases), OWN_LOADS)
+    tables at the load the methods share (`common_load`): how far a method's deviation, feasibility and time ratio
+    move with the load (`OWN_LOADS`, `OWN_RANGES`). No verdict ranks methods by it, as their loads differ; the speed
+    verdict gives each method's mean ratio over its own loads beside the common load's (`_own_loads_clause`)."""
+    largest = cases.groupby(["system", "method"], sort=False).time_ratio.max().rename("time_ratio_max")
+    per = per_system(cases).join(largest, on=["system", "method"])
+    shown = page_table(per, OWN_LOADS)
+    keyed = per.set_axis(_page_rows(per.system, per.method))
+    for k, (header, (mean, top, digits)) in enumerate(OWN_RANGES.items()):
+        values = _mean_largest(keyed, mean, top, digits).reindex(shown.index)
+        shown.insert(2 + 2 * k, header, values.where(values.notna(), "–"))
+    return shown
 
 
 def dash_text(table: pd.DataFrame, pages: dict[str, pd.DataFrame]) -> str:
@@ -739,14 +825,17 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                "integrated_solve_time_s": "s", "time_ratio": "1", "offline_time_s": "s",
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu",
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
-               "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1"}
+               "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1",
+               "reserve_mw": "MW", "offline_dso_max_s": "s"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
 (``dso_parallel_ms``, `_p1_on_workers`); the integrated AC-OPF's solver time timed again after the methods, from which chapter 12's
 `timing_noise` measures the noise a lead in online time is held against (`_winners`); P2's least accepting polytope
 and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`); the operating point each row ran at
-(`forlab.studies.ch12_many_dsos.POINT_COLUMNS`), which the sweep's conditions read (`ch12_many_dsos.stored_point`)."""
+(`forlab.studies.ch12_many_dsos.POINT_COLUMNS`), which the sweep's conditions read (`ch12_many_dsos.stored_point`);
+the reserve P2's TSO held (`_reserve_condition`) and P1's slowest DSO's own offline time (`_offline_condition`),
+which the answer's caveats give (missing in a store written before them)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -1438,9 +1527,10 @@ def _scope_line(shared: list[str], left: dict[str, str], runs: str) -> str:
     return f"{out}. The figures on cost, speed, data, offline work and feasibility below are {over}."
 
 
-def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
+def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str, scale: pd.DataFrame | None = None) -> str:
     """The "most accurate" statement: ranked by mean |deviation| over feasible, finished cases judged by the T+D power
-    flow; a negative deviation of an infeasible outcome never wins, and a method without judged cases is not ranked."""
+    flow; a negative deviation of an infeasible outcome never wins, and a method without judged cases is not ranked.
+    Its lead says what the winner costs in rounds (`_cost_head`, over ``src`` and chapter 12's sweep ``scale``)."""
     judged = mean.acc.dropna()
     if judged.empty:
         return ("- **When cost matters most**: no method has a feasible case judged by the T+D power flow "
@@ -1451,7 +1541,7 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
     unranked = [m for m in mean.index if m not in judged.index]
     others = ", ".join(f"{m} {judged[m]:.4f} % (signed mean {mean.dev[m]:.4f} %, max {mean.devmax[m]:.4f} %)"
                        for m in judged.index if m != acc)
-    return (f"- **{_cost_head(mean.rounds[acc])}**: {acc}, mean |deviation| "
+    return (f"- **{_cost_head(src[src.method == acc].rounds, _rounds_at_scale(scale, acc))}**: {acc}, mean |deviation| "
             f"{judged[acc]:.4f} % {scope} (signed mean {mean.dev[acc]:.4f} %; the most accurate on "
             f"{alone} of {per.system.nunique()} systems with judged cases"
             + (f", tied with another method within the solvers' tolerances ({NEGLIGIBLE_PCT:g} %) on {tied} more"
@@ -1462,11 +1552,26 @@ def _accuracy_line(src: pd.DataFrame, mean: pd.DataFrame, scope: str) -> str:
             + ".")
 
 
-def _cost_head(rounds: float) -> str:
-    """The accuracy verdict's lead: what choosing its most accurate method costs in rounds (its mean ``rounds`` per
-    case), said only where that is more than one, since the verdict may name a one-round method."""
-    many = np.isfinite(rounds) and round(float(rounds)) > 1
-    return "When cost matters most" + (f", and {counted(rounds, 'round')} per case are acceptable" if many else "")
+def _cost_head(rounds: pd.Series, at_scale: pd.Series | None = None) -> str:
+    """The accuracy verdict's lead: what choosing its most accurate method costs in rounds, their range over the study
+    systems (``rounds``, one value per system) and, where chapter 12's sweep ran it (``at_scale``, its rounds per size
+    where it finished, `_rounds_at_scale`), their range there: a mean of a few systems hid that the rounds grow with
+    the grid. Said only where the method takes more than one round, since the verdict may name a one-round method."""
+    rounds = rounds.astype(float).dropna()
+    if rounds.empty or round(rounds.max()) <= 1:
+        return "When cost matters most"
+    scale = (f" ({span(at_scale, grouped)} at the sizes of chapter 12's sweep it finished)"
+             if at_scale is not None and len(at_scale) else "")
+    return f"When cost matters most, and {span(rounds.round(), grouped, ' rounds')} per case{scale} are acceptable"
+
+
+def _rounds_at_scale(scale: pd.DataFrame | None, method: str) -> pd.Series | None:
+    """The rounds of ``method`` at each size of chapter 12's sweep (``scale``, `scale_rows`) where it finished;
+    None without the sweep."""
+    if scale is None or scale.empty:
+        return None
+    rows = scale[(scale.method == method) & (scale.status.astype(str) == "ok")]
+    return rows.rounds.astype(float).dropna()
 
 
 def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
@@ -1482,18 +1587,31 @@ def _wins(per: pd.DataFrame, method: str) -> tuple[int, int]:
 
 
 OFFLINE_UNIT = {METHOD_NAMES[0]: "per load level (every DSO's offer for that level; a new level needs new offers)",
-                METHOD_NAMES[1]: "per system (every DSO's surrogate, once; it serves every load scenario)"}
-"""What one offline time of a method pays for (the chapters record P1's per load level, P2's per system); P3 ALADIN
-builds no offline model, and a method with no offline time is printed as "none" (`_offline_line`)."""
+                METHOD_NAMES[1]: "per system (every DSO's surrogate, once; it serves every load scenario whose DS load "
+                                 "factors lie in the range it was trained on{trained}, and a new topology needs a new "
+                                 "one)"}
+"""What one offline time of a method pays for (the chapters record P1's per load level, P2's per system, over the DS
+load factors its surrogates were trained on: ``{trained}``, `_p2_trained`); P3 ALADIN builds no offline model, and a
+method with no offline time is printed as "none" (`_offline_line`)."""
 
 
-def _offline_line(mean: pd.DataFrame) -> str:
-    """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`); a method that needs none is
-    named, otherwise none is ranked, as the units differ. A method without a time says why (`_unmeasured`)."""
+def _p2_trained(found: dict, key: str) -> str:
+    """The DS load factors P2's surrogates were trained on in the run ``found[key]`` names (``found``: the chapter
+    store's parsed ``attrs["sources"]``, `sources`; its chapter's parameter ``load_range``), as a clause: ", 60 to
+    100 %"; "" where the store does not keep it."""
+    lo_hi = ((found.get(key) or {}).get("parameters") or {}).get("load_range")
+    return f", {span([100 * float(v) for v in lo_hi], '.0f', ' %')}" if lo_hi else ""
+
+
+def _offline_line(mean: pd.DataFrame, trained: str = "") -> str:
+    """The offline statement, each method's time with what it pays for (`OFFLINE_UNIT`, with P2's trained range
+    ``trained``, `_p2_trained`); a method that needs none is named, otherwise none is ranked, as the units differ. A
+    method without a time says why (`_unmeasured`)."""
     def part(m: str, r) -> str:
         if not np.isfinite(r.offline):
             return f"{m} {_unmeasured(r, 'not recorded')}"
-        return f"{m} none" if r.offline == 0 else f"{m} {grouped(r.offline, 1)} s {OFFLINE_UNIT.get(m, '')}".rstrip()
+        unit = OFFLINE_UNIT.get(m, "").format(trained=trained)
+        return f"{m} none" if r.offline == 0 else f"{m} {grouped(r.offline, 1)} s {unit}".rstrip()
 
     none = mean.offline.eq(0).any()
     return ("- **When the DS changes often** (topology, forecasts): offline preparation "
@@ -1543,8 +1661,11 @@ def _timing_rule_text(methods) -> str:
 def _noise_clause(src: pd.DataFrame) -> str:
     """The speed verdict's noise floor, from the per-system rows ``src``: each ratio divides by the integrated AC-OPF
     of its own method's run, whose time on one system moves between those runs by up to `_yardstick_spread` (stated
-    once, by `runs_text` beside the tables, not here); on how many systems the fastest method's ratio is below the next one's by more than that system's spread (a lead the
-    moving yardstick alone cannot make). Empty where no system has two methods with a ratio."""
+    once, by `runs_text` beside the tables, not here); on how many systems the fastest method's ratio is below the
+    next one's by more than that system's spread (a lead the moving yardstick alone cannot make); and, where one
+    run's yardstick is the slowest on every system, that this is a lean of that run, not noise, with that method's
+    ratio against the others' yardstick (`lean_text`, short: the note gives the factors). Empty where no system has
+    two methods with a ratio."""
     spread = _yardstick_spread(src)
     leads = {}
     for system, g in src.dropna(subset=["time_ratio"]).groupby("system", sort=False):
@@ -1556,7 +1677,7 @@ def _noise_clause(src: pd.DataFrame) -> str:
     return (" Each ratio divides by the integrated AC-OPF of its own method's run, whose time moves between the runs "
             "(the note beside each table of time ratios gives the largest factor); on "
             f"{sum(leads.values())} of {len(leads)} systems the fastest method's ratio is below the next one's by "
-            "more than that system's factor.")
+            "more than that system's factor." + lean_text(src, short=True))
 
 
 def _yardstick_spread(table: pd.DataFrame) -> pd.Series:
@@ -1575,8 +1696,8 @@ def runs_text(st: xr.Dataset, which: str = "paper") -> str:
     """Markdown, said beside a section's time ratios (``which``: ``"paper"`` or ``"default"``, `RUN_SOURCES`): each
     ratio divides by the integrated AC-OPF solved in the method's own run, and the runs come from the commits and
     moments the store keeps (``attrs["sources"]``: ``git_commit``, ``created_utc``); the column beside the ratios is
-    how far that yardstick moves between them (`baseline_spread`), with its largest value. Empty where the store
-    keeps none of these runs."""
+    how far that yardstick moves between them (`baseline_spread`), with its largest value, and where one run's is the
+    slowest on every system, that run's lean (`lean_text`). Empty where the store keeps none of these runs."""
     found = json.loads(st.attrs.get("sources", "{}"))
     runs = {m: found[k] for m, k in RUN_SOURCES[which].items() if found.get(k)}
     if not runs:
@@ -1595,7 +1716,7 @@ def runs_text(st: xr.Dataset, which: str = "paper") -> str:
     worst = spread.idxmax()
     return (f"{text} Beside the ratios, the integrated AC-OPF's largest time over its smallest among these runs on "
             f"the same system (up to {grouped(spread[worst], 2)}, on {worst}): two methods' ratios closer than that "
-            "factor are not told apart by these runs.")
+            "factor are not told apart by these runs." + lean_text(table))
 
 
 HELD = "that of a TSO held to a polytope that accepts hardly any of the DS's feasible inputs"
@@ -1676,9 +1797,10 @@ class Evidence:
 
 def which_method_text(ev: Evidence, system: str) -> str:
     """Markdown: which method when (cost, online speed, how much the DSO sends, offline preparation, feasibility,
-    robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table of the
-    paper-scale runs (``ev.sys``; the default runs on ``system`` when there is none), over the systems every method
-    ran (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`):
+    privacy, robustness, many DSOs), each statement computed from judged, comparable columns of the per-system table
+    of the paper-scale runs (``ev.sys``; the default runs on ``system`` when there is none), over the systems every
+    method ran (`_shared`, named in the first line), the sensitivity rows and the scale-out sweep's rows (`scale_text`,
+    a pointer to the answer at the top of the page and what it does not say):
     accuracy by the mean absolute deviation of feasible, finished cases (`_accuracy_line`), speed by the online solver
     time over the integrated AC-OPF's, both timed by the one rule. The robustness statement reads chapter 08's default
     run and, where read, its paper-scale run, each named (`_robustness`); the default runs per case qualify it by what
@@ -1693,12 +1815,12 @@ def which_method_text(ev: Evidence, system: str) -> str:
     if shared:
         lines += _verdict_lines(src, f"over these {len(shared)} systems" if paper else f"on {system}",
                                 ev.narrow if paper else None,  # the narrow polytopes are the paper store's
-                                scale_follows=not ev.scale.empty)
+                                scale_follows=not ev.scale.empty, cases=cases, scale=ev.scale,
+                                trained=_p2_trained(ev.found, "profile P2" if paper else "p2"))
     if robust := _robustness({"sens": ev.sens, "sens_paper": ev.sens_paper}, rerun_gaps(ev.default_case, ev.sens)):
         lines.append(robust)
     if not ev.scale.empty:
-        lines.append(scale_text(ev.scale, ev.scale_max_ds, ev.found,
-                                one_run_spread(ev.sens, ev.default_case, ev.sens_paper)))
+        lines.append(scale_text(ev.scale))
     return "\n".join(lines)
 
 
@@ -1914,35 +2036,289 @@ def _lead_held(spread: tuple[float, float, str, str], order: str = "") -> str:
     in_run = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
     said = listed(f"by up to {v:.4f} percentage points {what}{in_run.get(what, '')}" for v, what in moves)
     measured = f" {'Both were' if len(moves) > 1 else 'It was'} measured on {where}." if where else ""
-    return (" That lead is one run at one operating point per size (the sweep's conditions name it). The Robustness "
-            f"statement under “Which method when” finds a method's deviation moving {said}.{measured}"
+    return (" The accuracy lead is one run at one operating point per size (the sweep's conditions name it). The "
+            f"Robustness statement under “Which method when” finds a method's deviation moving {said}.{measured}"
             + (f" {order}" if order else "") + f" {SWEEP_RERUN}")
 
 
-def _accuracy_gap(at: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD,
-                  scale_t: pd.DataFrame | None = None) -> str:
-    """Markdown: at one size (the scale rows ``at``), how far the most accurate comparable method's absolute deviation
-    lies below the next one's (percentage points, from the deviations as the page prints them), held to what one run
-    can move by (``spread``, `one_run_spread`; `_lead_held`) and to the order of the two over the whole sweep
-    (``scale_t``, `_sweep_order`; None: not said), the comparable methods' offline times (all DSOs' offline work as it
-    ran), and the sweep's offline models they were measured with (`scale_models_text`, its first differing setting
-    per method); "" with fewer than two comparable methods there."""
+def _deviation_order(at: pd.DataFrame) -> pd.Series:
+    """The comparable contestants' |cost deviation| (%) at one size (the scale rows ``at``, by chapter 12's rule
+    `ch12_many_dsos.comparable`), as the page prints them (`DEVIATION_DIGITS`, so that a gap the page states is that
+    of the printed values), smallest first: the most accurate method and the next."""
     good = at[ch12_many_dsos.comparable(at) & (at.method != SCALE_METHODS["integrated"])]
-    if len(good) < 2:
-        return ""
     dev = good.set_index("method").deviation_pct.astype(float).abs()
-    dev = pd.Series(as_printed(dev, DEVIATION_DIGITS), index=dev.index).sort_values()
-    order = _sweep_order(scale_t, dev.index[0], dev.index[1]) if scale_t is not None else ""
-    offline = good.set_index("method").get("offline_time_s", pd.Series(dtype=float)).dropna()
+    return pd.Series(as_printed(dev, DEVIATION_DIGITS), index=dev.index).sort_values()
+
+
+def _more_accurate(dev: pd.DataFrame, first: str, second: str) -> tuple[int, int]:
+    """On how many rows of ``dev`` (one per system or variant, a column of |cost deviation| (%) per method) the
+    |deviation| of ``second`` lies below that of ``first`` as the page prints them (`DEVIATION_DIGITS`: two printed
+    alike tie), and of how many rows where both have one."""
+    both = dev.reindex(columns=[first, second]).astype(float).dropna()
+    if both.empty:
+        return 0, 0
+    shown = both.apply(lambda c: as_printed(c.abs(), DEVIATION_DIGITS))
+    return int((shown[second] < shown[first]).sum()), len(shown)
+
+
+def _variant_deviations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per variant of one of chapter 08's runs (``rows``; a variant by its load level, FPUs and ties, so that the base
+    case its factors share counts once), the |cost deviation| (%) of each method's feasible, finished run, methods by
+    this page's names (`SCALE_METHODS`)."""
+    ok = _sens_ok(rows)
+    ok = ok[ok.feasible.astype(bool)].assign(deviation_pct=lambda t: t.deviation_pct.astype(float).abs())
+    variants = ok.groupby(["load_level", "n_fpus", "ties", "method"], dropna=False).deviation_pct.first()
+    return variants.unstack("method").rename(columns=SCALE_METHODS)
+
+
+def _reversal_counts(first: str, second: str, sys_t: pd.DataFrame,
+                     sens: dict[str, pd.DataFrame | None]) -> list[tuple[int, int, str]]:
+    """The rest of the book's evidence on the order of the two methods the sweep ranks at its largest size (``first``
+    ahead of ``second`` on accuracy): on how many of the study systems (``sys_t``, the page's every-system table at
+    the load every method ran) and of the variants of each of chapter 08's runs read (``sens``: `SENS_RUNS`
+    dimension -> its rows) ``second`` is the more accurate (`_more_accurate`), each with the words that say where;
+    none where a source compares neither."""
+    found = []
+    if len(sys_t):
+        dev = sys_t.assign(abs_deviation_pct=sys_t.abs_deviation_pct.astype(float)).pivot_table(
+            index="system", columns="method", values="abs_deviation_pct")
+        n, m = _more_accurate(dev, first, second)
+        if m:
+            found.append((n, m, f"on {n} of {m} study systems"))
+    for dim, rows in sens.items():
+        if rows is not None and len(rows):
+            n, m = _more_accurate(_variant_deviations(rows), first, second)
+            if m:
+                found.append((n, m, f"in {n} of {m} variants of {SENS_RUNS[dim]}"))
+    return found
+
+
+def _accuracy_evidence(at: pd.DataFrame, sys_t: pd.DataFrame, sens: dict[str, pd.DataFrame | None]) -> str:
+    """Markdown, a sentence of the verdict: whether the rest of the book orders the two most accurate methods at the
+    sweep's largest size (the scale rows ``at``, `_deviation_order`) as that one run does (`_reversal_counts`).
+    Where the other method is the more accurate on more than half of the study systems or of a run's variants, the
+    lead is said to be that run's alone, not established beyond it; "" where nothing else compares them."""
+    dev = _deviation_order(at)
+    if len(dev) < 2:
+        return ""
+    first, second = dev.index[0], dev.index[1]
+    counts = _reversal_counts(first, second, sys_t, sens)
+    if not counts:
+        return ""
+    said = listed(words for _, _, words in counts)
+    if any(n > m / 2 for n, m, _ in counts):
+        return (f"That accuracy lead is one run's: {second} was the more accurate {said}, so {first}'s lead is not "
+                "established beyond that run.")
+    return f"The rest of the book agrees with it: {second} was the more accurate only {said}."
+
+
+def _workers_clause(w, found: dict) -> str:
+    """Whether the speed verdict at one size (``w``, a row of `_winners`) holds with P1's DSOs on the sweep's workers
+    (`ch12_many_dsos.winners`' ``workers_fastest``, ``workers_tied``): ", on that run's 2 Dask workers too", or " with
+    a machine per DSO, not on that run's 2 Dask workers (below)"; "" where it was not measured."""
+    if not getattr(w, "workers_fastest", ""):
+        return ""
+    workers = _workers_words(found)
+    if {w.workers_fastest, *w.workers_tied} == {w.fastest, *w.tied_fastest}:
+        return f", on {workers} too"
+    return f" with a machine per DSO, not on {workers} (below)"
+
+
+def _margins(at: pd.DataFrame, w, found: dict) -> str:
+    """Markdown, a sentence of the verdict: by how much the leaders at one size lead (``w``, a row of `_winners`;
+    the scale rows ``at``): the fastest's solver time below the next method's (``lead``, the quantity held against
+    the timing noise) and where that holds (`_workers_clause`); the most accurate's |cost deviation| below the next
+    one's (`_deviation_order`), in one run at one operating point. "" with fewer than two comparable methods."""
+    dev = _deviation_order(at)
+    if w is None or len(dev) < 2:
+        return ""
+    whose = "its" if dev.index[0] == w.fastest and not w.tied_fastest else f"{dev.index[0]}'s"
+    accuracy = (f"{whose} |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points below "
+                f"{dev.index[1]}'s, in one run at one operating point")
+    if w.tied_fastest or not np.isfinite(w.lead):
+        return f"No method leads online there by more than the timing noise; {accuracy}."
+    return (f"{w.fastest}'s online solver time lies {ch12_many_dsos.percent(w.lead)} below the next method's"
+            f"{_workers_clause(w, found)}; {accuracy}.")
+
+
+def _privacy_clause(w) -> str:
+    """Markdown, a sentence of the verdict: which method's messages reveal least about a DS (`LEAST_REVEALING`,
+    `REVEALS_BRIEF`), said as the leader's where it leads at the size (``w``, a row of `_winners`): privacy is half
+    of the book's question."""
+    brief = REVEALS_BRIEF[LEAST_REVEALING]
+    if w is not None and LEAST_REVEALING in (w.fastest, w.most_accurate):
+        return f"{LEAST_REVEALING} also reveals least to the TSO: {brief}."
+    return f"The method that reveals least to the TSO is {LEAST_REVEALING}: {brief}."
+
+
+def _largest(scale_t: pd.DataFrame) -> tuple[int, pd.DataFrame, object]:
+    """The sweep's largest size, its scale rows and its row of `_winners` (None where no contestant has a row
+    there): the size the book's question is answered at."""
+    n_max = int(scale_t.n_ds.max())
+    wins = _winners(scale_t)
+    return n_max, scale_t[scale_t.n_ds == n_max], (wins.loc[n_max] if n_max in wins.index else None)
+
+
+def _verdict_paragraph(scale_t: pd.DataFrame, found: dict, max_ds: int | None = None,
+                       sys_t: pd.DataFrame | None = None, sens: dict | None = None) -> str:
+    """Markdown, the answer's first paragraph: at the sweep's largest size (the scale rows ``scale_t``; ``found``, the
+    chapter store's parsed ``attrs["sources"]``), who leads online and on accuracy and every method's numbers
+    (`_largest_entries`; ``max_ds``: the sweep's ``p3_max_ds``), by how much and under which conditions
+    (`_margins`), how the rest of the book orders the two on accuracy (`_accuracy_evidence`, from the every-system
+    table ``sys_t`` and chapter 08's runs ``sens``), and which method reveals least (`_privacy_clause`). The
+    caveats follow as a list (`_answer_items`)."""
+    n_max, at, w = _largest(scale_t)
+    ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
+    head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
+            f"the largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: "
+            f"{_largest_entries(at, scale_t, max_ds)}.")
+    evidence = _accuracy_evidence(at, pd.DataFrame() if sys_t is None else sys_t, sens or {})
+    return " ".join(p for p in (head, _margins(at, w, found), evidence, _privacy_clause(w)) if p)
+
+
+P1_OFFLINE_RAN = {True: "every DSO's offline work one task on {workers}, all DSOs at once",
+                  False: "the DSOs one after another, each spreading its OPFs over {workers}"}
+"""How P1's offline work ran in chapter 12's sweep, by its ``p1_dso_services``
+(`forlab.studies.ch05_coordination.case_study`): the offline times are as the work ran, not by the one rule of
+parallel parts, so the answer says how it ran."""
+
+P2_OFFLINE_RAN = "its surrogates fitted one DS after another, their power flows on {workers}"
+"""How P2's offline work ran in chapter 12's sweep (`forlab.studies.ch08_sensitivity.run_p2`: every DS's data set,
+then every DS's fit, in turn)."""
+
+
+def _offline_condition(at: pd.DataFrame, found: dict) -> str:
+    """Markdown: the offline times at one size (the scale rows ``at``) as the work ran on the sweep's machine, each
+    with how it ran (`P1_OFFLINE_RAN`, `P2_OFFLINE_RAN`) and what it pays for (P1's one load level, with its
+    slowest DSO's own time where stored; P2's whole trained range), then the sweep's offline models they were
+    measured with (`scale_models_text`, its first differing setting per method). "" without an offline time."""
+    good = at[ch12_many_dsos.comparable(at) & at.method.isin(FIT_SIZES)].set_index("method")
+    offline = good.get("offline_time_s", pd.Series(dtype=float)).astype(float).dropna()
+    if offline.empty:
+        return ""
+    p = (found.get("scale") or {}).get("parameters") or {}
+    workers = _workers_words(found)
+    slowest = good.get("offline_dso_max_s", pd.Series(dtype=float)).astype(float).get(METHOD_NAMES[0], np.nan)
+    how = {METHOD_NAMES[0]: f"for one load level, {P1_OFFLINE_RAN[bool(p.get('p1_dso_services'))]}".format(
+               workers=workers) + (f" (its slowest DSO's own {grouped(slowest, 1)} s)" if np.isfinite(slowest) else ""),
+           METHOD_NAMES[1]: "for every DS load factor it was trained on, " + P2_OFFLINE_RAN.format(workers=workers)}
+    said = "; ".join(f"{m} {grouped(v, 1)} s {how[m]}" for m, v in offline.items())
     models = scale_models_text(found, short=True)
-    lead = float(dev.iloc[1] - dev.iloc[0])
-    times = listed(f"{m} {grouped(offline[m], 1)} s" for m in offline.index) if len(offline) else ""
-    said = [f"The offline times (all DSOs' offline work as it ran on that machine) are {times}"] if times else []
-    if models:
-        said.append(f"{'these numbers and the deviations' if said else 'The deviations'} come from the sweep's "
-                    f"offline models, not those of the every-system runs: {models}")
-    return (f"The most accurate method's |cost deviation| lies {lead:.4f} percentage points below the next one's."
-            + _lead_held(spread, order) + (f" {'; '.join(said)}." if said else ""))
+    return (f"The offline times are as the work ran on that machine, not by the one rule of parallel parts: {said}."
+            + (f" These times and the deviations come from the sweep's offline models, not those of the every-system "
+               f"runs: {models}." if models else ""))
+
+
+def _sweep_load_range(found: dict) -> tuple[float, float] | None:
+    """The DS load factors P2's surrogates are trained on in chapter 12's sweep, read where its code sets them
+    (`ch12_many_dsos._method_options`, from the sweep's parameters ``found`` keeps); None where the store keeps no
+    parameters it can read."""
+    p = (found.get("scale") or {}).get("parameters") or {}
+    try:
+        lo, hi = ch12_many_dsos._method_options(p)["P2"]["load_range"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return float(lo), float(hi)
+
+
+def _load_condition(at: pd.DataFrame, found: dict) -> str:
+    """Markdown: the load each one-round method was tested at, at one size (the scale rows ``at``): P1's offers were
+    built for the very load they were dispatched at (the sweep's one operating point,
+    `ch12_many_dsos.stored_point`), while P2's surrogates cover the DS load factors they were trained on
+    (`_sweep_load_range`); a difference that favours P1 on accuracy. "" unless both compare there."""
+    ran = set(at.method[ch12_many_dsos.comparable(at)])
+    point, trained = ch12_many_dsos.stored_point(at), _sweep_load_range(found)
+    if not {METHOD_NAMES[0], METHOD_NAMES[1]} <= ran or point is None or trained is None:
+        return ""
+    trained = span([100 * v for v in trained], ".0f", " %")
+    return (f"{METHOD_NAMES[0]}'s offers were built for the very load they were dispatched at "
+            f"({100 * point.level:.0f} % of nominal load, the sweep's one operating point), while {METHOD_NAMES[1]}'s "
+            f"surrogates cover the DS load factors they were trained on, {trained}: P1 was tested as with a perfect "
+            "forecast of that load, P2 as a model of its whole range.")
+
+
+def _reserve_condition(at: pd.DataFrame) -> str:
+    """Markdown: that P2's deviation at one size (the scale rows ``at``) includes the reserve its TSO holds against
+    the surrogates' import errors, forlab's choice (``reserve`` of `forlab.p2_surrogate.tso.SurrogateTSO`), with its
+    size where the store has it (``reserve_mw``, chapter 12's store); "" unless P2 compares there."""
+    p2 = at[(at.method == METHOD_NAMES[1]) & ch12_many_dsos.comparable(at)]
+    if p2.empty:
+        return ""
+    mw = float(p2.reserve_mw.iloc[0]) if "reserve_mw" in p2 else np.nan
+    n = ds_count(int(p2.n_ds.iloc[0]))
+    rule = ("`reserve` of `forlab.p2_surrogate.tso.SurrogateTSO`, forlab's choice: the surrogates' summed import-error "
+            "bounds, kept off the limits of the units that take up the errors in its OPF")
+    if mw == 0:
+        return f"{METHOD_NAMES[1]}'s TSO held no reserve against the surrogates' import errors at {n} ({rule})."
+    size = f": {mw:.4f} MW on each slack unit's P at {n}" if mw > 0 else f"; this store does not record its size at {n}"
+    return (f"{METHOD_NAMES[1]}'s deviation includes the reserve its TSO holds against the surrogates' import errors "
+            f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
+
+
+P3_BEYOND = ("It was not run beyond that size as a result, not as a choice of the sweep's sizes: in a separate run at "
+             "the next size of the sweep its transmission region's local NLPs failed and ALADIN diverged (recorded on "
+             "{{doc}}`../options` under `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`; {{doc}}`12_many_dsos`, "
+             "section “{section}”).")
+"""Why the sweep stops running ALADIN at its ``p3_max_ds``: what a run at the next size of the sweep found, recorded
+where that run is (the options page's entry of `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER` and chapter 12's
+section on the limits of P3, ``{section}``: `STOPPED_BY_A_HAIR`'s), since the store keeps only "not run" for those
+sizes. Said only where the stored statuses give ``p3_max_ds`` as the reason (`_p3_at_scale`)."""
+
+
+def _p3_at_scale(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
+    """Markdown: ALADIN's result at the largest size of the sweep it was run at, where the sweep stopped running it
+    below its largest size (the scale rows ``scale_t``; ``max_ds``, its ``p3_max_ds``): its time ratio, online time,
+    rounds and |cost deviation| there (or chapter 12's word for why it has none, `ch12_many_dsos.WHY_NOT`), and why
+    it was not run beyond (`P3_BEYOND`, or the stored status where it names another reason). "" where it was run at
+    every size, or at none."""
+    rows = scale_t[scale_t.method == METHOD_NAMES[2]].sort_values("n_ds")
+    not_run = rows.status.astype(str).str.startswith("not run")
+    if not not_run.any() or not_run.all():
+        return ""
+    last = rows[~not_run].tail(1)
+    r, word = last.iloc[0], ch12_many_dsos.ratio_words(last).iloc[0]
+    limit = ", its `p3_max_ds`" if max_ds == int(r.n_ds) else ""
+    if word in ch12_many_dsos.WHY_NOT:
+        result = ch12_many_dsos.WHY_NOT[word]
+    else:
+        result = (f"it took {word}x the integrated AC-OPF's solver time ({ch12_many_dsos.duration(r.solve_time_s)}) "
+                  f"in {counted(r.rounds, 'round')}, with a |cost deviation| of {abs(float(r.deviation_pct)):.4f} %")
+    statuses = rows.status[not_run].astype(str)
+    why = (P3_BEYOND.format(section=STOPPED_BY_A_HAIR[0]) if statuses.str.contains("p3_max_ds").all()
+           else f"It was not run beyond (stored status: {clipped(statuses.iloc[-1], 120)}).")
+    return f"At {ds_count(int(r.n_ds))}, the largest size the sweep ran it at{limit}, {result}. {why}"
+
+
+def _speed_caveat(at: pd.DataFrame, w, found: dict) -> str:
+    """Markdown: what the timing noise is (chapter 12's `NOISE_DEFINITION`) and whether the speed verdict holds with
+    P1's DSOs on the sweep's workers (`_p1_on_workers`); "" where neither is measured."""
+    said = w is not None and w.qualified > 0 and np.isfinite(w.noise)  # the verdict holds a lead to the noise
+    noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if said else ""
+    return " ".join(p for p in (noise, _p1_on_workers(at, w, _workers_words(found))) if p)
+
+
+def _accuracy_caveat(at: pd.DataFrame, scale_t: pd.DataFrame, spread: tuple[float, float, str, str]) -> str:
+    """Markdown: the accuracy lead at one size held to what one run of a method's deviation can move by and to the
+    sweep's own order of the two methods (`_lead_held`, `_sweep_order`); "" with fewer than two comparable
+    methods."""
+    dev = _deviation_order(at)
+    if len(dev) < 2:
+        return ""
+    order = _sweep_order(scale_t, dev.index[0], dev.index[1])
+    return _lead_held(spread, order).strip() or order
+
+
+def _answer_items(scale_t: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD,
+                  max_ds: int | None = None) -> list[str]:
+    """The answer's conditions and caveats at the sweep's largest size, one list item each, bold lead first: the
+    online time (`_speed_caveat`), the accuracy lead (`_accuracy_caveat`), the load each one-round method was tested
+    at (`_load_condition`), P2's reserve (`_reserve_condition`), the offline work (`_offline_condition`) and ALADIN at
+    scale (`_p3_at_scale`); an item with nothing to say is left out."""
+    _, at, w = _largest(scale_t)
+    parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread),
+             "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
+             "Offline work": _offline_condition(at, found), METHOD_NAMES[2]: _p3_at_scale(scale_t, max_ds)}
+    return [f"- **{head}**: {text}" for head, text in parts.items() if text]
 
 
 ANSWER_POINTER = ("The section on many DSOs below gives every size and every offline setting, and the last section "
@@ -1953,30 +2329,22 @@ ANSWER_POINTER = ("The section on many DSOs below gives every size and every off
 def answer_text(st: xr.Dataset) -> str:
     """Markdown, the page's first result: the book's question (which method wins, and by how much, when a TSO
     coordinates dozens of DSOs) answered at the largest size of chapter 12's paper-scale sweep, as chapter 09's store
-    holds it (``scale`` rows and the sweep's parameters in ``attrs["sources"]``): which method was the fastest online
-    and which the most accurate there, every method's time ratio, online time and deviation (or why it has none),
-    whether the speed ranking holds with P1's DSOs on the sweep's workers (`_p1_on_workers`), the gap in deviation
-    and the offline times with the offline models they were measured with (`_accuracy_gap`, the gap held to what
-    one run can move by, `one_run_spread` of the store's sensitivity rows and default runs); then, in a paragraph
-    of their own, the conditions (`scale_conditions_text`). Without the sweep, what to run (`NO_SCALE_STORE`)."""
+    holds it (``scale`` rows and the sweep's parameters in ``attrs["sources"]``), in three parts: a short verdict
+    (`_verdict_paragraph`: who leads online and on accuracy, by how much, under which conditions, how the rest of the
+    book orders the two, which method reveals least); the conditions and caveats as a list (`_answer_items`, the
+    accuracy lead held to what one run can move by, `one_run_spread` of the store's sensitivity rows and default
+    runs); then the sweep's conditions (`scale_conditions_text`) and `ANSWER_POINTER`. The one statement of the
+    answer: "Which method when" points to it (`scale_text`). Without the sweep, what to run (`NO_SCALE_STORE`)."""
     scale_t = from_store(st, "scale")
     if scale_t.empty:
         return NO_SCALE_STORE
-    found = json.loads(st.attrs.get("sources", "{}"))
-    n_max = int(scale_t.n_ds.max())
-    at = scale_t[scale_t.n_ds == n_max]
-    wins = _winners(scale_t)
-    ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
-    entries = _largest_entries(at, scale_t, scale_limit(st))
-    w = wins.loc[n_max] if n_max in wins.index else None
-    head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
-            f"the largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: {entries}.")
-    noise = f"In chapter 12's words, {ch12_many_dsos.NOISE_DEFINITION}." if w is not None and np.isfinite(w.noise) else ""
-    spread = one_run_spread(from_store(st, "sens"), from_store(st, "default_case"), from_store(st, "sens_paper"))
-    answer = " ".join(p for p in (head, noise, _p1_on_workers(at, w, _workers_words(found)),
-                                  _accuracy_gap(at, found, spread, scale_t)) if p)
+    found, max_ds = json.loads(st.attrs.get("sources", "{}")), scale_limit(st)
+    sens = {dim: from_store(st, dim) for dim in SENS_RUNS}
+    verdict = _verdict_paragraph(scale_t, found, max_ds, from_store(st, "sys"), sens)
+    spread = one_run_spread(sens["sens"], from_store(st, "default_case"), sens["sens_paper"])
+    caveats = "\n".join(_answer_items(scale_t, found, spread, max_ds))
     conditions = scale_conditions_text(found, scale_t, models=False)
-    return f"{answer}\n\n{conditions + ' ' if conditions else ''}{ANSWER_POINTER}"
+    return "\n\n".join(p for p in (verdict, caveats, f"{conditions} {ANSWER_POINTER}".strip()) if p)
 
 
 def sweep_text(st: xr.Dataset) -> str:
@@ -1998,33 +2366,19 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
             + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
 
 
-def scale_text(scale_t: pd.DataFrame, max_ds: int | None = None, found: dict | None = None,
-               spread: tuple[float, float, str, str] = NO_SPREAD) -> str:
-    """The many-DSOs statement of `which_method_text`, the largest size first, since that is the scale the question
-    is about: the sweep's range; at its largest size which method was the fastest online and which the most accurate,
-    and every method's time ratio, online time and deviation there (or why it has none); whether the speed ranking
-    there holds with P1's DSOs on the sweep's workers (`_p1_on_workers`); the gap in deviation and the offline times,
-    and the offline models they hold for (`_accuracy_gap`); then which method was the fastest online at which sizes,
-    and which method did not finish with a feasible dispatch where, or was not run (`_all_feasible`). ``max_ds``: the
-    sweep's ``p3_max_ds`` (`scale_limit`; None: not known), for a method it did not run at the largest size;
-    ``found``: the chapter store's parsed ``attrs["sources"]`` (`sources`), for the sweep's workers and offline
-    models (None: not said);
-    ``spread``: what one run of a method's deviation can move by (`one_run_spread`; NaN: not said)."""
-    found = found or {}
+def scale_text(scale_t: pd.DataFrame) -> str:
+    """The many-DSOs statement of `which_method_text`: the sweep's range and, in one sentence, where the page answers
+    the question at its largest size (the section `ANSWER_SECTION`, `answer_text`: the answer is said once on the
+    page); then what the answer does not say: which method was the fastest online at which sizes
+    (`_fastest_by_size`), and which method did not finish with a feasible dispatch where, or was not run
+    (`_all_feasible`)."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
-    wins = _winners(scale_t)
     n_max = int(sizes.index[-1])
-    last = scale_t[scale_t.n_ds == n_max]
-    w_max = wins.loc[n_max] if n_max in wins.index else None
-    caveats = " ".join(c for c in (_p1_on_workers(last, w_max, _workers_words(found)),
-                                   _accuracy_gap(last, found, spread, scale_t)) if c)
     finished = _all_feasible(scale_t)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
-            f"{ds_count(n_max)} under one TS, up to {grouped(sizes.iloc[-1])} buses): at {ds_count(n_max)}, "
-            f"{_largest_lead(w_max)}. There, the "
-            f"{_largest_entries(last, scale_t, max_ds)}."
-            + (f" {caveats}" if caveats else "")
-            + f" Fastest online by size: {_fastest_by_size(wins)}." + (f" {finished}" if finished else ""))
+            f"{ds_count(n_max)} under one TS, up to {grouped(sizes.iloc[-1])} buses): the section "
+            f"“{ANSWER_SECTION}” at the top of this page gives the verdict at {ds_count(n_max)} and its conditions."
+            + f" Fastest online by size: {_fastest_by_size(_winners(scale_t))}." + (f" {finished}" if finished else ""))
 
 
 WINNER_METHODS = ("fastest", "most_accurate", "workers_fastest")
@@ -2202,11 +2556,14 @@ def _by_a_hair(rows: pd.DataFrame, why: str, sizes: list, method: str) -> str:
 
 def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
-    (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it runs it:
-    ``max_ds``, its ``p3_max_ds``, else the largest size with a run)."""
+    (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it ran it:
+    ``max_ds``, its ``p3_max_ds``, else the largest size with a run; where the answer's list gives its last run and
+    why it stops, `_p3_at_scale`, a pointer to it: "up to" alone read as a choice of the sweep's sizes)."""
     if word not in ch12_many_dsos.WHY_NOT:
         return (f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}){ch12_many_dsos.narrow_words(r)} "
                 f"and {abs(r.deviation_pct):.4f} %")
+    if word == "not run" and _p3_at_scale(scale_t, max_ds):  # the answer's list gives its last run and why it stops
+        return f"{r.method} not run (the list below says why)"
     rows = scale_t[scale_t.method == r.method]
     ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
     limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else (ds_count(int(ran.max())) if len(ran) else "")
@@ -2214,36 +2571,79 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
 
 
 def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None,
-                   scale_follows: bool = False) -> list[str]:
+                   scale_follows: bool = False, cases: pd.DataFrame | None = None,
+                   scale: pd.DataFrame | None = None, trained: str = "") -> list[str]:
     """The statements of `which_method_text` on rows that every method shares (`_shared`); ``narrow``
     (`narrow_polytopes`) qualifies P2's speed and feasibility where its TSO was held to a polytope that accepts hardly
     anything (`_narrow_clause`, `_narrow_feasibility`);
-    ``scale_follows``: the many-DSOs statement (`scale_text`) ends the list, and the speed statement points to it."""
+    ``scale_follows``: the many-DSOs statement (`scale_text`) ends the list, and the speed statement points to it;
+    ``cases``: the rows per case at every load the methods ran, for each method's ratio over its own loads
+    (`_own_loads_clause`); ``scale``: chapter 12's sweep, for the rounds at scale (`_cost_head`); ``trained``: the DS
+    load factors P2's surrogates were trained on, in words (`_p2_trained`, `_offline_line`)."""
     mean = _verdicts(src)
-    timed = mean.ratio.dropna()
-    fast = timed.idxmin()
     return [
-        _accuracy_line(src, mean, scope),
-        f"- **When the online step must be fast**: {fast}, online solver time {grouped(timed[fast], 2)}x the "
-        f"integrated AC-OPF; " + ", ".join(f"{m} {grouped(r, 2)}x" for m, r in timed.drop(fast).items())
-        + "".join(f"; {m}: no ratio, {_unmeasured(r, 'its integrated AC-OPF ' + NOT_IN_STORE)}"
-                  for m, r in mean[mean.ratio.isna()].iterrows())
-        + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run). "
-        + _timing_rule_text(timed.index) + " A ratio above 1 means the privacy-preserving step is slower than solving "
-        "everything centrally." + _noise_clause(src) + _narrow_clause(src, narrow)
-        + (" With many DSOs under one TS the last statement ranks them again." if scale_follows else ""),
+        _accuracy_line(src, mean, scope, scale),
+        _speed_line(src, mean, narrow, cases, scale_follows),
         _data_line(mean),
-        _offline_line(mean),
+        _offline_line(mean, trained),
         "- **Feasibility after the T+D power flow**: "
         + ", ".join(f"{m} {r.feas:.1f} % of cases ({grouped(r.failed)} failed)" for m, r in mean.dropna(subset=["feas"])
                     .iterrows())
         + "".join(f"; {m}: {NOT_IN_STORE}" for m in mean.index[mean.feas.isna()]) + "."
         + _narrow_feasibility(src, narrow),
+        _privacy_line(),
     ]
+
+
+def _speed_line(src: pd.DataFrame, mean: pd.DataFrame, narrow: pd.DataFrame | None,
+                cases: pd.DataFrame | None, scale_follows: bool) -> str:
+    """The speed statement: the methods by their mean time ratio at the load every method ran (``mean``,
+    `_verdicts` of ``src``), each beside its mean over its own loads where those differ (`_own_loads_clause`), how
+    they were timed, the noise and lean of the yardstick (`_noise_clause`) and P2's narrow polytopes
+    (`_narrow_clause`)."""
+    timed = mean.ratio.dropna()
+    fast = timed.idxmin()
+    own = {m: _own_loads_clause(src, cases, m) for m in timed.index}
+    return (f"- **When the online step must be fast**: {fast}, online solver time {grouped(timed[fast], 2)}x the "
+            f"integrated AC-OPF{own[fast]}; " + ", ".join(f"{m} {grouped(r, 2)}x{own[m]}"
+                                                          for m, r in timed.drop(fast).items())
+            + "".join(f"; {m}: no ratio, {_unmeasured(r, 'its integrated AC-OPF ' + NOT_IN_STORE)}"
+                      for m, r in mean[mean.ratio.isna()].iterrows())
+            + " (each the mean of per-case ratios, every online time over the integrated AC-OPF's of the same run, "
+            "at the load every method ran). " + _timing_rule_text(timed.index) + " A ratio above 1 means the "
+            "privacy-preserving step is slower than solving everything centrally." + _noise_clause(src)
+            + _narrow_clause(src, narrow)
+            + (" With many DSOs under one TS the last statement ranks them again." if scale_follows else ""))
+
+
+def _own_loads_clause(src: pd.DataFrame, cases: pd.DataFrame | None, method: str) -> str:
+    """`` (every load it ran, at 60, 80 and 100 %: mean 1.01x, largest 3.93x)``: ``method``'s time ratio over every
+    load it ran on the systems of ``src`` (its ``cases``; each system's mean counted once, as the figure at the load
+    every method ran counts them, and the largest case), so that a method that is fastest at that load is not read as
+    fast at every load; "" where it ran no other load there, or no cases are given."""
+    if cases is None or cases.empty:
+        return ""
+    own = cases[(cases.method == method) & cases.system.isin(src.system)]
+    if len(own) <= src[src.method == method].cases.sum():  # no load beyond the one every method ran
+        return ""
+    per = own.groupby("system").time_ratio.mean()
+    return (f" (every load it ran, {_loads_words(own)}: mean {grouped(per.mean(), 2)}x, largest "
+            f"{grouped(own.time_ratio.max(), 2)}x)")
+
+
+def _privacy_line() -> str:
+    """The privacy statement of `which_method_text`: which method's messages reveal least about a DS, and what each
+    method's reveal, in a clause each (`REVEALS_BRIEF`); the table of the section `DEFAULT_SECTION` gives every
+    field."""
+    others = "; ".join(f"{m}: {what}" for m, what in REVEALS_BRIEF.items() if m != LEAST_REVEALING)
+    return (f"- **When the DS must reveal least**: {LEAST_REVEALING}, whose messages tell the TSO "
+            f"{REVEALS_BRIEF[LEAST_REVEALING]}; the others reveal more ({others}). Every field each method sends is "
+            f"in the table of the section “{DEFAULT_SECTION}”.")
 
 
 __all__ = [
     "ANSWER_POINTER",
+    "ANSWER_SECTION",
     "COLORS",
     "DASHES",
     "DATA_TICKS",
@@ -2255,6 +2655,7 @@ __all__ = [
     "GAP_COLUMNS",
     "HELD",
     "INTEGRATED_LABEL",
+    "LEAST_REVEALING",
     "LOAD_DIGITS",
     "METHOD_CODES",
     "METHOD_NAMES",
@@ -2271,8 +2672,12 @@ __all__ = [
     "ONLINE_SWATCH",
     "OWN_LOADS",
     "OWN_LOADS_LEAD",
+    "OWN_RANGES",
+    "P1_OFFLINE_RAN",
     "P1_SOURCES",
     "P2_LOAD",
+    "P2_OFFLINE_RAN",
+    "P3_BEYOND",
     "PAGE_HEADERS",
     "PAGE_TABLES",
     "PARAMETER_TYPES",
@@ -2281,6 +2686,7 @@ __all__ = [
     "PROFILE_SOURCES",
     "RERUN_PAIR",
     "REVEALS",
+    "REVEALS_BRIEF",
     "REVEAL_HEADER",
     "ROW",
     "RUN_SOURCES",
@@ -2308,6 +2714,8 @@ __all__ = [
     "default_figure",
     "default_rows",
     "from_store",
+    "lean_text",
+    "leaning_ratios",
     "method_systems",
     "missing_text",
     "narrow_polytopes",
@@ -2337,6 +2745,7 @@ __all__ = [
     "scale_rows",
     "scale_text",
     "sensitivity_table",
+    "slowest_run",
     "sources",
     "sources_text",
     "sweep_text",
