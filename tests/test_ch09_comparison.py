@@ -1947,14 +1947,14 @@ def test_the_answers_caveats_say_how_each_method_was_tested_and_timed_offline(ch
     at = scale_t[scale_t.n_ds == n].set_index("method")
     p1, p2 = at.loc["P1 FOR offer"], at.loc["P2 ML surrogate"]
     params = json.loads(archived["12_many_dsos"].attrs["parameters"])
-    lo, hi = ch12_many_dsos._method_options(params)["P2"]["load_range"]
+    lo, hi = ch12_many_dsos.P2_LOAD_RANGE  # where the sweep sets it (`_method_options` passes it to chapter 08)
     items = _answer_parts(chapter)[1]
     assert _item(items, "Load") == (
         f"- **Load**: P1 FOR offer's offers were built for the very load they were dispatched at "
         f"({100 * p1.load_level:.0f} % of nominal load, the sweep's one operating point), while P2 ML surrogate's "
         f"surrogates cover the DS load factors they were trained on, {100 * lo:.0f} to {100 * hi:.0f} %: P1 was tested "
         "as with a perfect forecast of that load, P2 as a model of its whole range.")
-    assert ch09_comparison._load_condition(scale_t[scale_t.n_ds == n], {}) == ""  # no parameters: no range to say
+    assert ch09_comparison._load_condition(scale_t[scale_t.n_ds == n], {}) == ""  # no sweep found: no range to say
     assert params["p1_dso_services"] is True
     workers = f"that run's {params['n_workers']} Dask workers"
     offline = _item(items, "Offline work")

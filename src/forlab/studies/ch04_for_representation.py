@@ -825,7 +825,7 @@ def _cut_of(st: xr.Dataset, ds: str, n: int = 201, half: float = 1.0) -> dict:
 FEASIBLE_POINT = {"color": category_colours(2)[-1], "marker": "o", "markeredgecolor": "k", "markeredgewidth": 0.5,
                   "linestyle": "", "markersize": 4.5}
 """A feasible test point of the level sets: a colour of `forlab.book.plots.category_colours`, no method's (P3 is
-green), with a dark rim that keeps the light colour visible on the shaded region."""
+green), with a dark rim that keeps it visible on the shaded region."""
 INFEASIBLE_POINT = {"color": "tab:red", "marker": "x", "linestyle": "", "markersize": 5}
 """An infeasible test point of the level sets."""
 

@@ -2210,15 +2210,9 @@ def _offline_condition(at: pd.DataFrame, found: dict) -> str:
 
 
 def _sweep_load_range(found: dict) -> tuple[float, float] | None:
-    """The DS load factors P2's surrogates are trained on in chapter 12's sweep, read where its code sets them
-    (`ch12_many_dsos._method_options`, from the sweep's parameters ``found`` keeps); None where the store keeps no
-    parameters it can read."""
-    p = (found.get("scale") or {}).get("parameters") or {}
-    try:
-        lo, hi = ch12_many_dsos._method_options(p)["P2"]["load_range"]
-    except (KeyError, TypeError, ValueError):
-        return None
-    return float(lo), float(hi)
+    """The DS load factors P2's surrogates are trained on in chapter 12's sweep (`ch12_many_dsos.P2_LOAD_RANGE`);
+    None where chapter 12's store is not found."""
+    return tuple(float(v) for v in ch12_many_dsos.P2_LOAD_RANGE) if found.get("scale") else None
 
 
 def _load_condition(at: pd.DataFrame, found: dict) -> str:

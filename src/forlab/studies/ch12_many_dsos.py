@@ -89,6 +89,7 @@ __all__ = [
     "NO_EXCHANGE",
     "NO_OFFLINE",
     "P1_ON_WORKERS",
+    "P2_LOAD_RANGE",
     "P2_NO_DSO",
     "P3_ABOVE_MAX",
     "P3_NO_OFFLINE",
@@ -317,6 +318,11 @@ def system_names(params: dict) -> list[str]:
     return [td.many_ds_name(params["ts"], int(n), params["pool"], params["seed"]) for n in params["n_ds"]]
 
 
+P2_LOAD_RANGE = (0.6, 1.0)
+"""The DS load factors P2's surrogates are trained on in the sweep (forlab's choice, chapter 06's default
+``load_range``): a surrogate serves every load in it, where P1's offers are built for the one load they serve."""
+
+
 def _method_options(params: dict) -> dict:
     """Keywords of chapter 08's `run_p1`, `run_p2`, `run_p3` from this chapter's parameters."""
     from forlab.p2_surrogate.model import SurrogateOptions
@@ -329,7 +335,7 @@ def _method_options(params: dict) -> dict:
                "dso_services": params["p1_dso_services"]},
         "P2": {"n_samples": params["p2_n_samples"], "options": p2, "refine_rounds": params["p2_refine_rounds"],
                "refine_samples": params["p2_refine_samples"], "certify_rounds": params["p2_certify_rounds"],
-               "vertex_samples": params["p2_vertex_samples"], "load_range": (0.6, 1.0), "seed": params["seed"]},
+               "vertex_samples": params["p2_vertex_samples"], "load_range": P2_LOAD_RANGE, "seed": params["seed"]},
         "P3": {"max_iter": params["p3_max_iter"],
                "options": {"init": params["p3_init"], "cycle_damping": float(params["p3_cycle_damping"])},
                "repeats": params["p3_repeats"]},
