@@ -116,7 +116,8 @@ def printed(archived) -> dict[str, str]:
     out["12.p2"] = ch12_many_dsos.p2_text(t12)
     out["12.sizes"] = ch12_many_dsos.size_table(archived["12"]).to_string()
     scale = ch09_comparison.scale_rows(archived["12"])
-    out["09.scale_table"] = ch12_many_dsos.paper_table(scale).to_string()  # chapter 12's table of chapter 09's rows
+    out["09.scale_table"] = "\n\n".join(  # chapter 12's tables of chapter 09's rows
+        f"{title}\n{shown.to_string()}" for title, shown in ch12_many_dsos.paper_tables(scale))
     out["09.scale_text"] = ch09_comparison.scale_text(scale)
     return out
 

@@ -808,25 +808,31 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     assert len(scale_t) == len(t12) and chapter.scale_time_ratio.attrs["units"] == "1"
     np.testing.assert_allclose(scale_t.time_ratio, t12.time_ratio)
     assert set(scale_t.method) == set(ch09_comparison.SCALE_METHODS.values())
-    # the table and its note are chapter 12's, of these rows: the same as of chapter 12's own
-    table = ch12_many_dsos.paper_table(scale_t)
-    assert table.equals(ch12_many_dsos.paper_table(t12)) and table.index.names == ["DSs", "buses", "method"]
+    # the tables and their note are chapter 12's, of these rows: the same as of chapter 12's own
+    tables = ch12_many_dsos.paper_tables(scale_t)
+    assert [title for title, _ in tables] == list(ch12_many_dsos.PAPER_TITLES)
+    assert all(ours.equals(theirs) for (_, ours), (_, theirs) in zip(tables, ch12_many_dsos.paper_tables(t12)))
+    (_, answer), (_, cost) = tables
+    integrated = ch09_comparison.SCALE_METHODS["integrated"]
+    assert answer.index.names == ["DSs", integrated, "method"] and cost.index.names == ["DSs", "buses", "method"]
     assert ch12_many_dsos.paper_note(scale_t) == ch12_many_dsos.paper_note(t12)
-    assert sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t12.n_ds))
-    effort = ["offline (s)", "rounds", "exchanged (kB)"]
+    assert sorted(set(answer.index.get_level_values("DSs"))) == sorted(set(t12.n_ds))
     # review findings: the integrated AC-OPF's time stood under the ratio's header, and its offline time and rounds
-    # printed "0.0" and "0": its time has a column of its own, and what does not apply to it is a dash
+    # printed "0.0" and "0": its time has a column of its own, once per size, and it has no row of dashes
+    assert integrated not in set(answer.index.get_level_values("method")) | set(cost.index.get_level_values("method"))
     for r in t12[t12.method == "integrated"].itertuples():
-        shown = table.loc[(r.n_ds, grouped(r.buses), ch09_comparison.SCALE_METHODS["integrated"])]
-        assert shown["online solver time"] == ch12_many_dsos.duration(r.solve_time_s)
-        assert (shown.drop("online solver time") == "–").all()
+        assert set(answer.xs(r.n_ds, level="DSs").index.get_level_values(integrated)) == {
+            ch12_many_dsos.duration(r.solve_time_s)}
     for r in t12[t12.method != "integrated"].itertuples():
-        shown = table.loc[(r.n_ds, grouped(r.buses), ch09_comparison.SCALE_METHODS[r.method])]
+        method = ch09_comparison.SCALE_METHODS[r.method]
+        shown = answer.xs((r.n_ds, method), level=("DSs", "method")).iloc[0]
+        effort = cost.loc[(r.n_ds, grouped(r.buses), method)]
         if r.status == "ok":  # a finished run has its offline time (none for ALADIN), rounds and data, in kB
             offline = "–" if r.method in ch12_many_dsos.WITHOUT_OFFLINE else f"{r.offline_time_s:.1f}"
-            assert list(shown[effort]) == [offline, f"{r.rounds:.0f}", grouped(r.bytes_exchanged / 1e3, 1)]
+            kb = ch12_many_dsos.kilobytes([r.bytes_exchanged / 1e3]).iloc[0]  # whole kB from a thousand on
+            assert list(effort) == [offline, f"{r.rounds:.0f}", kb]
         else:  # one that was not made or failed has none of them: a dash, never a number
-            assert (shown[effort] == "–").all()
+            assert (effort == "–").all() and (shown.drop("online / integrated") == "–").all()
         if r.status == "ok" and r.feasible:
             assert shown["online / integrated"] == f"{r.time_ratio:.2f}"
             assert shown["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
@@ -966,7 +972,8 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(chapter, arc
              ch09_comparison.negative_text(sys_t), ch09_comparison.dash_text(sys_t, sys_pages),
              ch09_comparison.runs_text(st, "paper"), ch09_comparison.own_loads_table(case_t),
              ch09_comparison.p1_bound_text(st), ch09_comparison.rerun_text(st, sens_t),
-             ch09_comparison.sweep_text(st), ch12_many_dsos.paper_table(scale_t), ch12_many_dsos.paper_note(scale_t),
+             ch09_comparison.sweep_text(st), *ch12_many_dsos.paper_tables(scale_t),
+             ch12_many_dsos.paper_note(scale_t),
              ch09_comparison.which_method_text(evidence, SYSTEM),
              ch09_comparison.scale_reliability_text(scale_t, max_ds=evidence.scale_max_ds, found=evidence.found)]
     machines = [a.attrs["cpu_model"] for a in archived.values() if "cpu_model" in a.attrs]
@@ -981,6 +988,30 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(chapter, arc
     wide = ch09_comparison.page_table(sys_t.iloc[:1].assign(cases=1200, solve_time_ms=1066.44),
                                       {"cases": 0, "online (ms)": 1})
     assert list(wide.iloc[0]) == ["1 200", "1 066.4"]
+
+def test_the_sweep_is_printed_as_chapter_12_prints_it():
+    """The book's rule, one name per concept: the sweep had two layouts, chapter 09's one table with the integrated
+    AC-OPF's rows, mostly "–", between the methods' and its data to a tenth of a kB (`paper_table`, now gone), and
+    chapter 12's two tables (`paper_tables`). Chapter 09's cell shows the sweep's conditions, then chapter 12's two
+    tables under their titles and its note, called as chapter 12's own cell calls them; the prose above the cell
+    describes those two tables, with the integrated AC-OPF's time once per size, not a row of it."""
+    cells = sources(NOTEBOOK)
+    at = next(i for i, c in enumerate(cells) if "ch09_comparison.sweep_text(st)" in c)
+    cell = cells[at]
+    assert "paper_table(" not in cell
+    assert cell.index("sweep_text(st)") < cell.index("paper_tables(scale_t)") < cell.index("paper_note(scale_t")
+    own = next(c for c in sources("12_many_dsos", "code") if "ch12.paper_tables(" in c)
+    as_12 = cell.replace("forlab.book.tables.", "tables.").replace("ch12_many_dsos.", "ch12.").replace("scale_t", "bruns")
+    for call in ("display(*tables.titled(ch12.paper_tables(bruns)))", "ch12.paper_note(bruns)"):
+        assert call in own, call  # chapter 12's call, which chapter 09's makes of its own rows
+        assert call.removeprefix("display(") in as_12, call
+    prose = " ".join(cells[at - 1].split())
+    assert prose.startswith("## Many DSOs under one TSO")
+    assert "The two tables are those {doc}`12_many_dsos` prints, from the same rows." in prose
+    assert "the integrated AC-OPF's own solver time stands once per size in the column of that name" in prose
+    assert "its TSO and DSO sides" in prose and "the note below the tables" in prose
+    assert "integrated AC-OPF's row" not in prose and "The table is" not in prose
+
 
 def test_a_sweep_in_which_no_method_finished_ranks_none():
     rows = pd.DataFrame({"n_ds": [1, 1, 2, 2], "buses": [40, 40, 80, 80],
@@ -1009,17 +1040,19 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
                          f"({why['failed']}) and P1 FOR offer at {unmatched} DSs ({why['infeasible']}).")
     rows = rows.assign(offline_time_s=[0.0, np.nan, 0.0, 9.0], rounds=[0, np.nan, 0, 1],
                        bytes_exchanged=[np.nan, np.nan, np.nan, 2500.0])
-    table = ch12_many_dsos.paper_table(rows)  # chapter 12's table takes chapter 09's rows as they are
-    # the integrated AC-OPF's time in a column of its own, no number under the ratio's header
-    assert list(table.loc[(1, "40", "integrated AC-OPF")]) == [ch12_many_dsos.duration(1.0), "–", "–", "–", "–", "–"]
-    assert table.loc[(1, "40", "P1 FOR offer"), "online / integrated"] == "failed"
-    failed = table.loc[(1, "40", "P1 FOR offer")].drop("online / integrated")
-    assert (failed == "–").all()  # a failed run: no deviation, time or data
-    assert table.loc[(2, "80", "integrated AC-OPF"), "online / integrated"] == "failed"
-    assert table.loc[(2, "80", "P1 FOR offer"), "online / integrated"] == "no yardstick"
-    assert table.loc[(2, "80", "P1 FOR offer"), "|cost deviation| (%)"] == "–"
-    assert list(table.loc[(2, "80", "P1 FOR offer")].iloc[3:]) == ["9.0", "1", "2.5"]  # it finished: what it cost
-    assert table.loc[(2, "80", "P1 FOR offer"), "online solver time"] == ch12_many_dsos.duration(0.5)
+    (_, answer), (_, cost) = ch12_many_dsos.paper_tables(rows)  # chapter 12's tables take chapter 09's rows as they are
+    # the integrated AC-OPF's time in a column of its own, or the word why it has none: no number under the ratio's
+    # header, and no row of its own
+    assert list(answer.index.get_level_values("integrated AC-OPF")) == [ch12_many_dsos.duration(1.0), "failed"]
+    assert "integrated AC-OPF" not in set(answer.index.get_level_values("method"))
+    failed = answer.xs((1, "P1 FOR offer"), level=("DSs", "method")).iloc[0]
+    assert failed["online / integrated"] == "failed"
+    # a failed run: no deviation, time or data
+    assert (failed.drop("online / integrated") == "–").all() and (cost.loc[(1, "40", "P1 FOR offer")] == "–").all()
+    unmatched = answer.xs((2, "P1 FOR offer"), level=("DSs", "method")).iloc[0]
+    assert (unmatched["online / integrated"], unmatched["|cost deviation| (%)"]) == ("no yardstick", "–")
+    assert list(cost.loc[(2, "80", "P1 FOR offer")]) == ["9.0", "1", "2.5"]  # it finished: what it cost
+    assert unmatched["online solver time"] == ch12_many_dsos.duration(0.5)
     note = ch12_many_dsos.paper_note(rows)
     assert ("“failed” (integrated AC-OPF at 2 DSs, stored status “integrated: time limit”; P1 FOR offer at 1 DS"
             in note)

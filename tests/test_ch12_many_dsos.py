@@ -508,7 +508,8 @@ def test_the_deviation_panel_withholds_the_deviation_the_tables_withhold():
     rows = [_row(n, m, 0.001, 0.01 * n, feasible=not (m == "P3" and n == 2), offline=0.0 if m == "P3" else 1.0)
             for n in (1, 2, 4) for m in ("integrated", "P1", "P3")]
     t = ch12.frame(_store(rows, buses=(150, 180, 250), ts_its=(20, 20, 20)))
-    assert ch12.paper_table(t).loc[(2, "180", P3), ch12.PAPER_COLUMNS["dev"]] == "–"  # what the figure withholds
+    (_, answer), _ = ch12.paper_tables(t)
+    assert answer.xs((2, P3), level=("DSs", "method")).iloc[0][ch12.ANSWER_COLUMNS["dev"]] == "–"  # what it withholds
     fig = ch12.figure(t)
     deviation = fig.axes[1]
     assert not [ln for ln in deviation.lines if ln.get_markerfacecolor() == "white"]  # no hollow deviation either
@@ -596,8 +597,9 @@ def test_a_dash_names_only_what_occurs():
     assert "; in P3 ALADIN's rows" in ch12.dash_text(t)
     effort = ch12.outcome_tables(t)[1]
     assert effort.loc[(1, ch12.METHODS["P3"]), "offline (s)"] == "–" and effort.loc[(1, ch12.METHODS["P3"]), "rounds"] == "12"
-    paper = ch12.paper_table(t)
-    assert paper.xs(ch12.METHODS["P3"], level="method")[ch12.PAPER_COLUMNS["offline"]].iloc[0] == "–"
+    _, (_, cost) = ch12.paper_tables(t)
+    assert cost.xs(ch12.METHODS["P3"], level="method")[ch12.COST_COLUMNS["offline"]].iloc[0] == "–"
+    assert cost.xs(ch12.METHODS["P3"], level="method")[ch12.COST_COLUMNS["rounds"]].iloc[0] == "12"
     assert f"in P3 ALADIN's rows, a value that does not apply ({ch12.P3_NO_OFFLINE})" in ch12.paper_note(t)
 
 
@@ -1010,7 +1012,7 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     assert "reduction (%)" not in online.columns and "online wall by the rule (ms)" in online.columns
     paper = ch12.outcome_tables(ch12.frame(store.open_path(PAPER)))[0]
     assert paper.loc[(2, P3), "online / integrated"] == "infeasible" and paper.loc[(2, P3), "deviation (%)"] == "–"
-    # review finding: a failed run shows no offline time, rounds or data in the effort table, as `paper_table` has
+    # review finding: a failed run shows no offline time, rounds or data in the effort table, as `paper_tables` has
     failed = rows + [_row(2, "P2", 0.001, 0.5, status="dso failed: x")]
     _, effort = ch12.outcome_tables(ch12.frame(_store(failed, buses=(180,), ts_its=(20,))))
     assert set(effort.loc[(2, P2), ["offline (s)", "rounds", "exchanged (kB)"]]) == {"–"}
@@ -1018,11 +1020,15 @@ def test_an_infeasible_run_shows_no_deviation_and_no_time_comparison():
     # review finding: the integrated AC-OPF's offline time and rounds printed "0.0" and "0", values that do not
     # apply to it: "–", as the page marks every value that does not apply
     assert set(effort.loc[(2, "integrated AC-OPF"), ["offline (s)", "rounds"]]) == {"–"}
-    # second read (session 48): its deviation from itself printed "0.0000" here and "–" in `paper_table`; both
-    # tables now take their dashes from one rule, `measures_shown`
+    # second read (session 48): its deviation from itself printed "0.0000" here and "–" in the paper-scale table;
+    # the tables take their dashes from one rule, `measures_shown`, and `paper_tables` has no row of it at all: its
+    # one number there is its solver time, in the column of its name
     assert online.loc[(2, "integrated AC-OPF"), "deviation (%)"] == "–"
-    paper_row = ch12.paper_table(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).loc[(2, "180", "integrated AC-OPF")]
-    assert paper_row[ch12.PAPER_COLUMNS["dev"]] == "–"
+    (_, answer), (_, cost) = ch12.paper_tables(ch12.frame(_store(failed, buses=(180,), ts_its=(20,))))
+    assert "integrated AC-OPF" not in set(answer.index.get_level_values("method"))
+    assert set(answer.index.get_level_values("integrated AC-OPF")) == {ch12.duration(1.0)}
+    assert set(cost.loc[(2, "180", P2)]) == {"–"} and cost.loc[(2, "180", P1), "rounds"] == "1"
+    assert (answer.xs((2, P2), level=("DSs", "method")).iloc[0].drop(ch12.ANSWER_COLUMNS["ratio"]) == "–").all()
     masked = ch12.measures_shown(ch12.frame(_store(failed, buses=(180,), ts_its=(20,)))).set_index("method")
     assert masked.loc["P2", ["solve_time_s", "offline_time_s", "rounds", "bytes_exchanged"]].isna().all()
     assert masked.loc["P1", ["deviation_pct", "offline_time_s", "rounds"]].notna().all()
@@ -1033,69 +1039,81 @@ def test_a_small_bound_is_printed_with_a_significant_digit():
     assert [ch12.percent(f) for f in (0.133, 0.004, 0.0003, 0.0)] == ["13 %", "0.4 %", "0.03 %", "0 %"]
 
 
-def test_the_paper_table_has_a_row_per_size_and_method_and_no_number_for_a_run_without_one():
-    """The sweep in one table (chapter 09's; this chapter prints the same numbers as `paper_tables`): per size the
-    integrated AC-OPF's row with its solver time, then a row per method by its full name, six columns; a row
-    without a result says why in its column *online / integrated* and has "–" where it has no number. Review finding: the integrated AC-OPF's time stood
-    under the ratio's header; every row's solver time has a column of its own, and the integrated AC-OPF's row has no
-    number where a value does not apply to it (its ratio, deviation, offline time and rounds)."""
+def test_the_paper_tables_have_a_row_per_size_and_method_and_no_number_for_a_run_without_one():
+    """The sweep in two tables (this chapter's and chapter 09's): per size a row per method by its full name, the
+    integrated AC-OPF's solver time once per size in the column of its name; a row without a result says why in its
+    column *online / integrated* and has "–" where it has no number. Review finding: the integrated AC-OPF's time
+    stood under the ratio's header; it has a column of its own, and no row of dashes where a value does not apply to
+    it (its ratio, deviation, offline time, rounds and data)."""
     t = ch12.frame(store.open_path(PAPER))
-    table = ch12.paper_table(t)
-    assert list(table.index.names) == ["DSs", "buses", "method"]
-    assert list(table.columns) == list(ch12.PAPER_COLUMNS.values()) and len(table.columns) == 6
-    assert list(table.columns[:2]) == ["online solver time", "online / integrated"]
-    assert len(table) == len(t) and sorted(set(table.index.get_level_values("DSs"))) == sorted(set(t.n_ds))
-    for n, rows in table.groupby(level="DSs", sort=False):  # the yardstick first, then the methods in their order
-        assert list(rows.index.get_level_values("method")) == [ch12.METHODS[m] for m in ("integrated", *ch08.METHODS)]
+    (_, answer), (_, cost) = ch12.paper_tables(t)
+    integrated = ch12.METHODS["integrated"]
+    assert list(answer.index.names) == ["DSs", integrated, "method"]
+    assert list(cost.index.names) == ["DSs", "buses", "method"]
+    assert list(answer.columns) == list(ch12.ANSWER_COLUMNS.values())
+    assert list(cost.columns) == list(ch12.COST_COLUMNS.values())
+    assert list(answer.columns[[0, 3]]) == ["online solver time", "online / integrated"]
+    methods = t[t.method != "integrated"]
+    assert len(answer) == len(cost) == len(methods)
+    assert sorted(set(answer.index.get_level_values("DSs"))) == sorted(set(t.n_ds))
+    for (n, rows), (_, effort) in zip(answer.groupby(level="DSs", sort=False), cost.groupby(level="DSs", sort=False)):
+        assert list(rows.index.get_level_values("method")) == [ch12.METHODS[m] for m in ch08.METHODS]
+        assert list(effort.index.get_level_values("method")) == [ch12.METHODS[m] for m in ch08.METHODS]
         base = t[(t.n_ds == n) & (t.method == "integrated")].iloc[0]
-        assert rows.iloc[0]["online solver time"] == ch12.duration(base.solve_time_s)
-        assert (rows.iloc[0].iloc[1:] == "–").all()  # no ratio, deviation, offline time, rounds or data of its own
+        assert set(rows.index.get_level_values(integrated)) == {ch12.duration(base.solve_time_s)}
+        assert set(effort.index.get_level_values("buses")) == {grouped(base.buses)}
+    assert integrated not in set(answer.index.get_level_values("method")) | set(cost.index.get_level_values("method"))
     r = t[(t.n_ds == 112) & (t.method == "P1")].iloc[0]
-    p1 = table.loc[(112, grouped(r.buses), P1)]
+    p1 = answer.xs((112, P1), level=("DSs", "method")).iloc[0]
     assert (p1["online solver time"], p1["online / integrated"]) == (ch12.duration(r.solve_time_s), f"{r.time_ratio:.2f}")
     assert p1["|cost deviation| (%)"] == f"{abs(r.deviation_pct):.4f}"
-    assert list(p1.iloc[3:]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}", grouped(r.bytes_exchanged / 1e3, 1)]
-    not_run = table.xs((32, P3), level=("DSs", "method")).iloc[0]
+    assert list(cost.loc[(112, grouped(r.buses), P1)]) == [f"{r.offline_time_s:.1f}", f"{r.rounds:.0f}",
+                                                             ch12.kilobytes([r.bytes_exchanged / 1e3]).iloc[0]]
+    not_run = answer.xs((32, P3), level=("DSs", "method")).iloc[0]
     assert not_run["online / integrated"] == "not run"
     assert (not_run.drop("online / integrated") == "–").all()  # not run: no number anywhere
-    p3 = table.xs((2, P3), level=("DSs", "method")).iloc[0]
-    assert (p3["online / integrated"], p3["|cost deviation| (%)"], p3["rounds"]) == ("infeasible", "–", "31")
+    assert (cost.xs((32, P3), level=("DSs", "method")).iloc[0] == "–").all()
+    p3 = answer.xs((2, P3), level=("DSs", "method")).iloc[0]
+    assert (p3["online / integrated"], p3["|cost deviation| (%)"]) == ("infeasible", "–")
+    assert cost.xs((2, P3), level=("DSs", "method")).iloc[0]["rounds"] == "31"
     assert p3["online solver time"] != "–"  # it finished: its time is measured, only its deviation is not compared
     note = ch12.paper_note(t)
     # review C #11 (c): one sentence of some 150 words, now a short list of the words and one of the dashes
     assert note.startswith(f"A row without a result says why in its column *online / integrated*:\n\n- “infeasible” "
                            f"({P3} at 2 DSs): its dispatch is infeasible in the T+D power flow;\n- “not run” ({P3} at "
                            f"32 and 112 DSs, above `p3_max_ds`): it was not run; {ch12.P3_ABOVE_MAX}.\n\nA “–” in "
-                           "the table:\n\n- a row called “not run” has no time, deviation, rounds or data;\n")
+                           "the tables:\n\n- a row called “not run” has no time, deviation, rounds or data;\n")
     assert "“failed”" not in note
-    assert f"its ratio to and deviation from itself{ch12.NO_OFFLINE}, and the data it exchanges" in note
-    # chapter 09's copies name the methods in full: the same table and note
+    assert "in the integrated AC-OPF's row" not in note and ch12.NO_OFFLINE not in note  # the tables have none
+    # chapter 09's copies name the methods in full: the same tables and note
     named = t.assign(method=t.method.map(ch12.METHODS))
-    assert ch12.paper_table(named).equals(table) and ch12.paper_note(named) == note
+    assert all(a[0] == b[0] and a[1].equals(b[1]) for a, b in zip(ch12.paper_tables(named), ch12.paper_tables(t)))
+    assert ch12.paper_note(named) == note
 
 
-def test_the_paper_table_says_why_a_failed_run_and_its_size_have_no_number():
+def test_the_paper_tables_say_why_a_failed_run_and_its_size_have_no_number():
     rows = [_row(1, "integrated", 0.0, 1.0), _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
             _row(2, "integrated", np.nan, np.nan, status="integrated: time limit", feasible=False),
             _row(2, "P1", 0.001, 0.5, integ=np.nan)]
     t = ch12.frame(_store(rows, buses=(150, 300), ts_its=(20, 20)))
-    shown = ch12.paper_table(t)
-    for failed in (shown.loc[(1, "150", P1)], shown.loc[(2, "300", "integrated AC-OPF")]):
-        assert failed["online / integrated"] == "failed" and (failed.drop("online / integrated") == "–").all()
-    no_yardstick = shown.loc[(2, "300", P1)]
-    assert list(no_yardstick) == ["500.0 ms", "no yardstick", "–", "1.0", "1", "2.0"]  # what it cost, no deviation
-    assert list(shown.loc[(1, "150", "integrated AC-OPF")]) == ["1.00 s", "–", "–", "–", "–", "1.0"]
+    (_, answer), (_, cost) = ch12.paper_tables(t)
+    # the integrated AC-OPF's time, or the word why it has none, in the column of its name: no number for a failed one
+    assert list(answer.index.get_level_values("integrated AC-OPF")) == ["1.00 s", "failed"]
+    failed = answer.loc[(1, "1.00 s", P1)]
+    assert failed["online / integrated"] == "failed" and (failed.drop("online / integrated") == "–").all()
+    assert (cost.loc[(1, "150", P1)] == "–").all()
+    no_yardstick = answer.loc[(2, "failed", P1)]  # what it cost, no deviation (the fixture stores no sides)
+    assert list(no_yardstick) == ["500.0 ms", "–", "–", "no yardstick", "–"]
+    assert list(cost.loc[(2, "300", P1)]) == ["1.0", "1", "2.0"]
     assert ch12.paper_note(t) == (
-        "A row without a result says why in its column *online / integrated*:\n\n- “failed” (integrated AC-OPF at 2 "
-        f"DSs, stored status “integrated: time limit”; {P1} at 1 DS, stored status “tso failed: x”): it failed;\n- "
-        f"“no yardstick” ({P1} at 2 DSs): the integrated AC-OPF of its size has no time or cost to hold it against."
-        "\n\nA “–” in the table:\n\n- a row called “failed” has no time, deviation, rounds or data;\n- a run called "
-        "“no yardstick” finished but has no deviation to compare (its other measures are shown all the same);\n- in "
-        "the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from itself, its offline "
-        "time and rounds: it has no offline step and no rounds of messages).")
-    assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == (
-        "A “–” in the table:\n\n- in the integrated AC-OPF's row, a value that does not apply (its ratio to and "
-        "deviation from itself, its offline time and rounds: it has no offline step and no rounds of messages).")
+        "A row without a result says why in its column *online / integrated*, an integrated AC-OPF in its column "
+        "*integrated AC-OPF*:\n\n- “failed” (integrated AC-OPF at 2 DSs, stored status “integrated: time limit”; "
+        f"{P1} at 1 DS, stored status “tso failed: x”): it failed;\n- “no yardstick” ({P1} at 2 DSs): the integrated "
+        "AC-OPF of its size has no time or cost to hold it against.\n\nA “–” in the tables:\n\n- a row called "
+        "“failed” has no time, deviation, rounds or data;\n- a run called “no yardstick” finished but has no deviation "
+        "to compare (its other measures are shown all the same).")
+    # the integrated AC-OPF alone (not a sweep `run` makes: ``methods`` is never empty): no method's row, no dash
+    assert ch12.paper_note(ch12.frame(_store([rows[0]], buses=(150,), ts_its=(20,)))) == ""
 
 
 def test_the_conditions_are_read_from_the_store():
@@ -1244,8 +1262,7 @@ def test_thousands_are_grouped_by_the_books_one_rule():
     assert list(size["buses"]) == [grouped(b) for b in s.buses]
     assert list(size["DS buses"]) == [grouped(b) for b in s.ds_buses]
     _, effort = ch12.outcome_tables(t)
-    paper, cost = ch12.paper_table(t), ch12.paper_tables(t)[1][1]
-    assert set(paper.index.get_level_values("buses")) == {grouped(b) for b in s.buses}
+    cost = ch12.paper_tables(t)[1][1]
     assert set(cost.index.get_level_values("buses")) == {grouped(b) for b in s.buses}
     for r in t.itertuples():
         row = effort.loc[(r.n_ds, ch12.METHODS[r.method])]
@@ -1254,8 +1271,6 @@ def test_thousands_are_grouped_by_the_books_one_rule():
             kb = ch12.kilobytes([r.bytes_exchanged / 1e3]).iloc[0]  # grouped, whole kB from a thousand on
             assert row["exchanged (kB)"] == kb == cost.loc[(r.n_ds, grouped(r.buses), ch12.METHODS[r.method]),
                                                             "exchanged (kB)"]
-            assert paper.loc[(r.n_ds, grouped(r.buses), ch12.METHODS[r.method]), "exchanged (kB)"] == grouped(
-                r.bytes_exchanged / 1e3, 1)  # chapter 09's one table keeps its tenth of a kB
     assert (t.bytes_exchanged >= 1e6).any() and (s.buses >= 1000).all()  # the rule is seen at work here
     for text in (ch12.store_text(big), ch12.conditions_text(big), ch12.missed_text(big)):
         counts = re.findall(r"(\d[\d ]*) buses", text)
@@ -1271,7 +1286,7 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
     big = store.open_path(PAPER)
     runs = ch12.frame(big)
     shown = [ch12.paper_text(big), ch12.conditions_text(big), *ch12.paper_tables(runs), ch12.paper_note(runs),
-             ch12.paper_note(runs, split=True), ch12.sides_text(runs), ch12.p3_data_text(runs),
+             ch12.sides_text(runs), ch12.p3_data_text(runs),
              ch12.largest_size_text(runs, ch12.PAPER_FIGURE, compared=True), ch12.noise_text(runs),
              ch12.accuracy_tie_text(),
              ch12.winners_text(runs, titled=True), ch12.store_text(big), *ch12.size_tables(big),
@@ -1292,12 +1307,10 @@ def test_the_time_ratio_is_headed_by_its_one_name():
     as chapters 06, 08 and 09 do."""
     from forlab.book.names import TIME_RATIO
 
-    assert ch12.ONLINE_HEADERS["ratio"] == ch12.PAPER_COLUMNS["ratio"] == TIME_RATIO
+    assert ch12.ONLINE_HEADERS["ratio"] == ch12.ANSWER_COLUMNS["ratio"] == TIME_RATIO
     t = ch12.frame(store.open_path(PAPER))
-    assert TIME_RATIO in ch12.outcome_tables(t)[0].columns and TIME_RATIO in ch12.paper_table(t).columns
-    assert TIME_RATIO in ch12.paper_tables(t)[0][1].columns
-    assert f"in its column *{TIME_RATIO}*" in ch12.paper_note(t) and f"in its column *{TIME_RATIO}*" in ch12.paper_note(
-        t, split=True)
+    assert TIME_RATIO in ch12.outcome_tables(t)[0].columns and TIME_RATIO in ch12.paper_tables(t)[0][1].columns
+    assert f"in its column *{TIME_RATIO}*" in ch12.paper_note(t)
     assert f"the {TIME_RATIO} column calls" in ch12.dash_text(t)
 
 
@@ -1609,60 +1622,64 @@ def test_the_paper_tables_give_each_online_time_its_tso_and_dso_sides():
     assert not_run[list(ch12.SIDES.values())].eq("–").all()
 
 
-def test_the_paper_tables_print_every_number_of_the_one_table_without_the_integrated_rows():
+def test_the_paper_tables_print_every_number_of_the_store_without_the_integrated_rows():
     """Review R3, item 18: the table interleaved the integrated AC-OPF's rows, mostly "–", with the methods', and
     printed ALADIN's data to a tenth of a kB on some 200 000 kB. `paper_tables` has no integrated row: its solver time
-    is a column of the first table, once per size; the kB are whole from `KB_WHOLE_FROM` on and grouped; and every
-    other number of `paper_table` is in them, cell for cell."""
+    is a column of the first table, once per size, its size's buses in the second's index; the kB are whole from
+    `KB_WHOLE_FROM` on and grouped; and every other number of the store's rows is in them, cell for cell, "–" where
+    the one dash rule (`measures_shown`) leaves none. Chapter 09 printed the same rows in one table of six columns
+    until it took these two: every number of that table is read here from the store itself."""
     t = ch12.frame(store.open_path(PAPER))
-    one = ch12.paper_table(t)
     (first_title, answer), (second_title, cost) = ch12.paper_tables(t)
     assert (first_title, second_title) == ch12.PAPER_TITLES
     integrated = ch12.METHODS["integrated"]
     assert list(answer.index.names) == ["DSs", integrated, "method"]
     assert list(cost.index.names) == ["DSs", "buses", "method"]
     assert integrated not in set(answer.index.get_level_values("method")) | set(cost.index.get_level_values("method"))
-    base = one.xs(integrated, level="method")
-    for (n, buses), time in base["online solver time"].items():  # the integrated AC-OPF's time, once per size
-        assert set(answer.xs(n, level="DSs").index.get_level_values(integrated)) == {time}
-        assert set(cost.xs(n, level="DSs").index.get_level_values("buses")) == {buses}
-    methods = one.drop(integrated, level="method")
+    for r in t[t.method == "integrated"].itertuples():  # the integrated AC-OPF's time and buses, once per size
+        assert set(answer.xs(r.n_ds, level="DSs").index.get_level_values(integrated)) == {ch12.duration(r.solve_time_s)}
+        assert set(cost.xs(r.n_ds, level="DSs").index.get_level_values("buses")) == {grouped(r.buses)}
+    measured = ch12.measures_shown(t)  # a value the rule leaves out: NaN, "–" in the tables
+    methods = measured[measured.method != "integrated"]
     assert len(methods) == len(answer) == len(cost)
-    measured = ch12.measures_shown(t)  # a run without data: NaN, "–" in both layouts
-    sent = dict(zip(zip(measured.n_ds, measured.method.map(ch12.METHODS)), measured.bytes_exchanged))
-    for (n, buses, m), row in methods.iterrows():
-        shown = answer.xs((n, m), level=("DSs", "method")).iloc[0]
-        for col in ("online solver time", ch12.PAPER_COLUMNS["ratio"], "|cost deviation| (%)"):
-            assert shown[col] == row[col], (n, m, col)
-        effort = cost.loc[(n, buses, m)]
-        assert list(effort[["offline (s)", "rounds"]]) == list(row[["offline (s)", "rounds"]])
-        kb = sent[(n, m)] / 1e3  # the store's, in kB: the tenth of a kB kept only below a thousand kB
-        assert effort["exchanged (kB)"] == (row["exchanged (kB)"] if not kb >= ch12.KB_WHOLE_FROM else grouped(kb))
+
+    def shown(v, text):
+        return text(v) if np.isfinite(v) else "–"
+
+    for r, ratio in zip(methods.itertuples(), ch12.ratio_words(t)[methods.index]):
+        m = ch12.METHODS[r.method]
+        row = answer.xs((r.n_ds, m), level=("DSs", "method")).iloc[0]
+        assert list(row[["online solver time", ch12.ANSWER_COLUMNS["ratio"], "|cost deviation| (%)"]]) == [
+            shown(r.solve_time_s, ch12.duration), ratio, shown(abs(r.deviation_pct), lambda v: f"{v:.4f}")], (r.n_ds, m)
+        effort = cost.loc[(r.n_ds, grouped(r.buses), m)]
+        kb = r.bytes_exchanged / 1e3  # the store's, in kB: the tenth of a kB kept only below a thousand kB
+        assert list(effort) == [shown(r.offline_time_s, lambda v: grouped(v, 1)), shown(r.rounds, grouped),
+                                shown(kb, lambda v: grouped(v, 1 if v < ch12.KB_WHOLE_FROM else 0))], (r.n_ds, m)
     p3 = t[(t.method == "P3") & (t.status == "ok")]
     assert (p3.bytes_exchanged / 1e3 >= ch12.KB_WHOLE_FROM).all()  # the rule is seen at work here
+    assert (methods.bytes_exchanged / 1e3 < ch12.KB_WHOLE_FROM).any()  # and its tenth of a kB below it
     assert list(ch12.kilobytes([2.53, 999.94, 194493.453, np.nan]).fillna("–")) == ["2.5", "999.9", "194 493", "–"]
 
 
-def test_the_split_note_says_what_each_dash_of_the_paper_tables_stands_for():
-    """`paper_note` with ``split`` describes `paper_tables`: no clause on an integrated AC-OPF row (the tables have
-    none), P2's DSO side that does not apply, and the integrated AC-OPF that failed at a size said in its own
-    column, its methods' rows "no yardstick"."""
+def test_the_note_says_what_each_dash_of_the_paper_tables_stands_for():
+    """`paper_note` describes `paper_tables`: no clause on an integrated AC-OPF row (the tables have none), P2's DSO
+    side that does not apply, and the integrated AC-OPF that failed at a size said in its own column, its methods'
+    rows "no yardstick"."""
     t = ch12.frame(store.open_path(PAPER))
-    note = ch12.paper_note(t, split=True)
+    note = ch12.paper_note(t)
     assert "in the integrated AC-OPF's row" not in note and "A “–” in the tables:" in note
     assert f"in {P2}'s rows, a value that does not apply ({ch12.P2_NO_DSO})" in note
-    assert note.split("A “–”")[0] == ch12.paper_note(t).split("A “–”")[0]  # the words alike in both layouts
     rows = [_row(1, "integrated", 0.0, 1.0), _row(1, "P1", 0.001, 0.5),
             _row(2, "integrated", np.nan, np.nan, status="integrated: time limit", feasible=False),
             _row(2, "P1", 0.001, 0.5, integ=np.nan)]
     small = ch12.frame(_store(rows, buses=(150, 300), ts_its=(20, 20)))
     (_, answer), _ = ch12.paper_tables(small)
     assert list(answer.index.get_level_values(ch12.METHODS["integrated"])) == ["1.00 s", "failed"]
-    split = ch12.paper_note(small, split=True)
-    assert split.startswith(f"A row without a result says why in its column *{ch12.PAPER_COLUMNS['ratio']}*, an "
-                            f"integrated AC-OPF in its column *{ch12.METHODS['integrated']}*:")
-    assert "a row called “failed”" not in split  # no row of it: its methods are "no yardstick"
-    assert "“no yardstick”" in split and "in the integrated AC-OPF's row" in ch12.paper_note(small)
+    said = ch12.paper_note(small)
+    assert said.startswith(f"A row without a result says why in its column *{ch12.ANSWER_COLUMNS['ratio']}*, an "
+                           f"integrated AC-OPF in its column *{ch12.METHODS['integrated']}*:")
+    assert "a row called “failed”" not in said  # no row of it: its methods are "no yardstick"
+    assert "“no yardstick”" in said and "in the integrated AC-OPF's row" not in said
 
 
 def test_aladins_data_count_is_said_to_hold_the_ts_regions_messages():

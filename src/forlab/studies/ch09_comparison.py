@@ -18,12 +18,12 @@ says so (`forlab.opf.outcome.NOT_IN_STORE`).
   bytes all messages over all rounds; the judged deviation and feasibility only where the store has them (ALADIN's
   own optimality gap is not the judged deviation).
 * Many DSOs (`12_many_dsos`, its paper-scale sweep): one row per number of DSs and method, the outcome record as that
-  chapter stores it (`scale_rows`), shown in that chapter's table and note (`forlab.studies.ch12_many_dsos.paper_table`,
-  `paper_note`, which take these rows as they are); the sweep is the scale at which the question "which method wins" is
-  asked of a TSO with dozens of DSOs, and the page answers it first and once (`answer_text`: a short verdict, then its
-  conditions and caveats as a list), with the conditions the sweep ran under (`scale_conditions_text`: the TS, the DSs,
-  the machine, the repeats and the offline models, from the parameters the store keeps of it); "Which method when"
-  points to it (`scale_text`).
+  chapter stores it (`scale_rows`), shown in that chapter's two tables and note
+  (`forlab.studies.ch12_many_dsos.paper_tables`, `paper_note`, which take these rows as they are); the sweep is the
+  scale at which the question "which method wins" is asked of a TSO with dozens of DSOs, and the page answers it
+  first and once (`answer_text`: a short verdict, then its conditions and caveats as a list), with the conditions the
+  sweep ran under (`scale_conditions_text`: the TS, the DSs, the machine, the repeats and the offline models, from the
+  parameters the store keeps of it); "Which method when" points to it (`scale_text`).
 """
 
 from __future__ import annotations
@@ -2342,7 +2342,7 @@ def answer_text(st: xr.Dataset) -> str:
 
 
 def sweep_text(st: xr.Dataset) -> str:
-    """Markdown above the many-DSOs table (`ch12_many_dsos.paper_table`): the conditions of chapter 12's sweep with
+    """Markdown above the many-DSOs tables (`ch12_many_dsos.paper_tables`): the conditions of chapter 12's sweep with
     every offline setting that differs from the every-system runs (`scale_conditions_text`), from chapter 09's store
     ``st``; "" without the sweep."""
     return scale_conditions_text(json.loads(st.attrs.get("sources", "{}")), from_store(st, "scale"))
@@ -2354,7 +2354,7 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s
     against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
     rows = at[at.method != SCALE_METHODS["integrated"]]
-    words = ch12_many_dsos.ratio_words(rows)  # the ratio, or why there is none, as chapter 12's table prints it
+    words = ch12_many_dsos.ratio_words(rows)  # the ratio, or why there is none, as chapter 12's tables print it
     contestants = sorted(zip(rows.itertuples(), words), key=lambda rw: _method_rank(rw[0].method))
     return (f"online solver time over the integrated AC-OPF's{against} and judged |cost deviation|, "
             + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))

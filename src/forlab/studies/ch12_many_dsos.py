@@ -11,8 +11,8 @@ For every N of ``n_ds`` the study system `forlab.grid.td.many_ds_name` ``(ts, N,
   (`forlab.opf.outcome.OUTCOME`) in chapter 08's columns, and a failure is a row with its status, never a number.
 
 This module adds no algorithm. It adds the sweep over N, the size of each system, the peak memory of each size
-(`forlab.book.memory.PeakMemory`: this process and its Dask workers), the table a paper would print (`paper_table`,
-with `paper_note`, under the conditions read from the store, `conditions_text`; chapter 09 prints the same table of
+(`forlab.book.memory.PeakMemory`: this process and its Dask workers), the tables a paper would print (`paper_tables`,
+with `paper_note`, under the conditions read from the store, `conditions_text`; chapter 09 prints the same tables of
 its copies of the rows), the growth of each cost with N (log-log slopes over the
 runs with a feasible dispatch, with their $R^2$, `growth_fits`), the verdicts per N computed from judged comparable
 columns only, a lead in online time counted only beyond the timing noise measured in the same store (`winners`,
@@ -95,7 +95,6 @@ __all__ = [
     "P3_NO_OFFLINE",
     "P3_STARTS",
     "PANELS",
-    "PAPER_COLUMNS",
     "PAPER_FIGURE",
     "PAPER_TITLES",
     "PARAMETER_TYPES",
@@ -143,7 +142,6 @@ __all__ = [
     "p3_data_text",
     "p3_text",
     "paper_note",
-    "paper_table",
     "paper_tables",
     "paper_text",
     "percent",
@@ -535,12 +533,13 @@ def why_not_compared(r) -> str:
 
 NO_EXCHANGE = (", and the data it exchanges: none, since it holds every grid model in one place, which is what the "
                "methods avoid")
-"""Why the integrated AC-OPF's row has no data exchanged (`dash_text`, `paper_note`): not that it needs none, but that
-it is the benchmark privacy forbids (the glossary's words)."""
+"""Why the integrated AC-OPF's row has no data exchanged (`dash_text`): not that it needs none, but that it is the
+benchmark privacy forbids (the glossary's words)."""
 
 NO_OFFLINE = ", its offline time and rounds: it has no offline step and no rounds of messages"
-"""Why the integrated AC-OPF's row has "–" for its offline time and rounds (`outcome_tables`, `paper_table`; said by
-`dash_text`, `paper_note`): they do not apply to a problem solved in one piece, whose time is its solve's alone."""
+"""Why the integrated AC-OPF's row has "–" for its offline time and rounds (`outcome_tables`; said by `dash_text`):
+they do not apply to a problem solved in one piece, whose time is its solve's alone (`paper_tables` has no row of
+it)."""
 
 WITHOUT_OFFLINE = ch08.NOT_APPLYING["offline_time_s"]
 """The rows whose offline time reads "–", not 0.0: the integrated AC-OPF's (`NO_OFFLINE`) and ALADIN's
@@ -591,7 +590,7 @@ def kilobytes(values) -> pd.Series:
 
 def measures_shown(t: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` (methods by code) with every measure a table of this chapter shows as "–" set to NaN: the
-    one dash rule of `outcome_tables`, `paper_table`, `paper_tables` and `figure`. A run that did not finish has no
+    one dash rule of `outcome_tables`, `paper_tables` and `figure`. A run that did not finish has no
     feasibility, times (its TSO and DSO sides too), offline time, rounds or data (the book's one rule,
     `forlab.opf.outcome.unmeasured_when_failed`); a run that is not `comparable` has no deviation (nor has the
     integrated AC-OPF, from itself); a measure that does not apply to a row's method is missing by chapter 08's one
@@ -615,7 +614,7 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
     (buses, offline time (s), rounds, kB as `kilobytes` prints them; every number with its thousands grouped,
     `_fixed`). "–" where a measure
-    does not exist, by `paper_table`'s rule
+    does not exist, by the one dash rule
     (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
     dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
     ratio = ratio_words(t)
@@ -730,22 +729,17 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-PAPER_COLUMNS = {"online": "online solver time", "ratio": TIME_RATIO, "dev": "|cost deviation| (%)",
-                 "offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The six columns of `paper_table`, the sweep in one table as chapter 09 prints it: a row per size and method, the
-methods by their full names, so that the table fits the page's column (one column per method and figure would make
-fifteen). Every row's solver time has its own column, the integrated AC-OPF's too, so that no time stands under the
-ratio's header."""
-
 PAPER_TITLES = (("**The answer at paper scale**, per size and method, held against the integrated AC-OPF of its "
                  "size (its solver time in the column of that name, once per size):"),
                 "**What it costs besides**, per size and method:")
 SIDES = {"tso": "TSO side", "dso": "DSO side"}
 ANSWER_COLUMNS = {"online": "online solver time", **SIDES, "ratio": TIME_RATIO, "dev": "|cost deviation| (%)"}
 COST_COLUMNS = {"offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
-"""The titles and columns of `paper_tables`, the sweep as this chapter's page prints it: the numbers of `paper_table`
-in two tables that fit the text column, the online time with its TSO and DSO sides (`sides_text` says what they are
-per method), without the integrated AC-OPF's rows of dashes between the methods' (review R3, items 9 and 18)."""
+"""The titles and columns of `paper_tables`, the sweep as this chapter's page and chapter 09's print it: a row per
+size and method, the methods by their full names, in two tables that fit the text column (one column per method and
+figure would make fifteen), the online time with its TSO and DSO sides (`sides_text` says what they are per method),
+without the integrated AC-OPF's rows of dashes between the methods' (review R3, items 9 and 18): its solver time has a
+column of its own, once per size, so that no time stands under the ratio's header."""
 
 WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
            "not run": "it was not run",
@@ -778,12 +772,11 @@ def _durations(seconds) -> list:
 
 
 def _paper_rows(t: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `frame` (methods by code or by their full names) as `paper_table` and `paper_tables` print them,
-    before their layout: methods by code, by size and then in the order of `METHODS`, the dash rule applied
-    (`measures_shown`); ``online`` the solver time (`duration`), ``ratio`` the ratio or the word why there is none
-    (`ratio_words`; for the integrated AC-OPF NaN, or why it has no time), ``dev`` the |cost deviation| (%),
-    ``offline`` and ``rounds`` as printed, ``kB`` the data exchanged in kB, still a number (each table prints it its
-    own way)."""
+    """The rows of `frame` (methods by code or by their full names) as `paper_tables` print them, before their
+    layout: methods by code, by size and then in the order of `METHODS`, the dash rule applied (`measures_shown`);
+    ``online`` the solver time (`duration`), ``ratio`` the ratio or the word why there is none (`ratio_words`; for the
+    integrated AC-OPF NaN, or why it has no time), ``dev`` the |cost deviation| (%), ``offline`` and ``rounds`` as
+    printed, ``kB`` the data exchanged in kB, still a number (`kilobytes` prints it)."""
     t = coded(t)
     own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
@@ -795,37 +788,21 @@ def _paper_rows(t: pd.DataFrame) -> pd.DataFrame:
     return t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
 
 
-def paper_table(t: pd.DataFrame) -> pd.DataFrame:
-    """The sweep in one table, as chapter 09 prints it, from the rows of `frame` (methods by code or by their full
-    names, as chapter 09's copies have them): per size (N and its buses) first the integrated AC-OPF's row, then a
-    row per method (`PAPER_COLUMNS`): the online solver time (`duration`; the integrated AC-OPF's is the time every
-    ratio at that size is over), that time over the integrated AC-OPF's, the judged |cost deviation| (%), the offline
-    time (s; all DSOs' offline work as it ran on the run's machine), the rounds and the data exchanged (kB). A row
-    without a result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed",
-    "infeasible", "no yardstick") and shows "–" where it has no number, never a number: a run that did not finish
-    has no time, rounds or data, one that is not `comparable` no deviation; the integrated AC-OPF's row has "–" where
-    a value does not apply (its ratio to and deviation from itself, its offline time and rounds, `NO_OFFLINE`, and
-    its data, where it has none); `paper_note` says what each word and dash stands for. Every number with its
-    thousands grouped (`_fixed`, `duration`), the buses too. This chapter's page prints the same numbers as
-    `paper_tables`."""
-    t = _paper_rows(t)
-    t = t.assign(kB=fixed(t.kB, 1, group=True).to_numpy())  # buses: in the index
-    t.index = pd.MultiIndex.from_arrays([t.n_ds.astype(int), t.buses.map(grouped), t.method.map(METHODS)],
-                                        names=["DSs", "buses", "method"])
-    return printable(t, PAPER_COLUMNS)
-
-
 def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
-    """The sweep as this chapter's page prints it, from the rows of `frame` (methods by code or by their full names):
-    two tables under their titles (`PAPER_TITLES`), every number of `paper_table` in them, laid out as a paper prints
-    them (review R3, item 18). No row of the integrated AC-OPF between the methods', with dashes where a value does
-    not apply to it: its solver time, the time every ratio of its size is over, is a column of the first table, once
-    per size (or the word why it has none, `why_not_compared`). The first (`ANSWER_COLUMNS`), per size and method:
-    the online solver time, its TSO and DSO sides (``tso_ms`` and ``dso_ms``, which add up to it; `sides_text` says
-    what they are per method), the ratio or the word why there is none, and the |cost deviation| (%). The second
-    (`COST_COLUMNS`), per size (with its buses) and method: the offline time (s), the rounds and the data exchanged
-    (`kilobytes`). "–" by the one dash rule (`measures_shown`); `paper_note` with ``split`` says what each word and
-    dash stands for."""
+    """The sweep as this chapter's page and chapter 09's print it, from the rows of `frame` (methods by code or by
+    their full names, as chapter 09's copies have them): two tables under their titles (`PAPER_TITLES`), laid out as a
+    paper prints them (review R3, item 18). No row of the integrated AC-OPF between the methods', with dashes where a
+    value does not apply to it (its ratio to and deviation from itself, its offline time, rounds and data): its solver
+    time, the time every ratio of its size is over, is a column of the first table, once per size (or the word why it
+    has none, `why_not_compared`), and its size's buses are in the second's index. The first (`ANSWER_COLUMNS`), per
+    size and method: the online solver time, its TSO and DSO sides (``tso_ms`` and ``dso_ms``, which add up to it;
+    `sides_text` says what they are per method), the ratio or the word why there is none, and the |cost deviation|
+    (%). The second (`COST_COLUMNS`), per size (with its buses) and method: the offline time (s), the rounds and the
+    data exchanged (`kilobytes`); every number with its thousands grouped (`_fixed`, `duration`), the buses too. A
+    row without a result says why in its column *online / integrated* (`why_not_compared`: "not run", "failed",
+    "infeasible", "no yardstick") and shows "–" where it has no number, never a number, by the one dash rule
+    (`measures_shown`): a run that did not finish has no time, sides, rounds or data, one that is not `comparable` no
+    deviation; `paper_note` says what each word and dash stands for."""
     rows = _paper_rows(t)
     base = rows[rows.method == "integrated"].set_index("n_ds")
     yardstick = base.online.fillna(base.ratio)  # its time, or the word why it has none
@@ -841,7 +818,7 @@ def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
 
 P2_NO_DSO = f"{METHODS['P2']}'s DSO side: it has no DSO step online, its TSO sets the FPUs itself"
 """Why P2's rows have "–" for their DSO side in `paper_tables` (`forlab.studies.ch08_sensitivity.NOT_APPLYING`; said
-by `paper_note` with ``split``)."""
+by `paper_note`)."""
 
 P3_ABOVE_MAX = ("in a separate run with more DSs than `p3_max_ds`, the local nonlinear programs of ALADIN's "
                 "transmission region failed, as {doc}`../options` records under "
@@ -850,12 +827,12 @@ P3_ABOVE_MAX = ("in a separate run with more DSs than `p3_max_ds`, the local non
 failure measured in a run of its own, which the options page records (`paper_note`, after the word "not run")."""
 
 
-def paper_note(t: pd.DataFrame, split: bool = False) -> str:
-    """Markdown: what the words and dashes of `paper_table` of the same rows stand for (with ``split``, of
-    `paper_tables`), naming only what occurs, as two short lists (a sentence of every word and dash ran to more than a
-    hundred words): per word (`WHY_NOT`) the methods and sizes it stands at (where a method was not run because of
-    ``p3_max_ds``, that and why, `_why_detail`; where a run failed, its stored status), then what a "–" stands for
-    (`_dash_clauses`); empty where every row has its numbers."""
+def paper_note(t: pd.DataFrame) -> str:
+    """Markdown: what the words and dashes of `paper_tables` of the same rows stand for, naming only what occurs, as
+    two short lists (a sentence of every word and dash ran to more than a hundred words): per word (`WHY_NOT`) the
+    methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that and why, `_why_detail`;
+    where a run failed, its stored status), then what a "–" stands for (`_dash_clauses`); empty where every row has
+    its numbers."""
     t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
@@ -868,33 +845,26 @@ def paper_note(t: pd.DataFrame, split: bool = False) -> str:
             why = f"; {P3_ABOVE_MAX}" if word == "not run" and any(map(_above_max, groups)) else ""
             said.append(f"“{word}” ({who}): {clause}{why}")
     where = f"in its column *{TIME_RATIO}*" + (
-        f", an integrated AC-OPF in its column *{METHODS['integrated']}*" if split and words[integrated].notna().any()
-        else "")
+        f", an integrated AC-OPF in its column *{METHODS['integrated']}*" if words[integrated].notna().any() else "")
     out = [f"A row without a result says why {where}:\n\n{items(said)}"] if said else []
-    if dashes := _dash_clauses(t, words, split):
-        out.append(f"A “–” in the table{'s' if split else ''}:\n\n{items(dashes)}")
+    if dashes := _dash_clauses(t, words):
+        out.append(f"A “–” in the tables:\n\n{items(dashes)}")
     return "\n\n".join(out)
 
 
-def _dash_clauses(t: pd.DataFrame, words: pd.Series, split: bool) -> list[str]:
+def _dash_clauses(t: pd.DataFrame, words: pd.Series) -> list[str]:
     """The clauses of `paper_note` on a "–" (``t``: rows by code; ``words``: each row's word, NaN for none): a row
-    that did not finish, a run not compared, a value that does not apply to a method (ALADIN's offline time; with
-    ``split`` P2's DSO side) and, in `paper_table` alone, the integrated AC-OPF's row; with ``split`` it has no row,
-    and a size whose integrated AC-OPF has no time shows that word in its column, its methods "no yardstick"."""
+    that did not finish, a run not compared and a value that does not apply to a method (P2's DSO side, ALADIN's
+    offline time). The integrated AC-OPF has no row in `paper_tables`: a size whose integrated AC-OPF has no time
+    shows that word in its column, its methods "no yardstick"."""
     integrated, ran = t.method == "integrated", t.status == "ok"
-    rows = ~integrated if split else pd.Series(True, index=t.index)  # whose rows the tables have
     dashes = []
-    if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran & rows] == w).any()]:
+    if unfinished := [f"“{w}”" for w in ("failed", "not run") if (words[~ran & ~integrated] == w).any()]:
         dashes.append(f"a row called {' or '.join(unfinished)} has no time, deviation, rounds or data")
     if unjudged := [f"“{w}”" for w in ("infeasible", "no yardstick") if (words[ran & ~integrated] == w).any()]:
         dashes.append(f"a run called {' or '.join(unjudged)} finished but has no deviation to compare (its other "
                       "measures are shown all the same)")
-    base = t[integrated & ran]
-    if len(base) and not split:
-        kb = NO_EXCHANGE if base.bytes_exchanged.isna().any() else ""
-        dashes.append(f"in the integrated AC-OPF's row, a value that does not apply (its ratio to and deviation from "
-                      f"itself{NO_OFFLINE}{kb})")
-    if split and (ran & (t.method == "P2")).any():
+    if (ran & (t.method == "P2")).any():
         dashes.append(f"in {METHODS['P2']}'s rows, a value that does not apply ({P2_NO_DSO})")
     if (ran & (t.method == "P3")).any():
         dashes.append(f"in P3 ALADIN's rows, a value that does not apply ({P3_NO_OFFLINE})")
