@@ -665,6 +665,21 @@ def test_a_choice_the_truth_rejects_is_named_a_false_feasible_choice(archived):
     text = ch06.slice_star_text(broken)
     assert f"at the choice of {archived.ds.values[0]} it breaks one" in text and "false-feasible choice" in text
     assert ("false-feasible choice" in ch06.slice_star_text(archived)) == bool((archived.slice_ref_feasible == 0).any())
+    # final read: a choice outside the sampled domain has no truth (NaN), not a broken limit; an older store without
+    # the truth at the choice gets no sentence on it, not an error
+    outside = archived.copy(deep=True)
+    outside["slice_ref_feasible"].values[0] = np.nan
+    text = ch06.slice_star_text(outside)
+    assert f"the choice of {archived.ds.values[0]} lies outside the sampled domain" in text
+    assert "false-feasible" not in text
+    assert "keeps every limit" not in ch06.slice_star_text(archived.drop_vars("slice_ref_feasible"))
+
+
+def test_the_slice_caption_says_what_colour_a_star_on_a_charts_edge_sits_on():
+    """Final read: a choice on a chart's edge falls between grid points, and the nearest may lie outside the domain
+    (white): the caption no longer promises that the colour under a star is the truth at the choice."""
+    assert "a star on green is a choice the DS can deliver" not in _caption("fig-06-slices")
+    assert "the text below gives the truth at the choice" in _caption("fig-06-slices")
 
 
 def test_the_largest_system_clause_says_a_tie_or_nothing():

@@ -1348,7 +1348,7 @@ def _in_ms(seconds: float, column: str) -> str:
     return f"{TIME_FORMATS[column](1e3 * seconds)} ms"
 
 
-SOLVE_COLOUR, BUILD_COLOUR = plots.category_colours(3)[:2]  # the two darker of three, as drawn since before plots.CATEGORY_RANGE
+SOLVE_COLOUR, BUILD_COLOUR = plots.category_colours(2)
 """forlab's solver time and its model build time in the chapter's figures (`scaling_figure`, and the solves of
 `pglib_figure`): two parts of one engine's time, not methods, so neither is a method's colour
 (`forlab.book.plots.category_colours`)."""

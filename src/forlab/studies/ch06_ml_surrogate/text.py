@@ -541,19 +541,25 @@ def _choice_scores(st) -> tuple[list[str], list[str], list[str]]:
 def _truth_at_choice(st, chosen: list[str]) -> str:
     """What the DS power flow says at the choices of the DSs ``chosen`` (``slice_ref_*``: the slices pass through
     the choice): how many keep every limit, with the smallest voltage distance and the largest loading among them,
-    and which break one."""
+    which break one, and which lie outside the sampled domain (NaN truth); "" for a store written before the slices
+    passed through the choice (no ``slice_ref_*``)."""
+    if "slice_ref_feasible" not in st:
+        return ""
     at = st.sel(ds=chosen)
-    ok = at.slice_ref_feasible.values == 1
+    truth = at.slice_ref_feasible.values
+    ok = truth == 1
     kept = (f"{int(ok.sum())} of {len(chosen)} DSs" if not ok.all()
             else "its DS" if len(chosen) == 1 else f"all {len(chosen)} DSs")
-    text = f"There the DS power flow keeps every limit for {kept}"
+    text = f" There the DS power flow keeps every limit for {kept}"
     if ok.any():
         text += (f" (voltage distance to the limits at least {float(np.min(at.slice_ref_vm_slack_pu.values[ok])):.4f}"
                  f" p.u., branch loading at most {float(np.max(at.slice_ref_max_loading_percent.values[ok])):.1f} %)")
-    broken = [k for k, good in zip(chosen, ok) if not good]
+    broken = [k for k, v in zip(chosen, truth) if v == 0]
     if broken:
         text += (f"; at the choice of {listed(broken)} it breaks one, a point the polytope accepts and the truth "
                  "rejects (a false-feasible choice)")
+    if outside := [k for k, v in zip(chosen, truth) if np.isnan(v)]:
+        text += f"; the choice of {listed(outside)} lies outside the sampled domain, where no power flow was run"
     return text + "."
 
 
@@ -575,4 +581,4 @@ def slice_star_text(st) -> str:
              + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
     return (f"In the full input space, the TSO's choice in the peak scenario lies {where} Every slice passes through "
             "that choice, so each star lies on its slice, on the hatched polytope's edge where the choice is on the "
-            f"boundary. {_truth_at_choice(st, chosen)}{missing}")
+            f"boundary.{_truth_at_choice(st, chosen)}{missing}")
