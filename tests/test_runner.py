@@ -180,6 +180,9 @@ def test_cli_rejects_bad_parameters_before_running(repo, capsys):
     assert cli.main(["run", "a_first", "-p", "nonsense", "1"]) == 2
     err = capsys.readouterr().err
     assert "unknown parameter 'nonsense'" in err and "n = 2" in err and "scale = 1.5" in err
+    # a near miss gets the hint run(params) gives (`runner.close_names`), on the command line too
+    assert cli.main(["run", "a_first", "-p", "scal", "1"]) == 2
+    assert "unknown parameter 'scal' (did you mean 'scale'?)" in capsys.readouterr().err
     assert cli.main(["run", "a_first", "-p", "scale", "abc"]) == 2
     assert "bad value for 'scale'" in capsys.readouterr().err
     assert cli.main(["run", "nope"]) == 2

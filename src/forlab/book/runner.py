@@ -268,12 +268,20 @@ def check_names(params: Mapping[str, Any], names, chapter: str) -> None:
         return
     said = []
     if unknown:
-        close = {n: m[0] for n in unknown if isinstance(n, str) and (m := difflib.get_close_matches(n, names, 1))}
-        hint = ", ".join(f"{m!r}" + (f" for {n!r}" if len(unknown) > 1 else "") for n, m in close.items())
-        said.append(f"unknown parameters {unknown!r}" + (f" (did you mean {hint}?)" if hint else ""))
+        said.append(f"unknown parameters {unknown!r}{close_names(unknown, names)}")
     if missing:
         said.append(f"missing parameters {missing!r}")
     raise ValueError(f"chapter {chapter}: {', '.join(said)}; its parameters are {', '.join(names)}")
+
+
+def close_names(unknown: list, names) -> str:
+    """" (did you mean 'load_scale'?)" for the ``unknown`` parameter names that are near misses of ``names``
+    (`difflib.get_close_matches`; each with the name it stands for when there are several), "" for none: the one
+    hint of `check_names` and of the command line's ``-p`` (`resolve_parameters`)."""
+    names = list(names)
+    close = {n: m[0] for n in unknown if isinstance(n, str) and (m := difflib.get_close_matches(n, names, 1))}
+    hint = ", ".join(f"{m!r}" + (f" for {n!r}" if len(unknown) > 1 else "") for n, m in close.items())
+    return f" (did you mean {hint}?)" if hint else ""
 
 
 def check_types(params: Mapping[str, Any], types: Mapping[str, TypeSpec], chapter: str) -> None:
@@ -319,7 +327,7 @@ def resolve_parameters(
     for source, items in layers:
         for name, value in items:
             if name not in declared:
-                raise ParameterError(f"{source}: unknown parameter {name!r}\n{listing}")
+                raise ParameterError(f"{source}: unknown parameter {name!r}{close_names([name], declared)}\n{listing}")
             try:
                 merged[name] = coerce(value, declared[name])
             except (ValueError, TypeError) as err:
