@@ -16,6 +16,7 @@ from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import as_printed, counted, grouped, listed
 from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
+from forlab.p2_surrogate import tso
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
 
 
@@ -1011,6 +1012,10 @@ def test_the_sweep_is_printed_as_chapter_12_prints_it():
     assert "the integrated AC-OPF's own solver time stands once per size in the column of that name" in prose
     assert "its TSO and DSO sides" in prose and "the note below the tables" in prose
     assert "integrated AC-OPF's row" not in prose and "The table is" not in prose
+    # final read #1: this page shows what each side is itself, below the tables (chapter 12's `sides_text`)
+    assert cell.index("paper_tables(scale_t)") < cell.index("ch12_many_dsos.sides_text(scale_t)")
+    assert "the text below the tables says what each side is for each method" in prose
+    assert "says below its tables what each side is" not in prose
 
 
 def test_a_sweep_in_which_no_method_finished_ranks_none():
@@ -1165,11 +1170,10 @@ def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
         f"A “–” in this section's tables is the value of a failed case or {NOT_APPLYING}.")
 
 
-NOT_APPLYING = ("a value that does not apply (P3 ALADIN's offline time: it has no offline step, its regions solve "
-                "online in every round; P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs "
-                "itself)")
-"""How `dash_text` explains the dashes of ALADIN's offline time and P2's DSO part (review E #3)."""
-P2_DSO = "a value that does not apply (P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs itself)"
+NOT_APPLYING = (f"a value that does not apply ({ch12_many_dsos.P3_NO_OFFLINE}; {ch12_many_dsos.P2_NO_DSO})")
+"""How `dash_text` explains the dashes of ALADIN's offline time and P2's DSO part (review E #3), in chapter 12's words
+for both (final read #7: chapter 09 wrote P2's a second time)."""
+P2_DSO = f"a value that does not apply ({ch12_many_dsos.P2_NO_DSO})"
 
 
 def test_what_does_not_apply_is_a_dash_not_zero(chapter):
@@ -1267,7 +1271,10 @@ def test_aladin_at_scale_is_held_to_the_sweep(chapter, archived):
     t12 = ch12_many_dsos.frame(archived["12_many_dsos"])
     assert f"P3 ALADIN: infeasible in the T+D power flow ({said})" in ch12_many_dsos.failures_text(t12)
     assert f"At {' and '.join(map(str, not_run))} DSs it was not run" in text
-    assert f"the sweep runs it up to {int(p3[p3.status == 'ok'].n_ds.max())} DSs" in text
+    # final read #5: the reason is chapter 12's one statement of it, not "the sweep runs it up to"
+    assert (f"At {' and '.join(map(str, not_run))} DSs it was not run, above its `p3_max_ds`, as the stored status of "
+            f"each says: {ch12_many_dsos.P3_ABOVE_MAX} ({{doc}}`12_many_dsos`, section “{section}”).") in text
+    assert "runs it up to" not in text
     ok = scale_t[~scale_t.n_ds.isin(not_run.tolist() + [2])]
     assert ch09_comparison.scale_reliability_text(ok) == ("In the sweep of {doc}`12_many_dsos`, P3 ALADIN finished "
                                                           f"with a feasible dispatch at every size, up to {good.max()} DSs.")
@@ -1357,20 +1364,26 @@ def test_the_sweeps_aladin_limit_and_its_reason_come_from_the_store(chapter, arc
     scale_t = ch09_comparison.from_store(chapter, "scale")
     text = ch09_comparison.scale_reliability_text(scale_t, max_ds=limit)
     assert "local NLPs failed" not in text
-    assert (f"it was not run: the sweep runs it up to {limit} DSs, its `p3_max_ds`, and the stored status of each "
-            "larger size says it is above `p3_max_ds`. {doc}`12_many_dsos` says why it stops there.") in text
+    # final read #5: chapter 12's one reason (`P3_ABOVE_MAX`, where its one rule `above_max` says it applies), not
+    # "the sweep runs it up to", which read as a choice of the sweep's sizes
+    section = ch09_comparison.STOPPED_BY_A_HAIR[0]
+    reason = f"{ch12_many_dsos.P3_ABOVE_MAX} ({{doc}}`12_many_dsos`, section “{section}”)"
+    assert (f"it was not run, above its `p3_max_ds`, {limit} DSs, as the stored status of each says: {reason}.") in text
+    assert "runs it up to" not in text and "diverged" not in text
     # a modified copy: ALADIN failed at the limit, so the largest size it finished is below it; the limit stays
     p3 = (scale_t.method == "P3 ALADIN") & (scale_t.n_ds == limit)
     failed = scale_t.assign(status=scale_t.status.where(~p3, "region ts failed: x"))
-    assert f"the sweep runs it up to {limit} DSs, its `p3_max_ds`" in ch09_comparison.scale_reliability_text(
+    assert f"above its `p3_max_ds`, {limit} DSs, as the stored status" in ch09_comparison.scale_reliability_text(
         failed, max_ds=limit)
     assert "P3 ALADIN not run (the list below says why)" in ch09_comparison._verdict_paragraph(failed, {}, limit)
     assert f"At {limit} DSs, the largest size the sweep ran it at, its `p3_max_ds`, it failed." in \
         ch09_comparison._p3_at_scale(failed, limit)
-    # without the list's item (ALADIN run at no size), the entry points to no list
+    # without the list's item (ALADIN run at no size), the entry points to no list and says what the statuses say
     none = scale_t.assign(status=scale_t.status.where(scale_t.method != "P3 ALADIN", "not run: above p3_max_ds"))
     assert ch09_comparison._p3_at_scale(none, limit) == ""
     assert "the list below says why" not in ch09_comparison._verdict_paragraph(none, {}, limit)
+    assert (f"P3 ALADIN not run at any size (above its `p3_max_ds`, {limit} DSs)."
+            in ch09_comparison._verdict_paragraph(none, {}, limit))
     # a status that names another reason is quoted, not replaced by the chapter's
     other = scale_t.assign(status=scale_t.status.where(~scale_t.status.str.startswith("not run"), "not run: no time"))
     assert " (stored status: not run: no time)." in ch09_comparison.scale_reliability_text(other, max_ds=limit)
@@ -1456,7 +1469,9 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     w = ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n]
     whose = "its" if w.fastest == first else f"{first}'s"  # the sentence names the fastest first
     assert (f"; {whose} |cost deviation| lies {gap.max() - gap.min():.4f} percentage points below {second}'s, in one "
-            "run at one operating point.") in verdict
+            "run at one operating point (the sweep's conditions name it).") in verdict
+    # final read #4: said once in the answer, not in the verdict's next sentence and the accuracy item again
+    assert answer.count("one run at one operating point") == 1 and "one run's" not in answer
     assert f"{w.fastest}'s online solver time lies {ch12_many_dsos.percent(w.lead)} below the next method's" in verdict
     # review H #1: the lead is one run at one operating point per size, held to what the Robustness statement finds
     # one run of a method moving by (its functions, not a copy), and said plainly whether it exceeds that
@@ -1468,7 +1483,7 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     # difference of two values as the page prints them (0.0443 - 0.0281; 0.3413 - 0.0704)
     assert (rerun, factor) == (pytest.approx(0.0162, abs=1e-9), pytest.approx(0.2709, abs=1e-9))
     assert run == "chapter 08's default run"
-    assert (f"The accuracy lead is one run at one operating point per size (the sweep's conditions name it). The "
+    assert (f"- **Accuracy**: The "
             f"Robustness statement under “Which method when” finds a method's deviation moving by up to "
             f"{rerun:.4f} percentage points on the same case between chapter 08's default run and the default run "
             f"of its own chapter and by up to {factor:.4f} percentage "
@@ -1478,6 +1493,10 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert f"{where}. In the sweep, P1 FOR offer's |cost deviation| lies below P2 ML surrogate's at " in answer
     assert answer.count(ch09_comparison.SWEEP_RERUN) == 1
     assert "could reverse the order" not in answer  # moves measured on another system say no more than that
+    # final read #4: the verdict finds the lead not established (the rest of the book ranks the other method ahead);
+    # the accuracy item does not then say the moves "neither confirm nor overturn" it, but where the evidence lies
+    assert "not established beyond that run" in verdict and "neither confirm nor overturn" not in answer
+    assert f"{ch09_comparison.SWEEP_RERUN} {ch09_comparison.RANKING_SAYS[True]}" in answer
     # review I #1: the move under one factor is the largest over chapter 08's runs read, named by its run: a
     # paper-scale run that moves more gives it (the answer read the default run's alone before)
     moved = paper.assign(deviation_pct=2 * paper.deviation_pct.astype(float))
@@ -1491,6 +1510,8 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     # second review D #1: one verdict, whatever the lead (the moves were measured elsewhere; the lead is no argument)
     assert held((0.02, 0.03, "", on), order).endswith(
         f"Both were measured on {on}. {order} {ch09_comparison.SWEEP_RERUN}")
+    for against, says in ch09_comparison.RANKING_SAYS.items():  # what the rest of the book's ranking says, as counted
+        assert held((0.02, 0.03, "", on), order, against).endswith(f"{ch09_comparison.SWEEP_RERUN} {says}")
     # second read #6: both moves named by their runs, the gap's in the Robustness caveat's one wording (next to a
     # factor's move in the paper-scale run it read as if it came from that run too)
     assert held((0.02, 0.08, "chapter 08's paper-scale run", on)).endswith(
@@ -1531,7 +1552,7 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
         named[c] = tuple(ch09_comparison.SCALE_METHODS[m] for m in w[c])
     assert ch12_many_dsos.workers_verdict(named, workers=on) in text
     assert f"{alt / float(p1.integrated_solve_time_s.iloc[0]):.2f}x the integrated AC-OPF's" in text
-    holds = {w.workers_fastest, *w.workers_tied} == {w.fastest, *w.tied_fastest}
+    holds = ch12_many_dsos.workers_hold(w)  # final read #8: chapter 12's one rule, not a copy of it
     assert ("the verdict holds only with a machine per DSO" in text) == (not holds)
     # the verdict says where its speed lead holds, in a clause; the caveat above gives the numbers
     verdict = ch09_comparison._verdict_paragraph(scale_t, found)
@@ -1618,7 +1639,8 @@ def test_the_answers_moves_name_the_system_they_were_measured_on(chapter):
     assert SYSTEM not in ch09_comparison.scale_conditions_text(json.loads(chapter.attrs["sources"]), scale_t)
     # the sentence of some ninety words is split: none of the lead's sentences is long
     lead = next(item for item in answer.splitlines() if item.startswith("- **Accuracy**: "))
-    assert max(map(_words, _sentences(lead))) <= 50
+    # (the item's bold lead is a label, not words of its first sentence, which now opens the item)
+    assert max(map(_words, _sentences(lead.removeprefix("- **Accuracy**: ")))) <= 50
     assert ch09_comparison.one_run_spread(sens_t.iloc[0:0], cases) == ch09_comparison.NO_SPREAD
 
 
@@ -1933,12 +1955,15 @@ def test_the_accuracy_lead_at_scale_is_set_against_the_rest_of_the_books_evidenc
         parts.append(f"in {k} of {v} variants of {run}")
         assert v > 1 and k > v / 2  # the archived stores: the other method ahead in most variants
     verdict = _answer_parts(chapter)[0]
-    assert n > m / 2 and (f"That accuracy lead is one run's: {second} was the more accurate {listed(parts)}, so "
+    assert n > m / 2 and (f"In the rest of the book, {second} was the more accurate {listed(parts)}, so "
                           f"{first}'s lead is not established beyond that run.") in verdict
+    assert ch09_comparison._contested(ch09_comparison._rest_of_book(at, sys_t, {})[2]) is True
     # where the rest of the book agrees, the verdict says so instead
     flipped = sys_t.assign(abs_deviation_pct=np.where(sys_t.method == first, 0.0, 1.0))
     agrees = ch09_comparison._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], flipped, {})
     assert agrees == f"The rest of the book agrees with it: {second} was the more accurate only on 0 of {m} study systems."
+    assert ch09_comparison._contested(ch09_comparison._rest_of_book(at, flipped, {})[2]) is False
+    assert ch09_comparison._contested([]) is None
     assert ch09_comparison._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], sys_t.iloc[0:0], {}) == ""
 
 
@@ -1954,19 +1979,26 @@ def test_aladin_at_scale_is_given_with_its_result_and_why_it_stops(chapter):
     limit = ch09_comparison.scale_limit(chapter)
     assert int(r.n_ds) == limit and r.status == "ok" and bool(r.feasible)  # the archived sweep
     item = _item(_answer_parts(chapter)[1], "P3 ALADIN")
-    beyond = ch09_comparison.P3_BEYOND.format(section=ch09_comparison.STOPPED_BY_A_HAIR[0])
+    # final read #5: the reason is chapter 12's one statement of it (`P3_ABOVE_MAX`), said where its one rule
+    # (`above_max`) applies, with chapter 12's section; no "ALADIN diverged", which came with options the book does
+    # not use
+    assert ch12_many_dsos.above_max(p3[p3.status.str.startswith("not run")])
+    section = ch09_comparison.STOPPED_BY_A_HAIR[0]
+    beyond = (f"It was not run beyond that size as a result, not as a choice of the sweep's sizes: "
+              f"{ch12_many_dsos.P3_ABOVE_MAX} ({{doc}}`12_many_dsos`, section “{section}”).")
     assert item == (f"- **P3 ALADIN**: At {int(r.n_ds)} DSs, the largest size the sweep ran it at, its `p3_max_ds`, it "
                     f"took {r.time_ratio:.2f}x the integrated AC-OPF's solver time "
                     f"({ch12_many_dsos.duration(r.solve_time_s)}) in {r.rounds:.0f} rounds, with a |cost deviation| "
                     f"of {abs(r.deviation_pct):.4f} %. {beyond}")
     assert "the next size of the sweep" in beyond and "`forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`" in beyond
-    assert "not as a choice of the sweep's sizes" in beyond
+    assert "diverged" not in ch09_comparison.answer_text(chapter) and "restoration" in ch12_many_dsos.P3_ABOVE_MAX
     assert not re.search(r"\d", re.sub(r"`[^`]*`|“[^”]*”", "", beyond))  # no size typed: "the next size of the sweep"
     options = (ROOT / "book" / "options.md").read_text()
     assert ".. autodata:: forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER" in options  # where the run is recorded
     # a status that gives another reason is quoted, not replaced by the recorded failure
     other = scale_t.assign(status=scale_t.status.where(~scale_t.status.str.startswith("not run"), "not run: no time"))
-    assert ch09_comparison._p3_at_scale(other, limit).endswith("It was not run beyond (stored status: not run: no time).")
+    assert ch09_comparison._p3_at_scale(other, limit).endswith(
+        "It was not run beyond that size (stored status: not run: no time).")
     assert ch09_comparison._p3_at_scale(scale_t[scale_t.n_ds <= limit], limit) == ""  # run at every size: nothing
 
 
@@ -1993,19 +2025,34 @@ def test_the_answers_caveats_say_how_each_method_was_tested_and_timed_offline(ch
     offline = _item(items, "Offline work")
     assert offline.startswith("- **Offline work**: The offline times are as the work ran on that machine, not by the "
                               "one rule of parallel parts: ")
-    assert (f"P1 FOR offer {p1.offline_time_s:.1f} s for one load level, every DSO's offline work one task on "
-            f"{workers}, all DSOs at once (its slowest DSO's own {p1.offline_dso_max_s:.1f} s); P2 ML surrogate "
+    # final read #9: the tasks were submitted together and ran one at a time on each worker, not "all at once"
+    assert (f"P1 FOR offer {p1.offline_time_s:.1f} s for one load level, every DSO's offline work one task, all "
+            f"submitted together and run one at a time on each of {workers} (its slowest DSO's own "
+            f"{p1.offline_dso_max_s:.1f} s); P2 ML surrogate "
             f"{p2.offline_time_s:.1f} s for every DS load factor it was trained on, its surrogates fitted one DS after "
             f"another, their power flows on {workers}.") in offline
     assert chapter.scale_offline_dso_max_s.attrs["units"] == "s" and chapter.scale_reserve_mw.attrs["units"] == "MW"
     assert p2.reserve_mw > 0  # the archived sweep's TSO held one
     reserve = _item(items, "P2's reserve")
-    assert ("`reserve` of `forlab.p2_surrogate.tso.SurrogateTSO`, forlab's choice" in reserve
-            and f": {p2.reserve_mw:.4f} MW on each slack unit's P at {n} DSs, so it is that of a TSO held off" in reserve)
+    assert "`reserve` of `forlab.p2_surrogate.tso.SurrogateTSO`, forlab's choice" in reserve
+    # final read #10: in the words of `reserve_amounts`: the P reserve is (1 + LOSS_MARGIN) x the summed P bounds, and
+    # a Q reserve is held too; chapter 12's store keeps the P reserve's size alone, and the page says so
+    assert (f"each slack unit's P limits held in by {1 + tso.LOSS_MARGIN:g} times the surrogates' summed P "
+            "import-error bounds, `LOSS_MARGIN` added for the TS losses the errors also move, and every "
+            "voltage-controlling unit's Q limits by their summed Q bounds") in reserve
+    with pytest.MonkeyPatch.context() as mp:  # the rule the words give, as `reserve_amounts` applies it
+        mp.setattr(tso, "import_error_bound", lambda surrogates: (1.0, 2.0))
+        assert tso.reserve_amounts({}, "error_bound") == (pytest.approx(1 + tso.LOSS_MARGIN), 2.0)
+    assert "reserve_mvar" not in scale_t
+    assert (f": {p2.reserve_mw:.4f} MW on each slack unit's P at {n} DSs (this store does not keep the Q reserve's "
+            "size), so it is that of a TSO held off") in reserve
+    with_q = scale_t.assign(reserve_mvar=2 * scale_t.reserve_mw)[lambda t: t.n_ds == n]
+    assert (f": {p2.reserve_mw:.4f} MW on each slack unit's P and {2 * p2.reserve_mw:.4f} Mvar on each "
+            f"voltage-controlling unit's Q at {n} DSs, so") in ch09_comparison._reserve_condition(with_q)
     none = scale_t.assign(reserve_mw=0.0)[lambda t: t.n_ds == n]
     assert "held no reserve" in ch09_comparison._reserve_condition(none)
     unknown = scale_t.drop(columns="reserve_mw")[lambda t: t.n_ds == n]
-    assert "this store does not record its size" in ch09_comparison._reserve_condition(unknown)
+    assert "this store does not record their sizes" in ch09_comparison._reserve_condition(unknown)
 
 
 def test_privacy_has_a_verdict_and_the_answer_names_the_least_revealing_method(chapter):

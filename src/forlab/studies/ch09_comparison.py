@@ -61,6 +61,7 @@ from forlab.opf.outcome import (
     negative_sentence,
     unmeasured_when_failed,
 )
+from forlab.p2_surrogate.tso import LOSS_MARGIN
 from forlab.studies import ch08_sensitivity, ch12_many_dsos
 from forlab.studies.ch12_many_dsos import ds_count, why_not_compared
 
@@ -667,9 +668,9 @@ DASHES = {"failed": "the value of a failed case", "infeasible": "the mean |devia
           "finished case", "missing": "a value the store it came from does not hold (the list above names it)"}
 """What a "–" in a `page_table` stands for, by cause (`dash_text` names the causes that occur)."""
 
-NOT_APPLYING_WHY = {"offline_time_s": ch12_many_dsos.P3_NO_OFFLINE,
-                    "dso_ms": "P2 ML surrogate's DSO time: it has no DSO step online, its TSO sets the FPUs itself"}
-"""Why a column of `NOT_APPLYING` shows "–" (`dash_text`, in chapter 12's words for ALADIN's offline time)."""
+NOT_APPLYING_WHY = {"offline_time_s": ch12_many_dsos.P3_NO_OFFLINE, "dso_ms": ch12_many_dsos.P2_NO_DSO}
+"""Why a column of `NOT_APPLYING` shows "–" (`dash_text`), in chapter 12's words (ALADIN's offline time, P2's DSO
+side)."""
 
 
 def _dash_cause(r, header: str) -> str:
@@ -2013,21 +2014,31 @@ def _sweep_order(scale_t: pd.DataFrame, first: str, second: str) -> str:
             f"{len(below)} sizes{but}.")
 
 
-SWEEP_RERUN = ("The book has no second run of the sweep, and the moves measured on chapter 08's system neither "
-               "confirm nor overturn this lead.")
-"""What `_lead_held` says of the lead after the sweep's own order (`_sweep_order`): one verdict, whatever the sizes of
-the moves, since they were measured on another system than the sweep's."""
+SWEEP_RERUN = ("The book has no second run of the sweep, and the size of these moves, measured on another system "
+               "than the sweep's, does not decide the lead by itself.")
+"""What `_lead_held` says of the moves after the sweep's own order (`_sweep_order`): one verdict, whatever their
+sizes, since they were measured on another system than the sweep's; what does bear on the lead follows
+(`RANKING_SAYS`)."""
+
+RANKING_SAYS = {True: "The evidence against the lead is the two methods' ranking in the rest of the book, which the "
+                      "verdict above counts.",
+                False: "The two methods' ranking in the rest of the book, which the verdict above counts, agrees with "
+                       "the lead."}
+"""What `_lead_held` says after `SWEEP_RERUN`, by whether the rest of the book ranks the other method ahead
+(`_contested`): the evidence on the lead is the verdict's count (`_accuracy_evidence`), not the moves, so the two
+sentences agree."""
 
 
-def _lead_held(spread: tuple[float, float, str, str], order: str = "") -> str:
+def _lead_held(spread: tuple[float, float, str, str], order: str = "", against: bool | None = None) -> str:
     """Markdown: the accuracy lead at the sweep's largest size, said beside what one run of
     a method's deviation can move by (``spread``, `one_run_spread`; each move named by its runs: the gap between two
-    runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08), in sentences of their own: the lead is
-    one run at one operating point per size (`ch12_many_dsos.operating_point`, which the sweep's conditions name);
-    the moves, and the system they were measured on with the deviations there (`_moves_where`), since the sweep's
-    system is another; then the sweep's own evidence on the order (``order``, `_sweep_order`) and `SWEEP_RERUN`. The
-    moves are not weighed against the lead: measured on chapter 08's system, they say nothing of the sweep's. ""
-    where neither move is measured."""
+    runs by `RERUN_PAIR`, the move under one factor by its run of chapter 08), in sentences of their own: the moves,
+    and the system they were measured on with the deviations there (`_moves_where`), since the sweep's system is
+    another; then the sweep's own evidence on the order (``order``, `_sweep_order`), `SWEEP_RERUN` and what the
+    rest of the book's ranking says (``against``, `_contested`: `RANKING_SAYS`; nothing where nothing compares the
+    two). The moves are not weighed against the lead: measured on chapter 08's system, they say nothing of the
+    sweep's. That the lead is one run at one operating point the verdict says once (`_margins`). "" where neither
+    move is measured."""
     gap, factor, run, where = spread
     moves = [(v, what) for v, (what, _) in zip((gap, factor), ONE_RUN_MOVES) if np.isfinite(v)]
     if not moves:
@@ -2036,9 +2047,9 @@ def _lead_held(spread: tuple[float, float, str, str], order: str = "") -> str:
     in_run = {ONE_RUN_MOVES[1][0]: f" in {run}" if run else ""}
     said = listed(f"by up to {v:.4f} percentage points {what}{in_run.get(what, '')}" for v, what in moves)
     measured = f" {'Both were' if len(moves) > 1 else 'It was'} measured on {where}." if where else ""
-    return (" The accuracy lead is one run at one operating point per size (the sweep's conditions name it). The "
-            f"Robustness statement under “Which method when” finds a method's deviation moving {said}.{measured}"
-            + (f" {order}" if order else "") + f" {SWEEP_RERUN}")
+    ranking = f" {RANKING_SAYS[against]}" if against is not None else ""
+    return (f"The Robustness statement under “Which method when” finds a method's deviation moving {said}."
+            f"{measured}" + (f" {order}" if order else "") + f" {SWEEP_RERUN}{ranking}")
 
 
 def _deviation_order(at: pd.DataFrame) -> pd.Series:
@@ -2093,33 +2104,48 @@ def _reversal_counts(first: str, second: str, sys_t: pd.DataFrame,
     return found
 
 
-def _accuracy_evidence(at: pd.DataFrame, sys_t: pd.DataFrame, sens: dict[str, pd.DataFrame | None]) -> str:
-    """Markdown, a sentence of the verdict: whether the rest of the book orders the two most accurate methods at the
-    sweep's largest size (the scale rows ``at``, `_deviation_order`) as that one run does (`_reversal_counts`).
-    Where the other method is the more accurate on more than half of the study systems or of a run's variants, the
-    lead is said to be that run's alone, not established beyond it; "" where nothing else compares them."""
+def _rest_of_book(at: pd.DataFrame, sys_t: pd.DataFrame,
+                  sens: dict[str, pd.DataFrame | None]) -> tuple[str, str, list[tuple[int, int, str]]]:
+    """The two most accurate methods at the sweep's largest size (the scale rows ``at``, `_deviation_order`) and how
+    the rest of the book orders them (`_reversal_counts`); ("", "", []) with fewer than two comparable methods."""
     dev = _deviation_order(at)
     if len(dev) < 2:
-        return ""
+        return "", "", []
     first, second = dev.index[0], dev.index[1]
-    counts = _reversal_counts(first, second, sys_t, sens)
-    if not counts:
+    return first, second, _reversal_counts(first, second, sys_t, sens)
+
+
+def _contested(counts: list[tuple[int, int, str]]) -> bool | None:
+    """Whether the rest of the book ranks the other method ahead (``counts``, `_reversal_counts`): on more than half
+    of the study systems or of a run's variants; None where nothing compares the two. The one rule of
+    `_accuracy_evidence` and `RANKING_SAYS`."""
+    return any(n > m / 2 for n, m, _ in counts) if counts else None
+
+
+def _accuracy_evidence(at: pd.DataFrame, sys_t: pd.DataFrame, sens: dict[str, pd.DataFrame | None]) -> str:
+    """Markdown, a sentence of the verdict, after `_margins` has said the lead is one run's: whether the rest of the
+    book orders the two most accurate methods at the sweep's largest size (the scale rows ``at``) as that one run
+    does (`_rest_of_book`). Where it ranks the other method ahead (`_contested`), the lead is said not to be
+    established beyond that run; "" where nothing else compares them."""
+    first, second, counts = _rest_of_book(at, sys_t, sens)
+    against = _contested(counts)
+    if against is None:
         return ""
     said = listed(words for _, _, words in counts)
-    if any(n > m / 2 for n, m, _ in counts):
-        return (f"That accuracy lead is one run's: {second} was the more accurate {said}, so {first}'s lead is not "
-                "established beyond that run.")
+    if against:
+        return (f"In the rest of the book, {second} was the more accurate {said}, so {first}'s lead is not established "
+                "beyond that run.")
     return f"The rest of the book agrees with it: {second} was the more accurate only {said}."
 
 
 def _workers_clause(w, found: dict) -> str:
     """Whether the speed verdict at one size (``w``, a row of `_winners`) holds with P1's DSOs on the sweep's workers
-    (`ch12_many_dsos.winners`' ``workers_fastest``, ``workers_tied``): ", on that run's 2 Dask workers too", or " with
-    a machine per DSO, not on that run's 2 Dask workers (below)"; "" where it was not measured."""
+    (`ch12_many_dsos.workers_hold`): ", on that run's 2 Dask workers too", or " with a machine per DSO, not on that
+    run's 2 Dask workers (below)"; "" where it was not measured."""
     if not getattr(w, "workers_fastest", ""):
         return ""
     workers = _workers_words(found)
-    if {w.workers_fastest, *w.workers_tied} == {w.fastest, *w.tied_fastest}:
+    if ch12_many_dsos.workers_hold(w):  # chapter 12's one rule
         return f", on {workers} too"
     return f" with a machine per DSO, not on {workers} (below)"
 
@@ -2128,13 +2154,14 @@ def _margins(at: pd.DataFrame, w, found: dict) -> str:
     """Markdown, a sentence of the verdict: by how much the leaders at one size lead (``w``, a row of `_winners`;
     the scale rows ``at``): the fastest's solver time below the next method's (``lead``, the quantity held against
     the timing noise) and where that holds (`_workers_clause`); the most accurate's |cost deviation| below the next
-    one's (`_deviation_order`), in one run at one operating point. "" with fewer than two comparable methods."""
+    one's (`_deviation_order`), in one run at one operating point (`ch12_many_dsos.operating_point`, which the sweep's
+    conditions name): the answer's one statement of that. "" with fewer than two comparable methods."""
     dev = _deviation_order(at)
     if w is None or len(dev) < 2:
         return ""
     whose = "its" if dev.index[0] == w.fastest and not w.tied_fastest else f"{dev.index[0]}'s"
     accuracy = (f"{whose} |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points below "
-                f"{dev.index[1]}'s, in one run at one operating point")
+                f"{dev.index[1]}'s, in one run at one operating point (the sweep's conditions name it)")
     if w.tied_fastest or not np.isfinite(w.lead):
         return f"No method leads online there by more than the timing noise; {accuracy}."
     return (f"{w.fastest}'s online solver time lies {ch12_many_dsos.percent(w.lead)} below the next method's"
@@ -2176,11 +2203,14 @@ def _verdict_paragraph(scale_t: pd.DataFrame, found: dict, max_ds: int | None = 
     return " ".join(p for p in (head, _margins(at, w, found), evidence, _privacy_clause(w)) if p)
 
 
-P1_OFFLINE_RAN = {True: "every DSO's offline work one task on {workers}, all DSOs at once",
+P1_OFFLINE_RAN = {True: "every DSO's offline work one task, all submitted together and run one at a time on each of "
+                        "{workers}",
                   False: "the DSOs one after another, each spreading its OPFs over {workers}"}
 """How P1's offline work ran in chapter 12's sweep, by its ``p1_dso_services``
 (`forlab.studies.ch05_coordination.case_study`): the offline times are as the work ran, not by the one rule of
-parallel parts, so the answer says how it ran."""
+parallel parts, so the answer says how it ran. With services, each DSO is a Dask actor on one worker
+(`forlab.p1_for.dso_service`), and a worker runs one actor's task at a time, so the tasks submitted together ran as
+many at a time as the run had workers."""
 
 P2_OFFLINE_RAN = "its surrogates fitted one DS after another, their power flows on {workers}"
 """How P2's offline work ran in chapter 12's sweep (`forlab.studies.ch08_sensitivity.run_p2`: every DS's data set,
@@ -2232,39 +2262,63 @@ def _load_condition(at: pd.DataFrame, found: dict) -> str:
 
 
 def _reserve_condition(at: pd.DataFrame) -> str:
-    """Markdown: that P2's deviation at one size (the scale rows ``at``) includes the reserve its TSO holds against
-    the surrogates' import errors, forlab's choice (``reserve`` of `forlab.p2_surrogate.tso.SurrogateTSO`), with its
-    size where the store has it (``reserve_mw``, chapter 12's store); "" unless P2 compares there."""
+    """Markdown: that P2's deviation at one size (the scale rows ``at``) includes the reserves its TSO holds against
+    the surrogates' import errors, forlab's choice (``reserve`` of `forlab.p2_surrogate.tso.SurrogateTSO`), in the
+    words of `forlab.p2_surrogate.tso.reserve_amounts`: on each slack unit's P (1 + `LOSS_MARGIN`) times the summed P
+    import-error bounds, on every voltage-controlling unit's Q the summed Q bounds; with their sizes where the store
+    has them (``reserve_mw``, chapter 12's store; ``reserve_mvar``, which it does not keep); "" unless P2 compares
+    there."""
     p2 = at[(at.method == METHOD_NAMES[1]) & ch12_many_dsos.comparable(at)]
     if p2.empty:
         return ""
-    mw = float(p2.reserve_mw.iloc[0]) if "reserve_mw" in p2 else np.nan
+    mw, mvar = (float(p2[c].iloc[0]) if c in p2 else np.nan for c in ("reserve_mw", "reserve_mvar"))
     n = ds_count(int(p2.n_ds.iloc[0]))
-    rule = ("`reserve` of `forlab.p2_surrogate.tso.SurrogateTSO`, forlab's choice: the surrogates' summed import-error "
-            "bounds, kept off the limits of the units that take up the errors in its OPF")
+    rule = ("`reserve` of `forlab.p2_surrogate.tso.SurrogateTSO`, forlab's choice: each slack unit's P limits held in "
+            f"by {1 + LOSS_MARGIN:g} times the surrogates' summed P import-error bounds, `LOSS_MARGIN` added for the "
+            "TS losses the errors also move, and every voltage-controlling unit's Q limits by their summed Q bounds")
     if mw == 0:
         return f"{METHOD_NAMES[1]}'s TSO held no reserve against the surrogates' import errors at {n} ({rule})."
-    size = f": {mw:.4f} MW on each slack unit's P at {n}" if mw > 0 else f"; this store does not record its size at {n}"
-    return (f"{METHOD_NAMES[1]}'s deviation includes the reserve its TSO holds against the surrogates' import errors "
+    if mw > 0:
+        q = (f" and {mvar:.4f} Mvar on each voltage-controlling unit's Q at {n}" if np.isfinite(mvar)
+             else f" at {n} (this store does not keep the Q reserve's size)")
+        size = f": {mw:.4f} MW on each slack unit's P{q}"
+    else:
+        size = f"; this store does not record their sizes at {n}"
+    return (f"{METHOD_NAMES[1]}'s deviation includes the reserves its TSO holds against the surrogates' import errors "
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
-P3_BEYOND = ("It was not run beyond that size as a result, not as a choice of the sweep's sizes: in a separate run at "
-             "the next size of the sweep its transmission region's local NLPs failed and ALADIN diverged (recorded on "
-             "{{doc}}`../options` under `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`; {{doc}}`12_many_dsos`, "
-             "section “{section}”).")
-"""Why the sweep stops running ALADIN at its ``p3_max_ds``: what a run at the next size of the sweep found, recorded
-where that run is (the options page's entry of `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER` and chapter 12's
-section on the limits of P3, ``{section}``: `STOPPED_BY_A_HAIR`'s), since the store keeps only "not run" for those
-sizes. Said only where the stored statuses give ``p3_max_ds`` as the reason (`_p3_at_scale`)."""
+def _stop_reason(skipped: pd.DataFrame) -> str:
+    """Markdown: why the sweep did not run ALADIN at the sizes of ``skipped`` (its rows not run), where every stored
+    status gives ``p3_max_ds`` as the reason (`ch12_many_dsos.above_max`): chapter 12's one statement of what a run at
+    the next size found (`ch12_many_dsos.P3_ABOVE_MAX`), with chapter 12's section on the limits of P3
+    (`STOPPED_BY_A_HAIR`'s), since the store keeps only "not run" for those sizes; "" where a status gives another
+    reason (the callers quote it)."""
+    if not ch12_many_dsos.above_max(skipped):
+        return ""
+    return f"{ch12_many_dsos.P3_ABOVE_MAX} ({{doc}}`12_many_dsos`, section “{STOPPED_BY_A_HAIR[0]}”)"
+
+
+def _last_status(skipped: pd.DataFrame) -> str:
+    """The stored status of the largest size of ``skipped`` (a method's rows not run), as the page quotes it."""
+    return clipped(skipped.sort_values("n_ds").status.astype(str).iloc[-1], 120)
+
+
+def _above_limit(skipped: pd.DataFrame, max_ds: int | None) -> str:
+    """Markdown: "above its `p3_max_ds`, 16 DSs" where every stored status of ``skipped`` (a method's rows not run)
+    gives ``p3_max_ds`` as the reason (`ch12_many_dsos.above_max`; ``max_ds``: the sweep's, where its store keeps it),
+    else the last stored status quoted: why the sweep has no run there, read from the store."""
+    if not ch12_many_dsos.above_max(skipped):
+        return f"stored status: {_last_status(skipped)}"
+    return "above its `p3_max_ds`" + (f", {ds_count(max_ds)}" if max_ds else "")
 
 
 def _p3_at_scale(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """Markdown: ALADIN's result at the largest size of the sweep it was run at, where the sweep stopped running it
     below its largest size (the scale rows ``scale_t``; ``max_ds``, its ``p3_max_ds``): its time ratio, online time,
     rounds and |cost deviation| there (or chapter 12's word for why it has none, `ch12_many_dsos.WHY_NOT`), and why
-    it was not run beyond (`P3_BEYOND`, or the stored status where it names another reason). "" where it was run at
-    every size, or at none."""
+    it was not run beyond (`_stop_reason`, said as a result and not a choice of the sweep's sizes, or the stored
+    status where it names another reason). "" where it was run at every size, or at none."""
     rows = scale_t[scale_t.method == METHOD_NAMES[2]].sort_values("n_ds")
     not_run = rows.status.astype(str).str.startswith("not run")
     if not not_run.any() or not_run.all():
@@ -2277,9 +2331,9 @@ def _p3_at_scale(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     else:
         result = (f"it took {word}x the integrated AC-OPF's solver time ({ch12_many_dsos.duration(r.solve_time_s)}) "
                   f"in {counted(r.rounds, 'round')}, with a |cost deviation| of {abs(float(r.deviation_pct)):.4f} %")
-    statuses = rows.status[not_run].astype(str)
-    why = (P3_BEYOND.format(section=STOPPED_BY_A_HAIR[0]) if statuses.str.contains("p3_max_ds").all()
-           else f"It was not run beyond (stored status: {clipped(statuses.iloc[-1], 120)}).")
+    reason = _stop_reason(rows[not_run])
+    why = (f"It was not run beyond that size as a result, not as a choice of the sweep's sizes: {reason}." if reason
+           else f"It was not run beyond that size (stored status: {_last_status(rows[not_run])}).")
     return f"At {ds_count(int(r.n_ds))}, the largest size the sweep ran it at{limit}, {result}. {why}"
 
 
@@ -2291,25 +2345,27 @@ def _speed_caveat(at: pd.DataFrame, w, found: dict) -> str:
     return " ".join(p for p in (noise, _p1_on_workers(at, w, _workers_words(found))) if p)
 
 
-def _accuracy_caveat(at: pd.DataFrame, scale_t: pd.DataFrame, spread: tuple[float, float, str, str]) -> str:
-    """Markdown: the accuracy lead at one size held to what one run of a method's deviation can move by and to the
-    sweep's own order of the two methods (`_lead_held`, `_sweep_order`); "" with fewer than two comparable
-    methods."""
+def _accuracy_caveat(at: pd.DataFrame, scale_t: pd.DataFrame, spread: tuple[float, float, str, str],
+                     against: bool | None = None) -> str:
+    """Markdown: the accuracy lead at one size held to what one run of a method's deviation can move by, to the
+    sweep's own order of the two methods and to the rest of the book's ranking (``against``, `_contested`)
+    (`_lead_held`, `_sweep_order`); "" with fewer than two comparable methods."""
     dev = _deviation_order(at)
     if len(dev) < 2:
         return ""
     order = _sweep_order(scale_t, dev.index[0], dev.index[1])
-    return _lead_held(spread, order).strip() or order
+    return _lead_held(spread, order, against) or order
 
 
 def _answer_items(scale_t: pd.DataFrame, found: dict, spread: tuple[float, float, str, str] = NO_SPREAD,
-                  max_ds: int | None = None) -> list[str]:
+                  max_ds: int | None = None, against: bool | None = None) -> list[str]:
     """The answer's conditions and caveats at the sweep's largest size, one list item each, bold lead first: the
-    online time (`_speed_caveat`), the accuracy lead (`_accuracy_caveat`), the load each one-round method was tested
+    online time (`_speed_caveat`), the accuracy lead (`_accuracy_caveat`, with whether the rest of the book ranks the
+    other method ahead, ``against``, as the verdict counts it), the load each one-round method was tested
     at (`_load_condition`), P2's reserve (`_reserve_condition`), the offline work (`_offline_condition`) and ALADIN at
     scale (`_p3_at_scale`); an item with nothing to say is left out."""
     _, at, w = _largest(scale_t)
-    parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread),
+    parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread, against),
              "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
              "Offline work": _offline_condition(at, found), METHOD_NAMES[2]: _p3_at_scale(scale_t, max_ds)}
     return [f"- **{head}**: {text}" for head, text in parts.items() if text]
@@ -2333,10 +2389,11 @@ def answer_text(st: xr.Dataset) -> str:
     if scale_t.empty:
         return NO_SCALE_STORE
     found, max_ds = json.loads(st.attrs.get("sources", "{}")), scale_limit(st)
-    sens = {dim: from_store(st, dim) for dim in SENS_RUNS}
-    verdict = _verdict_paragraph(scale_t, found, max_ds, from_store(st, "sys"), sens)
+    sens, sys_t = {dim: from_store(st, dim) for dim in SENS_RUNS}, from_store(st, "sys")
+    verdict = _verdict_paragraph(scale_t, found, max_ds, sys_t, sens)
     spread = one_run_spread(sens["sens"], from_store(st, "default_case"), sens["sens_paper"])
-    caveats = "\n".join(_answer_items(scale_t, found, spread, max_ds))
+    against = _contested(_rest_of_book(_largest(scale_t)[1], sys_t, sens)[2])  # as the verdict counts it
+    caveats = "\n".join(_answer_items(scale_t, found, spread, max_ds, against))
     conditions = scale_conditions_text(found, scale_t, models=False)
     return "\n\n".join(p for p in (verdict, caveats, f"{conditions} {ANSWER_POINTER}".strip()) if p)
 
@@ -2482,8 +2539,8 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
     """Markdown: at which sizes of chapter 12's sweep ``method`` (ALADIN by default) finished with a feasible dispatch
     and at which not, and why not (`ch12_many_dsos.WHY_NOT`; where its dispatch is infeasible, what broke, with a
     unit's excess in kW on the sweep's system base from ``found``, `scale_base_mva`, and for ALADIN, where only unit
-    limits broke, where chapter 12 explains it, `STOPPED_BY_A_HAIR`; where it was not run, up to which size the sweep
-    runs it and what the stored statuses say, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`):
+    limits broke, where chapter 12 explains it, `STOPPED_BY_A_HAIR`; where it was not run, what the stored statuses
+    say and why, `_not_run_why`; ``max_ds``: the sweep's ``p3_max_ds``, `scale_limit`):
     what a statement about the method at scale must be held to. Empty without the sweep or the method in it."""
     rows = scale_t[scale_t.method == method].sort_values("n_ds") if len(scale_t) else scale_t
     if rows.empty:
@@ -2500,8 +2557,8 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
     said = []  # one sentence per cause, and one for where chapter 12 explains it
     for w, ns in missed.items():
         said.append(f"At {_listed(ns)} {ch12_many_dsos.WHY_NOT[w]}{_by_how_much(rows, w, ns, base)}")
-        if w == "not run" and (limit := _not_run_why(rows, max_ds)):
-            said[-1] += f": {limit}. {{doc}}`12_many_dsos` says why it stops there"
+        if w == "not run":
+            said[-1] += _not_run_why(rows, max_ds)
         said[-1] += "." + _by_a_hair(rows, w, ns, method)
     n_run = len(rows) - len(missed.get("not run", []))
     done = f"at {len(good)} of the {n_run} sizes it was run at ({_listed(good)})" if good else "at none of its sizes"
@@ -2509,17 +2566,17 @@ def scale_reliability_text(scale_t: pd.DataFrame, method: str = METHOD_NAMES[2],
 
 
 def _not_run_why(rows: pd.DataFrame, max_ds: int | None) -> str:
-    """Where the sweep stops running a method (its rows ``rows``) and why, from the store: up to ``max_ds``, its
-    ``p3_max_ds`` (else the largest size with a run), and what the stored statuses of the rows not run give as the
-    reason; "" where every row ran, or none did."""
-    not_run = rows.status.astype(str).str.startswith("not run")
-    if not not_run.any() or not (max_ds or (~not_run).any()):
+    """Why the sweep did not run a method (its rows ``rows``) where it did not, from the store, after the words "it was
+    not run": what the stored statuses of the rows not run give (`_above_limit`; ``max_ds``, the sweep's
+    ``p3_max_ds``) and, where that is ``p3_max_ds``, the result that stops ALADIN there (`_stop_reason`); "" where
+    every row ran."""
+    skipped = rows[rows.status.astype(str).str.startswith("not run")]
+    if skipped.empty:
         return ""
-    limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else ds_count(int(rows.n_ds[~not_run].max()))
-    statuses = rows.status[not_run].astype(str)
-    if statuses.str.contains("p3_max_ds").all():  # chapter 12's own wording (`ch12_many_dsos._not_run`)
-        return f"the sweep runs it up to {limit}, and the stored status of each larger size says it is above `p3_max_ds`"
-    return f"the sweep runs it up to {limit} (stored status: {clipped(statuses.iloc[-1], 120)})"
+    reason = _stop_reason(skipped)
+    if not reason:
+        return f" ({_above_limit(skipped, max_ds)})"
+    return f", {_above_limit(skipped, max_ds)}, as the stored status of each says: {reason}"
 
 
 def _by_how_much(rows: pd.DataFrame, why: str, sizes: list, base_mva: float | None = None) -> str:
@@ -2550,18 +2607,18 @@ def _by_a_hair(rows: pd.DataFrame, why: str, sizes: list, method: str) -> str:
 
 def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
-    (``word``, `ch12_many_dsos.ratio_words`; for a method the sweep stopped running, up to which size it ran it:
-    ``max_ds``, its ``p3_max_ds``, else the largest size with a run; where the answer's list gives its last run and
-    why it stops, `_p3_at_scale`, a pointer to it: "up to" alone read as a choice of the sweep's sizes)."""
+    (``word``, `ch12_many_dsos.ratio_words`); for a method not run there, where the answer's list gives its last run
+    and why it stops (`_p3_at_scale`), a pointer to it, else (run at no size) what the stored statuses say
+    (`_above_limit`; ``max_ds``, the sweep's ``p3_max_ds``)."""
     if word not in ch12_many_dsos.WHY_NOT:
         return (f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}){ch12_many_dsos.narrow_words(r)} "
                 f"and {abs(r.deviation_pct):.4f} %")
-    if word == "not run" and _p3_at_scale(scale_t, max_ds):  # the answer's list gives its last run and why it stops
+    if word != "not run":
+        return f"{r.method} {word}"
+    if _p3_at_scale(scale_t, max_ds):  # the answer's list gives its last run and why it stops
         return f"{r.method} not run (the list below says why)"
     rows = scale_t[scale_t.method == r.method]
-    ran = rows.n_ds[~rows.status.astype(str).str.startswith("not run")]
-    limit = f"{ds_count(max_ds)}, its `p3_max_ds`" if max_ds else (ds_count(int(ran.max())) if len(ran) else "")
-    return f"{r.method} {word}" + (f" (the sweep runs it up to {limit})" if word == "not run" and limit else "")
+    return f"{r.method} not run at any size ({_above_limit(rows, max_ds)})"
 
 
 def _verdict_lines(src: pd.DataFrame, scope: str, narrow: pd.DataFrame | None = None,
@@ -2671,7 +2728,6 @@ __all__ = [
     "P1_SOURCES",
     "P2_LOAD",
     "P2_OFFLINE_RAN",
-    "P3_BEYOND",
     "PAGE_HEADERS",
     "PAGE_TABLES",
     "PARAMETER_TYPES",

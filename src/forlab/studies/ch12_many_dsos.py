@@ -106,6 +106,7 @@ __all__ = [
     "TIE_WORDS",
     "WHY_NOT",
     "WITHOUT_OFFLINE",
+    "above_max",
     "accuracy_tie_text",
     "check_params",
     "coded",
@@ -173,6 +174,7 @@ __all__ = [
     "winner_words",
     "winners",
     "winners_text",
+    "workers_hold",
     "workers_verdict",
 ]
 
@@ -613,10 +615,9 @@ def outcome_tables(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     P2's is its TSO's solve alone, while ALADIN's rounds include their communication and its regions run while the
     other workers compute), the online solver time over the integrated AC-OPF's), and what it costs besides
     (buses, offline time (s), rounds, kB as `kilobytes` prints them; every number with its thousands grouped,
-    `_fixed`). "–" where a measure
-    does not exist, by the one dash rule
-    (`measures_shown`; a failed run's status is in `failures_text`); a run that is not `comparable` (an infeasible
-    dispatch, or no yardstick) has, in the ratio's place, the word that says why (`why_not_compared`)."""
+    `_fixed`). "–" where a measure does not exist, by the one dash rule (`measures_shown`; a failed run's status is
+    in `failures_text`); a run that is not `comparable` (an infeasible dispatch, or no yardstick) has, in the ratio's
+    place, the word that says why (`why_not_compared`)."""
     ratio = ratio_words(t)
     t = measures_shown(t)
     # chapter 08's display units (online ms, kB), the wall time beside them in ms
@@ -820,11 +821,14 @@ P2_NO_DSO = f"{METHODS['P2']}'s DSO side: it has no DSO step online, its TSO set
 """Why P2's rows have "–" for their DSO side in `paper_tables` (`forlab.studies.ch08_sensitivity.NOT_APPLYING`; said
 by `paper_note`)."""
 
-P3_ABOVE_MAX = ("in a separate run with more DSs than `p3_max_ds`, the local nonlinear programs of ALADIN's "
-                "transmission region failed, as {doc}`../options` records under "
+P3_ABOVE_MAX = ("in a separate run at the next size of the sweep, the first local nonlinear program of ALADIN's "
+                "transmission region stopped short of Ipopt's acceptable level and its retry failed in Ipopt's "
+                "restoration phase, as {doc}`../options` records under "
                 "`forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER`")
 """Why ALADIN is not run above ``p3_max_ds``, as a result (review R3, item 7): not a choice of the sweep's sizes but a
-failure measured in a run of its own, which the options page records (`paper_note`, after the word "not run")."""
+failure measured in a run of its own with the options the book uses, which the options page records (`paper_note`,
+after the word "not run"; chapter 09 says it with ALADIN's last run). ALADIN diverged there only with options the
+book does not use (the same record). The one statement of this reason; `above_max` says where it applies."""
 
 
 def paper_note(t: pd.DataFrame) -> str:
@@ -842,7 +846,7 @@ def paper_note(t: pd.DataFrame) -> str:
         groups = [g for m in METHODS if len(g := t[(t.method == m) & (words == word)])]
         if groups:
             who = "; ".join(f"{METHODS[g.method.iloc[0]]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}" for g in groups)
-            why = f"; {P3_ABOVE_MAX}" if word == "not run" and any(map(_above_max, groups)) else ""
+            why = f"; {P3_ABOVE_MAX}" if word == "not run" and any(map(above_max, groups)) else ""
             said.append(f"“{word}” ({who}): {clause}{why}")
     where = f"in its column *{TIME_RATIO}*" + (
         f", an integrated AC-OPF in its column *{METHODS['integrated']}*" if words[integrated].notna().any() else "")
@@ -871,17 +875,18 @@ def _dash_clauses(t: pd.DataFrame, words: pd.Series) -> list[str]:
     return dashes
 
 
-def _above_max(rows: pd.DataFrame) -> bool:
+def above_max(rows: pd.DataFrame) -> bool:
     """Whether every stored status of ``rows`` (one method's) says it was not run for being above ``p3_max_ds``
-    (`_not_run`)."""
+    (`_not_run` writes it so): where `P3_ABOVE_MAX` is the reason. The one statement of this rule, chapter 09's
+    too."""
     return bool(rows.status.astype(str).str.contains("p3_max_ds").all())
 
 
 def _why_detail(rows: pd.DataFrame, word: str) -> str:
     """What the stored statuses of ``rows`` (one method's, all called ``word``) add to the word: that a method not run
-    is above ``p3_max_ds`` (`_above_max`; `paper_note` adds why, `P3_ABOVE_MAX`), or a failed run's stored status (its
+    is above ``p3_max_ds`` (`above_max`; `paper_note` adds why, `P3_ABOVE_MAX`), or a failed run's stored status (its
     last size's); "" otherwise."""
-    if word == "not run" and _above_max(rows):
+    if word == "not run" and above_max(rows):
         return ", above `p3_max_ds`"
     if word != "failed":
         return ""
@@ -1737,13 +1742,13 @@ def workers_verdict(w, clause: bool = False, workers: str = "this run's workers"
     "this run's workers" here, "that run's 2 Dask workers" in chapter 09), and whether it is the verdict of the one
     rule: a wall time in a sum of solver times, what that machine gave, not the rule's time. A sentence after one
     that names that wall time (`_p1_machines`), or with ``clause`` a clause that names it itself; methods by
-    ``names`` (falling back on `METHODS`). The one statement of this verdict, chapter 09's too."""
+    ``names`` (falling back on `METHODS`). The one statement of this verdict, chapter 09's too; whether it holds,
+    `workers_hold`."""
     names = names or {}
     fast = listed([names.get(m, METHODS.get(m, m)) for m in (w.workers_fastest, *w.workers_tied)])
     who = (f"{fast} tied as the fastest online within the timing noise" if w.workers_tied
            else f"{fast} the fastest online")
-    # a tie is a set of methods: which of them a row names first says nothing, so two ties of the same methods agree
-    holds = {w.workers_fastest, *w.workers_tied} == {w.fastest, *(getattr(w, "tied_fastest", ()) or ())}
+    holds = workers_hold(w)
     if clause:
         return (f"P1 timed by the wall clock of all its DSOs on {workers}: {grouped(w.p1_workers_ratio, 2)}x, "
                 f"{who}, {'the same verdict' if holds else 'another verdict'}")
@@ -1751,6 +1756,14 @@ def workers_verdict(w, clause: bool = False, workers: str = "this run's workers"
                else f"the verdict holds only with a machine per DSO, not on {workers}")
     return (f"Timed with that wall time in place of its slowest DSO's solver time, P1's online time would be "
             f"{grouped(w.p1_workers_ratio, 2)}x the integrated AC-OPF's, {who}: {verdict}.")
+
+
+def workers_hold(w) -> bool:
+    """Whether the verdict on the fastest method at one size (a row of `winners` with ``workers_fastest``) is the same
+    with P1's DSO step timed on the run's workers (``workers_fastest``, ``workers_tied``) as by the one rule
+    (``fastest``, ``tied_fastest``). The one statement of this rule (`workers_verdict`, chapter 09's verdict)."""
+    # a tie is a set of methods: which of them a row names first says nothing, so two ties of the same methods agree
+    return {w.workers_fastest, *w.workers_tied} == {w.fastest, *(getattr(w, "tied_fastest", ()) or ())}
 
 
 WINNERS_TITLE = ("**Which method wins at which size**, among the runs whose every solve succeeded and whose dispatch "
