@@ -65,11 +65,11 @@ def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: i
     client: a Dask client to use instead (then n_workers and address are not used). With a client the DSOs
     dispatch at the same time on its workers and each row also carries the measured parallel wall time
     (`coordinate`, ``dso_parallel_wall_s``). dso_services (with Dask): every DSO is a service on one worker for the
-    whole run (`forlab.p1_for.dso_service`): each level's offline work is one task per DSO, all DSOs at once, and
-    the DSO dispatches there; a level's offline time is then the wall time of that phase, and ``offline_dso_max_s``
-    the slowest DSO's own (the offline time if every DSO had a computer of its own). False: the DSOs make their
-    offers one after the other, each spreading its OPFs over the workers in chunks. repeats: timing repeats (see
-    `coordinate`).
+    whole run (`forlab.p1_for.dso_service`): each level's offline work is one task per DSO, all submitted together
+    (each worker runs one at a time), and the DSO dispatches there; a level's offline time is then the wall time of
+    that phase, and ``offline_dso_max_s`` the slowest DSO's own (the offline time if every DSO had a computer of its
+    own). False: the DSOs make their offers one after the other, each spreading its OPFs over the workers in chunks.
+    repeats: timing repeats (see `coordinate`).
     system: the `StudySystem` ``system_name`` names, already built (then ``system_options`` are not used);
     baselines: load level -> the integrated AC-OPF at that level already solved and timed
     (`forlab.opf.outcome.Baseline`), used instead of solving it again; the other levels solve theirs.
