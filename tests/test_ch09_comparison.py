@@ -487,7 +487,11 @@ def test_figures_and_reveals(chapter):
     both = ch09_comparison.systems_figure(sys_t)
     assert len(both.axes) == 2
     for f in (fig, both):  # drawn for the column, the legends outside the panels
-        assert f.get_figwidth() <= 7.5 and all(a.get_legend() is None for a in f.axes)
+        assert f.get_figwidth() == plots.STYLE["figure.figsize"][0] == ch09_comparison.FIGURE_WIDTH
+        assert all(a.get_legend() is None for a in f.axes)
+    # final read #13: one marker size for the methods and the tie's legend entry, named once
+    marks = {line.get_markersize() for a in both.axes for line in a.get_lines() if line.get_marker() not in ("", "None")}
+    assert marks == {ch09_comparison.MARKER_SIZE}
     # review finding: the methods and the reference lines were one legend whose columns paired a method with a line;
     # the methods are one legend, the lines another
     methods, lines = ([t.get_text() for t in legend.get_texts()] for legend in both.legends)

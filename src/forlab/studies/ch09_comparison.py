@@ -1109,6 +1109,12 @@ def _method_ticks(ax, names) -> None:
     ax.set_xlim(-0.6, len(names) - 0.4)
 
 
+FIGURE_WIDTH = plots.STYLE["figure.figsize"][0]
+"""The width of the chapter's figures (in): the book's text column (`forlab.book.plots.STYLE`)."""
+MARKER_SIZE = 7
+"""The methods' marker size in the chapter's figures, and their legends': one size, so a legend matches its panels."""
+
+
 def default_figure(dflt: pd.DataFrame, system: str):
     """Per method of the default runs (`METHOD_NAMES`, in the book's colours and markers): the mean cost deviation
     (%, bars on a linear axis, each with its value above it: a deviation at the solvers' tolerances has no bar to
@@ -1116,11 +1122,11 @@ def default_figure(dflt: pd.DataFrame, system: str):
     one in its method's shape and colour, joined by a thin line: a bar on a log axis is as long as the axis's lower
     end makes it) and the data exchanged (kB, markers on a log axis, each with its value above it: on a linear axis
     the one-round methods' few kB were slivers beside ALADIN's rounds); one legend. Drawn for the book's column
-    (7.5 in). Returns the Figure."""
+    (`FIGURE_WIDTH`). Returns the Figure."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    fig, ax = plt.subplots(1, 3, figsize=(7.5, 3.3), layout="constrained")
+    fig, ax = plt.subplots(1, 3, figsize=(FIGURE_WIDTH, 3.3), layout="constrained")
     x = np.arange(len(dflt))
     styles = [_style(m) for m in dflt.method]
     colors = [s["color"] for s in styles]
@@ -1135,7 +1141,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
     for xi, s, online, integrated in zip(x, styles, dflt.solve_time_ms, dflt.integrated_solve_time_ms):
         ax[1].plot([xi, xi], [integrated, online], color="0.75", linewidth=1, zorder=1)  # the pair of one run
         ax[1].plot(xi, integrated, linestyle="none", marker=central["marker"], color=central["color"])
-        ax[1].plot(xi, online, linestyle="none", marker=s["marker"], color=s["color"], markersize=7)
+        ax[1].plot(xi, online, linestyle="none", marker=s["marker"], color=s["color"], markersize=MARKER_SIZE)
     ax[1].set_yscale("log")
     ax[1].margins(y=0.15)
     ax[1].autoscale_view()
@@ -1143,7 +1149,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
     ax[1].set_ylabel("online solver time (ms)")  # the quantity, as chapter 12's figure names it
     kb = dflt["bytes_exchanged"].astype(float) / 1e3
     for xi, s, v in zip(x, styles, kb):  # "–": a store without the record's bytes (`missing_text` says so)
-        ax[2].plot(xi, v, linestyle="none", marker=s["marker"], color=s["color"], markersize=7)
+        ax[2].plot(xi, v, linestyle="none", marker=s["marker"], color=s["color"], markersize=MARKER_SIZE)
         ax[2].annotate(grouped(v, 1) if np.isfinite(v) else "–", (xi, v if np.isfinite(v) else 1.0),
                        xytext=(0, 8), textcoords="offset points", ha="center", va="bottom", fontsize=8)
     ax[2].set_yscale("log")
@@ -1157,7 +1163,7 @@ def default_figure(dflt: pd.DataFrame, system: str):
         a.grid(False, axis="x")
     # the online markers have their methods' shapes and colours: the legend's swatch is a grey circle, since one in a
     # method's shape and colour would read as that method's entry
-    fig.legend([Line2D([], [], linestyle="none", marker="o", markersize=7, color=ONLINE_SWATCH),
+    fig.legend([Line2D([], [], linestyle="none", marker="o", markersize=MARKER_SIZE, color=ONLINE_SWATCH),
                 Line2D([], [], linestyle="none", marker=central["marker"], color=central["color"])],
                [ONLINE_LABEL, INTEGRATED_LABEL], loc="outside lower center", ncol=2)
     return fig
@@ -1182,13 +1188,13 @@ def systems_figure(sys_t: pd.DataFrame):
         return None
     order = list(dict.fromkeys(sys_t.system))
     methods = sorted(dict.fromkeys(sys_t.method), key=_method_rank)
-    fig, ax = plt.subplots(2, 1, figsize=(7.5, 5.8), sharex=True, layout="constrained")
+    fig, ax = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.8), sharex=True, layout="constrained")
     w = 0.6 / len(methods)
     handles = []
     for k, m in enumerate(methods):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
         x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w  # side by side within a system
-        style = _style(m, linestyle="none", markersize=7)
+        style = _style(m, linestyle="none", markersize=MARKER_SIZE)
         handles.append(ch12_many_dsos.tie_points(ax[0], x, g.abs_deviation_pct, **style))
         ax[1].plot(x, g.time_ratio, **{**style, "label": None})
     bound = ax[0].axhline(anchors.value("p1_deviation_pct"), **plots.BOUND_LINE)
@@ -1211,7 +1217,7 @@ def systems_figure(sys_t: pd.DataFrame):
     fig.legend(handles, methods, loc="outside upper center", ncol=len(methods))
     below = {P1_BOUND: bound, EQUAL_TIMES: equal}
     if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any():  # the tie's marker, as chapter 12 names it
-        below[ch12_many_dsos.TIE] = ch12_many_dsos.tie_entry(markersize=7)  # the size of the methods' markers
+        below[ch12_many_dsos.TIE] = ch12_many_dsos.tie_entry(markersize=MARKER_SIZE)
     fig.legend(list(below.values()), list(below), loc="outside lower center", ncol=len(below))
     return fig
 
@@ -2700,6 +2706,7 @@ __all__ = [
     "DATA_TICKS",
     "DEFAULT_SECTION",
     "EQUAL_TIMES",
+    "FIGURE_WIDTH",
     "FIT_NAMES",
     "FIT_SIZES",
     "FIT_WHAT",
@@ -2708,6 +2715,7 @@ __all__ = [
     "INTEGRATED_LABEL",
     "LEAST_REVEALING",
     "LOAD_DIGITS",
+    "MARKER_SIZE",
     "METHOD_CODES",
     "METHOD_NAMES",
     "MISSING",
