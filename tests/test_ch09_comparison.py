@@ -2148,3 +2148,31 @@ def test_a_yardstick_slower_on_every_system_is_called_a_lean_not_noise(chapter):
         ~((made.system == first) & (made.method == other)), 1e7))
     assert ch09_comparison.slowest_run(mixed) is None and ch09_comparison.lean_text(mixed) == ""
     assert ch09_comparison.lean_text(sys_t.iloc[0:0]) == ""
+
+
+def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
+    """Review R3, item 10: a deviation has a scale only beside what the flexibility it coordinates is worth; the
+    answer reads it from chapter 12's store (`ch12_many_dsos.flexibility`, copied by `scale_rows`)."""
+    rows, sizes = [], []
+    for n, opt in ((1, 1000.0), (4, 2000.0)):
+        for method, extra in (("integrated", 0.0), ("P1", 1.0), ("P2", 0.5)):
+            r = ch08_sensitivity.result_row(f"s{n}", method, ch12_many_dsos.BASE, deviation_pct=100 * extra / opt,
+                                            solve_time_s=0.1, wall_time_s=0.1, integrated_solve_time_s=1.0,
+                                            integrated_wall_time_s=1.0, status="ok", feasible=True, cost=opt + extra,
+                                            integrated_cost=opt)
+            r.update(n_ds=n, group_wall_time_s=1.0)
+            rows.append(r)
+        sizes.append({"n_ds": n, "system": "s", "buses": 100 * n, "ds_buses": 1, "build_s": 1.0, "peak_mib": 1.0,
+                      "ts_iterations": 20, "fixed_fpus_status": "ok", "fixed_fpus_cost": opt + 20.0,
+                      "fixed_fpus_feasible": True, "wall_s": 1.0})
+    st12 = ch12_many_dsos.to_store(pd.DataFrame(rows), pd.DataFrame(sizes), {})
+    scale_t = ch09_comparison.scale_rows(st12)
+    at = scale_t[scale_t.n_ds == 4]
+    assert at.flex_worth_pct.tolist() == [1.0] * 3 and at.flex_share_pct.iloc[1:].tolist() == [5.0, 2.5]
+    text = "\n".join(ch09_comparison._answer_items(scale_t, {}))
+    p1, p2 = ch09_comparison.METHOD_NAMES[:2]
+    assert (f"- **What the flexibility is worth**: With every FPU held at its set-point, the T+D system costs 1 % more "
+            f"than the integrated optimum at 4 DSs: that is all DS flexibility is worth there, the scale of the "
+            f"deviations above; of that, {p1} gives up 5 % and {p2} gives up 2 %") in text
+    # a sweep without the worth says nothing of it
+    assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))

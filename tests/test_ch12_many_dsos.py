@@ -1782,3 +1782,78 @@ def test_the_answer_calls_its_accuracy_lead_one_runs():
     tied = pd.Series({"qualified": 2, "tied": ("P2",)})
     alone = pd.Series({"qualified": 1, "tied": ()})
     assert ch12._one_run_words(tied) == ch12._one_run_words(alone) == ""
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# what DS flexibility is worth (review R3, item 10)
+# ----------------------------------------------------------------------------------------------------------------------
+def test_without_flexibility_holds_every_fpu_and_leaves_the_net_alone():
+    from forlab.grid import td
+
+    net = td.load_system("case9+case33bw").integrated()
+    held = td.without_flexibility(net)
+    fpus = td.fpu_index(net)
+    assert len(fpus) and not held.sgen.loc[fpus, "controllable"].astype(bool).any()
+    assert net.sgen.loc[fpus, "controllable"].astype(bool).all()  # a copy: the caller's net still has its FPUs
+    assert held.sgen.loc[fpus, ["p_mw", "q_mvar"]].equals(net.sgen.loc[fpus, ["p_mw", "q_mvar"]])
+
+
+def test_the_ac_opf_without_flexibility_costs_at_least_the_integrated_optimum():
+    """Validated against the integrated AC-OPF of the same system: holding the FPUs can only cost more (the two are
+    solved and judged alike), and a solve stopped by its time limit is a failure with its status, never a number."""
+    from forlab.grid import td
+    from forlab.opf.acopf import ACOPF
+
+    system = td.load_system("case9+case33bw")
+    optimum = ACOPF(system.integrated()).solve().objective
+    fields = ch12.fixed_fpus_fields(system, 600.0)
+    assert fields["fixed_fpus_status"] == "ok" and fields["fixed_fpus_feasible"]
+    assert fields["fixed_fpus_cost"] >= optimum * (1 - 1e-9)
+    stopped = ch12.fixed_fpus_fields(system, 1e-9)
+    assert stopped["fixed_fpus_status"] == "failed: Maximum_WallTime_Exceeded"
+    assert np.isnan(stopped["fixed_fpus_cost"]) and not stopped["fixed_fpus_feasible"]
+
+
+def _flex_store(fixed=(1010.0, 2040.0), status=("ok", "ok"), feasible=(True, True)):
+    """Two sizes (1 and 4 DSs) whose integrated optimum is 1000 and 2000 $/h; P1 costs 1 and 50 $/h more, P2 is
+    infeasible at 4 DSs; the AC-OPF with the FPUs held costs ``fixed``."""
+    rows = []
+    for n, opt, p1 in ((1, 1000.0, 1.0), (4, 2000.0, 50.0)):
+        for method, extra, ok in (("integrated", 0.0, True), ("P1", p1, True), ("P2", 0.5, n == 1)):
+            r = _row(n, method, 100 * extra / opt, 0.1, feasible=ok)
+            r.update(cost=opt + extra, integrated_cost=opt)
+            rows.append(r)
+    st = _store(rows, buses=(200, 400), ts_its=(20, 20))
+    st["size_fixed_fpus_cost"] = ("size", np.asarray(fixed, float), {"units": "$/h"})
+    st["size_fixed_fpus_status"] = ("size", np.asarray(status, dtype=object), {"units": "-"})
+    st["size_fixed_fpus_feasible"] = ("size", np.asarray(feasible), {"units": "1"})
+    return st
+
+
+def test_the_worth_of_flexibility_and_the_share_each_method_gives_up():
+    f = ch12.flexibility(_flex_store())
+    assert f.worth.tolist() == [10.0, 40.0] and f.worth_pct.tolist() == [1.0, 2.0]
+    assert f.P1.tolist() == [10.0, 125.0] and f.P2.iloc[0] == 5.0 and np.isnan(f.P2.iloc[1])
+    table = ch12.flexibility_table(_flex_store())
+    assert table[P1].tolist() == ["10", "125"] and table[P2].tolist() == ["5", "infeasible"]
+    text = ch12.flexibility_text(_flex_store())
+    assert "10.00 to 40.00 $/h dearer than the integrated AC-OPF's optimum (1 to 2 % of it" in text
+    assert f"At 4 DSs, the methods' dispatches give up {P1}'s 125 % of that worth." in text
+    assert f"cost more than with no DS flexibility used at all: {P1} at 4 DSs." in text
+
+
+def test_a_size_without_a_worth_says_why_and_shows_no_number():
+    st = _flex_store(fixed=(np.nan, 1990.0), status=("failed: Maximum_WallTime_Exceeded", "ok"), feasible=(False, False))
+    f = ch12.flexibility(st)
+    assert f.worth.isna().all() and f.P1.isna().all()
+    assert ch12.flexibility_table(st)["worth ($/h)"].tolist() == ["–", "–"]
+    text = ch12.flexibility_text(st)
+    assert text == ("No worth at 1 DS (the AC-OPF with the FPUs held failed (Maximum_WallTime_Exceeded)) and 4 DSs "
+                    "(with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep "
+                    "it).")
+
+
+def test_a_store_written_before_the_worth_has_no_table_and_no_text():
+    st = _store([_row(1, m, 0.0, 0.1) for m in ("integrated", "P1")], buses=(200,), ts_its=(20,))
+    assert ch12.flexibility(st).empty and ch12.flexibility_tables(st) == [] and ch12.flexibility_text(st) == ""
+

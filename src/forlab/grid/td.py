@@ -96,6 +96,7 @@ __all__ = [
     "ts_capacity",
     "ts_marginal_cost",
     "warm_up",
+    "without_flexibility",
 ]
 
 DEFAULT_KINDS: tuple[str, ...] = ("rectangle", "circle", "cone", "polygon")
@@ -237,6 +238,17 @@ def fpus(net) -> pd.DataFrame:
         "chart",
     ]
     return pd.DataFrame(rows, columns=cols).set_index("sgen")
+
+
+def without_flexibility(net):
+    """A copy of ``net`` in which no DS flexibility is used: every FPU (`is_fpu`) a fixed injection at its set-point
+    (``controllable`` False, so the OPF keeps it as it is: by `add_default_fpus` the chart point closest to zero
+    output, which leaves the base case unchanged). Its AC-OPF optimises the TS units alone; judged on ``net`` itself
+    (`forlab.opf.judge.judge`, where the FPUs keep their set-points and costs), its cost is what the T+D system costs
+    without DS flexibility, against which the integrated AC-OPF's optimum gives what that flexibility is worth."""
+    out = copy.deepcopy(net)
+    out.sgen.loc[fpu_index(out), "controllable"] = False
+    return out
 
 
 def chart_of(net, sgen_idx: int) -> PQChart:

@@ -827,7 +827,7 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu",
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1",
-               "reserve_mw": "MW", "offline_dso_max_s": "s"}
+               "reserve_mw": "MW", "offline_dso_max_s": "s", "flex_worth_pct": "%", "flex_share_pct": "%"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
@@ -836,7 +836,9 @@ TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatche
 and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`); the operating point each row ran at
 (`forlab.studies.ch12_many_dsos.POINT_COLUMNS`), which the sweep's conditions read (`ch12_many_dsos.stored_point`);
 the reserve P2's TSO held (`_reserve_condition`) and P1's slowest DSO's own offline time (`_offline_condition`),
-which the answer's caveats give (missing in a store written before them)."""
+which the answer's caveats give, and what DS flexibility is worth at the row's size (% of the integrated optimum) with
+the share of that worth the row's method gives up (%, `forlab.studies.ch12_many_dsos.flexibility`,
+`_worth_condition`) (missing in a store written before them)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -961,6 +963,10 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     if st is None:
         return pd.DataFrame(columns=list(SCALE_UNITS))
     t = ch12_many_dsos.frame(st)
+    flex = ch12_many_dsos.flexibility(st)  # empty for a store written before it
+    if len(flex):
+        t["flex_worth_pct"] = t.n_ds.map(flex.worth_pct)
+        t["flex_share_pct"] = [flex[m].get(n, np.nan) if m in flex else np.nan for n, m in zip(t.n_ds, t.method)]
     # a store written before a column (P1's dispatches on the workers) has it as missing
     return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool)).reindex(
         columns=list(SCALE_UNITS))
@@ -2294,6 +2300,24 @@ def _reserve_condition(at: pd.DataFrame) -> str:
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
+def _worth_condition(at: pd.DataFrame) -> str:
+    """Markdown: what DS flexibility is worth at one size (the scale rows ``at``: chapter 12's `flexibility`, copied by
+    `scale_rows`), the scale of the deviations the verdict compares, and the share of it each comparable method's
+    dispatch gives up; "" where the store has no worth at that size."""
+    worth = at.get("flex_worth_pct", pd.Series(dtype=float)).astype(float).dropna()
+    if worth.empty:
+        return ""
+    rows = at[ch12_many_dsos.comparable(at) & at.method.isin(METHOD_NAMES)]
+    shares = [(r.method, float(r.flex_share_pct)) for r in rows.itertuples() if np.isfinite(float(r.flex_share_pct))]
+    shares.sort(key=lambda ms: _method_rank(ms[0]))
+    given = (f"; of that, {listed(f'{m} gives up {ch12_many_dsos.percent(v / 100)}' for m, v in shares)}"
+             if shares else "")
+    return (f"With every FPU held at its set-point, the T+D system costs {ch12_many_dsos.percent(worth.iloc[0] / 100)} "
+            f"more than the integrated optimum at {ds_count(int(at.n_ds.iloc[0]))}: that is all DS flexibility is worth "
+            f"there, the scale of the deviations above{given} ({{doc}}`12_many_dsos`, “What DS flexibility is "
+            f"worth”).")
+
+
 def _stop_reason(skipped: pd.DataFrame) -> str:
     """Markdown: why the sweep did not run ALADIN at the sizes of ``skipped`` (its rows not run), where every stored
     status gives ``p3_max_ds`` as the reason (`ch12_many_dsos.above_max`): chapter 12's one statement of what a run at
@@ -2367,12 +2391,13 @@ def _answer_items(scale_t: pd.DataFrame, found: dict, spread: tuple[float, float
                   max_ds: int | None = None, against: bool | None = None) -> list[str]:
     """The answer's conditions and caveats at the sweep's largest size, one list item each, bold lead first: the
     online time (`_speed_caveat`), the accuracy lead (`_accuracy_caveat`, with whether the rest of the book ranks the
-    other method ahead, ``against``, as the verdict counts it), the load each one-round method was tested
+    other method ahead, ``against``, as the verdict counts it), what DS flexibility is worth there
+    (`_worth_condition`), the load each one-round method was tested
     at (`_load_condition`), P2's reserve (`_reserve_condition`), the offline work (`_offline_condition`) and ALADIN at
     scale (`_p3_at_scale`); an item with nothing to say is left out."""
     _, at, w = _largest(scale_t)
     parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread, against),
-             "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
+             "What the flexibility is worth": _worth_condition(at), "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
              "Offline work": _offline_condition(at, found), METHOD_NAMES[2]: _p3_at_scale(scale_t, max_ds)}
     return [f"- **{head}**: {text}" for head, text in parts.items() if text]
 

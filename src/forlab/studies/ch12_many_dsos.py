@@ -21,8 +21,12 @@ columns only, a lead in online time counted only beyond the timing noise measure
 Store: dimension ``run`` (one row per N and method, method "integrated" for the baseline; chapter 08's `COLUMNS`,
 `FLAGS`, `TEXT`, plus ``n_ds`` and ``group_wall_time_s``: the method's whole time on that system, offline work
 included) and dimension ``size`` (one row per N, prefix ``size_``: system name, buses, DS buses, build time, peak
-memory, the TS-only AC-OPF's Ipopt iterations, the integrated AC-OPF's solver time timed again after the methods
-and the size's wall time).
+memory, the TS-only AC-OPF's Ipopt iterations, the integrated AC-OPF's solver time timed again after the methods,
+the T+D AC-OPF without DS flexibility, `fixed_fpus_fields`, and the size's wall time).
+
+What DS flexibility is worth (`flexibility`): the judged cost of the T+D system with every FPU held at its set-point
+above the integrated optimum, the scale of every cost deviation (review R3, item 10: a deviation of 0.01 % says little
+until one knows whether the flexibility it coordinates is worth 1 % or 0.001 % of the cost).
 """
 
 from __future__ import annotations
@@ -80,6 +84,8 @@ __all__ = [
     "BASE",
     "COST_COLUMNS",
     "FIGURE_SIZE",
+    "FLEXIBILITY_HEADERS",
+    "FLEXIBILITY_TITLE",
     "HOLLOW",
     "KB_WHOLE_FROM",
     "LARGE_TARGETS",
@@ -122,6 +128,11 @@ __all__ = [
     "duration",
     "failures_text",
     "figure",
+    "fixed_fpus_fields",
+    "flexibility",
+    "flexibility_table",
+    "flexibility_tables",
+    "flexibility_text",
     "frame",
     "growth",
     "growth_fits",
@@ -189,7 +200,8 @@ ANCHOR_KEYS = ["scaleout_p1_time_reduction_pct", "scaleout_p1_deviation_pct", "s
 """Issue 16's targets (`forlab.book.anchors`), kept in the store."""
 
 SIZE_UNITS = {"n_ds": "1", "system": "-", "buses": "1", "ds_buses": "1", "build_s": "s", "peak_mib": "MiB",
-              "ts_iterations": "1", "integrated_again_ms": "ms", "wall_s": "s"}
+              "ts_iterations": "1", "integrated_again_ms": "ms", "fixed_fpus_status": "-", "fixed_fpus_cost": "$/h",
+              "fixed_fpus_feasible": "1", "wall_s": "s"}
 """Units of the ``size`` table (prefix ``size_``)."""
 
 BASE = ch08.Variant("load", 1.0, 1.0, None, "all", is_base=True)
@@ -380,6 +392,32 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
     return row, base, again
 
 
+def fixed_fpus_fields(system, time_limit_s: float) -> dict:
+    """The size's T+D AC-OPF without DS flexibility (`forlab.grid.td.without_flexibility`: every FPU held at its
+    set-point, the TS units optimised), as ``size`` fields: its ``fixed_fpus_status`` ("ok", or "failed: " and why),
+    and its dispatch judged by the T+D power flow on the whole net, as every method's is: the judged cost
+    ``fixed_fpus_cost`` ($/h, NaN unless the solve and the power flow succeeded) and whether it keeps every limit
+    (``fixed_fpus_feasible``). Ipopt is stopped after ``time_limit_s`` as the integrated AC-OPF is. Not timed: it is
+    no contestant, only the scale of the cost deviations (`flexibility_table`)."""
+    from forlab.grid import td
+    from forlab.opf.acopf import ACOPF
+    from forlab.opf.judge import dispatch_from_result, judge
+
+    failed = {"fixed_fpus_cost": np.nan, "fixed_fpus_feasible": False}
+    try:
+        net = system.integrated()
+        res = ACOPF(td.without_flexibility(net), ipopt={"max_wall_time": float(time_limit_s)}).solve()
+    except Exception as err:  # noqa: BLE001 - a solve that cannot run is a recorded failure, never a number
+        return {"fixed_fpus_status": f"failed: {err}", **failed}
+    if not res.success:
+        return {"fixed_fpus_status": f"failed: {res.status}", **failed}
+    verdict = judge(net, dispatch_from_result(res))  # the FPUs keep their set-points (and costs) in ``net``
+    if not verdict["converged"]:
+        return {"fixed_fpus_status": "failed: the T+D power flow did not converge", **failed}
+    return {"fixed_fpus_status": "ok", "fixed_fpus_cost": float(verdict["total_cost"]),
+            "fixed_fpus_feasible": bool(verdict["feasible"])}
+
+
 def _ts_iterations(system) -> float:
     """Ipopt iterations of the TS-only AC-OPF (the DSs as their base-case import loads): what the TSO's FOR-based
     OPF is held against (issue 16). NaN when it fails."""
@@ -416,8 +454,9 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
             _add(rows, row, n, time.perf_counter() - t0, progress)
         again_ms = 1e3 * again()  # after the methods: how far one solve's time moved while they ran
         ts_its = _ts_iterations(system)
+        fixed = fixed_fpus_fields(system, params["time_limit_s"])
     size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": system.ds_buses, "build_s": build,
-            "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "integrated_again_ms": again_ms,
+            "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "integrated_again_ms": again_ms, **fixed,
             "wall_s": time.perf_counter() - t_size}
     return rows, size
 
@@ -728,6 +767,105 @@ def size_table(st: xr.Dataset) -> pd.DataFrame:
 def size_tables(st: xr.Dataset) -> list[TitledTable]:
     """`size_table` under its title (`SIZE_TITLE`)."""
     return [(SIZE_TITLE, size_table(st))]
+
+
+FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost of the T+D system with every FPU held "
+                     "at its set-point, its worth (how far that lies above the integrated AC-OPF's optimum, in $/h "
+                     "and in % of that optimum), and the share of the worth each method's dispatch gives up (%):")
+FLEXIBILITY_HEADERS = {"fixed": "FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (%)"}
+"""The title and columns of `flexibility_table` (then one column per method: the share it gives up)."""
+
+
+def flexibility(st: xr.Dataset) -> pd.DataFrame:
+    """Per size (index ``n_ds``), what DS flexibility is worth: ``fixed``, the judged cost with every FPU held at its
+    set-point ($/h, `fixed_fpus_fields`), and ``worth``, how far it lies above the integrated AC-OPF's optimum ($/h;
+    ``worth_pct`` in % of that optimum), NaN where that solve failed or its dispatch broke a limit (then the
+    flexibility is needed to keep the limits, and its worth is no number) or where either has no cost; per method
+    (columns by code) the share of the worth its dispatch gives up, 100 (cost - optimum) / worth (%), NaN where its row
+    is not `comparable` or the worth is not positive. Empty for a store written before the fields existed."""
+    s = sizes(st).set_index("n_ds")
+    if "fixed_fpus_cost" not in s:
+        return pd.DataFrame()
+    t = frame(st)
+    optimum = t[t.method == "integrated"].set_index("n_ds").integrated_cost.reindex(s.index).astype(float)
+    held = (s.fixed_fpus_status == "ok") & s.fixed_fpus_feasible.astype(bool)
+    fixed = s.fixed_fpus_cost.astype(float).where(held)
+    out = pd.DataFrame({"fixed": fixed, "worth": fixed - optimum, "worth_pct": 100 * (fixed - optimum) / optimum})
+    good = t[comparable(t) & (t.method != "integrated")]
+    for method, g in good.groupby("method"):
+        g = g.set_index("n_ds")
+        worth = out.worth.reindex(g.index).where(lambda w: w > 0)
+        out[method] = (100 * (g.cost.astype(float) - g.integrated_cost.astype(float)) / worth).reindex(out.index)
+    return out
+
+
+def flexibility_table(st: xr.Dataset) -> pd.DataFrame:
+    """`flexibility` as the page prints it: costs with two decimals, the worth in % and the shares as `_share` prints
+    them, a method's column with the word why it has no share
+    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number."""
+    f = flexibility(st)
+    t = coded(frame(st))
+    out = printable(_fixed(f, {"fixed": 2, "worth": 2}).assign(worth_pct=f.worth_pct.map(_share)), FLEXIBILITY_HEADERS)
+    share = {m: f[m] if m in f else pd.Series(np.nan, index=f.index) for m in ch08.METHODS}
+    for method in [m for m in ch08.METHODS if m in set(t.method)]:
+        rows = t[t.method == method]
+        words = [_share(share[method].get(r.n_ds, np.nan)) if good else why_not_compared(r)
+                 for r, good in zip(rows.itertuples(), comparable(rows))]
+        out[METHODS[method]] = pd.Series(words, index=rows.n_ds.to_numpy()).reindex(f.index).fillna("–")
+    out.index.name = "DSs"
+    return out
+
+
+def _share(value: float) -> str | float:
+    """A percentage as `flexibility_table` prints it (`percent`'s digits: whole from one per cent on, one significant
+    digit below; without the unit), NaN where there is none."""
+    return percent(value / 100).removesuffix(" %") if np.isfinite(value) else np.nan
+
+
+def _no_worth(size) -> str:
+    """Why a size (a row of `sizes`) has no worth of DS flexibility, as a clause."""
+    if size.fixed_fpus_status != "ok":
+        return f"the AC-OPF with the FPUs held failed ({str(size.fixed_fpus_status).removeprefix('failed: ')})"
+    if not bool(size.fixed_fpus_feasible):
+        return "with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep it"
+    return "the integrated AC-OPF has no cost there"
+
+
+def flexibility_tables(st: xr.Dataset) -> list[TitledTable]:
+    """`flexibility_table` under its title (`FLEXIBILITY_TITLE`); none for a store without the fields."""
+    return [(FLEXIBILITY_TITLE, flexibility_table(st))] if len(flexibility(st)) else []
+
+
+def flexibility_text(st: xr.Dataset) -> str:
+    """Markdown: what DS flexibility is worth over the sweep's sizes (`flexibility`), in $/h and in % of the
+    integrated optimum, and at the largest size with a worth, the share of it each comparable method gives up; a
+    method that gives up more than all of it is said to cost more than using no DS flexibility at all. Sizes without a
+    worth are named with why. Empty for a store without the fields."""
+    f = flexibility(st)
+    if not len(f):
+        return ""
+    s = sizes(st).set_index("n_ds")
+    has = f[np.isfinite(f.worth)]
+    said = []
+    if len(has):
+        said.append(f"Held at their set-points, the FPUs leave the T+D system {span(has.worth, '.2f', ' $/h')} dearer "
+                    f"than the integrated AC-OPF's optimum ({span(has.worth_pct, _share, ' %')} of it, over "
+                    f"{_ds_list(has.index)}): that is what DS flexibility is worth here, the scale of this chapter's "
+                    f"cost deviations.")
+        n = int(has.index.max())
+        shares = [(METHODS[m], has.at[n, m]) for m in ch08.METHODS if m in has and np.isfinite(has.at[n, m])]
+        if shares:
+            words = listed(f"{name}'s {_share(v)} %" for name, v in shares)
+            said.append(f"At {ds_count(n)}, the methods' dispatches give up {words} of that worth.")
+        over = [(METHODS[m], has.index[has[m] > 100]) for m in ch08.METHODS if m in has]
+        over = [f"{name} at {_ds_list(ns)}" for name, ns in over if len(ns)]
+        if over:
+            said.append(f"More than all of it, so that the T+D system cost more than with no DS flexibility used at "
+                        f"all: {listed(over)}.")
+    missing = s.index[~np.isfinite(f.worth)]
+    if len(missing):
+        said.append(f"No worth at {listed(f'{ds_count(int(n))} ({_no_worth(s.loc[n])})' for n in missing)}.")
+    return " ".join(said)
 
 
 PAPER_TITLES = (("**The answer at paper scale**, per size and method, held against the integrated AC-OPF of its "
