@@ -2176,3 +2176,15 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
             f"deviations above; of that, {p1} gives up 5 % and {p2} gives up 2 %") in text
     # a sweep without the worth says nothing of it
     assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
+
+
+def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():
+    """Final read #6: the range P2 was trained on is what chapter 12's store records, not this code's constant; a store
+    written before the record falls back to the constant it was run with."""
+    st12 = xr.Dataset(attrs={"parameters": "{}", "p2_load_range": "[0.5, 0.9]"})
+    found = json.loads(ch09_comparison.sources(scale=st12))
+    assert ch09_comparison._sweep_load_range(found) == (0.5, 0.9)
+    del st12.attrs["p2_load_range"]
+    older = json.loads(ch09_comparison.sources(scale=st12))
+    assert ch09_comparison._sweep_load_range(older) == tuple(ch12_many_dsos.P2_LOAD_RANGE)
+    assert ch09_comparison._sweep_load_range({}) is None

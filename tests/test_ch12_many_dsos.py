@@ -1857,3 +1857,13 @@ def test_a_store_written_before_the_worth_has_no_table_and_no_text():
     st = _store([_row(1, m, 0.0, 0.1) for m in ("integrated", "P1")], buses=(200,), ts_its=(20,))
     assert ch12.flexibility(st).empty and ch12.flexibility_tables(st) == [] and ch12.flexibility_text(st) == ""
 
+
+
+def test_the_store_records_the_load_range_p2_was_trained_on(monkeypatch):
+    """Final read #6: P2's trained range is a constant of this module, not a parameter; the store keeps it."""
+    monkeypatch.setattr(ch12, "_one_size", lambda *a, **k: ([_row(1, "integrated", 0.0, 0.1)], {
+        "n_ds": 1, "system": "s", "buses": 1, "ds_buses": 1, "build_s": 0.0, "peak_mib": 0.0, "ts_iterations": 1,
+        "integrated_again_ms": 1.0, "wall_s": 0.0}))
+    monkeypatch.setattr("forlab.grid.td.warm_up", lambda: 0.0)
+    st = ch12.run({**PARAMS, "n_ds": [1]}, progress=lambda _: None)
+    assert json.loads(st.attrs["p2_load_range"]) == list(ch12.P2_LOAD_RANGE)

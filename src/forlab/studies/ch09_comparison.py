@@ -798,6 +798,8 @@ def sources(**stores: xr.Dataset | None) -> str:
             for k in ("cpu_model", "ipopt_version", "ipopt_linear_solver"):  # the rest of the machine and solver
                 if k in s.attrs:
                     out[name][k] = str(s.attrs[k])
+            if "p2_load_range" in s.attrs:  # chapter 12's: the DS load factors its P2 was trained on
+                out[name]["p2_load_range"] = json.loads(s.attrs["p2_load_range"])
     return json.dumps(out)
 
 
@@ -2252,9 +2254,11 @@ def _offline_condition(at: pd.DataFrame, found: dict) -> str:
 
 
 def _sweep_load_range(found: dict) -> tuple[float, float] | None:
-    """The DS load factors P2's surrogates are trained on in chapter 12's sweep (`ch12_many_dsos.P2_LOAD_RANGE`);
+    """The DS load factors P2's surrogates are trained on in chapter 12's sweep, as its store records them
+    (``p2_load_range``; for a store written before it, the constant it was run with, `ch12_many_dsos.P2_LOAD_RANGE`);
     None where chapter 12's store is not found."""
-    return tuple(float(v) for v in ch12_many_dsos.P2_LOAD_RANGE) if found.get("scale") else None
+    scale = found.get("scale")
+    return tuple(float(v) for v in scale.get("p2_load_range", ch12_many_dsos.P2_LOAD_RANGE)) if scale else None
 
 
 def _load_condition(at: pd.DataFrame, found: dict) -> str:

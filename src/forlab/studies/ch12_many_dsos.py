@@ -505,7 +505,9 @@ def run(params: dict, progress=terminal_line) -> xr.Dataset:
     return to_store(pd.DataFrame(rows), pd.DataFrame(size_rows), {
         "title": "Many DSOs under one TSO", "sweep_wall_time_s": time.perf_counter() - t0, "warmup_wall_time_s": warm,
         "load_average_start": load_start, "load_average_end": os.getloadavg()[0],
-        "anchors": anchors.as_attr(ANCHOR_KEYS)})  # the machine's cores: `forlab.book.store.provenance`
+        "anchors": anchors.as_attr(ANCHOR_KEYS), "p2_load_range": json.dumps(list(P2_LOAD_RANGE))})
+    # the machine's cores: `forlab.book.store.provenance`; P2's trained range is a constant, not a parameter, so the
+    # store says which it was run with (chapter 09's load condition reads it)
 
 
 def _client(params: dict):
