@@ -225,7 +225,7 @@ def region_slice(case: DSCase, u_ref: np.ndarray, x: str, y: str, n: int = 41) -
     u[:, space.index(x)] = gx.ravel()
     u[:, space.index(y)] = gy.ravel()
     truth = point_truth(case, u)
-    g = np.where(space.inside(u, tol=1e-7), sur.polytope.g(u), np.nan)
+    g = np.where(np.isfinite(truth["feasible"]), sur.polytope.g(u), np.nan)  # NaN outside the domain, as the truth
     return {"x": x, "y": y, "x_values": xs, "y_values": ys, "g": g.reshape(n, n),
             **{k: v.reshape(n, n) for k, v in truth.items()}}
 
