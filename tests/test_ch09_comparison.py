@@ -490,14 +490,16 @@ def test_figures_and_reveals(chapter):
         assert f.get_figwidth() == plots.STYLE["figure.figsize"][0] == ch09_comparison.FIGURE_WIDTH
         assert all(a.get_legend() is None for a in f.axes)
     # final read #13: one marker size for the methods and the tie's legend entry, named once
-    marks = {line.get_markersize() for a in both.axes for line in a.get_lines() if line.get_marker() not in ("", "None")}
+    marks = {line.get_markersize() for a in both.axes for line in a.get_lines()
+             if line.get_marker() not in ("", "None", "_")}  # "_": the caps of the yardstick's bars
     assert marks == {ch09_comparison.MARKER_SIZE}
     # review finding: the methods and the reference lines were one legend whose columns paired a method with a line;
     # the methods are one legend, the lines another
     methods, lines = ([t.get_text() for t in legend.get_texts()] for legend in both.legends)
     assert methods == list(ch09_comparison.METHOD_NAMES)
     tie = [ch12_many_dsos.TIE] if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any() else []
-    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES, *tie]  # the tie's marker, where drawn
+    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES, ch09_comparison.YARDSTICK_BAR,
+                     *tie]  # the tie's marker, where drawn
     assert len(fig.legends) == 1
     # the deviations' axis in powers of ten (it read "1e-06 ... 1e-02"), no minor labels
     labels = [t.get_text() for t in both.axes[0].yaxis.get_majorticklabels() if t.get_text()]
@@ -2188,3 +2190,32 @@ def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():
     older = json.loads(ch09_comparison.sources(scale=st12))
     assert ch09_comparison._sweep_load_range(older) == tuple(ch12_many_dsos.P2_LOAD_RANGE)
     assert ch09_comparison._sweep_load_range({}) is None
+
+
+def test_the_rest_of_the_book_counts_each_of_chapter_08s_runs_apart(archived):
+    """Final read #11: the module's fixture serves one chapter 08 store as both its default and its paper-scale run,
+    so the counts of the answer's ranking could mix the two unnoticed; here the default run holds only the load
+    variants, and each run is counted over its own variants."""
+    rows = ch08_sensitivity.frame(archived["08_sensitivity"])
+    default = rows[rows.variant_kind == "load"]
+    p1, p2 = ch09_comparison.METHOD_NAMES[:2]
+    counts = ch09_comparison._reversal_counts(p1, p2, pd.DataFrame(), {"sens": default, "sens_paper": rows})
+    variants = [len(r.drop_duplicates(["load_level", "n_fpus", "ties"])) for r in (default, rows)]
+    assert variants[0] < variants[1]  # the two runs differ
+    assert [m for _, m, _ in counts] == variants
+    assert [w.split(" variants of ")[1] for *_, w in counts] == list(ch09_comparison.SENS_RUNS.values())
+
+
+def test_the_systems_figure_bars_every_ratio_by_the_yardsticks_spread(chapter):
+    """Review R3, item 19: the text says two ratios closer than the yardstick's spread are not told apart; the figure
+    draws that spread as a bar on every ratio, from ratio / s to ratio x s."""
+    ratio = pd.Series([0.5, 2.0, 3.0], index=["a", "b", "c"])
+    bars = ch09_comparison.yardstick_bars(ratio, pd.Series({"a": 2.0, "b": 1.25}))  # c: one run, no spread
+    assert np.allclose(bars, [[0.25, 0.4, 0.0], [0.5, 0.5, 0.0]])
+    sys_t = ch09_comparison.from_store(chapter, "sys")
+    fig = ch09_comparison.systems_figure(sys_t)
+    spread = ch09_comparison._yardstick_spread(sys_t)
+    drawn = sorted(seg[1][1] / seg[0][1] for c in fig.axes[1].collections for seg in c.get_segments())
+    expected = sorted(float(spread[sy]) ** 2 for sy, r in zip(sys_t.system, sys_t.time_ratio.astype(float))
+                      if np.isfinite(r))
+    assert np.allclose(drawn, expected)  # each bar spans s^2 on the log axis, s its system's spread

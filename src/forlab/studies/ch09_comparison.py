@@ -1180,17 +1180,32 @@ def default_figure(dflt: pd.DataFrame, system: str):
 EQUAL_TIMES = "online time = integrated AC-OPF time"
 """The legend entry of the every-system figure's line where a method's online time equals the integrated AC-OPF's."""
 
+YARDSTICK_BAR = "bar: how far the yardstick moves between runs"
+"""The legend entry of the every-system figure's bars on the time ratios (`systems_figure`, `yardstick_bars`); its
+swatch is grey (`ONLINE_SWATCH`), since every method's bars have that method's colour."""
+
+
+def yardstick_bars(ratio: pd.Series, spread: pd.Series) -> np.ndarray:
+    """The bars of `systems_figure` on time ratios ``ratio`` (by system), as matplotlib's ``yerr`` (2 x n, below and
+    above): from ratio / s to ratio x s, with s the system's `_yardstick_spread` (1 where one run solved it): the
+    ratios a second run's yardstick could have given, so that two methods' markers whose bars overlap are not told
+    apart (review R3, item 19; `runs_text` says the same in words)."""
+    r, s = ratio.astype(float).to_numpy(), spread.reindex(ratio.index).fillna(1.0).to_numpy(float)
+    return np.vstack([r - r / s, r * s - r])
+
 
 def systems_figure(sys_t: pd.DataFrame):
     """Per study system and method (markers, each method's shape and colour, `forlab.book.plots.METHOD_STYLE`):
     the mean absolute cost deviation of the feasible, finished cases (%, log, with P1's paper bound; a method without
     judged cases has no marker; one within the solvers' tolerances drawn half-filled on the edge of a shaded band, a
     tie, as chapter 12 draws it: `forlab.studies.ch12_many_dsos.tie_band`, `tie_points`) and the online time over
-    the integrated AC-OPF's (log), one panel above the other. Markers, not bars: a bar on a log axis is as long as the
+    the integrated AC-OPF's (log), one panel above the other, each ratio with a bar over the ratios a second run's
+    yardstick could have given (`yardstick_bars`). Markers, not a bar chart: a bar on a log axis is as long as the
     axis's lower end makes it. Two legends: the methods above the panels, the reference lines below them, with the
     tie's marker where one is drawn (`forlab.studies.ch12_many_dsos.TIE`; in one legend, its columns paired each
     method with a line). Returns the Figure; None for an empty table."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     if sys_t.empty:
         return None
@@ -1199,11 +1214,14 @@ def systems_figure(sys_t: pd.DataFrame):
     fig, ax = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.8), sharex=True, layout="constrained")
     w = 0.6 / len(methods)
     handles = []
+    spread = _yardstick_spread(sys_t)
     for k, m in enumerate(methods):
         g = sys_t[sys_t.method == m].set_index("system").reindex(order)
         x = np.arange(len(order)) + (k - (len(methods) - 1) / 2) * w  # side by side within a system
         style = _style(m, linestyle="none", markersize=MARKER_SIZE)
         handles.append(ch12_many_dsos.tie_points(ax[0], x, g.abs_deviation_pct, **style))
+        ax[1].errorbar(x, g.time_ratio.astype(float), yerr=yardstick_bars(g.time_ratio, spread), fmt="none",
+                       ecolor=style["color"], elinewidth=1.0, capsize=2.5, zorder=1)
         ax[1].plot(x, g.time_ratio, **{**style, "label": None})
     bound = ax[0].axhline(anchors.value("p1_deviation_pct"), **plots.BOUND_LINE)
     equal = ax[1].axhline(1.0, **plots.EQUAL_TIMES_LINE)  # the style of chapter 08's, one definition
@@ -1223,10 +1241,12 @@ def systems_figure(sys_t: pd.DataFrame):
     ax[1].set_xticks(np.arange(len(order)))
     ax[1].set_xticklabels(order, rotation=20, ha="right")
     fig.legend(handles, methods, loc="outside upper center", ncol=len(methods))
-    below = {P1_BOUND: bound, EQUAL_TIMES: equal}
+    below = {P1_BOUND: bound, EQUAL_TIMES: equal,
+             YARDSTICK_BAR: Line2D([], [], color=ONLINE_SWATCH, marker="|", markersize=MARKER_SIZE, linestyle="none")}
     if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any():  # the tie's marker, as chapter 12 names it
         below[ch12_many_dsos.TIE] = ch12_many_dsos.tie_entry(markersize=MARKER_SIZE)
-    fig.legend(list(below.values()), list(below), loc="outside lower center", ncol=len(below))
+    # in pairs when four entries would not fit one row of the text column
+    fig.legend(list(below.values()), list(below), loc="outside lower center", ncol=2 if len(below) > 3 else len(below))
     return fig
 
 
@@ -2311,15 +2331,12 @@ def _worth_condition(at: pd.DataFrame) -> str:
     worth = at.get("flex_worth_pct", pd.Series(dtype=float)).astype(float).dropna()
     if worth.empty:
         return ""
-    rows = at[ch12_many_dsos.comparable(at) & at.method.isin(METHOD_NAMES)]
-    shares = [(r.method, float(r.flex_share_pct)) for r in rows.itertuples() if np.isfinite(float(r.flex_share_pct))]
-    shares.sort(key=lambda ms: _method_rank(ms[0]))
-    given = (f"; of that, {listed(f'{m} gives up {ch12_many_dsos.percent(v / 100)}' for m, v in shares)}"
-             if shares else "")
+    shares = pd.Series({ch12_many_dsos.coded(at).method.loc[i]: v for i, v in at.flex_share_pct.astype(float).items()})
+    given = ch12_many_dsos.given_up(at, shares)  # in chapter 12's words
+    given = f"; of that, {given}" if given else ""
     return (f"With every FPU held at its set-point, the T+D system costs {ch12_many_dsos.percent(worth.iloc[0] / 100)} "
             f"more than the integrated optimum at {ds_count(int(at.n_ds.iloc[0]))}: that is all DS flexibility is worth "
-            f"there, the scale of the deviations above{given} ({{doc}}`12_many_dsos`, “What DS flexibility is "
-            f"worth”).")
+            f"there, the scale of the deviations above{given} ({{doc}}`12_many_dsos` gives it at every size).")
 
 
 def _stop_reason(skipped: pd.DataFrame) -> str:
@@ -2789,6 +2806,7 @@ __all__ = [
     "STOPPED_BY_A_HAIR",
     "TIME_TICKS",
     "TIMING_REPEATS",
+    "YARDSTICK_BAR",
     "Evidence",
     "answer_text",
     "baseline_spread",
@@ -2839,4 +2857,5 @@ __all__ = [
     "systems_figure",
     "to_store",
     "which_method_text",
+    "yardstick_bars",
 ]
