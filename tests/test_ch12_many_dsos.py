@@ -1836,10 +1836,20 @@ def test_the_worth_of_flexibility_and_the_share_each_method_gives_up():
     assert f.P1.tolist() == [10.0, 125.0] and f.P2.iloc[0] == 5.0 and np.isnan(f.P2.iloc[1])
     table = ch12.flexibility_table(_flex_store())
     assert table[P1].tolist() == ["10", "125"] and table[P2].tolist() == ["5", "infeasible"]
+    assert table["a tie's share (%)"].tolist() == ["0.01", "0.005"]  # NEGLIGIBLE_PCT over the worth in %
     text = ch12.flexibility_text(_flex_store())
     assert "10.00 to 40.00 $/h dearer than the integrated AC-OPF's optimum (1 to 2 % of it" in text
-    assert f"At 4 DSs, the methods' dispatches give up {P1}'s 125 % of that worth." in text
+    assert "A deviation within the solvers' tolerances, a tie with the optimum, would be 0.005 to 0.01 % of it." in text
+    assert f"At 4 DSs, of that worth, {P1} gives up 125 %." in text
     assert f"cost more than with no DS flexibility used at all: {P1} at 4 DSs." in text
+
+
+def test_a_method_within_the_solvers_tolerances_ties_rather_than_gives_up_a_share():
+    st = _flex_store()
+    st["deviation_pct"] = st.deviation_pct.where(~((st.method == "P1") & (st.n_ds == 4)), 5e-5)  # within NEGLIGIBLE_PCT
+    assert ch12.flexibility_table(st)[P1].tolist() == ["10", ch12.TIE_WORD]
+    t = ch12.frame(st)
+    assert ch12.given_up(t[t.n_ds == 4], ch12.flexibility(st).loc[4]) == f"{P1} ties with the optimum"
 
 
 def test_a_size_without_a_worth_says_why_and_shows_no_number():

@@ -109,6 +109,7 @@ __all__ = [
     "SIZE_UNITS",
     "TIE",
     "TIE_MARKER",
+    "TIE_WORD",
     "TIE_WORDS",
     "WHY_NOT",
     "WITHOUT_OFFLINE",
@@ -134,6 +135,7 @@ __all__ = [
     "flexibility_tables",
     "flexibility_text",
     "frame",
+    "given_up",
     "growth",
     "growth_fits",
     "growth_text",
@@ -773,15 +775,19 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
 
 FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost of the T+D system with every FPU held "
                      "at its set-point, its worth (how far that lies above the integrated AC-OPF's optimum, in $/h "
-                     "and in % of that optimum), and the share of the worth each method's dispatch gives up (%):")
-FLEXIBILITY_HEADERS = {"fixed": "FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (%)"}
+                     "and in % of that optimum), the share of the worth a deviation at the solvers' tolerances would "
+                     "be (a tie's share), and the share each method's dispatch gives up (%; “tie” where its deviation "
+                     "is within those tolerances):")
+FLEXIBILITY_HEADERS = {"fixed": "FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (%)",
+                       "tie_share": "a tie's share (%)"}
 """The title and columns of `flexibility_table` (then one column per method: the share it gives up)."""
 
 
 def flexibility(st: xr.Dataset) -> pd.DataFrame:
     """Per size (index ``n_ds``), what DS flexibility is worth: ``fixed``, the judged cost with every FPU held at its
     set-point ($/h, `fixed_fpus_fields`), and ``worth``, how far it lies above the integrated AC-OPF's optimum ($/h;
-    ``worth_pct`` in % of that optimum), NaN where that solve failed or its dispatch broke a limit (then the
+    ``worth_pct`` in % of that optimum; ``tie_share``, the share of it a deviation at `NEGLIGIBLE_PCT` would be, the
+    resolution of the shares), NaN where that solve failed or its dispatch broke a limit (then the
     flexibility is needed to keep the limits, and its worth is no number) or where either has no cost; per method
     (columns by code) the share of the worth its dispatch gives up, 100 (cost - optimum) / worth (%), NaN where its row
     is not `comparable` or the worth is not positive. Empty for a store written before the fields existed."""
@@ -792,7 +798,10 @@ def flexibility(st: xr.Dataset) -> pd.DataFrame:
     optimum = t[t.method == "integrated"].set_index("n_ds").integrated_cost.reindex(s.index).astype(float)
     held = (s.fixed_fpus_status == "ok") & s.fixed_fpus_feasible.astype(bool)
     fixed = s.fixed_fpus_cost.astype(float).where(held)
-    out = pd.DataFrame({"fixed": fixed, "worth": fixed - optimum, "worth_pct": 100 * (fixed - optimum) / optimum})
+    worth_pct = 100 * (fixed - optimum) / optimum
+    # a deviation at the tie bound is noise (`forlab.opf.outcome.NEGLIGIBLE_PCT`): the share's resolution
+    out = pd.DataFrame({"fixed": fixed, "worth": fixed - optimum, "worth_pct": worth_pct,
+                        "tie_share": 100 * NEGLIGIBLE_PCT / worth_pct.where(worth_pct > 0)})
     good = t[comparable(t) & (t.method != "integrated")]
     for method, g in good.groupby("method"):
         g = g.set_index("n_ds")
@@ -807,15 +816,39 @@ def flexibility_table(st: xr.Dataset) -> pd.DataFrame:
     where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number."""
     f = flexibility(st)
     t = coded(frame(st))
-    out = printable(_fixed(f, {"fixed": 2, "worth": 2}).assign(worth_pct=f.worth_pct.map(_share)), FLEXIBILITY_HEADERS)
+    shown = _fixed(f, {"fixed": 2, "worth": 2}).assign(worth_pct=f.worth_pct.map(_share),
+                                                        tie_share=f.tie_share.map(_share))
+    out = printable(shown, FLEXIBILITY_HEADERS)
     share = {m: f[m] if m in f else pd.Series(np.nan, index=f.index) for m in ch08.METHODS}
     for method in [m for m in ch08.METHODS if m in set(t.method)]:
         rows = t[t.method == method]
-        words = [_share(share[method].get(r.n_ds, np.nan)) if good else why_not_compared(r)
-                 for r, good in zip(rows.itertuples(), comparable(rows))]
+        words = [(TIE_WORD if _tied(r) else _share(share[method].get(r.n_ds, np.nan))) if good
+                 else why_not_compared(r) for r, good in zip(rows.itertuples(), comparable(rows))]
         out[METHODS[method]] = pd.Series(words, index=rows.n_ds.to_numpy()).reindex(f.index).fillna("–")
     out.index.name = "DSs"
     return out
+
+
+def given_up(at: pd.DataFrame, shares: pd.Series) -> str:
+    """Markdown: what each comparable method's dispatch at one size gives up of the worth of DS flexibility (``at``:
+    that size's rows of `frame`, methods by code or by name; ``shares``: the size's row of `flexibility`, by code), in
+    the order of `METHODS`: "P1 FOR offer gives up 21 % and P3 ALADIN ties with the optimum" (`_tied`); "" where no
+    method has a share. Chapter 09's answer says it in the same words."""
+    at = coded(at)
+    good = at[comparable(at)].set_index("method")
+    parts = [f"{METHODS[m]} ties with the optimum" if _tied(good.loc[m]) else f"{METHODS[m]} gives up {_share(v)} %"
+             for m in ch08.METHODS if m in good.index and np.isfinite(v := float(shares.get(m, np.nan)))]
+    return listed(parts) if parts else ""
+
+
+TIE_WORD = "tie"
+"""What `flexibility_table` prints for a method whose deviation is within the solvers' tolerances (`_tied`)."""
+
+
+def _tied(r) -> bool:
+    """Whether a row's |cost deviation| is within the solvers' tolerances (`forlab.opf.outcome.NEGLIGIBLE_PCT`): a tie
+    with the optimum, whose share of the worth is noise (the tie rule of `accuracy_tie_text`)."""
+    return abs(float(r.deviation_pct)) <= NEGLIGIBLE_PCT
 
 
 def _share(value: float) -> str | float:
@@ -853,12 +886,12 @@ def flexibility_text(st: xr.Dataset) -> str:
         said.append(f"Held at their set-points, the FPUs leave the T+D system {span(has.worth, '.2f', ' $/h')} dearer "
                     f"than the integrated AC-OPF's optimum ({span(has.worth_pct, _share, ' %')} of it, over "
                     f"{_ds_list(has.index)}): that is what DS flexibility is worth here, the scale of this chapter's "
-                    f"cost deviations.")
+                    f"cost deviations. A deviation within the solvers' tolerances, a tie with the optimum, would be "
+                    f"{span(has.tie_share, _share, ' %')} of it.")
         n = int(has.index.max())
-        shares = [(METHODS[m], has.at[n, m]) for m in ch08.METHODS if m in has and np.isfinite(has.at[n, m])]
-        if shares:
-            words = listed(f"{name}'s {_share(v)} %" for name, v in shares)
-            said.append(f"At {ds_count(n)}, the methods' dispatches give up {words} of that worth.")
+        t = frame(st)
+        if given := given_up(t[t.n_ds == n], has.loc[n]):
+            said.append(f"At {ds_count(n)}, of that worth, {given}.")
         over = [(METHODS[m], has.index[has[m] > 100]) for m in ch08.METHODS if m in has]
         over = [f"{name} at {_ds_list(ns)}" for name, ns in over if len(ns)]
         if over:
