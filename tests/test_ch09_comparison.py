@@ -1921,8 +1921,8 @@ def test_the_answer_is_a_short_verdict_then_its_caveats_as_a_list_said_once(chap
     many-DSOs statement points to it in one sentence and repeats none of it."""
     verdict, items, conditions = _answer_parts(chapter)
     assert "\n" not in verdict and _words(verdict) <= 210 and len(_sentences(verdict)) <= 5  # was some 550 words
-    assert [i.split("**")[1] for i in items] == ["Online time", "Accuracy", "Load", "P2's reserve", "Offline work",
-                                                 "P3 ALADIN"]
+    assert [i.split("**")[1] for i in items] == ["Online time", "Accuracy", "What the flexibility is worth", "Load",
+                                                 "P2's reserve", "Offline work", "P3 ALADIN"]
     assert conditions.startswith("**The sweep's conditions**") and conditions.endswith(ch09_comparison.ANSWER_POINTER)
     which = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM)
     said = [s for s in _sentences(verdict) + [t for i in items for t in _sentences(i)] if _words(s) > 6]
@@ -2173,9 +2173,17 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     assert at.flex_worth_pct.tolist() == [1.0] * 3 and at.flex_share_pct.iloc[1:].tolist() == [5.0, 2.5]
     text = "\n".join(ch09_comparison._answer_items(scale_t, {}))
     p1, p2 = ch09_comparison.METHOD_NAMES[:2]
-    assert (f"- **What the flexibility is worth**: With every FPU held at its set-point, the T+D system costs 1 % more "
+    assert (f"- **What the flexibility is worth**: With the DSs' flexible units held at their set-points, the T+D "
+            f"system costs 1 % more "
             f"than the integrated optimum at 4 DSs: that is all DS flexibility is worth there, the scale of the "
             f"deviations above; of that, {p1} gives up 5 % and {p2} gives up 2 %") in text
+    # a largest size without a worth: the largest with one, and why the largest has none
+    later = scale_t.assign(flex_worth_pct=scale_t.flex_worth_pct.where(scale_t.n_ds < 4))
+    said = "\n".join(ch09_comparison._answer_items(later, {}))
+    assert ("At 4 DSs the AC-OPF with no DS flexibility used did not finish ({doc}`12_many_dsos` says why), so the "
+            "largest size with a worth is 1 DS. With the DSs' flexible units held at their set-points, the T+D system "
+            "costs 2 %") \
+        in said
     # a sweep without the worth says nothing of it
     assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
 

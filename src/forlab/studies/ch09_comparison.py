@@ -2324,19 +2324,28 @@ def _reserve_condition(at: pd.DataFrame) -> str:
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
-def _worth_condition(at: pd.DataFrame) -> str:
-    """Markdown: what DS flexibility is worth at one size (the scale rows ``at``: chapter 12's `flexibility`, copied by
-    `scale_rows`), the scale of the deviations the verdict compares, and the share of it each comparable method's
-    dispatch gives up; "" where the store has no worth at that size."""
-    worth = at.get("flex_worth_pct", pd.Series(dtype=float)).astype(float).dropna()
-    if worth.empty:
+def _worth_condition(scale_t: pd.DataFrame) -> str:
+    """Markdown: what DS flexibility is worth at the sweep's largest size with a worth (the scale rows ``scale_t``:
+    chapter 12's `flexibility`, copied by `scale_rows`), the scale of the deviations the verdict compares, and the
+    share of it each comparable method's dispatch gives up there (`ch12_many_dsos.given_up`); where the largest size
+    has no worth, that said first (chapter 12 says why); "" where no size has one."""
+    if "flex_worth_pct" not in scale_t:  # a store written before it
         return ""
+    has = scale_t[np.isfinite(scale_t.flex_worth_pct.astype(float))]
+    if has.empty:
+        return ""
+    n, largest = int(has.n_ds.max()), int(scale_t.n_ds.max())
+    at = scale_t[scale_t.n_ds == n]
     shares = pd.Series({ch12_many_dsos.coded(at).method.loc[i]: v for i, v in at.flex_share_pct.astype(float).items()})
     given = ch12_many_dsos.given_up(at, shares)  # in chapter 12's words
     given = f"; of that, {given}" if given else ""
-    return (f"With every FPU held at its set-point, the T+D system costs {ch12_many_dsos.percent(worth.iloc[0] / 100)} "
-            f"more than the integrated optimum at {ds_count(int(at.n_ds.iloc[0]))}: that is all DS flexibility is worth "
-            f"there, the scale of the deviations above{given} ({{doc}}`12_many_dsos` gives it at every size).")
+    first = (f"At {ds_count(largest)} the AC-OPF with no DS flexibility used did not finish "
+             f"({{doc}}`12_many_dsos` says why), so the largest size with a worth is {ds_count(n)}. "
+             if n < largest else "")
+    return (f"{first}With the DSs' flexible units held at their set-points, the T+D system costs "
+            f"{ch12_many_dsos.percent(float(at.flex_worth_pct.iloc[0]) / 100)} more than the integrated optimum at "
+            f"{ds_count(n)}: that is all DS flexibility is worth there, the scale of the deviations above{given} "
+            f"({{doc}}`12_many_dsos` gives it at every size).")
 
 
 def _stop_reason(skipped: pd.DataFrame) -> str:
@@ -2418,7 +2427,7 @@ def _answer_items(scale_t: pd.DataFrame, found: dict, spread: tuple[float, float
     scale (`_p3_at_scale`); an item with nothing to say is left out."""
     _, at, w = _largest(scale_t)
     parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread, against),
-             "What the flexibility is worth": _worth_condition(at), "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
+             "What the flexibility is worth": _worth_condition(scale_t), "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
              "Offline work": _offline_condition(at, found), METHOD_NAMES[2]: _p3_at_scale(scale_t, max_ds)}
     return [f"- **{head}**: {text}" for head, text in parts.items() if text]
 
