@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from matplotlib import colors as mpl_colors
-from notebook_cells import captions_of, prose_of, sources
+from notebook_cells import captions_of, code_of, prose_of, sources
 
 from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import as_printed, counted, grouped, listed
@@ -774,7 +774,7 @@ def test_the_sensitivity_table_names_the_methods_as_the_rest_of_the_page(chapter
     assert set(shown.index.get_level_values("method")) == set(ch09_comparison.METHOD_NAMES)
     assert set(own.index.get_level_values("method")) == set(ch09_comparison.METHOD_CODES)
     assert shown.to_numpy().tolist() == own.to_numpy().tolist() and list(shown.columns) == list(own.columns)
-    code = "\n".join(sources(NOTEBOOK, "code"))
+    code = code_of(NOTEBOOK)
     assert "ch09_comparison.sensitivity_table(sens_t)" in code and "online_table" not in code
 
 
@@ -1932,6 +1932,28 @@ def test_the_answer_is_a_short_verdict_then_its_caveats_as_a_list_said_once(chap
     n = int(ch09_comparison.from_store(chapter, "scale").n_ds.max())
     assert len(pointer) == 1 and pointer[0].endswith(f"gives the verdict at {ch12_many_dsos.ds_count(n)} and its "
                                                      "conditions.")
+
+
+def test_the_books_first_page_pastes_the_verdict(chapter):
+    """Review R3-5: the book's first page said where the answer is, never what it is. Chapter 09's page hands its
+    verdict to it (glue key `HEADLINE_KEY`, pasted by book/intro.md from the executed chapter; the book's build, run
+    with -W, fails on a key it cannot find): the same sentences and numbers, without the pointers into chapter 09's
+    page (the first page has neither its list nor its conditions) and without roles, which pasted text does not
+    render."""
+    verdict = _answer_parts(chapter)[0]
+    headline = ch09_comparison.headline_text(chapter)
+    pointers = (ch09_comparison.LIST_SAYS_WHY, ch09_comparison.WORKERS_BELOW, ch09_comparison.CONDITIONS_NAME_IT)
+    assert all(p in verdict for p in pointers)  # the archived sweep's verdict has all three
+    assert not any(p in headline for p in pointers) and not re.search(r"[{}`*]", headline)
+    numbers = re.compile(r"\d[\d .,]*")
+    assert numbers.findall(headline) == numbers.findall(verdict.replace(ch09_comparison.SWEEP_ROLE, "chapter 12"))
+    assert _sentences(headline) and len(_sentences(headline)) == len(_sentences(verdict))
+    assert ch09_comparison.headline_text(chapter.drop_dims("scale")) == ""
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert f"{{glue:text}}`chapters/09_comparison.ipynb::{ch09_comparison.HEADLINE_KEY}:s`" in intro
+    code = code_of(NOTEBOOK)
+    assert ("glue(ch09_comparison.HEADLINE_KEY, ch09_comparison.headline_text(store), display=False)" in code
+            and "from myst_nb import glue" in code)
 
 
 def _printed_below(dev: pd.DataFrame, first: str, second: str) -> tuple[int, int]:

@@ -1868,6 +1868,69 @@ def test_a_store_written_before_the_worth_has_no_table_and_no_text():
     assert ch12.flexibility(st).empty and ch12.flexibility_tables(st) == [] and ch12.flexibility_text(st) == ""
 
 
+def test_each_flexibility_reader_builds_the_frame_and_the_worth_once(monkeypatch):
+    """Each reader of what DS flexibility is worth builds the store's `frame` and its `flexibility` once per call and
+    hands them on (the table and the text built them up to three times); on the archived store the readers print what
+    the pieces built on their own give, and leave the frame they share as `frame` built it."""
+    st = store.open_path(PAPER)
+    t, f = ch12.frame(st), ch12.flexibility(st)
+    n = int(f.worth.dropna().index.max())
+    alone = {"table": ch12.flexibility_table(st, ch12.flexibility(st), ch12.frame(st)),
+             "given": ch12.given_up(t[t.n_ds == n], f.loc[n])}
+    built = {"frame": [], "flexibility": 0}
+    real_frame, real_flexibility = ch12.frame, ch12.flexibility
+
+    def frame(*args):
+        built["frame"].append(real_frame(*args))
+        return built["frame"][-1]
+
+    def flexibility(*args):
+        built["flexibility"] += 1
+        return real_flexibility(*args)
+
+    monkeypatch.setattr(ch12, "frame", frame)
+    monkeypatch.setattr(ch12, "flexibility", flexibility)
+    out = {}
+    for reader in (ch12.flexibility_table, ch12.flexibility_tables, ch12.flexibility_text):
+        built.update(frame=[], flexibility=0)
+        out[reader.__name__] = reader(st)
+        assert len(built["frame"]) == 1 and built["flexibility"] == 1, reader.__name__
+        pd.testing.assert_frame_equal(built["frame"][0], t)  # no reader changed the frame it handed on
+    assert out["flexibility_table"].equals(alone["table"]) and alone["given"]
+    assert [title for title, _ in out["flexibility_tables"]] == [ch12.FLEXIBILITY_TITLE]
+    assert out["flexibility_tables"][0][1].equals(alone["table"])
+    assert f"At {ch12.ds_count(n)}, of that worth, {alone['given']}." in out["flexibility_text"]
+
+
+def test_a_size_builds_its_integrated_net_once_and_a_failed_build_still_records_statuses(monkeypatch):
+    """`integrated_row` hands the integrated net it built to `fixed_fpus_fields` (a build takes seconds at the largest
+    sizes); where that build fails, the size still has its integrated row with the error and the AC-OPF with the FPUs
+    held records its own failure (a row and a status, never a crash or a dropped size)."""
+    from forlab.grid import td
+
+    built = []
+    real = td.StudySystem.integrated
+
+    def integrated(system):
+        built.append(system.name)
+        return real(system)
+
+    monkeypatch.setattr(td.StudySystem, "integrated", integrated)
+    params = {**PARAMS, "methods": [], "repeats": 1}  # no method: they build nets of their own
+    rows, size = ch12._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
+    assert len(built) == 1 and rows[0]["status"] == "ok"
+    assert size["fixed_fpus_status"] == "ok" and np.isfinite(size["fixed_fpus_cost"])
+
+    def broken(system):
+        raise RuntimeError("no net")
+
+    monkeypatch.setattr(td.StudySystem, "integrated", broken)
+    rows, size = ch12._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
+    assert [r["method"] for r in rows] == ["integrated"] and rows[0]["status"].startswith("error: RuntimeError: no net")
+    assert size["fixed_fpus_status"] == "failed: no net" and np.isnan(size["fixed_fpus_cost"])
+    assert not size["fixed_fpus_feasible"] and np.isnan(size["integrated_again_ms"])
+
+
 
 def test_the_store_records_the_load_range_p2_was_trained_on(monkeypatch):
     """Final read #6: P2's trained range is a constant of this module, not a parameter; the store keeps it."""

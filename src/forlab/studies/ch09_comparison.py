@@ -2172,6 +2172,19 @@ def _accuracy_evidence(at: pd.DataFrame, sys_t: pd.DataFrame, sens: dict[str, pd
     return f"The rest of the book agrees with it: {second} was the more accurate only {said}."
 
 
+SWEEP_ROLE = "{doc}`12_many_dsos`"
+"""How the verdict names chapter 12 on this page (a cross-reference); pasted text shows no roles, so the first page
+gets it in words (`headline_text`)."""
+
+
+LIST_SAYS_WHY = " (the list below says why)"
+WORKERS_BELOW = " (below)"
+CONDITIONS_NAME_IT = " (the sweep's conditions name it)"
+"""The verdict paragraph's pointers into this page (`_at_largest`, `_workers_clause`, `_margins`): to the answer's
+list, to its item on the online time and to the sweep's conditions. The book's first page pastes the verdict without
+them (`headline_text`), as it has neither list nor conditions."""
+
+
 def _workers_clause(w, found: dict) -> str:
     """Whether the speed verdict at one size (``w``, a row of `_winners`) holds with P1's DSOs on the sweep's workers
     (`ch12_many_dsos.workers_hold`): ", on that run's 2 Dask workers too", or " with a machine per DSO, not on that
@@ -2181,7 +2194,7 @@ def _workers_clause(w, found: dict) -> str:
     workers = _workers_words(found)
     if ch12_many_dsos.workers_hold(w):  # chapter 12's one rule
         return f", on {workers} too"
-    return f" with a machine per DSO, not on {workers} (below)"
+    return f" with a machine per DSO, not on {workers}{WORKERS_BELOW}"
 
 
 def _margins(at: pd.DataFrame, w, found: dict) -> str:
@@ -2195,7 +2208,7 @@ def _margins(at: pd.DataFrame, w, found: dict) -> str:
         return ""
     whose = "its" if dev.index[0] == w.fastest and not w.tied_fastest else f"{dev.index[0]}'s"
     accuracy = (f"{whose} |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points below "
-                f"{dev.index[1]}'s, in one run at one operating point (the sweep's conditions name it)")
+                f"{dev.index[1]}'s, in one run at one operating point{CONDITIONS_NAME_IT}")
     if w.tied_fastest or not np.isfinite(w.lead):
         return f"No method leads online there by more than the timing noise; {accuracy}."
     return (f"{w.fastest}'s online solver time lies {ch12_many_dsos.percent(w.lead)} below the next method's"
@@ -2231,7 +2244,7 @@ def _verdict_paragraph(scale_t: pd.DataFrame, found: dict, max_ds: int | None = 
     n_max, at, w = _largest(scale_t)
     ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
-            f"the largest size of the paper-scale sweep of {{doc}}`12_many_dsos`, {_largest_lead(w)}: "
+            f"the largest size of the paper-scale sweep of {SWEEP_ROLE}, {_largest_lead(w)}: "
             f"{_largest_entries(at, scale_t, max_ds)}.")
     evidence = _accuracy_evidence(at, pd.DataFrame() if sys_t is None else sys_t, sens or {})
     return " ".join(p for p in (head, _margins(at, w, found), evidence, _privacy_clause(w)) if p)
@@ -2446,17 +2459,42 @@ def answer_text(st: xr.Dataset) -> str:
     accuracy lead held to what one run can move by, `one_run_spread` of the store's sensitivity rows and default
     runs); then the sweep's conditions (`scale_conditions_text`) and `ANSWER_POINTER`. The one statement of the
     answer: "Which method when" points to it (`scale_text`). Without the sweep, what to run (`NO_SCALE_STORE`)."""
-    scale_t = from_store(st, "scale")
+    scale_t, found, max_ds, sens, sys_t = _answer_inputs(st)
     if scale_t.empty:
         return NO_SCALE_STORE
-    found, max_ds = json.loads(st.attrs.get("sources", "{}")), scale_limit(st)
-    sens, sys_t = {dim: from_store(st, dim) for dim in SENS_RUNS}, from_store(st, "sys")
     verdict = _verdict_paragraph(scale_t, found, max_ds, sys_t, sens)
     spread = one_run_spread(sens["sens"], from_store(st, "default_case"), sens["sens_paper"])
     against = _contested(_rest_of_book(_largest(scale_t)[1], sys_t, sens)[2])  # as the verdict counts it
     caveats = "\n".join(_answer_items(scale_t, found, spread, max_ds, against))
     conditions = scale_conditions_text(found, scale_t, models=False)
     return "\n\n".join(p for p in (verdict, caveats, f"{conditions} {ANSWER_POINTER}".strip()) if p)
+
+
+def _answer_inputs(st: xr.Dataset) -> tuple[pd.DataFrame, dict, int | None, dict, pd.DataFrame]:
+    """What the answer is computed from, in chapter 09's store ``st``: the scale rows, the parsed sources, the sweep's
+    ``p3_max_ds``, chapter 08's runs by store dimension and the every-system rows."""
+    sens = {dim: from_store(st, dim) for dim in SENS_RUNS}
+    return (from_store(st, "scale"), json.loads(st.attrs.get("sources", "{}")), scale_limit(st), sens,
+            from_store(st, "sys"))
+
+
+HEADLINE_KEY = "answer_headline"
+"""The glue key under which this chapter's page hands its verdict (`headline_text`) to the book's first page,
+book/intro.md, which pastes it with the role ``{glue:text}`` from ``chapters/09_comparison.ipynb``: the book's
+question answered where the reader starts, in the numbers of this page."""
+
+def headline_text(st: xr.Dataset) -> str:
+    """Plain text, the answer's verdict as the book's first page pastes it (glue key `HEADLINE_KEY`): the first
+    paragraph of `answer_text` without its pointers into this page (`LIST_SAYS_WHY`, `WORKERS_BELOW`,
+    `CONDITIONS_NAME_IT`) and with chapter 12 named in words, as pasted text renders no roles; "" without the
+    sweep."""
+    scale_t, found, max_ds, sens, sys_t = _answer_inputs(st)
+    if scale_t.empty:
+        return ""
+    text = _verdict_paragraph(scale_t, found, max_ds, sys_t, sens).replace(SWEEP_ROLE, "chapter 12")
+    for pointer in (LIST_SAYS_WHY, WORKERS_BELOW, CONDITIONS_NAME_IT):
+        text = text.replace(pointer, "")
+    return text
 
 
 def sweep_text(st: xr.Dataset) -> str:
@@ -2677,7 +2715,7 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
     if word != "not run":
         return f"{r.method} {word}"
     if _p3_at_scale(scale_t, max_ds):  # the answer's list gives its last run and why it stops
-        return f"{r.method} not run (the list below says why)"
+        return f"{r.method} not run{LIST_SAYS_WHY}"
     rows = scale_t[scale_t.method == r.method]
     return f"{r.method} not run at any size ({_above_limit(rows, max_ds)})"
 
@@ -2766,6 +2804,7 @@ __all__ = [
     "FIT_SIZES",
     "FIT_WHAT",
     "GAP_COLUMNS",
+    "HEADLINE_KEY",
     "HELD",
     "INTEGRATED_LABEL",
     "LEAST_REVEALING",
@@ -2828,6 +2867,7 @@ __all__ = [
     "default_figure",
     "default_rows",
     "from_store",
+    "headline_text",
     "lean_text",
     "leaning_ratios",
     "method_systems",

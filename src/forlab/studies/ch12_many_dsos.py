@@ -359,7 +359,7 @@ def _method_options(params: dict) -> dict:
 # ----------------------------------------------------------------------------------------------------------------------
 # one size
 # ----------------------------------------------------------------------------------------------------------------------
-def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tuple[dict, object, Callable]:
+def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tuple[dict, object, Callable, object]:
     """The integrated AC-OPF of ``system`` as a row of the table: timed by the rule
     (`forlab.opf.outcome.integrated_baseline`), Ipopt stopped after ``time_limit_s`` of wall time (then a failed
     row), and its own dispatch judged by the T+D power flow like every method's. Returns the row, the
@@ -367,11 +367,13 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
     against (one AC-OPF per size, the largest of the sweep, shared by the methods, not one per method), and
     ``again()``: the same model
     timed again by the rule, its solver time (s; NaN where that solve did not end as the first did, or there is no
-    model), with which `_one_size` measures the timing noise (`timing_noise`)."""
+    model), with which `_one_size` measures the timing noise (`timing_noise`), and the integrated net it built, which
+    `_one_size` hands on to `fixed_fpus_fields` (None where its build failed)."""
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
     from forlab.opf.outcome import integrated_baseline, judged_outcome, solve_ending
 
+    net = None  # stays None where the build fails: `fixed_fpus_fields` then builds it and records its own failure
     try:
         net = system.integrated()
         t0 = time.perf_counter()
@@ -381,7 +383,7 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
         oc = judged_outcome(verdict, base, {}, solve_time_s=base.solve_time_s, wall_time_s=base.wall_time_s,
                             offline_time_s=0.0, rounds=0)
     except Exception as err:  # noqa: BLE001 - a baseline that cannot run is a recorded failure
-        return ch08.failed_row(name, "integrated", BASE, err), None, lambda: float("nan")
+        return ch08.failed_row(name, "integrated", BASE, err), None, lambda: float("nan"), net
 
     def again() -> float:
         later = integrated_baseline(solve=model.solve, repeats=repeats)
@@ -391,23 +393,26 @@ def integrated_row(name: str, system, repeats: int, time_limit_s: float) -> tupl
         name, "integrated", BASE, ds_buses=system.ds_buses, integrated_cost=base.objective,
         integrated_status=base.status, method_status=base.status, integrated_iterations=base.result.iterations,
         **{**(ch08.verdict_fields(verdict) if verdict is not None else {}), **ch08.record_fields(oc.as_dict())})
-    return row, base, again
+    return row, base, again, net
 
 
-def fixed_fpus_fields(system, time_limit_s: float) -> dict:
+def fixed_fpus_fields(system, time_limit_s: float, net=None) -> dict:
     """The size's T+D AC-OPF without DS flexibility (`forlab.grid.td.without_flexibility`: every FPU held at its
     set-point, the TS units optimised), as ``size`` fields: its ``fixed_fpus_status`` ("ok", or "failed: " and why),
     and its dispatch judged by the T+D power flow on the whole net, as every method's is: the judged cost
     ``fixed_fpus_cost`` ($/h, NaN unless the solve and the power flow succeeded) and whether it keeps every limit
     (``fixed_fpus_feasible``). Ipopt is stopped after ``time_limit_s`` as the integrated AC-OPF is. Not timed: it is
-    no contestant, only the scale of the cost deviations (`flexibility_table`)."""
+    no contestant, only the scale of the cost deviations (`flexibility_table`). ``net``: the size's integrated net as
+    `integrated_row` built it (a build takes seconds at the largest sizes); None: built here, in the try, so that a
+    build that fails is this solve's recorded failure too."""
     from forlab.grid import td
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
 
     failed = {"fixed_fpus_cost": np.nan, "fixed_fpus_feasible": False}
     try:
-        net = system.integrated()
+        net = system.integrated() if net is None else net
+        # `td.without_flexibility` solves a deep copy: ``net`` keeps its FPUs for the judge below and for the caller
         res = ACOPF(td.without_flexibility(net), ipopt={"max_wall_time": float(time_limit_s)}).solve()
     except Exception as err:  # noqa: BLE001 - a solve that cannot run is a recorded failure, never a number
         return {"fixed_fpus_status": f"failed: {err}", **failed}
@@ -443,7 +448,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
         buses = system.buses
         progress(f"N = {n}: {name}, {buses} buses, built in {build:.1f} s")
         t0 = time.perf_counter()
-        row, base, again = integrated_row(name, system, params["repeats"], params["time_limit_s"])
+        row, base, again, net = integrated_row(name, system, params["repeats"], params["time_limit_s"])
         _add(rows, row, n, time.perf_counter() - t0, progress)
         shared = {"repeats": params["repeats"], "system": system, "client": client, "baseline": base}
         runners = {"P1": lambda: ch08.run_p1(name, [BASE], **shared, **options["P1"]),
@@ -456,7 +461,7 @@ def _one_size(n: int, name: str, params: dict, options: dict, progress, client=N
             _add(rows, row, n, time.perf_counter() - t0, progress)
         again_ms = 1e3 * again()  # after the methods: how far one solve's time moved while they ran
         ts_its = _ts_iterations(system)
-        fixed = fixed_fpus_fields(system, params["time_limit_s"])
+        fixed = fixed_fpus_fields(system, params["time_limit_s"], net)  # the net built once per size
     size = {"n_ds": n, "system": name, "buses": buses, "ds_buses": system.ds_buses, "build_s": build,
             "peak_mib": mem.peak_mib, "ts_iterations": ts_its, "integrated_again_ms": again_ms, **fixed,
             "wall_s": time.perf_counter() - t_size}
@@ -783,18 +788,19 @@ FLEXIBILITY_HEADERS = {"fixed": "FPUs held ($/h)", "worth": "worth ($/h)", "wort
 """The title and columns of `flexibility_table` (then one column per method: the share it gives up)."""
 
 
-def flexibility(st: xr.Dataset) -> pd.DataFrame:
+def flexibility(st: xr.Dataset, t: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per size (index ``n_ds``), what DS flexibility is worth: ``fixed``, the judged cost with every FPU held at its
     set-point ($/h, `fixed_fpus_fields`), and ``worth``, how far it lies above the integrated AC-OPF's optimum ($/h;
     ``worth_pct`` in % of that optimum; ``tie_share``, the share of it a deviation at `NEGLIGIBLE_PCT` would be, the
     resolution of the shares), NaN where that solve failed or its dispatch broke a limit (then the
     flexibility is needed to keep the limits, and its worth is no number) or where either has no cost; per method
     (columns by code) the share of the worth its dispatch gives up, 100 (cost - optimum) / worth (%), NaN where its row
-    is not `comparable` or the worth is not positive. Empty for a store written before the fields existed."""
+    is not `comparable` or the worth is not positive. Empty for a store written before the fields existed. ``t``: the
+    store's `frame`, where the caller has built it already (None: built here)."""
     s = sizes(st).set_index("n_ds")
     if "fixed_fpus_cost" not in s:
         return pd.DataFrame()
-    t = frame(st)
+    t = frame(st) if t is None else t
     optimum = t[t.method == "integrated"].set_index("n_ds").integrated_cost.reindex(s.index).astype(float)
     held = (s.fixed_fpus_status == "ok") & s.fixed_fpus_feasible.astype(bool)
     fixed = s.fixed_fpus_cost.astype(float).where(held)
@@ -810,12 +816,14 @@ def flexibility(st: xr.Dataset) -> pd.DataFrame:
     return out
 
 
-def flexibility_table(st: xr.Dataset) -> pd.DataFrame:
+def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataFrame | None = None) -> pd.DataFrame:
     """`flexibility` as the page prints it: costs with two decimals, the worth in % and the shares as `_share` prints
     them, a method's column with the word why it has no share
-    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number."""
-    f = flexibility(st)
-    t = coded(frame(st))
+    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number. ``f``, ``t``: the
+    store's `flexibility` and `frame`, where the caller has built them already (None: built here, once)."""
+    t = frame(st) if t is None else t
+    f = flexibility(st, t) if f is None else f
+    t = coded(t)
     shown = _fixed(f, {"fixed": 2, "worth": 2}).assign(worth_pct=f.worth_pct.map(_share),
                                                         tie_share=f.tie_share.map(_share))
     out = printable(shown, FLEXIBILITY_HEADERS)
@@ -868,7 +876,9 @@ def _no_worth(size) -> str:
 
 def flexibility_tables(st: xr.Dataset) -> list[TitledTable]:
     """`flexibility_table` under its title (`FLEXIBILITY_TITLE`); none for a store without the fields."""
-    return [(FLEXIBILITY_TITLE, flexibility_table(st))] if len(flexibility(st)) else []
+    t = frame(st)
+    f = flexibility(st, t)  # once: the table is built of it
+    return [(FLEXIBILITY_TITLE, flexibility_table(st, f, t))] if len(f) else []
 
 
 def flexibility_text(st: xr.Dataset) -> str:
@@ -876,7 +886,8 @@ def flexibility_text(st: xr.Dataset) -> str:
     integrated optimum, and at the largest size with a worth, the share of it each comparable method gives up; a
     method that gives up more than all of it is said to cost more than using no DS flexibility at all. Sizes without a
     worth are named with why. Empty for a store without the fields."""
-    f = flexibility(st)
+    t = frame(st)
+    f = flexibility(st, t)
     if not len(f):
         return ""
     s = sizes(st).set_index("n_ds")
@@ -889,7 +900,6 @@ def flexibility_text(st: xr.Dataset) -> str:
                     f"cost deviations. A deviation within the solvers' tolerances, a tie with the optimum, would be "
                     f"{span(has.tie_share, _share, ' %')} of it.")
         n = int(has.index.max())
-        t = frame(st)
         if given := given_up(t[t.n_ds == n], has.loc[n]):
             said.append(f"At {ds_count(n)}, of that worth, {given}.")
         over = [(METHODS[m], has.index[has[m] > 100]) for m in ch08.METHODS if m in has]
