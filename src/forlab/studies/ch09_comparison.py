@@ -829,7 +829,8 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                "rounds": "1", "bytes_exchanged": "bytes", "max_violation": "pu",
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1",
-               "reserve_mw": "MW", "offline_dso_max_s": "s", "flex_worth_pct": "%", "flex_share_pct": "%"}
+               "reserve_mw": "MW", "offline_dso_max_s": "s", "flex_worth_pct": "%", "flex_share_pct": "%",
+               "flex_status": "-", "cost": "$/h", "integrated_cost": "$/h"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
@@ -840,7 +841,9 @@ and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`); 
 the reserve P2's TSO held (`_reserve_condition`) and P1's slowest DSO's own offline time (`_offline_condition`),
 which the answer's caveats give, and what DS flexibility is worth at the row's size (% of the integrated optimum) with
 the share of that worth the row's method gives up (%, `forlab.studies.ch12_many_dsos.flexibility`,
-`_worth_condition`) (missing in a store written before them)."""
+`_worth_condition`) with the stored status of the AC-OPF with every FPU held (``flex_status``, why a size has no
+worth), and the row's judged cost beside the integrated optimum ($/h, the accuracy lead in money, `_margins`) (missing
+in a store written before them)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -969,6 +972,7 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     if len(flex):
         t["flex_worth_pct"] = t.n_ds.map(flex.worth_pct)
         t["flex_share_pct"] = [flex[m].get(n, np.nan) if m in flex else np.nan for n, m in zip(t.n_ds, t.method)]
+        t["flex_status"] = t.n_ds.map(ch12_many_dsos.sizes(st).set_index("n_ds").fixed_fpus_status).astype(str)
     # a store written before a column (P1's dispatches on the workers) has it as missing
     return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool)).reindex(
         columns=list(SCALE_UNITS))
@@ -1855,7 +1859,7 @@ def which_method_text(ev: Evidence, system: str) -> str:
     if robust := _robustness({"sens": ev.sens, "sens_paper": ev.sens_paper}, rerun_gaps(ev.default_case, ev.sens)):
         lines.append(robust)
     if not ev.scale.empty:
-        lines.append(scale_text(ev.scale))
+        lines.append(scale_text(ev.scale, ev.found))
     return "\n".join(lines)
 
 
@@ -2178,41 +2182,57 @@ gets it in words (`headline_text`)."""
 
 
 LIST_SAYS_WHY = " (the list below says why)"
-WORKERS_BELOW = " (below)"
+WORKERS_BELOW = ", see below"
 CONDITIONS_NAME_IT = " (the sweep's conditions name it)"
-"""The verdict paragraph's pointers into this page (`_at_largest`, `_workers_clause`, `_margins`): to the answer's
+"""The verdict paragraph's pointers into this page (`_at_largest`, `_speed_conditions`, `_margins`): to the answer's
 list, to its item on the online time and to the sweep's conditions. The book's first page pastes the verdict without
 them (`headline_text`), as it has neither list nor conditions."""
 
 
-def _workers_clause(w, found: dict) -> str:
-    """Whether the speed verdict at one size (``w``, a row of `_winners`) holds with P1's DSOs on the sweep's workers
-    (`ch12_many_dsos.workers_hold`): ", on that run's 2 Dask workers too", or " with a machine per DSO, not on that
-    run's 2 Dask workers (below)"; "" where it was not measured."""
-    if not getattr(w, "workers_fastest", ""):
-        return ""
-    workers = _workers_words(found)
-    if ch12_many_dsos.workers_hold(w):  # chapter 12's one rule
-        return f", on {workers} too"
-    return f" with a machine per DSO, not on {workers}{WORKERS_BELOW}"
+MACHINE_PER_DSO = " with a machine per DSO"
+ONE_RUN = ", in this one run,"
+"""The conditions the verdict's first sentence gives its claims in (`_largest_lead`, chapter 12's `winner_words`):
+the fastest online is so by the book's one rule, every DSO on a machine of its own, where the sweep's workers give
+another verdict (`_speed_conditions`); the most accurate is so in the one run of the sweep, which the rest of the book
+does not always confirm (`_accuracy_evidence`). A claim without its condition reads stronger than its numbers."""
+
+
+def _speed_conditions(w, found: dict) -> tuple[str, str]:
+    """The conditions of the speed verdict at one size (``w``, a row of `_winners`) for `winner_words`: where it does
+    not hold with P1's DSOs on the sweep's workers (`ch12_many_dsos.workers_hold`), that it holds with a machine per
+    DSO (`MACHINE_PER_DSO`) and who was the fastest on the workers: " (on that run's 2 Dask workers P2 ML surrogate
+    was, see below)"; ("", "") where it holds there too or was not measured."""
+    if not getattr(w, "workers_fastest", "") or ch12_many_dsos.workers_hold(w):  # chapter 12's one rule
+        return "", ""
+    who = listed([w.workers_fastest, *w.workers_tied])
+    was = "were tied" if w.workers_tied else "was"
+    return MACHINE_PER_DSO, f" (on {_workers_words(found)} {who} {was}{WORKERS_BELOW})"
+
+
+def _cost_gap(at: pd.DataFrame, first: str, second: str) -> float:
+    """How far ``second``'s judged cost lies above ``first``'s at one size (the scale rows ``at``), $/h: the gap of
+    their deviations from the integrated optimum (judged cost minus optimum, as chapter 12's worth of DS flexibility
+    counts it); NaN for a store without the costs."""
+    if not {"cost", "integrated_cost"} <= set(at.columns):
+        return np.nan
+    above = (at.cost.astype(float) - at.integrated_cost.astype(float)).groupby(at.method).first()
+    return float(above.get(second, np.nan) - above.get(first, np.nan))
 
 
 def _margins(at: pd.DataFrame, w, found: dict) -> str:
-    """Markdown, a sentence of the verdict: by how much the leaders at one size lead (``w``, a row of `_winners`;
-    the scale rows ``at``): the fastest's solver time below the next method's (``lead``, the quantity held against
-    the timing noise) and where that holds (`_workers_clause`); the most accurate's |cost deviation| below the next
-    one's (`_deviation_order`), in one run at one operating point (`ch12_many_dsos.operating_point`, which the sweep's
-    conditions name): the answer's one statement of that. "" with fewer than two comparable methods."""
+    """Markdown, a sentence of the verdict: by how much the most accurate method at one size (the scale rows ``at``;
+    ``w``, a row of `_winners`) leads: its |cost deviation| below the next one's (`_deviation_order`), in
+    percentage points and in $/h where the store has the costs (`_cost_gap`), at one operating point
+    (`ch12_many_dsos.operating_point`, which the sweep's conditions name): the answer's one statement of that. The
+    online lead is the first sentence's (`winner_words`), not said again. "" with fewer than two comparable
+    methods."""
     dev = _deviation_order(at)
     if w is None or len(dev) < 2:
         return ""
-    whose = "its" if dev.index[0] == w.fastest and not w.tied_fastest else f"{dev.index[0]}'s"
-    accuracy = (f"{whose} |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points below "
-                f"{dev.index[1]}'s, in one run at one operating point{CONDITIONS_NAME_IT}")
-    if w.tied_fastest or not np.isfinite(w.lead):
-        return f"No method leads online there by more than the timing noise; {accuracy}."
-    return (f"{w.fastest}'s online solver time lies {ch12_many_dsos.percent(w.lead)} below the next method's"
-            f"{_workers_clause(w, found)}; {accuracy}.")
+    gap = _cost_gap(at, dev.index[0], dev.index[1])
+    dollars = f" ({grouped(gap, 2)} $/h)" if np.isfinite(gap) else ""
+    return (f"{dev.index[0]}'s |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points"
+            f"{dollars} below {dev.index[1]}'s, at one operating point{CONDITIONS_NAME_IT}.")
 
 
 def _privacy_clause(w) -> str:
@@ -2244,7 +2264,7 @@ def _verdict_paragraph(scale_t: pd.DataFrame, found: dict, max_ds: int | None = 
     n_max, at, w = _largest(scale_t)
     ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
-            f"the largest size of the paper-scale sweep of {SWEEP_ROLE}, {_largest_lead(w)}: "
+            f"the largest size of the paper-scale sweep of {SWEEP_ROLE}, {_largest_lead(w, found)}: "
             f"{_largest_entries(at, scale_t, max_ds)}.")
     evidence = _accuracy_evidence(at, pd.DataFrame() if sys_t is None else sys_t, sens or {})
     return " ".join(p for p in (head, _margins(at, w, found), evidence, _privacy_clause(w)) if p)
@@ -2337,28 +2357,80 @@ def _reserve_condition(at: pd.DataFrame) -> str:
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
-def _worth_condition(scale_t: pd.DataFrame) -> str:
-    """Markdown: what DS flexibility is worth at the sweep's largest size with a worth (the scale rows ``scale_t``:
-    chapter 12's `flexibility`, copied by `scale_rows`), the scale of the deviations the verdict compares, and the
-    share of it each comparable method's dispatch gives up there (`ch12_many_dsos.given_up`); where the largest size
-    has no worth, that said first (chapter 12 says why); "" where no size has one."""
+WALL_TIME = "Maximum_WallTime_Exceeded"
+"""Ipopt's status where a solve stopped at its wall-time limit (the sweep's ``time_limit_s``), as stored."""
+
+
+def _no_worth_why(scale_t: pd.DataFrame, n: int, found: dict) -> str:
+    """Why the size ``n`` has no worth of DS flexibility, from the stored status of its AC-OPF with every FPU held
+    (``flex_status`` of the scale rows ``scale_t``): ", as the AC-OPF with the DSs' flexible units held stopped at
+    Ipopt's wall-time limit (`time_limit_s`, 600 s; the integrated AC-OPF of that size took 8.55 s)" (``found``, the chapter
+    store's parsed sources, gives the limit), else the stored status quoted; "" for a store without it."""
+    at = scale_t[scale_t.n_ds == n]
+    status = str(at.flex_status.iloc[0]) if "flex_status" in at and len(at) else ""
+    if not status or status == "nan":
+        return ""
+    if WALL_TIME not in status:
+        return f" (stored status of the AC-OPF with the DSs' flexible units held: {clipped(status, 120)})"
+    limit = ((found.get("scale") or {}).get("parameters") or {}).get("time_limit_s")
+    central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s.astype(float)
+    took = (f"; the integrated AC-OPF of that size took {ch12_many_dsos.duration(central.iloc[0])}"
+            if len(central) and np.isfinite(central.iloc[0]) else "")
+    return (", as the AC-OPF with the DSs' flexible units held stopped at Ipopt's wall-time limit"
+            + (f" (`time_limit_s`, {grouped(limit)} s{took})" if limit else f" ({took[2:]})" if took else ""))
+
+
+def _share_ranges(has: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Per contestant, in the book's order, the range of the shares of the worth of DS flexibility its dispatch gives
+    up over the sizes with a worth (the scale rows ``has``; a deviation within `NEGLIGIBLE_PCT` is a tie with the
+    optimum, named apart, as chapter 12's table marks it): "P2 ML surrogate 14 % to 300 %"; and a sentence per method
+    that gave up more than all of it somewhere, with its sizes and shares."""
+    pct = ch12_many_dsos.percent
+    ranges, beyond = [], []
+    rows = has[has.method != SCALE_METHODS["integrated"]]
+    for m in sorted(set(rows.method), key=_method_rank):
+        g = rows[(rows.method == m) & np.isfinite(rows.flex_share_pct.astype(float))].sort_values("n_ds")
+        tie = g.deviation_pct.astype(float).abs() <= NEGLIGIBLE_PCT
+        share = g.flex_share_pct.astype(float)[~tie]
+        if share.empty and not tie.any():
+            continue
+        low, high = (pct(share.min() / 100), pct(share.max() / 100)) if len(share) else ("", "")
+        said = low if low == high else f"{low} to {high}"  # one value where both print alike
+        tied = f"a tie with the optimum at {_listed(g.n_ds[tie])}" if tie.any() else ""
+        ranges.append(f"{m} {said} ({tied})" if said and tied else f"{m} {said or tied}")
+        over = g[~tie & (g.flex_share_pct.astype(float) > 100)]
+        if len(over):
+            at = listed([f"{ds_count(int(r.n_ds))} ({pct(r.flex_share_pct / 100)})" for r in over.itertuples()])
+            beyond.append(f"{m} gave up more than all of it at {at}: there its dispatch cost more than using no DS "
+                          "flexibility at all.")
+    return ranges, beyond
+
+
+def _worth_condition(scale_t: pd.DataFrame, found: dict | None = None) -> str:
+    """Markdown: what DS flexibility is worth over the sweep's sizes with a worth (the scale rows ``scale_t``: chapter
+    12's `flexibility`, copied by `scale_rows`) and, per contestant, the range of the shares of it its dispatch gave
+    up there, with a plain sentence where a method gave up more than all of it (`_share_ranges`); where the verdict's
+    size (the largest) has no worth, that said first with why, from the stored status (`_no_worth_why`; ``found``,
+    the chapter store's parsed sources): the worth of another size is no scale for the verdict's deviations. "" where
+    no size has one."""
     if "flex_worth_pct" not in scale_t:  # a store written before it
         return ""
     has = scale_t[np.isfinite(scale_t.flex_worth_pct.astype(float))]
     if has.empty:
         return ""
-    n, largest = int(has.n_ds.max()), int(scale_t.n_ds.max())
-    at = scale_t[scale_t.n_ds == n]
-    shares = pd.Series({ch12_many_dsos.coded(at).method.loc[i]: v for i, v in at.flex_share_pct.astype(float).items()})
-    given = ch12_many_dsos.given_up(at, shares)  # in chapter 12's words
-    given = f"; of that, {given}" if given else ""
-    first = (f"At {ds_count(largest)} the AC-OPF with no DS flexibility used did not finish "
-             f"({{doc}}`12_many_dsos` says why), so the largest size with a worth is {ds_count(n)}. "
-             if n < largest else "")
-    return (f"{first}With the DSs' flexible units held at their set-points, the T+D system costs "
-            f"{ch12_many_dsos.percent(float(at.flex_worth_pct.iloc[0]) / 100)} more than the integrated optimum at "
-            f"{ds_count(n)}: that is all DS flexibility is worth there, the scale of the deviations above{given} "
-            f"({{doc}}`12_many_dsos` gives it at every size).")
+    largest, pct = int(scale_t.n_ds.max()), ch12_many_dsos.percent
+    first = ("" if largest in set(has.n_ds) else
+             f"At {ds_count(largest)}, the size of the verdict, what DS flexibility is worth is not known"
+             f"{_no_worth_why(scale_t, largest, found or {})}, so the share of it each method gives up there is "
+             "not known either. ")
+    worth = has.drop_duplicates("n_ds").flex_worth_pct.astype(float) / 100
+    worth = pct(worth.min()) if pct(worth.min()) == pct(worth.max()) else f"{pct(worth.min())} to {pct(worth.max())}"
+    ranges, beyond = _share_ranges(has)
+    shares = f" Of that worth, each method's dispatch gave up: {'; '.join(ranges)}." if ranges else ""
+    return (f"{first}At {_listed(has.n_ds.unique())}, with the DSs' flexible units held at their base-case output "
+            f"(the chart point closest to zero output), the T+D system costs {worth} more than the integrated "
+            f"optimum: that is all DS flexibility is worth there.{shares}"
+            + "".join(f" {b}" for b in beyond) + " ({doc}`12_many_dsos` gives it at every size.)")
 
 
 def _stop_reason(skipped: pd.DataFrame) -> str:
@@ -2386,12 +2458,17 @@ def _above_limit(skipped: pd.DataFrame, max_ds: int | None) -> str:
     return "above its `p3_max_ds`" + (f", {ds_count(max_ds)}" if max_ds else "")
 
 
+SEPARATE_RUN = "in a separate run at the next size of the sweep, "
+"""How chapter 12's reason for not running ALADIN above ``p3_max_ds`` begins (`ch12_many_dsos.P3_ABOVE_MAX`):
+`_p3_at_scale` names that run itself ("because a separate run at 32 DSs failed: ..."), so drops it there."""
+
+
 def _p3_at_scale(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
     """Markdown: ALADIN's result at the largest size of the sweep it was run at, where the sweep stopped running it
     below its largest size (the scale rows ``scale_t``; ``max_ds``, its ``p3_max_ds``): its time ratio, online time,
     rounds and |cost deviation| there (or chapter 12's word for why it has none, `ch12_many_dsos.WHY_NOT`), and why
-    it was not run beyond (`_stop_reason`, said as a result and not a choice of the sweep's sizes, or the stored
-    status where it names another reason). "" where it was run at every size, or at none."""
+    it was not run beyond: "The sweep did not run it above 16 DSs (`p3_max_ds`), because a separate run at 32 DSs
+    failed: ..." (`_stop_reason`), or the stored status where it names another reason. "" where it was run at every size, or at none."""
     rows = scale_t[scale_t.method == METHOD_NAMES[2]].sort_values("n_ds")
     not_run = rows.status.astype(str).str.startswith("not run")
     if not not_run.any() or not_run.all():
@@ -2405,7 +2482,10 @@ def _p3_at_scale(scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
         result = (f"it took {word}x the integrated AC-OPF's solver time ({ch12_many_dsos.duration(r.solve_time_s)}) "
                   f"in {counted(r.rounds, 'round')}, with a |cost deviation| of {abs(float(r.deviation_pct)):.4f} %")
     reason = _stop_reason(rows[not_run])
-    why = (f"It was not run beyond that size as a result, not as a choice of the sweep's sizes: {reason}." if reason
+    above = max_ds or int(r.n_ds)
+    nxt = ds_count(int(rows[not_run & (rows.n_ds > above)].n_ds.min())) if (rows[not_run].n_ds > above).any() else ""
+    why = (f"The sweep did not run it above {ds_count(above)} (`p3_max_ds`), because a separate run at "
+           f"{nxt or 'the next size'} failed: {reason.removeprefix(SEPARATE_RUN)}." if reason
            else f"It was not run beyond that size (stored status: {_last_status(rows[not_run])}).")
     return f"At {ds_count(int(r.n_ds))}, the largest size the sweep ran it at{limit}, {result}. {why}"
 
@@ -2440,7 +2520,7 @@ def _answer_items(scale_t: pd.DataFrame, found: dict, spread: tuple[float, float
     scale (`_p3_at_scale`); an item with nothing to say is left out."""
     _, at, w = _largest(scale_t)
     parts = {"Online time": _speed_caveat(at, w, found), "Accuracy": _accuracy_caveat(at, scale_t, spread, against),
-             "What the flexibility is worth": _worth_condition(scale_t), "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
+             "What the flexibility is worth": _worth_condition(scale_t, found), "Load": _load_condition(at, found), "P2's reserve": _reserve_condition(at),
              "Offline work": _offline_condition(at, found), METHOD_NAMES[2]: _p3_at_scale(scale_t, max_ds)}
     return [f"- **{head}**: {text}" for head, text in parts.items() if text]
 
@@ -2516,19 +2596,21 @@ def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None
             + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
 
 
-def scale_text(scale_t: pd.DataFrame) -> str:
+def scale_text(scale_t: pd.DataFrame, found: dict | None = None) -> str:
     """The many-DSOs statement of `which_method_text`: the sweep's range and, in one sentence, where the page answers
     the question at its largest size (the section `ANSWER_SECTION`, `answer_text`: the answer is said once on the
     page); then what the answer does not say: which method was the fastest online at which sizes
-    (`_fastest_by_size`), and which method did not finish with a feasible dispatch where, or was not run
-    (`_all_feasible`)."""
+    (`_fastest_by_size`, with where P1's DSOs on the sweep's workers give another verdict; ``found``, the chapter
+    store's parsed sources, names the workers), and which method did not finish with a feasible dispatch where, or
+    was not run (`_all_feasible`)."""
     sizes = scale_t.drop_duplicates("n_ds").set_index("n_ds").buses.sort_index()
     n_max = int(sizes.index[-1])
     finished = _all_feasible(scale_t)
     return (f"- **When the TSO coordinates many DSOs** ({{doc}}`12_many_dsos`, from {ds_count(sizes.index[0])} to "
             f"{ds_count(n_max)} under one TS, up to {grouped(sizes.iloc[-1])} buses): the section "
             f"“{ANSWER_SECTION}” at the top of this page gives the verdict at {ds_count(n_max)} and its conditions."
-            + f" Fastest online by size: {_fastest_by_size(_winners(scale_t))}." + (f" {finished}" if finished else ""))
+            + f" Fastest online by size: {_fastest_by_size(_winners(scale_t), _workers_words(found or {}))}."
+            + (f" {finished}" if finished else ""))
 
 
 WINNER_METHODS = ("fastest", "most_accurate", "workers_fastest")
@@ -2548,29 +2630,50 @@ def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
     return w.assign(**named).set_index("n_ds")
 
 
-def _largest_lead(w) -> str:
+def _largest_lead(w, found: dict | None = None) -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `_winners`, None where no
-    contestant has a row there), in words (chapter 12's `winner_words`)."""
+    contestant has a row there), in words (chapter 12's `winner_words`), each claim with its condition in the same
+    sentence: the speed verdict's where the sweep's workers give another (`_speed_conditions`; ``found``, the chapter
+    store's parsed sources), the accuracy verdict's one run (`ONE_RUN`)."""
     if w is None or w.qualified == 0:
         return "no method has a result to compare"
     named = (w.fastest, w.most_accurate, *w.tied, *getattr(w, "tied_fastest", ()))
-    return ch12_many_dsos.winner_words(w, {m: m for m in named})
+    fastest_if, elsewhere = _speed_conditions(w, found or {})
+    return ch12_many_dsos.winner_words(w, {m: m for m in named}, fastest_if, elsewhere, ONE_RUN)
 
 
-def _fastest_by_size(w: pd.DataFrame) -> str:
+def _on_workers(w: pd.DataFrame, workers: str) -> str:
+    """Where the verdict on the fastest method (rows of `_winners` at some sizes) is another with P1's DSOs timed on
+    the sweep's workers (``workers``, `_workers_words`; `ch12_many_dsos.workers_hold`): " with a machine per DSO (on
+    that run's 2 Dask workers P2 ML surrogate at 32 and 112 DSs)"; "" where it holds at every one of them or was not
+    measured."""
+    if "workers_fastest" not in w:
+        return ""
+    differ = w[[bool(r.workers_fastest) and not ch12_many_dsos.workers_hold(r) for r in w.itertuples()]]
+    if differ.empty:
+        return ""
+    who = differ.apply(lambda r: listed([r.workers_fastest, *r.workers_tied]) + (" tied" if r.workers_tied else ""),
+                       axis=1)
+    said = listed([f"{m} at {_listed(who.index[who == m])}" for m in who.unique()])
+    return f"{MACHINE_PER_DSO} (on {workers} {said})"
+
+
+def _fastest_by_size(w: pd.DataFrame, workers: str = "that run's workers") -> str:
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
     first, and the sizes where the fastest led the next by no more than the timing noise chapter 12 measures in its
     store (``tied_fastest``, ``noise``): "P2 ML surrogate at 8 DSs, P1 FOR offer at 112 DSs; tied within the timing
-    noise (13 %) at 1, 2, 4, 16 and 32 DSs", then the range of the fastest method's lead over the next (``lead``: how
-    far its solver time lies below the next one's, the quantity held against the noise, in its unit) over the sizes
-    not called tied; "no method at any size" where none qualified."""
+    noise (13 %) at 1, 2, 4, 16 and 32 DSs", each method's sizes with where P1's DSOs on the sweep's ``workers`` give
+    another verdict (`_on_workers`: this section is the page's advice), then the range of the fastest method's lead
+    over the next (``lead``: how far its solver time lies below the next one's, the quantity held against the noise,
+    in its unit) over the sizes not called tied; "no method at any size" where none qualified."""
     w = w[w.qualified > 0]
     if w.empty:
         return "no method at any size"
     tied = w.get("tied_fastest", pd.Series([()] * len(w), index=w.index)).map(bool)
     fastest = w.fastest[~tied]
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
-    parts = [f"{m} at {_listed(fastest.index[fastest == m])}" for m in order]
+    parts = [f"{m} at {_listed(fastest.index[fastest == m])}{_on_workers(w[~tied][fastest == m], workers)}"
+             for m in order]
     if tied.any():
         parts.append(f"tied within the timing noise ({ch12_many_dsos.percent(w.noise.max())}) at "
                      f"{_listed(w.index[tied])}")

@@ -86,7 +86,10 @@ __all__ = [
     "FIGURE_SIZE",
     "FLEXIBILITY_HEADERS",
     "FLEXIBILITY_TITLE",
+    "GIVES_UP",
+    "HELD_WORDS",
     "HOLLOW",
+    "INTEGRATED_COLUMN",
     "KB_WHOLE_FROM",
     "LARGE_TARGETS",
     "MARKS",
@@ -94,6 +97,7 @@ __all__ = [
     "NOISE_DEFINITION",
     "NO_EXCHANGE",
     "NO_OFFLINE",
+    "ONLINE_RULE",
     "P1_ON_WORKERS",
     "P2_LOAD_RANGE",
     "P2_NO_DSO",
@@ -108,9 +112,12 @@ __all__ = [
     "SIDES",
     "SIZE_UNITS",
     "TIE",
+    "TIE_MARK",
     "TIE_MARKER",
     "TIE_WORD",
     "TIE_WORDS",
+    "TS_REGION_MARK",
+    "WALL_TIME_STATUS",
     "WHY_NOT",
     "WITHOUT_OFFLINE",
     "above_max",
@@ -779,13 +786,17 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
 
 
 FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost of the T+D system with every FPU held "
-                     "at its set-point, its worth (how far that lies above the integrated AC-OPF's optimum, in $/h "
-                     "and in % of that optimum), the share of the worth a deviation at the solvers' tolerances would "
-                     "be (a tie's share), and the share each method's dispatch gives up (%; “tie” where its deviation "
-                     "is within those tolerances):")
-FLEXIBILITY_HEADERS = {"fixed": "FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (%)",
-                       "tie_share": "a tie's share (%)"}
-"""The title and columns of `flexibility_table` (then one column per method: the share it gives up)."""
+                     "at its base-case output (the chart point closest to zero output), its worth (how far that cost "
+                     "lies above the integrated AC-OPF's optimum, in $/h and in % of that optimum), the share of the "
+                     "worth a deviation at the solvers' tolerances would be (a tie: a share below it cannot be told "
+                     "from a tie), and the share of the worth each method's dispatch gives up (“tie” where its "
+                     "deviation is within those tolerances):")
+FLEXIBILITY_HEADERS = {"fixed": "cost, FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (% of optimum)",
+                       "tie_share": "a tie (% of worth)"}
+GIVES_UP = "{method} gives up (% of worth)"
+"""The title and columns of `flexibility_table`, each header with its base: the worth in % of the integrated optimum,
+the tie and the methods' shares in % of the worth (review R, finding 4); then one column per method, headed
+`GIVES_UP`, the share of the worth it gives up."""
 
 
 def flexibility(st: xr.Dataset, t: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -817,8 +828,9 @@ def flexibility(st: xr.Dataset, t: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataFrame | None = None) -> pd.DataFrame:
-    """`flexibility` as the page prints it: costs with two decimals, the worth in % and the shares as `_share` prints
-    them, a method's column with the word why it has no share
+    """`flexibility` as the page prints it (`FLEXIBILITY_HEADERS`, a method's column headed `GIVES_UP`): costs with
+    two decimals, the worth in % and the shares as `_share` prints them, a method's column with the word why it has no
+    share
     where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number. ``f``, ``t``: the
     store's `flexibility` and `frame`, where the caller has built them already (None: built here, once)."""
     t = frame(st) if t is None else t
@@ -832,7 +844,8 @@ def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataF
         rows = t[t.method == method]
         words = [(TIE_WORD if _tied(r) else _share(share[method].get(r.n_ds, np.nan))) if good
                  else why_not_compared(r) for r, good in zip(rows.itertuples(), comparable(rows))]
-        out[METHODS[method]] = pd.Series(words, index=rows.n_ds.to_numpy()).reindex(f.index).fillna("–")
+        out[GIVES_UP.format(method=METHODS[method])] = (pd.Series(words, index=rows.n_ds.to_numpy())
+                                                        .reindex(f.index).fillna("–"))
     out.index.name = "DSs"
     return out
 
@@ -865,10 +878,26 @@ def _share(value: float) -> str | float:
     return percent(value / 100).removesuffix(" %") if np.isfinite(value) else np.nan
 
 
-def _no_worth(size) -> str:
-    """Why a size (a row of `sizes`) has no worth of DS flexibility, as a clause."""
+WALL_TIME_STATUS = "Maximum_WallTime_Exceeded"
+"""Ipopt's status for a solve stopped by its wall-time limit (``time_limit_s``), as `fixed_fpus_fields` stores it."""
+
+
+def _no_worth(size, limit_s: float | None = None, integrated_s: float = np.nan) -> str:
+    """Why a size (a row of `sizes`) has no worth of DS flexibility, as a clause. A held-FPU solve stopped by Ipopt's
+    wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store without its
+    parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s), and that why it ran so
+    long is not known: the store keeps Ipopt's status alone, which does not tell an infeasible solve from a slow one
+    (review R, finding 8)."""
+    status = str(size.fixed_fpus_status).removeprefix("failed: ")
+    if status == WALL_TIME_STATUS:
+        limit = f" of {grouped(limit_s)} s" if limit_s is not None else ""
+        took = (f", though the integrated AC-OPF of that size took {duration(integrated_s)}"
+                if np.isfinite(integrated_s) else "")
+        return (f"the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit{limit} (`time_limit_s`){took}; "
+                "why it ran that long is not known, since the store keeps Ipopt's status alone, which does not tell "
+                "an infeasible solve from a slow one")
     if size.fixed_fpus_status != "ok":
-        return f"the AC-OPF with the FPUs held failed ({str(size.fixed_fpus_status).removeprefix('failed: ')})"
+        return f"the AC-OPF with the FPUs held failed ({status})"
     if not bool(size.fixed_fpus_feasible):
         return "with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep it"
     return "the integrated AC-OPF has no cost there"
@@ -881,11 +910,20 @@ def flexibility_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(FLEXIBILITY_TITLE, flexibility_table(st, f, t))] if len(f) else []
 
 
+HELD_WORDS = "every FPU held at its base-case output (the chart point closest to zero output)"
+"""What "held" means, said where the worth is first given (`flexibility_text`; chapter 09 prints that text without
+chapter 12's introduction): by `forlab.grid.td.add_default_fpus` an FPU's base-case output is the point of its chart
+closest to zero output, so holding it there uses no DS flexibility."""
+
+
 def flexibility_text(st: xr.Dataset) -> str:
     """Markdown: what DS flexibility is worth over the sweep's sizes (`flexibility`), in $/h and in % of the
-    integrated optimum, and at the largest size with a worth, the share of it each comparable method gives up; a
-    method that gives up more than all of it is said to cost more than using no DS flexibility at all. Sizes without a
-    worth are named with why. Empty for a store without the fields."""
+    integrated optimum, with what the FPUs are held at (`HELD_WORDS`); what the tie share means for a reader (a share
+    below it cannot be told from a tie); each method's range of shares over the sizes with a worth, its ties said as
+    ties (`_share_ranges`); at the largest size with a worth, the share each comparable method gives up; each method
+    that gives up more than all of it, where and by how much (there the T+D system cost more than with no DS
+    flexibility used at all). Sizes without a worth are named with why (`_no_worth`). Empty for a store without the
+    fields."""
     t = frame(st)
     f = flexibility(st, t)
     if not len(f):
@@ -894,36 +932,98 @@ def flexibility_text(st: xr.Dataset) -> str:
     has = f[np.isfinite(f.worth)]
     said = []
     if len(has):
-        said.append(f"Held at their set-points, the FPUs leave the T+D system {span(has.worth, '.2f', ' $/h')} dearer "
-                    f"than the integrated AC-OPF's optimum ({span(has.worth_pct, _share, ' %')} of it, over "
-                    f"{_ds_list(has.index)}): that is what DS flexibility is worth here, the scale of this chapter's "
-                    f"cost deviations. A deviation within the solvers' tolerances, a tie with the optimum, would be "
-                    f"{span(has.tie_share, _share, ' %')} of it.")
+        said.append(f"With {HELD_WORDS} and the TS units optimised alone, the T+D system costs "
+                    f"{span(has.worth, '.2f', ' $/h')} more than at the integrated AC-OPF's optimum "
+                    f"({span(has.worth_pct, _share, ' %')} of it, over {_ds_list(has.index)}): that is what DS "
+                    f"flexibility is worth here, the scale of this chapter's cost deviations. A deviation within the "
+                    f"solvers' tolerances, a tie with the optimum, is {span(has.tie_share, _share, ' %')} of that "
+                    f"worth (per size in the table): a share below its size's tie cannot be told from a tie.")
+        if ranges := _share_ranges(t, has):
+            said.append(f"Over the sizes with a worth, {ranges}.")
         n = int(has.index.max())
         if given := given_up(t[t.n_ds == n], has.loc[n]):
             said.append(f"At {ds_count(n)}, of that worth, {given}.")
-        over = [(METHODS[m], has.index[has[m] > 100]) for m in ch08.METHODS if m in has]
-        over = [f"{name} at {_ds_list(ns)}" for name, ns in over if len(ns)]
-        if over:
-            said.append(f"More than all of it, so that the T+D system cost more than with no DS flexibility used at "
-                        f"all: {listed(over)}.")
+        if over := _over_all(t, has):
+            said.append(f"{over}: there the T+D system cost more than with no DS flexibility used at all.")
     missing = s.index[~np.isfinite(f.worth)]
     if len(missing):
-        said.append(f"No worth at {listed(f'{ds_count(int(n))} ({_no_worth(s.loc[n])})' for n in missing)}.")
+        limit = json.loads(st.attrs["parameters"]).get("time_limit_s") if "parameters" in st.attrs else None
+        own = t[t.method == "integrated"].set_index("n_ds").solve_time_s.astype(float)
+        # a sentence per size: the why of a stopped solve is a clause of its own, too long for a parenthesis
+        said += [f"No worth at {ds_count(int(n))}: {_no_worth(s.loc[n], limit, own.get(n, np.nan))}." for n in missing]
     return " ".join(said)
+
+
+def _shares(t: pd.DataFrame, has: pd.DataFrame) -> dict[str, tuple[pd.Series, list[int]]]:
+    """Per method (by code, in the order of `METHODS`) with a comparable row at a size of ``has`` (the rows of
+    `flexibility` with a worth): the shares of the worth it gives up where it does not tie, and the sizes where it
+    ties (`_tied`), from the rows of `frame` ``t``."""
+    t = coded(t)
+    good = t[comparable(t) & t.n_ds.isin(has.index)]
+    out = {}
+    for m in [m for m in ch08.METHODS if m in has]:
+        rows = good[good.method == m].sort_values("n_ds")
+        tied = [int(r.n_ds) for r in rows.itertuples() if _tied(r)]
+        shares = has[m].reindex([int(n) for n in rows.n_ds if int(n) not in tied]).dropna()
+        if len(shares) or tied:
+            out[m] = (shares, tied)
+    return out
+
+
+def _share_ranges(t: pd.DataFrame, has: pd.DataFrame) -> str:
+    """Each method's range of shares of the worth over the sizes with a worth (`_shares`), its ties said as ties:
+    "P1 FOR offer gives up 17 to 92 % of it (a tie at 2 DSs) and P3 ALADIN ties at 1, 4, 8 and 16 DSs"; "" where no
+    method has one."""
+    parts = []
+    for m, (shares, tied) in _shares(t, has).items():
+        ties = f"ties at {_ds_list(tied)}" if tied else ""
+        if not len(shares):
+            parts.append(f"{METHODS[m]} {ties}")
+            continue
+        gives = f"{METHODS[m]} gives up {span(shares, _share, ' %')} of it"
+        parts.append(gives + (f" ({ties.replace('ties', 'a tie')})" if tied else ""))
+    return listed(parts) if parts else ""
+
+
+def _over_all(t: pd.DataFrame, has: pd.DataFrame) -> str:
+    """Where a method's dispatch gave up more than all of the worth (a share above 100 %, not a tie, `_shares`), with
+    the shares: "P2 ML surrogate's dispatch gave up more than all of the worth at 2 DSs (152 %) and 4 DSs (300 %)";
+    "" where none did."""
+    parts = []
+    for m, (shares, _) in _shares(t, has).items():
+        if len(over := shares[shares > 100]):
+            where = listed([f"{ds_count(int(n))} ({_share(v)} %)" for n, v in over.items()])
+            parts.append(f"{METHODS[m]}'s dispatch gave up more than all of the worth at {where}")
+    return listed(parts) if parts else ""
 
 
 PAPER_TITLES = (("**The answer at paper scale**, per size and method, held against the integrated AC-OPF of its "
                  "size (its solver time in the column of that name, once per size):"),
-                "**What it costs besides**, per size and method:")
+                ("**What it costs besides**, per size and method: the offline time (all DSOs' offline work as it "
+                 "ran on that machine), the rounds and the data exchanged (in whole kB where they run into "
+                 "thousands):"))
 SIDES = {"tso": "TSO side", "dso": "DSO side"}
-ANSWER_COLUMNS = {"online": "online solver time", **SIDES, "ratio": TIME_RATIO, "dev": "|cost deviation| (%)"}
+ANSWER_COLUMNS = {"online": "online solver time (ms)", **{k: f"{v} (ms)" for k, v in SIDES.items()},
+                  "ratio": f"{TIME_RATIO} (x)", "dev": "|cost deviation| (%)"}
+INTEGRATED_COLUMN = f"{METHODS['integrated']} (ms)"
 COST_COLUMNS = {"offline": "offline (s)", "rounds": "rounds", "kB": "exchanged (kB)"}
 """The titles and columns of `paper_tables`, the sweep as this chapter's page and chapter 09's print it: a row per
 size and method, the methods by their full names, in two tables that fit the text column (one column per method and
 figure would make fifteen), the online time with its TSO and DSO sides (`sides_text` says what they are per method),
 without the integrated AC-OPF's rows of dashes between the methods' (review R3, items 9 and 18): its solver time has a
-column of its own, once per size, so that no time stands under the ratio's header."""
+column of its own, once per size, so that no time stands under the ratio's header. Every time in ms, its unit in the
+header (`INTEGRATED_COLUMN` the integrated AC-OPF's), not in the cells (review R, finding 12): ms as the chapter's
+other tables give online times, and with the decimals of `_ms_decimals` the smallest time of a table still shows
+three significant digits (a DSO side of some tens of ms) while none needs more than one decimal; in s, such a
+table would need four decimals on times of tens of seconds."""
+
+TS_REGION_MARK = "†"
+"""The mark on P3 ALADIN's DSO side in `paper_tables` (review R, finding 6): its slowest region per round, the TS
+region among them, so not the DSOs' time alone; `sides_text` says what it means."""
+
+TIE_MARK = f" ({TIE_WORD})"
+"""What `paper_tables` adds to a |cost deviation| within the solvers' tolerances (`_tied`, the rule of the worth
+table's “tie”), its number kept (review R, finding 12)."""
 
 WHY_NOT = {"infeasible": "its dispatch is infeasible in the T+D power flow", "failed": "it failed",
            "not run": "it was not run",
@@ -949,26 +1049,41 @@ def ratio_words(t: pd.DataFrame) -> pd.Series:
     return pd.Series(words, index=t.index, dtype=object).where(t.method != "integrated")
 
 
-def _durations(seconds) -> list:
-    """Solver times (s) as the paper-scale tables print them (`duration`), NaN where there is none (`printable`'s
+def _ms_decimals(seconds) -> int:
+    """The decimals of the ms of `paper_tables`: enough for three significant digits of the smallest positive time
+    of ``seconds`` (one for a time of some tens of ms), at least none."""
+    ms = 1e3 * np.asarray(seconds, dtype=float)
+    ms = ms[np.isfinite(ms) & (ms > 0)]
+    return max(0, 2 - int(np.floor(np.log10(ms.min())))) if len(ms) else 1
+
+
+def _durations(seconds, decimals: int) -> list:
+    """Solver times (s) as the paper-scale tables print them: in ms with ``decimals`` decimals, thousands grouped
+    (`forlab.book.tables.grouped`), the unit in the header (`ANSWER_COLUMNS`); NaN where there is none (`printable`'s
     "–")."""
-    return [duration(s) if np.isfinite(s) else np.nan for s in np.asarray(seconds, dtype=float)]
+    return [grouped(1e3 * s, decimals) if np.isfinite(s) else np.nan for s in np.asarray(seconds, dtype=float)]
 
 
 def _paper_rows(t: pd.DataFrame) -> pd.DataFrame:
     """The rows of `frame` (methods by code or by their full names) as `paper_tables` print them, before their
     layout: methods by code, by size and then in the order of `METHODS`, the dash rule applied (`measures_shown`);
-    ``online`` the solver time (`duration`), ``ratio`` the ratio or the word why there is none (`ratio_words`; for the
-    integrated AC-OPF NaN, or why it has no time), ``dev`` the |cost deviation| (%), ``offline`` and ``rounds`` as
-    printed, ``kB`` the data exchanged in kB, still a number (`kilobytes` prints it)."""
+    ``online`` the solver time in ms (`_durations`, with the decimals ``ms_decimals`` of all the rows' times and
+    sides, `_ms_decimals`), ``ratio`` the ratio or the word why there is none (`ratio_words`; for the integrated
+    AC-OPF NaN, or why it has no time), ``dev`` the |cost deviation| (%), marked `TIE_MARK` where it is a tie,
+    ``offline`` and ``rounds`` as printed, ``kB`` the data exchanged in kB, still a number (`kilobytes` prints
+    it)."""
     t = coded(t)
     own = pd.Series([np.nan if r.status == "ok" else why_not_compared(r) for r in t.itertuples()],
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
     ratio = ratio_words(t).where(t.method != "integrated", own)
     t = measures_shown(t)
-    t = t.assign(online=_durations(t.solve_time_s), ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(),
-                 offline=t.offline_time_s, kB=t.bytes_exchanged / 1e3)
+    tied = t.deviation_pct.abs() <= NEGLIGIBLE_PCT  # `_tied`'s rule; NaN (no compared deviation): no mark
+    sides = [t[f"{k}_ms"] / 1e3 for k in SIDES if f"{k}_ms" in t]
+    decimals = _ms_decimals(np.concatenate([t.solve_time_s.to_numpy(float), *[v.to_numpy(float) for v in sides]]))
+    t = t.assign(online=_durations(t.solve_time_s, decimals), ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(),
+                 offline=t.offline_time_s, kB=t.bytes_exchanged / 1e3, ms_decimals=decimals)
     t = _fixed(t, {"dev": 4, "offline": 1, "rounds": 0})
+    t["dev"] = t.dev.where(~tied, t.dev.astype(str) + TIE_MARK)
     return t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
 
 
@@ -992,10 +1107,13 @@ def paper_tables(t: pd.DataFrame) -> list[TitledTable]:
     yardstick = base.online.fillna(base.ratio)  # its time, or the word why it has none
     m = rows[rows.method != "integrated"]
     sides = {k: m[f"{k}_ms"] / 1e3 if f"{k}_ms" in m else pd.Series(np.nan, index=m.index) for k in SIDES}
-    m = m.assign(**{k: _durations(v) for k, v in sides.items()}, kB=kilobytes(m.kB).to_numpy())
+    decimals = int(rows.ms_decimals.iloc[0]) if len(rows) else 1
+    m = m.assign(**{k: _durations(v, decimals) for k, v in sides.items()}, kB=kilobytes(m.kB).to_numpy())
+    regions = (m.method == "P3") & m.dso.notna()  # ALADIN's slowest region per round: the TS region among them
+    m["dso"] = m.dso.where(~regions, m.dso.astype(str) + f" {TS_REGION_MARK}")
     n, names = m.n_ds.astype(int), m.method.map(METHODS)
     answer = m.set_index(pd.MultiIndex.from_arrays([n, n.map(yardstick).fillna("–"), names],
-                                                   names=["DSs", METHODS["integrated"], "method"]))
+                                                   names=["DSs", INTEGRATED_COLUMN, "method"]))
     cost = m.set_index(pd.MultiIndex.from_arrays([n, m.buses.map(grouped), names], names=["DSs", "buses", "method"]))
     return list(zip(PAPER_TITLES, (printable(answer, ANSWER_COLUMNS), printable(cost, COST_COLUMNS))))
 
@@ -1018,8 +1136,8 @@ def paper_note(t: pd.DataFrame) -> str:
     """Markdown: what the words and dashes of `paper_tables` of the same rows stand for, naming only what occurs, as
     two short lists (a sentence of every word and dash ran to more than a hundred words): per word (`WHY_NOT`) the
     methods and sizes it stands at (where a method was not run because of ``p3_max_ds``, that and why, `_why_detail`;
-    where a run failed, its stored status), then what a "–" stands for (`_dash_clauses`); empty where every row has
-    its numbers."""
+    where a run failed, its stored status), then what a "–" stands for (`_dash_clauses`), then what the mark of a tie
+    stands for (`TIE_MARK`, where a deviation carries it); empty where every row has its numbers and no tie."""
     t = coded(t)
     integrated, ran = t.method == "integrated", t.status == "ok"
     own = pd.Series([why_not_compared(r) for r in t.itertuples()], index=t.index, dtype=object)
@@ -1031,11 +1149,15 @@ def paper_note(t: pd.DataFrame) -> str:
             who = "; ".join(f"{METHODS[g.method.iloc[0]]} at {_ds_list(g.n_ds)}{_why_detail(g, word)}" for g in groups)
             why = f"; {P3_ABOVE_MAX}" if word == "not run" and any(map(above_max, groups)) else ""
             said.append(f"“{word}” ({who}): {clause}{why}")
-    where = f"in its column *{TIME_RATIO}*" + (
-        f", an integrated AC-OPF in its column *{METHODS['integrated']}*" if words[integrated].notna().any() else "")
+    where = f"in its column *{ANSWER_COLUMNS['ratio']}*" + (
+        f", an integrated AC-OPF in its column *{INTEGRATED_COLUMN}*" if words[integrated].notna().any() else "")
     out = [f"A row without a result says why {where}:\n\n{items(said)}"] if said else []
     if dashes := _dash_clauses(t, words):
         out.append(f"A “–” in the tables:\n\n{items(dashes)}")
+    if (t[comparable(t) & ~integrated].deviation_pct.abs() <= NEGLIGIBLE_PCT).any():
+        out.append(f"“{TIE_MARK.strip()}” after a |cost deviation|: it is within the solvers' tolerances (at most "
+                   f"{NEGLIGIBLE_PCT:g} %, `forlab.opf.outcome.NEGLIGIBLE_PCT`), a tie with the optimum, as in the "
+                   "table of the worth of DS flexibility.")
     return "\n\n".join(out)
 
 
@@ -1085,8 +1207,21 @@ def _sides_words() -> str:
             "included (`forlab.studies.outcomes.aladin_split`), each summed over the rounds")
 
 
+ONLINE_RULE = ("**Online times** are by the book's one rule: the fastest of the repeats, parallel parts their slowest "
+               "branch; and they leave out model building, for every method and the integrated AC-OPF alike: every "
+               "model is built before its solves are timed (the integrated AC-OPF's in "
+               "`forlab.studies.ch12_many_dsos.integrated_row`, ALADIN's regions in the set-up of its run), and a "
+               "solve's time is the solver's own (`forlab.opf.outcome.solver_seconds`). One integrated AC-OPF per "
+               "size, shared by every method rather than one per method, is timed by the same rule as they are.")
+"""The note on how `paper_tables`' online times are taken, first in `sides_text` (review R, finding 11: moved from
+the paragraph above the tables to the notes under them)."""
+
+
 def sides_text(t: pd.DataFrame) -> str:
-    """Markdown below `paper_tables`: what the TSO and DSO sides of an online time are per method (`_sides_words`) and,
+    """Markdown below `paper_tables`: how their online times are taken (`ONLINE_RULE`), what the TSO and DSO sides of
+    an online time are per method (`_sides_words`),
+    where ALADIN finished a size what the mark on its DSO side means (`TS_REGION_MARK`: the TS region is one of the
+    regions whose slowest makes that side, review R, finding 6), and,
     where ALADIN finished a size, how much of its online time its coordinator took at each size (``tso_ms`` over the
     solver time), with what a reader should know before blaming ALADIN for all of its ratio (review R3, item 9):
     forlab's coordinator factors the coupled reduced Hessian of all regions as one dense matrix, a choice of this
@@ -1094,7 +1229,12 @@ def sides_text(t: pd.DataFrame) -> str:
     t = coded(t)
     if not {f"{k}_ms" for k in SIDES} <= set(t.columns):
         return ""
-    text = f"**TSO and DSO sides.** Each online solver time is the sum of its two sides: {_sides_words()}."
+    text = (f"{ONLINE_RULE}\n\n**TSO and DSO sides.** Each online solver time is the sum of its two sides: "
+            f"{_sides_words()}.")
+    if ((t.method == "P3") & (t.status == "ok")).any():  # the mark `paper_tables` puts on ALADIN's DSO side
+        text += (f" {TS_REGION_MARK} on {METHODS['P3']}'s DSO side: it is its slowest region's per round, and the TS "
+                 "region is one of the regions, so it is not the DSOs' time alone (the store does not say which "
+                 "region was the slowest).")
     p3 = t[(t.method == "P3") & (t.status == "ok")].sort_values("n_ds")
     share = (p3.tso_ms / (1e3 * p3.solve_time_s)).astype(float)
     p3, share = p3[np.isfinite(share)], share[np.isfinite(share)]
@@ -1213,9 +1353,42 @@ def deviation_text(st: xr.Dataset) -> str:
     dev = p1.set_index("n_ds").deviation_pct.abs()
     worst = int(dev.idxmax())
     each = ", ".join(f"{_measured(v, 1, a.digits, a.unit)} at {ds_count(int(n))}" for n, v in dev.items())
-    return (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
+    said = (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
             f"P1's |deviation| is {each}; {_mean_words(dev, a)}. At its worst size, {ds_count(worst)}, it "
             f"{_worst_words(a.met(dev.mean()), a.met(dev[worst]), f'{a.relation} {a.show()}')}.")
+    against = _bound_against_worth(st, dev.index, a)
+    return f"{said} {against}" if against else said
+
+
+def _bound_against_worth(st: xr.Dataset, ns, a: anchors.Anchor) -> str:
+    """The deviation target's bound (``a``, an upper bound in %) held against what DS flexibility is worth
+    (`flexibility`, in % of the optimum) at the sizes ``ns`` it is judged on (review R, finding 7): where the bound is
+    at least all of the worth, P1 could give up all of it and still meet the bound, so "met" says little there, and
+    the shares of the worth are the measure that says how much P1 gives up; elsewhere what share of the worth the
+    bound is; the sizes without a worth said as such. "" for a store without the worth or an anchor that is no upper
+    bound in %."""
+    f = flexibility(st)
+    if f.empty or a.relation != "<=" or a.unit != "%":
+        return ""
+    worth = f.worth_pct.reindex(list(ns)).astype(float)
+    has = worth[worth > 0]
+    if not len(has):
+        return ""
+    loose = has[has <= a.value]
+    tight = has[has > a.value]
+    parts = []
+    if len(loose):
+        parts.append("at least as large as all DS flexibility is worth at " + listed(
+            [f"{ds_count(int(n))} ({_share(v)} %)" for n, v in loose.items()]))
+    if len(tight):
+        parts.append(listed([f"{percent(a.value / v)} of the worth at {ds_count(int(n))}" for n, v in tight.items()]))
+    said = ("Against what DS flexibility is worth (in % of the optimum, the table of the worth above), the bound is "
+            + listed(parts))
+    if len(loose):
+        said += ": there P1 could give up all of the worth and still meet it"
+    if len(none := worth.index[~(worth > 0)]):
+        said += f"; at {_ds_list(none)} the store has no worth to hold it against"
+    return said + ". The shares of the worth in that table say how much of it P1 gives up."
 
 
 def _mean_words(dev: pd.Series, a: anchors.Anchor) -> str:
@@ -1851,12 +2024,16 @@ def percent(fraction: float) -> str:
     return f"{value:.{max(0, -int(np.floor(np.log10(abs(value)))))}f} %"
 
 
-def winner_words(w, names: dict[str, str]) -> str:
+def winner_words(w, names: dict[str, str], fastest_if: str = "", elsewhere: str = "", accurate_if: str = "") -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `winners`; methods by
     ``names``, falling back on `METHODS`), and, where not every method that ran there qualified, among how many:
     "FOR offer was both the fastest online and the most accurate of the 2 methods compared there". Where the store
-    measures its timing noise (``noise``, `timing_noise`), the fastest is said to lead by more than it, or the methods
-    within it of the fastest (``tied_fastest``) are said to be tied."""
+    measures its timing noise (``noise``, `timing_noise`), the fastest's lead is said as the lead, its solver time
+    below the next method's (``lead``), beyond that noise ("its solver time 32 % below the next method's, beyond the
+    timing noise of 11 %": a bare "by more than the noise, 11 %" read as an 11 % lead), or the methods within it of
+    the fastest (``tied_fastest``) are said to be tied. A caller's conditions go in the same sentence as the claim
+    they bound: ``fastest_if`` after "the fastest online" (" with a machine per DSO"), ``elsewhere`` after its lead
+    (where another verdict holds), ``accurate_if`` before "the most accurate" (", in this one run,")."""
     def name(m):
         return names.get(m, METHODS.get(m, m))
 
@@ -1865,15 +2042,18 @@ def winner_words(w, names: dict[str, str]) -> str:
         return f"{name(w.fastest)} was the only method {alone}"
     among = f" of the {w.qualified} methods compared there" if w.qualified < w.methods else ""
     tied = _tied_words(w, names)
-    noise = getattr(w, "noise", np.nan)
+    noise, lead = getattr(w, "noise", np.nan), getattr(w, "lead", np.nan)
     if fast_tied := tuple(getattr(w, "tied_fastest", ()) or ()):
-        return (f"{listed([name(m) for m in (w.fastest, *fast_tied)])} were tied as the fastest online within the "
-                f"timing noise ({percent(noise)}), and {name(w.most_accurate)} was the most accurate{tied}{among}")
-    ahead = f" (by more than the timing noise, {percent(noise)})" if np.isfinite(noise) and noise > 0 else ""
+        return (f"{listed([name(m) for m in (w.fastest, *fast_tied)])} were tied as the fastest online{fastest_if} "
+                f"within the timing noise ({percent(noise)}){elsewhere}, and {name(w.most_accurate)}{accurate_if} was "
+                f"the most accurate{tied}{among}")
+    measured = np.isfinite(noise) and noise > 0 and np.isfinite(lead)  # a lead is said against the noise it beats
+    ahead = (f", its solver time {percent(lead)} below the next method's, beyond the timing noise of {percent(noise)}"
+             if measured else "")
+    fast = f"the fastest online{fastest_if}{ahead}{elsewhere}" + ("," if ahead or elsewhere else "")
     if w.fastest == w.most_accurate:
-        return f"{name(w.fastest)} was both the fastest online{ahead} and the most accurate{tied}{among}"
-    return (f"{name(w.fastest)} was the fastest online{ahead} and {name(w.most_accurate)} the most "
-            f"accurate{tied}{among}")
+        return f"{name(w.fastest)} was both {fast} and{accurate_if} the most accurate{tied}{among}"
+    return f"{name(w.fastest)} was {fast} and {name(w.most_accurate)}{accurate_if} the most accurate{tied}{among}"
 
 
 def _tied_words(w, names: dict[str, str], within: bool = False) -> str:
