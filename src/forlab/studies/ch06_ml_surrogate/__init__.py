@@ -52,7 +52,9 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     scores_shown,
     scores_table,
     scores_tables,
+    slice_outline,
     sweep_keys,
+    thin_slices,
 )
 from forlab.studies.ch06_ml_surrogate.steps import (
     DSCase,
@@ -64,6 +66,7 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     point_truth,
     polytope_centre,
     region_slice,
+    slice_polygon,
     slice_reference,
     sweep,
 )
@@ -100,6 +103,6 @@ __all__ = [
     "paper_run_text", "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables",
     "point_truth", "polytope_centre", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
     "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables",
-    "slice_figure", "slice_reference", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "timing_text",
-    "to_store",
+    "slice_figure", "slice_outline", "slice_polygon", "slice_reference", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "thin_slices",
+    "timing_text", "to_store",
 ]

@@ -13,13 +13,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import MaxNLocator
 
 from forlab.book.names import TIME_RATIO
 from forlab.book.plots import EQUAL_TIMES_LINE, SYSTEM_COLOURS, category_colours, log_ticks, method_style
 from forlab.grid.capability import as_chart
 from forlab.studies.ch06_ml_surrogate.readers import keys as store_keys
+from forlab.studies.ch06_ml_surrogate.readers import slice_outline
 
 __all__ = ["coverage_figure", "facet_colour", "history_figure", "input_label", "nice_log_ticks", "scaling_figure",
            "slice_figure", "sweep_figure"]
@@ -198,20 +199,26 @@ def sweep_figure(st, keys=None):
     return fig
 
 
+EMPTY_SLICE = "the polytope accepts\nno point of this slice"
+"""The note of a panel whose slice of the polytope is empty within its ranges."""
+
+
 def _slice_panel(ax, st, i: int, j: int) -> None:
-    """Slice j of DS row i: the true region (colours), the polytope (hatched, black edge) and the TSO's peak-scenario
-    choice that the slice passes through (star; none where the peak solve gave no choice and the slice passes
-    through the polytope's centre)."""
+    """Slice j of DS row i: the true region (colours), the polytope (hatched, black edge: the exact polygon of its
+    facets, `slice_outline`, not a contour of g on the grid, which missed a slice thinner than a grid step; a note
+    `EMPTY_SLICE` where it is empty) and the TSO's peak-scenario choice that the slice passes through (star; none
+    where the peak solve gave no choice and the slice passes through the polytope's centre)."""
     names = [str(n) for n in st.input_name.values[i] if str(n)]
     xname, yname = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
     xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
     ax.pcolormesh(xs, ys, st.slice_feasible.values[i, j], cmap=SLICE_COLOURS, vmin=0, vmax=1, shading="nearest",
                   rasterized=True)
-    g = st.slice_g.values[i, j]
-    if np.isfinite(g).any() and np.nanmin(g) < 0:
-        ax.contourf(xs, ys, g, levels=[np.nanmin(g) - 1.0, 0.0], colors="none", hatches=["///"], rasterized=True)
-    if np.isfinite(g).any() and np.nanmin(g) < 0 < np.nanmax(g):
-        ax.contour(xs, ys, g, levels=[0.0], colors="k", linewidths=1.2)
+    outline = slice_outline(st, i, j)
+    if len(outline) >= 3:
+        ax.add_patch(Polygon(outline, closed=True, facecolor="none", edgecolor="k", hatch="///", lw=1.2))
+    else:
+        ax.text(0.5, 0.5, EMPTY_SLICE, transform=ax.transAxes, ha="center", va="center", fontsize="small",
+                bbox={"facecolor": "white", "edgecolor": "k", "lw": 0.6})
     up = st.tso_u_peak.values[i]
     star = up[names.index(xname)], up[names.index(yname)]
     if np.isfinite(star).all():

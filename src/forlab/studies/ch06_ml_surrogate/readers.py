@@ -17,14 +17,15 @@ from forlab.book.tables import TitledTable, fixed_columns, grouped, page_index, 
 from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
-from forlab.p2_surrogate.model import split
+from forlab.p2_surrogate.model import DSSurrogate, split
+from forlab.studies.ch06_ml_surrogate.steps import clip_polygon, slice_polygon
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "TIME_RATIO", "acceptance", "benchmark_shown", "benchmark_table",
            "benchmark_tables", "cases",
            "certify_table", "coverage_shown", "coverage_summary", "coverage_summary_shown", "coverage_summary_tables", "coverage_table",
            "dataset_shown", "dataset_table", "dataset_tables", "keys", "offline_seconds", "payload_shown", "payload_table", "per_system",
            "per_system_shown", "per_system_tables", "refine_table", "rounds_shown", "rounds_tables", "runs",
-           "scores_shown", "scores_table", "scores_tables", "sweep_keys"]
+           "scores_shown", "scores_table", "scores_tables", "slice_outline", "sweep_keys", "thin_slices"]
 
 COVERAGE_GRID = 12
 """Cells per axis of the grid over a chart's bounding box on which `coverage_table` counts samples."""
@@ -184,6 +185,52 @@ def payload_table(st) -> pd.DataFrame:
                      "polytope numbers": int(n_poly), "regressor numbers": int(n_reg),
                      "JSON size (kB)": st.payload_bytes.values[r] / 1e3})
     return pd.DataFrame(rows).set_index("system/DS")
+
+
+def slice_outline(st, i: int, j: int) -> np.ndarray:
+    """The polytope's slice j of DS row i as an exact polygon (`forlab.studies.ch06_ml_surrogate.steps.slice_polygon`
+    of the DS's surrogate as the store holds it, through the slice's reference point, within its sampled ranges):
+    vertices (m, 2) in the slice's x and y, (0, 2) when the slice is empty there."""
+    sur = DSSurrogate.from_json(str(st.surrogate_json.values[i]))
+    xs, ys = st.slice_x_values.values[i, j], st.slice_y_values.values[i, j]
+    box = ((np.nanmin(xs), np.nanmax(xs)), (np.nanmin(ys), np.nanmax(ys)))
+    u_ref = st.slice_u_ref.values[i][:sur.space.dim]
+    return slice_polygon(sur, u_ref, str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j]), box)
+
+
+def _chord(outline: np.ndarray, axis: int, at: float) -> float:
+    """The length along ``axis`` (0: x, 1: y) of the convex polygon ``outline``'s chord through ``at`` on the other
+    axis (moved into the polygon's range first: a choice on its edge may lie outside it by the solver's tolerance)."""
+    other = 1 - axis
+    v = float(np.clip(at, outline[:, other].min(), outline[:, other].max()))
+    row = np.zeros(2)
+    row[other] = 1.0
+    seg = clip_polygon(outline, [row, -row], [v, -v])
+    return float(np.ptp(seg[:, axis])) if len(seg) else 0.0
+
+
+def thin_slices(st) -> pd.DataFrame:
+    """The polytope's slices (`slice_outline`) that the truth's grid cannot show: those in which the grid points
+    with g <= 0 fill at most one row or one column, so that a contour of g on the grid drew nothing or a line
+    (review R3). One row per such slice: the DS key, the slice's two inputs, the thin one (the input along which
+    the polygon spans the fewest grid steps), its grid step and the polygon's width along it through the TSO's
+    choice (its whole extent where that chord is a point or there is no choice)."""
+    rows = []
+    for i, key in enumerate(keys(st)):
+        names = [str(n) for n in st.input_name.values[i] if str(n)]
+        for j in range(st.sizes.get("slice", 0)):
+            pair = str(st.slice_x_name.values[i, j]), str(st.slice_y_name.values[i, j])
+            inside = np.argwhere(np.nan_to_num(st.slice_g.values[i, j], nan=np.inf) <= 0)  # (y index, x index)
+            outline = slice_outline(st, i, j) if pair[0] else np.empty((0, 2))
+            if len(outline) < 3 or min(len(np.unique(inside[:, 0])), len(np.unique(inside[:, 1]))) > 1:
+                continue
+            step = [float(np.nanmean(np.diff(st[f"slice_{a}_values"].values[i, j]))) for a in "xy"]
+            axis = int(np.argmin(np.ptp(outline, axis=0) / step))
+            at = st.tso_u_peak.values[i][names.index(pair[1 - axis])]
+            width = _chord(outline, axis, at) if np.isfinite(at) else 0.0
+            rows.append({"key": key, "x": pair[0], "y": pair[1], "thin": pair[axis], "step": step[axis],
+                         "width": width if width > 0 else float(np.ptp(outline[:, axis]))})
+    return pd.DataFrame(rows, columns=["key", "x", "y", "thin", "step", "width"])
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from forlab.book.store import origin_text
 from forlab.book.tables import grouped, listed, span
 from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
+from forlab.studies.ch06_ml_surrogate.figures import input_label
 from forlab.studies.ch06_ml_surrogate.readers import (
     COVERAGE_GRID,
     acceptance,
@@ -21,6 +22,7 @@ from forlab.studies.ch06_ml_surrogate.readers import (
     dataset_table,
     keys,
     runs,
+    thin_slices,
 )
 
 __all__ = ["benchmark_summary", "benchmark_targets", "benchmark_text", "conservatism_text", "coverage_text", "failures",
@@ -126,7 +128,8 @@ def _times(ratios) -> str:
 def _on_largest(per_sys, narrow=None) -> str:
     """The clause of `benchmark_targets` on the system with the most DS buses, where the time ratio should be
     smallest: nothing when every system has as many DS buses (no size to compare), and a tie said as one; when a DS
-    of it is in ``narrow`` (`little_accepted`), that its TSO was held to the few inputs that DS's polytope accepts."""
+    of it is in ``narrow`` (`little_accepted`), that its TSO was held to that DS's polytope, briefly (`_held_to`:
+    the caveat in full, with the share, is `conservatism_text`'s, review R3 finding 9)."""
     largest = per_sys.index[per_sys.ds_buses == per_sys.ds_buses.max()]
     if len(largest) == len(per_sys):
         return ""
@@ -145,24 +148,34 @@ def little_accepted(st):
     return acc[acc.accepted < LITTLE_ACCEPTED]
 
 
+HELD_NOTE = "the price of safety"
+"""Where a brief mention of a polytope that accepts hardly anything points to: `conservatism_text`, which gives its
+share and what it means once (review R3, finding 9: the caveat was said in full five times)."""
+
+
 def _held_to(narrow, systems) -> str:
-    """The polytopes a TSO of ``systems`` is held to among the DSs of ``narrow`` (`little_accepted`), each with the
-    share of its feasible held-out samples it accepts, listed; empty when none of them is on those systems."""
+    """The polytopes a TSO of ``systems`` is held to among the DSs of ``narrow`` (`little_accepted`), in brief: named,
+    said to accept hardly any feasible input, pointing to `HELD_NOTE`; empty when none of them is on those systems."""
     if narrow is None:
         return ""
     rows = narrow[narrow.system.isin(list(systems))]
-    return listed(f"the polytope of {k}, which accepts {100 * r.accepted:.1f} % of its feasible held-out samples"
-                  for k, r in rows.iterrows())
+    if not len(rows):
+        return ""
+    many = len(rows) > 1
+    return (f"the polytope{'s' if many else ''} of {listed(rows.index)}, which accept{'' if many else 's'} hardly any "
+            f"feasible input (see {HELD_NOTE} below)")
 
 
 def _narrow_feasibility(narrow) -> str:
     """The sentence after the benchmark's feasibility on the systems of ``narrow`` (`little_accepted`): feasible with
-    a TSO held to hardly any of the DS's region, which does not show the surrogate keeps it feasible over more."""
+    a TSO held to hardly any of the DS's region, said briefly (`_held_to`; what it does not show is in
+    `conservatism_text`)."""
     if narrow is None or not len(narrow):
         return ""
     systems = list(dict.fromkeys(narrow.system))
-    return (f" On {listed(systems)}, that is the feasibility of a TSO held to {_held_to(narrow, systems)}: it does "
-            "not show that the surrogate keeps a TSO feasible over more of that DS's feasible region.")
+    many = len(narrow) > 1
+    return (f" On {listed(systems)}, that is the feasibility of a TSO held to the polytope{'s' if many else ''} of "
+            f"{listed(narrow.index)} (see {HELD_NOTE} below).")
 
 
 def _failure_cause(r) -> str:
@@ -431,18 +444,53 @@ def _sweep_words(values) -> str:
     return listed(map(grouped, values))
 
 
-def scaling_text(per_sys) -> str:
+def scaling_text(per_sys, narrow=None) -> str:
     """Mean solver times and their ratio (`TIME_RATIO`) from the system with the fewest DS buses to the one with the
-    most."""
-    r = per_sys.sort_values("ds_buses")
+    most, then what they show (`_size_reading`): the page's one statement on whether the ratio is a matter of size
+    (review R3, finding 5: the chapter claimed it, then withdrew it). ``narrow``: `little_accepted`."""
+    r = per_sys.sort_values("ds_buses", kind="stable")
     return (
         f"From the smallest system ({r.index[0]}, {grouped(r.ds_buses.iloc[0])} DS buses) to the largest "
         f"({r.index[-1]}, {grouped(r.ds_buses.iloc[-1])} DS buses) the integrated AC-OPF's mean solver time goes from "
         f"{grouped(r.integrated_ms_mean.iloc[0])} to {grouped(r.integrated_ms_mean.iloc[-1])} ms, the surrogate TSO's "
         f"from {grouped(r.tso_ms_mean.iloc[0])} to {grouped(r.tso_ms_mean.iloc[-1])} ms{_peak(r)}, and the mean "
         f"{TIME_RATIO} from "
-        f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x."
+        f"{r.time_ratio_mean.iloc[0]:.2f}x to {r.time_ratio_mean.iloc[-1]:.2f}x.{_size_reading(r, narrow)}"
     )
+
+
+def _ts_of(system: str) -> str:
+    """The TS of a study system, the first case of its name ("case118+case533mt_hi" -> "case118")."""
+    return system.split("+")[0]
+
+
+def _size_reading(r, narrow=None) -> str:
+    """`scaling_text`'s reading (``r``: `per_system` by DS buses): whether the integrated AC-OPF's mean time grows
+    with the DS buses, the range of the surrogate TSO's, and, since the systems differ in their TS too, the ratio
+    across the systems that share a TS (the one comparison where only the DSs grow), each such pair's last point
+    said to be a TSO held to a polytope that accepts hardly anything where it is in ``narrow`` (`little_accepted`)."""
+    by_size = r.groupby("ds_buses").integrated_ms_mean.mean()
+    grows = "grows" if (np.diff(by_size.values) > 0).all() else "does not grow steadily"
+    text = (f" The integrated AC-OPF's mean time {grows} with the DS buses, while the surrogate TSO's stays between "
+            f"{r.tso_ms_mean.min():.1f} and {r.tso_ms_mean.max():.1f} ms.")
+    held = set() if narrow is None else set(narrow.system)
+    pairs = []
+    for ts, g in r.groupby(r.index.map(_ts_of), sort=False):
+        if g.ds_buses.nunique() < 2:
+            continue
+        first, last = g.iloc[0], g.iloc[-1]
+        moves = "falls" if last.time_ratio_mean < first.time_ratio_mean else "does not fall"
+        pairs.append(f" On {ts} ({listed(g.index)}) the {TIME_RATIO} {moves} from {first.time_ratio_mean:.2f}x to "
+                     f"{last.time_ratio_mean:.2f}x as the DS buses go from {grouped(first.ds_buses)} to "
+                     f"{grouped(last.ds_buses)} (integrated {first.integrated_ms_mean:.1f} to "
+                     f"{last.integrated_ms_mean:.1f} ms, surrogate TSO {first.tso_ms_mean:.1f} to "
+                     f"{last.tso_ms_mean:.1f} ms)."
+                     + (f" Its last point is a TSO held to a polytope that accepts hardly any feasible input (see "
+                        f"{HELD_NOTE} above)." if g.index[-1] in held else ""))
+    if not pairs:
+        return text + f" The systems differ in their TS as well, so the {TIME_RATIO} does not separate the two."
+    return text + " The systems differ in their TS as well; only where two share one do the DSs alone grow." \
+        + "".join(pairs)
 
 
 def _peak(r) -> str:
@@ -509,13 +557,15 @@ def _mostly_rejected(most) -> str:
 
 
 def _little_accepted_text(little) -> str:
-    """`conservatism_text` on the DSs of ``little`` (`little_accepted`): their scores hardly tell them from a polytope
-    accepting nothing, so their systems' feasibility and time ratio are those of a TSO held to that little."""
+    """`conservatism_text` on the DSs of ``little`` (`little_accepted`), after `_mostly_rejected` gave their shares:
+    their scores hardly tell them from a polytope accepting nothing, so their systems' feasibility and time ratio are
+    those of a TSO held to that little. The page's one full statement of that caveat; the benchmark's sentences and
+    the scaling text refer to it (`_held_to`)."""
     if not len(little):
         return ""
     many = len(little) > 1
-    return (f" {'Those' if many else 'That'} of {listed(little.index)} accept{'' if many else 's'} less than "
-            f"{100 * LITTLE_ACCEPTED:.0f} % of {'their' if many else 'its'} DS's feasible held-out samples, so by "
+    return (f" Of these, {listed(little.index)} accept{'' if many else 's'} less than "
+            f"{100 * LITTLE_ACCEPTED:.0f} %, so by "
             f"{'their' if many else 'its'} held-out scores {'they are' if many else 'it is'} hardly told apart from a "
             f"polytope that accepts nothing (a share of points in the whole input space: it does not say how far one "
             f"FPU may move alone). On {listed(dict.fromkeys(little.system))}, the feasibility ratio and the ratio "
@@ -566,9 +616,11 @@ def _truth_at_choice(st, chosen: list[str]) -> str:
 def slice_star_text(st) -> str:
     """Markdown: where the TSO's peak-scenario choice (the stars of `slice_figure`) lies. In the full input space:
     on its polytope's boundary (|g| < `ON_BOUNDARY`) or inside it, per DS. The slices pass through the choice
-    (`forlab.studies.ch06_ml_surrogate.steps.slice_reference`), so each star lies on its slice, where the slice draws
-    the truth: whether the DS power flow at the choice keeps every limit (`_truth_at_choice`). A DS without a choice
-    (its peak solve failed) has slices through its polytope's centre and no star: named."""
+    (`forlab.studies.ch06_ml_surrogate.steps.slice_reference`) and the hatched polygon is the polytope's exact slice
+    (`forlab.studies.ch06_ml_surrogate.readers.slice_outline`), so each star lies on it; a slice thinner than the
+    grid of the colours is named with its width at the choice (`_thin_slices_text`). Then the truth: whether the DS
+    power flow at the choice keeps every limit (`_truth_at_choice`). A DS without a choice (its peak solve failed)
+    has slices through its polytope's centre and no star: named."""
     on, inner, without = _choice_scores(st)
     chosen = [k for k in keys(st) if k in on or k in inner]
     missing = (f" The slices of {listed(without)} pass through the polytope's centre: the peak solve gave no choice "
@@ -580,5 +632,23 @@ def slice_star_text(st) -> str:
              + (f" and strictly inside it for {listed(inner)}" if inner else "")
              + (": the optimiser goes to the boundary." if len(on) > len(inner) else "."))
     return (f"In the full input space, the TSO's choice in the peak scenario lies {where} Every slice passes through "
-            "that choice, so each star lies on its slice, on the hatched polytope's edge where the choice is on the "
-            f"boundary.{_truth_at_choice(st, chosen)}{missing}")
+            "that choice, and its hatched polygon is the polytope's slice cut exactly from its facets, so each star "
+            "lies on it, on its edge where the choice is on the boundary."
+            f"{_thin_slices_text(st)}{_truth_at_choice(st, chosen)}{missing}")
+
+
+def _thin_slices_text(st) -> str:
+    """The slices of `thin_slices` in words: what the polytope holds the thin input to at the choice, which one grid
+    step of the colours cannot show (review R3: the star looked off its polytope there); "" where there is none."""
+    def words(name: str) -> tuple[str, str]:  # "PCC 1 |V| (p.u.)" -> ("PCC 1 |V|", "p.u.")
+        label, unit = input_label(name).rsplit(" (", 1)
+        return label, unit.rstrip(")")
+
+    said = []
+    for r in thin_slices(st).itertuples():
+        name, unit = words(r.thin)
+        said.append(f"on {r.key} ({words(r.x)[0]} against {words(r.y)[0]}) the polytope holds {name} to a band "
+                    f"{r.width:.2g} {unit} wide at the choice, less than one grid step of the colours "
+                    f"({r.step:.2g} {unit})")
+    return (f" Given the other inputs, {'; '.join(said)}: only the hatched polygon, a sliver through the star, shows "
+            "it." if said else "")
