@@ -4,8 +4,9 @@ a matplotlib Figure (`latency_figure`: None without latency runs).
 Every figure but `latency_figure` is as wide as the book's text column (`FIGURE_WIDTH`), and every figure has
 at most one legend; the consensus and gap figures share their axes' labels and legend (`_log_axes`). A figure with
 one line per system draws each system in its style of `system_styles`, fixed by its name in the chapter's one order
-of systems (`_chapter_runs`, its ``order``), so that it is the same in every figure of the chapter; a figure that compares methods
-draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
+of systems (`_chapter_runs`, its ``order``), so that it is the same in every figure of the chapter and no two systems
+of the chapter share one; a system's line is solid (`SYSTEM_LINE`): on this page dashes mean ALADIN-alpha's QP
+(`kkt_figure`) and dots a target (`forlab.book.plots.BOUND_LINE`); a figure that compares methods draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
 families of systems) in `forlab.book.plots.category_colours`, which no method and no system has.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forlab.book import plots
+from forlab.book.tables import grouped
 from forlab.studies.ch07_aladin.readers import (
     FAMILY_MIN,
     FIT_R2_MIN,
@@ -29,10 +31,10 @@ from forlab.studies.ch07_aladin.readers import (
     fitted,
 )
 from forlab.studies.ch07_aladin.systems import family
-from forlab.studies.ch07_aladin.text import power_text
+from forlab.studies.ch07_aladin.text import RATIO_DIGITS, power_text
 
 __all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure",
-           "kkt_figure", "latency_figure", "system_styles", "time_split_figure", "wall_time_figure"]
+           "kkt_figure", "latency_figure", "ratio_labels", "system_styles", "time_split_figure", "wall_time_figure"]
 
 
 FIGURE_WIDTH = 7.5
@@ -52,9 +54,9 @@ class ChapterSystems(NamedTuple):
     """The systems of the chapter's parameter sets (`_chapter_runs`)."""
 
     order: tuple[str, ...]
-    """Every system in the chapter's one order (`_chapter_runs`, its ``order``)."""
-    together: tuple[tuple[str, ...], ...]
-    """The study systems of each parameter set, ``systems`` and ``kkt_systems``: one convergence figure draws them."""
+    """Every system of the chapter in its one order (`system_styles`): the study systems (``systems`` and
+    ``kkt_systems``) of each parameter set, the paper profile's first, then the growth systems (which the page draws
+    by their family, `growth_figure`: after the study systems, so that these have styles of their own)."""
     beside: tuple[tuple[str, ...], ...]
     """The groups drawn on one pair of axes: the panel rows of `convergence_figure` (`_system_rows`) and the
     ``kkt_systems`` of `kkt_figure`."""
@@ -70,7 +72,7 @@ def _chapter_runs() -> ChapterSystems:
 
     root = store.repository_root() or store.repository_root(Path(__file__).parent)
     if root is None:
-        return ChapterSystems((), (), (), ())
+        return ChapterSystems((), (), ())
     declared, profiles = runner.read_chapter(root, CHAPTER)
     others = [p for name, p in profiles.items() if name != "paper"]
     sets = [{**declared, **p} for p in (profiles.get("paper", {}), *others, {})]  # {}: the defaults
@@ -78,7 +80,7 @@ def _chapter_runs() -> ChapterSystems:
     order = dict.fromkeys([*(s for run in study for s in run), *(s for p in sets for s in p["growth_systems"])])
     beside = [tuple(g) for run, p in zip(study, sets) for g in (*_system_rows(list(run)), p["kkt_systems"])]
     grown = [[*run, *p["growth_systems"]] for run, p in zip(study, sets)]
-    return ChapterSystems(tuple(order), tuple(study), tuple(beside), _fitted_families(grown))
+    return ChapterSystems(tuple(order), tuple(beside), _fitted_families(grown))
 
 
 def _fitted_families(runs: list[list[str]]) -> tuple[str, ...]:
@@ -90,14 +92,23 @@ def _fitted_families(runs: list[list[str]]) -> tuple[str, ...]:
     return tuple(f for f in dict.fromkeys(firsts) if any(c.get(f, 0) >= FAMILY_MIN for c in counts))
 
 
+SYSTEM_LINE = "-"
+"""The line style of every system in `system_styles`: solid. A system is told apart by its colour and marker; on
+this page dashes mean ALADIN-alpha's QP (`kkt_figure`) and dots a target, so a system drawn dashed in one figure and
+solid in the next read as two things (the reader's review R2, finding 9)."""
+
+
 def system_styles(systems=()) -> dict[str, dict]:
-    """Matplotlib keywords (color, linestyle, marker) of every system of the chapter (`_chapter_runs`, its ``order``), then of the
-    systems of ``systems`` outside it (a reader's own, in their order): `forlab.book.plots.system_styles` over that
-    one order, with the groups the chapter's figures draw (`ChapterSystems`), so that a system has one style by its
-    name in every figure of the chapter, whatever subset a figure draws, no two systems of one figure look alike,
-    those on one pair of axes differ in colour, and none has a method's colour."""
+    """Matplotlib keywords (color, linestyle, marker) of every system of the chapter (`_chapter_runs`, its ``order``),
+    then of the systems of ``systems`` outside it (a reader's own, in their order): `forlab.book.plots.system_styles`
+    over that one order, every system with a style of its own while they last (no groups drawn apart: a style that
+    meant one system in one figure and another in the next misled, the reader's review R2, finding 9; the study
+    systems come first, the growth systems, which no figure draws in a system's style, after), those on one pair of axes
+    (`ChapterSystems`, ``beside``) in different colours, none in a method's colour; its line always `SYSTEM_LINE`, so
+    the systems differ by colour and marker (seven colours, then the next marker)."""
     runs = _chapter_runs()
-    return plots.system_styles([*runs.order, *systems], together=runs.together, beside=runs.beside)
+    styles = plots.system_styles([*runs.order, *systems], beside=runs.beside)
+    return {s: {**v, "linestyle": SYSTEM_LINE} for s, v in styles.items()}
 
 
 def _log_axes(fig, ax, ylabels: tuple[str, str], ncols: int = 3, legend=None) -> None:
@@ -195,13 +206,13 @@ KKT_CLIP = 1e6
 def kkt_figure(kk: pd.DataFrame, its: pd.DataFrame, kkt_systems: list[str], systems=None):
     """Consensus and gap per round of `kkt_runs`: each system in its colour and marker of `system_styles` (the
     systems of ``systems``, then ``kkt_systems``, outside the chapter's order follow it: the chapter passes the table
-    `convergence_figure` draws, so that a reader's own system keeps its colour too), the default QP solid,
-    ALADIN-alpha's ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a
+    `convergence_figure` draws, so that a reader's own system keeps its colour too), the default QP solid as the
+    system is in every figure (`SYSTEM_LINE`), ALADIN-alpha's ("kkt") dashed, the targets dotted; one legend. Values above `KKT_CLIP` are drawn at it (a
     diverging run would flatten every other line), and the axis label says so only when a value was."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.6), sharex=True, layout="constrained")
-    # the line style says which QP here, so a system is told apart by its colour and marker only
+    # the line style says which QP (dashed, which no system's style is: `SYSTEM_LINE`); a system its colour and marker
     styles = {s: {"color": v["color"], "marker": v["marker"]}
               for s, v in system_styles([*([] if systems is None else systems), *kkt_systems]).items()}
     clipped = False
@@ -383,6 +394,13 @@ FLOOR_WORDS = "ALADIN, Dask: regions alone (a floor)"
 """The legend entry of the Dask run's floor in `wall_time_figure`: its set-up and, in every round, its slowest
 region's local NLP and reduction (the table's column "regions alone", `wall_times`' ``dask_floor_ratio``)."""
 
+RATIO_OFFSET = (6, -3)
+"""Where `wall_time_figure` prints a Dask run's ratio (`ratio_labels`), in points from its mark: right of it and a
+little below its level, clear of the in-process mark on the row above it."""
+
+WALL_XLABEL = "wall time (s); beside each Dask run, its ratio to the integrated AC-OPF"
+"""The x label of `wall_time_figure`, which also says what the numbers beside the hollow diamonds are."""
+
 BOUND_LINE = {**plots.BOUND_LINE, "linewidth": 2}
 """The bound of a wall-time target in `wall_time_figure`: the book's line of a bound (`forlab.book.plots.BOUND_LINE`),
 thicker, as it stands alone on its row."""
@@ -394,8 +412,9 @@ def wall_time_figure(wt: pd.DataFrame, targets: pd.DataFrame | None = None):
     row per system, each run in its method's style (`WALL_SERIES`); where the Dask run has one, its floor (the
     regions alone, `FLOOR_WORDS`) as a bar in P3's colour; and on each system that ``targets`` (`targets17`) judges
     by a wall-time target, that target's bound as the page judges it (its limit times the system's integrated
-    whole run, `_wall_bounds`); one legend. Dots, not bars: on a logarithmic axis a bar's length depends on where
-    the axis starts, a dot's place does not."""
+    whole run, `_wall_bounds`); beside each Dask run its ratio to the integrated AC-OPF (`ratio_labels`); one
+    legend. Dots, not bars: on a logarithmic axis a bar's length depends on where the axis starts, a dot's place
+    does not."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.4 * len(wt) + 1.6), layout="constrained")
@@ -411,17 +430,31 @@ def wall_time_figure(wt: pd.DataFrame, targets: pd.DataFrame | None = None):
         label = "_" if limit in named else f"target: Dask at most {limit:g}x the integrated AC-OPF"
         ax.plot([bound, bound], [row - 0.4, row + 0.4], **BOUND_LINE, label=label)
         named.add(limit)
+    # a mark a few percent past its bound sits on it at page size (the reader's review R2, finding 9: case300:4's
+    # 10.6x on the 10x bound): the ratio the verdict judges, printed as the tables print it, says which side
+    for row, (x, text) in zip(rows, ratio_labels(wt)):
+        if text:
+            ax.annotate(text, (x, row + WALL_SHIFTS[2]), xytext=RATIO_OFFSET, textcoords="offset points",
+                        ha="left", va="center", color=plots.METHOD_STYLE["P3"]["color"])
     ax.set_xscale("log")
     plots.log_ticks(ax.xaxis)
     ax.set_yticks(rows, wt.system)
     ax.set_ylim(max(len(wt), 1) - 0.5, -0.5)  # the first system on top, as in the tables
-    ax.set_xlabel("wall time (s)")
+    ax.set_xlabel(WALL_XLABEL)
     ax.grid(alpha=0.3, axis="x", which="both")
     ax.grid(alpha=0.3, axis="y")
     handles, labels = ax.get_legend_handles_labels()
     # with the floor or a bound, the runs in one column and those two in the next: three would pass the column width
     fig.legend(handles, labels, loc="outside lower center", ncols=3 if len(labels) <= len(WALL_SERIES) else 2)
     return fig
+
+
+def ratio_labels(wt: pd.DataFrame) -> list[tuple[float, str]]:
+    """Per system of ``wt`` (`wall_times`), where `wall_time_figure` prints its Dask run's ratio to the integrated
+    AC-OPF: (the Dask run in s, ``dask_ratio`` with `RATIO_DIGITS` decimals and "x", as the ratios' table and the
+    targets' list print it); "" for a system without a Dask run."""
+    return [(float(x), f"{grouped(r, RATIO_DIGITS)}x" if np.isfinite(r) else "")
+            for x, r in zip(wt.dask_s, wt.dask_ratio)]
 
 
 def _wall_bounds(wt: pd.DataFrame, targets: pd.DataFrame | None) -> list[tuple[int, float, float]]:
