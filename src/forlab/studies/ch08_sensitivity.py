@@ -83,6 +83,7 @@ __all__ = [
     "FLAGS",
     "KINDS",
     "METHODS",
+    "NOMINAL_START",
     "NOT_APPLYING",
     "NO_OFFLINE_STEP",
     "NO_ONLINE_DSO_STEP",
@@ -100,6 +101,7 @@ __all__ = [
     "aladin_split",
     "applicable",
     "base_case_text",
+    "bound_text",
     "chapter_05_store",
     "check_params",
     "design_table",
@@ -125,6 +127,7 @@ __all__ = [
     "study_design",
     "summary",
     "time_outliers",
+    "timing_spread_text",
     "to_store",
     "variants",
     "verdict_fields",
@@ -676,6 +679,43 @@ def online_table(table: pd.DataFrame) -> pd.DataFrame:
     return _shown(_page_frame(table), ONLINE_DIGITS, headers)
 
 
+NOMINAL_START = ("P2",)
+"""The methods whose integrated AC-OPF and TSO start from the power flow at nominal load at every load level
+(`forlab.p2_surrogate.tso.IntegratedOPF`); the others' start from the one at the variant's load."""
+
+
+def timing_spread_text(table: pd.DataFrame) -> str:
+    """Markdown, the line under `online_table`: the integrated AC-OPF of one variant is one problem, solved and timed
+    in each method's run; how far its time moves between the runs that start it alike (largest and median over the
+    variants, in % of the fastest), so that a difference between the methods' ratios smaller than that is read as no
+    ranking; and which rows start elsewhere (`NOMINAL_START` away from nominal load). "" where no variant was timed
+    in two runs from the same start."""
+    runs = _distinct_cases(table)
+    away = runs.method.isin(NOMINAL_START) & ~np.isclose(runs.load_level.astype(float), 1.0)
+    alike = runs[~away & np.isfinite(runs.integrated.astype(float))]
+    spread = {}
+    for _, g in alike.groupby(["load_level", "n_fpus", "ties"], dropna=False):
+        if len(g) >= 2:
+            ms = g.integrated.astype(float)
+            spread[g.variant_label.iloc[0]] = (100 * (ms.max() / ms.min() - 1), ms)
+    if not spread:
+        return ""
+    label = max(spread, key=lambda k: spread[k][0])
+    pct, ms = spread[label]
+    median = float(np.median([v[0] for v in spread.values()]))
+    text = (f"Each method's run solves and times the variant's integrated AC-OPF itself. From the same start, that "
+            f"one problem's time moves between the runs by up to {grouped(pct)} % ({label}: "
+            f"{_shown_span(ms, 'integrated', ' ms')}), and by {grouped(median)} % in the median variant. A difference "
+            "between two methods' ratios smaller than that is no ranking.")
+    others = runs[away]
+    if len(others):
+        methods = listed(dict.fromkeys(others.method))
+        text += (f" {methods}'s rows at {listed(dict.fromkeys(others.variant_label))} start elsewhere: there its "
+                 "integrated AC-OPF and its TSO start from the power flow at nominal load, the other methods' from the "
+                 "one at the variant's load, so those rows are left out of that spread.")
+    return text
+
+
 def effort_table(table: pd.DataFrame) -> pd.DataFrame:
     """The chapter's second table, one row per variant and method: offline time (s), rounds, kB exchanged and the
     status of the method's own solver; "–": a failed run (its error is in `findings`), or the offline time of a
@@ -804,6 +844,31 @@ def findings(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def bound_text(table: pd.DataFrame) -> str:
+    """Markdown, the sentence under `findings`: how P1's finished cases of ``table`` (the base case once) stand
+    against the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``, the dotted line of `figure`'s top row):
+    how many lie above it, the largest, and the mean over the load levels, which is what the book compares with the
+    bound (as chapter 09's `p1_bound_text` reads it); a single case above it is no miss by itself. Apart from
+    `findings`, which chapter 09 shows too, beside its own `p1_bound_text`. "" without a finished P1 case."""
+    p1 = _distinct_cases(table)
+    p1 = p1[(p1.method == "P1") & np.isfinite(p1.deviation_pct.astype(float))]
+    if p1.empty:
+        return ""
+    bound, dev = anchors.value("p1_deviation_pct"), p1.deviation_pct.astype(float)
+    above = p1[dev > bound]
+    worst = (f", the largest {_shown_value(above.deviation_pct.max(), 'deviation_pct')} % "
+             f"({above.variant_label[above.deviation_pct.astype(float).idxmax()]})" if len(above) else "")
+    levels = table[(table.method == "P1") & (table.variant_kind == "load") & (table.error == "")]
+    levels = levels.deviation_pct.astype(float).dropna()
+    mean = float(levels.mean()) if len(levels) else np.nan
+    where = "above" if mean > bound else "within"
+    over = (f"; its mean over {counted(len(levels), 'load level')}, {_shown_value(mean, 'deviation_pct')} %, lies "
+            f"{where} it" if len(levels) else "")
+    return (f"P1 against its paper's bound, {anchors.show('p1_deviation_pct')} (the dotted line of the top row): "
+            f"{grouped(len(above))} of {counted(len(p1), 'case')} lie above it{worst}{over}. The book reads the bound "
+            "as one on a mean over a system's load levels, so a single case above it is no miss by itself.")
+
+
 def negative_text(table: pd.DataFrame) -> str:
     """`forlab.opf.outcome.negative_sentence` for the finished runs of ``table`` (a `frame` of a store; the base case counted once)
     whose judged deviation is negative; empty without one. That function writes the deviation at the precision that
@@ -886,12 +951,15 @@ def time_outliers(table: pd.DataFrame) -> str:
             + "\n".join(lines))
 
 
-def _spread_sentence(kind: str, g: pd.DataFrame) -> str:
+def _spread_sentence(kind: str, g: pd.DataFrame, flat: Sequence[str] = ()) -> str:
     """The sentence of `base_case_text` for one factor: the methods whose deviation spans the widest and the
     narrowest range (max - min over every value of the factor, not just its two ends: a deviation need not move
-    monotonically), ties named together; "" unless a method ran on two values of the factor."""
+    monotonically), ties named together; "" unless a method ran on two values of the factor. The methods ``flat``
+    (`_flat_methods`), said once for every factor, are left out of the ranking."""
     piv = g.pivot_table(index="method", columns="variant_value", values="deviation_pct")
     piv = piv[piv.notna().sum(axis=1) >= 2]
+    others_ran = bool(set(piv.index) & set(flat))
+    piv = piv[~piv.index.isin(list(flat))]
     if piv.empty:
         return ""
     lo, hi, lab = piv.min(axis=1), piv.max(axis=1), dict(zip(g.variant_value, g.variant_label))
@@ -906,8 +974,8 @@ def _spread_sentence(kind: str, g: pd.DataFrame) -> str:
     narrowest = [m for m in piv.index if np.isclose(spread[m], spread.min(), rtol=1e-9, atol=0.0)]
     if len(piv) == 1:
         m = piv.index[0]
-        return (f"{over} of {m} spans {_shown_span([lo[m], hi[m]], 'deviation_pct', ' %')} (no other method "
-                "ran on two of its values).")
+        alone = "." if others_ran else " (no other method ran on two of its values)."
+        return f"{over} of {m} spans {_shown_span([lo[m], hi[m]], 'deviation_pct', ' %')}{alone}"
     if len(widest) == len(piv):
         return f"{over} spans ranges of the same width for {spans(piv.index)}."
     return f"{over} spans the widest range for {spans(widest)}, the narrowest for {spans(narrowest)}."
@@ -935,10 +1003,29 @@ def base_case_text(table: pd.DataFrame) -> str:
             lines.append(f"- {m} {METHODS[m]}: deviation {dev} %, online {online} ms against {integrated} ms for the "
                          f"integrated AC-OPF ({ratio}x), {_offline_words(m, pd.Series([r.offline_time_s]))}, "
                          f"{counted(r.rounds, 'round')}, {grouped(r.kB, 1)} kB.")
+    flat = _flat_methods(ok)
+    if flat:  # said once here, not as the narrowest range under every factor
+        lines.append(f"\nThe deviation of {listed(flat)} prints as "
+                     f"{listed(_shown_span(ok[ok.method == m].deviation_pct, 'deviation_pct', ' %') for m in flat)} "
+                     "in every variant; the ranges below rank the other methods.")
     for kind in ("load", "fpus", "meshing"):
-        if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind]):
+        if sentence := _spread_sentence(kind, ok[ok.variant_kind == kind], flat):
             lines.append(sentence)
     return "\n".join(lines)
+
+
+def _flat_methods(ok: pd.DataFrame) -> list[str]:
+    """The methods whose deviation prints as one value (`_shown_span`, the tables' digits) over every variant of
+    ``ok`` (finished rows), where they ran on two values of a factor: their range under every factor is that one
+    value, so `base_case_text` says it once instead of naming them the narrowest under each factor."""
+    flat = []
+    for m, g in ok.groupby("method", sort=True):
+        dev = g.deviation_pct.astype(float).dropna()
+        if dev.empty or " to " in _shown_span(dev, "deviation_pct"):
+            continue
+        if (g.dropna(subset=["deviation_pct"]).groupby("variant_kind").variant_value.nunique() >= 2).any():
+            flat.append(m)
+    return flat
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -1139,22 +1226,50 @@ def chapter_05_store(profile: str | None = None) -> xr.Dataset | None:
         return None
 
 
-def _fit_words(values: dict, names: dict[str, str], degrees: str) -> str:
-    """How a run builds P1's offers, from its parameters ``values`` (``names``: `P1_SETTINGS`' keys -> the run's
-    parameter names); ``degrees``: the polynomial degrees the fit chooses among, in words."""
+SETTING_HEADERS = {"n_directions": "FOR directions", "face_grid": "targets per box face",
+                   "n_labelled": "labelled points", "n_cost": "cost OPFs"}
+"""The header of each of `P1_SETTINGS` in `p1_offer_text`'s table of the two runs' settings."""
+
+
+def _settings_row(values: dict, names: dict[str, str], degrees: str) -> list[str]:
+    """One run's row of `p1_offer_text`'s settings table, from its parameters ``values`` (``names``: `P1_SETTINGS`'
+    keys -> the run's parameter names); ``degrees``: the polynomial degrees its fit chooses among, in words."""
     n, grid, labelled, cost = (values[names[k]] for k in P1_SETTINGS)
-    return (f"samples every DS's FOR along {grouped(n)} directions (`{names['n_directions']}`) with {grid} × {grid} "
-            f"targets per box face (`{names['face_grid']}`) and fits its offer to {grouped(labelled)} labelled points "
-            f"(`{names['n_labelled']}`) and {grouped(cost)} cost OPFs (`{names['n_cost']}`), the polynomial degree "
-            f"chosen among {degrees}")
+    return [grouped(n), f"{grid} × {grid}", grouped(labelled), grouped(cost), degrees]
+
+
+def _budget_words(mine: dict, theirs: dict, pairs: list[tuple[str, float, float]]) -> str:
+    """Whether P1's judged deviation follows the offer budget between this run (``mine``) and chapter 05's
+    (``theirs``): the run whose every setting of `P1_SETTINGS` is at least the other's has the larger budget, and
+    the deviation follows it where that run's is the smaller at every load level of ``pairs`` (label, here,
+    there)."""
+    ours = [float(mine[v]) for v in P1_SETTINGS.values()]
+    five = [float(theirs[k]) for k in P1_SETTINGS]
+    if ours == five:
+        return ""
+    if all(a >= b for a, b in zip(five, ours)):
+        larger, better = "chapter 05's", [lab for lab, here, there in pairs if there < here]
+    elif all(a >= b for a, b in zip(ours, five)):
+        larger, better = "this run's", [lab for lab, here, there in pairs if here < there]
+    else:
+        return "Neither run's budget is the larger in every setting, so the two say nothing on the budget."
+    if len(better) == len(pairs):
+        return (f"The larger budget, {larger}, gives the smaller deviation at every load level here; two offers of "
+                "one DS are too few to call that a trend.")
+    worse = listed(lab for lab, *_ in pairs if lab not in better)
+    where = f"at {listed(better)}, the larger at {worse}" if better else "at none of the load levels"
+    return (f"The deviation does not follow the budget here: the larger budget, {larger}, gives the smaller deviation "
+            f"{where}. A difference between the two runs says how far two offers of one DS can lie apart, not "
+            "what a factor does.")
 
 
 def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:
     """Markdown: where this chapter's store ``st`` and chapter 05's ``p1_store`` (`chapter_05_store`) hold a finished
-    P1 case of the same system and load level (this chapter's load variants), P1's judged deviation in each, and how
-    each run builds P1's offers, read from the two stores' ``parameters`` attributes (`P1_SETTINGS`, `_fit_words`):
-    the same code with other settings, so another offer and another deviation. "" without either store or such a
-    case, or where a store lacks the parameters."""
+    P1 case of the same system and load level (this chapter's load variants), how each run builds P1's offers, as a
+    two-row table read from the two stores' ``parameters`` attributes (`P1_SETTINGS`, `_settings_row`), P1's judged
+    deviation in each, one item per load level, and whether that deviation follows the offer budget
+    (`_budget_words`): the same code with other settings, so another offer and another deviation. "" without
+    either store or such a case, or where a store lacks the parameters."""
     from forlab.book.tables import table
     from forlab.p1_for.polynomial import DEGREES
 
@@ -1168,21 +1283,25 @@ def p1_offer_text(st: xr.Dataset | None, p1_store: xr.Dataset | None) -> str:
     for r in here.sort_values("load_level").itertuples():
         same = there[(there.system == r.system) & np.isclose(there.level.astype(float), r.load_level)]
         if len(same):
-            pairs.append(f"{r.variant_label}, {r.deviation_pct:.4f} % and {same.deviation_pct.iloc[0]:.4f} %")
+            pairs.append((r.variant_label, float(r.deviation_pct), float(same.deviation_pct.iloc[0])))
     wanted = [*P1_SETTINGS.values(), "p1_degrees"]
     if not pairs or any(k not in mine for k in wanted) or any(k not in theirs for k in P1_SETTINGS):
         return ""
     default = DEGREES  # chapter 05 leaves the degrees to the fit, whose default they are
-    own = _fit_words(mine, P1_SETTINGS, f"{listed(map(str, mine['p1_degrees']))} (`p1_degrees`)")
-    head = (f"{{doc}}`05_coordination` ran P1 on {here.system.iloc[0]} too "
-            f"(`{p1_store.attrs.get('store_path', '')}`). Its judged deviation here and there: {'; '.join(pairs)}. "
-            "Both runs build P1's offers with the same code (`forlab.studies.ch05_coordination.case_study`)")
-    if all(mine[v] == theirs[k] for k, v in P1_SETTINGS.items()) and list(mine["p1_degrees"]) == list(default):
-        return f"{head} and the same settings: this one and chapter 05's {own}."
-    other = _fit_words(theirs, {k: k for k in P1_SETTINGS}, f"the fit's defaults {listed(map(str, default))}")
-    return (f"{head}, but with other settings: this one {own}; chapter 05's run {other} "
-            "(`forlab.p1_for.representation.build_offer`). Other samples and another fit make another offer, with "
-            "another deviation: this chapter sets its variants against one another, each against the integrated "
-            "AC-OPF of its own run, and a difference from chapter 05's numbers says how far two offers of one DS "
-            "can lie apart, not what a factor does.")
-
+    same = all(mine[v] == theirs[k] for k, v in P1_SETTINGS.items()) and list(mine["p1_degrees"]) == list(default)
+    rows = {"this run": _settings_row(mine, P1_SETTINGS, listed(map(str, mine["p1_degrees"]))),
+            "chapter 05's run": _settings_row(theirs, {k: k for k in P1_SETTINGS},
+                                              f"{listed(map(str, default))} (the fit's defaults)")}
+    headers = ["run", *SETTING_HEADERS.values(), "degrees chosen among"]
+    grid = [f"| {' | '.join(headers)} |", f"|{'---|' * len(headers)}",
+            *(f"| {' | '.join([run, *cells])} |" for run, cells in rows.items())]
+    settings = "the same settings" if same else "other settings"
+    deviations = [f"- {lab}: {_shown_value(a, 'deviation_pct')} % here, {_shown_value(b, 'deviation_pct')} % there"
+                  for lab, a, b in pairs]
+    head = (f"{{doc}}`05_coordination` ran P1 on {here.system.iloc[0]} too (`{p1_store.attrs.get('store_path', '')}`), "
+            f"with the same code (`forlab.studies.ch05_coordination.case_study`) and {settings}:")
+    names = (f"This chapter's parameters are {listed(f'`{v}`' for v in wanted)}; chapter 05's are "
+             f"{listed(f'`{k}`' for k in P1_SETTINGS)}, and it leaves the degrees to "
+             "`forlab.p1_for.representation.build_offer`. P1's judged deviation in the two runs:")
+    budget = "" if same else _budget_words(mine, theirs, pairs)  # "" where only the degrees differ
+    return "\n".join([head, "", *grid, "", names, "", *deviations, *(["", budget] if budget else [])])
