@@ -75,6 +75,7 @@ __all__ = [
     "build_net",
     "build_rows",
     "build_text",
+    "bus_ticks",
     "check_params",
     "drawing_text",
     "fit_ratio",
@@ -84,6 +85,7 @@ __all__ = [
     "grids",
     "grids_table",
     "grids_text",
+    "handoff_text",
     "has_pglib",
     "loss_matches",
     "opf_rows",
@@ -949,7 +951,9 @@ def validation_text(stored: xr.Dataset) -> str:
     ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
               and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all())
     return (
-        f"{'All' if ok else 'Not all'} {len(val)} {anchors.RUNOPF} optima are reproduced, judged by "
+        f"The book records a {anchors.RUNOPF} optimum for "
+        + (f"each of the {len(rows)}" if len(val) == len(rows) else f"{len(val)} of the {len(rows)}")
+        + f" cases in the tables; {'all' if ok else 'not all'} {len(val)} are reproduced, judged by "
         f"`forlab.studies.ch02_grids_and_acopf.VALIDATION_TOL`: forlab's objective within "
         f"{100 * VALIDATION_TOL:g} % of MATPOWER's, and max |dV| below {VALIDATION_TOL:.0e} p.u. The largest gap to "
         f"MATPOWER is {val.gap_to_published_pct.abs().max():.1e} %; {_rounding_text(stored, val)}"
@@ -1002,10 +1006,33 @@ def _unrecorded_text(others: pd.DataFrame) -> str:
     head = (f" Of the cases for which the book records no {anchors.RUNOPF} optimum "
             f"(`forlab.book.anchors.runopf_optimum`; \"–\" in the optimum table's MATPOWER columns), ")
     if passed.all():
-        return (head + f"{', '.join(others.index)} pass the same power-flow check (max |dV| at most "
+        told = (head + f"{', '.join(others.index)} pass the same power-flow check (max |dV| at most "
                 f"{others.forlab_pf_max_dvm_pu.max():.1e} p.u., below {VALIDATION_TOL:.0e}).")
-    return (head + f"{', '.join(others.index[passed]) or 'none'} pass the same power-flow check (max |dV| below "
-            f"{VALIDATION_TOL:.0e} p.u.) and **{', '.join(others.index[~passed])} fail it**.")
+    else:
+        told = (head + f"{', '.join(others.index[passed]) or 'none'} pass the same power-flow check (max |dV| below "
+                f"{VALIDATION_TOL:.0e} p.u.) and **{', '.join(others.index[~passed])} fail it**.")
+    return told + UNRECORDED_MEANING
+
+
+UNRECORDED_MEANING = (" That check says a solution is a valid operating point, not that it is optimal: on these cases "
+                      "forlab's optimum is compared with no reference.")
+"""What the power-flow check alone shows on a case without a recorded MATPOWER optimum (`_unrecorded_text`): a reader
+who sees its objective printed beside the validated ones would otherwise take it for validated too."""
+
+
+def handoff_text(stored: xr.Dataset) -> str:
+    """Markdown: the chapter's closing line, saying what the OPF was shown to do and on how many cases: MATPOWER's
+    optimum reproduced on the cases with a recorded one (`_validated`), and, where the book records none, only a
+    valid power-flow point (`_unrecorded_text`); counted from the store, not claimed for every case."""
+    rows = validation_rows(stored)
+    others = rows[rows.published_objective.isna()]
+    valid = int((others.forlab_pf_max_dvm_pu < VALIDATION_TOL).sum())
+    reproduced = counted(len(_validated(stored)), "case")
+    checked = (f" (and a valid power-flow point, not a checked optimum, on {valid} of the {len(others)} without one)"
+               if len(others) else "")
+    return (f"With grids that reproduce their papers and an OPF that reproduces MATPOWER's optimum on the {reproduced} "
+            f"with a recorded one{checked}, at a fraction of `runopp`'s time, the next chapters can ask what the book "
+            "is about: how a TSO can use the FPUs drawn above without seeing the DS grids they sit in.")
 
 
 def speed(stored: xr.Dataset) -> pd.DataFrame:
@@ -1265,9 +1292,10 @@ def _validated(stored: xr.Dataset) -> list[str]:
 
 def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[str]) -> str:
     """The objectives paragraph: where `runopp`'s optimum is above, equal to (within `VALIDATION_TOL`) or below
-    forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) accounts only for an optimum
-    above forlab's on a clamped case, so it is given for those and the rest are named as unexplained; and forlab's
-    optimum equals MATPOWER's only on the ``validated`` cases (`_validated`)."""
+    forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) can explain only an optimum
+    above forlab's on a clamped case, so it is given for those, as a likely cause that no run here tests, and the
+    rest are named as unexplained; and forlab's optimum equals MATPOWER's only on the ``validated`` cases
+    (`_validated`)."""
     if both.empty:
         return ""
     gap = both.objective_gap_pct
@@ -1278,13 +1306,15 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
         where = "in every case here" if set(fixed) >= set(both.index) else "here: " + ", ".join(fixed)
         higher = "its higher optimum" if len(clamped) == 1 else "its higher optima"
         which = higher if len(clamped) == len(above) else f"{higher} on {', '.join(clamped)}"
-        text += (" In pandapower an ext_grid that is not `controllable` keeps its voltage set-point in the OPF "
+        text += (" In pandapower the slack is an ext_grid (its external grid, which sets the slack bus's voltage); "
+                 "one that is not `controllable` keeps its voltage set-point in the OPF "
                  f"(pandapower clamps the bus's voltage limits to it, {where}), whereas MATPOWER and forlab let the "
-                 f"slack voltage move within the bus limits: `runopp` solves a more constrained problem, which "
-                 f"accounts for {which}.")
+                 f"slack voltage move within the bus limits: `runopp` solves a more constrained problem, the likely "
+                 f"cause of {which}. This is not tested here: no run frees the slack voltage in `runopp` to close "
+                 "the gap, and PIPS stopping at its own tolerance could add to it.")
     unexplained = [c for c in both.index if c not in clamped and abs(gap[c]) > 100 * VALIDATION_TOL]
     if unexplained:
-        text += f" The clamped slack voltage does not account for {', '.join(unexplained)}."
+        text += f" The clamped slack voltage cannot explain {', '.join(unexplained)}."
     if validated:
         text += (f" forlab's optimum equals MATPOWER's where the book records one ({', '.join(validated)}: within "
                  f"{100 * VALIDATION_TOL:g} %, as validated above).")
@@ -1666,15 +1696,22 @@ def _acceptable_text(v: pd.DataFrame) -> str:
             f"optimal tolerance: a solution Ipopt does not call optimal, {within}. ")
 
 
-PGLIB_TIME_CAVEAT = ("The verdict is indicative only: it sets absolute times against each other from different "
-                     "machines and linear solvers (ma27 there, MUMPS here), which `BASELINE.md` itself warns against.")
-"""Why the PGLib time verdict can only indicate: BASELINE.md's times come from another machine and linear solver."""
+PGLIB_TIME_CAVEAT = ("The verdict is indicative only: it sets absolute times from different machines and linear "
+                     "solvers against each other (ma27 there, MUMPS here). `BASELINE.md` calls its times approximate "
+                     "and says that the default linear solver, in place of ma27, increases the runtime by a factor "
+                     "(`BASELINE.md` gives its range): if anything, the different solvers weigh against forlab.")
+"""Why the PGLib time verdict can only indicate: BASELINE.md's times come from another machine and linear solver
+(what BASELINE.md itself says of them, paraphrased: approximate, and longer with the default linear solver)."""
+PGLIB_TIME_CAVEAT_AGAIN = "The verdict is indicative only, for the reasons given under the default run's PGLib table."
+"""`PGLIB_TIME_CAVEAT` where the page has already given it (`pglib_text` with ``again``): said once, pointed to."""
 
 
-def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
+def _pglib_time_text(v: pd.DataFrame, software: dict, attrs, again: bool = False) -> str:
     """The time paragraph: forlab's solve against PowerModels' published time on the cases above
     `PGLIB_TIME_TARGET_BUSES` buses, with what the two times are and the machines they come from (forlab's from the
-    store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded)."""
+    store's ``attrs``: ``cpu_model`` and ``cpu_count``, where recorded). With ``again`` (the page has said it under
+    an earlier table) PowerModels' side and the caveat are pointed to rather than repeated; forlab's machine is
+    still named, since another store may come from another machine."""
     big = v[v.buses > PGLIB_TIME_TARGET_BUSES]
     above = f"above {grouped(PGLIB_TIME_TARGET_BUSES)} buses"
     machine = machine_text(attrs)
@@ -1683,6 +1720,8 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
              f"{software.get('Ipopt.jl', '?')}, HSL ma27) on {software.get('Hardware', 'its hardware')}, in whole "
              "seconds without Julia's compile time; forlab's: the fastest cold solve of Ipopt with MUMPS on this "
              f"book's machine{ours}, without building the model (column *build*)")
+    if again:
+        where = f"as described under the default run's PGLib table, forlab's here on this book's machine{ours}"
     if big.empty:
         return (f"**Time.** No case {above} in this run, so the time target (forlab's solve below PowerModels' "
                 f"published time {above}) is not tested here. Published times: {where}.")
@@ -1692,7 +1731,7 @@ def _pglib_time_text(v: pd.DataFrame, software: dict, attrs) -> str:
             f"PowerModels' published time on {len(faster)} of {len(big)} (forlab / PowerModels "
             f"{big.time_ratio.min():.2f}x to {big.time_ratio.max():.2f}x): target "
             + ("**met**" if slower.empty else f"**missed** on {_names(slower)}")
-            + f". Published times: {where}. {PGLIB_TIME_CAVEAT}")
+            + f". Published times: {where}. {PGLIB_TIME_CAVEAT_AGAIN if again else PGLIB_TIME_CAVEAT}")
 
 
 def _pglib_coverage_text(v: pd.DataFrame) -> str:
@@ -1707,9 +1746,11 @@ def _pglib_coverage_text(v: pd.DataFrame) -> str:
             f"{done}, and the verdicts below are on those {n_run}, not on the library.")
 
 
-def pglib_text(stored: xr.Dataset) -> str:
+def pglib_text(stored: xr.Dataset, again: bool = False) -> str:
     """Markdown: the PGLib version, whether each of issue 19's targets is met (objective, time), and Ipopt's
-    iterations; or that the store holds no PGLib run."""
+    iterations; or that the store holds no PGLib run. ``again`` for a second PGLib section on the page (the
+    paper-scale run's): where the published times come from and why the verdict only indicates are then pointed to,
+    not said twice (`_pglib_time_text`)."""
     if not has_pglib(stored):
         return ("No PGLib-OPF validation in this store (a store made before it, or `pglib_cases` empty): no "
                 "paper-scale PGLib run archived yet.")
@@ -1722,7 +1763,7 @@ def pglib_text(stored: xr.Dataset) -> str:
         f"PGLib-OPF {stored.attrs.get('pglib_version', '')}, {len(v)} cases from {grouped(v.buses.min())} to "
         f"{grouped(v.buses.max())} buses. " + iterations + " " + _pglib_coverage_text(v),
         _pglib_objective_text(v),
-        _pglib_time_text(v, soft, stored.attrs) + _bounds_text(v),
+        _pglib_time_text(v, soft, stored.attrs, again) + _bounds_text(v),
     ])
 
 
@@ -1747,8 +1788,7 @@ def pglib_figure(stored: xr.Dataset):
     if (~ok).any():
         left.plot(v.buses[~ok], np.zeros((~ok).sum()), "x", color="C3", label="not solved")
     left.set_xscale("log")
-    plots.log_ticks(left.xaxis, [b for b in (3, 10, 30, 100, 300, 1000, 3000)
-                                 if v.buses.min() / 1.5 <= b <= v.buses.max() * 1.5])
+    plots.log_ticks(left.xaxis, bus_ticks(v.buses))
     left.set_xlabel(plots.axis_label("buses"))
     left.set_ylabel(plots.axis_label("gap to PGLib baseline", "%"))
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8)
@@ -1756,6 +1796,20 @@ def pglib_figure(stored: xr.Dataset):
         _pglib_times_panel(axes[0][1], v, ok)
     fig.tight_layout()
     return fig
+
+
+BUS_TICKS = (3, 10, 30, 100, 300, 1000, 3000)
+"""Candidate ticks of the PGLib figure's bus axis (log): 1 and 3 per power of ten."""
+MOST_BUS_TICKS = 4
+"""More ticks than this on the PGLib figure's narrow left panel and every other is dropped: at 1 and 3 per power of
+ten over three powers, "1 000" and "3 000" sat closer than their own width and printed as one ("1 0003 000")."""
+
+
+def bus_ticks(buses: pd.Series) -> list[int]:
+    """The ticks of the PGLib figure's bus axis (`pglib_figure`): the `BUS_TICKS` within the cases' bus counts (with
+    a margin of half as much again), every other one (from the first) where they exceed `MOST_BUS_TICKS`."""
+    ticks = [b for b in BUS_TICKS if buses.min() / 1.5 <= b <= buses.max() * 1.5]
+    return ticks[::2] if len(ticks) > MOST_BUS_TICKS else ticks
 
 
 def times_comparable(v: pd.DataFrame) -> bool:
