@@ -167,7 +167,7 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, tm
     # the larger run has such numbers where the page prints them: the check is not empty
     r = larger.iloc[0]
     assert r.test_n_infeasible >= 1000 and r.cost_mean >= 1000
-    line = ch04.offer_lines(larger).splitlines()[0]
+    line = ch04.offer_lines(larger).split("\n- **")[0]  # the first DS's bullet with its sub-items
     assert f"of {grouped(r.test_n_infeasible)} infeasible test points" in line
     assert f"({grouped(r.cost_mean, 2)} $/h)" in line
     region, price = (t for _, t in ch04.offer_tables(larger, offline))
@@ -295,7 +295,7 @@ def test_volume_kept_is_printed_with_its_count_interval_and_hull_share(archived)
     assert kept == pytest.approx(c.test_volume_kept * n)  # the rate is a count over these points
     lo, hi = clopper_pearson_interval(kept, n, ch04.CONFIDENCE)
     assert lo < c.test_volume_kept < hi and clopper_pearson_interval(0, 5)[0] == 0 and clopper_pearson_interval(5, 5)[1] == 1
-    line = ch04.offer_lines(info).splitlines()[0]
+    line = ch04.offer_lines(info).split("\n- **")[0]  # the first DS's bullet with its sub-items
     assert f"({kept} of {n} feasible uniform test points; 95 % interval {100 * lo:.0f} to {100 * hi:.0f} %)" in line
     assert f"hull kept (Monte Carlo) {100 * c.hull_volume_kept:.1f} %" in line
     region, _ = ch04.paper_printables(archived)
@@ -353,7 +353,7 @@ def test_the_misses_of_the_counted_volume_are_counted_from_the_table_shown(archi
 
 def test_the_paper_text_names_its_store_by_the_line_of_every_paper_scale_section(archived):
     """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
-    assert f"\n\n{store.paper_origin(archived)}: the largest observed" in ch04.paper_text(archived)
+    assert f"\n\n{store.paper_origin(archived)}.\n\nThe largest observed" in ch04.paper_text(archived)
     assert not hasattr(ch04, "parameters_text")
 
 
@@ -624,3 +624,70 @@ def test_the_volume_figure_draws_every_interval_and_its_miss(archived):
     assert len(at) == 1 and "ch04.paper_tables(big)" in "".join(cells[at[0] - 1]["source"])
     assert cells[at[0]]["metadata"]["mystnb"]["figure"]["name"] == "fig-04-volume-kept"
     assert "{numref}`fig-04-volume-kept`" in "\n".join(sources(NOTEBOOK, "markdown"))
+
+
+def test_the_paper_verdict_follows_the_store_line_in_a_paragraph_of_its_own(archived):
+    """Review R4, item 2: the verdict came after the store's line (`store.paper_origin`, every parameter) in one
+    sentence of about 140 words; the line ends with its own full stop and the verdict opens the next paragraph."""
+    text = ch04.paper_text(archived)
+    origin = store.paper_origin(archived)
+    head, verdict = text.split(f"\n\n{origin}.\n\n")
+    assert head.endswith(ch04.volume_agreement_text(ch04.offer_info(archived)))
+    assert verdict.startswith("The largest observed false-feasible rate is ") and origin not in verdict
+
+
+def test_each_offer_bullet_splits_into_region_volume_and_price(archived):
+    """Review R4, item 2: each DS's bullet was one sentence of about 117 words; it is now the chosen polynomial with
+    one sub-item per part (`OFFER_PARTS`: the region's rates, the volume kept, the price), the numbers unchanged."""
+    info = ch04.offer_info(archived)
+    bullets = ch04.offer_lines(info).split("\n- **")
+    assert len(bullets) == len(info) and ch04.OFFER_PARTS == ("region", "volume", "price")
+    for bullet, (ds, c) in zip(bullets, info.iterrows()):
+        head, *parts = bullet.splitlines()
+        assert head.removeprefix("- **") == f"{ds}**: degree {int(c.degree)}, margin {c.margin:.3f}"
+        assert [p.split(":")[0] for p in parts] == [f"  - {name}" for name in ch04.OFFER_PARTS]
+        region, volume, price = parts
+        verdict = ch04.target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
+                                      float(c.test_false_feasible_upper))
+        assert f"of {grouped(c.test_n_infeasible)} infeasible test points" in region and verdict in region
+        assert f"false-infeasible {100 * c.test_false_infeasible_rate:.1f} %" in region
+        assert volume == f"  - volume: {ch04._volume_part(c)}."
+        assert f"cost $R^2$ {c.cost_r2:.4f}" in price and f"({grouped(c.cost_mean, 2)} $/h)" in price
+        assert f"slope error {100 * c.cost_gradient_rel_error_mean:.1f} % of the mean slope" in price
+        assert all(len(p.split()) < len(bullet.split()) / 2 for p in parts)  # no part is most of the bullet
+
+
+def test_the_margin_column_carries_its_unit(archived):
+    """Review R4, item 10: the candidate and offer tables headed the margin "margin m" with no unit; both head it
+    `MARGIN_HEADER`, box-normalised as chapter 03's distances."""
+    info = ch04.offer_info(archived)
+    cand = ch04.candidate_printable(ch04.candidates(archived), info)
+    region, _ = ch04.paper_printables(archived)
+    assert ch04.MARGIN_HEADER == "margin m (box-normalised)"
+    for frame in (cand, region):
+        assert ch04.MARGIN_HEADER in frame.columns and "margin m" not in frame.columns
+    assert list(region[ch04.MARGIN_HEADER]) == [f"{m:.3f}" for m in info.margin]
+
+
+LEVEL_SET_CAPTION = "fig-04-level-sets"
+
+
+def test_the_level_set_caption_names_the_test_points_by_marker_and_legend():
+    """Review R4, item 4: Fig. 12's caption called the feasible test points "yellow-green dots", while they are drawn
+    in `FEASIBLE_POINT`'s colour (teal) and the infeasible ones in `INFEASIBLE_POINT`'s; the caption names them by
+    their markers, as drawn, and points to the legend, with no colour name that could drift from the constants."""
+    from matplotlib.colors import CSS4_COLORS
+
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    (caption,) = [c["metadata"]["mystnb"]["figure"]["caption"] for c in cells
+                  if c["metadata"].get("mystnb", {}).get("figure", {}).get("name") == LEVEL_SET_CAPTION]
+    start = caption.index("the labelled test points")
+    clause = caption[start:caption.index(")", start) + 1]
+    colours = {*CSS4_COLORS, "yellow-green", "teal", "red", "green", "blue", "orange", "purple", "grey", "gray"}
+    assert not set(re.findall(r"[a-z]+(?:-[a-z]+)?", clause)) & colours, clause
+    assert "(rimmed dots and crosses, as the legend keys them)" in clause
+    # the markers the clause names are the ones drawn: a dot with a dark rim, a cross
+    assert ch04.FEASIBLE_POINT["marker"] == "o" and ch04.FEASIBLE_POINT["markeredgecolor"] == "k"
+    assert ch04.INFEASIBLE_POINT["marker"] == "x"
+    keys = [words for _, words in ch04.LEVEL_SET_LEGEND]
+    assert "test point, feasible" in keys and "test point, infeasible" in keys

@@ -79,8 +79,13 @@ OFFER_COLUMNS = {
 }
 """Offer-info keys and the column names the chapter prints them under."""
 
+MARGIN_HEADER = "margin m (box-normalised)"
+"""The margin's column header: m is a level of f, and the 3L fit (f = +-e at offsets +-e along the normals) makes f
+near the boundary a signed distance in the normalised box, so m reads as how far the offered edge moves inwards in
+box-normalised units (review R4, item 10: the header had no unit)."""
+
 CANDIDATE_HEADERS = {
-    "margin": "margin m", "val_false_infeasible": "false-infeasible, validation (%)",
+    "margin": MARGIN_HEADER, "val_false_infeasible": "false-infeasible, validation (%)",
     "test_false_feasible_rate": "false-feasible, test (%)", "test_false_infeasible_rate": "false-infeasible, test (%)",
 }
 """Columns of `candidate_printable`: what decides the choice (validation) and what it would have given (test). The
@@ -93,7 +98,7 @@ CANDIDATE_INDEX = ["DS", "candidate"]
 (`forlab.book.tables.one_header_row`), so that no column of the table is left without one."""
 
 REGION_HEADERS = {
-    "polynomial": "degree of f", "margin": "margin m", "test_false_feasible_rate": "false-feasible (%)",
+    "polynomial": "degree of f", "margin": MARGIN_HEADER, "test_false_feasible_rate": "false-feasible (%)",
     "test_n_infeasible": "infeasible test points", "test_false_feasible_upper": f"false-feasible, {CONFIDENCE_TEXT} bound (%)",
     "test_false_infeasible_rate": "false-infeasible (%)", "test_volume_kept": "FOR volume kept (%)",
     "hull_volume_kept": "hull volume kept (%)",
@@ -579,29 +584,37 @@ def _shared_text(info: pd.DataFrame) -> str:
             f"are not independent: {'; '.join(listed(g) for g in groups)}.")
 
 
+OFFER_PARTS = ("region", "volume", "price")
+"""The sub-items of each bullet of `offer_lines`, in the order of the tables above them (the region's rates, the
+volume kept, the price): review R4, item 2 found one sentence of about 117 words per DS."""
+
+
 def _offer_line(ds: str, c: pd.Series, target: float) -> str:
-    """One bullet of `offer_lines`."""
+    """One bullet of `offer_lines`: the chosen polynomial, then one sub-item per part of `OFFER_PARTS`."""
     ff = _pct(c.test_false_feasible_rate)
     slope = c.get("cost_gradient_rel_error_mean")  # absent in stores from before the slope fit
     slope = np.nan if slope is None else float(slope)
     verdict = target_verdict(int(c.test_n_false_feasible), int(c.test_n_infeasible),
                              float(c.test_false_feasible_upper), target)
-    return (
-        f"- **{ds}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}; "
-        f"false-feasible {grouped(c.test_n_false_feasible)} of {grouped(c.test_n_infeasible)} infeasible test points = "
-        f"{ff:.2f} % ({CONFIDENCE_TEXT} upper bound {_pct(c.test_false_feasible_upper):.2f} %; target below "
-        f"{100 * target:g} %: {verdict}), false-infeasible {_pct(c.test_false_infeasible_rate):.1f} % "
-        f"of {grouped(c.test_n_feasible)} feasible test points; {_volume_part(c)}; cost "
-        f"$R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
-        f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({grouped(c.cost_mean, 2)} $/h)"
-        + (f"; slope error {100 * slope:.1f} % of the mean slope (mean over test points)." if np.isfinite(slope)
-           else ".")
-    )
+    parts = {
+        "region": (f"false-feasible {grouped(c.test_n_false_feasible)} of {grouped(c.test_n_infeasible)} infeasible "
+                   f"test points = {ff:.2f} % ({CONFIDENCE_TEXT} upper bound {_pct(c.test_false_feasible_upper):.2f} "
+                   f"%; target below {100 * target:g} %: {verdict}); false-infeasible "
+                   f"{_pct(c.test_false_infeasible_rate):.1f} % of {grouped(c.test_n_feasible)} feasible test points"),
+        "volume": _volume_part(c),
+        "price": (f"cost $R^2$ {c.cost_r2:.4f}, mean / max error {100 * c.cost_rel_error_mean:.1f} % / "
+                  f"{100 * c.cost_rel_error_max:.1f} % of the mean DS cost ({grouped(c.cost_mean, 2)} $/h)"
+                  + (f"; slope error {100 * slope:.1f} % of the mean slope (mean over test points)"
+                     if np.isfinite(slope) else "")),
+    }
+    return (f"- **{ds}**: degree {int(c.degree)}{' (SOS-convex)' if c.convex else ''}, margin {c.margin:.3f}\n"
+            + "\n".join(f"  - {name}: {parts[name]}." for name in OFFER_PARTS))
 
 
 def offer_lines(info: pd.DataFrame, target: float = LOW_RATE) -> str:
-    """Markdown bullets: per DS the false-feasible rate with its count, upper bound and `target_verdict`, the volume
-    kept (`_volume_part`) and the cost errors."""
+    """Markdown bullets: per DS the chosen polynomial, with a sub-list (`OFFER_PARTS`) of the false-feasible rate
+    with its count, upper bound and `target_verdict` and the false-infeasible rate (region), the volume kept
+    (`_volume_part`) and the cost errors (price)."""
     return "\n".join(_offer_line(r, c, target) for r, c in info.iterrows())
 
 
@@ -713,9 +726,9 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
 
 def paper_text(big: xr.Dataset) -> str:
     """Markdown: per DS `offer_lines`, then where the counted volume kept misses the hull share
-    (`volume_agreement_text`) and the ranges over all DSs (verdicts on the false-feasible target, upper bounds, volume
-    kept by `volume_summary`, cost fit) of the paper-scale store; both sentences on the volume rest on one
-    `volume_agreement`, computed once."""
+    (`volume_agreement_text`), the store's line (`paper_origin`) and, in a paragraph of their own, the ranges over all
+    DSs (verdicts on the false-feasible target, upper bounds, volume kept by `volume_summary`, cost fit) of the
+    paper-scale store; both sentences on the volume rest on one `volume_agreement`, computed once."""
     info = offer_info(big)
     agree = volume_agreement(info)
     ff = info.test_false_feasible_rate.astype(float)
@@ -724,7 +737,8 @@ def paper_text(big: xr.Dataset) -> str:
     met = sum(v == "met" for v in verdicts)
     missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + volume_agreement_text(info, agree) + "\n\n" + (
-        f"{paper_origin(big)}: the largest observed false-feasible "
+        # the store's line in a paragraph of its own, the verdict in the next (review R4, item 2)
+        f"{paper_origin(big)}.\n\nThe largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {grouped(info.test_n_infeasible.min())} and "
         f"{grouped(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "
