@@ -174,6 +174,25 @@ def test_wrappable_breaks_only_long_names_at_the_given_characters():
     assert wrappable("src/forlab/x_y.py", "/_", longer_than=10) == "src/\u200bforlab/\u200bx_\u200by.py"
 
 
+def test_wrappable_with_wbr_copies_as_the_name():
+    """Review R5 #3: a Markdown table's breaks are `WBR` tags, which add no character to the text a reader copies
+    (zero-width spaces did: a pasted probe name was not the name); never right before a quote mark."""
+    from html.parser import HTMLParser
+
+    from forlab.book.tables import WBR, wrappable
+
+    name = "offer_nan_coef"
+    cell = wrappable(name, "_", mark=WBR)
+    assert cell == "offer_<wbr>nan_<wbr>coef" and "\u200b" not in cell
+    text = []
+    parser = HTMLParser()
+    parser.handle_data = text.append
+    parser.feed(cell)
+    parser.close()
+    assert "".join(text) == name
+    assert wrappable('"a_b"_"c"', "_", mark=WBR) == '"a_<wbr>b"_"c"'
+
+
 def test_plots_has_no_unused_style_context():
     """`plots.style()` had no caller anywhere (every chapter calls `use_style()`)."""
     from forlab.book import plots

@@ -124,6 +124,22 @@ def test_the_offers_own_scores_give_counts_the_bound_and_the_hull_share():
     assert ch10._quality({"test_false_feasible_rate": 0.0, "test_volume_kept": 0.5}) == ""  # no counts: no claim
 
 
+def test_the_offers_own_scores_give_both_sides_of_its_test():
+    """Review R5 #1: beside the infeasible test points let in (none), the page gives the feasible ones the offer
+    refuses, counted from the file's rate, and the share near the boundary, so a reader sees how conservative it is."""
+    info = QUALITY | {"test_false_infeasible_rate": 20 / 26, "test_shell_false_infeasible_rate": 5 / 6,
+                      "margin": 0.0985}
+    text = ch10._quality(info)
+    refused = (f"it refused {round(info['test_false_infeasible_rate'] * info['test_n_feasible'])} of its "
+               f"{info['test_n_feasible']} feasible test points (`test_false_infeasible_rate`, "
+               f"{100 * info['test_false_infeasible_rate']:.1f} %)")
+    assert refused in text
+    assert f"it refused {100 * info['test_shell_false_infeasible_rate']:.1f} % (`test_shell_" in text
+    assert f"with its margin m = {info['margin']:.3g}" in text
+    assert text.index("infeasible test points fell inside") < text.index(refused) < text.index("`hull_volume_kept`")
+    assert "conservatism" not in ch10._quality(QUALITY)  # a file without the rate: no claim
+
+
 def test_slices_cut_the_ball_at_two_voltages(st):
     assert st.slice_f.dims == ("vslice", "q_mvar", "p_mw") and st.sizes["vslice"] == 2
     np.testing.assert_allclose(st.vslice.values, [0.95 + 0.3 * 0.1, 0.95 + 0.7 * 0.1])
@@ -575,9 +591,23 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
     assert text.count("ripopt (an interior-point solver written in Rust, see {doc}`../stack`)") == 1
     assert "solved by ripopt (an interior-point solver" in text and "ripopt reports" in text
     assert f"a different solver, which took {its[0]} iterations where Ipopt took {its[1]}. The whole solve call" in text
-    assert "beyond the solver's own time, the Pyomo call writes the model to an NL file" in text
+    # what the Pyomo call adds is explained once, under *Solving*; here a clause points there (review R5 #7)
+    assert "the Pyomo call goes through an NL file and a solver process (section *Solving* above)" in text
+    assert "writes the model to an" not in text and "if any" not in text  # case9+case33bw has one DS
+    assert ",," not in text and "(the parameter `surrogate_samples`), the Pyomo TSO solved by" in text
+    solving = next(c for c in sources("10_consuming_an_offer", "markdown") if "### Solving" in c)
+    assert "AMPL NL file" in solving
+    assert sum("writing the model to an" in c or "writes the model to an" in c
+               for c in sources("10_consuming_an_offer", "markdown")) == 1
     back = store.open_path(store.save(st, ch10.CHAPTER, PARAMS, root=tmp_path))
     assert ch10.tso_table(back).equals(t) and ch10.tso_text(back) == text
+
+
+def test_the_other_dss_clause_stands_only_where_the_system_has_other_dss():
+    """Review R5 #7: "the other DSs, if any" stood on a system with one DS; the clause now follows the system."""
+    assert ch10._other_dss("case9+case33bw") == ""
+    two = next(n for n in ch10.td.available_systems() if len(ch10.td.parse_system(n)[1]) > 1)
+    assert ch10._other_dss(two) == " and its other DSs at their base-case import"
 
 
 def test_the_tso_runs_show_as_two_tables_that_fit_the_column(tso_st):
@@ -609,6 +639,54 @@ def test_the_introduction_limits_the_file_alone_to_the_offer():
     flat = " ".join(intro.split())
     assert "for that comparison the chapter plays the DSO again" in flat
     assert "fits the surrogate on power flows of the DS" in flat
+
+
+def test_the_page_says_what_the_tso_needs_besides_the_file():
+    """Review R5 #8: "from the file alone" stood beside a recipe that builds forlab's T+D study system; the page says
+    the TSO adds its own data (its network and the PCC bus), which the study system stands in for, and shows the call
+    on the TSO's own net."""
+    intro, whole = (" ".join(c.split()) for c in (sources("10_consuming_an_offer")[0],
+                                                  next(c for c in sources("10_consuming_an_offer", "markdown")
+                                                       if c.startswith("## The offer in the TSO's whole AC-OPF"))))
+    assert "computed from the file alone and the TSO's own data" in intro
+    assert "here taken from forlab's T+D study system, which stands in for the TSO's model" in intro
+    assert "Here `load_system` stands in for the TSO's own model." in whole
+    call = '`PyomoACOPF(net, extensions=[ch10.offer_extension("case33bw", offer, ts_bus)], solver="ripopt")`'
+    assert call in whole and hasattr(ch10, "offer_extension")
+
+
+def test_the_parameters_spell_the_command_as_the_introduction_installs_it():
+    """Review R5 #4: the bare `forlab run` is "command not found" after the introduction's set-up, which installs
+    into .venv without activating it."""
+    params = " ".join(sources("10_consuming_an_offer")[1].split())
+    assert "`.venv/bin/forlab run 10_consuming_an_offer -p offer_file <path>`" in params
+    assert "`forlab run" not in params
+
+
+def test_the_whole_ac_opf_section_has_no_sentence_past_sixty_words():
+    """Review R5 #6: the surrogate item was one sentence of 110 words; the reading-order aside is its own sentence."""
+    import re
+
+    cell = next(c for c in sources("10_consuming_an_offer", "markdown")
+                if c.startswith("## The offer in the TSO's whole AC-OPF"))
+    prose = re.sub(r"```.*?```", "", cell, flags=re.DOTALL)
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z`])|\n(?=- )", " ".join(prose.split()).replace(" - ", "\n- "))
+    assert max(len(s.split()) for s in sentences) <= 60, max(sentences, key=lambda s: len(s.split()))
+    assert "The book's order puts that chapter after this one: read this item after it" in " ".join(cell.split())
+
+
+def test_the_nl_file_is_defined_once_and_the_stack_page_points_to_this_chapter():
+    """Review R5 #7 and #10: "AMPL NL file" was used here and on the stack page and defined nowhere; the glossary
+    defines it, the stack page links it, and leaves what separates the two engines' times to this chapter."""
+    import re
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    glossary, stack = ((book / f"{page}.md").read_text() for page in ("glossary", "stack"))
+    assert re.search(r"^AMPL NL file\n  The text format", glossary, re.MULTILINE)
+    assert "{term}`AMPL NL file`" in stack
+    flat = " ".join(stack.split())
+    assert "the time of each engine (that chapter says what separates the two)" in flat
+    assert "starts the solver as a process" not in flat
 
 
 def test_the_offer_is_set_beside_the_surrogate_in_words():

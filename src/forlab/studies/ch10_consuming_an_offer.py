@@ -852,11 +852,12 @@ def _convex_words(d: dict) -> str:
 
 def _quality(info: dict) -> str:
     """Sentences on the offer's own test scores, when its ``info`` has the counts: the false-feasible points with
-    the file's upper bound on their rate (`_false_feasible_part`), then the volume kept (`_volume_part`)."""
+    the file's upper bound on their rate (`_false_feasible_part`), the feasible points it refuses
+    (`_false_infeasible_part`), then the volume kept (`_volume_part`)."""
     if not {"test_n_false_feasible", "test_n_infeasible", "test_false_feasible_upper"} <= set(info):
         return ""
     return (
-        _false_feasible_part(info) + _volume_part(info)
+        _false_feasible_part(info) + _false_infeasible_part(info) + _volume_part(info)
         + f" The check \"region not empty\" below counts a third share, the TSO's own: of the {GRID_POINTS}³ points of "
         "a grid over the whole box, those the offer accepts; its denominator is the box, not the FOR, so it says how "
         "much of the box is offered, not how much of the FOR is kept."
@@ -874,6 +875,25 @@ def _false_feasible_part(info: dict) -> str:
         f"fell inside the offered region; on so few points the file's one-sided {confidence} upper bound on that "
         f"rate (`test_false_feasible_upper`) is still {100 * float(info['test_false_feasible_upper']):.1f} %."
     )
+
+
+def _false_infeasible_part(info: dict) -> str:
+    """The other side of the same test: the feasible test points the offer refuses, its conservatism, what keeping
+    the infeasible ones out costs (review R5 #1: the safe side alone hid that the region refuses most feasible test points); "" when
+    the file has not the rate."""
+    rate, n_feas = info.get("test_false_infeasible_rate"), info.get("test_n_feasible")
+    if rate is None or not n_feas:
+        return ""
+    out = (" The other side of the same test is the offer's conservatism: it refused "
+           f"{grouped(round(float(rate) * int(n_feas)))} of its {grouped(int(n_feas))} feasible test points "
+           f"(`test_false_infeasible_rate`, {100 * float(rate):.1f} %)")
+    shell = info.get("test_shell_false_infeasible_rate")
+    if shell is not None:
+        out += (f"; of the feasible points drawn near the sampled boundary it refused {100 * float(shell):.1f} % "
+                "(`test_shell_false_infeasible_rate`)")
+    margin = info.get("margin")
+    kept_out = f" with its margin m = {float(margin):.3g}" if margin is not None else ""
+    return out + f". That is the cost of keeping the infeasible points out{kept_out}: feasible ones are left out too."
 
 
 def _volume_part(info: dict) -> str:
@@ -1258,15 +1278,23 @@ def tso_text(st: xr.Dataset) -> str:
     t = table(st, "tso", "tso_", index="tso")
     samples = _surrogate_samples(st)
     fitted = "" if samples is None else (f" fitted on {grouped(samples)} power flows of the DS (the parameter "
-                                         "`surrogate_samples`),")
+                                         "`surrogate_samples`)")
     base = f" on the TS base of {st.attrs['tso_base_mva']:g} MVA" if "tso_base_mva" in st.attrs else ""
     return (
-        f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or as its surrogate{fitted} and the "
-        f"other DSs, if any, at their base-case import, the Pyomo TSO solved by {_glossed(solver)} and forlab's "
+        f"On {st.attrs['tso_system']}, with {st.attrs['tso_ds']} as its offer or as its surrogate{fitted}"
+        f"{_other_dss(st.attrs['tso_system'])}, the Pyomo TSO solved by {_glossed(solver)} and forlab's "
         f"CasADi TSO solved by Ipopt were compared. The tolerances are {float(st.pcc_tol_pu):.0e} p.u.{base} at the "
         f"PCC and {float(st.objective_tol_rel):.0e} of the objective; " + "; ".join(parts) + ". "
         + _times_text(t, solver, n) + _offer_against_surrogate(t)
     )
+
+
+def _other_dss(system: str) -> str:
+    """The clause on the study system's other DSs (`one_ds_system` keeps them at their base-case import), "" when the
+    system has none: review R5 #7, the clause "if any" stood on a system with one DS."""
+    if len(td.parse_system(system)[1]) < 2:
+        return ""
+    return " and its other DSs at their base-case import"
 
 
 def _offer_against_surrogate(t: pd.DataFrame) -> str:
@@ -1312,14 +1340,15 @@ def _ms(seconds) -> str:
 
 def _times_text(t: pd.DataFrame, solver: str, n: int) -> str:
     """The offer's Pyomo and CasADi times, one clause per gap: the solver's own time with both iteration counts
-    (another solver, or another build of Ipopt, on its own path), the whole call with what Pyomo adds around it."""
+    (another solver, or another build of Ipopt, on its own path), the whole call with what Pyomo adds around it, named
+    in a clause that points to the section *Solving*, where the page explains it once (review R5 #7)."""
     pyo_, cas = t.loc["offer/pyomo"], t.loc["offer/casadi"]
     what = SOLVER_GLOSS.get(solver, ("", "another build of Ipopt"))[1]
     return (
         f"With the offer, {solver} reports {_ms(pyo_.solve_time_s)} ms of its own time against Ipopt's "
         f"{_ms(cas.solve_time_s)} ms: {what}, which took {grouped(pyo_.iterations)} iterations where "
         f"Ipopt took {grouped(cas.iterations)}. The whole solve call takes {_ms(pyo_.wall_time_s)} ms against "
-        f"{_ms(cas.wall_time_s)} ms: beyond the solver's own time, the Pyomo call writes the model to an "
-        f"NL file, starts the solver as a process and reads its solution back, which CasADi does in memory (each time "
-        f"the fastest of {n} solves from the same start, the parameter `repeats`)."
+        f"{_ms(cas.wall_time_s)} ms: beyond the solver's own time, the Pyomo call goes through an NL file and a "
+        f"solver process (section *Solving* above), which CasADi does in memory (each time the fastest of {n} solves "
+        "from the same start, the parameter `repeats`)."
     )
