@@ -76,7 +76,7 @@ def test_run_store_and_readers():
     assert ch11.counts_table(st).loc["all", "handled"] == 2
     assert "data lost" in ch11.counts_table(st).columns  # the outcome in words, not its field name
     md = ch11.probes_markdown(st)
-    assert md.count("\n") == 3 and "| dask_\u200bbad_\u200baddress |" in md
+    assert md.count("\n") == 3 and "| dask_<wbr>bad_<wbr>address |" in md
     # review G #8: the wall times the page sums stand in the table, one per probe
     assert f"| {ch11.OUTCOME_HEADER} |" in md.splitlines()[0] and "**handled**, " in md.splitlines()[2]
     assert ch11.probes_table(st)[ch11.WALL_TIME].sum() == pytest.approx(float(st.wall_time_s.sum()))
@@ -92,14 +92,14 @@ def test_markdown_cells_are_escaped():
 
     cell = ch11._cell(f"Use a composite name {SYSTEM_GRAMMAR}")
     assert "\\*&lt;n&gt;]" in cell and "*" not in cell.replace("\\*", "")
-    assert '\u200b"' not in cell and '..."' in cell.replace("\u200b", "")
+    assert '<wbr>"' not in cell and '..."' in cell.replace("<wbr>", "")
 
 
 def test_long_words_in_the_probe_table_can_break():
     """A path or identifier longer than LONG_TOKEN gets break opportunities, or the table overflows the page."""
     long = "results/11_reliability/0123456789ab.failed.ipynb"
     cell = ch11._cell(f"wrote {long}")
-    assert "\u200b" in cell and cell.replace("\u200b", "") == f"wrote {long}"
+    assert "<wbr>" in cell and cell.replace("<wbr>", "") == f"wrote {long}"
     assert ch11._cell("short words stay") == "short words stay"
 
 
@@ -287,15 +287,52 @@ def test_the_archived_probe_table_has_no_word_wider_than_the_column_allows():
 
     big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     text = ch11.probes_markdown(big).replace("&lt;", "<").replace("&gt;", ">").replace("\\", "")
-    words = [w for line in text.splitlines()[2:] for w in re.split(r"[\s\u200b|]+", line)]
+    words = [w for line in text.replace("<wbr>", " ").splitlines()[2:] for w in re.split(r"[\s|]+", line)]
     assert max(map(len, words)) <= 16, max(words, key=len)
 
 
 def test_long_words_break_after_a_plus_and_a_dot_before_a_letter_but_not_inside_a_number():
-    assert ch11._cell("forlab run no_such_chapter") == "forlab run no_\u200bsuch_\u200bchapter"
-    assert ch11._cell("case118+case33bw") == "case118+\u200bcase33bw"
-    assert ch11._cell("line.x_ohm_per_km") == "line.\u200bx_\u200bohm_\u200bper_\u200bkm"
-    assert ch11._cell("tcp://127.0.0.1:49827") == "tcp://\u200b127.0.0.1:49827"
+    assert ch11._cell("forlab run no_such_chapter") == "forlab run no_<wbr>such_<wbr>chapter"
+    assert ch11._cell("case118+case33bw") == "case118+<wbr>case33bw"
+    assert ch11._cell("line.x_ohm_per_km") == "line.<wbr>x_<wbr>ohm_<wbr>per_<wbr>km"
+    assert ch11._cell("tcp://127.0.0.1:49827") == "tcp://<wbr>127.0.0.1:49827"
+
+
+def _page_text(html: str) -> str:
+    """The text of an HTML fragment as a browser copies it: tags such as <wbr> add no character."""
+    from html.parser import HTMLParser
+
+    out = []
+    parser = HTMLParser()
+    parser.handle_data = out.append
+    parser.feed(html)
+    parser.close()
+    return "".join(out)
+
+
+def test_probe_names_and_commands_in_the_table_copy_as_typed():
+    """Review R5 #3: the table's break opportunities were zero-width spaces, so a probe name copied from the page
+    (offer_\u200bnan_\u200bcoef) was not the name and `check_params` refused it; `<wbr>` tags break the line and
+    add nothing to the copied text. Every name in the archived table parses back to itself and passes the check."""
+    from pathlib import Path
+
+    from forlab.book import store
+
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    md = ch11.probes_markdown(big)
+    assert "\u200b" not in md and "<wbr>" in md
+    cells = [line.split(" | ")[1] for line in md.splitlines()[2:]]
+    names = [_page_text(c) for c in cells]
+    assert sorted(names) == sorted(map(str, big.probe.values)) and any("<wbr>" in c for c in cells)
+    ch11.check_params({"probes": ",".join(names), "timeout_s": 1.0, "jobs": 1})
+    command = ch11._cell("git checkout -- notebooks/99_corrupt.ipynb")
+    assert "\u200b" not in command and _page_text(command) == "git checkout -- notebooks/99_corrupt.ipynb"
+
+
+def test_code_spans_in_a_cell_stay_whole():
+    """A `<wbr>` inside a code span would print as text: words in backquotes are left as they are."""
+    assert ch11._cell("opened `forlab.book.store.MAX_STORE_BYTES` here_and_there_too") == (
+        "opened `forlab.book.store.MAX_STORE_BYTES` here_<wbr>and_<wbr>there_<wbr>too")
 
 
 def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
@@ -320,3 +357,46 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
     w = slower.wall_time_s.values
     assert w.sum() >= 1000 and f"add up to {grouped(w.sum())} s" in ch11.time_text(slower)
     assert f"**handled**, {grouped(w.max(), 1)} s |" in ch11.probes_markdown(slower)
+
+
+def test_island_probes_name_the_grid_as_built_and_why_their_totals_differ():
+    """Review R5 #2: island_sampling ran on the case9+case33bw DS built radial (``ties="none"``) and scaled as
+    parallel feeders, not on the book's DS (every tie closed); its cut-off loads drew the fitted scale times those of
+    island_open_line's case33bw as published, which the page did not say. The text now says both, and the two
+    archived totals are in that ratio."""
+    import re
+    from pathlib import Path
+
+    import numpy as np
+
+    from forlab.book import store
+    from forlab.grid import cases, td
+
+    sampling, open_line = (next(p for p in ch11.PROBES if p.name == n) for n in ("island_sampling", "island_open_line"))
+    assert 'td.load_system("case9+case33bw", ties="none")' in ch11.PRELUDE and "radial_ds()" in sampling.code
+    assert '`ties="none"`' in sampling.what and "built radial" in sampling.what and "book's DS closes" in sampling.what
+    assert "scaled as parallel feeders" in sampling.what and "that factor times those of island_open_line" in sampling.what
+    assert "cases.load('case33bw')" in open_line.code and "loads as published" in open_line.what
+    for probe in (sampling, open_line):  # one numbering beside the message's zero-based bus list
+        assert "`5`-`6` counted from zero, as the message counts them" in probe.what
+    system = td.load_system("case9+case33bw", ties="none")
+    scale = float(system.pcc.scale.iloc[0])
+    assert np.allclose(system.ds["case33bw"].load.p_mw, scale * cases.load("case33bw").load.p_mw)
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    drawn = {n: float(re.search(r"drawing ([\d.]+) MW", str(big.detail.sel(probe=n).values))[1])
+             for n in ("island_sampling", "island_open_line")}
+    assert drawn["island_sampling"] / drawn["island_open_line"] == pytest.approx(scale, rel=1e-4)
+
+
+def test_the_store_probes_scratch_chapter_is_named_on_the_page():
+    """Review R5 #4: the store probes' messages advise `forlab run probe`, a chapter the book does not have; the
+    page says that ``probe`` is their scratch chapter."""
+    from pathlib import Path
+
+    from forlab.book import store
+
+    big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
+    assert any("forlab run probe" in str(d) for d in big.detail.values)
+    assert any("tiny_store('probe'" in p.code for p in ch11.PROBES)
+    prose = " ".join(" ".join(sources("11_reliability", "markdown")).split())
+    assert "a scratch chapter named `probe`" in prose and "advises `forlab run probe` names that chapter" in prose

@@ -186,17 +186,25 @@ def titled(tables: list[TitledTable]) -> list:
     return [shown for title, frame in tables for shown in (Markdown(title), frame)]
 
 
-def wrappable(name, after: str = "+/", longer_than: int = 0) -> str:
-    """``name`` with a zero-width space after each character of ``after``, so that a page may break it there (a
-    table with long system or DS names in its index then fits the text column); names of at most ``longer_than``
-    characters are left whole. Never right before a quote mark: Sphinx's smart quotes read a quote after a break
-    opportunity as an opening one (chapter 11's message ``"<ts>+<ds>[*<n>]..."`` ended in a wrong quote)."""
+WBR = "<wbr>"
+"""A break opportunity in generated Markdown (MyST passes inline HTML through, also in a table cell): the browser may
+break a line there, and text copied from the page is the text itself, where a zero-width space would be copied with
+it (a probe name pasted from chapter 11's table was refused by the chapter's own check)."""
+
+
+def wrappable(name, after: str = "+/", longer_than: int = 0, mark: str = "\u200b") -> str:
+    """``name`` with ``mark`` after each character of ``after``, so that a page may break it there (a table with
+    long system or DS names in its index then fits the text column); names of at most ``longer_than`` characters are
+    left whole. ``mark`` is a zero-width space for a pandas table, whose HTML escapes markup, and `WBR` for a
+    Markdown table, which then copies as the name. Never right before a quote mark: Sphinx's smart quotes read a
+    quote after a break opportunity as an opening one (chapter 11's message ``"<ts>+<ds>[*<n>]..."`` ended in a
+    wrong quote)."""
     name = str(name)
     if len(name) <= longer_than:
         return name
     for sep in after:
-        name = name.replace(sep, sep + "\u200b")
-    return name.replace("\u200b\"", "\"").replace("\u200b'", "'")
+        name = name.replace(sep, sep + mark)
+    return name.replace(mark + "\"", "\"").replace(mark + "'", "'")
 
 
 def page_index(*levels, names: list[str] | None = None) -> pd.MultiIndex | pd.Index:

@@ -42,7 +42,7 @@ import xarray as xr
 
 from forlab.book.runner import check_names, missing_profile_text
 from forlab.book.store import paper_origin
-from forlab.book.tables import clipped, counted, grouped, wrappable
+from forlab.book.tables import WBR, clipped, counted, grouped, wrappable
 
 __all__ = [
     "OUTCOMES",
@@ -192,14 +192,18 @@ PROBES: tuple[Probe, ...] = (
        "if (WORK / 'book' / 'notebooks').exists():\n    verdict, detail = 'silent', 'wrote into book/notebooks/'"),
     # ------------------------------------------------------------------ grid data
     _P("island_open_line", "grid data",
-       "radial case33bw with pandapower line `5` open (buses `5`-`6` counted from zero, `6`-`7` in Baran-Wu "
-       "numbering): the loaded buses beyond it cut off",
+       "case33bw as cases.load gives it (radial, its tie lines open, its loads as published) with pandapower line "
+       "`5` open (buses `5`-`6` counted from zero, as the message counts them; `6`-`7` in Baran-Wu numbering): the "
+       "loaded buses beyond it cut off",
        "from forlab.grid import cases\nfrom forlab.opf.network import build_network\nnet = cases.load('case33bw')\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\nm = build_network(net)\n"
        "verdict, detail = 'silent', f'model built on {m.nb} of {len(net.bus)} buses'", True),
     _P("island_sampling", "grid data",
-       "FOR sampling of the case9+case33bw DS with pandapower line `5` open (buses `6`-`7` in Baran-Wu "
-       "numbering): the FPUs beyond it cut off",
+       "FOR sampling of the case9+case33bw DS built radial (td.load_system with `ties=\"none\"`: its tie lines "
+       "open, where the book's DS closes them all and opening this line cuts nothing off; its loads scaled as "
+       "parallel feeders by the factor load_system fits, the scale column of its pcc table, chapter 02) with "
+       "pandapower line `5` open (buses `5`-`6` counted from zero, as the message counts them; `6`-`7` in Baran-Wu "
+       "numbering): the FPUs beyond it cut off, whose loads draw that factor times those of island_open_line",
        "from forlab.p1_for.sampling import sample_for\nnet = radial_ds()\n"
        "net.line.loc[line(net, 5, 6), 'in_service'] = False\n"
        "s = sample_for(net, n_directions=4, face_grid=0, n_workers=0, progress=False)\n"
@@ -524,19 +528,25 @@ _DOT_BEFORE_LETTER = re.compile(r"\.(?=[A-Za-z])")
 
 
 def _breakable(word: str) -> str:
-    """``word`` with break opportunities (`forlab.book.tables.wrappable`) if longer than `LONG_TOKEN`: after each
-    `BREAK_AFTER` character and after a dot followed by a letter (``forlab.p1_for.offer``, ``td.load_system``), never
-    inside a number (an address such as 127.0.0.1 stays whole) nor between the slashes of a scheme (``tcp://``)."""
+    """``word`` with break opportunities (`forlab.book.tables.wrappable`, as `WBR` tags: a name, path or command
+    copied from the page is the one typed) if longer than `LONG_TOKEN`: after each `BREAK_AFTER` character and after
+    a dot followed by a letter (``forlab.p1_for.offer``, ``td.load_system``), never inside a number (an address such
+    as 127.0.0.1 stays whole) nor between the slashes of a scheme (``tcp://``)."""
     if len(word) <= LONG_TOKEN:
         return word
-    return wrappable(_DOT_BEFORE_LETTER.sub(".\u200b", word), BREAK_AFTER).replace("/\u200b/", "//")
+    return wrappable(_DOT_BEFORE_LETTER.sub("." + WBR, word), BREAK_AFTER, mark=WBR).replace(f"/{WBR}/", "//")
+
+
+_CODE_OR_WORD = re.compile(r"`[^`]*`|[^\s`]+")
+"""A code span (kept whole) or a run of text without space or backquote (`_breakable`), for `_cell`."""
 
 
 def _cell(text: str) -> str:
     """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis (a message's grammar ``[*<n>]`` set half
-    of it in italics), no line break; long words breakable (`_breakable`)."""
+    of it in italics), no line break; long words breakable (`_breakable`), except inside a code span, where a
+    `WBR` tag would print as text (and the theme keeps a code span on one line anyway)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
-    return " ".join(_breakable(w) for w in text.split())
+    return _CODE_OR_WORD.sub(lambda m: m[0] if m[0].startswith("`") else _breakable(m[0]), " ".join(text.split()))
 
 
 def probes_markdown(st: xr.Dataset) -> str:
@@ -545,8 +555,9 @@ def probes_markdown(st: xr.Dataset) -> str:
     rows = [f"| group | probe | tried | {OUTCOME_HEADER} | message or finding |", "|---|---|---|---|---|"]
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
     # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
-    rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_')} | {_cell(r.tried)} | **{r.outcome.replace('_', ' ')}**, "
-             f"{grouped(r[WALL_TIME], 1)} s | {_cell(r['message or finding'])} |" for _, r in t.iterrows()]
+    rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_', mark=WBR)} | {_cell(r.tried)} | "
+             f"**{r.outcome.replace('_', ' ')}**, {grouped(r[WALL_TIME], 1)} s | {_cell(r['message or finding'])} |"
+             for _, r in t.iterrows()]
     return "\n".join(rows)
 
 
