@@ -875,6 +875,23 @@ def test_the_time_ratio_is_read_with_the_ts_fixed(archived):
     assert "scaling_text(bsys, ch06.little_accepted(big))" in code_of(NOTEBOOK)
 
 
+def test_the_case30_pair_says_its_pccs_per_ds_differ(archived):
+    """The fixed-TS reading also pairs case30+case33bw-2pcc (one DS, two PCCs) with case30+case69+case33bw (DSs with
+    one PCC each): that ratio changes with the coupling as well, and the page says so; the case118 pair, one PCC per
+    DS on both, keeps its reading unqualified. The PCCs per DS come from the store's cases."""
+    _, _, bsys = ch06.benchmark_table(archived)
+    text = ch06.scaling_text(bsys, ch06.little_accepted(archived))
+    c = ch06.cases(archived)
+    per_ds = c.n_pcc.groupby(c.system).mean()
+    case30 = ["case30+case33bw-2pcc", "case30+case69+case33bw"]
+    assert per_ds[case30[0]] > 1 and per_ds[case30[1]] == 1
+    said = " and ".join(f"{per_ds[k]:g} on {k}" for k in case30)
+    assert (f"There the PCCs per DS differ as well ({said}), so that ratio does not follow the DS buses alone. "
+            f"On case118 ") in text
+    assert text.count("PCCs per DS differ") == 1
+    assert "in which only the DSs grow" not in prose_of(NOTEBOOK) and "DSs alone grow" not in text
+
+
 def test_the_chapters_long_sentences_are_split():
     """Review R3, finding 8: the benchmark table's introduction (about 149 words), the start sentence (101) and the
     Fig. 23 caption (138) were single sentences. No sentence of that section's text or of the caption reaches 100

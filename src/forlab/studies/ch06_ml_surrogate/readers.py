@@ -296,8 +296,9 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     dispatches, feasibility ratio (%), mean and largest deviation (%), mean and largest time ratio, the ratio of the
     summed solver times, mean solver times (ms), worst import error (MW), the reserves the TSO held (MW on each slack
     unit's P, Mvar on each voltage-controlling unit's Q: `forlab.p2_surrogate.tso.reserve_amounts`), the DSOs' offline time (s: power flows +
-    refinement, fit and certification, summed over the system's DSs) and the number of DS buses. Times and time
-    ratios are over the finished runs (a failed solve's time is no result)."""
+    refinement, fit and certification, summed over the system's DSs), the number of DS buses and the mean PCCs per DS
+    (one DS with two PCCs is coupled otherwise than two with one each). Times and time ratios are over the finished
+    runs (a failed solve's time is no result)."""
     offline = offline_seconds(t, c)
     done = _finished(t)
     timed = {c: t[c].where(done) for c in ("time_ratio", "tso_time_s", "integrated_solve_time_s")}
@@ -315,6 +316,8 @@ def per_system(t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
         out[col] = g[col].first() if col in t else np.nan
     out["offline_s"] = offline.reindex(out.index).to_numpy()
     out["ds_buses"] = c.n_bus.groupby(c.system.values, sort=False).sum().reindex(out.index).to_numpy()
+    out["pccs_per_ds"] = (c.n_pcc.groupby(c.system.values, sort=False).mean().reindex(out.index).to_numpy()
+                          if "n_pcc" in c else np.nan)  # a store without the PCC count: unknown, never assumed one
     return out
 
 

@@ -467,8 +467,9 @@ def _ts_of(system: str) -> str:
 def _size_reading(r, narrow=None) -> str:
     """`scaling_text`'s reading (``r``: `per_system` by DS buses): whether the integrated AC-OPF's mean time grows
     with the DS buses, the range of the surrogate TSO's, and, since the systems differ in their TS too, the ratio
-    across the systems that share a TS (the one comparison where only the DSs grow), each such pair's last point
-    said to be a TSO held to a polytope that accepts hardly anything where it is in ``narrow`` (`little_accepted`)."""
+    across the systems that share a TS (the one comparison with the TS fixed while the DSs grow), qualified where their
+    PCCs per DS differ too (`_coupling_differs`), and each such pair's last point said to be a TSO held to a polytope
+    that accepts hardly anything where it is in ``narrow`` (`little_accepted`)."""
     by_size = r.groupby("ds_buses").integrated_ms_mean.mean()
     grows = "grows" if (np.diff(by_size.values) > 0).all() else "does not grow steadily"
     text = (f" The integrated AC-OPF's mean time {grows} with the DS buses, while the surrogate TSO's stays between "
@@ -484,13 +485,24 @@ def _size_reading(r, narrow=None) -> str:
                      f"{last.time_ratio_mean:.2f}x as the DS buses go from {grouped(first.ds_buses)} to "
                      f"{grouped(last.ds_buses)} (integrated {first.integrated_ms_mean:.1f} to "
                      f"{last.integrated_ms_mean:.1f} ms, surrogate TSO {first.tso_ms_mean:.1f} to "
-                     f"{last.tso_ms_mean:.1f} ms)."
+                     f"{last.tso_ms_mean:.1f} ms)." + _coupling_differs(g)
                      + (f" Its last point is a TSO held to a polytope that accepts hardly any feasible input (see "
                         f"{HELD_NOTE} above)." if g.index[-1] in held else ""))
     if not pairs:
         return text + f" The systems differ in their TS as well, so the {TIME_RATIO} does not separate the two."
-    return text + " The systems differ in their TS as well; only where two share one do the DSs alone grow." \
+    return text + " The systems differ in their TS as well; only where two share one is the TS fixed while the DSs " \
+        "grow." \
         + "".join(pairs)
+
+
+def _coupling_differs(g) -> str:
+    """`_size_reading`'s qualifier on systems ``g`` that share a TS: where their mean PCCs per DS differ (one DS with
+    two PCCs against DSs with one each, as case30+case33bw-2pcc against case30+case69+case33bw), the DSs' coupling to
+    the TS changes along with their buses, so the ratio does not follow the DS buses alone; "" where it is the same."""
+    if g.pccs_per_ds.nunique() < 2:
+        return ""
+    each = listed(f"{n:g} on {k}" for k, n in g.pccs_per_ds.items())
+    return f" There the PCCs per DS differ as well ({each}), so that ratio does not follow the DS buses alone."
 
 
 def _peak(r) -> str:
