@@ -346,7 +346,8 @@ def test_the_pooled_growth_line_is_drawn_only_where_its_fit_can_be_judged(archiv
     fits = figures.family_fits
     monkeypatch.setattr(figures, "family_fits", lambda g: fits(g).assign(r2=1.0))  # as if it explained the times
     (line,) = pooled_lines(ch.growth_figure(growth))
-    assert len(line.get_xdata()) and line.get_linestyle() == "--" and not line.get_label().endswith("to draw")
+    # dash-dot: on this page dashes mean ALADIN-alpha's QP (review R2, finding 9)
+    assert len(line.get_xdata()) and line.get_linestyle() == "-." and not line.get_label().endswith("to draw")
 
 
 def test_time_latency_and_dask_helpers(archived):
@@ -1077,7 +1078,8 @@ def test_what_the_prose_says_of_1654_5s_steps_is_what_the_paper_store_logs():
     in-process default-QP run has a negative ``lambda_min`` and a ``newton`` fraction below one in every round that
     made a step."""
     prose = prose_of("07_aladin")
-    assert "takes the exact step in\nnone of the run's rounds" in prose
+    assert ("In the paper store, no step of 1654-5 is the exact Newton step on its face: every step keeps the "
+            "regularised curvature.") in _flat(prose)
     assert "takes the exact Newton step in falling rounds" not in prose
     its = ch.iterations(store.open_path(PAPER))
     log = its[(its.system == "1654-5") & (its["mode"] == "inprocess") & (its.algorithm == "aladin")
@@ -2845,3 +2847,73 @@ def test_the_judge_is_the_power_flow_of_the_whole_system_and_face_is_glossed():
     first = prose.index(" face ")
     assert prose[first:].startswith(" face of the limits it found active (the subspace on which those limits hold "
                                     "with equality; the {doc}`../glossary`")
+
+
+# ---- review R2, what tasks E and F left: Fig. 33's caption, terms, long sentences, the growth tables' families ----
+
+
+def test_the_time_split_caption_says_where_the_coordinator_takes_most_of_a_round():
+    """Review R2 #5: Fig. 33's caption said the coordinator "takes most of a round" only for 118X7, where on 1654-5
+    it does too. It names the runs by where they are drawn (the panel of their own) and by family (rapidPF's copies),
+    and these are exactly the runs of the paper store whose coordinator takes more than half of the round."""
+    from forlab.studies.ch07_aladin.figures import _split_panels
+
+    split = ch.scaling_report(store.open_path(PAPER))["split"]
+    share = split["coordinator"] / split.sum(axis=1)
+    panels = _split_panels(1e3 * split.fillna(0.0).sum(axis=1))
+    assert len(panels) == 2
+    copies = {k for k in split.index if (ch.family(k.split(",")[0]) or ("", ""))[1] == "copy"}
+    assert set(share.index[share > 0.5]) == set(panels[1]) | copies
+    caption = next(c for c in captions_of("07_aladin") if c.startswith("Paper profile: mean time per round"))
+    assert ("In both runs of that panel and in those of rapidPF's copies of one network the coordinator takes most "
+            "of a round; in every other run, less than half of it.") in caption
+    assert "(118X7)" not in caption
+
+
+def test_the_growth_tables_family_column_names_only_the_fitted_families():
+    """Review R2 #9: the growth tables named a family for a system alone in it (case14:2 "case14:k", 1654-5
+    "1654-k") that the figure draws among the "systems of no fitted family". The column names a family only where
+    `family_fits` fits it, "–" elsewhere."""
+    unfitted = []
+    for path in (ARCHIVED, PAPER):
+        g = ch.scaling_report(store.open_path(path))["growth"]
+        fits = set(ch.family_fits(g).family) - {"all"}
+        shown = ch.growth_shown(g)
+        assert set(shown.family) - {"–"} == fits
+        named = {s: (ch.family(s) or ("–",))[0] for s in g.system}
+        unfitted += [s for s, f in named.items() if f != "–" and f not in fits]
+        assert sorted(shown.family) == sorted(f if f in fits else "–" for f in named.values())
+    assert unfitted  # a system of a family too small to fit, which the table printed by name before
+
+
+def test_least_distance_fiedler_and_actor_are_defined_at_first_use():
+    """Review R2 #12: "least-distance problem", "Fiedler values" and "actor" were used undefined. Each is defined in
+    a clause where the page first uses it; "actor" links the glossary's entry."""
+    prose = _flat(prose_of("07_aladin"))
+    first = prose.index("least-distance")
+    assert prose[first:].startswith("least-distance problem (through the Cholesky factor of its Hessian, the search "
+                                    "for the point of a polyhedron nearest the origin)")
+    first = prose.index("Fiedler")
+    assert prose[first:].startswith("Fiedler values (their entries in the Fiedler vector: the eigenvector of the "
+                                    "graph Laplacian's second-smallest eigenvalue")
+    first = re.search(r"\bactors?\b", prose).start()
+    assert prose[first - len("{term}`Dask "):].startswith("{term}`Dask actor`")
+    assert re.search(r"^Dask actor\n  \S", (ROOT / "book" / "glossary.md").read_text(), re.MULTILINE)
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.;:])\s+(?=[A-Z{])", _flat(text))
+
+
+def test_the_1654_5_paragraph_and_the_chapter_09_bullet_give_their_verdict_in_short_sentences():
+    """Review R2 #7: the sentence on 1654-5's steps (about 115 words) and the bullet on the ratio chapter 09 prints
+    (about 113) buried their point. Each now starts with a short verdict, and no sentence of either runs long."""
+    prose = prose_of("07_aladin")
+    para = next(p for p in prose.split("\n\n") if "coupled reduced Hessian of 1654-5" in p)
+    bullet = next(b for b in prose.split("\n- ") if "{doc}`09_comparison` prints another" in b)
+    steps = para[para.index("In the paper store"):]
+    assert _sentences(steps)[0] == ("In the paper store, no step of 1654-5 is the exact Newton step on its face: "
+                                    "every step keeps the regularised curvature.")
+    assert "so this chapter prints no such ratio." in _sentences(bullet)[1]
+    for text in (steps, bullet):
+        assert max(len(s.split()) for s in _sentences(text)) <= 50, max(_sentences(text), key=len)

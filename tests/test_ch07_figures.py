@@ -97,6 +97,37 @@ def test_no_system_is_drawn_in_the_dash_of_alpha_qp(archived, paper):
     assert sum(x.get_linestyle() == solid for x in drawn) == (kk.qp == "reduced").sum()
 
 
+def test_the_fit_and_the_prediction_are_not_drawn_in_the_dash_of_alpha_qp(archived, paper, monkeypatch):
+    """Finding 9, left by the first fix: the pooled growth fit (black) and the latency prediction were dashed, the
+    dash that on this page means ALADIN-alpha's QP. Both are dash-dot now, a style no system and no QP has; the
+    captions say so."""
+    from forlab.studies.ch07_aladin import figures
+
+    _kk, kkt = _kkt(archived)
+    (dash,) = [x.get_linestyle() for x in kkt.axes[0].lines if x.get_label() == KKT_WORDS]
+    assert figures.REFERENCE_LINE == "-." != dash
+    assert all(v["linestyle"] != figures.REFERENCE_LINE for v in system_styles().values())
+    _st, bp, table, _its = archived
+    lat = ch.latency_figure(ch.latency_sweep(table, bp["latency_system"]), bp["latency_system"])
+    (predicted,) = [x for x in lat.axes[0].lines if x.get_label() != "measured"]
+    assert predicted.get_linestyle() == figures.REFERENCE_LINE and to_hex(predicted.get_color()) == "#000000"
+    fits = figures.family_fits
+    monkeypatch.setattr(figures, "family_fits", lambda g: fits(g).assign(r2=1.0))  # so that the pooled line is drawn
+    for run in (archived, paper):
+        ax = ch.growth_figure(ch.scaling_report(run[0])["growth"]).axes[0]
+        (pooled,) = [x for x in ax.lines if x.get_label().startswith("all:")]
+        assert len(pooled.get_xdata()) and pooled.get_linestyle() == figures.REFERENCE_LINE
+        assert all(x.get_linestyle() != dash for x in ax.lines)
+    cells = json.loads((ROOT / "notebooks" / "07_aladin.ipynb").read_text())["cells"]
+    captions = {c["metadata"]["mystnb"]["figure"]["name"]: c["metadata"]["mystnb"]["figure"]["caption"]
+                for c in cells if "figure" in c["metadata"].get("mystnb", {})}
+    for name in ("fig-07-growth", "fig-07-paper-growth", "fig-07-latency"):
+        assert "dash-dot" in captions[name] and "dashed" not in captions[name], name
+    said = "".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in cells
+                   if c["cell_type"] == "markdown")
+    assert "the dashed line is that prediction" not in said
+
+
 def test_the_wall_time_figure_prints_each_dask_runs_ratio_beside_it(archived, paper):
     """Finding 9 (Fig. 35): case300:4's Dask run, 10.6x its integrated AC-OPF against a bound of 10x, sat on the
     bound at page size. Beside each Dask mark the figure prints its ratio to the integrated AC-OPF, computed from the

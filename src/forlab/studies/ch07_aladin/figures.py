@@ -6,7 +6,7 @@ at most one legend; the consensus and gap figures share their axes' labels and l
 one line per system draws each system in its style of `system_styles`, fixed by its name in the chapter's one order
 of systems (`_chapter_runs`, its ``order``), so that it is the same in every figure of the chapter and no two systems
 of the chapter share one; a system's line is solid (`SYSTEM_LINE`): on this page dashes mean ALADIN-alpha's QP
-(`kkt_figure`) and dots a target (`forlab.book.plots.BOUND_LINE`); a figure that compares methods draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
+(`kkt_figure`), dots a target (`forlab.book.plots.BOUND_LINE`) and dash-dots a fit or prediction (`REFERENCE_LINE`); a figure that compares methods draws them in the book's styles (`forlab.book.plots.METHOD_STYLE`), and other categories (the parts of a round, the
 families of systems) in `forlab.book.plots.category_colours`, which no method and no system has.
 """
 
@@ -33,7 +33,7 @@ from forlab.studies.ch07_aladin.readers import (
 from forlab.studies.ch07_aladin.systems import family
 from forlab.studies.ch07_aladin.text import RATIO_DIGITS, power_text
 
-__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "admm_figure", "convergence_figure", "growth_figure",
+__all__ = ["FIGURE_WIDTH", "KKT_CLIP", "REFERENCE_LINE", "admm_figure", "convergence_figure", "growth_figure",
            "kkt_figure", "latency_figure", "ratio_labels", "system_styles", "time_split_figure", "wall_time_figure"]
 
 
@@ -96,6 +96,11 @@ SYSTEM_LINE = "-"
 """The line style of every system in `system_styles`: solid. A system is told apart by its colour and marker; on
 this page dashes mean ALADIN-alpha's QP (`kkt_figure`) and dots a target, so a system drawn dashed in one figure and
 solid in the next read as two things (the reader's review R2, finding 9)."""
+
+REFERENCE_LINE = "-."
+"""The line style of a line that is no run: the pooled growth fit (`growth_figure`) and the latency prediction
+(`latency_figure`), both black. Dash-dot, because on this page dashes mean ALADIN-alpha's QP (`kkt_figure`) and dots
+a target (the reader's review R2, finding 9)."""
 
 
 def system_styles(systems=()) -> dict[str, dict]:
@@ -276,7 +281,7 @@ def _split_panels(totals: pd.Series) -> list[pd.Index]:
 
 def growth_figure(growth: pd.DataFrame):
     """Coordinator time per round against coupling rows (log-log), with the line fitted over all converged systems
-    (dashed; only where it explains at least `FIT_R2_MIN` of the variance of the log times, else its legend entry
+    (`REFERENCE_LINE`; only where it explains at least `FIT_R2_MIN` of the variance of the log times, else its legend entry
     says that it is not drawn) and one per family (`family_fits`, solid, the family's points in its colour; runs
     that did not converge hollow, left out of the fits, `fitted`; the families in `_family_colours`). Each fit's
     legend entry gives the slope, its one-sided upper bound ("at most", `growth_bound`; the legend's title names its
@@ -308,7 +313,7 @@ def growth_figure(growth: pd.DataFrame):
             # a prominent line would be read as the trend, so only its legend entry says what it was
             ax.plot([], [], ls="none", color="k", label=f"{label}, too weak to draw")
             continue
-        style = {"color": "k", "ls": "--"} if f.family == "all" else {"color": colours[f.family]}
+        style = {"color": "k", "ls": REFERENCE_LINE} if f.family == "all" else {"color": colours[f.family]}
         (line,) = ax.loglog(x, 10**f.intercept * x**f.slope, label=label, **style)
         if f.family != "all":
             ax.loglog(pts.coupling_rows, pts.coordinator_ms, "o", color=line.get_color())
@@ -472,7 +477,7 @@ def _wall_bounds(wt: pd.DataFrame, targets: pd.DataFrame | None) -> list[tuple[i
 
 def latency_figure(lat: pd.DataFrame, system: str):
     """Time per round against the one-way latency (`latency_sweep`), with the prediction "zero-latency run +
-    one latency each way" (requests down, replies up; dashed); None without latency runs."""
+    one latency each way" (requests down, replies up; black, `REFERENCE_LINE`); None without latency runs."""
     import matplotlib.pyplot as plt
 
     if not len(lat):
@@ -483,7 +488,7 @@ def latency_figure(lat: pd.DataFrame, system: str):
     base = lat[lat.latency_ms == 0]
     if len(base):
         # a round waits for one latency each way: its requests down, then the replies up
-        ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, "k--",
+        ax.plot(lat.latency_ms, 1e3 * base.time_per_iter_s.iloc[0] + 2 * lat.latency_ms, color="k", ls=REFERENCE_LINE,
                 label="zero-latency run + one latency each way")
     ax.set_xlabel("one-way latency (ms)")
     ax.set_ylabel("time per round (ms)")

@@ -610,9 +610,12 @@ def _bound_words(upper: float) -> str:
 
 def growth_shown(growth: pd.DataFrame) -> pd.DataFrame:
     """`coordinator_growth` as the chapter prints it, one row per system in family order (`family`; "–" for a
-    system of none): coupling rows, the coordinator QP's mean size (free directions, near limits), its mean time
-    per round (ms) and whether the run converged (only those are fitted, `fitted`)."""
-    t = growth.assign(family=[(family(s) or ("–",))[0] for s in growth.system])
+    system of no fitted family, `family_fits`: a family of fewer than `FAMILY_MIN` converged members names no
+    family here, as `growth_figure` draws its systems grey among "systems of no fitted family"): coupling rows,
+    the coordinator QP's mean size (free directions, near limits), its mean time per round (ms) and whether the
+    run converged (only those are fitted, `fitted`)."""
+    fits = set(family_fits(growth).family) - {"all"}
+    t = growth.assign(family=[f[0] if (f := family(s)) and f[0] in fits else "–" for s in growth.system])
     t = t.sort_values(["family", "coupling_rows"], kind="stable").set_index("system")
     t.index = page_index(t.index, names=["system"])
     for c in ("coupling_rows", "free_directions", "limit_rows"):
