@@ -25,8 +25,9 @@ from forlab.p2_surrogate.polytope import PolytopeOptions, check_max_false_feasib
 from forlab.p2_surrogate.tso import surrogate_bytes
 from forlab.studies import ch06_ml_surrogate as ch06
 from forlab.studies.ch06_ml_surrogate import store as ch06_store
+from forlab.studies.ch06_ml_surrogate import text as ch06_text
 from forlab.studies.ch06_ml_surrogate.readers import TABLE_TITLES
-from forlab.studies.ch06_ml_surrogate.text import SAFETY_TITLE
+from forlab.studies.ch06_ml_surrogate.text import HELD_NOTE, PRICE_TITLE, SAFETY_TITLE
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "06_ml_surrogate" / "eb5188640d37.nc"
@@ -868,11 +869,67 @@ def test_the_time_ratio_is_read_with_the_ts_fixed(archived):
                         f"falls from {r0:.2f}x to {r1:.2f}x as the DS buses go from 277 to 533") in text
     assert text.endswith("Its last point is a TSO held to a polytope that accepts hardly any feasible input (see the "
                          "price of safety above).")
-    assert (f"The integrated AC-OPF's mean time grows with the DS buses, while the surrogate TSO's stays between "
-            f"{bsys.tso_ms_mean.min():.1f} and {bsys.tso_ms_mean.max():.1f} ms.") in text
+    # final read of session 57, finding 7: the surrogate TSO's range is said once, by `scaling_text` itself
+    assert "The integrated AC-OPF's mean time grows with the DS buses. The systems differ" in text
+    assert "stays between" not in text
     md = prose_of(NOTEBOOK)
     assert "matter of size" not in md and "does not separate the two" not in md
     assert "scaling_text(bsys, ch06.little_accepted(big))" in code_of(NOTEBOOK)
+
+
+def test_the_pointers_to_the_price_of_safety_find_it(archived):
+    """Final read of session 57, finding 5: the benchmark and scaling sentences point to `HELD_NOTE` ("see the price
+    of safety below/above"), and the paragraph they mean, `conservatism_text`, never said the phrase. It now opens
+    with it in bold, on every branch of its opening."""
+    narrow = ch06.little_accepted(archived)
+    bt, _, bsys = ch06.benchmark_table(archived)
+    pointers = [ch06.benchmark_text(bt, bsys, paper=True, narrow=narrow), ch06.scaling_text(bsys, narrow)]
+    assert all(f"see {HELD_NOTE}" in text for text in pointers)
+    broken = archived.copy()
+    broken["bench_feasible"] = broken.bench_feasible * 0
+    for st in (archived, broken, archived.isel(ds=[0]), archived.drop_vars("bench_feasible")):
+        price = ch06.conservatism_text(st)
+        assert price.startswith(PRICE_TITLE) and HELD_NOTE in price.lower()
+
+
+def test_a_thin_slice_of_an_input_without_a_unit_is_said(archived, monkeypatch):
+    """Final read of session 57, finding 6: `_thin_slices_text` split every input label at its unit, and raised for
+    one without ("DS load factor", or a name `input_label` does not know). The archived thin slice, its inputs
+    renamed so: the sentence names them whole, with no unit, and the units of the others stay as they were."""
+    thin = ch06.thin_slices(archived)
+    said = ch06_text._thin_slices_text(archived)
+    odd = thin.assign(x="load_scale", thin="load_scale", y="a_name_without_words")
+    monkeypatch.setattr(ch06_text, "thin_slices", lambda st: odd)
+    text = ch06_text._thin_slices_text(archived)
+    r = thin.iloc[0]
+    assert (f"({ch06.input_label('load_scale')} against a_name_without_words) the polytope holds "
+            f"{ch06.input_label('load_scale')} to a band {r.width:.2g} wide at the choice, less than one grid step "
+            f"of the colours ({r.step:.2g})") in text
+    assert f"{r.width:.2g} {ch06.input_label(r.thin).rpartition(' (')[2].rstrip(')')} wide" in said
+
+
+def test_one_ds_bus_size_reads_no_growth(archived):
+    """Final read of session 57, finding 7: with one DS-bus size the growth test ran on an empty diff, which is
+    "all growing", and the page said the integrated time "grows with the DS buses". Two systems of the archived
+    store with as many DS buses: no reading of size at all."""
+    _, _, bsys = ch06.benchmark_table(archived)
+    same = bsys[bsys.ds_buses == bsys.ds_buses.min()]
+    assert len(same) > 1
+    text = ch06.scaling_text(same)
+    assert "grow" not in text and text.endswith(f"{same.time_ratio_mean.iloc[-1]:.2f}x.")
+
+
+def test_the_narrow_polytopes_are_named_by_one_phrase_and_the_ts_by_the_grammar():
+    """Final read of session 57, finding 12: `_narrow_feasibility` wrote out the "polytope(s) of ..." phrase that
+    `_held_to` writes, and `_ts_of` split names on "+" beside `forlab.grid.td.parse_system`. One helper each now."""
+    from forlab.grid import td
+
+    tree = ast.parse(Path(ch06_text.__file__).read_text())
+    calls = {f.name: {n.func.id for n in ast.walk(f) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+             for f in tree.body if isinstance(f, ast.FunctionDef)}
+    assert "_polytopes_of" in calls["_held_to"] and "_polytopes_of" in calls["_narrow_feasibility"]
+    assert 'split("+")' not in Path(ch06_text.__file__).read_text()
+    assert all(ch06_text._ts_of(name) == td.parse_system(name)[0] for name in td.SYSTEMS)
 
 
 def test_the_case30_pair_says_its_pccs_per_ds_differ(archived):
@@ -949,12 +1006,13 @@ def test_the_price_of_safety_opens_with_what_the_benchmark_found(archived):
     """`conservatism_text` once opened "Feasible dispatches are bought with conservatism, and each DS pays a different
     price" whatever the benchmark found: now the opening holds only where every dispatch is feasible, and one DS or
     equal rates are said as such."""
-    assert ch06.conservatism_text(archived).startswith("Feasible dispatches are bought with conservatism, and each DS "
-                                                       "pays a different price: its polytope rejects 10.9 %")
+    assert ch06.conservatism_text(archived).startswith(f"{PRICE_TITLE}Feasible dispatches are bought with "
+                                                       "conservatism, and each DS pays a different price: its "
+                                                       "polytope rejects 10.9 %")
     broken = archived.copy()
     broken["bench_feasible"] = broken.bench_feasible.where(np.arange(broken.sizes["run"]) >= 2, 0)
     price = ch06.conservatism_text(broken)
-    assert price.startswith(f"Conservatism did not make every benchmark dispatch feasible (2 of "
+    assert price.startswith(f"{PRICE_TITLE}Conservatism did not make every benchmark dispatch feasible (2 of "
                             f"{broken.sizes['run']} are not, listed with the benchmark)")
     assert "Feasible dispatches are bought" not in price
     one = ch06.conservatism_text(archived.isel(ds=[0]))

@@ -14,7 +14,7 @@ from printed_numbers import page_text, ungrouped
 
 from forlab import opf
 from forlab.book import plots, runner, store
-from forlab.book.tables import grouped, table
+from forlab.book.tables import as_printed, grouped, table
 from forlab.grid import cases
 from forlab.opf import outcome
 from forlab.opf.judge import judge
@@ -842,6 +842,26 @@ def test_a_method_whose_deviation_never_moves_is_said_once(archived):
     text = ch08_sensitivity.base_case_text(runs)
     assert text.count("P3 (0.0000 %)") == 0 and text.count("The deviation of P3 prints as 0.0000 %") == 1
     assert text.count("Across ") == 3 and "narrowest for P3" not in text
+
+
+def test_a_flat_deviation_is_found_from_the_printed_values_not_from_a_spans_words(archived, monkeypatch):
+    """Final read of session 57, #10: `_flat_methods` took a deviation as flat where `_shown_span`'s text had no " to
+    ", so it hung on how a span is worded. It compares the printed values (`as_printed`): the same methods whatever
+    the span's words, those whose deviation prints as one value in every variant."""
+    ok = ch08_sensitivity.frame(archived).query("error == ''")
+    digits = ch08_sensitivity.ONLINE_DIGITS["deviation_pct"]
+    one = {m for m, g in ok.groupby("method") if pd.Series(as_printed(g.deviation_pct.dropna(), digits)).nunique() == 1}
+    flat = ch08_sensitivity._flat_methods(ok)
+    assert flat and set(flat) <= one and len(flat) < ok.method.nunique()  # some method moves: the words matter
+    monkeypatch.setattr(ch08_sensitivity, "_shown_span", lambda values, column, unit="": "every span worded alike")
+    assert ch08_sensitivity._flat_methods(ok) == flat
+
+
+def test_the_bound_is_read_in_one_sentence_for_chapters_08_and_09(archived):
+    """Final read of session 57, #10: `bound_text` and chapter 09's `p1_bound_text` each wrote their own sentence on
+    how the book reads the P1 paper's bound; both now say `BOUND_READING` (chapter 09's test checks its side)."""
+    said = ch08_sensitivity.bound_text(ch08_sensitivity.frame(archived))
+    assert said.endswith(f". {ch08_sensitivity.BOUND_READING}")
 
 
 def test_p1_offer_text_says_whether_the_deviation_follows_the_budget(archived):

@@ -1315,7 +1315,9 @@ def test_p1_bound_is_read_as_a_bound_on_a_systems_mean_and_the_runs_above_it_are
     assert ch09_comparison.P1_BOUND == "P1 paper's bound, 0.058 %"  # the bars are single cases (`common_load`)
     text = ch09_comparison.p1_bound_text(chapter)
     assert text.startswith("P1's paper bounds its cost deviation at 0.058 % (the dotted line above). Its abstract "
-                           "does not say over what; the book reads it as a bound on the mean over a system's cases")
+                           "does not say over what. The book reads the bound as one on the mean over a system's cases")
+    # final read of session 57, #10: chapter 08's one statement of that reading, not a copy
+    assert f"over what. {ch08_sensitivity.BOUND_READING} The book's P1 cases" in text
     lines = text.splitlines()[2:]
     assert lines[0] == ("- the default runs: 1 of 3 cases above it, the largest 0.0662 % on case9+case33bw; no "
                         "system's mean above it")
@@ -1963,6 +1965,20 @@ def test_the_books_first_page_pastes_the_verdict(chapter):
             and "from myst_nb import glue" in code)
 
 
+def test_the_first_pages_verdict_is_built_without_pointers_not_stripped_of_them(chapter, monkeypatch):
+    """Final read of session 57, #8: `headline_text` removed the pointers by string replacement, and one of them,
+    `WORKERS_BELOW`, is generic, so the same words elsewhere in the verdict were cut too. The paragraph is now built
+    without them (``pointers=False``): other text with the same words stays, and the pointers are still left out."""
+    said = f"The method that reveals least is named elsewhere{ch09_comparison.WORKERS_BELOW}."
+    monkeypatch.setattr(ch09_comparison, "_privacy_clause", lambda w: said)
+    headline = ch09_comparison.headline_text(chapter)
+    assert headline.endswith(said) and headline.count(ch09_comparison.WORKERS_BELOW) == 1
+    scale_t, found, max_ds, sens, sys_t = ch09_comparison._answer_inputs(chapter)
+    verdict = ch09_comparison._verdict_paragraph(scale_t, found, max_ds, sys_t, sens)
+    assert verdict.count(ch09_comparison.WORKERS_BELOW) == 2 and ch09_comparison.LIST_SAYS_WHY in verdict
+    assert not any(p in headline for p in (ch09_comparison.LIST_SAYS_WHY, ch09_comparison.CONDITIONS_NAME_IT))
+
+
 def _printed_below(dev: pd.DataFrame, first: str, second: str) -> tuple[int, int]:
     """On how many rows ``second``'s |deviation| lies below ``first``'s, both rounded as the page prints them."""
     both = dev[[first, second]].astype(float).abs().round(4).dropna()
@@ -2219,6 +2235,43 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     assert "says why" not in said
     # a sweep without the worth says nothing of it
     assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
+
+
+def test_the_accuracy_lead_in_dollars_agrees_with_its_percentage_points_for_a_cost_below_the_optimum():
+    """Final read of session 57, #2: `_margins` states the lead in percentage points of |cost deviation| and in $/h;
+    with a judged cost below the optimum (a negative deviation) the $/h was the signed gap and disagreed with the
+    points. Both are now of the |deviations|, so the $/h is the points times the optimum / 100."""
+    opt, rows = 1000.0, []
+    for method, extra in (("integrated", 0.0), ("P1", -1.0), ("P2", 3.0)):
+        r = ch08_sensitivity.result_row("s4", method, ch12_many_dsos.BASE, deviation_pct=100 * extra / opt,
+                                        solve_time_s=0.1, wall_time_s=0.1, integrated_solve_time_s=1.0,
+                                        integrated_wall_time_s=1.0, status="ok", feasible=True, cost=opt + extra,
+                                        integrated_cost=opt)
+        r.update(n_ds=4, group_wall_time_s=1.0)
+        rows.append(r)
+    sizes = [{"n_ds": 4, "system": "s", "buses": 400, "ds_buses": 1, "build_s": 1.0, "peak_mib": 1.0,
+              "ts_iterations": 20, "fixed_fpus_status": "ok", "fixed_fpus_cost": opt + 20.0,
+              "fixed_fpus_feasible": True, "wall_s": 1.0}]
+    at = ch09_comparison.scale_rows(ch12_many_dsos.to_store(pd.DataFrame(rows), pd.DataFrame(sizes), {}))
+    dev = ch09_comparison._deviation_order(at)
+    points = float(dev.iloc[1] - dev.iloc[0])
+    assert (dev.index[0], dev.index[1]) == tuple(ch09_comparison.METHOD_NAMES[:2]) and points > 0
+    margins = ch09_comparison._margins(at, ch09_comparison._winners(at).loc[4])
+    assert f"{points:.4f} percentage points ({grouped(points * opt / 100, 2)} $/h) below" in margins
+
+
+def test_a_stopped_held_fpu_solve_is_recognised_as_chapter_12_recognises_it():
+    """Final read of session 57, #3 (part): chapter 09 kept its own copy of Ipopt's wall-time status and matched it as
+    a substring, where chapter 12 compares the whole status; it now uses chapter 12's `WALL_TIME_STATUS` and match,
+    so the two chapters name a stopped solve alike."""
+    stopped = ch12_many_dsos.WALL_TIME_STATUS
+    for status in (f"failed: {stopped}", stopped, f"failed: {stopped} after a restart", "failed: x"):
+        rows = pd.DataFrame({"n_ds": [4], "method": [ch09_comparison.SCALE_METHODS["integrated"]],
+                             "solve_time_s": [1.0], "flex_status": [status]})
+        size = pd.Series({"fixed_fpus_status": status, "fixed_fpus_feasible": False})
+        said9 = ch09_comparison._no_worth_why(rows, 4, {})
+        said12 = ch12_many_dsos._no_worth(size)
+        assert ("wall-time limit" in said9) == ("wall-time limit" in said12), status
 
 
 def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():

@@ -1217,6 +1217,35 @@ def test_the_deviation_target_is_printed_size_by_size_beside_its_mean():
     assert f"At its worst size, {p1.idxmax()} DSs, it {'meets' if a.met(p1.max()) else 'misses'} the bound" in text
 
 
+def test_the_deviation_sentence_builds_the_frame_once(monkeypatch):
+    """Final read of session 57, #9: `deviation_text` built `frame` and `_bound_against_worth` built it again through
+    `flexibility`; one frame per call, handed on."""
+    big = store.open_path(PAPER)
+    expected = ch12.deviation_text(big)
+    built, frame = [], ch12.frame
+    monkeypatch.setattr(ch12, "frame", lambda st: built.append(st) or frame(st))
+    assert ch12.deviation_text(big) == expected and len(built) == 1
+
+
+def test_the_tie_rule_is_one_function_every_reader_calls(monkeypatch):
+    """Final read of session 57, #9: the tie rule, |deviation| within `NEGLIGIBLE_PCT`, was written inline in
+    `paper_tables`, `paper_note` and chapter 09's `_share_ranges` beside `_tied`. One vectorised `tied` now: it
+    agrees with `_tied` row by row, and a changed rule reaches every one of them."""
+    from forlab.studies import ch09_comparison
+
+    t = ch12.frame(store.open_path(PAPER))
+    assert ch12.tied(t.deviation_pct).tolist() == [ch12._tied(r) for r in t.itertuples()]
+    assert ch12.tied(pd.Series([-NEGLIGIBLE_PCT, np.nan, 2 * NEGLIGIBLE_PCT])).tolist() == [True, False, False]
+    monkeypatch.setattr(ch12, "tied", lambda dev: dev.astype(float).notna())  # every compared deviation a tie
+    assert all(ch12._tied(r) for r in t.itertuples() if np.isfinite(float(r.deviation_pct)))
+    assert ch12.TIE_MARK.strip() in ch12.paper_note(t)
+    assert any(ch12.TIE_MARK in str(v) for _, table in ch12.paper_tables(t) for v in table.to_numpy().ravel())
+    scale_t = ch09_comparison.scale_rows(store.open_path(PAPER))
+    has = scale_t[np.isfinite(scale_t.flex_share_pct.astype(float))]
+    ranges, beyond = ch09_comparison._share_ranges(has)
+    assert ranges and not beyond and all("%" not in r for r in ranges)  # every share a tie: none said as a share
+
+
 def test_the_deviation_sentence_says_its_mean_is_of_the_unrounded_values():
     """Review finding: the targets table printed the mean of the stored values while the sentence listed them rounded,
     and their mean, from the printed values, came out a digit apart. The target stays judged on the stored values;

@@ -1022,17 +1022,50 @@ who sees its objective printed beside the validated ones would otherwise take it
 
 def handoff_text(stored: xr.Dataset) -> str:
     """Markdown: the chapter's closing line, saying what the OPF was shown to do and on how many cases: MATPOWER's
-    optimum reproduced on the cases with a recorded one (`_validated`), and, where the book records none, only a
-    valid power-flow point (`_unrecorded_text`); counted from the store, not claimed for every case."""
+    optimum reproduced on the cases with a recorded one (`_validated`, out of all of them: a failed one is named, not
+    dropped from the count), and, where the book records none, only a valid power-flow point (`_unrecorded_text`);
+    the grids' and the speed's clauses as the store decides them (`_grids_clause`, `_speed_clause`). Counted from the
+    store, not claimed for every case."""
     rows = validation_rows(stored)
     others = rows[rows.published_objective.isna()]
     valid = int((others.forlab_pf_max_dvm_pu < VALIDATION_TOL).sum())
-    reproduced = counted(len(_validated(stored)), "case")
-    checked = (f" (and a valid power-flow point, not a checked optimum, on {valid} of the {len(others)} without one)"
-               if len(others) else "")
-    return (f"With grids that reproduce their papers and an OPF that reproduces MATPOWER's optimum on the {reproduced} "
-            f"with a recorded one{checked}, at a fraction of `runopp`'s time, the next chapters can ask what the book "
-            "is about: how a TSO can use the FPUs drawn above without seeing the DS grids they sit in.")
+    recorded, validated = validation(stored).index, _validated(stored)
+    missed = recorded.difference(validated, sort=False)
+    on = (f"on the {counted(len(recorded), 'case')}" if missed.empty
+          else f"on {len(validated)} of the {counted(len(recorded), 'case')}")
+    asides = ([f"**missed on {listed(missed)}**"] if len(missed) else []) + (
+        [f"and a valid power-flow point, not a checked optimum, on {valid} of the {len(others)} without one"]
+        if len(others) else [])
+    checked = f" ({'; '.join(asides)})" if asides else ""
+    return (f"With {_grids_clause(stored)} and an OPF that reproduces MATPOWER's optimum {on} with a recorded "
+            f"one{checked}, "
+            f"{_speed_clause(stored)}, the next chapters can ask what the book is about: how a TSO can use the FPUs "
+            "drawn above without seeing the DS grids they sit in.")
+
+
+def _grids_clause(stored: xr.Dataset) -> str:
+    """The hand-off's grids: that they reproduce their papers only where this run matches every published loss
+    figure (`loss_matches`); else how many of them it matches."""
+    m = loss_matches(stored)
+    if len(m) and m.match.all():
+        return "grids that reproduce their papers"
+    return f"grids that match {int(m.match.sum())} of their {len(m)} published loss figures"
+
+
+def _speed_clause(stored: xr.Dataset) -> str:
+    """The hand-off's speed: "at a fraction of `runopp`'s time" only where every printed speed-up (`printed_times`,
+    of a solve and of forlab's whole run, on the cases where both engines converge) exceeds 1; else their ranges as
+    the runopp table prints them (`SPEEDUP_FORMATS`), or that none is measured."""
+    sp = speed(stored)
+    shown = printed_times(sp[sp.forlab_success.astype(bool) & sp.runopp_success.astype(bool)])
+    if shown.empty:
+        return "with no speed-up over `runopp` measured (it converged on none of the cases)"
+    ratios = shown[list(SPEEDUP_FORMATS)]
+    if (ratios.dropna() > 1).all().all() and ratios.notna().any().all():
+        return "at a fraction of `runopp`'s time"
+    total, solve = (span(shown[col].dropna(), fmt) for col, fmt in SPEEDUP_FORMATS.items())
+    return (f"with speed-ups over `runopp` of {solve} for a solve and {total} counting forlab's "
+            f"{total_header(sp).removeprefix('speed-up ')} (not all above one)")
 
 
 def speed(stored: xr.Dataset) -> pd.DataFrame:

@@ -64,7 +64,7 @@ from forlab.book.runner import (
     missing_profile_text,
 )
 from forlab.book.store import paper_origin, short_commit
-from forlab.book.tables import counted, fixed_span, fixed_text, grouped, listed, span
+from forlab.book.tables import as_printed, counted, fixed_span, fixed_text, grouped, listed, span
 from forlab.opf.judge import VIOLATION_COUNTS, violation_counts, violation_words
 from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, integrated_baseline, negative_sentence
 from forlab.studies.outcomes import (  # P3's adapter, shared with 07
@@ -78,6 +78,7 @@ from forlab.studies.outcomes import (  # P3's adapter, shared with 07
 )
 
 __all__ = [
+    "BOUND_READING",
     "COLUMNS",
     "FACTORS",
     "FLAGS",
@@ -844,12 +845,19 @@ def findings(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+BOUND_READING = ("The book reads the bound as one on the mean over a system's cases (its load levels): a system's mean "
+                 "is what compares with it, and a single case above it is no miss by itself.")
+"""How the book reads the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``), whose abstract does not say
+over what: the one statement of it, under `findings` (`bound_text`) and in chapter 09 (`p1_bound_text`)."""
+
+
 def bound_text(table: pd.DataFrame) -> str:
     """Markdown, the sentence under `findings`: how P1's finished cases of ``table`` (the base case once) stand
     against the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``, the dotted line of `figure`'s top row):
     how many lie above it, the largest, and the mean over the load levels, which is what the book compares with the
-    bound (as chapter 09's `p1_bound_text` reads it); a single case above it is no miss by itself. Apart from
-    `findings`, which chapter 09 shows too, beside its own `p1_bound_text`. "" without a finished P1 case."""
+    bound (`BOUND_READING`, as chapter 09's `p1_bound_text` reads it); a single case above it is no miss by itself.
+    Apart from `findings`, which chapter 09 shows too, beside its own `p1_bound_text`. "" without a finished P1
+    case."""
     p1 = _distinct_cases(table)
     p1 = p1[(p1.method == "P1") & np.isfinite(p1.deviation_pct.astype(float))]
     if p1.empty:
@@ -865,8 +873,7 @@ def bound_text(table: pd.DataFrame) -> str:
     over = (f"; its mean over {counted(len(levels), 'load level')}, {_shown_value(mean, 'deviation_pct')} %, lies "
             f"{where} it" if len(levels) else "")
     return (f"P1 against its paper's bound, {anchors.show('p1_deviation_pct')} (the dotted line of the top row): "
-            f"{grouped(len(above))} of {counted(len(p1), 'case')} lie above it{worst}{over}. The book reads the bound "
-            "as one on a mean over a system's load levels, so a single case above it is no miss by itself.")
+            f"{grouped(len(above))} of {counted(len(p1), 'case')} lie above it{worst}{over}. {BOUND_READING}")
 
 
 def negative_text(table: pd.DataFrame) -> str:
@@ -1021,7 +1028,8 @@ def _flat_methods(ok: pd.DataFrame) -> list[str]:
     flat = []
     for m, g in ok.groupby("method", sort=True):
         dev = g.deviation_pct.astype(float).dropna()
-        if dev.empty or " to " in _shown_span(dev, "deviation_pct"):
+        # one value as the tables print it, compared as numbers, not read from how a span is worded
+        if dev.empty or pd.Series(as_printed(dev, ONLINE_DIGITS["deviation_pct"])).nunique() != 1:
             continue
         if (g.dropna(subset=["deviation_pct"]).groupby("variant_kind").variant_value.nunique() >= 2).any():
             flat.append(m)

@@ -650,17 +650,16 @@ def _p1_above(cases: pd.DataFrame, bound: float) -> str:
 
 def p1_bound_text(st: xr.Dataset) -> str:
     """Markdown: the P1 paper's bound (`forlab.book.anchors` ``p1_deviation_pct``, the dotted line of the systems
-    figure), as the book reads it: a bound on the mean over a system's cases; and which of the chapter's P1 cases (`P1_SOURCES`) and per-system
-    means lie above it, one line per source; empty without a P1 case."""
+    figure), as the book reads it (chapter 08's `BOUND_READING`): a bound on the mean over a system's cases; and which
+    of the chapter's P1 cases (`P1_SOURCES`) and per-system means lie above it, one line per source; empty without a
+    P1 case."""
     bound = anchors.value("p1_deviation_pct")
     parts = [(what, _p1_cases(st, dim)) for dim, what in P1_SOURCES.items()]
     found = [f"- {what}: {_p1_above(cases, bound)}" for what, cases in parts if len(cases)]
     if not found:
         return ""
     head = (f"P1's paper bounds its cost deviation at {anchors.show('p1_deviation_pct')} (the dotted line above). Its "
-            "abstract does not say over what; the book reads it as a bound on the mean over a system's cases (its "
-            "load levels), so a system's mean is what compares with it, and a single case above it is counted "
-            "beside that, not as a breach. The book's P1 cases against it:")
+            f"abstract does not say over what. {ch08_sensitivity.BOUND_READING} The book's P1 cases against it:")
     return "\n".join([head, "", *found])
 
 
@@ -968,7 +967,7 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     if st is None:
         return pd.DataFrame(columns=list(SCALE_UNITS))
     t = ch12_many_dsos.frame(st)
-    flex = ch12_many_dsos.flexibility(st)  # empty for a store written before it
+    flex = ch12_many_dsos.flexibility(st, t)  # empty for a store written before it
     if len(flex):
         t["flex_worth_pct"] = t.n_ds.map(flex.worth_pct)
         t["flex_share_pct"] = [flex[m].get(n, np.nan) if m in flex else np.nan for n, m in zip(t.n_ds, t.method)]
@@ -2182,57 +2181,62 @@ gets it in words (`headline_text`)."""
 
 
 LIST_SAYS_WHY = " (the list below says why)"
+"""The verdict paragraph's pointer to the answer's list (`_at_largest`). It and the two below are the verdict's
+pointers into this page; the book's first page pastes the verdict without them (`headline_text`, which builds the
+paragraph with ``pointers=False``), as it has neither list nor conditions."""
 WORKERS_BELOW = ", see below"
+"""The verdict paragraph's pointer to the answer's item on the online time (`_speed_conditions`)."""
 CONDITIONS_NAME_IT = " (the sweep's conditions name it)"
-"""The verdict paragraph's pointers into this page (`_at_largest`, `_speed_conditions`, `_margins`): to the answer's
-list, to its item on the online time and to the sweep's conditions. The book's first page pastes the verdict without
-them (`headline_text`), as it has neither list nor conditions."""
+"""The verdict paragraph's pointer to the sweep's conditions (`_margins`)."""
 
 
 MACHINE_PER_DSO = " with a machine per DSO"
+"""The condition the verdict's first sentence gives its speed claim in (`_largest_lead`, chapter 12's
+`winner_words`): the fastest online is so by the book's one rule, every DSO on a machine of its own, where the sweep's
+workers give another verdict (`_speed_conditions`). A claim without its condition reads stronger than its numbers."""
 ONE_RUN = ", in this one run,"
-"""The conditions the verdict's first sentence gives its claims in (`_largest_lead`, chapter 12's `winner_words`):
-the fastest online is so by the book's one rule, every DSO on a machine of its own, where the sweep's workers give
-another verdict (`_speed_conditions`); the most accurate is so in the one run of the sweep, which the rest of the book
-does not always confirm (`_accuracy_evidence`). A claim without its condition reads stronger than its numbers."""
+"""The condition the verdict's first sentence gives its accuracy claim in (`_largest_lead`): the most accurate is so
+in the one run of the sweep, which the rest of the book does not always confirm (`_accuracy_evidence`)."""
 
 
-def _speed_conditions(w, found: dict) -> tuple[str, str]:
+def _speed_conditions(w, found: dict, pointers: bool = True) -> tuple[str, str]:
     """The conditions of the speed verdict at one size (``w``, a row of `_winners`) for `winner_words`: where it does
     not hold with P1's DSOs on the sweep's workers (`ch12_many_dsos.workers_hold`), that it holds with a machine per
     DSO (`MACHINE_PER_DSO`) and who was the fastest on the workers: " (on that run's 2 Dask workers P2 ML surrogate
-    was, see below)"; ("", "") where it holds there too or was not measured."""
+    was, see below)", the pointer `WORKERS_BELOW` only with ``pointers``; ("", "") where it holds there too or was
+    not measured."""
     if not getattr(w, "workers_fastest", "") or ch12_many_dsos.workers_hold(w):  # chapter 12's one rule
         return "", ""
     who = listed([w.workers_fastest, *w.workers_tied])
     was = "were tied" if w.workers_tied else "was"
-    return MACHINE_PER_DSO, f" (on {_workers_words(found)} {who} {was}{WORKERS_BELOW})"
+    return MACHINE_PER_DSO, f" (on {_workers_words(found)} {who} {was}{WORKERS_BELOW if pointers else ''})"
 
 
 def _cost_gap(at: pd.DataFrame, first: str, second: str) -> float:
-    """How far ``second``'s judged cost lies above ``first``'s at one size (the scale rows ``at``), $/h: the gap of
-    their deviations from the integrated optimum (judged cost minus optimum, as chapter 12's worth of DS flexibility
-    counts it); NaN for a store without the costs."""
+    """How far ``second``'s judged cost lies further from the integrated optimum than ``first``'s at one size (the
+    scale rows ``at``), $/h: the gap of their |deviations| (judged cost minus optimum, as chapter 12's worth of DS
+    flexibility counts it), unsigned as `_margins`' percentage points are, so that a cost below the optimum does not
+    make the two disagree; NaN for a store without the costs."""
     if not {"cost", "integrated_cost"} <= set(at.columns):
         return np.nan
-    above = (at.cost.astype(float) - at.integrated_cost.astype(float)).groupby(at.method).first()
+    above = (at.cost.astype(float) - at.integrated_cost.astype(float)).abs().groupby(at.method).first()
     return float(above.get(second, np.nan) - above.get(first, np.nan))
 
 
-def _margins(at: pd.DataFrame, w, found: dict) -> str:
+def _margins(at: pd.DataFrame, w, pointers: bool = True) -> str:
     """Markdown, a sentence of the verdict: by how much the most accurate method at one size (the scale rows ``at``;
     ``w``, a row of `_winners`) leads: its |cost deviation| below the next one's (`_deviation_order`), in
     percentage points and in $/h where the store has the costs (`_cost_gap`), at one operating point
-    (`ch12_many_dsos.operating_point`, which the sweep's conditions name): the answer's one statement of that. The
-    online lead is the first sentence's (`winner_words`), not said again. "" with fewer than two comparable
-    methods."""
+    (`ch12_many_dsos.operating_point`, which the sweep's conditions name, `CONDITIONS_NAME_IT` only with
+    ``pointers``): the answer's one statement of that. The online lead is the first sentence's (`winner_words`), not
+    said again. "" with fewer than two comparable methods."""
     dev = _deviation_order(at)
     if w is None or len(dev) < 2:
         return ""
     gap = _cost_gap(at, dev.index[0], dev.index[1])
     dollars = f" ({grouped(gap, 2)} $/h)" if np.isfinite(gap) else ""
     return (f"{dev.index[0]}'s |cost deviation| lies {float(dev.iloc[1] - dev.iloc[0]):.4f} percentage points"
-            f"{dollars} below {dev.index[1]}'s, at one operating point{CONDITIONS_NAME_IT}.")
+            f"{dollars} below {dev.index[1]}'s, at one operating point{CONDITIONS_NAME_IT if pointers else ''}.")
 
 
 def _privacy_clause(w) -> str:
@@ -2254,20 +2258,21 @@ def _largest(scale_t: pd.DataFrame) -> tuple[int, pd.DataFrame, object]:
 
 
 def _verdict_paragraph(scale_t: pd.DataFrame, found: dict, max_ds: int | None = None,
-                       sys_t: pd.DataFrame | None = None, sens: dict | None = None) -> str:
+                       sys_t: pd.DataFrame | None = None, sens: dict | None = None, pointers: bool = True) -> str:
     """Markdown, the answer's first paragraph: at the sweep's largest size (the scale rows ``scale_t``; ``found``, the
     chapter store's parsed ``attrs["sources"]``), who leads online and on accuracy and every method's numbers
     (`_largest_entries`; ``max_ds``: the sweep's ``p3_max_ds``), by how much and under which conditions
     (`_margins`), how the rest of the book orders the two on accuracy (`_accuracy_evidence`, from the every-system
     table ``sys_t`` and chapter 08's runs ``sens``), and which method reveals least (`_privacy_clause`). The
-    caveats follow as a list (`_answer_items`)."""
+    caveats follow as a list (`_answer_items`); ``pointers`` (False for the book's first page, `headline_text`) says
+    whether the paragraph points into this page (`LIST_SAYS_WHY`, `WORKERS_BELOW`, `CONDITIONS_NAME_IT`)."""
     n_max, at, w = _largest(scale_t)
     ts = ((found.get("scale") or {}).get("parameters") or {}).get("ts")
     head = (f"With {ds_count(n_max)}{f' under {ts}' if ts else ''} ({grouped(at.buses.iloc[0])} buses in all), "
-            f"the largest size of the paper-scale sweep of {SWEEP_ROLE}, {_largest_lead(w, found)}: "
-            f"{_largest_entries(at, scale_t, max_ds)}.")
+            f"the largest size of the paper-scale sweep of {SWEEP_ROLE}, {_largest_lead(w, found, pointers)}: "
+            f"{_largest_entries(at, scale_t, max_ds, pointers)}.")
     evidence = _accuracy_evidence(at, pd.DataFrame() if sys_t is None else sys_t, sens or {})
-    return " ".join(p for p in (head, _margins(at, w, found), evidence, _privacy_clause(w)) if p)
+    return " ".join(p for p in (head, _margins(at, w, pointers), evidence, _privacy_clause(w)) if p)
 
 
 P1_OFFLINE_RAN = {True: "every DSO's offline work one task, all submitted together and run one at a time on each of "
@@ -2357,10 +2362,6 @@ def _reserve_condition(at: pd.DataFrame) -> str:
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
-WALL_TIME = "Maximum_WallTime_Exceeded"
-"""Ipopt's status where a solve stopped at its wall-time limit (the sweep's ``time_limit_s``), as stored."""
-
-
 def _no_worth_why(scale_t: pd.DataFrame, n: int, found: dict) -> str:
     """Why the size ``n`` has no worth of DS flexibility, from the stored status of its AC-OPF with every FPU held
     (``flex_status`` of the scale rows ``scale_t``): ", as the AC-OPF with the DSs' flexible units held stopped at
@@ -2370,7 +2371,7 @@ def _no_worth_why(scale_t: pd.DataFrame, n: int, found: dict) -> str:
     status = str(at.flex_status.iloc[0]) if "flex_status" in at and len(at) else ""
     if not status or status == "nan":
         return ""
-    if WALL_TIME not in status:
+    if status.removeprefix("failed: ") != ch12_many_dsos.WALL_TIME_STATUS:  # chapter 12's status and its match
         return f" (stored status of the AC-OPF with the DSs' flexible units held: {clipped(status, 120)})"
     limit = ((found.get("scale") or {}).get("parameters") or {}).get("time_limit_s")
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s.astype(float)
@@ -2390,7 +2391,7 @@ def _share_ranges(has: pd.DataFrame) -> tuple[list[str], list[str]]:
     rows = has[has.method != SCALE_METHODS["integrated"]]
     for m in sorted(set(rows.method), key=_method_rank):
         g = rows[(rows.method == m) & np.isfinite(rows.flex_share_pct.astype(float))].sort_values("n_ds")
-        tie = g.deviation_pct.astype(float).abs() <= NEGLIGIBLE_PCT
+        tie = ch12_many_dsos.tied(g.deviation_pct)  # chapter 12's one tie rule
         share = g.flex_share_pct.astype(float)[~tie]
         if share.empty and not tie.any():
             continue
@@ -2565,16 +2566,13 @@ question answered where the reader starts, in the numbers of this page."""
 
 def headline_text(st: xr.Dataset) -> str:
     """Plain text, the answer's verdict as the book's first page pastes it (glue key `HEADLINE_KEY`): the first
-    paragraph of `answer_text` without its pointers into this page (`LIST_SAYS_WHY`, `WORKERS_BELOW`,
+    paragraph of `answer_text` built without its pointers into this page (`LIST_SAYS_WHY`, `WORKERS_BELOW`,
     `CONDITIONS_NAME_IT`) and with chapter 12 named in words, as pasted text renders no roles; "" without the
     sweep."""
     scale_t, found, max_ds, sens, sys_t = _answer_inputs(st)
     if scale_t.empty:
         return ""
-    text = _verdict_paragraph(scale_t, found, max_ds, sys_t, sens).replace(SWEEP_ROLE, "chapter 12")
-    for pointer in (LIST_SAYS_WHY, WORKERS_BELOW, CONDITIONS_NAME_IT):
-        text = text.replace(pointer, "")
-    return text
+    return _verdict_paragraph(scale_t, found, max_ds, sys_t, sens, pointers=False).replace(SWEEP_ROLE, "chapter 12")
 
 
 def sweep_text(st: xr.Dataset) -> str:
@@ -2584,16 +2582,17 @@ def sweep_text(st: xr.Dataset) -> str:
     return scale_conditions_text(json.loads(st.attrs.get("sources", "{}")), from_store(st, "scale"))
 
 
-def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None) -> str:
-    """Every contestant's entry at one size (`_at_largest`), after the integrated AC-OPF's online time they are held
-    against: "online solver time over the integrated AC-OPF's (11.23 s) and judged |cost deviation|, P1 ...; P2 ..."."""
+def _largest_entries(at: pd.DataFrame, scale_t: pd.DataFrame, max_ds: int | None, pointers: bool = True) -> str:
+    """Every contestant's entry at one size (`_at_largest`, its pointer only with ``pointers``), after the integrated
+    AC-OPF's online time they are held against: "online solver time over the integrated AC-OPF's (11.23 s) and judged
+    |cost deviation|, P1 ...; P2 ..."."""
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s
     against = f" ({ch12_many_dsos.duration(central.iloc[0])})" if len(central) and np.isfinite(central.iloc[0]) else ""
     rows = at[at.method != SCALE_METHODS["integrated"]]
     words = ch12_many_dsos.ratio_words(rows)  # the ratio, or why there is none, as chapter 12's tables print it
     contestants = sorted(zip(rows.itertuples(), words), key=lambda rw: _method_rank(rw[0].method))
     return (f"online solver time over the integrated AC-OPF's{against} and judged |cost deviation|, "
-            + "; ".join(_at_largest(r, word, scale_t, max_ds) for r, word in contestants))
+            + "; ".join(_at_largest(r, word, scale_t, max_ds, pointers) for r, word in contestants))
 
 
 def scale_text(scale_t: pd.DataFrame, found: dict | None = None) -> str:
@@ -2630,15 +2629,15 @@ def _winners(scale_t: pd.DataFrame) -> pd.DataFrame:
     return w.assign(**named).set_index("n_ds")
 
 
-def _largest_lead(w, found: dict | None = None) -> str:
+def _largest_lead(w, found: dict | None = None, pointers: bool = True) -> str:
     """Which method was the fastest online and which the most accurate at one size (a row of `_winners`, None where no
     contestant has a row there), in words (chapter 12's `winner_words`), each claim with its condition in the same
     sentence: the speed verdict's where the sweep's workers give another (`_speed_conditions`; ``found``, the chapter
-    store's parsed sources), the accuracy verdict's one run (`ONE_RUN`)."""
+    store's parsed sources; its pointer only with ``pointers``), the accuracy verdict's one run (`ONE_RUN`)."""
     if w is None or w.qualified == 0:
         return "no method has a result to compare"
     named = (w.fastest, w.most_accurate, *w.tied, *getattr(w, "tied_fastest", ()))
-    fastest_if, elsewhere = _speed_conditions(w, found or {})
+    fastest_if, elsewhere = _speed_conditions(w, found or {}, pointers)
     return ch12_many_dsos.winner_words(w, {m: m for m in named}, fastest_if, elsewhere, ONE_RUN)
 
 
@@ -2807,10 +2806,11 @@ def _by_a_hair(rows: pd.DataFrame, why: str, sizes: list, method: str) -> str:
             f"judge's tolerance (section “{section}”, paragraph “{lead}”).")
 
 
-def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) -> str:
+def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None, pointers: bool = True) -> str:
     """A method's entry at the sweep's largest size: its time ratio, online time and deviation, or why it has none
     (``word``, `ch12_many_dsos.ratio_words`); for a method not run there, where the answer's list gives its last run
-    and why it stops (`_p3_at_scale`), a pointer to it, else (run at no size) what the stored statuses say
+    and why it stops (`_p3_at_scale`), a pointer to it (`LIST_SAYS_WHY`, only with ``pointers``), else (run at no
+    size) what the stored statuses say
     (`_above_limit`; ``max_ds``, the sweep's ``p3_max_ds``)."""
     if word not in ch12_many_dsos.WHY_NOT:
         return (f"{r.method} {word}x ({ch12_many_dsos.duration(r.solve_time_s)}){ch12_many_dsos.narrow_words(r)} "
@@ -2818,7 +2818,7 @@ def _at_largest(r, word: str, scale_t: pd.DataFrame, max_ds: int | None = None) 
     if word != "not run":
         return f"{r.method} {word}"
     if _p3_at_scale(scale_t, max_ds):  # the answer's list gives its last run and why it stops
-        return f"{r.method} not run{LIST_SAYS_WHY}"
+        return f"{r.method} not run{LIST_SAYS_WHY if pointers else ''}"
     rows = scale_t[scale_t.method == r.method]
     return f"{r.method} not run at any size ({_above_limit(rows, max_ds)})"
 

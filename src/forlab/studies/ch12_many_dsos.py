@@ -185,6 +185,7 @@ __all__ = [
     "tie_band",
     "tie_entry",
     "tie_points",
+    "tied",
     "timing_noise",
     "to_store",
     "trend",
@@ -785,12 +786,17 @@ def size_tables(st: xr.Dataset) -> list[TitledTable]:
     return [(SIZE_TITLE, size_table(st))]
 
 
-FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost of the T+D system with every FPU held "
-                     "at its base-case output (the chart point closest to zero output), its worth (how far that cost "
-                     "lies above the integrated AC-OPF's optimum, in $/h and in % of that optimum), the share of the "
-                     "worth a deviation at the solvers' tolerances would be (a tie: a share below it cannot be told "
-                     "from a tie), and the share of the worth each method's dispatch gives up (“tie” where its "
-                     "deviation is within those tolerances):")
+HELD_WORDS = "every FPU held at its base-case output (the chart point closest to zero output)"
+"""What "held" means, said where the worth is first given (`flexibility_text`, `FLEXIBILITY_TITLE`; chapter 09
+prints that text without chapter 12's introduction): by `forlab.grid.td.add_default_fpus` an FPU's base-case output is the point of its chart
+closest to zero output, so holding it there uses no DS flexibility."""
+
+
+FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost of the T+D system with "
+                     f"{HELD_WORDS}, its worth (how far that cost lies above the integrated AC-OPF's optimum, in $/h "
+                     "and in % of that optimum), the share of the worth a deviation at the solvers' tolerances would "
+                     "be (a tie: a share below it cannot be told from a tie), and the share of the worth each method's "
+                     "dispatch gives up (“tie” where its deviation is within those tolerances):")
 FLEXIBILITY_HEADERS = {"fixed": "cost, FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (% of optimum)",
                        "tie_share": "a tie (% of worth)"}
 GIVES_UP = "{method} gives up (% of worth)"
@@ -866,10 +872,17 @@ TIE_WORD = "tie"
 """What `flexibility_table` prints for a method whose deviation is within the solvers' tolerances (`_tied`)."""
 
 
+def tied(dev: pd.Series) -> pd.Series:
+    """Which cost deviations (%, signed or not) are within the solvers' tolerances
+    (`forlab.opf.outcome.NEGLIGIBLE_PCT`): a tie with the optimum, whose share of the worth is noise (the tie rule of
+    `accuracy_tie_text`); False for NaN (no compared deviation). The rule's one statement, for this chapter and
+    chapter 09."""
+    return dev.astype(float).abs() <= NEGLIGIBLE_PCT
+
+
 def _tied(r) -> bool:
-    """Whether a row's |cost deviation| is within the solvers' tolerances (`forlab.opf.outcome.NEGLIGIBLE_PCT`): a tie
-    with the optimum, whose share of the worth is noise (the tie rule of `accuracy_tie_text`)."""
-    return abs(float(r.deviation_pct)) <= NEGLIGIBLE_PCT
+    """Whether a row's |cost deviation| is a tie with the optimum (`tied`)."""
+    return bool(tied(pd.Series([r.deviation_pct])).iloc[0])
 
 
 def _share(value: float) -> str | float:
@@ -908,12 +921,6 @@ def flexibility_tables(st: xr.Dataset) -> list[TitledTable]:
     t = frame(st)
     f = flexibility(st, t)  # once: the table is built of it
     return [(FLEXIBILITY_TITLE, flexibility_table(st, f, t))] if len(f) else []
-
-
-HELD_WORDS = "every FPU held at its base-case output (the chart point closest to zero output)"
-"""What "held" means, said where the worth is first given (`flexibility_text`; chapter 09 prints that text without
-chapter 12's introduction): by `forlab.grid.td.add_default_fpus` an FPU's base-case output is the point of its chart
-closest to zero output, so holding it there uses no DS flexibility."""
 
 
 def flexibility_text(st: xr.Dataset) -> str:
@@ -1077,13 +1084,13 @@ def _paper_rows(t: pd.DataFrame) -> pd.DataFrame:
                     index=t.index, dtype=object)  # the integrated AC-OPF's: no ratio to itself, or why it has no time
     ratio = ratio_words(t).where(t.method != "integrated", own)
     t = measures_shown(t)
-    tied = t.deviation_pct.abs() <= NEGLIGIBLE_PCT  # `_tied`'s rule; NaN (no compared deviation): no mark
+    tie = tied(t.deviation_pct)  # NaN (no compared deviation): no mark
     sides = [t[f"{k}_ms"] / 1e3 for k in SIDES if f"{k}_ms" in t]
     decimals = _ms_decimals(np.concatenate([t.solve_time_s.to_numpy(float), *[v.to_numpy(float) for v in sides]]))
     t = t.assign(online=_durations(t.solve_time_s, decimals), ratio=ratio.to_numpy(), dev=t.deviation_pct.abs(),
                  offline=t.offline_time_s, kB=t.bytes_exchanged / 1e3, ms_decimals=decimals)
     t = _fixed(t, {"dev": 4, "offline": 1, "rounds": 0})
-    t["dev"] = t.dev.where(~tied, t.dev.astype(str) + TIE_MARK)
+    t["dev"] = t.dev.where(~tie, t.dev.astype(str) + TIE_MARK)
     return t.iloc[np.lexsort((t.method.map(list(METHODS).index).to_numpy(), t.n_ds.to_numpy()))]
 
 
@@ -1154,7 +1161,7 @@ def paper_note(t: pd.DataFrame) -> str:
     out = [f"A row without a result says why {where}:\n\n{items(said)}"] if said else []
     if dashes := _dash_clauses(t, words):
         out.append(f"A “–” in the tables:\n\n{items(dashes)}")
-    if (t[comparable(t) & ~integrated].deviation_pct.abs() <= NEGLIGIBLE_PCT).any():
+    if tied(t[comparable(t) & ~integrated].deviation_pct).any():
         out.append(f"“{TIE_MARK.strip()}” after a |cost deviation|: it is within the solvers' tolerances (at most "
                    f"{NEGLIGIBLE_PCT:g} %, `forlab.opf.outcome.NEGLIGIBLE_PCT`), a tie with the optimum, as in the "
                    "table of the worth of DS flexibility.")
@@ -1345,7 +1352,8 @@ def deviation_text(st: xr.Dataset) -> str:
     its anchor defines as the mean over those sizes (`forlab.book.anchors`, ``scaleout_p1_deviation_pct``): the
     worst size and whether it meets the bound, worded against the mean's verdict (`_worst_words`), so that a mean
     under the bound cannot hide a size above it; "" where P1 has no comparable row there."""
-    p1 = _large(frame(st), "P1")
+    t = frame(st)  # once: the worth below is read from it too
+    p1 = _large(t, "P1")
     p1 = p1[comparable(p1)].sort_values("n_ds")
     if not len(p1):
         return ""
@@ -1356,18 +1364,18 @@ def deviation_text(st: xr.Dataset) -> str:
     said = (f"The P1 deviation target is defined on the mean over the sizes (its anchor: “{a.measures}”); per size, "
             f"P1's |deviation| is {each}; {_mean_words(dev, a)}. At its worst size, {ds_count(worst)}, it "
             f"{_worst_words(a.met(dev.mean()), a.met(dev[worst]), f'{a.relation} {a.show()}')}.")
-    against = _bound_against_worth(st, dev.index, a)
+    against = _bound_against_worth(st, t, dev.index, a)
     return f"{said} {against}" if against else said
 
 
-def _bound_against_worth(st: xr.Dataset, ns, a: anchors.Anchor) -> str:
+def _bound_against_worth(st: xr.Dataset, t: pd.DataFrame, ns, a: anchors.Anchor) -> str:
     """The deviation target's bound (``a``, an upper bound in %) held against what DS flexibility is worth
     (`flexibility`, in % of the optimum) at the sizes ``ns`` it is judged on (review R, finding 7): where the bound is
     at least all of the worth, P1 could give up all of it and still meet the bound, so "met" says little there, and
     the shares of the worth are the measure that says how much P1 gives up; elsewhere what share of the worth the
     bound is; the sizes without a worth said as such. "" for a store without the worth or an anchor that is no upper
-    bound in %."""
-    f = flexibility(st)
+    bound in %. ``t``: the store's `frame`, built once by the caller."""
+    f = flexibility(st, t)
     if f.empty or a.relation != "<=" or a.unit != "%":
         return ""
     worth = f.worth_pct.reindex(list(ns)).astype(float)

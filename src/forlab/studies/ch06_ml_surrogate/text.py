@@ -12,6 +12,7 @@ from forlab.book import anchors
 from forlab.book.names import TIME_RATIO
 from forlab.book.store import origin_text
 from forlab.book.tables import grouped, listed, span
+from forlab.grid import td
 from forlab.opf.judge import LOADING_TOL, V_TOL, VIOLATION_RULES, tolerance, violation_words
 from forlab.p2_surrogate.model import DSSurrogate
 from forlab.studies.ch06_ml_surrogate.figures import input_label
@@ -150,7 +151,11 @@ def little_accepted(st):
 
 HELD_NOTE = "the price of safety"
 """Where a brief mention of a polytope that accepts hardly anything points to: `conservatism_text`, which gives its
-share and what it means once (review R3, finding 9: the caveat was said in full five times)."""
+share and what it means once (review R3, finding 9: the caveat was said in full five times), and opens with
+`PRICE_TITLE` so that a reader finds the phrase there."""
+PRICE_TITLE = f"**{HELD_NOTE[0].upper()}{HELD_NOTE[1:]}.** "
+"""The bold lead of `conservatism_text`: `HELD_NOTE` as its title (the pointers once named a phrase that paragraph
+did not contain, final read of session 57, finding 5)."""
 
 
 def _held_to(narrow, systems) -> str:
@@ -161,21 +166,25 @@ def _held_to(narrow, systems) -> str:
     rows = narrow[narrow.system.isin(list(systems))]
     if not len(rows):
         return ""
-    many = len(rows) > 1
-    return (f"the polytope{'s' if many else ''} of {listed(rows.index)}, which accept{'' if many else 's'} hardly any "
-            f"feasible input (see {HELD_NOTE} below)")
+    return (f"{_polytopes_of(rows)}, which accept{'' if len(rows) > 1 else 's'} hardly any feasible input (see "
+            f"{HELD_NOTE} below)")
+
+
+def _polytopes_of(rows) -> str:
+    """The polytopes of the DSs ``rows`` (`little_accepted` rows), named: "the polytope of k", "the polytopes of k
+    and l"; the one phrase of `_held_to` and `_narrow_feasibility`."""
+    return f"the polytope{'s' if len(rows) > 1 else ''} of {listed(rows.index)}"
 
 
 def _narrow_feasibility(narrow) -> str:
     """The sentence after the benchmark's feasibility on the systems of ``narrow`` (`little_accepted`): feasible with
-    a TSO held to hardly any of the DS's region, said briefly (`_held_to`; what it does not show is in
-    `conservatism_text`)."""
+    a TSO held to hardly any of the DS's region, said briefly (the polytopes named by `_polytopes_of`, as `_held_to`
+    names them; what it does not show is in `conservatism_text`)."""
     if narrow is None or not len(narrow):
         return ""
     systems = list(dict.fromkeys(narrow.system))
-    many = len(narrow) > 1
-    return (f" On {listed(systems)}, that is the feasibility of a TSO held to the polytope{'s' if many else ''} of "
-            f"{listed(narrow.index)} (see {HELD_NOTE} below).")
+    return (f" On {listed(systems)}, that is the feasibility of a TSO held to {_polytopes_of(narrow)} (see "
+            f"{HELD_NOTE} below).")
 
 
 def _failure_cause(r) -> str:
@@ -460,20 +469,24 @@ def scaling_text(per_sys, narrow=None) -> str:
 
 
 def _ts_of(system: str) -> str:
-    """The TS of a study system, the first case of its name ("case118+case533mt_hi" -> "case118")."""
-    return system.split("+")[0]
+    """The TS of a study system ("case118+case533mt_hi" -> "case118"), read by `forlab.grid.td.parse_system`, as
+    chapter 10 reads it."""
+    return td.parse_system(system)[0]
 
 
 def _size_reading(r, narrow=None) -> str:
     """`scaling_text`'s reading (``r``: `per_system` by DS buses): whether the integrated AC-OPF's mean time grows
-    with the DS buses, the range of the surrogate TSO's, and, since the systems differ in their TS too, the ratio
-    across the systems that share a TS (the one comparison with the TS fixed while the DSs grow), qualified where their
-    PCCs per DS differ too (`_coupling_differs`), and each such pair's last point said to be a TSO held to a polytope
-    that accepts hardly anything where it is in ``narrow`` (`little_accepted`)."""
+    with the DS buses, and, since the systems differ in their TS too, the ratio across the systems that share a TS
+    (the one comparison with the TS fixed while the DSs grow), qualified where their PCCs per DS differ too
+    (`_coupling_differs`), and each such pair's last point said to be a TSO held to a polytope that accepts hardly
+    anything where it is in ``narrow`` (`little_accepted`). "" where the systems have one DS-bus size only: there is
+    no growth to read (an empty diff is "all growing"). The surrogate TSO's range is `scaling_text`'s (with `_peak`),
+    not repeated here at another precision (final read of session 57, finding 7)."""
     by_size = r.groupby("ds_buses").integrated_ms_mean.mean()
+    if len(by_size) < 2:
+        return ""
     grows = "grows" if (np.diff(by_size.values) > 0).all() else "does not grow steadily"
-    text = (f" The integrated AC-OPF's mean time {grows} with the DS buses, while the surrogate TSO's stays between "
-            f"{r.tso_ms_mean.min():.1f} and {r.tso_ms_mean.max():.1f} ms.")
+    text = f" The integrated AC-OPF's mean time {grows} with the DS buses."
     held = set() if narrow is None else set(narrow.system)
     pairs = []
     for ts, g in r.groupby(r.index.map(_ts_of), sort=False):
@@ -517,9 +530,10 @@ def conservatism_text(st) -> str:
     feasible inputs it rejects), from the smallest to the largest (`_price_per_ds`), opened by whether the benchmark's
     dispatches were all feasible (`_price_lead`); the DSs whose polytope rejects most of them
     (`MOSTLY_REJECTED`), with the share it accepts and its accuracy against a classifier rejecting every point; and
-    those accepting less than `LITTLE_ACCEPTED`, whose systems' feasibility and time ratio say little."""
+    those accepting less than `LITTLE_ACCEPTED`, whose systems' feasibility and time ratio say little. Under
+    `PRICE_TITLE`, the phrase `HELD_NOTE` the other sentences point to."""
     c = cases(st).sort_values("test_false_infeasible_rate")
-    head = _price_lead(st) + _price_per_ds(c)
+    head = PRICE_TITLE + _price_lead(st) + _price_per_ds(c)
     acc = acceptance(st)
     most = acc.loc[c.index[c.test_false_infeasible_rate > MOSTLY_REJECTED]]
     if not len(most):
@@ -652,15 +666,16 @@ def slice_star_text(st) -> str:
 def _thin_slices_text(st) -> str:
     """The slices of `thin_slices` in words: what the polytope holds the thin input to at the choice, which one grid
     step of the colours cannot show (review R3: the star looked off its polytope there); "" where there is none."""
-    def words(name: str) -> tuple[str, str]:  # "PCC 1 |V| (p.u.)" -> ("PCC 1 |V|", "p.u.")
-        label, unit = input_label(name).rsplit(" (", 1)
-        return label, unit.rstrip(")")
+    def words(name: str) -> tuple[str, str]:  # "PCC 1 |V| (p.u.)" -> ("PCC 1 |V|", " p.u.")
+        # a label without a unit ("DS load factor", or a name `input_label` does not know) keeps its whole text
+        label, sep, unit = input_label(name).rpartition(" (")
+        return (label, " " + unit.rstrip(")")) if sep else (input_label(name), "")
 
     said = []
     for r in thin_slices(st).itertuples():
         name, unit = words(r.thin)
         said.append(f"on {r.key} ({words(r.x)[0]} against {words(r.y)[0]}) the polytope holds {name} to a band "
-                    f"{r.width:.2g} {unit} wide at the choice, less than one grid step of the colours "
-                    f"({r.step:.2g} {unit})")
+                    f"{r.width:.2g}{unit} wide at the choice, less than one grid step of the colours "
+                    f"({r.step:.2g}{unit})")
     return (f" Given the other inputs, {'; '.join(said)}: only the hatched polygon, a sliver through the star, shows "
             "it." if said else "")
