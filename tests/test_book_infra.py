@@ -193,6 +193,28 @@ def test_wrappable_with_wbr_copies_as_the_name():
     assert wrappable('"a_b"_"c"', "_", mark=WBR) == '"a_<wbr>b"_"c"'
 
 
+def test_a_pandas_table_on_the_page_copies_its_names_whole():
+    """Session 58: the book's pandas tables break long names with `wrappable`'s zero-width spaces, which a reader
+    copied with the name (``case9+case33bw`` pasted into ``forlab run`` was an unknown grid); `page_html`, the
+    notebooks' table formatter, shows them as ``<wbr>`` tags, and the text of its HTML is the name, in the index and
+    in the cells, with the index names still heading the one header row."""
+    from html.parser import HTMLParser
+
+    from forlab.book.tables import ZWSP, page_html, wrappable
+
+    t = pd.DataFrame({"status": [wrappable("Solve_Succeeded", "_")]},
+                     index=pd.Index([wrappable("case9+case33bw")], name="system"))
+    html = page_html(t)
+    assert ZWSP not in html and "case9+<wbr>case33bw" in html and "Solve_<wbr>Succeeded" in html
+    text = []
+    parser = HTMLParser()
+    parser.handle_data = text.append
+    parser.feed(html)
+    parser.close()
+    words = "".join(text).split()
+    assert "case9+case33bw" in words and "Solve_Succeeded" in words and "system" in words
+
+
 def test_plots_has_no_unused_style_context():
     """`plots.style()` had no caller anywhere (every chapter calls `use_style()`)."""
     from forlab.book import plots

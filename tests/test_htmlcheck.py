@@ -136,6 +136,9 @@ def test_planted_dollar_math_fails(build):
             '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
             "MathJax from a CDN",
         ),
+        # a zero-width space copies with the name it breaks (session 58: every pandas table's system names)
+        ('<div class="cell_output"><table><tr><th>case9+\u200bcase33bw</th><td>1</td></tr></table></div>',
+         "zero-width character"),
         # an unnamed index: its column has no header (review findings, sessions 46 and 47)
         (('<div class="cell_output"><table><thead><tr><th></th><th>cost ($/h)</th></tr></thead>'
          "<tbody><tr><th>case9</th><td>1.00</td></tr></tbody></table></div>"), "table column without a header"),
@@ -150,6 +153,13 @@ def test_each_kind_of_problem_is_found(build, body, what):
     (build / "_images" / "wide.svg").write_text(svg("720pt"))  # 960 px
     problems = plant(build, body)
     assert len(problems) == 1 and problems[0].startswith(f"chapters/02.html: {what}"), problems
+
+
+def test_a_name_broken_by_a_wbr_tag_passes(build):
+    """What `forlab.book.tables.page_html` makes of `wrappable`'s break marks, ``<wbr>`` tags, is no problem: the
+    tag is no text, so nothing is copied with the name."""
+    assert plant(build, '<div class="cell_output"><table><tr><th>case9+<wbr>case33bw</th><td>1</td></tr></table>'
+                        "</div>") == []
 
 
 def test_a_table_headed_in_one_row_passes(build):

@@ -17,7 +17,9 @@ quoting a snippet:
   ``width`` attribute), an SVG wider than 780 px;
 - MathJax loaded from a CDN (formulas would show as raw ``\\(...\\)`` offline);
 - a file name that MyST's linkify turned into a web address (``BASELINE.md`` in prose becomes a link to
-  ``http://BASELINE.md``: ``.md`` and ``.py`` are also country domains); quote it as code.
+  ``http://BASELINE.md``: ``.md`` and ``.py`` are also country domains); quote it as code;
+- a zero-width character in the text: it is copied with what a reader copies, so a system name or a status taken
+  from the page no longer matches (break a long name with ``<wbr>``: `forlab.book.tables.page_html`).
 
 Only standard-library parsing: the check runs wherever the book builds.
 """
@@ -66,6 +68,7 @@ PANDAS_TRUNCATED = re.compile(r"\[\d+ rows x \d+ columns\]")
 OBJECT_REPR = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
 CDN_MATHJAX = re.compile(r"^https?://.*mathjax", re.IGNORECASE)
 LINKIFIED_FILE = re.compile(r"^https?://[\w.-]+\.(?:md|py|nc|ipynb|json|ya?ml|toml|csv|txt|m)/?$", re.MULTILINE)
+ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")  # zero-width space, (non-)joiner, word joiner, BOM
 CURRENCY_AS_MATH = re.compile(r"\\\(/(?:h|MWh|MVArh)\b")  # "$/h ... $" read as the formula "\(/h ...\)"
 TABLE_HEAD = re.compile(r"<thead>(.*?)</thead>", re.DOTALL)
 HEAD_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.DOTALL)
@@ -278,6 +281,7 @@ def check_page(html_path: Path, page: str) -> list[str]:
         *_find(page, "pandas truncation", PANDAS_TRUNCATED, outputs),
         *_find(page, "object repr in an output", OBJECT_REPR, outputs),
         *_find(page, "file name linked as a web address", LINKIFIED_FILE, "\n".join(found.urls)),
+        *_find(page, "zero-width character (copied with the text)", ZERO_WIDTH, text),
     ]
     if found.truncated_cells:
         problems.append(f"{page}: pandas truncation: {found.truncated_cells} table cell(s) showing '...'")

@@ -192,13 +192,18 @@ break a line there, and text copied from the page is the text itself, where a ze
 it (a probe name pasted from chapter 11's table was refused by the chapter's own check)."""
 
 
-def wrappable(name, after: str = "+/", longer_than: int = 0, mark: str = "\u200b") -> str:
+ZWSP = "\u200b"
+"""The break mark of `wrappable` in a pandas table's cells: pandas escapes markup in its HTML, so the mark is a
+character, which the book's table formatter (`page_html`) turns into `WBR` after the escaping."""
+
+
+def wrappable(name, after: str = "+/", longer_than: int = 0, mark: str = ZWSP) -> str:
     """``name`` with ``mark`` after each character of ``after``, so that a page may break it there (a table with
     long system or DS names in its index then fits the text column); names of at most ``longer_than`` characters are
-    left whole. ``mark`` is a zero-width space for a pandas table, whose HTML escapes markup, and `WBR` for a
-    Markdown table, which then copies as the name. Never right before a quote mark: Sphinx's smart quotes read a
-    quote after a break opportunity as an opening one (chapter 11's message ``"<ts>+<ds>[*<n>]..."`` ended in a
-    wrong quote)."""
+    left whole. ``mark`` is `ZWSP` for a pandas table (`page_html` shows it as `WBR`) and `WBR` for a Markdown
+    table; either way a name copied from the page is the name. Never right before a quote mark: Sphinx's smart
+    quotes read a quote after a break opportunity as an opening one (chapter 11's message ``"<ts>+<ds>[*<n>]..."``
+    ended in a wrong quote)."""
     name = str(name)
     if len(name) <= longer_than:
         return name
@@ -237,13 +242,24 @@ def one_header_row(frame: pd.DataFrame, html: str | None = None) -> str | None:
     return html[:head.start(1)] + head.group(1).replace(rows[-2] + rows[-1], merged) + html[head.end(1):]
 
 
+def page_html(frame: pd.DataFrame) -> str | None:
+    """The HTML by which the book shows a pandas table: `one_header_row`'s, with every `ZWSP` of `wrappable` as a
+    `WBR` tag. Why: the browser breaks a long name at either, but a zero-width space is copied with the text, so a
+    system name copied from a table (``case9+case33bw``) was refused by ``forlab run`` as an unknown grid, and an
+    Ipopt status copied from chapter 10's table did not match Ipopt's; a tag is not text. The character cannot
+    come from a value's own text here: pandas escapes markup, not this character, and no store keeps it."""
+    html = one_header_row(frame)
+    return html.replace(ZWSP, WBR) if html else html
+
+
 def use_style() -> None:
-    """In a notebook, show every table with its index names in its one header row (`one_header_row`); a chapter's
-    first cell calls it through `forlab.book.plots.use_style`. Outside IPython, nothing to do."""
+    """In a notebook, show every table as `page_html` draws it (its index names in its one header row, break marks
+    that do not copy); a chapter's first cell calls it through `forlab.book.plots.use_style`. Outside IPython,
+    nothing to do."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, one_header_row)
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, page_html)
