@@ -83,6 +83,23 @@ def test_linear_rows_agree_with_contains(key):
     assert np.array_equal(ok, chart.contains(pts[:, 0], pts[:, 1]))
 
 
+@pytest.mark.parametrize("key", sorted(CHARTS))
+def test_half_planes_are_unit_rows_of_the_chart(key):
+    """`PQChart.half_planes`, what a plane cut of a DS's region takes of an FPU's chart: rows of unit length (a
+    tolerance on them is in MW and Mvar) that keep the chart's centre; a polyhedral chart's are its own rows, so they
+    keep exactly the points it contains; a circle's are the edges of its outline, which keep only points of the chart
+    and all of it but a sliver along its arcs."""
+    chart = CHARTS[key]
+    a, b = chart.half_planes()
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0) and np.all(a @ np.asarray(chart.center()) < b)
+    pts = _grid_points(chart)
+    kept, inside = np.all(pts @ a.T <= b + 1e-9, axis=1), chart.contains(pts[:, 0], pts[:, 1])
+    if key.startswith("circle"):
+        assert not np.any(kept & ~inside) and np.mean(inside & ~kept) < 0.01
+    else:
+        assert np.array_equal(kept, inside)
+
+
 def test_circle_linear_rows_need_facets_and_are_outer():
     chart = CHARTS["circle"]
     with pytest.raises(ValueError, match="not a polyhedron"):

@@ -564,3 +564,23 @@ def test_feasible_set_rows_lets_a_chart_error_through():
     space.charts = [Circle(s_mva=1.0, p_max=0.9)]
     a, b, _ = refine.feasible_set_rows(poly, space)
     assert a.shape == (2 + refine.CIRCLE_FACETS + 2, 2) and len(b) == len(a)
+
+
+def test_clip_polygon_cuts_exactly_however_thin():
+    """`forlab.p2_surrogate.slices.clip_polygon`, the cut behind chapter 06's Fig. 22: a half-plane halves the unit
+    square exactly, a band a billionth wide is still a polygon (a grid would miss it, review R3), a half-plane beyond
+    the square leaves nothing, and a zero row keeps all or nothing by the sign of its right-hand side."""
+    from forlab.p2_surrogate.slices import clip_polygon
+
+    def area(v):
+        x, y = v[:, 0], v[:, 1]
+        return 0.5 * abs(x @ np.roll(y, -1) - y @ np.roll(x, -1))
+
+    square = [[0, 0], [1, 0], [1, 1], [0, 1]]
+    assert area(clip_polygon(square, [[1.0, 0.0]], [0.5])) == pytest.approx(0.5)
+    band = clip_polygon(square, [[1.0, 0.0], [-1.0, 0.0]], [0.5 + 1e-9, -0.5])
+    assert len(band) == 4 and area(band) == pytest.approx(1e-9, rel=1e-3)
+    assert clip_polygon(square, [[1.0, 0.0]], [-1.0]).shape == (0, 2)
+    assert len(clip_polygon(square, [[0.0, 0.0]], [0.0])) == 4
+    assert clip_polygon(square, [[0.0, 0.0]], [-1.0]).shape == (0, 2)
+

@@ -102,6 +102,24 @@ class PQChart(ABC):
         """(A, b) with ``A @ [p, q] <= b`` describing the chart; ValueError for a non-polyhedral chart."""
         raise ValueError(f"a {self.kind} chart is not a polyhedron")
 
+    def half_planes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The chart as ``A @ [p, q] <= b`` with rows of unit length (so that a tolerance on ``b`` is in MW and
+        Mvar): its own `linear_rows` where it is a polyhedron, else the edges of its outline (`vertices_for_plot`,
+        every chart shape being convex), each turned to keep the chart's `center`: what a plane cut of a DS's
+        region through one FPU's P and Q needs of that FPU's chart."""
+        try:
+            a, b = self.linear_rows()
+        except ValueError:
+            pts = self.vertices_for_plot()
+            edge = np.diff(pts, axis=0)
+            a = np.c_[edge[:, 1], -edge[:, 0]]
+            keep = np.linalg.norm(a, axis=1) > 0
+            a, b = a[keep], np.einsum("ij,ij->i", a[keep], pts[:-1][keep])
+            flip = a @ np.asarray(self.center(), float) > b
+            a, b = np.where(flip[:, None], -a, a), np.where(flip, -b, b)
+        norm = np.linalg.norm(a, axis=1)
+        return a / norm[:, None], b / norm
+
     def center(self) -> tuple[float, float]:
         """A point well inside the chart (MW, Mvar): the centroid of its outline."""
         v = self.vertices_for_plot(400)[:-1]

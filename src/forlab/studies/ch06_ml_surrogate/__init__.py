@@ -66,7 +66,6 @@ from forlab.studies.ch06_ml_surrogate.steps import (
     point_truth,
     polytope_centre,
     region_slice,
-    slice_polygon,
     slice_reference,
     sweep,
 )
@@ -103,6 +102,6 @@ __all__ = [
     "paper_run_text", "payload_shown", "payload_table", "per_system", "per_system_shown", "per_system_tables",
     "point_truth", "polytope_centre", "refine_table", "region_slice", "rounds_shown", "rounds_tables", "run",
     "runs", "safety_summary", "scaling_figure", "scaling_text", "scores_shown", "scores_table", "scores_tables",
-    "slice_figure", "slice_outline", "slice_polygon", "slice_reference", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "thin_slices",
+    "slice_figure", "slice_outline", "slice_reference", "slice_star_text", "span", "sweep", "sweep_figure", "sweep_final_text", "sweep_keys", "thin_slices",
     "timing_text", "to_store",
 ]

@@ -18,7 +18,7 @@ from forlab.grid.capability import as_chart
 from forlab.opf.judge import total_violations
 from forlab.opf.outcome import unmeasured_when_failed
 from forlab.p2_surrogate.model import DSSurrogate, split
-from forlab.studies.ch06_ml_surrogate.steps import clip_polygon, slice_polygon
+from forlab.p2_surrogate.slices import clip_polygon, slice_polygon
 
 __all__ = ["COVERAGE_GRID", "SYSTEM_DS", "TIME_RATIO", "acceptance", "benchmark_shown", "benchmark_table",
            "benchmark_tables", "cases",
@@ -188,7 +188,7 @@ def payload_table(st) -> pd.DataFrame:
 
 
 def slice_outline(st, i: int, j: int) -> np.ndarray:
-    """The polytope's slice j of DS row i as an exact polygon (`forlab.studies.ch06_ml_surrogate.steps.slice_polygon`
+    """The polytope's slice j of DS row i as an exact polygon (`forlab.p2_surrogate.slices.slice_polygon`
     of the DS's surrogate as the store holds it, through the slice's reference point, within its sampled ranges):
     vertices (m, 2) in the slice's x and y, (0, 2) when the slice is empty there."""
     sur = DSSurrogate.from_json(str(st.surrogate_json.values[i]))

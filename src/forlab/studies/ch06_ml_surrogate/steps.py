@@ -33,11 +33,11 @@ from forlab.p2_surrogate.model import (
     split,
 )
 from forlab.p2_surrogate.refine import centre, certify, refine, vertex_check
+from forlab.p2_surrogate.slices import SLICE_TOL
 from forlab.p2_surrogate.tso import benchmark, scenarios
 
-__all__ = ["DSCase", "benchmark_system", "build_cases", "clip_polygon", "default_slices", "fit_case",
-           "lhs_train_size", "point_truth", "polytope_centre", "region_slice", "slice_polygon", "slice_reference",
-           "sweep"]
+__all__ = ["DSCase", "benchmark_system", "build_cases", "default_slices", "fit_case", "lhs_train_size",
+           "point_truth", "polytope_centre", "region_slice", "slice_reference", "sweep"]
 
 
 @dataclass
@@ -204,7 +204,7 @@ def point_truth(case: DSCase, u: np.ndarray) -> dict:
     """The truth at the inputs ``u`` (rows): the DS power flows' feasibility (converged, voltages within limits,
     no branch above 100 %; no margins) as float 1 / 0, NaN outside the sampled domain, and their voltage distance to
     the limits (p.u.) and largest branch loading (%), NaN outside the domain as well."""
-    inside = case.space.inside(u, tol=1e-7)
+    inside = case.space.inside(u, tol=SLICE_TOL)  # the slices' tolerance: a slice and the truth agree on the domain
     r = case.flow.run_inputs(case.space, u)
     feasible = (r["converged"] & (r["vm_slack_pu"] >= 0) & (r["max_loading_percent"] <= 100)).astype(float)
     return {"feasible": np.where(inside, feasible, np.nan),
@@ -229,76 +229,6 @@ def region_slice(case: DSCase, u_ref: np.ndarray, x: str, y: str, n: int = 41) -
     g = np.where(np.isfinite(truth["feasible"]), sur.polytope.g(u), np.nan)  # NaN outside the domain, as the truth
     return {"x": x, "y": y, "x_values": xs, "y_values": ys, "g": g.reshape(n, n),
             **{k: v.reshape(n, n) for k, v in truth.items()}}
-
-
-def clip_polygon(vertices, a, b, tol: float = 0.0) -> np.ndarray:
-    """The convex polygon ``vertices`` (m, 2, in order around it) cut to the half-planes ``a @ (x, y) <= b + tol``
-    (rows of a (r, 2), b (r,)) one after the other (Sutherland-Hodgman): exact however thin the result, (0, 2) when
-    nothing is left. A row of a that is zero keeps everything (b + tol >= 0) or nothing."""
-    v = np.asarray(vertices, float).reshape(-1, 2)
-    for row, rhs in zip(np.atleast_2d(np.asarray(a, float)), np.ravel(b)):
-        if not len(v):
-            break
-        out = v @ row - rhs - tol  # > 0: outside the half-plane
-        kept = []
-        for k in range(len(v)):
-            nxt = (k + 1) % len(v)
-            if out[k] <= 0:
-                kept.append(v[k])
-            if out[k] * out[nxt] < 0:  # the edge crosses the line: keep the crossing
-                kept.append(v[k] + out[k] / (out[k] - out[nxt]) * (v[nxt] - v[k]))
-        v = np.array(kept, float).reshape(-1, 2)
-    return v
-
-
-SLICE_TOL = 1e-7
-"""Tolerance of `slice_polygon`'s half-planes (MW, Mvar, p.u. or degrees for the domain's, g for the polytope's),
-that of `point_truth`'s domain: an FPU held at its chart's edge (P = 0, or -5e-9 MW after `InputSpace.project`)
-leaves a row with no x or y and a right-hand side just below zero, which without it would empty the slice."""
-
-
-def _chart_rows(chart) -> tuple[np.ndarray, np.ndarray]:
-    """A PQ chart as ``A @ (p, q) <= b``, rows of unit length (so that `SLICE_TOL` is in MW and Mvar): its own
-    rows where it is a polyhedron, else the edges of its outline (`vertices_for_plot`; every chart shape is convex),
-    each turned to keep the chart's centre."""
-    try:
-        a, b = chart.linear_rows()
-    except ValueError:
-        pts = chart.vertices_for_plot()
-        edge = np.diff(pts, axis=0)
-        a = np.c_[edge[:, 1], -edge[:, 0]]
-        keep = np.linalg.norm(a, axis=1) > 0
-        a, b = a[keep], np.einsum("ij,ij->i", a[keep], pts[:-1][keep])
-        flip = a @ np.asarray(chart.center(), float) > b
-        a, b = np.where(flip[:, None], -a, a), np.where(flip, -b, b)
-    norm = np.linalg.norm(a, axis=1)
-    return a / norm[:, None], b / norm
-
-
-def slice_polygon(sur: DSSurrogate, u_ref: np.ndarray, x: str, y: str, box) -> np.ndarray:
-    """The polytope's slice {A u + c <= 0} (`Polytope.linear_constraints`) in inputs x and y, the others held at
-    ``u_ref``, within ``box`` ((x0, x1), (y0, y1)) and the sampled domain (the PCC rows of
-    `InputSpace.domain_rows`, the charts of the FPUs in x or y): the box cut by every facet in turn
-    (`clip_polygon`, each half-plane widened by `SLICE_TOL`), an exact convex polygon, vertices (m, 2) in order,
-    (0, 2) when the slice is empty in the box.
-    `region_slice`'s grid contoured it only where it is wider than a grid step: a slice that pins PCC 1's voltage to
-    a narrower band was not drawn, and the TSO's choice on it looked outside its polytope (review R3)."""
-    space = sur.space
-    a, c = sur.polytope.linear_constraints()
-    dom_a, dom_b = space.domain_rows()
-    rows, rhs = [a, dom_a], [-c, dom_b]
-    for k in sorted({int(n[3:].split("_")[0]) for n in (x, y) if n.startswith("fpu")}):
-        pq, b = _chart_rows(space.charts[k])
-        r = np.zeros((len(b), space.dim))
-        r[:, [space.index(f"fpu{k}_p_mw"), space.index(f"fpu{k}_q_mvar")]] = pq
-        rows.append(r)
-        rhs.append(b)
-    a, b = np.vstack(rows), np.concatenate(rhs)
-    ix, iy = space.index(x), space.index(y)
-    held = np.array(u_ref, float)
-    held[[ix, iy]] = 0.0  # the other inputs move to the right-hand side
-    (x0, x1), (y0, y1) = box
-    return clip_polygon([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], a[:, [ix, iy]], b - a @ held, SLICE_TOL)
 
 
 def benchmark_system(system, cases: list[DSCase], n_scenarios: int, load_range: tuple[float, float],
