@@ -1069,7 +1069,9 @@ def test_the_paper_scale_run_names_its_parameters(archived):
     text = ch02.paper_text(archived)
     origin = store.paper_origin(archived)  # the one line every paper-scale section names its store with
     assert text.startswith("In the paper-scale run, case1354pegase solves to ")
-    assert text.endswith(f"\n\n{origin}.") and text.count(origin) == 1
+    assert text.endswith(f"\n\n{origin}") and text.count(origin) == 1 and not text.endswith("..")
+    # session 58: the parameters in a sentence of their own after the origin's, not inside its parenthesis
+    assert origin == f"{store.origin_text(archived)}. It ran with {store.parameters_text(archived)}."
     assert "`repeats = 7`" in store.parameters_text(archived)  # the paper profile's, from the store
     assert not hasattr(ch02, "_origin")  # fix K1, item 1: the chapter's own copy of `paper_origin` is gone
 

@@ -353,7 +353,7 @@ def test_the_misses_of_the_counted_volume_are_counted_from_the_table_shown(archi
 
 def test_the_paper_text_names_its_store_by_the_line_of_every_paper_scale_section(archived):
     """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
-    assert f"\n\n{store.paper_origin(archived)}.\n\nThe largest observed" in ch04.paper_text(archived)
+    assert f"\n\n{store.paper_origin(archived)}\n\nThe largest observed" in ch04.paper_text(archived)
     assert not hasattr(ch04, "parameters_text")
 
 
@@ -631,9 +631,11 @@ def test_the_paper_verdict_follows_the_store_line_in_a_paragraph_of_its_own(arch
     sentence of about 140 words; the line ends with its own full stop and the verdict opens the next paragraph."""
     text = ch04.paper_text(archived)
     origin = store.paper_origin(archived)
-    head, verdict = text.split(f"\n\n{origin}.\n\n")
+    head, verdict = text.split(f"\n\n{origin}\n\n")
     assert head.endswith(ch04.volume_agreement_text(ch04.offer_info(archived)))
     assert verdict.startswith("The largest observed false-feasible rate is ") and origin not in verdict
+    # session 58: the origin a short sentence, the parameters a sentence of their own, one full stop each
+    assert origin == f"{store.origin_text(archived)}. It ran with {store.parameters_text(archived)}."
 
 
 def test_each_offer_bullet_splits_into_region_volume_and_price(archived):

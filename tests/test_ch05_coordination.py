@@ -516,7 +516,16 @@ def test_printed_tables_fit_the_page(archived):
 
 def test_the_paper_text_names_its_store_by_the_line_of_every_paper_scale_section(archived):
     """Fix K1, item 1: the chapter wrote `forlab.book.store.paper_origin`'s line itself."""
-    assert ch05.paper_text(archived).startswith(f"{store.paper_origin(archived)}:\n\n")
+    assert ch05.paper_text(archived).startswith(f"{store.paper_origin(archived)}\n\n")
+
+
+def test_the_paper_summary_follows_the_store_sentences_under_its_own_heading(archived):
+    """Session 58: the store's line ended in ":" before the per-system bullets, after a parenthesis that held every
+    parameter; the origin and the parameters are sentences of their own now, and the bullets come under their own
+    heading sentence (`summary_text`), as the chapter's own run prints them."""
+    _, _, per_sys = ch05.coordination_table(archived)
+    origin = f"{store.origin_text(archived)}. It ran with {store.parameters_text(archived)}."
+    assert ch05.paper_text(archived).startswith(f"{origin}\n\n{ch05.summary_text(per_sys)}\n\n")
     assert not hasattr(ch05, "parameters_text")
 
 

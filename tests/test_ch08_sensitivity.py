@@ -448,10 +448,9 @@ def test_store_and_paper_text(archived):
     text = ch08_sensitivity.paper_text(archived)
     # the path relative to the repository, no machine's file system on a page
     assert text.startswith(f"From `archive/08_sensitivity/c42632e1be90.nc` (commit `{commit}`, written {str(archived.attrs['created_utc'])[:10]} ")
-    assert f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores; parameters `base_fpus = 4`, " in text
+    assert f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores). It ran with `base_fpus = 4`, " in text
     assert '`p1_degrees = [2, 4, 6]`' in text  # the profile's settings are on the page, not only in the store
-    assert text.endswith("`timing_repeats = 5`): 24 rows, one per variant and method: 18 runs, the base case's run "
-                         "repeated under each of the 3 factors.")
+    assert text.endswith(f"`timing_repeats = 5`. The store holds {ch08_sensitivity._rows_words(archived)}.")
     assert "forlab run 08_sensitivity --profile paper" in ch08_sensitivity.paper_text(None)
     empty = ch08_sensitivity.paper_runs(None)
     assert empty.empty and ch08_sensitivity.findings(empty) == "" and ch08_sensitivity.figure(empty) is None
@@ -467,10 +466,15 @@ def test_the_paper_scale_store_is_named_by_the_books_one_line(archived, monkeypa
     monkeypatch.setattr(ch08_sensitivity, "paper_origin",
                         lambda st, *details: calls.append((st, details)) or "ORIGIN")
     rows = ch08_sensitivity._rows_words(archived)
-    assert ch08_sensitivity.paper_text(archived) == f"ORIGIN: {rows}."
+    assert ch08_sensitivity.paper_text(archived) == f"ORIGIN The store holds {rows}."
     (st, details), = calls
     assert st is archived and len(details) == 1 and details[0].startswith("study ")
-    assert text == f"{store.paper_origin(archived, *details)}: {rows}."
+    assert text == f"{store.paper_origin(archived, *details)} The store holds {rows}."
+    # session 58: "...`timing_repeats = 5`): 24 rows" ran the rows on after the parameters' parenthesis; the origin,
+    # the parameters and the rows (in `store_text`'s words) are three sentences now
+    assert text == (f"{store.origin_text(archived, *details)}. It ran with {store.parameters_text(archived)}. "
+                    f"The store holds {rows}.")
+    assert ch08_sensitivity.store_text(archived).startswith(f"The store holds {rows} (")
 
 
 def test_the_time_ratio_is_headed_and_labelled_by_its_one_name(archived):

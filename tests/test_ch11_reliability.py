@@ -197,7 +197,7 @@ def test_the_paper_store_names_its_path_commit_and_date():
     st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     commit, created = str(st.attrs["git_commit"])[:7], str(st.attrs["created_utc"])[:16].replace("T", " ")
     assert ch11.paper_text(st) == (f"From `archive/11_reliability/88dd639b18ec.nc` (commit `{commit}`, written "
-                                   f"{created} UTC; parameters {store.parameters_text(st)}).")
+                                   f"{created} UTC). It ran with {store.parameters_text(st)}.")
     # review finding: the paper run's hang timeout (600 s, the default 120 s) was not on the page
     assert "`timeout_s = 600.0`" in ch11.paper_text(st)
 
@@ -209,7 +209,7 @@ def test_the_paper_text_is_the_line_of_every_paper_scale_section():
     from forlab.book import store
 
     st = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
-    assert ch11.paper_text(st) == f"{store.paper_origin(st)}."
+    assert ch11.paper_text(st) == store.paper_origin(st)
     assert not hasattr(ch11, "parameters_text")
     assert ch11.paper_text(None) == ("No store of every probe yet: run `forlab run 11_reliability --profile paper` "
                                      "(or `.venv/bin/python scripts/probes.py --profile paper`).")

@@ -438,11 +438,28 @@ def test_a_store_says_where_it_comes_from_in_one_form():
         "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min)")
     st.attrs["parameters"] = '{"cases":["case30"],"n":2}'
     assert store.paper_origin(st, "study 2 min") == (
-        "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min; "
-        'parameters `cases = ["case30"]`, `n = 2`)')
+        "From `archive/x/abc.nc` (commit `0123456`, written 2026-12-04 22:15 UTC; study 2 min). "
+        'It ran with `cases = ["case30"]`, `n = 2`.')
     st.attrs["git_commit"] += "-dirty"
     assert store.short_commit(st.attrs) == "0123456-dirty"
     assert store.short_commit({"git_commit": "unknown"}) == "unknown"
+
+
+def test_a_paper_scale_store_is_named_in_two_sentences_the_parameters_after_the_origin():
+    """Review finding (session 58): `paper_origin` put every parameter inside the parenthesis of the origin sentence,
+    and the caller went on after it with "." or ":": on chapter 03 one sentence of ~900 characters. The origin
+    sentence (path, commit, time, details) ends with its own full stop; the parameters follow in a sentence of their
+    own; the line ends with "." so that no caller adds punctuation to it."""
+    root = Path(__file__).resolve().parents[1] / store.ARCHIVE
+    st = store.open_path(next((root / "03_for_sampling").glob(f"*{store.SUFFIX}")))
+    origin, ran = store.origin_text(st, "study 2 min"), store.parameters_text(st)
+    text = store.paper_origin(st, "study 2 min")
+    assert text == f"{origin}. It ran with {ran}." and text.endswith("`.") and ".." not in text
+    params = json.loads(st.attrs["parameters"])
+    assert len(params) > 1 and not any(f"`{name} = " in origin for name in params)  # no parameter in the origin
+    assert text.count(". It ran with ") == 1 and all(f"`{name} = " in ran for name in params)  # all in the second
+    st.attrs["parameters"] = "{}"  # a store with no parameters: the origin sentence alone, no empty list
+    assert store.paper_origin(st) == f"{store.origin_text(st)}."
 
 
 

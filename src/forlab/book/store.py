@@ -706,10 +706,13 @@ def parameters_text(st: xr.Dataset) -> str:
 
 
 def paper_origin(st: xr.Dataset, *details: str) -> str:
-    """`origin_text` of a paper-scale (archived profile) store with the parameters it ran with (`parameters_text`)
-    as its last detail: the one line by which every chapter's paper-scale section names its store, ``details``
-    (such as the study's wall time) before the parameters."""
-    return origin_text(st, *details, f"parameters {parameters_text(st)}")
+    """Markdown, complete sentences: the one line by which every chapter's paper-scale section names its (archived
+    profile) store, `origin_text` with ``details`` (such as the study's wall time) and a full stop, then the
+    parameters it ran with (`parameters_text`) in a sentence of their own, "It ran with `a = 1`, `b = [2, 3]`.".
+    Not inside the origin's parenthesis: there a profile's twenty-odd parameters made one sentence of some 900
+    characters, and a reader lost where it went on. A caller goes on with a sentence or a paragraph of its own."""
+    ran = parameters_text(st)
+    return f"{origin_text(st, *details)}." + (f" It ran with {ran}." if ran else "")
 
 
 def _inline_code(text: str) -> str:

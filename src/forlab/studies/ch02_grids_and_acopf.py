@@ -39,6 +39,7 @@ from forlab.book.provenance import machine_text
 from forlab.book.runner import check_names
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
+    ZWSP,
     TitledTable,
     as_printed,
     counted,
@@ -573,11 +574,12 @@ ran past the text column (a reader's measurement: 794 px against 784)."""
 
 
 def status_cell(status, longer_than: int = 0) -> str:
-    """A solver's status as a table prints it: the same words, with a zero-width space after each "_" of Ipopt's
-    ("Solve_Succeeded") and between the words of pandapower's CamelCase ("OPFNotConverged"), where a page may break
-    it (`forlab.book.tables.wrappable`); a status of at most ``longer_than`` characters stays whole."""
+    """A solver's status as a table prints it: the same words, with a break mark (`forlab.book.tables.ZWSP`, a
+    ``<wbr>`` on the page) after each "_" of Ipopt's ("Solve_Succeeded") and between the words of pandapower's
+    CamelCase ("OPFNotConverged"), where a page may break it (`forlab.book.tables.wrappable`); a status of at most
+    ``longer_than`` characters stays whole."""
     status = str(status)
-    return status if len(status) <= longer_than else wrappable(_WORD_STARTS.sub("\u200b", status), "_")
+    return status if len(status) <= longer_than else wrappable(_WORD_STARTS.sub(ZWSP, status), "_")
 
 
 def _statuses(frame: pd.DataFrame) -> pd.DataFrame:
@@ -2075,4 +2077,4 @@ def paper_text(big: xr.Dataset) -> str:
             f"{_in_ms(pg.forlab_warm_solve_time_s, 'forlab_warm_solve_time_s')}. "
             f"{_sentence(pegase_target_text(pg, in_ms=True))}."
         )
-    return f"{result} {warm_text(bt, warm_timed=warm_timed(big))}\n\n{paper_origin(big)}."
+    return f"{result} {warm_text(bt, warm_timed=warm_timed(big))}\n\n{paper_origin(big)}"

@@ -580,7 +580,7 @@ def paper_text(big: xr.Dataset) -> str:
     two, one = as_printed([bt.t_wall_time_s.get(w, float("nan")) for w in (2, 1)], DECIMALS["t_wall_time_s"])
     met = anchors.anchor("for_sampling_wall_s").met(stored)
     return (
-        f"{paper_origin(big)}.\n\nThe scale run: {grouped(bt.t_samples.iloc[0])} samples of "
+        f"{paper_origin(big)}\n\nThe scale run: {grouped(bt.t_samples.iloc[0])} samples of "
         f"the {grouped(bt.t_buses.iloc[0])}-bus DS with {grouped(bt.t_fpus.iloc[0])} FPUs of mixed chart types "
         f"({', '.join(td.DEFAULT_KINDS)}) in {grouped(one, 1)} s with one worker and "
         f"{grouped(two, 1)} s with two (speed-up {one / two:.2f}x); the samples are "

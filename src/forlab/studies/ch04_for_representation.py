@@ -738,7 +738,7 @@ def paper_text(big: xr.Dataset) -> str:
     missed = sum(v == "missed" for v in verdicts)
     return offer_lines(info) + "\n\n" + volume_agreement_text(info, agree) + "\n\n" + (
         # the store's line in a paragraph of its own, the verdict in the next (review R4, item 2)
-        f"{paper_origin(big)}.\n\nThe largest observed false-feasible "
+        f"{paper_origin(big)}\n\nThe largest observed false-feasible "
         f"rate is {100 * ff.max():.2f} %, with between {grouped(info.test_n_infeasible.min())} and "
         f"{grouped(info.test_n_infeasible.max())} infeasible test points per DS. The target of a rate below "
         f"{100 * LOW_RATE:g} % is met ({CONFIDENCE_TEXT} upper bound below it) on {met} of {len(info)} DSs, missed on {missed} "

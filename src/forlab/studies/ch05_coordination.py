@@ -1152,11 +1152,12 @@ def record_note(st: xr.Dataset) -> str:
 
 
 def paper_text(big: xr.Dataset) -> str:
-    """Markdown: where the paper-scale store comes from, its per-system summary, where its targets are judged (once,
-    under its iteration tables: `paper_misses_text`) and the outcome fields it lacks (`record_note`)."""
+    """Markdown: where the paper-scale store comes from (`paper_origin`, sentences of their own), its per-system
+    summary under its heading sentence (`summary_text`), where its targets are judged (once, under its iteration
+    tables: `paper_misses_text`) and the outcome fields it lacks (`record_note`)."""
     _, _, per_sys = coordination_table(big)
     note = record_note(big)
-    return (f"{paper_origin(big)}:\n\n" + coordination_summary(per_sys) + "\n\n" + PAPER_TARGETS_POINTER
+    return (f"{paper_origin(big)}\n\n" + summary_text(per_sys) + "\n\n" + PAPER_TARGETS_POINTER
             + (f"\n\n{note}" if note else ""))
 
 

@@ -1200,14 +1200,15 @@ def paper_runs(big: xr.Dataset | None) -> pd.DataFrame:
 
 
 def paper_text(big: xr.Dataset | None) -> str:
-    """Markdown: where a paper-scale store comes from (path relative to the repository, commit, date), how long its
-    study took and how many rows it has; without a store, how to make one."""
+    """Markdown: where a paper-scale store comes from (path relative to the repository, commit, date) and how long its
+    study took (`paper_origin`), then how many rows it has in a sentence of its own, in `store_text`'s words; without
+    a store, how to make one."""
     if big is None:
         return missing_profile_text("08_sensitivity")
     study = (f"study {grouped(big.attrs['study_wall_time_s'] / 60, 1)} min, load average "
              f"{big.attrs['load_average_start']:.1f} at the start and {big.attrs['load_average_end']:.1f} at the end "
              f"on {big.attrs['cpu_count']} cores")
-    return f"{paper_origin(big, study)}: {_rows_words(big)}."
+    return f"{paper_origin(big, study)} The store holds {_rows_words(big)}."
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -568,7 +568,7 @@ def paper_text(big: xr.Dataset | None) -> str:
     if big is None:
         return missing_profile_text("11_reliability", what="store of every probe",
                                     also="`.venv/bin/python scripts/probes.py --profile paper`")
-    return f"{paper_origin(big)}."
+    return paper_origin(big)
 
 
 def outcome_word(outcome: str) -> str:
