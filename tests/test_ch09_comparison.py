@@ -781,7 +781,9 @@ def test_the_sensitivity_table_names_the_methods_as_the_rest_of_the_page(chapter
 def test_pointers_name_the_section_they_point_to_and_fpu_is_spelled_out_at_its_first_use(chapter):
     """Review findings: "the table of the first section" pointed to the page's first sections ("Parameters", "The
     answer first"), which do not hold the table of what the messages reveal; the pointers name its section
-    (`DEFAULT_SECTION`, the notebook's heading). And "FPU" was used in that table before the page spelled it out."""
+    (`DEFAULT_SECTION`, the notebook's heading). And "FPU" was used in that table before the page spelled it out; the
+    answer, above the table, now quotes chapter 12's why a size has no worth ("every FPU held"), so it spells "FPU"
+    out at its first use there (`FPUS_HELD`)."""
     cells = sources(NOTEBOOK)
     heading = next(i for i, c in enumerate(cells) if c.startswith(f"## {ch09_comparison.DEFAULT_SECTION}\n"))
     following = next(i for i in range(heading + 1, len(cells)) if cells[i].startswith("## "))
@@ -791,11 +793,13 @@ def test_pointers_name_the_section_they_point_to_and_fpu_is_spelled_out_at_its_f
     text = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t), SYSTEM)
     assert f"about a DS is in the table of the section “{ch09_comparison.DEFAULT_SECTION}”." in text
     assert "first section" not in text and "first section" not in ch09_comparison.rerun_text(chapter, sens_t)
-    # the first "FPU" of the page: no cell before the table uses it, nor the answer printed above it, and the table
-    # spells it out where it first uses it
-    assert "FPU" not in "\n".join(cells[:reveal]) and "FPU" not in ch09_comparison.answer_text(chapter)
-    table = ch09_comparison.reveal_text()
-    assert table.index("FPU") == table.index("flexibility-providing units (FPUs)") + len("flexibility-providing units (")
+    # the first "FPU" of the page: no cell before the table uses it; the answer printed above it and the table each
+    # spell it out where they first use it
+    assert "FPU" not in "\n".join(cells[:reveal])
+    spelled = "flexibility-providing units (FPUs)"
+    for text in (ch09_comparison.answer_text(chapter), ch09_comparison.reveal_text()):
+        assert text.index("FPU") == text.index(spelled) + len("flexibility-providing units (")
+    assert spelled in ch09_comparison.FPUS_HELD
 
 
 def test_the_store_keeps_the_anchors_it_is_compared_with(chapter):
@@ -2220,19 +2224,24 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     at = scale_t[scale_t.n_ds == 4]
     assert at.flex_worth_pct.tolist() == [1.0] * 3 and at.flex_share_pct.iloc[1:].tolist() == [5.0, 2.5]
     text = "\n".join(ch09_comparison._answer_items(scale_t, {}))
-    p1, p2 = ch09_comparison.METHOD_NAMES[:2]
-    assert (f"- **What the flexibility is worth**: At 1 and 4 DSs, with the DSs' flexible units held at their "
-            "base-case output (the chart point closest to zero output), the T+D system costs 1 % to 2 % more than the "
-            "integrated optimum: that is all DS flexibility is worth there. Of that worth, each method's dispatch gave "
-            f"up: {p1} 5 %; {p2} 2 %.") in text
-    assert "the scale of the deviations above" not in text and "more than all of it" not in text
-    # a largest size without a worth: said first, with the stored status of its AC-OPF with the FPUs held
+    pct = ch12_many_dsos.percent
+    worth = ch12_many_dsos.flexibility(st12).worth_pct / 100
+    ranges = ch12_many_dsos.share_ranges(*ch12_many_dsos.flexibility_of_rows(scale_t))
+    assert (f"- **What the flexibility is worth**: At 1 and 4 DSs, with {ch09_comparison.FPUS_HELD} at their "
+            f"base-case output (the chart point closest to zero output), the T+D system costs {pct(worth.min())} to "
+            f"{pct(worth.max())} more than the integrated optimum: that is all DS flexibility is worth there. "
+            f"{ranges} ({{doc}}`12_many_dsos` gives it at every size.)") in text
+    assert ranges in ch12_many_dsos.flexibility_text(st12)  # chapter 12's sentence, word for word
+    assert "the scale of the deviations above" not in text and "more than all of" not in text
+    # a largest size without a worth: said before any share, with chapter 12's why from the stored status of its
+    # AC-OPF with the FPUs held
     later = scale_t.assign(flex_worth_pct=scale_t.flex_worth_pct.where(scale_t.n_ds < 4), flex_status="failed: x")
     said = "\n".join(ch09_comparison._answer_items(later, {}))
-    assert ("At 4 DSs, the size of the verdict, what DS flexibility is worth is not known (stored status of the "
-            "AC-OPF with the DSs' flexible units held: failed: x), so the share of it each method gives up there is "
-            "not known either. At 1 DS, with the DSs' flexible units held") in said
-    assert "says why" not in said
+    why = ch12_many_dsos.no_worth("failed: x", True)
+    assert (f"more than the integrated optimum: that is all DS flexibility is worth there. At 4 DSs, the size of the "
+            "verdict, what DS flexibility is worth is not known, so neither is the share of it each method gives up "
+            f"there: {why}. Over the sizes with a worth, ") in said
+    assert said.count(f"with {ch09_comparison.FPUS_HELD}") == 1 and "says why" not in said
     # a sweep without the worth says nothing of it
     assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
 
@@ -2263,15 +2272,22 @@ def test_the_accuracy_lead_in_dollars_agrees_with_its_percentage_points_for_a_co
 def test_a_stopped_held_fpu_solve_is_recognised_as_chapter_12_recognises_it():
     """Final read of session 57, #3 (part): chapter 09 kept its own copy of Ipopt's wall-time status and matched it as
     a substring, where chapter 12 compares the whole status; it now uses chapter 12's `WALL_TIME_STATUS` and match,
-    so the two chapters name a stopped solve alike."""
+    so the two chapters name a stopped solve alike. Task W: chapter 09 words why a size has no worth with chapter 12's
+    `no_worth` itself, from the status and feasibility its scale rows keep, the sweep's limit and the integrated
+    AC-OPF's time of that size."""
     stopped = ch12_many_dsos.WALL_TIME_STATUS
-    for status in (f"failed: {stopped}", stopped, f"failed: {stopped} after a restart", "failed: x"):
+    found = {"scale": {"parameters": {"time_limit_s": 42.0}}}
+    cases = [(f"failed: {stopped}", False), (stopped, False), (f"failed: {stopped} after a restart", False),
+             ("failed: x", False), ("ok", False), ("ok", True)]
+    for status, feasible in cases:
         rows = pd.DataFrame({"n_ds": [4], "method": [ch09_comparison.SCALE_METHODS["integrated"]],
-                             "solve_time_s": [1.0], "flex_status": [status]})
-        size = pd.Series({"fixed_fpus_status": status, "fixed_fpus_feasible": False})
-        said9 = ch09_comparison._no_worth_why(rows, 4, {})
-        said12 = ch12_many_dsos._no_worth(size)
-        assert ("wall-time limit" in said9) == ("wall-time limit" in said12), status
+                             "solve_time_s": [1.0], "flex_status": [status], "flex_feasible": [feasible]})
+        said9 = ch09_comparison._no_worth_at(rows, 4, found)
+        assert said9 == ch12_many_dsos.no_worth(status, feasible, 42.0, 1.0), status
+        assert ("wall-time limit" in said9) == (status.removeprefix("failed: ") == stopped), status
+    # a store without the status, or written before the feasibility (an "ok" status alone does not tell why): no why
+    assert ch09_comparison._no_worth_at(rows.drop(columns=["flex_status", "flex_feasible"]), 4, found) == ""
+    assert ch09_comparison._no_worth_at(rows.drop(columns=["flex_feasible"]), 4, found) == ""
 
 
 def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():
@@ -2358,9 +2374,10 @@ def test_the_worth_is_given_over_the_sizes_with_one_not_as_the_verdicts_scale(ch
     """Review R, findings 1 and 8: the worth of DS flexibility was given at 32 DSs only, as "the scale of the
     deviations above" (those of 112 DSs, which has no worth), and its large shares were left out; and the pointer "(12
     says why)" promised more than chapter 12 gave. The item says the verdict's size has no worth and why, from the
-    stored status (Ipopt's wall-time limit, `time_limit_s` from the sweep's parameters); then per method the range of
-    the shares over the sizes with a worth (chapter 12's `flexibility`), ties named as ties, and where a method gave
-    up more than all of it, that its dispatch cost more than using no DS flexibility at all."""
+    stored status (Ipopt's wall-time limit, `time_limit_s` from the sweep's parameters), before any share; then per
+    method the range of the shares over the sizes with a worth (chapter 12's `flexibility`), ties named as ties, and
+    where a method gave up more than all of it. Task W: the why, the ranges and the "more than all of it" are chapter
+    12's sentences (`no_worth`, `share_ranges`, `over_all`), read from chapter 12's archived store."""
     big = archived["12_many_dsos"]
     f = ch12_many_dsos.flexibility(big)
     t12 = ch12_many_dsos.frame(big)
@@ -2368,29 +2385,37 @@ def test_the_worth_is_given_over_the_sizes_with_one_not_as_the_verdicts_scale(ch
     item = _item(_answer_parts(chapter)[1], "What the flexibility is worth")
     assert "the scale of the deviations above" not in item and "says why" not in item
     limit = json.loads(big.attrs["parameters"])["time_limit_s"]
-    took = ch12_many_dsos.duration(float(t12[(t12.n_ds == n) & (t12.method == "integrated")].solve_time_s.iloc[0]))
-    assert np.isnan(f.worth_pct[n])
-    assert (f"At {n} DSs, the size of the verdict, what DS flexibility is worth is not known, as the AC-OPF with the "
-            f"DSs' flexible units held stopped at Ipopt's wall-time limit (`time_limit_s`, {grouped(limit)} s; the "
-            f"integrated AC-OPF of that size took {took})") in item
-    pct = ch12_many_dsos.percent
-    has = f.dropna(subset=["worth_pct"])
-    for code, name in ch12_many_dsos.METHODS.items():
-        if code not in has:
-            continue
-        rows = t12[(t12.method == code)].set_index("n_ds").reindex(has.index)
-        share = has[code].dropna()
-        tie = rows.deviation_pct.abs().reindex(share.index) <= NEGLIGIBLE_PCT
-        if (~tie).sum() > 1:
-            assert f"{name} {pct(share[~tie].min() / 100)} to {pct(share[~tie].max() / 100)}" in item
-        if tie.any():
-            assert f"a tie with the optimum at {listed([int(i) for i in share.index[tie]])} DS" in item
-        over = share[~tie & (share > 100)]
-        if len(over):
-            at = listed([f"{ch12_many_dsos.ds_count(int(i))} ({pct(v / 100)})" for i, v in over.items()])
-            assert (f"{name} gave up more than all of it at {at}: there its dispatch cost more than using no DS "
-                    "flexibility at all.") in item
-    assert "P2 ML surrogate gave up more than all of it at 2 DSs (" in item  # the archived sweep's case
+    own = float(t12[(t12.n_ds == n) & (t12.method == "integrated")].solve_time_s.iloc[0])
+    held = ch12_many_dsos.sizes(big).set_index("n_ds").loc[n]
+    assert np.isnan(f.worth_pct[n]) and held.fixed_fpus_status == f"failed: {ch12_many_dsos.WALL_TIME_STATUS}"
+    why = ch12_many_dsos.no_worth(held.fixed_fpus_status, held.fixed_fpus_feasible, limit, own)
+    assert f"wall-time limit of {grouped(limit)} s (`time_limit_s`)" in why and ch12_many_dsos.duration(own) in why
+    no_worth = (f"At {n} DSs, the size of the verdict, what DS flexibility is worth is not known, so neither is the "
+                f"share of it each method gives up there: {why}.")
+    has = f[np.isfinite(f.worth)]
+    ranges, over = ch12_many_dsos.share_ranges(t12, has), ch12_many_dsos.over_all(t12, has)
+    assert ranges and over and item.index(no_worth) < item.index(ranges) < item.index(over)
+    assert f"No worth at {n} DSs: {why}." in ch12_many_dsos.flexibility_text(big)  # chapter 12's clause, word for word
+    assert "P2 ML surrogate's dispatch gave up more than all of the worth at 2 DSs (" in over  # the archived sweep's
+
+
+def test_the_worth_ranges_are_one_text_in_chapters_09_and_12(chapter, archived):
+    """Task W: chapter 09 worded the shares of the worth each method gives up with code of its own ("P2 ML surrogate
+    14 % to 300 %", "gave up more than all of it ... using no DS flexibility at all"), beside chapter 12's wording of
+    the same numbers. Both now call chapter 12's `share_ranges` and `over_all`: chapter 09 with its copies of chapter
+    12's rows (`flexibility_of_rows` of its scale rows), chapter 12 with its own `frame` and `flexibility`; on the
+    archived stores the two give the same text, and each page prints it."""
+    big = archived["12_many_dsos"]
+    t12, f = ch12_many_dsos.frame(big), ch12_many_dsos.flexibility(big)
+    has12 = f[np.isfinite(f.worth)]
+    t9, has9 = ch12_many_dsos.flexibility_of_rows(ch09_comparison.from_store(chapter, "scale"))
+    item = _item(_answer_parts(chapter)[1], "What the flexibility is worth")
+    page12 = ch12_many_dsos.flexibility_text(big)
+    for sentence in (ch12_many_dsos.share_ranges, ch12_many_dsos.over_all):
+        said9, said12 = sentence(t9, has9), sentence(t12, has12)
+        assert said9 and said9 == said12, sentence.__name__
+        assert said9 in item and said12 in page12, sentence.__name__
+    assert not hasattr(ch09_comparison, "_share_ranges") and not hasattr(ch09_comparison, "_no_worth_why")
 
 
 def test_fastest_by_size_says_where_the_workers_give_another_verdict(chapter):

@@ -1230,7 +1230,8 @@ def test_the_deviation_sentence_builds_the_frame_once(monkeypatch):
 def test_the_tie_rule_is_one_function_every_reader_calls(monkeypatch):
     """Final read of session 57, #9: the tie rule, |deviation| within `NEGLIGIBLE_PCT`, was written inline in
     `paper_tables`, `paper_note` and chapter 09's `_share_ranges` beside `_tied`. One vectorised `tied` now: it
-    agrees with `_tied` row by row, and a changed rule reaches every one of them."""
+    agrees with `_tied` row by row, and a changed rule reaches every one of them (chapter 09 now words the shares with
+    this chapter's `share_ranges`, task W)."""
     from forlab.studies import ch09_comparison
 
     t = ch12.frame(store.open_path(PAPER))
@@ -1240,10 +1241,9 @@ def test_the_tie_rule_is_one_function_every_reader_calls(monkeypatch):
     assert all(ch12._tied(r) for r in t.itertuples() if np.isfinite(float(r.deviation_pct)))
     assert ch12.TIE_MARK.strip() in ch12.paper_note(t)
     assert any(ch12.TIE_MARK in str(v) for _, table in ch12.paper_tables(t) for v in table.to_numpy().ravel())
-    scale_t = ch09_comparison.scale_rows(store.open_path(PAPER))
-    has = scale_t[np.isfinite(scale_t.flex_share_pct.astype(float))]
-    ranges, beyond = ch09_comparison._share_ranges(has)
-    assert ranges and not beyond and all("%" not in r for r in ranges)  # every share a tie: none said as a share
+    t9, has9 = ch12.flexibility_of_rows(ch09_comparison.scale_rows(store.open_path(PAPER)))  # chapter 09's reader
+    ranges = ch12.share_ranges(t9, has9)
+    assert ranges and ch12.over_all(t9, has9) == "" and "%" not in ranges  # every share a tie: none said as a share
 
 
 def test_the_deviation_sentence_says_its_mean_is_of_the_unrounded_values():
@@ -2045,6 +2045,28 @@ def test_the_worth_text_gives_each_methods_range_the_ties_meaning_and_what_held_
             assert f"{ch12.METHODS[m]}'s dispatch gave up more than all of the worth at {where}" in text, m
     assert (has[list(ch08.METHODS)] > 100).any().any()  # the store has such a share: the check is not empty
     assert "More than all of it, so that" not in text  # the fragment is gone
+
+
+def test_chapter_09s_copies_of_the_rows_give_the_same_shares_and_the_same_sentences():
+    """Task W: chapter 09's answer words the shares of the worth with this chapter's `share_ranges` and `over_all`,
+    from its copies of this store's rows (chapter 09's `scale_rows`, read back by `flexibility_of_rows`). On the
+    archived store the shares read back are `flexibility`'s at every size with a worth, and the sentences are the
+    ones `flexibility_text` prints: full sentences, said once."""
+    from forlab.studies import ch09_comparison
+
+    st = store.open_path(PAPER)
+    t, f = ch12.frame(st), ch12.flexibility(st)
+    has = f[np.isfinite(f.worth)]
+    t9, has9 = ch12.flexibility_of_rows(ch09_comparison.scale_rows(st))
+    methods = [m for m in ch08.METHODS if m in has]
+    assert list(has9.index) == list(has.index) and methods
+    pd.testing.assert_frame_equal(has9[[*methods, "worth_pct"]], has[[*methods, "worth_pct"]], check_names=False)
+    text = ch12.flexibility_text(st)
+    for sentence in (ch12.share_ranges, ch12.over_all):
+        said = sentence(t, has)
+        assert said == sentence(t9, has9) and said.endswith(".") and text.count(said) == 1, sentence.__name__
+    assert ch12.share_ranges(t, has).startswith("Over the sizes with a worth, ")
+    assert ch12.over_all(t, has).endswith(": there the T+D system cost more than with no DS flexibility used at all.")
 
 
 def test_the_worth_tables_headers_say_their_base():

@@ -108,9 +108,9 @@ REVEALS = {
                      "unwatched far limits the coordinator's tentative step would cross, with a new radius; many "
                      "rounds",
 }
-"""What each method's messages reveal about a DS (the page's first use of "FPU" is here: spelled out), both ways, in
-the words of the book's security page (book/security.md): P1's are every field of `forlab.p1_for.offer.Offer.to_dict`
-(its ``info`` as `forlab.p1_for.representation` fills it); P2's every field of
+"""What each method's messages reveal about a DS ("FPU" spelled out here too, as the answer does, `FPUS_HELD`), both
+ways, in the words of the book's security page (book/security.md): P1's are every field of
+`forlab.p1_for.offer.Offer.to_dict` (its ``info`` as `forlab.p1_for.representation` fills it); P2's every field of
 `forlab.p2_surrogate.model.DSSurrogate.to_dict` and what `forlab.p2_surrogate.tso.surrogate_bytes` counts besides
 (the load factor, DSO -> TSO; the FPUs' set-points, TSO -> DSO); P3's what a region sends per round and in a limit
 pass (`forlab.p3_aladin.algorithm.loop.keep_crossed_limits`)."""
@@ -829,7 +829,7 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1",
                "reserve_mw": "MW", "offline_dso_max_s": "s", "flex_worth_pct": "%", "flex_share_pct": "%",
-               "flex_status": "-", "cost": "$/h", "integrated_cost": "$/h"}
+               "flex_status": "-", "flex_feasible": "1", "cost": "$/h", "integrated_cost": "$/h"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
@@ -840,9 +840,10 @@ and how many accept hardly anything (`forlab.studies.ch08_sensitivity.run_p2`); 
 the reserve P2's TSO held (`_reserve_condition`) and P1's slowest DSO's own offline time (`_offline_condition`),
 which the answer's caveats give, and what DS flexibility is worth at the row's size (% of the integrated optimum) with
 the share of that worth the row's method gives up (%, `forlab.studies.ch12_many_dsos.flexibility`,
-`_worth_condition`) with the stored status of the AC-OPF with every FPU held (``flex_status``, why a size has no
-worth), and the row's judged cost beside the integrated optimum ($/h, the accuracy lead in money, `_margins`) (missing
-in a store written before them)."""
+`_worth_condition`) with the stored status of the AC-OPF with every FPU held and whether its dispatch kept the limits
+(``flex_status``, ``flex_feasible``: why a size has no worth, `forlab.studies.ch12_many_dsos.no_worth`), and the
+row's judged cost beside the integrated optimum ($/h, the accuracy lead in money, `_margins`) (missing in a store
+written before them)."""
 
 NO_SCALE_STORE = ("No paper-scale store of {doc}`12_many_dsos` is available (or `use_profiles` is off): run "
                   "`forlab run 12_many_dsos --profile paper` or keep `archive/`.")
@@ -971,7 +972,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
     if len(flex):
         t["flex_worth_pct"] = t.n_ds.map(flex.worth_pct)
         t["flex_share_pct"] = [flex[m].get(n, np.nan) if m in flex else np.nan for n, m in zip(t.n_ds, t.method)]
-        t["flex_status"] = t.n_ds.map(ch12_many_dsos.sizes(st).set_index("n_ds").fixed_fpus_status).astype(str)
+        held = ch12_many_dsos.sizes(st).set_index("n_ds")
+        t["flex_status"] = t.n_ds.map(held.fixed_fpus_status).astype(str)
+        t["flex_feasible"] = t.n_ds.map(held.fixed_fpus_feasible).astype(bool)
     # a store written before a column (P1's dispatches on the workers) has it as missing
     return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool)).reindex(
         columns=list(SCALE_UNITS))
@@ -2362,76 +2365,53 @@ def _reserve_condition(at: pd.DataFrame) -> str:
             f"({rule}){size}, so it is that of a TSO held off those limits as well as of the surrogates' errors.")
 
 
-def _no_worth_why(scale_t: pd.DataFrame, n: int, found: dict) -> str:
-    """Why the size ``n`` has no worth of DS flexibility, from the stored status of its AC-OPF with every FPU held
-    (``flex_status`` of the scale rows ``scale_t``): ", as the AC-OPF with the DSs' flexible units held stopped at
-    Ipopt's wall-time limit (`time_limit_s`, 600 s; the integrated AC-OPF of that size took 8.55 s)" (``found``, the chapter
-    store's parsed sources, gives the limit), else the stored status quoted; "" for a store without it."""
+def _no_worth_at(scale_t: pd.DataFrame, n: int, found: dict) -> str:
+    """Chapter 12's clause why the size ``n`` has no worth of DS flexibility (`ch12_many_dsos.no_worth`), from what
+    the scale rows ``scale_t`` keep of its AC-OPF with every FPU held (``flex_status``, ``flex_feasible``), the
+    sweep's wall-time limit (``found``, the chapter store's parsed sources) and the integrated AC-OPF's solver time of
+    that size; "" for a store without the status, or with an "ok" status but not whether the dispatch kept the
+    limits (a store written before ``flex_feasible``: the status alone does not tell why)."""
     at = scale_t[scale_t.n_ds == n]
-    status = str(at.flex_status.iloc[0]) if "flex_status" in at and len(at) else ""
-    if not status or status == "nan":
+    status = str(at.flex_status.iloc[0]) if "flex_status" in at and len(at) else "nan"
+    if status == "nan" or (status == "ok" and "flex_feasible" not in at):
         return ""
-    if status.removeprefix("failed: ") != ch12_many_dsos.WALL_TIME_STATUS:  # chapter 12's status and its match
-        return f" (stored status of the AC-OPF with the DSs' flexible units held: {clipped(status, 120)})"
+    feasible = bool(at.flex_feasible.iloc[0]) if "flex_feasible" in at else False
     limit = ((found.get("scale") or {}).get("parameters") or {}).get("time_limit_s")
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s.astype(float)
-    took = (f"; the integrated AC-OPF of that size took {ch12_many_dsos.duration(central.iloc[0])}"
-            if len(central) and np.isfinite(central.iloc[0]) else "")
-    return (", as the AC-OPF with the DSs' flexible units held stopped at Ipopt's wall-time limit"
-            + (f" (`time_limit_s`, {grouped(limit)} s{took})" if limit else f" ({took[2:]})" if took else ""))
+    return ch12_many_dsos.no_worth(status, feasible, limit, central.iloc[0] if len(central) else np.nan)
 
 
-def _share_ranges(has: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Per contestant, in the book's order, the range of the shares of the worth of DS flexibility its dispatch gives
-    up over the sizes with a worth (the scale rows ``has``; a deviation within `NEGLIGIBLE_PCT` is a tie with the
-    optimum, named apart, as chapter 12's table marks it): "P2 ML surrogate 14 % to 300 %"; and a sentence per method
-    that gave up more than all of it somewhere, with its sizes and shares."""
-    pct = ch12_many_dsos.percent
-    ranges, beyond = [], []
-    rows = has[has.method != SCALE_METHODS["integrated"]]
-    for m in sorted(set(rows.method), key=_method_rank):
-        g = rows[(rows.method == m) & np.isfinite(rows.flex_share_pct.astype(float))].sort_values("n_ds")
-        tie = ch12_many_dsos.tied(g.deviation_pct)  # chapter 12's one tie rule
-        share = g.flex_share_pct.astype(float)[~tie]
-        if share.empty and not tie.any():
-            continue
-        low, high = (pct(share.min() / 100), pct(share.max() / 100)) if len(share) else ("", "")
-        said = low if low == high else f"{low} to {high}"  # one value where both print alike
-        tied = f"a tie with the optimum at {_listed(g.n_ds[tie])}" if tie.any() else ""
-        ranges.append(f"{m} {said} ({tied})" if said and tied else f"{m} {said or tied}")
-        over = g[~tie & (g.flex_share_pct.astype(float) > 100)]
-        if len(over):
-            at = listed([f"{ds_count(int(r.n_ds))} ({pct(r.flex_share_pct / 100)})" for r in over.itertuples()])
-            beyond.append(f"{m} gave up more than all of it at {at}: there its dispatch cost more than using no DS "
-                          "flexibility at all.")
-    return ranges, beyond
+FPUS_HELD = "the DSs' flexibility-providing units (FPUs) held"
+"""The units held at their base-case output where the worth of DS flexibility is measured (`_worth_condition`): the
+page's first "FPU" (in the answer), spelled out there, since chapter 12's why a size has no worth, which the answer
+quotes, says "every FPU held"."""
 
 
 def _worth_condition(scale_t: pd.DataFrame, found: dict | None = None) -> str:
     """Markdown: what DS flexibility is worth over the sweep's sizes with a worth (the scale rows ``scale_t``: chapter
-    12's `flexibility`, copied by `scale_rows`) and, per contestant, the range of the shares of it its dispatch gave
-    up there, with a plain sentence where a method gave up more than all of it (`_share_ranges`); where the verdict's
-    size (the largest) has no worth, that said first with why, from the stored status (`_no_worth_why`; ``found``,
-    the chapter store's parsed sources): the worth of another size is no scale for the verdict's deviations. "" where
-    no size has one."""
+    12's `flexibility`, copied by `scale_rows`; whose output is held, `FPUS_HELD`); where the verdict's size (the
+    largest) has no worth, that said next with chapter 12's why (`_no_worth_at`; ``found``, the chapter store's parsed
+    sources), before any share: the worth of another size is no scale for the verdict's deviations; then, in chapter
+    12's words, each contestant's range of the shares of the worth its dispatch gave up over the sizes with one
+    (`ch12_many_dsos.share_ranges`) and where a method gave up more than all of it (`ch12_many_dsos.over_all`). ""
+    where no size has one."""
     if "flex_worth_pct" not in scale_t:  # a store written before it
         return ""
-    has = scale_t[np.isfinite(scale_t.flex_worth_pct.astype(float))]
+    t, has = ch12_many_dsos.flexibility_of_rows(scale_t)
     if has.empty:
         return ""
     largest, pct = int(scale_t.n_ds.max()), ch12_many_dsos.percent
-    first = ("" if largest in set(has.n_ds) else
-             f"At {ds_count(largest)}, the size of the verdict, what DS flexibility is worth is not known"
-             f"{_no_worth_why(scale_t, largest, found or {})}, so the share of it each method gives up there is "
-             "not known either. ")
-    worth = has.drop_duplicates("n_ds").flex_worth_pct.astype(float) / 100
+    worth = has.worth_pct / 100
     worth = pct(worth.min()) if pct(worth.min()) == pct(worth.max()) else f"{pct(worth.min())} to {pct(worth.max())}"
-    ranges, beyond = _share_ranges(has)
-    shares = f" Of that worth, each method's dispatch gave up: {'; '.join(ranges)}." if ranges else ""
-    return (f"{first}At {_listed(has.n_ds.unique())}, with the DSs' flexible units held at their base-case output "
-            f"(the chart point closest to zero output), the T+D system costs {worth} more than the integrated "
-            f"optimum: that is all DS flexibility is worth there.{shares}"
-            + "".join(f" {b}" for b in beyond) + " ({doc}`12_many_dsos` gives it at every size.)")
+    said = [(f"At {_listed(has.index)}, with {FPUS_HELD} at their base-case output (the chart point closest to zero "
+             f"output), the T+D system costs {worth} more than the integrated optimum: that is all DS flexibility is "
+             "worth there.")]
+    if largest not in has.index:
+        why = _no_worth_at(scale_t, largest, found or {})
+        said.append(f"At {ds_count(largest)}, the size of the verdict, what DS flexibility is worth is not known, so "
+                    f"neither is the share of it each method gives up there{f': {why}' if why else ''}.")
+    said += [ch12_many_dsos.share_ranges(t, has), ch12_many_dsos.over_all(t, has)]
+    return " ".join(p for p in said if p) + " ({doc}`12_many_dsos` gives it at every size.)"
 
 
 def _stop_reason(skipped: pd.DataFrame) -> str:
@@ -2906,6 +2886,7 @@ __all__ = [
     "FIT_NAMES",
     "FIT_SIZES",
     "FIT_WHAT",
+    "FPUS_HELD",
     "GAP_COLUMNS",
     "HEADLINE_KEY",
     "HELD",

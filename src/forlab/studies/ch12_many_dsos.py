@@ -138,6 +138,7 @@ __all__ = [
     "figure",
     "fixed_fpus_fields",
     "flexibility",
+    "flexibility_of_rows",
     "flexibility_table",
     "flexibility_tables",
     "flexibility_text",
@@ -154,10 +155,12 @@ __all__ = [
     "measures_shown",
     "missed_text",
     "narrow_words",
+    "no_worth",
     "noise_text",
     "only_units_broke",
     "operating_point",
     "outcome_tables",
+    "over_all",
     "p1_on_workers",
     "p2_text",
     "p3_data_text",
@@ -171,6 +174,7 @@ __all__ = [
     "ratio_words",
     "run",
     "run_tables",
+    "share_ranges",
     "shown_apart",
     "sides_text",
     "size_table",
@@ -895,13 +899,15 @@ WALL_TIME_STATUS = "Maximum_WallTime_Exceeded"
 """Ipopt's status for a solve stopped by its wall-time limit (``time_limit_s``), as `fixed_fpus_fields` stores it."""
 
 
-def _no_worth(size, limit_s: float | None = None, integrated_s: float = np.nan) -> str:
-    """Why a size (a row of `sizes`) has no worth of DS flexibility, as a clause. A held-FPU solve stopped by Ipopt's
-    wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store without its
-    parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s), and that why it ran so
-    long is not known: the store keeps Ipopt's status alone, which does not tell an infeasible solve from a slow one
-    (review R, finding 8)."""
-    status = str(size.fixed_fpus_status).removeprefix("failed: ")
+def no_worth(held_status: str, held_feasible: bool, limit_s: float | None = None,
+             integrated_s: float = np.nan) -> str:
+    """Why a size has no worth of DS flexibility, as a clause, from its AC-OPF with every FPU held (``held_status``
+    and ``held_feasible``, the size's ``fixed_fpus_status`` and ``fixed_fpus_feasible`` of `sizes`). A held-FPU solve
+    stopped by Ipopt's wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store
+    without its parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s), and that
+    why it ran so long is not known: the store keeps Ipopt's status alone, which does not tell an infeasible solve
+    from a slow one (review R, finding 8). The one wording of why, for this chapter and chapter 09's answer."""
+    status = str(held_status).removeprefix("failed: ")
     if status == WALL_TIME_STATUS:
         limit = f" of {grouped(limit_s)} s" if limit_s is not None else ""
         took = (f", though the integrated AC-OPF of that size took {duration(integrated_s)}"
@@ -909,9 +915,9 @@ def _no_worth(size, limit_s: float | None = None, integrated_s: float = np.nan) 
         return (f"the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit{limit} (`time_limit_s`){took}; "
                 "why it ran that long is not known, since the store keeps Ipopt's status alone, which does not tell "
                 "an infeasible solve from a slow one")
-    if size.fixed_fpus_status != "ok":
+    if held_status != "ok":
         return f"the AC-OPF with the FPUs held failed ({status})"
-    if not bool(size.fixed_fpus_feasible):
+    if not bool(held_feasible):
         return "with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep it"
     return "the integrated AC-OPF has no cost there"
 
@@ -927,9 +933,9 @@ def flexibility_text(st: xr.Dataset) -> str:
     """Markdown: what DS flexibility is worth over the sweep's sizes (`flexibility`), in $/h and in % of the
     integrated optimum, with what the FPUs are held at (`HELD_WORDS`); what the tie share means for a reader (a share
     below it cannot be told from a tie); each method's range of shares over the sizes with a worth, its ties said as
-    ties (`_share_ranges`); at the largest size with a worth, the share each comparable method gives up; each method
-    that gives up more than all of it, where and by how much (there the T+D system cost more than with no DS
-    flexibility used at all). Sizes without a worth are named with why (`_no_worth`). Empty for a store without the
+    ties (`share_ranges`); at the largest size with a worth, the share each comparable method gives up; each method
+    that gives up more than all of it, where and by how much (`over_all`: there the T+D system cost more than with no
+    DS flexibility used at all). Sizes without a worth are named with why (`no_worth`). Empty for a store without the
     fields."""
     t = frame(st)
     f = flexibility(st, t)
@@ -945,26 +951,26 @@ def flexibility_text(st: xr.Dataset) -> str:
                     f"flexibility is worth here, the scale of this chapter's cost deviations. A deviation within the "
                     f"solvers' tolerances, a tie with the optimum, is {span(has.tie_share, _share, ' %')} of that "
                     f"worth (per size in the table): a share below its size's tie cannot be told from a tie.")
-        if ranges := _share_ranges(t, has):
-            said.append(f"Over the sizes with a worth, {ranges}.")
+        said.append(share_ranges(t, has))
         n = int(has.index.max())
         if given := given_up(t[t.n_ds == n], has.loc[n]):
             said.append(f"At {ds_count(n)}, of that worth, {given}.")
-        if over := _over_all(t, has):
-            said.append(f"{over}: there the T+D system cost more than with no DS flexibility used at all.")
+        said.append(over_all(t, has))
     missing = s.index[~np.isfinite(f.worth)]
     if len(missing):
         limit = json.loads(st.attrs["parameters"]).get("time_limit_s") if "parameters" in st.attrs else None
         own = t[t.method == "integrated"].set_index("n_ds").solve_time_s.astype(float)
         # a sentence per size: the why of a stopped solve is a clause of its own, too long for a parenthesis
-        said += [f"No worth at {ds_count(int(n))}: {_no_worth(s.loc[n], limit, own.get(n, np.nan))}." for n in missing]
-    return " ".join(said)
+        said += [f"No worth at {ds_count(int(n))}: "
+                 f"{no_worth(s.fixed_fpus_status[n], s.fixed_fpus_feasible[n], limit, own.get(n, np.nan))}."
+                 for n in missing]
+    return " ".join(p for p in said if p)
 
 
 def _shares(t: pd.DataFrame, has: pd.DataFrame) -> dict[str, tuple[pd.Series, list[int]]]:
     """Per method (by code, in the order of `METHODS`) with a comparable row at a size of ``has`` (the rows of
     `flexibility` with a worth): the shares of the worth it gives up where it does not tie, and the sizes where it
-    ties (`_tied`), from the rows of `frame` ``t``."""
+    ties (`_tied`), from the rows of `frame` ``t`` (methods by code or by name)."""
     t = coded(t)
     good = t[comparable(t) & t.n_ds.isin(has.index)]
     out = {}
@@ -977,10 +983,12 @@ def _shares(t: pd.DataFrame, has: pd.DataFrame) -> dict[str, tuple[pd.Series, li
     return out
 
 
-def _share_ranges(t: pd.DataFrame, has: pd.DataFrame) -> str:
-    """Each method's range of shares of the worth over the sizes with a worth (`_shares`), its ties said as ties:
-    "P1 FOR offer gives up 17 to 92 % of it (a tie at 2 DSs) and P3 ALADIN ties at 1, 4, 8 and 16 DSs"; "" where no
-    method has one."""
+def share_ranges(t: pd.DataFrame, has: pd.DataFrame) -> str:
+    """A sentence of each method's range of shares of the worth over the sizes with a worth (`_shares`; ``t``, the
+    rows of `frame`, ``has``, the rows of `flexibility` with a worth, or both of chapter 09's copies,
+    `flexibility_of_rows`), its ties said as ties: "Over the sizes with a worth, P1 FOR offer gives up 17 to 92 % of it
+    (a tie at 2 DSs) and P3 ALADIN ties at 1, 4, 8 and 16 DSs."; "" where no method has one. The one wording, for
+    this chapter and chapter 09's answer."""
     parts = []
     for m, (shares, tied) in _shares(t, has).items():
         ties = f"ties at {_ds_list(tied)}" if tied else ""
@@ -989,19 +997,33 @@ def _share_ranges(t: pd.DataFrame, has: pd.DataFrame) -> str:
             continue
         gives = f"{METHODS[m]} gives up {span(shares, _share, ' %')} of it"
         parts.append(gives + (f" ({ties.replace('ties', 'a tie')})" if tied else ""))
-    return listed(parts) if parts else ""
+    return f"Over the sizes with a worth, {listed(parts)}." if parts else ""
 
 
-def _over_all(t: pd.DataFrame, has: pd.DataFrame) -> str:
-    """Where a method's dispatch gave up more than all of the worth (a share above 100 %, not a tie, `_shares`), with
-    the shares: "P2 ML surrogate's dispatch gave up more than all of the worth at 2 DSs (152 %) and 4 DSs (300 %)";
-    "" where none did."""
+def over_all(t: pd.DataFrame, has: pd.DataFrame) -> str:
+    """A sentence of where a method's dispatch gave up more than all of the worth (a share above 100 %, not a tie,
+    `_shares`; ``t`` and ``has`` as `share_ranges` takes them), with the shares: "P2 ML surrogate's dispatch gave up
+    more than all of the worth at 2 DSs (152 %) and 4 DSs (300 %): there the T+D system cost more than with no DS
+    flexibility used at all."; "" where none did. The one wording, for this chapter and chapter 09's answer."""
     parts = []
     for m, (shares, _) in _shares(t, has).items():
         if len(over := shares[shares > 100]):
             where = listed([f"{ds_count(int(n))} ({_share(v)} %)" for n, v in over.items()])
             parts.append(f"{METHODS[m]}'s dispatch gave up more than all of the worth at {where}")
-    return listed(parts) if parts else ""
+    return f"{listed(parts)}: there the T+D system cost more than with no DS flexibility used at all." if parts else ""
+
+
+def flexibility_of_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``t`` and ``has`` that `share_ranges` and `over_all` take, from rows of `frame` that carry their size's
+    worth and their method's share of it (``flex_worth_pct``, ``flex_share_pct``, methods by name: chapter 09's scale
+    rows, which keep what they need of `flexibility` beside this store's rows, not the table): the rows by code
+    (`coded`), and per size with a worth (index ``n_ds``) its ``worth_pct`` and each method's share (a column by
+    code), as `flexibility` has them."""
+    t = coded(rows)
+    worth = t[np.isfinite(t.flex_worth_pct.astype(float))].assign(n_ds=lambda r: r.n_ds.astype(int))
+    has = worth.pivot(index="n_ds", columns="method", values="flex_share_pct").astype(float)
+    has.columns.name = None
+    return t, has.assign(worth_pct=worth.groupby("n_ds").flex_worth_pct.first().astype(float))
 
 
 PAPER_TITLES = (("**The answer at paper scale**, per size and method, held against the integrated AC-OPF of its "
