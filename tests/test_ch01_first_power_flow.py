@@ -261,5 +261,5 @@ def test_the_intro_links_its_aladin_terms_and_names_the_parameter_it_stops_at():
     # review R3, item 17: the failure was measured in one run, at the sweep's next size, not at every larger one
     assert ("in a run with more DSs attached than chapter 12's `p3_max_ds` (the next size of its sweep) the local "
             "nonlinear programs (NLPs) of its transmission region failed") in intro
-    chapter12 = (book.parent / "src" / "forlab" / "studies" / "ch12_many_dsos.py").read_text()
+    chapter12 = (book.parent / "src" / "forlab" / "studies" / "ch12_many_dsos" / "study.py").read_text()
     assert '"p3_max_ds": int' in chapter12  # the parameter the intro names, as chapter 12 declares it

@@ -18,6 +18,14 @@ from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT
 from forlab.opf.outcome import NEGLIGIBLE_PCT, OUTCOME
 from forlab.p2_surrogate import tso
 from forlab.studies import ch08_sensitivity, ch09_comparison, ch12_many_dsos
+from forlab.studies.ch09_comparison import figures as ch09_figures
+from forlab.studies.ch09_comparison import readers as ch09_readers
+from forlab.studies.ch09_comparison import scale as ch09_scale
+from forlab.studies.ch09_comparison import sensitivity as ch09_sensitivity
+from forlab.studies.ch09_comparison import store as ch09_store
+from forlab.studies.ch09_comparison import study as ch09_study
+from forlab.studies.ch09_comparison import text as ch09_text
+from forlab.studies.ch09_comparison import verdicts as ch09_verdicts
 
 
 @pytest.fixture()
@@ -82,8 +90,8 @@ def chapter(archived):
     """The chapter's store built by `run` from the archived stores (standing in for the default runs and the
     paper-scale runs)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ch09_comparison, "chapter_store", lambda chapter, override: archived[chapter])
-        mp.setattr(ch09_comparison, "profile", lambda chapter, name, use: archived[chapter] if use else None)
+        mp.setattr(ch09_study, "chapter_store", lambda chapter, override: archived[chapter])
+        mp.setattr(ch09_study, "profile", lambda chapter, name, use: archived[chapter] if use else None)
         return ch09_comparison.run({"system": SYSTEM, "p1_params": {}, "p2_params": {}, "p3_params": {},
                                     "sensitivity_params": {}, "use_profiles": True})
 
@@ -153,7 +161,7 @@ def test_a_system_the_method_chapters_do_not_all_run_is_refused_before_a_kernel_
     check names the ``*_params`` whose chapter does not run it, the systems they run and those all of them run."""
     defaults = runner.declared_parameters(NOTEBOOK)
     runs = ch09_comparison.method_systems(
-        {key: runner.chapter_params(chapter) for key, chapter in ch09_comparison.OVERRIDES.items()})
+        {key: runner.chapter_params(chapter) for key, chapter in ch09_study.OVERRIDES.items()})
     shared = [s for s in runs["p1_params"][1] if all(s in systems for _, systems in runs.values())]
     assert defaults["system"] in shared
     with pytest.raises(runner.ParameterError) as raised:
@@ -175,7 +183,7 @@ def test_a_system_the_method_chapters_do_not_all_run_is_refused_before_a_kernel_
 
 def test_the_method_chapters_profiles_pass_as_overrides():
     defaults = runner.declared_parameters(NOTEBOOK)
-    for key, chapter in ch09_comparison.OVERRIDES.items():
+    for key, chapter in ch09_study.OVERRIDES.items():
         notebook = NOTEBOOK.parent / f"{chapter}.ipynb"
         for profile in json.loads(notebook.read_text())["metadata"].get("forlab", {}).get("profiles", {}).values():
             ch09_comparison.check_params({**defaults, key: profile})
@@ -252,8 +260,8 @@ def test_rows_carry_the_record_names_with_their_units(chapter):
     and ``bytes`` beside chapter 08's ``solve_time_s``, ``integrated_solve_time_s``, ``offline_time_s`` and
     ``bytes_exchanged``. Its columns are the record's names, the unit in the suffix (times kept in ms), chapter 08's
     for the TSO and DSO parts, and every column of the chapter's store keeps its unit."""
-    row, units = ch09_comparison.ROW, ch09_comparison.ROW_UNITS
-    assert not SECOND_NAMES & set(row) and not SECOND_NAMES & set(ch09_comparison.UNFINISHED)
+    row, units = ch09_comparison.ROW, ch09_store.ROW_UNITS
+    assert not SECOND_NAMES & set(row) and not SECOND_NAMES & set(ch09_readers.UNFINISHED)
     assert {"offline_time_s", "bytes_exchanged"} <= set(row) & set(OUTCOME)  # as the record keeps them
     for name in ("solve_time_s", "wall_time_s", "integrated_solve_time_s"):  # the record's stem, in ms
         assert f"{name.removesuffix('_s')}_ms" in row and OUTCOME[name][1] == "s"
@@ -376,7 +384,7 @@ def test_p3_rows_time_aladin_by_the_rule_and_show_a_failed_run(archived):
     # local NLP and reduction plus the coordinator, rounds added, wall adding messages; and no yardstick of another
     # rule, so no ratio
     older = ch09_comparison.p3_rows(st.drop_vars("run_repeat_central_time_s")).set_index("system")
-    log = ch09_comparison._aladin_log(st, run, int(r.rounds))
+    log = ch09_readers._aladin_log(st, run, int(r.rounds))
     old = older.loc[SYSTEM]
     assert old.solve_time_ms == pytest.approx(1e3 * float((log.local_s + log.reduction_s + log.coordinator_s).sum()))
     assert old.wall_time_ms == pytest.approx(old.solve_time_ms + 1e3 * float(log.communication_s.sum()))
@@ -412,10 +420,10 @@ def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
     times = {"tso_ms": 1.0, "dso_ms": 1.0, "solve_time_ms": 2.0, "wall_time_ms": 2.0, "integrated_solve_time_ms": 4.0}
 
     def row(system, method, status, offline, rounds, size):
-        return ch09_comparison._row(system, method, 1.0, status, 0.01, 1.0, times, offline, rounds, size)
+        return ch09_readers._row(system, method, 1.0, status, 0.01, 1.0, times, offline, rounds, size)
 
     p1, p2, p3 = ch09_comparison.METHOD_NAMES
-    cases = ch09_comparison._case_frame([
+    cases = ch09_readers._case_frame([
         row("S", p1, "ok", 10.0, 1, 1000.0), row("T", p1, "failed: tso", 990.0, 1, 9e6),
         row("S", p2, "ok", 20.0, 1, 2000.0), row("T", p2, "ok", 20.0, 1, 2000.0),
         row("S", p3, "ok", 0.0, 5, 5000.0), row("T", p3, "aladin failed: max_iter", 0.0, 30, 9e7)])
@@ -427,7 +435,7 @@ def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
     assert np.isnan(failed[measured].astype(float)).all().all() and (failed.integrated_solve_time_ms == 4.0).all()
     assert (cases[cases.failed == 0].time_ratio == 0.5).all()
     assert failed.set_index("method").offline_time_s.to_dict() == pytest.approx({p1: np.nan, p3: 0.0}, nan_ok=True)
-    mean = ch09_comparison._verdicts(ch09_comparison.per_system(cases))
+    mean = ch09_verdicts._verdicts(ch09_comparison.per_system(cases))
     assert mean.rounds[p3] == 5 and mean.kb[p3] == pytest.approx(5.0)  # the finished case's alone, not 17.5 and 45002.5
     assert mean.offline[p1] == 10.0 and mean.kb[p1] == pytest.approx(1.0)
     lines = ch09_comparison.which_method_text(ch09_comparison.Evidence(default=cases), "S").splitlines()
@@ -435,8 +443,8 @@ def test_a_failed_case_adds_no_rounds_bytes_or_offline_time_to_the_means():
     assert "P3 ALADIN 5.0 kB in 5 rounds" in data and "30 rounds" not in data
     assert "P1 FOR offer 10.0 s per load level" in next(line for line in lines if "offline preparation" in line)
     # a method whose every case failed has no rounds, bytes or offline time, and says why (no "nan", no crash)
-    none = ch09_comparison._verdicts(ch09_comparison.per_system(cases[(cases.method == p2) | (cases.failed == 1)]))
-    data, offline = ch09_comparison._data_line(none), ch09_comparison._offline_line(none)
+    none = ch09_verdicts._verdicts(ch09_comparison.per_system(cases[(cases.method == p2) | (cases.failed == 1)]))
+    data, offline = ch09_verdicts._data_line(none), ch09_verdicts._offline_line(none)
     assert data.startswith(f"- **When the least data must be exchanged**: {p2}, 2.0 kB in 1 round per case; ")
     assert f"{p1} no finished case, {p3} no finished case." in data and "nan" not in data
     assert f"{p1} no finished case" in offline and f"{p3} none" in offline and "nan" not in offline
@@ -498,7 +506,7 @@ def test_figures_and_reveals(chapter):
     methods, lines = ([t.get_text() for t in legend.get_texts()] for legend in both.legends)
     assert methods == list(ch09_comparison.METHOD_NAMES)
     tie = [ch12_many_dsos.TIE] if (sys_t.abs_deviation_pct.astype(float) <= NEGLIGIBLE_PCT).any() else []
-    assert lines == [ch09_comparison.P1_BOUND, ch09_comparison.EQUAL_TIMES, ch09_comparison.YARDSTICK_BAR,
+    assert lines == [ch09_figures.P1_BOUND, ch09_comparison.EQUAL_TIMES, ch09_comparison.YARDSTICK_BAR,
                      *tie]  # the tie's marker, where drawn
     assert len(fig.legends) == 1
     # the deviations' axis in powers of ten (it read "1e-06 ... 1e-02"), no minor labels
@@ -559,7 +567,7 @@ def test_p2s_load_is_said_to_be_its_scenarios_mean_ts_load_with_its_ds_load_fact
     p1 = cases[cases.method == "P1 FOR offer"]
     assert (p1.ds_load == p1.load_min).all()  # P1's level scales every TS and DS load alike
     text = ch09_comparison.common_load_text(cases)
-    words = ch09_comparison._ds_loads_words  # its wording: `test_the_ds_load_range_is_said_by_the_one_range_formatter`
+    words = ch09_text._ds_loads_words  # its wording: `test_the_ds_load_range_is_said_by_the_one_range_formatter`
     assert f"({ch09_comparison.P2_LOAD}; its DSs' mean load factor {words(cases)})" in text
     assert " to " in words(cases)  # the paper-scale scenarios drew their DS load factors apart: a range
     # the DSs ran lower than P2's TS load: the reason to say it
@@ -575,7 +583,7 @@ def test_the_ds_load_range_is_said_by_the_one_range_formatter():
     """Second read #8: P2's DS load range was formatted by hand beside `forlab.book.tables.span` (and its test built
     the expected text the same way); fixed values of a hand-made frame: a range, one value, none."""
     rows = pd.DataFrame({"method": ["P2 ML surrogate"] * 3 + ["P1 FOR offer"], "ds_load": [0.8, 0.6, 1.0, 0.3]})
-    words = ch09_comparison._ds_loads_words
+    words = ch09_text._ds_loads_words
     assert words(rows) == "60 to 100 %"  # P1's 30 % is no DS load of P2's
     assert words(rows.iloc[[0, 3]]) == "80 %"  # both ends alike: one value
     assert words(rows.assign(ds_load=[0.801, 0.799, np.nan, 0.3])) == "80 %"  # ends that print alike, NaN left out
@@ -607,7 +615,7 @@ def test_which_method_text(chapter):
     # review R3-6: the many-DSOs statement points to the answer at the top of the page, which it no longer repeats
     assert len(lines) == 9 and lines[8] == ch09_comparison.scale_text(scale_t)
     assert f"the section “{ch09_comparison.ANSWER_SECTION}” at the top of this page gives the verdict" in lines[8]
-    assert "percentage points" not in lines[8] and ch09_comparison.SWEEP_RERUN not in text
+    assert "percentage points" not in lines[8] and ch09_scale.SWEEP_RERUN not in text
     pointer = " With many DSOs under one TS the last statement ranks them again."
     assert lines[2].endswith(pointer)  # the speed statement points to the many-DSOs one, which follows
     alone = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens_t, case=case_t), SYSTEM).splitlines()
@@ -629,7 +637,7 @@ def test_which_method_text(chapter):
     assert f"{counted(rounds.mean(), 'round')} per case" not in lines[1]
     # review finding: on two systems P2's mean |deviation| is within the solvers' tolerances of ALADIN's: a tie
     per = sys_t[sys_t.system.isin(sys_t[sys_t.method == "P3 ALADIN"].system)].dropna(subset=["abs_deviation_pct"])
-    alone, tied = ch09_comparison._wins(per, "P3 ALADIN")
+    alone, tied = ch09_verdicts._wins(per, "P3 ALADIN")
     # the ties counted from the store's deviations by the tolerance itself (a re-archive may have more or none)
     best = per.groupby(["system", "method"]).abs_deviation_pct.min().unstack()
     near = best.le(best.min(axis=1) + NEGLIGIBLE_PCT, axis=0)
@@ -647,11 +655,11 @@ def test_which_method_text(chapter):
     # review L #1 and #2, then session 52: ALADIN is timed as P1 and P2 are (the fastest of its repeated runs by the
     # rule, beside an integrated AC-OPF timed just before each), and the line says so
     assert "Every method by the same rule: fastest of repeated solves" not in lines[2]
-    assert ch09_comparison._timing_rule_text(ch09_comparison.METHOD_NAMES) in lines[2]
+    assert ch09_verdicts._timing_rule_text(ch09_comparison.METHOD_NAMES) in lines[2]
     assert ("P1 FOR offer, P2 ML surrogate and P3 ALADIN are timed as the fastest of repeated solves, beside an "
             "integrated AC-OPF timed alike just before the online step; for P3 ALADIN a repeat is a whole run of "
             "{doc}`07_aladin`.") in lines[2]
-    assert "P3 ALADIN" not in ch09_comparison._timing_rule_text(ch09_comparison.METHOD_NAMES[:2])
+    assert "P3 ALADIN" not in ch09_verdicts._timing_rule_text(ch09_comparison.METHOD_NAMES[:2])
     # bytes rank how much is exchanged, not what it reveals (that is the table of what is sent on purpose); ALADIN's
     # bytes are every region's, the TS region's too, so the line speaks of data exchanged, not of what a DSO sends
     assert lines[3].startswith("- **When the least data must be exchanged**: P1 FOR offer, 4.8 kB in 1 round per case")
@@ -660,18 +668,18 @@ def test_which_method_text(chapter):
     assert "P2 ML surrogate 20.5 kB in 1 round," in lines[3] and "not what it reveals" in lines[3]
     assert "reveal least" not in lines[3]  # what is revealed has its own statement (review R3-13)
     assert re.search(r"P1 FOR offer \d+\.\d s per load level", lines[4])  # a time: the archived run's machine's
-    p2_offline = ch09_comparison._verdicts(sys_t[sys_t.system.isin(shared.system)]).offline["P2 ML surrogate"]
+    p2_offline = ch09_verdicts._verdicts(sys_t[sys_t.system.isin(shared.system)]).offline["P2 ML surrogate"]
     assert f"P2 ML surrogate {p2_offline:.1f} s per system" in lines[4]
     assert lines[4].endswith(", P3 ALADIN none.")
     assert lines[5].endswith(", P3 ALADIN 100.0 % of cases (0 failed).")
-    assert lines[6] == ch09_comparison._privacy_line()
+    assert lines[6] == ch09_verdicts._privacy_line()
     assert lines[7].startswith("- **Robustness** ({doc}`08_sensitivity`): in chapter 08's default run, the largest "
                                "change of deviation under one factor is ")
     # review I #1: without chapter 08's paper-scale run the statement names the default run alone and says so
     assert ch09_comparison.NO_SENS_PAPER in lines[7] and "paper-scale run, the largest" not in lines[7]
     # with it, each run's largest change, each named by its run (the archived paper store stands in for both here)
     both = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM).splitlines()[7]
-    paper = ch09_comparison._spread(ch09_comparison.from_store(chapter, "sens_paper")).stack().max()
+    paper = ch09_sensitivity._spread(ch09_comparison.from_store(chapter, "sens_paper")).stack().max()
     assert (". In chapter 08's paper-scale run, the largest change of deviation under one factor is "
             f"{paper:.4f} percentage points, for ") in both and ch09_comparison.NO_SENS_PAPER not in both
     # without paper-scale rows the statements are about the default runs; without the sensitivity study there is
@@ -686,11 +694,11 @@ def test_a_paper_scale_run_read_without_a_finished_change_is_not_said_to_be_unre
     since it was read. The two causes have their own words."""
     sens_t, paper = (ch09_comparison.from_store(chapter, d) for d in ("sens", "sens_paper"))
     errored = paper.assign(error="solver failed")  # every variant of the run errored
-    read = ch09_comparison._robustness({"sens": sens_t, "sens_paper": errored}, pd.DataFrame())
+    read = ch09_sensitivity._robustness({"sens": sens_t, "sens_paper": errored}, pd.DataFrame())
     assert read.endswith(f"(percentage points of deviation); {ch09_comparison.SENS_PAPER_UNFINISHED}.")
     assert ch09_comparison.NO_SENS_PAPER not in read and "paper-scale run, the largest" not in read
     for unread in (paper.iloc[0:0], None):  # no rows of it in the store: not read
-        said = ch09_comparison._robustness({"sens": sens_t, "sens_paper": unread}, pd.DataFrame())
+        said = ch09_sensitivity._robustness({"sens": sens_t, "sens_paper": unread}, pd.DataFrame())
         assert said.endswith(f"; {ch09_comparison.NO_SENS_PAPER}.")
         assert ch09_comparison.SENS_PAPER_UNFINISHED not in said
     assert ch09_comparison.one_run_spread(sens_t, pd.DataFrame(), errored)[2] == "chapter 08's default run"
@@ -731,9 +739,9 @@ def test_p2_speed_is_qualified_where_its_polytope_accepts_hardly_anything(chapte
 def test_verdicts_compare_only_systems_every_method_ran():
     rows = pd.DataFrame({"system": ["A", "A", "B"], "method": ["P1 FOR offer", "P2 ML surrogate", "P2 ML surrogate"],
                          "x": [1.0, 2.0, 3.0]})
-    src, shared = ch09_comparison._shared(rows)
+    src, shared = ch09_readers._shared(rows)
     assert shared == ["A"] and list(src.x) == [1.0, 2.0]
-    assert ch09_comparison._left_out(rows, shared) == {"B": "not run by P1 FOR offer"}
+    assert ch09_verdicts._left_out(rows, shared) == {"B": "not run by P1 FOR offer"}
 
 
 def test_verdicts_compare_methods_at_the_load_every_method_ran():
@@ -748,8 +756,8 @@ def test_verdicts_compare_methods_at_the_load_every_method_ran():
                          {"system": "C", "method": "P2 ML surrogate", "load_min": 1.0}])
     same = ch09_comparison.common_load(rows)
     assert list(same.index) == [1, 2]  # A at its nominal load only; B shares no load; C not run by P1
-    shared = ch09_comparison._shared(same)[1]
-    assert ch09_comparison._left_out(rows, shared) == {"B": "no load every method ran",
+    shared = ch09_readers._shared(same)[1]
+    assert ch09_verdicts._left_out(rows, shared) == {"B": "no load every method ran",
                                                         "C": "not run by P1 FOR offer"}
     assert "at 100 % of nominal load" in ch09_comparison.common_load_text(rows)
     assert ch09_comparison.common_load(rows[rows.system == "B"]).empty
@@ -807,7 +815,7 @@ def test_the_store_keeps_the_anchors_it_is_compared_with(chapter):
     from forlab.book import anchors
 
     kept = anchors.from_attr(chapter.attrs["anchors"])
-    assert set(kept) == set(ch09_comparison.ANCHOR_KEYS) and kept["p1_deviation_pct"] == anchors.anchor("p1_deviation_pct")
+    assert set(kept) == set(ch09_study.ANCHOR_KEYS) and kept["p1_deviation_pct"] == anchors.anchor("p1_deviation_pct")
 
 
 def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
@@ -872,7 +880,7 @@ def test_the_many_dsos_view_is_chapter_12s_sweep(chapter, archived):
     # time and deviation; the many-DSOs statement points to it (review R3-6: said once on the page)
     top = judged[judged.n_ds == t12.n_ds.max()]
     fast = ch09_comparison.SCALE_METHODS[top.loc[top.solve_time_s.idxmin()].method]
-    verdict = ch09_comparison._verdict_paragraph(scale_t, {})
+    verdict = ch09_scale._verdict_paragraph(scale_t, {})
     assert f"{t12.n_ds.max()} DSs ({grouped(t12.buses.max())} buses in all), the largest size" in verdict
     assert f"{{doc}}`12_many_dsos`, {fast} was" in verdict and f"{fast} was" not in text
     # where a method did not qualify there (ALADIN, not run at 112 DSs), the lead says among how many it ranks
@@ -925,15 +933,15 @@ def test_the_misses_of_the_sweep_are_the_rows_the_verdicts_do_not_judge(chapter,
     `_judged` selects them for every verdict; it takes `_judged`'s rows, once, and says what it said (the two tests
     above and `test_the_many_dsos_view_is_chapter_12s_sweep` keep the words)."""
     scale_t = ch09_comparison.from_store(chapter, "scale")
-    said = ch09_comparison._all_feasible(scale_t)
-    judged = ch09_comparison._judged
+    said = ch09_scale._all_feasible(scale_t)
+    judged = ch09_scale._judged
     calls = []
-    monkeypatch.setattr(ch09_comparison, "_judged", lambda t: calls.append(t) or judged(t))
-    assert ch09_comparison._all_feasible(scale_t) == said and len(calls) == 1
+    monkeypatch.setattr(ch09_scale, "_judged", lambda t: calls.append(t) or judged(t))
+    assert ch09_scale._all_feasible(scale_t) == said and len(calls) == 1
     pd.testing.assert_frame_equal(calls[0], scale_t.reset_index(drop=True))
     # what it names as missed is what `_judged` leaves out: with nothing judged, no run finished comparable
-    monkeypatch.setattr(ch09_comparison, "_judged", lambda t: judged(t).iloc[0:0])
-    assert ch09_comparison._all_feasible(scale_t) != said
+    monkeypatch.setattr(ch09_scale, "_judged", lambda t: judged(t).iloc[0:0])
+    assert ch09_scale._all_feasible(scale_t) != said
 
 
 def test_the_time_ratio_and_the_data_read_as_in_the_other_chapters(chapter):
@@ -994,7 +1002,7 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(chapter, arc
     sweep = evidence.found["scale"]["parameters"]
     assert sweep["p2_n_samples"] >= 1000 and f"`p2_n_samples` {grouped(sweep['p2_n_samples'])} against" in \
         ch09_comparison.sweep_text(st)
-    assert ch09_comparison._fit_value([2, 4, 6]) == "2, 4 and 6" and ch09_comparison._fit_value(10000) == "10 000"
+    assert ch09_sensitivity._fit_value([2, 4, 6]) == "2, 4 and 6" and ch09_sensitivity._fit_value(10000) == "10 000"
     # a table's count of cases and its times past a thousand, as a longer run would have them
     wide = ch09_comparison.page_table(sys_t.iloc[:1].assign(cases=1200, solve_time_ms=1066.44),
                                       {"cases": 0, "online (ms)": 1})
@@ -1035,11 +1043,11 @@ def test_a_sweep_in_which_no_method_finished_ranks_none():
                          "feasible": [True, False, False, True], "deviation_pct": [0.0, np.nan, np.nan, np.nan],
                          "solve_time_s": [1.0, np.nan, np.nan, 0.5], "time_ratio": [np.nan] * 4})
     text = ch09_comparison.scale_text(rows)
-    verdict = ch09_comparison._verdict_paragraph(rows, {})  # the answer's verdict at the largest size
+    verdict = ch09_scale._verdict_paragraph(rows, {})  # the answer's verdict at the largest size
     assert "P1 FOR offer no yardstick" in verdict  # the integrated AC-OPF has no time at the largest size
     assert "Fastest online by size: no method at any size" in text  # a run without its yardstick is not compared
     assert "no method has a result to compare" in verdict and "percentage points" not in verdict
-    assert ch09_comparison._answer_items(rows, {}) == []  # nothing compared: no caveat to hold a lead to
+    assert ch09_scale._answer_items(rows, {}) == []  # nothing compared: no caveat to hold a lead to
     # second read #3: the run without its yardstick finished with a feasible dispatch, so it is no exception to that;
     # it is said in a sentence of its own (the expectation built from the rows and chapter 12's words)
     why = ch12_many_dsos.WHY_NOT
@@ -1091,7 +1099,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
         here = p1[(p1.system == SYSTEM) & np.isclose(p1.load_min, level)].deviation_mean_pct.iloc[0]
         assert r.default_pct == pytest.approx(here) and r.sensitivity_pct == pytest.approx(there.deviation_pct.iloc[0])
         # second review D #2: the gap of the two deviations as the page prints them, not of the unrounded values
-        printed = as_printed([here, there.deviation_pct.iloc[0]], ch09_comparison.DEVIATION_DIGITS)
+        printed = as_printed([here, there.deviation_pct.iloc[0]], ch09_text.DEVIATION_DIGITS)
         assert r.gap_pp == pytest.approx(abs(printed[0] - printed[1]))
         ratio = p1[(p1.system == SYSTEM) & np.isclose(p1.load_min, level)].time_ratio.iloc[0]
         assert (r.default_ratio, r.sensitivity_ratio) == pytest.approx((ratio, there.time_ratio.iloc[0]))
@@ -1108,7 +1116,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
 
     degrees = (f"the polynomial degrees {listed(p08['p1_degrees'])} against {listed(default)}")
     assert (degrees in text) == (tuple(p08["p1_degrees"]) != tuple(default))
-    own = ch09_comparison._sizes_line("P1 FOR offer", {"n_directions": 40}, {"p1_n_directions": 30, "p1_degrees": [2, 4]})
+    own = ch09_sensitivity._sizes_line("P1 FOR offer", {"n_directions": 40}, {"p1_n_directions": 30, "p1_degrees": [2, 4]})
     assert own.endswith(f", the polynomial degrees 2 and 4 against {listed(default)}")  # chapter 08's default run's
     # review L #7: the two runs take their times as the fastest of different numbers of repeats, read from the stores
     p06 = json.loads(archived["06_ml_surrogate"].attrs["parameters"])
@@ -1125,7 +1133,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     assert ". A ratio of this page is its own run's" in text
     # review C #11 (b): the sizes of both methods were one sentence of more than a hundred words; one list item per
     # method, one sentence per method's gap
-    sizes = [f"- {ch09_comparison._sizes_line(m, p, p08)}" for m, p in zip(ch09_comparison.FIT_SIZES, (p05, p06))]
+    sizes = [f"- {ch09_sensitivity._sizes_line(m, p, p08)}" for m, p in zip(ch09_comparison.FIT_SIZES, (p05, p06))]
     assert f"How it sizes them, against the default runs:\n\n{sizes[0]};\n{sizes[1]}.\n\nOn the same system" in text
     p2_gap = gaps[gaps.method == "P2 ML surrogate"].gap_pp.max()
     assert f"). They differ by up to {p2_gap:.4f} percentage points for P2 (" in text
@@ -1134,7 +1142,7 @@ def test_the_sensitivity_rows_are_other_runs_sized_otherwise(chapter, archived):
     robust = ch09_comparison.which_method_text(ch09_comparison.Evidence(dflt, sys_t, sens, scale_t, cases), SYSTEM).splitlines()[7]
     assert robust.startswith("- **Robustness**") and f"differs by up to {gaps.gap_pp.max():.4f} percentage points" in robust
     # a gap within a tenth of the largest change under one factor is of its order: that change is not the factor's alone
-    effect = ch09_comparison._spread(sens).stack().max()
+    effect = ch09_sensitivity._spread(sens).stack().max()
     assert ("need not come from the factor" in robust) == (gaps.gap_pp.max() >= effect / 10)
     assert ch09_comparison.rerun_gaps(cases.iloc[0:0], sens).empty
 
@@ -1143,13 +1151,13 @@ def test_the_timing_repeats_are_read_from_the_stores_and_said_when_alike_or_miss
     """Review L #7: the repeats of chapter 08's run against the method chapters' (their own parameter names)."""
     found = {"sensitivity": {"parameters": {"timing_repeats": 3}}, "p1": {"parameters": {"repeats": 3}},
              "p2": {"parameters": {"timing_repeats": 3}}}
-    said, differ = ch09_comparison._repeats_text(found)
+    said, differ = ch09_sensitivity._repeats_text(found)
     assert not differ and said.startswith("takes each solve's time as the fastest of 3 repeats (`timing_repeats`) as 3")
-    said, differ = ch09_comparison._repeats_text({**found, "p2": {"parameters": {}}})
+    said, differ = ch09_sensitivity._repeats_text({**found, "p2": {"parameters": {}}})
     assert not differ and said.endswith("an unknown number in {doc}`06_ml_surrogate` (its store does not keep "
                                         "`timing_repeats`)")
-    assert ch09_comparison._repeats_text({"p1": found["p1"]}) == ("", False)
-    assert "repeats" not in ch09_comparison._ratio_text(pd.DataFrame(
+    assert ch09_sensitivity._repeats_text({"p1": found["p1"]}) == ("", False)
+    assert "repeats" not in ch09_sensitivity._ratio_text(pd.DataFrame(
         [{"method": "P1 FOR offer", "variant_label": "load 100 %", "sensitivity_ratio": 0.5, "default_ratio": 0.6}]))
 
 
@@ -1159,10 +1167,10 @@ def test_rerun_text_reads_no_sensitivity_rows_of_its_own(chapter, monkeypatch):
     sens = ch09_comparison.from_store(chapter, "sens")
     read = []
     real = ch09_comparison.from_store
-    monkeypatch.setattr(ch09_comparison, "from_store", lambda st, dim: read.append(dim) or real(st, dim))
+    monkeypatch.setattr(ch09_sensitivity, "from_store", lambda st, dim: read.append(dim) or real(st, dim))
     text = ch09_comparison.rerun_text(chapter, sens)
     assert "sens" not in read
-    effect = ch09_comparison._spread(sens).stack().max()
+    effect = ch09_sensitivity._spread(sens).stack().max()
     assert f"the largest change under one factor in chapter 08's default run ({effect:.4f} percentage points" in text
 
 
@@ -1171,7 +1179,7 @@ def test_dash_text_reads_the_tables_the_page_shows(chapter, monkeypatch):
     again; a "–" in them is explained, whatever table it is in."""
     dflt = ch09_comparison.from_store(chapter, "default")
     pages = ch09_comparison.page_tables(dflt)
-    monkeypatch.setattr(ch09_comparison, "page_table", lambda *a: pytest.fail("page table rebuilt"))
+    monkeypatch.setattr(ch09_text, "page_table", lambda *a: pytest.fail("page table rebuilt"))
     assert ch09_comparison.dash_text(dflt, pages) == f"A “–” in this section's tables is {NOT_APPLYING}."
     key, time = pages["time"].index[0], pages["time"].copy()
     time.loc[key, time.columns[0]] = "–"  # as the time table of a case that failed shows it
@@ -1316,7 +1324,7 @@ def test_nothing_missing_prints_nothing_and_a_zero_has_no_sign(chapter):
 def test_p1_bound_is_read_as_a_bound_on_a_systems_mean_and_the_runs_above_it_are_named(chapter):
     """The book reads the P1 paper's anchor (`forlab.book.anchors`) as a bound on the mean over a system's cases, not
     on its largest: the legend and the sentence say so, and the sentence names the book's P1 cases above it."""
-    assert ch09_comparison.P1_BOUND == "P1 paper's bound, 0.058 %"  # the bars are single cases (`common_load`)
+    assert ch09_figures.P1_BOUND == "P1 paper's bound, 0.058 %"  # the bars are single cases (`common_load`)
     text = ch09_comparison.p1_bound_text(chapter)
     assert text.startswith("P1's paper bounds its cost deviation at 0.058 % (the dotted line above). Its abstract "
                            "does not say over what. The book reads the bound as one on the mean over a system's cases")
@@ -1334,7 +1342,7 @@ def test_p1_bound_is_read_as_a_bound_on_a_systems_mean_and_the_runs_above_it_are
     alone = ch09_comparison.p1_bound_text(chapter.drop_dims("sens_paper"))
     assert alone.splitlines()[2:] == lines[:3]  # without the paper-scale store: the default run alone, no crash
     # a variant with other FPUs or ties is another system: the bound is read on a system's mean over its load levels
-    cases = ch09_comparison._p1_cases(chapter, "sens")
+    cases = ch09_text._p1_cases(chapter, "sens")
     assert "case9+case33bw (8 FPUs per DS)" in set(cases.system) and "case9+case33bw (radial)" in set(cases.system)
     per = cases.groupby("system", sort=False).deviation.agg(["mean", "size"])
     high = per[per["mean"] > anchors.value("p1_deviation_pct")]
@@ -1389,15 +1397,15 @@ def test_the_sweeps_aladin_limit_and_its_reason_come_from_the_store(chapter, arc
     failed = scale_t.assign(status=scale_t.status.where(~p3, "region ts failed: x"))
     assert f"above its `p3_max_ds`, {limit} DSs, as the stored status" in ch09_comparison.scale_reliability_text(
         failed, max_ds=limit)
-    assert "P3 ALADIN not run (the list below says why)" in ch09_comparison._verdict_paragraph(failed, {}, limit)
+    assert "P3 ALADIN not run (the list below says why)" in ch09_scale._verdict_paragraph(failed, {}, limit)
     assert f"At {limit} DSs, the largest size the sweep ran it at, its `p3_max_ds`, it failed." in \
-        ch09_comparison._p3_at_scale(failed, limit)
+        ch09_scale._p3_at_scale(failed, limit)
     # without the list's item (ALADIN run at no size), the entry points to no list and says what the statuses say
     none = scale_t.assign(status=scale_t.status.where(scale_t.method != "P3 ALADIN", "not run: above p3_max_ds"))
-    assert ch09_comparison._p3_at_scale(none, limit) == ""
-    assert "the list below says why" not in ch09_comparison._verdict_paragraph(none, {}, limit)
+    assert ch09_scale._p3_at_scale(none, limit) == ""
+    assert "the list below says why" not in ch09_scale._verdict_paragraph(none, {}, limit)
     assert (f"P3 ALADIN not run at any size (above its `p3_max_ds`, {limit} DSs)."
-            in ch09_comparison._verdict_paragraph(none, {}, limit))
+            in ch09_scale._verdict_paragraph(none, {}, limit))
     # a status that names another reason is quoted, not replaced by the chapter's
     other = scale_t.assign(status=scale_t.status.where(~scale_t.status.str.startswith("not run"), "not run: no time"))
     assert " (stored status: not run: no time)." in ch09_comparison.scale_reliability_text(other, max_ds=limit)
@@ -1452,7 +1460,7 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     n = t12.n_ds.max()
     assert answer.startswith(f"With {n} DSs under {p['ts']} ({grouped(t12.buses.max())} buses in all), the largest size of the "
                              "paper-scale sweep of {doc}`12_many_dsos`, ")
-    lead = ch09_comparison._largest_lead(ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n],
+    lead = ch09_scale._largest_lead(ch09_scale._winners(ch09_comparison.from_store(chapter, "scale")).loc[n],
                                          json.loads(chapter.attrs["sources"]))
     assert f"{{doc}}`12_many_dsos`, {lead}: online solver time over the integrated AC-OPF's (" in answer  # chapter 12's
     for r in t12[(t12.n_ds == n) & (t12.method != "integrated") & (t12.status == "ok")].itertuples():
@@ -1481,9 +1489,9 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
         f"`n_labelled` {p1['n_labelled']}" in full and f"`p2_vertex_samples` {p['p2_vertex_samples']} against" in full
     gap = t12[(t12.n_ds == n) & (t12.method.isin(["P1", "P2"]))].set_index("method").deviation_pct.abs().round(4)
     first, second = (ch09_comparison.SCALE_METHODS[m] for m in gap.sort_values().index)
-    w = ch09_comparison._winners(ch09_comparison.from_store(chapter, "scale")).loc[n]
+    w = ch09_scale._winners(ch09_comparison.from_store(chapter, "scale")).loc[n]
     # review R, finding 2: the accuracy lead in percentage points and in $/h (`_cost_gap`), the most accurate named
-    dollars = ch09_comparison._cost_gap(ch09_comparison.from_store(chapter, "scale").query("n_ds == @n"), first, second)
+    dollars = ch09_scale._cost_gap(ch09_comparison.from_store(chapter, "scale").query("n_ds == @n"), first, second)
     assert (f" {first}'s |cost deviation| lies {gap.max() - gap.min():.4f} percentage points ({grouped(dollars, 2)} "
             f"$/h) below {second}'s, at one operating point (the sweep's conditions name it).") in verdict
     # final read #4: said once in the answer, not in the verdict's next sentence and the accuracy item again
@@ -1507,12 +1515,12 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     # second review D #1: one verdict, the sweep's own order counted from its rows, no "so" drawn from the moves
     assert "settle the order" not in answer and "reverses the order" not in answer
     assert f"{where}. In the sweep, P1 FOR offer's |cost deviation| lies below P2 ML surrogate's at " in answer
-    assert answer.count(ch09_comparison.SWEEP_RERUN) == 1
+    assert answer.count(ch09_scale.SWEEP_RERUN) == 1
     assert "could reverse the order" not in answer  # moves measured on another system say no more than that
     # final read #4: the verdict finds the lead not established (the rest of the book ranks the other method ahead);
     # the accuracy item does not then say the moves "neither confirm nor overturn" it, but where the evidence lies
     assert "not established beyond that run" in verdict and "neither confirm nor overturn" not in answer
-    assert f"{ch09_comparison.SWEEP_RERUN} {ch09_comparison.RANKING_SAYS[True]}" in answer
+    assert f"{ch09_scale.SWEEP_RERUN} {ch09_scale.RANKING_SAYS[True]}" in answer
     # review I #1: the move under one factor is the largest over chapter 08's runs read, named by its run: a
     # paper-scale run that moves more gives it (the answer read the default run's alone before)
     moved = paper.assign(deviation_pct=2 * paper.deviation_pct.astype(float))
@@ -1520,23 +1528,23 @@ def test_the_page_answers_the_books_question_first_with_its_conditions(chapter, 
     assert ch09_comparison.one_run_spread(sens_t, cases, moved)[1:3] == (pytest.approx(2 * factor, abs=1e-4),
                                                                         "chapter 08's paper-scale run")
     assert ch09_comparison.one_run_spread(sens_t, cases)[2] == "chapter 08's default run"
-    held = ch09_comparison._lead_held
+    held = ch09_scale._lead_held
     on = "case9+case33bw, chapter 08's system, where P1 FOR offer's |cost deviation| is 0.0400 to 0.3400 %"
     order = "In the sweep, A's |cost deviation| lies below B's at 2 of its 3 sizes, every size but 1 DS."
     # second review D #1: one verdict, whatever the lead (the moves were measured elsewhere; the lead is no argument)
     assert held((0.02, 0.03, "", on), order).endswith(
-        f"Both were measured on {on}. {order} {ch09_comparison.SWEEP_RERUN}")
-    for against, says in ch09_comparison.RANKING_SAYS.items():  # what the rest of the book's ranking says, as counted
-        assert held((0.02, 0.03, "", on), order, against).endswith(f"{ch09_comparison.SWEEP_RERUN} {says}")
+        f"Both were measured on {on}. {order} {ch09_scale.SWEEP_RERUN}")
+    for against, says in ch09_scale.RANKING_SAYS.items():  # what the rest of the book's ranking says, as counted
+        assert held((0.02, 0.03, "", on), order, against).endswith(f"{ch09_scale.SWEEP_RERUN} {says}")
     # second read #6: both moves named by their runs, the gap's in the Robustness caveat's one wording (next to a
     # factor's move in the paper-scale run it read as if it came from that run too)
     assert held((0.02, 0.08, "chapter 08's paper-scale run", on)).endswith(
         "moving by up to 0.0200 percentage points on the same case between chapter 08's default run and the default "
         "run of its own chapter and by up to 0.0800 percentage points under one factor in chapter 08's paper-scale "
-        f"run. Both were measured on {on}. {ch09_comparison.SWEEP_RERUN}")
+        f"run. Both were measured on {on}. {ch09_scale.SWEEP_RERUN}")
     assert held((np.nan, 0.03, "chapter 08's default run", on)).endswith(
-        f"It was measured on {on}. {ch09_comparison.SWEEP_RERUN}")
-    caveat = ch09_comparison._rerun_caveat(pd.DataFrame({"method": ["P1 FOR offer"], "gap_pp": [0.02]}), 0.08)
+        f"It was measured on {on}. {ch09_scale.SWEEP_RERUN}")
+    caveat = ch09_sensitivity._rerun_caveat(pd.DataFrame({"method": ["P1 FOR offer"], "gap_pp": [0.02]}), 0.08)
     assert f"0.0200 percentage points {ch09_comparison.RERUN_PAIR}, which sizes" in caveat
     assert held(ch09_comparison.NO_SPREAD) == ""
     assert ch09_comparison.answer_text(chapter.drop_dims("scale")) == ch09_comparison.NO_SCALE_STORE
@@ -1556,7 +1564,7 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     workers = json.loads(archived["12_many_dsos"].attrs["parameters"])["n_workers"]
     scale_t = ch09_comparison.from_store(chapter, "scale")
     found = json.loads(chapter.attrs["sources"])
-    text = "\n".join(ch09_comparison._answer_items(scale_t, found))  # the answer's caveats
+    text = "\n".join(ch09_scale._answer_items(scale_t, found))  # the answer's caveats
     on = f"that run's {workers} Dask workers"
     assert (f"on {on}, all its DSOs' dispatches together took "
             f"{ch12_many_dsos.duration(p1.dso_parallel_ms.iloc[0] / 1e3)} by the wall clock.") in text
@@ -1572,7 +1580,7 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     assert ("the verdict holds only with a machine per DSO" in text) == (not holds)
     # the verdict says where its speed lead holds, in its first sentence (review R, finding 2); the caveat above gives
     # the numbers
-    verdict = ch09_comparison._verdict_paragraph(scale_t, found)
+    verdict = ch09_scale._verdict_paragraph(scale_t, found)
     other = ch09_comparison.SCALE_METHODS[w.workers_fastest]
     assert ("the fastest online with a machine per DSO, its solver time" in verdict) == (not holds)
     assert (f" (on {on} {other} was, see below)" in verdict.split(": online solver time")[0]) == (not holds)
@@ -1581,11 +1589,11 @@ def test_p1s_lead_at_scale_is_held_to_its_dsos_on_the_sweeps_workers(chapter, ar
     assert "by the wall clock" not in which
     # a run without workers has no such wall time, and nothing is said
     no_workers = scale_t.assign(dso_parallel_ms=np.nan)
-    assert "by the wall clock" not in "\n".join(ch09_comparison._answer_items(no_workers, found))
-    assert "machine per DSO" not in ch09_comparison._verdict_paragraph(no_workers, found)
+    assert "by the wall clock" not in "\n".join(ch09_scale._answer_items(no_workers, found))
+    assert "machine per DSO" not in ch09_scale._verdict_paragraph(no_workers, found)
     # P1's DSOs quick enough on the workers: the verdict holds there too
     quick = scale_t.assign(dso_parallel_ms=scale_t.dso_ms)
-    assert "the verdict holds on that run's workers too." in "\n".join(ch09_comparison._answer_items(quick, {}))
+    assert "the verdict holds on that run's workers too." in "\n".join(ch09_scale._answer_items(quick, {}))
 
 
 def test_every_ratio_is_shown_beside_how_far_its_yardstick_moves_between_the_runs(chapter, archived):
@@ -1620,7 +1628,7 @@ def test_an_offline_time_a_store_did_not_record_is_said_so():
     `offline_seconds`); the offline line says so instead of "nan s"."""
     mean = pd.DataFrame({"offline": [4.5, np.nan, 0.0], "failed": 0, "cases": 2},  # as `_verdicts` gives them
                         index=list(ch09_comparison.METHOD_NAMES))
-    line = ch09_comparison._offline_line(mean)
+    line = ch09_verdicts._offline_line(mean)
     assert "nan" not in line and f"{ch09_comparison.METHOD_NAMES[1]} not recorded" in line
     assert f"{ch09_comparison.METHOD_NAMES[2]} none" in line
 
@@ -1645,8 +1653,8 @@ def test_the_answers_moves_name_the_system_they_were_measured_on(chapter):
     g = gaps.loc[gaps.gap_pp.astype(float).idxmax()]
     pair = gaps[(gaps.method == g.method) & (gaps.system == g.system)]
     rows = sens_t if run == ch09_comparison.SENS_RUNS["sens"] else paper
-    moved = ch09_comparison._sens_ok(rows)
-    code = ch09_comparison._spread(rows).stack().idxmax()[0]
+    moved = ch09_readers._sens_ok(rows)
+    code = ch09_sensitivity._spread(rows).stack().idxmax()[0]
     moved = moved[moved.method == code]
     deviations = np.abs([*pair.default_pct, *pair.sensitivity_pct, *moved.deviation_pct.astype(float)])
     assert set(moved.system) == {g.system} == {SYSTEM}
@@ -1678,12 +1686,12 @@ def test_moves_of_two_methods_each_give_their_own_methods_deviations(chapter):
     assert g.method == ch09_comparison.SCALE_METHODS["P1"]  # the gap's move is P1's, the factor's P2's
     pair = gaps[(gaps.method == g.method) & (gaps.system == g.system)]
     gap_dev = np.abs([*pair.default_pct, *pair.sensitivity_pct])
-    p2_dev = np.abs(ch09_comparison._sens_ok(moved).query("method == 'P2'").deviation_pct.astype(float))
+    p2_dev = np.abs(ch09_readers._sens_ok(moved).query("method == 'P2'").deviation_pct.astype(float))
     (gap_move, factor_move) = (m[1] for m in ch09_comparison.ONE_RUN_MOVES)
     assert where == (f"{SYSTEM}, chapter 08's system, where {g.method}'s |cost deviation| is {gap_dev.min():.4f} to "
                      f"{gap_dev.max():.4f} % ({gap_move}) and {ch09_comparison.SCALE_METHODS['P2']}'s is "
                      f"{p2_dev.min():.4f} to {p2_dev.max():.4f} % ({factor_move})")
-    held = ch09_comparison._lead_held((rerun, factor, "chapter 08's default run", where))
+    held = ch09_scale._lead_held((rerun, factor, "chapter 08's default run", where))
     assert "one method's deviation" not in held and f"Both were measured on {where}." in held
 
 
@@ -1744,7 +1752,7 @@ def test_the_timing_note_is_in_sentences():
 def test_the_architecture_page_names_the_stores_chapter_09_reads():
     """Review C #16: the architecture page said chapter 09 "reads three" with no noun, where it draws on three study
     modules and reads the stores of the method chapters, chapter 08's and chapter 12's (`OVERRIDES`, `SCALE`)."""
-    chapters = sorted({c.split("_")[0] for c in ch09_comparison.OVERRIDES.values()} | {ch09_comparison.SCALE[0][:2]})
+    chapters = sorted({c.split("_")[0] for c in ch09_study.OVERRIDES.values()} | {ch09_comparison.SCALE[0][:2]})
     row = next(line for line in (ROOT / "book" / "architecture.md").read_text().splitlines()
                if line.startswith("| `notebooks/` |"))
     assert f"and reads the stores of chapters {listed(chapters)} |" in row
@@ -1761,25 +1769,25 @@ def test_the_lead_at_scale_is_held_to_the_sweeps_own_order_in_one_verdict(chapte
     both = scale_t[ch12_many_dsos.comparable(scale_t) & scale_t.method.isin([p1, p2])]
     dev = both.pivot_table(index="n_ds", columns="method", values="deviation_pct").abs().round(4).dropna()
     below = dev[p1] < dev[p2]
-    but = ch09_comparison._listed(below.index[~below])
+    but = ch09_scale._listed(below.index[~below])
     said = (f"In the sweep, {p1}'s |cost deviation| lies below {p2}'s at {int(below.sum())} of its {len(below)} "
             f"sizes, every size but {but}.")
     assert 0 < below.sum() < len(below)  # the archived sweep has an exception, which the sentence names
-    assert ch09_comparison._sweep_order(scale_t, p1, p2) == said
+    assert ch09_scale._sweep_order(scale_t, p1, p2) == said
     answer = ch09_comparison.answer_text(chapter)
     which = ch09_comparison.which_method_text(ch09_comparison.Evidence.from_store(chapter), SYSTEM)
-    assert f"{said} {ch09_comparison.SWEEP_RERUN}" in answer and said not in which  # said once, in the answer
+    assert f"{said} {ch09_scale.SWEEP_RERUN}" in answer and said not in which  # said once, in the answer
     assert "settle the order" not in answer + which and ", so no move" not in answer + which
     # compared as printed: two deviations the page prints alike tie, so the smaller unrounded one is not "below"
     n = int(below.index[below][0])
     at = (scale_t.n_ds == n) & scale_t.method.isin([p1, p2])
     tied = scale_t.assign(deviation_pct=scale_t.deviation_pct.astype(float).mask(
         at & (scale_t.method == p1), 0.00219).mask(at & (scale_t.method == p2), 0.00221))
-    assert f"at {int(below.sum()) - 1} of its {len(below)} sizes" in ch09_comparison._sweep_order(tied, p1, p2)
+    assert f"at {int(below.sum()) - 1} of its {len(below)} sizes" in ch09_scale._sweep_order(tied, p1, p2)
     everywhere = scale_t[scale_t.n_ds.isin(below.index[below]) | ~scale_t.method.isin([p1, p2])]
-    assert ch09_comparison._sweep_order(everywhere, p1, p2).endswith(f"at {int(below.sum())} of its "
+    assert ch09_scale._sweep_order(everywhere, p1, p2).endswith(f"at {int(below.sum())} of its "
                                                                       f"{int(below.sum())} sizes.")
-    assert ch09_comparison._sweep_order(scale_t[scale_t.method != p2], p1, p2) == ""
+    assert ch09_scale._sweep_order(scale_t[scale_t.method != p2], p1, p2) == ""
 
 
 def test_differences_of_printed_deviations_are_taken_of_the_printed_values(chapter):
@@ -1787,7 +1795,7 @@ def test_differences_of_printed_deviations_are_taken_of_the_printed_values(chapt
     per DS 0.0084" beside 0.0119 and 0.0128: the differences were of the unrounded values. Constructed values whose
     unrounded and printed differences differ: the gap between two runs (`rerun_gaps`) and the change under one factor
     (`_spread`) are those of the values as printed."""
-    digits = ch09_comparison.DEVIATION_DIGITS
+    digits = ch09_text.DEVIATION_DIGITS
     cases = ch09_comparison.from_store(chapter, "default_case")
     sens = ch09_comparison.from_store(chapter, "sens")
     gaps = ch09_comparison.rerun_gaps(cases, sens)
@@ -1804,7 +1812,7 @@ def test_differences_of_printed_deviations_are_taken_of_the_printed_values(chapt
     # one factor: two deviations printed 0.0119 and 0.0128 change by 0.0009 (unrounded by 0.00098, "0.0010")
     kind = sens.variant_kind.iloc[0]
     rows = sens[(sens.method == "P2") & (sens.variant_kind == kind)].head(2).assign(deviation_pct=[0.01186, 0.01284])
-    spread = ch09_comparison._spread(rows).stack().iloc[0]
+    spread = ch09_sensitivity._spread(rows).stack().iloc[0]
     printed = as_printed([0.01186, 0.01284], digits)
     assert f"{spread:.4f}" == f"{printed[1] - printed[0]:.4f}" != f"{0.01284 - 0.01186:.4f}"
 
@@ -1815,15 +1823,15 @@ def test_the_systems_above_p1s_bound_read_as_a_list_without_doubled_parentheses(
     after a comma; a mean is called so only where a system has more than one case."""
     bound = anchors.value("p1_deviation_pct")
     many = pd.DataFrame({"system": ["A", "A", "B", "B"], "deviation": [bound * 3, bound, bound * 2, bound * 2]})
-    assert ch09_comparison._p1_above(many, bound).endswith(
+    assert ch09_text._p1_above(many, bound).endswith(
         f"systems whose mean lies above it: A, {bound * 2:.4f} %; B, {bound * 2:.4f} %")
     mixed = pd.concat([many, pd.DataFrame({"system": ["C (radial)"], "deviation": [bound * 4]})])
-    assert ch09_comparison._p1_above(mixed, bound).endswith(
+    assert ch09_text._p1_above(mixed, bound).endswith(
         f"systems above it: A, mean of its 2 cases {bound * 2:.4f} %; B, mean of its 2 cases {bound * 2:.4f} %; "
         f"C (radial), its one case {bound * 4:.4f} %")
     text = ch09_comparison.p1_bound_text(chapter)
     assert ") (" not in text and "the mean of" not in text
-    cases = ch09_comparison._p1_cases(chapter, "sens")
+    cases = ch09_text._p1_cases(chapter, "sens")
     per = cases.groupby("system", sort=False).deviation.agg(["mean", "size"])
     one = per[(per["mean"] > bound) & (per["size"] == 1)]
     assert len(one) and all(f"{k}, its one case {r['mean']:.4f} %" in text for k, r in one.iterrows())
@@ -1909,7 +1917,7 @@ def test_p1s_paper_bound_is_one_line_in_chapters_08_and_09(chapter):
     the anchor's value)."""
     import matplotlib.pyplot as plt
 
-    assert ch09_comparison.P1_BOUND is plots.P1_BOUND
+    assert ch09_figures.P1_BOUND is plots.P1_BOUND
     fig = ch09_comparison.systems_figure(ch09_comparison.from_store(chapter, "sys"))
     bound = [ln for ln in fig.axes[0].lines if list(ln.get_ydata()) == [anchors.value("p1_deviation_pct")] * 2]
     assert len(bound) == 1
@@ -1955,11 +1963,11 @@ def test_the_books_first_page_pastes_the_verdict(chapter):
     render."""
     verdict = _answer_parts(chapter)[0]
     headline = ch09_comparison.headline_text(chapter)
-    pointers = (ch09_comparison.LIST_SAYS_WHY, ch09_comparison.WORKERS_BELOW, ch09_comparison.CONDITIONS_NAME_IT)
+    pointers = (ch09_scale.LIST_SAYS_WHY, ch09_scale.WORKERS_BELOW, ch09_scale.CONDITIONS_NAME_IT)
     assert all(p in verdict for p in pointers)  # the archived sweep's verdict has all three
     assert not any(p in headline for p in pointers) and not re.search(r"[{}`*]", headline)
     numbers = re.compile(r"\d[\d .,]*")
-    assert numbers.findall(headline) == numbers.findall(verdict.replace(ch09_comparison.SWEEP_ROLE, "chapter 12"))
+    assert numbers.findall(headline) == numbers.findall(verdict.replace(ch09_scale.SWEEP_ROLE, "chapter 12"))
     assert _sentences(headline) and len(_sentences(headline)) == len(_sentences(verdict))
     assert ch09_comparison.headline_text(chapter.drop_dims("scale")) == ""
     intro = (ROOT / "book" / "intro.md").read_text()
@@ -1973,14 +1981,14 @@ def test_the_first_pages_verdict_is_built_without_pointers_not_stripped_of_them(
     """Final read of session 57, #8: `headline_text` removed the pointers by string replacement, and one of them,
     `WORKERS_BELOW`, is generic, so the same words elsewhere in the verdict were cut too. The paragraph is now built
     without them (``pointers=False``): other text with the same words stays, and the pointers are still left out."""
-    said = f"The method that reveals least is named elsewhere{ch09_comparison.WORKERS_BELOW}."
-    monkeypatch.setattr(ch09_comparison, "_privacy_clause", lambda w: said)
+    said = f"The method that reveals least is named elsewhere{ch09_scale.WORKERS_BELOW}."
+    monkeypatch.setattr(ch09_scale, "_privacy_clause", lambda w: said)
     headline = ch09_comparison.headline_text(chapter)
-    assert headline.endswith(said) and headline.count(ch09_comparison.WORKERS_BELOW) == 1
-    scale_t, found, max_ds, sens, sys_t = ch09_comparison._answer_inputs(chapter)
-    verdict = ch09_comparison._verdict_paragraph(scale_t, found, max_ds, sys_t, sens)
-    assert verdict.count(ch09_comparison.WORKERS_BELOW) == 2 and ch09_comparison.LIST_SAYS_WHY in verdict
-    assert not any(p in headline for p in (ch09_comparison.LIST_SAYS_WHY, ch09_comparison.CONDITIONS_NAME_IT))
+    assert headline.endswith(said) and headline.count(ch09_scale.WORKERS_BELOW) == 1
+    scale_t, found, max_ds, sens, sys_t = ch09_scale._answer_inputs(chapter)
+    verdict = ch09_scale._verdict_paragraph(scale_t, found, max_ds, sys_t, sens)
+    assert verdict.count(ch09_scale.WORKERS_BELOW) == 2 and ch09_scale.LIST_SAYS_WHY in verdict
+    assert not any(p in headline for p in (ch09_scale.LIST_SAYS_WHY, ch09_scale.CONDITIONS_NAME_IT))
 
 
 def _printed_below(dev: pd.DataFrame, first: str, second: str) -> tuple[int, int]:
@@ -2012,14 +2020,14 @@ def test_the_accuracy_lead_at_scale_is_set_against_the_rest_of_the_books_evidenc
     verdict = _answer_parts(chapter)[0]
     assert n > m / 2 and (f"In the rest of the book, {second} was the more accurate {listed(parts)}, so "
                           f"{first}'s lead is not established beyond that run.") in verdict
-    assert ch09_comparison._contested(ch09_comparison._rest_of_book(at, sys_t, {})[2]) is True
+    assert ch09_scale._contested(ch09_scale._rest_of_book(at, sys_t, {})[2]) is True
     # where the rest of the book agrees, the verdict says so instead
     flipped = sys_t.assign(abs_deviation_pct=np.where(sys_t.method == first, 0.0, 1.0))
-    agrees = ch09_comparison._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], flipped, {})
+    agrees = ch09_scale._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], flipped, {})
     assert agrees == f"The rest of the book agrees with it: {second} was the more accurate only on 0 of {m} study systems."
-    assert ch09_comparison._contested(ch09_comparison._rest_of_book(at, flipped, {})[2]) is False
-    assert ch09_comparison._contested([]) is None
-    assert ch09_comparison._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], sys_t.iloc[0:0], {}) == ""
+    assert ch09_scale._contested(ch09_scale._rest_of_book(at, flipped, {})[2]) is False
+    assert ch09_scale._contested([]) is None
+    assert ch09_scale._accuracy_evidence(scale_t[scale_t.n_ds == scale_t.n_ds.max()], sys_t.iloc[0:0], {}) == ""
 
 
 def test_aladin_at_scale_is_given_with_its_result_and_why_it_stops(chapter):
@@ -2041,7 +2049,7 @@ def test_aladin_at_scale_is_given_with_its_result_and_why_it_stops(chapter):
     section = ch09_comparison.STOPPED_BY_A_HAIR[0]
     # review R, finding 10: said plainly, the setting named, the failed run at the next size of the sweep
     nxt = int(p3[p3.status.str.startswith("not run")].n_ds.min())
-    reason = ch12_many_dsos.P3_ABOVE_MAX.removeprefix(ch09_comparison.SEPARATE_RUN)
+    reason = ch12_many_dsos.P3_ABOVE_MAX.removeprefix(ch09_scale.SEPARATE_RUN)
     assert reason != ch12_many_dsos.P3_ABOVE_MAX and nxt > limit
     beyond = (f"The sweep did not run it above {limit} DSs (`p3_max_ds`), because a separate run at {nxt} DSs failed: "
               f"{reason} ({{doc}}`12_many_dsos`, section “{section}”).")
@@ -2055,9 +2063,9 @@ def test_aladin_at_scale_is_given_with_its_result_and_why_it_stops(chapter):
     assert ".. autodata:: forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER" in options  # where the run is recorded
     # a status that gives another reason is quoted, not replaced by the recorded failure
     other = scale_t.assign(status=scale_t.status.where(~scale_t.status.str.startswith("not run"), "not run: no time"))
-    assert ch09_comparison._p3_at_scale(other, limit).endswith(
+    assert ch09_scale._p3_at_scale(other, limit).endswith(
         "It was not run beyond that size (stored status: not run: no time).")
-    assert ch09_comparison._p3_at_scale(scale_t[scale_t.n_ds <= limit], limit) == ""  # run at every size: nothing
+    assert ch09_scale._p3_at_scale(scale_t[scale_t.n_ds <= limit], limit) == ""  # run at every size: nothing
 
 
 def test_the_answers_caveats_say_how_each_method_was_tested_and_timed_offline(chapter, archived):
@@ -2077,7 +2085,7 @@ def test_the_answers_caveats_say_how_each_method_was_tested_and_timed_offline(ch
         f"({100 * p1.load_level:.0f} % of nominal load, the sweep's one operating point), while P2 ML surrogate's "
         f"surrogates cover the DS load factors they were trained on, {100 * lo:.0f} to {100 * hi:.0f} %: P1 was tested "
         "as with a perfect forecast of that load, P2 as a model of its whole range.")
-    assert ch09_comparison._load_condition(scale_t[scale_t.n_ds == n], {}) == ""  # no sweep found: no range to say
+    assert ch09_scale._load_condition(scale_t[scale_t.n_ds == n], {}) == ""  # no sweep found: no range to say
     assert params["p1_dso_services"] is True
     workers = f"that run's {params['n_workers']} Dask workers"
     offline = _item(items, "Offline work")
@@ -2106,11 +2114,11 @@ def test_the_answers_caveats_say_how_each_method_was_tested_and_timed_offline(ch
             "size), so it is that of a TSO held off") in reserve
     with_q = scale_t.assign(reserve_mvar=2 * scale_t.reserve_mw)[lambda t: t.n_ds == n]
     assert (f": {p2.reserve_mw:.4f} MW on each slack unit's P and {2 * p2.reserve_mw:.4f} Mvar on each "
-            f"voltage-controlling unit's Q at {n} DSs, so") in ch09_comparison._reserve_condition(with_q)
+            f"voltage-controlling unit's Q at {n} DSs, so") in ch09_scale._reserve_condition(with_q)
     none = scale_t.assign(reserve_mw=0.0)[lambda t: t.n_ds == n]
-    assert "held no reserve" in ch09_comparison._reserve_condition(none)
+    assert "held no reserve" in ch09_scale._reserve_condition(none)
     unknown = scale_t.drop(columns="reserve_mw")[lambda t: t.n_ds == n]
-    assert "this store does not record their sizes" in ch09_comparison._reserve_condition(unknown)
+    assert "this store does not record their sizes" in ch09_scale._reserve_condition(unknown)
 
 
 def test_privacy_has_a_verdict_and_the_answer_names_the_least_revealing_method(chapter):
@@ -2165,7 +2173,7 @@ def test_the_offline_statement_says_p2s_trained_range(chapter, archived):
     offline = next(s for s in which.splitlines() if s.startswith("- **When the DS changes often**"))
     assert (f"it serves every load scenario whose DS load factors lie in the range it was trained on, {100 * lo:.0f} "
             f"to {100 * hi:.0f} %, and a new topology needs a new one") in offline
-    assert ch09_comparison._p2_trained({}, "profile P2") == ""
+    assert ch09_verdicts._p2_trained({}, "profile P2") == ""
 
 
 def test_a_yardstick_slower_on_every_system_is_called_a_lean_not_noise(chapter):
@@ -2223,7 +2231,7 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     scale_t = ch09_comparison.scale_rows(st12)
     at = scale_t[scale_t.n_ds == 4]
     assert at.flex_worth_pct.tolist() == [1.0] * 3 and at.flex_share_pct.iloc[1:].tolist() == [5.0, 2.5]
-    text = "\n".join(ch09_comparison._answer_items(scale_t, {}))
+    text = "\n".join(ch09_scale._answer_items(scale_t, {}))
     pct = ch12_many_dsos.percent
     worth = ch12_many_dsos.flexibility(st12).worth_pct / 100
     ranges = ch12_many_dsos.share_ranges(*ch12_many_dsos.flexibility_of_rows(scale_t))
@@ -2236,14 +2244,14 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     # a largest size without a worth: said before any share, with chapter 12's why from the stored status of its
     # AC-OPF with the FPUs held
     later = scale_t.assign(flex_worth_pct=scale_t.flex_worth_pct.where(scale_t.n_ds < 4), flex_status="failed: x")
-    said = "\n".join(ch09_comparison._answer_items(later, {}))
+    said = "\n".join(ch09_scale._answer_items(later, {}))
     why = ch12_many_dsos.no_worth("failed: x", True)
     assert (f"more than the integrated optimum: that is all DS flexibility is worth there. At 4 DSs, the size of the "
             "verdict, what DS flexibility is worth is not known, so neither is the share of it each method gives up "
             f"there: {why}. Over the sizes with a worth, ") in said
     assert said.count(f"with {ch09_comparison.FPUS_HELD}") == 1 and "says why" not in said
     # a sweep without the worth says nothing of it
-    assert "worth" not in "\n".join(ch09_comparison._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
+    assert "worth" not in "\n".join(ch09_scale._answer_items(scale_t.drop(columns=["flex_worth_pct"]), {}))
 
 
 def test_the_accuracy_lead_in_dollars_agrees_with_its_percentage_points_for_a_cost_below_the_optimum():
@@ -2262,10 +2270,10 @@ def test_the_accuracy_lead_in_dollars_agrees_with_its_percentage_points_for_a_co
               "ts_iterations": 20, "fixed_fpus_status": "ok", "fixed_fpus_cost": opt + 20.0,
               "fixed_fpus_feasible": True, "wall_s": 1.0}]
     at = ch09_comparison.scale_rows(ch12_many_dsos.to_store(pd.DataFrame(rows), pd.DataFrame(sizes), {}))
-    dev = ch09_comparison._deviation_order(at)
+    dev = ch09_scale._deviation_order(at)
     points = float(dev.iloc[1] - dev.iloc[0])
     assert (dev.index[0], dev.index[1]) == tuple(ch09_comparison.METHOD_NAMES[:2]) and points > 0
-    margins = ch09_comparison._margins(at, ch09_comparison._winners(at).loc[4])
+    margins = ch09_scale._margins(at, ch09_scale._winners(at).loc[4])
     assert f"{points:.4f} percentage points ({grouped(points * opt / 100, 2)} $/h) below" in margins
 
 
@@ -2282,12 +2290,12 @@ def test_a_stopped_held_fpu_solve_is_recognised_as_chapter_12_recognises_it():
     for status, feasible in cases:
         rows = pd.DataFrame({"n_ds": [4], "method": [ch09_comparison.SCALE_METHODS["integrated"]],
                              "solve_time_s": [1.0], "flex_status": [status], "flex_feasible": [feasible]})
-        said9 = ch09_comparison._no_worth_at(rows, 4, found)
+        said9 = ch09_scale._no_worth_at(rows, 4, found)
         assert said9 == ch12_many_dsos.no_worth(status, feasible, 42.0, 1.0), status
         assert ("wall-time limit" in said9) == (status.removeprefix("failed: ") == stopped), status
     # a store without the status, or written before the feasibility (an "ok" status alone does not tell why): no why
-    assert ch09_comparison._no_worth_at(rows.drop(columns=["flex_status", "flex_feasible"]), 4, found) == ""
-    assert ch09_comparison._no_worth_at(rows.drop(columns=["flex_feasible"]), 4, found) == ""
+    assert ch09_scale._no_worth_at(rows.drop(columns=["flex_status", "flex_feasible"]), 4, found) == ""
+    assert ch09_scale._no_worth_at(rows.drop(columns=["flex_feasible"]), 4, found) == ""
 
 
 def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():
@@ -2295,11 +2303,11 @@ def test_the_load_condition_reads_p2s_trained_range_from_chapter_12s_store():
     written before the record falls back to the constant it was run with."""
     st12 = xr.Dataset(attrs={"parameters": "{}", "p2_load_range": "[0.5, 0.9]"})
     found = json.loads(ch09_comparison.sources(scale=st12))
-    assert ch09_comparison._sweep_load_range(found) == (0.5, 0.9)
+    assert ch09_scale._sweep_load_range(found) == (0.5, 0.9)
     del st12.attrs["p2_load_range"]
     older = json.loads(ch09_comparison.sources(scale=st12))
-    assert ch09_comparison._sweep_load_range(older) == tuple(ch12_many_dsos.P2_LOAD_RANGE)
-    assert ch09_comparison._sweep_load_range({}) is None
+    assert ch09_scale._sweep_load_range(older) == tuple(ch12_many_dsos.P2_LOAD_RANGE)
+    assert ch09_scale._sweep_load_range({}) is None
 
 
 def test_the_rest_of_the_book_counts_each_of_chapter_08s_runs_apart(archived):
@@ -2309,7 +2317,7 @@ def test_the_rest_of_the_book_counts_each_of_chapter_08s_runs_apart(archived):
     rows = ch08_sensitivity.frame(archived["08_sensitivity"])
     default = rows[rows.variant_kind == "load"]
     p1, p2 = ch09_comparison.METHOD_NAMES[:2]
-    counts = ch09_comparison._reversal_counts(p1, p2, pd.DataFrame(), {"sens": default, "sens_paper": rows})
+    counts = ch09_scale._reversal_counts(p1, p2, pd.DataFrame(), {"sens": default, "sens_paper": rows})
     variants = [len(r.drop_duplicates(["load_level", "n_fpus", "ties"])) for r in (default, rows)]
     assert variants[0] < variants[1]  # the two runs differ
     assert [m for _, m, _ in counts] == variants
@@ -2324,7 +2332,7 @@ def test_the_systems_figure_bars_every_ratio_by_the_yardsticks_spread(chapter):
     assert np.allclose(bars, [[0.25, 0.4, 0.0], [0.5, 0.5, 0.0]])
     sys_t = ch09_comparison.from_store(chapter, "sys")
     fig = ch09_comparison.systems_figure(sys_t)
-    spread = ch09_comparison._yardstick_spread(sys_t)
+    spread = ch09_readers._yardstick_spread(sys_t)
     drawn = sorted(seg[1][1] / seg[0][1] for c in fig.axes[1].collections for seg in c.get_segments())
     expected = sorted(float(spread[sy]) ** 2 for sy, r in zip(sys_t.system, sys_t.time_ratio.astype(float))
                       if np.isfinite(r))
@@ -2349,12 +2357,12 @@ def test_the_verdict_is_no_stronger_than_its_numbers(chapter, archived):
     first = verdict.split(": online solver time")[0]
     assert lead in first and "by more than the timing noise" not in verdict
     assert verdict.count(pct(w12.lead)) == 1 and verdict.count(pct(w12.noise)) == 1  # said once
-    assert f"and{ch09_comparison.ONE_RUN} the most accurate" in first
+    assert f"and{ch09_scale.ONE_RUN} the most accurate" in first
     workers = json.loads(big.attrs["parameters"])["n_workers"]
     other = ch09_comparison.SCALE_METHODS[w12.workers_fastest]
     assert not ch12_many_dsos.workers_hold(w12)  # the archived sweep: P2 is the fastest on its workers
-    assert (f"the fastest online{ch09_comparison.MACHINE_PER_DSO}, {lead} (on that run's {workers} Dask workers "
-            f"{other} was{ch09_comparison.WORKERS_BELOW}), and") in first
+    assert (f"the fastest online{ch09_scale.MACHINE_PER_DSO}, {lead} (on that run's {workers} Dask workers "
+            f"{other} was{ch09_scale.WORKERS_BELOW}), and") in first
     # the accuracy lead in $/h, from chapter 12's costs
     at = t12[t12.n_ds == n].set_index("method")
     above = at.cost - at.integrated_cost
@@ -2423,7 +2431,7 @@ def test_fastest_by_size_says_where_the_workers_give_another_verdict(chapter):
     DSOs on the sweep's workers another method was (chapter 12's `workers_fastest`, kept by `_winners`)."""
     scale_t = ch09_comparison.from_store(chapter, "scale")
     found = json.loads(chapter.attrs["sources"])
-    w = ch09_comparison._winners(scale_t)
+    w = ch09_scale._winners(scale_t)
     text = ch09_comparison.scale_text(scale_t, found)
     differ = w[[bool(r.workers_fastest) and not ch12_many_dsos.workers_hold(r) for r in w.itertuples()]]
     assert len(differ)  # the archived sweep: the largest sizes
@@ -2431,7 +2439,7 @@ def test_fastest_by_size_says_where_the_workers_give_another_verdict(chapter):
         others = listed([f"{o} at {listed([int(i) for i in g.index[g.workers_fastest == o]])} DS"
                          for o in g.workers_fastest.unique()])
         sizes = listed([int(i) for i in w.index[(w.fastest == m) & ~w.tied_fastest.map(bool)]])
-        assert (f"{m} at {sizes} DSs{ch09_comparison.MACHINE_PER_DSO} (on that run's "
+        assert (f"{m} at {sizes} DSs{ch09_scale.MACHINE_PER_DSO} (on that run's "
                 f"{found['scale']['parameters']['n_workers']} Dask workers {others}") in text
     # the same rows without the workers' wall time: nothing to add
     assert "machine per DSO" not in ch09_comparison.scale_text(scale_t.assign(dso_parallel_ms=np.nan), found)

@@ -15,7 +15,7 @@ from notebook_cells import code_of, prose_of
 from printed_numbers import page_text, ungrouped
 
 from forlab.book import anchors, plots, runner, store, units
-from forlab.book.tables import grouped, span
+from forlab.book.tables import grouped, listed, span
 from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies import ch12_many_dsos as ch12
@@ -145,7 +145,7 @@ def test_the_iteration_target_counts_only_tso_solves_that_succeeded():
              _row(32, "P1", np.nan, np.nan, status="T+D power flow failed: no dispatch to judge", feasible=False,
                   tso_its=-1)]
     st = _store(rows, buses=(500, 900, 1800), ts_its=(20, 20, 20))
-    extra = ch12._extra_iterations(ch12.frame(st), ch12.sizes(st))
+    extra = ch12.readers._extra_iterations(ch12.frame(st), ch12.sizes(st))
     assert extra.tso.to_dict() == pytest.approx({8: 24.0, 16: np.nan, 32: np.nan}, nan_ok=True)
     assert extra.extra_pct.dropna().to_dict() == pytest.approx({8: 20.0})
 
@@ -287,7 +287,7 @@ def test_a_ts_too_small_for_the_sweep_fails_before_any_work():
 
 
 def test_p3_above_its_size_limit_is_a_row_that_says_why():
-    row = ch12._not_run("s", 48, 16)
+    row = ch12.study._not_run("s", 48, 16)
     row.update(n_ds=48, group_wall_time_s=0.0)
     assert row["status"].startswith("not run: 48 DSs is above p3_max_ds = 16") and np.isnan(row["deviation_pct"])
     t = ch12.frame(_store([_row(48, "integrated", 0.0, 1.0), row], buses=(9000,), ts_its=(20,)))
@@ -591,7 +591,7 @@ def test_a_dash_names_only_what_occurs():
     assert ch12.dash_text(t) == ("“–”: in the integrated AC-OPF's rows, a value that does not apply (its ratio to and "
                                  "deviation from itself, its offline time and rounds: it has no offline step and no "
                                  "rounds of messages).")
-    row = ch12._not_run("s", 1, 0)
+    row = ch12.study._not_run("s", 1, 0)
     row.update(n_ds=1, group_wall_time_s=0.0)
     rows = [{**base, "bytes_exchanged": np.nan}, _row(1, "P1", np.nan, np.nan, status="tso failed: x", feasible=False),
             row]
@@ -647,7 +647,7 @@ def test_the_prose_spells_out_its_abbreviations_and_promises_only_what_the_page_
     for short, spelled in (("NLP", "(the nonlinear program each region solves"), ("QP", "quadratic program (QP;")):
         first = prose.index(short)
         assert spelled in prose[first - 30:first + 50], short
-    source = Path(ch12.__file__).read_text()
+    source = "".join(p.read_text() for p in sorted(Path(ch12.__file__).parent.glob("*.py")))  # the package's files
     assert " NLP" not in source and " QP" not in source  # no generated text uses them before the prose does
     assert ("where P1 has a compared run at a size that target\napplies to, the sentence after the table gives each "
             "size's value") in prose
@@ -685,7 +685,7 @@ def test_p3_text_says_what_aladin_did_from_the_store():
     stopped = [_row(1, "P3", 0.0, 36.0), _row(2, "P3", 0.0, 58.0, feasible=False)]
     for r, rounds in zip(stopped, (19, 31)):
         r["rounds"] = rounds
-    row = ch12._not_run("s", 32, 16)
+    row = ch12.study._not_run("s", 32, 16)
     row.update(n_ds=32, group_wall_time_s=0.0)
     t = ch12.frame(_store([*stopped, row], buses=(150, 180, 400), ts_its=(20, 20, 20)))
     assert ch12.p3_text(t) == (
@@ -814,7 +814,7 @@ def test_a_falling_time_is_called_a_decrease_not_growth():
     # themselves are pinned by tests/test_archived_figures.py)
     t = ch12.frame(store.open_path(PAPER))
     paper, slopes, fits = ch12.growth_text(t), ch12.growth(t, "solve_time_s"), ch12.growth_fits(t, "solve_time_s")
-    span = ch12._ds_span(fits.sizes["P1"], sorted(int(n) for n in t.n_ds.unique()))
+    span = ch12.text._ds_span(fits.sizes["P1"], sorted(int(n) for n in t.n_ds.unique()))
     fall = "; a decrease" if slopes["P1"] < 0 else ""  # the sign worded as the store's slope has it
     assert f"{P1} {slopes['P1']:.2f} ({span}; $R^2$ {fits.r2['P1']:.2f}{fall})" in paper
 
@@ -829,7 +829,7 @@ def test_the_p1_deviation_target_is_judged_on_the_absolute_deviation_of_comparab
              _row(sizes[2], "P1", -5.0, 0.1, feasible=False)]
     a = anchors.anchor("scaleout_p1_deviation_pct")
     row = ch12.targets(_store(rows, buses=(300, 600, 12000))).loc[a.measures]
-    assert row.verdict == "missed" and row.measured == ch12._measured(0.03, 1, a.digits, a.unit)
+    assert row.verdict == "missed" and row.measured == ch12.readers._measured(0.03, 1, a.digits, a.unit)
     assert row.over == "mean |deviation| over the 2 comparable of 3 sizes"
     paper = ch12.targets(store.open_path(PAPER)).loc[a.measures]
     assert paper.over == "mean |deviation| over 4 sizes, all comparable"
@@ -858,7 +858,7 @@ def test_winners_count_the_methods_that_ran_and_say_comparable():
     """Review finding: "2 of 3 methods finished with a feasible dispatch (ALADIN not run)" counted a method not run,
     and a size whose integrated AC-OPF failed read "no method finished with a feasible dispatch" although its
     methods did: the count is of the methods run there, and the word is the one rule's, comparable."""
-    not_run = ch12._not_run("s", 32, 16)
+    not_run = ch12.study._not_run("s", 32, 16)
     not_run.update(n_ds=32, group_wall_time_s=0.0)
     rows = [_row(32, "integrated", 0.0, 1.0), _row(32, "P1", 0.001, 0.2), _row(32, "P2", 0.002, 0.3), not_run,
             _row(64, "integrated", np.nan, np.nan, integ=np.nan, status="integrated failed: x", feasible=False),
@@ -1223,7 +1223,8 @@ def test_the_deviation_sentence_builds_the_frame_once(monkeypatch):
     big = store.open_path(PAPER)
     expected = ch12.deviation_text(big)
     built, frame = [], ch12.frame
-    monkeypatch.setattr(ch12, "frame", lambda st: built.append(st) or frame(st))
+    for module in (ch12.readers, ch12.text):  # where `deviation_text` and the `flexibility` it calls look it up
+        monkeypatch.setattr(module, "frame", lambda st: built.append(st) or frame(st))
     assert ch12.deviation_text(big) == expected and len(built) == 1
 
 
@@ -1235,10 +1236,11 @@ def test_the_tie_rule_is_one_function_every_reader_calls(monkeypatch):
     from forlab.studies import ch09_comparison
 
     t = ch12.frame(store.open_path(PAPER))
-    assert ch12.tied(t.deviation_pct).tolist() == [ch12._tied(r) for r in t.itertuples()]
+    assert ch12.tied(t.deviation_pct).tolist() == [ch12.text._tied(r) for r in t.itertuples()]
     assert ch12.tied(pd.Series([-NEGLIGIBLE_PCT, np.nan, 2 * NEGLIGIBLE_PCT])).tolist() == [True, False, False]
-    monkeypatch.setattr(ch12, "tied", lambda dev: dev.astype(float).notna())  # every compared deviation a tie
-    assert all(ch12._tied(r) for r in t.itertuples() if np.isfinite(float(r.deviation_pct)))
+    for module in (ch12.text, ch12.page_tables):  # where `_tied`, and `paper_tables` and `paper_note`, look it up
+        monkeypatch.setattr(module, "tied", lambda dev: dev.astype(float).notna())  # every compared deviation a tie
+    assert all(ch12.text._tied(r) for r in t.itertuples() if np.isfinite(float(r.deviation_pct)))
     assert ch12.TIE_MARK.strip() in ch12.paper_note(t)
     assert any(ch12.TIE_MARK in str(v) for _, table in ch12.paper_tables(t) for v in table.to_numpy().ravel())
     t9, has9 = ch12.flexibility_of_rows(ch09_comparison.scale_rows(store.open_path(PAPER)))  # chapter 09's reader
@@ -1255,7 +1257,7 @@ def test_the_deviation_sentence_says_its_mean_is_of_the_unrounded_values():
     t = ch12.frame(big)
     p1 = t[(t.method == "P1") & (t.n_ds >= anchors.value("scaleout_min_ds"))].deviation_pct.abs()
     shown = ch12.targets(big).measured[a.measures]
-    printed_mean = ch12._measured(p1.round(a.digits + 2).mean(), 1, a.digits, a.unit)
+    printed_mean = ch12.readers._measured(p1.round(a.digits + 2).mean(), 1, a.digits, a.unit)
     text = ch12.deviation_text(big)
     assert f"their mean, the target's figure, is {shown}" in text
     assert ("(of the unrounded values)" in text) == (printed_mean != shown)
@@ -1263,7 +1265,7 @@ def test_the_deviation_sentence_says_its_mean_is_of_the_unrounded_values():
     n0 = int(anchors.value("scaleout_min_ds"))
     rows = [r for n, d in ((n0, 0.001), (2 * n0, 0.003)) for r in (_row(n, "integrated", 0.0, 1.0), _row(n, "P1", d, 0.5))]
     even = ch12.deviation_text(_store(rows, buses=(1000, 2000), ts_its=(20, 20)))
-    assert f"is {ch12._measured(0.002, 1, a.digits, a.unit)}." in even and "unrounded" not in even
+    assert f"is {ch12.readers._measured(0.002, 1, a.digits, a.unit)}." in even and "unrounded" not in even
 
 
 def test_aladins_limits_are_told_in_the_present_and_the_parameters_name_their_exceptions():
@@ -1358,7 +1360,7 @@ def test_the_time_ratio_is_headed_by_its_one_name():
     from forlab.book.names import TIME_RATIO
 
     # the paper-scale table adds its unit, "(x)" (review R, finding 12), to the one name
-    assert ch12.ONLINE_HEADERS["ratio"] == TIME_RATIO and ch12.ANSWER_COLUMNS["ratio"] == f"{TIME_RATIO} (x)"
+    assert ch12.page_tables.ONLINE_HEADERS["ratio"] == TIME_RATIO and ch12.ANSWER_COLUMNS["ratio"] == f"{TIME_RATIO} (x)"
     t = ch12.frame(store.open_path(PAPER))
     assert TIME_RATIO in ch12.outcome_tables(t)[0].columns
     assert ch12.ANSWER_COLUMNS["ratio"] in ch12.paper_tables(t)[0][1].columns
@@ -1776,7 +1778,7 @@ def test_p3_not_run_says_why_as_a_result():
     options = Path(__file__).resolve().parents[1] / "book" / "options.md"
     assert "forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER" in options.read_text()
     # a method not run for another reason gets no such clause
-    row = ch12._not_run("s", 32, 16)
+    row = ch12.study._not_run("s", 32, 16)
     row.update(n_ds=32, group_wall_time_s=0.0, status="not run: the reader left it out")
     other = ch12.frame(_store([_row(32, "integrated", 0.0, 1.0), row], buses=(4000,), ts_its=(20,)))
     assert ch12.P3_ABOVE_MAX not in ch12.paper_note(other)
@@ -1839,7 +1841,7 @@ def test_the_answer_calls_its_accuracy_lead_one_runs():
     assert clause not in ch12.largest_size_text(t, ch12.PAPER_FIGURE)
     tied = pd.Series({"qualified": 2, "tied": ("P2",)})
     alone = pd.Series({"qualified": 1, "tied": ()})
-    assert ch12._one_run_words(tied) == ch12._one_run_words(alone) == ""
+    assert ch12.text._one_run_words(tied) == ch12.text._one_run_words(alone) == ""
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -1963,8 +1965,11 @@ def test_each_flexibility_reader_builds_the_frame_and_the_worth_once(monkeypatch
         built["flexibility"] += 1
         return real_flexibility(*args)
 
-    monkeypatch.setattr(ch12, "frame", frame)
-    monkeypatch.setattr(ch12, "flexibility", flexibility)
+    # where the readers look them up: the table's in tables, the text's in text, `flexibility`'s own frame in readers
+    for module in (ch12.readers, ch12.page_tables, ch12.text):
+        monkeypatch.setattr(module, "frame", frame)
+    for module in (ch12.page_tables, ch12.text):
+        monkeypatch.setattr(module, "flexibility", flexibility)
     out = {}
     for reader in (ch12.flexibility_table, ch12.flexibility_tables, ch12.flexibility_text):
         built.update(frame=[], flexibility=0)
@@ -1992,7 +1997,7 @@ def test_a_size_builds_its_integrated_net_once_and_a_failed_build_still_records_
 
     monkeypatch.setattr(td.StudySystem, "integrated", integrated)
     params = {**PARAMS, "methods": [], "repeats": 1}  # no method: they build nets of their own
-    rows, size = ch12._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
+    rows, size = ch12.study._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
     assert len(built) == 1 and rows[0]["status"] == "ok"
     assert size["fixed_fpus_status"] == "ok" and np.isfinite(size["fixed_fpus_cost"])
 
@@ -2000,7 +2005,7 @@ def test_a_size_builds_its_integrated_net_once_and_a_failed_build_still_records_
         raise RuntimeError("no net")
 
     monkeypatch.setattr(td.StudySystem, "integrated", broken)
-    rows, size = ch12._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
+    rows, size = ch12.study._one_size(1, "case9+case33bw", params, {}, progress=lambda _: None)
     assert [r["method"] for r in rows] == ["integrated"] and rows[0]["status"].startswith("error: RuntimeError: no net")
     assert size["fixed_fpus_status"] == "failed: no net" and np.isnan(size["fixed_fpus_cost"])
     assert not size["fixed_fpus_feasible"] and np.isnan(size["integrated_again_ms"])
@@ -2009,7 +2014,7 @@ def test_a_size_builds_its_integrated_net_once_and_a_failed_build_still_records_
 
 def test_the_store_records_the_load_range_p2_was_trained_on(monkeypatch):
     """Final read #6: P2's trained range is a constant of this module, not a parameter; the store keeps it."""
-    monkeypatch.setattr(ch12, "_one_size", lambda *a, **k: ([_row(1, "integrated", 0.0, 0.1)], {
+    monkeypatch.setattr(ch12.study, "_one_size", lambda *a, **k: ([_row(1, "integrated", 0.0, 0.1)], {
         "n_ds": 1, "system": "s", "buses": 1, "ds_buses": 1, "build_s": 0.0, "peak_mib": 0.0, "ts_iterations": 1,
         "integrated_again_ms": 1.0, "wall_s": 0.0}))
     monkeypatch.setattr("forlab.grid.td.warm_up", lambda: 0.0)
@@ -2036,12 +2041,12 @@ def test_the_worth_text_gives_each_methods_range_the_ties_meaning_and_what_held_
         tied = rows[rows.deviation_pct.abs() <= NEGLIGIBLE_PCT].n_ds.astype(int).tolist()
         shares = has[m].reindex([n for n in rows.n_ds.astype(int) if n not in tied]).dropna()
         if len(shares):
-            assert f"{ch12.METHODS[m]} gives up {span(shares, ch12._share, ' %')} of it" in text, m
+            assert f"{ch12.METHODS[m]} gives up {span(shares, ch12.text._share, ' %')} of it" in text, m
         if tied:
-            assert f"{'a tie' if len(shares) else 'ties'} at {ch12._ds_list(tied)}" in text, m
+            assert f"{'a tie' if len(shares) else 'ties'} at {ch12.text._ds_list(tied)}" in text, m
         over = shares[shares > 100]
         if len(over):
-            where = ch12.listed([f"{ch12.ds_count(int(n))} ({ch12._share(v)} %)" for n, v in over.items()])
+            where = listed([f"{ch12.ds_count(int(n))} ({ch12.text._share(v)} %)" for n, v in over.items()])
             assert f"{ch12.METHODS[m]}'s dispatch gave up more than all of the worth at {where}" in text, m
     assert (has[list(ch08.METHODS)] > 100).any().any()  # the store has such a share: the check is not empty
     assert "More than all of it, so that" not in text  # the fragment is gone
@@ -2106,14 +2111,14 @@ def test_the_deviation_target_is_held_against_the_worth():
     st = store.open_path(PAPER)
     a = anchors.anchor("scaleout_p1_deviation_pct")
     text = ch12.deviation_text(st)
-    p1 = ch12._large(ch12.frame(st), "P1")
+    p1 = ch12.readers._large(ch12.frame(st), "P1")
     ns = p1[ch12.comparable(p1)].n_ds.astype(int).sort_values()
     worth = ch12.flexibility(st).worth_pct.reindex(ns.tolist())
     loose = worth[worth <= a.value]
     assert len(loose)  # the store has such sizes: the check is not empty
     assert ("the bound is at least as large as all DS flexibility is worth at "
-            + ch12.listed([f"{ch12.ds_count(int(n))} ({ch12._share(v)} %)" for n, v in loose.items()])) in text
-    assert f"at {ch12._ds_list(worth.index[worth.isna()])} the store has no worth to hold it against" in text
+            + listed([f"{ch12.ds_count(int(n))} ({ch12.text._share(v)} %)" for n, v in loose.items()])) in text
+    assert f"at {ch12.text._ds_list(worth.index[worth.isna()])} the store has no worth to hold it against" in text
     assert "The shares of the worth in that table say how much of it P1 gives up." in text
     assert f"it meets the bound ({a.relation} {a.show()}) too." in text  # the verdict as it was
 

@@ -275,7 +275,7 @@ def result_row(system: str, method: str, v: Variant, **values) -> dict:
     online, integrated = row["solve_time_s"], row["integrated_solve_time_s"]
     if np.isfinite(online) and np.isfinite(integrated) and integrated > 0:
         # the one writer of the ratio of chapters 08 and 12, whose rows chapter 09 copies with it (its sensitivity and
-        # many-DSOs rows); for its P1-P3 rows `forlab.studies.ch09_comparison._row` divides the same two times itself
+        # many-DSOs rows); for its P1-P3 rows `forlab.studies.ch09_comparison.readers._row` divides the same two times itself
         row["time_ratio"] = online / integrated
     return row
 
