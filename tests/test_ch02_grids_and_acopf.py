@@ -19,6 +19,9 @@ from forlab.opf import bench
 from forlab.studies import ch02_grids_and_acopf as ch02
 
 ROOT = Path(__file__).resolve().parents[1]
+CH02_FILES = (ch02.study, ch02.readers, ch02.optima, ch02.timing, ch02.pglib_opf, ch02.paper, ch02.figures,
+              ch02.text)
+"""The chapter's files, the submodules of its package: a name gone from the chapter is gone from each."""
 PARAMS = {"transmission": ["case9", "case14"], "runopp_cases": ["case9"], "repeats": 1,
           "scaling_systems": ["case9+case33bw"], "draw_system": "case9+case33bw",
           "pglib_cases": ["pglib_opf_case3_lmbd", "pglib_opf_case5_pjm"], "build_time_cases": []}
@@ -150,9 +153,10 @@ def test_drawing_text_names_the_system_and_the_panel_limit_by_value(small, monke
     sentence under the drawing names the system and prints the limit, the constant only as a pointer."""
     text = ch02.drawing_text(small, "case9+case33bw")
     assert text.startswith("The system drawn is case9+case33bw, with 1 DS (case33bw): the panel on the right draws it")
-    assert (f"up to {ch02.ENLARGED_FEEDERS} DSs (`forlab.studies.ch02_grids_and_acopf.ENLARGED_FEEDERS`)."
+    assert (f"up to {ch02.figures.ENLARGED_FEEDERS} DSs (`forlab.studies.ch02_grids_and_acopf.ENLARGED_FEEDERS`)."
             in text)
-    monkeypatch.setattr(ch02, "ENLARGED_FEEDERS", 0)
+    monkeypatch.setattr(ch02.text, "ENLARGED_FEEDERS", 0)  # where `drawing_text` reads it
+    monkeypatch.setattr(ch02.figures, "ENLARGED_FEEDERS", 0)  # where `system_figure` reads it
     assert "so it is drawn whole only" in ch02.drawing_text(small, "case9+case33bw")
     assert len(ch02.system_figure(small, "case9+case33bw").axes) == 1  # the figure follows the same limit
 
@@ -177,7 +181,7 @@ def test_archived_tables_and_text(archived):
                                               "case files correct the original data, and no base-case loss figure "
                                               "was found for case533mt_hi and case533mt_lo.")
     failed = g.assign(pf_status=g.pf_status.where(g.index != "case9", "diverged"))
-    assert ch02._converged_text(failed) == ("15 of the 16 base-case power flows converge (8 transmission grids and 8 "
+    assert ch02.text._converged_text(failed) == ("15 of the 16 base-case power flows converge (8 transmission grids and 8 "
                                             "distribution grids); case9 (diverged) did not.")
     ties = ch02.ties_table(archived)
     assert (ties["change (%)"].astype(float) < 0).all()
@@ -263,7 +267,7 @@ def test_archived_tables_and_text(archived):
     target = anchors.anchor("acopf_case1354pegase_solve_s")
     verdict = "met" if target.met(pg.forlab_flat_solve_time_s) else "**missed**"
     flat = f"from the flat start that its target of at most {target.show()} is set for, it solves in "
-    warm = ch02.warm_text(ch02._paper_nets(archived), warm_timed=ch02.warm_timed(archived))
+    warm = ch02.warm_text(ch02.paper._paper_nets(archived), warm_timed=ch02.warm_timed(archived))
     assert f"F{flat[1:]}{ms['forlab_flat_solve_time_s']}: {verdict}. {warm}\n\n" in text
     assert f"({flat}{pg.forlab_flat_solve_time_s:.2f} s: {verdict})" in scaling  # beside the figure, in s
 
@@ -326,7 +330,7 @@ def test_run_writes_the_pglib_table_with_units(small):
 def test_pglib_readers_on_a_fresh_store(small):
     table = ch02.pglib_table(small)
     assert list(table.index) == ["case3_lmbd", "case5_pjm"]
-    assert table.loc["case5_pjm", ch02.PGLIB_HEADERS["baseline_time_s"]] == "<1"
+    assert table.loc["case5_pjm", ch02.pglib_opf.PGLIB_HEADERS["baseline_time_s"]] == "<1"
     baseline = ch02.pglib_validation(small).baseline_objective["pglib_opf_case5_pjm"]
     assert table.loc["case5_pjm", "PGLib baseline ($/h)"] == grouped(baseline)  # as printed: five significant digits
     text = ch02.pglib_text(small)
@@ -354,7 +358,7 @@ def test_pglib_text_reports_failures_and_times(small):
             "published time on 1 of 1") in text
     assert "(forlab / PowerModels 0.10x to 0.10x): target **met**" in text  # a ratio, with its x as every other
     # absolute times from another machine and linear solver: the verdict says it only indicates
-    assert text.endswith(ch02.PGLIB_TIME_CAVEAT) and "ma27 there, MUMPS here" in text
+    assert text.endswith(ch02.pglib_opf.PGLIB_TIME_CAVEAT) and "ma27 there, MUMPS here" in text
     # review finding: forlab's machine was said to be in the "store header", which does not print it
     st.attrs.update(cpu_model="Some CPU", cpu_count="2")
     assert "on this book's machine (Some CPU, 2 cores), without building" in ch02.pglib_text(st)
@@ -460,7 +464,7 @@ def test_a_failed_solve_in_an_older_store_gives_no_number_to_the_readers(archive
     sp = ch02.speed(st)
     assert sp.loc["case9", ["forlab_objective", "forlab_solve_time_s", "objective_gap_pct"]].isna().all()
     assert ch02.speed_table(st).loc["case9", "solve (ms)"] == "–"
-    exponent, _ = ch02.solve_time_fit(ch02._nets(st))
+    exponent, _ = ch02.solve_time_fit(ch02.readers._nets(st))
     assert np.isfinite(exponent)
     assert "nan" not in ch02.scaling_text(st) and "nan" not in ch02.speed_text(st)
     pegase = ch02.paper_text(_with_net(archived, "forlab_success", case1354pegase=False))
@@ -472,7 +476,7 @@ def test_the_store_keeps_its_targets(small):
     from forlab.book import anchors
 
     kept = anchors.from_attr(small.attrs["anchors"])
-    assert set(kept) == set(ch02.ANCHOR_KEYS) and ch02.PGLIB_TARGET_PCT == kept["pglib_objective_pct"].value
+    assert set(kept) == set(ch02.study.ANCHOR_KEYS) and ch02.PGLIB_TARGET_PCT == kept["pglib_objective_pct"].value
 
 
 def test_archived_pglib_run_meets_the_baseline_on_every_case(archived):
@@ -539,7 +543,7 @@ def _build_verdict(stored) -> str:
     """Issue 19's build target on the stored times: every net solved and built faster than it solves (the verdict
     follows the store's values; an archived run need not meet it)."""
     b = ch02.frame(stored, "build_net")
-    build, solve = ch02._time_columns(b)
+    build, solve = ch02.pglib_opf._time_columns(b)
     met = bool(b.success.astype(bool).all() and (b[build] < b[solve]).all())
     return "**met**" if met else "**missed**"
 
@@ -558,7 +562,7 @@ def test_build_text_explains_both_solver_times_of_a_net_in_both_tables(archived)
     and 0.54 s on the archived run); the paragraph explained the two build times only. It now says why the solves
     differ (two timings, of different repeats) and prints both pairs of times, each named by its table."""
     text = ch02.build_text(archived)
-    nets, b = ch02._nets(archived), ch02.frame(archived, "build_net")
+    nets, b = ch02.readers._nets(archived), ch02.frame(archived, "build_net")
     repeats = json.loads(archived.attrs["parameters"])["repeats"]
     own = bench.BUILD_REPEATS
     assert own == 3 and repeats != own  # build_rows calls build_and_solve_times with its default
@@ -589,7 +593,7 @@ def test_pglib_figure_says_so_when_every_published_time_is_a_bound(small, archiv
     # review K #13: the one range formatter, so one solved case reads "0.500 s", not "0.500 to 0.500 s"
     one = pd.DataFrame({"forlab_success": [True], "baseline_time_upper_bound": [True], "baseline_time_s": [1.0],
                         "forlab_solve_time_s": [0.5]})
-    assert ch02._bounds_text(one).endswith("forlab's solves take 0.500 s.")
+    assert ch02.pglib_opf._bounds_text(one).endswith("forlab's solves take 0.500 s.")
     failed = small.copy(deep=True)
     failed["pglib_forlab_success"][:] = False  # no solve, no time: said, never a number
     assert ch02.pglib_text(failed).endswith("No case solved, so the figure sets no time against the published ones.")
@@ -613,7 +617,7 @@ def test_scaling_labels_cover_no_marker_or_line_and_stand_nearest_their_solve(ar
     fig = ch02.scaling_figure(st)
     ax = fig.axes[0]
     renderer = plots.settled_renderer(fig)
-    nets = ch02._nets(st)
+    nets = ch02.readers._nets(st)
     markers, owners = [], []
     for line in ax.get_lines():
         if line.get_marker() in ("None", "", None):
@@ -721,7 +725,7 @@ def test_the_paper_scale_tables_are_shown_under_titles_that_tell_them_apart(arch
     sentence of its own (the missing store's too comes from the module)."""
     shown = ch02.paper_tables(archived)
     titles = [title for title, _ in shown]
-    assert [t.startswith(p.rstrip(".")) for t, p in zip(titles, ch02.PAPER_TABLE_TITLES, strict=True)] == [True] * 4
+    assert [t.startswith(p.rstrip(".")) for t, p in zip(titles, ch02.paper.PAPER_TABLE_TITLES, strict=True)] == [True] * 4
     assert len(set(titles)) == 4
     # the times' titles name the flat-start columns only where the tables show them (second read)
     assert titles[2].endswith("from the flat start.") == ("forlab solve, flat start (ms)" in shown[2][1].columns)
@@ -757,12 +761,12 @@ def test_the_warm_up_says_whether_it_paid_a_one_off_cost():
                                     "parameters": json.dumps({"repeats": 7})})
     row = SimpleNamespace(runopp_wall_time_s=0.339, forlab_build_time_s=0.041)
     # the row's times are the fastest of the repeats, the warm-up's one call: the sentence says which (second read)
-    assert ch02._warmup_against(stored, row) == (" (in the table, each the fastest of 7: 339 ms and 41.0 ms; in "
+    assert ch02.timing._warmup_against(stored, row) == (" (in the table, each the fastest of 7: 339 ms and 41.0 ms; in "
                                                 "this run no one-off cost shows beyond the noise)")
     stored.attrs["warmup_runopp_wall_time_s"] = 1.1 * row.runopp_wall_time_s  # within WARMUP_NOISE
-    assert ch02._warmup_against(stored, row).endswith("no one-off cost shows beyond the noise)")
+    assert ch02.timing._warmup_against(stored, row).endswith("no one-off cost shows beyond the noise)")
     stored.attrs["warmup_runopp_wall_time_s"] = 0.9
-    assert ch02._warmup_against(stored, row).endswith("; in this run the warm-up paid a one-off cost)")
+    assert ch02.timing._warmup_against(stored, row).endswith("; in this run the warm-up paid a one-off cost)")
 
 
 def _with_net(archived, var: str, **values):
@@ -880,9 +884,9 @@ def test_the_introduction_says_which_pglib_cases_each_run_solves():
 def test_the_objectives_sentence_reads_right_for_one_case_and_for_none_above():
     """One case above: "the one case", "by", "its higher optimum"; none above: "equal to forlab's" (not "to it")."""
     one = pd.DataFrame({"objective_gap_pct": [0.2]}, index=["case9"])
-    text = ch02._objectives_sentence(one, ["case9"], [])
+    text = ch02.timing._objectives_sentence(one, ["case9"], [])
     assert "above forlab's on the one case, case9, by +0.200 %" in text and "its higher optimum." in text
-    assert ch02._gap_parts(pd.Series([0.0, 0.0], index=["a", "b"])) == "equal to forlab's within 0.01 % on a, b"
+    assert ch02.timing._gap_parts(pd.Series([0.0, 0.0], index=["a", "b"])) == "equal to forlab's within 0.01 % on a, b"
 
 
 def test_the_scaling_text_counts_the_cases_it_fits(archived):
@@ -899,7 +903,7 @@ def test_the_page_says_not_run_as_its_tables_do():
     """Review D, item 8: the tables say "not run" (`forlab.studies.ch02_grids_and_acopf.NOT_RUN`) where the prose
     that explains their dashes said "skipped"."""
     prose = " ".join(prose_of("02_grids_and_acopf").split())
-    assert "skipped" not in prose and f"`runopp` was {ch02.NOT_RUN}" in prose
+    assert "skipped" not in prose and f"`runopp` was {ch02.study.NOT_RUN}" in prose
 
 
 def test_a_status_may_break_between_its_words():
@@ -908,9 +912,9 @@ def test_a_status_may_break_between_its_words():
     whole in its tables (breakable, it wrapped on every row of a table at full width)."""
     assert ch02.status_cell("OPFNotConverged") == "OPF\u200bNot\u200bConverged"
     assert ch02.status_cell("Solve_Succeeded") == "Solve_\u200bSucceeded"
-    assert ch02.status_cell("Solve_Succeeded", ch02.STATUS_COLUMNS["forlab_status"]) == "Solve_Succeeded"
+    assert ch02.status_cell("Solve_Succeeded", ch02.readers.STATUS_COLUMNS["forlab_status"]) == "Solve_Succeeded"
     long = "Infeasible_Problem_Detected"
-    assert ch02.status_cell(long, ch02.STATUS_COLUMNS["forlab_status"]) == long.replace("_", "_\u200b")
+    assert ch02.status_cell(long, ch02.readers.STATUS_COLUMNS["forlab_status"]) == long.replace("_", "_\u200b")
     for status in ("converged", "not run", long, "Maximum_Iterations_Exceeded"):
         assert ch02.status_cell(status).replace("\u200b", "") == status
 
@@ -941,11 +945,11 @@ def test_the_validation_and_runopp_tables_fit_the_text_column(archived):
     estimate needs, on the default run's nets (case1354pegase, the paper run's, is a wider name)."""
     shown = ch02.validation_tables(archived)
     titles = [title for title, _ in shown]
-    assert titles == list(ch02.VALIDATION_TABLE_TITLES) and len(set(titles)) == 2
+    assert titles == list(ch02.optima.VALIDATION_TABLE_TITLES) and len(set(titles)) == 2
     assert all(t.startswith("**") for t in titles) and not re.search(r"\d", "".join(titles))
     whole = ch02.validation_table(archived)
     assert pd.concat([table for _, table in shown], axis=1).equals(whole)
-    assert list(shown[1][1].columns) == list(ch02.PF_CHECK_HEADERS.values())
+    assert list(shown[1][1].columns) == list(ch02.optima.PF_CHECK_HEADERS.values())
     assert _narrowest_px(whole) > COLUMN_PX  # whole, it did not fit
     runopp = ch02.runopp_table(archived)
     assert "speed-up start + build + solve" in runopp.columns
@@ -1073,7 +1077,7 @@ def test_the_paper_scale_run_names_its_parameters(archived):
     # session 58: the parameters in a sentence of their own after the origin's, not inside its parenthesis
     assert origin == f"{store.origin_text(archived)}. It ran with {store.parameters_text(archived)}."
     assert "`repeats = 7`" in store.parameters_text(archived)  # the paper profile's, from the store
-    assert not hasattr(ch02, "_origin")  # fix K1, item 1: the chapter's own copy of `paper_origin` is gone
+    assert not any(hasattr(m, "_origin") for m in (ch02, *CH02_FILES))  # fix K1, item 1: the chapter's own copy of `paper_origin` is gone
 
 
 def test_the_losses_print_alike_in_the_three_tables_of_the_grids(archived):
@@ -1102,7 +1106,7 @@ def test_the_page_words_its_parameters_scaling_and_history_for_a_reader(archived
     assert ("the solver-time target of case1354pegase, the largest transmission case of the paper-scale run "
             "(`acopf_case1354pegase_solve_s` in `forlab.book.anchors`), is set for that start") in prose
     assert "the paper-scale run's largest case" not in prose
-    nets = ch02._nets(archived)
+    nets = ch02.readers._nets(archived)
     assert nets[nets.kind == "transmission"].buses.astype(int).idxmax() == "case1354pegase"
     assert int(ch02.frame(archived, "build_net").buses.max()) > int(nets.buses.max())  # case2869pegase
     assert "and the paper-scale timing table shows forlab's flat-start solver time, on which that section" in prose
@@ -1160,10 +1164,10 @@ def test_the_speed_up_target_is_judged_on_the_unrounded_times():
     shown = ch02.printed_times(rows)
     assert shown.speedup_solve.iloc[0] == pytest.approx(limit)  # the printed times give the target itself
     assert ch02.speedups(rows).speedup_solve.iloc[0] < limit  # the stored ones fall short of it
-    text = ch02._speed_sentence(rows, True)
+    text = ch02.timing._speed_sentence(rows, True)
     assert f"**{limit:.0f}x to {limit:.0f}x** faster" in text  # printed as the table prints it
     assert f"the {anchors.anchor('acopf_speedup_vs_runopp').show()} target is **missed** for the solves" in text
-    assert "target is met for the solves" in ch02._speed_sentence(_speed_rows(limit * 0.010, 0.00996), True)
+    assert "target is met for the solves" in ch02.timing._speed_sentence(_speed_rows(limit * 0.010, 0.00996), True)
 
 
 def test_a_row_without_its_start_has_no_start_build_and_solve_speed_up():
@@ -1179,7 +1183,7 @@ def test_a_row_without_its_start_has_no_start_build_and_solve_speed_up():
     assert ch02.speedups(older).speedup_total.tolist() == pytest.approx([0.2 / 0.06] * 2)
     assert ch02.total_header(older) == "speed-up build + solve"
     # the constant used only inside the module is private; the function the verdict uses is exported
-    assert not hasattr(ch02, "FORLAB_TIME_COLUMNS") and "speedups" in ch02.__all__
+    assert not any(hasattr(m, "FORLAB_TIME_COLUMNS") for m in (ch02, *CH02_FILES)) and "speedups" in ch02.__all__
 
 
 def test_the_speed_up_target_is_judged_on_the_speed_ups_the_store_holds(archived):
@@ -1191,14 +1195,14 @@ def test_the_speed_up_target_is_judged_on_the_speed_ups_the_store_holds(archived
     both = sp[sp.forlab_success.astype(bool) & sp.runopp_success.astype(bool)]
     rule = bench.speedups(both.runopp_wall_time_s, start_s=both.forlab_start_time_s,
                           build_s=both.forlab_build_time_s, solve_s=both.forlab_solve_time_s)
-    assert ch02._start_timed(both) and len(both) > 1
+    assert ch02.timing._start_timed(both) and len(both) > 1
     for column, ratios in rule.items():
         assert both[column].tolist() == ratios.tolist() == ch02.speedups(both)[column].tolist()
     target = anchors.anchor("acopf_speedup_vs_runopp")
     assert f"the {target.show()} target is met for the solves" in ch02.speed_text(archived)
     slowest = both.speedup_solve == both.speedup_solve.min()
     lowered = both.assign(speedup_solve=both.speedup_solve.where(~slowest, 0.99 * target.value))
-    assert f"the {target.show()} target is **missed** for the solves" in ch02._speed_sentence(lowered, True)
+    assert f"the {target.show()} target is **missed** for the solves" in ch02.timing._speed_sentence(lowered, True)
 
 
 def _shown(st, big=None) -> list:
@@ -1238,7 +1242,7 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived, sm
     assert grouped(nets.buses.max()) in ch02.scaling_text(archived)
     # the speed-ups and the times in the sentences take it too, where a larger net would print one from a thousand on
     assert ch02.SPEEDUP_FORMATS["speedup_solve"](1204.4) == f"{grouped(1204)}x"
-    assert ch02._in_ms(1.2044, "forlab_solve_time_s") == f"{grouped(1204.4, 1)} ms"
+    assert ch02.timing._in_ms(1.2044, "forlab_solve_time_s") == f"{grouped(1204.4, 1)} ms"
 
 
 # --------------------------------------------------------------------------- review R4 (task J)
@@ -1249,16 +1253,16 @@ def test_the_validation_says_what_the_power_flow_check_alone_shows(archived):
     optimum from the store (`_validated`) instead of claiming MATPOWER on every case."""
     rows = ch02.validation_rows(archived)
     others = rows[rows.published_objective.isna()]
-    assert len(others) and ch02.validation_text(archived).endswith(ch02.UNRECORDED_MEANING)
-    assert "not that it is optimal" in ch02.UNRECORDED_MEANING
+    assert len(others) and ch02.validation_text(archived).endswith(ch02.optima.UNRECORDED_MEANING)
+    assert "not that it is optimal" in ch02.optima.UNRECORDED_MEANING
     handoff = ch02.handoff_text(archived)
-    reproduced = len(ch02._validated(archived))
+    reproduced = len(ch02.optima._validated(archived))
     valid = int((others.forlab_pf_max_dvm_pu < ch02.VALIDATION_TOL).sum())
     assert (f"an OPF that reproduces MATPOWER's optimum on the {reproduced} cases with a recorded one (and a valid "
             f"power-flow point, not a checked optimum, on {valid} of the {len(others)} without one)") in handoff
     recorded = _with_net(archived, "published_objective", **dict.fromkeys(others.index, 1.0))
     assert "without one" not in ch02.handoff_text(recorded)
-    assert ch02.UNRECORDED_MEANING not in ch02.validation_text(recorded)
+    assert ch02.optima.UNRECORDED_MEANING not in ch02.validation_text(recorded)
     # the page's hand-off is this function's, not a typed claim
     assert "reproduces MATPOWER at" not in prose_of(NOTEBOOK)
     assert "display(Markdown(ch02.handoff_text(stored)))" in sources(NOTEBOOK, "code")
@@ -1270,7 +1274,7 @@ def test_the_handoff_counts_every_recorded_optimum_and_decides_its_grids_and_spe
     """Final read, finding 1: the hand-off counted only the validated cases ("on the 4 cases with a recorded one"
     where 5 are recorded and one fails), and its grids' and speed's clauses were fixed text that no check decided."""
     recorded = ch02.validation(archived).index
-    assert ch02._validated(archived) == list(recorded)  # the archived store reproduces every recorded optimum
+    assert ch02.optima._validated(archived) == list(recorded)  # the archived store reproduces every recorded optimum
     assert f"MATPOWER's optimum on the {len(recorded)} cases with a recorded one" in ch02.handoff_text(archived)
     failing = _with_net(archived, "forlab_objective", **{recorded[0]: 2 * float(
         archived.net_forlab_objective.sel(net=recorded[0]))})
@@ -1303,7 +1307,7 @@ def test_the_paper_pglib_section_points_to_the_default_one_only_where_it_exists(
     without = archived.drop_dims("pglib")
     assert not ch02.has_pglib(without) and "No PGLib-OPF validation" in ch02.pglib_text(without)
     paper = ch02.pglib_text(archived, again=ch02.has_pglib(without))  # the paper section beside that default store
-    assert "default run's PGLib table" not in paper and paper.endswith(ch02.PGLIB_TIME_CAVEAT)
+    assert "default run's PGLib table" not in paper and paper.endswith(ch02.pglib_opf.PGLIB_TIME_CAVEAT)
 
 
 def test_the_pglib_comparison_promises_what_the_baseline_has_and_paraphrases_it(archived):
@@ -1317,9 +1321,9 @@ def test_the_pglib_comparison_promises_what_the_baseline_has_and_paraphrases_it(
     assert "objective, time, iterations" not in intro
     baseline = (pglib.folder() / "BASELINE.md").read_text()
     assert "only approximate" in baseline and "default linear solver will increase the runtime" in baseline
-    assert "warns against" not in ch02.PGLIB_TIME_CAVEAT
-    assert "calls its times approximate" in ch02.PGLIB_TIME_CAVEAT and "default linear solver" in ch02.PGLIB_TIME_CAVEAT
-    assert ch02.pglib_text(archived).endswith(ch02.PGLIB_TIME_CAVEAT)
+    assert "warns against" not in ch02.pglib_opf.PGLIB_TIME_CAVEAT
+    assert "calls its times approximate" in ch02.pglib_opf.PGLIB_TIME_CAVEAT and "default linear solver" in ch02.pglib_opf.PGLIB_TIME_CAVEAT
+    assert ch02.pglib_text(archived).endswith(ch02.pglib_opf.PGLIB_TIME_CAVEAT)
 
 
 def test_the_clamped_slack_is_a_likely_untested_cause_and_ext_grid_is_explained(archived):
@@ -1342,7 +1346,7 @@ def test_each_explanation_is_given_once_on_the_page(archived):
     once, again = ch02.pglib_text(archived), ch02.pglib_text(archived, again=True)
     hardware = json.loads(archived.attrs["pglib_baseline_software"])["Hardware"]
     assert hardware in once and hardware not in again
-    assert ch02.PGLIB_TIME_CAVEAT not in again and again.endswith(ch02.PGLIB_TIME_CAVEAT_AGAIN)
+    assert ch02.pglib_opf.PGLIB_TIME_CAVEAT not in again and again.endswith(ch02.pglib_opf.PGLIB_TIME_CAVEAT_AGAIN)
     assert "ch02.pglib_text(big, again=ch02.has_pglib(stored))" in "\n".join(sources(NOTEBOOK, "code"))
 
 
@@ -1355,7 +1359,7 @@ def test_the_pglib_figures_bus_ticks_do_not_overlap(archived):
 
     buses = ch02.pglib_validation(archived).buses
     ticks = ch02.bus_ticks(buses)
-    assert 1 < len(ticks) <= ch02.MOST_BUS_TICKS and ticks[-1] >= buses.max() / 1.5
+    assert 1 < len(ticks) <= ch02.figures.MOST_BUS_TICKS and ticks[-1] >= buses.max() / 1.5
     fig = ch02.pglib_figure(archived)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
