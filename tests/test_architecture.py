@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,61 @@ def test_studies_export_every_public_function(module):
 def test_export_check_can_fail():
     assert unexported('__all__ = ["a"]\n\ndef a(): pass\n\ndef b(): pass\n\ndef _c(): pass\n') == {"b"}
     assert unexported("def a(): pass\n") is None
+
+
+# a dotted forlab path as prose and docstrings name one (`forlab.studies.ch09_comparison.run`)
+FORLAB_PATH = re.compile(r"\bforlab(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+NOT_CODE_PATHS = {"forlab.profiles"}  # the notebooks' metadata key (metadata.forlab.profiles), not a module
+
+
+def resolves(path: str) -> bool:
+    """Whether a dotted ``forlab...`` path names something: its longest importable module prefix, then attributes."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            if name in getattr(obj, "__dataclass_fields__", {}):  # a field without a class default names it too
+                return True
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def named_paths(text: str) -> set[str]:
+    """The dotted forlab paths a text names, without a file name's suffix (``forlab.book.store.py``) and without
+    the prefix of a path with a placeholder (``forlab.studies.ch{chapter}``, ``forlab.studies.ch<chapter>``)."""
+    found = set()
+    for match in FORLAB_PATH.finditer(text):
+        path = match.group(0)
+        if text[match.end():match.end() + 1] in ("{", "<") or path.endswith((".py", ".ipynb", ".md", ".nc", ".json")):
+            continue
+        found.add(path)
+    return found - NOT_CODE_PATHS
+
+
+def test_every_forlab_path_a_page_or_docstring_names_exists():
+    """Session 58: splitting chapter 02 into a package left the notebook naming
+    ``forlab.studies.ch02_grids_and_acopf.PGLIB_INIT`` and a page sentence naming ``...ENLARGED_FEEDERS``, both no
+    longer there; a reader who looks a name up must find it. Every dotted forlab path in the notebooks, the book's
+    own pages, the README and the package's source resolves."""
+    import json
+
+    root = SRC.parent.parent
+    texts = {p: "\n".join("".join(c["source"]) for c in json.loads(p.read_text())["cells"])
+             for p in (root / "notebooks").glob("*.ipynb")}
+    texts |= {p: p.read_text() for p in [*SRC.rglob("*.py"), *(root / "book").glob("*.md"), root / "README.md"]}
+    missing = sorted(f"{p.relative_to(root)}: {path}" for p, text in texts.items() for path in named_paths(text)
+                     if not resolves(path))
+    assert not missing, missing
+
+
+def test_path_check_can_fail():
+    assert not resolves("forlab.studies.ch02_grids_and_acopf.NO_SUCH_NAME") and resolves("forlab.book.tables.wrappable")
+    assert resolves("forlab.grid.td.StudySystem.ds")  # a dataclass field without a default
+    assert named_paths("see `forlab.a.b`, forlab.book.store.py and forlab.studies.ch{chapter}") == {"forlab.a.b"}
+
