@@ -8,6 +8,7 @@ import pytest
 
 from forlab.book import parallel
 from forlab.grid import td
+from forlab.opf.outcome import NEGLIGIBLE_PCT
 from forlab.p1_for import dso_service
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -55,10 +56,11 @@ def test_services_make_the_in_process_offers_and_dispatch(monkeypatch):
     assert a["status"] == b["status"] == "ok", (a["status"], b["status"])
     assert {k: o.to_dict() for k, o in offers_here.items()} == {k: o.to_dict() for k, o in offers_there.items()}
     assert b["deviation_pct"] == pytest.approx(a["deviation_pct"], abs=1e-9)
-    # the same dispatch to the solver's accuracy: ci157 (a loaded machine) saw the two DSOs' costs differ by 7e-8 on
-    # 25.27, 3e-9 relative, once in ten CI runs; the worker's solve runs with one BLAS thread, this process's with the
-    # machine's, so their round-off differs below Ipopt's tolerance (1e-8), not their answer
-    np.testing.assert_allclose(b["dso"].fpu_cost, a["dso"].fpu_cost, rtol=1e-8, atol=1e-9)
+    # the same dispatch to the solvers' accuracy, as the book judges a tie (`NEGLIGIBLE_PCT`): the worker's solve runs
+    # with one BLAS thread, this process's with the machine's, so their round-off differs and Ipopt stops at points
+    # that differ within its tolerance, not in their answer; the DSOs' costs differed by 3e-9 relative in ci157 and by
+    # 1.4e-8 (10.442490770 against 10.442490921 $/h) in ci181, which a bound of 1e-8 relative had refused
+    np.testing.assert_allclose(b["dso"].fpu_cost, a["dso"].fpu_cost, rtol=NEGLIGIBLE_PCT / 100, atol=1e-9)
     assert b["dso_workers"] == 2 and b["dso_setup_s"] == 0.0 and np.isfinite(b["dso_parallel_wall_s"])
     # the phase's wall time holds the slowest DSO's own time; in-process it is the sum of the DSOs' times
     assert 0 < b["offline_dso_max_s"] <= b["offline_time_s"]
