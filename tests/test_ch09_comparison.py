@@ -2232,14 +2232,15 @@ def test_the_answer_gives_what_ds_flexibility_is_worth_and_each_methods_share():
     at = scale_t[scale_t.n_ds == 4]
     assert at.flex_worth_pct.tolist() == [1.0] * 3 and at.flex_share_pct.iloc[1:].tolist() == [5.0, 2.5]
     text = "\n".join(ch09_scale._answer_items(scale_t, {}))
-    pct = ch12_many_dsos.percent
-    worth = ch12_many_dsos.flexibility(st12).worth_pct / 100
+    worth = ch12_many_dsos.percent_span(ch12_many_dsos.flexibility(st12).worth_pct)
     ranges = ch12_many_dsos.share_ranges(*ch12_many_dsos.flexibility_of_rows(scale_t))
     assert (f"- **What the flexibility is worth**: At 1 and 4 DSs, with {ch09_comparison.FPUS_HELD} at their "
-            f"base-case output (the chart point closest to zero output), the T+D system costs {pct(worth.min())} to "
-            f"{pct(worth.max())} more than the integrated optimum: that is all DS flexibility is worth there. "
+            f"base-case output (the chart point closest to zero output), the T+D system costs {worth} more than the "
+            f"integrated optimum: that is all DS flexibility is worth there. "
             f"{ranges} ({{doc}}`12_many_dsos` gives it at every size.)") in text
     assert ranges in ch12_many_dsos.flexibility_text(st12)  # chapter 12's sentence, word for word
+    # chapter 12's range of the worth, in chapter 12's form: the unit once, at its end
+    assert f"({worth} of it, over" in ch12_many_dsos.flexibility_text(st12) and worth.count("%") == 1
     assert "the scale of the deviations above" not in text and "more than all of" not in text
     # a largest size without a worth: said before any share, with chapter 12's why from the stored status of its
     # AC-OPF with the FPUs held

@@ -605,7 +605,7 @@ def _worth_condition(scale_t: pd.DataFrame, found: dict | None = None) -> str:
     12's `flexibility`, copied by `scale_rows`; whose output is held, `FPUS_HELD`); where the verdict's size (the
     largest) has no worth, that said next with chapter 12's why (`_no_worth_at`; ``found``, the chapter store's parsed
     sources), before any share: the worth of another size is no scale for the verdict's deviations; then, in chapter
-    12's words, each contestant's range of the shares of the worth its dispatch gave up over the sizes with one
+    12's words and its form of a range (`ch12_many_dsos.percent_span`), each contestant's range of the shares of the worth its dispatch gave up over the sizes with one
     (`ch12_many_dsos.share_ranges`) and where a method gave up more than all of it (`ch12_many_dsos.over_all`). ""
     where no size has one."""
     if "flex_worth_pct" not in scale_t:  # a store written before it
@@ -613,12 +613,10 @@ def _worth_condition(scale_t: pd.DataFrame, found: dict | None = None) -> str:
     t, has = ch12_many_dsos.flexibility_of_rows(scale_t)
     if has.empty:
         return ""
-    largest, pct = int(scale_t.n_ds.max()), ch12_many_dsos.percent
-    worth = has.worth_pct / 100
-    worth = pct(worth.min()) if pct(worth.min()) == pct(worth.max()) else f"{pct(worth.min())} to {pct(worth.max())}"
+    largest = int(scale_t.n_ds.max())
     said = [(f"At {_listed(has.index)}, with {FPUS_HELD} at their base-case output (the chart point closest to zero "
-             f"output), the T+D system costs {worth} more than the integrated optimum: that is all DS flexibility is "
-             "worth there.")]
+             f"output), the T+D system costs {ch12_many_dsos.percent_span(has.worth_pct)} more than the integrated "
+             "optimum: that is all DS flexibility is worth there.")]
     if largest not in has.index:
         why = _no_worth_at(scale_t, largest, found or {})
         said.append(f"At {ds_count(largest)}, the size of the verdict, what DS flexibility is worth is not known, so "

@@ -77,6 +77,7 @@ __all__ = [
     "p3_text",
     "paper_text",
     "percent",
+    "percent_span",
     "polytopes_text",
     "profile_text",
     "share_ranges",
@@ -156,6 +157,13 @@ def _share(value: float) -> str | float:
     return percent(value / 100).removesuffix(" %") if np.isfinite(value) else np.nan
 
 
+def percent_span(values) -> str:
+    """A range of percentages as the page prints them, the unit once at its end ("0.0009 to 0.02 %", `_share`'s
+    digits; one value where both ends print alike): the one form of chapter 12's and chapter 09's ranges of the
+    worth of DS flexibility and of its shares."""
+    return span(values, _share, " %")
+
+
 WALL_TIME_STATUS = "Maximum_WallTime_Exceeded"
 """Ipopt's status for a solve stopped by its wall-time limit (``time_limit_s``), as `fixed_fpus_fields` stores it."""
 
@@ -201,9 +209,9 @@ def flexibility_text(st: xr.Dataset) -> str:
     if len(has):
         said.append(f"With {HELD_WORDS} and the TS units optimised alone, the T+D system costs "
                     f"{span(has.worth, '.2f', ' $/h')} more than at the integrated AC-OPF's optimum "
-                    f"({span(has.worth_pct, _share, ' %')} of it, over {_ds_list(has.index)}): that is what DS "
+                    f"({percent_span(has.worth_pct)} of it, over {_ds_list(has.index)}): that is what DS "
                     f"flexibility is worth here, the scale of this chapter's cost deviations. A deviation within the "
-                    f"solvers' tolerances, a tie with the optimum, is {span(has.tie_share, _share, ' %')} of that "
+                    f"solvers' tolerances, a tie with the optimum, is {percent_span(has.tie_share)} of that "
                     f"worth (per size in the table): a share below its size's tie cannot be told from a tie.")
         said.append(share_ranges(t, has))
         n = int(has.index.max())
@@ -249,7 +257,7 @@ def share_ranges(t: pd.DataFrame, has: pd.DataFrame) -> str:
         if not len(shares):
             parts.append(f"{METHODS[m]} {ties}")
             continue
-        gives = f"{METHODS[m]} gives up {span(shares, _share, ' %')} of it"
+        gives = f"{METHODS[m]} gives up {percent_span(shares)} of it"
         parts.append(gives + (f" ({ties.replace('ties', 'a tie')})" if tied else ""))
     return f"Over the sizes with a worth, {listed(parts)}." if parts else ""
 
