@@ -88,41 +88,47 @@ class TSOForOPF:
         lo_t = s_t * np.concatenate([b.normalise(b.lo) for b in boxes]) if boxes else []
         hi_t = s_t * np.concatenate([b.normalise(b.hi) for b in boxes]) if boxes else []
         self.starts = {k: pcc_start(offers[k][0]) for k in self.names}
-
-        def buses(m):
-            return [int(m.bus_lookup[int(offers[k][1])]) for k in self.names]
-
-        def demand(m, s):
-            x = s.extra_x["pcc"]
-            dp = ca.SX.zeros(m.nb)
-            dq = ca.SX.zeros(m.nb)
-            for j, b in enumerate(buses(m)):
-                p, q = x[2 * j] / m.base_mva, x[2 * j + 1] / m.base_mva
-                dp[b] += p
-                dq[b] += q + xs[j] * (p**2 + q**2) / s.vm[b] ** 2  # the transformer's reactive loss
-            return dp, dq
-
-        def cons(m, s):
-            x, xt = s.extra_x["pcc"], s.extra_x["pcc_t"] / s_t
-            out = []
-            for j, (k, b) in enumerate(zip(self.names, buses(m))):
-                box, xt_j = offers[k][0].box, xt[3 * j : 3 * j + 3]
-                v_ds = behind_coupling(s.vm[b], x[2 * j + 1] / m.base_mva, xs[j])
-                physical = ca.vertcat(x[2 * j], x[2 * j + 1], v_ds)
-                out.append((physical - ca.DM(box.center) - ca.DM(box.half) * xt_j, 0.0, 0.0))
-                out.append((polynomial_casadi(offers[k][0].polynomial, xt_j), -np.inf, 0.0))
-            return out
-
-        def prices(m, s):  # objective terms after the TS unit cost: the offered price C_j of every DS
-            xt = s.extra_x["pcc_t"] / s_t
-            for j, k in enumerate(self.names):
-                yield cost_casadi(offers[k][0].cost, xt[3 * j : 3 * j + 3])
-
         n = len(self.names)
-        offers_ext = Extension(variables={"pcc": (2 * n, lo, hi), "pcc_t": (3 * n, lo_t, hi_t)}, demand=demand,
-                               constraints=cons, objective=prices)
+        offers_ext = Extension(variables={"pcc": (2 * n, lo, hi), "pcc_t": (3 * n, lo_t, hi_t)},
+                               demand=self._demand, constraints=self._constraints, objective=self._prices)
         self.opf = ACOPF(net, extensions=[offers_ext], ipopt=ipopt)
         self.net = net
+
+    # the offers' terms of the TS's NLP (`forlab.opf.acopf.Extension`), written on the model ``m`` and its symbols ``s``
+    def _buses(self, m) -> list[int]:
+        """The model's bus index of every DS's PCC, in ``names`` order."""
+        return [int(m.bus_lookup[int(self.offers[k][1])]) for k in self.names]
+
+    def _demand(self, m, s) -> tuple:
+        """What the DSs draw at their PCC buses (p.u.): the import (P_j, Q_j), and the coupling transformer's reactive
+        loss x_j |S_j|^2 / V^2 (module docstring)."""
+        x = s.extra_x["pcc"]
+        dp = ca.SX.zeros(m.nb)
+        dq = ca.SX.zeros(m.nb)
+        for j, b in enumerate(self._buses(m)):
+            p, q = x[2 * j] / m.base_mva, x[2 * j + 1] / m.base_mva
+            dp[b] += p
+            dq[b] += q + self.pcc_x[j] * (p**2 + q**2) / s.vm[b] ** 2
+        return dp, dq
+
+    def _constraints(self, m, s) -> list[tuple]:
+        """Per DS: the linear tie of its physical PCC point (P_j, Q_j and the voltage on the DS side of the coupling,
+        `behind_coupling`) to x~_j, and the offer's polynomial f_j(x~_j) <= 0."""
+        x, xt = s.extra_x["pcc"], s.extra_x["pcc_t"] / self.pcc_scale
+        out = []
+        for j, (k, b) in enumerate(zip(self.names, self._buses(m))):
+            box, xt_j = self.offers[k][0].box, xt[3 * j : 3 * j + 3]
+            v_ds = behind_coupling(s.vm[b], x[2 * j + 1] / m.base_mva, self.pcc_x[j])
+            physical = ca.vertcat(x[2 * j], x[2 * j + 1], v_ds)
+            out.append((physical - ca.DM(box.center) - ca.DM(box.half) * xt_j, 0.0, 0.0))
+            out.append((polynomial_casadi(self.offers[k][0].polynomial, xt_j), -np.inf, 0.0))
+        return out
+
+    def _prices(self, m, s):
+        """The objective's terms after the TS unit cost: the offered price C_j(x~_j) of every DS."""
+        xt = s.extra_x["pcc_t"] / self.pcc_scale
+        for j, k in enumerate(self.names):
+            yield cost_casadi(self.offers[k][0].cost, xt[3 * j : 3 * j + 3])
 
     def initial_point(self) -> np.ndarray:
         """Power-flow start of the TS; each PCC point starts inside its offer's region (`central_point`), its
