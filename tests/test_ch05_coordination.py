@@ -25,6 +25,8 @@ from forlab.opf.judge import VIOLATION_COUNTS, VIOLATION_KINDS
 from forlab.studies import ch05_coordination as ch05
 
 DEV, RED = anchors.show("p1_deviation_pct"), anchors.show("p1_time_reduction_pct")
+CH05_FILES = (ch05.study, ch05.store, ch05.readers, ch05.text, ch05.figures)
+"""The chapter's files, the submodules of its package: a name gone from the chapter is gone from each."""
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "05_coordination" / "bc6afb1b33bf.nc"
@@ -166,7 +168,7 @@ def test_a_failed_case_shows_no_time_reduction_and_no_violation_count():
     assert time["TSO (ms)"].iloc[1] == "–" and time["integrated (ms)"].iloc[1] != "–"  # the baseline's time stays
     # the largest system with no finished level: a sentence, never "nan ms"
     all_failed = _case_store().assign(status=("case", ["tso failed: x", "tso failed: y"]))
-    line = ch05._time_line(all_failed, ch05.coordination_table(all_failed)[2])
+    line = ch05.text._time_line(all_failed, ch05.coordination_table(all_failed)[2])
     assert "no load level finished" in line and "nan" not in line
     # a store from before the status was recorded: the -1 counts still say nothing was judged
     _, old, _ = ch05.coordination_table(_case_store(status=False))
@@ -223,7 +225,7 @@ def test_the_rate_per_iteration_gives_the_time_stated_beside_it(archived):
         assert np.allclose(means[ms] * means[n], means[total])
     t = table(archived, "case")
     largest = t.groupby("system").n_bus.max().idxmax()
-    assert means.loc[largest, "DSO: ms"] == pytest.approx(1e3 * t[(t.system == largest) & ch05._ok(t)].dso_time_max_s.mean())
+    assert means.loc[largest, "DSO: ms"] == pytest.approx(1e3 * t[(t.system == largest) & ch05.readers._ok(t)].dso_time_max_s.mean())
 
 
 def test_the_largest_system_is_the_one_with_the_most_buses_when_the_store_has_them(archived):
@@ -238,7 +240,7 @@ def test_the_largest_system_is_the_one_with_the_most_buses_when_the_store_has_th
     buses["case30+case69+case33bw"] = 900  # the second listed has the most buses
     sized = archived.assign(n_bus=("case", np.array([buses[s] for s in archived.system.values])))
     _, _, per_sys = ch05.coordination_table(sized)
-    line = ch05._time_line(sized, per_sys.assign(red_max=per_sys.red_max - 10))
+    line = ch05.text._time_line(sized, per_sys.assign(red_max=per_sys.red_max - 10))
     red = per_sys.red["case30+case69+case33bw"]
     assert f"On the largest system (900 buses), case30+case69+case33bw, the reduction is {red:.1f} %" in line
     assert "budget" in line and "case118+case533mt_hi" not in line.split("paper's best of")[1]
@@ -267,16 +269,16 @@ def _violation_case(mismatch: float, f: float | None):
 def test_a_violation_is_put_down_to_a_false_feasible_point_only_where_a_ds_could_not_deliver():
     """Review finding: every infeasible case read "the TSO's point lies inside the offer but outside the real FOR of
     no DS ... a false-feasible point of the offer", also with no PCC mismatch at all."""
-    none = ch05._violation_line(*_violation_case(0.0, -0.1))
+    none = ch05.text._violation_line(*_violation_case(0.0, -0.1))
     assert "FOR of no DS" not in none and "false-feasible" not in none and "inside the offer" not in none
     assert "no DSO reports a PCC mismatch, yet the T+D power flow shows 0 voltage, 0 branch and 2 generator" in none
     assert "the store does not say which part of the coordination caused them" in none
-    inside = ch05._violation_line(*_violation_case(0.02, -1e-9))
+    inside = ch05.text._violation_line(*_violation_case(0.02, -1e-9))
     assert ("the TSO's point lies inside the offer but outside the real FOR of d (f + m = -1.0e-09 at the chosen "
             "point, mismatch 0.020), a false-feasible point of the offer") in inside
-    outside = ch05._violation_line(*_violation_case(0.02, 0.05))
+    outside = ch05.text._violation_line(*_violation_case(0.02, 0.05))
     assert "lies outside the offer of d (f + m = 5.0e-02" in outside and "false-feasible" not in outside
-    unknown = ch05._violation_line(*_violation_case(0.02, None))
+    unknown = ch05.text._violation_line(*_violation_case(0.02, None))
     assert "the DSO of d (mismatch 0.020) could not deliver" in unknown and "inside the offer" not in unknown
 
 
@@ -393,7 +395,7 @@ def test_the_prose_leaves_the_fallback_for_stores_without_bus_counts_to_the_code
     prose = " ".join(prose_of(NOTEBOOK).split())
     assert "the last system listed" not in prose
     assert "would ask of the DSO on the system of the run with the most buses. The reduction" in prose
-    assert ch05._focus_system(["a", "b"], None) == ("b", "the last system listed")
+    assert ch05.text._focus_system(["a", "b"], None) == ("b", "the last system listed")
 
 
 def test_iterations_need_the_iteration_columns():
@@ -441,7 +443,7 @@ def test_points_and_misses(archived):
     assert np.allclose(pts.offer_vs_true_cost, pts.offer_cost - pts.fpu_cost)
     assert len(pts) == archived.sizes["pcc_row"]
     t, _, per_sys = ch05.coordination_table(archived)
-    done = t[ch05._ok(t)]  # the rule of coordination_misses: a violation, or a PCC mismatch above 1e-6
+    done = t[ch05.readers._ok(t)]  # the rule of coordination_misses: a violation, or a PCC mismatch above 1e-6
     clean = len(done) == len(t) and done.feasible.astype(bool).all() and (done.pcc_mismatch <= 1e-6).all()
     within = (per_sys.dev <= anchors.value("p1_deviation_pct")).all()
     assert ch05.coordination_misses(archived).startswith("No case has a violation") == bool(clean and within)
@@ -468,7 +470,7 @@ def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     met, missed = ch05.target_misses(slower).split(" Missed: ")
     assert deviation in (met if within == len(per_sys) else missed) and "no violation" in met
     item = f"the paper's best time reduction, {RED}"
-    assert item not in met and missed.startswith(item) and ch05._time_line(slower, slow_sys) in missed
+    assert item not in met and missed.startswith(item) and ch05.text._time_line(slower, slow_sys) in missed
     assert f"is {slow_sys.red_max.max():.1f} % on {slow_sys.red_max.idxmax()}" in missed
     faster = archived.assign(time_reduction_parallel_pct=archived.time_reduction_parallel_pct + shift + 10)
     _, _, fast_sys = ch05.coordination_table(faster)
@@ -479,7 +481,7 @@ def test_target_misses_name_what_is_met_and_what_is_missed(archived):
     if within == len(per_sys):
         assert "no violation after the T+D power flow. Missed: none.\n\n" in met_text
     # the miss is explained on the system with the most buses (the archived store has the bus counts)
-    short = ch05._time_line(slower, slow_sys)
+    short = ch05.text._time_line(slower, slow_sys)
     largest = table(archived, "case").groupby("system").n_bus.max().idxmax()
     red, red_max = slow_sys.red[largest], slow_sys.red_max[largest]
     assert f"the best reduction over all systems and load levels is {slow_sys.red_max.max():.1f} %" in short
@@ -487,7 +489,7 @@ def test_target_misses_name_what_is_met_and_what_is_missed(archived):
             f"{red:.1f} % on average and {red_max:.1f} % at its best load level") in short
     assert ("slower than the integrated AC-OPF even there" in short) == (red_max < 0)
     # a run of one system does not call it the largest
-    one = ch05._time_line(slower, slow_sys.loc[[largest]])
+    one = ch05.text._time_line(slower, slow_sys.loc[[largest]])
     assert f"On {largest}, the one system of this run, the reduction" in one and "largest" not in one
     # a store that misses the deviation names the deviation and its explanation
     easy = ch05.target_misses(archived, target_pct=0.001)
@@ -526,7 +528,7 @@ def test_the_paper_summary_follows_the_store_sentences_under_its_own_heading(arc
     _, _, per_sys = ch05.coordination_table(archived)
     origin = f"{store.origin_text(archived)}. It ran with {store.parameters_text(archived)}."
     assert ch05.paper_text(archived).startswith(f"{origin}\n\n{ch05.summary_text(per_sys)}\n\n")
-    assert not hasattr(ch05, "parameters_text")
+    assert not any(hasattr(m, "parameters_text") for m in (ch05, *CH05_FILES))
 
 
 def test_paper_text_and_figure(archived):
@@ -626,7 +628,7 @@ def test_a_sweep_builds_one_model_per_ds_with_the_offers_and_dispatch_of_one_per
     assert [r["n_bus"] for r in rows] == [system.buses] * 2  # the size the readers call largest by
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None, **fit}
     dsn = system.ds["case33bw"]
-    offer, _, agent, _ = ch05._offline(ch05._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw", dsn, 1.0, False,
+    offer, _, agent, _ = ch05.study._offline(ch05.study._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw", dsn, 1.0, False,
                                       options)
     assert len(built) == 2  # without the sweep's models, built at the level
     assert offer.to_dict() == offers[(1.0, "case33bw")].to_dict()
@@ -711,17 +713,17 @@ def test_the_deviation_is_put_down_to_the_slope_only_where_the_slope_is_off():
     """The default run: at 80 % the slope is 1 % off and the deviation largest, so the wrong rate is given as the
     cause at 100 % only; nothing claims the fit is worst where the TSO lands."""
     t, pts, dso = _slope_case()
-    line = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.058)
+    line = ch05.text._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.058)
     assert "80 %: offered 19.4 against true 19.6 (1.0 % off), 100 %: offered 23.4 against true 21.9 (6.8 % off)" in line
     assert (f"At 100 % load the offered slope is off by more than {ch05.SLOPE_AGREES_PCT:g} %: there the TSO trades DS "
             "flexibility against its own generators at the wrong rate") in line
     assert (f"At 80 % load the slopes agree within {ch05.SLOPE_AGREES_PCT:g} %, so the slope in P does not explain it "
             "there (the price's slopes in Q and V are not compared); the deviation can come from the region itself") in line
     assert "where the fit is worst" not in line and "When the offered slope is off" not in line
-    agree = ch05._deviation_line("s", pd.Series({"dev": 0.085}), *_slope_case(offered=(19.5, 22.0)), 0.058)
+    agree = ch05.text._deviation_line("s", pd.Series({"dev": 0.085}), *_slope_case(offered=(19.5, 22.0)), 0.058)
     assert "wrong rate" not in agree and "At 80 % and 100 % load the slopes agree" in agree
     # a store from before the slopes were recorded: both causes stay possibilities
-    old = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso.drop(columns="true_slope_p"), 0.058)
+    old = ch05.text._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso.drop(columns="true_slope_p"), 0.058)
     assert "When the offered slope is off, the TSO trades" in old and "; where it agrees, the deviation can" in old
 
 
@@ -760,11 +762,11 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(archived):
     # the store has such numbers where the page prints them: the check is not empty
     assert (table(archived, "case").integrated_cost >= 1000).any()
     # the sentences group too, where a larger run reaches a thousand
-    largest = ch05._focus_system(["a", "b"], pd.Series({"a": 1354, "b": 9}))[1]
+    largest = ch05.text._focus_system(["a", "b"], pd.Series({"a": 1354, "b": 9}))[1]
     assert largest == f"the largest system ({grouped(1354)} buses)"
     slow = archived.assign(**{c: 1e3 * archived[c] for c in ("integrated_solve_time_s", "tso_time_s", "dso_time_max_s",
                                                              "solve_time_s")})
-    verdict = ch05._time_verdict(slow, ch05.coordination_table(slow)[2])
+    verdict = ch05.text._time_verdict(slow, ch05.coordination_table(slow)[2])
     assert not ungrouped(page_text(verdict)) and re.search(r"\d \d{3}\.\d ms", verdict)
 
 
@@ -798,7 +800,7 @@ def test_the_time_verdict_is_said_once_with_its_conditions_and_the_miss_in_ms(ar
     online, integrated = 1e3 * c.solve_time_s, 1e3 * c.integrated_solve_time_s
     allowed = (1 - anchors.value("p1_time_reduction_pct") / 100) * integrated
     _, _, per_sys = ch05.coordination_table(archived)
-    verdict = ch05._time_verdict(archived, per_sys)
+    verdict = ch05.text._time_verdict(archived, per_sys)
     met = c.time_reduction_parallel_pct >= anchors.value("p1_time_reduction_pct")
     gap = abs(round(online, 1) - round(allowed, 1))  # the archived times differ at one decimal
     assert (f"missed by {gap:.1f} ms" if not met else f"met with {gap:.1f} ms") in verdict
@@ -823,7 +825,7 @@ def test_the_time_gap_is_the_difference_of_the_printed_times_and_the_online_time
 
     def printed(st):
         gap, took, allowed = (float(x.replace(" ", "")) for x in re.search(
-            pattern, ch05._time_verdict(st, ch05.coordination_table(st)[2])).groups())
+            pattern, ch05.text._time_verdict(st, ch05.coordination_table(st)[2])).groups())
         return gap, took, allowed
 
     gap, took, allowed = printed(archived)
@@ -837,11 +839,11 @@ def test_the_time_gap_is_the_difference_of_the_printed_times_and_the_online_time
     # one deviation verdict: a summary without ``failed`` is judged by both readers alike
     _, _, per_sys = ch05.coordination_table(archived)
     bound = anchors.value("p1_deviation_pct")
-    ok = ch05._deviation_ok(per_sys.drop(columns="failed"), bound)
+    ok = ch05.text._deviation_ok(per_sys.drop(columns="failed"), bound)
     assert ok.equals(per_sys.dev <= bound)
     assert f"({int(ok.sum())} of " in ch05.coordination_targets(per_sys.drop(columns="failed"), bound)
     # where one decimal prints no gap, more decimals do, and the printed gap is still their difference
-    times, shown_gap = ch05._printed_ms(13.14, 13.12, 31.4)
+    times, shown_gap = ch05.text._printed_ms(13.14, 13.12, 31.4)
     assert float(times[0]) - float(times[1]) == pytest.approx(float(shown_gap)) and float(shown_gap) > 0
 
 
@@ -850,10 +852,10 @@ def test_a_miss_says_which_level_carries_it_and_whether_its_cause_is_measured():
     line explained the 100 % level; it now says which level carries the miss and that no cause is measured there,
     and the notebook no longer promises the numbers that explain every miss."""
     t, pts, dso = _slope_case()
-    line = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.08)
+    line = ch05.text._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.08)
     assert ("The miss is carried by the load level 80 %: there the offered slope agrees with the true one within "
             f"{ch05.SLOPE_AGREES_PCT:g} %, and the store measures no cause of the miss.") in line
-    both = ch05._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.058)
+    both = ch05.text._deviation_line("s", pd.Series({"dev": 0.085}), t, pts, dso, 0.058)
     assert ("carried by the load levels 80 % and 100 %: at 100 % the offered slope is off by more than "
             f"{ch05.SLOPE_AGREES_PCT:g} %, the cause the store measures; at 80 % the offered slope agrees") in both
     assert "it is a possibility, not a finding" in line

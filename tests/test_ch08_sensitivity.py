@@ -20,6 +20,7 @@ from forlab.opf import outcome
 from forlab.opf.judge import judge
 from forlab.p3_aladin import partition
 from forlab.studies import ch08_sensitivity
+from forlab.studies.ch08_sensitivity import text as ch08_text
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -450,7 +451,7 @@ def test_store_and_paper_text(archived):
     assert text.startswith(f"From `archive/08_sensitivity/c42632e1be90.nc` (commit `{commit}`, written {str(archived.attrs['created_utc'])[:10]} ")
     assert f"load average {start:.1f} at the start and {end:.1f} at the end on 2 cores). It ran with `base_fpus = 4`, " in text
     assert '`p1_degrees = [2, 4, 6]`' in text  # the profile's settings are on the page, not only in the store
-    assert text.endswith(f"`timing_repeats = 5`. The store holds {ch08_sensitivity._rows_words(archived)}.")
+    assert text.endswith(f"`timing_repeats = 5`. The store holds {ch08_text._rows_words(archived)}.")
     assert "forlab run 08_sensitivity --profile paper" in ch08_sensitivity.paper_text(None)
     empty = ch08_sensitivity.paper_runs(None)
     assert empty.empty and ch08_sensitivity.findings(empty) == "" and ch08_sensitivity.figure(empty) is None
@@ -463,9 +464,9 @@ def test_the_paper_scale_store_is_named_by_the_books_one_line(archived, monkeypa
     (`test_store_and_paper_text`)."""
     text = ch08_sensitivity.paper_text(archived)
     calls = []
-    monkeypatch.setattr(ch08_sensitivity, "paper_origin",
+    monkeypatch.setattr(ch08_text, "paper_origin",
                         lambda st, *details: calls.append((st, details)) or "ORIGIN")
-    rows = ch08_sensitivity._rows_words(archived)
+    rows = ch08_text._rows_words(archived)
     assert ch08_sensitivity.paper_text(archived) == f"ORIGIN The store holds {rows}."
     (st, details), = calls
     assert st is archived and len(details) == 1 and details[0].startswith("study ")
@@ -675,20 +676,20 @@ def test_the_page_words_aladins_messages_and_links_as_the_book_has_them():
 def test_p3_dso_part_says_the_ts_region_is_among_the_regions(archived):
     """ALADIN's DSO column is every region's time (`aladin_split` takes the log's maxima over all regions), the TS
     region's included: the texts that name it say so, not "the DSOs'"."""
-    assert "the TS region included" in ch08_sensitivity.DSO_PART["P3"]
-    assert "the slowest region's reduction" in ch08_sensitivity.DSO_PART["P3"]
+    assert "the TS region included" in ch08_text.DSO_PART["P3"]
+    assert "the slowest region's reduction" in ch08_text.DSO_PART["P3"]
     assert "the TS region included" in ch08_sensitivity.COLUMNS["dso_ms"][0]
     assert "the TS region included" in ch08_sensitivity.COLUMNS["bytes_exchanged"][0]
     runs = ch08_sensitivity.frame(archived)
     p3 = runs[runs.method == "P3"].drop_duplicates(["load_level", "n_fpus", "ties"])
     slow = p3.iloc[0].copy()
     slow["dso_ms"] = 10 * p3.dso_ms.max()  # a P3 run whose regions' part stands out
-    text = ch08_sensitivity._part_sentence(slow, p3.iloc[1:])
+    text = ch08_text._part_sentence(slow, p3.iloc[1:])
     assert text.startswith("Its DSO part, per round the slowest region's local NLP and the slowest region's reduction, "
                            "the TS region included, took ")
     # P2 has no DSO step online: a slow P2 run is not said to have a DSO part of 0.0 ms (review E #3)
     p2 = runs[runs.method == "P2"].drop_duplicates(["load_level", "n_fpus", "ties"])
-    text = ch08_sensitivity._part_sentence(p2.iloc[0], p2.iloc[1:])
+    text = ch08_text._part_sentence(p2.iloc[0], p2.iloc[1:])
     assert text.startswith("It has no DSO step online: its TSO solve is all of its online time, and the integrated ")
     assert "DSO part" not in text and "0.0 ms" not in text
 
@@ -855,10 +856,10 @@ def test_a_flat_deviation_is_found_from_the_printed_values_not_from_a_spans_word
     ok = ch08_sensitivity.frame(archived).query("error == ''")
     digits = ch08_sensitivity.ONLINE_DIGITS["deviation_pct"]
     one = {m for m, g in ok.groupby("method") if pd.Series(as_printed(g.deviation_pct.dropna(), digits)).nunique() == 1}
-    flat = ch08_sensitivity._flat_methods(ok)
+    flat = ch08_text._flat_methods(ok)
     assert flat and set(flat) <= one and len(flat) < ok.method.nunique()  # some method moves: the words matter
-    monkeypatch.setattr(ch08_sensitivity, "_shown_span", lambda values, column, unit="": "every span worded alike")
-    assert ch08_sensitivity._flat_methods(ok) == flat
+    monkeypatch.setattr(ch08_text, "_shown_span", lambda values, column, unit="": "every span worded alike")
+    assert ch08_text._flat_methods(ok) == flat
 
 
 def test_the_bound_is_read_in_one_sentence_for_chapters_08_and_09(archived):

@@ -108,7 +108,7 @@ QUALITY = {"confidence": 0.95, "test_false_feasible_rate": 0.0, "test_false_feas
 def test_the_offers_own_scores_give_counts_the_bound_and_the_hull_share():
     """Zero false-feasible points of 22 is said with the file's upper bound, not as a bare 0.0 %; the volume kept is
     the hull share, and the uniform test share (3 of 8 points, say) is not read as a volume."""
-    text = ch10._quality(QUALITY)
+    text = ch10.text._quality(QUALITY)
     assert "none of its 22 infeasible test points fell inside the offered region" in text
     assert "95 % upper bound on that rate (`test_false_feasible_upper`) is still 12.7 %" in text
     # one sentence per share, each with its denominator; the uniform share, of an unknown count, is set against none
@@ -120,8 +120,8 @@ def test_the_offers_own_scores_give_counts_the_bound_and_the_hull_share():
             "denominator is the box, not the FOR") in text
     assert "how conservative the offer is" not in text
     assert "accepts 38 %" not in text and "0.0 % of the infeasible" not in text
-    assert "3 of its 22" in ch10._quality(QUALITY | {"test_n_false_feasible": 3})
-    assert ch10._quality({"test_false_feasible_rate": 0.0, "test_volume_kept": 0.5}) == ""  # no counts: no claim
+    assert "3 of its 22" in ch10.text._quality(QUALITY | {"test_n_false_feasible": 3})
+    assert ch10.text._quality({"test_false_feasible_rate": 0.0, "test_volume_kept": 0.5}) == ""  # no counts: no claim
 
 
 def test_the_offers_own_scores_give_both_sides_of_its_test():
@@ -129,7 +129,7 @@ def test_the_offers_own_scores_give_both_sides_of_its_test():
     refuses, counted from the file's rate, and the share near the boundary, so a reader sees how conservative it is."""
     info = QUALITY | {"test_false_infeasible_rate": 20 / 26, "test_shell_false_infeasible_rate": 5 / 6,
                       "margin": 0.0985}
-    text = ch10._quality(info)
+    text = ch10.text._quality(info)
     refused = (f"it refused {round(info['test_false_infeasible_rate'] * info['test_n_feasible'])} of its "
                f"{info['test_n_feasible']} feasible test points (`test_false_infeasible_rate`, "
                f"{100 * info['test_false_infeasible_rate']:.1f} %)")
@@ -137,7 +137,7 @@ def test_the_offers_own_scores_give_both_sides_of_its_test():
     assert f"it refused {100 * info['test_shell_false_infeasible_rate']:.1f} % (`test_shell_" in text
     assert f"with its margin m = {info['margin']:.3g}" in text
     assert text.index("infeasible test points fell inside") < text.index(refused) < text.index("`hull_volume_kept`")
-    assert "conservatism" not in ch10._quality(QUALITY)  # a file without the rate: no claim
+    assert "conservatism" not in ch10.text._quality(QUALITY)  # a file without the rate: no claim
 
 
 def test_slices_cut_the_ball_at_two_voltages(st):
@@ -543,10 +543,12 @@ def test_a_pcc_that_does_not_fit_its_system_is_refused_at_loading_before_any_sol
     wrong ``ts_bus`` failed the page partway through the run. `run` now checks it right after loading the file and
     hands the result on: `tso_runs` does not load the study system again."""
     path = ball_offer(pcc={"system": "case9+case33bw", "ds": "case33bw", "ts_bus": 5}).save(tmp_path / "bad.json")
-    monkeypatch.setattr(ch10, "solutions", lambda *a, **k: pytest.fail("the offer was solved before its pcc check"))
+    monkeypatch.setattr(ch10.study, "solutions",
+                        lambda *a, **k: pytest.fail("the offer was solved before its pcc check"))
     with pytest.raises(ValueError, match=r"pcc\.ts_bus is 5, but DS 'case33bw' .* set pcc\.ts_bus to 4"):
         ch10.run(PARAMS | {"offer_file": str(path)})
-    monkeypatch.setattr(ch10, "offer_system", lambda *a: pytest.fail("tso_runs checked the offer's system again"))
+    monkeypatch.setattr(ch10.tso_acopf, "offer_system",
+                        lambda *a: pytest.fail("tso_runs checked the offer's system again"))
     runs, agree, facts = ch10.tso_runs(ball_offer(), None, PARAMS)
     assert runs.empty and agree.empty and facts["tso_status"] == "the offer names no DS of a forlab study system"
 
@@ -605,9 +607,9 @@ def test_the_pyomo_tso_agrees_with_the_casadi_tso_on_the_study_system(tso_st, tm
 
 def test_the_other_dss_clause_stands_only_where_the_system_has_other_dss():
     """Review R5 #7: "the other DSs, if any" stood on a system with one DS; the clause now follows the system."""
-    assert ch10._other_dss("case9+case33bw") == ""
-    two = next(n for n in ch10.td.available_systems() if len(ch10.td.parse_system(n)[1]) > 1)
-    assert ch10._other_dss(two) == " and its other DSs at their base-case import"
+    assert ch10.text._other_dss("case9+case33bw") == ""
+    two = next(n for n in ch10.text.td.available_systems() if len(ch10.text.td.parse_system(n)[1]) > 1)
+    assert ch10.text._other_dss(two) == " and its other DSs at their base-case import"
 
 
 def test_the_tso_runs_show_as_two_tables_that_fit_the_column(tso_st):
@@ -696,11 +698,11 @@ def test_the_offer_is_set_beside_the_surrogate_in_words():
                       "engine": [ch10.ENGINES["casadi"], "Pyomo + ripopt", ch10.ENGINES["casadi"]],
                       "success": [1, 1, 1], "pcc_p_mw": [70.0, 70.0, 69.0], "pcc_q_mvar": [40.0, 40.0, 42.5],
                       "pcc_vm_pu": [1.047, 1.047, 1.05], "objective": [5168.62, 5168.62, 5168.27]})
-    text = ch10._offer_against_surrogate(t)
+    text = ch10.text._offer_against_surrogate(t)
     # the objective grouped as every cost of the book (fix G2: "5168.62")
     assert (f"with the offer at (70.00 MW, 40.00 Mvar, 1.0470 p.u.) and {grouped(t.objective.iloc[0], 2)} \\$/h and "
             "with the surrogate at") in text
-    assert ch10._offer_against_surrogate(t[t.representation == "offer"]) == ""
+    assert ch10.text._offer_against_surrogate(t[t.representation == "offer"]) == ""
 
 
 def test_the_pages_code_examples_run_on_an_offer():
@@ -731,10 +733,10 @@ def test_the_files_convex_flag_is_said_to_be_the_regions_not_the_prices():
     """Review finding: the file's ``convex`` (the region polynomial's SOS-convex fit) stood unexplained beside the
     check "price convex: yes"; the page says what it is, with the file's value."""
     d = {"polynomial": {"convex": False}, "info": {"convex": False}}
-    words = ch10._convex_words(d)
+    words = ch10.text._convex_words(d)
     assert "false here" in words and "SOS-convex" in words and "need not be convex" in words
-    assert "is convex" in ch10._convex_words({"polynomial": {"convex": True}, "info": {}})
-    assert ch10._convex_words({"polynomial": {}, "info": {}}) == ""
+    assert "is convex" in ch10.text._convex_words({"polynomial": {"convex": True}, "info": {}})
+    assert ch10.text._convex_words({"polynomial": {}, "info": {}}) == ""
 
 
 def test_the_tso_times_in_prose_read_as_the_table_prints_them():
@@ -742,7 +744,7 @@ def test_the_tso_times_in_prose_read_as_the_table_prints_them():
     tenths (9.0 against 3.3); both now print `TSO_DIGITS`."""
     t = pd.DataFrame({"solve_time_s": [0.00904, 0.00331], "wall_time_s": [0.0230, 0.00441], "iterations": [12, 9]},
                      index=["offer/pyomo", "offer/casadi"])
-    text = ch10._times_text(t, "ipopt", 3)
+    text = ch10.text._times_text(t, "ipopt", 3)
     digits = ch10.TSO_DIGITS["solve_ms"]
     for v in (9.04, 3.31, 23.0, 4.41):
         assert f"{v:.{digits}f} ms" in text
@@ -767,7 +769,7 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on(st, tso_st):
         assert not {i: f for i, f in found.items() if f}, found
         assert float(ch10.casadi_solution(store_).total) >= 1000  # the check is not empty
     # the sentences group too, where a larger run reaches a thousand
-    assert ch10._ms(1.2044) == grouped(1204.4, 1)
-    assert ch10._import_worth(-1234.5) == f"saves the DS {grouped(1234.5, 2)} {ch10.USD_MWH}"
+    assert ch10.text._ms(1.2044) == grouped(1204.4, 1)
+    assert ch10.text._import_worth(-1234.5) == f"saves the DS {grouped(1234.5, 2)} {ch10.USD_MWH}"
     tso = ch10.tso_text(tso_st.assign_attrs(surrogate_samples=1000))  # the chapter's default surrogate
     assert f"fitted on {grouped(1000)} power flows of the DS" in tso

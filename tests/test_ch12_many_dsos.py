@@ -367,7 +367,7 @@ def test_each_size_solves_its_integrated_ac_opf_once(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(outcome, "integrated_baseline", counted)
-    monkeypatch.setattr(ch08, "integrated_baseline", counted)
+    monkeypatch.setattr(ch08.methods, "integrated_baseline", counted)
     monkeypatch.setattr("forlab.p2_surrogate.tso.integrated_baseline", counted)
     params = {**PARAMS, "n_ds": [1], "methods": ["P2", "P3"], "p3_max_iter": 2, "repeats": 1, "p3_repeats": 1, "p2_n_samples": 200,
               "p2_refine_rounds": 0, "p2_certify_rounds": 0}
@@ -1415,9 +1415,9 @@ def test_p2s_acceptance_is_read_from_the_fitted_surrogates_held_out_scores():
     from types import SimpleNamespace
 
     cases = [SimpleNamespace(scores={"false_infeasible_rate": r}) for r in (0.1, 0.99, np.nan)]
-    got = ch08._acceptance(cases)
+    got = ch08.methods._acceptance(cases)
     assert got["p2_least_accepted"] == pytest.approx(0.01) and got["p2_narrow_dss"] == 1
-    assert np.isnan(ch08._acceptance(cases[2:])["p2_least_accepted"])
+    assert np.isnan(ch08.methods._acceptance(cases[2:])["p2_least_accepted"])
 
 
 BOOK = Path(__file__).resolve().parents[1] / "book"

@@ -294,7 +294,7 @@ def test_chapter_05_hands_the_offers_library_to_its_agent(monkeypatch):
     system = td.load_system("case9+case33bw")
     options = {"n_directions": 20, "face_grid": 2, "n_workers": 0, "address": None, "client": None,
                "n_labelled": 100, "n_cost": 30, "degrees": (4,), "convex_options": (False,), "regs": (1e-5,)}
-    _, _, agent, _ = ch05._offline(ch05._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw",
+    _, _, agent, _ = ch05.study._offline(ch05.study._pcc_ids(system, system.name, 1.0)["case33bw"], "case33bw",
                                    system.ds["case33bw"], 1.0, True, options)
     lib = seen["library"]
     assert agent.model is lib.model and all(a is b for a, b in zip(agent.library, lib.starts))
@@ -394,7 +394,7 @@ def test_a_run_keeps_one_dask_client(monkeypatch):
         raise RuntimeError("stop after the offline step")
 
     monkeypatch.setattr(parallel, "client", client)
-    monkeypatch.setattr(ch05, "_offline", offline)
+    monkeypatch.setattr(ch05.study, "_offline", offline)  # where `case_study` looks it up
     rows, _ = ch05.case_study("case9+case33bw", [0.8, 1.0], n_workers=2, progress=False)
     assert len(opened) == 1 and used == [token, token] and all("stop after" in r["status"] for r in rows)
 

@@ -1,33 +1,22 @@
-"""Chapter 05, single-round coordination: the FOR method's case studies (offers built offline per DS and load
-level, then `forlab.p1_for.coordinate.coordinate`: the TSO's OPF eq. (p1-tso), the DSOs' eq. (p1-dso) and the judged
-deviation eq. (p1-deviation), the chapter's section "The TSO, the DSOs and the judge"), read back as the paper's
-table, the time budget and the cases that miss a target.
-
-`run(params)` computes the chapter's store (`to_store`): table ``case`` (one row per system and load level: integrated
-optimum, TSO and DSO times, judged cost and its deviation ``deviation_pct`` (%), violations, offline time), the TSO's
-PCC points (``pcc_row``, prefix ``pt_``) and every DSO's dispatch (``dso_row``, prefix ``dso_``, with its
-``solve_time_s``). The readers and text helpers read a store (the current run's or an archived one opened with
-`forlab.book.store.open_path`). Costs in the TS case's currency per hour ($/h), times in s in the store and ms in
-the tables.
+"""Sentences and printed tables of chapter 05 (Markdown), from a store or the tables of
+`forlab.studies.ch05_coordination.readers`: the case-study, iteration and PCC tables as the page prints them
+(`case_tables`, `iteration_tables`, `pcc_printable`), the per-system summary (`summary_text`), the targets met and
+missed and why (`coordination_targets`, `target_misses`), the time note and the DSOs' start choice
+(`coordination_time_note`, `start_choice_text`), where the TSO's PCC points lie (`surface_text`) and the paper-scale
+run's text (`paper_text`, `paper_misses_text`). The paper's targets (`TARGET_DEVIATION_PCT`, `TARGET_REDUCTION_PCT`)
+are here, with the sentences that judge by them.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.lines import Line2D
 
-from forlab.book import anchors, parallel, plots
-from forlab.book.runner import check_names, check_non_negative, check_positive_value
+from forlab.book import anchors
 from forlab.book.store import paper_origin
 from forlab.book.tables import (
     TitledTable,
-    clipped,
     counted,
     fixed_columns,
     grouped,
@@ -35,158 +24,57 @@ from forlab.book.tables import (
     page_index,
     printable,
     table,
-    to_dataset,
 )
-from forlab.grid import td
-from forlab.opf.judge import (
-    VIOLATION_COUNTS,
-    VIOLATION_KINDS,
-    held_counts,
-    total_violations,
-    violation_counts,
-    violation_words,
+from forlab.opf.judge import VIOLATION_COUNTS, VIOLATION_KINDS, held_counts, violation_words
+from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, unmeasured_when_failed
+from forlab.studies.ch05_coordination.readers import (
+    MISMATCH_HEADER,
+    _mismatch,
+    _ok,
+    coordination_iterations,
+    coordination_table,
+    system_means,
 )
-from forlab.opf.outcome import NOT_IN_STORE, OUTCOME, Baseline, unmeasured_when_failed
-from forlab.p1_for import dso_service
-from forlab.p1_for.coordinate import coordinate, scale_loads, single_pcc
-from forlab.p1_for.representation import check_n_cost
+
+__all__ = [
+    "CASE_INDEX",
+    "CASE_TABLE_TITLES",
+    "COST_COLUMNS",
+    "ITERATION_COLUMNS",
+    "ITERATION_TABLE_TITLES",
+    "NEAR_BOUND_SHARE",
+    "ONE_SYSTEM",
+    "PAPER_TARGETS_POINTER",
+    "PCC_COLUMNS",
+    "PER_ITERATION_COLUMNS",
+    "SLOPE_AGREES_PCT",
+    "SURFACE_TOL",
+    "TARGET_DEVIATION_PCT",
+    "TARGET_REDUCTION_PCT",
+    "TIME_COLUMNS",
+    "TIME_NOTE_HEAD",
+    "WALL_COLUMNS",
+    "case_printables",
+    "case_tables",
+    "coordination_misses",
+    "coordination_summary",
+    "coordination_targets",
+    "coordination_time_note",
+    "iteration_printables",
+    "iteration_tables",
+    "paper_misses_text",
+    "paper_text",
+    "pcc_printable",
+    "record_note",
+    "start_choice_text",
+    "summary_text",
+    "surface_text",
+    "target_misses",
+    "violations_text",
+    "wall_printable",
+]
 
 
-def case_study(system_name: str, levels, *, n_directions: int = 40, face_grid: int = 3, n_workers: int | None = 0,
-               address=None, fit_options: dict | None = None, progress: bool = True, system_options=None,
-               warm_library: bool = True, repeats: int = 3, client=None, system=None,
-               baselines: Mapping[float, Baseline] | None = None, dso_services: bool = False):
-    """Every load level of one study system: offers built offline per DS and level, then `coordinate`.
-
-    warm_library: every DSO keeps the cost-OPF solutions of its offer's price fit as warm starts for the online
-    step and chooses, offline, between them and a cold start by timing both (`forlab.p1_for.coordinate.DSOAgent`, ``start="auto"``; the
-    time of the choice is part of the offline time); False: every DSO starts cold. n_workers / address: the Dask
-    workers of the DSOs' offline OPFs and online dispatches (0 and None: in-process), one client for the whole run;
-    client: a Dask client to use instead (then n_workers and address are not used). With a client the DSOs
-    dispatch at the same time on its workers and each row also carries the measured parallel wall time
-    (`coordinate`, ``dso_parallel_wall_s``). dso_services (with Dask): every DSO is a service on one worker for the
-    whole run (`forlab.p1_for.dso_service`): each level's offline work is one task per DSO, all submitted together
-    (each worker runs one at a time), and the DSO dispatches there; a level's offline time is then the wall time of
-    that phase, and ``offline_dso_max_s`` the slowest DSO's own (the offline time if every DSO had a computer of its
-    own). False: the DSOs make their offers one after the other, each spreading its OPFs over the workers in chunks.
-    repeats: timing repeats (see `coordinate`).
-    system: the `StudySystem` ``system_name`` names, already built (then ``system_options`` are not used);
-    baselines: load level -> the integrated AC-OPF at that level already solved and timed
-    (`forlab.opf.outcome.Baseline`), used instead of solving it again; the other levels solve theirs.
-    Each DS's model is built once, at the first level, and re-used at the others with the level's loads set
-    (`forlab.p1_for.dso_opf.DSOModel.set_loads`; the same offers and dispatch as a model built per level): a level's
-    offline time includes a model build only where it built one.
-    Returns (rows, offers): one flat dict per level (see `coordinate`, plus offer quality) and the offers by (level,
-    DS name). A level whose offline work or coordination raises is a failed row (`failed_case`: its status names the
-    level and the DS) and the sweep goes on with the next level.
-    """
-    from forlab.book import parallel
-    from forlab.book.progress import bar
-
-    baselines = _checked_baselines(baselines)
-    if system is None:
-        system = td.load_system(system_name, **(system_options or {}))
-    elif system.name != system_name:
-        raise ValueError(f"system= is the study system {system.name!r}, not {system_name!r}: pass the system that "
-                         f"system_name names (or no system, to build it)")
-    single_pcc(system)
-    n_bus = system.buses  # TS and DSs together: the size the readers name a system the largest by (_focus_system)
-    rows, offers_all, models = [], {}, {}
-    # one client for the run: the caller's (a sweep over systems keeps one), else one opened here (None in-process)
-    with contextlib.nullcontext(client) if client is not None else parallel.client(address, n_workers) as run_client, \
-            _services(run_client, system, dso_services) as services:
-        options = {"n_directions": n_directions, "face_grid": face_grid, "n_workers": n_workers, "address": address,
-                   "client": run_client, **(fit_options or {})}
-        for level in bar(list(levels), desc=system_name, disable=not progress):
-            where = "coordination"
-            try:
-                pcc = _pcc_ids(system, system_name, level)
-                if services is None:  # one DSO after the other: the phase takes the sum of their times
-                    offers, quality, agents, seconds = {}, {}, {}, {}
-                    for name, dsn in system.ds.items():
-                        where = f"the offer of DS {name}"
-                        offers[name], quality[name], agents[name], seconds[name] = _offline(
-                            pcc[name], name, dsn, level, warm_library, options, models)
-                    offline = sum(seconds.values())
-                else:
-                    where = "the DSOs' offline work"
-                    agents = services
-                    offers, quality, seconds, offline = dso_service.offline(services, level, pcc, options,
-                                                                            warm_library)
-                slowest = max(seconds.values(), default=np.nan)
-                where = "coordination"
-                r = coordinate(system, offers, level, agents=agents, repeats=repeats, offline_time_s=offline,
-                               baseline=baselines.get(float(level)), client=run_client)
-            except Exception as err:  # noqa: BLE001 - a failed level is a recorded case; the sweep keeps the others
-                rows.append(failed_case(system_name, level, where, err, len(system.ds)) | {"n_bus": n_bus})
-                continue
-            offers_all.update({(float(level), k): o for k, o in offers.items()})
-            r["false_feasible_max"] = float(max(q["test_false_feasible_rate"] for q in quality.values()))
-            r["cost_rel_error_max"] = float(max(q["cost_rel_error_max"] for q in quality.values()))
-            r["n_ds"] = len(system.ds)
-            r["n_bus"] = n_bus
-            r["offline_dso_max_s"] = float(slowest)
-            rows.append(r)
-    return rows, offers_all
-
-
-def _checked_baselines(baselines) -> dict[float, Baseline]:
-    """``baselines`` of `case_study` by float load level; TypeError naming what is wrong."""
-    if baselines is None:
-        return {}
-    if not isinstance(baselines, Mapping):
-        raise TypeError(f"baselines must be a dict load level -> forlab.opf.outcome.Baseline, got "
-                        f"{type(baselines).__name__}")
-    bad = {k: type(v).__name__ for k, v in baselines.items() if not isinstance(v, Baseline)}
-    if bad:
-        raise TypeError(f"baselines must map load levels to forlab.opf.outcome.Baseline (integrated_baseline's "
-                        f"result), got {bad}")
-    return {float(k): v for k, v in baselines.items()}
-
-
-def _offline(pcc: dict, name: str, dsn, level: float, warm_library: bool, options: dict,
-             models: dict | None = None):
-    """One DSO's offline work at a load level in this process (`forlab.p1_for.dso_service.prepare`: its offer and
-    its agent); pcc: the identity its offer carries (`_pcc_ids`). models: DS name -> its DS model from an earlier level, re-used at this level's loads, and where the
-    model built here is kept for the next (None: built here, not kept). Returns (offer, offer quality, agent,
-    offline seconds)."""
-    offer, quality, agent, dt = dso_service.prepare(scale_loads(dsn, level), pcc, options, warm_library,
-                                                    (models or {}).get(name))
-    if models is not None:
-        models[name] = agent.model
-    return offer, quality, agent, dt
-
-
-def _pcc_ids(system, system_name: str, level: float) -> dict[str, dict]:
-    """DS name -> the identity its offer carries: DS, TS bus, system and load level."""
-    return {r.ds: {"ds": r.ds, "ts_bus": int(r.ts_bus), "system": system_name, "load_level": float(level)}
-            for r in system.pcc.itertuples()}
-
-
-def _services(client, system, wanted: bool):
-    """The DSOs as services on the client's workers for the run (`forlab.p1_for.dso_service.placed`) when wanted
-    and there is a client; otherwise a context of None (the DSOs' offline work runs here)."""
-    if not wanted or client is None:
-        return contextlib.nullcontext(None)
-    return dso_service.placed(client, dict(system.ds))
-
-
-def failed_case(system_name: str, level: float, where: str, err: BaseException, n_ds: int) -> dict:
-    """The row of a load level whose offline work or coordination raised: every outcome field present, the status
-    naming the level, the part that failed (e.g. "the offer of DS case33bw") and the error; no deviation, not
-    feasible, no DSO rows."""
-    # the level in % of the nominal load, as every page gives it ("load level 10" read as 10 % where it meant ten times)
-    status = clipped(f"load level {100 * float(level):g} %: {where} failed: {type(err).__name__}: {err}", 500)
-    return {"system": system_name, "level": float(level), "status": status, "deviation_pct": np.nan,
-            "feasible": False, "pf_converged": False, "integrated_status": "", "tso_status": "not run",
-            "integrated_success": False, "tso_success": False, "dso_success": False, "n_ds": int(n_ds),
-            **violation_counts(None),
-            "points": pd.DataFrame(), "dso": pd.DataFrame()}
-
-
-CASE_STUDY_OPTIONS = ("n_directions", "face_grid", "n_workers", "warm_library", "repeats")
-ANCHOR_KEYS = ["p1_deviation_pct", "p1_time_reduction_pct"]
-"""The published anchors this chapter compares with (`forlab.book.anchors`), kept in its store."""
 TARGET_DEVIATION_PCT = anchors.value("p1_deviation_pct")
 """The paper's bound on the mean cost deviation per case (%), from the registry."""
 TARGET_REDUCTION_PCT = anchors.value("p1_time_reduction_pct")
@@ -196,193 +84,6 @@ SLOPE_AGREES_PCT = 5.0
 """An offered marginal price of import within this share (%) of the true one counts as agreeing, so the slope is not
 given as the cause of a deviation there (a threshold of the text, not of the paper)."""
 
-
-# --------------------------------------------------------------------------- parameters and the computation
-def _single_pcc_systems() -> list[str]:
-    """The named study systems whose every DS has one PCC (those P1 runs on)."""
-    return [n for n, (_, dss) in td.SYSTEMS.items() if not td.second_pcc_dss(dss)]
-
-
-PARAMETERS = ("systems_list", "levels", "n_directions", "face_grid", "n_labelled", "n_cost", "n_workers",
-              "warm_library", "repeats", "scheduler")
-"""The chapter's parameters (the notebook's ``parameters`` cell); `check_params` checks their types in its own
-words."""
-
-
-def check_params(params: dict) -> None:
-    """Checks of the chapter's parameters before any work (ValueError naming the parameter): exactly `PARAMETERS`
-    (`forlab.book.runner.check_names`: a misspelt key would keep its default), types, and
-    ``systems_list`` a non-empty list of valid study-system names (`forlab.grid.td.parse_system`, no build) whose DSs
-    each have one PCC (`single_pcc`), ``n_cost`` at least
-    `forlab.p1_for.representation.MIN_COST_POINTS` (`forlab.p1_for.representation.check_n_cost`), ``repeats`` at
-    least 1 and ``scheduler`` "" or a Dask scheduler address (`forlab.book.parallel.check_address`)."""
-    check_names(params, PARAMETERS, "05_coordination")
-    if not isinstance(params["systems_list"], (list, tuple)) or not all(isinstance(s, str) for s in
-                                                                        params["systems_list"]):
-        raise ValueError(f"systems_list must be a list of study-system names, got {params['systems_list']!r}")
-    if not params["systems_list"]:
-        raise ValueError("systems_list must name at least one study system (e.g. [\"case9+case33bw\"]), got []")
-    for name in params["systems_list"]:
-        try:
-            _, dss = td.parse_system(name)  # the name only, nothing is built
-        except ValueError as err:
-            raise ValueError(f"systems_list: {err}") from None
-        if two := td.second_pcc_dss(dss):
-            raise ValueError(
-                f"systems_list: study system {name!r} ties DS {two} to a second PCC; P1 (the FOR method) needs "
-                f"single-PCC systems: pass systems of one PCC per DS ({', '.join(_single_pcc_systems())})")
-    levels = params["levels"]
-    if not isinstance(levels, (list, tuple)) or not levels or not all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in levels):
-        raise ValueError(f"levels must be a non-empty list of positive, finite fractions of the nominal load, got "
-                         f"{levels!r}")
-    check_non_negative(params, ("n_directions", "face_grid", "n_labelled", "n_workers"))
-    # repeats 0: `forlab.opf.outcome.timed` would time once and the store say 0
-    check_positive_value("repeats", params["repeats"], integer=True)
-    check_n_cost(params["n_cost"])
-    if not isinstance(params["scheduler"], str):
-        raise TypeError(f"scheduler must be a Dask scheduler address or \"\", got {params['scheduler']!r}")
-    parallel.check_address(params["scheduler"], name="scheduler", empty=parallel.NO_SCHEDULER)
-    if not isinstance(params["warm_library"], bool):
-        raise TypeError(f"warm_library must be true or false, got {params['warm_library']!r}")
-
-
-CASE_UNITS = {
-    "level": "1", "integrated_iterations": "1", "integrated_build_s": "s", "tso_time_s": "s", "tso_wall_time_s": "s",
-    "tso_iterations": "1", "tso_build_s": "s", "tso_objective": "$/h", "dso_time_max_s": "s",
-    "dso_wall_time_max_s": "s", "dso_time_sum_s": "s", "dso_cold_time_max_s": "s",
-    "time_reduction_parallel_pct": "%", "time_reduction_sum_pct": "%", "time_reduction_cold_pct": "%",
-    "timing_repeats": "1", "pcc_mismatch": "1", "pcc_mismatch_mw": "MW", "pcc_mismatch_mvar": "Mvar",
-    "pcc_mismatch_pu": "p.u.", "pf_converged": "1", "max_vm_violation_pu": "p.u.", "max_loading_percent": "%",
-    "max_gen_violation_mw": "MW", **dict.fromkeys(VIOLATION_COUNTS, "1"),
-    "integrated_success": "1", "tso_success": "1", "false_feasible_max": "1", "cost_rel_error_max": "1",
-    "n_ds": "1", "system": "-", "integrated_status": "-", "tso_status": "-", "dso_parallel_wall_s": "s",
-    "dso_workers": "1", "dso_setup_s": "s", "offline_dso_max_s": "s", "n_bus": "1",
-}
-"""Units of the case table's columns besides the outcome record's (`forlab.opf.outcome.OUTCOME`); ``n_bus`` counts
-the system's buses (`forlab.grid.td.StudySystem.buses`; stores written before it lack it); ``pcc_mismatch``
-is in box-normalised units (the offer's box scaled to [-1, 1]), its components are delivered - requested."""
-
-POINT_UNITS = {"p_mw": "MW", "q_mvar": "Mvar", "vm_pu": "p.u.", "ts_bus": "1", "level": "1", "f": "1",
-               "offer_cost": "$/h", "ds": "-", "system": "-"}
-DSO_UNITS = {"solve_time_s": "s", "wall_time_s": "s", "iterations": "1", "start_distance": "1", "library_size": "1",
-             "cold_solve_time_s": "s", "cold_iterations": "1", "cold_fpu_cost": "$/h", "build_s": "s",
-             "library_s": "s", "mismatch": "1", "mismatch_mw": "MW", "mismatch_mvar": "Mvar", "mismatch_pu": "p.u.",
-             "fpu_cost": "$/h", "success": "1", "level": "1", "ds": "-", "status": "-", "start": "-", "system": "-",
-             "start_s": "s", "start_choice": "-", "start_rule": "-", "start_trials": "1", "start_trial_warm_s": "s",
-             "start_trial_cold_s": "s", "start_trial_warm_iterations": "1", "start_trial_cold_iterations": "1",
-             **{f"{w}_slope_{a}": u for w in ("offer", "true") for a, u in zip("pqv", ("USD/MWh", "USD/Mvarh",
-                                                                                        "$/h per p.u."))}}
-"""Units of the TSO's PCC points (``pt_``) and the DSOs' rows (``dso_``)."""
-
-
-def to_store(rows: list[dict]) -> xr.Dataset:
-    """`case_study` rows as the chapter's store: table ``case`` (one row per system and load level, the outcome
-    record `forlab.opf.outcome.OUTCOME` with its units among its columns; a failed level with its status), the TSO's
-    PCC points (``pcc_row``, prefix ``pt_``) and the DSOs' dispatches (``dso_row``, prefix ``dso_``)."""
-    scalar = list(dict.fromkeys(k for r in rows for k, v in r.items() if not isinstance(v, pd.DataFrame)))
-    case = pd.DataFrame([{k: r.get(k, np.nan) for k in scalar} for r in rows])
-    for c in case.columns[case.dtypes == object]:
-        case[c] = case[c].where(case[c].notna(), "").astype(str)  # a failed level has no solver status: ""
-    points = pd.concat([r["points"].assign(system=r["system"], level=r["level"]) for r in rows], ignore_index=True)
-    dso = pd.concat([r["dso"].assign(system=r["system"], level=r["level"]) for r in rows], ignore_index=True)
-    units = {**CASE_UNITS, **{k: u for k, (_, u) in OUTCOME.items()}}
-    store = to_dataset(case, "case", units=units)
-    store.update(to_dataset(points, "pcc_row", "pt_", units=POINT_UNITS))
-    # the DSO table's per-DSO ``dso_success`` replaces the case table's (all DSOs of a case succeeded), as in
-    # every store written so far
-    store.update(to_dataset(dso, "dso_row", "dso_", units=DSO_UNITS))
-    store.attrs["anchors"] = anchors.as_attr(ANCHOR_KEYS)  # the yardstick the cases are judged by
-    return store
-
-
-def run(params: dict) -> xr.Dataset:
-    """The chapter's store: `case_study` of every system of ``systems_list`` at every load level (`to_store`)."""
-    check_params(params)
-    rows = []
-    for name in params["systems_list"]:
-        r, _ = case_study(name, params["levels"], **{k: params[k] for k in CASE_STUDY_OPTIONS},
-                          address=params["scheduler"] or None,
-                          fit_options={"n_labelled": params["n_labelled"], "n_cost": params["n_cost"]})
-        rows += r
-    return to_store(rows)
-
-
-# --------------------------------------------------------------------------- the case-study table
-def _mismatch(t: pd.DataFrame) -> pd.Series:
-    """The largest PCC mismatch per case in box-normalised units (``pcc_mismatch``). A store written before it was
-    recorded has only a norm of mixed units (``pcc_mismatch_max``): values at most 1e-6 (no mismatch, the threshold
-    the chapter's readers use) mean no mismatch in any metric and are kept, anything else is missing (NaN)."""
-    if "pcc_mismatch" in t:
-        return t.pcc_mismatch.astype(float)
-    old = t.pcc_mismatch_max.astype(float)
-    return old.where(old <= 1e-6)
-
-
-def _ok(t: pd.DataFrame) -> pd.Series:
-    """Per case: every solve succeeded (``status`` "ok"; a store written before the status was recorded only holds
-    finished cases)."""
-    return (t.status == "ok") if "status" in t else pd.Series(True, index=t.index)
-
-
-REDUCTIONS = ("time_reduction_parallel_pct", "time_reduction_sum_pct", "time_reduction_cold_pct")
-"""The case table's time reductions (%)."""
-
-MEASURED = (*REDUCTIONS, "tso_time_s", "dso_time_max_s", "dso_cold_time_max_s", "wall_time_s")
-"""The case table's columns a failed case has none of (`forlab.opf.outcome.unmeasured_when_failed`): its online
-times and the reductions made of them (the integrated AC-OPF's time is the baseline's, kept)."""
-
-
-def coordination_table(st: xr.Dataset):
-    """The case-study table of a coordination store, in the form a paper prints (costs $/h, times ms).
-
-    Returns (all case columns, the printed table, per-system means over the finished cases, with the number of
-    failed ones). A failed case shows its status and no online time, reduction or violation count (`MEASURED`,
-    `forlab.opf.judge.total_violations`). Stores written before the DSO warm start, the wall time or the status were
-    recorded lack those columns; the table then leaves them out.
-    """
-    t = table(st, "case")
-    t = unmeasured_when_failed(t, MEASURED, _ok(t))
-    t["pcc_mismatch"] = _mismatch(t)
-    cols = {
-        "system": t.system, "load (%)": (100 * t.level).round(0).astype(int),
-        "integrated cost ($/h)": t.integrated_cost.round(2),
-        "integrated (ms)": (1e3 * t.integrated_solve_time_s).round(1),
-        "proposed cost ($/h)": t.cost.round(2), "deviation (%)": t.deviation_pct.round(4),
-        "TSO (ms)": (1e3 * t.tso_time_s).round(1), "DSO max (ms)": (1e3 * t.dso_time_max_s).round(1),
-    }
-    if "dso_cold_time_max_s" in t:
-        cols["DSO max, cold start (ms)"] = (1e3 * t.dso_cold_time_max_s).round(1)
-    if "wall_time_s" in t:
-        cols["online wall (ms)"] = (1e3 * t.wall_time_s).round(1)
-    cols.update({
-        "time reduction (%)": t.time_reduction_parallel_pct.round(1),
-        "time reduction, DSOs summed (%)": t.time_reduction_sum_pct.round(1),
-    })
-    if "time_reduction_cold_pct" in t:
-        cols["time reduction, cold DSOs (%)"] = t.time_reduction_cold_pct.round(1)
-    cols.update({
-        MISMATCH_HEADER: t.pcc_mismatch.round(4),
-        "violations": total_violations(t, _ok(t)),
-        "offline (s)": t.offline_time_s.round(1),
-    })
-    if "status" in t:
-        cols["status"] = t.status
-    printed = pd.DataFrame(cols).set_index(["system", "load (%)"])
-    ok = _ok(t)
-    per_sys = t[ok].groupby("system", sort=False).agg(
-        dev=("deviation_pct", "mean"), red=("time_reduction_parallel_pct", "mean"),
-        red_max=("time_reduction_parallel_pct", "max"), viol=("feasible", lambda s: int((~s.astype(bool)).sum())))
-    per_sys = per_sys.reindex(list(dict.fromkeys(t.system)))
-    # a system with no finished case has no count (object NaN after the reindex): none of its cases violated
-    per_sys["viol"] = pd.to_numeric(per_sys["viol"]).fillna(0).astype(int)
-    per_sys["failed"] = (~ok).groupby(t.system).sum().reindex(per_sys.index).astype(int)
-    return t, printed, per_sys
-
-
-MISMATCH_HEADER = "PCC mismatch (box-normalised)"
-"""The header of the case table's largest PCC mismatch per case (``pcc_mismatch``), with its unit as every header
-has one."""
 
 COST_COLUMNS = ("integrated cost ($/h)", "proposed cost ($/h)", "deviation (%)", MISMATCH_HEADER, "violations")
 TIME_COLUMNS = ("integrated (ms)", "TSO (ms)", "DSO max (ms)", "DSO max, cold start (ms)", "time reduction (%)",
@@ -579,116 +280,6 @@ def _bound_margin(per_sys: pd.DataFrame, target_pct: float) -> str:
     return "- deviation: " + "; ".join(parts) + "."
 
 
-ONLINE_TIME = f"{plots.METHOD_STYLE['P1']['label']}, online time"
-"""The legend entry of P1's times in `deviation_figure`: the glossary's online time (the TSO's solve plus the
-slowest DSO's), named as every chapter names the method (`forlab.book.plots.METHOD_STYLE`)."""
-
-
-KEY_GREY = "#595959"
-"""The line of a method's key in `deviation_figure`'s legend: no system's colour (`forlab.book.plots.SYSTEM_COLOURS`)
-and darker than the paper bound's grey, for a line that each system draws in its own colour."""
-
-
-def deviation_figure(t: pd.DataFrame):
-    """Per system against the load level: the cost deviation (%) with the paper's bound, and the solver times (ms)
-    of the integrated AC-OPF (dashed) and P1's online time, the TSO plus the slowest DSO (solid; `ONLINE_TIME`),
-    with the two methods' markers of `forlab.book.plots.METHOD_STYLE`; a log time axis only where the times span a
-    decade or more (`_time_scale`); one colour per system, none of them a method's
-    (`forlab.book.plots.SYSTEM_COLOURS`: in the book's blue, a system's lines read as P1's), and one legend for both
-    panels (``t`` from `coordination_table`). The integrated AC-OPF's markers are its black, as in the legend and
-    every chapter; its dashed line keeps the system's colour, so that with several systems each dashed line still
-    pairs with the solid line it is compared with."""
-    fig, ax = plt.subplots(1, 2, figsize=(7.5, 3.4))
-    colors = plots.SYSTEM_COLOURS
-    central, p1 = plots.METHOD_STYLE["integrated"], plots.METHOD_STYLE["P1"]
-    handles = []
-    for (s_name, g), color in zip(t.groupby("system", sort=False), colors * 10):
-        ax[0].plot(100 * g.level, g.deviation_pct, marker=p1["marker"], color=color, label=s_name)
-        ax[1].plot(100 * g.level, 1e3 * g.integrated_solve_time_s, marker=central["marker"], linestyle="--",
-                   color=color, markerfacecolor=central["color"], markeredgecolor=central["color"])
-        ax[1].plot(100 * g.level, 1e3 * g.solve_time_s, marker=p1["marker"], color=color)
-        handles.append(Line2D([], [], color=color, linewidth=6, label=s_name))
-    ax[0].axhline(TARGET_DEVIATION_PCT, **plots.BOUND_LINE)
-    # the methods' keys: their line style and marker on a line of no system's colour (each system draws both in its
-    # own), the integrated AC-OPF's marker black as drawn
-    handles += [Line2D([], [], **plots.BOUND_LINE, label=plots.P1_BOUND),
-                Line2D([], [], color=KEY_GREY, marker=central["marker"], linestyle="--",
-                       markerfacecolor=central["color"], markeredgecolor=central["color"], label=central["label"]),
-                Line2D([], [], color=KEY_GREY, marker=p1["marker"], linestyle="-", label=ONLINE_TIME)]
-    ax[0].set_ylabel("cost deviation (%)")
-    ax[1].set_ylabel("solver time (ms)")  # the glossary's word for Ipopt's own time, as the tables say
-    if _time_scale(t) == "log":
-        ax[1].set_yscale("log")
-        ax[1].autoscale_view()
-        plots.log_ticks(ax[1].yaxis)  # 1, 2, 5 x 10^k, or round numbers such as 12, 14, 16 on a short axis
-    levels = sorted(set(np.rint(100 * t.level).astype(int)))
-    for a_ in ax:
-        a_.set_xlabel("load level (% of nominal)")
-        a_.set_xticks(levels)
-    fig.legend(handles=handles, loc="lower center", ncol=min(3, len(handles)), fontsize=9)
-    n_rows = -(-len(handles) // 3)
-    fig.tight_layout(rect=(0, 0.075 * n_rows, 1, 1))
-    return fig
-
-
-def _time_scale(t: pd.DataFrame) -> str:
-    """"log" where the solver times `deviation_figure` draws span a factor of ten or more (systems of very different
-    sizes), else "linear": a log axis over less than a decade gets one or two labels and reads as flat."""
-    ms = pd.concat([t.integrated_solve_time_s, t.solve_time_s]).astype(float)
-    ms = ms[np.isfinite(ms) & (ms > 0)]
-    return "log" if len(ms) and ms.max() >= 10 * ms.min() else "linear"
-
-
-# --------------------------------------------------------------------------- where the time goes
-def _iteration_row(r: pd.Series, s: pd.Series) -> dict:
-    """One row of `coordination_iterations`: case ``r`` and its slowest DSO ``s``."""
-    return {
-        "system": r.system, "load (%)": int(np.rint(100 * r.level)),
-        "integrated: iterations": int(r.integrated_iterations),
-        "integrated: ms": 1e3 * r.integrated_solve_time_s,
-        "integrated: ms/iteration": 1e3 * r.integrated_solve_time_s / max(int(r.integrated_iterations), 1),
-        "TSO: iterations": int(r.tso_iterations), "TSO: ms": 1e3 * r.tso_time_s, "slowest DSO": s.ds,
-        "DSO warm: iterations": int(s.iterations), "DSO start": s.start,
-        "DSO start distance": s.start_distance, "DSO cold: iterations": int(s.cold_iterations),
-        "DSO: ms": 1e3 * s.solve_time_s, "DSO: ms/iteration": 1e3 * s.solve_time_s / max(int(s.iterations), 1),
-        **({"DSO warm - cold cost": s.fpu_cost - s.cold_fpu_cost} if "cold_fpu_cost" in s else {}),
-        **({"buses": r.n_bus} if "n_bus" in r else {}),
-    }
-
-
-def coordination_iterations(st: xr.Dataset) -> pd.DataFrame | None:
-    """Per case: Ipopt iterations and solver time of the integrated AC-OPF, the TSO's FOR-based OPF and the slowest
-    DSO (from the start it chose offline, library or cold, and from a cold start), with the per-iteration time
-    (ms); None for stores without them."""
-    t = table(st, "case")
-    d = table(st, "dso_row", "dso_")
-    if "integrated_iterations" not in t or "iterations" not in d:
-        return None
-    t = t[_ok(t)]  # a failed case has no full set of solves to count
-    slow = d.loc[d.groupby(["system", "level"]).solve_time_s.idxmax()].set_index(["system", "level"])
-    out = pd.DataFrame([_iteration_row(r, slow.loc[(r.system, r.level)]) for _, r in t.iterrows()])
-    # unrounded: the notes average these, and a mean of rounded cases can round the other way than the cases' own
-    # mean (a review found one TSO time as "6 ms" in this note and "7 ms" in `_time_line`); `iteration_printables`
-    # rounds what the page shows
-    return out.set_index(["system", "load (%)"])
-
-
-RATES = {"integrated: ms/iteration": ("integrated: ms", "integrated: iterations"),
-         "DSO: ms/iteration": ("DSO: ms", "DSO warm: iterations")}
-"""The per-iteration times of `coordination_iterations`, each with the time and the iterations it divides."""
-
-
-def system_means(it: pd.DataFrame) -> pd.DataFrame:
-    """Per system, the means over its load levels of `coordination_iterations`, each per-iteration time (`RATES`)
-    the mean time over the mean iterations, so that iterations times rate give the time the page states beside
-    them: a mean of the levels' own rates does not (a review found "27 iterations ... at 6.1 ms each" beside a
-    DSO time of 185 ms). The iteration note and the time line both read these."""
-    g = it.groupby(level="system", sort=False).mean(numeric_only=True)
-    for rate, (ms, n) in RATES.items():
-        g[rate] = g[ms] / g[n].clip(lower=1)
-    return g
-
-
 ITERATION_COLUMNS = {
     "integrated: iterations": "integrated AC-OPF (iterations)", "TSO: iterations": "TSO (iterations)",
     "DSO warm: iterations": "slowest DSO, chosen start (iterations)",
@@ -858,16 +449,6 @@ def _nearest_text(n: int) -> str:
                 "solve the projection and the cost OPF at the nearest point).")
     return (f"{counted(n, 'case')} asked the DSO for a point its grid cannot deliver, where it first fails, then "
             "solves the projection and the cost OPF at the nearest point.")
-
-
-# --------------------------------------------------------------------------- where the PCC points land
-def pcc_points(st: xr.Dataset) -> pd.DataFrame:
-    """Per case and DS: the TSO's PCC point, the offer's f and price there, the DSO's mismatch, true FPU cost and
-    status, and the offered minus the true cost."""
-    pcc = table(st, "pcc_row", "pt_")
-    dso = table(st, "dso_row", "dso_")
-    pcc = pcc.merge(dso[["system", "level", "ds", "mismatch", "fpu_cost", "status"]], on=["system", "level", "ds"])
-    return pcc.assign(offer_vs_true_cost=pcc.offer_cost - pcc.fpu_cost)
 
 
 PCC_COLUMNS = {"ds": "DS", "p_mw": "P (MW)", "q_mvar": "Q (Mvar)", "vm_pu": "V (p.u.)", "f": "f + m",
@@ -1140,7 +721,6 @@ def target_misses(st: xr.Dataset, target_pct: float = TARGET_DEVIATION_PCT) -> s
     return coordination_targets(per_sys, target_pct) + "\n\n" + "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- paper-scale run
 def record_note(st: xr.Dataset) -> str:
     """Markdown: the fields of the outcome record (`forlab.opf.outcome.OUTCOME`) a store lacks because it was written
     before they were recorded, and how to get them; empty for a store that has them all."""
