@@ -10,7 +10,12 @@ import xarray as xr
 from forlab.book import anchors
 from forlab.book.store import paper_origin
 from forlab.book.tables import TitledTable, grouped, printable, wrappable
-from forlab.studies.ch02_grids_and_acopf.optima import PF_CHECK_HEADERS, gap_to_published_pct
+from forlab.studies.ch02_grids_and_acopf.optima import (
+    PF_CHECK_HEADERS,
+    PYPOWER_HEADERS,
+    gap_to_published_pct,
+    gap_to_pypower_pct,
+)
 from forlab.studies.ch02_grids_and_acopf.readers import _formatted, _grouped, _nets, _statuses
 from forlab.studies.ch02_grids_and_acopf.timing import (
     _FORLAB_TIME_COLUMNS,
@@ -34,9 +39,10 @@ __all__ = [
 
 
 def _paper_nets(big: xr.Dataset) -> pd.DataFrame:
-    """The ``net`` table of a paper-scale store with the gap to the published objective (%)."""
+    """The ``net`` table of a paper-scale store with the gaps to the published objective and to PYPOWER's (%)."""
     bt = _nets(big)
     bt["gap_to_published_pct"] = gap_to_published_pct(bt)
+    bt["gap_to_pypower_pct"] = gap_to_pypower_pct(bt)
     return bt
 
 
@@ -50,17 +56,20 @@ def _paper_shown(big: xr.Dataset, formats: dict[str, str]) -> pd.DataFrame:
 
 
 def paper_table(big: xr.Dataset) -> pd.DataFrame:
-    """The optima of a paper-scale store's OPF benchmark: Ipopt's status, forlab's objective, MATPOWER's published
-    one ($/h, 2 decimals, as `validation_table`) and the gap (%, signed, two significant digits as in
-    `validation_table`, so that a gap of a hundred-thousandth of a per cent does not print as zero) ("–": no MATPOWER
-    8.1 runopf optimum for the net), and the power-flow check of forlab's point as in `validation_table`
-    (`PF_CHECK_HEADERS`; "–" for a difference the store does not hold); the times are `paper_times_table`."""
+    """The optima of a paper-scale store's OPF benchmark: forlab's objective, MATPOWER's published one ($/h, 2
+    decimals, as `validation_table`) and the gap (%, signed, two significant digits as in `validation_table`, so that
+    a gap of a hundred-thousandth of a per cent does not print as zero) ("–": no MATPOWER 8.1 runopf optimum for the
+    net), PYPOWER's and the gap to it likewise (`PYPOWER_HEADERS`; "–" on a study system, which has no MATPOWER file,
+    and in a store written before the reference ran), Ipopt's status and the power-flow check of forlab's point as in
+    `validation_table` (`PF_CHECK_HEADERS`; "–" for a difference the store does not hold); the times are
+    `paper_times_table`."""
     shown = _paper_shown(big, {"buses": _grouped(0), "forlab_objective": _grouped(2),
                                "published_objective": _grouped(2), "gap_to_published_pct": "{:+.1e}",
+                               "pypower_objective": _grouped(2), "gap_to_pypower_pct": "{:+.1e}",
                                **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
     return printable(shown, {
-        "buses": "buses", "forlab_status": "Ipopt status", "forlab_objective": "forlab ($/h)",
-        "published_objective": f"{anchors.RUNOPF} ($/h)", "gap_to_published_pct": "gap to MATPOWER (%)",
+        "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
+        "gap_to_published_pct": "gap to MATPOWER (%)", **PYPOWER_HEADERS, "forlab_status": "Ipopt status",
         **PF_CHECK_HEADERS,
     })
 
@@ -87,8 +96,10 @@ def paper_times_table(big: xr.Dataset) -> pd.DataFrame:
 
 PAPER_TABLE_TITLES = (
     # no digit in a title (the version is in the column header): "MATPOWER's own runopf" rather than anchors.RUNOPF
-    "**Optima** per net: forlab's objective against MATPOWER's own runopf optimum, and the gap between them.",
-    "**Power-flow check** per net: how far pandapower's power flow at forlab's dispatch lies from forlab's point.",
+    ("**Optima** per net: forlab's objective against MATPOWER's own runopf optimum as the book records it and against "
+     "PYPOWER's run of the same runopf, with the gap to each."),
+    ("**Solve and power-flow check** per net: Ipopt's status, and how far pandapower's power flow at forlab's "
+     "dispatch lies from forlab's point."),
     "**forlab's times** per net: build, start, solve and warm re-solve",
     "**`runopp`** per net: its status and time, and forlab's speed-ups over it",
 )
@@ -100,11 +111,11 @@ FORLAB_TIMES = (*(TIME_HEADERS[col] for col in _FORLAB_TIME_COLUMNS), PAPER_FLAT
 
 def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     """`paper_table` and `paper_times_table` of a paper-scale store, each cut in two that fit the text column (the
-    optima and the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and runopp's with the
+    optima, and Ipopt's status with the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and runopp's with the
     speed-ups: whole, their ten and nine columns ran past it), each under its title (`PAPER_TABLE_TITLES`, naming the
     flat-start columns where the store has them; displayed with `forlab.book.tables.titled`)."""
     optima, times = paper_table(big), paper_times_table(big)
-    check = [c for c in optima.columns if c in PF_CHECK_HEADERS.values()]
+    check = [c for c in optima.columns if c in ("Ipopt status", *PF_CHECK_HEADERS.values())]
     own = [c for c in times.columns if c in FORLAB_TIMES]
     flat = PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"] in times.columns
     tables = (optima.drop(columns=check), optima[check], times[own], times.drop(columns=own))

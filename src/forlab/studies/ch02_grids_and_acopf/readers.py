@@ -47,14 +47,16 @@ _SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "f
                                    *bench.PF_CHECK_KEYS.values()),
                "forlab_flat_success": ("forlab_flat_objective", "forlab_flat_solve_time_s"),
                "runopp_success": ("runopp_objective", "runopp_wall_time_s"),
-               "runopp_flat_success": ("runopp_flat_objective", "runopp_flat_wall_time_s")}
-"""The ``net`` table's numbers a failed solve (forlab's or `runopp`'s) has none of, by the success column that says
+               "runopp_flat_success": ("runopp_flat_objective", "runopp_flat_wall_time_s"),
+               "pypower_success": ("pypower_objective",)}
+"""The ``net`` table's numbers a failed solve (forlab's, `runopp`'s or PYPOWER's) has none of, by the success column that says
 so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
 
 
-NEWER_COLUMNS = ("forlab_start_time_s", "forlab_pf_max_dva_degree", "forlab_pf_max_dp_slack_mw")
+NEWER_COLUMNS = ("forlab_start_time_s", "forlab_pf_max_dva_degree", "forlab_pf_max_dp_slack_mw", "pypower_objective")
 """``net`` columns that `forlab.opf.bench.time_forlab` writes since it times forlab's start power flow and keeps the
-whole power-flow check: an older store lacks them, and its tables show "–" there (`_nets`)."""
+whole power-flow check, and PYPOWER's optimum since `opf_rows` runs the reference engine: an older store lacks them,
+and its tables show "–" there (`_nets`)."""
 
 
 def _nets(stored: xr.Dataset) -> pd.DataFrame:

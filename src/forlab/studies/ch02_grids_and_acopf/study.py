@@ -19,6 +19,7 @@ from forlab.book import anchors, plots
 from forlab.book.runner import check_names
 from forlab.grid import cases, pglib, td
 from forlab.opf import bench
+from forlab.opf.pypower_opf import OUTCOME_KEYS, pypower_runopf
 
 __all__ = [
     "PARAMETERS",
@@ -47,6 +48,10 @@ UNITS = {
     "runopp_objective": ("runopp objective (power-flow start)", "$/h"),
     "runopp_flat_objective": ("runopp objective (flat start)", "$/h"),
     "published_objective": ("MATPOWER published AC-OPF objective", "$/h"),
+    "pypower_objective": ("PYPOWER runopf objective (MATPOWER's AC-OPF, MIPS, on the MATPOWER file)", "$/h"),
+    "pypower_success": ("PYPOWER runopf converged with no stand-in rating binding", "1"),
+    "pypower_status": ("PYPOWER runopf status", "-"),
+    "pypower_wall_time_s": ("PYPOWER runopf time, one call", "s"),
     "forlab_build_time_s": ("forlab model build time", "s"),
     "forlab_solve_time_s": ("forlab solver time (fastest of the cold solves from the same start)", "s"),
     "forlab_warm_solve_time_s": ("forlab warm-started re-solve time (fastest of the re-solves from its own solution)",
@@ -220,7 +225,9 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     (with runopp on ``runopp_cases``, where both engines are also timed from their flat starts,
     `bench.runopp_start` and `bench.forlab_start`: case1354pegase's target is a flat-start time) and the integrated
     nets of
-    ``system_nets``, with the published MATPOWER objective. Returns the table and the store's attributes: the
+    ``system_nets``, with the published MATPOWER objective and, on the transmission cases, PYPOWER's optimum on the
+    MATPOWER file (`forlab.opf.pypower_opf.pypower_runopf`, the reference engine; "not run" on the study systems,
+    which have no MATPOWER file). Returns the table and the store's attributes: the
     discarded warm-up's times and the cases whose slack voltage runopp keeps fixed.
 
     A first comparison on case9 is discarded: it pays one-off costs of a fresh process (CasADi loading Ipopt,
@@ -242,13 +249,17 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     if system_nets:
         parts.append(bench.compare(system_nets, repeats=repeats, runopp=False))
 
-    opf = pd.concat(parts).reindex(list(transmission) + list(system_nets)).join(flat)
+    reference = pd.DataFrame.from_dict({n: pypower_runopf(n) for n in transmission}, orient="index",
+                                       columns=list(OUTCOME_KEYS))
+    opf = pd.concat(parts).reindex(list(transmission) + list(system_nets)).join(flat).join(reference)
     opf.index.name = "net"
     opf["kind"] = ["transmission" if n in cases.TRANSMISSION else "study system" for n in opf.index]
     opf["published_objective"] = [a.value if (a := anchors.runopf_optimum(n)) else np.nan for n in opf.index]
     for engine in ("runopp", "forlab"):
         opf[f"{engine}_flat_status"] = opf[f"{engine}_flat_status"].fillna(NOT_RUN)
         opf[f"{engine}_flat_success"] = opf[f"{engine}_flat_success"].fillna(False).astype(bool)
+    opf["pypower_status"] = opf.pypower_status.fillna(NOT_RUN)  # the study systems: no MATPOWER file to run on
+    opf["pypower_success"] = opf.pypower_success.fillna(False).astype(bool)
     slack_fixed = {n: not bool(ts_nets[n].ext_grid.get("controllable", pd.Series(False)).any())
                    for n in transmission}
     attrs = {"warmup_runopp_wall_time_s": float(warmup.runopp_wall_time_s.iloc[0]),

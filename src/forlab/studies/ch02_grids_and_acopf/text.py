@@ -10,7 +10,13 @@ import xarray as xr
 
 from forlab.book.tables import counted, grouped, listed, span
 from forlab.studies.ch02_grids_and_acopf.figures import ENLARGED_FEEDERS
-from forlab.studies.ch02_grids_and_acopf.optima import VALIDATION_TOL, _validated, validation, validation_rows
+from forlab.studies.ch02_grids_and_acopf.optima import (
+    VALIDATION_TOL,
+    _pypower_matched,
+    _validated,
+    validation,
+    validation_rows,
+)
 from forlab.studies.ch02_grids_and_acopf.readers import (
     LOSS_MATCH_UNITS,
     LOSSES_FORMAT,
@@ -131,24 +137,38 @@ def drawing_text(stored: xr.Dataset, draw_system: str) -> str:
 def handoff_text(stored: xr.Dataset) -> str:
     """Markdown: the chapter's closing line, saying what the OPF was shown to do and on how many cases: MATPOWER's
     optimum reproduced on the cases with a recorded one (`_validated`, out of all of them: a failed one is named, not
-    dropped from the count), and, where the book records none, only a valid power-flow point (`_unrecorded_text`);
-    the grids' and the speed's clauses as the store decides them (`_grids_clause`, `_speed_clause`). Counted from the
-    store, not claimed for every case."""
+    dropped from the count), and, where the book records none, PYPOWER's (`_without_record`) or else only a valid
+    power-flow point; the grids' and the speed's clauses as the store decides them (`_grids_clause`,
+    `_speed_clause`). Counted from the store, not claimed for every case."""
     rows = validation_rows(stored)
     others = rows[rows.published_objective.isna()]
-    valid = int((others.forlab_pf_max_dvm_pu < VALIDATION_TOL).sum())
     recorded, validated = validation(stored).index, _validated(stored)
     missed = recorded.difference(validated, sort=False)
     on = (f"on the {counted(len(recorded), 'case')}" if missed.empty
           else f"on {len(validated)} of the {counted(len(recorded), 'case')}")
-    asides = ([f"**missed on {listed(missed)}**"] if len(missed) else []) + (
-        [f"and a valid power-flow point, not a checked optimum, on {valid} of the {len(others)} without one"]
-        if len(others) else [])
+    asides = ([f"**missed on {listed(missed)}**"] if len(missed) else []) + _without_record(others)
     checked = f" ({'; '.join(asides)})" if asides else ""
     return (f"With {_grids_clause(stored)} and an OPF that reproduces MATPOWER's optimum {on} with a recorded "
             f"one{checked}, "
             f"{_speed_clause(stored)}, the next chapters can ask what the book is about: how a TSO can use the FPUs "
             "drawn above without seeing the DS grids they sit in.")
+
+
+def _without_record(others: pd.DataFrame) -> list[str]:
+    """The hand-off's aside on the transmission cases without a recorded MATPOWER optimum (``others``, rows of
+    `validation_rows`): PYPOWER's optimum reproduced where it is (`_pypower_matched`), only a valid power-flow point on
+    the rest; none without such a case."""
+    matched = _pypower_matched(others)
+    rest = others.drop(matched)
+    said = []
+    if len(matched):
+        said.append(f"PYPOWER's run of it on {'the' if rest.empty else f'{len(matched)} of the'} {len(others)} "
+                    "without one")
+    if len(rest):
+        valid = int((rest.forlab_pf_max_dvm_pu < VALIDATION_TOL).sum())
+        said.append(f"a valid power-flow point, not a checked optimum, on {valid} of the {len(rest)} without "
+                    + ("either" if len(matched) else "one"))
+    return [f"and {listed(said)}"] if said else []
 
 
 def _grids_clause(stored: xr.Dataset) -> str:
