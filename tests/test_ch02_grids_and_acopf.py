@@ -15,7 +15,7 @@ from printed_numbers import page_text, ungrouped
 from forlab.book import anchors, plots, provenance, store
 from forlab.book.tables import THOUSANDS, grouped, listed, span
 from forlab.grid import cases, td
-from forlab.opf import bench
+from forlab.opf import bench, pypower_opf
 from forlab.studies import ch02_grids_and_acopf as ch02
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1263,18 +1263,33 @@ def test_the_validation_says_what_the_power_flow_check_alone_shows(archived):
     the solution is a valid power-flow point, yet its heading and hand-off line read as if every case matched
     MATPOWER. The validation now says what that check shows, and the hand-off line counts the cases with a recorded
     optimum from the store (`_validated`) instead of claiming MATPOWER on every case."""
-    rows = ch02.validation_rows(archived)
+    # a store written before PYPOWER ran: the power-flow check is all there is on those cases
+    older = archived.drop_vars([f"net_{k}" for k in pypower_opf.OUTCOME_KEYS])
+    rows = ch02.validation_rows(older)
     others = rows[rows.published_objective.isna()]
-    assert len(others) and ch02.validation_text(archived).endswith(ch02.optima.UNRECORDED_MEANING)
+    assert len(others) and ch02.validation_text(older).endswith(ch02.optima.UNRECORDED_MEANING)
     assert "not that it is optimal" in ch02.optima.UNRECORDED_MEANING
-    handoff = ch02.handoff_text(archived)
-    reproduced = len(ch02.optima._validated(archived))
+    handoff = ch02.handoff_text(older)
+    reproduced = len(ch02.optima._validated(older))
     valid = int((others.forlab_pf_max_dvm_pu < ch02.VALIDATION_TOL).sum())
     assert (f"an OPF that reproduces MATPOWER's optimum on the {reproduced} cases with a recorded one (and a valid "
             f"power-flow point, not a checked optimum, on {valid} of the {len(others)} without one)") in handoff
-    recorded = _with_net(archived, "published_objective", **dict.fromkeys(others.index, 1.0))
+    recorded = _with_net(older, "published_objective", **dict.fromkeys(others.index, 1.0))
     assert "without one" not in ch02.handoff_text(recorded)
     assert ch02.optima.UNRECORDED_MEANING not in ch02.validation_text(recorded)
+    # the archived store: PYPOWER's optimum checks those cases, and both lines say so, counted from the store
+    assert ch02.validation_text(archived).endswith(
+        " Their optimum is checked against PYPOWER's alone (above), the book recording no run of MATPOWER itself.")
+    assert (f"on the {reproduced} cases with a recorded one (and PYPOWER's run of it on the {len(others)} without "
+            "one)") in ch02.handoff_text(archived)
+    # where PYPOWER's optimum does not match on one of them, that one is said to be checked by the power flow alone
+    first, *rest = others.index
+    off = _with_net(archived, "pypower_objective", **{first: 2 * float(archived.net_pypower_objective.sel(net=first))})
+    assert (f" {listed(rest)}'s optimum is checked against PYPOWER's alone (above), the book recording no "
+            f"run of MATPOWER itself; on {first} that check says a solution is a valid operating point, not that it "
+            "is optimal: there forlab's optimum is compared with no reference.") in ch02.validation_text(off)
+    assert (f"(and PYPOWER's run of it on {len(rest)} of the {len(others)} without one and a valid power-flow point, "
+            f"not a checked optimum, on 1 of the 1 without either)") in ch02.handoff_text(off)
     # the page's hand-off is this function's, not a typed claim
     assert "reproduces MATPOWER at" not in prose_of(NOTEBOOK)
     assert "display(Markdown(ch02.handoff_text(stored)))" in sources(NOTEBOOK, "code")
@@ -1292,7 +1307,7 @@ def test_the_handoff_counts_every_recorded_optimum_and_decides_its_grids_and_spe
         archived.net_forlab_objective.sel(net=recorded[0]))})
     text = ch02.handoff_text(failing)
     assert (f"MATPOWER's optimum on {len(recorded) - 1} of the {len(recorded)} cases with a recorded one (**missed on "
-            f"{recorded[0]}**; and a valid power-flow point") in text
+            f"{recorded[0]}**; and PYPOWER's run of it on the") in text
     # the speed clause only where every printed speed-up exceeds one; else their ranges
     assert "at a fraction of `runopp`'s time" in ch02.handoff_text(archived)
     sp = ch02.speed(archived)
@@ -1380,3 +1395,19 @@ def test_the_pglib_figures_bus_ticks_do_not_overlap(archived):
     assert len(boxes) == len(ticks)
     assert all(a.x1 < b.x0 for a, b in pairwise(boxes)), [(b.x0, b.x1) for b in boxes]
     plt.close(fig)
+
+
+def test_a_failed_reference_is_named_and_a_gap_to_it_is_a_missed_target(small):
+    """PYPOWER that does not converge on a case is a failure of the reference, named with its status, not a target
+    forlab missed; forlab's objective off PYPOWER's by more than `VALIDATION_TOL` is one, as off MATPOWER's."""
+    st = small.assign_attrs(runopp_slack_voltage_fixed=json.dumps(small.attrs["runopp_slack_voltage_fixed"]))
+    st["net_pypower_status"] = st.net_pypower_status.astype(object)  # room for a longer status than "converged"
+    failed = _with_net(_with_net(_with_net(st, "pypower_success", case14=False), "pypower_status",
+                                 case14="not converged"), "pypower_objective", case14=np.nan)
+    text = ch02.validation_text(failed)
+    assert "converged on 1 of the 2 transmission cases (**not on case14: not converged**)" in text
+    assert "on all 1 (largest gap" in text and "A target is missed" not in text
+    assert ch02.validation_table(failed).loc["case14", "gap to PYPOWER (%)"] == "–"
+    off = _with_net(st, "pypower_objective", case14=float(st.net_forlab_objective.sel(net="case14")) * 1.01)
+    text = ch02.validation_text(off)
+    assert "on 1 of the 2 (largest gap 9.9e-01 %)" in text and text.endswith("**A target is missed: see the tables.**")
