@@ -131,6 +131,16 @@ def time_runopp(net, repeats: int = 3) -> dict:
     return {k.replace("runopp_pf_", "runopp_"): v for k, v in runopp_start(net, "pf", repeats).items()}
 
 
+def runopp_free_slack(net) -> dict:
+    """pandapower's ``runopp`` once from a power flow on a copy of ``net`` whose ext_grids are ``controllable``, so
+    that the slack bus's voltage moves within its limits as in MATPOWER and forlab (a non-controllable ext_grid keeps
+    its set-point in the OPF): keys ``runopp_free_slack_success``, ``_status`` and ``_objective`` (NaN unless it
+    converged); not timed, since it answers why the optima differ, not how fast."""
+    free = copy.deepcopy(net)
+    free.ext_grid["controllable"] = True
+    return {f"runopp_free_slack_{k}": v for k, v in _runopp_once(free, "pf").items()}
+
+
 def speedups(runopp_s, *, start_s, build_s, solve_s) -> dict:
     """runopp's speed-ups over forlab from their times, in any unit they share, as floats (`compare`) or as columns
     of a table (the chapter that reads its store, `forlab.studies.ch02_grids_and_acopf.speedups`), by one rule:

@@ -47,6 +47,9 @@ UNITS = {
     "forlab_objective": ("forlab AC-OPF objective", "$/h"),
     "runopp_objective": ("runopp objective (power-flow start)", "$/h"),
     "runopp_flat_objective": ("runopp objective (flat start)", "$/h"),
+    "runopp_free_slack_objective": ("runopp objective, slack voltage free (controllable ext_grid, pf start)", "$/h"),
+    "runopp_free_slack_success": ("runopp with the slack voltage free converged", "1"),
+    "runopp_free_slack_status": ("runopp status with the slack voltage free", "-"),
     "published_objective": ("MATPOWER published AC-OPF objective", "$/h"),
     "pypower_objective": ("PYPOWER runopf objective (MATPOWER's AC-OPF, MIPS, on the MATPOWER file)", "$/h"),
     "pypower_success": ("PYPOWER runopf converged with no stand-in rating binding", "1"),
@@ -219,11 +222,16 @@ FLAT_COLUMNS = ("runopp_flat_success", "runopp_flat_status", "runopp_flat_object
                 "forlab_flat_solve_time_s")
 """The benchmark's flat-start columns (`opf_rows`), runopp's and forlab's, on ``runopp_cases``."""
 
+FREE_SLACK_COLUMNS = ("runopp_free_slack_success", "runopp_free_slack_status", "runopp_free_slack_objective")
+"""runopp once more on ``runopp_cases``, with the slack voltage free (`forlab.opf.bench.runopp_free_slack`): whether
+the clamped slack voltage is what puts runopp's optimum above forlab's (`opf_rows`)."""
+
 
 def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tuple[pd.DataFrame, dict]:
     """The OPF benchmark (`forlab.opf.bench.compare`), one row per net (index ``net``): the transmission cases
     (with runopp on ``runopp_cases``, where both engines are also timed from their flat starts,
-    `bench.runopp_start` and `bench.forlab_start`: case1354pegase's target is a flat-start time) and the integrated
+    `bench.runopp_start` and `bench.forlab_start`: case1354pegase's target is a flat-start time, and runopp is run
+    once more with the slack voltage free, `bench.runopp_free_slack`) and the integrated
     nets of
     ``system_nets``, with the published MATPOWER objective and, on the transmission cases, PYPOWER's optimum on the
     MATPOWER file (`forlab.opf.pypower_opf.pypower_runopf`, the reference engine; "not run" on the study systems,
@@ -244,8 +252,8 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
         parts.append(bench.compare(without_runopp, repeats=repeats, runopp=False))
     flat = pd.DataFrame.from_dict(
         {n: bench.runopp_start(ts_nets[n], "flat", repeats) | bench.forlab_start(ts_nets[n], "flat", repeats)
-         for n in runopp_cases}, orient="index",
-    ).reindex(columns=[*FLAT_COLUMNS])
+         | bench.runopp_free_slack(ts_nets[n]) for n in runopp_cases}, orient="index",
+    ).reindex(columns=[*FLAT_COLUMNS, *FREE_SLACK_COLUMNS])
     if system_nets:
         parts.append(bench.compare(system_nets, repeats=repeats, runopp=False))
 
@@ -255,9 +263,9 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     opf.index.name = "net"
     opf["kind"] = ["transmission" if n in cases.TRANSMISSION else "study system" for n in opf.index]
     opf["published_objective"] = [a.value if (a := anchors.runopf_optimum(n)) else np.nan for n in opf.index]
-    for engine in ("runopp", "forlab"):
-        opf[f"{engine}_flat_status"] = opf[f"{engine}_flat_status"].fillna(NOT_RUN)
-        opf[f"{engine}_flat_success"] = opf[f"{engine}_flat_success"].fillna(False).astype(bool)
+    for run in ("runopp_flat", "forlab_flat", "runopp_free_slack"):
+        opf[f"{run}_status"] = opf[f"{run}_status"].fillna(NOT_RUN)
+        opf[f"{run}_success"] = opf[f"{run}_success"].fillna(False).astype(bool)
     opf["pypower_status"] = opf.pypower_status.fillna(NOT_RUN)  # the study systems: no MATPOWER file to run on
     opf["pypower_success"] = opf.pypower_success.fillna(False).astype(bool)
     slack_fixed = {n: not bool(ts_nets[n].ext_grid.get("controllable", pd.Series(False)).any())

@@ -285,8 +285,8 @@ def warm_text(nets: pd.DataFrame, noun: str = "net", warm_timed: bool = True) ->
 def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[str]) -> str:
     """The objectives paragraph: where `runopp`'s optimum is above, equal to (within `VALIDATION_TOL`) or below
     forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) can explain only an optimum
-    above forlab's on a clamped case, so it is given for those, as a likely cause that no run here tests, and the
-    rest are named as unexplained; and forlab's optimum equals MATPOWER's only on the ``validated`` cases
+    above forlab's on a clamped case, so it is given for those, as a likely cause, tested by runopp with the slack
+    voltage free where the store has that run (`_free_slack_text`), and the rest are named as unexplained; and forlab's optimum equals MATPOWER's only on the ``validated`` cases
     (`_validated`)."""
     if both.empty:
         return ""
@@ -302,8 +302,7 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
                  "one that is not `controllable` keeps its voltage set-point in the OPF "
                  f"(pandapower clamps the bus's voltage limits to it, {where}), whereas MATPOWER and forlab let the "
                  f"slack voltage move within the bus limits: `runopp` solves a more constrained problem, the likely "
-                 f"cause of {which}. This is not tested here: no run frees the slack voltage in `runopp` to close "
-                 "the gap, and PIPS stopping at its own tolerance could add to it.")
+                 f"cause of {which}." + _free_slack_text(both.loc[clamped]))
     unexplained = [c for c in both.index if c not in clamped and abs(gap[c]) > 100 * VALIDATION_TOL]
     if unexplained:
         text += f" The clamped slack voltage cannot explain {', '.join(unexplained)}."
@@ -311,6 +310,32 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
         text += (f" forlab's optimum equals MATPOWER's where the book records one ({', '.join(validated)}: within "
                  f"{100 * VALIDATION_TOL:g} %, as validated above).")
     return text
+
+
+UNTESTED_SLACK = (" This is not tested here: no run frees the slack voltage in `runopp` to close the gap, and PIPS "
+                  "stopping at its own tolerance could add to it.")
+"""What a store written before `forlab.opf.bench.runopp_free_slack` ran says of the clamped slack voltage."""
+
+
+def _free_slack_text(clamped: pd.DataFrame) -> str:
+    """The test of the clamped slack voltage on the cases it may explain (``clamped``, rows of `speed`): runopp once
+    more with the slack voltage free (`forlab.opf.bench.runopp_free_slack`), its optimum against forlab's within
+    `VALIDATION_TOL` or not, each case that it does not close named with its gap or status; `UNTESTED_SLACK` for a
+    store without that run."""
+    if "runopp_free_slack_status" not in clamped:
+        return UNTESTED_SLACK
+    ran = clamped[clamped.runopp_free_slack_success.astype(bool)]
+    gap = 100 * (ran.runopp_free_slack_objective - ran.forlab_objective) / ran.forlab_objective
+    closed = gap.index[gap.abs() <= 100 * VALIDATION_TOL]
+    head = (" Tested: with the slack voltage free (`forlab.opf.bench.runopp_free_slack`, the ext_grid made "
+            "`controllable`), `runopp`'s optimum equals forlab's within "
+            f"{100 * VALIDATION_TOL:g} % on ")
+    on = (f"every one of them (the largest gap left {gap.abs().max():.1e} %), so the clamp is the cause"
+          if len(closed) == len(clamped) else f"{len(closed)} of the {len(clamped)}")
+    left = [f"{c} ({gap[c]:+.3f} %)" for c in gap.index.difference(closed, sort=False)]
+    left += [f"{c} ({s})" for c, s in clamped.runopp_free_slack_status[~clamped.runopp_free_slack_success.astype(
+        bool)].items()]
+    return head + on + (f"; not on {', '.join(left)}." if left else ".")
 
 
 def _gap_parts(gap: pd.Series) -> str:
