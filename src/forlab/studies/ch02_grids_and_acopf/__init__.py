@@ -3,10 +3,10 @@
 `study`: the parameters (`PARAMETERS`, `check_params`), the tables `run` computes over each dimension and writes
 into one store (`as_dataset`, the units of `UNITS`). `readers`: a dimension of the store as a table (`frame`), the
 number formats and the dash of every printed table and the solver statuses free to break (`status_cell`), and the
-grids' and the study systems' tables. `optima`: is the AC-OPF right, forlab's optimum against MATPOWER's and PYPOWER's
-and the power-flow check (`validation_tables`, `validation_text`). `timing`: is it fast, forlab against `runopp`, its warm
-re-solves and its solver time against the bus count (`speed_table`, `runopp_table`, `speed_text`, `warm_text`,
-`scaling_text`). `pglib_opf`: the PGLib-OPF validation, the case files' branch limits and model build against solver
+grids' and the study systems' tables. `optima`: is the AC-OPF right, forlab's optimum against MATPOWER's and
+PYPOWER's and the power-flow check (`validation_tables`, `validation_text`). `timing`: is it fast, forlab against
+`runopp`, its warm re-solves and its solver time against the bus count (`speed_table`, `runopp_table`,
+`speed_text`, `warm_text`, `scaling_text`). `pglib_opf`: the PGLib-OPF validation, the case files' branch limits and model build against solver
 time (`pglib_table`, `pglib_text`, `branch_limits_text`, `build_text`). `paper`: the paper-scale run's tables and
 sentence (`paper_tables`, `paper_text`). `figures`: the drawing, the scaling figure and the PGLib figure. `text`: the
 grids', the study systems' and the drawing's sentences and the chapter's closing line (`handoff_text`).

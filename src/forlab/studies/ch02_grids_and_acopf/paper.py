@@ -111,9 +111,10 @@ FORLAB_TIMES = (*(TIME_HEADERS[col] for col in _FORLAB_TIME_COLUMNS), PAPER_FLAT
 
 def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     """`paper_table` and `paper_times_table` of a paper-scale store, each cut in two that fit the text column (the
-    optima, and Ipopt's status with the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and runopp's with the
-    speed-ups: whole, their ten and nine columns ran past it), each under its title (`PAPER_TABLE_TITLES`, naming the
-    flat-start columns where the store has them; displayed with `forlab.book.tables.titled`)."""
+    optima, and Ipopt's status with the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and
+    runopp's with the speed-ups: whole, their ten and nine columns ran past it), each under its title
+    (`PAPER_TABLE_TITLES`, naming the flat-start columns where the store has them; displayed with
+    `forlab.book.tables.titled`)."""
     optima, times = paper_table(big), paper_times_table(big)
     check = [c for c in optima.columns if c in ("Ipopt status", *PF_CHECK_HEADERS.values())]
     own = [c for c in times.columns if c in FORLAB_TIMES]

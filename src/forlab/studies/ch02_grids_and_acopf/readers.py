@@ -50,8 +50,8 @@ _SOLVED_ONLY = {"forlab_success": ("forlab_objective", "forlab_solve_time_s", "f
                "runopp_flat_success": ("runopp_flat_objective", "runopp_flat_wall_time_s"),
                "pypower_success": ("pypower_objective",),
                "runopp_free_slack_success": ("runopp_free_slack_objective",)}
-"""The ``net`` table's numbers a failed solve (forlab's, `runopp`'s or PYPOWER's) has none of, by the success column that says
-so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
+"""The ``net`` table's numbers a failed solve (forlab's, `runopp`'s or PYPOWER's) has none of, by the success column
+that says so: `bench` writes them NaN, a store written before it numbers (`_nets`)."""
 
 
 NEWER_COLUMNS = ("forlab_start_time_s", "forlab_pf_max_dva_degree", "forlab_pf_max_dp_slack_mw", "pypower_objective")

@@ -231,12 +231,11 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     """The OPF benchmark (`forlab.opf.bench.compare`), one row per net (index ``net``): the transmission cases
     (with runopp on ``runopp_cases``, where both engines are also timed from their flat starts,
     `bench.runopp_start` and `bench.forlab_start`: case1354pegase's target is a flat-start time, and runopp is run
-    once more with the slack voltage free, `bench.runopp_free_slack`) and the integrated
-    nets of
-    ``system_nets``, with the published MATPOWER objective and, on the transmission cases, PYPOWER's optimum on the
-    MATPOWER file (`forlab.opf.pypower_opf.pypower_runopf`, the reference engine; "not run" on the study systems,
-    which have no MATPOWER file). Returns the table and the store's attributes: the
-    discarded warm-up's times and the cases whose slack voltage runopp keeps fixed.
+    once more with the slack voltage free, `bench.runopp_free_slack`) and the integrated nets of ``system_nets``,
+    with the published MATPOWER objective and, on the transmission cases, PYPOWER's optimum on the MATPOWER file
+    (`forlab.opf.pypower_opf.pypower_runopf`, the reference engine; "not run" on the study systems, which have no
+    MATPOWER file). Returns the table and the store's attributes: the discarded warm-up's times and the cases whose
+    slack voltage runopp keeps fixed.
 
     A first comparison on case9 is discarded: it pays one-off costs of a fresh process (CasADi loading Ipopt,
     pandapower's first OPF set-up), which would otherwise be charged to whichever case comes first."""

@@ -286,8 +286,8 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
     """The objectives paragraph: where `runopp`'s optimum is above, equal to (within `VALIDATION_TOL`) or below
     forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) can explain only an optimum
     above forlab's on a clamped case, so it is given for those, as a likely cause, tested by runopp with the slack
-    voltage free where the store has that run (`_free_slack_text`), and the rest are named as unexplained; and forlab's optimum equals MATPOWER's only on the ``validated`` cases
-    (`_validated`)."""
+    voltage free where the store has that run (`_free_slack_text`), and the rest are named as unexplained; and
+    forlab's optimum equals MATPOWER's only on the ``validated`` cases (`_validated`)."""
     if both.empty:
         return ""
     gap = both.objective_gap_pct
