@@ -870,6 +870,11 @@ def test_the_objectives_paragraph_follows_the_gaps_and_the_validated_cases(archi
     assert "the likely cause of its higher optima." in text and "cannot explain" not in text
     assert ("forlab's optimum equals MATPOWER's where the book records one (case9, case14, case30, case118, "
             "case1354pegase: within 0.01 %, as validated above).") in text
+    matched = ch02.optima._pypower_matched(ch02.validation_rows(archived))
+    assert list(matched) == list(ch02.speed(archived).index)  # every transmission case, by the store
+    assert f" It equals PYPOWER's run of MATPOWER's runopf on {', '.join(matched)}, by the same test." in text
+    older = archived.drop_vars([f"net_{k}" for k in pypower_opf.OUTCOME_KEYS])
+    assert "PYPOWER" not in ch02.speed_text(older)
     assert "slightly" not in text and "two cores" not in text
     # the machine is named from the store's attributes where it has them (`forlab.book.provenance.machine_text`)
     assert f"on a shared machine ({provenance.machine_text(archived.attrs)}) and vary" in text

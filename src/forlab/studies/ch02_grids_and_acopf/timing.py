@@ -16,7 +16,12 @@ from forlab.book import anchors
 from forlab.book.provenance import machine_text
 from forlab.book.tables import as_printed, counted, grouped, listed, printable, span
 from forlab.opf import bench
-from forlab.studies.ch02_grids_and_acopf.optima import VALIDATION_TOL, _validated
+from forlab.studies.ch02_grids_and_acopf.optima import (
+    VALIDATION_TOL,
+    _pypower_matched,
+    _validated,
+    validation_rows,
+)
 from forlab.studies.ch02_grids_and_acopf.readers import _formatted, _grouped, _nets, _statuses
 from forlab.studies.ch02_grids_and_acopf.study import NOT_RUN, WARM_TIMED
 
@@ -226,7 +231,7 @@ def speed_text(stored: xr.Dataset) -> str:
          f"a power flow, as in the timings, fails on {', '.join(failed_pf) or 'none of the cases tried'}; from its "
          f"default flat start it fails on {', '.join(failed_flat) or 'none of the cases tried'}."),
         "",
-        _objectives_sentence(both, fixed, _validated(stored)),
+        _objectives_sentence(both, fixed, _validated(stored), list(_pypower_matched(validation_rows(stored)))),
         "",
         f"*Timing notes.* The discarded warm-up on case9 took "
         f"{_in_ms(stored.attrs['warmup_runopp_wall_time_s'], 'runopp_wall_time_s')} in `runopp` and "
@@ -282,12 +287,14 @@ def warm_text(nets: pd.DataFrame, noun: str = "net", warm_timed: bool = True) ->
             + ("." if faster.all() else f", and no faster on {listed(both.index[~faster])}."))
 
 
-def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[str]) -> str:
+def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[str],
+                         matched: list[str] | None = None) -> str:
     """The objectives paragraph: where `runopp`'s optimum is above, equal to (within `VALIDATION_TOL`) or below
     forlab's (`_gap_parts`); the clamped slack voltage (a more constrained problem) can explain only an optimum
     above forlab's on a clamped case, so it is given for those, as a likely cause, tested by runopp with the slack
     voltage free where the store has that run (`_free_slack_text`), and the rest are named as unexplained; and
-    forlab's optimum equals MATPOWER's only on the ``validated`` cases (`_validated`)."""
+    forlab's optimum equals MATPOWER's only on the ``validated`` cases (`_validated`), and PYPOWER's on the
+    ``matched`` ones (`forlab.studies.ch02_grids_and_acopf.optima._pypower_matched`; none in a store without it)."""
     if both.empty:
         return ""
     gap = both.objective_gap_pct
@@ -309,6 +316,8 @@ def _objectives_sentence(both: pd.DataFrame, fixed: list[str], validated: list[s
     if validated:
         text += (f" forlab's optimum equals MATPOWER's where the book records one ({', '.join(validated)}: within "
                  f"{100 * VALIDATION_TOL:g} %, as validated above).")
+    if matched:
+        text += f" It equals PYPOWER's run of MATPOWER's runopf on {', '.join(matched)}, by the same test."
     return text
 
 
