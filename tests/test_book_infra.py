@@ -215,6 +215,30 @@ def test_a_pandas_table_on_the_page_copies_its_names_whole():
     assert "case9+case33bw" in words and "Solve_Succeeded" in words and "system" in words
 
 
+def test_a_grouped_number_in_a_pandas_table_stays_on_one_line_and_copies_as_printed():
+    """Session 59: chapter 02's optimum table, in a column narrower than its numbers, broke "129 660.69" at the
+    thousands space into "129" over "660.69", two numbers to a reader. `page_html` keeps every grouped number on one
+    line (a nowrap span), in cells and in the index, and its text stays as `grouped` prints it; numbers without a
+    group, digits inside a word and the text of the headers are left as they are."""
+    from html.parser import HTMLParser
+
+    from forlab.book.tables import NOWRAP, grouped, page_html
+
+    t = pd.DataFrame({"forlab ($/h)": [grouped(129660.6940, 2), "576.89"], "buses": [grouped(1354), "9"],
+                      "solver": ["MATPOWER 8.1 runopf", "Solve_Succeeded"]},
+                     index=pd.Index([grouped(10666), "case30"], name="net"))
+    html = page_html(t)
+    for number in ("129 660.69", "1 354", "10 666"):
+        assert NOWRAP.format(number) in html
+    assert html.count("white-space: nowrap") == 3 and NOWRAP.format("576.89") not in html
+    text = []
+    parser = HTMLParser()
+    parser.handle_data = text.append
+    parser.feed(html)
+    parser.close()
+    assert {"129 660.69", "1 354", "10 666", "MATPOWER 8.1 runopf"} <= set(text)
+
+
 def test_plots_has_no_unused_style_context():
     """`plots.style()` had no caller anywhere (every chapter calls `use_style()`)."""
     from forlab.book import plots

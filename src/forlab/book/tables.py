@@ -244,12 +244,31 @@ def one_header_row(frame: pd.DataFrame, html: str | None = None) -> str | None:
 
 def page_html(frame: pd.DataFrame) -> str | None:
     """The HTML by which the book shows a pandas table: `one_header_row`'s, with every `ZWSP` of `wrappable` as a
-    `WBR` tag. Why: the browser breaks a long name at either, but a zero-width space is copied with the text, so a
-    system name copied from a table (``case9+case33bw``) was refused by ``forlab run`` as an unknown grid, and an
-    Ipopt status copied from chapter 10's table did not match Ipopt's; a tag is not text. The character cannot
-    come from a value's own text here: pandas escapes markup, not this character, and no store keeps it."""
+    `WBR` tag and every number grouped by `THOUSANDS` kept on one line (`unbroken_numbers`). Why the tag: the
+    browser breaks a long name at either, but a zero-width space is copied with the text, so a system name copied
+    from a table (``case9+case33bw``) was refused by ``forlab run`` as an unknown grid, and an Ipopt status copied
+    from chapter 10's table did not match Ipopt's; a tag is not text. The character cannot come from a value's own
+    text here: pandas escapes markup, not this character, and no store keeps it."""
     html = one_header_row(frame)
-    return html.replace(ZWSP, WBR) if html else html
+    return unbroken_numbers(html.replace(ZWSP, WBR)) if html else html
+
+
+GROUPED_NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:" + THOUSANDS + r"\d{3})+(?:\.\d+)?(?![\w.])")
+"""A number grouped by `THOUSANDS` ("129 660.69", "-1 354", "10 666"), not a run of digits inside a word."""
+
+NOWRAP = '<span style="white-space: nowrap">{}</span>'
+"""The mark that keeps a grouped number on one line in a table cell (`unbroken_numbers`)."""
+
+
+def unbroken_numbers(html: str) -> str:
+    """``html`` with every grouped number of its text (`GROUPED_NUMBER`; not inside a tag) in a `NOWRAP` span. Why:
+    the thousands separator is a space, and a narrow column broke "129 660.69" into "129" over "660.69", two numbers
+    to a reader (chapter 02's optimum table, session 59). A span, not a no-break space: the copied number keeps the
+    book's separator."""
+    def text(m: re.Match) -> str:
+        return ">" + GROUPED_NUMBER.sub(lambda n: NOWRAP.format(n.group(0)), m.group(1)) + "<"
+
+    return re.sub(r">([^<]+)<", text, html)
 
 
 def use_style() -> None:
