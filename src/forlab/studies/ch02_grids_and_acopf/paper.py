@@ -13,6 +13,7 @@ from forlab.book.tables import TitledTable, grouped, printable, wrappable
 from forlab.studies.ch02_grids_and_acopf.optima import (
     PF_CHECK_HEADERS,
     PYPOWER_HEADERS,
+    SOLVE_HEADERS,
     gap_to_published_pct,
     gap_to_pypower_pct,
 )
@@ -69,7 +70,7 @@ def paper_table(big: xr.Dataset) -> pd.DataFrame:
                                **dict.fromkeys(PF_CHECK_HEADERS, "{:.1e}")})
     return printable(shown, {
         "buses": "buses", "forlab_objective": "forlab ($/h)", "published_objective": f"{anchors.RUNOPF} ($/h)",
-        "gap_to_published_pct": "gap to MATPOWER (%)", **PYPOWER_HEADERS, "forlab_status": "Ipopt status",
+        "gap_to_published_pct": "gap to MATPOWER (%)", **PYPOWER_HEADERS, "forlab_status": STATUS_HEADER,
         **PF_CHECK_HEADERS,
     })
 
@@ -109,6 +110,11 @@ FORLAB_TIMES = (*(TIME_HEADERS[col] for col in _FORLAB_TIME_COLUMNS), PAPER_FLAT
 """The columns of `paper_times_table` that are forlab's own (the rest are runopp's and the speed-ups)."""
 
 
+STATUS_HEADER = SOLVE_HEADERS["forlab_status"]
+"""Ipopt's status as the paper-scale tables head it, the validation's word (`SOLVE_HEADERS`): in the second table,
+beside the power-flow check (`paper_tables`)."""
+
+
 def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     """`paper_table` and `paper_times_table` of a paper-scale store, each cut in two that fit the text column (the
     optima, and Ipopt's status with the power-flow check, `PF_CHECK_HEADERS`; forlab's times, `FORLAB_TIMES`, and
@@ -116,7 +122,7 @@ def paper_tables(big: xr.Dataset) -> list[TitledTable]:
     (`PAPER_TABLE_TITLES`, naming the flat-start columns where the store has them; displayed with
     `forlab.book.tables.titled`)."""
     optima, times = paper_table(big), paper_times_table(big)
-    check = [c for c in optima.columns if c in ("Ipopt status", *PF_CHECK_HEADERS.values())]
+    check = [c for c in optima.columns if c in (STATUS_HEADER, *PF_CHECK_HEADERS.values())]
     own = [c for c in times.columns if c in FORLAB_TIMES]
     flat = PAPER_FLAT_HEADERS["forlab_flat_solve_time_s"] in times.columns
     tables = (optima.drop(columns=check), optima[check], times[own], times.drop(columns=own))

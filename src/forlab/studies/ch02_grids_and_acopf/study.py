@@ -262,11 +262,10 @@ def opf_rows(transmission, runopp_cases, repeats: int, system_nets: dict) -> tup
     opf.index.name = "net"
     opf["kind"] = ["transmission" if n in cases.TRANSMISSION else "study system" for n in opf.index]
     opf["published_objective"] = [a.value if (a := anchors.runopf_optimum(n)) else np.nan for n in opf.index]
-    for run in ("runopp_flat", "forlab_flat", "runopp_free_slack"):
+    # a run made on some nets only: "not run" elsewhere (PYPOWER's on the study systems, which have no MATPOWER file)
+    for run in ("runopp_flat", "forlab_flat", "runopp_free_slack", "pypower"):
         opf[f"{run}_status"] = opf[f"{run}_status"].fillna(NOT_RUN)
         opf[f"{run}_success"] = opf[f"{run}_success"].fillna(False).astype(bool)
-    opf["pypower_status"] = opf.pypower_status.fillna(NOT_RUN)  # the study systems: no MATPOWER file to run on
-    opf["pypower_success"] = opf.pypower_success.fillna(False).astype(bool)
     slack_fixed = {n: not bool(ts_nets[n].ext_grid.get("controllable", pd.Series(False)).any())
                    for n in transmission}
     attrs = {"warmup_runopp_wall_time_s": float(warmup.runopp_wall_time_s.iloc[0]),
