@@ -21,7 +21,8 @@ from forlab.book import store
 from forlab.book.tables import fixed_text, grouped, one_header_row
 from forlab.studies import ch07_aladin as ch
 from forlab.studies.ch07_aladin.readers import REST
-from forlab.studies.ch07_aladin.text import NOISE_DECIDES, WALL_DIGITS, seconds_text
+from forlab.studies.ch07_aladin.scaling_text import NOISE_DECIDES
+from forlab.studies.ch07_aladin.text import WALL_DIGITS, seconds_text
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "07_aladin" / "9c43f9097d47.nc"
@@ -246,12 +247,12 @@ def test_a_dash_in_the_whole_run_tables_is_explained_where_one_is_printed(archiv
     wall = ch.scaling_report(st)["wall"]
     missing = [s for s in bp["kkt_systems"] if s not in bp["systems"]]
     assert missing and set(wall.system[wall.dask_s.isna()]) == set(missing)
-    said = ch.text.wall_dash_text(wall, st)
+    said = ch.wall_text.wall_dash_text(wall, st)
     assert said.startswith("“–” in the two tables above: not run on Dask (the `kkt_systems` run in-process only: ")
     assert all(s in said for s in missing)
     for _, shown in ch.wall_times_tables(wall):  # the dashes it explains are printed
         assert (shown.loc[[i for i in shown.index if i.replace("\u200b", "") in missing]] == "–").any(axis=None)
-    assert ch.text.wall_dash_text(wall[wall.dask_s.notna()], st) == ""
+    assert ch.wall_text.wall_dash_text(wall[wall.dask_s.notna()], st) == ""
 
 
 def test_the_message_table_says_why_its_bytes_differ_and_glosses_the_qp_form():
@@ -993,7 +994,7 @@ def test_nonconvergence_text_says_whether_a_run_diverged_or_stalled_and_when_its
     """How a run that did not converge ended, from its per-round log (case118 in two areas in the paper store):
     diverged (its consensus violation passed ten times its first round's) or stalled (the range over its last half),
     and from which round a local NLP failed; nothing for a system the store does not hold."""
-    from forlab.studies.ch07_aladin import text
+    from forlab.studies.ch07_aladin import scaling_text
 
     def log(consensus, ok):
         return pd.DataFrame({"run": 0, "iteration": np.arange(1, len(consensus) + 1), "consensus": consensus,
@@ -1001,16 +1002,17 @@ def test_nonconvergence_text_says_whether_a_run_diverged_or_stalled_and_when_its
                              "mode": "inprocess", "latency_ms": 0.0})
 
     diverged = log([1.1, 1.0, 1.6, 12.0, 300.0, 7.3e6], [1, 1, 1, 1, 0, 0])
-    assert text.nonconvergence_text(diverged, ["case118:2"]) == (
+    assert scaling_text.nonconvergence_text(diverged, ["case118:2"]) == (
         "On case118:2 the run diverged: its consensus violation, 1.1 in round 1, passed 10 times that in round 4 "
         "and was 7.3×10⁶ in its last round, 6; from round 5 on, a local NLP failed in every round.")
     stalled = log([0.5, 0.1, 0.03, 0.02, 0.04, 0.02], [1, 0, 1, 1, 1, 1])
-    assert text.nonconvergence_text(stalled, ["case118:2"]) == (
+    assert scaling_text.nonconvergence_text(stalled, ["case118:2"]) == (
         "On case118:2 the run stalled: from round 4 to its last, round 6, its consensus violation stayed between "
         "0.02 and 0.04; a local NLP failed in 1 of its rounds, the first in round 2.")
-    assert text.nonconvergence_text(stalled, ["418-3"]) == "" and text.nonconvergence_text(stalled, []) == ""
-    assert "stayed between 42 and 3.0×10²;" in text.nonconvergence_text(log([100, 50, 42, 300], [1, 1, 1, 0]),
-                                                                       ["case118:2"])
+    assert scaling_text.nonconvergence_text(stalled, ["418-3"]) == ""
+    assert scaling_text.nonconvergence_text(stalled, []) == ""
+    assert "stayed between 42 and 3.0×10²;" in scaling_text.nonconvergence_text(
+        log([100, 50, 42, 300], [1, 1, 1, 0]), ["case118:2"])
 
 
 def test_systems_have_families():
@@ -1024,7 +1026,7 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
     starts to rise in every other round to the last round of that stretch, and in which of those rounds the step was
     the exact Newton step (a fraction of it is not); nothing for a run without such a stretch, or a system the store
     does not hold."""
-    from forlab.studies.ch07_aladin import text
+    from forlab.studies.ch07_aladin import scaling_text
 
     consensus = [1.0, 0.5, 0.2, 0.1, 0.05, 0.01, 0.05, 0.005, 0.03, 0.001, 0.02, 1e-4]
     newton = [0.0] * 11 + [np.nan]
@@ -1034,17 +1036,17 @@ def test_alternation_text_names_the_rounds_whose_consensus_rose_in_every_other_r
                              "newton": exact, "system": "1654-5", "algorithm": "aladin", "qp": "reduced",
                              "mode": "inprocess", "latency_ms": 0.0})
 
-    assert text.alternation_text(log(consensus, newton), "1654-5") == (
+    assert scaling_text.alternation_text(log(consensus, newton), "1654-5") == (
         "On 1654-5, from round 5 to its last, round 12, the consensus violation rose again in every other round; "
         "none of the coordinator's steps in those rounds was the exact Newton step on the face of its active limits.")
-    assert text.alternation_text(log(consensus, newton), "118X7") == ""
+    assert scaling_text.alternation_text(log(consensus, newton), "118X7") == ""
     exact = [0.0] * 7 + [1.0, 0.5, 1.0, 0.0, np.nan]  # exact Newton steps in rounds 8 and 10, a fraction in 9
-    assert text.alternation_text(log(consensus, exact), "1654-5").endswith(
+    assert scaling_text.alternation_text(log(consensus, exact), "1654-5").endswith(
         "; in rounds 8 and 10 the coordinator's step was the exact Newton step on the face of its active limits.")
-    assert text.alternation_text(log(sorted(consensus, reverse=True), newton), "1654-5") == ""
+    assert scaling_text.alternation_text(log(sorted(consensus, reverse=True), newton), "1654-5") == ""
     # two falls in a row after the cycle, then a cycle too short to count: the stretch before them is named
     interrupted = consensus[:-1] + [1e-5, 1e-6, 1e-5, 1e-7, 1e-6, 1e-8]
-    assert text.alternation_text(log(interrupted, [0.0] * 16 + [np.nan]), "1654-5").startswith(
+    assert scaling_text.alternation_text(log(interrupted, [0.0] * 16 + [np.nan]), "1654-5").startswith(
         "On 1654-5, from round 5 to round 12 (of its 17), the consensus violation rose again in every other round;")
 
 
@@ -1397,7 +1399,7 @@ def test_aladin_and_admm_are_compared_by_the_td_power_flow():
     said nothing of the judged verdict, while the paper store's T+D power flow finds ADMM's dispatch on
     case30+case69+case33bw infeasible (though ADMM stopped by its test there). The table gives the judged deviation
     and feasibility, the sentence names the infeasible dispatch of a run that stopped by its test."""
-    from forlab.studies.ch07_aladin.text import DEVIATION_ROW, FEASIBLE_ROW
+    from forlab.studies.ch07_aladin.verdicts_text import DEVIATION_ROW, FEASIBLE_ROW
 
     st = store.open_path(PAPER)
     cmp_ = _paper_admm(st, "case30+case69+case33bw")
@@ -1426,11 +1428,11 @@ def test_the_rounds_table_says_whose_final_dispatch_the_td_power_flow_rejects():
     case39+case118zh (there with the target met in round 347) where the T+D power flow finds both dispatches
     infeasible. A column per algorithm gives the verdict ("–" for a run that failed: no verdict), and the sentence
     under the table names those runs, computed from the store."""
-    from forlab.studies.ch07_aladin.text import rejected_text
+    from forlab.studies.ch07_aladin.verdicts_text import rejected_text
 
     st = store.open_path(PAPER)
     rt = ch.scaling_report(st)["rounds"]
-    from forlab.studies.ch07_aladin.text import STOP_JUDGED
+    from forlab.studies.ch07_aladin.verdicts_text import STOP_JUDGED
 
     shown = ch.rounds_shown(rt)
     admm = shown["ADMM " + STOP_JUDGED]
@@ -1462,7 +1464,12 @@ def _level(v: float) -> str:
 def test_a_store_without_the_judged_record_reads_not_recorded_in_the_admm_and_rounds_tables():
     """Review L #4's mend reads the judged fields; a store written before them reads "not recorded" in every table
     and sentence that gives the verdict, and never crashes."""
-    from forlab.studies.ch07_aladin.text import DEVIATION_ROW, FEASIBLE_ROW, NOT_RECORDED, rejected_text
+    from forlab.studies.ch07_aladin.verdicts_text import (
+        DEVIATION_ROW,
+        FEASIBLE_ROW,
+        NOT_RECORDED,
+        rejected_text,
+    )
 
     old = _before_the_judged_record(store.open_path(PAPER))
     cmp_ = _paper_admm(old, "case30+case69+case33bw")
@@ -1474,7 +1481,7 @@ def test_a_store_without_the_judged_record_reads_not_recorded_in_the_admm_and_ro
     assert "which does not hold the judged record" in ch.admm_text(cmp_, "x", ch.anchors(old))
     assert "written before" not in ch.admm_text(cmp_, "x", ch.anchors(old))
     rt = ch.scaling_report(old)["rounds"]
-    from forlab.studies.ch07_aladin.text import STOP_JUDGED
+    from forlab.studies.ch07_aladin.verdicts_text import STOP_JUDGED
 
     rounds = ch.rounds_shown(rt)
     assert set(rounds["ALADIN " + STOP_JUDGED]) == {"yes; " + NOT_RECORDED}
@@ -1976,7 +1983,8 @@ def test_the_p3_papers_claim_is_held_against_both_references():
     """Review finding: the chapter quoted the claim of a marginal slowdown and never said whether it held; the
     sentence sets the Dask runs against the centralized AC-OPF and against the same run in one process, with the
     book's reading of "marginal" (`MARGINAL`) named."""
-    from forlab.studies.ch07_aladin.text import MARGINAL, claim_text
+    from forlab.studies.ch07_aladin.text import MARGINAL
+    from forlab.studies.ch07_aladin.wall_text import claim_text
 
     wt = pd.DataFrame({"system": ["a", "b", "c"], "dask_ratio": [3.3, 13.0, 53.9],
                        "dask_inprocess_ratio": [1.0, 1.1, 0.8]})
@@ -1996,7 +2004,8 @@ def test_the_claim_paragraph_says_whether_the_claim_holds():
     """Review B #10: the introduction promises that the paper profile "says whether the claim holds there", and the
     paragraph gave two readings without a conclusion. It ends with one, computed from the two readings: against the
     same run in one process and against the integrated AC-OPF, on how many systems the slowdown is marginal."""
-    from forlab.studies.ch07_aladin.text import MARGINAL, claim_text
+    from forlab.studies.ch07_aladin.text import MARGINAL
+    from forlab.studies.ch07_aladin.wall_text import claim_text
 
     def said(central, one):
         return claim_text(pd.DataFrame({"system": list("abc"[:len(central)]), "dask_ratio": central,
@@ -2452,18 +2461,18 @@ def test_the_claim_counts_each_reading_once(monkeypatch):
     """Review K3 #2: `_holds` counted again what the sentences before it (`_against`) had counted, each reading's
     marginal systems twice. `claim_text` counts each reading once (`_marginal_on`) and says that count in its
     sentence and in the conclusion; on the paper store the page reads as it did."""
-    from forlab.studies.ch07_aladin import text
+    from forlab.studies.ch07_aladin import wall_text
 
     wall = ch.scaling_report(store.open_path(PAPER))["wall"]
-    said = text.claim_text(wall)
+    said = wall_text.claim_text(wall)
     counted = []
-    monkeypatch.setattr(text, "_marginal_on", lambda ratios, count=text._marginal_on: counted.append(len(ratios))
-                        or count(ratios))
-    assert text.claim_text(wall) == said
+    monkeypatch.setattr(wall_text, "_marginal_on",
+                        lambda ratios, count=wall_text._marginal_on: counted.append(len(ratios)) or count(ratios))
+    assert wall_text.claim_text(wall) == said
     central = wall.dask_ratio[np.isfinite(wall.dask_ratio)]
     one = wall.dask_inprocess_ratio[np.isfinite(wall.dask_ratio)].dropna()
     assert counted == [len(central), len(one)]  # once per reading, not again for the conclusion
-    on_central, on_one = text._marginal_on(central), text._marginal_on(one)
+    on_central, on_one = wall_text._marginal_on(central), wall_text._marginal_on(one)
     assert f"over {len(central)} systems): marginal {on_central}." in said
     assert (f"there it holds against the same run in one process {on_one} and against the integrated AC-OPF "
             f"{on_central}.") in said
@@ -2708,7 +2717,8 @@ def test_the_claims_verdict_carries_its_condition_and_the_latency_sweep(archived
     on one machine without added latency, and 0.8x (a speed-up) was called a marginal slowdown. The verdict says its
     condition, a ratio of at most one is no slowdown, and the store's latency sweep, the only stand-in for separate
     machines, gives each latency's slowdown of the rounds (as the sweep computes it) and whether it is marginal."""
-    from forlab.studies.ch07_aladin.text import MARGINAL, claim_text
+    from forlab.studies.ch07_aladin.text import MARGINAL
+    from forlab.studies.ch07_aladin.wall_text import claim_text
 
     st, params, table, _its = archived
     wall = ch.scaling_report(st)["wall"]
@@ -2836,7 +2846,7 @@ def test_the_judge_is_the_power_flow_of_the_whole_system_and_face_is_glossed():
     """Review R2 #12: "T+D power flow" judged transmission grids without a DS, and "face" was never defined. The
     tables and sentences name the judge as the power flow of the whole system; the prose defines "face" at its first
     use and links the glossary."""
-    from forlab.studies.ch07_aladin.text import DEVIATION_ROW, FEASIBLE_ROW
+    from forlab.studies.ch07_aladin.verdicts_text import DEVIATION_ROW, FEASIBLE_ROW
 
     assert "whole system's power flow" in FEASIBLE_ROW and "whole system's power flow" in DEVIATION_ROW
     st = store.open_path(PAPER)

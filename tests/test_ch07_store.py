@@ -96,7 +96,7 @@ def test_a_run_that_stopped_by_its_test_but_failed_reads_yes_no_verdict():
     flow failed) has no verdict; its stop read a bare "yes" in the rounds tables, which a reader cannot tell from a
     run without the record. It reads "yes; no verdict"; a failed run that did not stop reads "no" alone; a run whose
     only failure is the integrated AC-OPF keeps its verdict ("yes; feasible")."""
-    from forlab.studies.ch07_aladin.text import NO_VERDICT, rejected_text
+    from forlab.studies.ch07_aladin.verdicts_text import NO_VERDICT, rejected_text
 
     rows = pd.DataFrame({"status": ["T+D power flow failed: did not converge",
                                     "integrated failed: Infeasible_Problem_Detected", "aladin failed: max_iter"],
@@ -114,7 +114,7 @@ def test_a_deviation_unknown_because_the_integrated_acopf_failed_is_said_in_word
     deviation (`judged_verdict`); the sentences printed "deviates – %" and "(– % from the centralized optimum's
     cost". They say the deviation is unknown because the integrated AC-OPF failed (the reader's review of ci152,
     finding 8: the book's one name for it, which chapter 07 called "centralized")."""
-    from forlab.studies.ch07_aladin.text import DEVIATION_UNKNOWN, judged_text, rejected_text
+    from forlab.studies.ch07_aladin.verdicts_text import DEVIATION_UNKNOWN, judged_text, rejected_text
 
     rows = _three_runs()
     runs = rows.join(judged_verdict(rows)).assign(converged=True)

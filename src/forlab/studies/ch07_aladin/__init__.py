@@ -5,7 +5,9 @@
 ALADIN on several systems and execution modes, a latency sweep, ADMM, every run judged (`judged_run`).
 `store`: the whole chapter as one xarray Dataset (`to_store`; the store layout is in its docstring).
 `readers`: tables from a store. `figures`: matplotlib figures from those tables. `text`: Markdown sentences,
-and the tables as the chapter prints them. The notebook only calls and explains.
+and the tables as the chapter prints them. `text` keeps the formatting helpers and the chapter-wide sentences,
+and `scaling_text` (the scaling results), `wall_text` (whole-run times and the P3 claim) and `verdicts_text`
+(ALADIN against ADMM, the power flow's verdicts) hold the sections' own. The notebook only calls and explains.
 
 Paper step / equation -> function (the chapter's table), paths relative to `forlab.p3_aladin`: regions, copies and
 consensus `partition` (`opf_regions.partition`);
@@ -76,6 +78,20 @@ from forlab.studies.ch07_aladin.readers import (
     timing_rule,
     wall_times,
 )
+from forlab.studies.ch07_aladin.scaling_text import (
+    ROUNDS_TITLES,
+    TARGET_NAMES,
+    TARGET_WORDS,
+    alternation_text,
+    growth_shown,
+    growth_text,
+    limit_passes_shown,
+    nonconvergence_text,
+    rounds_shown,
+    rounds_tables,
+    stop_text,
+    targets17_text,
+)
 from forlab.studies.ch07_aladin.store import (
     ANCHOR_KEYS,
     ISSUE17_TARGETS,
@@ -109,62 +125,54 @@ from forlab.studies.ch07_aladin.systems import (
     quiet,
 )
 from forlab.studies.ch07_aladin.text import (
-    DEVIATION_ROW,
-    FEASIBLE_ROW,
     FIELD_WORDS,
     INTEGRATED_SOLVE,
-    NOT_RECORDED,
     ROUNDS_TIME,
-    ROUNDS_TITLES,
-    STOP_JUDGED,
     SUPERSCRIPT,
-    TARGET_NAMES,
-    TARGET_WORDS,
     TARGETS_WORDS,
-    WALL_RATIOS,
-    WALL_TIMES,
-    WALL_TITLE,
     WHOLE_RUN,
+    convergence_shown,
+    fmt_iteration,
+    kkt_text,
+    messages_shown,
+    provenance_text,
+    published_text,
+    regions_shown,
+    sci_text,
+    store_text,
+    targets_shown,
+    targets_text,
+    whole_run_s,
+)
+from forlab.studies.ch07_aladin.verdicts_text import (
+    DEVIATION_ROW,
+    FEASIBLE_ROW,
+    NOT_RECORDED,
+    STOP_JUDGED,
     admm_cap_text,
     admm_shown,
     admm_target_text,
     admm_text,
-    alternation_text,
+    judged_text,
+    rejected_text,
+)
+from forlab.studies.ch07_aladin.wall_text import (
+    WALL_RATIOS,
+    WALL_TIMES,
+    WALL_TITLE,
     claim_text,
-    convergence_shown,
     dask_overhead_text,
-    fmt_iteration,
     full_profile_tables,
     full_profile_text,
-    growth_shown,
-    growth_text,
-    judged_text,
-    kkt_text,
     latency_comm_text,
     latency_shown,
     latency_text,
-    limit_passes_shown,
-    messages_shown,
-    nonconvergence_text,
     overhead_range_text,
     overhead_shown,
     paired_text,
-    provenance_text,
-    published_text,
-    regions_shown,
-    rejected_text,
-    rounds_shown,
-    rounds_tables,
-    sci_text,
-    stop_text,
-    store_text,
-    targets17_text,
-    targets_shown,
-    targets_text,
     wall_dash_text,
     wall_times_shown,
     wall_times_tables,
-    whole_run_s,
 )
 
 __all__ = [
