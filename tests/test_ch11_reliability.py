@@ -7,7 +7,7 @@ import pytest
 from notebook_cells import captions_of, sources
 from printed_numbers import page_text, ungrouped
 
-from forlab.book.tables import grouped
+from forlab.book.tables import NOWRAP, THOUSANDS, grouped, nowrap_numbers
 from forlab.studies import ch11_reliability as ch11
 
 matplotlib.use("Agg")
@@ -287,6 +287,9 @@ def test_the_archived_probe_table_has_no_word_wider_than_the_column_allows():
 
     big = store.open_path(Path(__file__).resolve().parents[1] / "archive" / "11_reliability" / "88dd639b18ec.nc")
     text = ch11.probes_markdown(big).replace("&lt;", "<").replace("&gt;", ">").replace("\\", "")
+    # a number kept on one line is one word, its separator no break
+    nowrap = re.escape(NOWRAP).replace(re.escape("{}"), "([^<]*)")
+    text = re.sub(nowrap, lambda m: m[1].replace(THOUSANDS, "~"), text)
     words = [w for line in text.replace("<wbr>", " ").splitlines()[2:] for w in re.split(r"[\s|]+", line)]
     assert max(map(len, words)) <= 16, max(words, key=len)
 
@@ -356,7 +359,18 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
     # the slower probes have such numbers where the page prints them: the check is not empty
     w = slower.wall_time_s.values
     assert w.sum() >= 1000 and f"add up to {grouped(w.sum())} s" in ch11.time_text(slower)
-    assert f"**handled**, {grouped(w.max(), 1)} s |" in ch11.probes_markdown(slower)
+    assert f"**handled**, {nowrap_numbers(grouped(w.max(), 1))} s |" in ch11.probes_markdown(slower)
+
+
+def test_a_grouped_number_in_a_probe_message_stays_on_one_line_but_not_inside_code():
+    """A store's message "expands to 2 048 MiB" broke, in a narrow column, into "2" over "048 MiB": the cell keeps a
+    grouped number on one line (`forlab.book.tables.nowrap_numbers`), as the pandas tables do, and leaves a code span
+    as it is (a tag there would print as text)."""
+    big, small = f"2{THOUSANDS}048", f"1{THOUSANDS}024"
+    cell = ch11._cell(f"expands to {big} MiB, above `max_bytes = {small}` ({small} MiB)")
+    assert cell == (f"expands to {NOWRAP.format(big)} MiB, above `max_bytes = {small}` "
+                    f"({NOWRAP.format(small)} MiB)")
+    assert ch11._cell("port 49827, offset 18240") == "port 49827, offset 18240"  # ungrouped: an id, left as written
 
 
 def test_island_probes_name_the_grid_as_built_and_why_their_totals_differ():

@@ -257,18 +257,20 @@ GROUPED_NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:" + THOUSANDS + r"\d{3})+
 """A number grouped by `THOUSANDS` ("129 660.69", "-1 354", "10 666"), not a run of digits inside a word."""
 
 NOWRAP = '<span style="white-space: nowrap">{}</span>'
-"""The mark that keeps a grouped number on one line in a table cell (`unbroken_numbers`)."""
+"""The mark that keeps a grouped number on one line in a table cell (`nowrap_numbers`)."""
+
+
+def nowrap_numbers(text: str) -> str:
+    """``text`` (no markup inside it) with every grouped number (`GROUPED_NUMBER`) in a `NOWRAP` span. Why: the
+    thousands separator is a space, and a narrow column broke "129 660.69" into "129" over "660.69", two numbers to a
+    reader (chapter 02's optimum table, session 59). A span, not a no-break space: the copied number keeps the book's
+    separator."""
+    return GROUPED_NUMBER.sub(lambda n: NOWRAP.format(n.group(0)), text)
 
 
 def unbroken_numbers(html: str) -> str:
-    """``html`` with every grouped number of its text (`GROUPED_NUMBER`; not inside a tag) in a `NOWRAP` span. Why:
-    the thousands separator is a space, and a narrow column broke "129 660.69" into "129" over "660.69", two numbers
-    to a reader (chapter 02's optimum table, session 59). A span, not a no-break space: the copied number keeps the
-    book's separator."""
-    def text(m: re.Match) -> str:
-        return ">" + GROUPED_NUMBER.sub(lambda n: NOWRAP.format(n.group(0)), m.group(1)) + "<"
-
-    return re.sub(r">([^<]+)<", text, html)
+    """``html`` with every grouped number of its text (not inside a tag) kept on one line (`nowrap_numbers`)."""
+    return re.sub(r">([^<]+)<", lambda m: ">" + nowrap_numbers(m.group(1)) + "<", html)
 
 
 def use_style() -> None:

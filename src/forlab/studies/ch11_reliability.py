@@ -42,7 +42,7 @@ import xarray as xr
 
 from forlab.book.runner import check_names, missing_profile_text
 from forlab.book.store import paper_origin
-from forlab.book.tables import WBR, clipped, counted, grouped, wrappable
+from forlab.book.tables import WBR, clipped, counted, grouped, nowrap_numbers, wrappable
 
 __all__ = [
     "OUTCOMES",
@@ -540,13 +540,18 @@ def _breakable(word: str) -> str:
 _CODE_OR_WORD = re.compile(r"`[^`]*`|[^\s`]+")
 """A code span (kept whole) or a run of text without space or backquote (`_breakable`), for `_cell`."""
 
+_CODE_OR_TEXT = re.compile(r"`[^`]*`|[^`]+")
+"""A code span (kept whole) or a run of text up to the next one (`nowrap_numbers`), for `_cell`."""
+
 
 def _cell(text: str) -> str:
     """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis (a message's grammar ``[*<n>]`` set half
-    of it in italics), no line break; long words breakable (`_breakable`), except inside a code span, where a
-    `WBR` tag would print as text (and the theme keeps a code span on one line anyway)."""
+    of it in italics), no line break; long words breakable (`_breakable`) and grouped numbers unbroken
+    (`forlab.book.tables.nowrap_numbers`: a store's "2 048 MiB" would otherwise break at its separator), except
+    inside a code span, where either tag would print as text (and the theme keeps a code span on one line anyway)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
-    return _CODE_OR_WORD.sub(lambda m: m[0] if m[0].startswith("`") else _breakable(m[0]), " ".join(text.split()))
+    cell = _CODE_OR_WORD.sub(lambda m: m[0] if m[0].startswith("`") else _breakable(m[0]), " ".join(text.split()))
+    return _CODE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("`") else nowrap_numbers(m[0]), cell)
 
 
 def probes_markdown(st: xr.Dataset) -> str:
@@ -556,7 +561,8 @@ def probes_markdown(st: xr.Dataset) -> str:
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
     # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
     rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_', mark=WBR)} | {_cell(r.tried)} | "
-             f"**{r.outcome.replace('_', ' ')}**, {grouped(r[WALL_TIME], 1)} s | {_cell(r['message or finding'])} |"
+             f"**{r.outcome.replace('_', ' ')}**, {nowrap_numbers(grouped(r[WALL_TIME], 1))} s | "
+             f"{_cell(r['message or finding'])} |"
              for _, r in t.iterrows()]
     return "\n".join(rows)
 
