@@ -205,7 +205,16 @@ def fixed_fpus_fields(system, time_limit_s: float, net=None) -> dict:
     (``fixed_fpus_feasible``). Ipopt is stopped after ``time_limit_s`` as the integrated AC-OPF is. Not timed: it is
     no contestant, only the scale of the cost deviations (`flexibility_table`). ``net``: the size's integrated net as
     `integrated_row` built it (a build takes seconds at the largest sizes); None: built here, in the try, so that a
-    build that fails is this solve's recorded failure too."""
+    build that fails is this solve's recorded failure too.
+
+    Why the paper sweep's largest size has no worth (its store keeps Ipopt's status alone; measured offline in
+    session 60, not in any store): at 112 DSs this solve stalls, its dual infeasibility growing and Ipopt's
+    regularisation heavy, as well from the integrated optimum with the FPUs fixed (Ipopt's iteration cap) as from
+    the power-flow start (the wall-time limit). With the DSs' voltage limits widened by 0.01 p.u. it solves in a few
+    dozen iterations, with three case141 DSs' far ends at the widened lower limit; widened by 0.005 p.u. it still
+    stalls. So without the FPUs the TS alone probably cannot hold those feeders within their limits (the held
+    problem infeasible, not slow), which a local solver cannot prove; a store that is to say so needs more than
+    the status (the violation left, or the least widening that solves)."""
     from forlab.grid import td
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
