@@ -23,6 +23,8 @@ from forlab.book import anchors, plots, runner, store
 from forlab.book.tables import grouped
 from forlab.grid import td
 from forlab.studies import ch03_for_sampling as ch03
+from forlab.studies.ch03_for_sampling.figures import _ticks_clear_of
+from forlab.studies.ch03_for_sampling.paper import _paper_size_words
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "03_for_sampling" / "9981222d8a79.nc"
@@ -305,7 +307,7 @@ def test_scale_and_paper_text(archived):
     assert ch03.timing_table(archived.drop_dims("timing_row")) is None
     assert "FPUs of mixed chart types (rectangle, circle, cone, polygon)" in paper
     assert "The DS is as large as the largest DS in the case study of the FOR method's paper, P1 (533 buses). " in paper  # the registry's anchor
-    assert "smaller than the largest DS in the case study of the FOR method's paper" in ch03._paper_size_words(33)
+    assert "smaller than the largest DS in the case study of the FOR method's paper" in _paper_size_words(33)
 
 
 def test_load_text_flags_load_beyond_the_runs_own_workers(archived):
@@ -336,9 +338,9 @@ def test_coverage_text(archived):
 
 
 def test_3d_ticks_keep_clear_of_the_corner_where_p_meets_q():
-    assert ch03._ticks_clear_of(1.987, 3.616, "upper")[-1] < 3.616 - 0.1 * (3.616 - 1.987)  # no "3.6" at the end
-    assert ch03._ticks_clear_of(1.492, 3.443, "lower")[0] > 1.492 + 0.1 * (3.443 - 1.492)  # no "1.5" at the start
-    assert len(ch03._ticks_clear_of(53.0, 91.0, "upper")) >= 2
+    assert _ticks_clear_of(1.987, 3.616, "upper")[-1] < 3.616 - 0.1 * (3.616 - 1.987)  # no "3.6" at the end
+    assert _ticks_clear_of(1.492, 3.443, "lower")[0] > 1.492 + 0.1 * (3.443 - 1.492)  # no "1.5" at the start
+    assert len(_ticks_clear_of(53.0, 91.0, "upper")) >= 2
 
 
 def test_figures(archived):

@@ -25,6 +25,12 @@ from forlab.p1_for.polynomial import ImplicitPolynomial, central_point
 from forlab.p1_for.representation import clopper_pearson_interval, clopper_pearson_upper
 from forlab.p1_for.tso import pcc_start
 from forlab.studies import ch04_for_representation as ch04
+from forlab.studies.ch04_for_representation import paper as ch04_paper
+from forlab.studies.ch04_for_representation import readers as ch04_readers
+from forlab.studies.ch04_for_representation import text as ch04_text
+from forlab.studies.ch04_for_representation.figure_text import _cut_features, _plain
+from forlab.studies.ch04_for_representation.readers import _cost_residual, _cut_of, _volume_interval
+from forlab.studies.ch04_for_representation.text import _degree_label, _volume_part
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVED = ROOT / "archive" / "04_for_representation" / "f825faf9f520.nc"
@@ -258,7 +264,7 @@ def test_the_edge_is_solid_and_the_zero_level_dashed_as_in_chapter_10(archived):
     one = archived.isel(ds=[0])
     fig = ch04.level_sets(one, 1e-3)
     edge, zero = [c for c in fig.axes[0].collections if type(c).__name__ == "QuadContourSet"][1:3]  # after the fill
-    g = ch04._cut_of(one, str(one.ds.values[0]), 121, 1.1)
+    g = _cut_of(one, str(one.ds.values[0]), 121, 1.1)
     assert list(edge.levels) == [0.0] and list(zero.levels) == [g["m"]]  # f + m = 0 and f + m = m, i.e. f = 0
     assert edge.get_linestyles()[0][1] is None and zero.get_linestyles()[0][1] is not None  # solid, dashed
     words = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -270,7 +276,7 @@ def test_the_edge_is_solid_and_the_zero_level_dashed_as_in_chapter_10(archived):
 
 def test_the_residuals_of_the_cost_check_are_the_stored_misses(archived):
     rs = archived.isel(ds=0)
-    p, miss, split_, kind = ch04._cost_residual(rs)
+    p, miss, split_, kind = _cost_residual(rs)
     ok = np.isin(rs.cost_split.values.astype(str), ("train", "test"))
     value = rs.cost_value.values[ok]
     assert np.allclose(miss, 100 * (rs.cost_predicted.values[ok] - value) / value.mean())
@@ -363,7 +369,9 @@ def test_the_paper_text_computes_the_volume_agreement_once(archived, monkeypatch
     info = ch04.offer_info(archived)
     alone, summary = ch04.volume_agreement_text(info), ch04.volume_summary(info)
     agreement, calls = ch04.volume_agreement, []
-    monkeypatch.setattr(ch04, "volume_agreement", lambda i: calls.append(i) or agreement(i))
+    counting = lambda i: calls.append(i) or agreement(i)
+    monkeypatch.setattr(ch04_paper, "volume_agreement", counting)  # where `paper_text` looks it up
+    monkeypatch.setattr(ch04_text, "volume_agreement", counting)  # and the two sentences it passes it to
     text = ch04.paper_text(archived)
     assert len(calls) == 1
     assert f"\n\n{alone}\n\n" in text and f" {summary} " in text
@@ -398,7 +406,7 @@ def test_printed_tables_fit_the_page(archived):
     # the nine-column region table fits its column: its first column is headed by the degree, not by the wider word
     # "polynomial", and the DS names may also break after "_" ("case533mt_hi")
     assert region.columns[0] == "degree of f" and set(region["degree of f"]) == {"6"}
-    assert ch04._degree_label(4, True) == "4, SOS-convex"
+    assert _degree_label(4, True) == "4, SOS-convex"
     assert region.index[-1] == "case118+\u200bcase533mt_\u200bhi/\u200bcase533mt_\u200bhi"
     assert [title for title, _ in ch04.paper_tables(archived)] == list(ch04.OFFER_TABLE_TITLES)
     tables = ch04.offer_tables(info)  # each table under a title: shown one after the other they render as one
@@ -408,7 +416,7 @@ def test_printed_tables_fit_the_page(archived):
 def test_level_set_text_measures_the_cut(archived):
     text = ch04.level_set_text(archived, 1e-3)
     assert text.count("\n- **") == archived.sizes["ds"] - 1
-    x = ch04._cut_features(archived, str(archived.ds.values[0]), 1e-3)
+    x = _cut_features(archived, str(archived.ds.values[0]), 1e-3)
     assert x["loops"] == 0 and x["at_start"] < 0 and 0 < x["kept"] < 1
     assert f"comes within {x['clearance']:.2f} of the start" in text
 
@@ -420,7 +428,7 @@ def test_the_level_sets_measure_from_where_the_tso_starts(archived):
     off = ch04.offer(archived, ds)
     start = pcc_start(off)  # where forlab.p1_for.tso.TSOForOPF starts the PCC point
     assert np.array_equal(start, central_point(off.polynomial)) and not np.allclose(start, 0)  # not the box centre
-    x = ch04._cut_features(archived, ds, 1e-3)
+    x = _cut_features(archived, ds, 1e-3)
     assert np.array_equal(x["start"], start) and x["at_start"] == pytest.approx(off.polynomial(start[None])[0])
     b = archived.sel(ds=ds).boundary_point.values
     b = b[np.isfinite(b).all(axis=1)]
@@ -428,7 +436,7 @@ def test_the_level_sets_measure_from_where_the_tso_starts(archived):
     # the excluded set comes this close: the point found lies on the region's edge, none of a grid nearer
     assert 0 < x["clearance"] < x["sample_reach"]
     line = ch04.level_set_text(archived.isel(ds=[0]), 1e-3)
-    assert f"starts at normalised (P, Q, V) = ({', '.join(ch04._plain(v) for v in start)})" in line
+    assert f"starts at normalised (P, Q, V) = ({', '.join(_plain(v) for v in start)})" in line
     assert "box centre" not in line and "box centre" not in str(ch04.LEVEL_SET_LEGEND)
     fig = ch04.level_sets(archived.isel(ds=[0]), 1e-3)
     marker = [ln for ln in fig.axes[0].lines if ln.get_marker() == "+"]
@@ -448,8 +456,8 @@ def test_level_set_text_sees_a_closed_loop(archived, monkeypatch):
     for e, v in bump.items():
         coef[np.flatnonzero((poly.exps == e).all(axis=1))[0]] += v
     off.polynomial = ImplicitPolynomial(poly.degree, coef, poly.margin, poly.convex)
-    monkeypatch.setattr(ch04, "offer", lambda st, r: off)
-    x = ch04._cut_features(archived, ds, 1e-3)
+    monkeypatch.setattr(ch04_readers, "offer", lambda st, r: off)  # where `_cut_of` looks it up
+    x = _cut_features(archived, ds, 1e-3)
     assert x["loops"] == 1 and x["clearance"] < 0.5
     assert "$f = 0$ has one closed loop inside the region" in ch04.level_set_text(archived.isel(ds=[0]), 1e-3)
 
@@ -605,7 +613,7 @@ def test_the_volume_figure_draws_every_interval_and_its_miss(archived):
     bars = ax.containers
     assert len(bars) == len(agree)
     for y, ((ds, row), bar) in enumerate(zip(agree.iterrows(), bars)):
-        _, _, lo, hi = ch04._volume_interval(info.loc[ds])
+        _, _, lo, hi = _volume_interval(info.loc[ds])
         (x_seg,) = bar.lines[2]
         np.testing.assert_allclose(x_seg.get_segments()[0], [[100 * lo, y], [100 * hi, y]])
         assert to_hex(bar.lines[0].get_color()) == to_hex("k" if row.inside else "tab:red")
@@ -653,7 +661,7 @@ def test_each_offer_bullet_splits_into_region_volume_and_price(archived):
                                       float(c.test_false_feasible_upper))
         assert f"of {grouped(c.test_n_infeasible)} infeasible test points" in region and verdict in region
         assert f"false-infeasible {100 * c.test_false_infeasible_rate:.1f} %" in region
-        assert volume == f"  - volume: {ch04._volume_part(c)}."
+        assert volume == f"  - volume: {_volume_part(c)}."
         assert f"cost $R^2$ {c.cost_r2:.4f}" in price and f"({grouped(c.cost_mean, 2)} $/h)" in price
         assert f"slope error {100 * c.cost_gradient_rel_error_mean:.1f} % of the mean slope" in price
         assert all(len(p.split()) < len(bullet.split()) / 2 for p in parts)  # no part is most of the bullet
