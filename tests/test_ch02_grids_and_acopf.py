@@ -1436,3 +1436,14 @@ def test_a_failed_reference_is_named_and_a_gap_to_it_is_a_missed_target(small):
     off = _with_net(st, "pypower_objective", case14=float(st.net_forlab_objective.sel(net="case14")) * 1.01)
     text = ch02.validation_text(off)
     assert "on 1 of the 2 (largest gap 9.9e-01 %)" in text and text.endswith("**A target is missed: see the tables.**")
+
+
+def test_the_validation_has_one_test_for_every_reference_and_a_missing_number_fails_it():
+    """`reproduced` is the one test of forlab's optimum against MATPOWER's recorded optimum and PYPOWER's run alike:
+    the gap within 100 `VALIDATION_TOL` % and the power-flow check's max |dV| below `VALIDATION_TOL`; a NaN (a failed
+    solve of either engine) fails it rather than passing it."""
+    tol = ch02.VALIDATION_TOL
+    rows = pd.DataFrame({"gap": [0.5 * 100 * tol, -0.5 * 100 * tol, 2 * 100 * tol, 0.0, np.nan, 0.0],
+                         "forlab_pf_max_dvm_pu": [0.5 * tol, 0.5 * tol, 0.5 * tol, 2 * tol, 0.5 * tol, np.nan]},
+                        index=list("abcdef"))
+    assert ch02.reproduced(rows, "gap").tolist() == [True, True, False, False, False, False]

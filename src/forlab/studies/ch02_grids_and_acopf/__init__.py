@@ -41,6 +41,7 @@ from forlab.studies.ch02_grids_and_acopf.figures import (
 from forlab.studies.ch02_grids_and_acopf.optima import (
     VALIDATION_TOL,
     gap_to_published_pct,
+    reproduced,
     validation,
     validation_rows,
     validation_table,
@@ -175,6 +176,7 @@ __all__ = [
     "published_losses_table",
     "quiet",
     "replaced_load_mw",
+    "reproduced",
     "run",
     "runopp_table",
     "scaling_figure",

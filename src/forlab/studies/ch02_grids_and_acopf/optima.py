@@ -24,6 +24,7 @@ __all__ = [
     "VALIDATION_TOL",
     "gap_to_published_pct",
     "gap_to_pypower_pct",
+    "reproduced",
     "validation",
     "validation_rows",
     "validation_table",
@@ -141,9 +142,7 @@ def validation_text(stored: xr.Dataset) -> str:
     rows = validation_rows(stored)
     val = rows[rows.published_objective.notna()]  # `validation`, from the rows already read
     ran = _pypower_ran(rows)
-    ok = bool((val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL).all()
-              and (val.forlab_pf_max_dvm_pu < VALIDATION_TOL).all()
-              and _pypower_missed(ran).empty)
+    ok = bool(reproduced(val, "gap_to_published_pct").all() and _pypower_missed(ran).empty)
     return (
         f"The book records a {anchors.RUNOPF} optimum for "
         + (f"each of the {len(rows)}" if len(val) == len(rows) else f"{len(val)} of the {len(rows)}")
@@ -183,11 +182,17 @@ def _pypower_ran(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows.pypower_status != NOT_RUN] if "pypower_status" in rows else rows.iloc[:0]
 
 
+def reproduced(rows: pd.DataFrame, gap: str) -> pd.Series:
+    """The validation's one test, per row of `validation_rows`: forlab's optimum reproduces a reference's when its
+    gap to it (column ``gap``, %) lies within 100 `VALIDATION_TOL` and the power-flow check's max |dV| below
+    `VALIDATION_TOL` p.u.; False where either is NaN (a failed solve of either engine has no gap or no check)."""
+    return (rows[gap].abs() < 100 * VALIDATION_TOL) & (rows.forlab_pf_max_dvm_pu < VALIDATION_TOL)
+
+
 def _pypower_matched(rows: pd.DataFrame) -> pd.Index:
     """The cases whose optimum is within `VALIDATION_TOL` of PYPOWER's, by the test MATPOWER's recorded optimum is
-    judged by (the gap and the power-flow check; a failed solve of either engine has no gap and is not matched)."""
-    ok = (rows.gap_to_pypower_pct.abs() < 100 * VALIDATION_TOL) & (rows.forlab_pf_max_dvm_pu < VALIDATION_TOL)
-    return rows.index[ok]
+    judged by (`reproduced`)."""
+    return rows.index[reproduced(rows, "gap_to_pypower_pct")]
 
 
 def _pypower_missed(ran: pd.DataFrame) -> pd.Index:
@@ -282,5 +287,4 @@ def _validated(stored: xr.Dataset) -> list[str]:
     """The cases whose optimum is within `VALIDATION_TOL` of a recorded MATPOWER optimum (gap and power-flow check,
     as `validation_text` judges them): the only ones on which forlab's optimum can be said to equal MATPOWER's."""
     val = validation(stored)
-    ok = (val.gap_to_published_pct.abs() < 100 * VALIDATION_TOL) & (val.forlab_pf_max_dvm_pu < VALIDATION_TOL)
-    return val.index[ok].tolist()
+    return val.index[reproduced(val, "gap_to_published_pct")].tolist()
