@@ -363,8 +363,8 @@ def test_every_number_the_page_prints_is_grouped_from_a_thousand_on():
 
 
 def test_a_grouped_number_in_a_probe_message_stays_on_one_line_but_not_inside_code():
-    """A store's message "expands to 2 048 MiB" broke, in a narrow column, into "2" over "048 MiB": the cell keeps a
-    grouped number on one line (`forlab.book.tables.nowrap_numbers`), as the pandas tables do, and leaves a code span
+    """A store's message "expands to 2 048 MiB" could break, in the narrow message column, into "2" over "048 MiB":
+    the cell keeps a grouped number on one line (`forlab.book.tables.nowrap_numbers`), as the pandas tables do, and leaves a code span
     as it is (a tag there would print as text)."""
     big, small = f"2{THOUSANDS}048", f"1{THOUSANDS}024"
     cell = ch11._cell(f"expands to {big} MiB, above `max_bytes = {small}` ({small} MiB)")

@@ -261,10 +261,10 @@ NOWRAP = '<span style="white-space: nowrap">{}</span>'
 
 
 def nowrap_numbers(text: str) -> str:
-    """``text`` (no markup inside it) with every grouped number (`GROUPED_NUMBER`) in a `NOWRAP` span. Why: the
-    thousands separator is a space, and a narrow column broke "129 660.69" into "129" over "660.69", two numbers to a
-    reader (chapter 02's optimum table, session 59). A span, not a no-break space: the copied number keeps the book's
-    separator."""
+    """``text`` with every grouped number (`GROUPED_NUMBER`) in a `NOWRAP` span; a tag in it must hold none (a
+    `WBR` may stand between words). Why: the thousands separator is a space, and a narrow column broke "129 660.69"
+    into "129" over "660.69", two numbers to a reader (chapter 02's optimum table, session 59). A span, not a no-break
+    space: the copied number keeps the book's separator."""
     return GROUPED_NUMBER.sub(lambda n: NOWRAP.format(n.group(0)), text)
 
 
