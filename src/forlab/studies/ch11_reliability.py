@@ -548,7 +548,7 @@ def _cell(text: str) -> str:
     """Text safe in a Markdown table cell: no pipe, no HTML, no emphasis (a message's grammar ``[*<n>]`` set half
     of it in italics), no line break; long words breakable (`_breakable`) and grouped numbers unbroken
     (`forlab.book.tables.nowrap_numbers`: a store's "2 048 MiB" would otherwise break at its separator), except
-    inside a code span, where either tag would print as text (and the theme keeps a code span on one line anyway)."""
+    inside a code span, where either tag would print as text (the browser breaks a code span at its spaces only)."""
     text = str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
     cell = _CODE_OR_WORD.sub(lambda m: m[0] if m[0].startswith("`") else _breakable(m[0]), " ".join(text.split()))
     return _CODE_OR_TEXT.sub(lambda m: m[0] if m[0].startswith("`") else nowrap_numbers(m[0]), cell)
@@ -559,7 +559,7 @@ def probes_markdown(st: xr.Dataset) -> str:
     t = probes_table(st)
     rows = [f"| group | probe | tried | {OUTCOME_HEADER} | message or finding |", "|---|---|---|---|---|"]
     # a probe's name as plain text that may break after every underscore: in code font it could not break at all
-    # (the theme keeps code spans on one line) and the table was 854 px wide in the 772 px column
+    # (a code span breaks at its spaces only, and a name has none) and the table was 854 px wide in the 772 px column
     rows += [f"| {_cell(r.group)} | {wrappable(r.probe, '_', mark=WBR)} | {_cell(r.tried)} | "
              f"**{r.outcome.replace('_', ' ')}**, {nowrap_numbers(grouped(r[WALL_TIME], 1))} s | "
              f"{_cell(r['message or finding'])} |"
