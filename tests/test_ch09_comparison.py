@@ -2294,6 +2294,12 @@ def test_a_stopped_held_fpu_solve_is_recognised_as_chapter_12_recognises_it():
         said9 = ch09_scale._no_worth_at(rows, 4, found)
         assert said9 == ch12_many_dsos.no_worth(status, feasible, 42.0, 1.0), status
         assert ("wall-time limit" in said9) == (status.removeprefix("failed: ") == stopped), status
+    # with the elastic AC-OPF's fields (prefixed flex_), chapter 09 words its finding as chapter 12 does
+    w = {"widening_pu": 0.004, "widening_status": "ok", "widening_below": 2, "widening_below_ds": 1,
+         "widening_above": 0, "widening_above_ds": 0}
+    elastic = rows.assign(flex_status=f"failed: {stopped}", **{f"flex_{k}": [v] for k, v in w.items()})
+    said9 = ch09_scale._no_worth_at(elastic, 4, found)
+    assert said9 == ch12_many_dsos.no_worth(f"failed: {stopped}", False, 42.0, 1.0, w) and "0.0040 p.u." in said9
     # a store without the status, or written before the feasibility (an "ok" status alone does not tell why): no why
     assert ch09_scale._no_worth_at(rows.drop(columns=["flex_status", "flex_feasible"]), 4, found) == ""
     assert ch09_scale._no_worth_at(rows.drop(columns=["flex_feasible"]), 4, found) == ""

@@ -1869,9 +1869,41 @@ def test_the_ac_opf_without_flexibility_costs_at_least_the_integrated_optimum():
     fields = ch12.fixed_fpus_fields(system, 600.0)
     assert fields["fixed_fpus_status"] == "ok" and fields["fixed_fpus_feasible"]
     assert fields["fixed_fpus_cost"] >= optimum * (1 - 1e-9)
+    # the held problem has a solution: the elastic AC-OPF finds it needs no widening of the DSs' voltage limits
+    assert fields["fixed_fpus_widening_status"] == "ok" and fields["fixed_fpus_widening_pu"] == 0.0
+    assert all(fields[k] == 0 for k in ch12.study.WIDENING_COUNTS)
     stopped = ch12.fixed_fpus_fields(system, 1e-9)
     assert stopped["fixed_fpus_status"] == "failed: Maximum_WallTime_Exceeded"
     assert np.isnan(stopped["fixed_fpus_cost"]) and not stopped["fixed_fpus_feasible"]
+    assert stopped["fixed_fpus_widening_status"] == "failed: Maximum_WallTime_Exceeded"
+    assert np.isnan(stopped["fixed_fpus_widening_pu"])
+    assert set(ch12.SIZE_UNITS) >= set(fields)  # every field the store keeps has its unit
+
+
+def test_a_held_problem_without_a_solution_is_said_with_its_least_widening():
+    """Review R, finding 8, answered: a held solve stopped by the wall-time limit is followed by what the elastic AC-OPF
+    found, the least widening of the DSs' voltage limits and where they give way (singular and plural), or that the
+    held problem has a solution after all; where the elastic solve failed too, that why is not known."""
+    stopped = f"failed: {ch12.WALL_TIME_STATUS}"
+    w = {"widening_pu": 0.00583, "widening_status": "ok", "widening_below": 16, "widening_below_ds": 6,
+         "widening_above": 1, "widening_above_ds": 1}
+    said = ch12.no_worth(stopped, False, 600.0, 8.5, w)
+    assert said.endswith("took 8.50 s; as far as a local solve can tell, it has no solution: the least widening of the "
+                         "DSs' voltage limits with which the elastic AC-OPF (`forlab.opf.widening`) finds one is "
+                         "0.0058 p.u., with 16 buses of 6 DSs at their widened lower limits and 1 bus of 1 DS at its "
+                         "widened upper limit; without their FPUs the transmission system could not hold every DS's "
+                         "voltages within its limits")
+    none = ch12.no_worth(stopped, False, 600.0, 8.5, w | {"widening_pu": 0.0, "widening_below": 0, "widening_above": 0})
+    assert none.endswith("so the held problem has one: the solve was slow, not without a solution")
+    failed = ch12.no_worth("failed: Restoration_Failed", False, None, np.nan,
+                           w | {"widening_pu": np.nan, "widening_status": f"failed: {ch12.WALL_TIME_STATUS}"})
+    assert failed == ("the AC-OPF with the FPUs held failed (Restoration_Failed); why is not known and the elastic "
+                      f"AC-OPF that would tell failed ({ch12.WALL_TIME_STATUS})")
+    st = _flex_store(fixed=(np.nan, 2040.0), status=(stopped, "ok"), feasible=(False, True))
+    for key, values in (("pu", (0.00583, 0.0)), ("status", ("ok", "ok")), ("below", (16, 0)), ("below_ds", (6, 0)),
+                        ("above", (1, 0)), ("above_ds", (1, 0))):
+        st[f"size_fixed_fpus_widening_{key}"] = ("size", np.asarray(values, dtype=object if key == "status" else None))
+    assert f"No worth at 1 DS: {ch12.no_worth(stopped, False, None, 0.1, w)}." in ch12.flexibility_text(st)
 
 
 def _flex_store(fixed=(1010.0, 2040.0), status=("ok", "ok"), feasible=(True, True)):

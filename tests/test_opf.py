@@ -404,3 +404,57 @@ def test_unit_costs_is_the_poly_cost_quadratic_in_every_form():
     x = ca.SX.sym("x", 2)
     f = ca.Function("f", [x], [unit_costs(coef, x, ca.DM(q))])
     np.testing.assert_allclose(np.ravel(f(p)), by_hand, rtol=1e-15)
+
+
+def _pinned_feeder(band: float):
+    """case9+case33bw with every DS bus's voltage limits set to [1, 1 + band] p.u. (band 0: pinned at 1 p.u., which
+    no feeder with a voltage drop can keep), and the DS bus indices."""
+    from forlab.grid import td
+
+    net = td.load_system("case9+case33bw").integrated()
+    ds = net.bus.index[net.bus.zone != td.TS_ZONE]
+    net.bus.loc[ds, "min_vm_pu"], net.bus.loc[ds, "max_vm_pu"] = 1.0, 1.0 + band
+    return net, ds
+
+
+def test_the_least_widening_is_the_one_with_which_the_plain_ac_opf_solves():
+    """Validated against the plain AC-OPF of the same net: the elastic AC-OPF's least widening ``w`` of a feeder's
+    too narrow voltage band is where the plain AC-OPF starts to have a solution (with the band widened by ``w`` and a
+    hair it solves, by ``w`` less 0.002 p.u. it does not); the buses that give way sit at their widened limits, and
+    the net handed in is not changed."""
+    from forlab.opf.widening import least_widening
+
+    net, ds = _pinned_feeder(0.0)
+    limits = net.bus[["min_vm_pu", "max_vm_pu"]].copy()
+    w = least_widening(net, ds, 60.0)
+    # half the feeder's voltage spread: its far end at the widened lower limit, its head at the widened upper one
+    assert w.status == "ok" and 0.005 < w.widening_pu < 0.1 and len(w.below) and len(w.above)
+    assert set(w.below) | set(w.above) <= set(ds)
+    assert net.bus[["min_vm_pu", "max_vm_pu"]].equals(limits)
+    solved = {}
+    for by in (w.widening_pu + 1e-4, w.widening_pu - 2e-3):
+        wide = copy.deepcopy(net)
+        wide.bus.loc[ds, "min_vm_pu"] -= by
+        wide.bus.loc[ds, "max_vm_pu"] += by
+        res = opf.ACOPF(wide, ipopt={"max_wall_time": 60.0}).solve()
+        solved[by] = res.success
+        if res.success:  # its DS voltages stray from 1 p.u. by w at least: none of its points needed less
+            assert w.widening_pu - 1e-6 <= np.abs(res.res_bus.vm_pu.loc[ds] - 1.0).max() <= by + 1e-6
+    assert list(solved.values()) == [True, False]
+
+
+def test_a_problem_that_has_a_solution_needs_no_widening():
+    from forlab.opf.widening import least_widening
+
+    """Validated against the plain AC-OPF, which solves this net: the elastic one gives no widening and no bus at a
+    widened limit; no bus to widen is a clear error; a solve stopped by its time limit is a result."""
+    net, ds = _pinned_feeder(0.0)
+    wide, _ = _pinned_feeder(0.0)
+    wide.bus.loc[ds, "min_vm_pu"], wide.bus.loc[ds, "max_vm_pu"] = 0.9, 1.1
+    assert opf.ACOPF(wide).solve().success
+    w = least_widening(wide, ds, 60.0)
+    assert w.status == "ok" and w.widening_pu == 0.0 and not len(w.below) and not len(w.above)
+    with pytest.raises(ValueError, match="at least one bus"):
+        least_widening(wide, [], 60.0)
+    stopped = least_widening(net, ds, 1e-9)  # a solve that fails is a result with its status, never a number
+    assert stopped.status == "failed: Maximum_WallTime_Exceeded" and np.isnan(stopped.widening_pu)

@@ -317,7 +317,9 @@ SCALE_UNITS = {"n_ds": "1", "buses": "1", "method": "-", "status": "-", "feasibl
                **dict.fromkeys(VIOLATION_COUNTS, "1"), "integrated_again_ms": "ms",
                "p2_least_accepted": "1", "p2_narrow_dss": "1", "load_level": "1", "ties": "-", "n_fpus": "1",
                "reserve_mw": "MW", "offline_dso_max_s": "s", "flex_worth_pct": "%", "flex_share_pct": "%",
-               "flex_status": "-", "flex_feasible": "1", "cost": "$/h", "integrated_cost": "$/h"}
+               "flex_status": "-", "flex_feasible": "1", "flex_widening_pu": "p.u.", "flex_widening_status": "-",
+               "flex_widening_below": "1", "flex_widening_below_ds": "1", "flex_widening_above": "1",
+               "flex_widening_above_ds": "1", "cost": "$/h", "integrated_cost": "$/h"}
 """The columns of `scale_rows` and their units in the chapter's store: the outcome record (with the T+D power
 flow's violations by kind, `forlab.opf.judge.VIOLATION_COUNTS`, which chapter 12's `violation_text` words); P1's
 TSO and slowest DSO solver times beside the wall time of all its DSOs' dispatches on the sweep's workers
@@ -329,7 +331,9 @@ the reserve P2's TSO held (`_reserve_condition`) and P1's slowest DSO's own offl
 which the answer's caveats give, and what DS flexibility is worth at the row's size (% of the integrated optimum) with
 the share of that worth the row's method gives up (%, `forlab.studies.ch12_many_dsos.flexibility`,
 `_worth_condition`) with the stored status of the AC-OPF with every FPU held and whether its dispatch kept the limits
-(``flex_status``, ``flex_feasible``: why a size has no worth, `forlab.studies.ch12_many_dsos.no_worth`), and the
+(``flex_status``, ``flex_feasible``) and what the elastic AC-OPF found of it (``flex_widening_pu`` and the other
+fields of `forlab.studies.ch12_many_dsos.held_widening_fields`, prefixed ``flex_`` in place of ``fixed_fpus_``): why
+a size has no worth, `forlab.studies.ch12_many_dsos.no_worth`), and the
 row's judged cost beside the integrated optimum ($/h, the accuracy lead in money, `_margins`) (missing in a store
 written before them)."""
 
@@ -356,6 +360,9 @@ def scale_rows(st: xr.Dataset | None) -> pd.DataFrame:
         held = ch12_many_dsos.sizes(st).set_index("n_ds")
         t["flex_status"] = t.n_ds.map(held.fixed_fpus_status).astype(str)
         t["flex_feasible"] = t.n_ds.map(held.fixed_fpus_feasible).astype(bool)
+        for key in ch12_many_dsos.WIDENING_KEYS:  # a store written before the elastic AC-OPF has none of them
+            if f"fixed_fpus_{key}" in held:
+                t[f"flex_{key}"] = t.n_ds.map(held[f"fixed_fpus_{key}"])
     # a store written before a column (P1's dispatches on the workers) has it as missing
     return t.assign(method=t.method.map(SCALE_METHODS), feasible=t.feasible.astype(bool)).reindex(
         columns=list(SCALE_UNITS))

@@ -580,7 +580,8 @@ def _reserve_condition(at: pd.DataFrame) -> str:
 
 def _no_worth_at(scale_t: pd.DataFrame, n: int, found: dict) -> str:
     """Chapter 12's clause why the size ``n`` has no worth of DS flexibility (`ch12_many_dsos.no_worth`), from what
-    the scale rows ``scale_t`` keep of its AC-OPF with every FPU held (``flex_status``, ``flex_feasible``), the
+    the scale rows ``scale_t`` keep of its AC-OPF with every FPU held (``flex_status``, ``flex_feasible``, and the
+    elastic AC-OPF's ``flex_widening_*`` where the store has them), the
     sweep's wall-time limit (``found``, the chapter store's parsed sources) and the integrated AC-OPF's solver time of
     that size; "" for a store without the status, or with an "ok" status but not whether the dispatch kept the
     limits (a store written before ``flex_feasible``: the status alone does not tell why)."""
@@ -591,7 +592,9 @@ def _no_worth_at(scale_t: pd.DataFrame, n: int, found: dict) -> str:
     feasible = bool(at.flex_feasible.iloc[0]) if "flex_feasible" in at else False
     limit = ((found.get("scale") or {}).get("parameters") or {}).get("time_limit_s")
     central = at[at.method == SCALE_METHODS["integrated"]].solve_time_s.astype(float)
-    return ch12_many_dsos.no_worth(status, feasible, limit, central.iloc[0] if len(central) else np.nan)
+    widening = ({k: at[f"flex_{k}"].iloc[0] for k in ch12_many_dsos.WIDENING_KEYS}
+                if "flex_widening_status" in at and pd.notna(at.flex_widening_status.iloc[0]) else None)
+    return ch12_many_dsos.no_worth(status, feasible, limit, central.iloc[0] if len(central) else np.nan, widening)
 
 
 FPUS_HELD = "the DSs' flexibility-providing units (FPUs) held"

@@ -29,7 +29,8 @@ Store: dimension ``run`` (one row per N and method, method "integrated" for the 
 `FLAGS`, `TEXT`, plus ``n_ds`` and ``group_wall_time_s``: the method's whole time on that system, offline work
 included) and dimension ``size`` (one row per N, prefix ``size_``: system name, buses, DS buses, build time, peak
 memory, the TS-only AC-OPF's Ipopt iterations, the integrated AC-OPF's solver time timed again after the methods,
-the T+D AC-OPF without DS flexibility, `fixed_fpus_fields`, and the size's wall time).
+the T+D AC-OPF without DS flexibility, `fixed_fpus_fields`, with how far the DSs' voltage limits must give way for it
+to have a solution, `held_widening_fields`, and the size's wall time).
 
 What DS flexibility is worth (`flexibility`): the judged cost of the T+D system with every FPU held at its set-point
 above the integrated optimum, the scale of every cost deviation (review R3, item 10: a deviation of 0.01 % says little
@@ -125,6 +126,7 @@ from forlab.studies.ch12_many_dsos.study import (
     PARAMETER_TYPES,
     check_params,
     fixed_fpus_fields,
+    held_widening_fields,
     integrated_row,
     run,
     system_names,
@@ -134,6 +136,7 @@ from forlab.studies.ch12_many_dsos.text import (
     NOISE_DEFINITION,
     P3_STARTS,
     WALL_TIME_STATUS,
+    WIDENING_KEYS,
     accuracy_tie_text,
     conditions,
     conditions_text,
@@ -167,6 +170,7 @@ from forlab.studies.ch12_many_dsos.text import (
     tied,
     ts_base_mva,
     violation_text,
+    widening_words,
     winner_words,
     winners_text,
     workers_hold,
@@ -215,6 +219,7 @@ __all__ = [
     "TS_REGION_MARK",
     "WALL_TIME_STATUS",
     "WHY_NOT",
+    "WIDENING_KEYS",
     "WITHOUT_OFFLINE",
     "above_max",
     "accuracy_tie_text",
@@ -243,6 +248,7 @@ __all__ = [
     "growth",
     "growth_fits",
     "growth_text",
+    "held_widening_fields",
     "hollow_entry",
     "integrated_row",
     "iterations_text",
@@ -293,6 +299,7 @@ __all__ = [
     "ts_base_mva",
     "violation_text",
     "why_not_compared",
+    "widening_words",
     "winner_words",
     "winners",
     "winners_text",

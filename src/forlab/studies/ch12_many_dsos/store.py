@@ -21,7 +21,9 @@ __all__ = [
 
 SIZE_UNITS = {"n_ds": "1", "system": "-", "buses": "1", "ds_buses": "1", "build_s": "s", "peak_mib": "MiB",
               "ts_iterations": "1", "integrated_again_ms": "ms", "fixed_fpus_status": "-", "fixed_fpus_cost": "$/h",
-              "fixed_fpus_feasible": "1", "wall_s": "s"}
+              "fixed_fpus_feasible": "1", "fixed_fpus_widening_pu": "p.u.", "fixed_fpus_widening_status": "-",
+              "fixed_fpus_widening_below": "1", "fixed_fpus_widening_below_ds": "1", "fixed_fpus_widening_above": "1",
+              "fixed_fpus_widening_above_ds": "1", "wall_s": "s"}
 """Units of the ``size`` table (prefix ``size_``)."""
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "PARAMETER_TYPES",
     "check_params",
     "fixed_fpus_fields",
+    "held_widening_fields",
     "integrated_row",
     "run",
     "system_names",
@@ -202,19 +203,12 @@ def fixed_fpus_fields(system, time_limit_s: float, net=None) -> dict:
     set-point, the TS units optimised), as ``size`` fields: its ``fixed_fpus_status`` ("ok", or "failed: " and why),
     and its dispatch judged by the T+D power flow on the whole net, as every method's is: the judged cost
     ``fixed_fpus_cost`` ($/h, NaN unless the solve and the power flow succeeded) and whether it keeps every limit
-    (``fixed_fpus_feasible``). Ipopt is stopped after ``time_limit_s`` as the integrated AC-OPF is. Not timed: it is
-    no contestant, only the scale of the cost deviations (`flexibility_table`). ``net``: the size's integrated net as
-    `integrated_row` built it (a build takes seconds at the largest sizes); None: built here, in the try, so that a
-    build that fails is this solve's recorded failure too.
-
-    Why the paper sweep's largest size has no worth (its store keeps Ipopt's status alone; measured offline in
-    session 60, not in any store): at 112 DSs this solve stalls, its dual infeasibility growing and Ipopt's
-    regularisation heavy, as well from the integrated optimum with the FPUs fixed (Ipopt's iteration cap) as from
-    the power-flow start (the wall-time limit). With the DSs' voltage limits widened by 0.01 p.u. it solves in a few
-    dozen iterations, with three case141 DSs' far ends at the widened lower limit; widened by 0.005 p.u. it still
-    stalls. So without the FPUs the TS alone probably cannot hold those feeders within their limits (the held
-    problem infeasible, not slow), which a local solver cannot prove; a store that is to say so needs more than
-    the status (the violation left, or the least widening that solves)."""
+    (``fixed_fpus_feasible``); and how far the DSs' voltage limits must give way for it to have a solution
+    (`held_widening_fields`), which tells a held solve without a solution from a slow one. Ipopt is stopped after
+    ``time_limit_s`` as the integrated AC-OPF is. Not timed: it is no contestant, only the scale of the cost
+    deviations (`flexibility_table`). ``net``: the size's integrated net as `integrated_row` built it (a build takes
+    seconds at the largest sizes); None: built here, in the try, so that a build that fails is this solve's
+    recorded failure too."""
     from forlab.grid import td
     from forlab.opf.acopf import ACOPF
     from forlab.opf.judge import dispatch_from_result, judge
@@ -222,17 +216,54 @@ def fixed_fpus_fields(system, time_limit_s: float, net=None) -> dict:
     failed = {"fixed_fpus_cost": np.nan, "fixed_fpus_feasible": False}
     try:
         net = system.integrated() if net is None else net
-        # `td.without_flexibility` solves a deep copy: ``net`` keeps its FPUs for the judge below and for the caller
-        res = ACOPF(td.without_flexibility(net), ipopt={"max_wall_time": float(time_limit_s)}).solve()
+        held = td.without_flexibility(net)  # a deep copy: ``net`` keeps its FPUs for the judge below and the caller
+        res = ACOPF(held, ipopt={"max_wall_time": float(time_limit_s)}).solve()
     except Exception as err:  # noqa: BLE001 - a solve that cannot run is a recorded failure, never a number
-        return {"fixed_fpus_status": f"failed: {err}", **failed}
+        return {"fixed_fpus_status": f"failed: {err}", **failed, **held_widening_fields(None, time_limit_s)}
+    widened = held_widening_fields(held, time_limit_s)
     if not res.success:
-        return {"fixed_fpus_status": f"failed: {res.status}", **failed}
+        return {"fixed_fpus_status": f"failed: {res.status}", **failed, **widened}
     verdict = judge(net, dispatch_from_result(res))  # the FPUs keep their set-points (and costs) in ``net``
     if not verdict["converged"]:
-        return {"fixed_fpus_status": "failed: the T+D power flow did not converge", **failed}
+        return {"fixed_fpus_status": "failed: the T+D power flow did not converge", **failed, **widened}
     return {"fixed_fpus_status": "ok", "fixed_fpus_cost": float(verdict["total_cost"]),
-            "fixed_fpus_feasible": bool(verdict["feasible"])}
+            "fixed_fpus_feasible": bool(verdict["feasible"]), **widened}
+
+
+def held_widening_fields(held, time_limit_s: float) -> dict:
+    """How far the DS buses' voltage limits must give way for the AC-OPF with every FPU held (``held``, the net of
+    `fixed_fpus_fields`; None: it could not be built) to have a solution, by the elastic AC-OPF
+    (`forlab.opf.widening.least_widening`, Ipopt stopped after ``time_limit_s``), as ``size`` fields:
+    ``fixed_fpus_widening_pu`` (p.u., NaN unless it solved), its ``fixed_fpus_widening_status``, and the DS buses at
+    their widened lower and upper limits with the number of DSs they lie in (``fixed_fpus_widening_below``,
+    ``..._below_ds``, ``..._above``, ``..._above_ds``).
+
+    Why (issue 16's sweep): at 112 DSs the held solve stalls, its dual infeasibility growing, from the integrated
+    optimum with the FPUs fixed (Ipopt's iteration cap) as from the power-flow start (the wall-time limit), and its
+    status alone cannot say whether the problem has no solution. Measured offline before this was made, with the
+    limits widened by hand: widened by 0.01 p.u. the held solve succeeded in a few dozen iterations, by 0.005 p.u.
+    it still stalled; the elastic AC-OPF then found its least widening between the two, in seconds."""
+    from forlab.grid.td import TS_ZONE
+    from forlab.opf.widening import least_widening
+
+    if held is None:
+        return {"fixed_fpus_widening_pu": np.nan, "fixed_fpus_widening_status": "failed: no net",
+                **dict.fromkeys(WIDENING_COUNTS, 0)}
+    zone = held.bus.zone
+    try:
+        w = least_widening(held, held.bus.index[zone != TS_ZONE], time_limit_s)
+    except Exception as err:  # noqa: BLE001 - a diagnosis that cannot run is a recorded failure
+        return {"fixed_fpus_widening_pu": np.nan, "fixed_fpus_widening_status": f"failed: {err}",
+                **dict.fromkeys(WIDENING_COUNTS, 0)}
+    return {"fixed_fpus_widening_pu": w.widening_pu, "fixed_fpus_widening_status": w.status,
+            "fixed_fpus_widening_below": len(w.below), "fixed_fpus_widening_below_ds": zone.loc[w.below].nunique(),
+            "fixed_fpus_widening_above": len(w.above), "fixed_fpus_widening_above_ds": zone.loc[w.above].nunique()}
+
+
+WIDENING_COUNTS = ("fixed_fpus_widening_below", "fixed_fpus_widening_below_ds", "fixed_fpus_widening_above",
+                   "fixed_fpus_widening_above_ds")
+"""The counts `held_widening_fields` stores (units "1"): DS buses at their widened lower and upper limits, and the
+DSs they lie in."""
 
 
 def _ts_iterations(system) -> float:

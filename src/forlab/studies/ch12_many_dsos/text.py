@@ -19,9 +19,10 @@ from forlab.book import anchors
 from forlab.book.provenance import machine_text
 from forlab.book.runner import missing_profile_text
 from forlab.book.store import origin_text, short_commit
-from forlab.book.tables import as_printed, counted, fixed, grouped, listed, span
+from forlab.book.tables import as_printed, counted, fixed, fixed_text, grouped, listed, span
 from forlab.opf.judge import GEN_TOL, MAX_VIOLATION_UNIT, VIOLATION_KINDS, held_counts, violation_words
 from forlab.opf.outcome import NEGLIGIBLE_PCT
+from forlab.opf.widening import AT_LIMIT_TOL
 from forlab.studies import ch08_sensitivity as ch08
 from forlab.studies.ch06_ml_surrogate.text import LITTLE_ACCEPTED
 from forlab.studies.ch07_aladin.readers import FIT_R2_MIN
@@ -54,6 +55,7 @@ __all__ = [
     "NOISE_DEFINITION",
     "P3_STARTS",
     "WALL_TIME_STATUS",
+    "WIDENING_KEYS",
     "accuracy_tie_text",
     "conditions",
     "conditions_text",
@@ -87,6 +89,7 @@ __all__ = [
     "tied",
     "ts_base_mva",
     "violation_text",
+    "widening_words",
     "winner_words",
     "winners_text",
     "workers_hold",
@@ -169,26 +172,63 @@ WALL_TIME_STATUS = "Maximum_WallTime_Exceeded"
 
 
 def no_worth(held_status: str, held_feasible: bool, limit_s: float | None = None,
-             integrated_s: float = np.nan) -> str:
+             integrated_s: float = np.nan, widening: dict | None = None) -> str:
     """Why a size has no worth of DS flexibility, as a clause, from its AC-OPF with every FPU held (``held_status``
     and ``held_feasible``, the size's ``fixed_fpus_status`` and ``fixed_fpus_feasible`` of `sizes`). A held-FPU solve
     stopped by Ipopt's wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store
-    without its parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s), and that
-    why it ran so long is not known: the store keeps Ipopt's status alone, which does not tell an infeasible solve
-    from a slow one (review R, finding 8). The one wording of why, for this chapter and chapter 09's answer."""
+    without its parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s). A failed
+    held solve is followed by what the elastic AC-OPF found (``widening``: the size's
+    `forlab.studies.ch12_many_dsos.held_widening_fields` by `WIDENING_KEYS`, `widening_words`), which tells a held
+    problem without a solution from a slow solve; without it (a store written before it) the clause says that the
+    store cannot tell the two apart (review R, finding 8). The one wording of why, for this chapter and chapter 09's
+    answer."""
     status = str(held_status).removeprefix("failed: ")
     if status == WALL_TIME_STATUS:
         limit = f" of {grouped(limit_s)} s" if limit_s is not None else ""
         took = (f", though the integrated AC-OPF of that size took {duration(integrated_s)}"
                 if np.isfinite(integrated_s) else "")
         return (f"the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit{limit} (`time_limit_s`){took}; "
-                "why it ran that long is not known, since the store keeps Ipopt's status alone, which does not tell "
-                "an infeasible solve from a slow one")
-    if held_status != "ok":
-        return f"the AC-OPF with the FPUs held failed ({status})"
+                f"{widening_words(widening, 'why it ran that long')}")
+    if held_status != "ok":  # a store written before the elastic AC-OPF: the status alone, as it always said
+        why = f"; {widening_words(widening, 'why')}" if widening is not None else ""
+        return f"the AC-OPF with the FPUs held failed ({status}){why}"
     if not bool(held_feasible):
         return "with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep it"
     return "the integrated AC-OPF has no cost there"
+
+
+WIDENING_KEYS = ("widening_pu", "widening_status", "widening_below", "widening_below_ds", "widening_above",
+                 "widening_above_ds")
+"""The fields of `forlab.studies.ch12_many_dsos.held_widening_fields` without their prefix ``fixed_fpus_`` (chapter
+09's copies carry ``flex_``): the keys of `no_worth`'s ``widening``."""
+
+
+def widening_words(widening: dict | None, unknown: str) -> str:
+    """What the elastic AC-OPF (`forlab.opf.widening`) found of a held problem whose solve failed, as a clause:
+    the least widening of the DSs' voltage limits with which it has a solution and where they give way (its buses at
+    the widened lower and upper limits, and the DSs they lie in); that it needs none (the held solve was slow); or,
+    where the elastic solve failed or the store has none, that ``unknown`` ("why it ran that long") is not known."""
+    w = widening or {}
+    if str(w.get("widening_status", "nan")) != "ok" or not np.isfinite(float(w.get("widening_pu", np.nan))):
+        did = (f" and the elastic AC-OPF that would tell failed ({str(w['widening_status']).removeprefix('failed: ')})"
+               if str(w.get("widening_status", "nan")) not in ("nan", "ok") else
+               ", since the store keeps Ipopt's status alone, which does not tell an infeasible solve from a slow one")
+        return f"{unknown} is not known{did}"
+    if float(w["widening_pu"]) <= AT_LIMIT_TOL:
+        return ("the elastic AC-OPF (`forlab.opf.widening`) found a solution that keeps every DS voltage within its "
+                "limits, so the held problem has one: the solve was slow, not without a solution")
+    gave = [f"{_buses(n)} of {ds_count(int(w[f'widening_{side}_ds']))} at {'its' if n == 1 else 'their'} widened "
+            f"{word} limit{'' if n == 1 else 's'}" for side, word in (("below", "lower"), ("above", "upper"))
+            if (n := int(w[f"widening_{side}"]))]
+    least = fixed_text(float(w["widening_pu"]), 4)
+    return ("as far as a local solve can tell, it has no solution: the least widening of the DSs' voltage limits with "
+            f"which the elastic AC-OPF (`forlab.opf.widening`) finds one is {least} p.u., with {listed(gave)}; "
+            "without their FPUs the transmission system could not hold every DS's voltages within its limits")
+
+
+def _buses(n: int) -> str:
+    """"1 bus", "16 buses" (`forlab.book.tables.counted` would write "buss")."""
+    return f"{grouped(int(n))} bus" if int(n) == 1 else f"{grouped(int(n))} buses"
 
 
 def flexibility_text(st: xr.Dataset) -> str:
@@ -223,10 +263,15 @@ def flexibility_text(st: xr.Dataset) -> str:
         limit = json.loads(st.attrs["parameters"]).get("time_limit_s") if "parameters" in st.attrs else None
         own = t[t.method == "integrated"].set_index("n_ds").solve_time_s.astype(float)
         # a sentence per size: the why of a stopped solve is a clause of its own, too long for a parenthesis
-        said += [f"No worth at {ds_count(int(n))}: "
-                 f"{no_worth(s.fixed_fpus_status[n], s.fixed_fpus_feasible[n], limit, own.get(n, np.nan))}."
-                 for n in missing]
+        whys = {n: no_worth(s.fixed_fpus_status[n], s.fixed_fpus_feasible[n], limit, own.get(n, np.nan),
+                            _widening(s.loc[n])) for n in missing}
+        said += [f"No worth at {ds_count(int(n))}: {why}." for n, why in whys.items()]
     return " ".join(p for p in said if p)
+
+
+def _widening(size: pd.Series) -> dict | None:
+    """`no_worth`'s ``widening`` from one row of `sizes` (None for a store written before it)."""
+    return {k: size[f"fixed_fpus_{k}"] for k in WIDENING_KEYS} if "fixed_fpus_widening_status" in size else None
 
 
 def _shares(t: pd.DataFrame, has: pd.DataFrame) -> dict[str, tuple[pd.Series, list[int]]]:
