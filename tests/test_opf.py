@@ -444,16 +444,16 @@ def test_the_least_widening_is_the_one_with_which_the_plain_ac_opf_solves():
 
 
 def test_a_problem_that_has_a_solution_needs_no_widening():
-    from forlab.opf.widening import least_widening
-
     """Validated against the plain AC-OPF, which solves this net: the elastic one gives no widening and no bus at a
     widened limit; no bus to widen is a clear error; a solve stopped by its time limit is a result."""
+    from forlab.opf.widening import AT_LIMIT_TOL, least_widening
+
     net, ds = _pinned_feeder(0.0)
     wide, _ = _pinned_feeder(0.0)
     wide.bus.loc[ds, "min_vm_pu"], wide.bus.loc[ds, "max_vm_pu"] = 0.9, 1.1
     assert opf.ACOPF(wide).solve().success
     w = least_widening(wide, ds, 60.0)
-    assert w.status == "ok" and w.widening_pu == 0.0 and not len(w.below) and not len(w.above)
+    assert w.status == "ok" and w.widening_pu <= AT_LIMIT_TOL and not len(w.below) and not len(w.above)
     with pytest.raises(ValueError, match="at least one bus"):
         least_widening(wide, [], 60.0)
     stopped = least_widening(net, ds, 1e-9)  # a solve that fails is a result with its status, never a number

@@ -855,8 +855,8 @@ def _fastest_by_size(w: pd.DataFrame, workers: str = "that run's workers") -> st
     """Which method was the fastest online at which sizes of the sweep (`_winners`), the method fastest at most sizes
     first, and the sizes where the fastest led the next by no more than the timing noise chapter 12 measures in its
     store (``tied_fastest``, ``noise``): "P2 ML surrogate at 8 DSs, P1 FOR offer at 112 DSs; tied within the timing
-    noise (13 %) at 1, 2, 4, 16 and 32 DSs", each method's sizes with where P1's DSOs on the sweep's ``workers`` give
-    another verdict (`_on_workers`: this section is the page's advice), then the range of the fastest method's lead
+    noise (13 %) at 1, 2, 4, 16 and 32 DSs", each method's sizes, and the tied ones, with where P1's DSOs on the
+    sweep's ``workers`` give another verdict (`_on_workers`: this section is the page's advice), then the range of the fastest method's lead
     over the next (``lead``: how far its solver time lies below the next one's, the quantity held against the noise,
     in its unit) over the sizes not called tied; "no method at any size" where none qualified."""
     w = w[w.qualified > 0]
@@ -867,9 +867,9 @@ def _fastest_by_size(w: pd.DataFrame, workers: str = "that run's workers") -> st
     order = fastest.value_counts().index  # most sizes first (ties: as counted)
     parts = [f"{m} at {_listed(fastest.index[fastest == m])}{_on_workers(w[~tied][fastest == m], workers)}"
              for m in order]
-    if tied.any():
+    if tied.any():  # a tie that P1's DSOs on the workers break is said too
         parts.append(f"tied within the timing noise ({ch12_many_dsos.percent(w.noise.max())}) at "
-                     f"{_listed(w.index[tied])}")
+                     f"{_listed(w.index[tied])}{_on_workers(w[tied], workers)}")
     by_size = "; ".join([", ".join(parts[:len(order)]), *parts[len(order):]]) if len(order) else parts[-1]
     lead = w.lead[~tied].dropna()
     if lead.empty:
