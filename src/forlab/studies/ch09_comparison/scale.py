@@ -858,7 +858,8 @@ def _fastest_by_size(w: pd.DataFrame, workers: str = "that run's workers") -> st
     noise (13 %) at 1, 2, 4, 16 and 32 DSs", each method's sizes, and the tied ones, with where P1's DSOs on the
     sweep's ``workers`` give another verdict (`_on_workers`: this section is the page's advice), then the range of the fastest method's lead
     over the next (``lead``: how far its solver time lies below the next one's, the quantity held against the noise,
-    in its unit) over the sizes not called tied; "no method at any size" where none qualified."""
+    in its unit) over the sizes not called tied, as a sentence of its own (the caller ends it); "no method at any
+    size" where none qualified."""
     w = w[w.qualified > 0]
     if w.empty:
         return "no method at any size"
@@ -876,8 +877,9 @@ def _fastest_by_size(w: pd.DataFrame, workers: str = "that run's workers") -> st
         return by_size
     pct = ch12_many_dsos.percent
     leads = pct(lead.min()) if len(lead) == 1 else f"{pct(lead.min())} to {pct(lead.max())}"
-    return (f"{by_size} (from one sweep; where one method was the fastest, its solver time lies {leads} below the next "
-            "method's)")
+    # a sentence of its own: a parenthesis here would follow the workers' parenthesis that may end ``by_size``
+    return (f"{by_size}. These verdicts come from one sweep; where one method was the fastest, its solver time lies "
+            f"{leads} below the next method's")
 
 
 def _listed(sizes) -> str:
