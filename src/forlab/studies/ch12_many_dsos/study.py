@@ -246,15 +246,17 @@ def held_widening_fields(held, time_limit_s: float) -> dict:
     from forlab.grid.td import TS_ZONE
     from forlab.opf.widening import least_widening
 
-    if held is None:
-        return {"fixed_fpus_widening_pu": np.nan, "fixed_fpus_widening_status": "failed: no net",
+    def failed(why) -> dict:
+        return {"fixed_fpus_widening_pu": np.nan, "fixed_fpus_widening_status": f"failed: {why}",
                 **dict.fromkeys(WIDENING_COUNTS, 0)}
+
+    if held is None:
+        return failed("no net")
     zone = held.bus.zone
     try:
         w = least_widening(held, held.bus.index[zone != TS_ZONE], time_limit_s)
     except Exception as err:  # noqa: BLE001 - a diagnosis that cannot run is a recorded failure
-        return {"fixed_fpus_widening_pu": np.nan, "fixed_fpus_widening_status": f"failed: {err}",
-                **dict.fromkeys(WIDENING_COUNTS, 0)}
+        return failed(err)
     return {"fixed_fpus_widening_pu": w.widening_pu, "fixed_fpus_widening_status": w.status,
             "fixed_fpus_widening_below": len(w.below), "fixed_fpus_widening_below_ds": zone.loc[w.below].nunique(),
             "fixed_fpus_widening_above": len(w.above), "fixed_fpus_widening_above_ds": zone.loc[w.above].nunique()}

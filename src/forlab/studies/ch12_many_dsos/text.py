@@ -209,9 +209,10 @@ def widening_words(widening: dict | None, unknown: str) -> str:
     the widened lower and upper limits, and the DSs they lie in); that it needs none (the held solve was slow); or,
     where the elastic solve failed or the store has none, that ``unknown`` ("why it ran that long") is not known."""
     w = widening or {}
-    if str(w.get("widening_status", "nan")) != "ok" or not np.isfinite(float(w.get("widening_pu", np.nan))):
-        did = (f" and the elastic AC-OPF that would tell failed ({str(w['widening_status']).removeprefix('failed: ')})"
-               if str(w.get("widening_status", "nan")) not in ("nan", "ok") else
+    status = str(w.get("widening_status", "nan"))  # "nan": a store written before the elastic AC-OPF
+    if status != "ok" or not np.isfinite(float(w.get("widening_pu", np.nan))):
+        did = (f" and the elastic AC-OPF that would tell failed ({status.removeprefix('failed: ')})"
+               if status not in ("nan", "ok") else
                ", since the store keeps Ipopt's status alone, which does not tell an infeasible solve from a slow one")
         return f"{unknown} is not known{did}"
     if float(w["widening_pu"]) <= AT_LIMIT_TOL:
