@@ -2405,7 +2405,7 @@ def test_the_worth_is_given_over_the_sizes_with_one_not_as_the_verdicts_scale(ch
     assert np.isnan(f.worth_pct[n]) and held.fixed_fpus_status == f"failed: {ch12_many_dsos.WALL_TIME_STATUS}"
     widening = {k: held[f"fixed_fpus_{k}"] for k in ch12_many_dsos.WIDENING_KEYS}
     why = ch12_many_dsos.no_worth(held.fixed_fpus_status, held.fixed_fpus_feasible, limit, own, widening)
-    assert "as far as a local solve can tell, it has no solution" in why  # the archived sweep's elastic AC-OPF
+    assert ". As far as a local solve can tell, the held problem has no solution: " in why  # the elastic AC-OPF's
     assert f"wall-time limit of {grouped(limit)} s (`time_limit_s`)" in why and ch12_many_dsos.duration(own) in why
     no_worth = (f"At {n} DSs, the size of the verdict, what DS flexibility is worth is not known, so neither is the "
                 f"share of it each method gives up there: {why}.")

@@ -1889,17 +1889,24 @@ def test_a_held_problem_without_a_solution_is_said_with_its_least_widening():
     w = {"widening_pu": 0.00583, "widening_status": "ok", "widening_below": 16, "widening_below_ds": 6,
          "widening_above": 1, "widening_above_ds": 1}
     said = ch12.no_worth(stopped, False, 600.0, 8.5, w)
-    assert said.endswith("took 8.50 s; as far as a local solve can tell, it has no solution: the least widening of the "
-                         "DSs' voltage limits with which the elastic AC-OPF (`forlab.opf.widening`) finds one is "
-                         "0.0058 p.u., with 16 buses of 6 DSs at their widened lower limits and 1 bus of 1 DS at its "
-                         "widened upper limit; without their FPUs the transmission system could not hold every DS's "
-                         "voltages within its limits")
+    # sentences, the caller's full stop ending the last (a clause joined by semicolons ran to ninety words)
+    assert said.endswith("took 8.50 s. As far as a local solve can tell, the held problem has no solution: the "
+                         "elastic AC-OPF (`forlab.opf.widening`) finds one only with the DSs' voltage limits widened "
+                         "by 0.0058 p.u. or more. At that least widening, 16 buses of 6 DSs are at their widened lower "
+                         "limits and 1 bus of 1 DS is at its widened upper limit. Without their FPUs the transmission "
+                         "system could not hold every DS's voltages within their limits")
+    assert ";" not in said and not said.endswith(".")
     none = ch12.no_worth(stopped, False, 600.0, 8.5, w | {"widening_pu": 0.0, "widening_below": 0, "widening_above": 0})
-    assert none.endswith("so the held problem has one: the solve was slow, not without a solution")
+    assert none.endswith("took 8.50 s. The elastic AC-OPF (`forlab.opf.widening`) found a solution that keeps every "
+                         "DS voltage within its limits, so the held problem has one: the solve was slow, not without a "
+                         "solution")
     failed = ch12.no_worth("failed: Restoration_Failed", False, None, np.nan,
                            w | {"widening_pu": np.nan, "widening_status": f"failed: {ch12.WALL_TIME_STATUS}"})
-    assert failed == ("the AC-OPF with the FPUs held failed (Restoration_Failed); why is not known and the elastic "
-                      f"AC-OPF that would tell failed ({ch12.WALL_TIME_STATUS})")
+    assert failed == ("the AC-OPF with the FPUs held failed (Restoration_Failed). Why it failed is not known, and the "
+                      f"elastic AC-OPF that would tell failed ({ch12.WALL_TIME_STATUS})")
+    old_store = ch12.no_worth(stopped, False, 600.0, 8.5)  # a store written before the elastic AC-OPF
+    assert old_store.endswith("took 8.50 s. Why it ran that long is not known, since the store keeps Ipopt's status "
+                              "alone, which does not tell an infeasible solve from a slow one")
     st = _flex_store(fixed=(np.nan, 2040.0), status=(stopped, "ok"), feasible=(False, True))
     for key, values in (("pu", (0.00583, 0.0)), ("status", ("ok", "ok")), ("below", (16, 0)), ("below_ds", (6, 0)),
                         ("above", (1, 0)), ("above_ds", (1, 0))):
@@ -1960,7 +1967,7 @@ def test_a_size_without_a_worth_says_why_and_shows_no_number():
     # review R, finding 8: a solve stopped by the wall-time limit is said with the limit (here a store without its
     # parameters: no value), the integrated AC-OPF's time of that size, and that why it ran so long is not known
     stopped = ("No worth at 1 DS: the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit (`time_limit_s`), "
-               f"though the integrated AC-OPF of that size took {ch12.duration(0.1)}; why it ran that long is not "
+               f"though the integrated AC-OPF of that size took {ch12.duration(0.1)}. Why it ran that long is not "
                "known, since the store keeps Ipopt's status alone, which does not tell an infeasible solve from a "
                "slow one.")
     assert text == (f"{stopped} No worth at 4 DSs: with the FPUs held its dispatch breaks a limit in the T+D power "
@@ -2136,8 +2143,9 @@ def test_a_worth_stopped_by_the_wall_time_limit_says_the_limit_and_the_integrate
         assert widening["widening_status"] == "ok" and widening["widening_pu"] > 0
         assert (f"No worth at {ch12.ds_count(int(n))}: the AC-OPF with every FPU held was stopped by Ipopt's wall-time "
                 f"limit of {grouped(limit)} s (`time_limit_s`), though the integrated AC-OPF of that size took "
-                f"{ch12.duration(own)}; as far as a local solve can tell, it has no solution: "
-                f"{ch12.widening_words(widening, '').split(': ', 1)[1]}.") in text
+                f"{ch12.duration(own)}. {ch12.widening_words(widening, '')}.") in text
+        assert ch12.widening_words(widening, "").startswith("As far as a local solve can tell, the held problem has "
+                                                             "no solution: ")
     held = s[s.fixed_fpus_status == "ok"]
     assert len(held) and (held.fixed_fpus_widening_status == "ok").all()
     assert (held.fixed_fpus_widening_pu <= AT_LIMIT_TOL).all()

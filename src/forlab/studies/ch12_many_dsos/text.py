@@ -173,24 +173,26 @@ WALL_TIME_STATUS = "Maximum_WallTime_Exceeded"
 
 def no_worth(held_status: str, held_feasible: bool, limit_s: float | None = None,
              integrated_s: float = np.nan, widening: dict | None = None) -> str:
-    """Why a size has no worth of DS flexibility, as a clause, from its AC-OPF with every FPU held (``held_status``
-    and ``held_feasible``, the size's ``fixed_fpus_status`` and ``fixed_fpus_feasible`` of `sizes`). A held-FPU solve
-    stopped by Ipopt's wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store
-    without its parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s). A failed
-    held solve is followed by what the elastic AC-OPF found (``widening``: the size's
-    `forlab.studies.ch12_many_dsos.held_widening_fields` by `WIDENING_KEYS`, `widening_words`), which tells a held
-    problem without a solution from a slow solve; without it (a store written before it) the clause says that the
-    store cannot tell the two apart (review R, finding 8). The one wording of why, for this chapter and chapter 09's
-    answer."""
+    """Why a size has no worth of DS flexibility, from its AC-OPF with every FPU held (``held_status`` and
+    ``held_feasible``, the size's ``fixed_fpus_status`` and ``fixed_fpus_feasible`` of `sizes`): a clause that
+    continues the caller's sentence ("No worth at 112 DSs: ..."), followed, where the held solve failed, by the
+    sentences of what the elastic AC-OPF found; the caller ends the last with its full stop. A held-FPU solve stopped
+    by Ipopt's wall-time limit is said with the limit (``limit_s``, the store's ``time_limit_s``; None: a store
+    without its parameters) beside the integrated AC-OPF's solver time of that size (``integrated_s``, s). What the
+    elastic AC-OPF found (``widening``: the size's `forlab.studies.ch12_many_dsos.held_widening_fields` by
+    `WIDENING_KEYS`, `widening_words`) tells a held problem without a solution from a slow solve; without it (a store
+    written before it) the text says that the store cannot tell the two apart (review R, finding 8). Sentences, not
+    one clause joined by semicolons: the clause ran to some ninety words on the paper-scale store, in chapter 09's
+    answer too. The one wording of why, for this chapter and chapter 09's answer."""
     status = str(held_status).removeprefix("failed: ")
     if status == WALL_TIME_STATUS:
         limit = f" of {grouped(limit_s)} s" if limit_s is not None else ""
         took = (f", though the integrated AC-OPF of that size took {duration(integrated_s)}"
                 if np.isfinite(integrated_s) else "")
-        return (f"the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit{limit} (`time_limit_s`){took}; "
-                f"{widening_words(widening, 'why it ran that long')}")
+        return (f"the AC-OPF with every FPU held was stopped by Ipopt's wall-time limit{limit} (`time_limit_s`){took}. "
+                f"{widening_words(widening, 'Why it ran that long')}")
     if held_status != "ok":  # a store written before the elastic AC-OPF: the status alone, as it always said
-        why = f"; {widening_words(widening, 'why')}" if widening is not None else ""
+        why = f". {widening_words(widening, 'Why it failed')}" if widening is not None else ""
         return f"the AC-OPF with the FPUs held failed ({status}){why}"
     if not bool(held_feasible):
         return "with the FPUs held its dispatch breaks a limit in the T+D power flow: the FPUs are needed to keep it"
@@ -204,27 +206,30 @@ WIDENING_KEYS = ("widening_pu", "widening_status", "widening_below", "widening_b
 
 
 def widening_words(widening: dict | None, unknown: str) -> str:
-    """What the elastic AC-OPF (`forlab.opf.widening`) found of a held problem whose solve failed, as a clause:
-    the least widening of the DSs' voltage limits with which it has a solution and where they give way (its buses at
-    the widened lower and upper limits, and the DSs they lie in); that it needs none (the held solve was slow); or,
-    where the elastic solve failed or the store has none, that ``unknown`` ("why it ran that long") is not known."""
+    """What the elastic AC-OPF (`forlab.opf.widening`) found of a held problem whose solve failed, as sentences
+    without the last full stop (`no_worth`'s caller ends them): that, as far as a local solve can tell, the held
+    problem has no solution, with the least widening of the DSs' voltage limits with which it has one and where
+    they give way (its buses at the widened lower and upper limits, and the DSs they lie in); that it needs none
+    (the held solve was slow); or, where the elastic solve failed or the store has none, that ``unknown`` ("Why it
+    ran that long", the start of a sentence) is not known."""
     w = widening or {}
     status = str(w.get("widening_status", "nan"))  # "nan": a store written before the elastic AC-OPF
     if status != "ok" or not np.isfinite(float(w.get("widening_pu", np.nan))):
-        did = (f" and the elastic AC-OPF that would tell failed ({status.removeprefix('failed: ')})"
+        did = (f", and the elastic AC-OPF that would tell failed ({status.removeprefix('failed: ')})"
                if status not in ("nan", "ok") else
                ", since the store keeps Ipopt's status alone, which does not tell an infeasible solve from a slow one")
         return f"{unknown} is not known{did}"
     if float(w["widening_pu"]) <= AT_LIMIT_TOL:
-        return ("the elastic AC-OPF (`forlab.opf.widening`) found a solution that keeps every DS voltage within its "
+        return ("The elastic AC-OPF (`forlab.opf.widening`) found a solution that keeps every DS voltage within its "
                 "limits, so the held problem has one: the solve was slow, not without a solution")
-    gave = [f"{_buses(n)} of {ds_count(int(w[f'widening_{side}_ds']))} at {'its' if n == 1 else 'their'} widened "
-            f"{word} limit{'' if n == 1 else 's'}" for side, word in (("below", "lower"), ("above", "upper"))
-            if (n := int(w[f"widening_{side}"]))]
+    gave = [f"{_buses(n)} of {ds_count(int(w[f'widening_{side}_ds']))} {'is' if n == 1 else 'are'} at "
+            f"{'its' if n == 1 else 'their'} widened {word} limit{'' if n == 1 else 's'}"
+            for side, word in (("below", "lower"), ("above", "upper")) if (n := int(w[f"widening_{side}"]))]
     least = fixed_text(float(w["widening_pu"]), 4)
-    return ("as far as a local solve can tell, it has no solution: the least widening of the DSs' voltage limits with "
-            f"which the elastic AC-OPF (`forlab.opf.widening`) finds one is {least} p.u., with {listed(gave)}; "
-            "without their FPUs the transmission system could not hold every DS's voltages within its limits")
+    return ("As far as a local solve can tell, the held problem has no solution: the elastic AC-OPF "
+            f"(`forlab.opf.widening`) finds one only with the DSs' voltage limits widened by {least} p.u. or more. "
+            f"At that least widening, {listed(gave)}. Without their FPUs the transmission system could not hold "
+            "every DS's voltages within their limits")
 
 
 def _buses(n: int) -> str:
