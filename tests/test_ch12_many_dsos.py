@@ -1277,7 +1277,9 @@ def test_aladins_limits_are_told_in_the_present_and_the_parameters_name_their_ex
     for past in ("once sent", "was made", "was adopted", "before cycle damping existed", "diverged", "got the TS"):
         assert past not in prose, past
     assert "past the timeout, the longest the coordinator waits for a region's answer (`ALADINOptions.timeout_s`)" in prose
-    assert "the book uses none of these three" in prose
+    assert "the book uses none of these settings" in prose
+    # why the acceptable level never stops the first solve, and what a shorter run of it leaves (session 62's probe)
+    assert "Ipopt stops at its acceptable level only after a run of iterates there" in prose
     limits = prose[prose.index("**Not run above `p3_max_ds`.**"):]
     for pointer in ("COPY_RELEASE_STEP", "COLD_MAX_ITER`, whose documentation has that run",
                     "documentation of `forlab.p3_aladin.opf_regions.region.COLD_MAX_ITER` in {doc}`../options`"):
