@@ -102,16 +102,19 @@ LOCAL_IPOPT = {
 #: through its first four rounds (1-5 s each), but from round 5 on it failed in restoration in 8 of 11 rounds, even from
 #: its last solution; the consensus grew from 0.43 to 238 and the coordinator's QP failed in round 16. Its local solver,
 #: not only its start, is what fails at that size.
-#: Why the acceptable level never stopped that first solve (measured again at 8929929, in-process, 32 DSs, Ipopt's
-#: log): Ipopt stops there only after ``acceptable_iter`` iterates in a row (15) at the acceptable level, and the TS
-#: region's first solve sat at its round-off floor (primal infeasibility 4e-12, dual infeasibility 3e-6 to 1e-5) for
-#: ten iterations before its line search gave up and its restoration phase left the solution. With
-#: ``acceptable_iter`` 3 and ``acceptable_tol`` 1e-5 it stops there in 46 iterations (0.7 s), from the "pf" start and
-#: the flat one alike. The later rounds defeat it all the same: from "pf", round 2's capped monotone solve from the
-#: QP's iterate ran 34 iterations in more than five minutes (barrier parameter held at 0.1, inertia correction 1e13 to
-#: 1e14, MUMPS reallocating its workspace), and, cut at 10 s of wall time, its retry from the last solution ran for
-#: minutes too; from the flat start the same happened in round 3 (the TS region's first two solves acceptable, the
-#: consensus 1.6e-2 after round 2). Offline probes, not adopted: no option here makes that region's later NLPs solvable.
+#: Why the acceptable level never stopped that first solve (measured again at 8929929, in-process, 32 DSs, Ipopt's log):
+#: Ipopt stops there only after ``acceptable_iter`` iterates in a row (15) at the acceptable level, and the TS region's
+#: first solve sat at its round-off floor (primal infeasibility 4e-12, dual infeasibility 3e-6 to 1e-5) for ten
+#: iterations before its line search gave up and its restoration phase left the solution. With ``acceptable_iter`` 3 and
+#: ``acceptable_tol`` 1e-5 it stops there in 46 iterations (0.7 s), from the "pf" start and the flat one alike. The
+#: later rounds defeat it all the same: from "pf", round 2's capped monotone solve from the QP's iterate ran 34
+#: iterations in more than five minutes (barrier parameter held at 0.1, inertia correction 1e13 to 1e14, MUMPS
+#: reallocating its workspace), and, cut at 10 s of wall time, its retry from the last solution ran for minutes too;
+#: from the flat start (the capped attempt cut at 10 s as well) the same happened in round 3 (the TS region's first two
+#: solves acceptable, the consensus 1.6e-2 after round 2); with ``rho0`` 1e4 on top (a stronger proximal term against
+#: the indefinite curvature), from the flat start, its first three solves were acceptable in 35 to 45 iterations, the
+#: consensus fell to 2.8e-2 and rose to 0.47 again, and round 4's ran for minutes. Offline probes, not adopted: none of
+#: these settings makes that region's later NLPs solvable.
 COLD_MAX_ITER = 60
 #: The barrier strategy of every cold local solve after a region's first (`COLD_MAX_ITER` says why and what it
 #: changed).
