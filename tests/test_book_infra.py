@@ -446,3 +446,50 @@ def test_ungrouped_ignores_an_empty_id():
     from printed_numbers import ungrouped
 
     assert ungrouped("took 1066 ms", ids=[""]) == ["1066"]
+
+
+def test_a_number_keeps_its_unit_and_its_thousands_on_one_line_of_prose():
+    """Session 62: a headless-Chromium screenshot of chapter 12 showed "0.0155" at a line's end and its "%" at the
+    next one's start. `together` marks a number with its unit and a number grouped by thousands; the pieces join to
+    the text, and a word that merely starts like a unit, or a number that a letter continues, stays free."""
+    from forlab.book.typography import together
+
+    text = ("took 8.71 s (1.78 s), 0.0155 %; 1 495 to 10 666 buses, 0.0058 p.u. or more, 11.37 $/h, 194 493.5 kB, "
+            "3 segments, 0.20x, 112 DSs, 5 s2")
+    pieces = together(text)
+    assert "".join(p for p, _ in pieces) == text
+    assert [p for p, kept in pieces if kept] == ["8.71 s", "1.78 s", "0.0155 %", "1 495", "10 666", "0.0058 p.u.",
+                                                 "11.37 $/h", "194 493.5 kB"]
+    assert together("sizes 1, 2, 4, 8 and 16 DSs") == [("sizes 1, 2, 4, 8 and 16 DSs", False)]
+
+
+def test_the_book_keeps_those_runs_together_in_its_prose_and_nowhere_else():
+    """The book's extension (book/_ext/unitspace.py, as _config.yml loads it) sets `together`'s runs in ``nowrap``
+    inline nodes, which the stylesheet keeps on one line; a literal (code) keeps its text as it is, and every text
+    node reads as before."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import yaml
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    assert config["sphinx"]["local_extensions"]["unitspace"] == "book/_ext"
+    assert ".bd-content span.nowrap {\n  white-space: nowrap;" in (root / "book" / "_static" / "forlab.css").read_text()
+    spec = importlib.util.spec_from_file_location("unitspace", root / "book" / "_ext" / "unitspace.py")
+    unitspace = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("unitspace", unitspace)
+    spec.loader.exec_module(unitspace)
+    doc = new_document("page", get_default_settings(Parser))
+    Parser().parse("It took 8.71 s, ``8.71 s`` in code, for 10 666 buses.", doc)
+    before = doc.astext()
+    unitspace.KeepNumbersTogether.run(SimpleNamespace(document=doc))
+    kept = [n.astext() for n in doc.findall(nodes.inline) if unitspace.NOWRAP in n["classes"]]
+    assert kept == ["8.71 s", "10 666"] and doc.astext() == before
+    assert [n.astext() for n in doc.findall(nodes.literal)] == ["8.71 s"]
