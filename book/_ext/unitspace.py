@@ -13,10 +13,10 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from forlab.book.typography import together
 
-VERBATIM = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw, nodes.comment,
-            nodes.FixedTextElement, nodes.title)
-"""Nodes whose text is left as it is: code, math and HTML, whose spaces mean something else, and titles (a heading
-is short, and its text is also its anchor's)."""
+VERBATIM = (nodes.literal, nodes.math, nodes.FixedTextElement, nodes.title)
+"""Nodes whose text is left as it is: code, math and HTML (literal and math blocks, raw HTML and comments are
+`FixedTextElement`s), whose spaces mean something else, and titles (a heading is short, and its text is also its
+anchor's)."""
 
 NOWRAP = "nowrap"
 """The class of the inline nodes (the stylesheet's rule ``.nowrap``)."""
@@ -44,13 +44,8 @@ class KeepNumbersTogether(SphinxPostTransform):
             pieces = together(str(text))
             if not any(kept for _, kept in pieces):
                 continue
-            new = [nodes.inline(piece, piece, classes=[NOWRAP]) if kept else nodes.Text(piece)
-                   for piece, kept in pieces]
-            parent = text.parent
-            at = parent.index(text)
-            parent.remove(text)
-            for offset, node in enumerate(new):
-                parent.insert(at + offset, node)
+            text.parent.replace(text, [nodes.inline(piece, piece, classes=[NOWRAP]) if kept else nodes.Text(piece)
+                                       for piece, kept in pieces])
 
 
 def setup(app):

@@ -253,8 +253,12 @@ def page_html(frame: pd.DataFrame) -> str | None:
     return unbroken_numbers(html.replace(ZWSP, WBR)) if html else html
 
 
-GROUPED_NUMBER = re.compile(r"(?<![\w.])[-+]?\d{1,3}(?:" + THOUSANDS + r"\d{3})+(?:\.\d+)?(?![\w.])")
-"""A number grouped by `THOUSANDS` ("129 660.69", "-1 354", "10 666"), not a run of digits inside a word."""
+GROUPED_DIGITS = r"[-+]?\d{1,3}(?:" + THOUSANDS + r"\d{3})+(?:\.\d+)?"
+"""The pattern of a number grouped by `THOUSANDS` ("129 660.69", "-1 354", "10 666"), without what may stand around it
+(`GROUPED_NUMBER`; the prose's runs of `forlab.book.typography`)."""
+
+GROUPED_NUMBER = re.compile(r"(?<![\w.])" + GROUPED_DIGITS + r"(?![\w.])")
+"""A grouped number (`GROUPED_DIGITS`), not a run of digits inside a word."""
 
 NOWRAP = '<span style="white-space: nowrap">{}</span>'
 """The mark that keeps a grouped number on one line in a table cell (`nowrap_numbers`)."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 
+from forlab.book.tables import GROUPED_DIGITS
+
 UNITS = ("%", "ms", "s", "min", "h", "p.u.", "MW", "MVA", "Mvar", "kW", "kV", "kA", "kB", "MiB", "GiB", "$/h",
          "rad", "degree", "degrees")
 """The units the book writes after a number with a space ("8.71 s", "0.0058 p.u.", "600 s", "11.37 $/h")."""
 
-_NUMBER = r"\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-"""A number, its thousands grouped by spaces ("10 666", "194 493.5") or not ("8.71")."""
+_NUMBER = GROUPED_DIGITS + r"|\d+(?:\.\d+)?"
+"""A number, its thousands grouped as the book groups them ("10 666", "194 493.5", `forlab.book.tables.grouped`) or
+not ("8.71")."""
 
 _TOGETHER = re.compile(rf"(?<![\w.])(?:{_NUMBER})"
                        r"(?: (?:" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r"))?"
