@@ -1964,7 +1964,11 @@ def test_a_size_without_a_worth_says_why_and_shows_no_number():
     st = _flex_store(fixed=(np.nan, 1990.0), status=("failed: Maximum_WallTime_Exceeded", "ok"), feasible=(False, False))
     f = ch12.flexibility(st)
     assert f.worth.isna().all() and f.P1.isna().all()
-    assert ch12.flexibility_table(st)["worth ($/h)"].tolist() == ["–", "–"]
+    table = ch12.flexibility_table(st)
+    assert table["worth ($/h)"].tolist() == ["–", "–"]
+    # the held cost says why it is no number, in the words a method's row gets (the stopped solve, the broken limit)
+    assert table[ch12.FLEXIBILITY_HEADERS["fixed"]].tolist() == ["failed", "infeasible"]
+    assert "“failed” or “infeasible”" in ch12.FLEXIBILITY_TITLE
     text = ch12.flexibility_text(st)
     # review R, finding 8: a solve stopped by the wall-time limit is said with the limit (here a store without its
     # parameters: no value), the integrated AC-OPF's time of that size, and that why it ran so long is not known
@@ -2139,6 +2143,7 @@ def test_a_worth_stopped_by_the_wall_time_limit_says_the_limit_and_the_integrate
     assert len(stopped)
     limit = json.loads(st.attrs["parameters"])["time_limit_s"]
     text = ch12.flexibility_text(st)
+    assert (ch12.flexibility_table(st)[ch12.FLEXIBILITY_HEADERS["fixed"]].loc[stopped] == "failed").all()
     for n in stopped:
         own = t[(t.method == "integrated") & (t.n_ds == n)].solve_time_s.iloc[0]
         widening = {k: s.at[n, f"fixed_fpus_{k}"] for k in ch12.WIDENING_KEYS}

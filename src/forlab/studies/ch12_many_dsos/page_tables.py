@@ -254,7 +254,9 @@ FLEXIBILITY_TITLE = ("**What DS flexibility is worth** per size: the judged cost
                      f"{HELD_WORDS}, its worth (how far that cost lies above the integrated AC-OPF's optimum, in $/h "
                      "and in % of that optimum), the share of the worth a deviation at the solvers' tolerances would "
                      "be (a tie: a share below it cannot be told from a tie), and the share of the worth each method's "
-                     "dispatch gives up (“tie” where its deviation is within those tolerances):")
+                     "dispatch gives up (“tie” where its deviation is within those tolerances). Where the AC-OPF with "
+                     "the FPUs held failed, or its dispatch broke a limit in the T+D power flow, its cost reads "
+                     "“failed” or “infeasible” and the size has no worth (the text below the table says why):")
 FLEXIBILITY_HEADERS = {"fixed": "cost, FPUs held ($/h)", "worth": "worth ($/h)", "worth_pct": "worth (% of optimum)",
                        "tie_share": "a tie (% of worth)"}
 GIVES_UP = "{method} gives up (% of worth)"
@@ -267,14 +269,16 @@ def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataF
     """`flexibility` as the page prints it (`FLEXIBILITY_HEADERS`, a method's column headed `GIVES_UP`): costs with
     two decimals, the worth in % and the shares as `_share` prints them, a method's column with the word why it has no
     share
-    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number. ``f``, ``t``: the
-    store's `flexibility` and `frame`, where the caller has built them already (None: built here, once)."""
+    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number; the held cost of a
+    size without one says why in the same words (`_held_words`). ``f``, ``t``: the store's `flexibility` and
+    `frame`, where the caller has built them already (None: built here, once)."""
     t = frame(st) if t is None else t
     f = flexibility(st, t) if f is None else f
     t = coded(t)
     shown = _fixed(f, {"fixed": 2, "worth": 2}).assign(worth_pct=f.worth_pct.map(_share),
                                                         tie_share=f.tie_share.map(_share))
     out = printable(shown, FLEXIBILITY_HEADERS)
+    out[FLEXIBILITY_HEADERS["fixed"]] = out[FLEXIBILITY_HEADERS["fixed"]].where(f.fixed.notna(), _held_words(st))
     share = {m: f[m] if m in f else pd.Series(np.nan, index=f.index) for m in ch08.METHODS}
     for method in [m for m in ch08.METHODS if m in set(t.method)]:
         rows = t[t.method == method]
@@ -284,6 +288,16 @@ def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataF
                                                         .reindex(f.index).fillna("–"))
     out.index.name = "DSs"
     return out
+
+
+def _held_words(st: xr.Dataset) -> pd.Series:
+    """Per size (index ``n_ds``), why its AC-OPF with every FPU held gave no cost to compare, in the word a method's
+    row would get (`why_not_compared`: "failed", or "infeasible" where its dispatch broke a limit in the T+D power
+    flow); "–" where it did give one."""
+    held = sizes(st).set_index("n_ds")
+    rows = pd.DataFrame({"status": held.fixed_fpus_status, "feasible": held.fixed_fpus_feasible.astype(bool)})
+    return pd.Series([why_not_compared(r) if r.status != "ok" or not r.feasible else "–" for r in rows.itertuples()],
+                     index=rows.index)
 
 
 TIE_WORD = "tie"
