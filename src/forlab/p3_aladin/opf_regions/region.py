@@ -113,8 +113,15 @@ LOCAL_IPOPT = {
 #: from the flat start (the capped attempt cut at 10 s as well) the same happened in round 3 (the TS region's first two
 #: solves acceptable, the consensus 1.6e-2 after round 2); with ``rho0`` 1e4 on top (a stronger proximal term against
 #: the indefinite curvature), from the flat start, its first three solves were acceptable in 35 to 45 iterations, the
-#: consensus fell to 2.8e-2 and rose to 0.47 again, and round 4's ran for minutes. Offline probes, not adopted: none of
-#: these settings makes that region's later NLPs solvable.
+#: consensus fell to 2.8e-2 and rose to 0.47 again, and round 4's ran for minutes. Nor does MUMPS's pivoting
+#: (measured at 87280c7, default options, the capped monotone attempt cut at 10 s): with ``mumps_pivtol`` 1e-4 or 1e-2
+#: (``mumps_pivtolmax`` 0.1, 0.5) the first solve failed in restoration as before and round 2's retry from the last
+#: solution ran into the 120 s timeout; a limited-memory Hessian in the monotone solves alone ended both rounds'
+#: solves at Ipopt's 1000 iterations unsolved (27 s each). The region is case1354pegase with the first buses of the
+#: case69 feeders merged into it (`forlab.p3_aladin.opf_regions.partition.merge_stiff_ties`: 49 DS buses at 32 DSs);
+#: its equality Jacobian at the flat start has full rank (smallest singular value 1.0, largest 2.2e4), so the
+#: trouble is not a dependent constraint. Offline probes, not adopted: none of these settings makes that region's
+#: later NLPs solvable.
 COLD_MAX_ITER = 60
 #: The barrier strategy of every cold local solve after a region's first (`COLD_MAX_ITER` says why and what it
 #: changed).
