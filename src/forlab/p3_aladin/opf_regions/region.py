@@ -117,8 +117,9 @@ LOCAL_IPOPT = {
 #: (measured at 87280c7, default options, the capped monotone attempt cut at 10 s): with ``mumps_pivtol`` 1e-4 or 1e-2
 #: (``mumps_pivtolmax`` 0.1, 0.5) the first solve failed in restoration as before and round 2's retry from the last
 #: solution ran into the 120 s timeout; a limited-memory Hessian in the monotone solves alone ended both rounds'
-#: solves at Ipopt's 1000 iterations unsolved (27 s each). The region is case1354pegase with the first buses of the
-#: case69 feeders merged into it (`forlab.p3_aladin.opf_regions.partition.merge_stiff_ties`: 49 DS buses at 32 DSs);
+#: solves at Ipopt's 1000 iterations unsolved (27 s each). The region is case1354pegase with the head of every DS
+#: feeder merged into it (`forlab.p3_aladin.opf_regions.partition.merge_stiff_ties`: 49 DS buses at 32 DSs, one per
+#: case33bw and case141 feeder, one to four per case69 feeder);
 #: its equality Jacobian at the flat start has full rank (smallest singular value 1.0, largest 2.2e4), so the
 #: trouble is not a dependent constraint. With ``acceptable_iter`` 3 and ``acceptable_tol`` 1e-5 and a solve stopped
 #: at the acceptable level counted as converged (so the next round starts warm from it, where this method asks for
