@@ -31,6 +31,7 @@ from forlab.studies.ch12_many_dsos.readers import (
     comparable,
     flexibility,
     frame,
+    held_ok,
     measures_shown,
     sizes,
     targets,
@@ -268,9 +269,8 @@ the tie and the methods' shares in % of the worth (review R, finding 4); then on
 def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataFrame | None = None) -> pd.DataFrame:
     """`flexibility` as the page prints it (`FLEXIBILITY_HEADERS`, a method's column headed `GIVES_UP`): costs with
     two decimals, the worth in % and the shares as `_share` prints them, a method's column with the word why it has no
-    share
-    where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number; the held cost of a
-    size without one says why in the same words (`_held_words`). ``f``, ``t``: the store's `flexibility` and
+    share where its row is not `comparable` (`why_not_compared`), and "–" where the worth is no number; the held cost
+    of a size without one says why in the same words (`_held_words`). ``f``, ``t``: the store's `flexibility` and
     `frame`, where the caller has built them already (None: built here, once)."""
     t = frame(st) if t is None else t
     f = flexibility(st, t) if f is None else f
@@ -293,11 +293,10 @@ def flexibility_table(st: xr.Dataset, f: pd.DataFrame | None = None, t: pd.DataF
 def _held_words(st: xr.Dataset) -> pd.Series:
     """Per size (index ``n_ds``), why its AC-OPF with every FPU held gave no cost to compare, in the word a method's
     row would get (`why_not_compared`: "failed", or "infeasible" where its dispatch broke a limit in the T+D power
-    flow); "–" where it did give one."""
+    flow); "–" where it did give one (`held_ok`)."""
     held = sizes(st).set_index("n_ds")
     rows = pd.DataFrame({"status": held.fixed_fpus_status, "feasible": held.fixed_fpus_feasible.astype(bool)})
-    return pd.Series([why_not_compared(r) if r.status != "ok" or not r.feasible else "–" for r in rows.itertuples()],
-                     index=rows.index)
+    return pd.Series([why_not_compared(r) for r in rows.itertuples()], index=rows.index).where(~held_ok(held), "–")
 
 
 TIE_WORD = "tie"

@@ -32,6 +32,7 @@ __all__ = [
     "frame",
     "growth",
     "growth_fits",
+    "held_ok",
     "measures_shown",
     "p1_on_workers",
     "sizes",
@@ -148,8 +149,7 @@ def flexibility(st: xr.Dataset, t: pd.DataFrame | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     t = frame(st) if t is None else t
     optimum = t[t.method == "integrated"].set_index("n_ds").integrated_cost.reindex(s.index).astype(float)
-    held = (s.fixed_fpus_status == "ok") & s.fixed_fpus_feasible.astype(bool)
-    fixed = s.fixed_fpus_cost.astype(float).where(held)
+    fixed = s.fixed_fpus_cost.astype(float).where(held_ok(s))
     worth_pct = 100 * (fixed - optimum) / optimum
     # a deviation at the tie bound is noise (`forlab.opf.outcome.NEGLIGIBLE_PCT`): the share's resolution
     out = pd.DataFrame({"fixed": fixed, "worth": fixed - optimum, "worth_pct": worth_pct,
@@ -160,6 +160,12 @@ def flexibility(st: xr.Dataset, t: pd.DataFrame | None = None) -> pd.DataFrame:
         worth = out.worth.reindex(g.index).where(lambda w: w > 0)
         out[method] = (100 * (g.cost.astype(float) - g.integrated_cost.astype(float)) / worth).reindex(out.index)
     return out
+
+
+def held_ok(s: pd.DataFrame) -> pd.Series:
+    """Per row of `sizes`, whether its AC-OPF with every FPU held solved and its dispatch kept every limit in the
+    T+D power flow: the sizes whose held cost `flexibility` compares."""
+    return (s.fixed_fpus_status == "ok") & s.fixed_fpus_feasible.astype(bool)
 
 
 def flexibility_of_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
